@@ -1,0 +1,159 @@
+/**
+ * The Manifest V3 of each build target, generated from one description so that the Chromium and
+ * Firefox manifests cannot drift apart. Read by scripts/build-extension.mjs.
+ */
+import { catalog, defaultLocale, locales, type Locale, type MessageKey } from '../protocol/i18n';
+import { browserFamily, type BuildTarget } from './target';
+
+/** Icon sizes the browsers ask for (toolbar at 1x/2x, management page, store). */
+export const iconSizes = [16, 32, 48, 128] as const;
+
+/** Gecko add-on id: stable, so storage and permissions survive updates in Firefox. */
+export const geckoId = 'assistant@consent-clearinghouse.example';
+
+/**
+ * Everything the extension uses (MV3 `background.scripts` with `type: "module"`) works from
+ * Firefox 128, but `data_collection_permissions`, which AMO requires of new add-ons, is known
+ * from 140 on the desktop and 142 on Android; web-ext lint warns for anything older. 140 is the
+ * oldest ESR still supported (128 ESR reached its end of life), so nothing current is left out.
+ */
+export const firefoxMinVersion = '140.0';
+export const firefoxAndroidMinVersion = '142.0';
+
+/** The popup page, relative to the extension root (the build keeps the source layout). */
+export const popupPath = 'ui/popup/index.html';
+/** The background bundle, relative to the extension root. */
+export const backgroundPath = 'background.js';
+
+/**
+ * Pages of the extension may run only its own scripts and WebAssembly (libsodium), nothing inline
+ * or remote, in every build.
+ */
+export const contentSecurityPolicy = "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'";
+
+/** `_locales` message names, and the catalog entries they are generated from. */
+const manifestMessages = {
+  extensionName: 'common.assistantName',
+  extensionDescription: 'extension.manifest.description',
+} as const satisfies Record<string, MessageKey>;
+
+/** Chrome's limits for the manifest's strings (Firefox's are looser). */
+const maxNameLength = 75;
+const maxDescriptionLength = 132;
+
+/** The subset of the WebExtension manifest this project writes. */
+export interface ExtensionManifest {
+  manifest_version: 3;
+  name: string;
+  description: string;
+  version: string;
+  version_name?: string;
+  default_locale: Locale;
+  icons: Record<string, string>;
+  action: { default_popup: string; default_title: string; default_icon: Record<string, string> };
+  background: { service_worker: string; type: 'module' } | { scripts: string[]; type: 'module' };
+  permissions: string[];
+  content_security_policy: { extension_pages: string };
+  browser_specific_settings?: {
+    gecko: {
+      id: string;
+      strict_min_version: string;
+      data_collection_permissions: { required: string[] };
+    };
+    gecko_android: { strict_min_version: string };
+  };
+}
+
+/** One `_locales/<locale>/messages.json`. */
+export type LocaleMessages = Record<string, { message: string; description: string }>;
+
+/**
+ * Checks `version` against the manifest's rule: one to four dot-separated integers 0..65535
+ * without leading zeros (no `-beta` suffixes: those go into `version_name`).
+ *
+ * @example
+ * ```ts
+ * isManifestVersion('0.1.0') // true
+ * isManifestVersion('1.0.0-rc.1') // false
+ * ```
+ */
+export function isManifestVersion(version: string): boolean {
+  if (!/^(?:0|[1-9]\d{0,4})(?:\.(?:0|[1-9]\d{0,4})){0,3}$/.test(version)) return false;
+  return version.split('.').every((part) => Number(part) <= 65535);
+}
+
+function iconSet(): Record<string, string> {
+  return Object.fromEntries(iconSizes.map((size) => [String(size), `icons/icon-${size}.png`]));
+}
+
+/**
+ * The manifest for one build target. `version` comes from package.json.
+ *
+ * @example
+ * ```ts
+ * createManifest('firefox', '0.1.0').background // { scripts: ['background.js'], type: 'module' }
+ * ```
+ */
+export function createManifest(target: BuildTarget, version: string): ExtensionManifest {
+  if (!isManifestVersion(version)) {
+    throw new Error(
+      `package.json version ${JSON.stringify(version)} is not a valid manifest version`,
+    );
+  }
+  const firefox = browserFamily(target) === 'firefox';
+  return {
+    manifest_version: 3,
+    name: '__MSG_extensionName__',
+    description: '__MSG_extensionDescription__',
+    version,
+    // Visible in chrome://extensions, so nobody mistakes the test build for the real one.
+    ...(target === 'chromium-test' ? { version_name: `${version} (test build)` } : {}),
+    default_locale: defaultLocale,
+    icons: iconSet(),
+    action: {
+      default_popup: popupPath,
+      default_title: '__MSG_extensionName__',
+      default_icon: iconSet(),
+    },
+    background: firefox
+      ? { scripts: [backgroundPath], type: 'module' }
+      : { service_worker: backgroundPath, type: 'module' },
+    permissions: ['storage', 'alarms'],
+    content_security_policy: { extension_pages: contentSecurityPolicy },
+    ...(firefox
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: geckoId,
+              strict_min_version: firefoxMinVersion,
+              // Nothing leaves the device (DESIGN section 6); AMO requires saying so.
+              data_collection_permissions: { required: ['none'] },
+            },
+            gecko_android: { strict_min_version: firefoxAndroidMinVersion },
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * `_locales/<locale>/messages.json` for the manifest's own strings, taken from the one catalog.
+ *
+ * @example
+ * ```ts
+ * localeMessages('en').extensionName.message // 'Consent Assistant'
+ * ```
+ */
+export function localeMessages(locale: Locale): LocaleMessages {
+  const messages: LocaleMessages = {};
+  for (const [name, key] of Object.entries(manifestMessages)) {
+    const message = catalog[key][locale];
+    const limit = name === 'extensionName' ? maxNameLength : maxDescriptionLength;
+    if (message.length > limit) throw new Error(`${key} (${locale}) exceeds ${limit} characters`);
+    messages[name] = { message, description: `Generated from the catalog entry ${key}.` };
+  }
+  return messages;
+}
+
+/** Every locale that gets a `_locales` folder. */
+export const manifestLocales: readonly Locale[] = locales;

@@ -1,0 +1,107 @@
+/**
+ * Runtime messaging and lifecycle: the thin adapter over `browser.runtime`. extension/platform/
+ * is the only code that imports `webextension-polyfill` (eslint.config.js enforces it), so the
+ * rest of the extension can be reasoned about, and tested, without a browser.
+ */
+import browser from 'webextension-polyfill';
+import { isProtocolError } from '../../protocol/errors';
+import {
+  errorResponseFor,
+  parseRequest,
+  parseResponse,
+  type Request,
+  type Response,
+  type ResponseFor,
+} from '../messages';
+
+/**
+ * The version in the installed manifest (generated from package.json by the build).
+ *
+ * @example
+ * ```ts
+ * extensionVersion() // '0.1.0'
+ * ```
+ */
+export function extensionVersion(): string {
+  return browser.runtime.getManifest().version;
+}
+
+/** Why `runtime.onInstalled` fired. */
+export interface InstallEvent {
+  readonly reason:
+    'install' | 'update' | 'browser_update' | 'chrome_update' | 'shared_module_update';
+  readonly previousVersion?: string;
+}
+
+/**
+ * Calls `listener` when the extension is installed or updated. Register it synchronously at the
+ * top level of the background script: an MV3 service worker that registers late misses the event.
+ *
+ * @example
+ * ```ts
+ * onInstalled(({ reason }) => { if (reason === 'install') void recordInstall(); });
+ * ```
+ */
+export function onInstalled(listener: (event: InstallEvent) => void): void {
+  browser.runtime.onInstalled.addListener((details) => {
+    listener({
+      reason: details.reason,
+      ...(details.previousVersion === undefined
+        ? {}
+        : { previousVersion: details.previousVersion }),
+    });
+  });
+}
+
+/** Answers one parsed request; throw a `ProtocolError` to refuse it with that code. */
+export type RequestHandler = (request: Request) => Promise<Response> | Response;
+
+/**
+ * Serves the extension's {@link Request}s in the background. Each incoming message is parsed at
+ * this boundary; a malformed one is answered `{type: 'error', code}` without reaching `handler`.
+ * Messages from anything but this extension get no answer at all. Returns a function that stops
+ * serving.
+ *
+ * @example
+ * ```ts
+ * serveRequests((request) => ({ type: 'pong', version: extensionVersion(), now: Date.now() }));
+ * ```
+ */
+export function serveRequests(handler: RequestHandler): () => void {
+  const listener = (
+    message: unknown,
+    sender: browser.Runtime.MessageSender,
+  ): Promise<Response> | undefined => {
+    // Without `externally_connectable` only our own pages and content scripts can reach us;
+    // checking the id anyway keeps that true if the manifest ever opens up.
+    if (sender.id !== browser.runtime.id) return undefined;
+    return answer(message, handler);
+  };
+  browser.runtime.onMessage.addListener(listener);
+  return () => browser.runtime.onMessage.removeListener(listener);
+}
+
+async function answer(message: unknown, handler: RequestHandler): Promise<Response> {
+  try {
+    return await handler(parseRequest(message));
+  } catch (e) {
+    if (isProtocolError(e)) return errorResponseFor(e.code);
+    // Not a refusal but a bug: the sender's promise rejects and the worker's console keeps the stack.
+    throw e;
+  }
+}
+
+/**
+ * Sends `request` to the background and returns its parsed answer. A refusal is rethrown as a
+ * `ProtocolError` with the background's code; a malformed or mismatched answer throws
+ * `ERR_MESSAGE_INVALID`. When no background is listening, the browser's own error propagates.
+ *
+ * @example
+ * ```ts
+ * const { version } = await sendRequest({ type: 'ping' });
+ * ```
+ */
+export async function sendRequest<R extends Request>(request: R): Promise<ResponseFor<R>> {
+  const answer: unknown = await browser.runtime.sendMessage(request);
+  return parseResponse(request, answer);
+}

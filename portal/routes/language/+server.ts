@@ -1,0 +1,18 @@
+import { redirect } from '@sveltejs/kit';
+import type { RequestHandler } from './$types';
+import { isLocale } from '$protocol/i18n';
+
+/**
+ * Switches the language without JavaScript: a plain form posts `lang` and the page to
+ * return to. Only same-site relative paths are followed (no open redirect).
+ */
+export const POST: RequestHandler = async ({ request, cookies }) => {
+  const form = await request.formData().catch(() => undefined);
+  const lang = form?.get('lang');
+  const back = form?.get('redirect');
+  if (isLocale(lang)) {
+    cookies.set('lang', lang, { path: '/', httpOnly: false, sameSite: 'lax', maxAge: 60 * 60 * 24 * 365 });
+  }
+  const target = typeof back === 'string' && /^\/(?![/\\])/.test(back) ? back : '/';
+  redirect(303, target);
+};

@@ -1,0 +1,73 @@
+/**
+ * The one error type of the protocol. Every failure to parse, verify, open or
+ * cover is a `ProtocolError` with a stable `code`; callers and tests match the
+ * code, never the message. The API maps codes to RFC 9457 problem+json once
+ * (SPECS "Errors").
+ *
+ * @example
+ * ```ts
+ * try { verifyCompact(token, options) } catch (e) {
+ *   if (e instanceof ProtocolError && e.code === 'ERR_JWS_SIGNATURE_INVALID') { ... }
+ * }
+ * ```
+ */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  /** Stable, machine-readable code, e.g. `ERR_JWS_ALG_NOT_ALLOWED`. */
+  readonly code: ProtocolErrorCode;
+  /** Optional structured detail safe to show to the caller (never secrets). */
+  readonly detail?: Readonly<Record<string, unknown>>;
+
+  constructor(code: ProtocolErrorCode, message: string, detail?: Record<string, unknown>) {
+    super(message);
+    this.code = code;
+    if (detail !== undefined) this.detail = Object.freeze({ ...detail });
+  }
+}
+
+/**
+ * Every code the protocol can raise. Adding a code is an API change: it becomes
+ * the last path segment of a problem `type` URI.
+ */
+export const protocolErrorCodes = [
+  // parsing and schemas
+  'ERR_MESSAGE_INVALID',
+  'ERR_MESSAGE_KIND_UNKNOWN',
+  'ERR_MESSAGE_TOO_LARGE',
+  // encodings
+  'ERR_BASE64URL_NONCANONICAL',
+  'ERR_ENCODING_INVALID',
+  // JWS
+  'ERR_JWS_MALFORMED',
+  'ERR_JWS_ALG_NOT_ALLOWED',
+  'ERR_JWS_HEADER_INVALID',
+  'ERR_JWS_TYP_MISMATCH',
+  'ERR_JWS_KID_UNKNOWN',
+  'ERR_JWS_SIGNATURE_INVALID',
+  'ERR_JWS_AUD_MISMATCH',
+  'ERR_JWS_NOT_YET_VALID',
+  'ERR_JWS_EXPIRED',
+  'ERR_JWS_WINDOW_TOO_LONG',
+  'ERR_JWS_REPLAYED',
+  // keys
+  'ERR_KEY_INVALID',
+  // sealed boxes
+  'ERR_SEAL_OPEN_FAILED',
+  'ERR_SEAL_CONTENT_INVALID',
+  // grant coverage
+  'ERR_GRANT_NOT_COVERED',
+  // a coverage question that is itself malformed (time not an integer, negative count)
+  'ERR_COVERAGE_QUERY_INVALID',
+  // crypto runtime: libsodium used before `await ready()` (protocol/sodium)
+  'ERR_CRYPTO_NOT_READY',
+  // storage (portal/lib/server/db): the database refused or is gone; the API answers 503
+  'ERR_STORAGE_UNAVAILABLE',
+  'ERR_STORAGE_WRITE_FAILED',
+] as const;
+
+export type ProtocolErrorCode = (typeof protocolErrorCodes)[number];
+
+/** True when `e` is a ProtocolError, optionally with the given code. */
+export function isProtocolError(e: unknown, code?: ProtocolErrorCode): e is ProtocolError {
+  return e instanceof ProtocolError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,110 @@
+import type { ProtocolErrorCode } from '../../errors';
+import type { Entry } from '../index';
+
+/**
+ * Human sentences for protocol error codes (`errors.<code>`), shown in the UI and used as
+ * problem+json titles. Owned by protocol/: one entry per code in protocol/errors.ts. Typed as a
+ * complete record over the codes, so adding a code without its sentence fails the type check
+ * (and protocol/i18n/index.test.ts checks the same at run time).
+ *
+ * The sentences address the person in front of the screen (customer, company staff, auditor),
+ * say what happened and, where there is one, what to do; never how the check works inside.
+ */
+export const errors = {
+  'errors.ERR_MESSAGE_INVALID': {
+    de: 'Die Nachricht ist nicht richtig aufgebaut und wurde nicht angenommen.',
+    en: 'The message is not well-formed and was not accepted.',
+  },
+  'errors.ERR_MESSAGE_KIND_UNKNOWN': {
+    de: 'Diese Art von Nachricht ist unbekannt.',
+    en: 'This kind of message is not known.',
+  },
+  'errors.ERR_MESSAGE_TOO_LARGE': {
+    de: 'Die Nachricht ist zu groß.',
+    en: 'The message is too large.',
+  },
+  'errors.ERR_BASE64URL_NONCANONICAL': {
+    de: 'Die Nachricht ist nicht eindeutig kodiert und wurde deshalb abgelehnt.',
+    en: 'The message is not encoded in its one canonical form and was refused.',
+  },
+  'errors.ERR_ENCODING_INVALID': {
+    de: 'Die Nachricht enthält ungültig kodierte Daten.',
+    en: 'The message contains data that is not validly encoded.',
+  },
+  'errors.ERR_JWS_MALFORMED': {
+    de: 'Die Signatur der Nachricht ist nicht richtig aufgebaut.',
+    en: 'The signed message is not well-formed.',
+  },
+  'errors.ERR_JWS_ALG_NOT_ALLOWED': {
+    de: 'Die Nachricht ist mit einem nicht zugelassenen Verfahren signiert.',
+    en: 'The message is signed with an algorithm that is not allowed.',
+  },
+  'errors.ERR_JWS_HEADER_INVALID': {
+    de: 'Die Angaben zur Signatur der Nachricht sind ungültig.',
+    en: 'The signature header of the message is invalid.',
+  },
+  'errors.ERR_JWS_TYP_MISMATCH': {
+    de: 'Die Nachricht ist für einen anderen Zweck signiert, als hier erwartet wird.',
+    en: 'The message was signed as a different kind than the one expected here.',
+  },
+  'errors.ERR_JWS_KID_UNKNOWN': {
+    de: 'Der Schlüssel, mit dem die Nachricht signiert wurde, ist unbekannt.',
+    en: 'The key that signed this message is not known.',
+  },
+  'errors.ERR_JWS_SIGNATURE_INVALID': {
+    de: 'Die Signatur ist ungültig: Die Nachricht stammt nicht vom angegebenen Absender oder wurde verändert.',
+    en: 'The signature is invalid: the message is not from its stated sender or was altered.',
+  },
+  'errors.ERR_JWS_AUD_MISMATCH': {
+    de: 'Die Nachricht ist an jemand anderen gerichtet.',
+    en: 'The message is addressed to someone else.',
+  },
+  'errors.ERR_JWS_NOT_YET_VALID': {
+    de: 'Die Nachricht ist erst später gültig. Bitte prüfen Sie die Uhrzeit Ihres Geräts.',
+    en: "The message is not valid yet. Please check your device's clock.",
+  },
+  'errors.ERR_JWS_EXPIRED': {
+    de: 'Die Nachricht ist abgelaufen. Bitte senden Sie sie erneut.',
+    en: 'The message has expired. Please send it again.',
+  },
+  'errors.ERR_JWS_WINDOW_TOO_LONG': {
+    de: 'Die Gültigkeitsdauer der Nachricht ist länger als erlaubt.',
+    en: 'The message is valid for longer than allowed.',
+  },
+  'errors.ERR_JWS_REPLAYED': {
+    de: 'Diese Nachricht wurde bereits empfangen und wird nicht ein zweites Mal angenommen.',
+    en: 'This message was already received and is not accepted a second time.',
+  },
+  'errors.ERR_KEY_INVALID': {
+    de: 'Der Schlüssel ist ungültig.',
+    en: 'The key is invalid.',
+  },
+  'errors.ERR_SEAL_OPEN_FAILED': {
+    de: 'Der verschlüsselte Inhalt ließ sich nicht öffnen: Er ist nicht für diesen Empfänger bestimmt oder wurde beschädigt.',
+    en: 'The encrypted content could not be opened: it is not meant for this recipient or was damaged.',
+  },
+  'errors.ERR_SEAL_CONTENT_INVALID': {
+    de: 'Der entschlüsselte Inhalt ist ungültig.',
+    en: 'The decrypted content is invalid.',
+  },
+  'errors.ERR_GRANT_NOT_COVERED': {
+    de: 'Dafür liegt keine Einwilligung vor.',
+    en: 'There is no consent for this.',
+  },
+  'errors.ERR_COVERAGE_QUERY_INVALID': {
+    de: 'Die Prüfung der Einwilligung wurde mit ungültigen Angaben aufgerufen.',
+    en: 'The consent check was asked with invalid figures.',
+  },
+  'errors.ERR_CRYPTO_NOT_READY': {
+    de: 'Die Verschlüsselung ist noch nicht bereit. Bitte versuchen Sie es gleich noch einmal.',
+    en: 'Encryption is not ready yet. Please try again in a moment.',
+  },
+  'errors.ERR_STORAGE_UNAVAILABLE': {
+    de: 'Der Dienst ist vorübergehend nicht erreichbar. Bitte versuchen Sie es später erneut.',
+    en: 'The service is temporarily unavailable. Please try again later.',
+  },
+  'errors.ERR_STORAGE_WRITE_FAILED': {
+    de: 'Die Nachricht konnte nicht gespeichert werden. Bitte senden Sie sie erneut.',
+    en: 'The message could not be stored. Please send it again.',
+  },
+} as const satisfies Record<`errors.${ProtocolErrorCode}`, Entry>;

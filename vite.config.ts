@@ -1,0 +1,76 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+
+/** Debian's Chromium: Playwright's own browser downloads are not reachable here. */
+const chromium = playwright({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  },
+});
+
+export default defineConfig({
+  plugins: [sveltekit()],
+  server: { host: '127.0.0.1' },
+  test: {
+    projects: [
+      {
+        // protocol/ is pure: the same tests run in Node ...
+        test: {
+          name: 'protocol-node',
+          include: ['protocol/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        // ... and in a real Chromium, so nothing Node-only slips in.
+        test: {
+          name: 'protocol-browser',
+          include: ['protocol/**/*.test.ts'],
+          exclude: ['protocol/**/*.node.test.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: chromium,
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+          },
+        },
+      },
+      {
+        test: {
+          name: 'extension-core',
+          include: ['extension/core/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'extension-browser',
+          include: ['extension/**/*.browser.test.ts'],
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: chromium,
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+          },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'server',
+          globalSetup: ['test/setup/postgres.global.ts'],
+          include: ['portal/**/*.test.ts', 'scripts/**/*.test.ts'],
+          environment: 'node',
+          // Storage tests share one PostgreSQL cluster; keep files sequential to stay in budget.
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
