@@ -1,0 +1,204 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkReachable, openDatabase, resolveDatabaseTarget } from './database';
+import { migrateToLatest } from './migrate';
+import { openTestDatabase, testDialects, type TestDatabase } from './test-databases';
+
+describe('resolveDatabaseTarget', () => {
+  it.each([
+    ['postgres://u@h:5432/db', 'postgres'],
+    ['postgresql://u@h/db', 'postgres'],
+  ])('uses DATABASE_URL=%s as PostgreSQL', (url, dialect) => {
+    expect(resolveDatabaseTarget({}, { DATABASE_URL: url }, '/srv')).toEqual({ dialect, url });
+  });
+
+  it('falls back to ./data/clearinghouse.db under the working directory', () => {
+    expect(resolveDatabaseTarget({}, {}, '/srv/ch')).toEqual({
+      dialect: 'sqlite',
+      path: '/srv/ch/data/clearinghouse.db',
+    });
+    expect(resolveDatabaseTarget({}, { DATABASE_URL: '  ' }, '/srv/ch')).toEqual({
+      dialect: 'sqlite',
+      path: '/srv/ch/data/clearinghouse.db',
+    });
+  });
+
+  it('prefers explicit options over the environment', () => {
+    const env = { DATABASE_URL: 'postgres://env/db' };
+    expect(resolveDatabaseTarget({ sqlitePath: 'x/y.db' }, env, '/srv')).toEqual({
+      dialect: 'sqlite',
+      path: '/srv/x/y.db',
+    });
+    expect(resolveDatabaseTarget({ url: 'postgres://opt/db' }, env, '/srv')).toEqual({
+      dialect: 'postgres',
+      url: 'postgres://opt/db',
+    });
+  });
+
+  it.each(['mysql://u@h/db', 'postgress://typo/db', 'sqlite:data.db'])(
+    'refuses a DATABASE_URL that is not PostgreSQL (%s) instead of silently using SQLite',
+    (url) => {
+      expect(() => resolveDatabaseTarget({}, { DATABASE_URL: url }, '/srv')).toThrow(
+        /DATABASE_URL/,
+      );
+      expect(() => resolveDatabaseTarget({ url }, {}, '/srv')).toThrow(/postgres/);
+    },
+  );
+});
+
+describe('openDatabase with SQLite', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'clearinghouse-open-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the missing folder and sets WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
+    const path = join(dir, 'nested', 'folder', 'ch.db');
+    const cdb = await openDatabase({ sqlitePath: path });
+    try {
+      const pragma = async (name: string) =>
+        (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(cdb.db)).rows[0];
+      expect(cdb.dialect).toBe('sqlite');
+      expect(cdb.location).toBe(path);
+      expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' });
+      expect(await pragma('synchronous')).toEqual({ synchronous: 2 }); // 2 = FULL
+      expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 });
+      expect(Number((await pragma('busy_timeout'))?.timeout)).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await cdb.close();
+    }
+    // WAL is a property of the file: a second, independent handle sees it too.
+    const other = new SqliteDatabase(path, { readonly: true });
+    try {
+      expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('enforces foreign keys: a log queue entry for an unknown message is refused', async () => {
+    const cdb = await openDatabase({ sqlitePath: join(dir, 'fk.db') });
+    try {
+      await migrateToLatest(cdb);
+      await expect(
+        cdb.db
+          .insertInto('log_queue')
+          .values({ sha256: 'no-such-message', kind: 'grant', created_at: 1 })
+          .execute(),
+      ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+    } finally {
+      await cdb.close();
+    }
+  });
+
+  it('closes cleanly even when no query ever ran, and close is idempotent', async () => {
+    const cdb = await openDatabase({ sqlitePath: join(dir, 'idle.db') });
+    await cdb.close();
+    await cdb.close();
+    expect(await checkReachable(cdb)).toBe(false);
+  });
+});
+
+describe.each(testDialects)('storage on %s', (dialect) => {
+  let tdb: TestDatabase | undefined;
+  afterEach(async () => {
+    await tdb?.dispose();
+    tdb = undefined;
+  });
+
+  it('applies every migration on a fresh database and creates the foundation tables', async () => {
+    tdb = await openTestDatabase(dialect);
+    const { applied } = await migrateToLatest(tdb.cdb);
+    expect(applied).toEqual(['0001_foundation']);
+    const tables = (await tdb.cdb.db.introspection.getTables()).map((table) => table.name);
+    expect(tables).toEqual(expect.arrayContaining(['messages', 'seen_jtis', 'log_queue']));
+  });
+
+  it('running the migrations again applies nothing and keeps the data', async () => {
+    tdb = await openTestDatabase(dialect);
+    await migrateToLatest(tdb.cdb);
+    await tdb.cdb.db
+      .insertInto('seen_jtis')
+      .values({ signer: 's', jti: 'j', expires_at: 1 })
+      .execute();
+    expect(await migrateToLatest(tdb.cdb)).toEqual({ applied: [] });
+    expect(await tdb.cdb.db.selectFrom('seen_jtis').selectAll().execute()).toEqual([
+      { signer: 's', jti: 'j', expires_at: 1 },
+    ]);
+  });
+
+  it('migrates through the bare Kysely handle too', async () => {
+    tdb = await openTestDatabase(dialect);
+    expect(await migrateToLatest(tdb.cdb.db)).toEqual({ applied: ['0001_foundation'] });
+  });
+
+  it('names the failed migration and rolls it back when the database refuses it', async () => {
+    tdb = await openTestDatabase(dialect);
+    // A table in the way makes 0001 fail half-way through.
+    await sql.raw('create table log_queue (x integer)').execute(tdb.cdb.db);
+    const error = await migrateToLatest(tdb.cdb).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Migration 0001_foundation failed on the ${dialect} database`),
+    );
+    expect((error as Error).cause).toBeDefined();
+    // SQLite and PostgreSQL both have transactional DDL: the tables created before the failure are gone.
+    const tables = (await tdb.cdb.db.introspection.getTables()).map((table) => table.name);
+    expect(tables).not.toContain('messages');
+  });
+
+  it('returns 64-bit integers as JavaScript numbers', async () => {
+    tdb = await openTestDatabase(dialect);
+    await migrateToLatest(tdb.cdb);
+    const millis = 1_900_000_000_000; // beyond 32 bits
+    await tdb.cdb.db
+      .insertInto('seen_jtis')
+      .values({ signer: 's', jti: 'j', expires_at: millis })
+      .execute();
+    const row = await tdb.cdb.db
+      .selectFrom('seen_jtis')
+      .select('expires_at')
+      .executeTakeFirstOrThrow();
+    expect(row.expires_at).toBe(millis);
+    const count = await tdb.cdb.db
+      .selectFrom('seen_jtis')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(count.n).toBe(1);
+  });
+
+  it('reports the database reachable while open and unreachable once closed', async () => {
+    tdb = await openTestDatabase(dialect);
+    expect(await checkReachable(tdb.cdb)).toBe(true);
+    expect(await checkReachable(tdb.cdb.db)).toBe(true);
+    await tdb.cdb.close();
+    expect(await checkReachable(tdb.cdb)).toBe(false);
+  });
+});
+
+describe('checkReachable with PostgreSQL down', () => {
+  it('answers false, without throwing, when nothing listens at the URL', async () => {
+    // Port 1 on loopback: reserved (tcpmux) and never a PostgreSQL server here.
+    const cdb = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none' });
+    try {
+      expect(await checkReachable(cdb, { timeoutMs: 5_000 })).toBe(false);
+    } finally {
+      await cdb.close();
+    }
+  });
+
+  it('redacts the password in the location it reports', async () => {
+    const cdb = await openDatabase({ url: 'postgres://user:secret@127.0.0.1:1/none' });
+    try {
+      expect(cdb.location).not.toContain('secret');
+      expect(cdb.dialect).toBe('postgres');
+    } finally {
+      await cdb.close();
+    }
+  });
+});

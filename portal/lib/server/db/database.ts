@@ -1,0 +1,262 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  sql,
+  type DialectAdapter,
+} from 'kysely';
+import pg from 'pg';
+import type { Database, DatabaseDialect } from './schema';
+
+/** An open clearinghouse database: the Kysely handle, which dialect it speaks, and how to close it. */
+export interface ClearinghouseDb {
+  readonly db: Kysely<Database>;
+  readonly dialect: DatabaseDialect;
+  /** Where it lives, for logs: the SQLite file, or the PostgreSQL URL without its password. */
+  readonly location: string;
+  /** Closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** A `postgres://` or `postgresql://` URL. Wins over everything else. */
+  url?: string;
+  /** A SQLite file (created with its folder when missing), or `:memory:` for a throwaway one. */
+  sqlitePath?: string;
+}
+
+/** Which database `openDatabase` will open. */
+export type DatabaseTarget =
+  { dialect: 'postgres'; url: string } | { dialect: 'sqlite'; path: string };
+
+/** The embedded default, relative to the working directory (`npm start` runs in the repository). */
+export const defaultSqlitePath = 'data/clearinghouse.db';
+
+/** How long SQLite waits for another process's write lock before failing with SQLITE_BUSY. */
+const sqliteBusyTimeoutMs = 5_000;
+
+const postgresUrlPattern = /^postgres(ql)?:\/\//i;
+
+/** The dialect of every Kysely handle `openDatabase` created, for callers that hold only the handle. */
+const dialects = new WeakMap<Kysely<Database>, DatabaseDialect>();
+
+/**
+ * The dialect of a handle opened by {@link openDatabase}.
+ *
+ * @throws {Error} for a handle created elsewhere: its dialect cannot be known reliably.
+ *
+ * @example
+ * ```ts
+ * const cdb = await openDatabase();
+ * dialectOf(cdb.db); // 'sqlite'
+ * ```
+ */
+export function dialectOf(db: Kysely<Database>): DatabaseDialect {
+  const dialect = dialects.get(db);
+  if (dialect === undefined)
+    throw new Error('This Kysely handle was not opened by openDatabase().');
+  return dialect;
+}
+
+/**
+ * Decides which database to open: `options.url`, else `options.sqlitePath`, else the
+ * `DATABASE_URL` environment variable when it is a PostgreSQL URL, else SQLite at
+ * `./data/clearinghouse.db`. A `DATABASE_URL` that is set but names anything other than
+ * PostgreSQL is refused rather than silently replaced by SQLite: a typo there would otherwise
+ * send production writes to a local file.
+ *
+ * @example
+ * ```ts
+ * resolveDatabaseTarget({}, { DATABASE_URL: 'postgres://db/ch' }); // { dialect: 'postgres', url: 'postgres://db/ch' }
+ * resolveDatabaseTarget({}, {}, '/srv/ch'); // { dialect: 'sqlite', path: '/srv/ch/data/clearinghouse.db' }
+ * ```
+ */
+export function resolveDatabaseTarget(
+  options: OpenDatabaseOptions = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd: string = process.cwd(),
+): DatabaseTarget {
+  if (options.url !== undefined) {
+    if (!postgresUrlPattern.test(options.url)) {
+      throw new Error('The database URL must start with postgres:// or postgresql://.');
+    }
+    return { dialect: 'postgres', url: options.url };
+  }
+  if (options.sqlitePath !== undefined) {
+    return { dialect: 'sqlite', path: sqlitePathFrom(options.sqlitePath, cwd) };
+  }
+  const fromEnv = env.DATABASE_URL?.trim();
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!postgresUrlPattern.test(fromEnv)) {
+      throw new Error(
+        'DATABASE_URL must start with postgres:// or postgresql://; unset it to use the embedded SQLite database.',
+      );
+    }
+    return { dialect: 'postgres', url: fromEnv };
+  }
+  return { dialect: 'sqlite', path: resolve(cwd, defaultSqlitePath) };
+}
+
+function sqlitePathFrom(path: string, cwd: string): string {
+  return path === ':memory:' ? path : resolve(cwd, path);
+}
+
+/**
+ * Opens the clearinghouse database (see {@link resolveDatabaseTarget} for which one). It does
+ * not migrate: call `migrateToLatest` once at start-up.
+ *
+ * SQLite is opened with `journal_mode=WAL` (readers never block the writer),
+ * `synchronous=FULL` (a commit is on disk when it returns, which is what a `201` promises),
+ * `foreign_keys=ON` and a busy timeout. PostgreSQL goes through a `pg.Pool` whose `int8`
+ * values are parsed into numbers for this pool only.
+ *
+ * @example
+ * ```ts
+ * const cdb = await openDatabase();
+ * await migrateToLatest(cdb);
+ * const rows = await cdb.db.selectFrom('messages').selectAll().execute();
+ * await cdb.close();
+ * ```
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<ClearinghouseDb> {
+  const target = resolveDatabaseTarget(options);
+  return target.dialect === 'postgres' ? openPostgres(target.url) : openSqlite(target.path);
+}
+
+function openSqlite(path: string): ClearinghouseDb {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  try {
+    const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
+    if (path !== ':memory:' && String(mode).toLowerCase() !== 'wal') {
+      throw new Error(`SQLite refused WAL mode for ${path} (it reports ${String(mode)}).`);
+    }
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({
+    dialect: new TransactionalDdlSqliteDialect({ database: sqlite }),
+  });
+  dialects.set(db, 'sqlite');
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    dialect: 'sqlite',
+    location: path,
+    close() {
+      closed ??= (async () => {
+        await db.destroy();
+        // Kysely only closes a handle it has used; close it ourselves when no query ever ran.
+        if (sqlite.open) sqlite.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * SQLite has transactional DDL, but Kysely's adapter says otherwise (a few statements such as
+ * VACUUM cannot run in a transaction), so its Migrator would apply SQLite migrations without
+ * one and a failure half-way would leave a half-built schema that the next start cannot
+ * migrate. Our migrations use no such statement: let them run in a transaction as on
+ * PostgreSQL.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+function openPostgres(url: string): ClearinghouseDb {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // A down server must surface as an error (and a false health check), not a hung request.
+    connectionTimeoutMillis: 5_000,
+    types: { getTypeParser: typeParser },
+  });
+  // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
+  // the process. The next query reconnects or fails with its own error.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  dialects.set(db, 'postgres');
+  let closed: Promise<void> | undefined;
+  return {
+    db,
+    dialect: 'postgres',
+    location: redactPassword(url),
+    close() {
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}
+
+const int8Oid = 20;
+
+/** `int8` as a JavaScript number, scoped to our pool (pg's global parsers stay untouched). */
+const typeParser = ((oid: number, format?: string) => {
+  if (oid === int8Oid && (format === undefined || format === 'text')) return parseInt8;
+  return pg.types.getTypeParser(oid, format as 'text');
+}) as typeof pg.types.getTypeParser;
+
+function parseInt8(value: string): number {
+  const parsed = Number(value);
+  // Rounding would silently corrupt an id or a time; fail the query instead.
+  if (!Number.isSafeInteger(parsed))
+    throw new RangeError(`int8 value ${value} does not fit a JavaScript number`);
+  return parsed;
+}
+
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/**
+ * True when the database answers `select 1` within `timeoutMs`; false otherwise (closed,
+ * unreachable, slow). Never throws: the health endpoint reports the answer as is.
+ *
+ * @example
+ * ```ts
+ * const body = { version, database: (await checkReachable(cdb)) ? 'reachable' : 'unreachable' };
+ * ```
+ */
+export async function checkReachable(
+  target: ClearinghouseDb | Kysely<Database>,
+  options: { timeoutMs?: number } = {},
+): Promise<boolean> {
+  const db = target instanceof Kysely ? target : target.db;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<boolean>((resolveTimeout) => {
+    timer = setTimeout(() => resolveTimeout(false), options.timeoutMs ?? 2_000);
+  });
+  const answered = sql<{ one: number }>`select 1 as one`
+    .execute(db)
+    .then((result) => Number(result.rows[0]?.one) === 1)
+    .catch(() => false);
+  try {
+    return await Promise.race([answered, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

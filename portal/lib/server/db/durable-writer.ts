@@ -1,0 +1,506 @@
+import { createHash } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
+import type { ClearinghouseDb } from './database';
+import type { Database } from './schema';
+
+/**
+ * A verified message on its way into the database. The caller (the API) has parsed and
+ * verified the JWS; the writer still checks every field's form and bounds, because a wrong
+ * value here would be stored for good.
+ */
+export interface MessageRecord {
+  /** base64url SHA-256 over the ASCII bytes of `jws` (checked against it). */
+  sha256: string;
+  /** The compact JWS as received. */
+  jws: string;
+  /** Message kind, e.g. `grant`. */
+  kind: string;
+  /** `kid` of the signing key (RFC 7638 thumbprint, 43 base64url characters). */
+  signer: string;
+  /** The payload's `jti`; refused when the same signer used it before. */
+  jti: string;
+  /** `co_...` when the message concerns a company. */
+  companyId?: string | null;
+  /** `ps_...` when the message concerns a pseudonym. */
+  pseudonym?: string | null;
+  /** The payload's `iat`, seconds. */
+  iat: number;
+  /** The payload's `exp`, seconds; the jti is remembered until then. */
+  exp: number;
+  /**
+   * Whether the message goes into the Merkle log (queued in `log_queue`). The caller decides by
+   * kind, from SPECS "What the log holds": the protocol, not the storage layer, owns that rule.
+   */
+  logged: boolean;
+}
+
+/**
+ * The outcome of one write, known only after the commit:
+ * - `stored`: durable (and queued for the log when `logged`).
+ * - `duplicate`: a message with this sha256 was already stored; nothing changed. Retrying a
+ *   request whose answer was lost is therefore safe.
+ * - `replayed`: another message of this signer already used this jti; nothing was stored.
+ */
+export type WriteResult =
+  | { status: 'stored'; sha256: string; receivedAt: number }
+  | { status: 'duplicate'; sha256: string }
+  | { status: 'replayed'; sha256: string };
+
+export interface DurableWriterOptions {
+  /** Most records per transaction (default 256, at most 1000 to stay within bind-parameter limits). */
+  maxBatch?: number;
+  /** How long the first record of an idle writer waits for company before committing (default 2 ms). */
+  maxWaitMs?: number;
+  /** Clock in milliseconds, injectable for tests (default `Date.now`). */
+  now?: () => number;
+}
+
+/** Counters for tests and benchmarks. */
+export interface DurableWriterStats {
+  /** Committed transactions (group commits, plus single-record retries after a failed batch). */
+  batches: number;
+  /** Records settled by a committed transaction: stored + duplicates + replayed. */
+  records: number;
+  stored: number;
+  duplicates: number;
+  replayed: number;
+  /** Writes rejected with a storage error. */
+  failed: number;
+  /** Batches that failed as a whole and were retried record by record. */
+  fallbacks: number;
+}
+
+export interface DurableWriter {
+  /**
+   * Resolves once the record is committed (or known to be a duplicate or replay). Rejects with a
+   * `ProtocolError`: `ERR_MESSAGE_INVALID` / `ERR_MESSAGE_TOO_LARGE` for a malformed record
+   * (nothing queued), `ERR_STORAGE_WRITE_FAILED` when the database refused this record,
+   * `ERR_STORAGE_UNAVAILABLE` when the database is unreachable or the writer is closed.
+   */
+  write(record: MessageRecord): Promise<WriteResult>;
+  /** Commits everything queued, then refuses new writes. Does not close the database. */
+  close(): Promise<void>;
+  /** A snapshot of the counters. */
+  readonly stats: DurableWriterStats;
+}
+
+/** The largest compact JWS the clearinghouse stores (a disclosure may carry a sealed export). */
+export const maxJwsLength = 1_048_576;
+
+const maxBatchLimit = 1000;
+/** 2^40 seconds is year 36812: generous, yet every value fits int8 and a JavaScript number. */
+const maxSeconds = 2 ** 40;
+
+/**
+ * Creates the write path for messages that must be durable before the API answers `201`.
+ *
+ * Group commit: writes arriving while the writer is idle wait up to `maxWaitMs` for company;
+ * writes arriving while a transaction is committing wait for it and form the next batch. Each
+ * batch is ONE transaction (messages + seen_jtis + log_queue), so many writers share one
+ * fsync, and every caller's promise settles only after that transaction committed.
+ *
+ * One bad record never costs the others: when a batch fails as a whole, its records are
+ * retried one per transaction, and only those the database refuses are rejected.
+ *
+ * @example
+ * ```ts
+ * const writer = createDurableWriter(cdb);
+ * const result = await writer.write({ sha256, jws, kind: 'grant', signer: kid, jti, companyId,
+ *   pseudonym, iat, exp, logged: true });
+ * if (result.status === 'stored') respond(201, { sha256, status: 'pending' });
+ * ```
+ */
+export function createDurableWriter(
+  cdb: ClearinghouseDb,
+  options: DurableWriterOptions = {},
+): DurableWriter {
+  const maxBatch = boundedInteger(options.maxBatch ?? 256, 1, maxBatchLimit, 'maxBatch');
+  const maxWaitMs = boundedInteger(options.maxWaitMs ?? 2, 0, 1000, 'maxWaitMs');
+  const now = options.now ?? Date.now;
+  const stats: DurableWriterStats = {
+    batches: 0,
+    records: 0,
+    stored: 0,
+    duplicates: 0,
+    replayed: 0,
+    failed: 0,
+    fallbacks: 0,
+  };
+
+  const queue: Pending[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<void> | undefined;
+  let closing = false;
+  let closed: Promise<void> | undefined;
+
+  function schedule(): void {
+    // A commit in flight drains the queue when it finishes: no timer needed meanwhile.
+    if (inFlight !== undefined) return;
+    if (queue.length >= maxBatch) flushNow();
+    else timer ??= setTimeout(flushNow, maxWaitMs);
+  }
+
+  function flushNow(): void {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (inFlight !== undefined || queue.length === 0) return;
+    const batch = queue.splice(0, maxBatch);
+    inFlight = commit(batch).finally(() => {
+      inFlight = undefined;
+      // Whatever queued up during the commit has already waited one commit: go at once.
+      if (queue.length > 0) flushNow();
+    });
+  }
+
+  /** Never rejects: every failure is delivered to the affected callers. */
+  async function commit(batch: Pending[]): Promise<void> {
+    let outcomes: Outcome[];
+    try {
+      outcomes = await cdb.db.transaction().execute((trx) => insertBatch(trx, batch, now()));
+    } catch (error) {
+      if (batch.length === 1) {
+        fail(batch[0]!, error);
+        return;
+      }
+      stats.fallbacks++;
+      await commitOneByOne(batch);
+      return;
+    }
+    stats.batches++;
+    batch.forEach((entry, index) => settle(entry, outcomes[index]!));
+  }
+
+  async function commitOneByOne(batch: Pending[]): Promise<void> {
+    for (let index = 0; index < batch.length; index++) {
+      const entry = batch[index]!;
+      try {
+        const [outcome] = await cdb.db
+          .transaction()
+          .execute((trx) => insertBatch(trx, [entry], now()));
+        stats.batches++;
+        settle(entry, outcome!);
+      } catch (error) {
+        fail(entry, error);
+        if (!isRecordSpecific(error)) {
+          // The database itself is in trouble (gone, full, locked): trying the rest one by one
+          // would only make each caller wait for its own timeout.
+          for (const rest of batch.slice(index + 1)) fail(rest, error);
+          return;
+        }
+      }
+    }
+  }
+
+  function settle(entry: Pending, outcome: Outcome): void {
+    stats.records++;
+    const { sha256 } = entry.record;
+    if (outcome === 'stored') {
+      stats.stored++;
+      entry.resolve({ status: 'stored', sha256, receivedAt: entry.receivedAt });
+    } else if (outcome === 'duplicate') {
+      stats.duplicates++;
+      entry.resolve({ status: 'duplicate', sha256 });
+    } else {
+      stats.replayed++;
+      entry.resolve({ status: 'replayed', sha256 });
+    }
+  }
+
+  function fail(entry: Pending, error: unknown): void {
+    stats.failed++;
+    const code: ProtocolErrorCode = isRecordSpecific(error)
+      ? 'ERR_STORAGE_WRITE_FAILED'
+      : 'ERR_STORAGE_UNAVAILABLE';
+    const failure = new ProtocolError(
+      code,
+      code === 'ERR_STORAGE_WRITE_FAILED'
+        ? 'The database refused to store this message.'
+        : 'The database is unavailable; the message was not stored.',
+    );
+    // The database's own error stays server-side (logs), never in the caller-facing detail.
+    failure.cause = error;
+    entry.reject(failure);
+  }
+
+  return {
+    write(record: MessageRecord): Promise<WriteResult> {
+      if (closing) {
+        return Promise.reject(
+          new ProtocolError('ERR_STORAGE_UNAVAILABLE', 'The durable writer is closed.'),
+        );
+      }
+      let valid: ValidRecord;
+      try {
+        valid = validateRecord(record);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return new Promise<WriteResult>((resolve, reject) => {
+        queue.push({ record: valid, receivedAt: now(), resolve, reject });
+        schedule();
+      });
+    },
+
+    close(): Promise<void> {
+      closing = true;
+      closed ??= (async () => {
+        flushNow();
+        // Each finished commit starts the next one while the queue is not empty.
+        while (inFlight !== undefined) await inFlight;
+      })();
+      return closed;
+    },
+
+    get stats(): DurableWriterStats {
+      return { ...stats };
+    },
+  };
+}
+
+interface ValidRecord {
+  sha256: string;
+  jws: string;
+  kind: string;
+  signer: string;
+  jti: string;
+  companyId: string | null;
+  pseudonym: string | null;
+  iat: number;
+  exp: number;
+  logged: boolean;
+}
+
+interface Pending {
+  record: ValidRecord;
+  receivedAt: number;
+  resolve: (result: WriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = WriteResult['status'];
+
+/**
+ * The batch inside its transaction; returns one outcome per entry, in order.
+ *
+ * Conflicts are settled by the database (`on conflict do nothing ... returning`), not by a
+ * read-then-write, so two portal processes writing the same message cannot both store it.
+ * Keys are inserted in sorted order so concurrent transactions take their unique-index locks
+ * in the same order and cannot deadlock on PostgreSQL.
+ */
+async function insertBatch(
+  trx: Transaction<Database>,
+  batch: Pending[],
+  nowMs: number,
+): Promise<Outcome[]> {
+  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(batch.length);
+
+  // 1. Repeats inside the batch: the first copy of a sha256 leads and later copies follow it;
+  //    a later use of a (signer, jti) under another sha256 is a replay.
+  const leaderOfSha = new Map<string, number>();
+  const jtiKeys = new Set<string>();
+  const followers: Array<[follower: number, leader: number]> = [];
+  const candidates: number[] = [];
+  batch.forEach(({ record }, index) => {
+    const leader = leaderOfSha.get(record.sha256);
+    if (leader !== undefined) {
+      followers.push([index, leader]);
+      return;
+    }
+    const key = jtiKey(record.signer, record.jti);
+    if (jtiKeys.has(key)) {
+      outcomes[index] = 'replayed';
+      return;
+    }
+    leaderOfSha.set(record.sha256, index);
+    jtiKeys.add(key);
+    candidates.push(index);
+  });
+
+  // 2. Claim each (signer, jti). A pair the database already holds is a replay, unless the
+  //    very same message is stored (then it is a duplicate).
+  const fresh = new Set<string>();
+  if (candidates.length > 0) {
+    const rows = sortedBy(candidates, (index) =>
+      jtiKey(batch[index]!.record.signer, batch[index]!.record.jti),
+    ).map((index) => {
+      const { signer, jti, exp } = batch[index]!.record;
+      return { signer, jti, expires_at: exp };
+    });
+    const claimed = await trx
+      .insertInto('seen_jtis')
+      .values(rows)
+      .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
+      .returning(['signer', 'jti'])
+      .execute();
+    for (const row of claimed) fresh.add(jtiKey(row.signer, row.jti));
+  }
+  const unclaimed = candidates.filter(
+    (index) => !fresh.has(jtiKey(batch[index]!.record.signer, batch[index]!.record.jti)),
+  );
+  if (unclaimed.length > 0) {
+    const existing = await trx
+      .selectFrom('messages')
+      .select('sha256')
+      .where(
+        'sha256',
+        'in',
+        unclaimed.map((index) => batch[index]!.record.sha256),
+      )
+      .execute();
+    const stored = new Set(existing.map((row) => row.sha256));
+    for (const index of unclaimed)
+      outcomes[index] = stored.has(batch[index]!.record.sha256) ? 'duplicate' : 'replayed';
+  }
+
+  // 3. Store the messages. A conflict here means the message was stored before and its jti has
+  //    since been purged: still a duplicate.
+  const claimedIndexes = candidates.filter((index) => outcomes[index] === undefined);
+  if (claimedIndexes.length > 0) {
+    const rows = sortedBy(claimedIndexes, (index) => batch[index]!.record.sha256).map((index) => {
+      const { record, receivedAt } = batch[index]!;
+      return {
+        sha256: record.sha256,
+        kind: record.kind,
+        signer: record.signer,
+        company_id: record.companyId,
+        pseudonym: record.pseudonym,
+        jws: record.jws,
+        iat: record.iat,
+        exp: record.exp,
+        received_at: receivedAt,
+      };
+    });
+    const inserted = await trx
+      .insertInto('messages')
+      .values(rows)
+      .onConflict((conflict) => conflict.column('sha256').doNothing())
+      .returning('sha256')
+      .execute();
+    const insertedShas = new Set(inserted.map((row) => row.sha256));
+    for (const index of claimedIndexes) {
+      outcomes[index] = insertedShas.has(batch[index]!.record.sha256) ? 'stored' : 'duplicate';
+    }
+  }
+
+  // 4. Queue the new logged messages for the sequencer, in arrival order.
+  const queued = claimedIndexes.filter(
+    (index) => outcomes[index] === 'stored' && batch[index]!.record.logged,
+  );
+  if (queued.length > 0) {
+    await trx
+      .insertInto('log_queue')
+      .values(
+        queued.map((index) => ({
+          sha256: batch[index]!.record.sha256,
+          kind: batch[index]!.record.kind,
+          created_at: nowMs,
+        })),
+      )
+      .execute();
+  }
+
+  // A later copy of a message stored by this batch is a duplicate; otherwise it shares its
+  // leader's fate (a duplicate or replay of the same message is the same answer).
+  for (const [follower, leader] of followers) {
+    outcomes[follower] = outcomes[leader] === 'stored' ? 'duplicate' : outcomes[leader];
+  }
+  return outcomes.map((outcome) => outcome ?? 'replayed');
+}
+
+function jtiKey(signer: string, jti: string): string {
+  // Neither a signer (base64url) nor a jti (printable ASCII) can contain a newline.
+  return `${signer}\n${jti}`;
+}
+
+function sortedBy(indexes: number[], key: (index: number) => string): number[] {
+  return [...indexes].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/**
+ * Errors caused by the record itself (a constraint, a trigger, a value the database will not
+ * take), as opposed to the database being unreachable, locked, full or shutting down.
+ * SQLite: better-sqlite3's extended result codes. PostgreSQL: SQLSTATE classes 22 (data
+ * exception), 23 (integrity constraint violation) and P0 (raised by a trigger or function).
+ */
+function isRecordSpecific(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  const code = (error as { code: unknown }).code;
+  if (typeof code !== 'string') return false;
+  if (code.startsWith('SQLITE_')) {
+    return (
+      code.startsWith('SQLITE_CONSTRAINT') ||
+      code === 'SQLITE_MISMATCH' ||
+      code === 'SQLITE_TOOBIG' ||
+      code === 'SQLITE_RANGE'
+    );
+  }
+  return /^(22|23|P0)[0-9A-Z]{3}$/.test(code);
+}
+
+const base64url43 = /^[A-Za-z0-9_-]{43}$/;
+const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+const kindPattern = /^[a-z][a-z0-9-]{0,39}$/;
+const jtiPattern = /^[\x21-\x7e]{1,128}$/;
+const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
+const pseudonymPattern = /^ps_[A-Za-z0-9_-]{43}$/;
+
+/** Checks form and bounds of every field; throws `ERR_MESSAGE_INVALID` naming the field. */
+function validateRecord(record: MessageRecord): ValidRecord {
+  if (typeof record !== 'object' || record === null) invalid('record');
+  const { sha256, jws, kind, signer, jti, iat, exp, logged } = record;
+  if (typeof jws !== 'string') invalid('jws');
+  if (jws.length > maxJwsLength) {
+    throw new ProtocolError(
+      'ERR_MESSAGE_TOO_LARGE',
+      `The message exceeds ${maxJwsLength} characters.`,
+      {
+        field: 'jws',
+        limit: maxJwsLength,
+      },
+    );
+  }
+  if (!compactJws.test(jws)) invalid('jws');
+  if (typeof sha256 !== 'string' || !base64url43.test(sha256)) invalid('sha256');
+  if (createHash('sha256').update(jws, 'latin1').digest('base64url') !== sha256) invalid('sha256');
+  if (typeof kind !== 'string' || !kindPattern.test(kind)) invalid('kind');
+  if (typeof signer !== 'string' || !base64url43.test(signer)) invalid('signer');
+  if (typeof jti !== 'string' || !jtiPattern.test(jti)) invalid('jti');
+  const companyId = record.companyId ?? null;
+  if (companyId !== null && (typeof companyId !== 'string' || !companyIdPattern.test(companyId)))
+    invalid('companyId');
+  const pseudonym = record.pseudonym ?? null;
+  if (pseudonym !== null && (typeof pseudonym !== 'string' || !pseudonymPattern.test(pseudonym)))
+    invalid('pseudonym');
+  if (!isSeconds(iat)) invalid('iat');
+  if (!isSeconds(exp) || exp < iat) invalid('exp');
+  if (typeof logged !== 'boolean') invalid('logged');
+  return { sha256, jws, kind, signer, jti, companyId, pseudonym, iat, exp, logged };
+}
+
+function isSeconds(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= maxSeconds
+  );
+}
+
+function invalid(field: string): never {
+  throw new ProtocolError(
+    'ERR_MESSAGE_INVALID',
+    `The message record's ${field} is missing or malformed.`,
+    { field },
+  );
+}
+
+function boundedInteger(value: number, min: number, max: number, name: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}

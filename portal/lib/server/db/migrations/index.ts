@@ -1,0 +1,17 @@
+import type { Migration } from 'kysely';
+import type { DatabaseDialect } from '../schema';
+import { foundation } from './0001_foundation';
+
+/**
+ * Every migration, imported statically: the portal is bundled by Vite for production, where a
+ * folder of migration files read at run time (Kysely's FileMigrationProvider) does not exist.
+ *
+ * Names sort in the order they apply (Kysely sorts them alphabetically); a new migration gets
+ * the next number. Each is a factory of the dialect, so the few column types that must differ
+ * between SQLite and PostgreSQL are chosen in one visible place.
+ */
+export function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
+  return {
+    '0001_foundation': foundation(dialect),
+  };
+}
