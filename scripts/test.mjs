@@ -98,7 +98,7 @@ if (ready) {
   await check('typecheck: svelte-check', npx('svelte-check'), ['--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human']);
   await check('lint: eslint', npx('eslint'), ['.']);
   await check('lint: prettier', npx('prettier'), ['--check', '.']);
-  await check('lint: web-ext (Firefox build)', npx('web-ext'), ['lint', '--source-dir', 'dist/extension/firefox', '--self-hosted', '--no-input']);
+  await check('lint: web-ext (Firefox build)', npx('web-ext'), ['lint', '--source-dir', 'dist/extension/firefox', '--no-input']);
   await runner(
     'unit and browser tests (vitest)',
     npx('vitest'),
