@@ -12,7 +12,11 @@ const config = {
       lib: 'portal/lib',
       routes: 'portal/routes',
       appTemplate: 'portal/app.html',
-      hooks: { server: 'portal/hooks.server', client: 'portal/hooks.client', universal: 'portal/hooks' },
+      hooks: {
+        server: 'portal/hooks.server',
+        client: 'portal/hooks.client',
+        universal: 'portal/hooks',
+      },
       params: 'portal/params',
       serviceWorker: 'portal/service-worker',
     },

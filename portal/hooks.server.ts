@@ -25,7 +25,11 @@ export const handle: Handle = async ({ event, resolve }) => {
     !response.headers.get('content-type')?.includes('json')
   ) {
     return problemResponse(
-      problem(response.status, response.status === 405 ? 'method-not-allowed' : 'http-' + response.status, response.statusText || 'Error'),
+      problem(
+        response.status,
+        response.status === 405 ? 'method-not-allowed' : 'http-' + response.status,
+        response.statusText || 'Error',
+      ),
     );
   }
   return response;
@@ -34,5 +38,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 /** Never leak a stack trace: log it here, show a human sentence. */
 export const handleError: HandleServerError = ({ error, status, event }) => {
   if (status >= 500) console.error(`[${event.request.method} ${event.url.pathname}]`, error);
-  return { message: status === 404 ? 'Not found' : 'Internal error', code: status === 404 ? 'not-found' : 'internal' };
+  return {
+    message: status === 404 ? 'Not found' : 'Internal error',
+    code: status === 404 ? 'not-found' : 'internal',
+  };
 };

@@ -6,7 +6,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const inputs = ['portal', 'protocol', 'extension', 'package-lock.json', 'package.json', 'svelte.config.js', 'vite.config.ts', 'scripts/build-extension.mjs'];
+const inputs = [
+  'portal',
+  'protocol',
+  'extension',
+  'package-lock.json',
+  'package.json',
+  'svelte.config.js',
+  'vite.config.ts',
+  'scripts/build-extension.mjs',
+];
 
 export function sourceFingerprint(root) {
   const hash = createHash('sha256');

@@ -14,11 +14,23 @@ async function ruleIds(filePath: string, code: string): Promise<string[]> {
 
 describe('lint boundaries', () => {
   it.each([
-    ['imports a database driver', "import Database from 'better-sqlite3';\nexport const d = Database;\n"],
+    [
+      'imports a database driver',
+      "import Database from 'better-sqlite3';\nexport const d = Database;\n",
+    ],
     ['imports kysely', "import { Kysely } from 'kysely';\nexport const k = Kysely;\n"],
-    ['imports a node built-in', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n"],
-    ['imports the extension polyfill', "import browser from 'webextension-polyfill';\nexport const b = browser;\n"],
-    ['imports from the portal', "import { x } from '../portal/lib/server/instance';\nexport const y = x;\n"],
+    [
+      'imports a node built-in',
+      "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+    ],
+    [
+      'imports the extension polyfill',
+      "import browser from 'webextension-polyfill';\nexport const b = browser;\n",
+    ],
+    [
+      'imports from the portal',
+      "import { x } from '../portal/lib/server/instance';\nexport const y = x;\n",
+    ],
   ])('refuses protocol/ code that %s', async (_what, code) => {
     expect(await ruleIds('protocol/example.ts', code)).toContain('no-restricted-imports');
   });
@@ -33,18 +45,26 @@ describe('lint boundaries', () => {
   });
 
   it('accepts pure protocol/ code', async () => {
-    expect(await ruleIds('protocol/example.ts', "import * as v from 'valibot';\nexport const s = v.string();\n")).toEqual([]);
+    expect(
+      await ruleIds(
+        'protocol/example.ts',
+        "import * as v from 'valibot';\nexport const s = v.string();\n",
+      ),
+    ).toEqual([]);
   });
 
   it('refuses extension/core/ code that touches browser.* or chrome.*', async () => {
-    expect(await ruleIds('extension/core/example.ts', 'export const id = () => browser.runtime.id;\n')).toContain(
-      'no-restricted-globals',
-    );
-    expect(await ruleIds('extension/core/example.ts', 'export const id = () => chrome.runtime.id;\n')).toContain(
-      'no-restricted-globals',
-    );
     expect(
-      await ruleIds('extension/core/example.ts', "import browser from 'webextension-polyfill';\nexport const b = browser;\n"),
+      await ruleIds('extension/core/example.ts', 'export const id = () => browser.runtime.id;\n'),
+    ).toContain('no-restricted-globals');
+    expect(
+      await ruleIds('extension/core/example.ts', 'export const id = () => chrome.runtime.id;\n'),
+    ).toContain('no-restricted-globals');
+    expect(
+      await ruleIds(
+        'extension/core/example.ts',
+        "import browser from 'webextension-polyfill';\nexport const b = browser;\n",
+      ),
     ).toContain('no-restricted-imports');
   });
 

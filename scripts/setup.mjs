@@ -55,17 +55,22 @@ const systemPackages = [
     name: 'postgresql',
     present: () =>
       existsSync('/usr/lib/postgresql') &&
-      readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`)),
+      readdirSync('/usr/lib/postgresql').some((v) =>
+        existsSync(`/usr/lib/postgresql/${v}/bin/initdb`),
+      ),
   },
 ];
 const missing = systemPackages.filter((p) => !p.present()).map((p) => p.name);
 if (missing.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    fail(`the tests need Debian's ${missing.join(' and ')}: run "sudo apt-get install -y ${missing.join(' ')}" and try again.`);
+    fail(
+      `the tests need Debian's ${missing.join(' and ')}: run "sudo apt-get install -y ${missing.join(' ')}" and try again.`,
+    );
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (!run('apt-get', ['update', '-qq'], { env })) fail('apt-get update failed; see the output above.');
+  if (!run('apt-get', ['update', '-qq'], { env }))
+    fail('apt-get update failed; see the output above.');
   if (!run('apt-get', ['install', '-y', '-qq', ...missing], { env })) {
     fail(`apt-get could not install ${missing.join(' ')}; see the output above.`);
   }

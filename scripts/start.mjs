@@ -53,6 +53,10 @@ console.log(`
                    or ${join(root, 'dist/extension/firefox/manifest.json')} in Firefox (about:debugging, "Load Temporary Add-on")
 `);
 
-const server = spawn(process.execPath, ['dist/portal/index.js'], { cwd: root, env, stdio: 'inherit' });
+const server = spawn(process.execPath, ['dist/portal/index.js'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));

@@ -22,7 +22,11 @@ const failures = [];
 
 function run(command, args, env = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ...env },
+    });
     child.on('error', (error) => {
       console.error(`test: could not run ${command}: ${error.message}`);
       resolve(1);
@@ -94,21 +98,42 @@ const ready = await check('setup', process.execPath, ['scripts/setup.mjs', '--fo
 if (ready) {
   await check('build: portal', 'npm', ['run', 'build:portal']);
   await check('build: extension', 'npm', ['run', 'build:extension']);
-  await check('typecheck: tsc', 'sh', ['-c', `${npx('svelte-kit')} sync && ${npx('tsc')} --noEmit -p tsconfig.json`]);
-  await check('typecheck: svelte-check', npx('svelte-check'), ['--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human']);
+  await check('typecheck: tsc', 'sh', [
+    '-c',
+    `${npx('svelte-kit')} sync && ${npx('tsc')} --noEmit -p tsconfig.json`,
+  ]);
+  await check('typecheck: svelte-check', npx('svelte-check'), [
+    '--tsconfig',
+    './tsconfig.json',
+    '--threshold',
+    'error',
+    '--output',
+    'human',
+  ]);
   await check('lint: eslint', npx('eslint'), ['.']);
   await check('lint: prettier', npx('prettier'), ['--check', '.']);
-  await check('lint: web-ext (Firefox build)', npx('web-ext'), ['lint', '--source-dir', 'dist/extension/firefox', '--no-input']);
+  await check('lint: web-ext (Firefox build)', npx('web-ext'), [
+    'lint',
+    '--source-dir',
+    'dist/extension/firefox',
+    '--no-input',
+  ]);
   await runner(
     'unit and browser tests (vitest)',
     npx('vitest'),
-    ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'vitest.json')}`],
+    [
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${join(results, 'vitest.json')}`,
+    ],
     {},
     () => {
       const report = readJson('vitest.json');
       // A file that fails before its tests run (an import error) has no failed test of its own.
       const brokenFiles = report.testResults.filter(
-        (file) => file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed'),
+        (file) =>
+          file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed'),
       ).length;
       return {
         passed: report.numPassedTests,
@@ -124,7 +149,11 @@ if (ready) {
     { PLAYWRIGHT_JSON_OUTPUT_NAME: join(results, 'playwright.json') },
     () => {
       const { stats } = readJson('playwright.json');
-      return { passed: stats.expected + stats.flaky, failed: stats.unexpected, skipped: stats.skipped };
+      return {
+        passed: stats.expected + stats.flaky,
+        failed: stats.unexpected,
+        skipped: stats.skipped,
+      };
     },
   );
 } else {

@@ -62,7 +62,10 @@ export function translator(locale: Locale): (key: MessageKey, params?: Params) =
  * Picks a supported locale from an `Accept-Language` header (RFC 9110 section 12.5.4),
  * honouring q-values; `fallback` when nothing matches or the header is malformed.
  */
-export function negotiateLocale(header: string | null | undefined, fallback: Locale = defaultLocale): Locale {
+export function negotiateLocale(
+  header: string | null | undefined,
+  fallback: Locale = defaultLocale,
+): Locale {
   if (typeof header !== 'string' || header.length === 0 || header.length > 1024) return fallback;
   let best: { locale: Locale; q: number } | undefined;
   for (const part of header.split(',').slice(0, 32)) {

@@ -32,12 +32,16 @@ test.describe('portal', () => {
     await context.close();
   });
 
-  test('the home page speaks English to an English browser and can be switched by keyboard', async ({ browser }) => {
+  test('the home page speaks English to an English browser and can be switched by keyboard', async ({
+    browser,
+  }) => {
     const context = await browser.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto('/');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('en', 'portal.home.title'));
-    await expect(page.getByRole('heading', { name: t('en', 'portal.home.customer.title') })).toBeVisible();
+    await expect(
+      page.getByRole('heading', { name: t('en', 'portal.home.customer.title') }),
+    ).toBeVisible();
 
     // Switch to German with the keyboard only; the choice sticks across pages.
     await page.getByRole('button', { name: t('de', 'common.language.de') }).focus();

@@ -53,7 +53,13 @@ export function problemResponse(body: Problem, headers: Record<string, string> =
 /** Maps a ProtocolError to its problem; anything else to a 500 that reveals nothing. */
 export function problemFromError(error: unknown): Problem {
   if (error instanceof ProtocolError) {
-    return problem(statusFor(error.code), error.code, error.message, undefined, error.detail ? { detail_data: error.detail } : {});
+    return problem(
+      statusFor(error.code),
+      error.code,
+      error.message,
+      undefined,
+      error.detail ? { detail_data: error.detail } : {},
+    );
   }
   return problem(500, 'internal', 'Internal error', 'The request could not be completed.');
 }

@@ -11,7 +11,12 @@ export const POST: RequestHandler = async ({ request, cookies }) => {
   const lang = form?.get('lang');
   const back = form?.get('redirect');
   if (isLocale(lang)) {
-    cookies.set('lang', lang, { path: '/', httpOnly: false, sameSite: 'lax', maxAge: 60 * 60 * 24 * 365 });
+    cookies.set('lang', lang, {
+      path: '/',
+      httpOnly: false,
+      sameSite: 'lax',
+      maxAge: 60 * 60 * 24 * 365,
+    });
   }
   const target = typeof back === 'string' && /^\/(?![/\\])/.test(back) ? back : '/';
   redirect(303, target);

@@ -14,7 +14,10 @@ export const portal = {
     de: 'Unternehmen fragen Ihren Assistenten um Erlaubnis, statt Sie einfach anzuschreiben. Sie entscheiden, wer Sie wie oft über welchen Kanal erreichen darf, und können jede Erlaubnis mit einem Klick zurückziehen. Jede Erlaubnis, Ablehnung und jeder Widerruf ist signiert und in einem öffentlichen, nur erweiterbaren Protokoll festgehalten.',
     en: 'Companies ask your Assistant for permission instead of simply writing to you. You decide who may reach you, how often and on which channel, and you can withdraw any permission with one click. Every grant, refusal and revocation is signed and recorded in a public, append-only log.',
   },
-  'portal.home.roles': { de: 'Was die Clearingstelle für Sie tut', en: 'What the clearinghouse does for you' },
+  'portal.home.roles': {
+    de: 'Was die Clearingstelle für Sie tut',
+    en: 'What the clearinghouse does for you',
+  },
   'portal.home.customer.title': { de: 'Für Kundinnen und Kunden', en: 'For customers' },
   'portal.home.customer.body': {
     de: 'Ihr Assistent im Browser hält Ihr Profil und Ihre Sperrliste verschlüsselt auf Ihrem Gerät, lässt nur erwünschte Angebote durch und zeigt Ihnen auf einen Blick, welches Unternehmen welche Daten über Sie hat.',
@@ -40,7 +43,10 @@ export const portal = {
     de: 'Der Assistent ist eine Browser-Erweiterung für Chromium und Firefox. Nach `npm start` liegt sie im Ordner {path}; laden Sie sie dort als entpackte Erweiterung.',
     en: 'The Assistant is a browser extension for Chromium and Firefox. After `npm start` it is in the folder {path}; load it from there as an unpacked extension.',
   },
-  'portal.footer.version': { de: 'Clearingstelle, Version {version}', en: 'Clearinghouse, version {version}' },
+  'portal.footer.version': {
+    de: 'Clearingstelle, Version {version}',
+    en: 'Clearinghouse, version {version}',
+  },
   'portal.error.title': { de: 'Fehler {status}', en: 'Error {status}' },
   'portal.error.notFound': {
     de: 'Diese Seite gibt es nicht.',

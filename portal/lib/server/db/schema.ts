@@ -12,6 +12,10 @@ export interface Database {
   messages: MessagesTable;
   seen_jtis: SeenJtisTable;
   log_queue: LogQueueTable;
+  log_state: LogStateTable;
+  log_tiles: LogTilesTable;
+  log_bundles: LogBundlesTable;
+  log_leaves: LogLeavesTable;
 }
 
 /** Every signed message the clearinghouse accepted, exactly as received. */
@@ -51,6 +55,45 @@ export interface LogQueueTable {
   kind: string;
   /** Milliseconds since the epoch: when the message became durable. */
   created_at: number;
+}
+
+/**
+ * The log's head (one row, id 1): size, root and the signed checkpoint of the latest batch.
+ * The sequencer locks this row first in every batch, which serialises sequencers across processes.
+ */
+export interface LogStateTable {
+  id: number;
+  size: number;
+  /** 32 bytes. */
+  root_hash: Uint8Array;
+  /** The signed note text served at /log/checkpoint. */
+  checkpoint: string;
+  /** Milliseconds since the epoch of the commit that wrote this checkpoint. */
+  updated_at: number;
+}
+
+/** C2SP tlog-tiles hash tiles, newest width only (narrower widths are prefixes of it). */
+export interface LogTilesTable {
+  level: number;
+  idx: number;
+  /** 1..256 hashes; 256 = full (never changes again). */
+  width: number;
+  /** width × 32 bytes. */
+  data: Uint8Array;
+}
+
+/** Entry bundles (`tile/entries/<N>`), newest width only. */
+export interface LogBundlesTable {
+  idx: number;
+  width: number;
+  /** The entries, each as a big-endian u16 length and its bytes. */
+  data: Uint8Array;
+}
+
+/** The index each sequenced message got (for receipts); sha256 unique. */
+export interface LogLeavesTable {
+  idx: number;
+  sha256: string;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

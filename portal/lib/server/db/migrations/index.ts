@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { DatabaseDialect } from '../schema';
 import { foundation } from './0001_foundation';
+import { log } from './0002_log';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -13,5 +14,6 @@ import { foundation } from './0001_foundation';
 export function migrationsFor(dialect: DatabaseDialect): Record<string, Migration> {
   return {
     '0001_foundation': foundation(dialect),
+    '0002_log': log(dialect),
   };
 }
