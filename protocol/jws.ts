@@ -1,0 +1,487 @@
+/**
+ * Compact JWS for every protocol message (RFC 7515, RFC 8037, RFC 9864; SPECS "JWS"): signing
+ * with `jose`, verification with an allow-list of algorithms and header members, canonical
+ * base64url, `typ` per kind, `aud`, the transport window with 60 s of skew, and `jti` replay through
+ * an injected store. Evidence (an offer or disclosure inside a complaint) is verified as of its
+ * `iat`, so it stays verifiable after `exp`.
+ *
+ * Why verification does not call jose's `compactVerify`: jose verifies through WebCrypto, which is
+ * asynchronous (in Node a thread-pool hop per signature). Measured against raw `node:crypto`
+ * Ed25519 verify in the same run on the 2-core machine: jose `compactVerify` with a cached key
+ * 0.47-0.71x, bare `crypto.subtle.verify` 0.65-0.86x, libsodium's `crypto_sign_verify_detached`
+ * 0.84-0.85x. The bar is 0.7 (DESIGN section 9), so verification uses libsodium: synchronous
+ * WebAssembly, the same code in every runtime, and strict (it rejects non-canonical `S` and
+ * small-order keys). Our own parser does the rest, and it is stricter than jose's anyway
+ * (canonical base64url, exact header members). jose still signs. See docs/performance.md,
+ * section "Protocol".
+ *
+ * Every failure on the message's side is a `ProtocolError` with a stable code. Errors thrown by the
+ * injected `resolveKey` or replay store propagate unchanged, so a database outage is not mistaken
+ * for a bad message.
+ */
+import { CompactSign, importJWK } from 'jose';
+import { base64urlDecode, base64urlEncode, bytesEqual, utf8Decode, utf8Encode } from './encoding';
+import { ProtocolError, type ProtocolErrorCode } from './errors';
+import {
+  importPublicJwk,
+  publicJwk,
+  thumbprint,
+  type Ed25519KeyPair,
+  type Ed25519PublicJwk,
+  type ImportedPublicKey,
+} from './keys';
+import { sha256, verifyDetached } from './sodium';
+
+/** Allowed clock skew in seconds, both for `iat` in the future and for `exp` in the past. */
+export const CLOCK_SKEW_SECONDS = 60;
+/** Default transport window (`exp - iat`): 10 minutes. */
+export const DEFAULT_MAX_WINDOW_SECONDS = 600;
+/** The longest window any kind may ask for: offers, up to their `validUntil`, at most 90 days. */
+export const MAX_WINDOW_SECONDS = 90 * 24 * 60 * 60;
+/** Default size bound of a compact JWS, checked before anything is decoded. */
+export const DEFAULT_MAX_TOKEN_LENGTH = 64 * 1024;
+
+/** `alg` values accepted: `EdDSA` (RFC 8037, what we emit) and its RFC 9864 synonym `Ed25519`. */
+const ALLOWED_ALGS: ReadonlySet<unknown> = new Set(['EdDSA', 'Ed25519']);
+const ALLOWED_HEADER_MEMBERS: ReadonlySet<string> = new Set(['alg', 'typ', 'kid']);
+const KIND_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
+const MAX_JTI_LENGTH = 128;
+const MAX_AUD_LENGTH = 2048;
+
+/** The protected header of every protocol message: exactly these three members. */
+export interface JwsHeader {
+  readonly alg: 'EdDSA' | 'Ed25519';
+  readonly typ: string;
+  readonly kid: string;
+}
+
+/** The claims every kind carries; `verifyCompact` checks them, the kind's schema checks the rest. */
+export interface CommonClaims {
+  readonly aud: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
+
+/** A verified message. `payload` is the whole JSON object, still to be parsed by its kind's schema. */
+export interface VerifiedJws {
+  readonly header: JwsHeader;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly claims: CommonClaims;
+  /** The signer's key id (the header's `kid`, equal to the resolved key's thumbprint). */
+  readonly kid: string;
+  /** base64url SHA-256 over the ASCII of the compact JWS, as `sha256Of` computes it (on first read). */
+  readonly sha256: string;
+}
+
+/**
+ * A key as `resolveKey` may return it: an `importPublicJwk` result, a public JWK (validated on
+ * first use) or the raw 32 bytes. Return the *same object* for the same key (e.g. from a cache) and
+ * its validation is remembered; the resolver itself is asked every time, so a retired key stops
+ * verifying at once.
+ */
+export type ResolvedKey = ImportedPublicKey | Ed25519PublicJwk | Uint8Array;
+
+/** The injected `jti` store (SPECS "message id"). */
+export interface ReplayStore {
+  /**
+   * Records `jti` for `signerKid` and answers `true` when it was not seen before, `false` for a
+   * repeat. Keep the record at least until `rememberUntil` (epoch seconds: the message's `exp`
+   * plus the clock skew, the last moment `verifyCompact` would accept it); it may be forgotten
+   * after. Must be atomic per (signer, jti) when verifications run concurrently.
+   */
+  checkAndRemember(
+    signerKid: string,
+    jti: string,
+    rememberUntil: number,
+  ): boolean | Promise<boolean>;
+}
+
+/** Options of `verifyCompact`. */
+export interface VerifyOptions {
+  /** The expected message kind; the header `typ` must be `<kind>+jws`. */
+  readonly kind: string;
+  /** The signer's key for a `kid`, or `undefined` when there is none (unknown, retired, not bound). */
+  readonly resolveKey: (kid: string) => ResolvedKey | undefined | Promise<ResolvedKey | undefined>;
+  /** Our own audience; the payload's `aud` must equal it. */
+  readonly audience: string;
+  /** The current time in epoch seconds (injected clock). */
+  readonly now: number;
+  /** Replay protection; omit only where a repeat is harmless or checked elsewhere (evidence). */
+  readonly replay?: ReplayStore;
+  /** `'iat'`: evidence mode, the message is judged as of its own `iat`, so `exp` may have passed. */
+  readonly asOf?: 'now' | 'iat';
+  /** Longest `exp - iat` accepted: default 600 s; offers up to 90 days (`MAX_WINDOW_SECONDS`). */
+  readonly maxWindowSeconds?: number;
+  /** Size bound of the compact JWS in characters; default 64 KiB. */
+  readonly maxLength?: number;
+}
+
+/** Options of `signCompact`: sign with a libsodium key pair, or with a WebCrypto Ed25519 key. */
+export type SignOptions = {
+  /** The message kind; the header `typ` becomes `<kind>+jws`. */
+  readonly kind: string;
+  /** The payload object, with at least `aud`, `iat`, `exp` and `jti`. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Size bound of the resulting token; default 64 KiB, the same bound `verifyCompact` applies. */
+  readonly maxLength?: number;
+} & (
+  | {
+      readonly keyPair: Ed25519KeyPair;
+      /** Defaults to the key pair's thumbprint; when given it must equal it. */
+      readonly kid?: string;
+    }
+  | {
+      /** A WebCrypto Ed25519 private key (e.g. a person's non-extractable signing key). */
+      readonly privateKey: CryptoKey;
+      /** The thumbprint of the matching public key. */
+      readonly kid: string;
+    }
+);
+
+function fail(code: ProtocolErrorCode, message: string, cause?: unknown): never {
+  const error = new ProtocolError(code, message);
+  if (cause !== undefined) error.cause = cause;
+  throw error;
+}
+
+function checkKind(kind: unknown): string {
+  if (typeof kind !== 'string' || !KIND_PATTERN.test(kind)) {
+    fail('ERR_MESSAGE_KIND_UNKNOWN', 'kind must be a lowercase message kind name');
+  }
+  return kind;
+}
+
+function isKid(value: unknown): value is string {
+  // A SHA-256 thumbprint: 32 bytes, canonical base64url, 43 characters.
+  if (typeof value !== 'string' || value.length !== 43) return false;
+  try {
+    base64urlDecode(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8Decode(bytes));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function isEpochSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Checks the types of the common claims; time relations are checked by the caller. */
+function readClaims(payload: Record<string, unknown>): CommonClaims {
+  const { aud, iat, exp, jti } = payload;
+  if (typeof aud !== 'string' || aud.length === 0 || aud.length > MAX_AUD_LENGTH) {
+    fail('ERR_MESSAGE_INVALID', 'aud must be a non-empty string of at most 2048 characters');
+  }
+  if (!isEpochSeconds(iat)) fail('ERR_MESSAGE_INVALID', 'iat must be an integer number of seconds');
+  if (!isEpochSeconds(exp)) fail('ERR_MESSAGE_INVALID', 'exp must be an integer number of seconds');
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
+    fail('ERR_MESSAGE_INVALID', 'jti must be a non-empty string of at most 128 characters');
+  }
+  if (exp < iat) fail('ERR_MESSAGE_INVALID', 'exp is before iat');
+  return { aud, iat, exp, jti };
+}
+
+function maxLengthOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(value) || value <= 0)
+    fail('ERR_MESSAGE_TOO_LARGE', 'maxLength must be a positive integer');
+  return value;
+}
+
+function maxWindowOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_WINDOW_SECONDS;
+  if (!Number.isSafeInteger(value) || value <= 0 || value > MAX_WINDOW_SECONDS) {
+    fail('ERR_JWS_WINDOW_TOO_LONG', 'maxWindowSeconds must be an integer from 1 to 90 days');
+  }
+  return value;
+}
+
+/** True for a string of printable ASCII only: a compact JWS never contains anything else. */
+function isPrintableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/**
+ * base64url SHA-256 over the ASCII bytes of a compact JWS: the `sha256` of log entries, receipts
+ * and references between messages (SPECS "Hashes of messages"). Needs `await ready()`.
+ *
+ * @example
+ * ```ts
+ * const hash = sha256Of(token); // 43 characters
+ * ```
+ */
+export function sha256Of(token: string): string {
+  if (typeof token !== 'string' || token.length === 0 || !isPrintableAscii(token)) {
+    fail('ERR_JWS_MALFORMED', 'a compact JWS is printable ASCII');
+  }
+  return base64urlEncode(sha256(utf8Encode(token)));
+}
+
+// Validated keys by object identity. WeakMaps: a key the caller drops is collected with it.
+const importedByObject = new WeakMap<object, ImportedPublicKey>();
+
+function importResolvedKey(key: ResolvedKey): ImportedPublicKey {
+  const cached = importedByObject.get(key);
+  if (cached !== undefined) return cached;
+  let imported: ImportedPublicKey;
+  if (key instanceof Uint8Array) {
+    if (key.length !== 32) fail('ERR_KEY_INVALID', 'a public key is 32 bytes');
+    imported = importPublicJwk(publicJwk(key));
+  } else if (
+    'publicKey' in key &&
+    'kid' in key &&
+    'jwk' in key &&
+    key.publicKey instanceof Uint8Array
+  ) {
+    // Came from importPublicJwk already; check anyway that the parts belong together.
+    imported = importPublicJwk(key.jwk);
+    if (imported.kid !== key.kid) fail('ERR_KEY_INVALID', 'imported key and kid do not match');
+  } else {
+    imported = importPublicJwk(key);
+  }
+  importedByObject.set(key, imported);
+  return imported;
+}
+
+/** The three decoded parts of a compact JWS whose header passed the allow-lists. */
+interface ParsedCompact {
+  readonly header: JwsHeader;
+  readonly signingInput: Uint8Array;
+  readonly payloadBytes: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+function parseCompact(token: unknown, maxLength: number, typ: string): ParsedCompact {
+  if (typeof token !== 'string') fail('ERR_JWS_MALFORMED', 'a compact JWS is a string');
+  if (token.length > maxLength)
+    fail('ERR_MESSAGE_TOO_LARGE', `the message exceeds ${maxLength} characters`);
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (second < 0 || token.indexOf('.', second + 1) >= 0) {
+    fail('ERR_JWS_MALFORMED', 'a compact JWS has exactly three parts');
+  }
+  if (first === 0 || second === first + 1 || second === token.length - 1) {
+    fail('ERR_JWS_MALFORMED', 'no part of a compact JWS may be empty');
+  }
+  // Canonical base64url in every part before anything is interpreted (SPECS "JWS").
+  const headerBytes = base64urlDecode(token.slice(0, first));
+  const payloadBytes = base64urlDecode(token.slice(first + 1, second));
+  const signature = base64urlDecode(token.slice(second + 1));
+
+  const header = parseJsonObject(headerBytes);
+  if (header === undefined) fail('ERR_JWS_HEADER_INVALID', 'the header is not a JSON object');
+  for (const name of Object.keys(header)) {
+    // jwk, jku, x5u, x5c, crit, b64 and everything else: keys come from the registry, never
+    // from the message itself, and no extension is understood.
+    if (!ALLOWED_HEADER_MEMBERS.has(name)) {
+      fail('ERR_JWS_HEADER_INVALID', `header member "${name.slice(0, 32)}" is not allowed`);
+    }
+  }
+  const { alg, typ: headerTyp, kid } = header;
+  if (alg === undefined) fail('ERR_JWS_HEADER_INVALID', 'the header has no alg');
+  if (!ALLOWED_ALGS.has(alg)) fail('ERR_JWS_ALG_NOT_ALLOWED', 'alg must be EdDSA or Ed25519');
+  if (typeof headerTyp !== 'string') fail('ERR_JWS_HEADER_INVALID', 'the header has no typ');
+  if (headerTyp !== typ) fail('ERR_JWS_TYP_MISMATCH', `typ must be ${typ}`);
+  if (!isKid(kid)) fail('ERR_JWS_HEADER_INVALID', 'kid must be a base64url SHA-256 thumbprint');
+
+  return {
+    header: { alg: alg as JwsHeader['alg'], typ: headerTyp, kid },
+    // The token is printable ASCII at this point (canonical base64url and two dots), so its
+    // UTF-8 bytes are its ASCII bytes.
+    signingInput: utf8Encode(token.slice(0, second)),
+    payloadBytes,
+    signature,
+  };
+}
+
+/** Runs `step`, turning anything but a ProtocolError into `code` (fail closed, never leak a TypeError). */
+function guarded<T>(code: ProtocolErrorCode, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
+    return fail(code, 'unexpected failure while checking the message', e);
+  }
+}
+
+/**
+ * Verifies a compact JWS and its common claims. Checks, in this order: size, three parts,
+ * canonical base64url, header members and `alg`, `typ`, key by `kid`, signature, payload JSON and
+ * claim types, `aud`, `iat` not in the future (60 s skew), `exp - iat` within the window, `exp` not
+ * passed (skipped with `asOf: 'iat'`), then replay. The kind's own fields are left to its schema.
+ *
+ * @example
+ * ```ts
+ * await ready();
+ * const { payload, kid, sha256 } = await verifyCompact(token, {
+ *   kind: 'grant',
+ *   resolveKey: (kid) => keysByKid.get(kid),
+ *   audience: 'http://localhost:3000',
+ *   now: Math.floor(Date.now() / 1000),
+ *   replay: jtiStore,
+ * });
+ * ```
+ */
+export async function verifyCompact(token: string, options: VerifyOptions): Promise<VerifiedJws> {
+  const parsed = guarded('ERR_JWS_MALFORMED', () =>
+    parseCompact(token, maxLengthOf(options.maxLength), `${checkKind(options.kind)}+jws`),
+  );
+  const kid = parsed.header.kid;
+
+  const resolved = await options.resolveKey(kid);
+  if (resolved === undefined || resolved === null)
+    fail('ERR_JWS_KID_UNKNOWN', 'no key is known for this kid');
+
+  const { claims, payload } = guarded('ERR_JWS_MALFORMED', () => {
+    const key = importResolvedKey(resolved);
+    // The kid is the key's thumbprint by definition; a resolver answering with another key is a
+    // bug that must not turn into a signature under the wrong identity.
+    if (key.kid !== kid) fail('ERR_JWS_KID_UNKNOWN', 'the resolved key does not have this kid');
+    if (
+      parsed.signature.length !== 64 ||
+      !verifyDetached(parsed.signature, parsed.signingInput, key.publicKey)
+    ) {
+      fail('ERR_JWS_SIGNATURE_INVALID', 'the signature does not verify');
+    }
+    const body = parseJsonObject(parsed.payloadBytes);
+    if (body === undefined) fail('ERR_JWS_MALFORMED', 'the payload is not a JSON object');
+    const common = readClaims(body);
+    if (common.aud !== options.audience)
+      fail('ERR_JWS_AUD_MISMATCH', 'the message is addressed to someone else');
+    if (!Number.isFinite(options.now))
+      fail('ERR_JWS_NOT_YET_VALID', 'now must be a number of seconds');
+    if (common.iat > options.now + CLOCK_SKEW_SECONDS)
+      fail('ERR_JWS_NOT_YET_VALID', 'iat is in the future');
+    if (common.exp - common.iat > maxWindowOf(options.maxWindowSeconds)) {
+      fail('ERR_JWS_WINDOW_TOO_LONG', 'exp is too far after iat');
+    }
+    if (options.asOf !== 'iat' && options.now > common.exp + CLOCK_SKEW_SECONDS) {
+      fail('ERR_JWS_EXPIRED', 'the message has expired');
+    }
+    return { claims: common, payload: body };
+  });
+
+  if (options.replay !== undefined) {
+    const fresh = await options.replay.checkAndRemember(
+      kid,
+      claims.jti,
+      claims.exp + CLOCK_SKEW_SECONDS,
+    );
+    if (fresh !== true) fail('ERR_JWS_REPLAYED', 'this jti was seen before from this signer');
+  }
+
+  // The hash is computed on first read and then kept: it costs as much as a tenth of a
+  // verification for a typical grant, and callers that only act on the content (the Assistant
+  // opening an offer) never need it.
+  let hash: string | undefined;
+  return {
+    header: parsed.header,
+    payload,
+    claims,
+    kid,
+    get sha256(): string {
+      hash ??= base64urlEncode(sha256(utf8Encode(token)));
+      return hash;
+    },
+  };
+}
+
+// jose key objects per libsodium key pair, so repeated signing imports once.
+const signingKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>();
+
+function signingKeyOf(keyPair: Ed25519KeyPair): Promise<CryptoKey> {
+  const { privateKey, publicKey } = keyPair;
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 64) {
+    fail('ERR_KEY_INVALID', "privateKey must be libsodium's 64-byte Ed25519 secret key");
+  }
+  // libsodium's secret key ends with its public key; a pair whose halves disagree would sign
+  // under a kid that names another key. Checked on every call: the cache is keyed by privateKey.
+  if (!(publicKey instanceof Uint8Array) || !bytesEqual(privateKey.subarray(32), publicKey)) {
+    fail('ERR_KEY_INVALID', 'publicKey does not belong to privateKey');
+  }
+  let key = signingKeys.get(privateKey);
+  if (key === undefined) {
+    const jwk = { ...publicJwk(publicKey), d: base64urlEncode(privateKey.subarray(0, 32)) };
+    key = importJWK(jwk, 'EdDSA') as Promise<CryptoKey>;
+    signingKeys.set(privateKey, key);
+  }
+  return key;
+}
+
+/**
+ * Signs a payload as a compact JWS with header `{alg: "EdDSA", typ: "<kind>+jws", kid}`. The
+ * payload must carry the common claims (`aud`, `iat`, `exp`, `jti`) with the types `verifyCompact`
+ * demands, and the token must fit the size bound: we never sign what we would refuse.
+ *
+ * @example
+ * ```ts
+ * const token = await signCompact({
+ *   kind: 'grant',
+ *   keyPair: pairwiseKeyPair(master, companyId),
+ *   payload: { v: 1, iss, aud: 'http://localhost:3000', iat, exp: iat + 300, jti, ... },
+ * });
+ * ```
+ */
+export async function signCompact(options: SignOptions): Promise<string> {
+  const typ = `${checkKind(options.kind)}+jws`;
+  const payload = options.payload;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    fail('ERR_MESSAGE_INVALID', 'the payload must be an object');
+  }
+  readClaims(payload as Record<string, unknown>);
+  let json: string;
+  try {
+    json = JSON.stringify(payload);
+  } catch (e) {
+    return fail('ERR_MESSAGE_INVALID', 'the payload is not serialisable as JSON', e);
+  }
+
+  let key: CryptoKey;
+  let kid: string;
+  try {
+    if ('keyPair' in options) {
+      kid = thumbprint(publicJwk(options.keyPair));
+      if (options.kid !== undefined && options.kid !== kid)
+        fail('ERR_KEY_INVALID', 'kid is not the thumbprint of keyPair');
+      key = await signingKeyOf(options.keyPair);
+    } else {
+      if (!isKid(options.kid))
+        fail('ERR_KEY_INVALID', 'kid must be a base64url SHA-256 thumbprint');
+      kid = options.kid;
+      key = options.privateKey;
+    }
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
+    return fail('ERR_KEY_INVALID', 'the signing key cannot be used', e);
+  }
+
+  let token: string;
+  try {
+    token = await new CompactSign(utf8Encode(json))
+      .setProtectedHeader({ alg: 'EdDSA', typ, kid })
+      .sign(key);
+  } catch (e) {
+    return fail('ERR_KEY_INVALID', 'signing failed: the key is not an Ed25519 private key', e);
+  }
+  if (token.length > maxLengthOf(options.maxLength)) {
+    fail('ERR_MESSAGE_TOO_LARGE', 'the signed message exceeds the size bound');
+  }
+  return token;
+}
