@@ -18,6 +18,17 @@ const chromium = playwright({
 export default defineConfig({
   plugins: [sveltekit()],
   server: { host: '127.0.0.1' },
+  // Pre-bundle what the browser tests import, so Vite does not reload a test mid-run on discovery.
+  optimizeDeps: {
+    include: [
+      'libsodium-wrappers-sumo',
+      'jose',
+      'fast-check',
+      '@noble/hashes/sha2.js',
+      '@scure/bip39',
+      'valibot',
+    ],
+  },
   test: {
     projects: [
       {

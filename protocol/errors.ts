@@ -34,6 +34,7 @@ export const protocolErrorCodes = [
   'ERR_MESSAGE_INVALID',
   'ERR_MESSAGE_KIND_UNKNOWN',
   'ERR_MESSAGE_TOO_LARGE',
+  'ERR_MESSAGE_ISSUER_MISMATCH',
   // encodings
   'ERR_BASE64URL_NONCANONICAL',
   'ERR_ENCODING_INVALID',
@@ -63,6 +64,23 @@ export const protocolErrorCodes = [
   // storage (portal/lib/server/db): the database refused or is gone; the API answers 503
   'ERR_STORAGE_UNAVAILABLE',
   'ERR_STORAGE_WRITE_FAILED',
+  // the public log (protocol/tlog): RFC 9162 proofs, C2SP tlog-tiles, signed-note, tlog-checkpoint
+  'ERR_TLOG_RANGE_INVALID',
+  'ERR_TLOG_PROOF_INVALID',
+  'ERR_TLOG_INCLUSION_INVALID',
+  'ERR_TLOG_CONSISTENCY_INVALID',
+  'ERR_TLOG_TILE_INVALID',
+  'ERR_TLOG_PATH_INVALID',
+  'ERR_TLOG_BUNDLE_INVALID',
+  'ERR_NOTE_MALFORMED',
+  'ERR_NOTE_SIGNATURE_INVALID',
+  'ERR_NOTE_NO_TRUSTED_SIGNATURE',
+  'ERR_CHECKPOINT_MALFORMED',
+  'ERR_CHECKPOINT_ORIGIN_MISMATCH',
+  'ERR_CHECKPOINT_SHRUNK',
+  'ERR_CHECKPOINT_FORK',
+  'ERR_RECEIPT_INVALID',
+  'ERR_LOG_ENTRY_INVALID',
 ] as const;
 
 export type ProtocolErrorCode = (typeof protocolErrorCodes)[number];

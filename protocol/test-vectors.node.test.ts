@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTestVectors, vectorFileText } from '../scripts/generate-test-vectors';
 
 describe('protocol/test-vectors/*.json', () => {
-  it.each(['keys', 'pairwise', 'seal'] as const)(
+  it.each(['keys', 'pairwise', 'seal', 'jws'] as const)(
     '%s.json matches the generator byte for byte (regenerate: npx tsx scripts/generate-test-vectors.ts)',
     async (name) => {
       const built = await buildTestVectors();

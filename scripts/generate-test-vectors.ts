@@ -1,5 +1,5 @@
 /**
- * Writes protocol/test-vectors/{keys,pairwise,seal}.json from fixed inputs, byte-for-byte the same
+ * Writes protocol/test-vectors/{keys,pairwise,seal,jws}.json from fixed inputs, byte-for-byte the same
  * on every run, so another implementation can check itself against ours (README.md beside them).
  *
  *   npx tsx scripts/generate-test-vectors.ts          # (re)write the files
@@ -16,7 +16,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { base64urlEncode, hexEncode, utf8Encode } from '../protocol/encoding';
+import {
+  base64urlDecode,
+  base64urlEncode,
+  hexEncode,
+  utf8Decode,
+  utf8Encode,
+} from '../protocol/encoding';
 import { signCompact } from '../protocol/jws';
 import {
   companyId,
@@ -29,6 +35,9 @@ import {
   thumbprint,
   thumbprintInput,
 } from '../protocol/keys';
+import { exampleMessages } from '../protocol/messages/examples';
+import { messageKinds } from '../protocol/messages';
+import { signMessage } from '../protocol/signed';
 import {
   boxSealWithEphemeralSeedForTestVectors,
   ed25519PkToCurve25519,
@@ -257,10 +266,51 @@ async function buildSeal() {
   };
 }
 
-/** All three vector files as objects, built from the implementation. Needs nothing but the code. */
-export async function buildTestVectors(): Promise<Record<'keys' | 'pairwise' | 'seal', unknown>> {
+/** The example identities of protocol/messages/examples.ts, by the prefix of their `iss`. */
+const exampleSigners = {
+  co_: 'consent-clearinghouse/example/company',
+  ps_: 'consent-clearinghouse/example/pseudonym',
+  rg_: 'consent-clearinghouse/example/regulator',
+} as const;
+
+/** One signed message of every kind, from the example payloads. Ed25519 is deterministic, so are these. */
+async function buildJws() {
+  const vectors = [];
+  for (const kind of messageKinds) {
+    const payload = exampleMessages[kind];
+    const prefix = payload.iss.slice(0, 3) as keyof typeof exampleSigners;
+    const label = exampleSigners[prefix];
+    const pair = keyPairFromSeed(sha256(utf8Encode(label)));
+    const token = await signMessage(kind, payload, pair);
+    vectors.push({
+      kind,
+      signerSeedLabel: label,
+      signerSeed: hexEncode(sha256(utf8Encode(label))),
+      signerJwk: publicJwk(pair),
+      kid: thumbprint(publicJwk(pair)),
+      payload: JSON.parse(utf8Decode(base64urlDecode(token.split('.')[1] ?? ''))) as unknown,
+      token,
+      sha256: base64urlEncode(sha256(utf8Encode(token))),
+    });
+  }
+  return {
+    description:
+      'One compact JWS per message kind, signed with the example identities (seed = SHA-256 of the label). Verify each token with signerJwk as of payload.iat with audience payload.aud; re-signing payload (keys in this order) gives the same token, because Ed25519 is deterministic.',
+    vectors,
+  };
+}
+
+/** All vector files as objects, built from the implementation. Needs nothing but the code. */
+export async function buildTestVectors(): Promise<
+  Record<'keys' | 'pairwise' | 'seal' | 'jws', unknown>
+> {
   await ready();
-  return { keys: buildKeys(), pairwise: buildPairwise(), seal: await buildSeal() };
+  return {
+    keys: buildKeys(),
+    pairwise: buildPairwise(),
+    seal: await buildSeal(),
+    jws: await buildJws(),
+  };
 }
 
 /** The exact text of a vector file: two-space JSON and a final newline. */

@@ -95,6 +95,10 @@ export const errors = {
     de: 'Die Prüfung der Einwilligung wurde mit ungültigen Angaben aufgerufen.',
     en: 'The consent check was asked with invalid figures.',
   },
+  'errors.ERR_MESSAGE_ISSUER_MISMATCH': {
+    de: 'Die Nachricht wurde nicht mit dem Schlüssel ihres Absenders signiert.',
+    en: 'The message was not signed with the key of its sender.',
+  },
   'errors.ERR_CRYPTO_NOT_READY': {
     de: 'Die Verschlüsselung ist noch nicht bereit. Bitte versuchen Sie es gleich noch einmal.',
     en: 'Encryption is not ready yet. Please try again in a moment.',
@@ -106,5 +110,69 @@ export const errors = {
   'errors.ERR_STORAGE_WRITE_FAILED': {
     de: 'Die Nachricht konnte nicht gespeichert werden. Bitte senden Sie sie erneut.',
     en: 'The message could not be stored. Please send it again.',
+  },
+  'errors.ERR_TLOG_RANGE_INVALID': {
+    de: 'Dieser Eintrag oder diese Größe liegt außerhalb des Protokolls.',
+    en: 'This entry or size lies outside the log.',
+  },
+  'errors.ERR_TLOG_PROOF_INVALID': {
+    de: 'Der Nachweis aus dem öffentlichen Protokoll ist nicht richtig aufgebaut.',
+    en: 'The proof from the public log is not well-formed.',
+  },
+  'errors.ERR_TLOG_INCLUSION_INVALID': {
+    de: 'Der Nachweis, dass der Eintrag im öffentlichen Protokoll steht, ist ungültig.',
+    en: 'The proof that the entry is in the public log is invalid.',
+  },
+  'errors.ERR_TLOG_CONSISTENCY_INVALID': {
+    de: 'Der Nachweis, dass das öffentliche Protokoll nur ergänzt und nie verändert wurde, ist ungültig.',
+    en: 'The proof that the public log was only appended to and never rewritten is invalid.',
+  },
+  'errors.ERR_TLOG_TILE_INVALID': {
+    de: 'Ein Teil des öffentlichen Protokolls passt nicht zu seinem signierten Stand: Er wurde verändert oder beschädigt.',
+    en: 'A part of the public log does not match its signed state: it was altered or damaged.',
+  },
+  'errors.ERR_TLOG_PATH_INVALID': {
+    de: 'Diese Adresse im öffentlichen Protokoll gibt es nicht.',
+    en: 'There is no such address in the public log.',
+  },
+  'errors.ERR_TLOG_BUNDLE_INVALID': {
+    de: 'Ein Block von Protokolleinträgen ist nicht richtig aufgebaut.',
+    en: 'A bundle of log entries is not well-formed.',
+  },
+  'errors.ERR_NOTE_MALFORMED': {
+    de: 'Die signierte Notiz ist nicht richtig aufgebaut.',
+    en: 'The signed note is not well-formed.',
+  },
+  'errors.ERR_NOTE_SIGNATURE_INVALID': {
+    de: 'Die Signatur des öffentlichen Protokolls ist ungültig: Der Stand wurde verändert.',
+    en: 'The signature of the public log is invalid: its state was altered.',
+  },
+  'errors.ERR_NOTE_NO_TRUSTED_SIGNATURE': {
+    de: 'Dieser Stand ist nicht mit dem bekannten Schlüssel des Protokolls signiert.',
+    en: 'This state is not signed with the known key of the log.',
+  },
+  'errors.ERR_CHECKPOINT_MALFORMED': {
+    de: 'Der Stand des öffentlichen Protokolls ist nicht richtig aufgebaut.',
+    en: 'The state of the public log is not well-formed.',
+  },
+  'errors.ERR_CHECKPOINT_ORIGIN_MISMATCH': {
+    de: 'Dieser Stand gehört zu einem anderen Protokoll.',
+    en: 'This state belongs to a different log.',
+  },
+  'errors.ERR_CHECKPOINT_SHRUNK': {
+    de: 'Das öffentliche Protokoll ist kleiner geworden: Einträge wurden entfernt. Bitte melden Sie das.',
+    en: 'The public log has shrunk: entries were removed. Please report this.',
+  },
+  'errors.ERR_CHECKPOINT_FORK': {
+    de: 'Das öffentliche Protokoll zeigt bei gleicher Größe zwei verschiedene Stände: Es wurde umgeschrieben. Bitte melden Sie das.',
+    en: 'The public log shows two different states of the same size: it was rewritten. Please report this.',
+  },
+  'errors.ERR_RECEIPT_INVALID': {
+    de: 'Die Quittung ist ungültig oder gehört zu einer anderen Nachricht.',
+    en: 'The receipt is invalid or belongs to another message.',
+  },
+  'errors.ERR_LOG_ENTRY_INVALID': {
+    de: 'Der Protokolleintrag ist nicht richtig aufgebaut.',
+    en: 'The log entry is not well-formed.',
   },
 } as const satisfies Record<`errors.${ProtocolErrorCode}`, Entry>;
