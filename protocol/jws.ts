@@ -97,8 +97,23 @@ export interface ReplayStore {
   ): boolean | Promise<boolean>;
 }
 
+/**
+ * An Ed25519 signature check (RFC 8032): true when `signature` is valid for `message` under the
+ * 32-byte `publicKey`. `verifyCompact` uses libsodium's when none is given; the server injects
+ * node:crypto's (native OpenSSL), as `protocol/tlog` takes its SHA-256 (SPECS "Shared pieces").
+ * Callers that resolve keys from a cache pass the same `publicKey` array each time, so an
+ * implementation may cache its own key objects by that array's identity.
+ */
+export type SignatureVerifier = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+) => boolean;
+
 /** Options of `verifyCompact`. */
 export interface VerifyOptions {
+  /** The Ed25519 primitive; default libsodium's `crypto_sign_verify_detached`. */
+  readonly verifySignature?: SignatureVerifier;
   /** The expected message kind; the header `typ` must be `<kind>+jws`. */
   readonly kind: string;
   /** The signer's key for a `kid`, or `undefined` when there is none (unknown, retired, not bound). */
@@ -356,7 +371,11 @@ export async function verifyCompact(token: string, options: VerifyOptions): Prom
     if (key.kid !== kid) fail('ERR_JWS_KID_UNKNOWN', 'the resolved key does not have this kid');
     if (
       parsed.signature.length !== 64 ||
-      !verifyDetached(parsed.signature, parsed.signingInput, key.publicKey)
+      !(options.verifySignature ?? verifyDetached)(
+        parsed.signature,
+        parsed.signingInput,
+        key.publicKey,
+      )
     ) {
       fail('ERR_JWS_SIGNATURE_INVALID', 'the signature does not verify');
     }
