@@ -1,0 +1,374 @@
+/**
+ * The public log's hot paths (issue 3, DESIGN section 9), on the embedded SQLite database in a
+ * temporary folder (WAL, synchronous=FULL: every batch is fsynced before it counts):
+ *
+ *   npm run bench:log
+ *
+ * 1. Latency: messages written through the durable writer at a steady rate with the sequencer
+ *    on its default cadence (250 ms or 256 waiting, batches of at most 256); for each message the
+ *    time from its durable write resolving (the API's 201) to the commit of a checkpoint that
+ *    covers it. Bar: p99 <= 1 s.
+ * 2. Throughput: 1,000,000 messages queued (bulk insert, not timed), then sequenced through the
+ *    real sequencer: first 100,000 in the default batches of 256, then the rest in batches of
+ *    8,192. Bar: >= 20,000 entries/s.
+ * 3. Inclusion proofs from the tiles at 1,000,000 entries, random leaves: in process through the
+ *    LogService (tiles plus the stored subtree hashes beside them; without and with the full-tile
+ *    cache), client-style (C2SP tiles only, the levels between recomputed), and over HTTP through
+ *    a node:http server wrapping the same handlers the portal's routes call (not the SvelteKit
+ *    build). Bar: in-process p99 <= 2 ms, measured without the cache.
+ * 4. Verification of an inclusion and a consistency proof in Node (Chromium: not measured here).
+ * 5. Tree hashing (leaf hash + appendLeaf) against raw node:crypto SHA-256 over the same inputs
+ *    with the same number of hash calls: the ratio shows what the tree code adds.
+ *
+ * Figures go to docs/performance.md, section "Log".
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { base64Decode } from '../protocol/encoding';
+import {
+  appendLeaf,
+  consistencyProof,
+  encodeLogEntry,
+  inclusionProof,
+  leafHash,
+  tileHashReader,
+  verifyConsistency,
+  verifyInclusion,
+} from '../protocol/tlog';
+import { openDatabase } from '../portal/lib/server/db/database';
+import { createDurableWriter } from '../portal/lib/server/db/durable-writer';
+import { migrateToLatest } from '../portal/lib/server/db/migrate';
+import { startLog } from '../portal/lib/server/log/clearinghouse-log';
+import { createLogHttpServer } from '../portal/lib/server/log/log-http-server';
+import { createLogService } from '../portal/lib/server/log/log-service';
+import { nodeSha256 } from '../portal/lib/server/log/sequencer';
+import { databaseTileReader } from '../portal/lib/server/log/tile-store';
+import { makeRecord, testLogConfig } from '../portal/lib/server/log/test-log';
+
+const TOTAL = Number(process.env.LOG_BENCH_ENTRIES ?? 1_000_000);
+const SMALL_BATCH_ENTRIES = Math.min(100_000, TOTAL);
+const BIG_BATCH = 8_192;
+const THROUGHPUT_BAR = 20_000;
+const LATENCY_BAR_MS = 1_000;
+const PROOF_BAR_MS = 2;
+
+const sha256 = nodeSha256;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(value < 10 ? 3 : 1)} ms`;
+}
+
+function line(name: string, value: string): void {
+  console.log(`${name.padEnd(72)}${value}`);
+}
+
+/** Queues `count` logged messages by bulk insert on a separate connection (not timed). */
+function prefill(path: string, count: number): void {
+  const raw = new SqliteDatabase(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  const insertMessage = raw.prepare(
+    'insert into messages (sha256, kind, signer, company_id, pseudonym, jws, iat, exp, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertQueue = raw.prepare(
+    'insert into log_queue (sha256, kind, created_at) values (?, ?, ?)',
+  );
+  const companies = Array.from({ length: 64 }, () => `co_${randomBytes(32).toString('base64url')}`);
+  const pseudonyms = Array.from(
+    { length: 1024 },
+    () => `ps_${randomBytes(32).toString('base64url')}`,
+  );
+  const signer = randomBytes(32).toString('base64url');
+  const now = Date.now();
+  const chunk = raw.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const hash = randomBytes(32).toString('base64url');
+      insertMessage.run(
+        hash,
+        'grant',
+        signer,
+        companies[i % 64],
+        pseudonyms[i % 1024],
+        `bench.${hash}.sig`,
+        1_750_000_000,
+        1_750_000_300,
+        now,
+      );
+      insertQueue.run(hash, 'grant', now);
+    }
+  });
+  for (let from = 0; from < count; from += 50_000) chunk(from, Math.min(count, from + 50_000));
+  raw.close();
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `bench:log  Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, load ${loadavg()[0]!.toFixed(1)}`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-bench-log-'));
+  const path = join(dir, 'bench.db');
+  const cdb = await openDatabase({ sqlitePath: path });
+  let failed = false;
+  try {
+    await migrateToLatest(cdb);
+    const config = testLogConfig(dir, { runSequencer: true });
+
+    // 1. Latency from 201 to covering checkpoint, default cadence.
+    {
+      const log = await startLog(cdb, config);
+      const writer = createDurableWriter(cdb);
+      const ackedAt = new Map<string, number>();
+      const latencies: number[] = [];
+      log.sequencer.onCommit((commit) => {
+        const at = performance.now();
+        for (const hash of commit.sha256s) {
+          const acked = ackedAt.get(hash);
+          if (acked !== undefined) latencies.push(at - acked);
+        }
+      });
+      const rate = 2_000; // messages per second, in groups every 10 ms
+      const seconds = 4;
+      const writes: Promise<void>[] = [];
+      for (let tick = 0; tick < (seconds * 1000) / 10; tick++) {
+        for (let i = 0; i < rate / 100; i++) {
+          const record = makeRecord();
+          writes.push(
+            writer.write(record).then(() => {
+              ackedAt.set(record.sha256, performance.now());
+              log.sequencer.notifyQueued();
+            }),
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await Promise.all(writes);
+      await log.sequencer.flush();
+      await log.stop();
+      await writer.close();
+      const p99 = percentile(latencies, 99);
+      console.log(
+        `\n1. 201 -> covering checkpoint, default cadence (250 ms / 256, batches <= 256), ${latencies.length} messages at ${rate}/s`,
+      );
+      line('   p50', ms(percentile(latencies, 50)));
+      line(
+        '   p99',
+        `${ms(p99)}   bar <= ${LATENCY_BAR_MS} ms: ${p99 <= LATENCY_BAR_MS ? 'PASS' : 'FAIL'}`,
+      );
+      line('   max', ms(Math.max(...latencies)));
+      if (p99 > LATENCY_BAR_MS) failed = true;
+    }
+
+    // 2. Throughput through the real sequencer, durably.
+    const already = await createLogService(cdb).size();
+    console.log(`\n2. Sequencing throughput (in process, durable, SQLite WAL synchronous=FULL)`);
+    const rates: { batch: number; entries: number; perSecond: number }[] = [];
+    for (const [batch, entries] of [
+      [256, SMALL_BATCH_ENTRIES],
+      [BIG_BATCH, TOTAL - SMALL_BATCH_ENTRIES],
+    ] as const) {
+      if (entries <= 0) continue;
+      const started = performance.now();
+      prefill(path, entries);
+      const prefillSeconds = (performance.now() - started) / 1000;
+      const log = await startLog(cdb, { ...config, runSequencer: false }, { maxBatch: batch });
+      const t0 = performance.now();
+      await log.sequencer.flush();
+      const seconds = (performance.now() - t0) / 1000;
+      const stats = log.sequencer.stats;
+      await log.stop();
+      const perSecond = entries / seconds;
+      rates.push({ batch, entries, perSecond });
+      line(
+        `   batches of ${batch}: ${entries.toLocaleString('en-US')} entries in ${stats.batches} commits`,
+        `${Math.round(perSecond).toLocaleString('en-US')} entries/s  (${seconds.toFixed(1)} s; queue filled in ${prefillSeconds.toFixed(1)} s)`,
+      );
+    }
+    for (const { batch, perSecond } of rates) {
+      const pass = perSecond >= THROUGHPUT_BAR;
+      line(
+        `   bar >= ${THROUGHPUT_BAR.toLocaleString('en-US')}/s with batches of ${batch}`,
+        pass ? 'PASS' : 'FAIL',
+      );
+    }
+    if (!rates.some((rate) => rate.perSecond >= THROUGHPUT_BAR)) failed = true;
+
+    // 3. Inclusion proofs at full size.
+    const size = already + TOTAL;
+    const service = createLogService(cdb);
+    if ((await service.size()) !== size)
+      throw new Error(`expected ${size} entries, found ${await service.size()}`);
+    const head = await cdb.db.selectFrom('log_state').select('root_hash').executeTakeFirstOrThrow();
+    const root = new Uint8Array(head.root_hash);
+    console.log(`\n3. Inclusion proof at ${size.toLocaleString('en-US')} entries, random leaves`);
+    const cold = tileHashReader(sha256, size, databaseTileReader(cdb.db));
+    const proofTimes = async (build: (index: number) => Promise<unknown>, runs: number) => {
+      for (let i = 0; i < 200; i++) await build(Math.floor(Math.random() * size));
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const index = Math.floor(Math.random() * size);
+        const t = performance.now();
+        await build(index);
+        times.push(performance.now() - t);
+      }
+      return times;
+    };
+    const uncached = createLogService(cdb, { cacheBytes: 0 });
+    const coldTimes = await proofTimes((index) => uncached.inclusionProof(index, size), 3_000);
+    const warmTimes = await proofTimes((index) => service.inclusionProof(index, size), 3_000);
+    const clientTimes = await proofTimes(
+      (index) => inclusionProof(sha256, index, size, cold),
+      1_000,
+    );
+    const server = createLogHttpServer({
+      service,
+      description: (await startLog(cdb, { ...config, runSequencer: false })).description,
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const httpTimes = await proofTimes(async (index) => {
+      const response = await fetch(
+        `${base}/api/v1/log/proof/inclusion?index=${index}&size=${size}`,
+      );
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+      await response.arrayBuffer();
+    }, 2_000);
+    await new Promise((resolve) => server.close(resolve));
+    const coldP99 = percentile(coldTimes, 99);
+    const warmP99 = percentile(warmTimes, 99);
+    line(
+      '   in process, stored subtrees, every tile read from SQLite: p50 / p99',
+      `${ms(percentile(coldTimes, 50))} / ${ms(coldP99)}`,
+    );
+    line(
+      '   in process, the same with the 32 MiB full-tile cache: p50 / p99',
+      `${ms(percentile(warmTimes, 50))} / ${ms(warmP99)}`,
+    );
+    line(
+      '   (client-style: C2SP tiles only, levels between recomputed) p50 / p99',
+      `${ms(percentile(clientTimes, 50))} / ${ms(percentile(clientTimes, 99))}`,
+    );
+    line(
+      '   over HTTP (node:http + fetch, keep-alive): p50 / p99',
+      `${ms(percentile(httpTimes, 50))} / ${ms(percentile(httpTimes, 99))}`,
+    );
+    line(
+      `   bar: in-process p99 <= ${PROOF_BAR_MS} ms (uncached server path)`,
+      coldP99 <= PROOF_BAR_MS ? 'PASS' : 'FAIL',
+    );
+    if (coldP99 > PROOF_BAR_MS) failed = true;
+
+    // 4. Verification in Node.
+    console.log('\n4. Proof verification in Node (Chromium: not measured by this script)');
+    const index = Math.floor(size / 3);
+    const body = await service.inclusionProof(index, size);
+    const bundleRow = await cdb.db
+      .selectFrom('log_leaves')
+      .select('sha256')
+      .where('idx', '=', index)
+      .executeTakeFirstOrThrow();
+    const message = await cdb.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('sha256', '=', bundleRow.sha256)
+      .executeTakeFirstOrThrow();
+    const entry = encodeLogEntry({
+      v: 1,
+      kind: message.kind,
+      company: message.company_id!,
+      pseudonym: message.pseudonym,
+      time: Math.floor(message.received_at / 1000),
+      sha256: message.sha256,
+    });
+    const inclusion = {
+      leafHash: leafHash(sha256, entry),
+      index,
+      size,
+      proof: body.proof.map(base64Decode),
+      root,
+    };
+    const oldSize = Math.floor(size / 2) + 7;
+    const oldRoot = await (await import('../protocol/tlog')).treeHash(sha256, oldSize, cold);
+    const consistency = {
+      size1: oldSize,
+      size2: size,
+      root1: oldRoot,
+      root2: root,
+      proof: await consistencyProof(sha256, oldSize, size, cold),
+    };
+    const perOp = (op: () => void) => {
+      for (let i = 0; i < 2_000; i++) op();
+      const runs = 20_000;
+      const t = performance.now();
+      for (let i = 0; i < runs; i++) op();
+      return ((performance.now() - t) * 1000) / runs;
+    };
+    line(
+      `   verifyInclusion (${inclusion.proof.length} hashes)`,
+      `${perOp(() => verifyInclusion(sha256, inclusion)).toFixed(1)} µs`,
+    );
+    line(
+      `   verifyConsistency (${consistency.proof.length} hashes)`,
+      `${perOp(() => verifyConsistency(sha256, consistency)).toFixed(1)} µs`,
+    );
+
+    // 5. Tree hashing against raw SHA-256, same inputs, same number of hash calls.
+    console.log(
+      '\n5. Tree hashing vs raw SHA-256 (200,000 entries; leaf hash + appendLeaf vs two raw hashes per entry)',
+    );
+    const entries = Array.from({ length: 200_000 }, (_, i) =>
+      encodeLogEntry({
+        v: 1,
+        kind: 'grant',
+        company: `co_${randomBytes(32).toString('base64url')}`,
+        pseudonym: i % 2 === 0 ? null : `ps_${randomBytes(32).toString('base64url')}`,
+        time: 1_750_000_000 + i,
+        sha256: randomBytes(32).toString('base64url'),
+      }),
+    );
+    const node = new Uint8Array(65);
+    const ratios: number[] = [];
+    let treeRate = 0;
+    let rawRate = 0;
+    for (let round = 0; round < 5; round++) {
+      let t = performance.now();
+      let edge: Uint8Array[] = [];
+      for (let i = 0; i < entries.length; i++)
+        edge = appendLeaf(sha256, edge, i, leafHash(sha256, entries[i]!)).rightEdge;
+      const tree = performance.now() - t;
+      t = performance.now();
+      for (let i = 0; i < entries.length; i++) {
+        createHash('sha256').update(entries[i]!).digest();
+        createHash('sha256').update(node).digest();
+      }
+      const raw = performance.now() - t;
+      ratios.push(raw / tree);
+      treeRate = entries.length / (tree / 1000);
+      rawRate = entries.length / (raw / 1000);
+    }
+    line('   tree hashing (leaves/s)', Math.round(treeRate).toLocaleString('en-US'));
+    line(
+      '   raw SHA-256, two calls per leaf (leaves/s)',
+      Math.round(rawRate).toLocaleString('en-US'),
+    );
+    line('   ratio tree / raw (median of 5)', percentile(ratios, 50).toFixed(2));
+  } finally {
+    await cdb.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (failed) {
+    console.log('\nAt least one bar FAILED.');
+    process.exitCode = 1;
+  }
+}
+
+await main();

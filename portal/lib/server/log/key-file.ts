@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { base64urlDecode, base64urlEncode, bytesEqual } from '../../../../protocol/encoding';
+import { keyPairFromSeed, type Ed25519KeyPair } from '../../../../protocol/keys';
+import { ready } from '../../../../protocol/sodium';
+
+/** Where the log signing key lives unless `LOG_KEY_PATH` says otherwise (ignored by git: `data/`). */
+export const defaultLogKeyPath = 'data/log-key.json';
+/** Where the webhook signing key lives unless `WEBHOOK_KEY_PATH` says otherwise. */
+export const defaultWebhookKeyPath = 'data/webhook-key.json';
+
+/** Longer than any key file we write: a huge file there is not ours. */
+const maxKeyFileBytes = 4096;
+
+/**
+ * The file's shape: a private Ed25519 JWK (RFC 8037) with a version and a creation time, so an
+ * operator can read it with standard tools and move it between machines (PostgreSQL deployments
+ * run several portal processes that must share the one log key).
+ */
+interface KeyFile {
+  v: 1;
+  kty: 'OKP';
+  crv: 'Ed25519';
+  /** base64url 32-byte seed. */
+  d: string;
+  /** base64url 32-byte public key. */
+  x: string;
+  createdAt: string;
+}
+
+/**
+ * Loads the Ed25519 key pair stored at `path`, or creates it there when no file exists yet
+ * (mode 0600, folder created as needed). Creation is atomic and safe against two processes
+ * starting at once: the file is written and fsynced under a temporary name, then hard-linked
+ * into place, which fails when another process got there first, whose key is then used. So a
+ * crash never leaves a half-written key file, and two processes never sign with different keys.
+ *
+ * Refuses (throws) a file that is readable by group or others, malformed, or whose public key
+ * does not match its seed: silently generating a new key there would fork the log's identity.
+ *
+ * @example
+ * ```ts
+ * const logKey = await loadOrCreateKeyFile(process.env.LOG_KEY_PATH ?? defaultLogKeyPath);
+ * const signer = noteSigner(logOrigin, logKey.privateKey, sha256);
+ * ```
+ */
+export async function loadOrCreateKeyFile(
+  path: string,
+  random: (length: number) => Uint8Array = (length) => new Uint8Array(randomBytes(length)),
+): Promise<Ed25519KeyPair> {
+  await ready();
+  const absolute = resolve(path);
+  const existing = readKeyFile(absolute);
+  if (existing !== undefined) return existing;
+
+  mkdirSync(dirname(absolute), { recursive: true, mode: 0o700 });
+  const seed = random(32);
+  const pair = keyPairFromSeed(seed);
+  const body: KeyFile = {
+    v: 1,
+    kty: 'OKP',
+    crv: 'Ed25519',
+    d: base64urlEncode(seed),
+    x: base64urlEncode(pair.publicKey),
+    createdAt: new Date().toISOString(),
+  };
+  const temporary = `${absolute}.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(body, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Another process created it between our read and our link: its key wins.
+  } finally {
+    unlinkSync(temporary);
+  }
+  syncFolder(dirname(absolute));
+  const stored = readKeyFile(absolute);
+  if (stored === undefined) throw new Error(`The key file ${absolute} vanished while creating it.`);
+  return stored;
+}
+
+function readKeyFile(path: string): Ed25519KeyPair | undefined {
+  let mode: number;
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile() || stats.size > maxKeyFileBytes) {
+      throw new Error(`${path} is not a key file written by the clearinghouse.`);
+    }
+    mode = stats.mode;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  // A signing key others can read is a compromised key: refuse it, as ssh does, and say why.
+  if ((mode & 0o077) !== 0) {
+    throw new Error(
+      `The key file ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it.`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`The key file ${path} is not valid JSON.`, { cause: error });
+  }
+  const file = parsed as Partial<KeyFile> | null;
+  if (
+    typeof file !== 'object' ||
+    file === null ||
+    file.kty !== 'OKP' ||
+    file.crv !== 'Ed25519' ||
+    typeof file.d !== 'string' ||
+    typeof file.x !== 'string'
+  ) {
+    throw new Error(`The key file ${path} is not an Ed25519 private JWK.`);
+  }
+  let pair: Ed25519KeyPair;
+  let publicKey: Uint8Array;
+  try {
+    pair = keyPairFromSeed(base64urlDecode(file.d));
+    publicKey = base64urlDecode(file.x);
+  } catch (error) {
+    throw new Error(`The key file ${path} holds a malformed key.`, { cause: error });
+  }
+  if (!bytesEqual(pair.publicKey, publicKey)) {
+    throw new Error(
+      `The key file ${path} is inconsistent: its public key does not match its seed.`,
+    );
+  }
+  return pair;
+}
+
+/** Makes the new directory entry durable too (a crash right after creation keeps the key). */
+function syncFolder(folder: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(folder, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a directory; the file itself is already synced.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -1,0 +1,697 @@
+import * as nodeCrypto from 'node:crypto';
+import { createHash } from 'node:crypto';
+
+const oneShotHash = (
+  nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }
+).hash;
+import {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  appendLeaf,
+  emptyTreeHash,
+  encodeEntryBundle,
+  encodeLogEntry,
+  formatCheckpoint,
+  leafHash,
+  openNote,
+  parseCheckpoint,
+  rightEdgeOf,
+  rootFromRightEdge,
+  signNote,
+  type NoteSigner,
+  type NoteVerifier,
+  type Sha256,
+} from '../../../../protocol/tlog';
+import { bytesEqual } from '../../../../protocol/encoding';
+import { isProtocolError } from '../../../../protocol/errors';
+import { sql } from 'kysely';
+import type { ClearinghouseDb } from '../db/database';
+import type { DatabaseDialect } from '../db/schema';
+import {
+  SUBTREE_SLOTS,
+  loadBundle,
+  loadHashTile,
+  saveBundle,
+  saveHashTile,
+  storedHashReader,
+  subtreeSlot,
+  type LogQueryable,
+} from './tile-store';
+
+/** SHA-256 from node:crypto, synchronous as protocol/tlog wants it (DESIGN "Shared pieces"). */
+export const nodeSha256: Sha256 = (data) => {
+  // crypto.hash (Node >= 20.12) skips the Hash object: about a third faster on 65-byte nodes.
+  const digest =
+    oneShotHash !== undefined
+      ? oneShotHash('sha256', data, 'buffer')
+      : createHash('sha256').update(data).digest();
+  // A plain Uint8Array view (no copy): Buffer's own equality and JSON forms differ from it.
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+};
+
+/** The log's head after a committed batch: what /log/checkpoint serves. */
+export interface LogHead {
+  readonly size: number;
+  readonly rootHash: Uint8Array;
+  /** The signed note (C2SP tlog-checkpoint + signed-note). */
+  readonly checkpoint: string;
+}
+
+/** What one committed batch did, for listeners (receipt long-polls, benchmarks, tests). */
+export interface BatchCommit {
+  readonly head: LogHead;
+  /** Index of the first entry of the batch (the old size). */
+  readonly firstIndex: number;
+  /** The message hashes sequenced, in index order. */
+  readonly sha256s: readonly string[];
+  /** Wall time of the transaction, milliseconds. */
+  readonly durationMs: number;
+}
+
+export interface SequencerOptions {
+  /** The log origin, e.g. `localhost:3000/log`: the first checkpoint line and the note key name. */
+  origin: string;
+  /** Signs checkpoints with the log key (its name must be `origin`). */
+  signer: NoteSigner;
+  /** The matching verifier: a stored checkpoint this key did not sign stops the start. */
+  verifier: NoteVerifier;
+  /** Default node:crypto. */
+  sha256?: Sha256;
+  /** A batch runs at least this often while entries wait (default 250 ms). */
+  intervalMs?: number;
+  /** A batch runs at once when `notifyQueued` has counted this many waiting entries (default 256). */
+  triggerSize?: number;
+  /** Most entries per transaction (default 256; the benchmark uses bigger ones and says so). */
+  maxBatch?: number;
+  /** Clock in milliseconds (default Date.now). */
+  now?: () => number;
+  /** Where failed batches are reported (default console.error); the loop retries on its own. */
+  onError?: (error: unknown) => void;
+}
+
+export interface SequencerStats {
+  batches: number;
+  entries: number;
+  failures: number;
+  /** Times the in-memory right edge was found stale (another process sequenced) and re-derived. */
+  resyncs: number;
+}
+
+/**
+ * The log's single writer. See {@link createSequencer}.
+ */
+export interface Sequencer {
+  /**
+   * Creates the empty log on first use and re-derives the right edge from the tiles, checking
+   * that the stored checkpoint is this key's and this origin's. Idempotent; `start` and `flush`
+   * call it when needed.
+   */
+  open(): Promise<void>;
+  /** Opens the log and starts the batch loop. */
+  start(): Promise<void>;
+  /** Sequences everything waiting now, batch after batch; resolves with the head afterwards. */
+  flush(): Promise<LogHead>;
+  /** Tells the loop that `count` entries were queued (the API calls it after a 201). */
+  notifyQueued(count?: number): void;
+  /** The head as of the last batch this process committed or saw. */
+  head(): LogHead;
+  /** Calls `listener` after every committed batch; returns the unsubscribe function. */
+  onCommit(listener: (commit: BatchCommit) => void): () => void;
+  /** Stops the loop after the batch in flight; nothing is lost (the queue is in the database). */
+  stop(): Promise<void>;
+  readonly stats: SequencerStats;
+}
+
+const maxBatchLimit = 65_536;
+const retryDelayMs = 1_000;
+
+interface RightEdge {
+  size: number;
+  hashes: Uint8Array[];
+}
+
+interface PendingRow {
+  seq: number;
+  sha256: string;
+  kind: string;
+  company_id: string | null;
+  pseudonym: string | null;
+  received_at: number;
+}
+
+/**
+ * Creates the sequencer: it takes waiting rows from `log_queue` in `seq` order, gives them
+ * consecutive indices, and in ONE transaction per batch writes the new hash tiles and entry
+ * bundles, the index of each message (`log_leaves`), a newly signed checkpoint (`log_state`),
+ * and deletes the sequenced queue rows. A crash therefore leaves the old state or the new one,
+ * never a mix; see docs/log.md for the argument.
+ *
+ * Single writer across processes: every batch first updates the `log_state` row, which takes
+ * that row's lock on PostgreSQL and the database's write lock on SQLite, so a second sequencer
+ * waits for the first to commit. It then compares the stored size with its own right edge and
+ * re-derives the edge from the tiles when another process moved the log meanwhile.
+ *
+ * @example
+ * ```ts
+ * const sequencer = createSequencer(cdb, { origin, signer, verifier });
+ * await sequencer.start();
+ * // ... after a 201: sequencer.notifyQueued();
+ * const head = await sequencer.flush();
+ * ```
+ */
+export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions): Sequencer {
+  const sha256 = options.sha256 ?? nodeSha256;
+  const intervalMs = bounded(options.intervalMs ?? 250, 1, 60_000, 'intervalMs');
+  const triggerSize = bounded(options.triggerSize ?? 256, 1, maxBatchLimit, 'triggerSize');
+  const maxBatch = bounded(options.maxBatch ?? 256, 1, maxBatchLimit, 'maxBatch');
+  const now = options.now ?? Date.now;
+  const onError =
+    options.onError ??
+    ((error: unknown) => console.error('[log sequencer] batch failed; retrying', error));
+  const { origin, signer, verifier } = options;
+  if (signer.name !== origin) throw new Error('The log key must be named after the log origin.');
+
+  const stats: SequencerStats = { batches: 0, entries: 0, failures: 0, resyncs: 0 };
+  const listeners = new Set<(commit: BatchCommit) => void>();
+  let edge: RightEdge | undefined;
+  let current: LogHead | undefined;
+  let running = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let queuedHint = 0;
+  /** The one batch (or start-up) in flight: batches of this process never overlap. */
+  let chain: Promise<unknown> = Promise.resolve();
+  let loopActive: Promise<void> | undefined;
+
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = chain.then(work, work);
+    chain = result.catch(() => undefined);
+    return result;
+  }
+
+  function signCheckpoint(size: number, rootHash: Uint8Array): string {
+    return signNote(formatCheckpoint({ origin, size, rootHash, extensions: [] }), [signer]);
+  }
+
+  /** The stored size and root (inside a batch: the checkpoint was checked when the log was opened). */
+  async function loadSizeAndRoot(
+    db: LogQueryable,
+  ): Promise<{ size: number; rootHash: Uint8Array } | undefined> {
+    const row = await db
+      .selectFrom('log_state')
+      .select(['size', 'root_hash'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { size: Number(row.size), rootHash: new Uint8Array(row.root_hash) };
+  }
+
+  /** Reads the stored head and checks it is ours: same origin, signed by this key, matching root. */
+  async function loadHead(
+    db: LogQueryable,
+  ): Promise<{ size: number; rootHash: Uint8Array } | undefined> {
+    const row = await db
+      .selectFrom('log_state')
+      .select(['size', 'root_hash', 'checkpoint'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const size = Number(row.size);
+    const rootHash = new Uint8Array(row.root_hash);
+    // The origin first (from the unverified text), so a changed LOG_ORIGIN gets its own message.
+    const unverified = parseCheckpoint(row.checkpoint.slice(0, row.checkpoint.indexOf('\n\n') + 1));
+    if (unverified.origin !== origin) {
+      throw new Error(
+        `The log's origin is "${unverified.origin}", but this process is configured as "${origin}". ` +
+          'Set LOG_ORIGIN to the original origin: verifiers pinned it.',
+      );
+    }
+    let checkpoint;
+    try {
+      checkpoint = parseCheckpoint(openNote(row.checkpoint, [verifier]).text);
+    } catch (error) {
+      throw new Error(
+        'The stored checkpoint is not signed by the configured log key. Restore the original key file ' +
+          '(LOG_KEY_PATH) instead of starting a second log under a new key.',
+        { cause: error },
+      );
+    }
+    if (checkpoint.size !== size || !bytesEqual(checkpoint.rootHash, rootHash)) {
+      throw new Error('log_state disagrees with its own checkpoint: the database is corrupt.');
+    }
+    return { size, rootHash };
+  }
+
+  /** The right edge of a stored tree, from its tiles; its root must be the stored root. */
+  async function deriveEdge(
+    db: LogQueryable,
+    size: number,
+    rootHash: Uint8Array,
+  ): Promise<RightEdge> {
+    const hashes = await rightEdgeOf(size, storedHashReader(db));
+    if (!bytesEqual(rootFromRightEdge(sha256, hashes), rootHash)) {
+      throw new Error(
+        `The stored tiles do not hash to the stored root at size ${size}: the database is corrupt.`,
+      );
+    }
+    return { size, hashes };
+  }
+
+  async function initialise(): Promise<void> {
+    let stored = await loadHead(cdb.db);
+    if (stored === undefined) {
+      // Only the very first start writes here (a standby must open while the sequencer holds the
+      // lock); concurrent first starts: the conflict clause lets exactly one empty head in.
+      const empty = emptyTreeHash(sha256);
+      await cdb.db
+        .insertInto('log_state')
+        .values({
+          id: 1,
+          size: 0,
+          root_hash: empty,
+          checkpoint: signCheckpoint(0, empty),
+          updated_at: now(),
+        })
+        .onConflict((conflict) => conflict.column('id').doNothing())
+        .execute();
+      stored = await loadHead(cdb.db);
+    }
+    if (stored === undefined) throw new Error('log_state is missing right after creating it.');
+    edge = await deriveEdge(cdb.db, stored.size, stored.rootHash);
+    const checkpointRow = await cdb.db
+      .selectFrom('log_state')
+      .select('checkpoint')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    current = {
+      size: stored.size,
+      rootHash: stored.rootHash,
+      checkpoint: checkpointRow.checkpoint,
+    };
+  }
+
+  /** One batch in one transaction; resolves with the number of entries sequenced. */
+  async function sequenceBatch(): Promise<number> {
+    if (edge === undefined) throw new Error('The sequencer has not been started.');
+    // Idle ticks cost one indexed read, not a write transaction (and an fsync) every 250 ms.
+    const waiting = await cdb.db.selectFrom('log_queue').select('seq').limit(1).executeTakeFirst();
+    if (waiting === undefined) return 0;
+    const started = performance.now();
+    const outcome = await cdb.db.transaction().execute(async (trx) => {
+      // The lock: an update of the one state row (row lock on PostgreSQL, write lock on SQLite)
+      // before anything is read, so no other sequencer can commit between our read and our write.
+      await trx
+        .updateTable('log_state')
+        .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+        .where('id', '=', 1)
+        .execute();
+      const stored = await loadSizeAndRoot(trx);
+      if (stored === undefined) throw new Error('log_state vanished.');
+      let base = edge!;
+      if (base.size !== stored.size) {
+        stats.resyncs++;
+        base = await deriveEdge(trx, stored.size, stored.rootHash);
+      }
+
+      const rows: PendingRow[] = await trx
+        .selectFrom('log_queue')
+        .innerJoin('messages', 'messages.sha256', 'log_queue.sha256')
+        .select([
+          'log_queue.seq as seq',
+          'log_queue.sha256 as sha256',
+          'log_queue.kind as kind',
+          'messages.company_id as company_id',
+          'messages.pseudonym as pseudonym',
+          'messages.received_at as received_at',
+        ])
+        .orderBy('log_queue.seq')
+        .limit(maxBatch)
+        .execute();
+      if (rows.length === 0) {
+        return {
+          count: 0,
+          edge: base,
+          head: undefined,
+          sha256s: [] as string[],
+          firstIndex: base.size,
+          rejected: [],
+        };
+      }
+
+      // A row that cannot become an entry is set aside (log_rejects) rather than stalling the log.
+      const accepted: { row: PendingRow; entry: Uint8Array }[] = [];
+      const rejected: { row: PendingRow; reason: string }[] = [];
+      for (const row of rows) {
+        try {
+          accepted.push({
+            row,
+            entry: encodeLogEntry({
+              v: 1,
+              kind: row.kind,
+              company: row.company_id ?? '',
+              pseudonym: row.pseudonym,
+              time: Math.floor(Number(row.received_at) / 1000),
+              sha256: row.sha256,
+            }),
+          });
+        } catch (error) {
+          if (!isProtocolError(error)) throw error;
+          rejected.push({ row, reason: `${error.code}: ${error.message}` });
+        }
+      }
+
+      const firstIndex = base.size;
+      let hashes = base.hashes;
+      /** New hashes per hash tile, keyed `${level}/${index}`, in position order, and the subtrees they complete. */
+      const tileAppends = new Map<
+        string,
+        {
+          level: number;
+          index: number;
+          first: number;
+          hashes: Uint8Array[];
+          subtrees: { slot: number; hash: Uint8Array }[];
+        }
+      >();
+      const bundleAppends = new Map<number, { first: number; entries: Uint8Array[] }>();
+      accepted.forEach(({ entry }, offset) => {
+        const index = firstIndex + offset;
+        const appended = appendLeaf(sha256, hashes, index, leafHash(sha256, entry));
+        hashes = appended.rightEdge;
+        for (const node of appended.stored) {
+          // C2SP tiles hold the levels that are multiples of the tile height; the subtrees in
+          // between go to the tile's `subtrees` slots (server-only, for fast proofs). A subtree
+          // completes together with the tile hash of its last leaf, so its tile is in this map.
+          const level = Math.floor(node.level / TILE_HEIGHT);
+          const inner = node.level - level * TILE_HEIGHT;
+          const span = 2 ** (TILE_HEIGHT - inner);
+          const tileIndex = Math.floor(node.index / span);
+          const key = `${level}/${tileIndex}`;
+          let append = tileAppends.get(key);
+          if (inner === 0) {
+            if (append === undefined) {
+              append = {
+                level,
+                index: tileIndex,
+                first: node.index % TILE_WIDTH,
+                hashes: [],
+                subtrees: [],
+              };
+              tileAppends.set(key, append);
+            }
+            append.hashes.push(node.hash);
+          } else {
+            if (append === undefined)
+              throw new Error(`Subtree (${node.level}, ${node.index}) completed outside its tile.`);
+            append.subtrees.push({
+              slot: subtreeSlot(inner, node.index - tileIndex * span),
+              hash: node.hash,
+            });
+          }
+        }
+        const bundleIndex = Math.floor(index / TILE_WIDTH);
+        let bundle = bundleAppends.get(bundleIndex);
+        if (bundle === undefined) {
+          bundle = { first: index % TILE_WIDTH, entries: [] };
+          bundleAppends.set(bundleIndex, bundle);
+        }
+        bundle.entries.push(entry);
+      });
+      const size = firstIndex + accepted.length;
+
+      for (const append of tileAppends.values()) {
+        const existing =
+          append.first === 0 ? undefined : await loadHashTile(trx, append.level, append.index);
+        const existingWidth = existing?.width ?? 0;
+        if (existingWidth !== append.first) {
+          throw new Error(
+            `Hash tile ${append.level}/${append.index} has width ${existingWidth}, expected ${append.first}.`,
+          );
+        }
+        const width = existingWidth + append.hashes.length;
+        const subtrees = new Uint8Array(SUBTREE_SLOTS * 32);
+        if (existing !== undefined) subtrees.set(existing.subtrees);
+        for (const { slot, hash } of append.subtrees) subtrees.set(hash, slot * 32);
+        await saveHashTile(
+          trx,
+          append.level,
+          append.index,
+          width,
+          concat(existing?.data, append.hashes),
+          subtrees,
+        );
+      }
+      for (const [bundleIndex, append] of bundleAppends) {
+        const existing = append.first === 0 ? undefined : await loadBundle(trx, bundleIndex);
+        const existingWidth = existing?.width ?? 0;
+        if (existingWidth !== append.first) {
+          throw new Error(
+            `Entry bundle ${bundleIndex} has width ${existingWidth}, expected ${append.first}.`,
+          );
+        }
+        const data = concat(existing?.data, [encodeEntryBundle(append.entries)]);
+        await saveBundle(trx, bundleIndex, existingWidth + append.entries.length, data);
+      }
+
+      if (accepted.length > 0) {
+        await insertLeaves(
+          trx,
+          cdb.dialect,
+          firstIndex,
+          accepted.map(({ row }) => row.sha256),
+        );
+      }
+      if (rejected.length > 0) {
+        await trx
+          .insertInto('log_rejects')
+          .values(
+            rejected.map(({ row, reason }) => ({ sha256: row.sha256, reason, rejected_at: now() })),
+          )
+          .onConflict((conflict) => conflict.column('sha256').doNothing())
+          .execute();
+      }
+      await deleteQueued(
+        trx,
+        cdb.dialect,
+        rows.map((row) => row.seq),
+      );
+
+      let head: LogHead | undefined;
+      if (accepted.length > 0) {
+        const rootHash = rootFromRightEdge(sha256, hashes);
+        const checkpoint = signCheckpoint(size, rootHash);
+        await trx
+          .updateTable('log_state')
+          .set({ size, root_hash: rootHash, checkpoint, updated_at: now() })
+          .where('id', '=', 1)
+          .execute();
+        head = { size, rootHash, checkpoint };
+      }
+      return {
+        count: rows.length,
+        edge: { size, hashes },
+        head,
+        sha256s: accepted.map(({ row }) => row.sha256),
+        firstIndex,
+        rejected,
+      };
+    });
+
+    // Committed: only now does memory move to the new state.
+    edge = outcome.edge;
+    for (const { row, reason } of outcome.rejected) {
+      onError(
+        new Error(
+          `Message ${row.sha256} (${row.kind}) cannot be logged and was set aside in log_rejects: ${reason}`,
+        ),
+      );
+    }
+    if (outcome.head === undefined) {
+      if (current !== undefined && current.size !== edge.size) await refreshHead();
+      return outcome.count;
+    }
+    current = outcome.head;
+    stats.batches++;
+    stats.entries += outcome.count;
+    const commit: BatchCommit = {
+      head: outcome.head,
+      firstIndex: outcome.firstIndex,
+      sha256s: outcome.sha256s,
+      durationMs: performance.now() - started,
+    };
+    for (const listener of listeners) {
+      try {
+        listener(commit);
+      } catch (error) {
+        onError(error);
+      }
+    }
+    return outcome.count;
+  }
+
+  /** After another process sequenced, take over its head for `head()`. */
+  async function refreshHead(): Promise<void> {
+    const row = await cdb.db
+      .selectFrom('log_state')
+      .select(['size', 'root_hash', 'checkpoint'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    current = {
+      size: Number(row.size),
+      rootHash: new Uint8Array(row.root_hash),
+      checkpoint: row.checkpoint,
+    };
+  }
+
+  function schedule(delayMs: number): void {
+    if (!running || timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void runLoop();
+    }, delayMs);
+  }
+
+  async function runLoop(): Promise<void> {
+    if (!running || loopActive !== undefined) return;
+    loopActive = (async () => {
+      let delay = intervalMs;
+      try {
+        queuedHint = 0;
+        // A full batch means more wait: go again at once rather than after the interval.
+        while (running && (await exclusive(sequenceBatch)) === maxBatch) queuedHint = 0;
+      } catch (error) {
+        stats.failures++;
+        onError(error);
+        delay = Math.max(intervalMs, retryDelayMs);
+      } finally {
+        loopActive = undefined;
+      }
+      // Entries announced during the batch need not wait for the next tick.
+      schedule(queuedHint >= triggerSize ? 0 : delay);
+    })();
+    await loopActive;
+  }
+
+  async function open(): Promise<void> {
+    if (edge === undefined)
+      await exclusive(async () => (edge === undefined ? initialise() : undefined));
+  }
+
+  return {
+    open,
+
+    async start() {
+      if (running) return;
+      await open();
+      running = true;
+      schedule(0);
+    },
+
+    async flush() {
+      await open();
+      while ((await exclusive(sequenceBatch)) > 0) {
+        // keep going until a batch finds the queue empty
+      }
+      return current!;
+    },
+
+    notifyQueued(count = 1) {
+      queuedHint += count;
+      if (running && queuedHint >= triggerSize && loopActive === undefined) {
+        if (timer !== undefined) {
+          clearTimeout(timer);
+          timer = undefined;
+        }
+        void runLoop();
+      }
+    },
+
+    head() {
+      if (current === undefined) throw new Error('The sequencer has not been started.');
+      return current;
+    },
+
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async stop() {
+      running = false;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await loopActive;
+      await chain;
+    },
+
+    get stats() {
+      return { ...stats };
+    },
+  };
+}
+
+/**
+ * Inserts the (index, sha256) rows of a batch with ONE bound parameter per column instead of
+ * two per row: building and binding thousands of row tuples cost more than the insert itself.
+ * SQLite expands a JSON array with json_each, PostgreSQL an array with unnest.
+ */
+async function insertLeaves(
+  trx: LogQueryable,
+  dialect: DatabaseDialect,
+  firstIndex: number,
+  sha256s: readonly string[],
+): Promise<void> {
+  if (dialect === 'sqlite') {
+    await sql`insert into log_leaves (idx, sha256)
+      select ${firstIndex} + key, value from json_each(${JSON.stringify(sha256s)}) order by key`.execute(
+      trx,
+    );
+  } else {
+    await sql`insert into log_leaves (idx, sha256)
+      select ${firstIndex}::bigint + ord - 1, sha from unnest(${sha256s}::text[]) with ordinality as t(sha, ord)`.execute(
+      trx,
+    );
+  }
+}
+
+/**
+ * Deletes exactly the queue rows a batch read, by seq (one parameter, as above). Not a range: on
+ * PostgreSQL a smaller seq can commit after a larger one, so a range could remove a row this
+ * batch never saw.
+ */
+async function deleteQueued(
+  trx: LogQueryable,
+  dialect: DatabaseDialect,
+  seqs: readonly number[],
+): Promise<void> {
+  if (dialect === 'sqlite') {
+    await sql`delete from log_queue where seq in (select value from json_each(${JSON.stringify(seqs)}))`.execute(
+      trx,
+    );
+  } else {
+    await sql`delete from log_queue where seq = any(${seqs}::bigint[])`.execute(trx);
+  }
+}
+
+function concat(prefix: Uint8Array | undefined, parts: readonly Uint8Array[]): Uint8Array {
+  let length = prefix?.length ?? 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  if (prefix !== undefined) {
+    out.set(prefix, 0);
+    offset = prefix.length;
+  }
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function bounded(value: number, min: number, max: number, name: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}

@@ -1,0 +1,202 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DurableWriter } from '../portal/lib/server/db/durable-writer';
+import { openTestDatabase, type TestDatabase } from '../portal/lib/server/db/test-databases';
+import { startLog, type ClearinghouseLog } from '../portal/lib/server/log/clearinghouse-log';
+import { createLogHttpServer } from '../portal/lib/server/log/log-http-server';
+import {
+  keyFolder,
+  prepare,
+  testLogConfig,
+  writeMessages,
+} from '../portal/lib/server/log/test-log';
+import { runVerifier, type VerifierIo } from './verify';
+
+/** One clearinghouse log served over node:http (the handlers the portal's routes call). */
+interface Fixture {
+  tdb: TestDatabase;
+  writer: DurableWriter;
+  log: ClearinghouseLog;
+  server: Server;
+  url: string;
+  grow(count: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function fixture(keyDir: string, entries: number): Promise<Fixture> {
+  const tdb = await openTestDatabase('sqlite');
+  const writer = await prepare(tdb.cdb);
+  const log = await startLog(tdb.cdb, testLogConfig(keyDir));
+  const server = createLogHttpServer(log);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const grow = async (count: number) => {
+    await writeMessages(writer, count);
+    await log.sequencer.flush();
+  };
+  await grow(entries);
+  return {
+    tdb,
+    writer,
+    log,
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    grow,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await log.stop();
+      await writer.close();
+      await tdb.dispose();
+    },
+  };
+}
+
+/** Runs the CLI in-process and captures what it prints. */
+async function run(args: string[], options: { fetch?: typeof fetch } = {}) {
+  const out: string[] = [];
+  let err = '';
+  const io: VerifierIo = {
+    fetch: options.fetch ?? globalThis.fetch,
+    stdout: (line) => out.push(line),
+    stderr: { write: (text) => (err += text), isTTY: false },
+  };
+  const code = await runVerifier(args, io);
+  return { code, out: out.join('\n'), err };
+}
+
+describe('the auditor verifier CLI', () => {
+  let keys: ReturnType<typeof keyFolder>;
+  let honest: Fixture;
+  let state: string;
+
+  beforeAll(async () => {
+    keys = keyFolder();
+    honest = await fixture(keys.dir, 300);
+    state = join(keys.dir, 'state.json');
+  });
+
+  afterAll(async () => {
+    await honest.close();
+    keys.remove();
+  });
+
+  it('pins the key on first use and accepts the honest log as it grows, re-reading everything with --full', async () => {
+    const first = await run(['--url', honest.url, '--state', state]);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(/pinned log key localhost:3000\/log\+/);
+    const saved = JSON.parse(readFileSync(state, 'utf8')) as {
+      logVerifierKey: string;
+      checkpoint: string;
+    };
+    expect(saved.logVerifierKey).toBe(honest.log.description.logVerifierKey);
+    expect(saved.checkpoint).toContain('\n300\n');
+
+    await honest.grow(333);
+    const second = await run(['--url', honest.url, '--state', state, '--full']);
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toMatch(/consistent with the last checkpoint seen \(size 300\)/);
+    expect(second.out).toMatch(/all 633 entries/);
+    expect(second.err).toMatch(/\[#+\] 3\/3 bundles/);
+  });
+
+  it('detects a fork: another history of a larger size, and another root at the same size', async () => {
+    const seen = join(keys.dir, 'fork-state.json');
+    expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+    const size = honest.log.sequencer.head().size;
+    const before = readFileSync(seen, 'utf8');
+
+    const longer = await fixture(keys.dir, size + 50); // same key and origin, other entries
+    try {
+      const result = await run(['--url', longer.url, '--state', seen]);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/VERIFICATION FAILED \(ERR_TLOG_(CONSISTENCY|TILE)_INVALID\)/);
+      expect(readFileSync(seen, 'utf8')).toBe(before); // the evidence is kept
+    } finally {
+      await longer.close();
+    }
+
+    const same = await fixture(keys.dir, size);
+    try {
+      const result = await run(['--url', same.url, '--state', seen]);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/VERIFICATION FAILED \(ERR_CHECKPOINT_FORK\): THE LOG FORKED/);
+    } finally {
+      await same.close();
+    }
+  });
+
+  it('detects a shrink', async () => {
+    const seen = join(keys.dir, 'shrink-state.json');
+    expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+    const smaller = await fixture(keys.dir, 10);
+    try {
+      const result = await run(['--url', smaller.url, '--state', seen]);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/VERIFICATION FAILED \(ERR_CHECKPOINT_SHRUNK\): THE LOG SHRANK/);
+    } finally {
+      await smaller.close();
+    }
+  });
+
+  it('refuses a clearinghouse that now publishes another log key', async () => {
+    const seen = join(keys.dir, 'key-state.json');
+    expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+    const otherKeys = keyFolder();
+    const impostor = await fixture(otherKeys.dir, 700);
+    try {
+      const result = await run(['--url', impostor.url, '--state', seen]);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/ERR_NOTE_NO_TRUSTED_SIGNATURE/);
+    } finally {
+      await impostor.close();
+      otherKeys.remove();
+    }
+  });
+
+  it('verifies a receipt file offline with the pinned key, and refuses a tampered one', async () => {
+    const [sha256] = await writeMessages(honest.writer, 1);
+    await honest.log.sequencer.flush();
+    const receipt = await honest.log.service.receipt(sha256!, 0);
+    const file = join(keys.dir, 'receipt.json');
+    writeFileSync(file, JSON.stringify(receipt));
+    const offline: typeof fetch = () => Promise.reject(new Error('offline run must not fetch'));
+
+    const good = await run(['--receipt', file, '--state', state], { fetch: offline });
+    expect(good.code, good.err).toBe(0);
+    expect(good.out).toMatch(new RegExp(`sha256 ${sha256}`));
+
+    writeFileSync(file, JSON.stringify({ ...receipt, index: receipt.index - 1 }));
+    const tampered = await run(['--receipt', file, '--state', state], { fetch: offline });
+    expect(tampered.code).toBe(1);
+    expect(tampered.err).toMatch(
+      /VERIFICATION FAILED \(ERR_(TLOG_INCLUSION_INVALID|RECEIPT_INVALID)\)/,
+    );
+  });
+
+  it('online, also proves that the receipt is in the current log', async () => {
+    const [sha256] = await writeMessages(honest.writer, 1);
+    await honest.log.sequencer.flush();
+    const file = join(keys.dir, 'receipt-online.json');
+    writeFileSync(file, JSON.stringify(await honest.log.service.receipt(sha256!, 0)));
+    await honest.grow(20);
+    const result = await run(['--url', honest.url, '--state', state, '--receipt', file]);
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toMatch(/the receipt's checkpoint is a prefix of the current log/);
+  });
+
+  it('exits 2 with the usage for bad arguments and for an unreachable clearinghouse', async () => {
+    expect((await run([])).code).toBe(2);
+    expect((await run(['--url', 'ftp://x'])).code).toBe(2);
+    expect((await run(['--full', '--receipt', 'x'])).code).toBe(2);
+    const unreachable = await run([
+      '--url',
+      'http://127.0.0.1:9',
+      '--state',
+      join(keys.dir, 'none.json'),
+    ]);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.err).toMatch(/cannot fetch/);
+  });
+});

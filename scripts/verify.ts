@@ -1,0 +1,437 @@
+/**
+ * The auditor's verifier (issue 3): checks a clearinghouse's public log from the outside.
+ *
+ *   npm run verify -- --url <clearinghouse> [--state <file>] [--receipt <file>] [--full]
+ *   npm run verify -- --receipt <file> [--state <file> | --key <verifier key>]   (offline)
+ *
+ * 1. Fetches `/.well-known/clearinghouse.json` and pins the log's verifier key and origin in the
+ *    state file on first use; a different key later is refused loudly (exit 1).
+ * 2. Fetches `/log/checkpoint` and verifies its signature against the pinned key.
+ * 3. Checks that the checkpoint is consistent with the last one this state file saw: a smaller
+ *    tree (shrink), the same size with another root (fork), or a failing consistency proof
+ *    (built from the log's own tiles, authenticated against the new root) is exit 1.
+ * 4. `--receipt`: verifies a receipt offline against the pinned key; online, also proves that
+ *    the receipt's checkpoint is a prefix of the current one.
+ * 5. `--full`: downloads every entry bundle, checks every entry parses, recomputes the root and
+ *    compares it with the checkpoint's, with a progress bar on stderr.
+ *
+ * Only after every check passed is the new checkpoint written to the state file. All
+ * verification is protocol/tlog (the same code the browser's auditor pages run); this file only
+ * fetches, reads files and prints. Exit codes: 0 verified, 1 verification failed (the log or
+ * receipt is not what it claims), 2 usage, network or state-file problems.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ProtocolError, isProtocolError } from '../protocol/errors';
+import { ready } from '../protocol/sodium';
+import {
+  TILE_WIDTH,
+  appendLeaf,
+  checkConsistentWith,
+  consistencyProof,
+  decodeEntryBundle,
+  decodeLogEntry,
+  entryBundlePath,
+  leafHash,
+  openCheckpoint,
+  parseReceipt,
+  parseVerifierKey,
+  rootFromRightEdge,
+  tileHashReader,
+  tilePath,
+  tileWidthFor,
+  verifyReceipt,
+  type Checkpoint,
+  type Sha256,
+} from '../protocol/tlog';
+import { bytesEqual, base64Encode } from '../protocol/encoding';
+
+const sha256: Sha256 = (data) => createHash('sha256').update(data).digest();
+
+/** Default state file, under the git-ignored data folder. */
+export const defaultStatePath = 'data/verifier-state.json';
+
+/** Bounds on what a (possibly hostile) server may send us. */
+const maxJsonBytes = 64 * 1024;
+const maxCheckpointBytes = 16 * 1024;
+/** 256 entries of at most 1 KiB each plus lengths (SPECS: an entry is at most 1 KiB). */
+const maxBundleBytes = TILE_WIDTH * (2 + 1024);
+
+/** What the verifier remembers between runs. */
+export interface VerifierState {
+  v: 1;
+  /** The clearinghouse URL the key was pinned from (informational). */
+  url?: string;
+  logOrigin: string;
+  logVerifierKey: string;
+  /** The last verified checkpoint (signed note text). */
+  checkpoint?: string;
+}
+
+/** Where the CLI talks to the world; tests inject their own. */
+export interface VerifierIo {
+  fetch: typeof fetch;
+  stdout: (line: string) => void;
+  /** Progress and errors; `isTTY` decides between a redrawn bar and occasional lines. */
+  stderr: { write(text: string): void; isTTY?: boolean };
+}
+
+interface Options {
+  url?: string;
+  statePath: string;
+  receiptPath?: string;
+  key?: string;
+  full: boolean;
+}
+
+const usage = `usage: npm run verify -- --url <clearinghouse> [--state <file>] [--receipt <file>] [--full]
+       npm run verify -- --receipt <file> [--state <file> | --key <verifier key>]`;
+
+/** A problem with the run itself (arguments, network, files), not with the log: exit 2. */
+class UsageError extends Error {}
+
+/**
+ * Runs the verifier; resolves with the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await runVerifier(['--url', 'http://localhost:3000'], { fetch, stdout: console.log, stderr: process.stderr });
+ * ```
+ */
+export async function runVerifier(argv: readonly string[], io: VerifierIo): Promise<number> {
+  let options: Options;
+  try {
+    options = parseArguments(argv);
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  try {
+    await ready();
+    await verify(options, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`verify: ${error.message}\n`);
+      return 2;
+    }
+    if (isProtocolError(error)) {
+      io.stderr.write(`\nVERIFICATION FAILED (${error.code}): ${explain(error)}\n`);
+      return 1;
+    }
+    io.stderr.write(`verify: ${(error as Error).message ?? String(error)}\n`);
+    return 2;
+  }
+}
+
+function parseArguments(argv: readonly string[]): Options {
+  const options: Options = { statePath: defaultStatePath, full: false };
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i]!;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new Error(`${argument} needs a value`);
+      return next;
+    };
+    if (argument === '--url') options.url = value().replace(/\/+$/, '');
+    else if (argument === '--state') options.statePath = value();
+    else if (argument === '--receipt') options.receiptPath = value();
+    else if (argument === '--key') options.key = value();
+    else if (argument === '--full') options.full = true;
+    else throw new Error(`unknown argument ${argument}`);
+  }
+  if (options.url !== undefined) {
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error('--url must be http(s)');
+  }
+  if (options.url === undefined && options.receiptPath === undefined)
+    throw new Error('--url or --receipt is required');
+  if (options.full && options.url === undefined) throw new Error('--full needs --url');
+  return options;
+}
+
+async function verify(options: Options, io: VerifierIo): Promise<void> {
+  const state = readState(options.statePath);
+  let pinned: { logOrigin: string; logVerifierKey: string } | undefined =
+    state === undefined
+      ? undefined
+      : { logOrigin: state.logOrigin, logVerifierKey: state.logVerifierKey };
+  if (options.key !== undefined) {
+    const verifier = parseVerifierKey(options.key, sha256);
+    if (pinned !== undefined && pinned.logVerifierKey !== options.key) {
+      throw new ProtocolError(
+        'ERR_NOTE_NO_TRUSTED_SIGNATURE',
+        'the --key differs from the key pinned in the state file',
+      );
+    }
+    pinned ??= { logOrigin: verifier.name, logVerifierKey: options.key };
+  }
+
+  let current: Checkpoint | undefined;
+  let currentNote: string | undefined;
+  if (options.url !== undefined) {
+    const base = options.url;
+    const description = await fetchJson(io, `${base}/.well-known/clearinghouse.json`);
+    const logOrigin = stringField(description, 'logOrigin');
+    const logVerifierKey = stringField(description, 'logVerifierKey');
+    if (pinned === undefined) {
+      parseVerifierKey(logVerifierKey, sha256);
+      pinned = { logOrigin, logVerifierKey };
+      io.stdout(`pinned log key ${logVerifierKey} (first use; compare it out of band)`);
+    } else if (pinned.logVerifierKey !== logVerifierKey || pinned.logOrigin !== logOrigin) {
+      throw new ProtocolError(
+        'ERR_NOTE_NO_TRUSTED_SIGNATURE',
+        `the clearinghouse now publishes log key ${logVerifierKey} (origin ${logOrigin}), but ${pinned.logVerifierKey} (origin ${pinned.logOrigin}) is pinned`,
+      );
+    }
+    const verifier = parseVerifierKey(pinned.logVerifierKey, sha256);
+    currentNote = await fetchText(io, `${base}/log/checkpoint`, maxCheckpointBytes);
+    current = openCheckpoint(currentNote, verifier, pinned.logOrigin);
+    io.stdout(
+      `checkpoint: size ${current.size}, root ${base64Encode(current.rootHash)} (signature verified)`,
+    );
+
+    if (state?.checkpoint !== undefined) {
+      const previous = openCheckpoint(state.checkpoint, verifier, pinned.logOrigin);
+      await checkPrefix(io, base, previous, current);
+      io.stdout(`consistent with the last checkpoint seen (size ${previous.size})`);
+    }
+    if (options.full) {
+      await checkEveryEntry(io, base, current);
+      io.stdout(`full check: all ${current.size} entries parse and hash to the checkpoint's root`);
+    }
+  }
+
+  if (options.receiptPath !== undefined) {
+    if (pinned === undefined) {
+      throw new UsageError(
+        'a receipt needs a pinned key: give --url, a --state file that has one, or --key',
+      );
+    }
+    const verifier = parseVerifierKey(pinned.logVerifierKey, sha256);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(options.receiptPath, 'utf8'));
+    } catch (error) {
+      throw new UsageError(
+        `cannot read the receipt ${options.receiptPath}: ${(error as Error).message}`,
+      );
+    }
+    const receipt = parseReceipt(raw);
+    const verified = verifyReceipt(sha256, receipt, verifier, pinned.logOrigin);
+    io.stdout(
+      `receipt: entry ${verified.index} (${verified.entry.kind}, sha256 ${verified.entry.sha256}) is in the tree of size ${verified.checkpoint.size}`,
+    );
+    if (current !== undefined && options.url !== undefined) {
+      await checkPrefix(io, options.url, verified.checkpoint, current);
+      io.stdout(`the receipt's checkpoint is a prefix of the current log (size ${current.size})`);
+    }
+  }
+
+  // Only a fully verified run moves the state forward (and never backwards).
+  if (pinned !== undefined) {
+    const keepOld =
+      current === undefined || (state?.checkpoint !== undefined && currentNote === undefined);
+    writeState(options.statePath, {
+      v: 1,
+      ...(options.url !== undefined
+        ? { url: options.url }
+        : state?.url !== undefined
+          ? { url: state.url }
+          : {}),
+      logOrigin: pinned.logOrigin,
+      logVerifierKey: pinned.logVerifierKey,
+      ...(keepOld
+        ? state?.checkpoint !== undefined
+          ? { checkpoint: state.checkpoint }
+          : {}
+        : { checkpoint: currentNote! }),
+    });
+  }
+  io.stdout('OK');
+}
+
+/** `older` must be a prefix of `newer`: same root at the same size, else a verified consistency proof. */
+async function checkPrefix(
+  io: VerifierIo,
+  base: string,
+  older: Checkpoint,
+  newer: Checkpoint,
+): Promise<void> {
+  let proof: Uint8Array[] = [];
+  if (older.size > 0 && older.size < newer.size) {
+    // Tiles authenticated against the new, signed root: a tampered tile is refused as such.
+    const reader = tileHashReader(sha256, newer.size, tileFetcher(io, base), newer.rootHash);
+    proof = await consistencyProof(sha256, older.size, newer.size, reader);
+  }
+  checkConsistentWith(sha256, older, newer, proof);
+}
+
+function tileFetcher(io: VerifierIo, base: string) {
+  return (tile: { level: number; index: number; width: number }) =>
+    fetchBytes(io, `${base}/log/${tilePath(tile)}`, tile.width * 32);
+}
+
+async function checkEveryEntry(
+  io: VerifierIo,
+  base: string,
+  checkpoint: Checkpoint,
+): Promise<void> {
+  const bundles = Math.ceil(checkpoint.size / TILE_WIDTH);
+  const progress = progressBar(io, bundles);
+  let edge: Uint8Array[] = [];
+  let index = 0;
+  for (let n = 0; n < bundles; n++) {
+    const width = tileWidthFor(checkpoint.size, 0, n);
+    const bytes = await fetchBytes(io, `${base}/log/${entryBundlePath(n, width)}`, maxBundleBytes);
+    for (const entry of decodeEntryBundle(bytes, width)) {
+      decodeLogEntry(entry);
+      edge = appendLeaf(sha256, edge, index, leafHash(sha256, entry)).rightEdge;
+      index++;
+    }
+    progress(n + 1);
+  }
+  if (!bytesEqual(rootFromRightEdge(sha256, edge), checkpoint.rootHash)) {
+    throw new ProtocolError(
+      'ERR_CHECKPOINT_FORK',
+      'the entries the log serves do not hash to the root of its signed checkpoint',
+    );
+  }
+}
+
+function progressBar(io: VerifierIo, total: number): (done: number) => void {
+  const started = Date.now();
+  let lastDraw = 0;
+  return (done) => {
+    const now = Date.now();
+    if (done < total && now - lastDraw < (io.stderr.isTTY === true ? 100 : 5_000)) return;
+    lastDraw = now;
+    const fraction = total === 0 ? 1 : done / total;
+    const filled = Math.round(fraction * 30);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${done}/${total} bundles, ${((now - started) / 1000).toFixed(1)} s`;
+    io.stderr.write(
+      io.stderr.isTTY === true ? `\r${line}${done === total ? '\n' : ''}` : `${line}\n`,
+    );
+  };
+}
+
+async function get(io: VerifierIo, url: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await io.fetch(url, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    throw new UsageError(`cannot fetch ${url}: ${(error as Error).message}`);
+  }
+  if (response.status !== 200) throw new UsageError(`${url} answered ${response.status}`);
+  return response;
+}
+
+async function fetchBytes(io: VerifierIo, url: string, maxBytes: number): Promise<Uint8Array> {
+  const response = await get(io, url);
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new UsageError(`${url} is larger than ${maxBytes} bytes`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > maxBytes) throw new UsageError(`${url} is larger than ${maxBytes} bytes`);
+  return bytes;
+}
+
+async function fetchText(io: VerifierIo, url: string, maxBytes: number): Promise<string> {
+  return new TextDecoder('utf-8', { fatal: false }).decode(await fetchBytes(io, url, maxBytes));
+}
+
+async function fetchJson(io: VerifierIo, url: string): Promise<Record<string, unknown>> {
+  const text = await fetchText(io, url, maxJsonBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${url} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(`${url} is not a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+function stringField(object: Record<string, unknown>, name: string): string {
+  const value = object[name];
+  if (typeof value !== 'string' || value.length === 0 || value.length > 1024) {
+    throw new UsageError(`clearinghouse.json has no valid "${name}"`);
+  }
+  return value;
+}
+
+function readState(path: string): VerifierState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read the state file ${path}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UsageError(`the state file ${path} is not JSON; move it away to start over`);
+  }
+  const state = value as Partial<VerifierState> | null;
+  if (
+    typeof state !== 'object' ||
+    state === null ||
+    state.v !== 1 ||
+    typeof state.logOrigin !== 'string' ||
+    typeof state.logVerifierKey !== 'string' ||
+    (state.checkpoint !== undefined && typeof state.checkpoint !== 'string')
+  ) {
+    throw new UsageError(
+      `the state file ${path} is not a verifier state; move it away to start over`,
+    );
+  }
+  return state as VerifierState;
+}
+
+function writeState(path: string, state: VerifierState): void {
+  const absolute = resolve(path);
+  mkdirSync(dirname(absolute), { recursive: true });
+  // Write then rename: an interrupted run never leaves a half-written state behind.
+  const temporary = `${absolute}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(temporary, absolute);
+}
+
+/** Human sentences for the failures an auditor must act on. */
+function explain(error: ProtocolError): string {
+  switch (error.code) {
+    case 'ERR_CHECKPOINT_SHRUNK':
+      return `THE LOG SHRANK: it now claims fewer entries than a checkpoint it signed before. ${error.message}`;
+    case 'ERR_CHECKPOINT_FORK':
+      return `THE LOG FORKED: it signed two different histories. Keep the state file as evidence. ${error.message}`;
+    case 'ERR_TLOG_CONSISTENCY_INVALID':
+      return `the log is not an extension of the checkpoint seen before (possible fork). ${error.message}`;
+    default:
+      return error.message;
+  }
+}
+
+/**
+ * The command line entry: runs the verifier on `process.argv` and sets the exit code.
+ *
+ * @example
+ * ```ts
+ * await main(); // from scripts/clearinghouse-verify.mjs (the package's `bin`) or `tsx scripts/verify.ts`
+ * ```
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  process.exitCode = await runVerifier(argv, {
+    fetch: globalThis.fetch,
+    stdout: (line) => process.stdout.write(`${line}\n`),
+    stderr: process.stderr,
+  });
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (invokedDirectly) await main();
