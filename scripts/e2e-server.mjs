@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 /** Starts the built portal on a fresh temporary SQLite database, for the end-to-end tests. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-e2e-'));
+const databasePath = join(dir, 'clearinghouse.db');
+// Tests that need the database itself (e.g. the admin command's enrolment link in people.spec.ts)
+// read where it is from here.
+mkdirSync(join(root, 'test-results'), { recursive: true });
+writeFileSync(join(root, 'test-results', 'e2e-db-path.txt'), databasePath + '\n');
 const server = spawn(process.execPath, ['dist/portal/index.js'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, DATABASE_PATH: join(dir, 'clearinghouse.db'), DATABASE_URL: '' },
+  env: { ...process.env, DATABASE_PATH: databasePath, DATABASE_URL: '' },
 });
 const cleanup = () => rmSync(dir, { recursive: true, force: true });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));

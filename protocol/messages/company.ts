@@ -20,6 +20,22 @@ import {
 import { purposeIds } from '../vocabulary';
 
 /**
+ * Where the clearinghouse POSTs the company's feed events (docs/api.md, "Webhooks"): an origin as
+ * `domain` accepts it (https; http only on localhost or 127.0.0.1, which the server accepts only
+ * while it runs on loopback itself), then an optional path. No query, fragment or credentials, so
+ * one URL has one spelling and carries no secret that would then sit in the public log.
+ */
+export const webhookUrl = v.pipe(
+  v.string(),
+  v.maxLength(512),
+  v.regex(/^[^/?#]+:\/\/[^/?#]+(?:\/[A-Za-z0-9._~!$&'()*+,;=:@%-]*)*$/),
+  v.check((s) => {
+    const cut = s.indexOf('/', s.indexOf('//') + 2);
+    return v.is(origin, cut === -1 ? s : s.slice(0, cut));
+  }, 'the webhook must start with an acceptable origin'),
+);
+
+/**
  * `company`, company → clearinghouse. `iss` is `co_` + the thumbprint of the key that signs
  * this registration, which must be one of `keys` (checked where signatures are).
  */
@@ -38,6 +54,8 @@ export const company = message(companyId, clearinghouseAudience, {
   purposes: distinct(purpose, 1, purposeIds.length),
   /** Brands the company sends under, so customers can blacklist a brand (requirement 27). */
   brands: v.optional(v.pipe(v.array(text(100)), v.maxLength(32))),
+  /** Optional: where feed events are POSTed, signed with the clearinghouse's webhook key. */
+  webhook: v.optional(webhookUrl),
 });
 
 const companyKeyClaims = claimEntries(companyId, clearinghouseAudience);

@@ -1,19 +1,45 @@
 import { openDatabase, type ClearinghouseDb } from './db/database';
 import { migrateToLatest } from './db/migrate';
+import { createDurableWriter, type DurableWriter } from './db/durable-writer';
+import { logConfigFromEnv, startLog, type ClearinghouseLog } from './log/clearinghouse-log';
+import { loadOrCreateKeyFile } from './log/key-file';
+import type { Sequencer } from './log/sequencer';
+import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
 
 /**
  * The running clearinghouse: one database handle per process, opened and migrated
- * once at server start (hooks.server.ts `init`), shared by every request.
+ * once at server start (hooks.server.ts `init`), shared by every request, and the public log
+ * (keys, sequencer, read service) started on it.
  *
  * Configuration comes from the environment: `DATABASE_URL` (postgres://…) selects
- * PostgreSQL, otherwise SQLite at `DATABASE_PATH` (default `./data/clearinghouse.db`).
+ * PostgreSQL, otherwise SQLite at `DATABASE_PATH` (default `./data/clearinghouse.db`); the log
+ * reads `ORIGIN`, `LOG_ORIGIN`, `LOG_KEY_PATH`, `WEBHOOK_KEY_PATH` and `LOG_SEQUENCER`
+ * (see `logConfigFromEnv`).
  */
 export interface Instance {
   readonly database: ClearinghouseDb;
+  readonly log: ClearinghouseLog;
+  /**
+   * The group-committed write path of every signed message the API accepts (services.ts). Each
+   * stored logged message is announced to the sequencer, so a full batch of 256 goes at once
+   * instead of waiting for the next 250 ms tick.
+   */
+  readonly writer: DurableWriter;
+  /** Delivers feed events to companies' webhooks (webhooks.ts); `WEBHOOKS=off` leaves it stopped. */
+  readonly webhooks: WebhookWorker;
 }
 
 let current: Promise<Instance> | undefined;
 
+/**
+ * The process's instance, started on first call.
+ *
+ * @example
+ * ```ts
+ * const { log } = await getInstance();
+ * return checkpointResponse(log.service);
+ * ```
+ */
 export function getInstance(): Promise<Instance> {
   current ??= start().catch((error: unknown) => {
     current = undefined; // let the next request try again rather than caching the failure
@@ -27,13 +53,49 @@ async function start(): Promise<Instance> {
   const database = await openDatabase(
     url ? { url } : process.env.DATABASE_PATH ? { sqlitePath: process.env.DATABASE_PATH } : {},
   );
-  await migrateToLatest(database.db);
-  return { database };
+  try {
+    await migrateToLatest(database.db);
+    const log = await startLog(database, logConfigFromEnv());
+    // The log created the webhook key on its start; this only reads it.
+    const webhooks = createWebhookWorker({
+      db: database.db,
+      origin: log.config.origin,
+      signer: webhookSigner(await loadOrCreateKeyFile(log.config.webhookKeyPath)),
+    });
+    if (process.env.WEBHOOKS?.trim().toLowerCase() !== 'off') webhooks.start();
+    return {
+      database,
+      log,
+      writer: announcing(createDurableWriter(database), log.sequencer),
+      webhooks,
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 }
 
-/** Closes the database (graceful shutdown and tests). */
+/** Stops the sequencer and closes the database (graceful shutdown and tests). */
 export async function stopInstance(): Promise<void> {
   const instance = await current?.catch(() => undefined);
   current = undefined;
+  await instance?.webhooks.stop();
+  await instance?.writer.close();
+  await instance?.log.stop();
   await instance?.database.close();
+}
+
+/** The writer, telling the sequencer about every logged message it stored. */
+function announcing(writer: DurableWriter, sequencer: Sequencer): DurableWriter {
+  return {
+    async write(record) {
+      const result = await writer.write(record);
+      if (result.status === 'stored' && record.logged) sequencer.notifyQueued();
+      return result;
+    },
+    close: () => writer.close(),
+    get stats() {
+      return writer.stats;
+    },
+  };
 }

@@ -175,4 +175,124 @@ export const errors = {
     de: 'Der Protokolleintrag ist nicht richtig aufgebaut.',
     en: 'The log entry is not well-formed.',
   },
+  'errors.ERR_CONTENT_TYPE_UNSUPPORTED': {
+    de: 'Der Inhaltstyp der Anfrage wird hier nicht angenommen.',
+    en: "The request's content type is not accepted here.",
+  },
+  'errors.ERR_AUTH_MISSING': {
+    de: 'Die Anfrage ist nicht signiert.',
+    en: 'The request is not signed.',
+  },
+  'errors.ERR_REQUEST_MISMATCH': {
+    de: 'Die Signatur gilt für eine andere Anfrage.',
+    en: 'The signature belongs to a different request.',
+  },
+  'errors.ERR_NOT_AUTHORISED': {
+    de: 'Sie dürfen diese Aktion nicht ausführen.',
+    en: 'You may not do this.',
+  },
+  'errors.ERR_QUERY_INVALID': {
+    de: 'Die Anfrage enthält ungültige Angaben.',
+    en: 'The request contains invalid parameters.',
+  },
+  'errors.ERR_RESOURCE_NOT_FOUND': {
+    de: 'Das Gesuchte wurde nicht gefunden.',
+    en: 'What you asked for was not found.',
+  },
+  'errors.ERR_COMPANY_UNKNOWN': {
+    de: 'Dieses Unternehmen ist nicht registriert.',
+    en: 'This company is not registered.',
+  },
+  'errors.ERR_COMPANY_NOT_ACTIVE': {
+    de: 'Dieses Unternehmen ist derzeit nicht freigeschaltet.',
+    en: 'This company is not active at the moment.',
+  },
+  'errors.ERR_COMPANY_KEY_CONFLICT': {
+    de: 'Diese Schlüsseländerung ist nicht möglich.',
+    en: 'This change of keys is not possible.',
+  },
+  'errors.ERR_COMPANY_KEY_UNKNOWN': {
+    de: 'Das Unternehmen hat keinen solchen Schlüssel.',
+    en: 'The company holds no such key.',
+  },
+  'errors.ERR_ORIGIN_NOT_ALLOWED': {
+    de: 'Diese Domain kann hier nicht registriert werden.',
+    en: 'This domain cannot be registered here.',
+  },
+  'errors.ERR_DOMAIN_PROOF_FAILED': {
+    de: 'Der Nachweis der Domain ist fehlgeschlagen.',
+    en: 'The proof of the domain failed.',
+  },
+  'errors.ERR_PURPOSE_NOT_DECLARED': {
+    de: 'Das Unternehmen hat diesen Zweck nicht angemeldet.',
+    en: 'The company has not declared this purpose.',
+  },
+  'errors.ERR_GRANT_REQUEST_UNKNOWN': {
+    de: 'Die zugehörige Anfrage des Unternehmens ist unbekannt.',
+    en: "The company's request this answers is not known.",
+  },
+  'errors.ERR_SCOPE_WIDER_THAN_REQUESTED': {
+    de: 'Die Einwilligung geht über die Anfrage hinaus.',
+    en: 'The consent goes beyond what was asked for.',
+  },
+  'errors.ERR_PSEUDONYM_KEY_REQUIRED': {
+    de: 'Die erste Nachricht eines Pseudonyms muss seinen Schlüssel enthalten.',
+    en: 'The first message of a pseudonym must carry its key.',
+  },
+  'errors.ERR_PSEUDONYM_KEY_MISMATCH': {
+    de: 'Der Schlüssel passt nicht zu diesem Pseudonym.',
+    en: 'The key does not belong to this pseudonym.',
+  },
+  'errors.ERR_PSEUDONYM_COMPANY_MISMATCH': {
+    de: 'Dieses Pseudonym gehört zu einem anderen Unternehmen.',
+    en: 'This pseudonym belongs to another company.',
+  },
+  'errors.ERR_PSEUDONYM_UNKNOWN': {
+    de: 'Dieses Pseudonym ist nicht bekannt.',
+    en: 'This pseudonym is not known.',
+  },
+  'errors.ERR_ASK_AGAIN_LATER': {
+    de: 'Die Person hat gebeten, erst später wieder gefragt zu werden.',
+    en: 'The person asked not to be asked again before a later date.',
+  },
+  'errors.ERR_GRANT_UNKNOWN': {
+    de: 'Die genannte Einwilligung ist nicht bekannt.',
+    en: 'The consent named is not known.',
+  },
+  'errors.ERR_REVOCATION_UNKNOWN': {
+    de: 'Der genannte Widerruf ist nicht bekannt.',
+    en: 'The revocation named is not known.',
+  },
+  'errors.ERR_REVOCATION_ALREADY_ACKED': {
+    de: 'Dieser Widerruf wurde bereits bestätigt.',
+    en: 'This revocation was acknowledged before.',
+  },
+  'errors.ERR_ENROLMENT_UNKNOWN': {
+    de: 'Dieser Anmeldelink ist nicht gültig. Bitten Sie um einen neuen.',
+    en: 'This enrolment link is not valid. Please ask for a new one.',
+  },
+  'errors.ERR_ENROLMENT_EXPIRED': {
+    de: 'Dieser Anmeldelink ist abgelaufen. Bitten Sie um einen neuen.',
+    en: 'This enrolment link has expired. Please ask for a new one.',
+  },
+  'errors.ERR_ENROLMENT_USED': {
+    de: 'Dieser Anmeldelink wurde bereits benutzt. Jeder Link gilt nur einmal.',
+    en: 'This enrolment link has been used already. Each link works only once.',
+  },
+  'errors.ERR_WEBAUTHN_CHALLENGE_UNKNOWN': {
+    de: 'Der Vorgang hat zu lange gedauert. Bitte versuchen Sie es noch einmal.',
+    en: 'This took too long. Please try again.',
+  },
+  'errors.ERR_WEBAUTHN_FAILED': {
+    de: 'Ihr Passkey konnte nicht bestätigt werden.',
+    en: 'Your passkey could not be confirmed.',
+  },
+  'errors.ERR_PERSON_UNKNOWN': {
+    de: 'Diese Person ist hier nicht (mehr) eingetragen.',
+    en: 'This person is not (or no longer) enrolled here.',
+  },
+  'errors.ERR_WEBHOOK_DELIVERY_FAILED': {
+    de: 'Das Ereignis konnte nicht an die Webhook-Adresse des Unternehmens zugestellt werden.',
+    en: "The event could not be delivered to the company's webhook URL.",
+  },
 } as const satisfies Record<`errors.${ProtocolErrorCode}`, Entry>;

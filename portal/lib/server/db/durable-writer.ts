@@ -33,6 +33,14 @@ export interface MessageRecord {
    * kind, from SPECS "What the log holds": the protocol, not the storage layer, owns that rule.
    */
   logged: boolean;
+  /**
+   * The caller's own rows for this message (an API aggregate: a grant, a company's key), written
+   * in the same transaction right after the message, and only when the message is newly stored
+   * (not for a duplicate or replay): the message and its effects commit together or not at all.
+   * When it throws, this record fails (a `ProtocolError` reaches the caller unchanged) and the
+   * other records of the batch are committed without it.
+   */
+  apply?: (trx: Transaction<Database>) => Promise<void>;
 }
 
 /**
@@ -211,6 +219,11 @@ export function createDurableWriter(
 
   function fail(entry: Pending, error: unknown): void {
     stats.failed++;
+    if (error instanceof ProtocolError) {
+      // The caller's own verdict from `apply` (e.g. a conflict only visible inside the transaction).
+      entry.reject(error);
+      return;
+    }
     const code: ProtocolErrorCode = isRecordSpecific(error)
       ? 'ERR_STORAGE_WRITE_FAILED'
       : 'ERR_STORAGE_UNAVAILABLE';
@@ -271,6 +284,7 @@ interface ValidRecord {
   iat: number;
   exp: number;
   logged: boolean;
+  apply: ((trx: Transaction<Database>) => Promise<void>) | undefined;
 }
 
 interface Pending {
@@ -385,6 +399,12 @@ async function insertBatch(
     }
   }
 
+  // 3b. The callers' own rows, in arrival order, inside this transaction.
+  for (const index of claimedIndexes) {
+    const apply = batch[index]!.record.apply;
+    if (outcomes[index] === 'stored' && apply !== undefined) await apply(trx);
+  }
+
   // 4. Queue the new logged messages for the sequencer, in arrival order.
   const queued = claimedIndexes.filter(
     (index) => outcomes[index] === 'stored' && batch[index]!.record.logged,
@@ -430,6 +450,7 @@ function sortedBy(indexes: number[], key: (index: number) => string): number[] {
  * exception), 23 (integrity constraint violation) and P0 (raised by a trigger or function).
  */
 function isRecordSpecific(error: unknown): boolean {
+  if (error instanceof ProtocolError) return true; // raised by a record's own `apply`
   if (typeof error !== 'object' || error === null || !('code' in error)) return false;
   const code = (error as { code: unknown }).code;
   if (typeof code !== 'string') return false;
@@ -481,7 +502,9 @@ function validateRecord(record: MessageRecord): ValidRecord {
   if (!isSeconds(iat)) invalid('iat');
   if (!isSeconds(exp) || exp < iat) invalid('exp');
   if (typeof logged !== 'boolean') invalid('logged');
-  return { sha256, jws, kind, signer, jti, companyId, pseudonym, iat, exp, logged };
+  const apply = record.apply;
+  if (apply !== undefined && typeof apply !== 'function') invalid('apply');
+  return { sha256, jws, kind, signer, jti, companyId, pseudonym, iat, exp, logged, apply };
 }
 
 function isSeconds(value: unknown): value is number {

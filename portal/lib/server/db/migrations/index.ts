@@ -2,6 +2,9 @@ import type { Migration } from 'kysely';
 import type { DatabaseDialect } from '../schema';
 import { foundation } from './0001_foundation';
 import { log } from './0002_log';
+import { consent } from './0003_consent';
+import { people } from './0004_people';
+import { webhooks } from './0005_webhooks';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -15,5 +18,8 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
   return {
     '0001_foundation': foundation(dialect),
     '0002_log': log(dialect),
+    '0003_consent': consent(dialect),
+    '0004_people': people(dialect),
+    '0005_webhooks': webhooks(dialect),
   };
 }

@@ -1,0 +1,103 @@
+import { ProtocolError } from '$protocol/errors';
+
+/** The body limit of every API POST (issue 4; sealed payloads of issue 5 get 256 KiB). */
+export const defaultBodyLimit = 64 * 1024;
+
+/**
+ * Reads the body of a POST that carries a signed message: `content-type: application/jose`
+ * (parameters such as `charset` ignored), at most `limit` bytes, ASCII (a compact JWS is
+ * nothing else). The size is checked before the body is read: a `content-length` over the limit
+ * is refused without reading, and a body that grows past it while streaming is cut off there,
+ * so an attacker cannot make the server buffer more than `limit` bytes.
+ *
+ * @throws ProtocolError `ERR_CONTENT_TYPE_UNSUPPORTED` (415), `ERR_MESSAGE_TOO_LARGE` (413),
+ *   `ERR_JWS_MALFORMED` for an empty or non-ASCII body.
+ * @example
+ * ```ts
+ * const token = await readJoseBody(request);
+ * ```
+ */
+export async function readJoseBody(request: Request, limit = defaultBodyLimit): Promise<string> {
+  requireContentType(request, 'application/jose');
+  const bytes = await readLimited(request, limit);
+  const text = asciiText(bytes);
+  if (text === undefined || text.length === 0) {
+    throw new ProtocolError('ERR_JWS_MALFORMED', 'The body is not a compact JWS.');
+  }
+  return text.trim();
+}
+
+/**
+ * Reads a JSON body (`content-type: application/json`) of at most `limit` bytes and parses it.
+ *
+ * @throws ProtocolError `ERR_CONTENT_TYPE_UNSUPPORTED`, `ERR_MESSAGE_TOO_LARGE`, and
+ *   `ERR_QUERY_INVALID` for a body that is not JSON.
+ * @example
+ * ```ts
+ * const body = await readJsonBody(request);
+ * ```
+ */
+export async function readJsonBody(request: Request, limit = defaultBodyLimit): Promise<unknown> {
+  requireContentType(request, 'application/json');
+  const bytes = await readLimited(request, limit);
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+  } catch {
+    throw new ProtocolError('ERR_QUERY_INVALID', 'The body is not JSON.');
+  }
+}
+
+function requireContentType(request: Request, expected: string): void {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== expected) {
+    throw new ProtocolError(
+      'ERR_CONTENT_TYPE_UNSUPPORTED',
+      `The body must be sent as ${expected}.`,
+      { expected },
+    );
+  }
+}
+
+async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null) {
+    // Refuse before reading a single byte; a malformed length is treated as too large.
+    if (!/^\d{1,15}$/.test(declared.trim()) || Number(declared) > limit) tooLarge(limit);
+  }
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function tooLarge(limit: number): never {
+  throw new ProtocolError('ERR_MESSAGE_TOO_LARGE', `The body exceeds ${limit} bytes.`, { limit });
+}
+
+function asciiText(bytes: Uint8Array): string | undefined {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const part = bytes.subarray(i, i + 8192);
+    for (const byte of part)
+      if (byte > 0x7e || (byte < 0x20 && byte !== 0x0a && byte !== 0x0d)) return undefined;
+    text += String.fromCharCode(...part);
+  }
+  return text;
+}

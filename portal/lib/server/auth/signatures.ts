@@ -1,0 +1,338 @@
+/**
+ * Machine authentication (issue 4, docs/api.md "How machines authenticate"): which keys may sign
+ * for whom, the database-backed `jti` store, and the `request` signature of GET and DELETE.
+ *
+ * Companies sign with a registered key that is neither retired nor compromised, or through a staff
+ * member's enrolled person key; a regulator signs as `rg_` + the thumbprint of their enrolled key;
+ * a pseudonym signs with the pairwise key bound to it by its first grant or refusal (SPECS
+ * "pseudonym", "People who sign"). Messages
+ * that are stored (POST) get their replay check from the durable writer, in the transaction that
+ * stores them; request signatures, which store nothing, get it from {@link createReplayStore}.
+ */
+import type { Kysely } from 'kysely';
+import { base64urlDecode, utf8Decode } from '$protocol/encoding';
+import { ProtocolError } from '$protocol/errors';
+import type { ReplayStore } from '$protocol/jws';
+import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
+import { openMessage } from '$protocol/signed';
+import type { Database } from '../db/schema';
+
+/** Who signed a request. */
+export type Caller =
+  | {
+      readonly type: 'company';
+      readonly id: string;
+      readonly kid: string;
+      /**
+       * Set when a staff member signed for the company with their enrolled person key (SPECS
+       * "People who sign") rather than with a company key.
+       */
+      readonly personId?: string;
+    }
+  | {
+      /** A regulator: `id` is `rg_` + the thumbprint of their enrolled, non-retired key. */
+      readonly type: 'regulator';
+      readonly id: string;
+      readonly kid: string;
+      readonly personId: string;
+    }
+  | {
+      readonly type: 'pseudonym';
+      readonly id: string;
+      /** The one company this pseudonym is bound to. */
+      readonly companyId: string;
+      readonly kid: string;
+    };
+
+/** The `request` transport window: `exp` at most 60 s after `iat` (SPECS "JWS"). */
+export const requestWindowSeconds = 60;
+
+const idPattern = /^(?:co|ps|rg)_[A-Za-z0-9_-]{43}$/;
+const maxPeekLength = 64 * 1024;
+
+/**
+ * The payload of a compact JWS *before* verification, to learn whom it claims to come from and
+ * whom it addresses, so the right key and audience can be chosen. Nothing read here is trusted:
+ * `openMessage` verifies the same payload afterwards.
+ *
+ * @throws ProtocolError `ERR_JWS_MALFORMED` / `ERR_MESSAGE_TOO_LARGE` / base64url errors.
+ * @example
+ * ```ts
+ * const { iss, aud } = peekClaims(token);
+ * ```
+ */
+export function peekClaims(token: string): {
+  iss: string | undefined;
+  aud: string | undefined;
+  payload: Readonly<Record<string, unknown>>;
+} {
+  if (typeof token !== 'string' || token.length > maxPeekLength) {
+    throw new ProtocolError('ERR_MESSAGE_TOO_LARGE', 'The message is too large.');
+  }
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts.some((part) => part.length === 0)) {
+    throw new ProtocolError('ERR_JWS_MALFORMED', 'A compact JWS has three non-empty parts.');
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(utf8Decode(base64urlDecode(parts[1]!)));
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError('ERR_JWS_MALFORMED', 'The payload is not JSON.');
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new ProtocolError('ERR_JWS_MALFORMED', 'The payload is not a JSON object.');
+  }
+  const record = payload as Record<string, unknown>;
+  const iss = typeof record.iss === 'string' && idPattern.test(record.iss) ? record.iss : undefined;
+  const aud = typeof record.aud === 'string' && record.aud.length <= 2048 ? record.aud : undefined;
+  return { iss, aud, payload: record };
+}
+
+// Imported keys by their `x`: importing validates the curve point, which costs about as much as a
+// verification; whether the key may still sign is asked of the database every time.
+const importedKeys = new Map<string, ImportedPublicKey>();
+const maxCachedKeys = 10_000;
+
+/**
+ * A public key from its base64url `x`, validated once and cached.
+ *
+ * @example
+ * ```ts
+ * const key = keyFromX(row.x); // key.kid is its thumbprint
+ * ```
+ */
+export function keyFromX(x: string): ImportedPublicKey {
+  let key = importedKeys.get(x);
+  if (key === undefined) {
+    key = importPublicJwk({ kty: 'OKP', crv: 'Ed25519', x });
+    if (importedKeys.size >= maxCachedKeys) importedKeys.clear();
+    importedKeys.set(x, key);
+  }
+  return key;
+}
+
+/**
+ * The current key `kid` of `companyId`: registered to that company, not retired, not declared
+ * compromised. `undefined` otherwise (the JWS check then answers `ERR_JWS_KID_UNKNOWN`).
+ *
+ * @example
+ * ```ts
+ * await openMessage('revocation-ack', token, { resolveKey: (kid) => currentCompanyKey(db, iss, kid), ... });
+ * ```
+ */
+export async function currentCompanyKey(
+  db: Kysely<Database>,
+  companyId: string,
+  kid: string,
+): Promise<ImportedPublicKey | undefined> {
+  const row = await db
+    .selectFrom('company_keys')
+    .select('x')
+    .where('kid', '=', kid)
+    .where('company_id', '=', companyId)
+    .where('retired_at', 'is', null)
+    .where('compromised_since', 'is', null)
+    .executeTakeFirst();
+  return row === undefined ? undefined : keyFromX(row.x);
+}
+
+/**
+ * A key that may sign for `companyId`: one of its current company keys, or the current person key
+ * of a staff member of that company who has not been removed (SPECS "People who sign": the
+ * consoles sign with the key enrolled beside the passkey). `personId` tells which it was.
+ *
+ * @example
+ * ```ts
+ * const signer = await companySignerKey(db, companyId, kid); // signer?.personId set for staff
+ * ```
+ */
+export async function companySignerKey(
+  db: Kysely<Database>,
+  companyId: string,
+  kid: string,
+): Promise<{ key: ImportedPublicKey; personId?: string } | undefined> {
+  const companyKey = await currentCompanyKey(db, companyId, kid);
+  if (companyKey !== undefined) return { key: companyKey };
+  const row = await db
+    .selectFrom('person_keys')
+    .innerJoin('people', 'people.id', 'person_keys.person_id')
+    .select(['person_keys.x', 'people.id'])
+    .where('person_keys.kid', '=', kid)
+    .where('person_keys.retired_at', 'is', null)
+    .where('people.role', '=', 'staff')
+    .where('people.company_id', '=', companyId)
+    .where('people.removed_at', 'is', null)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { key: keyFromX(row.x), personId: row.id };
+}
+
+/**
+ * The enrolled, non-retired key `kid` of a regulator who has not been removed. A regulator signs
+ * as `rg_` + this `kid`, so the caller also checks that the message's `iss` names this key.
+ *
+ * @example
+ * ```ts
+ * const regulator = await regulatorKey(db, kid);
+ * ```
+ */
+export async function regulatorKey(
+  db: Kysely<Database>,
+  kid: string,
+): Promise<{ key: ImportedPublicKey; personId: string } | undefined> {
+  const row = await db
+    .selectFrom('person_keys')
+    .innerJoin('people', 'people.id', 'person_keys.person_id')
+    .select(['person_keys.x', 'people.id'])
+    .where('person_keys.kid', '=', kid)
+    .where('person_keys.retired_at', 'is', null)
+    .where('people.role', '=', 'regulator')
+    .where('people.removed_at', 'is', null)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { key: keyFromX(row.x), personId: row.id };
+}
+
+/** The binding of a pseudonym: its key and its company, or `undefined` when not yet bound. */
+export async function pseudonymBinding(
+  db: Kysely<Database>,
+  pseudonym: string,
+): Promise<{ companyId: string; key: ImportedPublicKey } | undefined> {
+  const row = await db
+    .selectFrom('pseudonyms')
+    .select(['company_id', 'x'])
+    .where('pseudonym', '=', pseudonym)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { companyId: row.company_id, key: keyFromX(row.x) };
+}
+
+/**
+ * The `jti` store of SPECS "message id" in the shared `seen_jtis` table (several portal processes
+ * see the same rows). The insert either claims the (signer, jti) or conflicts, so concurrent
+ * checks are atomic. Rows are kept until `rememberUntil` (the message's `exp` plus the skew);
+ * `purgeExpiredJtis(db, now)` removes them afterwards.
+ *
+ * @example
+ * ```ts
+ * await openMessage('request', token, { ...options, replay: createReplayStore(db) });
+ * ```
+ */
+export function createReplayStore(db: Kysely<Database>): ReplayStore {
+  return {
+    async checkAndRemember(signerKid, jti, rememberUntil) {
+      const claimed = await db
+        .insertInto('seen_jtis')
+        .values({ signer: signerKid, jti, expires_at: rememberUntil })
+        .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
+        .returning('jti')
+        .executeTakeFirst();
+      return claimed !== undefined;
+    },
+  };
+}
+
+export interface RequestVerifierOptions {
+  db: Kysely<Database>;
+  /** The clearinghouse origin: the `aud` of every request signature. */
+  origin: string;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+/** Verifies `request` signatures. */
+export interface RequestVerifier {
+  /**
+   * Verifies `Authorization: Signature <JWS>` for this method and path-with-query.
+   *
+   * @throws ProtocolError `ERR_AUTH_MISSING`, `ERR_REQUEST_MISMATCH`, `ERR_PSEUDONYM_UNKNOWN`, and
+   *   every code of `openMessage` (`ERR_JWS_KID_UNKNOWN`, `ERR_JWS_REPLAYED`, ...).
+   */
+  verify(authorization: string | null, method: string, pathWithQuery: string): Promise<Caller>;
+  /** Verifies a bare `request` token (the batch endpoint) and returns its signer and payload. */
+  verifyToken(token: string): Promise<{ caller: Caller; method: string; path: string }>;
+}
+
+/**
+ * Creates the verifier of `request` signatures.
+ *
+ * @example
+ * ```ts
+ * const verifier = createRequestVerifier({ db, origin, now: Date.now });
+ * const caller = await verifier.verify(request.headers.get('authorization'), 'GET', url.pathname + url.search);
+ * ```
+ */
+export function createRequestVerifier(options: RequestVerifierOptions): RequestVerifier {
+  const { db, origin, now } = options;
+  const replay = createReplayStore(db);
+
+  async function verifyToken(
+    token: string,
+  ): Promise<{ caller: Caller; method: string; path: string }> {
+    const { iss } = peekClaims(token);
+    let caller: Caller | undefined;
+    let resolveKey: (kid: string) => Promise<ImportedPublicKey | undefined>;
+    let personId: string | undefined;
+    if (iss?.startsWith('co_')) {
+      // A company key, or a staff member's person key acting for the company.
+      resolveKey = async (kid) => {
+        const signer = await companySignerKey(db, iss, kid);
+        personId = signer?.personId;
+        return signer?.key;
+      };
+    } else if (iss?.startsWith('ps_')) {
+      const binding = await pseudonymBinding(db, iss);
+      if (binding === undefined) {
+        throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not bound to a key.');
+      }
+      resolveKey = async (kid) => (kid === binding.key.kid ? binding.key : undefined);
+      caller = { type: 'pseudonym', id: iss, companyId: binding.companyId, kid: binding.key.kid };
+    } else if (iss?.startsWith('rg_')) {
+      // A regulator's id is the thumbprint of their key: only that key, enrolled and current.
+      resolveKey = async (kid) => {
+        if (iss !== `rg_${kid}`) return undefined;
+        const signer = await regulatorKey(db, kid);
+        if (signer !== undefined) {
+          caller = { type: 'regulator', id: iss, kid, personId: signer.personId };
+        }
+        return signer?.key;
+      };
+    } else {
+      resolveKey = async () => undefined;
+    }
+    const opened = await openMessage('request', token, {
+      resolveKey,
+      audience: origin,
+      now: Math.floor(now() / 1000),
+      replay,
+      maxWindowSeconds: requestWindowSeconds,
+    });
+    const { payload } = opened;
+    caller ??= {
+      type: 'company',
+      id: payload.iss,
+      kid: opened.kid,
+      ...(personId === undefined ? {} : { personId }),
+    };
+    return { caller, method: payload.method, path: payload.path };
+  }
+
+  return {
+    verifyToken,
+    async verify(authorization, method, pathWithQuery) {
+      const match = /^Signature ([A-Za-z0-9_.-]{1,8192})$/.exec(authorization?.trim() ?? '');
+      if (match === null) {
+        throw new ProtocolError(
+          'ERR_AUTH_MISSING',
+          'This request needs an "Authorization: Signature <JWS>" header.',
+        );
+      }
+      const signed = await verifyToken(match[1]!);
+      if (signed.method !== method || signed.path !== pathWithQuery) {
+        throw new ProtocolError(
+          'ERR_REQUEST_MISMATCH',
+          'The signature was made for another method or path.',
+        );
+      }
+      return signed.caller;
+    },
+  };
+}

@@ -1,0 +1,846 @@
+/**
+ * The life of a consent (issue 4, docs/api.md): grant requests from active companies, grants,
+ * refusals and revocations from the Assistant, revocation acknowledgements, the company feed,
+ * overdue findings and the relationships of a pseudonym.
+ *
+ * Every accepted message is verified (signature, the pseudonym's key binding, the request it
+ * answers, scopes no wider than requested, the company's status), then stored through the durable
+ * writer together with its aggregate rows in one transaction, and queued for the log.
+ */
+import type { Transaction } from 'kysely';
+import { ProtocolError } from '$protocol/errors';
+import { importPublicJwk, thumbprint, type ImportedPublicKey } from '$protocol/keys';
+import {
+  parseMessage,
+  type GrantPayload,
+  type GrantRequestPayload,
+  type RefusalPayload,
+} from '$protocol/messages';
+import { openMessage } from '$protocol/signed';
+import {
+  companySignerKey,
+  currentCompanyKey,
+  peekClaims,
+  pseudonymBinding,
+  type Caller,
+} from './auth/signatures';
+import type { CompanyRecord, CompanyService } from './companies';
+import type { Database } from './db/schema';
+import {
+  nowSeconds,
+  storeSigned,
+  storedBefore,
+  type ServiceContext,
+  type StoredReceipt,
+} from './message-store';
+import { assertWithinRequest } from './scopes';
+import { overdueRevocations, type OverdueRevocation } from './trust';
+
+/** The longest cool-down a refusal may ask for ("not forever"; project decision: 400 days). */
+export const maxAskAgainSeconds = 400 * 24 * 60 * 60;
+/** Largest page of the feed. */
+export const maxFeedPage = 500;
+
+export interface ConsentServiceOptions {
+  companies: CompanyService;
+  /** The revocation acknowledgement deadline in milliseconds (default 72 h). */
+  ackDeadlineMs: number;
+}
+
+export interface GrantRequestReceipt extends StoredReceipt {
+  targeted: boolean;
+  /** Where the Assistant fetches the request (the QR code carries this link). */
+  link: string;
+}
+
+export interface AckReceipt extends StoredReceipt {
+  /** Whether the acknowledgement came within the deadline. */
+  onTime: boolean;
+}
+
+export interface FeedEvent {
+  cursor: string;
+  kind: 'grant' | 'refusal' | 'revocation';
+  sha256: string;
+  pseudonym: string;
+  jws: string;
+  receivedAt: number;
+}
+
+export interface GrantRequestView {
+  sha256: string;
+  jws: string;
+  targeted: boolean;
+  company: { id: string; legalName: string; domain: string; status: string };
+}
+
+export interface Relationships {
+  pseudonym: string;
+  company: { id: string; legalName: string; domain: string; status: string };
+  requests: { sha256: string; jws: string }[];
+  grants: {
+    sha256: string;
+    jws: string;
+    status: 'active' | 'revoked' | 'expired';
+    revokedPurposes: string[];
+  }[];
+  refusals: { sha256: string; jws: string; askAgainAfter: number | null }[];
+  revocations: { sha256: string; jws: string; acknowledged: boolean }[];
+}
+
+/** The consent services. */
+export interface ConsentService {
+  /** `POST /api/v1/grant-requests`. */
+  createGrantRequest(token: string): Promise<GrantRequestReceipt>;
+  /**
+   * `GET /api/v1/grant-requests/{sha256}`: an open request for anyone; a targeted one only for its
+   * pseudonym or its company, asked through `caller` (called only then).
+   */
+  getGrantRequest(sha256: string, caller: () => Promise<Caller>): Promise<GrantRequestView>;
+  /** `POST /api/v1/grants`. */
+  submitGrant(token: string): Promise<StoredReceipt>;
+  /** `POST /api/v1/refusals`. */
+  submitRefusal(token: string): Promise<StoredReceipt>;
+  /** `POST /api/v1/revocations`. */
+  submitRevocation(token: string): Promise<StoredReceipt>;
+  /** `POST /api/v1/revocation-acks`. */
+  acknowledgeRevocation(token: string): Promise<AckReceipt>;
+  /** `GET /api/v1/companies/me/events`. */
+  feed(
+    companyId: string,
+    after: number,
+    limit: number,
+  ): Promise<{ events: FeedEvent[]; next: string }>;
+  /** `GET /api/v1/companies/me/findings`. */
+  findings(companyId: string): Promise<OverdueRevocation[]>;
+  /** `GET /api/v1/pseudonyms/{pseudonym}/relationships` (the caller is checked by the route). */
+  relationships(pseudonym: string): Promise<Relationships>;
+}
+
+/**
+ * Creates the consent services.
+ *
+ * @example
+ * ```ts
+ * const consents = createConsentService(ctx, { companies, ackDeadlineMs: defaultAckDeadlineMs });
+ * const { sha256 } = await consents.submitGrant(token); // 201 {sha256, status: 'pending'}
+ * ```
+ */
+export function createConsentService(
+  ctx: ServiceContext,
+  options: ConsentServiceOptions,
+): ConsentService {
+  const db = ctx.cdb.db;
+  const { companies, ackDeadlineMs } = options;
+
+  function requireActive(company: CompanyRecord): void {
+    if (company.status !== 'active') {
+      throw new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', {
+        status: company.status,
+      });
+    }
+  }
+
+  async function companyOf(id: string | undefined): Promise<CompanyRecord> {
+    return companies.get(id !== undefined && id.startsWith('co_') ? id : '');
+  }
+
+  /** Loads a stored grant request of `companyId` and its parsed payload. */
+  async function loadRequest(
+    sha256: string,
+    companyId: string,
+  ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
+    const row = await db
+      .selectFrom('grant_requests')
+      .innerJoin('messages', 'messages.sha256', 'grant_requests.sha256')
+      .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
+      .select([
+        'messages.jws',
+        'grant_requests.pseudonym',
+        'grant_requests.iat',
+        'company_keys.compromised_since',
+      ])
+      .where('grant_requests.sha256', '=', sha256)
+      .where('grant_requests.company_id', '=', companyId)
+      .executeTakeFirst();
+    // A request signed once its key was compromised may be forged: it can no longer be answered.
+    if (row === undefined || (row.compromised_since !== null && row.iat >= row.compromised_since)) {
+      throw new ProtocolError(
+        'ERR_GRANT_REQUEST_UNKNOWN',
+        'requestSha256 names no request of this company.',
+      );
+    }
+    return {
+      payload: parseMessage('grant-request', peekClaims(row.jws).payload),
+      pseudonym: row.pseudonym,
+    };
+  }
+
+  /**
+   * The key of pseudonym `iss` for a message to `companyId`: the bound one, or, for the first
+   * message (grant or refusal), the `pseudonymKey` it carries.
+   */
+  async function pseudonymKeyFor(
+    iss: string | undefined,
+    companyId: string,
+    peeked: Readonly<Record<string, unknown>>,
+    mayBind: boolean,
+  ): Promise<{ key: ImportedPublicKey | undefined; bound: boolean }> {
+    if (iss === undefined || !iss.startsWith('ps_')) return { key: undefined, bound: false };
+    const binding = await pseudonymBinding(db, iss);
+    if (binding !== undefined) {
+      if (binding.companyId !== companyId) {
+        throw new ProtocolError(
+          'ERR_PSEUDONYM_COMPANY_MISMATCH',
+          'This pseudonym belongs to another company.',
+        );
+      }
+      return { key: binding.key, bound: true };
+    }
+    if (!mayBind) {
+      throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+    }
+    if (peeked.pseudonymKey === undefined) {
+      throw new ProtocolError(
+        'ERR_PSEUDONYM_KEY_REQUIRED',
+        "A pseudonym's first message must carry pseudonymKey.",
+      );
+    }
+    return { key: importPublicJwk(peeked.pseudonymKey), bound: false };
+  }
+
+  function keyResolver(key: ImportedPublicKey | undefined, bound: boolean) {
+    return async (kid: string) => {
+      if (key === undefined) return undefined;
+      if (key.kid === kid) return key;
+      if (bound) return undefined; // ERR_JWS_KID_UNKNOWN: only the bound key signs
+      throw new ProtocolError(
+        'ERR_PSEUDONYM_KEY_MISMATCH',
+        'pseudonymKey is not the key that signed.',
+      );
+    };
+  }
+
+  function checkCarriedKey(carried: GrantPayload['pseudonymKey'], kid: string): void {
+    if (carried !== undefined && thumbprint(carried) !== kid) {
+      throw new ProtocolError(
+        'ERR_PSEUDONYM_KEY_MISMATCH',
+        'pseudonymKey is not the key bound to this pseudonym.',
+      );
+    }
+  }
+
+  async function bindPseudonym(
+    trx: Transaction<Database>,
+    pseudonym: string,
+    companyId: string,
+    key: ImportedPublicKey,
+    sha256: string,
+    nowMs: number,
+  ): Promise<void> {
+    const inserted = await trx
+      .insertInto('pseudonyms')
+      .values({ pseudonym, company_id: companyId, x: key.jwk.x, bound_at: nowMs, bound_by: sha256 })
+      .onConflict((c) => c.column('pseudonym').doNothing())
+      .returning('pseudonym')
+      .executeTakeFirst();
+    if (inserted !== undefined) return;
+    const row = await trx
+      .selectFrom('pseudonyms')
+      .select('company_id')
+      .where('pseudonym', '=', pseudonym)
+      .executeTakeFirstOrThrow();
+    if (row.company_id !== companyId) {
+      throw new ProtocolError(
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+        'This pseudonym belongs to another company.',
+      );
+    }
+  }
+
+  /**
+   * Appends to the company's feed. The counter is taken with an UPDATE of the company row, which
+   * holds that row's lock until commit: events of one company commit in counter order, so a
+   * reader paging with `after` never skips one that commits later.
+   */
+  async function appendEvent(
+    trx: Transaction<Database>,
+    event: { companyId: string; kind: FeedEvent['kind']; sha256: string; pseudonym: string },
+    nowMs: number,
+  ): Promise<void> {
+    const { feed_seq } = await trx
+      .updateTable('companies')
+      .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
+      .where('id', '=', event.companyId)
+      .returning('feed_seq')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('consent_events')
+      .values({
+        company_id: event.companyId,
+        seq: Number(feed_seq),
+        kind: event.kind,
+        sha256: event.sha256,
+        pseudonym: event.pseudonym,
+        created_at: nowMs,
+      })
+      .execute();
+  }
+
+  /** Shared by grants and refusals: the request they answer must be this company's, and theirs. */
+  async function answeredRequest(
+    payload: GrantPayload | RefusalPayload,
+    companyId: string,
+  ): Promise<GrantRequestPayload> {
+    const request = await loadRequest(payload.requestSha256, companyId);
+    if (request.pseudonym !== null && request.pseudonym !== payload.iss) {
+      throw new ProtocolError(
+        'ERR_GRANT_REQUEST_UNKNOWN',
+        'The request was sent to another pseudonym.',
+      );
+    }
+    return request.payload;
+  }
+
+  return {
+    async createGrantRequest(token) {
+      const { iss, aud } = peekClaims(token);
+      const company = await companyOf(iss);
+      const link = (sha256: string) => `${ctx.origin}/api/v1/grant-requests/${sha256}`;
+      const resend = await storedBefore(ctx, token, 'grant-request');
+      if (resend !== undefined) {
+        return { ...resend, targeted: aud?.startsWith('ps_') ?? false, link: link(resend.sha256) };
+      }
+      requireActive(company);
+      const targeted = aud !== undefined && aud.startsWith('ps_');
+      const opened = await openMessage('grant-request', token, {
+        audience: targeted ? aud : ctx.origin,
+        now: nowSeconds(ctx),
+        resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
+      });
+      const payload = opened.payload;
+      const declared = new Set(company.purposes);
+      const undeclared = payload.scopes.find((scope) => !declared.has(scope.purpose));
+      if (undeclared !== undefined) {
+        throw new ProtocolError(
+          'ERR_PURPOSE_NOT_DECLARED',
+          'The company did not declare this purpose.',
+          { purpose: undeclared.purpose },
+        );
+      }
+      const pseudonym = targeted ? payload.aud : null;
+      if (pseudonym !== null) {
+        const binding = await pseudonymBinding(db, pseudonym);
+        // Another company's pseudonym is reported as unknown: whether it exists is not ours to say.
+        if (binding === undefined || binding.companyId !== company.id) {
+          throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+        }
+        const coolDown = await db
+          .selectFrom('refusals')
+          .select((eb) => eb.fn.max('ask_again_after').as('until'))
+          .where('pseudonym', '=', pseudonym)
+          .where('company_id', '=', company.id)
+          .executeTakeFirst();
+        const until =
+          coolDown?.until === null || coolDown?.until === undefined ? null : Number(coolDown.until);
+        if (until !== null && until > nowSeconds(ctx)) {
+          throw new ProtocolError(
+            'ERR_ASK_AGAIN_LATER',
+            'This person asked not to be asked again yet.',
+            { askAgainAfter: until },
+          );
+        }
+      }
+      const nowMs = ctx.now();
+      const receipt = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'grant-request',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym,
+        logged: true,
+        apply: async (trx) => {
+          await trx
+            .insertInto('grant_requests')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym,
+              signer: opened.kid,
+              iat: payload.iat,
+              created_at: nowMs,
+            })
+            .execute();
+        },
+      });
+      return { ...receipt, targeted, link: link(receipt.sha256) };
+    },
+
+    async getGrantRequest(sha256, caller) {
+      const row = await db
+        .selectFrom('grant_requests')
+        .innerJoin('messages', 'messages.sha256', 'grant_requests.sha256')
+        .innerJoin('companies', 'companies.id', 'grant_requests.company_id')
+        .select([
+          'messages.jws',
+          'grant_requests.pseudonym',
+          'companies.id',
+          'companies.legal_name',
+          'companies.domain',
+          'companies.status',
+        ])
+        .where('grant_requests.sha256', '=', sha256)
+        .executeTakeFirst();
+      if (row === undefined) {
+        throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'No grant request has this hash.');
+      }
+      if (row.pseudonym !== null) {
+        const who = await caller();
+        if (who.id !== row.pseudonym && who.id !== row.id) {
+          throw new ProtocolError(
+            'ERR_NOT_AUTHORISED',
+            'This request is addressed to someone else.',
+          );
+        }
+      }
+      return {
+        sha256,
+        jws: row.jws,
+        targeted: row.pseudonym !== null,
+        company: { id: row.id, legalName: row.legal_name, domain: row.domain, status: row.status },
+      };
+    },
+
+    async submitGrant(token) {
+      const { iss, aud, payload: peeked } = peekClaims(token);
+      const resend = await storedBefore(ctx, token, 'grant');
+      if (resend !== undefined) return resend;
+      const company = await companyOf(aud);
+      requireActive(company);
+      const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
+      const opened = await openMessage('grant', token, {
+        audience: company.id,
+        now: nowSeconds(ctx),
+        resolveKey: keyResolver(key, bound),
+      });
+      const payload = opened.payload;
+      checkCarriedKey(payload.pseudonymKey, opened.kid);
+      const request = await answeredRequest(payload, company.id);
+      assertWithinRequest(payload.scopes, request.scopes, payload.preferredChannel);
+      const nowMs = ctx.now();
+      return storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'grant',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        logged: true,
+        apply: async (trx) => {
+          if (!bound) {
+            await bindPseudonym(trx, payload.iss, company.id, key!, opened.sha256, nowMs);
+          }
+          await trx
+            .insertInto('grants')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym: payload.iss,
+              request_sha256: payload.requestSha256,
+              purposes: JSON.stringify([...new Set(payload.scopes.map((s) => s.purpose))]),
+              iat: payload.iat,
+              until: payload.until,
+              created_at: nowMs,
+              revoked_at: null,
+              revoked_purposes: null,
+            })
+            .execute();
+          await appendEvent(
+            trx,
+            { companyId: company.id, kind: 'grant', sha256: opened.sha256, pseudonym: payload.iss },
+            nowMs,
+          );
+        },
+      });
+    },
+
+    async submitRefusal(token) {
+      const { iss, aud, payload: peeked } = peekClaims(token);
+      const resend = await storedBefore(ctx, token, 'refusal');
+      if (resend !== undefined) return resend;
+      // A refusal is accepted whatever the company's status: saying no is always possible.
+      const company = await companyOf(aud);
+      const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
+      const opened = await openMessage('refusal', token, {
+        audience: company.id,
+        now: nowSeconds(ctx),
+        resolveKey: keyResolver(key, bound),
+      });
+      const payload = opened.payload;
+      checkCarriedKey(payload.pseudonymKey, opened.kid);
+      if (
+        payload.askAgainAfter !== undefined &&
+        payload.askAgainAfter > payload.iat + maxAskAgainSeconds
+      ) {
+        throw new ProtocolError('ERR_MESSAGE_INVALID', 'askAgainAfter lies too far ahead.', {
+          issues: ['askAgainAfter'],
+          maxSeconds: maxAskAgainSeconds,
+        });
+      }
+      await answeredRequest(payload, company.id);
+      const nowMs = ctx.now();
+      return storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'refusal',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        logged: true,
+        apply: async (trx) => {
+          if (!bound) {
+            await bindPseudonym(trx, payload.iss, company.id, key!, opened.sha256, nowMs);
+          }
+          await trx
+            .insertInto('refusals')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym: payload.iss,
+              request_sha256: payload.requestSha256,
+              iat: payload.iat,
+              ask_again_after: payload.askAgainAfter ?? null,
+              created_at: nowMs,
+            })
+            .execute();
+          await appendEvent(
+            trx,
+            {
+              companyId: company.id,
+              kind: 'refusal',
+              sha256: opened.sha256,
+              pseudonym: payload.iss,
+            },
+            nowMs,
+          );
+        },
+      });
+    },
+
+    async submitRevocation(token) {
+      const { iss, aud, payload: peeked } = peekClaims(token);
+      const resend = await storedBefore(ctx, token, 'revocation');
+      if (resend !== undefined) return resend;
+      // Accepted whatever the company's status: a customer can always take consent back.
+      const company = await companyOf(aud);
+      const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, false);
+      const opened = await openMessage('revocation', token, {
+        audience: company.id,
+        now: nowSeconds(ctx),
+        resolveKey: keyResolver(key, bound),
+      });
+      const payload = opened.payload;
+      const listed = payload.grants === 'all' ? [] : payload.grants;
+      if (listed.length > 0) {
+        const found = await db
+          .selectFrom('grants')
+          .select('sha256')
+          .where(
+            'sha256',
+            'in',
+            listed.map((g) => g.grantSha256),
+          )
+          .where('pseudonym', '=', payload.iss)
+          .where('company_id', '=', company.id)
+          .execute();
+        const known = new Set(found.map((row) => row.sha256));
+        const unknown = listed.find((g) => !known.has(g.grantSha256));
+        if (unknown !== undefined) {
+          throw new ProtocolError('ERR_GRANT_UNKNOWN', 'The revocation names an unknown grant.', {
+            grantSha256: unknown.grantSha256,
+          });
+        }
+      }
+      const nowMs = ctx.now();
+      const at = payload.iat;
+      return storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'revocation',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        logged: true,
+        apply: async (trx) => {
+          if (payload.grants === 'all') {
+            await trx
+              .updateTable('grants')
+              .set({ revoked_at: at })
+              .where('pseudonym', '=', payload.iss)
+              .where('company_id', '=', company.id)
+              .where('revoked_at', 'is', null)
+              .execute();
+          } else {
+            for (const item of payload.grants) {
+              const grant = await trx
+                .selectFrom('grants')
+                .select(['purposes', 'revoked_purposes', 'revoked_at'])
+                .where('sha256', '=', item.grantSha256)
+                .executeTakeFirstOrThrow();
+              if (grant.revoked_at !== null) continue;
+              const granted = JSON.parse(grant.purposes) as string[];
+              const revoked = new Set<string>(
+                item.purposes === undefined
+                  ? granted
+                  : [
+                      ...((grant.revoked_purposes === null
+                        ? []
+                        : JSON.parse(grant.revoked_purposes)) as string[]),
+                      ...item.purposes,
+                    ],
+              );
+              const whole = granted.every((p) => revoked.has(p));
+              await trx
+                .updateTable('grants')
+                .set({
+                  revoked_purposes: JSON.stringify([...revoked].sort()),
+                  ...(whole ? { revoked_at: at } : {}),
+                })
+                .where('sha256', '=', item.grantSha256)
+                .execute();
+            }
+          }
+          await trx
+            .insertInto('revocations')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym: payload.iss,
+              iat: at,
+              received_at: nowMs,
+              ack_sha256: null,
+              acked_at: null,
+            })
+            .execute();
+          await appendEvent(
+            trx,
+            {
+              companyId: company.id,
+              kind: 'revocation',
+              sha256: opened.sha256,
+              pseudonym: payload.iss,
+            },
+            nowMs,
+          );
+        },
+      });
+    },
+
+    async acknowledgeRevocation(token) {
+      const { iss } = peekClaims(token);
+      const company = await companyOf(iss);
+      const resend = await storedBefore(ctx, token, 'revocation-ack');
+      if (resend !== undefined) {
+        const acked = await db
+          .selectFrom('revocations')
+          .select(['received_at', 'acked_at'])
+          .where('ack_sha256', '=', resend.sha256)
+          .executeTakeFirst();
+        const onTime =
+          acked?.acked_at !== null &&
+          acked !== undefined &&
+          acked.acked_at <= acked.received_at + ackDeadlineMs;
+        return { ...resend, onTime };
+      }
+      // Any status: a suspended company must still be able to confirm that it stopped. A staff
+      // member may sign it with their enrolled person key (the company console does).
+      const opened = await openMessage('revocation-ack', token, {
+        audience: ctx.origin,
+        now: nowSeconds(ctx),
+        resolveKey: async (kid) => (await companySignerKey(db, company.id, kid))?.key,
+      });
+      const payload = opened.payload;
+      const revocation = await db
+        .selectFrom('revocations')
+        .select(['received_at', 'ack_sha256'])
+        .where('sha256', '=', payload.revocationSha256)
+        .where('company_id', '=', company.id)
+        .where('pseudonym', '=', payload.pseudonym)
+        .executeTakeFirst();
+      if (revocation === undefined) {
+        throw new ProtocolError(
+          'ERR_REVOCATION_UNKNOWN',
+          'No such revocation was sent to this company.',
+        );
+      }
+      const alreadyAcked = () =>
+        new ProtocolError(
+          'ERR_REVOCATION_ALREADY_ACKED',
+          'This revocation was acknowledged before.',
+        );
+      if (revocation.ack_sha256 !== null) throw alreadyAcked();
+      const nowMs = ctx.now();
+      const receipt = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'revocation-ack',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.pseudonym,
+        logged: true,
+        apply: async (trx) => {
+          const updated = await trx
+            .updateTable('revocations')
+            .set({ ack_sha256: opened.sha256, acked_at: nowMs })
+            .where('sha256', '=', payload.revocationSha256)
+            .where('ack_sha256', 'is', null)
+            .executeTakeFirst();
+          // Two acknowledgements racing: the second one's transaction stores nothing.
+          if (Number(updated.numUpdatedRows) !== 1) throw alreadyAcked();
+        },
+      });
+      return { ...receipt, onTime: nowMs <= revocation.received_at + ackDeadlineMs };
+    },
+
+    async feed(companyId, after, limit) {
+      const rows = await db
+        .selectFrom('consent_events')
+        .innerJoin('messages', 'messages.sha256', 'consent_events.sha256')
+        .select([
+          'consent_events.seq',
+          'consent_events.kind',
+          'consent_events.sha256',
+          'consent_events.pseudonym',
+          'consent_events.created_at',
+          'messages.jws',
+        ])
+        .where('consent_events.company_id', '=', companyId)
+        .where('consent_events.seq', '>', after)
+        .orderBy('consent_events.seq')
+        .limit(Math.min(limit, maxFeedPage))
+        .execute();
+      const events = rows.map((row) => ({
+        cursor: String(row.seq),
+        kind: row.kind,
+        sha256: row.sha256,
+        pseudonym: row.pseudonym,
+        jws: row.jws,
+        receivedAt: row.created_at,
+      }));
+      return {
+        events,
+        next: events.length > 0 ? events[events.length - 1]!.cursor : String(after),
+      };
+    },
+
+    findings(companyId) {
+      return overdueRevocations(db, companyId, ctx.now(), ackDeadlineMs);
+    },
+
+    async relationships(pseudonym) {
+      const binding = await pseudonymBinding(db, pseudonym);
+      if (binding === undefined) {
+        throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+      }
+      const company = await companies.get(binding.companyId);
+      const now = nowSeconds(ctx);
+      const [grants, refusals, revocations] = await Promise.all([
+        db
+          .selectFrom('grants')
+          .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+          .select([
+            'grants.sha256',
+            'messages.jws',
+            'grants.request_sha256',
+            'grants.until',
+            'grants.revoked_at',
+            'grants.revoked_purposes',
+          ])
+          .where('grants.pseudonym', '=', pseudonym)
+          .orderBy('grants.created_at')
+          .orderBy('grants.sha256')
+          .execute(),
+        db
+          .selectFrom('refusals')
+          .innerJoin('messages', 'messages.sha256', 'refusals.sha256')
+          .select([
+            'refusals.sha256',
+            'messages.jws',
+            'refusals.request_sha256',
+            'refusals.ask_again_after',
+          ])
+          .where('refusals.pseudonym', '=', pseudonym)
+          .orderBy('refusals.created_at')
+          .orderBy('refusals.sha256')
+          .execute(),
+        db
+          .selectFrom('revocations')
+          .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
+          .select(['revocations.sha256', 'messages.jws', 'revocations.ack_sha256'])
+          .where('revocations.pseudonym', '=', pseudonym)
+          .orderBy('revocations.received_at')
+          .orderBy('revocations.sha256')
+          .execute(),
+      ]);
+      const answered = [...grants, ...refusals].map((row) => row.request_sha256);
+      const requests = await db
+        .selectFrom('grant_requests')
+        .innerJoin('messages', 'messages.sha256', 'grant_requests.sha256')
+        .select(['grant_requests.sha256', 'messages.jws'])
+        .where((eb) =>
+          answered.length === 0
+            ? eb('grant_requests.pseudonym', '=', pseudonym)
+            : eb.or([
+                eb('grant_requests.pseudonym', '=', pseudonym),
+                eb('grant_requests.sha256', 'in', answered),
+              ]),
+        )
+        .orderBy('grant_requests.created_at')
+        .orderBy('grant_requests.sha256')
+        .execute();
+      return {
+        pseudonym,
+        company: {
+          id: company.id,
+          legalName: company.legalName,
+          domain: company.domain,
+          status: company.status,
+        },
+        requests: requests.map((row) => ({ sha256: row.sha256, jws: row.jws })),
+        grants: grants.map((row) => ({
+          sha256: row.sha256,
+          jws: row.jws,
+          status: row.revoked_at !== null ? 'revoked' : row.until <= now ? 'expired' : 'active',
+          revokedPurposes:
+            row.revoked_purposes === null ? [] : (JSON.parse(row.revoked_purposes) as string[]),
+        })),
+        refusals: refusals.map((row) => ({
+          sha256: row.sha256,
+          jws: row.jws,
+          askAgainAfter: row.ask_again_after,
+        })),
+        revocations: revocations.map((row) => ({
+          sha256: row.sha256,
+          jws: row.jws,
+          acknowledged: row.ack_sha256 !== null,
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,339 @@
+/**
+ * The OpenAPI document: every route file under portal/routes/api/v1 is documented (a new route
+ * without an entry fails here), nothing is documented that does not exist, and the document is
+ * structurally valid OpenAPI 3.1 (checked here without a network or a validator package).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasMessage } from '$protocol/i18n';
+import * as v from 'valibot';
+import { parseMessage } from '$protocol/messages';
+import { webhookUrl } from '$protocol/messages/company';
+import { exampleMessages } from '$protocol/messages/examples';
+import { apiOperationIds, apiRoutes, openApiDocument, payloadSchemaName } from './openapi';
+import { GET as openApiRoute } from '../../routes/api/v1/openapi.json/+server';
+
+const apiRoot = join(import.meta.dirname, '../../routes/api/v1');
+const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** Every (method, OpenAPI path) that a route file under api/v1 exports. */
+function routeFileOperations(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name === '+server.ts') {
+        const routeDir = relative(apiRoot, dir).split(sep).filter(Boolean);
+        const path =
+          `/api/v1/${routeDir.map((s) => s.replace(/^\[(\w+)\]$/, '{$1}')).join('/')}`.replace(
+            /\/$/,
+            '',
+          );
+        const source = readFileSync(full, 'utf8');
+        for (const match of source.matchAll(
+          /export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g,
+        )) {
+          found.push(`${match[1]} ${path}`);
+        }
+      }
+    }
+  };
+  walk(apiRoot);
+  return found.sort();
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Structural checks of OpenAPI 3.1.1 (sections 4.8.x): returns the problems found, empty when
+ * none. Not a full validator: the fields this project uses, and every `$ref` resolves.
+ */
+function structuralProblems(doc: Json): string[] {
+  const problems: string[] = [];
+  const isObject = (value: unknown): value is Json =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (typeof doc.openapi !== 'string' || !/^3\.1\.\d+$/.test(doc.openapi))
+    problems.push('openapi is not 3.1.x');
+  const info = doc.info;
+  if (!isObject(info) || typeof info.title !== 'string' || typeof info.version !== 'string') {
+    problems.push('info needs title and version');
+  }
+  if (!isObject(doc.paths) && !isObject(doc.webhooks) && !isObject(doc.components)) {
+    problems.push('one of paths, webhooks, components is required');
+  }
+  const allowedTop = new Set([
+    'openapi',
+    'info',
+    'jsonSchemaDialect',
+    'servers',
+    'paths',
+    'webhooks',
+    'components',
+    'security',
+    'tags',
+    'externalDocs',
+  ]);
+  for (const key of Object.keys(doc)) {
+    if (!allowedTop.has(key) && !key.startsWith('x-'))
+      problems.push(`unknown top-level field ${key}`);
+  }
+  const operationIds = new Set<string>();
+  const checkOperation = (where: string, op: unknown, templateParams: string[]) => {
+    if (!isObject(op)) return problems.push(`${where}: not an object`);
+    for (const key of Object.keys(op)) {
+      if (
+        ![
+          'tags',
+          'summary',
+          'description',
+          'externalDocs',
+          'operationId',
+          'parameters',
+          'requestBody',
+          'responses',
+          'callbacks',
+          'deprecated',
+          'security',
+          'servers',
+        ].includes(key) &&
+        !key.startsWith('x-')
+      ) {
+        problems.push(`${where}: unknown field ${key}`);
+      }
+    }
+    if (typeof op.operationId === 'string') {
+      if (operationIds.has(op.operationId)) problems.push(`${where}: duplicate operationId`);
+      operationIds.add(op.operationId);
+    }
+    const params = (op.parameters ?? []) as unknown[];
+    if (!Array.isArray(params)) problems.push(`${where}: parameters not an array`);
+    const seen = new Set<string>();
+    for (const p of params) {
+      if (
+        !isObject(p) ||
+        typeof p.name !== 'string' ||
+        !['query', 'header', 'path', 'cookie'].includes(p.in as string)
+      ) {
+        problems.push(`${where}: malformed parameter`);
+        continue;
+      }
+      if (seen.has(`${p.in}:${p.name}`)) problems.push(`${where}: duplicate parameter ${p.name}`);
+      seen.add(`${p.in}:${p.name}`);
+      if (p.in === 'path' && p.required !== true)
+        problems.push(`${where}: path parameter ${p.name} not required`);
+      if (p.in === 'path' && !templateParams.includes(p.name))
+        problems.push(`${where}: ${p.name} not in the path`);
+      if (!isObject(p.schema) && !isObject(p.content))
+        problems.push(`${where}: parameter ${p.name} without schema`);
+    }
+    for (const name of templateParams) {
+      if (!seen.has(`path:${name}`)) problems.push(`${where}: path parameter {${name}} undeclared`);
+    }
+    if (op.requestBody !== undefined) {
+      const body = op.requestBody;
+      if (!isObject(body) || !isObject(body.content) || Object.keys(body.content).length === 0) {
+        problems.push(`${where}: requestBody needs content`);
+      }
+    }
+    const responses = op.responses;
+    if (!isObject(responses) || Object.keys(responses).length === 0) {
+      problems.push(`${where}: responses required`);
+      return;
+    }
+    for (const [status, response] of Object.entries(responses)) {
+      if (!/^(?:[1-5](?:\d\d|XX)|default)$/.test(status))
+        problems.push(`${where}: bad status ${status}`);
+      if (!isObject(response) || typeof response.description !== 'string') {
+        problems.push(`${where} ${status}: description required`);
+      }
+    }
+  };
+  if (isObject(doc.paths)) {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/')) problems.push(`${path}: must start with /`);
+      const templateParams = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+      if (!isObject(item)) continue;
+      for (const [method, op] of Object.entries(item)) {
+        if (!httpMethods.includes(method)) problems.push(`${path}: unknown method ${method}`);
+        else checkOperation(`${method.toUpperCase()} ${path}`, op, templateParams);
+      }
+    }
+  }
+  if (isObject(doc.webhooks)) {
+    for (const [name, item] of Object.entries(doc.webhooks)) {
+      if (!isObject(item)) continue;
+      for (const [method, op] of Object.entries(item))
+        checkOperation(`webhook ${name} ${method}`, op, []);
+    }
+  }
+  const components = doc.components;
+  if (isObject(components)) {
+    for (const [section, entries] of Object.entries(components)) {
+      if (!isObject(entries)) continue;
+      for (const name of Object.keys(entries)) {
+        if (!/^[a-zA-Z0-9.\-_]+$/.test(name))
+          problems.push(`components.${section}.${name}: bad name`);
+      }
+    }
+  }
+  // Every $ref is a local JSON pointer that resolves.
+  const resolve = (pointer: string) =>
+    pointer
+      .slice(2)
+      .split('/')
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), doc);
+  const visit = (node: unknown, at: string) => {
+    if (Array.isArray(node)) node.forEach((n, i) => visit(n, `${at}/${i}`));
+    else if (isObject(node)) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === '$ref') {
+          if (
+            typeof value !== 'string' ||
+            !value.startsWith('#/') ||
+            resolve(value) === undefined
+          ) {
+            problems.push(`${at}: unresolved $ref ${String(value)}`);
+          }
+        } else visit(value, `${at}/${key}`);
+      }
+    }
+  };
+  visit(doc, '#');
+  // Security requirements name declared schemes.
+  const schemes =
+    isObject(components) && isObject(components.securitySchemes) ? components.securitySchemes : {};
+  for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
+    for (const op of Object.values(isObject(item) ? item : {})) {
+      for (const requirement of (isObject(op) && Array.isArray(op.security)
+        ? op.security
+        : []) as Json[]) {
+        for (const name of Object.keys(requirement)) {
+          if (!(name in schemes)) problems.push(`${path}: unknown security scheme ${name}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+const doc = openApiDocument('http://localhost:3000') as unknown as Json;
+const paths = doc.paths as Record<string, Record<string, Json>>;
+
+describe('the OpenAPI document', () => {
+  it('documents every route file under api/v1, and nothing else', () => {
+    const documented = apiRoutes.map((r) => `${r.method} ${r.path}`).sort();
+    expect(documented).toEqual(routeFileOperations());
+    for (const operation of routeFileOperations()) {
+      const [method, path] = operation.split(' ') as [string, string];
+      expect(paths[path]?.[method.toLowerCase()], operation).toBeDefined();
+    }
+  });
+
+  it('is structurally valid OpenAPI 3.1', () => {
+    expect(structuralProblems(doc)).toEqual([]);
+  });
+
+  it('finds structural faults when they are there', () => {
+    // The checker itself must be able to fail, or the test above proves nothing.
+    const broken = structuredClone(doc) as Json;
+    broken.openapi = '3.0.3';
+    const grants = (broken.paths as Record<string, Record<string, Json>>)['/api/v1/grants']!.post!;
+    grants.responses = {};
+    (broken.paths as Record<string, unknown>)['/api/v1/companies/{companyId}'] = {
+      get: {
+        operationId: 'x',
+        responses: { '200': { description: 'ok' } },
+        summary: { $ref: '#/components/schemas/Nope' },
+      },
+    };
+    const found = structuralProblems(broken);
+    expect(found).toContain('openapi is not 3.1.x');
+    expect(found).toContain('POST /api/v1/grants: responses required');
+    expect(found.some((p) => p.includes('{companyId} undeclared'))).toBe(true);
+    expect(found.some((p) => p.includes('unresolved $ref'))).toBe(true);
+  });
+
+  it('describes a signed body as application/jose with its payload schema generated from valibot', () => {
+    const content = (paths['/api/v1/grants']!.post!.requestBody as Json).content as Record<
+      string,
+      Json
+    >;
+    expect(Object.keys(content)).toEqual(['application/jose']);
+    expect(content['application/jose']!['x-jws-typ']).toBe('grant+jws');
+    expect(content['application/jose']!['x-jws-payload']).toEqual({
+      $ref: `#/components/schemas/${payloadSchemaName('grant')}`,
+    });
+    const schema = (doc.components as { schemas: Record<string, Json> }).schemas.GrantPayload!;
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['iss', 'aud', 'requestSha256', 'scopes']),
+    );
+    expect(schema.$schema).toBeUndefined();
+  });
+
+  it("keeps the company payload's optional webhook field in the generated schema", () => {
+    const schema = (doc.components as { schemas: Record<string, Json> }).schemas.CompanyPayload!;
+    expect(Object.keys(schema.properties as Json)).toContain('webhook');
+    expect(schema.required).not.toContain('webhook');
+    // the example stays valid (test vectors unchanged)
+    expect(() => parseMessage('company', exampleMessages.company)).not.toThrow();
+  });
+
+  it.each([
+    ['https://shop.example/hooks/consent', true],
+    ['https://shop.example', true],
+    ['http://localhost:4000/webhook', true],
+    ['http://127.0.0.1:4000/webhook', true],
+    ['http://shop.example/webhook', false],
+    ['https://user:pw@shop.example/webhook', false],
+    ['https://shop.example/webhook?token=secret', false],
+    ['https://shop.example/webhook#x', false],
+    ['https://SHOP.example/webhook', false],
+    ['ftp://shop.example/webhook', false],
+    [`https://shop.example/${'a'.repeat(600)}`, false],
+  ])('accepts %s as a webhook URL: %s', (url, ok) => {
+    expect(v.is(webhookUrl, url)).toBe(ok);
+  });
+
+  it('answers every problem with the one Problem schema, listing the codes per status', () => {
+    for (const [path, item] of Object.entries(paths)) {
+      for (const op of Object.values(item)) {
+        for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
+          if (Number(status) < 400) continue;
+          expect(response.content, `${path} ${status}`).toEqual({
+            'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+          });
+          expect((response['x-problem-types'] as string[]).length).toBeGreaterThan(0);
+        }
+      }
+    }
+    const revocationAcks = paths['/api/v1/revocation-acks']!.post!.responses as Record<
+      string,
+      Json
+    >;
+    expect(revocationAcks['409']!['x-problem-types']).toEqual(
+      expect.arrayContaining(['ERR_JWS_REPLAYED', 'ERR_REVOCATION_ALREADY_ACKED']),
+    );
+  });
+
+  it('requires a request signature on signed GETs and none on public ones', () => {
+    expect(paths['/api/v1/companies/me/events']!.get!.security).toEqual([{ requestSignature: [] }]);
+    expect(paths['/api/v1/companies']!.get!.security).toBeUndefined();
+  });
+
+  it('has a German and English summary for every operation', () => {
+    for (const id of apiOperationIds) expect(hasMessage(`portal.apiDocs.op.${id}`), id).toBe(true);
+  });
+
+  it('is served at /api/v1/openapi.json as JSON', async () => {
+    const response = await openApiRoute({} as never);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    const served = (await response.json()) as Json;
+    expect(served.openapi).toBe('3.1.1');
+    expect(Object.keys(served.paths as Json)).toContain('/api/v1/openapi.json');
+  });
+});

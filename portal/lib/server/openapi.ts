@@ -1,0 +1,1297 @@
+/**
+ * The OpenAPI 3.1 document of the clearinghouse API (issue 4), served at
+ * `GET /api/v1/openapi.json` and rendered by the portal's API page (`/docs/api`).
+ *
+ * Two sources, so the document cannot drift from the code: the request bodies are the valibot
+ * schemas of `protocol/messages` converted to JSON Schema (draft 2020-12, which OpenAPI 3.1 uses),
+ * and the route table below, which a test compares with the route files under
+ * `portal/routes/api/v1` (a new route without an entry here fails that test).
+ *
+ * A POST body is a compact JWS (`application/jose`); its decoded payload is described by the
+ * `x-jws-payload` extension of the media type, with the header `typ` in `x-jws-typ`. The routes of
+ * issue 5 (relay, obligations, oversight; docs/api.md) do not exist yet and are left out; the
+ * document's description says so.
+ */
+import { toJsonSchema } from '@valibot/to-json-schema';
+import type * as v from 'valibot';
+import type { ProtocolErrorCode } from '$protocol/errors';
+import { t } from '$protocol/i18n';
+import { schemas, type MessageKind } from '$protocol/messages';
+import { defaultBodyLimit } from './auth/body';
+import { problemTypeBase, statusFor } from './problem';
+import { version } from './version';
+
+/** Who signs a call (docs/api.md, "Signer column"). */
+export type Signer =
+  | 'public'
+  | 'company'
+  | 'company-suspended'
+  | 'pseudonym'
+  | 'target-or-company'
+  | 'each-item'
+  | 'company-or-staff'
+  | 'person'
+  | 'manager';
+
+/** A problem code the API answers: every ProtocolError code plus the three of the route layer. */
+export type ProblemCode = ProtocolErrorCode | 'not-found' | 'method-not-allowed' | 'internal';
+
+/** One query or path parameter. */
+export interface ParameterDoc {
+  name: string;
+  in: 'query' | 'path';
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+/** One operation of the route table. */
+export interface RouteDoc {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** OpenAPI path template, e.g. `/api/v1/companies/{companyId}`. */
+  path: string;
+  /** The stable operation id; its summary is the catalog entry `portal.apiDocs.op.<id>`. */
+  operationId: ApiOperationId;
+  signer: Signer;
+  /**
+   * A message kind (`application/jose` body), the person invitation of the people routes (a JWS
+   * whose schema lives in people.ts), or the batch's JSON body.
+   */
+  body?: MessageKind | 'person-invitation' | 'relationships-batch';
+  parameters?: ParameterDoc[];
+  success: { status: number; schema: string; description: string };
+  /** Problems besides those every call of its kind can answer (see {@link commonProblems}). */
+  problems: ProblemCode[];
+}
+
+const sha256Schema = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' };
+const companyIdSchema = { type: 'string', pattern: '^co_[A-Za-z0-9_-]{43}$' };
+const pseudonymSchema = { type: 'string', pattern: '^ps_[A-Za-z0-9_-]{43}$' };
+const cursorSchema = { type: 'string', pattern: '^\\d{1,15}$' };
+
+const operationIds = [
+  'health',
+  'openApiDocument',
+  'registerCompany',
+  'listCompanies',
+  'getCompany',
+  'changeCompanyKey',
+  'compromisedMessages',
+  'createGrantRequest',
+  'getGrantRequest',
+  'submitGrant',
+  'submitRefusal',
+  'submitRevocation',
+  'acknowledgeRevocation',
+  'companyEvents',
+  'companyFindings',
+  'relationships',
+  'relationshipsBatch',
+  'logReceipt',
+  'logInclusionProof',
+  'logConsistencyProof',
+  'companyStaff',
+  'currentPerson',
+  'removePerson',
+  'personKey',
+  'invitePerson',
+] as const;
+export type ApiOperationId = (typeof operationIds)[number];
+
+/**
+ * Every route of issue 4 that exists now (docs/api.md), plus health, this document and the log's
+ * proof routes.
+ */
+export const apiRoutes: readonly RouteDoc[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/health',
+    operationId: 'health',
+    signer: 'public',
+    success: { status: 200, schema: 'Health', description: 'The database answers.' },
+    problems: [],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    operationId: 'openApiDocument',
+    signer: 'public',
+    success: { status: 200, schema: 'OpenApiDocument', description: 'This document.' },
+    problems: [],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/companies',
+    operationId: 'registerCompany',
+    signer: 'company',
+    body: 'company',
+    success: {
+      status: 201,
+      schema: 'RegistrationReceipt',
+      description:
+        'Stored; 200 for an identical resend. `company.domainProof` says whether the domain was proven.',
+    },
+    problems: [
+      'ERR_MESSAGE_ISSUER_MISMATCH',
+      'ERR_COMPANY_KEY_CONFLICT',
+      'ERR_ORIGIN_NOT_ALLOWED',
+      'ERR_DOMAIN_PROOF_FAILED',
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies',
+    operationId: 'listCompanies',
+    signer: 'public',
+    parameters: [
+      {
+        name: 'status',
+        in: 'query',
+        description: 'Only companies in this state.',
+        schema: { enum: ['pending', 'active', 'suspended'] },
+      },
+      {
+        name: 'after',
+        in: 'query',
+        description: 'The last id of the previous page.',
+        schema: companyIdSchema,
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        description: 'Page size, 1 to 100 (default 50).',
+        schema: { type: 'integer', minimum: 1, maximum: 100 },
+      },
+    ],
+    success: { status: 200, schema: 'CompanyPage', description: 'The public registry.' },
+    problems: ['ERR_QUERY_INVALID'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/{companyId}',
+    operationId: 'getCompany',
+    signer: 'public',
+    parameters: [
+      { name: 'companyId', in: 'path', description: 'A company id.', schema: companyIdSchema },
+    ],
+    success: { status: 200, schema: 'Company', description: 'The registry entry with its keys.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_COMPANY_UNKNOWN'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/companies/me/keys',
+    operationId: 'changeCompanyKey',
+    signer: 'company',
+    body: 'company-key',
+    success: { status: 201, schema: 'Receipt', description: 'Stored.' },
+    problems: ['ERR_COMPANY_UNKNOWN', 'ERR_COMPANY_KEY_CONFLICT', 'ERR_COMPANY_KEY_UNKNOWN'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/me/compromised-messages',
+    operationId: 'compromisedMessages',
+    signer: 'company',
+    success: {
+      status: 200,
+      schema: 'CompromisedMessages',
+      description: 'Messages signed by a compromised key at or after its `since`.',
+    },
+    problems: ['ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/grant-requests',
+    operationId: 'createGrantRequest',
+    signer: 'company',
+    body: 'grant-request',
+    success: {
+      status: 201,
+      schema: 'GrantRequestReceipt',
+      description: 'Stored; `link` is what the QR code carries.',
+    },
+    problems: [
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_COMPANY_NOT_ACTIVE',
+      'ERR_PURPOSE_NOT_DECLARED',
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_ASK_AGAIN_LATER',
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/grant-requests/{sha256}',
+    operationId: 'getGrantRequest',
+    signer: 'target-or-company',
+    parameters: [
+      { name: 'sha256', in: 'path', description: 'The request hash.', schema: sha256Schema },
+    ],
+    success: {
+      status: 200,
+      schema: 'GrantRequest',
+      description: 'The signed request and its company.',
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_RESOURCE_NOT_FOUND', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/grants',
+    operationId: 'submitGrant',
+    signer: 'pseudonym',
+    body: 'grant',
+    success: {
+      status: 201,
+      schema: 'Receipt',
+      description: 'Stored (the pending receipt of SPECS "Receipts").',
+    },
+    problems: [
+      'ERR_MESSAGE_ISSUER_MISMATCH',
+      'ERR_PSEUDONYM_KEY_REQUIRED',
+      'ERR_PSEUDONYM_KEY_MISMATCH',
+      'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_COMPANY_NOT_ACTIVE',
+      'ERR_GRANT_REQUEST_UNKNOWN',
+      'ERR_SCOPE_WIDER_THAN_REQUESTED',
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/refusals',
+    operationId: 'submitRefusal',
+    signer: 'pseudonym',
+    body: 'refusal',
+    success: { status: 201, schema: 'Receipt', description: 'Stored.' },
+    problems: [
+      'ERR_MESSAGE_ISSUER_MISMATCH',
+      'ERR_PSEUDONYM_KEY_REQUIRED',
+      'ERR_PSEUDONYM_KEY_MISMATCH',
+      'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_GRANT_REQUEST_UNKNOWN',
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/revocations',
+    operationId: 'submitRevocation',
+    signer: 'pseudonym',
+    body: 'revocation',
+    success: {
+      status: 201,
+      schema: 'Receipt',
+      description: "Stored, whatever the company's status.",
+    },
+    problems: ['ERR_PSEUDONYM_UNKNOWN', 'ERR_COMPANY_UNKNOWN', 'ERR_GRANT_UNKNOWN'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/revocation-acks',
+    operationId: 'acknowledgeRevocation',
+    signer: 'company-suspended',
+    body: 'revocation-ack',
+    success: {
+      status: 201,
+      schema: 'AckReceipt',
+      description: 'Stored; `onTime` says whether within the deadline.',
+    },
+    problems: ['ERR_COMPANY_UNKNOWN', 'ERR_REVOCATION_UNKNOWN', 'ERR_REVOCATION_ALREADY_ACKED'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/me/events',
+    operationId: 'companyEvents',
+    signer: 'company-suspended',
+    parameters: [
+      {
+        name: 'after',
+        in: 'query',
+        description: 'The cursor of the last event read (0: from the start).',
+        schema: cursorSchema,
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        description: 'Page size, 1 to 500 (default 100).',
+        schema: { type: 'integer', minimum: 1, maximum: 500 },
+      },
+    ],
+    success: {
+      status: 200,
+      schema: 'FeedPage',
+      description: 'Grants, refusals and revocations in order.',
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/me/findings',
+    operationId: 'companyFindings',
+    signer: 'company-suspended',
+    success: {
+      status: 200,
+      schema: 'Findings',
+      description: 'Overdue acknowledgements and failed webhook deliveries.',
+    },
+    problems: ['ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/pseudonyms/{pseudonym}/relationships',
+    operationId: 'relationships',
+    signer: 'pseudonym',
+    parameters: [
+      { name: 'pseudonym', in: 'path', description: 'The pseudonym.', schema: pseudonymSchema },
+    ],
+    success: {
+      status: 200,
+      schema: 'Relationships',
+      description: 'Everything the pseudonym needs to restore its wallet.',
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED', 'ERR_PSEUDONYM_UNKNOWN'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/relationships/batch',
+    operationId: 'relationshipsBatch',
+    signer: 'each-item',
+    body: 'relationships-batch',
+    success: {
+      status: 200,
+      schema: 'BatchResults',
+      description: 'One result per request, in order.',
+    },
+    problems: ['ERR_QUERY_INVALID'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/log/receipts/{sha256}',
+    operationId: 'logReceipt',
+    signer: 'public',
+    parameters: [
+      {
+        name: 'sha256',
+        in: 'path',
+        description: 'The message hash from a 201.',
+        schema: sha256Schema,
+      },
+      {
+        name: 'wait',
+        in: 'query',
+        description: 'Long-poll up to this many seconds while pending (at most 10).',
+        schema: { type: 'integer', minimum: 0, maximum: 10 },
+      },
+    ],
+    success: { status: 200, schema: 'LogReceipt', description: 'The receipt (SPECS "Receipts").' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_RESOURCE_NOT_FOUND'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/log/proof/inclusion',
+    operationId: 'logInclusionProof',
+    signer: 'public',
+    parameters: [
+      {
+        name: 'index',
+        in: 'query',
+        description: 'The entry index.',
+        schema: { type: 'integer', minimum: 0 },
+      },
+      {
+        name: 'size',
+        in: 'query',
+        description: 'The tree size.',
+        schema: { type: 'integer', minimum: 1 },
+      },
+    ],
+    success: { status: 200, schema: 'Proof', description: 'An RFC 9162 inclusion proof.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_TLOG_RANGE_INVALID'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/log/proof/consistency',
+    operationId: 'logConsistencyProof',
+    signer: 'public',
+    parameters: [
+      {
+        name: 'from',
+        in: 'query',
+        description: 'The older tree size.',
+        schema: { type: 'integer', minimum: 0 },
+      },
+      {
+        name: 'to',
+        in: 'query',
+        description: 'The newer tree size.',
+        schema: { type: 'integer', minimum: 1 },
+      },
+    ],
+    success: { status: 200, schema: 'Proof', description: 'An RFC 9162 consistency proof.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_TLOG_RANGE_INVALID'],
+  },
+  // People (passkeys, staff, regulators): built beside issue 4 in people.ts.
+  {
+    method: 'GET',
+    path: '/api/v1/companies/me/staff',
+    operationId: 'companyStaff',
+    signer: 'company-or-staff',
+    success: { status: 200, schema: 'Staff', description: "The company's enrolled staff." },
+    problems: ['ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/people/me',
+    operationId: 'currentPerson',
+    signer: 'person',
+    success: {
+      status: 200,
+      schema: 'Person',
+      description: 'The person whose key signed the request.',
+    },
+    problems: ['ERR_NOT_AUTHORISED', 'ERR_PERSON_UNKNOWN'],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/people/{personId}',
+    operationId: 'removePerson',
+    signer: 'manager',
+    parameters: [
+      {
+        name: 'personId',
+        in: 'path',
+        description: 'The person.',
+        schema: { type: 'string', maxLength: 64 },
+      },
+    ],
+    success: {
+      status: 204,
+      schema: '',
+      description: 'Removed: keys and passkeys retired, sessions ended.',
+    },
+    problems: ['ERR_NOT_AUTHORISED', 'ERR_PERSON_UNKNOWN'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/people/keys/{kid}',
+    operationId: 'personKey',
+    signer: 'public',
+    parameters: [
+      { name: 'kid', in: 'path', description: 'The key thumbprint.', schema: sha256Schema },
+    ],
+    success: { status: 200, schema: 'PersonKey', description: 'A person key, retired ones too.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_RESOURCE_NOT_FOUND'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/people/invitations',
+    operationId: 'invitePerson',
+    signer: 'manager',
+    body: 'person-invitation',
+    success: { status: 201, schema: 'Invitation', description: 'A one-time enrolment link.' },
+    problems: [
+      'ERR_NOT_AUTHORISED',
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_COMPANY_NOT_ACTIVE',
+      'ERR_PERSON_UNKNOWN',
+    ],
+  },
+];
+
+/** The problems every signed POST can answer, besides its own. */
+const joseProblems: ProblemCode[] = [
+  'ERR_CONTENT_TYPE_UNSUPPORTED',
+  'ERR_MESSAGE_TOO_LARGE',
+  'ERR_MESSAGE_INVALID',
+  'ERR_BASE64URL_NONCANONICAL',
+  'ERR_ENCODING_INVALID',
+  'ERR_JWS_MALFORMED',
+  'ERR_JWS_ALG_NOT_ALLOWED',
+  'ERR_JWS_HEADER_INVALID',
+  'ERR_JWS_TYP_MISMATCH',
+  'ERR_JWS_KID_UNKNOWN',
+  'ERR_JWS_SIGNATURE_INVALID',
+  'ERR_JWS_AUD_MISMATCH',
+  'ERR_JWS_NOT_YET_VALID',
+  'ERR_JWS_EXPIRED',
+  'ERR_JWS_WINDOW_TOO_LONG',
+  'ERR_JWS_REPLAYED',
+  'ERR_STORAGE_UNAVAILABLE',
+  'ERR_STORAGE_WRITE_FAILED',
+];
+
+/** The problems every request-signed GET can answer. */
+const requestSignatureProblems: ProblemCode[] = [
+  'ERR_AUTH_MISSING',
+  'ERR_REQUEST_MISMATCH',
+  'ERR_BASE64URL_NONCANONICAL',
+  'ERR_JWS_MALFORMED',
+  'ERR_JWS_ALG_NOT_ALLOWED',
+  'ERR_JWS_KID_UNKNOWN',
+  'ERR_JWS_SIGNATURE_INVALID',
+  'ERR_JWS_AUD_MISMATCH',
+  'ERR_JWS_EXPIRED',
+  'ERR_JWS_WINDOW_TOO_LONG',
+  'ERR_JWS_REPLAYED',
+];
+
+/**
+ * Every problem `route` can answer: its own, those of its kind of call, and `internal`.
+ *
+ * @example
+ * ```ts
+ * commonProblems(apiRoutes[0]!); // ['internal']
+ * ```
+ */
+export function commonProblems(route: RouteDoc): ProblemCode[] {
+  const codes = new Set<ProblemCode>(route.problems);
+  if (route.body !== undefined && route.body !== 'relationships-batch') {
+    for (const code of joseProblems) codes.add(code);
+  }
+  if (route.body === 'relationships-batch') {
+    codes.add('ERR_CONTENT_TYPE_UNSUPPORTED');
+    codes.add('ERR_MESSAGE_TOO_LARGE');
+  }
+  if (route.method !== 'POST' && route.signer !== 'public') {
+    for (const code of requestSignatureProblems) codes.add(code);
+  }
+  codes.add('internal');
+  return [...codes];
+}
+
+/**
+ * The HTTP status of a problem code (the route layer's own three included).
+ *
+ * @example
+ * ```ts
+ * problemStatus('ERR_JWS_REPLAYED'); // 409
+ * ```
+ */
+export function problemStatus(code: ProblemCode): number {
+  if (code === 'not-found') return 404;
+  if (code === 'method-not-allowed') return 405;
+  if (code === 'internal') return 500;
+  return statusFor(code);
+}
+
+/** The codes the API itself answers: those a route table entry lists, or the route layer's. */
+function apiProblemCodes(): ProblemCode[] {
+  const used = new Set<ProblemCode>(['not-found', 'method-not-allowed', 'internal']);
+  for (const route of apiRoutes) for (const code of commonProblems(route)) used.add(code);
+  return [...used].sort((a, b) => problemStatus(a) - problemStatus(b) || a.localeCompare(b));
+}
+
+const toSchemaConfig = {
+  target: 'draft-2020-12',
+  // Custom checks (exp after iat, port ranges, canonical base64url) have no JSON Schema form;
+  // they are enforced by the parser and described in SPECS.
+  errorMode: 'ignore',
+} as const;
+
+/** A message kind's payload as JSON Schema, without the `$schema` member (the document's dialect applies). */
+function payloadSchema(kind: MessageKind): Record<string, unknown> {
+  const converted = toJsonSchema(schemas[kind] as v.GenericSchema, toSchemaConfig) as Record<
+    string,
+    unknown
+  >;
+  const { $schema: _dialect, ...rest } = converted;
+  return rest;
+}
+
+/** Component schema name of a kind's payload (`grant` → `GrantPayload`). */
+export function payloadSchemaName(kind: MessageKind): string {
+  return `${kind
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')}Payload`;
+}
+
+const objectOf = (
+  properties: Record<string, unknown>,
+  required: string[] = Object.keys(properties),
+) => ({
+  type: 'object',
+  properties,
+  required,
+});
+
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
+const millis = { type: 'integer', minimum: 0, description: 'milliseconds since the epoch' };
+const seconds = { type: 'integer', minimum: 0, description: 'seconds since the epoch' };
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Response shapes (docs/api.md); the message payloads are generated, these are written here. */
+function responseSchemas(): Record<string, unknown> {
+  const receipt = { sha256: sha256Schema, status: { const: 'pending' } };
+  const companySummary = objectOf({
+    id: companyIdSchema,
+    legalName: { type: 'string' },
+    domain: { type: 'string' },
+    status: ref('CompanyStatus'),
+  });
+  const signed = objectOf({ sha256: sha256Schema, jws: ref('CompactJws') });
+  return {
+    CompactJws: {
+      type: 'string',
+      maxLength: defaultBodyLimit,
+      pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+      description: 'A compact JWS (RFC 7515) signed with EdDSA (Ed25519).',
+    },
+    CompanyStatus: { enum: ['pending', 'active', 'suspended'] },
+    Receipt: objectOf(receipt),
+    RegistrationReceipt: objectOf({
+      ...receipt,
+      company: objectOf({
+        id: companyIdSchema,
+        status: ref('CompanyStatus'),
+        domainProof: nullable(
+          objectOf(
+            { verified: { type: 'boolean' }, code: { type: 'string' }, reason: { type: 'string' } },
+            ['verified'],
+          ),
+        ),
+      }),
+    }),
+    GrantRequestReceipt: objectOf({
+      ...receipt,
+      targeted: { type: 'boolean' },
+      link: { type: 'string', format: 'uri' },
+    }),
+    AckReceipt: objectOf({ ...receipt, onTime: { type: 'boolean' } }),
+    Trust: objectOf({
+      status: ref('CompanyStatus'),
+      activeRelationships: { type: 'integer', minimum: 0 },
+      revocationAcks: objectOf({
+        onTime: { type: 'integer', minimum: 0 },
+        overdue: { type: 'integer', minimum: 0 },
+        open: { type: 'integer', minimum: 0 },
+      }),
+      upheldComplaints: { type: 'integer', minimum: 0 },
+      boycotts: { type: 'integer', minimum: 0 },
+      refusedRelayAttempts: { type: 'integer', minimum: 0 },
+    }),
+    Company: objectOf(
+      {
+        id: companyIdSchema,
+        status: ref('CompanyStatus'),
+        legalName: { type: 'string' },
+        registerId: { type: 'string' },
+        domain: { type: 'string' },
+        contact: { type: 'object' },
+        purposes: { type: 'array', items: { type: 'string' } },
+        brands: { type: 'array', items: { type: 'string' } },
+        domainVerifiedAt: nullable(millis),
+        registeredAt: millis,
+        keys: {
+          type: 'array',
+          items: objectOf({
+            kid: sha256Schema,
+            jwk: { type: 'object' },
+            addedAt: seconds,
+            retiredAt: nullable(seconds),
+            compromisedSince: nullable(seconds),
+          }),
+        },
+        trust: ref('Trust'),
+      },
+      [
+        'id',
+        'status',
+        'legalName',
+        'registerId',
+        'domain',
+        'purposes',
+        'brands',
+        'registeredAt',
+        'trust',
+      ],
+    ),
+    CompanyPage: objectOf({
+      companies: { type: 'array', items: ref('Company') },
+      next: nullable(companyIdSchema),
+    }),
+    CompromisedMessages: objectOf({
+      messages: {
+        type: 'array',
+        items: objectOf({
+          sha256: sha256Schema,
+          kind: { type: 'string' },
+          kid: sha256Schema,
+          iat: seconds,
+        }),
+      },
+    }),
+    GrantRequest: objectOf({
+      sha256: sha256Schema,
+      jws: ref('CompactJws'),
+      targeted: { type: 'boolean' },
+      company: companySummary,
+    }),
+    FeedEvent: objectOf({
+      cursor: cursorSchema,
+      kind: { enum: ['grant', 'refusal', 'revocation'] },
+      sha256: sha256Schema,
+      pseudonym: pseudonymSchema,
+      jws: ref('CompactJws'),
+      receivedAt: millis,
+    }),
+    FeedPage: objectOf({ events: { type: 'array', items: ref('FeedEvent') }, next: cursorSchema }),
+    Findings: objectOf({
+      findings: {
+        type: 'array',
+        items: {
+          oneOf: [
+            objectOf({
+              type: { const: 'revocation-ack-overdue' },
+              revocationSha256: sha256Schema,
+              pseudonym: pseudonymSchema,
+              receivedAt: millis,
+              deadline: millis,
+              ackedAt: nullable(millis),
+            }),
+            objectOf({
+              type: { const: 'webhook-delivery-failed' },
+              eventSha256: sha256Schema,
+              cursor: cursorSchema,
+              url: { type: 'string' },
+              attempts: { type: 'integer', minimum: 1 },
+              lastError: { type: 'string' },
+              failedAt: millis,
+            }),
+          ],
+        },
+      },
+    }),
+    Relationships: objectOf({
+      pseudonym: pseudonymSchema,
+      company: companySummary,
+      requests: { type: 'array', items: signed },
+      grants: {
+        type: 'array',
+        items: objectOf({
+          sha256: sha256Schema,
+          jws: ref('CompactJws'),
+          status: { enum: ['active', 'revoked', 'expired'] },
+          revokedPurposes: { type: 'array', items: { type: 'string' } },
+        }),
+      },
+      refusals: {
+        type: 'array',
+        items: objectOf({
+          sha256: sha256Schema,
+          jws: ref('CompactJws'),
+          askAgainAfter: nullable(seconds),
+        }),
+      },
+      revocations: {
+        type: 'array',
+        items: objectOf({
+          sha256: sha256Schema,
+          jws: ref('CompactJws'),
+          acknowledged: { type: 'boolean' },
+        }),
+      },
+    }),
+    RelationshipsBatch: {
+      ...objectOf({
+        requests: { type: 'array', minItems: 1, maxItems: 100, items: ref('CompactJws') },
+      }),
+      additionalProperties: false,
+      description:
+        'Each item is the request signature (kind `request`) of `GET /api/v1/pseudonyms/<ps>/relationships`.',
+    },
+    BatchResults: objectOf({
+      results: {
+        type: 'array',
+        items: {
+          oneOf: [
+            objectOf({
+              status: { const: 200 },
+              pseudonym: pseudonymSchema,
+              relationships: ref('Relationships'),
+            }),
+            objectOf({
+              status: { type: 'integer', minimum: 400, maximum: 599 },
+              problem: ref('Problem'),
+            }),
+          ],
+        },
+      },
+    }),
+    LogReceipt: objectOf({
+      v: { const: 1 },
+      index: { type: 'integer', minimum: 0 },
+      entry: { type: 'string', contentEncoding: 'base64' },
+      proof: { type: 'array', items: { type: 'string', contentEncoding: 'base64' } },
+      checkpoint: { type: 'string', description: 'signed note text' },
+    }),
+    Proof: { type: 'object', description: 'An RFC 9162 proof: base64 hashes (docs/log.md).' },
+    Health: objectOf({
+      status: { enum: ['ok', 'unavailable'] },
+      version: { type: 'string' },
+      database: objectOf({
+        dialect: nullable({ enum: ['sqlite', 'postgres'] }),
+        reachable: { type: 'boolean' },
+      }),
+    }),
+    OpenApiDocument: { type: 'object', description: 'An OpenAPI 3.1 document.' },
+    Person: { type: 'object', description: 'An enrolled person (docs/api.md "People").' },
+    PersonKey: { type: 'object', description: 'A person key, with when it was added and retired.' },
+    Staff: objectOf({ staff: { type: 'array', items: ref('Person') } }),
+    Invitation: objectOf(
+      {
+        link: { type: 'string', format: 'uri' },
+        expiresAt: millis,
+        role: { enum: ['staff', 'regulator'] },
+        companyId: nullable(companyIdSchema),
+        personId: nullable({ type: 'string' }),
+      },
+      ['link', 'expiresAt', 'role'],
+    ),
+    PersonInvitationPayload: {
+      type: 'object',
+      description:
+        'Who is invited. Signed by the inviting key; the schema is enforced in people.ts.',
+      properties: {
+        v: { const: 1 },
+        iss: { type: 'string', description: 'co_… (company key), or the inviting person' },
+        aud: { type: 'string', maxLength: 2048 },
+        iat: seconds,
+        exp: seconds,
+        jti: { type: 'string', maxLength: 128 },
+        role: { enum: ['staff', 'regulator'] },
+        name: { type: 'string' },
+        recover: {
+          type: 'string',
+          description: 'a person id: a recovery retires their old key and passkeys',
+        },
+      },
+      required: ['v', 'iss', 'aud', 'iat', 'exp', 'jti', 'role'],
+      additionalProperties: false,
+    },
+    Problem: {
+      type: 'object',
+      description: 'RFC 9457 problem details; `code` repeats the last path segment of `type`.',
+      properties: {
+        type: { type: 'string', format: 'uri' },
+        title: { type: 'string' },
+        status: { type: 'integer', minimum: 400, maximum: 599 },
+        detail: { type: 'string' },
+        instance: { type: 'string' },
+        code: { type: 'string' },
+        detail_data: {
+          type: 'object',
+          description: 'Structured detail; never secrets, never the offending value.',
+        },
+      },
+      required: ['type', 'title', 'status', 'code'],
+    },
+  };
+}
+
+const signerText: Record<Signer, string> = {
+  public: 'No signature.',
+  company: 'A current key of the company (active unless stated otherwise).',
+  'company-suspended': 'A current key of the company, also while it is suspended.',
+  pseudonym:
+    "The pseudonym's pairwise key (its first grant or refusal carries it as `pseudonymKey`).",
+  'target-or-company':
+    'Open requests: no signature. Targeted requests: the target pseudonym or the company, as a request signature.',
+  'each-item':
+    'Each item: a request signature by the pseudonym it names; the call itself is unsigned.',
+  'company-or-staff': "A current key of the company or an enrolled staff member's key.",
+  person: "An enrolled person's key (a regulator, or staff acting for a company).",
+  manager: "A company key or a staff member's key (for staff), a regulator's key (for regulators).",
+};
+
+function operation(route: RouteDoc): Record<string, unknown> {
+  const summary = t('en', `portal.apiDocs.op.${route.operationId}`);
+  const op: Record<string, unknown> = {
+    operationId: route.operationId,
+    summary,
+    tags: [
+      route.path.startsWith('/api/v1/log')
+        ? 'log'
+        : route.operationId === 'health' || route.operationId === 'openApiDocument'
+          ? 'meta'
+          : 'consent',
+    ],
+    'x-signer': route.signer,
+    description: `Signer: ${signerText[route.signer]}`,
+  };
+  if (route.parameters !== undefined) {
+    op.parameters = route.parameters.map((p) => ({
+      name: p.name,
+      in: p.in,
+      required: p.in === 'path',
+      description: p.description,
+      schema: p.schema,
+    }));
+  }
+  if (route.body === 'relationships-batch') {
+    op.requestBody = {
+      required: true,
+      content: { 'application/json': { schema: ref('RelationshipsBatch') } },
+    };
+  } else if (route.body === 'person-invitation') {
+    op.requestBody = {
+      required: true,
+      description:
+        'The compact JWS of a person invitation (header `typ`: `person-invitation+jws`), at most 8 KiB.',
+      content: {
+        'application/jose': {
+          schema: ref('CompactJws'),
+          'x-jws-typ': 'person-invitation+jws',
+          'x-jws-payload': ref('PersonInvitationPayload'),
+        },
+      },
+    };
+  } else if (route.body !== undefined) {
+    op.requestBody = {
+      required: true,
+      description: `The compact JWS of a \`${route.body}\` message (header \`typ\`: \`${route.body}+jws\`).`,
+      content: {
+        'application/jose': {
+          schema: ref('CompactJws'),
+          'x-jws-typ': `${route.body}+jws`,
+          'x-jws-payload': ref(payloadSchemaName(route.body)),
+        },
+      },
+    };
+  }
+  if (route.method !== 'POST' && route.signer !== 'public') {
+    op.security =
+      route.signer === 'target-or-company'
+        ? [{}, { requestSignature: [] }]
+        : [{ requestSignature: [] }];
+  }
+  const responses: Record<string, unknown> = {
+    [String(route.success.status)]:
+      route.success.schema === ''
+        ? { description: route.success.description }
+        : {
+            description: route.success.description,
+            content: { 'application/json': { schema: ref(route.success.schema) } },
+          },
+  };
+  if (route.success.status === 201 && route.body !== 'person-invitation') {
+    responses['200'] = {
+      description: 'The very same message was stored before: the same receipt, nothing changed.',
+      content: { 'application/json': { schema: ref(route.success.schema) } },
+    };
+  }
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of commonProblems(route)) {
+    const status = problemStatus(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[String(status)] = {
+      description: `Problem: ${codes.join(', ')}`,
+      'x-problem-types': codes,
+      content: { 'application/problem+json': { schema: ref('Problem') } },
+    };
+  }
+  op.responses = responses;
+  return op;
+}
+
+/**
+ * The OpenAPI 3.1 document for a clearinghouse at `origin`.
+ *
+ * @example
+ * ```ts
+ * const doc = openApiDocument('http://localhost:3000');
+ * doc.paths['/api/v1/grants'].post.requestBody.content['application/jose']['x-jws-payload'];
+ * ```
+ */
+export function openApiDocument(origin: string): OpenApiDocument {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of apiRoutes) {
+    const item = (paths[route.path] ??= {});
+    item[route.method.toLowerCase()] = operation(route);
+  }
+  const payloads: Record<string, unknown> = {};
+  const kinds = new Set<MessageKind>();
+  for (const route of apiRoutes) {
+    if (
+      route.body !== undefined &&
+      route.body !== 'relationships-batch' &&
+      route.body !== 'person-invitation'
+    ) {
+      kinds.add(route.body);
+    }
+  }
+  kinds.add('request');
+  for (const kind of kinds) payloads[payloadSchemaName(kind)] = payloadSchema(kind);
+
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'Consent Clearinghouse API',
+      version,
+      summary:
+        'Companies ask for consent; the Assistant grants, refuses and revokes it; everything signed.',
+      description: [
+        'Every POST body is a compact JWS (`application/jose`) whose payload is described by the',
+        '`x-jws-payload` extension of its media type; GETs that need a caller carry',
+        '`Authorization: Signature <JWS>` of kind `request` (`RequestPayload`). Errors are RFC 9457',
+        'problem+json; `x-problem-types` lists the codes each status stands for.',
+        'The routes of issue 5 (relay, obligations, oversight) are not available yet and are not',
+        'listed here; docs/api.md has their table. Webhooks: see `webhooks` below.',
+      ].join(' '),
+    },
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    servers: [{ url: origin.replace(/\/+$/, '') }],
+    tags: [
+      { name: 'consent', description: 'Companies and the life of a consent.' },
+      { name: 'log', description: 'The public log: receipts and proofs.' },
+      { name: 'meta', description: 'Health and this document.' },
+    ],
+    paths,
+    webhooks: {
+      consentEvent: {
+        post: {
+          operationId: 'consentEventWebhook',
+          summary: t('en', 'portal.apiDocs.op.consentEventWebhook'),
+          description:
+            "Each feed event, POSTed to the company's registered `webhook` URL as JSON, signed with a detached JWS " +
+            '(RFC 7515 appendix F) in the `Clearinghouse-Signature` header, made with the webhook key of ' +
+            '`/.well-known/clearinghouse.json`. At least once: deduplicate by `event.sha256`.',
+          parameters: [
+            {
+              name: 'Clearinghouse-Signature',
+              in: 'header',
+              required: true,
+              description:
+                'Detached compact JWS `<header>..<signature>`, header `{alg: "EdDSA", typ: "webhook+jws", kid}`.',
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$' },
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: ref('WebhookDelivery') } },
+          },
+          responses: {
+            '200': { description: 'Any 2xx: delivered. Anything else: retried with backoff.' },
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        ...responseSchemas(),
+        WebhookDelivery: objectOf({
+          v: { const: 1 },
+          company: companyIdSchema,
+          deliveryId: { type: 'string' },
+          sentAt: seconds,
+          event: ref('FeedEvent'),
+        }),
+        ...payloads,
+      },
+      securitySchemes: {
+        requestSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            '`Signature <compact JWS>` of kind `request` naming method, path with query, iat, exp (at most 60 s later), jti and aud.',
+        },
+      },
+    },
+    'x-problem-types': apiProblemCodes().map((code) => ({
+      code,
+      status: problemStatus(code),
+      type: problemTypeBase + code,
+    })),
+  };
+}
+
+/** The document's shape as far as its readers (the API page, tests) rely on it. */
+export interface OpenApiDocument {
+  openapi: string;
+  info: Record<string, unknown> & { title: string; version: string; description: string };
+  jsonSchemaDialect: string;
+  servers: { url: string }[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, Record<string, unknown>>;
+  webhooks: Record<string, Record<string, unknown>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+  'x-problem-types': { code: ProblemCode; status: number; type: string }[];
+}
+
+const documents = new Map<string, OpenApiDocument>();
+
+/**
+ * The document for `origin`, built once per origin (the schemas do not change while running).
+ *
+ * @example
+ * ```ts
+ * return json(cachedOpenApiDocument(origin));
+ * ```
+ */
+export function cachedOpenApiDocument(origin: string): OpenApiDocument {
+  let doc = documents.get(origin);
+  if (doc === undefined) {
+    doc = openApiDocument(origin);
+    documents.set(origin, doc);
+  }
+  return doc;
+}
+
+/** The operation ids of the route table (for the catalog's `portal.apiDocs.op.*` entries). */
+export const apiOperationIds: readonly string[] = [...operationIds, 'consentEventWebhook'];
+
+/** One field of a payload, as the API page lists it. */
+export interface FieldView {
+  name: string;
+  required: boolean;
+  type: string;
+}
+
+/** One operation, as the API page renders it (plain data: the page renders text only). */
+export interface OperationView {
+  id: string;
+  operationId: ApiOperationId;
+  method: string;
+  path: string;
+  signer: Signer;
+  body:
+    | { kind: 'jose'; messageKind: string; typ: string; fields: FieldView[] }
+    | { kind: 'json'; schema: string; fields: FieldView[] }
+    | null;
+  parameters: { name: string; in: string; required: boolean; description: string; type: string }[];
+  /** Success answers name their schema; problem answers list their codes. */
+  responses: { status: string; schema: string | null; problems: string[] }[];
+}
+
+/** The API page's model. */
+export interface ApiPageModel {
+  version: string;
+  operations: OperationView[];
+  problems: { code: string; status: number; type: string }[];
+}
+
+type SchemaNode = Record<string, unknown>;
+
+/**
+ * A short, human description of a JSON Schema node (`string ≤ 200`, `one of: a, b, …`,
+ * `array of PayloadX`), for the page's field lists.
+ *
+ * @example
+ * ```ts
+ * describeSchema({ type: 'array', items: { type: 'string' } }); // 'array of string'
+ * ```
+ */
+export function describeSchema(node: unknown, depth = 0): string {
+  if (typeof node !== 'object' || node === null || depth > 4) return 'any';
+  const schema = node as SchemaNode;
+  if (typeof schema.$ref === 'string') return schema.$ref.split('/').pop() ?? 'object';
+  if ('const' in schema) return JSON.stringify(schema.const);
+  if (Array.isArray(schema.enum)) {
+    const values = schema.enum.map((value) => JSON.stringify(value));
+    return `one of ${values.slice(0, 6).join(', ')}${values.length > 6 ? `, … (${values.length})` : ''}`;
+  }
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    if (Array.isArray(schema[key])) {
+      return (schema[key] as unknown[]).map((s) => describeSchema(s, depth + 1)).join(' | ');
+    }
+  }
+  if (schema.type === 'array') return `array of ${describeSchema(schema.items, depth + 1)}`;
+  if (schema.type === 'string') {
+    const max = typeof schema.maxLength === 'number' ? ` ≤ ${schema.maxLength}` : '';
+    return `string${max}`;
+  }
+  if (schema.type === 'integer' || schema.type === 'number') {
+    const min = typeof schema.minimum === 'number' ? schema.minimum : undefined;
+    const max = typeof schema.maximum === 'number' ? schema.maximum : undefined;
+    return min !== undefined && max !== undefined
+      ? `${schema.type} ${min}…${max}`
+      : String(schema.type);
+  }
+  if (schema.type === 'object') return 'object';
+  return typeof schema.type === 'string' ? schema.type : 'any';
+}
+
+function fieldsOf(doc: OpenApiDocument, schema: unknown): FieldView[] {
+  let node = schema as SchemaNode | undefined;
+  if (typeof node?.$ref === 'string') {
+    node = doc.components.schemas[node.$ref.split('/').pop() ?? ''] as SchemaNode | undefined;
+  }
+  const properties = (node?.properties ?? {}) as Record<string, unknown>;
+  const required = new Set(Array.isArray(node?.required) ? (node.required as string[]) : []);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    required: required.has(name),
+    type: describeSchema(property),
+  }));
+}
+
+/**
+ * The API page's model, read from the OpenAPI document itself (not from the route table), so the
+ * page shows exactly what `/api/v1/openapi.json` says.
+ *
+ * @example
+ * ```ts
+ * const model = apiPageModel(cachedOpenApiDocument(origin));
+ * model.operations[0].path; // '/api/v1/health'
+ * ```
+ */
+export function apiPageModel(doc: OpenApiDocument): ApiPageModel {
+  const operations: OperationView[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, raw] of Object.entries(item)) {
+      const op = raw as SchemaNode;
+      const requestBody = op.requestBody as { content?: Record<string, SchemaNode> } | undefined;
+      const jose = requestBody?.content?.['application/jose'];
+      const json = requestBody?.content?.['application/json'];
+      let body: OperationView['body'] = null;
+      if (jose !== undefined) {
+        const typ = String(jose['x-jws-typ']);
+        body = {
+          kind: 'jose',
+          messageKind: typ.replace(/\+jws$/, ''),
+          typ,
+          fields: fieldsOf(doc, jose['x-jws-payload']),
+        };
+      } else if (json !== undefined) {
+        body = {
+          kind: 'json',
+          schema: describeSchema(json.schema),
+          fields: fieldsOf(doc, json.schema),
+        };
+      }
+      const parameters = ((op.parameters ?? []) as SchemaNode[]).map((p) => ({
+        name: String(p.name),
+        in: String(p.in),
+        required: p.required === true,
+        description: String(p.description ?? ''),
+        type: describeSchema(p.schema),
+      }));
+      const responses = Object.entries(op.responses as Record<string, SchemaNode>).map(
+        ([status, response]) => ({
+          status,
+          schema:
+            (response.content as Record<string, SchemaNode> | undefined)?.['application/json'] ===
+            undefined
+              ? null
+              : describeSchema(
+                  (response.content as Record<string, SchemaNode>)['application/json']!.schema,
+                ),
+          problems: Array.isArray(response['x-problem-types'])
+            ? (response['x-problem-types'] as string[])
+            : [],
+        }),
+      );
+      operations.push({
+        id: String(op.operationId),
+        operationId: op.operationId as ApiOperationId,
+        method: method.toUpperCase(),
+        path,
+        signer: op['x-signer'] as Signer,
+        body,
+        parameters,
+        responses,
+      });
+    }
+  }
+  return { version: doc.info.version, operations, problems: doc['x-problem-types'] };
+}

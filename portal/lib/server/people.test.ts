@@ -1,0 +1,924 @@
+/**
+ * People (docs/api.md "People") on SQLite and PostgreSQL: one-time enrolment links, passkey
+ * ceremonies against the real `@simplewebauthn/server` checks (a software authenticator plays the
+ * browser), sessions with their timeouts, person keys and their retirement, and request
+ * verification with person keys through the route handlers.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
+import { signCompact } from '$protocol/jws';
+import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '$protocol/keys';
+import { signMessage } from '$protocol/signed';
+import {
+  claims,
+  companyMessage,
+  newPseudonym,
+  requestedScope,
+  expectJson,
+  expectProblem,
+  get,
+  newCompany,
+  openApiHarness,
+  post,
+  requestSignature,
+  sign,
+  testOrigin,
+  type ApiHarness,
+  type TestCompany,
+} from './api-test-kit';
+import { testDialects } from './db/test-databases';
+import {
+  challengeLifetimeMs,
+  enrolmentLifetimeMs,
+  sessionAbsoluteMs,
+  sessionIdleMs,
+  tokenHash,
+  type NewSession,
+  type PersonView,
+} from './people';
+import { setSessionCookie } from './auth/session';
+import { SoftAuthenticator } from './soft-authenticator';
+import * as enrolRoute from '../../routes/auth/enrol/+server';
+import * as enrolOptionsRoute from '../../routes/auth/enrol/options/+server';
+import * as companiesRoute from '../../routes/api/v1/companies/+server';
+import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
+import * as grantsRoute from '../../routes/api/v1/grants/+server';
+import * as revocationsRoute from '../../routes/api/v1/revocations/+server';
+import * as acksRoute from '../../routes/api/v1/revocation-acks/+server';
+import * as eventsRoute from '../../routes/api/v1/companies/me/events/+server';
+import * as staffRoute from '../../routes/api/v1/companies/me/staff/+server';
+import * as invitationsRoute from '../../routes/api/v1/people/invitations/+server';
+import * as meRoute from '../../routes/api/v1/people/me/+server';
+import * as personRoute from '../../routes/api/v1/people/[personId]/+server';
+import * as personKeyRoute from '../../routes/api/v1/people/keys/[kid]/+server';
+
+const random = (n: number) => new Uint8Array(randomBytes(n));
+
+async function expectCode(promise: Promise<unknown>, code: ProtocolErrorCode): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProtocolError);
+  expect((error as ProtocolError).code).toBe(code);
+}
+
+/** A person as the tests drive them: their browser (passkeys) and their signing key. */
+interface Enrolled {
+  person: PersonView;
+  session: NewSession;
+  authenticator: SoftAuthenticator;
+  keyPair: Ed25519KeyPair;
+  /** What they sign as: `rg_<kid>` or their company id. */
+  signer: { id: string; keyPair: Ed25519KeyPair };
+}
+
+describe.each(testDialects)('people on %s', (dialect) => {
+  let api: ApiHarness;
+
+  beforeAll(async () => {
+    api = await openApiHarness(dialect);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const people = () => api.services.people;
+
+  function keyProof(keyPair: Ed25519KeyPair, challenge: string, aud = testOrigin) {
+    const iat = api.clock.seconds();
+    return signCompact({
+      kind: 'person-key',
+      payload: { aud, iat, exp: iat + 300, jti: randomUUID(), challenge },
+      keyPair,
+    });
+  }
+
+  async function enrolWith(
+    token: string,
+    options: {
+      name?: string;
+      authenticator?: SoftAuthenticator;
+      keyPair?: Ed25519KeyPair;
+    } = {},
+  ): Promise<Enrolled> {
+    const authenticator = options.authenticator ?? new SoftAuthenticator(testOrigin);
+    const keyPair = options.keyPair ?? generateKeyPair(random);
+    const ceremony = await people().enrolmentOptions(token);
+    const { person, session } = await people().completeEnrolment({
+      token,
+      challengeId: ceremony.challengeId,
+      response: authenticator.register(ceremony.options),
+      signingKey: publicJwk(keyPair),
+      keyProof: await keyProof(keyPair, ceremony.options.challenge),
+      ...(options.name === undefined ? {} : { name: options.name }),
+    });
+    return {
+      person,
+      session,
+      authenticator,
+      keyPair,
+      signer: { id: person.signer!, keyPair },
+    };
+  }
+
+  async function newRegulator(name = 'Anna Aufsicht'): Promise<Enrolled> {
+    const { token } = await people().createEnrolment({
+      role: 'regulator',
+      name,
+      createdBy: 'admin',
+    });
+    return enrolWith(token);
+  }
+
+  async function registeredCompany(): Promise<{ company: TestCompany; staffLink: string }> {
+    const company = newCompany();
+    api.proofs.set(company.domain, { keys: [company.kid], companyId: company.id });
+    const token = await sign('company', companyMessage(api.clock, company), company.keyPair);
+    const body = await expectJson<{ staffEnrolment?: { link: string; expiresAt: number } }>(
+      await post(companiesRoute.POST, '/api/v1/companies', token),
+      201,
+    );
+    expect(body.staffEnrolment?.expiresAt).toBe(api.clock.now() + enrolmentLifetimeMs);
+    return { company, staffLink: body.staffEnrolment!.link };
+  }
+
+  const tokenOfLink = (link: string) => link.slice(`${testOrigin}/enroll/`.length);
+
+  async function invitation(
+    signer: { id: string; keyPair: Ed25519KeyPair },
+    fields: Record<string, unknown>,
+  ): Promise<string> {
+    const iat = api.clock.seconds();
+    return signCompact({
+      kind: 'person-invitation',
+      payload: {
+        v: 1,
+        iss: signer.id,
+        aud: testOrigin,
+        iat,
+        exp: iat + 300,
+        jti: randomUUID(),
+        ...fields,
+      },
+      keyPair: signer.keyPair,
+    });
+  }
+
+  async function deletePerson(
+    signer: { id: string; keyPair: Ed25519KeyPair },
+    personId: string,
+  ): Promise<Response> {
+    const path = `/api/v1/people/${personId}`;
+    const url = new URL(testOrigin + path);
+    const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
+    const request = new Request(url, { method: 'DELETE', headers: { authorization } });
+    return personRoute.DELETE({ request, url, params: { personId } } as never);
+  }
+
+  function getPersonKey(kid: string): Promise<Response> {
+    const url = new URL(`${testOrigin}/api/v1/people/keys/${kid}`);
+    return Promise.resolve(
+      personKeyRoute.GET({ request: new Request(url), url, params: { kid } } as never),
+    );
+  }
+
+  // ----- enrolment links ---------------------------------------------------------------------
+
+  describe('enrolment links', () => {
+    it('stores only the hash of a link token, which is 32 random bytes in base64url', async () => {
+      const link = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Bea Behörde',
+        createdBy: 'admin',
+      });
+      expect(link.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(link.link).toBe(`${testOrigin}/enroll/${link.token}`);
+      expect(link.expiresAt).toBe(api.clock.now() + enrolmentLifetimeMs);
+      const rows = await api.tdb.cdb.db.selectFrom('enrolments').selectAll().execute();
+      expect(JSON.stringify(rows)).not.toContain(link.token);
+      expect(rows.map((row) => row.token_hash)).toContain(tokenHash(link.token));
+    });
+
+    it('explains a valid link: role, name, and until when it works', async () => {
+      const { token, expiresAt } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Bea Behörde',
+        createdBy: 'admin',
+      });
+      expect(await people().inspectEnrolment(token)).toEqual({
+        role: 'regulator',
+        companyId: null,
+        companyName: null,
+        name: 'Bea Behörde',
+        recovery: false,
+        expiresAt,
+      });
+    });
+
+    it('refuses an unknown or malformed token without telling them apart', async () => {
+      await expectCode(people().inspectEnrolment('A'.repeat(43)), 'ERR_ENROLMENT_UNKNOWN');
+      await expectCode(people().inspectEnrolment('../../etc'), 'ERR_ENROLMENT_UNKNOWN');
+      await expectCode(people().enrolmentOptions(42), 'ERR_ENROLMENT_UNKNOWN');
+    });
+
+    it('expires a link after 24 hours', async () => {
+      const { token } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Late Larsen',
+        createdBy: 'admin',
+      });
+      api.clock.advance(enrolmentLifetimeMs / 1000 - 1);
+      await expect(people().inspectEnrolment(token)).resolves.toMatchObject({ role: 'regulator' });
+      api.clock.advance(1);
+      await expectCode(people().inspectEnrolment(token), 'ERR_ENROLMENT_EXPIRED');
+      await expectCode(people().enrolmentOptions(token), 'ERR_ENROLMENT_EXPIRED');
+    });
+
+    it('works exactly once', async () => {
+      const { token } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Once Olsen',
+        createdBy: 'admin',
+      });
+      const first = await people().enrolmentOptions(token);
+      const second = await people().enrolmentOptions(token);
+      const keyPair = generateKeyPair(random);
+      const authenticator = new SoftAuthenticator(testOrigin);
+      await people().completeEnrolment({
+        token,
+        challengeId: first.challengeId,
+        response: authenticator.register(first.options),
+        signingKey: publicJwk(keyPair),
+        keyProof: await keyProof(keyPair, first.options.challenge),
+      });
+      // A ceremony started before the link was used cannot use it afterwards.
+      const other = generateKeyPair(random);
+      await expectCode(
+        people().completeEnrolment({
+          token,
+          challengeId: second.challengeId,
+          response: authenticator.register(second.options),
+          signingKey: publicJwk(other),
+          keyProof: await keyProof(other, second.options.challenge),
+        }),
+        'ERR_ENROLMENT_USED',
+      );
+      await expectCode(people().inspectEnrolment(token), 'ERR_ENROLMENT_USED');
+      await expectCode(people().enrolmentOptions(token), 'ERR_ENROLMENT_USED');
+    });
+  });
+
+  // ----- the enrolment ceremony ----------------------------------------------------------------
+
+  describe('enrolment ceremony', () => {
+    it('registers the passkey and the signing key and logs the person in', async () => {
+      const regulator = await newRegulator('Clara Contrôle');
+      expect(regulator.person).toMatchObject({
+        role: 'regulator',
+        name: 'Clara Contrôle',
+        companyId: null,
+        kid: thumbprint(publicJwk(regulator.keyPair)),
+        signer: `rg_${thumbprint(publicJwk(regulator.keyPair))}`,
+      });
+      expect(regulator.person.id).toMatch(/^pe_[A-Za-z0-9_-]{22}$/);
+      expect(await people().sessionPerson(regulator.session.token)).toEqual(regulator.person);
+    });
+
+    it('burns a challenge on first use, even when that attempt fails', async () => {
+      const { token } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Dora Doppel',
+        createdBy: 'admin',
+      });
+      const ceremony = await people().enrolmentOptions(token);
+      const authenticator = new SoftAuthenticator(testOrigin);
+      const keyPair = generateKeyPair(random);
+      const input = {
+        token,
+        challengeId: ceremony.challengeId,
+        response: authenticator.register(ceremony.options, { origin: 'http://evil.example' }),
+        signingKey: publicJwk(keyPair),
+        keyProof: await keyProof(keyPair, ceremony.options.challenge),
+      };
+      await expectCode(people().completeEnrolment(input), 'ERR_WEBAUTHN_FAILED');
+      await expectCode(
+        people().completeEnrolment({
+          ...input,
+          response: authenticator.register(ceremony.options),
+        }),
+        'ERR_WEBAUTHN_CHALLENGE_UNKNOWN',
+      );
+      // The link itself is still good for a new ceremony.
+      await expect(enrolWith(token)).resolves.toMatchObject({ person: { name: 'Dora Doppel' } });
+    });
+
+    it('refuses a challenge older than five minutes', async () => {
+      const { token } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Slow Svensson',
+        createdBy: 'admin',
+      });
+      const ceremony = await people().enrolmentOptions(token);
+      api.clock.advance(challengeLifetimeMs / 1000);
+      const keyPair = generateKeyPair(random);
+      await expectCode(
+        people().completeEnrolment({
+          token,
+          challengeId: ceremony.challengeId,
+          response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+          signingKey: publicJwk(keyPair),
+          keyProof: await keyProof(keyPair, ceremony.options.challenge),
+        }),
+        'ERR_WEBAUTHN_CHALLENGE_UNKNOWN',
+      );
+    });
+
+    it('refuses the challenge of another link', async () => {
+      const a = await people().createEnrolment({
+        role: 'regulator',
+        name: 'A',
+        createdBy: 'admin',
+      });
+      const b = await people().createEnrolment({
+        role: 'regulator',
+        name: 'B',
+        createdBy: 'admin',
+      });
+      const ceremony = await people().enrolmentOptions(a.token);
+      const keyPair = generateKeyPair(random);
+      await expectCode(
+        people().completeEnrolment({
+          token: b.token,
+          challengeId: ceremony.challengeId,
+          response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+          signingKey: publicJwk(keyPair),
+          keyProof: await keyProof(keyPair, ceremony.options.challenge),
+        }),
+        'ERR_WEBAUTHN_CHALLENGE_UNKNOWN',
+      );
+    });
+
+    it('refuses a signing key whose holder did not sign the challenge', async () => {
+      const { token } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Proof Petersen',
+        createdBy: 'admin',
+      });
+      const claimed = generateKeyPair(random);
+      const other = generateKeyPair(random);
+      const authenticator = new SoftAuthenticator(testOrigin);
+      const first = await people().enrolmentOptions(token);
+      await expectCode(
+        people().completeEnrolment({
+          token,
+          challengeId: first.challengeId,
+          response: authenticator.register(first.options),
+          signingKey: publicJwk(claimed),
+          keyProof: await keyProof(other, first.options.challenge),
+        }),
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      const second = await people().enrolmentOptions(token);
+      await expectCode(
+        people().completeEnrolment({
+          token,
+          challengeId: second.challengeId,
+          response: authenticator.register(second.options),
+          signingKey: publicJwk(claimed),
+          keyProof: await keyProof(claimed, first.options.challenge),
+        }),
+        'ERR_JWS_SIGNATURE_INVALID',
+      );
+      // Failed proofs leave the link usable.
+      await expect(people().inspectEnrolment(token)).resolves.toMatchObject({
+        name: 'Proof Petersen',
+      });
+    });
+
+    it('asks for a name when the link carries none, and refuses a malformed response', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const token = tokenOfLink(staffLink);
+      const ceremony = await people().enrolmentOptions(token);
+      const keyPair = generateKeyPair(random);
+      await expectCode(
+        people().completeEnrolment({
+          token,
+          challengeId: ceremony.challengeId,
+          response: { id: 'x', rawId: 'x', type: 'public-key', response: 'nonsense' },
+          signingKey: publicJwk(keyPair),
+          keyProof: await keyProof(keyPair, ceremony.options.challenge),
+        }),
+        'ERR_QUERY_INVALID',
+      );
+      await expectCode(
+        people().completeEnrolment({
+          token,
+          challengeId: ceremony.challengeId,
+          response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+          signingKey: publicJwk(keyPair),
+          keyProof: await keyProof(keyPair, ceremony.options.challenge),
+        }),
+        'ERR_QUERY_INVALID',
+      );
+      const staff = await enrolWith(token, { name: 'Sam Staff' });
+      expect(staff.person).toMatchObject({
+        role: 'staff',
+        companyId: company.id,
+        name: 'Sam Staff',
+      });
+      expect(staff.person.signer).toBe(company.id);
+    });
+  });
+
+  // ----- sessions ----------------------------------------------------------------------------
+
+  describe('sessions', () => {
+    it('ends a session after 30 minutes without a request', async () => {
+      const { session } = await newRegulator();
+      api.clock.advance(sessionIdleMs / 1000 - 1);
+      expect(await people().sessionPerson(session.token)).toBeDefined();
+      api.clock.advance(sessionIdleMs / 1000 - 1);
+      expect(await people().sessionPerson(session.token)).toBeDefined();
+      api.clock.advance(sessionIdleMs / 1000);
+      expect(await people().sessionPerson(session.token)).toBeUndefined();
+      const rows = await api.tdb.cdb.db
+        .selectFrom('sessions')
+        .select('id_hash')
+        .where('id_hash', '=', tokenHash(session.token))
+        .execute();
+      expect(rows).toEqual([]);
+    });
+
+    it('ends a session after 12 hours however active it is', async () => {
+      const { session } = await newRegulator();
+      const steps = sessionAbsoluteMs / (10 * 60 * 1000);
+      for (let i = 1; i < steps; i++) {
+        api.clock.advance(10 * 60);
+        expect(await people().sessionPerson(session.token)).toBeDefined();
+      }
+      api.clock.advance(10 * 60);
+      expect(await people().sessionPerson(session.token)).toBeUndefined();
+    });
+
+    it('logs in with the passkey and rotates the session', async () => {
+      const regulator = await newRegulator('Lena Login');
+      const ceremony = await people().loginOptions();
+      const { person, session } = await people().completeLogin({
+        challengeId: ceremony.challengeId,
+        response: regulator.authenticator.authenticate(ceremony.options),
+        previousSession: regulator.session.token,
+      });
+      expect(person).toEqual(regulator.person);
+      expect(session.token).not.toBe(regulator.session.token);
+      expect(await people().sessionPerson(regulator.session.token)).toBeUndefined();
+      expect(await people().sessionPerson(session.token)).toEqual(regulator.person);
+    });
+
+    it('refuses a login with an unknown passkey or a used challenge', async () => {
+      const regulator = await newRegulator();
+      const stranger = new SoftAuthenticator(testOrigin);
+      const strangerOptions = await people().enrolmentOptions(
+        (await people().createEnrolment({ role: 'regulator', name: 'S', createdBy: 'admin' }))
+          .token,
+      );
+      stranger.register(strangerOptions.options); // registered with the authenticator, never with us
+      const ceremony = await people().loginOptions();
+      await expectCode(
+        people().completeLogin({
+          challengeId: ceremony.challengeId,
+          response: stranger.authenticate(ceremony.options),
+        }),
+        'ERR_WEBAUTHN_FAILED',
+      );
+      await expectCode(
+        people().completeLogin({
+          challengeId: ceremony.challengeId,
+          response: regulator.authenticator.authenticate(ceremony.options),
+        }),
+        'ERR_WEBAUTHN_CHALLENGE_UNKNOWN',
+      );
+    });
+
+    it('ends a session on logout', async () => {
+      const { session } = await newRegulator();
+      await people().endSession(session.token);
+      expect(await people().sessionPerson(session.token)).toBeUndefined();
+    });
+  });
+
+  // ----- person keys in request verification ---------------------------------------------------
+
+  describe('request signatures of people', () => {
+    it('accepts a regulator signing as rg_ + the thumbprint of the enrolled key', async () => {
+      const regulator = await newRegulator('Rita Request');
+      const body = await expectJson<PersonView>(
+        await get(meRoute.GET, '/api/v1/people/me', api.clock, regulator.signer),
+        200,
+      );
+      expect(body).toEqual(regulator.person);
+    });
+
+    it('refuses an rg_ id that is not the thumbprint of the signing key', async () => {
+      const a = await newRegulator();
+      const b = await newRegulator();
+      await expectProblem(
+        await get(meRoute.GET, '/api/v1/people/me', api.clock, {
+          id: a.signer.id,
+          keyPair: b.keyPair,
+        }),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+    });
+
+    it('refuses a key that was never enrolled', async () => {
+      const keyPair = generateKeyPair(random);
+      await expectProblem(
+        await get(meRoute.GET, '/api/v1/people/me', api.clock, {
+          id: `rg_${thumbprint(publicJwk(keyPair))}`,
+          keyPair,
+        }),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+    });
+
+    it('lets staff sign for their own company, and only for it', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const staff = await enrolWith(tokenOfLink(staffLink), { name: 'Feed Fischer' });
+      await expectJson(
+        await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, staff.signer),
+        200,
+      );
+      const staffList = await expectJson<{ staff: PersonView[] }>(
+        await get(staffRoute.GET, '/api/v1/companies/me/staff', api.clock, staff.signer),
+        200,
+      );
+      expect(staffList.staff.map((p) => p.id)).toEqual([staff.person.id]);
+      const other = await registeredCompany();
+      await expectProblem(
+        await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, {
+          id: other.company.id,
+          keyPair: staff.keyPair,
+        }),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      // A staff key is not a regulator's.
+      await expectProblem(
+        await get(meRoute.GET, '/api/v1/people/me', api.clock, {
+          id: `rg_${staff.person.kid}`,
+          keyPair: staff.keyPair,
+        }),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      // A company key is no person.
+      await expectProblem(
+        await get(meRoute.GET, '/api/v1/people/me', api.clock, company),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+    });
+
+    it('publishes person keys, retired ones too, without names', async () => {
+      const regulator = await newRegulator('Paula Public');
+      const kid = regulator.person.kid!;
+      const body = await expectJson(await getPersonKey(kid), 200);
+      expect(body).toEqual({
+        kid,
+        jwk: publicJwk(regulator.keyPair),
+        role: 'regulator',
+        signer: `rg_${kid}`,
+        addedAt: api.clock.now(),
+        retiredAt: null,
+      });
+      expect(JSON.stringify(body)).not.toContain('Paula');
+    });
+  });
+
+  // ----- invitations, recovery, removal --------------------------------------------------------
+
+  describe('invitations, recovery and removal', () => {
+    it('lets a company key and staff invite staff, and regulators invite regulators', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const byKey = await expectJson<{ link: string; role: string; companyId: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(company, { role: 'staff', name: 'Nina Neu' }),
+        ),
+        201,
+      );
+      expect(byKey).toMatchObject({ role: 'staff', companyId: company.id });
+      expect(await people().inspectEnrolment(tokenOfLink(byKey.link))).toMatchObject({
+        name: 'Nina Neu',
+        companyName: 'Beispiel Sport GmbH',
+      });
+      const staff = await enrolWith(tokenOfLink(staffLink), { name: 'Ines Inviter' });
+      await expectJson(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(staff.signer, { role: 'staff' }),
+        ),
+        201,
+      );
+      await expectProblem(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(staff.signer, { role: 'regulator' }),
+        ),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+      const regulator = await newRegulator();
+      const byRegulator = await expectJson<{ link: string; role: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(regulator.signer, { role: 'regulator', name: 'Rolf Rat' }),
+        ),
+        201,
+      );
+      expect(byRegulator.role).toBe('regulator');
+      await expectProblem(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(regulator.signer, { role: 'staff' }),
+        ),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+    });
+
+    it('refuses a replayed or malformed invitation', async () => {
+      const { company } = await registeredCompany();
+      const token = await invitation(company, { role: 'staff' });
+      await expectJson(await post(invitationsRoute.POST, '/api/v1/people/invitations', token), 201);
+      await expectProblem(
+        await post(invitationsRoute.POST, '/api/v1/people/invitations', token),
+        409,
+        'ERR_JWS_REPLAYED',
+      );
+      await expectProblem(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(company, { role: 'staff', admin: true }),
+        ),
+        400,
+        'ERR_MESSAGE_INVALID',
+      );
+    });
+
+    it('retires the old key, passkeys and sessions the moment a recovery is approved', async () => {
+      const lost = await newRegulator('Lotte Lost');
+      const approver = await newRegulator('Alma Approver');
+      await expectProblem(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(lost.signer, { role: 'regulator', recover: lost.person.id }),
+        ),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+      const recovery = await expectJson<{ link: string; personId: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(approver.signer, { role: 'regulator', recover: lost.person.id }),
+        ),
+        201,
+      );
+      expect(recovery.personId).toBe(lost.person.id);
+      // From now on the lost browser can do nothing.
+      await expectProblem(
+        await get(meRoute.GET, '/api/v1/people/me', api.clock, lost.signer),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      expect(await people().sessionPerson(lost.session.token)).toBeUndefined();
+      const ceremony = await people().loginOptions();
+      await expectCode(
+        people().completeLogin({
+          challengeId: ceremony.challengeId,
+          response: lost.authenticator.authenticate(ceremony.options),
+        }),
+        'ERR_WEBAUTHN_FAILED',
+      );
+      expect(await people().get(lost.person.id)).toMatchObject({ kid: null, signer: null });
+      // The same person enrols again, with a new key and a new rg_ id.
+      const again = await enrolWith(tokenOfLink(recovery.link));
+      expect(again.person.id).toBe(lost.person.id);
+      expect(again.person.name).toBe('Lotte Lost');
+      expect(again.person.signer).not.toBe(lost.person.signer);
+      await expectJson(await get(meRoute.GET, '/api/v1/people/me', api.clock, again.signer), 200);
+      const oldKey = await expectJson<{ retiredAt: number | null }>(
+        await getPersonKey(lost.person.kid!),
+        200,
+      );
+      expect(oldKey.retiredAt).not.toBeNull();
+    });
+
+    it('lets the company remove staff, which ends what they could do', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const staff = await enrolWith(tokenOfLink(staffLink), { name: 'Rudi Removed' });
+      const colleagueLink = await expectJson<{ link: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(company, { role: 'staff', name: 'Coco Colleague' }),
+        ),
+        201,
+      );
+      const colleague = await enrolWith(tokenOfLink(colleagueLink.link));
+      await expectProblem(
+        await deletePerson(staff.signer, staff.person.id),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+      const stranger = await registeredCompany();
+      await expectProblem(
+        await deletePerson(stranger.company, staff.person.id),
+        404,
+        'ERR_PERSON_UNKNOWN',
+      );
+      expect((await deletePerson(colleague.signer, staff.person.id)).status).toBe(204);
+      await expectProblem(
+        await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, staff.signer),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      expect(await people().sessionPerson(staff.session.token)).toBeUndefined();
+      await expectProblem(await deletePerson(company, staff.person.id), 404, 'ERR_PERSON_UNKNOWN');
+      expect((await deletePerson(company, colleague.person.id)).status).toBe(204);
+    });
+
+    it('answers a staff link only for a newly created company, not for a resend', async () => {
+      const company = newCompany();
+      api.proofs.set(company.domain, { keys: [company.kid], companyId: company.id });
+      const token = await sign('company', companyMessage(api.clock, company), company.keyPair);
+      const first = await expectJson<{ staffEnrolment?: unknown }>(
+        await post(companiesRoute.POST, '/api/v1/companies', token),
+        201,
+      );
+      expect(first.staffEnrolment).toBeDefined();
+      const again = await expectJson<{ staffEnrolment?: unknown }>(
+        await post(companiesRoute.POST, '/api/v1/companies', token),
+        200,
+      );
+      expect(again.staffEnrolment).toBeUndefined();
+    });
+  });
+  // ----- staff acting for their company ------------------------------------------------------
+
+  describe('staff signing company messages', () => {
+    it('accepts a revocation acknowledgement signed with a staff key', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const staff = await enrolWith(tokenOfLink(staffLink), { name: 'Ada Ack' });
+      const request = await signMessage(
+        'grant-request',
+        {
+          ...claims(api.clock, company.id, testOrigin),
+          scopes: [requestedScope(api.clock)],
+          reason: { de: 'Neuigkeiten.', en: 'News.' },
+        },
+        company.keyPair,
+      );
+      const { sha256: requestSha256 } = await expectJson<{ sha256: string }>(
+        await post(grantRequestsRoute.POST, '/api/v1/grant-requests', request),
+        201,
+      );
+      const pseudonym = newPseudonym(company.id);
+      const scope = requestedScope(api.clock);
+      const grant = await signMessage(
+        'grant',
+        {
+          ...claims(api.clock, pseudonym.id, company.id),
+          requestSha256,
+          scopes: [{ ...scope, channels: ['newsletter'] }],
+          preferredChannel: 'newsletter',
+          until: api.clock.seconds() + 86_400,
+          pseudonymKey: publicJwk(pseudonym.keyPair),
+        },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(grantsRoute.POST, '/api/v1/grants', grant), 201);
+      const revocation = await signMessage(
+        'revocation',
+        { ...claims(api.clock, pseudonym.id, company.id), grants: 'all' },
+        pseudonym.keyPair,
+      );
+      const { sha256: revocationSha256 } = await expectJson<{ sha256: string }>(
+        await post(revocationsRoute.POST, '/api/v1/revocations', revocation),
+        201,
+      );
+      const ack = (keyPair: Ed25519KeyPair) =>
+        signMessage(
+          'revocation-ack',
+          {
+            ...claims(api.clock, company.id, testOrigin),
+            revocationSha256,
+            pseudonym: pseudonym.id,
+            stoppedAt: api.clock.seconds(),
+          },
+          keyPair,
+        );
+      // A stranger's key is refused; the staff member's key is accepted for the company.
+      await expectProblem(
+        await post(acksRoute.POST, '/api/v1/revocation-acks', await ack(generateKeyPair(random))),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      const body = await expectJson<{ onTime: boolean }>(
+        await post(acksRoute.POST, '/api/v1/revocation-acks', await ack(staff.keyPair)),
+        201,
+      );
+      expect(body.onTime).toBe(true);
+    });
+  });
+
+  // ----- the browser endpoints ---------------------------------------------------------------
+
+  describe('session cookie', () => {
+    it('is set HttpOnly, SameSite=Lax, for the whole site, when an enrolment completes', async () => {
+      const { token } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Coco Cookie',
+        createdBy: 'admin',
+      });
+      const json = (path: string, body: unknown) => {
+        const url = new URL(testOrigin + path);
+        return new Request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      };
+      const ceremony = await expectJson<{
+        challengeId: string;
+        options: Parameters<SoftAuthenticator['register']>[0];
+      }>(
+        await enrolOptionsRoute.POST({ request: json('/auth/enrol/options', { token }) } as never),
+        200,
+      );
+      const keyPair = generateKeyPair(random);
+      const set: { name: string; value: string; options: Record<string, unknown> }[] = [];
+      const cookies = {
+        set: (name: string, value: string, options: Record<string, unknown>) =>
+          set.push({ name, value, options }),
+        get: () => undefined,
+        delete: () => undefined,
+      };
+      const response = await enrolRoute.POST({
+        request: json('/auth/enrol', {
+          token,
+          challengeId: ceremony.challengeId,
+          response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+          signingKey: publicJwk(keyPair),
+          keyProof: await keyProof(keyPair, ceremony.options.challenge),
+        }),
+        cookies,
+      } as never);
+      const body = await expectJson<{ person: PersonView }>(response, 200);
+      expect(set).toHaveLength(1);
+      expect(set[0]!.name).toBe('session');
+      expect(set[0]!.options).toEqual({
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: false, // the test origin is http://localhost; https turns Secure on
+        maxAge: sessionAbsoluteMs / 1000,
+      });
+      expect(await people().sessionPerson(set[0]!.value)).toEqual(body.person);
+      // Reusing the link through the endpoint answers its problem type.
+      await expectProblem(
+        await enrolOptionsRoute.POST({ request: json('/auth/enrol/options', { token }) } as never),
+        410,
+        'ERR_ENROLMENT_USED',
+      );
+    });
+  });
+});
+
+describe('setSessionCookie', () => {
+  it('marks the cookie Secure when the public origin is https, and never outlives the session', () => {
+    const set: Record<string, unknown>[] = [];
+    const cookies = {
+      set: (_n: string, _v: string, options: Record<string, unknown>) => set.push(options),
+    };
+    setSessionCookie(
+      cookies as never,
+      { token: 't', expiresAt: 10_000 },
+      'https://ch.example',
+      4_000,
+    );
+    expect(set[0]).toMatchObject({ secure: true, httpOnly: true, sameSite: 'lax', maxAge: 6 });
+  });
+});

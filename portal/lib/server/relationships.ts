@@ -1,0 +1,101 @@
+/**
+ * The relationships of a pseudonym, asked for by the pseudonym itself: singly
+ * (`GET /api/v1/pseudonyms/{pseudonym}/relationships`) or many at once
+ * (`POST /api/v1/relationships/batch`, one request signature per pseudonym), which is how an
+ * Assistant restores its wallet from the recovery phrase (SPECS "recovery phrase").
+ */
+import { ProtocolError } from '$protocol/errors';
+import type { Caller } from './auth/signatures';
+import type { Relationships } from './consents';
+import { problemFromError, type Problem } from './problem';
+import type { Services } from './services';
+
+/** The most pseudonyms one batch call may ask about. */
+export const maxBatchRequests = 100;
+
+const relationshipsPath = /^\/api\/v1\/pseudonyms\/(ps_[A-Za-z0-9_-]{43})\/relationships$/;
+
+/**
+ * The relationships of `pseudonym` for `caller`, who must be that pseudonym.
+ *
+ * @throws ProtocolError `ERR_NOT_AUTHORISED`, `ERR_PSEUDONYM_UNKNOWN`.
+ * @example
+ * ```ts
+ * const body = await relationshipsFor(services, caller, pseudonym);
+ * ```
+ */
+export async function relationshipsFor(
+  services: Services,
+  caller: Caller,
+  pseudonym: string,
+): Promise<Relationships> {
+  if (caller.type !== 'pseudonym' || caller.id !== pseudonym) {
+    throw new ProtocolError(
+      'ERR_NOT_AUTHORISED',
+      'Only the pseudonym itself may read its relationships.',
+    );
+  }
+  return services.consents.relationships(pseudonym);
+}
+
+/** One answer of the batch, in the order of the requests. */
+export type BatchResult =
+  | { status: 200; pseudonym: string; relationships: Relationships }
+  | { status: number; problem: Problem };
+
+/**
+ * Answers a batch body `{requests: [<request JWS>, ...]}`: each signature must be the pseudonym's
+ * own `GET /api/v1/pseudonyms/<pseudonym>/relationships`, checked (and its `jti` spent) exactly as
+ * the single GET would. One bad item does not spoil the others.
+ *
+ * @throws ProtocolError `ERR_QUERY_INVALID` when the body itself is malformed.
+ * @example
+ * ```ts
+ * const results = await relationshipsBatch(services, await readJsonBody(request));
+ * ```
+ */
+export async function relationshipsBatch(
+  services: Services,
+  body: unknown,
+): Promise<BatchResult[]> {
+  const requests = (body as { requests?: unknown } | null)?.requests;
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    Object.keys(body).length !== 1 ||
+    !Array.isArray(requests) ||
+    requests.length === 0 ||
+    requests.length > maxBatchRequests ||
+    !requests.every((item) => typeof item === 'string')
+  ) {
+    throw new ProtocolError(
+      'ERR_QUERY_INVALID',
+      `The body is {"requests": [...]} with 1 to ${maxBatchRequests} request signatures.`,
+    );
+  }
+  const results: BatchResult[] = [];
+  // One at a time: each item spends a jti and reads several tables; in parallel they would only
+  // compete for the same connection pool.
+  for (const token of requests as string[]) {
+    try {
+      const signed = await services.requests.verifyToken(token);
+      const pseudonym = relationshipsPath.exec(signed.path)?.[1];
+      if (signed.method !== 'GET' || pseudonym === undefined) {
+        throw new ProtocolError(
+          'ERR_REQUEST_MISMATCH',
+          'Each signature must be for GET /api/v1/pseudonyms/<pseudonym>/relationships.',
+        );
+      }
+      results.push({
+        status: 200,
+        pseudonym,
+        relationships: await relationshipsFor(services, signed.caller, pseudonym),
+      });
+    } catch (error) {
+      const problem = problemFromError(error);
+      if (problem.status >= 500) throw error;
+      results.push({ status: problem.status, problem });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,17 @@
+import type { RequestHandler } from './$types';
+import { answer, jsonResponse } from '$lib/server/api-route';
+import { readJoseBody } from '$lib/server/auth/body';
+import { getServices } from '$lib/server/services';
+
+/**
+ * A one-time enrolment link: a new staff member (signed by a company key or a staff member's key),
+ * a new regulator (signed by a regulator), or a recovery (`recover`), which retires the person's
+ * old key and passkeys at once.
+ */
+export const POST: RequestHandler = ({ request }) =>
+  answer(async () => {
+    const token = await readJoseBody(request, 8 * 1024);
+    const { people } = await getServices();
+    const { link, expiresAt, role, companyId, personId } = await people.invite(token);
+    return jsonResponse({ link, expiresAt, role, companyId, personId }, 201);
+  });

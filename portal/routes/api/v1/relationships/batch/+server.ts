@@ -1,0 +1,13 @@
+import type { RequestHandler } from './$types';
+import { answer, jsonResponse } from '$lib/server/api-route';
+import { readJsonBody } from '$lib/server/auth/body';
+import { relationshipsBatch } from '$lib/server/relationships';
+import { getServices } from '$lib/server/services';
+
+/** Many pseudonyms' relationships in one call, each item with its own request signature. */
+export const POST: RequestHandler = ({ request }) =>
+  answer(async () => {
+    const body = await readJsonBody(request);
+    const services = await getServices();
+    return jsonResponse({ results: await relationshipsBatch(services, body) });
+  });

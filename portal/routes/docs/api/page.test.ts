@@ -1,0 +1,75 @@
+/**
+ * The API page, server-rendered from the OpenAPI document in both languages: every route, who
+ * signs, the body kind, the responses and the problem types, as text (no HTML injected).
+ */
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import { apiPageModel, openApiDocument } from '$lib/server/openapi';
+import { load } from './+page.server';
+import Page from './+page.svelte';
+
+const model = apiPageModel(openApiDocument('http://localhost:3000'));
+
+function html(locale: 'de' | 'en'): string {
+  const data = { locale, version: '0.1.0', path: '/docs/api', api: model };
+  return render(Page, { props: { data } as never }).body;
+}
+
+describe('the API page', () => {
+  it('is built from the OpenAPI document: every operation, its signer, body and problems', () => {
+    const operations = model.operations.map((op) => `${op.method} ${op.path}`);
+    expect(operations).toContain('POST /api/v1/grants');
+    expect(operations).toContain('GET /api/v1/companies/me/events');
+    const grants = model.operations.find((op) => op.path === '/api/v1/grants')!;
+    expect(grants.signer).toBe('pseudonym');
+    expect(grants.body).toMatchObject({ kind: 'jose', messageKind: 'grant', typ: 'grant+jws' });
+    expect(grants.body!.fields).toEqual(
+      expect.arrayContaining([{ name: 'requestSha256', required: true, type: expect.any(String) }]),
+    );
+    expect(grants.responses.find((r) => r.status === '422')!.problems).toContain(
+      'ERR_SCOPE_WIDER_THAN_REQUESTED',
+    );
+    expect(model.problems.map((p) => p.code)).toEqual(
+      expect.arrayContaining(['ERR_JWS_REPLAYED', 'not-found', 'internal']),
+    );
+  });
+
+  it('loads its model from the served document', () => {
+    const data = load({} as never) as { api: typeof model };
+    expect(data.api.operations.length).toBe(model.operations.length);
+  });
+
+  it('renders every route in German and in English', () => {
+    const de = html('de');
+    const en = html('en');
+    for (const op of model.operations) {
+      expect(de).toContain(op.path);
+      expect(en).toContain(op.path);
+    }
+    expect(de).toContain('Die API der Clearingstelle');
+    expect(de).toContain('der paarweise Schlüssel des Pseudonyms');
+    expect(de).toContain('Eine Einwilligung erteilen');
+    expect(en).toContain('Submit a grant');
+    expect(en).toContain('pairwise key');
+    // Problem sentences come from the error catalog.
+    expect(de).toContain('id="problem-ERR_JWS_REPLAYED"');
+  });
+
+  it('makes every route reachable by keyboard from the table of contents', () => {
+    const en = html('en');
+    for (const op of model.operations) {
+      expect(en).toContain(`href="#op-${op.id}"`);
+      expect(en).toContain(`id="op-${op.id}"`);
+    }
+  });
+
+  it('renders text that looks like HTML as text', () => {
+    const hostile = structuredClone(model);
+    hostile.operations[0]!.path = '/api/<script>alert(1)</script>';
+    const body = render(Page, {
+      props: { data: { locale: 'en', version: '1', path: '/', api: hostile } } as never,
+    }).body;
+    expect(body).not.toContain('<script>alert(1)</script>');
+    expect(body).toContain('&lt;script>');
+  });
+});

@@ -1,0 +1,91 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { verifyCompact } from '../jws';
+import { generateKeyPair, publicJwk, thumbprint } from '../keys';
+import { ready } from '../sodium';
+import { ApiProblem, createClient, uuidV4, type ClientFetch } from './index';
+
+const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+const origin = 'http://localhost:3000';
+
+beforeAll(async () => {
+  await ready();
+});
+
+function recorder(answers: { status: number; body: unknown }[]) {
+  const calls: { url: string; method: string; headers: Record<string, string>; body?: string }[] =
+    [];
+  const fetch: ClientFetch = async (url, init) => {
+    calls.push({ url, ...init });
+    const answer = answers.shift() ?? { status: 200, body: {} };
+    return { status: answer.status, text: async () => JSON.stringify(answer.body) };
+  };
+  return { calls, fetch };
+}
+
+describe('clearinghouse client', () => {
+  it('posts a signed message as application/jose and returns the receipt', async () => {
+    const { calls, fetch } = recorder([{ status: 201, body: { sha256: 'x', status: 'pending' } }]);
+    const client = createClient({
+      baseUrl: `${origin}/`,
+      fetch,
+      now: () => 0,
+      randomBytes: random,
+    });
+    expect(await client.submitGrant('a.b.c')).toEqual({ sha256: 'x', status: 'pending' });
+    expect(calls).toEqual([
+      {
+        url: `${origin}/api/v1/grants`,
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/jose' },
+        body: 'a.b.c',
+      },
+    ]);
+  });
+
+  it('signs a GET with a request signature that names its method and path', async () => {
+    const keyPair = generateKeyPair(random);
+    const kid = thumbprint(publicJwk(keyPair));
+    const signer = { id: `co_${kid}`, keyPair };
+    const { calls, fetch } = recorder([{ status: 200, body: { events: [], next: '7' } }]);
+    const now = 1_767_225_600_000;
+    const client = createClient({ baseUrl: origin, fetch, now: () => now, randomBytes: random });
+    await client.companyEvents(signer, '7', 10);
+    expect(calls[0]!.url).toBe(`${origin}/api/v1/companies/me/events?after=7&limit=10`);
+    const token = calls[0]!.headers.authorization!.replace(/^Signature /, '');
+    const verified = await verifyCompact(token, {
+      kind: 'request',
+      resolveKey: (k) => (k === kid ? publicJwk(keyPair) : undefined),
+      audience: origin,
+      now: now / 1000,
+      maxWindowSeconds: 60,
+    });
+    expect(verified.payload).toMatchObject({
+      iss: signer.id,
+      method: 'GET',
+      path: '/api/v1/companies/me/events?after=7&limit=10',
+      exp: now / 1000 + 60,
+    });
+  });
+
+  it('turns problem+json into an ApiProblem with its code', async () => {
+    const { fetch } = recorder([
+      {
+        status: 409,
+        body: { type: 'x/ERR_JWS_REPLAYED', code: 'ERR_JWS_REPLAYED', title: 'seen', status: 409 },
+      },
+    ]);
+    const client = createClient({ baseUrl: origin, fetch, now: () => 0, randomBytes: random });
+    const error = await client.submitRefusal('a.b.c').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiProblem);
+    expect(error).toMatchObject({ code: 'ERR_JWS_REPLAYED', status: 409 });
+  });
+
+  it('makes canonical UUID v4 jtis from the injected randomness', () => {
+    expect(uuidV4(() => new Uint8Array(16).fill(0xff))).toBe(
+      'ffffffff-ffff-4fff-bfff-ffffffffffff',
+    );
+    expect(uuidV4(random)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * `npm run admin`: argument parsing, and the links it makes on a real database of both dialects.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProtocolError } from '../protocol/errors';
+import { ready } from '../protocol/sodium';
+import { migrateToLatest } from '../portal/lib/server/db/migrate';
+import {
+  openTestDatabase,
+  testDialects,
+  type TestDatabase,
+} from '../portal/lib/server/db/test-databases';
+import { tokenHash } from '../portal/lib/server/people';
+import { parseAdminArgs, runAdmin } from './admin';
+
+describe('parseAdminArgs', () => {
+  it.each([
+    [
+      ['enroll-regulator', '--name', 'A. Muster'],
+      { command: 'enroll-regulator', name: 'A. Muster' },
+    ],
+    [['enroll-regulator', '--name=A. Muster'], { command: 'enroll-regulator', name: 'A. Muster' }],
+    [['recover-person', '--person', 'pe_x'], { command: 'recover-person', personId: 'pe_x' }],
+    [[], { command: 'help' }],
+  ])('parses %j', (argv, expected) => {
+    expect(parseAdminArgs(argv)).toEqual(expected);
+  });
+
+  it.each([
+    [['enroll-regulator']],
+    [['enroll-regulator', '--name', '  ']],
+    [['enroll-regulator', 'stray']],
+    [['recover-person']],
+    [['drop-database']],
+  ])('refuses %j with the usage', (argv) => {
+    expect(() => parseAdminArgs(argv)).toThrow(/Usage:/);
+  });
+});
+
+describe.each(testDialects)('runAdmin on %s', (dialect) => {
+  let tdb: TestDatabase;
+  const origin = 'http://localhost:3100';
+
+  beforeAll(async () => {
+    await ready();
+    tdb = await openTestDatabase(dialect);
+    await migrateToLatest(tdb.cdb);
+  });
+  afterAll(async () => {
+    await tdb?.dispose();
+  });
+
+  it('prints a one-time regulator link on the given origin, stored only as a hash', async () => {
+    const link = await runAdmin(
+      { command: 'enroll-regulator', name: 'Anna Admin' },
+      tdb.cdb,
+      origin,
+    );
+    expect(link?.link).toMatch(/^http:\/\/localhost:3100\/enroll\/[A-Za-z0-9_-]{43}$/);
+    const row = await tdb.cdb.db
+      .selectFrom('enrolments')
+      .selectAll()
+      .where('token_hash', '=', tokenHash(link!.token))
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ role: 'regulator', name: 'Anna Admin', created_by: 'admin' });
+  });
+
+  it('refuses a name with control characters and a recovery of nobody', async () => {
+    await expect(
+      runAdmin({ command: 'enroll-regulator', name: 'Evil\u0007Bell' }, tdb.cdb, origin),
+    ).rejects.toMatchObject({ code: 'ERR_QUERY_INVALID' });
+    const error = await runAdmin(
+      { command: 'recover-person', personId: 'pe_AAAAAAAAAAAAAAAAAAAAAA' },
+      tdb.cdb,
+      origin,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).code).toBe('ERR_PERSON_UNKNOWN');
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * `npm run admin -- <command>`: what only whoever runs the clearinghouse may do (issue 4, docs/api.md
+ * "People"). It works on the same database the portal uses (`DATABASE_URL`, else
+ * `DATABASE_PATH`, else ./data/clearinghouse.db) and the same public `ORIGIN`
+ * (default http://localhost:3000), so the links it prints open on the running portal.
+ *
+ *   enroll-regulator --name "A. Muster"   a one-time enrolment link for a new regulator
+ *   recover-person --person pe_…          a one-time recovery link; retires the person's key now
+ *
+ * The link goes to stdout alone on its line (so scripts can read it); everything else to stderr.
+ */
+import { pathToFileURL } from 'node:url';
+import { ProtocolError } from '../protocol/errors';
+import { openDatabase, type ClearinghouseDb } from '../portal/lib/server/db/database';
+import { createDurableWriter } from '../portal/lib/server/db/durable-writer';
+import { migrateToLatest } from '../portal/lib/server/db/migrate';
+import { createPeopleService, type EnrolmentLink } from '../portal/lib/server/people';
+
+/** A parsed command line. */
+export type AdminCommand =
+  | { command: 'enroll-regulator'; name: string }
+  | { command: 'recover-person'; personId: string }
+  | { command: 'help' };
+
+const usage = `Usage:
+  npm run admin -- enroll-regulator --name "<full name>"
+  npm run admin -- recover-person --person <pe_…>`;
+
+/**
+ * Parses the arguments after `npm run admin --`.
+ *
+ * @throws Error with the usage text for anything else.
+ * @example
+ * ```ts
+ * parseAdminArgs(['enroll-regulator', '--name', 'A. Muster']); // { command: 'enroll-regulator', name: 'A. Muster' }
+ * ```
+ */
+export function parseAdminArgs(argv: readonly string[]): AdminCommand {
+  const [command, ...rest] = argv;
+  const options = new Map<string, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = /^--([a-z-]+)=(.*)$/s.exec(arg);
+    if (eq !== null) options.set(eq[1]!, eq[2]!);
+    else if (/^--[a-z-]+$/.test(arg) && i + 1 < rest.length) options.set(arg.slice(2), rest[++i]!);
+    else throw new Error(`Unexpected argument "${arg}".\n${usage}`);
+  }
+  if (command === undefined || command === 'help' || command === '--help') {
+    return { command: 'help' };
+  }
+  if (command === 'enroll-regulator') {
+    const name = options.get('name')?.trim();
+    if (name === undefined || name === '') throw new Error(`--name is required.\n${usage}`);
+    return { command, name };
+  }
+  if (command === 'recover-person') {
+    const personId = options.get('person');
+    if (personId === undefined) throw new Error(`--person is required.\n${usage}`);
+    return { command, personId };
+  }
+  throw new Error(`Unknown command "${command}".\n${usage}`);
+}
+
+/**
+ * Runs a parsed command on a migrated database and returns the link it made (none for `help`).
+ *
+ * @example
+ * ```ts
+ * const link = await runAdmin({ command: 'enroll-regulator', name: 'A. Muster' }, cdb, 'http://localhost:3000');
+ * console.log(link?.link);
+ * ```
+ */
+export async function runAdmin(
+  command: AdminCommand,
+  cdb: ClearinghouseDb,
+  origin: string,
+  now: () => number = Date.now,
+): Promise<EnrolmentLink | undefined> {
+  if (command.command === 'help') return undefined;
+  // The people service never writes signed messages; the writer only completes its context.
+  const writer = createDurableWriter(cdb);
+  try {
+    const people = createPeopleService({ cdb, writer, origin: origin.replace(/\/+$/, ''), now });
+    if (command.command === 'enroll-regulator') {
+      return await people.createEnrolment({
+        role: 'regulator',
+        name: command.name,
+        createdBy: 'admin',
+      });
+    }
+    const person = await people.get(command.personId);
+    return await people.createEnrolment({
+      role: person.role,
+      companyId: person.companyId,
+      personId: person.id,
+      createdBy: 'admin',
+    });
+  } finally {
+    await writer.close();
+  }
+}
+
+async function main(): Promise<void> {
+  let command: AdminCommand;
+  try {
+    command = parseAdminArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.command === 'help') {
+    console.error(usage);
+    return;
+  }
+  const cdb = await openDatabase(
+    process.env.DATABASE_PATH && !process.env.DATABASE_URL
+      ? { sqlitePath: process.env.DATABASE_PATH }
+      : {},
+  );
+  try {
+    await migrateToLatest(cdb);
+    const origin = process.env.ORIGIN ?? 'http://localhost:3000';
+    const link = (await runAdmin(command, cdb, origin))!;
+    const until = new Date(link.expiresAt).toISOString();
+    console.error(
+      command.command === 'enroll-regulator'
+        ? `One-time enrolment link for regulator "${command.name}", valid until ${until}:`
+        : `One-time recovery link for ${command.personId}, valid until ${until}. Their old key and passkeys are retired now:`,
+    );
+    console.log(link.link);
+  } finally {
+    await cdb.close();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(
+      error instanceof ProtocolError
+        ? `${error.message} (${error.code})`
+        : error instanceof Error
+          ? error.message
+          : String(error),
+    );
+    process.exitCode = 1;
+  });
+}

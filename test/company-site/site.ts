@@ -1,0 +1,469 @@
+/**
+ * The reference company site (issue 4): what a company developer copies to integrate with the
+ * clearinghouse. A small node:http server (no framework) that
+ *
+ * 1. keeps its signing key in a local file (keys.ts),
+ * 2. serves its domain proof at `/.well-known/consent-clearinghouse.json`,
+ * 3. registers with the clearinghouse through `protocol/client` (the signed `company` message),
+ * 4. creates one open grant request and shows its link on the shop page ("connect with your
+ *    Assistant"),
+ * 5. follows its feed and acknowledges every revocation automatically (polling, plus an immediate
+ *    poll whenever a signed webhook arrives at `/webhook`),
+ * 6. logs what it does, one line per step.
+ *
+ * docs/company-integration.md walks through it.
+ */
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  ApiProblem,
+  createClient,
+  uuidV4,
+  type ClearinghouseClient,
+  type FeedEvent,
+} from '../../protocol/client';
+import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
+import { publicJwk, thumbprint, type Ed25519PublicJwk } from '../../protocol/keys';
+import type { Payload } from '../../protocol/messages';
+import { signMessage } from '../../protocol/signed';
+import { loadOrCreateIdentity, type SiteIdentity } from './keys';
+import { pickLocale, shopPage } from './pages';
+
+export interface CompanySiteOptions {
+  /** The clearinghouse, e.g. `http://localhost:3000` (`CLEARINGHOUSE_URL`). */
+  clearinghouseUrl: string;
+  /** Where the key and the feed cursor live (`test/company-site/data` by default in main.ts). */
+  dataDir: string;
+  /** Listening port; 0 picks a free one. Default 4000. */
+  port?: number;
+  /** Listening address. Default 127.0.0.1 (the demo runs on one machine). */
+  host?: string;
+  /** Host name in the site's public origin. Default `localhost` (SPECS "local origin"). */
+  publicHost?: string;
+  /** Milliseconds between feed polls; 0 polls only when asked (`pollOnce`) or on a webhook. Default 5000. */
+  pollIntervalMs?: number;
+  /** Register `<origin>/webhook` so the clearinghouse pushes events. Default true. */
+  webhook?: boolean;
+  /** Default: global fetch. */
+  fetch?: typeof fetch;
+  /** Default: one line on stdout per step. */
+  log?: (line: string) => void;
+  /** Default: Date.now. */
+  now?: () => number;
+}
+
+/** The running site. */
+export interface CompanySite {
+  /** The site's public origin, e.g. `http://localhost:4000` (its `domain`). */
+  readonly origin: string;
+  readonly companyId: string;
+  /** The clearinghouse's status of this company after the last registration attempt. */
+  status(): string;
+  /** The open grant request's link (what the connect button points to), once created. */
+  requestLink(): string | undefined;
+  /** The revocations this site acknowledged, by sha256, in order. */
+  readonly acknowledged: string[];
+  /** Feed events seen, in order. */
+  readonly events: FeedEvent[];
+  /** Registers (if needed) and creates the grant request (if needed); safe to call again. */
+  ready(): Promise<void>;
+  /** Reads the feed once from the stored cursor and acknowledges revocations; returns how many events it read. */
+  pollOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+interface SiteState {
+  /** The feed cursor up to which every event was handled. */
+  cursor: string;
+  requestSha256?: string;
+  requestLink?: string;
+}
+
+interface ClearinghouseDescription {
+  origin: string;
+  webhookKey: Ed25519PublicJwk;
+}
+
+const maxWebhookBytes = 256 * 1024;
+
+/**
+ * Starts the site: listens, then registers and creates its grant request in the background
+ * (await `ready()` to know when that is done), and polls its feed.
+ *
+ * @example
+ * ```ts
+ * const site = await startCompanySite({ clearinghouseUrl: 'http://localhost:3000', dataDir: 'test/company-site/data' });
+ * await site.ready();
+ * console.log(site.requestLink());
+ * ```
+ */
+export async function startCompanySite(options: CompanySiteOptions): Promise<CompanySite> {
+  const log =
+    options.log ??
+    ((line: string) => console.log(`${new Date().toISOString()} company-site: ${line}`));
+  const now = options.now ?? Date.now;
+  const doFetch = options.fetch ?? fetch;
+  const clearinghouseUrl = options.clearinghouseUrl.replace(/\/+$/, '');
+  const identity: SiteIdentity = await loadOrCreateIdentity(options.dataDir);
+  const statePath = join(options.dataDir, 'state.json');
+  const state = readState(statePath);
+  const client: ClearinghouseClient = createClient({
+    baseUrl: clearinghouseUrl,
+    fetch: (url, init) => doFetch(url, init),
+    now,
+    randomBytes: (n) => new Uint8Array(randomBytes(n)),
+  });
+  const signer = { id: identity.companyId, keyPair: identity.keyPair };
+  let status = 'unregistered';
+  let description: ClearinghouseDescription | undefined;
+  const acknowledged: string[] = [];
+  const events: FeedEvent[] = [];
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`error answering ${req.method} ${req.url}: ${String(error)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://${options.publicHost ?? 'localhost'}:${port}`;
+  log(`listening on ${origin} as ${identity.companyId}`);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    if (req.method === 'GET' && url.pathname === '/.well-known/consent-clearinghouse.json') {
+      // The domain proof: this origin belongs to the company whose key has this thumbprint.
+      send(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ keys: [identity.kid], companyId: identity.companyId }),
+      );
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/') {
+      const locale = pickLocale(url, req.headers['accept-language']);
+      send(res, 200, 'text/html; charset=utf-8', shopPage(locale, state.requestLink), {
+        'content-language': locale,
+      });
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/webhook') {
+      const body = await readBody(req, maxWebhookBytes);
+      if (body === undefined) return send(res, 413, 'text/plain', 'too large');
+      const signature = req.headers['clearinghouse-signature'];
+      if (
+        description === undefined ||
+        typeof signature !== 'string' ||
+        !verifyWebhook(body, signature, description.webhookKey)
+      ) {
+        log('refused a webhook whose signature does not verify');
+        return send(res, 401, 'text/plain', 'bad signature');
+      }
+      // The feed is the source of truth: a webhook only tells us to read it now.
+      send(res, 204, 'text/plain', '');
+      void pollOnce().catch((error: unknown) =>
+        log(`feed poll after webhook failed: ${String(error)}`),
+      );
+      return;
+    }
+    send(res, 404, 'text/plain', 'not found');
+  }
+
+  async function describeClearinghouse(): Promise<ClearinghouseDescription> {
+    if (description !== undefined) return description;
+    const response = await doFetch(`${clearinghouseUrl}/.well-known/clearinghouse.json`);
+    if (!response.ok)
+      throw new Error(`the clearinghouse describes itself with status ${response.status}`);
+    const body = (await response.json()) as Partial<ClearinghouseDescription>;
+    if (typeof body.origin !== 'string' || typeof body.webhookKey?.x !== 'string') {
+      throw new Error('the clearinghouse description lacks origin or webhookKey');
+    }
+    description = { origin: body.origin, webhookKey: body.webhookKey };
+    return description;
+  }
+
+  function claims(aud: string) {
+    const iat = Math.floor(now() / 1000);
+    return {
+      v: 1 as const,
+      iss: identity.companyId,
+      aud,
+      iat,
+      exp: iat + 300,
+      jti: uuidV4((n) => new Uint8Array(randomBytes(n))),
+    };
+  }
+
+  async function register(): Promise<void> {
+    const { origin: aud } = await describeClearinghouse();
+    try {
+      const entry = await client.getCompany(identity.companyId);
+      status = entry.status;
+      if (entry.status === 'active') return;
+    } catch (error) {
+      if (!(error instanceof ApiProblem && error.code === 'ERR_COMPANY_UNKNOWN')) throw error;
+      // Unknown here (a fresh clearinghouse database): what we remember belongs to another one.
+      if (state.requestLink !== undefined || state.cursor !== '0') {
+        state.cursor = '0';
+        delete state.requestLink;
+        delete state.requestSha256;
+        writeState(statePath, state);
+      }
+    }
+    const payload: Payload<'company'> = {
+      ...claims(aud),
+      legalName: 'Laufhaus Beispiel GmbH',
+      registerId: 'HRB 000000, Amtsgericht Beispielstadt',
+      domain: origin,
+      contact: { email: 'datenschutz@laufhaus.example' },
+      keys: [publicJwk(identity.keyPair)],
+      purposes: ['product_launch', 'service_support'],
+      brands: ['Laufhaus'],
+      ...(options.webhook === false ? {} : { webhook: `${origin}/webhook` }),
+    };
+    const receipt = await client.registerCompany(
+      await signMessage('company', payload, identity.keyPair),
+    );
+    status = receipt.company.status;
+    const proof = receipt.company.domainProof;
+    log(
+      `registered as ${identity.companyId}: ${status}` +
+        (proof === null
+          ? ''
+          : proof.verified
+            ? ', domain proven'
+            : `, domain proof failed (${proof.code}${proof.reason ? ` ${proof.reason}` : ''})`),
+    );
+  }
+
+  async function ensureGrantRequest(): Promise<void> {
+    if (state.requestLink !== undefined) return;
+    const { origin: aud } = await describeClearinghouse();
+    const iat = Math.floor(now() / 1000);
+    const payload: Payload<'grant-request'> = {
+      ...claims(aud),
+      scopes: [
+        {
+          purpose: 'product_launch',
+          channels: ['newsletter', 'email'],
+          dataCategories: ['preferences_habits'],
+          conditions: {
+            timeZone: 'Europe/Berlin',
+            maxContactsPerWeek: 2,
+            validUntil: iat + 2 * 365 * 86_400,
+          },
+          retentionDays: 365,
+          onwardRecipients: [],
+        },
+      ],
+      reason: {
+        de: 'Wir möchten Ihnen von neuen Laufschuhmodellen erzählen, höchstens zweimal pro Woche.',
+        en: 'We would like to tell you about new running shoe models, at most twice a week.',
+      },
+    };
+    const receipt = await client.createGrantRequest(
+      await signMessage('grant-request', payload, identity.keyPair),
+    );
+    state.requestSha256 = receipt.sha256;
+    state.requestLink = receipt.link;
+    writeState(statePath, state);
+    log(`grant request created: ${receipt.link}`);
+  }
+
+  let readyPromise: Promise<void> | undefined;
+  function ready(): Promise<void> {
+    readyPromise ??= (async () => {
+      await register();
+      if (status !== 'active')
+        throw new Error(`the company is ${status}; the domain proof must succeed first`);
+      await ensureGrantRequest();
+    })().catch((error: unknown) => {
+      readyPromise = undefined; // the next call (or poll round) tries again
+      throw error;
+    });
+    return readyPromise;
+  }
+
+  let polling: Promise<number> | undefined;
+  function pollOnce(): Promise<number> {
+    // One reader at a time, so a webhook and the timer do not acknowledge the same revocation twice.
+    polling ??= readFeed().finally(() => {
+      polling = undefined;
+    });
+    return polling;
+  }
+
+  async function readFeed(): Promise<number> {
+    const { origin: aud } = await describeClearinghouse();
+    const page = await client.companyEvents(signer, state.cursor, 100);
+    for (const event of page.events) {
+      events.push(event);
+      log(`feed ${event.cursor}: ${event.kind} ${event.sha256} from ${event.pseudonym}`);
+      if (event.kind === 'revocation') await acknowledge(event, aud);
+      // Only after the event is handled does the cursor move: a crash re-reads it (at least once).
+      state.cursor = event.cursor;
+      writeState(statePath, state);
+    }
+    if (page.events.length === 0 && page.next !== state.cursor) {
+      state.cursor = page.next;
+      writeState(statePath, state);
+    }
+    return page.events.length;
+  }
+
+  async function acknowledge(event: FeedEvent, aud: string): Promise<void> {
+    // A real company stops using the revoked consent here (unsubscribe, delete from audiences)
+    // before it confirms; `stoppedAt` says when it did.
+    const payload: Payload<'revocation-ack'> = {
+      ...claims(aud),
+      revocationSha256: event.sha256,
+      pseudonym: event.pseudonym,
+      stoppedAt: Math.floor(now() / 1000),
+    };
+    try {
+      const receipt = await client.acknowledgeRevocation(
+        await signMessage('revocation-ack', payload, identity.keyPair),
+      );
+      log(`revocation ${event.sha256} acknowledged${receipt.onTime ? '' : ' (late)'}`);
+    } catch (error) {
+      if (!(error instanceof ApiProblem && error.code === 'ERR_REVOCATION_ALREADY_ACKED'))
+        throw error;
+      log(`revocation ${event.sha256} was acknowledged before`);
+    }
+    acknowledged.push(event.sha256);
+  }
+
+  const interval = options.pollIntervalMs ?? 5_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  function schedule(): void {
+    if (stopped || interval <= 0) return;
+    timer = setTimeout(() => {
+      ready()
+        .then(() => pollOnce())
+        .catch((error: unknown) =>
+          log(
+            `round failed, trying again: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        )
+        .finally(schedule);
+    }, interval);
+  }
+  if (interval > 0) {
+    ready().catch((error: unknown) =>
+      log(`not ready yet: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    schedule();
+  }
+
+  return {
+    origin,
+    companyId: identity.companyId,
+    status: () => status,
+    requestLink: () => state.requestLink,
+    acknowledged,
+    events,
+    ready,
+    pollOnce,
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await polling?.catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Verifies a webhook's `Clearinghouse-Signature`: a detached compact JWS (RFC 7515 appendix F)
+ * over the body, made with the `webhookKey` of `/.well-known/clearinghouse.json`.
+ *
+ * @example
+ * ```ts
+ * if (!verifyWebhook(body, req.headers['clearinghouse-signature'], description.webhookKey)) reject();
+ * ```
+ */
+export function verifyWebhook(body: Uint8Array, signature: string, key: Ed25519PublicJwk): boolean {
+  const match = /^([A-Za-z0-9_-]{1,512})\.\.([A-Za-z0-9_-]{86})$/.exec(signature);
+  if (match === null) return false;
+  try {
+    const header = JSON.parse(new TextDecoder().decode(base64urlDecode(match[1]!))) as Record<
+      string,
+      unknown
+    >;
+    if (header.alg !== 'EdDSA' || header.typ !== 'webhook+jws' || header.kid !== thumbprint(key))
+      return false;
+    const publicKey = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: key.x },
+      format: 'jwk',
+    });
+    return verify(
+      null,
+      Buffer.from(`${match[1]!}.${base64urlEncode(body)}`, 'ascii'),
+      publicKey,
+      base64urlDecode(match[2]!),
+    );
+  } catch {
+    return false;
+  }
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
+  res.end(status === 204 ? undefined : body);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.destroy();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}
+
+function readState(path: string): SiteState {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<SiteState>;
+    return {
+      cursor:
+        typeof parsed.cursor === 'string' && /^\d{1,15}$/.test(parsed.cursor) ? parsed.cursor : '0',
+      ...(typeof parsed.requestSha256 === 'string' ? { requestSha256: parsed.requestSha256 } : {}),
+      ...(typeof parsed.requestLink === 'string' ? { requestLink: parsed.requestLink } : {}),
+    };
+  } catch {
+    return { cursor: '0' };
+  }
+}
+
+/** Written to a temporary file and renamed, so a crash never leaves half a state file. */
+function writeState(path: string, state: SiteState): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
+}
