@@ -19,6 +19,7 @@ import {
 } from './message-store';
 import { trustFigures, type TrustFigures } from './trust';
 import { limits } from '$protocol/messages';
+import { nodeEd25519Verify } from './ed25519';
 
 /** What a company declared about itself (the registration without its JWS claims). */
 export interface CompanyProfile {
@@ -163,6 +164,7 @@ export function createCompanyService(
     }
 
     const opened = await openMessage('company', token, {
+      verifySignature: nodeEd25519Verify,
       audience: ctx.origin,
       now: nowSeconds(ctx),
       resolveKey: async (kid) => {
@@ -397,6 +399,7 @@ export function createCompanyService(
       );
     }
     const opened = await openMessage('company-key', token, {
+      verifySignature: nodeEd25519Verify,
       audience: ctx.origin,
       now: nowSeconds(ctx),
       resolveKey: (kid) => currentCompanyKey(db, company.id, kid),

@@ -35,6 +35,7 @@ import {
 } from './message-store';
 import { assertWithinRequest } from './scopes';
 import { overdueRevocations, type OverdueRevocation } from './trust';
+import { nodeEd25519Verify } from './ed25519';
 
 /** The longest cool-down a refusal may ask for ("not forever"; project decision: 400 days). */
 export const maxAskAgainSeconds = 400 * 24 * 60 * 60;
@@ -314,6 +315,7 @@ export function createConsentService(
       requireActive(company);
       const targeted = aud !== undefined && aud.startsWith('ps_');
       const opened = await openMessage('grant-request', token, {
+        verifySignature: nodeEd25519Verify,
         audience: targeted ? aud : ctx.origin,
         now: nowSeconds(ctx),
         resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
@@ -423,6 +425,7 @@ export function createConsentService(
       requireActive(company);
       const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
       const opened = await openMessage('grant', token, {
+        verifySignature: nodeEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
         resolveKey: keyResolver(key, bound),
@@ -479,6 +482,7 @@ export function createConsentService(
       const company = await companyOf(aud);
       const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
       const opened = await openMessage('refusal', token, {
+        verifySignature: nodeEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
         resolveKey: keyResolver(key, bound),
@@ -545,6 +549,7 @@ export function createConsentService(
       const company = await companyOf(aud);
       const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, false);
       const opened = await openMessage('revocation', token, {
+        verifySignature: nodeEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
         resolveKey: keyResolver(key, bound),
@@ -668,6 +673,7 @@ export function createConsentService(
       // Any status: a suspended company must still be able to confirm that it stopped. A staff
       // member may sign it with their enrolled person key (the company console does).
       const opened = await openMessage('revocation-ack', token, {
+        verifySignature: nodeEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),
         resolveKey: async (kid) => (await companySignerKey(db, company.id, kid))?.key,

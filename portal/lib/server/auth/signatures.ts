@@ -16,6 +16,7 @@ import type { ReplayStore } from '$protocol/jws';
 import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
 import type { Database } from '../db/schema';
+import { nodeEd25519Verify } from '../ed25519';
 
 /** Who signed a request. */
 export type Caller =
@@ -299,6 +300,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       resolveKey = async () => undefined;
     }
     const opened = await openMessage('request', token, {
+      verifySignature: nodeEd25519Verify,
       resolveKey,
       audience: origin,
       now: Math.floor(now() / 1000),
