@@ -27,6 +27,8 @@ export default defineConfig({
       '@noble/hashes/sha2.js',
       '@scure/bip39',
       'valibot',
+      'dexie',
+      '@scure/bip39/wordlists/english.js',
     ],
   },
   test: {

@@ -4,11 +4,39 @@
  * MV3 requires, because the worker is restarted on demand for each event.
  */
 import { ProtocolError } from '../protocol/errors';
-import { clock, isTestBuild } from './build';
+import { argon2Params, clock, defaultClearinghouseUrl, isTestBuild } from './build';
 import type { Request, Response } from './messages';
-import { extensionVersion, onInstalled, serveRequests } from './platform/runtime';
-import { writeLocal } from './platform/storage';
+import { ensureEveryMinutes, onAlarm } from './platform/alarms';
+import { platformFetch } from './platform/network';
+import { extensionVersion, onInstalled, openDashboard, serveRequests } from './platform/runtime';
+import { sessionBytes, sessionNumber } from './platform/session';
+import { localCell, writeLocal } from './platform/storage';
+import { AssistantService } from './service';
 import { answerTestRequest } from './test-hook';
+import { pickLocale } from './ui/locale';
+import { Vault } from './vault/vault';
+import { randomBytes } from './vault/crypto';
+
+/** The alarm that asks, once a minute, whether the vault has been idle long enough to lock. */
+const autoLockAlarm = 'auto-lock';
+
+let vault: Promise<Vault> | undefined;
+
+const service = new AssistantService({
+  vault: () => (vault ??= Vault.open({ params: argon2Params, now: () => clock.now() })),
+  sessionKey: sessionBytes('vault.key'),
+  lastActivity: sessionNumber('vault.activity'),
+  settings: localCell('settings'),
+  clock,
+  // Called only after Vault.open resolved, which loaded libsodium.
+  randomBytes: (n) => randomBytes(n),
+  fetch: platformFetch,
+  defaultClearinghouseUrl,
+  environment: () => ({
+    language: pickLocale(navigator.languages ?? [navigator.language]),
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  }),
+});
 
 onInstalled(({ reason, previousVersion }) => {
   // Kept so a later migration can tell a fresh install from an update of an older vault.
@@ -18,12 +46,23 @@ onInstalled(({ reason, previousVersion }) => {
     previousVersion: previousVersion ?? null,
     at: clock.now(),
   });
+  void ensureEveryMinutes(autoLockAlarm, 1);
+  // A new Assistant starts with onboarding: the customer should not have to find the dashboard.
+  if (reason === 'install') void openDashboard();
 });
 
-serveRequests((request: Request): Response => {
+onAlarm(autoLockAlarm, () => service.checkAutoLock());
+
+serveRequests(async (request: Request): Promise<Response> => {
   if (request.type === 'ping')
     return { type: 'pong', version: extensionVersion(), now: clock.now() };
-  if (isTestBuild) return answerTestRequest(request);
-  // Unreachable: parseRequest admits `test.*` messages only in the test build.
-  throw new ProtocolError('ERR_MESSAGE_KIND_UNKNOWN', 'Unknown extension message type.');
+  if (request.type.startsWith('test.')) {
+    if (isTestBuild) return answerTestRequest(request as Parameters<typeof answerTestRequest>[0]);
+    // Unreachable: parseRequest admits `test.*` messages only in the test build.
+    throw new ProtocolError('ERR_MESSAGE_KIND_UNKNOWN', 'Unknown extension message type.');
+  }
+  // The alarm is re-created on every request too: a browser restart keeps alarms in Chromium but
+  // not always in Firefox, and an unlocked vault must never lack its auto-lock.
+  void ensureEveryMinutes(autoLockAlarm, 1);
+  return service.handle(request as Parameters<AssistantService['handle']>[0]);
 });

@@ -15,6 +15,13 @@ import type { BuildTarget } from './target';
 export const buildTarget: BuildTarget =
   typeof __BUILD_TARGET__ === 'string' ? __BUILD_TARGET__ : 'chromium';
 
+/**
+ * The clearinghouse the Assistant talks to until the customer changes it in the settings
+ * (SPECS "clearinghouse URL": the build-time `CLEARINGHOUSE_URL`, default `http://localhost:3000`).
+ */
+export const defaultClearinghouseUrl: string =
+  typeof __CLEARINGHOUSE_URL__ === 'string' ? __CLEARINGHOUSE_URL__ : 'http://localhost:3000';
+
 /** True only in the `chromium-test` build. */
 export const isTestBuild: boolean = buildTarget === 'chromium-test';
 

@@ -44,6 +44,23 @@ describe('createManifest', () => {
     }
   });
 
+  it('opens the dashboard as the options page in its own tab, in every build', () => {
+    for (const target of buildTargets) {
+      expect(createManifest(target, '1.2.3').options_ui).toEqual({
+        page: 'ui/dashboard/index.html',
+        open_in_tab: true,
+      });
+    }
+  });
+
+  it('may reach the clearinghouse host, and nothing else', () => {
+    expect(createManifest('chromium', '1.2.3').host_permissions).toEqual(['http://localhost/*']);
+    expect(
+      createManifest('firefox', '1.2.3', 'https://clearinghouse.example:8443/').host_permissions,
+    ).toEqual(['https://clearinghouse.example/*']);
+    expect(() => createManifest('chromium', '1.2.3', 'ftp://x')).toThrow(/not http/);
+  });
+
   it('refuses a version browsers would reject', () => {
     expect(() => createManifest('chromium', '1.0.0-rc.1')).toThrow(/not a valid manifest version/);
   });

@@ -22,6 +22,8 @@ export const firefoxAndroidMinVersion = '142.0';
 
 /** The popup page, relative to the extension root (the build keeps the source layout). */
 export const popupPath = 'ui/popup/index.html';
+/** The dashboard page (the manifest's options page, opened in a tab). */
+export const dashboardPath = 'ui/dashboard/index.html';
 /** The background bundle, relative to the extension root. */
 export const backgroundPath = 'background.js';
 
@@ -51,8 +53,10 @@ export interface ExtensionManifest {
   default_locale: Locale;
   icons: Record<string, string>;
   action: { default_popup: string; default_title: string; default_icon: Record<string, string> };
+  options_ui: { page: string; open_in_tab: true };
   background: { service_worker: string; type: 'module' } | { scripts: string[]; type: 'module' };
   permissions: string[];
+  host_permissions: string[];
   content_security_policy: { extension_pages: string };
   browser_specific_settings?: {
     gecko: {
@@ -82,6 +86,27 @@ export function isManifestVersion(version: string): boolean {
   return version.split('.').every((part) => Number(part) <= 65535);
 }
 
+/**
+ * The match pattern that lets the background reach `url`'s host (match patterns carry no port,
+ * so `http://localhost/*` also covers the test servers on other ports).
+ *
+ * @example
+ * ```ts
+ * hostPermissionFor('https://clearinghouse.example:8443/api') // 'https://clearinghouse.example/*'
+ * ```
+ */
+export function hostPermissionFor(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (_e) {
+    throw new Error(`CLEARINGHOUSE_URL ${JSON.stringify(url)} is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new Error(`CLEARINGHOUSE_URL ${JSON.stringify(url)} is not http(s)`);
+  return `${parsed.protocol}//${parsed.hostname}/*`;
+}
+
 function iconSet(): Record<string, string> {
   return Object.fromEntries(iconSizes.map((size) => [String(size), `icons/icon-${size}.png`]));
 }
@@ -94,7 +119,11 @@ function iconSet(): Record<string, string> {
  * createManifest('firefox', '0.1.0').background // { scripts: ['background.js'], type: 'module' }
  * ```
  */
-export function createManifest(target: BuildTarget, version: string): ExtensionManifest {
+export function createManifest(
+  target: BuildTarget,
+  version: string,
+  clearinghouseUrl = 'http://localhost:3000',
+): ExtensionManifest {
   if (!isManifestVersion(version)) {
     throw new Error(
       `package.json version ${JSON.stringify(version)} is not a valid manifest version`,
@@ -115,10 +144,15 @@ export function createManifest(target: BuildTarget, version: string): ExtensionM
       default_title: '__MSG_extensionName__',
       default_icon: iconSet(),
     },
+    // A full tab, not the embedded options dialog: the dashboard is the Assistant's main page.
+    options_ui: { page: dashboardPath, open_in_tab: true },
     background: firefox
       ? { scripts: [backgroundPath], type: 'module' }
       : { service_worker: backgroundPath, type: 'module' },
     permissions: ['storage', 'alarms'],
+    // The background talks to the clearinghouse (recovery); without a host permission the request
+    // would depend on the clearinghouse answering CORS for an extension origin.
+    host_permissions: [hostPermissionFor(clearinghouseUrl)],
     content_security_policy: { extension_pages: contentSecurityPolicy },
     ...(firefox
       ? {

@@ -95,3 +95,61 @@ describe('parseResponse', () => {
     expect(codeOf(() => parseResponse(ping, answer))).toBe('ERR_MESSAGE_INVALID');
   });
 });
+
+describe('the Assistant’s vault messages', () => {
+  const CO = `co_${'A'.repeat(43)}`;
+
+  it.each([
+    { type: 'vault.status' },
+    { type: 'vault.create', passphrase: 'correct horse battery staple' },
+    { type: 'vault.wipe', confirm: true },
+    { type: 'blacklist.add', target: { kind: 'company', company: CO }, reason: 'too_frequent' },
+    { type: 'blacklist.remove', id: 'a'.repeat(32) },
+    { type: 'backup.restore', file: '{}', passphrase: 'x', replace: false },
+  ])('accepts $type', (message) => {
+    expect(parseRequest(message)).toEqual(message);
+  });
+
+  it.each([
+    { name: 'a wipe without confirmation', message: { type: 'vault.wipe', confirm: false } },
+    {
+      name: 'an overlong passphrase',
+      message: { type: 'vault.unlock', passphrase: 'x'.repeat(1025) },
+    },
+    { name: 'a profile that does not parse', message: { type: 'profile.set', profile: { v: 1 } } },
+    {
+      name: 'a blacklist entry with a chosen id',
+      message: {
+        type: 'blacklist.add',
+        id: 'a'.repeat(32),
+        target: { kind: 'brand', brand: 'A' },
+        reason: 'other',
+      },
+    },
+    { name: 'a malformed entry id', message: { type: 'blacklist.remove', id: '../etc' } },
+  ])('rejects $name as ERR_MESSAGE_INVALID', ({ message }) => {
+    expect(codeOf(() => parseRequest(message))).toBe('ERR_MESSAGE_INVALID');
+  });
+
+  it('pairs each request with its own answer type', () => {
+    const status = { type: 'vault.status', state: 'locked', counts: null, language: null };
+    expect(parseResponse({ type: 'vault.lock' }, status)).toEqual(status);
+    expect(codeOf(() => parseResponse({ type: 'backup.export' }, status))).toBe(
+      'ERR_MESSAGE_INVALID',
+    );
+    expect(parseResponse({ type: 'blacklist.remove', id: 'a'.repeat(32) }, { type: 'ok' })).toEqual(
+      { type: 'ok' },
+    );
+  });
+
+  it('refuses a created answer whose phrase is not 24 words', () => {
+    expect(
+      codeOf(() =>
+        parseResponse(
+          { type: 'vault.create', passphrase: 'p' },
+          { type: 'vault.created', phrase: 'one two' },
+        ),
+      ),
+    ).toBe('ERR_MESSAGE_INVALID');
+  });
+});

@@ -9,7 +9,19 @@
  */
 import * as v from 'valibot';
 import { ProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../protocol/errors';
+import { locales } from '../protocol/i18n';
+import { blacklistReasons } from '../protocol/messages/rights';
+import { text } from '../protocol/messages/primitives';
+import {
+  blacklistEntry,
+  blacklistEntryId,
+  blacklistSignalChoices,
+  blacklistTarget,
+  profile,
+  profileLimits,
+} from '../protocol/profile';
 import { isTestBuild } from './build';
+import { settingsSchema } from './core/settings';
 
 /** Latest instant a clock may be set to: the ECMAScript Date range, in milliseconds. */
 const maxTimeMs = 8.64e15;
@@ -27,6 +39,141 @@ const errorResponse = v.strictObject({
   type: v.literal('error'),
   code: v.picklist(protocolErrorCodes),
 });
+
+/** A passphrase as typed: bounded, otherwise opaque (the vault checks it). */
+const passphrase = v.pipe(v.string(), v.maxLength(1024));
+/** A typed recovery phrase: 24 words, generous for stray whitespace. */
+const phrase = v.pipe(v.string(), v.maxLength(1024));
+/** A backup file's text (extension/vault/backup bounds it again). */
+const backupFile = v.pipe(v.string(), v.maxLength(64 * 1024 * 1024));
+const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(10_000_000));
+const damagedRecord = v.strictObject({
+  table: v.pipe(v.string(), v.maxLength(32)),
+  id: v.pipe(v.string(), v.maxLength(64)),
+});
+const damagedList = v.pipe(v.array(damagedRecord), v.maxLength(1_000_000));
+
+/**
+ * The Assistant's requests (issue 6): onboarding, unlock, lock, status, profile, blacklist,
+ * backup, restore, recovery, wipe and settings. Each names the `type` of its success answer.
+ */
+const vaultRequests = {
+  'vault.status': [v.strictObject({ type: v.literal('vault.status') }), 'vault.status'],
+  'vault.create': [
+    v.strictObject({ type: v.literal('vault.create'), passphrase }),
+    'vault.created',
+  ],
+  'vault.unlock': [v.strictObject({ type: v.literal('vault.unlock'), passphrase }), 'vault.status'],
+  'vault.lock': [v.strictObject({ type: v.literal('vault.lock') }), 'vault.status'],
+  'vault.change-passphrase': [
+    v.strictObject({
+      type: v.literal('vault.change-passphrase'),
+      current: passphrase,
+      next: passphrase,
+    }),
+    'ok',
+  ],
+  'vault.recover': [
+    v.strictObject({ type: v.literal('vault.recover'), phrase, passphrase }),
+    'vault.recovered',
+  ],
+  'vault.wipe': [
+    v.strictObject({ type: v.literal('vault.wipe'), confirm: v.literal(true) }),
+    'vault.status',
+  ],
+  'vault.damaged': [v.strictObject({ type: v.literal('vault.damaged') }), 'vault.damaged'],
+  'profile.get': [v.strictObject({ type: v.literal('profile.get') }), 'profile'],
+  'profile.set': [v.strictObject({ type: v.literal('profile.set'), profile }), 'profile'],
+  'blacklist.list': [v.strictObject({ type: v.literal('blacklist.list') }), 'blacklist'],
+  'blacklist.add': [
+    v.strictObject({
+      type: v.literal('blacklist.add'),
+      target: blacklistTarget,
+      reason: v.picklist(blacklistReasons),
+      note: v.optional(text(profileLimits.noteChars)),
+    }),
+    'blacklist.added',
+  ],
+  'blacklist.remove': [
+    v.strictObject({ type: v.literal('blacklist.remove'), id: blacklistEntryId }),
+    'ok',
+  ],
+  'blacklist.signal': [
+    v.strictObject({
+      type: v.literal('blacklist.signal'),
+      choice: v.picklist(blacklistSignalChoices),
+    }),
+    'profile',
+  ],
+  'backup.export': [v.strictObject({ type: v.literal('backup.export') }), 'backup'],
+  'backup.restore': [
+    v.strictObject({
+      type: v.literal('backup.restore'),
+      file: backupFile,
+      passphrase,
+      replace: v.boolean(),
+    }),
+    'vault.status',
+  ],
+  'settings.get': [v.strictObject({ type: v.literal('settings.get') }), 'settings'],
+  'settings.set': [
+    v.strictObject({ type: v.literal('settings.set'), settings: settingsSchema }),
+    'settings',
+  ],
+} as const;
+
+const vaultResponses = [
+  v.strictObject({ type: v.literal('ok') }),
+  v.strictObject({
+    type: v.literal('vault.status'),
+    state: v.picklist(['absent', 'locked', 'unlocked']),
+    /** Only while unlocked: how many entries the popup shows. */
+    counts: v.nullable(v.strictObject({ blacklist: count, relationships: count })),
+    language: v.nullable(v.picklist(locales)),
+  }),
+  v.strictObject({
+    type: v.literal('vault.created'),
+    phrase: v.pipe(v.string(), v.maxLength(300), v.regex(/^[a-z]+(?: [a-z]+){23}$/)),
+  }),
+  v.strictObject({
+    type: v.literal('vault.recovered'),
+    companiesChecked: count,
+    relationships: count,
+    failed: count,
+  }),
+  v.strictObject({ type: v.literal('vault.damaged'), records: damagedList }),
+  v.strictObject({ type: v.literal('profile'), profile }),
+  v.strictObject({
+    type: v.literal('blacklist'),
+    entries: v.pipe(v.array(blacklistEntry), v.maxLength(profileLimits.blacklistEntries)),
+    damaged: damagedList,
+  }),
+  v.strictObject({
+    type: v.literal('blacklist.added'),
+    entry: blacklistEntry,
+    added: v.boolean(),
+    activeGrants: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(10_000)),
+    askSignal: v.boolean(),
+  }),
+  v.strictObject({ type: v.literal('backup'), file: backupFile }),
+  v.strictObject({ type: v.literal('settings'), settings: settingsSchema }),
+] as const;
+
+type VaultRequestTable = typeof vaultRequests;
+type VaultRequestSchema = VaultRequestTable[keyof VaultRequestTable][0];
+/** Every Assistant request of {@link vaultRequests}. */
+export type VaultRequest = v.InferOutput<VaultRequestSchema>;
+/** Every success answer to a {@link VaultRequest}. */
+export type VaultResponse = v.InferOutput<(typeof vaultResponses)[number]>;
+type VaultAnswerFor<T extends keyof VaultRequestTable> = Extract<
+  VaultResponse,
+  { type: VaultRequestTable[T][1] }
+>;
+
+const vaultRequestSchemas = Object.values(vaultRequests).map(([schema]) => schema);
+const vaultAnswerTypes = Object.entries(vaultRequests).map(
+  ([type, [, answer]]) => [type, answer] as [string, string],
+);
 
 function testRequestSchemas() {
   return [
@@ -48,28 +195,30 @@ export type TestRequest = v.InferOutput<ReturnType<typeof testRequestSchemas>[nu
 export type TestResponse = v.InferOutput<ReturnType<typeof testResponseSchemas>[number]>;
 
 /** Every request a part of the extension may send to the background. */
-export type Request = PingRequest | TestRequest;
+export type Request = PingRequest | VaultRequest | TestRequest;
 export type RequestType = Request['type'];
 /** Every answer the background may give, including the error answer. */
-export type Response = PongResponse | TestResponse | ErrorResponse;
+export type Response = PongResponse | VaultResponse | TestResponse | ErrorResponse;
 
 /** Which answer each request gets when it succeeds. */
-export interface ResponseByRequestType {
+export type ResponseByRequestType = {
   ping: PongResponse;
   'test.clock.set': TestResponse;
   'test.clock.reset': TestResponse;
-}
+} & { [T in keyof VaultRequestTable]: VaultAnswerFor<T> };
 export type ResponseFor<R extends Request> = ResponseByRequestType[R['type']];
 
 const requestSchema = v.variant(
   'type',
-  isTestBuild ? [pingRequest, ...testRequestSchemas()] : [pingRequest],
+  isTestBuild
+    ? [pingRequest, ...vaultRequestSchemas, ...testRequestSchemas()]
+    : [pingRequest, ...vaultRequestSchemas],
 );
 const responseSchema = v.variant(
   'type',
   isTestBuild
-    ? [pongResponse, errorResponse, ...testResponseSchemas()]
-    : [pongResponse, errorResponse],
+    ? [pongResponse, errorResponse, ...vaultResponses, ...testResponseSchemas()]
+    : [pongResponse, errorResponse, ...vaultResponses],
 );
 
 /** The success answer's `type` for each request `type` this build knows. */
@@ -77,10 +226,11 @@ const answerTypes: ReadonlyMap<string, string> = new Map(
   isTestBuild
     ? [
         ['ping', 'pong'],
+        ...vaultAnswerTypes,
         ['test.clock.set', 'test.clock'],
         ['test.clock.reset', 'test.clock'],
       ]
-    : [['ping', 'pong']],
+    : [['ping', 'pong'], ...vaultAnswerTypes],
 );
 
 function hasKnownType(

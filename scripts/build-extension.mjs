@@ -141,7 +141,13 @@ async function bundle(target, outDir, entry) {
     publicDir: false,
     logLevel: 'warn',
     clearScreen: false,
-    define: { __BUILD_TARGET__: JSON.stringify(target) },
+    define: {
+      __BUILD_TARGET__: JSON.stringify(target),
+      // SPECS "clearinghouse URL": the build-time default of the Assistant's setting.
+      __CLEARINGHOUSE_URL__: JSON.stringify(
+        process.env.CLEARINGHOUSE_URL ?? 'http://localhost:3000',
+      ),
+    },
     plugins: [
       svelte({
         configFile: false,
@@ -161,9 +167,14 @@ async function bundle(target, outDir, entry) {
       modulePreload: { polyfill: false },
       reportCompressedSize: false,
       rolldownOptions: {
-        input: {
-          [entry]: join(extensionRoot, entry === 'popup' ? 'ui/popup/index.html' : 'background.ts'),
-        },
+        // The popup and the dashboard are pages: bundled together, they may share chunks.
+        input:
+          entry === 'popup'
+            ? {
+                popup: join(extensionRoot, 'ui/popup/index.html'),
+                dashboard: join(extensionRoot, 'ui/dashboard/index.html'),
+              }
+            : { background: join(extensionRoot, 'background.ts') },
         output: {
           format: 'es',
           entryFileNames: entry === 'popup' ? 'ui/[name]-[hash].js' : 'background.js',
@@ -183,6 +194,9 @@ async function writeJson(path, value) {
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** SPECS "clearinghouse URL": the build-time default of the Assistant's setting. */
+const clearinghouseUrl = process.env.CLEARINGHOUSE_URL ?? 'http://localhost:3000';
+
 async function main() {
   const { values } = parseArgs({ options: { target: { type: 'string' } } });
   const { buildTargets, isBuildTarget } = await importTs(join(extensionRoot, 'target.ts'));
@@ -200,7 +214,7 @@ async function main() {
     const outDir = join(outRoot, target);
     await bundle(target, outDir, 'popup');
     await bundle(target, outDir, 'background');
-    const manifest = manifests.createManifest(target, version);
+    const manifest = manifests.createManifest(target, version, clearinghouseUrl);
     await writeJson(join(outDir, 'manifest.json'), manifest);
     for (const locale of manifests.manifestLocales) {
       await writeJson(
@@ -211,7 +225,7 @@ async function main() {
     await mkdir(join(outDir, 'icons'), { recursive: true });
     for (const [size, png] of icons)
       await writeFile(join(outDir, 'icons', `icon-${size}.png`), png);
-    for (const file of [manifests.popupPath, manifests.backgroundPath]) {
+    for (const file of [manifests.popupPath, manifests.dashboardPath, manifests.backgroundPath]) {
       if (!existsSync(join(outDir, file)))
         throw new Error(`${target}: the build did not produce ${file}`);
     }

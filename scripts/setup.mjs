@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * Installs what is missing, and nothing else: npm packages when package-lock.json changed,
- * and (for the test run) Debian's `chromium` and `postgresql` when absent. Uses only Node's
+ * and (for the test run) Debian's `chromium`, `firefox-esr` and `postgresql` when absent. Uses only Node's
  * built-ins, because it runs before node_modules exists.
  *
  *   node scripts/setup.mjs --for=start   npm packages only
- *   node scripts/setup.mjs --for=test    npm packages, chromium, postgresql
+ *   node scripts/setup.mjs --for=test    npm packages, chromium, firefox-esr, postgresql
  *
  * Exits non-zero with one clear sentence when something cannot be installed.
  */
@@ -56,6 +56,7 @@ if (purpose !== 'test') process.exit(0);
 /** Debian packages the tests need, each with how to tell it is there. */
 const systemPackages = [
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  { name: 'firefox-esr', present: () => existsSync('/usr/bin/firefox-esr') },
   {
     name: 'postgresql',
     present: () =>
@@ -82,5 +83,5 @@ if (missing.length > 0) {
   const still = systemPackages.filter((p) => !p.present()).map((p) => p.name);
   if (still.length > 0) fail(`${still.join(' and ')} still missing after apt-get install.`);
 } else {
-  console.log('setup: chromium and postgresql are installed');
+  console.log(`setup: ${systemPackages.map((p) => p.name).join(', ')} are installed`);
 }

@@ -105,3 +105,15 @@ export async function sendRequest<R extends Request>(request: R): Promise<Respon
   const answer: unknown = await browser.runtime.sendMessage(request);
   return parseResponse(request, answer);
 }
+
+/**
+ * Opens the dashboard (the manifest's options page) in a tab.
+ *
+ * @example
+ * ```ts
+ * button.onclick = () => void openDashboard();
+ * ```
+ */
+export async function openDashboard(): Promise<void> {
+  await browser.runtime.openOptionsPage();
+}

@@ -29,3 +29,18 @@ export async function readLocal(key: string): Promise<unknown> {
 export async function writeLocal(key: string, value: unknown): Promise<void> {
   await browser.storage.local.set({ [key]: value });
 }
+
+/**
+ * A cell of `storage.local` (plain settings): read unparsed, the caller parses.
+ *
+ * @example
+ * ```ts
+ * const settings = localCell('settings');
+ * ```
+ */
+export function localCell(key: string): {
+  read(): Promise<unknown>;
+  write(value: unknown): Promise<void>;
+} {
+  return { read: () => readLocal(key), write: (value) => writeLocal(key, value) };
+}

@@ -4,7 +4,7 @@
  */
 import { mount } from 'svelte';
 import { t } from '../../../protocol/i18n';
-import { extensionVersion, sendRequest } from '../../platform/runtime';
+import { extensionVersion, openDashboard, sendRequest } from '../../platform/runtime';
 import { pickLocale } from '../locale';
 import App from './App.svelte';
 
@@ -25,5 +25,8 @@ mount(App, {
     checkBackground: async () => {
       await sendRequest({ type: 'ping' });
     },
+    vaultStatus: () => sendRequest({ type: 'vault.status' }),
+    lock: () => sendRequest({ type: 'vault.lock' }),
+    openDashboard,
   },
 });

@@ -25,4 +25,562 @@ export const extension = {
     de: 'Der Assistent antwortet nicht. Bitte laden Sie die Erweiterung neu.',
     en: 'The Assistant is not responding. Please reload the extension.',
   },
+  'extension.popup.vault.absent': {
+    de: 'Noch kein Tresor eingerichtet.',
+    en: 'No vault set up yet.',
+  },
+  'extension.popup.vault.locked': {
+    de: 'Tresor gesperrt.',
+    en: 'Vault locked.',
+  },
+  'extension.popup.vault.unlocked': {
+    de: 'Tresor entsperrt.',
+    en: 'Vault unlocked.',
+  },
+  'extension.popup.counts': {
+    de: '{blacklist} auf der Sperrliste, {relationships} Beziehungen',
+    en: '{blacklist} blacklisted, {relationships} relationships',
+  },
+  'extension.popup.lock': {
+    de: 'Sperren',
+    en: 'Lock',
+  },
+  'extension.popup.openDashboard': {
+    de: 'Übersicht öffnen',
+    en: 'Open dashboard',
+  },
+  'extension.dashboard.title': {
+    de: 'Assistent – Übersicht',
+    en: 'Assistant – dashboard',
+  },
+  'extension.dashboard.loading': {
+    de: 'Wird geladen …',
+    en: 'Loading …',
+  },
+  'extension.dashboard.nav.label': {
+    de: 'Bereiche',
+    en: 'Sections',
+  },
+  'extension.dashboard.nav.profile': {
+    de: 'Profil',
+    en: 'Profile',
+  },
+  'extension.dashboard.nav.blacklist': {
+    de: 'Sperrliste',
+    en: 'Blacklist',
+  },
+  'extension.dashboard.nav.settings': {
+    de: 'Einstellungen',
+    en: 'Settings',
+  },
+  'extension.dashboard.nav.backup': {
+    de: 'Sicherung',
+    en: 'Backup',
+  },
+  'extension.dashboard.nav.recovery': {
+    de: 'Wiederherstellung',
+    en: 'Recovery',
+  },
+  'extension.dashboard.lock': {
+    de: 'Tresor sperren',
+    en: 'Lock the vault',
+  },
+  'extension.dashboard.saved': {
+    de: 'Gespeichert.',
+    en: 'Saved.',
+  },
+  'extension.dashboard.save': {
+    de: 'Speichern',
+    en: 'Save',
+  },
+  'extension.dashboard.remove': {
+    de: 'Entfernen',
+    en: 'Remove',
+  },
+  'extension.dashboard.add': {
+    de: 'Hinzufügen',
+    en: 'Add',
+  },
+  'extension.dashboard.damaged.title': {
+    de: 'Beschädigte Einträge',
+    en: 'Damaged entries',
+  },
+  'extension.dashboard.damaged.body': {
+    de: 'Diese Einträge lassen sich nicht entschlüsseln: Sie wurden verändert oder sind beschädigt. Sie bleiben erhalten, bis Sie sie entfernen. Eine Sicherung kann sie wiederherstellen.',
+    en: 'These entries cannot be decrypted: they were altered or are damaged. They are kept until you remove them. A backup can restore them.',
+  },
+  'extension.dashboard.damaged.item': {
+    de: '{table}: {id}',
+    en: '{table}: {id}',
+  },
+  'extension.onboarding.title': {
+    de: 'Willkommen beim Einwilligungs-Assistenten',
+    en: 'Welcome to the Consent Assistant',
+  },
+  'extension.onboarding.intro': {
+    de: 'Ihr Profil und Ihre Sperrliste bleiben verschlüsselt auf diesem Gerät. Legen Sie eine Passphrase fest, mit der Sie den Tresor entsperren.',
+    en: 'Your profile and your blacklist stay encrypted on this device. Choose a passphrase to unlock the vault with.',
+  },
+  'extension.onboarding.passphrase': {
+    de: 'Passphrase',
+    en: 'Passphrase',
+  },
+  'extension.onboarding.confirmPassphrase': {
+    de: 'Passphrase wiederholen',
+    en: 'Repeat the passphrase',
+  },
+  'extension.onboarding.mismatch': {
+    de: 'Die beiden Passphrasen stimmen nicht überein.',
+    en: 'The two passphrases do not match.',
+  },
+  'extension.onboarding.strength.too_short': {
+    de: 'Zu kurz: mindestens 10 Zeichen.',
+    en: 'Too short: at least 10 characters.',
+  },
+  'extension.onboarding.strength.weak': {
+    de: 'Schwach: nehmen Sie mehrere Wörter.',
+    en: 'Weak: use several words.',
+  },
+  'extension.onboarding.strength.fair': {
+    de: 'Mittel: ein weiteres Wort macht sie stark.',
+    en: 'Fair: one more word makes it strong.',
+  },
+  'extension.onboarding.strength.strong': {
+    de: 'Stark.',
+    en: 'Strong.',
+  },
+  'extension.onboarding.create': {
+    de: 'Tresor anlegen',
+    en: 'Create the vault',
+  },
+  'extension.onboarding.phraseTitle': {
+    de: 'Ihre Wiederherstellungsphrase',
+    en: 'Your recovery phrase',
+  },
+  'extension.onboarding.phraseIntro': {
+    de: 'Schreiben Sie diese 24 Wörter in dieser Reihenfolge auf Papier. Sie werden nur jetzt angezeigt. Mit ihnen stellen Sie Ihre Identität und Ihre Beziehungen auf einem neuen Gerät wieder her.',
+    en: 'Write these 24 words down on paper, in this order. They are shown only now. With them you restore your identity and your relationships on a new device.',
+  },
+  'extension.onboarding.backupNote': {
+    de: 'Profil und Sperrliste kommen nur aus einer Sicherung zurück, nicht aus der Phrase. Legen Sie deshalb auch Sicherungen an.',
+    en: 'Profile and blacklist come back only from a backup, not from the phrase. So make backups too.',
+  },
+  'extension.onboarding.confirmWord': {
+    de: 'Wort Nr. {n}',
+    en: 'Word no. {n}',
+  },
+  'extension.onboarding.confirmIntro': {
+    de: 'Zur Bestätigung: Geben Sie die folgenden Wörter ein.',
+    en: 'To confirm, type the following words.',
+  },
+  'extension.onboarding.confirmWrong': {
+    de: 'Mindestens ein Wort stimmt nicht. Sehen Sie auf Ihrer Notiz nach.',
+    en: 'At least one word is wrong. Check your note.',
+  },
+  'extension.onboarding.confirm': {
+    de: 'Bestätigen',
+    en: 'Confirm',
+  },
+  'extension.onboarding.otherWays': {
+    de: 'Schon einmal eingerichtet? Sie können auch aus einer Sicherung oder mit Ihrer Wiederherstellungsphrase beginnen.',
+    en: 'Set up before? You can also start from a backup or with your recovery phrase.',
+  },
+  'extension.unlock.title': {
+    de: 'Tresor entsperren',
+    en: 'Unlock the vault',
+  },
+  'extension.unlock.submit': {
+    de: 'Entsperren',
+    en: 'Unlock',
+  },
+  'extension.profile.title': {
+    de: 'Ihr Profil',
+    en: 'Your profile',
+  },
+  'extension.profile.mode': {
+    de: 'Modus',
+    en: 'Mode',
+  },
+  'extension.profile.mode.manual': {
+    de: 'Manuell: nur, was ich ausgewählt habe',
+    en: 'Manual: only what I chose',
+  },
+  'extension.profile.mode.automatic': {
+    de: 'Automatisch: aus meinen Reaktionen lernen',
+    en: 'Automatic: learn from my feedback',
+  },
+  'extension.profile.serendipity': {
+    de: 'Anteil überraschender Angebote: {percent} %',
+    en: 'Share of surprising offers: {percent} %',
+  },
+  'extension.profile.channels': {
+    de: 'Erlaubte Kanäle',
+    en: 'Allowed channels',
+  },
+  'extension.profile.preferred': {
+    de: 'Bevorzugter Kanal',
+    en: 'Preferred channel',
+  },
+  'extension.profile.none': {
+    de: 'keiner',
+    en: 'none',
+  },
+  'extension.profile.quiet': {
+    de: 'Ruhezeiten',
+    en: 'Quiet hours',
+  },
+  'extension.profile.timeZone': {
+    de: 'Zeitzone',
+    en: 'Time zone',
+  },
+  'extension.profile.quietEmpty': {
+    de: 'Keine Ruhezeiten festgelegt.',
+    en: 'No quiet hours set.',
+  },
+  'extension.profile.from': {
+    de: 'von',
+    en: 'from',
+  },
+  'extension.profile.to': {
+    de: 'bis',
+    en: 'to',
+  },
+  'extension.profile.days': {
+    de: 'Tage',
+    en: 'Days',
+  },
+  'extension.profile.day.1': {
+    de: 'Mo',
+    en: 'Mon',
+  },
+  'extension.profile.day.2': {
+    de: 'Di',
+    en: 'Tue',
+  },
+  'extension.profile.day.3': {
+    de: 'Mi',
+    en: 'Wed',
+  },
+  'extension.profile.day.4': {
+    de: 'Do',
+    en: 'Thu',
+  },
+  'extension.profile.day.5': {
+    de: 'Fr',
+    en: 'Fri',
+  },
+  'extension.profile.day.6': {
+    de: 'Sa',
+    en: 'Sat',
+  },
+  'extension.profile.day.7': {
+    de: 'So',
+    en: 'Sun',
+  },
+  'extension.profile.caps': {
+    de: 'Höchstens so viele Kontakte pro Woche (leer: keine Grenze)',
+    en: 'At most this many contacts per week (empty: no limit)',
+  },
+  'extension.profile.capOverall': {
+    de: 'insgesamt',
+    en: 'overall',
+  },
+  'extension.profile.capPerCompany': {
+    de: 'je Unternehmen',
+    en: 'per company',
+  },
+  'extension.profile.interests': {
+    de: 'Interessen',
+    en: 'Interests',
+  },
+  'extension.profile.interestsEmpty': {
+    de: 'Noch keine Interessen.',
+    en: 'No interests yet.',
+  },
+  'extension.profile.category': {
+    de: 'Kategorie (z. B. reisen/bahn)',
+    en: 'Category (e.g. travel/rail)',
+  },
+  'extension.profile.weight': {
+    de: 'Gewicht',
+    en: 'Weight',
+  },
+  'extension.profile.companies': {
+    de: 'Beziehung je Unternehmen',
+    en: 'Relationship per company',
+  },
+  'extension.profile.companiesEmpty': {
+    de: 'Noch keine Unternehmen.',
+    en: 'No companies yet.',
+  },
+  'extension.profile.companyId': {
+    de: 'Unternehmens-ID (co_…)',
+    en: 'Company id (co_…)',
+  },
+  'extension.profile.relationship': {
+    de: 'Gewünschte Beziehung',
+    en: 'Relationship wanted',
+  },
+  'extension.profile.language': {
+    de: 'Sprache für Angebote',
+    en: 'Language of offers',
+  },
+  'extension.blacklist.title': {
+    de: 'Ihre Sperrliste',
+    en: 'Your blacklist',
+  },
+  'extension.blacklist.empty': {
+    de: 'Ihre Sperrliste ist leer.',
+    en: 'Your blacklist is empty.',
+  },
+  'extension.blacklist.kind': {
+    de: 'Was sperren?',
+    en: 'Block what?',
+  },
+  'extension.blacklist.kind.company': {
+    de: 'Unternehmen',
+    en: 'Company',
+  },
+  'extension.blacklist.kind.brand': {
+    de: 'Marke',
+    en: 'Brand',
+  },
+  'extension.blacklist.brand': {
+    de: 'Marke',
+    en: 'Brand',
+  },
+  'extension.blacklist.reason': {
+    de: 'Grund',
+    en: 'Reason',
+  },
+  'extension.blacklist.note': {
+    de: 'Notiz (optional)',
+    en: 'Note (optional)',
+  },
+  'extension.blacklist.since': {
+    de: 'seit {date}',
+    en: 'since {date}',
+  },
+  'extension.blacklist.duplicate': {
+    de: 'Das steht schon auf Ihrer Sperrliste.',
+    en: 'This is already on your blacklist.',
+  },
+  'extension.blacklist.grants': {
+    de: 'Dieses Unternehmen hat {count} gültige Einwilligungen von Ihnen. Widerrufen Sie sie in Ihrer Einwilligungsübersicht, sobald sie verfügbar ist.',
+    en: 'This company holds {count} valid grants from you. Revoke them in your grant overview once it is available.',
+  },
+  'extension.blacklist.signalQuestion': {
+    de: 'Sollen wir der Clearingstelle anonym melden, dass Sie gesperrt haben? Sie zählt das für eine öffentliche Boykott-Zahl. Wir fragen nur einmal.',
+    en: 'Shall we tell the clearinghouse anonymously that you blocked? It counts this towards a public boycott figure. We ask only once.',
+  },
+  'extension.blacklist.signalYes': {
+    de: 'Ja, anonym melden',
+    en: 'Yes, report anonymously',
+  },
+  'extension.blacklist.signalNo': {
+    de: 'Nein, nie melden',
+    en: 'No, never report',
+  },
+  'extension.blacklist.reason.unwanted_contact': {
+    de: 'Unerwünschter Kontakt',
+    en: 'Unwanted contact',
+  },
+  'extension.blacklist.reason.ignored_refusal': {
+    de: 'Mein Nein wurde ignoriert',
+    en: 'My refusal was ignored',
+  },
+  'extension.blacklist.reason.too_frequent': {
+    de: 'Zu häufig',
+    en: 'Too frequent',
+  },
+  'extension.blacklist.reason.irrelevant': {
+    de: 'Unpassend',
+    en: 'Irrelevant',
+  },
+  'extension.blacklist.reason.misleading': {
+    de: 'Irreführend',
+    en: 'Misleading',
+  },
+  'extension.blacklist.reason.data_misuse': {
+    de: 'Missbrauch meiner Daten',
+    en: 'Misuse of my data',
+  },
+  'extension.blacklist.reason.other': {
+    de: 'Anderer Grund',
+    en: 'Other reason',
+  },
+  'extension.settings.title': {
+    de: 'Einstellungen',
+    en: 'Settings',
+  },
+  'extension.settings.clearinghouseUrl': {
+    de: 'Adresse der Clearingstelle',
+    en: 'Clearinghouse address',
+  },
+  'extension.settings.logKey': {
+    de: 'Festgehaltener Protokollschlüssel',
+    en: 'Pinned log key',
+  },
+  'extension.settings.logKeyNone': {
+    de: 'Noch keiner: er wird beim ersten Kontakt festgehalten.',
+    en: 'None yet: it is pinned on first contact.',
+  },
+  'extension.settings.autoLock': {
+    de: 'Automatisch sperren nach (Minuten)',
+    en: 'Lock automatically after (minutes)',
+  },
+  'extension.settings.language': {
+    de: 'Sprache',
+    en: 'Language',
+  },
+  'extension.settings.language.auto': {
+    de: 'Wie der Browser',
+    en: 'Like the browser',
+  },
+  'extension.settings.language.de': {
+    de: 'Deutsch',
+    en: 'Deutsch',
+  },
+  'extension.settings.language.en': {
+    de: 'English',
+    en: 'English',
+  },
+  'extension.settings.changePassphrase': {
+    de: 'Passphrase ändern',
+    en: 'Change the passphrase',
+  },
+  'extension.settings.currentPassphrase': {
+    de: 'Bisherige Passphrase',
+    en: 'Current passphrase',
+  },
+  'extension.settings.newPassphrase': {
+    de: 'Neue Passphrase',
+    en: 'New passphrase',
+  },
+  'extension.settings.passphraseChanged': {
+    de: 'Die Passphrase wurde geändert.',
+    en: 'The passphrase was changed.',
+  },
+  'extension.settings.wipe': {
+    de: 'Tresor löschen',
+    en: 'Wipe the vault',
+  },
+  'extension.settings.wipeConfirm': {
+    de: 'Ich verstehe: Alles auf diesem Gerät wird gelöscht. Ohne Sicherung ist es verloren.',
+    en: 'I understand: everything on this device is deleted. Without a backup it is lost.',
+  },
+  'extension.backup.title': {
+    de: 'Sicherung',
+    en: 'Backup',
+  },
+  'extension.backup.intro': {
+    de: 'Die Sicherungsdatei ist verschlüsselt. Zum Wiederherstellen brauchen Sie die Passphrase, die beim Sichern galt.',
+    en: 'The backup file is encrypted. To restore it you need the passphrase that was in use when you made it.',
+  },
+  'extension.backup.export': {
+    de: 'Sicherung herunterladen',
+    en: 'Download a backup',
+  },
+  'extension.backup.exported': {
+    de: 'Die Sicherung wurde erstellt.',
+    en: 'The backup was created.',
+  },
+  'extension.backup.restoreTitle': {
+    de: 'Aus einer Sicherung wiederherstellen',
+    en: 'Restore from a backup',
+  },
+  'extension.backup.file': {
+    de: 'Sicherungsdatei',
+    en: 'Backup file',
+  },
+  'extension.backup.passphrase': {
+    de: 'Passphrase der Sicherung',
+    en: 'Passphrase of the backup',
+  },
+  'extension.backup.replace': {
+    de: 'Den jetzigen Tresor dabei ersetzen',
+    en: 'Replace the current vault',
+  },
+  'extension.backup.restore': {
+    de: 'Wiederherstellen',
+    en: 'Restore',
+  },
+  'extension.backup.restored': {
+    de: 'Die Sicherung wurde wiederhergestellt.',
+    en: 'The backup was restored.',
+  },
+  'extension.recovery.title': {
+    de: 'Mit der Wiederherstellungsphrase',
+    en: 'With the recovery phrase',
+  },
+  'extension.recovery.intro': {
+    de: 'Die Phrase stellt Ihre Identität wieder her und fragt die Clearingstelle nach Ihren Beziehungen. Profil und Sperrliste kommen nur aus einer Sicherung zurück.',
+    en: 'The phrase restores your identity and asks the clearinghouse for your relationships. Profile and blacklist come back only from a backup.',
+  },
+  'extension.recovery.phrase': {
+    de: 'Die 24 Wörter',
+    en: 'The 24 words',
+  },
+  'extension.recovery.newPassphrase': {
+    de: 'Neue Passphrase für diesen Tresor',
+    en: 'New passphrase for this vault',
+  },
+  'extension.recovery.submit': {
+    de: 'Wiederherstellen',
+    en: 'Recover',
+  },
+  'extension.recovery.done': {
+    de: '{companies} Unternehmen geprüft, {relationships} Beziehungen wiederhergestellt.',
+    en: '{companies} companies checked, {relationships} relationships restored.',
+  },
+  'extension.recovery.failed': {
+    de: '{count} Unternehmen konnten nicht geprüft werden. Versuchen Sie es später noch einmal.',
+    en: '{count} companies could not be checked. Please try again later.',
+  },
+  // The Assistant's error sentences live here rather than in catalog/errors.ts, beside the rest
+  // of the Assistant's text; the catalog test still checks one per code of protocol/errors.
+  'errors.ERR_PROFILE_INVALID': {
+    de: 'Diese Einstellungen sind nicht gültig.',
+    en: 'These settings are not valid.',
+  },
+  'errors.ERR_VAULT_ABSENT': {
+    de: 'Es gibt noch keinen Tresor. Richten Sie den Assistenten zuerst ein.',
+    en: 'There is no vault yet. Set up the Assistant first.',
+  },
+  'errors.ERR_VAULT_EXISTS': {
+    de: 'Es gibt bereits einen Tresor. Löschen Sie ihn zuerst, wenn Sie neu beginnen möchten.',
+    en: 'A vault already exists. Wipe it first if you want to start over.',
+  },
+  'errors.ERR_VAULT_LOCKED': {
+    de: 'Der Tresor ist gesperrt. Bitte entsperren Sie ihn mit Ihrer Passphrase.',
+    en: 'The vault is locked. Please unlock it with your passphrase.',
+  },
+  'errors.ERR_VAULT_PASSPHRASE_WRONG': {
+    de: 'Die Passphrase ist falsch. Es wurde nichts verändert.',
+    en: 'The passphrase is wrong. Nothing was changed.',
+  },
+  'errors.ERR_VAULT_PASSPHRASE_WEAK': {
+    de: 'Diese Passphrase ist zu schwach. Nehmen Sie mindestens 10 Zeichen, besser mehrere Wörter.',
+    en: 'This passphrase is too weak. Use at least 10 characters, better several words.',
+  },
+  'errors.ERR_VAULT_RECORD_DAMAGED': {
+    de: 'Ein Eintrag im Tresor ist beschädigt oder wurde verändert. Er bleibt unverändert erhalten.',
+    en: 'An entry in the vault is damaged or was altered. It is kept as it is.',
+  },
+  'errors.ERR_VAULT_SCHEMA_UNSUPPORTED': {
+    de: 'Dieser Tresor stammt aus einer neueren Version des Assistenten.',
+    en: 'This vault was written by a newer version of the Assistant.',
+  },
+  'errors.ERR_VAULT_BACKUP_INVALID': {
+    de: 'Diese Datei ist keine gültige Sicherung oder wurde verändert.',
+    en: 'This file is not a valid backup, or it was altered.',
+  },
+  'errors.ERR_VAULT_STORAGE_FAILED': {
+    de: 'Der Browser konnte den Tresor nicht speichern. Es wurde nichts verändert.',
+    en: 'The browser could not store the vault. Nothing was changed.',
+  },
+  'errors.ERR_CLEARINGHOUSE_UNREACHABLE': {
+    de: 'Die Clearingstelle ist nicht erreichbar. Bitte versuchen Sie es später erneut.',
+    en: 'The clearinghouse cannot be reached. Please try again later.',
+  },
 } as const satisfies Record<string, Entry>;

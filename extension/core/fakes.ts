@@ -1,0 +1,109 @@
+/**
+ * Fakes of the core's ports for the Node tests: an in-memory record store that can be told a
+ * record is damaged, a settable clock and a counter-based random source.
+ */
+import { ProtocolError } from '../../protocol/errors';
+import type { ClockPort, DamagedRecord, RecordStore, SessionCell, StoreTable } from './ports';
+
+/** An in-memory {@link RecordStore} that keeps the vault's contract (lock, damage, no overwrite). */
+export class FakeStore implements RecordStore {
+  readonly tables = new Map<StoreTable, Map<string, string>>();
+  readonly damagedIds = new Set<string>();
+  locked = false;
+
+  private table(name: StoreTable): Map<string, string> {
+    let t = this.tables.get(name);
+    if (t === undefined) this.tables.set(name, (t = new Map()));
+    return t;
+  }
+
+  private check(): void {
+    if (this.locked) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked');
+  }
+
+  /** Marks a record as not authenticating, as a flipped bit would. */
+  damage(table: StoreTable, id: string): void {
+    this.damagedIds.add(`${table}/${id}`);
+  }
+
+  async get(table: StoreTable, id: string): Promise<unknown> {
+    this.check();
+    const raw = this.table(table).get(id);
+    if (raw === undefined) return undefined;
+    if (this.damagedIds.has(`${table}/${id}`))
+      throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'damaged', { table, id });
+    return JSON.parse(raw);
+  }
+
+  async put(table: StoreTable, id: string, value: unknown): Promise<void> {
+    this.check();
+    if (this.damagedIds.has(`${table}/${id}`))
+      throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'damaged', { table, id });
+    this.table(table).set(id, JSON.stringify(value));
+  }
+
+  async addMany(
+    table: StoreTable,
+    items: readonly { id: string; value: unknown }[],
+  ): Promise<void> {
+    this.check();
+    const t = this.table(table);
+    if (items.some((i) => t.has(i.id)))
+      throw new ProtocolError('ERR_VAULT_STORAGE_FAILED', 'exists');
+    for (const i of items) t.set(i.id, JSON.stringify(i.value));
+  }
+
+  async delete(table: StoreTable, id: string): Promise<void> {
+    this.check();
+    this.table(table).delete(id);
+    this.damagedIds.delete(`${table}/${id}`);
+  }
+
+  async list(
+    table: StoreTable,
+  ): Promise<{ items: { id: string; value: unknown }[]; damaged: DamagedRecord[] }> {
+    this.check();
+    const items: { id: string; value: unknown }[] = [];
+    const damaged: DamagedRecord[] = [];
+    for (const [id, raw] of this.table(table)) {
+      if (this.damagedIds.has(`${table}/${id}`)) damaged.push({ table, id });
+      else items.push({ id, value: JSON.parse(raw) });
+    }
+    return { items, damaged };
+  }
+}
+
+/** A clock the test sets. */
+export class FakeClock implements ClockPort {
+  constructor(public ms: number) {}
+  now(): number {
+    return this.ms;
+  }
+}
+
+/** Deterministic "random" bytes: a counter, so ids differ and tests repeat. */
+export function counterBytes(): (length: number) => Uint8Array {
+  let n = 0;
+  return (length) => {
+    n++;
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = (n * 31 + i * 7) & 0xff;
+    out[0] = n & 0xff;
+    out[1] = (n >> 8) & 0xff;
+    return out;
+  };
+}
+
+/** A session cell in memory. */
+export function memoryCell<T>(): SessionCell<T> & { value: T | undefined } {
+  const cell = {
+    value: undefined as T | undefined,
+    async read() {
+      return cell.value;
+    },
+    async write(value: T) {
+      cell.value = value;
+    },
+  };
+  return cell;
+}

@@ -1,0 +1,49 @@
+/**
+ * The ports the Assistant's core is handed (DESIGN section 4, STYLE habit 2): the core never
+ * calls `browser.*`, IndexedDB or `fetch` itself. The background implements these with the
+ * vault and the platform adapters; the Node tests implement them with fakes.
+ */
+import type { ClearinghouseClient } from '../../protocol/client';
+
+/** The tables of the encrypted store the core reads and writes. */
+export type StoreTable = 'identity' | 'profile' | 'blacklist' | 'relationships';
+
+/** A record that did not authenticate: listed for the customer, never dropped. */
+export interface DamagedRecord {
+  readonly table: string;
+  readonly id: string;
+}
+
+/**
+ * The encrypted record store (extension/vault's `Vault` fits). Values are JSON-compatible and
+ * come back unparsed: the core parses them with the schemas of `protocol/profile`.
+ * Contract: `get` and `list` throw `ERR_VAULT_LOCKED` while locked; `get` throws
+ * `ERR_VAULT_RECORD_DAMAGED` for a record that does not authenticate; `put` refuses to
+ * overwrite such a record; `addMany` writes all items or none and never overwrites.
+ */
+export interface RecordStore {
+  get(table: StoreTable, id: string): Promise<unknown>;
+  put(table: StoreTable, id: string, value: unknown): Promise<void>;
+  addMany(table: StoreTable, items: readonly { id: string; value: unknown }[]): Promise<void>;
+  delete(table: StoreTable, id: string): Promise<void>;
+  list(
+    table: StoreTable,
+  ): Promise<{ items: { id: string; value: unknown }[]; damaged: DamagedRecord[] }>;
+}
+
+/** Milliseconds since the Unix epoch (extension/build's `clock` fits). */
+export interface ClockPort {
+  now(): number;
+}
+
+/** Cryptographically secure random bytes. */
+export type RandomBytesPort = (length: number) => Uint8Array;
+
+/** The part of the clearinghouse client recovery needs. */
+export type RegistryPort = Pick<ClearinghouseClient, 'listCompanies' | 'relationshipsBatch'>;
+
+/** A small key-value cell that survives a service-worker restart (`storage.session` fits). */
+export interface SessionCell<T> {
+  read(): Promise<T | undefined>;
+  write(value: T): Promise<void>;
+}

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import type {
+  BatchResult,
+  CompanyEntry,
+  Relationships,
+  RequestSigner,
+} from '../../protocol/client';
+import { ProtocolError } from '../../protocol/errors';
+import { companyId, pseudonym, publicJwk, keyPairFromSeed } from '../../protocol/keys';
+import { ready } from '../../protocol/sodium';
+import { counterBytes, FakeStore } from './fakes';
+import { companyIdentity, newIdentity } from './identity';
+import type { RegistryPort } from './ports';
+import { recoverRelationships } from './recovery';
+
+const SHA = 'A'.repeat(43);
+const JWS = 'eyJh.eyJi.c2ln';
+
+async function registry(count: number): Promise<string[]> {
+  await ready();
+  return Array.from({ length: count }, (_, i) => {
+    const seed = new Uint8Array(32);
+    seed[0] = i & 0xff;
+    seed[1] = i >> 8;
+    return companyId(publicJwk(keyPairFromSeed(seed)));
+  });
+}
+
+function relationshipsOf(ps: string, company: string): Relationships {
+  return {
+    pseudonym: ps,
+    company: {
+      id: company,
+      legalName: 'Beispiel GmbH',
+      domain: 'https://shop.example',
+      status: 'active',
+    },
+    requests: [{ sha256: SHA, jws: JWS }],
+    grants: [{ sha256: SHA, jws: JWS, status: 'active', revokedPurposes: [] }],
+    refusals: [],
+    revocations: [],
+  };
+}
+
+/** A clearinghouse that pages its registry by `limit` and answers relationships it holds. */
+function fakeClearinghouse(
+  companies: string[],
+  held: Map<string, Relationships>,
+  options: { failFor?: Set<string>; calls?: number[] } = {},
+): RegistryPort {
+  return {
+    async listCompanies(query = {}) {
+      const start = query.after === undefined ? 0 : Number(query.after);
+      const limit = query.limit ?? 50;
+      const page = companies.slice(start, start + limit).map((id) => ({ id }) as CompanyEntry);
+      const end = start + page.length;
+      return { companies: page, next: end < companies.length ? String(end) : null };
+    },
+    async relationshipsBatch(signers: readonly RequestSigner[]) {
+      options.calls?.push(signers.length);
+      expect(signers.length).toBeLessThanOrEqual(100);
+      const results: BatchResult[] = signers.map((s) => {
+        // The request must be signed by the pseudonym's own pairwise key.
+        if (!('keyPair' in s) || pseudonym(publicJwk(s.keyPair)) !== s.id)
+          throw new Error('wrong signer');
+        if (options.failFor?.has(s.id))
+          return { status: 503, problem: { code: 'ERR_STORAGE_UNAVAILABLE' } };
+        const r = held.get(s.id);
+        return r === undefined
+          ? { status: 404, problem: { code: 'ERR_PSEUDONYM_UNKNOWN' } }
+          : { status: 200, pseudonym: s.id, relationships: r };
+      });
+      return { results };
+    },
+  };
+}
+
+describe('recoverRelationships', () => {
+  it('asks about every company of the registry and stores what the clearinghouse holds', async () => {
+    const companies = await registry(250);
+    const { masterSeed } = newIdentity(counterBytes());
+    const held = new Map<string, Relationships>();
+    for (const company of [companies[7]!, companies[180]!]) {
+      const { pseudonym: ps } = await companyIdentity(masterSeed, company);
+      held.set(ps, relationshipsOf(ps, company));
+    }
+    const calls: number[] = [];
+    const store = new FakeStore();
+    const result = await recoverRelationships(
+      masterSeed,
+      fakeClearinghouse(companies, held, { calls }),
+      store,
+    );
+    expect(result).toEqual({ companiesChecked: 250, relationships: 2, failed: [] });
+    expect(calls).toEqual([100, 100, 50]);
+    const { items } = await store.list('relationships');
+    expect(items.map((i) => (i.value as Relationships).company.id).sort()).toEqual(
+      [companies[7], companies[180]].sort(),
+    );
+  });
+
+  it('reports companies it could not check instead of guessing', async () => {
+    const companies = await registry(3);
+    const { masterSeed } = newIdentity(counterBytes());
+    const { pseudonym: ps } = await companyIdentity(masterSeed, companies[1]!);
+    const result = await recoverRelationships(
+      masterSeed,
+      fakeClearinghouse(companies, new Map(), { failFor: new Set([ps]) }),
+      new FakeStore(),
+    );
+    expect(result.failed).toEqual([companies[1]]);
+  });
+
+  it('does not store a relationship that names another pseudonym or company', async () => {
+    const companies = await registry(2);
+    const { masterSeed } = newIdentity(counterBytes());
+    const a = await companyIdentity(masterSeed, companies[0]!);
+    const held = new Map([[a.pseudonym, relationshipsOf(a.pseudonym, companies[1]!)]]);
+    const store = new FakeStore();
+    const result = await recoverRelationships(
+      masterSeed,
+      fakeClearinghouse(companies, held),
+      store,
+    );
+    expect(result).toMatchObject({ relationships: 0, failed: [companies[0]] });
+    expect((await store.list('relationships')).items).toEqual([]);
+  });
+
+  it('fails with ERR_CLEARINGHOUSE_UNREACHABLE when the network does', async () => {
+    const { masterSeed } = newIdentity(counterBytes());
+    const offline: RegistryPort = {
+      listCompanies: () => Promise.reject(new TypeError('Failed to fetch')),
+      relationshipsBatch: () => Promise.reject(new TypeError('Failed to fetch')),
+    };
+    try {
+      await recoverRelationships(masterSeed, offline, new FakeStore());
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ProtocolError);
+      expect((e as ProtocolError).code).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    }
+  });
+
+  it('stops on a registry that keeps answering the same page', async () => {
+    const companies = await registry(1);
+    const { masterSeed } = newIdentity(counterBytes());
+    const looping: RegistryPort = {
+      ...fakeClearinghouse(companies, new Map()),
+      listCompanies: async () => ({
+        companies: [{ id: companies[0]! } as CompanyEntry],
+        next: 'same',
+      }),
+    };
+    const result = await recoverRelationships(masterSeed, looping, new FakeStore());
+    expect(result.companiesChecked).toBe(2);
+  });
+});

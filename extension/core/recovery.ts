@@ -1,0 +1,153 @@
+/**
+ * Restore without a backup (issue 6 "Vault"): the recovery phrase re-creates the identity on a
+ * new device; for every company of the clearinghouse's public registry the Assistant derives
+ * its pseudonym and asks, in batches of at most 100 signed requests, which relationships the
+ * clearinghouse holds for it (docs/api.md `POST /api/v1/relationships/batch`). Profile and
+ * blacklist never reach the clearinghouse, so they come back only from a backup.
+ *
+ * The clearinghouse's answers are untrusted input: each relationship is parsed with a bounded
+ * schema before it is stored, and one that does not fit is counted as failed, not stored.
+ */
+import * as v from 'valibot';
+import { isProtocolError, ProtocolError } from '../../protocol/errors';
+import {
+  compactJws,
+  companyId,
+  epochSeconds,
+  pseudonym as pseudonymSchema,
+  sha256,
+  text,
+} from '../../protocol/messages/primitives';
+import { companyIdentity } from './identity';
+import type { RecordStore, RegistryPort } from './ports';
+
+/** Bounds of recovery: the registry is paged by 100; we stop at this many companies. */
+export const recoveryLimits = {
+  pageSize: 100,
+  maxCompanies: 100_000,
+  itemsPerList: 1_000,
+} as const;
+
+const list = <S extends v.GenericSchema>(item: S) =>
+  v.pipe(v.array(item), v.maxLength(recoveryLimits.itemsPerList));
+
+/** One relationship as stored in the vault's `relationships` table (id = pseudonym). */
+export const storedRelationship = v.object({
+  pseudonym: pseudonymSchema,
+  company: v.object({
+    id: companyId,
+    legalName: text(300),
+    domain: v.pipe(v.string(), v.maxLength(255)),
+    status: v.pipe(v.string(), v.maxLength(32)),
+  }),
+  requests: list(v.object({ sha256, jws: compactJws })),
+  grants: list(
+    v.object({
+      sha256,
+      jws: compactJws,
+      status: v.picklist(['active', 'revoked', 'expired']),
+      revokedPurposes: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64)),
+    }),
+  ),
+  refusals: list(v.object({ sha256, jws: compactJws, askAgainAfter: v.nullable(epochSeconds) })),
+  revocations: list(v.object({ sha256, jws: compactJws, acknowledged: v.boolean() })),
+});
+
+export type StoredRelationship = v.InferOutput<typeof storedRelationship>;
+
+/** What a recovery found. */
+export interface RecoveryResult {
+  /** Companies of the registry whose pseudonym was asked about. */
+  readonly companiesChecked: number;
+  /** Relationships found and stored. */
+  readonly relationships: number;
+  /** Companies the clearinghouse could not answer for (or answered with nonsense): try again later. */
+  readonly failed: readonly string[];
+}
+
+function unreachable(e: unknown): ProtocolError {
+  if (isProtocolError(e)) return e;
+  const error = new ProtocolError(
+    'ERR_CLEARINGHOUSE_UNREACHABLE',
+    'the clearinghouse did not answer',
+  );
+  error.cause = e;
+  return error;
+}
+
+/**
+ * Recovers the relationships of the identity `masterSeed` from the clearinghouse and stores each
+ * in `store` (`relationships/<pseudonym>`, replacing what was there). A network failure or a
+ * problem answer for the whole call throws `ERR_CLEARINGHOUSE_UNREACHABLE`; a failure for one
+ * pseudonym (other than "unknown pseudonym", which means no relationship) lands in `failed`.
+ *
+ * @example
+ * ```ts
+ * const seed = identityFromPhrase(phrase);
+ * const { relationships } = await recoverRelationships(seed, client, vault);
+ * ```
+ */
+export async function recoverRelationships(
+  masterSeed: Uint8Array,
+  clearinghouse: RegistryPort,
+  store: RecordStore,
+): Promise<RecoveryResult> {
+  let after: string | undefined;
+  let companiesChecked = 0;
+  let relationships = 0;
+  const failed: string[] = [];
+  for (;;) {
+    let page: Awaited<ReturnType<RegistryPort['listCompanies']>>;
+    try {
+      page = await clearinghouse.listCompanies({
+        limit: recoveryLimits.pageSize,
+        ...(after === undefined ? {} : { after }),
+      });
+    } catch (e) {
+      throw unreachable(e);
+    }
+    const companies = Array.isArray(page?.companies)
+      ? page.companies.slice(0, recoveryLimits.pageSize)
+      : [];
+    const ids = companies.map((c) => c?.id).filter((id): id is string => v.is(companyId, id));
+    const identities = await Promise.all(ids.map((id) => companyIdentity(masterSeed, id)));
+    if (identities.length > 0) {
+      let answer: Awaited<ReturnType<RegistryPort['relationshipsBatch']>>;
+      try {
+        answer = await clearinghouse.relationshipsBatch(
+          identities.map((i) => ({ id: i.pseudonym, keyPair: i.keyPair })),
+        );
+      } catch (e) {
+        throw unreachable(e);
+      }
+      const results = Array.isArray(answer?.results) ? answer.results : [];
+      for (const [index, identity] of identities.entries()) {
+        const result = results[index];
+        if (result !== undefined && result.status === 200 && 'relationships' in result) {
+          const parsed = v.safeParse(storedRelationship, result.relationships);
+          if (
+            parsed.success &&
+            parsed.output.pseudonym === identity.pseudonym &&
+            parsed.output.company.id === identity.company
+          ) {
+            await store.put('relationships', identity.pseudonym, parsed.output);
+            relationships++;
+            continue;
+          }
+          failed.push(identity.company);
+          continue;
+        }
+        const code = result !== undefined && 'problem' in result ? result.problem.code : undefined;
+        // "Unknown pseudonym" is the normal answer for a company we never dealt with.
+        if (result?.status === 404 || code === 'ERR_PSEUDONYM_UNKNOWN') continue;
+        failed.push(identity.company);
+      }
+    }
+    companiesChecked += identities.length;
+    const next = page?.next;
+    if (typeof next !== 'string' || next === '' || next === after || companies.length === 0) break;
+    if (companiesChecked >= recoveryLimits.maxCompanies) break;
+    after = next;
+  }
+  return { companiesChecked, relationships, failed };
+}

@@ -1,0 +1,246 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClientFetch } from '../protocol/client';
+import { ProtocolError } from '../protocol/errors';
+import { testArgon2Params } from './build';
+import { parseRequest, type Request, type Response } from './messages';
+import { AssistantService, type ServicePorts } from './service';
+import { randomBytes, ready } from './vault/crypto';
+import { Vault } from './vault/vault';
+
+const PASS = 'correct horse battery staple';
+const CO_A = `co_${'A'.repeat(43)}`;
+
+function cell<T>() {
+  const c = {
+    value: undefined as T | undefined,
+    read: async () => c.value,
+    write: async (value: T) => {
+      c.value = value;
+    },
+  };
+  return c;
+}
+
+const opened: Vault[] = [];
+afterEach(async () => {
+  for (const vault of opened.splice(0)) await vault.wipe().finally(() => vault.close());
+});
+
+/** A clearinghouse with one registered company and no relationship for anyone. */
+const registryFetch: ClientFetch = async (url) => {
+  if (url.includes('/api/v1/companies'))
+    return {
+      status: 200,
+      text: async () => JSON.stringify({ companies: [{ id: CO_A }], next: null }),
+    };
+  if (url.endsWith('/api/v1/relationships/batch'))
+    return {
+      status: 200,
+      text: async () =>
+        JSON.stringify({ results: [{ status: 404, problem: { code: 'ERR_PSEUDONYM_UNKNOWN' } }] }),
+    };
+  return { status: 404, text: async () => '{}' };
+};
+
+let counter = 0;
+function setup(overrides: Partial<ServicePorts> = {}) {
+  const name = `service-test-${Date.now()}-${counter++}`;
+  const clock = { ms: 1_750_000_000_000, now: () => clock.ms };
+  const ports: ServicePorts = {
+    vault: async () => {
+      const vault = await Vault.open({ name, params: testArgon2Params, now: clock.now });
+      opened.push(vault);
+      return vault;
+    },
+    sessionKey: cell<Uint8Array | null>(),
+    lastActivity: cell<number>(),
+    settings: cell<unknown>(),
+    clock,
+    randomBytes: (n) => randomBytes(n),
+    fetch: registryFetch,
+    defaultClearinghouseUrl: 'http://localhost:3000',
+    environment: () => ({ language: 'de', timeZone: 'Europe/Berlin' }),
+    ...overrides,
+  };
+  // One vault object per service, as in the worker: a "restart" makes a new service and vault.
+  let vault: Promise<Vault> | undefined;
+  const service = () => new AssistantService({ ...ports, vault: () => (vault ??= ports.vault()) });
+  return {
+    ports,
+    clock,
+    service,
+    restart: () => {
+      vault = undefined;
+      return service();
+    },
+  };
+}
+
+/** Sends a request through the same parser the background uses. */
+async function send(service: AssistantService, message: unknown): Promise<Response> {
+  return service.handle(parseRequest(message) as Parameters<AssistantService['handle']>[0]);
+}
+
+async function codeOf(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+    return 'none';
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) throw e;
+    return e.code;
+  }
+}
+
+describe('the Assistant service', () => {
+  it('onboards, shows the phrase once, locks and unlocks', async () => {
+    await ready();
+    const { service } = setup();
+    const s = service();
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({
+      state: 'absent',
+      counts: null,
+    });
+    const created = await send(s, { type: 'vault.create', passphrase: PASS });
+    expect(created.type).toBe('vault.created');
+    expect((created as { phrase: string }).phrase.split(' ')).toHaveLength(24);
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({
+      state: 'unlocked',
+      counts: { blacklist: 0, relationships: 0 },
+    });
+    expect(await send(s, { type: 'vault.lock' })).toMatchObject({ state: 'locked' });
+    expect(await codeOf(() => send(s, { type: 'profile.get' }))).toBe('ERR_VAULT_LOCKED');
+    expect(
+      await codeOf(() => send(s, { type: 'vault.unlock', passphrase: 'wrong passphrase!' })),
+    ).toBe('ERR_VAULT_PASSPHRASE_WRONG');
+    expect(await send(s, { type: 'vault.unlock', passphrase: PASS })).toMatchObject({
+      state: 'unlocked',
+    });
+  });
+
+  it('keeps the data key only in the session cell, so a worker restart stays unlocked', async () => {
+    const { service, restart, ports } = setup();
+    await send(service(), { type: 'vault.create', passphrase: PASS });
+    expect((await ports.sessionKey.read())?.length).toBe(32);
+    const restarted = restart();
+    expect(await send(restarted, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
+    await send(restarted, { type: 'vault.lock' });
+    expect(await ports.sessionKey.read()).toBeNull();
+    expect(await send(restart(), { type: 'vault.status' })).toMatchObject({ state: 'locked' });
+  });
+
+  it('locks after the configured idle minutes, even across a restart', async () => {
+    const { service, restart, clock, ports } = setup();
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    const settings = (await send(s, { type: 'settings.get' })) as Extract<
+      Response,
+      { type: 'settings' }
+    >;
+    await send(s, { type: 'settings.set', settings: { ...settings.settings, autoLockMinutes: 2 } });
+    clock.ms += 119_000;
+    await s.checkAutoLock();
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
+    clock.ms += 2_000;
+    const r = restart();
+    await r.checkAutoLock();
+    expect(await send(r, { type: 'vault.status' })).toMatchObject({ state: 'locked' });
+    expect(await ports.sessionKey.read()).toBeNull();
+  });
+
+  it('edits the profile and the blacklist', async () => {
+    const { service } = setup();
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    const { profile } = (await send(s, { type: 'profile.get' })) as Extract<
+      Response,
+      { type: 'profile' }
+    >;
+    expect(profile).toMatchObject({ language: 'de', mode: 'manual' });
+    await send(s, { type: 'profile.set', profile: { ...profile, mode: 'automatic' } });
+    expect(await send(s, { type: 'profile.get' })).toMatchObject({
+      profile: { mode: 'automatic' },
+    });
+    const added = await send(s, {
+      type: 'blacklist.add',
+      target: { kind: 'company', company: CO_A },
+      reason: 'too_frequent',
+    });
+    expect(added).toMatchObject({
+      type: 'blacklist.added',
+      added: true,
+      askSignal: true,
+      activeGrants: [],
+    });
+    const id = (added as Extract<Response, { type: 'blacklist.added' }>).entry.id;
+    expect(await send(s, { type: 'blacklist.list' })).toMatchObject({
+      entries: [{ id }],
+      damaged: [],
+    });
+    await send(s, { type: 'blacklist.remove', id });
+    expect(await send(s, { type: 'blacklist.list' })).toMatchObject({ entries: [] });
+  });
+
+  it('restores a backup into another profile', async () => {
+    const a = setup();
+    const sa = a.service();
+    await send(sa, { type: 'vault.create', passphrase: PASS });
+    await send(sa, {
+      type: 'blacklist.add',
+      target: { kind: 'brand', brand: 'Acme' },
+      reason: 'other',
+    });
+    const { file } = (await send(sa, { type: 'backup.export' })) as Extract<
+      Response,
+      { type: 'backup' }
+    >;
+    const b = setup();
+    const sb = b.service();
+    expect(
+      await send(sb, { type: 'backup.restore', file, passphrase: PASS, replace: false }),
+    ).toMatchObject({
+      state: 'unlocked',
+      counts: { blacklist: 1 },
+    });
+  });
+
+  it('recovers the identity from the phrase and asks the registry', async () => {
+    const a = setup();
+    const { phrase } = (await send(a.service(), {
+      type: 'vault.create',
+      passphrase: PASS,
+    })) as Extract<Response, { type: 'vault.created' }>;
+    const b = setup();
+    const sb = b.service();
+    expect(await send(sb, { type: 'vault.recover', phrase, passphrase: PASS })).toEqual({
+      type: 'vault.recovered',
+      companiesChecked: 1,
+      relationships: 0,
+      failed: 0,
+    });
+    // Again on the same identity: allowed (a recovery the network interrupted).
+    expect(await send(sb, { type: 'vault.recover', phrase, passphrase: PASS })).toMatchObject({
+      type: 'vault.recovered',
+    });
+    const other = (await send(setup().service(), { type: 'vault.create', passphrase: PASS })) as {
+      phrase: string;
+    };
+    expect(
+      await codeOf(() =>
+        send(sb, { type: 'vault.recover', phrase: other.phrase, passphrase: PASS }),
+      ),
+    ).toBe('ERR_VAULT_EXISTS');
+  });
+
+  it('wipes only when confirmed', async () => {
+    const { service } = setup();
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    expect(await codeOf(() => send(s, { type: 'vault.wipe', confirm: false }))).toBe(
+      'ERR_MESSAGE_INVALID',
+    );
+    expect(await send(s, { type: 'vault.wipe', confirm: true })).toMatchObject({ state: 'absent' });
+  });
+});
+
+// Keeps the type import honest: every request type is handled (compile-time only).
+export type _Handled = Exclude<Request['type'], `test.${string}`>;

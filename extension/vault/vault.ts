@@ -1,0 +1,732 @@
+/**
+ * The Assistant's encrypted vault (issue 6, DESIGN section 7, SPECS "Vault"): a random 32-byte
+ * data key encrypts every record; the data key is wrapped by an Argon2id key of the passphrase.
+ * Locked means the data key is in no variable of this object (its buffer is zeroed).
+ *
+ * Promises kept here, each with a test in vault.browser.test.ts:
+ * - a wrong passphrase throws `ERR_VAULT_PASSPHRASE_WRONG` and writes nothing;
+ * - a record that does not authenticate is reported as damaged (`listDamaged`, or
+ *   `ERR_VAULT_RECORD_DAMAGED` with `{table, id}` when read alone) and is never overwritten or
+ *   dropped by the vault: only the customer's explicit `delete` removes it;
+ * - changing the passphrase re-wraps the key in one IndexedDB transaction: until it commits, the
+ *   old passphrase is the one that works;
+ * - a vault written by schema 1 is migrated at its next unlock (./migrate).
+ */
+import { hexEncode, utf8Decode, utf8Encode } from '../../protocol/encoding';
+import { isProtocolError, ProtocolError } from '../../protocol/errors';
+import type { Argon2Params } from '../build';
+import { digestInput, parseBackup, recordId, serializeBackup } from './backup';
+import {
+  checkArgon2Params,
+  decrypt,
+  deriveKey,
+  encrypt,
+  equalBytes,
+  keyBytes,
+  keyedHash,
+  randomBytes,
+  ready,
+  saltBytes,
+  wipeBytes,
+  type Sealed,
+} from './crypto';
+import {
+  associatedData,
+  defaultVaultName,
+  recordTables,
+  VaultDatabase,
+  vaultSchemaVersion,
+  type KeyringRow,
+  type RecordRow,
+  type RecordTable,
+} from './database';
+import { migrateFromSchema1 } from './migrate';
+import * as v from 'valibot';
+
+/** Fewer characters than this are refused outright; the strength hint is the UI's (core/passphrase). */
+export const minPassphraseChars = 10;
+
+/** Records per IndexedDB request in {@link Vault.addMany}. */
+const addChunk = 500;
+
+/** Known plaintext of the key check (see `KeyringRow.check`). */
+const checkPlaintext = utf8Encode('consent-assistant/vault-key-check/v1');
+/** Domain separation of the backup digest's key from every other use of the data key. */
+const backupMacContext = utf8Encode('consent-assistant/backup-mac/v1');
+
+export type VaultState = 'absent' | 'locked' | 'unlocked';
+
+/** A record that does not authenticate: shown to the customer, never silently dropped. */
+export interface DamagedRecord {
+  readonly table: string;
+  readonly id: string;
+}
+
+/** The records of one table that decrypted, and those that did not. */
+export interface RecordList {
+  readonly items: { id: string; value: unknown }[];
+  readonly damaged: DamagedRecord[];
+}
+
+export interface VaultOptions {
+  /** IndexedDB database name; tests use their own. */
+  readonly name?: string;
+  /** Argon2id cost for new keyrings (create, change passphrase); read from the keyring otherwise. */
+  readonly params: Argon2Params;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+}
+
+/** Test seam of {@link Vault.changePassphrase}: runs inside the transaction, before it commits. */
+export interface ChangePassphraseHooks {
+  readonly beforeCommit?: () => void | Promise<void>;
+}
+
+function sealedOf(row: { n: Uint8Array; c: Uint8Array }): Sealed {
+  return { nonce: row.n, ciphertext: row.c };
+}
+
+function rowOf(sealed: Sealed): { n: Uint8Array; c: Uint8Array } {
+  return { n: sealed.nonce, c: sealed.ciphertext };
+}
+
+function checkRecordId(id: string): string {
+  if (!v.is(recordId, id))
+    throw new ProtocolError('ERR_MESSAGE_INVALID', 'a record id must be 1..64 of [A-Za-z0-9_-]');
+  return id;
+}
+
+function checkNewPassphrase(passphrase: string): void {
+  if (
+    typeof passphrase !== 'string' ||
+    [...passphrase.normalize('NFC')].length < minPassphraseChars
+  )
+    throw new ProtocolError(
+      'ERR_VAULT_PASSPHRASE_WEAK',
+      `a passphrase needs at least ${minPassphraseChars} characters`,
+    );
+}
+
+/** Runs an IndexedDB operation; anything but a ProtocolError becomes `ERR_VAULT_STORAGE_FAILED`. */
+async function storage<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (e) {
+    if (isProtocolError(e)) throw e;
+    const error = new ProtocolError('ERR_VAULT_STORAGE_FAILED', 'IndexedDB refused the operation');
+    error.cause = e;
+    throw error;
+  }
+}
+
+/**
+ * The vault of one browser profile.
+ *
+ * @example
+ * ```ts
+ * const vault = await Vault.open({ params: argon2Params, now: () => clock.now() });
+ * if ((await vault.state()) === 'absent') await vault.create(passphrase, masterSeed);
+ * else await vault.unlock(passphrase);
+ * await vault.put('profile', 'current', profile);
+ * vault.lock();
+ * ```
+ */
+export class Vault {
+  private db: VaultDatabase;
+  private dataKey: Uint8Array | null = null;
+
+  private constructor(
+    private readonly name: string,
+    private readonly options: VaultOptions,
+  ) {
+    this.db = new VaultDatabase(name);
+  }
+
+  /**
+   * Opens (or creates the empty database of) a vault; loads libsodium.
+   *
+   * @example
+   * ```ts
+   * const vault = await Vault.open({ name: 'test-vault', params: testArgon2Params, now: Date.now });
+   * ```
+   */
+  static async open(options: VaultOptions): Promise<Vault> {
+    await ready();
+    const vault = new Vault(options.name ?? defaultVaultName, options);
+    await storage(() => vault.db.open().then(() => undefined));
+    return vault;
+  }
+
+  /** The database name, e.g. for a test that writes a fixture beside it. */
+  get databaseName(): string {
+    return this.name;
+  }
+
+  /** True while the data key is held. */
+  get isUnlocked(): boolean {
+    return this.dataKey !== null;
+  }
+
+  /**
+   * `absent` (no keyring: onboarding or recovery next), `locked` or `unlocked`.
+   *
+   * @example
+   * ```ts
+   * await vault.state() // 'locked'
+   * ```
+   */
+  async state(): Promise<VaultState> {
+    if (this.dataKey !== null) return 'unlocked';
+    return (await this.keyring()) === undefined ? 'absent' : 'locked';
+  }
+
+  private async keyring(): Promise<KeyringRow | undefined> {
+    return storage(() => this.db.meta.get('keyring'));
+  }
+
+  private key(): Uint8Array {
+    if (this.dataKey === null) throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
+    return this.dataKey;
+  }
+
+  private newKeyring(passphrase: string, dataKey: Uint8Array, createdAt: number): KeyringRow {
+    const params = checkArgon2Params(this.options.params, 'ERR_VAULT_RECORD_DAMAGED');
+    const salt = randomBytes(saltBytes);
+    const kek = deriveKey(passphrase, salt, params);
+    try {
+      const schema = vaultSchemaVersion;
+      return {
+        id: 'keyring',
+        schema,
+        kdf: { alg: 'argon2id13', opslimit: params.opslimit, memlimit: params.memlimit, salt },
+        wrapped: rowOf(encrypt(kek, dataKey, associatedData('meta', 'keyring', schema))),
+        check: rowOf(encrypt(dataKey, checkPlaintext, associatedData('meta', 'check', schema))),
+        createdAt,
+      };
+    } finally {
+      wipeBytes(kek);
+    }
+  }
+
+  /** The data key of `keyring` under `passphrase`, or `ERR_VAULT_PASSPHRASE_WRONG`. */
+  private unwrap(keyring: KeyringRow, passphrase: string): Uint8Array {
+    if (keyring.kdf?.alg !== 'argon2id13' || !(keyring.kdf.salt instanceof Uint8Array))
+      throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'the keyring is damaged', {
+        table: 'meta',
+        id: 'keyring',
+      });
+    const kek = deriveKey(passphrase, keyring.kdf.salt, {
+      opslimit: keyring.kdf.opslimit,
+      memlimit: keyring.kdf.memlimit,
+    });
+    try {
+      const key = decrypt(
+        kek,
+        sealedOf(keyring.wrapped),
+        associatedData('meta', 'keyring', keyring.schema),
+      );
+      if (key.length !== keyBytes)
+        throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'the data key has a wrong length');
+      return key;
+    } catch (e) {
+      // The wrapped key authenticates under the right passphrase only: Poly1305 cannot tell a
+      // wrong passphrase from an altered keyring, and "wrong passphrase" is the likely cause.
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) {
+        throw new ProtocolError(
+          'ERR_VAULT_PASSPHRASE_WRONG',
+          'the passphrase does not unlock this vault',
+        );
+      }
+      throw e;
+    } finally {
+      wipeBytes(kek);
+    }
+  }
+
+  /**
+   * Creates the vault: a fresh data key wrapped under `passphrase`, and the identity record
+   * holding `masterSeed`. Leaves the vault unlocked. `ERR_VAULT_EXISTS` when one exists,
+   * `ERR_VAULT_PASSPHRASE_WEAK` for a passphrase under {@link minPassphraseChars} characters.
+   *
+   * @example
+   * ```ts
+   * await vault.create('a long passphrase', generateMasterSeed(randomBytes));
+   * ```
+   */
+  async create(passphrase: string, masterSeed: Uint8Array): Promise<void> {
+    checkNewPassphrase(passphrase);
+    if (!(masterSeed instanceof Uint8Array) || masterSeed.length !== 32)
+      throw new ProtocolError('ERR_KEY_INVALID', 'the master seed must be 32 bytes');
+    if ((await this.keyring()) !== undefined)
+      throw new ProtocolError('ERR_VAULT_EXISTS', 'a vault exists');
+    const dataKey = randomBytes(keyBytes);
+    const keyring = this.newKeyring(passphrase, dataKey, this.options.now());
+    const identity = this.sealRecord(dataKey, 'identity', 'master', {
+      masterSeed: hexEncode(masterSeed),
+    });
+    await storage(() =>
+      this.db.transaction('rw', [this.db.meta, this.db.identity], async () => {
+        // Checked again inside the transaction: two dashboards onboarding at once must not
+        // leave one vault's key wrapping the other's records.
+        if ((await this.db.meta.get('keyring')) !== undefined)
+          throw new ProtocolError('ERR_VAULT_EXISTS', 'a vault exists');
+        await this.db.meta.add(keyring);
+        await this.db.identity.add(identity);
+      }),
+    );
+    this.dataKey = dataKey;
+  }
+
+  /**
+   * Unlocks with the passphrase, migrating a vault of an older schema first. A wrong passphrase
+   * throws `ERR_VAULT_PASSPHRASE_WRONG` and changes nothing; no vault: `ERR_VAULT_ABSENT`; a
+   * vault of a newer schema: `ERR_VAULT_SCHEMA_UNSUPPORTED`.
+   *
+   * @example
+   * ```ts
+   * await vault.unlock(passphrase);
+   * ```
+   */
+  async unlock(passphrase: string): Promise<void> {
+    const keyring = await this.keyring();
+    if (keyring === undefined) throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+    if (keyring.schema > vaultSchemaVersion)
+      throw new ProtocolError(
+        'ERR_VAULT_SCHEMA_UNSUPPORTED',
+        'the vault is newer than this Assistant',
+      );
+    const dataKey = this.unwrap(keyring, passphrase);
+    if (keyring.schema < vaultSchemaVersion) {
+      try {
+        await storage(() =>
+          migrateFromSchema1(this.db, dataKey, (current) =>
+            this.rewrap(keyring, passphrase, dataKey, current),
+          ),
+        );
+      } catch (e) {
+        wipeBytes(dataKey);
+        throw e;
+      }
+    }
+    this.lock();
+    this.dataKey = dataKey;
+  }
+
+  /** The keyring re-wrapped at the current schema, keeping its salt and parameters. */
+  private rewrap(
+    old: KeyringRow,
+    passphrase: string,
+    dataKey: Uint8Array,
+    schema: number,
+  ): KeyringRow {
+    const kek = deriveKey(passphrase, old.kdf.salt, {
+      opslimit: old.kdf.opslimit,
+      memlimit: old.kdf.memlimit,
+    });
+    try {
+      return {
+        ...old,
+        schema,
+        wrapped: rowOf(encrypt(kek, dataKey, associatedData('meta', 'keyring', schema))),
+        check: rowOf(encrypt(dataKey, checkPlaintext, associatedData('meta', 'check', schema))),
+      };
+    } finally {
+      wipeBytes(kek);
+    }
+  }
+
+  /**
+   * Unlocks with a data key kept in `storage.session` (a service worker restarted while the
+   * vault was unlocked). A key that does not fit this vault any more (wiped, restored, another
+   * vault) throws `ERR_VAULT_LOCKED`: the customer unlocks with the passphrase again.
+   *
+   * @example
+   * ```ts
+   * const saved = await readSession('vault.key');
+   * if (saved) await vault.unlockWithKey(saved);
+   * ```
+   */
+  async unlockWithKey(key: Uint8Array): Promise<void> {
+    const keyring = await this.keyring();
+    if (keyring === undefined) throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+    if (!(key instanceof Uint8Array) || key.length !== keyBytes || keyring.check === undefined)
+      throw new ProtocolError('ERR_VAULT_LOCKED', 'this key does not unlock the vault');
+    try {
+      const plain = decrypt(
+        key,
+        sealedOf(keyring.check),
+        associatedData('meta', 'check', keyring.schema),
+      );
+      if (!equalBytes(plain, checkPlaintext))
+        throw new ProtocolError('ERR_VAULT_LOCKED', 'key check failed');
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED'))
+        throw new ProtocolError('ERR_VAULT_LOCKED', 'this key does not unlock the vault');
+      throw e;
+    }
+    this.lock();
+    this.dataKey = key.slice();
+  }
+
+  /**
+   * A copy of the data key, for `storage.session` only (never `storage.local`, never a message
+   * to a page). `ERR_VAULT_LOCKED` when locked.
+   *
+   * @example
+   * ```ts
+   * await writeSession('vault.key', vault.sessionKey());
+   * ```
+   */
+  sessionKey(): Uint8Array {
+    return this.key().slice();
+  }
+
+  /**
+   * Locks: zeroes and drops the data key. Idempotent.
+   *
+   * @example
+   * ```ts
+   * vault.lock();
+   * ```
+   */
+  lock(): void {
+    if (this.dataKey !== null) wipeBytes(this.dataKey);
+    this.dataKey = null;
+  }
+
+  private sealRecord(key: Uint8Array, table: RecordTable, id: string, value: unknown): RecordRow {
+    const bytes = utf8Encode(JSON.stringify(value));
+    const sealed = encrypt(key, bytes, associatedData(table, id, vaultSchemaVersion));
+    return { id, v: vaultSchemaVersion, n: sealed.nonce, c: sealed.ciphertext };
+  }
+
+  /** Decrypts one row; `ERR_VAULT_RECORD_DAMAGED` with `{table, id}` when it does not authenticate. */
+  private openRecord(key: Uint8Array, table: string, row: RecordRow): unknown {
+    try {
+      if (typeof row.v !== 'number')
+        throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'no schema version');
+      return JSON.parse(
+        utf8Decode(decrypt(key, sealedOf(row), associatedData(table, row.id, row.v))),
+      );
+    } catch (_e) {
+      throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'a record does not authenticate', {
+        table,
+        id: String(row.id).slice(0, 64),
+      });
+    }
+  }
+
+  /**
+   * The decrypted value of one record (parsed JSON, still untrusted: the caller parses it with
+   * its schema), or `undefined` when absent. Damaged: `ERR_VAULT_RECORD_DAMAGED` with `{table, id}`.
+   *
+   * @example
+   * ```ts
+   * const raw = await vault.get('profile', 'current');
+   * ```
+   */
+  async get(table: RecordTable, id: string): Promise<unknown> {
+    const key = this.key();
+    const row = await storage(() => this.db.recordTable(table).get(checkRecordId(id)));
+    return row === undefined ? undefined : this.openRecord(key, table, row);
+  }
+
+  /**
+   * Writes one record. Refuses (`ERR_VAULT_RECORD_DAMAGED`) to overwrite a record that does not
+   * authenticate: the customer sees it and decides.
+   *
+   * @example
+   * ```ts
+   * await vault.put('profile', 'current', profile);
+   * ```
+   */
+  async put(table: RecordTable, id: string, value: unknown): Promise<void> {
+    const key = this.key();
+    const row = this.sealRecord(key, table, checkRecordId(id), value);
+    const t = this.db.recordTable(table);
+    await storage(() =>
+      this.db.transaction('rw', t, async () => {
+        const existing = await t.get(id);
+        if (existing !== undefined) this.openRecord(key, table, existing);
+        await t.put(row);
+      }),
+    );
+  }
+
+  /**
+   * Adds many new records in one transaction (IndexedDB `bulkAdd`): an id that exists already
+   * fails the whole call with `ERR_VAULT_STORAGE_FAILED` and nothing is written, so no existing
+   * record is ever overwritten this way.
+   *
+   * @example
+   * ```ts
+   * await vault.addMany('blacklist', entries.map((e) => ({ id: e.id, value: e })));
+   * ```
+   */
+  async addMany(
+    table: RecordTable,
+    items: readonly { id: string; value: unknown }[],
+  ): Promise<void> {
+    const key = this.key();
+    for (const { id } of items) checkRecordId(id);
+    const t = this.db.recordTable(table);
+    await storage(() =>
+      this.db.transaction('rw', t, async () => {
+        // Encrypt and hand over in chunks without waiting between them: IndexedDB writes one
+        // chunk in the browser's storage process while this thread encrypts the next, so the
+        // encryption mostly hides behind the write (bench/vault.bench.ts). One transaction: a
+        // failing chunk aborts every chunk.
+        const pending: Promise<unknown>[] = [];
+        for (let i = 0; i < items.length; i += addChunk) {
+          const rows = items
+            .slice(i, i + addChunk)
+            .map(({ id, value }) => this.sealRecord(key, table, id, value));
+          pending.push(t.bulkAdd(rows));
+        }
+        await Promise.all(pending);
+      }),
+    );
+  }
+
+  /**
+   * Deletes one record: the customer's explicit choice, so damaged records may be deleted too.
+   *
+   * @example
+   * ```ts
+   * await vault.delete('blacklist', entryId);
+   * ```
+   */
+  async delete(table: RecordTable, id: string): Promise<void> {
+    this.key();
+    await storage(() => this.db.recordTable(table).delete(checkRecordId(id)));
+  }
+
+  /**
+   * Every record of `table`, decrypted, and the ids of those that did not authenticate.
+   *
+   * @example
+   * ```ts
+   * const { items, damaged } = await vault.list('blacklist');
+   * ```
+   */
+  async list(table: RecordTable): Promise<RecordList> {
+    const key = this.key();
+    const rows = await storage(() => this.db.recordTable(table).toArray());
+    const items: { id: string; value: unknown }[] = [];
+    const damaged: DamagedRecord[] = [];
+    for (const row of rows) {
+      try {
+        items.push({ id: row.id, value: this.openRecord(key, table, row) });
+      } catch (_e) {
+        damaged.push({ table, id: String(row.id).slice(0, 64) });
+      }
+    }
+    return { items, damaged };
+  }
+
+  /**
+   * How many records `table` holds, without decrypting (the popup's counts).
+   *
+   * @example
+   * ```ts
+   * await vault.count('blacklist') // 3
+   * ```
+   */
+  async count(table: RecordTable): Promise<number> {
+    this.key();
+    return storage(() => this.db.recordTable(table).count());
+  }
+
+  /**
+   * Every record of the vault that does not authenticate, schema-1 leftovers included.
+   *
+   * @example
+   * ```ts
+   * for (const { table, id } of await vault.listDamaged()) show(table, id);
+   * ```
+   */
+  async listDamaged(): Promise<DamagedRecord[]> {
+    const damaged: DamagedRecord[] = [];
+    for (const table of recordTables) damaged.push(...(await this.list(table)).damaged);
+    const key = this.key();
+    const leftovers = await storage(() => this.db.records.toArray());
+    for (const row of leftovers) {
+      try {
+        decrypt(key, sealedOf(row), associatedData('records', row.id, row.v));
+      } catch (_e) {
+        damaged.push({ table: 'records', id: String(row.id).slice(0, 64) });
+      }
+    }
+    return damaged;
+  }
+
+  /**
+   * Re-wraps the data key under `next` (new salt, the build's current Argon2id cost, so raising
+   * the cost takes effect here). The keyring is replaced in one transaction that also checks it
+   * is still the keyring `current` unlocked: an interruption before the commit leaves `current`
+   * working. Wrong `current`: `ERR_VAULT_PASSPHRASE_WRONG`, nothing changed.
+   *
+   * @example
+   * ```ts
+   * await vault.changePassphrase(old, next);
+   * ```
+   */
+  async changePassphrase(
+    current: string,
+    next: string,
+    hooks: ChangePassphraseHooks = {},
+  ): Promise<void> {
+    checkNewPassphrase(next);
+    const keyring = await this.keyring();
+    if (keyring === undefined) throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+    const dataKey = this.unwrap(keyring, current);
+    try {
+      // Argon2id runs before the transaction: IndexedDB commits a transaction left idle, and
+      // nothing should hold the database while the KDF runs.
+      const replacement = this.newKeyring(next, dataKey, keyring.createdAt);
+      replacement.schema = keyring.schema;
+      await storage(() =>
+        this.db.transaction('rw', this.db.meta, async () => {
+          const now = await this.db.meta.get('keyring');
+          if (now === undefined || !equalBytes(now.kdf.salt, keyring.kdf.salt))
+            throw new ProtocolError(
+              'ERR_VAULT_PASSPHRASE_WRONG',
+              'the passphrase changed meanwhile',
+            );
+          await this.db.meta.put(replacement);
+          await hooks.beforeCommit?.();
+        }),
+      );
+    } finally {
+      wipeBytes(dataKey);
+    }
+  }
+
+  private backupMacKey(key: Uint8Array): Uint8Array {
+    return keyedHash(key, backupMacContext);
+  }
+
+  /**
+   * The backup file's text: the keyring and every record, still encrypted, with a keyed digest.
+   * Restoring it needs the passphrase that was current when it was made. Damaged records are
+   * carried over as they are (they stay damaged, and visible, after a restore).
+   *
+   * @example
+   * ```ts
+   * const text = await vault.exportBackup();
+   * download(new Blob([text], { type: 'application/json' }));
+   * ```
+   */
+  async exportBackup(): Promise<string> {
+    const key = this.key();
+    const keyring = await this.keyring();
+    if (keyring === undefined) throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+    const records: { table: RecordTable; row: RecordRow }[] = [];
+    await storage(() =>
+      this.db.transaction(
+        'r',
+        recordTables.map((t) => this.db.recordTable(t)),
+        async () => {
+          for (const table of recordTables) {
+            for (const row of await this.db.recordTable(table).toArray())
+              records.push({ table, row });
+          }
+        },
+      ),
+    );
+    const macKey = this.backupMacKey(key);
+    try {
+      const mac = keyedHash(macKey, digestInput(keyring, records));
+      return serializeBackup(keyring, records, mac, this.options.now());
+    } finally {
+      wipeBytes(macKey);
+    }
+  }
+
+  /**
+   * Restores a backup made by {@link exportBackup}, unlocking with `passphrase` (the one current
+   * when the backup was made). Refuses to replace an existing vault unless `replace` is true.
+   * A malformed or altered file: `ERR_VAULT_BACKUP_INVALID`; a wrong passphrase:
+   * `ERR_VAULT_PASSPHRASE_WRONG`. Either way the existing vault is untouched. On success the
+   * vault holds exactly the backup's records and is unlocked.
+   *
+   * @example
+   * ```ts
+   * await vault.restoreBackup(await file.text(), passphrase, { replace: true });
+   * ```
+   */
+  async restoreBackup(
+    text: string,
+    passphrase: string,
+    options: { replace?: boolean } = {},
+  ): Promise<void> {
+    const backup = parseBackup(text);
+    if (backup.schema !== vaultSchemaVersion)
+      throw new ProtocolError(
+        'ERR_VAULT_SCHEMA_UNSUPPORTED',
+        'the backup was written by another schema',
+      );
+    checkArgon2Params(backup.keyring.kdf, 'ERR_VAULT_BACKUP_INVALID');
+    if (!options.replace && (await this.keyring()) !== undefined)
+      throw new ProtocolError('ERR_VAULT_EXISTS', 'a vault exists; restoring would replace it');
+    let dataKey: Uint8Array;
+    try {
+      dataKey = this.unwrap(backup.keyring, passphrase);
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED'))
+        throw new ProtocolError('ERR_VAULT_BACKUP_INVALID', 'the backup keyring is damaged');
+      throw e;
+    }
+    const macKey = this.backupMacKey(dataKey);
+    const mac = keyedHash(macKey, digestInput(backup.keyring, backup.records));
+    wipeBytes(macKey);
+    if (!equalBytes(mac, backup.mac)) {
+      wipeBytes(dataKey);
+      throw new ProtocolError('ERR_VAULT_BACKUP_INVALID', 'the backup was altered');
+    }
+    const tables = [
+      this.db.meta,
+      this.db.records,
+      ...recordTables.map((t) => this.db.recordTable(t)),
+    ];
+    try {
+      await storage(() =>
+        this.db.transaction('rw', tables, async () => {
+          for (const t of tables) await t.clear();
+          await this.db.meta.add(backup.keyring);
+          for (const table of recordTables) {
+            const rows = backup.records.filter((r) => r.table === table).map((r) => r.row);
+            if (rows.length > 0) await this.db.recordTable(table).bulkAdd(rows);
+          }
+        }),
+      );
+    } catch (e) {
+      wipeBytes(dataKey);
+      throw e;
+    }
+    this.lock();
+    this.dataKey = dataKey;
+  }
+
+  /**
+   * Deletes the whole vault (IndexedDB database included) and locks. Irreversible: the UI asks
+   * first. The object stays usable: its state is `absent` afterwards.
+   *
+   * @example
+   * ```ts
+   * await vault.wipe();
+   * ```
+   */
+  async wipe(): Promise<void> {
+    this.lock();
+    await storage(() => this.db.delete());
+    this.db = new VaultDatabase(this.name);
+    await storage(() => this.db.open().then(() => undefined));
+  }
+
+  /** Closes the database connection (tests; a deleted database waits for open connections). */
+  close(): void {
+    this.lock();
+    this.db.close();
+  }
+}
