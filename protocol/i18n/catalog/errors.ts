@@ -295,4 +295,48 @@ export const errors = {
     de: 'Das Ereignis konnte nicht an die Webhook-Adresse des Unternehmens zugestellt werden.',
     en: "The event could not be delivered to the company's webhook URL.",
   },
+  'errors.ERR_PROFILE_INVALID': {
+    de: 'Diese Einstellungen sind nicht gültig.',
+    en: 'These settings are not valid.',
+  },
+  'errors.ERR_VAULT_ABSENT': {
+    de: 'Es gibt noch keinen Tresor. Richten Sie den Assistenten zuerst ein.',
+    en: 'There is no vault yet. Set up the Assistant first.',
+  },
+  'errors.ERR_VAULT_EXISTS': {
+    de: 'Es gibt bereits einen Tresor. Löschen Sie ihn zuerst, wenn Sie neu beginnen möchten.',
+    en: 'A vault already exists. Wipe it first if you want to start over.',
+  },
+  'errors.ERR_VAULT_LOCKED': {
+    de: 'Der Tresor ist gesperrt. Bitte entsperren Sie ihn mit Ihrer Passphrase.',
+    en: 'The vault is locked. Please unlock it with your passphrase.',
+  },
+  'errors.ERR_VAULT_PASSPHRASE_WRONG': {
+    de: 'Die Passphrase ist falsch. Es wurde nichts verändert.',
+    en: 'The passphrase is wrong. Nothing was changed.',
+  },
+  'errors.ERR_VAULT_PASSPHRASE_WEAK': {
+    de: 'Diese Passphrase ist zu schwach. Nehmen Sie mindestens 10 Zeichen, besser mehrere Wörter.',
+    en: 'This passphrase is too weak. Use at least 10 characters, better several words.',
+  },
+  'errors.ERR_VAULT_RECORD_DAMAGED': {
+    de: 'Ein Eintrag im Tresor ist beschädigt oder wurde verändert. Er bleibt unverändert erhalten.',
+    en: 'An entry in the vault is damaged or was altered. It is kept as it is.',
+  },
+  'errors.ERR_VAULT_SCHEMA_UNSUPPORTED': {
+    de: 'Dieser Tresor stammt aus einer neueren Version des Assistenten.',
+    en: 'This vault was written by a newer version of the Assistant.',
+  },
+  'errors.ERR_VAULT_BACKUP_INVALID': {
+    de: 'Diese Datei ist keine gültige Sicherung oder wurde verändert.',
+    en: 'This file is not a valid backup, or it was altered.',
+  },
+  'errors.ERR_VAULT_STORAGE_FAILED': {
+    de: 'Der Browser konnte den Tresor nicht speichern. Es wurde nichts verändert.',
+    en: 'The browser could not store the vault. Nothing was changed.',
+  },
+  'errors.ERR_CLEARINGHOUSE_UNREACHABLE': {
+    de: 'Die Clearingstelle ist nicht erreichbar. Bitte versuchen Sie es später erneut.',
+    en: 'The clearinghouse cannot be reached. Please try again later.',
+  },
 } as const satisfies Record<`errors.${ProtocolErrorCode}`, Entry>;
