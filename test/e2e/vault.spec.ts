@@ -55,8 +55,16 @@ async function dispose(profile: Profile | undefined): Promise<void> {
 }
 
 async function dashboard(profile: Profile): Promise<Page> {
+  const url = `chrome-extension://${profile.id}/ui/dashboard/index.html`;
   const page = await profile.context.newPage();
-  await page.goto(`chrome-extension://${profile.id}/ui/dashboard/index.html`);
+  try {
+    await page.goto(url);
+  } catch (error) {
+    // On install the Assistant opens its dashboard itself, and Chromium may put it into the
+    // blank tab we just made: the same page then ends up where we wanted it to go.
+    if (!String(error).includes('interrupted by another navigation')) throw error;
+    await page.waitForURL(url);
+  }
   return page;
 }
 
