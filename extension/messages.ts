@@ -21,7 +21,7 @@ import {
   profileLimits,
 } from '../protocol/profile';
 import { isTestBuild } from './build';
-import { settingsSchema } from './core/settings';
+import { logKeyOutcomes, logKeyText, settingsSchema } from './core/settings';
 
 /** Latest instant a clock may be set to: the ECMAScript Date range, in milliseconds. */
 const maxTimeMs = 8.64e15;
@@ -120,6 +120,16 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('settings.set'), settings: settingsSchema }),
     'settings',
   ],
+  /** Reads the clearinghouse's description now and pins or compares its log key. */
+  'settings.check-log-key': [
+    v.strictObject({ type: v.literal('settings.check-log-key') }),
+    'log-key',
+  ],
+  /** The customer checked the served key out of band: re-pin it (only the recorded one). */
+  'settings.trust-log-key': [
+    v.strictObject({ type: v.literal('settings.trust-log-key'), served: logKeyText }),
+    'settings',
+  ],
 } as const;
 
 const vaultResponses = [
@@ -157,6 +167,11 @@ const vaultResponses = [
   }),
   v.strictObject({ type: v.literal('backup'), file: backupFile }),
   v.strictObject({ type: v.literal('settings'), settings: settingsSchema }),
+  v.strictObject({
+    type: v.literal('log-key'),
+    outcome: v.picklist(logKeyOutcomes),
+    settings: settingsSchema,
+  }),
 ] as const;
 
 type VaultRequestTable = typeof vaultRequests;

@@ -6,6 +6,9 @@ import { parseRequest, type Request, type Response } from './messages';
 import { AssistantService, type ServicePorts } from './service';
 import { randomBytes, ready } from './vault/crypto';
 import { Vault } from './vault/vault';
+import { keyPairFromSeed } from '../protocol/keys';
+import { ready as sodiumReady, sha256 } from '../protocol/sodium';
+import { verifierKeyText } from '../protocol/tlog';
 
 const PASS = 'correct horse battery staple';
 const CO_A = `co_${'A'.repeat(43)}`;
@@ -239,6 +242,63 @@ describe('the Assistant service', () => {
       'ERR_MESSAGE_INVALID',
     );
     expect(await send(s, { type: 'vault.wipe', confirm: true })).toMatchObject({ state: 'absent' });
+  });
+  it('pins the log key on first contact, warns on a change and re-pins only when told', async () => {
+    await sodiumReady();
+    const keyOf = (n: number) =>
+      verifierKeyText(
+        'localhost:3000/log',
+        keyPairFromSeed(new Uint8Array(32).fill(n)).publicKey,
+        sha256,
+      );
+    let served = keyOf(1);
+    const fetch: ClientFetch = async (url) => {
+      if (!url.endsWith('/.well-known/clearinghouse.json'))
+        return registryFetch(url, { method: 'GET', headers: {} });
+      return {
+        status: 200,
+        text: async () =>
+          JSON.stringify({
+            origin: 'http://localhost:3000',
+            apiBase: 'http://localhost:3000/api/v1',
+            protocolVersions: [1],
+            logOrigin: 'localhost:3000/log',
+            logVerifierKey: served,
+            webhookKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) },
+          }),
+      };
+    };
+    const { service } = setup({ fetch });
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    expect(await s.lastLogKeyCheck).toBe('pinned');
+    const pinned = (await s.settings()).pinnedLogKey;
+    expect(pinned).toBe(keyOf(1));
+    served = keyOf(2);
+    expect(await send(s, { type: 'settings.check-log-key' })).toMatchObject({
+      type: 'log-key',
+      outcome: 'mismatch',
+      settings: { pinnedLogKey: keyOf(1), logKeyMismatch: { pinned: keyOf(1), served: keyOf(2) } },
+    });
+    // The UI cannot overwrite the pin through settings.set.
+    const current = await s.settings();
+    await send(s, {
+      type: 'settings.set',
+      settings: { ...current, pinnedLogKey: keyOf(2), logKeyMismatch: null },
+    });
+    expect(await s.settings()).toMatchObject({ pinnedLogKey: keyOf(1) });
+    expect(await codeOf(() => send(s, { type: 'settings.trust-log-key', served: keyOf(3) }))).toBe(
+      'ERR_REQUEST_MISMATCH',
+    );
+    expect(await send(s, { type: 'settings.trust-log-key', served: keyOf(2) })).toMatchObject({
+      settings: { pinnedLogKey: keyOf(2), logKeyMismatch: null },
+    });
+    // A new clearinghouse URL is a new first contact.
+    await send(s, {
+      type: 'settings.set',
+      settings: { ...(await s.settings()), clearinghouseUrl: 'https://ch.example' },
+    });
+    expect(await s.settings()).toMatchObject({ pinnedLogKey: null, pinnedLogOrigin: null });
   });
 });
 

@@ -14,6 +14,13 @@ import type { Locale } from '../protocol/i18n';
 import type { Clock } from './build';
 import { AutoLock } from './core/auto-lock';
 import { identityFromPhrase, readMasterSeed } from './core/identity';
+import {
+  applySettings,
+  checkLogKey,
+  trustServedKey,
+  type LogKeyOutcome,
+  type SettingsPort,
+} from './core/log-key';
 import type { SessionCell } from './core/ports';
 import { Preferences } from './core/preferences';
 import { recoverRelationships } from './core/recovery';
@@ -35,7 +42,7 @@ export interface ServicePorts {
   readonly settings: SessionCell<unknown>;
   readonly clock: Clock;
   readonly randomBytes: (length: number) => Uint8Array;
-  /** The network, for recovery. */
+  /** The network, for recovery and the clearinghouse's description. */
   readonly fetch: ClientFetch;
   /** The build's clearinghouse URL, the default of the setting. */
   readonly defaultClearinghouseUrl: string;
@@ -58,6 +65,13 @@ const passive = new Set<string>(['vault.status', 'settings.get']);
  */
 export class AssistantService {
   private readonly autoLock: AutoLock;
+  /** Settings writes, one after the other (a background log-key check races the customer's). */
+  private settingsQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * The log-key check started by the last unlock or creation (not awaited there: the network must
+   * not delay the unlock); tests await it.
+   */
+  lastLogKeyCheck: Promise<LogKeyOutcome> | undefined;
 
   constructor(private readonly ports: ServicePorts) {
     this.autoLock = new AutoLock({
@@ -70,6 +84,39 @@ export class AssistantService {
   /** The current settings (defaults where nothing valid is stored). */
   async settings(): Promise<Settings> {
     return settingsOrDefault(await this.ports.settings.read(), this.ports.defaultClearinghouseUrl);
+  }
+
+  /** The settings with an atomic read-modify-write, for extension/core/log-key. */
+  private readonly settingsPort: SettingsPort = {
+    read: () => this.settings(),
+    update: (change) => {
+      const run = this.settingsQueue.then(async () => {
+        const next = change(await this.settings());
+        if (next !== null) await this.ports.settings.write(next);
+        return this.settings();
+      });
+      this.settingsQueue = run.catch(() => undefined);
+      return run;
+    },
+  };
+
+  private checkLogKey(): Promise<{ outcome: LogKeyOutcome; settings: Settings }> {
+    return checkLogKey({
+      fetch: this.ports.fetch,
+      clock: this.ports.clock,
+      settings: this.settingsPort,
+    });
+  }
+
+  /**
+   * Contact with the clearinghouse after an unlock: pins its log key the first time, warns
+   * (through the settings) when it changed. In the background; a failure changes nothing.
+   */
+  private contactClearinghouse(): void {
+    this.lastLogKeyCheck = this.checkLogKey().then(
+      (r) => r.outcome,
+      (): LogKeyOutcome => 'unreachable',
+    );
   }
 
   /**
@@ -101,6 +148,7 @@ export class AssistantService {
   private async unlocked(vault: Vault): Promise<void> {
     await this.ports.sessionKey.write(vault.sessionKey());
     await this.autoLock.touch();
+    this.contactClearinghouse();
   }
 
   /**
@@ -212,8 +260,24 @@ export class AssistantService {
       case 'settings.get':
         return { type: 'settings', settings: await this.settings() };
       case 'settings.set':
-        await this.ports.settings.write(request.settings);
-        return { type: 'settings', settings: await this.settings() };
+        // The pin is not the UI's to set; a new clearinghouse URL clears it (a new first contact).
+        return {
+          type: 'settings',
+          settings: await this.settingsPort.update((stored) =>
+            applySettings(stored, request.settings),
+          ),
+        };
+      case 'settings.check-log-key': {
+        const { outcome, settings } = await this.checkLogKey();
+        return { type: 'log-key', outcome, settings };
+      }
+      case 'settings.trust-log-key':
+        return {
+          type: 'settings',
+          settings: await this.settingsPort.update((stored) =>
+            trustServedKey(stored, request.served),
+          ),
+        };
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * The Assistant's plain settings (kept in `storage.local`, outside the vault, because the popup
  * and the auto-lock alarm need them while the vault is locked; none of them is personal):
- * the clearinghouse URL (SPECS "clearinghouse URL"), the log key pinned on first contact, the
+ * the clearinghouse URL (SPECS "clearinghouse URL"), the log key and origin pinned on first
+ * contact, a served key that differed from the pinned one (extension/core/log-key), the
  * auto-lock minutes and the UI language (`null`: follow the browser).
  */
 import * as v from 'valibot';
@@ -26,6 +27,33 @@ function isClearinghouseUrl(s: string): boolean {
   );
 }
 
+/** A note verifier key in text form (`<name>+<hex id>+<base64>`); parseVerifierKey checks it fully. */
+export const logKeyText = v.pipe(
+  v.string(),
+  v.maxLength(512),
+  v.regex(/^[^\s+]{1,255}\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{1,200}$/),
+);
+
+/** A log origin (the note key's name): no space, no `+`. */
+export const logOriginText = v.pipe(v.string(), v.regex(/^[^\s+]{1,255}$/));
+
+/**
+ * What a log-key check (extension/core/log-key) found: `pinned` (first contact, now pinned),
+ * `same` (the pinned key again), `mismatch` (another key: recorded, pin kept), `unreachable`
+ * (network error or no 200: nothing changed), `invalid` (a malformed description, another origin or an unusable key: nothing
+ * changed), `superseded` (the URL was changed during the check: nothing changed).
+ */
+export const logKeyOutcomes = [
+  'pinned',
+  'same',
+  'mismatch',
+  'unreachable',
+  'invalid',
+  'superseded',
+] as const;
+
+export type LogKeyOutcome = (typeof logKeyOutcomes)[number];
+
 export const settingsSchema = v.strictObject({
   clearinghouseUrl: v.pipe(
     v.string(),
@@ -33,12 +61,19 @@ export const settingsSchema = v.strictObject({
     v.check(isClearinghouseUrl, 'not an http(s) URL'),
   ),
   /** The note verifier key (`<name>+<hex id>+<base64>`), pinned on first contact. */
-  pinnedLogKey: v.nullable(
-    v.pipe(
-      v.string(),
-      v.maxLength(512),
-      v.regex(/^[^\s+]{1,255}\+[0-9a-f]{8}\+[A-Za-z0-9+/=]{1,200}$/),
-    ),
+  pinnedLogKey: v.nullable(logKeyText),
+  /** The log origin pinned with the key (the key's name). */
+  pinnedLogOrigin: v.nullable(logOriginText),
+  /**
+   * The clearinghouse served a key other than the pinned one: kept (and warned about) until the
+   * customer re-pins explicitly or the pinned key is served again. The pin itself is unchanged.
+   */
+  logKeyMismatch: v.nullable(
+    v.strictObject({
+      pinned: logKeyText,
+      served: logKeyText,
+      seenAt: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+    }),
   ),
   autoLockMinutes: v.pipe(
     v.number(),
@@ -63,6 +98,8 @@ export function defaultSettings(clearinghouseUrl: string): Settings {
   return {
     clearinghouseUrl,
     pinnedLogKey: null,
+    pinnedLogOrigin: null,
+    logKeyMismatch: null,
     autoLockMinutes: autoLockMinutes.default,
     language: null,
   };

@@ -42,6 +42,12 @@ async function loadExtension(target: string, locale: string): Promise<LoadedExte
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const match = /^chrome-extension:\/\/([a-p]{32})\/background\.js$/.exec(worker.url());
   if (match?.[1] === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
+  // A fresh install opens the dashboard by itself; wait for it, so that it cannot land in (and
+  // interrupt the navigation of) a page a test opens next.
+  const dashboard = `chrome-extension://${match[1]}/ui/dashboard/index.html`;
+  await expect
+    .poll(() => context.pages().some((page) => page.url() === dashboard), { timeout: 15_000 })
+    .toBe(true);
   return { context, id: match[1] };
 }
 

@@ -45,7 +45,14 @@ async function launch(dir: string): Promise<Profile> {
 }
 
 async function newProfile(): Promise<Profile> {
-  return launch(await mkdtemp(join(tmpdir(), 'assistant-e2e-')));
+  const profile = await launch(await mkdtemp(join(tmpdir(), 'assistant-e2e-')));
+  // A fresh install opens the dashboard by itself; wait for it, so that it cannot land in (and
+  // interrupt the navigation of) a page a test opens next.
+  const url = `chrome-extension://${profile.id}/ui/dashboard/index.html`;
+  await expect
+    .poll(() => profile.context.pages().some((page) => page.url() === url), { timeout: 15_000 })
+    .toBe(true);
+  return profile;
 }
 
 async function dispose(profile: Profile | undefined): Promise<void> {

@@ -28,5 +28,7 @@ mount(App, {
     vaultStatus: () => sendRequest({ type: 'vault.status' }),
     lock: () => sendRequest({ type: 'vault.lock' }),
     openDashboard,
+    logKeyChanged: async () =>
+      (await sendRequest({ type: 'settings.get' })).settings.logKeyMismatch !== null,
   },
 });

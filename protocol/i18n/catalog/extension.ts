@@ -45,6 +45,10 @@ export const extension = {
     de: 'Sperren',
     en: 'Lock',
   },
+  'extension.popup.logKeyChanged': {
+    de: 'Achtung: Die Clearingstelle zeigt einen anderen Protokollschlüssel als den festgehaltenen. Jemand könnte sich als Ihre Clearingstelle ausgeben. Der alte Schlüssel gilt weiter; prüfen Sie das in den Einstellungen der Übersicht.',
+    en: 'Warning: the clearinghouse shows a different log key from the pinned one. Someone may be impersonating your clearinghouse. The old key stays in force; check this in the dashboard settings.',
+  },
   'extension.popup.openDashboard': {
     de: 'Übersicht öffnen',
     en: 'Open dashboard',
@@ -424,6 +428,70 @@ export const extension = {
   'extension.settings.logKeyNone': {
     de: 'Noch keiner: er wird beim ersten Kontakt festgehalten.',
     en: 'None yet: it is pinned on first contact.',
+  },
+  'extension.settings.logOrigin': {
+    de: 'Protokoll',
+    en: 'Log',
+  },
+  'extension.settings.urlClearsPin': {
+    de: 'Wenn Sie die Adresse ändern, wird der festgehaltene Schlüssel vergessen: Eine neue Clearingstelle ist ein neuer erster Kontakt, ihr Schlüssel wird dann neu festgehalten.',
+    en: 'Changing the address forgets the pinned key: a new clearinghouse is a new first contact, and its key is pinned afresh.',
+  },
+  'extension.settings.checkLogKey': {
+    de: 'Schlüssel jetzt prüfen',
+    en: 'Check the key now',
+  },
+  'extension.settings.logKey.pinned': {
+    de: 'Erster Kontakt: Der Protokollschlüssel der Clearingstelle ist jetzt festgehalten.',
+    en: 'First contact: the clearinghouse’s log key is now pinned.',
+  },
+  'extension.settings.logKey.same': {
+    de: 'Die Clearingstelle zeigt den festgehaltenen Schlüssel.',
+    en: 'The clearinghouse shows the pinned key.',
+  },
+  'extension.settings.logKey.mismatch': {
+    de: 'Die Clearingstelle zeigt einen anderen Schlüssel. Der festgehaltene gilt weiter.',
+    en: 'The clearinghouse shows a different key. The pinned one stays in force.',
+  },
+  'extension.settings.logKey.unreachable': {
+    de: 'Die Clearingstelle ist nicht erreichbar. Nichts wurde geändert.',
+    en: 'The clearinghouse cannot be reached. Nothing was changed.',
+  },
+  'extension.settings.logKey.invalid': {
+    de: 'Die Beschreibung der Clearingstelle ist ungültig oder nennt eine andere Adresse. Nichts wurde geändert.',
+    en: 'The clearinghouse’s description is invalid or names another address. Nothing was changed.',
+  },
+  'extension.settings.logKey.superseded': {
+    de: 'Die Adresse wurde während der Prüfung geändert. Nichts wurde geändert; bitte erneut prüfen.',
+    en: 'The address changed during the check. Nothing was changed; please check again.',
+  },
+  'extension.settings.mismatch.title': {
+    de: 'Achtung: Der Protokollschlüssel der Clearingstelle hat sich geändert',
+    en: 'Warning: the clearinghouse’s log key has changed',
+  },
+  'extension.settings.mismatch.body': {
+    de: 'Am {seenAt} zeigte die Clearingstelle einen anderen Schlüssel als den beim ersten Kontakt festgehaltenen. Das kann ein legitimer Schlüsselwechsel sein, aber auch ein Angriff: Wer den Schlüssel austauscht, kann Ihnen ein gefälschtes Protokoll zeigen. Der alte Schlüssel gilt weiter.',
+    en: 'On {seenAt} the clearinghouse showed a different key from the one pinned on first contact. This can be a legitimate key change, but also an attack: whoever swaps the key can show you a forged log. The old key stays in force.',
+  },
+  'extension.settings.mismatch.pinned': {
+    de: 'Festgehalten',
+    en: 'Pinned',
+  },
+  'extension.settings.mismatch.served': {
+    de: 'Jetzt gezeigt',
+    en: 'Now shown',
+  },
+  'extension.settings.mismatch.danger': {
+    de: 'Vertrauen Sie dem neuen Schlüssel nur, wenn Sie ihn auf einem anderen Weg geprüft haben, etwa bei der Clearingstelle selbst: Wenn Sie einem falschen Schlüssel vertrauen, kann Ihnen ein Angreifer ein gefälschtes Protokoll zeigen, ohne dass der Assistent es bemerkt.',
+    en: 'Trust the new key only if you have checked it another way, for example with the clearinghouse itself: if you trust a false key, an attacker can show you a forged log without the Assistant noticing.',
+  },
+  'extension.settings.mismatch.trust': {
+    de: 'Ich habe das geprüft, dem neuen Schlüssel vertrauen',
+    en: 'I have checked this, trust the new key',
+  },
+  'extension.settings.mismatch.trusted': {
+    de: 'Der neue Schlüssel ist jetzt festgehalten.',
+    en: 'The new key is now pinned.',
   },
   'extension.settings.autoLock': {
     de: 'Automatisch sperren nach (Minuten)',
