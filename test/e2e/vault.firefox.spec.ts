@@ -1,96 +1,207 @@
 /**
  * The Assistant in Firefox (issue 6 "Browsers"): Debian's firefox-esr driven through WebDriver
- * BiDi with puppeteer-core; the built Firefox extension is installed as a temporary add-on.
+ * BiDi with puppeteer-core; the built (shipped) Firefox extension is installed as a temporary
+ * add-on, each browser on its own fresh profile directory. See firefox-helpers.ts for how pages
+ * are found and waited for.
  *
- * BiDi refuses to navigate a tab to a moz-extension:// URL, so the test uses the tab the
- * Assistant opens itself on install (its onboarding). BiDi also reports such tabs as
- * about:blank, so pages are told apart by evaluating `location.href` in them.
+ * A temporary add-on does not outlive its browser, so "survives a relaunch" is covered by the
+ * Chromium spec only; here a backup carries the vault from one profile to another.
  */
 import { expect, test } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { geckoId } from '../../extension/manifest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ElementHandle, Page } from 'puppeteer-core';
 import { t } from '../../protocol/i18n';
+import { masterSeedToPhrase } from '../../protocol/keys';
+import {
+  capturedDownload,
+  captureNextDownload,
+  click,
+  closeFirefox,
+  dashboardPage,
+  fill,
+  firefoxPath,
+  launchFirefox,
+  onboard,
+  PASS,
+  sendFrom,
+  selector,
+  SLOW,
+  text,
+  textWhenSet,
+  unlock,
+  waitChecked,
+  type Firefox,
+} from './firefox-helpers';
 
-const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
-const extensionDir = fileURLToPath(new URL('../../dist/extension/firefox/', import.meta.url));
-/** Fixed moz-extension UUID, so the pages' origin is known in advance. */
-const uuid = '3b7f2a4e-0c1d-4e5f-9a8b-7c6d5e4f3a2b';
-const PASS = 'correct horse battery staple';
+/** Profile edit and blacklist entry through the dashboard, as in vault.spec.ts. */
+async function editProfileAndBlacklist(page: Page): Promise<void> {
+  await click(page, 'nav-profile');
+  await click(page, 'mode-automatic');
+  await click(page, 'channel-email');
+  await click(page, 'save-profile');
+  expect(await textWhenSet(page, selector('profile-status'))).toBe(
+    t('en', 'extension.dashboard.saved'),
+  );
 
-async function dashboardPage(browser: Browser): Promise<Page> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    for (const page of await browser.pages()) {
-      const href = await page.evaluate(() => location.href).catch(() => '');
-      if (href === `moz-extension://${uuid}/ui/dashboard/index.html`) return page;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('the Assistant did not open its dashboard after installation');
+  await click(page, 'nav-blacklist');
+  expect(await text(page, 'blacklist-empty')).toBe(t('en', 'extension.blacklist.empty'));
+  await fill(page, 'blacklist-name', 'Acme <b>Shoes</b>');
+  await page.select('[data-testid="blacklist-reason"]', 'too_frequent');
+  await click(page, 'blacklist-add');
+  // Company-written text is text: the markup shows literally, nothing is parsed as HTML.
+  expect(await text(page, 'blacklist-entry')).toContain('Acme <b>Shoes</b>');
+  expect(await page.$$('[data-testid="blacklist-entry"] b')).toHaveLength(0);
+  await click(page, 'signal-never');
+  await page.waitForSelector('[data-testid="signal-question"]', { hidden: true });
 }
 
-async function text(page: Page, testId: string): Promise<string> {
-  const handle = await page.waitForSelector(`[data-testid="${testId}"]`, { timeout: 30_000 });
-  return (await handle!.evaluate((el) => el.textContent ?? '')).trim();
+/** The profile and blacklist of {@link editProfileAndBlacklist} are there. */
+async function expectEdits(page: Page): Promise<void> {
+  await click(page, 'nav-profile');
+  await waitChecked(page, 'mode-automatic');
+  await waitChecked(page, 'channel-email');
+  await click(page, 'nav-blacklist');
+  expect(await text(page, 'blacklist-entry')).toContain('Acme <b>Shoes</b>');
+  expect(await page.$$('[data-testid="blacklist-entry"]')).toHaveLength(1);
 }
 
 test.describe('the vault in Firefox (shipped build)', () => {
+  let firefox: Firefox | undefined;
+  let other: Firefox | undefined;
+
   // A missing Firefox is a failed prerequisite, never a skipped test (SPECS "Test run").
+  test.beforeEach(() => {
+    expect(existsSync(firefoxPath), `${firefoxPath} (Debian's firefox-esr)`).toBe(true);
+  });
+
+  test.afterEach(async () => {
+    await Promise.all([closeFirefox(firefox), closeFirefox(other)]);
+    firefox = other = undefined;
+  });
+
   test('onboarding, lock, unlock and the dashboard', async () => {
     test.setTimeout(120_000);
-    expect(existsSync(firefoxPath), `${firefoxPath} (Debian's firefox-esr)`).toBe(true);
-    const browser = await puppeteer.launch({
-      browser: 'firefox',
-      protocol: 'webDriverBiDi',
-      executablePath: firefoxPath,
-      headless: true,
-      extraPrefsFirefox: {
-        'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: uuid }),
-        'intl.accept_languages': 'en-US',
-      },
-    });
-    try {
-      expect(await browser.installExtension(extensionDir)).toBe(geckoId);
-      const page = await dashboardPage(browser);
+    firefox = await launchFirefox();
+    const page = await dashboardPage(firefox.browser);
 
-      await page.type('[data-testid="new-passphrase"]', PASS);
-      await page.type('[data-testid="repeat-passphrase"]', PASS);
-      await page.click('[data-testid="create"]');
-      // The shipped Argon2id cost (64 MiB, 3 passes) runs here: allow it time.
-      await page.waitForSelector('[data-testid="phrase"] li', { timeout: 60_000 });
-      const words = await page.$$eval('[data-testid="phrase"] li', (els) =>
-        els.map((e) => e.textContent ?? ''),
-      );
-      expect(words).toHaveLength(24);
-      for (const input of await page.$$('[data-testid^="confirm-word-"]')) {
-        const id = await input.evaluate((el) => el.getAttribute('data-testid') ?? '');
-        await input.type(words[Number(id.replace('confirm-word-', '')) - 1]!);
-      }
-      await page.click('[data-testid="confirm-phrase"]');
-      expect(await text(page, 'nav-blacklist')).toBe(t('en', 'extension.dashboard.nav.blacklist'));
+    const words = await onboard(page);
+    expect(words).toHaveLength(24);
+    expect(await text(page, 'nav-blacklist')).toBe(t('en', 'extension.dashboard.nav.blacklist'));
 
-      await page.click('[data-testid="nav-blacklist"]');
-      await page.type('[data-testid="blacklist-name"]', 'Acme');
-      await page.click('[data-testid="blacklist-add"]');
-      expect(await text(page, 'blacklist-entry')).toContain('Acme');
+    await click(page, 'nav-blacklist');
+    await fill(page, 'blacklist-name', 'Acme');
+    await click(page, 'blacklist-add');
+    expect(await text(page, 'blacklist-entry')).toContain('Acme');
 
-      await page.click('[data-testid="dashboard-lock"]');
-      await page.waitForSelector('[data-testid="unlock-passphrase"]');
-      await page.type('[data-testid="unlock-passphrase"]', 'not the passphrase');
-      await page.click('[data-testid="unlock"]');
-      expect(await text(page, 'unlock-error')).toBe(t('en', 'errors.ERR_VAULT_PASSPHRASE_WRONG'));
-      await page.$eval('[data-testid="unlock-passphrase"]', (el) => {
-        (el as HTMLInputElement).value = '';
-      });
-      await page.type('[data-testid="unlock-passphrase"]', PASS);
-      await page.click('[data-testid="unlock"]');
-      await page.waitForSelector('[data-testid="nav-blacklist"]', { timeout: 60_000 });
-      await page.click('[data-testid="nav-blacklist"]');
-      expect(await text(page, 'blacklist-entry')).toContain('Acme');
-    } finally {
-      await browser.close();
-    }
+    await click(page, 'dashboard-lock');
+    await unlock(page, 'not the passphrase');
+    expect(await text(page, 'unlock-error', SLOW)).toBe(
+      t('en', 'errors.ERR_VAULT_PASSPHRASE_WRONG'),
+    );
+    await unlock(page);
+    await page.waitForSelector('[data-testid="nav-blacklist"]', { timeout: SLOW });
+    await click(page, 'nav-blacklist');
+    expect(await text(page, 'blacklist-entry')).toContain('Acme');
+  });
+
+  test('profile and blacklist edits, backed up and restored in a second profile', async () => {
+    test.setTimeout(240_000);
+    firefox = await launchFirefox();
+    const page = await dashboardPage(firefox.browser);
+    await onboard(page);
+    await editProfileAndBlacklist(page);
+
+    // The dashboard's own export: its download is handed to the test instead of saved.
+    await click(page, 'nav-backup');
+    await captureNextDownload(page);
+    await click(page, 'export-backup');
+    const backup = await capturedDownload(page);
+    expect(backup.name).toMatch(/^assistant-backup-\d{4}-\d{2}-\d{2}\.json$/);
+    expect(
+      await textWhenSet(page, 'section:has([data-testid="export-backup"]) > p[role="status"]'),
+    ).toBe(t('en', 'extension.backup.exported'));
+    // A sealed file: nothing of the profile or blacklist readable in it.
+    expect(backup.text).not.toContain('Acme');
+    const file = join(firefox.dir, backup.name);
+    await writeFile(file, backup.text);
+
+    other = await launchFirefox();
+    const fresh = await dashboardPage(other.browser);
+    const input = (await fresh.waitForSelector('[data-testid="backup-file"]', {
+      timeout: 30_000,
+    })) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(file);
+    await fresh.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="backup-file"]') as HTMLInputElement).files
+          ?.length === 1,
+    );
+    await fill(fresh, 'backup-passphrase', 'wrong passphrase here');
+    await click(fresh, 'restore-backup');
+    expect(await text(fresh, 'backup-error', SLOW)).toBe(
+      t('en', 'errors.ERR_VAULT_PASSPHRASE_WRONG'),
+    );
+    await fill(fresh, 'backup-passphrase', PASS);
+    await click(fresh, 'restore-backup');
+    await fresh.waitForSelector('[data-testid="nav-blacklist"]', { timeout: SLOW });
+    await expectEdits(fresh);
+  });
+
+  test('recovery from the phrase asks the running clearinghouse', async ({ baseURL }) => {
+    test.setTimeout(180_000);
+    expect(baseURL, 'the e2e clearinghouse of playwright.config.ts').toBeTruthy();
+    firefox = await launchFirefox();
+    const page = await dashboardPage(firefox.browser);
+    await page.waitForSelector('[data-testid="recovery-phrase"]', { timeout: 30_000 });
+    const current = (await sendFrom(page, { type: 'settings.get' })) as {
+      settings: Record<string, unknown>;
+    };
+    expect(
+      await sendFrom(page, {
+        type: 'settings.set',
+        settings: { ...current.settings, clearinghouseUrl: baseURL },
+      }),
+    ).toMatchObject({ settings: { clearinghouseUrl: baseURL } });
+
+    const phrase = masterSeedToPhrase(new Uint8Array(32).fill(7));
+    await fill(page, 'recovery-phrase', phrase);
+    await fill(page, 'recovery-passphrase', PASS);
+    await click(page, 'recover');
+    // The dashboard opens only once the clearinghouse answered; an error (such as
+    // ERR_CLEARINGHOUSE_UNREACHABLE) shows in the form instead and fails the test at once.
+    const outcome = await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="nav-recovery"]') !== null
+          ? 'recovered'
+          : document.querySelector('section:has([data-testid="recover"]) [role="alert"]')
+              ?.textContent,
+      { timeout: SLOW },
+    );
+    expect(await outcome.jsonValue()).toBe('recovered');
+
+    // The identity is the phrase's: recovering again into it is allowed and reaches the API.
+    await click(page, 'nav-recovery');
+    await fill(page, 'recovery-phrase', phrase);
+    const again = (await sendFrom(page, { type: 'vault.recover', phrase, passphrase: '' })) as {
+      companiesChecked: number;
+    };
+    expect(again).toMatchObject({ type: 'vault.recovered', relationships: 0, failed: 0 });
+    // And through the dashboard's form: the same answer, with no failure reported.
+    await click(page, 'recover');
+    expect(await textWhenSet(page, selector('recovery-status'), SLOW)).toBe(
+      t('en', 'extension.recovery.done', { companies: again.companiesChecked, relationships: 0 }),
+    );
+
+    await fill(page, 'recovery-phrase', masterSeedToPhrase(new Uint8Array(32).fill(8)));
+    await click(page, 'recover');
+    const alert = await page.waitForSelector(
+      'section:has([data-testid="recovery-phrase"]) [role="alert"]',
+      { timeout: SLOW },
+    );
+    expect(await alert!.evaluate((el) => el.textContent?.trim())).toBe(
+      t('en', 'errors.ERR_VAULT_EXISTS'),
+    );
   });
 });
