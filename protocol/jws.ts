@@ -349,7 +349,7 @@ function guarded<T>(code: ProtocolErrorCode, step: () => T): T {
  *   kind: 'grant',
  *   resolveKey: (kid) => keysByKid.get(kid),
  *   audience: 'http://localhost:3000',
- *   now: Math.floor(Date.now() / 1000),
+ *   now: clock.nowSeconds(), // injected clock
  *   replay: jtiStore,
  * });
  * ```

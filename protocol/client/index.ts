@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * const client = createClient({ baseUrl: 'http://localhost:3000', fetch, now: () => Date.now(), randomBytes });
+ * const client = createClient({ baseUrl: 'http://localhost:3000', fetch, now: clock.now, randomBytes });
  * const receipt = await client.submitGrant(await signMessage('grant', payload, pairwiseKeyPair));
  * const { events, next } = await client.companyEvents(companySigner, '0');
  * ```
@@ -223,7 +223,7 @@ export function uuidV4(randomBytes: RandomBytes): string {
  *
  * @example
  * ```ts
- * const client = createClient({ baseUrl, fetch: (url, init) => fetch(url, init), now: Date.now, randomBytes });
+ * const client = createClient({ baseUrl, fetch: (url, init) => fetch(url, init), now: clock.now, randomBytes });
  * ```
  */
 export function createClient(options: ClientOptions): ClearinghouseClient {

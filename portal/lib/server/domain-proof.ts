@@ -162,6 +162,47 @@ function proofFailed(reason: string): ProtocolError {
   return new ProtocolError('ERR_DOMAIN_PROOF_FAILED', 'The domain proof failed.', { reason });
 }
 
+/** The system resolver: every address of a host, in the order DNS gave them. */
+export const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
+
+/**
+ * Resolves `url`'s host once, checks every address against `policy`, and returns a `lookup` for
+ * node:http(s) that hands the socket only those addresses, so DNS cannot be rebound between the
+ * check and the connection (no server-side request forgery). Shared by the domain proof and the
+ * webhook sender.
+ */
+export async function pinnedLookup(
+  url: URL,
+  policy: AddressPolicy,
+  resolve: Resolver,
+  errors: { dns: () => ProtocolError; notAllowed: () => ProtocolError },
+): Promise<LookupFunction> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: { address: string; family: number }[];
+  if (isIP(host) !== 0) addresses = [{ address: host, family: isIP(host) }];
+  else {
+    try {
+      addresses = await resolve(host);
+    } catch {
+      throw errors.dns();
+    }
+  }
+  const allowed = policy === 'loopback' ? isLoopbackAddress : isPublicAddress;
+  // Every address must pass, not just one: the socket might pick any of them.
+  if (addresses.length === 0 || !addresses.every((a) => allowed(a.address))) {
+    throw errors.notAllowed();
+  }
+  return (_hostname, lookupOptions, callback) => {
+    const first = addresses[0]!;
+    if ((lookupOptions as { all?: boolean }).all === true) {
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(
+        null,
+        addresses,
+      );
+    } else callback(null, first.address, first.family);
+  };
+}
+
 /**
  * The production fetcher: node:http(s) with a `lookup` that hands the socket only the addresses
  * checked against the policy.
@@ -175,34 +216,13 @@ function proofFailed(reason: string): ProtocolError {
 export function createProofFetcher(options: ProofFetcherOptions = {}): ProofFetcher {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const maxBytes = options.maxBytes ?? 8 * 1024;
-  const resolve: Resolver =
-    options.resolve ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
+  const resolve = options.resolve ?? systemResolver;
 
   return async (url, policy) => {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    let addresses: { address: string; family: number }[];
-    if (isIP(host) !== 0) addresses = [{ address: host, family: isIP(host) }];
-    else {
-      try {
-        addresses = await resolve(host);
-      } catch {
-        throw proofFailed('dns');
-      }
-    }
-    const allowed = policy === 'loopback' ? isLoopbackAddress : isPublicAddress;
-    // Every address must pass, not just one: the socket might pick any of them.
-    if (addresses.length === 0 || !addresses.every((a) => allowed(a.address))) {
-      throw notAllowed('address-not-public');
-    }
-    const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-      const first = addresses[0]!;
-      if ((lookupOptions as { all?: boolean }).all === true) {
-        (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(
-          null,
-          addresses,
-        );
-      } else callback(null, first.address, first.family);
-    };
+    const pinned = await pinnedLookup(url, policy, resolve, {
+      dns: () => proofFailed('dns'),
+      notAllowed: () => notAllowed('address-not-public'),
+    });
 
     return new Promise<ProofResponse>((resolvePromise, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

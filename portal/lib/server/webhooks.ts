@@ -26,10 +26,8 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
 import type { Kysely } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
@@ -37,9 +35,9 @@ import { publicJwk, thumbprint, type Ed25519KeyPair, type Ed25519PublicJwk } fro
 import type { Database } from './db/schema';
 import type { FeedEvent } from './consents';
 import {
-  isLoopbackAddress,
-  isPublicAddress,
   originPolicy,
+  pinnedLookup,
+  systemResolver,
   type AddressPolicy,
   type Resolver,
 } from './domain-proof';
@@ -128,38 +126,19 @@ function deliveryFailed(reason: string): ProtocolError {
  */
 export function createWebhookSender(options: WebhookSenderOptions = {}): WebhookSender {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const resolve: Resolver =
-    options.resolve ?? ((host) => dnsLookup(host, { all: true, verbatim: true }));
+  const resolve = options.resolve ?? systemResolver;
   return async (url, policy, body, headers) => {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    let addresses: { address: string; family: number }[];
-    if (isIP(host) !== 0) addresses = [{ address: host, family: isIP(host) }];
-    else {
-      try {
-        addresses = await resolve(host);
-      } catch {
-        throw deliveryFailed('dns');
-      }
-    }
-    const allowed = policy === 'loopback' ? isLoopbackAddress : isPublicAddress;
-    if (addresses.length === 0 || !addresses.every((a) => allowed(a.address))) {
-      throw new ProtocolError(
-        'ERR_ORIGIN_NOT_ALLOWED',
-        'The webhook is not at an acceptable address.',
-        {
-          reason: 'address-not-public',
-        },
-      );
-    }
-    const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-      const first = addresses[0]!;
-      if ((lookupOptions as { all?: boolean }).all === true) {
-        (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(
-          null,
-          addresses,
-        );
-      } else callback(null, first.address, first.family);
-    };
+    const pinned = await pinnedLookup(url, policy, resolve, {
+      dns: () => deliveryFailed('dns'),
+      notAllowed: () =>
+        new ProtocolError(
+          'ERR_ORIGIN_NOT_ALLOWED',
+          'The webhook is not at an acceptable address.',
+          {
+            reason: 'address-not-public',
+          },
+        ),
+    });
     return new Promise<SendResult>((resolvePromise, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = send(
