@@ -159,8 +159,19 @@ export function createLogService(
     | { state: 'sequenced'; index: number }
     | { state: 'pending' | 'unknown' | 'not-logged' | 'rejected' }
   > {
+    // Two point reads: the message's primary key gives received_at, which leads the leaves'
+    // lookup index (migration 0008_log_speed: that index grows in arrival order, not at random).
     const leaf = async () =>
-      db.selectFrom('log_leaves').select('idx').where('sha256', '=', hash).executeTakeFirst();
+      db
+        .selectFrom('messages')
+        .innerJoin('log_leaves', (join) =>
+          join
+            .onRef('log_leaves.received_at', '=', 'messages.received_at')
+            .onRef('log_leaves.sha256', '=', 'messages.sha256'),
+        )
+        .select('log_leaves.idx as idx')
+        .where('messages.sha256', '=', hash)
+        .executeTakeFirst();
     let found = await leaf();
     if (found !== undefined) return { state: 'sequenced', index: Number(found.idx) };
     const queued = await db

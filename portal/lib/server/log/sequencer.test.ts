@@ -124,24 +124,61 @@ describe.each(testDialects)('log sequencer on %s', (dialect) => {
     expect(checkpoint.rootHash).toEqual(reference.root);
   });
 
-  it('writes each batch as one commit with its own checkpoint: 600 entries, batches of 256', async () => {
-    await writeMessages(writer, 600);
-    const commits: BatchCommit[] = [];
-    log.sequencer.onCommit((commit) => commits.push(commit));
-    await log.sequencer.flush();
-    expect(commits.map((commit) => [commit.firstIndex, commit.head.size])).toEqual([
-      [0, 256],
-      [256, 512],
-      [512, 600],
-    ]);
-    expect(log.sequencer.stats).toMatchObject({ batches: 3, entries: 600 });
-    const reference = await referenceTree(tdb.cdb);
-    for (const commit of commits) {
-      expect(commit.head.rootHash).toEqual(
-        await treeHash(sha256, commit.head.size, reference.tree),
-      );
-    }
-  });
+  it.each([
+    {
+      name: 'one round of 256 per transaction',
+      options: { maxTransactionEntries: 256 },
+      commits: [
+        [0, 256],
+        [256, 512],
+        [512, 600],
+      ],
+    },
+    {
+      name: 'rounds of 100 joined up to 250 entries per transaction',
+      options: { maxBatch: 100, maxTransactionEntries: 250 },
+      commits: [
+        [0, 200],
+        [200, 400],
+        [400, 600],
+      ],
+    },
+    {
+      name: 'the defaults: a backlog drained in rounds of 256 inside one transaction',
+      options: {},
+      commits: [[0, 600]],
+    },
+    {
+      name: 'no new round once the time budget is spent',
+      options: { transactionBudgetMs: 0 },
+      commits: [
+        [0, 256],
+        [256, 512],
+        [512, 600],
+      ],
+    },
+  ])(
+    'writes each transaction as one commit with its own checkpoint: 600 entries, $name',
+    async ({ options, commits: expected }) => {
+      await log.stop();
+      log = await startLog(tdb.cdb, testLogConfig(keys.dir), options);
+      await writeMessages(writer, 600);
+      const commits: BatchCommit[] = [];
+      log.sequencer.onCommit((commit) => commits.push(commit));
+      await log.sequencer.flush();
+      expect(commits.map((commit) => [commit.firstIndex, commit.head.size])).toEqual(expected);
+      expect(log.sequencer.stats).toMatchObject({ batches: expected.length, entries: 600 });
+      const reference = await referenceTree(tdb.cdb);
+      for (const commit of commits) {
+        expect(commit.head.rootHash).toEqual(
+          await treeHash(sha256, commit.head.size, reference.tree),
+        );
+        expect(commit.sha256s).toEqual(
+          reference.sha256s.slice(commit.firstIndex, commit.head.size),
+        );
+      }
+    },
+  );
 
   it('stores full tiles, the partial right edge, and bundles whose leaves hash to the tiles', async () => {
     await writeMessages(writer, 600);

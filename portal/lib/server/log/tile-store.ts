@@ -124,6 +124,53 @@ export async function loadHashTile(
 }
 
 /**
+ * Several stored hash tiles at once: the cached full ones from `cache`, all others with ONE
+ * query, keyed `${level}/${index}` (missing tiles are absent). A proof needs three or four tiles;
+ * one statement instead of one each is what keeps the uncached proof path near 0.3 ms.
+ *
+ * @example
+ * ```ts
+ * const tiles = await loadHashTiles(db, [{ level: 0, index: 7 }, { level: 1, index: 0 }]);
+ * tiles.get('0/7')?.width; // 256
+ * ```
+ */
+export async function loadHashTiles(
+  db: LogQueryable,
+  wanted: readonly { level: number; index: number }[],
+  cache?: FullTileCache,
+): Promise<Map<string, StoredHashTile>> {
+  const found = new Map<string, StoredHashTile>();
+  const missing: { level: number; index: number }[] = [];
+  for (const { level, index } of wanted) {
+    const cached = cache?.get(level, index);
+    if (cached !== undefined) found.set(`${level}/${index}`, cached as StoredHashTile);
+    else missing.push({ level, index });
+  }
+  if (missing.length === 0) return found;
+  const rows = await db
+    .selectFrom('log_tiles')
+    .select(['level', 'idx', 'width', 'data', 'subtrees'])
+    .where((eb) =>
+      eb.or(
+        missing.map(({ level, index }) => eb.and([eb('level', '=', level), eb('idx', '=', index)])),
+      ),
+    )
+    .execute();
+  for (const row of rows) {
+    const level = Number(row.level);
+    const index = Number(row.idx);
+    const tile = {
+      width: Number(row.width),
+      data: asBytes(row.data),
+      subtrees: asBytes(row.subtrees),
+    };
+    if (tile.width === TILE_WIDTH) cache?.set(level, index, tile);
+    found.set(`${level}/${index}`, tile);
+  }
+  return found;
+}
+
+/**
  * The stored entry bundle `index` (the entries of leaves index·256 …), newest width.
  *
  * @example
@@ -238,7 +285,7 @@ export function databaseTileReader(db: LogQueryable, cache?: FullTileCache): Til
 export function storedHashReader(db: LogQueryable, cache?: FullTileCache): HashReader {
   return {
     async readHashes(nodes: readonly NodeId[]): Promise<Uint8Array[]> {
-      const tiles = new Map<string, Promise<StoredHashTile | undefined>>();
+      const wanted = new Map<string, { level: number; index: number }>();
       const located = nodes.map(({ level, index }) => {
         const tileLevel = Math.floor(level / TILE_HEIGHT);
         const inner = level - tileLevel * TILE_HEIGHT;
@@ -246,11 +293,10 @@ export function storedHashReader(db: LogQueryable, cache?: FullTileCache): HashR
         const tileIndex = Math.floor(index / span);
         const position = index - tileIndex * span;
         const key = `${tileLevel}/${tileIndex}`;
-        if (!tiles.has(key)) tiles.set(key, loadHashTile(db, tileLevel, tileIndex, cache));
+        wanted.set(key, { level: tileLevel, index: tileIndex });
         return { level, index, key, inner, position };
       });
-      const loaded = new Map<string, StoredHashTile | undefined>();
-      await Promise.all([...tiles].map(async ([key, tile]) => loaded.set(key, await tile)));
+      const loaded = await loadHashTiles(db, [...wanted.values()], cache);
       return located.map(({ level, index, key, inner, position }) => {
         const tile = loaded.get(key);
         // The subtree is complete when the tile holds every hash below it.
