@@ -66,6 +66,27 @@ describe('parseProfile', () => {
     expect(parseProfile(validProfile())).toEqual(validProfile());
   });
 
+  it('accepts the filter settings of issue 8, and a version-1 profile without them', () => {
+    const withFilter: Profile = {
+      ...validProfile(),
+      refusedPurposes: ['win_back'],
+      refusedCategories: ['gambling'],
+      threshold: 0.7,
+    };
+    expect(parseProfile(withFilter)).toEqual(withFilter);
+    expect(parseProfile(validProfile()).threshold).toBeUndefined();
+  });
+
+  it.each<[string, (p: Profile) => unknown]>([
+    ['a threshold of 1', (p) => ({ ...p, threshold: 1 })],
+    ['a threshold below the minimum', (p) => ({ ...p, threshold: 0.01 })],
+    ['an unknown refused purpose', (p) => ({ ...p, refusedPurposes: ['spam'] })],
+    ['a refused category twice', (p) => ({ ...p, refusedCategories: ['a', 'a'] })],
+    ['a malformed refused category', (p) => ({ ...p, refusedCategories: ['Not A/Category'] })],
+  ])('refuses a profile with %s', (_name, change) => {
+    expect(codeOf(() => parseProfile(change(validProfile())))).toBe('ERR_PROFILE_INVALID');
+  });
+
   it.each<[string, (p: Profile) => unknown]>([
     ['an unknown field', (p) => ({ ...p, extra: 1 })],
     ['a newer schema version', (p) => ({ ...p, v: 2 })],

@@ -35,12 +35,13 @@ import {
   distinct,
   epochSeconds,
   limits,
+  purpose,
   relationshipType,
   text,
   timeWindow,
   timeZone,
 } from './messages/primitives';
-import { channelIds } from './vocabulary';
+import { channelIds, purposeIds } from './vocabulary';
 
 /** The version of these shapes; stored beside each record so a later change can migrate. */
 export const profileSchemaVersion = 1;
@@ -56,6 +57,9 @@ export const profileLimits = {
   contactHistory: 20_000,
   maxContactsPerWeek: limits.maxContactsPerWeek,
   maxSerendipity: 0.5,
+  /** The automatic mode's threshold stays strictly inside (0, 1): 0 or 1 would switch it off. */
+  minThreshold: 0.05,
+  maxThreshold: 0.95,
   brandChars: 100,
   noteChars: 500,
 } as const;
@@ -63,6 +67,9 @@ export const profileLimits = {
 /** The two modes of requirement 001:715-718: a third of people want manual control. */
 export const filterModes = ['manual', 'automatic'] as const;
 export type FilterMode = (typeof filterModes)[number];
+
+/** The automatic mode's threshold when the profile sets none: an even chance of being wanted. */
+export const defaultFilterThreshold = 0.5;
 
 /** Whether to send the anonymous `blacklist` signal: asked once (`ask` = not asked yet). */
 export const blacklistSignalChoices = ['ask', 'send', 'never'] as const;
@@ -121,6 +128,28 @@ export const profile = v.pipe(
       v.maxValue(profileLimits.maxSerendipity),
     ),
     blacklistSignal: v.picklist(blacklistSignalChoices),
+    /*
+     * Added for the filter engine (issue 8), optional so every stored version-1 profile still
+     * parses: purposes the customer never wants to be contacted for, categories they never want
+     * (a parent refuses its children: `sports` refuses `sports/running`), and the automatic
+     * mode's threshold on the model's score (default `defaultFilterThreshold`).
+     */
+    refusedPurposes: v.optional(distinct(purpose, 0, purposeIds.length)),
+    refusedCategories: v.optional(
+      v.pipe(
+        v.array(offerCategory),
+        v.maxLength(profileLimits.interests),
+        v.check((items) => allDistinct(items), 'refused categories must be distinct'),
+      ),
+    ),
+    threshold: v.optional(
+      v.pipe(
+        v.number(),
+        v.finite(),
+        v.minValue(profileLimits.minThreshold),
+        v.maxValue(profileLimits.maxThreshold),
+      ),
+    ),
   }),
   v.check(
     (p) => p.channels.preferred === null || p.channels.allowed.includes(p.channels.preferred),
@@ -159,7 +188,11 @@ export const blacklist = v.pipe(
 
 /** What the Assistant did with an offer, and what the customer did with it afterwards. */
 export const contactOutcomes = ['delivered', 'held', 'hidden'] as const;
-export const contactFeedbacks = ['opened', 'liked', 'dismissed', 'blocked'] as const;
+/**
+ * `blocked` is "not this brand"; `ignored` (added for issue 8) is an offer the customer saw and
+ * left alone until it expired, the weakest negative the learner takes.
+ */
+export const contactFeedbacks = ['opened', 'liked', 'dismissed', 'blocked', 'ignored'] as const;
 
 /** One contact by a company, as the caps and the learner need it. */
 export const contactRecord = v.strictObject({

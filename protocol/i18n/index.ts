@@ -12,6 +12,7 @@
 import { common } from './catalog/common';
 import { errors } from './catalog/errors';
 import { extension } from './catalog/extension';
+import { filter } from './catalog/filter';
 import { portal } from './catalog/portal';
 import { vocabulary } from './catalog/vocabulary';
 
@@ -26,6 +27,7 @@ export const catalog = {
   ...common,
   ...errors,
   ...extension,
+  ...filter,
   ...portal,
   ...vocabulary,
 } as const satisfies Record<string, Entry>;

@@ -1,0 +1,458 @@
+import { describe, expect, it } from 'vitest';
+import type { GrantPayload } from '../messages';
+import { defaultProfile, type BlacklistEntry, type ContactRecord, type Profile } from '../profile';
+import {
+  compileFilter,
+  createLearner,
+  decide,
+  explainDecision,
+  violations,
+  type FilterGrant,
+  type FilterInput,
+  type FilterOffer,
+} from './index';
+
+const company = `co_${'A'.repeat(43)}`;
+const other = `co_${'B'.repeat(43)}`;
+const me = `ps_${'C'.repeat(43)}`;
+/** Wednesday 2026-01-07 12:00 UTC (13:00 in Berlin). */
+const NOON = 1_767_787_200;
+const DAY = 86_400;
+
+function grantPayload(overrides: Partial<GrantPayload> = {}): GrantPayload {
+  return {
+    v: 1,
+    iss: me,
+    aud: company,
+    iat: NOON - 30 * DAY,
+    exp: NOON - 30 * DAY + 600,
+    jti: 'grant-1',
+    requestSha256: 'r'.repeat(43),
+    scopes: [
+      {
+        purpose: 'product_launch',
+        channels: ['email', 'newsletter'],
+        dataCategories: [],
+        conditions: { timeZone: 'Europe/Berlin', maxContactsPerWeek: 3 },
+        retentionDays: 30,
+        onwardRecipients: [],
+      },
+    ],
+    preferredChannel: 'email',
+    until: NOON + 365 * DAY,
+    ...overrides,
+  };
+}
+
+function grant(overrides: Partial<GrantPayload> = {}, revokedAt?: number): FilterGrant {
+  return {
+    sha256: 'g'.repeat(43),
+    active: {
+      grant: grantPayload(overrides),
+      revocations: revokedAt === undefined ? [] : [{ at: revokedAt }],
+    },
+  };
+}
+
+function profile(overrides: Partial<Profile> = {}): Profile {
+  return {
+    ...defaultProfile('en', 'Europe/Berlin'),
+    channels: { allowed: ['email', 'newsletter'], preferred: 'email' },
+    interests: [{ category: 'sports', weight: 1 }],
+    ...overrides,
+  };
+}
+
+function offer(
+  inner: Partial<FilterOffer['inner']> = {},
+  outer: Partial<FilterOffer['outer']> = {},
+): FilterOffer {
+  const common = {
+    iss: company,
+    aud: me,
+    grantSha256: 'g'.repeat(43),
+    purpose: 'product_launch',
+    channel: 'email',
+    validUntil: NOON + 10 * DAY,
+  };
+  return {
+    id: 'offer-1',
+    outer: { ...common, iat: NOON - 60, ...outer },
+    inner: {
+      ...common,
+      brand: 'Acme',
+      category: 'sports/running',
+      advertisement: true,
+      unsubscribe: 'https://acme.example/unsubscribe',
+      ...inner,
+    },
+  };
+}
+
+function delivered(at: number, co = company): ContactRecord {
+  return { company: co, channel: 'email', category: 'sports/running', at, outcome: 'delivered' };
+}
+
+function blacklistEntry(target: BlacklistEntry['target']): BlacklistEntry {
+  return { id: '0'.repeat(32), target, reason: 'irrelevant', at: NOON - DAY };
+}
+
+function run(input: Partial<FilterInput>, o: FilterOffer = offer(), at = NOON) {
+  const filter = compileFilter({
+    profile: profile(),
+    blacklist: [],
+    grants: [grant()],
+    history: [],
+    ...input,
+  });
+  return decide(filter, o, at);
+}
+
+const ids = (d: { reasons: readonly { id: string }[] }) => d.reasons.map((r) => r.id);
+
+describe('decide: one rule at a time', () => {
+  const cases: [string, Partial<FilterInput>, FilterOffer, string, string[]][] = [
+    [
+      'delivers an opted-in category under a covering grant',
+      {},
+      offer(),
+      'deliver',
+      ['grant_covers', 'settings_allow', 'opted_in'],
+    ],
+    [
+      'drops an offer whose envelope and content disagree',
+      {},
+      offer({}, { purpose: 'win_back' }),
+      'drop',
+      ['outer_inner_mismatch'],
+    ],
+    [
+      'drops an offer from a suspended company',
+      { suspended: [company] },
+      offer(),
+      'drop',
+      ['company_suspended'],
+    ],
+    ['drops an offer under an unknown grant', { grants: [] }, offer(), 'drop', ['grant_missing']],
+    [
+      'drops an offer naming a grant of another company',
+      { grants: [grant({ aud: other })] },
+      offer(),
+      'drop',
+      ['grant_missing'],
+    ],
+    [
+      'drops an offer for a purpose the grant does not cover',
+      {},
+      offer({ purpose: 'win_back' }, { purpose: 'win_back' }),
+      'drop',
+      ['grant_not_covered'],
+    ],
+    [
+      'drops an offer sent after the grant was revoked',
+      { grants: [grant({}, NOON - DAY)] },
+      offer(),
+      'drop',
+      ['grant_not_covered'],
+    ],
+    [
+      'drops an offer sent before a revocation that is effective now',
+      { grants: [grant({}, NOON - 30)] },
+      offer(),
+      'drop',
+      ['grant_ended'],
+    ],
+    [
+      'drops an expired offer',
+      {},
+      offer({ validUntil: NOON - 1 }, { validUntil: NOON - 1 }),
+      'drop',
+      ['offer_expired'],
+    ],
+    [
+      'drops a blacklisted company',
+      { blacklist: [blacklistEntry({ kind: 'company', company })] },
+      offer(),
+      'drop',
+      ['blacklisted_company'],
+    ],
+    [
+      'drops a blacklisted brand, whatever its spelling',
+      { blacklist: [blacklistEntry({ kind: 'brand', brand: ' ACME ' })] },
+      offer(),
+      'drop',
+      ['blacklisted_brand'],
+    ],
+    [
+      'keeps a brand blacklisted only for another company',
+      { blacklist: [blacklistEntry({ kind: 'brand', brand: 'Acme', company: other })] },
+      offer(),
+      'deliver',
+      ['grant_covers', 'settings_allow', 'opted_in'],
+    ],
+    [
+      'drops a channel the customer does not allow',
+      { profile: profile({ channels: { allowed: ['newsletter'], preferred: null } }) },
+      offer(),
+      'drop',
+      ['channel_not_allowed'],
+    ],
+    [
+      'drops a refused purpose',
+      { profile: profile({ refusedPurposes: ['product_launch'] }) },
+      offer(),
+      'drop',
+      ['purpose_refused'],
+    ],
+    [
+      'drops a category whose parent is refused',
+      { profile: profile({ refusedCategories: ['sports'] }) },
+      offer(),
+      'drop',
+      ['category_refused'],
+    ],
+    [
+      'drops unlabelled advertising as a violation',
+      {},
+      offer({ advertisement: false }),
+      'drop',
+      ['advertisement_label_missing'],
+    ],
+    [
+      'accepts an unlabelled service message',
+      {
+        grants: [grant({ scopes: [{ ...grantPayload().scopes[0]!, purpose: 'service_support' }] })],
+      },
+      offer({ advertisement: false, purpose: 'service_support' }, { purpose: 'service_support' }),
+      'deliver',
+      ['grant_covers', 'settings_allow', 'opted_in'],
+    ],
+    [
+      'drops an offer without an unsubscribe route',
+      {},
+      offer({ unsubscribe: '' }),
+      'drop',
+      ['unsubscribe_missing'],
+    ],
+    [
+      'drops a category not opted into in manual mode',
+      {},
+      offer({ category: 'travel/beach' }),
+      'drop',
+      ['grant_covers', 'settings_allow', 'not_opted_in'],
+    ],
+  ];
+  it.each(cases)('%s', (_name, input, o, action, reasons) => {
+    const d = run(input, o);
+    expect(d.action).toBe(action);
+    expect(ids(d)).toEqual(reasons);
+  });
+
+  it('lists every failing rule, in the order of the rules', () => {
+    const d = run(
+      {
+        blacklist: [blacklistEntry({ kind: 'company', company })],
+        profile: profile({ channels: { allowed: [], preferred: null } }),
+      },
+      offer({ advertisement: false }),
+    );
+    expect(ids(d)).toEqual([
+      'blacklisted_company',
+      'channel_not_allowed',
+      'advertisement_label_missing',
+    ]);
+    expect(violations(d.reasons).map((r) => r.id)).toEqual(['advertisement_label_missing']);
+  });
+
+  it("marks coverage failures and mismatches as violations, the customer's own settings not", () => {
+    expect(violations(run({ grants: [] }).reasons).map((r) => r.id)).toEqual(['grant_missing']);
+    expect(violations(run({ suspended: [company] }).reasons)).toHaveLength(1);
+    expect(
+      violations(run({ profile: profile({ refusedPurposes: ['product_launch'] }) }).reasons),
+    ).toEqual([]);
+  });
+
+  it('names the coverage rule that failed', () => {
+    const d = run({}, offer({ channel: 'sms' }, { channel: 'sms' }));
+    expect(d.reasons[0]).toEqual({ id: 'grant_not_covered', params: { rule: 'channel' } });
+  });
+});
+
+describe('decide: holding', () => {
+  // Every night 22:00-07:00 in Berlin.
+  const quiet = {
+    timeZone: 'Europe/Berlin',
+    windows: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '22:00', to: '07:00' }],
+  };
+
+  it('holds an offer during quiet hours until they end, in winter time', () => {
+    const at = NOON + 10 * 3600; // 23:00 Berlin (CET, UTC+1)
+    const d = run({ profile: profile({ quiet }) }, offer(), at);
+    expect(d.action).toBe('hold');
+    expect(d.holdUntil).toBe(NOON + DAY - 6 * 3600); // 07:00 CET = 06:00 UTC next day
+    expect(ids(d)).toEqual(['grant_covers', 'settings_allow', 'quiet_hours', 'opted_in']);
+  });
+
+  it('releases at 07:00 local time on the night clocks go forward', () => {
+    // Sunday 2026-03-29: CET → CEST at 01:00 UTC. 23:00 CET Saturday = 22:00 UTC.
+    const saturday = 1_774_735_200; // 2026-03-28 22:00 UTC
+    const g = grant({ iat: saturday - 30 * DAY, until: saturday + 365 * DAY });
+    const d = run(
+      { profile: profile({ quiet }), grants: [g] },
+      offer(
+        { validUntil: saturday + 5 * DAY },
+        { validUntil: saturday + 5 * DAY, iat: saturday - 60 },
+      ),
+      saturday,
+    );
+    expect(d.action).toBe('hold');
+    expect(d.holdUntil).toBe(1_774_760_400); // 2026-03-29 05:00 UTC = 07:00 CEST
+  });
+
+  it("holds until the grant's time window opens, in the grant's zone", () => {
+    const windowed = grant({
+      scopes: [
+        {
+          ...grantPayload().scopes[0]!,
+          conditions: {
+            timeZone: 'America/New_York',
+            timeWindows: [{ days: [1, 2, 3, 4, 5], from: '18:00', to: '21:00' }],
+          },
+        },
+      ],
+    });
+    const d = run({ grants: [windowed] });
+    expect(d.action).toBe('hold');
+    expect(d.holdUntil).toBe(NOON + 11 * 3600); // 18:00 EST = 23:00 UTC
+    expect(ids(d)).toContain('grant_time_window');
+  });
+
+  it('holds past its weekly cap until the oldest contact leaves the week', () => {
+    const history = [delivered(NOON - 6 * DAY), delivered(NOON - 2 * DAY)];
+    const d = run({ history, profile: profile({ caps: { perWeek: null, perCompanyPerWeek: 2 } }) });
+    expect(d.action).toBe('hold');
+    expect(d.holdUntil).toBe(NOON + DAY + 1);
+    expect(ids(d)).toContain('contact_cap');
+  });
+
+  it("drops, as a violation, an offer sent over the grant's own cap", () => {
+    const history = [1, 2, 3].map((k) => delivered(NOON - k * DAY));
+    const d = run({ history });
+    expect(d.reasons[0]).toEqual({ id: 'grant_not_covered', params: { rule: 'contact_cap' } });
+  });
+
+  it('drops an offer that expires before it could be shown', () => {
+    const at = NOON + 10 * 3600;
+    const o = offer({ validUntil: at + 3600 }, { validUntil: at + 3600 });
+    expect(ids(run({ profile: profile({ quiet }) }, o, at))).toEqual(['no_window_before_expiry']);
+  });
+});
+
+describe('decide: automatic mode', () => {
+  const auto = profile({ mode: 'automatic', serendipity: 0.5 });
+
+  it('delivers what the model scores above the threshold and says so', () => {
+    const learner = createLearner({ seed: 1, interests: auto.interests });
+    const d = run({ profile: auto, learner });
+    expect(d.action).toBe('deliver');
+    expect(d.score).toBeGreaterThan(0.5);
+    expect(ids(d)).toContain('score_above_threshold');
+  });
+
+  it('drops what scores below a raised threshold, and passes it again when lowered', () => {
+    const learner = createLearner({ seed: 1 });
+    const hi = run({ profile: { ...auto, threshold: 0.9, serendipity: 0 }, learner });
+    expect(hi.action).toBe('drop');
+    expect(ids(hi)).toContain('score_below_threshold');
+    expect(run({ profile: { ...auto, threshold: 0.2, serendipity: 0 }, learner }).action).toBe(
+      'deliver',
+    );
+  });
+
+  it('lets a share of never-seen categories through as something new, the same way every time', () => {
+    const learner = createLearner({ seed: 1 });
+    const p = { ...auto, threshold: 0.9, serendipity: 0.5 };
+    let novel = 0;
+    for (let i = 0; i < 400; i++) {
+      const o = { ...offer({ category: 'travel/beach' }), id: `offer-${i}` };
+      const first = run({ profile: p, learner, seed: 3 }, o);
+      expect(run({ profile: p, learner, seed: 3 }, o)).toEqual(first);
+      if (first.novel === true) {
+        novel++;
+        expect(ids(first)).toContain('serendipity');
+      }
+    }
+    expect(novel).toBeGreaterThan(150);
+    expect(novel).toBeLessThan(250);
+  });
+
+  it('never passes a category already seen as something new', () => {
+    const learner = createLearner({ seed: 1 });
+    const p = { ...auto, threshold: 0.9, serendipity: 0.5 };
+    const history = [{ ...delivered(NOON - 3 * DAY), category: 'travel/beach' }];
+    for (let i = 0; i < 50; i++) {
+      const o = { ...offer({ category: 'travel/beach' }), id: `offer-${i}` };
+      expect(run({ profile: p, learner, history }, o).novel).toBeUndefined();
+    }
+  });
+
+  it('refuses automatic mode without a learner', () => {
+    expect(() => compileFilter({ profile: auto, blacklist: [], grants: [], history: [] })).toThrow(
+      expect.objectContaining({ code: 'ERR_PROFILE_INVALID' }),
+    );
+  });
+});
+
+describe('decide: input', () => {
+  it.each([-1, 1.5, Number.NaN])('refuses the time %s', (at) => {
+    expect(() => run({}, offer(), at)).toThrow(
+      expect.objectContaining({ code: 'ERR_COVERAGE_QUERY_INVALID' }),
+    );
+  });
+
+  it('counts a recorded delivery towards the caps at once', () => {
+    const filter = compileFilter({
+      profile: profile({ caps: { perWeek: 1, perCompanyPerWeek: null } }),
+      blacklist: [],
+      grants: [grant()],
+      history: [],
+    });
+    expect(decide(filter, offer(), NOON).action).toBe('deliver');
+    filter.record(delivered(NOON));
+    expect(decide(filter, offer(), NOON + 60).action).toBe('hold');
+  });
+});
+
+describe('explainDecision', () => {
+  it('renders why an offer is shown, in English and German', () => {
+    const d = run({});
+    expect(explainDecision(d, 'en').text).toBe(
+      'Why you are seeing this: You allowed this company to contact you for this, on this channel. Channel, purpose and category match your settings. You chose “sports” as an interest.',
+    );
+    expect(explainDecision(d, 'de').title).toBe('Warum Sie das sehen:');
+  });
+
+  it('renders why an offer was hidden, with the failed coverage rule', () => {
+    const d = run({}, offer({ channel: 'sms' }, { channel: 'sms' }));
+    expect(explainDecision(d, 'en').sentences[0]).toBe(
+      'Your consent does not cover this: this channel is not allowed. This is a violation.',
+    );
+    expect(explainDecision(d, 'de').sentences[0]).toContain('Dieser Kanal ist nicht erlaubt.');
+  });
+
+  it("shows the release time in the customer's zone", () => {
+    const quiet = {
+      timeZone: 'Europe/Berlin',
+      windows: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '22:00', to: '07:00' }],
+    };
+    const d = run({ profile: profile({ quiet }) }, offer(), NOON + 10 * 3600);
+    const text = explainDecision(d, 'en', { timeZone: 'Europe/Berlin' }).text;
+    expect(text).toMatch(/quiet time now; you will see it from Thu,? 8 Jan,? 07:00/);
+  });
+
+  it('has a sentence for every reason in both languages', async () => {
+    const { reasonIds } = await import('./reasons');
+    const { hasMessage } = await import('../i18n');
+    for (const id of reasonIds) expect(hasMessage(`filter.reason.${id}`)).toBe(true);
+  });
+});
