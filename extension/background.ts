@@ -8,8 +8,15 @@ import { argon2Params, clock, defaultClearinghouseUrl, isTestBuild } from './bui
 import type { Request, Response } from './messages';
 import { ensureEveryMinutes, onAlarm } from './platform/alarms';
 import { platformFetch } from './platform/network';
-import { extensionVersion, onInstalled, openDashboard, serveRequests } from './platform/runtime';
-import { sessionBytes, sessionNumber } from './platform/session';
+import {
+  extensionVersion,
+  onInstalled,
+  openConsentWindow,
+  openDashboard,
+  serveRequests,
+} from './platform/runtime';
+import { showNotification } from './platform/notifications';
+import { sessionBytes, sessionNumber, sessionStrings } from './platform/session';
 import { localCell, writeLocal } from './platform/storage';
 import { AssistantService } from './service';
 import { answerTestRequest } from './test-hook';
@@ -36,7 +43,13 @@ const service = new AssistantService({
     language: pickLocale(navigator.languages ?? [navigator.language]),
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   }),
+  openConsentWindow,
+  notify: showNotification,
+  shownNotices: sessionStrings('wallet.notices'),
 });
+
+/** The alarm that checks, twice an hour, for grants about to expire and overdue answers (issue 7). */
+const noticesAlarm = 'wallet-notices';
 
 onInstalled(({ reason, previousVersion }) => {
   // Kept so a later migration can tell a fresh install from an update of an older vault.
@@ -47,13 +60,15 @@ onInstalled(({ reason, previousVersion }) => {
     at: clock.now(),
   });
   void ensureEveryMinutes(autoLockAlarm, 1);
+  void ensureEveryMinutes(noticesAlarm, 30);
   // A new Assistant starts with onboarding: the customer should not have to find the dashboard.
   if (reason === 'install') void openDashboard();
 });
 
 onAlarm(autoLockAlarm, () => service.checkAutoLock());
+onAlarm(noticesAlarm, () => service.checkNotices());
 
-serveRequests(async (request: Request): Promise<Response> => {
+serveRequests(async (request: Request, sender): Promise<Response> => {
   if (request.type === 'ping')
     return { type: 'pong', version: extensionVersion(), now: clock.now() };
   if (request.type.startsWith('test.')) {
@@ -64,5 +79,5 @@ serveRequests(async (request: Request): Promise<Response> => {
   // The alarm is re-created on every request too: a browser restart keeps alarms in Chromium but
   // not always in Firefox, and an unlocked vault must never lack its auto-lock.
   void ensureEveryMinutes(autoLockAlarm, 1);
-  return service.handle(request as Parameters<AssistantService['handle']>[0]);
+  return service.handle(request as Parameters<AssistantService['handle']>[0], sender);
 });

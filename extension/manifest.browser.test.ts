@@ -37,7 +37,7 @@ describe('createManifest', () => {
       const manifest = createManifest(target, '1.2.3');
       expect(manifest.name).toBe('__MSG_extensionName__');
       expect(manifest.description).toBe('__MSG_extensionDescription__');
-      expect(manifest.permissions).toEqual(['storage', 'alarms']);
+      expect(manifest.permissions).toEqual(['storage', 'alarms', 'notifications']);
       expect(manifest.content_security_policy.extension_pages).toBe(
         "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
       );

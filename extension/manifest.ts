@@ -26,6 +26,10 @@ export const popupPath = 'ui/popup/index.html';
 export const dashboardPath = 'ui/dashboard/index.html';
 /** The background bundle, relative to the extension root. */
 export const backgroundPath = 'background.js';
+/** The page bridge content script (issue 7), a classic script: content scripts cannot be modules. */
+export const bridgePath = 'content/bridge.js';
+/** The consent window's page (issue 7). */
+export const consentPath = 'ui/consent/index.html';
 
 /**
  * Pages of the extension may run only its own scripts and WebAssembly (libsodium), nothing inline
@@ -57,6 +61,12 @@ export interface ExtensionManifest {
   background: { service_worker: string; type: 'module' } | { scripts: string[]; type: 'module' };
   permissions: string[];
   host_permissions: string[];
+  content_scripts: {
+    matches: string[];
+    js: string[];
+    run_at: 'document_idle' | 'document_end' | 'document_start';
+    all_frames: boolean;
+  }[];
   content_security_policy: { extension_pages: string };
   browser_specific_settings?: {
     gecko: {
@@ -149,10 +159,21 @@ export function createManifest(
     background: firefox
       ? { scripts: [backgroundPath], type: 'module' }
       : { service_worker: backgroundPath, type: 'module' },
-    permissions: ['storage', 'alarms'],
+    // notifications: a grant about to expire, a company suspended, an overdue answer (issue 7).
+    permissions: ['storage', 'alarms', 'notifications'],
     // The background talks to the clearinghouse (recovery); without a host permission the request
     // would depend on the clearinghouse answering CORS for an extension origin.
     host_permissions: [hostPermissionFor(clearinghouseUrl)],
+    // The page bridge: any http(s) page may carry a company's connect button; the script stays
+    // idle until the page posts to it, and only the top frame gets it (no embedded third parties).
+    content_scripts: [
+      {
+        matches: ['http://*/*', 'https://*/*'],
+        js: [bridgePath],
+        run_at: 'document_idle',
+        all_frames: false,
+      },
+    ],
     content_security_policy: { extension_pages: contentSecurityPolicy },
     ...(firefox
       ? {

@@ -22,6 +22,11 @@ import {
 } from '../protocol/profile';
 import { isTestBuild } from './build';
 import { logKeyOutcomes, logKeyText, settingsSchema } from './core/settings';
+import { schemas as messageSchemas } from '../protocol/messages';
+import { companyId, sha256 as sha256Text } from '../protocol/messages/primitives';
+import { revokedGrant } from '../protocol/messages/consent';
+import { consentChoice, walletRelationship } from './core/wallet';
+import { dataCategoryIds } from '../protocol/vocabulary';
 
 /** Latest instant a clock may be set to: the ECMAScript Date range, in milliseconds. */
 const maxTimeMs = 8.64e15;
@@ -52,6 +57,35 @@ const damagedRecord = v.strictObject({
   id: v.pipe(v.string(), v.maxLength(64)),
 });
 const damagedList = v.pipe(v.array(damagedRecord), v.maxLength(1_000_000));
+
+/** A pending consent window's ticket: 16 random bytes as hex. */
+const ticket = v.pipe(v.string(), v.length(32), v.regex(/^[0-9a-f]{32}$/));
+/** The id the page chose for its request (protocol/connect). */
+const pageRequestId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
+/** How a request ended, as the bridge tells the page (protocol/connect `ConnectOutcome`). */
+const bridgeOutcome = v.variant('outcome', [
+  v.strictObject({ outcome: v.literal('granted'), receipt: sha256Text }),
+  v.strictObject({ outcome: v.literal('refused') }),
+  v.strictObject({ outcome: v.literal('cancelled') }),
+  v.strictObject({ outcome: v.literal('error'), code: v.picklist(protocolErrorCodes) }),
+]);
+/** A checked request as the consent window shows it (extension/core/wallet `CheckedRequest`). */
+const checkedRequest = v.strictObject({
+  sha256: sha256Text,
+  jws: v.pipe(v.string(), v.maxLength(64 * 1024)),
+  request: messageSchemas['grant-request'],
+  company: v.strictObject({
+    id: companyId,
+    legalName: text(300),
+    domain: v.pipe(v.string(), v.maxLength(255)),
+    brands: v.pipe(v.array(text(100)), v.maxLength(32)),
+  }),
+  pseudonym: v.pipe(v.string(), v.maxLength(46)),
+  source: v.picklist(['bridge', 'link', 'inbox']),
+});
+const relationshipList = v.pipe(v.array(walletRelationship), v.maxLength(100_000));
+/** A grant request link or its hash, as pasted (extension/core/wallet checks it). */
+const requestLink = v.pipe(v.string(), v.maxLength(2048));
 
 /**
  * The Assistant's requests (issue 6): onboarding, unlock, lock, status, profile, blacklist,
@@ -130,6 +164,65 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('settings.trust-log-key'), served: logKeyText }),
     'settings',
   ],
+  // Issue 7: the page bridge (content script only) and the wallet (extension pages only).
+  /** The bridge hands over a page's request; the background checks it and opens the window. */
+  'bridge.request': [
+    v.strictObject({ type: v.literal('bridge.request'), id: pageRequestId, request: sha256Text }),
+    'bridge.accepted',
+  ],
+  /** The bridge asks whether the window was answered (null: not yet). */
+  'bridge.poll': [v.strictObject({ type: v.literal('bridge.poll'), ticket }), 'bridge.outcome'],
+  /** On the clearinghouse's own origin: the customer's view, as plain data. */
+  'bridge.customer-view': [
+    v.strictObject({ type: v.literal('bridge.customer-view') }),
+    'bridge.customer-view',
+  ],
+  /** A request link or QR id typed or pasted in the dashboard. */
+  'wallet.open-link': [
+    v.strictObject({ type: v.literal('wallet.open-link'), link: requestLink }),
+    'bridge.accepted',
+  ],
+  'wallet.pending': [
+    v.strictObject({ type: v.literal('wallet.pending'), ticket }),
+    'wallet.pending',
+  ],
+  'wallet.answer': [
+    v.strictObject({ type: v.literal('wallet.answer'), ticket, choice: consentChoice }),
+    'bridge.outcome',
+  ],
+  'wallet.cancel': [v.strictObject({ type: v.literal('wallet.cancel'), ticket }), 'ok'],
+  'relationships.list': [
+    v.strictObject({ type: v.literal('relationships.list'), refresh: v.boolean() }),
+    'relationships',
+  ],
+  'relationships.revoke': [
+    v.strictObject({
+      type: v.literal('relationships.revoke'),
+      company: companyId,
+      grants: v.union([
+        v.literal('all'),
+        v.pipe(v.array(revokedGrant), v.minLength(1), v.maxLength(64)),
+      ]),
+    }),
+    'relationships',
+  ],
+  'relationships.data-request': [
+    v.strictObject({
+      type: v.literal('relationships.data-request'),
+      company: companyId,
+      kind: v.picklist(['access', 'erasure']),
+    }),
+    'relationships',
+  ],
+  /** Correct one data category once; every company holding it is told. */
+  'relationships.correct': [
+    v.strictObject({
+      type: v.literal('relationships.correct'),
+      dataCategory: v.picklist(dataCategoryIds),
+      value: text(4000),
+    }),
+    'corrections.sent',
+  ],
 } as const;
 
 const vaultResponses = [
@@ -171,6 +264,26 @@ const vaultResponses = [
     type: v.literal('log-key'),
     outcome: v.picklist(logKeyOutcomes),
     settings: settingsSchema,
+  }),
+  v.strictObject({ type: v.literal('bridge.accepted'), ticket }),
+  v.strictObject({ type: v.literal('corrections.sent'), sent: count, failed: count }),
+  v.strictObject({ type: v.literal('bridge.outcome'), outcome: v.nullable(bridgeOutcome) }),
+  v.strictObject({
+    type: v.literal('bridge.customer-view'),
+    // Checked again, strictly, by protocol/connect in the page; bounded here.
+    items: v.pipe(v.array(v.unknown()), v.maxLength(10_000)),
+  }),
+  v.strictObject({
+    type: v.literal('wallet.pending'),
+    checked: checkedRequest,
+    choice: consentChoice,
+  }),
+  v.strictObject({
+    type: v.literal('relationships'),
+    items: relationshipList,
+    damaged: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(100_000)),
+    /** The Assistant's clock, so the view flags overdue acknowledgements and answers. */
+    now: timeMs,
   }),
 ] as const;
 

@@ -304,3 +304,64 @@ describe('the Assistant service', () => {
 
 // Keeps the type import honest: every request type is handled (compile-time only).
 export type _Handled = Exclude<Request['type'], `test.${string}`>;
+
+describe('the page bridge in the service (issue 7)', () => {
+  const page = { kind: 'page', origin: 'http://localhost:4000', tabId: 7 } as const;
+  const handle = (
+    s: AssistantService,
+    message: unknown,
+    sender: Parameters<AssistantService['handle']>[1],
+  ) => s.handle(parseRequest(message) as Parameters<AssistantService['handle']>[0], sender);
+
+  it('lets a web page use only the bridge, and the bridge only from a web page', async () => {
+    await ready();
+    const s = setup().service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    expect(await codeOf(() => handle(s, { type: 'vault.status' }, page))).toBe(
+      'ERR_NOT_AUTHORISED',
+    );
+    expect(await codeOf(() => handle(s, { type: 'profile.get' }, page))).toBe('ERR_NOT_AUTHORISED');
+    expect(
+      await codeOf(() =>
+        handle(
+          s,
+          { type: 'bridge.request', id: 'a1', request: 'A'.repeat(43) },
+          { kind: 'extension' },
+        ),
+      ),
+    ).toBe('ERR_NOT_AUTHORISED');
+  });
+
+  it('hands the customer view only to the clearinghouse’s own origin', async () => {
+    await ready();
+    const s = setup().service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    expect(await codeOf(() => handle(s, { type: 'bridge.customer-view' }, page))).toBe(
+      'ERR_BRIDGE_ORIGIN_MISMATCH',
+    );
+    expect(
+      await handle(
+        s,
+        { type: 'bridge.customer-view' },
+        { ...page, origin: 'http://localhost:3000' },
+      ),
+    ).toEqual({ type: 'bridge.customer-view', items: [] });
+  });
+
+  it('stays unlocked when a status poll arrives while the new vault is being opened', async () => {
+    await ready();
+    // A slow session store widens the window between "open in memory" and "activity recorded".
+    const lastActivity = cell<number>();
+    const write = lastActivity.write;
+    lastActivity.write = async (value) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await write(value);
+    };
+    const s = setup({ lastActivity }).service();
+    const creating = send(s, { type: 'vault.create', passphrase: PASS });
+    await expect.poll(() => opened.at(-1)?.isUnlocked ?? false, { interval: 5 }).toBe(true);
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
+    expect((await creating).type).toBe('vault.created');
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
+  });
+});

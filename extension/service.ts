@@ -29,6 +29,12 @@ import type { Request, Response, VaultRequest } from './messages';
 import { newIdentity } from './core/identity';
 import type { Vault } from './vault/vault';
 import { equalBytes } from './vault/crypto';
+import { requestHashOf } from '../protocol/connect';
+import { customerViewItem } from './core/customer-view';
+import { dueNotices, inQuietHours } from './core/notices';
+import { t } from '../protocol/i18n';
+import { ConsentTickets, type TicketOutcome } from './core/consent-tickets';
+import { initialChoice, Wallet } from './core/wallet';
 
 /** What the service is handed. */
 export interface ServicePorts {
@@ -48,10 +54,28 @@ export interface ServicePorts {
   readonly defaultClearinghouseUrl: string;
   /** The browser's language and time zone, for the first profile. */
   readonly environment: () => { language: Locale; timeZone: string };
+  /** Opens the consent window for `ticket` (a small extension window). */
+  readonly openConsentWindow?: (ticket: string) => Promise<void>;
+  /** Shows a browser notification (issue 7); absent: notices are not shown. */
+  readonly notify?: (id: string, title: string, message: string) => Promise<void>;
+  /** `storage.session`: ids of notices already shown. */
+  readonly shownNotices?: SessionCell<string[]>;
 }
 
+/**
+ * Who sent a request, as the platform saw it (never as the message claims): one of the
+ * extension's own pages, or the bridge content script in a web page (its origin from the
+ * browser's sender record, its tab).
+ */
+export type Sender =
+  | { readonly kind: 'extension' }
+  | { readonly kind: 'page'; readonly origin: string; readonly tabId: number };
+
+/** The requests a content script may send; every other request needs an extension page. */
+const pageRequests = new Set<string>(['bridge.request', 'bridge.poll', 'bridge.customer-view']);
+
 /** Requests that do not count as the customer's activity (the popup polls the status). */
-const passive = new Set<string>(['vault.status', 'settings.get']);
+const passive = new Set<string>(['vault.status', 'settings.get', 'bridge.poll']);
 
 /**
  * The Assistant service.
@@ -193,12 +217,159 @@ export class AssistantService {
    * await service.handle({ type: 'vault.unlock', passphrase }) // { type: 'vault.status', state: 'unlocked', … }
    * ```
    */
-  async handle(request: Exclude<Request, { type: `test.${string}` }>): Promise<Response> {
+  async handle(
+    request: Exclude<Request, { type: `test.${string}` }>,
+    sender: Sender = { kind: 'extension' },
+  ): Promise<Response> {
     if (request.type === 'ping')
       throw new ProtocolError('ERR_MESSAGE_KIND_UNKNOWN', 'ping is answered elsewhere');
+    // A web page's content script may only use the bridge; the bridge only from a web page.
+    if ((sender.kind === 'page') !== pageRequests.has(request.type))
+      throw new ProtocolError('ERR_NOT_AUTHORISED', 'this request is not for this sender');
     const vault = await this.current();
     if (vault.isUnlocked && !passive.has(request.type)) await this.autoLock.touch();
+    if (sender.kind === 'page') return this.answerPage(vault, request, sender);
     return this.answer(vault, request);
+  }
+
+  /** The open consent windows (issue 7). */
+  private readonly tickets = new ConsentTickets({ now: () => this.ports.clock.now() }, (n) =>
+    this.ports.randomBytes(n),
+  );
+
+  private async wallet(vault: Vault): Promise<Wallet> {
+    const settings = await this.settings();
+    const client = createClient({
+      baseUrl: settings.clearinghouseUrl,
+      fetch: this.ports.fetch,
+      now: () => this.ports.clock.now(),
+      randomBytes: this.ports.randomBytes,
+    });
+    return new Wallet({
+      store: vault,
+      clock: this.ports.clock,
+      randomBytes: this.ports.randomBytes,
+      clearinghouse: client,
+      clearinghouseOrigin: new URL(settings.clearinghouseUrl).origin,
+      pinnedLog: async () => {
+        const s = await this.settings();
+        return s.pinnedLogKey === null || s.pinnedLogOrigin === null
+          ? null
+          : { key: s.pinnedLogKey, origin: s.pinnedLogOrigin };
+      },
+      masterSeed: () => readMasterSeed(vault),
+      blacklist: async () => (await this.preferences(vault).blacklist()).entries,
+    });
+  }
+
+  private async answerPage(
+    vault: Vault,
+    request: VaultRequest,
+    sender: Extract<Sender, { kind: 'page' }>,
+  ): Promise<Response> {
+    switch (request.type) {
+      case 'bridge.request': {
+        const wallet = await this.wallet(vault);
+        const checked = await wallet.check(request.request, {
+          kind: 'bridge',
+          pageOrigin: sender.origin,
+        });
+        const ticket = this.tickets.open(checked, sender.tabId);
+        await this.ports.openConsentWindow?.(ticket);
+        return { type: 'bridge.accepted', ticket };
+      }
+      case 'bridge.poll':
+        return { type: 'bridge.outcome', outcome: this.tickets.poll(request.ticket, sender.tabId) };
+      case 'bridge.customer-view': {
+        const settings = await this.settings();
+        // Only the clearinghouse's own pages see the customer's view (the portal's /me page).
+        if (sender.origin !== new URL(settings.clearinghouseUrl).origin)
+          throw new ProtocolError('ERR_BRIDGE_ORIGIN_MISMATCH', 'not the clearinghouse origin');
+        const wallet = await this.wallet(vault);
+        await wallet.refreshAll();
+        const { items } = await wallet.list();
+        return { type: 'bridge.customer-view', items: items.map(customerViewItem) };
+      }
+      default:
+        throw new ProtocolError('ERR_NOT_AUTHORISED', 'not a bridge request');
+    }
+  }
+
+  /**
+   * Shows the notices that are due (extension/core/notices), outside the profile's quiet hours,
+   * each once per browser session (the `wallet-notices` alarm handler).
+   *
+   * @example
+   * ```ts
+   * onAlarm('wallet-notices', () => service.checkNotices());
+   * ```
+   */
+  async checkNotices(): Promise<void> {
+    const notify = this.ports.notify;
+    if (notify === undefined) return;
+    const vault = await this.current();
+    if (!vault.isUnlocked) return;
+    const wallet = await this.wallet(vault);
+    try {
+      await wallet.refreshAll();
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
+    }
+    const profile = await this.preferences(vault)
+      .profile()
+      .catch(() => null);
+    const now = this.ports.clock.now();
+    if (inQuietHours(profile, now)) return;
+    const shown = new Set((await this.ports.shownNotices?.read()) ?? []);
+    const locale = (await this.settings()).language ?? profile?.language ?? 'de';
+    const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+    for (const notice of dueNotices((await wallet.list()).items, now, shown)) {
+      const message = t(locale, `extension.notice.${notice.kind}`, {
+        company: notice.company,
+        date: notice.kind === 'grant-expiring' ? date.format(new Date(notice.until * 1000)) : '',
+      });
+      await notify(notice.id, t(locale, 'common.assistantName'), message);
+      shown.add(notice.id);
+    }
+    await this.ports.shownNotices?.write([...shown].slice(-1000));
+  }
+
+  private async relationships(vault: Vault, refresh: boolean): Promise<Response> {
+    const wallet = await this.wallet(vault);
+    if (refresh) {
+      try {
+        await wallet.refreshAll();
+      } catch (e) {
+        // Offline: show what the vault holds.
+        if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) throw e;
+      }
+    }
+    const { items, damaged } = await wallet.list();
+    return { type: 'relationships', items, damaged, now: this.ports.clock.now() };
+  }
+
+  private async answerConsent(
+    vault: Vault,
+    ticket: string,
+    choice: Extract<VaultRequest, { type: 'wallet.answer' }>['choice'],
+  ): Promise<Response> {
+    const checked = this.tickets.pending(ticket);
+    const wallet = await this.wallet(vault);
+    let outcome: TicketOutcome;
+    try {
+      const answered = await wallet.answer(checked, choice);
+      outcome =
+        answered.outcome === 'granted'
+          ? { outcome: 'granted', receipt: answered.sha256 }
+          : { outcome: 'refused' };
+    } catch (e) {
+      // A choice the window can correct keeps the ticket open; anything else ends it.
+      if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID')) throw e;
+      if (isProtocolError(e)) this.tickets.settle(ticket, { outcome: 'error', code: e.code });
+      throw e;
+    }
+    this.tickets.settle(ticket, outcome);
+    return { type: 'bridge.outcome', outcome };
   }
 
   private async answer(vault: Vault, request: VaultRequest): Promise<Response> {
@@ -207,11 +378,15 @@ export class AssistantService {
         return this.status(vault);
       case 'vault.create': {
         const { masterSeed, phrase } = newIdentity(this.ports.randomBytes);
+        // Touch first: the vault is open in memory before unlocked() runs, and a concurrent
+        // request (the dashboard's status poll) would otherwise find no activity and lock it.
+        await this.autoLock.touch();
         await vault.create(request.passphrase, masterSeed);
         await this.unlocked(vault);
         return { type: 'vault.created', phrase };
       }
       case 'vault.unlock':
+        await this.autoLock.touch();
         await vault.unlock(request.passphrase);
         await this.unlocked(vault);
         return this.status(vault);
@@ -254,6 +429,7 @@ export class AssistantService {
       case 'backup.export':
         return { type: 'backup', file: await vault.exportBackup() };
       case 'backup.restore':
+        await this.autoLock.touch();
         await vault.restoreBackup(request.file, request.passphrase, { replace: request.replace });
         await this.unlocked(vault);
         return this.status(vault);
@@ -278,6 +454,58 @@ export class AssistantService {
             trustServedKey(stored, request.served),
           ),
         };
+      case 'wallet.open-link': {
+        const sha256 = requestHashOf(request.link);
+        if (sha256 === undefined)
+          throw new ProtocolError('ERR_GRANT_REQUEST_UNKNOWN', 'not a grant request link');
+        const checked = await (await this.wallet(vault)).check(sha256, { kind: 'link' });
+        return { type: 'bridge.accepted', ticket: this.tickets.open(checked, null) };
+      }
+      case 'wallet.pending': {
+        const checked = this.tickets.pending(request.ticket);
+        let profile = null;
+        try {
+          profile = await this.preferences(vault).profile();
+        } catch (e) {
+          if (!isProtocolError(e)) throw e;
+        }
+        return {
+          type: 'wallet.pending',
+          checked: {
+            ...checked,
+            company: { ...checked.company, brands: [...checked.company.brands] },
+          },
+          choice: initialChoice(checked.request, profile),
+        };
+      }
+      case 'wallet.answer':
+        return this.answerConsent(vault, request.ticket, request.choice);
+      case 'wallet.cancel':
+        this.tickets.pending(request.ticket);
+        this.tickets.settle(request.ticket, { outcome: 'cancelled' });
+        return { type: 'ok' };
+      case 'relationships.list':
+        return this.relationships(vault, request.refresh);
+      case 'relationships.revoke': {
+        const wallet = await this.wallet(vault);
+        await wallet.revoke(request.company, request.grants);
+        return this.relationships(vault, false);
+      }
+      case 'relationships.data-request': {
+        const wallet = await this.wallet(vault);
+        await wallet.requestData(request.company, request.kind);
+        return this.relationships(vault, false);
+      }
+      case 'relationships.correct': {
+        const { sent, failed } = await (
+          await this.wallet(vault)
+        ).correct(request.dataCategory, request.value);
+        return { type: 'corrections.sent', sent: sent.length, failed: failed.length };
+      }
+      case 'bridge.request':
+      case 'bridge.poll':
+      case 'bridge.customer-view':
+        throw new ProtocolError('ERR_NOT_AUTHORISED', 'bridge requests come from pages');
     }
   }
 
@@ -289,6 +517,7 @@ export class AssistantService {
     const masterSeed = identityFromPhrase(phrase);
     const state = await vault.state();
     if (state === 'absent') {
+      await this.autoLock.touch();
       await vault.create(passphrase, masterSeed);
       await this.unlocked(vault);
     } else if (state === 'locked') {

@@ -133,6 +133,8 @@ function drawIcon(size) {
  */
 async function bundle(target, outDir, entry) {
   const test = target === 'chromium-test';
+  // The page bridge (issue 7): one classic script (content scripts cannot be ES modules).
+  const content = entry === 'content';
   await build({
     configFile: false,
     root: extensionRoot,
@@ -173,11 +175,19 @@ async function bundle(target, outDir, entry) {
             ? {
                 popup: join(extensionRoot, 'ui/popup/index.html'),
                 dashboard: join(extensionRoot, 'ui/dashboard/index.html'),
+                consent: join(extensionRoot, 'ui/consent/index.html'),
               }
-            : { background: join(extensionRoot, 'background.ts') },
+            : content
+              ? { bridge: join(extensionRoot, 'content/bridge.ts') }
+              : { background: join(extensionRoot, 'background.ts') },
         output: {
-          format: 'es',
-          entryFileNames: entry === 'popup' ? 'ui/[name]-[hash].js' : 'background.js',
+          format: content ? 'iife' : 'es',
+          entryFileNames:
+            entry === 'popup'
+              ? 'ui/[name]-[hash].js'
+              : content
+                ? 'content/bridge.js'
+                : 'background.js',
           chunkFileNames: 'chunks/[name]-[hash].js',
           assetFileNames: 'assets/[name]-[hash][extname]',
           // Licence comments stay; doc comments would only bloat the bundle and blur the
@@ -214,6 +224,7 @@ async function main() {
     const outDir = join(outRoot, target);
     await bundle(target, outDir, 'popup');
     await bundle(target, outDir, 'background');
+    await bundle(target, outDir, 'content');
     const manifest = manifests.createManifest(target, version, clearinghouseUrl);
     await writeJson(join(outDir, 'manifest.json'), manifest);
     for (const locale of manifests.manifestLocales) {
@@ -225,7 +236,13 @@ async function main() {
     await mkdir(join(outDir, 'icons'), { recursive: true });
     for (const [size, png] of icons)
       await writeFile(join(outDir, 'icons', `icon-${size}.png`), png);
-    for (const file of [manifests.popupPath, manifests.dashboardPath, manifests.backgroundPath]) {
+    for (const file of [
+      manifests.popupPath,
+      manifests.dashboardPath,
+      manifests.backgroundPath,
+      manifests.bridgePath,
+      manifests.consentPath,
+    ]) {
       if (!existsSync(join(outDir, file)))
         throw new Error(`${target}: the build did not produce ${file}`);
     }

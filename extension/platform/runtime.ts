@@ -53,8 +53,35 @@ export function onInstalled(listener: (event: InstallEvent) => void): void {
   });
 }
 
+/**
+ * Who sent a request, from the browser's sender record (never from the message): one of the
+ * extension's own pages, or a content script in a web page's top frame.
+ */
+export type RequestSender =
+  | { readonly kind: 'extension' }
+  | { readonly kind: 'page'; readonly origin: string; readonly tabId: number };
+
 /** Answers one parsed request; throw a `ProtocolError` to refuse it with that code. */
-export type RequestHandler = (request: Request) => Promise<Response> | Response;
+export type RequestHandler = (
+  request: Request,
+  sender: RequestSender,
+) => Promise<Response> | Response;
+
+/** The sender as the handler sees it, or undefined when it is neither an extension page nor a top frame. */
+function senderOf(sender: browser.Runtime.MessageSender): RequestSender | undefined {
+  const own = browser.runtime.getURL('');
+  if (sender.tab === undefined || (sender.url ?? '').startsWith(own)) return { kind: 'extension' };
+  if (sender.tab.id === undefined || sender.frameId !== 0 || sender.url === undefined)
+    return undefined;
+  let origin: string;
+  try {
+    origin = new URL(sender.url).origin;
+  } catch {
+    return undefined;
+  }
+  if (!origin.startsWith('http://') && !origin.startsWith('https://')) return undefined;
+  return { kind: 'page', origin, tabId: sender.tab.id };
+}
 
 /**
  * Serves the extension's {@link Request}s in the background. Each incoming message is parsed at
@@ -75,13 +102,18 @@ export function serveRequests(handler: RequestHandler): () => void {
     // Without `externally_connectable` only our own pages and content scripts can reach us;
     // checking the id anyway keeps that true if the manifest ever opens up.
     if (sender.id !== browser.runtime.id) return undefined;
-    return answer(message, handler);
+    const from = senderOf(sender);
+    if (from === undefined) return undefined;
+    return answer(message, (request) => handler(request, from));
   };
   browser.runtime.onMessage.addListener(listener);
   return () => browser.runtime.onMessage.removeListener(listener);
 }
 
-async function answer(message: unknown, handler: RequestHandler): Promise<Response> {
+async function answer(
+  message: unknown,
+  handler: (request: Request) => Promise<Response> | Response,
+): Promise<Response> {
   try {
     return await handler(parseRequest(message));
   } catch (e) {
@@ -116,4 +148,25 @@ export async function sendRequest<R extends Request>(request: R): Promise<Respon
  */
 export async function openDashboard(): Promise<void> {
   await browser.runtime.openOptionsPage();
+}
+
+/** The consent window's page, relative to the extension root. */
+export const consentPagePath = 'ui/consent/index.html';
+
+/**
+ * Opens the consent window for `ticket`: a small window of its own, so the person sees the
+ * Assistant (not the company's page) asking; a tab where windows do not exist (Firefox for Android).
+ *
+ * @example
+ * ```ts
+ * await openConsentWindow(ticket);
+ * ```
+ */
+export async function openConsentWindow(ticket: string): Promise<void> {
+  const url = browser.runtime.getURL(`${consentPagePath}?ticket=${encodeURIComponent(ticket)}`);
+  if (browser.windows !== undefined) {
+    await browser.windows.create({ url, type: 'popup', width: 520, height: 720, focused: true });
+  } else {
+    await browser.tabs.create({ url });
+  }
 }

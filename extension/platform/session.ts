@@ -56,3 +56,25 @@ export function sessionNumber(name: string): SessionCell<number> {
     },
   };
 }
+
+/**
+ * A cell of `storage.session` holding a short list of strings (ids of notices already shown).
+ *
+ * @example
+ * ```ts
+ * await sessionStrings('wallet.notices').write(['expiring/abc']);
+ * ```
+ */
+export function sessionStrings(name: string): SessionCell<string[]> {
+  return {
+    async read() {
+      const value: unknown = (await browser.storage.session.get(name))[name];
+      return Array.isArray(value)
+        ? value.filter((v): v is string => typeof v === 'string')
+        : undefined;
+    },
+    async write(value) {
+      await browser.storage.session.set({ [name]: value });
+    },
+  };
+}

@@ -16,6 +16,14 @@ const text = {
       'Ihr Assistent zeigt Ihnen, worum wir bitten (Neuigkeiten zu neuen Modellen per Newsletter, höchstens zweimal pro Woche), und Sie entscheiden.',
     pending: 'Die Anfrage wird noch vorbereitet. Bitte laden Sie die Seite gleich neu.',
     language: 'English',
+    outcome: {
+      pending: 'Ihr Assistent zeigt Ihnen die Anfrage …',
+      granted: 'Danke! Ihre Einwilligung ist angekommen.',
+      refused: 'Schade – wir fragen nicht weiter.',
+      cancelled: 'Sie haben die Anfrage geschlossen.',
+      error: 'Ihr Assistent hat die Anfrage nicht angenommen.',
+      'no-assistant': 'Kein Assistent gefunden. Über den Link können Sie ihn installieren.',
+    },
   },
   en: {
     title: 'Laufhaus – running shoes for every path',
@@ -26,6 +34,14 @@ const text = {
       'Your Assistant shows you what we ask for (news about new models by newsletter, at most twice a week), and you decide.',
     pending: 'The request is still being prepared. Please reload the page in a moment.',
     language: 'Deutsch',
+    outcome: {
+      pending: 'Your Assistant is showing you the request …',
+      granted: 'Thank you! Your consent has arrived.',
+      refused: 'Understood – we will not ask again.',
+      cancelled: 'You closed the request.',
+      error: 'Your Assistant did not accept the request.',
+      'no-assistant': 'No Assistant found. The link lets you install one.',
+    },
   },
 } as const;
 
@@ -63,7 +79,10 @@ export function pickLocale(url: URL, acceptLanguage: string | undefined): SiteLo
 
 /**
  * The shop page. `requestLink` is the clearinghouse link of the company's open grant request,
- * or undefined while the site is still registering.
+ * or undefined while the site is still registering. The connect button is the clearinghouse's
+ * `/connect.js` at work (docs/company-integration.md "Connect from your page"): the script is
+ * loaded from the clearinghouse that issued the link, and turns every element with
+ * `data-grant-request` into a button that hands the request to the customer's Assistant.
  *
  * @example
  * ```ts
@@ -73,15 +92,23 @@ export function pickLocale(url: URL, acceptLanguage: string | undefined): SiteLo
 export function shopPage(locale: SiteLocale, requestLink: string | undefined): string {
   const t = text[locale];
   const other: SiteLocale = locale === 'de' ? 'en' : 'de';
+  const connectScript = requestLink === undefined ? '' : new URL('/connect.js', requestLink).href;
   const connect =
     requestLink === undefined
       ? `<p>${escapeHtml(t.pending)}</p>`
-      : // CONNECT.JS: once the clearinghouse serves /connect.js (the wallet issue), load it here
-        // (<script src="<clearinghouse>/connect.js" defer></script>) and let it turn this link
-        // into a button that hands the request to the Assistant on the page. Until then the
-        // button is a plain link to the request, which the Assistant opens.
-        `<p><a class="connect" id="connect" href="${escapeHtml(requestLink)}" data-grant-request="${escapeHtml(requestLink)}">${escapeHtml(t.connect)}</a></p>
-      <p id="connect-help">${escapeHtml(t.connectHelp)}</p>`;
+      : `<p><a class="connect" id="connect" href="${escapeHtml(requestLink)}" data-grant-request="${escapeHtml(requestLink)}">${escapeHtml(t.connect)}</a></p>
+      <p id="connect-help">${escapeHtml(t.connectHelp)}</p>
+      <p id="connect-outcome" role="status" aria-live="polite"></p>
+      <script src="${escapeHtml(connectScript)}" defer></script>
+      <script>
+        // The outcome of the request, in the page's language (connect.js sets data-connect-outcome).
+        const outcomeText = ${JSON.stringify(t.outcome).replace(/</g, '\\u003c')};
+        document.addEventListener('clearinghouse-connect', (event) => {
+          const status = document.getElementById('connect-outcome');
+          status.dataset.outcome = event.detail.outcome;
+          status.textContent = outcomeText[event.detail.outcome] ?? '';
+        });
+      </script>`;
   return `<!doctype html>
 <html lang="${locale}">
   <head>

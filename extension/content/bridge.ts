@@ -1,0 +1,102 @@
+/**
+ * The page bridge (issue 7): the content script through which a company's page (with
+ * /connect.js, protocol/connect) talks to the Assistant. Small and framework-free: it runs on
+ * every http(s) page, and does nothing until the page posts a bridge message.
+ *
+ * - Only messages posted by this very window (`event.source === window`) from its own origin
+ *   (`event.origin === location.origin`) are read; answers go to `location.origin` only.
+ * - Anything that is not exactly a protocol/connect page message is dropped without an answer.
+ * - At most one open request per tab: a second one is answered `ERR_BRIDGE_BUSY` at once.
+ * - Only the request's hash crosses to the background; the background learns the page's origin
+ *   from the browser's sender record, not from us, and decides everything else.
+ */
+import {
+  assistantMessage,
+  parsePageMessage,
+  type AssistantMessage,
+  type ConnectOutcome,
+  type CustomerViewItem,
+} from '../../protocol/connect';
+import { sendToBackground } from '../platform/bridge-port';
+
+/** How often the bridge asks whether the consent window was answered. */
+const pollMs = 1000;
+
+let open: string | null = null;
+
+function post(message: AssistantMessage): void {
+  window.postMessage(message, location.origin);
+}
+
+type Outcome = Exclude<ConnectOutcome, { outcome: 'no-assistant' }>;
+
+function errorOf(answer: unknown): Outcome {
+  const code =
+    typeof answer === 'object' &&
+    answer !== null &&
+    'code' in answer &&
+    typeof answer.code === 'string'
+      ? answer.code
+      : 'ERR_CLEARINGHOUSE_UNREACHABLE';
+  return { outcome: 'error', code };
+}
+
+function field(answer: unknown, type: string, name: string): unknown {
+  if (typeof answer !== 'object' || answer === null) return undefined;
+  const record = answer as Record<string, unknown>;
+  return record.type === type ? record[name] : undefined;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function consent(request: string): Promise<Outcome> {
+  const accepted = await sendToBackground({ type: 'bridge.request', id: 'bridge', request });
+  const ticket = field(accepted, 'bridge.accepted', 'ticket');
+  if (typeof ticket !== 'string') return errorOf(accepted);
+  for (;;) {
+    await sleep(pollMs);
+    const answer = await sendToBackground({ type: 'bridge.poll', ticket });
+    const outcome = field(answer, 'bridge.outcome', 'outcome');
+    if (outcome === null) continue;
+    if (typeof outcome === 'object') return outcome as Outcome;
+    return errorOf(answer);
+  }
+}
+
+async function customerView(id: string): Promise<void> {
+  const answer = await sendToBackground({ type: 'bridge.customer-view' });
+  const items = field(answer, 'bridge.customer-view', 'items');
+  // protocol/connect in the page checks every item strictly; a malformed list is dropped there.
+  if (Array.isArray(items))
+    post(assistantMessage(id, { type: 'customer-view', items: items as CustomerViewItem[] }));
+  else post(assistantMessage(id, { type: 'outcome', outcome: errorOf(answer) }));
+}
+
+window.addEventListener('message', (event: MessageEvent) => {
+  if (event.source !== window || event.origin !== location.origin) return;
+  const message = parsePageMessage(event.data);
+  if (message === undefined) return;
+  if (open !== null) {
+    post(
+      assistantMessage(message.id, {
+        type: 'outcome',
+        outcome: { outcome: 'error', code: 'ERR_BRIDGE_BUSY' },
+      }),
+    );
+    return;
+  }
+  const id = message.id;
+  open = id;
+  post(assistantMessage(id, { type: 'ack' }));
+  const done =
+    message.type === 'request'
+      ? consent(message.request).then((outcome) =>
+          post(assistantMessage(id, { type: 'outcome', outcome })),
+        )
+      : customerView(id);
+  void done
+    .catch(() => post(assistantMessage(id, { type: 'outcome', outcome: errorOf(undefined) })))
+    .finally(() => {
+      open = null;
+    });
+});

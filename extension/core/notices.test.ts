@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { base64urlEncode, utf8Encode } from '../../protocol/encoding';
+import { defaultProfile } from '../../protocol/profile';
+import { dueNotices, inQuietHours } from './notices';
+import type { WalletRelationship } from './wallet';
+
+const h = (c: string) => c.repeat(43);
+const jws = (payload: object) =>
+  `eyJhbGciOiJFZERTQSJ9.${base64urlEncode(utf8Encode(JSON.stringify(payload)))}.${'A'.repeat(86)}`;
+const now = Date.UTC(2026, 10, 2, 12); // a Monday, 13:00 in Berlin
+const nowS = now / 1000;
+
+function relationship(overrides: Partial<WalletRelationship> = {}): WalletRelationship {
+  return {
+    pseudonym: `ps_${h('p')}`,
+    company: {
+      id: `co_${h('c')}`,
+      legalName: 'Laufhaus GmbH',
+      domain: 'http://localhost:4000',
+      status: 'active',
+    },
+    requests: [],
+    grants: [
+      {
+        sha256: h('g'),
+        jws: jws({ until: nowS + 3 * 86_400 }),
+        status: 'active',
+        revokedPurposes: [],
+      },
+    ],
+    refusals: [],
+    revocations: [],
+    receipts: [],
+    pendingReceipts: [],
+    dataRequests: [],
+    ...overrides,
+  };
+}
+
+describe('dueNotices', () => {
+  it('announces a grant expiring within a week, once', () => {
+    const notices = dueNotices([relationship()], now, new Set());
+    expect(notices).toEqual([
+      {
+        id: `expiring/${h('g')}`,
+        kind: 'grant-expiring',
+        company: 'Laufhaus GmbH',
+        until: nowS + 3 * 86_400,
+      },
+    ]);
+    expect(dueNotices([relationship()], now, new Set([notices[0]!.id]))).toEqual([]);
+    const later = relationship({
+      grants: [
+        {
+          sha256: h('g'),
+          jws: jws({ until: nowS + 30 * 86_400 }),
+          status: 'active',
+          revokedPurposes: [],
+        },
+      ],
+    });
+    expect(dueNotices([later], now, new Set())).toEqual([]);
+  });
+
+  it('flags a suspended company, an overdue acknowledgement and an overdue answer', () => {
+    const r = relationship({
+      company: {
+        id: `co_${h('c')}`,
+        legalName: 'X',
+        domain: 'http://localhost:4000',
+        status: 'suspended',
+      },
+      grants: [
+        {
+          sha256: h('g'),
+          jws: jws({ until: nowS + 300 * 86_400 }),
+          status: 'active',
+          revokedPurposes: [],
+        },
+      ],
+      revocations: [
+        { sha256: h('r'), jws: jws({ iat: nowS - 73 * 3600 }), acknowledged: false },
+        { sha256: h('s'), jws: jws({ iat: nowS - 71 * 3600 }), acknowledged: false },
+        { sha256: h('t'), jws: jws({ iat: nowS - 99 * 3600 }), acknowledged: true },
+      ],
+      dataRequests: [
+        { sha256: h('d'), jws: jws({}), deadline: now - 1, answer: null },
+        {
+          sha256: h('e'),
+          jws: jws({}),
+          deadline: now - 1,
+          answer: { sha256: h('f'), jws: jws({}) },
+        },
+      ],
+    });
+    expect(dueNotices([r], now, new Set()).map((n) => n.id)).toEqual([
+      `suspended/co_${h('c')}`,
+      `ack/${h('r')}`,
+      `answer/${h('d')}`,
+    ]);
+  });
+});
+
+describe('inQuietHours', () => {
+  it('holds notices inside the profile’s quiet windows, in the profile’s time zone', () => {
+    const profile = defaultProfile('en', 'Europe/Berlin');
+    const quiet = {
+      ...profile,
+      quiet: { timeZone: 'Europe/Berlin', windows: [{ days: [1], from: '12:30', to: '14:00' }] },
+    };
+    expect(inQuietHours(quiet, now)).toBe(true);
+    expect(inQuietHours(quiet, now + 2 * 3600_000)).toBe(false);
+    expect(
+      inQuietHours({ ...profile, quiet: { timeZone: 'Europe/Berlin', windows: [] } }, now),
+    ).toBe(false);
+  });
+});

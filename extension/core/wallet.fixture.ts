@@ -1,0 +1,271 @@
+/**
+ * A fake clearinghouse for the wallet's Node tests: a registry with one company, its signed open
+ * grant request, the consent routes (storing what the wallet submits, with the clearinghouse's
+ * own checks reduced to "signature by the pseudonym"), and a real in-memory Merkle log whose
+ * receipts verify against the key it publishes.
+ */
+import { ApiProblem, type CompanyEntry, type Relationships } from '../../protocol/client';
+import {
+  base64Encode,
+  base64urlDecode,
+  base64urlEncode,
+  utf8Decode,
+  utf8Encode,
+} from '../../protocol/encoding';
+import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
+import type { Payload } from '../../protocol/messages';
+import { signMessage } from '../../protocol/signed';
+import { ready, sha256 } from '../../protocol/sodium';
+import {
+  encodeLogEntry,
+  formatCheckpoint,
+  inclusionProof,
+  leafHash,
+  memoryHashReader,
+  noteSigner,
+  signNote,
+  treeHash,
+  verifierKeyText,
+  type LogEntry,
+} from '../../protocol/tlog';
+import { sha256Of } from '../../protocol/jws';
+import type { LoggedWalletKind, WalletClearinghouse } from './wallet';
+
+export const clearinghouseOrigin = 'http://localhost:3000';
+export const logOrigin = 'localhost:3000/log';
+export const companyOrigin = 'http://localhost:4000';
+
+/** The payload of a compact JWS the fake itself just received from the wallet (unverified). */
+function peekPayload(jws: string): Record<string, unknown> {
+  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
+}
+
+let counter = 0;
+const seededRandom = (n: number) => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (counter++ * 31 + i * 7) & 0xff;
+  return out;
+};
+
+/** The fake clearinghouse and the knobs a test turns. */
+export class FakeClearinghouse implements WalletClearinghouse {
+  readonly companyKey: Ed25519KeyPair;
+  readonly company: CompanyEntry & { keys: NonNullable<CompanyEntry['keys']> };
+  readonly logKey = { privateKey: new Uint8Array(0), publicKey: new Uint8Array(0) };
+  logVerifierKey = '';
+  requests = new Map<string, { jws: string; targeted: boolean }>();
+  /** Submitted messages by sha256. */
+  submitted = new Map<
+    string,
+    { kind: LoggedWalletKind; jws: string; payload: Record<string, unknown> }
+  >();
+  /** Corrections received (not logged). */
+  corrections: string[] = [];
+  private entries: Uint8Array[] = [];
+  private indexOf = new Map<string, number>();
+  /** Turns every receipt into a tampered one. */
+  tamperReceipts = false;
+  /** Receipts answer "pending" this many times first. */
+  pendingReceipts = 0;
+  calls: string[] = [];
+
+  private constructor(now: number) {
+    this.companyKey = generateKeyPair(seededRandom);
+    const jwk = publicJwk(this.companyKey);
+    this.company = {
+      id: `co_${thumbprint(jwk)}`,
+      status: 'active',
+      legalName: 'Laufhaus GmbH',
+      registerId: 'HRB 1',
+      domain: companyOrigin,
+      purposes: ['product_launch', 'service_support'],
+      brands: ['Laufhaus'],
+      domainVerifiedAt: now - 1000,
+      registeredAt: now - 2000,
+      trust: {
+        status: 'active',
+        activeRelationships: 0,
+        revocationAcks: { onTime: 0, overdue: 0, open: 0 },
+        upheldComplaints: 0,
+        boycotts: 0,
+        refusedRelayAttempts: 0,
+      },
+      keys: [
+        { kid: thumbprint(jwk), jwk, addedAt: now - 2000, retiredAt: null, compromisedSince: null },
+      ],
+    };
+  }
+
+  static async create(nowMs: number): Promise<FakeClearinghouse> {
+    await ready();
+    const ch = new FakeClearinghouse(nowMs);
+    const key = generateKeyPair(seededRandom);
+    Object.assign(ch.logKey, key);
+    ch.logVerifierKey = verifierKeyText(logOrigin, key.publicKey, sha256);
+    return ch;
+  }
+
+  /** Signs and stores a grant request of the company (open unless `to` names a pseudonym). */
+  async addRequest(
+    nowSeconds: number,
+    overrides: Partial<Payload<'grant-request'>> = {},
+    signer: Ed25519KeyPair = this.companyKey,
+  ): Promise<string> {
+    const payload: Payload<'grant-request'> = {
+      v: 1,
+      iss: this.company.id,
+      aud: clearinghouseOrigin,
+      iat: nowSeconds,
+      exp: nowSeconds + 300,
+      jti: `00000000-0000-4000-8000-${String(counter++).padStart(12, '0')}`,
+      scopes: [
+        {
+          purpose: 'product_launch',
+          channels: ['email', 'sms'],
+          dataCategories: ['address', 'health'],
+          conditions: { timeZone: 'Europe/Berlin', maxContactsPerWeek: 2 },
+          retentionDays: 365,
+          onwardRecipients: [{ name: 'Versand AG', country: 'DE' }],
+        },
+        {
+          purpose: 'service_support',
+          channels: ['email'],
+          dataCategories: [],
+          conditions: { timeZone: 'Europe/Berlin' },
+          retentionDays: 30,
+          onwardRecipients: [],
+        },
+      ],
+      reason: { de: 'Neuigkeiten', en: 'News' },
+      ...overrides,
+    };
+    const jws = await signMessage('grant-request', payload, signer);
+    const sha = sha256Of(jws);
+    this.requests.set(sha, { jws, targeted: payload.aud.startsWith('ps_') });
+    return sha;
+  }
+
+  async getGrantRequest(sha: string) {
+    this.calls.push(`getGrantRequest ${sha}`);
+    const r = this.requests.get(sha);
+    if (r === undefined) throw new ApiProblem(404, { code: 'ERR_RESOURCE_NOT_FOUND' });
+    return { sha256: sha, jws: r.jws, targeted: r.targeted, company: this.company };
+  }
+
+  async getCompany(id: string) {
+    if (id !== this.company.id) throw new ApiProblem(404, { code: 'ERR_COMPANY_UNKNOWN' });
+    return this.company;
+  }
+
+  private log(kind: LoggedWalletKind, jws: string) {
+    const payload = peekPayload(jws);
+    const sha = sha256Of(jws);
+    this.submitted.set(sha, { kind, jws, payload });
+    const entry: LogEntry = {
+      v: 1,
+      kind,
+      company: String(payload.aud),
+      pseudonym: String(payload.iss),
+      time: Number(payload.iat),
+      sha256: sha,
+    };
+    this.indexOf.set(sha, this.entries.length);
+    this.entries.push(encodeLogEntry(entry));
+    return { sha256: sha, status: 'pending' as const };
+  }
+
+  async submitGrant(jws: string) {
+    return this.log('grant', jws);
+  }
+  async submitRefusal(jws: string) {
+    return this.log('refusal', jws);
+  }
+  async submitRevocation(jws: string) {
+    return this.log('revocation', jws);
+  }
+  async submitDataRequest(jws: string) {
+    return { ...this.log('data-request', jws), deadline: 0 };
+  }
+  async sendCorrection(jws: string) {
+    this.corrections.push(jws);
+    return { id: String(this.corrections.length), status: 'queued' as const };
+  }
+
+  async logReceipt(sha: string) {
+    if (this.pendingReceipts > 0) {
+      this.pendingReceipts--;
+      throw new ApiProblem(404, { code: 'log-entry-pending' });
+    }
+    const index = this.indexOf.get(sha);
+    if (index === undefined) throw new ApiProblem(404, { code: 'log-entry-unknown' });
+    const size = this.entries.length;
+    const reader = memoryHashReader(
+      this.entries.map((b) => leafHash(sha256, b)),
+      sha256,
+    );
+    const checkpoint = signNote(
+      formatCheckpoint({
+        origin: logOrigin,
+        size,
+        rootHash: await treeHash(sha256, size, reader),
+        extensions: [],
+      }),
+      [noteSigner(logOrigin, this.logKey.privateKey, sha256)],
+    );
+    const proof = (await inclusionProof(sha256, index, size, reader)).map(base64Encode);
+    let entry = this.entries[index]!;
+    if (this.tamperReceipts) {
+      // Another entry's bytes at this index: the inclusion proof no longer leads to the root.
+      const forged = JSON.parse(new TextDecoder().decode(entry)) as LogEntry;
+      entry = encodeLogEntry({ ...forged, time: forged.time + 1 });
+    }
+    return { v: 1, index, entry: base64Encode(entry), proof, checkpoint };
+  }
+
+  async relationships(signer: { id: string }): Promise<Relationships> {
+    const mine = [...this.submitted.entries()].filter(([, m]) => m.payload.iss === signer.id);
+    if (mine.length === 0) throw new ApiProblem(404, { code: 'ERR_PSEUDONYM_UNKNOWN' });
+    const revoked = mine.some(([, m]) => m.kind === 'revocation');
+    return {
+      pseudonym: signer.id,
+      company: {
+        id: this.company.id,
+        legalName: this.company.legalName,
+        domain: this.company.domain,
+        status: this.company.status,
+      },
+      requests: [],
+      grants: mine
+        .filter(([, m]) => m.kind === 'grant')
+        .map(([sha, m]) => ({
+          sha256: sha,
+          jws: m.jws,
+          status: revoked ? 'revoked' : 'active',
+          revokedPurposes: [],
+        })),
+      refusals: mine
+        .filter(([, m]) => m.kind === 'refusal')
+        .map(([sha, m]) => ({
+          sha256: sha,
+          jws: m.jws,
+          askAgainAfter:
+            typeof m.payload.askAgainAfter === 'number' ? m.payload.askAgainAfter : null,
+        })),
+      revocations: mine
+        .filter(([, m]) => m.kind === 'revocation')
+        .map(([sha, m]) => ({ sha256: sha, jws: m.jws, acknowledged: false })),
+      dataRequests: mine
+        .filter(([, m]) => m.kind === 'data-request')
+        .map(([sha, m]) => ({ sha256: sha, jws: m.jws, deadline: 1, answer: null })),
+    };
+  }
+
+  async relationshipsBatch() {
+    return { results: [] };
+  }
+}
+
+/** Deterministic randomness for the wallet's `jti`s. */
+export const testRandomBytes = seededRandom;
+/** The hash the fixture uses (exported for tests that build their own hashes). */
+export const hashText = (text: string) => base64urlEncode(sha256(utf8Encode(text)));

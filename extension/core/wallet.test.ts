@@ -1,0 +1,490 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { isProtocolError } from '../../protocol/errors';
+import { openSealed } from '../../protocol/seal';
+import { generateKeyPair } from '../../protocol/keys';
+import { openMessage } from '../../protocol/signed';
+import { defaultProfile, type BlacklistEntry, type Profile } from '../../protocol/profile';
+import { assistantMessage, parseAssistantMessage } from '../../protocol/connect';
+import { customerViewItem } from './customer-view';
+import { FakeClock, FakeStore } from './fakes';
+import { companyIdentity } from './identity';
+import {
+  initialChoice,
+  narrowScopes,
+  Wallet,
+  type ConsentChoice,
+  type RequestSource,
+} from './wallet';
+import {
+  clearinghouseOrigin,
+  companyOrigin,
+  FakeClearinghouse,
+  logOrigin,
+  testRandomBytes,
+} from './wallet.fixture';
+
+const nowMs = Date.UTC(2026, 10, 1, 12);
+const nowSeconds = nowMs / 1000;
+const seed = new Uint8Array(32).fill(5);
+const bridge: RequestSource = { kind: 'bridge', pageOrigin: companyOrigin };
+
+async function codeOf(run: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await run();
+  } catch (e) {
+    return isProtocolError(e) ? e.code : `not a ProtocolError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+let ch: FakeClearinghouse;
+let store: FakeStore;
+let clock: FakeClock;
+let blacklist: BlacklistEntry[];
+let pinned: { key: string; origin: string } | null;
+let wallet: Wallet;
+
+beforeEach(async () => {
+  ch = await FakeClearinghouse.create(nowMs);
+  store = new FakeStore();
+  clock = new FakeClock(nowMs);
+  blacklist = [];
+  pinned = { key: ch.logVerifierKey, origin: logOrigin };
+  wallet = new Wallet({
+    store,
+    clock,
+    randomBytes: testRandomBytes,
+    clearinghouse: ch,
+    clearinghouseOrigin,
+    pinnedLog: async () => pinned,
+    masterSeed: async () => seed,
+    blacklist: async () => blacklist,
+    receiptAttempts: 2,
+  });
+});
+
+const grantAll = (request: Awaited<ReturnType<Wallet['check']>>['request']): ConsentChoice => ({
+  decision: 'grant',
+  scopes: request.scopes.map((s) => ({
+    include: true,
+    channels: [...s.channels],
+    dataCategories: [...s.dataCategories],
+    maxContactsPerWeek: null,
+    retentionDays: s.retentionDays,
+    onwardRecipients: s.onwardRecipients.map((_r, i) => i),
+  })),
+  preferredChannel: 'email',
+  days: 30,
+});
+
+describe('Wallet.check', () => {
+  it('accepts an open request from the company’s own page and names the pairwise pseudonym', async () => {
+    const sha = await ch.addRequest(nowSeconds - 3600);
+    const checked = await wallet.check(sha, bridge);
+    expect(checked.company.id).toBe(ch.company.id);
+    expect(checked.pseudonym).toBe((await companyIdentity(seed, ch.company.id)).pseudonym);
+    expect(checked.request.scopes).toHaveLength(2);
+  });
+
+  it.each<[string, (c: FakeClearinghouse) => void, RequestSource, string]>([
+    [
+      'a page on another origin',
+      () => {},
+      { kind: 'bridge', pageOrigin: 'http://localhost:4001' },
+      'ERR_BRIDGE_ORIGIN_MISMATCH',
+    ],
+    [
+      'a suspended company',
+      (c) => Object.assign(c.company, { status: 'suspended' }),
+      bridge,
+      'ERR_COMPANY_NOT_ACTIVE',
+    ],
+    [
+      'a pending company',
+      (c) => Object.assign(c.company, { status: 'pending' }),
+      { kind: 'link' },
+      'ERR_COMPANY_NOT_ACTIVE',
+    ],
+    [
+      'an unverified domain',
+      (c) => Object.assign(c.company, { domainVerifiedAt: null }),
+      bridge,
+      'ERR_COMPANY_DOMAIN_UNVERIFIED',
+    ],
+    [
+      'a purpose not declared',
+      (c) => Object.assign(c.company, { purposes: ['product_launch'] }),
+      bridge,
+      'ERR_PURPOSE_NOT_DECLARED',
+    ],
+    [
+      'a key retired before the request',
+      (c) => Object.assign(c.company.keys[0]!, { retiredAt: nowMs - 7200_000 }),
+      bridge,
+      'ERR_JWS_KID_UNKNOWN',
+    ],
+  ])('refuses %s', async (_name, change, source, code) => {
+    const sha = await ch.addRequest(nowSeconds - 3600);
+    change(ch);
+    expect(await codeOf(() => wallet.check(sha, source))).toBe(code);
+  });
+
+  it('refuses a request the clearinghouse does not hold, or answered under another hash', async () => {
+    expect(await codeOf(() => wallet.check('A'.repeat(43), bridge))).toBe(
+      'ERR_GRANT_REQUEST_UNKNOWN',
+    );
+    const sha = await ch.addRequest(nowSeconds);
+    const other = await ch.addRequest(nowSeconds + 1);
+    ch.requests.set(sha, ch.requests.get(other)!);
+    expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_GRANT_REQUEST_UNKNOWN');
+  });
+
+  it('refuses a request signed by a key that is not the company’s', async () => {
+    const sha = await ch.addRequest(nowSeconds, {}, generateKeyPair(testRandomBytes));
+    expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_JWS_KID_UNKNOWN');
+  });
+
+  it('refuses a blacklisted company, and a blacklisted brand of it', async () => {
+    const sha = await ch.addRequest(nowSeconds);
+    const entry = (target: BlacklistEntry['target']): BlacklistEntry => ({
+      id: '0'.repeat(32),
+      target,
+      reason: 'too_frequent',
+      at: nowSeconds,
+    });
+    blacklist = [entry({ kind: 'company', company: ch.company.id })];
+    expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_COMPANY_BLACKLISTED');
+    blacklist = [entry({ kind: 'brand', brand: 'Laufhaus' })];
+    expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_COMPANY_BLACKLISTED');
+    blacklist = [entry({ kind: 'brand', brand: 'Other' })];
+    await expect(wallet.check(sha, bridge)).resolves.toBeDefined();
+  });
+
+  it('honours a refusal’s cool-down, and asks again once it has passed', async () => {
+    const sha = await ch.addRequest(nowSeconds);
+    const checked = await wallet.check(sha, bridge);
+    await wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: 7 });
+    const again = await ch.addRequest(nowSeconds + 60);
+    expect(await codeOf(() => wallet.check(again, bridge))).toBe('ERR_ASK_AGAIN_LATER');
+    clock.ms = nowMs + 8 * 86_400_000;
+    await expect(wallet.check(again, bridge)).resolves.toMatchObject({ sha256: again });
+  });
+
+  it('takes a targeted request only from the inbox, and an open one never from there', async () => {
+    const { pseudonym } = await companyIdentity(seed, ch.company.id);
+    const targeted = await ch.addRequest(nowSeconds, { aud: pseudonym });
+    expect(await codeOf(() => wallet.check(targeted, bridge))).toBe('ERR_GRANT_REQUEST_UNKNOWN');
+    await expect(
+      wallet.check(targeted, { kind: 'inbox', company: ch.company.id }),
+    ).resolves.toMatchObject({
+      source: 'inbox',
+    });
+    const open = await ch.addRequest(nowSeconds);
+    expect(await codeOf(() => wallet.check(open, { kind: 'inbox', company: ch.company.id }))).toBe(
+      'ERR_GRANT_REQUEST_UNKNOWN',
+    );
+  });
+});
+
+describe('choices', () => {
+  it('never pre-selects a sensitive category, and narrows to the profile in automatic mode', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const manual = initialChoice(checked.request, null);
+    expect(manual.decision === 'grant' && manual.scopes[0]!.dataCategories).toEqual(['address']);
+    const profile: Profile = {
+      ...defaultProfile('en', 'Europe/Berlin'),
+      mode: 'automatic',
+      channels: { allowed: ['email'], preferred: 'email' },
+      caps: { perWeek: null, perCompanyPerWeek: 1 },
+    };
+    const automatic = initialChoice(checked.request, profile);
+    expect(automatic).toMatchObject({
+      decision: 'grant',
+      preferredChannel: 'email',
+      scopes: [
+        { channels: ['email'], dataCategories: ['address'], maxContactsPerWeek: 1 },
+        { channels: ['email'] },
+      ],
+    });
+  });
+
+  it('narrows channels, categories, recipients, cap and retention, and drops excluded scopes', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const scopes = narrowScopes(checked.request.scopes, {
+      decision: 'grant',
+      scopes: [
+        {
+          include: true,
+          channels: ['email'],
+          dataCategories: ['health'],
+          maxContactsPerWeek: 1,
+          retentionDays: 90,
+          onwardRecipients: [],
+        },
+        {
+          include: false,
+          channels: ['email'],
+          dataCategories: [],
+          maxContactsPerWeek: null,
+          retentionDays: 30,
+          onwardRecipients: [],
+        },
+      ],
+      preferredChannel: 'email',
+      days: 10,
+    });
+    expect(scopes).toEqual([
+      {
+        ...checked.request.scopes[0],
+        channels: ['email'],
+        dataCategories: ['health'],
+        onwardRecipients: [],
+        retentionDays: 90,
+        conditions: { timeZone: 'Europe/Berlin', maxContactsPerWeek: 1 },
+      },
+    ]);
+  });
+
+  it.each<[string, Partial<ConsentChoice & { decision: 'grant' }>['scopes']]>([
+    [
+      'a channel not asked',
+      [
+        {
+          include: true,
+          channels: ['post'],
+          dataCategories: [],
+          maxContactsPerWeek: null,
+          retentionDays: 1,
+          onwardRecipients: [],
+        },
+      ],
+    ],
+    [
+      'a higher cap',
+      [
+        {
+          include: true,
+          channels: ['email'],
+          dataCategories: [],
+          maxContactsPerWeek: 3,
+          retentionDays: 1,
+          onwardRecipients: [],
+        },
+      ],
+    ],
+    [
+      'a longer retention',
+      [
+        {
+          include: true,
+          channels: ['email'],
+          dataCategories: [],
+          maxContactsPerWeek: null,
+          retentionDays: 366,
+          onwardRecipients: [],
+        },
+      ],
+    ],
+    [
+      'a recipient not asked',
+      [
+        {
+          include: true,
+          channels: ['email'],
+          dataCategories: [],
+          maxContactsPerWeek: null,
+          retentionDays: 1,
+          onwardRecipients: [1],
+        },
+      ],
+    ],
+    [
+      'no scope at all',
+      [
+        {
+          include: false,
+          channels: ['email'],
+          dataCategories: [],
+          maxContactsPerWeek: null,
+          retentionDays: 1,
+          onwardRecipients: [],
+        },
+      ],
+    ],
+  ])('refuses a choice with %s', async (_name, first) => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const second = {
+      include: false,
+      channels: ['email'],
+      dataCategories: [],
+      maxContactsPerWeek: null,
+      retentionDays: 30,
+      onwardRecipients: [],
+    };
+    const choice: ConsentChoice = {
+      decision: 'grant',
+      scopes: [first![0]!, second],
+      preferredChannel: 'email',
+      days: 1,
+    };
+    expect(await codeOf(async () => narrowScopes(checked.request.scopes, choice as never))).toBe(
+      'ERR_WALLET_CHOICE_INVALID',
+    );
+    expect(await codeOf(() => wallet.answer(checked, choice))).toBe('ERR_WALLET_CHOICE_INVALID');
+    expect(ch.submitted.size).toBe(0);
+  });
+});
+
+describe('Wallet.answer', () => {
+  it('signs the narrowed grant with the pairwise key, carries pseudonymKey, and stores the verified receipt', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const choice = grantAll(checked.request);
+    if (choice.decision === 'grant') choice.scopes[1]!.include = false;
+    const outcome = await wallet.answer(checked, choice);
+    expect(outcome).toMatchObject({
+      outcome: 'granted',
+      receipt: { kind: 'grant', index: 0, treeSize: 1 },
+    });
+    const identity = await companyIdentity(seed, ch.company.id);
+    const sent = ch.submitted.get(outcome.sha256)!;
+    const opened = await openMessage('grant', sent.jws, {
+      audience: ch.company.id,
+      now: nowSeconds,
+      resolveKey: () => identity.keyPair.publicKey,
+    });
+    expect(opened.payload).toMatchObject({
+      iss: identity.pseudonym,
+      requestSha256: checked.sha256,
+      until: nowSeconds + 30 * 86_400,
+      scopes: [{ purpose: 'product_launch' }],
+    });
+    expect(opened.payload.scopes).toHaveLength(1);
+    expect(opened.payload.pseudonymKey).toEqual(
+      expect.objectContaining({ kty: 'OKP', crv: 'Ed25519' }),
+    );
+    const stored = await wallet.relationship(identity.pseudonym);
+    expect(stored?.grants.map((g) => g.sha256)).toEqual([outcome.sha256]);
+    expect(stored?.receipts.map((r) => r.sha256)).toEqual([outcome.sha256]);
+  });
+
+  it('refuses a tampered receipt and stores nothing as verified', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    ch.tamperReceipts = true;
+    expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
+      'ERR_TLOG_INCLUSION_INVALID',
+    );
+    expect(await store.get('relationships', checked.pseudonym)).toBeUndefined();
+  });
+
+  it('refuses a receipt signed by a key other than the pinned one', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const other = await FakeClearinghouse.create(nowMs);
+    pinned = { key: other.logVerifierKey, origin: logOrigin };
+    expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
+      'ERR_NOTE_NO_TRUSTED_SIGNATURE',
+    );
+  });
+
+  it('keeps a slow receipt as pending and fetches it on the next refresh', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    ch.pendingReceipts = 2;
+    const outcome = await wallet.answer(checked, grantAll(checked.request));
+    expect(outcome.receipt).toBeNull();
+    expect((await wallet.relationship(checked.pseudonym))?.pendingReceipts).toHaveLength(1);
+    const refreshed = await wallet.refreshCompany(ch.company.id);
+    expect(refreshed.pendingReceipts).toEqual([]);
+    expect(refreshed.receipts.map((r) => r.sha256)).toEqual([outcome.sha256]);
+  });
+
+  it('refuses to verify without a pinned log key', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    pinned = null;
+    expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
+      'ERR_LOG_KEY_NOT_PINNED',
+    );
+  });
+});
+
+describe('Wallet.revoke', () => {
+  it('revokes all grants with a signed, receipted revocation', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    const { sha256, receipt } = await wallet.revoke(ch.company.id, 'all');
+    expect(receipt).toMatchObject({ kind: 'revocation', index: 1 });
+    expect(ch.submitted.get(sha256)?.payload).toMatchObject({ grants: 'all', aud: ch.company.id });
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants[0]?.status).toBe('revoked');
+    expect(stored?.revocations).toEqual([expect.objectContaining({ sha256, acknowledged: false })]);
+    expect(stored?.receipts.map((r) => r.kind)).toEqual(['grant', 'revocation']);
+  });
+});
+
+describe('the customer view', () => {
+  it('hands the page names, states and hashes the page accepts, and no signature or key', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const { sha256 } = await wallet.answer(checked, grantAll(checked.request));
+    const { items } = await wallet.list();
+    const view = items.map(customerViewItem);
+    expect(view).toEqual([
+      {
+        company: { id: ch.company.id, legalName: 'Laufhaus GmbH', domain: companyOrigin },
+        companyStatus: 'active',
+        pseudonym: checked.pseudonym,
+        grants: [
+          {
+            sha256,
+            status: 'active',
+            purposes: ['product_launch', 'service_support'],
+            until: nowSeconds + 30 * 86_400,
+          },
+        ],
+        refusals: 0,
+        openRevocations: 0,
+      },
+    ]);
+    const message = assistantMessage('v1', { type: 'customer-view', items: view });
+    expect(parseAssistantMessage(JSON.parse(JSON.stringify(message)))).toEqual(message);
+    expect(JSON.stringify(view)).not.toMatch(/eyJ|"d"|receipt|jws/);
+  });
+});
+
+describe('data requests and corrections', () => {
+  it('asks for access with a signed, receipted data request shown in the relationship', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    const { sha256, receipt } = await wallet.requestData(ch.company.id, 'access');
+    expect(receipt).toMatchObject({ kind: 'data-request', sha256 });
+    expect(ch.submitted.get(sha256)?.payload).toMatchObject({
+      type: 'access',
+      iss: checked.pseudonym,
+      aud: ch.company.id,
+    });
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.dataRequests).toEqual([expect.objectContaining({ sha256, answer: null })]);
+  });
+
+  it('sends a correction, sealed to the company, only where a category is held under an active grant', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const choice = grantAll(checked.request);
+    if (choice.decision === 'grant') choice.scopes[0]!.dataCategories = ['address'];
+    await wallet.answer(checked, choice);
+    expect(await wallet.correct('health', 'x')).toEqual({ sent: [], failed: [] });
+    expect(await wallet.correct('address', 'Hauptstraße 1')).toEqual({
+      sent: [ch.company.id],
+      failed: [],
+    });
+    const opened = await openMessage('correction', ch.corrections[0]!, {
+      audience: ch.company.id,
+      now: nowSeconds,
+      resolveKey: async () => (await companyIdentity(seed, ch.company.id)).keyPair.publicKey,
+    });
+    const plain = openSealed(base64urlDecode(opened.payload.sealed), ch.companyKey);
+    expect(JSON.parse(utf8Decode(plain))).toEqual({
+      dataCategory: 'address',
+      value: 'Hauptstraße 1',
+    });
+    await wallet.revoke(ch.company.id, 'all');
+    expect(await wallet.correct('address', 'Hauptstraße 2')).toEqual({ sent: [], failed: [] });
+  });
+});

@@ -1,0 +1,910 @@
+/**
+ * The grant wallet (issue 7): the Assistant answers companies' requests for consent and keeps the
+ * customer's signed copy of every answer with its verified log receipt.
+ *
+ * 1. {@link Wallet.check} fetches an open (or targeted) grant request from the clearinghouse and
+ *    checks it: the clearinghouse's copy has the hash asked for, the signature is the company's
+ *    (a key of its registry entry valid at the request's `iat`), the company is active and
+ *    domain-verified, a page asking through the bridge is on the company's registered origin,
+ *    every purpose is one the company declared, the company is not blacklisted, and no refusal's
+ *    "ask me again after" is still running.
+ * 2. The consent window shows the checked request; {@link initialChoice} pre-fills it and
+ *    {@link narrowScopes} turns the customer's choice into scopes no wider than asked.
+ * 3. {@link Wallet.answer} signs a grant or refusal with the pairwise key (carrying
+ *    `pseudonymKey`, SPECS "Identifiers"), submits it, long-polls its receipt, verifies the
+ *    receipt against the pinned log key and stores it with the relationship in the vault.
+ *
+ * Pure apart from the ports: no browser API, no fetch of its own (STYLE habit 2).
+ */
+import * as v from 'valibot';
+import { ApiProblem, type ClearinghouseClient, uuidV4 } from '../../protocol/client';
+import { isProtocolError, ProtocolError } from '../../protocol/errors';
+import { sha256Of } from '../../protocol/jws';
+import { publicJwk } from '../../protocol/keys';
+import type { DataCategory } from '../../protocol/vocabulary';
+import type { Payload, Scope } from '../../protocol/messages';
+import { compactJws, sha256 as sha256Schema } from '../../protocol/messages/primitives';
+import type { BlacklistEntry, Profile } from '../../protocol/profile';
+import { openMessage, signMessage } from '../../protocol/signed';
+import { sealTo } from '../../protocol/seal';
+import { ready, sha256 } from '../../protocol/sodium';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { parseReceipt, parseVerifierKey, verifyReceipt } from '../../protocol/tlog';
+import { isSensitiveDataCategory } from '../../protocol/vocabulary';
+import { companyIdentity, type CompanyIdentity } from './identity';
+import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
+import { storedRelationship, type StoredRelationship } from './recovery';
+
+/** The clearinghouse calls the wallet makes. */
+export type WalletClearinghouse = Pick<
+  ClearinghouseClient,
+  | 'getGrantRequest'
+  | 'getCompany'
+  | 'submitGrant'
+  | 'submitRefusal'
+  | 'submitRevocation'
+  | 'relationships'
+  | 'relationshipsBatch'
+  | 'logReceipt'
+  | 'submitDataRequest'
+  | 'sendCorrection'
+>;
+
+/** What the wallet is handed. */
+export interface WalletPorts {
+  readonly store: RecordStore;
+  readonly clock: ClockPort;
+  readonly randomBytes: RandomBytesPort;
+  readonly clearinghouse: WalletClearinghouse;
+  /** The clearinghouse origin: the `aud` of open grant requests. */
+  readonly clearinghouseOrigin: string;
+  /** The pinned log key and origin (extension/core/log-key), or null before first contact. */
+  readonly pinnedLog: () => Promise<{ key: string; origin: string } | null>;
+  readonly masterSeed: () => Promise<Uint8Array>;
+  readonly blacklist: () => Promise<readonly BlacklistEntry[]>;
+  /** How often and how long to wait for a receipt: default 3 long-polls of 10 s. */
+  readonly receiptAttempts?: number;
+}
+
+/** Where a request came from (the checks differ: only the bridge has a page origin). */
+export type RequestSource =
+  | { readonly kind: 'bridge'; readonly pageOrigin: string }
+  | { readonly kind: 'link' }
+  /** A targeted request from the relationships view: read as that company's pseudonym. */
+  | { readonly kind: 'inbox'; readonly company: string };
+
+/** A request that passed every check, as the consent window shows it. */
+export interface CheckedRequest {
+  readonly sha256: string;
+  readonly jws: string;
+  readonly request: Payload<'grant-request'>;
+  readonly company: {
+    readonly id: string;
+    readonly legalName: string;
+    readonly domain: string;
+    readonly brands: readonly string[];
+  };
+  readonly pseudonym: string;
+  readonly source: RequestSource['kind'];
+}
+
+/** The customer's choice for one requested scope. */
+export const scopeChoice = v.strictObject({
+  include: v.boolean(),
+  channels: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(32)),
+  dataCategories: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64)),
+  /** Not higher than asked; null keeps what was asked. */
+  maxContactsPerWeek: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1000))),
+  retentionDays: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(36_500)),
+  /** Indexes into the requested scope's onward recipients. */
+  onwardRecipients: v.pipe(
+    v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(63))),
+    v.maxLength(64),
+  ),
+});
+
+/** The customer's answer in the consent window. */
+export const consentChoice = v.variant('decision', [
+  v.strictObject({
+    decision: v.literal('grant'),
+    scopes: v.pipe(v.array(scopeChoice), v.minLength(1), v.maxLength(32)),
+    preferredChannel: v.pipe(v.string(), v.maxLength(64)),
+    /** How long the grant lasts, in days from now. */
+    days: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650)),
+  }),
+  v.strictObject({
+    decision: v.literal('refuse'),
+    /** "Ask me again after" this many days; null: no cool-down. */
+    askAgainAfterDays: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3650))),
+  }),
+]);
+
+export type ScopeChoice = v.InferOutput<typeof scopeChoice>;
+export type ConsentChoice = v.InferOutput<typeof consentChoice>;
+
+/** The logged kinds the wallet signs (SPECS "What the log holds"). */
+export const loggedWalletKinds = ['grant', 'refusal', 'revocation', 'data-request'] as const;
+export type LoggedWalletKind = (typeof loggedWalletKinds)[number];
+
+/** A verified receipt as stored with the relationship. */
+export const storedReceipt = v.object({
+  sha256: sha256Schema,
+  kind: v.picklist(loggedWalletKinds),
+  jws: compactJws,
+  index: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  treeSize: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** The receipt as served (SPECS "Receipts"), kept so it can be verified again offline. */
+  receipt: v.unknown(),
+  verifiedAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+});
+export type StoredReceipt = v.InferOutput<typeof storedReceipt>;
+
+/** The vault's relationship record: the clearinghouse's view plus the wallet's receipts. */
+export const walletRelationship = v.object({
+  ...storedRelationship.entries,
+  receipts: v.optional(v.pipe(v.array(storedReceipt), v.maxLength(1000)), []),
+  /** Issue 5's view: access and erasure requests with their deadline (ms) and the answer. */
+  dataRequests: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          sha256: sha256Schema,
+          jws: compactJws,
+          deadline: v.pipe(v.number(), v.integer(), v.minValue(0)),
+          answer: v.nullable(v.object({ sha256: sha256Schema, jws: compactJws })),
+        }),
+      ),
+      v.maxLength(1000),
+    ),
+    [],
+  ),
+  /** Receipts still to fetch (the log was slow): retried on the next refresh. */
+  pendingReceipts: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          sha256: sha256Schema,
+          kind: v.picklist(loggedWalletKinds),
+          jws: compactJws,
+        }),
+      ),
+      v.maxLength(100),
+    ),
+    [],
+  ),
+});
+export type WalletRelationship = v.InferOutput<typeof walletRelationship>;
+
+/** What an answer produced. */
+export type AnswerOutcome =
+  | { readonly outcome: 'granted'; readonly sha256: string; readonly receipt: StoredReceipt | null }
+  | {
+      readonly outcome: 'refused';
+      readonly sha256: string;
+      readonly receipt: StoredReceipt | null;
+    };
+
+/** Seconds in a day. */
+const day = 86_400;
+/** A transport window of five minutes for the wallet's own messages (SPECS "JWS": at most 10). */
+const windowSeconds = 300;
+
+function fail(
+  code: ConstructorParameters<typeof ProtocolError>[0],
+  message: string,
+  detail?: Record<string, unknown>,
+): never {
+  throw new ProtocolError(code, message, detail);
+}
+
+/** A problem from the clearinghouse keeps its code when it is one of ours; anything else is "unreachable". */
+function fromClearinghouse(e: unknown): ProtocolError {
+  if (isProtocolError(e)) return e;
+  if (e instanceof ApiProblem) {
+    const error = new ProtocolError(
+      e.status === 404
+        ? 'ERR_GRANT_REQUEST_UNKNOWN'
+        : (knownCode(e.code) ?? 'ERR_CLEARINGHOUSE_UNREACHABLE'),
+      e.message,
+    );
+    return error;
+  }
+  const error = new ProtocolError(
+    'ERR_CLEARINGHOUSE_UNREACHABLE',
+    'the clearinghouse did not answer',
+  );
+  error.cause = e;
+  return error;
+}
+
+const knownCodes = new Set<string>([
+  'ERR_GRANT_REQUEST_UNKNOWN',
+  'ERR_COMPANY_UNKNOWN',
+  'ERR_COMPANY_NOT_ACTIVE',
+  'ERR_ASK_AGAIN_LATER',
+  'ERR_SCOPE_WIDER_THAN_REQUESTED',
+  'ERR_PSEUDONYM_KEY_MISMATCH',
+  'ERR_GRANT_UNKNOWN',
+  'ERR_NOT_AUTHORISED',
+  'ERR_PURPOSE_NOT_DECLARED',
+]);
+function knownCode(code: string): ConstructorParameters<typeof ProtocolError>[0] | undefined {
+  return knownCodes.has(code)
+    ? (code as ConstructorParameters<typeof ProtocolError>[0])
+    : undefined;
+}
+
+/**
+ * The first choice the consent window shows. Everything asked is offered as asked, except that
+ * sensitive data categories are never pre-selected (they need an explicit click). In automatic
+ * mode the choice is narrowed to the profile: only channels the customer allows, and the
+ * profile's per-company weekly cap when it is lower than asked.
+ *
+ * @example
+ * ```ts
+ * const choice = initialChoice(checked.request, profile);
+ * ```
+ */
+export function initialChoice(
+  request: Payload<'grant-request'>,
+  profile: Profile | null,
+): ConsentChoice {
+  const automatic = profile?.mode === 'automatic';
+  const allowed = new Set<string>(profile?.channels.allowed ?? []);
+  const cap = profile?.caps.perCompanyPerWeek ?? null;
+  const scopes = request.scopes.map((scope): ScopeChoice => {
+    const channels = automatic ? scope.channels.filter((c) => allowed.has(c)) : [...scope.channels];
+    const asked = scope.conditions.maxContactsPerWeek;
+    return {
+      include: channels.length > 0,
+      channels,
+      dataCategories: scope.dataCategories.filter((c) => !isSensitiveDataCategory(c)),
+      maxContactsPerWeek:
+        automatic && cap !== null && cap > 0 && (asked === undefined || cap < asked) ? cap : null,
+      retentionDays: scope.retentionDays,
+      onwardRecipients: scope.onwardRecipients.map((_r, i) => i),
+    };
+  });
+  const firstChannels = scopes.find((s) => s.include)?.channels ?? [];
+  const preferred =
+    profile?.channels.preferred !== null &&
+    profile?.channels.preferred !== undefined &&
+    firstChannels.includes(profile.channels.preferred)
+      ? profile.channels.preferred
+      : (firstChannels[0] ?? request.scopes[0]!.channels[0]!);
+  const validUntil = Math.min(
+    ...request.scopes.map((s) => s.conditions.validUntil ?? Number.POSITIVE_INFINITY),
+  );
+  const days = Number.isFinite(validUntil)
+    ? Math.max(1, Math.min(365, Math.floor((validUntil - request.iat) / day)))
+    : 365;
+  return { decision: 'grant', scopes, preferredChannel: preferred, days };
+}
+
+function subsetOf(items: readonly string[], of: readonly string[]): boolean {
+  return items.every((i) => of.includes(i)) && new Set(items).size === items.length;
+}
+
+/**
+ * The scopes a grant gives for `choice`: each included requested scope narrowed to the chosen
+ * channels, categories, recipients, cap and retention. Never wider than asked.
+ *
+ * @throws ProtocolError `ERR_WALLET_CHOICE_INVALID` when the choice does not fit the request (a
+ *   channel or category not asked, a higher cap or retention, no scope or channel left, a
+ *   preferred channel outside the granted ones).
+ * @example
+ * ```ts
+ * const scopes = narrowScopes(request.scopes, choice);
+ * ```
+ */
+export function narrowScopes(
+  requested: readonly Scope[],
+  choice: Extract<ConsentChoice, { decision: 'grant' }>,
+): Scope[] {
+  const invalid = (why: string): never => fail('ERR_WALLET_CHOICE_INVALID', why);
+  if (choice.scopes.length !== requested.length) invalid('one choice per requested scope');
+  const scopes: Scope[] = [];
+  choice.scopes.forEach((c, index) => {
+    if (!c.include) return;
+    const asked = requested[index]!;
+    if (c.channels.length === 0 || !subsetOf(c.channels, asked.channels)) invalid('channels');
+    if (!subsetOf(c.dataCategories, asked.dataCategories)) invalid('data categories');
+    if (new Set(c.onwardRecipients).size !== c.onwardRecipients.length) invalid('recipients');
+    if (c.onwardRecipients.some((i) => i >= asked.onwardRecipients.length)) invalid('recipients');
+    if (c.retentionDays > asked.retentionDays) invalid('retention');
+    const askedCap = asked.conditions.maxContactsPerWeek;
+    if (c.maxContactsPerWeek !== null && askedCap !== undefined && c.maxContactsPerWeek > askedCap)
+      invalid('cap');
+    const cap = c.maxContactsPerWeek ?? askedCap;
+    scopes.push({
+      ...asked,
+      channels: asked.channels.filter((ch) => (c.channels as string[]).includes(ch)),
+      dataCategories: asked.dataCategories.filter((dc) =>
+        (c.dataCategories as string[]).includes(dc),
+      ),
+      onwardRecipients: asked.onwardRecipients.filter((_r, i) => c.onwardRecipients.includes(i)),
+      retentionDays: c.retentionDays,
+      conditions: {
+        ...asked.conditions,
+        ...(cap === undefined ? {} : { maxContactsPerWeek: cap }),
+      },
+    });
+  });
+  if (scopes.length === 0) invalid('no scope chosen');
+  if (!scopes.some((s) => (s.channels as string[]).includes(choice.preferredChannel)))
+    invalid('preferred channel');
+  return scopes;
+}
+
+/** The ask-again-after time of the newest refusal still running, or null. */
+export function coolDownUntil(
+  relationship: StoredRelationship | undefined,
+  nowSeconds: number,
+): number | null {
+  if (relationship === undefined) return null;
+  const running = relationship.refusals
+    .map((r) => r.askAgainAfter)
+    .filter((t): t is number => t !== null && t > nowSeconds);
+  return running.length === 0 ? null : Math.max(...running);
+}
+
+/**
+ * True when the blacklist names `company`, or one of its brands tied to it.
+ *
+ * @example
+ * ```ts
+ * isBlacklisted(entries, 'co_…', ['Laufhaus']) // true when either is listed
+ * ```
+ */
+export function isBlacklisted(
+  entries: readonly BlacklistEntry[],
+  company: string,
+  brands: readonly string[],
+): boolean {
+  return entries.some((e) =>
+    e.target.kind === 'company'
+      ? e.target.company === company
+      : (e.target.company === company || e.target.company === undefined) &&
+        brands.includes(e.target.brand),
+  );
+}
+
+/**
+ * The wallet: checks, answers, revokes and keeps relationships with their receipts.
+ *
+ * @example
+ * ```ts
+ * const wallet = new Wallet(ports);
+ * const checked = await wallet.check(sha256, { kind: 'bridge', pageOrigin });
+ * const outcome = await wallet.answer(checked, choice);
+ * ```
+ */
+export class Wallet {
+  constructor(private readonly ports: WalletPorts) {}
+
+  private nowSeconds(): number {
+    return Math.floor(this.ports.clock.now() / 1000);
+  }
+
+  private async identity(company: string): Promise<CompanyIdentity> {
+    return companyIdentity(await this.ports.masterSeed(), company);
+  }
+
+  /** The stored relationship with `pseudonym`, or undefined (a damaged record throws). */
+  async relationship(pseudonym: string): Promise<WalletRelationship | undefined> {
+    const raw = await this.ports.store.get('relationships', pseudonym);
+    if (raw === undefined) return undefined;
+    const parsed = v.safeParse(walletRelationship, raw);
+    if (!parsed.success)
+      fail('ERR_VAULT_RECORD_DAMAGED', 'the relationship record is malformed', {
+        table: 'relationships',
+        id: pseudonym,
+      });
+    return parsed.output;
+  }
+
+  /**
+   * Fetches and checks the grant request `sha256` (see the module comment for the checks).
+   *
+   * @throws ProtocolError `ERR_GRANT_REQUEST_UNKNOWN` (not at the clearinghouse, another hash, a
+   *   targeted request outside the inbox), `ERR_JWS_*` (signature), `ERR_COMPANY_NOT_ACTIVE`,
+   *   `ERR_COMPANY_DOMAIN_UNVERIFIED`, `ERR_BRIDGE_ORIGIN_MISMATCH`, `ERR_PURPOSE_NOT_DECLARED`,
+   *   `ERR_COMPANY_BLACKLISTED`, `ERR_ASK_AGAIN_LATER`, `ERR_CLEARINGHOUSE_UNREACHABLE`.
+   */
+  async check(sha256: string, source: RequestSource): Promise<CheckedRequest> {
+    if (!v.is(sha256Schema, sha256)) fail('ERR_GRANT_REQUEST_UNKNOWN', 'not a request hash');
+    await ready();
+    const signerIdentity =
+      source.kind === 'inbox' ? await this.identity(source.company) : undefined;
+    let fetched: Awaited<ReturnType<WalletClearinghouse['getGrantRequest']>>;
+    try {
+      fetched = await this.ports.clearinghouse.getGrantRequest(
+        sha256,
+        signerIdentity === undefined
+          ? undefined
+          : { id: signerIdentity.pseudonym, keyPair: signerIdentity.keyPair },
+      );
+    } catch (e) {
+      throw fromClearinghouse(e);
+    }
+    if (typeof fetched?.jws !== 'string' || sha256Of(fetched.jws) !== sha256)
+      fail('ERR_GRANT_REQUEST_UNKNOWN', 'the clearinghouse answered another request');
+    if (fetched.targeted !== (source.kind === 'inbox'))
+      fail(
+        'ERR_GRANT_REQUEST_UNKNOWN',
+        'an open request via the inbox, or a targeted one elsewhere',
+      );
+    const companyId = fetched.company?.id;
+    if (source.kind === 'inbox' && companyId !== source.company)
+      fail('ERR_GRANT_REQUEST_UNKNOWN', 'the request is from another company');
+    let company: Awaited<ReturnType<WalletClearinghouse['getCompany']>>;
+    try {
+      company = await this.ports.clearinghouse.getCompany(companyId);
+    } catch (e) {
+      throw fromClearinghouse(e);
+    }
+    if (company.id !== companyId)
+      fail('ERR_COMPANY_UNKNOWN', 'the registry answered another company');
+    const identity = signerIdentity ?? (await this.identity(company.id));
+    // The clearinghouse checked the request when it stored it; we check again ourselves, as of
+    // its `iat` (its transport window has usually passed by the time a person answers).
+    const opened = await openMessage('grant-request', fetched.jws, {
+      audience: source.kind === 'inbox' ? identity.pseudonym : this.ports.clearinghouseOrigin,
+      now: this.nowSeconds(),
+      asOf: 'iat',
+      resolveKey: (kid) => {
+        const key = company.keys?.find((k) => k.kid === kid);
+        return key === undefined ? undefined : key.jwk;
+      },
+    });
+    const request = opened.payload;
+    const key = company.keys?.find((k) => k.kid === opened.kid);
+    const iatMs = request.iat * 1000;
+    if (
+      request.iss !== company.id ||
+      key === undefined ||
+      (key.retiredAt !== null && key.retiredAt <= iatMs) ||
+      (key.compromisedSince !== null && key.compromisedSince <= iatMs)
+    )
+      fail('ERR_JWS_KID_UNKNOWN', 'the request is not signed by a key of the company valid then');
+    if (company.status !== 'active') fail('ERR_COMPANY_NOT_ACTIVE', 'the company is not active');
+    if (company.domainVerifiedAt === null)
+      fail('ERR_COMPANY_DOMAIN_UNVERIFIED', 'the domain is not verified');
+    if (source.kind === 'bridge' && source.pageOrigin !== company.domain)
+      fail('ERR_BRIDGE_ORIGIN_MISMATCH', 'the page is not on the company’s registered origin', {
+        pageOrigin: source.pageOrigin,
+      });
+    const declared = new Set(company.purposes);
+    const undeclared = request.scopes.find((s) => !declared.has(s.purpose));
+    if (undeclared !== undefined)
+      fail('ERR_PURPOSE_NOT_DECLARED', 'the company did not declare this purpose', {
+        purpose: undeclared.purpose,
+      });
+    if (isBlacklisted(await this.ports.blacklist(), company.id, company.brands))
+      fail('ERR_COMPANY_BLACKLISTED', 'the company is on the blacklist');
+    const until = coolDownUntil(await this.relationship(identity.pseudonym), this.nowSeconds());
+    if (until !== null)
+      fail('ERR_ASK_AGAIN_LATER', 'a refusal’s cool-down is running', { askAgainAfter: until });
+    return {
+      sha256,
+      jws: fetched.jws,
+      request,
+      company: {
+        id: company.id,
+        legalName: company.legalName,
+        domain: company.domain,
+        brands: company.brands,
+      },
+      pseudonym: identity.pseudonym,
+      source: source.kind,
+    };
+  }
+
+  private claims(identity: CompanyIdentity) {
+    const iat = this.nowSeconds();
+    return {
+      v: 1 as const,
+      iss: identity.pseudonym,
+      aud: identity.company,
+      iat,
+      exp: iat + windowSeconds,
+      jti: uuidV4(this.ports.randomBytes),
+    };
+  }
+
+  /**
+   * Signs and submits the customer's answer to a checked request, then fetches, verifies and
+   * stores the receipt with the relationship. A receipt that is slow to come is stored as
+   * pending (fetched on the next refresh); one that does not verify is refused loudly.
+   *
+   * @throws ProtocolError `ERR_WALLET_CHOICE_INVALID`, the clearinghouse's codes, the receipt's
+   *   verification codes (`ERR_RECEIPT_INVALID`, `ERR_TLOG_INCLUSION_INVALID`, `ERR_NOTE_*`), or
+   *   `ERR_LOG_KEY_NOT_PINNED`.
+   */
+  async answer(checked: CheckedRequest, choice: ConsentChoice): Promise<AnswerOutcome> {
+    const parsed = v.safeParse(consentChoice, choice);
+    if (!parsed.success) fail('ERR_WALLET_CHOICE_INVALID', 'malformed choice');
+    await ready();
+    const identity = await this.identity(checked.company.id);
+    if (identity.pseudonym !== checked.pseudonym)
+      fail('ERR_WALLET_REQUEST_UNKNOWN', 'another identity');
+    const base = {
+      ...this.claims(identity),
+      requestSha256: checked.sha256,
+      pseudonymKey: publicJwk(identity.keyPair),
+    };
+    let token: string;
+    let kind: 'grant' | 'refusal';
+    if (parsed.output.decision === 'grant') {
+      const scopes = narrowScopes(checked.request.scopes, parsed.output);
+      const grant: Payload<'grant'> = {
+        ...base,
+        scopes,
+        preferredChannel: parsed.output.preferredChannel as Payload<'grant'>['preferredChannel'],
+        until: base.iat + parsed.output.days * day,
+      };
+      token = await signMessage('grant', grant, identity.keyPair);
+      kind = 'grant';
+    } else {
+      const days = parsed.output.askAgainAfterDays;
+      const refusal: Payload<'refusal'> = {
+        ...base,
+        ...(days === null ? {} : { askAgainAfter: base.iat + days * day }),
+      };
+      token = await signMessage('refusal', refusal, identity.keyPair);
+      kind = 'refusal';
+    }
+    const sha = await this.submit(kind, token);
+    const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
+    return kind === 'grant'
+      ? { outcome: 'granted', sha256: sha, receipt }
+      : { outcome: 'refused', sha256: sha, receipt };
+  }
+
+  /**
+   * Revokes grants given to `company`: all of them, or the listed ones (optionally only some
+   * purposes of each). Effective at once; the receipt is fetched and stored like an answer's.
+   *
+   * @example
+   * ```ts
+   * await wallet.revoke('co_…', 'all');
+   * ```
+   */
+  async revoke(
+    company: string,
+    grants: Payload<'revocation'>['grants'],
+  ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
+    await ready();
+    const identity = await this.identity(company);
+    const token = await signMessage(
+      'revocation',
+      { ...this.claims(identity), grants },
+      identity.keyPair,
+    );
+    const sha = await this.submit('revocation', token);
+    const receipt = await this.settle(identity, { sha256: sha, kind: 'revocation', jws: token });
+    return { sha256: sha, receipt };
+  }
+
+  private async submit(kind: LoggedWalletKind, token: string): Promise<string> {
+    const ch = this.ports.clearinghouse;
+    let answer: { sha256: string };
+    try {
+      answer =
+        kind === 'grant'
+          ? await ch.submitGrant(token)
+          : kind === 'refusal'
+            ? await ch.submitRefusal(token)
+            : kind === 'revocation'
+              ? await ch.submitRevocation(token)
+              : await ch.submitDataRequest(token);
+    } catch (e) {
+      throw fromClearinghouse(e);
+    }
+    const own = sha256Of(token);
+    // The clearinghouse names the hash of what it stored; it must be what we signed.
+    if (answer?.sha256 !== own)
+      fail('ERR_RECEIPT_INVALID', 'the clearinghouse acknowledged another message');
+    return own;
+  }
+
+  /** Fetches the receipt, refreshes the relationship from the clearinghouse, stores both. */
+  private async settle(
+    identity: CompanyIdentity,
+    message: { sha256: string; kind: LoggedWalletKind; jws: string },
+  ): Promise<StoredReceipt | null> {
+    let receipt: StoredReceipt | null = null;
+    try {
+      receipt = await this.fetchReceipt(message);
+    } catch (e) {
+      if (!isProtocolError(e, 'ERR_RECEIPT_TIMEOUT')) throw e;
+    }
+    await this.refresh(
+      identity,
+      receipt === null ? [message] : [],
+      receipt === null ? [] : [receipt],
+    );
+    return receipt;
+  }
+
+  /**
+   * Long-polls the receipt of `message` and verifies it against the pinned log key.
+   *
+   * @throws ProtocolError `ERR_RECEIPT_TIMEOUT` when the log did not answer in time,
+   *   `ERR_LOG_KEY_NOT_PINNED`, or the verification's codes.
+   */
+  async fetchReceipt(message: {
+    sha256: string;
+    kind: LoggedWalletKind;
+    jws: string;
+  }): Promise<StoredReceipt> {
+    const pinned = await this.ports.pinnedLog();
+    if (pinned === null) fail('ERR_LOG_KEY_NOT_PINNED', 'no log key is pinned');
+    const attempts = this.ports.receiptAttempts ?? 3;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      let raw: unknown;
+      try {
+        raw = await this.ports.clearinghouse.logReceipt(message.sha256, 10);
+      } catch (e) {
+        if (
+          e instanceof ApiProblem &&
+          (e.code === 'log-entry-pending' || e.status === 503 || e.status === 404)
+        )
+          continue;
+        throw fromClearinghouse(e);
+      }
+      return this.verify(message, raw, pinned);
+    }
+    fail('ERR_RECEIPT_TIMEOUT', 'the receipt did not arrive in time');
+  }
+
+  /** Verifies a served receipt for `message` (exported for re-verification of stored ones). */
+  verify(
+    message: { sha256: string; kind: LoggedWalletKind; jws: string },
+    raw: unknown,
+    pinned: { key: string; origin: string },
+  ): StoredReceipt {
+    const receipt = parseReceipt(raw);
+    const verifier = parseVerifierKey(pinned.key, sha256);
+    const { entry, index, checkpoint } = verifyReceipt(
+      sha256,
+      receipt,
+      verifier,
+      pinned.origin,
+      message.sha256,
+    );
+    if (entry.kind !== message.kind) fail('ERR_RECEIPT_INVALID', 'the receipt is for another kind');
+    return {
+      sha256: message.sha256,
+      kind: message.kind,
+      jws: message.jws,
+      index,
+      treeSize: checkpoint.size,
+      receipt,
+      verifiedAt: this.ports.clock.now(),
+    };
+  }
+
+  /**
+   * Reads the clearinghouse's relationship record for `identity` and stores it with the receipts
+   * kept so far plus `added`, retrying receipts still pending.
+   */
+  private async refresh(
+    identity: CompanyIdentity,
+    pending: WalletRelationship['pendingReceipts'],
+    added: readonly StoredReceipt[],
+  ): Promise<WalletRelationship> {
+    const previous = await this.relationship(identity.pseudonym);
+    let fresh: unknown;
+    try {
+      fresh = await this.ports.clearinghouse.relationships({
+        id: identity.pseudonym,
+        keyPair: identity.keyPair,
+      });
+    } catch (e) {
+      throw fromClearinghouse(e);
+    }
+    const parsed = v.safeParse(walletRelationship, fresh);
+    if (
+      !parsed.success ||
+      parsed.output.pseudonym !== identity.pseudonym ||
+      parsed.output.company.id !== identity.company
+    )
+      fail('ERR_CLEARINGHOUSE_UNREACHABLE', 'the clearinghouse answered a malformed relationship');
+    const receipts = [...(previous?.receipts ?? [])];
+    for (const r of added) if (!receipts.some((x) => x.sha256 === r.sha256)) receipts.push(r);
+    const stillPending = [...(previous?.pendingReceipts ?? []), ...pending].filter(
+      (p, i, all) =>
+        !receipts.some((r) => r.sha256 === p.sha256) &&
+        all.findIndex((q) => q.sha256 === p.sha256) === i,
+    );
+    const record: WalletRelationship = {
+      ...parsed.output,
+      receipts,
+      pendingReceipts: stillPending,
+    };
+    await this.ports.store.put('relationships', identity.pseudonym, record);
+    return record;
+  }
+
+  /**
+   * Refreshes the relationship with `company` from the clearinghouse and fetches receipts that
+   * were still pending.
+   *
+   * @example
+   * ```ts
+   * const record = await wallet.refreshCompany('co_…');
+   * ```
+   */
+  async refreshCompany(company: string): Promise<WalletRelationship> {
+    await ready();
+    const identity = await this.identity(company);
+    const previous = await this.relationship(identity.pseudonym);
+    const fetched: StoredReceipt[] = [];
+    for (const p of previous?.pendingReceipts ?? []) {
+      try {
+        fetched.push(await this.fetchReceipt(p));
+      } catch (e) {
+        if (!isProtocolError(e, 'ERR_RECEIPT_TIMEOUT')) throw e;
+      }
+    }
+    return this.refresh(identity, [], fetched);
+  }
+
+  /**
+   * Asks `company` for access to, or erasure of, what it holds (GDPR Art. 15 and 17): a signed,
+   * logged `data-request`; the answer shows in the relationship once the company gives it.
+   *
+   * @example
+   * ```ts
+   * await wallet.requestData('co_…', 'erasure');
+   * ```
+   */
+  async requestData(
+    company: string,
+    type: 'access' | 'erasure',
+  ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
+    await ready();
+    const identity = await this.identity(company);
+    const token = await signMessage(
+      'data-request',
+      { ...this.claims(identity), type },
+      identity.keyPair,
+    );
+    const sha = await this.submit('data-request', token);
+    const receipt = await this.settle(identity, { sha256: sha, kind: 'data-request', jws: token });
+    return { sha256: sha, receipt };
+  }
+
+  /**
+   * Corrects one data category once: every company holding it under an active grant gets a
+   * `correction` sealed to its first current key (not logged: relayed). Companies the
+   * clearinghouse cannot reach now are returned as failed, to try again.
+   *
+   * @example
+   * ```ts
+   * const { sent } = await wallet.correct('address', 'Hauptstraße 1, 12345 Beispielstadt');
+   * ```
+   */
+  async correct(
+    dataCategory: DataCategory,
+    value: string,
+  ): Promise<{ sent: string[]; failed: string[] }> {
+    await ready();
+    const { items } = await this.list();
+    const holders = items.filter((r) =>
+      r.grants.some(
+        (g) =>
+          g.status === 'active' &&
+          grantScopes(g.jws).some((s) => s.dataCategories.includes(dataCategory)),
+      ),
+    );
+    const sent: string[] = [];
+    const failed: string[] = [];
+    for (const r of holders) {
+      try {
+        const company = await this.ports.clearinghouse.getCompany(r.company.id);
+        const key = company.keys?.find((k) => k.retiredAt === null && k.compromisedSince === null);
+        if (key === undefined) throw new ProtocolError('ERR_COMPANY_KEY_UNKNOWN', 'no current key');
+        const identity = await this.identity(r.company.id);
+        const sealed = base64urlEncode(
+          sealTo(publicKeyOf(key.jwk.x), JSON.stringify({ dataCategory, value })),
+        );
+        const token = await signMessage(
+          'correction',
+          { ...this.claims(identity), dataCategory, sealed },
+          identity.keyPair,
+        );
+        await this.ports.clearinghouse.sendCorrection(token);
+        sent.push(r.company.id);
+      } catch (e) {
+        if (e instanceof ApiProblem || isProtocolError(e)) failed.push(r.company.id);
+        else throw e;
+      }
+    }
+    return { sent, failed };
+  }
+
+  /**
+   * Refreshes every stored relationship from the clearinghouse in signed batches of at most 100
+   * (docs/api.md `POST /api/v1/relationships/batch`); an item the clearinghouse cannot answer
+   * keeps its stored copy. Receipts stay as they are.
+   *
+   * @example
+   * ```ts
+   * await wallet.refreshAll();
+   * ```
+   */
+  async refreshAll(): Promise<void> {
+    await ready();
+    const { items } = await this.list();
+    const seed = await this.ports.masterSeed();
+    for (let start = 0; start < items.length; start += 100) {
+      const batch = items.slice(start, start + 100);
+      const identities = await Promise.all(batch.map((r) => companyIdentity(seed, r.company.id)));
+      let answer: Awaited<ReturnType<WalletClearinghouse['relationshipsBatch']>>;
+      try {
+        answer = await this.ports.clearinghouse.relationshipsBatch(
+          identities.map((i) => ({ id: i.pseudonym, keyPair: i.keyPair })),
+        );
+      } catch (e) {
+        throw fromClearinghouse(e);
+      }
+      const results = Array.isArray(answer?.results) ? answer.results : [];
+      for (const [index, identity] of identities.entries()) {
+        const result = results[index];
+        if (result === undefined || result.status !== 200 || !('relationships' in result)) continue;
+        const parsed = v.safeParse(walletRelationship, result.relationships);
+        if (!parsed.success || parsed.output.pseudonym !== identity.pseudonym) continue;
+        const previous = batch[index]!;
+        await this.ports.store.put('relationships', identity.pseudonym, {
+          ...parsed.output,
+          receipts: previous.receipts,
+          pendingReceipts: previous.pendingReceipts,
+        });
+      }
+    }
+  }
+
+  /**
+   * Every stored relationship (damaged records are listed apart, never dropped).
+   *
+   * @example
+   * ```ts
+   * const { items } = await wallet.list();
+   * ```
+   */
+  async list(): Promise<{ items: WalletRelationship[]; damaged: string[] }> {
+    const { items, damaged } = await this.ports.store.list('relationships');
+    const out: WalletRelationship[] = [];
+    const bad = damaged.map((d) => d.id);
+    for (const item of items) {
+      const parsed = v.safeParse(walletRelationship, item.value);
+      if (parsed.success) out.push(parsed.output);
+      else bad.push(item.id);
+    }
+    return { items: out, damaged: bad };
+  }
+}
+
+/** The scopes of a grant the vault holds (verified when it was stored); [] when unreadable. */
+function grantScopes(jws: string): { dataCategories: string[] }[] {
+  try {
+    const payload = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as {
+      scopes?: unknown;
+    };
+    if (!Array.isArray(payload.scopes)) return [];
+    return payload.scopes.map((s: { dataCategories?: unknown }) => ({
+      dataCategories: Array.isArray(s?.dataCategories)
+        ? s.dataCategories.filter((c): c is string => typeof c === 'string')
+        : [],
+    }));
+  } catch {
+    return [];
+  }
+}
+
+/** The 32 key bytes of an Ed25519 JWK's `x`. */
+function publicKeyOf(x: string): Uint8Array {
+  return base64urlDecode(x);
+}

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assistantMessage,
+  connectChannel,
+  createConnect,
+  parseAssistantMessage,
+  parsePageMessage,
+  requestHashOf,
+  type ConnectEvent,
+  type CustomerViewItem,
+  type PageMessage,
+} from './index';
+
+const origin = 'http://localhost:4000';
+const hash = 'A'.repeat(42) + 'Q';
+const co = `co_${'b'.repeat(43)}`;
+const ps = `ps_${'c'.repeat(43)}`;
+
+/** One window: handlers, posted messages, timers run by hand. */
+function fakeWindow() {
+  const handlers = new Set<(e: ConnectEvent) => void>();
+  const posted: PageMessage[] = [];
+  const timers: { ms: number; fn: () => void; cancelled: boolean }[] = [];
+  let next = 0;
+  const deliver = (event: ConnectEvent) => [...handlers].forEach((h) => h(event));
+  const connect = createConnect({
+    origin,
+    installUrl: 'http://localhost:3000/assistant',
+    post: (m) => {
+      posted.push(m);
+      // The page sees its own message too, as with window.postMessage.
+      deliver({ data: m, origin, sameWindow: true });
+    },
+    listen: (h) => {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+    schedule: (ms, fn) => {
+      const timer = { ms, fn, cancelled: false };
+      timers.push(timer);
+      return () => {
+        timer.cancelled = true;
+      };
+    },
+    newId: () => `id${next++}`,
+  });
+  const fireTimers = () => timers.filter((t) => !t.cancelled).forEach((t) => t.fn());
+  return { connect, posted, handlers, deliver, fireTimers };
+}
+
+const viewItem: CustomerViewItem = {
+  company: { id: co, legalName: 'Laufhaus GmbH', domain: origin },
+  companyStatus: 'active',
+  pseudonym: ps,
+  grants: [{ sha256: hash, status: 'active', purposes: ['product_launch'], until: 2_000_000_000 }],
+  refusals: 0,
+  openRevocations: 1,
+};
+
+describe('parsePageMessage', () => {
+  const request = {
+    channel: connectChannel,
+    v: 1,
+    from: 'page',
+    type: 'request',
+    id: 'a1',
+    request: hash,
+  };
+
+  it('accepts a request and a customer-view message of the exact shape', () => {
+    expect(parsePageMessage(request)).toEqual(request);
+    const view = { channel: connectChannel, v: 1, from: 'page', type: 'customer-view', id: 'a1' };
+    expect(parsePageMessage(view)).toEqual(view);
+  });
+
+  it.each([
+    ['an extra member', { ...request, extra: 1 }],
+    ['another version', { ...request, v: 2 }],
+    ['another channel', { ...request, channel: 'x' }],
+    ['the assistant as sender', { ...request, from: 'assistant' }],
+    ['an id with a space', { ...request, id: 'a 1' }],
+    ['an over-long id', { ...request, id: 'a'.repeat(65) }],
+    ['a request that is no sha256', { ...request, request: 'x'.repeat(44) }],
+    ['an unknown type', { ...request, type: 'grant' }],
+    ['an array', [request]],
+    ['a string', JSON.stringify(request)],
+    ['null', null],
+  ])('drops %s', (_name, value) => {
+    expect(parsePageMessage(value)).toBeUndefined();
+  });
+});
+
+describe('parseAssistantMessage', () => {
+  it('accepts the shapes assistantMessage builds', () => {
+    for (const body of [
+      { type: 'ack' } as const,
+      { type: 'outcome', outcome: { outcome: 'granted', receipt: hash } } as const,
+      { type: 'outcome', outcome: { outcome: 'refused' } } as const,
+      {
+        type: 'outcome',
+        outcome: { outcome: 'error', code: 'ERR_BRIDGE_ORIGIN_MISMATCH' },
+      } as const,
+      { type: 'customer-view', items: [viewItem] } as const,
+    ]) {
+      const message = assistantMessage('x', body);
+      expect(parseAssistantMessage(message)).toEqual(message);
+    }
+  });
+
+  it.each([
+    [
+      'a granted outcome without a receipt hash',
+      { type: 'outcome', outcome: { outcome: 'granted' } },
+    ],
+    [
+      'an error without an ERR_ code',
+      { type: 'outcome', outcome: { outcome: 'error', code: '<b>' } },
+    ],
+    [
+      'a view item with a private member',
+      { type: 'customer-view', items: [{ ...viewItem, key: 'x' }] },
+    ],
+    [
+      'a view grant with a bad status',
+      {
+        type: 'customer-view',
+        items: [{ ...viewItem, grants: [{ ...viewItem.grants[0], status: 'x' }] }],
+      },
+    ],
+  ])('drops %s', (_name, body) => {
+    expect(
+      parseAssistantMessage({ channel: connectChannel, v: 1, from: 'assistant', id: 'x', ...body }),
+    ).toBeUndefined();
+  });
+});
+
+describe('requestHashOf', () => {
+  it('takes the hash from a link or as is, and refuses anything else', () => {
+    expect(requestHashOf(`http://localhost:3000/api/v1/grant-requests/${hash}`)).toBe(hash);
+    expect(requestHashOf(hash)).toBe(hash);
+    expect(requestHashOf(`http://localhost:3000/api/v1/grant-requests/${hash}x`)).toBeUndefined();
+    expect(requestHashOf('http://evil.example/')).toBeUndefined();
+  });
+});
+
+describe('createConnect', () => {
+  it('resolves with the outcome the Assistant answers for the same id', async () => {
+    const w = fakeWindow();
+    const pending = w.connect.requestConsent(`http://localhost:3000/api/v1/grant-requests/${hash}`);
+    expect(w.posted).toEqual([
+      { channel: connectChannel, v: 1, from: 'page', type: 'request', id: 'id0', request: hash },
+    ]);
+    w.deliver({ data: assistantMessage('id0', { type: 'ack' }), origin, sameWindow: true });
+    w.fireTimers(); // the acknowledgement cancelled the "not installed" timer
+    w.deliver({
+      data: assistantMessage('id0', {
+        type: 'outcome',
+        outcome: { outcome: 'granted', receipt: hash },
+      }),
+      origin,
+      sameWindow: true,
+    });
+    await expect(pending).resolves.toEqual({ outcome: 'granted', receipt: hash });
+    expect(w.handlers.size).toBe(0);
+  });
+
+  it('says no Assistant is installed, with the install link, when nothing acknowledges in time', async () => {
+    const w = fakeWindow();
+    const pending = w.connect.requestConsent(hash);
+    w.fireTimers();
+    await expect(pending).resolves.toEqual({
+      outcome: 'no-assistant',
+      installUrl: 'http://localhost:3000/assistant',
+    });
+  });
+
+  it('ignores answers from another origin, another window, another id or of another shape', async () => {
+    const w = fakeWindow();
+    const pending = w.connect.requestConsent(hash);
+    const refused = assistantMessage('id0', { type: 'outcome', outcome: { outcome: 'refused' } });
+    w.deliver({ data: refused, origin: 'http://evil.example', sameWindow: true });
+    w.deliver({ data: refused, origin, sameWindow: false });
+    w.deliver({ data: { ...refused, id: 'id9' }, origin, sameWindow: true });
+    w.deliver({ data: { ...refused, extra: true }, origin, sameWindow: true });
+    w.fireTimers();
+    await expect(pending).resolves.toMatchObject({ outcome: 'no-assistant' });
+  });
+
+  it('refuses a request that names no grant request without posting anything', async () => {
+    const w = fakeWindow();
+    await expect(w.connect.requestConsent('not a link')).resolves.toEqual({
+      outcome: 'error',
+      code: 'ERR_GRANT_REQUEST_UNKNOWN',
+    });
+    expect(w.posted).toEqual([]);
+  });
+
+  it('hands the page the customer view as plain data', async () => {
+    const w = fakeWindow();
+    const pending = w.connect.customerView();
+    w.deliver({
+      data: assistantMessage('id0', { type: 'customer-view', items: [viewItem] }),
+      origin,
+      sameWindow: true,
+    });
+    await expect(pending).resolves.toEqual({ outcome: 'view', items: [viewItem] });
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * The page bridge and the grant wallet end to end (issue 7): the chromium-test build of the
+ * Assistant in Debian's Chromium, the built clearinghouse (playwright.config.ts, port 3100) and
+ * the reference company site started here. The company's page loads /connect.js; its button hands
+ * the open grant request to the Assistant, whose consent window narrows and grants it; the grant
+ * reaches the company's feed, its receipt is verified against the pinned log key; a revocation is
+ * acknowledged; a refusal's cool-down holds; another origin and another company are refused.
+ */
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { startCompanySite, type CompanySite } from '../company-site/site';
+
+const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+
+interface ExtensionPageGlobals {
+  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
+}
+interface ConnectGlobals {
+  ClearinghouseConnect: {
+    requestConsent(link: string): Promise<{ outcome: string; code?: string }>;
+  };
+}
+
+let dirs: string[] = [];
+let sites: CompanySite[] = [];
+let context: BrowserContext | undefined;
+
+test.afterEach(async () => {
+  await context?.close();
+  context = undefined;
+  for (const site of sites) await site.stop();
+  sites = [];
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+async function companySite(): Promise<CompanySite> {
+  const site = await startCompanySite({
+    clearinghouseUrl: clearinghouse,
+    dataDir: await tempDir('company-site-'),
+    port: 0,
+    pollIntervalMs: 0,
+    webhook: false,
+    log: () => {},
+  });
+  sites.push(site);
+  await site.ready();
+  return site;
+}
+
+function sendFrom(page: Page, message: unknown): Promise<unknown> {
+  return page.evaluate(
+    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
+    message,
+  );
+}
+
+/** A fresh profile with the Assistant, its vault created and the test clearinghouse's log key pinned. */
+async function assistant(): Promise<{ dashboard: Page; id: string }> {
+  context = await chromium.launchPersistentContext(await tempDir('assistant-wallet-'), {
+    headless: true,
+    executablePath: chromiumPath,
+    locale: 'en-US',
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
+  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
+  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
+  // The Assistant opens its dashboard itself on install.
+  await expect
+    .poll(() => context!.pages().some((p) => p.url() === url), { timeout: 15_000 })
+    .toBe(true);
+  const dashboard = context.pages().find((p) => p.url() === url)!;
+  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
+  expect(
+    await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
+  ).toMatchObject({ type: 'vault.created' });
+  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
+    settings: Record<string, unknown>;
+  };
+  await sendFrom(dashboard, {
+    type: 'settings.set',
+    settings: { ...settings, clearinghouseUrl: clearinghouse },
+  });
+  await expect
+    .poll(
+      async () =>
+        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
+          .outcome,
+    )
+    .toMatch(/^(pinned|same)$/);
+  await dashboard.reload();
+  await expect(dashboard.getByTestId('nav-relationships')).toBeVisible();
+  return { dashboard, id };
+}
+
+function payloadOf(jws: string): Record<string, unknown> {
+  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
+}
+
+/** Clicks the page's connect button and returns the consent window the Assistant opens. */
+async function connect(page: Page): Promise<Page> {
+  const opened = context!.waitForEvent('page', {
+    predicate: (p) => p.url().includes('/ui/consent/'),
+  });
+  await page.locator('#connect').click();
+  const consent = await opened;
+  await consent.waitForLoadState();
+  return consent;
+}
+
+test('a request from the company page is narrowed, granted, receipted, revoked and acknowledged', async () => {
+  const site = await companySite();
+  const { dashboard } = await assistant();
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+
+  const consent = await connect(shop);
+  await expect(consent.getByTestId('consent-company')).toContainText('Laufhaus');
+  // Everything asked is offered; narrow it: newsletter only, once a week.
+  await expect(consent.getByTestId('scope-0-channel-email')).toBeChecked();
+  await consent.getByTestId('scope-0-channel-email').uncheck();
+  await consent.getByTestId('scope-0-frequency').fill('1');
+  await consent.getByTestId('scope-0-frequency').blur();
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+
+  await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'granted');
+  await expect(shop.locator('#connect')).toHaveAttribute('data-connect-outcome', 'granted');
+
+  // The grant, exactly as narrowed, is in the company's feed.
+  await expect
+    .poll(async () => (await site.pollOnce(), site.events.filter((e) => e.kind === 'grant').length))
+    .toBe(1);
+  const grant = payloadOf(site.events.find((e) => e.kind === 'grant')!.jws);
+  expect(grant.scopes).toEqual([
+    expect.objectContaining({
+      purpose: 'product_launch',
+      channels: ['newsletter'],
+      conditions: expect.objectContaining({ maxContactsPerWeek: 1 }),
+    }),
+  ]);
+  expect(grant.preferredChannel).toBe('newsletter');
+
+  // The receipt was verified against the pinned log key and stored with the relationship.
+  const listing = (await sendFrom(dashboard, { type: 'relationships.list', refresh: false })) as {
+    items: { receipts: { kind: string; sha256: string }[]; grants: { sha256: string }[] }[];
+  };
+  expect(listing.items).toHaveLength(1);
+  expect(listing.items[0]!.receipts).toEqual([
+    expect.objectContaining({ kind: 'grant', sha256: listing.items[0]!.grants[0]!.sha256 }),
+  ]);
+
+  // Revoke everything from the dashboard: one click and a confirmation.
+  await dashboard.getByTestId('nav-relationships').click();
+  await expect(dashboard.getByTestId('receipts')).toContainText('1');
+  await dashboard.getByTestId('revoke-all').click();
+  await dashboard.getByTestId('revoke-confirm').click();
+  await expect(dashboard.getByTestId('grant')).toHaveAttribute('data-status', 'revoked');
+  await expect(dashboard.getByTestId('revocation')).toHaveAttribute('data-acknowledged', 'false');
+  // The company reads its feed and acknowledges; the Assistant shows it.
+  await expect.poll(async () => (await site.pollOnce(), site.acknowledged.length)).toBe(1);
+  await dashboard.getByTestId('relationships-refresh').click();
+  await expect(dashboard.getByTestId('revocation')).toHaveAttribute('data-acknowledged', 'true');
+});
+
+test('a refusal with "ask me again after" holds the next request back', async () => {
+  const site = await companySite();
+  await assistant();
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+
+  const consent = await connect(shop);
+  await consent.getByTestId('consent-ask-days').fill('7');
+  await consent.getByTestId('consent-refuse-later').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'refused');
+  await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'refused');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.events.map((e) => e.kind)))
+    .toEqual(['refusal']);
+
+  // Asked again inside the cool-down: refused by the Assistant, no window opens.
+  const answer = await shop.evaluate(
+    (link) => (globalThis as unknown as ConnectGlobals).ClearinghouseConnect.requestConsent(link),
+    site.requestLink()!,
+  );
+  expect(answer).toEqual({ outcome: 'error', code: 'ERR_ASK_AGAIN_LATER' });
+  expect(context!.pages().filter((p) => p.url().includes('/ui/consent/'))).toHaveLength(1);
+});
+
+test('the bridge refuses a page on another origin and a request of another company', async () => {
+  const site = await companySite();
+  const other = await companySite();
+  await assistant();
+  const ask = (page: Page, link: string) =>
+    page.evaluate(
+      (l) => (globalThis as unknown as ConnectGlobals).ClearinghouseConnect.requestConsent(l),
+      link,
+    );
+
+  // The same page, served from 127.0.0.1 instead of the registered localhost origin.
+  const elsewhere = await context!.newPage();
+  await elsewhere.goto(site.origin.replace('localhost', '127.0.0.1') + '/?lang=en');
+  await expect
+    .poll(() => elsewhere.evaluate(() => 'ClearinghouseConnect' in globalThis))
+    .toBe(true);
+  expect(await ask(elsewhere, site.requestLink()!)).toEqual({
+    outcome: 'error',
+    code: 'ERR_BRIDGE_ORIGIN_MISMATCH',
+  });
+
+  // The company's own page asking for another company's request.
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+  await expect.poll(() => shop.evaluate(() => 'ClearinghouseConnect' in globalThis)).toBe(true);
+  expect(await ask(shop, other.requestLink()!)).toEqual({
+    outcome: 'error',
+    code: 'ERR_BRIDGE_ORIGIN_MISMATCH',
+  });
+  expect(context!.pages().some((p) => p.url().includes('/ui/consent/'))).toBe(false);
+  expect(site.events).toEqual([]);
+});
+
+test('without the Assistant the page offers the install link', async ({ page }) => {
+  const site = await companySite();
+  await page.goto(`${site.origin}/?lang=en`);
+  await page.locator('#connect').click();
+  await expect(page.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'no-assistant');
+  await expect(page.locator('#connect')).toHaveAttribute('href', `${clearinghouse}/`);
+});
+
+test('from the relationships view: access requested and answered, a correction applied', async () => {
+  const site = await companySite();
+  const { dashboard } = await assistant();
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+  const consent = await connect(shop);
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBe(1);
+  const pseudonym = [...site.relay.customers.keys()][0]!;
+
+  await dashboard.getByTestId('nav-relationships').click();
+  await dashboard.getByTestId('request-access').click();
+  await expect(dashboard.getByTestId('data-request')).toHaveAttribute('data-answered', 'false');
+  // The company answers from its feed (a disclosure and the answer, test/company-site/obligations.ts).
+  await expect
+    .poll(async () => {
+      await site.pollOnce();
+      await dashboard.getByTestId('relationships-refresh').click();
+      return dashboard.getByTestId('data-request').getAttribute('data-answered');
+    })
+    .toBe('true');
+
+  await dashboard.getByTestId('correct-category').selectOption('preferences_habits');
+  await dashboard.getByTestId('correct-value').fill('trail running, twice a week');
+  await dashboard.getByTestId('correct-send').click();
+  await expect(dashboard.getByTestId('correct-notice')).toContainText('1');
+  await expect
+    .poll(async () => {
+      await site.relay.pollCorrections();
+      return site.relay.customers.get(pseudonym)?.data.preferences_habits;
+    })
+    .toBe('trail running, twice a week');
+});
