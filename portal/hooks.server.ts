@@ -1,7 +1,9 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
 import { getInstance } from '$lib/server/instance';
-import { problem, problemResponse } from '$lib/server/problem';
+import { problem, problemFromError, problemResponse } from '$lib/server/problem';
+import { limitAddress } from '$lib/server/rate-limits';
+import { getServices } from '$lib/server/services';
 
 /** Open and migrate the database before the first request, so a broken setup shows at start. */
 export const init: ServerInit = async () => {
@@ -11,6 +13,17 @@ export const init: ServerInit = async () => {
 const languageCookie = 'lang';
 
 export const handle: Handle = async ({ event, resolve }) => {
+  // Only the API is limited (docs/api.md "Limits"): the log's tiles and /.well-known are static
+  // reads a CDN may serve. Charged before any route reads a body.
+  if (event.url.pathname.startsWith('/api/')) {
+    let refused: Response | undefined;
+    try {
+      refused = await limitAddress((await getServices()).rateLimits, event);
+    } catch (error) {
+      refused = problemResponse(problemFromError(error)); // no services: fail closed
+    }
+    if (refused !== undefined) return refused;
+  }
   const chosen = event.cookies.get(languageCookie);
   event.locals.locale = isLocale(chosen)
     ? chosen

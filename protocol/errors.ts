@@ -126,6 +126,28 @@ export const protocolErrorCodes = [
   'ERR_CLEARINGHOUSE_UNREACHABLE',
   // webhooks (portal/lib/server/webhooks.ts): a delivery that did not reach the company
   'ERR_WEBHOOK_DELIVERY_FAILED',
+  // obligations and oversight (issue 5: portal/lib/server/obligations.ts, oversight.ts)
+  'ERR_EVIDENCE_INVALID',
+  'ERR_DATA_REQUEST_UNKNOWN',
+  'ERR_DATA_REQUEST_ALREADY_ANSWERED',
+  'ERR_DISCLOSURE_UNKNOWN',
+  'ERR_COMPLAINT_UNKNOWN',
+  'ERR_COMPLAINT_ALREADY_DECIDED',
+  'ERR_SUSPENSION_CONFLICT',
+  // the page bridge and the wallet (issue 7: extension/content/bridge, extension/core/wallet)
+  'ERR_BRIDGE_ORIGIN_MISMATCH',
+  'ERR_BRIDGE_BUSY',
+  'ERR_COMPANY_DOMAIN_UNVERIFIED',
+  'ERR_COMPANY_BLACKLISTED',
+  'ERR_WALLET_REQUEST_UNKNOWN',
+  'ERR_WALLET_CHOICE_INVALID',
+  'ERR_LOG_KEY_NOT_PINNED',
+  'ERR_RECEIPT_TIMEOUT',
+  // rate limits of the API (portal/lib/server/rate-limits.ts, docs/api.md "Limits")
+  'ERR_RATE_LIMITED',
+  // the sealed relay (portal/lib/server/relay.ts, docs/api.md "Relay")
+  'ERR_OFFER_NOT_COVERED',
+  'ERR_CONTACT_CAP_EXCEEDED',
 ] as const;
 
 export type ProtocolErrorCode = (typeof protocolErrorCodes)[number];

@@ -16,7 +16,14 @@ writeFileSync(join(root, 'test-results', 'e2e-db-path.txt'), databasePath + '\n'
 const server = spawn(process.execPath, ['dist/portal/index.js'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, DATABASE_PATH: databasePath, DATABASE_URL: '' },
+  env: {
+    ...process.env,
+    DATABASE_PATH: databasePath,
+    DATABASE_URL: '',
+    // Many tests share one loopback address; limits have their own tests.
+    RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+    RATE_LIMIT_KEY_PER_MINUTE: '0',
+  },
 });
 const cleanup = () => rmSync(dir, { recursive: true, force: true });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));

@@ -115,7 +115,9 @@ export interface RegistrationReceipt extends Receipt {
 
 export interface FeedEvent {
   readonly cursor: string;
-  readonly kind: 'grant' | 'refusal' | 'revocation';
+  /** Issue 4's consent kinds; the relay adds `offer-refused` and `correction` (and issue 5 more). */
+  readonly kind:
+    'grant' | 'refusal' | 'revocation' | 'offer-refused' | 'correction' | (string & {});
   readonly sha256: string;
   readonly pseudonym: string;
   readonly jws: string;
@@ -134,6 +136,15 @@ export interface Relationships {
   }[];
   readonly refusals: readonly { sha256: string; jws: string; askAgainAfter: number | null }[];
   readonly revocations: readonly { sha256: string; jws: string; acknowledged: boolean }[];
+  /** Issue 5: what the company disclosed; the newest is `current`. */
+  readonly disclosures?: readonly { sha256: string; jws: string; current: boolean }[];
+  /** Issue 5: access and erasure requests with their deadline (ms) and answer. */
+  readonly dataRequests?: readonly {
+    sha256: string;
+    jws: string;
+    deadline: number;
+    answer: { sha256: string; jws: string } | null;
+  }[];
 }
 
 export type BatchResult =
@@ -158,7 +169,85 @@ export type Finding =
       readonly attempts: number;
       readonly lastError: string;
       readonly failedAt: number;
+    }
+  | {
+      /** An offer the relay refused (docs/api.md "Relay"). */
+      readonly type: 'relay-refused';
+      readonly offerSha256: string;
+      readonly pseudonym: string;
+      readonly grantSha256: string;
+      readonly rule: string;
+      readonly refusedAt: number;
+    }
+  | {
+      /** A data request answered late or not at all past its deadline. */
+      readonly type: 'data-request-overdue';
+      readonly dataRequestSha256: string;
+      readonly pseudonym: string;
+      readonly requestType: 'access' | 'erasure';
+      readonly receivedAt: number;
+      readonly deadline: number;
+      readonly answeredAt: number | null;
+    }
+  | {
+      /** A reported use of data outside its grant's scope. */
+      readonly type: 'access-out-of-scope';
+      readonly accessSha256: string;
+      readonly entry: number;
+      readonly grantSha256: string;
+      readonly pseudonym: string | null;
+      readonly purpose: string;
+      readonly dataCategories: string[];
+      readonly at: number;
+      readonly count: number;
+      readonly reason: string;
+      readonly receivedAt: number;
+    }
+  | {
+      /** A complaint a regulator upheld. */
+      readonly type: 'complaint-upheld';
+      readonly complaintSha256: string;
+      readonly decisionSha256: string;
+      readonly pseudonym: string;
+      readonly reasons: string[];
+      readonly receivedAt: number;
+      readonly decidedAt: number;
     };
+
+/** A data request as its company lists it. */
+export interface DataRequestEntry {
+  readonly sha256: string;
+  readonly pseudonym: string;
+  readonly type: 'access' | 'erasure';
+  readonly jws: string;
+  readonly receivedAt: number;
+  readonly deadline: number;
+  readonly answer: { sha256: string; outcome: string; answeredAt: number } | null;
+}
+
+/** A complaint with the regulator's decision, once made. */
+export interface ComplaintEntry {
+  readonly sha256: string;
+  readonly jws: string;
+  readonly company: string;
+  readonly pseudonym: string;
+  readonly reasons: string[];
+  readonly receivedAt: number;
+  readonly decision: {
+    sha256: string;
+    jws: string;
+    decision: 'upheld' | 'dismissed';
+    decidedAt: number;
+  } | null;
+}
+
+/** A company's public boycott figure. */
+export interface Boycott {
+  readonly company: string;
+  readonly total: number;
+  readonly byReason: Readonly<Record<string, number>>;
+  readonly byBrand: readonly { brand: string | null; signals: number }[];
+}
 
 /** The API, one method per route of docs/api.md (issue 4). */
 export interface ClearinghouseClient {
@@ -199,6 +288,109 @@ export interface ClearinghouseClient {
   relationships(pseudonym: RequestSigner): Promise<Relationships>;
   /** Many pseudonyms in one call (e.g. restoring from the recovery phrase): one signature each. */
   relationshipsBatch(pseudonyms: readonly RequestSigner[]): Promise<{ results: BatchResult[] }>;
+  /**
+   * SPECS "Receipts": the log receipt of a message, long-polled up to `waitSeconds` (at most 10)
+   * while its entry is pending. Unverified: check it with `protocol/tlog`'s `verifyReceipt`.
+   */
+  logReceipt(sha256: string, waitSeconds?: number): Promise<unknown>;
+  // ----- the sealed relay (issue 5, docs/api.md "Relay") -----
+  /** An offer JWS (outer, around the sealed `offer-content`); refused: `ApiProblem` 403 naming the rule. */
+  sendOffer(offerJws: string): Promise<RelayReceipt>;
+  /** A sealed `reward` under one of the pseudonym's grants. */
+  sendReward(rewardJws: string): Promise<RelayReceipt>;
+  /** The pseudonym's inbox after the cursor `after` (default: from the start). */
+  fetchInbox(
+    pseudonym: RequestSigner,
+    after?: string,
+    limit?: number,
+  ): Promise<{ items: InboxItem[]; next: string }>;
+  /** Acknowledges (deletes) one item by id, or every item through a cursor (`{through}`). */
+  ackInbox(
+    pseudonym: RequestSigner,
+    what: { id: string } | { through: string },
+  ): Promise<{ deleted: number }>;
+  /** A sealed `correction` from a pseudonym to its company. */
+  sendCorrection(correctionJws: string): Promise<RelayReceipt>;
+  /** The corrections waiting for the company after the cursor `after`. */
+  listCorrections(
+    company: RequestSigner,
+    after?: string,
+    limit?: number,
+  ): Promise<{ corrections: CorrectionItem[]; next: string }>;
+  /** Acknowledges (deletes) one correction. */
+  ackCorrection(company: RequestSigner, id: string): Promise<{ deleted: number }>;
+  // ----- obligations and oversight (issue 5, docs/api.md "Obligations and oversight") -----
+  /** A `disclosure` of what the company holds about a pseudonym (logged). */
+  submitDisclosure(disclosureJws: string): Promise<Receipt>;
+  /** A pseudonym's `data-request` (access or erasure); `deadline` is when the answer is due (ms). */
+  submitDataRequest(dataRequestJws: string): Promise<Receipt & { deadline: number }>;
+  /** The company's `data-request-answer`. */
+  answerDataRequest(answerJws: string): Promise<Receipt & { onTime: boolean }>;
+  /** The company's data requests (`open` by default), after the `next` of a previous page. */
+  companyDataRequests(
+    company: RequestSigner,
+    query?: { state?: 'open' | 'all'; after?: string; limit?: number },
+  ): Promise<{ dataRequests: DataRequestEntry[]; next: string | null }>;
+  /** A batch of `access` entries; those outside their grant's scope become findings. */
+  reportAccess(
+    accessJws: string,
+  ): Promise<{ sha256: string; accepted: number; outOfScope: number }>;
+  /** A pseudonym's `complaint` with signed evidence. */
+  submitComplaint(complaintJws: string): Promise<Receipt>;
+  /** The regulator's list of complaints. */
+  listComplaints(
+    regulator: RequestSigner,
+    query?: {
+      company?: string;
+      state?: 'open' | 'decided' | 'upheld' | 'dismissed' | 'all';
+      after?: string;
+      limit?: number;
+    },
+  ): Promise<{ complaints: ComplaintEntry[]; next: string | null }>;
+  /** One complaint: for the regulator, the complaining pseudonym or the accused company. */
+  getComplaint(reader: RequestSigner, sha256: string): Promise<ComplaintEntry>;
+  /** A regulator's `complaint-decision`. */
+  decideComplaint(decisionJws: string): Promise<Receipt>;
+  /** A regulator's `suspension` (suspend or reinstate), effective at once. */
+  suspendCompany(
+    suspensionJws: string,
+  ): Promise<Receipt & { company: { id: string; status: 'pending' | 'active' | 'suspended' } }>;
+  /** A pseudonym's `blacklist` signal (or its withdrawal). */
+  submitBlacklist(blacklistJws: string): Promise<{ sha256: string; counted: boolean }>;
+  /** The public boycott figure of a company. */
+  companyBoycott(companyId: string): Promise<Boycott>;
+  /** A company's findings, for the regulator. */
+  regulatorFindings(
+    regulator: RequestSigner,
+    companyId: string,
+  ): Promise<{ company: string; findings: Finding[] }>;
+}
+
+/** The relay's answer to an accepted offer, reward or correction. */
+export interface RelayReceipt {
+  readonly id: string;
+  readonly status: 'queued';
+  /** Offers and rewards: when the item expires unless acknowledged (ms). */
+  readonly expiresAt?: number;
+}
+
+/** One item of a pseudonym's inbox. */
+export interface InboxItem {
+  readonly id: string;
+  readonly cursor: string;
+  readonly kind: 'offer' | 'reward';
+  readonly jws: string;
+  readonly receivedAt: number;
+  readonly expiresAt: number;
+}
+
+/** One correction waiting for its company. */
+export interface CorrectionItem {
+  readonly id: string;
+  readonly cursor: string;
+  readonly pseudonym: string;
+  readonly jws: string;
+  readonly receivedAt: number;
 }
 
 /**
@@ -230,14 +422,16 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
   const origin = options.baseUrl.replace(/\/+$/, '');
 
   async function call<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     init: { body?: string; contentType?: string; signer?: RequestSigner } = {},
   ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.contentType !== undefined) headers['content-type'] = init.contentType;
     if (init.signer !== undefined) {
-      headers.authorization = `Signature ${await requestSignature(init.signer, 'GET', path)}`;
+      // A signed POST is never made here (its body is the signed message): GET or DELETE.
+      const signed = method === 'DELETE' ? 'DELETE' : 'GET';
+      headers.authorization = `Signature ${await requestSignature(init.signer, signed, path)}`;
     }
     const response = await options.fetch(origin + path, {
       method,
@@ -285,6 +479,9 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
     call<T>('POST', path, { body: token, contentType: 'application/jose' });
   const relationshipsPath = (id: string) =>
     `/api/v1/pseudonyms/${encodeURIComponent(id)}/relationships`;
+  const inboxPath = (id: string) => `/api/v1/pseudonyms/${encodeURIComponent(id)}/inbox`;
+  const page = (after: string, limit: number | undefined) =>
+    `after=${encodeURIComponent(after)}${limit === undefined ? '' : `&limit=${limit}`}`;
 
   return {
     registerCompany: (token) => postJose('/api/v1/companies', token),
@@ -322,5 +519,55 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
         contentType: 'application/json',
       });
     },
+    sendOffer: (token) => postJose('/api/v1/offers', token),
+    sendReward: (token) => postJose('/api/v1/rewards', token),
+    fetchInbox: (signer, after = '0', limit) =>
+      call('GET', `${inboxPath(signer.id)}?${page(after, limit)}`, { signer }),
+    ackInbox: (signer, what) =>
+      call(
+        'DELETE',
+        'id' in what
+          ? `${inboxPath(signer.id)}/${encodeURIComponent(what.id)}`
+          : `${inboxPath(signer.id)}?through=${encodeURIComponent(what.through)}`,
+        { signer },
+      ),
+    sendCorrection: (token) => postJose('/api/v1/corrections', token),
+    listCorrections: (signer, after = '0', limit) =>
+      call('GET', `/api/v1/companies/me/corrections?${page(after, limit)}`, { signer }),
+    ackCorrection: (signer, id) =>
+      call('DELETE', `/api/v1/companies/me/corrections/${encodeURIComponent(id)}`, { signer }),
+    submitDisclosure: (token) => postJose('/api/v1/disclosures', token),
+    submitDataRequest: (token) => postJose('/api/v1/data-requests', token),
+    answerDataRequest: (token) => postJose('/api/v1/data-request-answers', token),
+    companyDataRequests(signer, query = {}) {
+      const search = new URLSearchParams({ state: query.state ?? 'open' });
+      if (query.after !== undefined) search.set('after', query.after);
+      if (query.limit !== undefined) search.set('limit', String(query.limit));
+      return call('GET', `/api/v1/companies/me/data-requests?${search.toString()}`, { signer });
+    },
+    reportAccess: (token) => postJose('/api/v1/access', token),
+    submitComplaint: (token) => postJose('/api/v1/complaints', token),
+    listComplaints(signer, query = {}) {
+      const search = new URLSearchParams();
+      if (query.company !== undefined) search.set('company', query.company);
+      if (query.state !== undefined) search.set('state', query.state);
+      if (query.after !== undefined) search.set('after', query.after);
+      if (query.limit !== undefined) search.set('limit', String(query.limit));
+      const qs = search.toString();
+      return call('GET', `/api/v1/complaints${qs === '' ? '' : `?${qs}`}`, { signer });
+    },
+    getComplaint: (signer, sha256) =>
+      call('GET', `/api/v1/complaints/${encodeURIComponent(sha256)}`, { signer }),
+    decideComplaint: (token) => postJose('/api/v1/complaint-decisions', token),
+    suspendCompany: (token) => postJose('/api/v1/suspensions', token),
+    submitBlacklist: (token) => postJose('/api/v1/blacklist', token),
+    companyBoycott: (id) => call('GET', `/api/v1/companies/${encodeURIComponent(id)}/boycott`),
+    regulatorFindings: (signer, id) =>
+      call('GET', `/api/v1/companies/${encodeURIComponent(id)}/findings`, { signer }),
+    logReceipt: (sha256, waitSeconds = 10) =>
+      call(
+        'GET',
+        `/api/v1/log/receipts/${encodeURIComponent(sha256)}?wait=${Math.max(0, Math.min(10, Math.floor(waitSeconds)))}`,
+      ),
   };
 }

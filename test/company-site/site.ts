@@ -31,6 +31,8 @@ import type { Payload } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { loadOrCreateIdentity, type SiteIdentity } from './keys';
 import { pickLocale, shopPage } from './pages';
+import { createSiteObligations, type SiteObligations } from './obligations';
+import { createSiteRelay, type SiteRelay } from './relay';
 
 export interface CompanySiteOptions {
   /** The clearinghouse, e.g. `http://localhost:3000` (`CLEARINGHOUSE_URL`). */
@@ -68,6 +70,10 @@ export interface CompanySite {
   readonly acknowledged: string[];
   /** Feed events seen, in order. */
   readonly events: FeedEvent[];
+  /** Offers, rewards and corrections (relay.ts). */
+  readonly relay: SiteRelay;
+  /** Disclosures, data-request answers and access reports (obligations.ts). */
+  readonly obligations: SiteObligations;
   /** Registers (if needed) and creates the grant request (if needed); safe to call again. */
   ready(): Promise<void>;
   /** Reads the feed once from the stored cursor and acknowledges revocations; returns how many events it read. */
@@ -117,6 +123,24 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
   });
   const signer = { id: identity.companyId, keyPair: identity.keyPair };
+  const relay = createSiteRelay({
+    client,
+    companyId: identity.companyId,
+    keyPair: identity.keyPair,
+    dataDir: options.dataDir,
+    now,
+    log,
+  });
+  const obligations = createSiteObligations({
+    client,
+    companyId: identity.companyId,
+    keyPair: identity.keyPair,
+    relay,
+    dataDir: options.dataDir,
+    now,
+    log,
+    clearinghouseOrigin: async () => (await describeClearinghouse()).origin,
+  });
   let status = 'unregistered';
   let description: ClearinghouseDescription | undefined;
   const acknowledged: string[] = [];
@@ -155,6 +179,8 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       });
       return;
     }
+    if (await relay.handle(req, res, url)) return;
+    if (await obligations.handle(req, res, url)) return;
     if (req.method === 'POST' && url.pathname === '/webhook') {
       const body = await readBody(req, maxWebhookBytes);
       if (body === undefined) return send(res, 413, 'text/plain', 'too large');
@@ -308,6 +334,8 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       events.push(event);
       log(`feed ${event.cursor}: ${event.kind} ${event.sha256} from ${event.pseudonym}`);
       if (event.kind === 'revocation') await acknowledge(event, aud);
+      await relay.onFeedEvent(event);
+      await obligations.onFeedEvent(event);
       // Only after the event is handled does the cursor move: a crash re-reads it (at least once).
       state.cursor = event.cursor;
       writeState(statePath, state);
@@ -371,6 +399,8 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     requestLink: () => state.requestLink,
     acknowledged,
     events,
+    relay,
+    obligations,
     ready,
     pollOnce,
     async stop() {

@@ -6,6 +6,7 @@ import { ProtocolError } from '$protocol/errors';
 import type { RequestVerifier } from './auth/signatures';
 import type { StoredReceipt } from './message-store';
 import { problemFromError, problemResponse } from './problem';
+import { retryAfterHeaders } from './rate-limits';
 
 /**
  * Runs `handler`; a thrown error becomes its problem+json answer. Unexpected errors are logged
@@ -22,7 +23,7 @@ export async function answer(handler: () => Promise<Response>): Promise<Response
   } catch (error) {
     const body = problemFromError(error);
     if (body.status >= 500 && !(error instanceof ProtocolError)) console.error(error);
-    return problemResponse(body);
+    return problemResponse(body, retryAfterHeaders(error));
   }
 }
 

@@ -26,6 +26,7 @@ import type { DatabaseDialect } from './db/schema';
 import { openTestDatabase, type TestDatabase } from './db/test-databases';
 import type { ProofFetcher } from './domain-proof';
 import { createServices, setServicesForTests, type Services } from './services';
+import { SoftAuthenticator } from './soft-authenticator';
 
 export const testOrigin = 'http://localhost:3000';
 
@@ -138,6 +139,55 @@ export function newPseudonym(companyId: string, masterSeed = random(32)): TestPs
   const keyPair = pairwiseKeyPair(masterSeed, companyId);
   const kid = thumbprint(publicJwk(keyPair));
   return { keyPair, kid, id: `ps_${kid}` };
+}
+
+/** An enrolled regulator: signs as `id` (`rg_` + the thumbprint of its key). */
+export interface TestRegulator {
+  keyPair: Ed25519KeyPair;
+  kid: string;
+  id: string;
+  personId: string;
+}
+
+/**
+ * Enrols a regulator through the real enrolment ceremony (a software passkey and an Ed25519
+ * signing key), so the regulator's messages are checked exactly as in production.
+ *
+ * @example
+ * ```ts
+ * const regulator = await newRegulator(api);
+ * await sign('suspension', { ...claims(api.clock, regulator.id, testOrigin), ... }, regulator.keyPair);
+ * ```
+ */
+export async function newRegulator(
+  api: ApiHarness,
+  name = 'Anna Aufsicht',
+): Promise<TestRegulator> {
+  const people = api.services.people;
+  const { token } = await people.createEnrolment({ role: 'regulator', name, createdBy: 'admin' });
+  const keyPair = generateKeyPair(random);
+  const ceremony = await people.enrolmentOptions(token);
+  const iat = api.clock.seconds();
+  const keyProof = await signCompact({
+    kind: 'person-key',
+    payload: {
+      aud: testOrigin,
+      iat,
+      exp: iat + 300,
+      jti: randomUUID(),
+      challenge: ceremony.options.challenge,
+    },
+    keyPair,
+  });
+  const { person } = await people.completeEnrolment({
+    token,
+    challengeId: ceremony.challengeId,
+    response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+    signingKey: publicJwk(keyPair),
+    keyProof,
+  });
+  const kid = thumbprint(publicJwk(keyPair));
+  return { keyPair, kid, id: `rg_${kid}`, personId: person.id };
 }
 
 /** The common claims at the clock's time. */
@@ -267,6 +317,10 @@ function paramsOf(path: string): Record<string, string> {
   if (match !== null) params.sha256 = decodeURIComponent(match[1]!);
   match = /^\/api\/v1\/pseudonyms\/([^/]+)\//.exec(pathname);
   if (match !== null) params.pseudonym = decodeURIComponent(match[1]!);
+  match = /^\/api\/v1\/complaints\/([^/]+)$/.exec(pathname);
+  if (match !== null) params.sha256 = decodeURIComponent(match[1]!);
+  match = /^\/api\/v1\/companies\/([^/]+)\/(?:findings|boycott)$/.exec(pathname);
+  if (match !== null && match[1] !== 'me') params.companyId = decodeURIComponent(match[1]!);
   return params;
 }
 

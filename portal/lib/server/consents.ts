@@ -36,6 +36,7 @@ import {
 import { assertWithinRequest } from './scopes';
 import { overdueRevocations, type OverdueRevocation } from './trust';
 import { nodeEd25519Verify } from './ed25519';
+import { pseudonymObligations, type ObligationsView } from './obligations';
 
 /** The longest cool-down a refusal may ask for ("not forever"; project decision: 400 days). */
 export const maxAskAgainSeconds = 400 * 24 * 60 * 60;
@@ -59,10 +60,28 @@ export interface AckReceipt extends StoredReceipt {
   onTime: boolean;
 }
 
+/**
+ * The kinds of the company feed (and its webhooks): the life of a consent (issue 4), plus, for
+ * issue 5, data requests, complaints and decisions about them, and suspensions (obligations.ts,
+ * oversight.ts).
+ */
+export type FeedEventKind =
+  | 'grant'
+  | 'refusal'
+  | 'revocation'
+  | 'data-request'
+  | 'complaint'
+  | 'complaint-decision'
+  | 'suspension'
+  // the sealed relay (relay.ts): an offer the relay refused, a correction from the Assistant
+  | 'offer-refused'
+  | 'correction';
+
 export interface FeedEvent {
   cursor: string;
-  kind: 'grant' | 'refusal' | 'revocation';
+  kind: FeedEventKind;
   sha256: string;
+  /** The pseudonym the event concerns; '' for a suspension, which concerns no pseudonym. */
   pseudonym: string;
   jws: string;
   receivedAt: number;
@@ -87,6 +106,10 @@ export interface Relationships {
   }[];
   refusals: { sha256: string; jws: string; askAgainAfter: number | null }[];
   revocations: { sha256: string; jws: string; acknowledged: boolean }[];
+  /** What the company disclosed (issue 5, obligations.ts); the newest is `current`. */
+  disclosures: ObligationsView['disclosures'];
+  /** Access and erasure requests with their deadline and answer (issue 5, obligations.ts). */
+  dataRequests: ObligationsView['dataRequests'];
 }
 
 /** The consent services. */
@@ -766,7 +789,7 @@ export function createConsentService(
       }
       const company = await companies.get(binding.companyId);
       const now = nowSeconds(ctx);
-      const [grants, refusals, revocations] = await Promise.all([
+      const [grants, refusals, revocations, obligations] = await Promise.all([
         db
           .selectFrom('grants')
           .innerJoin('messages', 'messages.sha256', 'grants.sha256')
@@ -803,6 +826,7 @@ export function createConsentService(
           .orderBy('revocations.received_at')
           .orderBy('revocations.sha256')
           .execute(),
+        pseudonymObligations(db, pseudonym),
       ]);
       const answered = [...grants, ...refusals].map((row) => row.request_sha256);
       const requests = await db
@@ -846,6 +870,8 @@ export function createConsentService(
           jws: row.jws,
           acknowledged: row.ack_sha256 !== null,
         })),
+        disclosures: obligations.disclosures,
+        dataRequests: obligations.dataRequests,
       };
     },
   };

@@ -8,9 +8,7 @@
  * `portal/routes/api/v1` (a new route without an entry here fails that test).
  *
  * A POST body is a compact JWS (`application/jose`); its decoded payload is described by the
- * `x-jws-payload` extension of the media type, with the header `typ` in `x-jws-typ`. The routes of
- * issue 5 (relay, obligations, oversight; docs/api.md) do not exist yet and are left out; the
- * document's description says so.
+ * `x-jws-payload` extension of the media type, with the header `typ` in `x-jws-typ`.
  */
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
@@ -31,7 +29,9 @@ export type Signer =
   | 'each-item'
   | 'company-or-staff'
   | 'person'
-  | 'manager';
+  | 'manager'
+  | 'regulator'
+  | 'complaint-party';
 
 /** A problem code the API answers: every ProtocolError code plus the three of the route layer. */
 export type ProblemCode = ProtocolErrorCode | 'not-found' | 'method-not-allowed' | 'internal';
@@ -70,6 +70,7 @@ const cursorSchema = { type: 'string', pattern: '^\\d{1,15}$' };
 
 const operationIds = [
   'health',
+  'ping',
   'openApiDocument',
   'registerCompany',
   'listCompanies',
@@ -94,8 +95,401 @@ const operationIds = [
   'removePerson',
   'personKey',
   'invitePerson',
+  // the sealed relay (issue 5)
+  'sendOffer',
+  'sendReward',
+  'fetchInbox',
+  'ackInbox',
+  'ackInboxItem',
+  'sendCorrection',
+  'listCorrections',
+  'ackCorrection',
+  // obligations and oversight (issue 5)
+  'submitDisclosure',
+  'submitDataRequest',
+  'answerDataRequest',
+  'companyDataRequests',
+  'reportAccess',
+  'submitComplaint',
+  'listComplaints',
+  'getComplaint',
+  'decideComplaint',
+  'suspendCompany',
+  'submitBlacklist',
+  'companyBoycott',
+  'regulatorFindings',
 ] as const;
 export type ApiOperationId = (typeof operationIds)[number];
+
+const pseudonymPathParameter: ParameterDoc = {
+  name: 'pseudonym',
+  in: 'path',
+  description: 'The pseudonym whose inbox it is.',
+  schema: pseudonymSchema,
+};
+const pageParameters = (what: string): ParameterDoc[] => [
+  {
+    name: 'after',
+    in: 'query',
+    description: `The cursor of the last ${what} read (0: from the start).`,
+    schema: cursorSchema,
+  },
+  {
+    name: 'limit',
+    in: 'query',
+    description: 'Page size, 1 to 100 (default 100).',
+    schema: { type: 'integer', minimum: 1, maximum: 100 },
+  },
+];
+
+/** The sealed relay (issue 5, docs/api.md "Relay"; relay.ts). */
+const relayRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/offers',
+    operationId: 'sendOffer',
+    signer: 'company',
+    body: 'offer',
+    success: {
+      status: 201,
+      schema: 'RelayReceipt',
+      description:
+        "Queued in the pseudonym's inbox (200 for a resend). Refused offers are recorded: 403 with `detail_data.rule`.",
+    },
+    problems: [
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_COMPANY_NOT_ACTIVE',
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_OFFER_NOT_COVERED',
+      'ERR_CONTACT_CAP_EXCEEDED',
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/rewards',
+    operationId: 'sendReward',
+    signer: 'company',
+    body: 'reward',
+    success: {
+      status: 201,
+      schema: 'RelayReceipt',
+      description: "Queued in the pseudonym's inbox, also after a revocation (200 for a resend).",
+    },
+    problems: [
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_COMPANY_NOT_ACTIVE',
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_GRANT_UNKNOWN',
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/pseudonyms/{pseudonym}/inbox',
+    operationId: 'fetchInbox',
+    signer: 'pseudonym',
+    parameters: [pseudonymPathParameter, ...pageParameters('item')],
+    success: {
+      status: 200,
+      schema: 'InboxPage',
+      description: 'Offers and rewards in order; expired ones never.',
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/pseudonyms/{pseudonym}/inbox',
+    operationId: 'ackInbox',
+    signer: 'pseudonym',
+    parameters: [
+      pseudonymPathParameter,
+      {
+        name: 'through',
+        in: 'query',
+        description: 'Required: every item up to and including this cursor is deleted.',
+        schema: cursorSchema,
+      },
+    ],
+    success: { status: 200, schema: 'Deleted', description: 'How many items were deleted.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/pseudonyms/{pseudonym}/inbox/{id}',
+    operationId: 'ackInboxItem',
+    signer: 'pseudonym',
+    parameters: [
+      pseudonymPathParameter,
+      { name: 'id', in: 'path', description: 'The item id.', schema: sha256Schema },
+    ],
+    success: { status: 200, schema: 'Deleted', description: '1, or 0 when it was gone already.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/corrections',
+    operationId: 'sendCorrection',
+    signer: 'pseudonym',
+    body: 'correction',
+    success: {
+      status: 201,
+      schema: 'RelayReceipt',
+      description: 'Queued for the company, whatever its status (200 for a resend).',
+    },
+    problems: ['ERR_PSEUDONYM_UNKNOWN', 'ERR_PSEUDONYM_COMPANY_MISMATCH', 'ERR_COMPANY_UNKNOWN'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/me/corrections',
+    operationId: 'listCorrections',
+    signer: 'company-suspended',
+    parameters: pageParameters('correction'),
+    success: {
+      status: 200,
+      schema: 'CorrectionsPage',
+      description: 'Corrections waiting for the company, in order.',
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/companies/me/corrections/{id}',
+    operationId: 'ackCorrection',
+    signer: 'company-suspended',
+    parameters: [
+      { name: 'id', in: 'path', description: 'The correction id.', schema: sha256Schema },
+    ],
+    success: { status: 200, schema: 'Deleted', description: '1, or 0 when it was gone already.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+];
+
+const listCursorSchema = { type: 'string', pattern: '^\\d{1,15}\\.[A-Za-z0-9_-]{43}$' };
+const listPageParameters = (what: string): ParameterDoc[] => [
+  {
+    name: 'after',
+    in: 'query',
+    description: `The \`next\` of the previous page of ${what} (absent: from the start).`,
+    schema: listCursorSchema,
+  },
+  {
+    name: 'limit',
+    in: 'query',
+    description: 'Page size, 1 to 500 (default 100).',
+    schema: { type: 'integer', minimum: 1, maximum: 500 },
+  },
+];
+const companyPathParameter: ParameterDoc = {
+  name: 'companyId',
+  in: 'path',
+  description: 'The company id.',
+  schema: companyIdSchema,
+};
+
+/** Obligations and oversight (issue 5, docs/api.md "Obligations and oversight"). */
+const oversightRouteDocs: readonly RouteDoc[] = [
+  {
+    method: 'POST',
+    path: '/api/v1/disclosures',
+    operationId: 'submitDisclosure',
+    signer: 'company-suspended',
+    body: 'disclosure',
+    success: {
+      status: 201,
+      schema: 'Receipt',
+      description: 'Logged; the newest disclosure per pseudonym is its current one.',
+    },
+    problems: [
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_GRANT_UNKNOWN',
+      'ERR_DATA_REQUEST_UNKNOWN',
+    ],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/data-requests',
+    operationId: 'submitDataRequest',
+    signer: 'pseudonym',
+    body: 'data-request',
+    success: {
+      status: 201,
+      schema: 'DataRequestReceipt',
+      description: 'Logged; `deadline` is when the answer is due (default 30 days).',
+    },
+    problems: ['ERR_COMPANY_UNKNOWN', 'ERR_PSEUDONYM_UNKNOWN', 'ERR_PSEUDONYM_COMPANY_MISMATCH'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/data-request-answers',
+    operationId: 'answerDataRequest',
+    signer: 'company-suspended',
+    body: 'data-request-answer',
+    success: {
+      status: 201,
+      schema: 'AckReceipt',
+      description: 'Logged; `onTime` says whether by the deadline.',
+    },
+    problems: [
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_DATA_REQUEST_UNKNOWN',
+      'ERR_DATA_REQUEST_ALREADY_ANSWERED',
+      'ERR_DISCLOSURE_UNKNOWN',
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/me/data-requests',
+    operationId: 'companyDataRequests',
+    signer: 'company-suspended',
+    parameters: [
+      {
+        name: 'state',
+        in: 'query',
+        description: '`open` (default) or `all`.',
+        schema: { enum: ['open', 'all'] },
+      },
+      ...listPageParameters('data requests'),
+    ],
+    success: {
+      status: 200,
+      schema: 'DataRequestPage',
+      description: 'Data requests to the company, oldest first.',
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/access',
+    operationId: 'reportAccess',
+    signer: 'company-suspended',
+    body: 'access',
+    success: {
+      status: 201,
+      schema: 'AccessReceipt',
+      description: 'Stored and counted (not logged); each use outside its grant is a finding.',
+    },
+    problems: ['ERR_COMPANY_UNKNOWN'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/complaints',
+    operationId: 'submitComplaint',
+    signer: 'pseudonym',
+    body: 'complaint',
+    success: {
+      status: 201,
+      schema: 'Receipt',
+      description: "Logged once the evidence verifies as the accused company's, as of its `iat`.",
+    },
+    problems: [
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      'ERR_EVIDENCE_INVALID',
+    ],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/complaints',
+    operationId: 'listComplaints',
+    signer: 'regulator',
+    parameters: [
+      {
+        name: 'company',
+        in: 'query',
+        description: 'Only complaints about this company.',
+        schema: companyIdSchema,
+      },
+      {
+        name: 'state',
+        in: 'query',
+        description: '`open`, `decided`, `upheld`, `dismissed` or `all` (default).',
+        schema: { enum: ['open', 'decided', 'upheld', 'dismissed', 'all'] },
+      },
+      ...listPageParameters('complaints'),
+    ],
+    success: { status: 200, schema: 'ComplaintPage', description: 'Complaints, oldest first.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/complaints/{sha256}',
+    operationId: 'getComplaint',
+    signer: 'complaint-party',
+    parameters: [
+      { name: 'sha256', in: 'path', description: 'The complaint.', schema: sha256Schema },
+    ],
+    success: { status: 200, schema: 'Complaint', description: 'The complaint and its decision.' },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED', 'ERR_COMPLAINT_UNKNOWN'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/complaint-decisions',
+    operationId: 'decideComplaint',
+    signer: 'regulator',
+    body: 'complaint-decision',
+    success: {
+      status: 201,
+      schema: 'Receipt',
+      description: 'Logged; an upheld complaint becomes a finding of the company.',
+    },
+    problems: ['ERR_COMPLAINT_UNKNOWN', 'ERR_COMPLAINT_ALREADY_DECIDED'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/suspensions',
+    operationId: 'suspendCompany',
+    signer: 'regulator',
+    body: 'suspension',
+    success: {
+      status: 201,
+      schema: 'SuspensionReceipt',
+      description: "Logged; the company's new status applies at once across the API.",
+    },
+    problems: ['ERR_COMPANY_UNKNOWN', 'ERR_COMPLAINT_UNKNOWN', 'ERR_SUSPENSION_CONFLICT'],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/blacklist',
+    operationId: 'submitBlacklist',
+    signer: 'pseudonym',
+    body: 'blacklist',
+    success: {
+      status: 201,
+      schema: 'BlacklistReceipt',
+      description:
+        'Stored, not logged; `counted` says whether it now counts into the boycott figure.',
+    },
+    problems: ['ERR_COMPANY_UNKNOWN', 'ERR_PSEUDONYM_UNKNOWN', 'ERR_PSEUDONYM_COMPANY_MISMATCH'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/{companyId}/boycott',
+    operationId: 'companyBoycott',
+    signer: 'public',
+    parameters: [companyPathParameter],
+    success: {
+      status: 200,
+      schema: 'Boycott',
+      description: 'The boycott figure, per reason and brand.',
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_COMPANY_UNKNOWN'],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/companies/{companyId}/findings',
+    operationId: 'regulatorFindings',
+    signer: 'regulator',
+    parameters: [companyPathParameter],
+    success: {
+      status: 200,
+      schema: 'CompanyFindings',
+      description: "The company's findings: the basis of the regulator's dashboard.",
+    },
+    problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED', 'ERR_COMPANY_UNKNOWN'],
+  },
+];
 
 /**
  * Every route of issue 4 that exists now (docs/api.md), plus health, this document and the log's
@@ -108,6 +502,18 @@ export const apiRoutes: readonly RouteDoc[] = [
     operationId: 'health',
     signer: 'public',
     success: { status: 200, schema: 'Health', description: 'The database answers.' },
+    problems: [],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/ping',
+    operationId: 'ping',
+    signer: 'public',
+    success: {
+      status: 200,
+      schema: 'Ping',
+      description: 'Always `{"ok":true}`: the baseline of `npm run bench:api`.',
+    },
     problems: [],
   },
   {
@@ -493,6 +899,8 @@ export const apiRoutes: readonly RouteDoc[] = [
       'ERR_PERSON_UNKNOWN',
     ],
   },
+  ...relayRouteDocs,
+  ...oversightRouteDocs,
 ];
 
 /** The problems every signed POST can answer, besides its own. */
@@ -533,11 +941,12 @@ const requestSignatureProblems: ProblemCode[] = [
 ];
 
 /**
- * Every problem `route` can answer: its own, those of its kind of call, and `internal`.
+ * Every problem `route` can answer: its own, those of its kind of call, the rate limit every
+ * call under /api/ has (docs/api.md "Limits"), and `internal`.
  *
  * @example
  * ```ts
- * commonProblems(apiRoutes[0]!); // ['internal']
+ * commonProblems(apiRoutes[0]!); // ['ERR_RATE_LIMITED', 'internal']
  * ```
  */
 export function commonProblems(route: RouteDoc): ProblemCode[] {
@@ -552,6 +961,7 @@ export function commonProblems(route: RouteDoc): ProblemCode[] {
   if (route.method !== 'POST' && route.signer !== 'public') {
     for (const code of requestSignatureProblems) codes.add(code);
   }
+  codes.add('ERR_RATE_LIMITED');
   codes.add('internal');
   return [...codes];
 }
@@ -655,6 +1065,43 @@ function responseSchemas(): Record<string, unknown> {
       link: { type: 'string', format: 'uri' },
     }),
     AckReceipt: objectOf({ ...receipt, onTime: { type: 'boolean' } }),
+    // the sealed relay (relay.ts)
+    RelayReceipt: objectOf(
+      {
+        id: sha256Schema,
+        status: { const: 'queued' },
+        expiresAt: { ...millis, description: 'offers and rewards: when the item expires (ms)' },
+      },
+      ['id', 'status'],
+    ),
+    InboxPage: objectOf({
+      items: {
+        type: 'array',
+        items: objectOf({
+          id: sha256Schema,
+          cursor: cursorSchema,
+          kind: { enum: ['offer', 'reward'] },
+          jws: ref('CompactJws'),
+          receivedAt: millis,
+          expiresAt: millis,
+        }),
+      },
+      next: cursorSchema,
+    }),
+    CorrectionsPage: objectOf({
+      corrections: {
+        type: 'array',
+        items: objectOf({
+          id: sha256Schema,
+          cursor: cursorSchema,
+          pseudonym: pseudonymSchema,
+          jws: ref('CompactJws'),
+          receivedAt: millis,
+        }),
+      },
+      next: cursorSchema,
+    }),
+    Deleted: objectOf({ deleted: { type: 'integer', minimum: 0 } }),
     Trust: objectOf({
       status: ref('CompanyStatus'),
       activeRelationships: { type: 'integer', minimum: 0 },
@@ -726,9 +1173,24 @@ function responseSchemas(): Record<string, unknown> {
     }),
     FeedEvent: objectOf({
       cursor: cursorSchema,
-      kind: { enum: ['grant', 'refusal', 'revocation'] },
+      kind: {
+        enum: [
+          'grant',
+          'refusal',
+          'revocation',
+          'offer-refused',
+          'correction',
+          'data-request',
+          'complaint',
+          'complaint-decision',
+          'suspension',
+        ],
+      },
       sha256: sha256Schema,
-      pseudonym: pseudonymSchema,
+      pseudonym: {
+        anyOf: [pseudonymSchema, { const: '' }],
+        description: "'' for a suspension, which concerns no pseudonym",
+      },
       jws: ref('CompactJws'),
       receivedAt: millis,
     }),
@@ -754,6 +1216,54 @@ function responseSchemas(): Record<string, unknown> {
               attempts: { type: 'integer', minimum: 1 },
               lastError: { type: 'string' },
               failedAt: millis,
+            }),
+            objectOf({
+              type: { const: 'relay-refused' },
+              offerSha256: sha256Schema,
+              pseudonym: pseudonymSchema,
+              grantSha256: sha256Schema,
+              rule: { type: 'string' },
+              refusedAt: millis,
+            }),
+            objectOf({
+              type: { const: 'data-request-overdue' },
+              dataRequestSha256: sha256Schema,
+              pseudonym: pseudonymSchema,
+              requestType: { enum: ['access', 'erasure'] },
+              receivedAt: millis,
+              deadline: millis,
+              answeredAt: nullable(millis),
+            }),
+            objectOf({
+              type: { const: 'access-out-of-scope' },
+              accessSha256: sha256Schema,
+              entry: { type: 'integer', minimum: 0 },
+              grantSha256: sha256Schema,
+              pseudonym: nullable(pseudonymSchema),
+              purpose: { type: 'string' },
+              dataCategories: { type: 'array', items: { type: 'string' } },
+              at: seconds,
+              count: { type: 'integer', minimum: 1 },
+              reason: {
+                enum: [
+                  'grant-unknown',
+                  'before-grant',
+                  'after-expiry',
+                  'after-revocation',
+                  'purpose-not-granted',
+                  'categories-not-granted',
+                ],
+              },
+              receivedAt: millis,
+            }),
+            objectOf({
+              type: { const: 'complaint-upheld' },
+              complaintSha256: sha256Schema,
+              decisionSha256: sha256Schema,
+              pseudonym: pseudonymSchema,
+              reasons: { type: 'array', items: { type: 'string' } },
+              receivedAt: millis,
+              decidedAt: millis,
             }),
           ],
         },
@@ -788,7 +1298,94 @@ function responseSchemas(): Record<string, unknown> {
           acknowledged: { type: 'boolean' },
         }),
       },
+      disclosures: {
+        type: 'array',
+        items: objectOf({
+          sha256: sha256Schema,
+          jws: ref('CompactJws'),
+          current: { type: 'boolean' },
+        }),
+      },
+      dataRequests: {
+        type: 'array',
+        items: objectOf({
+          sha256: sha256Schema,
+          jws: ref('CompactJws'),
+          deadline: millis,
+          answer: nullable(signed),
+        }),
+      },
     }),
+    // obligations and oversight (obligations.ts, oversight.ts, findings.ts)
+    DataRequestReceipt: objectOf({ ...receipt, deadline: millis }),
+    DataRequestPage: objectOf({
+      dataRequests: {
+        type: 'array',
+        items: objectOf({
+          sha256: sha256Schema,
+          pseudonym: pseudonymSchema,
+          type: { enum: ['access', 'erasure'] },
+          jws: ref('CompactJws'),
+          receivedAt: millis,
+          deadline: millis,
+          answer: nullable(
+            objectOf({
+              sha256: sha256Schema,
+              outcome: { enum: ['disclosure', 'erased', 'refused'] },
+              answeredAt: millis,
+            }),
+          ),
+        }),
+      },
+      next: nullable(listCursorSchema),
+    }),
+    AccessReceipt: objectOf({
+      sha256: sha256Schema,
+      accepted: { type: 'integer', minimum: 0 },
+      outOfScope: { type: 'integer', minimum: 0 },
+    }),
+    Complaint: objectOf({
+      sha256: sha256Schema,
+      jws: ref('CompactJws'),
+      company: companyIdSchema,
+      pseudonym: pseudonymSchema,
+      reasons: { type: 'array', items: { type: 'string' } },
+      receivedAt: millis,
+      decision: nullable(
+        objectOf({
+          sha256: sha256Schema,
+          jws: ref('CompactJws'),
+          decision: { enum: ['upheld', 'dismissed'] },
+          decidedAt: millis,
+        }),
+      ),
+    }),
+    ComplaintPage: objectOf({
+      complaints: { type: 'array', items: ref('Complaint') },
+      next: nullable(listCursorSchema),
+    }),
+    SuspensionReceipt: objectOf({
+      ...receipt,
+      company: objectOf({ id: companyIdSchema, status: ref('CompanyStatus') }),
+    }),
+    BlacklistReceipt: objectOf({ sha256: sha256Schema, counted: { type: 'boolean' } }),
+    Boycott: objectOf({
+      company: companyIdSchema,
+      total: { type: 'integer', minimum: 0 },
+      byReason: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
+      byBrand: {
+        type: 'array',
+        items: objectOf({
+          brand: nullable({ type: 'string' }),
+          signals: { type: 'integer', minimum: 1 },
+        }),
+      },
+    }),
+    CompanyFindings: {
+      ...objectOf({ company: companyIdSchema }),
+      allOf: [ref('Findings')],
+      required: ['company', 'findings'],
+    },
     RelationshipsBatch: {
       ...objectOf({
         requests: { type: 'array', minItems: 1, maxItems: 100, items: ref('CompactJws') },
@@ -832,6 +1429,7 @@ function responseSchemas(): Record<string, unknown> {
       }),
     }),
     OpenApiDocument: { type: 'object', description: 'An OpenAPI 3.1 document.' },
+    Ping: objectOf({ ok: { const: true } }),
     Person: { type: 'object', description: 'An enrolled person (docs/api.md "People").' },
     PersonKey: { type: 'object', description: 'A person key, with when it was added and retired.' },
     Staff: objectOf({ staff: { type: 'array', items: ref('Person') } }),
@@ -899,6 +1497,9 @@ const signerText: Record<Signer, string> = {
   'company-or-staff': "A current key of the company or an enrolled staff member's key.",
   person: "An enrolled person's key (a regulator, or staff acting for a company).",
   manager: "A company key or a staff member's key (for staff), a regulator's key (for regulators).",
+  regulator: "An enrolled regulator's key; `iss` is `rg_` + its thumbprint.",
+  'complaint-party':
+    'A request signature by the regulator, the complaining pseudonym, or the accused company.',
 };
 
 function operation(route: RouteDoc): Record<string, unknown> {
@@ -909,7 +1510,7 @@ function operation(route: RouteDoc): Record<string, unknown> {
     tags: [
       route.path.startsWith('/api/v1/log')
         ? 'log'
-        : route.operationId === 'health' || route.operationId === 'openApiDocument'
+        : ['health', 'ping', 'openApiDocument'].includes(route.operationId)
           ? 'meta'
           : 'consent',
     ],
@@ -1034,8 +1635,7 @@ export function openApiDocument(origin: string): OpenApiDocument {
         '`x-jws-payload` extension of its media type; GETs that need a caller carry',
         '`Authorization: Signature <JWS>` of kind `request` (`RequestPayload`). Errors are RFC 9457',
         'problem+json; `x-problem-types` lists the codes each status stands for.',
-        'The routes of issue 5 (relay, obligations, oversight) are not available yet and are not',
-        'listed here; docs/api.md has their table. Webhooks: see `webhooks` below.',
+        'Webhooks: see `webhooks` below.',
       ].join(' '),
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',

@@ -54,6 +54,19 @@ const statusByCode: Partial<Record<ProtocolErrorCode, number>> = {
   ERR_WEBAUTHN_CHALLENGE_UNKNOWN: 400,
   ERR_WEBAUTHN_FAILED: 401,
   ERR_PERSON_UNKNOWN: 404,
+  // obligations and oversight (docs/api.md, issue 5)
+  ERR_EVIDENCE_INVALID: 422,
+  ERR_DATA_REQUEST_UNKNOWN: 404,
+  ERR_DATA_REQUEST_ALREADY_ANSWERED: 409,
+  ERR_DISCLOSURE_UNKNOWN: 422,
+  ERR_COMPLAINT_UNKNOWN: 404,
+  ERR_COMPLAINT_ALREADY_DECIDED: 409,
+  ERR_SUSPENSION_CONFLICT: 409,
+  // limits (docs/api.md "Limits")
+  ERR_RATE_LIMITED: 429,
+  // the sealed relay (docs/api.md "Relay")
+  ERR_OFFER_NOT_COVERED: 403,
+  ERR_CONTACT_CAP_EXCEEDED: 403,
 };
 
 /** The HTTP status for a protocol error code: 400 unless the code means something more specific. */

@@ -10,10 +10,26 @@ import { createConsentService, type ConsentService } from './consents';
 import type { ClearinghouseDb } from './db/database';
 import type { DurableWriter } from './db/durable-writer';
 import { createProofFetcher, type ProofFetcher } from './domain-proof';
+import { companyFindings, type Finding } from './findings';
 import { getInstance } from './instance';
+import {
+  createObligationService,
+  dataRequestDeadlineFromEnv,
+  defaultDataRequestDeadlineMs,
+  type ObligationService,
+} from './obligations';
+import { createOversightService, type OversightService } from './oversight';
 import { createPeopleService, type PeopleService } from './people';
 import type { ServiceContext } from './message-store';
+import { createRelayService, type RelayService } from './relay';
 import { defaultAckDeadlineMs } from './trust';
+import {
+  createRateLimiter,
+  keyLimitedWriter,
+  rateLimitsFromEnv,
+  type RateLimitConfig,
+  type RateLimiter,
+} from './rate-limits';
 
 export interface Services {
   readonly context: ServiceContext;
@@ -22,6 +38,16 @@ export interface Services {
   readonly consents: ConsentService;
   /** Regulators and staff: enrolment, passkeys, sessions, person keys (people.ts). */
   readonly people: PeopleService;
+  /** Disclosures, data requests and answers, access reports (obligations.ts). */
+  readonly obligations: ObligationService;
+  /** Complaints, decisions, suspensions, blacklist signals (oversight.ts). */
+  readonly oversight: OversightService;
+  /** Every finding of a company (findings.ts), as the company and the regulator see it. */
+  findings(companyId: string): Promise<Finding[]>;
+  /** Per-address and per-key budgets (rate-limits.ts); the hook charges addresses. */
+  readonly rateLimits: RateLimiter;
+  /** The sealed relay: offers, rewards, inboxes, corrections (relay.ts). */
+  readonly relay: RelayService;
 }
 
 export interface ServicesOptions {
@@ -35,6 +61,10 @@ export interface ServicesOptions {
   fetchProof?: ProofFetcher;
   /** Default 72 hours (`REVOCATION_ACK_DEADLINE_HOURS`). */
   ackDeadlineMs?: number;
+  /** Default 30 days (`DATA_REQUEST_DEADLINE_DAYS`). */
+  dataRequestDeadlineMs?: number;
+  /** Default: no limits (tests); the server passes `rateLimitsFromEnv()`. */
+  rateLimits?: RateLimitConfig;
 }
 
 /**
@@ -48,11 +78,18 @@ export interface ServicesOptions {
  */
 export async function createServices(options: ServicesOptions): Promise<Services> {
   await ready(); // libsodium: hashes and signature checks below are synchronous
+  const now = options.now ?? Date.now;
+  const rateLimits = createRateLimiter({
+    db: options.cdb.db,
+    config: options.rateLimits ?? { addressPerMinute: 0, keyPerMinute: 0 },
+    now,
+  });
   const context: ServiceContext = {
     cdb: options.cdb,
-    writer: options.writer,
+    // Every stored signed message passes the writer with its verified kid: the per-key limit.
+    writer: keyLimitedWriter(options.writer, rateLimits),
     origin: options.origin.replace(/\/+$/, ''),
-    now: options.now ?? Date.now,
+    now,
   };
   const ackDeadlineMs = options.ackDeadlineMs ?? defaultAckDeadlineMs;
   const people = createPeopleService(context);
@@ -69,10 +106,20 @@ export async function createServices(options: ServicesOptions): Promise<Services
       db: context.cdb.db,
       origin: context.origin,
       now: context.now,
+      limiter: rateLimits,
     }),
     companies,
     consents: createConsentService(context, { companies, ackDeadlineMs }),
+    relay: createRelayService(context, { companies }),
     people,
+    rateLimits,
+    obligations: createObligationService(context, {
+      companies,
+      dataRequestDeadlineMs: options.dataRequestDeadlineMs ?? defaultDataRequestDeadlineMs,
+    }),
+    oversight: createOversightService(context, { companies }),
+    findings: (companyId) =>
+      companyFindings(context.cdb.db, companyId, { nowMs: context.now(), ackDeadlineMs }),
   };
 }
 
@@ -116,6 +163,8 @@ export function getServices(): Promise<Services> {
         writer: instance.writer,
         origin: instance.log.config.origin,
         ackDeadlineMs: ackDeadlineFromEnv(),
+        dataRequestDeadlineMs: dataRequestDeadlineFromEnv(),
+        rateLimits: rateLimitsFromEnv(),
       }),
     )
     .catch((error: unknown) => {

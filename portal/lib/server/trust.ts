@@ -8,8 +8,10 @@
  * - `revocationAcks.overdue`: acknowledged after the deadline, or still unacknowledged past it
  *   (each of these is also a finding, see {@link overdueRevocations});
  * - `revocationAcks.open`: not yet acknowledged, still within the deadline;
- * - `upheldComplaints`, `boycotts`, `refusedRelayAttempts`: issue 5 (complaints, blacklist signals
- *   and the relay); 0 until those tables exist;
+ * - `refusedRelayAttempts`: offers the relay refused (relay.ts, all time);
+ * - `upheldComplaints`: complaints a regulator upheld (oversight.ts; each is a finding);
+ * - `boycotts`: pseudonyms with a logged relationship holding a blacklist signal against the
+ *   company or one of its brands (oversight.ts; withdrawn signals do not count);
  * - `status`: pending, active or suspended.
  */
 import { sql, type Kysely } from 'kysely';
@@ -28,7 +30,7 @@ export interface TrustFigures {
 export const defaultAckDeadlineMs = 72 * 60 * 60 * 1000;
 
 /**
- * The trust figures of several companies in three queries, whatever their number.
+ * The trust figures of several companies in one query per figure, whatever their number.
  *
  * @example
  * ```ts
@@ -92,6 +94,32 @@ export async function trustFigures(
       open: Number(row.open),
     };
   }
+
+  // Every offer the relay refused (relay.ts), all time: each is also a `relay-refused` finding.
+  const refused = await db
+    .selectFrom('relay_refusals')
+    .select((eb) => ['company_id', eb.fn.countAll<number>().as('n')])
+    .where('company_id', 'in', ids)
+    .groupBy('company_id')
+    .execute();
+  for (const row of refused) result.get(row.company_id)!.refusedRelayAttempts = Number(row.n);
+
+  // Complaints and blacklist signals (oversight.ts).
+  const upheld = await db
+    .selectFrom('complaints')
+    .select((eb) => ['company_id', eb.fn.countAll<number>().as('n')])
+    .where('company_id', 'in', ids)
+    .where('decision', '=', 'upheld')
+    .groupBy('company_id')
+    .execute();
+  for (const row of upheld) result.get(row.company_id)!.upheldComplaints = Number(row.n);
+  const boycotts = await db
+    .selectFrom('blacklist_signals')
+    .select((eb) => ['company_id', eb.fn.count<number>('pseudonym').distinct().as('n')])
+    .where('company_id', 'in', ids)
+    .groupBy('company_id')
+    .execute();
+  for (const row of boycotts) result.get(row.company_id)!.boycotts = Number(row.n);
   return result;
 }
 

@@ -87,6 +87,34 @@ export const errors = {
     de: 'Der entschlüsselte Inhalt ist ungültig.',
     en: 'The decrypted content is invalid.',
   },
+  'errors.ERR_EVIDENCE_INVALID': {
+    de: 'Der Beleg der Beschwerde lässt sich nicht als Nachricht dieses Unternehmens bestätigen.',
+    en: 'The evidence of the complaint cannot be confirmed as a message of this company.',
+  },
+  'errors.ERR_DATA_REQUEST_UNKNOWN': {
+    de: 'Diese Auskunfts- oder Löschanfrage ist nicht bekannt.',
+    en: 'This access or erasure request is not known.',
+  },
+  'errors.ERR_DATA_REQUEST_ALREADY_ANSWERED': {
+    de: 'Diese Anfrage wurde bereits beantwortet.',
+    en: 'This request has already been answered.',
+  },
+  'errors.ERR_DISCLOSURE_UNKNOWN': {
+    de: 'Die genannte Auskunft über gespeicherte Daten ist nicht bekannt.',
+    en: 'The disclosure named is not known.',
+  },
+  'errors.ERR_COMPLAINT_UNKNOWN': {
+    de: 'Diese Beschwerde ist nicht bekannt.',
+    en: 'This complaint is not known.',
+  },
+  'errors.ERR_COMPLAINT_ALREADY_DECIDED': {
+    de: 'Über diese Beschwerde wurde bereits entschieden.',
+    en: 'This complaint has already been decided.',
+  },
+  'errors.ERR_SUSPENSION_CONFLICT': {
+    de: 'Das Unternehmen ist bereits in diesem Zustand (gesperrt oder nicht gesperrt).',
+    en: 'The company is already in this state (suspended or not).',
+  },
   'errors.ERR_GRANT_NOT_COVERED': {
     de: 'Dafür liegt keine Einwilligung vor.',
     en: 'There is no consent for this.',
@@ -338,5 +366,49 @@ export const errors = {
   'errors.ERR_CLEARINGHOUSE_UNREACHABLE': {
     de: 'Die Clearingstelle ist nicht erreichbar. Bitte versuchen Sie es später erneut.',
     en: 'The clearinghouse cannot be reached. Please try again later.',
+  },
+  'errors.ERR_BRIDGE_ORIGIN_MISMATCH': {
+    de: 'Diese Seite gehört nicht zu dem Unternehmen, das um Ihre Einwilligung bittet.',
+    en: 'This page does not belong to the company asking for your consent.',
+  },
+  'errors.ERR_BRIDGE_BUSY': {
+    de: 'Auf dieser Seite ist schon eine Anfrage offen. Bitte beantworten Sie zuerst diese.',
+    en: 'A request from this page is already open. Please answer that one first.',
+  },
+  'errors.ERR_COMPANY_DOMAIN_UNVERIFIED': {
+    de: 'Die Clearingstelle hat die Website dieses Unternehmens noch nicht bestätigt.',
+    en: "The clearinghouse has not yet confirmed this company's website.",
+  },
+  'errors.ERR_COMPANY_BLACKLISTED': {
+    de: 'Sie haben dieses Unternehmen auf Ihre schwarze Liste gesetzt.',
+    en: 'You have put this company on your blacklist.',
+  },
+  'errors.ERR_WALLET_REQUEST_UNKNOWN': {
+    de: 'Diese Anfrage ist nicht mehr offen.',
+    en: 'This request is no longer open.',
+  },
+  'errors.ERR_WALLET_CHOICE_INVALID': {
+    de: 'Ihre Auswahl passt nicht zur Anfrage. Bitte wählen Sie mindestens einen Zweck und einen Kanal.',
+    en: 'Your choice does not fit the request. Please choose at least one purpose and one channel.',
+  },
+  'errors.ERR_LOG_KEY_NOT_PINNED': {
+    de: 'Der Schlüssel des Protokolls der Clearingstelle ist noch nicht festgehalten; die Quittung kann nicht geprüft werden.',
+    en: "The clearinghouse's log key is not pinned yet, so the receipt cannot be checked.",
+  },
+  'errors.ERR_RECEIPT_TIMEOUT': {
+    de: 'Die Quittung ist noch nicht da. Der Assistent versucht es später erneut.',
+    en: 'The receipt has not arrived yet. The Assistant will try again later.',
+  },
+  'errors.ERR_RATE_LIMITED': {
+    de: 'Zu viele Anfragen in kurzer Zeit. Bitte warten Sie einen Moment und versuchen Sie es dann erneut.',
+    en: 'Too many requests in a short time. Please wait a moment, then try again.',
+  },
+  'errors.ERR_OFFER_NOT_COVERED': {
+    de: 'Keine gültige Einwilligung erlaubt dieses Angebot für diesen Zweck und Kanal jetzt. Es wurde nicht zugestellt.',
+    en: 'No valid consent allows this offer for this purpose and channel now. It was not delivered.',
+  },
+  'errors.ERR_CONTACT_CAP_EXCEEDED': {
+    de: 'Die vereinbarte Höchstzahl an Kontakten in sieben Tagen ist erreicht. Das Angebot wurde nicht zugestellt.',
+    en: 'The agreed maximum number of contacts in seven days has been reached. The offer was not delivered.',
   },
 } as const satisfies Record<`errors.${ProtocolErrorCode}`, Entry>;

@@ -605,4 +605,182 @@ export const extension = {
     de: '{count} Unternehmen konnten nicht geprüft werden. Versuchen Sie es später noch einmal.',
     en: '{count} companies could not be checked. Please try again later.',
   },
+  // Issue 7: the consent window (extension/ui/consent) and the relationships view.
+  'extension.consent.title': {
+    de: 'Anfrage um Ihre Einwilligung',
+    en: 'A request for your consent',
+  },
+  'extension.consent.loading': { de: 'Anfrage wird geprüft …', en: 'Checking the request …' },
+  'extension.consent.who': {
+    de: '{company} ({domain}) bittet um Ihre Einwilligung.',
+    en: '{company} ({domain}) asks for your consent.',
+  },
+  'extension.consent.checked': {
+    de: 'Vom Assistenten geprüft: Signatur, Status und Website des Unternehmens stimmen.',
+    en: "Checked by your Assistant: the company's signature, status and website match.",
+  },
+  'extension.consent.reason': { de: 'Begründung des Unternehmens', en: "The company's reason" },
+  'extension.consent.incentive': { de: 'Was Sie dafür bekommen', en: 'What you get in return' },
+  'extension.consent.noIncentive': {
+    de: 'Keine Gegenleistung angeboten.',
+    en: 'Nothing offered in return.',
+  },
+  'extension.consent.purpose': { de: 'Zweck: {purpose}', en: 'Purpose: {purpose}' },
+  'extension.consent.includePurpose': { de: 'Diesen Zweck erlauben', en: 'Allow this purpose' },
+  'extension.consent.channels': { de: 'Kanäle', en: 'Channels' },
+  'extension.consent.categories': { de: 'Daten', en: 'Data' },
+  'extension.consent.noCategories': { de: 'Keine Daten erbeten.', en: 'No data asked for.' },
+  'extension.consent.sensitive': { de: 'sensibel', en: 'sensitive' },
+  'extension.consent.frequency': {
+    de: 'Höchstens so oft pro Woche',
+    en: 'At most this often per week',
+  },
+  'extension.consent.frequencyAsked': {
+    de: 'Erbeten: höchstens {count}-mal pro Woche',
+    en: 'Asked: at most {count} times a week',
+  },
+  'extension.consent.frequencyOpen': { de: 'Keine Obergrenze erbeten.', en: 'No limit asked for.' },
+  'extension.consent.retention': { de: 'Aufbewahrung in Tagen', en: 'Kept for (days)' },
+  'extension.consent.recipients': { de: 'Weitere Empfänger', en: 'Other recipients' },
+  'extension.consent.noRecipients': {
+    de: 'Niemand sonst erhält die Daten.',
+    en: 'Nobody else receives the data.',
+  },
+  'extension.consent.duration': {
+    de: 'Wie lange die Einwilligung gilt (Tage)',
+    en: 'How long the consent lasts (days)',
+  },
+  'extension.consent.preferred': { de: 'Bevorzugter Kanal', en: 'Preferred channel' },
+  'extension.consent.grant': { de: 'Einwilligen', en: 'Grant' },
+  'extension.consent.refuse': { de: 'Ablehnen', en: 'Refuse' },
+  'extension.consent.askAgain': {
+    de: 'Ablehnen und erst wieder fragen nach (Tagen)',
+    en: 'Refuse and ask me again after (days)',
+  },
+  'extension.consent.refuseLater': {
+    de: 'Ablehnen, später wieder fragen',
+    en: 'Refuse, ask me later',
+  },
+  'extension.consent.working': {
+    de: 'Wird unterschrieben und übermittelt …',
+    en: 'Signing and sending …',
+  },
+  'extension.consent.granted': {
+    de: 'Eingewilligt. Die Quittung wurde geprüft und gespeichert.',
+    en: 'Granted. The receipt was verified and stored.',
+  },
+  'extension.consent.grantedPending': {
+    de: 'Eingewilligt. Die Quittung folgt; der Assistent prüft sie, sobald sie da ist.',
+    en: 'Granted. The receipt follows; the Assistant checks it when it arrives.',
+  },
+  'extension.consent.refused': { de: 'Abgelehnt.', en: 'Refused.' },
+  'extension.consent.close': { de: 'Fenster schließen', en: 'Close window' },
+  'extension.dashboard.nav.relationships': { de: 'Beziehungen', en: 'Relationships' },
+  'extension.relationships.title': {
+    de: 'Ihre Beziehungen zu Unternehmen',
+    en: 'Your relationships with companies',
+  },
+  'extension.relationships.empty': {
+    de: 'Noch keine Beziehungen. Sie entstehen, wenn Sie eine Anfrage beantworten.',
+    en: 'No relationships yet. They begin when you answer a request.',
+  },
+  'extension.relationships.refresh': { de: 'Aktualisieren', en: 'Refresh' },
+  'extension.relationships.status': {
+    de: 'Status des Unternehmens: {status}',
+    en: 'Company status: {status}',
+  },
+  'extension.relationships.grant': {
+    de: 'Einwilligung ({status}) für: {purposes}; gültig bis {until}',
+    en: 'Consent ({status}) for: {purposes}; valid until {until}',
+  },
+  'extension.relationships.grant.active': { de: 'aktiv', en: 'active' },
+  'extension.relationships.grant.revoked': { de: 'widerrufen', en: 'revoked' },
+  'extension.relationships.grant.expired': { de: 'abgelaufen', en: 'expired' },
+  'extension.relationships.revokedPurposes': {
+    de: 'Widerrufen für: {purposes}',
+    en: 'Revoked for: {purposes}',
+  },
+  'extension.relationships.refusals': { de: 'Ablehnungen: {count}', en: 'Refusals: {count}' },
+  'extension.relationships.receipts': {
+    de: 'Geprüfte Quittungen: {count}',
+    en: 'Verified receipts: {count}',
+  },
+  'extension.relationships.pendingReceipts': {
+    de: 'Ausstehende Quittungen: {count}',
+    en: 'Receipts still to come: {count}',
+  },
+  'extension.relationships.revokeAll': { de: 'Alles widerrufen', en: 'Revoke everything' },
+  'extension.relationships.revokePurpose': {
+    de: '„{purpose}“ widerrufen',
+    en: 'Revoke "{purpose}"',
+  },
+  'extension.relationships.confirm': {
+    de: 'Wirklich widerrufen? Das gilt sofort.',
+    en: 'Really revoke? It takes effect at once.',
+  },
+  'extension.relationships.confirmYes': { de: 'Ja, widerrufen', en: 'Yes, revoke' },
+  'extension.relationships.confirmNo': { de: 'Abbrechen', en: 'Cancel' },
+  'extension.relationships.ackReceived': {
+    de: 'Widerruf vom Unternehmen bestätigt.',
+    en: 'The company confirmed the revocation.',
+  },
+  'extension.relationships.ackWaiting': {
+    de: 'Bestätigung des Widerrufs steht noch aus.',
+    en: 'The company has not yet confirmed the revocation.',
+  },
+  'extension.relationships.ackOverdue': {
+    de: 'Überfällig: Das Unternehmen hat den Widerruf nicht rechtzeitig bestätigt.',
+    en: 'Overdue: the company did not confirm the revocation in time.',
+  },
+  'extension.relationships.openLink': {
+    de: 'Anfrage-Link oder QR-Code-Kennung',
+    en: 'Request link or QR code id',
+  },
+  'extension.relationships.openLinkButton': { de: 'Anfrage öffnen', en: 'Open request' },
+  'extension.notice.grant-expiring': {
+    de: 'Ihre Einwilligung für {company} endet am {date}.',
+    en: 'Your consent for {company} ends on {date}.',
+  },
+  'extension.notice.company-suspended': {
+    de: '{company} wurde von der Aufsicht gesperrt. Ihre Einwilligung ruht.',
+    en: '{company} has been suspended by the regulator. Your consent is on hold.',
+  },
+  'extension.notice.ack-overdue': {
+    de: '{company} hat Ihren Widerruf nicht rechtzeitig bestätigt.',
+    en: '{company} did not confirm your revocation in time.',
+  },
+  'extension.notice.answer-overdue': {
+    de: '{company} hat Ihre Auskunfts- oder Löschanfrage nicht rechtzeitig beantwortet.',
+    en: '{company} did not answer your access or erasure request in time.',
+  },
+  'extension.relationships.requestAccess': { de: 'Auskunft verlangen', en: 'Request access' },
+  'extension.relationships.requestErasure': { de: 'Löschung verlangen', en: 'Request erasure' },
+  'extension.relationships.dataRequest.access': { de: 'Auskunft', en: 'Access' },
+  'extension.relationships.dataRequest.erasure': { de: 'Löschung', en: 'Erasure' },
+  'extension.relationships.dataRequest.answered': {
+    de: '{kind}: beantwortet.',
+    en: '{kind}: answered.',
+  },
+  'extension.relationships.dataRequest.waiting': {
+    de: '{kind}: Antwort fällig bis {deadline}.',
+    en: '{kind}: answer due by {deadline}.',
+  },
+  'extension.relationships.dataRequest.overdue': {
+    de: '{kind}: Überfällig – die Antwort hätte bis {deadline} kommen müssen.',
+    en: '{kind}: overdue – the answer was due by {deadline}.',
+  },
+  'extension.relationships.correct.title': {
+    de: 'Eine Angabe einmal berichtigen',
+    en: 'Correct a detail once',
+  },
+  'extension.relationships.correct.category': { de: 'Datenkategorie', en: 'Data category' },
+  'extension.relationships.correct.value': { de: 'Richtiger Wert', en: 'Correct value' },
+  'extension.relationships.correct.send': {
+    de: 'An alle Unternehmen senden, die sie haben',
+    en: 'Send to every company holding it',
+  },
+  'extension.relationships.correct.sent': {
+    de: 'Berichtigung an {sent} Unternehmen gesendet ({failed} nicht erreichbar).',
+    en: 'Correction sent to {sent} companies ({failed} could not be reached).',
+  },
 } as const satisfies Record<string, Entry>;

@@ -54,6 +54,215 @@ export const portal = {
   },
   'portal.error.back': { de: 'Zur Startseite', en: 'Back to the home page' },
   'portal.nav.apiDocs': { de: 'API-Dokumentation', en: 'API documentation' },
+  // ----- the public pages (issue 9, "Public"): navigation, registry, company page, legal texts
+  'portal.nav.main': { de: 'Hauptnavigation', en: 'Main navigation' },
+  'portal.nav.registry': { de: 'Unternehmensregister', en: 'Company registry' },
+  'portal.nav.legal': { de: 'Rechtliches', en: 'Legal' },
+  'portal.nav.imprint': { de: 'Impressum', en: 'Imprint' },
+  'portal.nav.privacy': { de: 'Datenschutz', en: 'Privacy notice' },
+  'portal.nav.accessibility': { de: 'Barrierefreiheit', en: 'Accessibility' },
+  'portal.home.install.step1': {
+    de: 'Bauen Sie die Erweiterung mit `npm run build` (oder starten Sie alles mit `npm start`).',
+    en: 'Build the extension with `npm run build` (or start everything with `npm start`).',
+  },
+  'portal.home.install.step2': {
+    de: 'Öffnen Sie in Chromium chrome://extensions, schalten Sie den Entwicklermodus ein und wählen Sie „Entpackte Erweiterung laden“ mit dem Ordner {path}.',
+    en: 'In Chromium, open chrome://extensions, switch on developer mode and choose “Load unpacked” with the folder {path}.',
+  },
+  'portal.home.install.step3': {
+    de: 'Legen Sie im Assistenten eine Passphrase fest und notieren Sie die Wiederherstellungsphrase. Ihre Schlüssel verlassen Ihr Gerät nie.',
+    en: 'Choose a passphrase in the Assistant and write down the recovery phrase. Your keys never leave your device.',
+  },
+  'portal.home.registry.title': {
+    de: 'Wer hält sich an Einwilligungen?',
+    en: 'Who keeps to consent?',
+  },
+  'portal.home.registry.body': {
+    de: 'Das öffentliche Register zeigt jedes Unternehmen mit seinen Kennzahlen: wie viele Menschen ihm eine Einwilligung gegeben haben, ob es Widerrufe rechtzeitig bestätigt, berechtigte Beschwerden, Boykotte und abgewiesene Zustellversuche.',
+    en: 'The public registry shows every company with its figures: how many people gave it consent, whether it acknowledges revocations in time, upheld complaints, boycotts and refused delivery attempts.',
+  },
+  'portal.home.registry.link': { de: 'Zum Unternehmensregister', en: 'Open the company registry' },
+  'portal.home.docs.title': { de: 'Das Protokoll und die API', en: 'The protocol and the API' },
+  'portal.home.docs.body': {
+    de: 'Alle Nachrichten sind signierte JWS; welche im Protokoll stehen, wie Quittungen und Prüfpunkte aussehen und wie Unternehmen sich anbinden, beschreibt die Dokumentation im Ordner docs/ des Quelltexts. Maschinenlesbar und hier abrufbar:',
+    en: 'Every message is a signed JWS; which ones the log holds, what receipts and checkpoints look like and how companies integrate is described in the documentation in the source’s docs/ folder. Machine-readable and available here:',
+  },
+  'portal.home.docs.api': {
+    de: 'Die API-Seite mit allen Routen',
+    en: 'The API page with every route',
+  },
+  'portal.home.docs.openapi': { de: 'Das OpenAPI-Dokument', en: 'The OpenAPI document' },
+  'portal.home.docs.wellKnown': {
+    de: 'Die Selbstbeschreibung der Clearingstelle (Protokollschlüssel, API-Adresse)',
+    en: 'The clearinghouse’s self-description (log key, API address)',
+  },
+  'portal.home.docs.checkpoint': {
+    de: 'Der aktuelle signierte Prüfpunkt des Protokolls',
+    en: 'The log’s current signed checkpoint',
+  },
+  'portal.registry.title': { de: 'Unternehmensregister', en: 'Company registry' },
+  'portal.registry.lead': {
+    de: 'Alle Unternehmen, die bei der Clearingstelle registriert sind, mit ihrem Status und ihren Vertrauenskennzahlen. Die Zahlen entstehen aus den signierten Nachrichten, nicht aus Angaben der Unternehmen.',
+    en: 'Every company registered with the clearinghouse, with its status and trust figures. The figures come from the signed messages, not from what the companies say about themselves.',
+  },
+  'portal.registry.search': { de: 'Suchen und sortieren', en: 'Search and sort' },
+  'portal.registry.search.label': { de: 'Name oder Domain', en: 'Name or domain' },
+  'portal.registry.search.submit': { de: 'Anzeigen', en: 'Show' },
+  'portal.registry.search.reset': { de: 'Alle zeigen', en: 'Show all' },
+  'portal.registry.sort.label': { de: 'Sortieren nach', en: 'Sort by' },
+  'portal.registry.dir.label': { de: 'Reihenfolge', en: 'Order' },
+  'portal.registry.dir.asc': { de: 'aufsteigend', en: 'ascending' },
+  'portal.registry.dir.desc': { de: 'absteigend', en: 'descending' },
+  'portal.registry.count': {
+    de: '{total} Unternehmen gefunden.',
+    en: '{total} companies found.',
+  },
+  'portal.registry.countFor': {
+    de: '{total} Unternehmen gefunden für „{q}“.',
+    en: '{total} companies found for “{q}”.',
+  },
+  'portal.registry.empty': {
+    de: 'Kein Unternehmen passt zu dieser Suche.',
+    en: 'No company matches this search.',
+  },
+  'portal.registry.caption': {
+    de: 'Registrierte Unternehmen mit Status und Vertrauenskennzahlen',
+    en: 'Registered companies with status and trust figures',
+  },
+  'portal.registry.col.name': { de: 'Unternehmen', en: 'Company' },
+  'portal.registry.col.status': { de: 'Status', en: 'Status' },
+  'portal.registry.sortedBy': {
+    de: 'sortiert: {dir}',
+    en: 'sorted: {dir}',
+  },
+  'portal.registry.pages': { de: 'Seiten', en: 'Pages' },
+  'portal.registry.previous': { de: 'Vorherige Seite', en: 'Previous page' },
+  'portal.registry.next': { de: 'Nächste Seite', en: 'Next page' },
+  'portal.registry.pageOf': { de: 'Seite {page} von {pages}', en: 'Page {page} of {pages}' },
+  'portal.status.active': { de: 'aktiv', en: 'active' },
+  'portal.status.pending': { de: 'Domain unbestätigt', en: 'domain not verified' },
+  'portal.status.suspended': { de: 'ausgesetzt', en: 'suspended' },
+  'portal.trust.relationships': { de: 'Aktive Beziehungen', en: 'Active relationships' },
+  'portal.trust.relationships.explain': {
+    de: 'Pseudonyme, die dem Unternehmen eine Einwilligung gegeben haben, die weder ganz widerrufen noch abgelaufen ist. Ein Mensch zählt einmal, denn er hat pro Unternehmen genau ein Pseudonym.',
+    en: 'Pseudonyms holding a grant to the company that is neither wholly revoked nor expired. A person counts once, as they have exactly one pseudonym per company.',
+  },
+  'portal.trust.acksOnTime': {
+    de: 'Widerrufe rechtzeitig bestätigt',
+    en: 'Revocations acknowledged in time',
+  },
+  'portal.trust.acksOnTime.explain': {
+    de: 'Widerrufe, deren Umsetzung das Unternehmen innerhalb der Frist von {hours} Stunden signiert bestätigt hat.',
+    en: 'Revocations the company confirmed, signed, within the deadline of {hours} hours.',
+  },
+  'portal.trust.acksOverdue': { de: 'Widerrufe überfällig', en: 'Revocations overdue' },
+  'portal.trust.acksOverdue.explain': {
+    de: 'Widerrufe, die erst nach der Frist oder bis heute nicht bestätigt wurden. Jeder ist ein Befund für die Aufsicht.',
+    en: 'Revocations confirmed only after the deadline, or not at all to this day. Each one is a finding for the regulator.',
+  },
+  'portal.trust.acksOpen': { de: 'Widerrufe in Frist', en: 'Revocations within the deadline' },
+  'portal.trust.acksOpen.explain': {
+    de: 'Widerrufe, die noch nicht bestätigt sind, deren Frist aber noch läuft.',
+    en: 'Revocations not yet confirmed whose deadline has not passed.',
+  },
+  'portal.trust.complaints': { de: 'Berechtigte Beschwerden', en: 'Upheld complaints' },
+  'portal.trust.complaints.explain': {
+    de: 'Beschwerden mit signiertem Beleg, denen eine Aufsichtsbehörde stattgegeben hat.',
+    en: 'Complaints with signed evidence that a regulator upheld.',
+  },
+  'portal.trust.boycotts': { de: 'Boykotte', en: 'Boycotts' },
+  'portal.trust.boycotts.explain': {
+    de: 'Menschen mit einer protokollierten Beziehung zum Unternehmen, die es in ihrem Assistenten gesperrt haben. Nur sie zählen, damit erfundene Pseudonyme die Zahl nicht aufblähen.',
+    en: 'People with a logged relationship to the company who blacklisted it in their Assistant. Only they count, so invented pseudonyms cannot inflate the figure.',
+  },
+  'portal.trust.refused': { de: 'Abgewiesene Zustellversuche', en: 'Refused delivery attempts' },
+  'portal.trust.refused.explain': {
+    de: 'Angebote, die die Clearingstelle nicht weitergeleitet hat, weil keine gültige Einwilligung sie deckte oder die vereinbarte Kontakthäufigkeit überschritten war.',
+    en: 'Offers the clearinghouse did not forward because no valid grant covered them or the agreed contact frequency was exceeded.',
+  },
+  'portal.company.back': { de: 'Zurück zum Register', en: 'Back to the registry' },
+  'portal.company.suspended': {
+    de: 'Dieses Unternehmen ist von einer Aufsichtsbehörde ausgesetzt. Es darf derzeit nicht um Einwilligung bitten und keine Angebote zustellen.',
+    en: 'This company is suspended by a regulator. It may not ask for consent or deliver offers at present.',
+  },
+  'portal.company.pending': {
+    de: 'Die Domain dieses Unternehmens ist noch nicht bestätigt. Bis dahin darf es nicht um Einwilligung bitten.',
+    en: 'This company’s domain is not verified yet. Until it is, the company may not ask for consent.',
+  },
+  'portal.company.details': { de: 'Angaben', en: 'Details' },
+  'portal.company.registerId': { de: 'Registereintrag', en: 'Register entry' },
+  'portal.company.domain': { de: 'Domain', en: 'Domain' },
+  'portal.company.contact': {
+    de: 'Kontakt für Datenschutzfragen',
+    en: 'Contact for privacy matters',
+  },
+  'portal.company.id': { de: 'Kennung in der Clearingstelle', en: 'Clearinghouse id' },
+  'portal.company.registeredAt': { de: 'Registriert am', en: 'Registered on' },
+  'portal.company.domainVerifiedAt': { de: 'Domain bestätigt am', en: 'Domain verified on' },
+  'portal.company.notVerified': { de: 'nicht bestätigt', en: 'not verified' },
+  'portal.company.purposes': { de: 'Erklärte Zwecke', en: 'Declared purposes' },
+  'portal.company.purposes.lead': {
+    de: 'Nur für diese Zwecke darf das Unternehmen um Einwilligung bitten.',
+    en: 'The company may ask for consent for these purposes only.',
+  },
+  'portal.company.brands': { de: 'Marken', en: 'Brands' },
+  'portal.company.brands.none': { de: 'Keine Marken angegeben.', en: 'No brands declared.' },
+  'portal.company.keys': { de: 'Signaturschlüssel', en: 'Signing keys' },
+  'portal.company.keys.lead': {
+    de: 'Mit diesen Schlüsseln unterschreibt das Unternehmen seine Nachrichten. Ein Fingerabdruck ist der JWK-Thumbprint nach RFC 7638.',
+    en: 'The company signs its messages with these keys. A fingerprint is the JWK thumbprint of RFC 7638.',
+  },
+  'portal.company.keys.kid': { de: 'Fingerabdruck', en: 'Fingerprint' },
+  'portal.company.keys.added': { de: 'Hinzugefügt', en: 'Added' },
+  'portal.company.keys.state': { de: 'Zustand', en: 'State' },
+  'portal.company.keys.current': { de: 'in Gebrauch', en: 'in use' },
+  'portal.company.keys.retired': { de: 'zurückgezogen am {date}', en: 'retired on {date}' },
+  'portal.company.keys.compromised': {
+    de: 'kompromittiert seit {date}: Unterschriften ab dann sind ungültig',
+    en: 'compromised since {date}: signatures from then on are void',
+  },
+  'portal.company.figures': { de: 'Vertrauenskennzahlen', en: 'Trust figures' },
+  'portal.company.history': { de: 'Verlauf', en: 'Over time' },
+  'portal.company.history.lead': {
+    de: 'Pro Kalenderwoche (Montag bis Sonntag, UTC) der letzten {weeks} Wochen, gezählt aus den gespeicherten Einwilligungen, Ablehnungen und Widerrufen. Ein Widerruf zählt in der Woche, in der er einging.',
+    en: 'Per calendar week (Monday to Sunday, UTC) of the last {weeks} weeks, counted from the stored grants, refusals and revocations. A revocation counts in the week it arrived.',
+  },
+  'portal.chart.grants': { de: 'Einwilligungen', en: 'Grants' },
+  'portal.chart.refusals': { de: 'Ablehnungen', en: 'Refusals' },
+  'portal.chart.revocations': { de: 'Widerrufe', en: 'Revocations' },
+  'portal.chart.acksOverdue': {
+    de: 'davon verspätet oder nicht bestätigt',
+    en: 'of which acknowledged late or not at all',
+  },
+  'portal.chart.week': { de: 'Woche ab', en: 'Week from' },
+  'portal.chart.summary': {
+    de: 'Diagramm über {weeks} Wochen. Einwilligungen: {grants}; Ablehnungen: {refusals}; Widerrufe: {revocations}, davon verspätet oder nicht bestätigt: {overdue}. Die Werte stehen in der Tabelle darunter.',
+    en: 'Chart over {weeks} weeks. Grants: {grants}; refusals: {refusals}; revocations: {revocations}, of which acknowledged late or not at all: {overdue}. The values are in the table below.',
+  },
+  'portal.chart.table': { de: 'Die Werte als Tabelle', en: 'The values as a table' },
+  'portal.chart.legend': { de: 'Legende', en: 'Legend' },
+  'portal.legal.imprint.title': { de: 'Impressum', en: 'Imprint' },
+  'portal.legal.privacy.title': { de: 'Datenschutzerklärung', en: 'Privacy notice' },
+  'portal.legal.accessibility.title': {
+    de: 'Erklärung zur Barrierefreiheit',
+    en: 'Accessibility statement',
+  },
+  'portal.legal.placeholder': {
+    de: 'Dies ist der Platzhalter der Software. Die Betreiberin dieser Instanz muss ihn durch ihren eigenen Text ersetzen (Einstellung LEGAL_TEXT_DIR).',
+    en: 'This is the software’s placeholder. The operator of this instance must replace it with their own text (setting LEGAL_TEXT_DIR).',
+  },
+  'portal.legal.imprint.default': {
+    de: 'Angaben gemäß § 5 Digitale-Dienste-Gesetz (DDG)\n\nDie Betreiberin dieser Clearingstelle hat ihr Impressum noch nicht hinterlegt. Es muss enthalten:\n\n– den Namen und die ladungsfähige Anschrift der Betreiberin (bei einer Behörde oder juristischen Person auch die Rechtsform und die vertretungsberechtigte Person);\n– eine E-Mail-Adresse und einen weiteren schnellen Kontaktweg (etwa eine Telefonnummer);\n– das Register und die Registernummer, falls eingetragen;\n– die Umsatzsteuer-Identifikationsnummer, falls vorhanden;\n– die zuständige Aufsichtsbehörde, falls die Tätigkeit einer Zulassung bedarf;\n– die für den Inhalt verantwortliche Person nach § 18 Abs. 2 Medienstaatsvertrag.',
+    en: 'Information according to § 5 of the German Digital Services Act (DDG)\n\nThe operator of this clearinghouse has not provided its imprint yet. It must state:\n\n– the operator’s name and address for service (for an authority or legal person also its legal form and who represents it);\n– an e-mail address and another quick way of contact (such as a telephone number);\n– the register and register number, if registered;\n– the VAT identification number, if any;\n– the supervisory authority, if the activity requires a licence;\n– the person responsible for the content according to § 18 (2) of the German Interstate Media Treaty (MStV).',
+  },
+  'portal.legal.privacy.default': {
+    de: 'Die Betreiberin dieser Clearingstelle hat ihre Datenschutzerklärung noch nicht hinterlegt. Sie muss ihren Namen und ihre Anschrift als Verantwortliche, die Kontaktdaten ihrer oder ihres Datenschutzbeauftragten, die Rechtsgrundlagen, die Speicherdauer, Ihre Rechte (Auskunft, Berichtigung, Löschung, Einschränkung, Widerspruch, Datenübertragbarkeit) und die zuständige Aufsichtsbehörde für Beschwerden nennen.\n\nWas diese Software speichert, unabhängig von der Betreiberin:\n\nKundinnen und Kunden: keine Namen, keine E-Mail-Adressen, keine Gerätekennungen. Die Clearingstelle kennt nur Pseudonyme: einen eigenen öffentlichen Schlüssel je Kundin und Unternehmen, der auf Ihrem Gerät abgeleitet wird, so dass zwei Unternehmen (und die Clearingstelle selbst) dieselbe Person nicht verknüpfen können. Gespeichert werden die von Ihrem Assistenten signierten Nachrichten (Einwilligungen, Ablehnungen, Widerrufe, Auskunfts- und Löschverlangen, Beschwerden) und im öffentlichen Protokoll nur ein Hashwert jeder Nachricht mit Art, Unternehmen, Pseudonym und Zeit. Angebote und Datenauskünfte an Sie sind Ende-zu-Ende verschlüsselt; die Clearingstelle kann sie nicht lesen. Ihr Profil und Ihre Sperrliste bleiben verschlüsselt auf Ihrem Gerät.\n\nUnternehmen: die Registrierungsangaben (Firma, Registereintrag, Domain, Kontakt für Datenschutzfragen, Zwecke, Marken), ihre öffentlichen Schlüssel und ihre signierten Nachrichten.\n\nMitarbeitende von Unternehmen und Aufsichtsbehörden: ein Anzeigename, die öffentlichen Schlüssel ihrer Passkeys und ihres Signaturschlüssels sowie Sitzungen (im Cookie liegt ein Zufallswert, in der Datenbank nur sein Hashwert).\n\nCookies: „lang“ speichert die gewählte Sprache; ein Sitzungscookie nur nach der Anmeldung von Mitarbeitenden. Keine Analyse- oder Werbe-Cookies, keine Inhalte Dritter.\n\nProtokolle des Servers: Fehler werden mit Methode und Pfad der Anfrage protokolliert. Ob und wie lange Zugriffsprotokolle (etwa IP-Adressen) eines vorgeschalteten Webservers gespeichert werden, muss die Betreiberin hier angeben.',
+    en: 'The operator of this clearinghouse has not provided its privacy notice yet. It must name the operator as controller with its address, the contact details of its data protection officer, the legal bases, how long data is kept, your rights (access, rectification, erasure, restriction, objection, portability) and the supervisory authority you may complain to.\n\nWhat this software stores, whoever operates it:\n\nCustomers: no names, no e-mail addresses, no device ids. The clearinghouse knows only pseudonyms: a separate public key per customer and company, derived on your device, so that two companies (or the clearinghouse itself) cannot link the same person. It stores the messages your Assistant signed (grants, refusals, revocations, access and erasure requests, complaints), and in the public log only a hash of each message with its kind, company, pseudonym and time. Offers and disclosures addressed to you are end-to-end encrypted; the clearinghouse cannot read them. Your profile and blacklist stay encrypted on your device.\n\nCompanies: their registration (legal name, register entry, domain, privacy contact, purposes, brands), their public keys and their signed messages.\n\nStaff of companies and regulators: a display name, the public keys of their passkeys and of their signing key, and sessions (the cookie holds a random value, the database only its hash).\n\nCookies: “lang” keeps the language you chose; a session cookie only after staff log in. No analytics or advertising cookies, no third-party content.\n\nServer logs: errors are logged with the request’s method and path. Whether and for how long access logs (such as IP addresses) of a web server in front are kept must be stated here by the operator.',
+  },
+  'portal.legal.accessibility.default': {
+    de: 'Die Betreiberin dieser Clearingstelle hat ihre Erklärung zur Barrierefreiheit (§ 12b Behindertengleichstellungsgesetz, BITV 2.0) noch nicht hinterlegt. Sie muss nennen: den Stand der Vereinbarkeit mit den Anforderungen (EN 301 549, WCAG 2.1 Stufe AA), die Inhalte, die nicht barrierefrei sind, und warum, das Datum der Erstellung und wie die Bewertung erfolgte, einen Weg, Mängel zu melden (Feedback-Kontakt), und den Hinweis auf das Schlichtungsverfahren (für Bundesbehörden die Schlichtungsstelle nach § 16 BGG, sonst die Stelle des Landes).\n\nWas die Software selbst tut: Die Seiten werden auf dem Server gerendert und funktionieren ohne JavaScript; alles ist mit der Tastatur erreichbar; Sprache ist Deutsch oder Englisch und umschaltbar; Diagramme haben eine Tabelle mit denselben Werten. Jede öffentliche Seite wird bei jedem Testlauf automatisch mit axe-core geprüft. Eine automatische Prüfung ersetzt keinen vollständigen BITV-Test.',
+    en: 'The operator of this clearinghouse has not provided its accessibility statement (§ 12b of the German Disability Equality Act, BITV 2.0) yet. It must state: how far the pages comply with the requirements (EN 301 549, WCAG 2.1 level AA), which content is not accessible and why, when the statement was made and how compliance was assessed, a way to report barriers (feedback contact), and the conciliation procedure (for federal bodies the conciliation body under § 16 BGG, otherwise the state’s body).\n\nWhat the software itself does: pages are rendered on the server and work without JavaScript; everything can be reached with the keyboard; the language is German or English and can be switched; charts come with a table of the same values. Every public page is scanned automatically with axe-core in every test run. An automated scan does not replace a full BITV test.',
+  },
   'portal.apiDocs.title': { de: 'Die API der Clearingstelle', en: 'The clearinghouse API' },
   'portal.apiDocs.lead': {
     de: 'Unternehmen und der Assistent sprechen über diese Schnittstelle mit der Clearingstelle. Jede Nachricht ist signiert: Ein POST trägt als Rumpf die kompakte JWS (application/jose), ein GET mit Aufrufer die Signatur im Authorization-Kopf. Diese Seite entsteht aus dem OpenAPI-Dokument.',
@@ -163,6 +372,10 @@ export const portal = {
     en: 'Create a one-time enrolment link',
   },
   'portal.apiDocs.op.health': { de: 'Zustand und Version', en: 'Health and version' },
+  'portal.apiDocs.op.ping': {
+    de: 'Antwortet immer „ok“ (Vergleichswert der Lastmessung)',
+    en: 'Always answers “ok” (the baseline of the load benchmark)',
+  },
   'portal.apiDocs.op.openApiDocument': {
     de: 'Dieses OpenAPI-Dokument',
     en: 'This OpenAPI document',
@@ -220,6 +433,98 @@ export const portal = {
   'portal.apiDocs.op.relationshipsBatch': {
     de: 'Die Beziehungen vieler Pseudonyme in einem Aufruf',
     en: 'Many pseudonyms\u2019 relationships in one call',
+  },
+  'portal.apiDocs.signer.regulator': {
+    de: 'der eingetragene Schlüssel einer Aufsichtsperson',
+    en: "an enrolled regulator's key",
+  },
+  'portal.apiDocs.signer.complaint-party': {
+    de: 'die Aufsicht, das beschwerdeführende Pseudonym oder das betroffene Unternehmen',
+    en: 'the regulator, the complaining pseudonym, or the accused company',
+  },
+  'portal.apiDocs.op.submitDisclosure': {
+    de: 'Auskunft geben, welche Daten das Unternehmen über ein Pseudonym hält',
+    en: 'Disclose what the company holds about a pseudonym',
+  },
+  'portal.apiDocs.op.submitDataRequest': {
+    de: 'Auskunft oder Löschung beim Unternehmen verlangen',
+    en: 'Ask the company for access or erasure',
+  },
+  'portal.apiDocs.op.answerDataRequest': {
+    de: 'Eine Auskunfts- oder Löschanfrage beantworten',
+    en: 'Answer an access or erasure request',
+  },
+  'portal.apiDocs.op.companyDataRequests': {
+    de: 'Die Auskunfts- und Löschanfragen an das Unternehmen auflisten',
+    en: 'List the access and erasure requests to the company',
+  },
+  'portal.apiDocs.op.reportAccess': {
+    de: 'Datenzugriffe unter Einwilligungen melden',
+    en: 'Report uses of data under grants',
+  },
+  'portal.apiDocs.op.submitComplaint': {
+    de: 'Eine Beschwerde mit signiertem Beleg einreichen',
+    en: 'Submit a complaint with signed evidence',
+  },
+  'portal.apiDocs.op.listComplaints': {
+    de: 'Beschwerden auflisten (Aufsicht)',
+    en: 'List complaints (regulator)',
+  },
+  'portal.apiDocs.op.getComplaint': {
+    de: 'Eine Beschwerde mit ihrer Entscheidung lesen',
+    en: 'Read a complaint with its decision',
+  },
+  'portal.apiDocs.op.decideComplaint': {
+    de: 'Über eine Beschwerde entscheiden',
+    en: 'Decide a complaint',
+  },
+  'portal.apiDocs.op.suspendCompany': {
+    de: 'Ein Unternehmen sperren oder wieder zulassen',
+    en: 'Suspend or reinstate a company',
+  },
+  'portal.apiDocs.op.submitBlacklist': {
+    de: 'Melden, dass ein Unternehmen auf die schwarze Liste gesetzt (oder davon genommen) wurde',
+    en: 'Signal that a company was blacklisted (or no longer is)',
+  },
+  'portal.apiDocs.op.companyBoycott': {
+    de: 'Die Boykottzahl eines Unternehmens',
+    en: "A company's boycott figure",
+  },
+  'portal.apiDocs.op.regulatorFindings': {
+    de: 'Die Befunde eines Unternehmens (Aufsicht)',
+    en: "A company's findings (regulator)",
+  },
+  'portal.apiDocs.op.sendOffer': {
+    de: 'Ein Angebot an das Postfach eines Pseudonyms senden',
+    en: "Send an offer to a pseudonym's inbox",
+  },
+  'portal.apiDocs.op.sendReward': {
+    de: 'Eine Belohnung an das Postfach eines Pseudonyms senden',
+    en: "Send a reward to a pseudonym's inbox",
+  },
+  'portal.apiDocs.op.fetchInbox': {
+    de: 'Das Postfach des Pseudonyms lesen',
+    en: "Read the pseudonym's inbox",
+  },
+  'portal.apiDocs.op.ackInbox': {
+    de: 'Alles bis zu einer Position im Postfach quittieren',
+    en: 'Acknowledge the inbox up to a cursor',
+  },
+  'portal.apiDocs.op.ackInboxItem': {
+    de: 'Einen Eintrag im Postfach quittieren',
+    en: 'Acknowledge one inbox item',
+  },
+  'portal.apiDocs.op.sendCorrection': {
+    de: 'Eine Berichtigung an das Unternehmen senden',
+    en: 'Send a correction to the company',
+  },
+  'portal.apiDocs.op.listCorrections': {
+    de: 'Die wartenden Berichtigungen des Unternehmens',
+    en: "The company's waiting corrections",
+  },
+  'portal.apiDocs.op.ackCorrection': {
+    de: 'Eine Berichtigung quittieren',
+    en: 'Acknowledge a correction',
   },
   'portal.apiDocs.op.logReceipt': { de: 'Die Quittung des Protokolls', en: 'The log receipt' },
   'portal.apiDocs.op.logInclusionProof': { de: 'Ein Einschlussbeweis', en: 'An inclusion proof' },

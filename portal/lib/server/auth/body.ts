@@ -4,6 +4,12 @@ import { ProtocolError } from '$protocol/errors';
 export const defaultBodyLimit = 64 * 1024;
 
 /**
+ * The body limit of the POSTs that carry a sealed payload (offer, reward, correction,
+ * disclosure): 256 KiB (issue 5 "Limits and delivery").
+ */
+export const sealedBodyLimit = 256 * 1024;
+
+/**
  * Reads the body of a POST that carries a signed message: `content-type: application/jose`
  * (parameters such as `charset` ignored), at most `limit` bytes, ASCII (a compact JWS is
  * nothing else). The size is checked before the body is read: a `content-length` over the limit

@@ -17,6 +17,8 @@ import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
 import type { Database } from '../db/schema';
 import { nodeEd25519Verify } from '../ed25519';
+import type { RateLimiter } from '../rate-limits';
+import { sealedBodyLimit } from './body';
 
 /** Who signed a request. */
 export type Caller =
@@ -49,7 +51,8 @@ export type Caller =
 export const requestWindowSeconds = 60;
 
 const idPattern = /^(?:co|ps|rg)_[A-Za-z0-9_-]{43}$/;
-const maxPeekLength = 64 * 1024;
+// Each route's body reader holds its own, smaller limit; the largest, a sealed kind's, bounds this.
+const maxPeekLength = sealedBodyLimit;
 
 /**
  * The payload of a compact JWS *before* verification, to learn whom it claims to come from and
@@ -237,6 +240,8 @@ export interface RequestVerifierOptions {
   origin: string;
   /** Milliseconds since the epoch. */
   now: () => number;
+  /** Charges the signing key of each verified request signature (rate-limits.ts). */
+  limiter?: Pick<RateLimiter, 'chargeKey'>;
 }
 
 /** Verifies `request` signatures. */
@@ -307,6 +312,8 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       replay,
       maxWindowSeconds: requestWindowSeconds,
     });
+    // Charged only now: a request that merely names a kid spends nobody's budget.
+    await options.limiter?.chargeKey(opened.kid);
     const { payload } = opened;
     caller ??= {
       type: 'company',

@@ -33,6 +33,22 @@ export interface Database {
   enrolments: EnrolmentsTable;
   webauthn_challenges: WebauthnChallengesTable;
   sessions: SessionsTable;
+  // the sealed relay (migration 0006_relay, relay.ts)
+  relay_mailboxes: RelayMailboxesTable;
+  relay_items: RelayItemsTable;
+  relay_contacts: RelayContactsTable;
+  relay_refusals: RelayRefusalsTable;
+  relay_corrections: RelayCorrectionsTable;
+  // obligations and oversight (migration 0007_obligations, obligations.ts, oversight.ts)
+  disclosures: DisclosuresTable;
+  data_requests: DataRequestsTable;
+  access_reports: AccessReportsTable;
+  access_findings: AccessFindingsTable;
+  complaints: ComplaintsTable;
+  suspensions: SuspensionsTable;
+  blacklist_signals: BlacklistSignalsTable;
+  // rate limits (migration 0009_rate_limits, portal/lib/server/rate-limits.ts)
+  rate_limits: RateLimitsTable;
 }
 
 /** Every signed message the clearinghouse accepted, exactly as received. */
@@ -112,9 +128,14 @@ export interface LogBundlesTable {
   data: Uint8Array;
 }
 
-/** The index each sequenced message got (for receipts); sha256 unique. */
+/**
+ * The index each sequenced message got (for receipts); unique (received_at, sha256), see
+ * migration 0008_log_speed.
+ */
 export interface LogLeavesTable {
   idx: number;
+  /** The message's `received_at`: leads the lookup index so it grows in arrival order. */
+  received_at: number;
   sha256: string;
 }
 
@@ -236,7 +257,18 @@ export interface RevocationsTable {
 export interface ConsentEventsTable {
   company_id: string;
   seq: number;
-  kind: 'grant' | 'refusal' | 'revocation';
+  /** consents.ts `FeedEventKind`: issue 4's three, and issue 5's data requests, complaints,
+   * complaint decisions and suspensions. */
+  kind:
+    | 'grant'
+    | 'refusal'
+    | 'revocation'
+    | 'data-request'
+    | 'complaint'
+    | 'complaint-decision'
+    | 'suspension'
+    | 'offer-refused'
+    | 'correction';
   sha256: string;
   pseudonym: string;
   created_at: number;
@@ -331,4 +363,160 @@ export interface SessionsTable {
   last_seen_at: number;
   /** The absolute end, whatever the activity. */
   expires_at: number;
+}
+
+// --- rate limits (migration 0009_rate_limits) ---
+
+/** One fixed-window request counter per bucket: `a:<client address>` or `k:<signing kid>`. */
+export interface RateLimitsTable {
+  bucket: string;
+  /** Milliseconds since the epoch at which the counted window began (a multiple of its length). */
+  window_start: number;
+  /** Requests counted in that window, the refused ones included. */
+  count: number;
+}
+
+// --- obligations and oversight (migration 0007_obligations) ---
+// Times named `*_at` and `deadline` are milliseconds of the server's clock; `iat`, `at` seconds.
+
+/** Every disclosure; the newest per (company, pseudonym) is the current one. */
+export interface DisclosuresTable {
+  sha256: string;
+  company_id: string;
+  pseudonym: string;
+  grant_sha256: string | null;
+  data_request_sha256: string | null;
+  iat: number;
+  created_at: number;
+}
+
+/** Access and erasure requests, with their deadline and their answer once given. */
+export interface DataRequestsTable {
+  sha256: string;
+  company_id: string;
+  pseudonym: string;
+  type: 'access' | 'erasure';
+  iat: number;
+  received_at: number;
+  deadline: number;
+  answer_sha256: string | null;
+  outcome: 'disclosure' | 'erased' | 'refused' | null;
+  answered_at: number | null;
+}
+
+/** One accepted `access` batch: stored and counted, not logged. */
+export interface AccessReportsTable {
+  sha256: string;
+  company_id: string;
+  /** Uses within scope (entries weighted by their `count`). */
+  accepted: number;
+  /** Uses outside scope. */
+  out_of_scope: number;
+  received_at: number;
+}
+
+/** An access entry outside its grant's scope: a finding. */
+export interface AccessFindingsTable {
+  /** `<report sha256>:<entry index>`. */
+  id: string;
+  company_id: string;
+  report_sha256: string;
+  grant_sha256: string;
+  /** The grant's pseudonym, when the grant is this company's. */
+  pseudonym: string | null;
+  purpose: string;
+  /** JSON array. */
+  data_categories: string;
+  at: number;
+  count: number;
+  reason: string;
+  received_at: number;
+}
+
+/** Complaints and the regulator's decision about each. */
+export interface ComplaintsTable {
+  sha256: string;
+  company_id: string;
+  pseudonym: string;
+  /** JSON array of complaint reasons. */
+  reasons: string;
+  received_at: number;
+  decision_sha256: string | null;
+  decision: 'upheld' | 'dismissed' | null;
+  decided_at: number | null;
+}
+
+/** Suspensions and reinstatements, as history (the status itself is on `companies`). */
+export interface SuspensionsTable {
+  sha256: string;
+  company_id: string;
+  action: 'suspend' | 'reinstate';
+  /** `rg_...` of the regulator who signed. */
+  regulator: string;
+  received_at: number;
+}
+
+/** Live blacklist signals; `brand` is '' for the company as a whole. */
+export interface BlacklistSignalsTable {
+  pseudonym: string;
+  company_id: string;
+  brand: string;
+  reason: string;
+  /** The `blacklist` message that set it. */
+  sha256: string;
+  created_at: number;
+}
+
+// --- the sealed relay (migration 0006_relay, relay.ts) ---
+// Times named `*_at` are milliseconds of the server's clock.
+
+/** One counter per mailbox owner (`ps_…` inbox or `co_…` corrections): the cursor of its items. */
+export interface RelayMailboxesTable {
+  owner: string;
+  seq: number;
+}
+
+/** Offers and rewards waiting in a pseudonym's inbox (deleted when acknowledged or expired). */
+export interface RelayItemsTable {
+  /** SHA-256 of the JWS (`messages.sha256`). */
+  id: string;
+  pseudonym: string;
+  company_id: string;
+  kind: 'offer' | 'reward';
+  /** The inbox cursor: the pseudonym's mailbox counter when the item was stored. */
+  seq: number;
+  grant_sha256: string;
+  received_at: number;
+  expires_at: number;
+}
+
+/** Offers accepted, counted for the contact cap; never deleted with the offers (SPECS). */
+export interface RelayContactsTable {
+  offer_sha256: string;
+  company_id: string;
+  pseudonym: string;
+  grant_sha256: string;
+  accepted_at: number;
+}
+
+/** Offers the relay refused: a finding of the company and its `refusedRelayAttempts`. */
+export interface RelayRefusalsTable {
+  /** SHA-256 of the refused offer JWS (kept in `messages` as evidence). */
+  offer_sha256: string;
+  company_id: string;
+  pseudonym: string;
+  grant_sha256: string;
+  /** The rule that failed: a coverage rule of protocol/grants.ts, `grant_unknown`, `contact_cap` or `company_not_active`. */
+  rule: string;
+  refused_at: number;
+}
+
+/** Corrections waiting for their company (deleted when the company acknowledges them). */
+export interface RelayCorrectionsTable {
+  id: string;
+  company_id: string;
+  pseudonym: string;
+  data_category: string;
+  seq: number;
+  received_at: number;
 }

@@ -5,6 +5,10 @@ import { log } from './0002_log';
 import { consent } from './0003_consent';
 import { people } from './0004_people';
 import { webhooks } from './0005_webhooks';
+import { relay } from './0006_relay';
+import { obligations } from './0007_obligations';
+import { logSpeed } from './0008_log_speed';
+import { rateLimits } from './0009_rate_limits';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -21,5 +25,9 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0003_consent': consent(dialect),
     '0004_people': people(dialect),
     '0005_webhooks': webhooks(dialect),
+    '0006_relay': relay(dialect),
+    '0007_obligations': obligations(dialect),
+    '0008_log_speed': logSpeed(dialect),
+    '0009_rate_limits': rateLimits(dialect),
   };
 }

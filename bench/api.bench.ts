@@ -1,0 +1,598 @@
+/**
+ * The clearinghouse API over HTTP (issue 5 "Benchmark", DESIGN section 9), on the BUILT server
+ * (`node dist/portal/index.js`, as `npm start` runs it) on loopback, once on a temporary SQLite
+ * database and once on a throwaway PostgreSQL cluster (scripts/postgres.mjs):
+ *
+ *   npm run bench:api
+ *
+ * Per database, with autocannon (keep-alive connections) in this process and the server in its own:
+ *
+ * 1. `GET /api/v1/ping` (`{"ok":true}`, no database): the ceiling of a SvelteKit JSON endpoint.
+ * 2. `POST /api/v1/grants` at the highest rate it sustains (each a new pseudonym's first grant:
+ *    verify, bind the pseudonym, store durably, queue for the log), with p50/p99; then at half
+ *    that rate, its p99. Bars: grants/ping >= 0.3; p99 at half rate <= 50 ms.
+ * 3. `POST /api/v1/offers` (a sealed offer to a granted pseudonym: coverage, contact cap, stored).
+ * 4. `GET /api/v1/pseudonyms/{ps}/inbox`, each with a fresh request signature.
+ *
+ * Every message is signed before its run (a fresh `jti` each), so the driver spends no CPU on
+ * signatures during a measurement. Bulk signatures go through node:crypto (the same compact JWS
+ * `signCompact` makes); the seeding messages through `signMessage`. Rate limits are set explicitly
+ * high, so every request still passes the limiter (its database counter included) without being
+ * refused. Each run is short (about 8 s) so the whole benchmark stays near five minutes. Figures
+ * go to docs/performance.md, section "API"; the exit code is non-zero when a bar fails or any
+ * measured request did not succeed. `BENCH_SECONDS` (default 8) and `BENCH_DATABASES`
+ * (`sqlite,postgres`) shorten a run while working on it; `BENCH_RATE_LIMIT=0` switches the limiter
+ * off to see what it costs.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  sign as nodeSign,
+  type KeyObject,
+} from 'node:crypto';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { base64urlEncode } from '../protocol/encoding';
+import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../protocol/keys';
+import { parseMessage, type MessageKind, type Scope } from '../protocol/messages';
+import { sealTo } from '../protocol/seal';
+import { signMessage } from '../protocol/signed';
+import { ready } from '../protocol/sodium';
+import { sourceFingerprint } from '../scripts/fingerprint.mjs';
+import { startPostgres } from '../scripts/postgres.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const runSeconds = Number(process.env.BENCH_SECONDS ?? 8);
+const connections = 32;
+/** Per minute, address and key alike; `BENCH_RATE_LIMIT=0` measures without the limiter. */
+const rateLimit = process.env.BENCH_RATE_LIMIT ?? '1000000000';
+/** `BENCH_DATABASES=sqlite` (or `postgres`) runs one of the two. */
+const databases = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
+const bars = { grantRatio: 0.3, p99AtHalfMs: 50 };
+
+interface Measured {
+  rate: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+  seconds: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build and server
+
+function ensureBuilt(): void {
+  const stamp = join(root, 'dist', '.portal-build-stamp');
+  const fingerprint = sourceFingerprint(root) as string;
+  const fresh =
+    existsSync(join(root, 'dist', 'portal', 'index.js')) &&
+    [stamp, join(root, 'dist', '.build-stamp')].some(
+      (file) => existsSync(file) && readFileSync(file, 'utf8') === fingerprint,
+    );
+  if (fresh) return console.log('bench:api: the portal build is up to date');
+  console.log('bench:api: building the portal (npm run build:portal) ...');
+  const built = spawnSync('npm', ['run', 'build:portal'], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('npm run build:portal failed; see above.');
+  writeFileSync(stamp, fingerprint);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface RunningServer {
+  origin: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(
+  database: { url?: string; path?: string },
+  dir: string,
+): Promise<RunningServer> {
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const log = createWriteStream(join(dir, 'server.log'));
+  const child: ChildProcess = spawn(process.execPath, ['dist/portal/index.js'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORIGIN: origin,
+      DATABASE_URL: database.url ?? '',
+      ...(database.path === undefined ? {} : { DATABASE_PATH: database.path }),
+      LOG_KEY_PATH: join(dir, 'log-key.json'),
+      WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
+      WEBHOOKS: 'off',
+      // Explicit and high: every request passes the limiter and is counted, none is refused.
+      RATE_LIMIT_ADDRESS_PER_MINUTE: rateLimit,
+      RATE_LIMIT_KEY_PER_MINUTE: rateLimit,
+    },
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `the server exited (${child.exitCode}):\n${readFileSync(join(dir, 'server.log'), 'utf8').slice(-4000)}`,
+      );
+    }
+    const up = await fetch(`${url}/api/v1/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('the server did not answer within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    origin,
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing
+
+/** A key for bulk signing through node:crypto, with the `kid` signCompact would put in the header. */
+interface FastKey {
+  kid: string;
+  x: string;
+  privateKey: KeyObject;
+}
+
+function fastKeyOf(keyPair: Ed25519KeyPair): FastKey {
+  const jwk = publicJwk(keyPair);
+  return {
+    kid: thumbprint(jwk),
+    x: jwk.x,
+    privateKey: createPrivateKey({
+      key: {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: jwk.x,
+        d: base64urlEncode(keyPair.privateKey.subarray(0, 32)),
+      },
+      format: 'jwk',
+    }),
+  };
+}
+
+function newFastKey(): FastKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const x = publicKey.export({ format: 'jwk' }).x!;
+  return { kid: thumbprint({ kty: 'OKP', crv: 'Ed25519', x }), x, privateKey };
+}
+
+/** The compact JWS `signCompact` makes (header `{alg, typ, kid}`), signed with node:crypto. */
+function fastSign(kind: MessageKind | 'request', payload: object, key: FastKey): string {
+  const header = Buffer.from(
+    JSON.stringify({ alg: 'EdDSA', typ: `${kind}+jws`, kid: key.kid }),
+  ).toString('base64url');
+  const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${nodeSign(null, Buffer.from(input), key.privateKey).toString('base64url')}`;
+}
+
+const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url');
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// ---------------------------------------------------------------------------------------------
+// Seeding through the real API
+
+interface Seeded {
+  companyId: string;
+  companyKey: FastKey;
+  requestSha256: string;
+  scope: Scope;
+  proof: Server;
+}
+
+async function postJose(
+  server: RunningServer,
+  path: string,
+  token: string,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(server.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/jose' },
+    body: token,
+  });
+  const body = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 201)
+    throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function seed(server: RunningServer): Promise<Seeded> {
+  const keyPair = generateKeyPair((n) => new Uint8Array(randomBytes(n)));
+  const companyKey = fastKeyOf(keyPair);
+  const companyId = `co_${companyKey.kid}`;
+  // The domain proof, served on a loopback origin (SPECS "company origin").
+  const proof = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [companyKey.kid], companyId }));
+  });
+  await new Promise<void>((resolve) => proof.listen(0, resolve));
+  const domain = `http://localhost:${(proof.address() as AddressInfo).port}`;
+  const iat = nowSeconds();
+  const claims = (aud: string) => ({
+    v: 1 as const,
+    iss: companyId,
+    aud,
+    iat,
+    exp: iat + 600,
+    jti: randomUUID(),
+  });
+  await postJose(
+    server,
+    '/api/v1/companies',
+    await signMessage(
+      'company',
+      {
+        ...claims(server.origin),
+        legalName: 'Bench GmbH',
+        registerId: 'HRB 1, Amtsgericht München',
+        domain,
+        contact: { email: 'bench@bench.example' },
+        keys: [publicJwk(keyPair)],
+        purposes: ['product_launch'],
+      },
+      keyPair,
+    ),
+  );
+  // Always covered: no time windows, a cap far above what one run sends to one pseudonym.
+  const scope: Scope = {
+    purpose: 'product_launch',
+    channels: ['newsletter'],
+    dataCategories: ['preferences_habits'],
+    conditions: {
+      timeZone: 'Europe/Berlin',
+      maxContactsPerWeek: 1000,
+      validUntil: iat + 365 * 86_400,
+    },
+    retentionDays: 365,
+    onwardRecipients: [],
+  };
+  const request = await postJose(
+    server,
+    '/api/v1/grant-requests',
+    await signMessage(
+      'grant-request',
+      { ...claims(server.origin), scopes: [scope], reason: { de: 'Neuigkeiten.', en: 'News.' } },
+      keyPair,
+    ),
+  );
+  return { companyId, companyKey, requestSha256: String(request.sha256), scope, proof };
+}
+
+interface Granted {
+  pseudonym: string;
+  key: FastKey;
+  grantSha256: string;
+}
+
+function grants(seeded: Seeded, count: number): { tokens: string[]; granted: Granted[] } {
+  const tokens: string[] = [];
+  const granted: Granted[] = [];
+  const iat = nowSeconds();
+  for (let i = 0; i < count; i++) {
+    const key = newFastKey();
+    const pseudonym = `ps_${key.kid}`;
+    const payload = {
+      v: 1,
+      iss: pseudonym,
+      aud: seeded.companyId,
+      iat,
+      exp: iat + 600,
+      jti: randomUUID(),
+      requestSha256: seeded.requestSha256,
+      scopes: [seeded.scope],
+      preferredChannel: 'newsletter',
+      until: iat + 300 * 86_400,
+      pseudonymKey: { kty: 'OKP', crv: 'Ed25519', x: key.x },
+    };
+    if (i === 0) parseMessage('grant', payload); // the schema agrees, once
+    const token = fastSign('grant', payload, key);
+    tokens.push(token);
+    granted.push({ pseudonym, key, grantSha256: sha256(token) });
+  }
+  return { tokens, granted };
+}
+
+function offers(seeded: Seeded, to: Granted[], count: number): string[] {
+  const tokens: string[] = [];
+  const iat = nowSeconds();
+  const validUntil = iat + 7 * 86_400;
+  for (let i = 0; i < count; i++) {
+    const target = to[i % to.length]!;
+    const common = {
+      v: 1,
+      iss: seeded.companyId,
+      aud: target.pseudonym,
+      iat,
+      exp: validUntil,
+      grantSha256: target.grantSha256,
+      purpose: 'product_launch',
+      channel: 'newsletter',
+      validUntil,
+    };
+    const inner = fastSign(
+      'offer-content',
+      {
+        ...common,
+        jti: randomUUID(),
+        brand: 'Bench Running',
+        category: 'sports/running',
+        title: 'Der neue Trailschuh ist da',
+        body: 'Leicht, griffig und wasserabweisend. Jetzt mit 10 % Rabatt.',
+        link: 'https://bench.example/trail',
+        advertisement: true,
+        unsubscribe: 'https://bench.example/abmelden',
+      },
+      seeded.companyKey,
+    );
+    const publicKey = new Uint8Array(Buffer.from(target.key.x, 'base64url'));
+    const payload = {
+      ...common,
+      jti: randomUUID(),
+      sealed: base64urlEncode(sealTo(publicKey, inner)),
+    };
+    if (i === 0) parseMessage('offer', payload);
+    tokens.push(fastSign('offer', payload, seeded.companyKey));
+  }
+  return tokens;
+}
+
+function inboxRequests(
+  origin: string,
+  of: Granted[],
+  count: number,
+): { path: string; authorization: string }[] {
+  const requests: { path: string; authorization: string }[] = [];
+  const iat = nowSeconds();
+  for (let i = 0; i < count; i++) {
+    const target = of[i % of.length]!;
+    const path = `/api/v1/pseudonyms/${target.pseudonym}/inbox`;
+    const payload = {
+      v: 1,
+      iss: target.pseudonym,
+      aud: origin,
+      iat,
+      exp: iat + 60,
+      jti: randomUUID(),
+      method: 'GET',
+      path,
+    };
+    requests.push({ path, authorization: `Signature ${fastSign('request', payload, target.key)}` });
+  }
+  return requests;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface Load {
+  method: 'GET' | 'POST';
+  /** One request per item, in order; `undefined` items: `fixedPath` without a body. */
+  items: { path: string; body?: string; authorization?: string }[];
+  /** Requests per second over all connections; absent: as fast as the server answers. */
+  overallRate?: number;
+}
+
+async function drive(server: RunningServer, load: Load): Promise<Measured> {
+  let next = 0;
+  let firstFailure: string | undefined;
+  const result = await autocannon({
+    url: server.url,
+    connections: load.overallRate === undefined ? connections : Math.min(connections, 16),
+    pipelining: 1,
+    amount: load.items.length,
+    ...(load.overallRate === undefined ? {} : { overallRate: load.overallRate }),
+    timeout: 30,
+    requests: [
+      {
+        setupRequest: (request: Record<string, unknown>) => {
+          const item = load.items[Math.min(next++, load.items.length - 1)]!;
+          const headers: Record<string, string> = {};
+          if (item.body !== undefined) headers['content-type'] = 'application/jose';
+          if (item.authorization !== undefined) headers.authorization = item.authorization;
+          return { ...request, method: load.method, path: item.path, headers, body: item.body };
+        },
+        onResponse: (status: number, body: string) => {
+          if (status >= 300 && firstFailure === undefined) {
+            firstFailure = `${status} ${body.slice(0, 300)}`;
+            console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
+          }
+        },
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  const failed = result.non2xx + result.errors + result.timeouts;
+  return {
+    rate: ok / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok,
+    failed,
+    seconds: result.duration,
+  };
+}
+
+/** A short probe for the rate, then a run of about `runSeconds` at full speed. */
+async function full(
+  server: RunningServer,
+  method: Load['method'],
+  make: (count: number) => Load['items'],
+): Promise<Measured> {
+  const probe = await drive(server, { method, items: make(400) });
+  const count = Math.max(400, Math.min(40_000, Math.round(probe.rate * runSeconds)));
+  return drive(server, { method, items: make(count) });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface DatabaseFigures {
+  database: string;
+  ping: Measured;
+  grants: Measured;
+  grantsHalf: Measured;
+  offers: Measured;
+  inbox: Measured;
+}
+
+async function benchDatabase(
+  name: string,
+  database: { url?: string; path?: string },
+  dir: string,
+): Promise<DatabaseFigures> {
+  const server = await startServer(database, dir);
+  try {
+    const seeded = await seed(server);
+    try {
+      const ping = await drive(server, {
+        method: 'GET',
+        items: Array.from({ length: 200 }, () => ({ path: '/api/v1/ping' })),
+      }).then(() =>
+        full(server, 'GET', (n) => Array.from({ length: n }, () => ({ path: '/api/v1/ping' }))),
+      );
+      const all: Granted[] = [];
+      const grantItems = (n: number) => {
+        const made = grants(seeded, n);
+        all.push(...made.granted);
+        return made.tokens.map((body) => ({ path: '/api/v1/grants', body }));
+      };
+      const grantsMax = await full(server, 'POST', grantItems);
+      const halfRate = Math.max(1, Math.round(grantsMax.rate / 2));
+      const grantsHalf = await drive(server, {
+        method: 'POST',
+        items: grantItems(Math.round(halfRate * runSeconds)),
+        overallRate: halfRate,
+      });
+      const offersMeasured = await full(server, 'POST', (n) =>
+        offers(seeded, all, n).map((body) => ({ path: '/api/v1/offers', body })),
+      );
+      const inbox = await full(server, 'GET', (n) => inboxRequests(server.origin, all, n));
+      return { database: name, ping, grants: grantsMax, grantsHalf, offers: offersMeasured, inbox };
+    } finally {
+      seeded.proof.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+function report(figures: DatabaseFigures): boolean {
+  const row = (what: string, m: Measured) =>
+    `| ${what.padEnd(44)} | ${Math.round(m.rate).toLocaleString('en').padStart(7)} | ${m.p50
+      .toFixed(1)
+      .padStart(6)} | ${m.p99.toFixed(1).padStart(6)} | ${String(m.failed).padStart(6)} |`;
+  const ratio = figures.grants.rate / figures.ping.rate;
+  const ratioOk = ratio >= bars.grantRatio;
+  const p99Ok = figures.grantsHalf.p99 <= bars.p99AtHalfMs;
+  const failures = [
+    figures.ping,
+    figures.grants,
+    figures.grantsHalf,
+    figures.offers,
+    figures.inbox,
+  ].reduce((sum, m) => sum + m.failed, 0);
+  console.log(`
+### ${figures.database}
+
+| what                                         |  req/s  | p50 ms | p99 ms | failed |
+| -------------------------------------------- | ------: | -----: | -----: | -----: |
+${row('GET /api/v1/ping (trivial JSON, ceiling)', figures.ping)}
+${row('POST /api/v1/grants, maximum', figures.grants)}
+${row(`POST /api/v1/grants at half (${Math.round(figures.grants.rate / 2)}/s)`, figures.grantsHalf)}
+${row('POST /api/v1/offers (sealed, relayed)', figures.offers)}
+${row('GET /api/v1/pseudonyms/{ps}/inbox', figures.inbox)}
+
+grants / ping = ${ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
+grant p99 at half rate = ${figures.grantsHalf.p99.toFixed(1)} ms (bar <= ${bars.p99AtHalfMs} ms): ${p99Ok ? 'PASS' : 'FAIL'}
+requests that did not succeed: ${failures}`);
+  return ratioOk && p99Ok && failures === 0;
+}
+
+async function main(): Promise<void> {
+  await ready();
+  ensureBuilt();
+  console.log(
+    `bench:api: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}, ${runSeconds} s per run, ${connections} connections, rate limits ${rateLimit}/min`,
+  );
+  let pass = true;
+  const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-bench-api-'));
+  try {
+    if (databases.includes('sqlite')) {
+      const sqliteDir = join(dir, 'sqlite');
+      mkdirSync(sqliteDir);
+      const figures = await benchDatabase(
+        'SQLite',
+        { path: join(sqliteDir, 'bench.db') },
+        sqliteDir,
+      );
+      pass = report(figures) && pass;
+    }
+    if (databases.includes('postgres')) {
+      const postgres = (await startPostgres()) as { url: string; stop(): Promise<void> };
+      try {
+        const postgresDir = join(dir, 'postgres');
+        mkdirSync(postgresDir);
+        pass =
+          report(await benchDatabase('PostgreSQL', { url: postgres.url }, postgresDir)) && pass;
+      } finally {
+        await postgres.stop();
+      }
+    }
+  } finally {
+    console.log(
+      `\nload average after the run: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exitCode = pass ? 0 : 1;
+}
+
+await main();

@@ -1,0 +1,820 @@
+/**
+ * Obligations of companies (issue 5, docs/api.md "Obligations and oversight"): disclosures of
+ * what a company holds about a pseudonym, the customer's access and erasure requests with the
+ * company's answers within a deadline, and the company's batched reports of data access under
+ * grants, whose entries outside the grant's scope become findings.
+ *
+ * A suspended company may still do all of this: these are its duties, and a suspension must not
+ * become a way to escape them (project decision, docs/api.md "company\*").
+ */
+import { sealedBodyLimit } from './auth/body';
+import type { Transaction } from 'kysely';
+import { ProtocolError } from '$protocol/errors';
+import { parseMessage, type Payload } from '$protocol/messages';
+import { openMessage } from '$protocol/signed';
+import { companySignerKey, peekClaims, pseudonymBinding } from './auth/signatures';
+import type { CompanyRecord, CompanyService } from './companies';
+import type { FeedEventKind } from './consents';
+import type { Database } from './db/schema';
+import { nodeEd25519Verify } from './ed25519';
+import {
+  nowSeconds,
+  storeSigned,
+  storedBefore,
+  type ServiceContext,
+  type StoredReceipt,
+} from './message-store';
+
+/** The default answer deadline of a data request: 30 days ("within one month", GDPR Art. 12(3)). */
+export const defaultDataRequestDeadlineMs = 30 * 24 * 60 * 60 * 1000;
+/** Largest page of `GET /api/v1/companies/me/data-requests`. */
+export const maxDataRequestPage = 500;
+
+export interface ObligationServiceOptions {
+  companies: CompanyService;
+  /** How long a company has to answer a data request, in milliseconds (default 30 days). */
+  dataRequestDeadlineMs: number;
+}
+
+export interface DataRequestReceipt extends StoredReceipt {
+  /** When the answer is due (milliseconds). */
+  deadline: number;
+}
+
+export interface AnswerReceipt extends StoredReceipt {
+  /** Whether the answer came by the deadline. */
+  onTime: boolean;
+}
+
+export interface AccessReceipt {
+  sha256: string;
+  /** Uses within their grant's scope (entries weighted by `count`). */
+  accepted: number;
+  /** Uses outside it; each such entry is a finding. */
+  outOfScope: number;
+  created: boolean;
+}
+
+/** A data request as the company lists it. */
+export interface DataRequestView {
+  sha256: string;
+  pseudonym: string;
+  type: 'access' | 'erasure';
+  jws: string;
+  receivedAt: number;
+  deadline: number;
+  answer: { sha256: string; outcome: string; answeredAt: number } | null;
+}
+
+/** A position in a list kept in (received_at, sha256) order: `<receivedAt>.<sha256>`. */
+export interface ListCursor {
+  receivedAt: number;
+  sha256: string;
+}
+
+/**
+ * Parses a data-request cursor.
+ *
+ * @throws ProtocolError `ERR_QUERY_INVALID`.
+ * @example
+ * ```ts
+ * parseListCursor('1767225600000.' + sha256); // {receivedAt, sha256}
+ * ```
+ */
+export function parseListCursor(raw: string): ListCursor {
+  const match = /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(raw);
+  if (match === null) {
+    throw new ProtocolError('ERR_QUERY_INVALID', 'after is not a cursor of this list.', {
+      parameter: 'after',
+    });
+  }
+  return { receivedAt: Number(match[1]), sha256: match[2]! };
+}
+
+/** Why an access entry lies outside its grant's scope. */
+export type AccessScopeViolation =
+  | 'grant-unknown'
+  | 'before-grant'
+  | 'after-expiry'
+  | 'after-revocation'
+  | 'purpose-not-granted'
+  | 'categories-not-granted';
+
+/** A data request answered late or not at all past its deadline. */
+export interface DataRequestFinding {
+  type: 'data-request-overdue';
+  dataRequestSha256: string;
+  pseudonym: string;
+  requestType: 'access' | 'erasure';
+  receivedAt: number;
+  deadline: number;
+  answeredAt: number | null;
+}
+
+/** An access entry outside its grant's scope. */
+export interface AccessFinding {
+  type: 'access-out-of-scope';
+  accessSha256: string;
+  entry: number;
+  grantSha256: string;
+  pseudonym: string | null;
+  purpose: string;
+  dataCategories: string[];
+  at: number;
+  count: number;
+  reason: AccessScopeViolation;
+  receivedAt: number;
+}
+
+/** What the Relationships view of a pseudonym shows of the company's obligations. */
+export interface ObligationsView {
+  disclosures: { sha256: string; jws: string; current: boolean }[];
+  dataRequests: {
+    sha256: string;
+    jws: string;
+    deadline: number;
+    answer: { sha256: string; jws: string } | null;
+  }[];
+}
+
+/** The obligation services. */
+export interface ObligationService {
+  /** `POST /api/v1/disclosures`. */
+  submitDisclosure(token: string): Promise<StoredReceipt>;
+  /** `POST /api/v1/data-requests`. */
+  submitDataRequest(token: string): Promise<DataRequestReceipt>;
+  /** `POST /api/v1/data-request-answers`. */
+  answerDataRequest(token: string): Promise<AnswerReceipt>;
+  /** `GET /api/v1/companies/me/data-requests`. */
+  listDataRequests(
+    companyId: string,
+    state: 'open' | 'all',
+    after: ListCursor | undefined,
+    limit: number,
+  ): Promise<{ dataRequests: DataRequestView[]; next: string | null }>;
+  /** `POST /api/v1/access`. */
+  reportAccess(token: string): Promise<AccessReceipt>;
+  /** The disclosures and data requests of a pseudonym (its Relationships view). */
+  view(pseudonym: string): Promise<ObligationsView>;
+}
+
+/**
+ * Appends an event to a company's feed (and so to its webhooks, which follow the feed). The
+ * counter comes from an UPDATE of the company row, whose lock orders a company's events by
+ * commit, as consents.ts does for issue 4's kinds.
+ *
+ * @example
+ * ```ts
+ * await appendFeedEvent(trx, { companyId, kind: 'data-request', sha256, pseudonym }, ctx.now());
+ * ```
+ */
+export async function appendFeedEvent(
+  trx: Transaction<Database>,
+  event: { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string },
+  nowMs: number,
+): Promise<void> {
+  const { feed_seq } = await trx
+    .updateTable('companies')
+    .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
+    .where('id', '=', event.companyId)
+    .returning('feed_seq')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('consent_events')
+    .values({
+      company_id: event.companyId,
+      seq: Number(feed_seq),
+      kind: event.kind,
+      sha256: event.sha256,
+      pseudonym: event.pseudonym,
+      created_at: nowMs,
+    })
+    .execute();
+}
+
+/**
+ * Judges one access entry against the grant it names, as of the entry's own time `at`: the grant
+ * must be this company's, given by then, not expired or revoked (wholly, or for that purpose) by
+ * then, and one of its scopes must name the purpose and every category used.
+ *
+ * @example
+ * ```ts
+ * accessViolation(entry, grant); // undefined when within scope, else the reason
+ * ```
+ */
+export function accessViolation(
+  entry: Payload<'access'>['entries'][number],
+  grant:
+    | {
+        payload: Payload<'grant'>;
+        revokedAt: number | null;
+        revokedPurposes: readonly string[];
+      }
+    | undefined,
+): AccessScopeViolation | undefined {
+  if (grant === undefined) return 'grant-unknown';
+  const { payload } = grant;
+  if (entry.at < payload.iat) return 'before-grant';
+  if (entry.at >= payload.until) return 'after-expiry';
+  if (grant.revokedAt !== null && entry.at >= grant.revokedAt) return 'after-revocation';
+  // A partial revocation records purposes, not times: a use of a purpose revoked since counts as
+  // after its revocation whatever `at` says, the conservative reading for the customer.
+  if (grant.revokedPurposes.includes(entry.purpose)) return 'after-revocation';
+  const scopes = payload.scopes.filter((scope) => scope.purpose === entry.purpose);
+  if (scopes.length === 0) return 'purpose-not-granted';
+  const covered = scopes.some((scope) =>
+    entry.dataCategories.every((category) => scope.dataCategories.includes(category)),
+  );
+  return covered ? undefined : 'categories-not-granted';
+}
+
+/**
+ * Creates the obligation services.
+ *
+ * @example
+ * ```ts
+ * const obligations = createObligationService(ctx, { companies, dataRequestDeadlineMs: defaultDataRequestDeadlineMs });
+ * const { deadline } = await obligations.submitDataRequest(token);
+ * ```
+ */
+export function createObligationService(
+  ctx: ServiceContext,
+  options: ObligationServiceOptions,
+): ObligationService {
+  const db = ctx.cdb.db;
+  const { companies, dataRequestDeadlineMs } = options;
+
+  async function companyOf(id: string | undefined): Promise<CompanyRecord> {
+    return companies.get(id !== undefined && id.startsWith('co_') ? id : '');
+  }
+
+  /** Opens a company-signed message (company key or a staff member's key), any status. */
+  async function openCompanyMessage<K extends 'disclosure' | 'data-request-answer' | 'access'>(
+    kind: K,
+    token: string,
+    companyId: string,
+    audience: string,
+  ) {
+    return openMessage(kind, token, {
+      maxLength: sealedBodyLimit,
+      verifySignature: nodeEd25519Verify,
+      audience,
+      now: nowSeconds(ctx),
+      resolveKey: async (kid) => (await companySignerKey(db, companyId, kid))?.key,
+    });
+  }
+
+  /** The pseudonym must be bound to this company; another company's is reported as unknown. */
+  async function requireOwnPseudonym(pseudonym: string | undefined, companyId: string) {
+    const binding =
+      pseudonym !== undefined && pseudonym.startsWith('ps_')
+        ? await pseudonymBinding(db, pseudonym)
+        : undefined;
+    if (binding === undefined || binding.companyId !== companyId) {
+      throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+    }
+  }
+
+  async function dataRequestOf(sha256: string, companyId: string, pseudonym: string) {
+    const row = await db
+      .selectFrom('data_requests')
+      .selectAll()
+      .where('sha256', '=', sha256)
+      .where('company_id', '=', companyId)
+      .where('pseudonym', '=', pseudonym)
+      .executeTakeFirst();
+    if (row === undefined) {
+      throw new ProtocolError(
+        'ERR_DATA_REQUEST_UNKNOWN',
+        'No such data request was sent to this company by this pseudonym.',
+      );
+    }
+    return row;
+  }
+
+  const alreadyAnswered = () =>
+    new ProtocolError('ERR_DATA_REQUEST_ALREADY_ANSWERED', 'This request was answered before.');
+
+  return {
+    async submitDisclosure(token) {
+      const { iss, aud } = peekClaims(token);
+      const company = await companyOf(iss);
+      const resend = await storedBefore(ctx, token, 'disclosure');
+      if (resend !== undefined) return resend;
+      await requireOwnPseudonym(aud, company.id);
+      const opened = await openCompanyMessage('disclosure', token, company.id, aud!);
+      const payload = opened.payload;
+      if (payload.grantSha256 !== undefined) {
+        const grant = await db
+          .selectFrom('grants')
+          .select('sha256')
+          .where('sha256', '=', payload.grantSha256)
+          .where('company_id', '=', company.id)
+          .where('pseudonym', '=', payload.aud)
+          .executeTakeFirst();
+        if (grant === undefined) {
+          throw new ProtocolError('ERR_GRANT_UNKNOWN', 'The disclosure names an unknown grant.', {
+            grantSha256: payload.grantSha256,
+          });
+        }
+      }
+      if (payload.dataRequestSha256 !== undefined) {
+        await dataRequestOf(payload.dataRequestSha256, company.id, payload.aud);
+      }
+      const nowMs = ctx.now();
+      return storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'disclosure',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.aud,
+        logged: true,
+        apply: async (trx) => {
+          await trx
+            .insertInto('disclosures')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym: payload.aud,
+              grant_sha256: payload.grantSha256 ?? null,
+              data_request_sha256: payload.dataRequestSha256 ?? null,
+              iat: payload.iat,
+              created_at: nowMs,
+            })
+            .execute();
+        },
+      });
+    },
+
+    async submitDataRequest(token) {
+      const { iss, aud } = peekClaims(token);
+      const deadlineOf = async (sha256: string) =>
+        Number(
+          (
+            await db
+              .selectFrom('data_requests')
+              .select('deadline')
+              .where('sha256', '=', sha256)
+              .executeTakeFirstOrThrow()
+          ).deadline,
+        );
+      const resend = await storedBefore(ctx, token, 'data-request');
+      if (resend !== undefined) return { ...resend, deadline: await deadlineOf(resend.sha256) };
+      // Any status: the right of access and erasure does not end with a suspension.
+      const company = await companyOf(aud);
+      const binding = iss === undefined ? undefined : await pseudonymBinding(db, iss);
+      if (binding === undefined) {
+        throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+      }
+      if (binding.companyId !== company.id) {
+        throw new ProtocolError(
+          'ERR_PSEUDONYM_COMPANY_MISMATCH',
+          'This pseudonym belongs to another company.',
+        );
+      }
+      const opened = await openMessage('data-request', token, {
+        verifySignature: nodeEd25519Verify,
+        audience: company.id,
+        now: nowSeconds(ctx),
+        resolveKey: async (kid) => (kid === binding.key.kid ? binding.key : undefined),
+      });
+      const payload = opened.payload;
+      const nowMs = ctx.now();
+      const deadline = nowMs + dataRequestDeadlineMs;
+      const receipt = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'data-request',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        logged: true,
+        apply: async (trx) => {
+          await trx
+            .insertInto('data_requests')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym: payload.iss,
+              type: payload.type,
+              iat: payload.iat,
+              received_at: nowMs,
+              deadline,
+              answer_sha256: null,
+              outcome: null,
+              answered_at: null,
+            })
+            .execute();
+          await appendFeedEvent(
+            trx,
+            {
+              companyId: company.id,
+              kind: 'data-request',
+              sha256: opened.sha256,
+              pseudonym: payload.iss,
+            },
+            nowMs,
+          );
+        },
+      });
+      return { ...receipt, deadline };
+    },
+
+    async answerDataRequest(token) {
+      const { iss, aud } = peekClaims(token);
+      const company = await companyOf(iss);
+      const resend = await storedBefore(ctx, token, 'data-request-answer');
+      if (resend !== undefined) {
+        const row = await db
+          .selectFrom('data_requests')
+          .select(['deadline', 'answered_at'])
+          .where('answer_sha256', '=', resend.sha256)
+          .executeTakeFirst();
+        const onTime = row?.answered_at != null && row.answered_at <= row.deadline;
+        return { ...resend, onTime };
+      }
+      await requireOwnPseudonym(aud, company.id);
+      const opened = await openCompanyMessage('data-request-answer', token, company.id, aud!);
+      const payload = opened.payload;
+      const request = await dataRequestOf(payload.requestSha256, company.id, payload.aud);
+      if (request.answer_sha256 !== null) throw alreadyAnswered();
+      // Each outcome answers its own kind of request; a refusal (with reasons) answers either.
+      const fits =
+        payload.outcome === 'refused' ||
+        (payload.outcome === 'disclosure' && request.type === 'access') ||
+        (payload.outcome === 'erased' && request.type === 'erasure');
+      if (!fits) {
+        throw new ProtocolError(
+          'ERR_MESSAGE_INVALID',
+          `An outcome "${payload.outcome}" does not answer an ${request.type} request.`,
+          { issues: ['outcome'] },
+        );
+      }
+      if (payload.outcome === 'disclosure') {
+        const disclosure = await db
+          .selectFrom('disclosures')
+          .select('sha256')
+          .where('sha256', '=', payload.disclosureSha256)
+          .where('company_id', '=', company.id)
+          .where('pseudonym', '=', payload.aud)
+          .executeTakeFirst();
+        if (disclosure === undefined) {
+          throw new ProtocolError(
+            'ERR_DISCLOSURE_UNKNOWN',
+            'disclosureSha256 names no disclosure of this company to this pseudonym.',
+          );
+        }
+      }
+      const nowMs = ctx.now();
+      const receipt = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'data-request-answer',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.aud,
+        logged: true,
+        apply: async (trx) => {
+          const updated = await trx
+            .updateTable('data_requests')
+            .set({ answer_sha256: opened.sha256, outcome: payload.outcome, answered_at: nowMs })
+            .where('sha256', '=', payload.requestSha256)
+            .where('answer_sha256', 'is', null)
+            .executeTakeFirst();
+          // Two answers racing: the second one's transaction stores nothing.
+          if (Number(updated.numUpdatedRows) !== 1) throw alreadyAnswered();
+        },
+      });
+      return { ...receipt, onTime: nowMs <= request.deadline };
+    },
+
+    async listDataRequests(companyId, state, after, limit) {
+      let query = db
+        .selectFrom('data_requests')
+        .innerJoin('messages', 'messages.sha256', 'data_requests.sha256')
+        .select([
+          'data_requests.sha256',
+          'data_requests.pseudonym',
+          'data_requests.type',
+          'data_requests.received_at',
+          'data_requests.deadline',
+          'data_requests.answer_sha256',
+          'data_requests.outcome',
+          'data_requests.answered_at',
+          'messages.jws',
+        ])
+        .where('data_requests.company_id', '=', companyId);
+      if (after !== undefined) {
+        // Keyset paging on (received_at, sha256): requests stored in the same millisecond are
+        // neither skipped nor repeated at a page boundary.
+        query = query.where((eb) =>
+          eb.or([
+            eb('data_requests.received_at', '>', after.receivedAt),
+            eb.and([
+              eb('data_requests.received_at', '=', after.receivedAt),
+              eb('data_requests.sha256', '>', after.sha256),
+            ]),
+          ]),
+        );
+      }
+      if (state === 'open') query = query.where('data_requests.answer_sha256', 'is', null);
+      const rows = await query
+        .orderBy('data_requests.received_at')
+        .orderBy('data_requests.sha256')
+        .limit(Math.min(limit, maxDataRequestPage))
+        .execute();
+      const dataRequests = rows.map((row) => ({
+        sha256: row.sha256,
+        pseudonym: row.pseudonym,
+        type: row.type,
+        jws: row.jws,
+        receivedAt: Number(row.received_at),
+        deadline: Number(row.deadline),
+        answer:
+          row.answer_sha256 === null
+            ? null
+            : {
+                sha256: row.answer_sha256,
+                outcome: row.outcome ?? 'refused',
+                answeredAt: Number(row.answered_at),
+              },
+      }));
+      const last = dataRequests[dataRequests.length - 1];
+      // `next` is null on the last page; otherwise it is the cursor to pass as `after`.
+      const full = dataRequests.length === Math.min(limit, maxDataRequestPage);
+      return {
+        dataRequests,
+        next: full && last !== undefined ? `${last.receivedAt}.${last.sha256}` : null,
+      };
+    },
+
+    async reportAccess(token) {
+      const { iss } = peekClaims(token);
+      const company = await companyOf(iss);
+      const resend = await storedBefore(ctx, token, 'access');
+      if (resend !== undefined) {
+        const row = await db
+          .selectFrom('access_reports')
+          .select(['accepted', 'out_of_scope'])
+          .where('sha256', '=', resend.sha256)
+          .executeTakeFirstOrThrow();
+        return {
+          sha256: resend.sha256,
+          accepted: Number(row.accepted),
+          outOfScope: Number(row.out_of_scope),
+          created: false,
+        };
+      }
+      const opened = await openCompanyMessage('access', token, company.id, ctx.origin);
+      const payload = opened.payload;
+      const named = [...new Set(payload.entries.map((entry) => entry.grantSha256))];
+      const rows = await db
+        .selectFrom('grants')
+        .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+        .select([
+          'grants.sha256',
+          'grants.pseudonym',
+          'grants.revoked_at',
+          'grants.revoked_purposes',
+          'messages.jws',
+        ])
+        .where('grants.sha256', 'in', named)
+        // Another company's grant is, for this company, no grant at all.
+        .where('grants.company_id', '=', company.id)
+        .execute();
+      const grants = new Map(
+        rows.map((row) => [
+          row.sha256,
+          {
+            pseudonym: row.pseudonym,
+            payload: parseMessage('grant', peekClaims(row.jws).payload),
+            revokedAt: row.revoked_at,
+            revokedPurposes:
+              row.revoked_purposes === null ? [] : (JSON.parse(row.revoked_purposes) as string[]),
+          },
+        ]),
+      );
+      const nowMs = ctx.now();
+      let accepted = 0;
+      let outOfScope = 0;
+      const findings: Database['access_findings'][] = [];
+      payload.entries.forEach((entry, index) => {
+        const grant = grants.get(entry.grantSha256);
+        const count = entry.count ?? 1;
+        const reason = accessViolation(entry, grant);
+        if (reason === undefined) {
+          accepted += count;
+          return;
+        }
+        outOfScope += count;
+        findings.push({
+          id: `${opened.sha256}:${index}`,
+          company_id: company.id,
+          report_sha256: opened.sha256,
+          grant_sha256: entry.grantSha256,
+          pseudonym: grant?.pseudonym ?? null,
+          purpose: entry.purpose,
+          data_categories: JSON.stringify(entry.dataCategories),
+          at: entry.at,
+          count,
+          reason,
+          received_at: nowMs,
+        });
+      });
+      const receipt = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'access',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: null,
+        logged: false,
+        apply: async (trx) => {
+          await trx
+            .insertInto('access_reports')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              accepted,
+              out_of_scope: outOfScope,
+              received_at: nowMs,
+            })
+            .execute();
+          if (findings.length > 0)
+            await trx.insertInto('access_findings').values(findings).execute();
+        },
+      });
+      return { sha256: receipt.sha256, accepted, outOfScope, created: receipt.created };
+    },
+
+    view(pseudonym) {
+      return pseudonymObligations(db, pseudonym);
+    },
+  };
+}
+
+/**
+ * The disclosures and data requests of a pseudonym, oldest first, for its Relationships view: the
+ * newest disclosure is `current` (it supersedes the older ones, which stay as history). "Newest"
+ * is the latest stored; two stored in the same millisecond are ordered by their hash, so every
+ * reader sees the same current one.
+ *
+ * @example
+ * ```ts
+ * const { disclosures, dataRequests } = await pseudonymObligations(db, pseudonym);
+ * ```
+ */
+export async function pseudonymObligations(
+  db: ServiceContext['cdb']['db'],
+  pseudonym: string,
+): Promise<ObligationsView> {
+  const [disclosures, requests] = await Promise.all([
+    db
+      .selectFrom('disclosures')
+      .innerJoin('messages', 'messages.sha256', 'disclosures.sha256')
+      .select(['disclosures.sha256', 'messages.jws'])
+      .where('disclosures.pseudonym', '=', pseudonym)
+      .orderBy('disclosures.created_at')
+      .orderBy('disclosures.sha256')
+      .execute(),
+    db
+      .selectFrom('data_requests')
+      .innerJoin('messages as r', 'r.sha256', 'data_requests.sha256')
+      .leftJoin('messages as a', 'a.sha256', 'data_requests.answer_sha256')
+      .select([
+        'data_requests.sha256',
+        'r.jws',
+        'data_requests.deadline',
+        'data_requests.answer_sha256',
+        'a.jws as answer_jws',
+      ])
+      .where('data_requests.pseudonym', '=', pseudonym)
+      .orderBy('data_requests.received_at')
+      .orderBy('data_requests.sha256')
+      .execute(),
+  ]);
+  const newest = disclosures[disclosures.length - 1]?.sha256;
+  return {
+    disclosures: disclosures.map((row) => ({
+      sha256: row.sha256,
+      jws: row.jws,
+      current: row.sha256 === newest,
+    })),
+    dataRequests: requests.map((row) => ({
+      sha256: row.sha256,
+      jws: row.jws,
+      deadline: Number(row.deadline),
+      answer:
+        row.answer_sha256 === null || row.answer_jws === null
+          ? null
+          : { sha256: row.answer_sha256, jws: row.answer_jws },
+    })),
+  };
+}
+
+/**
+ * The data-request findings of a company: requests answered after their deadline, or still
+ * unanswered past it, oldest first.
+ *
+ * @example
+ * ```ts
+ * const overdue = await dataRequestFindings(db, companyId, Date.now());
+ * ```
+ */
+export async function dataRequestFindings(
+  db: ServiceContext['cdb']['db'],
+  companyId: string,
+  nowMs: number,
+): Promise<DataRequestFinding[]> {
+  const rows = await db
+    .selectFrom('data_requests')
+    .select(['sha256', 'pseudonym', 'type', 'received_at', 'deadline', 'answered_at'])
+    .where('company_id', '=', companyId)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('answered_at', 'is not', null), eb('answered_at', '>', eb.ref('deadline'))]),
+        eb.and([eb('answered_at', 'is', null), eb('deadline', '<', nowMs)]),
+      ]),
+    )
+    .orderBy('received_at')
+    .orderBy('sha256')
+    .limit(1000)
+    .execute();
+  return rows.map((row) => ({
+    type: 'data-request-overdue',
+    dataRequestSha256: row.sha256,
+    pseudonym: row.pseudonym,
+    requestType: row.type,
+    receivedAt: Number(row.received_at),
+    deadline: Number(row.deadline),
+    answeredAt: row.answered_at === null ? null : Number(row.answered_at),
+  }));
+}
+
+/**
+ * The access findings of a company, oldest first.
+ *
+ * @example
+ * ```ts
+ * const outOfScope = await accessFindings(db, companyId);
+ * ```
+ */
+export async function accessFindings(
+  db: ServiceContext['cdb']['db'],
+  companyId: string,
+): Promise<AccessFinding[]> {
+  const rows = await db
+    .selectFrom('access_findings')
+    .selectAll()
+    .where('company_id', '=', companyId)
+    .orderBy('received_at')
+    .orderBy('id')
+    .limit(1000)
+    .execute();
+  return rows.map((row) => ({
+    type: 'access-out-of-scope',
+    accessSha256: row.report_sha256,
+    entry: Number(row.id.slice(row.id.lastIndexOf(':') + 1)),
+    grantSha256: row.grant_sha256,
+    pseudonym: row.pseudonym,
+    purpose: row.purpose,
+    dataCategories: JSON.parse(row.data_categories) as string[],
+    at: Number(row.at),
+    count: Number(row.count),
+    reason: row.reason as AccessScopeViolation,
+    receivedAt: Number(row.received_at),
+  }));
+}
+
+/**
+ * The data-request deadline from `DATA_REQUEST_DEADLINE_DAYS` (default 30).
+ *
+ * @example
+ * ```ts
+ * dataRequestDeadlineFromEnv({ DATA_REQUEST_DEADLINE_DAYS: '14' }); // 1_209_600_000
+ * ```
+ */
+export function dataRequestDeadlineFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number {
+  const raw = env.DATA_REQUEST_DEADLINE_DAYS?.trim();
+  if (raw === undefined || raw === '') return defaultDataRequestDeadlineMs;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1 || days > 366) {
+    throw new Error('DATA_REQUEST_DEADLINE_DAYS must be a whole number of days from 1 to 366.');
+  }
+  return days * 24 * 60 * 60 * 1000;
+}

@@ -1,0 +1,701 @@
+/**
+ * Complaints, boycott and the regulator (issue 5, docs/api.md "Obligations and oversight"):
+ * complaints with signed evidence, the regulator's decisions and suspensions, and the customers'
+ * blacklist signals that make up a company's public boycott figure.
+ *
+ * Evidence is a message the accused company signed (an offer, a disclosure, ...). It is verified
+ * as of its own `iat` (SPECS "JWS"), against a key of that company that was valid then, so a
+ * company cannot disown an offer by retiring the key or by letting it expire; a key declared
+ * compromised voids what it signed from its `since` on.
+ */
+import { ProtocolError } from '$protocol/errors';
+import type { MessageKind } from '$protocol/messages';
+import { openMessage } from '$protocol/signed';
+import type { ImportedPublicKey } from '$protocol/keys';
+import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
+import {
+  keyFromX,
+  peekClaims,
+  pseudonymBinding,
+  regulatorKey,
+  type Caller,
+} from './auth/signatures';
+import type { CompanyService } from './companies';
+import type { CompanyStatus } from './db/schema';
+import { nodeEd25519Verify } from './ed25519';
+import {
+  nowSeconds,
+  storeSigned,
+  storedBefore,
+  type ServiceContext,
+  type StoredReceipt,
+} from './message-store';
+import { appendFeedEvent, type ListCursor } from './obligations';
+
+/** Largest page of the regulator's complaint list. */
+export const maxComplaintPage = 500;
+
+/** Which complaints the regulator lists. */
+export type ComplaintState = 'open' | 'decided' | 'upheld' | 'dismissed' | 'all';
+
+export interface ComplaintView {
+  sha256: string;
+  jws: string;
+  company: string;
+  pseudonym: string;
+  reasons: string[];
+  receivedAt: number;
+  decision: {
+    sha256: string;
+    jws: string;
+    decision: 'upheld' | 'dismissed';
+    decidedAt: number;
+  } | null;
+}
+
+export interface SuspensionReceipt extends StoredReceipt {
+  company: { id: string; status: CompanyStatus };
+}
+
+export interface BlacklistReceipt {
+  sha256: string;
+  /** Whether this pseudonym's signal now counts into the company's boycott figure. */
+  counted: boolean;
+  created: boolean;
+}
+
+/** The public boycott figure of a company. */
+export interface BoycottView {
+  company: string;
+  /** Pseudonyms with a logged relationship that blacklisted the company or one of its brands. */
+  total: number;
+  /** Signals per reason (a pseudonym may hold one per brand). */
+  byReason: Record<string, number>;
+  /** Signals per brand; `null` for the company as a whole. */
+  byBrand: { brand: string | null; signals: number }[];
+}
+
+/** An upheld complaint, as the company's findings list it. */
+export interface ComplaintFinding {
+  type: 'complaint-upheld';
+  complaintSha256: string;
+  decisionSha256: string;
+  pseudonym: string;
+  reasons: string[];
+  receivedAt: number;
+  decidedAt: number;
+}
+
+/** The oversight services. */
+export interface OversightService {
+  /** `POST /api/v1/complaints`. */
+  submitComplaint(token: string): Promise<StoredReceipt>;
+  /** `GET /api/v1/complaints` (the route checks that the caller is a regulator). */
+  listComplaints(query: {
+    company?: string;
+    state: ComplaintState;
+    after?: ListCursor;
+    limit: number;
+  }): Promise<{ complaints: ComplaintView[]; next: string | null }>;
+  /** `GET /api/v1/complaints/{sha256}`: for the regulator, the complainant or the accused. */
+  getComplaint(sha256: string, caller: Caller): Promise<ComplaintView>;
+  /** `POST /api/v1/complaint-decisions`. */
+  decideComplaint(token: string): Promise<StoredReceipt>;
+  /** `POST /api/v1/suspensions`. */
+  suspend(token: string): Promise<SuspensionReceipt>;
+  /** `POST /api/v1/blacklist`. */
+  blacklist(token: string): Promise<BlacklistReceipt>;
+  /** `GET /api/v1/companies/{companyId}/boycott`. */
+  boycott(companyId: string): Promise<BoycottView>;
+}
+
+/** Evidence kinds whose `aud` may be the clearinghouse rather than the complainant. */
+const openRequestKinds: ReadonlySet<string> = new Set(['grant-request']);
+
+/**
+ * A key of `companyId` that could sign at `iat`: registered to the company, added by then (with
+ * the clock skew), not retired before it, and not declared compromised at or before it.
+ *
+ * @example
+ * ```ts
+ * const key = await companyKeyAsOf(db, companyId, kid, payload.iat);
+ * ```
+ */
+export async function companyKeyAsOf(
+  db: ServiceContext['cdb']['db'],
+  companyId: string,
+  kid: string,
+  iat: number,
+): Promise<ImportedPublicKey | undefined> {
+  const row = await db
+    .selectFrom('company_keys')
+    .select(['x', 'added_at', 'retired_at', 'compromised_since'])
+    .where('kid', '=', kid)
+    .where('company_id', '=', companyId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  if (Number(row.added_at) > (iat + CLOCK_SKEW_SECONDS) * 1000) return undefined;
+  if (row.retired_at !== null && row.retired_at <= iat) return undefined;
+  if (row.compromised_since !== null && row.compromised_since <= iat) return undefined;
+  return keyFromX(row.x);
+}
+
+/**
+ * Verifies one piece of complaint evidence: a message of `kind` signed by `companyId`, addressed
+ * to `complainant` (or, for an open grant request, to the clearinghouse), judged as of its `iat`.
+ *
+ * @throws ProtocolError `ERR_EVIDENCE_INVALID` with `detail_data.index` and the underlying
+ *   `detail_data.cause` code.
+ * @example
+ * ```ts
+ * await verifyEvidence(ctx, companyId, pseudonym, { kind: 'offer', jws }, 0);
+ * ```
+ */
+export async function verifyEvidence(
+  ctx: ServiceContext,
+  companyId: string,
+  complainant: string,
+  evidence: { kind: MessageKind; jws: string },
+  index: number,
+): Promise<void> {
+  try {
+    const { iss, aud, payload } = peekClaims(evidence.jws);
+    if (iss !== companyId) {
+      throw new ProtocolError(
+        'ERR_MESSAGE_ISSUER_MISMATCH',
+        "The evidence is not the accused company's.",
+      );
+    }
+    const iat = typeof payload.iat === 'number' ? payload.iat : Number.NaN;
+    const audience =
+      openRequestKinds.has(evidence.kind) && aud === ctx.origin ? ctx.origin : complainant;
+    await openMessage(evidence.kind, evidence.jws, {
+      verifySignature: nodeEd25519Verify,
+      audience,
+      now: nowSeconds(ctx),
+      asOf: 'iat',
+      resolveKey: (kid) =>
+        Number.isFinite(iat) ? companyKeyAsOf(ctx.cdb.db, companyId, kid, iat) : undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error; // storage trouble is not bad evidence
+    throw new ProtocolError('ERR_EVIDENCE_INVALID', 'The evidence does not verify.', {
+      index,
+      cause: error.code,
+    });
+  }
+}
+
+/**
+ * Creates the oversight services.
+ *
+ * @example
+ * ```ts
+ * const oversight = createOversightService(ctx, { companies });
+ * await oversight.submitComplaint(token); // 201 {sha256, status: 'pending'}
+ * ```
+ */
+export function createOversightService(
+  ctx: ServiceContext,
+  options: { companies: CompanyService },
+): OversightService {
+  const db = ctx.cdb.db;
+  const { companies } = options;
+
+  /** Opens a message signed by a regulator's enrolled key (`iss` = `rg_` + its kid). */
+  async function openRegulatorMessage<K extends 'complaint-decision' | 'suspension'>(
+    kind: K,
+    token: string,
+  ) {
+    const { iss } = peekClaims(token);
+    return openMessage(kind, token, {
+      verifySignature: nodeEd25519Verify,
+      audience: ctx.origin,
+      now: nowSeconds(ctx),
+      resolveKey: async (kid) =>
+        iss === `rg_${kid}` ? (await regulatorKey(db, kid))?.key : undefined,
+    });
+  }
+
+  /** The bound key of a pseudonym speaking about `companyId`, which must be its company. */
+  async function pseudonymFor(iss: string | undefined, companyId: string) {
+    const binding = iss === undefined ? undefined : await pseudonymBinding(db, iss);
+    if (binding === undefined) {
+      throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+    }
+    if (binding.companyId !== companyId) {
+      throw new ProtocolError(
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+        'This pseudonym belongs to another company.',
+      );
+    }
+    return binding.key;
+  }
+
+  function complaintQuery() {
+    return db
+      .selectFrom('complaints')
+      .innerJoin('messages as c', 'c.sha256', 'complaints.sha256')
+      .leftJoin('messages as d', 'd.sha256', 'complaints.decision_sha256')
+      .select([
+        'complaints.sha256',
+        'complaints.company_id',
+        'complaints.pseudonym',
+        'complaints.reasons',
+        'complaints.received_at',
+        'complaints.decision_sha256',
+        'complaints.decision',
+        'complaints.decided_at',
+        'c.jws',
+        'd.jws as decision_jws',
+      ]);
+  }
+
+  type ComplaintRow = Awaited<ReturnType<ReturnType<typeof complaintQuery>['execute']>>[number];
+
+  function complaintView(row: ComplaintRow): ComplaintView {
+    return {
+      sha256: row.sha256,
+      jws: row.jws,
+      company: row.company_id,
+      pseudonym: row.pseudonym,
+      reasons: JSON.parse(row.reasons) as string[],
+      receivedAt: Number(row.received_at),
+      decision:
+        row.decision_sha256 === null || row.decision === null || row.decision_jws === null
+          ? null
+          : {
+              sha256: row.decision_sha256,
+              jws: row.decision_jws,
+              decision: row.decision,
+              decidedAt: Number(row.decided_at),
+            },
+    };
+  }
+
+  async function currentSignal(pseudonym: string, companyId: string, brand: string) {
+    return db
+      .selectFrom('blacklist_signals')
+      .select('sha256')
+      .where('pseudonym', '=', pseudonym)
+      .where('company_id', '=', companyId)
+      .where('brand', '=', brand)
+      .executeTakeFirst();
+  }
+
+  return {
+    async submitComplaint(token) {
+      const { iss, payload: peeked } = peekClaims(token);
+      const resend = await storedBefore(ctx, token, 'complaint');
+      if (resend !== undefined) return resend;
+      const accused = typeof peeked.company === 'string' ? peeked.company : '';
+      const company = await companies.get(accused.startsWith('co_') ? accused : '');
+      // Bound to the accused company: only a pseudonym with a logged relationship may complain.
+      const key = await pseudonymFor(iss, company.id);
+      const opened = await openMessage('complaint', token, {
+        verifySignature: nodeEd25519Verify,
+        audience: ctx.origin,
+        now: nowSeconds(ctx),
+        resolveKey: (kid) => (kid === key.kid ? key : undefined),
+      });
+      const payload = opened.payload;
+      for (const [index, evidence] of payload.evidence.entries()) {
+        await verifyEvidence(ctx, company.id, payload.iss, evidence, index);
+      }
+      const nowMs = ctx.now();
+      return storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'complaint',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        logged: true,
+        apply: async (trx) => {
+          await trx
+            .insertInto('complaints')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym: payload.iss,
+              reasons: JSON.stringify(payload.reasons),
+              received_at: nowMs,
+              decision_sha256: null,
+              decision: null,
+              decided_at: null,
+            })
+            .execute();
+          await appendFeedEvent(
+            trx,
+            {
+              companyId: company.id,
+              kind: 'complaint',
+              sha256: opened.sha256,
+              pseudonym: payload.iss,
+            },
+            nowMs,
+          );
+        },
+      });
+    },
+
+    async listComplaints(query) {
+      let select = complaintQuery();
+      if (query.company !== undefined) {
+        select = select.where('complaints.company_id', '=', query.company);
+      }
+      const state = query.state;
+      if (state === 'open') select = select.where('complaints.decision', 'is', null);
+      if (state === 'decided') select = select.where('complaints.decision', 'is not', null);
+      if (state === 'upheld' || state === 'dismissed') {
+        select = select.where('complaints.decision', '=', state);
+      }
+      const after = query.after;
+      if (after !== undefined) {
+        select = select.where((eb) =>
+          eb.or([
+            eb('complaints.received_at', '>', after.receivedAt),
+            eb.and([
+              eb('complaints.received_at', '=', after.receivedAt),
+              eb('complaints.sha256', '>', after.sha256),
+            ]),
+          ]),
+        );
+      }
+      const limit = Math.min(query.limit, maxComplaintPage);
+      const rows = await select
+        .orderBy('complaints.received_at')
+        .orderBy('complaints.sha256')
+        .limit(limit)
+        .execute();
+      const complaints = rows.map(complaintView);
+      const last = complaints[complaints.length - 1];
+      return {
+        complaints,
+        next:
+          complaints.length === limit && last !== undefined
+            ? `${last.receivedAt}.${last.sha256}`
+            : null,
+      };
+    },
+
+    async getComplaint(sha256, caller) {
+      const row = await complaintQuery().where('complaints.sha256', '=', sha256).executeTakeFirst();
+      const allowed =
+        row !== undefined &&
+        (caller.type === 'regulator' ||
+          (caller.type === 'pseudonym' && caller.id === row.pseudonym) ||
+          (caller.type === 'company' && caller.id === row.company_id));
+      if (row === undefined) {
+        throw new ProtocolError('ERR_COMPLAINT_UNKNOWN', 'No complaint has this hash.');
+      }
+      if (!allowed) {
+        throw new ProtocolError('ERR_NOT_AUTHORISED', 'This complaint is not yours to read.');
+      }
+      return complaintView(row);
+    },
+
+    async decideComplaint(token) {
+      const resend = await storedBefore(ctx, token, 'complaint-decision');
+      if (resend !== undefined) return resend;
+      const opened = await openRegulatorMessage('complaint-decision', token);
+      const payload = opened.payload;
+      const complaint = await db
+        .selectFrom('complaints')
+        .select(['company_id', 'pseudonym', 'decision_sha256'])
+        .where('sha256', '=', payload.complaintSha256)
+        .executeTakeFirst();
+      if (complaint === undefined) {
+        throw new ProtocolError('ERR_COMPLAINT_UNKNOWN', 'No complaint has this hash.');
+      }
+      const decided = () =>
+        new ProtocolError('ERR_COMPLAINT_ALREADY_DECIDED', 'This complaint was decided before.');
+      if (complaint.decision_sha256 !== null) throw decided();
+      const nowMs = ctx.now();
+      return storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'complaint-decision',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: complaint.company_id,
+        pseudonym: complaint.pseudonym,
+        logged: true,
+        apply: async (trx) => {
+          const updated = await trx
+            .updateTable('complaints')
+            .set({
+              decision_sha256: opened.sha256,
+              decision: payload.decision,
+              decided_at: nowMs,
+            })
+            .where('sha256', '=', payload.complaintSha256)
+            .where('decision_sha256', 'is', null)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) !== 1) throw decided();
+          await appendFeedEvent(
+            trx,
+            {
+              companyId: complaint.company_id,
+              kind: 'complaint-decision',
+              sha256: opened.sha256,
+              pseudonym: complaint.pseudonym,
+            },
+            nowMs,
+          );
+        },
+      });
+    },
+
+    async suspend(token) {
+      const resend = await storedBefore(ctx, token, 'suspension');
+      if (resend !== undefined) {
+        const row = await db
+          .selectFrom('suspensions')
+          .innerJoin('companies', 'companies.id', 'suspensions.company_id')
+          .select(['companies.id', 'companies.status'])
+          .where('suspensions.sha256', '=', resend.sha256)
+          .executeTakeFirstOrThrow();
+        return { ...resend, company: { id: row.id, status: row.status } };
+      }
+      const opened = await openRegulatorMessage('suspension', token);
+      const payload = opened.payload;
+      const company = await companies.get(payload.company);
+      if (payload.complaints !== undefined) {
+        const upheld = await db
+          .selectFrom('complaints')
+          .select('sha256')
+          .where('sha256', 'in', payload.complaints)
+          .where('company_id', '=', company.id)
+          .where('decision', '=', 'upheld')
+          .execute();
+        const known = new Set(upheld.map((row) => row.sha256));
+        const missing = payload.complaints.find((sha256) => !known.has(sha256));
+        if (missing !== undefined) {
+          throw new ProtocolError(
+            'ERR_COMPLAINT_UNKNOWN',
+            'The suspension names a complaint that is not an upheld complaint about this company.',
+            { complaintSha256: missing },
+          );
+        }
+      }
+      const conflict = () =>
+        new ProtocolError(
+          'ERR_SUSPENSION_CONFLICT',
+          payload.action === 'suspend'
+            ? 'The company is suspended already.'
+            : 'The company is not suspended.',
+          { status: company.status },
+        );
+      const suspending = payload.action === 'suspend';
+      if (suspending === (company.status === 'suspended')) throw conflict();
+      const nowMs = ctx.now();
+      let status: CompanyStatus = 'suspended';
+      const receipt = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'suspension',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: null,
+        logged: true,
+        apply: async (trx) => {
+          // The status every check reads changes in this very transaction: effective at once.
+          // Reinstated, a company is active again only if its domain was proven.
+          const updated = await trx
+            .updateTable('companies')
+            .set((eb) => ({
+              status: suspending
+                ? 'suspended'
+                : eb
+                    .case()
+                    .when('domain_verified_at', 'is not', null)
+                    .then('active' as CompanyStatus)
+                    .else('pending' as CompanyStatus)
+                    .end(),
+              updated_at: nowMs,
+            }))
+            .where('id', '=', company.id)
+            .where('status', suspending ? '!=' : '=', 'suspended')
+            .returning('status')
+            .executeTakeFirst();
+          if (updated === undefined) throw conflict();
+          status = updated.status;
+          await trx
+            .insertInto('suspensions')
+            .values({
+              sha256: opened.sha256,
+              company_id: company.id,
+              action: payload.action,
+              regulator: payload.iss,
+              received_at: nowMs,
+            })
+            .execute();
+          await appendFeedEvent(
+            trx,
+            { companyId: company.id, kind: 'suspension', sha256: opened.sha256, pseudonym: '' },
+            nowMs,
+          );
+        },
+      });
+      return { ...receipt, company: { id: company.id, status } };
+    },
+
+    async blacklist(token) {
+      const { iss, payload: peeked } = peekClaims(token);
+      const brandOf = (brand: unknown) => (typeof brand === 'string' ? brand : '');
+      const resend = await storedBefore(ctx, token, 'blacklist');
+      if (resend !== undefined && iss !== undefined && typeof peeked.company === 'string') {
+        const row = await currentSignal(iss, peeked.company, brandOf(peeked.brand));
+        return { sha256: resend.sha256, counted: row !== undefined, created: false };
+      }
+      const named = typeof peeked.company === 'string' ? peeked.company : '';
+      const company = await companies.get(named.startsWith('co_') ? named : '');
+      const key = await pseudonymFor(iss, company.id);
+      const opened = await openMessage('blacklist', token, {
+        verifySignature: nodeEd25519Verify,
+        audience: ctx.origin,
+        now: nowSeconds(ctx),
+        resolveKey: (kid) => (kid === key.kid ? key : undefined),
+      });
+      const payload = opened.payload;
+      const brand = payload.brand ?? '';
+      // SPECS "Consent conditions": only pseudonyms with a logged grant or refusal count, so
+      // minted pseudonyms cannot inflate the figure. A bound pseudonym has one (binding happens
+      // with the first grant or refusal), but the figure's rule is checked where it is applied.
+      const related = await db
+        .selectFrom('grants')
+        .select('sha256')
+        .where('pseudonym', '=', payload.iss)
+        .where('company_id', '=', company.id)
+        .unionAll(
+          db
+            .selectFrom('refusals')
+            .select('sha256')
+            .where('pseudonym', '=', payload.iss)
+            .where('company_id', '=', company.id),
+        )
+        .limit(1)
+        .executeTakeFirst();
+      const counted = payload.action === 'add' && related !== undefined;
+      const nowMs = ctx.now();
+      const receipt = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'blacklist',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        logged: false,
+        apply: async (trx) => {
+          if (counted) {
+            // One signal per (pseudonym, company, brand): a repeat only updates its reason.
+            await trx
+              .insertInto('blacklist_signals')
+              .values({
+                pseudonym: payload.iss,
+                company_id: company.id,
+                brand,
+                reason: payload.reason,
+                sha256: opened.sha256,
+                created_at: nowMs,
+              })
+              .onConflict((c) =>
+                c.columns(['pseudonym', 'company_id', 'brand']).doUpdateSet({
+                  reason: payload.reason,
+                  sha256: opened.sha256,
+                  created_at: nowMs,
+                }),
+              )
+              .execute();
+          } else {
+            await trx
+              .deleteFrom('blacklist_signals')
+              .where('pseudonym', '=', payload.iss)
+              .where('company_id', '=', company.id)
+              .where('brand', '=', brand)
+              .execute();
+          }
+        },
+      });
+      return { sha256: receipt.sha256, counted, created: receipt.created };
+    },
+
+    async boycott(companyId) {
+      const company = await companies.get(companyId);
+      const [total, reasons, brands] = await Promise.all([
+        db
+          .selectFrom('blacklist_signals')
+          .select((eb) => eb.fn.count<number>('pseudonym').distinct().as('n'))
+          .where('company_id', '=', company.id)
+          .executeTakeFirst(),
+        db
+          .selectFrom('blacklist_signals')
+          .select((eb) => ['reason', eb.fn.countAll<number>().as('n')])
+          .where('company_id', '=', company.id)
+          .groupBy('reason')
+          .orderBy('reason')
+          .execute(),
+        db
+          .selectFrom('blacklist_signals')
+          .select((eb) => ['brand', eb.fn.countAll<number>().as('n')])
+          .where('company_id', '=', company.id)
+          .groupBy('brand')
+          .orderBy('brand')
+          .execute(),
+      ]);
+      return {
+        company: company.id,
+        total: Number(total?.n ?? 0),
+        byReason: Object.fromEntries(reasons.map((row) => [row.reason, Number(row.n)])),
+        byBrand: brands.map((row) => ({
+          brand: row.brand === '' ? null : row.brand,
+          signals: Number(row.n),
+        })),
+      };
+    },
+  };
+}
+
+/**
+ * The upheld complaints about a company, oldest first.
+ *
+ * @example
+ * ```ts
+ * const upheld = await complaintFindings(db, companyId);
+ * ```
+ */
+export async function complaintFindings(
+  db: ServiceContext['cdb']['db'],
+  companyId: string,
+): Promise<ComplaintFinding[]> {
+  const rows = await db
+    .selectFrom('complaints')
+    .select(['sha256', 'decision_sha256', 'pseudonym', 'reasons', 'received_at', 'decided_at'])
+    .where('company_id', '=', companyId)
+    .where('decision', '=', 'upheld')
+    .orderBy('received_at')
+    .orderBy('sha256')
+    .limit(1000)
+    .execute();
+  return rows.map((row) => ({
+    type: 'complaint-upheld',
+    complaintSha256: row.sha256,
+    decisionSha256: row.decision_sha256 ?? '',
+    pseudonym: row.pseudonym,
+    reasons: JSON.parse(row.reasons) as string[],
+    receivedAt: Number(row.received_at),
+    decidedAt: Number(row.decided_at ?? 0),
+  }));
+}

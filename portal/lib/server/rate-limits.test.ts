@@ -1,0 +1,351 @@
+/**
+ * Rate limits on SQLite and PostgreSQL: a flood from one key or one address is refused with 429
+ * and the seconds left in `Retry-After` while others pass; only verified signatures spend a key's
+ * budget; the window resets with the clock; the proxy header counts only when configured; two
+ * nodes on one database share the counts; and the configuration is read strictly.
+ */
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  claims,
+  companyMessage,
+  expectJson,
+  expectProblem,
+  get,
+  newCompany,
+  openApiHarness,
+  post,
+  requestedScope,
+  requestSignature,
+  sign,
+  testOrigin,
+  type ApiHarness,
+  type TestCompany,
+} from './api-test-kit';
+import { openDatabase, type ClearinghouseDb } from './db/database';
+import { testDialects } from './db/test-databases';
+import type { ProofFetcher } from './domain-proof';
+import {
+  clientAddress,
+  createRateLimiter,
+  normaliseAddress,
+  rateLimitsFromEnv,
+  type RateLimitConfig,
+} from './rate-limits';
+import { createServices, setServicesForTests } from './services';
+import { handle } from '../../hooks.server';
+import * as companiesRoute from '../../routes/api/v1/companies/+server';
+import * as findingsRoute from '../../routes/api/v1/companies/me/findings/+server';
+import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
+
+describe.each(testDialects)('rate limits on %s', (dialect) => {
+  let api: ApiHarness;
+
+  beforeEach(async () => {
+    api = await openApiHarness(dialect);
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  /** Installs services with these limits for the route handlers and the hook. */
+  async function limited(config: RateLimitConfig) {
+    const fetchProof: ProofFetcher = async (url) => {
+      const document = api.proofs.get(url.origin);
+      if (document === undefined) return { status: 404, body: new Uint8Array() };
+      return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
+    };
+    const services = await createServices({
+      cdb: api.tdb.cdb,
+      writer: api.writer,
+      origin: testOrigin,
+      now: api.clock.now,
+      fetchProof,
+      rateLimits: config,
+    });
+    setServicesForTests(services);
+    return services;
+  }
+
+  /** Registers a company: its `company` message spends one of its key's budget. */
+  async function register(): Promise<TestCompany> {
+    const company = newCompany();
+    api.proofs.set(company.domain, { keys: [company.kid] });
+    const token = await sign('company', companyMessage(api.clock, company), company.keyPair);
+    await expectJson(await post(companiesRoute.POST, '/api/v1/companies', token), 201);
+    return company;
+  }
+
+  async function grantRequest(company: TestCompany): Promise<Response> {
+    const token = await sign(
+      'grant-request',
+      {
+        ...claims(api.clock, company.id, testOrigin),
+        scopes: [requestedScope(api.clock)],
+        reason: { de: 'Neuigkeiten.', en: 'News.' },
+      },
+      company.keyPair,
+    );
+    return post(grantRequestsRoute.POST, '/api/v1/grant-requests', token);
+  }
+
+  /** Runs a request through the server hook from `address`, the route answering 200. */
+  async function throughHook(
+    path: string,
+    address: string,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const url = new URL(testOrigin + path);
+    const event = {
+      url,
+      request: new Request(url, { headers }),
+      getClientAddress: () => address,
+      cookies: { get: () => undefined },
+      locals: {},
+    };
+    const resolve = () => Promise.resolve(new Response('{}', { status: 200 }));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return handle({ event, resolve } as any);
+  }
+
+  it('refuses a flood of signed messages from one key with 429 while another key still passes', async () => {
+    await limited({ addressPerMinute: 0, keyPerMinute: 4 });
+    const flooding = await register();
+    const other = await register();
+    for (let i = 0; i < 3; i++) await expectJson(await grantRequest(flooding), 201);
+    const refused = await grantRequest(flooding);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    await expectProblem(refused, 429, 'ERR_RATE_LIMITED');
+    await expectJson(await grantRequest(other), 201);
+    // Nothing of the refused message was stored.
+    const stored = await api.tdb.cdb.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'grant-request')
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(4);
+  });
+
+  it('spends a key budget only on request signatures that verified, never on a forged one naming the kid', async () => {
+    await limited({ addressPerMinute: 0, keyPerMinute: 3 });
+    const victim = await register(); // 1 of 3 spent
+    const path = '/api/v1/companies/me/findings';
+    const genuine = await requestSignature(api.clock, victim, 'GET', path);
+    const [header, payload, signature] = genuine.split('.') as [string, string, string];
+    // Same header (the victim's kid) and payload, another signature: it cannot verify.
+    const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+    for (let i = 0; i < 5; i++) {
+      const response = await get(findingsRoute.GET, path, api.clock, undefined, {
+        authorization: `Signature ${forged}`,
+      });
+      expect(response.status).toBe(401);
+    }
+    await expectJson(await get(findingsRoute.GET, path, api.clock, victim), 200);
+    await expectJson(await get(findingsRoute.GET, path, api.clock, victim), 200);
+    const refused = await get(findingsRoute.GET, path, api.clock, victim);
+    await expectProblem(refused, 429, 'ERR_RATE_LIMITED');
+    expect(refused.headers.get('retry-after')).toBe('60');
+  });
+
+  it('refuses a flood from one address with 429 while another address still passes', async () => {
+    await limited({ addressPerMinute: 3, keyPerMinute: 0 });
+    for (let i = 0; i < 3; i++) {
+      expect((await throughHook('/api/v1/health', '198.51.100.1')).status).toBe(200);
+    }
+    const refused = await throughHook('/api/v1/health', '198.51.100.1');
+    await expectProblem(refused, 429, 'ERR_RATE_LIMITED');
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect((await throughHook('/api/v1/health', '198.51.100.2')).status).toBe(200);
+    // Outside /api/ nothing is counted or refused: the log's tiles and /.well-known.
+    expect((await throughHook('/log/checkpoint', '198.51.100.1')).status).toBe(200);
+    expect((await throughHook('/.well-known/clearinghouse.json', '198.51.100.1')).status).toBe(200);
+  });
+
+  it('counts an IPv6 client per /64, so rotating addresses inside it buys nothing', async () => {
+    await limited({ addressPerMinute: 2, keyPerMinute: 0 });
+    expect((await throughHook('/api/v1/health', '2001:db8:1:2::1')).status).toBe(200);
+    expect((await throughHook('/api/v1/health', '2001:db8:1:2:ffff::9')).status).toBe(200);
+    await expectProblem(
+      await throughHook('/api/v1/health', '2001:db8:1:2::3'),
+      429,
+      'ERR_RATE_LIMITED',
+    );
+    expect((await throughHook('/api/v1/health', '2001:db8:1:3::1')).status).toBe(200);
+  });
+
+  it('resets the budget with the next window and says in Retry-After how many seconds are left', async () => {
+    await limited({ addressPerMinute: 2, keyPerMinute: 0 });
+    api.clock.advance(15); // the test clock starts on a minute boundary
+    await throughHook('/api/v1/health', '198.51.100.7');
+    await throughHook('/api/v1/health', '198.51.100.7');
+    const refused = await throughHook('/api/v1/health', '198.51.100.7');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('45');
+    api.clock.advance(44);
+    const still = await throughHook('/api/v1/health', '198.51.100.7');
+    expect(still.status).toBe(429);
+    expect(still.headers.get('retry-after')).toBe('1');
+    api.clock.advance(1);
+    expect((await throughHook('/api/v1/health', '198.51.100.7')).status).toBe(200);
+    expect((await throughHook('/api/v1/health', '198.51.100.7')).status).toBe(200);
+    expect((await throughHook('/api/v1/health', '198.51.100.7')).status).toBe(429);
+  });
+
+  it('ignores the proxy header unless it is configured', async () => {
+    await limited({ addressPerMinute: 2, keyPerMinute: 0 });
+    const proxy = '127.0.0.1';
+    // Not configured: every request from the proxy is one client, whatever the header claims.
+    for (const forwarded of ['203.0.113.1', '203.0.113.2']) {
+      const response = await throughHook('/api/v1/health', proxy, { 'x-forwarded-for': forwarded });
+      expect(response.status).toBe(200);
+    }
+    const refused = await throughHook('/api/v1/health', proxy, {
+      'x-forwarded-for': '203.0.113.3',
+    });
+    expect(refused.status).toBe(429);
+  });
+
+  it('counts the right-most entry of the configured proxy header, which a client cannot forge', async () => {
+    await limited({ addressPerMinute: 2, keyPerMinute: 0, trustedProxyHeader: 'x-forwarded-for' });
+    const proxy = '10.0.0.1';
+    const from = (header: string) =>
+      throughHook('/api/v1/health', proxy, { 'x-forwarded-for': header });
+    // The client put made-up entries on the left; the proxy appended what it saw.
+    expect((await from('1.1.1.1, 203.0.113.7')).status).toBe(200);
+    expect((await from('8.8.8.8, 203.0.113.7')).status).toBe(200);
+    await expectProblem(await from('9.9.9.9,203.0.113.7'), 429, 'ERR_RATE_LIMITED');
+    expect((await from('203.0.113.7, 203.0.113.8')).status).toBe(200);
+    // No header, or not an address in it: the socket's peer (the proxy itself) is counted.
+    expect((await throughHook('/api/v1/health', proxy)).status).toBe(200);
+    expect((await from('not-an-address')).status).toBe(200);
+    expect((await from('')).status).toBe(429);
+  });
+
+  it('counts concurrent requests exactly, and two nodes on one database share the budget', async () => {
+    const config = { addressPerMinute: 10, keyPerMinute: 0 };
+    const nodeA = createRateLimiter({ db: api.tdb.cdb.db, config, now: api.clock.now });
+    let second: ClearinghouseDb | undefined;
+    try {
+      second = await openDatabase(
+        dialect === 'sqlite' ? { sqlitePath: api.tdb.sqlitePath! } : { url: api.tdb.postgresUrl! },
+      );
+      const nodeB = createRateLimiter({ db: second.db, config, now: api.clock.now });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 16 }, (_, i) =>
+          (i % 2 === 0 ? nodeA : nodeB).chargeAddress('192.0.2.44'),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
+      const refusals = outcomes.filter((o) => o.status === 'rejected');
+      expect(refusals).toHaveLength(6);
+      for (const refusal of refusals) {
+        expect((refusal as PromiseRejectedResult).reason).toMatchObject({
+          code: 'ERR_RATE_LIMITED',
+        });
+      }
+    } finally {
+      await second?.close();
+    }
+  });
+
+  it('switches a limit off with 0 and writes no counter for it', async () => {
+    await limited({ addressPerMinute: 0, keyPerMinute: 0 });
+    for (let i = 0; i < 5; i++) {
+      expect((await throughHook('/api/v1/health', '198.51.100.9')).status).toBe(200);
+    }
+    const rows = await api.tdb.cdb.db.selectFrom('rate_limits').selectAll().execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('leaves the connection at synchronous = FULL after a count, so messages stay durable', async () => {
+    const limiter = createRateLimiter({
+      db: api.tdb.cdb.db,
+      config: { addressPerMinute: 5, keyPerMinute: 5 },
+      now: api.clock.now,
+    });
+    await limiter.chargeAddress('192.0.2.3');
+    if (dialect === 'sqlite') {
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(
+        api.tdb.cdb.db,
+      );
+      expect(rows[0]?.synchronous).toBe(2); // FULL
+    }
+    const row = await api.tdb.cdb.db
+      .selectFrom('rate_limits')
+      .select('count')
+      .where('bucket', '=', 'a:192.0.2.3')
+      .executeTakeFirstOrThrow();
+    expect(Number(row.count)).toBe(1);
+  });
+
+  it('forgets the counters of finished windows', async () => {
+    const limiter = createRateLimiter({
+      db: api.tdb.cdb.db,
+      config: { addressPerMinute: 5, keyPerMinute: 5 },
+      now: api.clock.now,
+    });
+    await limiter.chargeAddress('192.0.2.1');
+    await limiter.chargeKey('some-kid');
+    api.clock.advance(120);
+    await limiter.chargeAddress('192.0.2.2');
+    const buckets = await api.tdb.cdb.db.selectFrom('rate_limits').select('bucket').execute();
+    expect(buckets.map((b) => b.bucket)).toEqual(['a:192.0.2.2']);
+  });
+});
+
+describe('the client address', () => {
+  const event = (peer: string, headers: Record<string, string> = {}) => ({
+    request: new Request('http://localhost/api/v1/health', { headers }),
+    getClientAddress: () => peer,
+  });
+
+  it('reduces IPv6 to its /64 and IPv4-mapped IPv6 to the IPv4 address', () => {
+    expect(normaliseAddress('2001:DB8::1')).toBe('2001:db8:0:0::/64');
+    expect(normaliseAddress('[2001:db8:aa:bb:cc:dd:ee:ff]')).toBe('2001:db8:aa:bb::/64');
+    expect(normaliseAddress('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(normaliseAddress('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(normaliseAddress('192.0.2.1')).toBe('192.0.2.1');
+    expect(normaliseAddress('192.0.2.1:80')).toBeUndefined();
+    expect(normaliseAddress('unknown')).toBeUndefined();
+  });
+
+  it('takes the proxy header only when one is named', () => {
+    const request = event('10.0.0.1', { 'x-forwarded-for': '6.6.6.6, 203.0.113.9' });
+    expect(clientAddress(request)).toBe('10.0.0.1');
+    expect(clientAddress(request, 'x-forwarded-for')).toBe('203.0.113.9');
+    expect(clientAddress(request, 'x-real-ip')).toBe('10.0.0.1');
+    expect(
+      clientAddress({
+        ...request,
+        getClientAddress: () => {
+          throw new Error('none');
+        },
+      }),
+    ).toBe('unknown');
+  });
+});
+
+describe('rate limits from the environment', () => {
+  it('uses the documented defaults and 0 to switch a limit off', () => {
+    expect(rateLimitsFromEnv({})).toEqual({ addressPerMinute: 3000, keyPerMinute: 1200 });
+    expect(
+      rateLimitsFromEnv({
+        RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
+        RATE_LIMIT_KEY_PER_MINUTE: ' 50 ',
+        TRUSTED_PROXY_HEADER: 'X-Forwarded-For',
+      }),
+    ).toEqual({ addressPerMinute: 0, keyPerMinute: 50, trustedProxyHeader: 'x-forwarded-for' });
+  });
+
+  it('refuses malformed values instead of running without the intended limit', () => {
+    expect(() => rateLimitsFromEnv({ RATE_LIMIT_KEY_PER_MINUTE: '-1' })).toThrow(
+      /RATE_LIMIT_KEY_PER_MINUTE/,
+    );
+    expect(() => rateLimitsFromEnv({ RATE_LIMIT_ADDRESS_PER_MINUTE: '1e3' })).toThrow(
+      /RATE_LIMIT_ADDRESS_PER_MINUTE/,
+    );
+    expect(() => rateLimitsFromEnv({ TRUSTED_PROXY_HEADER: 'x-forwarded-for: evil' })).toThrow(
+      /TRUSTED_PROXY_HEADER/,
+    );
+  });
+});

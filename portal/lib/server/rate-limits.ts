@@ -1,0 +1,404 @@
+/**
+ * Rate limits of the API (issue 5, docs/api.md "Limits"): a budget of requests per minute for
+ * each client address, charged before a request's body is read, and one for each signing key,
+ * charged only once that key's signature has verified, so a request that merely *names* someone
+ * else's `kid` cannot spend their budget.
+ *
+ * The counters live in the database (`rate_limits`, migration 0009), so several portal processes
+ * on one database share them: one fixed one-minute window per bucket, advanced by an atomic
+ * upsert on SQLite and PostgreSQL alike. Charges that arrive while a count is being written are
+ * coalesced into the next statement (one row per bucket, `count + n`), the way the durable
+ * writer group-commits messages: under load a request costs a share of one write, not a write.
+ * Counts are not worth a disk sync: on PostgreSQL the table is UNLOGGED, on SQLite the upsert
+ * commits with `synchronous = NORMAL` (see {@link withoutSync}).
+ *
+ * A fixed window lets a client spend up to twice its budget across a window boundary; that is
+ * the accepted price for an exact `Retry-After` and one row per bucket.
+ */
+import { isIP } from 'node:net';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { ProtocolError } from '$protocol/errors';
+import type { DurableWriter } from './db/durable-writer';
+import { dialectOf } from './db/database';
+import type { Database, DatabaseDialect } from './db/schema';
+import { problemFromError, problemResponse } from './problem';
+
+/** The length of a counting window. */
+export const rateLimitWindowMs = 60_000;
+
+/** What the operator configured; 0 switches a limit off. */
+export interface RateLimitConfig {
+  /** Requests per minute from one client address (an IPv6 client: its /64) to `/api/`. */
+  readonly addressPerMinute: number;
+  /** Verified signed messages and request signatures per minute of one signing key. */
+  readonly keyPerMinute: number;
+  /**
+   * A request header the operator's reverse proxy sets to the client address (e.g.
+   * `x-forwarded-for`), lower case; its right-most entry is used. Absent: the socket's peer.
+   */
+  readonly trustedProxyHeader?: string;
+}
+
+/** Defaults when the environment says nothing (docs/api.md "Limits"). */
+export const defaultRateLimits: RateLimitConfig = { addressPerMinute: 3000, keyPerMinute: 1200 };
+
+const maxPerMinute = 1_000_000_000;
+
+/**
+ * The limits from `RATE_LIMIT_ADDRESS_PER_MINUTE`, `RATE_LIMIT_KEY_PER_MINUTE` (whole numbers,
+ * 0 = off) and `TRUSTED_PROXY_HEADER` (a header name). A malformed value stops the start rather
+ * than silently running without the limit the operator meant.
+ *
+ * @throws Error naming the variable.
+ * @example
+ * ```ts
+ * rateLimitsFromEnv({ RATE_LIMIT_KEY_PER_MINUTE: '0', TRUSTED_PROXY_HEADER: 'X-Forwarded-For' });
+ * // { addressPerMinute: 3000, keyPerMinute: 0, trustedProxyHeader: 'x-forwarded-for' }
+ * ```
+ */
+export function rateLimitsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): RateLimitConfig {
+  const perMinute = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d{1,10}$/.test(raw) || Number(raw) > maxPerMinute) {
+      throw new Error(`${name} must be a whole number of requests per minute (0 = no limit).`);
+    }
+    return Number(raw);
+  };
+  const header = env.TRUSTED_PROXY_HEADER?.trim().toLowerCase();
+  if (header !== undefined && header !== '' && !/^[a-z0-9-]{1,64}$/.test(header)) {
+    throw new Error('TRUSTED_PROXY_HEADER must be a header name, e.g. x-forwarded-for.');
+  }
+  return {
+    addressPerMinute: perMinute(
+      'RATE_LIMIT_ADDRESS_PER_MINUTE',
+      defaultRateLimits.addressPerMinute,
+    ),
+    keyPerMinute: perMinute('RATE_LIMIT_KEY_PER_MINUTE', defaultRateLimits.keyPerMinute),
+    ...(header === undefined || header === '' ? {} : { trustedProxyHeader: header }),
+  };
+}
+
+/** Charges requests against their budgets. */
+export interface RateLimiter {
+  readonly config: RateLimitConfig;
+  /**
+   * Counts one request from `address` (as {@link clientAddress} returns it).
+   *
+   * @throws ProtocolError `ERR_RATE_LIMITED` with `detail.retryAfter` (seconds) when the
+   *   address's budget for this minute is spent; `ERR_STORAGE_UNAVAILABLE` when the count
+   *   cannot be written (fail closed).
+   */
+  chargeAddress(address: string): Promise<void>;
+  /**
+   * Counts one verified message or request signature of the key `kid`. Call it only after the
+   * signature verified.
+   *
+   * @throws ProtocolError as {@link RateLimiter.chargeAddress}.
+   */
+  chargeKey(kid: string): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  db: Kysely<Database>;
+  config: RateLimitConfig;
+  /** Milliseconds since the epoch; default `Date.now`. */
+  now?: () => number;
+  /** Default: the dialect `openDatabase` recorded for `db`. */
+  dialect?: DatabaseDialect;
+}
+
+interface Pending {
+  bucket: string;
+  limit: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Creates a limiter on the shared `rate_limits` table.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRateLimiter({ db: cdb.db, config: rateLimitsFromEnv() });
+ * await limiter.chargeAddress('203.0.113.7'); // throws ERR_RATE_LIMITED once the minute is spent
+ * ```
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { db, config } = options;
+  const now = options.now ?? Date.now;
+  const dialect = options.dialect ?? dialectOf(db);
+  let queue: Pending[] = [];
+  let flushing = false;
+  let lastPurgeWindow = -1;
+
+  function charge(bucket: string, limit: number): Promise<void> {
+    if (limit <= 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ bucket, limit, resolve, reject });
+      if (!flushing) {
+        flushing = true;
+        // Let the charges of this turn of the event loop join the same transaction.
+        setImmediate(() => void flush());
+      }
+    });
+  }
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await countBatch(batch);
+      } catch (error) {
+        const failure = new ProtocolError(
+          'ERR_STORAGE_UNAVAILABLE',
+          'The request could not be counted; please try again.',
+        );
+        if (!(error instanceof ProtocolError)) console.error('rate limits:', error);
+        for (const pending of batch) pending.reject(failure);
+      }
+    }
+    flushing = false;
+  }
+
+  async function countBatch(batch: Pending[]): Promise<void> {
+    const nowMs = now();
+    const windowStart = nowMs - (nowMs % rateLimitWindowMs);
+    const byBucket = new Map<string, Pending[]>();
+    for (const pending of batch) {
+      const list = byBucket.get(pending.bucket);
+      if (list === undefined) byBucket.set(pending.bucket, [pending]);
+      else list.push(pending);
+    }
+    // One statement for the whole batch: atomic on both dialects without a transaction, so it
+    // never holds a lock across an await; sorted, so two nodes' upserts lock rows in one order.
+    const upsert = (conn: Kysely<Database>) =>
+      conn
+        .insertInto('rate_limits')
+        .values(
+          [...byBucket.keys()].sort().map((bucket) => ({
+            bucket,
+            window_start: windowStart,
+            count: byBucket.get(bucket)!.length,
+          })),
+        )
+        .onConflict((conflict) =>
+          conflict.column('bucket').doUpdateSet({
+            // A node whose clock lags counts into the newer window another node opened.
+            count: sql<number>`case when rate_limits.window_start >= excluded.window_start
+              then rate_limits.count + excluded.count else excluded.count end`,
+            window_start: sql<number>`case when rate_limits.window_start > excluded.window_start
+              then rate_limits.window_start else excluded.window_start end`,
+          }),
+        )
+        .returning(['bucket', 'count', 'window_start'])
+        .execute();
+    const rows = dialect === 'sqlite' ? await withoutSync(db, upsert) : await upsert(db);
+    const counted = new Map(
+      rows.map((row) => [
+        row.bucket,
+        { count: Number(row.count), windowStart: Number(row.window_start) },
+      ]),
+    );
+    if (windowStart !== lastPurgeWindow) {
+      // Once a window per process: rows of finished windows would only reset on their next use.
+      lastPurgeWindow = windowStart;
+      await db
+        .deleteFrom('rate_limits')
+        .where('window_start', '<', windowStart - rateLimitWindowMs)
+        .execute()
+        .catch((error: unknown) => console.error('rate limits: purge failed:', error));
+    }
+    for (const [bucket, list] of byBucket) {
+      const { count, windowStart: counting } = counted.get(bucket)!;
+      const retryAfter = Math.max(1, Math.ceil((counting + rateLimitWindowMs - nowMs) / 1000));
+      // This batch's requests took the last `list.length` places of the count, in arrival order.
+      list.forEach((pending, index) => {
+        const place = count - list.length + index + 1;
+        if (place <= pending.limit) pending.resolve();
+        else pending.reject(rateLimited(retryAfter, pending.limit));
+      });
+    }
+  }
+
+  return {
+    config,
+    chargeAddress: (address) => charge(`a:${address}`, config.addressPerMinute),
+    chargeKey: (kid) => charge(`k:${kid}`, config.keyPerMinute),
+  };
+}
+
+function rateLimited(retryAfter: number, limit: number): ProtocolError {
+  return new ProtocolError(
+    'ERR_RATE_LIMITED',
+    `More than ${limit} requests in this minute; try again in ${retryAfter} s.`,
+    { retryAfter, limit, windowSeconds: rateLimitWindowMs / 1000 },
+  );
+}
+
+/**
+ * Runs `work` on SQLite's one connection with `synchronous = NORMAL`, then restores `FULL`. A
+ * counter is worth nothing after a crash, so its commit need not wait for an fsync, which on
+ * better-sqlite3 would block the event loop once per count (WAL mode stays consistent under
+ * NORMAL; only the last commits may be lost). The connection is held for the whole call, so no
+ * other statement runs in between.
+ */
+async function withoutSync<T>(
+  db: Kysely<Database>,
+  work: (conn: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`pragma synchronous = NORMAL`.execute(conn);
+    try {
+      return await work(conn);
+    } finally {
+      await sql`pragma synchronous = FULL`.execute(conn);
+    }
+  });
+}
+
+/**
+ * The `Retry-After` header for an `ERR_RATE_LIMITED` error, none for anything else.
+ *
+ * @example
+ * ```ts
+ * return problemResponse(problemFromError(error), retryAfterHeaders(error));
+ * ```
+ */
+export function retryAfterHeaders(error: unknown): Record<string, string> {
+  if (!(error instanceof ProtocolError) || error.code !== 'ERR_RATE_LIMITED') return {};
+  const seconds = error.detail?.retryAfter;
+  return typeof seconds === 'number' ? { 'retry-after': String(seconds) } : {};
+}
+
+/** The part of a SvelteKit `RequestEvent` the address needs. */
+export interface AddressSource {
+  readonly request: Request;
+  getClientAddress(): string;
+}
+
+/**
+ * The client address a request is counted under. With a trusted proxy header configured, its
+ * right-most entry: the one the operator's own proxy appended, which the client cannot forge
+ * (entries to its left came from the client or from proxies we do not run). Without one, or when
+ * that entry is not an IP address, the socket's peer. IPv6 clients count per /64 (one subscriber's
+ * usual allocation), so rotating addresses inside it buys no fresh budget.
+ *
+ * @example
+ * ```ts
+ * clientAddress(event, 'x-forwarded-for'); // '203.0.113.7' for "x-forwarded-for: 10.0.0.1, 203.0.113.7"
+ * clientAddress(event); // '2001:db8:0:1::/64' for a peer at 2001:db8:0:1::5
+ * ```
+ */
+export function clientAddress(source: AddressSource, trustedProxyHeader?: string): string {
+  if (trustedProxyHeader !== undefined) {
+    const value = source.request.headers.get(trustedProxyHeader);
+    const last = value?.split(',').at(-1)?.trim();
+    const fromProxy = last === undefined ? undefined : normaliseAddress(last);
+    if (fromProxy !== undefined) return fromProxy;
+  }
+  let peer: string;
+  try {
+    peer = source.getClientAddress();
+  } catch {
+    peer = '';
+  }
+  return normaliseAddress(peer) ?? 'unknown';
+}
+
+/**
+ * An IPv4 address as is, an IPv6 address as its /64 (IPv4-mapped ones as the IPv4 address);
+ * `undefined` for anything that is not an IP address.
+ *
+ * @example
+ * ```ts
+ * normaliseAddress('2001:DB8::1'); // '2001:db8:0:0::/64'
+ * normaliseAddress('::ffff:192.0.2.1'); // '192.0.2.1'
+ * ```
+ */
+export function normaliseAddress(raw: string): string | undefined {
+  const address = raw.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const version = isIP(address);
+  if (version === 4) return address;
+  if (version !== 6) return undefined;
+  const groups = ipv6Groups(address.toLowerCase());
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0) {
+    if (groups[4] === 0 && groups[5] === 0xffff) {
+      const [hi, lo] = [groups[6]!, groups[7]!];
+      return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+    }
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (validated by `isIP` before). */
+function ipv6Groups(address: string): number[] {
+  let text = address;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted !== null) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text =
+      text.slice(0, dotted.index) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16);
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) =>
+    part === '' ? [] : part.split(':').map((group) => parseInt(group, 16));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * The durable writer, charging each message's signing key before storing it. Every signed
+ * message a POST stores passes here with its verified `kid` (the writer is also where its `jti`
+ * is claimed), so this is the one place the per-key limit of POSTs is kept; a refused charge
+ * stores nothing.
+ *
+ * @example
+ * ```ts
+ * const writer = keyLimitedWriter(instance.writer, limiter);
+ * ```
+ */
+export function keyLimitedWriter(writer: DurableWriter, limiter: RateLimiter): DurableWriter {
+  return {
+    async write(record) {
+      await limiter.chargeKey(record.signer);
+      return writer.write(record);
+    },
+    close: () => writer.close(),
+    get stats() {
+      return writer.stats;
+    },
+  };
+}
+
+/**
+ * The answer for a request to `/api/` whose address is over its budget (429 problem+json with
+ * `Retry-After`, or 503 when the count cannot be written), `undefined` to let it through. Called
+ * by `hooks.server.ts` before any route reads the body.
+ *
+ * @example
+ * ```ts
+ * const refused = await limitAddress(limiter, event);
+ * if (refused) return refused;
+ * ```
+ */
+export async function limitAddress(
+  limiter: RateLimiter,
+  source: AddressSource,
+): Promise<Response | undefined> {
+  if (limiter.config.addressPerMinute <= 0) return undefined;
+  try {
+    await limiter.chargeAddress(clientAddress(source, limiter.config.trustedProxyHeader));
+    return undefined;
+  } catch (error) {
+    return problemResponse(problemFromError(error), retryAfterHeaders(error));
+  }
+}

@@ -1,0 +1,723 @@
+/**
+ * The sealed relay (issue 5 "Sealed relay", docs/api.md "Relay"): offers and rewards from a
+ * company to a pseudonym's inbox, corrections from a pseudonym to its company, and the offers the
+ * relay refused.
+ *
+ * The relay cannot read (DESIGN promise 4): it routes and counts by the outer JWS (pseudonym,
+ * grant, purpose, channel, `validUntil`) and stores the sealed box as it came. Nothing relayed is
+ * logged (SPECS "What the log holds"); each accepted message is still stored durably through the
+ * durable writer (the `messages` row, its `jti`, and the relay rows in one transaction) before the
+ * API answers `201`.
+ *
+ * An offer is accepted only when an active grant of that pseudonym covers its purpose and channel
+ * now (`protocol/grants` `checkCoverage`, the one place the rule is written) and the grant's
+ * contact cap is not reached. The count runs over a rolling 7 × 24 hours at the moment of
+ * acceptance, in `relay_contacts`, which is never deleted with the offers (SPECS "Consent
+ * conditions"). A refused offer, once its company signature verified, is recorded
+ * (`relay_refusals`, the offer kept in `messages` as signed evidence), becomes an `offer-refused`
+ * event in the company's feed and webhooks, a `relay-refused` finding and the
+ * `refusedRelayAttempts` trust figure; the API answers 403 with the rule that failed.
+ */
+import { sealedBodyLimit } from './auth/body';
+import type { Kysely, Transaction } from 'kysely';
+import { ProtocolError } from '$protocol/errors';
+import { activeGrant, checkCoverage, type ActiveGrant } from '$protocol/grants';
+import { parseMessage, type GrantPayload } from '$protocol/messages';
+import { openMessage } from '$protocol/signed';
+import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
+import type { CompanyRecord, CompanyService } from './companies';
+import type { FeedEventKind } from './consents';
+import type { Database } from './db/schema';
+import { jsonResponse } from './api-route';
+import { nodeEd25519Verify } from './ed25519';
+import { nowSeconds, storeSigned, storedBefore, type ServiceContext } from './message-store';
+
+/** How long an undelivered offer or reward waits in the inbox: 30 days (issue 5). */
+export const inboxRetentionMs = 30 * 24 * 60 * 60 * 1000;
+/** The contact cap's rolling window: 7 × 24 hours (SPECS "Consent conditions"). */
+export const contactWindowMs = 7 * 24 * 60 * 60 * 1000;
+/** Largest page of an inbox or of a company's corrections. */
+export const maxRelayPage = 100;
+/** At most this many findings are listed (a findings list, not an archive). */
+const maxFindings = 500;
+
+/** Why the relay refused an offer, as recorded and reported (`detail.rule` of the 403). */
+export type RefusalRule =
+  | 'company_not_active'
+  | 'grant_unknown'
+  | 'revoked'
+  | 'not_yet_valid'
+  | 'expired'
+  | 'purpose'
+  | 'channel'
+  | 'time_window'
+  | 'contact_cap';
+
+/** The answer to an accepted offer, reward or correction (`201`, or `200` for a resend). */
+export interface RelayReceipt {
+  /** SHA-256 of the JWS: the item's id in the inbox or the corrections list. */
+  readonly id: string;
+  readonly status: 'queued';
+  /** Offers and rewards: when the item expires if not acknowledged (ms). */
+  readonly expiresAt?: number;
+  /** False when the very same message had been accepted before (a resend). */
+  readonly created: boolean;
+}
+
+/** One item of a pseudonym's inbox. */
+export interface InboxItem {
+  id: string;
+  cursor: string;
+  kind: 'offer' | 'reward';
+  jws: string;
+  receivedAt: number;
+  expiresAt: number;
+}
+
+/** One correction waiting for its company. */
+export interface CorrectionItem {
+  id: string;
+  cursor: string;
+  pseudonym: string;
+  jws: string;
+  receivedAt: number;
+}
+
+/** A refused offer, as the company's findings list it. */
+export interface RelayFinding {
+  type: 'relay-refused';
+  offerSha256: string;
+  pseudonym: string;
+  grantSha256: string;
+  rule: string;
+  /** When the relay refused it (ms). */
+  refusedAt: number;
+}
+
+/** The relay's services. */
+export interface RelayService {
+  /** `POST /api/v1/offers`. */
+  sendOffer(token: string): Promise<RelayReceipt>;
+  /** `POST /api/v1/rewards`. */
+  sendReward(token: string): Promise<RelayReceipt>;
+  /** `GET /api/v1/pseudonyms/{pseudonym}/inbox`: items after the cursor `after`, never expired ones. */
+  inbox(
+    pseudonym: string,
+    after: number,
+    limit: number,
+  ): Promise<{ items: InboxItem[]; next: string }>;
+  /** `DELETE /api/v1/pseudonyms/{pseudonym}/inbox/{id}`: 0 when it was gone already. */
+  acknowledgeItem(pseudonym: string, id: string): Promise<{ deleted: number }>;
+  /** `DELETE /api/v1/pseudonyms/{pseudonym}/inbox?through=`: every item up to that cursor. */
+  acknowledgeThrough(pseudonym: string, through: number): Promise<{ deleted: number }>;
+  /** `POST /api/v1/corrections`. */
+  sendCorrection(token: string): Promise<RelayReceipt>;
+  /** `GET /api/v1/companies/me/corrections`. */
+  corrections(
+    companyId: string,
+    after: number,
+    limit: number,
+  ): Promise<{ corrections: CorrectionItem[]; next: string }>;
+  /** `DELETE /api/v1/companies/me/corrections/{id}`: 0 when it was gone already. */
+  acknowledgeCorrection(companyId: string, id: string): Promise<{ deleted: number }>;
+  /** Deletes every expired inbox item (and its message); returns how many. */
+  purgeExpired(): Promise<number>;
+}
+
+/**
+ * Whether `caller` may read and acknowledge the inbox of `pseudonym`: only that pseudonym.
+ *
+ * @throws ProtocolError `ERR_NOT_AUTHORISED`.
+ * @example
+ * ```ts
+ * assertInboxOwner(caller, pseudonym);
+ * ```
+ */
+export function assertInboxOwner(caller: Caller, pseudonym: string): void {
+  if (caller.type !== 'pseudonym' || caller.id !== pseudonym) {
+    throw new ProtocolError('ERR_NOT_AUTHORISED', 'Only the pseudonym itself may use its inbox.');
+  }
+}
+
+/**
+ * Creates the relay's services.
+ *
+ * @example
+ * ```ts
+ * const relay = createRelayService(ctx, { companies });
+ * const { id, expiresAt } = await relay.sendOffer(token); // 201 {id, status: 'queued', expiresAt}
+ * ```
+ */
+export function createRelayService(
+  ctx: ServiceContext,
+  options: { companies: CompanyService },
+): RelayService {
+  const db = ctx.cdb.db;
+  const { companies } = options;
+
+  async function companyOf(id: string | undefined): Promise<CompanyRecord> {
+    return companies.get(id !== undefined && id.startsWith('co_') ? id : '');
+  }
+
+  /** The pseudonym a company addresses; another company's is reported as unknown (not ours to say). */
+  async function addressedPseudonym(aud: string | undefined, companyId: string): Promise<string> {
+    const binding =
+      aud !== undefined && aud.startsWith('ps_') ? await pseudonymBinding(db, aud) : undefined;
+    if (binding === undefined || binding.companyId !== companyId) {
+      throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+    }
+    return aud!;
+  }
+
+  /** A grant of `pseudonym` to `companyId`, parsed, with what has been revoked of it. */
+  async function grantOf(
+    sha256: string,
+    pseudonym: string,
+    companyId: string,
+  ): Promise<ActiveGrant | undefined> {
+    const row = await db
+      .selectFrom('grants')
+      .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+      .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
+      .where('grants.sha256', '=', sha256)
+      .where('grants.pseudonym', '=', pseudonym)
+      .where('grants.company_id', '=', companyId)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const grant: GrantPayload = parseMessage('grant', peekClaims(row.jws).payload);
+    const active = activeGrant(grant, sha256);
+    // The grants row already folds every revocation in; partial ones keep no time of their own,
+    // so they apply from the grant's start, which is right for a question about "now".
+    const revocations = [
+      ...(row.revoked_at === null ? [] : [{ at: row.revoked_at }]),
+      ...(row.revoked_purposes === null
+        ? []
+        : [{ at: grant.iat, purposes: JSON.parse(row.revoked_purposes) as string[] }]),
+    ];
+    return { ...active, revocations };
+  }
+
+  /**
+   * The next cursor of `owner`'s mailbox. The upsert holds the owner's row lock until commit
+   * (PostgreSQL; SQLite has one writer anyway), so items of one mailbox commit in cursor order
+   * and concurrent offers to one pseudonym are counted one after the other.
+   */
+  async function nextSeq(trx: Transaction<Database>, owner: string): Promise<number> {
+    const row = await trx
+      .insertInto('relay_mailboxes')
+      .values({ owner, seq: 1 })
+      .onConflict((c) =>
+        c.column('owner').doUpdateSet((eb) => ({ seq: eb('relay_mailboxes.seq', '+', 1) })),
+      )
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    return Number(row.seq);
+  }
+
+  /** Appends to the company's feed, exactly as consents.ts does (the counter is the row lock). */
+  async function appendEvent(
+    trx: Transaction<Database>,
+    event: { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string },
+    nowMs: number,
+  ): Promise<void> {
+    const { feed_seq } = await trx
+      .updateTable('companies')
+      .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
+      .where('id', '=', event.companyId)
+      .returning('feed_seq')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('consent_events')
+      .values({
+        company_id: event.companyId,
+        seq: Number(feed_seq),
+        kind: event.kind,
+        sha256: event.sha256,
+        pseudonym: event.pseudonym,
+        created_at: nowMs,
+      })
+      .execute();
+  }
+
+  /** Deletes inbox items (expired or acknowledged) together with their stored messages. */
+  async function deleteItems(
+    trx: Kysely<Database> | Transaction<Database>,
+    ids: readonly string[],
+  ): Promise<number> {
+    if (ids.length === 0) return 0;
+    const deleted = await trx.deleteFrom('relay_items').where('id', 'in', ids).executeTakeFirst();
+    // Offers and rewards are not logged and nothing else refers to them: the JWS goes too, so a
+    // delivered offer is really gone (its jti stays in seen_jtis until exp against a replay).
+    await trx.deleteFrom('messages').where('sha256', 'in', ids).execute();
+    return Number(deleted.numDeletedRows);
+  }
+
+  async function purgeExpiredOf(pseudonym: string, nowMs: number): Promise<void> {
+    const expired = await db
+      .selectFrom('relay_items')
+      .select('id')
+      .where('pseudonym', '=', pseudonym)
+      .where('expires_at', '<=', nowMs)
+      .limit(maxRelayPage)
+      .execute();
+    if (expired.length === 0) return;
+    await db.transaction().execute((trx) =>
+      deleteItems(
+        trx,
+        expired.map((row) => row.id),
+      ),
+    );
+  }
+
+  function refusalError(rule: string): ProtocolError {
+    if (rule === 'contact_cap') {
+      return new ProtocolError(
+        'ERR_CONTACT_CAP_EXCEEDED',
+        "The grant's contact cap for 7 days is reached.",
+        { rule },
+      );
+    }
+    if (rule === 'company_not_active') {
+      return new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', { rule });
+    }
+    return new ProtocolError(
+      'ERR_OFFER_NOT_COVERED',
+      'No active grant of this pseudonym covers this purpose and channel now.',
+      { rule },
+    );
+  }
+
+  /** The receipt of an offer or reward stored before, or its refusal again. */
+  async function resendOf(sha256: string): Promise<RelayReceipt> {
+    const refused = await db
+      .selectFrom('relay_refusals')
+      .select('rule')
+      .where('offer_sha256', '=', sha256)
+      .executeTakeFirst();
+    if (refused !== undefined) throw refusalError(refused.rule);
+    const item = await db
+      .selectFrom('relay_items')
+      .select('expires_at')
+      .where('id', '=', sha256)
+      .executeTakeFirst();
+    return {
+      id: sha256,
+      status: 'queued',
+      ...(item === undefined ? {} : { expiresAt: Number(item.expires_at) }),
+      created: false,
+    };
+  }
+
+  return {
+    async sendOffer(token) {
+      const { iss, aud } = peekClaims(token);
+      const company = await companyOf(iss);
+      const resend = await storedBefore(ctx, token, 'offer');
+      if (resend !== undefined) return resendOf(resend.sha256);
+      const pseudonym = await addressedPseudonym(aud, company.id);
+      // Verified before anything is recorded: only the company's own signature can count
+      // against it.
+      const opened = await openMessage('offer', token, {
+        maxLength: sealedBodyLimit,
+        verifySignature: nodeEd25519Verify,
+        audience: pseudonym,
+        now: nowSeconds(ctx),
+        resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
+      });
+      const payload = opened.payload;
+      const nowMs = ctx.now();
+      const at = Math.floor(nowMs / 1000);
+      let rule: string | undefined;
+      let grant: ActiveGrant | undefined;
+      if (company.status !== 'active') rule = 'company_not_active';
+      else {
+        grant = await grantOf(payload.grantSha256, pseudonym, company.id);
+        if (grant === undefined) rule = 'grant_unknown';
+      }
+      const expiresAt = Math.min(nowMs + inboxRetentionMs, payload.validUntil * 1000);
+      let refused: string | undefined;
+      const stored = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'offer',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym,
+        logged: false,
+        apply: async (trx) => {
+          refused = rule;
+          let seq = 0;
+          if (refused === undefined) {
+            seq = await nextSeq(trx, pseudonym);
+            // Counted under the mailbox lock, at the moment of acceptance.
+            const counted = await trx
+              .selectFrom('relay_contacts')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('grant_sha256', '=', payload.grantSha256)
+              .where('accepted_at', '>', nowMs - contactWindowMs)
+              .executeTakeFirstOrThrow();
+            const coverage = checkCoverage(grant!, {
+              purpose: payload.purpose,
+              channel: payload.channel,
+              at,
+              contactsInLast7Days: Number(counted.n),
+            });
+            if (!coverage.covered) refused = coverage.rule;
+          }
+          if (refused !== undefined) {
+            await trx
+              .insertInto('relay_refusals')
+              .values({
+                offer_sha256: opened.sha256,
+                company_id: company.id,
+                pseudonym,
+                grant_sha256: payload.grantSha256,
+                rule: refused,
+                refused_at: nowMs,
+              })
+              .execute();
+            await appendEvent(
+              trx,
+              { companyId: company.id, kind: 'offer-refused', sha256: opened.sha256, pseudonym },
+              nowMs,
+            );
+            return;
+          }
+          await trx
+            .insertInto('relay_contacts')
+            .values({
+              offer_sha256: opened.sha256,
+              company_id: company.id,
+              pseudonym,
+              grant_sha256: payload.grantSha256,
+              accepted_at: nowMs,
+            })
+            .execute();
+          await trx
+            .insertInto('relay_items')
+            .values({
+              id: opened.sha256,
+              pseudonym,
+              company_id: company.id,
+              kind: 'offer',
+              seq,
+              grant_sha256: payload.grantSha256,
+              received_at: nowMs,
+              expires_at: expiresAt,
+            })
+            .execute();
+        },
+      });
+      // Stored by a concurrent call of the same token: answer as that one did.
+      if (!stored.created) return resendOf(opened.sha256);
+      if (refused !== undefined) throw refusalError(refused);
+      return { id: opened.sha256, status: 'queued', expiresAt, created: true };
+    },
+
+    async sendReward(token) {
+      const { iss, aud } = peekClaims(token);
+      const company = await companyOf(iss);
+      const resend = await storedBefore(ctx, token, 'reward');
+      if (resend !== undefined) return resendOf(resend.sha256);
+      const pseudonym = await addressedPseudonym(aud, company.id);
+      const opened = await openMessage('reward', token, {
+        maxLength: sealedBodyLimit,
+        verifySignature: nodeEd25519Verify,
+        audience: pseudonym,
+        now: nowSeconds(ctx),
+        resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
+      });
+      if (company.status !== 'active') {
+        throw new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', {
+          status: company.status,
+        });
+      }
+      const payload = opened.payload;
+      // Any grant of this pseudonym, active or not: a reward may arrive after a revocation.
+      const grant = await db
+        .selectFrom('grants')
+        .select('sha256')
+        .where('sha256', '=', payload.grantSha256)
+        .where('pseudonym', '=', pseudonym)
+        .where('company_id', '=', company.id)
+        .executeTakeFirst();
+      if (grant === undefined) {
+        throw new ProtocolError(
+          'ERR_GRANT_UNKNOWN',
+          'The reward names no grant of this pseudonym.',
+          {
+            grantSha256: payload.grantSha256,
+          },
+        );
+      }
+      const nowMs = ctx.now();
+      const expiresAt = nowMs + inboxRetentionMs;
+      const stored = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'reward',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym,
+        logged: false,
+        apply: async (trx) => {
+          await trx
+            .insertInto('relay_items')
+            .values({
+              id: opened.sha256,
+              pseudonym,
+              company_id: company.id,
+              kind: 'reward',
+              seq: await nextSeq(trx, pseudonym),
+              grant_sha256: payload.grantSha256,
+              received_at: nowMs,
+              expires_at: expiresAt,
+            })
+            .execute();
+        },
+      });
+      if (!stored.created) return resendOf(opened.sha256);
+      return { id: opened.sha256, status: 'queued', expiresAt, created: true };
+    },
+
+    async inbox(pseudonym, after, limit) {
+      const nowMs = ctx.now();
+      await purgeExpiredOf(pseudonym, nowMs);
+      const rows = await db
+        .selectFrom('relay_items')
+        .innerJoin('messages', 'messages.sha256', 'relay_items.id')
+        .select([
+          'relay_items.id',
+          'relay_items.seq',
+          'relay_items.kind',
+          'relay_items.received_at',
+          'relay_items.expires_at',
+          'messages.jws',
+        ])
+        .where('relay_items.pseudonym', '=', pseudonym)
+        .where('relay_items.seq', '>', after)
+        // Never served once expired, even in the moment before the purge removes it.
+        .where('relay_items.expires_at', '>', nowMs)
+        .orderBy('relay_items.seq')
+        .limit(Math.min(limit, maxRelayPage))
+        .execute();
+      const items = rows.map((row) => ({
+        id: row.id,
+        cursor: String(row.seq),
+        kind: row.kind,
+        jws: row.jws,
+        receivedAt: Number(row.received_at),
+        expiresAt: Number(row.expires_at),
+      }));
+      return { items, next: items.length > 0 ? items[items.length - 1]!.cursor : String(after) };
+    },
+
+    async acknowledgeItem(pseudonym, id) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('relay_items')
+          .select('id')
+          .where('id', '=', id)
+          .where('pseudonym', '=', pseudonym)
+          .executeTakeFirst();
+        return { deleted: await deleteItems(trx, row === undefined ? [] : [row.id]) };
+      });
+    },
+
+    async acknowledgeThrough(pseudonym, through) {
+      let deleted = 0;
+      // In pages, so one call cannot build an unbounded statement.
+      for (;;) {
+        const page = await db.transaction().execute(async (trx) => {
+          const rows = await trx
+            .selectFrom('relay_items')
+            .select('id')
+            .where('pseudonym', '=', pseudonym)
+            .where('seq', '<=', through)
+            .limit(500)
+            .execute();
+          return deleteItems(
+            trx,
+            rows.map((row) => row.id),
+          );
+        });
+        deleted += page;
+        if (page < 500) return { deleted };
+      }
+    },
+
+    async sendCorrection(token) {
+      const { iss, aud } = peekClaims(token);
+      const binding =
+        iss !== undefined && iss.startsWith('ps_') ? await pseudonymBinding(db, iss) : undefined;
+      if (binding === undefined) {
+        throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'This pseudonym is not known.');
+      }
+      if (binding.companyId !== aud) {
+        throw new ProtocolError(
+          'ERR_PSEUDONYM_COMPANY_MISMATCH',
+          'This pseudonym belongs to another company.',
+        );
+      }
+      // Any status: a customer may always correct what a company holds about them.
+      const company = await companyOf(aud);
+      const resend = await storedBefore(ctx, token, 'correction');
+      if (resend !== undefined) return { id: resend.sha256, status: 'queued', created: false };
+      const opened = await openMessage('correction', token, {
+        maxLength: sealedBodyLimit,
+        verifySignature: nodeEd25519Verify,
+        audience: company.id,
+        now: nowSeconds(ctx),
+        // Only the key bound to the pseudonym signs for it.
+        resolveKey: async (kid) => (kid === binding.key.kid ? binding.key : undefined),
+      });
+      const payload = opened.payload;
+      const nowMs = ctx.now();
+      const stored = await storeSigned(ctx, {
+        token,
+        sha256: opened.sha256,
+        kind: 'correction',
+        kid: opened.kid,
+        jti: payload.jti,
+        iat: payload.iat,
+        exp: payload.exp,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        logged: false,
+        apply: async (trx) => {
+          await trx
+            .insertInto('relay_corrections')
+            .values({
+              id: opened.sha256,
+              company_id: company.id,
+              pseudonym: payload.iss,
+              data_category: payload.dataCategory,
+              seq: await nextSeq(trx, company.id),
+              received_at: nowMs,
+            })
+            .execute();
+          await appendEvent(
+            trx,
+            {
+              companyId: company.id,
+              kind: 'correction',
+              sha256: opened.sha256,
+              pseudonym: payload.iss,
+            },
+            nowMs,
+          );
+        },
+      });
+      return { id: opened.sha256, status: 'queued', created: stored.created };
+    },
+
+    async corrections(companyId, after, limit) {
+      const rows = await db
+        .selectFrom('relay_corrections')
+        .innerJoin('messages', 'messages.sha256', 'relay_corrections.id')
+        .select([
+          'relay_corrections.id',
+          'relay_corrections.seq',
+          'relay_corrections.pseudonym',
+          'relay_corrections.received_at',
+          'messages.jws',
+        ])
+        .where('relay_corrections.company_id', '=', companyId)
+        .where('relay_corrections.seq', '>', after)
+        .orderBy('relay_corrections.seq')
+        .limit(Math.min(limit, maxRelayPage))
+        .execute();
+      const corrections = rows.map((row) => ({
+        id: row.id,
+        cursor: String(row.seq),
+        pseudonym: row.pseudonym,
+        jws: row.jws,
+        receivedAt: Number(row.received_at),
+      }));
+      return {
+        corrections,
+        next: corrections.length > 0 ? corrections[corrections.length - 1]!.cursor : String(after),
+      };
+    },
+
+    async acknowledgeCorrection(companyId, id) {
+      // The correction's message stays: the company's feed (and its webhook) refers to it.
+      const deleted = await db
+        .deleteFrom('relay_corrections')
+        .where('id', '=', id)
+        .where('company_id', '=', companyId)
+        .executeTakeFirst();
+      return { deleted: Number(deleted.numDeletedRows) };
+    },
+
+    async purgeExpired() {
+      let purged = 0;
+      for (;;) {
+        const rows = await db
+          .selectFrom('relay_items')
+          .select('id')
+          .where('expires_at', '<=', ctx.now())
+          .limit(500)
+          .execute();
+        if (rows.length === 0) return purged;
+        purged += await db.transaction().execute((trx) =>
+          deleteItems(
+            trx,
+            rows.map((row) => row.id),
+          ),
+        );
+      }
+    },
+  };
+}
+
+/**
+ * The company's refused offers, oldest first (at most 500): the `relay-refused` findings of
+ * `GET /api/v1/companies/me/findings` and the regulator's view.
+ *
+ * @example
+ * ```ts
+ * const findings = [...overdue, ...(await relayFindings(db, companyId))];
+ * ```
+ */
+export async function relayFindings(
+  db: Kysely<Database>,
+  companyId: string,
+): Promise<RelayFinding[]> {
+  const rows = await db
+    .selectFrom('relay_refusals')
+    .select(['offer_sha256', 'pseudonym', 'grant_sha256', 'rule', 'refused_at'])
+    .where('company_id', '=', companyId)
+    .orderBy('refused_at')
+    .orderBy('offer_sha256')
+    .limit(maxFindings)
+    .execute();
+  return rows.map((row) => ({
+    type: 'relay-refused',
+    offerSha256: row.offer_sha256,
+    pseudonym: row.pseudonym,
+    grantSha256: row.grant_sha256,
+    rule: row.rule,
+    refusedAt: Number(row.refused_at),
+  }));
+}
+
+/**
+ * `201` with `{id, status: "queued"[, expiresAt]}` for a newly relayed message, `200` for a
+ * resend of one accepted before.
+ *
+ * @example
+ * ```ts
+ * return relayResponse(await relay.sendOffer(token));
+ * ```
+ */
+export function relayResponse(receipt: RelayReceipt): Response {
+  const { created, ...body } = receipt;
+  return jsonResponse(body, created ? 201 : 200);
+}

@@ -1,0 +1,1465 @@
+/**
+ * Obligations and oversight (issue 5) through the route handlers, on SQLite and PostgreSQL:
+ * disclosures, data requests and their answers, access reports, complaints with evidence, the
+ * regulator's decisions and suspensions, blacklist signals, and the findings they produce. Each
+ * endpoint: its success, its rejections by problem code, and who may call it.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type ClientFetch } from '$protocol/client';
+import { base64urlEncode } from '$protocol/encoding';
+import { publicJwk } from '$protocol/keys';
+import type { Payload, Scope } from '$protocol/messages';
+import {
+  claims,
+  companyMessage,
+  expectJson,
+  expectProblem,
+  get,
+  newCompany,
+  newPseudonym,
+  newRegulator,
+  openApiHarness,
+  post,
+  requestedScope,
+  sign,
+  signRaw,
+  testOrigin,
+  type ApiHarness,
+  type TestCompany,
+  type TestPseudonym,
+  type TestRegulator,
+} from '$lib/server/api-test-kit';
+import { testDialects } from '$lib/server/db/test-databases';
+import { defaultDataRequestDeadlineMs } from '$lib/server/obligations';
+import * as accessRoute from './access/+server';
+import * as blacklistRoute from './blacklist/+server';
+import * as companiesRoute from './companies/+server';
+import * as companyRoute from './companies/[companyId]/+server';
+import * as boycottRoute from './companies/[companyId]/boycott/+server';
+import * as companyFindingsRoute from './companies/[companyId]/findings/+server';
+import * as dataRequestListRoute from './companies/me/data-requests/+server';
+import * as eventsRoute from './companies/me/events/+server';
+import * as findingsRoute from './companies/me/findings/+server';
+import * as decisionsRoute from './complaint-decisions/+server';
+import * as complaintsRoute from './complaints/+server';
+import * as complaintRoute from './complaints/[sha256]/+server';
+import * as answersRoute from './data-request-answers/+server';
+import * as dataRequestsRoute from './data-requests/+server';
+import * as disclosuresRoute from './disclosures/+server';
+import * as keysRoute from './companies/me/keys/+server';
+import * as grantRequestsRoute from './grant-requests/+server';
+import * as grantsRoute from './grants/+server';
+import * as offersRoute from './offers/+server';
+import * as relationshipsRoute from './pseudonyms/[pseudonym]/relationships/+server';
+import * as refusalsRoute from './refusals/+server';
+import * as revocationsRoute from './revocations/+server';
+import * as suspensionsRoute from './suspensions/+server';
+
+const day = 86_400;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Module = Record<string, (event: any) => Response | Promise<Response>>;
+const clientRoutes: [RegExp, Module, string[]][] = [
+  [/^\/api\/v1\/disclosures$/, disclosuresRoute, []],
+  [/^\/api\/v1\/data-requests$/, dataRequestsRoute, []],
+  [/^\/api\/v1\/data-request-answers$/, answersRoute, []],
+  [/^\/api\/v1\/companies\/me\/data-requests$/, dataRequestListRoute, []],
+  [/^\/api\/v1\/access$/, accessRoute, []],
+  [/^\/api\/v1\/complaints$/, complaintsRoute, []],
+  [/^\/api\/v1\/complaints\/([^/]+)$/, complaintRoute, ['sha256']],
+  [/^\/api\/v1\/complaint-decisions$/, decisionsRoute, []],
+  [/^\/api\/v1\/suspensions$/, suspensionsRoute, []],
+  [/^\/api\/v1\/blacklist$/, blacklistRoute, []],
+  [/^\/api\/v1\/companies\/([^/]+)\/boycott$/, boycottRoute, ['companyId']],
+  [/^\/api\/v1\/companies\/([^/]+)\/findings$/, companyFindingsRoute, ['companyId']],
+];
+
+/** A fetch that hands the request to the matching +server.ts handler, as SvelteKit would. */
+const routedFetch: ClientFetch = async (href, init) => {
+  const url = new URL(href);
+  for (const [pattern, module, names] of clientRoutes) {
+    const match = pattern.exec(url.pathname);
+    if (match === null) continue;
+    const handler = module[init.method];
+    if (handler === undefined) return new Response(null, { status: 405 });
+    const params = Object.fromEntries(
+      names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]),
+    );
+    return handler({ request: new Request(url, init), url, params });
+  }
+  return new Response(null, { status: 404 });
+};
+
+interface Receipt {
+  sha256: string;
+  status: string;
+}
+
+type Finding = Record<string, unknown> & { type: string };
+
+describe.each(testDialects)('obligations and oversight API on %s', (dialect) => {
+  let api: ApiHarness;
+  let regulator: TestRegulator;
+
+  beforeAll(async () => {
+    api = await openApiHarness(dialect);
+    regulator = await newRegulator(api);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  // ----- helpers on the shared harness ---------------------------------------------------------
+
+  /** Purpose product_launch, categories address + preferences_habits, no time windows. */
+  function plainScope(): Scope {
+    const scope = requestedScope(api.clock);
+    const { timeWindows: _windows, ...conditions } = scope.conditions;
+    return { ...scope, conditions };
+  }
+
+  async function register(
+    company: TestCompany = newCompany(),
+    options: { proof?: boolean } = {},
+  ): Promise<TestCompany> {
+    if (options.proof !== false) api.proofs.set(company.domain, { keys: [company.kid] });
+    const token = await sign('company', companyMessage(api.clock, company), company.keyPair);
+    await expectJson(await post(companiesRoute.POST, '/api/v1/companies', token), 201);
+    return company;
+  }
+
+  function grantRequest(company: TestCompany): Promise<Response> {
+    return sign(
+      'grant-request',
+      {
+        ...claims(api.clock, company.id, testOrigin),
+        scopes: [plainScope()],
+        reason: { de: 'Neuigkeiten.', en: 'News.' },
+      },
+      company.keyPair,
+    ).then((token) => post(grantRequestsRoute.POST, '/api/v1/grant-requests', token));
+  }
+
+  /** A company with one pseudonym holding one grant (or, with `refuse`, one refusal). */
+  async function relationship(
+    options: { company?: TestCompany; refuse?: boolean } = {},
+  ): Promise<{ company: TestCompany; pseudonym: TestPseudonym; grantSha256: string }> {
+    const company = options.company ?? (await register());
+    const request = await expectJson<Receipt>(await grantRequest(company), 201);
+    const pseudonym = newPseudonym(company.id);
+    if (options.refuse === true) {
+      const token = await sign(
+        'refusal',
+        {
+          ...claims(api.clock, pseudonym.id, company.id),
+          requestSha256: request.sha256,
+          pseudonymKey: publicJwk(pseudonym.keyPair),
+        },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(refusalsRoute.POST, '/api/v1/refusals', token), 201);
+      return { company, pseudonym, grantSha256: '' };
+    }
+    const token = await sign(
+      'grant',
+      {
+        ...claims(api.clock, pseudonym.id, company.id),
+        requestSha256: request.sha256,
+        scopes: [{ ...plainScope(), channels: ['newsletter'] }],
+        preferredChannel: 'newsletter',
+        until: api.clock.seconds() + 365 * day,
+        pseudonymKey: publicJwk(pseudonym.keyPair),
+      },
+      pseudonym.keyPair,
+    );
+    const grant = await expectJson<Receipt>(
+      await post(grantsRoute.POST, '/api/v1/grants', token),
+      201,
+    );
+    return { company, pseudonym, grantSha256: grant.sha256 };
+  }
+
+  const sealedBox = () => base64urlEncode(new Uint8Array(randomBytes(96)));
+
+  function disclosurePayload(
+    company: TestCompany,
+    pseudonym: string,
+    extra: Partial<Payload<'disclosure'>> = {},
+  ): Payload<'disclosure'> {
+    return {
+      ...claims(api.clock, company.id, pseudonym),
+      holdings: [
+        {
+          dataCategory: 'address',
+          sources: ['direct'],
+          purposes: ['product_launch'],
+          retentionDays: 365,
+          recipients: [],
+        },
+      ],
+      export: sealedBox(),
+      ...extra,
+    };
+  }
+
+  async function disclose(
+    company: TestCompany,
+    pseudonym: string,
+    extra: Partial<Payload<'disclosure'>> = {},
+    keyPair = company.keyPair,
+  ): Promise<Response> {
+    const token = await sign('disclosure', disclosurePayload(company, pseudonym, extra), keyPair);
+    return post(disclosuresRoute.POST, '/api/v1/disclosures', token);
+  }
+
+  async function dataRequest(
+    pseudonym: TestPseudonym,
+    companyId: string,
+    type: 'access' | 'erasure' = 'access',
+  ): Promise<Response> {
+    const token = await sign(
+      'data-request',
+      { ...claims(api.clock, pseudonym.id, companyId), type },
+      pseudonym.keyPair,
+    );
+    return post(dataRequestsRoute.POST, '/api/v1/data-requests', token);
+  }
+
+  async function answerRequest(
+    company: TestCompany,
+    pseudonym: string,
+    body:
+      | { outcome: 'disclosure'; requestSha256: string; disclosureSha256: string }
+      | { outcome: 'erased'; requestSha256: string }
+      | { outcome: 'refused'; requestSha256: string },
+  ): Promise<Response> {
+    const base = claims(api.clock, company.id, pseudonym);
+    const payload =
+      body.outcome === 'erased'
+        ? { ...base, ...body, dataCategories: ['address'], erasedAt: api.clock.seconds() }
+        : body.outcome === 'refused'
+          ? { ...base, ...body, reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' } }
+          : { ...base, ...body };
+    const token = await sign(
+      'data-request-answer',
+      payload as Payload<'data-request-answer'>,
+      company.keyPair,
+    );
+    return post(answersRoute.POST, '/api/v1/data-request-answers', token);
+  }
+
+  async function reportAccess(
+    company: TestCompany,
+    entries: Payload<'access'>['entries'],
+  ): Promise<Response> {
+    const token = await sign(
+      'access',
+      { ...claims(api.clock, company.id, testOrigin), entries },
+      company.keyPair,
+    );
+    return post(accessRoute.POST, '/api/v1/access', token);
+  }
+
+  /** An offer the company signed for the pseudonym: complaint evidence. */
+  function offerEvidence(
+    company: TestCompany,
+    pseudonym: string,
+    grantSha256: string,
+    keyPair = company.keyPair,
+  ): Promise<string> {
+    return sign(
+      'offer',
+      {
+        ...claims(api.clock, company.id, pseudonym),
+        grantSha256,
+        purpose: 'product_launch',
+        channel: 'newsletter',
+        validUntil: api.clock.seconds() + 7 * day,
+        sealed: sealedBox(),
+      },
+      keyPair,
+    );
+  }
+
+  async function complain(
+    pseudonym: TestPseudonym,
+    companyId: string,
+    evidence: { kind: 'offer' | 'disclosure'; jws: string }[],
+  ): Promise<Response> {
+    const token = await sign(
+      'complaint',
+      {
+        ...claims(api.clock, pseudonym.id, testOrigin),
+        company: companyId,
+        evidence,
+        reasons: ['contact_cap_exceeded'],
+      },
+      pseudonym.keyPair,
+    );
+    return post(complaintsRoute.POST, '/api/v1/complaints', token);
+  }
+
+  async function decide(
+    complaintSha256: string,
+    decision: 'upheld' | 'dismissed' = 'upheld',
+    signer: { id: string; keyPair: TestRegulator['keyPair'] } = regulator,
+  ): Promise<Response> {
+    const token = await sign(
+      'complaint-decision',
+      {
+        ...claims(api.clock, signer.id, testOrigin),
+        complaintSha256,
+        decision,
+        reason: { de: 'Belegt.', en: 'Proven.' },
+      },
+      signer.keyPair,
+    );
+    return post(decisionsRoute.POST, '/api/v1/complaint-decisions', token);
+  }
+
+  async function suspension(
+    companyId: string,
+    action: 'suspend' | 'reinstate',
+    complaints?: string[],
+  ): Promise<Response> {
+    const token = await sign(
+      'suspension',
+      {
+        ...claims(api.clock, regulator.id, testOrigin),
+        company: companyId,
+        action,
+        reason: { de: 'Wiederholte Verstöße.', en: 'Repeated violations.' },
+        ...(complaints === undefined ? {} : { complaints }),
+      },
+      regulator.keyPair,
+    );
+    return post(suspensionsRoute.POST, '/api/v1/suspensions', token);
+  }
+
+  async function blacklist(
+    pseudonym: TestPseudonym,
+    companyId: string,
+    action: 'add' | 'withdraw' = 'add',
+    extra: Partial<Payload<'blacklist'>> = {},
+  ): Promise<Response> {
+    const token = await sign(
+      'blacklist',
+      {
+        ...claims(api.clock, pseudonym.id, testOrigin),
+        company: companyId,
+        action,
+        reason: 'too_frequent',
+        ...extra,
+      },
+      pseudonym.keyPair,
+    );
+    return post(blacklistRoute.POST, '/api/v1/blacklist', token);
+  }
+
+  async function companyFindings(company: TestCompany): Promise<Finding[]> {
+    const body = await expectJson<{ findings: Finding[] }>(
+      await get(findingsRoute.GET, '/api/v1/companies/me/findings', api.clock, company),
+      200,
+    );
+    return body.findings;
+  }
+
+  async function trust(companyId: string): Promise<Record<string, unknown>> {
+    const body = await expectJson<{ trust: Record<string, unknown>; status: string }>(
+      await get(companyRoute.GET, `/api/v1/companies/${companyId}`, api.clock),
+      200,
+    );
+    return { ...body.trust, status: body.status };
+  }
+
+  // ----- disclosures ---------------------------------------------------------------------------
+
+  describe('POST /api/v1/disclosures', () => {
+    it('logs a disclosure; the newest per pseudonym supersedes older ones in its Relationships view', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const first = await expectJson<Receipt>(
+        await disclose(company, pseudonym.id, { grantSha256 }),
+        201,
+      );
+      expect(first.status).toBe('pending');
+      api.clock.advance(1);
+      const second = await expectJson<Receipt>(await disclose(company, pseudonym.id), 201);
+      const view = await expectJson<{ disclosures: { sha256: string; current: boolean }[] }>(
+        await get(
+          relationshipsRoute.GET,
+          `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
+          api.clock,
+          pseudonym,
+        ),
+        200,
+      );
+      expect(view.disclosures.map((d) => [d.sha256, d.current])).toEqual([
+        [first.sha256, false],
+        [second.sha256, true],
+      ]);
+      const row = await api.tdb.cdb.db
+        .selectFrom('log_queue')
+        .select('kind')
+        .where('sha256', '=', second.sha256)
+        .executeTakeFirst();
+      expect(row?.kind).toBe('disclosure');
+    });
+
+    it('answers a resend of the same disclosure with 200 and the same receipt', async () => {
+      const { company, pseudonym } = await relationship();
+      const token = await sign(
+        'disclosure',
+        disclosurePayload(company, pseudonym.id),
+        company.keyPair,
+      );
+      const first = await expectJson<Receipt>(
+        await post(disclosuresRoute.POST, '/api/v1/disclosures', token),
+        201,
+      );
+      const again = await expectJson<Receipt>(
+        await post(disclosuresRoute.POST, '/api/v1/disclosures', token),
+        200,
+      );
+      expect(again.sha256).toBe(first.sha256);
+    });
+
+    it('refuses a disclosure to a pseudonym of another company, of an unknown grant or data request', async () => {
+      const { company, pseudonym } = await relationship();
+      const other = await relationship();
+      await expectProblem(
+        await disclose(company, other.pseudonym.id),
+        404,
+        'ERR_PSEUDONYM_UNKNOWN',
+      );
+      await expectProblem(
+        await disclose(company, pseudonym.id, { grantSha256: other.grantSha256 }),
+        422,
+        'ERR_GRANT_UNKNOWN',
+      );
+      await expectProblem(
+        await disclose(company, pseudonym.id, { dataRequestSha256: other.grantSha256 }),
+        404,
+        'ERR_DATA_REQUEST_UNKNOWN',
+      );
+    });
+
+    it("refuses a disclosure signed with another company's key or by a pseudonym", async () => {
+      const { company, pseudonym } = await relationship();
+      const other = await register();
+      await expectProblem(
+        await disclose(company, pseudonym.id, {}, other.keyPair),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      const forged = await sign(
+        'disclosure',
+        disclosurePayload(company, pseudonym.id),
+        pseudonym.keyPair,
+      );
+      await expectProblem(
+        await post(disclosuresRoute.POST, '/api/v1/disclosures', forged),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+    });
+
+    it('refuses a body over 256 KiB before reading it, and a non-JOSE content type', async () => {
+      await expectProblem(
+        await post(disclosuresRoute.POST, '/api/v1/disclosures', 'x', {
+          'content-type': 'application/jose',
+          'content-length': String(256 * 1024 + 1),
+        }),
+        413,
+        'ERR_MESSAGE_TOO_LARGE',
+      );
+      await expectProblem(
+        await post(disclosuresRoute.POST, '/api/v1/disclosures', '{}', {
+          'content-type': 'application/json',
+        }),
+        415,
+        'ERR_CONTENT_TYPE_UNSUPPORTED',
+      );
+    });
+  });
+
+  // ----- data requests and answers -------------------------------------------------------------
+
+  describe('POST /api/v1/data-requests', () => {
+    it('logs the request with a 30-day deadline and puts it in the company feed', async () => {
+      const { company, pseudonym } = await relationship();
+      const body = await expectJson<Receipt & { deadline: number }>(
+        await dataRequest(pseudonym, company.id),
+        201,
+      );
+      expect(body.deadline).toBe(api.clock.now() + defaultDataRequestDeadlineMs);
+      const feed = await expectJson<{ events: { kind: string; sha256: string }[] }>(
+        await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, company),
+        200,
+      );
+      expect(feed.events.at(-1)).toMatchObject({ kind: 'data-request', sha256: body.sha256 });
+    });
+
+    it('refuses an unbound pseudonym, one of another company, and a company signing', async () => {
+      const { company } = await relationship();
+      const other = await relationship();
+      await expectProblem(
+        await dataRequest(newPseudonym(company.id), company.id),
+        404,
+        'ERR_PSEUDONYM_UNKNOWN',
+      );
+      await expectProblem(
+        await dataRequest(other.pseudonym, company.id),
+        409,
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      );
+      await expectProblem(
+        await dataRequest(other.pseudonym, `co_${other.pseudonym.kid}`),
+        404,
+        'ERR_COMPANY_UNKNOWN',
+      );
+    });
+  });
+
+  describe('POST /api/v1/data-request-answers', () => {
+    it('answers an access request with a stored disclosure, on time', async () => {
+      const { company, pseudonym } = await relationship();
+      const request = await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201);
+      const disclosure = await expectJson<Receipt>(
+        await disclose(company, pseudonym.id, { dataRequestSha256: request.sha256 }),
+        201,
+      );
+      const answer = await expectJson<Receipt & { onTime: boolean }>(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'disclosure',
+          requestSha256: request.sha256,
+          disclosureSha256: disclosure.sha256,
+        }),
+        201,
+      );
+      expect(answer.onTime).toBe(true);
+      const view = await expectJson<{
+        dataRequests: { sha256: string; answer: { sha256: string } | null }[];
+      }>(
+        await get(
+          relationshipsRoute.GET,
+          `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
+          api.clock,
+          pseudonym,
+        ),
+        200,
+      );
+      expect(view.dataRequests).toMatchObject([
+        { sha256: request.sha256, answer: { sha256: answer.sha256 } },
+      ]);
+    });
+
+    it('refuses an unknown disclosure, an unknown request, a second answer and a mismatched outcome', async () => {
+      const { company, pseudonym } = await relationship();
+      const request = await expectJson<Receipt>(
+        await dataRequest(pseudonym, company.id, 'erasure'),
+        201,
+      );
+      const access = await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201);
+      await expectProblem(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'disclosure',
+          requestSha256: access.sha256,
+          disclosureSha256: request.sha256,
+        }),
+        422,
+        'ERR_DISCLOSURE_UNKNOWN',
+      );
+      await expectProblem(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'erased',
+          requestSha256: company.kid,
+        }),
+        404,
+        'ERR_DATA_REQUEST_UNKNOWN',
+      );
+      await expectProblem(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'erased',
+          requestSha256: access.sha256,
+        }),
+        400,
+        'ERR_MESSAGE_INVALID',
+      );
+      await expectJson(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'erased',
+          requestSha256: request.sha256,
+        }),
+        201,
+      );
+      await expectProblem(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'refused',
+          requestSha256: request.sha256,
+        }),
+        409,
+        'ERR_DATA_REQUEST_ALREADY_ANSWERED',
+      );
+    });
+
+    it("refuses another company's answer to someone else's request", async () => {
+      const { company, pseudonym } = await relationship();
+      const other = await register();
+      const request = await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201);
+      await expectProblem(
+        await answerRequest(other, pseudonym.id, {
+          outcome: 'refused',
+          requestSha256: request.sha256,
+        }),
+        404,
+        'ERR_PSEUDONYM_UNKNOWN',
+      );
+    });
+
+    it('makes an overdue answer a finding, before and after a late answer', async () => {
+      const { company, pseudonym } = await relationship();
+      const request = await expectJson<Receipt>(
+        await dataRequest(pseudonym, company.id, 'erasure'),
+        201,
+      );
+      const overdue = (findings: Finding[]) =>
+        findings.filter((f) => f.type === 'data-request-overdue');
+      expect(overdue(await companyFindings(company))).toEqual([]);
+      api.clock.advance(31 * day);
+      expect(overdue(await companyFindings(company))).toMatchObject([
+        { dataRequestSha256: request.sha256, requestType: 'erasure', answeredAt: null },
+      ]);
+      const late = await expectJson<{ onTime: boolean }>(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'erased',
+          requestSha256: request.sha256,
+        }),
+        201,
+      );
+      expect(late.onTime).toBe(false);
+      expect(overdue(await companyFindings(company))).toMatchObject([
+        { dataRequestSha256: request.sha256, answeredAt: api.clock.now() },
+      ]);
+    });
+  });
+
+  describe('GET /api/v1/companies/me/data-requests', () => {
+    it('lists open requests to the company only, pages with a cursor, and lists all on request', async () => {
+      const { company, pseudonym } = await relationship();
+      const first = await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201);
+      api.clock.advance(1);
+      const second = await expectJson<Receipt>(
+        await dataRequest(pseudonym, company.id, 'erasure'),
+        201,
+      );
+      await expectJson(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'refused',
+          requestSha256: first.sha256,
+        }),
+        201,
+      );
+      const open = await expectJson<{ dataRequests: { sha256: string }[]; next: null }>(
+        await get(
+          dataRequestListRoute.GET,
+          '/api/v1/companies/me/data-requests',
+          api.clock,
+          company,
+        ),
+        200,
+      );
+      expect(open.dataRequests.map((r) => r.sha256)).toEqual([second.sha256]);
+      const page = await expectJson<{ dataRequests: { sha256: string }[]; next: string }>(
+        await get(
+          dataRequestListRoute.GET,
+          '/api/v1/companies/me/data-requests?state=all&limit=1',
+          api.clock,
+          company,
+        ),
+        200,
+      );
+      expect(page.dataRequests.map((r) => r.sha256)).toEqual([first.sha256]);
+      const rest = await expectJson<{ dataRequests: { sha256: string }[] }>(
+        await get(
+          dataRequestListRoute.GET,
+          `/api/v1/companies/me/data-requests?state=all&after=${page.next}`,
+          api.clock,
+          company,
+        ),
+        200,
+      );
+      expect(rest.dataRequests.map((r) => r.sha256)).toEqual([second.sha256]);
+      const stranger = await register();
+      const none = await expectJson<{ dataRequests: unknown[] }>(
+        await get(
+          dataRequestListRoute.GET,
+          '/api/v1/companies/me/data-requests?state=all',
+          api.clock,
+          stranger,
+        ),
+        200,
+      );
+      expect(none.dataRequests).toEqual([]);
+    });
+
+    it('refuses anonymous callers, pseudonyms, regulators and malformed queries', async () => {
+      const { company, pseudonym } = await relationship();
+      const path = '/api/v1/companies/me/data-requests';
+      await expectProblem(
+        await get(dataRequestListRoute.GET, path, api.clock),
+        401,
+        'ERR_AUTH_MISSING',
+      );
+      await expectProblem(
+        await get(dataRequestListRoute.GET, path, api.clock, pseudonym),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+      await expectProblem(
+        await get(dataRequestListRoute.GET, path, api.clock, regulator),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+      await expectProblem(
+        await get(dataRequestListRoute.GET, `${path}?state=closed`, api.clock, company),
+        400,
+        'ERR_QUERY_INVALID',
+      );
+      await expectProblem(
+        await get(dataRequestListRoute.GET, `${path}?after=12`, api.clock, company),
+        400,
+        'ERR_QUERY_INVALID',
+      );
+    });
+  });
+
+  // ----- access --------------------------------------------------------------------------------
+
+  describe('POST /api/v1/access', () => {
+    it('counts uses within scope and makes every use outside it a finding', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const other = await relationship();
+      const now = api.clock.seconds();
+      const body = await expectJson<{ accepted: number; outOfScope: number }>(
+        await reportAccess(company, [
+          {
+            grantSha256,
+            purpose: 'product_launch',
+            dataCategories: ['address'],
+            at: now,
+            count: 3,
+          },
+          { grantSha256, purpose: 'market_research', dataCategories: ['address'], at: now },
+          { grantSha256, purpose: 'product_launch', dataCategories: ['health'], at: now },
+          {
+            grantSha256,
+            purpose: 'product_launch',
+            dataCategories: ['address'],
+            at: now - 10 * day,
+          },
+          {
+            grantSha256: other.grantSha256,
+            purpose: 'product_launch',
+            dataCategories: ['address'],
+            at: now,
+          },
+        ]),
+        201,
+      );
+      expect(body).toMatchObject({ accepted: 3, outOfScope: 4 });
+      const findings = (await companyFindings(company)).filter(
+        (f) => f.type === 'access-out-of-scope',
+      );
+      expect(findings.map((f) => [f.entry, f.reason, f.pseudonym])).toEqual([
+        [1, 'purpose-not-granted', pseudonym.id],
+        [2, 'categories-not-granted', pseudonym.id],
+        [3, 'before-grant', pseudonym.id],
+        [4, 'grant-unknown', null],
+      ]);
+    });
+
+    it('makes a use after a revocation a finding', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const revocation = await sign(
+        'revocation',
+        { ...claims(api.clock, pseudonym.id, company.id), grants: 'all' },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
+      api.clock.advance(60);
+      const body = await expectJson<{ accepted: number; outOfScope: number }>(
+        await reportAccess(company, [
+          {
+            grantSha256,
+            purpose: 'product_launch',
+            dataCategories: ['address'],
+            at: api.clock.seconds(),
+          },
+        ]),
+        201,
+      );
+      expect(body).toMatchObject({ accepted: 0, outOfScope: 1 });
+      expect(
+        (await companyFindings(company)).filter((f) => f.type === 'access-out-of-scope'),
+      ).toMatchObject([{ grantSha256, reason: 'after-revocation' }]);
+    });
+
+    it('refuses a report signed by a pseudonym or by another company', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const other = await register();
+      const entries = [
+        {
+          grantSha256,
+          purpose: 'product_launch' as const,
+          dataCategories: ['address' as const],
+          at: api.clock.seconds(),
+        },
+      ];
+      const byPseudonym = await signRaw(
+        'access',
+        { ...claims(api.clock, pseudonym.id, testOrigin), entries },
+        pseudonym.keyPair,
+      );
+      await expectProblem(
+        await post(accessRoute.POST, '/api/v1/access', byPseudonym),
+        404,
+        'ERR_COMPANY_UNKNOWN',
+      );
+      const forged = await sign(
+        'access',
+        { ...claims(api.clock, company.id, testOrigin), entries },
+        other.keyPair,
+      );
+      await expectProblem(
+        await post(accessRoute.POST, '/api/v1/access', forged),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+    });
+  });
+
+  // ----- complaints and decisions --------------------------------------------------------------
+
+  describe('POST /api/v1/complaints', () => {
+    it('accepts signed evidence verified as of its iat, logs it and tells the accused company', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const evidence = await offerEvidence(company, pseudonym.id, grantSha256);
+      api.clock.advance(3 * day); // long after the evidence's own exp
+      const body = await expectJson<Receipt>(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: evidence }]),
+        201,
+      );
+      const feed = await expectJson<{ events: { kind: string; sha256: string }[] }>(
+        await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, company),
+        200,
+      );
+      expect(feed.events.at(-1)).toMatchObject({ kind: 'complaint', sha256: body.sha256 });
+    });
+
+    it('refuses evidence with a bad signature, a foreign signature, or from another company', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const other = await relationship();
+      const evidence = await offerEvidence(company, pseudonym.id, grantSha256);
+      const [head, payload, signature] = evidence.split('.') as [string, string, string];
+      const flipped = `${head}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+      const cases: [string, string][] = [
+        [flipped, 'ERR_JWS_SIGNATURE_INVALID'],
+        [
+          await offerEvidence(company, pseudonym.id, grantSha256, other.company.keyPair),
+          'ERR_JWS_KID_UNKNOWN',
+        ],
+        [
+          await offerEvidence(other.company, pseudonym.id, grantSha256),
+          'ERR_MESSAGE_ISSUER_MISMATCH',
+        ],
+        [await offerEvidence(company, other.pseudonym.id, grantSha256), 'ERR_JWS_AUD_MISMATCH'],
+      ];
+      for (const [jws, cause] of cases) {
+        const problem = await expectProblem(
+          await complain(pseudonym, company.id, [{ kind: 'offer', jws }]),
+          422,
+          'ERR_EVIDENCE_INVALID',
+        );
+        expect(problem.detail_data ?? problem).toMatchObject({ index: 0, cause });
+      }
+      // Evidence of another kind than it claims is not evidence either.
+      await expectProblem(
+        await complain(pseudonym, company.id, [{ kind: 'disclosure', jws: evidence }]),
+        422,
+        'ERR_EVIDENCE_INVALID',
+      );
+    });
+
+    it('verifies evidence signed by a key retired since, and refuses evidence signed once its key was compromised', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const second = newCompany();
+      const keyChange = async (body: Record<string, unknown>, keyPair = company.keyPair) =>
+        expectJson(
+          await post(
+            keysRoute.POST,
+            '/api/v1/companies/me/keys',
+            await sign(
+              'company-key',
+              { ...claims(api.clock, company.id, testOrigin), ...body } as Payload<'company-key'>,
+              keyPair,
+            ),
+          ),
+          201,
+        );
+      await keyChange({ action: 'add', key: publicJwk(second.keyPair) });
+      const beforeRetirement = await offerEvidence(company, pseudonym.id, grantSha256);
+      api.clock.advance(10);
+      await keyChange({ action: 'retire', kid: company.kid }, second.keyPair);
+      api.clock.advance(10);
+      await expectJson(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: beforeRetirement }]),
+        201,
+      );
+      // The second key signs an offer, then is declared compromised from before that offer.
+      const third = newCompany();
+      const withSecond = { ...company, keyPair: second.keyPair };
+      await keyChange({ action: 'add', key: publicJwk(third.keyPair) }, second.keyPair);
+      const since = api.clock.seconds();
+      api.clock.advance(10);
+      const forged = await offerEvidence(withSecond, pseudonym.id, grantSha256, second.keyPair);
+      api.clock.advance(10);
+      await keyChange({ action: 'compromised', kid: second.kid, since }, third.keyPair);
+      const problem = await expectProblem(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: forged }]),
+        422,
+        'ERR_EVIDENCE_INVALID',
+      );
+      expect(problem.detail_data ?? problem).toMatchObject({ cause: 'ERR_JWS_KID_UNKNOWN' });
+    });
+
+    it('refuses a complaint about a company the pseudonym has no relationship with', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const other = await relationship();
+      const evidence = await offerEvidence(other.company, pseudonym.id, grantSha256);
+      await expectProblem(
+        await complain(pseudonym, other.company.id, [{ kind: 'offer', jws: evidence }]),
+        409,
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      );
+      await expectProblem(
+        await complain(newPseudonym(company.id), company.id, [{ kind: 'offer', jws: evidence }]),
+        404,
+        'ERR_PSEUDONYM_UNKNOWN',
+      );
+    });
+  });
+
+  describe('GET /api/v1/complaints and /api/v1/complaints/{sha256}', () => {
+    it('shows a complaint to the regulator, the complainant and the accused company only', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const evidence = await offerEvidence(company, pseudonym.id, grantSha256);
+      const { sha256 } = await expectJson<Receipt>(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: evidence }]),
+        201,
+      );
+      const path = `/api/v1/complaints/${sha256}`;
+      for (const reader of [regulator, pseudonym, company]) {
+        expect(
+          await expectJson(await get(complaintRoute.GET, path, api.clock, reader), 200),
+        ).toMatchObject({ sha256, company: company.id, pseudonym: pseudonym.id, decision: null });
+      }
+      const stranger = await relationship();
+      for (const reader of [stranger.company, stranger.pseudonym]) {
+        await expectProblem(
+          await get(complaintRoute.GET, path, api.clock, reader),
+          403,
+          'ERR_NOT_AUTHORISED',
+        );
+      }
+      await expectProblem(await get(complaintRoute.GET, path, api.clock), 401, 'ERR_AUTH_MISSING');
+      await expectProblem(
+        await get(complaintRoute.GET, `/api/v1/complaints/${company.kid}`, api.clock, regulator),
+        404,
+        'ERR_COMPLAINT_UNKNOWN',
+      );
+    });
+
+    it('lists complaints for the regulator only, by company and state', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const evidence = await offerEvidence(company, pseudonym.id, grantSha256);
+      const { sha256 } = await expectJson<Receipt>(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: evidence }]),
+        201,
+      );
+      const path = `/api/v1/complaints?company=${company.id}&state=open`;
+      const open = await expectJson<{ complaints: { sha256: string }[] }>(
+        await get(complaintsRoute.GET, path, api.clock, regulator),
+        200,
+      );
+      expect(open.complaints.map((c) => c.sha256)).toEqual([sha256]);
+      await expectJson(await decide(sha256, 'dismissed'), 201);
+      const after = await expectJson<{ complaints: unknown[] }>(
+        await get(complaintsRoute.GET, path, api.clock, regulator),
+        200,
+      );
+      expect(after.complaints).toEqual([]);
+      await expectProblem(
+        await get(complaintsRoute.GET, path, api.clock, company),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+      await expectProblem(
+        await get(complaintsRoute.GET, path, api.clock, pseudonym),
+        403,
+        'ERR_NOT_AUTHORISED',
+      );
+      await expectProblem(await get(complaintsRoute.GET, path, api.clock), 401, 'ERR_AUTH_MISSING');
+      await expectProblem(
+        await get(complaintsRoute.GET, '/api/v1/complaints?state=maybe', api.clock, regulator),
+        400,
+        'ERR_QUERY_INVALID',
+      );
+    });
+  });
+
+  describe('POST /api/v1/complaint-decisions', () => {
+    it('makes an upheld complaint a finding, a trust figure and a feed event of the accused company', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const evidence = await offerEvidence(company, pseudonym.id, grantSha256);
+      const complaint = await expectJson<Receipt>(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: evidence }]),
+        201,
+      );
+      const decision = await expectJson<Receipt>(await decide(complaint.sha256), 201);
+      expect(
+        (await companyFindings(company)).filter((f) => f.type === 'complaint-upheld'),
+      ).toMatchObject([
+        {
+          complaintSha256: complaint.sha256,
+          decisionSha256: decision.sha256,
+          pseudonym: pseudonym.id,
+        },
+      ]);
+      expect(await trust(company.id)).toMatchObject({ upheldComplaints: 1 });
+      const feed = await expectJson<{ events: { kind: string; sha256: string }[] }>(
+        await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, company),
+        200,
+      );
+      expect(feed.events.at(-1)).toMatchObject({
+        kind: 'complaint-decision',
+        sha256: decision.sha256,
+      });
+      const regulatorView = await expectJson<{ findings: Finding[] }>(
+        await get(
+          companyFindingsRoute.GET,
+          `/api/v1/companies/${company.id}/findings`,
+          api.clock,
+          regulator,
+        ),
+        200,
+      );
+      expect(regulatorView.findings.map((f) => f.type)).toContain('complaint-upheld');
+    });
+
+    it('refuses a second decision, an unknown complaint, and anyone but an enrolled regulator', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const evidence = await offerEvidence(company, pseudonym.id, grantSha256);
+      const complaint = await expectJson<Receipt>(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: evidence }]),
+        201,
+      );
+      await expectProblem(await decide(company.kid), 404, 'ERR_COMPLAINT_UNKNOWN');
+      // A company key posing as a regulator: not an enrolled regulator key.
+      await expectProblem(
+        await decide(complaint.sha256, 'dismissed', {
+          id: `rg_${company.kid}`,
+          keyPair: company.keyPair,
+        }),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      await expectJson(await decide(complaint.sha256, 'dismissed'), 201);
+      await expectProblem(await decide(complaint.sha256), 409, 'ERR_COMPLAINT_ALREADY_DECIDED');
+      expect(await trust(company.id)).toMatchObject({ upheldComplaints: 0 });
+    });
+  });
+
+  // ----- suspensions ---------------------------------------------------------------------------
+
+  describe('POST /api/v1/suspensions', () => {
+    async function offer(company: TestCompany, pseudonym: TestPseudonym, grantSha256: string) {
+      return post(
+        offersRoute.POST,
+        '/api/v1/offers',
+        await offerEvidence(company, pseudonym.id, grantSha256),
+      );
+    }
+
+    it("blocks the company's grant requests and offers at once; reinstatement restores them", async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      expect((await offer(company, pseudonym, grantSha256)).status).toBe(201);
+      const suspended = await expectJson<Receipt & { company: { status: string } }>(
+        await suspension(company.id, 'suspend'),
+        201,
+      );
+      expect(suspended.company).toEqual({ id: company.id, status: 'suspended' });
+      await expectProblem(await grantRequest(company), 403, 'ERR_COMPANY_NOT_ACTIVE');
+      await expectProblem(
+        await offer(company, pseudonym, grantSha256),
+        403,
+        'ERR_COMPANY_NOT_ACTIVE',
+      );
+      // Its duties go on: a suspended company still discloses and reads its feed.
+      await expectJson(await disclose(company, pseudonym.id), 201);
+      const feed = await expectJson<{ events: { kind: string; pseudonym: string }[] }>(
+        await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, company),
+        200,
+      );
+      expect(feed.events.filter((e) => e.kind === 'suspension')).toMatchObject([
+        { kind: 'suspension', pseudonym: '' },
+      ]);
+      expect(await trust(company.id)).toMatchObject({ status: 'suspended' });
+      const reinstated = await expectJson<{ company: { status: string } }>(
+        await suspension(company.id, 'reinstate'),
+        201,
+      );
+      expect(reinstated.company.status).toBe('active');
+      await expectJson(await grantRequest(company), 201);
+      expect((await offer(company, pseudonym, grantSha256)).status).toBe(201);
+    });
+
+    it('reinstates a company whose domain was never proven as pending', async () => {
+      const company = await register(newCompany(), { proof: false });
+      await expectJson(await suspension(company.id, 'suspend'), 201);
+      const body = await expectJson<{ company: { status: string } }>(
+        await suspension(company.id, 'reinstate'),
+        201,
+      );
+      expect(body.company.status).toBe('pending');
+    });
+
+    it('refuses a suspension that changes nothing, of an unknown company, or resting on a complaint not upheld', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      await expectProblem(
+        await suspension(company.id, 'reinstate'),
+        409,
+        'ERR_SUSPENSION_CONFLICT',
+      );
+      await expectProblem(
+        await suspension(`co_${pseudonym.kid}`, 'suspend'),
+        404,
+        'ERR_COMPANY_UNKNOWN',
+      );
+      const evidence = await offerEvidence(company, pseudonym.id, grantSha256);
+      const complaint = await expectJson<Receipt>(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: evidence }]),
+        201,
+      );
+      await expectProblem(
+        await suspension(company.id, 'suspend', [complaint.sha256]),
+        404,
+        'ERR_COMPLAINT_UNKNOWN',
+      );
+      await expectJson(await decide(complaint.sha256), 201);
+      await expectJson(await suspension(company.id, 'suspend', [complaint.sha256]), 201);
+      await expectProblem(await suspension(company.id, 'suspend'), 409, 'ERR_SUSPENSION_CONFLICT');
+    });
+
+    it('refuses a suspension signed by a company or a pseudonym', async () => {
+      const { company, pseudonym } = await relationship();
+      for (const signer of [
+        { id: `rg_${company.kid}`, keyPair: company.keyPair },
+        { id: `rg_${pseudonym.kid}`, keyPair: pseudonym.keyPair },
+      ]) {
+        const token = await sign(
+          'suspension',
+          {
+            ...claims(api.clock, signer.id, testOrigin),
+            company: company.id,
+            action: 'suspend',
+            reason: { de: 'x', en: 'x' },
+          },
+          signer.keyPair,
+        );
+        await expectProblem(
+          await post(suspensionsRoute.POST, '/api/v1/suspensions', token),
+          401,
+          'ERR_JWS_KID_UNKNOWN',
+        );
+      }
+      expect(await trust(company.id)).toMatchObject({ status: 'active' });
+    });
+  });
+
+  // ----- blacklist and boycott -----------------------------------------------------------------
+
+  describe('POST /api/v1/blacklist and GET /api/v1/companies/{companyId}/boycott', () => {
+    it('counts a signal once per pseudonym with a logged relationship, and withdraws it', async () => {
+      const { company, pseudonym } = await relationship();
+      const refuser = await relationship({ company, refuse: true });
+      expect(await expectJson(await blacklist(pseudonym, company.id), 201)).toMatchObject({
+        counted: true,
+      });
+      await expectJson(
+        await blacklist(pseudonym, company.id, 'add', { reason: 'misleading' }),
+        201,
+      );
+      await expectJson(await blacklist(refuser.pseudonym, company.id), 201);
+      await expectJson(
+        await blacklist(pseudonym, company.id, 'add', { brand: 'Beispiel Outdoor' }),
+        201,
+      );
+      expect(await trust(company.id)).toMatchObject({ boycotts: 2 });
+      const figure = await expectJson(
+        await get(boycottRoute.GET, `/api/v1/companies/${company.id}/boycott`, api.clock),
+        200,
+      );
+      expect(figure).toEqual({
+        company: company.id,
+        total: 2,
+        byReason: { misleading: 1, too_frequent: 2 },
+        byBrand: [
+          { brand: null, signals: 2 },
+          { brand: 'Beispiel Outdoor', signals: 1 },
+        ],
+      });
+      expect(
+        await expectJson(await blacklist(refuser.pseudonym, company.id, 'withdraw'), 201),
+      ).toMatchObject({ counted: false });
+      expect(await trust(company.id)).toMatchObject({ boycotts: 1 });
+    });
+
+    it('refuses signals from pseudonyms without a relationship with that company', async () => {
+      const { company } = await relationship();
+      const other = await relationship();
+      await expectProblem(
+        await blacklist(newPseudonym(company.id), company.id),
+        404,
+        'ERR_PSEUDONYM_UNKNOWN',
+      );
+      await expectProblem(
+        await blacklist(other.pseudonym, company.id),
+        409,
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      );
+      expect(await trust(company.id)).toMatchObject({ boycotts: 0 });
+      await expectProblem(
+        await get(
+          boycottRoute.GET,
+          `/api/v1/companies/co_${other.pseudonym.kid}/boycott`,
+          api.clock,
+        ),
+        404,
+        'ERR_COMPANY_UNKNOWN',
+      );
+    });
+  });
+
+  // ----- every POST route ----------------------------------------------------------------------
+
+  describe('every POST route', () => {
+    const routes: [string, Module][] = [
+      ['/api/v1/disclosures', disclosuresRoute],
+      ['/api/v1/data-requests', dataRequestsRoute],
+      ['/api/v1/data-request-answers', answersRoute],
+      ['/api/v1/access', accessRoute],
+      ['/api/v1/complaints', complaintsRoute],
+      ['/api/v1/complaint-decisions', decisionsRoute],
+      ['/api/v1/suspensions', suspensionsRoute],
+      ['/api/v1/blacklist', blacklistRoute],
+    ];
+
+    it.each(routes)(
+      '%s refuses an unsigned body, another content type and an oversized body',
+      async (path, route) => {
+        await expectProblem(await post(route.POST!, path, 'not a jws'), 400, 'ERR_JWS_MALFORMED');
+        await expectProblem(
+          await post(route.POST!, path, '{}', { 'content-type': 'application/json' }),
+          415,
+          'ERR_CONTENT_TYPE_UNSUPPORTED',
+        );
+        await expectProblem(
+          await post(route.POST!, path, 'x', {
+            'content-type': 'application/jose',
+            'content-length': String(256 * 1024 + 1),
+          }),
+          413,
+          'ERR_MESSAGE_TOO_LARGE',
+        );
+      },
+    );
+
+    it.each(routes.filter(([path]) => path !== '/api/v1/disclosures'))(
+      '%s takes at most 64 KiB (only disclosures carry a sealed payload)',
+      async (path, route) => {
+        await expectProblem(
+          await post(route.POST!, path, 'x', {
+            'content-type': 'application/jose',
+            'content-length': String(64 * 1024 + 1),
+          }),
+          413,
+          'ERR_MESSAGE_TOO_LARGE',
+        );
+      },
+    );
+  });
+
+  // ----- findings ------------------------------------------------------------------------------
+
+  describe('GET /api/v1/companies/{companyId}/findings', () => {
+    it('answers the regulator only', async () => {
+      const { company, pseudonym } = await relationship();
+      const path = `/api/v1/companies/${company.id}/findings`;
+      expect(
+        await expectJson(await get(companyFindingsRoute.GET, path, api.clock, regulator), 200),
+      ).toEqual({ company: company.id, findings: [] });
+      for (const caller of [company, pseudonym]) {
+        await expectProblem(
+          await get(companyFindingsRoute.GET, path, api.clock, caller),
+          403,
+          'ERR_NOT_AUTHORISED',
+        );
+      }
+      await expectProblem(
+        await get(companyFindingsRoute.GET, path, api.clock),
+        401,
+        'ERR_AUTH_MISSING',
+      );
+      await expectProblem(
+        await get(
+          companyFindingsRoute.GET,
+          `/api/v1/companies/co_${pseudonym.kid}/findings`,
+          api.clock,
+          regulator,
+        ),
+        404,
+        'ERR_COMPANY_UNKNOWN',
+      );
+    });
+  });
+
+  // ----- protocol/client -----------------------------------------------------------------------
+
+  describe('protocol/client', () => {
+    it('drives every obligation and oversight route', async () => {
+      const client = createClient({
+        baseUrl: testOrigin,
+        fetch: routedFetch,
+        now: api.clock.now,
+        randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      });
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const request = await client.submitDataRequest(
+        await sign(
+          'data-request',
+          { ...claims(api.clock, pseudonym.id, company.id), type: 'access' },
+          pseudonym.keyPair,
+        ),
+      );
+      expect(request.deadline).toBe(api.clock.now() + defaultDataRequestDeadlineMs);
+      const listed = await client.companyDataRequests(company);
+      expect(listed.dataRequests.map((r) => r.sha256)).toEqual([request.sha256]);
+      const disclosure = await client.submitDisclosure(
+        await sign(
+          'disclosure',
+          disclosurePayload(company, pseudonym.id, { dataRequestSha256: request.sha256 }),
+          company.keyPair,
+        ),
+      );
+      const answer = await client.answerDataRequest(
+        await sign(
+          'data-request-answer',
+          {
+            ...claims(api.clock, company.id, pseudonym.id),
+            requestSha256: request.sha256,
+            outcome: 'disclosure',
+            disclosureSha256: disclosure.sha256,
+          },
+          company.keyPair,
+        ),
+      );
+      expect(answer.onTime).toBe(true);
+      const access = await client.reportAccess(
+        await sign(
+          'access',
+          {
+            ...claims(api.clock, company.id, testOrigin),
+            entries: [
+              {
+                grantSha256,
+                purpose: 'product_launch',
+                dataCategories: ['health'],
+                at: api.clock.seconds(),
+              },
+            ],
+          },
+          company.keyPair,
+        ),
+      );
+      expect(access).toMatchObject({ accepted: 0, outOfScope: 1 });
+      const complaint = await client.submitComplaint(
+        await sign(
+          'complaint',
+          {
+            ...claims(api.clock, pseudonym.id, testOrigin),
+            company: company.id,
+            evidence: [
+              { kind: 'offer', jws: await offerEvidence(company, pseudonym.id, grantSha256) },
+            ],
+            reasons: ['misleading'],
+          },
+          pseudonym.keyPair,
+        ),
+      );
+      const listedComplaints = await client.listComplaints(regulator, { company: company.id });
+      expect(listedComplaints.complaints.map((c) => c.sha256)).toEqual([complaint.sha256]);
+      await client.decideComplaint(
+        await sign(
+          'complaint-decision',
+          {
+            ...claims(api.clock, regulator.id, testOrigin),
+            complaintSha256: complaint.sha256,
+            decision: 'upheld',
+            reason: { de: 'Irreführend.', en: 'Misleading.' },
+          },
+          regulator.keyPair,
+        ),
+      );
+      expect((await client.getComplaint(pseudonym, complaint.sha256)).decision).toMatchObject({
+        decision: 'upheld',
+      });
+      const findings = await client.regulatorFindings(regulator, company.id);
+      expect(findings.findings.map((f) => f.type).sort()).toEqual([
+        'access-out-of-scope',
+        'complaint-upheld',
+      ]);
+      const blacklisted = await client.submitBlacklist(
+        await sign(
+          'blacklist',
+          {
+            ...claims(api.clock, pseudonym.id, testOrigin),
+            company: company.id,
+            action: 'add',
+            reason: 'misleading',
+          },
+          pseudonym.keyPair,
+        ),
+      );
+      expect(blacklisted.counted).toBe(true);
+      expect(await client.companyBoycott(company.id)).toMatchObject({ total: 1 });
+      const suspended = await client.suspendCompany(
+        await sign(
+          'suspension',
+          {
+            ...claims(api.clock, regulator.id, testOrigin),
+            company: company.id,
+            action: 'suspend',
+            reason: { de: 'Irreführende Werbung.', en: 'Misleading advertising.' },
+            complaints: [complaint.sha256],
+          },
+          regulator.keyPair,
+        ),
+      );
+      expect(suspended.company.status).toBe('suspended');
+      await expect(client.listComplaints(company)).rejects.toMatchObject({
+        code: 'ERR_NOT_AUTHORISED',
+      });
+    });
+  });
+});

@@ -1,0 +1,13 @@
+import type { RequestHandler } from './$types';
+import { answer } from '$lib/server/api-route';
+import { readJoseBody, sealedBodyLimit } from '$lib/server/auth/body';
+import { relayResponse } from '$lib/server/relay';
+import { getServices } from '$lib/server/services';
+
+/** A sealed reward under one of the pseudonym's grants, to its inbox. */
+export const POST: RequestHandler = ({ request }) =>
+  answer(async () => {
+    const token = await readJoseBody(request, sealedBodyLimit);
+    const { relay } = await getServices();
+    return relayResponse(await relay.sendReward(token));
+  });

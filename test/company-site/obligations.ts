@@ -1,0 +1,330 @@
+/**
+ * The reference company site's obligations (issue 5, docs/company-integration.md "Disclosures and
+ * data requests"):
+ *
+ * - **disclosures**: for each new grant the site tells the customer what it holds (the categories
+ *   and purposes of the grant, plus whatever the customer store holds) with a sealed export of the
+ *   stored data, sealed to the pseudonym's pairwise key;
+ * - **data requests**: on a `data-request` feed event the site answers an access request with a
+ *   fresh disclosure and an answer naming it, and an erasure request by erasing the customer's data
+ *   in its store and confirming which categories it erased. Events are read at least once: an
+ *   answer the clearinghouse already holds (`ERR_DATA_REQUEST_ALREADY_ANSWERED`) counts as done;
+ * - **access events**: `POST /demo/access` (JSON `{"pseudonym": "ps_…"}`) reports one use of the
+ *   customer's data under its grant, as a batch of one entry; tests and the demo use it.
+ */
+import { randomBytes } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import {
+  ApiProblem,
+  uuidV4,
+  type ClearinghouseClient,
+  type FeedEvent,
+} from '../../protocol/client';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import type { Ed25519KeyPair } from '../../protocol/keys';
+import { parseMessage, type Payload } from '../../protocol/messages';
+import { sealTo } from '../../protocol/seal';
+import { signMessage } from '../../protocol/signed';
+import type { Customer, SiteRelay } from './relay';
+
+export interface SiteObligationsOptions {
+  client: ClearinghouseClient;
+  companyId: string;
+  keyPair: Ed25519KeyPair;
+  /** The relay side, whose customer store this module discloses from and erases in. */
+  relay: SiteRelay;
+  dataDir: string;
+  now: () => number;
+  log: (line: string) => void;
+  /** The clearinghouse's origin (the `aud` of an access report), from its self-description. */
+  clearinghouseOrigin: () => Promise<string>;
+}
+
+/** What the site did about its obligations, in order (for tests and the demo). */
+export interface ObligationRecord {
+  kind: 'disclosure' | 'answer' | 'access';
+  pseudonym: string;
+  sha256: string;
+  /** For answers: the outcome. */
+  outcome?: 'disclosure' | 'erased' | 'refused';
+}
+
+/** The site's obligations side, hooked into site.ts. */
+export interface SiteObligations {
+  readonly done: ObligationRecord[];
+  /** Called for every feed event after the relay side, before the cursor moves past it. */
+  onFeedEvent(event: FeedEvent): Promise<void>;
+  /** Answers `POST /demo/access`; false for any other request. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** Sends a disclosure of what the site holds about `pseudonym`. */
+  disclose(pseudonym: string, dataRequestSha256?: string): Promise<string>;
+  /** Reports one use of the customer's data under its grant. */
+  reportAccess(
+    pseudonym: string,
+    use?: { purpose: string; dataCategories: string[] },
+  ): Promise<{ accepted: number; outOfScope: number }>;
+}
+
+const maxDemoBody = 4096;
+
+/**
+ * Creates the site's obligations side.
+ *
+ * @example
+ * ```ts
+ * const obligations = createSiteObligations({ client, companyId, keyPair, relay, dataDir, now: Date.now, log });
+ * await obligations.onFeedEvent(event); // discloses on a grant, answers data requests
+ * ```
+ */
+export function createSiteObligations(options: SiteObligationsOptions): SiteObligations {
+  const { client, companyId, keyPair, relay, dataDir, now, log, clearinghouseOrigin } = options;
+  const done: ObligationRecord[] = [];
+  /** The scopes each customer's newest grant gave, by pseudonym (from the feed). */
+  const grants = new Map<string, Payload<'grant'>['scopes']>();
+
+  function claims(aud: string) {
+    const iat = Math.floor(now() / 1000);
+    return {
+      v: 1 as const,
+      iss: companyId,
+      aud,
+      iat,
+      exp: iat + 300,
+      jti: uuidV4((n) => new Uint8Array(randomBytes(n))),
+    };
+  }
+
+  function customerOf(pseudonym: string): Customer {
+    const customer = relay.customers.get(pseudonym);
+    if (customer === undefined) throw new Error(`no customer ${pseudonym}`);
+    return customer;
+  }
+
+  /** What the site holds: the grant's categories and whatever the store holds, per category. */
+  function holdings(customer: Customer): Payload<'disclosure'>['holdings'] {
+    const scopes = grants.get(customer.pseudonym) ?? [];
+    const categories = new Set<string>(Object.keys(customer.data));
+    for (const scope of scopes)
+      for (const category of scope.dataCategories) categories.add(category);
+    return [...categories].sort().map((dataCategory) => {
+      const covering = scopes.filter((scope) =>
+        (scope.dataCategories as readonly string[]).includes(dataCategory),
+      );
+      return {
+        dataCategory,
+        sources: ['direct'],
+        purposes:
+          covering.length > 0 ? [...new Set(covering.map((s) => s.purpose))] : ['service_support'],
+        retentionDays: Math.max(1, ...covering.map((s) => s.retentionDays), 365),
+        recipients: [],
+      };
+    }) as Payload<'disclosure'>['holdings'];
+  }
+
+  async function disclose(pseudonym: string, dataRequestSha256?: string): Promise<string> {
+    const customer = customerOf(pseudonym);
+    const held = holdings(customer);
+    if (held.length === 0) throw new Error(`nothing held about ${pseudonym}`);
+    // The export is the data itself, readable only with the customer's pairwise key.
+    const exported = JSON.stringify({ pseudonym, data: customer.data });
+    const token = await signMessage(
+      'disclosure',
+      {
+        ...claims(pseudonym),
+        grantSha256: customer.grantSha256,
+        ...(dataRequestSha256 === undefined ? {} : { dataRequestSha256 }),
+        holdings: held,
+        export: base64urlEncode(sealTo(base64urlDecode(customer.x), exported)),
+      },
+      keyPair,
+    );
+    const receipt = await client.submitDisclosure(token);
+    done.push({ kind: 'disclosure', pseudonym, sha256: receipt.sha256 });
+    log(`disclosed to ${pseudonym}: ${receipt.sha256}`);
+    return receipt.sha256;
+  }
+
+  /** Erases what the store holds about the customer; returns the categories erased. */
+  function erase(customer: Customer, only: readonly string[] | undefined): string[] {
+    const erased: string[] = [];
+    for (const category of Object.keys(customer.data)) {
+      if (only !== undefined && !only.includes(category)) continue;
+      delete customer.data[category];
+      erased.push(category);
+    }
+    writeStore(join(dataDir, 'customers.json'), relay.customers);
+    return erased;
+  }
+
+  async function answer(
+    pseudonym: string,
+    body:
+      | { outcome: 'disclosure'; requestSha256: string; disclosureSha256: string }
+      | { outcome: 'erased'; requestSha256: string; dataCategories: string[] }
+      | { outcome: 'refused'; requestSha256: string },
+  ): Promise<void> {
+    const base = claims(pseudonym);
+    const payload =
+      body.outcome === 'erased'
+        ? { ...base, ...body, erasedAt: base.iat }
+        : body.outcome === 'refused'
+          ? {
+              ...base,
+              ...body,
+              reason: {
+                de: 'Wir speichern keine Daten zu Ihnen.',
+                en: 'We hold no data about you.',
+              },
+            }
+          : { ...base, ...body };
+    const token = await signMessage(
+      'data-request-answer',
+      payload as Payload<'data-request-answer'>,
+      keyPair,
+    );
+    try {
+      const receipt = await client.answerDataRequest(token);
+      done.push({ kind: 'answer', pseudonym, sha256: receipt.sha256, outcome: body.outcome });
+      log(`answered data request ${body.requestSha256}: ${body.outcome}`);
+    } catch (error) {
+      // Read again after a crash: the clearinghouse already holds our answer.
+      if (error instanceof ApiProblem && error.code === 'ERR_DATA_REQUEST_ALREADY_ANSWERED') return;
+      throw error;
+    }
+  }
+
+  async function onDataRequest(event: FeedEvent): Promise<void> {
+    const request = parseMessage('data-request', payloadOf(event.jws));
+    const customer = relay.customers.get(event.pseudonym);
+    if (request.type === 'access') {
+      if (customer === undefined || holdings(customer).length === 0) {
+        await answer(event.pseudonym, { outcome: 'refused', requestSha256: event.sha256 });
+        return;
+      }
+      const disclosureSha256 = await disclose(event.pseudonym, event.sha256);
+      await answer(event.pseudonym, {
+        outcome: 'disclosure',
+        requestSha256: event.sha256,
+        disclosureSha256,
+      });
+      return;
+    }
+    const erased = customer === undefined ? [] : erase(customer, request.dataCategories);
+    // Nothing stored under the categories asked: they are erased all the same (there is nothing).
+    const categories = erased.length > 0 ? erased : (request.dataCategories ?? []);
+    if (categories.length === 0) {
+      await answer(event.pseudonym, { outcome: 'refused', requestSha256: event.sha256 });
+      return;
+    }
+    await answer(event.pseudonym, {
+      outcome: 'erased',
+      requestSha256: event.sha256,
+      dataCategories: categories,
+    });
+  }
+
+  async function onFeedEvent(event: FeedEvent): Promise<void> {
+    if (event.kind === 'grant') {
+      grants.set(event.pseudonym, parseMessage('grant', payloadOf(event.jws)).scopes);
+      const customer = relay.customers.get(event.pseudonym);
+      // A grant of no data categories to a customer of whom nothing is stored: nothing to disclose.
+      if (customer !== undefined && holdings(customer).length > 0) {
+        // Not worth holding the feed up for: the customer gets a disclosure with every access
+        // request anyway, and a data request (which does hold the feed up) is the duty.
+        await disclose(event.pseudonym).catch((error: unknown) =>
+          log(`disclosure to ${event.pseudonym} failed: ${String(error)}`),
+        );
+      }
+    }
+    if (event.kind === 'data-request') await onDataRequest(event);
+  }
+
+  async function reportAccess(
+    pseudonym: string,
+    use?: { purpose: string; dataCategories: string[] },
+  ): Promise<{ accepted: number; outOfScope: number }> {
+    const customer = customerOf(pseudonym);
+    const scope = grants.get(pseudonym)?.[0];
+    const purpose = use?.purpose ?? scope?.purpose ?? 'product_launch';
+    const dataCategories = use?.dataCategories ?? scope?.dataCategories ?? [];
+    const token = await signMessage(
+      'access',
+      {
+        ...claims(await clearinghouseOrigin()),
+        entries: [
+          {
+            grantSha256: customer.grantSha256,
+            purpose,
+            dataCategories,
+            at: Math.floor(now() / 1000),
+          },
+        ],
+      } as Payload<'access'>,
+      keyPair,
+    );
+    const result = await client.reportAccess(token);
+    done.push({ kind: 'access', pseudonym, sha256: result.sha256 });
+    return { accepted: result.accepted, outOfScope: result.outOfScope };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    if (req.method !== 'POST' || url.pathname !== '/demo/access') return false;
+    const body = await readJson(req);
+    const pseudonym =
+      typeof body === 'object' && body !== null && 'pseudonym' in body
+        ? (body as { pseudonym: unknown }).pseudonym
+        : undefined;
+    if (typeof pseudonym !== 'string' || !relay.customers.has(pseudonym)) {
+      reply(res, 404, { error: 'no such customer' });
+      return true;
+    }
+    try {
+      reply(res, 201, await reportAccess(pseudonym));
+    } catch (error) {
+      if (!(error instanceof ApiProblem)) throw error;
+      reply(res, error.status, { error: error.code });
+    }
+    return true;
+  }
+
+  return { done, onFeedEvent, handle, disclose, reportAccess };
+}
+
+/** The payload of a JWS the clearinghouse verified before putting it in the feed. */
+function payloadOf(jws: string): unknown {
+  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as unknown;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxDemoBody) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the customer store in relay.ts's format (a JSON array, temporary file renamed), after an
+ * erasure changed it in place.
+ */
+function writeStore(path: string, customers: ReadonlyMap<string, Customer>): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify([...customers.values()], null, 2)}\n`, {
+    mode: 0o600,
+  });
+  renameSync(temporary, path);
+}
