@@ -1,6 +1,6 @@
 /**
  * The page bridge's protocol (issue 7, DESIGN section 4): how a company's page and the customer's
- * Assistant talk through `window.postMessage`. Pure: the browser binding (portal/lib/connect) hands
+ * Assistant talk through the page's message channel. Pure: the browser binding (portal/lib/connect) hands
  * it `post`, `listen`, the page's origin and a timer; the extension's bridge content script uses
  * the same parsers for the other direction.
  *
@@ -298,7 +298,7 @@ export function parseAssistantMessage(value: unknown): AssistantMessage | undefi
  *
  * @example
  * ```ts
- * window.postMessage(assistantMessage('a1', { type: 'ack' }), location.origin);
+ * const ack = assistantMessage('a1', { type: 'ack' }); // the bridge posts it to the page's origin
  * ```
  */
 export function assistantMessage(
@@ -342,7 +342,7 @@ export interface ConnectEvent {
 export interface ConnectPorts {
   /** The page's origin (`location.origin`): messages are posted to it and accepted only from it. */
   readonly origin: string;
-  /** Posts `message` to this window with target origin `origin` (`window.postMessage`). */
+  /** Posts `message` to this page with target origin `origin` (the binding's job). */
   readonly post: (message: PageMessage) => void;
   /** Subscribes to this window's message events; returns the unsubscribe function. */
   readonly listen: (handler: (event: ConnectEvent) => void) => () => void;

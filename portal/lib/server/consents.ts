@@ -142,6 +142,40 @@ export interface ConsentService {
 }
 
 /**
+ * Appends an event to a company's feed (and so to its webhooks, which follow the feed). The
+ * counter comes from an UPDATE of the company row, whose lock orders a company's events by
+ * commit: every kind of event, issue 4's and issue 5's, goes through here.
+ *
+ * @example
+ * ```ts
+ * await appendFeedEvent(trx, { companyId, kind: 'data-request', sha256, pseudonym }, ctx.now());
+ * ```
+ */
+export async function appendFeedEvent(
+  trx: Transaction<Database>,
+  event: { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string },
+  nowMs: number,
+): Promise<void> {
+  const { feed_seq } = await trx
+    .updateTable('companies')
+    .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
+    .where('id', '=', event.companyId)
+    .returning('feed_seq')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('consent_events')
+    .values({
+      company_id: event.companyId,
+      seq: Number(feed_seq),
+      kind: event.kind,
+      sha256: event.sha256,
+      pseudonym: event.pseudonym,
+      created_at: nowMs,
+    })
+    .execute();
+}
+
+/**
  * Creates the consent services.
  *
  * @example
@@ -287,29 +321,6 @@ export function createConsentService(
    * holds that row's lock until commit: events of one company commit in counter order, so a
    * reader paging with `after` never skips one that commits later.
    */
-  async function appendEvent(
-    trx: Transaction<Database>,
-    event: { companyId: string; kind: FeedEvent['kind']; sha256: string; pseudonym: string },
-    nowMs: number,
-  ): Promise<void> {
-    const { feed_seq } = await trx
-      .updateTable('companies')
-      .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
-      .where('id', '=', event.companyId)
-      .returning('feed_seq')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('consent_events')
-      .values({
-        company_id: event.companyId,
-        seq: Number(feed_seq),
-        kind: event.kind,
-        sha256: event.sha256,
-        pseudonym: event.pseudonym,
-        created_at: nowMs,
-      })
-      .execute();
-  }
 
   /** Shared by grants and refusals: the request they answer must be this company's, and theirs. */
   async function answeredRequest(
@@ -488,7 +499,7 @@ export function createConsentService(
               revoked_purposes: null,
             })
             .execute();
-          await appendEvent(
+          await appendFeedEvent(
             trx,
             { companyId: company.id, kind: 'grant', sha256: opened.sha256, pseudonym: payload.iss },
             nowMs,
@@ -550,7 +561,7 @@ export function createConsentService(
               created_at: nowMs,
             })
             .execute();
-          await appendEvent(
+          await appendFeedEvent(
             trx,
             {
               companyId: company.id,
@@ -663,7 +674,7 @@ export function createConsentService(
               acked_at: null,
             })
             .execute();
-          await appendEvent(
+          await appendFeedEvent(
             trx,
             {
               companyId: company.id,

@@ -8,13 +8,12 @@
  * become a way to escape them (project decision, docs/api.md "company\*").
  */
 import { sealedBodyLimit } from './auth/body';
-import type { Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { parseMessage, type Payload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { companySignerKey, peekClaims, pseudonymBinding } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
-import type { FeedEventKind } from './consents';
+import { appendFeedEvent } from './consents';
 import type { Database } from './db/schema';
 import { nodeEd25519Verify } from './ed25519';
 import {
@@ -156,40 +155,6 @@ export interface ObligationService {
   reportAccess(token: string): Promise<AccessReceipt>;
   /** The disclosures and data requests of a pseudonym (its Relationships view). */
   view(pseudonym: string): Promise<ObligationsView>;
-}
-
-/**
- * Appends an event to a company's feed (and so to its webhooks, which follow the feed). The
- * counter comes from an UPDATE of the company row, whose lock orders a company's events by
- * commit, as consents.ts does for issue 4's kinds.
- *
- * @example
- * ```ts
- * await appendFeedEvent(trx, { companyId, kind: 'data-request', sha256, pseudonym }, ctx.now());
- * ```
- */
-export async function appendFeedEvent(
-  trx: Transaction<Database>,
-  event: { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string },
-  nowMs: number,
-): Promise<void> {
-  const { feed_seq } = await trx
-    .updateTable('companies')
-    .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
-    .where('id', '=', event.companyId)
-    .returning('feed_seq')
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('consent_events')
-    .values({
-      company_id: event.companyId,
-      seq: Number(feed_seq),
-      kind: event.kind,
-      sha256: event.sha256,
-      pseudonym: event.pseudonym,
-      created_at: nowMs,
-    })
-    .execute();
 }
 
 /**

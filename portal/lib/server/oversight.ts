@@ -30,7 +30,8 @@ import {
   type ServiceContext,
   type StoredReceipt,
 } from './message-store';
-import { appendFeedEvent, type ListCursor } from './obligations';
+import { appendFeedEvent } from './consents';
+import type { ListCursor } from './obligations';
 
 /** Largest page of the regulator's complaint list. */
 export const maxComplaintPage = 500;

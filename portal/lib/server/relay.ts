@@ -26,7 +26,7 @@ import { parseMessage, type GrantPayload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
-import type { FeedEventKind } from './consents';
+import { appendFeedEvent } from './consents';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
@@ -214,31 +214,6 @@ export function createRelayService(
     return Number(row.seq);
   }
 
-  /** Appends to the company's feed, exactly as consents.ts does (the counter is the row lock). */
-  async function appendEvent(
-    trx: Transaction<Database>,
-    event: { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string },
-    nowMs: number,
-  ): Promise<void> {
-    const { feed_seq } = await trx
-      .updateTable('companies')
-      .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
-      .where('id', '=', event.companyId)
-      .returning('feed_seq')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('consent_events')
-      .values({
-        company_id: event.companyId,
-        seq: Number(feed_seq),
-        kind: event.kind,
-        sha256: event.sha256,
-        pseudonym: event.pseudonym,
-        created_at: nowMs,
-      })
-      .execute();
-  }
-
   /** Deletes inbox items (expired or acknowledged) together with their stored messages. */
   async function deleteItems(
     trx: Kysely<Database> | Transaction<Database>,
@@ -379,7 +354,7 @@ export function createRelayService(
                 refused_at: nowMs,
               })
               .execute();
-            await appendEvent(
+            await appendFeedEvent(
               trx,
               { companyId: company.id, kind: 'offer-refused', sha256: opened.sha256, pseudonym },
               nowMs,
@@ -602,7 +577,7 @@ export function createRelayService(
               received_at: nowMs,
             })
             .execute();
-          await appendEvent(
+          await appendFeedEvent(
             trx,
             {
               companyId: company.id,
