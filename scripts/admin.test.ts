@@ -22,6 +22,8 @@ describe('parseAdminArgs', () => {
     [['enroll-regulator', '--name=A. Muster'], { command: 'enroll-regulator', name: 'A. Muster' }],
     [['recover-person', '--person', 'pe_x'], { command: 'recover-person', personId: 'pe_x' }],
     [[], { command: 'help' }],
+    [['backup', 'b.jsonl.gz'], { command: 'backup', file: 'b.jsonl.gz' }],
+    [['restore', '/tmp/b.jsonl.gz'], { command: 'restore', file: '/tmp/b.jsonl.gz' }],
   ])('parses %j', (argv, expected) => {
     expect(parseAdminArgs(argv)).toEqual(expected);
   });
@@ -32,6 +34,9 @@ describe('parseAdminArgs', () => {
     [['enroll-regulator', 'stray']],
     [['recover-person']],
     [['drop-database']],
+    [['backup']],
+    [['backup', 'a', 'b']],
+    [['restore', '--file']],
   ])('refuses %j with the usage', (argv) => {
     expect(() => parseAdminArgs(argv)).toThrow(/Usage:/);
   });

@@ -6,6 +6,8 @@
  *
  *   enroll-regulator --name "A. Muster"   a one-time enrolment link for a new regulator
  *   recover-person --person pe_…          a one-time recovery link; retires the person's key now
+ *   backup <file>                         the database and the log's keys, consistent while it runs
+ *   restore <file>                        into a fresh database (and key paths), then migrated
  *
  * The link goes to stdout alone on its line (so scripts can read it); everything else to stderr.
  */
@@ -15,16 +17,24 @@ import { openDatabase, type ClearinghouseDb } from '../portal/lib/server/db/data
 import { createDurableWriter } from '../portal/lib/server/db/durable-writer';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
 import { createPeopleService, type EnrolmentLink } from '../portal/lib/server/people';
+import { restoreBackup, writeBackup, type BackupProgress } from '../portal/lib/server/backup';
+import { logConfigFromEnv } from '../portal/lib/server/log/clearinghouse-log';
 
 /** A parsed command line. */
 export type AdminCommand =
   | { command: 'enroll-regulator'; name: string }
   | { command: 'recover-person'; personId: string }
+  | { command: 'backup'; file: string }
+  | { command: 'restore'; file: string }
   | { command: 'help' };
 
 const usage = `Usage:
   npm run admin -- enroll-regulator --name "<full name>"
-  npm run admin -- recover-person --person <pe_…>`;
+  npm run admin -- recover-person --person <pe_…>
+  npm run admin -- backup <file>
+  npm run admin -- restore <file>
+
+backup and restore use DATABASE_URL / DATABASE_PATH and LOG_KEY_PATH / WEBHOOK_KEY_PATH.`;
 
 /**
  * Parses the arguments after `npm run admin --`.
@@ -37,6 +47,12 @@ const usage = `Usage:
  */
 export function parseAdminArgs(argv: readonly string[]): AdminCommand {
   const [command, ...rest] = argv;
+  if (command === 'backup' || command === 'restore') {
+    if (rest.length !== 1 || rest[0]!.startsWith('--') || rest[0]!.trim() === '') {
+      throw new Error(`${command} needs exactly one file name.\n${usage}`);
+    }
+    return { command, file: rest[0]! };
+  }
   const options = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
@@ -71,7 +87,7 @@ export function parseAdminArgs(argv: readonly string[]): AdminCommand {
  * ```
  */
 export async function runAdmin(
-  command: AdminCommand,
+  command: Exclude<AdminCommand, { command: 'backup' | 'restore' }>,
   cdb: ClearinghouseDb,
   origin: string,
   now: () => number = Date.now,
@@ -100,6 +116,29 @@ export async function runAdmin(
   }
 }
 
+/** `backup` and `restore`, with a progress line on stderr (a large database takes a while). */
+async function runBackupCommand(
+  command: { command: 'backup' | 'restore'; file: string },
+  cdb: ClearinghouseDb,
+): Promise<void> {
+  const { logKeyPath, webhookKeyPath } = logConfigFromEnv();
+  const progress = (p: BackupProgress) => {
+    if (process.stderr.isTTY) {
+      process.stderr.write(
+        `\r${command.command}: table ${p.tablesDone}/${p.tables} (${p.table}: ${p.rows} rows)\u001b[K`,
+      );
+    }
+  };
+  const run = command.command === 'backup' ? writeBackup : restoreBackup;
+  const summary = await run(cdb, { logKeyPath, webhookKeyPath }, command.file, progress);
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  console.error(
+    command.command === 'backup'
+      ? `Backed up ${summary.rows} rows of ${summary.tables} tables and the ${summary.keys.join(' and ')} keys of the ${cdb.dialect} database at ${cdb.location} to ${command.file}. It holds the log's signing key: keep it like the key.`
+      : `Restored ${summary.rows} rows of ${summary.tables} tables into the ${cdb.dialect} database at ${cdb.location}, and the ${summary.keys.join(' and ')} keys. Start the clearinghouse and run npm run verify -- --full to check its log.`,
+  );
+}
+
 async function main(): Promise<void> {
   let command: AdminCommand;
   try {
@@ -119,6 +158,10 @@ async function main(): Promise<void> {
       : {},
   );
   try {
+    if (command.command === 'backup' || command.command === 'restore') {
+      await runBackupCommand(command, cdb);
+      return;
+    }
     await migrateToLatest(cdb);
     const origin = process.env.ORIGIN ?? 'http://localhost:3000';
     const link = (await runAdmin(command, cdb, origin))!;

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import { dialectOf, type ClearinghouseDb } from './database';
 import type { Database } from './schema';
 import { migrationsFor } from './migrations/index';
@@ -27,6 +27,30 @@ export interface MigrationReport {
 export async function migrateToLatest(
   target: ClearinghouseDb | Kysely<Database>,
 ): Promise<MigrationReport> {
+  return runMigrations(target, (migrator) => migrator.migrateToLatest());
+}
+
+/**
+ * Applies the pending migrations up to and including `name` and no further (a restore brings a
+ * fresh database to the backup's schema before loading its rows, then to the latest).
+ *
+ * @throws {Error} naming the failed migration, or an unknown `name`.
+ */
+export async function migrateUpTo(
+  target: ClearinghouseDb | Kysely<Database>,
+  name: string,
+): Promise<MigrationReport> {
+  const dialect = target instanceof Kysely ? dialectOf(target) : target.dialect;
+  if (!(name in migrationsFor(dialect))) {
+    throw new Error(`This release does not know the migration ${name}.`);
+  }
+  return runMigrations(target, (migrator) => migrator.migrateTo(name));
+}
+
+async function runMigrations(
+  target: ClearinghouseDb | Kysely<Database>,
+  run: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<MigrationReport> {
   const db = target instanceof Kysely ? target : target.db;
   const dialect = target instanceof Kysely ? dialectOf(target) : target.dialect;
   const location =
@@ -34,7 +58,7 @@ export async function migrateToLatest(
   const migrations = migrationsFor(dialect);
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await run(migrator);
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);

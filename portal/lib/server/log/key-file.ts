@@ -64,7 +64,6 @@ export async function loadOrCreateKeyFile(
   const existing = readKeyFile(absolute);
   if (existing !== undefined) return existing;
 
-  mkdirSync(dirname(absolute), { recursive: true, mode: 0o700 });
   const seed = random(32);
   const pair = keyPairFromSeed(seed);
   const body: KeyFile = {
@@ -75,26 +74,74 @@ export async function loadOrCreateKeyFile(
     x: base64urlEncode(pair.publicKey),
     createdAt: new Date().toISOString(),
   };
+  // When another process created it between our read and our link, its key wins.
+  linkKeyFile(absolute, `${JSON.stringify(body, null, 2)}\n`);
+  const stored = readKeyFile(absolute);
+  if (stored === undefined) throw new Error(`The key file ${absolute} vanished while creating it.`);
+  return stored;
+}
+
+/**
+ * Installs a key file's exact text (as read by {@link readKeyFileText}) at `path`, for a restore
+ * from a backup: refused when the text is not a valid key file, and when another key already
+ * lives there (the same key is fine). Atomic and durable like a newly created key.
+ *
+ * @throws Error naming the path when the text is not a key file or another key is in place.
+ */
+export async function installKeyFile(path: string, text: string): Promise<void> {
+  await ready();
+  const absolute = resolve(path);
+  const incoming = parseKeyFile(text, `The backed-up key for ${absolute}`);
+  const existing = readKeyFile(absolute);
+  if (existing !== undefined) {
+    if (!bytesEqual(existing.publicKey, incoming.publicKey)) {
+      throw new Error(`Another key already lives at ${absolute}; move it away before restoring.`);
+    }
+    return;
+  }
+  linkKeyFile(absolute, text);
+  const stored = readKeyFile(absolute);
+  if (stored === undefined || !bytesEqual(stored.publicKey, incoming.publicKey)) {
+    throw new Error(`Another key appeared at ${absolute} while restoring.`);
+  }
+}
+
+/**
+ * The text of the key file at `path` after checking it is a valid key file (for a backup), or
+ * undefined when there is none.
+ */
+export async function readKeyFileText(path: string): Promise<string | undefined> {
+  await ready();
+  const absolute = resolve(path);
+  if (readKeyFile(absolute) === undefined) return undefined;
+  return readFileSync(absolute, 'utf8');
+}
+
+/**
+ * Writes `text` under a temporary name (mode 0600, fsynced) and hard-links it into place, which
+ * fails when a file is already there: then the existing file is kept and `false` returned.
+ */
+function linkKeyFile(absolute: string, text: string): boolean {
+  mkdirSync(dirname(absolute), { recursive: true, mode: 0o700 });
   const temporary = `${absolute}.${process.pid}.${Date.now()}.tmp`;
   const fd = openSync(temporary, 'wx', 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(body, null, 2)}\n`);
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  let linked = true;
   try {
     linkSync(temporary, absolute);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    // Another process created it between our read and our link: its key wins.
+    linked = false;
   } finally {
     unlinkSync(temporary);
   }
   syncFolder(dirname(absolute));
-  const stored = readKeyFile(absolute);
-  if (stored === undefined) throw new Error(`The key file ${absolute} vanished while creating it.`);
-  return stored;
+  return linked;
 }
 
 function readKeyFile(path: string): Ed25519KeyPair | undefined {
@@ -115,11 +162,16 @@ function readKeyFile(path: string): Ed25519KeyPair | undefined {
       `The key file ${path} is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it.`,
     );
   }
+  return parseKeyFile(readFileSync(path, 'utf8'), `The key file ${path}`);
+}
+
+/** Parses a key file's text; `name` starts every error sentence ("The key file /x"). */
+function parseKeyFile(text: string, name: string): Ed25519KeyPair {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`The key file ${path} is not valid JSON.`, { cause: error });
+    throw new Error(`${name} is not valid JSON.`, { cause: error });
   }
   const file = parsed as Partial<KeyFile> | null;
   if (
@@ -130,7 +182,7 @@ function readKeyFile(path: string): Ed25519KeyPair | undefined {
     typeof file.d !== 'string' ||
     typeof file.x !== 'string'
   ) {
-    throw new Error(`The key file ${path} is not an Ed25519 private JWK.`);
+    throw new Error(`${name} is not an Ed25519 private JWK.`);
   }
   let pair: Ed25519KeyPair;
   let publicKey: Uint8Array;
@@ -138,18 +190,16 @@ function readKeyFile(path: string): Ed25519KeyPair | undefined {
     pair = keyPairFromSeed(base64urlDecode(file.d));
     publicKey = base64urlDecode(file.x);
   } catch (error) {
-    throw new Error(`The key file ${path} holds a malformed key.`, { cause: error });
+    throw new Error(`${name} holds a malformed key.`, { cause: error });
   }
   if (!bytesEqual(pair.publicKey, publicKey)) {
-    throw new Error(
-      `The key file ${path} is inconsistent: its public key does not match its seed.`,
-    );
+    throw new Error(`${name} is inconsistent: its public key does not match its seed.`);
   }
   return pair;
 }
 
-/** Makes the new directory entry durable too (a crash right after creation keeps the key). */
-function syncFolder(folder: string): void {
+/** Makes a new directory entry durable too (a crash right after creation keeps the file). */
+export function syncFolder(folder: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(folder, 'r');

@@ -1,0 +1,209 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runVerifier } from '../../../scripts/verify';
+import { BackupError, checkBackupFile, restoreBackup, writeBackup } from './backup';
+import { openDatabase, type ClearinghouseDb } from './db/database';
+import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
+import { startLog } from './log/clearinghouse-log';
+import { createLogHttpServer } from './log/log-http-server';
+import { keyFolder, prepare, referenceTree, testLogConfig, writeMessages } from './log/test-log';
+import type { DatabaseDialect } from './db/schema';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()!();
+});
+
+/** A clearinghouse database with a log of `entries` entries and its key folder. */
+async function source(dialect: DatabaseDialect, entries: number) {
+  const tdb = await openTestDatabase(dialect);
+  const keys = keyFolder();
+  const writer = await prepare(tdb.cdb);
+  const log = await startLog(tdb.cdb, testLogConfig(keys.dir));
+  await writeMessages(writer, entries);
+  await log.sequencer.flush();
+  cleanup.push(() => keys.remove());
+  cleanup.push(() => tdb.dispose());
+  cleanup.push(() => writer.close());
+  cleanup.push(() => log.stop());
+  return { tdb, keys, writer, log, paths: pathsIn(keys.dir) };
+}
+
+function pathsIn(dir: string) {
+  const config = testLogConfig(dir);
+  return { logKeyPath: config.logKeyPath, webhookKeyPath: config.webhookKeyPath };
+}
+
+async function fresh(dialect: DatabaseDialect) {
+  const tdb = await openTestDatabase(dialect);
+  const keys = keyFolder();
+  cleanup.push(() => keys.remove());
+  cleanup.push(() => tdb.dispose());
+  return { tdb, keys, paths: pathsIn(keys.dir) };
+}
+
+/** A second, independent connection to the same database (the admin command's own process). */
+async function secondConnection(tdb: TestDatabase): Promise<ClearinghouseDb> {
+  const cdb = await openDatabase(
+    tdb.postgresUrl !== undefined ? { url: tdb.postgresUrl } : { sqlitePath: tdb.sqlitePath! },
+  );
+  cleanup.push(() => cdb.close());
+  return cdb;
+}
+
+/** Starts the log on a restored database and runs the auditor's verifier with --full against it. */
+async function verifyRestored(cdb: ClearinghouseDb, keyDir: string) {
+  const log = await startLog(cdb, testLogConfig(keyDir));
+  const server = createLogHttpServer(log);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    let out = '';
+    let err = '';
+    const code = await runVerifier(
+      [
+        '--url',
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        '--state',
+        join(keyDir, 'verifier-state.json'),
+        '--full',
+      ],
+      {
+        fetch: globalThis.fetch,
+        stdout: (line) => (out += `${line}\n`),
+        stderr: { write: (text) => (err += text), isTTY: false },
+      },
+    );
+    return { code, out, err, head: log.sequencer.head() };
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await log.stop();
+  }
+}
+
+describe.each(testDialects)('backup and restore on %s', (dialect) => {
+  it('backs up while messages keep arriving and restores a log the verifier accepts in full', async () => {
+    const from = await source(dialect, 300);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    const admin = await secondConnection(from.tdb);
+
+    // The server keeps accepting and sequencing while the admin process backs up.
+    const arriving = (async () => {
+      for (let round = 0; round < 5; round++) {
+        await writeMessages(from.writer, 40);
+        await from.log.sequencer.flush();
+      }
+    })();
+    const progress: string[] = [];
+    const summary = await writeBackup(admin, from.paths, file, (p) => progress.push(p.table));
+    await arriving;
+
+    expect(summary.keys.sort()).toEqual(['log', 'webhook']);
+    expect(summary.rows).toBeGreaterThan(300);
+    expect(progress).toContain('log_leaves');
+    expect(statSync(file).mode & 0o077).toBe(0); // it carries the keys
+
+    const to = await fresh(dialect);
+    const restored = await restoreBackup(to.tdb.cdb, to.paths, file);
+    expect(restored.rows).toBe(summary.rows);
+    expect(readFileSync(to.paths.logKeyPath, 'utf8')).toBe(
+      readFileSync(from.paths.logKeyPath, 'utf8'),
+    );
+
+    // Every message in the backup is in its log under one index, and the log verifies in full.
+    const reference = await referenceTree(to.tdb.cdb);
+    expect(reference.entries.length).toBeGreaterThanOrEqual(300);
+    const messages = await to.tdb.cdb.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(messages.n)).toBeGreaterThanOrEqual(reference.entries.length);
+    const verified = await verifyRestored(to.tdb.cdb, to.keys.dir);
+    expect(verified.code, verified.err).toBe(0);
+    expect(verified.out).toMatch(new RegExp(`all ${verified.head.size} entries`));
+    expect(verified.head.size).toBe(reference.entries.length);
+  });
+
+  it('refuses a database that is not empty and changes nothing in it', async () => {
+    const from = await source(dialect, 20);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const other = await source(dialect, 5);
+    const before = await referenceTree(other.tdb.cdb);
+    await expect(restoreBackup(other.tdb.cdb, pathsIn(other.keys.dir), file)).rejects.toThrow(
+      /is not empty \(table \w+ has \d+ rows\): restore into a fresh database/,
+    );
+    expect((await referenceTree(other.tdb.cdb)).sha256s).toEqual(before.sha256s);
+  });
+});
+
+describe('backup files that must not be restored', () => {
+  it('refuses a cut-off, altered or foreign file before writing anything', async () => {
+    const from = await source('sqlite', 50);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const text = gunzipSync(readFileSync(file)).toString('utf8');
+    const lines = text.trimEnd().split('\n');
+
+    const cutOff = join(from.keys.dir, 'cut.jsonl.gz');
+    writeFileSync(cutOff, gzipSync(`${lines.slice(0, -3).join('\n')}\n`));
+    const altered = join(from.keys.dir, 'altered.jsonl.gz');
+    writeFileSync(altered, gzipSync(text.replace(/"ps_[A-Za-z0-9_-]{10}/, '"ps_AAAAAAAAAA')));
+    const truncatedGzip = join(from.keys.dir, 'truncated.gz');
+    const bytes = readFileSync(file);
+    writeFileSync(truncatedGzip, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const foreign = join(from.keys.dir, 'foreign.gz');
+    writeFileSync(foreign, gzipSync('{"hello":"world"}\n'));
+    const notGzip = join(from.keys.dir, 'plain.txt');
+    writeFileSync(notGzip, 'just text');
+
+    const cases: [string, RegExp][] = [
+      [cutOff, /is cut off|does not add up|does not end/],
+      [altered, /altered or damaged/],
+      [truncatedGzip, /cannot be read as a clearinghouse backup|is cut off/],
+      [foreign, /is not a clearinghouse backup/],
+      [notGzip, /cannot be read as a clearinghouse backup/],
+      [join(from.keys.dir, 'missing.gz'), /cannot be read as a clearinghouse backup: ENOENT/],
+    ];
+    for (const [bad, message] of cases) {
+      const to = await fresh('sqlite');
+      const error = await restoreBackup(to.tdb.cdb, to.paths, bad).catch((e: unknown) => e);
+      expect(error, bad).toBeInstanceOf(BackupError);
+      expect((error as Error).message).toMatch(message);
+      // Nothing was written: no table, no key file.
+      const tables = await to.tdb.cdb.db.introspection.getTables();
+      expect(tables, bad).toEqual([]);
+      expect(existsSync(to.paths.logKeyPath)).toBe(false);
+    }
+    await expect(checkBackupFile(file)).resolves.toMatchObject({ tablesTotal: expect.any(Number) });
+  });
+
+  it('refuses to replace another key, before the database is touched', async () => {
+    const from = await source('sqlite', 10);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const other = await source('sqlite', 1); // has its own log key in its folder
+    const to = await fresh('sqlite');
+    await expect(
+      restoreBackup(to.tdb.cdb, { ...to.paths, logKeyPath: other.paths.logKeyPath }, file),
+    ).rejects.toThrow(/Another log key already lives at .*move it away before restoring/);
+    expect(await to.tdb.cdb.db.introspection.getTables()).toEqual([]);
+  });
+
+  it('restores a SQLite backup into PostgreSQL, and the log still verifies', async () => {
+    const from = await source('sqlite', 120);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const to = await fresh('postgres');
+    await restoreBackup(to.tdb.cdb, to.paths, file);
+    const verified = await verifyRestored(to.tdb.cdb, to.keys.dir);
+    expect(verified.code, verified.err).toBe(0);
+    expect(verified.head.size).toBe(120);
+    // A serial column continues above the restored rows.
+    const writer = await prepare(to.tdb.cdb);
+    cleanup.push(() => writer.close());
+    await expect(writeMessages(writer, 3)).resolves.toHaveLength(3);
+  });
+});

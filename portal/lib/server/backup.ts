@@ -1,0 +1,559 @@
+/**
+ * Backups of a running clearinghouse (issue 12, "Running it for real"): the database and the log's
+ * keys together in one file, consistent while the server keeps writing, and a restore into a
+ * fresh database that either loads everything or writes nothing.
+ *
+ * The file is gzip-compressed JSON lines, the same for SQLite and PostgreSQL (so a backup of one
+ * restores into the other):
+ *
+ *   {"format":"consent-clearinghouse-backup","v":1,"createdAt":…,"dialect":…,"migrations":[…],"keys":{…}}
+ *   {"table":"companies","columns":["id",…]}      tables in foreign-key order (parents first)
+ *   ["co_…",…]                                     one row per line; bytes as {"b":"<base64>"}
+ *   {"end":"companies","rows":3}
+ *   …
+ *   {"format":"consent-clearinghouse-backup","end":true,"tables":N,"rows":N,"sha256":"<hex>"}
+ *
+ * The last line's `sha256` covers every line before it, so a truncated or altered file is
+ * refused before anything is written. The rows are read in one snapshot (a repeatable-read,
+ * read-only transaction on PostgreSQL; one read transaction on SQLite in WAL mode), so the log's
+ * tiles, checkpoint and entries always agree with each other in a backup. The log signing key and
+ * the webhook key are in the file: it is written with mode 0600 and must be kept like the keys.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip, createGzip } from 'node:zlib';
+import { sql, type Kysely } from 'kysely';
+import type { ClearinghouseDb } from './db/database';
+import { migrateToLatest, migrateUpTo } from './db/migrate';
+import { installKeyFile, readKeyFileText, syncFolder } from './log/key-file';
+
+export const backupFormat = 'consent-clearinghouse-backup';
+const backupVersion = 1;
+/** Rows read per query while dumping (keyset pages on SQLite's rowid / PostgreSQL's ctid). */
+const pageRows = 2_000;
+/** Bound parameters per INSERT, below SQLite's 32,766 and PostgreSQL's 65,535. */
+const maxParameters = 30_000;
+/** A row line longer than this is not one we wrote (the largest column is a 256 KiB sealed body). */
+const maxLineChars = 4 * 1024 * 1024;
+
+/** The key files a backup carries, by role. */
+export interface BackupKeyPaths {
+  logKeyPath: string;
+  webhookKeyPath: string;
+}
+
+/** Progress of a long backup or restore, for a line on stderr. */
+export interface BackupProgress {
+  table: string;
+  rows: number;
+  tablesDone: number;
+  tables: number;
+}
+
+/** What a backup or restore did. */
+export interface BackupSummary {
+  tables: number;
+  rows: number;
+  migrations: string[];
+  keys: string[];
+}
+
+/** A backup file that cannot be restored, or a target that must not be restored into. */
+export class BackupError extends Error {
+  override name = 'BackupError';
+}
+
+interface Header {
+  format: typeof backupFormat;
+  v: number;
+  createdAt: string;
+  dialect: string;
+  migrations: string[];
+  keys: Partial<Record<keyof typeof keyRoles, string>>;
+}
+
+const keyRoles = { log: 'logKeyPath', webhook: 'webhookKeyPath' } as const;
+
+type Cell = string | number | null | { b: string };
+
+// Any table, by name: the dump is generic over the schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+/**
+ * Writes a consistent backup of the database and the key files to `file` (atomically: a temporary
+ * file renamed into place after fsync, so a crash never leaves half a backup under that name).
+ *
+ * @example
+ * ```ts
+ * const summary = await writeBackup(cdb, { logKeyPath, webhookKeyPath }, 'backup.jsonl.gz');
+ * ```
+ */
+export async function writeBackup(
+  cdb: ClearinghouseDb,
+  keyPaths: BackupKeyPaths,
+  file: string,
+  onProgress: (progress: BackupProgress) => void = () => {},
+): Promise<BackupSummary> {
+  const target = resolve(file);
+  const temporary = `${target}.${process.pid}.${Date.now()}.partial`;
+  const keys: Header['keys'] = {};
+  for (const [role, option] of Object.entries(keyRoles) as [
+    keyof typeof keyRoles,
+    keyof BackupKeyPaths,
+  ][]) {
+    const text = await readKeyFileText(keyPaths[option]);
+    if (text !== undefined) keys[role] = text;
+  }
+
+  const gzip = createGzip();
+  const out = createWriteStream(temporary, { mode: 0o600, flags: 'wx' });
+  const finished = new Promise<void>((resolvePromise, reject) => {
+    out.on('finish', resolvePromise);
+    out.on('error', reject);
+    gzip.on('error', reject);
+  });
+  gzip.pipe(out);
+  const hash = createHash('sha256');
+  const writeLine = async (value: unknown): Promise<void> => {
+    const line = `${JSON.stringify(value)}\n`;
+    hash.update(line);
+    if (!gzip.write(line))
+      await new Promise((resolvePromise) => gzip.once('drain', resolvePromise));
+  };
+
+  let total = 0;
+  let tableCount = 0;
+  let migrations: string[] = [];
+  try {
+    await snapshot(cdb, async (db) => {
+      migrations = await appliedMigrations(db);
+      const tables = await tablesInForeignKeyOrder(db, cdb.dialect);
+      tableCount = tables.length;
+      const header: Header = {
+        format: backupFormat,
+        v: backupVersion,
+        createdAt: new Date().toISOString(),
+        dialect: cdb.dialect,
+        migrations,
+        keys,
+      };
+      await writeLine(header);
+      for (const [index, table] of tables.entries()) {
+        let columns: string[] | undefined;
+        let rows = 0;
+        for await (const page of pages(db, cdb.dialect, table)) {
+          if (columns === undefined) {
+            columns = Object.keys(page[0]!);
+            await writeLine({ table, columns });
+          }
+          for (const row of page) await writeLine(columns.map((column) => encodeCell(row[column])));
+          rows += page.length;
+          onProgress({ table, rows, tablesDone: index, tables: tables.length });
+        }
+        if (columns === undefined) await writeLine({ table, columns: [] });
+        await writeLine({ end: table, rows });
+        total += rows;
+        onProgress({ table, rows, tablesDone: index + 1, tables: tables.length });
+      }
+    });
+    const trailer = {
+      format: backupFormat,
+      end: true,
+      tables: tableCount,
+      rows: total,
+      sha256: hash.digest('hex'),
+    };
+    gzip.end(`${JSON.stringify(trailer)}\n`);
+    await finished;
+    const fd = openSync(temporary, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, target);
+    syncFolder(dirname(target));
+  } catch (error) {
+    gzip.destroy();
+    out.destroy();
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  return { tables: tableCount, rows: total, migrations, keys: Object.keys(keys) };
+}
+
+/**
+ * Restores a backup into a fresh database (no rows in any table, no migration beyond the
+ * backup's) and installs its key files. The file is checked completely before anything is
+ * written; the rows load in one transaction; then the database is migrated to this release's
+ * schema, so a backup of an older release restores too.
+ *
+ * @throws {BackupError} for a damaged or foreign file, a database that is not empty, or another
+ *   key already at a key path; nothing is written then.
+ */
+export async function restoreBackup(
+  cdb: ClearinghouseDb,
+  keyPaths: BackupKeyPaths,
+  file: string,
+  onProgress: (progress: BackupProgress) => void = () => {},
+): Promise<BackupSummary> {
+  const source = resolve(file);
+  const header = await checkBackupFile(source);
+  const db = cdb.db as AnyDb;
+
+  const present = await appliedMigrations(db);
+  const newer = present.filter((name) => !header.migrations.includes(name));
+  if (newer.length > 0) {
+    throw new BackupError(
+      `The database at ${cdb.location} already has migration ${newer[0]}, which the backup does not: restore into a fresh database.`,
+    );
+  }
+  for (const table of await userTables(db, cdb.dialect)) {
+    const { count } = (await db
+      .selectFrom(table)
+      .select(sql<number>`count(*)`.as('count'))
+      .executeTakeFirstOrThrow()) as { count: number | string };
+    if (Number(count) > 0) {
+      throw new BackupError(
+        `The database at ${cdb.location} is not empty (table ${table} has ${count} rows): restore into a fresh database.`,
+      );
+    }
+  }
+  for (const [role, text] of Object.entries(header.keys) as [keyof typeof keyRoles, string][]) {
+    const path = keyPaths[keyRoles[role]];
+    const existing = await readKeyFileText(path);
+    if (existing !== undefined && publicKeyOf(existing) !== publicKeyOf(text)) {
+      throw new BackupError(
+        `Another ${role} key already lives at ${resolve(path)}; move it away before restoring.`,
+      );
+    }
+  }
+
+  const last = header.migrations.at(-1);
+  if (last !== undefined) await migrateUpTo(cdb, last);
+
+  let total = 0;
+  let tables = 0;
+  await db.transaction().execute(async (trx) => {
+    let table: string | undefined;
+    let columns: string[] = [];
+    let batch: Record<string, unknown>[] = [];
+    let rows = 0;
+    const flush = async () => {
+      if (batch.length === 0 || table === undefined) return;
+      await trx.insertInto(table).values(batch).execute();
+      batch = [];
+    };
+    for await (const value of lines(source)) {
+      if (Array.isArray(value)) {
+        const row: Record<string, unknown> = {};
+        columns.forEach((column, i) => (row[column] = decodeCell(value[i] as Cell)));
+        batch.push(row);
+        rows++;
+        if ((batch.length + 1) * Math.max(columns.length, 1) > maxParameters) await flush();
+      } else if (typeof value.table === 'string') {
+        table = value.table;
+        columns = value.columns as string[];
+        rows = 0;
+      } else if (typeof value.end === 'string') {
+        await flush();
+        total += rows;
+        tables++;
+        onProgress({ table: value.end, rows, tablesDone: tables, tables: header.tablesTotal });
+        table = undefined;
+      }
+    }
+    if (cdb.dialect === 'postgres') await resetSequences(trx);
+  });
+  await migrateToLatest(cdb);
+
+  const installed: string[] = [];
+  for (const [role, text] of Object.entries(header.keys) as [keyof typeof keyRoles, string][]) {
+    await installKeyFile(keyPaths[keyRoles[role]], text);
+    installed.push(role);
+  }
+  return { tables, rows: total, migrations: header.migrations, keys: installed };
+}
+
+/**
+ * Reads the whole file once and checks its format, structure and checksum.
+ *
+ * @throws {BackupError} with a sentence saying what is wrong.
+ */
+export async function checkBackupFile(
+  file: string,
+): Promise<Header & { tablesTotal: number; rowsTotal: number }> {
+  const hash = createHash('sha256');
+  let header: Header | undefined;
+  let trailer: { tables: number; rows: number; sha256: string } | undefined;
+  let open: { table: string; columns: number; rows: number } | undefined;
+  let tables = 0;
+  let rows = 0;
+  let lineNumber = 0;
+  const broken = (why: string) =>
+    new BackupError(`${file} is not a complete clearinghouse backup: ${why} (line ${lineNumber}).`);
+  try {
+    for await (const { text, value } of rawLines(file)) {
+      lineNumber++;
+      if (trailer !== undefined) throw broken('there is data after its last line');
+      if (isRecord(value) && value.format === backupFormat && value.end === true) {
+        trailer = value as unknown as typeof trailer;
+        continue;
+      }
+      hash.update(`${text}\n`);
+      if (header === undefined) {
+        if (!isRecord(value) || value.format !== backupFormat) {
+          throw new BackupError(`${file} is not a clearinghouse backup.`);
+        }
+        if (value.v !== backupVersion) {
+          throw new BackupError(
+            `${file} is a backup of format version ${String(value.v)}, which this release cannot read.`,
+          );
+        }
+        if (!Array.isArray(value.migrations) || !isRecord(value.keys)) {
+          throw broken('its header is malformed');
+        }
+        header = value as unknown as Header;
+      } else if (Array.isArray(value)) {
+        if (open === undefined || value.length !== open.columns)
+          throw broken('a row is out of place');
+        if (!value.every(isCell)) throw broken('a row holds a value of an unknown type');
+        open.rows++;
+      } else if (
+        isRecord(value) &&
+        typeof value.table === 'string' &&
+        Array.isArray(value.columns)
+      ) {
+        if (open !== undefined) throw broken(`table ${open.table} does not end`);
+        if (!/^[a-z_][a-z0-9_]*$/.test(value.table)) throw broken('a table name is malformed');
+        if (!value.columns.every((c) => typeof c === 'string' && /^[a-z_][a-z0-9_]*$/.test(c))) {
+          throw broken('a column name is malformed');
+        }
+        open = { table: value.table, columns: value.columns.length, rows: 0 };
+      } else if (isRecord(value) && typeof value.end === 'string') {
+        if (open?.table !== value.end || open.rows !== value.rows) {
+          throw broken(`table ${String(value.end)} does not add up`);
+        }
+        tables++;
+        rows += open.rows;
+        open = undefined;
+      } else {
+        throw broken('a line has an unknown shape');
+      }
+    }
+  } catch (error) {
+    if (error instanceof BackupError) throw error;
+    throw new BackupError(
+      `${file} cannot be read as a clearinghouse backup: ${(error as Error).message}.`,
+      { cause: error },
+    );
+  }
+  if (header === undefined)
+    throw new BackupError(`${file} is empty or not a clearinghouse backup.`);
+  if (trailer === undefined || open !== undefined) {
+    throw new BackupError(`${file} is cut off: its last line is missing.`);
+  }
+  if (trailer.sha256 !== hash.digest('hex') || trailer.tables !== tables || trailer.rows !== rows) {
+    throw new BackupError(`${file} was altered or damaged: its checksum does not match.`);
+  }
+  return { ...header, tablesTotal: tables, rowsTotal: rows };
+}
+
+async function snapshot(cdb: ClearinghouseDb, work: (db: AnyDb) => Promise<void>): Promise<void> {
+  const db = cdb.db as AnyDb;
+  if (cdb.dialect === 'postgres') {
+    await db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(work);
+  } else {
+    // SQLite in WAL mode: a read transaction sees one snapshot from its first read to its end.
+    await db.transaction().execute(work);
+  }
+}
+
+async function* pages(
+  db: AnyDb,
+  dialect: ClearinghouseDb['dialect'],
+  table: string,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const position = dialect === 'postgres' ? 'ctid' : 'rowid';
+  let after: string | number = dialect === 'postgres' ? '(0,0)' : -Infinity;
+  for (;;) {
+    const result = await sql<Record<string, unknown>>`select ${sql.raw(
+      dialect === 'postgres' ? 'ctid::text' : 'rowid',
+    )} as backup_position__, * from ${sql.table(table)} where ${sql.raw(position)} > ${
+      dialect === 'postgres'
+        ? sql`${after}::tid`
+        : after === -Infinity
+          ? sql`-9223372036854775808`
+          : sql`${after}`
+    } order by ${sql.raw(position)} limit ${pageRows}`.execute(db);
+    if (result.rows.length === 0) return;
+    after = result.rows.at(-1)!.backup_position__ as string | number;
+    yield result.rows.map(({ backup_position__: _, ...row }) => row);
+    if (result.rows.length < pageRows) return;
+  }
+}
+
+async function appliedMigrations(db: AnyDb): Promise<string[]> {
+  try {
+    const rows = await db.selectFrom('kysely_migration').select('name').orderBy('name').execute();
+    return rows.map((row) => row.name as string);
+  } catch {
+    return []; // a database never migrated has no migration table yet
+  }
+}
+
+async function userTables(db: AnyDb, dialect: ClearinghouseDb['dialect']): Promise<string[]> {
+  const result =
+    dialect === 'postgres'
+      ? await sql<{ name: string }>`select table_name as name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE'
+          and table_name not like 'kysely_migration%' order by table_name`.execute(db)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'table'
+          and name not like 'sqlite_%' and name not like 'kysely_migration%' order by name`.execute(
+          db,
+        );
+  return result.rows.map((row) => row.name);
+}
+
+/** The tables with every referenced table before the tables referencing it (Kahn, by name). */
+async function tablesInForeignKeyOrder(
+  db: AnyDb,
+  dialect: ClearinghouseDb['dialect'],
+): Promise<string[]> {
+  const tables = await userTables(db, dialect);
+  const edges =
+    dialect === 'postgres'
+      ? await sql<{ child: string; parent: string }>`select c.conrelid::regclass::text as child,
+          c.confrelid::regclass::text as parent from pg_constraint c
+          join pg_namespace n on n.oid = c.connamespace
+          where c.contype = 'f' and n.nspname = current_schema()`.execute(db)
+      : await sql<{ child: string; parent: string }>`select m.name as child, p."table" as parent
+          from sqlite_master m join pragma_foreign_key_list(m.name) p
+          where m.type = 'table'`.execute(db);
+  const parents = new Map(tables.map((table) => [table, new Set<string>()]));
+  for (const { child, parent } of edges.rows) {
+    if (child !== parent && parents.has(child) && parents.has(parent))
+      parents.get(child)!.add(parent);
+  }
+  const ordered: string[] = [];
+  while (parents.size > 0) {
+    const ready = [...parents].filter(([, waiting]) => waiting.size === 0).map(([table]) => table);
+    if (ready.length === 0)
+      throw new Error(`Foreign keys form a cycle among ${[...parents.keys()].join(', ')}.`);
+    for (const table of ready.sort()) {
+      ordered.push(table);
+      parents.delete(table);
+      for (const waiting of parents.values()) waiting.delete(table);
+    }
+  }
+  return ordered;
+}
+
+/** After rows with explicit ids, every serial column's sequence continues above the largest. */
+async function resetSequences(db: AnyDb): Promise<void> {
+  const serials = await sql<{ table: string; column: string }>`select table_name as "table",
+      column_name as "column" from information_schema.columns
+      where table_schema = current_schema() and column_default like 'nextval(%'`.execute(db);
+  for (const { table, column } of serials.rows) {
+    await sql`select setval(pg_get_serial_sequence(${table}, ${column}),
+        coalesce((select max(${sql.ref(column)}) from ${sql.table(table)}), 0) + 1, false)`.execute(
+      db,
+    );
+  }
+}
+
+function encodeCell(value: unknown): Cell {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Uint8Array) return { b: Buffer.from(value).toString('base64') };
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  throw new Error(`A column holds a ${typeof value}, which a backup cannot carry.`);
+}
+
+function decodeCell(cell: Cell): unknown {
+  return cell !== null && typeof cell === 'object' ? Buffer.from(cell.b, 'base64') : cell;
+}
+
+function isCell(value: unknown): boolean {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    (isRecord(value) && typeof value.b === 'string' && Object.keys(value).length === 1)
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function publicKeyOf(keyFileText: string): unknown {
+  return (JSON.parse(keyFileText) as { x?: unknown }).x;
+}
+
+/** The file's lines, parsed, with their text (for the checksum). */
+async function* rawLines(file: string): AsyncGenerator<{ text: string; value: unknown }> {
+  const source = createReadStream(file);
+  const gunzip = createGunzip();
+  // pipe() does not forward errors: a missing file must fail the iteration, not the process.
+  source.on('error', (error) => gunzip.destroy(error));
+  source.pipe(gunzip);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  const parse = (text: string) => {
+    try {
+      return { text, value: JSON.parse(text) as unknown };
+    } catch {
+      throw new BackupError(`${file} holds a line that is not JSON.`);
+    }
+  };
+  try {
+    for await (const chunk of gunzip) {
+      pending += decoder.write(chunk as Buffer);
+      let start = 0;
+      let newline: number;
+      while ((newline = pending.indexOf('\n', start)) !== -1) {
+        yield parse(pending.slice(start, newline));
+        start = newline + 1;
+      }
+      pending = pending.slice(start);
+      if (pending.length > maxLineChars) {
+        throw new BackupError(`${file} holds a line too long to be ours.`);
+      }
+    }
+    pending += decoder.end();
+    if (pending !== '') yield parse(pending);
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+}
+
+/** The file's lines after the header, parsed (the file was checked before). */
+async function* lines(file: string): AsyncGenerator<Record<string, unknown> | unknown[]> {
+  let first = true;
+  for await (const { value } of rawLines(file)) {
+    if (first) {
+      first = false;
+      continue;
+    }
+    if (isRecord(value) && value.end === true) return;
+    yield value as Record<string, unknown> | unknown[];
+  }
+}
