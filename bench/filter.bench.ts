@@ -48,6 +48,12 @@ const RUN_MS = 1500;
 const WARMUP_MS = 300;
 const SLICE_MS = 20;
 const SEEDS = Number(process.env.FILTER_BENCH_SEEDS ?? 200);
+/**
+ * The customers the quality figures are reported on: seeds 1001-1200 by default, a range chosen
+ * before the learner was tuned (on seeds 1-100) and disjoint from it, so the figures are on data
+ * nobody tuned for (docs/filter.md, "The generator and the quality figures").
+ */
+const FIRST_SEED = Number(process.env.FILTER_BENCH_FIRST_SEED ?? 1001);
 
 type Op = () => unknown;
 
@@ -259,9 +265,9 @@ async function main(): Promise<void> {
 
   const checkpoints = [0, 10, 20, 50, 100];
   const started = performance.now();
-  const curve = learningCurve(SEEDS, checkpoints);
+  const curve = learningCurve(SEEDS, checkpoints, FIRST_SEED);
   console.log(
-    `\nlearning curve, ${SEEDS} synthetic customers (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `\nlearning curve, ${SEEDS} synthetic customers, seeds ${FIRST_SEED}-${FIRST_SEED + SEEDS - 1} (learner tuned on 1-100; ${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
   console.log(
     `${'events'.padStart(8)}${'precision'.padStart(12)}${'recall'.padStart(10)}${'model precision'.padStart(18)}`,

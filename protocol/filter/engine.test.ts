@@ -423,6 +423,90 @@ describe('decide: input', () => {
   });
 });
 
+describe('decide: compiled caches change nothing', () => {
+  // The compiled filter keeps per-instant local time, per-scope reasons and learner parts; a
+  // reused filter must answer exactly as a freshly compiled one, whatever came before.
+  const quiet = {
+    timeZone: 'Europe/Berlin',
+    windows: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '22:00', to: '07:00' }],
+  };
+  const windowed = grant({
+    scopes: [
+      {
+        purpose: 'product_launch',
+        channels: ['email'],
+        dataCategories: [],
+        conditions: {
+          timeZone: 'Europe/Berlin',
+          timeWindows: [{ days: [1, 2, 3, 4, 5], from: '09:00', to: '17:00' }],
+        },
+        retentionDays: 30,
+        onwardRecipients: [],
+      },
+      {
+        purpose: 'product_launch',
+        channels: ['newsletter'],
+        dataCategories: [],
+        conditions: { timeZone: 'Europe/Berlin' },
+        retentionDays: 30,
+        onwardRecipients: [],
+      },
+    ],
+  });
+  const auto = profile({ mode: 'automatic', quiet, serendipity: 0.3 });
+  const inputs: [string, Partial<FilterInput>][] = [
+    ['manual mode with quiet hours', { profile: profile({ quiet }) }],
+    ['manual mode, windowed and unwindowed scopes', { grants: [windowed] }],
+    ['automatic mode', { profile: auto, learner: createLearner({ seed: 5 }), seed: 5 }],
+    [
+      'automatic mode with caps',
+      {
+        profile: { ...auto, caps: { perWeek: 2, perCompanyPerWeek: 1 } },
+        learner: createLearner({ seed: 6, interests: [{ category: 'travel', weight: -1 }] }),
+        history: [delivered(NOON - DAY)],
+      },
+    ],
+  ];
+  const offers = [
+    offer(),
+    offer({ channel: 'newsletter' }, { channel: 'newsletter' }),
+    offer({ category: 'travel/beach', brand: 'Globe' }),
+    offer({ category: 'home/garden', brand: 'ACME ' }),
+    { ...offer({ category: 'books/fiction' }), id: 'offer-2', price: 12_00 },
+  ];
+  // Night, morning, office hours, evening, weekend: every path of quiet hours and windows.
+  const instants = [NOON + 10 * 3600, NOON - 5 * 3600, NOON, NOON + 6 * 3600, NOON + 3 * DAY];
+
+  it.each(inputs)('%s: a reused filter decides as a fresh one', (_name, input) => {
+    const actions = new Set<string>();
+    const reused = compileFilter({
+      profile: profile(),
+      blacklist: [],
+      grants: [grant()],
+      history: [],
+      ...input,
+    });
+    for (const at of [...instants, ...instants.slice().reverse()]) {
+      for (const o of offers) {
+        const fresh = run(input, o, at);
+        expect(decide(reused, o, at)).toStrictEqual(fresh);
+        actions.add(fresh.action);
+      }
+    }
+    expect(actions.size).toBeGreaterThan(1);
+  });
+
+  it('shares its delivery reasons frozen, so no caller can change another decision', () => {
+    const first = run({});
+    expect(Object.isFrozen(first.reasons[0])).toBe(true);
+    expect(Object.isFrozen(first.reasons[0]!.params)).toBe(true);
+    expect(() => {
+      (first.reasons[0] as { id: string }).id = 'opted_in';
+    }).toThrow(TypeError);
+    expect(ids(run({}))).toEqual(['grant_covers', 'settings_allow', 'opted_in']);
+  });
+});
+
 describe('explainDecision', () => {
   it('renders why an offer is shown, in English and German', () => {
     const d = run({});

@@ -131,19 +131,40 @@ interface CompiledScope {
   readonly windows: readonly TimeWindow[] | undefined;
 }
 
+/**
+ * One grant's answer for one purpose and channel, compiled once: the scopes of that purpose that
+ * list the channel (at most `limits.scopesPerGrant`, so a covering set fits a bit mask) and the
+ * delivery reasons, shared by every decision that delivers under it (reasons are plain data).
+ */
+interface CoverEntry {
+  readonly scopes: readonly CompiledScope[];
+  /** Every scope has time windows (then windows restrict delivery; else one scope does not). */
+  readonly windowed: boolean;
+  readonly covers: Reason;
+  readonly allow: Reason;
+  /** The learner's company, channel, purpose and incentive buckets, set on first use. */
+  context: Int32Array | undefined;
+}
+
 interface CompiledGrant {
   readonly source: FilterGrant;
   readonly company: string;
   readonly iat: number;
   readonly until: number;
   readonly revokedAt: number;
-  readonly byPurpose: ReadonlyMap<string, readonly CompiledScope[]>;
+  /** purpose → channel → entry; a missing entry covers nothing. */
+  readonly byPurpose: ReadonlyMap<string, ReadonlyMap<string, CoverEntry>>;
 }
 
 interface CategoryInfo {
   readonly refused: string | undefined;
   /** Manual mode: the opted-in category (itself or a parent), if any. */
   readonly optedIn: string | undefined;
+  /** The reasons this category's decisions share, built once. */
+  readonly optedInReason: Reason | undefined;
+  readonly serendipityReason: Reason;
+  /** The learner's category buckets, set on first use. */
+  part: Int32Array | undefined;
 }
 
 /** The compiled, queryable form of everything the engine reads. */
@@ -184,6 +205,19 @@ interface CompiledState {
   readonly deliveredAll: number[];
   readonly deliveredBy: Map<string, number[]>;
   readonly seen: Set<string>;
+  /** The customer's local time at the last decision instant (a sync decides a batch at one `now`). */
+  localAt: number;
+  localDay: number;
+  localMinute: number;
+  /** Reused for every score: the learner reads it synchronously. */
+  readonly parts: {
+    category: Int32Array;
+    brand: number;
+    context: Int32Array;
+    price: number | undefined;
+    hour: number;
+    weekday: number;
+  };
 }
 
 function minOr(values: Iterable<number>, fallback: number): number {
@@ -198,14 +232,14 @@ function compileGrant(g: FilterGrant): CompiledGrant {
     revocations.filter((r) => r.purposes === undefined).map((r) => r.at),
     Infinity,
   );
-  const byPurpose = new Map<string, CompiledScope[]>();
+  const scopesByPurpose = new Map<string, CompiledScope[]>();
   for (const scope of grant.scopes) {
     const revokedAt = minOr(
       revocations.filter((r) => r.purposes?.includes(scope.purpose)).map((r) => r.at),
       Infinity,
     );
     const c = scope.conditions;
-    const list = byPurpose.get(scope.purpose) ?? [];
+    const list = scopesByPurpose.get(scope.purpose) ?? [];
     list.push({
       channels: new Set(scope.channels),
       validUntil: c.validUntil ?? Infinity,
@@ -214,7 +248,23 @@ function compileGrant(g: FilterGrant): CompiledGrant {
       zone: c.timeZone,
       windows: c.timeWindows,
     });
-    byPurpose.set(scope.purpose, list);
+    scopesByPurpose.set(scope.purpose, list);
+  }
+  const byPurpose = new Map<string, Map<string, CoverEntry>>();
+  for (const [purpose, list] of scopesByPurpose) {
+    const byChannel = new Map<string, CoverEntry>();
+    const channels = new Set(list.flatMap((sc) => [...sc.channels]));
+    for (const channel of channels) {
+      const scopes = list.filter((sc) => sc.channels.has(channel)).slice(0, 31);
+      byChannel.set(channel, {
+        scopes,
+        windowed: scopes.every((sc) => sc.windows !== undefined),
+        covers: Object.freeze(reason('grant_covers', Object.freeze({ purpose, channel }))),
+        allow: Object.freeze(reason('settings_allow', Object.freeze({ channel }))),
+        context: undefined,
+      });
+    }
+    byPurpose.set(purpose, byChannel);
   }
   return {
     source: g,
@@ -339,6 +389,17 @@ export function compileFilter(input: FilterInput): CompiledFilter {
     deliveredAll,
     deliveredBy,
     seen,
+    localAt: -1,
+    localDay: 0,
+    localMinute: 0,
+    parts: {
+      category: new Int32Array(0),
+      brand: 0,
+      context: new Int32Array(0),
+      price: undefined,
+      hour: 0,
+      weekday: 0,
+    },
   };
   return {
     mode: profile.mode,
@@ -365,7 +426,16 @@ function categoryInfo(s: CompiledState, category: string): CategoryInfo {
       if (refused === undefined && s.refusedCategories.has(prefix)) refused = prefix;
       if (s.optedIn.has(prefix)) optedIn = prefix;
     } while (end !== -1);
-    info = { refused, optedIn };
+    info = {
+      refused,
+      optedIn,
+      optedInReason:
+        optedIn === undefined
+          ? undefined
+          : Object.freeze(reason('opted_in', Object.freeze({ category: optedIn }))),
+      serendipityReason: Object.freeze(reason('serendipity', Object.freeze({ category }))),
+      part: undefined,
+    };
     if (s.categories.size >= CACHE_LIMIT) s.categories.clear();
     s.categories.set(category, info);
   }
@@ -419,26 +489,23 @@ function reason(id: ReasonId, params?: ReasonParams): Reason {
   return params === undefined ? { id } : { id, params };
 }
 
-/** Scopes of the grant that cover purpose and channel at `t` with the company's count at `t`. */
-function coveringScopes(
-  s: CompiledState,
-  g: CompiledGrant,
-  purpose: string,
-  channel: string,
-  t: number,
-): CompiledScope[] | undefined {
-  if (t >= g.revokedAt || t < g.iat || t >= g.until) return undefined;
-  const scopes = g.byPurpose.get(purpose);
-  if (scopes === undefined) return undefined;
-  let out: CompiledScope[] | undefined;
-  for (const scope of scopes) {
-    if (t >= scope.revokedAt || !scope.channels.has(channel) || t >= scope.validUntil) continue;
+/**
+ * The scopes of `entry` that cover its purpose and channel at `t` with the company's count at
+ * `t`, as a bit mask over `entry.scopes` (0: none). No array is built per decision.
+ */
+function coverMask(s: CompiledState, g: CompiledGrant, entry: CoverEntry, t: number): number {
+  if (t >= g.revokedAt || t < g.iat || t >= g.until) return 0;
+  const scopes = entry.scopes;
+  let mask = 0;
+  for (let i = 0; i < scopes.length; i++) {
+    const scope = scopes[i]!;
+    if (t >= scope.revokedAt || t >= scope.validUntil) continue;
     if (scope.cap !== Infinity && countInWeek(s.deliveredBy.get(g.company), t) >= scope.cap) {
       continue;
     }
-    (out ??= []).push(scope);
+    mask |= 1 << i;
   }
-  return out;
+  return mask;
 }
 
 function validAt(at: number): number {
@@ -473,9 +540,12 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
   // 1. Consistency, suspension, coverage (as of sending: a failure is the company's), validity now.
   const fields = mismatchedFields(outer, inner);
   if (fields !== '') reasons.push(reason('outer_inner_mismatch', { fields }));
-  if (s.suspended.has(company)) reasons.push(reason('company_suspended', { company }));
+  if (s.suspended.size > 0 && s.suspended.has(company)) {
+    reasons.push(reason('company_suspended', { company }));
+  }
   const grant = s.grants.get(inner.grantSha256);
-  let scopes: CompiledScope[] | undefined;
+  let entry: CoverEntry | undefined;
+  let mask = 0;
   if (
     grant === undefined ||
     grant.company !== company ||
@@ -484,8 +554,9 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
     reasons.push(reason('grant_missing'));
   } else {
     const sentAt = Math.min(outer.iat, at);
-    scopes = coveringScopes(s, grant, inner.purpose, inner.channel, sentAt);
-    if (scopes === undefined) {
+    entry = grant.byPurpose.get(inner.purpose)?.get(inner.channel);
+    mask = entry === undefined ? 0 : coverMask(s, grant, entry, sentAt);
+    if (mask === 0) {
       // The compiled check said no; grants.ts is the authority on which rule failed and says why.
       const coverage = checkCoverage(grant.source.active, {
         purpose: inner.purpose,
@@ -496,7 +567,7 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
       reasons.push(
         reason('grant_not_covered', { rule: coverage.covered ? 'purpose' : coverage.rule }),
       );
-    } else if (coveringScopes(s, grant, inner.purpose, inner.channel, at) === undefined) {
+    } else if (sentAt !== at && coverMask(s, grant, entry!, at) === 0) {
       // Lawfully sent, but the customer revoked (or the grant ran out) since: not a violation.
       const coverage = checkCoverage(grant.source.active, {
         purpose: inner.purpose,
@@ -510,7 +581,9 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
   if (inner.validUntil <= at) reasons.push(reason('offer_expired'));
 
   // 2. Blacklist.
-  if (s.blockedCompanies.has(company)) reasons.push(reason('blacklisted_company', { company }));
+  if (s.blockedCompanies.size > 0 && s.blockedCompanies.has(company)) {
+    reasons.push(reason('blacklisted_company', { company }));
+  }
   if (s.blockedBrands.size > 0) {
     const blocked = s.blockedBrands.get(keyOfBrand(s, inner.brand));
     if (blocked !== undefined && (blocked.has('*') || blocked.has(company))) {
@@ -522,7 +595,7 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
   if (!s.allowedChannels.has(inner.channel)) {
     reasons.push(reason('channel_not_allowed', { channel: inner.channel }));
   }
-  if (s.refusedPurposes.has(inner.purpose)) {
+  if (s.refusedPurposes.size > 0 && s.refusedPurposes.has(inner.purpose)) {
     reasons.push(reason('purpose_refused', { purpose: inner.purpose }));
   }
   const info = categoryInfo(s, inner.category);
@@ -536,32 +609,46 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
   if (!isUnsubscribeRoute(inner.unsubscribe)) reasons.push(reason('unsubscribe_missing'));
 
   if (reasons.length > 0) return { action: 'drop', reasons: order(reasons) };
+  // Every drop reason of stage 1 is absent, so the grant covers: `entry` and `mask` are set.
+  const cover = entry!;
 
   // 4 + 5. Quiet hours, the grant's windows, the customer's caps: deliver now or hold.
   let release = at;
-  const holds: Reason[] = [];
-  const quietNow = s.quiet.windows.length > 0 && !inQuietFree(s, at);
+  let quietHold = false;
+  let windowHold = false;
+  let capHold = false;
+  const quietNow = s.quietMinutes !== undefined && !inQuietFree(s, at);
   // Only when every covering scope has windows do windows restrict the time (else one does not).
-  // Plain loops, no callbacks: nothing is allocated per decision on this path.
-  let windowed = true;
-  for (const sc of scopes!) if (sc.windows === undefined) windowed = false;
+  // Plain loops over the mask's bits: nothing is allocated per decision on this path.
+  const windowed = cover.windowed || allWindowed(cover, mask);
   let windowNow = windowed;
-  if (windowed) for (const sc of scopes!) if (inScopeWindow(sc, at)) windowNow = false;
+  if (windowed) {
+    for (let i = 0; i < cover.scopes.length; i++) {
+      if ((mask & (1 << i)) !== 0 && inScopeWindow(cover.scopes[i]!, at)) windowNow = false;
+    }
+  }
   const companyList = s.deliveredBy.get(company);
-  const capCompany = s.capCompany.get(company) ?? s.capDefault;
+  const capCompany =
+    s.capCompany.size > 0 ? (s.capCompany.get(company) ?? s.capDefault) : s.capDefault;
   const overCap =
-    countInWeek(s.deliveredAll, at) >= s.capAll || countInWeek(companyList, at) >= capCompany;
+    (s.capAll !== Infinity && countInWeek(s.deliveredAll, at) >= s.capAll) ||
+    (capCompany !== Infinity && countInWeek(companyList, at) >= capCompany);
   if (quietNow || windowNow || overCap) {
     // Alternate until quiet hours, windows and caps all allow the same instant (a cap frees at a
     // time that may be quiet, and so on); a few rounds always settle or run past the horizon.
     let t: number | undefined = at;
     for (let round = 0; round < 8 && t !== undefined; round++) {
       const from: number = t;
-      const open: number | undefined = windowed
-        ? earliestOf(
-            scopes!.map((sc) => releaseTime(from, [s.quiet, scopeConstraint(sc)], HOLD_HORIZON)),
-          )
-        : releaseTime(from, [s.quiet], HOLD_HORIZON);
+      let open: number | undefined;
+      if (windowed) {
+        for (let i = 0; i < cover.scopes.length; i++) {
+          if ((mask & (1 << i)) === 0) continue;
+          const r = releaseTime(from, [s.quiet, scopeConstraint(cover.scopes[i]!)], HOLD_HORIZON);
+          if (r !== undefined && (open === undefined || r < open)) open = r;
+        }
+      } else {
+        open = releaseTime(from, [s.quiet], HOLD_HORIZON);
+      }
       if (open === undefined) {
         t = undefined;
         break;
@@ -581,66 +668,79 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
       return { action: 'drop', reasons: order(reasons) };
     }
     release = t;
-    if (quietNow) holds.push(reason('quiet_hours', { until: release }));
-    if (windowNow) holds.push(reason('grant_time_window', { until: release }));
-    if (overCap) holds.push(reason('contact_cap', { until: release }));
+    quietHold = quietNow;
+    windowHold = windowNow;
+    capHold = overCap;
   }
 
   // 7. Relevance.
-  reasons.push(reason('grant_covers', { purpose: inner.purpose, channel: inner.channel }));
-  reasons.push(reason('settings_allow', { channel: inner.channel }));
-  for (const h of holds) reasons.push(h);
-  let score: number | undefined;
-  let novel = false;
-  let irrelevant = false;
+  reasons.push(cover.covers, cover.allow);
+  if (quietHold) reasons.push(reason('quiet_hours', { until: release }));
+  if (windowHold) reasons.push(reason('grant_time_window', { until: release }));
+  if (capHold) reasons.push(reason('contact_cap', { until: release }));
+  const action: DecisionAction = release > at ? 'hold' : 'deliver';
   if (filter.mode === 'manual') {
     if (info.optedIn === undefined) {
       reasons.push(reason('not_opted_in', { category: inner.category }));
-      irrelevant = true;
-    } else {
-      reasons.push(reason('opted_in', { category: info.optedIn }));
+      return { action: 'drop', reasons };
     }
-  } else {
-    const learner = s.learner!;
-    const local = localTime(at, s.quiet.zone);
-    score = learner.score(
-      learner.features({
-        category: inner.category,
-        brand: inner.brand,
-        company,
-        channel: inner.channel,
-        purpose: inner.purpose,
-        incentive: grant!.source.incentive,
-        price: offer.price,
-        hour: (local.minute / 60) | 0,
-        weekday: local.day,
-      }),
-    );
-    const threshold = filter.threshold;
-    if (score >= threshold) {
-      reasons.push(reason('score_above_threshold', { score, threshold }));
-    } else if (
-      filter.serendipity > 0 &&
-      !s.seen.has(inner.category) &&
-      unitDraw(offer.id, s.seed) < filter.serendipity
-    ) {
-      novel = true;
-      reasons.push(reason('serendipity', { category: inner.category }));
-    } else {
-      reasons.push(reason('score_below_threshold', { score, threshold }));
-      irrelevant = true;
-    }
+    reasons.push(info.optedInReason!);
+    return action === 'hold' ? { action, holdUntil: release, reasons } : { action, reasons };
   }
-  const extra = score === undefined ? {} : { score };
-  if (irrelevant) return { action: 'drop', reasons, ...extra };
-  const action: DecisionAction = release > at ? 'hold' : 'deliver';
-  return {
-    action,
-    ...(action === 'hold' ? { holdUntil: release } : {}),
-    reasons,
-    ...extra,
-    ...(novel ? { novel } : {}),
-  };
+  const learner = s.learner!;
+  localAt(s, at);
+  // The same features as `learner.features(…)` of the offer, from parts cached per category and
+  // per grant scope: one Map lookup (the brand) instead of six.
+  const parts = s.parts;
+  parts.category = info.part ??= learner.categoryPart(inner.category);
+  parts.brand = learner.brandPart(inner.brand);
+  parts.context = cover.context ??= learner.contextPart(
+    company,
+    inner.channel,
+    inner.purpose,
+    grant!.source.incentive,
+  );
+  parts.price = offer.price;
+  parts.hour = (s.localMinute / 60) | 0;
+  parts.weekday = s.localDay;
+  const score = learner.score(learner.compose(parts));
+  const threshold = filter.threshold;
+  let novel = false;
+  if (score >= threshold) {
+    reasons.push({ id: 'score_above_threshold', params: { score, threshold } });
+  } else if (
+    filter.serendipity > 0 &&
+    !s.seen.has(inner.category) &&
+    unitDraw(offer.id, s.seed) < filter.serendipity
+  ) {
+    novel = true;
+    reasons.push(info.serendipityReason);
+  } else {
+    reasons.push({ id: 'score_below_threshold', params: { score, threshold } });
+    return { action: 'drop', reasons, score };
+  }
+  if (action === 'hold') {
+    return novel
+      ? { action, holdUntil: release, reasons, score, novel }
+      : { action, holdUntil: release, reasons, score };
+  }
+  return novel ? { action, reasons, score, novel } : { action, reasons, score };
+}
+
+function allWindowed(cover: CoverEntry, mask: number): boolean {
+  for (let i = 0; i < cover.scopes.length; i++) {
+    if ((mask & (1 << i)) !== 0 && cover.scopes[i]!.windows === undefined) return false;
+  }
+  return true;
+}
+
+/** Sets the customer's local day and minute at `at` (once per instant: a batch shares `now`). */
+function localAt(s: CompiledState, at: number): void {
+  if (s.localAt === at) return;
+  const local = localTime(at, s.quiet.zone);
+  s.localAt = at;
+  s.localDay = local.day;
+  s.localMinute = local.minute;
 }
 
 const stageOrder = Object.fromEntries(reasonIds.map((id, i) => [id, i])) as Record<
@@ -653,16 +753,10 @@ function order(reasons: Reason[]): Reason[] {
   return reasons.length < 2 ? reasons : reasons.sort((a, b) => stageOrder[a.id] - stageOrder[b.id]);
 }
 
-function earliestOf(values: readonly (number | undefined)[]): number | undefined {
-  let best: number | undefined;
-  for (const v of values) if (v !== undefined && (best === undefined || v < best)) best = v;
-  return best;
-}
-
 function inQuietFree(s: CompiledState, at: number): boolean {
   if (s.quietMinutes === undefined) return true;
-  const local = localTime(at, s.quiet.zone);
-  return s.quietMinutes[(local.day - 1) * 1440 + local.minute] === 0;
+  localAt(s, at);
+  return s.quietMinutes[(s.localDay - 1) * 1440 + s.localMinute] === 0;
 }
 
 /**

@@ -145,6 +145,125 @@ describe('learner', () => {
   });
 });
 
+describe('learner: what each kind of feature learns', () => {
+  const x = (learner: ReturnType<typeof createLearner>, o: Partial<OfferFeatures>) =>
+    learner.score(learner.features({ ...features, ...o }));
+  const at = (brand: string, company = features.company) => ({ brand, company });
+  type Answers = [Partial<OfferFeatures>, 'liked' | 'opened' | 'dismissed' | 'ignored'][];
+  const teach = (learner: ReturnType<typeof createLearner>, answers: Answers, rounds = 3) => {
+    for (let r = 0; r < rounds; r++) {
+      for (const [o, a] of answers) learner.learn(learner.features({ ...features, ...o }), a);
+    }
+  };
+
+  // [what, answers (three rounds), an offer that must end below 0.5, one that must stay at or
+  // above it, and by how much at least the two must end apart]
+  it.each([
+    [
+      'a disliked brand inside a liked category (category × brand)',
+      [
+        [at('Acme'), 'liked'],
+        [at('Bolt'), 'liked'],
+        [at('Crud'), 'dismissed'],
+      ],
+      at('Crud'),
+      at('Acme'),
+      0.3,
+    ],
+    [
+      'a dismissed category from every brand, not only the one answered',
+      [[{ category: 'home/garden', ...at('Acme') }, 'dismissed']],
+      { category: 'home/garden', ...at('Bolt') },
+      { category: 'home/garden', ...at('Bolt'), company: `co_${'Z'.repeat(43)}` },
+      0,
+    ],
+    [
+      'an ignored category, while a liked one of the same brand stays',
+      [
+        [{ category: 'books/fiction' }, 'ignored'],
+        [{ category: 'sports/running' }, 'liked'],
+      ],
+      { category: 'books/fiction' },
+      { category: 'sports/running' },
+      0.5,
+    ],
+  ] as [string, Answers, Partial<OfferFeatures>, Partial<OfferFeatures>, number][])(
+    'hides %s',
+    (_name, answers, hidden, shown, gap) => {
+      const learner = createLearner({ seed: 9 });
+      teach(learner, answers);
+      expect(x(learner, hidden)).toBeLessThan(0.5);
+      if (gap > 0) {
+        expect(x(learner, shown)).toBeGreaterThanOrEqual(0.5);
+        expect(x(learner, shown) - x(learner, hidden)).toBeGreaterThan(gap);
+      }
+    },
+  );
+
+  it('lifts a liked category much more than the same brand in another category', () => {
+    const learner = createLearner({ seed: 4 });
+    const before = x(learner, { category: 'home/garden' });
+    teach(learner, [[{ category: 'sports/running' }, 'liked']]);
+    const liked = x(learner, { category: 'sports/running' }) - before;
+    const other = Math.abs(x(learner, { category: 'home/garden' }) - before);
+    expect(liked).toBeGreaterThan(0.3);
+    expect(other).toBeLessThan(0.15);
+    expect(liked).toBeGreaterThan(3 * other);
+  });
+
+  it('shows a category nobody answered yet, and hides it after one "no"', () => {
+    const learner = createLearner({ seed: 2 });
+    expect(x(learner, { category: 'pets/dogs' })).toBeGreaterThan(0.5);
+    learner.learn(learner.features({ ...features, category: 'pets/dogs' }), 'ignored');
+    expect(x(learner, { category: 'pets/dogs', brand: 'Other' })).toBeLessThan(0.5);
+  });
+});
+
+describe('learner: cached parts', () => {
+  // The engine scores from parts it caches per category and per grant scope; they must give
+  // exactly the vector `features` gives, or the engine would score another model.
+  const cases: [string, OfferFeatures][] = [
+    ['a full offer', features],
+    ['no incentive, no price', { ...features, incentive: undefined, price: undefined }],
+    ['a deep category', { ...features, category: 'sports/running/trail/ultra/extra' }],
+    ['a top-level category', { ...features, category: 'travel' }],
+    ['an out-of-range hour and day', { ...features, hour: 99, weekday: 12 }],
+    ['a brand spelled otherwise', { ...features, brand: ' ACME ' }],
+  ];
+
+  it.each(cases)('%s: compose(parts) equals features(offer)', (_name, offer) => {
+    const learner = trained(6);
+    const whole = learner.features(offer, true);
+    const composed = learner.compose(
+      {
+        category: learner.categoryPart(offer.category),
+        brand: learner.brandPart(offer.brand),
+        context: learner.contextPart(offer.company, offer.channel, offer.purpose, offer.incentive),
+        price: offer.price,
+        hour: offer.hour,
+        weekday: offer.weekday,
+      },
+      true,
+    );
+    expect(composed.count).toBe(whole.count);
+    expect([...composed.index.subarray(0, composed.count)]).toEqual([
+      ...whole.index.subarray(0, whole.count),
+    ]);
+    expect([...composed.rate.subarray(0, composed.count)]).toEqual([
+      ...whole.rate.subarray(0, whole.count),
+    ]);
+    expect(learner.score(composed)).toBe(learner.score(whole));
+  });
+
+  it('reuses its scratch vector unless asked for a copy', () => {
+    const learner = createLearner();
+    const a = learner.features(features);
+    const b = learner.features({ ...features, category: 'home/garden' });
+    expect(a).toBe(b);
+    expect(learner.features(features, true)).not.toBe(learner.features(features, true));
+  });
+});
+
 describe('feedback', () => {
   it('blacklists the brand on "not this brand" and learns it', () => {
     const learner = createLearner();

@@ -71,11 +71,15 @@ function decodeOuter(token: string): OuterFields {
   if (typeof token !== 'string' || token.length > MAX_OUTER_LENGTH) {
     throw new ProtocolError('ERR_MESSAGE_TOO_LARGE', 'the offer is too large');
   }
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new ProtocolError('ERR_JWS_MALFORMED', 'not a compact JWS');
+  // Only the payload is read here: no split into three strings, the signature is never touched.
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (second < 0 || token.indexOf('.', second + 1) >= 0) {
+    throw new ProtocolError('ERR_JWS_MALFORMED', 'not a compact JWS');
+  }
   let json: unknown;
   try {
-    json = JSON.parse(utf8Decode(base64urlDecode(parts[1]!)));
+    json = JSON.parse(utf8Decode(base64urlDecode(token.slice(first + 1, second))));
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
     throw new ProtocolError('ERR_JWS_MALFORMED', 'the offer payload is not JSON');
