@@ -1,0 +1,136 @@
+/**
+ * A company key in the console's browser page (issue 10). The clearinghouse never sees or stores a
+ * company's private key: the page generates it with WebCrypto and offers it once as a file to
+ * download, and later the person loads that file into the page, which keeps it in memory only
+ * (re-imported non-extractable) until the page is left. Registration updates, `company-key` and
+ * `grant-request` messages are signed with it (docs/api.md: they need a company key, a staff
+ * member's person key does not suffice).
+ *
+ * The key file is a JSON Web Key (RFC 8037: `kty: OKP`, `crv: Ed25519`, `x`, `d`) with its `kid`.
+ * Whoever holds the file can sign for the company: keep it like a password.
+ */
+import type { Ed25519PublicJwk } from '$protocol/keys';
+
+/** A company key usable in this page. */
+export interface CompanyKey {
+  readonly privateKey: CryptoKey;
+  readonly publicJwk: Ed25519PublicJwk;
+  /** RFC 7638 thumbprint: the `kid` of what it signs. */
+  readonly kid: string;
+}
+
+/** A freshly generated key and the text of its file, offered once for download. */
+export interface NewCompanyKey extends CompanyKey {
+  readonly fileText: string;
+}
+
+/** A key file that is not an Ed25519 private key, or whose halves do not match. */
+export class KeyFileError extends Error {
+  override readonly name = 'KeyFileError';
+}
+
+const b64url = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Generates a company key and the text of its file (the only copy of the private key).
+ *
+ * @example
+ * ```ts
+ * const key = await generateCompanyKey();
+ * const href = URL.createObjectURL(new Blob([key.fileText], { type: 'application/json' }));
+ * ```
+ */
+export async function generateCompanyKey(): Promise<NewCompanyKey> {
+  // Extractable once, to write the file; the page then signs with a non-extractable import.
+  const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
+  const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+  const { thumbprint } = await import('$protocol/keys');
+  const publicJwk: Ed25519PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x ?? '' };
+  const kid = thumbprint(publicJwk);
+  const fileText =
+    JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d, kid }, null, 2) + '\n';
+  const loaded = await loadCompanyKey(fileText);
+  return { ...loaded, fileText };
+}
+
+/**
+ * Reads a key file into this page (non-extractable, memory only). The halves are checked by
+ * signing and verifying a test message, so a file whose `x` and `d` do not belong together fails
+ * here rather than as a refused signature later.
+ *
+ * @throws KeyFileError
+ * @example
+ * ```ts
+ * const key = await loadCompanyKey(await file.text());
+ * ```
+ */
+export async function loadCompanyKey(text: string): Promise<CompanyKey> {
+  let parsed: unknown;
+  try {
+    parsed = text.length > 4096 ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const jwk = parsed as Record<string, unknown> | undefined;
+  if (
+    typeof jwk !== 'object' ||
+    jwk === null ||
+    jwk.kty !== 'OKP' ||
+    jwk.crv !== 'Ed25519' ||
+    typeof jwk.x !== 'string' ||
+    typeof jwk.d !== 'string' ||
+    !b64url.test(jwk.x) ||
+    !b64url.test(jwk.d)
+  ) {
+    throw new KeyFileError('not an Ed25519 private key file');
+  }
+  const { thumbprint } = await import('$protocol/keys');
+  const publicJwk: Ed25519PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x };
+  try {
+    const privateKey = await crypto.subtle.importKey(
+      'jwk',
+      { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d },
+      { name: 'Ed25519' },
+      false,
+      ['sign'],
+    );
+    const publicKey = await crypto.subtle.importKey('jwk', publicJwk, { name: 'Ed25519' }, false, [
+      'verify',
+    ]);
+    const probe = new TextEncoder().encode('consent-clearinghouse/key-file-check');
+    const signature = await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, probe);
+    if (!(await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, signature, probe))) {
+      throw new KeyFileError('the halves of the key do not match');
+    }
+    return { privateKey, publicJwk, kid: thumbprint(publicJwk) };
+  } catch (error) {
+    if (error instanceof KeyFileError) throw error;
+    throw new KeyFileError('the key cannot be used');
+  }
+}
+
+/**
+ * Signs a message of `kind` with a company key (10-minute transport window, fresh `jti`).
+ *
+ * @example
+ * ```ts
+ * const jws = await signWithCompanyKey(key, 'grant-request', { v: 1, iss: companyId, aud: origin, scopes, reason });
+ * ```
+ */
+export async function signWithCompanyKey(
+  key: CompanyKey,
+  kind: string,
+  payload: Readonly<Record<string, unknown>>,
+): Promise<string> {
+  const { signCompact } = await import('$protocol/jws');
+  const iat = Math.floor(Date.now() / 1000);
+  return signCompact({
+    kind,
+    payload: { iat, exp: iat + 600, jti: crypto.randomUUID(), ...payload },
+    privateKey: key.privateKey,
+    kid: key.kid,
+  });
+}

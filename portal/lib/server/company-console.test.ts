@@ -1,0 +1,538 @@
+/**
+ * The company console's service (company-console.ts) on SQLite and PostgreSQL: the overview of one
+ * company as its staff see it (overdue revocations first, grants, refusals, requests, the domain
+ * proof to publish, staff, findings, corrections), and the console's signed actions, which speak
+ * for the logged-in person's company only and write nothing when refused.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
+import { signCompact } from '$protocol/jws';
+import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '$protocol/keys';
+import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
+import { sealSigned, sealTo } from '$protocol/seal';
+import { signMessage } from '$protocol/signed';
+import {
+  claims,
+  companyMessage,
+  newCompany,
+  newPseudonym,
+  openApiHarness,
+  requestSignature,
+  requestedScope,
+  testOrigin,
+  type ApiHarness,
+  type TestCompany,
+  type TestPseudonym,
+} from './api-test-kit';
+import { consoleFailure, createCompanyConsole, type CompanyConsole } from './company-console';
+import { testDialects } from './db/test-databases';
+import type { PersonView } from './people';
+import { SoftAuthenticator } from './soft-authenticator';
+
+const random = (n: number) => new Uint8Array(randomBytes(n));
+const hour = 3600;
+
+async function expectCode(promise: Promise<unknown>, code: ProtocolErrorCode): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProtocolError);
+  expect((error as ProtocolError).code).toBe(code);
+}
+
+describe.each(testDialects)('company console on %s', (dialect) => {
+  let api: ApiHarness;
+  let console_: CompanyConsole;
+
+  beforeAll(async () => {
+    api = await openApiHarness(dialect);
+    console_ = createCompanyConsole(api.services, { ackDeadlineMs: 72 * hour * 1000 });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Registers a company (its domain proven) and enrols its first staff member. */
+  async function companyWithStaff(
+    proven = true,
+  ): Promise<{ company: TestCompany; staff: PersonView; staffKey: Ed25519KeyPair }> {
+    const company = newCompany();
+    if (proven) api.proofs.set(company.domain, { keys: [company.kid], companyId: company.id });
+    const token = await signMessage('company', companyMessage(api.clock, company), company.keyPair);
+    const receipt = await api.services.companies.register(token);
+    const link = receipt.staffEnrolment!.link;
+    const enrolToken = link.slice(`${testOrigin}/enroll/`.length);
+    const staffKey = generateKeyPair(random);
+    const ceremony = await api.services.people.enrolmentOptions(enrolToken);
+    const iat = api.clock.seconds();
+    const { person } = await api.services.people.completeEnrolment({
+      token: enrolToken,
+      challengeId: ceremony.challengeId,
+      response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+      signingKey: publicJwk(staffKey),
+      keyProof: await signCompact({
+        kind: 'person-key',
+        payload: {
+          aud: testOrigin,
+          iat,
+          exp: iat + 300,
+          jti: randomUUID(),
+          challenge: ceremony.options.challenge,
+        },
+        keyPair: staffKey,
+      }),
+      name: 'Sven Staff',
+    });
+    return { company, staff: person, staffKey };
+  }
+
+  async function openRequest(company: TestCompany): Promise<string> {
+    const token = await signMessage(
+      'grant-request',
+      {
+        ...claims(api.clock, company.id, testOrigin),
+        scopes: [requestedScope(api.clock)],
+        reason: { de: 'Neuigkeiten.', en: 'News.' },
+      },
+      company.keyPair,
+    );
+    return (await api.services.consents.createGrantRequest(token)).sha256;
+  }
+
+  async function grant(company: TestCompany, requestSha256: string) {
+    const pseudonym = newPseudonym(company.id);
+    const token = await signMessage(
+      'grant',
+      {
+        ...claims(api.clock, pseudonym.id, company.id),
+        requestSha256,
+        scopes: [{ ...requestedScope(api.clock), channels: ['newsletter'] }],
+        preferredChannel: 'newsletter',
+        until: api.clock.seconds() + 400 * 86_400,
+        pseudonymKey: publicJwk(pseudonym.keyPair),
+      },
+      pseudonym.keyPair,
+    );
+    const { sha256 } = await api.services.consents.submitGrant(token);
+    return { pseudonym, sha256 };
+  }
+
+  async function revoke(company: TestCompany, pseudonym: TestPseudonym): Promise<string> {
+    const token = await signMessage(
+      'revocation',
+      { ...claims(api.clock, pseudonym.id, company.id), grants: 'all' },
+      pseudonym.keyPair,
+    );
+    return (await api.services.consents.submitRevocation(token)).sha256;
+  }
+
+  function staffAck(
+    company: TestCompany,
+    staffKey: Ed25519KeyPair,
+    revocationSha256: string,
+    pseudonym: string,
+    iss = company.id,
+  ): Promise<string> {
+    return signMessage(
+      'revocation-ack',
+      {
+        ...claims(api.clock, iss, testOrigin),
+        revocationSha256,
+        pseudonym,
+        stoppedAt: api.clock.seconds(),
+      },
+      staffKey,
+    );
+  }
+
+  async function messageCount(): Promise<number> {
+    const row = await api.tdb.cdb.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  it('lists overdue revocations first, then open ones, then acknowledged ones', async () => {
+    const { company, staff, staffKey } = await companyWithStaff();
+    const requestSha256 = await openRequest(company);
+    const first = await grant(company, requestSha256);
+    const second = await grant(company, requestSha256);
+    const third = await grant(company, requestSha256);
+    const acked = await revoke(company, first.pseudonym);
+    await console_.submit(
+      staff,
+      'revocation-ack',
+      await staffAck(company, staffKey, acked, first.pseudonym.id),
+    );
+    const old = await revoke(company, second.pseudonym);
+    api.clock.advance(73 * hour); // the second revocation is now past its 72-hour deadline
+    const recent = await revoke(company, third.pseudonym);
+
+    const overview = await console_.overview(staff);
+    expect(overview.revocations.map((r) => [r.sha256, r.state])).toEqual([
+      [old, 'overdue'],
+      [recent, 'open'],
+      [acked, 'acknowledged'],
+    ]);
+    expect(overview.revocations[0]!.deadline).toBe(
+      overview.revocations[0]!.receivedAt + 72 * hour * 1000,
+    );
+    expect(overview.grants).toHaveLength(3);
+    expect(new Set(overview.grants.map((g) => g.status))).toEqual(new Set(['revoked']));
+    expect(overview.requests).toEqual([
+      expect.objectContaining({
+        sha256: requestSha256,
+        targeted: false,
+        link: `${testOrigin}/api/v1/grant-requests/${requestSha256}`,
+      }),
+    ]);
+    expect(overview.findings.map((f) => f.type)).toEqual(['revocation-ack-overdue']);
+    expect(overview.company.trust.revocationAcks).toEqual({ onTime: 1, overdue: 1, open: 1 });
+    expect(overview.staff.map((p) => p.name)).toEqual(['Sven Staff']);
+    expect(overview.ackDeadlineHours).toBe(72);
+  });
+
+  it('acknowledges a revocation with the staff key, on time, and the list shows it', async () => {
+    const { company, staff, staffKey } = await companyWithStaff();
+    const requestSha256 = await openRequest(company);
+    const given = await grant(company, requestSha256);
+    const revocation = await revoke(company, given.pseudonym);
+    const result = await console_.submit(
+      staff,
+      'revocation-ack',
+      await staffAck(company, staffKey, revocation, given.pseudonym.id),
+    );
+    expect(result).toMatchObject({ status: 'pending', onTime: true });
+    const overview = await console_.overview(staff);
+    expect(overview.revocations).toEqual([
+      expect.objectContaining({ sha256: revocation, state: 'acknowledged' }),
+    ]);
+    expect(overview.grants[0]!.status).toBe('revoked');
+    expect(overview.refusals).toEqual([]);
+  });
+
+  it('refuses a message signed for another company before any service sees it', async () => {
+    const { staff } = await companyWithStaff();
+    const other = await companyWithStaff();
+    const requestSha256 = await openRequest(other.company);
+    const given = await grant(other.company, requestSha256);
+    const revocation = await revoke(other.company, given.pseudonym);
+    const before = await messageCount();
+    // The other company's own valid acknowledgement, sent through this person's console.
+    const token = await staffAck(other.company, other.staffKey, revocation, given.pseudonym.id);
+    await expectCode(console_.submit(staff, 'revocation-ack', token), 'ERR_NOT_AUTHORISED');
+    expect(await messageCount()).toBe(before);
+    const overview = await console_.overview(other.staff);
+    expect(overview.revocations[0]!.state).toBe('open');
+  });
+
+  it('answers a forged or malformed message with its error and writes nothing', async () => {
+    const { company, staff } = await companyWithStaff();
+    const requestSha256 = await openRequest(company);
+    const given = await grant(company, requestSha256);
+    const revocation = await revoke(company, given.pseudonym);
+    const before = await messageCount();
+    const stranger = generateKeyPair(random);
+    await expectCode(
+      console_.submit(
+        staff,
+        'revocation-ack',
+        await staffAck(company, stranger, revocation, given.pseudonym.id),
+      ),
+      'ERR_JWS_KID_UNKNOWN',
+    );
+    await expectCode(console_.submit(staff, 'revocation-ack', 'two.parts'), 'ERR_JWS_MALFORMED');
+    await expectCode(console_.submit(staff, 'revocation-ack', ''), 'ERR_JWS_MALFORMED');
+    expect(await messageCount()).toBe(before);
+    expect((await console_.overview(staff)).revocations[0]!.state).toBe('open');
+  });
+
+  it('creates an open grant request only with a company key, not with a staff key', async () => {
+    const { company, staff, staffKey } = await companyWithStaff();
+    const payload = {
+      ...claims(api.clock, company.id, testOrigin),
+      scopes: [requestedScope(api.clock)],
+      reason: { de: 'Neue Schuhe.', en: 'New shoes.' },
+    };
+    const before = await messageCount();
+    await expectCode(
+      console_.submit(
+        staff,
+        'grant-request',
+        await signMessage('grant-request', payload, staffKey),
+      ),
+      'ERR_JWS_KID_UNKNOWN',
+    );
+    expect(await messageCount()).toBe(before);
+    const result = await console_.submit(
+      staff,
+      'grant-request',
+      await signMessage('grant-request', { ...payload, jti: randomUUID() }, company.keyPair),
+    );
+    expect(result.link).toBe(`${testOrigin}/api/v1/grant-requests/${String(result.sha256)}`);
+    expect((await console_.overview(staff)).requests).toHaveLength(1);
+  });
+
+  it('shows the domain proof to publish and activates the company when a fresh registration proves it', async () => {
+    const { company, staff } = await companyWithStaff(false);
+    const pending = await console_.overview(staff);
+    expect(pending.company.status).toBe('pending');
+    expect(pending.domainProof).toEqual({
+      url: `${company.domain}/.well-known/consent-clearinghouse.json`,
+      body: { companyId: company.id, keys: [company.kid] },
+    });
+    // The company publishes exactly that body and sends its registration again.
+    api.proofs.set(company.domain, pending.domainProof.body);
+    const result = await console_.submit(
+      staff,
+      'company',
+      await signMessage('company', companyMessage(api.clock, company), company.keyPair),
+    );
+    expect(result.company).toMatchObject({ status: 'active', domainProof: { verified: true } });
+    expect((await console_.overview(staff)).company.status).toBe('active');
+  });
+
+  it('adds and retires a company key signed by another current key', async () => {
+    const { company, staff } = await companyWithStaff();
+    const added = generateKeyPair(random);
+    const addedKid = thumbprint(publicJwk(added));
+    await console_.submit(
+      staff,
+      'company-key',
+      await signMessage(
+        'company-key',
+        { ...claims(api.clock, company.id, testOrigin), action: 'add', key: publicJwk(added) },
+        company.keyPair,
+      ),
+    );
+    await console_.submit(
+      staff,
+      'company-key',
+      await signMessage(
+        'company-key',
+        { ...claims(api.clock, company.id, testOrigin), action: 'retire', kid: company.kid },
+        added,
+      ),
+    );
+    const overview = await console_.overview(staff);
+    expect(overview.domainProof.body.keys).toEqual([addedKid]);
+    expect(overview.company.keys!.find((k) => k.kid === company.kid)!.retiredAt).not.toBeNull();
+  });
+
+  it('invites, removes and recovers staff with the staff key; nobody removes themselves', async () => {
+    const { company, staff, staffKey } = await companyWithStaff();
+    const signer = { id: company.id, keyPair: staffKey };
+    const invitation = async (fields: Record<string, unknown>) => {
+      const iat = api.clock.seconds();
+      return signCompact({
+        kind: 'person-invitation',
+        payload: {
+          v: 1,
+          iss: company.id,
+          aud: testOrigin,
+          iat,
+          exp: iat + 300,
+          jti: randomUUID(),
+          role: 'staff',
+          ...fields,
+        },
+        keyPair: staffKey,
+      });
+    };
+    const invited = await console_.submit(
+      staff,
+      'person-invitation',
+      await invitation({ name: 'Nora Neu' }),
+    );
+    expect(String(invited.link)).toMatch(new RegExp(`^${testOrigin}/enroll/[A-Za-z0-9_-]{43}$`));
+
+    // Removing oneself is refused; a signature for another path is refused; nothing changes.
+    const selfPath = `/api/v1/people/${staff.id}`;
+    await expectCode(
+      console_.removeStaff(
+        staff,
+        staff.id,
+        `Signature ${await requestSignature(api.clock, signer, 'DELETE', selfPath)}`,
+      ),
+      'ERR_NOT_AUTHORISED',
+    );
+    const second = await companyWithStaff();
+    const wrongPath = `Signature ${await requestSignature(api.clock, signer, 'DELETE', '/api/v1/people/pe_AAAAAAAAAAAAAAAAAAAAAA')}`;
+    await expectCode(
+      console_.removeStaff(staff, second.staff.id, wrongPath),
+      'ERR_REQUEST_MISMATCH',
+    );
+    // Staff of another company stay invisible.
+    const otherPath = `/api/v1/people/${second.staff.id}`;
+    await expectCode(
+      console_.removeStaff(
+        staff,
+        second.staff.id,
+        `Signature ${await requestSignature(api.clock, signer, 'DELETE', otherPath)}`,
+      ),
+      'ERR_PERSON_UNKNOWN',
+    );
+    expect((await console_.overview(second.staff)).staff).toHaveLength(1);
+
+    // A recovery link for a colleague, approved by someone else, retires the colleague's key.
+    const colleagueToken = String(
+      (await console_.submit(staff, 'person-invitation', await invitation({ name: 'Carl Coll' })))
+        .link,
+    ).slice(`${testOrigin}/enroll/`.length);
+    const colleagueKey = generateKeyPair(random);
+    const ceremony = await api.services.people.enrolmentOptions(colleagueToken);
+    const iat = api.clock.seconds();
+    const { person: colleague } = await api.services.people.completeEnrolment({
+      token: colleagueToken,
+      challengeId: ceremony.challengeId,
+      response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+      signingKey: publicJwk(colleagueKey),
+      keyProof: await signCompact({
+        kind: 'person-key',
+        payload: {
+          aud: testOrigin,
+          iat,
+          exp: iat + 300,
+          jti: randomUUID(),
+          challenge: ceremony.options.challenge,
+        },
+        keyPair: colleagueKey,
+      }),
+    });
+    await console_.submit(staff, 'person-invitation', await invitation({ recover: colleague.id }));
+    let listed = (await console_.overview(staff)).staff.find((p) => p.id === colleague.id);
+    expect(listed?.kid).toBeNull();
+
+    const path = `/api/v1/people/${colleague.id}`;
+    await console_.removeStaff(
+      staff,
+      colleague.id,
+      `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`,
+    );
+    listed = (await console_.overview(staff)).staff.find((p) => p.id === colleague.id);
+    expect(listed).toBeUndefined();
+  });
+
+  it('lists offers sent with the relay outcome, refused ones with their rule', async () => {
+    // The example scope allows weekdays 18:00-21:00 Berlin: move to the next such evening.
+    const next = new Date(api.clock.ms + 86_400_000);
+    next.setUTCHours(18, 0, 0, 0);
+    while (next.getUTCDay() === 0 || next.getUTCDay() === 6) next.setUTCDate(next.getUTCDate() + 1);
+    api.clock.ms = next.getTime();
+    const { company, staff } = await companyWithStaff();
+    const requestSha256 = await openRequest(company);
+    const given = await grant(company, requestSha256);
+    const scope = requestedScope(api.clock);
+    const offer = async (channel: string) => {
+      const validUntil = api.clock.seconds() + 14 * 86_400;
+      const { sealed } = await sealSigned(given.pseudonym.keyPair.publicKey, {
+        kind: 'offer-content',
+        keyPair: company.keyPair,
+        payload: {
+          ...claims(api.clock, company.id, given.pseudonym.id),
+          exp: validUntil,
+          grantSha256: given.sha256,
+          purpose: scope.purpose,
+          channel,
+          brand: 'Beispiel Sport',
+          category: 'sports/running',
+          title: 'Neue Laufschuhe',
+          body: 'Jetzt im Laden.',
+          validUntil,
+          advertisement: true,
+          unsubscribe: 'https://sport.example/unsubscribe',
+        },
+      });
+      return signMessage(
+        'offer',
+        {
+          ...claims(api.clock, company.id, given.pseudonym.id),
+          grantSha256: given.sha256,
+          purpose: scope.purpose,
+          channel,
+          validUntil,
+          sealed: base64urlEncode(sealed),
+        } as never,
+        company.keyPair,
+      );
+    };
+    const accepted = await api.services.relay.sendOffer(await offer('newsletter'));
+    api.clock.advance(1);
+    await expectCode(api.services.relay.sendOffer(await offer('sms')), 'ERR_OFFER_NOT_COVERED');
+    const overview = await console_.overview(staff);
+    expect(overview.offers.map((o) => [o.outcome, o.rule])).toEqual([
+      ['refused', 'channel'],
+      ['accepted', null],
+    ]);
+    expect(overview.offers[1]!.sha256).toBe(accepted.id);
+    expect(overview.findings.map((f) => f.type)).toEqual(['relay-refused']);
+  });
+
+  it('shows corrections and marks them applied; an unknown id is refused', async () => {
+    const { company, staff } = await companyWithStaff();
+    const requestSha256 = await openRequest(company);
+    const given = await grant(company, requestSha256);
+    const token = await signMessage(
+      'correction',
+      {
+        ...claims(api.clock, given.pseudonym.id, company.id),
+        dataCategory: 'address',
+        sealed: base64urlEncode(
+          sealTo(
+            base64urlDecode(publicJwk(company.keyPair).x),
+            JSON.stringify({ dataCategory: 'address', value: 'Hauptstraße 1' }),
+          ),
+        ),
+      },
+      given.pseudonym.keyPair,
+    );
+    await api.services.relay.sendCorrection(token);
+    const overview = await console_.overview(staff);
+    expect(overview.corrections).toHaveLength(1);
+    await expectCode(console_.applyCorrection(staff, 'nope'), 'ERR_QUERY_INVALID');
+    expect(await console_.applyCorrection(staff, overview.corrections[0]!.id)).toEqual({
+      deleted: 1,
+    });
+    expect((await console_.overview(staff)).corrections).toEqual([]);
+  });
+
+  it('is closed to anyone who is not staff of a company', async () => {
+    const regulator: PersonView = {
+      id: 'pe_AAAAAAAAAAAAAAAAAAAAAA',
+      role: 'regulator',
+      name: 'R',
+      companyId: null,
+      kid: null,
+      signer: null,
+      createdAt: 0,
+    };
+    await expectCode(console_.overview(regulator), 'ERR_NOT_AUTHORISED');
+    await expectCode(console_.submit(regulator, 'company', 'a.b.c'), 'ERR_NOT_AUTHORISED');
+    await expectCode(console_.applyCorrection(regulator, 'x'.repeat(43)), 'ERR_NOT_AUTHORISED');
+  });
+});
+
+describe('consoleFailure', () => {
+  it('turns an error code into its catalog sentence and status', () => {
+    expect(consoleFailure(new ProtocolError('ERR_NOT_AUTHORISED', 'x'))).toEqual({
+      status: 403,
+      key: 'errors.ERR_NOT_AUTHORISED',
+    });
+  });
+
+  it('never shows what an unexpected error says', () => {
+    const original = console.error;
+    console.error = () => {};
+    try {
+      expect(consoleFailure(new Error('SELECT * FROM secrets'))).toEqual({
+        status: 500,
+        key: 'portal.console.failed',
+      });
+    } finally {
+      console.error = original;
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import type { MessageKey } from '$protocol/i18n';
+import { currentPerson } from '$lib/server/auth/session';
+import {
+  consoleFailure,
+  createCompanyConsole,
+  type ConsoleKind,
+} from '$lib/server/company-console';
+import { getServices } from '$lib/server/services';
+import type { PersonView } from '$lib/server/people';
+import { requestFields } from '$lib/components/company/request-form';
+import type { Actions, PageServerLoad } from './$types';
+
+async function staff(cookies: RequestEvent['cookies']): Promise<PersonView> {
+  const person = await currentPerson(cookies);
+  if (person === undefined) redirect(303, '/login?next=/company');
+  return person;
+}
+
+export const load: PageServerLoad = async ({ cookies, setHeaders }) => {
+  setHeaders({ 'cache-control': 'no-store' });
+  const person = await staff(cookies);
+  if (person.role !== 'staff' || person.companyId === null) {
+    return { person, overview: null, origin: (await getServices()).context.origin };
+  }
+  const services = await getServices();
+  const overview = await createCompanyConsole(services).overview(person);
+  return { person, overview, origin: services.context.origin };
+};
+
+type FieldErrors = { field: string; key: MessageKey }[];
+
+/**
+ * One signed action: the browser put the JWS into the form's `jws` field. Without JavaScript
+ * there is none, because the keys live in the browser; the page says so in a sentence.
+ */
+async function signedAction(
+  event: RequestEvent,
+  action: string,
+  kind: ConsoleKind,
+  explain?: (form: FormData) => FieldErrors | undefined,
+) {
+  const person = await staff(event.cookies);
+  const form = await event.request.formData();
+  const jws = form.get('jws');
+  if (typeof jws !== 'string' || jws.length === 0) {
+    const fieldErrors = explain?.(form);
+    return fail(400, {
+      action,
+      error: (fieldErrors?.[0]?.key ?? 'portal.console.needsScript') as MessageKey,
+      fieldErrors: fieldErrors ?? [],
+    });
+  }
+  try {
+    const services = await getServices();
+    const result = await createCompanyConsole(services).submit(person, kind, jws);
+    return { action, result: { ...result } as Record<string, unknown> };
+  } catch (error) {
+    const { status, key } = consoleFailure(error);
+    return fail(status, { action, error: key, fieldErrors: [] as FieldErrors });
+  }
+}
+
+export const actions: Actions = {
+  company: (event) => signedAction(event, 'company', 'company'),
+  key: (event) => signedAction(event, 'key', 'company-key'),
+  request: (event) =>
+    signedAction(event, 'request', 'grant-request', (form) => {
+      const result = requestFields(form, Math.floor(Date.now() / 1000));
+      return result.ok ? undefined : result.errors;
+    }),
+  ack: (event) => signedAction(event, 'ack', 'revocation-ack'),
+  answer: (event) => signedAction(event, 'answer', 'data-request-answer'),
+  invite: (event) => signedAction(event, 'invite', 'person-invitation'),
+
+  remove: async ({ cookies, request }) => {
+    const person = await staff(cookies);
+    const form = await request.formData();
+    const personId = String(form.get('personId') ?? '');
+    const authorization = form.get('authorization');
+    if (typeof authorization !== 'string' || authorization.length === 0) {
+      return fail(400, { action: 'remove', error: 'portal.console.needsScript' as MessageKey });
+    }
+    try {
+      await createCompanyConsole(await getServices()).removeStaff(person, personId, authorization);
+      return { action: 'remove', result: { removed: personId } };
+    } catch (error) {
+      const { status, key } = consoleFailure(error);
+      return fail(status, { action: 'remove', error: key });
+    }
+  },
+
+  /** Not a signed message (corrections are relayed, not logged): the session suffices. */
+  correction: async ({ cookies, request }) => {
+    const person = await staff(cookies);
+    const form = await request.formData();
+    try {
+      const outcome = await createCompanyConsole(await getServices()).applyCorrection(
+        person,
+        String(form.get('id') ?? ''),
+      );
+      return { action: 'correction', result: outcome };
+    } catch (error) {
+      const { status, key } = consoleFailure(error);
+      return fail(status, { action: 'correction', error: key });
+    }
+  },
+};

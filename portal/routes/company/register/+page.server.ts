@@ -1,0 +1,38 @@
+import { fail, type RequestEvent } from '@sveltejs/kit';
+import type { MessageKey } from '$protocol/i18n';
+import { consoleFailure } from '$lib/server/company-console';
+import { getServices } from '$lib/server/services';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async () => ({
+  origin: (await getServices()).context.origin,
+});
+
+/**
+ * Registration is public: the `company` message is self-signed by a key the browser generated (or
+ * by the company's own key, pasted as a signed message), so it speaks for itself. The same action
+ * sends a fresh registration to check the domain proof again.
+ */
+async function register(event: RequestEvent, action: 'register' | 'check') {
+  const form = await event.request.formData();
+  const jws = form.get('jws');
+  if (typeof jws !== 'string' || jws.trim().length === 0) {
+    return fail(400, { action, error: 'portal.console.needsScript' as MessageKey });
+  }
+  try {
+    const receipt = await (await getServices()).companies.register(jws.trim());
+    return {
+      action,
+      company: receipt.company,
+      staffEnrolment: receipt.staffEnrolment ?? null,
+    };
+  } catch (error) {
+    const { status, key } = consoleFailure(error);
+    return fail(status, { action, error: key });
+  }
+}
+
+export const actions: Actions = {
+  register: (event) => register(event, 'register'),
+  check: (event) => register(event, 'check'),
+};

@@ -1,0 +1,493 @@
+import type { Entry } from '../index';
+
+/** Text of the portal's company console (`/company`, `/company/register`; issue 10). */
+export const companyConsole = {
+  'portal.nav.company': { de: 'Unternehmenskonsole', en: 'Company console' },
+  'portal.console.title': { de: 'Unternehmenskonsole', en: 'Company console' },
+  'portal.console.noscript': {
+    de: 'Ohne JavaScript sehen Sie hier alles, können aber nichts unterschreiben: Ihre Schlüssel bleiben in Ihrem Browser, und nur er kann mit ihnen unterschreiben.',
+    en: 'Without JavaScript you see everything here but cannot sign anything: your keys stay in your browser, and only it can sign with them.',
+  },
+  'portal.console.needsScript': {
+    de: 'Diese Aktion wird in Ihrem Browser unterschrieben und braucht deshalb JavaScript.',
+    en: 'This action is signed in your browser and therefore needs JavaScript.',
+  },
+  'portal.console.failed': {
+    de: 'Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.',
+    en: 'That did not work. Please try again.',
+  },
+  'portal.console.notStaff': {
+    de: 'Die Unternehmenskonsole steht nur Mitarbeiterinnen und Mitarbeitern eines registrierten Unternehmens offen.',
+    en: 'The company console is open only to the staff of a registered company.',
+  },
+  'portal.console.id': { de: 'Unternehmens-ID', en: 'Company id' },
+  'portal.console.status': { de: 'Status', en: 'Status' },
+  'portal.console.domain': { de: 'Domain', en: 'Domain' },
+  'portal.console.signedInAs': { de: 'Angemeldet als', en: 'Signed in as' },
+  'portal.console.state.pending': {
+    de: 'Registriert, Domain noch nicht nachgewiesen',
+    en: 'Registered, domain not yet proven',
+  },
+  'portal.console.state.active': { de: 'Aktiv', en: 'Active' },
+  'portal.console.state.suspended': { de: 'Gesperrt', en: 'Suspended' },
+  'portal.console.none': { de: 'Keine Einträge.', en: 'Nothing here.' },
+  'portal.console.actions': { de: 'Aktionen', en: 'Actions' },
+  'portal.console.pseudonym': { de: 'Pseudonym', en: 'Pseudonym' },
+  'portal.console.personKey.missing': {
+    de: 'Dieser Browser hält Ihren persönlichen Signaturschlüssel nicht. Quittieren, Antworten und Einladen geht nur in dem Browser, in dem Sie sich eingerichtet haben.',
+    en: 'This browser does not hold your personal signing key. Acknowledging, answering and inviting work only in the browser in which you enrolled.',
+  },
+
+  // registration
+  'portal.console.register.title': { de: 'Unternehmen registrieren', en: 'Register a company' },
+  'portal.console.register.lead': {
+    de: 'Registrieren Sie Ihr Unternehmen, um Kundinnen und Kunden nachweisbar um Einwilligung zu bitten. Ihr Unternehmensschlüssel entsteht in Ihrem Browser; die Clearingstelle sieht und speichert nie seinen privaten Teil.',
+    en: 'Register your company to ask customers for consent in a provable way. Your company key is created in your browser; the clearinghouse never sees or stores its private part.',
+  },
+  'portal.console.register.legalName': { de: 'Firmenname', en: 'Legal name' },
+  'portal.console.register.registerId': {
+    de: 'Handelsregistereintrag',
+    en: 'Commercial register entry',
+  },
+  'portal.console.register.domain': {
+    de: 'Domain (Origin, z. B. https://shop.example)',
+    en: 'Domain (origin, e.g. https://shop.example)',
+  },
+  'portal.console.register.email': { de: 'Kontakt-E-Mail', en: 'Contact e-mail' },
+  'portal.console.register.purposes': {
+    de: 'Zwecke, für die Sie um Einwilligung bitten werden',
+    en: 'Purposes you will ask consent for',
+  },
+  'portal.console.register.brands': {
+    de: 'Marken (durch Kommas getrennt, optional)',
+    en: 'Brands (comma-separated, optional)',
+  },
+  'portal.console.register.keyMode': { de: 'Unternehmensschlüssel', en: 'Company key' },
+  'portal.console.register.generate': {
+    de: 'Neuen Schlüssel in diesem Browser erzeugen',
+    en: 'Generate a new key in this browser',
+  },
+  'portal.console.register.import': {
+    de: 'Eigenen Schlüssel verwenden (öffentlichen Schlüssel importieren)',
+    en: 'Use your own key (import a public key)',
+  },
+  'portal.console.register.generateExplain': {
+    de: 'Nach der Registrierung können Sie den privaten Schlüssel genau einmal als Datei herunterladen. Er wird nicht an die Clearingstelle gesendet.',
+    en: 'After registering you can download the private key exactly once as a file. It is not sent to the clearinghouse.',
+  },
+  'portal.console.register.importExplain': {
+    de: 'Fügen Sie Ihren öffentlichen Schlüssel (JWK, Ed25519) ein. Die Seite zeigt die Registrierung, die Sie mit Ihrem eigenen Werkzeug als company+jws unterschreiben; fügen Sie das Ergebnis unten ein.',
+    en: 'Paste your public key (JWK, Ed25519). The page shows the registration to sign with your own tool as company+jws; paste the result below.',
+  },
+  'portal.console.register.publicKey': {
+    de: 'Öffentlicher Schlüssel (JWK)',
+    en: 'Public key (JWK)',
+  },
+  'portal.console.register.prepare': {
+    de: 'Zu unterschreibende Registrierung zeigen',
+    en: 'Show the registration to sign',
+  },
+  'portal.console.register.signThis': {
+    de: 'Unterschreiben Sie diese Nutzdaten (innerhalb von 10 Minuten):',
+    en: 'Sign this payload (within 10 minutes):',
+  },
+  'portal.console.register.signed': {
+    de: 'Unterschriebene Registrierung (kompaktes JWS)',
+    en: 'Signed registration (compact JWS)',
+  },
+  'portal.console.register.submit': { de: 'Registrieren', en: 'Register' },
+  'portal.console.register.done': {
+    de: 'Ihr Unternehmen ist registriert',
+    en: 'Your company is registered',
+  },
+  'portal.console.register.keyFile': { de: 'Ihr privater Schlüssel', en: 'Your private key' },
+  'portal.console.register.keyFileExplain': {
+    de: 'Laden Sie den privaten Schlüssel jetzt herunter und bewahren Sie ihn sicher auf: Er wird nur dieses eine Mal angeboten, und wer die Datei hat, kann für Ihr Unternehmen unterschreiben.',
+    en: 'Download the private key now and keep it safe: it is offered this once only, and whoever holds the file can sign for your company.',
+  },
+  'portal.console.register.download': {
+    de: 'Privaten Schlüssel herunterladen',
+    en: 'Download the private key',
+  },
+  'portal.console.register.downloaded': {
+    de: 'Der Schlüssel wurde angeboten. Diese Seite zeigt ihn nicht noch einmal.',
+    en: 'The key has been offered. This page will not show it again.',
+  },
+  'portal.console.register.staffLink': {
+    de: 'Zugang für Ihre Mitarbeitenden',
+    en: 'Access for your staff',
+  },
+  'portal.console.register.staffExplain': {
+    de: 'Mit diesem Link (24 Stunden gültig, einmal nutzbar) richtet die erste Person Ihres Unternehmens ihren Passkey ein; danach lädt sie weitere ein.',
+    en: 'With this link (valid for 24 hours, usable once) the first person of your company sets up their passkey; they then invite others.',
+  },
+  'portal.console.register.error.legalName': {
+    de: 'Bitte geben Sie den Firmennamen an (höchstens 200 Zeichen).',
+    en: 'Please enter the legal name (at most 200 characters).',
+  },
+  'portal.console.register.error.registerId': {
+    de: 'Bitte geben Sie den Handelsregistereintrag an (höchstens 100 Zeichen).',
+    en: 'Please enter the commercial register entry (at most 100 characters).',
+  },
+  'portal.console.register.error.domain': {
+    de: 'Die Domain muss ein Origin mit https sein (http nur für localhost), ohne Pfad.',
+    en: 'The domain must be an https origin (http only for localhost), without a path.',
+  },
+  'portal.console.register.error.email': {
+    de: 'Bitte geben Sie eine gültige Kontakt-E-Mail an.',
+    en: 'Please enter a valid contact e-mail.',
+  },
+  'portal.console.register.error.purposes': {
+    de: 'Bitte wählen Sie mindestens einen Zweck.',
+    en: 'Please choose at least one purpose.',
+  },
+  'portal.console.register.error.brands': {
+    de: 'Höchstens 32 Marken mit je höchstens 100 Zeichen.',
+    en: 'At most 32 brands of at most 100 characters each.',
+  },
+  'portal.console.register.error.invalid': {
+    de: 'Die Registrierung ist unvollständig oder fehlerhaft.',
+    en: 'The registration is incomplete or malformed.',
+  },
+  'portal.console.register.error.publicKey': {
+    de: 'Das ist kein gültiger öffentlicher Ed25519-Schlüssel (JWK), oder die Angaben oben sind unvollständig.',
+    en: 'This is not a valid Ed25519 public key (JWK), or the details above are incomplete.',
+  },
+  'portal.console.register.error.signed': {
+    de: 'Bitte fügen Sie die unterschriebene Registrierung ein.',
+    en: 'Please paste the signed registration.',
+  },
+  'portal.console.register.error.browser': {
+    de: 'Dieser Browser kann keinen Ed25519-Schlüssel erzeugen. Bitte verwenden Sie einen aktuellen Browser.',
+    en: 'This browser cannot create an Ed25519 key. Please use a current browser.',
+  },
+
+  // company key in the page
+  'portal.console.key.title': {
+    de: 'Unternehmensschlüssel für diese Seite',
+    en: 'Company key for this page',
+  },
+  'portal.console.key.explain': {
+    de: 'Anfragen, Schlüsselwechsel und der Domain-Nachweis werden mit einem Unternehmensschlüssel unterschrieben. Laden Sie dazu Ihre Schlüsseldatei: Sie bleibt in diesem Browserfenster und wird nicht hochgeladen.',
+    en: 'Requests, key changes and the domain proof are signed with a company key. Load your key file for that: it stays in this browser window and is not uploaded.',
+  },
+  'portal.console.key.load': { de: 'Schlüsseldatei laden', en: 'Load key file' },
+  'portal.console.key.loaded': {
+    de: 'Schlüssel {kid} geladen.',
+    en: 'Key {kid} loaded.',
+  },
+  'portal.console.key.notCurrent': {
+    de: 'Schlüssel {kid} geladen, aber er ist kein aktueller Schlüssel Ihres Unternehmens.',
+    en: 'Key {kid} loaded, but it is not a current key of your company.',
+  },
+  'portal.console.key.fileInvalid': {
+    de: 'Diese Datei ist kein privater Ed25519-Schlüssel.',
+    en: 'This file is not an Ed25519 private key.',
+  },
+  'portal.console.key.needed': {
+    de: 'Laden Sie zuerst die Schlüsseldatei Ihres Unternehmens.',
+    en: 'Load your company key file first.',
+  },
+
+  // domain proof
+  'portal.console.proof.title': { de: 'Domain nachweisen', en: 'Prove your domain' },
+  'portal.console.proof.explain': {
+    de: 'Veröffentlichen Sie unter {url} genau diesen JSON-Text und lassen Sie ihn dann prüfen.',
+    en: 'Publish exactly this JSON text at {url}, then have it checked.',
+  },
+  'portal.console.proof.laterExplain': {
+    de: 'Den Nachweis prüfen Sie in der Unternehmenskonsole mit Ihrer Schlüsseldatei.',
+    en: 'Check the proof in the company console with your key file.',
+  },
+  'portal.console.proof.check': { de: 'Nachweis prüfen', en: 'Check the proof' },
+  'portal.console.proof.failed': {
+    de: 'Der Nachweis ist noch nicht gelungen ({reason}).',
+    en: 'The proof has not succeeded yet ({reason}).',
+  },
+  'portal.console.proof.ok': {
+    de: 'Domain nachgewiesen: Ihr Unternehmen ist aktiv.',
+    en: 'Domain proven: your company is active.',
+  },
+
+  // consent-request builder
+  'portal.console.request.title': { de: 'Um Einwilligung bitten', en: 'Ask for consent' },
+  'portal.console.request.explain': {
+    de: 'Stellen Sie zusammen, worum Sie bitten. Die Anfrage wird mit Ihrem Unternehmensschlüssel unterschrieben; Sie erhalten einen Link, einen QR-Code und den Baustein für Ihre Seite.',
+    en: 'Put together what you ask for. The request is signed with your company key; you get a link, a QR code and the snippet for your page.',
+  },
+  'portal.console.request.purposes': { de: 'Zwecke', en: 'Purposes' },
+  'portal.console.request.channels': { de: 'Kanäle', en: 'Channels' },
+  'portal.console.request.dataCategories': { de: 'Datenkategorien', en: 'Data categories' },
+  'portal.console.request.conditions': { de: 'Bedingungen', en: 'Conditions' },
+  'portal.console.request.timeZone': { de: 'Zeitzone', en: 'Time zone' },
+  'portal.console.request.days': { de: 'Wochentage', en: 'Days of the week' },
+  'portal.console.request.day.1': { de: 'Montag', en: 'Monday' },
+  'portal.console.request.day.2': { de: 'Dienstag', en: 'Tuesday' },
+  'portal.console.request.day.3': { de: 'Mittwoch', en: 'Wednesday' },
+  'portal.console.request.day.4': { de: 'Donnerstag', en: 'Thursday' },
+  'portal.console.request.day.5': { de: 'Freitag', en: 'Friday' },
+  'portal.console.request.day.6': { de: 'Samstag', en: 'Saturday' },
+  'portal.console.request.day.7': { de: 'Sonntag', en: 'Sunday' },
+  'portal.console.request.from': { de: 'Von (Uhrzeit)', en: 'From (time)' },
+  'portal.console.request.to': { de: 'Bis (Uhrzeit)', en: 'To (time)' },
+  'portal.console.request.cap': {
+    de: 'Höchstens so viele Kontakte pro Woche',
+    en: 'At most this many contacts per week',
+  },
+  'portal.console.request.validUntil': { de: 'Gültig bis', en: 'Valid until' },
+  'portal.console.request.retention': {
+    de: 'Aufbewahrung (Tage)',
+    en: 'Retention (days)',
+  },
+  'portal.console.request.recipients': {
+    de: 'Weitere Empfänger (je Zeile: Name, optional Komma und Ländercode)',
+    en: 'Onward recipients (one a line: name, optionally a comma and a country code)',
+  },
+  'portal.console.request.incentive': { de: 'Gegenleistung', en: 'Incentive' },
+  'portal.console.request.incentiveType': { de: 'Art', en: 'Kind' },
+  'portal.console.request.noIncentive': { de: 'Keine', en: 'None' },
+  'portal.console.request.incentiveDe': {
+    de: 'Beschreibung (Deutsch)',
+    en: 'Description (German)',
+  },
+  'portal.console.request.incentiveEn': {
+    de: 'Beschreibung (Englisch)',
+    en: 'Description (English)',
+  },
+  'portal.console.request.reasonDe': {
+    de: 'Begründung für die Kundin oder den Kunden (Deutsch)',
+    en: 'Reason for the customer (German)',
+  },
+  'portal.console.request.reasonEn': {
+    de: 'Begründung für die Kundin oder den Kunden (Englisch)',
+    en: 'Reason for the customer (English)',
+  },
+  'portal.console.request.submit': {
+    de: 'Anfrage unterschreiben und anlegen',
+    en: 'Sign and create the request',
+  },
+  'portal.console.request.done': { de: 'Ihre Anfrage ist angelegt', en: 'Your request is created' },
+  'portal.console.request.link': { de: 'Link', en: 'Link' },
+  'portal.console.request.qr': {
+    de: 'QR-Code des Anfrage-Links',
+    en: 'QR code of the request link',
+  },
+  'portal.console.request.snippet': {
+    de: 'Baustein für Ihre Seite (/connect.js)',
+    en: 'Snippet for your page (/connect.js)',
+  },
+  'portal.console.request.connectLabel': {
+    de: 'Mit Ihrem Assistenten verbinden',
+    en: 'Connect with your Assistant',
+  },
+  'portal.console.request.recent': { de: 'Letzte Anfragen', en: 'Recent requests' },
+  'portal.console.request.targeted': { de: 'gezielt', en: 'targeted' },
+  'portal.console.request.error.purposes': {
+    de: 'Bitte wählen Sie mindestens einen Ihrer registrierten Zwecke.',
+    en: 'Please choose at least one of your registered purposes.',
+  },
+  'portal.console.request.error.channels': {
+    de: 'Bitte wählen Sie mindestens einen Kanal.',
+    en: 'Please choose at least one channel.',
+  },
+  'portal.console.request.error.invalid': {
+    de: 'Eine Auswahl ist unbekannt.',
+    en: 'A choice is unknown.',
+  },
+  'portal.console.request.error.timeZone': {
+    de: 'Diese Zeitzone ist unbekannt (z. B. Europe/Berlin).',
+    en: 'This time zone is unknown (e.g. Europe/Berlin).',
+  },
+  'portal.console.request.error.window': {
+    de: 'Ein Zeitfenster braucht mindestens einen Wochentag sowie eine Anfangs- und eine davon verschiedene Endzeit.',
+    en: 'A time window needs at least one day and a start and a different end time.',
+  },
+  'portal.console.request.error.cap': {
+    de: 'Die Kontakte pro Woche sind eine ganze Zahl von 1 bis 1000.',
+    en: 'Contacts per week are a whole number from 1 to 1000.',
+  },
+  'portal.console.request.error.validUntil': {
+    de: '„Gültig bis“ muss ein Datum in der Zukunft sein.',
+    en: '“Valid until” must be a date in the future.',
+  },
+  'portal.console.request.error.retention': {
+    de: 'Die Aufbewahrung ist eine ganze Zahl von 1 bis 36500 Tagen.',
+    en: 'Retention is a whole number from 1 to 36500 days.',
+  },
+  'portal.console.request.error.recipients': {
+    de: 'Empfänger: höchstens 32 Zeilen, je ein Name und optional ein Ländercode aus zwei Großbuchstaben.',
+    en: 'Recipients: at most 32 lines, each a name and optionally a two-letter capital country code.',
+  },
+  'portal.console.request.error.reason': {
+    de: 'Bitte begründen Sie die Anfrage auf Deutsch und auf Englisch (je höchstens 2000 Zeichen).',
+    en: 'Please give the reason in German and in English (at most 2000 characters each).',
+  },
+  'portal.console.request.error.incentive': {
+    de: 'Eine Gegenleistung braucht eine Beschreibung auf Deutsch und auf Englisch.',
+    en: 'An incentive needs a description in German and in English.',
+  },
+
+  // relationships
+  'portal.console.revocations.title': { de: 'Widerrufe', en: 'Revocations' },
+  'portal.console.revocations.received': { de: 'Eingegangen', en: 'Received' },
+  'portal.console.revocations.deadline': { de: 'Frist', en: 'Deadline' },
+  'portal.console.revocations.state': { de: 'Stand', en: 'State' },
+  'portal.console.revocations.overdue': { de: 'Überfällig', en: 'Overdue' },
+  'portal.console.revocations.open': { de: 'Offen', en: 'Open' },
+  'portal.console.revocations.acknowledged': { de: 'Quittiert', en: 'Acknowledged' },
+  'portal.console.revocations.ack': {
+    de: 'Quittieren: wir haben aufgehört',
+    en: 'Acknowledge: we have stopped',
+  },
+  'portal.console.revocations.acked': {
+    de: 'Der Widerruf ist quittiert, rechtzeitig.',
+    en: 'The revocation is acknowledged, on time.',
+  },
+  'portal.console.revocations.ackedLate': {
+    de: 'Der Widerruf ist quittiert, aber nach Ablauf der Frist.',
+    en: 'The revocation is acknowledged, but after its deadline.',
+  },
+  'portal.console.grants.title': { de: 'Einwilligungen', en: 'Grants' },
+  'portal.console.grants.purposes': { de: 'Zwecke', en: 'Purposes' },
+  'portal.console.grants.given': { de: 'Erteilt', en: 'Given' },
+  'portal.console.grants.until': { de: 'Bis', en: 'Until' },
+  'portal.console.grants.active': { de: 'Aktiv', en: 'Active' },
+  'portal.console.grants.revoked': { de: 'Widerrufen', en: 'Revoked' },
+  'portal.console.grants.partly-revoked': { de: 'Teilweise widerrufen', en: 'Partly revoked' },
+  'portal.console.grants.expired': { de: 'Abgelaufen', en: 'Expired' },
+  'portal.console.refusals.title': { de: 'Ablehnungen', en: 'Refusals' },
+  'portal.console.refusals.askAgain': {
+    de: 'frühestens wieder fragen am {date}',
+    en: 'ask again on {date} at the earliest',
+  },
+  'portal.console.dataRequests.title': {
+    de: 'Auskunfts- und Löschanfragen',
+    en: 'Data requests',
+  },
+  'portal.console.dataRequests.access': { de: 'Auskunft', en: 'Access' },
+  'portal.console.dataRequests.erasure': { de: 'Löschung', en: 'Erasure' },
+  'portal.console.dataRequests.deadline': { de: 'Frist: {date}', en: 'Deadline: {date}' },
+  'portal.console.dataRequests.accessExplain': {
+    de: 'Eine Auskunft beantworten Sie mit einer Offenlegung über die API (docs/company-integration.md). Hier können Sie sie mit Begründung ablehnen.',
+    en: 'Answer an access request with a disclosure through the API (docs/company-integration.md). Here you can refuse it with a reason.',
+  },
+  'portal.console.dataRequests.erasedCategories': {
+    de: 'Gelöschte Datenkategorien',
+    en: 'Erased data categories',
+  },
+  'portal.console.dataRequests.erased': { de: 'Löschung bestätigen', en: 'Confirm erasure' },
+  'portal.console.dataRequests.reasonDe': {
+    de: 'Begründung einer Ablehnung (Deutsch)',
+    en: 'Reason for a refusal (German)',
+  },
+  'portal.console.dataRequests.reasonEn': {
+    de: 'Begründung einer Ablehnung (Englisch)',
+    en: 'Reason for a refusal (English)',
+  },
+  'portal.console.dataRequests.refuse': { de: 'Ablehnen', en: 'Refuse' },
+  'portal.console.dataRequests.answered': {
+    de: 'Die Antwort ist unterschrieben und protokolliert.',
+    en: 'The answer is signed and logged.',
+  },
+  'portal.console.answer.error.categories': {
+    de: 'Bitte wählen Sie die gelöschten Datenkategorien.',
+    en: 'Please choose the erased data categories.',
+  },
+  'portal.console.answer.error.reason': {
+    de: 'Eine Ablehnung braucht eine Begründung auf Deutsch und auf Englisch.',
+    en: 'A refusal needs a reason in German and in English.',
+  },
+  'portal.console.corrections.title': { de: 'Berichtigungen', en: 'Corrections' },
+  'portal.console.corrections.explain': {
+    de: 'Berichtigungen sind an Ihren Unternehmensschlüssel versiegelt; Ihre Systeme lesen sie über die API. Markieren Sie hier, was Sie übernommen haben.',
+    en: 'Corrections are sealed to your company key; your systems read them through the API. Mark here what you have applied.',
+  },
+  'portal.console.corrections.applied': { de: 'Übernommen', en: 'Applied' },
+  'portal.console.offers.title': { de: 'Gesendete Angebote', en: 'Offers sent' },
+  'portal.console.offers.at': { de: 'Zeitpunkt', en: 'When' },
+  'portal.console.offers.outcome': { de: 'Ergebnis', en: 'Outcome' },
+  'portal.console.offers.accepted': {
+    de: 'Angenommen und zugestellt',
+    en: 'Accepted and delivered',
+  },
+  'portal.console.offers.refused': {
+    de: 'Abgewiesen (Regel: {rule})',
+    en: 'Refused (rule: {rule})',
+  },
+  'portal.console.findings.title': {
+    de: 'Befunde und Vertrauenszahlen',
+    en: 'Findings and trust figures',
+  },
+  'portal.console.findings.none': { de: 'Keine Befunde.', en: 'No findings.' },
+  'portal.console.findings.revocation-ack-overdue': {
+    de: 'Ein Widerruf wurde nicht rechtzeitig quittiert.',
+    en: 'A revocation was not acknowledged in time.',
+  },
+  'portal.console.findings.webhook-delivery-failed': {
+    de: 'Ein Webhook konnte nicht zugestellt werden.',
+    en: 'A webhook could not be delivered.',
+  },
+  'portal.console.findings.relay-refused': {
+    de: 'Ein Angebot wurde abgewiesen, weil keine Einwilligung es deckte.',
+    en: 'An offer was refused because no grant covered it.',
+  },
+  'portal.console.findings.data-request-overdue': {
+    de: 'Eine Auskunfts- oder Löschanfrage wurde nicht rechtzeitig beantwortet.',
+    en: 'A data request was not answered in time.',
+  },
+  'portal.console.findings.access-out-of-scope': {
+    de: 'Daten wurden außerhalb einer Einwilligung genutzt.',
+    en: 'Data was used outside a grant.',
+  },
+  'portal.console.findings.complaint-upheld': {
+    de: 'Eine Beschwerde wurde als begründet entschieden.',
+    en: 'A complaint was upheld.',
+  },
+
+  // keys and staff
+  'portal.console.keys.title': { de: 'Schlüssel', en: 'Keys' },
+  'portal.console.keys.explain': {
+    de: 'Jeder Schlüsselwechsel wird mit einem anderen aktuellen Schlüssel unterschrieben (laden Sie ihn oben). Ein neuer Schlüssel entsteht in diesem Browser und wird einmal zum Herunterladen angeboten.',
+    en: 'Each key change is signed with another current key (load it above). A new key is created in this browser and offered once for download.',
+  },
+  'portal.console.keys.kid': { de: 'Schlüssel-ID', en: 'Key id' },
+  'portal.console.keys.added': { de: 'Hinzugefügt', en: 'Added' },
+  'portal.console.keys.current': { de: 'Aktuell', en: 'Current' },
+  'portal.console.keys.retired': { de: 'Stillgelegt', en: 'Retired' },
+  'portal.console.keys.compromised': { de: 'Kompromittiert', en: 'Compromised' },
+  'portal.console.keys.add': { de: 'Neuen Schlüssel hinzufügen', en: 'Add a new key' },
+  'portal.console.keys.retire': { de: 'Stilllegen', en: 'Retire' },
+  'portal.console.keys.since': {
+    de: 'Kompromittiert seit (UTC)',
+    en: 'Compromised since (UTC)',
+  },
+  'portal.console.keys.declare': {
+    de: 'Als kompromittiert melden',
+    en: 'Declare compromised',
+  },
+  'portal.console.keys.done': {
+    de: 'Der Schlüsselwechsel ist unterschrieben und protokolliert.',
+    en: 'The key change is signed and logged.',
+  },
+  'portal.console.keys.error.since': {
+    de: 'Bitte geben Sie an, seit wann der Schlüssel kompromittiert ist.',
+    en: 'Please give the time since when the key is compromised.',
+  },
+  'portal.console.staff.title': { de: 'Mitarbeitende', en: 'Staff' },
+  'portal.console.staff.name': { de: 'Name', en: 'Name' },
+  'portal.console.staff.invite': { de: 'Einladen', en: 'Invite' },
+  'portal.console.staff.link': {
+    de: 'Einmaliger Link (24 Stunden gültig):',
+    en: 'One-time link (valid for 24 hours):',
+  },
+  'portal.console.staff.recover': {
+    de: 'Neuen Passkey für {name} freigeben',
+    en: 'Approve a new passkey for {name}',
+  },
+  'portal.console.staff.remove': { de: '{name} entfernen', en: 'Remove {name}' },
+  'portal.console.staff.recovering': {
+    de: 'Wiederherstellung läuft',
+    en: 'Recovery pending',
+  },
+  'portal.console.staff.you': { de: 'Das sind Sie', en: 'That is you' },
+} as const satisfies Record<string, Entry>;

@@ -1,0 +1,370 @@
+/**
+ * The company console end to end (issue 10): in Chromium, a company registers with a key generated
+ * in the browser (its private key offered once as a file), proves its domain (a small proof server
+ * plays the company's site), its first staff member enrols a passkey through Chromium's virtual
+ * authenticator, loads the key file, builds a consent request (link, QR code, /connect.js snippet),
+ * acknowledges a customer's revocation with the enrolled person key, adds and retires a key,
+ * invites and removes a colleague; bad input is answered with a sentence and nothing is written;
+ * both pages pass axe-core.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
+import Database from 'better-sqlite3';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { t } from '../../protocol/i18n';
+import { pairwiseKeyPair, publicJwk, thumbprint } from '../../protocol/keys';
+import type { MessageKind, Payload, Scope } from '../../protocol/messages';
+import { signMessage } from '../../protocol/signed';
+import { ready } from '../../protocol/sodium';
+
+const random = (n: number) => new Uint8Array(randomBytes(n));
+
+/** What the company's site publishes at `/.well-known/consent-clearinghouse.json`. */
+let proof: unknown;
+let proofServer: Server;
+
+test.beforeAll(async () => {
+  await ready();
+  proofServer = createServer((req, res) => {
+    if (req.url === '/.well-known/consent-clearinghouse.json' && proof !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(proof));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => proofServer.listen(0, '127.0.0.1', resolve));
+});
+
+test.afterAll(async () => {
+  await new Promise((resolve) => proofServer?.close(resolve));
+});
+
+async function addVirtualAuthenticator(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+    },
+  });
+}
+
+/** Fails on any serious or critical axe-core violation, listing them. */
+async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.passes.length).toBeGreaterThan(0);
+  const severe = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(severe, `axe violations on ${page.url()}`).toEqual([]);
+}
+
+function messageCount(): number {
+  const db = new Database(readFileSync('test-results/e2e-db-path.txt', 'utf8').trim(), {
+    readonly: true,
+  });
+  try {
+    return (db.prepare('select count(*) as n from messages').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+function claims(iss: string, aud: string) {
+  const iat = Math.floor(Date.now() / 1000);
+  return { v: 1 as const, iss, aud, iat, exp: iat + 300, jti: randomUUID() };
+}
+
+async function postJose(
+  request: APIRequestContext,
+  path: string,
+  kind: MessageKind,
+  payload: unknown,
+  keyPair: ReturnType<typeof pairwiseKeyPair>,
+): Promise<{ sha256: string }> {
+  const token = await signMessage(kind, payload as never, keyPair);
+  const response = await request.post(path, {
+    data: token,
+    headers: { 'content-type': 'application/jose' },
+  });
+  expect(response.status(), await response.text()).toBe(201);
+  return (await response.json()) as { sha256: string };
+}
+
+test('a company registers, proves its domain, asks for consent, acknowledges a revocation and manages keys and staff', async ({
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(180_000);
+  const port = (proofServer.address() as AddressInfo).port;
+  const domain = `http://localhost:${port}`;
+  const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+
+  // ----- registration: the key is generated in the browser -----------------------------------
+  await page.goto('/company/register');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+    t('en', 'portal.console.register.title'),
+  );
+  await expectAccessible(page);
+  // Bad input first: an unusable domain is explained and nothing is registered.
+  const before = messageCount();
+  await page
+    .getByLabel(t('en', 'portal.console.register.legalName'))
+    .fill('Laufschuh Konsole GmbH');
+  await page.getByLabel(t('en', 'portal.console.register.registerId')).fill('HRB 4711, Köln');
+  await page.getByLabel(t('en', 'portal.console.register.domain')).fill('ftp://shop.example');
+  await page.getByLabel(t('en', 'portal.console.register.email')).fill('privacy@laufschuh.example');
+  await page.getByLabel(t('en', 'vocabulary.purpose.product_launch')).check();
+  await page.getByRole('button', { name: t('en', 'portal.console.register.submit') }).click();
+  await expect(page.getByRole('alert')).toContainText(
+    t('en', 'portal.console.register.error.domain'),
+  );
+  expect(messageCount()).toBe(before);
+
+  await page.getByLabel(t('en', 'portal.console.register.domain')).fill(domain);
+  await page.getByRole('button', { name: t('en', 'portal.console.register.submit') }).click();
+  const companyId = (await page.getByTestId('company-id').innerText()).trim();
+  expect(companyId).toMatch(/^co_[A-Za-z0-9_-]{43}$/);
+  await expect(page.getByTestId('company-status')).toHaveText(
+    t('en', 'portal.console.state.pending'),
+  );
+  await expect(page.getByTestId('proof-failed')).toBeVisible();
+
+  // The private key, offered once as a file; it names the company's key.
+  const downloadPromise = page.waitForEvent('download');
+  await page.getByTestId('key-download').click();
+  const download = await downloadPromise;
+  const keyFile = readFileSync(await download.path(), 'utf8');
+  const jwk = JSON.parse(keyFile) as {
+    kty: string;
+    crv: string;
+    x: string;
+    d: string;
+    kid: string;
+  };
+  expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+  expect(jwk.d).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(`co_${jwk.kid}`).toBe(companyId);
+  await expect(page.getByTestId('key-download')).toHaveCount(0);
+  // The clearinghouse never received the private half.
+  const db = new Database(readFileSync('test-results/e2e-db-path.txt', 'utf8').trim(), {
+    readonly: true,
+  });
+  const stored = db.prepare('select jws from messages where company_id = ?').all(companyId) as {
+    jws: string;
+  }[];
+  db.close();
+  expect(stored.length).toBe(1);
+  for (const { jws } of stored) {
+    expect(Buffer.from(jws.split('.')[1]!, 'base64url').toString()).not.toContain(jwk.d);
+  }
+
+  // ----- domain proof: publish what the page says, then check -----------------------------------
+  proof = JSON.parse(await page.getByTestId('proof-body').innerText());
+  expect(proof).toEqual({ companyId, keys: [jwk.kid] });
+  await page.getByRole('button', { name: t('en', 'portal.console.proof.check') }).click();
+  await expect(page.getByTestId('proof-ok')).toHaveText(t('en', 'portal.console.proof.ok'));
+
+  // ----- the first staff member enrols with the link ------------------------------------------
+  const staffLink = await page.getByTestId('staff-link').getAttribute('href');
+  expect(staffLink).toMatch(new RegExp(`^${baseURL}/enroll/`));
+  await page.goto(staffLink!);
+  await page.getByLabel(t('en', 'portal.people.enrol.name')).fill('Sven Staff');
+  await page.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(page.getByTestId('enrol-done')).toBeVisible();
+
+  await page.goto('/company');
+  await expect(page.getByTestId('company-name')).toHaveText('Laufschuh Konsole GmbH');
+  await expect(page.getByTestId('company-status')).toHaveText(
+    t('en', 'portal.console.state.active'),
+  );
+  await expectAccessible(page);
+
+  // ----- the consent-request builder, signed with the key file --------------------------------
+  const builder = page.locator('form[action="?/request"]');
+  await builder.getByLabel(t('en', 'vocabulary.purpose.product_launch')).check();
+  await builder.getByLabel(t('en', 'portal.console.request.reasonDe')).fill('Neue Laufschuhe.');
+  await builder.getByLabel(t('en', 'portal.console.request.reasonEn')).fill('New running shoes.');
+  // Without the company key nothing is signed or sent.
+  const beforeRequest = messageCount();
+  await builder.getByRole('button', { name: t('en', 'portal.console.request.submit') }).click();
+  await expect(page.getByTestId('error-request')).toHaveText(t('en', 'portal.console.key.needed'));
+  await page.getByTestId('key-file').setInputFiles({
+    name: 'company-key.jwk.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(keyFile),
+  });
+  await expect(page.getByTestId('key-loaded')).toHaveText(
+    t('en', 'portal.console.key.loaded', { kid: jwk.kid }),
+  );
+  // No channel chosen: a sentence, nothing written.
+  await builder.getByRole('button', { name: t('en', 'portal.console.request.submit') }).click();
+  await expect(page.getByTestId('error-request')).toHaveText(
+    t('en', 'portal.console.request.error.channels'),
+  );
+  expect(messageCount()).toBe(beforeRequest);
+  await builder.getByLabel(t('en', 'vocabulary.channel.newsletter')).check();
+  await builder.getByLabel(t('en', 'vocabulary.dataCategory.address')).check();
+  await builder.getByRole('button', { name: t('en', 'portal.console.request.submit') }).click();
+  const link = await page.getByTestId('request-link').getAttribute('href');
+  expect(link).toMatch(new RegExp(`^${baseURL}/api/v1/grant-requests/[A-Za-z0-9_-]{43}$`));
+  await expect(page.getByTestId('request-qr')).toBeVisible();
+  await expect(page.getByTestId('request-snippet')).toContainText(`${baseURL}/connect.js`);
+  await expect(page.getByTestId('request-snippet')).toContainText(`data-grant-request="${link}"`);
+  // The request is what the clearinghouse serves, signed by the company key.
+  const served = (await (await page.request.get(link!)).json()) as {
+    jws: string;
+    company: { id: string };
+  };
+  expect(served.company.id).toBe(companyId);
+  expect(JSON.parse(Buffer.from(served.jws.split('.')[0]!, 'base64url').toString()).kid).toBe(
+    jwk.kid,
+  );
+  const requestSha256 = link!.split('/').pop()!;
+
+  // ----- a customer grants and revokes; the company acknowledges ------------------------------
+  const customer = pairwiseKeyPair(random(32), companyId);
+  const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
+  const scope = (
+    JSON.parse(Buffer.from(served.jws.split('.')[1]!, 'base64url').toString()) as {
+      scopes: Scope[];
+    }
+  ).scopes[0]!;
+  const { sha256: grantSha256 } = await postJose(
+    page.request,
+    '/api/v1/grants',
+    'grant',
+    {
+      ...claims(pseudonym, companyId),
+      requestSha256,
+      scopes: [scope],
+      preferredChannel: 'newsletter',
+      until: Math.floor(Date.now() / 1000) + 90 * 86_400,
+      pseudonymKey: publicJwk(customer),
+    } as Payload<'grant'>,
+    customer,
+  );
+  await postJose(
+    page.request,
+    '/api/v1/revocations',
+    'revocation',
+    { ...claims(pseudonym, companyId), grants: [{ grantSha256 }] } as Payload<'revocation'>,
+    customer,
+  );
+  await page.reload();
+  const row = page.getByTestId('revocation-row');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-state', 'open');
+  await row.getByRole('button', { name: t('en', 'portal.console.revocations.ack') }).click();
+  await expect(page.getByTestId('ack-done')).toHaveText(
+    t('en', 'portal.console.revocations.acked'),
+  );
+  await expect(row).toHaveAttribute('data-state', 'acknowledged');
+  await expect(page.getByTestId('grant-row')).toHaveCount(1);
+
+  // ----- the customer asks for erasure; the company confirms it (person key) -----------------
+  await postJose(
+    page.request,
+    '/api/v1/data-requests',
+    'data-request',
+    { ...claims(pseudonym, companyId), type: 'erasure' } as Payload<'data-request'>,
+    customer,
+  );
+  await page.reload();
+  const dataRequest = page.getByTestId('data-request');
+  await expect(dataRequest).toHaveCount(1);
+  // Confirming an erasure without saying what was erased: a sentence, nothing sent.
+  const beforeAnswer = messageCount();
+  await dataRequest
+    .getByRole('button', { name: t('en', 'portal.console.dataRequests.erased') })
+    .click();
+  await expect(page.getByTestId('error-answer')).toHaveText(
+    t('en', 'portal.console.answer.error.categories'),
+  );
+  expect(messageCount()).toBe(beforeAnswer);
+  await dataRequest.getByLabel(t('en', 'vocabulary.dataCategory.address')).check();
+  await dataRequest
+    .getByRole('button', { name: t('en', 'portal.console.dataRequests.erased') })
+    .click();
+  await expect(page.getByTestId('answer-done')).toHaveText(
+    t('en', 'portal.console.dataRequests.answered'),
+  );
+  await expect(page.getByTestId('data-request')).toHaveCount(0);
+
+  // ----- keys: add one (offered once), then retire it with the loaded key ----------------------
+  await page.getByTestId('key-file').setInputFiles({
+    name: 'company-key.jwk.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(keyFile),
+  });
+  await page.getByRole('button', { name: t('en', 'portal.console.keys.add') }).click();
+  await expect(page.getByTestId('key-done')).toBeVisible();
+  await expect(page.getByTestId('new-key-download')).toBeVisible();
+  const keyRows = page.getByTestId('key-row');
+  await expect(keyRows).toHaveCount(2);
+  const addedKid = await page
+    .getByTestId('key-row')
+    .evaluateAll(
+      (rows, kid) => rows.map((r) => r.getAttribute('data-kid')).find((k) => k !== kid),
+      jwk.kid,
+    );
+  expect(addedKid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  const addedRow = page.locator(`[data-testid="key-row"][data-kid="${addedKid}"]`);
+  await addedRow.getByRole('button', { name: t('en', 'portal.console.keys.retire') }).click();
+  await expect(addedRow).toContainText(t('en', 'portal.console.keys.retired'));
+
+  // ----- staff: invite a colleague, who enrols; then remove them -------------------------------
+  const invite = page.locator('form[action="?/invite"]').last();
+  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Nora Neu');
+  await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
+  const inviteLink = await page.getByTestId('invite-link').getAttribute('href');
+  expect(inviteLink).toMatch(new RegExp(`^${baseURL}/enroll/`));
+  const colleagueContext = await browser.newContext({ locale: 'en-GB' });
+  const colleague = await colleagueContext.newPage();
+  await addVirtualAuthenticator(colleague);
+  await colleague.goto(inviteLink!);
+  await colleague.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(colleague.getByTestId('enrol-done')).toBeVisible();
+  await colleagueContext.close();
+
+  await page.reload();
+  await expect(page.getByTestId('staff-row')).toHaveCount(2);
+  await page
+    .getByRole('button', { name: t('en', 'portal.console.staff.remove', { name: 'Nora Neu' }) })
+    .click();
+  await expect(page.getByTestId('staff-row')).toHaveCount(1);
+  await context.close();
+});
+
+test('the console asks for a login, and answers a signed action sent without JavaScript in a sentence', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ locale: 'de-DE' });
+  const page = await context.newPage();
+  await page.goto('/company');
+  await expect(page).toHaveURL(/\/login\?next=(%2F|\/)company$/);
+  // The registration page in German passes axe too, and explains that keys need JavaScript.
+  await page.goto('/company/register');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+    t('de', 'portal.console.register.title'),
+  );
+  await expectAccessible(page);
+  const response = await page.request.post('/company/register?/register', {
+    form: { legalName: 'X' },
+    headers: { origin: new URL(page.url()).origin, accept: 'application/json' },
+  });
+  const body = (await response.json()) as { type: string; data: string };
+  expect(body.type).toBe('failure');
+  expect(body.data).toContain('portal.console.needsScript');
+  await context.close();
+});
