@@ -9,6 +9,7 @@ import { relay } from './0006_relay';
 import { obligations } from './0007_obligations';
 import { logSpeed } from './0008_log_speed';
 import { rateLimits } from './0009_rate_limits';
+import { dashboard } from './0010_dashboard';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -29,5 +30,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0007_obligations': obligations(dialect),
     '0008_log_speed': logSpeed(dialect),
     '0009_rate_limits': rateLimits(dialect),
+    '0010_dashboard': dashboard(dialect),
   };
 }

@@ -1,0 +1,146 @@
+/**
+ * The regulator's in-browser evidence check (evidence.ts) on messages signed here: an offer by
+ * the wrong channel is authentic and confirms "wrong channel"; a forged signature, a key retired
+ * before the evidence, a swapped complainant key and a missing grant each fail their step with
+ * the right code.
+ */
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pairwiseKeyPair, publicJwk, thumbprint, keyPairFromSeed } from '$protocol/keys';
+import { exampleMessages } from '$protocol/messages/examples';
+import type { Payload, Scope } from '$protocol/messages';
+import { signMessage } from '$protocol/signed';
+import { ready } from '$protocol/sodium';
+import { verifyEvidence, type EvidenceMaterial } from './evidence';
+
+const origin = 'http://localhost:3000';
+const now = 1_767_225_600;
+let material: EvidenceMaterial;
+let other: ReturnType<typeof keyPairFromSeed>;
+
+function claims(iss: string, aud: string, iat = now) {
+  return { v: 1 as const, iss, aud, iat, exp: iat + 300, jti: randomUUID() };
+}
+
+beforeAll(async () => {
+  await ready();
+  const company = keyPairFromSeed(new Uint8Array(32).fill(3));
+  other = keyPairFromSeed(new Uint8Array(32).fill(4));
+  const companyKid = thumbprint(publicJwk(company));
+  const companyId = `co_${companyKid}`;
+  const pairwise = pairwiseKeyPair(new Uint8Array(32).fill(5), companyId);
+  const ps = `ps_${thumbprint(publicJwk(pairwise))}`;
+  const base = structuredClone(exampleMessages['grant-request'].scopes[0]!) as Scope;
+  const scope: Scope = {
+    ...base,
+    conditions: { ...base.conditions, validUntil: now + 86_400 * 365 },
+  };
+  const grant = await signMessage(
+    'grant',
+    {
+      ...claims(ps, companyId, now - 3600),
+      requestSha256: 'G4UWzGnBMTSWSgCS7cCskqN9yG7mnSj4dSzFGEY82Zc',
+      scopes: [{ ...scope, channels: ['newsletter'] }],
+      preferredChannel: 'newsletter',
+      until: now + 86_400 * 180,
+      pseudonymKey: publicJwk(pairwise),
+    },
+    pairwise,
+  );
+  const { sha256Of } = await import('$protocol/jws');
+  const grantSha256 = sha256Of(grant);
+  const offer = await signMessage(
+    'offer-content',
+    {
+      ...claims(companyId, ps),
+      exp: now + 86_400,
+      grantSha256,
+      purpose: 'product_launch',
+      channel: 'email',
+      brand: 'Sprint',
+      category: 'sports/running',
+      title: 'Neu',
+      body: 'Rabatt',
+      validUntil: now + 86_400,
+      advertisement: true,
+      unsubscribe: 'https://sport.example/ab',
+    } as Payload<'offer-content'>,
+    company,
+  );
+  const complaint = await signMessage(
+    'complaint',
+    {
+      ...claims(ps, origin, now + 60),
+      company: companyId,
+      evidence: [{ kind: 'offer-content', jws: offer }],
+      reasons: ['wrong_channel', 'misleading'],
+    },
+    pairwise,
+  );
+  material = {
+    origin,
+    complaint: { sha256: 'x', jws: complaint, company: companyId, pseudonym: ps },
+    company: {
+      id: companyId,
+      keys: [
+        {
+          kid: companyKid,
+          jwk: publicJwk(company),
+          addedAt: (now - 86_400) * 1000,
+          retiredAt: null,
+          compromisedSince: null,
+        },
+      ],
+    },
+    pseudonymKey: publicJwk(pairwise),
+    grants: [{ sha256: grantSha256, jws: grant, revocations: [], contactsBefore: 0 }],
+  };
+});
+
+describe('verifyEvidence', () => {
+  it('finds the offer authentic and the wrong channel confirmed by the grant', async () => {
+    const report = await verifyEvidence(material, now + 600);
+    expect(report.authentic).toBe(true);
+    expect(report.steps.map((s) => [s.step, s.ok, s.code])).toEqual([
+      ['complaint-signature', true, undefined],
+      ['evidence-signature', true, undefined],
+      ['grant-signature', true, undefined],
+      ['coverage', false, 'channel'],
+    ]);
+    expect(report.reasons).toEqual([
+      { reason: 'wrong_channel', verdict: 'confirmed' },
+      { reason: 'misleading', verdict: 'judgement' },
+    ]);
+  });
+
+  it('refuses evidence signed by a key retired before it', async () => {
+    const key = { ...material.company.keys[0]!, retiredAt: now - 10 };
+    const report = await verifyEvidence(
+      { ...material, company: { ...material.company, keys: [key] } },
+      now + 600,
+    );
+    expect(report.authentic).toBe(false);
+    expect(report.steps[1]).toMatchObject({
+      step: 'evidence-signature',
+      ok: false,
+      code: 'ERR_JWS_KID_UNKNOWN',
+    });
+  });
+
+  it('refuses a complainant key that is not the pseudonym', async () => {
+    const report = await verifyEvidence({ ...material, pseudonymKey: publicJwk(other) }, now + 600);
+    expect(report.authentic).toBe(false);
+    expect(report.steps[0]).toMatchObject({ ok: false, code: 'ERR_MESSAGE_ISSUER_MISMATCH' });
+  });
+
+  it('refuses a forged complaint signature and a grant the clearinghouse does not hold', async () => {
+    const [head, payload, signature] = material.complaint.jws.split('.');
+    const forged = `${head}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+    const report = await verifyEvidence(
+      { ...material, complaint: { ...material.complaint, jws: forged }, grants: [null] },
+      now + 600,
+    );
+    expect(report.authentic).toBe(false);
+    expect(report.steps[0]).toMatchObject({ step: 'complaint-signature', ok: false });
+  });
+});

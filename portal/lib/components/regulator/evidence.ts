@@ -1,0 +1,317 @@
+/**
+ * A complaint's evidence, verified in the regulator's browser (issue 10, "Regulator"): the same
+ * protocol code the clearinghouse runs (`protocol/signed`, `protocol/grants`), fed with the
+ * review material of portal/lib/server/dashboard-review.ts, so the regulator does not have to
+ * take the server's word for any of it.
+ *
+ * Checks, in order: the complainant's key hashes to its pseudonym id and signed the complaint;
+ * each piece of evidence is signed by a key the company had registered at the evidence's `iat`
+ * (not yet retired, not declared compromised by then: the rule of oversight.ts); the grant it
+ * names is signed by the complainant and addressed to the company; and whether that grant,
+ * with the complainant's signed revocations, covered the evidence's purpose and channel at its
+ * `iat`. Each complaint reason is then judged where the signed facts decide it, and left to the
+ * regulator where they cannot (e.g. "misleading").
+ *
+ * Pure apart from libsodium (`await ready()` first); never throws: every failure is a step
+ * with `ok: false` and the error's code.
+ */
+import { base64urlDecode, utf8Decode } from '$protocol/encoding';
+import { isProtocolError } from '$protocol/errors';
+import { activeGrant, checkCoverage, type Coverage } from '$protocol/grants';
+import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
+import {
+  importPublicJwk,
+  thumbprint,
+  type Ed25519PublicJwk,
+  type ImportedPublicKey,
+} from '$protocol/keys';
+import type { MessageKind, Payload } from '$protocol/messages';
+import { openMessage } from '$protocol/signed';
+
+/** The review material as the page receives it (a subset of the server's `ReviewMaterial`). */
+export interface EvidenceMaterial {
+  origin: string;
+  complaint: { sha256: string; jws: string; company: string; pseudonym: string };
+  company: {
+    id: string;
+    keys: {
+      kid: string;
+      jwk: Ed25519PublicJwk;
+      addedAt: number;
+      retiredAt: number | null;
+      compromisedSince: number | null;
+    }[];
+  };
+  pseudonymKey: Ed25519PublicJwk | null;
+  grants: ({
+    sha256: string;
+    jws: string;
+    revocations: { sha256: string; jws: string }[];
+    contactsBefore: number;
+  } | null)[];
+}
+
+/** What one step established. */
+export type StepName =
+  'complaint-signature' | 'evidence-signature' | 'grant-signature' | 'coverage' | 'outer-inner';
+
+export interface EvidenceStep {
+  step: StepName;
+  /** The evidence index the step is about; absent for the complaint itself. */
+  index?: number;
+  ok: boolean;
+  /** The ProtocolError code of a failure, or the coverage rule that failed. */
+  code?: string;
+  /** For signature steps: the kid that verified. For coverage: the purpose and channel asked. */
+  detail?: string;
+}
+
+/** How the signed facts bear on a complaint reason. */
+export type ReasonVerdict = 'confirmed' | 'not-confirmed' | 'judgement';
+
+export interface EvidenceReport {
+  steps: EvidenceStep[];
+  reasons: { reason: string; verdict: ReasonVerdict }[];
+  /** True when the complaint and every piece of evidence verified. */
+  authentic: boolean;
+}
+
+const coverageReasons: Record<string, readonly string[]> = {
+  not_covered: [
+    'purpose',
+    'expired',
+    'not_yet_valid',
+    'revoked',
+    'channel',
+    'time_window',
+    'contact_cap',
+  ],
+  wrong_channel: ['channel'],
+  outside_time_window: ['time_window'],
+  contact_cap_exceeded: ['contact_cap'],
+  after_revocation: ['revoked'],
+};
+
+function codeOf(error: unknown): string {
+  return isProtocolError(error) ? error.code : 'ERR_INTERNAL';
+}
+
+/** oversight.ts `companyKeyAsOf`, on the registry's published key lifetimes. */
+function companyKeyAsOf(
+  keys: EvidenceMaterial['company']['keys'],
+  kid: string,
+  iat: number,
+): ImportedPublicKey | undefined {
+  const key = keys.find((k) => k.kid === kid);
+  if (key === undefined) return undefined;
+  if (key.addedAt > (iat + CLOCK_SKEW_SECONDS) * 1000) return undefined;
+  if (key.retiredAt !== null && key.retiredAt <= iat) return undefined;
+  if (key.compromisedSince !== null && key.compromisedSince <= iat) return undefined;
+  return importPublicJwk(key.jwk);
+}
+
+function payloadIat(jws: string): number {
+  try {
+    const payload = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as {
+      iat?: unknown;
+    };
+    return typeof payload.iat === 'number' ? payload.iat : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+type EvidencePayload = Partial<{
+  grantSha256: string;
+  purpose: string;
+  channel: string;
+  advertisement: boolean;
+  unsubscribe: string;
+  iat: number;
+}>;
+
+/**
+ * Verifies a complaint's evidence with the protocol's own code.
+ *
+ * @example
+ * ```ts
+ * await ready();
+ * const report = await verifyEvidence(material, Math.floor(Date.now() / 1000));
+ * report.steps.every((s) => s.ok);
+ * ```
+ */
+export async function verifyEvidence(
+  material: EvidenceMaterial,
+  now: number,
+): Promise<EvidenceReport> {
+  const steps: EvidenceStep[] = [];
+  const { complaint, company } = material;
+
+  // 1. The complainant: its key must hash to its pseudonym id, and have signed the complaint.
+  let pseudonymKey: ImportedPublicKey | undefined;
+  let evidence: { kind: MessageKind; jws: string }[] = [];
+  let reasons: string[] = [];
+  try {
+    if (
+      material.pseudonymKey === null ||
+      `ps_${thumbprint(material.pseudonymKey)}` !== complaint.pseudonym
+    ) {
+      throw Object.assign(new Error('key'), { code: 'ERR_MESSAGE_ISSUER_MISMATCH' });
+    }
+    pseudonymKey = importPublicJwk(material.pseudonymKey);
+    const key = pseudonymKey;
+    const opened = await openMessage('complaint', complaint.jws, {
+      audience: material.origin,
+      now,
+      asOf: 'iat',
+      resolveKey: (kid) => (kid === key.kid ? key : undefined),
+    });
+    evidence = opened.payload.evidence as { kind: MessageKind; jws: string }[];
+    reasons = [...opened.payload.reasons];
+    steps.push({
+      step: 'complaint-signature',
+      ok: opened.payload.company === company.id,
+      detail: opened.kid,
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    steps.push({
+      step: 'complaint-signature',
+      ok: false,
+      code: typeof code === 'string' ? code : codeOf(error),
+    });
+  }
+
+  // 2. Each piece of evidence: the company's signature as of its own iat.
+  const payloads: (EvidencePayload | undefined)[] = [];
+  for (const [index, item] of evidence.entries()) {
+    const iat = payloadIat(item.jws);
+    try {
+      const audience = item.kind === 'grant-request' ? material.origin : complaint.pseudonym;
+      const opened = await openMessage(item.kind, item.jws, {
+        audience,
+        now,
+        asOf: 'iat',
+        resolveKey: (kid) =>
+          Number.isFinite(iat) ? companyKeyAsOf(company.keys, kid, iat) : undefined,
+      });
+      const payload = opened.payload as Payload<MessageKind> & EvidencePayload & { iss?: string };
+      const ours = payload.iss === company.id;
+      payloads.push(ours ? payload : undefined);
+      steps.push({
+        step: 'evidence-signature',
+        index,
+        ok: ours,
+        ...(ours ? { detail: opened.kid } : { code: 'ERR_MESSAGE_ISSUER_MISMATCH' }),
+      });
+    } catch (error) {
+      payloads.push(undefined);
+      steps.push({ step: 'evidence-signature', index, ok: false, code: codeOf(error) });
+    }
+  }
+
+  // 3. The grant each piece names, signed by the complainant to the company; then coverage.
+  const coverage: (Coverage | undefined)[] = [];
+  for (const [index, payload] of payloads.entries()) {
+    const grant = material.grants[index];
+    if (payload?.grantSha256 === undefined || pseudonymKey === undefined) {
+      coverage.push(undefined);
+      continue;
+    }
+    if (grant === null || grant === undefined || grant.sha256 !== payload.grantSha256) {
+      steps.push({ step: 'grant-signature', index, ok: false, code: 'ERR_GRANT_UNKNOWN' });
+      coverage.push({ covered: false, rule: 'purpose', detail: 'no such grant' });
+      continue;
+    }
+    const key = pseudonymKey;
+    const options = {
+      audience: company.id,
+      now,
+      asOf: 'iat' as const,
+      resolveKey: (kid: string) => (kid === key.kid ? key : undefined),
+    };
+    try {
+      const opened = await openMessage('grant', grant.jws, options);
+      if (opened.sha256 !== grant.sha256)
+        throw Object.assign(new Error('hash'), { code: 'ERR_GRANT_UNKNOWN' });
+      steps.push({ step: 'grant-signature', index, ok: true, detail: opened.kid });
+      const revocations: Payload<'revocation'>[] = [];
+      for (const r of grant.revocations) {
+        try {
+          revocations.push((await openMessage('revocation', r.jws, options)).payload);
+        } catch {
+          // A revocation that does not verify cannot speak for the complainant: left out.
+        }
+      }
+      const result = checkCoverage(activeGrant(opened.payload, grant.sha256, revocations), {
+        purpose: payload.purpose ?? '',
+        channel: payload.channel ?? '',
+        at: payload.iat ?? 0,
+        contactsInLast7Days: grant.contactsBefore,
+      });
+      coverage.push(result);
+      steps.push({
+        step: 'coverage',
+        index,
+        ok: result.covered,
+        ...(result.covered ? {} : { code: result.rule }),
+        detail: `${payload.purpose ?? ''} / ${payload.channel ?? ''}`,
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      steps.push({
+        step: 'grant-signature',
+        index,
+        ok: false,
+        code: typeof code === 'string' ? code : codeOf(error),
+      });
+      coverage.push(undefined);
+    }
+  }
+
+  // 4. An offer and its content must agree on grant, purpose and channel (SPECS "JWS").
+  const [first, second] = payloads;
+  let mismatch: boolean | undefined;
+  if (evidence.length === 2 && first !== undefined && second !== undefined) {
+    mismatch =
+      first.grantSha256 !== second.grantSha256 ||
+      first.purpose !== second.purpose ||
+      first.channel !== second.channel;
+    steps.push({
+      step: 'outer-inner',
+      ok: !mismatch,
+      ...(mismatch ? { code: 'outer_inner_mismatch' } : {}),
+    });
+  }
+
+  const verdicts = reasons.map((reason) => {
+    const rules = coverageReasons[reason];
+    const judged = coverage.filter((c): c is Coverage => c !== undefined);
+    if (rules !== undefined && judged.length > 0) {
+      const broken = judged.some((c) => !c.covered && rules.includes(c.rule));
+      return { reason, verdict: (broken ? 'confirmed' : 'not-confirmed') as ReasonVerdict };
+    }
+    if (reason === 'missing_advertisement_label') {
+      const content = payloads.find((p) => p?.advertisement !== undefined);
+      if (content !== undefined) {
+        return {
+          reason,
+          verdict: (content.advertisement === false
+            ? 'confirmed'
+            : 'not-confirmed') as ReasonVerdict,
+        };
+      }
+    }
+    if (reason === 'outer_inner_mismatch' && mismatch !== undefined) {
+      return { reason, verdict: (mismatch ? 'confirmed' : 'not-confirmed') as ReasonVerdict };
+    }
+    return { reason, verdict: 'judgement' as ReasonVerdict };
+  });
+
+  const authentic =
+    steps.some((s) => s.step === 'complaint-signature' && s.ok) &&
+    steps.filter((s) => s.step === 'evidence-signature').length === evidence.length &&
+    steps.every((s) => s.step !== 'evidence-signature' || s.ok) &&
+    steps.every((s) => s.step !== 'complaint-signature' || s.ok);
+  return { steps, reasons: verdicts, authentic };
+}

@@ -1,0 +1,216 @@
+/**
+ * What the regulator's pages need beyond the dashboard figures (issue 10, "Regulator"): the
+ * session check, the open complaints, and the material of one complaint's review.
+ *
+ * The review material is everything the regulator's browser needs to verify a complaint itself
+ * (portal/lib/components/regulator/evidence.ts), so the verdict does not rest on the server's
+ * word: the signed complaint, the company's registered keys with their lifetimes, the
+ * complainant's pairwise public key (which hashes to its pseudonym id, so it cannot be
+ * substituted), the signed grant each piece of evidence names, and the signed revocations of
+ * that pseudonym. The one unsigned number is the relay's count of contacts in the week before the
+ * evidence (for a contact cap), which the page labels as the clearinghouse's count.
+ */
+import { error, redirect, type Cookies } from '@sveltejs/kit';
+import type { Kysely } from 'kysely';
+import { ProtocolError } from '$protocol/errors';
+import { currentPerson } from './auth/session';
+import { peekClaims } from './auth/signatures';
+import type { CompanyKeyView } from './companies';
+import type { CompanyStatus, Database } from './db/schema';
+import type { ComplaintView } from './oversight';
+import type { PersonView } from './people';
+import type { Services } from './services';
+
+const weekMs = 7 * 24 * 60 * 60 * 1000;
+const sha256Pattern = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The logged-in regulator, or a redirect to the login (no session) or a 403 (not a regulator).
+ *
+ * @example
+ * ```ts
+ * const person = await requireRegulator(cookies, url);
+ * ```
+ */
+export async function requireRegulator(cookies: Cookies, url: URL): Promise<PersonView> {
+  const person = await currentPerson(cookies);
+  if (person === undefined) {
+    redirect(303, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  if (person.role !== 'regulator') error(403, 'Only a regulator may open this page.');
+  return person;
+}
+
+/** One complaint as the regulator's lists show it. */
+export interface ComplaintListEntry {
+  sha256: string;
+  company: string;
+  companyName: string;
+  reasons: string[];
+  receivedAt: number;
+  decision: 'upheld' | 'dismissed' | null;
+}
+
+/**
+ * The newest complaints of a state (open first on the dashboard), with their company's name.
+ *
+ * @example
+ * ```ts
+ * const open = await complaintList(services, { state: 'open', limit: 50 });
+ * ```
+ */
+export async function complaintList(
+  services: Services,
+  query: { state: 'open' | 'decided'; limit: number; company?: string },
+): Promise<ComplaintListEntry[]> {
+  const { complaints } = await services.oversight.listComplaints({
+    state: query.state,
+    limit: query.limit,
+    ...(query.company === undefined ? {} : { company: query.company }),
+  });
+  const names = await companyNames(
+    services.context.cdb.db,
+    complaints.map((c) => c.company),
+  );
+  return complaints.map((c) => ({
+    sha256: c.sha256,
+    company: c.company,
+    companyName: names.get(c.company) ?? c.company,
+    reasons: c.reasons,
+    receivedAt: c.receivedAt,
+    decision: c.decision?.decision ?? null,
+  }));
+}
+
+async function companyNames(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('companies')
+    .select(['id', 'legal_name'])
+    .where('id', 'in', unique)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.legal_name]));
+}
+
+/** The signed grant a piece of evidence names, with what the browser needs to judge coverage. */
+export interface GrantMaterial {
+  sha256: string;
+  jws: string;
+  /** Signed revocations of the complainant to this company, oldest first. */
+  revocations: { sha256: string; jws: string }[];
+  /** The relay's count of this grant's contacts in the 7 × 24 hours before the evidence's `iat`. */
+  contactsBefore: number;
+}
+
+/** Everything a complaint's review verifies in the browser. */
+export interface ReviewMaterial {
+  origin: string;
+  complaint: ComplaintView;
+  company: {
+    id: string;
+    legalName: string;
+    status: CompanyStatus;
+    keys: CompanyKeyView[];
+  };
+  /** The complainant's pairwise public key (its thumbprint is the pseudonym id). */
+  pseudonymKey: { kty: 'OKP'; crv: 'Ed25519'; x: string } | null;
+  /** Per evidence index: the grant it names, when it names one this company holds. */
+  grants: (GrantMaterial | null)[];
+}
+
+/**
+ * The material of one complaint's review.
+ *
+ * @throws ProtocolError `ERR_COMPLAINT_UNKNOWN` for an unknown or malformed hash.
+ * @example
+ * ```ts
+ * const material = await reviewMaterial(services, sha256, person);
+ * ```
+ */
+export async function reviewMaterial(
+  services: Services,
+  sha256: string,
+  person: PersonView,
+): Promise<ReviewMaterial> {
+  if (!sha256Pattern.test(sha256) || person.signer === null) {
+    throw new ProtocolError('ERR_COMPLAINT_UNKNOWN', 'No complaint has this hash.');
+  }
+  const db = services.context.cdb.db;
+  const complaint = await services.oversight.getComplaint(sha256, {
+    type: 'regulator',
+    id: person.signer,
+    kid: person.kid ?? '',
+    personId: person.id,
+  });
+  const company = await services.companies.view(complaint.company);
+  const bound = await db
+    .selectFrom('pseudonyms')
+    .select('x')
+    .where('pseudonym', '=', complaint.pseudonym)
+    .executeTakeFirst();
+  const { payload } = peekClaims(complaint.jws);
+  const evidence = Array.isArray(payload.evidence) ? (payload.evidence as unknown[]) : [];
+  const revocations = await db
+    .selectFrom('revocations')
+    .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
+    .select(['revocations.sha256', 'messages.jws'])
+    .where('revocations.pseudonym', '=', complaint.pseudonym)
+    .where('revocations.company_id', '=', complaint.company)
+    .orderBy('revocations.received_at')
+    .limit(100)
+    .execute();
+  const grants: (GrantMaterial | null)[] = [];
+  for (const item of evidence.slice(0, 2)) {
+    const jws = (item as { jws?: unknown } | null)?.jws;
+    let named: Readonly<Record<string, unknown>> | undefined;
+    try {
+      named = typeof jws === 'string' ? peekClaims(jws).payload : undefined;
+    } catch {
+      named = undefined;
+    }
+    const grantSha256 = named?.grantSha256;
+    const iat = named?.iat;
+    if (typeof grantSha256 !== 'string' || !sha256Pattern.test(grantSha256)) {
+      grants.push(null);
+      continue;
+    }
+    const grant = await db
+      .selectFrom('grants')
+      .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+      .select(['grants.sha256', 'messages.jws'])
+      .where('grants.sha256', '=', grantSha256)
+      .where('grants.company_id', '=', complaint.company)
+      .executeTakeFirst();
+    if (grant === undefined) {
+      grants.push(null);
+      continue;
+    }
+    const atMs = typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : 0;
+    const contacts = await db
+      .selectFrom('relay_contacts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('grant_sha256', '=', grantSha256)
+      .where('accepted_at', '>', atMs - weekMs)
+      .where('accepted_at', '<', atMs)
+      .executeTakeFirst();
+    grants.push({
+      sha256: grant.sha256,
+      jws: grant.jws,
+      revocations: revocations.map((r) => ({ sha256: r.sha256, jws: r.jws })),
+      contactsBefore: Number(contacts?.n ?? 0),
+    });
+  }
+  return {
+    origin: services.context.origin,
+    complaint,
+    company: {
+      id: company.id,
+      legalName: company.legalName,
+      status: company.status,
+      keys: company.keys ?? [],
+    },
+    pseudonymKey: bound === undefined ? null : { kty: 'OKP', crv: 'Ed25519', x: bound.x },
+    grants,
+  };
+}

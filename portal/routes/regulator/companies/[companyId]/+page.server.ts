@@ -1,0 +1,45 @@
+import { error } from '@sveltejs/kit';
+import type { PageServerLoad } from './$types';
+import { ProtocolError } from '$protocol/errors';
+import { complaintList, requireRegulator } from '$lib/server/dashboard-review';
+import { ackDeadlineFromEnv, getServices } from '$lib/server/services';
+
+const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * One company as the regulator reviews it: status, trust figures, every finding (findings.ts,
+ * the same list as `GET /api/v1/companies/{id}/findings`), its complaints, and the suspend or
+ * reinstate form (signed in the browser).
+ */
+export const load: PageServerLoad = async ({ cookies, url, params, setHeaders }) => {
+  setHeaders({ 'cache-control': 'no-store' });
+  const person = await requireRegulator(cookies, url);
+  if (!companyIdPattern.test(params.companyId)) error(404, 'Not found');
+  const services = await getServices();
+  try {
+    const company = await services.companies.view(params.companyId);
+    const [findings, open, decided] = await Promise.all([
+      services.findings(company.id),
+      complaintList(services, { state: 'open', limit: 100, company: company.id }),
+      complaintList(services, { state: 'decided', limit: 100, company: company.id }),
+    ]);
+    return {
+      person: { id: person.id, kid: person.kid, signer: person.signer },
+      company: {
+        id: company.id,
+        legalName: company.legalName,
+        domain: company.domain,
+        status: company.status,
+        trust: company.trust,
+      },
+      ackDeadlineHours: ackDeadlineFromEnv() / 3_600_000,
+      findings,
+      complaints: [...open, ...decided],
+    };
+  } catch (cause) {
+    if (cause instanceof ProtocolError && cause.code === 'ERR_COMPANY_UNKNOWN') {
+      error(404, 'Not found');
+    }
+    throw cause;
+  }
+};

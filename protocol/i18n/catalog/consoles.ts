@@ -1,0 +1,473 @@
+import type { Entry } from '../index';
+
+/** Text of the auditor's log explorer (`/audit`) and the regulator's console (`/regulator`), issue 10. */
+export const consoles = {
+  // ----- auditor
+  'portal.nav.audit': { de: 'Protokoll prüfen', en: 'Audit the log' },
+  'portal.nav.regulator': { de: 'Aufsicht', en: 'Regulator' },
+  'portal.audit.title': { de: 'Das öffentliche Protokoll prüfen', en: 'Audit the public log' },
+  'portal.audit.lead': {
+    de: 'Jede Einwilligung, Ablehnung, jeder Widerruf und jede Entscheidung der Aufsicht steht als Eintrag in einem nur erweiterbaren Merkle-Protokoll. Hier prüfen Sie in Ihrem Browser, dass das Protokoll nur wächst und dass eine Quittung darin enthalten ist.',
+    en: 'Every grant, refusal, revocation and regulator decision is an entry of an append-only Merkle log. Here you check in your own browser that the log only grows and that a receipt is in it.',
+  },
+  'portal.audit.checkpoint': { de: 'Aktueller Prüfpunkt', en: 'Current checkpoint' },
+  'portal.audit.size': { de: 'Einträge', en: 'Entries' },
+  'portal.audit.root': { de: 'Wurzel-Hash', en: 'Root hash' },
+  'portal.audit.key': { de: 'Schlüssel des Protokolls', en: 'Log key' },
+  'portal.audit.keyHint': {
+    de: 'Vergleichen Sie diesen Schlüssel auf einem anderen Weg (z. B. mit dem Befehlszeilen-Prüfer oder Ihrem Assistenten): Alles Weitere wird gegen ihn geprüft.',
+    en: 'Compare this key through another channel (for instance the command-line verifier or your Assistant): everything else is checked against it.',
+  },
+  'portal.audit.checkpoint.verified': {
+    de: 'Die Signatur des Prüfpunkts wurde in Ihrem Browser geprüft.',
+    en: 'The checkpoint’s signature was verified in your browser.',
+  },
+  'portal.audit.checkpoint.note': {
+    de: 'Signierter Prüfpunkt (Text)',
+    en: 'Signed checkpoint (text)',
+  },
+  'portal.audit.history': { de: 'Gesehene Prüfpunkte', en: 'Checkpoints seen' },
+  'portal.audit.history.lead': {
+    de: 'Ihr Browser merkt sich jeden Prüfpunkt, den er hier geprüft hat (auch die aus Quittungen). Die Clearingstelle selbst bewahrt nur den neuesten auf: Ihre Liste ist Ihr Beweis, falls das Protokoll je umgeschrieben würde.',
+    en: 'Your browser keeps every checkpoint it verified here (including those from receipts). The clearinghouse itself keeps only the latest: your list is your evidence should the log ever be rewritten.',
+  },
+  'portal.audit.history.item': { de: 'Größe {size}', en: 'Size {size}' },
+  'portal.audit.history.paste': {
+    de: 'Einen Prüfpunkt hinzufügen, den Sie anderswo gesehen haben (signierter Text)',
+    en: 'Add a checkpoint you saw elsewhere (signed text)',
+  },
+  'portal.audit.history.add': { de: 'Prüfen und hinzufügen', en: 'Verify and add' },
+  'portal.audit.noscript': {
+    de: 'Die Prüfungen laufen in Ihrem Browser und brauchen JavaScript. Ohne JavaScript nutzen Sie den Befehlszeilen-Prüfer unten.',
+    en: 'The checks run in your browser and need JavaScript. Without JavaScript, use the command-line verifier below.',
+  },
+  'portal.audit.consistency': { de: 'Konsistenz prüfen', en: 'Check consistency' },
+  'portal.audit.consistency.lead': {
+    de: 'Wählen Sie zwei gesehene Prüfpunkte. Ihr Browser baut den Konsistenzbeweis aus den Kacheln des Protokolls, prüft jede Kachel gegen die neuere signierte Wurzel und prüft, dass der ältere Baum ein Anfang des neueren ist.',
+    en: 'Choose two checkpoints seen. Your browser builds the consistency proof from the log’s tiles, checks every tile against the newer signed root, and checks that the older tree is a prefix of the newer one.',
+  },
+  'portal.audit.consistency.first': { de: 'Erster Prüfpunkt', en: 'First checkpoint' },
+  'portal.audit.consistency.second': { de: 'Zweiter Prüfpunkt', en: 'Second checkpoint' },
+  'portal.audit.consistency.check': { de: 'Konsistenz prüfen', en: 'Check consistency' },
+  'portal.audit.consistency.ok': {
+    de: 'Konsistent: Der Baum mit {older} Einträgen ist ein Anfang des Baums mit {newer} Einträgen (Beweis aus {hashes} Hashes).',
+    en: 'Consistent: the tree of {older} entries is a prefix of the tree of {newer} entries (proof of {hashes} hashes).',
+  },
+  'portal.audit.consistency.failed': { de: 'Nicht konsistent:', en: 'Not consistent:' },
+  'portal.audit.receipt': { de: 'Eine Quittung prüfen', en: 'Verify a receipt' },
+  'portal.audit.receipt.lead': {
+    de: 'Laden Sie eine Quittung hoch (JSON, wie sie der Assistent oder GET /api/v1/log/receipts/… liefert) oder fügen Sie sie ein. Ihr Browser prüft die Signatur des Prüfpunkts und rechnet den Inklusionsbeweis Schritt für Schritt nach.',
+    en: 'Upload a receipt (JSON, as the Assistant or GET /api/v1/log/receipts/… gives it) or paste it. Your browser checks the checkpoint’s signature and recomputes the inclusion proof step by step.',
+  },
+  'portal.audit.receipt.file': { de: 'Quittung als Datei', en: 'Receipt file' },
+  'portal.audit.receipt.paste': { de: 'oder Quittung einfügen', en: 'or paste the receipt' },
+  'portal.audit.receipt.check': { de: 'Quittung prüfen', en: 'Verify receipt' },
+  'portal.audit.receipt.notJson': {
+    de: 'Das ist kein JSON. Eine Quittung ist ein JSON-Objekt mit v, index, entry, proof und checkpoint.',
+    en: 'This is not JSON. A receipt is a JSON object with v, index, entry, proof and checkpoint.',
+  },
+  'portal.audit.receipt.ok': {
+    de: 'Gültig: Eintrag {index} ist im signierten Protokoll enthalten.',
+    en: 'Valid: entry {index} is in the signed log.',
+  },
+  'portal.audit.receipt.failed': { de: 'Ungültig:', en: 'Invalid:' },
+  'portal.audit.step.checkpoint': {
+    de: 'Prüfpunkt von {origin} mit {size} Einträgen: Signatur mit dem Schlüssel des Protokolls geprüft.',
+    en: 'Checkpoint of {origin} with {size} entries: signature verified with the log key.',
+  },
+  'portal.audit.step.entry': {
+    de: 'Eintrag {index}: {kind}, {time}, Nachricht',
+    en: 'Entry {index}: {kind}, {time}, message',
+  },
+  'portal.audit.step.leaf': {
+    de: 'Blatt-Hash H(0x00 ‖ Eintrag):',
+    en: 'Leaf hash H(0x00 ‖ entry):',
+  },
+  'portal.audit.step.left': {
+    de: 'Schritt {step}: Beweis-Hash links, H(0x01 ‖ Beweis ‖ bisher):',
+    en: 'Step {step}: proof hash on the left, H(0x01 ‖ proof ‖ so far):',
+  },
+  'portal.audit.step.right': {
+    de: 'Schritt {step}: Beweis-Hash rechts, H(0x01 ‖ bisher ‖ Beweis):',
+    en: 'Step {step}: proof hash on the right, H(0x01 ‖ so far ‖ proof):',
+  },
+  'portal.audit.step.rootOk': {
+    de: 'Ergebnis gleich der signierten Wurzel:',
+    en: 'Result equals the signed root:',
+  },
+  'portal.audit.step.rootBad': {
+    de: 'Ergebnis weicht von der signierten Wurzel ab:',
+    en: 'Result differs from the signed root:',
+  },
+  'portal.audit.entries': { de: 'Einträge', en: 'Entries' },
+  'portal.audit.entries.from': { de: 'Ab Eintrag', en: 'From entry' },
+  'portal.audit.entries.show': { de: 'Anzeigen', en: 'Show' },
+  'portal.audit.entries.none': {
+    de: 'Das Protokoll ist noch leer.',
+    en: 'The log is empty so far.',
+  },
+  'portal.audit.entries.invalid': {
+    de: 'Diesen Eintrag gibt es nicht; gezeigt werden die neuesten.',
+    en: 'There is no such entry; the newest are shown.',
+  },
+  'portal.audit.entries.pages': { de: 'Weitere Einträge', en: 'More entries' },
+  'portal.audit.entries.older': { de: 'Ältere Einträge', en: 'Older entries' },
+  'portal.audit.entries.newer': { de: 'Neuere Einträge', en: 'Newer entries' },
+  'portal.audit.col.index': { de: 'Nr.', en: 'Index' },
+  'portal.audit.col.meaning': { de: 'Bedeutung', en: 'Meaning' },
+  'portal.audit.col.time': { de: 'Zeit', en: 'Time' },
+  'portal.audit.col.message': { de: 'SHA-256 der Nachricht', en: 'SHA-256 of the message' },
+  'portal.audit.meaning': { de: '{kind} – {company}', en: '{kind} – {company}' },
+  'portal.audit.pseudonym': { de: 'Pseudonym', en: 'Pseudonym' },
+  'portal.audit.kind.company': {
+    de: 'Registrierung eines Unternehmens',
+    en: 'Company registration',
+  },
+  'portal.audit.kind.company-key': { de: 'Schlüsseländerung', en: 'Key change' },
+  'portal.audit.kind.grant-request': { de: 'Bitte um Einwilligung', en: 'Request for consent' },
+  'portal.audit.kind.grant': { de: 'Einwilligung', en: 'Grant' },
+  'portal.audit.kind.refusal': { de: 'Ablehnung', en: 'Refusal' },
+  'portal.audit.kind.revocation': { de: 'Widerruf', en: 'Revocation' },
+  'portal.audit.kind.revocation-ack': {
+    de: 'Bestätigung eines Widerrufs',
+    en: 'Revocation acknowledged',
+  },
+  'portal.audit.kind.disclosure': { de: 'Auskunft über gespeicherte Daten', en: 'Disclosure' },
+  'portal.audit.kind.data-request': { de: 'Auskunfts- oder Löschantrag', en: 'Data request' },
+  'portal.audit.kind.data-request-answer': {
+    de: 'Antwort auf einen Auskunfts- oder Löschantrag',
+    en: 'Answer to a data request',
+  },
+  'portal.audit.kind.complaint': { de: 'Beschwerde', en: 'Complaint' },
+  'portal.audit.kind.complaint-decision': {
+    de: 'Entscheidung über eine Beschwerde',
+    en: 'Complaint decision',
+  },
+  'portal.audit.kind.suspension': {
+    de: 'Aussetzung oder Wiederzulassung',
+    en: 'Suspension or reinstatement',
+  },
+  'portal.audit.cli': { de: 'Der Befehlszeilen-Prüfer', en: 'The command-line verifier' },
+  'portal.audit.cli.lead': {
+    de: 'Derselbe Code prüft auch ohne Browser: den Prüfpunkt und seine Konsistenz mit dem zuletzt gesehenen, mit --full jeden Eintrag, mit --receipt eine Quittung offline.',
+    en: 'The same code checks without a browser too: the checkpoint and its consistency with the last one seen, every entry with --full, a receipt offline with --receipt.',
+  },
+  'portal.audit.cli.state': {
+    de: 'Beim ersten Lauf merkt sich der Prüfer den Schlüssel des Protokolls in data/verifier-state.json; ein anderer Schlüssel gilt danach als Fehler. Rückgabewerte: 0 geprüft, 1 Prüfung fehlgeschlagen, 2 Bedienungs-, Netz- oder Dateifehler.',
+    en: 'On first use the verifier pins the log key in data/verifier-state.json; a different key afterwards is a failure. Exit codes: 0 verified, 1 verification failed, 2 usage, network or file problems.',
+  },
+  // ----- regulator
+  'portal.regulator.title': { de: 'Aufsicht', en: 'Regulator' },
+  'portal.regulator.lead': {
+    de: 'Angemeldet als {name}. Zahlen der gesamten Clearingstelle, Stand {at}.',
+    en: 'Logged in as {name}. Figures of the whole clearinghouse as of {at}.',
+  },
+  'portal.regulator.back': { de: 'Zurück zur Übersicht', en: 'Back to the dashboard' },
+  'portal.regulator.totals': { de: 'Auf einen Blick', en: 'At a glance' },
+  'portal.regulator.totals.companies': { de: 'Unternehmen', en: 'Companies' },
+  'portal.regulator.totals.suspended': { de: 'ausgesetzt', en: 'suspended' },
+  'portal.regulator.openComplaints': { de: 'Offene Beschwerden', en: 'Open complaints' },
+  'portal.regulator.openComplaints.none': {
+    de: 'Keine offene Beschwerde.',
+    en: 'No open complaint.',
+  },
+  'portal.regulator.review': { de: 'Prüfen: {company}', en: 'Review: {company}' },
+  'portal.regulator.overTime': { de: 'Verlauf nach Wochen', en: 'Week by week' },
+  'portal.regulator.chart.refused': {
+    de: 'Abgewiesene Zustellversuche',
+    en: 'Refused relay attempts',
+  },
+  'portal.regulator.chart.summary': {
+    de: 'In den letzten {weeks} Wochen: {grants} Einwilligungen, {refusals} Ablehnungen, {revocations} Widerrufe, {refused} abgewiesene Zustellversuche.',
+    en: 'In the last {weeks} weeks: {grants} grants, {refusals} refusals, {revocations} revocations, {refused} refused relay attempts.',
+  },
+  'portal.regulator.risk': { de: 'Unternehmen nach Risiko', en: 'Companies by risk' },
+  'portal.regulator.risk.lead': {
+    de: 'Der Risikowert gewichtet die Befunde: verspätete Widerrufsbestätigung ×2, verspätete Antwort auf einen Antrag ×3, bestätigte Beschwerde ×5, offene Beschwerde ×1, Datennutzung außerhalb der Einwilligung ×3, abgewiesener Zustellversuch ×1, Boykott ×1.',
+    en: 'The risk score weighs the findings: late revocation acknowledgement ×2, late answer to a data request ×3, upheld complaint ×5, open complaint ×1, data use outside the grant ×3, refused relay attempt ×1, boycott ×1.',
+  },
+  'portal.regulator.risk.none': {
+    de: 'Kein Unternehmen hat Befunde.',
+    en: 'No company has findings.',
+  },
+  'portal.regulator.col.company': { de: 'Unternehmen', en: 'Company' },
+  'portal.regulator.col.score': { de: 'Risikowert', en: 'Risk score' },
+  'portal.regulator.col.received': { de: 'Eingegangen', en: 'Received' },
+  'portal.regulator.col.reasons': { de: 'Gründe', en: 'Reasons' },
+  'portal.regulator.col.reason': { de: 'Grund', en: 'Reason' },
+  'portal.regulator.col.review': { de: 'Prüfung', en: 'Review' },
+  'portal.regulator.col.signals': { de: 'Meldungen', en: 'Signals' },
+  'portal.regulator.col.rule': { de: 'Verletzte Regel', en: 'Rule broken' },
+  'portal.regulator.col.attempts': { de: 'Versuche', en: 'Attempts' },
+  'portal.regulator.figure.acksOverdue': {
+    de: 'Widerrufe zu spät bestätigt',
+    en: 'Revocations acknowledged late',
+  },
+  'portal.regulator.figure.answersOverdue': {
+    de: 'Anträge zu spät beantwortet',
+    en: 'Data requests answered late',
+  },
+  'portal.regulator.figure.complaintsUpheld': {
+    de: 'Beschwerden bestätigt',
+    en: 'Complaints upheld',
+  },
+  'portal.regulator.figure.complaintsOpen': { de: 'Beschwerden offen', en: 'Complaints open' },
+  'portal.regulator.figure.accessOutOfScope': {
+    de: 'Datennutzung außerhalb der Einwilligung',
+    en: 'Data use outside the grant',
+  },
+  'portal.regulator.figure.refusedRelayAttempts': {
+    de: 'Abgewiesene Zustellversuche',
+    en: 'Refused relay attempts',
+  },
+  'portal.regulator.figure.boycotts': { de: 'Boykotte', en: 'Boycotts' },
+  'portal.regulator.overdue': {
+    de: 'Überfällige Bestätigungen und Antworten je Unternehmen',
+    en: 'Overdue acknowledgements and answers per company',
+  },
+  'portal.regulator.overdue.none': { de: 'Nichts ist überfällig.', en: 'Nothing is overdue.' },
+  'portal.regulator.complaints': { de: 'Beschwerden', en: 'Complaints' },
+  'portal.regulator.complaints.states': {
+    de: '{open} offen, {upheld} bestätigt, {dismissed} abgewiesen.',
+    en: '{open} open, {upheld} upheld, {dismissed} dismissed.',
+  },
+  'portal.regulator.complaints.open': { de: 'offen', en: 'open' },
+  'portal.regulator.complaints.upheld': { de: 'bestätigt', en: 'upheld' },
+  'portal.regulator.complaints.dismissed': { de: 'abgewiesen', en: 'dismissed' },
+  'portal.regulator.complaints.none': { de: 'Keine Beschwerden.', en: 'No complaints.' },
+  'portal.regulator.boycotts': { de: 'Boykotte', en: 'Boycotts' },
+  'portal.regulator.boycotts.total': {
+    de: '{total} Boykotte von Pseudonymen mit einer protokollierten Beziehung.',
+    en: '{total} boycotts by pseudonyms with a logged relationship.',
+  },
+  'portal.regulator.boycotts.byReason': { de: 'Nach Grund', en: 'By reason' },
+  'portal.regulator.boycotts.byCompany': { de: 'Nach Unternehmen', en: 'By company' },
+  'portal.regulator.boycotts.none': { de: 'Keine Boykotte.', en: 'No boycotts.' },
+  'portal.regulator.relay': { de: 'Abgewiesene Zustellversuche', en: 'Refused relay attempts' },
+  'portal.regulator.relay.total': {
+    de: 'Die Vermittlung hat {total} Angebote abgewiesen, die keine Einwilligung deckte.',
+    en: 'The relay refused {total} offers that no grant covered.',
+  },
+  'portal.regulator.relay.none': { de: 'Keine abgewiesenen Versuche.', en: 'No refused attempts.' },
+  'portal.regulator.rule.revoked': { de: 'nach dem Widerruf', en: 'after the revocation' },
+  'portal.regulator.rule.not_yet_valid': {
+    de: 'vor Beginn der Einwilligung',
+    en: 'before the grant began',
+  },
+  'portal.regulator.rule.expired': {
+    de: 'nach Ablauf der Einwilligung',
+    en: 'after the grant ended',
+  },
+  'portal.regulator.rule.purpose': { de: 'Zweck nicht erlaubt', en: 'purpose not granted' },
+  'portal.regulator.rule.channel': { de: 'Kanal nicht erlaubt', en: 'channel not granted' },
+  'portal.regulator.rule.time_window': {
+    de: 'außerhalb des Zeitfensters',
+    en: 'outside the time window',
+  },
+  'portal.regulator.rule.contact_cap': {
+    de: 'Kontaktgrenze überschritten',
+    en: 'contact cap exceeded',
+  },
+  'portal.regulator.rule.grant_unknown': { de: 'keine solche Einwilligung', en: 'no such grant' },
+  'portal.regulator.rule.company_not_active': {
+    de: 'Unternehmen nicht aktiv',
+    en: 'company not active',
+  },
+  'portal.regulator.rule.outer_inner_mismatch': {
+    de: 'Hülle und Inhalt widersprechen sich',
+    en: 'envelope and content disagree',
+  },
+  'portal.regulator.reason.not_covered': {
+    de: 'nicht von der Einwilligung gedeckt',
+    en: 'not covered by the grant',
+  },
+  'portal.regulator.reason.wrong_channel': { de: 'falscher Kanal', en: 'wrong channel' },
+  'portal.regulator.reason.outside_time_window': {
+    de: 'außerhalb des Zeitfensters',
+    en: 'outside the time window',
+  },
+  'portal.regulator.reason.contact_cap_exceeded': { de: 'zu häufig', en: 'contact cap exceeded' },
+  'portal.regulator.reason.after_revocation': {
+    de: 'nach dem Widerruf',
+    en: 'after the revocation',
+  },
+  'portal.regulator.reason.missing_unsubscribe': {
+    de: 'keine Abmeldemöglichkeit',
+    en: 'no way to unsubscribe',
+  },
+  'portal.regulator.reason.missing_advertisement_label': {
+    de: 'nicht als Werbung gekennzeichnet',
+    en: 'not labelled as advertisement',
+  },
+  'portal.regulator.reason.outer_inner_mismatch': {
+    de: 'Hülle und Inhalt widersprechen sich',
+    en: 'envelope and content disagree',
+  },
+  'portal.regulator.reason.misleading': { de: 'irreführend', en: 'misleading' },
+  'portal.regulator.reason.undisclosed_data': {
+    de: 'nicht offengelegte Daten',
+    en: 'undisclosed data',
+  },
+  'portal.regulator.reason.unlawful_onward_transfer': {
+    de: 'unerlaubte Weitergabe',
+    en: 'unlawful onward transfer',
+  },
+  'portal.regulator.reason.request_unanswered': {
+    de: 'Antrag nicht beantwortet',
+    en: 'request unanswered',
+  },
+  'portal.regulator.reason.other': { de: 'anderes', en: 'other' },
+  'portal.regulator.finding.revocation-ack-overdue': {
+    de: 'Widerruf zu spät bestätigt',
+    en: 'Revocation acknowledged late',
+  },
+  'portal.regulator.finding.webhook-delivery-failed': {
+    de: 'Webhook nicht zustellbar',
+    en: 'Webhook delivery failed',
+  },
+  'portal.regulator.finding.relay-refused': {
+    de: 'Zustellversuch abgewiesen',
+    en: 'Relay attempt refused',
+  },
+  'portal.regulator.finding.data-request-overdue': {
+    de: 'Antrag zu spät beantwortet',
+    en: 'Data request answered late',
+  },
+  'portal.regulator.finding.access-out-of-scope': {
+    de: 'Datennutzung außerhalb der Einwilligung',
+    en: 'Data use outside the grant',
+  },
+  'portal.regulator.finding.complaint-upheld': {
+    de: 'Beschwerde bestätigt',
+    en: 'Complaint upheld',
+  },
+  'portal.regulator.findings': { de: 'Befunde', en: 'Findings' },
+  'portal.regulator.findings.none': { de: 'Keine Befunde.', en: 'No findings.' },
+  'portal.regulator.publicPage': { de: 'öffentliche Seite', en: 'public page' },
+  'portal.regulator.complaint.title': { de: 'Beschwerde prüfen', en: 'Review a complaint' },
+  'portal.regulator.complaint.complainant': { de: 'Beschwerdeführer', en: 'Complainant' },
+  'portal.regulator.complaint.comment': { de: 'Anmerkung', en: 'Comment' },
+  'portal.regulator.complaint.hash': {
+    de: 'SHA-256 der Beschwerde',
+    en: 'SHA-256 of the complaint',
+  },
+  'portal.regulator.evidence': { de: 'Belege', en: 'Evidence' },
+  'portal.regulator.evidence.item': { de: 'Beleg {index}: {kind}', en: 'Evidence {index}: {kind}' },
+  'portal.regulator.verification': { de: 'Prüfung im Browser', en: 'Verified in your browser' },
+  'portal.regulator.verification.lead': {
+    de: 'Ihr Browser prüft mit demselben Protokoll-Code wie die Clearingstelle: die Signatur der Beschwerde, die Signatur des Unternehmens zum Zeitpunkt des Belegs, die Einwilligung und ob sie den Beleg deckte.',
+    en: 'Your browser checks with the same protocol code as the clearinghouse: the complaint’s signature, the company’s signature as of the evidence’s time, the grant, and whether it covered the evidence.',
+  },
+  'portal.regulator.verification.running': { de: 'Wird geprüft …', en: 'Verifying …' },
+  'portal.regulator.verification.failed': {
+    de: 'Die Prüfung konnte in diesem Browser nicht laufen.',
+    en: 'The check could not run in this browser.',
+  },
+  'portal.regulator.verification.authentic': {
+    de: 'Beschwerde und Belege sind echt: signiert vom Beschwerdeführer und vom Unternehmen.',
+    en: 'The complaint and its evidence are authentic: signed by the complainant and by the company.',
+  },
+  'portal.regulator.verification.notAuthentic': {
+    de: 'Beschwerde oder Belege sind nicht echt signiert.',
+    en: 'The complaint or its evidence is not authentically signed.',
+  },
+  'portal.regulator.step.complaint-signature': {
+    de: 'Signatur der Beschwerde',
+    en: 'Signature of the complaint',
+  },
+  'portal.regulator.step.evidence-signature': {
+    de: 'Signatur des Unternehmens, Beleg{index}',
+    en: 'Company signature, evidence{index}',
+  },
+  'portal.regulator.step.grant-signature': {
+    de: 'Einwilligung zu Beleg{index}',
+    en: 'Grant of evidence{index}',
+  },
+  'portal.regulator.step.coverage': {
+    de: 'Von der Einwilligung gedeckt, Beleg{index}',
+    en: 'Covered by the grant, evidence{index}',
+  },
+  'portal.regulator.step.outer-inner': {
+    de: 'Hülle und Inhalt stimmen überein',
+    en: 'Envelope and content agree',
+  },
+  'portal.regulator.step.ok': { de: 'ja', en: 'yes' },
+  'portal.regulator.step.failed': { de: 'nein –', en: 'no –' },
+  'portal.regulator.rules': { de: 'Die gerügten Regeln', en: 'The rules complained of' },
+  'portal.regulator.verdict.confirmed': {
+    de: 'durch die signierten Belege bestätigt',
+    en: 'confirmed by the signed evidence',
+  },
+  'portal.regulator.verdict.not-confirmed': {
+    de: 'durch die signierten Belege nicht bestätigt',
+    en: 'not confirmed by the signed evidence',
+  },
+  'portal.regulator.verdict.judgement': {
+    de: 'Ihre Einschätzung ist gefragt',
+    en: 'a matter for your judgement',
+  },
+  'portal.regulator.decision': { de: 'Entscheidung', en: 'Decision' },
+  'portal.regulator.decision.upheld': { de: 'Beschwerde bestätigen', en: 'Uphold the complaint' },
+  'portal.regulator.decision.dismissed': { de: 'Beschwerde abweisen', en: 'Dismiss the complaint' },
+  'portal.regulator.decision.submit': { de: 'Entscheidung signieren', en: 'Sign the decision' },
+  'portal.regulator.decision.done': {
+    de: 'Ihre signierte Entscheidung ist gespeichert und wird protokolliert.',
+    en: 'Your signed decision is stored and is being logged.',
+  },
+  'portal.regulator.decision.wasUpheld': {
+    de: 'Die Beschwerde wurde am {at} bestätigt.',
+    en: 'The complaint was upheld on {at}.',
+  },
+  'portal.regulator.decision.wasDismissed': {
+    de: 'Die Beschwerde wurde am {at} abgewiesen.',
+    en: 'The complaint was dismissed on {at}.',
+  },
+  'portal.regulator.decision.toCompany': {
+    de: 'Zum Unternehmen (aussetzen oder wieder zulassen)',
+    en: 'To the company (suspend or reinstate)',
+  },
+  'portal.regulator.reasonText.de': { de: 'Begründung auf Deutsch', en: 'Reason in German' },
+  'portal.regulator.reasonText.en': { de: 'Begründung auf Englisch', en: 'Reason in English' },
+  'portal.regulator.reasonMissing': {
+    de: 'Bitte begründen Sie auf Deutsch und auf Englisch.',
+    en: 'Please give the reason in German and in English.',
+  },
+  'portal.regulator.suspend.title': { de: 'Unternehmen aussetzen', en: 'Suspend the company' },
+  'portal.regulator.suspend.cite': {
+    de: 'Gestützt auf diese bestätigten Beschwerden',
+    en: 'Resting on these upheld complaints',
+  },
+  'portal.regulator.suspend.submit': { de: 'Aussetzung signieren', en: 'Sign the suspension' },
+  'portal.regulator.suspend.done': {
+    de: 'Das Unternehmen ist ab sofort ausgesetzt, im Register und in der API.',
+    en: 'The company is suspended from now on, in the registry and in the API.',
+  },
+  'portal.regulator.reinstate.title': {
+    de: 'Unternehmen wieder zulassen',
+    en: 'Reinstate the company',
+  },
+  'portal.regulator.reinstate.submit': {
+    de: 'Wiederzulassung signieren',
+    en: 'Sign the reinstatement',
+  },
+  'portal.regulator.reinstate.done': {
+    de: 'Das Unternehmen ist wieder zugelassen.',
+    en: 'The company is reinstated.',
+  },
+  'portal.regulator.sign.how': {
+    de: 'Sie unterschreiben mit dem Schlüssel, den Ihr Browser bei Ihrer Einrichtung erzeugt hat; die Clearingstelle prüft die Unterschrift und protokolliert sie.',
+    en: 'You sign with the key your browser created when you enrolled; the clearinghouse verifies the signature and logs it.',
+  },
+  'portal.regulator.sign.noscript': {
+    de: 'Prüfen und Unterschreiben geschieht in Ihrem Browser und braucht JavaScript.',
+    en: 'Verifying and signing happen in your browser and need JavaScript.',
+  },
+  'portal.regulator.sign.noKey': {
+    de: 'Dieser Browser hält Ihren Signaturschlüssel nicht. Unterschreiben können Sie nur in dem Browser, in dem Sie sich eingerichtet haben.',
+    en: 'This browser does not hold your signing key. You can sign only in the browser in which you enrolled.',
+  },
+  'portal.regulator.sign.failed': {
+    de: 'Das Unterschreiben oder Senden ist fehlgeschlagen. Bitte versuchen Sie es erneut.',
+    en: 'Signing or sending failed. Please try again.',
+  },
+} as const satisfies Record<string, Entry>;

@@ -1,0 +1,180 @@
+/**
+ * The auditor's log explorer end to end (issue 10, "Auditor"), in Chromium against the built
+ * portal: a real receipt (a grant's, from GET /api/v1/log/receipts/…) is verified in the browser
+ * step by step, pasted and uploaded as a file; a tampered one fails and says where; the
+ * checkpoints seen are kept and a consistency check between two of them passes; a forged
+ * checkpoint is refused; the entries are listed decoded; the page is axe-clean in both
+ * languages.
+ */
+import type { Server } from 'node:http';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { t, type Locale } from '../../protocol/i18n';
+import {
+  logAnother,
+  receiptOf,
+  seedStory,
+  startProofServer,
+  type SeededStory,
+} from './oversight-seed';
+
+let proofServer: Server;
+let story: SeededStory;
+let firstReceipt: { index: number; entry: string; checkpoint: string } & Record<string, unknown>;
+const legalName = `Auditversand ${Math.random().toString(36).slice(2, 8)} GmbH`;
+
+test.beforeAll(async ({ playwright, baseURL }) => {
+  const proof = await startProofServer();
+  proofServer = proof.server;
+  const request = await playwright.request.newContext({ baseURL });
+  story = await seedStory(request, baseURL!, proof, legalName);
+  firstReceipt = (await receiptOf(request, story.grantSha256)) as typeof firstReceipt;
+  // A later entry, so the log has grown past the first receipt's checkpoint.
+  await receiptOf(request, await logAnother(request, baseURL!, story.company));
+  await request.dispose();
+});
+
+test.afterAll(async () => {
+  await new Promise((resolve) => proofServer?.close(resolve));
+});
+
+async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter(
+    (v) => v.impact === 'serious' || v.impact === 'critical',
+  );
+  expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
+
+async function open(page: Page, locale: Locale): Promise<void> {
+  await page.goto('/audit');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(t(locale, 'portal.audit.title'));
+  await expect(page.getByTestId('checkpoint-verified')).toHaveText(
+    t(locale, 'portal.audit.checkpoint.verified'),
+  );
+}
+
+test.describe('the auditor', () => {
+  test('verifies a real receipt step by step and sees a tampered one fail', async ({ browser }) => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await open(page, 'en');
+    await expectAccessible(page);
+
+    // The entries list names the company's grant, decoded.
+    await expect(page.getByTestId('entries')).toContainText(
+      t('en', 'portal.audit.meaning', {
+        kind: t('en', 'portal.audit.kind.grant'),
+        company: legalName,
+      }),
+    );
+
+    await page.getByLabel(t('en', 'portal.audit.receipt.paste')).fill(JSON.stringify(firstReceipt));
+    await page.getByRole('button', { name: t('en', 'portal.audit.receipt.check') }).click();
+    await expect(page.getByTestId('receipt-result')).toHaveText(
+      t('en', 'portal.audit.receipt.ok', { index: firstReceipt.index.toLocaleString('en-GB') }),
+    );
+    const steps = page.getByTestId('receipt-steps').locator('li');
+    await expect(steps.last()).toContainText(t('en', 'portal.audit.step.rootOk'));
+    await expect(page.getByTestId('receipt-steps')).toContainText(story.grantSha256);
+
+    // The same entry with one field changed: well-formed, but not the entry the log holds.
+    const entry = JSON.parse(Buffer.from(firstReceipt.entry, 'base64').toString('utf8')) as {
+      time: number;
+    };
+    const forged = Buffer.from(
+      Buffer.from(firstReceipt.entry, 'base64')
+        .toString('utf8')
+        .replace(`"time":${entry.time}`, `"time":${entry.time + 1}`),
+    ).toString('base64');
+    await page
+      .getByLabel(t('en', 'portal.audit.receipt.paste'))
+      .fill(JSON.stringify({ ...firstReceipt, entry: forged }));
+    await page.getByRole('button', { name: t('en', 'portal.audit.receipt.check') }).click();
+    await expect(page.getByTestId('receipt-result')).toHaveText(
+      `${t('en', 'portal.audit.receipt.failed')} ${t('en', 'errors.ERR_TLOG_INCLUSION_INVALID')}`,
+    );
+    await expect(steps.last()).toContainText(t('en', 'portal.audit.step.rootBad'));
+
+    // A checkpoint re-signed by nobody: the signature check refuses it.
+    const forgedCheckpoint = firstReceipt.checkpoint.replace(
+      /\n(\d+)\n/,
+      (_, n: string) => `\n${Number(n) + 1}\n`,
+    );
+    await page
+      .getByLabel(t('en', 'portal.audit.receipt.paste'))
+      .fill(JSON.stringify({ ...firstReceipt, checkpoint: forgedCheckpoint }));
+    await page.getByRole('button', { name: t('en', 'portal.audit.receipt.check') }).click();
+    await expect(page.getByTestId('receipt-result')).toHaveText(
+      `${t('en', 'portal.audit.receipt.failed')} ${t('en', 'errors.ERR_NOTE_SIGNATURE_INVALID')}`,
+    );
+
+    // Not JSON at all: a sentence, not a stack trace.
+    await page.getByLabel(t('en', 'portal.audit.receipt.paste')).fill('{not json');
+    await page.getByRole('button', { name: t('en', 'portal.audit.receipt.check') }).click();
+    await expect(page.getByTestId('receipt-result')).toHaveText(
+      t('en', 'portal.audit.receipt.notJson'),
+    );
+    await context.close();
+  });
+
+  test('keeps the checkpoints seen and checks two of them for consistency', async ({ browser }) => {
+    const context = await browser.newContext({ locale: 'de-DE' });
+    const page = await context.newPage();
+    await open(page, 'de');
+
+    // The older receipt, uploaded as a file; its checkpoint joins the history.
+    await page.getByLabel(t('de', 'portal.audit.receipt.file')).setInputFiles({
+      name: 'receipt.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(firstReceipt)),
+    });
+    await expect(page.getByTestId('receipt-result')).toHaveText(
+      t('de', 'portal.audit.receipt.ok', { index: firstReceipt.index.toLocaleString('de-DE') }),
+    );
+    const history = page.getByTestId('history').locator('li');
+    await expect(history).toHaveCount(2);
+
+    // The history survives a reload (kept in this browser).
+    await page.reload();
+    await expect(page.getByTestId('checkpoint-verified')).toBeVisible();
+    await expect(history).toHaveCount(2);
+
+    await page.getByLabel(t('de', 'portal.audit.consistency.first')).selectOption({ index: 0 });
+    await page.getByLabel(t('de', 'portal.audit.consistency.second')).selectOption({ index: 1 });
+    await page.getByRole('button', { name: t('de', 'portal.audit.consistency.check') }).click();
+    const olderSize = Number(/\n(\d+)\n/.exec(firstReceipt.checkpoint)![1]);
+    await expect(page.getByTestId('consistency-result')).toContainText(
+      `Konsistent: Der Baum mit ${olderSize.toLocaleString('de-DE')} Einträgen`,
+    );
+    await expectAccessible(page);
+
+    // A pasted checkpoint that was altered is refused and not added.
+    const altered = firstReceipt.checkpoint.replace(
+      /\n(\d+)\n/,
+      (_, n: string) => `\n${Number(n) + 7}\n`,
+    );
+    await page.getByLabel(t('de', 'portal.audit.history.paste')).fill(altered);
+    await page.getByRole('button', { name: t('de', 'portal.audit.history.add') }).click();
+    await expect(page.getByRole('alert')).toHaveText(t('de', 'errors.ERR_NOTE_SIGNATURE_INVALID'));
+    await expect(history).toHaveCount(2);
+    await context.close();
+  });
+
+  test('lists entries without JavaScript and tells how to run the verifier', async ({
+    browser,
+  }) => {
+    const context = await browser.newContext({ locale: 'en-GB', javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto('/audit?from=0');
+    // Newest first: the last row of the first page is entry 0.
+    await expect(
+      page.getByTestId('entries').locator('tbody tr').last().locator('td').first(),
+    ).toHaveText('0');
+    await expect(page.getByRole('heading', { name: t('en', 'portal.audit.cli') })).toBeVisible();
+    await expect(page.locator('pre').last()).toContainText('npm run verify -- --url');
+    await page.goto('/audit?from=abc');
+    await expect(page.getByRole('alert')).toHaveText(t('en', 'portal.audit.entries.invalid'));
+    await context.close();
+  });
+});
