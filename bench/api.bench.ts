@@ -17,12 +17,15 @@
  * Every message is signed before its run (a fresh `jti` each), so the driver spends no CPU on
  * signatures during a measurement. Bulk signatures go through node:crypto (the same compact JWS
  * `signCompact` makes); the seeding messages through `signMessage`. Rate limits are set explicitly
- * high, so every request still passes the limiter (its database counter included) without being
- * refused. Each run is short (about 8 s) so the whole benchmark stays near five minutes. Figures
+ * high, so every request still passes the limiter (its per-node reserved blocks and the shared
+ * database counter) without being refused; ping and grants share the server, so the same limits. Each measured run (about 10 s, `BENCH_SECONDS`) follows a probe and an unmeasured warm-up
+ * of about 3 s (`BENCH_WARMUP_SECONDS`), so the whole benchmark stays near seven minutes. Figures
  * go to docs/performance.md, section "API"; the exit code is non-zero when a bar fails or any
- * measured request did not succeed. `BENCH_SECONDS` (default 8) and `BENCH_DATABASES`
+ * measured request did not succeed. `BENCH_SECONDS` and `BENCH_DATABASES`
  * (`sqlite,postgres`) shorten a run while working on it; `BENCH_RATE_LIMIT=0` switches the limiter
- * off to see what it costs.
+ * off to see what it costs. `BENCH_SERVER=/path/index.js` runs a server built elsewhere, and
+ * `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles it (the server stops cleanly on
+ * SIGTERM, so the profile is written); `npx tsx bench/api/profile-summary.ts <file>` sums it up.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -59,13 +62,19 @@ import { sourceFingerprint } from '../scripts/fingerprint.mjs';
 import { startPostgres } from '../scripts/postgres.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const runSeconds = Number(process.env.BENCH_SECONDS ?? 8);
+const runSeconds = Number(process.env.BENCH_SECONDS ?? 10);
+/** Unmeasured load before each measured run. */
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const connections = 32;
 /** Per minute, address and key alike; `BENCH_RATE_LIMIT=0` measures without the limiter. */
 const rateLimit = process.env.BENCH_RATE_LIMIT ?? '1000000000';
 /** `BENCH_DATABASES=sqlite` (or `postgres`) runs one of the two. */
 const databases = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
 const bars = { grantRatio: 0.3, p99AtHalfMs: 50 };
+/** `BENCH_SERVER=/path/to/index.js`: a built server elsewhere (no build check). */
+const serverEntry = process.env.BENCH_SERVER;
+/** `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node. */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 interface Measured {
   rate: number;
@@ -80,6 +89,7 @@ interface Measured {
 // Build and server
 
 function ensureBuilt(): void {
+  if (serverEntry !== undefined) return console.log(`bench:api: the server is ${serverEntry}`);
   const stamp = join(root, 'dist', '.portal-build-stamp');
   const fingerprint = sourceFingerprint(root) as string;
   const fresh =
@@ -118,24 +128,28 @@ async function startServer(
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   const log = createWriteStream(join(dir, 'server.log'));
-  const child: ChildProcess = spawn(process.execPath, ['dist/portal/index.js'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ORIGIN: origin,
-      DATABASE_URL: database.url ?? '',
-      ...(database.path === undefined ? {} : { DATABASE_PATH: database.path }),
-      LOG_KEY_PATH: join(dir, 'log-key.json'),
-      WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
-      WEBHOOKS: 'off',
-      // Explicit and high: every request passes the limiter and is counted, none is refused.
-      RATE_LIMIT_ADDRESS_PER_MINUTE: rateLimit,
-      RATE_LIMIT_KEY_PER_MINUTE: rateLimit,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, serverEntry ?? 'dist/portal/index.js'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ORIGIN: origin,
+        DATABASE_URL: database.url ?? '',
+        ...(database.path === undefined ? {} : { DATABASE_PATH: database.path }),
+        LOG_KEY_PATH: join(dir, 'log-key.json'),
+        WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
+        WEBHOOKS: 'off',
+        // Explicit and high: every request passes the limiter and is counted, none is refused.
+        RATE_LIMIT_ADDRESS_PER_MINUTE: rateLimit,
+        RATE_LIMIT_KEY_PER_MINUTE: rateLimit,
+      },
     },
-  });
+  );
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const url = `http://127.0.0.1:${port}`;
@@ -455,14 +469,22 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   };
 }
 
-/** A short probe for the rate, then a run of about `runSeconds` at full speed. */
+/**
+ * A short probe for the rate, a warm-up of about `warmupSeconds` at full speed (JIT, caches,
+ * connection pools, the rate limiter's reserved blocks), then the measured run of about
+ * `runSeconds`. Only the last one is reported.
+ */
 async function full(
   server: RunningServer,
   method: Load['method'],
   make: (count: number) => Load['items'],
 ): Promise<Measured> {
   const probe = await drive(server, { method, items: make(400) });
-  const count = Math.max(400, Math.min(40_000, Math.round(probe.rate * runSeconds)));
+  const warm = await drive(server, {
+    method,
+    items: make(Math.max(200, Math.min(20_000, Math.round(probe.rate * warmupSeconds)))),
+  });
+  const count = Math.max(400, Math.min(60_000, Math.round(warm.rate * runSeconds)));
   return drive(server, { method, items: make(count) });
 }
 
@@ -486,11 +508,9 @@ async function benchDatabase(
   try {
     const seeded = await seed(server);
     try {
-      const ping = await drive(server, {
-        method: 'GET',
-        items: Array.from({ length: 200 }, () => ({ path: '/api/v1/ping' })),
-      }).then(() =>
-        full(server, 'GET', (n) => Array.from({ length: n }, () => ({ path: '/api/v1/ping' }))),
+      // The same server, so the same rate limits: every ping is counted by the limiter too.
+      const ping = await full(server, 'GET', (n) =>
+        Array.from({ length: n }, () => ({ path: '/api/v1/ping' })),
       );
       const all: Granted[] = [];
       const grantItems = (n: number) => {
@@ -500,6 +520,12 @@ async function benchDatabase(
       };
       const grantsMax = await full(server, 'POST', grantItems);
       const halfRate = Math.max(1, Math.round(grantsMax.rate / 2));
+      // Warm at the half rate first, so the measured run starts in its steady state.
+      await drive(server, {
+        method: 'POST',
+        items: grantItems(Math.round(halfRate * Math.min(warmupSeconds, 2))),
+        overallRate: halfRate,
+      });
       const grantsHalf = await drive(server, {
         method: 'POST',
         items: grantItems(Math.round(halfRate * runSeconds)),

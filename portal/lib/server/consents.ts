@@ -25,6 +25,7 @@ import {
   type Caller,
 } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
+import { batchedEffect, type EffectRun } from './db/durable-writer';
 import type { Database } from './db/schema';
 import {
   nowSeconds,
@@ -174,6 +175,150 @@ export async function appendFeedEvent(
     })
     .execute();
 }
+
+/**
+ * {@link appendFeedEvent} for many events in one transaction, in the order given: one UPDATE per
+ * company (taking as many counter values as it has events, the same row lock) and one multi-row
+ * INSERT, instead of two statements per event. Companies are locked in sorted order, so two
+ * nodes' batches cannot deadlock.
+ *
+ * @example
+ * ```ts
+ * await appendFeedEvents(trx, grants.map((g) => ({ companyId, kind: 'grant', sha256: g.sha256, pseudonym: g.pseudonym })), ctx.now());
+ * ```
+ */
+export async function appendFeedEvents(
+  trx: Transaction<Database>,
+  events: readonly { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string }[],
+  nowMs: number,
+): Promise<void> {
+  if (events.length === 0) return;
+  const perCompany = new Map<string, number>();
+  for (const event of events)
+    perCompany.set(event.companyId, (perCompany.get(event.companyId) ?? 0) + 1);
+  const nextSeq = new Map<string, number>();
+  for (const companyId of [...perCompany.keys()].sort()) {
+    const count = perCompany.get(companyId)!;
+    const { feed_seq } = await trx
+      .updateTable('companies')
+      .set((eb) => ({ feed_seq: eb('feed_seq', '+', count) }))
+      .where('id', '=', companyId)
+      .returning('feed_seq')
+      .executeTakeFirstOrThrow();
+    nextSeq.set(companyId, Number(feed_seq) - count + 1);
+  }
+  await trx
+    .insertInto('consent_events')
+    .values(
+      events.map((event) => {
+        const seq = nextSeq.get(event.companyId)!;
+        nextSeq.set(event.companyId, seq + 1);
+        return {
+          company_id: event.companyId,
+          seq,
+          kind: event.kind,
+          sha256: event.sha256,
+          pseudonym: event.pseudonym,
+          created_at: nowMs,
+        };
+      }),
+    )
+    .execute();
+}
+
+/** What a stored grant writes besides its message (batched by {@link MessageRecord.effect}). */
+interface GrantEffect {
+  sha256: string;
+  companyId: string;
+  pseudonym: string;
+  /** The key to bind the pseudonym to, when this is its first message. */
+  bindX: string | undefined;
+  requestSha256: string;
+  purposes: string;
+  iat: number;
+  until: number;
+  nowMs: number;
+}
+
+/**
+ * The rows of a batch of stored grants: the pseudonyms' bindings, the grants and their feed
+ * events, in a few multi-row statements.
+ *
+ * @throws ProtocolError `ERR_PSEUDONYM_COMPANY_MISMATCH` when a pseudonym was bound to another
+ *   company meanwhile (the writer then retries the records one by one, failing only that one).
+ */
+const storeGrants: EffectRun<GrantEffect> = async (trx, grants) => {
+  const binding = new Map<string, GrantEffect>();
+  for (const grant of grants) {
+    if (grant.bindX !== undefined && !binding.has(grant.pseudonym))
+      binding.set(grant.pseudonym, grant);
+  }
+  if (binding.size > 0) {
+    const rows = [...binding.values()]
+      .sort((a, b) => (a.pseudonym < b.pseudonym ? -1 : 1))
+      .map((grant) => ({
+        pseudonym: grant.pseudonym,
+        company_id: grant.companyId,
+        x: grant.bindX!,
+        bound_at: grant.nowMs,
+        bound_by: grant.sha256,
+      }));
+    const inserted = await trx
+      .insertInto('pseudonyms')
+      .values(rows)
+      .onConflict((c) => c.column('pseudonym').doNothing())
+      .returning('pseudonym')
+      .execute();
+    if (inserted.length < rows.length) {
+      // Bound meanwhile (another node, or two first grants at once): to the same company only.
+      const done = new Set(inserted.map((row) => row.pseudonym));
+      const others = rows.filter((row) => !done.has(row.pseudonym));
+      const existing = await trx
+        .selectFrom('pseudonyms')
+        .select(['pseudonym', 'company_id'])
+        .where(
+          'pseudonym',
+          'in',
+          others.map((row) => row.pseudonym),
+        )
+        .execute();
+      const companyOf = new Map(existing.map((row) => [row.pseudonym, row.company_id]));
+      if (others.some((row) => companyOf.get(row.pseudonym) !== row.company_id)) {
+        throw new ProtocolError(
+          'ERR_PSEUDONYM_COMPANY_MISMATCH',
+          'This pseudonym belongs to another company.',
+        );
+      }
+    }
+  }
+  await trx
+    .insertInto('grants')
+    .values(
+      grants.map((grant) => ({
+        sha256: grant.sha256,
+        company_id: grant.companyId,
+        pseudonym: grant.pseudonym,
+        request_sha256: grant.requestSha256,
+        purposes: grant.purposes,
+        iat: grant.iat,
+        until: grant.until,
+        created_at: grant.nowMs,
+        revoked_at: null,
+        revoked_purposes: null,
+      })),
+    )
+    .execute();
+  await appendFeedEvents(
+    trx,
+    grants.map((grant) => ({
+      companyId: grant.companyId,
+      kind: 'grant',
+      sha256: grant.sha256,
+      pseudonym: grant.pseudonym,
+    })),
+    grants[0]!.nowMs,
+  );
+};
 
 /**
  * Creates the consent services.
@@ -337,6 +482,48 @@ export function createConsentService(
     return request.payload;
   }
 
+  /** `POST /api/v1/grants` without the resend answer (see `submitGrant`). */
+  async function acceptGrant(token: string): Promise<StoredReceipt> {
+    const { iss, aud, payload: peeked } = peekClaims(token);
+    const company = await companyOf(aud);
+    requireActive(company);
+    const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
+    const opened = await openMessage('grant', token, {
+      verifySignature: nodeEd25519Verify,
+      audience: company.id,
+      now: nowSeconds(ctx),
+      resolveKey: keyResolver(key, bound),
+    });
+    const payload = opened.payload;
+    checkCarriedKey(payload.pseudonymKey, opened.kid);
+    const request = await answeredRequest(payload, company.id);
+    assertWithinRequest(payload.scopes, request.scopes, payload.preferredChannel);
+    const nowMs = ctx.now();
+    return storeSigned(ctx, {
+      token,
+      sha256: opened.sha256,
+      kind: 'grant',
+      kid: opened.kid,
+      jti: payload.jti,
+      iat: payload.iat,
+      exp: payload.exp,
+      companyId: company.id,
+      pseudonym: payload.iss,
+      logged: true,
+      effect: batchedEffect(storeGrants, {
+        sha256: opened.sha256,
+        companyId: company.id,
+        pseudonym: payload.iss,
+        bindX: bound ? undefined : key!.jwk.x,
+        requestSha256: payload.requestSha256,
+        purposes: JSON.stringify([...new Set(payload.scopes.map((s) => s.purpose))]),
+        iat: payload.iat,
+        until: payload.until,
+        nowMs,
+      }),
+    });
+  }
+
   return {
     async createGrantRequest(token) {
       const { iss, aud } = peekClaims(token);
@@ -452,62 +639,18 @@ export function createConsentService(
     },
 
     async submitGrant(token) {
-      const { iss, aud, payload: peeked } = peekClaims(token);
-      const resend = await storedBefore(ctx, token, 'grant');
-      if (resend !== undefined) return resend;
-      const company = await companyOf(aud);
-      requireActive(company);
-      const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
-      const opened = await openMessage('grant', token, {
-        verifySignature: nodeEd25519Verify,
-        audience: company.id,
-        now: nowSeconds(ctx),
-        resolveKey: keyResolver(key, bound),
-      });
-      const payload = opened.payload;
-      checkCarriedKey(payload.pseudonymKey, opened.kid);
-      const request = await answeredRequest(payload, company.id);
-      assertWithinRequest(payload.scopes, request.scopes, payload.preferredChannel);
-      const nowMs = ctx.now();
-      return storeSigned(ctx, {
-        token,
-        sha256: opened.sha256,
-        kind: 'grant',
-        kid: opened.kid,
-        jti: payload.jti,
-        iat: payload.iat,
-        exp: payload.exp,
-        companyId: company.id,
-        pseudonym: payload.iss,
-        logged: true,
-        apply: async (trx) => {
-          if (!bound) {
-            await bindPseudonym(trx, payload.iss, company.id, key!, opened.sha256, nowMs);
-          }
-          await trx
-            .insertInto('grants')
-            .values({
-              sha256: opened.sha256,
-              company_id: company.id,
-              pseudonym: payload.iss,
-              request_sha256: payload.requestSha256,
-              purposes: JSON.stringify([...new Set(payload.scopes.map((s) => s.purpose))]),
-              iat: payload.iat,
-              until: payload.until,
-              created_at: nowMs,
-              revoked_at: null,
-              revoked_purposes: null,
-            })
-            .execute();
-          await appendFeedEvent(
-            trx,
-            { companyId: company.id, kind: 'grant', sha256: opened.sha256, pseudonym: payload.iss },
-            nowMs,
-          );
-        },
-      });
+      try {
+        return await acceptGrant(token);
+      } catch (error) {
+        // A resend of a stored grant is answered like the first time, whatever changed since
+        // (the company suspended, the message expired): asked only when the checks fail, since a
+        // resend that passes them is stored as a duplicate anyway (200, nothing changed).
+        if (!(error instanceof ProtocolError)) throw error;
+        const resend = await storedBefore(ctx, token, 'grant');
+        if (resend !== undefined) return resend;
+        throw error;
+      }
     },
-
     async submitRefusal(token) {
       const { iss, aud, payload: peeked } = peekClaims(token);
       const resend = await storedBefore(ctx, token, 'refusal');

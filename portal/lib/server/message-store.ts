@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { sha256Of } from '$protocol/jws';
 import type { ClearinghouseDb } from './db/database';
-import type { DurableWriter } from './db/durable-writer';
+import type { BatchedEffect, DurableWriter } from './db/durable-writer';
 import type { Database } from './db/schema';
 
 /** What every API service is handed: the database, the write path, who we are, and the clock. */
@@ -40,6 +40,8 @@ export interface SignedForStorage {
   /** Kinds of SPECS "What the log holds" go into the log. */
   logged: boolean;
   apply?: (trx: Transaction<Database>) => Promise<void>;
+  /** Rows written once per batch for many messages (`MessageRecord.effect`). */
+  effect?: BatchedEffect;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function storeSigned(
     exp: message.exp,
     logged: message.logged,
     ...(message.apply === undefined ? {} : { apply: message.apply }),
+    ...(message.effect === undefined ? {} : { effect: message.effect }),
   });
   if (result.status === 'replayed') {
     throw new ProtocolError('ERR_JWS_REPLAYED', 'This jti was used before by this signer.');

@@ -28,15 +28,20 @@ import type { ProofFetcher } from './domain-proof';
 import {
   clientAddress,
   createRateLimiter,
+  maxBlock,
   normaliseAddress,
   rateLimitsFromEnv,
   type RateLimitConfig,
 } from './rate-limits';
 import { createServices, setServicesForTests } from './services';
 import { handle } from '../../hooks.server';
+// @ts-expect-error -- SvelteKit's own export for its server runtime, untyped in its public types
+import { with_request_store } from '@sveltejs/kit/internal/server';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as findingsRoute from '../../routes/api/v1/companies/me/findings/+server';
 import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
+
+const withRequestStore = with_request_store as <T>(store: unknown, fn: () => T) => T;
 
 describe.each(testDialects)('rate limits on %s', (dialect) => {
   let api: ApiHarness;
@@ -100,12 +105,20 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
       url,
       request: new Request(url, { headers }),
       getClientAddress: () => address,
+      route: { id: null },
       cookies: { get: () => undefined },
       locals: {},
     };
     const resolve = () => Promise.resolve(new Response('{}', { status: 200 }));
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return handle({ event, resolve } as any);
+    // `handle` is a `sequence` of hooks, which reads SvelteKit's per-request store (with its
+    // tracing, off here) as the server sets it for a real request.
+    const state = {
+      tracing: { record_span: ({ fn }: { fn: (span: unknown) => unknown }) => fn({}) },
+    };
+    return withRequestStore({ event, state }, () =>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      handle({ event, resolve } as any),
+    );
   }
 
   it('refuses a flood of signed messages from one key with 429 while another key still passes', async () => {
@@ -243,6 +256,53 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
           code: 'ERR_RATE_LIMITED',
         });
       }
+    } finally {
+      await second?.close();
+    }
+  });
+
+  it('serves a busy bucket from reserved blocks, and two nodes together never admit more than the limit', async () => {
+    const limit = 640; // blocks of up to maxBlock(640) = 10 places
+    expect(maxBlock(limit)).toBe(10);
+    const config = { addressPerMinute: limit, keyPerMinute: 0 };
+    const nodeA = createRateLimiter({ db: api.tdb.cdb.db, config, now: api.clock.now });
+    const counted = async () =>
+      Number(
+        (
+          await api.tdb.cdb.db
+            .selectFrom('rate_limits')
+            .select('count')
+            .where('bucket', '=', 'a:192.0.2.77')
+            .executeTakeFirstOrThrow()
+        ).count,
+      );
+    // One node alone: after a few refills it holds places ahead, so most charges write nothing.
+    for (let i = 0; i < 40; i++) await nodeA.chargeAddress('192.0.2.77');
+    const reserved = await counted();
+    expect(reserved).toBeGreaterThan(40);
+    expect(reserved).toBeLessThan(40 + maxBlock(limit));
+    let second: ClearinghouseDb | undefined;
+    try {
+      second = await openDatabase(
+        dialect === 'sqlite' ? { sqlitePath: api.tdb.sqlitePath! } : { url: api.tdb.postgresUrl! },
+      );
+      const nodeB = createRateLimiter({ db: second.db, config, now: api.clock.now });
+      let admitted = 40;
+      let refused = 0;
+      for (let round = 0; round < 45; round++) {
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 16 }, (_, i) =>
+            (i % 2 === 0 ? nodeA : nodeB).chargeAddress('192.0.2.77'),
+          ),
+        );
+        admitted += outcomes.filter((o) => o.status === 'fulfilled').length;
+        refused += outcomes.filter((o) => o.status === 'rejected').length;
+      }
+      // No overshoot; undershoot below one block per node.
+      expect(admitted).toBeLessThanOrEqual(limit);
+      expect(admitted).toBeGreaterThan(limit - 2 * maxBlock(limit));
+      expect(admitted + refused).toBe(40 + 45 * 16);
+      expect(await counted()).toBeGreaterThanOrEqual(limit);
     } finally {
       await second?.close();
     }

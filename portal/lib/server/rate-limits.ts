@@ -8,9 +8,17 @@
  * on one database share them: one fixed one-minute window per bucket, advanced by an atomic
  * upsert on SQLite and PostgreSQL alike. Charges that arrive while a count is being written are
  * coalesced into the next statement (one row per bucket, `count + n`), the way the durable
- * writer group-commits messages: under load a request costs a share of one write, not a write.
- * Counts are not worth a disk sync: on PostgreSQL the table is UNLOGGED, on SQLite the upsert
- * commits with `synchronous = NORMAL` (see {@link withoutSync}).
+ * writer group-commits messages. Counts are not worth a disk sync: on PostgreSQL the table is
+ * UNLOGGED, on SQLite the upsert commits with `synchronous = NORMAL` (see {@link withoutSync}).
+ *
+ * A busy bucket does not write once per request: each node reserves a block of places of the
+ * window in one upsert (`count + block`) and hands them out from memory until they are spent
+ * ({@link Lease}). The block starts at the number of requests waiting and doubles with each
+ * refill in the window, up to {@link maxBlock} (1/64 of the limit, at most 1024; 1 for limits
+ * below 128, which are therefore counted exactly). A place is only ever handed out once and only
+ * when it is within the limit, so several nodes together never admit more than the limit
+ * (no overshoot); the price is undershoot: places a node reserved and did not use in the window
+ * (fewer than `maxBlock(limit)` per node and bucket) are lost to the others.
  *
  * A fixed window lets a client spend up to twice its budget across a window boundary; that is
  * the accepted price for an exact `Retry-After` and one row per bucket.
@@ -119,6 +127,33 @@ interface Pending {
 }
 
 /**
+ * The places of one bucket's window this node reserved in the database and has not handed out:
+ * `next` to `end` (1-based places of the window's count).
+ */
+interface Lease {
+  next: number;
+  end: number;
+  /** The window the database counts in (another node's clock may run ahead of ours). */
+  counting: number;
+  /** The size of the next reservation. */
+  block: number;
+}
+
+/**
+ * The largest block of places a node reserves at once for a bucket with this limit: 1/64 of it,
+ * at most 1024 (so a bucket costs a database write per up to 1024 requests).
+ *
+ * @example
+ * ```ts
+ * maxBlock(3000); // 46
+ * maxBlock(100); // 1: counted exactly
+ * ```
+ */
+export function maxBlock(limit: number): number {
+  return Math.max(1, Math.min(1024, Math.floor(limit / 64)));
+}
+
+/**
  * Creates a limiter on the shared `rate_limits` table.
  *
  * @example
@@ -134,9 +169,34 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   let queue: Pending[] = [];
   let flushing = false;
   let lastPurgeWindow = -1;
+  /** This window's leases; cleared when the window changes. */
+  const leases = new Map<string, Lease>();
+  let leaseWindow = -1;
+
+  /** The place from this node's lease, if it holds one: true when admitted. */
+  function fromLease(bucket: string, limit: number, nowMs: number): boolean | undefined {
+    const windowStart = nowMs - (nowMs % rateLimitWindowMs);
+    if (windowStart !== leaseWindow) {
+      leases.clear();
+      leaseWindow = windowStart;
+    }
+    const lease = leases.get(bucket);
+    if (lease === undefined) return undefined;
+    // Every place up to `end` is spoken for: past the limit, no node can admit this request.
+    if (lease.end >= limit && lease.next > limit) return false;
+    if (lease.next > lease.end) return undefined;
+    return lease.next++ <= limit;
+  }
 
   function charge(bucket: string, limit: number): Promise<void> {
     if (limit <= 0) return Promise.resolve();
+    const nowMs = now();
+    const admitted = fromLease(bucket, limit, nowMs);
+    if (admitted === true) return Promise.resolve();
+    if (admitted === false) {
+      const counting = leases.get(bucket)!.counting;
+      return Promise.reject(rateLimited(retryAfterOf(counting, nowMs), limit));
+    }
     return new Promise<void>((resolve, reject) => {
       queue.push({ bucket, limit, resolve, reject });
       if (!flushing) {
@@ -165,14 +225,30 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     flushing = false;
   }
 
-  async function countBatch(batch: Pending[]): Promise<void> {
+  async function countBatch(waiting: Pending[]): Promise<void> {
     const nowMs = now();
     const windowStart = nowMs - (nowMs % rateLimitWindowMs);
+    // A lease filled while these waited serves them first.
+    const batch: Pending[] = [];
+    for (const pending of waiting) {
+      const admitted = fromLease(pending.bucket, pending.limit, nowMs);
+      if (admitted === true) pending.resolve();
+      else if (admitted === false) {
+        const counting = leases.get(pending.bucket)!.counting;
+        pending.reject(rateLimited(retryAfterOf(counting, nowMs), pending.limit));
+      } else batch.push(pending);
+    }
+    if (batch.length === 0) return;
     const byBucket = new Map<string, Pending[]>();
     for (const pending of batch) {
       const list = byBucket.get(pending.bucket);
       if (list === undefined) byBucket.set(pending.bucket, [pending]);
       else list.push(pending);
+    }
+    // Reserve what is waiting, or the bucket's next block when that is larger.
+    const reserve = new Map<string, number>();
+    for (const [bucket, list] of byBucket) {
+      reserve.set(bucket, Math.max(list.length, leases.get(bucket)?.block ?? 1));
     }
     // One statement for the whole batch: atomic on both dialects without a transaction, so it
     // never holds a lock across an await; sorted, so two nodes' upserts lock rows in one order.
@@ -183,7 +259,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           [...byBucket.keys()].sort().map((bucket) => ({
             bucket,
             window_start: windowStart,
-            count: byBucket.get(bucket)!.length,
+            count: reserve.get(bucket)!,
           })),
         )
         .onConflict((conflict) =>
@@ -215,13 +291,25 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
     for (const [bucket, list] of byBucket) {
       const { count, windowStart: counting } = counted.get(bucket)!;
-      const retryAfter = Math.max(1, Math.ceil((counting + rateLimitWindowMs - nowMs) / 1000));
-      // This batch's requests took the last `list.length` places of the count, in arrival order.
+      const reserved = reserve.get(bucket)!;
+      const retryAfter = retryAfterOf(counting, nowMs);
+      // This node now holds the last `reserved` places of the count; the waiting requests take
+      // the first of them in arrival order, the rest stay in the lease.
+      const first = count - reserved + 1;
       list.forEach((pending, index) => {
-        const place = count - list.length + index + 1;
-        if (place <= pending.limit) pending.resolve();
+        if (first + index <= pending.limit) pending.resolve();
         else pending.reject(rateLimited(retryAfter, pending.limit));
       });
+      if (windowStart === leaseWindow) {
+        const limit = list[0]!.limit;
+        const previous = leases.get(bucket);
+        leases.set(bucket, {
+          next: first + list.length,
+          end: count,
+          counting,
+          block: Math.min(maxBlock(limit), Math.max(1, (previous?.block ?? 1) * 2)),
+        });
+      }
     }
   }
 
@@ -230,6 +318,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     chargeAddress: (address) => charge(`a:${address}`, config.addressPerMinute),
     chargeKey: (kid) => charge(`k:${kid}`, config.keyPerMinute),
   };
+}
+
+/** Whole seconds until the window that started at `counting` ends, at least 1. */
+function retryAfterOf(counting: number, nowMs: number): number {
+  return Math.max(1, Math.ceil((counting + rateLimitWindowMs - nowMs) / 1000));
 }
 
 function rateLimited(retryAfter: number, limit: number): ProtocolError {

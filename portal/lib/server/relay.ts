@@ -652,6 +652,64 @@ export function createRelayService(
   };
 }
 
+/** How often the server purges expired inbox items (besides once at start): hourly. */
+export const relayPurgeIntervalMs = 60 * 60 * 1000;
+
+/** The running purge of {@link startRelayPurge}. */
+export interface RelayPurge {
+  /** Resolves after the first purge (the one at start) finished, whether it purged or failed. */
+  readonly started: Promise<void>;
+  /** Stops the timer and waits for a purge in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Purges expired inbox items (undelivered offers and rewards past their `expiresAt`, at most 30
+ * days after they arrived) at once and then every `intervalMs`, so an inbox nobody fetches any
+ * more does not keep its sealed items forever (issue 5 "Inbox"). Runs never overlap; a failed run
+ * is logged and the next one tries again. The timer does not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * const purge = startRelayPurge(services.relay);
+ * process.once('sveltekit:shutdown', () => void purge.stop());
+ * ```
+ */
+export function startRelayPurge(
+  relay: Pick<RelayService, 'purgeExpired'>,
+  options: { intervalMs?: number; log?: (message: string, error?: unknown) => void } = {},
+): RelayPurge {
+  const intervalMs = options.intervalMs ?? relayPurgeIntervalMs;
+  const log = options.log ?? ((message, error) => console.error(message, error ?? ''));
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const run = (): Promise<void> => {
+    running ??= relay
+      .purgeExpired()
+      .then(
+        () => undefined,
+        (error: unknown) => log('relay: purging expired inbox items failed:', error),
+      )
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const started = run();
+  const timer = setInterval(() => {
+    if (!stopped) void run();
+  }, intervalMs);
+  timer.unref();
+  return {
+    started,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
 /**
  * The company's refused offers, oldest first (at most 500): the `relay-refused` findings of
  * `GET /api/v1/companies/me/findings` and the regulator's view.

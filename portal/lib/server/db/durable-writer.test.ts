@@ -5,10 +5,12 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProtocolError } from '../../../../protocol/errors';
+import { isProtocolError, ProtocolError } from '../../../../protocol/errors';
 import {
+  batchedEffect,
   createDurableWriter,
   maxJwsLength,
+  type EffectRun,
   type DurableWriter,
   type MessageRecord,
 } from './durable-writer';
@@ -323,6 +325,56 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
     // The refused record claimed nothing: its jti is free for a corrected message.
     expect(await countRows(tdb, 'seen_jtis')).toBe(8);
     expect((await writer.write(makeRecord())).status).toBe('stored');
+  });
+
+  it('runs a batched effect once per batch with the items of its stored records; a throwing one fails only its record', async () => {
+    const calls: string[][] = [];
+    const rows: EffectRun<{ sha256: string; bad: boolean }> = async (trx, items) => {
+      calls.push(items.map((item) => item.sha256));
+      // Written inside the batch's transaction: rolled back with it when this throws.
+      await trx
+        .insertInto('log_queue')
+        .values(items.map((item) => ({ sha256: item.sha256, kind: 'effect', created_at: 1 })))
+        .execute();
+      if (items.some((item) => item.bad)) {
+        throw new ProtocolError('ERR_PSEUDONYM_COMPANY_MISMATCH', 'refused by the effect');
+      }
+    };
+    const records = Array.from({ length: 6 }, () => makeRecord({ logged: false }));
+    const withEffect = records.map((record, index) => ({
+      ...record,
+      effect: batchedEffect(rows, { sha256: record.sha256, bad: index === 3 }),
+    }));
+    const settled = await Promise.allSettled(withEffect.map((record) => writer.write(record)));
+    expect(settled.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'ERR_PSEUDONYM_COMPANY_MISMATCH',
+    });
+    // One call for the whole first batch (in arrival order), then one per record on the retry.
+    expect(calls[0]).toEqual(records.map((record) => record.sha256));
+    expect(calls.slice(1)).toEqual(records.map((record) => [record.sha256]));
+    const effected = await tdb.cdb.db
+      .selectFrom('log_queue')
+      .select('sha256')
+      .where('kind', '=', 'effect')
+      .execute();
+    expect(effected.map((row) => row.sha256).sort()).toEqual(
+      records
+        .filter((_, index) => index !== 3)
+        .map((record) => record.sha256)
+        .sort(),
+    );
+    expect(await countRows(tdb, 'messages')).toBe(5);
+    // A duplicate is not applied again.
+    await writer.write(withEffect[0]!);
+    expect(calls).toHaveLength(7);
   });
 
   it('close() commits what is queued, then refuses new writes with ERR_STORAGE_UNAVAILABLE', async () => {
