@@ -43,6 +43,12 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { PORT: String(port), HOST: '127.0.0.1', ORIGIN: `http://localhost:${port}` },
+    // Request lines (observe.ts) would drown the test report; warnings and errors still show.
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORIGIN: `http://localhost:${port}`,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
   },
 });

@@ -23,6 +23,27 @@ const config = {
     alias: {
       $protocol: 'protocol',
     },
+    // A strict Content-Security-Policy on every page (issue 12; docs/architecture.md "Security
+    // headers"): SvelteKit adds a nonce to its own inline scripts, nothing else inline runs.
+    // 'wasm-unsafe-eval' lets pages run libsodium's WebAssembly, not eval. Styles may be inline
+    // (server-rendered style attributes); they cannot run code.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self', 'wasm-unsafe-eval'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:'],
+        'font-src': ['self'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['none'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+      },
+    },
+    // Form actions refuse cross-origin posts (SvelteKit's origin check; the default, kept explicit).
+    csrf: { checkOrigin: true },
     typescript: {
       // The generated tsconfig covers portal/ only; the three parts share one typecheck.
       config(tsconfig) {

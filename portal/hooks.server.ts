@@ -1,18 +1,46 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { sequence } from '@sveltejs/kit/hooks';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
-import { getInstance } from '$lib/server/instance';
+import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { limitAddress } from '$lib/server/rate-limits';
+import { startRelayPurge } from '$lib/server/relay';
 import { getServices } from '$lib/server/services';
+import { securityHeaders } from '$lib/server/security-headers';
+import {
+  createMetrics,
+  logger,
+  metricsPortFromEnv,
+  observeRequests,
+  serveMetrics,
+  type Metrics,
+} from '$lib/server/observe';
 
-/** Open and migrate the database before the first request, so a broken setup shows at start. */
+/** This process's metrics, once the instance started (observe.ts; served on METRICS_PORT). */
+let metrics: Metrics | undefined;
+
+/**
+ * Open and migrate the database before the first request, so a broken setup shows at start; purge
+ * expired inbox items now and hourly. On SIGTERM/SIGINT the Node adapter stops accepting requests
+ * and, once the open ones are answered, emits `sveltekit:shutdown`: then the purge and the instance
+ * stop (the writer commits what it holds, the database closes), so the process ends by itself.
+ */
 export const init: ServerInit = async () => {
-  await getInstance();
+  const instance = await getInstance();
+  metrics = createMetrics({ cdb: instance.database, sequencer: instance.log.sequencer });
+  await serveMetrics(metrics, metricsPortFromEnv(), process.env.METRICS_HOST?.trim() || undefined);
+  const purge = startRelayPurge((await getServices()).relay);
+  process.once('sveltekit:shutdown', () => {
+    void purge
+      .stop()
+      .then(stopInstance)
+      .catch((error: unknown) => console.error('shutdown:', error));
+  });
 };
 
 const languageCookie = 'lang';
 
-export const handle: Handle = async ({ event, resolve }) => {
+const route: Handle = async ({ event, resolve }) => {
   // Only the API is limited (docs/api.md "Limits"): the log's tiles and /.well-known are static
   // reads a CDN may serve. Charged before any route reads a body.
   if (event.url.pathname.startsWith('/api/')) {
@@ -48,9 +76,17 @@ export const handle: Handle = async ({ event, resolve }) => {
   return response;
 };
 
+/** Every request gets an id, one log line and its metrics (observe.ts), the security headers, then its route. */
+export const handle: Handle = sequence(
+  observeRequests(() => metrics),
+  securityHeaders,
+  route,
+);
+
 /** Never leak a stack trace: log it here, show a human sentence. */
 export const handleError: HandleServerError = ({ error, status, event }) => {
-  if (status >= 500) console.error(`[${event.request.method} ${event.url.pathname}]`, error);
+  // The route pattern, not the path: paths carry pseudonyms (observe.ts "No personal data").
+  if (status >= 500) logger.error({ err: error, route: event.route.id }, 'unhandled error');
   return {
     message: status === 404 ? 'Not found' : 'Internal error',
     code: status === 404 ? 'not-found' : 'internal',

@@ -1,0 +1,147 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { RequestEvent } from '@sveltejs/kit';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openTestDatabase } from './db/test-databases';
+import { startLog } from './log/clearinghouse-log';
+import { keyFolder, prepare, testLogConfig, writeMessages } from './log/test-log';
+import { createMetrics, metricsPortFromEnv, observeRequests, serveMetrics } from './observe';
+
+const cleanup: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()!();
+});
+
+/** A pino logger writing its JSON lines into an array. */
+function capturedLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { log: pino({ level: 'info' }, stream), lines };
+}
+
+function event(path: string, routeId: string | null, headers: Record<string, string> = {}) {
+  return {
+    request: new Request(`http://localhost${path}`, { headers }),
+    url: new URL(`http://localhost${path}`),
+    route: { id: routeId },
+  } as unknown as RequestEvent;
+}
+
+describe('request logging and metrics', () => {
+  const pseudonym = `ps_${'Q'.repeat(43)}`;
+
+  it('logs the route pattern with a request id, never the path, the address or a header', async () => {
+    const { log, lines } = capturedLogger();
+    const metrics = createMetrics();
+    const handle = observeRequests(() => metrics, log);
+    const response = await handle({
+      event: event(`/api/v1/inbox/${pseudonym}?since=1`, '/api/v1/inbox/[pseudonym]', {
+        cookie: 'session=secret',
+        'x-forwarded-for': '203.0.113.9',
+      }),
+      resolve: async () => new Response('{}', { status: 200 }),
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(line).toMatchObject({ route: '/api/v1/inbox/[pseudonym]', status: 200, method: 'GET' });
+    expect(response.headers.get('x-request-id')).toBe(line.requestId);
+    const text = JSON.stringify(line);
+    for (const secret of [pseudonym, 'secret', '203.0.113.9', 'since=1']) {
+      expect(text).not.toContain(secret);
+    }
+    const scraped = await metrics.registry.metrics();
+    expect(scraped).toMatch(
+      /clearinghouse_http_requests_total\{route="\/api\/v1\/inbox\/\[pseudonym\]",method="GET",status="2xx"\} 1/,
+    );
+    expect(scraped).toMatch(/clearinghouse_http_request_duration_seconds_count\{[^}]*\} 1/);
+  });
+
+  it('keeps a well-formed request id from the proxy, replaces a malformed one, and counts a thrown route as 5xx', async () => {
+    const { log, lines } = capturedLogger();
+    const metrics = createMetrics();
+    const handle = observeRequests(() => metrics, log);
+    const kept = await handle({
+      event: event('/', '/', { 'x-request-id': 'proxy-id-12345' }),
+      resolve: async () => new Response('ok'),
+    });
+    expect(kept.headers.get('x-request-id')).toBe('proxy-id-12345');
+    const replaced = await handle({
+      event: event('/', '/', { 'x-request-id': 'bad id {"level":60}' }),
+      resolve: async () => new Response('ok'),
+    });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(
+      handle({
+        event: event('/boom', null),
+        resolve: async () => {
+          throw new Error('broken');
+        },
+      }),
+    ).rejects.toThrow('broken');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.map((line) => line.status)).toEqual([200, 200, 500]);
+    expect(lines[2]).toMatchObject({ level: 50, route: '(no route)' });
+    expect(await metrics.registry.metrics()).toMatch(
+      /clearinghouse_http_requests_total\{route="\(no route\)",method="GET",status="5xx"\} 1/,
+    );
+  });
+
+  it('serves the log size, the sequencer lag and the findings in the Prometheus format on its own port', async () => {
+    const tdb = await openTestDatabase('sqlite');
+    const keys = keyFolder();
+    cleanup.push(
+      () => keys.remove(),
+      () => tdb.dispose(),
+    );
+    const writer = await prepare(tdb.cdb);
+    const log = await startLog(tdb.cdb, testLogConfig(keys.dir));
+    cleanup.push(
+      () => writer.close(),
+      () => log.stop(),
+    );
+    await writeMessages(writer, 12);
+    await log.sequencer.flush();
+    await writeMessages(writer, 5); // durable, not yet sequenced
+    const metrics = createMetrics({
+      cdb: tdb.cdb,
+      sequencer: log.sequencer,
+      now: () => Date.now() + 10_000,
+    });
+    const server = (await serveMetrics(metrics, 0))!;
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const answer = await fetch(`${base}/metrics`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await answer.text();
+    expect(text).toMatch(/^clearinghouse_log_size 12$/m);
+    expect(text).toMatch(/^clearinghouse_sequencer_lag_entries 5$/m);
+    expect(Number(/^clearinghouse_sequencer_lag_seconds (\S+)$/m.exec(text)![1])).toBeGreaterThan(
+      9,
+    );
+    expect(text).toMatch(/^clearinghouse_findings\{kind="relay_refused"\} 0$/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('reads METRICS_PORT, and refuses a malformed one with a sentence', () => {
+    expect(metricsPortFromEnv({})).toBeUndefined();
+    expect(metricsPortFromEnv({ METRICS_PORT: ' 9464 ' })).toBe(9464);
+    expect(() => metricsPortFromEnv({ METRICS_PORT: 'abc' })).toThrow(
+      /METRICS_PORT must be a port number between 1 and 65535, not "abc"/,
+    );
+    expect(() => metricsPortFromEnv({ METRICS_PORT: '70000' })).toThrow(/not "70000"/);
+  });
+});

@@ -1,0 +1,241 @@
+/**
+ * Running it for real (issue 12): one JSON log line per request (pino) with a request id, and
+ * Prometheus metrics on a separate port.
+ *
+ * **No personal data in logs.** A line names the route *pattern* (`/api/v1/inbox/[pseudonym]`),
+ * never the path (paths carry pseudonyms and hashes), never the client address, a query string,
+ * a header, a cookie or a body. Errors log their message and stack only.
+ *
+ * **Metrics** (`METRICS_PORT`, bound to `METRICS_HOST`, default 127.0.0.1; off when unset):
+ * requests and their latency by route pattern, method and status class; the log's size and the
+ * sequencer's lag (entries durable but not yet in a checkpoint, and the age of the oldest); the
+ * findings stored so far by kind. Whoever can reach that port sees aggregate figures only.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Handle, RequestEvent } from '@sveltejs/kit';
+import { pino, type Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sql } from 'kysely';
+import type { ClearinghouseDb } from './db/database';
+import type { Sequencer } from './log/sequencer';
+
+/** A request id we accept from a proxy: short and plain, so it cannot inject into a log line. */
+const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
+
+/**
+ * The process's logger: JSON lines on stdout; `LOG_LEVEL` (default `info`, `silent` under Vitest).
+ *
+ * @example
+ * ```ts
+ * logger.info({ event: 'started', port }, 'clearinghouse started');
+ * ```
+ */
+export const logger: Logger = pino({
+  level: process.env.LOG_LEVEL?.trim() || (process.env.VITEST ? 'silent' : 'info'),
+  base: { service: 'clearinghouse', pid: process.pid },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  // Belt and braces: should anyone ever log a request or headers, these never reach the line.
+  redact: {
+    paths: ['req.headers', 'headers', 'cookie', 'authorization', 'body', 'jws', 'address', 'ip'],
+    censor: '[removed]',
+  },
+});
+
+/** The metrics of this process, in their own registry (tests create their own). */
+export interface Metrics {
+  readonly registry: Registry;
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+}
+
+/**
+ * Creates the registry with request metrics and, when `sources` are given, the log and findings
+ * gauges read from the database at each scrape.
+ */
+export function createMetrics(sources?: {
+  cdb: ClearinghouseDb;
+  sequencer: Pick<Sequencer, 'head'>;
+  now?: () => number;
+}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'clearinghouse_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status class.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'clearinghouse_http_request_duration_seconds',
+    help: 'Time from request to response headers, by route pattern and method.',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  if (sources !== undefined) {
+    const { cdb, sequencer } = sources;
+    const now = sources.now ?? Date.now;
+    new Gauge({
+      name: 'clearinghouse_log_size',
+      help: 'Entries in the latest signed checkpoint of this process.',
+      registers: [registry],
+      collect() {
+        try {
+          this.set(sequencer.head().size);
+        } catch {
+          // not started yet: leave the gauge empty rather than fail the scrape
+        }
+      },
+    });
+    // prom-client collects all gauges at once: each reads what it shows.
+    const queue = () =>
+      cdb.db
+        .selectFrom('log_queue')
+        .select([sql<number>`count(*)`.as('n'), sql<number | null>`min(created_at)`.as('oldest')])
+        .executeTakeFirstOrThrow();
+    new Gauge({
+      name: 'clearinghouse_sequencer_lag_entries',
+      help: 'Messages durably stored but not yet in a signed checkpoint.',
+      registers: [registry],
+      async collect() {
+        this.set(Number((await queue()).n));
+      },
+    });
+    new Gauge({
+      name: 'clearinghouse_sequencer_lag_seconds',
+      help: 'Age of the oldest message waiting for a checkpoint (0 when none waits).',
+      registers: [registry],
+      async collect() {
+        const { oldest } = await queue();
+        this.set(oldest === null ? 0 : Math.max(0, (now() - Number(oldest)) / 1000));
+      },
+    });
+    const findings = new Gauge({
+      name: 'clearinghouse_findings',
+      help: 'Stored findings by kind (out-of-scope access, refused relay attempts, upheld complaints).',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect() {
+        const count = async (query: Promise<{ n: number | string } | undefined>) =>
+          Number((await query)?.n ?? 0);
+        const n = sql<number>`count(*)`.as('n');
+        findings.set(
+          { kind: 'access_out_of_scope' },
+          await count(cdb.db.selectFrom('access_findings').select(n).executeTakeFirst()),
+        );
+        findings.set(
+          { kind: 'relay_refused' },
+          await count(cdb.db.selectFrom('relay_refusals').select(n).executeTakeFirst()),
+        );
+        findings.set(
+          { kind: 'complaint_upheld' },
+          await count(
+            cdb.db
+              .selectFrom('complaints')
+              .select(n)
+              .where('decision', '=', 'upheld')
+              .executeTakeFirst(),
+          ),
+        );
+      },
+    });
+  }
+  return {
+    registry,
+    observeRequest(route, method, status, seconds) {
+      requests.inc({ route, method, status: `${Math.floor(status / 100)}xx` });
+      latency.observe({ route, method }, seconds);
+    },
+  };
+}
+
+/**
+ * The SvelteKit handle that gives every request an id (`X-Request-Id`, taken from the proxy when
+ * well-formed), logs one line when it is answered, and counts it.
+ */
+export function observeRequests(metrics: () => Metrics | undefined, log: Logger = logger): Handle {
+  return async ({ event, resolve }) => {
+    const started = process.hrtime.bigint();
+    const incoming = event.request.headers.get('x-request-id');
+    const requestId =
+      incoming !== null && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    let status = 500;
+    try {
+      const response = await resolve(event);
+      status = response.status;
+      try {
+        response.headers.set('x-request-id', requestId);
+      } catch {
+        // immutable headers (a fetched response passed through): the id is in the log anyway
+      }
+      return response;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = routePattern(event);
+      metrics()?.observeRequest(route, event.request.method, status, seconds);
+      log[status >= 500 ? 'error' : 'info'](
+        {
+          requestId,
+          method: event.request.method,
+          route,
+          status,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
+        'request',
+      );
+    }
+  };
+}
+
+/** The route's pattern, never the concrete path (which may hold a pseudonym). */
+function routePattern(event: Pick<RequestEvent, 'route'>): string {
+  return event.route.id ?? '(no route)';
+}
+
+/**
+ * Serves the registry in the Prometheus text format on `port` (loopback by default), or nothing
+ * when `port` is undefined.
+ */
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number | undefined,
+  host = '127.0.0.1',
+): Promise<Server | undefined> {
+  if (port === undefined) return undefined;
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || (request.url ?? '/').split('?')[0] !== '/metrics') {
+      response
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('Not found: try GET /metrics\n');
+      return;
+    }
+    metrics.registry
+      .metrics()
+      .then((text) => {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'metrics scrape failed');
+        response.writeHead(503, { 'content-type': 'text/plain' }).end('Metrics unavailable\n');
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  server.unref();
+  return server;
+}
+
+/** `METRICS_PORT` as a port number, undefined when unset; throws a sentence when malformed. */
+export function metricsPortFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+) {
+  const raw = env.METRICS_PORT?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`METRICS_PORT must be a port number between 1 and 65535, not "${raw}".`);
+  }
+  return port;
+}
