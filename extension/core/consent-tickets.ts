@@ -4,11 +4,15 @@
  * is answered once; one left unanswered for {@link ticketLifetimeMs} counts as cancelled. Held in
  * the background's memory only: a restarted worker forgets open windows, and their pages learn
  * `cancelled` (they can ask again).
+ *
+ * A request that arrives while the vault is locked gets an *unchecked* ticket: it passed the
+ * checks that need no vault (extension/core/wallet `VerifiedRequest`), and the window asks for
+ * the passphrase, then completes the checks ({@link ConsentTickets.complete}) before it shows it.
  */
 import { hexEncode } from '../../protocol/encoding';
 import { ProtocolError, type ProtocolErrorCode } from '../../protocol/errors';
 import type { ClockPort, RandomBytesPort } from './ports';
-import type { CheckedRequest } from './wallet';
+import type { CheckedRequest, VerifiedRequest } from './wallet';
 
 /** How long a consent window stays answerable. */
 export const ticketLifetimeMs = 30 * 60 * 1000;
@@ -20,8 +24,13 @@ export type TicketOutcome =
   | { readonly outcome: 'cancelled' }
   | { readonly outcome: 'error'; readonly code: ProtocolErrorCode };
 
+/** An open ticket's request: checked, or verified only while it waits for the vault. */
+export type PendingRequest =
+  | { readonly state: 'checked'; readonly checked: CheckedRequest }
+  | { readonly state: 'unchecked'; readonly verified: VerifiedRequest };
+
 interface Ticket {
-  readonly checked: CheckedRequest;
+  request: PendingRequest;
   /** The requesting tab (bridge), or null (a link opened in the dashboard). */
   readonly tab: number | null;
   readonly openedAt: number;
@@ -56,23 +65,45 @@ export class ConsentTickets {
     }
   }
 
-  /** Opens a ticket; `ERR_BRIDGE_BUSY` while the tab has one unanswered. */
+  /** Opens a ticket for a checked request; `ERR_BRIDGE_BUSY` while the tab has one unanswered. */
   open(checked: CheckedRequest, tab: number | null): string {
+    return this.add({ state: 'checked', checked }, tab);
+  }
+
+  /**
+   * Opens a ticket for a request verified while the vault is locked; the window completes it
+   * after the unlock. `ERR_BRIDGE_BUSY` while the tab has one unanswered.
+   */
+  openUnchecked(verified: VerifiedRequest, tab: number | null): string {
+    return this.add({ state: 'unchecked', verified }, tab);
+  }
+
+  private add(request: PendingRequest, tab: number | null): string {
     this.expire();
     if (tab !== null && [...this.tickets.values()].some((t) => t.tab === tab && t.outcome === null))
       throw new ProtocolError('ERR_BRIDGE_BUSY', 'this tab has an open request');
     const id = hexEncode(this.randomBytes(16));
-    this.tickets.set(id, { checked, tab, openedAt: this.clock.now(), outcome: null });
+    this.tickets.set(id, { request, tab, openedAt: this.clock.now(), outcome: null });
     return id;
   }
 
-  /** The open (unanswered) ticket `id`; `ERR_WALLET_REQUEST_UNKNOWN` otherwise. */
-  pending(id: string): CheckedRequest {
+  /** The open (unanswered) ticket `id`'s request; `ERR_WALLET_REQUEST_UNKNOWN` otherwise. */
+  pending(id: string): PendingRequest {
     this.expire();
     const t = this.tickets.get(id);
     if (t === undefined || t.outcome !== null)
       throw new ProtocolError('ERR_WALLET_REQUEST_UNKNOWN', 'no such open request');
-    return t.checked;
+    return t.request;
+  }
+
+  /** Replaces an unchecked ticket's request by its checked form (once). */
+  complete(id: string, checked: CheckedRequest): void {
+    const t = this.tickets.get(id);
+    if (t === undefined || t.outcome !== null || t.request.state !== 'unchecked')
+      throw new ProtocolError('ERR_WALLET_REQUEST_UNKNOWN', 'no such unchecked request');
+    if (t.request.verified.sha256 !== checked.sha256)
+      throw new ProtocolError('ERR_WALLET_REQUEST_UNKNOWN', 'another request');
+    t.request = { state: 'checked', checked };
   }
 
   /** Records how the ticket ended (once). */

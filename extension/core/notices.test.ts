@@ -33,6 +33,9 @@ function relationship(overrides: Partial<WalletRelationship> = {}): WalletRelati
     receipts: [],
     pendingReceipts: [],
     dataRequests: [],
+    disclosures: [],
+    openedDisclosures: [],
+    openedAnswers: [],
     ...overrides,
   };
 }
@@ -98,6 +101,71 @@ describe('dueNotices', () => {
       `ack/${h('r')}`,
       `answer/${h('d')}`,
     ]);
+  });
+});
+
+describe('a changed disclosure', () => {
+  const holding = {
+    dataCategory: 'address' as const,
+    sources: ['direct' as const],
+    purposes: ['product_launch' as const],
+    retentionDays: 365,
+    recipients: [],
+  };
+  const opened = (sha: string, holdings: (typeof holding)[], openedAt = now) => ({
+    state: 'opened' as const,
+    sha256: sha,
+    iat: nowS,
+    openedAt,
+    grantSha256: null,
+    dataRequestSha256: null,
+    holdings,
+    export: null,
+    exportUnreadable: false,
+  });
+  const withDisclosures = (openedDisclosures: WalletRelationship['openedDisclosures']) =>
+    relationship({
+      grants: [],
+      disclosures: openedDisclosures.map((d, i) => ({
+        sha256: d.sha256,
+        jws: jws({}),
+        current: i === openedDisclosures.length - 1,
+      })),
+      openedDisclosures,
+    });
+
+  it('is announced when the newest disclosure says something else, while the change is new', () => {
+    const changed = withDisclosures([
+      opened(h('a'), [holding]),
+      opened(h('b'), [holding, { ...holding, dataCategory: 'health' as never }]),
+    ]);
+    expect(dueNotices([changed], now, new Set())).toEqual([
+      { id: `disclosure/${h('b')}`, kind: 'disclosure-changed', company: 'Laufhaus GmbH' },
+    ]);
+    expect(dueNotices([changed], now + 8 * 86_400_000, new Set())).toEqual([]);
+  });
+
+  it('stays quiet for a first disclosure, a restatement, and an invalid newest one', () => {
+    expect(dueNotices([withDisclosures([opened(h('a'), [holding])])], now, new Set())).toEqual([]);
+    // The same holdings in another order, with another collectedSince: no change.
+    const restated = withDisclosures([
+      opened(h('a'), [holding, { ...holding, dataCategory: 'health' as never }]),
+      opened(h('b'), [
+        { ...holding, dataCategory: 'health' as never },
+        { ...holding, collectedSince: 5 } as never,
+      ]),
+    ]);
+    expect(dueNotices([restated], now, new Set())).toEqual([]);
+    const forged = withDisclosures([
+      opened(h('a'), [holding]),
+      {
+        state: 'invalid',
+        sha256: h('b'),
+        openedAt: now,
+        code: 'ERR_JWS_SIGNATURE_INVALID' as never,
+      },
+    ]);
+    expect(dueNotices([forged], now, new Set())).toEqual([]);
   });
 });
 

@@ -1,13 +1,14 @@
 /**
  * What the Assistant tells the customer unasked (issue 7 "Notifications"): a grant about to
- * expire, a company suspended, an acknowledgement of a revocation overdue, an answer to a data
- * request overdue. Pure: it reads the stored relationships and the clock, and says which notices
+ * expire, a company suspended, a disclosure changed, an acknowledgement of a revocation overdue,
+ * an answer to a data request overdue. Pure: it reads the stored relationships and the clock, and says which notices
  * are due; the platform shows them as browser notifications, outside the profile's quiet hours.
  * Each notice has a stable id, so one is shown once however often the check runs.
  */
 import { inWindow, localTime } from '../../protocol/grants';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import type { Profile } from '../../protocol/profile';
+import { disclosureChange, disclosureLimits } from './disclosures';
 import type { WalletRelationship } from './wallet';
 
 /** When a notice is due (project decisions, docs/architecture.md). */
@@ -26,6 +27,8 @@ export type Notice =
       readonly until: number;
     }
   | { readonly id: string; readonly kind: 'company-suspended'; readonly company: string }
+  /** The newest disclosure says something else than the one before (extension/core/disclosures). */
+  | { readonly id: string; readonly kind: 'disclosure-changed'; readonly company: string }
   | { readonly id: string; readonly kind: 'ack-overdue'; readonly company: string }
   | { readonly id: string; readonly kind: 'answer-overdue'; readonly company: string };
 
@@ -60,6 +63,10 @@ export function dueNotices(
     const company = r.company.legalName;
     if (r.company.status === 'suspended' && r.grants.some((g) => g.status === 'active'))
       notices.push({ id: `suspended/${r.company.id}`, kind: 'company-suspended', company });
+    // Announced while the change is new to this Assistant: a week, not every session forever.
+    const change = disclosureChange(r.disclosures, r.openedDisclosures);
+    if (change !== null && nowMs - change.since <= disclosureLimits.changeNoticeDays * 86_400_000)
+      notices.push({ id: `disclosure/${change.newer}`, kind: 'disclosure-changed', company });
     for (const g of r.grants) {
       const until = claim(g.jws, 'until');
       if (g.status !== 'active' || typeof until !== 'number') continue;

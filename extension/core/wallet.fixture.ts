@@ -61,6 +61,12 @@ export class FakeClearinghouse implements WalletClearinghouse {
   >();
   /** Corrections received (not logged). */
   corrections: string[] = [];
+  /** Disclosures the company sent, oldest first, by pseudonym. */
+  disclosures = new Map<string, { sha256: string; jws: string }[]>();
+  /** Answers to data requests, by the request's sha256. */
+  answers = new Map<string, { sha256: string; jws: string }>();
+  /** Makes `getCompany` fail as if the registry were out of reach. */
+  registryDown = false;
   private entries: Uint8Array[] = [];
   private indexOf = new Map<string, number>();
   /** Turns every receipt into a tampered one. */
@@ -153,8 +159,67 @@ export class FakeClearinghouse implements WalletClearinghouse {
   }
 
   async getCompany(id: string) {
+    this.calls.push(`getCompany ${id}`);
+    if (this.registryDown) throw new TypeError('fetch failed');
     if (id !== this.company.id) throw new ApiProblem(404, { code: 'ERR_COMPANY_UNKNOWN' });
     return this.company;
+  }
+
+  private claimsTo(pseudonym: string, iat: number) {
+    return {
+      v: 1 as const,
+      iss: this.company.id,
+      aud: pseudonym,
+      iat,
+      exp: iat + 300,
+      jti: `00000000-0000-4000-8000-${String(counter++).padStart(12, '0')}`,
+    };
+  }
+
+  /** Signs and stores a disclosure to `pseudonym` (the newest is current); returns its hash. */
+  async addDisclosure(
+    pseudonym: string,
+    iat: number,
+    body: Pick<Payload<'disclosure'>, 'holdings'> & Partial<Payload<'disclosure'>>,
+    signer: Ed25519KeyPair = this.companyKey,
+  ): Promise<string> {
+    const jws = await signMessage(
+      'disclosure',
+      { ...this.claimsTo(pseudonym, iat), ...body },
+      signer,
+    );
+    const list = this.disclosures.get(pseudonym) ?? [];
+    list.push({ sha256: sha256Of(jws), jws });
+    this.disclosures.set(pseudonym, list);
+    return sha256Of(jws);
+  }
+
+  /** Signs and stores the company's answer to the data request `requestSha256`. */
+  async answer(
+    requestSha256: string,
+    iat: number,
+    body:
+      | { outcome: 'disclosure'; disclosureSha256: string }
+      | {
+          outcome: 'erased';
+          dataCategories: Payload<'disclosure'>['holdings'][number]['dataCategory'][];
+          erasedAt: number;
+        }
+      | { outcome: 'refused'; reason: { de: string; en: string } },
+    about: string = requestSha256,
+  ): Promise<string> {
+    const pseudonym = String(this.submitted.get(requestSha256)?.payload.iss);
+    const jws = await signMessage(
+      'data-request-answer',
+      {
+        ...this.claimsTo(pseudonym, iat),
+        requestSha256: about,
+        ...body,
+      } as Payload<'data-request-answer'>,
+      this.companyKey,
+    );
+    this.answers.set(requestSha256, { sha256: sha256Of(jws), jws });
+    return sha256Of(jws);
   }
 
   private log(kind: LoggedWalletKind, jws: string) {
@@ -254,9 +319,18 @@ export class FakeClearinghouse implements WalletClearinghouse {
       revocations: mine
         .filter(([, m]) => m.kind === 'revocation')
         .map(([sha, m]) => ({ sha256: sha, jws: m.jws, acknowledged: false })),
+      disclosures: (this.disclosures.get(signer.id) ?? []).map((d, i, all) => ({
+        ...d,
+        current: i === all.length - 1,
+      })),
       dataRequests: mine
         .filter(([, m]) => m.kind === 'data-request')
-        .map(([sha, m]) => ({ sha256: sha, jws: m.jws, deadline: 1, answer: null })),
+        .map(([sha, m]) => ({
+          sha256: sha,
+          jws: m.jws,
+          deadline: 1,
+          answer: this.answers.get(sha) ?? null,
+        })),
     };
   }
 

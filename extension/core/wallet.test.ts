@@ -1,12 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
-import { isProtocolError } from '../../protocol/errors';
-import { openSealed } from '../../protocol/seal';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { isProtocolError, ProtocolError } from '../../protocol/errors';
+import { openSealed, sealTo } from '../../protocol/seal';
 import { generateKeyPair } from '../../protocol/keys';
 import { openMessage } from '../../protocol/signed';
 import { defaultProfile, type BlacklistEntry, type Profile } from '../../protocol/profile';
 import { assistantMessage, parseAssistantMessage } from '../../protocol/connect';
 import { customerViewItem } from './customer-view';
+import { disclosureChange } from './disclosures';
 import { FakeClock, FakeStore } from './fakes';
 import { companyIdentity } from './identity';
 import {
@@ -425,7 +426,7 @@ describe('the customer view', () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     const { sha256 } = await wallet.answer(checked, grantAll(checked.request));
     const { items } = await wallet.list();
-    const view = items.map(customerViewItem);
+    const view = items.map((r) => customerViewItem(r));
     expect(view).toEqual([
       {
         company: { id: ch.company.id, legalName: 'Laufhaus GmbH', domain: companyOrigin },
@@ -436,11 +437,20 @@ describe('the customer view', () => {
             sha256,
             status: 'active',
             purposes: ['product_launch', 'service_support'],
+            channels: expect.any(Array),
+            dataCategories: expect.any(Array),
+            revokedPurposes: [],
             until: nowSeconds + 30 * 86_400,
           },
         ],
         refusals: 0,
         openRevocations: 0,
+        revocations: [],
+        disclosure: null,
+        dataRequests: [],
+        offers: { received: 0, delivered: 0, held: 0, hidden: 0 },
+        rewards: { count: 0, points: 0, bestDiscount: null },
+        complaints: { submitted: 0, drafts: 0 },
       },
     ]);
     const message = assistantMessage('v1', { type: 'customer-view', items: view });
@@ -486,5 +496,235 @@ describe('data requests and corrections', () => {
     });
     await wallet.revoke(ch.company.id, 'all');
     expect(await wallet.correct('address', 'Hauptstraße 2')).toEqual({ sent: [], failed: [] });
+  });
+});
+
+describe('a request while the vault is locked', () => {
+  it('passes the checks that need no vault, and completes them once unlocked', async () => {
+    const sha = await ch.addRequest(nowSeconds);
+    const locked = new Wallet({
+      store,
+      clock,
+      randomBytes: testRandomBytes,
+      clearinghouse: ch,
+      clearinghouseOrigin,
+      pinnedLog: async () => pinned,
+      masterSeed: () => Promise.reject(new ProtocolError('ERR_VAULT_LOCKED', 'locked')),
+      blacklist: () => Promise.reject(new ProtocolError('ERR_VAULT_LOCKED', 'locked')),
+    });
+    const verified = await locked.verifyRequest(sha, bridge);
+    expect(verified).toMatchObject({ sha256: sha, company: { id: ch.company.id }, source: bridge });
+    expect(await codeOf(() => locked.complete(verified))).toBe('ERR_VAULT_LOCKED');
+    expect(
+      await codeOf(() =>
+        locked.verifyRequest(sha, { kind: 'bridge', pageOrigin: 'http://localhost:4001' }),
+      ),
+    ).toBe('ERR_BRIDGE_ORIGIN_MISMATCH');
+    await expect(wallet.complete(verified)).resolves.toMatchObject({
+      sha256: sha,
+      pseudonym: (await companyIdentity(seed, ch.company.id)).pseudonym,
+      source: 'bridge',
+    });
+  });
+
+  it('completes with the customer’s own checks: blacklist and cool-down', async () => {
+    const sha = await ch.addRequest(nowSeconds);
+    const verified = await wallet.verifyRequest(sha, bridge);
+    await wallet.answer(await wallet.complete(verified), {
+      decision: 'refuse',
+      askAgainAfterDays: 3,
+    });
+    expect(await codeOf(() => wallet.complete(verified))).toBe('ERR_ASK_AGAIN_LATER');
+    clock.ms = nowMs + 4 * 86_400_000;
+    blacklist = [
+      {
+        id: '0'.repeat(32),
+        target: { kind: 'company', company: ch.company.id },
+        reason: 'too_frequent',
+        at: nowSeconds,
+      },
+    ];
+    expect(await codeOf(() => wallet.complete(verified))).toBe('ERR_COMPANY_BLACKLISTED');
+  });
+});
+
+describe('disclosures and answers', () => {
+  const address = {
+    dataCategory: 'address' as const,
+    sources: ['direct' as const],
+    purposes: ['product_launch' as const],
+    retentionDays: 365,
+    recipients: [],
+  };
+
+  async function granted() {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    return companyIdentity(seed, ch.company.id);
+  }
+
+  it('opens a disclosure and its sealed export with the pairwise key; the newest supersedes', async () => {
+    const identity = await granted();
+    const exported = JSON.stringify({ data: { address: 'Hauptstraße 1' } });
+    const first = await ch.addDisclosure(identity.pseudonym, nowSeconds, {
+      holdings: [address],
+      export: base64urlEncode(sealTo(identity.keyPair.publicKey, exported)),
+    });
+    let stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([
+      expect.objectContaining({
+        state: 'opened',
+        sha256: first,
+        holdings: [address],
+        export: exported,
+        exportUnreadable: false,
+        openedAt: nowMs,
+      }),
+    ]);
+    expect(disclosureChange(stored.disclosures, stored.openedDisclosures)).toBeNull();
+
+    // A newer one that says something else: health added, address kept longer, nothing removed.
+    clock.ms = nowMs + 60_000;
+    const second = await ch.addDisclosure(identity.pseudonym, nowSeconds + 60, {
+      holdings: [
+        { ...address, retentionDays: 730 },
+        { ...address, dataCategory: 'health', sources: ['broker'] },
+      ],
+    });
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.disclosures.map((d) => [d.sha256, d.current])).toEqual([
+      [first, false],
+      [second, true],
+    ]);
+    expect(disclosureChange(stored.disclosures, stored.openedDisclosures)).toEqual({
+      older: first,
+      newer: second,
+      since: nowMs + 60_000,
+      added: ['health'],
+      removed: [],
+      changed: ['address'],
+    });
+  });
+
+  it('keeps a disclosure that does not verify as invalid, and an export sealed to another key as unreadable', async () => {
+    const identity = await granted();
+    const stranger = generateKeyPair(testRandomBytes);
+    const forged = await ch.addDisclosure(
+      identity.pseudonym,
+      nowSeconds,
+      { holdings: [address] },
+      stranger,
+    );
+    const sealedElsewhere = await ch.addDisclosure(identity.pseudonym, nowSeconds, {
+      holdings: [address],
+      export: base64urlEncode(sealTo(stranger.publicKey, 'not for you')),
+    });
+    const stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([
+      { state: 'invalid', sha256: forged, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' },
+      expect.objectContaining({
+        state: 'opened',
+        sha256: sealedElsewhere,
+        export: null,
+        exportUnreadable: true,
+      }),
+    ]);
+    // An invalid one never counts as the disclosure before the newest.
+    expect(disclosureChange(stored.disclosures, stored.openedDisclosures)).toBeNull();
+  });
+
+  it('opens the answers: access with its disclosure, erasure with its confirmation', async () => {
+    const identity = await granted();
+    const access = await wallet.requestData(ch.company.id, 'access');
+    const erasure = await wallet.requestData(ch.company.id, 'erasure');
+    const disclosure = await ch.addDisclosure(identity.pseudonym, nowSeconds, {
+      holdings: [address],
+      dataRequestSha256: access.sha256,
+    });
+    const accessAnswer = await ch.answer(access.sha256, nowSeconds, {
+      outcome: 'disclosure',
+      disclosureSha256: disclosure,
+    });
+    const erasureAnswer = await ch.answer(erasure.sha256, nowSeconds, {
+      outcome: 'erased',
+      dataCategories: ['address'],
+      erasedAt: nowSeconds,
+    });
+    const stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedAnswers).toEqual([
+      expect.objectContaining({
+        state: 'opened',
+        sha256: accessAnswer,
+        requestSha256: access.sha256,
+        outcome: 'disclosure',
+        disclosureSha256: disclosure,
+      }),
+      expect.objectContaining({
+        state: 'opened',
+        sha256: erasureAnswer,
+        requestSha256: erasure.sha256,
+        outcome: 'erased',
+        dataCategories: ['address'],
+        erasedAt: nowSeconds,
+      }),
+    ]);
+  });
+
+  it('refuses an answer that names another request', async () => {
+    await granted();
+    const first = await wallet.requestData(ch.company.id, 'access');
+    const second = await wallet.requestData(ch.company.id, 'erasure');
+    // The answer stored under the second request is signed for the first one.
+    await ch.answer(
+      second.sha256,
+      nowSeconds,
+      { outcome: 'refused', reason: { de: 'Nein', en: 'No' } },
+      first.sha256,
+    );
+    const stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedAnswers).toEqual([
+      expect.objectContaining({
+        state: 'invalid',
+        requestSha256: second.sha256,
+        code: 'ERR_DATA_REQUEST_UNKNOWN',
+      }),
+    ]);
+  });
+
+  it('opens each message once, waits for an unreachable registry, and ignores what the clearinghouse claims was opened', async () => {
+    const identity = await granted();
+    const sha = await ch.addDisclosure(identity.pseudonym, nowSeconds, { holdings: [address] });
+    const original = ch.relationships.bind(ch);
+    // A clearinghouse inventing an "opened" record (and receipts) is not believed.
+    ch.relationships = async (signer) =>
+      ({
+        ...(await original(signer)),
+        receipts: [],
+        openedDisclosures: [
+          {
+            state: 'opened',
+            sha256: sha,
+            iat: nowSeconds,
+            openedAt: nowMs,
+            grantSha256: null,
+            dataRequestSha256: null,
+            holdings: [{ ...address, dataCategory: 'health' }],
+            export: null,
+            exportUnreadable: false,
+          },
+        ],
+      }) as never;
+    ch.registryDown = true;
+    let stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([]);
+    expect(stored.receipts).toHaveLength(1);
+    ch.registryDown = false;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: sha, holdings: [address] }),
+    ]);
+    const lookups = ch.calls.filter((c) => c.startsWith('getCompany')).length;
+    await wallet.refreshCompany(ch.company.id);
+    expect(ch.calls.filter((c) => c.startsWith('getCompany')).length).toBe(lookups);
   });
 });

@@ -7,12 +7,16 @@
  *    (a key of its registry entry valid at the request's `iat`), the company is active and
  *    domain-verified, a page asking through the bridge is on the company's registered origin,
  *    every purpose is one the company declared, the company is not blacklisted, and no refusal's
- *    "ask me again after" is still running.
+ *    "ask me again after" is still running. While the vault is locked the bridge runs only the
+ *    checks that need no vault ({@link Wallet.verifyRequest}) and completes the rest after the
+ *    unlock ({@link Wallet.complete}).
  * 2. The consent window shows the checked request; {@link initialChoice} pre-fills it and
  *    {@link narrowScopes} turns the customer's choice into scopes no wider than asked.
  * 3. {@link Wallet.answer} signs a grant or refusal with the pairwise key (carrying
  *    `pseudonymKey`, SPECS "Identifiers"), submits it, long-polls its receipt, verifies the
  *    receipt against the pinned log key and stores it with the relationship in the vault.
+ * 4. Every refresh opens what the company sent since: disclosures and answers to data requests
+ *    (extension/core/disclosures), each verified once and kept beside the signed copy.
  *
  * Pure apart from the ports: no browser API, no fetch of its own (STYLE habit 2).
  */
@@ -32,6 +36,14 @@ import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/enc
 import { parseReceipt, parseVerifierKey, verifyReceipt } from '../../protocol/tlog';
 import { isSensitiveDataCategory } from '../../protocol/vocabulary';
 import { companyIdentity, type CompanyIdentity } from './identity';
+import {
+  openAnswer,
+  openDisclosure,
+  openedAnswer,
+  openedDisclosure,
+  type OpenedAnswer,
+  type OpenedDisclosure,
+} from './disclosures';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship, type StoredRelationship } from './recovery';
 
@@ -72,6 +84,19 @@ export type RequestSource =
   | { readonly kind: 'link' }
   /** A targeted request from the relationships view: read as that company's pseudonym. */
   | { readonly kind: 'inbox'; readonly company: string };
+
+/**
+ * A request that passed the checks that need no vault (signature, company, page origin,
+ * purposes): what the bridge can learn while the vault is locked. {@link Wallet.complete} adds
+ * the customer's own checks once it is unlocked.
+ */
+export interface VerifiedRequest {
+  readonly sha256: string;
+  readonly jws: string;
+  readonly request: Payload<'grant-request'>;
+  readonly company: CheckedRequest['company'];
+  readonly source: RequestSource;
+}
 
 /** A request that passed every check, as the consent window shows it. */
 export interface CheckedRequest {
@@ -139,10 +164,12 @@ export const storedReceipt = v.object({
 });
 export type StoredReceipt = v.InferOutput<typeof storedReceipt>;
 
-/** The vault's relationship record: the clearinghouse's view plus the wallet's receipts. */
-export const walletRelationship = v.object({
+/**
+ * A relationship as the clearinghouse answers it (docs/api.md "Relationships"). Parsed with this
+ * schema only, so fields that are the wallet's own (receipts, what it opened) never come from it.
+ */
+export const clearinghouseRelationship = v.object({
   ...storedRelationship.entries,
-  receipts: v.optional(v.pipe(v.array(storedReceipt), v.maxLength(1000)), []),
   /** Issue 5's view: access and erasure requests with their deadline (ms) and the answer. */
   dataRequests: v.optional(
     v.pipe(
@@ -158,6 +185,25 @@ export const walletRelationship = v.object({
     ),
     [],
   ),
+  /** What the company disclosed (issue 5 obligations.ts): oldest first, the newest `current`. */
+  disclosures: v.optional(
+    v.pipe(
+      v.array(v.object({ sha256: sha256Schema, jws: compactJws, current: v.boolean() })),
+      v.maxLength(1000),
+    ),
+    [],
+  ),
+});
+export type ClearinghouseRelationship = v.InferOutput<typeof clearinghouseRelationship>;
+
+/** The vault's relationship record: the clearinghouse's view plus the wallet's own findings. */
+export const walletRelationship = v.object({
+  ...clearinghouseRelationship.entries,
+  receipts: v.optional(v.pipe(v.array(storedReceipt), v.maxLength(1000)), []),
+  /** Each disclosure as the wallet opened it (extension/core/disclosures), by sha256. */
+  openedDisclosures: v.optional(v.pipe(v.array(openedDisclosure), v.maxLength(1000)), []),
+  /** Each answer to a data request as the wallet opened it, by the answer's sha256. */
+  openedAnswers: v.optional(v.pipe(v.array(openedAnswer), v.maxLength(1000)), []),
   /** Receipts still to fetch (the log was slow): retried on the next refresh. */
   pendingReceipts: v.optional(
     v.pipe(
@@ -412,6 +458,18 @@ export class Wallet {
    *   `ERR_COMPANY_BLACKLISTED`, `ERR_ASK_AGAIN_LATER`, `ERR_CLEARINGHOUSE_UNREACHABLE`.
    */
   async check(sha256: string, source: RequestSource): Promise<CheckedRequest> {
+    return this.complete(await this.verifyRequest(sha256, source));
+  }
+
+  /**
+   * The checks of {@link check} that need no vault (for a request from the inbox, the pseudonym's
+   * key reads it, so that one does): fetched, hashed, signed by the company, company active and
+   * domain-verified, the page on its origin, purposes declared. Lets the bridge refuse a wrong
+   * page before a locked vault asks for the passphrase.
+   *
+   * @throws ProtocolError as {@link check}, except `ERR_COMPANY_BLACKLISTED` and `ERR_ASK_AGAIN_LATER`.
+   */
+  async verifyRequest(sha256: string, source: RequestSource): Promise<VerifiedRequest> {
     if (!v.is(sha256Schema, sha256)) fail('ERR_GRANT_REQUEST_UNKNOWN', 'not a request hash');
     await ready();
     const signerIdentity =
@@ -445,11 +503,10 @@ export class Wallet {
     }
     if (company.id !== companyId)
       fail('ERR_COMPANY_UNKNOWN', 'the registry answered another company');
-    const identity = signerIdentity ?? (await this.identity(company.id));
     // The clearinghouse checked the request when it stored it; we check again ourselves, as of
     // its `iat` (its transport window has usually passed by the time a person answers).
     const opened = await openMessage('grant-request', fetched.jws, {
-      audience: source.kind === 'inbox' ? identity.pseudonym : this.ports.clearinghouseOrigin,
+      audience: signerIdentity?.pseudonym ?? this.ports.clearinghouseOrigin,
       now: this.nowSeconds(),
       asOf: 'iat',
       resolveKey: (kid) => {
@@ -480,11 +537,6 @@ export class Wallet {
       fail('ERR_PURPOSE_NOT_DECLARED', 'the company did not declare this purpose', {
         purpose: undeclared.purpose,
       });
-    if (isBlacklisted(await this.ports.blacklist(), company.id, company.brands))
-      fail('ERR_COMPANY_BLACKLISTED', 'the company is on the blacklist');
-    const until = coolDownUntil(await this.relationship(identity.pseudonym), this.nowSeconds());
-    if (until !== null)
-      fail('ERR_ASK_AGAIN_LATER', 'a refusal’s cool-down is running', { askAgainAfter: until });
     return {
       sha256,
       jws: fetched.jws,
@@ -495,8 +547,31 @@ export class Wallet {
         domain: company.domain,
         brands: company.brands,
       },
+      source,
+    };
+  }
+
+  /**
+   * The customer's own checks of a verified request (they read the vault): the company not
+   * blacklisted, no refusal's "ask me again after" running.
+   *
+   * @throws ProtocolError `ERR_COMPANY_BLACKLISTED`, `ERR_ASK_AGAIN_LATER`, `ERR_VAULT_LOCKED`.
+   */
+  async complete(verified: VerifiedRequest): Promise<CheckedRequest> {
+    const { company } = verified;
+    const identity = await this.identity(company.id);
+    if (isBlacklisted(await this.ports.blacklist(), company.id, company.brands))
+      fail('ERR_COMPANY_BLACKLISTED', 'the company is on the blacklist');
+    const until = coolDownUntil(await this.relationship(identity.pseudonym), this.nowSeconds());
+    if (until !== null)
+      fail('ERR_ASK_AGAIN_LATER', 'a refusal’s cool-down is running', { askAgainAfter: until });
+    return {
+      sha256: verified.sha256,
+      jws: verified.jws,
+      request: verified.request,
+      company: verified.company,
       pseudonym: identity.pseudonym,
-      source: source.kind,
+      source: verified.source.kind,
     };
   }
 
@@ -704,7 +779,7 @@ export class Wallet {
     } catch (e) {
       throw fromClearinghouse(e);
     }
-    const parsed = v.safeParse(walletRelationship, fresh);
+    const parsed = v.safeParse(clearinghouseRelationship, fresh);
     if (
       !parsed.success ||
       parsed.output.pseudonym !== identity.pseudonym ||
@@ -722,9 +797,53 @@ export class Wallet {
       ...parsed.output,
       receipts,
       pendingReceipts: stillPending,
+      ...(await this.openObligations(identity, parsed.output, previous)),
     };
     await this.ports.store.put('relationships', identity.pseudonym, record);
     return record;
+  }
+
+  /**
+   * Opens the disclosures and data-request answers of `fresh` that `previous` has not opened yet
+   * (extension/core/disclosures); the company's registry entry is read only when something is
+   * new. Never what the clearinghouse claims was opened: only the vault's own copies count.
+   */
+  private async openObligations(
+    identity: CompanyIdentity,
+    fresh: ClearinghouseRelationship,
+    previous: WalletRelationship | undefined,
+  ): Promise<Pick<WalletRelationship, 'openedDisclosures' | 'openedAnswers'>> {
+    const disclosures = new Map<string, OpenedDisclosure>(
+      (previous?.openedDisclosures ?? []).map((d) => [d.sha256, d]),
+    );
+    const answers = new Map<string, OpenedAnswer>(
+      (previous?.openedAnswers ?? []).map((a) => [a.sha256, a]),
+    );
+    const answered = fresh.dataRequests.flatMap((r) =>
+      r.answer === null ? [] : [{ request: r.sha256, answer: r.answer }],
+    );
+    const newDisclosures = fresh.disclosures.filter((d) => !disclosures.has(d.sha256));
+    const newAnswers = answered.filter((a) => !answers.has(a.answer.sha256));
+    if (newDisclosures.length + newAnswers.length > 0) {
+      let company: Awaited<ReturnType<WalletClearinghouse['getCompany']>> | undefined;
+      try {
+        company = await this.ports.clearinghouse.getCompany(identity.company);
+      } catch {
+        // The registry is out of reach now: these stay unopened until the next refresh.
+        company = undefined;
+      }
+      if (company?.id === identity.company) {
+        const context = { company, identity, nowMs: this.ports.clock.now() };
+        for (const d of newDisclosures)
+          disclosures.set(d.sha256, await openDisclosure(d.sha256, d.jws, context));
+        for (const a of newAnswers)
+          answers.set(a.answer.sha256, await openAnswer(a.request, a.answer, context));
+      }
+    }
+    return {
+      openedDisclosures: fresh.disclosures.flatMap((d) => disclosures.get(d.sha256) ?? []),
+      openedAnswers: answered.flatMap((a) => answers.get(a.answer.sha256) ?? []),
+    };
   }
 
   /**
@@ -854,13 +973,14 @@ export class Wallet {
       for (const [index, identity] of identities.entries()) {
         const result = results[index];
         if (result === undefined || result.status !== 200 || !('relationships' in result)) continue;
-        const parsed = v.safeParse(walletRelationship, result.relationships);
+        const parsed = v.safeParse(clearinghouseRelationship, result.relationships);
         if (!parsed.success || parsed.output.pseudonym !== identity.pseudonym) continue;
         const previous = batch[index]!;
         await this.ports.store.put('relationships', identity.pseudonym, {
           ...parsed.output,
           receipts: previous.receipts,
           pendingReceipts: previous.pendingReceipts,
+          ...(await this.openObligations(identity, parsed.output, previous)),
         });
       }
     }

@@ -5,13 +5,21 @@
  * the open grant request to the Assistant, whose consent window narrows and grants it; the grant
  * reaches the company's feed, its receipt is verified against the pinned log key; a revocation is
  * acknowledged; a refusal's cool-down holds; another origin and another company are refused.
+ * Then the rest of issue 7: a locked Assistant asks for the passphrase in the consent window; a
+ * request link pasted into the dashboard opens the window; one purpose of a grant is revoked and
+ * acknowledged; data requests are answered (access with the disclosure, erasure confirmed) and a
+ * changed disclosure is flagged.
  */
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { createClient } from '../../protocol/client';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { signMessage } from '../../protocol/signed';
+import { loadOrCreateIdentity } from '../company-site/keys';
 import { startCompanySite, type CompanySite } from '../company-site/site';
 
 const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
@@ -29,6 +37,8 @@ interface ConnectGlobals {
 
 let dirs: string[] = [];
 let sites: CompanySite[] = [];
+/** Each site's data directory (its key file), by origin. */
+const siteDirs = new Map<string, string>();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
@@ -47,17 +57,71 @@ async function tempDir(prefix: string): Promise<string> {
 }
 
 async function companySite(): Promise<CompanySite> {
+  const dataDir = await tempDir('company-site-');
   const site = await startCompanySite({
     clearinghouseUrl: clearinghouse,
-    dataDir: await tempDir('company-site-'),
+    dataDir,
     port: 0,
     pollIntervalMs: 0,
     webhook: false,
     log: () => {},
   });
   sites.push(site);
+  siteDirs.set(site.origin, dataDir);
   await site.ready();
   return site;
+}
+
+/**
+ * A second open grant request of the site's company, signed with its key, asking for two
+ * purposes (the site's own asks for one): so one of them can be revoked on its own.
+ */
+async function twoPurposeRequest(site: CompanySite): Promise<string> {
+  const { keyPair, companyId } = await loadOrCreateIdentity(siteDirs.get(site.origin)!);
+  const described = (await (
+    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
+  ).json()) as { origin: string };
+  const iat = Math.floor(Date.now() / 1000);
+  const client = createClient({
+    baseUrl: clearinghouse,
+    fetch: (url, init) => fetch(url, init),
+    now: Date.now,
+    randomBytes: (n) => new Uint8Array(randomBytes(n)),
+  });
+  const receipt = await client.createGrantRequest(
+    await signMessage(
+      'grant-request',
+      {
+        v: 1,
+        iss: companyId,
+        aud: described.origin,
+        iat,
+        exp: iat + 300,
+        jti: crypto.randomUUID(),
+        scopes: [
+          {
+            purpose: 'product_launch',
+            channels: ['newsletter'],
+            dataCategories: ['preferences_habits'],
+            conditions: { timeZone: 'Europe/Berlin', maxContactsPerWeek: 1 },
+            retentionDays: 365,
+            onwardRecipients: [],
+          },
+          {
+            purpose: 'service_support',
+            channels: ['email'],
+            dataCategories: [],
+            conditions: { timeZone: 'Europe/Berlin' },
+            retentionDays: 30,
+            onwardRecipients: [],
+          },
+        ],
+        reason: { de: 'Neuigkeiten und Service', en: 'News and service' },
+      },
+      keyPair,
+    ),
+  );
+  return receipt.link;
 }
 
 function sendFrom(page: Page, message: unknown): Promise<unknown> {
@@ -279,4 +343,161 @@ test('from the relationships view: access requested and answered, a correction a
       return site.relay.customers.get(pseudonym)?.data.preferences_habits;
     })
     .toBe('trail running, twice a week');
+});
+
+test('a locked Assistant asks for the passphrase in the consent window, then carries on', async () => {
+  const site = await companySite();
+  const { dashboard } = await assistant();
+  expect(await sendFrom(dashboard, { type: 'vault.lock' })).toMatchObject({ state: 'locked' });
+  const ask = (page: Page, link: string) =>
+    page.evaluate(
+      (l) => (globalThis as unknown as ConnectGlobals).ClearinghouseConnect.requestConsent(l),
+      link,
+    );
+
+  // A page on the wrong origin is refused before anyone is asked for a passphrase.
+  const elsewhere = await context!.newPage();
+  await elsewhere.goto(site.origin.replace('localhost', '127.0.0.1') + '/?lang=en');
+  await expect
+    .poll(() => elsewhere.evaluate(() => 'ClearinghouseConnect' in globalThis))
+    .toBe(true);
+  expect(await ask(elsewhere, site.requestLink()!)).toEqual({
+    outcome: 'error',
+    code: 'ERR_BRIDGE_ORIGIN_MISMATCH',
+  });
+  expect(context!.pages().some((p) => p.url().includes('/ui/consent/'))).toBe(false);
+
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+  const consent = await connect(shop);
+  await expect(consent.getByTestId('consent-locked')).toBeVisible();
+  await expect(consent.getByTestId('consent-company')).toHaveCount(0);
+  await consent.getByTestId('unlock-passphrase').fill('wrong passphrase');
+  await consent.getByTestId('unlock').click();
+  await expect(consent.getByTestId('unlock-error')).toBeVisible();
+  await consent.getByTestId('unlock-passphrase').fill('correct horse battery staple');
+  await consent.getByTestId('unlock').click();
+  await expect(consent.getByTestId('consent-company')).toContainText('Laufhaus');
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'granted');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.events.map((e) => e.kind)))
+    .toEqual(['grant']);
+});
+
+test('a pasted request link opens the consent window; one purpose is revoked and acknowledged', async () => {
+  const site = await companySite();
+  const { dashboard, id } = await assistant();
+  const link = await twoPurposeRequest(site);
+
+  await dashboard.getByTestId('nav-relationships').click();
+  await dashboard.getByTestId('request-link').fill(link);
+  await dashboard.getByTestId('request-link').press('Enter');
+  await expect(dashboard).toHaveURL(/\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}$/);
+  await expect(dashboard.getByTestId('consent-company')).toContainText('Laufhaus');
+  await expect(dashboard.getByTestId('scope-1-include')).toBeChecked();
+  await dashboard.getByTestId('consent-grant').click();
+  await expect(dashboard.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.events.filter((e) => e.kind === 'grant').length))
+    .toBe(1);
+  const grantEvent = site.events.find((e) => e.kind === 'grant')!;
+  expect((payloadOf(grantEvent.jws).scopes as { purpose: string }[]).map((s) => s.purpose)).toEqual(
+    ['product_launch', 'service_support'],
+  );
+
+  await dashboard.goto(`chrome-extension://${id}/ui/dashboard/index.html`);
+  await dashboard.getByTestId('nav-relationships').click();
+  await dashboard.getByTestId('revoke-service_support').click();
+  await dashboard.getByTestId('revoke-confirm').click();
+  await expect(dashboard.getByTestId('revocation')).toHaveAttribute('data-acknowledged', 'false');
+  // Only that purpose: the grant stays active for the other one.
+  await expect(dashboard.getByTestId('grant')).toHaveAttribute('data-status', 'active');
+  await expect(dashboard.getByTestId('revoke-service_support')).toHaveCount(0);
+  await expect(dashboard.getByTestId('revoke-product_launch')).toBeVisible();
+  await expect.poll(async () => (await site.pollOnce(), site.acknowledged.length)).toBe(1);
+  const revocation = site.events.find((e) => e.kind === 'revocation')!;
+  expect(payloadOf(revocation.jws).grants).toEqual([
+    { grantSha256: grantEvent.sha256, purposes: ['service_support'] },
+  ]);
+  await dashboard.getByTestId('relationships-refresh').click();
+  await expect(dashboard.getByTestId('revocation')).toHaveAttribute('data-acknowledged', 'true');
+  await expect(dashboard.getByTestId('receipts')).toContainText('2');
+});
+
+test('data requests answered: access with the disclosure, erasure confirmed; a changed disclosure is flagged', async () => {
+  const site = await companySite();
+  const { dashboard } = await assistant();
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+  const consent = await connect(shop);
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.obligations.done.map((d) => d.kind)))
+    .toEqual(['disclosure']);
+  const pseudonym = [...site.relay.customers.keys()][0]!;
+
+  // The disclosure sent on the grant: verified, its holdings shown.
+  await dashboard.getByTestId('nav-relationships').click();
+  await dashboard.getByTestId('relationships-refresh').click();
+  await expect(dashboard.getByTestId('disclosure-current')).toBeVisible();
+  await expect(dashboard.getByTestId('holding')).toHaveAttribute(
+    'data-category',
+    'preferences_habits',
+  );
+  await expect(dashboard.getByTestId('disclosure-changed')).toHaveCount(0);
+
+  // Something to disclose and to erase: a correction the company applies.
+  await dashboard.getByTestId('correct-category').selectOption('preferences_habits');
+  await dashboard.getByTestId('correct-value').fill('trail running');
+  await dashboard.getByTestId('correct-send').click();
+  await expect
+    .poll(async () => {
+      await site.relay.pollCorrections();
+      return site.relay.customers.get(pseudonym)?.data.preferences_habits;
+    })
+    .toBe('trail running');
+
+  const refreshUntil = async (test: () => Promise<string | null>, expected: string) =>
+    expect
+      .poll(async () => {
+        await site.pollOnce();
+        await dashboard.getByTestId('relationships-refresh').click();
+        return test();
+      })
+      .toBe(expected);
+
+  // Access: answered with a fresh disclosure, whose sealed export opens with the pairwise key.
+  await dashboard.getByTestId('request-access').click();
+  const access = dashboard.getByTestId('data-request').nth(0);
+  await refreshUntil(() => access.getAttribute('data-outcome'), 'disclosure');
+  await expect(access).toContainText('answered with the disclosure of');
+  await expect(access.getByTestId('holding')).toHaveAttribute(
+    'data-category',
+    'preferences_habits',
+  );
+  await expect(access.getByTestId('disclosure-export')).toContainText('trail running');
+
+  // Erasure: confirmed, with what was erased.
+  await dashboard.getByTestId('request-erasure').click();
+  const erasure = dashboard.getByTestId('data-request').nth(1);
+  await refreshUntil(() => erasure.getAttribute('data-outcome'), 'erased');
+  await expect(erasure).toContainText('Preferences and habits');
+  expect(site.relay.customers.get(pseudonym)?.data).toEqual({});
+
+  // The company now says it holds an address too: the newest disclosure supersedes, flagged.
+  site.relay.customers.get(pseudonym)!.data.address = 'Hauptstraße 1';
+  await site.obligations.disclose(pseudonym);
+  await dashboard.getByTestId('relationships-refresh').click();
+  await expect(dashboard.getByTestId('disclosure-changed')).toContainText(
+    'Address and contact details',
+  );
+  await expect(dashboard.getByTestId('disclosures').getByTestId('holding')).toHaveCount(2);
+  await expect(dashboard.getByTestId('disclosure-current')).toContainText('older');
+  await expect(dashboard.getByTestId('data-request').nth(0)).toHaveAttribute(
+    'data-overdue',
+    'false',
+  );
 });

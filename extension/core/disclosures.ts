@@ -1,0 +1,281 @@
+/**
+ * What a company says it holds about the customer (issue 7 "Relationships", DESIGN section 5
+ * `disclosure`) and how it answered the customer's data requests (`data-request-answer`).
+ *
+ * The clearinghouse hands the pseudonym the signed messages (portal/lib/server/obligations.ts:
+ * oldest first, the newest disclosure `current`); the Assistant opens each once itself: the
+ * company's signature with a registry key valid at the message's `iat`, addressed to this
+ * pseudonym, the holdings parsed, and the sealed export of the data opened with the pairwise key.
+ * A message that does not verify is kept as `invalid` with its code (shown, never trusted).
+ *
+ * Pure apart from its arguments: no browser API, no I/O (STYLE habit 2).
+ */
+import * as v from 'valibot';
+import type { CompanyEntry } from '../../protocol/client';
+import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { isProtocolError, ProtocolError, protocolErrorCodes } from '../../protocol/errors';
+import type { MessageKind } from '../../protocol/messages';
+import {
+  dataCategory,
+  epochSeconds,
+  localized,
+  sha256 as sha256Schema,
+} from '../../protocol/messages/primitives';
+import { holding } from '../../protocol/messages/relay';
+import { openSealed } from '../../protocol/seal';
+import { openMessage } from '../../protocol/signed';
+import { dataCategoryIds } from '../../protocol/vocabulary';
+import type { CompanyIdentity } from './identity';
+
+/** Bounds of what the wallet keeps of an opened disclosure. */
+export const disclosureLimits = {
+  /** The export's text is kept (and shown) up to this many characters; a longer one is unreadable. */
+  exportChars: 64 * 1024,
+  /** A changed disclosure is announced while it is this new to the Assistant. */
+  changeNoticeDays: 7,
+} as const;
+
+const timeMs = v.pipe(v.number(), v.integer(), v.minValue(0));
+const errorCode = v.picklist(protocolErrorCodes);
+
+/** One disclosure as the wallet opened it. */
+export const openedDisclosure = v.variant('state', [
+  v.object({
+    state: v.literal('opened'),
+    sha256: sha256Schema,
+    iat: epochSeconds,
+    /** When this Assistant first opened it (its own clock, not the company's). */
+    openedAt: timeMs,
+    grantSha256: v.nullable(sha256Schema),
+    dataRequestSha256: v.nullable(sha256Schema),
+    holdings: v.pipe(v.array(holding), v.maxLength(dataCategoryIds.length)),
+    /** The sealed export's text, or null (none sent, or it did not open: see `exportUnreadable`). */
+    export: v.nullable(v.pipe(v.string(), v.maxLength(disclosureLimits.exportChars))),
+    exportUnreadable: v.boolean(),
+  }),
+  v.object({
+    state: v.literal('invalid'),
+    sha256: sha256Schema,
+    openedAt: timeMs,
+    code: errorCode,
+  }),
+]);
+export type OpenedDisclosure = v.InferOutput<typeof openedDisclosure>;
+
+/** One answer to a data request as the wallet opened it. */
+export const openedAnswer = v.variant('state', [
+  v.object({
+    state: v.literal('opened'),
+    sha256: sha256Schema,
+    requestSha256: sha256Schema,
+    outcome: v.picklist(['disclosure', 'erased', 'refused']),
+    /** `disclosure`: the disclosure that answers an access request. */
+    disclosureSha256: v.nullable(sha256Schema),
+    /** `erased`: what was erased, and when. */
+    dataCategories: v.pipe(v.array(dataCategory), v.maxLength(dataCategoryIds.length)),
+    erasedAt: v.nullable(epochSeconds),
+    /** `refused`: the company's reason. */
+    reason: v.nullable(localized(2000)),
+  }),
+  v.object({
+    state: v.literal('invalid'),
+    sha256: sha256Schema,
+    requestSha256: sha256Schema,
+    code: errorCode,
+  }),
+]);
+export type OpenedAnswer = v.InferOutput<typeof openedAnswer>;
+
+/** A company's registry entry and the customer's identity towards it. */
+export interface OpeningContext {
+  readonly company: CompanyEntry;
+  readonly identity: CompanyIdentity;
+  readonly nowMs: number;
+}
+
+/**
+ * Verifies a message of the company addressed to this pseudonym, as of its `iat` (it stays
+ * verifiable after its transport window): signed by a registry key that was neither retired nor
+ * compromised at that time.
+ *
+ * @throws ProtocolError the verification's codes, `ERR_JWS_KID_UNKNOWN` for a key not valid then.
+ * @example
+ * ```ts
+ * const { payload } = await openCompanyMessage('disclosure', jws, context);
+ * ```
+ */
+export async function openCompanyMessage<K extends MessageKind>(
+  kind: K,
+  jws: string,
+  context: OpeningContext,
+) {
+  const { company, identity } = context;
+  const opened = await openMessage(kind, jws, {
+    audience: identity.pseudonym,
+    now: Math.floor(context.nowMs / 1000),
+    asOf: 'iat',
+    resolveKey: (kid) => company.keys?.find((k) => k.kid === kid)?.jwk,
+  });
+  const key = company.keys?.find((k) => k.kid === opened.kid);
+  const iatMs = (opened.payload as { iat: number }).iat * 1000;
+  if (
+    (opened.payload as { iss?: unknown }).iss !== company.id ||
+    key === undefined ||
+    (key.retiredAt !== null && key.retiredAt <= iatMs) ||
+    (key.compromisedSince !== null && key.compromisedSince <= iatMs)
+  )
+    throw new ProtocolError('ERR_JWS_KID_UNKNOWN', 'not signed by a key of the company valid then');
+  return opened;
+}
+
+/** The export's text, or null when it does not open, is not UTF-8, or is too long to keep. */
+function openExport(sealed: string, identity: CompanyIdentity): string | null {
+  try {
+    const text = utf8Decode(openSealed(base64urlDecode(sealed), identity.keyPair));
+    return text.length <= disclosureLimits.exportChars ? text : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens one disclosure; one that does not verify comes back `invalid` with its code.
+ *
+ * @example
+ * ```ts
+ * const opened = await openDisclosure(item.sha256, item.jws, { company, identity, nowMs });
+ * ```
+ */
+export async function openDisclosure(
+  sha256: string,
+  jws: string,
+  context: OpeningContext,
+): Promise<OpenedDisclosure> {
+  try {
+    const { payload, sha256: own } = await openCompanyMessage('disclosure', jws, context);
+    if (own !== sha256) throw new ProtocolError('ERR_DISCLOSURE_UNKNOWN', 'another disclosure');
+    const exported =
+      payload.export === undefined ? null : openExport(payload.export, context.identity);
+    return {
+      state: 'opened',
+      sha256,
+      iat: payload.iat,
+      openedAt: context.nowMs,
+      grantSha256: payload.grantSha256 ?? null,
+      dataRequestSha256: payload.dataRequestSha256 ?? null,
+      holdings: payload.holdings,
+      export: exported,
+      exportUnreadable: payload.export !== undefined && exported === null,
+    };
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    return { state: 'invalid', sha256, openedAt: context.nowMs, code: e.code };
+  }
+}
+
+/**
+ * Opens one answer to the data request `requestSha256`; one that does not verify, or answers
+ * another request, comes back `invalid`.
+ *
+ * @example
+ * ```ts
+ * const answer = await openAnswer(request.sha256, request.answer, context);
+ * ```
+ */
+export async function openAnswer(
+  requestSha256: string,
+  answer: { sha256: string; jws: string },
+  context: OpeningContext,
+): Promise<OpenedAnswer> {
+  try {
+    const { payload, sha256 } = await openCompanyMessage(
+      'data-request-answer',
+      answer.jws,
+      context,
+    );
+    if (sha256 !== answer.sha256 || payload.requestSha256 !== requestSha256)
+      throw new ProtocolError('ERR_DATA_REQUEST_UNKNOWN', 'an answer to another request');
+    return {
+      state: 'opened',
+      sha256,
+      requestSha256,
+      outcome: payload.outcome,
+      disclosureSha256: payload.outcome === 'disclosure' ? payload.disclosureSha256 : null,
+      dataCategories: payload.outcome === 'erased' ? payload.dataCategories : [],
+      erasedAt: payload.outcome === 'erased' ? payload.erasedAt : null,
+      reason: payload.outcome === 'refused' ? payload.reason : null,
+    };
+  } catch (e) {
+    if (!isProtocolError(e)) throw e;
+    return { state: 'invalid', sha256: answer.sha256, requestSha256, code: e.code };
+  }
+}
+
+/** How the newest disclosure differs from the one before, by data category. */
+export interface DisclosureChange {
+  readonly older: string;
+  readonly newer: string;
+  /** When the Assistant first saw the newer one (ms). */
+  readonly since: number;
+  readonly added: string[];
+  readonly removed: string[];
+  /** Held before and now, but with another source, purpose, retention or recipient. */
+  readonly changed: string[];
+}
+
+/** JSON with sorted keys and sorted arrays (each is a set), so equal holdings compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).sort().join()}]`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join()}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * The change from the previous valid disclosure to the newest one, in the order the
+ * clearinghouse lists them (oldest first, the newest superseding the older ones); null when
+ * there are fewer than two or the newest says the same as the one before (`collectedSince`
+ * aside, which a company may restate).
+ *
+ * @example
+ * ```ts
+ * const change = disclosureChange(relationship.disclosures, relationship.openedDisclosures);
+ * ```
+ */
+export function disclosureChange(
+  order: readonly { sha256: string }[],
+  opened: readonly OpenedDisclosure[],
+): DisclosureChange | null {
+  const valid = order
+    .map((d) => opened.find((o) => o.sha256 === d.sha256))
+    .filter((o): o is Extract<OpenedDisclosure, { state: 'opened' }> => o?.state === 'opened');
+  const newer = valid[valid.length - 1];
+  const older = valid[valid.length - 2];
+  if (newer === undefined || older === undefined) return null;
+  const byCategory = (d: typeof newer) =>
+    new Map(
+      d.holdings.map((h) => {
+        const { collectedSince: _since, ...rest } = h;
+        return [h.dataCategory as string, canonical(rest)];
+      }),
+    );
+  const before = byCategory(older);
+  const after = byCategory(newer);
+  const added = [...after.keys()].filter((c) => !before.has(c)).sort();
+  const removed = [...before.keys()].filter((c) => !after.has(c)).sort();
+  const changed = [...after.keys()]
+    .filter((c) => before.has(c) && before.get(c) !== after.get(c))
+    .sort();
+  if (added.length + removed.length + changed.length === 0) return null;
+  return {
+    older: older.sha256,
+    newer: newer.sha256,
+    since: newer.openedAt,
+    added,
+    removed,
+    changed,
+  };
+}
