@@ -15,6 +15,7 @@ import {
   parsePageMessage,
   type AssistantMessage,
   type ConnectOutcome,
+  type CustomerAction,
   type CustomerViewItem,
 } from '../../protocol/connect';
 import { sendToBackground } from '../platform/bridge-port';
@@ -63,6 +64,21 @@ async function consent(request: string): Promise<Outcome> {
   }
 }
 
+/** A customer action from the clearinghouse's "my data" page: confirmed in the Assistant's window. */
+async function act(action: CustomerAction): Promise<Outcome> {
+  const accepted = await sendToBackground({ type: 'bridge.action', action });
+  const ticket = field(accepted, 'bridge.accepted', 'ticket');
+  if (typeof ticket !== 'string') return errorOf(accepted);
+  for (;;) {
+    await sleep(pollMs);
+    const answer = await sendToBackground({ type: 'bridge.action-poll', ticket });
+    const outcome = field(answer, 'bridge.action-outcome', 'outcome');
+    if (outcome === null) continue;
+    if (typeof outcome === 'object') return outcome as Outcome;
+    return errorOf(answer);
+  }
+}
+
 async function customerView(id: string): Promise<void> {
   const answer = await sendToBackground({ type: 'bridge.customer-view' });
   const items = field(answer, 'bridge.customer-view', 'items');
@@ -93,7 +109,11 @@ window.addEventListener('message', (event: MessageEvent) => {
       ? consent(message.request).then((outcome) =>
           post(assistantMessage(id, { type: 'outcome', outcome })),
         )
-      : customerView(id);
+      : message.type === 'action'
+        ? act(message.action).then((outcome) =>
+            post(assistantMessage(id, { type: 'outcome', outcome })),
+          )
+        : customerView(id);
   void done
     .catch(() => post(assistantMessage(id, { type: 'outcome', outcome: errorOf(undefined) })))
     .finally(() => {

@@ -52,9 +52,47 @@ const viewItem: CustomerViewItem = {
   company: { id: co, legalName: 'Laufhaus GmbH', domain: origin },
   companyStatus: 'active',
   pseudonym: ps,
-  grants: [{ sha256: hash, status: 'active', purposes: ['product_launch'], until: 2_000_000_000 }],
+  grants: [
+    {
+      sha256: hash,
+      status: 'active',
+      purposes: ['product_launch'],
+      channels: ['email'],
+      dataCategories: ['address'],
+      revokedPurposes: [],
+      until: 2_000_000_000,
+    },
+  ],
   refusals: 0,
   openRevocations: 1,
+  revocations: [{ sha256: hash, at: 1_700_000_000, acknowledged: false, overdue: true }],
+  disclosure: {
+    sha256: hash,
+    at: 1_700_000_000,
+    holdings: [
+      {
+        dataCategory: 'location',
+        sources: ['direct'],
+        purposes: ['product_launch'],
+        retentionDays: 30,
+        recipients: ['Versand AG'],
+      },
+    ],
+    export: '{"address":"Hauptstraße 1"}',
+  },
+  dataRequests: [
+    {
+      sha256: hash,
+      type: 'erasure',
+      at: 1_700_000_000,
+      deadline: 1_702_592_000_000,
+      answered: false,
+      overdue: false,
+    },
+  ],
+  offers: { received: 3, delivered: 1, held: 1, hidden: 1 },
+  rewards: { count: 1, points: 50, bestDiscount: null },
+  complaints: { submitted: 1, drafts: 0 },
 };
 
 describe('parsePageMessage', () => {
@@ -125,6 +163,39 @@ describe('parseAssistantMessage', () => {
       {
         type: 'customer-view',
         items: [{ ...viewItem, grants: [{ ...viewItem.grants[0], status: 'x' }] }],
+      },
+    ],
+    [
+      'a view item whose disclosure carries an unknown member',
+      {
+        type: 'customer-view',
+        items: [{ ...viewItem, disclosure: { ...viewItem.disclosure, jws: 'a.b.c' } }],
+      },
+    ],
+    [
+      'a view item with a negative offer count',
+      {
+        type: 'customer-view',
+        items: [{ ...viewItem, offers: { ...viewItem.offers, hidden: -1 } }],
+      },
+    ],
+    [
+      'a view item with an over-long export',
+      {
+        type: 'customer-view',
+        items: [
+          {
+            ...viewItem,
+            disclosure: { ...viewItem.disclosure, export: 'x'.repeat(64 * 1024 + 1) },
+          },
+        ],
+      },
+    ],
+    [
+      'a data request of an unknown type',
+      {
+        type: 'customer-view',
+        items: [{ ...viewItem, dataRequests: [{ ...viewItem.dataRequests[0], type: 'x' }] }],
       },
     ],
   ])('drops %s', (_name, body) => {
@@ -204,5 +275,48 @@ describe('createConnect', () => {
       sameWindow: true,
     });
     await expect(pending).resolves.toEqual({ outcome: 'view', items: [viewItem] });
+  });
+});
+
+describe('customer actions (issue 9)', () => {
+  const base = { channel: connectChannel, v: 1, from: 'page', type: 'action', id: 'a1' } as const;
+
+  it.each([
+    { kind: 'revoke', company: co },
+    { kind: 'access', company: co },
+    { kind: 'erasure', company: co },
+    { kind: 'correct', dataCategory: 'address' },
+  ])('accepts the action %o', (action) => {
+    expect(parsePageMessage({ ...base, action })).toEqual({ ...base, action });
+  });
+
+  it.each([
+    ['an unknown kind', { kind: 'delete-everything', company: co }],
+    ['a pseudonym for a company', { kind: 'revoke', company: ps }],
+    ['an extra member', { kind: 'revoke', company: co, grants: 'all' }],
+    ['a correction carrying its value', { kind: 'correct', dataCategory: 'address', value: 'x' }],
+    ['a malformed category', { kind: 'correct', dataCategory: 'Address!' }],
+  ])('drops %s', (_name, action) => {
+    expect(parsePageMessage({ ...base, action })).toBeUndefined();
+  });
+
+  it('resolves done when the Assistant reports the action carried out', async () => {
+    const w = fakeWindow();
+    const pending = w.connect.act({ kind: 'revoke', company: co });
+    expect(w.posted).toEqual([{ ...base, id: 'id0', action: { kind: 'revoke', company: co } }]);
+    w.deliver({ data: assistantMessage('id0', { type: 'ack' }), origin, sameWindow: true });
+    w.deliver({
+      data: assistantMessage('id0', { type: 'outcome', outcome: { outcome: 'done' } }),
+      origin,
+      sameWindow: true,
+    });
+    expect(await pending).toEqual({ outcome: 'done' });
+  });
+
+  it('refuses a malformed action without asking the Assistant', async () => {
+    const w = fakeWindow();
+    const answer = await w.connect.act({ kind: 'revoke', company: 'nope' });
+    expect(answer).toEqual({ outcome: 'error', code: 'ERR_MESSAGE_INVALID' });
+    expect(w.posted).toEqual([]);
   });
 });

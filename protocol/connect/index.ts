@@ -54,7 +54,35 @@ export type PageMessage =
       readonly from: 'page';
       readonly type: 'customer-view';
       readonly id: string;
+    }
+  | {
+      readonly channel: typeof connectChannel;
+      readonly v: 1;
+      readonly from: 'page';
+      readonly type: 'action';
+      readonly id: string;
+      readonly action: CustomerAction;
     };
+
+/**
+ * What the clearinghouse's "my data" page may ask the Assistant to do (issue 9). The Assistant
+ * shows it in its own window and acts only after the customer confirms there; a correction's
+ * value is typed in that window, never handed over by the page.
+ */
+export type CustomerAction =
+  | { readonly kind: 'revoke'; readonly company: string }
+  | { readonly kind: 'access' | 'erasure'; readonly company: string }
+  | { readonly kind: 'correct'; readonly dataCategory: string };
+
+/** What the company says it holds, from its current disclosure (plain, as disclosed). */
+export interface CustomerViewHolding {
+  readonly dataCategory: string;
+  readonly sources: readonly string[];
+  readonly purposes: readonly string[];
+  readonly retentionDays: number;
+  /** The onward recipients' names. */
+  readonly recipients: readonly string[];
+}
 
 /** One company in the customer's view: plain data, no key and no signature material. */
 export interface CustomerViewItem {
@@ -65,10 +93,53 @@ export interface CustomerViewItem {
     readonly sha256: string;
     readonly status: 'active' | 'revoked' | 'expired';
     readonly purposes: readonly string[];
+    readonly channels: readonly string[];
+    readonly dataCategories: readonly string[];
+    /** Purposes a partial revocation took back. */
+    readonly revokedPurposes: readonly string[];
     readonly until: number | null;
   }[];
   readonly refusals: number;
   readonly openRevocations: number;
+  /** Revocations, newest last: `at` is the revocation's `iat` (seconds). */
+  readonly revocations: readonly {
+    readonly sha256: string;
+    readonly at: number | null;
+    readonly acknowledged: boolean;
+    readonly overdue: boolean;
+  }[];
+  /** The company's current disclosure, with its export opened by the Assistant; null: none yet. */
+  readonly disclosure: {
+    readonly sha256: string;
+    readonly at: number | null;
+    readonly holdings: readonly CustomerViewHolding[];
+    /** The opened export (the data itself, as the company wrote it); null when none or unreadable. */
+    readonly export: string | null;
+  } | null;
+  /** Access and erasure requests: `at` in seconds, `deadline` in milliseconds. */
+  readonly dataRequests: readonly {
+    readonly sha256: string;
+    readonly type: 'access' | 'erasure';
+    readonly at: number | null;
+    readonly deadline: number;
+    readonly answered: boolean;
+    readonly overdue: boolean;
+  }[];
+  /** Offers from this company as the Assistant decided them (`hidden` includes unreadable ones). */
+  readonly offers: {
+    readonly received: number;
+    readonly delivered: number;
+    readonly held: number;
+    readonly hidden: number;
+  };
+  /** Rewards earned: how many, the points summed, the best discount (per cent) still valid. */
+  readonly rewards: {
+    readonly count: number;
+    readonly points: number;
+    readonly bestDiscount: number | null;
+  };
+  /** Complaints about this company: submitted to the clearinghouse, and drafts not sent yet. */
+  readonly complaints: { readonly submitted: number; readonly drafts: number };
 }
 
 /** How a request ended, as the page learns it. */
@@ -77,7 +148,9 @@ export type ConnectOutcome =
   | { readonly outcome: 'refused' }
   | { readonly outcome: 'cancelled' }
   | { readonly outcome: 'error'; readonly code: string }
-  | { readonly outcome: 'no-assistant'; readonly installUrl: string };
+  | { readonly outcome: 'no-assistant'; readonly installUrl: string }
+  /** A customer action (issue 9) was confirmed and carried out. */
+  | { readonly outcome: 'done' };
 
 /** What the Assistant answers. */
 export type AssistantMessage =
@@ -106,7 +179,18 @@ export type AssistantMessage =
     };
 
 /** Bounds of the customer view the page accepts. */
-export const customerViewLimits = { items: 10_000, grants: 256, purposes: 64, text: 300 } as const;
+export const customerViewLimits = {
+  items: 10_000,
+  grants: 256,
+  purposes: 64,
+  text: 300,
+  /** Revocations and data requests per company. */
+  history: 1000,
+  holdings: 64,
+  recipients: 64,
+  /** Characters of an opened export. */
+  export: 64 * 1024,
+} as const;
 
 type Plain = Record<string, unknown>;
 
@@ -176,6 +260,39 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
       id: value.id as string,
     };
   }
+  if (value.type === 'action' && exactKeys(value, [...head, 'action'])) {
+    const action = parseAction(value.action);
+    if (action === undefined) return undefined;
+    return {
+      channel: connectChannel,
+      v: 1,
+      from: 'page',
+      type: 'action',
+      id: value.id as string,
+      action,
+    };
+  }
+  return undefined;
+}
+
+const categoryPattern = /^[a-z_]{1,64}$/;
+
+/** Parses a {@link CustomerAction}; `undefined` for anything else. */
+export function parseAction(value: unknown): CustomerAction | undefined {
+  if (!isPlain(value)) return undefined;
+  if (value.kind === 'revoke' || value.kind === 'access' || value.kind === 'erasure') {
+    if (!exactKeys(value, ['kind', 'company'])) return undefined;
+    if (typeof value.company !== 'string' || !idPrefixedPattern.test(value.company))
+      return undefined;
+    if (!value.company.startsWith('co_')) return undefined;
+    return { kind: value.kind, company: value.company };
+  }
+  if (value.kind === 'correct') {
+    if (!exactKeys(value, ['kind', 'dataCategory'])) return undefined;
+    if (typeof value.dataCategory !== 'string' || !categoryPattern.test(value.dataCategory))
+      return undefined;
+    return { kind: 'correct', dataCategory: value.dataCategory };
+  }
   return undefined;
 }
 
@@ -192,6 +309,7 @@ function parseOutcome(
         : undefined;
     case 'refused':
     case 'cancelled':
+    case 'done':
       return exactKeys(value, ['outcome']) ? { outcome: value.outcome } : undefined;
     case 'error':
       return exactKeys(value, ['outcome', 'code']) &&
@@ -202,6 +320,127 @@ function parseOutcome(
     default:
       return undefined;
   }
+}
+
+function isTextList(value: unknown, maxItems: number, maxChars: number): value is string[] {
+  return (
+    Array.isArray(value) && value.length <= maxItems && value.every((x) => isText(x, maxChars))
+  );
+}
+
+const isTime = (value: unknown): value is number | null => value === null || isCount(value);
+
+function parseGrant(g: unknown): CustomerViewItem['grants'][number] | undefined {
+  const n = customerViewLimits.purposes;
+  if (
+    !isPlain(g) ||
+    !exactKeys(g, [
+      'sha256',
+      'status',
+      'purposes',
+      'channels',
+      'dataCategories',
+      'revokedPurposes',
+      'until',
+    ])
+  )
+    return undefined;
+  if (typeof g.sha256 !== 'string' || !sha256Pattern.test(g.sha256)) return undefined;
+  if (g.status !== 'active' && g.status !== 'revoked' && g.status !== 'expired') return undefined;
+  if (!isTime(g.until)) return undefined;
+  if (
+    !isTextList(g.purposes, n, 64) ||
+    !isTextList(g.channels, n, 64) ||
+    !isTextList(g.dataCategories, n, 64) ||
+    !isTextList(g.revokedPurposes, n, 64)
+  )
+    return undefined;
+  return {
+    sha256: g.sha256,
+    status: g.status,
+    purposes: [...g.purposes],
+    channels: [...g.channels],
+    dataCategories: [...g.dataCategories],
+    revokedPurposes: [...g.revokedPurposes],
+    until: g.until,
+  };
+}
+
+function parseHolding(h: unknown): CustomerViewHolding | undefined {
+  const l = customerViewLimits;
+  if (
+    !isPlain(h) ||
+    !exactKeys(h, ['dataCategory', 'sources', 'purposes', 'retentionDays', 'recipients'])
+  )
+    return undefined;
+  if (!isText(h.dataCategory, 64) || !isCount(h.retentionDays)) return undefined;
+  if (!isTextList(h.sources, 16, 64) || !isTextList(h.purposes, l.purposes, 64)) return undefined;
+  if (!isTextList(h.recipients, l.recipients, l.text)) return undefined;
+  return {
+    dataCategory: h.dataCategory,
+    sources: [...h.sources],
+    purposes: [...h.purposes],
+    retentionDays: h.retentionDays,
+    recipients: [...h.recipients],
+  };
+}
+
+function parseDisclosure(d: unknown): CustomerViewItem['disclosure'] | undefined {
+  if (d === null) return null;
+  if (!isPlain(d) || !exactKeys(d, ['sha256', 'at', 'holdings', 'export'])) return undefined;
+  if (typeof d.sha256 !== 'string' || !sha256Pattern.test(d.sha256) || !isTime(d.at))
+    return undefined;
+  if (d.export !== null && !isText(d.export, customerViewLimits.export)) return undefined;
+  if (!Array.isArray(d.holdings) || d.holdings.length > customerViewLimits.holdings)
+    return undefined;
+  const holdings: CustomerViewHolding[] = [];
+  for (const h of d.holdings as unknown[]) {
+    const one = parseHolding(h);
+    if (one === undefined) return undefined;
+    holdings.push(one);
+  }
+  return { sha256: d.sha256, at: d.at, holdings, export: d.export };
+}
+
+function parseList<T>(
+  value: unknown,
+  max: number,
+  one: (x: unknown) => T | undefined,
+): T[] | undefined {
+  if (!Array.isArray(value) || value.length > max) return undefined;
+  const out: T[] = [];
+  for (const x of value as unknown[]) {
+    const parsed = one(x);
+    if (parsed === undefined) return undefined;
+    out.push(parsed);
+  }
+  return out;
+}
+
+function parseRevocation(r: unknown): CustomerViewItem['revocations'][number] | undefined {
+  if (!isPlain(r) || !exactKeys(r, ['sha256', 'at', 'acknowledged', 'overdue'])) return undefined;
+  if (typeof r.sha256 !== 'string' || !sha256Pattern.test(r.sha256) || !isTime(r.at))
+    return undefined;
+  if (typeof r.acknowledged !== 'boolean' || typeof r.overdue !== 'boolean') return undefined;
+  return { sha256: r.sha256, at: r.at, acknowledged: r.acknowledged, overdue: r.overdue };
+}
+
+function parseDataRequest(r: unknown): CustomerViewItem['dataRequests'][number] | undefined {
+  if (!isPlain(r) || !exactKeys(r, ['sha256', 'type', 'at', 'deadline', 'answered', 'overdue']))
+    return undefined;
+  if (typeof r.sha256 !== 'string' || !sha256Pattern.test(r.sha256) || !isTime(r.at))
+    return undefined;
+  if (r.type !== 'access' && r.type !== 'erasure') return undefined;
+  if (!isCount(r.deadline) || typeof r.answered !== 'boolean' || typeof r.overdue !== 'boolean')
+    return undefined;
+  return {
+    sha256: r.sha256,
+    type: r.type,
+    at: r.at,
+    deadline: r.deadline,
+    answered: r.answered,
+    overdue: r.overdue,
+  };
 }
 
 function parseViewItem(value: unknown): CustomerViewItem | undefined {
@@ -215,7 +454,33 @@ function parseViewItem(value: unknown): CustomerViewItem | undefined {
       'grants',
       'refusals',
       'openRevocations',
+      'revocations',
+      'disclosure',
+      'dataRequests',
+      'offers',
+      'rewards',
+      'complaints',
     ])
+  )
+    return undefined;
+  const counts = <K extends string>(
+    x: unknown,
+    keys: readonly K[],
+  ): Record<K, number> | undefined =>
+    isPlain(x) && exactKeys(x, keys) && keys.every((k) => isCount(x[k]))
+      ? (Object.fromEntries(keys.map((k) => [k, x[k]])) as Record<K, number>)
+      : undefined;
+  const offers = counts(value.offers, ['received', 'delivered', 'held', 'hidden'] as const);
+  const complaints = counts(value.complaints, ['submitted', 'drafts'] as const);
+  const r = value.rewards;
+  if (
+    offers === undefined ||
+    complaints === undefined ||
+    !isPlain(r) ||
+    !exactKeys(r, ['count', 'points', 'bestDiscount']) ||
+    !isCount(r.count) ||
+    !isCount(r.points) ||
+    (r.bestDiscount !== null && !isCount(r.bestDiscount))
   )
     return undefined;
   const c = value.company;
@@ -231,31 +496,30 @@ function parseViewItem(value: unknown): CustomerViewItem | undefined {
   if (!isText(value.companyStatus, 32) || !isText(value.pseudonym, 46)) return undefined;
   if (!idPrefixedPattern.test(value.pseudonym)) return undefined;
   if (!isCount(value.refusals) || !isCount(value.openRevocations)) return undefined;
-  const grants = value.grants;
-  if (!Array.isArray(grants) || grants.length > customerViewLimits.grants) return undefined;
-  const parsed: CustomerViewItem['grants'][number][] = [];
-  for (const g of grants as unknown[]) {
-    if (!isPlain(g) || !exactKeys(g, ['sha256', 'status', 'purposes', 'until'])) return undefined;
-    if (typeof g.sha256 !== 'string' || !sha256Pattern.test(g.sha256)) return undefined;
-    if (g.status !== 'active' && g.status !== 'revoked' && g.status !== 'expired') return undefined;
-    if (g.until !== null && !isCount(g.until)) return undefined;
-    const purposes = g.purposes;
-    if (!Array.isArray(purposes) || purposes.length > customerViewLimits.purposes) return undefined;
-    if (!purposes.every((p) => isText(p, 64))) return undefined;
-    parsed.push({
-      sha256: g.sha256,
-      status: g.status,
-      purposes: [...(purposes as string[])],
-      until: g.until,
-    });
-  }
+  const grants = parseList(value.grants, customerViewLimits.grants, parseGrant);
+  const revocations = parseList(value.revocations, customerViewLimits.history, parseRevocation);
+  const dataRequests = parseList(value.dataRequests, customerViewLimits.history, parseDataRequest);
+  const disclosure = parseDisclosure(value.disclosure);
+  if (
+    grants === undefined ||
+    revocations === undefined ||
+    dataRequests === undefined ||
+    disclosure === undefined
+  )
+    return undefined;
   return {
     company: { id: c.id, legalName: c.legalName, domain: c.domain },
     companyStatus: value.companyStatus,
     pseudonym: value.pseudonym,
-    grants: parsed,
+    grants,
     refusals: value.refusals,
     openRevocations: value.openRevocations,
+    revocations,
+    disclosure,
+    dataRequests,
+    offers,
+    rewards: { count: r.count, points: r.points, bestDiscount: r.bestDiscount },
+    complaints,
   };
 }
 
@@ -365,6 +629,12 @@ export interface Connect {
     | { readonly outcome: 'view'; readonly items: readonly CustomerViewItem[] }
     | Exclude<ConnectOutcome, { outcome: 'granted' }>
   >;
+  /**
+   * On the clearinghouse's own origin: asks the Assistant to carry out `action` after the
+   * customer confirms it in the Assistant's own window; resolves `done`, `cancelled`, an error,
+   * or `no-assistant`.
+   */
+  act(action: CustomerAction): Promise<Exclude<ConnectOutcome, { outcome: 'granted' | 'refused' }>>;
 }
 
 /**
@@ -453,6 +723,31 @@ export function createConnect(ports: ConnectPorts): Connect {
           if (answer.type === 'outcome' && answer.outcome.outcome !== 'granted')
             return answer.outcome;
           return undefined;
+        },
+        noAssistant,
+      );
+    },
+    act(action) {
+      type ActResult = Awaited<ReturnType<Connect['act']>>;
+      const parsed = parseAction(action);
+      if (parsed === undefined)
+        return Promise.resolve({ outcome: 'error', code: 'ERR_MESSAGE_INVALID' });
+      const message: PageMessage = {
+        channel: connectChannel,
+        v: 1,
+        from: 'page',
+        type: 'action',
+        id: ports.newId(),
+        action: parsed,
+      };
+      return exchange<ActResult>(
+        message,
+        (answer): ActResult | undefined => {
+          if (answer.type !== 'outcome') return undefined;
+          const o = answer.outcome;
+          return o.outcome === 'granted' || o.outcome === 'refused'
+            ? { outcome: 'error', code: 'ERR_MESSAGE_INVALID' }
+            : o;
         },
         noAssistant,
       );

@@ -55,6 +55,9 @@ export interface CompanySiteOptions {
   log?: (line: string) => void;
   /** Default: Date.now. */
   now?: () => number;
+  /** The company's legal name and brands. Default `Laufhaus Beispiel GmbH`, `Laufhaus` (the demo runs a second one). */
+  legalName?: string;
+  brands?: string[];
 }
 
 /** The running site. */
@@ -246,13 +249,13 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     }
     const payload: Payload<'company'> = {
       ...claims(aud),
-      legalName: 'Laufhaus Beispiel GmbH',
+      legalName: options.legalName ?? 'Laufhaus Beispiel GmbH',
       registerId: 'HRB 000000, Amtsgericht Beispielstadt',
       domain: origin,
       contact: { email: 'datenschutz@laufhaus.example' },
       keys: [publicJwk(identity.keyPair)],
       purposes: ['product_launch', 'service_support'],
-      brands: ['Laufhaus'],
+      brands: options.brands ?? ['Laufhaus'],
       ...(options.webhook === false ? {} : { webhook: `${origin}/webhook` }),
     };
     const receipt = await client.registerCompany(

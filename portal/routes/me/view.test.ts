@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerViewItem } from '$protocol/connect';
+import { arrange, categoriesOf, exportJson, openMatters, summarise } from './view';
+
+const hash = (c: string) => c.repeat(43);
+
+function item(
+  name: string,
+  options: {
+    grants?: { status: 'active' | 'revoked' | 'expired'; categories: string[]; until?: number }[];
+    held?: string[];
+    revocations?: { acknowledged: boolean; overdue: boolean }[];
+    requests?: { answered: boolean; overdue: boolean }[];
+  } = {},
+): CustomerViewItem {
+  const id = `co_${name.padEnd(43, 'x').slice(0, 43)}`;
+  return {
+    company: { id, legalName: name, domain: `https://${name.toLowerCase()}.example` },
+    companyStatus: 'active',
+    pseudonym: `ps_${'p'.repeat(43)}`,
+    grants: (options.grants ?? []).map((g, i) => ({
+      sha256: hash(String.fromCharCode(65 + i)),
+      status: g.status,
+      purposes: ['product_launch'],
+      channels: ['email'],
+      dataCategories: g.categories,
+      revokedPurposes: [],
+      until: g.until ?? null,
+    })),
+    refusals: 0,
+    openRevocations: (options.revocations ?? []).filter((r) => !r.acknowledged).length,
+    revocations: (options.revocations ?? []).map((r, i) => ({
+      sha256: hash(String.fromCharCode(75 + i)),
+      at: 1_700_000_000,
+      ...r,
+    })),
+    disclosure:
+      options.held === undefined
+        ? null
+        : {
+            sha256: hash('Z'),
+            at: 1_700_000_000,
+            holdings: options.held.map((dataCategory) => ({
+              dataCategory,
+              sources: ['direct'],
+              purposes: ['product_launch'],
+              retentionDays: 30,
+              recipients: [],
+            })),
+            export: null,
+          },
+    dataRequests: (options.requests ?? []).map((r, i) => ({
+      sha256: hash(String.fromCharCode(97 + i)),
+      type: 'access',
+      at: 1_700_000_000,
+      deadline: 1_702_592_000_000,
+      ...r,
+    })),
+    offers: { received: 0, delivered: 0, held: 0, hidden: 0 },
+    rewards: { count: 0, points: 0, bestDiscount: null },
+    complaints: { submitted: 0, drafts: 0 },
+  };
+}
+
+const items = [
+  item('Zeta', { grants: [{ status: 'active', categories: ['address'], until: 3 }] }),
+  item('Alpha', {
+    grants: [{ status: 'active', categories: ['location'], until: 9 }],
+    revocations: [{ acknowledged: false, overdue: true }],
+  }),
+  item('Mitte', {
+    grants: [{ status: 'revoked', categories: ['health'] }],
+    held: ['movement_profile', 'health', 'address'],
+    requests: [
+      { answered: false, overdue: false },
+      { answered: true, overdue: false },
+    ],
+  }),
+];
+
+describe('summarise', () => {
+  it('counts companies, sensitive and location holders, and overdue matters', () => {
+    expect(summarise(items)).toEqual({
+      companies: 3,
+      active: 2,
+      sensitive: 2,
+      location: 2,
+      overdueRevocations: 1,
+      openRequests: 1,
+      overdueRequests: 0,
+    });
+    expect(summarise([])).toMatchObject({ companies: 0, location: 0 });
+  });
+});
+
+describe('categoriesOf', () => {
+  it('joins what was disclosed with what active grants allow, not revoked ones', () => {
+    expect(categoriesOf(items[2]!).sort()).toEqual(['address', 'health', 'movement_profile']);
+    expect(
+      categoriesOf(item('X', { grants: [{ status: 'revoked', categories: ['health'] }] })),
+    ).toEqual([]);
+  });
+});
+
+describe('arrange', () => {
+  const names = (rows: CustomerViewItem[]) => rows.map((r) => r.company.legalName);
+
+  it.each([
+    ['name', ['Alpha', 'Mitte', 'Zeta']],
+    ['until', ['Alpha', 'Zeta', 'Mitte']],
+    ['categories', ['Mitte', 'Alpha', 'Zeta']],
+    ['open', ['Alpha', 'Mitte', 'Zeta']],
+  ] as const)('sorts by %s', (sort, expected) => {
+    expect(names(arrange(items, { filter: 'all', search: '', sort }))).toEqual(expected);
+  });
+
+  it.each([
+    ['active', ['Alpha', 'Zeta']],
+    ['sensitive', ['Alpha', 'Mitte']],
+    ['open', ['Alpha', 'Mitte']],
+  ] as const)('filters to %s', (filter, expected) => {
+    expect(names(arrange(items, { filter, search: '', sort: 'name' }))).toEqual(expected);
+  });
+
+  it('searches names and domains without regard to case', () => {
+    expect(names(arrange(items, { filter: 'all', search: 'ZET', sort: 'name' }))).toEqual(['Zeta']);
+    expect(names(arrange(items, { filter: 'all', search: 'mitte.example', sort: 'name' }))).toEqual(
+      ['Mitte'],
+    );
+    expect(arrange(items, { filter: 'all', search: 'nobody', sort: 'name' })).toEqual([]);
+  });
+
+  it('leaves the input untouched', () => {
+    const before = names([...items]);
+    arrange(items, { filter: 'all', search: '', sort: 'open' });
+    expect(names([...items])).toEqual(before);
+  });
+});
+
+describe('openMatters and exportJson', () => {
+  it('counts unacknowledged revocations and unanswered requests', () => {
+    expect(items.map(openMatters)).toEqual([0, 1, 1]);
+  });
+
+  it('exports the view as it came, with the summary and the time', () => {
+    const doc = JSON.parse(exportJson(items, Date.UTC(2026, 0, 5))) as Record<string, unknown>;
+    expect(doc).toEqual({
+      kind: 'consent-clearinghouse/my-data',
+      v: 1,
+      exportedAt: '2026-01-05T00:00:00.000Z',
+      summary: summarise(items),
+      companies: JSON.parse(JSON.stringify(items)),
+    });
+  });
+});

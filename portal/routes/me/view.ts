@@ -1,0 +1,178 @@
+/**
+ * "All my data at a glance" (issue 9), the page's own logic: the summary on top, filters and
+ * sorting of the Assistant's answer (protocol/connect `CustomerViewItem`), and the JSON export.
+ * Pure: the page renders what these return; nothing here reaches the server.
+ */
+import type { CustomerViewItem } from '$protocol/connect';
+import { isSensitiveDataCategory } from '$protocol/vocabulary';
+
+/** Which rows the page shows. */
+export const meFilters = ['all', 'active', 'sensitive', 'open'] as const;
+export type MeFilter = (typeof meFilters)[number];
+/** How the rows are ordered. */
+export const meSorts = ['name', 'until', 'categories', 'open'] as const;
+export type MeSort = (typeof meSorts)[number];
+
+/** Location data, counted apart in the summary ("4 hold location data"). */
+const locationCategories = new Set(['location', 'movement_profile']);
+
+/**
+ * Every data category a company holds or may process: what it disclosed, plus what active
+ * grants allow (a company that has not disclosed yet still holds what it was allowed to collect).
+ */
+export function categoriesOf(item: CustomerViewItem): string[] {
+  const out = new Set<string>();
+  for (const h of item.disclosure?.holdings ?? []) out.add(h.dataCategory);
+  for (const g of item.grants)
+    if (g.status === 'active') g.dataCategories.forEach((c) => out.add(c));
+  return [...out];
+}
+
+/** True when the company has at least one active grant. */
+export function isActive(item: CustomerViewItem): boolean {
+  return item.grants.some((g) => g.status === 'active');
+}
+
+/** True when the company holds a sensitive data category. */
+export function holdsSensitive(item: CustomerViewItem): boolean {
+  return categoriesOf(item).some(isSensitiveDataCategory);
+}
+
+/** Open matters: unacknowledged revocations and unanswered data requests. */
+export function openMatters(item: CustomerViewItem): number {
+  return (
+    item.revocations.filter((r) => !r.acknowledged).length +
+    item.dataRequests.filter((d) => !d.answered).length
+  );
+}
+
+/** The latest `until` of the active grants (seconds), or null. */
+export function latestUntil(item: CustomerViewItem): number | null {
+  let best: number | null = null;
+  for (const g of item.grants)
+    if (g.status === 'active' && g.until !== null && (best === null || g.until > best))
+      best = g.until;
+  return best;
+}
+
+/** The figures on top of the page. */
+export interface MeSummary {
+  readonly companies: number;
+  readonly active: number;
+  readonly sensitive: number;
+  readonly location: number;
+  readonly overdueRevocations: number;
+  readonly openRequests: number;
+  readonly overdueRequests: number;
+}
+
+/**
+ * The summary over every company.
+ *
+ * @example
+ * ```ts
+ * summarise(items); // { companies: 23, location: 4, overdueRevocations: 1, … }
+ * ```
+ */
+export function summarise(items: readonly CustomerViewItem[]): MeSummary {
+  let active = 0;
+  let sensitive = 0;
+  let location = 0;
+  let overdueRevocations = 0;
+  let openRequests = 0;
+  let overdueRequests = 0;
+  for (const item of items) {
+    const categories = categoriesOf(item);
+    if (isActive(item)) active++;
+    if (categories.some(isSensitiveDataCategory)) sensitive++;
+    if (categories.some((c) => locationCategories.has(c))) location++;
+    overdueRevocations += item.revocations.filter((r) => r.overdue).length;
+    openRequests += item.dataRequests.filter((d) => !d.answered).length;
+    overdueRequests += item.dataRequests.filter((d) => d.overdue).length;
+  }
+  return {
+    companies: items.length,
+    active,
+    sensitive,
+    location,
+    overdueRevocations,
+    openRequests,
+    overdueRequests,
+  };
+}
+
+/**
+ * The rows to show: filtered by `filter` and a case-insensitive `search` in the company's name
+ * or domain, ordered by `sort` (ties by name, so the order is stable).
+ *
+ * @example
+ * ```ts
+ * arrange(items, { filter: 'sensitive', search: 'lauf', sort: 'name' });
+ * ```
+ */
+export function arrange(
+  items: readonly CustomerViewItem[],
+  options: { filter: MeFilter; search: string; sort: MeSort },
+): CustomerViewItem[] {
+  const needle = options.search.trim().toLowerCase();
+  const keep = (item: CustomerViewItem): boolean => {
+    if (
+      needle !== '' &&
+      !item.company.legalName.toLowerCase().includes(needle) &&
+      !item.company.domain.toLowerCase().includes(needle)
+    )
+      return false;
+    switch (options.filter) {
+      case 'active':
+        return isActive(item);
+      case 'sensitive':
+        return holdsSensitive(item);
+      case 'open':
+        return openMatters(item) > 0;
+      default:
+        return true;
+    }
+  };
+  const byName = (a: CustomerViewItem, b: CustomerViewItem) =>
+    a.company.legalName.localeCompare(b.company.legalName) ||
+    a.company.id.localeCompare(b.company.id);
+  const rows = items.filter(keep);
+  // Keys computed once per row, not once per comparison.
+  const key = new Map<CustomerViewItem, number>();
+  if (options.sort !== 'name')
+    for (const item of rows)
+      key.set(
+        item,
+        options.sort === 'until'
+          ? -(latestUntil(item) ?? -1)
+          : options.sort === 'categories'
+            ? -categoriesOf(item).length
+            : -openMatters(item),
+      );
+  return rows.sort((a, b) =>
+    options.sort === 'name' ? byName(a, b) : key.get(a)! - key.get(b)! || byName(a, b),
+  );
+}
+
+/**
+ * The whole view as a JSON document for the customer to keep (the Assistant's answer as it came,
+ * with the time it was taken and the summary).
+ *
+ * @example
+ * ```ts
+ * const text = exportJson(items, Date.now());
+ * ```
+ */
+export function exportJson(items: readonly CustomerViewItem[], at: number): string {
+  return JSON.stringify(
+    {
+      kind: 'consent-clearinghouse/my-data',
+      v: 1,
+      exportedAt: new Date(at).toISOString(),
+      summary: summarise(items),
+      companies: items,
+    },
+    null,
+    2,
+  );
+}

@@ -1,0 +1,207 @@
+import type { Entry } from '../index';
+
+/**
+ * Text of "all my data at a glance" (issue 9): the portal's /me page and the Assistant's window
+ * that confirms an action started there.
+ */
+export const me = {
+  'portal.nav.me': { de: 'Meine Daten', en: 'My data' },
+  'portal.me.title': { de: 'Alle meine Daten auf einen Blick', en: 'All my data at a glance' },
+  'portal.me.lead': {
+    de: 'Ihr Assistent liest, was Unternehmen über Sie halten und was Sie ihnen erlaubt haben, und zeigt es hier. Die Clearingstelle sieht diese Übersicht nicht: Sie entsteht in Ihrem Browser.',
+    en: 'Your Assistant reads what companies hold about you and what you allowed them, and shows it here. The clearinghouse does not see this overview: it is put together in your browser.',
+  },
+  'portal.me.load': { de: 'Meine Daten anzeigen', en: 'Show my data' },
+  'portal.me.loading': {
+    de: 'Ihr Assistent fragt die Clearingstelle …',
+    en: 'Your Assistant is asking the clearinghouse …',
+  },
+  'portal.me.noAssistant.title': {
+    de: 'Dafür brauchen Sie den Assistenten',
+    en: 'This needs the Assistant',
+  },
+  'portal.me.noAssistant.body': {
+    de: 'Diese Seite zeigt nur, was Ihr Assistent ihr gibt: Ihre Schlüssel und Ihre Daten bleiben auf Ihrem Gerät. In diesem Browser hat kein Assistent geantwortet.',
+    en: 'This page shows only what your Assistant hands it: your keys and your data stay on your device. No Assistant answered in this browser.',
+  },
+  'portal.me.noAssistant.step1': {
+    de: 'Installieren Sie die Erweiterung „Consent Assistant“ für Chromium oder Firefox (nach `npm start` im Ordner {path}, als entpackte Erweiterung laden).',
+    en: 'Install the “Consent Assistant” extension for Chromium or Firefox (after `npm start` it is in the folder {path}; load it as an unpacked extension).',
+  },
+  'portal.me.noAssistant.step2': {
+    de: 'Legen Sie im Assistenten Ihre Passphrase fest und notieren Sie die 24 Wörter zur Wiederherstellung.',
+    en: 'Set your passphrase in the Assistant and write down the 24 recovery words.',
+  },
+  'portal.me.noAssistant.step3': {
+    de: 'Laden Sie diese Seite neu und wählen Sie „Meine Daten anzeigen“.',
+    en: 'Reload this page and choose “Show my data”.',
+  },
+  'portal.me.retry': { de: 'Erneut versuchen', en: 'Try again' },
+  'portal.me.error': {
+    de: 'Ihr Assistent konnte die Übersicht nicht liefern: {reason}',
+    en: 'Your Assistant could not provide the overview: {reason}',
+  },
+  'portal.me.empty': {
+    de: 'Ihr Assistent kennt noch keine Beziehung zu einem Unternehmen.',
+    en: 'Your Assistant does not know of any relationship with a company yet.',
+  },
+  'portal.me.summary.companies': {
+    de: '{count} Unternehmen halten Daten über Sie oder haben Sie um Erlaubnis gefragt',
+    en: '{count} companies hold data about you or asked for your permission',
+  },
+  'portal.me.summary.active': {
+    de: '{count} mit gültiger Einwilligung',
+    en: '{count} with a valid consent',
+  },
+  'portal.me.summary.sensitive': {
+    de: '{count} halten sensible Daten',
+    en: '{count} hold sensitive data',
+  },
+  'portal.me.summary.location': {
+    de: '{count} halten Standortdaten',
+    en: '{count} hold location data',
+  },
+  'portal.me.summary.overdueRevocations': {
+    de: '{count} Widerrufe überfällig',
+    en: '{count} revocations overdue',
+  },
+  'portal.me.summary.openRequests': {
+    de: '{count} Auskunfts- oder Löschanfragen offen',
+    en: '{count} access or erasure requests open',
+  },
+  'portal.me.summary.overdueRequests': {
+    de: '{count} Anfragen überfällig',
+    en: '{count} requests overdue',
+  },
+  'portal.me.filter.label': { de: 'Filtern und sortieren', en: 'Filter and sort' },
+  'portal.me.filter.search': { de: 'Unternehmen suchen', en: 'Search companies' },
+  'portal.me.filter.show': { de: 'Anzeigen', en: 'Show' },
+  'portal.me.filter.all': { de: 'Alle', en: 'All' },
+  'portal.me.filter.active': { de: 'Mit gültiger Einwilligung', en: 'With a valid consent' },
+  'portal.me.filter.sensitive': { de: 'Mit sensiblen Daten', en: 'Holding sensitive data' },
+  'portal.me.filter.open': {
+    de: 'Mit offenen Widerrufen oder Anfragen',
+    en: 'With open revocations or requests',
+  },
+  'portal.me.sort.label': { de: 'Sortieren nach', en: 'Sort by' },
+  'portal.me.sort.name': { de: 'Name', en: 'Name' },
+  'portal.me.sort.until': { de: 'Einwilligung gültig bis', en: 'Consent valid until' },
+  'portal.me.sort.categories': { de: 'Anzahl Datenarten', en: 'Number of data categories' },
+  'portal.me.sort.open': { de: 'Offene Vorgänge', en: 'Open matters' },
+  'portal.me.shown': { de: '{shown} von {total} Unternehmen', en: '{shown} of {total} companies' },
+  'portal.me.col.company': { de: 'Unternehmen', en: 'Company' },
+  'portal.me.col.allowed': { de: 'Erlaubt', en: 'Allowed' },
+  'portal.me.col.held': { de: 'Gehaltene Daten', en: 'Data held' },
+  'portal.me.col.activity': { de: 'Angebote und Prämien', en: 'Offers and rewards' },
+  'portal.me.col.open': { de: 'Vorgänge', en: 'Matters' },
+  'portal.me.col.actions': { de: 'Aktionen', en: 'Actions' },
+  'portal.me.suspended': { de: 'gesperrt', en: 'suspended' },
+  'portal.me.grant.until': { de: 'bis {date}', en: 'until {date}' },
+  'portal.me.grant.none': { de: 'Keine gültige Einwilligung', en: 'No valid consent' },
+  'portal.me.grant.revoked': { de: 'widerrufen', en: 'revoked' },
+  'portal.me.grant.expired': { de: 'abgelaufen', en: 'expired' },
+  'portal.me.refusals': { de: '{count} Ablehnungen', en: '{count} refusals' },
+  'portal.me.held.none': { de: 'Noch keine Auskunft erteilt', en: 'No disclosure yet' },
+  'portal.me.held.source': { de: 'Herkunft: {sources}', en: 'Source: {sources}' },
+  'portal.me.held.retention': {
+    de: 'Aufbewahrung: {days} Tage',
+    en: 'Retention: {days} days',
+  },
+  'portal.me.held.recipients': { de: 'Empfänger: {names}', en: 'Recipients: {names}' },
+  'portal.me.held.noRecipients': { de: 'Keine Empfänger', en: 'No recipients' },
+  'portal.me.held.disclosedAt': { de: 'Auskunft vom {date}', en: 'Disclosed on {date}' },
+  'portal.me.sensitive': { de: 'sensibel', en: 'sensitive' },
+  'portal.me.export': { de: 'Export der Daten', en: 'Export of the data' },
+  'portal.me.export.none': { de: 'Kein Export mitgeschickt', en: 'No export sent' },
+  'portal.me.offers': {
+    de: '{received} Angebote: {delivered} zugestellt, {held} zurückgehalten, {hidden} ausgeblendet',
+    en: '{received} offers: {delivered} delivered, {held} held back, {hidden} hidden',
+  },
+  'portal.me.rewards': {
+    de: '{count} Prämien, {points} Punkte',
+    en: '{count} rewards, {points} points',
+  },
+  'portal.me.rewards.discount': { de: 'bester Rabatt {percent} %', en: 'best discount {percent}%' },
+  'portal.me.complaints': {
+    de: '{submitted} Beschwerden eingereicht, {drafts} Entwürfe',
+    en: '{submitted} complaints submitted, {drafts} drafts',
+  },
+  'portal.me.revocation.open': {
+    de: 'Widerruf vom {date}: noch nicht bestätigt',
+    en: 'Revocation of {date}: not confirmed yet',
+  },
+  'portal.me.revocation.overdue': {
+    de: 'Widerruf vom {date}: Bestätigung überfällig',
+    en: 'Revocation of {date}: confirmation overdue',
+  },
+  'portal.me.revocation.done': {
+    de: 'Widerruf vom {date}: bestätigt',
+    en: 'Revocation of {date}: confirmed',
+  },
+  'portal.me.request.access': { de: 'Auskunft', en: 'Access' },
+  'portal.me.request.erasure': { de: 'Löschung', en: 'Erasure' },
+  'portal.me.request.open': {
+    de: '{type} angefragt, Frist {date}',
+    en: '{type} requested, due {date}',
+  },
+  'portal.me.request.overdue': {
+    de: '{type} angefragt, Frist {date} überschritten',
+    en: '{type} requested, {date} deadline passed',
+  },
+  'portal.me.request.answered': { de: '{type} beantwortet', en: '{type} answered' },
+  'portal.me.nothingOpen': { de: 'Nichts offen', en: 'Nothing open' },
+  'portal.me.action.revoke': { de: 'Widerrufen', en: 'Revoke' },
+  'portal.me.action.access': { de: 'Auskunft verlangen', en: 'Request access' },
+  'portal.me.action.erasure': { de: 'Löschung verlangen', en: 'Request erasure' },
+  'portal.me.action.for': { de: '{action}: {company}', en: '{action}: {company}' },
+  'portal.me.action.pending': {
+    de: 'Bitte bestätigen Sie im Fenster Ihres Assistenten.',
+    en: 'Please confirm in your Assistant’s window.',
+  },
+  'portal.me.action.done': { de: 'Erledigt.', en: 'Done.' },
+  'portal.me.action.cancelled': { de: 'Abgebrochen.', en: 'Cancelled.' },
+  'portal.me.correct.title': {
+    de: 'Daten einmal für alle berichtigen',
+    en: 'Correct data once for every holder',
+  },
+  'portal.me.correct.body': {
+    de: 'Wählen Sie die Datenart; den richtigen Wert geben Sie im Fenster Ihres Assistenten ein, der ihn verschlüsselt an jedes Unternehmen schickt, das diese Daten hält.',
+    en: 'Choose the data category; you type the correct value in your Assistant’s window, which sends it encrypted to every company holding that data.',
+  },
+  'portal.me.correct.category': { de: 'Datenart', en: 'Data category' },
+  'portal.me.correct.start': { de: 'Berichtigen', en: 'Correct' },
+  'portal.me.exportJson': { de: 'Als JSON speichern', en: 'Save as JSON' },
+  'portal.me.print': { de: 'Drucken', en: 'Print' },
+  'portal.me.asOf': { de: 'Stand: {date}', en: 'As of {date}' },
+  'extension.action.title': { de: 'Bitte bestätigen', en: 'Please confirm' },
+  'extension.action.from': {
+    de: 'Die Seite „Meine Daten“ der Clearingstelle bittet Ihren Assistenten:',
+    en: 'The clearinghouse’s “My data” page asks your Assistant to:',
+  },
+  'extension.action.revoke': {
+    de: 'Jede Einwilligung widerrufen, die Sie {company} gegeben haben. Das gilt sofort und wird signiert im Protokoll festgehalten.',
+    en: 'Revoke every consent you gave {company}. This takes effect at once and is recorded, signed, in the log.',
+  },
+  'extension.action.access': {
+    de: '{company} um Auskunft über alles bitten, was es über Sie speichert (Art. 15 DSGVO).',
+    en: 'Ask {company} for everything it holds about you (GDPR Art. 15).',
+  },
+  'extension.action.erasure': {
+    de: '{company} auffordern, alles zu löschen, was es über Sie speichert (Art. 17 DSGVO).',
+    en: 'Ask {company} to erase everything it holds about you (GDPR Art. 17).',
+  },
+  'extension.action.correct': {
+    de: '„{category}“ bei jedem Unternehmen berichtigen, das diese Daten hält: {companies}.',
+    en: 'Correct “{category}” at every company holding it: {companies}.',
+  },
+  'extension.action.noHolders': {
+    de: 'Kein Unternehmen hält diese Daten mit einer gültigen Einwilligung.',
+    en: 'No company holds this data under a valid consent.',
+  },
+  'extension.action.value': { de: 'Richtiger Wert', en: 'Correct value' },
+  'extension.action.confirm': { de: 'Bestätigen', en: 'Confirm' },
+  'extension.action.cancel': { de: 'Abbrechen', en: 'Cancel' },
+  'extension.action.done': { de: 'Erledigt.', en: 'Done.' },
+  'extension.action.cancelled': { de: 'Nichts geändert.', en: 'Nothing changed.' },
+  'extension.action.loading': { de: 'Wird geladen …', en: 'Loading …' },
+} as const satisfies Record<string, Entry>;

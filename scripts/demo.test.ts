@@ -1,0 +1,81 @@
+/**
+ * `npm run demo` seeds and serves (issue 9): the built clearinghouse and both demo companies on
+ * free ports, the registry lists both, the log holds the history, the walkthrough names every
+ * role, and everything stops. Needs `npm run build` first (as `npm test` does).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startDemo, type Demo } from './demo';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let demo: Demo | undefined;
+let dir: string | undefined;
+
+afterAll(async () => {
+  await demo?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm run demo', () => {
+  it('starts the clearinghouse and two companies, seeds the history, and stops', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'demo-'));
+    const lines: string[] = [];
+    demo = await startDemo({
+      dir,
+      port: await freePort(),
+      companyPorts: [await freePort(), await freePort()],
+      build: false,
+      log: (line) => lines.push(line),
+    });
+
+    const registry = (await (await fetch(`${demo.origin}/api/v1/companies`)).json()) as {
+      companies: { id: string; legalName: string; status: string }[];
+    };
+    expect(registry.companies.map((c) => c.legalName).sort()).toEqual([
+      'Funkhaus Beispiel AG',
+      'Laufhaus Beispiel GmbH',
+    ]);
+    expect(registry.companies.every((c) => c.status === 'active')).toBe(true);
+
+    // Two companies, two grant requests, two grants, a data request, a revocation (and its
+    // acknowledgement), a complaint: all logged.
+    await expect
+      .poll(
+        async () => {
+          const text = await (await fetch(`${demo!.origin}/log/checkpoint`)).text();
+          return Number(text.split('\n')[1]);
+        },
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThanOrEqual(9);
+
+    // The complaint waits for the regulator, who has an enrolment link.
+    expect(demo.regulatorLink).toMatch(new RegExp(`^${demo.origin}/enroll/`));
+    expect(demo.recoveryPhrase.split(' ')).toHaveLength(24);
+    expect(await readFile(join(dir, 'recovery-phrase.txt'), 'utf8')).toBe(
+      demo.recoveryPhrase + '\n',
+    );
+    for (const role of ['CUSTOMER', 'COMPANY', 'AUDITOR', 'REGULATOR'])
+      expect(demo.walkthrough).toContain(role);
+    expect(demo.walkthrough).toContain(`${demo.origin}/me`);
+
+    const origin = demo.origin;
+    await demo.stop();
+    demo = undefined;
+    await expect(fetch(`${origin}/api/v1/health`)).rejects.toThrow();
+  }, 120_000);
+});

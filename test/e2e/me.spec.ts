@@ -1,0 +1,280 @@
+/**
+ * "All my data at a glance" end to end (issue 9): the chromium-test build of the Assistant in
+ * Debian's Chromium, the built clearinghouse (playwright.config.ts, port 3100) and the reference
+ * company site. The customer grants on the company's page; /me then shows, through the page
+ * bridge, exactly what the clearinghouse and the company hold (the grant, the company's
+ * disclosure and its opened export); an access request and a revocation started from /me are
+ * confirmed in the Assistant's own window, reach the company, and show their state; another
+ * origin cannot use the actions; without the Assistant /me explains how to install it.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCompanySite, type CompanySite } from '../company-site/site';
+
+const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+
+interface ExtensionPageGlobals {
+  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
+}
+interface ConnectGlobals {
+  ClearinghouseConnect: {
+    act(action: unknown): Promise<{ outcome: string; code?: string }>;
+  };
+}
+
+let dirs: string[] = [];
+let sites: CompanySite[] = [];
+let context: BrowserContext | undefined;
+
+test.afterEach(async () => {
+  await context?.close();
+  context = undefined;
+  for (const site of sites) await site.stop();
+  sites = [];
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+async function companySite(): Promise<CompanySite> {
+  const site = await startCompanySite({
+    clearinghouseUrl: clearinghouse,
+    dataDir: await tempDir('company-site-'),
+    port: 0,
+    pollIntervalMs: 0,
+    webhook: false,
+    log: () => {},
+  });
+  sites.push(site);
+  await site.ready();
+  return site;
+}
+
+function sendFrom(page: Page, message: unknown): Promise<unknown> {
+  return page.evaluate(
+    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
+    message,
+  );
+}
+
+/** A fresh profile with the Assistant, its vault created and the test clearinghouse's log key pinned. */
+async function assistant(): Promise<Page> {
+  context = await chromium.launchPersistentContext(await tempDir('assistant-me-'), {
+    headless: true,
+    executablePath: chromiumPath,
+    locale: 'en-US',
+    acceptDownloads: true,
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
+  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
+  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
+  await expect
+    .poll(() => context!.pages().some((p) => p.url() === url), { timeout: 15_000 })
+    .toBe(true);
+  const dashboard = context.pages().find((p) => p.url() === url)!;
+  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
+  expect(
+    await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
+  ).toMatchObject({ type: 'vault.created' });
+  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
+    settings: Record<string, unknown>;
+  };
+  await sendFrom(dashboard, {
+    type: 'settings.set',
+    settings: { ...settings, clearinghouseUrl: clearinghouse },
+  });
+  await expect
+    .poll(
+      async () =>
+        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
+          .outcome,
+    )
+    .toMatch(/^(pinned|same)$/);
+  return dashboard;
+}
+
+/** Grants the site's open request from its own page, as a customer does. */
+async function grantOn(site: CompanySite): Promise<string> {
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+  const opened = context!.waitForEvent('page', {
+    predicate: (p) => p.url().includes('/ui/consent/index.html?ticket='),
+  });
+  await shop.locator('#connect').click();
+  const consent = await opened;
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBe(1);
+  await shop.close();
+  return [...site.relay.customers.keys()][0]!;
+}
+
+/** Clicks `button` on /me and confirms (or cancels) in the Assistant's window it opens. */
+async function actFromMe(me: Page, button: string, confirm: boolean): Promise<Page> {
+  const opened = context!.waitForEvent('page', {
+    predicate: (p) => p.url().includes('/ui/consent/index.html?action='),
+  });
+  await me.getByTestId(button).click();
+  await expect(me.getByTestId('me-action')).toHaveAttribute('data-outcome', 'pending');
+  const window = await opened;
+  await expect(window.getByTestId('action-description')).toContainText('Laufhaus');
+  await window.getByTestId(confirm ? 'action-confirm' : 'action-cancel').click();
+  await expect(window.getByTestId('action-result')).toHaveAttribute(
+    'data-result',
+    confirm ? 'done' : 'cancelled',
+  );
+  await expect(me.getByTestId('me-action')).toHaveAttribute(
+    'data-outcome',
+    confirm ? 'done' : 'cancelled',
+  );
+  return window;
+}
+
+async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const severe = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(severe, `axe violations on ${page.url()}`).toEqual([]);
+}
+
+test('/me shows exactly what the clearinghouse and the company hold, and exports it', async () => {
+  const site = await companySite();
+  await assistant();
+  const pseudonym = await grantOn(site);
+  // The company disclosed what it holds on the grant (test/company-site/obligations.ts).
+  await expect
+    .poll(async () => (await site.pollOnce(), site.obligations.done.map((d) => d.kind)))
+    .toContain('disclosure');
+  const disclosure = site.obligations.done.find((d) => d.kind === 'disclosure')!;
+
+  const me = await context!.newPage();
+  await me.goto(`${clearinghouse}/me`);
+  // The Assistant refreshes every relationship through the signed batch endpoint first.
+  await expect(me.getByTestId('me-table')).toHaveAttribute('data-rows', '1', { timeout: 20_000 });
+  const row = me.getByTestId('me-row');
+  await expect(row).toHaveAttribute('data-company', site.companyId);
+  await expect(row.getByTestId('me-grant')).toHaveAttribute('data-status', 'active');
+  await expect(row.getByTestId('me-allowed')).toContainText('product launch', { ignoreCase: true });
+  await expect(row.getByTestId('me-category')).toHaveAttribute(
+    'data-category',
+    'preferences_habits',
+  );
+  await expect(row.getByTestId('me-held')).toContainText('365');
+  await expect(me.getByTestId('summary-companies')).toContainText('1');
+  await expect(me.getByTestId('summary-location')).toContainText('0');
+
+  // The export the company sealed to the customer, opened by the Assistant, not by the server.
+  await row.getByTestId('me-export').locator('summary').click();
+  const exported = JSON.parse((await row.getByTestId('me-export').locator('pre').textContent())!);
+  expect(exported).toEqual({
+    pseudonym,
+    data: Object.fromEntries(Object.entries(site.relay.customers.get(pseudonym)!.data)),
+  });
+
+  // The whole view as JSON: exactly the company's current disclosure and the grant.
+  const download = me.waitForEvent('download');
+  await me.getByTestId('me-export-json').click();
+  const file = await (await download).path();
+  const doc = JSON.parse(await readFile(file, 'utf8')) as {
+    kind: string;
+    companies: { company: { id: string }; disclosure: { sha256: string }; grants: unknown[] }[];
+  };
+  expect(doc.kind).toBe('consent-clearinghouse/my-data');
+  expect(doc.companies).toHaveLength(1);
+  expect(doc.companies[0]!.company.id).toBe(site.companyId);
+  expect(doc.companies[0]!.disclosure.sha256).toBe(disclosure.sha256);
+  expect(JSON.stringify(doc)).not.toMatch(/eyJ|"jws"|receipt/);
+
+  await expectAccessible(me);
+});
+
+test('an access request and a revocation started from /me are confirmed in the Assistant', async () => {
+  const site = await companySite();
+  await assistant();
+  await grantOn(site);
+  const me = await context!.newPage();
+  await me.goto(`${clearinghouse}/me`);
+  await expect(me.getByTestId('me-row')).toHaveCount(1, { timeout: 20_000 });
+
+  // Cancelled in the Assistant's window: nothing is sent.
+  await actFromMe(me, 'me-erasure', false);
+  await expect(me.getByTestId('me-data-request')).toHaveCount(0);
+
+  // Access: signed and logged by the Assistant, answered by the company, shown on /me.
+  await actFromMe(me, 'me-access', true);
+  await expect(me.getByTestId('me-data-request')).toHaveAttribute('data-answered', 'false');
+  await expect(me.getByTestId('me-data-request')).toHaveAttribute('data-type', 'access');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.obligations.done.map((d) => d.kind)))
+    .toContain('answer');
+  await me.getByTestId('me-load').click();
+  await expect(me.getByTestId('me-data-request')).toHaveAttribute('data-answered', 'true');
+
+  // Revoke: the grant is revoked at once; the company acknowledges; /me shows it.
+  await actFromMe(me, 'me-revoke', true);
+  await expect(me.getByTestId('me-grant')).toHaveAttribute('data-status', 'revoked');
+  await expect(me.getByTestId('me-revocation')).toHaveAttribute('data-acknowledged', 'false');
+  await expect(me.getByTestId('me-revoke')).toHaveCount(0);
+  await expect.poll(async () => (await site.pollOnce(), site.acknowledged.length)).toBe(1);
+  await me.getByTestId('me-load').click();
+  await expect(me.getByTestId('me-revocation')).toHaveAttribute('data-acknowledged', 'true');
+  expect(site.events.map((e) => e.kind)).toEqual(
+    expect.arrayContaining(['grant', 'data-request', 'revocation']),
+  );
+});
+
+test('a company page cannot read the view or start an action', async () => {
+  const site = await companySite();
+  await assistant();
+  await grantOn(site);
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+  await expect.poll(() => shop.evaluate(() => 'ClearinghouseConnect' in globalThis)).toBe(true);
+  const answer = await shop.evaluate(
+    (company) =>
+      (globalThis as unknown as ConnectGlobals).ClearinghouseConnect.act({
+        kind: 'revoke',
+        company,
+      }),
+    site.companyId,
+  );
+  expect(answer).toEqual({ outcome: 'error', code: 'ERR_BRIDGE_ORIGIN_MISMATCH' });
+  expect(context!.pages().some((p) => p.url().includes('?action='))).toBe(false);
+  expect(site.events.map((e) => e.kind)).not.toContain('revocation');
+});
+
+test('without the Assistant /me explains how to install it, in both languages', async ({
+  page,
+}) => {
+  await page.context().addCookies([{ name: 'lang', value: 'de', url: clearinghouse }]);
+  await page.goto('/me');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+    'Alle meine Daten auf einen Blick',
+  );
+  await expect(page.getByTestId('me-no-assistant')).toBeVisible();
+  await expect(page.getByTestId('me-no-assistant')).toContainText('dist/extension/chromium');
+  await expect(page.getByTestId('me-table')).toHaveCount(0);
+  await expectAccessible(page);
+  await page.context().addCookies([{ name: 'lang', value: 'en', url: clearinghouse }]);
+  await page.goto('/me');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('All my data at a glance');
+  await expect(page.getByTestId('me-no-assistant')).toContainText('No Assistant answered');
+});
