@@ -152,7 +152,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
   async function sendReward(pseudonym: string): Promise<RelayReceipt> {
     const customer = customerOf(pseudonym);
     const content = {
-      type: 'points',
+      type: 'bonus_points',
       amount: 100,
       description: { de: '100 Treuepunkte', en: '100 loyalty points' },
     };

@@ -1,0 +1,122 @@
+/**
+ * The rewards ledger (issue 8 "In the extension"): rewards a company sent through the relay under
+ * a grant's incentive, opened and kept in the vault per relationship. The Assistant keeps the
+ * ledger (DESIGN section 5); the company only sends. One vault record (`profile/ledger`) holds
+ * every entry; entries are keyed by the inbox item id, so a reward fetched twice is kept once.
+ */
+import * as v from 'valibot';
+import { ProtocolError } from '../../protocol/errors';
+import { rewardContent } from '../../protocol/messages';
+import { companyId, compactJws, sha256 } from '../../protocol/messages/primitives';
+import type { RecordStore } from './ports';
+
+/** Where the ledger lives in the vault (the `profile` table holds the Assistant's own records). */
+export const ledgerRecord = { table: 'profile', id: 'ledger' } as const;
+
+/** Most entries kept; the oldest go first (a reward's value is in the company's books too). */
+export const maxLedgerEntries = 5000;
+
+/** One reward as the ledger keeps it. */
+export const ledgerEntry = v.object({
+  /** The inbox item id (SHA-256 of the reward JWS). */
+  id: sha256,
+  company: companyId,
+  pseudonym: v.pipe(v.string(), v.maxLength(64)),
+  grantSha256: sha256,
+  content: rewardContent,
+  /** Epoch seconds when the Assistant stored it. */
+  at: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** The company's signed reward, kept as evidence (a complaint may cite it). */
+  jws: compactJws,
+});
+export type LedgerEntry = v.InferOutput<typeof ledgerEntry>;
+
+const ledger = v.object({
+  v: v.literal(1),
+  entries: v.pipe(v.array(ledgerEntry), v.maxLength(maxLedgerEntries)),
+});
+
+/** What a customer earned from one company, as the relationships view shows it. */
+export interface EarnedRewards {
+  readonly company: string;
+  /** Sum of `bonus_points` rewards. */
+  readonly points: number;
+  /** Discounts in per cent, best first, still valid at `at`. */
+  readonly discounts: readonly number[];
+  /** Every reward, newest first. */
+  readonly entries: readonly LedgerEntry[];
+}
+
+/**
+ * Reads the ledger (empty when none is stored).
+ *
+ * @throws ProtocolError `ERR_VAULT_RECORD_DAMAGED` when the record does not authenticate or parse.
+ * @example
+ * ```ts
+ * const entries = await readLedger(vault);
+ * ```
+ */
+export async function readLedger(store: RecordStore): Promise<LedgerEntry[]> {
+  const raw = await store.get(ledgerRecord.table, ledgerRecord.id);
+  if (raw === undefined) return [];
+  const parsed = v.safeParse(ledger, raw);
+  if (!parsed.success)
+    throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'the rewards ledger is malformed', {
+      table: ledgerRecord.table,
+      id: ledgerRecord.id,
+    });
+  return parsed.output.entries;
+}
+
+/**
+ * Adds rewards not yet in the ledger (by id) and stores it; returns how many were new.
+ *
+ * @example
+ * ```ts
+ * await addRewards(vault, [entry]); // 1, then 0 for the same entry
+ * ```
+ */
+export async function addRewards(
+  store: RecordStore,
+  added: readonly LedgerEntry[],
+): Promise<number> {
+  if (added.length === 0) return 0;
+  const entries = await readLedger(store);
+  const known = new Set(entries.map((e) => e.id));
+  const fresh = added.filter((e) => !known.has(e.id) && (known.add(e.id), true));
+  if (fresh.length === 0) return 0;
+  const next = [...entries, ...fresh].slice(-maxLedgerEntries);
+  await store.put(ledgerRecord.table, ledgerRecord.id, { v: 1, entries: next });
+  return fresh.length;
+}
+
+/**
+ * The rewards earned per company: points added up, discounts still valid at `at` (epoch
+ * seconds), every entry newest first. Sorted by company id.
+ *
+ * @example
+ * ```ts
+ * earnedByCompany(entries, now); // [{ company: 'co_…', points: 150, discounts: [10], entries }]
+ * ```
+ */
+export function earnedByCompany(entries: readonly LedgerEntry[], at: number): EarnedRewards[] {
+  const by = new Map<string, LedgerEntry[]>();
+  for (const e of entries) by.set(e.company, [...(by.get(e.company) ?? []), e]);
+  return [...by.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([company, list]) => {
+      const valid = (e: LedgerEntry) =>
+        e.content.validUntil === undefined || e.content.validUntil > at;
+      return {
+        company,
+        points: list
+          .filter((e) => e.content.type === 'bonus_points')
+          .reduce((sum, e) => sum + (e.content.amount ?? 0), 0),
+        discounts: list
+          .filter((e) => e.content.type === 'discount' && valid(e))
+          .map((e) => e.content.amount ?? 0)
+          .sort((a, b) => b - a),
+        entries: [...list].sort((a, b) => b.at - a.at),
+      };
+    });
+}

@@ -1,0 +1,241 @@
+/**
+ * The offers part of the Assistant's service (issue 8): sync on an alarm and on demand, browser
+ * notifications for delivered offers (never in quiet hours), the badge, the offers view's
+ * requests, feedback (with "not this brand" blacklisting), unsubscribe (the wallet's partial
+ * revocation), complaint drafts and the rewards ledger. The logic is extension/core/offers;
+ * this file only joins it to the vault, the wallet and the platform ports the service hands it.
+ */
+import { createClient, type ClientFetch } from '../protocol/client';
+import { isProtocolError, ProtocolError } from '../protocol/errors';
+import { t, type Locale } from '../protocol/i18n';
+import type { Clock } from './build';
+import { readMasterSeed } from './core/identity';
+import { earnedByCompany, readLedger } from './core/ledger';
+import { inQuietHours } from './core/notices';
+import { OfferInbox, type SyncResult } from './core/offers';
+import type { Preferences } from './core/preferences';
+import type { Settings } from './core/settings';
+import type { Wallet } from './core/wallet';
+import type { VaultRequest, VaultResponse } from './messages';
+import type { Vault } from './vault/vault';
+
+/** The alarm that syncs every inbox periodically. */
+export const offersSyncAlarm = 'offers-sync';
+/** The one-shot alarm at the next held offer's release. */
+export const offersReleaseAlarm = 'offers-release';
+
+/** What the offers service is handed by the Assistant's service. */
+export interface OffersPorts {
+  readonly clock: Clock;
+  readonly randomBytes: (length: number) => Uint8Array;
+  readonly fetch: ClientFetch;
+  readonly settings: () => Promise<Settings>;
+  readonly wallet: (vault: Vault) => Promise<Wallet>;
+  readonly preferences: (vault: Vault) => Preferences;
+  readonly notify?: ((id: string, title: string, message: string) => Promise<void>) | undefined;
+  /** The toolbar badge ('' clears it). */
+  readonly setBadge?: ((text: string) => Promise<void>) | undefined;
+  /** Schedules the release alarm at `whenMs` on the Assistant's clock. */
+  readonly scheduleRelease?: ((whenMs: number) => Promise<void>) | undefined;
+}
+
+type OffersRequest = Extract<VaultRequest, { type: `offers.${string}` | 'rewards.list' }>;
+
+/**
+ * The offers service.
+ *
+ * @example
+ * ```ts
+ * const offers = new OffersService(ports);
+ * await offers.sync(vault); // the alarm handler
+ * await offers.answer(vault, { type: 'offers.list', markSeen: true });
+ * ```
+ */
+export class OffersService {
+  /** One inbox operation at a time: each reads, changes and writes the offers record. */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Pseudonyms the last sync could not reach (the view says "offline"). */
+  private lastFailed = 0;
+
+  constructor(private readonly ports: OffersPorts) {}
+
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async inbox(vault: Vault): Promise<OfferInbox> {
+    const settings = await this.ports.settings();
+    const client = createClient({
+      baseUrl: settings.clearinghouseUrl,
+      fetch: this.ports.fetch,
+      now: () => this.ports.clock.now(),
+      randomBytes: this.ports.randomBytes,
+    });
+    const wallet = await this.ports.wallet(vault);
+    const preferences = this.ports.preferences(vault);
+    return new OfferInbox({
+      store: vault,
+      clock: this.ports.clock,
+      randomBytes: this.ports.randomBytes,
+      clearinghouse: client,
+      clearinghouseOrigin: new URL(settings.clearinghouseUrl).origin,
+      masterSeed: () => readMasterSeed(vault),
+      relationships: async () => (await wallet.list()).items,
+      profile: () => preferences.profile(),
+      blacklist: async () => (await preferences.blacklist()).entries,
+    });
+  }
+
+  private async locale(vault: Vault): Promise<Locale> {
+    const settings = await this.ports.settings();
+    if (settings.language !== null) return settings.language;
+    try {
+      return (await this.ports.preferences(vault).profile()).language;
+    } catch {
+      return 'de';
+    }
+  }
+
+  /**
+   * Syncs every inbox (the alarm handler and "check now"): refreshes the relationships first so
+   * revocations and suspensions are known, notifies delivered offers outside quiet hours, sets
+   * the badge and schedules the next release. Locked: nothing to do.
+   */
+  async sync(vault: Vault): Promise<SyncResult | null> {
+    if (!vault.isUnlocked) return null;
+    return this.serial(async () => {
+      const wallet = await this.ports.wallet(vault);
+      try {
+        await wallet.refreshAll();
+      } catch (e) {
+        if (!isProtocolError(e)) throw e;
+        // Offline: decide with what the vault holds.
+      }
+      const inbox = await this.inbox(vault);
+      const result = await inbox.sync();
+      this.lastFailed = result.failed.length;
+      await this.announce(vault, inbox, result);
+      return result;
+    });
+  }
+
+  private async announce(vault: Vault, inbox: OfferInbox, result: SyncResult): Promise<void> {
+    const profile = await this.ports
+      .preferences(vault)
+      .profile()
+      .catch(() => null);
+    const now = this.ports.clock.now();
+    const notify = this.ports.notify;
+    if (notify !== undefined && result.delivered.length > 0 && !inQuietHours(profile, now)) {
+      const locale = await this.locale(vault);
+      for (const o of result.delivered.slice(0, 5)) {
+        await notify(
+          `offer/${o.id}`,
+          o.content?.brand ?? t(locale, 'common.assistantName'),
+          o.content?.title ?? '',
+        );
+      }
+      if (result.delivered.length > 5)
+        await notify(
+          'offer/more',
+          t(locale, 'common.assistantName'),
+          t(locale, 'extension.offers.notifyMore', { count: result.delivered.length - 5 }),
+        );
+    }
+    await this.badge(inbox);
+    if (result.nextRelease !== null)
+      await this.ports.scheduleRelease?.(Math.max(now, result.nextRelease * 1000));
+  }
+
+  private async badge(inbox: OfferInbox): Promise<void> {
+    const unseen = await inbox.unseen();
+    await this.ports.setBadge?.(unseen === 0 ? '' : unseen > 99 ? '99+' : String(unseen));
+  }
+
+  private async view(vault: Vault, inbox: OfferInbox, markSeen: boolean): Promise<VaultResponse> {
+    const locale = await this.locale(vault);
+    const items = await inbox.view(locale, markSeen);
+    if (markSeen) await this.badge(inbox);
+    return {
+      type: 'offers',
+      items: items.map((i) => ({
+        offer: i.offer,
+        title: i.title,
+        sentences: [...i.sentences],
+        badge: i.badge,
+      })),
+      drafts: await inbox.drafts(),
+      autoSubmit: await inbox.autoSubmit(),
+      offline: this.lastFailed > 0,
+      now: this.ports.clock.now(),
+    };
+  }
+
+  /**
+   * Answers one offers request.
+   *
+   * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_RESOURCE_NOT_FOUND`, the clearinghouse's codes.
+   */
+  async answer(vault: Vault, request: OffersRequest): Promise<VaultResponse> {
+    if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'unlock the Assistant');
+    if (request.type === 'offers.sync') {
+      await this.sync(vault);
+      return this.serial(async () => this.view(vault, await this.inbox(vault), false));
+    }
+    return this.serial(async () => {
+      const inbox = await this.inbox(vault);
+      switch (request.type) {
+        case 'offers.list':
+          return this.view(vault, inbox, request.markSeen);
+        case 'offers.show':
+          await inbox.showAnyway(request.id);
+          return this.view(vault, inbox, false);
+        case 'offers.feedback': {
+          const { blacklist } = await inbox.feedback(request.id, request.feedback);
+          if (blacklist !== null)
+            await this.ports
+              .preferences(vault)
+              .addToBlacklist({ target: blacklist, reason: 'irrelevant' });
+          return this.view(vault, inbox, false);
+        }
+        case 'offers.unsubscribe': {
+          const target = await inbox.unsubscribeTarget(request.id);
+          const wallet = await this.ports.wallet(vault);
+          await wallet.revoke(target.company, [
+            {
+              grantSha256: target.grantSha256,
+              purposes: target.purposes as never,
+            },
+          ]);
+          return this.view(vault, inbox, false);
+        }
+        case 'offers.complaint':
+          if (request.action === 'submit') await inbox.submitComplaint(request.id, request.comment);
+          else await inbox.discardComplaint(request.id);
+          return this.view(vault, inbox, false);
+        case 'offers.auto-submit':
+          await inbox.setAutoSubmit(request.on);
+          return this.view(vault, inbox, false);
+        case 'offers.reset-model':
+          await inbox.resetModel();
+          return { type: 'ok' };
+        case 'rewards.list': {
+          const now = Math.floor(this.ports.clock.now() / 1000);
+          return {
+            type: 'rewards',
+            items: earnedByCompany(await readLedger(vault), now).map((e) => ({
+              company: e.company,
+              points: e.points,
+              discounts: [...e.discounts],
+              count: e.entries.length,
+            })),
+          };
+        }
+        default:
+          throw new ProtocolError('ERR_MESSAGE_KIND_UNKNOWN', 'not an offers request');
+      }
+    });
+  }
+}

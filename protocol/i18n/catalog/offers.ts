@@ -1,0 +1,152 @@
+import type { Entry } from '../index';
+
+/**
+ * Text of the Assistant's offers view, complaint drafts and rewards (issue 8, "In the
+ * extension"). The reasons' sentences are in ./filter.
+ */
+export const offers = {
+  'extension.dashboard.nav.offers': { de: 'Angebote', en: 'Offers' },
+  'extension.offers.title': { de: 'Ihre Angebote', en: 'Your offers' },
+  'extension.offers.intro': {
+    de: 'Angebote erreichen Sie nur über Ihren Assistenten. Er zeigt, was zu Ihrem Profil und Ihren Einwilligungen passt, und sagt bei jedem Angebot, warum.',
+    en: 'Offers reach you only through your Assistant. It shows what fits your profile and your consents, and says why for every offer.',
+  },
+  'extension.offers.sync': { de: 'Jetzt abrufen', en: 'Check now' },
+  'extension.offers.syncing': { de: 'Wird abgerufen …', en: 'Checking …' },
+  'extension.offers.offline': {
+    de: 'Die Clearingstelle ist gerade nicht erreichbar. Sie sehen, was Ihr Tresor enthält; neue Angebote kommen beim nächsten Abruf.',
+    en: 'The clearinghouse cannot be reached right now. You see what your vault holds; new offers arrive with the next check.',
+  },
+  'extension.offers.notifyMore': {
+    de: '{count} weitere Angebote warten im Assistenten.',
+    en: '{count} more offers are waiting in the Assistant.',
+  },
+  'extension.offers.tab.delivered': { de: 'Zugestellt ({count})', en: 'Delivered ({count})' },
+  'extension.offers.tab.held': { de: 'Zurückgehalten ({count})', en: 'Held ({count})' },
+  'extension.offers.tab.hidden': { de: 'Ausgeblendet ({count})', en: 'Hidden ({count})' },
+  'extension.offers.tab.complaints': {
+    de: 'Beschwerden ({count})',
+    en: 'Complaints ({count})',
+  },
+  'extension.offers.empty': { de: 'Hier ist nichts.', en: 'Nothing here.' },
+  'extension.offers.brand': { de: 'von {brand}', en: 'from {brand}' },
+  'extension.offers.validUntil': { de: 'gültig bis {date}', en: 'valid until {date}' },
+  'extension.offers.advertisement': { de: 'Werbung', en: 'Advertisement' },
+  'extension.offers.link': { de: 'Zum Angebot', en: 'Go to the offer' },
+  'extension.offers.showAnyway': { de: 'Trotzdem anzeigen', en: 'Show anyway' },
+  'extension.offers.unreadable': {
+    de: 'Dieses Angebot ließ sich nicht öffnen oder prüfen ({code}).',
+    en: 'This offer could not be opened or verified ({code}).',
+  },
+  'extension.offers.feedback.label': {
+    de: 'Ihre Rückmeldung (bleibt auf Ihrem Gerät)',
+    en: 'Your feedback (stays on your device)',
+  },
+  'extension.offers.feedback.opened': { de: 'Geöffnet', en: 'Opened' },
+  'extension.offers.feedback.liked': { de: 'Gefällt mir', en: 'Like' },
+  'extension.offers.feedback.dismissed': { de: 'Kein Interesse', en: 'Not interested' },
+  'extension.offers.feedback.blocked': { de: 'Diese Marke nicht', en: 'Not this brand' },
+  'extension.offers.feedback.ignored': { de: 'Ignorieren', en: 'Ignore' },
+  'extension.offers.feedback.given': {
+    de: 'Ihre Rückmeldung: {feedback}',
+    en: 'Your feedback: {feedback}',
+  },
+  'extension.offers.unsubscribe': { de: 'Abmelden', en: 'Unsubscribe' },
+  'extension.offers.unsubscribe.confirm': {
+    de: 'Abmelden widerruft Ihre Einwilligung für „{purpose}“ bei diesem Unternehmen auf allen Kanälen. Fortfahren?',
+    en: 'Unsubscribing revokes your consent for “{purpose}” with this company on every channel. Continue?',
+  },
+  'extension.offers.unsubscribe.done': {
+    de: 'Abgemeldet: Die Einwilligung für diesen Zweck ist widerrufen.',
+    en: 'Unsubscribed: the consent for this purpose is revoked.',
+  },
+  'extension.offers.complaint.title': {
+    de: 'Beschwerde gegen {company}',
+    en: 'Complaint against {company}',
+  },
+  'extension.offers.complaint.intro': {
+    de: 'Diese Angebote verstießen gegen Ihre Einwilligung oder die Regeln. Das signierte Angebot ist der Beleg. Prüfen Sie die Beschwerde und reichen Sie sie bei der Aufsicht ein.',
+    en: 'These offers broke your consent or the rules. The signed offer is the evidence. Review the complaint and submit it to the regulator.',
+  },
+  'extension.offers.complaint.reasons': {
+    de: 'Vorwurf: {reasons}',
+    en: 'What was wrong: {reasons}',
+  },
+  'extension.offers.complaint.evidence': {
+    de: 'Beleg: {count} signierte Nachricht(en) des Unternehmens',
+    en: 'Evidence: {count} signed message(s) of the company',
+  },
+  'extension.offers.complaint.comment': {
+    de: 'Ihre Anmerkung (freiwillig)',
+    en: 'Your comment (optional)',
+  },
+  'extension.offers.complaint.submit': { de: 'Beschwerde einreichen', en: 'Submit complaint' },
+  'extension.offers.complaint.discard': { de: 'Verwerfen', en: 'Discard' },
+  'extension.offers.complaint.submitted': {
+    de: 'Eingereicht (Beleg-Nr. {sha256}).',
+    en: 'Submitted (reference {sha256}).',
+  },
+  'extension.offers.complaint.discarded': { de: 'Verworfen.', en: 'Discarded.' },
+  'extension.offers.complaint.failed': {
+    de: 'Nicht eingereicht: {error}',
+    en: 'Not submitted: {error}',
+  },
+  'extension.offers.complaint.auto': {
+    de: 'Beschwerden ohne Rückfrage einreichen',
+    en: 'Submit complaints without asking me',
+  },
+  'extension.offers.complaint.reason.not_covered': {
+    de: 'ohne gültige Einwilligung',
+    en: 'not covered by a valid consent',
+  },
+  'extension.offers.complaint.reason.wrong_channel': {
+    de: 'über einen nicht erlaubten Kanal',
+    en: 'over a channel not allowed',
+  },
+  'extension.offers.complaint.reason.outside_time_window': {
+    de: 'außerhalb der erlaubten Zeiten',
+    en: 'outside the allowed times',
+  },
+  'extension.offers.complaint.reason.contact_cap_exceeded': {
+    de: 'über der erlaubten Anzahl Kontakte',
+    en: 'over the allowed number of contacts',
+  },
+  'extension.offers.complaint.reason.after_revocation': {
+    de: 'nach Ihrem Widerruf',
+    en: 'after your revocation',
+  },
+  'extension.offers.complaint.reason.missing_unsubscribe': {
+    de: 'ohne Abmeldemöglichkeit',
+    en: 'without a way to unsubscribe',
+  },
+  'extension.offers.complaint.reason.missing_advertisement_label': {
+    de: 'ohne Kennzeichnung als Werbung',
+    en: 'without an advertisement label',
+  },
+  'extension.offers.complaint.reason.outer_inner_mismatch': {
+    de: 'Umschlag und Inhalt widersprechen sich',
+    en: 'envelope and content disagree',
+  },
+  'extension.offers.complaint.reason.other': { de: 'sonstiger Verstoß', en: 'another breach' },
+  'extension.settings.filter.title': { de: 'Angebotsfilter', en: 'Offer filter' },
+  'extension.settings.filter.reset': {
+    de: 'Gelerntes vergessen',
+    en: 'Forget what the filter learned',
+  },
+  'extension.settings.filter.resetHint': {
+    de: 'Der Filter lernt nur aus Ihren Rückmeldungen, auf diesem Gerät. Zurücksetzen beginnt wieder bei Ihren Interessen im Profil.',
+    en: 'The filter learns only from your feedback, on this device. Resetting starts again from the interests in your profile.',
+  },
+  'extension.settings.filter.resetDone': {
+    de: 'Der Filter wurde zurückgesetzt.',
+    en: 'The filter was reset.',
+  },
+  'extension.relationships.rewards': {
+    de: 'Prämien: {points} Punkte, {count} Prämie(n) insgesamt',
+    en: 'Rewards: {points} points, {count} reward(s) in all',
+  },
+  'extension.relationships.rewards.discounts': {
+    de: 'Gültige Rabatte: {discounts}',
+    en: 'Valid discounts: {discounts}',
+  },
+} as const satisfies Record<string, Entry>;

@@ -1,0 +1,340 @@
+/**
+ * The Assistant as the customer's filter, end to end (issue 8 "In the extension"): the
+ * chromium-test build of the Assistant in Debian's Chromium, the built clearinghouse
+ * (playwright.config.ts) and the reference company site. The customer grants the newsletter
+ * through the company's page; the company then sends offers through the real relay, built here
+ * with its own key exactly as test/company-site does (so content the site never sends, such as a
+ * missing unsubscribe route, can be sent too). The Assistant syncs its inbox, decides, stores,
+ * acknowledges and shows: an offer that fits is delivered, one that does not is hidden with its
+ * reasons (and shown on request), one during quiet hours is held and delivered when they end
+ * (the injected clock), one without an unsubscribe route becomes a complaint the clearinghouse
+ * accepts, and one racing a revocation is dropped without blaming the company.
+ */
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { ApiProblem, createClient } from '../../protocol/client';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { signCompact } from '../../protocol/jws';
+import type { Payload } from '../../protocol/messages';
+import { sealTo } from '../../protocol/seal';
+import { signMessage } from '../../protocol/signed';
+import { ready } from '../../protocol/sodium';
+import { loadOrCreateIdentity } from '../company-site/keys';
+import { startCompanySite, type CompanySite } from '../company-site/site';
+
+const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+
+interface ExtensionPageGlobals {
+  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
+}
+
+let dirs: string[] = [];
+let sites: CompanySite[] = [];
+let context: BrowserContext | undefined;
+
+test.afterEach(async () => {
+  await context?.close();
+  context = undefined;
+  for (const site of sites) await site.stop();
+  sites = [];
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+function sendFrom(page: Page, message: unknown): Promise<unknown> {
+  return page.evaluate(
+    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
+    message,
+  );
+}
+
+function payloadOf(jws: string): Record<string, unknown> {
+  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
+}
+
+const client = createClient({
+  baseUrl: clearinghouse,
+  fetch: (url, init) => fetch(url, init),
+  now: Date.now,
+  randomBytes: (n) => new Uint8Array(randomBytes(n)),
+});
+
+test('offers reach the customer exactly as profile and grant say, and misuse becomes a complaint', async () => {
+  await ready();
+  const dataDir = await tempDir('company-site-');
+  const site = await startCompanySite({
+    clearinghouseUrl: clearinghouse,
+    dataDir,
+    port: 0,
+    pollIntervalMs: 0,
+    webhook: false,
+    log: () => {},
+  });
+  sites.push(site);
+  await site.ready();
+  const company = await loadOrCreateIdentity(dataDir);
+
+  // The Assistant: vault created, the clearinghouse's log key pinned.
+  context = await chromium.launchPersistentContext(await tempDir('assistant-offers-'), {
+    headless: true,
+    executablePath: chromiumPath,
+    locale: 'en-US',
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
+  const dashboardUrl = `chrome-extension://${id}/ui/dashboard/index.html`;
+  await expect
+    .poll(() => context!.pages().some((p) => p.url() === dashboardUrl), { timeout: 15_000 })
+    .toBe(true);
+  const dashboard = context.pages().find((p) => p.url() === dashboardUrl)!;
+  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
+  await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' });
+  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
+    settings: Record<string, unknown>;
+  };
+  await sendFrom(dashboard, {
+    type: 'settings.set',
+    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
+  });
+  await expect
+    .poll(
+      async () =>
+        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
+          .outcome,
+    )
+    .toMatch(/^(pinned|same)$/);
+
+  // The profile: newsletters about sports, no quiet hours yet (UTC, so the test knows the hour).
+  const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
+    profile: Record<string, unknown>;
+  };
+  const setProfile = async (changes: Record<string, unknown>) =>
+    expect(
+      await sendFrom(dashboard, { type: 'profile.set', profile: { ...profile, ...changes } }),
+    ).toMatchObject({ type: 'profile' });
+  await setProfile({
+    language: 'en',
+    mode: 'manual',
+    interests: [{ category: 'sports', weight: 1 }],
+    channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
+    quiet: { timeZone: 'UTC', windows: [] },
+  });
+
+  // The grant: the company's request link pasted into the Assistant, granted in its consent window
+  // (newsletters about product launches, up to 20 a week, so the relay's cap stays out of the way).
+  const described = (await (
+    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
+  ).json()) as { origin: string };
+  const iat = Math.floor(Date.now() / 1000);
+  const request = await client.createGrantRequest(
+    await signMessage(
+      'grant-request',
+      {
+        v: 1,
+        iss: company.companyId,
+        aud: described.origin,
+        iat,
+        exp: iat + 300,
+        jti: crypto.randomUUID(),
+        scopes: [
+          {
+            purpose: 'product_launch',
+            channels: ['newsletter'],
+            dataCategories: ['preferences_habits'],
+            conditions: { timeZone: 'UTC', maxContactsPerWeek: 20 },
+            retentionDays: 365,
+            onwardRecipients: [],
+          },
+        ],
+        reason: { de: 'Neuigkeiten', en: 'News' },
+      },
+      company.keyPair,
+    ),
+  );
+  const { ticket } = (await sendFrom(dashboard, {
+    type: 'wallet.open-link',
+    link: request.link,
+  })) as { ticket: string };
+  const consent = await context.newPage();
+  await consent.goto(`chrome-extension://${id}/ui/consent/index.html?ticket=${ticket}`);
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  const listing = (await sendFrom(dashboard, { type: 'relationships.list', refresh: false })) as {
+    items: { pseudonym: string; grants: { sha256: string; jws: string }[] }[];
+  };
+  const pseudonym = listing.items[0]!.pseudonym;
+  const grant = listing.items[0]!.grants[0]!;
+  const pseudonymKey = base64urlDecode((payloadOf(grant.jws).pseudonymKey as { x: string }).x);
+
+  /** Sends an offer through the relay as the company would (inner signed, sealed, outer signed). */
+  async function sendOffer(
+    content: Record<string, unknown> = {},
+    drop: string[] = [],
+  ): Promise<string> {
+    const iat = Math.floor(Date.now() / 1000);
+    const claims = () => ({
+      v: 1,
+      iss: company.companyId,
+      aud: pseudonym,
+      iat,
+      exp: iat + 7 * 86_400,
+      jti: crypto.randomUUID(),
+    });
+    const routing = {
+      grantSha256: grant.sha256,
+      purpose: 'product_launch' as const,
+      channel: 'newsletter' as const,
+      validUntil: iat + 7 * 86_400,
+    };
+    const inner: Record<string, unknown> = {
+      ...claims(),
+      ...routing,
+      brand: 'Laufhaus',
+      category: 'sports/running',
+      title: 'Neue Laufschuhe',
+      body: 'Die neuen Modelle sind da.',
+      advertisement: true,
+      unsubscribe: 'https://laufhaus.example/abmelden',
+      ...content,
+    };
+    for (const field of drop) delete inner[field];
+    const innerJws = await signCompact({
+      kind: 'offer-content',
+      payload: inner,
+      keyPair: company.keyPair,
+    } as Parameters<typeof signCompact>[0]);
+    const sealed = base64urlEncode(sealTo(pseudonymKey, innerJws));
+    const outer = await signMessage(
+      'offer',
+      { ...claims(), ...routing, sealed } as Payload<'offer'>,
+      company.keyPair,
+    );
+    return (await client.sendOffer(outer)).id;
+  }
+
+  const offers = async () =>
+    (await sendFrom(dashboard, { type: 'offers.list', markSeen: false })) as {
+      items: { offer: { id: string; state: string }; sentences: string[] }[];
+      drafts: { id: string; reasons: string[]; state: string; sha256?: string }[];
+    };
+  const stateOf = async (offerId: string) =>
+    (await offers()).items.find((i) => i.offer.id === offerId)?.offer.state;
+
+  // 1. One that fits and one that does not.
+  const fits = await sendOffer({ title: 'Trailschuh im Angebot' });
+  const misfit = await sendOffer({ category: 'food/wine', title: 'Weinprobe' });
+  await dashboard.reload();
+  await dashboard.getByTestId('nav-offers').click();
+  await expect(dashboard.getByTestId('offers-tab-delivered')).toContainText('(1)');
+  await expect(dashboard.locator(`[data-id="${fits}"]`)).toContainText('Trailschuh im Angebot');
+  await expect(dashboard.locator(`[data-id="${fits}"] [data-testid="offer-why"]`)).toContainText(
+    /seeing/i,
+  );
+  await dashboard.getByTestId('offers-tab-hidden').click();
+  const hidden = dashboard.locator(`[data-id="${misfit}"]`);
+  await expect(hidden).toHaveAttribute('data-state', 'hidden');
+  await expect(hidden.getByTestId('offer-why')).toContainText(/hidden/i);
+  await expect(hidden).not.toContainText('Weinprobe');
+  await hidden.getByTestId('offer-show').click();
+  await expect(hidden).toContainText('Weinprobe');
+
+  // Feedback on the delivered one: stored, and the model learns (in the vault).
+  await dashboard.getByTestId('offers-tab-delivered').click();
+  await dashboard.locator(`[data-id="${fits}"]`).getByTestId('offer-feedback-liked').click();
+  await expect(
+    dashboard.locator(`[data-id="${fits}"]`).getByTestId('offer-feedback-liked'),
+  ).toHaveAttribute('aria-pressed', 'true');
+
+  // 2. No unsubscribe route: a complaint draft the clearinghouse accepts.
+  const noUnsubscribe = await sendOffer({ title: 'Ohne Abmeldung' }, ['unsubscribe']);
+  await dashboard.getByTestId('offers-sync').click();
+  await dashboard.getByTestId('offers-tab-complaints').click();
+  const draft = dashboard.locator(`[data-testid="complaint"][data-id="${noUnsubscribe}"]`);
+  await expect(draft).toContainText('without a way to unsubscribe');
+  await draft.getByTestId('complaint-submit').click();
+  await expect(draft.getByTestId('complaint-submitted')).toBeVisible();
+  const submitted = (await offers()).drafts.find((d) => d.id === noUnsubscribe)!;
+  expect(submitted).toMatchObject({ state: 'submitted', reasons: ['missing_unsubscribe'] });
+  // The clearinghouse holds it: its log receipt is served.
+  await expect
+    .poll(async () => {
+      try {
+        return typeof ((await client.logReceipt(submitted.sha256!, 2)) as { index?: unknown })
+          .index;
+      } catch (e) {
+        return e instanceof ApiProblem ? e.code : String(e);
+      }
+    })
+    .toBe('number');
+
+  // 3. Quiet hours from an hour ago until three minutes from now (UTC): held, then delivered when
+  // they end. The injected clock jumps only past their end, well inside the auto-lock time.
+  const hhmm = (d: Date) =>
+    `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  const quietEnd = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 3 * 60_000);
+  await setProfile({
+    language: 'en',
+    mode: 'manual',
+    interests: [{ category: 'sports', weight: 1 }],
+    channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
+    quiet: {
+      timeZone: 'UTC',
+      windows: [
+        {
+          days: [1, 2, 3, 4, 5, 6, 7],
+          from: hhmm(new Date(Date.now() - 3_600_000)),
+          to: hhmm(quietEnd),
+        },
+      ],
+    },
+  });
+  const quiet = await sendOffer({ title: 'Nachts nicht' });
+  await sendFrom(dashboard, { type: 'offers.sync' });
+  expect(await stateOf(quiet)).toBe('held');
+  await sendFrom(dashboard, { type: 'test.clock.set', now: quietEnd.getTime() + 30_000 });
+  await sendFrom(dashboard, { type: 'offers.sync' });
+  expect(await stateOf(quiet)).toBe('delivered');
+  await sendFrom(dashboard, { type: 'test.clock.reset' });
+  await setProfile({
+    language: 'en',
+    mode: 'manual',
+    interests: [{ category: 'sports', weight: 1 }],
+    channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
+    quiet: { timeZone: 'UTC', windows: [] },
+  });
+
+  // 4. A revocation racing an offer: accepted by the relay before, read by the Assistant after.
+  const racing = await sendOffer({ title: 'Knapp vor dem Widerruf' });
+  await new Promise((r) => setTimeout(r, 1100));
+  await sendFrom(dashboard, {
+    type: 'relationships.revoke',
+    company: company.companyId,
+    grants: 'all',
+  });
+  await sendFrom(dashboard, { type: 'offers.sync' });
+  const after = await offers();
+  const raced = after.items.find((i) => i.offer.id === racing)!;
+  expect(raced.offer.state).toBe('hidden');
+  expect(raced.sentences.join(' ')).toMatch(/revoked|ended/i);
+  // Not the company's fault: no complaint for it.
+  expect(after.drafts.map((d) => d.id)).not.toContain(racing);
+  // And the relay refuses anything sent after the revocation.
+  await expect(sendOffer({ title: 'Nach dem Widerruf' })).rejects.toMatchObject({ status: 403 });
+});
