@@ -37,7 +37,13 @@ describe('createManifest', () => {
       const manifest = createManifest(target, '1.2.3');
       expect(manifest.name).toBe('__MSG_extensionName__');
       expect(manifest.description).toBe('__MSG_extensionDescription__');
-      expect(manifest.permissions).toEqual(['storage', 'alarms', 'notifications']);
+      expect(manifest.permissions).toEqual([
+        'storage',
+        'alarms',
+        'notifications',
+        'declarativeNetRequest',
+        'scripting',
+      ]);
       expect(manifest.content_security_policy.extension_pages).toBe(
         "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
       );
@@ -53,12 +59,27 @@ describe('createManifest', () => {
     }
   });
 
-  it('may reach the clearinghouse host, and nothing else', () => {
-    expect(createManifest('chromium', '1.2.3').host_permissions).toEqual(['http://localhost/*']);
+  it('may reach every http(s) site (GPC header, banners, gpc.json; issue 11), the clearinghouse included', () => {
+    for (const target of buildTargets)
+      expect(createManifest(target, '1.2.3').host_permissions).toEqual([
+        'http://*/*',
+        'https://*/*',
+      ]);
     expect(
       createManifest('firefox', '1.2.3', 'https://clearinghouse.example:8443/').host_permissions,
-    ).toEqual(['https://clearinghouse.example/*']);
+    ).toEqual(['http://*/*', 'https://*/*']);
     expect(() => createManifest('chromium', '1.2.3', 'ftp://x')).toThrow(/not http/);
+  });
+
+  it('puts only the small banner detector and the bridge on every page, at document_idle (issue 11)', () => {
+    for (const target of buildTargets) {
+      const scripts = createManifest(target, '1.2.3').content_scripts;
+      expect(scripts.map((s) => s.js)).toEqual([['content/bridge.js'], ['content/banners.js']]);
+      for (const script of scripts) {
+        expect(script.run_at).toBe('document_idle');
+        expect(script.all_frames).toBe(false);
+      }
+    }
   });
 
   it('refuses a version browsers would reject', () => {

@@ -30,6 +30,14 @@ export const backgroundPath = 'background.js';
 export const bridgePath = 'content/bridge.js';
 /** The consent window's page (issue 7). */
 export const consentPath = 'ui/consent/index.html';
+/** Issue 11: the cookie-banner detector on every page (classic script, top frame). */
+export const bannersPath = 'content/banners.js';
+/** Issue 11: the GPC page script, registered at run time (extension/platform/gpc). */
+export const gpcPath = 'content/gpc.js';
+/** Issue 11: autoconsent, injected only where the detector found a known platform. */
+export const autoconsentPath = 'content/autoconsent.js';
+/** Issue 11: autoconsent's JSON rules, read by the background when a page needs them. */
+export const autoconsentRulesPath = 'rules/autoconsent-rules.json';
 
 /**
  * Pages of the extension may run only its own scripts and WebAssembly (libsodium), nothing inline
@@ -140,6 +148,8 @@ export function createManifest(
     );
   }
   const firefox = browserFamily(target) === 'firefox';
+  // The clearinghouse is covered by the all-sites host access below; its URL must still be http(s).
+  hostPermissionFor(clearinghouseUrl);
   return {
     manifest_version: 3,
     name: '__MSG_extensionName__',
@@ -160,16 +170,28 @@ export function createManifest(
       ? { scripts: [backgroundPath], type: 'module' }
       : { service_worker: backgroundPath, type: 'module' },
     // notifications: a grant about to expire, a company suspended, an overdue answer (issue 7).
-    permissions: ['storage', 'alarms', 'notifications'],
-    // The background talks to the clearinghouse (recovery); without a host permission the request
-    // would depend on the clearinghouse answering CORS for an extension origin.
-    host_permissions: [hostPermissionFor(clearinghouseUrl)],
+    // declarativeNetRequest: the `Sec-GPC: 1` header; scripting: the GPC page script, autoconsent
+    // injected where a banner was found, the TC string read (issue 11).
+    permissions: ['storage', 'alarms', 'notifications', 'declarativeNetRequest', 'scripting'],
+    // Every http(s) site (issue 11): declarativeNetRequest may modify a request's headers, and
+    // scripting may inject, only where the extension has host access; the background reads each
+    // visited site's /.well-known/gpc.json. This covers the clearinghouse (recovery) too, which is
+    // still checked to be an http(s) URL.
+    host_permissions: ['http://*/*', 'https://*/*'],
     // The page bridge: any http(s) page may carry a company's connect button; the script stays
     // idle until the page posts to it, and only the top frame gets it (no embedded third parties).
     content_scripts: [
       {
         matches: ['http://*/*', 'https://*/*'],
         js: [bridgePath],
+        run_at: 'document_idle',
+        all_frames: false,
+      },
+      // The cookie-banner detector (issue 11): at document_idle, so it never delays the page's
+      // DOMContentLoaded; the top frame only.
+      {
+        matches: ['http://*/*', 'https://*/*'],
+        js: [bannersPath],
         run_at: 'document_idle',
         all_frames: false,
       },

@@ -11,7 +11,8 @@
  * written after the bundle, from extension/manifest.ts and the i18n catalog.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -131,10 +132,13 @@ function drawIcon(size) {
  * the background is one self-contained file (a service worker cannot fetch chunks lazily, and
  * Firefox's event page loads it directly) and no chunk is shared between the two.
  */
-async function bundle(target, outDir, entry) {
+async function bundle(target, outDir, entry, detectors = []) {
   const test = target === 'chromium-test';
-  // The page bridge (issue 7): one classic script (content scripts cannot be ES modules).
-  const content = entry === 'content';
+  // Content scripts (the page bridge of issue 7, issue 11's banner detector, GPC page script and
+  // autoconsent): each one classic script (content scripts cannot be ES modules), named
+  // `content:<name>` for extension/content/<name>.ts.
+  const content = entry.startsWith('content:');
+  const contentName = content ? entry.slice('content:'.length) : '';
   await build({
     configFile: false,
     root: extensionRoot,
@@ -149,6 +153,8 @@ async function bundle(target, outDir, entry) {
       __CLEARINGHOUSE_URL__: JSON.stringify(
         process.env.CLEARINGHOUSE_URL ?? 'http://localhost:3000',
       ),
+      // Issue 11: the banner detectors, compiled here from autoconsent's rules (core/banner-rules).
+      __BANNER_DETECTORS__: JSON.stringify(detectors),
     },
     plugins: [
       svelte({
@@ -178,7 +184,7 @@ async function bundle(target, outDir, entry) {
                 consent: join(extensionRoot, 'ui/consent/index.html'),
               }
             : content
-              ? { bridge: join(extensionRoot, 'content/bridge.ts') }
+              ? { [contentName]: join(extensionRoot, `content/${contentName}.ts`) }
               : { background: join(extensionRoot, 'background.ts') },
         output: {
           format: content ? 'iife' : 'es',
@@ -186,7 +192,7 @@ async function bundle(target, outDir, entry) {
             entry === 'popup'
               ? 'ui/[name]-[hash].js'
               : content
-                ? 'content/bridge.js'
+                ? `content/${contentName}.js`
                 : 'background.js',
           chunkFileNames: 'chunks/[name]-[hash].js',
           assetFileNames: 'assets/[name]-[hash][extname]',
@@ -218,13 +224,23 @@ async function main() {
 
   const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8'));
   const icons = new Map(manifests.iconSizes.map((size) => [size, drawIcon(size)]));
+  // Issue 11: autoconsent's rules stay a file of the extension, read by the background on demand;
+  // pages get only the detector selectors compiled from them.
+  const rulesFile = createRequire(import.meta.url).resolve(
+    '@duckduckgo/autoconsent/rules/rules.json',
+  );
+  const { detectorTable } = await importTs(join(extensionRoot, 'core/banner-rules.ts'));
+  const detectors = detectorTable(JSON.parse(await readFile(rulesFile, 'utf8')).autoconsent);
 
   for (const target of targets) {
     const started = performance.now();
     const outDir = join(outRoot, target);
     await bundle(target, outDir, 'popup');
     await bundle(target, outDir, 'background');
-    await bundle(target, outDir, 'content');
+    for (const name of ['bridge', 'banners', 'gpc', 'autoconsent'])
+      await bundle(target, outDir, `content:${name}`, detectors.selectors);
+    await mkdir(join(outDir, 'rules'), { recursive: true });
+    await copyFile(rulesFile, join(outDir, manifests.autoconsentRulesPath));
     const manifest = manifests.createManifest(target, version, clearinghouseUrl);
     await writeJson(join(outDir, 'manifest.json'), manifest);
     for (const locale of manifests.manifestLocales) {
@@ -242,6 +258,10 @@ async function main() {
       manifests.backgroundPath,
       manifests.bridgePath,
       manifests.consentPath,
+      manifests.bannersPath,
+      manifests.gpcPath,
+      manifests.autoconsentPath,
+      manifests.autoconsentRulesPath,
     ]) {
       if (!existsSync(join(outDir, file)))
         throw new Error(`${target}: the build did not produce ${file}`);

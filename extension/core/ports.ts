@@ -6,7 +6,7 @@
 import type { ClearinghouseClient } from '../../protocol/client';
 
 /** The tables of the encrypted store the core reads and writes. */
-export type StoreTable = 'identity' | 'profile' | 'blacklist' | 'relationships';
+export type StoreTable = 'identity' | 'profile' | 'blacklist' | 'relationships' | 'sites';
 
 /** A record that did not authenticate: listed for the customer, never dropped. */
 export interface DamagedRecord {

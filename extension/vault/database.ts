@@ -11,6 +11,8 @@
  * - 2: one table per kind of record, one blacklist entry per row (editing one entry of 10,000 no
  *   longer re-encrypts all of them). `records` stays declared until every vault has migrated,
  *   which happens at unlock because only the data key can read it (see ./migrate).
+ * - Dexie version 3 (issue 11) adds the `sites` table; the record schema stays 2, so older backups
+ *   (without `sites`) still restore.
  */
 import Dexie, { type Table } from 'dexie';
 
@@ -18,7 +20,7 @@ import Dexie, { type Table } from 'dexie';
 export const vaultSchemaVersion = 2;
 
 /** Tables of encrypted records in the current schema. */
-export const recordTables = ['identity', 'profile', 'blacklist', 'relationships'] as const;
+export const recordTables = ['identity', 'profile', 'blacklist', 'relationships', 'sites'] as const;
 export type RecordTable = (typeof recordTables)[number];
 
 /** The database name the Assistant uses; tests pass their own. */
@@ -64,6 +66,8 @@ export class VaultDatabase extends Dexie {
   profile!: Table<RecordRow, string>;
   blacklist!: Table<RecordRow, string>;
   relationships!: Table<RecordRow, string>;
+  /** Issue 11: one record per site the Assistant met (id: a keyed hash of the site). */
+  sites!: Table<RecordRow, string>;
   /** Schema 1 only; emptied by the migration. */
   records!: Table<RecordRow, string>;
 
@@ -72,6 +76,8 @@ export class VaultDatabase extends Dexie {
     this.version(1).stores({ meta: 'id', records: 'id' });
     // Dexie 4 carries tables over from earlier versions: only the new ones are listed.
     this.version(2).stores({ identity: 'id', profile: 'id', blacklist: 'id', relationships: 'id' });
+    // A new table only: the records' schema (and so their associated data) stays at 2.
+    this.version(3).stores({ sites: 'id' });
   }
 
   /** The record table called `name`. */

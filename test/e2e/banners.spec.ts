@@ -1,0 +1,182 @@
+/**
+ * Cookie banners end to end (issue 11): the chromium-test build of the Assistant in Debian's
+ * Chromium, the fixture pages of test/fixtures/ (a Quantcast Choice banner with a TCF API, a page
+ * without a banner), the built clearinghouse (playwright.config.ts) and the reference company site
+ * for the granted company. Checked: the opt-out and its record with the decoded TC string, a CMP
+ * that records consent anyway is flagged, the opt-in on the granted company's site, the page
+ * without a banner untouched, the customer's own decision in the dashboard, and a banner answered
+ * while the vault is locked recorded at the next unlock.
+ */
+import { expect, test } from '@playwright/test';
+import {
+  passphrase,
+  siteRecord,
+  startAssistant,
+  type AssistantBrowser,
+} from '../fixtures/assistant';
+import {
+  grantBehaviouralData,
+  startGrantingCompany,
+  type GrantingCompany,
+} from '../fixtures/company';
+import { startFixtureServer, type FixtureServer } from '../fixtures/server';
+
+const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+
+let fixtures: FixtureServer;
+let assistant: AssistantBrowser | undefined;
+let company: GrantingCompany | undefined;
+
+test.beforeEach(async () => {
+  fixtures = await startFixtureServer();
+});
+
+test.afterEach(async () => {
+  await assistant?.close();
+  assistant = undefined;
+  await company?.stop();
+  company = undefined;
+  await fixtures.stop();
+});
+
+test('a known banner is opted out, recorded, and its TC string decoded and shown', async () => {
+  assistant = await startAssistant({ vault: true });
+  const page = await assistant.context.newPage();
+  await page.goto(`${fixtures.origin('news.test')}/cmp`);
+  await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
+    timeout: 20_000,
+  });
+  await expect(page.locator('#qc-cmp2-container')).toHaveCount(0);
+
+  const record = await siteRecord(assistant, 'news.test', (r) => r.banner !== null);
+  expect(record.banner).toMatchObject({
+    platform: 'quantcast',
+    action: 'opt-out',
+    reason: 'default',
+    outcome: 'success',
+    tcfError: null,
+  });
+  expect(record.banner?.tcf).toMatchObject({
+    cmpId: 10,
+    purposeConsents: [],
+    vendorConsents: [],
+    flagged: { purposes: [], vendors: [], specialFeatures: [] },
+  });
+
+  // The dashboard lists the site with what was done and what the TC string says.
+  await assistant.dashboard.getByTestId('nav-sites').click();
+  const row = assistant.dashboard.getByTestId('site-news.test');
+  await expect(row).toContainText('quantcast');
+  await expect(row.getByTestId('site-action')).toContainText(/opted out/i);
+  await expect(row.getByTestId('site-tcf')).toContainText(/no consent recorded/i);
+});
+
+test('consent a CMP records after "Disagree" is flagged, by purpose and vendor id', async () => {
+  assistant = await startAssistant({ vault: true });
+  const page = await assistant.context.newPage();
+  await page.goto(`${fixtures.origin('careless.test')}/cmp?dishonest=1`);
+  await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
+    timeout: 20_000,
+  });
+  const record = await siteRecord(assistant, 'careless.test', (r) => r.banner !== null);
+  expect(record.banner?.tcf).toMatchObject({
+    purposeConsents: [1],
+    vendorConsents: [755],
+    flagged: { purposes: [1], vendors: [755], specialFeatures: [] },
+  });
+  await assistant.dashboard.getByTestId('nav-sites').click();
+  const flag = assistant.dashboard.getByTestId('site-careless.test').getByTestId('site-flagged');
+  await expect(flag).toBeVisible();
+  await expect(flag).toContainText('755');
+  await expect(flag).toContainText(/store and access information on a device/i);
+});
+
+test('a page without a banner is left untouched and never reported', async () => {
+  assistant = await startAssistant({ vault: true });
+  const page = await assistant.context.newPage();
+  await page.goto(`${fixtures.origin('plain.test')}/plain`);
+  const before = await page.evaluate(() => document.documentElement.outerHTML);
+  // The detector looks for 7 s after the page settled; wait past that.
+  await page.waitForTimeout(8000);
+  expect(await page.evaluate(() => document.documentElement.outerHTML)).toBe(before);
+  expect(await page.evaluate(() => document.querySelectorAll('style').length)).toBe(0);
+  const answer = (await assistant.send({ type: 'sites.list' })) as {
+    items: { site: string; banner: unknown }[];
+  };
+  expect(answer.items.find((i) => i.site === 'plain.test')?.banner ?? null).toBeNull();
+});
+
+test('on the site of a company granted behavioural web data the banner is accepted', async () => {
+  assistant = await startAssistant({ vault: true, clearinghouse });
+  company = await startGrantingCompany(clearinghouse);
+  await grantBehaviouralData(assistant, company);
+  await expect
+    .poll(
+      async () => ((await assistant!.send({ type: 'sites.list' })) as { exempt: string[] }).exempt,
+    )
+    .toEqual(['127.0.0.1']);
+
+  const page = await assistant.context.newPage();
+  // The fixture server on 127.0.0.1 is the granted company's site (sites ignore ports).
+  await page.goto(`${fixtures.origin('127.0.0.1')}/cmp`);
+  await expect(page.locator('body')).toHaveAttribute('data-answer', 'agree', { timeout: 20_000 });
+  const record = await siteRecord(assistant, '127.0.0.1', (r) => r.banner !== null);
+  expect(record.banner).toMatchObject({ action: 'opt-in', reason: 'grant', outcome: 'success' });
+  expect(record.banner?.tcf?.purposeConsents).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  expect(record.banner?.tcf?.flagged).toEqual({ purposes: [], vendors: [], specialFeatures: [] });
+
+  // Elsewhere it is still "no".
+  const other = await assistant.context.newPage();
+  await other.goto(`${fixtures.origin('news.test')}/cmp`);
+  await expect(other.locator('body')).toHaveAttribute('data-answer', 'disagree', {
+    timeout: 20_000,
+  });
+});
+
+test('the customer changes the decision for a site in the dashboard', async () => {
+  assistant = await startAssistant({ vault: true });
+  const page = await assistant.context.newPage();
+  await page.goto(`${fixtures.origin('news.test')}/cmp`);
+  await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
+    timeout: 20_000,
+  });
+  await siteRecord(assistant, 'news.test', (r) => r.banner !== null);
+
+  await assistant.dashboard.getByTestId('nav-sites').click();
+  const row = assistant.dashboard.getByTestId('site-news.test');
+  await row.getByTestId('site-decision').selectOption('opt-in');
+  await expect(row.getByTestId('site-decision')).toHaveValue('opt-in');
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-answer', 'agree', { timeout: 20_000 });
+  let record = await siteRecord(assistant, 'news.test', (r) => r.banner?.action === 'opt-in');
+  expect(record).toMatchObject({ decision: 'opt-in', banner: { reason: 'customer' } });
+
+  await assistant.dashboard
+    .getByTestId('site-news.test')
+    .getByTestId('site-decision')
+    .selectOption('leave');
+  await page.reload();
+  await expect(page.locator('#qc-cmp2-ui')).toBeVisible({ timeout: 10_000 });
+  record = await siteRecord(assistant, 'news.test', (r) => r.banner?.outcome === 'left-alone');
+  expect(record.banner).toMatchObject({ action: 'leave', reason: 'customer' });
+  await page.waitForTimeout(1500);
+  await expect(page.locator('#qc-cmp2-ui')).toBeVisible();
+});
+
+test('while the vault is locked the banner is still answered, and recorded at the next unlock', async () => {
+  assistant = await startAssistant({ vault: true });
+  await assistant.send({ type: 'vault.lock' });
+  const page = await assistant.context.newPage();
+  await page.goto(`${fixtures.origin('news.test')}/cmp`);
+  await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
+    timeout: 20_000,
+  });
+  await page.waitForTimeout(1500); // the TC string is read 0.5 s after the answer
+  expect(await assistant.send({ type: 'sites.list' })).toMatchObject({
+    type: 'error',
+    code: 'ERR_VAULT_LOCKED',
+  });
+  await assistant.send({ type: 'vault.unlock', passphrase });
+  const record = await siteRecord(assistant, 'news.test', (r) => r.banner !== null);
+  expect(record.banner).toMatchObject({ action: 'opt-out', outcome: 'success' });
+});

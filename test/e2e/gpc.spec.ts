@@ -1,0 +1,138 @@
+/**
+ * Global Privacy Control end to end (issue 11): the chromium-test build of the Assistant in
+ * Debian's Chromium and the fixture server of test/fixtures/, which logs the `Sec-GPC` header of
+ * every request. Checked: the header on navigations and subresources and
+ * `navigator.globalPrivacyControl` in the page, both absent on the site of a company granted
+ * behavioural web data (and back after the revocation), and the site's `/.well-known/gpc.json`
+ * read, recorded and shown.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { siteRecord, startAssistant, type AssistantBrowser } from '../fixtures/assistant';
+import {
+  grantBehaviouralData,
+  startGrantingCompany,
+  type GrantingCompany,
+} from '../fixtures/company';
+import { startFixtureServer, type FixtureServer } from '../fixtures/server';
+
+const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+
+let fixtures: FixtureServer;
+let assistant: AssistantBrowser | undefined;
+let company: GrantingCompany | undefined;
+
+test.beforeEach(async () => {
+  fixtures = await startFixtureServer();
+});
+
+test.afterEach(async () => {
+  await assistant?.close();
+  assistant = undefined;
+  await company?.stop();
+  company = undefined;
+  await fixtures.stop();
+});
+
+/** Loads /headers on `host` and returns the page's view and the headers the server saw. */
+async function visit(
+  page: Page,
+  host: string,
+): Promise<{ inPage: string; headers: (string | undefined)[] }> {
+  const from = fixtures.requests.length;
+  await page.goto(`${fixtures.origin(host)}/headers`);
+  await expect(page.locator('body')).toHaveAttribute('data-gpc', /.+/);
+  const seen = fixtures.requests
+    .slice(from)
+    .filter((r) => r.host === host && (r.path === '/headers' || r.path.startsWith('/sub/')));
+  expect(seen.map((r) => r.path).sort()).toEqual([
+    '/headers',
+    '/sub/pixel.gif',
+    '/sub/script.js',
+    '/sub/show.js',
+  ]);
+  return {
+    inPage: (await page.locator('body').getAttribute('data-gpc')) ?? '',
+    headers: seen.map((r) => r.secGpc),
+  };
+}
+
+test('every request carries Sec-GPC: 1 and the page sees navigator.globalPrivacyControl, from the first page on', async () => {
+  assistant = await startAssistant();
+  const page = await assistant.context.newPage();
+  const { inPage, headers } = await visit(page, 'news.test');
+  expect(inPage).toBe('true');
+  expect(headers).toEqual(['1', '1', '1', '1']);
+});
+
+test('without the Assistant there is no GPC at all (the test can tell)', async () => {
+  assistant = await startAssistant({ extension: false });
+  const page = await assistant.context.newPage();
+  const { inPage, headers } = await visit(page, 'news.test');
+  expect(inPage).toBe('undefined');
+  expect(headers).toEqual([undefined, undefined, undefined, undefined]);
+});
+
+test("a site's gpc.json is read, recorded and shown in the dashboard", async () => {
+  assistant = await startAssistant({ vault: true });
+  const page = await assistant.context.newPage();
+  await page.goto(`${fixtures.origin('gpc-shop.test')}/plain`);
+  await page.goto(`${fixtures.origin('plain.test')}/plain`);
+  const honours = await siteRecord(assistant, 'gpc-shop.test', (r) => r.gpc !== null);
+  expect(honours.gpc).toMatchObject({ result: 'honours', lastUpdate: '2026-01-15' });
+  const silent = await siteRecord(assistant, 'plain.test', (r) => r.gpc !== null);
+  expect(silent.gpc).toMatchObject({ result: 'absent' });
+  // Cached: a second visit does not ask again.
+  await page.goto(`${fixtures.origin('gpc-shop.test')}/plain`);
+  await page.waitForTimeout(1000);
+  expect(
+    fixtures.requests.filter(
+      (r) => r.host === 'gpc-shop.test' && r.path === '/.well-known/gpc.json',
+    ),
+  ).toHaveLength(1);
+
+  await assistant.dashboard.getByTestId('nav-sites').click();
+  await expect(
+    assistant.dashboard.getByTestId('site-gpc-shop.test').getByTestId('site-gpc'),
+  ).toContainText('Yes, says its gpc.json (as of 2026-01-15)');
+  await expect(
+    assistant.dashboard.getByTestId('site-plain.test').getByTestId('site-gpc'),
+  ).toContainText('Says nothing');
+});
+
+test('no GPC on the site of a company granted behavioural web data, and GPC again after the revocation', async () => {
+  assistant = await startAssistant({ vault: true, clearinghouse });
+  company = await startGrantingCompany(clearinghouse);
+  await grantBehaviouralData(assistant, company);
+  await expect
+    .poll(
+      async () => ((await assistant!.send({ type: 'sites.list' })) as { exempt: string[] }).exempt,
+    )
+    .toEqual(['127.0.0.1']);
+  const page = await assistant.context.newPage();
+  // The rule and the page script follow the grant as soon as it is stored.
+  await expect
+    .poll(async () => (await visit(page, '127.0.0.1')).inPage, { timeout: 10_000 })
+    .toBe('undefined');
+  expect((await visit(page, '127.0.0.1')).headers).toEqual([
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  // Other sites keep it.
+  expect(await visit(page, 'news.test')).toEqual({ inPage: 'true', headers: ['1', '1', '1', '1'] });
+  await assistant.dashboard.getByTestId('nav-sites').click();
+  await expect(assistant.dashboard.getByTestId('sites-exempt')).toContainText('127.0.0.1');
+
+  expect(
+    await assistant.send({
+      type: 'relationships.revoke',
+      company: company.site.companyId,
+      grants: 'all',
+    }),
+  ).toMatchObject({ type: 'relationships' });
+  await expect
+    .poll(async () => (await visit(page, '127.0.0.1')).headers, { timeout: 10_000 })
+    .toEqual(['1', '1', '1', '1']);
+  expect((await visit(page, '127.0.0.1')).inPage).toBe('true');
+});
