@@ -6,16 +6,29 @@
 import { ProtocolError } from '../protocol/errors';
 import { argon2Params, clock, defaultClearinghouseUrl, isTestBuild } from './build';
 import type { Request, Response } from './messages';
-import { ensureEveryMinutes, onAlarm } from './platform/alarms';
+import { ensureEveryMinutes, onAlarm, scheduleOnce } from './platform/alarms';
 import { platformFetch } from './platform/network';
 import {
   extensionVersion,
   onInstalled,
+  openActionWindow,
   openConsentWindow,
   openDashboard,
   serveRequests,
 } from './platform/runtime';
-import { showNotification } from './platform/notifications';
+import { setBadgeText, showNotification } from './platform/notifications';
+import { offersReleaseAlarm, offersSyncAlarm } from './offers-service';
+import { applyGpcPlan, appliedExemptSites, browserSendsGpc } from './platform/gpc';
+import {
+  evalInPage,
+  fetchSmall,
+  injectAutoconsent,
+  isEvalSnippet,
+  loadAutoconsentRules,
+  onPageLoaded,
+  readTcString,
+  sessionValue,
+} from './platform/banners';
 import { sessionBytes, sessionNumber, sessionStrings } from './platform/session';
 import { localCell, writeLocal } from './platform/storage';
 import { AssistantService } from './service';
@@ -44,8 +57,26 @@ const service = new AssistantService({
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   }),
   openConsentWindow,
+  openActionWindow,
   notify: showNotification,
   shownNotices: sessionStrings('wallet.notices'),
+  setBadge: setBadgeText,
+  scheduleOfferRelease: (whenMs) => scheduleOnce(offersReleaseAlarm, whenMs - clock.now()),
+  // Issue 11: GPC and cookie banners.
+  openWeb: {
+    platform: {
+      nativeGpc: browserSendsGpc,
+      applyGpcPlan,
+      appliedExemptSites,
+      injectAutoconsent,
+      evalSnippet: async (tabId, id) => isEvalSnippet(id) && evalInPage(tabId, id),
+      readTcString,
+      fetchSmall,
+      loadRules: loadAutoconsentRules,
+    },
+    pending: sessionValue('sites.pending'),
+    decisions: sessionValue('sites.decisions'),
+  },
 });
 
 /** The alarm that checks, twice an hour, for grants about to expire and overdue answers (issue 7). */
@@ -61,12 +92,32 @@ onInstalled(({ reason, previousVersion }) => {
   });
   void ensureEveryMinutes(autoLockAlarm, 1);
   void ensureEveryMinutes(noticesAlarm, 30);
+  void ensureEveryMinutes(offersSyncAlarm, 15);
   // A new Assistant starts with onboarding: the customer should not have to find the dashboard.
   if (reason === 'install') void openDashboard();
+  // The header rule and the page script exist from the first page on (issue 11).
+  void service.openWeb()?.refreshGpc();
 });
 
 onAlarm(autoLockAlarm, () => service.checkAutoLock());
 onAlarm(noticesAlarm, () => service.checkNotices());
+onAlarm(offersSyncAlarm, () => service.syncOffers());
+onAlarm(offersReleaseAlarm, () => service.syncOffers());
+// Grants expire while the customer browses: the GPC exemptions follow (issue 11).
+onAlarm(noticesAlarm, () =>
+  service
+    .openWeb()
+    ?.refreshGpc()
+    .then(() => undefined),
+);
+// The sites the customer visits: their /.well-known/gpc.json, cached and rate-limited (issue 11).
+onPageLoaded(
+  (url) =>
+    void service
+      .openWeb()
+      ?.checkGpcSupport(url)
+      .catch(() => undefined),
+);
 
 serveRequests(async (request: Request, sender): Promise<Response> => {
   if (request.type === 'ping')
@@ -79,5 +130,6 @@ serveRequests(async (request: Request, sender): Promise<Response> => {
   // The alarm is re-created on every request too: a browser restart keeps alarms in Chromium but
   // not always in Firefox, and an unlocked vault must never lack its auto-lock.
   void ensureEveryMinutes(autoLockAlarm, 1);
+  void ensureEveryMinutes(offersSyncAlarm, 15);
   return service.handle(request as Parameters<AssistantService['handle']>[0], sender);
 });

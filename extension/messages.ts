@@ -17,6 +17,7 @@ import {
   blacklistEntryId,
   blacklistSignalChoices,
   blacklistTarget,
+  contactFeedbacks,
   profile,
   profileLimits,
 } from '../protocol/profile';
@@ -26,6 +27,9 @@ import { schemas as messageSchemas } from '../protocol/messages';
 import { companyId, sha256 as sha256Text } from '../protocol/messages/primitives';
 import { revokedGrant } from '../protocol/messages/consent';
 import { consentChoice, walletRelationship } from './core/wallet';
+import { complaintDraft, maxComplaintDrafts } from './core/complaints';
+import { maxStoredOffers, storedOffer } from './core/offers';
+import { siteDecisions, siteRecord } from './core/sites';
 import { dataCategoryIds } from '../protocol/vocabulary';
 
 /** Latest instant a clock may be set to: the ECMAScript Date range, in milliseconds. */
@@ -84,6 +88,17 @@ const checkedRequest = v.strictObject({
   source: v.picklist(['bridge', 'link', 'inbox']),
 });
 const relationshipList = v.pipe(v.array(walletRelationship), v.maxLength(100_000));
+/** A customer action from the clearinghouse's "my data" page (protocol/connect `CustomerAction`). */
+const customerAction = v.variant('kind', [
+  v.strictObject({ kind: v.picklist(['revoke', 'access', 'erasure']), company: companyId }),
+  v.strictObject({ kind: v.literal('correct'), dataCategory: v.picklist(dataCategoryIds) }),
+]);
+/** How a customer action ended (extension/core/customer-view `ActionOutcome`). */
+const actionOutcome = v.variant('outcome', [
+  v.strictObject({ outcome: v.literal('done') }),
+  v.strictObject({ outcome: v.literal('cancelled') }),
+  v.strictObject({ outcome: v.literal('error'), code: v.picklist(protocolErrorCodes) }),
+]);
 /** A grant request link or its hash, as pasted (extension/core/wallet checks it). */
 const requestLink = v.pipe(v.string(), v.maxLength(2048));
 
@@ -177,6 +192,32 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('bridge.customer-view') }),
     'bridge.customer-view',
   ],
+  // Issue 9: actions from the clearinghouse's "my data" page, confirmed in the Assistant's window.
+  /** The bridge hands over the page's action; the background opens the confirmation window. */
+  'bridge.action': [
+    v.strictObject({ type: v.literal('bridge.action'), action: customerAction }),
+    'bridge.accepted',
+  ],
+  /** The bridge asks whether the action was confirmed and carried out (null: not yet). */
+  'bridge.action-poll': [
+    v.strictObject({ type: v.literal('bridge.action-poll'), ticket }),
+    'bridge.action-outcome',
+  ],
+  /** The confirmation window reads the action it shows. */
+  'wallet.action-pending': [
+    v.strictObject({ type: v.literal('wallet.action-pending'), ticket }),
+    'wallet.action-pending',
+  ],
+  /** The customer's answer in the confirmation window (`value`: a correction's new value). */
+  'wallet.action-answer': [
+    v.strictObject({
+      type: v.literal('wallet.action-answer'),
+      ticket,
+      confirm: v.boolean(),
+      value: v.optional(text(4000)),
+    }),
+    'bridge.action-outcome',
+  ],
   /** A request link or QR id typed or pasted in the dashboard. */
   'wallet.open-link': [
     v.strictObject({ type: v.literal('wallet.open-link'), link: requestLink }),
@@ -223,6 +264,87 @@ const vaultRequests = {
     }),
     'corrections.sent',
   ],
+  // Issue 11: cookie banners (the detector and the injected autoconsent, pages only) and the
+  // dashboard's sites view.
+  /** The detector found a known platform: indexes into the detector table, and the page's URL. */
+  'banners.detected': [
+    v.strictObject({
+      type: v.literal('banners.detected'),
+      detectors: v.pipe(
+        v.array(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(100_000))),
+        v.minLength(1),
+        v.maxLength(32),
+      ),
+      url: v.pipe(v.string(), v.maxLength(4096)),
+    }),
+    'ok',
+  ],
+  /** The injected autoconsent asks for its action and rules. */
+  'banners.init': [v.strictObject({ type: v.literal('banners.init') }), 'banners.config'],
+  /** autoconsent asks for one of its bundled page-world snippets by name. */
+  'banners.eval': [
+    v.strictObject({
+      type: v.literal('banners.eval'),
+      snippet: v.pipe(v.string(), v.maxLength(64)),
+    }),
+    'banners.eval-result',
+  ],
+  /** How the answer ended. */
+  'banners.result': [
+    v.strictObject({
+      type: v.literal('banners.result'),
+      platform: v.pipe(v.string(), v.maxLength(100)),
+      outcome: v.picklist(['success', 'failure', 'no-popup']),
+    }),
+    'ok',
+  ],
+  'sites.list': [v.strictObject({ type: v.literal('sites.list') }), 'sites'],
+  'sites.decide': [
+    v.strictObject({
+      type: v.literal('sites.decide'),
+      site: v.pipe(v.string(), v.minLength(1), v.maxLength(253)),
+      decision: v.picklist(siteDecisions),
+    }),
+    'sites',
+  ],
+  // Issue 8: the offers view, feedback, complaint drafts and the rewards ledger.
+  'offers.list': [
+    v.strictObject({ type: v.literal('offers.list'), markSeen: v.boolean() }),
+    'offers',
+  ],
+  /** "Check now": syncs every inbox, then lists. */
+  'offers.sync': [v.strictObject({ type: v.literal('offers.sync') }), 'offers'],
+  /** "Show anyway" for a hidden or held offer. */
+  'offers.show': [v.strictObject({ type: v.literal('offers.show'), id: sha256Text }), 'offers'],
+  'offers.feedback': [
+    v.strictObject({
+      type: v.literal('offers.feedback'),
+      id: sha256Text,
+      feedback: v.picklist(contactFeedbacks),
+    }),
+    'offers',
+  ],
+  /** Revokes the offer's purpose under its grant (the wallet's partial revocation). */
+  'offers.unsubscribe': [
+    v.strictObject({ type: v.literal('offers.unsubscribe'), id: sha256Text }),
+    'offers',
+  ],
+  'offers.complaint': [
+    v.strictObject({
+      type: v.literal('offers.complaint'),
+      id: sha256Text,
+      action: v.picklist(['submit', 'discard']),
+      comment: v.optional(text(2000)),
+    }),
+    'offers',
+  ],
+  'offers.auto-submit': [
+    v.strictObject({ type: v.literal('offers.auto-submit'), on: v.boolean() }),
+    'offers',
+  ],
+  /** Forget what the filter learned (back to the profile's interests). */
+  'offers.reset-model': [v.strictObject({ type: v.literal('offers.reset-model') }), 'ok'],
+  'rewards.list': [v.strictObject({ type: v.literal('rewards.list') }), 'rewards'],
 } as const;
 
 const vaultResponses = [
@@ -279,11 +401,72 @@ const vaultResponses = [
     choice: consentChoice,
   }),
   v.strictObject({
+    type: v.literal('bridge.action-outcome'),
+    outcome: v.nullable(actionOutcome),
+  }),
+  v.strictObject({
+    type: v.literal('wallet.action-pending'),
+    action: customerAction,
+    /** The company's name for revocations and data requests; for a correction, the holders'. */
+    companies: v.pipe(v.array(text(300)), v.maxLength(10_000)),
+  }),
+  v.strictObject({
     type: v.literal('relationships'),
     items: relationshipList,
     damaged: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(100_000)),
     /** The Assistant's clock, so the view flags overdue acknowledgements and answers. */
     now: timeMs,
+  }),
+  v.strictObject({
+    type: v.literal('banners.config'),
+    action: v.picklist(['opt-out', 'opt-in']),
+    // autoconsent's own rule objects: checked by autoconsent, bounded here.
+    rules: v.pipe(v.array(v.unknown()), v.maxLength(200)),
+    platforms: v.pipe(v.array(v.pipe(v.string(), v.maxLength(100))), v.maxLength(64)),
+  }),
+  v.strictObject({ type: v.literal('banners.eval-result'), result: v.boolean() }),
+  v.strictObject({
+    type: v.literal('sites'),
+    items: v.pipe(v.array(siteRecord), v.maxLength(100_000)),
+    damaged: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(100_000)),
+    /** The sites exempt from GPC by a grant. */
+    exempt: v.pipe(v.array(v.pipe(v.string(), v.maxLength(253))), v.maxLength(1000)),
+    /** True when the browser sends GPC itself (Firefox's setting). */
+    nativeGpc: v.boolean(),
+  }),
+  v.strictObject({
+    type: v.literal('offers'),
+    items: v.pipe(
+      v.array(
+        v.strictObject({
+          offer: storedOffer,
+          /** "Why you are seeing this" / "why this was hidden", in the customer's language. */
+          title: text(200),
+          sentences: v.pipe(v.array(text(1000)), v.maxLength(40)),
+          badge: v.nullable(text(100)),
+        }),
+      ),
+      v.maxLength(maxStoredOffers),
+    ),
+    drafts: v.pipe(v.array(complaintDraft), v.maxLength(maxComplaintDrafts)),
+    autoSubmit: v.boolean(),
+    /** The last sync could not reach some inbox: what is shown is the vault's copy. */
+    offline: v.boolean(),
+    now: timeMs,
+  }),
+  v.strictObject({
+    type: v.literal('rewards'),
+    items: v.pipe(
+      v.array(
+        v.strictObject({
+          company: companyId,
+          points: count,
+          discounts: v.pipe(v.array(v.pipe(v.number(), v.minValue(0))), v.maxLength(5000)),
+          count,
+        }),
+      ),
+      v.maxLength(100_000),
+    ),
   }),
 ] as const;
 

@@ -30,11 +30,20 @@ import { newIdentity } from './core/identity';
 import type { Vault } from './vault/vault';
 import { equalBytes } from './vault/crypto';
 import { requestHashOf } from '../protocol/connect';
-import { customerViewItem } from './core/customer-view';
+import {
+  ActionTickets,
+  customerView,
+  holdsCategory,
+  readViewExtras,
+  type ActionOutcome,
+} from './core/customer-view';
 import { dueNotices, inQuietHours } from './core/notices';
 import { t } from '../protocol/i18n';
 import { ConsentTickets, type TicketOutcome } from './core/consent-tickets';
-import { initialChoice, Wallet } from './core/wallet';
+import { initialChoice, Wallet, type CheckedRequest } from './core/wallet';
+import { OpenWeb, type OpenWebPlatform } from './core/open-web';
+import { Sites } from './core/sites';
+import { OffersService } from './offers-service';
 
 /** What the service is handed. */
 export interface ServicePorts {
@@ -56,10 +65,24 @@ export interface ServicePorts {
   readonly environment: () => { language: Locale; timeZone: string };
   /** Opens the consent window for `ticket` (a small extension window). */
   readonly openConsentWindow?: (ticket: string) => Promise<void>;
+  /** Opens the window where the customer confirms an action from the "my data" page (issue 9). */
+  readonly openActionWindow?: (ticket: string) => Promise<void>;
   /** Shows a browser notification (issue 7); absent: notices are not shown. */
   readonly notify?: (id: string, title: string, message: string) => Promise<void>;
+  /** Issue 11: GPC and cookie banners (absent: the Assistant leaves the open web alone). */
+  readonly openWeb?: {
+    readonly platform: OpenWebPlatform;
+    /** `storage.session`: site events waiting for the vault. */
+    readonly pending: SessionCell<unknown>;
+    /** `storage.session`: the customer's site decisions, for use while locked. */
+    readonly decisions: SessionCell<unknown>;
+  };
   /** `storage.session`: ids of notices already shown. */
   readonly shownNotices?: SessionCell<string[]>;
+  /** The toolbar badge: delivered offers not yet looked at (issue 8). */
+  readonly setBadge?: (text: string) => Promise<void>;
+  /** Schedules the release of held offers at `whenMs` on the Assistant's clock (issue 8). */
+  readonly scheduleOfferRelease?: (whenMs: number) => Promise<void>;
 }
 
 /**
@@ -72,10 +95,38 @@ export type Sender =
   | { readonly kind: 'page'; readonly origin: string; readonly tabId: number };
 
 /** The requests a content script may send; every other request needs an extension page. */
-const pageRequests = new Set<string>(['bridge.request', 'bridge.poll', 'bridge.customer-view']);
+const pageRequests = new Set<string>([
+  'bridge.request',
+  'bridge.poll',
+  'bridge.customer-view',
+  'bridge.action',
+  'bridge.action-poll',
+  'banners.detected',
+  'banners.init',
+  'banners.eval',
+  'banners.result',
+]);
+
+/** Requests after which the grants may differ: the GPC exemptions are recomputed (issue 11). */
+const grantChanges = new Set<string>([
+  'wallet.answer',
+  'relationships.revoke',
+  'relationships.list',
+  'wallet.action-answer',
+]);
 
 /** Requests that do not count as the customer's activity (the popup polls the status). */
-const passive = new Set<string>(['vault.status', 'settings.get', 'bridge.poll']);
+const passive = new Set<string>([
+  'vault.status',
+  'settings.get',
+  'bridge.poll',
+  'bridge.action-poll',
+  // A page's banner is not the customer's activity: it must not keep the vault open.
+  'banners.detected',
+  'banners.init',
+  'banners.eval',
+  'banners.result',
+]);
 
 /**
  * The Assistant service.
@@ -173,6 +224,51 @@ export class AssistantService {
     await this.ports.sessionKey.write(vault.sessionKey());
     await this.autoLock.touch();
     this.contactClearinghouse();
+    this.lastOpenWebWork = this.openWeb()
+      ?.unlocked()
+      .catch(() => undefined);
+  }
+
+  private openWebCache: OpenWeb | null | undefined;
+  /** Issue 11's work after an unlock or a change of grants (not awaited there; tests await it). */
+  lastOpenWebWork: Promise<unknown> | undefined;
+
+  /** GPC and banners (issue 11), or undefined when the platform gave no port for them. */
+  openWeb(): OpenWeb | undefined {
+    if (this.openWebCache === undefined) {
+      const ports = this.ports.openWeb;
+      this.openWebCache =
+        ports === undefined
+          ? null
+          : new OpenWeb({
+              platform: ports.platform,
+              clock: this.ports.clock,
+              pending: ports.pending,
+              decisions: ports.decisions,
+              sites: async () => {
+                const vault = await this.ports.vault();
+                return vault.isUnlocked
+                  ? new Sites({
+                      store: vault,
+                      clock: this.ports.clock,
+                      masterSeed: () => readMasterSeed(vault),
+                    })
+                  : null;
+              },
+              relationships: async () => {
+                const vault = await this.ports.vault();
+                if (!vault.isUnlocked) return null;
+                return (await (await this.wallet(vault)).list()).items;
+              },
+            });
+    }
+    return this.openWebCache ?? undefined;
+  }
+
+  private openWebOf(): OpenWeb {
+    const web = this.openWeb();
+    if (web === undefined) throw new ProtocolError('ERR_NOT_AUTHORISED', 'no open-web support');
+    return web;
   }
 
   /**
@@ -229,7 +325,24 @@ export class AssistantService {
     const vault = await this.current();
     if (vault.isUnlocked && !passive.has(request.type)) await this.autoLock.touch();
     if (sender.kind === 'page') return this.answerPage(vault, request, sender);
-    return this.answer(vault, request);
+    const response = await this.answer(vault, request);
+    if (grantChanges.has(request.type))
+      this.lastOpenWebWork = this.openWeb()
+        ?.refreshGpc()
+        .catch(() => undefined);
+    return response;
+  }
+
+  /** The customer actions from the "my data" page awaiting confirmation (issue 9). */
+  private readonly actions = new ActionTickets({ now: () => this.ports.clock.now() }, (n) =>
+    this.ports.randomBytes(n),
+  );
+
+  /** Only the clearinghouse's own pages (the portal's /me page) see the view and ask for actions. */
+  private async requireClearinghouse(origin: string): Promise<void> {
+    const settings = await this.settings();
+    if (origin !== new URL(settings.clearinghouseUrl).origin)
+      throw new ProtocolError('ERR_BRIDGE_ORIGIN_MISMATCH', 'not the clearinghouse origin');
   }
 
   /** The open consent windows (issue 7). */
@@ -270,28 +383,96 @@ export class AssistantService {
     switch (request.type) {
       case 'bridge.request': {
         const wallet = await this.wallet(vault);
-        const checked = await wallet.check(request.request, {
-          kind: 'bridge',
-          pageOrigin: sender.origin,
-        });
-        const ticket = this.tickets.open(checked, sender.tabId);
+        const source = { kind: 'bridge', pageOrigin: sender.origin } as const;
+        let ticket: string;
+        if (vault.isUnlocked) {
+          ticket = this.tickets.open(await wallet.check(request.request, source), sender.tabId);
+        } else {
+          // Locked: the checks that need no vault first (a wrong page never gets a passphrase
+          // prompt), then the window asks for the passphrase and completes them (issue 7).
+          if ((await vault.state()) === 'absent')
+            throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+          const verified = await wallet.verifyRequest(request.request, source);
+          ticket = this.tickets.openUnchecked(verified, sender.tabId);
+        }
         await this.ports.openConsentWindow?.(ticket);
         return { type: 'bridge.accepted', ticket };
       }
       case 'bridge.poll':
         return { type: 'bridge.outcome', outcome: this.tickets.poll(request.ticket, sender.tabId) };
       case 'bridge.customer-view': {
-        const settings = await this.settings();
-        // Only the clearinghouse's own pages see the customer's view (the portal's /me page).
-        if (sender.origin !== new URL(settings.clearinghouseUrl).origin)
-          throw new ProtocolError('ERR_BRIDGE_ORIGIN_MISMATCH', 'not the clearinghouse origin');
+        await this.requireClearinghouse(sender.origin);
         const wallet = await this.wallet(vault);
         await wallet.refreshAll();
         const { items } = await wallet.list();
-        return { type: 'bridge.customer-view', items: items.map(customerViewItem) };
+        const view = customerView(items, this.ports.clock.now(), await readViewExtras(vault));
+        return { type: 'bridge.customer-view', items: view };
       }
+      case 'bridge.action': {
+        await this.requireClearinghouse(sender.origin);
+        if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'unlock the Assistant');
+        const ticket = this.actions.open(request.action, sender.tabId);
+        await this.ports.openActionWindow?.(ticket);
+        return { type: 'bridge.accepted', ticket };
+      }
+      case 'bridge.action-poll':
+        return {
+          type: 'bridge.action-outcome',
+          outcome: this.actions.poll(request.ticket, sender.tabId),
+        };
+      // Issue 11: cookie banners (extension/core/open-web decides and records).
+      case 'banners.detected':
+        await this.openWebOf().detected(sender, request.detectors, request.url);
+        return { type: 'ok' };
+      case 'banners.init': {
+        const config = await this.openWebOf().init(sender);
+        return { type: 'banners.config', ...config, rules: [...config.rules] };
+      }
+      case 'banners.eval':
+        return {
+          type: 'banners.eval-result',
+          result: await this.openWebOf().evalSnippet(sender, request.snippet),
+        };
+      case 'banners.result':
+        await this.openWebOf().result(sender, request.platform, request.outcome);
+        return { type: 'ok' };
       default:
         throw new ProtocolError('ERR_NOT_AUTHORISED', 'not a bridge request');
+    }
+  }
+
+  private offersService: OffersService | undefined;
+
+  /** The offers part (issue 8), made on first use. */
+  private offers(): OffersService {
+    return (this.offersService ??= new OffersService({
+      clock: this.ports.clock,
+      randomBytes: (n) => this.ports.randomBytes(n),
+      fetch: this.ports.fetch,
+      settings: () => this.settings(),
+      wallet: (vault) => this.wallet(vault),
+      preferences: (vault) => this.preferences(vault),
+      notify: this.ports.notify,
+      setBadge: this.ports.setBadge,
+      scheduleRelease: this.ports.scheduleOfferRelease,
+    }));
+  }
+
+  /**
+   * Syncs every inbox: the `offers-sync` and `offers-release` alarm handlers (issue 8). Locked:
+   * nothing happens; offline: the vault's copy stays, the next sync catches up.
+   *
+   * @example
+   * ```ts
+   * onAlarm('offers-sync', () => service.syncOffers());
+   * ```
+   */
+  async syncOffers(): Promise<void> {
+    const vault = await this.current();
+    try {
+      await this.offers().sync(vault);
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
     }
   }
 
@@ -348,12 +529,91 @@ export class AssistantService {
     return { type: 'relationships', items, damaged, now: this.ports.clock.now() };
   }
 
+  /** The action the confirmation window shows, with the company (or the holders) it concerns. */
+  private async actionPending(vault: Vault, ticket: string): Promise<Response> {
+    const action = this.actions.pending(ticket);
+    const { items } = await (await this.wallet(vault)).list();
+    const companies =
+      action.kind === 'correct'
+        ? ((category) =>
+            items.filter((r) => holdsCategory(r, category)).map((r) => r.company.legalName))(
+            action.dataCategory,
+          )
+        : ((company) =>
+            items.filter((r) => r.company.id === company).map((r) => r.company.legalName))(
+            action.company,
+          );
+    if (action.kind !== 'correct' && companies.length === 0)
+      throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'no relationship with this company');
+    return {
+      type: 'wallet.action-pending',
+      action: action as Extract<Response, { type: 'wallet.action-pending' }>['action'],
+      companies: companies.slice(0, 10_000),
+    };
+  }
+
+  /** Carries out (or cancels) the action the customer answered in the confirmation window. */
+  private async answerAction(
+    vault: Vault,
+    ticket: string,
+    confirm: boolean,
+    value: string | undefined,
+  ): Promise<Response> {
+    const action = this.actions.pending(ticket);
+    let outcome: ActionOutcome = { outcome: 'cancelled' };
+    if (confirm) {
+      const wallet = await this.wallet(vault);
+      try {
+        if (action.kind === 'revoke') await wallet.revoke(action.company, 'all');
+        else if (action.kind !== 'correct') await wallet.requestData(action.company, action.kind);
+        else {
+          if (value === undefined || value.trim() === '')
+            throw new ProtocolError('ERR_WALLET_CHOICE_INVALID', 'type the corrected value');
+          const { failed } = await wallet.correct(
+            action.dataCategory as Parameters<Wallet['correct']>[0],
+            value,
+          );
+          if (failed.length > 0)
+            throw new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'some holders were not told');
+        }
+        outcome = { outcome: 'done' };
+      } catch (e) {
+        // A value the window can correct keeps the action open; anything else ends it.
+        if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID')) throw e;
+        if (isProtocolError(e)) this.actions.settle(ticket, { outcome: 'error', code: e.code });
+        throw e;
+      }
+    }
+    this.actions.settle(ticket, outcome);
+    return { type: 'bridge.action-outcome', outcome };
+  }
+
+  /**
+   * The checked request of an open consent window. The window shows it only while the vault is
+   * unlocked (`ERR_VAULT_LOCKED`: the window asks for the passphrase); a ticket opened while the
+   * vault was locked is completed now, and one that fails the customer's own checks ends.
+   */
+  private async checkedTicket(vault: Vault, ticket: string): Promise<CheckedRequest> {
+    const pending = this.tickets.pending(ticket);
+    if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
+    if (pending.state === 'checked') return pending.checked;
+    try {
+      const checked = await (await this.wallet(vault)).complete(pending.verified);
+      this.tickets.complete(ticket, checked);
+      return checked;
+    } catch (e) {
+      if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED')
+        this.tickets.settle(ticket, { outcome: 'error', code: e.code });
+      throw e;
+    }
+  }
+
   private async answerConsent(
     vault: Vault,
     ticket: string,
     choice: Extract<VaultRequest, { type: 'wallet.answer' }>['choice'],
   ): Promise<Response> {
-    const checked = this.tickets.pending(ticket);
+    const checked = await this.checkedTicket(vault, ticket);
     const wallet = await this.wallet(vault);
     let outcome: TicketOutcome;
     try {
@@ -363,8 +623,10 @@ export class AssistantService {
           ? { outcome: 'granted', receipt: answered.sha256 }
           : { outcome: 'refused' };
     } catch (e) {
-      // A choice the window can correct keeps the ticket open; anything else ends it.
-      if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID')) throw e;
+      // A choice the window can correct keeps the ticket open, and so does a vault that locked
+      // while the window was open (it asks for the passphrase); anything else ends it.
+      if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID') || isProtocolError(e, 'ERR_VAULT_LOCKED'))
+        throw e;
       if (isProtocolError(e)) this.tickets.settle(ticket, { outcome: 'error', code: e.code });
       throw e;
     }
@@ -401,6 +663,9 @@ export class AssistantService {
       case 'vault.wipe':
         await vault.wipe();
         await this.ports.sessionKey.write(null);
+        this.lastOpenWebWork = this.openWeb()
+          ?.wiped()
+          .catch(() => undefined);
         return this.status(vault);
       case 'vault.damaged':
         return { type: 'vault.damaged', records: await vault.listDamaged() };
@@ -462,7 +727,7 @@ export class AssistantService {
         return { type: 'bridge.accepted', ticket: this.tickets.open(checked, null) };
       }
       case 'wallet.pending': {
-        const checked = this.tickets.pending(request.ticket);
+        const checked = await this.checkedTicket(vault, request.ticket);
         let profile = null;
         try {
           profile = await this.preferences(vault).profile();
@@ -502,9 +767,37 @@ export class AssistantService {
         ).correct(request.dataCategory, request.value);
         return { type: 'corrections.sent', sent: sent.length, failed: failed.length };
       }
+      case 'wallet.action-pending':
+        return this.actionPending(vault, request.ticket);
+      case 'wallet.action-answer':
+        return this.answerAction(vault, request.ticket, request.confirm, request.value);
+      case 'sites.list':
+        return { type: 'sites', ...(await this.openWebOf().list()) };
+      case 'sites.decide':
+        return {
+          type: 'sites',
+          ...(await this.openWebOf().decide(request.site, request.decision)),
+        };
+      case 'offers.list':
+      case 'offers.sync':
+      case 'offers.show':
+      case 'offers.feedback':
+      case 'offers.unsubscribe':
+      case 'offers.complaint':
+      case 'offers.auto-submit':
+      case 'offers.reset-model':
+      case 'rewards.list':
+        return this.offers().answer(vault, request);
+      case 'banners.detected':
+      case 'banners.init':
+      case 'banners.eval':
+      case 'banners.result':
+        throw new ProtocolError('ERR_NOT_AUTHORISED', 'banner requests come from pages');
       case 'bridge.request':
       case 'bridge.poll':
       case 'bridge.customer-view':
+      case 'bridge.action':
+      case 'bridge.action-poll':
         throw new ProtocolError('ERR_NOT_AUTHORISED', 'bridge requests come from pages');
     }
   }

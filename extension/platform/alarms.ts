@@ -31,3 +31,16 @@ export function onAlarm(name: string, listener: () => void | Promise<void>): voi
     if (alarm.name === name) void listener();
   });
 }
+
+/**
+ * Schedules the one-shot alarm `name` in `delayMs` (replacing an earlier one of that name). The
+ * browsers round short delays up (Chromium: 30 s), which is fine for releasing held offers.
+ *
+ * @example
+ * ```ts
+ * await scheduleOnce('offers-release', releaseAt - clock.now());
+ * ```
+ */
+export async function scheduleOnce(name: string, delayMs: number): Promise<void> {
+  await browser.alarms.create(name, { when: Date.now() + Math.max(30_000, delayMs) });
+}

@@ -19,3 +19,15 @@ export async function showNotification(id: string, title: string, message: strin
     message,
   });
 }
+
+/**
+ * The toolbar badge (issue 8: delivered offers not yet looked at); `''` clears it.
+ *
+ * @example
+ * ```ts
+ * await setBadgeText('3');
+ * ```
+ */
+export async function setBadgeText(text: string): Promise<void> {
+  await browser.action.setBadgeText({ text });
+}

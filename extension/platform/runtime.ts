@@ -163,7 +163,27 @@ export const consentPagePath = 'ui/consent/index.html';
  * ```
  */
 export async function openConsentWindow(ticket: string): Promise<void> {
-  const url = browser.runtime.getURL(`${consentPagePath}?ticket=${encodeURIComponent(ticket)}`);
+  await openWindow(
+    browser.runtime.getURL(`${consentPagePath}?ticket=${encodeURIComponent(ticket)}`),
+  );
+}
+
+/**
+ * Opens the consent window page for a customer action from the "my data" page (issue 9), which
+ * the customer confirms there.
+ *
+ * @example
+ * ```ts
+ * await openActionWindow(ticket);
+ * ```
+ */
+export async function openActionWindow(ticket: string): Promise<void> {
+  await openWindow(
+    browser.runtime.getURL(`${consentPagePath}?action=${encodeURIComponent(ticket)}`),
+  );
+}
+
+async function openWindow(url: string): Promise<void> {
   if (browser.windows !== undefined) {
     await browser.windows.create({ url, type: 'popup', width: 520, height: 720, focused: true });
   } else {

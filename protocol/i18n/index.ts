@@ -10,10 +10,15 @@
  * ```
  */
 import { common } from './catalog/common';
+import { companyConsole } from './catalog/company-console';
+import { consoles } from './catalog/consoles';
 import { errors } from './catalog/errors';
 import { extension } from './catalog/extension';
 import { filter } from './catalog/filter';
+import { me } from './catalog/me';
+import { offers } from './catalog/offers';
 import { portal } from './catalog/portal';
+import { sites } from './catalog/sites';
 import { vocabulary } from './catalog/vocabulary';
 
 export const locales = ['de', 'en'] as const;
@@ -25,10 +30,15 @@ export type Entry = Readonly<Record<Locale, string>>;
 
 export const catalog = {
   ...common,
+  ...companyConsole,
+  ...consoles,
   ...errors,
   ...extension,
   ...filter,
+  ...me,
+  ...offers,
   ...portal,
+  ...sites,
   ...vocabulary,
 } as const satisfies Record<string, Entry>;
 

@@ -783,4 +783,65 @@ export const extension = {
     de: 'Berichtigung an {sent} Unternehmen gesendet ({failed} nicht erreichbar).',
     en: 'Correction sent to {sent} companies ({failed} could not be reached).',
   },
+  // Issue 7, second part: the unlock prompt of the consent window, disclosures and answers.
+  'extension.consent.locked': {
+    de: 'Ihr Assistent ist gesperrt. Entsperren Sie ihn, um die Anfrage zu sehen und zu beantworten.',
+    en: 'Your Assistant is locked. Unlock it to see and answer the request.',
+  },
+  'extension.notice.disclosure-changed': {
+    de: '{company} hat geändert, was es über Sie gespeichert hat. Sehen Sie sich die neue Auskunft an.',
+    en: '{company} changed what it says it holds about you. Have a look at the new disclosure.',
+  },
+  'extension.relationships.disclosures.title': {
+    de: 'Was das Unternehmen über Sie gespeichert hat',
+    en: 'What the company says it holds about you',
+  },
+  'extension.relationships.disclosures.current': {
+    de: 'Auskunft vom {date} (signiert und geprüft)',
+    en: 'Disclosure of {date} (signed and verified)',
+  },
+  'extension.relationships.disclosures.older': {
+    de: 'Ersetzt {count} ältere Auskünfte.',
+    en: 'Supersedes {count} older disclosures.',
+  },
+  'extension.relationships.disclosures.invalid': {
+    de: 'Eine Auskunft ließ sich nicht prüfen und wird nicht angezeigt: {error}',
+    en: 'A disclosure did not verify and is not shown: {error}',
+  },
+  'extension.relationships.disclosures.changed': {
+    de: 'Geändert gegenüber der vorigen Auskunft – neu: {added}; entfallen: {removed}; anders: {changed}',
+    en: 'Changed since the previous disclosure – new: {added}; gone: {removed}; different: {changed}',
+  },
+  'extension.relationships.disclosures.nothing': { de: 'nichts', en: 'nothing' },
+  'extension.relationships.holding.category': { de: 'Daten', en: 'Data' },
+  'extension.relationships.holding.sources': { de: 'Herkunft', en: 'Source' },
+  'extension.relationships.holding.purposes': { de: 'Zwecke', en: 'Purposes' },
+  'extension.relationships.holding.retention': { de: 'Aufbewahrung', en: 'Kept for' },
+  'extension.relationships.holding.recipients': { de: 'Empfänger', en: 'Recipients' },
+  'extension.relationships.holding.days': { de: '{days} Tage', en: '{days} days' },
+  'extension.relationships.holding.noRecipients': { de: 'niemand', en: 'nobody' },
+  'extension.relationships.disclosures.export': {
+    de: 'Die Daten selbst (mit Ihrem Schlüssel geöffnet)',
+    en: 'The data itself (opened with your key)',
+  },
+  'extension.relationships.disclosures.exportUnreadable': {
+    de: 'Die beigelegten Daten ließen sich nicht öffnen.',
+    en: 'The enclosed data could not be opened.',
+  },
+  'extension.relationships.answer.disclosure': {
+    de: '{kind}: beantwortet mit der Auskunft vom {date}.',
+    en: '{kind}: answered with the disclosure of {date}.',
+  },
+  'extension.relationships.answer.erased': {
+    de: '{kind}: Das Unternehmen bestätigt, am {date} gelöscht zu haben: {categories}.',
+    en: '{kind}: the company confirms it erased on {date}: {categories}.',
+  },
+  'extension.relationships.answer.refused': {
+    de: '{kind}: abgelehnt. Begründung des Unternehmens: {reason}',
+    en: '{kind}: refused. The company’s reason: {reason}',
+  },
+  'extension.relationships.answer.invalid': {
+    de: '{kind}: Eine Antwort kam an, ließ sich aber nicht prüfen.',
+    en: '{kind}: an answer came but did not verify.',
+  },
 } as const satisfies Record<string, Entry>;
