@@ -223,6 +223,15 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('wallet.open-link'), link: requestLink }),
     'bridge.accepted',
   ],
+  /** A targeted request (listed in the relationships view) to answer as that company's pseudonym. */
+  'wallet.open-targeted': [
+    v.strictObject({
+      type: v.literal('wallet.open-targeted'),
+      company: companyId,
+      sha256: sha256Text,
+    }),
+    'bridge.accepted',
+  ],
   'wallet.pending': [
     v.strictObject({ type: v.literal('wallet.pending'), ticket }),
     'wallet.pending',

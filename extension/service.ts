@@ -726,6 +726,14 @@ export class AssistantService {
         const checked = await (await this.wallet(vault)).check(sha256, { kind: 'link' });
         return { type: 'bridge.accepted', ticket: this.tickets.open(checked, null) };
       }
+      case 'wallet.open-targeted': {
+        const wallet = await this.wallet(vault);
+        const checked = await wallet.check(request.sha256, {
+          kind: 'inbox',
+          company: request.company,
+        });
+        return { type: 'bridge.accepted', ticket: this.tickets.open(checked, null) };
+      }
       case 'wallet.pending': {
         const checked = await this.checkedTicket(vault, request.ticket);
         let profile = null;

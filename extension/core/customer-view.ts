@@ -11,13 +11,14 @@
  */
 import type { CustomerAction, CustomerViewHolding, CustomerViewItem } from '../../protocol/connect';
 import { customerViewLimits } from '../../protocol/connect';
-import { base64urlDecode, hexEncode, utf8Decode } from '../../protocol/encoding';
+import { hexEncode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError, type ProtocolErrorCode } from '../../protocol/errors';
 import { readDrafts } from './complaints';
 import { readLedger } from './ledger';
 import { offersRecord } from './offers';
 import type { RecordStore } from './ports';
 import type { ClockPort, RandomBytesPort } from './ports';
+import { storedPayload } from './stored-jws';
 import type { WalletRelationship } from './wallet';
 
 /** A revocation unacknowledged this long after its `iat` is overdue (docs/architecture.md). */
@@ -25,17 +26,7 @@ export const revocationAckHours = 72;
 
 type Json = Record<string, unknown>;
 
-/** The payload of a JWS the vault holds (verified when stored); {} when unreadable. */
-function payloadOf(jws: string): Json {
-  try {
-    const value: unknown = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? '')));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Json)
-      : {};
-  } catch {
-    return {};
-  }
-}
+const payloadOf = storedPayload;
 
 function strings(value: unknown, max: number = customerViewLimits.purposes): string[] {
   if (!Array.isArray(value)) return [];

@@ -6,9 +6,9 @@
  * Each notice has a stable id, so one is shown once however often the check runs.
  */
 import { inWindow, localTime } from '../../protocol/grants';
-import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import type { Profile } from '../../protocol/profile';
 import { disclosureChange, disclosureLimits } from './disclosures';
+import { storedPayload } from './stored-jws';
 import type { WalletRelationship } from './wallet';
 
 /** When a notice is due (project decisions, docs/architecture.md). */
@@ -33,15 +33,7 @@ export type Notice =
   | { readonly id: string; readonly kind: 'answer-overdue'; readonly company: string };
 
 function claim(jws: string, name: string): unknown {
-  try {
-    const payload = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as Record<
-      string,
-      unknown
-    >;
-    return payload[name];
-  } catch {
-    return undefined;
-  }
+  return storedPayload(jws)[name];
 }
 
 /**

@@ -76,7 +76,8 @@ async function companySite(): Promise<CompanySite> {
  * A second open grant request of the site's company, signed with its key, asking for two
  * purposes (the site's own asks for one): so one of them can be revoked on its own.
  */
-async function twoPurposeRequest(site: CompanySite): Promise<string> {
+/** An open request of two purposes, or one targeted at `pseudonym` (sent to its inbox view). */
+async function twoPurposeRequest(site: CompanySite, pseudonym?: string): Promise<string> {
   const { keyPair, companyId } = await loadOrCreateIdentity(siteDirs.get(site.origin)!);
   const described = (await (
     await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
@@ -94,7 +95,7 @@ async function twoPurposeRequest(site: CompanySite): Promise<string> {
       {
         v: 1,
         iss: companyId,
-        aud: described.origin,
+        aud: pseudonym ?? described.origin,
         iat,
         exp: iat + 300,
         jti: crypto.randomUUID(),
@@ -424,6 +425,42 @@ test('a pasted request link opens the consent window; one purpose is revoked and
   await dashboard.getByTestId('relationships-refresh').click();
   await expect(dashboard.getByTestId('revocation')).toHaveAttribute('data-acknowledged', 'true');
   await expect(dashboard.getByTestId('receipts')).toContainText('2');
+});
+
+test('a targeted request to the pseudonym is listed in the relationships view and answered there', async () => {
+  const site = await companySite();
+  const { dashboard, id } = await assistant();
+  await dashboard.getByTestId('nav-relationships').click();
+  await dashboard.getByTestId('request-link').fill(await twoPurposeRequest(site));
+  await dashboard.getByTestId('request-link').press('Enter');
+  await dashboard.getByTestId('consent-grant').click();
+  await expect(dashboard.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.events.filter((e) => e.kind === 'grant').length))
+    .toBe(1);
+  const pseudonym = payloadOf(site.events.find((e) => e.kind === 'grant')!.jws).iss as string;
+
+  // The company asks this pseudonym directly: the request reaches no page, only the Assistant.
+  await twoPurposeRequest(site, pseudonym);
+  await dashboard.goto(`chrome-extension://${id}/ui/dashboard/index.html`);
+  await dashboard.getByTestId('nav-relationships').click();
+  await dashboard.getByTestId('relationships-refresh').click();
+  await expect(dashboard.getByTestId('targeted-request')).toHaveCount(1);
+  await dashboard.getByTestId('targeted-request').getByRole('button').click();
+  await expect(dashboard).toHaveURL(/\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}$/);
+  await expect(dashboard.getByTestId('consent-company')).toContainText('Laufhaus');
+  await dashboard.getByTestId('consent-grant').click();
+  await expect(dashboard.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.events.filter((e) => e.kind === 'grant').length))
+    .toBe(2);
+
+  // Answered: no longer waiting.
+  await dashboard.goto(`chrome-extension://${id}/ui/dashboard/index.html`);
+  await dashboard.getByTestId('nav-relationships').click();
+  await dashboard.getByTestId('relationships-refresh').click();
+  await expect(dashboard.getByTestId('grant')).toHaveCount(2);
+  await expect(dashboard.getByTestId('targeted-request')).toHaveCount(0);
 });
 
 test('data requests answered: access with the disclosure, erasure confirmed; a changed disclosure is flagged', async () => {

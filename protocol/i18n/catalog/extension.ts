@@ -737,6 +737,14 @@ export const extension = {
     en: 'Request link or QR code id',
   },
   'extension.relationships.openLinkButton': { de: 'Anfrage öffnen', en: 'Open request' },
+  'extension.relationships.targeted': {
+    de: 'Anfrage vom {date}, an Sie gerichtet: wartet auf Ihre Antwort.',
+    en: 'Request of {date}, addressed to you: waiting for your answer.',
+  },
+  'extension.relationships.targeted.answer': {
+    de: 'Ansehen und beantworten',
+    en: 'View and answer',
+  },
   'extension.notice.grant-expiring': {
     de: 'Ihre Einwilligung für {company} endet am {date}.',
     en: 'Your consent for {company} ends on {date}.',
