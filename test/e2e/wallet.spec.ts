@@ -497,13 +497,18 @@ test('data requests answered: access with the disclosure, erasure confirmed; a c
     })
     .toBe('trail running');
 
+  // The company answers on its next poll and the Assistant shows it after a refresh: both take a
+  // few round trips, so allow more than expect's default 5 s on a loaded machine.
   const refreshUntil = async (test: () => Promise<string | null>, expected: string) =>
     expect
-      .poll(async () => {
-        await site.pollOnce();
-        await dashboard.getByTestId('relationships-refresh').click();
-        return test();
-      })
+      .poll(
+        async () => {
+          await site.pollOnce();
+          await dashboard.getByTestId('relationships-refresh').click();
+          return test();
+        },
+        { timeout: 30_000 },
+      )
       .toBe(expected);
 
   // Access: answered with a fresh disclosure, whose sealed export opens with the pairwise key.
