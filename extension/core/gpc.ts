@@ -212,7 +212,8 @@ export function gpcPlan(sites: readonly string[], options: { nativeGpc: boolean 
  *
  * @example
  * ```ts
- * exemptSitesOfRules(await browser.declarativeNetRequest.getDynamicRules()) // ['shop.example']
+ * // `rules`: the dynamic rules extension/platform/gpc.ts read from the browser
+ * exemptSitesOfRules(rules) // ['shop.example']
  * ```
  */
 export function exemptSitesOfRules(rules: readonly unknown[]): string[] {
