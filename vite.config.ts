@@ -91,6 +91,21 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Issue 12: the BUILT server (dist/portal) killed with SIGKILL under load (test/fault/).
+        // Without file parallelism Vitest runs its files one at a time in the group of sequential
+        // files (with the server project's), so its load never runs beside another test file.
+        extends: true,
+        test: {
+          name: 'fault',
+          globalSetup: ['test/setup/postgres.global.ts'],
+          include: ['test/fault/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

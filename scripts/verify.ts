@@ -13,7 +13,9 @@
  * 4. `--receipt`: verifies a receipt offline against the pinned key; online, also proves that
  *    the receipt's checkpoint is a prefix of the current one.
  * 5. `--full`: downloads every entry bundle, checks every entry parses, recomputes the root and
- *    compares it with the checkpoint's, with a progress bar on stderr.
+ *    compares it with the checkpoint's, and checks every hash tile the tree implies against the
+ *    hashes recomputed from the entries (a proof built from a tampered tile would otherwise only
+ *    fail when someone asks for it), with a progress bar on stderr.
  *
  * Only after every check passed is the new checkpoint written to the state file. All
  * verification is protocol/tlog (the same code the browser's auditor pages run); this file only
@@ -27,6 +29,7 @@ import { pathToFileURL } from 'node:url';
 import { ProtocolError, isProtocolError } from '../protocol/errors';
 import { ready } from '../protocol/sodium';
 import {
+  TILE_HEIGHT,
   TILE_WIDTH,
   appendLeaf,
   checkConsistentWith,
@@ -200,8 +203,10 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       io.stdout(`consistent with the last checkpoint seen (size ${previous.size})`);
     }
     if (options.full) {
-      await checkEveryEntry(io, base, current);
-      io.stdout(`full check: all ${current.size} entries parse and hash to the checkpoint's root`);
+      const tiles = await checkEveryEntry(io, base, current);
+      io.stdout(
+        `full check: all ${current.size} entries parse and hash to the checkpoint's root; all ${tiles} hash tiles match them`,
+      );
     }
   }
 
@@ -275,24 +280,58 @@ function tileFetcher(io: VerifierIo, base: string) {
     fetchBytes(io, `${base}/log/${tilePath(tile)}`, tile.width * 32);
 }
 
+/** Every entry and every hash tile; returns how many tiles were checked. */
 async function checkEveryEntry(
   io: VerifierIo,
   base: string,
   checkpoint: Checkpoint,
-): Promise<void> {
+): Promise<number> {
   const bundles = Math.ceil(checkpoint.size / TILE_WIDTH);
   const progress = progressBar(io, bundles);
   let edge: Uint8Array[] = [];
   let index = 0;
+  // Hashes of complete subtrees of height 8·L, per tile level L, not yet compared with a tile.
+  const pending: Uint8Array[][] = [];
+  const nextTile: number[] = [];
+  let tilesChecked = 0;
+  const checkTile = async (level: number, hashes: Uint8Array[]) => {
+    const tile = { level, index: nextTile[level] ?? 0, width: hashes.length };
+    const bytes = await fetchBytes(io, `${base}/log/${tilePath(tile)}`, tile.width * 32);
+    const matches =
+      bytes.length === tile.width * 32 &&
+      hashes.every((hash, i) => bytesEqual(bytes.subarray(i * 32, (i + 1) * 32), hash));
+    if (!matches) {
+      throw new ProtocolError(
+        'ERR_TLOG_TILE_INVALID',
+        `the tile ${tilePath(tile)} does not hold the hashes its entries compute`,
+      );
+    }
+    nextTile[level] = tile.index + 1;
+    tilesChecked++;
+  };
   for (let n = 0; n < bundles; n++) {
     const width = tileWidthFor(checkpoint.size, 0, n);
     const bytes = await fetchBytes(io, `${base}/log/${entryBundlePath(n, width)}`, maxBundleBytes);
     for (const entry of decodeEntryBundle(bytes, width)) {
       decodeLogEntry(entry);
-      edge = appendLeaf(sha256, edge, index, leafHash(sha256, entry)).rightEdge;
+      const step = appendLeaf(sha256, edge, index, leafHash(sha256, entry));
+      for (const node of step.stored) {
+        if (node.level % TILE_HEIGHT === 0)
+          (pending[node.level / TILE_HEIGHT] ??= []).push(node.hash);
+      }
+      edge = step.rightEdge;
       index++;
     }
+    for (const [level, hashes] of pending.entries()) {
+      while (hashes !== undefined && hashes.length >= TILE_WIDTH) {
+        await checkTile(level, hashes.splice(0, TILE_WIDTH));
+      }
+    }
     progress(n + 1);
+  }
+  // The partial tile at each level: floor(size / 256^L) mod 256 hashes (SPECS "The log").
+  for (const [level, hashes] of pending.entries()) {
+    if (hashes !== undefined && hashes.length > 0) await checkTile(level, hashes);
   }
   if (!bytesEqual(rootFromRightEdge(sha256, edge), checkpoint.rootHash)) {
     throw new ProtocolError(
@@ -300,6 +339,7 @@ async function checkEveryEntry(
       'the entries the log serves do not hash to the root of its signed checkpoint',
     );
   }
+  return tilesChecked;
 }
 
 function progressBar(io: VerifierIo, total: number): (done: number) => void {

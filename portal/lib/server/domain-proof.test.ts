@@ -206,3 +206,186 @@ describe('no request to private addresses', () => {
     );
   });
 });
+
+/**
+ * Issue 12 ("Attacks"): the fetch never reaches a private, loopback (outside the local mode of
+ * SPECS "company origin") or link-local address, in any spelling, by name or by redirect.
+ */
+describe('no server-side request forgery', () => {
+  /** A second local server standing for an internal service: it must never be reached. */
+  let internal: Server;
+  let internalHits = 0;
+  let internalOrigin: string;
+
+  beforeAll(async () => {
+    internal = createServer((_req, res) => {
+      internalHits++;
+      res.end(JSON.stringify({ keys: [kid] }));
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    internalOrigin = `http://127.0.0.1:${(internal.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    internal.closeAllConnections();
+    await new Promise<void>((resolve) => internal.close(() => resolve()));
+  });
+
+  it('classifies every spelling of loopback, private and link-local IPv4 and IPv6 as not public', () => {
+    const notPublic = [
+      // IPv4-mapped IPv6, dotted and hex, compressed and in full, in capitals
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::FFFF:7F00:1',
+      '0:0:0:0:0:ffff:7f00:0001',
+      '::ffff:a9fe:a9fe', // 169.254.169.254, the cloud metadata service
+      '::ffff:10.0.0.1',
+      '::ffff:c0a8:101', // 192.168.1.1
+      // IPv4-compatible (deprecated ::/96) and IPv4-translated (::ffff:0:0:0/96) embeddings
+      '::7f00:1',
+      '::127.0.0.1',
+      '::a9fe:a9fe',
+      '::ffff:0:7f00:1',
+      '::ffff:0:a00:1',
+      // NAT64 and 6to4 around private IPv4
+      '64:ff9b::7f00:1',
+      '2002:7f00:1::',
+      // link-local, unique-local, site-local, multicast
+      'fe80::1',
+      'fe80::1%eth0',
+      'febf::1',
+      'fd12:3456::1',
+      'fec0::1',
+      'ff02::1',
+      // IPv4 ranges at their edges
+      '127.255.255.255',
+      '10.255.255.255',
+      '172.31.255.255',
+      '192.168.255.255',
+      '169.254.0.1',
+      '100.127.255.255',
+    ];
+    expect(notPublic.filter((address) => isPublicAddress(address))).toEqual([]);
+    const publicOnes = ['::ffff:5db8:d822', '172.32.0.1', '100.128.0.1', '2a00:1450::1'];
+    expect(publicOnes.filter((address) => !isPublicAddress(address))).toEqual([]);
+  });
+
+  it.each([
+    ['https://127.0.0.1'],
+    ['https://127.1'], // the URL parser makes it 127.0.0.1
+    ['https://2130706433'], // decimal 127.0.0.1
+    ['https://0x7f.0.0.1'],
+    ['https://[::1]'],
+    ['https://[::ffff:127.0.0.1]'],
+    ['https://[::ffff:a9fe:a9fe]'],
+    ['https://169.254.169.254'],
+    ['https://[fe80::1]'],
+    ['https://10.0.0.1'],
+    ['https://[fd00::1]'],
+    ['https://0.0.0.0'],
+  ])(
+    'refuses the literal address origin %s without a DNS query or a connection',
+    async (domain) => {
+      let resolved = 0;
+      const resolve: Resolver = async () => {
+        resolved++;
+        return [{ address: '93.184.216.34', family: 4 }];
+      };
+      const pinned = createProofFetcher({ timeoutMs: 500, resolve });
+      expect(
+        await failure(proveDomain(pinned, domain, kid, companyId, publicClearinghouse)),
+      ).toEqual({ code: 'ERR_ORIGIN_NOT_ALLOWED', reason: 'address-not-public' });
+      expect(resolved).toBe(0);
+    },
+  );
+
+  it.each([
+    ['a loopback address', [{ address: '127.0.0.1', family: 4 }]],
+    ['an IPv4-mapped loopback address', [{ address: '::ffff:7f00:1', family: 6 }]],
+    ['the metadata service', [{ address: '169.254.169.254', family: 4 }]],
+    ['a link-local IPv6 address', [{ address: 'fe80::1', family: 6 }]],
+    ['an IPv4-compatible private address', [{ address: '::a00:1', family: 6 }]],
+    ['nothing at all', []],
+  ])('refuses an https name that resolves to %s', async (_name, addresses) => {
+    const resolve: Resolver = async () => addresses;
+    const pinned = createProofFetcher({ timeoutMs: 500, resolve });
+    expect(
+      await failure(
+        proveDomain(pinned, 'https://rebind.example', kid, companyId, publicClearinghouse),
+      ),
+    ).toEqual({ code: 'ERR_ORIGIN_NOT_ALLOWED', reason: 'address-not-public' });
+  });
+
+  it('refuses https://localhost through the real resolver', async () => {
+    expect(
+      await failure(proveDomain(fetcher, 'https://localhost', kid, companyId, publicClearinghouse)),
+    ).toMatchObject({ code: 'ERR_ORIGIN_NOT_ALLOWED' });
+  });
+
+  it('in the local mode, connects to loopback only: a localhost that resolves elsewhere is refused', async () => {
+    const resolve: Resolver = async () => [{ address: '10.0.0.7', family: 4 }];
+    const pinned = createProofFetcher({ timeoutMs: 500, resolve });
+    expect(
+      await failure(
+        proveDomain(pinned, 'http://localhost:4000', kid, companyId, loopbackClearinghouse),
+      ),
+    ).toEqual({ code: 'ERR_ORIGIN_NOT_ALLOWED', reason: 'address-not-public' });
+    // Outside it, no http origin at all, loopback or not.
+    for (const domain of ['http://localhost:4000', 'http://127.0.0.1:4000', 'http://10.0.0.1']) {
+      expect(
+        await failure(proveDomain(pinned, domain, kid, companyId, publicClearinghouse)),
+      ).toMatchObject({ code: 'ERR_ORIGIN_NOT_ALLOWED' });
+    }
+  });
+
+  it.each([
+    ['another port of loopback', () => `${internalOrigin}/.well-known/consent-clearinghouse.json`],
+    ['the metadata service', () => 'http://169.254.169.254/latest/meta-data/'],
+    ['a private address', () => 'http://10.0.0.1/'],
+    ['an IPv4-mapped loopback literal', () => 'http://[::ffff:7f00:1]/'],
+    ['IPv6 loopback', () => 'http://[::1]/'],
+    ['a scheme-relative address', () => '//192.168.0.1/proof.json'],
+    ['an https origin', () => 'https://sport.example/.well-known/consent-clearinghouse.json'],
+    ['another scheme', () => 'file:///etc/passwd'],
+  ])('does not follow a redirect to %s, nor reach it', async (_name, target) => {
+    const before = internalHits;
+    handler = (_req, res) => {
+      res.writeHead(307, { location: target() });
+      res.end();
+    };
+    expect(
+      await failure(proveDomain(fetcher, origin, kid, companyId, loopbackClearinghouse)),
+    ).toEqual({ code: 'ERR_DOMAIN_PROOF_FAILED', reason: 'redirect' });
+    expect(internalHits).toBe(before);
+  });
+
+  it('stops after two redirects within the origin', async () => {
+    const before = hits;
+    handler = (req, res) => {
+      res.writeHead(302, { location: `${req.url ?? '/'}x` });
+      res.end();
+    };
+    expect(
+      await failure(proveDomain(fetcher, origin, kid, companyId, loopbackClearinghouse)),
+    ).toEqual({ code: 'ERR_DOMAIN_PROOF_FAILED', reason: 'redirect' });
+    expect(hits - before).toBe(3);
+  });
+
+  it('checks the name once per request and connects to exactly the address it checked', async () => {
+    // A resolver that answers a public address first and loopback afterwards (DNS rebinding):
+    // the connection must go to the first answer, never ask again.
+    let calls = 0;
+    const resolve: Resolver = async () => {
+      calls++;
+      return calls === 1
+        ? [{ address: '192.0.2.1', family: 4 }] // documentation space: refused as well
+        : [{ address: '127.0.0.1', family: 4 }];
+    };
+    const pinned = createProofFetcher({ timeoutMs: 500, resolve });
+    expect(
+      await failure(
+        proveDomain(pinned, 'https://rebind.example', kid, companyId, publicClearinghouse),
+      ),
+    ).toEqual({ code: 'ERR_ORIGIN_NOT_ALLOWED', reason: 'address-not-public' });
+    expect(calls).toBe(1);
+  });
+});

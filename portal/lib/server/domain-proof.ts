@@ -68,8 +68,11 @@ for (const [net, prefix] of [
   denied.addSubnet(net, prefix, 'ipv4');
 }
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // ::/96 holds the unspecified and loopback addresses and the deprecated IPv4-compatible ones
+  // (::a.b.c.d, e.g. ::7f00:1); ::ffff:0:0:0/96 the IPv4-translated ones (RFC 2765). Neither is
+  // a public destination, and both embed arbitrary IPv4 (issue 12).
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
   // No rule for IPv4-mapped ::ffff:0:0/96: BlockList applies it to every IPv4 address too; mapped
   // addresses are judged by the IPv4 address inside (isPublicAddress).
   ['64:ff9b::', 96], // NAT64 can reach any IPv4 address, private ones included
