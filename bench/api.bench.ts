@@ -26,6 +26,9 @@
  * off to see what it costs. `BENCH_SERVER=/path/index.js` runs a server built elsewhere, and
  * `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles it (the server stops cleanly on
  * SIGTERM, so the profile is written); `npx tsx bench/api/profile-summary.ts <file>` sums it up.
+ * `BENCH_PARTS=ping,grants` (of ping, grants, half, offers, inbox) measures only those. Besides
+ * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
+ * and all its threads, from /proc), which other load on the machine hardly moves.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -75,6 +78,10 @@ const bars = { grantRatio: 0.3, p99AtHalfMs: 50 };
 const serverEntry = process.env.BENCH_SERVER;
 /** `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+/** `BENCH_PARTS=ping,grants` measures only these (ping, grants, half, offers, inbox), e.g. to profile one. */
+const parts = new Set(
+  (process.env.BENCH_PARTS ?? 'ping,grants,half,offers,inbox').split(',').map((p) => p.trim()),
+);
 
 interface Measured {
   rate: number;
@@ -83,6 +90,13 @@ interface Measured {
   ok: number;
   failed: number;
   seconds: number;
+  /**
+   * CPU time of the server per successful request, in microseconds: `loop` of its main thread
+   * (the event loop, where every JavaScript line of a request runs), `all` of all its threads
+   * (libuv's pool, V8's compiler and GC threads too). Unlike requests per second, these hardly
+   * move when other processes load the machine; `undefined` where /proc is not available.
+   */
+  cpu?: { loop: number; all: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,7 +132,29 @@ function freePort(): Promise<number> {
 interface RunningServer {
   origin: string;
   url: string;
+  /** CPU time the server used so far, microseconds; `undefined` without /proc (not Linux). */
+  cpu(): { loop: number; all: number } | undefined;
   stop(): Promise<void>;
+}
+
+/**
+ * CPU time of process `pid` from /proc: `loop` from the main thread's schedstat (nanoseconds on
+ * the CPU), `all` from stat's utime + stime of all threads (clock ticks, taken as 100 per second,
+ * the kernel's USER_HZ on every Linux architecture Node runs on).
+ */
+function processCpu(pid: number | undefined): { loop: number; all: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const loopNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    if (!Number.isFinite(loopNs) || !Number.isFinite(ticks)) return undefined;
+    return { loop: loopNs / 1000, all: ticks * 10_000 };
+  } catch {
+    return undefined;
+  }
 }
 
 async function startServer(
@@ -171,6 +207,7 @@ async function startServer(
   return {
     origin,
     url,
+    cpu: () => processCpu(child.pid),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -432,6 +469,7 @@ interface Load {
 async function drive(server: RunningServer, load: Load): Promise<Measured> {
   let next = 0;
   let firstFailure: string | undefined;
+  const cpuBefore = server.cpu();
   const result = await autocannon({
     url: server.url,
     connections: load.overallRate === undefined ? connections : Math.min(connections, 16),
@@ -459,6 +497,7 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   });
   const ok = result['2xx'];
   const failed = result.non2xx + result.errors + result.timeouts;
+  const cpuAfter = server.cpu();
   return {
     rate: ok / result.duration,
     p50: result.latency.p50,
@@ -466,6 +505,14 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
     ok,
     failed,
     seconds: result.duration,
+    ...(cpuBefore === undefined || cpuAfter === undefined || ok === 0
+      ? {}
+      : {
+          cpu: {
+            loop: (cpuAfter.loop - cpuBefore.loop) / ok,
+            all: (cpuAfter.all - cpuBefore.all) / ok,
+          },
+        }),
   };
 }
 
@@ -492,11 +539,12 @@ async function full(
 
 interface DatabaseFigures {
   database: string;
-  ping: Measured;
-  grants: Measured;
-  grantsHalf: Measured;
-  offers: Measured;
-  inbox: Measured;
+  /** Each absent when `BENCH_PARTS` left it out. */
+  ping?: Measured;
+  grants?: Measured;
+  grantsHalf?: Measured;
+  offers?: Measured;
+  inbox?: Measured;
 }
 
 async function benchDatabase(
@@ -508,34 +556,49 @@ async function benchDatabase(
   try {
     const seeded = await seed(server);
     try {
+      const figures: DatabaseFigures = { database: name };
       // The same server, so the same rate limits: every ping is counted by the limiter too.
-      const ping = await full(server, 'GET', (n) =>
-        Array.from({ length: n }, () => ({ path: '/api/v1/ping' })),
-      );
+      if (parts.has('ping')) {
+        figures.ping = await full(server, 'GET', (n) =>
+          Array.from({ length: n }, () => ({ path: '/api/v1/ping' })),
+        );
+      }
       const all: Granted[] = [];
       const grantItems = (n: number) => {
         const made = grants(seeded, n);
         all.push(...made.granted);
         return made.tokens.map((body) => ({ path: '/api/v1/grants', body }));
       };
-      const grantsMax = await full(server, 'POST', grantItems);
-      const halfRate = Math.max(1, Math.round(grantsMax.rate / 2));
-      // Warm at the half rate first, so the measured run starts in its steady state.
-      await drive(server, {
-        method: 'POST',
-        items: grantItems(Math.round(halfRate * Math.min(warmupSeconds, 2))),
-        overallRate: halfRate,
-      });
-      const grantsHalf = await drive(server, {
-        method: 'POST',
-        items: grantItems(Math.round(halfRate * runSeconds)),
-        overallRate: halfRate,
-      });
-      const offersMeasured = await full(server, 'POST', (n) =>
-        offers(seeded, all, n).map((body) => ({ path: '/api/v1/offers', body })),
-      );
-      const inbox = await full(server, 'GET', (n) => inboxRequests(server.origin, all, n));
-      return { database: name, ping, grants: grantsMax, grantsHalf, offers: offersMeasured, inbox };
+      if (parts.has('grants') || parts.has('half')) {
+        figures.grants = await full(server, 'POST', grantItems);
+      }
+      if (parts.has('half')) {
+        const halfRate = Math.max(1, Math.round(figures.grants!.rate / 2));
+        // Warm at the half rate first, so the measured run starts in its steady state.
+        await drive(server, {
+          method: 'POST',
+          items: grantItems(Math.round(halfRate * Math.min(warmupSeconds, 2))),
+          overallRate: halfRate,
+        });
+        figures.grantsHalf = await drive(server, {
+          method: 'POST',
+          items: grantItems(Math.round(halfRate * runSeconds)),
+          overallRate: halfRate,
+        });
+      }
+      // Offers and inbox reads need granted pseudonyms.
+      if (all.length === 0 && (parts.has('offers') || parts.has('inbox'))) {
+        await drive(server, { method: 'POST', items: grantItems(500) });
+      }
+      if (parts.has('offers')) {
+        figures.offers = await full(server, 'POST', (n) =>
+          offers(seeded, all, n).map((body) => ({ path: '/api/v1/offers', body })),
+        );
+      }
+      if (parts.has('inbox')) {
+        figures.inbox = await full(server, 'GET', (n) => inboxRequests(server.origin, all, n));
+      }
+      return figures;
     } finally {
       seeded.proof.close();
     }
@@ -545,33 +608,47 @@ async function benchDatabase(
 }
 
 function report(figures: DatabaseFigures): boolean {
-  const row = (what: string, m: Measured) =>
-    `| ${what.padEnd(44)} | ${Math.round(m.rate).toLocaleString('en').padStart(7)} | ${m.p50
-      .toFixed(1)
-      .padStart(6)} | ${m.p99.toFixed(1).padStart(6)} | ${String(m.failed).padStart(6)} |`;
-  const ratio = figures.grants.rate / figures.ping.rate;
-  const ratioOk = ratio >= bars.grantRatio;
-  const p99Ok = figures.grantsHalf.p99 <= bars.p99AtHalfMs;
-  const failures = [
-    figures.ping,
-    figures.grants,
-    figures.grantsHalf,
-    figures.offers,
-    figures.inbox,
-  ].reduce((sum, m) => sum + m.failed, 0);
+  const micro = (value: number | undefined) =>
+    (value === undefined ? '-' : Math.round(value).toLocaleString('en')).padStart(7);
+  const row = (what: string, m: Measured | undefined) =>
+    m === undefined
+      ? `| ${what.padEnd(44)} | (not measured: BENCH_PARTS) |`
+      : `| ${what.padEnd(44)} | ${Math.round(m.rate).toLocaleString('en').padStart(7)} | ${m.p50
+          .toFixed(1)
+          .padStart(
+            6,
+          )} | ${m.p99.toFixed(1).padStart(6)} | ${String(m.failed).padStart(6)} | ${micro(
+          m.cpu?.loop,
+        )} | ${micro(m.cpu?.all)} |`;
+  const { ping, grants: grantsMax, grantsHalf } = figures;
+  const ratio = ping && grantsMax ? grantsMax.rate / ping.rate : undefined;
+  const ratioOk = ratio !== undefined && ratio >= bars.grantRatio;
+  const p99Ok = grantsHalf !== undefined && grantsHalf.p99 <= bars.p99AtHalfMs;
+  // What the ratio would be if the event loop alone bounded both rates: a figure other processes
+  // on the machine hardly move (they steal time from both runs alike).
+  const cpuRatio =
+    ping?.cpu && grantsMax?.cpu && grantsMax.cpu.loop > 0
+      ? ping.cpu.loop / grantsMax.cpu.loop
+      : undefined;
+  const measured = [ping, grantsMax, grantsHalf, figures.offers, figures.inbox];
+  const failures = measured.reduce((sum, m) => sum + (m?.failed ?? 0), 0);
+  const halfLabel = grantsMax === undefined ? '?' : String(Math.round(grantsMax.rate / 2));
   console.log(`
 ### ${figures.database}
 
-| what                                         |  req/s  | p50 ms | p99 ms | failed |
-| -------------------------------------------- | ------: | -----: | -----: | -----: |
-${row('GET /api/v1/ping (trivial JSON, ceiling)', figures.ping)}
-${row('POST /api/v1/grants, maximum', figures.grants)}
-${row(`POST /api/v1/grants at half (${Math.round(figures.grants.rate / 2)}/s)`, figures.grantsHalf)}
+| what                                         |  req/s  | p50 ms | p99 ms | failed | loop µs | CPU µs |
+| -------------------------------------------- | ------: | -----: | -----: | -----: | ------: | -----: |
+${row('GET /api/v1/ping (trivial JSON, ceiling)', ping)}
+${row('POST /api/v1/grants, maximum', grantsMax)}
+${row(`POST /api/v1/grants at half (${halfLabel}/s)`, grantsHalf)}
 ${row('POST /api/v1/offers (sealed, relayed)', figures.offers)}
 ${row('GET /api/v1/pseudonyms/{ps}/inbox', figures.inbox)}
 
-grants / ping = ${ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
-grant p99 at half rate = ${figures.grantsHalf.p99.toFixed(1)} ms (bar <= ${bars.p99AtHalfMs} ms): ${p99Ok ? 'PASS' : 'FAIL'}
+(loop µs / CPU µs: the server's event-loop thread / all its threads, CPU time per successful request)
+
+grants / ping = ${ratio === undefined ? 'not measured' : ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
+grant p99 at half rate = ${grantsHalf === undefined ? 'not measured' : `${grantsHalf.p99.toFixed(1)} ms`} (bar <= ${bars.p99AtHalfMs} ms): ${p99Ok ? 'PASS' : 'FAIL'}
+event-loop time of a ping / of a grant = ${cpuRatio === undefined ? 'not measured' : cpuRatio.toFixed(2)} (the ratio a CPU-bound loop would reach; not a bar)
 requests that did not succeed: ${failures}`);
   return ratioOk && p99Ok && failures === 0;
 }

@@ -348,6 +348,15 @@ export function createConsentService(
     return companies.get(id !== undefined && id.startsWith('co_') ? id : '');
   }
 
+  /**
+   * Parsed payloads of stored grant requests by sha256. A stored message never changes (its
+   * sha256 is its content), so this only saves parsing its JWS again for every grant that
+   * answers it; whether it may still be answered (its company, its signing key) is asked of the
+   * database every time.
+   */
+  const requestPayloads = new Map<string, GrantRequestPayload>();
+  const maxCachedRequests = 1_000;
+
   /** Loads a stored grant request of `companyId` and its parsed payload. */
   async function loadRequest(
     sha256: string,
@@ -355,14 +364,8 @@ export function createConsentService(
   ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
     const row = await db
       .selectFrom('grant_requests')
-      .innerJoin('messages', 'messages.sha256', 'grant_requests.sha256')
       .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
-      .select([
-        'messages.jws',
-        'grant_requests.pseudonym',
-        'grant_requests.iat',
-        'company_keys.compromised_since',
-      ])
+      .select(['grant_requests.pseudonym', 'grant_requests.iat', 'company_keys.compromised_since'])
       .where('grant_requests.sha256', '=', sha256)
       .where('grant_requests.company_id', '=', companyId)
       .executeTakeFirst();
@@ -373,10 +376,18 @@ export function createConsentService(
         'requestSha256 names no request of this company.',
       );
     }
-    return {
-      payload: parseMessage('grant-request', peekClaims(row.jws).payload),
-      pseudonym: row.pseudonym,
-    };
+    let payload = requestPayloads.get(sha256);
+    if (payload === undefined) {
+      const { jws } = await db
+        .selectFrom('messages')
+        .select('jws')
+        .where('sha256', '=', sha256)
+        .executeTakeFirstOrThrow();
+      payload = parseMessage('grant-request', peekClaims(jws).payload);
+      if (requestPayloads.size >= maxCachedRequests) requestPayloads.clear();
+      requestPayloads.set(sha256, payload);
+    }
+    return { payload, pseudonym: row.pseudonym };
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   SqliteDialect,
   sql,
   type DialectAdapter,
+  type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseDialect } from './schema';
@@ -143,7 +144,7 @@ function openSqlite(path: string): ClearinghouseDb {
     throw error;
   }
   const db = new Kysely<Database>({
-    dialect: new TransactionalDdlSqliteDialect({ database: sqlite }),
+    dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(sqlite) }),
   });
   dialects.set(db, 'sqlite');
   let closed: Promise<void> | undefined;
@@ -161,6 +162,52 @@ function openSqlite(path: string): ClearinghouseDb {
     },
   };
 }
+
+/** How many prepared statements {@link withStatementCache} keeps per connection. */
+export const statementCacheSize = 512;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with a cache of prepared statements by SQL
+ * text. The driver prepares every query it runs (`db.prepare(sql)`, then `all` or `run`), and
+ * on better-sqlite3 a prepare costs as much as running a simple statement again, on the event
+ * loop: the hot paths run the same few statements thousands of times. A prepared statement
+ * holds no state between runs (every run binds all its parameters), statements of this one
+ * connection only ever run one at a time (the driver's connection mutex), and SQLite
+ * re-prepares a cached statement by itself after a schema change, so reusing one is
+ * indistinguishable from preparing it anew. Least recently used statements are dropped beyond
+ * {@link statementCacheSize} (multi-row inserts differ by their row count).
+ *
+ * @example
+ * ```ts
+ * new SqliteDialect({ database: withStatementCache(new SqliteDatabase(path)) });
+ * ```
+ */
+export function withStatementCache(
+  sqlite: SqliteDatabase.Database,
+  size: number = statementCacheSize,
+): SqliteDialectDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = sqlite.prepare(text);
+        if (statements.size >= size) statements.delete(statements.keys().next().value!);
+      } else {
+        // Most recently used last: Map keeps insertion order.
+        statements.delete(text);
+      }
+      statements.set(text, statement);
+      return statement;
+    },
+    close() {
+      statements.clear();
+      sqlite.close();
+    },
+  };
+}
+
+type SqliteDialectDatabase = Extract<SqliteDialectConfig['database'], { prepare: unknown }>;
 
 /**
  * SQLite has transactional DDL, but Kysely's adapter says otherwise (a few statements such as
@@ -194,6 +241,7 @@ function openPostgres(url: string): ClearinghouseDb {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   dialects.set(db, 'postgres');
+  postgresUrls.set(db, url);
   let closed: Promise<void> | undefined;
   return {
     db,
@@ -204,6 +252,22 @@ function openPostgres(url: string): ClearinghouseDb {
       return closed;
     },
   };
+}
+
+/** The URL each PostgreSQL handle was opened with (kept out of `location`: it has the password). */
+const postgresUrls = new WeakMap<Kysely<Database>, string>();
+
+/**
+ * The full URL a PostgreSQL database was opened with, `undefined` for SQLite: for the few parts
+ * that need a connection of their own outside the pool (the log's leader election holds one).
+ *
+ * @example
+ * ```ts
+ * const url = postgresUrlOf(cdb); // 'postgres://ch:secret@db/ch' or undefined
+ * ```
+ */
+export function postgresUrlOf(cdb: ClearinghouseDb): string | undefined {
+  return postgresUrls.get(cdb.db);
 }
 
 const int8Oid = 20;

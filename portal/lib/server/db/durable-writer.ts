@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
 import type { ClearinghouseDb } from './database';
+import { durableTransaction } from './durable-transaction';
 import type { Database } from './schema';
 
 /**
@@ -143,11 +143,10 @@ const maxSeconds = 2 ** 40;
  * One bad record never costs the others: when a batch fails as a whole, its records are
  * retried one per transaction, and only those the database refuses are rejected.
  *
- * On SQLite (a file) the transaction commits with `synchronous = NORMAL` and the writer then
- * fsyncs the write-ahead log itself, on libuv's thread pool, before any caller's promise settles:
- * as durable as `synchronous = FULL` (which fsyncs the same file inside COMMIT), without freezing
- * the event loop for the length of a disk flush (better-sqlite3 is synchronous). Every other
- * statement on the connection (the sequencer's commits) keeps `FULL`.
+ * Each batch commits through {@link durableTransaction}: on a SQLite file the write-ahead log is
+ * fsynced on libuv's thread pool before any caller's promise settles, as durable as
+ * `synchronous = FULL` (which fsyncs the same file inside COMMIT), without freezing the event
+ * loop for the length of a disk flush (better-sqlite3 is synchronous).
  *
  * @example
  * ```ts
@@ -201,22 +200,9 @@ export function createDurableWriter(
     });
   }
 
-  const walPath =
-    cdb.dialect === 'sqlite' && cdb.location !== ':memory:' ? `${cdb.location}-wal` : undefined;
-
-  /**
-   * One transaction of `entries`; on a SQLite file, committed without the in-COMMIT fsync and
-   * made durable by {@link syncWal} before it returns.
-   */
-  async function transact(entries: Pending[]): Promise<Outcome[]> {
-    if (walPath === undefined) {
-      return cdb.db.transaction().execute((trx) => insertBatch(trx, entries, now()));
-    }
-    const outcomes = await withSynchronousNormal(cdb.db, (conn) =>
-      conn.transaction().execute((trx) => insertBatch(trx, entries, now())),
-    );
-    await syncWal(walPath);
-    return outcomes;
+  /** One transaction of `entries`, on disk when it returns (see {@link durableTransaction}). */
+  function transact(entries: Pending[]): Promise<Outcome[]> {
+    return durableTransaction(cdb, (trx) => insertBatch(trx, entries, now()));
   }
 
   /** Never rejects: every failure is delivered to the affected callers. */
@@ -325,39 +311,6 @@ export function createDurableWriter(
       return { ...stats };
     },
   };
-}
-
-/**
- * Runs `work` on SQLite's one connection with `synchronous = NORMAL`, then restores `FULL`. The
- * connection is held for the whole call, so no other statement runs in between.
- */
-async function withSynchronousNormal<T>(
-  db: Kysely<Database>,
-  work: (conn: Kysely<Database>) => Promise<T>,
-): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`pragma synchronous = NORMAL`.execute(conn);
-    try {
-      return await work(conn);
-    } finally {
-      await sql`pragma synchronous = FULL`.execute(conn);
-    }
-  });
-}
-
-/**
- * fsync of SQLite's write-ahead log, off the event loop. fsync flushes the file (the inode), not
- * one descriptor, so this makes every frame committed so far durable, as `synchronous = FULL`
- * would have inside COMMIT. The WAL exists while a connection is open (ours is), so it is opened
- * by name each time. A failure rejects: the caller then must not answer `201`.
- */
-async function syncWal(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 interface ValidRecord {
