@@ -1,6 +1,7 @@
 import { publicJwk, type Ed25519PublicJwk } from '../../../../protocol/keys';
 import { noteSigner, parseVerifierKey, verifierKeyText } from '../../../../protocol/tlog';
-import type { ClearinghouseDb } from '../db/database';
+import { postgresUrlOf, type ClearinghouseDb } from '../db/database';
+import { createPostgresElection, type LogElection } from './election';
 import { defaultLogKeyPath, defaultWebhookKeyPath, loadOrCreateKeyFile } from './key-file';
 import { createLogService, type LogService } from './log-service';
 import { createSequencer, nodeSha256, type Sequencer, type SequencerOptions } from './sequencer';
@@ -13,7 +14,10 @@ export interface LogConfig {
   logOrigin: string;
   logKeyPath: string;
   webhookKeyPath: string;
-  /** Whether this process runs the sequencer loop (all may: the database lock keeps one at a time). */
+  /**
+   * Whether this process runs the sequencer loop. All may: on PostgreSQL an election picks one
+   * at a time (election.ts), on SQLite the database's write lock orders them.
+   */
   runSequencer: boolean;
 }
 
@@ -32,6 +36,8 @@ export interface ClearinghouseDescription {
 export interface ClearinghouseLog {
   readonly config: LogConfig;
   readonly sequencer: Sequencer;
+  /** On PostgreSQL with the loop on: the sequencer election this process takes part in. */
+  readonly election?: LogElection;
   readonly service: LogService;
   readonly description: ClearinghouseDescription;
   /** Stops the sequencer loop (the queue stays in the database for the next start). */
@@ -106,7 +112,17 @@ export async function startLog(
   const logKey = await loadOrCreateKeyFile(config.logKeyPath);
   const webhookKey = await loadOrCreateKeyFile(config.webhookKeyPath);
   const logVerifierKey = verifierKeyText(config.logOrigin, logKey.publicKey, nodeSha256);
+  // Several processes on one PostgreSQL database: only the elected one runs the loop.
+  const url = config.runSequencer ? postgresUrlOf(cdb) : undefined;
+  const election =
+    url !== undefined && sequencerOptions.leadership === undefined
+      ? createPostgresElection(url, {
+          onError: (error) =>
+            console.warn('[log election] lock connection lost; trying again', String(error)),
+        })
+      : undefined;
   const sequencer = createSequencer(cdb, {
+    leadership: election,
     ...sequencerOptions,
     origin: config.logOrigin,
     signer: noteSigner(config.logOrigin, logKey.privateKey, nodeSha256),
@@ -115,11 +131,15 @@ export async function startLog(
   // Opening checks the stored log against this key and origin, so a misconfiguration stops the
   // start. Without the loop this process only serves what other processes sequence.
   await sequencer.open();
-  if (config.runSequencer) await sequencer.start();
+  if (config.runSequencer) {
+    await sequencer.start();
+    election?.start();
+  }
   const service = createLogService(cdb, { onCommit: sequencer.onCommit });
   return {
     config,
     sequencer,
+    election,
     service,
     description: {
       origin: config.origin,
@@ -129,6 +149,10 @@ export async function startLog(
       logVerifierKey,
       webhookKey: publicJwk(webhookKey.publicKey),
     },
-    stop: () => sequencer.stop(),
+    async stop() {
+      // The loop first (its batch in flight finishes), then the lock for the next leader.
+      await sequencer.stop();
+      await election?.stop();
+    },
   };
 }

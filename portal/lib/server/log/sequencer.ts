@@ -23,6 +23,7 @@ import { bytesEqual } from '../../../../protocol/encoding';
 import { isProtocolError } from '../../../../protocol/errors';
 import { sql } from 'kysely';
 import type { ClearinghouseDb } from '../db/database';
+import { durableTransaction } from '../db/durable-transaction';
 import type { DatabaseDialect } from '../db/schema';
 import {
   SUBTREE_SLOTS,
@@ -34,6 +35,7 @@ import {
   subtreeSlot,
   type LogQueryable,
 } from './tile-store';
+import { NotLeaderError, type Leadership } from './election';
 
 /** `crypto.hash` where Node has it (>= 20.12), typed for the latin1 form used below. */
 const oneShotHash = (
@@ -117,6 +119,13 @@ export interface SequencerOptions {
   now?: () => number;
   /** Where failed batches are reported (default console.error); the loop retries on its own. */
   onError?: (error: unknown) => void;
+  /**
+   * Several processes on one PostgreSQL database: the loop sequences only while this process
+   * leads, and every loop batch is fenced (election.ts). `flush` is an explicit drain and is not
+   * gated (the `log_state` row lock keeps it safe). Without it, every process with a loop
+   * sequences (SQLite: one process).
+   */
+  leadership?: Leadership;
 }
 
 export interface SequencerStats {
@@ -125,6 +134,8 @@ export interface SequencerStats {
   failures: number;
   /** Times the in-memory right edge was found stale (another process sequenced) and re-derived. */
   resyncs: number;
+  /** Loop batches the fence stopped because another process had taken the sequencer lock. */
+  fenced: number;
 }
 
 /**
@@ -215,7 +226,10 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
   const { origin, signer, verifier } = options;
   if (signer.name !== origin) throw new Error('The log key must be named after the log origin.');
 
-  const stats: SequencerStats = { batches: 0, entries: 0, failures: 0, resyncs: 0 };
+  const stats: SequencerStats = { batches: 0, entries: 0, failures: 0, resyncs: 0, fenced: 0 };
+  const leadership = options.leadership;
+  /** Set when this process (re)gains the lead: the next batch re-derives its edge from the database. */
+  let takeOver = false;
   const listeners = new Set<(commit: BatchCommit) => void>();
   let edge: RightEdge | undefined;
   let current: LogHead | undefined;
@@ -225,6 +239,7 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
   /** The one batch (or start-up) in flight: batches of this process never overlap. */
   let chain: Promise<unknown> = Promise.resolve();
   let loopActive: Promise<void> | undefined;
+  let unsubscribeLeadership: (() => void) | undefined;
 
   function exclusive<T>(work: () => Promise<T>): Promise<T> {
     const result = chain.then(work, work);
@@ -334,14 +349,19 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
     };
   }
 
-  /** One batch in one transaction; resolves with the number of entries sequenced. */
-  async function sequenceBatch(): Promise<number> {
+  /**
+   * One batch in one transaction; resolves with the number of entries sequenced. `fenced`: a
+   * loop batch under an election, which writes nothing unless this process still holds the lock.
+   */
+  async function sequenceBatch(fenced = false): Promise<number> {
     if (edge === undefined) throw new Error('The sequencer has not been started.');
     // Idle ticks cost one indexed read, not a write transaction (and an fsync) every 250 ms.
     const waiting = await cdb.db.selectFrom('log_queue').select('seq').limit(1).executeTakeFirst();
     if (waiting === undefined) return 0;
     const started = performance.now();
-    const outcome = await cdb.db.transaction().execute(async (trx) => {
+    const wasTakeOver = takeOver;
+    // Durable before anything below publishes it, without an fsync on the event loop.
+    const outcome = await durableTransaction(cdb, async (trx) => {
       // The lock: an update of the one state row (row lock on PostgreSQL, write lock on SQLite)
       // before anything is read, so no other sequencer can commit between our read and our write.
       await trx
@@ -349,10 +369,13 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
         .set((eb) => ({ updated_at: eb.ref('updated_at') }))
         .where('id', '=', 1)
         .execute();
+      // The fence, under the row lock: a new leader's batch waits for this one to commit and
+      // then re-reads the size below, so checking here and committing later is safe.
+      if (fenced && leadership !== undefined) await leadership.fence(trx);
       const stored = await loadSizeAndRoot(trx);
       if (stored === undefined) throw new Error('log_state vanished.');
       let base = edge!;
-      if (base.size !== stored.size) {
+      if (wasTakeOver || base.size !== stored.size) {
         stats.resyncs++;
         base = await deriveEdge(trx, stored.size, stored.rootHash);
       }
@@ -545,6 +568,7 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
 
     // Committed: only now does memory move to the new state.
     edge = outcome.edge;
+    if (wasTakeOver) takeOver = false;
     for (const { row, reason } of outcome.rejected) {
       onError(
         new Error(
@@ -597,18 +621,30 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
     }, delayMs);
   }
 
+  const leads = () => leadership === undefined || leadership.isLeader();
+
   async function runLoop(): Promise<void> {
     if (!running || loopActive !== undefined) return;
+    if (!leads()) {
+      // A standby only ticks (an in-memory check); the election wakes it when it leads.
+      schedule(intervalMs);
+      return;
+    }
     loopActive = (async () => {
       let delay = intervalMs;
+      const loopBatch = () => sequenceBatch(leadership !== undefined);
       try {
         queuedHint = 0;
         // A full batch means more wait: go again at once rather than after the interval.
-        while (running && (await exclusive(sequenceBatch)) >= maxBatch) queuedHint = 0;
+        while (running && leads() && (await exclusive(loopBatch)) >= maxBatch) queuedHint = 0;
       } catch (error) {
-        stats.failures++;
-        onError(error);
-        delay = Math.max(intervalMs, retryDelayMs);
+        if (error instanceof NotLeaderError) {
+          stats.fenced++;
+        } else {
+          stats.failures++;
+          onError(error);
+          delay = Math.max(intervalMs, retryDelayMs);
+        }
       } finally {
         loopActive = undefined;
       }
@@ -630,6 +666,14 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
       if (running) return;
       await open();
       running = true;
+      unsubscribeLeadership ??= leadership?.onChange((leader) => {
+        if (!leader) return;
+        // Another process may have sequenced meanwhile: re-read before the first batch.
+        takeOver = true;
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        schedule(0);
+      });
       schedule(0);
     },
 
@@ -664,6 +708,8 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
 
     async stop() {
       running = false;
+      unsubscribeLeadership?.();
+      unsubscribeLeadership = undefined;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await loopActive;
