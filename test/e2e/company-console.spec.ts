@@ -4,8 +4,10 @@
  * plays the company's site), its first staff member enrols a passkey through Chromium's virtual
  * authenticator, loads the key file, builds a consent request (link, QR code, /connect.js snippet),
  * acknowledges a customer's revocation with the enrolled person key, adds and retires a key,
- * invites and removes a colleague; bad input is answered with a sentence and nothing is written;
- * both pages pass axe-core.
+ * answers an access request with a disclosure sealed to the customer, invites and removes a
+ * colleague; bad input is answered with a sentence and nothing is written; both pages pass
+ * axe-core. Also: a lost passkey recovered with a colleague's approval, and a compromised key
+ * declared in the console, after which messages signed with it are refused.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,10 +17,13 @@ import AxeBuilder from '@axe-core/playwright';
 import Database from 'better-sqlite3';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { t } from '../../protocol/i18n';
+import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import { pairwiseKeyPair, publicJwk, thumbprint } from '../../protocol/keys';
+import { openSealed } from '../../protocol/seal';
 import type { MessageKind, Payload, Scope } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
+import { loadKeyFile, registerInConsole } from './story-helpers';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -301,6 +306,64 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   );
   await expect(page.getByTestId('data-request')).toHaveCount(0);
 
+  // ----- the customer asks for access; the company answers with a sealed disclosure ----------
+  await postJose(
+    page.request,
+    '/api/v1/data-requests',
+    'data-request',
+    { ...claims(pseudonym, companyId), type: 'access' } as Payload<'data-request'>,
+    customer,
+  );
+  await page.reload();
+  const access = page.getByTestId('disclose-form');
+  await expect(access).toHaveCount(1);
+  // No category chosen: a sentence, nothing sent.
+  const beforeDisclosure = messageCount();
+  await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
+  await expect(page.getByTestId('error-disclose')).toHaveText([
+    t('en', 'portal.console.disclose.error.categories'),
+    t('en', 'portal.console.disclose.error.purposes'),
+  ]);
+  await access.getByLabel(t('en', 'vocabulary.dataCategory.address')).check();
+  await access.getByLabel(t('en', 'vocabulary.purpose.product_launch')).check();
+  await access.getByLabel(t('en', 'portal.console.disclose.recipients')).fill('Versand AG, DE');
+  await access
+    .getByLabel(t('en', 'portal.console.disclose.export'))
+    .fill('{"address":"Hauptstraße 1, Köln"}');
+  expect(messageCount()).toBe(beforeDisclosure);
+  await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
+  await expect(page.getByTestId('disclose-done')).toHaveText(
+    t('en', 'portal.console.disclose.done'),
+  );
+  await expect(page.getByTestId('data-request')).toHaveCount(0);
+  // Two messages: the disclosure and the answer naming it, the export readable by the customer only.
+  expect(messageCount()).toBe(beforeDisclosure + 2);
+  const disclosures = (() => {
+    const db = new Database(readFileSync('test-results/e2e-db-path.txt', 'utf8').trim(), {
+      readonly: true,
+    });
+    try {
+      return db
+        .prepare("select jws from messages where kind = 'disclosure' and pseudonym = ?")
+        .all(pseudonym) as { jws: string }[];
+    } finally {
+      db.close();
+    }
+  })();
+  expect(disclosures).toHaveLength(1);
+  const told = JSON.parse(
+    Buffer.from(disclosures[0]!.jws.split('.')[1]!, 'base64url').toString(),
+  ) as { holdings: { dataCategory: string; recipients: unknown[] }[]; export: string };
+  expect(told.holdings).toEqual([
+    expect.objectContaining({
+      dataCategory: 'address',
+      recipients: [{ name: 'Versand AG', country: 'DE' }],
+    }),
+  ]);
+  expect(utf8Decode(openSealed(base64urlDecode(told.export), customer))).toBe(
+    '{"address":"Hauptstraße 1, Köln"}',
+  );
+
   // ----- keys: add one (offered once), then retire it with the loaded key ----------------------
   await page.getByTestId('key-file').setInputFiles({
     name: 'company-key.jwk.json',
@@ -366,5 +429,180 @@ test('the console asks for a login, and answers a signed action sent without Jav
   const body = (await response.json()) as { type: string; data: string };
   expect(body.type).toBe('failure');
   expect(body.data).toContain('portal.console.needsScript');
+  await context.close();
+});
+
+test('a lost passkey is recovered with the approval of a colleague; a compromised key signs nothing more', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const port = (proofServer.address() as AddressInfo).port;
+  const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+  const legalName = `Schlüsselfall ${randomUUID().slice(0, 6)} GmbH`;
+  const { companyId, key, staffLink } = await registerInConsole(page, {
+    legalName,
+    domain: `http://localhost:${port}`,
+  });
+  proof = { companyId, keys: [key.jwk.kid] };
+  await page.getByRole('button', { name: t('en', 'portal.console.proof.check') }).click();
+  await expect(page.getByTestId('proof-ok')).toBeVisible();
+  await page.goto(staffLink);
+  await page.getByLabel(t('en', 'portal.people.enrol.name')).fill('Anna Admin');
+  await page.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(page.getByTestId('enrol-done')).toBeVisible();
+  await page.goto('/company');
+
+  // A colleague enrols in their own browser.
+  const invite = page.locator('form[action="?/invite"]').last();
+  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Ben Busy');
+  await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
+  const inviteLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
+  const lostContext = await browser.newContext({ locale: 'en-GB' });
+  const lost = await lostContext.newPage();
+  await addVirtualAuthenticator(lost);
+  await lost.goto(inviteLink);
+  await lost.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(lost.getByTestId('enrol-done')).toBeVisible();
+  await lost.goto('/company');
+  await expect(lost.getByTestId('company-name')).toHaveText(legalName);
+  await page.reload();
+  const ben = page.locator('[data-testid="staff-row"]', { hasText: 'Ben Busy' });
+  const oldKid = (await ben.locator('code').innerText()).trim();
+
+  // Ben lost that browser: Anna approves a new passkey. From that moment the old one is void.
+  await page
+    .getByRole('button', { name: t('en', 'portal.console.staff.recover', { name: 'Ben Busy' }) })
+    .click();
+  const recoveryLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
+  expect(recoveryLink).not.toBe(inviteLink);
+  await page.reload();
+  await expect(ben).toContainText(t('en', 'portal.console.staff.recovering'));
+  await lost.goto('/company');
+  await expect(lost).toHaveURL(/\/login\?next=/);
+  await lostContext.close();
+
+  const newContext = await browser.newContext({ locale: 'en-GB' });
+  const recovered = await newContext.newPage();
+  await addVirtualAuthenticator(recovered);
+  await recovered.goto(recoveryLink);
+  await recovered.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(recovered.getByTestId('enrol-done')).toBeVisible();
+  await recovered.goto('/company');
+  await expect(recovered.getByTestId('company-name')).toHaveText(legalName);
+  await newContext.close();
+  await page.reload();
+  await expect(ben).not.toContainText(t('en', 'portal.console.staff.recovering'));
+  const newKid = (await ben.locator('code').innerText()).trim();
+  expect(newKid).not.toBe(oldKid);
+
+  // Long lists come in pages of 50, with plain links (no JavaScript needed, keyboard reachable).
+  const origin = new URL(page.url()).origin;
+  const base: Scope = {
+    purpose: 'product_launch',
+    channels: ['newsletter'],
+    dataCategories: [],
+    conditions: { timeZone: 'Europe/Berlin' },
+    retentionDays: 30,
+    onwardRecipients: [],
+  };
+  const { sha256: pagedRequest } = await postJose(
+    page.request,
+    '/api/v1/grant-requests',
+    'grant-request',
+    {
+      ...claims(companyId, origin),
+      scopes: [base],
+      reason: { de: 'Viele Kunden.', en: 'Many customers.' },
+    } as Payload<'grant-request'>,
+    key.keyPair,
+  );
+  for (let i = 0; i < 51; i++) {
+    const someone = pairwiseKeyPair(random(32), companyId);
+    await postJose(
+      page.request,
+      '/api/v1/grants',
+      'grant',
+      {
+        ...claims(`ps_${thumbprint(publicJwk(someone))}`, companyId),
+        requestSha256: pagedRequest,
+        scopes: [base],
+        preferredChannel: 'newsletter',
+        until: Math.floor(Date.now() / 1000) + 30 * 86_400,
+        pseudonymKey: publicJwk(someone),
+      } as Payload<'grant'>,
+      someone,
+    );
+  }
+  const noScript = await browser.newContext({ locale: 'en-GB', javaScriptEnabled: false });
+  await noScript.addCookies(await context.cookies());
+  const plain = await noScript.newPage();
+  await plain.goto('/company');
+  await expect(plain.getByTestId('grant-row')).toHaveCount(50);
+  const next = plain.getByTestId('pager-grants-next');
+  await next.focus();
+  await plain.keyboard.press('Enter');
+  await expect(plain).toHaveURL(/\/company\?grants=2$/);
+  await expect(plain.getByTestId('grant-row')).toHaveCount(1);
+  await expect(plain.getByTestId('pager-grants-next')).toHaveCount(0);
+  await expect(plain.getByTestId('pager-grants')).toContainText(
+    t('en', 'portal.console.paging.page', { page: 2 }),
+  );
+  await plain.getByTestId('pager-grants-previous').click();
+  await expect(plain.getByTestId('grant-row')).toHaveCount(50);
+  await noScript.close();
+
+  // A second key is added (its file offered once), then the first is declared compromised
+  // since an hour ago, signed with the second.
+  await loadKeyFile(page, key);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: t('en', 'portal.console.keys.add') }).click();
+  await page.getByTestId('new-key-download').click();
+  const secondText = readFileSync(await (await download).path(), 'utf8');
+  const second = JSON.parse(secondText) as { kid: string; d: string };
+  await page.getByTestId('key-file').setInputFiles({
+    name: 'second.jwk.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(secondText),
+  });
+  await expect(page.getByTestId('key-loaded')).toHaveText(
+    t('en', 'portal.console.key.loaded', { kid: second.kid }),
+  );
+  const first = page.locator(`[data-testid="key-row"][data-kid="${key.jwk.kid}"]`);
+  await first
+    .getByLabel(t('en', 'portal.console.keys.since'))
+    .fill(new Date(Date.now() - 3_600_000).toISOString().slice(0, 16));
+  await first.getByRole('button', { name: t('en', 'portal.console.keys.declare') }).click();
+  await expect(page.getByTestId('key-done')).toBeVisible();
+  await expect(first).toContainText(t('en', 'portal.console.keys.compromised'));
+
+  // A grant request signed with the compromised key is refused; nothing is written.
+  const before = messageCount();
+  const refused = await page.request.post('/api/v1/grant-requests', {
+    data: await signMessage(
+      'grant-request',
+      {
+        ...claims(companyId, new URL(page.url()).origin),
+        scopes: [
+          {
+            purpose: 'product_launch',
+            channels: ['newsletter'],
+            dataCategories: [],
+            conditions: { timeZone: 'Europe/Berlin' },
+            retentionDays: 30,
+            onwardRecipients: [],
+          },
+        ],
+        reason: { de: 'Noch einmal.', en: 'Once more.' },
+      } as Payload<'grant-request'>,
+      key.keyPair,
+    ),
+    headers: { 'content-type': 'application/jose' },
+  });
+  expect(refused.status()).toBeGreaterThanOrEqual(400);
+  expect(refused.status()).toBeLessThan(500);
+  expect(refused.headers()['content-type']).toContain('application/problem+json');
+  expect(messageCount()).toBe(before);
   await context.close();
 });

@@ -4,12 +4,18 @@
  * key, sees the complaint on the dashboard, has its evidence verified in the browser (company
  * signature, grant coverage, the rule broken), upholds it with a signed `complaint-decision`,
  * suspends the company with a signed `suspension`, and the public registry and the API show the
- * suspension at once. Also: the login gate, a reason missing in one language, axe-core.
+ * suspension at once. Also: the login gate, a reason missing in one language, axe-core; and the
+ * line between the roles: company staff get 403 on every regulator page and their signatures
+ * cannot decide or suspend; a regulator cannot use the company console's actions.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { t } from '../../protocol/i18n';
+import { generateKeyPair, publicJwk, thumbprint } from '../../protocol/keys';
+import type { Payload } from '../../protocol/messages';
+import { signMessage } from '../../protocol/signed';
 import {
   addVirtualAuthenticator,
   regulatorLink,
@@ -146,5 +152,124 @@ test.describe('the regulator', () => {
       page.getByRole('button', { name: t('en', 'portal.regulator.reinstate.submit') }),
     ).toBeVisible();
     await context.close();
+  });
+
+  test('staff and anonymous visitors are refused the regulator pages; a regulator cannot act in the company console', async ({
+    browser,
+    baseURL,
+  }) => {
+    // A company registered through the API: its first staff member enrols with the link.
+    const keyPair = generateKeyPair((n) => new Uint8Array(randomBytes(n)));
+    const kid = thumbprint(publicJwk(keyPair));
+    const companyId = `co_${kid}`;
+    const iat = Math.floor(Date.now() / 1000);
+    const claims = (aud: string) => ({
+      v: 1 as const,
+      iss: companyId,
+      aud,
+      iat,
+      exp: iat + 300,
+      jti: randomUUID(),
+    });
+    const registration = await browser.newContext({ locale: 'en-GB' });
+    const registered = await registration.request.post('/api/v1/companies', {
+      data: await signMessage(
+        'company',
+        {
+          ...claims(baseURL!),
+          legalName: 'Grenzfall GmbH',
+          registerId: 'HRB 1, Köln',
+          domain: 'http://localhost:9',
+          contact: { email: 'datenschutz@grenzfall.example' },
+          keys: [publicJwk(keyPair)],
+          purposes: ['product_launch'],
+        } as Payload<'company'>,
+        keyPair,
+      ),
+      headers: { 'content-type': 'application/jose' },
+    });
+    expect(registered.status(), await registered.text()).toBe(201);
+    const { staffEnrolment } = (await registered.json()) as { staffEnrolment: { link: string } };
+    await registration.close();
+
+    const staffContext = await browser.newContext({ locale: 'en-GB' });
+    const staff = await staffContext.newPage();
+    await addVirtualAuthenticator(staff);
+    await staff.goto(staffEnrolment.link);
+    await staff.getByLabel(t('en', 'portal.people.enrol.name')).fill('Gerd Grenzfall');
+    await staff.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+    await expect(staff.getByTestId('enrol-done')).toBeVisible();
+    for (const path of [
+      '/regulator',
+      `/regulator/companies/${story.company.id}`,
+      `/regulator/complaints/${story.complaintSha256}`,
+      '/regulator?riskPage=2',
+    ]) {
+      const response = await staff.goto(path);
+      expect(response?.status(), path).toBe(403);
+      await expect(staff.getByTestId('open-complaints')).toHaveCount(0);
+    }
+    // The regulator's signed actions, signed by the company: refused, nothing decided.
+    const decision = await staff.request.post('/api/v1/complaint-decisions', {
+      data: await signMessage(
+        'complaint-decision',
+        {
+          ...claims(baseURL!),
+          iss: `rg_${kid}`,
+          complaintSha256: story.complaintSha256,
+          decision: 'dismissed',
+          reason: { de: 'Nein.', en: 'No.' },
+        } as Payload<'complaint-decision'>,
+        keyPair,
+      ),
+      headers: { 'content-type': 'application/jose' },
+    });
+    expect([401, 403]).toContain(decision.status());
+    const suspension = await staff.request.post('/api/v1/suspensions', {
+      data: await signMessage(
+        'suspension',
+        {
+          ...claims(baseURL!),
+          iss: `rg_${kid}`,
+          company: story.company.id,
+          action: 'suspend',
+          reason: { de: 'Nein.', en: 'No.' },
+        } as Payload<'suspension'>,
+        keyPair,
+      ),
+      headers: { 'content-type': 'application/jose' },
+    });
+    expect([401, 403]).toContain(suspension.status());
+    for (const refused of [decision, suspension]) {
+      expect(refused.headers()['content-type']).toContain('application/problem+json');
+    }
+    await staffContext.close();
+
+    // Anonymous: asked to log in, on every regulator page.
+    const anonymous = await browser.newContext({ locale: 'en-GB' });
+    const visitor = await anonymous.newPage();
+    await visitor.goto(`/regulator/companies/${story.company.id}`);
+    await expect(visitor).toHaveURL(/\/login\?next=%2Fregulator%2Fcompanies%2F/);
+    await anonymous.close();
+
+    // A regulator in the company console: nothing to see, and every action refused with 403.
+    const regulatorContext = await browser.newContext({ locale: 'en-GB' });
+    const regulator = await regulatorContext.newPage();
+    await addVirtualAuthenticator(regulator);
+    await regulator.goto(await regulatorLink(baseURL!, 'Rolf Regulator'));
+    await regulator.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+    await expect(regulator.getByTestId('enrol-done')).toBeVisible();
+    await regulator.goto('/company');
+    await expect(regulator.getByRole('alert')).toHaveText(t('en', 'portal.console.notStaff'));
+    for (const action of ['ack', 'answer', 'disclose', 'invite', 'key', 'request', 'correction']) {
+      const response = await regulator.request.post(`/company?/${action}`, {
+        form: { jws: 'a.b.c', disclosure: 'a.b.c', id: 'x'.repeat(43) },
+        headers: { origin: baseURL!, accept: 'application/json' },
+      });
+      const body = (await response.json()) as { type: string; status: number; data: string };
+      expect([body.type, body.status], action).toEqual(['failure', 403]);
+      expect(body.data).toContain('errors.ERR_NOT_AUTHORISED');
+    }
+    await regulatorContext.close();
   });
 });

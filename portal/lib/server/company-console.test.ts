@@ -25,7 +25,16 @@ import {
   type TestCompany,
   type TestPseudonym,
 } from './api-test-kit';
-import { consoleFailure, createCompanyConsole, type CompanyConsole } from './company-console';
+import { createHash } from 'node:crypto';
+import { openSealed } from '$protocol/seal';
+import { utf8Decode } from '$protocol/encoding';
+import {
+  consoleFailure,
+  consolePages,
+  consolePageSize,
+  createCompanyConsole,
+  type CompanyConsole,
+} from './company-console';
 import { testDialects } from './db/test-databases';
 import type { PersonView } from './people';
 import { SoftAuthenticator } from './soft-authenticator';
@@ -499,6 +508,193 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     expect((await console_.overview(staff)).corrections).toEqual([]);
   });
 
+  /** An access (or erasure) request of a granting pseudonym, and what the staff key signs. */
+  async function accessRequest(type: 'access' | 'erasure' = 'access') {
+    const { company, staff, staffKey } = await companyWithStaff();
+    const given = await grant(company, await openRequest(company));
+    const { sha256: requestSha256 } = await api.services.obligations.submitDataRequest(
+      await signMessage(
+        'data-request',
+        { ...claims(api.clock, given.pseudonym.id, company.id), type },
+        given.pseudonym.keyPair,
+      ),
+    );
+    const disclosure = async (fields: Record<string, unknown> = {}, key = staffKey) =>
+      signMessage(
+        'disclosure',
+        {
+          ...claims(api.clock, company.id, given.pseudonym.id),
+          dataRequestSha256: requestSha256,
+          holdings: [
+            {
+              dataCategory: 'address',
+              sources: ['direct'],
+              purposes: ['product_launch'],
+              retentionDays: 365,
+              recipients: [{ name: 'Versand-Dienst AG', country: 'DE' }],
+            },
+          ],
+          export: base64urlEncode(
+            sealTo(base64urlDecode(publicJwk(given.pseudonym.keyPair).x), 'Hauptstraße 1'),
+          ),
+          ...fields,
+        } as never,
+        key,
+      );
+    const answer = async (
+      disclosureJws: string,
+      fields: Record<string, unknown> = {},
+      key = staffKey,
+    ) =>
+      signMessage(
+        'data-request-answer',
+        {
+          ...claims(api.clock, company.id, given.pseudonym.id),
+          requestSha256,
+          outcome: 'disclosure',
+          disclosureSha256: createHash('sha256').update(disclosureJws, 'ascii').digest('base64url'),
+          ...fields,
+        } as never,
+        key,
+      );
+    return { company, staff, staffKey, given, requestSha256, disclosure, answer };
+  }
+
+  it('answers an access request with a disclosure sealed to the pseudonym, signed with the staff key', async () => {
+    const { staff, given, requestSha256, disclosure, answer } = await accessRequest();
+    const listed = (await console_.overview(staff)).dataRequests;
+    expect(listed.map((r) => [r.sha256, r.type])).toEqual([[requestSha256, 'access']]);
+    // The page seals the export to this key; it is the pseudonym's own.
+    expect(listed[0]!.pseudonymKey).toBe(publicJwk(given.pseudonym.keyPair).x);
+
+    const disclosureJws = await disclosure();
+    const result = await console_.answerWithDisclosure(
+      staff,
+      disclosureJws,
+      await answer(disclosureJws),
+    );
+    expect(result).toMatchObject({ onTime: true, status: 'pending' });
+    expect((await console_.overview(staff)).dataRequests).toEqual([]);
+    // What the customer's Relationships view reads: the disclosure, the answer naming it, and an
+    // export only the pseudonym's key opens.
+    const view = await api.services.obligations.view(given.pseudonym.id);
+    expect(view.disclosures.map((d) => d.sha256)).toEqual([result.disclosureSha256]);
+    expect(view.dataRequests[0]!.answer).not.toBeNull();
+    const payload = JSON.parse(
+      utf8Decode(base64urlDecode(view.disclosures[0]!.jws.split('.')[1]!)),
+    ) as { export: string; holdings: { dataCategory: string }[] };
+    expect(payload.holdings.map((h) => h.dataCategory)).toEqual(['address']);
+    expect(utf8Decode(openSealed(base64urlDecode(payload.export), given.pseudonym.keyPair))).toBe(
+      'Hauptstraße 1',
+    );
+  });
+
+  it('refuses a disclosure and answer that do not belong together, and writes nothing', async () => {
+    const { staff, disclosure, answer } = await accessRequest();
+    const disclosureJws = await disclosure();
+    const before = await messageCount();
+    const stranger = generateKeyPair(random);
+    const otherHash = createHash('sha256').update('another request').digest('base64url');
+    const cases: [() => Promise<unknown>, ProtocolErrorCode][] = [
+      // The answer names another disclosure.
+      [
+        async () =>
+          console_.answerWithDisclosure(
+            staff,
+            disclosureJws,
+            await answer(disclosureJws, { disclosureSha256: otherHash }),
+          ),
+        'ERR_MESSAGE_INVALID',
+      ],
+      // The disclosure answers another request.
+      [
+        async () => {
+          const other = await disclosure({ dataRequestSha256: otherHash });
+          return console_.answerWithDisclosure(staff, other, await answer(other));
+        },
+        'ERR_MESSAGE_INVALID',
+      ],
+      // A refusal is not a disclosure's answer.
+      [
+        async () =>
+          console_.answerWithDisclosure(
+            staff,
+            disclosureJws,
+            await answer(disclosureJws, { outcome: 'refused' }),
+          ),
+        'ERR_MESSAGE_INVALID',
+      ],
+      // The answer's signature is not a key of the company: refused before the disclosure is stored.
+      [
+        async () =>
+          console_.answerWithDisclosure(
+            staff,
+            disclosureJws,
+            await answer(disclosureJws, {}, stranger),
+          ),
+        'ERR_JWS_KID_UNKNOWN',
+      ],
+      [async () => console_.answerWithDisclosure(staff, disclosureJws, ''), 'ERR_JWS_MALFORMED'],
+    ];
+    for (const [run, code] of cases) await expectCode(run(), code);
+    expect(await messageCount()).toBe(before);
+    expect((await console_.overview(staff)).dataRequests).toHaveLength(1);
+  });
+
+  it('answers an erasure request with no disclosure, and an answered request not twice', async () => {
+    const erasure = await accessRequest('erasure');
+    const disclosureJws = await erasure.disclosure();
+    const before = await messageCount();
+    await expectCode(
+      console_.answerWithDisclosure(
+        erasure.staff,
+        disclosureJws,
+        await erasure.answer(disclosureJws),
+      ),
+      'ERR_MESSAGE_INVALID',
+    );
+    expect(await messageCount()).toBe(before);
+
+    const access = await accessRequest();
+    const first = await access.disclosure();
+    await console_.answerWithDisclosure(access.staff, first, await access.answer(first));
+    const second = await access.disclosure();
+    const count = await messageCount();
+    await expectCode(
+      console_.answerWithDisclosure(access.staff, second, await access.answer(second)),
+      'ERR_DATA_REQUEST_ALREADY_ANSWERED',
+    );
+    expect(await messageCount()).toBe(count);
+    // Another company's staff cannot answer it.
+    const other = await companyWithStaff();
+    await expectCode(
+      console_.answerWithDisclosure(other.staff, second, await access.answer(second)),
+      'ERR_NOT_AUTHORISED',
+    );
+  });
+
+  it('shows long lists in pages of 50, the next page on request', async () => {
+    const { company, staff } = await companyWithStaff();
+    const requestSha256 = await openRequest(company);
+    const given: string[] = [];
+    for (let i = 0; i < consolePageSize + 3; i++) {
+      given.push((await grant(company, requestSha256)).sha256);
+      api.clock.advance(1);
+    }
+    const first = await console_.overview(staff);
+    expect(first.grants).toHaveLength(consolePageSize);
+    expect(first.paging.grants).toEqual({ page: 1, hasNext: true });
+    expect(first.paging.refusals).toEqual({ page: 1, hasNext: false });
+    const second = await console_.overview(staff, { grants: 2 });
+    expect(second.grants).toHaveLength(3);
+    expect(second.paging.grants).toEqual({ page: 2, hasNext: false });
+    // Newest first, no row on two pages, none missing.
+    const shown = [...first.grants, ...second.grants].map((g) => g.sha256);
+    expect(new Set(shown).size).toBe(given.length);
+    expect(shown[0]).toBe(given[given.length - 1]);
+    expect((await console_.overview(staff, { grants: 3 })).grants).toEqual([]);
+  });
+
   it('is closed to anyone who is not staff of a company', async () => {
     const regulator: PersonView = {
       id: 'pe_AAAAAAAAAAAAAAAAAAAAAA',
@@ -512,6 +708,23 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     await expectCode(console_.overview(regulator), 'ERR_NOT_AUTHORISED');
     await expectCode(console_.submit(regulator, 'company', 'a.b.c'), 'ERR_NOT_AUTHORISED');
     await expectCode(console_.applyCorrection(regulator, 'x'.repeat(43)), 'ERR_NOT_AUTHORISED');
+  });
+});
+
+describe('consolePages', () => {
+  it('reads the page of each list from the query; anything else is page 1', () => {
+    const pages = consolePages(
+      new URLSearchParams('grants=2&offers=0&refusals=x&revocations=99999'),
+    );
+    expect(pages).toEqual({
+      revocations: 1,
+      grants: 2,
+      refusals: 1,
+      dataRequests: 1,
+      corrections: 1,
+      offers: 1,
+    });
+    expect(consolePages(new URLSearchParams('corrections=9999')).corrections).toBe(200);
   });
 });
 

@@ -11,11 +11,16 @@
  * speaks for the logged-in person's company and hands it to the same service the API route calls,
  * so the rules, the errors and the log are the API's, and a refused action writes nothing.
  */
+import { createHash } from 'node:crypto';
 import { ProtocolError } from '$protocol/errors';
 import { hasMessage, type MessageKey } from '$protocol/i18n';
-import { peekClaims, type Caller } from './auth/signatures';
+import { openMessage } from '$protocol/signed';
+import { sealedBodyLimit } from './auth/body';
+import { companySignerKey, peekClaims, type Caller } from './auth/signatures';
 import type { CompanyView } from './companies';
 import type { Finding } from './findings';
+import { nodeEd25519Verify } from './ed25519';
+import { nowSeconds } from './message-store';
 import type { DataRequestView } from './obligations';
 import type { PersonView } from './people';
 import { statusFor } from './problem';
@@ -77,6 +82,53 @@ export interface ConsoleOffer {
   rule: string | null;
 }
 
+/** An open data request, with the requesting pseudonym's public key to seal an export to. */
+export interface ConsoleDataRequest extends DataRequestView {
+  /** The pseudonym's Ed25519 public key (`x`, base64url), bound at its first message. */
+  pseudonymKey: string | null;
+}
+
+/** The console's paged lists (issue 10: long lists in pages, links that work without JavaScript). */
+export const consoleLists = [
+  'revocations',
+  'grants',
+  'refusals',
+  'dataRequests',
+  'corrections',
+  'offers',
+] as const;
+export type ConsoleList = (typeof consoleLists)[number];
+
+/** Where one list stands: its page (1-based) and whether another follows. */
+export interface ConsolePage {
+  page: number;
+  hasNext: boolean;
+}
+
+/** Rows per page of every console list. */
+export const consolePageSize = 50;
+/** The last page a list can be asked for (50 × 200 = 10,000 rows deep, a bounded offset). */
+export const maxConsolePage = 200;
+
+/**
+ * The pages asked for in the page's query (`?grants=2&offers=3`); a missing, malformed or
+ * out-of-range number is page 1, so a hand-edited link never fails.
+ *
+ * @example
+ * ```ts
+ * consolePages(url.searchParams); // {grants: 2, offers: 1, ...}
+ * ```
+ */
+export function consolePages(query: URLSearchParams): Record<ConsoleList, number> {
+  const pages = {} as Record<ConsoleList, number>;
+  for (const list of consoleLists) {
+    const raw = query.get(list) ?? '';
+    const n = /^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : 1;
+    pages[list] = Math.min(n, maxConsolePage);
+  }
+  return pages;
+}
+
 /** Everything the console shows about one company. */
 export interface ConsoleOverview {
   company: CompanyView;
@@ -91,10 +143,12 @@ export interface ConsoleOverview {
   grants: ConsoleGrant[];
   refusals: ConsoleRefusal[];
   requests: ConsoleRequest[];
-  dataRequests: DataRequestView[];
+  dataRequests: ConsoleDataRequest[];
   corrections: CorrectionItem[];
   findings: Finding[];
   offers: ConsoleOffer[];
+  /** The page each list shows. */
+  paging: Record<ConsoleList, ConsolePage>;
 }
 
 /** The console's signed actions, each the kind of message it carries. */
@@ -113,8 +167,14 @@ export type ConsoleResult = Readonly<Record<string, unknown>>;
 
 /** The console services. */
 export interface CompanyConsole {
-  /** The overview of the person's company; `ERR_NOT_AUTHORISED` for anyone but its staff. */
-  overview(person: PersonView): Promise<ConsoleOverview>;
+  /**
+   * The overview of the person's company, each list at its page (default 1);
+   * `ERR_NOT_AUTHORISED` for anyone but its staff.
+   */
+  overview(
+    person: PersonView,
+    pages?: Partial<Record<ConsoleList, number>>,
+  ): Promise<ConsoleOverview>;
   /**
    * Submits a signed message of `kind` made in the browser for the person's company. Refused with
    * `ERR_NOT_AUTHORISED` when its `iss` is not that company, before any service sees it.
@@ -127,9 +187,21 @@ export interface CompanyConsole {
   removeStaff(person: PersonView, personId: string, authorization: string): Promise<void>;
   /** Marks a correction as applied (it leaves the list; docs/api.md "Relay"). */
   applyCorrection(person: PersonView, id: string): Promise<{ deleted: number }>;
+  /**
+   * Answers an access request with a disclosure: `disclosure` (what the company holds, its
+   * export sealed to the pseudonym) and `answer` (outcome `disclosure`, naming the disclosure's
+   * SHA-256), both signed in the browser. Everything that can be checked before anything is
+   * stored is checked first (both speak for the company, belong together, answer an open access
+   * request of that pseudonym, and the answer's signature verifies), so a refused pair writes
+   * nothing; then the disclosure and the answer go to the API's services in that order.
+   */
+  answerWithDisclosure(
+    person: PersonView,
+    disclosure: string,
+    answer: string,
+  ): Promise<ConsoleResult>;
 }
 
-const listLimit = 100;
 const sha256Pattern = /^[A-Za-z0-9_-]{43}$/;
 const personIdPattern = /^pe_[A-Za-z0-9_-]{22}$/;
 
@@ -138,6 +210,27 @@ function companyOf(person: PersonView): string {
     throw new ProtocolError('ERR_NOT_AUTHORISED', 'Only a company’s staff use its console.');
   }
   return person.companyId;
+}
+
+function pageOf(pages: Partial<Record<ConsoleList, number>>, list: ConsoleList): number {
+  const n = pages[list];
+  return n !== undefined && Number.isInteger(n) && n >= 1 ? Math.min(n, maxConsolePage) : 1;
+}
+
+/** One page of `rows` fetched with one row more than a page: the extra one says "more follow". */
+function paged<T>(rows: T[], page: number): { items: T[]; paging: ConsolePage } {
+  return {
+    items: rows.slice(0, consolePageSize),
+    paging: { page, hasNext: rows.length > consolePageSize },
+  };
+}
+
+function invalidPair(issue: string): ProtocolError {
+  return new ProtocolError(
+    'ERR_MESSAGE_INVALID',
+    'The disclosure and the answer do not belong together.',
+    { issues: [issue] },
+  );
 }
 
 function parsePurposes(json: string | null): string[] {
@@ -167,8 +260,14 @@ export function createCompanyConsole(
   const db = ctx.cdb.db;
   const ackDeadlineMs = options.ackDeadlineMs ?? ackDeadlineFromEnv();
 
-  async function revocations(companyId: string, nowMs: number): Promise<ConsoleRevocation[]> {
-    // Every unacknowledged one (they are the work), then the latest acknowledged ones.
+  async function revocations(
+    companyId: string,
+    nowMs: number,
+    page: number,
+  ): Promise<{ items: ConsoleRevocation[]; paging: ConsolePage }> {
+    // Every unacknowledged one (they are the work), then the acknowledged ones, newest first;
+    // the open ones are sorted here (overdue first), so they are read whole, up to a bound.
+    const want = page * consolePageSize + 1;
     const open = await db
       .selectFrom('revocations')
       .select(['sha256', 'pseudonym', 'iat', 'received_at', 'acked_at'])
@@ -176,17 +275,20 @@ export function createCompanyConsole(
       .where('acked_at', 'is', null)
       .orderBy('received_at')
       .orderBy('sha256')
-      .limit(500)
+      .limit(maxConsolePage * consolePageSize + 1)
       .execute();
-    const acked = await db
-      .selectFrom('revocations')
-      .select(['sha256', 'pseudonym', 'iat', 'received_at', 'acked_at'])
-      .where('company_id', '=', companyId)
-      .where('acked_at', 'is not', null)
-      .orderBy('acked_at', 'desc')
-      .orderBy('sha256')
-      .limit(20)
-      .execute();
+    const acked =
+      open.length >= want
+        ? []
+        : await db
+            .selectFrom('revocations')
+            .select(['sha256', 'pseudonym', 'iat', 'received_at', 'acked_at'])
+            .where('company_id', '=', companyId)
+            .where('acked_at', 'is not', null)
+            .orderBy('acked_at', 'desc')
+            .orderBy('sha256')
+            .limit(want - open.length)
+            .execute();
     const view = (row: (typeof open)[number]): ConsoleRevocation => {
       const deadline = row.received_at + ackDeadlineMs;
       return {
@@ -204,10 +306,15 @@ export function createCompanyConsole(
     waiting.sort((a, b) =>
       a.state === b.state ? a.deadline - b.deadline : a.state === 'overdue' ? -1 : 1,
     );
-    return [...waiting, ...acked.map(view)];
+    const all = [...waiting, ...acked.map(view)];
+    return paged(all.slice((page - 1) * consolePageSize), page);
   }
 
-  async function grants(companyId: string, nowSeconds: number): Promise<ConsoleGrant[]> {
+  async function grants(
+    companyId: string,
+    nowSeconds: number,
+    page: number,
+  ): Promise<{ items: ConsoleGrant[]; paging: ConsolePage }> {
     const rows = await db
       .selectFrom('grants')
       .select(['sha256', 'pseudonym', 'purposes', 'created_at', 'until', 'revoked_at'])
@@ -215,9 +322,10 @@ export function createCompanyConsole(
       .where('company_id', '=', companyId)
       .orderBy('created_at', 'desc')
       .orderBy('sha256')
-      .limit(listLimit)
+      .limit(consolePageSize + 1)
+      .offset((page - 1) * consolePageSize)
       .execute();
-    return rows.map((row) => {
+    const views = rows.map((row): ConsoleGrant => {
       const revokedPurposes = parsePurposes(row.revoked_purposes);
       return {
         sha256: row.sha256,
@@ -235,22 +343,30 @@ export function createCompanyConsole(
                 : 'active',
       };
     });
+    return paged(views, page);
   }
 
-  async function offers(companyId: string): Promise<ConsoleOffer[]> {
+  async function offers(
+    companyId: string,
+    page: number,
+  ): Promise<{ items: ConsoleOffer[]; paging: ConsolePage }> {
+    // Two tables merged by time: the first `want` of each hold the first `want` of the merge.
+    const want = page * consolePageSize + 1;
     const accepted = await db
       .selectFrom('relay_contacts')
       .select(['offer_sha256', 'pseudonym', 'grant_sha256', 'accepted_at'])
       .where('company_id', '=', companyId)
       .orderBy('accepted_at', 'desc')
-      .limit(listLimit)
+      .orderBy('offer_sha256')
+      .limit(want)
       .execute();
     const refused = await db
       .selectFrom('relay_refusals')
       .select(['offer_sha256', 'pseudonym', 'grant_sha256', 'rule', 'refused_at'])
       .where('company_id', '=', companyId)
       .orderBy('refused_at', 'desc')
-      .limit(listLimit)
+      .orderBy('offer_sha256')
+      .limit(want)
       .execute();
     const all: ConsoleOffer[] = [
       ...accepted.map((row) => ({
@@ -271,11 +387,106 @@ export function createCompanyConsole(
       })),
     ];
     all.sort((a, b) => b.at - a.at || (a.sha256 < b.sha256 ? -1 : 1));
-    return all.slice(0, listLimit);
+    return paged(all.slice((page - 1) * consolePageSize, want), page);
+  }
+
+  async function dataRequests(
+    companyId: string,
+    page: number,
+  ): Promise<{ items: ConsoleDataRequest[]; paging: ConsolePage }> {
+    // Open ones, oldest first (the earliest deadline is the most urgent), as the API lists them.
+    const rows = await db
+      .selectFrom('data_requests')
+      .innerJoin('messages', 'messages.sha256', 'data_requests.sha256')
+      .leftJoin('pseudonyms', 'pseudonyms.pseudonym', 'data_requests.pseudonym')
+      .select([
+        'data_requests.sha256',
+        'data_requests.pseudonym',
+        'data_requests.type',
+        'data_requests.received_at',
+        'data_requests.deadline',
+        'messages.jws',
+        'pseudonyms.x',
+      ])
+      .where('data_requests.company_id', '=', companyId)
+      .where('data_requests.answer_sha256', 'is', null)
+      .orderBy('data_requests.received_at')
+      .orderBy('data_requests.sha256')
+      .limit(consolePageSize + 1)
+      .offset((page - 1) * consolePageSize)
+      .execute();
+    return paged(
+      rows.map((row) => ({
+        sha256: row.sha256,
+        pseudonym: row.pseudonym,
+        type: row.type,
+        jws: row.jws,
+        receivedAt: Number(row.received_at),
+        deadline: Number(row.deadline),
+        answer: null,
+        pseudonymKey: row.x ?? null,
+      })),
+      page,
+    );
+  }
+
+  async function corrections(
+    companyId: string,
+    page: number,
+  ): Promise<{ items: CorrectionItem[]; paging: ConsolePage }> {
+    const rows = await db
+      .selectFrom('relay_corrections')
+      .innerJoin('messages', 'messages.sha256', 'relay_corrections.id')
+      .select([
+        'relay_corrections.id',
+        'relay_corrections.seq',
+        'relay_corrections.pseudonym',
+        'relay_corrections.received_at',
+        'messages.jws',
+      ])
+      .where('relay_corrections.company_id', '=', companyId)
+      .orderBy('relay_corrections.seq')
+      .limit(consolePageSize + 1)
+      .offset((page - 1) * consolePageSize)
+      .execute();
+    return paged(
+      rows.map((row) => ({
+        id: row.id,
+        cursor: String(row.seq),
+        pseudonym: row.pseudonym,
+        jws: row.jws,
+        receivedAt: Number(row.received_at),
+      })),
+      page,
+    );
+  }
+
+  async function refusals(
+    companyId: string,
+    page: number,
+  ): Promise<{ items: ConsoleRefusal[]; paging: ConsolePage }> {
+    const rows = await db
+      .selectFrom('refusals')
+      .select(['sha256', 'pseudonym', 'created_at', 'ask_again_after'])
+      .where('company_id', '=', companyId)
+      .orderBy('created_at', 'desc')
+      .orderBy('sha256')
+      .limit(consolePageSize + 1)
+      .offset((page - 1) * consolePageSize)
+      .execute();
+    return paged(
+      rows.map((r) => ({
+        sha256: r.sha256,
+        pseudonym: r.pseudonym,
+        createdAt: r.created_at,
+        askAgainAfter: r.ask_again_after,
+      })),
+      page,
+    );
   }
 
   return {
-    async overview(person) {
+    async overview(person, pages = {}) {
       const companyId = companyOf(person);
       const nowMs = ctx.now();
       const company = await services.companies.view(companyId);
@@ -296,24 +507,19 @@ export function createCompanyConsole(
         .orderBy('sha256')
         .limit(20)
         .execute();
-      const refusalRows = await db
-        .selectFrom('refusals')
-        .select(['sha256', 'pseudonym', 'created_at', 'ask_again_after'])
-        .where('company_id', '=', companyId)
-        .orderBy('created_at', 'desc')
-        .orderBy('sha256')
-        .limit(listLimit)
-        .execute();
-      const [staff, revocationList, grantList, dataRequests, corrections, findings, offerList] =
+      const [staff, revocationList, grantList, refusalList, requestList, correctionList] =
         await Promise.all([
           services.people.staffOf(companyId),
-          revocations(companyId, nowMs),
-          grants(companyId, Math.floor(nowMs / 1000)),
-          services.obligations.listDataRequests(companyId, 'open', undefined, listLimit),
-          services.relay.corrections(companyId, 0, listLimit),
-          services.findings(companyId),
-          offers(companyId),
+          revocations(companyId, nowMs, pageOf(pages, 'revocations')),
+          grants(companyId, Math.floor(nowMs / 1000), pageOf(pages, 'grants')),
+          refusals(companyId, pageOf(pages, 'refusals')),
+          dataRequests(companyId, pageOf(pages, 'dataRequests')),
+          corrections(companyId, pageOf(pages, 'corrections')),
         ]);
+      const [findings, offerList] = await Promise.all([
+        services.findings(companyId),
+        offers(companyId, pageOf(pages, 'offers')),
+      ]);
       return {
         company,
         ackDeadlineHours: Math.round(ackDeadlineMs / 3_600_000),
@@ -323,24 +529,27 @@ export function createCompanyConsole(
           body: { companyId, keys: currentKids },
         },
         staff,
-        revocations: revocationList,
-        grants: grantList,
-        refusals: refusalRows.map((r) => ({
-          sha256: r.sha256,
-          pseudonym: r.pseudonym,
-          createdAt: r.created_at,
-          askAgainAfter: r.ask_again_after,
-        })),
+        revocations: revocationList.items,
+        grants: grantList.items,
+        refusals: refusalList.items,
         requests: requestRows.map((r) => ({
           sha256: r.sha256,
           targeted: r.pseudonym !== null,
           createdAt: r.created_at,
           link: `${ctx.origin}/api/v1/grant-requests/${r.sha256}`,
         })),
-        dataRequests: dataRequests.dataRequests,
-        corrections: corrections.corrections,
+        dataRequests: requestList.items,
+        corrections: correctionList.items,
         findings,
-        offers: offerList,
+        offers: offerList.items,
+        paging: {
+          revocations: revocationList.paging,
+          grants: grantList.paging,
+          refusals: refusalList.paging,
+          dataRequests: requestList.paging,
+          corrections: correctionList.paging,
+          offers: offerList.paging,
+        },
       };
     },
 
@@ -399,6 +608,72 @@ export function createCompanyConsole(
       if (!sha256Pattern.test(id))
         throw new ProtocolError('ERR_QUERY_INVALID', 'No such correction.');
       return services.relay.acknowledgeCorrection(companyId, id);
+    },
+
+    async answerWithDisclosure(person, disclosure, answer) {
+      const companyId = companyOf(person);
+      for (const token of [disclosure, answer]) {
+        if (typeof token !== 'string' || token.length === 0) {
+          throw new ProtocolError('ERR_JWS_MALFORMED', 'A compact JWS has three non-empty parts.');
+        }
+      }
+      const told = peekClaims(disclosure);
+      const answered = peekClaims(answer);
+      if (told.iss !== companyId || answered.iss !== companyId) {
+        throw new ProtocolError(
+          'ERR_NOT_AUTHORISED',
+          'This message is not signed for your company.',
+        );
+      }
+      // The answer names the disclosure by the SHA-256 of its compact JWS (SPECS "JWS").
+      const disclosureSha256 = createHash('sha256').update(disclosure, 'ascii').digest('base64url');
+      if (answered.payload.outcome !== 'disclosure') throw invalidPair('outcome');
+      if (answered.payload.disclosureSha256 !== disclosureSha256) {
+        throw invalidPair('disclosureSha256');
+      }
+      const requestSha256 = answered.payload.requestSha256;
+      if (told.payload.dataRequestSha256 !== requestSha256) throw invalidPair('dataRequestSha256');
+      if (told.aud !== answered.aud) throw invalidPair('aud');
+      const request =
+        typeof requestSha256 === 'string' && sha256Pattern.test(requestSha256)
+          ? await db
+              .selectFrom('data_requests')
+              .select(['type', 'pseudonym', 'answer_sha256'])
+              .where('sha256', '=', requestSha256)
+              .where('company_id', '=', companyId)
+              .executeTakeFirst()
+          : undefined;
+      if (request === undefined || request.pseudonym !== answered.aud) {
+        throw new ProtocolError(
+          'ERR_DATA_REQUEST_UNKNOWN',
+          'No such data request was sent to this company by this pseudonym.',
+        );
+      }
+      if (request.answer_sha256 !== null) {
+        throw new ProtocolError(
+          'ERR_DATA_REQUEST_ALREADY_ANSWERED',
+          'This request was answered before.',
+        );
+      }
+      if (request.type !== 'access') {
+        throw new ProtocolError(
+          'ERR_MESSAGE_INVALID',
+          'A disclosure answers an access request only.',
+          { issues: ['outcome'] },
+        );
+      }
+      // The answer's signature and claims, as the service will check them, before the
+      // disclosure is stored: a forged or expired answer must not leave a disclosure behind.
+      await openMessage('data-request-answer', answer, {
+        maxLength: sealedBodyLimit,
+        verifySignature: nodeEd25519Verify,
+        audience: request.pseudonym,
+        now: nowSeconds(ctx),
+        resolveKey: async (kid) => (await companySignerKey(db, companyId, kid))?.key,
+      });
+      const stored = await services.obligations.submitDisclosure(disclosure);
+      const receipt = await services.obligations.answerDataRequest(answer);
+      return { ...receipt, disclosureSha256: stored.sha256 };
     },
   };
 }

@@ -232,6 +232,23 @@ describe.each(testDialects)('dashboard on %s', (dialect) => {
     });
   });
 
+  it('shows the risk ranking one page at a time, with the number ranked', async () => {
+    const page = (riskPage: number) =>
+      dashboardFigures(api.tdb.cdb.db, {
+        nowMs: api.clock.ms,
+        ackDeadlineMs: defaultAckDeadlineMs,
+        riskPage,
+        riskPageSize: 1,
+      });
+    const first = await page(1);
+    expect(first.risk.map((r) => r.id)).toEqual([careless.id]);
+    expect(first.riskPaging).toEqual({ page: 1, pageSize: 1, total: 1 });
+    const second = await page(2);
+    expect(second.risk).toEqual([]);
+    expect(second.riskPaging).toEqual({ page: 2, pageSize: 1, total: 1 });
+    expect((await figures()).riskPaging).toEqual({ page: 1, pageSize: 50, total: 1 });
+  });
+
   it('gives the review the signed complaint, the company keys and the complainant key', async () => {
     const material = await reviewMaterial(api.services, complaintSha256, {
       id: regulator.personId,
@@ -264,6 +281,8 @@ describe.each(testDialects)('dashboard on %s', (dialect) => {
     [{ weeks: 0 }, 'weeks'],
     [{ weeks: 105 }, 'weeks'],
     [{ top: 1.5 }, 'top'],
+    [{ riskPage: 0 }, 'riskPage'],
+    [{ riskPageSize: 201 }, 'riskPageSize'],
   ])('refuses %o with ERR_QUERY_INVALID', async (extra, parameter) => {
     const run = dashboardFigures(api.tdb.cdb.db, {
       nowMs: api.clock.ms,

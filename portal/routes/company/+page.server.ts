@@ -3,12 +3,14 @@ import type { MessageKey } from '$protocol/i18n';
 import { currentPerson } from '$lib/server/auth/session';
 import {
   consoleFailure,
+  consolePages,
   createCompanyConsole,
   type ConsoleKind,
 } from '$lib/server/company-console';
 import { getServices } from '$lib/server/services';
 import type { PersonView } from '$lib/server/people';
 import { requestFields } from '$lib/components/company/request-form';
+import { disclosureFields } from '$lib/components/company/disclosure-form';
 import type { Actions, PageServerLoad } from './$types';
 
 async function staff(cookies: RequestEvent['cookies']): Promise<PersonView> {
@@ -17,14 +19,17 @@ async function staff(cookies: RequestEvent['cookies']): Promise<PersonView> {
   return person;
 }
 
-export const load: PageServerLoad = async ({ cookies, setHeaders }) => {
+export const load: PageServerLoad = async ({ cookies, setHeaders, url }) => {
   setHeaders({ 'cache-control': 'no-store' });
   const person = await staff(cookies);
   if (person.role !== 'staff' || person.companyId === null) {
     return { person, overview: null, origin: (await getServices()).context.origin };
   }
   const services = await getServices();
-  const overview = await createCompanyConsole(services).overview(person);
+  const overview = await createCompanyConsole(services).overview(
+    person,
+    consolePages(url.searchParams),
+  );
   return { person, overview, origin: services.context.origin };
 };
 
@@ -72,6 +77,40 @@ export const actions: Actions = {
   ack: (event) => signedAction(event, 'ack', 'revocation-ack'),
   answer: (event) => signedAction(event, 'answer', 'data-request-answer'),
   invite: (event) => signedAction(event, 'invite', 'person-invitation'),
+
+  /**
+   * An access request answered with a disclosure: two JWS made in the browser, the disclosure
+   * (its export sealed there to the pseudonym) and the answer naming it.
+   */
+  disclose: async ({ cookies, request }) => {
+    const person = await staff(cookies);
+    const form = await request.formData();
+    const disclosure = form.get('disclosure');
+    const jws = form.get('jws');
+    if (
+      typeof disclosure !== 'string' ||
+      disclosure.length === 0 ||
+      typeof jws !== 'string' ||
+      jws.length === 0
+    ) {
+      const fields = disclosureFields(form);
+      return fail(400, {
+        action: 'disclose',
+        error: (fields.ok ? 'portal.console.needsScript' : fields.errors[0]) as MessageKey,
+      });
+    }
+    try {
+      const result = await createCompanyConsole(await getServices()).answerWithDisclosure(
+        person,
+        disclosure,
+        jws,
+      );
+      return { action: 'disclose', result: { ...result } as Record<string, unknown> };
+    } catch (error) {
+      const { status, key } = consoleFailure(error);
+      return fail(status, { action: 'disclose', error: key });
+    }
+  },
 
   remove: async ({ cookies, request }) => {
     const person = await staff(cookies);

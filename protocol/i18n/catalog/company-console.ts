@@ -368,9 +368,63 @@ export const companyConsole = {
   'portal.console.dataRequests.erasure': { de: 'Löschung', en: 'Erasure' },
   'portal.console.dataRequests.deadline': { de: 'Frist: {date}', en: 'Deadline: {date}' },
   'portal.console.dataRequests.accessExplain': {
-    de: 'Eine Auskunft beantworten Sie mit einer Offenlegung über die API (docs/company-integration.md). Hier können Sie sie mit Begründung ablehnen.',
-    en: 'Answer an access request with a disclosure through the API (docs/company-integration.md). Here you can refuse it with a reason.',
+    de: 'Beantworten Sie eine Auskunft mit einer Offenlegung: was Sie über diese Person speichern, woher, wozu, wie lange und an wen Sie es weitergeben. Die Daten selbst werden in Ihrem Browser für diese Person versiegelt; die Clearingstelle kann sie nicht lesen. Oder lehnen Sie mit Begründung ab.',
+    en: 'Answer an access request with a disclosure: what you hold about this person, where it came from, what for, how long and whom you pass it on to. The data itself is sealed to this person in your browser; the clearinghouse cannot read it. Or refuse with a reason.',
   },
+  'portal.console.disclose.categories': {
+    de: 'Gespeicherte Datenkategorien',
+    en: 'Data categories held',
+  },
+  'portal.console.disclose.sources': { de: 'Herkunft', en: 'Source' },
+  'portal.console.disclose.purposes': { de: 'Zwecke', en: 'Purposes' },
+  'portal.console.disclose.retention': {
+    de: 'Speicherdauer in Tagen',
+    en: 'Retention in days',
+  },
+  'portal.console.disclose.recipients': {
+    de: 'Empfänger (je Zeile „Name“ oder „Name, DE“)',
+    en: 'Recipients (one per line, “Name” or “Name, DE”)',
+  },
+  'portal.console.disclose.export': {
+    de: 'Die Daten selbst (werden für diese Person versiegelt)',
+    en: 'The data itself (sealed to this person)',
+  },
+  'portal.console.disclose.submit': {
+    de: 'Offenlegen und beantworten',
+    en: 'Disclose and answer',
+  },
+  'portal.console.disclose.error.categories': {
+    de: 'Bitte wählen Sie mindestens eine Datenkategorie.',
+    en: 'Please choose at least one data category.',
+  },
+  'portal.console.disclose.error.sources': {
+    de: 'Bitte wählen Sie mindestens eine Herkunft.',
+    en: 'Please choose at least one source.',
+  },
+  'portal.console.disclose.error.purposes': {
+    de: 'Bitte wählen Sie mindestens einen Zweck.',
+    en: 'Please choose at least one purpose.',
+  },
+  'portal.console.disclose.error.retention': {
+    de: 'Die Speicherdauer ist eine ganze Zahl von Tagen (1 bis 36.500).',
+    en: 'The retention is a whole number of days (1 to 36,500).',
+  },
+  'portal.console.disclose.error.recipients': {
+    de: 'Empfänger: je Zeile ein Name, optional mit Komma und Ländercode (DE).',
+    en: 'Recipients: one name per line, optionally a comma and a country code (DE).',
+  },
+  'portal.console.disclose.error.key': {
+    de: 'Für dieses Pseudonym ist kein Schlüssel bekannt; die Daten können nicht versiegelt werden.',
+    en: 'No key is known for this pseudonym; the data cannot be sealed.',
+  },
+  'portal.console.disclose.done': {
+    de: 'Die Offenlegung und die Antwort sind unterschrieben und protokolliert.',
+    en: 'The disclosure and the answer are signed and logged.',
+  },
+  'portal.console.paging.label': { de: 'Seiten: {list}', en: 'Pages: {list}' },
+  'portal.console.paging.page': { de: 'Seite {page}', en: 'Page {page}' },
+  'portal.console.paging.previous': { de: 'Vorige Seite', en: 'Previous page' },
+  'portal.console.paging.next': { de: 'Nächste Seite', en: 'Next page' },
   'portal.console.dataRequests.erasedCategories': {
     de: 'Gelöschte Datenkategorien',
     en: 'Erased data categories',

@@ -182,6 +182,16 @@ export const consoles = {
     en: 'In the last {weeks} weeks: {grants} grants, {refusals} refusals, {revocations} revocations, {refused} refused relay attempts.',
   },
   'portal.regulator.risk': { de: 'Unternehmen nach Risiko', en: 'Companies by risk' },
+  'portal.regulator.risk.pages': {
+    de: 'Seiten der Risikoliste',
+    en: 'Pages of the risk ranking',
+  },
+  'portal.regulator.risk.page': {
+    de: 'Seite {page} von {pages} ({total} Unternehmen)',
+    en: 'Page {page} of {pages} ({total} companies)',
+  },
+  'portal.regulator.risk.previous': { de: 'Vorige Seite', en: 'Previous page' },
+  'portal.regulator.risk.next': { de: 'Nächste Seite', en: 'Next page' },
   'portal.regulator.risk.lead': {
     de: 'Der Risikowert gewichtet die Befunde: verspätete Widerrufsbestätigung ×2, verspätete Antwort auf einen Antrag ×3, bestätigte Beschwerde ×5, offene Beschwerde ×1, Datennutzung außerhalb der Einwilligung ×3, abgewiesener Zustellversuch ×1, Boykott ×1.',
     en: 'The risk score weighs the findings: late revocation acknowledgement ×2, late answer to a data request ×3, upheld complaint ×5, open complaint ×1, data use outside the grant ×3, refused relay attempt ×1, boycott ×1.',

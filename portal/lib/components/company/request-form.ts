@@ -50,8 +50,8 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** Lines of `Name` or `Name, CC` (ISO 3166-1 alpha-2). */
-function recipients(raw: string): Scope['onwardRecipients'] | undefined {
+/** Lines of `Name` or `Name, CC` (ISO 3166-1 alpha-2); undefined when one is not. */
+export function recipients(raw: string): Scope['onwardRecipients'] | undefined {
   const lines = raw
     .split(/\r?\n/)
     .map((line) => line.trim())
