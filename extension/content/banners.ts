@@ -4,13 +4,14 @@
  * (extension/core/banner-rules), checks them a few times while the page settles (banners often
  * arrive late), and only when one matches asks the background, naming the detector indexes that
  * matched. The background decides, injects autoconsent with the matching rules, and records.
- * A page without a known platform never hears from the Assistant.
+ * A page without a known platform never hears from the Assistant. Each check waits for the page's
+ * next idle moment (at most a second), so the queries give way to the page's own work.
  */
 import { sendToBackground } from '../platform/bridge-port';
 
 declare const __BANNER_DETECTORS__: readonly string[];
 
-/** When to look, in ms after the script starts (it starts at `document_idle`). */
+/** When to look, in ms after the script starts (at `document_idle`), each at the next idle moment. */
 const checks = [0, 500, 1500, 3500, 7000];
 /** Selectors per combined query; a chunk that does not parse is tried selector by selector. */
 const chunkSize = 64;
@@ -50,6 +51,12 @@ function hits(): number[] {
   return found;
 }
 
+/** Runs `fn` when the page's main thread is next idle (at most 1 s later), or at once without it. */
+function whenIdle(fn: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(fn, { timeout: 1000 });
+  else fn();
+}
+
 let step = 0;
 function look(): void {
   const found = window.top === window ? hits() : [];
@@ -62,6 +69,6 @@ function look(): void {
     return;
   }
   step++;
-  if (step < checks.length) setTimeout(look, checks[step]! - checks[step - 1]!);
+  if (step < checks.length) setTimeout(() => whenIdle(look), checks[step]! - checks[step - 1]!);
 }
-look();
+whenIdle(look);
