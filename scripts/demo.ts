@@ -76,6 +76,9 @@ function memoryStore(): RecordStore {
     async addMany(name, items) {
       for (const { id, value } of items) table(name).set(id, JSON.stringify(value));
     },
+    async putMany(name, items) {
+      for (const { id, value } of items) table(name).set(id, JSON.stringify(value));
+    },
     async delete(name, id) {
       table(name).delete(id);
     },

@@ -4,14 +4,19 @@
  *
  * 1. A fixture database, seeded through the service layer (portal/lib/server/services: signed
  *    `company` registrations with their domain proofs, an open grant request each, the
- *    customer's grant to each, and a disclosure from every fifth company), is built once and
+ *    customer's grant to each, a reported use of the data from every other company, and a
+ *    disclosure from every fifth company), is built once and
  *    cached under `data/bench/portal-me-<n>/` with the customer's recovery phrase; later runs copy
  *    it. `BENCH_ME_COMPANIES` (default 500) changes the size; `BENCH_ME_REFRESH=1` rebuilds it.
  * 2. The built clearinghouse serves a copy of it; Chromium with the `chromium-test` build of the
  *    Assistant recovers the customer from the phrase (500 relationships into the vault).
- * 3. On /me, each round clicks "Show my data" and measures, in the page, the time until the
- *    table shows every company again: the Assistant's signed batch refresh (5 calls of 100),
- *    the view, the bridge, and the render. Five rounds after one warm-up; the median is judged.
+ * 3. On /me, each round clicks "Show my data" (the page drops its table) and measures, in the
+ *    page, the time until the table shows every company again: the Assistant reads its vault
+ *    (500 encrypted records), builds the view, hands it over the bridge, and the page renders
+ *    it, marked "as of <time>, updating …". That is the figure judged against the bar. The
+ *    round goes on until the refreshed table replaced it (the Assistant's signed batch refresh,
+ *    5 calls of 100, and the second view, bridge and render): printed beside it, for
+ *    orientation. Five rounds after one warm-up; the medians are printed.
  */
 import { chromium, type BrowserContext, type Page } from 'playwright';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -44,7 +49,7 @@ const companies = Number(process.env.BENCH_ME_COMPANIES ?? 500);
 const barMs = 1500;
 const rounds = 5;
 /** Bumped when the fixture's content changes, so a stale cache is rebuilt. */
-const fixtureVersion = 1;
+const fixtureVersion = 2;
 const fixtureOrigin = 'http://localhost:3000';
 
 async function freePort(): Promise<number> {
@@ -147,6 +152,25 @@ async function seedFixture(dir: string): Promise<string> {
         pairwise,
       ),
     );
+    // Every other company reports a use of the data under the grant: the "last used" column.
+    if (i % 2 === 0)
+      await services.obligations.reportAccess(
+        await signMessage(
+          'access',
+          {
+            ...claims(id, fixtureOrigin),
+            entries: [
+              {
+                grantSha256: grant.sha256,
+                purpose: 'product_launch',
+                dataCategories: [...scope.dataCategories],
+                at: Math.floor(Date.now() / 1000),
+              },
+            ],
+          },
+          keyPair,
+        ),
+      );
     if (i % 5 === 0)
       await services.obligations.submitDisclosure(
         await signMessage(
@@ -217,25 +241,34 @@ function send(page: Page, message: unknown): Promise<unknown> {
 }
 
 /**
- * One round: click "Show my data", wait (in the page) until the table shows every company again.
+ * One round: click "Show my data", wait (in the page) until the table shows every company again
+ * (`full`), then until the refreshed table replaced it (`refreshed`); both from the click.
  * Passed as source text: tsx's name-keeping helper (`__name`) does not exist in the page.
  */
-function timeRound(page: Page, expected: number): Promise<number> {
+function timeRound(page: Page, expected: number): Promise<{ full: number; refreshed: number }> {
   return page.evaluate(`new Promise((resolve, reject) => {
     const n = ${expected};
     const button = document.querySelector('[data-testid="me-load"]');
     let observer;
+    let full = null;
     const check = () => {
-      // The click first shows the loading line; done when it is gone and the full table is back.
+      // The click first shows the loading line (no table); the stored copy's full table comes
+      // next, then the refreshed one (data-fresh="true").
       const table = document.querySelector('[data-testid="me-table"]');
-      if (
+      const complete =
         table !== null &&
         table.getAttribute('data-rows') === String(n) &&
         table.querySelectorAll('tbody tr').length === n &&
-        document.querySelector('[data-testid="me-loading"]') === null
-      ) {
+        document.querySelector('[data-testid="me-loading"]') === null;
+      if (complete && full === null) full = performance.now() - start;
+      if (complete && table.getAttribute('data-fresh') === 'true') {
         observer.disconnect();
-        resolve(performance.now() - start);
+        resolve({ full, refreshed: performance.now() - start });
+      }
+      const failed = document.querySelector('[data-testid="me-refresh-failed"]');
+      if (failed !== null) {
+        observer.disconnect();
+        reject(new Error('refresh failed: ' + failed.getAttribute('data-code')));
       }
       const error = document.querySelector('[data-testid="me-error"]');
       if (error !== null) {
@@ -316,17 +349,42 @@ export default async function run(): Promise<void> {
 
     const me = await context.newPage();
     await me.goto(`${origin}/me`);
-    // The page asks once on load: that is the warm-up (the vault's records read, views compiled).
+    // The page asks once on load: that is the warm-up (the vault's records read, views compiled;
+    // the first refresh also rewrites every recovered record and opens the disclosures).
+    const warm = performance.now();
     await me.waitForSelector(`[data-testid="me-table"][data-rows="${companies}"]`, {
       timeout: 120_000,
     });
-    const times: number[] = [];
-    for (let i = 0; i < rounds; i++) times.push(await timeRound(me, companies));
-    times.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)]!;
+    const storedMs = performance.now() - warm;
+    const settled = await me.waitForSelector(
+      `[data-testid="me-table"][data-fresh="true"], [data-testid="me-refresh-failed"], [data-testid="me-error"]`,
+      { timeout: 300_000 },
+    );
+    if ((await settled.getAttribute('data-testid')) !== 'me-table')
+      throw new Error(`the warm-up refresh failed: ${await settled.getAttribute('data-code')}`);
     console.log(
-      `/me, ${companies} companies, click to full table: median ${median.toFixed(0)} ms ` +
-        `(min ${times[0]!.toFixed(0)}, max ${times[times.length - 1]!.toFixed(0)}, ${rounds} rounds)`,
+      `warm-up (page load): stored table after ${storedMs.toFixed(0)} ms, refreshed after ${(performance.now() - warm).toFixed(0)} ms`,
+    );
+    const full: number[] = [];
+    const refreshed: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const round = await timeRound(me, companies);
+      full.push(round.full);
+      refreshed.push(round.refreshed);
+    }
+    const stats = (xs: number[]) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      return {
+        median,
+        text: `median ${median.toFixed(0)} ms (min ${sorted[0]!.toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}, ${rounds} rounds)`,
+      };
+    };
+    const shown = stats(full);
+    const median = shown.median;
+    console.log(`/me, ${companies} companies, click to full table: ${shown.text}`);
+    console.log(
+      `/me, ${companies} companies, click to refreshed table (for orientation): ${stats(refreshed).text}`,
     );
     const pass = median <= barMs;
     console.log(`${pass ? 'PASS' : 'FAIL'} /me with ${companies} companies <= ${barMs} ms`);

@@ -17,6 +17,7 @@ import {
   type ConnectOutcome,
   type CustomerAction,
   type CustomerViewItem,
+  type CustomerViewMode,
 } from '../../protocol/connect';
 import { sendToBackground } from '../platform/bridge-port';
 
@@ -79,12 +80,19 @@ async function act(action: CustomerAction): Promise<Outcome> {
   }
 }
 
-async function customerView(id: string): Promise<void> {
-  const answer = await sendToBackground({ type: 'bridge.customer-view' });
+async function customerView(id: string, mode: CustomerViewMode): Promise<void> {
+  const answer = await sendToBackground({ type: 'bridge.customer-view', mode });
   const items = field(answer, 'bridge.customer-view', 'items');
   // protocol/connect in the page checks every item strictly; a malformed list is dropped there.
   if (Array.isArray(items))
-    post(assistantMessage(id, { type: 'customer-view', items: items as CustomerViewItem[] }));
+    post(
+      assistantMessage(id, {
+        type: 'customer-view',
+        items: items as CustomerViewItem[],
+        asOf: field(answer, 'bridge.customer-view', 'asOf') as number | null,
+        fresh: field(answer, 'bridge.customer-view', 'fresh') === true,
+      }),
+    );
   else post(assistantMessage(id, { type: 'outcome', outcome: errorOf(answer) }));
 }
 
@@ -113,7 +121,7 @@ window.addEventListener('message', (event: MessageEvent) => {
         ? act(message.action).then((outcome) =>
             post(assistantMessage(id, { type: 'outcome', outcome })),
           )
-        : customerView(id);
+        : customerView(id, message.mode);
   void done
     .catch(() => post(assistantMessage(id, { type: 'outcome', outcome: errorOf(undefined) })))
     .finally(() => {

@@ -162,7 +162,12 @@ describe('customerViewItem', () => {
     expect(item.openRevocations).toBe(1);
     const text = JSON.stringify(item);
     expect(text).not.toMatch(/eyJ|"jws"|receipt|"d"/);
-    const message = assistantMessage('v1', { type: 'customer-view', items: [item] });
+    const message = assistantMessage('v1', {
+      type: 'customer-view',
+      items: [item],
+      asOf: null,
+      fresh: true,
+    });
     expect(parseAssistantMessage(JSON.parse(JSON.stringify(message)))).toEqual(message);
   });
 
@@ -221,6 +226,122 @@ describe('customerViewItem', () => {
     // The 30 % discount ran out; the 10 % one is still valid.
     expect(item.rewards).toEqual({ count: 4, points: 150, bestDiscount: 10 });
     expect(item.complaints).toEqual({ submitted: 1, drafts: 1 });
+  });
+
+  it("hands over the reported uses, newest first, and each complaint's state and the regulator's reason", () => {
+    const decision = jws({
+      complaintSha256: h('K'),
+      decision: 'upheld',
+      reason: { de: 'Zu viele Kontakte.', en: 'Too many contacts.' },
+    });
+    const uses = [
+      {
+        at: iat + 50,
+        purpose: 'product_launch',
+        dataCategories: ['address'],
+        grantSha256: h('g'),
+        count: 3,
+        outOfScope: null,
+      },
+      {
+        at: iat + 40,
+        purpose: 'service_support',
+        dataCategories: ['health'],
+        grantSha256: h('g'),
+        count: 1,
+        outOfScope: 'purpose-not-granted',
+      },
+    ];
+    const item = customerViewItem(
+      relationship({
+        accessEvents: uses,
+        complaints: [
+          {
+            sha256: h('K'),
+            reasons: ['contact_cap_exceeded'],
+            receivedAt: (iat + 100) * 1000,
+            decision: {
+              sha256: h('D'),
+              jws: decision,
+              decision: 'upheld',
+              decidedAt: (iat + 200) * 1000,
+            },
+          },
+          {
+            sha256: h('L'),
+            reasons: ['not_covered'],
+            receivedAt: (iat + 50) * 1000,
+            decision: null,
+          },
+        ],
+      }),
+      {
+        now: (iat + 300) * 1000,
+        extras: {
+          offers: [],
+          rewards: [],
+          complaints: [
+            // Known to the clearinghouse: shown once, from its list.
+            { company: co, state: 'submitted', sha256: h('L'), createdAt: iat + 50 },
+            // Submitted, not in the list yet: open.
+            {
+              company: co,
+              state: 'submitted',
+              sha256: h('M'),
+              reasons: ['wrong_channel'],
+              createdAt: iat + 250,
+            },
+            { company: co, state: 'draft', reasons: ['not_covered'], createdAt: iat + 260 },
+            { company: co, state: 'discarded', createdAt: iat + 270 },
+          ],
+        },
+      },
+    );
+    expect(item.accessEvents).toEqual(uses.map(({ grantSha256: _g, ...rest }) => rest));
+    expect(item.complaintHistory).toEqual([
+      {
+        sha256: null,
+        state: 'draft',
+        reasons: ['not_covered'],
+        at: (iat + 260) * 1000,
+        decidedAt: null,
+        reason: null,
+      },
+      {
+        sha256: h('M'),
+        state: 'open',
+        reasons: ['wrong_channel'],
+        at: (iat + 250) * 1000,
+        decidedAt: null,
+        reason: null,
+      },
+      {
+        sha256: h('K'),
+        state: 'upheld',
+        reasons: ['contact_cap_exceeded'],
+        at: (iat + 100) * 1000,
+        decidedAt: (iat + 200) * 1000,
+        reason: { de: 'Zu viele Kontakte.', en: 'Too many contacts.' },
+      },
+      {
+        sha256: h('L'),
+        state: 'open',
+        reasons: ['not_covered'],
+        at: (iat + 50) * 1000,
+        decidedAt: null,
+        reason: null,
+      },
+    ]);
+    expect(item.complaints).toEqual({ submitted: 3, drafts: 1 });
+    // No signature reaches the page: the reason is read out of the decision.
+    expect(JSON.stringify(item)).not.toContain(decision);
+    const message = assistantMessage('v1', {
+      type: 'customer-view',
+      items: [item],
+      asOf: null,
+      fresh: true,
+    });
+    expect(parseAssistantMessage(JSON.parse(JSON.stringify(message)))).toEqual(message);
   });
 
   it('keeps a view of a record with odd grant payloads instead of failing', () => {

@@ -104,7 +104,15 @@ export interface ViewExtras {
     };
   }[];
   /** Complaint drafts and what became of them (extension/core/complaints). */
-  readonly complaints: readonly { readonly company: string; readonly state: string }[];
+  readonly complaints: readonly {
+    readonly company: string;
+    readonly state: string;
+    /** The submitted complaint's hash. */
+    readonly sha256?: string | undefined;
+    readonly reasons?: readonly string[];
+    /** Epoch seconds. */
+    readonly createdAt?: number;
+  }[];
 }
 
 /** A damaged record shows as nothing (the dashboard lists damaged records); other errors throw. */
@@ -178,6 +186,7 @@ export function customerViewItem(
     .filter((x) => x.content.type === 'discount' && (x.content.validUntil ?? Infinity) > nowSeconds)
     .map((x) => x.content.amount ?? 0);
   const complaints = (context.extras?.complaints ?? []).filter((c) => c.company === id);
+  const history = complaintHistoryOf(r, complaints);
   return {
     company: { id: r.company.id, legalName: r.company.legalName, domain: r.company.domain },
     companyStatus: r.company.status,
@@ -246,10 +255,64 @@ export function customerViewItem(
       bestDiscount: discounts.length === 0 ? null : Math.max(...discounts),
     },
     complaints: {
-      submitted: complaints.filter((c) => c.state === 'submitted').length,
-      drafts: complaints.filter((c) => c.state === 'draft').length,
+      submitted: history.filter((c) => c.state !== 'draft').length,
+      drafts: history.filter((c) => c.state === 'draft').length,
     },
+    accessEvents: (r.accessEvents ?? []).slice(0, customerViewLimits.accessEvents).map((e) => ({
+      at: e.at,
+      purpose: e.purpose,
+      dataCategories: strings(e.dataCategories),
+      count: e.count,
+      outOfScope: e.outOfScope,
+    })),
+    complaintHistory: history,
   };
+}
+
+type ComplaintEntry = CustomerViewItem['complaintHistory'][number];
+
+/** The regulator's reason from its signed decision, when it has both languages. */
+function decisionReason(jws: string): ComplaintEntry['reason'] {
+  const reason = payloadOf(jws).reason as { de?: unknown; en?: unknown } | undefined;
+  const max = customerViewLimits.reason;
+  return typeof reason?.de === 'string' &&
+    typeof reason.en === 'string' &&
+    reason.de.length <= max &&
+    reason.en.length <= max
+    ? { de: reason.de, en: reason.en }
+    : null;
+}
+
+/**
+ * Every complaint about the company, newest first: the clearinghouse's list (open or decided,
+ * with the regulator's reason), plus what only the Assistant knows: submitted complaints the
+ * list does not show yet (open) and drafts not sent.
+ */
+function complaintHistoryOf(
+  r: WalletRelationship,
+  local: ViewExtras['complaints'],
+): ComplaintEntry[] {
+  const out: ComplaintEntry[] = (r.complaints ?? []).map((c) => ({
+    sha256: c.sha256,
+    state: c.decision === null ? 'open' : c.decision.decision,
+    reasons: strings(c.reasons, 32),
+    at: c.receivedAt,
+    decidedAt: c.decision?.decidedAt ?? null,
+    reason: c.decision === null ? null : decisionReason(c.decision.jws),
+  }));
+  for (const c of local) {
+    if (c.state !== 'draft' && c.state !== 'submitted') continue;
+    if (c.sha256 !== undefined && out.some((x) => x.sha256 === c.sha256)) continue;
+    out.push({
+      sha256: c.state === 'submitted' ? (c.sha256 ?? null) : null,
+      state: c.state === 'draft' ? 'draft' : 'open',
+      reasons: strings(c.reasons ?? [], 32),
+      at: (c.createdAt ?? 0) * 1000,
+      decidedAt: null,
+      reason: null,
+    });
+  }
+  return out.sort((a, b) => b.at - a.at).slice(0, customerViewLimits.history);
 }
 
 /**

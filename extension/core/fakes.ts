@@ -42,6 +42,21 @@ export class FakeStore implements RecordStore {
     this.table(table).set(id, JSON.stringify(value));
   }
 
+  async putMany(
+    table: StoreTable,
+    items: readonly { id: string; value: unknown }[],
+  ): Promise<void> {
+    this.check();
+    const damaged = items.find((i) => this.damagedIds.has(`${table}/${i.id}`));
+    if (damaged !== undefined)
+      throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'damaged', { table, id: damaged.id });
+    this.putManyCalls++;
+    for (const i of items) this.table(table).set(i.id, JSON.stringify(i.value));
+  }
+
+  /** How often {@link putMany} wrote (tests check that unchanged records are not rewritten). */
+  putManyCalls = 0;
+
   async addMany(
     table: StoreTable,
     items: readonly { id: string; value: unknown }[],

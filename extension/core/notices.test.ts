@@ -36,6 +36,8 @@ function relationship(overrides: Partial<WalletRelationship> = {}): WalletRelati
     disclosures: [],
     openedDisclosures: [],
     openedAnswers: [],
+    accessEvents: [],
+    complaints: [],
     ...overrides,
   };
 }

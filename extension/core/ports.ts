@@ -19,11 +19,14 @@ export interface DamagedRecord {
  * come back unparsed: the core parses them with the schemas of `protocol/profile`.
  * Contract: `get` and `list` throw `ERR_VAULT_LOCKED` while locked; `get` throws
  * `ERR_VAULT_RECORD_DAMAGED` for a record that does not authenticate; `put` refuses to
- * overwrite such a record; `addMany` writes all items or none and never overwrites.
+ * overwrite such a record; `addMany` writes all items or none and never overwrites; `putMany`
+ * writes all items or none (in one transaction) and, like `put`, refuses to overwrite a damaged
+ * record.
  */
 export interface RecordStore {
   get(table: StoreTable, id: string): Promise<unknown>;
   put(table: StoreTable, id: string, value: unknown): Promise<void>;
+  putMany(table: StoreTable, items: readonly { id: string; value: unknown }[]): Promise<void>;
   addMany(table: StoreTable, items: readonly { id: string; value: unknown }[]): Promise<void>;
   delete(table: StoreTable, id: string): Promise<void>;
   list(

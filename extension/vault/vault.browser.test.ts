@@ -206,6 +206,34 @@ describe('damaged records', () => {
     expect(await vault.listDamaged()).toEqual([]);
   });
 
+  it('writes all of a bulk put or nothing when it would overwrite a damaged record', async () => {
+    const vault = await vaultWithBlacklist();
+    const db = raw(vault.databaseName);
+    const row = await db.table('blacklist').get('c'.repeat(32));
+    row.c[0] ^= 0x01;
+    await db.table('blacklist').put(row);
+    const code = await codeOf(() =>
+      vault.putMany('blacklist', [
+        { id: 'a'.repeat(32), value: { n: 10 } },
+        { id: 'd'.repeat(32), value: { n: 4 } },
+        { id: 'c'.repeat(32), value: { n: 30 } },
+      ]),
+    );
+    expect(code).toBe('ERR_VAULT_RECORD_DAMAGED');
+    expect((await db.table('blacklist').get('c'.repeat(32))).c).toEqual(row.c);
+    db.close();
+    expect(await vault.get('blacklist', 'a'.repeat(32))).toEqual({ n: 1 });
+    expect(await vault.count('blacklist')).toBe(3);
+    // Without the damaged one: existing records replaced, new ones added, in one call.
+    await vault.putMany('blacklist', [
+      { id: 'a'.repeat(32), value: { n: 10 } },
+      { id: 'd'.repeat(32), value: { n: 4 } },
+    ]);
+    expect(await vault.get('blacklist', 'a'.repeat(32))).toEqual({ n: 10 });
+    expect(await vault.get('blacklist', 'd'.repeat(32))).toEqual({ n: 4 });
+    expect(await vault.get('blacklist', 'b'.repeat(32))).toEqual({ n: 2 });
+  });
+
   it('writes all of a bulk add or nothing when one id exists', async () => {
     const vault = await vaultWithBlacklist();
     const fresh = Array.from({ length: 1200 }, (_, i) => ({

@@ -93,6 +93,25 @@ const viewItem: CustomerViewItem = {
   offers: { received: 3, delivered: 1, held: 1, hidden: 1 },
   rewards: { count: 1, points: 50, bestDiscount: null },
   complaints: { submitted: 1, drafts: 0 },
+  accessEvents: [
+    {
+      at: 1_700_000_500,
+      purpose: 'product_launch',
+      dataCategories: ['address'],
+      count: 2,
+      outOfScope: null,
+    },
+  ],
+  complaintHistory: [
+    {
+      sha256: hash,
+      state: 'upheld',
+      reasons: ['contact_cap_exceeded'],
+      at: 1_700_000_000_000,
+      decidedAt: 1_700_100_000_000,
+      reason: { de: 'Belegt.', en: 'Proven.' },
+    },
+  ],
 };
 
 describe('parsePageMessage', () => {
@@ -107,8 +126,25 @@ describe('parsePageMessage', () => {
 
   it('accepts a request and a customer-view message of the exact shape', () => {
     expect(parsePageMessage(request)).toEqual(request);
+    for (const mode of ['stored', 'refresh']) {
+      const view = {
+        channel: connectChannel,
+        v: 1,
+        from: 'page',
+        type: 'customer-view',
+        id: 'a1',
+        mode,
+      };
+      expect(parsePageMessage(view)).toEqual(view);
+    }
+  });
+
+  it.each([
+    ['no mode', {}],
+    ['an unknown mode', { mode: 'all' }],
+  ])('drops a customer-view message with %s', (_name, extra) => {
     const view = { channel: connectChannel, v: 1, from: 'page', type: 'customer-view', id: 'a1' };
-    expect(parsePageMessage(view)).toEqual(view);
+    expect(parsePageMessage({ ...view, ...extra })).toBeUndefined();
   });
 
   it.each([
@@ -138,7 +174,8 @@ describe('parseAssistantMessage', () => {
         type: 'outcome',
         outcome: { outcome: 'error', code: 'ERR_BRIDGE_ORIGIN_MISMATCH' },
       } as const,
-      { type: 'customer-view', items: [viewItem] } as const,
+      { type: 'customer-view', items: [viewItem], asOf: 1_700_000_000_000, fresh: false } as const,
+      { type: 'customer-view', items: [viewItem], asOf: null, fresh: true } as const,
     ]) {
       const message = assistantMessage('x', body);
       expect(parseAssistantMessage(message)).toEqual(message);
@@ -156,13 +193,54 @@ describe('parseAssistantMessage', () => {
     ],
     [
       'a view item with a private member',
-      { type: 'customer-view', items: [{ ...viewItem, key: 'x' }] },
+      { type: 'customer-view', items: [{ ...viewItem, key: 'x' }], asOf: null, fresh: true },
+    ],
+    ['a view without asOf', { type: 'customer-view', items: [viewItem], fresh: true }],
+    [
+      'a view whose fresh flag is no boolean',
+      { type: 'customer-view', items: [viewItem], asOf: null, fresh: 'yes' },
+    ],
+    [
+      'an access event with a key',
+      {
+        type: 'customer-view',
+        items: [{ ...viewItem, accessEvents: [{ ...viewItem.accessEvents[0], jws: 'a.b.c' }] }],
+        asOf: null,
+        fresh: true,
+      },
+    ],
+    [
+      'a complaint in an unknown state',
+      {
+        type: 'customer-view',
+        items: [
+          { ...viewItem, complaintHistory: [{ ...viewItem.complaintHistory[0], state: 'x' }] },
+        ],
+        asOf: null,
+        fresh: true,
+      },
+    ],
+    [
+      "a regulator's reason without English",
+      {
+        type: 'customer-view',
+        items: [
+          {
+            ...viewItem,
+            complaintHistory: [{ ...viewItem.complaintHistory[0], reason: { de: 'Belegt.' } }],
+          },
+        ],
+        asOf: null,
+        fresh: true,
+      },
     ],
     [
       'a view grant with a bad status',
       {
         type: 'customer-view',
         items: [{ ...viewItem, grants: [{ ...viewItem.grants[0], status: 'x' }] }],
+        asOf: null,
+        fresh: true,
       },
     ],
     [
@@ -170,6 +248,8 @@ describe('parseAssistantMessage', () => {
       {
         type: 'customer-view',
         items: [{ ...viewItem, disclosure: { ...viewItem.disclosure, jws: 'a.b.c' } }],
+        asOf: null,
+        fresh: true,
       },
     ],
     [
@@ -177,6 +257,8 @@ describe('parseAssistantMessage', () => {
       {
         type: 'customer-view',
         items: [{ ...viewItem, offers: { ...viewItem.offers, hidden: -1 } }],
+        asOf: null,
+        fresh: true,
       },
     ],
     [
@@ -189,6 +271,8 @@ describe('parseAssistantMessage', () => {
             disclosure: { ...viewItem.disclosure, export: 'x'.repeat(64 * 1024 + 1) },
           },
         ],
+        asOf: null,
+        fresh: true,
       },
     ],
     [
@@ -196,6 +280,8 @@ describe('parseAssistantMessage', () => {
       {
         type: 'customer-view',
         items: [{ ...viewItem, dataRequests: [{ ...viewItem.dataRequests[0], type: 'x' }] }],
+        asOf: null,
+        fresh: true,
       },
     ],
   ])('drops %s', (_name, body) => {
@@ -268,13 +354,24 @@ describe('createConnect', () => {
 
   it('hands the page the customer view as plain data', async () => {
     const w = fakeWindow();
-    const pending = w.connect.customerView();
+    const pending = w.connect.customerView('stored');
+    expect(w.posted).toMatchObject([{ type: 'customer-view', mode: 'stored' }]);
     w.deliver({
-      data: assistantMessage('id0', { type: 'customer-view', items: [viewItem] }),
+      data: assistantMessage('id0', {
+        type: 'customer-view',
+        items: [viewItem],
+        asOf: 1_700_000_000_000,
+        fresh: false,
+      }),
       origin,
       sameWindow: true,
     });
-    await expect(pending).resolves.toEqual({ outcome: 'view', items: [viewItem] });
+    await expect(pending).resolves.toEqual({
+      outcome: 'view',
+      items: [viewItem],
+      asOf: 1_700_000_000_000,
+      fresh: false,
+    });
   });
 });
 

@@ -54,6 +54,12 @@ export type PageMessage =
       readonly from: 'page';
       readonly type: 'customer-view';
       readonly id: string;
+      /**
+       * `stored`: the Assistant's copy as it is, at once (no network); `refresh`: the copy after
+       * the Assistant asked the clearinghouse again (issue 9: the page shows the first while
+       * the second is on its way).
+       */
+      readonly mode: CustomerViewMode;
     }
   | {
       readonly channel: typeof connectChannel;
@@ -73,6 +79,10 @@ export type CustomerAction =
   | { readonly kind: 'revoke'; readonly company: string }
   | { readonly kind: 'access' | 'erasure'; readonly company: string }
   | { readonly kind: 'correct'; readonly dataCategory: string };
+
+/** Which copy of the customer view the page asks for (see {@link PageMessage}). */
+export type CustomerViewMode = 'stored' | 'refresh';
+const customerViewModes: readonly string[] = ['stored', 'refresh'] satisfies CustomerViewMode[];
 
 /** What the company says it holds, from its current disclosure (plain, as disclosed). */
 export interface CustomerViewHolding {
@@ -140,6 +150,29 @@ export interface CustomerViewItem {
   };
   /** Complaints about this company: submitted to the clearinghouse, and drafts not sent yet. */
   readonly complaints: { readonly submitted: number; readonly drafts: number };
+  /**
+   * The uses of the data the company reported, newest first: `at` in seconds, `outOfScope` the
+   * finding's reason when its grant did not cover the use.
+   */
+  readonly accessEvents: readonly {
+    readonly at: number;
+    readonly purpose: string;
+    readonly dataCategories: readonly string[];
+    readonly count: number;
+    readonly outOfScope: string | null;
+  }[];
+  /**
+   * Each complaint, newest first: a draft not sent, open at the regulator, or decided (with the
+   * regulator's reason in German and English). `at` and `decidedAt` in milliseconds.
+   */
+  readonly complaintHistory: readonly {
+    readonly sha256: string | null;
+    readonly state: 'draft' | 'open' | 'upheld' | 'dismissed';
+    readonly reasons: readonly string[];
+    readonly at: number;
+    readonly decidedAt: number | null;
+    readonly reason: { readonly de: string; readonly en: string } | null;
+  }[];
 }
 
 /** How a request ended, as the page learns it. */
@@ -176,6 +209,10 @@ export type AssistantMessage =
       readonly type: 'customer-view';
       readonly id: string;
       readonly items: readonly CustomerViewItem[];
+      /** When the Assistant last refreshed its copy from the clearinghouse (ms); null: never. */
+      readonly asOf: number | null;
+      /** True when this answer is the refreshed copy, false for the stored one. */
+      readonly fresh: boolean;
     };
 
 /** Bounds of the customer view the page accepts. */
@@ -190,6 +227,10 @@ export const customerViewLimits = {
   recipients: 64,
   /** Characters of an opened export. */
   export: 64 * 1024,
+  /** Reported uses per company. */
+  accessEvents: 100,
+  /** Characters of a regulator's reason, per language. */
+  reason: 2000,
 } as const;
 
 type Plain = Record<string, unknown>;
@@ -251,13 +292,15 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
       request: value.request,
     };
   }
-  if (value.type === 'customer-view' && exactKeys(value, head)) {
+  if (value.type === 'customer-view' && exactKeys(value, [...head, 'mode'])) {
+    if (typeof value.mode !== 'string' || !customerViewModes.includes(value.mode)) return undefined;
     return {
       channel: connectChannel,
       v: 1,
       from: 'page',
       type: 'customer-view',
       id: value.id as string,
+      mode: value.mode as CustomerViewMode,
     };
   }
   if (value.type === 'action' && exactKeys(value, [...head, 'action'])) {
@@ -443,6 +486,57 @@ function parseDataRequest(r: unknown): CustomerViewItem['dataRequests'][number] 
   };
 }
 
+function parseAccessEvent(e: unknown): CustomerViewItem['accessEvents'][number] | undefined {
+  if (
+    !isPlain(e) ||
+    !exactKeys(e, ['at', 'purpose', 'dataCategories', 'count', 'outOfScope']) ||
+    !isCount(e.at) ||
+    !isText(e.purpose, 64) ||
+    !isTextList(e.dataCategories, customerViewLimits.purposes, 64) ||
+    !isCount(e.count) ||
+    (e.outOfScope !== null && !isText(e.outOfScope, 64))
+  )
+    return undefined;
+  return {
+    at: e.at,
+    purpose: e.purpose,
+    dataCategories: [...e.dataCategories],
+    count: e.count,
+    outOfScope: e.outOfScope,
+  };
+}
+
+const complaintStates: readonly string[] = ['draft', 'open', 'upheld', 'dismissed'];
+
+function parseComplaint(c: unknown): CustomerViewItem['complaintHistory'][number] | undefined {
+  const max = customerViewLimits.reason;
+  if (
+    !isPlain(c) ||
+    !exactKeys(c, ['sha256', 'state', 'reasons', 'at', 'decidedAt', 'reason']) ||
+    (c.sha256 !== null && (typeof c.sha256 !== 'string' || !sha256Pattern.test(c.sha256))) ||
+    typeof c.state !== 'string' ||
+    !complaintStates.includes(c.state) ||
+    !isTextList(c.reasons, 32, 64) ||
+    !isCount(c.at) ||
+    !isTime(c.decidedAt)
+  )
+    return undefined;
+  const r = c.reason;
+  if (
+    r !== null &&
+    (!isPlain(r) || !exactKeys(r, ['de', 'en']) || !isText(r.de, max) || !isText(r.en, max))
+  )
+    return undefined;
+  return {
+    sha256: c.sha256,
+    state: c.state as CustomerViewItem['complaintHistory'][number]['state'],
+    reasons: [...c.reasons],
+    at: c.at,
+    decidedAt: c.decidedAt,
+    reason: r === null ? null : { de: r.de as string, en: r.en as string },
+  };
+}
+
 function parseViewItem(value: unknown): CustomerViewItem | undefined {
   const max = customerViewLimits.text;
   if (
@@ -460,6 +554,8 @@ function parseViewItem(value: unknown): CustomerViewItem | undefined {
       'offers',
       'rewards',
       'complaints',
+      'accessEvents',
+      'complaintHistory',
     ])
   )
     return undefined;
@@ -500,11 +596,23 @@ function parseViewItem(value: unknown): CustomerViewItem | undefined {
   const revocations = parseList(value.revocations, customerViewLimits.history, parseRevocation);
   const dataRequests = parseList(value.dataRequests, customerViewLimits.history, parseDataRequest);
   const disclosure = parseDisclosure(value.disclosure);
+  const accessEvents = parseList(
+    value.accessEvents,
+    customerViewLimits.accessEvents,
+    parseAccessEvent,
+  );
+  const complaintHistory = parseList(
+    value.complaintHistory,
+    customerViewLimits.history,
+    parseComplaint,
+  );
   if (
     grants === undefined ||
     revocations === undefined ||
     dataRequests === undefined ||
-    disclosure === undefined
+    disclosure === undefined ||
+    accessEvents === undefined ||
+    complaintHistory === undefined
   )
     return undefined;
   return {
@@ -520,6 +628,8 @@ function parseViewItem(value: unknown): CustomerViewItem | undefined {
     offers,
     rewards: { count: r.count, points: r.points, bestDiscount: r.bestDiscount },
     complaints,
+    accessEvents,
+    complaintHistory,
   };
 }
 
@@ -543,7 +653,8 @@ export function parseAssistantMessage(value: unknown): AssistantMessage | undefi
     return outcome === undefined ? undefined : { ...base, type: 'outcome', outcome };
   }
   if (value.type === 'customer-view') {
-    if (!exactKeys(value, [...head, 'items'])) return undefined;
+    if (!exactKeys(value, [...head, 'items', 'asOf', 'fresh'])) return undefined;
+    if (!isTime(value.asOf) || typeof value.fresh !== 'boolean') return undefined;
     const items = value.items;
     if (!Array.isArray(items) || items.length > customerViewLimits.items) return undefined;
     const parsed: CustomerViewItem[] = [];
@@ -552,7 +663,7 @@ export function parseAssistantMessage(value: unknown): AssistantMessage | undefi
       if (one === undefined) return undefined;
       parsed.push(one);
     }
-    return { ...base, type: 'customer-view', items: parsed };
+    return { ...base, type: 'customer-view', items: parsed, asOf: value.asOf, fresh: value.fresh };
   }
   return undefined;
 }
@@ -570,7 +681,12 @@ export function assistantMessage(
   body:
     | { type: 'ack' }
     | { type: 'outcome'; outcome: Exclude<ConnectOutcome, { outcome: 'no-assistant' }> }
-    | { type: 'customer-view'; items: readonly CustomerViewItem[] },
+    | {
+        type: 'customer-view';
+        items: readonly CustomerViewItem[];
+        asOf: number | null;
+        fresh: boolean;
+      },
 ): AssistantMessage {
   return { channel: connectChannel, v: 1, from: 'assistant', id, ...body } as AssistantMessage;
 }
@@ -624,9 +740,17 @@ export interface ConnectPorts {
 export interface Connect {
   /** Hands the open grant request `linkOrHash` to the Assistant; resolves with how it ended. */
   requestConsent(linkOrHash: string): Promise<ConnectOutcome>;
-  /** On the clearinghouse's own origin: the customer's view, or a non-`granted` outcome. */
-  customerView(): Promise<
-    | { readonly outcome: 'view'; readonly items: readonly CustomerViewItem[] }
+  /**
+   * On the clearinghouse's own origin: the customer's view (the Assistant's stored copy, or
+   * with `refresh` the copy after it asked the clearinghouse again), or a non-`granted` outcome.
+   */
+  customerView(mode?: CustomerViewMode): Promise<
+    | {
+        readonly outcome: 'view';
+        readonly items: readonly CustomerViewItem[];
+        readonly asOf: number | null;
+        readonly fresh: boolean;
+      }
     | Exclude<ConnectOutcome, { outcome: 'granted' }>
   >;
   /**
@@ -706,7 +830,7 @@ export function createConnect(ports: ConnectPorts): Connect {
         noAssistant,
       );
     },
-    customerView() {
+    customerView(mode = 'refresh') {
       const id = ports.newId();
       const message: PageMessage = {
         channel: connectChannel,
@@ -714,12 +838,19 @@ export function createConnect(ports: ConnectPorts): Connect {
         from: 'page',
         type: 'customer-view',
         id,
+        mode,
       };
       type ViewResult = Awaited<ReturnType<Connect['customerView']>>;
       return exchange<ViewResult>(
         message,
         (answer): ViewResult | undefined => {
-          if (answer.type === 'customer-view') return { outcome: 'view', items: answer.items };
+          if (answer.type === 'customer-view')
+            return {
+              outcome: 'view',
+              items: answer.items,
+              asOf: answer.asOf,
+              fresh: answer.fresh,
+            };
           if (answer.type === 'outcome' && answer.outcome.outcome !== 'granted')
             return answer.outcome;
           return undefined;

@@ -5,7 +5,9 @@
  * bridge, exactly what the clearinghouse and the company hold (the grant, the company's
  * disclosure and its opened export); an access request and a revocation started from /me are
  * confirmed in the Assistant's own window, reach the company, and show their state; another
- * origin cannot use the actions; without the Assistant /me explains how to install it.
+ * origin cannot use the actions; without the Assistant /me explains how to install it. The page
+ * shows the Assistant's stored copy at once and the refreshed one when it arrives; a use of the
+ * data the company reported shows as "last used", and a complaint as the regulator decided it.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
@@ -13,7 +15,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { newIdentity } from '../../extension/core/identity';
+import { createClient } from '../../protocol/client';
+import { t } from '../../protocol/i18n';
+import { pairwiseKeyPair, publicJwk, thumbprint } from '../../protocol/keys';
+import { signMessage } from '../../protocol/signed';
+import { ready } from '../../protocol/sodium';
 import { startCompanySite, type CompanySite } from '../company-site/site';
+import { addVirtualAuthenticator, regulatorLink } from './oversight-seed';
 
 const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -68,8 +78,11 @@ function sendFrom(page: Page, message: unknown): Promise<unknown> {
   );
 }
 
-/** A fresh profile with the Assistant, its vault created and the test clearinghouse's log key pinned. */
-async function assistant(): Promise<Page> {
+/**
+ * A fresh profile with the Assistant, its vault created (or, with `phrase`, recovered from that
+ * recovery phrase) and the test clearinghouse's log key pinned.
+ */
+async function assistant(phrase?: string): Promise<Page> {
   context = await chromium.launchPersistentContext(await tempDir('assistant-me-'), {
     headless: true,
     executablePath: chromiumPath,
@@ -90,9 +103,6 @@ async function assistant(): Promise<Page> {
     .toBe(true);
   const dashboard = context.pages().find((p) => p.url() === url)!;
   await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
-  expect(
-    await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
-  ).toMatchObject({ type: 'vault.created' });
   const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
     settings: Record<string, unknown>;
   };
@@ -100,6 +110,15 @@ async function assistant(): Promise<Page> {
     type: 'settings.set',
     settings: { ...settings, clearinghouseUrl: clearinghouse },
   });
+  const passphrase = 'correct horse battery staple';
+  expect(
+    await sendFrom(
+      dashboard,
+      phrase === undefined
+        ? { type: 'vault.create', passphrase }
+        : { type: 'vault.recover', phrase, passphrase },
+    ),
+  ).not.toHaveProperty('code');
   await expect
     .poll(
       async () =>
@@ -239,6 +258,90 @@ test('an access request and a revocation started from /me are confirmed in the A
   expect(site.events.map((e) => e.kind)).toEqual(
     expect.arrayContaining(['grant', 'data-request', 'revocation']),
   );
+});
+
+test('/me shows when the company last used which data, and a complaint as the regulator decided it', async ({
+  browser,
+  baseURL,
+}) => {
+  await ready();
+  const site = await companySite();
+  // The customer's identity is known here, so this test can complain as the pseudonym.
+  const { masterSeed, phrase } = newIdentity((n) => new Uint8Array(randomBytes(n)));
+  await assistant(phrase);
+  const pseudonym = await grantOn(site);
+  const keyPair = pairwiseKeyPair(masterSeed, site.companyId);
+  expect(`ps_${thumbprint(publicJwk(keyPair))}`).toBe(pseudonym);
+  await expect
+    .poll(async () => (await site.pollOnce(), site.obligations.done.map((d) => d.kind)))
+    .toContain('disclosure');
+
+  // The company reports a use of the data under the grant (stored, counted, not logged).
+  expect(await site.obligations.reportAccess(pseudonym)).toEqual({ accepted: 1, outOfScope: 0 });
+
+  // The customer complains about the disclosure, signed with the pairwise key.
+  const client = createClient({
+    baseUrl: clearinghouse,
+    fetch: (url, init) => fetch(url, init),
+    now: Date.now,
+    randomBytes: (n) => new Uint8Array(randomBytes(n)),
+  });
+  const relationship = await client.relationships({ id: pseudonym, keyPair });
+  const iat = Math.floor(Date.now() / 1000);
+  const complaint = await client.submitComplaint(
+    await signMessage(
+      'complaint',
+      {
+        v: 1,
+        iss: pseudonym,
+        aud: clearinghouse,
+        iat,
+        exp: iat + 300,
+        jti: randomUUID(),
+        company: site.companyId,
+        evidence: [{ kind: 'disclosure', jws: relationship.disclosures![0]!.jws }],
+        reasons: ['undisclosed_data'],
+      },
+      keyPair,
+    ),
+  );
+
+  const me = await context!.newPage();
+  await me.goto(`${clearinghouse}/me`);
+  const row = me.getByTestId('me-row');
+  await expect(me.getByTestId('me-table')).toHaveAttribute('data-fresh', 'true', {
+    timeout: 20_000,
+  });
+  await expect(me.getByTestId('me-as-of')).toBeVisible();
+  const use = row.getByTestId('me-use');
+  await expect(use).toHaveAttribute('data-purpose', 'product_launch');
+  await expect(use).toHaveAttribute('data-out-of-scope', 'false');
+  await expect(use).toContainText(t('en', 'vocabulary.purpose.product_launch'));
+  await expect(use).toContainText(t('en', 'vocabulary.dataCategory.preferences_habits'));
+  await expect(row.getByTestId('me-complaint')).toHaveAttribute('data-state', 'open');
+
+  // The regulator enrols and upholds the complaint, with a reason in both languages.
+  const regulatorContext = await browser.newContext({ locale: 'en-GB' });
+  const regulator = await regulatorContext.newPage();
+  await addVirtualAuthenticator(regulator);
+  await regulator.goto(await regulatorLink(baseURL!, 'Rita Regulator'));
+  await regulator.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(regulator.getByTestId('enrol-done')).toBeVisible();
+  await regulator.goto(`/regulator/complaints/${complaint.sha256}`);
+  await regulator.getByLabel(t('en', 'portal.regulator.reasonText.de')).fill('Daten verschwiegen.');
+  await regulator.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('Data withheld.');
+  await regulator
+    .getByRole('button', { name: t('en', 'portal.regulator.decision.submit') })
+    .click();
+  await expect(regulator.getByTestId('decision-done')).toBeVisible();
+  await regulatorContext.close();
+
+  // "Show my data": the stored copy at once, then the refreshed one with the decision.
+  await me.getByTestId('me-load').click();
+  await expect(me.getByTestId('me-table')).toHaveAttribute('data-fresh', 'true');
+  await expect(row.getByTestId('me-complaint')).toHaveAttribute('data-state', 'upheld');
+  await expect(row.getByTestId('me-complaint-reason')).toContainText('Data withheld.');
+  await expectAccessible(me);
 });
 
 test('a company page cannot read the view or start an action', async () => {

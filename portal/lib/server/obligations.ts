@@ -16,6 +16,7 @@ import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
 import type { Database } from './db/schema';
 import { nodeEd25519Verify } from './ed25519';
+import { recordAccessUses, type AccessUse } from './pseudonym-activity';
 import {
   nowSeconds,
   storeSigned,
@@ -573,12 +574,23 @@ export function createObligationService(
       let accepted = 0;
       let outOfScope = 0;
       const findings: Database['access_findings'][] = [];
+      // In-scope uses, for the pseudonym's "last used" (issue 9, pseudonym-activity.ts).
+      const uses: AccessUse[] = [];
       payload.entries.forEach((entry, index) => {
         const grant = grants.get(entry.grantSha256);
         const count = entry.count ?? 1;
         const reason = accessViolation(entry, grant);
         if (reason === undefined) {
           accepted += count;
+          if (grant !== undefined)
+            uses.push({
+              pseudonym: grant.pseudonym,
+              grantSha256: entry.grantSha256,
+              purpose: entry.purpose,
+              dataCategories: entry.dataCategories,
+              at: entry.at,
+              count,
+            });
           return;
         }
         outOfScope += count;
@@ -620,6 +632,7 @@ export function createObligationService(
             .execute();
           if (findings.length > 0)
             await trx.insertInto('access_findings').values(findings).execute();
+          await recordAccessUses(trx, { reportSha256: opened.sha256, companyId: company.id }, uses);
         },
       });
       return { sha256: receipt.sha256, accepted, outOfScope, created: receipt.created };

@@ -750,7 +750,8 @@ export const apiRoutes: readonly RouteDoc[] = [
     success: {
       status: 200,
       schema: 'Relationships',
-      description: 'Everything the pseudonym needs to restore its wallet.',
+      description:
+        'Everything the pseudonym needs to restore its wallet, the uses of its data the company reported, and its complaints.',
     },
     problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED', 'ERR_PSEUDONYM_UNKNOWN'],
   },
@@ -1313,6 +1314,50 @@ function responseSchemas(): Record<string, unknown> {
           jws: ref('CompactJws'),
           deadline: millis,
           answer: nullable(signed),
+        }),
+      },
+      // Issue 9 (pseudonym-activity.ts): "when it last used which data for what", complaints.
+      accessEvents: {
+        type: 'array',
+        maxItems: 20,
+        description:
+          'The latest reported uses of the data, newest first: one per grant, purpose and category set in scope (the latest time, the total count), and out-of-scope uses with their reason.',
+        items: objectOf({
+          at: seconds,
+          purpose: { type: 'string' },
+          dataCategories: { type: 'array', items: { type: 'string' } },
+          grantSha256: sha256Schema,
+          count: { type: 'integer', minimum: 1 },
+          outOfScope: nullable({
+            enum: [
+              'grant-unknown',
+              'before-grant',
+              'after-expiry',
+              'after-revocation',
+              'purpose-not-granted',
+              'categories-not-granted',
+            ],
+          }),
+        }),
+      },
+      complaints: {
+        type: 'array',
+        maxItems: 100,
+        description:
+          "The pseudonym's complaints, newest first, with the regulator's signed decision once decided (its payload carries the reason in German and English).",
+        items: objectOf({
+          sha256: sha256Schema,
+          company: { type: 'string' },
+          reasons: { type: 'array', items: { type: 'string' } },
+          receivedAt: millis,
+          decision: nullable(
+            objectOf({
+              sha256: sha256Schema,
+              jws: ref('CompactJws'),
+              decision: { enum: ['upheld', 'dismissed'] },
+              decidedAt: millis,
+            }),
+          ),
         }),
       },
     }),

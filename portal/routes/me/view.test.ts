@@ -59,6 +59,8 @@ function item(
     offers: { received: 0, delivered: 0, held: 0, hidden: 0 },
     rewards: { count: 0, points: 0, bestDiscount: null },
     complaints: { submitted: 0, drafts: 0 },
+    accessEvents: [],
+    complaintHistory: [],
   };
 }
 

@@ -173,6 +173,49 @@ export const me = {
   'portal.me.exportJson': { de: 'Als JSON speichern', en: 'Save as JSON' },
   'portal.me.print': { de: 'Drucken', en: 'Print' },
   'portal.me.asOf': { de: 'Stand: {date}', en: 'As of {date}' },
+  'portal.me.updating': {
+    de: 'Stand: {date}, wird aktualisiert …',
+    en: 'As of {date}, updating …',
+  },
+  'portal.me.updatingNever': {
+    de: 'Gespeicherter Stand Ihres Assistenten, wird aktualisiert …',
+    en: 'Your Assistant’s stored copy, updating …',
+  },
+  'portal.me.refreshFailed': {
+    de: 'Stand: {date}. Aktualisieren ging nicht: {reason}',
+    en: 'As of {date}. Updating failed: {reason}',
+  },
+  'portal.me.col.used': { de: 'Zuletzt genutzt', en: 'Last used' },
+  'portal.me.used.none': { de: 'Keine Nutzung gemeldet', en: 'No use reported' },
+  'portal.me.used.event': {
+    de: '{categories} für {purpose}, {date}',
+    en: '{categories} for {purpose}, {date}',
+  },
+  'portal.me.used.count': { de: '({count}-mal)', en: '({count} times)' },
+  'portal.me.used.outOfScope': {
+    de: 'nicht von Ihrer Einwilligung gedeckt',
+    en: 'not covered by your consent',
+  },
+  'portal.me.complaint.draft': {
+    de: 'Beschwerde-Entwurf vom {date}: noch nicht eingereicht',
+    en: 'Complaint draft of {date}: not submitted yet',
+  },
+  'portal.me.complaint.open': {
+    de: 'Beschwerde vom {date}: liegt der Aufsicht vor',
+    en: 'Complaint of {date}: with the regulator',
+  },
+  'portal.me.complaint.upheld': {
+    de: 'Beschwerde vom {date}: am {decided} stattgegeben',
+    en: 'Complaint of {date}: upheld on {decided}',
+  },
+  'portal.me.complaint.dismissed': {
+    de: 'Beschwerde vom {date}: am {decided} abgewiesen',
+    en: 'Complaint of {date}: dismissed on {decided}',
+  },
+  'portal.me.complaint.reason': {
+    de: 'Begründung der Aufsicht: {reason}',
+    en: 'The regulator’s reason: {reason}',
+  },
   'extension.action.title': { de: 'Bitte bestätigen', en: 'Please confirm' },
   'extension.action.from': {
     de: 'Die Seite „Meine Daten“ der Clearingstelle bittet Ihren Assistenten:',

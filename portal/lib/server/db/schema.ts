@@ -44,6 +44,8 @@ export interface Database {
   data_requests: DataRequestsTable;
   access_reports: AccessReportsTable;
   access_findings: AccessFindingsTable;
+  /** The latest in-scope use per grant, purpose and categories (migration 0011_access_uses). */
+  access_uses: AccessUsesTable;
   complaints: ComplaintsTable;
   suspensions: SuspensionsTable;
   blacklist_signals: BlacklistSignalsTable;
@@ -431,6 +433,24 @@ export interface AccessFindingsTable {
   count: number;
   reason: string;
   received_at: number;
+}
+
+/** The latest in-scope use of data per grant, purpose and set of categories (pseudonym-activity.ts). */
+export interface AccessUsesTable {
+  /** `<grant sha256>:<purpose>:<categories sorted, comma-separated>`. */
+  id: string;
+  pseudonym: string;
+  company_id: string;
+  grant_sha256: string;
+  purpose: string;
+  /** JSON array, sorted. */
+  data_categories: string;
+  /** The latest reported use (epoch seconds). */
+  at: number;
+  /** Uses reported in total. */
+  count: number;
+  /** The report that named the latest use. */
+  report_sha256: string;
 }
 
 /** Complaints and the regulator's decision about each. */

@@ -10,6 +10,7 @@ import { obligations } from './0007_obligations';
 import { logSpeed } from './0008_log_speed';
 import { rateLimits } from './0009_rate_limits';
 import { dashboard } from './0010_dashboard';
+import { accessUses } from './0011_access_uses';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -31,5 +32,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0008_log_speed': logSpeed(dialect),
     '0009_rate_limits': rateLimits(dialect),
     '0010_dashboard': dashboard(dialect),
+    '0011_access_uses': accessUses(dialect),
   };
 }
