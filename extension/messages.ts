@@ -29,6 +29,7 @@ import { revokedGrant } from '../protocol/messages/consent';
 import { consentChoice, walletRelationship } from './core/wallet';
 import { complaintDraft, maxComplaintDrafts } from './core/complaints';
 import { maxStoredOffers, storedOffer } from './core/offers';
+import { companyPause, pauseLimits } from '../protocol/filter/pause';
 import { siteDecisions, siteRecord } from './core/sites';
 import { dataCategoryIds } from '../protocol/vocabulary';
 
@@ -189,7 +190,11 @@ const vaultRequests = {
   'bridge.poll': [v.strictObject({ type: v.literal('bridge.poll'), ticket }), 'bridge.outcome'],
   /** On the clearinghouse's own origin: the customer's view, as plain data. */
   'bridge.customer-view': [
-    v.strictObject({ type: v.literal('bridge.customer-view') }),
+    v.strictObject({
+      type: v.literal('bridge.customer-view'),
+      // Issue 9: the stored copy at once, then the refreshed one (protocol/connect).
+      mode: v.picklist(['stored', 'refresh']),
+    }),
     'bridge.customer-view',
   ],
   // Issue 9: actions from the clearinghouse's "my data" page, confirmed in the Assistant's window.
@@ -351,6 +356,19 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('offers.auto-submit'), on: v.boolean() }),
     'offers',
   ],
+  /** A company the customer keeps turning away: pause it, resume it, refuse it, or dismiss. */
+  'offers.company': [
+    v.strictObject({
+      type: v.literal('offers.company'),
+      action: v.picklist(['pause', 'resume', 'dismiss', 'refuse']),
+      company: companyId,
+      /** For `pause` (required there: the inbox refuses a pause without it). */
+      days: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(pauseLimits.maxDays)),
+      ),
+    }),
+    'offers',
+  ],
   /** Forget what the filter learned (back to the profile's interests). */
   'offers.reset-model': [v.strictObject({ type: v.literal('offers.reset-model') }), 'ok'],
   'rewards.list': [v.strictObject({ type: v.literal('rewards.list') }), 'rewards'],
@@ -403,6 +421,8 @@ const vaultResponses = [
     type: v.literal('bridge.customer-view'),
     // Checked again, strictly, by protocol/connect in the page; bounded here.
     items: v.pipe(v.array(v.unknown()), v.maxLength(10_000)),
+    asOf: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    fresh: v.boolean(),
   }),
   v.strictObject({
     type: v.literal('wallet.pending'),
@@ -459,6 +479,21 @@ const vaultResponses = [
     ),
     drafts: v.pipe(v.array(complaintDraft), v.maxLength(maxComplaintDrafts)),
     autoSubmit: v.boolean(),
+    /** Companies the customer keeps turning away: a cool-down or a refusal is suggested. */
+    suggestions: v.pipe(
+      v.array(
+        v.strictObject({
+          company: companyId,
+          action: v.picklist(['cool_down', 'refuse']),
+          negatives: count,
+          of: count,
+          days: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(pauseLimits.maxDays)),
+        }),
+      ),
+      v.maxLength(pauseLimits.companies),
+    ),
+    /** The customer's pauses in force. */
+    pauses: v.pipe(v.array(companyPause), v.maxLength(pauseLimits.companies)),
     /** The last sync could not reach some inbox: what is shown is the vault's copy. */
     offline: v.boolean(),
     now: timeMs,

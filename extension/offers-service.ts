@@ -2,7 +2,8 @@
  * The offers part of the Assistant's service (issue 8): sync on an alarm and on demand, browser
  * notifications for delivered offers (never in quiet hours), the badge, the offers view's
  * requests, feedback (with "not this brand" blacklisting), unsubscribe (the wallet's partial
- * revocation), complaint drafts and the rewards ledger. The logic is extension/core/offers;
+ * revocation), suggestions to pause or refuse a company and the pauses themselves, complaint
+ * drafts and the rewards ledger. The logic is extension/core/offers;
  * this file only joins it to the vault, the wallet and the platform ports the service hands it.
  */
 import { createClient, type ClientFetch } from '../protocol/client';
@@ -158,6 +159,7 @@ export class OffersService {
     const locale = await this.locale(vault);
     const items = await inbox.view(locale, markSeen);
     if (markSeen) await this.badge(inbox);
+    const advice = await inbox.companyAdvice();
     return {
       type: 'offers',
       items: items.map((i) => ({
@@ -168,6 +170,8 @@ export class OffersService {
       })),
       drafts: await inbox.drafts(),
       autoSubmit: await inbox.autoSubmit(),
+      suggestions: advice.suggestions.map((a) => ({ ...a })),
+      pauses: advice.pauses.map((p) => ({ ...p })),
       offline: this.lastFailed > 0,
       now: this.ports.clock.now(),
     };
@@ -214,6 +218,21 @@ export class OffersService {
         case 'offers.complaint':
           if (request.action === 'submit') await inbox.submitComplaint(request.id, request.comment);
           else await inbox.discardComplaint(request.id);
+          return this.view(vault, inbox, false);
+        case 'offers.company':
+          // The answers to a suggestion (implicit negatives) and the pause's own controls.
+          if (request.action === 'pause')
+            await inbox.pause(request.company, request.days ?? Number.NaN);
+          else if (request.action === 'resume') await inbox.resume(request.company);
+          else if (request.action === 'dismiss')
+            await inbox.answerSuggestion(request.company, 'dismissed');
+          else {
+            // "Refuse": every grant to the company is revoked through the wallet, as in the
+            // relationships view; the answer is recorded only once the revocation went through.
+            await inbox.requireRelationship(request.company);
+            await (await this.ports.wallet(vault)).revoke(request.company, 'all');
+            await inbox.answerSuggestion(request.company, 'refused');
+          }
           return this.view(vault, inbox, false);
         case 'offers.auto-submit':
           await inbox.setAutoSubmit(request.on);

@@ -40,7 +40,7 @@ import {
 import { dueNotices, inQuietHours } from './core/notices';
 import { t } from '../protocol/i18n';
 import { ConsentTickets, type TicketOutcome } from './core/consent-tickets';
-import { initialChoice, Wallet, type CheckedRequest } from './core/wallet';
+import { initialChoice, Wallet, type CheckedRequest, type WalletRelationship } from './core/wallet';
 import { OpenWeb, type OpenWebPlatform } from './core/open-web';
 import { Sites } from './core/sites';
 import { OffersService } from './offers-service';
@@ -113,6 +113,8 @@ const grantChanges = new Set<string>([
   'relationships.revoke',
   'relationships.list',
   'wallet.action-answer',
+  // "Refuse" on a suggestion revokes every grant to the company (issue 8).
+  'offers.company',
 ]);
 
 /** Requests that do not count as the customer's activity (the popup polls the status). */
@@ -338,6 +340,9 @@ export class AssistantService {
     this.ports.randomBytes(n),
   );
 
+  /** The customer view's refresh under way, shared by every tab asking meanwhile (issue 9). */
+  private viewRefresh: Promise<WalletRelationship[]> | null = null;
+
   /** Only the clearinghouse's own pages (the portal's /me page) see the view and ask for actions. */
   private async requireClearinghouse(origin: string): Promise<void> {
     const settings = await this.settings();
@@ -403,10 +408,22 @@ export class AssistantService {
       case 'bridge.customer-view': {
         await this.requireClearinghouse(sender.origin);
         const wallet = await this.wallet(vault);
-        await wallet.refreshAll();
-        const { items } = await wallet.list();
+        // Issue 9: `stored` answers from the vault at once; `refresh` asks the clearinghouse
+        // (one refresh at a time, shared by every tab that asks meanwhile).
+        let { items } = await wallet.list();
+        if (request.mode === 'refresh') {
+          this.viewRefresh ??= wallet.refreshAll(items).finally(() => {
+            this.viewRefresh = null;
+          });
+          items = await this.viewRefresh;
+        }
         const view = customerView(items, this.ports.clock.now(), await readViewExtras(vault));
-        return { type: 'bridge.customer-view', items: view };
+        return {
+          type: 'bridge.customer-view',
+          items: view,
+          asOf: await wallet.refreshedAt(),
+          fresh: request.mode === 'refresh',
+        };
       }
       case 'bridge.action': {
         await this.requireClearinghouse(sender.origin);
@@ -793,6 +810,7 @@ export class AssistantService {
       case 'offers.unsubscribe':
       case 'offers.complaint':
       case 'offers.auto-submit':
+      case 'offers.company':
       case 'offers.reset-model':
       case 'rewards.list':
         return this.offers().answer(vault, request);

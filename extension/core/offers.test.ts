@@ -536,6 +536,123 @@ describe('feedback and the model', () => {
   });
 });
 
+describe('implicit negatives and pauses', () => {
+  const DAY_MS = 86_400_000;
+
+  /** `n` offers delivered now (service messages: no weekly cap), each answered with `answer`. */
+  async function deliverAndAnswer(n: number, answer: 'ignored' | 'dismissed'): Promise<void> {
+    for (let i = 0; i < n; i++)
+      relay.push(pseudonym, 'offer', await offer({ purpose: 'service_support' }));
+    const { delivered } = await inbox.sync();
+    expect(delivered).toHaveLength(n);
+    for (const o of delivered) await inbox.feedback(o.id, answer);
+  }
+
+  it('suggests a cool-down, pauses the company, hides its offers meanwhile, and lets them through when the pause ends', async () => {
+    await deliverAndAnswer(5, 'ignored');
+    expect(await inbox.companyAdvice()).toEqual({
+      suggestions: [{ company: ch.company.id, action: 'cool_down', negatives: 5, of: 5, days: 30 }],
+      pauses: [],
+    });
+
+    const pause = await inbox.pause(ch.company.id, 2);
+    expect(pause).toEqual({ company: ch.company.id, from: nowS(), until: nowS() + 2 * 86_400 });
+    expect(await inbox.companyAdvice()).toEqual({ suggestions: [], pauses: [pause] });
+
+    clock.ms += DAY_MS;
+    const during = relay.push(
+      pseudonym,
+      'offer',
+      await offer({ title: 'Während der Pause', purpose: 'service_support' }),
+    );
+    expect((await inbox.sync()).hidden).toBe(1);
+    const hidden = (await inbox.view('en', false)).find((v) => v.offer.id === during)!;
+    expect(hidden.offer.state).toBe('hidden');
+    expect(hidden.offer.decision!.reasons).toEqual([
+      { id: 'paused', params: { company: ch.company.id, until: pause.until } },
+    ]);
+    expect(hidden.sentences).toEqual([
+      expect.stringMatching(/^You paused offers from this company until .+\.$/),
+    ]);
+    expect((await inbox.view('de', false))[0]!.sentences[0]).toMatch(/pausiert\.$/);
+    expect(await inbox.drafts()).toEqual([]);
+
+    // The pause ends by itself: nothing to do but wait.
+    clock.ms = pause.until * 1000;
+    const after = relay.push(
+      pseudonym,
+      'offer',
+      await offer({ title: 'Nach der Pause', purpose: 'service_support' }),
+    );
+    expect((await inbox.sync()).delivered.map((o) => o.id)).toEqual([after]);
+    // No pause left, and the evidence from before the pause does not bring the suggestion back.
+    expect(await inbox.companyAdvice()).toEqual({ suggestions: [], pauses: [] });
+    expect(await store.get('profile', 'company-pauses')).toMatchObject({
+      answers: [{ company: ch.company.id, answer: 'paused', at: pause.from }],
+    });
+  });
+
+  it('ends a pause at once when the customer cancels it', async () => {
+    await inbox.pause(ch.company.id, 30);
+    await inbox.resume(ch.company.id);
+    expect((await inbox.companyAdvice()).pauses).toEqual([]);
+    relay.push(pseudonym, 'offer', await offer());
+    expect((await inbox.sync()).delivered).toHaveLength(1);
+  });
+
+  it('keeps a dismissed suggestion away until new offers are turned away as well', async () => {
+    await deliverAndAnswer(5, 'dismissed');
+    expect((await inbox.companyAdvice()).suggestions).toMatchObject([{ action: 'refuse' }]);
+    await inbox.answerSuggestion(ch.company.id, 'dismissed');
+    expect((await inbox.companyAdvice()).suggestions).toEqual([]);
+
+    clock.ms += 60_000;
+    await deliverAndAnswer(4, 'dismissed');
+    expect((await inbox.companyAdvice()).suggestions).toEqual([]);
+    await deliverAndAnswer(1, 'dismissed');
+    expect((await inbox.companyAdvice()).suggestions).toEqual([
+      { company: ch.company.id, action: 'refuse', negatives: 5, of: 5, days: 30 },
+    ]);
+  });
+
+  it('suggests nothing for a company the customer already revoked', async () => {
+    await deliverAndAnswer(5, 'ignored');
+    clock.ms += 1000;
+    await wallet.revoke(ch.company.id, 'all');
+    expect((await inbox.companyAdvice()).suggestions).toEqual([]);
+  });
+
+  it.each([
+    ['a company without a relationship', `co_${'Q'.repeat(42)}A`, 30, 'ERR_RESOURCE_NOT_FOUND'],
+    ['no days', undefined, 0, 'ERR_PROFILE_INVALID'],
+    ['more than a year', undefined, 366, 'ERR_PROFILE_INVALID'],
+    ['a missing length', undefined, Number.NaN, 'ERR_PROFILE_INVALID'],
+  ])('refuses to pause %s', async (_name, company, days, expected) => {
+    let code: string | undefined;
+    try {
+      await inbox.pause(company ?? ch.company.id, days);
+    } catch (e) {
+      code = isProtocolError(e) ? e.code : String(e);
+    }
+    expect(code).toBe(expected);
+    expect(await store.get('profile', 'company-pauses')).toBeUndefined();
+  });
+
+  it('refuses to sync over a damaged pauses record and takes nothing from the inbox', async () => {
+    await store.put('profile', 'company-pauses', { v: 1, pauses: 'all', answers: [] });
+    relay.push(pseudonym, 'offer', await offer());
+    let code: string | undefined;
+    try {
+      await inbox.sync();
+    } catch (e) {
+      code = isProtocolError(e) ? e.code : String(e);
+    }
+    expect(code).toBe('ERR_VAULT_RECORD_DAMAGED');
+    expect(relay.items.get(pseudonym)).toHaveLength(1);
+    expect(await inbox.offers()).toEqual([]);
+  });
+});
+
 describe('complaintReasonsFor', () => {
   it.each([
     ['revoked', 'after_revocation'],

@@ -37,6 +37,8 @@ import {
   type ProtocolErrorCode,
 } from '../../protocol/errors';
 import {
+  activePauses,
+  answerSuggestion,
   applyFeedback,
   compileFilter,
   createLearner,
@@ -44,13 +46,20 @@ import {
   deserializeLearner,
   explainDecision,
   openOffer,
+  parseCompanyPauses,
+  pauseCompany,
   reasonIds,
+  resumeCompany,
   serializeLearner,
+  suggestImplicitNegatives,
   violations,
+  type CompanyPause,
+  type CompanyPauses,
   type CompiledFilter,
   type Decision,
   type FilterGrant,
   type FilterOffer,
+  type ImplicitNegative,
   type Learner,
   type OfferFeatures,
 } from '../../protocol/filter';
@@ -109,6 +118,12 @@ export const offersRecord = { table: 'profile', id: 'offers' } as const;
 export const modelRecord = { table: 'profile', id: 'filter-model' } as const;
 /** The inbox's own setting: submit complaint drafts at once (default: the customer reviews). */
 export const offerSettingsRecord = { table: 'profile', id: 'offer-settings' } as const;
+/**
+ * The customer's pauses of companies and answers to suggestions (`protocol/filter/pause.ts`).
+ * A fixed record in the `profile` table like the others here: no new vault table, so no Dexie
+ * version; it travels with the backup.
+ */
+export const pausesRecord = { table: 'profile', id: 'company-pauses' } as const;
 /** Most offers kept; the oldest answered ones go first. */
 export const maxStoredOffers = 2000;
 /** Pages of one inbox read per sync (100 items each). */
@@ -219,6 +234,14 @@ export interface SyncResult {
   readonly nextRelease: number | null;
 }
 
+/** What the offers view shows about companies: suggestions (implicit negatives) and pauses. */
+export interface CompanyAdvice {
+  /** Companies the customer keeps turning away, with a grant still in force, not paused. */
+  readonly suggestions: readonly ImplicitNegative[];
+  /** Pauses in force now, the soonest to end first. */
+  readonly pauses: readonly CompanyPause[];
+}
+
 /** One offer for the offers view: the stored offer and its explanation in the customer's language. */
 export interface OfferView {
   readonly offer: StoredOffer;
@@ -281,6 +304,18 @@ export function filterGrants(relationships: readonly WalletRelationship[]): Filt
         // Unreadable grant: covers nothing.
       }
     }
+  }
+  return out;
+}
+
+/** Companies holding a grant of the customer that is in force at `at` (not wholly revoked). */
+function grantedCompanies(grants: readonly FilterGrant[], at: number): Set<string> {
+  const out = new Set<string>();
+  for (const g of grants) {
+    const { grant, revocations } = g.active;
+    if (grant.until <= at || revocations.some((r) => r.purposes === undefined && r.at <= at))
+      continue;
+    out.add(grant.aud);
   }
   return out;
 }
@@ -405,9 +440,92 @@ export class OfferInbox {
     await this.ports.store.put(modelRecord.table, modelRecord.id, serializeLearner(learner));
   }
 
+  /**
+   * The customer's pauses and answers (none stored: none).
+   *
+   * @throws ProtocolError `ERR_VAULT_RECORD_DAMAGED` when the record does not parse.
+   */
+  async pauses(): Promise<CompanyPauses> {
+    const raw = await this.ports.store.get(pausesRecord.table, pausesRecord.id);
+    try {
+      return parseCompanyPauses(raw);
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
+      throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'the stored pauses are malformed', {
+        table: pausesRecord.table,
+        id: pausesRecord.id,
+      });
+    }
+  }
+
+  private async writePauses(state: CompanyPauses): Promise<void> {
+    await this.ports.store.put(pausesRecord.table, pausesRecord.id, state);
+  }
+
+  /**
+   * Checks that the vault holds a relationship with `company`.
+   *
+   * @throws ProtocolError `ERR_RESOURCE_NOT_FOUND` when it does not.
+   */
+  async requireRelationship(company: string): Promise<void> {
+    const known = (await this.ports.relationships()).some((r) => r.company.id === company);
+    if (!known)
+      throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no relationship with this company');
+  }
+
+  /**
+   * What the view shows about companies now: the implicit negatives (requirements.md point 2)
+   * for companies that still hold a grant in force and are not paused, counting only offers
+   * delivered after the customer's last answer about the company; and the pauses in force.
+   */
+  async companyAdvice(): Promise<CompanyAdvice> {
+    const now = this.nowSeconds();
+    const state = await this.pauses();
+    const pauses = activePauses(state, now);
+    const paused = new Set(pauses.map((p) => p.company));
+    const granted = grantedCompanies(filterGrants(await this.ports.relationships()), now);
+    const suggestions = suggestImplicitNegatives(contactHistoryOf(await this.offers()), now, {
+      answered: state.answers,
+    }).filter((s) => granted.has(s.company) && !paused.has(s.company));
+    return { suggestions, pauses };
+  }
+
+  /**
+   * Pauses `company` for `days` days from now (a cool-down): its offers are hidden with the
+   * reason `paused` until then, and flow again by themselves afterwards.
+   *
+   * @throws ProtocolError `ERR_RESOURCE_NOT_FOUND` (no relationship with the company),
+   *   `ERR_PROFILE_INVALID` (days outside 1 to 365), `ERR_VAULT_RECORD_DAMAGED`.
+   */
+  async pause(company: string, days: number): Promise<CompanyPause> {
+    await this.requireRelationship(company);
+    const now = this.nowSeconds();
+    const state = pauseCompany(await this.pauses(), company, days, now);
+    await this.writePauses(state);
+    return state.pauses.find((p) => p.company === company)!;
+  }
+
+  /** Ends a company's pause now ("resume"); offers sent from now on are decided as usual. */
+  async resume(company: string): Promise<void> {
+    await this.writePauses(resumeCompany(await this.pauses(), company, this.nowSeconds()));
+  }
+
+  /**
+   * Records the customer's answer to a suggestion without a pause: `refused` (the grant was
+   * revoked) or `dismissed` ("keep receiving"). The suggestion returns only on new evidence.
+   *
+   * @throws ProtocolError `ERR_RESOURCE_NOT_FOUND` (no relationship with the company).
+   */
+  async answerSuggestion(company: string, answer: 'refused' | 'dismissed'): Promise<void> {
+    await this.requireRelationship(company);
+    const now = this.nowSeconds();
+    await this.writePauses(answerSuggestion(await this.pauses(), company, answer, now));
+  }
+
   private async compile(
     items: readonly StoredOffer[],
     suspended: readonly string[],
+    now: number,
   ): Promise<{ filter: CompiledFilter; learner: Learner; profile: Profile }> {
     const profile = await this.ports.profile();
     const learner = await this.learner(profile);
@@ -419,6 +537,7 @@ export class OfferInbox {
       learner,
       seed: filterSeed(await this.ports.masterSeed()),
       suspended,
+      pauses: activePauses(await this.pauses(), now),
     });
     return { filter, learner, profile };
   }
@@ -453,7 +572,7 @@ export class OfferInbox {
     const suspended = [...companies.values()]
       .filter((c) => c.status === 'suspended')
       .map((c) => c.id);
-    const { filter, learner, profile } = await this.compile(items, suspended);
+    const { filter, learner, profile } = await this.compile(items, suspended, now);
 
     // Delivered offers left alone until they expired teach the model a weak "no" (`ignored`).
     const grants = filterGrants(relationships);

@@ -278,6 +278,114 @@ describe('decide: one rule at a time', () => {
   });
 });
 
+describe('decide: pausing a company (a cool-down)', () => {
+  const quiet = {
+    timeZone: 'Europe/Berlin',
+    windows: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '22:00', to: '07:00' }],
+  };
+  const cases: [string, Partial<FilterInput>, number, string, string[]][] = [
+    [
+      'drops the offers of a paused company, saying until when',
+      { pauses: [{ company, until: NOON + DAY }] },
+      NOON,
+      'drop',
+      ['paused'],
+    ],
+    [
+      'drops them up to the last second of the pause',
+      { pauses: [{ company, until: NOON + 1 }] },
+      NOON,
+      'drop',
+      ['paused'],
+    ],
+    [
+      'delivers again from the instant the pause ends, by itself',
+      { pauses: [{ company, until: NOON }] },
+      NOON,
+      'deliver',
+      ['grant_covers', 'settings_allow', 'opted_in'],
+    ],
+    [
+      "ignores another company's pause",
+      { pauses: [{ company: other, until: NOON + DAY }] },
+      NOON,
+      'deliver',
+      ['grant_covers', 'settings_allow', 'opted_in'],
+    ],
+    [
+      'takes the later end when a company is listed twice',
+      {
+        pauses: [
+          { company, until: NOON - DAY },
+          { company, until: NOON + DAY },
+        ],
+      },
+      NOON,
+      'drop',
+      ['paused'],
+    ],
+    [
+      'lists the pause after the blacklist and before the settings',
+      {
+        pauses: [{ company, until: NOON + DAY }],
+        blacklist: [blacklistEntry({ kind: 'company', company })],
+        profile: profile({ refusedPurposes: ['product_launch'] }),
+      },
+      NOON,
+      'drop',
+      ['blacklisted_company', 'paused', 'purpose_refused'],
+    ],
+    [
+      'drops rather than holds during quiet hours (a break is not a delay)',
+      { pauses: [{ company, until: NOON + 2 * DAY }], profile: profile({ quiet }) },
+      NOON + 10 * 3600,
+      'drop',
+      ['paused'],
+    ],
+    [
+      'holds for quiet hours once the pause is over',
+      { pauses: [{ company, until: NOON + 9 * 3600 }], profile: profile({ quiet }) },
+      NOON + 10 * 3600,
+      'hold',
+      ['grant_covers', 'settings_allow', 'quiet_hours', 'opted_in'],
+    ],
+  ];
+  it.each(cases)('%s', (_name, input, at, action, reasons) => {
+    const d = run(input, offer(), at);
+    expect(d.action).toBe(action);
+    expect(ids(d)).toEqual(reasons);
+  });
+
+  it('is not a violation, but a violation of the paused company is still evidence', () => {
+    const d = run({ pauses: [{ company, until: NOON + DAY }] }, offer({ advertisement: false }));
+    expect(ids(d)).toEqual(['paused', 'advertisement_label_missing']);
+    expect(violations(d.reasons).map((r) => r.id)).toEqual(['advertisement_label_missing']);
+  });
+
+  it('names the end of the pause in the reason and in both languages', () => {
+    const d = run({ pauses: [{ company, until: NOON + DAY }] });
+    expect(d.reasons[0]).toEqual({ id: 'paused', params: { company, until: NOON + DAY } });
+    expect(explainDecision(d, 'en', { timeZone: 'Europe/Berlin' }).sentences[0]).toMatch(
+      /^You paused offers from this company until Thu,? 8 Jan,? 13:00\.$/,
+    );
+    expect(explainDecision(d, 'de', { timeZone: 'Europe/Berlin' }).sentences[0]).toMatch(
+      /^Sie haben die Angebote dieses Unternehmens bis Do\.?,? 8\. Jan\.?,? 13:00 pausiert\.$/,
+    );
+  });
+
+  it('a reused filter sees the pause end without being compiled again', () => {
+    const filter = compileFilter({
+      profile: profile(),
+      blacklist: [],
+      grants: [grant()],
+      history: [],
+      pauses: [{ company, until: NOON + 3600 }],
+    });
+    expect(decide(filter, offer(), NOON).action).toBe('drop');
+    expect(decide(filter, offer(), NOON + 3600).action).toBe('deliver');
+  });
+});
+
 describe('decide: holding', () => {
   // Every night 22:00-07:00 in Berlin.
   const quiet = {

@@ -11,7 +11,8 @@
  * The rules, in order (each that applies adds a {@link Reason}):
  * 1. outer/inner consistency, suspension, grant coverage as of the offer's `sentAt` (a failure is
  *    a violation), then whether the grant still holds now and the offer is still valid;
- * 2. the blacklist (company or brand);
+ * 2. the blacklist (company or brand), and the customer's pause of the company (`paused`, a
+ *    drop until the pause's end: ./pause);
  * 3. the customer's channels, refused purposes and refused categories;
  * 4. quiet hours (customer's zone) and the grant's time windows (its zone): hold until both allow;
  * 5. the customer's weekly caps (overall and per company): hold until a contact leaves the week;
@@ -120,6 +121,11 @@ export interface FilterInput {
   readonly seed?: number;
   /** Companies the regulator suspended (from the clearinghouse's registry). */
   readonly suspended?: readonly string[];
+  /**
+   * The customer's pauses (`activePauses` of ./pause): a company's offers are dropped while
+   * `at < until`; from `until` on the pause does nothing, so it ends by itself.
+   */
+  readonly pauses?: readonly { readonly company: string; readonly until: number }[];
 }
 
 interface CompiledScope {
@@ -189,6 +195,8 @@ interface CompiledState {
   readonly blockedCompanies: ReadonlySet<string>;
   /** brand key → companies it is blocked for (`*` for every company). */
   readonly blockedBrands: ReadonlyMap<string, ReadonlySet<string>>;
+  /** company → the end of its pause (the latest, when listed twice). */
+  readonly pausedUntil: ReadonlyMap<string, number>;
   readonly brandKeys: Map<string, string>;
   readonly allowedChannels: ReadonlySet<string>;
   readonly refusedPurposes: ReadonlySet<string>;
@@ -347,6 +355,11 @@ export function compileFilter(input: FilterInput): CompiledFilter {
     blockedBrands.set(key, set);
   }
 
+  const pausedUntil = new Map<string, number>();
+  for (const p of input.pauses ?? []) {
+    pausedUntil.set(p.company, Math.max(p.until, pausedUntil.get(p.company) ?? -Infinity));
+  }
+
   const deliveredAll: number[] = [];
   const deliveredBy = new Map<string, number[]>();
   const seen = new Set<string>();
@@ -375,6 +388,7 @@ export function compileFilter(input: FilterInput): CompiledFilter {
     grants,
     blockedCompanies,
     blockedBrands,
+    pausedUntil,
     brandKeys: new Map(),
     allowedChannels: new Set(profile.channels.allowed),
     refusedPurposes: new Set(profile.refusedPurposes ?? []),
@@ -580,7 +594,7 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
   }
   if (inner.validUntil <= at) reasons.push(reason('offer_expired'));
 
-  // 2. Blacklist.
+  // 2. Blacklist and pause.
   if (s.blockedCompanies.size > 0 && s.blockedCompanies.has(company)) {
     reasons.push(reason('blacklisted_company', { company }));
   }
@@ -589,6 +603,10 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
     if (blocked !== undefined && (blocked.has('*') || blocked.has(company))) {
       reasons.push(reason('blacklisted_brand', { brand: inner.brand }));
     }
+  }
+  if (s.pausedUntil.size > 0) {
+    const until = s.pausedUntil.get(company);
+    if (until !== undefined && at < until) reasons.push(reason('paused', { company, until }));
   }
 
   // 3. The customer's settings.

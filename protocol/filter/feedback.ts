@@ -71,6 +71,12 @@ export interface ImplicitNegativeOptions {
   readonly days?: number;
   /** The cool-down suggested, in days (default 30). */
   readonly coolDownDays?: number;
+  /**
+   * When the customer last answered a suggestion about a company (paused, refused or dismissed
+   * it; `protocol/filter/pause.ts`): only offers delivered after that count, so an answered
+   * suggestion comes back only on new evidence, never from what the customer already saw.
+   */
+  readonly answered?: readonly { readonly company: string; readonly at: number }[];
 }
 
 const negativeFeedbacks: ReadonlySet<ContactFeedback> = new Set([
@@ -81,8 +87,9 @@ const negativeFeedbacks: ReadonlySet<ContactFeedback> = new Set([
 
 /**
  * Companies the customer keeps turning away. Looks at each company's most recent delivered
- * offers with feedback; when most are negative and none was opened or liked, suggests a
- * cool-down, or a refusal when several were explicit dismissals. Sorted by company id.
+ * offers with feedback (after the customer's last answer about it, if any); when most are
+ * negative and none was opened or liked, suggests a cool-down, or a refusal when several were
+ * explicit dismissals. Sorted by company id.
  *
  * @example
  * ```ts
@@ -100,11 +107,15 @@ export function suggestImplicitNegatives(
   const refuseDismissals = options.refuseDismissals ?? 4;
   const since = at - (options.days ?? 60) * 86_400;
   const coolDownDays = options.coolDownDays ?? 30;
+  const answeredAt = new Map<string, number>();
+  for (const a of options.answered ?? [])
+    answeredAt.set(a.company, Math.max(a.at, answeredAt.get(a.company) ?? -Infinity));
 
   const byCompany = new Map<string, ContactRecord[]>();
   for (const c of history) {
     if (c.outcome !== 'delivered' || c.feedback === undefined || c.at < since || c.at > at)
       continue;
+    if (c.at <= (answeredAt.get(c.company) ?? -Infinity)) continue;
     const list = byCompany.get(c.company) ?? [];
     list.push(c);
     byCompany.set(c.company, list);

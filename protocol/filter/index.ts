@@ -7,13 +7,17 @@
  *
  * ```ts
  * import {
- *   applyFeedback, compileFilter, createLearner, decide, deserializeLearner, explainDecision,
- *   openOffer, serializeLearner, suggestImplicitNegatives, unsubscribeChange, violations,
+ *   activePauses, applyFeedback, compileFilter, createLearner, decide, deserializeLearner,
+ *   explainDecision, openOffer, pauseCompany, serializeLearner, suggestImplicitNegatives,
+ *   unsubscribeChange, violations,
  * } from '$protocol/filter';
  *
  * // Once per sync (and again whenever profile, blacklist, grants or history change):
  * const learner = stored ? deserializeLearner(stored) : createLearner({ seed, interests: profile.interests });
- * const filter = compileFilter({ profile, blacklist, grants, history, learner, seed, suspended });
+ * const filter = compileFilter({
+ *   profile, blacklist, grants, history, learner, seed, suspended,
+ *   pauses: activePauses(pauses, now), // the customer's cool-downs (./pause)
+ * });
  *
  * // For each inbox item:
  * const opened = await openOffer(outerToken, pairwiseKeys, { resolveKey, now, replay });
@@ -30,8 +34,9 @@
  * await vault.put('filter-model', serializeLearner(learner)); // never leaves the device
  * learner.reset(profile.interests); // "forget what you learned"
  *
- * // Now and then: companies the customer keeps turning away.
- * suggestImplicitNegatives(history, now); // → cool-down or refusal suggestions
+ * // Now and then: companies the customer keeps turning away (answered ones only on new evidence).
+ * suggestImplicitNegatives(history, now, { answered: pauses.answers }); // → cool-down or refusal
+ * pauses = pauseCompany(pauses, company, 30, now); // or answerSuggestion(pauses, company, 'dismissed', now)
  * unsubscribeChange(grant, offer.channel); // → the narrowed grant or the revocation to send
  * ```
  *
@@ -74,6 +79,19 @@ export {
   type SerializedLearner,
 } from './learner';
 export { openOffer, type OpenOfferOptions, type OpenedOffer } from './offer';
+export {
+  activePauses,
+  answerSuggestion,
+  companyPauses,
+  noPauses,
+  parseCompanyPauses,
+  pauseCompany,
+  pauseLimits,
+  resumeCompany,
+  type CompanyPause,
+  type CompanyPauses,
+  type SuggestionAnswer,
+} from './pause';
 export { createRng, fnv1a, mix32, unitDraw, type Rng } from './random';
 export {
   reasonIds,

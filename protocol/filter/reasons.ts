@@ -23,9 +23,10 @@ export const reasonIds = [
   'grant_ended',
   'offer_expired',
   'grant_covers',
-  // 2. blacklist
+  // 2. blacklist, and the customer's pause of the company (a blacklist entry with an end)
   'blacklisted_company',
   'blacklisted_brand',
+  'paused',
   // 3. the customer's settings
   'channel_not_allowed',
   'purpose_refused',
@@ -64,6 +65,7 @@ export const reasonRules: Readonly<
   grant_covers: { effect: 'deliver', violation: false },
   blacklisted_company: { effect: 'drop', violation: false },
   blacklisted_brand: { effect: 'drop', violation: false },
+  paused: { effect: 'drop', violation: false },
   channel_not_allowed: { effect: 'drop', violation: false },
   purpose_refused: { effect: 'drop', violation: false },
   category_refused: { effect: 'drop', violation: false },
@@ -91,7 +93,7 @@ export interface ReasonParams {
   readonly channel?: string;
   readonly purpose?: string;
   readonly category?: string;
-  /** Epoch seconds: when a held offer is released. */
+  /** Epoch seconds: when a held offer is released, or when a company's pause ends. */
   readonly until?: number;
   /** The weekly cap that was reached. */
   readonly cap?: number;

@@ -71,7 +71,12 @@ const client = createClient({
   randomBytes: (n) => new Uint8Array(randomBytes(n)),
 });
 
-test('offers reach the customer exactly as profile and grant say, and misuse becomes a complaint', async () => {
+/**
+ * A fresh Assistant (vault, log key pinned, a sports-loving profile in UTC) holding the reference
+ * company site's newsletter grant, with helpers to send offers as the company and to read the
+ * offers view's listing.
+ */
+async function assistantWithGrant() {
   await ready();
   const dataDir = await tempDir('company-site-');
   const site = await startCompanySite({
@@ -104,7 +109,8 @@ test('offers reach the customer exactly as profile and grant say, and misuse bec
     .poll(() => context!.pages().some((p) => p.url() === dashboardUrl), { timeout: 15_000 })
     .toBe(true);
   const dashboard = context.pages().find((p) => p.url() === dashboardUrl)!;
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
+  // The first answer of a fresh service worker can take a while on a loaded machine.
+  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible({ timeout: 15_000 });
   await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' });
   const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
     settings: Record<string, unknown>;
@@ -231,11 +237,20 @@ test('offers reach the customer exactly as profile and grant say, and misuse bec
 
   const offers = async () =>
     (await sendFrom(dashboard, { type: 'offers.list', markSeen: false })) as {
-      items: { offer: { id: string; state: string }; sentences: string[] }[];
+      items: { offer: { id: string; state: string; feedback?: string }; sentences: string[] }[];
       drafts: { id: string; reasons: string[]; state: string; sha256?: string }[];
+      suggestions: { company: string; action: string }[];
+      pauses: { company: string; until: number }[];
+      offline: boolean;
     };
   const stateOf = async (offerId: string) =>
     (await offers()).items.find((i) => i.offer.id === offerId)?.offer.state;
+
+  return { company, id, dashboard, setProfile, sendOffer, offers, stateOf };
+}
+
+test('offers reach the customer exactly as profile and grant say, and misuse becomes a complaint', async () => {
+  const { company, dashboard, setProfile, sendOffer, offers, stateOf } = await assistantWithGrant();
 
   // 1. One that fits and one that does not.
   const fits = await sendOffer({ title: 'Trailschuh im Angebot' });
@@ -336,5 +351,176 @@ test('offers reach the customer exactly as profile and grant say, and misuse bec
   // Not the company's fault: no complaint for it.
   expect(after.drafts.map((d) => d.id)).not.toContain(racing);
   // And the relay refuses anything sent after the revocation.
+  await expect(sendOffer({ title: 'Nach dem Widerruf' })).rejects.toMatchObject({ status: 403 });
+});
+
+test('offline: the offers view works from the vault, says the clearinghouse is unreachable, and catches up without duplicates', async () => {
+  const { dashboard, sendOffer, offers } = await assistantWithGrant();
+  const fits = await sendOffer({ title: 'Vor dem Ausfall' });
+  const misfit = await sendOffer({ category: 'food/wine', title: 'Weinprobe' });
+  await dashboard.reload();
+  await dashboard.getByTestId('nav-offers').click();
+  await expect(dashboard.getByTestId('offers-tab-delivered')).toContainText('(1)');
+  await expect(dashboard.getByTestId('offers-tab-hidden')).toContainText('(1)');
+
+  // The clearinghouse becomes unreachable for the Assistant (its service worker's requests are
+  // aborted); the company can still reach the relay and sends two more offers meanwhile.
+  const origin = new URL(clearinghouse).origin;
+  const blocked: string[] = [];
+  // `unroute` finds a route by its matcher: the same function object, kept here.
+  const everything = (url: URL) => url.origin === origin;
+  const inbox = (url: URL) => url.origin === origin && url.pathname.endsWith('/inbox');
+  await context!.route(everything, (route) => {
+    blocked.push(route.request().method());
+    return route.abort('internetdisconnected');
+  });
+  const during = await sendOffer({ title: 'Während des Ausfalls' });
+  const duringMisfit = await sendOffer({ category: 'food/wine', title: 'Noch eine Weinprobe' });
+
+  // Everything stored is still there, with its decisions, and a sync says what is wrong.
+  await dashboard.reload();
+  await dashboard.getByTestId('nav-offers').click();
+  await expect(dashboard.getByTestId('offers-offline')).toContainText(
+    'The clearinghouse cannot be reached right now',
+  );
+  await expect(dashboard.getByTestId('offers-error')).toHaveCount(0);
+  await expect(dashboard.getByTestId('offers-tab-delivered')).toContainText('(1)');
+  await expect(dashboard.locator(`[data-id="${fits}"]`)).toContainText('Vor dem Ausfall');
+  await expect(dashboard.locator(`[data-id="${fits}"] [data-testid="offer-why"]`)).toContainText(
+    /seeing/i,
+  );
+  await dashboard.getByTestId('offers-tab-hidden').click();
+  await expect(dashboard.locator(`[data-id="${misfit}"] [data-testid="offer-why"]`)).toContainText(
+    /hidden/i,
+  );
+  // Feedback works offline too: it lives in the vault.
+  await dashboard.getByTestId('offers-tab-delivered').click();
+  await dashboard.locator(`[data-id="${fits}"]`).getByTestId('offer-feedback-liked').click();
+  await expect(
+    dashboard.locator(`[data-id="${fits}"]`).getByTestId('offer-feedback-liked'),
+  ).toHaveAttribute('aria-pressed', 'true');
+  await dashboard.getByTestId('offers-sync').click();
+  await expect(dashboard.getByTestId('offers-sync')).toBeEnabled();
+  await expect(dashboard.getByTestId('offers-offline')).toBeVisible();
+  expect(blocked.length).toBeGreaterThan(0);
+  const offline = await offers();
+  expect(offline.offline).toBe(true);
+  expect(offline.items.map((i) => i.offer.id).sort()).toEqual([fits, misfit].sort());
+
+  // Half back: the inbox can be read but the acknowledgement is lost (the items stay in the
+  // relay and come again next time).
+  await context!.unroute(everything);
+  const acks: string[] = [];
+  await context!.route(inbox, (route) => {
+    if (route.request().method() !== 'DELETE') return route.continue();
+    acks.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
+  await sendFrom(dashboard, { type: 'offers.sync' });
+  const once = await offers();
+  expect(once.offline).toBe(false);
+  expect(once.items.map((i) => i.offer.id).sort()).toEqual(
+    [fits, misfit, during, duringMisfit].sort(),
+  );
+
+  // Fully back: the same items are fetched again, recognised, acknowledged, and stored once.
+  expect(acks.length).toBeGreaterThan(0);
+  await context!.unroute(inbox);
+  await dashboard.getByTestId('offers-sync').click();
+  await expect(dashboard.getByTestId('offers-offline')).toHaveCount(0);
+  await expect(dashboard.getByTestId('offers-tab-delivered')).toContainText('(2)');
+  await expect(dashboard.getByTestId('offers-tab-hidden')).toContainText('(2)');
+  await expect(dashboard.locator(`[data-id="${during}"]`)).toContainText('Während des Ausfalls');
+  await sendFrom(dashboard, { type: 'offers.sync' });
+  const after = await offers();
+  const ids = after.items.map((i) => i.offer.id);
+  expect(ids).toHaveLength(4);
+  expect(new Set(ids).size).toBe(4);
+  expect(after.items.find((i) => i.offer.id === fits)?.offer).toMatchObject({
+    state: 'delivered',
+    feedback: 'liked',
+  });
+});
+
+test('a company the customer keeps turning away is suggested for a pause, which hides its offers until the customer ends it', async () => {
+  const { company, dashboard, sendOffer, offers } = await assistantWithGrant();
+  const sent: string[] = [];
+  for (let i = 0; i < 5; i++) sent.push(await sendOffer({ title: `Angebot ${i + 1}` }));
+  await dashboard.reload();
+  await dashboard.getByTestId('nav-offers').click();
+  await expect(dashboard.getByTestId('offers-tab-delivered')).toContainText('(5)');
+  await expect(dashboard.getByTestId('offers-companies')).toHaveCount(0);
+
+  // "Not interested" five times, from the keyboard.
+  for (const offerId of sent) {
+    const button = dashboard
+      .locator(`[data-id="${offerId}"]`)
+      .getByTestId('offer-feedback-dismissed');
+    await button.focus();
+    await button.press('Enter');
+    await expect(button).toHaveAttribute('aria-pressed', 'true');
+  }
+  const suggestion = dashboard.getByTestId('suggestion');
+  await expect(suggestion).toHaveCount(1);
+  await expect(suggestion).toContainText('turned down or ignored 5 of the last 5 offers');
+  await expect(suggestion).toHaveAttribute('data-action', 'refuse');
+
+  // A two-day pause, chosen and confirmed with the keyboard only.
+  const days = suggestion.getByTestId('suggestion-days');
+  await days.focus();
+  await days.fill('2');
+  await dashboard.keyboard.press('Tab');
+  await expect(suggestion.getByTestId('suggestion-pause')).toBeFocused();
+  await expect(suggestion.getByTestId('suggestion-pause')).toHaveText('Pause for 2 days');
+  await dashboard.keyboard.press('Enter');
+  await expect(dashboard.getByTestId('offers-notice')).toContainText('are paused until');
+  await expect(dashboard.getByTestId('suggestion')).toHaveCount(0);
+  const pause = dashboard.getByTestId('pause');
+  await expect(pause).toContainText('is paused until');
+  const listed = await offers();
+  expect(listed.pauses).toHaveLength(1);
+  const days2 = listed.pauses[0]!.until - Math.floor(Date.now() / 1000);
+  expect(days2).toBeGreaterThan(2 * 86_400 - 120);
+  expect(days2).toBeLessThanOrEqual(2 * 86_400);
+
+  // While paused, the company's offers are hidden, saying until when.
+  const paused = await sendOffer({ title: 'Während der Pause' });
+  await dashboard.getByTestId('offers-sync').click();
+  await expect(dashboard.getByTestId('offers-tab-hidden')).toContainText('(1)');
+  await dashboard.getByTestId('offers-tab-hidden').click();
+  await expect(dashboard.locator(`[data-id="${paused}"] [data-testid="offer-why"]`)).toContainText(
+    'You paused offers from this company until',
+  );
+  // No complaint: pausing is the customer's choice, not the company's fault.
+  expect((await offers()).drafts).toEqual([]);
+
+  // Ending the pause (keyboard again): the next offer comes through, and no suggestion returns
+  // from the evidence the customer already answered.
+  const resume = pause.getByTestId('pause-resume');
+  await resume.focus();
+  await resume.press('Enter');
+  await expect(dashboard.getByTestId('offers-notice')).toContainText('The pause for');
+  await expect(dashboard.getByTestId('offers-companies')).toHaveCount(0);
+  await expect(dashboard.getByTestId('offers-title')).toBeFocused();
+  const back = await sendOffer({ title: 'Nach der Pause' });
+  await dashboard.getByTestId('offers-sync').click();
+  await dashboard.getByTestId('offers-tab-delivered').click();
+  await expect(dashboard.locator(`[data-id="${back}"]`)).toContainText('Nach der Pause');
+  const last = await offers();
+  expect(last.pauses).toEqual([]);
+  expect(last.suggestions).toEqual([]);
+
+  // "Revoke my consent" (the suggestion's refusal) goes through the wallet's revocation: the
+  // relay refuses the company's next offer.
+  const refused = (await sendFrom(dashboard, {
+    type: 'offers.company',
+    action: 'refuse',
+    company: company.companyId,
+  })) as { type: string };
+  expect(refused.type).toBe('offers');
+  const rel = (await sendFrom(dashboard, { type: 'relationships.list', refresh: false })) as {
+    items: { grants: { status: string }[] }[];
+  };
+  expect(rel.items[0]!.grants.map((g) => g.status)).toEqual(['revoked']);
   await expect(sendOffer({ title: 'Nach dem Widerruf' })).rejects.toMatchObject({ status: 403 });
 });

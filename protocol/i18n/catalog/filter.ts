@@ -48,6 +48,10 @@ export const filter = {
     de: 'Die Marke „{brand}“ steht auf Ihrer schwarzen Liste.',
     en: 'The brand “{brand}” is on your blacklist.',
   },
+  'filter.reason.paused': {
+    de: 'Sie haben die Angebote dieses Unternehmens bis {until} pausiert.',
+    en: 'You paused offers from this company until {until}.',
+  },
   'filter.reason.channel_not_allowed': {
     de: 'Über diesen Kanal möchten Sie nicht angesprochen werden.',
     en: 'You do not want to be contacted on this channel.',

@@ -60,6 +60,56 @@ export const offers = {
     de: 'Abgemeldet: Die Einwilligung für diesen Zweck ist widerrufen.',
     en: 'Unsubscribed: the consent for this purpose is revoked.',
   },
+  'extension.offers.companies.title': {
+    de: 'Unternehmen, die Sie wegklicken',
+    en: 'Companies you keep turning away',
+  },
+  'extension.offers.suggestion.coolDown': {
+    de: 'Von den letzten {of} Angeboten von {company} haben Sie {negatives} ignoriert oder abgelehnt. Eine Pause?',
+    en: 'You ignored or turned down {negatives} of the last {of} offers from {company}. Take a break from them?',
+  },
+  'extension.offers.suggestion.refuse': {
+    de: 'Von den letzten {of} Angeboten von {company} haben Sie {negatives} abgelehnt oder ignoriert. Möchten Sie Ihre Einwilligung widerrufen oder eine Pause einlegen?',
+    en: 'You turned down or ignored {negatives} of the last {of} offers from {company}. Revoke your consent, or take a break from them?',
+  },
+  'extension.offers.suggestion.days': { de: 'Tage', en: 'Days' },
+  'extension.offers.suggestion.pause': {
+    de: '{days} Tage pausieren',
+    en: 'Pause for {days} days',
+  },
+  'extension.offers.suggestion.refuseButton': {
+    de: 'Einwilligung widerrufen',
+    en: 'Revoke my consent',
+  },
+  'extension.offers.suggestion.dismiss': {
+    de: 'Weiter erhalten',
+    en: 'Keep receiving',
+  },
+  'extension.offers.pause.until': {
+    de: '{company} ist bis {date} pausiert.',
+    en: '{company} is paused until {date}.',
+  },
+  'extension.offers.pause.resume': { de: 'Pause beenden', en: 'End the pause' },
+  'extension.offers.pause.done': {
+    de: 'Angebote von {company} sind bis {date} pausiert. Danach kommen sie von selbst wieder.',
+    en: 'Offers from {company} are paused until {date}. After that they come through again by themselves.',
+  },
+  'extension.offers.resume.done': {
+    de: 'Die Pause für {company} ist beendet.',
+    en: 'The pause for {company} has ended.',
+  },
+  'extension.offers.dismiss.done': {
+    de: 'Sie erhalten weiter Angebote von {company}. Wir fragen erst wieder, wenn neue Angebote ebenso unbeachtet bleiben.',
+    en: 'You keep receiving offers from {company}. We only ask again if new offers go unanswered the same way.',
+  },
+  'extension.offers.refuse.confirm': {
+    de: 'Damit widerrufen Sie alle Einwilligungen für {company}. Das Unternehmen darf Sie dann nicht mehr ansprechen. Fortfahren?',
+    en: 'This revokes every consent you gave {company}. The company may then no longer contact you. Continue?',
+  },
+  'extension.offers.refuse.done': {
+    de: 'Ihre Einwilligungen für {company} sind widerrufen.',
+    en: 'Your consents for {company} are revoked.',
+  },
   'extension.offers.complaint.title': {
     de: 'Beschwerde gegen {company}',
     en: 'Complaint against {company}',
