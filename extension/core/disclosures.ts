@@ -11,7 +11,7 @@
  * Pure apart from its arguments: no browser API, no I/O (STYLE habit 2).
  */
 import * as v from 'valibot';
-import type { CompanyEntry } from '../../protocol/client';
+import type { CompanyEntry, PersonKeyEntry } from '../../protocol/client';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError, protocolErrorCodes } from '../../protocol/errors';
 import type { MessageKind } from '../../protocol/messages';
@@ -91,7 +91,16 @@ export interface OpeningContext {
   readonly company: CompanyEntry;
   readonly identity: CompanyIdentity;
   readonly nowMs: number;
+  /**
+   * Looks up a staff member's key (`GET /api/v1/people/keys/{kid}`) when the message is not
+   * signed by a company key: the company console signs answers and disclosures with the staff
+   * member's enrolled key (SPECS "People who sign"). Without it only company keys count.
+   */
+  readonly personKey?: (kid: string) => Promise<PersonKeyEntry | undefined>;
 }
+
+/** How far a staff key's enrolment time may lie after a message's `iat` (the clocks differ). */
+const enrolmentSkewMs = 5 * 60_000;
 
 /**
  * Verifies a message of the company addressed to this pseudonym, as of its `iat` (it stays
@@ -110,19 +119,37 @@ export async function openCompanyMessage<K extends MessageKind>(
   context: OpeningContext,
 ) {
   const { company, identity } = context;
+  let staffKey: PersonKeyEntry | undefined;
   const opened = await openMessage(kind, jws, {
     audience: identity.pseudonym,
     now: Math.floor(context.nowMs / 1000),
     asOf: 'iat',
-    resolveKey: (kid) => company.keys?.find((k) => k.kid === kid)?.jwk,
+    resolveKey: async (kid) => {
+      const companyKey = company.keys?.find((k) => k.kid === kid);
+      if (companyKey !== undefined || context.personKey === undefined) return companyKey?.jwk;
+      staffKey = await context.personKey(kid);
+      return staffKey?.role === 'staff' && staffKey.signer === company.id
+        ? staffKey.jwk
+        : undefined;
+    },
   });
   const key = company.keys?.find((k) => k.kid === opened.kid);
   const iatMs = (opened.payload as { iat: number }).iat * 1000;
+  const companyKeyValid =
+    key !== undefined &&
+    (key.retiredAt === null || key.retiredAt > iatMs) &&
+    (key.compromisedSince === null || key.compromisedSince > iatMs);
+  const staffKeyValid =
+    key === undefined &&
+    staffKey !== undefined &&
+    staffKey.kid === opened.kid &&
+    staffKey.role === 'staff' &&
+    staffKey.signer === company.id &&
+    staffKey.addedAt - enrolmentSkewMs <= iatMs &&
+    (staffKey.retiredAt === null || staffKey.retiredAt > iatMs);
   if (
     (opened.payload as { iss?: unknown }).iss !== company.id ||
-    key === undefined ||
-    (key.retiredAt !== null && key.retiredAt <= iatMs) ||
-    (key.compromisedSince !== null && key.compromisedSince <= iatMs)
+    !(companyKeyValid || staffKeyValid)
   )
     throw new ProtocolError('ERR_JWS_KID_UNKNOWN', 'not signed by a key of the company valid then');
   return opened;

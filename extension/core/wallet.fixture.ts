@@ -4,7 +4,12 @@
  * own checks reduced to "signature by the pseudonym"), and a real in-memory Merkle log whose
  * receipts verify against the key it publishes.
  */
-import { ApiProblem, type CompanyEntry, type Relationships } from '../../protocol/client';
+import {
+  ApiProblem,
+  type CompanyEntry,
+  type PersonKeyEntry,
+  type Relationships,
+} from '../../protocol/client';
 import {
   base64Encode,
   base64urlDecode,
@@ -67,6 +72,10 @@ export class FakeClearinghouse implements WalletClearinghouse {
   answers = new Map<string, { sha256: string; jws: string }>();
   /** Makes `getCompany` fail as if the registry were out of reach. */
   registryDown = false;
+  /** Person keys (company staff) the clearinghouse publishes, by kid. */
+  personKeys = new Map<string, PersonKeyEntry>();
+  /** Makes `personKey` fail as if the clearinghouse were out of reach. */
+  personKeysDown = false;
   private entries: Uint8Array[] = [];
   private indexOf = new Map<string, number>();
   /** Turns every receipt into a tampered one. */
@@ -156,6 +165,33 @@ export class FakeClearinghouse implements WalletClearinghouse {
     const r = this.requests.get(sha);
     if (r === undefined) throw new ApiProblem(404, { code: 'ERR_RESOURCE_NOT_FOUND' });
     return { sha256: sha, jws: r.jws, targeted: r.targeted, company: this.company };
+  }
+
+  /** Enrols a staff key for `companyId` (this company by default) and returns the key pair. */
+  addStaffKey(
+    addedAt: number,
+    options: { companyId?: string; retiredAt?: number | null } = {},
+  ): Ed25519KeyPair {
+    const pair = generateKeyPair(seededRandom);
+    const jwk = publicJwk(pair);
+    const kid = thumbprint(jwk);
+    this.personKeys.set(kid, {
+      kid,
+      jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+      role: 'staff',
+      signer: options.companyId ?? this.company.id,
+      addedAt,
+      retiredAt: options.retiredAt ?? null,
+    });
+    return pair;
+  }
+
+  async personKey(kid: string) {
+    this.calls.push(`personKey ${kid}`);
+    if (this.personKeysDown) throw new TypeError('fetch failed');
+    const key = this.personKeys.get(kid);
+    if (key === undefined) throw new ApiProblem(404, { code: 'ERR_RESOURCE_NOT_FOUND' });
+    return key;
   }
 
   async getCompany(id: string) {

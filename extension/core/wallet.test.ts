@@ -16,6 +16,7 @@ import {
   Wallet,
   type ConsentChoice,
   type RequestSource,
+  type WalletClearinghouse,
 } from './wallet';
 import {
   clearinghouseOrigin,
@@ -451,11 +452,98 @@ describe('the customer view', () => {
         offers: { received: 0, delivered: 0, held: 0, hidden: 0 },
         rewards: { count: 0, points: 0, bestDiscount: null },
         complaints: { submitted: 0, drafts: 0 },
+        accessEvents: [],
+        complaintHistory: [],
       },
     ]);
-    const message = assistantMessage('v1', { type: 'customer-view', items: view });
+    const message = assistantMessage('v1', {
+      type: 'customer-view',
+      items: view,
+      asOf: 1,
+      fresh: false,
+    });
     expect(parseAssistantMessage(JSON.parse(JSON.stringify(message)))).toEqual(message);
     expect(JSON.stringify(view)).not.toMatch(/eyJ|"d"|receipt|jws/);
+  });
+});
+
+/** The fake clearinghouse with its batch read typed as the wallet sees it (to replace it). */
+const batchOf = (fake: FakeClearinghouse) =>
+  fake as unknown as Pick<WalletClearinghouse, 'relationshipsBatch'>;
+
+describe('refreshAll (issue 9: hundreds of relationships)', () => {
+  /** The fake's batch: every pseudonym's relationship, plus `extra` members. */
+  function batchAnswers(extra: () => Record<string, unknown>) {
+    batchOf(ch).relationshipsBatch = async (signers) => ({
+      results: await Promise.all(
+        signers.map(async (s) => ({
+          status: 200 as const,
+          pseudonym: s.id,
+          relationships: { ...(await ch.relationships(s)), ...extra() },
+        })),
+      ),
+    });
+  }
+
+  it('writes only changed records, all in one vault transaction, and keeps the time', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    expect(await wallet.refreshedAt()).toBeNull();
+    let accessEvents: unknown[] = [];
+    batchAnswers(() => ({ accessEvents }));
+
+    clock.ms = nowMs + 1000;
+    const unchanged = await wallet.refreshAll();
+    expect(store.putManyCalls).toBe(0);
+    expect(unchanged).toEqual((await wallet.list()).items);
+    expect(await wallet.refreshedAt()).toBe(nowMs + 1000);
+
+    accessEvents = [
+      {
+        at: nowSeconds + 5,
+        purpose: 'product_launch',
+        dataCategories: ['address'],
+        grantSha256: checked.sha256,
+        count: 2,
+        outOfScope: null,
+      },
+    ];
+    const changed = await wallet.refreshAll();
+    expect(store.putManyCalls).toBe(1);
+    expect(changed[0]!.accessEvents).toEqual(accessEvents);
+    expect((await wallet.list()).items[0]!.accessEvents).toEqual(accessEvents);
+  });
+
+  it('keeps the stored copy of an item the clearinghouse answers with a problem', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    const before = (await wallet.list()).items;
+    batchOf(ch).relationshipsBatch = async () => ({
+      results: [{ status: 409, problem: { code: 'ERR_JWS_REPLAYED' } }],
+    });
+    expect(await wallet.refreshAll()).toEqual(before);
+    expect(store.putManyCalls).toBe(0);
+  });
+
+  it('refuses to overwrite a damaged record and writes nothing', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    const { items } = await wallet.list();
+    batchAnswers(() => ({
+      complaints: [],
+      accessEvents: [
+        {
+          at: nowSeconds,
+          purpose: 'product_launch',
+          dataCategories: ['address'],
+          grantSha256: checked.sha256,
+          count: 1,
+          outOfScope: null,
+        },
+      ],
+    }));
+    store.damage('relationships', items[0]!.pseudonym);
+    expect(await codeOf(() => wallet.refreshAll(items))).toBe('ERR_VAULT_RECORD_DAMAGED');
   });
 });
 
@@ -631,6 +719,42 @@ describe('disclosures and answers', () => {
     ]);
     // An invalid one never counts as the disclosure before the newest.
     expect(disclosureChange(stored.disclosures, stored.openedDisclosures)).toBeNull();
+  });
+
+  it("opens what a staff member signed in the console with their enrolled key, only while it was the company's", async () => {
+    const identity = await granted();
+    const staff = ch.addStaffKey(nowMs - 60_000);
+    const otherCompanys = ch.addStaffKey(nowMs - 60_000, { companyId: 'co_someoneelse' });
+    const retired = ch.addStaffKey(nowMs - 120_000, { retiredAt: nowMs - 60_000 });
+    const body = { holdings: [address] };
+    const byStaff = await ch.addDisclosure(identity.pseudonym, nowSeconds, body, staff);
+    const byOther = await ch.addDisclosure(identity.pseudonym, nowSeconds, body, otherCompanys);
+    const byRetired = await ch.addDisclosure(identity.pseudonym, nowSeconds, body, retired);
+    const stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: byStaff, holdings: [address] }),
+      { state: 'invalid', sha256: byOther, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' },
+      { state: 'invalid', sha256: byRetired, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' },
+    ]);
+  });
+
+  it('leaves a staff-signed disclosure unopened while the key lookup is out of reach, and opens it later', async () => {
+    const identity = await granted();
+    const staff = ch.addStaffKey(nowMs - 60_000);
+    const sha = await ch.addDisclosure(
+      identity.pseudonym,
+      nowSeconds,
+      { holdings: [address] },
+      staff,
+    );
+    ch.personKeysDown = true;
+    let stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([]);
+    ch.personKeysDown = false;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: sha }),
+    ]);
   });
 
   it('opens the answers: access with its disclosure, erasure with its confirmation', async () => {

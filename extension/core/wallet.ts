@@ -43,6 +43,7 @@ import {
   openedDisclosure,
   type OpenedAnswer,
   type OpenedDisclosure,
+  type OpeningContext,
 } from './disclosures';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship, type StoredRelationship } from './recovery';
@@ -52,6 +53,7 @@ export type WalletClearinghouse = Pick<
   ClearinghouseClient,
   | 'getGrantRequest'
   | 'getCompany'
+  | 'personKey'
   | 'submitGrant'
   | 'submitRefusal'
   | 'submitRevocation'
@@ -189,6 +191,48 @@ export const clearinghouseRelationship = v.object({
   disclosures: v.optional(
     v.pipe(
       v.array(v.object({ sha256: sha256Schema, jws: compactJws, current: v.boolean() })),
+      v.maxLength(1000),
+    ),
+    [],
+  ),
+  /**
+   * Issue 9: the uses of the data the company reported, newest first (portal
+   * pseudonym-activity.ts); `outOfScope` is the finding's reason when the grant did not cover it.
+   */
+  accessEvents: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          at: v.pipe(v.number(), v.integer(), v.minValue(0)),
+          purpose: v.pipe(v.string(), v.maxLength(64)),
+          dataCategories: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64)),
+          grantSha256: sha256Schema,
+          count: v.pipe(v.number(), v.integer(), v.minValue(1)),
+          outOfScope: v.nullable(v.pipe(v.string(), v.maxLength(64))),
+        }),
+      ),
+      v.maxLength(100),
+    ),
+    [],
+  ),
+  /** Issue 9: the pseudonym's complaints, newest first, with the regulator's signed decision. */
+  complaints: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          sha256: sha256Schema,
+          reasons: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(32)),
+          receivedAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+          decision: v.nullable(
+            v.object({
+              sha256: sha256Schema,
+              jws: compactJws,
+              decision: v.picklist(['upheld', 'dismissed']),
+              decidedAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+            }),
+          ),
+        }),
+      ),
       v.maxLength(1000),
     ),
     [],
@@ -833,11 +877,27 @@ export class Wallet {
         company = undefined;
       }
       if (company?.id === identity.company) {
-        const context = { company, identity, nowMs: this.ports.clock.now() };
-        for (const d of newDisclosures)
-          disclosures.set(d.sha256, await openDisclosure(d.sha256, d.jws, context));
-        for (const a of newAnswers)
-          answers.set(a.answer.sha256, await openAnswer(a.request, a.answer, context));
+        const context: OpeningContext = {
+          company,
+          identity,
+          nowMs: this.ports.clock.now(),
+          // Console answers are signed with a staff member's key; an unknown key is no key.
+          personKey: (kid) =>
+            this.ports.clearinghouse.personKey(kid).catch((error: unknown) => {
+              if (error instanceof ApiProblem && error.status === 404) return undefined;
+              throw error;
+            }),
+        };
+        // A lookup that fails for another reason (the clearinghouse out of reach) leaves that
+        // message unopened until the next refresh rather than marking it invalid for good.
+        for (const d of newDisclosures) {
+          const opened = await openDisclosure(d.sha256, d.jws, context).catch(() => undefined);
+          if (opened !== undefined) disclosures.set(d.sha256, opened);
+        }
+        for (const a of newAnswers) {
+          const opened = await openAnswer(a.request, a.answer, context).catch(() => undefined);
+          if (opened !== undefined) answers.set(a.answer.sha256, opened);
+        }
       }
     }
     return {
@@ -947,43 +1007,95 @@ export class Wallet {
   /**
    * Refreshes every stored relationship from the clearinghouse in signed batches of at most 100
    * (docs/api.md `POST /api/v1/relationships/batch`); an item the clearinghouse cannot answer
-   * keeps its stored copy. Receipts stay as they are.
+   * keeps its stored copy. Receipts stay as they are. Returns the relationships as now stored.
+   *
+   * Built for hundreds of companies (issue 9, bench/portal/me.ts): `items` may be the list the
+   * caller has just read (no second read); two batches are in flight at once, so the
+   * clearinghouse answers one while the next is signed and sent; only records that changed are
+   * written, all in one vault transaction.
    *
    * @example
    * ```ts
-   * await wallet.refreshAll();
+   * const items = await wallet.refreshAll();
    * ```
    */
-  async refreshAll(): Promise<void> {
+  async refreshAll(items?: readonly WalletRelationship[]): Promise<WalletRelationship[]> {
     await ready();
-    const { items } = await this.list();
+    const current = items ?? (await this.list()).items;
     const seed = await this.ports.masterSeed();
-    for (let start = 0; start < items.length; start += 100) {
-      const batch = items.slice(start, start + 100);
-      const identities = await Promise.all(batch.map((r) => companyIdentity(seed, r.company.id)));
-      let answer: Awaited<ReturnType<WalletClearinghouse['relationshipsBatch']>>;
-      try {
-        answer = await this.ports.clearinghouse.relationshipsBatch(
-          identities.map((i) => ({ id: i.pseudonym, keyPair: i.keyPair })),
-        );
-      } catch (e) {
-        throw fromClearinghouse(e);
-      }
-      const results = Array.isArray(answer?.results) ? answer.results : [];
-      for (const [index, identity] of identities.entries()) {
-        const result = results[index];
-        if (result === undefined || result.status !== 200 || !('relationships' in result)) continue;
-        const parsed = v.safeParse(clearinghouseRelationship, result.relationships);
-        if (!parsed.success || parsed.output.pseudonym !== identity.pseudonym) continue;
-        const previous = batch[index]!;
-        await this.ports.store.put('relationships', identity.pseudonym, {
-          ...parsed.output,
-          receipts: previous.receipts,
-          pendingReceipts: previous.pendingReceipts,
-          ...(await this.openObligations(identity, parsed.output, previous)),
-        });
-      }
+    const batches: WalletRelationship[][] = [];
+    for (let start = 0; start < current.length; start += refreshBatch)
+      batches.push(current.slice(start, start + refreshBatch));
+    const refreshed = await inParallel(batches, refreshInFlight, (batch) =>
+      this.refreshBatch(seed, batch),
+    );
+    const out = refreshed.flat();
+    const changed = out.filter((r, i) => r !== current[i]);
+    if (changed.length > 0)
+      await this.ports.store.putMany(
+        'relationships',
+        changed.map((r) => ({ id: r.pseudonym, value: r })),
+      );
+    await this.ports.store.put(refreshedRecord.table, refreshedRecord.id, {
+      v: 1,
+      at: this.ports.clock.now(),
+    });
+    return out;
+  }
+
+  /**
+   * When {@link refreshAll} last completed (ms), or null: the "as of" of the stored copy.
+   *
+   * @example
+   * ```ts
+   * const asOf = await wallet.refreshedAt();
+   * ```
+   */
+  async refreshedAt(): Promise<number | null> {
+    try {
+      const raw = (await this.ports.store.get(refreshedRecord.table, refreshedRecord.id)) as
+        { at?: unknown } | undefined;
+      const at = raw?.at;
+      return typeof at === 'number' && Number.isSafeInteger(at) && at >= 0 ? at : null;
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return null;
+      throw e;
     }
+  }
+
+  /** One signed batch: each item as refreshed, or the very same object when nothing changed. */
+  private async refreshBatch(
+    seed: Uint8Array,
+    batch: readonly WalletRelationship[],
+  ): Promise<WalletRelationship[]> {
+    const identities = await Promise.all(batch.map((r) => companyIdentity(seed, r.company.id)));
+    let answer: Awaited<ReturnType<WalletClearinghouse['relationshipsBatch']>>;
+    try {
+      answer = await this.ports.clearinghouse.relationshipsBatch(
+        identities.map((i) => ({ id: i.pseudonym, keyPair: i.keyPair })),
+      );
+    } catch (e) {
+      throw fromClearinghouse(e);
+    }
+    const results = Array.isArray(answer?.results) ? answer.results : [];
+    const out: WalletRelationship[] = [];
+    for (const [index, identity] of identities.entries()) {
+      const previous = batch[index]!;
+      out.push(previous);
+      const result = results[index];
+      if (result === undefined || result.status !== 200 || !('relationships' in result)) continue;
+      const parsed = v.safeParse(clearinghouseRelationship, result.relationships);
+      if (!parsed.success || parsed.output.pseudonym !== identity.pseudonym) continue;
+      const record: WalletRelationship = {
+        ...parsed.output,
+        receipts: previous.receipts,
+        pendingReceipts: previous.pendingReceipts,
+        ...(await this.openObligations(identity, parsed.output, previous)),
+      };
+      // Unchanged (the usual case): keep the stored object, so it is not written again.
+      if (!sameRecord(record, previous)) out[index] = record;
+    }
+    return out;
   }
 
   /**
@@ -1005,6 +1117,46 @@ export class Wallet {
     }
     return { items: out, damaged: bad };
   }
+}
+
+/** Where the time of the last complete refresh is kept (issue 9: the page's "as of"). */
+export const refreshedRecord = { table: 'profile', id: 'relationships-refreshed' } as const;
+
+/** Pseudonyms per signed batch call (the endpoint's maximum). */
+const refreshBatch = 100;
+/** Batch calls in flight at once during {@link Wallet.refreshAll}. */
+const refreshInFlight = 2;
+
+/** Runs `work` over `items` with at most `limit` at once; results in the order of `items`. */
+async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+/** JSON with every object's members sorted: equal data, equal text, whatever the member order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, x: unknown) =>
+    typeof x === 'object' && x !== null && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+/** True when two relationship records hold the same data. */
+function sameRecord(a: WalletRelationship, b: WalletRelationship): boolean {
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** The scopes of a grant the vault holds (verified when it was stored); [] when unreadable. */

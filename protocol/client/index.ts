@@ -102,6 +102,19 @@ export interface CompanyEntry {
   }[];
 }
 
+/** A person key as the clearinghouse publishes it (`GET /api/v1/people/keys/{kid}`). */
+export interface PersonKeyEntry {
+  kid: string;
+  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
+  role: 'staff' | 'regulator';
+  /** The company id for staff, `rg_<kid>` for a regulator. */
+  signer: string;
+  /** Milliseconds. */
+  addedAt: number;
+  /** Milliseconds, or null while the key is in use. */
+  retiredAt: number | null;
+}
+
 export interface RegistrationReceipt extends Receipt {
   readonly company: {
     readonly id: string;
@@ -144,6 +157,29 @@ export interface Relationships {
     jws: string;
     deadline: number;
     answer: { sha256: string; jws: string } | null;
+  }[];
+  /** Issue 9: the latest reported uses of the data, newest first (`at` in seconds). */
+  readonly accessEvents?: readonly {
+    at: number;
+    purpose: string;
+    dataCategories: string[];
+    grantSha256: string;
+    count: number;
+    /** The finding's reason when the use lay outside its grant. */
+    outOfScope: string | null;
+  }[];
+  /** Issue 9: the pseudonym's complaints, newest first, with the regulator's signed decision. */
+  readonly complaints?: readonly {
+    sha256: string;
+    company: string;
+    reasons: string[];
+    receivedAt: number;
+    decision: {
+      sha256: string;
+      jws: string;
+      decision: 'upheld' | 'dismissed';
+      decidedAt: number;
+    } | null;
   }[];
 }
 
@@ -259,6 +295,8 @@ export interface ClearinghouseClient {
     limit?: number;
   }): Promise<{ companies: CompanyEntry[]; next: string | null }>;
   getCompany(companyId: string): Promise<CompanyEntry>;
+  /** A person key (staff or regulator), retired ones too: who may have signed for a company. */
+  personKey(kid: string): Promise<PersonKeyEntry>;
   compromisedMessages(
     company: RequestSigner,
   ): Promise<{ messages: { sha256: string; kind: string; kid: string; iat: number }[] }>;
@@ -495,6 +533,7 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
       return call('GET', `/api/v1/companies${qs === '' ? '' : `?${qs}`}`);
     },
     getCompany: (id) => call('GET', `/api/v1/companies/${encodeURIComponent(id)}`),
+    personKey: (kid) => call('GET', `/api/v1/people/keys/${encodeURIComponent(kid)}`),
     compromisedMessages: (signer) =>
       call('GET', '/api/v1/companies/me/compromised-messages', { signer }),
     createGrantRequest: (token) => postJose('/api/v1/grant-requests', token),
