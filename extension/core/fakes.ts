@@ -17,8 +17,12 @@ export class FakeStore implements RecordStore {
     return t;
   }
 
-  private check(): void {
+  private check(id?: string): void {
     if (this.locked) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked');
+    // The vault's record ids (extension/vault/backup `recordId`): a fake that took more would
+    // let code pass here that the real vault refuses.
+    if (id !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(id))
+      throw new ProtocolError('ERR_MESSAGE_INVALID', 'record id outside the vault alphabet');
   }
 
   /** Marks a record as not authenticating, as a flipped bit would. */
@@ -36,7 +40,7 @@ export class FakeStore implements RecordStore {
   }
 
   async put(table: StoreTable, id: string, value: unknown): Promise<void> {
-    this.check();
+    this.check(id);
     if (this.damagedIds.has(`${table}/${id}`))
       throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'damaged', { table, id });
     this.table(table).set(id, JSON.stringify(value));
@@ -47,6 +51,7 @@ export class FakeStore implements RecordStore {
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
     this.check();
+    for (const { id } of items) this.check(id);
     const damaged = items.find((i) => this.damagedIds.has(`${table}/${i.id}`));
     if (damaged !== undefined)
       throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'damaged', { table, id: damaged.id });
@@ -62,6 +67,7 @@ export class FakeStore implements RecordStore {
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
     this.check();
+    for (const { id } of items) this.check(id);
     const t = this.table(table);
     if (items.some((i) => t.has(i.id)))
       throw new ProtocolError('ERR_VAULT_STORAGE_FAILED', 'exists');

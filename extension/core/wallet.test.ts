@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ApiProblem } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
 import { openSealed, sealTo } from '../../protocol/seal';
@@ -397,6 +398,61 @@ describe('Wallet.answer', () => {
     const refreshed = await wallet.refreshCompany(ch.company.id);
     expect(refreshed.pendingReceipts).toEqual([]);
     expect(refreshed.receipts.map((r) => r.sha256)).toEqual([outcome.sha256]);
+  });
+
+  it('settles a grant the clearinghouse stored before the wallet could (a stopped worker) on the next refresh', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    // The 201 came, then everything stopped before the vault write: the relationship read fails.
+    const relationships = ch.relationships.bind(ch);
+    ch.relationships = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    expect(await wallet.relationship(checked.pseudonym)).toBeUndefined();
+    const [sent] = [...ch.submitted.keys()];
+    // Still out of reach: nothing is lost, nothing settled.
+    await wallet.refreshAll();
+    expect(await wallet.relationship(checked.pseudonym)).toBeUndefined();
+    ch.relationships = relationships;
+    const listed = await wallet.refreshAll();
+    expect(listed.map((r) => r.grants.map((g) => g.sha256))).toEqual([[sent]]);
+    expect((await wallet.relationship(checked.pseudonym))?.receipts.map((r) => r.sha256)).toEqual([
+      sent,
+    ]);
+    // Settled once: the outbox entry is gone and a further refresh changes nothing.
+    expect(
+      (await store.list('profile')).items.filter((i) => i.id.startsWith('wallet-outbox-')),
+    ).toEqual([]);
+    expect(ch.submitted.size).toBe(1);
+  });
+
+  it('drops an answer that never reached the clearinghouse only once its window has closed, and never resends it', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    ch.submitGrant = submitGrant;
+    const outbox = async () =>
+      (await store.list('profile')).items.filter((i) => i.id.startsWith('wallet-outbox-'));
+    expect(await outbox()).toHaveLength(1);
+    await wallet.refreshAll();
+    expect(await outbox()).toHaveLength(1); // it could still arrive within its window
+    clock.ms = nowMs + 20 * 60_000;
+    await wallet.refreshAll();
+    expect(await outbox()).toEqual([]);
+    expect(ch.submitted.size).toBe(0);
+    expect(await wallet.relationship(checked.pseudonym)).toBeUndefined();
+  });
+
+  it('keeps no outbox entry for an answer the clearinghouse refused', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    ch.submitGrant = () => Promise.reject(new ApiProblem(403, { code: 'ERR_COMPANY_NOT_ACTIVE' }));
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
+    expect(
+      (await store.list('profile')).items.filter((i) => i.id.startsWith('wallet-outbox-')),
+    ).toEqual([]);
   });
 
   it('refuses to verify without a pinned log key', async () => {

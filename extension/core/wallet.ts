@@ -27,7 +27,12 @@ import { sha256Of } from '../../protocol/jws';
 import { publicJwk } from '../../protocol/keys';
 import type { DataCategory } from '../../protocol/vocabulary';
 import type { Payload, Scope } from '../../protocol/messages';
-import { compactJws, sha256 as sha256Schema } from '../../protocol/messages/primitives';
+import {
+  companyId,
+  compactJws,
+  epochSeconds,
+  sha256 as sha256Schema,
+} from '../../protocol/messages/primitives';
 import type { BlacklistEntry, Profile } from '../../protocol/profile';
 import { openMessage, signMessage } from '../../protocol/signed';
 import { sealTo } from '../../protocol/seal';
@@ -165,6 +170,23 @@ export const storedReceipt = v.object({
   verifiedAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
 });
 export type StoredReceipt = v.InferOutput<typeof storedReceipt>;
+
+/**
+ * A signed answer on its way to the clearinghouse (vault `profile` table, id
+ * `wallet-outbox-<sha256>`), written before it is sent and removed once the vault holds its
+ * outcome: a service worker stopped between the clearinghouse's 201 and the vault's write must not
+ * leave the company with a grant the customer's wallet does not know (issue 12).
+ */
+const outboxEntry = v.object({
+  company: companyId,
+  kind: v.picklist(['grant', 'refusal']),
+  jws: compactJws,
+  /** The token's `exp`: after it the clearinghouse can no longer take it for the first time. */
+  exp: epochSeconds,
+});
+const outboxPrefix = 'wallet-outbox-';
+/** Clock difference allowed between the Assistant and the clearinghouse for the above. */
+const outboxSkewSeconds = 300;
 
 /**
  * A relationship as the clearinghouse answers it (docs/api.md "Relationships"). Parsed with this
@@ -673,8 +695,25 @@ export class Wallet {
       token = await signMessage('refusal', refusal, identity.keyPair);
       kind = 'refusal';
     }
-    const sha = await this.submit(kind, token);
+    const outboxId = `${outboxPrefix}${sha256Of(token)}`;
+    await this.ports.store.put('profile', outboxId, {
+      company: identity.company,
+      kind,
+      jws: token,
+      exp: base.exp,
+    });
+    let sha: string;
+    try {
+      sha = await this.submit(kind, token);
+    } catch (e) {
+      // Refused for a reason: it was not stored. Out of reach: it may have been; the next
+      // refresh asks the clearinghouse (resumeOutbox) instead of guessing.
+      if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE'))
+        await this.ports.store.delete('profile', outboxId);
+      throw e;
+    }
     const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
+    await this.ports.store.delete('profile', outboxId);
     return kind === 'grant'
       ? { outcome: 'granted', sha256: sha, receipt }
       : { outcome: 'refused', sha256: sha, receipt };
@@ -907,6 +946,54 @@ export class Wallet {
   }
 
   /**
+   * Settles the answers the wallet signed but never saw stored (the service worker stopped in
+   * between): each is looked up in the clearinghouse's view of its pseudonym. Stored: the
+   * relationship and receipt are fetched into the vault as `answer` would have. Not stored and
+   * past its `exp`: it can never be taken any more and is dropped. Otherwise (not stored yet, or
+   * the clearinghouse out of reach) it stays for the next refresh. Never sends anything.
+   *
+   * @returns the number of answers settled into the vault.
+   */
+  async resumeOutbox(): Promise<number> {
+    const { items } = await this.ports.store.list('profile');
+    let settled = 0;
+    for (const { id, value } of items) {
+      if (!id.startsWith(outboxPrefix)) continue;
+      const parsed = v.safeParse(outboxEntry, value);
+      const sha256 = id.slice(outboxPrefix.length);
+      if (!parsed.success || sha256Of(parsed.output.jws) !== sha256) {
+        await this.ports.store.delete('profile', id);
+        continue;
+      }
+      const { company, kind, jws, exp } = parsed.output;
+      await ready();
+      const identity = await this.identity(company);
+      let stored: boolean;
+      try {
+        const fresh = v.parse(
+          clearinghouseRelationship,
+          await this.ports.clearinghouse.relationships({
+            id: identity.pseudonym,
+            keyPair: identity.keyPair,
+          }),
+        );
+        stored = [...fresh.grants, ...fresh.refusals].some((m) => m.sha256 === sha256);
+      } catch (e) {
+        if (!(e instanceof ApiProblem && e.status === 404)) continue;
+        stored = false;
+      }
+      if (stored) {
+        await this.settle(identity, { sha256, kind, jws });
+        settled++;
+      } else if (exp + outboxSkewSeconds >= this.nowSeconds()) {
+        continue;
+      }
+      await this.ports.store.delete('profile', id);
+    }
+    return settled;
+  }
+
+  /**
    * Refreshes the relationship with `company` from the clearinghouse and fetches receipts that
    * were still pending.
    *
@@ -1021,7 +1108,8 @@ export class Wallet {
    */
   async refreshAll(items?: readonly WalletRelationship[]): Promise<WalletRelationship[]> {
     await ready();
-    const current = items ?? (await this.list()).items;
+    const resumed = await this.resumeOutbox();
+    const current = items !== undefined && resumed === 0 ? items : (await this.list()).items;
     const seed = await this.ports.masterSeed();
     const batches: WalletRelationship[][] = [];
     for (let start = 0; start < current.length; start += refreshBatch)
