@@ -143,16 +143,21 @@ test('the registry, the auditor and the regulator show hostile names as text', a
   const watched = watch(page);
 
   // The public registry, its search echoing the hostile query, and the company's page.
+  // The registry pages (25 a page): with the other specs' companies the hostile one may sit on a
+  // later page, so it is also found by its domain, which is unique to this run.
+  const hostileQueries = [payload('QUERY'), '"><svg id=xss-q onload=__xss=5>'];
   for (const path of [
     '/companies',
-    `/companies?q=${encodeURIComponent(payload('QUERY'))}`,
-    `/companies?q=${encodeURIComponent('"><svg id=xss-q onload=__xss=5>')}`,
+    `/companies?q=${encodeURIComponent(`localhost:${proof.port}`)}`,
+    ...hostileQueries.map((q) => `/companies?q=${encodeURIComponent(q)}`),
     `/companies/${story.company.id}`,
     '/audit',
   ]) {
     await page.goto(path);
     // The registry refuses a query with markup as invalid parameters (shown as such, not echoed).
-    if (!path.includes('?q=')) await expect(page.locator('main')).toContainText(literal('NAME'));
+    const hostileQuery = hostileQueries.some((q) => path.endsWith(encodeURIComponent(q)));
+    if (path !== '/companies' && !hostileQuery)
+      await expect(page.locator('main')).toContainText(literal('NAME'));
     await expectInert(page, watched);
   }
 
