@@ -340,6 +340,10 @@ describe('choices', () => {
 });
 
 describe('Wallet.answer', () => {
+  /** The answers the wallet keeps until it knows their outcome (one vault record). */
+  const outboxEntries = async () =>
+    Object.keys(((await store.get('profile', 'wallet-outbox')) as object | undefined) ?? {});
+
   it('signs the narrowed grant with the pairwise key, carries pseudonymKey, and stores the verified receipt', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     const choice = grantAll(checked.request);
@@ -420,9 +424,7 @@ describe('Wallet.answer', () => {
       sent,
     ]);
     // Settled once: the outbox entry is gone and a further refresh changes nothing.
-    expect(
-      (await store.list('profile')).items.filter((i) => i.id.startsWith('wallet-outbox-')),
-    ).toEqual([]);
+    expect(await outboxEntries()).toEqual([]);
     expect(ch.submitted.size).toBe(1);
   });
 
@@ -434,14 +436,12 @@ describe('Wallet.answer', () => {
       code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
     });
     ch.submitGrant = submitGrant;
-    const outbox = async () =>
-      (await store.list('profile')).items.filter((i) => i.id.startsWith('wallet-outbox-'));
-    expect(await outbox()).toHaveLength(1);
+    expect(await outboxEntries()).toHaveLength(1);
     await wallet.refreshAll();
-    expect(await outbox()).toHaveLength(1); // it could still arrive within its window
+    expect(await outboxEntries()).toHaveLength(1); // it could still arrive within its window
     clock.ms = nowMs + 20 * 60_000;
     await wallet.refreshAll();
-    expect(await outbox()).toEqual([]);
+    expect(await outboxEntries()).toEqual([]);
     expect(ch.submitted.size).toBe(0);
     expect(await wallet.relationship(checked.pseudonym)).toBeUndefined();
   });
@@ -450,9 +450,7 @@ describe('Wallet.answer', () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     ch.submitGrant = () => Promise.reject(new ApiProblem(403, { code: 'ERR_COMPANY_NOT_ACTIVE' }));
     await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
-    expect(
-      (await store.list('profile')).items.filter((i) => i.id.startsWith('wallet-outbox-')),
-    ).toEqual([]);
+    expect(await outboxEntries()).toEqual([]);
   });
 
   it('refuses to verify without a pinned log key', async () => {

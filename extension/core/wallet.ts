@@ -172,10 +172,11 @@ export const storedReceipt = v.object({
 export type StoredReceipt = v.InferOutput<typeof storedReceipt>;
 
 /**
- * A signed answer on its way to the clearinghouse (vault `profile` table, id
- * `wallet-outbox-<sha256>`), written before it is sent and removed once the vault holds its
- * outcome: a service worker stopped between the clearinghouse's 201 and the vault's write must not
- * leave the company with a grant the customer's wallet does not know (issue 12).
+ * The signed answers on their way to the clearinghouse, by sha256 (one vault record, `profile`
+ * table, id `wallet-outbox`, so a refresh reads one record), each written before it is sent and
+ * removed once the vault holds its outcome: a service worker stopped between the clearinghouse's
+ * 201 and the vault's write must not leave the company with a grant the customer's wallet does
+ * not know (issue 12).
  */
 const outboxEntry = v.object({
   company: companyId,
@@ -184,8 +185,34 @@ const outboxEntry = v.object({
   /** The token's `exp`: after it the clearinghouse can no longer take it for the first time. */
   exp: epochSeconds,
 });
-const outboxPrefix = 'wallet-outbox-';
-/** Clock difference allowed between the Assistant and the clearinghouse for the above. */
+type OutboxEntry = v.InferOutput<typeof outboxEntry>;
+const outboxRecord = { table: 'profile', id: 'wallet-outbox' } as const;
+/** Read-modify-write of the outbox record, one at a time per store (answers may overlap). */
+const outboxTurns = new WeakMap<RecordStore, Promise<unknown>>();
+
+async function outboxRead(store: RecordStore): Promise<Record<string, OutboxEntry>> {
+  const parsed = v.safeParse(
+    v.record(sha256Schema, outboxEntry),
+    await store.get(outboxRecord.table, outboxRecord.id),
+  );
+  // Anything malformed is dropped: an entry only ever saves work, it is never the evidence.
+  return parsed.success ? parsed.output : {};
+}
+
+function outboxUpdate(
+  store: RecordStore,
+  change: (entries: Record<string, OutboxEntry>) => void,
+): Promise<void> {
+  const turn = (outboxTurns.get(store) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(async () => {
+      const entries = await outboxRead(store);
+      change(entries);
+      await store.put(outboxRecord.table, outboxRecord.id, entries);
+    });
+  outboxTurns.set(store, turn);
+  return turn;
+}
 const outboxSkewSeconds = 300;
 
 /**
@@ -695,25 +722,23 @@ export class Wallet {
       token = await signMessage('refusal', refusal, identity.keyPair);
       kind = 'refusal';
     }
-    const outboxId = `${outboxPrefix}${sha256Of(token)}`;
-    await this.ports.store.put('profile', outboxId, {
-      company: identity.company,
-      kind,
-      jws: token,
-      exp: base.exp,
+    const own = sha256Of(token);
+    const store = this.ports.store;
+    await outboxUpdate(store, (entries) => {
+      entries[own] = { company: identity.company, kind, jws: token, exp: base.exp };
     });
+    const done = () => outboxUpdate(store, (entries) => void delete entries[own]);
     let sha: string;
     try {
       sha = await this.submit(kind, token);
     } catch (e) {
       // Refused for a reason: it was not stored. Out of reach: it may have been; the next
       // refresh asks the clearinghouse (resumeOutbox) instead of guessing.
-      if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE'))
-        await this.ports.store.delete('profile', outboxId);
+      if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) await done();
       throw e;
     }
     const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
-    await this.ports.store.delete('profile', outboxId);
+    await done();
     return kind === 'grant'
       ? { outcome: 'granted', sha256: sha, receipt }
       : { outcome: 'refused', sha256: sha, receipt };
@@ -955,17 +980,9 @@ export class Wallet {
    * @returns the number of answers settled into the vault.
    */
   async resumeOutbox(): Promise<number> {
-    const { items } = await this.ports.store.list('profile');
+    const entries = await outboxRead(this.ports.store);
     let settled = 0;
-    for (const { id, value } of items) {
-      if (!id.startsWith(outboxPrefix)) continue;
-      const parsed = v.safeParse(outboxEntry, value);
-      const sha256 = id.slice(outboxPrefix.length);
-      if (!parsed.success || sha256Of(parsed.output.jws) !== sha256) {
-        await this.ports.store.delete('profile', id);
-        continue;
-      }
-      const { company, kind, jws, exp } = parsed.output;
+    for (const [sha256, { company, kind, jws, exp }] of Object.entries(entries)) {
       await ready();
       const identity = await this.identity(company);
       let stored: boolean;
@@ -988,7 +1005,7 @@ export class Wallet {
       } else if (exp + outboxSkewSeconds >= this.nowSeconds()) {
         continue;
       }
-      await this.ports.store.delete('profile', id);
+      await outboxUpdate(this.ports.store, (current) => void delete current[sha256]);
     }
     return settled;
   }
