@@ -8,87 +8,45 @@
  * - The browser is closed while the passphrase is being changed and relaunched on the same
  *   profile directory: the vault opens with one of the two passphrases and every record is there.
  */
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { createClient } from '../../protocol/client';
-import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
 import { signCompact } from '../../protocol/jws';
 import type { Payload } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import { loadOrCreateIdentity } from '../company-site/keys';
-import { startCompanySite, type CompanySite } from '../company-site/site';
+import {
+  client,
+  clearinghouse,
+  createVault as createVaultWith,
+  launchAssistant,
+  payloadOf,
+  Scratch,
+  sendFrom,
+} from './assistant-fixture';
 
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
 const passphrase = 'correct horse battery staple';
 const nextPassphrase = 'a brand new passphrase for the vault';
 
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-
-let dirs: string[] = [];
-let sites: CompanySite[] = [];
+const scratch = new Scratch();
+const tempDir = (prefix: string) => scratch.tempDir(prefix);
+const companySite = () => scratch.companySite();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
   await context?.close();
   context = undefined;
-  for (const site of sites) await site.stop();
-  sites = [];
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs = [];
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
-}
-
-function payloadOf(jws: string): Record<string, unknown> {
-  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
-}
-
-const client = createClient({
-  baseUrl: clearinghouse,
-  fetch: (url, init) => fetch(url, init),
-  now: Date.now,
-  randomBytes: (n) => new Uint8Array(randomBytes(n)),
+  await scratch.cleanup();
 });
 
 /** Launches Chromium with the Assistant on `profileDir`; the extension id and an extension page. */
 async function launch(profileDir: string): Promise<{ id: string; page: Page }> {
-  context = await chromium.launchPersistentContext(profileDir, {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
+  const launched = await launchAssistant(profileDir);
+  context = launched.context;
   const page = await context.newPage();
-  await page.goto(`chrome-extension://${id}/ui/popup/index.html`);
-  return { id, page };
+  await page.goto(`chrome-extension://${launched.id}/ui/popup/index.html`);
+  return { id: launched.id, page };
 }
 
 /**
@@ -136,39 +94,7 @@ async function sendAfterRestart(page: Page, message: unknown): Promise<unknown> 
   }
 }
 
-async function createVault(page: Page): Promise<void> {
-  expect(await sendFrom(page, { type: 'vault.create', passphrase })).toMatchObject({
-    type: 'vault.created',
-  });
-  const { settings } = (await sendFrom(page, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(page, {
-    type: 'settings.set',
-    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(page, { type: 'settings.check-log-key' })) as { outcome: string }).outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
-}
-
-async function companySite(): Promise<{ site: CompanySite; dataDir: string }> {
-  const dataDir = await tempDir('company-site-');
-  const site = await startCompanySite({
-    clearinghouseUrl: clearinghouse,
-    dataDir,
-    port: 0,
-    pollIntervalMs: 0,
-    webhook: false,
-    log: () => {},
-  });
-  sites.push(site);
-  await site.ready();
-  return { site, dataDir };
-}
+const createVault = (page: Page) => createVaultWith(page, passphrase);
 
 type Listing = {
   items: {

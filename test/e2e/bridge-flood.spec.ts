@@ -6,103 +6,40 @@
  * window: at most the one request a tab may have open does. Afterwards the Assistant still
  * answers: a normal request from the company's page opens the consent window and is granted.
  */
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { connectChannel, requestHashOf } from '../../protocol/connect';
-import { startCompanySite, type CompanySite } from '../company-site/site';
+import type { CompanySite } from '../company-site/site';
+import {
+  createVault,
+  installDashboard,
+  launchAssistant,
+  Scratch,
+  sendFrom,
+} from './assistant-fixture';
 
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
-
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
 interface ConnectGlobals {
   ClearinghouseConnect: {
     requestConsent(link: string): Promise<{ outcome: string; code?: string }>;
   };
 }
 
-let dirs: string[] = [];
-let sites: CompanySite[] = [];
+const scratch = new Scratch();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
   await context?.close();
   context = undefined;
-  for (const site of sites) await site.stop();
-  sites = [];
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs = [];
+  await scratch.cleanup();
 });
 
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-
 async function companySite(): Promise<CompanySite> {
-  const site = await startCompanySite({
-    clearinghouseUrl: clearinghouse,
-    dataDir: await tempDir('company-site-'),
-    port: 0,
-    pollIntervalMs: 0,
-    webhook: false,
-    log: () => {},
-  });
-  sites.push(site);
-  await site.ready();
-  return site;
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
+  return (await scratch.companySite()).site;
 }
 
 async function assistant(): Promise<void> {
-  context = await chromium.launchPersistentContext(await tempDir('assistant-flood-'), {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
-  await expect
-    .poll(() => context!.pages().some((p) => p.url() === url), { timeout: 15_000 })
-    .toBe(true);
-  const dashboard = context.pages().find((p) => p.url() === url)!;
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible({ timeout: 15_000 });
-  expect(
-    await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
-  ).toMatchObject({ type: 'vault.created' });
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
+  const launched = await launchAssistant(await scratch.tempDir('assistant-flood-'));
+  context = launched.context;
+  await createVault(await installDashboard(context, launched.id), 'correct horse battery staple');
 }
 
 function consentWindows(): Page[] {

@@ -6,33 +6,32 @@
  * shows them. In the real browser: no script runs (a global flag the payloads would set, and no
  * dialog opens), no element of the payload is in the DOM, and the text appears literally.
  */
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { createClient } from '../../protocol/client';
 import { t } from '../../protocol/i18n';
-import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
 import { signCompact } from '../../protocol/jws';
 import type { Payload } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import { loadOrCreateIdentity } from '../company-site/keys';
-import { startCompanySite, type CompanySite } from '../company-site/site';
+import {
+  client,
+  clearinghouse,
+  createVault,
+  installDashboard,
+  launchAssistant,
+  payloadOf,
+  Scratch,
+  sendFrom,
+} from './assistant-fixture';
 import {
   addVirtualAuthenticator,
   regulatorLink,
   seedStory,
   startProofServer,
 } from './oversight-seed';
-
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
 
 /**
  * A payload with every kind of injection; each element carries an `xss-…` id and each script
@@ -82,49 +81,17 @@ async function expectInert(page: Page, watched: Watched): Promise<void> {
   expect(watched.dialogs, page.url()).toEqual([]);
 }
 
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
-}
-
-function payloadOf(jws: string): Record<string, unknown> {
-  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
-}
-
-const client = createClient({
-  baseUrl: clearinghouse,
-  fetch: (url, init) => fetch(url, init),
-  now: Date.now,
-  randomBytes: (n) => new Uint8Array(randomBytes(n)),
-});
-
-let dirs: string[] = [];
-let sites: CompanySite[] = [];
+const scratch = new Scratch();
 let context: BrowserContext | undefined;
 let proofServer: Server | undefined;
 
 test.afterEach(async () => {
   await context?.close();
   context = undefined;
-  for (const site of sites) await site.stop();
-  sites = [];
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs = [];
+  await scratch.cleanup();
   await new Promise((resolve) => (proofServer ? proofServer.close(resolve) : resolve(null)));
   proofServer = undefined;
 });
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
 
 test('the registry, the auditor and the regulator show hostile names as text', async ({
   browser,
@@ -180,54 +147,15 @@ test('the registry, the auditor and the regulator show hostile names as text', a
 
 test('the Assistant and /me show hostile names, reasons, offers and disclosures as text', async () => {
   await ready();
-  const dataDir = await tempDir('company-site-');
-  const site = await startCompanySite({
-    clearinghouseUrl: clearinghouse,
-    dataDir,
-    port: 0,
-    pollIntervalMs: 0,
-    webhook: false,
-    log: () => {},
-    legalName: payload('NAME'),
-  });
-  sites.push(site);
-  await site.ready();
+  const { site, dataDir } = await scratch.companySite({ legalName: payload('NAME') });
   const company = await loadOrCreateIdentity(dataDir);
 
-  context = await chromium.launchPersistentContext(await tempDir('assistant-xss-'), {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  const dashboardUrl = `chrome-extension://${id}/ui/dashboard/index.html`;
-  await expect
-    .poll(() => context!.pages().some((p) => p.url() === dashboardUrl), { timeout: 15_000 })
-    .toBe(true);
-  const dashboard = context.pages().find((p) => p.url() === dashboardUrl)!;
+  const launched = await launchAssistant(await scratch.tempDir('assistant-xss-'));
+  context = launched.context;
+  const id = launched.id;
+  const dashboard = await installDashboard(context, id);
   const dashboardWatch = watch(dashboard);
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible({ timeout: 15_000 });
-  await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' });
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
+  await createVault(dashboard, 'correct horse battery staple');
   const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
     profile: Record<string, unknown>;
   };

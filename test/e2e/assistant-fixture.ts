@@ -1,0 +1,134 @@
+/**
+ * What the issue-12 specs (assistant-crash, bridge-flood, xss) share: the built chromium-test
+ * Assistant in Debian's Chromium, the e2e clearinghouse, the reference company site, and the
+ * scratch directories a test leaves behind.
+ */
+import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '../../protocol/client';
+import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { startCompanySite, type CompanySite, type CompanySiteOptions } from '../company-site/site';
+
+export const extensionDir = fileURLToPath(
+  new URL('../../dist/extension/chromium-test/', import.meta.url),
+);
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+
+/** A client of the e2e clearinghouse for what companies and regulators send. */
+export const client = createClient({
+  baseUrl: clearinghouse,
+  fetch: (url, init) => fetch(url, init),
+  now: Date.now,
+  randomBytes: (n) => new Uint8Array(randomBytes(n)),
+});
+
+interface ExtensionPageGlobals {
+  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
+}
+
+/** Sends `message` to the Assistant's service worker from one of its pages. */
+export function sendFrom(page: Page, message: unknown): Promise<unknown> {
+  return page.evaluate(
+    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
+    message,
+  );
+}
+
+/** The payload of a compact JWS, unverified (to read what a test itself had signed). */
+export function payloadOf(jws: string): Record<string, unknown> {
+  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
+}
+
+/** Scratch directories and company sites of one test; `cleanup` in `afterEach`. */
+export class Scratch {
+  private dirs: string[] = [];
+  private sites: CompanySite[] = [];
+
+  async tempDir(prefix: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** The reference company site on a free port, against the e2e clearinghouse. */
+  async companySite(
+    extra: Pick<CompanySiteOptions, 'legalName'> = {},
+  ): Promise<{ site: CompanySite; dataDir: string }> {
+    const dataDir = await this.tempDir('company-site-');
+    const site = await startCompanySite({
+      clearinghouseUrl: clearinghouse,
+      dataDir,
+      port: 0,
+      pollIntervalMs: 0,
+      webhook: false,
+      log: () => {},
+      ...extra,
+    });
+    this.sites.push(site);
+    await site.ready();
+    return { site, dataDir };
+  }
+
+  async cleanup(): Promise<void> {
+    for (const site of this.sites) await site.stop();
+    this.sites = [];
+    for (const dir of this.dirs) await rm(dir, { recursive: true, force: true });
+    this.dirs = [];
+  }
+}
+
+/** Chromium with the Assistant on `profileDir`, and the extension's id. */
+export async function launchAssistant(
+  profileDir: string,
+): Promise<{ context: BrowserContext; id: string }> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    headless: true,
+    executablePath: chromiumPath,
+    locale: 'en-US',
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
+  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
+  return { context, id };
+}
+
+/** The dashboard the Assistant opens on install, once it asks for a new passphrase. */
+export async function installDashboard(context: BrowserContext, id: string): Promise<Page> {
+  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
+  await expect
+    .poll(() => context.pages().some((p) => p.url() === url), { timeout: 15_000 })
+    .toBe(true);
+  const dashboard = context.pages().find((p) => p.url() === url)!;
+  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible({ timeout: 15_000 });
+  return dashboard;
+}
+
+/** Creates the vault, points the Assistant at the e2e clearinghouse in English, pins its log key. */
+export async function createVault(page: Page, passphrase: string): Promise<void> {
+  expect(await sendFrom(page, { type: 'vault.create', passphrase })).toMatchObject({
+    type: 'vault.created',
+  });
+  const { settings } = (await sendFrom(page, { type: 'settings.get' })) as {
+    settings: Record<string, unknown>;
+  };
+  await sendFrom(page, {
+    type: 'settings.set',
+    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
+  });
+  await expect
+    .poll(
+      async () =>
+        ((await sendFrom(page, { type: 'settings.check-log-key' })) as { outcome: string }).outcome,
+    )
+    .toMatch(/^(pinned|same)$/);
+}
