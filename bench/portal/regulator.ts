@@ -9,9 +9,7 @@
  *    `data/bench/portal-regulator-10k-1m/` (keyed by a fingerprint of the migrations and the
  *    seeding code; later runs copy it). `BENCH_REGULATOR_COMPANIES` (default 10,000) and
  *    `BENCH_REGULATOR_GRANTS` (default 1,000,000) change the size, `BENCH_REGULATOR_REFRESH=1`
- *    rebuilds, `BENCH_REGULATOR_WORKERS` sets the seeding threads (default 2), and
- *    `BENCH_REGULATOR_SEEDING=batch` stores the same messages through the services' write path
- *    without their per-message checks (regulator-fixture/batch-path.ts; its own cache folder).
+ *    rebuilds, and `BENCH_REGULATOR_WORKERS` sets the seeding threads (default 2).
  * 2. On a copy, a regulator enrols through the real ceremony (a software passkey) to get a
  *    session, and `dashboardFigures` is timed in process. The built clearinghouse then serves
  *    the copy (the fixture's log key and log origin, so it continues the same log).
@@ -42,7 +40,6 @@ import { createServices } from '../../portal/lib/server/services';
 import { SoftAuthenticator } from '../../portal/lib/server/soft-authenticator';
 import { defaultAckDeadlineMs } from '../../portal/lib/server/trust';
 import { fixtureLogOrigin, fixtureOrigin, regulatorFixture } from './regulator-fixture/seed';
-import type { SeedingPath } from './regulator-fixture/worker';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const companyCount = Number(process.env.BENCH_REGULATOR_COMPANIES ?? 10_000);
@@ -50,10 +47,7 @@ const grantCount = Number(process.env.BENCH_REGULATOR_GRANTS ?? 1_000_000);
 /** DESIGN section 9's bar for the other "at a glance" page, printed for reference only. */
 const referenceMs = 1500;
 const rounds = 5;
-const seedingPath = (process.env.BENCH_REGULATOR_SEEDING ?? 'services') as SeedingPath;
 const seedingWorkers = Number(process.env.BENCH_REGULATOR_WORKERS ?? 2);
-if (seedingPath !== 'services' && seedingPath !== 'batch')
-  throw new Error('BENCH_REGULATOR_SEEDING is "services" (the default) or "batch"');
 if (!Number.isInteger(seedingWorkers) || seedingWorkers < 1 || seedingWorkers > 16)
   throw new Error('BENCH_REGULATOR_WORKERS is a whole number from 1 to 16');
 
@@ -161,12 +155,11 @@ export default async function run(): Promise<void> {
     companies: companyCount,
     grants: grantCount,
     workers: seedingWorkers,
-    path: seedingPath,
     refresh: process.env.BENCH_REGULATOR_REFRESH === '1',
   });
   const { stamp } = fixture;
   console.log(
-    `fixture: ${fixture.built ? 'built' : 'cached'} ${fixture.dir} (${stamp.companies} companies, ${stamp.grants} grants, ${stamp.refusals} refusals, ${stamp.revocations} revocations, ${stamp.complaints} complaints; ${stamp.messages} messages on the ${stamp.path} path in ${stamp.seconds} s with ${stamp.workers} threads, ${(stamp.messages / stamp.seconds).toFixed(0)} messages/s)`,
+    `fixture: ${fixture.built ? 'built' : 'cached'} ${fixture.dir} (${stamp.companies} companies, ${stamp.grants} grants, ${stamp.refusals} refusals, ${stamp.revocations} revocations, ${stamp.complaints} complaints; ${stamp.messages} messages through the services in ${stamp.seconds} s with ${stamp.workers} threads, ${(stamp.messages / stamp.seconds).toFixed(0)} messages/s)`,
   );
   await measure(fixture.dir, `${companyCount} companies and ${grantCount} grants`);
 }

@@ -39,7 +39,7 @@ import { migrateToLatest } from '../../../portal/lib/server/db/migrate';
 import { logOriginOf, startLog } from '../../../portal/lib/server/log/clearinghouse-log';
 import { createServices } from '../../../portal/lib/server/services';
 import { checkSigner, clientKey, freshKey, signWith } from './signer';
-import type { HeldPseudonym, SeedingPath, WorkerReport, WorkerSetup, WorkerTask } from './worker';
+import type { HeldPseudonym, WorkerReport, WorkerSetup, WorkerTask } from './worker';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const here = fileURLToPath(new URL('./', import.meta.url));
@@ -59,8 +59,6 @@ export interface FixtureOptions {
   grants: number;
   /** Seeding threads (default 2, or fewer cores). */
   workers?: number;
-  /** How grants, refusals and revocations go in (worker.ts `SeedingPath`); default `services`. */
-  path?: SeedingPath;
   /** Rebuild even when the cache matches. */
   refresh?: boolean;
   /** Progress lines (default console.log). */
@@ -91,7 +89,6 @@ export interface FixtureStamp {
   logSize: number;
   seconds: number;
   workers: number;
-  path: SeedingPath;
   builtAt: string;
 }
 
@@ -143,13 +140,7 @@ export async function regulatorFixture(options: FixtureOptions): Promise<Fixture
     grants < 1
   )
     throw new RangeError('companies and grants must be positive integers');
-  const path = options.path ?? 'services';
-  const dir = join(
-    root,
-    'data',
-    'bench',
-    `portal-regulator-${short(companies)}-${short(grants)}${path === 'services' ? '' : `-${path}`}`,
-  );
+  const dir = join(root, 'data', 'bench', `portal-regulator-${short(companies)}-${short(grants)}`);
   const paths = {
     dir,
     databasePath: join(dir, 'clearinghouse.db'),
@@ -167,7 +158,7 @@ export async function regulatorFixture(options: FixtureOptions): Promise<Fixture
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const workers = Math.max(1, options.workers ?? Math.min(2, availableParallelism()));
-  const stamp = await seed(paths, { companies, grants, workers, path, print });
+  const stamp = await seed(paths, { companies, grants, workers, print });
   const full: FixtureStamp = { ...stamp, fingerprint: expected };
   writeFileSync(stampPath, `${JSON.stringify(full, null, 2)}\n`);
   return { ...paths, stamp: full, built: true };
@@ -179,7 +170,6 @@ async function seed(
     companies: number;
     grants: number;
     workers: number;
-    path: SeedingPath;
     print: (line: string) => void;
   },
 ): Promise<Omit<FixtureStamp, 'fingerprint'>> {
@@ -299,7 +289,6 @@ async function seed(
       stepMs: (end - startMs) / sizes.grants,
       until,
       cacheKiB: 256 * 1024,
-      path: sizes.path,
     };
     const grantsStarted = performance.now();
     let nextFirst = 0;
@@ -383,7 +372,7 @@ async function seed(
       `fixture: ${sizes.companies} companies, ${counts.grants} grants, ${counts.refusals} refusals, ` +
         `${counts.revocations} revocations, ${held.length} complaints and blacklist signals ` +
         `(${messages} messages through the services, log size ${head.size}) in ${duration(seconds)} ` +
-        `with ${sizes.workers} seeding threads, ${sizes.path} path (cached in ${paths.dir})`,
+        `with ${sizes.workers} seeding threads (cached in ${paths.dir})`,
     );
     return {
       companies: sizes.companies,
@@ -395,7 +384,6 @@ async function seed(
       logSize: head.size,
       seconds: Math.round(seconds),
       workers: sizes.workers,
-      path: sizes.path,
       builtAt: new Date().toISOString(),
     };
   } finally {

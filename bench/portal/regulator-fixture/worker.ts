@@ -18,7 +18,6 @@ import { openDatabase } from '../../../portal/lib/server/db/database';
 import { createDurableWriter } from '../../../portal/lib/server/db/durable-writer';
 import type { StoredReceipt } from '../../../portal/lib/server/message-store';
 import { createServices } from '../../../portal/lib/server/services';
-import { storeTrusted } from './batch-path';
 import { freshKey, seedOf, signWith } from './signer';
 
 /** What seed.ts passes to each worker. */
@@ -35,14 +34,7 @@ export interface WorkerSetup {
   until: number;
   /** SQLite page cache of this connection, KiB (the fixture's indexes outgrow the default 2 MB). */
   cacheKiB: number;
-  /**
-   * `services`: every message through `submitGrant` / `submitRefusal` / `submitRevocation`.
-   * `batch`: the same messages through the services' write path only (batch-path.ts).
-   */
-  path: SeedingPath;
 }
-
-export type SeedingPath = 'services' | 'batch';
 
 /** main → worker */
 export type WorkerTask = { type: 'chunk'; first: number; count: number } | { type: 'close' };
@@ -113,18 +105,12 @@ async function main(): Promise<void> {
     now: () => clock,
   });
   const { consents } = services;
-  const submit =
-    setup.path === 'services'
-      ? {
-          grant: (token: string) => consents.submitGrant(token),
-          refusal: (token: string) => consents.submitRefusal(token),
-          revocation: (token: string) => consents.submitRevocation(token),
-        }
-      : {
-          grant: (token: string) => storeTrusted(services.context, 'grant', token),
-          refusal: (token: string) => storeTrusted(services.context, 'refusal', token),
-          revocation: (token: string) => storeTrusted(services.context, 'revocation', token),
-        };
+  // Every message through the services, as the API routes submit it.
+  const submit = {
+    grant: (token: string) => consents.submitGrant(token),
+    refusal: (token: string) => consents.submitRefusal(token),
+    revocation: (token: string) => consents.submitRevocation(token),
+  };
   const grantScope: Scope = { ...setup.scope, channels: ['newsletter'] };
 
   /** Grants, a refusal beside every tenth, a revocation of every fiftieth. */
