@@ -9,21 +9,16 @@
  *   profile directory: the vault opens with one of the two passphrases and every record is there.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
-import { signCompact } from '../../protocol/jws';
-import type { Payload } from '../../protocol/messages';
-import { sealTo } from '../../protocol/seal';
-import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import { loadOrCreateIdentity } from '../company-site/keys';
 import {
-  client,
-  clearinghouse,
+  createNewsletterRequest,
   createVault as createVaultWith,
   launchAssistant,
-  payloadOf,
   Scratch,
   sendFrom,
+  sendSealedOffer,
+  setSportsProfile,
 } from './assistant-fixture';
 
 const passphrase = 'correct horse battery staple';
@@ -45,7 +40,13 @@ async function launch(profileDir: string): Promise<{ id: string; page: Page }> {
   const launched = await launchAssistant(profileDir);
   context = launched.context;
   const page = await context.newPage();
-  await page.goto(`chrome-extension://${launched.id}/ui/popup/index.html`);
+  const popup = `chrome-extension://${launched.id}/ui/popup/index.html`;
+  // A fresh install opens its dashboard, sometimes in this very tab: then navigate again.
+  await page.goto(popup).catch(async (error: unknown) => {
+    if (!String(error).includes('interrupted by another navigation')) throw error;
+    await page.waitForLoadState();
+    await page.goto(popup);
+  });
   return { id: launched.id, page };
 }
 
@@ -180,54 +181,13 @@ test('a worker stopped while it syncs offers: every offer once after the restart
   const company = await loadOrCreateIdentity(dataDir);
   const { id, page } = await launch(await tempDir('assistant-crash-'));
   await createVault(page);
-  const { profile } = (await sendFrom(page, { type: 'profile.get' })) as {
-    profile: Record<string, unknown>;
-  };
-  await sendFrom(page, {
-    type: 'profile.set',
-    profile: {
-      ...profile,
-      language: 'en',
-      mode: 'manual',
-      interests: [{ category: 'sports', weight: 1 }],
-      channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
-      quiet: { timeZone: 'UTC', windows: [] },
-    },
-  });
+  await setSportsProfile(page);
 
   // A grant for newsletters, up to 50 a week (so the relay's cap stays out of the way).
-  const described = (await (
-    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
-  ).json()) as { origin: string };
-  const iat = Math.floor(Date.now() / 1000);
-  const request = await client.createGrantRequest(
-    await signMessage(
-      'grant-request',
-      {
-        v: 1,
-        iss: company.companyId,
-        aud: described.origin,
-        iat,
-        exp: iat + 300,
-        jti: crypto.randomUUID(),
-        scopes: [
-          {
-            purpose: 'product_launch',
-            channels: ['newsletter'],
-            dataCategories: ['preferences_habits'],
-            conditions: { timeZone: 'UTC', maxContactsPerWeek: 50 },
-            retentionDays: 365,
-            onwardRecipients: [],
-          },
-        ],
-        reason: { de: 'Neuigkeiten', en: 'News' },
-      },
-      company.keyPair,
-    ),
-  );
+  const link = await createNewsletterRequest(company, { maxContactsPerWeek: 50 });
   const { ticket } = (await sendFrom(page, {
     type: 'wallet.open-link',
-    link: request.link,
+    link,
   })) as { ticket: string };
   const consent = await context!.newPage();
   await consent.goto(`chrome-extension://${id}/ui/consent/index.html?ticket=${ticket}`);
@@ -237,49 +197,12 @@ test('a worker stopped while it syncs offers: every offer once after the restart
   const listing = (await sendFrom(page, { type: 'relationships.list', refresh: false })) as Listing;
   const pseudonym = listing.items[0]!.pseudonym;
   const grant = listing.items[0]!.grants[0]!;
-  const pseudonymKey = base64urlDecode((payloadOf(grant.jws).pseudonymKey as { x: string }).x);
-
-  async function sendOffer(n: number): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    const claims = () => ({
-      v: 1,
-      iss: company.companyId,
-      aud: pseudonym,
-      iat: now,
-      exp: now + 7 * 86_400,
-      jti: crypto.randomUUID(),
-    });
-    const routing = {
-      grantSha256: grant.sha256,
-      purpose: 'product_launch' as const,
-      channel: 'newsletter' as const,
-      validUntil: now + 7 * 86_400,
-    };
-    const inner = await signCompact({
-      kind: 'offer-content',
-      payload: {
-        ...claims(),
-        ...routing,
-        brand: 'Laufhaus',
-        category: 'sports/running',
-        title: `Angebot ${n}`,
-        body: 'Die neuen Modelle sind da.',
-        advertisement: true,
-        unsubscribe: 'https://laufhaus.example/abmelden',
-      },
-      keyPair: company.keyPair,
-    } as Parameters<typeof signCompact>[0]);
-    const outer = await signMessage(
-      'offer',
-      {
-        ...claims(),
-        ...routing,
-        sealed: base64urlEncode(sealTo(pseudonymKey, inner)),
-      } as Payload<'offer'>,
-      company.keyPair,
+  const sendOffer = (n: number) =>
+    sendSealedOffer(
+      company,
+      { pseudonym, grant },
+      { title: `Angebot ${n}`, body: 'Die neuen Modelle sind da.' },
     );
-    return (await client.sendOffer(outer)).id;
-  }
   const sent: string[] = [];
   for (let n = 0; n < 12; n++) sent.push(await sendOffer(n));
 

@@ -10,7 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '../../protocol/client';
-import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { signCompact } from '../../protocol/jws';
+import type { Payload } from '../../protocol/messages';
+import { sealTo } from '../../protocol/seal';
+import { signMessage } from '../../protocol/signed';
+import type { SiteIdentity } from '../company-site/keys';
 import { startCompanySite, type CompanySite, type CompanySiteOptions } from '../company-site/site';
 
 export const extensionDir = fileURLToPath(
@@ -131,4 +136,114 @@ export async function createVault(page: Page, passphrase: string): Promise<void>
         ((await sendFrom(page, { type: 'settings.check-log-key' })) as { outcome: string }).outcome,
     )
     .toMatch(/^(pinned|same)$/);
+}
+
+/** The customer the specs use: manual mode, interested in sports, newsletters and e-mail, no quiet hours. */
+export async function setSportsProfile(page: Page): Promise<void> {
+  const { profile } = (await sendFrom(page, { type: 'profile.get' })) as {
+    profile: Record<string, unknown>;
+  };
+  await sendFrom(page, {
+    type: 'profile.set',
+    profile: {
+      ...profile,
+      language: 'en',
+      mode: 'manual',
+      interests: [{ category: 'sports', weight: 1 }],
+      channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
+      quiet: { timeZone: 'UTC', windows: [] },
+    },
+  });
+}
+
+/** A stored grant request of `company` for product-launch newsletters; its link. */
+export async function createNewsletterRequest(
+  company: SiteIdentity,
+  options: {
+    maxContactsPerWeek: number;
+    reason?: Payload<'grant-request'>['reason'];
+    incentive?: Payload<'grant-request'>['incentive'];
+  },
+): Promise<string> {
+  const described = (await (
+    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
+  ).json()) as { origin: string };
+  const iat = Math.floor(Date.now() / 1000);
+  const request = await client.createGrantRequest(
+    await signMessage(
+      'grant-request',
+      {
+        v: 1,
+        iss: company.companyId,
+        aud: described.origin,
+        iat,
+        exp: iat + 300,
+        jti: crypto.randomUUID(),
+        scopes: [
+          {
+            purpose: 'product_launch',
+            channels: ['newsletter'],
+            dataCategories: ['preferences_habits'],
+            conditions: { timeZone: 'UTC', maxContactsPerWeek: options.maxContactsPerWeek },
+            retentionDays: 365,
+            onwardRecipients: [],
+          },
+        ],
+        ...(options.incentive === undefined ? {} : { incentive: options.incentive }),
+        reason: options.reason ?? { de: 'Neuigkeiten', en: 'News' },
+      },
+      company.keyPair,
+    ),
+  );
+  return request.link;
+}
+
+/**
+ * Seals a running-shoe offer of `company` to the pseudonym's key (read from its grant) and sends
+ * it through the real relay; the relay's id.
+ */
+export async function sendSealedOffer(
+  company: SiteIdentity,
+  to: { pseudonym: string; grant: { sha256: string; jws: string } },
+  content: { title: string; body: string },
+): Promise<string> {
+  const pseudonymKey = base64urlDecode((payloadOf(to.grant.jws).pseudonymKey as { x: string }).x);
+  const now = Math.floor(Date.now() / 1000);
+  const claims = () => ({
+    v: 1,
+    iss: company.companyId,
+    aud: to.pseudonym,
+    iat: now,
+    exp: now + 7 * 86_400,
+    jti: crypto.randomUUID(),
+  });
+  const routing = {
+    grantSha256: to.grant.sha256,
+    purpose: 'product_launch' as const,
+    channel: 'newsletter' as const,
+    validUntil: now + 7 * 86_400,
+  };
+  const inner = await signCompact({
+    kind: 'offer-content',
+    payload: {
+      ...claims(),
+      ...routing,
+      brand: 'Laufhaus',
+      category: 'sports/running',
+      ...content,
+      advertisement: true,
+      unsubscribe: 'https://laufhaus.example/abmelden',
+    },
+    keyPair: company.keyPair,
+  } as Parameters<typeof signCompact>[0]);
+  const outer = await signMessage(
+    'offer',
+    {
+      ...claims(),
+      ...routing,
+      sealed: base64urlEncode(sealTo(pseudonymKey, inner)),
+    } as Payload<'offer'>,
+    company.keyPair,
+  );
+  return (await client.sendOffer(outer)).id;
 }

@@ -9,22 +9,18 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import type { Server } from 'node:http';
 import { t } from '../../protocol/i18n';
-import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
-import { signCompact } from '../../protocol/jws';
-import type { Payload } from '../../protocol/messages';
-import { sealTo } from '../../protocol/seal';
-import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import { loadOrCreateIdentity } from '../company-site/keys';
 import {
-  client,
   clearinghouse,
+  createNewsletterRequest,
   createVault,
   installDashboard,
   launchAssistant,
-  payloadOf,
   Scratch,
   sendFrom,
+  sendSealedOffer,
+  setSportsProfile,
 } from './assistant-fixture';
 import {
   addVirtualAuthenticator,
@@ -156,58 +152,17 @@ test('the Assistant and /me show hostile names, reasons, offers and disclosures 
   const dashboard = await installDashboard(context, id);
   const dashboardWatch = watch(dashboard);
   await createVault(dashboard, 'correct horse battery staple');
-  const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
-    profile: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'profile.set',
-    profile: {
-      ...profile,
-      language: 'en',
-      mode: 'manual',
-      interests: [{ category: 'sports', weight: 1 }],
-      channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
-      quiet: { timeZone: 'UTC', windows: [] },
-    },
-  });
+  await setSportsProfile(dashboard);
 
   // A grant request whose reason and incentive carry the payload, opened in the consent window.
-  const described = (await (
-    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
-  ).json()) as { origin: string };
-  const iat = Math.floor(Date.now() / 1000);
-  const grantRequest = await client.createGrantRequest(
-    await signMessage(
-      'grant-request',
-      {
-        v: 1,
-        iss: company.companyId,
-        aud: described.origin,
-        iat,
-        exp: iat + 300,
-        jti: crypto.randomUUID(),
-        scopes: [
-          {
-            purpose: 'product_launch',
-            channels: ['newsletter'],
-            dataCategories: ['preferences_habits'],
-            conditions: { timeZone: 'UTC', maxContactsPerWeek: 20 },
-            retentionDays: 365,
-            onwardRecipients: [],
-          },
-        ],
-        incentive: {
-          type: 'discount',
-          description: { de: payload('GIFT'), en: payload('GIFT') },
-        },
-        reason: { de: payload('REASON'), en: payload('REASON') },
-      },
-      company.keyPair,
-    ),
-  );
+  const link = await createNewsletterRequest(company, {
+    maxContactsPerWeek: 20,
+    incentive: { type: 'discount', description: { de: payload('GIFT'), en: payload('GIFT') } },
+    reason: { de: payload('REASON'), en: payload('REASON') },
+  });
   const { ticket } = (await sendFrom(dashboard, {
     type: 'wallet.open-link',
-    link: grantRequest.link,
+    link,
   })) as { ticket: string };
   const consent = await context.newPage();
   const consentWatch = watch(consent);
@@ -229,46 +184,11 @@ test('the Assistant and /me show hostile names, reasons, offers and disclosures 
   };
   const pseudonym = listing.items[0]!.pseudonym;
   const grant = listing.items[0]!.grants[0]!;
-  const pseudonymKey = base64urlDecode((payloadOf(grant.jws).pseudonymKey as { x: string }).x);
-  const now = Math.floor(Date.now() / 1000);
-  const claims = () => ({
-    v: 1,
-    iss: company.companyId,
-    aud: pseudonym,
-    iat: now,
-    exp: now + 7 * 86_400,
-    jti: crypto.randomUUID(),
-  });
-  const routing = {
-    grantSha256: grant.sha256,
-    purpose: 'product_launch' as const,
-    channel: 'newsletter' as const,
-    validUntil: now + 7 * 86_400,
-  };
-  const innerJws = await signCompact({
-    kind: 'offer-content',
-    payload: {
-      ...claims(),
-      ...routing,
-      brand: 'Laufhaus',
-      category: 'sports/running',
-      title: payload('TITLE'),
-      body: payload('BODY'),
-      advertisement: true,
-      unsubscribe: 'https://laufhaus.example/abmelden',
-    },
-    keyPair: company.keyPair,
-  } as Parameters<typeof signCompact>[0]);
-  const outer = await signMessage(
-    'offer',
-    {
-      ...claims(),
-      ...routing,
-      sealed: base64urlEncode(sealTo(pseudonymKey, innerJws)),
-    } as Payload<'offer'>,
-    company.keyPair,
+  const offerId = await sendSealedOffer(
+    company,
+    { pseudonym, grant },
+    { title: payload('TITLE'), body: payload('BODY') },
   );
-  const offerId = (await client.sendOffer(outer)).id;
 
   // Every view of the dashboard.
   await dashboard.reload();
