@@ -1,5 +1,5 @@
 /**
- * What the issue-12 specs (assistant-crash, bridge-flood, xss) share: the built chromium-test
+ * What the Assistant specs (assistant-crash, bridge-flood, xss, and story through story-helpers) share: the built chromium-test
  * Assistant in Debian's Chromium, the e2e clearinghouse, the reference company site, and the
  * scratch directories a test leaves behind.
  */
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { createClient } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { signCompact } from '../../protocol/jws';
+import type { Ed25519KeyPair } from '../../protocol/keys';
 import type { Payload } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
@@ -90,11 +91,13 @@ export class Scratch {
 /** Chromium with the Assistant on `profileDir`, and the extension's id. */
 export async function launchAssistant(
   profileDir: string,
+  options: { acceptDownloads?: boolean } = {},
 ): Promise<{ context: BrowserContext; id: string }> {
   const context = await chromium.launchPersistentContext(profileDir, {
     headless: true,
     executablePath: chromiumPath,
     locale: 'en-US',
+    ...options,
     args: [
       `--disable-extensions-except=${extensionDir}`,
       `--load-extension=${extensionDir}`,
@@ -199,29 +202,29 @@ export async function createNewsletterRequest(
 }
 
 /**
- * Seals a running-shoe offer of `company` to the pseudonym's key (read from its grant) and sends
- * it through the real relay; the relay's id.
+ * Sends an offer through the relay as the company's server does: the content signed, sealed to
+ * the pseudonym's key, wrapped in the signed outer `offer` (product launch, newsletter, valid a
+ * week). `content` completes or overrides a running-shoe offer. Returns the relay's offer id.
  */
-export async function sendSealedOffer(
-  company: SiteIdentity,
-  to: { pseudonym: string; grant: { sha256: string; jws: string } },
-  content: { title: string; body: string },
+export async function sendOffer(
+  company: { id: string; keyPair: Ed25519KeyPair },
+  to: { pseudonym: string; publicKey: Uint8Array; grantSha256: string },
+  content: Record<string, unknown>,
 ): Promise<string> {
-  const pseudonymKey = base64urlDecode((payloadOf(to.grant.jws).pseudonymKey as { x: string }).x);
-  const now = Math.floor(Date.now() / 1000);
+  const iat = Math.floor(Date.now() / 1000);
   const claims = () => ({
     v: 1,
-    iss: company.companyId,
+    iss: company.id,
     aud: to.pseudonym,
-    iat: now,
-    exp: now + 7 * 86_400,
+    iat,
+    exp: iat + 7 * 86_400,
     jti: crypto.randomUUID(),
   });
   const routing = {
-    grantSha256: to.grant.sha256,
+    grantSha256: to.grantSha256,
     purpose: 'product_launch' as const,
     channel: 'newsletter' as const,
-    validUntil: now + 7 * 86_400,
+    validUntil: iat + 7 * 86_400,
   };
   const inner = await signCompact({
     kind: 'offer-content',
@@ -230,9 +233,11 @@ export async function sendSealedOffer(
       ...routing,
       brand: 'Laufhaus',
       category: 'sports/running',
-      ...content,
+      title: 'Neue Laufschuhe',
+      body: 'Die neuen Modelle sind da.',
       advertisement: true,
       unsubscribe: 'https://laufhaus.example/abmelden',
+      ...content,
     },
     keyPair: company.keyPair,
   } as Parameters<typeof signCompact>[0]);
@@ -241,9 +246,23 @@ export async function sendSealedOffer(
     {
       ...claims(),
       ...routing,
-      sealed: base64urlEncode(sealTo(pseudonymKey, inner)),
+      sealed: base64urlEncode(sealTo(to.publicKey, inner)),
     } as Payload<'offer'>,
     company.keyPair,
   );
   return (await client.sendOffer(outer)).id;
+}
+
+/** {@link sendOffer} for the reference company site's key to the pseudonym of `grant`. */
+export function sendSealedOffer(
+  company: SiteIdentity,
+  to: { pseudonym: string; grant: { sha256: string; jws: string } },
+  content: { title: string; body: string },
+): Promise<string> {
+  const publicKey = base64urlDecode((payloadOf(to.grant.jws).pseudonymKey as { x: string }).x);
+  return sendOffer(
+    { id: company.companyId, keyPair: company.keyPair },
+    { pseudonym: to.pseudonym, publicKey, grantSha256: to.grant.sha256 },
+    content,
+  );
 }

@@ -6,34 +6,29 @@
  * the company key exactly as test/company-site/relay.ts does (with the content under test's
  * control, e.g. a missing advertisement label).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
-import { createClient } from '../../protocol/client';
-import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
+import { base64urlDecode } from '../../protocol/encoding';
 import { t } from '../../protocol/i18n';
-import { signCompact } from '../../protocol/jws';
 import { keyPairFromSeed, type Ed25519KeyPair } from '../../protocol/keys';
-import type { Payload } from '../../protocol/messages';
-import { sealTo } from '../../protocol/seal';
-import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
-
-export const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import {
+  clearinghouse,
+  client,
+  createVault,
+  installDashboard,
+  launchAssistant as launchWith,
+  payloadOf,
+  sendFrom,
+  sendOffer as sendOfferAs,
+} from './assistant-fixture';
 
 /** The clearinghouse's API as a company's server uses it. */
-export const apiClient = createClient({
-  baseUrl: clearinghouse,
-  fetch: (url, init) => fetch(url, init),
-  now: Date.now,
-  randomBytes: (n) => new Uint8Array(randomBytes(n)),
-});
+export const apiClient = client;
+export { clearinghouse, payloadOf, sendFrom };
 
 /** Fails on any serious or critical axe-core violation, listing them. */
 export async function expectAccessible(page: Page): Promise<void> {
@@ -127,114 +122,25 @@ export function prepareSiteData(
   }
 }
 
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-
-/** A message to the Assistant's background, from one of its pages. */
-export function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
-}
-
 /** The Assistant in a fresh profile: vault created, the test clearinghouse's log key pinned. */
 export async function launchAssistant(
   profileDir: string,
 ): Promise<{ context: BrowserContext; dashboard: Page; id: string }> {
-  const context = await chromium.launchPersistentContext(profileDir, {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    acceptDownloads: true,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
-  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
-  await expect
-    .poll(() => context.pages().some((p) => p.url() === url), { timeout: 15_000 })
-    .toBe(true);
-  const dashboard = context.pages().find((p) => p.url() === url)!;
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
-  expect(
-    await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
-  ).toMatchObject({ type: 'vault.created' });
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
+  const { context, id } = await launchWith(profileDir, { acceptDownloads: true });
+  const dashboard = await installDashboard(context, id);
+  await createVault(dashboard, 'correct horse battery staple');
   return { context, dashboard, id };
 }
 
-/** The payload of a compact JWS, unverified (for reading what a test itself received). */
-export function payloadOf(jws: string): Record<string, unknown> {
-  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
-}
-
-/**
- * Sends an offer through the relay as the company's server does: the content signed, sealed to
- * the pseudonym's key, wrapped in the signed outer `offer`. Returns the relay's offer id.
- */
-export async function sendOffer(
+/** The fixture's {@link sendOfferAs} with the story company's brand and unsubscribe route. */
+export function sendOffer(
   company: { id: string; keyPair: Ed25519KeyPair },
   to: { pseudonym: string; publicKey: Uint8Array; grantSha256: string },
   content: Record<string, unknown>,
 ): Promise<string> {
-  const iat = Math.floor(Date.now() / 1000);
-  const claims = () => ({
-    v: 1,
-    iss: company.id,
-    aud: to.pseudonym,
-    iat,
-    exp: iat + 7 * 86_400,
-    jti: crypto.randomUUID(),
+  return sendOfferAs(company, to, {
+    brand: 'Story',
+    unsubscribe: 'https://story.example/abmelden',
+    ...content,
   });
-  const routing = {
-    grantSha256: to.grantSha256,
-    purpose: 'product_launch' as const,
-    channel: 'newsletter' as const,
-    validUntil: iat + 7 * 86_400,
-  };
-  const inner = await signCompact({
-    kind: 'offer-content',
-    payload: {
-      ...claims(),
-      ...routing,
-      brand: 'Story',
-      category: 'sports/running',
-      title: 'Neue Laufschuhe',
-      body: 'Die neuen Modelle sind da.',
-      advertisement: true,
-      unsubscribe: 'https://story.example/abmelden',
-      ...content,
-    },
-    keyPair: company.keyPair,
-  } as Parameters<typeof signCompact>[0]);
-  const outer = await signMessage(
-    'offer',
-    {
-      ...claims(),
-      ...routing,
-      sealed: base64urlEncode(sealTo(to.publicKey, inner)),
-    } as Payload<'offer'>,
-    company.keyPair,
-  );
-  return (await apiClient.sendOffer(outer)).id;
 }
