@@ -11,6 +11,7 @@ import { logSpeed } from './0008_log_speed';
 import { rateLimits } from './0009_rate_limits';
 import { dashboard } from './0010_dashboard';
 import { accessUses } from './0011_access_uses';
+import { messageReferenceIndexes } from './0012_message_reference_indexes';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -33,5 +34,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0009_rate_limits': rateLimits(dialect),
     '0010_dashboard': dashboard(dialect),
     '0011_access_uses': accessUses(dialect),
+    '0012_message_reference_indexes': messageReferenceIndexes(dialect),
   };
 }
