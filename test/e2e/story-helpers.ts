@@ -65,6 +65,9 @@ export async function registerInConsole(
 ): Promise<{ companyId: string; key: ConsoleKeyFile; staffLink: string }> {
   await ready();
   await page.goto('/company/register');
+  // The key is made by the page's script: a form sent before hydration goes out without
+  // JavaScript and is refused as such (seen on a loaded machine).
+  await page.waitForLoadState('networkidle');
   await page.getByLabel(t('en', 'portal.console.register.legalName')).fill(company.legalName);
   await page.getByLabel(t('en', 'portal.console.register.registerId')).fill('HRB 1234, Köln');
   await page.getByLabel(t('en', 'portal.console.register.domain')).fill(company.domain);

@@ -2,18 +2,34 @@
  * The company console's form actions by session (issue 12, the authorization matrix beside the
  * API's): nobody, a staff member of the company the action is about (A), a staff member of
  * another company (B), and a regulator, each posting the same form, on SQLite and PostgreSQL.
- * A signed action carries a message A's staff member signed; only A's session may hand it in.
+ * A signed action carries a message A signed (with A's company key, or with A's staff member's
+ * person key, as the console page does); only A's session may hand it in. Every action that
+ * `+page.server.ts` under portal/routes/company exports must have a row here (the first test
+ * enumerates them). Every cell is posted to a fresh form, and the whole database is compared
+ * before and after: a refused cell (`login`, `fail:<status>`, `ok/0`) writes nothing, an
+ * accepted one writes. Registration is public (the message signs for itself), so its two
+ * actions answer every session alike.
  * (The regulator's pages have no form actions: their decisions go through the API, whose
- * matrix is portal/routes/api/v1/authorization-matrix.test.ts.)
+ * matrix is portal/routes/api/v1/authorization-matrix.test.ts. That SvelteKit refuses a
+ * cross-origin post before any action runs is checked against the built server in
+ * test/e2e/console-origin.spec.ts.)
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { isActionFailure, isRedirect } from '@sveltejs/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
+import { signCompact } from '$protocol/jws';
+import { generateKeyPair, publicJwk, thumbprint } from '$protocol/keys';
+import { sealTo } from '$protocol/seal';
 import {
   claims,
+  companyMessage,
   expectJson,
+  newCompany,
   openApiHarness,
   post,
   requestSignature,
+  sign,
   signRaw,
   testOrigin,
   type ApiHarness,
@@ -23,17 +39,23 @@ import {
   buildWorld,
   callRoute,
   correctionToken,
+  databaseDigest,
   enrolPerson,
   grantedPseudonym,
+  grantRequestToken,
   newStaff,
   registerCompany,
+  tableNames,
   type TestStaff,
   type World,
 } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
 import * as correctionsRoute from '../api/v1/corrections/+server';
 import * as revocationsRoute from '../api/v1/revocations/+server';
-import { actions } from './+page.server';
+
+/** Tables a refusal changes by design (malformed-input.test.ts): rate limits, replay memory. */
+const refusalMayChange = new Set(['seen_jtis', 'rate_limits']);
+const random = (n: number) => new Uint8Array(randomBytes(n));
 
 const sessions = ['none', 'staffA', 'staffB', 'regulator'] as const;
 type Session = (typeof sessions)[number];
@@ -41,18 +63,54 @@ type Session = (typeof sessions)[number];
 /** `login`: sent to the login page; `fail:<status>`; `ok` or `ok/<n deleted>`. */
 type Outcome = string;
 
+type Action = (event: unknown) => unknown;
+
+/** Every `+page.server.ts` of the console, by route (`/company`, `/company/register`). */
+const modules = import.meta.glob<{ actions?: Record<string, Action> }>('./**/+page.server.ts', {
+  eager: true,
+});
+const routeActions = new Map<string, Action>();
+for (const [file, module] of Object.entries(modules)) {
+  const route = `/company${file.slice(1, -'/+page.server.ts'.length)}`;
+  for (const [name, action] of Object.entries(module.actions ?? {})) {
+    routeActions.set(`${route}?/${name}`, action);
+  }
+}
+
+/** A row's action: the route and the action's name, then what this row's form does with it. */
+const actionOf = (row: string): string => row.split(' ')[0]!;
+
 /* prettier-ignore */
 const expected: Record<string, readonly [Outcome, Outcome, Outcome, Outcome]> = {
-  //          none     staffA   staffB      regulator
-  ack:        ['login', 'ok',    'fail:403', 'fail:403'],
-  remove:     ['login', 'ok',    'fail:403', 'fail:403'],
-  correction: ['login', 'ok/1',  'ok/0',     'fail:403'],
+  //                                       none     staffA   staffB      regulator
+  // A registration update (the domain checked again), signed with A's company key.
+  '/company?/company':                     ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/key add':                     ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/key retire':                  ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/key compromised':             ['login', 'ok',    'fail:403', 'fail:403'],
+  // The consent-request builder's grant request, signed with A's company key.
+  '/company?/request':                     ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/ack':                         ['login', 'ok',    'fail:403', 'fail:403'],
+  // A data request answered (a reasoned refusal), signed with A's staff member's key.
+  '/company?/answer':                      ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/disclose':                    ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/invite':                      ['login', 'ok',    'fail:403', 'fail:403'],
+  // A colleague's recovery approved: their key is retired, a new link made.
+  '/company?/invite recovery':             ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/remove':                      ['login', 'ok',    'fail:403', 'fail:403'],
+  // B's staff may mark B's corrections only: A's id deletes nothing there.
+  '/company?/correction':                  ['login', 'ok/1',  'ok/0',     'fail:403'],
+  // Public: a new company registers itself, whoever is logged in.
+  '/company/register?/register':           ['ok',    'ok',    'ok',       'ok'],
+  // Public: A's own signed registration update, as the API's POST /api/v1/companies takes it.
+  '/company/register?/check':              ['ok',    'ok',    'ok',       'ok'],
 };
 
 describe.each(testDialects)('company console form actions by session on %s', (dialect) => {
   let api: ApiHarness;
   let world: World;
   let tokens: Record<Session, string | undefined>;
+  let tables: string[];
 
   beforeAll(async () => {
     api = await openApiHarness(dialect);
@@ -86,20 +144,23 @@ describe.each(testDialects)('company console form actions by session on %s', (di
       staffB: staffB.session,
       regulator: regulator.session,
     };
+    tables = (await tableNames(api)).filter((name) => !refusalMayChange.has(name));
   });
   afterAll(async () => {
     await api?.close();
   });
 
-  /** Posts `fields` to the console action `name` with the session `session`. */
+  /** Posts `fields` to `action` (`/company?/ack`) with the session `session`. */
   async function submit(
-    name: keyof typeof actions,
+    action: string,
     session: Session,
     fields: Record<string, string>,
   ): Promise<unknown> {
+    const handler = routeActions.get(action);
+    if (handler === undefined) throw new Error(`no action ${action}`);
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) form.set(key, value);
-    const url = new URL(`${testOrigin}/company?/${name}`);
+    const url = new URL(`${testOrigin}${action}`);
     const request = new Request(url, { method: 'POST', body: form });
     const token = tokens[session];
     const cookies = {
@@ -109,8 +170,7 @@ describe.each(testDialects)('company console form actions by session on %s', (di
       getAll: () => [],
     };
     try {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      return await actions[name]!({ request, url, cookies, params: {}, locals: {} } as any);
+      return await handler({ request, url, cookies, params: {}, locals: {} });
     } catch (thrown) {
       return thrown;
     }
@@ -119,6 +179,7 @@ describe.each(testDialects)('company console form actions by session on %s', (di
   function outcomeOf(result: unknown): Outcome {
     if (isRedirect(result)) return result.location.startsWith('/login') ? 'login' : result.location;
     if (isActionFailure(result)) return `fail:${result.status}`;
+    if (result instanceof Error) return `thrown:${result.message}`;
     const deleted = (result as { result?: { deleted?: number } }).result?.deleted;
     return deleted === undefined ? 'ok' : `ok/${deleted}`;
   }
@@ -186,20 +247,163 @@ describe.each(testDialects)('company console form actions by session on %s', (di
     return { id: listed.corrections.find((c) => c.pseudonym === r.pseudonym.id)!.id };
   }
 
-  it('lets only a session of the company the action is about act, and sends nobody to the login', async () => {
-    const forms: Record<string, () => Promise<Record<string, string>>> = {
-      ack: () => ackForm(world.staff),
-      remove: () => removeForm(world.staff),
-      correction: correctionForm,
-    };
+  /** A `company-key` message of A signed with A's registered key. */
+  async function keyForm(body: Record<string, unknown>): Promise<Record<string, string>> {
+    const jws = await signRaw(
+      'company-key',
+      { ...claims(api.clock, world.company.id, testOrigin), ...body },
+      world.company.keyPair,
+    );
+    return { jws };
+  }
+
+  /** A second key of A, added outside the cell (so the cell may retire or void it). */
+  async function addedKid(): Promise<string> {
+    const added = generateKeyPair(random);
+    await api.services.companies.changeKey(
+      await signRaw(
+        'company-key',
+        {
+          ...claims(api.clock, world.company.id, testOrigin),
+          action: 'add',
+          key: publicJwk(added),
+        },
+        world.company.keyPair,
+      ),
+    );
+    return thumbprint(publicJwk(added));
+  }
+
+  /** An open data request of a fresh pseudonym of A. */
+  async function dataRequest(type: 'access' | 'erasure') {
+    const r = await grantedPseudonym(world);
+    const { sha256 } = await api.services.obligations.submitDataRequest(
+      await signRaw(
+        'data-request',
+        { ...claims(api.clock, r.pseudonym.id, world.company.id), type },
+        r.pseudonym.keyPair,
+      ),
+    );
+    return { pseudonym: r.pseudonym, requestSha256: sha256 };
+  }
+
+  /** A person invitation A's staff member signed. */
+  function invitation(fields: Record<string, unknown>): Promise<string> {
+    return signCompact({
+      kind: 'person-invitation',
+      payload: { ...claims(api.clock, world.company.id, testOrigin), role: 'staff', ...fields },
+      keyPair: world.staff.keyPair,
+    });
+  }
+
+  const forms: Record<string, () => Promise<Record<string, string>>> = {
+    '/company?/company': async () => ({
+      jws: await sign('company', companyMessage(api.clock, world.company), world.company.keyPair),
+    }),
+    '/company?/key add': () => keyForm({ action: 'add', key: publicJwk(generateKeyPair(random)) }),
+    '/company?/key retire': async () => keyForm({ action: 'retire', kid: await addedKid() }),
+    '/company?/key compromised': async () =>
+      keyForm({ action: 'compromised', kid: await addedKid(), since: api.clock.seconds() - 60 }),
+    '/company?/request': async () => ({ jws: await grantRequestToken(api, world.company) }),
+    '/company?/ack': () => ackForm(world.staff),
+    '/company?/answer': async () => {
+      const { pseudonym, requestSha256 } = await dataRequest('erasure');
+      const jws = await signRaw(
+        'data-request-answer',
+        {
+          ...claims(api.clock, world.company.id, pseudonym.id),
+          requestSha256,
+          outcome: 'refused',
+          reason: { de: 'Aufbewahrungspflicht.', en: 'A statutory retention duty.' },
+        },
+        world.staff.keyPair,
+      );
+      return { jws };
+    },
+    '/company?/disclose': async () => {
+      const { pseudonym, requestSha256 } = await dataRequest('access');
+      const disclosure = await signRaw(
+        'disclosure',
+        {
+          ...claims(api.clock, world.company.id, pseudonym.id),
+          dataRequestSha256: requestSha256,
+          holdings: [
+            {
+              dataCategory: 'address',
+              sources: ['direct'],
+              purposes: ['product_launch'],
+              retentionDays: 365,
+              recipients: [],
+            },
+          ],
+          export: base64urlEncode(
+            sealTo(base64urlDecode(publicJwk(pseudonym.keyPair).x), 'Hauptstraße 1'),
+          ),
+        },
+        world.staff.keyPair,
+      );
+      const jws = await signRaw(
+        'data-request-answer',
+        {
+          ...claims(api.clock, world.company.id, pseudonym.id),
+          requestSha256,
+          outcome: 'disclosure',
+          disclosureSha256: createHash('sha256').update(disclosure, 'ascii').digest('base64url'),
+        },
+        world.staff.keyPair,
+      );
+      return { disclosure, jws };
+    },
+    '/company?/invite': async () => ({ jws: await invitation({ name: 'Nora Neu' }) }),
+    '/company?/invite recovery': async () => {
+      const colleague = await newStaff(api, world.company);
+      return {
+        recover: colleague.personId,
+        jws: await invitation({ recover: colleague.personId }),
+      };
+    },
+    '/company?/remove': () => removeForm(world.staff),
+    '/company?/correction': correctionForm,
+    '/company/register?/register': async () => {
+      const fresh = newCompany();
+      api.proofs.set(fresh.domain, { keys: [fresh.kid] });
+      return {
+        jws: await sign('company', companyMessage(api.clock, fresh), fresh.keyPair),
+      };
+    },
+    '/company/register?/check': async () => ({
+      jws: await sign('company', companyMessage(api.clock, world.company), world.company.keyPair),
+    }),
+  };
+
+  it('has a row for every form action of the console', () => {
+    expect([...new Set(Object.keys(expected).map(actionOf))].sort()).toEqual(
+      [...routeActions.keys()].sort(),
+    );
+    expect(Object.keys(forms).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('lets only a session of the company the action is about act; a refused action writes nothing', async () => {
     const actual: Record<string, Outcome[]> = {};
-    for (const name of Object.keys(expected)) {
-      actual[name] = [];
+    const writes: string[] = [];
+    for (const row of Object.keys(expected)) {
+      actual[row] = [];
       for (const session of sessions) {
-        const result = await submit(name as keyof typeof actions, session, await forms[name]!());
-        actual[name].push(outcomeOf(result));
+        const fields = await forms[row]!();
+        // Each cell's own clock second, so a message signed for one cell never replays another's.
+        api.clock.advance(1);
+        const before = await databaseDigest(api, tables);
+        const outcome = outcomeOf(await submit(actionOf(row), session, fields));
+        actual[row].push(outcome);
+        const after = await databaseDigest(api, tables);
+        const changed = tables.filter((table) => before[table] !== after[table]);
+        const accepted = outcome === 'ok' || /^ok\/[1-9]/.test(outcome);
+        if (accepted !== changed.length > 0) {
+          writes.push(`${row} as ${session} (${outcome}) changed [${changed.join(', ')}]`);
+        }
       }
     }
     expect(actual).toEqual(expected);
+    expect(writes).toEqual([]);
   });
 });
