@@ -99,7 +99,8 @@ export default defineConfig({
         test: {
           name: 'fault',
           globalSetup: ['test/setup/postgres.global.ts'],
-          include: ['test/fault/**/*.test.ts'],
+          // Issue 13: the same with a local cluster (three built nodes behind a proxy, test/cluster/).
+          include: ['test/fault/**/*.test.ts', 'test/cluster/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,
           testTimeout: 600_000,
