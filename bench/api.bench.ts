@@ -30,41 +30,30 @@
  * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
  * and all its threads, from /proc), which other load on the machine hardly moves.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  createHash,
-  createPrivateKey,
-  generateKeyPairSync,
-  randomBytes,
-  randomUUID,
-  sign as nodeSign,
-  type KeyObject,
-} from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { base64urlEncode } from '../protocol/encoding';
-import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../protocol/keys';
-import { parseMessage, type MessageKind, type Scope } from '../protocol/messages';
+import { generateKeyPair, publicJwk } from '../protocol/keys';
+import { parseMessage, type Scope } from '../protocol/messages';
 import { sealTo } from '../protocol/seal';
 import { signMessage } from '../protocol/signed';
 import { ready } from '../protocol/sodium';
-import { sourceFingerprint } from '../scripts/fingerprint.mjs';
+import { base64urlEncode } from '../protocol/encoding';
 import { startPostgres } from '../scripts/postgres.mjs';
+import { ensureBuilt, startServer, type RunningServer } from './load/built-server';
+import {
+  fastKeyOf,
+  fastSign,
+  newFastKey,
+  nowSeconds,
+  sha256Of as sha256,
+  type FastKey,
+} from './load/fast-sign';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const runSeconds = Number(process.env.BENCH_SECONDS ?? 10);
 /** Unmeasured load before each measured run. */
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
@@ -98,170 +87,6 @@ interface Measured {
    */
   cpu?: { loop: number; all: number };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Build and server
-
-function ensureBuilt(): void {
-  if (serverEntry !== undefined) return console.log(`bench:api: the server is ${serverEntry}`);
-  const stamp = join(root, 'dist', '.portal-build-stamp');
-  const fingerprint = sourceFingerprint(root) as string;
-  const fresh =
-    existsSync(join(root, 'dist', 'portal', 'index.js')) &&
-    [stamp, join(root, 'dist', '.build-stamp')].some(
-      (file) => existsSync(file) && readFileSync(file, 'utf8') === fingerprint,
-    );
-  if (fresh) return console.log('bench:api: the portal build is up to date');
-  console.log('bench:api: building the portal (npm run build:portal) ...');
-  const built = spawnSync('npm', ['run', 'build:portal'], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('npm run build:portal failed; see above.');
-  writeFileSync(stamp, fingerprint);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface RunningServer {
-  origin: string;
-  url: string;
-  /** CPU time the server used so far, microseconds; `undefined` without /proc (not Linux). */
-  cpu(): { loop: number; all: number } | undefined;
-  stop(): Promise<void>;
-}
-
-/**
- * CPU time of process `pid` from /proc: `loop` from the main thread's schedstat (nanoseconds on
- * the CPU), `all` from stat's utime + stime of all threads (clock ticks, taken as 100 per second,
- * the kernel's USER_HZ on every Linux architecture Node runs on).
- */
-function processCpu(pid: number | undefined): { loop: number; all: number } | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const loopNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
-    // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    if (!Number.isFinite(loopNs) || !Number.isFinite(ticks)) return undefined;
-    return { loop: loopNs / 1000, all: ticks * 10_000 };
-  } catch {
-    return undefined;
-  }
-}
-
-async function startServer(
-  database: { url?: string; path?: string },
-  dir: string,
-): Promise<RunningServer> {
-  const port = await freePort();
-  const origin = `http://localhost:${port}`;
-  const log = createWriteStream(join(dir, 'server.log'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...nodeArgs, serverEntry ?? 'dist/portal/index.js'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        ORIGIN: origin,
-        DATABASE_URL: database.url ?? '',
-        ...(database.path === undefined ? {} : { DATABASE_PATH: database.path }),
-        LOG_KEY_PATH: join(dir, 'log-key.json'),
-        WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
-        WEBHOOKS: 'off',
-        // Explicit and high: every request passes the limiter and is counted, none is refused.
-        RATE_LIMIT_ADDRESS_PER_MINUTE: rateLimit,
-        RATE_LIMIT_KEY_PER_MINUTE: rateLimit,
-      },
-    },
-  );
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(
-        `the server exited (${child.exitCode}):\n${readFileSync(join(dir, 'server.log'), 'utf8').slice(-4000)}`,
-      );
-    }
-    const up = await fetch(`${url}/api/v1/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('the server did not answer within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    origin,
-    url,
-    cpu: () => processCpu(child.pid),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-      }),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Signing
-
-/** A key for bulk signing through node:crypto, with the `kid` signCompact would put in the header. */
-interface FastKey {
-  kid: string;
-  x: string;
-  privateKey: KeyObject;
-}
-
-function fastKeyOf(keyPair: Ed25519KeyPair): FastKey {
-  const jwk = publicJwk(keyPair);
-  return {
-    kid: thumbprint(jwk),
-    x: jwk.x,
-    privateKey: createPrivateKey({
-      key: {
-        kty: 'OKP',
-        crv: 'Ed25519',
-        x: jwk.x,
-        d: base64urlEncode(keyPair.privateKey.subarray(0, 32)),
-      },
-      format: 'jwk',
-    }),
-  };
-}
-
-function newFastKey(): FastKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const x = publicKey.export({ format: 'jwk' }).x!;
-  return { kid: thumbprint({ kty: 'OKP', crv: 'Ed25519', x }), x, privateKey };
-}
-
-/** The compact JWS `signCompact` makes (header `{alg, typ, kid}`), signed with node:crypto. */
-function fastSign(kind: MessageKind | 'request', payload: object, key: FastKey): string {
-  const header = Buffer.from(
-    JSON.stringify({ alg: 'EdDSA', typ: `${kind}+jws`, kid: key.kid }),
-  ).toString('base64url');
-  const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${input}.${nodeSign(null, Buffer.from(input), key.privateKey).toString('base64url')}`;
-}
-
-const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url');
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 // ---------------------------------------------------------------------------------------------
 // Seeding through the real API
@@ -552,7 +377,13 @@ async function benchDatabase(
   database: { url?: string; path?: string },
   dir: string,
 ): Promise<DatabaseFigures> {
-  const server = await startServer(database, dir);
+  const server = await startServer(database, {
+    dir,
+    ...(serverEntry === undefined ? {} : { entry: serverEntry }),
+    nodeArgs,
+    // Explicit and high: every request passes the limiter and is counted, none is refused.
+    env: { RATE_LIMIT_ADDRESS_PER_MINUTE: rateLimit, RATE_LIMIT_KEY_PER_MINUTE: rateLimit },
+  });
   try {
     const seeded = await seed(server);
     try {
@@ -655,7 +486,7 @@ requests that did not succeed: ${failures}`);
 
 async function main(): Promise<void> {
   await ready();
-  ensureBuilt();
+  ensureBuilt('bench:api', serverEntry);
   console.log(
     `bench:api: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
       .map((l) => l.toFixed(2))

@@ -86,7 +86,10 @@ export const handle: Handle = sequence(
 /** Never leak a stack trace: log it here, show a human sentence. */
 export const handleError: HandleServerError = ({ error, status, event }) => {
   // The route pattern, not the path: paths carry pseudonyms (observe.ts "No personal data").
-  if (status >= 500) logger.error({ err: error, route: event.route.id }, 'unhandled error');
+  // A client that disconnected mid-body (a form post) is no server error: client-abort.ts.
+  if (status >= 500 && event.request.signal.aborted) {
+    logger.warn({ route: event.route.id }, 'client aborted');
+  } else if (status >= 500) logger.error({ err: error, route: event.route.id }, 'unhandled error');
   return {
     message: status === 404 ? 'Not found' : 'Internal error',
     code: status === 404 ? 'not-found' : 'internal',

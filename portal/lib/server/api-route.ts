@@ -4,13 +4,15 @@
  */
 import { ProtocolError } from '$protocol/errors';
 import type { RequestVerifier } from './auth/signatures';
+import { ClientAbortedError, clientAbortedResponse } from './client-abort';
 import type { StoredReceipt } from './message-store';
 import { problemFromError, problemResponse } from './problem';
 import { retryAfterHeaders } from './rate-limits';
 
 /**
  * Runs `handler`; a thrown error becomes its problem+json answer. Unexpected errors are logged
- * here and answered with a 500 that reveals nothing.
+ * here and answered with a 500 that reveals nothing; a client that disconnected mid-body gets
+ * the 499 of client-abort.ts (counted, logged as `client aborted`, never sent).
  *
  * @example
  * ```ts
@@ -21,6 +23,8 @@ export async function answer(handler: () => Promise<Response>): Promise<Response
   try {
     return await handler();
   } catch (error) {
+    // Nobody is left to answer, and it is not the server's fault (client-abort.ts).
+    if (error instanceof ClientAbortedError) return clientAbortedResponse();
     const body = problemFromError(error);
     if (body.status >= 500 && !(error instanceof ProtocolError)) console.error(error);
     return problemResponse(body, retryAfterHeaders(error));

@@ -7,7 +7,8 @@
  * a header, a cookie or a body. Errors log their message and stack only.
  *
  * **Metrics** (`METRICS_PORT`, bound to `METRICS_HOST`, default 127.0.0.1; off when unset):
- * requests and their latency by route pattern, method and status class; the log's size and the
+ * requests and their latency by route pattern, method and status class (`499` for a client that
+ * disconnected before its body was complete, client-abort.ts); the log's size and the
  * sequencer's lag (entries durable but not yet in a checkpoint, and the age of the oldest); the
  * findings stored so far by kind. Whoever can reach that port sees aggregate figures only.
  */
@@ -17,6 +18,7 @@ import type { Handle, RequestEvent } from '@sveltejs/kit';
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { sql } from 'kysely';
+import { clientClosedRequest } from './client-abort';
 import type { ClearinghouseDb } from './db/database';
 import type { Sequencer } from './log/sequencer';
 
@@ -54,7 +56,11 @@ export interface Metrics {
  */
 export function createMetrics(sources?: {
   cdb: ClearinghouseDb;
-  sequencer: Pick<Sequencer, 'head'>;
+  /**
+   * Not read any more: the log size comes from the database, so that a standby node (one that
+   * does not sequence, docs/scaling.md) shows the current size rather than its size at start-up.
+   */
+  sequencer?: Pick<Sequencer, 'head'>;
   now?: () => number;
 }): Metrics {
   const registry = new Registry();
@@ -73,18 +79,22 @@ export function createMetrics(sources?: {
     registers: [registry],
   });
   if (sources !== undefined) {
-    const { cdb, sequencer } = sources;
+    const { cdb } = sources;
     const now = sources.now ?? Date.now;
     new Gauge({
       name: 'clearinghouse_log_size',
-      help: 'Entries in the latest signed checkpoint of this process.',
+      help: "Entries in the log's latest signed checkpoint (the same on every node).",
       registers: [registry],
-      collect() {
-        try {
-          this.set(sequencer.head().size);
-        } catch {
-          // not started yet: leave the gauge empty rather than fail the scrape
-        }
+      // From the database (one row by primary key), not the sequencer's head: on a node that
+      // does not sequence, the in-memory head is the size when it started.
+      async collect() {
+        const row = await cdb.db
+          .selectFrom('log_state')
+          .select('size')
+          .where('id', '=', 1)
+          .executeTakeFirst();
+        // No row: the log was not created yet; leave the gauge empty rather than fail the scrape.
+        if (row !== undefined) this.set(Number(row.size));
       },
     });
     // prom-client collects all gauges at once: each reads what it shows.
@@ -143,7 +153,9 @@ export function createMetrics(sources?: {
   return {
     registry,
     observeRequest(route, method, status, seconds) {
-      requests.inc({ route, method, status: `${Math.floor(status / 100)}xx` });
+      // A client abort keeps its own label: it is neither the server's error nor a refusal.
+      const label = status === clientClosedRequest ? '499' : `${Math.floor(status / 100)}xx`;
+      requests.inc({ route, method, status: label });
       latency.observe({ route, method }, seconds);
     },
   };
@@ -170,10 +182,13 @@ export function observeRequests(metrics: () => Metrics | undefined, log: Logger 
       }
       return response;
     } finally {
+      // The client closed the connection before its body was complete; whatever failed after
+      // that failed for want of a body (a form action's 500 included): client-abort.ts.
+      if (status >= 500 && event.request.signal.aborted) status = clientClosedRequest;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routePattern(event);
       metrics()?.observeRequest(route, event.request.method, status, seconds);
-      log[status >= 500 ? 'error' : 'info'](
+      log[status >= 500 ? 'error' : status === clientClosedRequest ? 'warn' : 'info'](
         {
           requestId,
           method: event.request.method,
@@ -181,7 +196,7 @@ export function observeRequests(metrics: () => Metrics | undefined, log: Logger 
           status,
           ms: Math.round(seconds * 1e4) / 10,
         },
-        'request',
+        status === clientClosedRequest ? 'client aborted' : 'request',
       );
     }
   };

@@ -1,4 +1,5 @@
 import { ProtocolError } from '$protocol/errors';
+import { ClientAbortedError, isClientAbort } from '../client-abort';
 
 /** The body limit of every API POST (issue 4; sealed payloads of issue 5 get 256 KiB). */
 export const defaultBodyLimit = 64 * 1024;
@@ -17,7 +18,8 @@ export const sealedBodyLimit = 256 * 1024;
  * so an attacker cannot make the server buffer more than `limit` bytes.
  *
  * @throws ProtocolError `ERR_CONTENT_TYPE_UNSUPPORTED` (415), `ERR_MESSAGE_TOO_LARGE` (413),
- *   `ERR_JWS_MALFORMED` for an empty or non-ASCII body.
+ *   `ERR_JWS_MALFORMED` for an empty or non-ASCII body; `ClientAbortedError` when the client
+ *   disconnects before the body is complete.
  * @example
  * ```ts
  * const token = await readJoseBody(request);
@@ -75,7 +77,15 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch (error) {
+      // The client went away mid-body: not a server error (client-abort.ts), nothing is stored.
+      if (isClientAbort(error, request)) throw new ClientAbortedError({ cause: error });
+      throw error;
+    }
+    const { done, value } = read;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
