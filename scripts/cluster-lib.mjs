@@ -170,6 +170,10 @@ export async function startCluster(options = {}) {
             LOG_KEY_PATH: join(keyDir, 'log-key.json'),
             WEBHOOK_KEY_PATH: join(keyDir, 'webhook-key.json'),
             TRUSTED_PROXY_HEADER: 'x-forwarded-for',
+            // Nodes keep idle connections longer (65 s) than the proxy's agent reuses them (30 s,
+            // cluster-proxy.mjs): otherwise a node may close a connection the proxy is reusing
+            // at that moment, and the request on it fails with ECONNRESET (a 502).
+            KEEP_ALIVE_TIMEOUT: '65',
             ...options.env,
             // Per node and not to be overridden: where it listens and what it shares.
             PORT: String(ports[index]),

@@ -69,7 +69,14 @@ export async function startProxy(options) {
   const upstreamsOf =
     typeof options.upstreams === 'function' ? options.upstreams : () => options.upstreams;
   const forwardedFor = options.forwardedFor ?? false;
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
+  // An idle connection to a node is dropped after 30 s, well before the node's own keep-alive
+  // timeout (65 s, cluster-lib.mjs), so the proxy never reuses one the node is closing.
+  const agent = new Agent({
+    keepAlive: true,
+    timeout: 30_000,
+    maxSockets: Infinity,
+    maxFreeSockets: 256,
+  });
   /** @type {ProxyStats} */
   const stats = { forwarded: 0, retried: 0, failed: 0 };
   let next = 0;
