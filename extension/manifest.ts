@@ -171,8 +171,19 @@ export function createManifest(
       : { service_worker: backgroundPath, type: 'module' },
     // notifications: a grant about to expire, a company suspended, an overdue answer (issue 7).
     // declarativeNetRequest: the `Sec-GPC: 1` header; scripting: the GPC page script, autoconsent
-    // injected where a banner was found, the TC string read (issue 11).
-    permissions: ['storage', 'alarms', 'notifications', 'declarativeNetRequest', 'scripting'],
+    // injected where a banner was found, the TC string read (issue 11). webNavigation (Chromium):
+    // completed page loads for the gpc.json check, so the service worker is not woken at the start
+    // of each navigation (extension/platform/banners.ts); its install warning ("read your browsing
+    // history") is part of the all-sites warning Chromium already shows. Firefox follows loads with
+    // a filtered tabs.onUpdated instead, which needs no permission (webNavigation would add one).
+    permissions: [
+      'storage',
+      'alarms',
+      'notifications',
+      'declarativeNetRequest',
+      'scripting',
+      ...(firefox ? [] : ['webNavigation']),
+    ],
     // Every http(s) site (issue 11): declarativeNetRequest may modify a request's headers, and
     // scripting may inject, only where the extension has host access; the background reads each
     // visited site's /.well-known/gpc.json. This covers the clearinghouse (recovery) too, which is

@@ -1,13 +1,15 @@
 /**
- * Cookie banners in the browser (issue 11): the thin adapter over `scripting` and `tabs` that the
- * background's banner handling uses. Injects autoconsent into a tab's top frame, runs autoconsent's
- * own bundled evaluation snippets and the TC string read in the page's MAIN world, and follows
- * completed top-frame loads for the gpc.json check.
+ * Cookie banners in the browser (issue 11): the thin adapter over `scripting`, `tabs` and (in
+ * Chromium) `webNavigation` that the background's banner handling uses. Injects autoconsent into a
+ * tab's top frame, runs autoconsent's own bundled evaluation snippets and the TC string read in the
+ * page's MAIN world, and follows completed top-frame loads for the gpc.json check.
  */
 import { evalSnippets } from '@duckduckgo/autoconsent';
 import browser from 'webextension-polyfill';
+import { buildTarget } from '../build';
 import type { AutoconsentRule } from '../core/banner-rules';
 import type { SessionCell } from '../core/ports';
+import { browserFamily } from '../target';
 
 /** autoconsent's content script, relative to the extension root. */
 export const autoconsentScriptPath = 'content/autoconsent.js';
@@ -89,8 +91,15 @@ export async function readTcString(tabId: number): Promise<string | null> {
 }
 
 /**
- * Calls `listener` with the URL of every top-frame page that finished loading (the gpc.json check).
- * Register at the top level of the background.
+ * Calls `listener` with the URL of every http(s) top-frame page that finished loading (the gpc.json
+ * check). Register at the top level of the background.
+ *
+ * Chromium: `webNavigation.onCompleted` with a URL filter, so the browser itself drops every other
+ * event and the service worker is woken once per page, after its load; `tabs.onUpdated` would wake
+ * it at the start of every navigation (status `loading`) and again for each title or favicon
+ * change, while the page loads (docs/performance.md "Page cost"). Firefox keeps `tabs.onUpdated`
+ * with its own filter (status changes only): there `webNavigation` would add an install warning
+ * of its own, while Chromium's all-sites warning already covers it.
  *
  * @example
  * ```ts
@@ -98,12 +107,23 @@ export async function readTcString(tabId: number): Promise<string | null> {
  * ```
  */
 export function onPageLoaded(listener: (url: string) => void): void {
-  browser.tabs.onUpdated.addListener((_tabId, change, tab) => {
-    if (change.status !== 'complete') return;
-    const url = tab.url;
-    if (typeof url === 'string' && (url.startsWith('http://') || url.startsWith('https://')))
-      listener(url);
-  });
+  const isWeb = (url: unknown): url is string =>
+    typeof url === 'string' && (url.startsWith('http://') || url.startsWith('https://'));
+  if (browserFamily(buildTarget) === 'chromium') {
+    browser.webNavigation.onCompleted.addListener(
+      (details) => {
+        if (details.frameId === 0 && isWeb(details.url)) listener(details.url);
+      },
+      { url: [{ schemes: ['http', 'https'] }] },
+    );
+    return;
+  }
+  browser.tabs.onUpdated.addListener(
+    (_tabId, change, tab) => {
+      if (change.status === 'complete' && isWeb(tab.url)) listener(tab.url);
+    },
+    { properties: ['status'] },
+  );
 }
 
 /**
