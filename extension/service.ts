@@ -33,6 +33,7 @@ import { requestHashOf } from '../protocol/connect';
 import {
   ActionTickets,
   customerView,
+  forgetDecodedPayloads,
   holdsCategory,
   readViewExtras,
   type ActionOutcome,
@@ -219,6 +220,7 @@ export class AssistantService {
 
   private async lock(vault: Vault): Promise<void> {
     vault.lock();
+    forgetDecodedPayloads();
     await this.ports.sessionKey.write(null);
   }
 
@@ -410,18 +412,26 @@ export class AssistantService {
         const wallet = await this.wallet(vault);
         // Issue 9: `stored` answers from the vault at once; `refresh` asks the clearinghouse
         // (one refresh at a time, shared by every tab that asks meanwhile).
-        let { items } = await wallet.list();
+        // The vault's reads side by side: IndexedDB answers them in one go.
+        const [listed, extras, storedAt] = await Promise.all([
+          wallet.list(),
+          readViewExtras(vault),
+          wallet.refreshedAt(),
+        ]);
+        let { items } = listed;
+        let [asOf, current] = [storedAt, extras];
         if (request.mode === 'refresh') {
           this.viewRefresh ??= wallet.refreshAll(items).finally(() => {
             this.viewRefresh = null;
           });
           items = await this.viewRefresh;
+          // The refresh takes seconds: what changed meanwhile is read again.
+          [asOf, current] = await Promise.all([wallet.refreshedAt(), readViewExtras(vault)]);
         }
-        const view = customerView(items, this.ports.clock.now(), await readViewExtras(vault));
         return {
           type: 'bridge.customer-view',
-          items: view,
-          asOf: await wallet.refreshedAt(),
+          items: customerView(items, this.ports.clock.now(), current),
+          asOf,
           fresh: request.mode === 'refresh',
         };
       }
@@ -679,6 +689,7 @@ export class AssistantService {
         return this.recover(vault, request.phrase, request.passphrase);
       case 'vault.wipe':
         await vault.wipe();
+        forgetDecodedPayloads();
         await this.ports.sessionKey.write(null);
         this.lastOpenWebWork = this.openWeb()
           ?.wiped()

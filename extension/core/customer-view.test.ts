@@ -108,6 +108,7 @@ function relationship(overrides: Partial<WalletRelationship> = {}): WalletRelati
       },
     ],
     openedAnswers: [],
+    openedDecisions: [],
     ...overrides,
   } as WalletRelationship;
 }
@@ -228,7 +229,7 @@ describe('customerViewItem', () => {
     expect(item.complaints).toEqual({ submitted: 1, drafts: 1 });
   });
 
-  it("hands over the reported uses, newest first, and each complaint's state and the regulator's reason", () => {
+  it("hands over the reported uses, newest first, and each complaint's state and the regulator's verified reason", () => {
     const decision = jws({
       complaintSha256: h('K'),
       decision: 'upheld',
@@ -274,6 +275,17 @@ describe('customerViewItem', () => {
             decision: null,
           },
         ],
+        // The wallet checked the regulator's signature (complaint-decisions.ts).
+        openedDecisions: [
+          {
+            state: 'verified',
+            sha256: h('D'),
+            complaintSha256: h('K'),
+            decision: 'upheld',
+            reason: { de: 'Zu viele Kontakte.', en: 'Too many contacts.' },
+            iat: iat + 200,
+          },
+        ],
       }),
       {
         now: (iat + 300) * 1000,
@@ -306,6 +318,7 @@ describe('customerViewItem', () => {
         at: (iat + 260) * 1000,
         decidedAt: null,
         reason: null,
+        verified: null,
       },
       {
         sha256: h('M'),
@@ -314,6 +327,7 @@ describe('customerViewItem', () => {
         at: (iat + 250) * 1000,
         decidedAt: null,
         reason: null,
+        verified: null,
       },
       {
         sha256: h('K'),
@@ -322,6 +336,7 @@ describe('customerViewItem', () => {
         at: (iat + 100) * 1000,
         decidedAt: (iat + 200) * 1000,
         reason: { de: 'Zu viele Kontakte.', en: 'Too many contacts.' },
+        verified: true,
       },
       {
         sha256: h('L'),
@@ -330,6 +345,7 @@ describe('customerViewItem', () => {
         at: (iat + 50) * 1000,
         decidedAt: null,
         reason: null,
+        verified: null,
       },
     ]);
     expect(item.complaints).toEqual({ submitted: 3, drafts: 1 });
@@ -342,6 +358,80 @@ describe('customerViewItem', () => {
       fresh: true,
     });
     expect(parseAssistantMessage(JSON.parse(JSON.stringify(message)))).toEqual(message);
+  });
+
+  it('shows no reason, marked not verified, for a decision the wallet did not verify', () => {
+    const decided = (sha256: string) => ({
+      sha256: h('K'),
+      reasons: ['contact_cap_exceeded'],
+      receivedAt: (iat + 100) * 1000,
+      decision: {
+        sha256,
+        // The clearinghouse's copy carries a reason; the page must not get it unverified.
+        jws: jws({ decision: 'upheld', reason: { de: 'Erfunden.', en: 'Made up.' } }),
+        decision: 'upheld' as const,
+        decidedAt: (iat + 200) * 1000,
+      },
+    });
+    const expected = {
+      sha256: h('K'),
+      state: 'upheld',
+      reasons: ['contact_cap_exceeded'],
+      at: (iat + 100) * 1000,
+      decidedAt: (iat + 200) * 1000,
+      reason: null,
+      verified: false,
+    };
+    // Not checked yet (the regulator's key was out of reach).
+    const unchecked = customerViewItem(relationship({ complaints: [decided(h('D'))] }));
+    expect(unchecked.complaintHistory).toEqual([expected]);
+    // Checked and found invalid.
+    const invalid = customerViewItem(
+      relationship({
+        complaints: [decided(h('D'))],
+        openedDecisions: [{ state: 'invalid', sha256: h('D'), code: 'ERR_JWS_KID_UNKNOWN' }],
+      }),
+    );
+    expect(invalid.complaintHistory).toEqual([expected]);
+    // Verified, but about another complaint than the one it is listed under.
+    const elsewhere = customerViewItem(
+      relationship({
+        complaints: [decided(h('D'))],
+        openedDecisions: [
+          {
+            state: 'verified',
+            sha256: h('D'),
+            complaintSha256: h('Q'),
+            decision: 'upheld',
+            reason: { de: 'Anderswo.', en: 'Elsewhere.' },
+            iat: iat + 200,
+          },
+        ],
+      }),
+    );
+    expect(elsewhere.complaintHistory).toEqual([expected]);
+    expect(JSON.stringify([unchecked, invalid, elsewhere])).not.toMatch(/Erfunden|Anderswo/);
+    // A verified decision says what it is itself, whatever the clearinghouse's field says.
+    const dismissed = customerViewItem(
+      relationship({
+        complaints: [decided(h('D'))],
+        openedDecisions: [
+          {
+            state: 'verified',
+            sha256: h('D'),
+            complaintSha256: h('K'),
+            decision: 'dismissed',
+            reason: { de: 'Belegt.', en: 'Proven.' },
+            iat: iat + 200,
+          },
+        ],
+      }),
+    );
+    expect(dismissed.complaintHistory[0]).toMatchObject({
+      state: 'dismissed',
+      reason: { de: 'Belegt.', en: 'Proven.' },
+      verified: true,
+    });
   });
 
   it('keeps a view of a record with odd grant payloads instead of failing', () => {

@@ -13,6 +13,7 @@ import type { CustomerAction, CustomerViewHolding, CustomerViewItem } from '../.
 import { customerViewLimits } from '../../protocol/connect';
 import { hexEncode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError, type ProtocolErrorCode } from '../../protocol/errors';
+import type { OpenedDecision } from './complaint-decisions';
 import { readDrafts } from './complaints';
 import { readLedger } from './ledger';
 import { offersRecord } from './offers';
@@ -26,7 +27,39 @@ export const revocationAckHours = 72;
 
 type Json = Record<string, unknown>;
 
-const payloadOf = storedPayload;
+/** Payloads read so far, by the very JWS text (issue 9: decoding them was most of the view). */
+const payloads = new Map<string, Readonly<Record<string, unknown>>>();
+/** Enough for thousands of relationships; past it the cache starts again. */
+const maxPayloads = 20_000;
+
+/**
+ * Drops the decoded payloads: called when the vault locks or is wiped, so no plain data of the
+ * vault stays in the service worker's memory past that.
+ *
+ * @example
+ * ```ts
+ * vault.lock();
+ * forgetDecodedPayloads();
+ * ```
+ */
+export function forgetDecodedPayloads(): void {
+  payloads.clear();
+}
+
+/**
+ * The payload of a JWS the vault holds ({@link storedPayload}), decoded once per token: the view
+ * is built again on every request, from the same few hundred signed messages. Keyed by the whole
+ * token, so another token never gets this one's payload. Read-only for the callers here.
+ */
+function payloadOf(jws: string): Readonly<Record<string, unknown>> {
+  let payload = payloads.get(jws);
+  if (payload === undefined) {
+    if (payloads.size >= maxPayloads) payloads.clear();
+    payload = storedPayload(jws);
+    payloads.set(jws, payload);
+  }
+  return payload;
+}
 
 function strings(value: unknown, max: number = customerViewLimits.purposes): string[] {
   if (!Array.isArray(value)) return [];
@@ -271,16 +304,15 @@ export function customerViewItem(
 
 type ComplaintEntry = CustomerViewItem['complaintHistory'][number];
 
-/** The regulator's reason from its signed decision, when it has both languages. */
-function decisionReason(jws: string): ComplaintEntry['reason'] {
-  const reason = payloadOf(jws).reason as { de?: unknown; en?: unknown } | undefined;
+/**
+ * The regulator's reason, only from a decision the Assistant verified itself
+ * (./complaint-decisions): null otherwise, and when it is too long for the page.
+ */
+function decisionReason(opened: OpenedDecision | undefined): ComplaintEntry['reason'] {
+  if (opened?.state !== 'verified') return null;
+  const { de, en } = opened.reason;
   const max = customerViewLimits.reason;
-  return typeof reason?.de === 'string' &&
-    typeof reason.en === 'string' &&
-    reason.de.length <= max &&
-    reason.en.length <= max
-    ? { de: reason.de, en: reason.en }
-    : null;
+  return de.length <= max && en.length <= max ? { de, en } : null;
 }
 
 /**
@@ -292,14 +324,24 @@ function complaintHistoryOf(
   r: WalletRelationship,
   local: ViewExtras['complaints'],
 ): ComplaintEntry[] {
-  const out: ComplaintEntry[] = (r.complaints ?? []).map((c) => ({
-    sha256: c.sha256,
-    state: c.decision === null ? 'open' : c.decision.decision,
-    reasons: strings(c.reasons, 32),
-    at: c.receivedAt,
-    decidedAt: c.decision?.decidedAt ?? null,
-    reason: c.decision === null ? null : decisionReason(c.decision.jws),
-  }));
+  const opened = new Map((r.openedDecisions ?? []).map((d) => [d.sha256, d]));
+  const out: ComplaintEntry[] = (r.complaints ?? []).map((c) => {
+    const decision = c.decision === null ? undefined : opened.get(c.decision.sha256);
+    const verified =
+      decision?.state === 'verified' && decision.complaintSha256 === c.sha256
+        ? decision
+        : undefined;
+    return {
+      sha256: c.sha256,
+      // A verified decision says what it is itself; otherwise the clearinghouse's word, marked.
+      state: c.decision === null ? 'open' : (verified?.decision ?? c.decision.decision),
+      reasons: strings(c.reasons, 32),
+      at: c.receivedAt,
+      decidedAt: c.decision?.decidedAt ?? null,
+      reason: decisionReason(verified),
+      verified: c.decision === null ? null : verified !== undefined,
+    };
+  });
   for (const c of local) {
     if (c.state !== 'draft' && c.state !== 'submitted') continue;
     if (c.sha256 !== undefined && out.some((x) => x.sha256 === c.sha256)) continue;
@@ -310,6 +352,7 @@ function complaintHistoryOf(
       at: (c.createdAt ?? 0) * 1000,
       decidedAt: null,
       reason: null,
+      verified: null,
     });
   }
   return out.sort((a, b) => b.at - a.at).slice(0, customerViewLimits.history);

@@ -36,6 +36,7 @@ function relationship(overrides: Partial<WalletRelationship> = {}): WalletRelati
     disclosures: [],
     openedDisclosures: [],
     openedAnswers: [],
+    openedDecisions: [],
     accessEvents: [],
     complaints: [],
     ...overrides,

@@ -50,6 +50,7 @@ import {
   type OpenedDisclosure,
   type OpeningContext,
 } from './disclosures';
+import { openDecision, openedDecision, type OpenedDecision } from './complaint-decisions';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship, type StoredRelationship } from './recovery';
 
@@ -297,6 +298,8 @@ export const walletRelationship = v.object({
   openedDisclosures: v.optional(v.pipe(v.array(openedDisclosure), v.maxLength(1000)), []),
   /** Each answer to a data request as the wallet opened it, by the answer's sha256. */
   openedAnswers: v.optional(v.pipe(v.array(openedAnswer), v.maxLength(1000)), []),
+  /** Issue 9: each regulator's decision on a complaint as the wallet checked it, by its sha256. */
+  openedDecisions: v.optional(v.pipe(v.array(openedDecision), v.maxLength(1000)), []),
   /** Receipts still to fetch (the log was slow): retried on the next refresh. */
   pendingReceipts: v.optional(
     v.pipe(
@@ -920,7 +923,7 @@ export class Wallet {
     identity: CompanyIdentity,
     fresh: ClearinghouseRelationship,
     previous: WalletRelationship | undefined,
-  ): Promise<Pick<WalletRelationship, 'openedDisclosures' | 'openedAnswers'>> {
+  ): Promise<Pick<WalletRelationship, 'openedDisclosures' | 'openedAnswers' | 'openedDecisions'>> {
     const disclosures = new Map<string, OpenedDisclosure>(
       (previous?.openedDisclosures ?? []).map((d) => [d.sha256, d]),
     );
@@ -932,6 +935,11 @@ export class Wallet {
     );
     const newDisclosures = fresh.disclosures.filter((d) => !disclosures.has(d.sha256));
     const newAnswers = answered.filter((a) => !answers.has(a.answer.sha256));
+    const personKey = (kid: string) =>
+      this.ports.clearinghouse.personKey(kid).catch((error: unknown) => {
+        if (error instanceof ApiProblem && error.status === 404) return undefined;
+        throw error;
+      });
     if (newDisclosures.length + newAnswers.length > 0) {
       let company: Awaited<ReturnType<WalletClearinghouse['getCompany']>> | undefined;
       try {
@@ -946,11 +954,7 @@ export class Wallet {
           identity,
           nowMs: this.ports.clock.now(),
           // Console answers are signed with a staff member's key; an unknown key is no key.
-          personKey: (kid) =>
-            this.ports.clearinghouse.personKey(kid).catch((error: unknown) => {
-              if (error instanceof ApiProblem && error.status === 404) return undefined;
-              throw error;
-            }),
+          personKey,
         };
         // A lookup that fails for another reason (the clearinghouse out of reach) leaves that
         // message unopened until the next refresh rather than marking it invalid for good.
@@ -964,9 +968,27 @@ export class Wallet {
         }
       }
     }
+    // Issue 9: the regulator's decisions, each checked once against its published key; a
+    // lookup that fails (out of reach) leaves it unchecked until the next refresh.
+    const decisions = new Map<string, OpenedDecision>(
+      (previous?.openedDecisions ?? []).map((d) => [d.sha256, d]),
+    );
+    const decided = fresh.complaints.flatMap((c) =>
+      c.decision === null ? [] : [{ complaint: c.sha256, decision: c.decision }],
+    );
+    for (const d of decided) {
+      if (decisions.has(d.decision.sha256)) continue;
+      const opened = await openDecision(d.complaint, d.decision, {
+        clearinghouseOrigin: this.ports.clearinghouseOrigin,
+        nowMs: this.ports.clock.now(),
+        personKey,
+      }).catch(() => undefined);
+      if (opened !== undefined) decisions.set(d.decision.sha256, opened);
+    }
     return {
       openedDisclosures: fresh.disclosures.flatMap((d) => disclosures.get(d.sha256) ?? []),
       openedAnswers: answered.flatMap((a) => answers.get(a.answer.sha256) ?? []),
+      openedDecisions: decided.flatMap((d) => decisions.get(d.decision.sha256) ?? []),
     };
   }
 

@@ -110,6 +110,7 @@ const viewItem: CustomerViewItem = {
       at: 1_700_000_000_000,
       decidedAt: 1_700_100_000_000,
       reason: { de: 'Belegt.', en: 'Proven.' },
+      verified: true,
     },
   ],
 };
@@ -228,6 +229,20 @@ describe('parseAssistantMessage', () => {
           {
             ...viewItem,
             complaintHistory: [{ ...viewItem.complaintHistory[0], reason: { de: 'Belegt.' } }],
+          },
+        ],
+        asOf: null,
+        fresh: true,
+      },
+    ],
+    [
+      'a complaint whose verification is not a boolean',
+      {
+        type: 'customer-view',
+        items: [
+          {
+            ...viewItem,
+            complaintHistory: [{ ...viewItem.complaintHistory[0], verified: 'yes' }],
           },
         ],
         asOf: null,

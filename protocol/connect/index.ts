@@ -164,6 +164,8 @@ export interface CustomerViewItem {
   /**
    * Each complaint, newest first: a draft not sent, open at the regulator, or decided (with the
    * regulator's reason in German and English). `at` and `decidedAt` in milliseconds.
+   * `verified`: whether the Assistant checked the regulator's signed decision (its reason is
+   * handed over only then); null while there is no decision.
    */
   readonly complaintHistory: readonly {
     readonly sha256: string | null;
@@ -172,6 +174,7 @@ export interface CustomerViewItem {
     readonly at: number;
     readonly decidedAt: number | null;
     readonly reason: { readonly de: string; readonly en: string } | null;
+    readonly verified: boolean | null;
   }[];
 }
 
@@ -512,7 +515,8 @@ function parseComplaint(c: unknown): CustomerViewItem['complaintHistory'][number
   const max = customerViewLimits.reason;
   if (
     !isPlain(c) ||
-    !exactKeys(c, ['sha256', 'state', 'reasons', 'at', 'decidedAt', 'reason']) ||
+    !exactKeys(c, ['sha256', 'state', 'reasons', 'at', 'decidedAt', 'reason', 'verified']) ||
+    (c.verified !== null && typeof c.verified !== 'boolean') ||
     (c.sha256 !== null && (typeof c.sha256 !== 'string' || !sha256Pattern.test(c.sha256))) ||
     typeof c.state !== 'string' ||
     !complaintStates.includes(c.state) ||
@@ -534,6 +538,7 @@ function parseComplaint(c: unknown): CustomerViewItem['complaintHistory'][number
     at: c.at,
     decidedAt: c.decidedAt,
     reason: r === null ? null : { de: r.de as string, en: r.en as string },
+    verified: c.verified,
   };
 }
 

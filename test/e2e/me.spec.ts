@@ -264,6 +264,9 @@ test('/me shows when the company last used which data, and a complaint as the re
   browser,
   baseURL,
 }) => {
+  // Three actors (company site, Assistant, the regulator's passkey enrolment and decision): on a
+  // loaded machine this outran the 60 s default before reaching /me.
+  test.setTimeout(180_000);
   await ready();
   const site = await companySite();
   // The customer's identity is known here, so this test can complain as the pseudonym.

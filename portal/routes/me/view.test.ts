@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerViewItem } from '$protocol/connect';
-import { arrange, categoriesOf, exportJson, openMatters, summarise } from './view';
+import {
+  arrange,
+  categoriesOf,
+  correctableCategories,
+  dayCache,
+  exportJson,
+  openMatters,
+  summarise,
+  textCache,
+} from './view';
 
 const hash = (c: string) => c.repeat(43);
 
@@ -153,5 +162,39 @@ describe('openMatters and exportJson', () => {
       summary: summarise(items),
       companies: JSON.parse(JSON.stringify(items)),
     });
+  });
+});
+
+describe('the render helpers', () => {
+  it('lists the categories an active grant reaches, in the given order', () => {
+    expect(correctableCategories(items, ['health', 'location', 'address', 'profile'])).toEqual([
+      'location',
+      'address',
+    ]);
+    expect(correctableCategories([], ['address'])).toEqual([]);
+  });
+
+  it('formats each UTC day once, as the formatter would', () => {
+    const calls: number[] = [];
+    const format = (ms: number) => {
+      calls.push(ms);
+      return new Date(ms).toISOString().slice(0, 10);
+    };
+    const day = dayCache(format);
+    expect(day(Date.UTC(2026, 0, 5, 13, 30))).toBe('2026-01-05');
+    expect(day(Date.UTC(2026, 0, 5, 23, 59, 59))).toBe('2026-01-05');
+    expect(day(Date.UTC(2026, 0, 6))).toBe('2026-01-06');
+    expect(day(Date.UTC(1969, 11, 31, 12))).toBe('1969-12-31');
+    expect(calls).toEqual([Date.UTC(2026, 0, 5), Date.UTC(2026, 0, 6), Date.UTC(1969, 11, 31)]);
+  });
+
+  it('looks each text up once', () => {
+    let calls = 0;
+    const label = textCache((key) => {
+      calls++;
+      return key.toUpperCase();
+    });
+    expect([label('a'), label('b'), label('a')]).toEqual(['A', 'B', 'A']);
+    expect(calls).toBe(2);
   });
 });

@@ -216,6 +216,10 @@ export const me = {
     de: 'Begründung der Aufsicht: {reason}',
     en: 'The regulator’s reason: {reason}',
   },
+  'portal.me.complaint.unverified': {
+    de: 'Ihr Assistent konnte die Unterschrift der Aufsicht unter dieser Entscheidung nicht prüfen; die Begründung wird deshalb nicht angezeigt.',
+    en: 'Your Assistant could not verify the regulator’s signature on this decision, so its reason is not shown.',
+  },
   'extension.action.title': { de: 'Bitte bestätigen', en: 'Please confirm' },
   'extension.action.from': {
     de: 'Die Seite „Meine Daten“ der Clearingstelle bittet Ihren Assistenten:',
