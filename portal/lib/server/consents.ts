@@ -26,6 +26,7 @@ import {
 } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { batchedEffect, type EffectRun } from './db/durable-writer';
+import { prepared, preparedByCount } from './db/prepared';
 import type { Database } from './db/schema';
 import {
   nowSeconds,
@@ -157,24 +158,53 @@ export async function appendFeedEvent(
   event: { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string },
   nowMs: number,
 ): Promise<void> {
-  const { feed_seq } = await trx
-    .updateTable('companies')
-    .set((eb) => ({ feed_seq: eb('feed_seq', '+', 1) }))
-    .where('id', '=', event.companyId)
-    .returning('feed_seq')
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('consent_events')
-    .values({
-      company_id: event.companyId,
-      seq: Number(feed_seq),
-      kind: event.kind,
-      sha256: event.sha256,
-      pseudonym: event.pseudonym,
-      created_at: nowMs,
-    })
-    .execute();
+  const seq = await takeFeedSeqs(trx, event.companyId, 1);
+  await insertFeedEvents
+    .forCount(1)
+    .execute(trx, [event.companyId, seq, event.kind, event.sha256, event.pseudonym, nowMs]);
 }
+
+/**
+ * Takes `count` values of a company's feed counter (the UPDATE holds the company row's lock until
+ * commit) and returns the first.
+ */
+async function takeFeedSeqs(
+  trx: Transaction<Database>,
+  companyId: string,
+  count: number,
+): Promise<number> {
+  const row = await advanceFeedSeq.first(trx, { companyId, count });
+  if (row === undefined) throw new Error(`No company ${companyId} to append a feed event to.`);
+  return Number(row.feed_seq) - count + 1;
+}
+
+// The feed's statements, built once per dialect (db/prepared.ts).
+const advanceFeedSeq = prepared<{ companyId: string; count: number }, { feed_seq: number }>(
+  (db, arg) =>
+    db
+      .updateTable('companies')
+      .set((eb) => ({ feed_seq: eb('feed_seq', '+', arg('count')) }))
+      .where('id', '=', arg('companyId'))
+      .returning('feed_seq'),
+);
+
+const feedColumns = 6;
+/** Arguments row after row: company_id, seq, kind, sha256, pseudonym, created_at. */
+const insertFeedEvents = preparedByCount<unknown[], never>((db, arg, count) =>
+  db.insertInto('consent_events').values(
+    Array.from({ length: count }, (_, row) => {
+      const at = (column: number) => arg(feedColumns * row + column);
+      return {
+        company_id: at(0) as string,
+        seq: at(1) as number,
+        kind: at(2) as FeedEventKind,
+        sha256: at(3) as string,
+        pseudonym: at(4) as string,
+        created_at: at(5) as number,
+      };
+    }),
+  ),
+);
 
 /**
  * {@link appendFeedEvent} for many events in one transaction, in the order given: one UPDATE per
@@ -198,32 +228,15 @@ export async function appendFeedEvents(
     perCompany.set(event.companyId, (perCompany.get(event.companyId) ?? 0) + 1);
   const nextSeq = new Map<string, number>();
   for (const companyId of [...perCompany.keys()].sort()) {
-    const count = perCompany.get(companyId)!;
-    const { feed_seq } = await trx
-      .updateTable('companies')
-      .set((eb) => ({ feed_seq: eb('feed_seq', '+', count) }))
-      .where('id', '=', companyId)
-      .returning('feed_seq')
-      .executeTakeFirstOrThrow();
-    nextSeq.set(companyId, Number(feed_seq) - count + 1);
+    nextSeq.set(companyId, await takeFeedSeqs(trx, companyId, perCompany.get(companyId)!));
   }
-  await trx
-    .insertInto('consent_events')
-    .values(
-      events.map((event) => {
-        const seq = nextSeq.get(event.companyId)!;
-        nextSeq.set(event.companyId, seq + 1);
-        return {
-          company_id: event.companyId,
-          seq,
-          kind: event.kind,
-          sha256: event.sha256,
-          pseudonym: event.pseudonym,
-          created_at: nowMs,
-        };
-      }),
-    )
-    .execute();
+  const args: unknown[] = [];
+  for (const event of events) {
+    const seq = nextSeq.get(event.companyId)!;
+    nextSeq.set(event.companyId, seq + 1);
+    args.push(event.companyId, seq, event.kind, event.sha256, event.pseudonym, nowMs);
+  }
+  await insertFeedEvents.forCount(events.length).execute(trx, args);
 }
 
 /** What a stored grant writes besides its message (batched by {@link MessageRecord.effect}). */
@@ -263,12 +276,10 @@ const storeGrants: EffectRun<GrantEffect> = async (trx, grants) => {
         bound_at: grant.nowMs,
         bound_by: grant.sha256,
       }));
-    const inserted = await trx
-      .insertInto('pseudonyms')
-      .values(rows)
-      .onConflict((c) => c.column('pseudonym').doNothing())
-      .returning('pseudonym')
-      .execute();
+    const args: unknown[] = [];
+    for (const row of rows)
+      args.push(row.pseudonym, row.company_id, row.x, row.bound_at, row.bound_by);
+    const inserted = (await bindPseudonyms.forCount(rows.length).execute(trx, args)).rows;
     if (inserted.length < rows.length) {
       // Bound meanwhile (another node, or two first grants at once): to the same company only.
       const done = new Set(inserted.map((row) => row.pseudonym));
@@ -291,23 +302,20 @@ const storeGrants: EffectRun<GrantEffect> = async (trx, grants) => {
       }
     }
   }
-  await trx
-    .insertInto('grants')
-    .values(
-      grants.map((grant) => ({
-        sha256: grant.sha256,
-        company_id: grant.companyId,
-        pseudonym: grant.pseudonym,
-        request_sha256: grant.requestSha256,
-        purposes: grant.purposes,
-        iat: grant.iat,
-        until: grant.until,
-        created_at: grant.nowMs,
-        revoked_at: null,
-        revoked_purposes: null,
-      })),
-    )
-    .execute();
+  const args: unknown[] = [];
+  for (const grant of grants) {
+    args.push(
+      grant.sha256,
+      grant.companyId,
+      grant.pseudonym,
+      grant.requestSha256,
+      grant.purposes,
+      grant.iat,
+      grant.until,
+      grant.nowMs,
+    );
+  }
+  await insertGrants.forCount(grants.length).execute(trx, args);
   await appendFeedEvents(
     trx,
     grants.map((grant) => ({
@@ -319,6 +327,63 @@ const storeGrants: EffectRun<GrantEffect> = async (trx, grants) => {
     grants[0]!.nowMs,
   );
 };
+
+// The grant batch's statements, built once per dialect and row count (db/prepared.ts).
+const bindingColumns = 5;
+/** Arguments row after row: pseudonym, company_id, x, bound_at, bound_by. */
+const bindPseudonyms = preparedByCount<unknown[], { pseudonym: string }>((db, arg, count) =>
+  db
+    .insertInto('pseudonyms')
+    .values(
+      Array.from({ length: count }, (_, row) => {
+        const at = (column: number) => arg(bindingColumns * row + column);
+        return {
+          pseudonym: at(0) as string,
+          company_id: at(1) as string,
+          x: at(2) as string,
+          bound_at: at(3) as number,
+          bound_by: at(4) as string,
+        };
+      }),
+    )
+    .onConflict((c) => c.column('pseudonym').doNothing())
+    .returning('pseudonym'),
+);
+
+const grantColumns = 8;
+/** Arguments row after row: sha256, company_id, pseudonym, request_sha256, purposes, iat, until, created_at. */
+const insertGrants = preparedByCount<unknown[], never>((db, arg, count) =>
+  db.insertInto('grants').values(
+    Array.from({ length: count }, (_, row) => {
+      const at = (column: number) => arg(grantColumns * row + column);
+      return {
+        sha256: at(0) as string,
+        company_id: at(1) as string,
+        pseudonym: at(2) as string,
+        request_sha256: at(3) as string,
+        purposes: at(4) as string,
+        iat: at(5) as number,
+        until: at(6) as number,
+        created_at: at(7) as number,
+        revoked_at: null,
+        revoked_purposes: null,
+      };
+    }),
+  ),
+);
+
+/** A stored grant request of a company, with what decides whether it may still be answered. */
+const grantRequestQuery = prepared<
+  { sha256: string; companyId: string },
+  { pseudonym: string | null; iat: number; compromised_since: number | null }
+>((db, arg) =>
+  db
+    .selectFrom('grant_requests')
+    .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
+    .select(['grant_requests.pseudonym', 'grant_requests.iat', 'company_keys.compromised_since'])
+    .where('grant_requests.sha256', '=', arg('sha256'))
+    .where('grant_requests.company_id', '=', arg('companyId')),
+);
 
 /**
  * Creates the consent services.
@@ -362,13 +427,7 @@ export function createConsentService(
     sha256: string,
     companyId: string,
   ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
-    const row = await db
-      .selectFrom('grant_requests')
-      .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
-      .select(['grant_requests.pseudonym', 'grant_requests.iat', 'company_keys.compromised_since'])
-      .where('grant_requests.sha256', '=', sha256)
-      .where('grant_requests.company_id', '=', companyId)
-      .executeTakeFirst();
+    const row = await grantRequestQuery.first(db, { sha256, companyId });
     // A request signed once its key was compromised may be forged: it can no longer be answered.
     if (row === undefined || (row.compromised_since !== null && row.iat >= row.compromised_since)) {
       throw new ProtocolError(

@@ -3,6 +3,7 @@ import { ProtocolError } from '$protocol/errors';
 import { sha256Of } from '$protocol/jws';
 import type { ClearinghouseDb } from './db/database';
 import type { BatchedEffect, DurableWriter } from './db/durable-writer';
+import { prepared } from './db/prepared';
 import type { Database } from './db/schema';
 
 /** What every API service is handed: the database, the write path, who we are, and the clock. */
@@ -95,13 +96,13 @@ export async function storedBefore(
   kind: string,
 ): Promise<StoredReceipt | undefined> {
   const sha256 = sha256Of(token);
-  const row = await ctx.cdb.db
-    .selectFrom('messages')
-    .select('kind')
-    .where('sha256', '=', sha256)
-    .executeTakeFirst();
+  const row = await kindOfStored.first(ctx.cdb.db, { sha256 });
   return row?.kind === kind ? { sha256, status: 'pending', created: false } : undefined;
 }
+
+const kindOfStored = prepared<{ sha256: string }, { kind: string }>((db, arg) =>
+  db.selectFrom('messages').select('kind').where('sha256', '=', arg('sha256')),
+);
 
 /** Seconds of the injected clock. */
 export function nowSeconds(ctx: Pick<ServiceContext, 'now'>): number {

@@ -27,6 +27,7 @@ import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
+import { prepared } from './db/prepared';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
@@ -139,6 +140,130 @@ export function assertInboxOwner(caller: Caller, pseudonym: string): void {
   }
 }
 
+// The relay's hot statements, built once per dialect (db/prepared.ts).
+const grantQuery = prepared<
+  { sha256: string; pseudonym: string; companyId: string },
+  { jws: string; revoked_at: number | null; revoked_purposes: string | null }
+>((db, arg) =>
+  db
+    .selectFrom('grants')
+    .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+    .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
+    .where('grants.sha256', '=', arg('sha256'))
+    .where('grants.pseudonym', '=', arg('pseudonym'))
+    .where('grants.company_id', '=', arg('companyId')),
+);
+
+/**
+ * Parsed payloads of grants by sha256, shared by the relay's services: a stored message never
+ * changes (its sha256 is its content), so an offer only saves parsing its grant's JWS again;
+ * whether the grant still exists and what of it was revoked is read every time.
+ */
+const grantPayloads = new Map<string, GrantPayload>();
+const maxCachedGrants = 10_000;
+
+const nextSeqQuery = prepared<{ owner: string }, { seq: number }>((db, arg) =>
+  db
+    .insertInto('relay_mailboxes')
+    .values({ owner: arg('owner'), seq: 1 })
+    .onConflict((c) =>
+      c.column('owner').doUpdateSet((eb) => ({ seq: eb('relay_mailboxes.seq', '+', 1) })),
+    )
+    .returning('seq'),
+);
+
+const contactsQuery = prepared<{ grantSha256: string; since: number }, { n: number }>((db, arg) =>
+  db
+    .selectFrom('relay_contacts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('grant_sha256', '=', arg('grantSha256'))
+    .where('accepted_at', '>', arg('since')),
+);
+
+const insertContactQuery = prepared<
+  {
+    offerSha256: string;
+    companyId: string;
+    pseudonym: string;
+    grantSha256: string;
+    acceptedAt: number;
+  },
+  never
+>((db, arg) =>
+  db.insertInto('relay_contacts').values({
+    offer_sha256: arg('offerSha256'),
+    company_id: arg('companyId'),
+    pseudonym: arg('pseudonym'),
+    grant_sha256: arg('grantSha256'),
+    accepted_at: arg('acceptedAt'),
+  }),
+);
+
+const insertItemQuery = prepared<
+  {
+    id: string;
+    pseudonym: string;
+    companyId: string;
+    kind: 'offer' | 'reward';
+    seq: number;
+    grantSha256: string;
+    receivedAt: number;
+    expiresAt: number;
+  },
+  never
+>((db, arg) =>
+  db.insertInto('relay_items').values({
+    id: arg('id'),
+    pseudonym: arg('pseudonym'),
+    company_id: arg('companyId'),
+    kind: arg('kind'),
+    seq: arg('seq'),
+    grant_sha256: arg('grantSha256'),
+    received_at: arg('receivedAt'),
+    expires_at: arg('expiresAt'),
+  }),
+);
+
+const expiredItemsQuery = prepared<{ pseudonym: string; nowMs: number }, { id: string }>(
+  (db, arg) =>
+    db
+      .selectFrom('relay_items')
+      .select('id')
+      .where('pseudonym', '=', arg('pseudonym'))
+      .where('expires_at', '<=', arg('nowMs'))
+      .limit(maxRelayPage),
+);
+
+const inboxQuery = prepared<
+  { pseudonym: string; after: number; nowMs: number; limit: number },
+  {
+    id: string;
+    seq: number;
+    kind: 'offer' | 'reward';
+    received_at: number;
+    expires_at: number;
+    jws: string;
+  }
+>((db, arg) =>
+  db
+    .selectFrom('relay_items')
+    .innerJoin('messages', 'messages.sha256', 'relay_items.id')
+    .select([
+      'relay_items.id',
+      'relay_items.seq',
+      'relay_items.kind',
+      'relay_items.received_at',
+      'relay_items.expires_at',
+      'messages.jws',
+    ])
+    .where('relay_items.pseudonym', '=', arg('pseudonym'))
+    .where('relay_items.seq', '>', arg('after'))
+    // Never served once expired, even in the moment before the purge removes it.
+    .where('relay_items.expires_at', '>', arg('nowMs'))
+    .orderBy('relay_items.seq')
+    .limit(arg('limit')),
+);
+
 /**
  * Creates the relay's services.
  *
@@ -175,16 +300,14 @@ export function createRelayService(
     pseudonym: string,
     companyId: string,
   ): Promise<ActiveGrant | undefined> {
-    const row = await db
-      .selectFrom('grants')
-      .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-      .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
-      .where('grants.sha256', '=', sha256)
-      .where('grants.pseudonym', '=', pseudonym)
-      .where('grants.company_id', '=', companyId)
-      .executeTakeFirst();
+    const row = await grantQuery.first(db, { sha256, pseudonym, companyId });
     if (row === undefined) return undefined;
-    const grant: GrantPayload = parseMessage('grant', peekClaims(row.jws).payload);
+    let grant = grantPayloads.get(sha256);
+    if (grant === undefined) {
+      grant = parseMessage('grant', peekClaims(row.jws).payload);
+      if (grantPayloads.size >= maxCachedGrants) grantPayloads.clear();
+      grantPayloads.set(sha256, grant);
+    }
     const active = activeGrant(grant, sha256);
     // The grants row already folds every revocation in; partial ones keep no time of their own,
     // so they apply from the grant's start, which is right for a question about "now".
@@ -203,14 +326,8 @@ export function createRelayService(
    * and concurrent offers to one pseudonym are counted one after the other.
    */
   async function nextSeq(trx: Transaction<Database>, owner: string): Promise<number> {
-    const row = await trx
-      .insertInto('relay_mailboxes')
-      .values({ owner, seq: 1 })
-      .onConflict((c) =>
-        c.column('owner').doUpdateSet((eb) => ({ seq: eb('relay_mailboxes.seq', '+', 1) })),
-      )
-      .returning('seq')
-      .executeTakeFirstOrThrow();
+    const row = await nextSeqQuery.first(trx, { owner });
+    if (row === undefined) throw new Error('The mailbox upsert returned no row.');
     return Number(row.seq);
   }
 
@@ -228,13 +345,7 @@ export function createRelayService(
   }
 
   async function purgeExpiredOf(pseudonym: string, nowMs: number): Promise<void> {
-    const expired = await db
-      .selectFrom('relay_items')
-      .select('id')
-      .where('pseudonym', '=', pseudonym)
-      .where('expires_at', '<=', nowMs)
-      .limit(maxRelayPage)
-      .execute();
+    const expired = (await expiredItemsQuery.execute(db, { pseudonym, nowMs })).rows;
     if (expired.length === 0) return;
     await db.transaction().execute((trx) =>
       deleteItems(
@@ -283,113 +394,118 @@ export function createRelayService(
     };
   }
 
-  return {
-    async sendOffer(token) {
-      const { iss, aud } = peekClaims(token);
-      const company = await companyOf(iss);
-      const resend = await storedBefore(ctx, token, 'offer');
-      if (resend !== undefined) return resendOf(resend.sha256);
-      const pseudonym = await addressedPseudonym(aud, company.id);
-      // Verified before anything is recorded: only the company's own signature can count
-      // against it.
-      const opened = await openMessage('offer', token, {
-        maxLength: sealedBodyLimit,
-        verifySignature: nodeEd25519Verify,
-        audience: pseudonym,
-        now: nowSeconds(ctx),
-        resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
-      });
-      const payload = opened.payload;
-      const nowMs = ctx.now();
-      const at = Math.floor(nowMs / 1000);
-      let rule: string | undefined;
-      let grant: ActiveGrant | undefined;
-      if (company.status !== 'active') rule = 'company_not_active';
-      else {
-        grant = await grantOf(payload.grantSha256, pseudonym, company.id);
-        if (grant === undefined) rule = 'grant_unknown';
-      }
-      const expiresAt = Math.min(nowMs + inboxRetentionMs, payload.validUntil * 1000);
-      let refused: string | undefined;
-      const stored = await storeSigned(ctx, {
-        token,
-        sha256: opened.sha256,
-        kind: 'offer',
-        kid: opened.kid,
-        jti: payload.jti,
-        iat: payload.iat,
-        exp: payload.exp,
-        companyId: company.id,
-        pseudonym,
-        logged: false,
-        apply: async (trx) => {
-          refused = rule;
-          let seq = 0;
-          if (refused === undefined) {
-            seq = await nextSeq(trx, pseudonym);
-            // Counted under the mailbox lock, at the moment of acceptance.
-            const counted = await trx
-              .selectFrom('relay_contacts')
-              .select((eb) => eb.fn.countAll<number>().as('n'))
-              .where('grant_sha256', '=', payload.grantSha256)
-              .where('accepted_at', '>', nowMs - contactWindowMs)
-              .executeTakeFirstOrThrow();
-            const coverage = checkCoverage(grant!, {
-              purpose: payload.purpose,
-              channel: payload.channel,
-              at,
-              contactsInLast7Days: Number(counted.n),
-            });
-            if (!coverage.covered) refused = coverage.rule;
-          }
-          if (refused !== undefined) {
-            await trx
-              .insertInto('relay_refusals')
-              .values({
-                offer_sha256: opened.sha256,
-                company_id: company.id,
-                pseudonym,
-                grant_sha256: payload.grantSha256,
-                rule: refused,
-                refused_at: nowMs,
-              })
-              .execute();
-            await appendFeedEvent(
-              trx,
-              { companyId: company.id, kind: 'offer-refused', sha256: opened.sha256, pseudonym },
-              nowMs,
-            );
-            return;
-          }
+  /** `POST /api/v1/offers` without the resend answer (see `sendOffer`). */
+  async function acceptOffer(token: string): Promise<RelayReceipt> {
+    const { iss, aud } = peekClaims(token);
+    const company = await companyOf(iss);
+    const pseudonym = await addressedPseudonym(aud, company.id);
+    // Verified before anything is recorded: only the company's own signature can count
+    // against it.
+    const opened = await openMessage('offer', token, {
+      maxLength: sealedBodyLimit,
+      verifySignature: nodeEd25519Verify,
+      audience: pseudonym,
+      now: nowSeconds(ctx),
+      resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
+    });
+    const payload = opened.payload;
+    const nowMs = ctx.now();
+    const at = Math.floor(nowMs / 1000);
+    let rule: string | undefined;
+    let grant: ActiveGrant | undefined;
+    if (company.status !== 'active') rule = 'company_not_active';
+    else {
+      grant = await grantOf(payload.grantSha256, pseudonym, company.id);
+      if (grant === undefined) rule = 'grant_unknown';
+    }
+    const expiresAt = Math.min(nowMs + inboxRetentionMs, payload.validUntil * 1000);
+    let refused: string | undefined;
+    const stored = await storeSigned(ctx, {
+      token,
+      sha256: opened.sha256,
+      kind: 'offer',
+      kid: opened.kid,
+      jti: payload.jti,
+      iat: payload.iat,
+      exp: payload.exp,
+      companyId: company.id,
+      pseudonym,
+      logged: false,
+      apply: async (trx) => {
+        refused = rule;
+        let seq = 0;
+        if (refused === undefined) {
+          seq = await nextSeq(trx, pseudonym);
+          // Counted under the mailbox lock, at the moment of acceptance.
+          const counted = await contactsQuery.first(trx, {
+            grantSha256: payload.grantSha256,
+            since: nowMs - contactWindowMs,
+          });
+          const coverage = checkCoverage(grant!, {
+            purpose: payload.purpose,
+            channel: payload.channel,
+            at,
+            contactsInLast7Days: Number(counted?.n ?? 0),
+          });
+          if (!coverage.covered) refused = coverage.rule;
+        }
+        if (refused !== undefined) {
           await trx
-            .insertInto('relay_contacts')
+            .insertInto('relay_refusals')
             .values({
               offer_sha256: opened.sha256,
               company_id: company.id,
               pseudonym,
               grant_sha256: payload.grantSha256,
-              accepted_at: nowMs,
+              rule: refused,
+              refused_at: nowMs,
             })
             .execute();
-          await trx
-            .insertInto('relay_items')
-            .values({
-              id: opened.sha256,
-              pseudonym,
-              company_id: company.id,
-              kind: 'offer',
-              seq,
-              grant_sha256: payload.grantSha256,
-              received_at: nowMs,
-              expires_at: expiresAt,
-            })
-            .execute();
-        },
-      });
-      // Stored by a concurrent call of the same token: answer as that one did.
-      if (!stored.created) return resendOf(opened.sha256);
-      if (refused !== undefined) throw refusalError(refused);
-      return { id: opened.sha256, status: 'queued', expiresAt, created: true };
+          await appendFeedEvent(
+            trx,
+            { companyId: company.id, kind: 'offer-refused', sha256: opened.sha256, pseudonym },
+            nowMs,
+          );
+          return;
+        }
+        await insertContactQuery.execute(trx, {
+          offerSha256: opened.sha256,
+          companyId: company.id,
+          pseudonym,
+          grantSha256: payload.grantSha256,
+          acceptedAt: nowMs,
+        });
+        await insertItemQuery.execute(trx, {
+          id: opened.sha256,
+          pseudonym,
+          companyId: company.id,
+          kind: 'offer',
+          seq,
+          grantSha256: payload.grantSha256,
+          receivedAt: nowMs,
+          expiresAt,
+        });
+      },
+    });
+    // Stored by a concurrent call of the same token: answer as that one did.
+    if (!stored.created) return resendOf(opened.sha256);
+    if (refused !== undefined) throw refusalError(refused);
+    return { id: opened.sha256, status: 'queued', expiresAt, created: true };
+  }
+
+  return {
+    async sendOffer(token) {
+      try {
+        return await acceptOffer(token);
+      } catch (error) {
+        // A resend of a stored offer is answered like the first time, whatever changed since:
+        // asked only when the checks fail (one query less per offer), since a resend that passes
+        // them is stored as a duplicate and answered by `resendOf` anyway.
+        if (!(error instanceof ProtocolError)) throw error;
+        const resend = await storedBefore(ctx, token, 'offer');
+        if (resend !== undefined) return resendOf(resend.sha256);
+        throw error;
+      }
     },
 
     async sendReward(token) {
@@ -464,24 +580,12 @@ export function createRelayService(
     async inbox(pseudonym, after, limit) {
       const nowMs = ctx.now();
       await purgeExpiredOf(pseudonym, nowMs);
-      const rows = await db
-        .selectFrom('relay_items')
-        .innerJoin('messages', 'messages.sha256', 'relay_items.id')
-        .select([
-          'relay_items.id',
-          'relay_items.seq',
-          'relay_items.kind',
-          'relay_items.received_at',
-          'relay_items.expires_at',
-          'messages.jws',
-        ])
-        .where('relay_items.pseudonym', '=', pseudonym)
-        .where('relay_items.seq', '>', after)
-        // Never served once expired, even in the moment before the purge removes it.
-        .where('relay_items.expires_at', '>', nowMs)
-        .orderBy('relay_items.seq')
-        .limit(Math.min(limit, maxRelayPage))
-        .execute();
+      const { rows } = await inboxQuery.execute(db, {
+        pseudonym,
+        after,
+        nowMs,
+        limit: Math.min(limit, maxRelayPage),
+      });
       const items = rows.map((row) => ({
         id: row.id,
         cursor: String(row.seq),

@@ -15,6 +15,9 @@ import { ProtocolError } from '$protocol/errors';
 import type { ReplayStore } from '$protocol/jws';
 import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
+import { clearinghouseDbOf } from '../db/database';
+import { createJtiClaimer, type JtiClaimer } from '../db/jti-claims';
+import { prepared } from '../db/prepared';
 import type { Database } from '../db/schema';
 import { nodeEd25519Verify } from '../ed25519';
 import type { RateLimiter } from '../rate-limits';
@@ -130,16 +133,53 @@ export async function currentCompanyKey(
   companyId: string,
   kid: string,
 ): Promise<ImportedPublicKey | undefined> {
-  const row = await db
-    .selectFrom('company_keys')
-    .select('x')
-    .where('kid', '=', kid)
-    .where('company_id', '=', companyId)
-    .where('retired_at', 'is', null)
-    .where('compromised_since', 'is', null)
-    .executeTakeFirst();
+  const row = await currentCompanyKeyQuery.first(db, { kid, companyId });
   return row === undefined ? undefined : keyFromX(row.x);
 }
+
+// The key lookups below run for every signed request: built once (db/prepared.ts).
+const currentCompanyKeyQuery = prepared<{ kid: string; companyId: string }, { x: string }>(
+  (db, arg) =>
+    db
+      .selectFrom('company_keys')
+      .select('x')
+      .where('kid', '=', arg('kid'))
+      .where('company_id', '=', arg('companyId'))
+      .where('retired_at', 'is', null)
+      .where('compromised_since', 'is', null),
+);
+
+const staffKeyQuery = prepared<{ kid: string; companyId: string }, { x: string; id: string }>(
+  (db, arg) =>
+    db
+      .selectFrom('person_keys')
+      .innerJoin('people', 'people.id', 'person_keys.person_id')
+      .select(['person_keys.x', 'people.id'])
+      .where('person_keys.kid', '=', arg('kid'))
+      .where('person_keys.retired_at', 'is', null)
+      .where('people.role', '=', 'staff')
+      .where('people.company_id', '=', arg('companyId'))
+      .where('people.removed_at', 'is', null),
+);
+
+const regulatorKeyQuery = prepared<{ kid: string }, { x: string; id: string }>((db, arg) =>
+  db
+    .selectFrom('person_keys')
+    .innerJoin('people', 'people.id', 'person_keys.person_id')
+    .select(['person_keys.x', 'people.id'])
+    .where('person_keys.kid', '=', arg('kid'))
+    .where('person_keys.retired_at', 'is', null)
+    .where('people.role', '=', 'regulator')
+    .where('people.removed_at', 'is', null),
+);
+
+const pseudonymBindingQuery = prepared<{ pseudonym: string }, { company_id: string; x: string }>(
+  (db, arg) =>
+    db
+      .selectFrom('pseudonyms')
+      .select(['company_id', 'x'])
+      .where('pseudonym', '=', arg('pseudonym')),
+);
 
 /**
  * A key that may sign for `companyId`: one of its current company keys, or the current person key
@@ -158,16 +198,7 @@ export async function companySignerKey(
 ): Promise<{ key: ImportedPublicKey; personId?: string } | undefined> {
   const companyKey = await currentCompanyKey(db, companyId, kid);
   if (companyKey !== undefined) return { key: companyKey };
-  const row = await db
-    .selectFrom('person_keys')
-    .innerJoin('people', 'people.id', 'person_keys.person_id')
-    .select(['person_keys.x', 'people.id'])
-    .where('person_keys.kid', '=', kid)
-    .where('person_keys.retired_at', 'is', null)
-    .where('people.role', '=', 'staff')
-    .where('people.company_id', '=', companyId)
-    .where('people.removed_at', 'is', null)
-    .executeTakeFirst();
+  const row = await staffKeyQuery.first(db, { kid, companyId });
   return row === undefined ? undefined : { key: keyFromX(row.x), personId: row.id };
 }
 
@@ -184,15 +215,7 @@ export async function regulatorKey(
   db: Kysely<Database>,
   kid: string,
 ): Promise<{ key: ImportedPublicKey; personId: string } | undefined> {
-  const row = await db
-    .selectFrom('person_keys')
-    .innerJoin('people', 'people.id', 'person_keys.person_id')
-    .select(['person_keys.x', 'people.id'])
-    .where('person_keys.kid', '=', kid)
-    .where('person_keys.retired_at', 'is', null)
-    .where('people.role', '=', 'regulator')
-    .where('people.removed_at', 'is', null)
-    .executeTakeFirst();
+  const row = await regulatorKeyQuery.first(db, { kid });
   return row === undefined ? undefined : { key: keyFromX(row.x), personId: row.id };
 }
 
@@ -201,13 +224,12 @@ export async function pseudonymBinding(
   db: Kysely<Database>,
   pseudonym: string,
 ): Promise<{ companyId: string; key: ImportedPublicKey } | undefined> {
-  const row = await db
-    .selectFrom('pseudonyms')
-    .select(['company_id', 'x'])
-    .where('pseudonym', '=', pseudonym)
-    .executeTakeFirst();
+  const row = await pseudonymBindingQuery.first(db, { pseudonym });
   return row === undefined ? undefined : { companyId: row.company_id, key: keyFromX(row.x) };
 }
+
+/** One claimer per open database, shared by every replay store on it (one group commit). */
+const claimers = new WeakMap<Kysely<Database>, JtiClaimer>();
 
 /**
  * The `jti` store of SPECS "message id" in the shared `seen_jtis` table (several portal processes
@@ -215,12 +237,29 @@ export async function pseudonymBinding(
  * checks are atomic. Rows are kept until `rememberUntil` (the message's `exp` plus the skew);
  * `purgeExpiredJtis(db, now)` removes them afterwards.
  *
+ * On a database opened by `openDatabase`, the claims of concurrent requests are committed together
+ * (db/jti-claims.ts): each check still resolves only once its own claim is on disk, but many
+ * requests share one commit and its flush, which on SQLite runs off the event loop.
+ *
  * @example
  * ```ts
  * await openMessage('request', token, { ...options, replay: createReplayStore(db) });
  * ```
  */
 export function createReplayStore(db: Kysely<Database>): ReplayStore {
+  const cdb = clearinghouseDbOf(db);
+  if (cdb !== undefined) {
+    let claimer = claimers.get(db);
+    if (claimer === undefined) {
+      claimer = createJtiClaimer(cdb);
+      claimers.set(db, claimer);
+    }
+    const shared = claimer;
+    return {
+      checkAndRemember: (signerKid, jti, rememberUntil) =>
+        shared.claim(signerKid, jti, rememberUntil),
+    };
+  }
   return {
     async checkAndRemember(signerKid, jti, rememberUntil) {
       const claimed = await db

@@ -8,6 +8,7 @@ import {
   SqliteDialect,
   sql,
   type DialectAdapter,
+  type LogEvent,
   type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
@@ -28,6 +29,11 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** A SQLite file (created with its folder when missing), or `:memory:` for a throwaway one. */
   sqlitePath?: string;
+  /**
+   * Called after every statement (Kysely's `log` option), e.g. to count a request's statements
+   * in a test. Not set in production: it would time every query.
+   */
+  log?: (event: LogEvent) => void;
 }
 
 /** Which database `openDatabase` will open. */
@@ -44,6 +50,21 @@ const postgresUrlPattern = /^postgres(ql)?:\/\//i;
 
 /** The dialect of every Kysely handle `openDatabase` created, for callers that hold only the handle. */
 const dialects = new WeakMap<Kysely<Database>, DatabaseDialect>();
+/** The open database of every Kysely handle `openDatabase` created. */
+const databases = new WeakMap<Kysely<Database>, ClearinghouseDb>();
+
+/**
+ * The open database a handle belongs to, `undefined` for a handle created elsewhere: for parts
+ * handed only the handle that need to know more (where a SQLite file's write-ahead log lives).
+ *
+ * @example
+ * ```ts
+ * const cdb = clearinghouseDbOf(db); // cdb?.location
+ * ```
+ */
+export function clearinghouseDbOf(db: Kysely<Database>): ClearinghouseDb | undefined {
+  return databases.get(db);
+}
 
 /**
  * The dialect of a handle opened by {@link openDatabase}.
@@ -125,10 +146,15 @@ function sqlitePathFrom(path: string, cwd: string): string {
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<ClearinghouseDb> {
   const target = resolveDatabaseTarget(options);
-  return target.dialect === 'postgres' ? openPostgres(target.url) : openSqlite(target.path);
+  const cdb =
+    target.dialect === 'postgres'
+      ? openPostgres(target.url, options.log)
+      : openSqlite(target.path, options.log);
+  databases.set(cdb.db, cdb);
+  return cdb;
 }
 
-function openSqlite(path: string): ClearinghouseDb {
+function openSqlite(path: string, log: OpenDatabaseOptions['log']): ClearinghouseDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   try {
@@ -145,6 +171,7 @@ function openSqlite(path: string): ClearinghouseDb {
   }
   const db = new Kysely<Database>({
     dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(sqlite) }),
+    ...(log === undefined ? {} : { log }),
   });
   dialects.set(db, 'sqlite');
   let closed: Promise<void> | undefined;
@@ -228,7 +255,7 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
   }
 }
 
-function openPostgres(url: string): ClearinghouseDb {
+function openPostgres(url: string, log: OpenDatabaseOptions['log']): ClearinghouseDb {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -239,7 +266,10 @@ function openPostgres(url: string): ClearinghouseDb {
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
   // the process. The next query reconnects or fails with its own error.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(log === undefined ? {} : { log }),
+  });
   dialects.set(db, 'postgres');
   postgresUrls.set(db, url);
   let closed: Promise<void> | undefined;

@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
 import type { ClearinghouseDb } from './database';
 import { durableTransaction } from './durable-transaction';
+import { preparedByCount } from './prepared';
 import type { Database } from './schema';
 
 /**
@@ -378,19 +379,15 @@ async function insertBatch(
   //    very same message is stored (then it is a duplicate).
   const fresh = new Set<string>();
   if (candidates.length > 0) {
-    const rows = sortedBy(candidates, (index) =>
+    const args: unknown[] = [];
+    for (const index of sortedBy(candidates, (index) =>
       jtiKey(batch[index]!.record.signer, batch[index]!.record.jti),
-    ).map((index) => {
+    )) {
       const { signer, jti, exp } = batch[index]!.record;
-      return { signer, jti, expires_at: exp };
-    });
-    const claimed = await trx
-      .insertInto('seen_jtis')
-      .values(rows)
-      .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
-      .returning(['signer', 'jti'])
-      .execute();
-    for (const row of claimed) fresh.add(jtiKey(row.signer, row.jti));
+      args.push(signer, jti, exp);
+    }
+    const claimed = await claimJtis.forCount(candidates.length).execute(trx, args);
+    for (const row of claimed.rows) fresh.add(jtiKey(row.signer, row.jti));
   }
   const unclaimed = candidates.filter(
     (index) => !fresh.has(jtiKey(batch[index]!.record.signer, batch[index]!.record.jti)),
@@ -414,27 +411,23 @@ async function insertBatch(
   //    since been purged: still a duplicate.
   const claimedIndexes = candidates.filter((index) => outcomes[index] === undefined);
   if (claimedIndexes.length > 0) {
-    const rows = sortedBy(claimedIndexes, (index) => batch[index]!.record.sha256).map((index) => {
+    const args: unknown[] = [];
+    for (const index of sortedBy(claimedIndexes, (index) => batch[index]!.record.sha256)) {
       const { record, receivedAt } = batch[index]!;
-      return {
-        sha256: record.sha256,
-        kind: record.kind,
-        signer: record.signer,
-        company_id: record.companyId,
-        pseudonym: record.pseudonym,
-        jws: record.jws,
-        iat: record.iat,
-        exp: record.exp,
-        received_at: receivedAt,
-      };
-    });
-    const inserted = await trx
-      .insertInto('messages')
-      .values(rows)
-      .onConflict((conflict) => conflict.column('sha256').doNothing())
-      .returning('sha256')
-      .execute();
-    const insertedShas = new Set(inserted.map((row) => row.sha256));
+      args.push(
+        record.sha256,
+        record.kind,
+        record.signer,
+        record.companyId,
+        record.pseudonym,
+        record.jws,
+        record.iat,
+        record.exp,
+        receivedAt,
+      );
+    }
+    const inserted = await insertMessages.forCount(claimedIndexes.length).execute(trx, args);
+    const insertedShas = new Set(inserted.rows.map((row) => row.sha256));
     for (const index of claimedIndexes) {
       outcomes[index] = insertedShas.has(batch[index]!.record.sha256) ? 'stored' : 'duplicate';
     }
@@ -460,16 +453,10 @@ async function insertBatch(
     (index) => outcomes[index] === 'stored' && batch[index]!.record.logged,
   );
   if (queued.length > 0) {
-    await trx
-      .insertInto('log_queue')
-      .values(
-        queued.map((index) => ({
-          sha256: batch[index]!.record.sha256,
-          kind: batch[index]!.record.kind,
-          created_at: nowMs,
-        })),
-      )
-      .execute();
+    const args: unknown[] = [];
+    for (const index of queued) args.push(batch[index]!.record.sha256, batch[index]!.record.kind);
+    args.push(nowMs);
+    await queueForLog.forCount(queued.length).execute(trx, args);
   }
 
   // A later copy of a message stored by this batch is a duplicate; otherwise it shares its
@@ -479,6 +466,63 @@ async function insertBatch(
   }
   return outcomes.map((outcome) => outcome ?? 'replayed');
 }
+
+// The batch's statements, built once per dialect and row count (db/prepared.ts): arguments laid
+// out row after row.
+const claimJtis = preparedByCount<unknown[], { signer: string; jti: string }>(
+  (db, arg, count) =>
+    db
+      .insertInto('seen_jtis')
+      .values(
+        Array.from({ length: count }, (_, row) => ({
+          signer: arg(3 * row) as string,
+          jti: arg(3 * row + 1) as string,
+          expires_at: arg(3 * row + 2) as number,
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
+      .returning(['signer', 'jti']),
+  maxBatchLimit,
+);
+
+const messageColumns = 9;
+const insertMessages = preparedByCount<unknown[], { sha256: string }>(
+  (db, arg, count) =>
+    db
+      .insertInto('messages')
+      .values(
+        Array.from({ length: count }, (_, row) => {
+          const at = (column: number) => arg(messageColumns * row + column);
+          return {
+            sha256: at(0) as string,
+            kind: at(1) as string,
+            signer: at(2) as string,
+            company_id: at(3) as string | null,
+            pseudonym: at(4) as string | null,
+            jws: at(5) as string,
+            iat: at(6) as number,
+            exp: at(7) as number,
+            received_at: at(8) as number,
+          };
+        }),
+      )
+      .onConflict((conflict) => conflict.column('sha256').doNothing())
+      .returning('sha256'),
+  maxBatchLimit,
+);
+
+/** Arguments: sha256 and kind of each row, then the one `created_at` (last). */
+const queueForLog = preparedByCount<unknown[], never>(
+  (db, arg, count) =>
+    db.insertInto('log_queue').values(
+      Array.from({ length: count }, (_, row) => ({
+        sha256: arg(2 * row) as string,
+        kind: arg(2 * row + 1) as string,
+        created_at: arg(2 * count) as number,
+      })),
+    ),
+  maxBatchLimit,
+);
 
 function jtiKey(signer: string, jti: string): string {
   // Neither a signer (base64url) nor a jti (printable ASCII) can contain a newline.

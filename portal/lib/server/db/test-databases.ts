@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type ClearinghouseDb } from './database';
+import { openDatabase, type ClearinghouseDb, type OpenDatabaseOptions } from './database';
 import type { DatabaseDialect } from './schema';
 
 export const testDialects: DatabaseDialect[] = ['sqlite', 'postgres'];
@@ -29,11 +29,14 @@ export interface TestDatabase {
 }
 
 /** Opens a new, empty, unmigrated database of the dialect. */
-export async function openTestDatabase(dialect: DatabaseDialect): Promise<TestDatabase> {
+export async function openTestDatabase(
+  dialect: DatabaseDialect,
+  options: Pick<OpenDatabaseOptions, 'log'> = {},
+): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-sqlite-'));
     const sqlitePath = join(dir, 'test.db');
-    const cdb = await openDatabase({ sqlitePath });
+    const cdb = await openDatabase({ sqlitePath, ...options });
     return {
       cdb,
       sqlitePath,
@@ -44,7 +47,7 @@ export async function openTestDatabase(dialect: DatabaseDialect): Promise<TestDa
     };
   }
   const postgresUrl = await createPostgresDatabase();
-  const cdb = await openDatabase({ url: postgresUrl });
+  const cdb = await openDatabase({ url: postgresUrl, ...options });
   return {
     cdb,
     postgresUrl,

@@ -1,0 +1,250 @@
+/**
+ * The statements of the hot paths (issue 5 "Benchmark": a grant, an offer, an inbox read), counted
+ * through Kysely's `log` option on both databases, so a redundant statement shows up as a failing
+ * count; and the two pieces that make them cheaper: statements built once (db/prepared.ts) and
+ * the grouped, durable replay check of request signatures (db/jti-claims.ts).
+ */
+import type { LogEvent } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProtocolError } from '$protocol/errors';
+import { ready } from '$protocol/sodium';
+import {
+  TestClock,
+  expectJson,
+  get,
+  newPseudonym,
+  post,
+  requestSignature,
+  testOrigin,
+  type ApiHarness,
+} from '../api-test-kit';
+import { grantRequestToken, grantToken, offerToken, registerCompany } from '../api-test-world';
+import type { ProofFetcher } from '../domain-proof';
+import { createServices, setServicesForTests } from '../services';
+import * as grantRequestsRoute from '../../../routes/api/v1/grant-requests/+server';
+import * as grantsRoute from '../../../routes/api/v1/grants/+server';
+import * as offersRoute from '../../../routes/api/v1/offers/+server';
+import * as inboxRoute from '../../../routes/api/v1/pseudonyms/[pseudonym]/inbox/+server';
+import { createDurableWriter } from './durable-writer';
+import { createJtiClaimer } from './jti-claims';
+import { migrateToLatest } from './migrate';
+import { prepared } from './prepared';
+import { openTestDatabase, testDialects } from './test-databases';
+
+describe.each(testDialects)('the hot paths on %s', (dialect) => {
+  let api: ApiHarness;
+  let statements: string[];
+
+  beforeEach(async () => {
+    await ready();
+    statements = [];
+    const tdb = await openTestDatabase(dialect, {
+      log: (event: LogEvent) => {
+        if (event.level === 'query') statements.push(event.query.sql);
+      },
+    });
+    await migrateToLatest(tdb.cdb);
+    const writer = createDurableWriter(tdb.cdb, { maxWaitMs: 1 });
+    const clock = new TestClock();
+    const proofs = new Map<string, unknown>();
+    const fetchProof: ProofFetcher = async (url) => {
+      const document = proofs.get(url.origin);
+      if (document === undefined) return { status: 404, body: new Uint8Array() };
+      return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
+    };
+    const services = await createServices({
+      cdb: tdb.cdb,
+      writer,
+      origin: testOrigin,
+      now: clock.now,
+      fetchProof,
+    });
+    setServicesForTests(services);
+    api = {
+      tdb,
+      writer,
+      services,
+      clock,
+      proofs,
+      async close() {
+        setServicesForTests(undefined);
+        await writer.close();
+        await tdb.dispose();
+      },
+    };
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  /** The statements `work` issued (transaction control and pragmas apart), in order. */
+  async function counted(work: () => Promise<void>): Promise<string[]> {
+    statements.length = 0;
+    await work();
+    return statements.filter(
+      (text) => !/^(begin|commit|rollback|pragma|savepoint|release)\b/i.test(text.trim()),
+    );
+  }
+
+  const tableOf = (text: string) =>
+    /^\s*(select .*? from|insert into|update|delete from)\s+"?([a-z_]+)"?/is
+      .exec(text)
+      ?.slice(1)
+      .map((part) => part.split(' ')[0]!.toLowerCase())
+      .join(' ');
+
+  it('a grant costs three reads and, in its writer batch, one statement per table it writes', async () => {
+    const { company } = await registerCompany(api);
+    const request = await expectJson<{ sha256: string }>(
+      await post(
+        grantRequestsRoute.POST,
+        '/api/v1/grant-requests',
+        await grantRequestToken(api, company),
+      ),
+      201,
+    );
+    // The first grant of a request also parses the request once (kept afterwards).
+    const first = newPseudonym(company.id);
+    await post(
+      grantsRoute.POST,
+      '/api/v1/grants',
+      await grantToken(api, first, company.id, request.sha256),
+    );
+    const pseudonym = newPseudonym(company.id);
+    const token = await grantToken(api, pseudonym, company.id, request.sha256);
+    const grant = await counted(async () => {
+      await expectJson(await post(grantsRoute.POST, '/api/v1/grants', token), 201);
+    });
+    expect(grant.map(tableOf)).toEqual([
+      // verification: the company, the pseudonym's binding (none yet), the request it answers
+      'select companies',
+      'select pseudonyms',
+      'select grant_requests',
+      // the writer's transaction: the jti, the message, the binding, the grant, the feed, the log
+      'insert seen_jtis',
+      'insert messages',
+      'insert pseudonyms',
+      'insert grants',
+      'update companies',
+      'insert consent_events',
+      'insert log_queue',
+    ]);
+  });
+
+  it('an offer and an inbox read cost what they check and store, and a replayed read is refused', async () => {
+    const { company } = await registerCompany(api);
+    const request = await expectJson<{ sha256: string }>(
+      await post(
+        grantRequestsRoute.POST,
+        '/api/v1/grant-requests',
+        await grantRequestToken(api, company),
+      ),
+      201,
+    );
+    const pseudonym = newPseudonym(company.id);
+    const grant = await expectJson<{ sha256: string }>(
+      await post(
+        grantsRoute.POST,
+        '/api/v1/grants',
+        await grantToken(api, pseudonym, company.id, request.sha256),
+      ),
+      201,
+    );
+    const offer = await offerToken(api, company, pseudonym, grant.sha256);
+    const offerStatements = await counted(async () => {
+      await expectJson(await post(offersRoute.POST, '/api/v1/offers', offer), 201);
+    });
+    expect(offerStatements.map(tableOf)).toEqual([
+      // the company, the addressed pseudonym, the signing key, the grant (no resend lookup: only
+      // when a check fails)
+      'select companies',
+      'select pseudonyms',
+      'select company_keys',
+      'select grants',
+      'insert seen_jtis',
+      'insert messages',
+      'insert relay_mailboxes',
+      'select relay_contacts',
+      'insert relay_contacts',
+      'insert relay_items',
+    ]);
+
+    const path = `/api/v1/pseudonyms/${pseudonym.id}/inbox`;
+    const authorization = `Signature ${await requestSignature(api.clock, pseudonym, 'GET', path)}`;
+    const inboxStatements = await counted(async () => {
+      const body = await expectJson<{ items: unknown[] }>(
+        await get(inboxRoute.GET, path, api.clock, undefined, { authorization }),
+        200,
+      );
+      expect(body.items).toHaveLength(1);
+    });
+    expect(inboxStatements.map(tableOf)).toEqual([
+      // the signer's binding, its jti (a grouped durable commit), expired items, the page
+      'select pseudonyms',
+      'insert seen_jtis',
+      'select relay_items',
+      'select relay_items',
+    ]);
+    // The same signature again: its jti is recorded, so the read is refused.
+    const replayed = await get(inboxRoute.GET, path, api.clock, undefined, { authorization });
+    expect(replayed.status).toBe(409);
+    expect(((await replayed.json()) as { code: string }).code).toBe('ERR_JWS_REPLAYED');
+  });
+
+  it('groups concurrent jti claims into one durable commit; the first claim of a pair wins', async () => {
+    const claimer = createJtiClaimer(api.tdb.cdb);
+    const results = await Promise.all([
+      claimer.claim('signer-a', 'jti-1', 2_000_000_000),
+      claimer.claim('signer-a', 'jti-2', 2_000_000_000),
+      claimer.claim('signer-a', 'jti-1', 2_000_000_000), // the same pair in the same batch
+      claimer.claim('signer-b', 'jti-1', 2_000_000_000),
+    ]);
+    expect(results).toEqual([true, true, false, true]);
+    expect(claimer.stats).toEqual({ batches: 1, claims: 4 });
+    // Recorded for good: a later claim, by this or another claimer (another node), is a replay.
+    expect(await claimer.claim('signer-a', 'jti-2', 2_000_000_000)).toBe(false);
+    expect(await createJtiClaimer(api.tdb.cdb).claim('signer-b', 'jti-1', 1)).toBe(false);
+    const rows = await api.tdb.cdb.db
+      .selectFrom('seen_jtis')
+      .select(['signer', 'jti', 'expires_at'])
+      .where('signer', 'in', ['signer-a', 'signer-b'])
+      .orderBy('signer')
+      .orderBy('jti')
+      .execute();
+    expect(rows).toEqual([
+      { signer: 'signer-a', jti: 'jti-1', expires_at: 2_000_000_000 },
+      { signer: 'signer-a', jti: 'jti-2', expires_at: 2_000_000_000 },
+      { signer: 'signer-b', jti: 'jti-1', expires_at: 2_000_000_000 },
+    ]);
+  });
+
+  it('fails every claim of a batch whose commit fails, with a storage error', async () => {
+    const claimer = createJtiClaimer(api.tdb.cdb);
+    await api.tdb.cdb.close();
+    const outcome = await claimer.claim('signer-c', 'jti-1', 2_000_000_000).catch((e) => e);
+    expect(outcome).toBeInstanceOf(ProtocolError);
+    expect((outcome as ProtocolError).code).toBe('ERR_STORAGE_UNAVAILABLE');
+  });
+
+  it('builds a prepared statement once per dialect and binds new values each run', async () => {
+    const db = api.tdb.cdb.db;
+    const kindOf = prepared<{ sha256: string }, { kind: string }>((q, arg) =>
+      q.selectFrom('messages').select('kind').where('sha256', '=', arg('sha256')),
+    );
+    expect(kindOf.sqlOf(db)).toBe(
+      dialect === 'sqlite'
+        ? 'select "kind" from "messages" where "sha256" = ?'
+        : 'select "kind" from "messages" where "sha256" = $1',
+    );
+    expect(await kindOf.first(db, { sha256: 'nothing' })).toBeUndefined();
+    const { company } = await registerCompany(api);
+    const stored = await db.selectFrom('messages').select('sha256').executeTakeFirstOrThrow();
+    expect(await kindOf.first(db, { sha256: stored.sha256 })).toEqual({ kind: 'company' });
+    expect(company.id).toMatch(/^co_/);
+    // An argument that would become SQL text instead of a bind parameter is refused.
+    const byColumn = prepared<{ column: 'kind' }, never>((q, arg) =>
+      q.selectFrom('messages').select(arg('column')),
+    );
+    expect(() => byColumn.sqlOf(db)).toThrow(/not a bind parameter|became SQL text/);
+  });
+});
