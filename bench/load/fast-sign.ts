@@ -8,12 +8,12 @@
 import {
   createHash,
   createPrivateKey,
-  generateKeyPairSync,
+  randomBytes,
   sign as nodeSign,
   type KeyObject,
 } from 'node:crypto';
 import { base64urlEncode } from '../../protocol/encoding';
-import { publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
+import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
 import type { MessageKind } from '../../protocol/messages';
 
 /** A key for bulk signing through node:crypto, with the `kid` signCompact would put in the header. */
@@ -58,9 +58,12 @@ export function fastKeyOf(keyPair: Ed25519KeyPair): FastKey {
  * ```
  */
 export function newFastKey(): FastKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const x = publicKey.export({ format: 'jwk' }).x!;
-  return { kid: thumbprint({ kty: 'OKP', crv: 'Ed25519', x }), x, privateKey };
+  // Not node:crypto's generateKeyPairSync + export({ format: 'jwk' }): on Node 20 that can
+  // deadlock (a garbage collection during the JWK export finalises the key's generation job,
+  // whose destructor waits for the mutex the export holds; seen twice as a bench hanging with
+  // its main thread in futex_wait under ExportJWKEdKey). libsodium makes the key; node:crypto
+  // only imports it.
+  return fastKeyOf(generateKeyPair((n) => new Uint8Array(randomBytes(n))));
 }
 
 /**
