@@ -80,9 +80,12 @@ export interface ApiHarness {
  * const api = await openApiHarness('sqlite');
  * ```
  */
-export async function openApiHarness(dialect: DatabaseDialect): Promise<ApiHarness> {
+export async function openApiHarness(
+  dialect: DatabaseDialect,
+  options: Parameters<typeof openTestDatabase>[1] = {},
+): Promise<ApiHarness> {
   await ready();
-  const tdb = await openTestDatabase(dialect);
+  const tdb = await openTestDatabase(dialect, options);
   await migrateToLatest(tdb.cdb);
   const writer = createDurableWriter(tdb.cdb, { maxWaitMs: 1 });
   const clock = new TestClock();

@@ -9,27 +9,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '$protocol/errors';
 import { ready } from '$protocol/sodium';
 import {
-  TestClock,
   expectJson,
   get,
   newPseudonym,
+  openApiHarness,
   post,
   requestSignature,
-  testOrigin,
   type ApiHarness,
 } from '../api-test-kit';
 import { grantRequestToken, grantToken, offerToken, registerCompany } from '../api-test-world';
-import type { ProofFetcher } from '../domain-proof';
-import { createServices, setServicesForTests } from '../services';
 import * as grantRequestsRoute from '../../../routes/api/v1/grant-requests/+server';
 import * as grantsRoute from '../../../routes/api/v1/grants/+server';
 import * as offersRoute from '../../../routes/api/v1/offers/+server';
 import * as inboxRoute from '../../../routes/api/v1/pseudonyms/[pseudonym]/inbox/+server';
-import { createDurableWriter } from './durable-writer';
 import { createJtiClaimer } from './jti-claims';
-import { migrateToLatest } from './migrate';
 import { prepared } from './prepared';
-import { openTestDatabase, testDialects } from './test-databases';
+import { testDialects } from './test-databases';
 
 describe.each(testDialects)('the hot paths on %s', (dialect) => {
   let api: ApiHarness;
@@ -38,40 +33,11 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
   beforeEach(async () => {
     await ready();
     statements = [];
-    const tdb = await openTestDatabase(dialect, {
+    api = await openApiHarness(dialect, {
       log: (event: LogEvent) => {
         if (event.level === 'query') statements.push(event.query.sql);
       },
     });
-    await migrateToLatest(tdb.cdb);
-    const writer = createDurableWriter(tdb.cdb, { maxWaitMs: 1 });
-    const clock = new TestClock();
-    const proofs = new Map<string, unknown>();
-    const fetchProof: ProofFetcher = async (url) => {
-      const document = proofs.get(url.origin);
-      if (document === undefined) return { status: 404, body: new Uint8Array() };
-      return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
-    };
-    const services = await createServices({
-      cdb: tdb.cdb,
-      writer,
-      origin: testOrigin,
-      now: clock.now,
-      fetchProof,
-    });
-    setServicesForTests(services);
-    api = {
-      tdb,
-      writer,
-      services,
-      clock,
-      proofs,
-      async close() {
-        setServicesForTests(undefined);
-        await writer.close();
-        await tdb.dispose();
-      },
-    };
   });
   afterEach(async () => {
     await api.close();
