@@ -6,13 +6,8 @@
  * tenth of the cost; Ed25519 is deterministic, so {@link checkSigner} compares both byte for
  * byte before any seeding starts).
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  type KeyObject,
-} from 'node:crypto';
+import { randomBytes, sign, type KeyObject } from 'node:crypto';
+import { fastKeyOf } from '../../load/fast-sign';
 import {
   keyPairFromSeed,
   publicJwk,
@@ -28,16 +23,19 @@ export interface ClientKey {
   readonly jwk: Ed25519PublicJwk;
   /** The RFC 7638 thumbprint: the JWS `kid`, and the id after `ps_` or `co_`. */
   readonly kid: string;
+  /** The 32-byte seed, to hand the key to another thread ({@link clientKey} takes it back). */
+  readonly seed: Uint8Array;
 }
-
-/** PKCS #8 DER of an Ed25519 private key, before its 32-byte seed (RFC 8410). */
-const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
-/** Length of the SPKI DER prefix before the 32-byte public key (RFC 8410). */
-const spkiPrefixLength = 12;
 
 /**
  * The key of a 32-byte seed, as `keyPairFromSeed` (libsodium's `crypto_sign_seed_keypair`)
- * derives it.
+ * derives it; node:crypto only imports the pair (as a JWK with `x` and `d`) to sign with it.
+ * Needs `await ready()`.
+ *
+ * Keys are never made by node:crypto's `generateKeyPairSync` and exported: on Node 20 a garbage
+ * collection during an export can finalise the generation job, whose destructor waits for the
+ * mutex the export holds (a bench hung twice that way, see bench/load/fast-sign.ts). Importing a
+ * libsodium pair is also faster (about 120 µs against 190 µs, measured here).
  *
  * @example
  * ```ts
@@ -46,24 +44,14 @@ const spkiPrefixLength = 12;
  * ```
  */
 export function clientKey(seed: Uint8Array): ClientKey {
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([pkcs8Prefix, seed]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  return withPublic(privateKey, createPublicKey(privateKey));
-}
-
-function withPublic(privateKey: KeyObject, publicKey: KeyObject): ClientKey {
-  const spki = publicKey.export({ format: 'der', type: 'spki' });
-  const jwk = publicJwk(new Uint8Array(spki.subarray(spkiPrefixLength)));
-  return { privateKey, jwk, kid: thumbprint(jwk) };
+  const pair = keyPairFromSeed(seed);
+  const jwk = publicJwk(pair);
+  return { privateKey: fastKeyOf(pair).privateKey, jwk, kid: thumbprint(jwk), seed };
 }
 
 /**
  * A fresh random key: what a new customer's pairwise key is to the clearinghouse (a key derived
- * from an unknown master seed). OpenSSL generates one about four times faster than it imports a
- * given seed, so the seeding's million customers are made this way.
+ * from an unknown master seed). Needs `await ready()`.
  *
  * @example
  * ```ts
@@ -72,14 +60,12 @@ function withPublic(privateKey: KeyObject, publicKey: KeyObject): ClientKey {
  * ```
  */
 export function freshKey(): ClientKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return withPublic(privateKey, publicKey);
+  return clientKey(new Uint8Array(randomBytes(32)));
 }
 
 /** The 32-byte seed of a key, to hand it to another thread ({@link clientKey} takes it back). */
 export function seedOf(key: ClientKey): Uint8Array {
-  const { d } = key.privateKey.export({ format: 'jwk' });
-  return new Uint8Array(Buffer.from(d!, 'base64url'));
+  return key.seed;
 }
 
 /**
