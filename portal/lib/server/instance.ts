@@ -1,5 +1,6 @@
 import { openDatabase, type ClearinghouseDb } from './db/database';
 import { migrateToLatest } from './db/migrate';
+import { startCheckpointer, type Checkpointer } from './db/checkpointer';
 import { createDurableWriter, type DurableWriter } from './db/durable-writer';
 import { logConfigFromEnv, startLog, type ClearinghouseLog } from './log/clearinghouse-log';
 import { loadOrCreateKeyFile } from './log/key-file';
@@ -14,7 +15,8 @@ import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhoo
  * Configuration comes from the environment: `DATABASE_URL` (postgres://…) selects
  * PostgreSQL, otherwise SQLite at `DATABASE_PATH` (default `./data/clearinghouse.db`); the log
  * reads `ORIGIN`, `LOG_ORIGIN`, `LOG_KEY_PATH`, `WEBHOOK_KEY_PATH` and `LOG_SEQUENCER`
- * (see `logConfigFromEnv`).
+ * (see `logConfigFromEnv`). On a SQLite file, WAL checkpoints run in a worker thread
+ * (db/checkpointer.ts) unless `SQLITE_CHECKPOINTER=off`.
  */
 export interface Instance {
   readonly database: ClearinghouseDb;
@@ -27,6 +29,8 @@ export interface Instance {
   readonly writer: DurableWriter;
   /** Delivers feed events to companies' webhooks (webhooks.ts); `WEBHOOKS=off` leaves it stopped. */
   readonly webhooks: WebhookWorker;
+  /** SQLite's WAL checkpoints off the event loop; `undefined` on PostgreSQL or when turned off. */
+  readonly checkpointer: Checkpointer | undefined;
 }
 
 let current: Promise<Instance> | undefined;
@@ -53,8 +57,13 @@ async function start(): Promise<Instance> {
   const database = await openDatabase(
     url ? { url } : process.env.DATABASE_PATH ? { sqlitePath: process.env.DATABASE_PATH } : {},
   );
+  let checkpointer: Checkpointer | undefined;
   try {
     await migrateToLatest(database.db);
+    checkpointer =
+      process.env.SQLITE_CHECKPOINTER?.trim().toLowerCase() === 'off'
+        ? undefined
+        : await startCheckpointer(database);
     const log = await startLog(database, logConfigFromEnv());
     // The log created the webhook key on its start; this only reads it.
     const webhooks = createWebhookWorker({
@@ -68,8 +77,10 @@ async function start(): Promise<Instance> {
       log,
       writer: announcing(createDurableWriter(database), log.sequencer),
       webhooks,
+      checkpointer,
     };
   } catch (error) {
+    await checkpointer?.stop();
     await database.close();
     throw error;
   }
@@ -82,6 +93,7 @@ export async function stopInstance(): Promise<void> {
   await instance?.webhooks.stop();
   await instance?.writer.close();
   await instance?.log.stop();
+  await instance?.checkpointer?.stop();
   await instance?.database.close();
 }
 

@@ -1,0 +1,123 @@
+import SqliteDatabase from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from './database';
+import { defaultAutocheckpointPages, startCheckpointer, type Checkpointer } from './checkpointer';
+import { durableTransaction } from './durable-transaction';
+import { openTestDatabase, type TestDatabase } from './test-databases';
+
+const autocheckpoint = async (tdb: TestDatabase) =>
+  Number(
+    Object.values(
+      (await sql<Record<string, number>>`pragma wal_autocheckpoint`.execute(tdb.cdb.db)).rows[0]!,
+    )[0],
+  );
+
+/** 2,000 rows of 1 KiB each in 20 durable transactions: about 600 WAL pages. */
+async function writeRows(tdb: TestDatabase, from = 0): Promise<void> {
+  for (let batch = 0; batch < 20; batch++) {
+    await durableTransaction(tdb.cdb, async (trx) => {
+      for (let i = 0; i < 100; i++) {
+        const id = from + batch * 100 + i;
+        await sql`insert into t (id, v) values (${id}, ${'x'.repeat(1024)})`.execute(trx);
+      }
+    });
+  }
+}
+
+describe('the SQLite checkpointer', () => {
+  let tdb: TestDatabase;
+  let checkpointer: Checkpointer | undefined;
+  let scratch: string;
+  beforeEach(async () => {
+    tdb = await openTestDatabase('sqlite');
+    await sql`create table t (id integer primary key, v text not null)`.execute(tdb.cdb.db);
+    scratch = mkdtempSync(join(tmpdir(), 'checkpointer-'));
+  });
+  afterEach(async () => {
+    await checkpointer?.stop();
+    checkpointer = undefined;
+    await tdb.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('turns the server connection’s automatic checkpoint off and copies committed frames into the database file from its worker', async () => {
+    checkpointer = await startCheckpointer(tdb.cdb, { intervalMs: 50 });
+    expect(checkpointer?.mode).toBe('worker');
+    expect(await autocheckpoint(tdb)).toBe(0);
+
+    const copied = checkpointer!.nextCheckpoint();
+    await writeRows(tdb);
+    await copied;
+    // The database file alone, without its WAL, comes to hold every row: the worker checkpoints
+    // (the server connection cannot: its automatic checkpoint is off).
+    const copy = join(scratch, 'copy.db');
+    let rows = 0;
+    for (let attempt = 0; attempt < 100 && rows < 2000; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      copyFileSync(tdb.sqlitePath!, copy);
+      expect(existsSync(`${copy}-wal`)).toBe(false);
+      const alone = new SqliteDatabase(copy, { readonly: true });
+      try {
+        rows = (alone.prepare('select count(*) as n from t').get() as { n: number }).n;
+      } catch {
+        rows = 0; // copied in the middle of a checkpoint's writes: try again
+      } finally {
+        alone.close();
+      }
+    }
+    expect(rows).toBe(2000);
+    expect(checkpointer!.stats.checkpoints).toBeGreaterThan(0);
+    expect(checkpointer!.stats.frames).toBeGreaterThan(500);
+  });
+
+  it('keeps the WAL short: the next write after a checkpoint that caught up starts it over', async () => {
+    checkpointer = await startCheckpointer(tdb.cdb, { intervalMs: 50 });
+    for (let round = 0; round < 3; round++) {
+      await writeRows(tdb, round * 2000);
+      // Let the checkpoints catch up before the next round starts the WAL over.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    // A WAL that was never restarted would be as long as everything copied out of it.
+    expect(checkpointer!.stats.frames).toBeGreaterThan(1500);
+    expect(checkpointer!.stats.longestWal).toBeLessThan(checkpointer!.stats.frames / 2);
+    const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(tdb.cdb.db);
+    expect(Number(rows[0]!.n)).toBe(6000);
+  });
+
+  it('gives the automatic checkpoint back when stopped', async () => {
+    checkpointer = await startCheckpointer(tdb.cdb, { intervalMs: 50 });
+    await checkpointer!.stop();
+    expect(checkpointer!.mode).toBe('inline');
+    expect(await autocheckpoint(tdb)).toBe(defaultAutocheckpointPages);
+    await expect(checkpointer!.nextCheckpoint()).rejects.toThrow('not running');
+  });
+
+  it('leaves the automatic checkpoint on and reports the error when the worker cannot start', async () => {
+    const errors: Error[] = [];
+    checkpointer = await startCheckpointer(tdb.cdb, {
+      driver: join(scratch, 'no-such-driver.js'),
+      onError: (error) => errors.push(error),
+    });
+    expect(checkpointer?.mode).toBe('inline');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/Cannot find module/);
+    expect(await autocheckpoint(tdb)).toBe(defaultAutocheckpointPages);
+    await writeRows(tdb);
+    const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(tdb.cdb.db);
+    expect(Number(rows[0]!.n)).toBe(2000);
+  });
+
+  it('refuses a nonsensical interval and is not needed for PostgreSQL or memory', async () => {
+    await expect(startCheckpointer(tdb.cdb, { intervalMs: 0 })).rejects.toThrow(RangeError);
+    const memory = await openDatabase({ sqlitePath: ':memory:' });
+    try {
+      expect(await startCheckpointer(memory)).toBeUndefined();
+    } finally {
+      await memory.close();
+    }
+  });
+});

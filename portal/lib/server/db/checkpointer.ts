@@ -1,0 +1,197 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
+import { walPathOf } from './durable-transaction';
+import type { ClearinghouseDb } from './database';
+
+/** SQLite's own default for `wal_autocheckpoint` (pages), restored when the checkpointer stops. */
+export const defaultAutocheckpointPages = 1000;
+
+export interface CheckpointerOptions {
+  /** How often the worker runs a passive checkpoint (default 1,000 ms). */
+  intervalMs?: number;
+  /** Called when the worker fails; the database then checkpoints inline again (default: a warning on stderr). */
+  onError?: (error: Error) => void;
+  /** The better-sqlite3 entry point the worker loads (tests give a wrong one to make it fail). */
+  driver?: string;
+}
+
+export interface CheckpointerStats {
+  /** Passive checkpoints that copied at least one frame into the database file. */
+  checkpoints: number;
+  /** Frames copied by them. */
+  frames: number;
+  /** The longest of them, milliseconds (spent on the worker's thread, not the event loop). */
+  longestMs: number;
+  /** The longest the WAL was at a checkpoint, frames (it restarts after one that caught up). */
+  longestWal: number;
+}
+
+export interface Checkpointer {
+  /**
+   * `worker`: the worker checkpoints and the server's connection does not; `inline`: the worker
+   * failed or was stopped, SQLite's automatic checkpoint (inside a commit) is back on.
+   */
+  readonly mode: 'worker' | 'inline';
+  readonly stats: CheckpointerStats;
+  /**
+   * Resolves after the worker's next checkpoint that copied frames (tests), with the WAL's length
+   * and how much of it is now in the database file, in frames.
+   */
+  nextCheckpoint(): Promise<{ log: number; checkpointed: number }>;
+  /** Stops the worker and turns the automatic checkpoint back on. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The worker: its own connection, a passive checkpoint every `intervalMs`. CommonJS, evaluated. */
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path, { fileMustExist: true });
+// A checkpoint flushes the WAL before copying and the database file after, as the automatic
+// one under synchronous = FULL does.
+db.pragma('synchronous = FULL');
+const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
+let timer;
+// 'log' and 'checkpointed' count frames of the WAL as it is now (they restart with the WAL).
+let last = { log: 0, checkpointed: 0 };
+function run() {
+  const started = performance.now();
+  const row = checkpoint.get();
+  const ms = performance.now() - started;
+  const restarted = row.log < last.log || row.checkpointed < last.checkpointed;
+  const copied = restarted ? row.checkpointed : row.checkpointed - last.checkpointed;
+  last = row;
+  if (copied > 0)
+    parentPort.postMessage({ type: 'checkpoint', log: row.log, checkpointed: row.checkpointed, copied, ms });
+  timer = setTimeout(run, workerData.intervalMs);
+}
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return;
+  clearTimeout(timer);
+  db.close();
+  parentPort.close();
+});
+parentPort.postMessage({ type: 'ready' });
+timer = setTimeout(run, workerData.intervalMs);
+`;
+
+type WorkerReport =
+  | { type: 'ready' }
+  | { type: 'checkpoint'; log: number; checkpointed: number; copied: number; ms: number };
+
+/**
+ * Moves SQLite's WAL checkpoints off the event loop.
+ *
+ * better-sqlite3 is synchronous, and SQLite checkpoints automatically inside the COMMIT that takes
+ * the write-ahead log past 1,000 pages: copying those pages into the database file and flushing it
+ * froze the server for up to 62 ms under bench:api (the longest single stall on the grant path).
+ * This turns the server connection's automatic checkpoint off (`wal_autocheckpoint = 0`, a
+ * per-connection setting) and runs a PASSIVE checkpoint every `intervalMs` on a second connection
+ * in a worker thread. A passive checkpoint never blocks the writer or readers; it copies only
+ * frames of committed transactions and flushes the WAL before copying (so no frame whose commit
+ * has not yet been made durable by `durableTransaction` reaches the database file unflushed).
+ * The WAL is restarted from its beginning by the next write after a checkpoint that caught up,
+ * so it stays about one interval of writes long.
+ *
+ * When the worker fails (or cannot start), the server connection's automatic checkpoint is turned
+ * back on: nothing is lost, the stalls come back. PostgreSQL and in-memory SQLite need nothing:
+ * this returns `undefined` for them.
+ *
+ * @example
+ * ```ts
+ * const checkpointer = await startCheckpointer(cdb);
+ * // ... serve ...
+ * await checkpointer?.stop(); // before cdb.close()
+ * ```
+ */
+export async function startCheckpointer(
+  cdb: ClearinghouseDb,
+  options: CheckpointerOptions = {},
+): Promise<Checkpointer | undefined> {
+  if (walPathOf(cdb) === undefined) return undefined;
+  const intervalMs = options.intervalMs ?? 1000;
+  if (!Number.isInteger(intervalMs) || intervalMs < 10 || intervalMs > 60_000)
+    throw new RangeError('intervalMs must be a whole number of milliseconds from 10 to 60000');
+  const onError =
+    options.onError ??
+    ((error: Error) =>
+      console.error('[sqlite checkpointer] failed; checkpointing inline again', error));
+  const driver = options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3');
+  const stats: CheckpointerStats = { checkpoints: 0, frames: 0, longestMs: 0, longestWal: 0 };
+  let mode: Checkpointer['mode'] = 'inline';
+  let waiters: ((result: { log: number; checkpointed: number }) => void)[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const autocheckpoint = (pages: number) =>
+    sql.raw(`pragma wal_autocheckpoint = ${pages}`).execute(cdb.db);
+
+  const worker = new Worker(workerSource, {
+    eval: true,
+    workerData: { path: cdb.location, driver, intervalMs },
+  });
+  worker.unref();
+
+  /** The worker is gone: the server's connection checkpoints again. */
+  const fallBack = async (error?: Error) => {
+    if (mode === 'inline') return;
+    mode = 'inline';
+    await autocheckpoint(defaultAutocheckpointPages).catch(() => undefined);
+    if (error !== undefined) onError(error);
+  };
+
+  const started = await new Promise<boolean>((resolve) => {
+    worker.once('message', (report: WorkerReport) => resolve(report.type === 'ready'));
+    worker.once('error', (error) => {
+      onError(error);
+      resolve(false);
+    });
+    worker.once('exit', () => resolve(false));
+  });
+  if (!started) {
+    await worker.terminate();
+    return {
+      mode: 'inline',
+      stats,
+      nextCheckpoint: () => Promise.reject(new Error('the checkpointer is not running')),
+      stop: async () => {},
+    };
+  }
+  await autocheckpoint(0);
+  mode = 'worker';
+  worker.on('message', (report: WorkerReport) => {
+    if (report.type !== 'checkpoint') return;
+    stats.checkpoints += 1;
+    stats.frames += report.copied;
+    stats.longestMs = Math.max(stats.longestMs, report.ms);
+    stats.longestWal = Math.max(stats.longestWal, report.log);
+    const ready = waiters;
+    waiters = [];
+    for (const resolve of ready) resolve({ log: report.log, checkpointed: report.checkpointed });
+  });
+  worker.on('error', (error) => void fallBack(error));
+  worker.on('exit', () => {
+    if (stopping === undefined) void fallBack(new Error('the checkpoint worker exited'));
+  });
+
+  return {
+    get mode() {
+      return mode;
+    },
+    stats,
+    nextCheckpoint: () =>
+      mode === 'worker'
+        ? new Promise((resolve) => waiters.push(resolve))
+        : Promise.reject(new Error('the checkpointer is not running')),
+    stop() {
+      stopping ??= (async () => {
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.postMessage('stop');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        await worker.terminate();
+        await fallBack();
+      })();
+      return stopping;
+    },
+  };
+}
