@@ -8,6 +8,7 @@ import { importPublicJwk, thumbprint } from '$protocol/keys';
 import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims } from './auth/signatures';
+import { prepared } from './db/prepared';
 import type { CompanyStatus } from './db/schema';
 import { proveDomain, originPolicy, type ProofFetcher } from './domain-proof';
 import {
@@ -112,6 +113,17 @@ export interface CompanyService {
   setStatus(id: string, status: CompanyStatus): Promise<void>;
 }
 
+/** A company's row by id (db/prepared.ts: built once per dialect). */
+const companyQuery = prepared<
+  { id: string },
+  { id: string; status: CompanyStatus; legal_name: string; domain: string; profile: string }
+>((db, arg) =>
+  db
+    .selectFrom('companies')
+    .select(['id', 'status', 'legal_name', 'domain', 'profile'])
+    .where('id', '=', arg('id')),
+);
+
 /**
  * Creates the company services.
  *
@@ -128,11 +140,7 @@ export function createCompanyService(
   const db = ctx.cdb.db;
 
   async function find(id: string): Promise<CompanyRecord | undefined> {
-    const row = await db
-      .selectFrom('companies')
-      .select(['id', 'status', 'legal_name', 'domain', 'profile'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await companyQuery.first(db, { id });
     if (row === undefined) return undefined;
     const profile = JSON.parse(row.profile) as CompanyProfile;
     return {

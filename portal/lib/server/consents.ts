@@ -26,7 +26,7 @@ import {
 } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { batchedEffect, type EffectRun } from './db/durable-writer';
-import { prepared, preparedByCount } from './db/prepared';
+import { argumentRows, prepared, preparedByCount } from './db/prepared';
 import type { Database } from './db/schema';
 import {
   nowSeconds,
@@ -188,22 +188,10 @@ const advanceFeedSeq = prepared<{ companyId: string; count: number }, { feed_seq
       .returning('feed_seq'),
 );
 
-const feedColumns = 6;
-/** Arguments row after row: company_id, seq, kind, sha256, pseudonym, created_at. */
+/** The columns of a feed event, in the order of the statement's arguments (row after row). */
+const feedColumns = ['company_id', 'seq', 'kind', 'sha256', 'pseudonym', 'created_at'] as const;
 const insertFeedEvents = preparedByCount<unknown[], never>((db, arg, count) =>
-  db.insertInto('consent_events').values(
-    Array.from({ length: count }, (_, row) => {
-      const at = (column: number) => arg(feedColumns * row + column);
-      return {
-        company_id: at(0) as string,
-        seq: at(1) as number,
-        kind: at(2) as FeedEventKind,
-        sha256: at(3) as string,
-        pseudonym: at(4) as string,
-        created_at: at(5) as number,
-      };
-    }),
-  ),
+  db.insertInto('consent_events').values(argumentRows<'consent_events'>(arg, count, feedColumns)),
 );
 
 /**
@@ -329,45 +317,32 @@ const storeGrants: EffectRun<GrantEffect> = async (trx, grants) => {
 };
 
 // The grant batch's statements, built once per dialect and row count (db/prepared.ts).
-const bindingColumns = 5;
-/** Arguments row after row: pseudonym, company_id, x, bound_at, bound_by. */
+/** A pseudonym binding's columns, in the order of the statement's arguments (row after row). */
+const bindingColumns = ['pseudonym', 'company_id', 'x', 'bound_at', 'bound_by'] as const;
 const bindPseudonyms = preparedByCount<unknown[], { pseudonym: string }>((db, arg, count) =>
   db
     .insertInto('pseudonyms')
-    .values(
-      Array.from({ length: count }, (_, row) => {
-        const at = (column: number) => arg(bindingColumns * row + column);
-        return {
-          pseudonym: at(0) as string,
-          company_id: at(1) as string,
-          x: at(2) as string,
-          bound_at: at(3) as number,
-          bound_by: at(4) as string,
-        };
-      }),
-    )
+    .values(argumentRows<'pseudonyms'>(arg, count, bindingColumns))
     .onConflict((c) => c.column('pseudonym').doNothing())
     .returning('pseudonym'),
 );
 
-const grantColumns = 8;
-/** Arguments row after row: sha256, company_id, pseudonym, request_sha256, purposes, iat, until, created_at. */
+/** A grant's columns, in the order of the statement's arguments (row after row). */
+const grantColumns = [
+  'sha256',
+  'company_id',
+  'pseudonym',
+  'request_sha256',
+  'purposes',
+  'iat',
+  'until',
+  'created_at',
+] as const;
 const insertGrants = preparedByCount<unknown[], never>((db, arg, count) =>
   db.insertInto('grants').values(
-    Array.from({ length: count }, (_, row) => {
-      const at = (column: number) => arg(grantColumns * row + column);
-      return {
-        sha256: at(0) as string,
-        company_id: at(1) as string,
-        pseudonym: at(2) as string,
-        request_sha256: at(3) as string,
-        purposes: at(4) as string,
-        iat: at(5) as number,
-        until: at(6) as number,
-        created_at: at(7) as number,
-        revoked_at: null,
-        revoked_purposes: null,
-      };
+    argumentRows<'grants'>(arg, count, grantColumns, {
+      revoked_at: null,
+      revoked_purposes: null,
     }),
   ),
 );

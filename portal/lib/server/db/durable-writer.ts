@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
 import type { ClearinghouseDb } from './database';
 import { durableTransaction } from './durable-transaction';
-import { preparedByCount } from './prepared';
+import { argumentRows, preparedByCount } from './prepared';
 import type { Database } from './schema';
 
 /**
@@ -473,39 +473,29 @@ const claimJtis = preparedByCount<unknown[], { signer: string; jti: string }>(
   (db, arg, count) =>
     db
       .insertInto('seen_jtis')
-      .values(
-        Array.from({ length: count }, (_, row) => ({
-          signer: arg(3 * row) as string,
-          jti: arg(3 * row + 1) as string,
-          expires_at: arg(3 * row + 2) as number,
-        })),
-      )
+      .values(argumentRows<'seen_jtis'>(arg, count, ['signer', 'jti', 'expires_at']))
       .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
       .returning(['signer', 'jti']),
   maxBatchLimit,
 );
 
-const messageColumns = 9;
+/** A message's columns, in the order of the statement's arguments (row after row). */
+const messageColumns = [
+  'sha256',
+  'kind',
+  'signer',
+  'company_id',
+  'pseudonym',
+  'jws',
+  'iat',
+  'exp',
+  'received_at',
+] as const;
 const insertMessages = preparedByCount<unknown[], { sha256: string }>(
   (db, arg, count) =>
     db
       .insertInto('messages')
-      .values(
-        Array.from({ length: count }, (_, row) => {
-          const at = (column: number) => arg(messageColumns * row + column);
-          return {
-            sha256: at(0) as string,
-            kind: at(1) as string,
-            signer: at(2) as string,
-            company_id: at(3) as string | null,
-            pseudonym: at(4) as string | null,
-            jws: at(5) as string,
-            iat: at(6) as number,
-            exp: at(7) as number,
-            received_at: at(8) as number,
-          };
-        }),
-      )
+      .values(argumentRows<'messages'>(arg, count, messageColumns))
       .onConflict((conflict) => conflict.column('sha256').doNothing())
       .returning('sha256'),
   maxBatchLimit,
@@ -514,13 +504,11 @@ const insertMessages = preparedByCount<unknown[], { sha256: string }>(
 /** Arguments: sha256 and kind of each row, then the one `created_at` (last). */
 const queueForLog = preparedByCount<unknown[], never>(
   (db, arg, count) =>
-    db.insertInto('log_queue').values(
-      Array.from({ length: count }, (_, row) => ({
-        sha256: arg(2 * row) as string,
-        kind: arg(2 * row + 1) as string,
-        created_at: arg(2 * count) as number,
-      })),
-    ),
+    db
+      .insertInto('log_queue')
+      .values(
+        argumentRows<'log_queue'>(arg, count, ['sha256', 'kind'], { created_at: arg(2 * count) }),
+      ),
   maxBatchLimit,
 );
 

@@ -1,7 +1,7 @@
 import { ProtocolError } from '../../../../protocol/errors';
 import type { ClearinghouseDb } from './database';
 import { durableTransaction } from './durable-transaction';
-import { preparedByCount } from './prepared';
+import { argumentRows, preparedByCount } from './prepared';
 
 /** Claims of `(signer, jti)` pairs in `seen_jtis`, grouped into shared durable commits. */
 export interface JtiClaimer {
@@ -33,13 +33,7 @@ const insertClaims = preparedByCount<unknown[], { signer: string; jti: string }>
   (db, arg, count) =>
     db
       .insertInto('seen_jtis')
-      .values(
-        Array.from({ length: count }, (_, row) => ({
-          signer: arg(row * 3) as string,
-          jti: arg(row * 3 + 1) as string,
-          expires_at: arg(row * 3 + 2) as number,
-        })),
-      )
+      .values(argumentRows<'seen_jtis'>(arg, count, ['signer', 'jti', 'expires_at']))
       .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
       .returning(['signer', 'jti']),
   maxBatch,

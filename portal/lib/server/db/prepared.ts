@@ -1,4 +1,11 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
+import type {
+  Compilable,
+  CompiledQuery,
+  Insertable,
+  Kysely,
+  QueryResult,
+  Transaction,
+} from 'kysely';
 import type { Database } from './schema';
 
 /** A handle a prepared statement runs on: the database or one of its transactions. */
@@ -152,4 +159,33 @@ export function preparedByCount<A, R>(
       return statement;
     },
   };
+}
+
+/**
+ * The rows of a multi-row insert into `table` for {@link preparedByCount}: `count` rows whose
+ * `columns` are the arguments laid out row after row in the order of `columns` (row `r`'s column
+ * `c` is argument `r * columns.length + c`), plus `fixed` values the same in every row (constants,
+ * or one shared argument placed after all rows).
+ *
+ * @example
+ * ```ts
+ * const insert = preparedByCount<unknown[], never>((db, arg, count) =>
+ *   db.insertInto('seen_jtis').values(argumentRows<'seen_jtis'>(arg, count, ['signer', 'jti', 'expires_at'])),
+ * );
+ * await insert.forCount(2).execute(trx, ['kidA', 'j1', 100, 'kidB', 'j2', 100]);
+ * ```
+ */
+export function argumentRows<T extends keyof Database>(
+  arg: Placeholder<unknown[]>,
+  count: number,
+  columns: readonly (keyof Database[T] & string)[],
+  fixed: Partial<Record<keyof Database[T] & string, unknown>> = {},
+): Insertable<Database[T]>[] {
+  return Array.from({ length: count }, (_, row) => {
+    const values: Record<string, unknown> = { ...fixed };
+    columns.forEach((column, index) => {
+      values[column] = arg(columns.length * row + index);
+    });
+    return values as Insertable<Database[T]>;
+  });
 }
