@@ -403,6 +403,23 @@ describe('verifyCompact rejects', () => {
     );
   });
 
+  it('checks again a resolver answer that only looks like an imported key (a small-order point)', async () => {
+    // The identity point (y = 1) is of small order: importPublicJwk refuses it. An object shaped
+    // like its result, but not made by it, must not skip that check.
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const x = base64urlEncode(identity);
+    const lookAlike = {
+      jwk: { kty: 'OKP', crv: 'Ed25519', x },
+      publicKey: identity,
+      kid: thumbprint({ kty: 'OKP', crv: 'Ed25519', x }),
+    } as ResolvedKey;
+    const token = forge({ ...goodHeader(), kid: (lookAlike as { kid: string }).kid }, claims());
+    expect(await codeOf(() => verifyCompact(token, options({ resolveKey: () => lookAlike })))).toBe(
+      'ERR_KEY_INVALID',
+    );
+  });
+
   it('checks the header before asking for a key, and the signature before reading claims', async () => {
     let asked = 0;
     const counting = options({

@@ -24,6 +24,7 @@ import { base64urlDecode, base64urlEncode, bytesEqual, utf8Decode, utf8Encode } 
 import { ProtocolError, type ProtocolErrorCode } from './errors';
 import {
   importPublicJwk,
+  isImportedKey,
   publicJwk,
   thumbprint,
   type Ed25519KeyPair,
@@ -102,13 +103,14 @@ export interface ReplayStore {
  * 32-byte `publicKey`. `verifyCompact` uses libsodium's when none is given; the server injects
  * node:crypto's (native OpenSSL), as `protocol/tlog` takes its SHA-256 (SPECS "Shared pieces").
  * Callers that resolve keys from a cache pass the same `publicKey` array each time, so an
- * implementation may cache its own key objects by that array's identity.
+ * implementation may cache its own key objects by that array's identity. It may answer with a
+ * promise (the server's runs on libuv's thread pool, off the event loop).
  */
 export type SignatureVerifier = (
   signature: Uint8Array,
   message: Uint8Array,
   publicKey: Uint8Array,
-) => boolean;
+) => boolean | Promise<boolean>;
 
 /** Options of `verifyCompact`. */
 export interface VerifyOptions {
@@ -256,7 +258,9 @@ function importResolvedKey(key: ResolvedKey): ImportedPublicKey {
   const cached = importedByObject.get(key);
   if (cached !== undefined) return cached;
   let imported: ImportedPublicKey;
-  if (key instanceof Uint8Array) {
+  if (isImportedKey(key)) {
+    imported = key; // validated when importPublicJwk made it
+  } else if (key instanceof Uint8Array) {
     if (key.length !== 32) fail('ERR_KEY_INVALID', 'a public key is 32 bytes');
     imported = importPublicJwk(publicJwk(key));
   } else if (
@@ -364,21 +368,29 @@ export async function verifyCompact(token: string, options: VerifyOptions): Prom
   if (resolved === undefined || resolved === null)
     fail('ERR_JWS_KID_UNKNOWN', 'no key is known for this kid');
 
-  const { claims, payload } = guarded('ERR_JWS_MALFORMED', () => {
-    const key = importResolvedKey(resolved);
+  const key = guarded('ERR_JWS_MALFORMED', () => {
+    const imported = importResolvedKey(resolved);
     // The kid is the key's thumbprint by definition; a resolver answering with another key is a
     // bug that must not turn into a signature under the wrong identity.
-    if (key.kid !== kid) fail('ERR_JWS_KID_UNKNOWN', 'the resolved key does not have this kid');
-    if (
-      parsed.signature.length !== 64 ||
-      !(options.verifySignature ?? verifyDetached)(
+    if (imported.kid !== kid)
+      fail('ERR_JWS_KID_UNKNOWN', 'the resolved key does not have this kid');
+    return imported;
+  });
+  let verified = false;
+  try {
+    verified =
+      parsed.signature.length === 64 &&
+      (await (options.verifySignature ?? verifyDetached)(
         parsed.signature,
         parsed.signingInput,
         key.publicKey,
-      )
-    ) {
-      fail('ERR_JWS_SIGNATURE_INVALID', 'the signature does not verify');
-    }
+      ));
+  } catch (e) {
+    fail('ERR_JWS_MALFORMED', 'unexpected failure while checking the message', e);
+  }
+  if (!verified) fail('ERR_JWS_SIGNATURE_INVALID', 'the signature does not verify');
+
+  const { claims, payload } = guarded('ERR_JWS_MALFORMED', () => {
     const body = parseJsonObject(parsed.payloadBytes);
     if (body === undefined) fail('ERR_JWS_MALFORMED', 'the payload is not a JSON object');
     const common = readClaims(body);

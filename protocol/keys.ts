@@ -266,7 +266,26 @@ export function importPublicJwk(jwk: unknown): ImportedPublicKey {
   const kid = thumbprint(clean);
   if (members.kid !== undefined && members.kid !== kid)
     throw keyInvalid('kid does not match the key thumbprint');
-  return { jwk: clean, publicKey, kid };
+  const imported: ImportedPublicKey = Object.freeze({ jwk: Object.freeze(clean), publicKey, kid });
+  importedKeys.add(imported);
+  return imported;
+}
+
+/** Every key object {@link importPublicJwk} returned (frozen; its bytes are its caller's to keep). */
+const importedKeys = new WeakSet<object>();
+
+/**
+ * True when `key` is an object {@link importPublicJwk} returned, so it needs no second check (the
+ * point check costs about 100 µs); a look-alike object built elsewhere answers false.
+ *
+ * @example
+ * ```ts
+ * isImportedKey(importPublicJwk(jwk)); // true
+ * isImportedKey({ ...importPublicJwk(jwk) }); // false
+ * ```
+ */
+export function isImportedKey(key: unknown): key is ImportedPublicKey {
+  return typeof key === 'object' && key !== null && importedKeys.has(key);
 }
 
 /**

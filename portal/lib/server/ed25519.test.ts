@@ -9,19 +9,19 @@ beforeAll(ready);
 describe('nodeEd25519Verify', () => {
   const pair = () => keyPairFromSeed(new Uint8Array(32).fill(7));
 
-  it('agrees with libsodium on valid and invalid signatures', () => {
+  it('agrees with libsodium on valid and invalid signatures', async () => {
     const { publicKey, privateKey } = pair();
     const message = new TextEncoder().encode('consent');
     const signature = signDetached(message, privateKey);
-    expect(nodeEd25519Verify(signature, message, publicKey)).toBe(true);
+    expect(await nodeEd25519Verify(signature, message, publicKey)).toBe(true);
     expect(verifyDetached(signature, message, publicKey)).toBe(true);
     for (let i = 0; i < signature.length; i += 7) {
       const bad = signature.slice();
       bad[i]! ^= 1;
-      expect(nodeEd25519Verify(bad, message, publicKey)).toBe(false);
+      expect(await nodeEd25519Verify(bad, message, publicKey)).toBe(false);
       expect(verifyDetached(bad, message, publicKey)).toBe(false);
     }
-    expect(nodeEd25519Verify(signature.subarray(1), message, publicKey)).toBe(false);
+    expect(await nodeEd25519Verify(signature.subarray(1), message, publicKey)).toBe(false);
   });
 
   it('verifies a compact JWS when injected into protocol/jws, and refuses a tampered one', async () => {
@@ -52,4 +52,28 @@ describe('nodeEd25519Verify', () => {
       code: 'ERR_JWS_SIGNATURE_INVALID',
     });
   });
+
+  it('runs off the event loop: the loop turns while a verification is in flight', async () => {
+    const { publicKey, privateKey } = pair();
+    const message = new TextEncoder().encode('consent');
+    const pending = nodeEd25519Verify(signDetached(message, privateKey), message, publicKey);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe(true);
+  });
 });
+
+describe('keys imported once', () => {
+  it('takes a key importPublicJwk made as it is, and checks a look-alike again', async () => {
+    const { isImportedKey, importPublicJwk } = await import('../../../protocol/keys');
+    const jwk = publicJwk(keyFromSeed(3));
+    const imported = importPublicJwk(jwk);
+    expect(isImportedKey(imported)).toBe(true);
+    expect(Object.isFrozen(imported)).toBe(true);
+    expect(isImportedKey({ ...imported })).toBe(false);
+    expect(isImportedKey(jwk)).toBe(false);
+  });
+});
+
+function keyFromSeed(fill: number) {
+  return keyPairFromSeed(new Uint8Array(32).fill(fill));
+}
