@@ -10,7 +10,10 @@
  * 1. `GET /api/v1/ping` (`{"ok":true}`, no database): the ceiling of a SvelteKit JSON endpoint.
  * 2. `POST /api/v1/grants` at the highest rate it sustains (each a new pseudonym's first grant:
  *    verify, bind the pseudonym, store durably, queue for the log), with p50/p99; then at half
- *    that rate, its p99. Bars: grants/ping >= 0.3; p99 at half rate <= 50 ms.
+ *    that rate, its p99, paced open-loop (request i due at `start + i / rate`, latency from when
+ *    it was due; bench/load/paced.ts), not with autocannon's `overallRate`, which runs each
+ *    connection at full speed until it has made its share of the second and so measures full
+ *    load for half of every second. Bars: grants/ping >= 0.3; p99 at half rate <= 50 ms.
  * 3. `POST /api/v1/offers` (a sealed offer to a granted pseudonym: coverage, contact cap, stored).
  * 4. `GET /api/v1/pseudonyms/{ps}/inbox`, each with a fresh request signature.
  *
@@ -32,7 +35,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +48,7 @@ import { ready } from '../protocol/sodium';
 import { base64urlEncode } from '../protocol/encoding';
 import { startPostgres } from '../scripts/postgres.mjs';
 import { ensureBuilt, startServer, type RunningServer } from './load/built-server';
+import { percentile, runPaced } from './load/paced';
 import {
   fastKeyOf,
   fastSign,
@@ -287,8 +291,6 @@ interface Load {
   method: 'GET' | 'POST';
   /** One request per item, in order; `undefined` items: `fixedPath` without a body. */
   items: { path: string; body?: string; authorization?: string }[];
-  /** Requests per second over all connections; absent: as fast as the server answers. */
-  overallRate?: number;
 }
 
 async function drive(server: RunningServer, load: Load): Promise<Measured> {
@@ -297,10 +299,9 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   const cpuBefore = server.cpu();
   const result = await autocannon({
     url: server.url,
-    connections: load.overallRate === undefined ? connections : Math.min(connections, 16),
+    connections,
     pipelining: 1,
     amount: load.items.length,
-    ...(load.overallRate === undefined ? {} : { overallRate: load.overallRate }),
     timeout: 30,
     requests: [
       {
@@ -330,6 +331,91 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
     ok,
     failed,
     seconds: result.duration,
+    ...(cpuBefore === undefined || cpuAfter === undefined || ok === 0
+      ? {}
+      : {
+          cpu: {
+            loop: (cpuAfter.loop - cpuBefore.loop) / ok,
+            all: (cpuAfter.all - cpuBefore.all) / ok,
+          },
+        }),
+  };
+}
+
+/**
+ * `load` paced open-loop at `rate` requests per second (bench/load/paced.ts): request i is due at
+ * `start + i / rate`, the first free of `connections` keep-alive connections sends it, and its
+ * latency counts from when it was due. For the run at half rate: autocannon's `overallRate`
+ * sends at full speed until each connection has made its share of the second, so its latencies
+ * would be those of full load.
+ */
+async function drivePaced(server: RunningServer, load: Load, rate: number): Promise<Measured> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(server.url);
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstFailure: string | undefined;
+  const cpuBefore = server.cpu();
+  const send = (item: Load['items'][number]) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const headers: Record<string, string> = {};
+      if (item.body !== undefined) {
+        headers['content-type'] = 'application/jose';
+        headers['content-length'] = String(Buffer.byteLength(item.body));
+      }
+      if (item.authorization !== undefined) headers.authorization = item.authorization;
+      const request = httpRequest(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          method: load.method,
+          path: item.path,
+          headers,
+          timeout: 30_000,
+        },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error('timed out after 30 s')));
+      request.on('error', reject);
+      request.end(item.body);
+    });
+  const seconds = await runPaced(
+    { seconds: load.items.length / rate, rate, connections, limit: load.items.length },
+    async (ticket, due) => {
+      try {
+        const answer = await send(load.items[ticket]!);
+        if (answer.status < 300) {
+          latencies.push(performance.now() - due);
+          return;
+        }
+        failed += 1;
+        firstFailure ??= `${answer.status} ${answer.body.slice(0, 300)}`;
+      } catch (error) {
+        failed += 1;
+        firstFailure ??= error instanceof Error ? error.message : String(error);
+      }
+    },
+  );
+  agent.destroy();
+  if (firstFailure !== undefined) {
+    console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
+  }
+  const cpuAfter = server.cpu();
+  const ok = latencies.length;
+  return {
+    rate: ok / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    ok,
+    failed,
+    seconds,
     ...(cpuBefore === undefined || cpuAfter === undefined || ok === 0
       ? {}
       : {
@@ -406,16 +492,16 @@ async function benchDatabase(
       if (parts.has('half')) {
         const halfRate = Math.max(1, Math.round(figures.grants!.rate / 2));
         // Warm at the half rate first, so the measured run starts in its steady state.
-        await drive(server, {
-          method: 'POST',
-          items: grantItems(Math.round(halfRate * Math.min(warmupSeconds, 2))),
-          overallRate: halfRate,
-        });
-        figures.grantsHalf = await drive(server, {
-          method: 'POST',
-          items: grantItems(Math.round(halfRate * runSeconds)),
-          overallRate: halfRate,
-        });
+        await drivePaced(
+          server,
+          { method: 'POST', items: grantItems(Math.round(halfRate * Math.min(warmupSeconds, 2))) },
+          halfRate,
+        );
+        figures.grantsHalf = await drivePaced(
+          server,
+          { method: 'POST', items: grantItems(Math.round(halfRate * runSeconds)) },
+          halfRate,
+        );
       }
       // Offers and inbox reads need granted pseudonyms.
       if (all.length === 0 && (parts.has('offers') || parts.has('inbox'))) {

@@ -30,17 +30,18 @@
  * run) and inbox request signatures (valid for 60 s only). Tokens expire 10 minutes after they
  * are made (SPECS "JWS"), so a run of more than about 8 minutes is run as several segments.
  *
- * **Pacing.** With a `rate`, request i is due at `start + i / rate` and the first free connection
- * sends it; its latency is measured from when it was due, not from when it was sent, so a server
- * that falls behind shows in the latency (no coordinated omission). Without a rate, every
- * connection sends its next request as soon as the previous one is answered (the maximum).
- * Every latency is kept (a sorted array gives exact percentiles).
+ * **Pacing** (bench/load/paced.ts). With a `rate`, request i is due at `start + i / rate` and the
+ * first free connection sends it; its latency is measured from when it was due, so a server that
+ * falls behind shows in the latency (no coordinated omission). Without a rate, every connection
+ * sends its next request as soon as the previous one is answered (the maximum). Every latency is
+ * kept (exact percentiles).
  *
  * **Errors.** Any status other than the expected one, a connection error or a timeout (30 s).
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { percentile, runPaced } from './paced';
 import { parseMessage, type Scope } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { ready } from '../../protocol/sodium';
@@ -243,20 +244,16 @@ function figures(
   errors: number,
   seconds: number,
 ): OperationFigures {
-  const sorted = Float64Array.from(samples).sort();
-  const at = (q: number) =>
-    sorted.length === 0
-      ? 0
-      : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const at = (p: number) => (samples.length === 0 ? 0 : percentile(samples, p));
   return {
     operation,
-    ok: sorted.length,
+    ok: samples.length,
     errors,
-    rate: seconds > 0 ? sorted.length / seconds : 0,
-    p50: at(0.5),
-    p99: at(0.99),
-    p999: at(0.999),
-    max: sorted.length === 0 ? 0 : sorted[sorted.length - 1]!,
+    rate: seconds > 0 ? samples.length / seconds : 0,
+    p50: at(50),
+    p99: at(99),
+    p999: at(99.9),
+    max: at(100),
   };
 }
 
@@ -789,21 +786,9 @@ export class Workload {
         errorSamples.push(sample);
       }
     };
-    const start = performance.now();
-    const end = start + options.seconds * 1000;
-    let ticket = 0;
-    const worker = async () => {
-      for (;;) {
-        let due: number;
-        if (rate === undefined) {
-          due = performance.now();
-          if (due >= end) return;
-        } else {
-          due = start + (ticket++ * 1000) / rate;
-          if (due >= end) return;
-          const wait = due - performance.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        }
+    const seconds = await runPaced(
+      { seconds: options.seconds, connections, ...(rate === undefined ? {} : { rate }) },
+      async (_ticket, due) => {
         const operation = this.#choose();
         try {
           const answer = await this.#send(operation);
@@ -815,10 +800,8 @@ export class Workload {
         } catch (error) {
           noteError(operation, error instanceof Error ? `${error.message}` : String(error));
         }
-      }
-    };
-    await Promise.all(Array.from({ length: connections }, worker));
-    const seconds = (performance.now() - start) / 1000;
+      },
+    );
     const byOperation = operations.map((op) =>
       figures(op, samples.get(op)!, errors.get(op)!, seconds),
     );
