@@ -72,6 +72,11 @@ const serverEntry = process.env.BENCH_SERVER;
 /** `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** `BENCH_PARTS=ping,grants` measures only these (ping, grants, half, offers, inbox), e.g. to profile one. */
+/** `BENCH_HALF_RATE=250`: the half-rate run at this rate, without measuring the maximum first (profiling it). */
+const givenHalfRate =
+  process.env.BENCH_HALF_RATE === undefined ? undefined : Number(process.env.BENCH_HALF_RATE);
+if (givenHalfRate !== undefined && !(givenHalfRate > 0))
+  throw new Error('BENCH_HALF_RATE must be positive');
 const parts = new Set(
   (process.env.BENCH_PARTS ?? 'ping,grants,half,offers,inbox').split(',').map((p) => p.trim()),
 );
@@ -486,11 +491,11 @@ async function benchDatabase(
         all.push(...made.granted);
         return made.tokens.map((body) => ({ path: '/api/v1/grants', body }));
       };
-      if (parts.has('grants') || parts.has('half')) {
+      if (parts.has('grants') || (parts.has('half') && givenHalfRate === undefined)) {
         figures.grants = await full(server, 'POST', grantItems);
       }
       if (parts.has('half')) {
-        const halfRate = Math.max(1, Math.round(figures.grants!.rate / 2));
+        const halfRate = givenHalfRate ?? Math.max(1, Math.round(figures.grants!.rate / 2));
         // Warm at the half rate first, so the measured run starts in its steady state.
         await drivePaced(
           server,
