@@ -176,7 +176,22 @@ async function benchDatabase(
   }
 }
 
+/**
+ * The server's event-loop delay since the last scrape (prom-client resets its
+ * `monitorEventLoopDelay` histogram on every scrape): where a latency tail comes from a stalled
+ * loop (a long synchronous step, a garbage collection) rather than from waiting on the database.
+ */
+async function loopDelayLine(server: RunningServer): Promise<string> {
+  const metrics = await scrapeMetrics(server.metricsUrl).catch(() => new Map<string, number>());
+  const ms = (name: string) => {
+    const seconds = metrics.get(name);
+    return seconds === undefined ? '?' : (seconds * 1000).toFixed(1);
+  };
+  return `server event-loop delay during the run: p50 ${ms('nodejs_eventloop_lag_p50_seconds')} ms, p99 ${ms('nodejs_eventloop_lag_p99_seconds')} ms, max ${ms('nodejs_eventloop_lag_max_seconds')} ms`;
+}
+
 async function runAt(server: RunningServer, workload: Workload, rate: number): Promise<boolean> {
+  await loopDelayLine(server); // resets the server's loop-delay histogram
   const before = server.cpu();
   const segments: RunResult[] = [];
   for (let left = runSeconds; left > 0; left -= segmentSeconds) {
@@ -194,6 +209,7 @@ async function runAt(server: RunningServer, workload: Workload, rate: number): P
   );
   for (const segment of segments) console.log(`${formatRun(segment)}\n`);
   console.log(serverCpuLine(before, after, segments[0]!));
+  console.log(await loopDelayLine(server));
   console.log(
     `p99 at half the maximum = ${result.total.p99.toFixed(1)} ms (bar <= ${bars.p99Ms} ms): ${p99Ok ? 'PASS' : 'FAIL'}`,
   );
