@@ -48,7 +48,7 @@ import { ready } from '../protocol/sodium';
 import { base64urlEncode } from '../protocol/encoding';
 import { startPostgres } from '../scripts/postgres.mjs';
 import { ensureBuilt, startServer, type RunningServer } from './load/built-server';
-import { percentile, runPaced } from './load/paced';
+import { percentiles, runPaced } from './load/paced';
 import {
   fastKeyOf,
   fastSign,
@@ -71,12 +71,12 @@ const bars = { grantRatio: 0.3, p99AtHalfMs: 50 };
 const serverEntry = process.env.BENCH_SERVER;
 /** `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-/** `BENCH_PARTS=ping,grants` measures only these (ping, grants, half, offers, inbox), e.g. to profile one. */
 /** `BENCH_HALF_RATE=250`: the half-rate run at this rate, without measuring the maximum first (profiling it). */
 const givenHalfRate =
   process.env.BENCH_HALF_RATE === undefined ? undefined : Number(process.env.BENCH_HALF_RATE);
 if (givenHalfRate !== undefined && !(givenHalfRate > 0))
   throw new Error('BENCH_HALF_RATE must be positive');
+/** `BENCH_PARTS=ping,grants` measures only these (ping, grants, half, offers, inbox), e.g. to profile one. */
 const parts = new Set(
   (process.env.BENCH_PARTS ?? 'ping,grants,half,offers,inbox').split(',').map((p) => p.trim()),
 );
@@ -298,6 +298,16 @@ interface Load {
   items: { path: string; body?: string; authorization?: string }[];
 }
 
+/** The server's CPU time per successful request between two readings (`{}` when unknown). */
+function cpuPerRequest(
+  before: ReturnType<RunningServer['cpu']>,
+  after: ReturnType<RunningServer['cpu']>,
+  ok: number,
+): Pick<Measured, 'cpu'> {
+  if (before === undefined || after === undefined || ok === 0) return {};
+  return { cpu: { loop: (after.loop - before.loop) / ok, all: (after.all - before.all) / ok } };
+}
+
 async function drive(server: RunningServer, load: Load): Promise<Measured> {
   let next = 0;
   let firstFailure: string | undefined;
@@ -336,14 +346,7 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
     ok,
     failed,
     seconds: result.duration,
-    ...(cpuBefore === undefined || cpuAfter === undefined || ok === 0
-      ? {}
-      : {
-          cpu: {
-            loop: (cpuAfter.loop - cpuBefore.loop) / ok,
-            all: (cpuAfter.all - cpuBefore.all) / ok,
-          },
-        }),
+    ...cpuPerRequest(cpuBefore, cpuAfter, ok),
   };
 }
 
@@ -414,21 +417,15 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
   }
   const cpuAfter = server.cpu();
   const ok = latencies.length;
+  const [p50, p99] = percentiles(latencies, [50, 99]);
   return {
     rate: ok / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
+    p50,
+    p99,
     ok,
     failed,
     seconds,
-    ...(cpuBefore === undefined || cpuAfter === undefined || ok === 0
-      ? {}
-      : {
-          cpu: {
-            loop: (cpuAfter.loop - cpuBefore.loop) / ok,
-            all: (cpuAfter.all - cpuBefore.all) / ok,
-          },
-        }),
+    ...cpuPerRequest(cpuBefore, cpuAfter, ok),
   };
 }
 

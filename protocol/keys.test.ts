@@ -8,6 +8,7 @@ import {
   generateKeyPair,
   generateMasterSeed,
   importPublicJwk,
+  isImportedKey,
   keyPairFromSeed,
   masterSeedToPhrase,
   pairwiseKeyPair,
@@ -218,5 +219,16 @@ describe('recovery phrase', () => {
 
   it('refuses to phrase a seed that is not 32 bytes', () => {
     expect(codeOf(() => masterSeedToPhrase(new Uint8Array(16)))).toBe('ERR_KEY_INVALID');
+  });
+});
+
+describe('keys imported once', () => {
+  it('recognises a key importPublicJwk made (frozen), and not a look-alike copy or a bare JWK', () => {
+    const jwk = publicJwk(keyPairFromSeed(new Uint8Array(32).fill(3)));
+    const imported = importPublicJwk(jwk);
+    expect(isImportedKey(imported)).toBe(true);
+    expect(Object.isFrozen(imported)).toBe(true);
+    expect(isImportedKey({ ...imported })).toBe(false);
+    expect(isImportedKey(jwk)).toBe(false);
   });
 });

@@ -66,10 +66,22 @@ export async function runPaced(
   return (performance.now() - start) / 1000;
 }
 
-/** The `p`-th percentile (0-100) of `values`, exact (nearest rank); NaN when empty. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
+/**
+ * The `ps`-th percentiles (0-100) of `values`, exact (nearest rank), sorting once; NaN when empty.
+ *
+ * @example
+ * ```ts
+ * const [p50, p99, max] = percentiles(latencies, [50, 99, 100]);
+ * ```
+ */
+export function percentiles<const P extends readonly number[]>(
+  values: readonly number[],
+  ps: P,
+): { -readonly [K in keyof P]: number } {
+  const sorted = Float64Array.from(values).sort();
+  const at = (p: number) =>
+    sorted.length === 0
+      ? Number.NaN
+      : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return ps.map(at) as { -readonly [K in keyof P]: number };
 }

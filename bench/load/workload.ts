@@ -41,7 +41,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { percentile, runPaced } from './paced';
+import { percentiles, runPaced } from './paced';
 import { parseMessage, type Scope } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { ready } from '../../protocol/sodium';
@@ -244,16 +244,17 @@ function figures(
   errors: number,
   seconds: number,
 ): OperationFigures {
-  const at = (p: number) => (samples.length === 0 ? 0 : percentile(samples, p));
+  const [p50, p99, p999, max] =
+    samples.length === 0 ? [0, 0, 0, 0] : percentiles(samples, [50, 99, 99.9, 100]);
   return {
     operation,
     ok: samples.length,
     errors,
     rate: seconds > 0 ? samples.length / seconds : 0,
-    p50: at(50),
-    p99: at(99),
-    p999: at(99.9),
-    max: at(100),
+    p50,
+    p99,
+    p999,
+    max,
   };
 }
 

@@ -18,7 +18,7 @@ import { openDatabase } from '../../../portal/lib/server/db/database';
 import { createDurableWriter } from '../../../portal/lib/server/db/durable-writer';
 import type { StoredReceipt } from '../../../portal/lib/server/message-store';
 import { createServices } from '../../../portal/lib/server/services';
-import { freshKey, seedOf, signWith } from './signer';
+import { freshKey, signWith } from './signer';
 
 /** What seed.ts passes to each worker. */
 export interface WorkerSetup {
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
           ),
         );
       }
-      if (i % 997 === 0) held.push({ index: i, seed: seedOf(key) });
+      if (i % 997 === 0) held.push({ index: i, seed: key.seed });
     }
     await Promise.all([
       ...grants.map((token) => stored('grant', token, submit.grant)),

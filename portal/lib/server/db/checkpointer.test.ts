@@ -111,7 +111,7 @@ describe('the SQLite checkpointer', () => {
     expect(Number(rows[0]!.n)).toBe(2000);
   });
 
-  it('refuses a nonsensical interval and is not needed for PostgreSQL or memory', async () => {
+  it('refuses a nonsensical interval and is not needed for an in-memory database', async () => {
     await expect(startCheckpointer(tdb.cdb, { intervalMs: 0 })).rejects.toThrow(RangeError);
     const memory = await openDatabase({ sqlitePath: ':memory:' });
     try {

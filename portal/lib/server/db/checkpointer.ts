@@ -141,12 +141,18 @@ export async function startCheckpointer(
   };
 
   const started = await new Promise<boolean>((resolve) => {
-    worker.once('message', (report: WorkerReport) => resolve(report.type === 'ready'));
-    worker.once('error', (error) => {
+    const settle = (ready: boolean) => {
+      // Only the start's listeners go: the ones below report what happens afterwards, once.
+      worker.off('message', onReady).off('error', onStartError).off('exit', onStartExit);
+      resolve(ready);
+    };
+    const onReady = (report: WorkerReport) => settle(report.type === 'ready');
+    const onStartError = (error: Error) => {
       onError(error);
-      resolve(false);
-    });
-    worker.once('exit', () => resolve(false));
+      settle(false);
+    };
+    const onStartExit = () => settle(false);
+    worker.on('message', onReady).on('error', onStartError).on('exit', onStartExit);
   });
   if (!started) {
     await worker.terminate();
