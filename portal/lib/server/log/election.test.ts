@@ -77,7 +77,14 @@ describe('sequencer election on PostgreSQL', () => {
     // Only the leader sequences.
     const before = await writeMessages(writer, 300);
     for (const log of [a, b]) log.sequencer.notifyQueued(300);
-    await within(6_000, async () => (await a.service.size()) === 300, 'the first 300 sequenced');
+    // The leader counts a batch only after its COMMIT returns, which may come after another
+    // connection already sees the new size: wait for the counts as well as the size.
+    const counted = () => leader.sequencer.stats.entries + standby.sequencer.stats.entries;
+    await within(
+      6_000,
+      async () => (await a.service.size()) === 300 && counted() === 300,
+      'the first 300 sequenced and counted',
+    );
     expect(leader.sequencer.stats.entries).toBe(300);
     expect(standby.sequencer.stats.entries).toBe(0);
 
@@ -105,7 +112,11 @@ describe('sequencer election on PostgreSQL', () => {
     const receipt = await b.service.receipt(last!, 6_000);
     expect(receipt.index).toBe(600);
 
-    await within(6_000, async () => (await a.service.size()) === 601, 'all 601 sequenced');
+    await within(
+      6_000,
+      async () => (await a.service.size()) === 601 && counted() === 601,
+      'all 601 sequenced and counted',
+    );
     const reference = await referenceTree(tdb.cdb);
     const accepted = [...before, ...during, last!];
     expect(reference.sha256s).toHaveLength(601);
@@ -126,8 +137,8 @@ describe('sequencer election on PostgreSQL', () => {
     await leader.stop();
     const shas = await writeMessages(writer, 50);
     standby.sequencer.notifyQueued(50);
-    await within(5_000, async () => (await standby.service.size()) === 50, 'the standby sequences');
-    expect(standby.sequencer.stats.entries).toBe(50);
+    await within(5_000, () => standby.sequencer.stats.entries === 50, 'the standby sequences');
+    expect(await standby.service.size()).toBe(50);
     expect((await referenceTree(tdb.cdb)).sha256s.sort()).toEqual([...shas].sort());
   });
 
