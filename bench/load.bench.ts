@@ -30,7 +30,8 @@
  * Other settings: `BENCH_DATABASES` (`sqlite,postgres`), `BENCH_LOAD_CONNECTIONS` (32),
  * `BENCH_RATE_LIMIT` (per minute, address and key alike; `0` switches the limiter off),
  * `BENCH_SERVER=/path/index.js` (a server built elsewhere), `BENCH_LOAD_PSEUDONYMS` (400 seeded
- * grants). Figures go to docs/performance.md, section "Load".
+ * grants), `BENCH_PG_DIAGNOSE=1` (PostgreSQL's top statements and lock waits during the run at
+ * half, bench/load/postgres-diagnosis.ts). Figures go to docs/performance.md, section "Load".
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -43,6 +44,11 @@ import {
   startServer,
   type RunningServer,
 } from './load/built-server';
+import {
+  diagnosePostgres,
+  diagnosisSettings,
+  type PostgresDiagnosis,
+} from './load/postgres-diagnosis';
 import { formatRun, Workload, type RunResult } from './load/workload';
 
 const env = process.env;
@@ -54,6 +60,7 @@ const pseudonyms = Number(env.BENCH_LOAD_PSEUDONYMS ?? 400);
 const rateLimit = env.BENCH_RATE_LIMIT ?? '1000000000';
 const databases = (env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim());
 const serverEntry = env.BENCH_SERVER;
+const diagnose = env.BENCH_PG_DIAGNOSE === '1';
 const soak = process.argv.includes('--soak') || env.BENCH_LOAD_SOAK === '1';
 const soakMinutes = Number(env.BENCH_SOAK_MINUTES ?? 30);
 const soakWarmupMinutes = Number(env.BENCH_SOAK_WARMUP_MINUTES ?? 5);
@@ -138,6 +145,7 @@ async function benchDatabase(
   name: string,
   database: { url?: string; path?: string },
   dir: string,
+  diagnosis?: PostgresDiagnosis,
 ): Promise<boolean> {
   const server = await startServer(database, {
     dir,
@@ -167,7 +175,12 @@ async function benchDatabase(
       );
       if (probe.errors > 0) console.log(`errors: ${probe.errorSamples.join('\n        ')}`);
       const half = Math.max(1, probe.throughput / 2);
-      return soak ? await soakAt(server, workload, half) : await runAt(server, workload, half);
+      await diagnosis?.reset();
+      const passed = soak
+        ? await soakAt(server, workload, half)
+        : await runAt(server, workload, half);
+      if (diagnosis !== undefined) console.log(`\n${await diagnosis.report()}`);
+      return passed;
     } finally {
       await workload.close();
     }
@@ -310,12 +323,22 @@ async function main(): Promise<void> {
         (await benchDatabase('SQLite', { path: join(sqliteDir, 'bench.db') }, sqliteDir)) && pass;
     }
     if (databases.includes('postgres')) {
-      const postgres = (await startPostgres()) as { url: string; stop(): Promise<void> };
+      const postgres = (await startPostgres(diagnose ? { settings: diagnosisSettings } : {})) as {
+        url: string;
+        dataDir: string;
+        stop(): Promise<void>;
+      };
+      const diagnosis = diagnose
+        ? await diagnosePostgres(postgres.url, postgres.dataDir)
+        : undefined;
       try {
         const postgresDir = join(dir, 'postgres');
         mkdirSync(postgresDir);
-        pass = (await benchDatabase('PostgreSQL', { url: postgres.url }, postgresDir)) && pass;
+        pass =
+          (await benchDatabase('PostgreSQL', { url: postgres.url }, postgresDir, diagnosis)) &&
+          pass;
       } finally {
+        await diagnosis?.close();
         await postgres.stop();
       }
     }

@@ -61,6 +61,7 @@ import { createLogService } from '../portal/lib/server/log/log-service';
 import { nodeSha256 } from '../portal/lib/server/log/sequencer';
 import { databaseTileReader } from '../portal/lib/server/log/tile-store';
 import { makeRecord, testLogConfig } from '../portal/lib/server/log/test-log';
+import { percentiles } from './load/paced';
 
 const TOTAL = Number(process.env.LOG_BENCH_ENTRIES ?? 1_000_000);
 const SMALL_BATCH_ENTRIES = Math.min(100_000, TOTAL);
@@ -85,10 +86,8 @@ const rawSha256 = (data: Uint8Array): unknown =>
     ? oneShot('sha256', data, 'latin1')
     : createHash('sha256').update(data).digest();
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+/** One percentile of `values` (bench/load/paced.ts `percentiles`, nearest rank). */
+const percentile = (values: number[], p: number): number => percentiles(values, [p])[0];
 
 function ms(value: number): string {
   return `${value.toFixed(value < 10 ? 3 : 1)} ms`;

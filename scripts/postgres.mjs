@@ -40,8 +40,10 @@ export const testDatabaseName = 'clearinghouse_test';
 /**
  * Starts a throwaway PostgreSQL cluster and creates the database {@link testDatabaseName}.
  *
- * @param {{ port?: number, startTimeoutSeconds?: number }} [options] `port` defaults to a free
- *   loopback port; `startTimeoutSeconds` bounds the wait for the server (default 60).
+ * @param {{ port?: number, startTimeoutSeconds?: number, settings?: Record<string, string> }} [options]
+ *   `port` defaults to a free loopback port; `startTimeoutSeconds` bounds the wait for the server
+ *   (default 60); `settings` are further server settings (`-c name=value`), for diagnosing a
+ *   benchmark (e.g. `{ log_lock_waits: 'on' }`), never for the tests' durability.
  * @returns {Promise<{ url: string, port: number, dataDir: string, stop: () => Promise<void> }>}
  * @throws {Error} with one sentence saying what to install when PostgreSQL's binaries are missing.
  *
@@ -51,11 +53,27 @@ export const testDatabaseName = 'clearinghouse_test';
  * try { await runTests(pg.url); } finally { await pg.stop(); }
  * ```
  */
+/**
+ * `name=value` for the server's command line, refused unless both are plain words: pg_ctl passes
+ * the line through /bin/sh.
+ */
+function checkedSetting(name, value) {
+  if (!/^[a-z_][a-z0-9_.]*$/.test(name) || !/^[A-Za-z0-9_.,:-]*$/.test(String(value))) {
+    throw new Error(
+      `PostgreSQL setting ${name}=${value}: only letters, digits and _ . , : - allowed.`,
+    );
+  }
+  return `${name}=${value}`;
+}
+
 export async function startPostgres(options = {}) {
   const bin = findPostgresBin();
   if (bin === undefined) throw new Error(installHint);
   const user = runAsUser();
   const timeout = options.startTimeoutSeconds ?? 60;
+  const extra = Object.entries(options.settings ?? {})
+    .map(([name, value]) => ` -c ${checkedSetting(name, value)}`)
+    .join('');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'clearinghouse-pg-'));
   if (user !== undefined) chownSync(dataDir, user.uid, user.gid);
@@ -103,7 +121,7 @@ export async function startPostgres(options = {}) {
           String(timeout),
           '-o',
           // pg_ctl hands these to the server through /bin/sh; the temp path has no spaces or quotes.
-          `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dataDir}`,
+          `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dataDir}${extra}`,
         ],
         { ...spawnOptions(user), encoding: 'utf8' },
       );
