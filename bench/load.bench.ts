@@ -31,7 +31,10 @@
  * `BENCH_RATE_LIMIT` (per minute, address and key alike; `0` switches the limiter off),
  * `BENCH_SERVER=/path/index.js` (a server built elsewhere), `BENCH_LOAD_PSEUDONYMS` (400 seeded
  * grants), `BENCH_PG_DIAGNOSE=1` (PostgreSQL's top statements and lock waits during the run at
- * half, bench/load/postgres-diagnosis.ts). Figures go to docs/performance.md, section "Load".
+ * half, bench/load/postgres-diagnosis.ts), `BENCH_NODE_ARGS` (extra flags for the server's node,
+ * e.g. `--trace-gc`), `BENCH_LOAD_KEEP=1` (keep the run's directory with the server's log),
+ * `BENCH_PG_SETTINGS="name=value ..."` (settings of the throwaway cluster, for a hypothesis).
+ * Figures go to docs/performance.md, section "Load".
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -61,6 +64,24 @@ const rateLimit = env.BENCH_RATE_LIMIT ?? '1000000000';
 const databases = (env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim());
 const serverEntry = env.BENCH_SERVER;
 const diagnose = env.BENCH_PG_DIAGNOSE === '1';
+/** Extra flags for the server's node, e.g. `--trace-gc` (its output goes to the kept server.log). */
+const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+/** `BENCH_LOAD_KEEP=1`: keep the run's directory (server.log, databases) and print where it is. */
+const keep = env.BENCH_LOAD_KEEP === '1';
+/**
+ * `BENCH_PG_SETTINGS="name=value name=value"`: further settings of the throwaway cluster, to test
+ * a hypothesis (e.g. `synchronous_commit=off` to see what the WAL flush costs); never a figure.
+ */
+const extraPostgresSettings = Object.fromEntries(
+  (env.BENCH_PG_SETTINGS ?? '')
+    .split(' ')
+    .filter((setting) => setting !== '')
+    .map((setting) => {
+      const at = setting.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_PG_SETTINGS: "${setting}" is not name=value`);
+      return [setting.slice(0, at), setting.slice(at + 1)];
+    }),
+);
 const soak = process.argv.includes('--soak') || env.BENCH_LOAD_SOAK === '1';
 const soakMinutes = Number(env.BENCH_SOAK_MINUTES ?? 30);
 const soakWarmupMinutes = Number(env.BENCH_SOAK_WARMUP_MINUTES ?? 5);
@@ -151,6 +172,7 @@ async function benchDatabase(
     dir,
     ...(serverEntry === undefined ? {} : { entry: serverEntry }),
     metrics: true,
+    nodeArgs,
     env: { RATE_LIMIT_ADDRESS_PER_MINUTE: rateLimit, RATE_LIMIT_KEY_PER_MINUTE: rateLimit },
   });
   try {
@@ -323,7 +345,9 @@ async function main(): Promise<void> {
         (await benchDatabase('SQLite', { path: join(sqliteDir, 'bench.db') }, sqliteDir)) && pass;
     }
     if (databases.includes('postgres')) {
-      const postgres = (await startPostgres(diagnose ? { settings: diagnosisSettings } : {})) as {
+      const postgres = (await startPostgres({
+        settings: { ...(diagnose ? diagnosisSettings : {}), ...extraPostgresSettings },
+      })) as {
         url: string;
         dataDir: string;
         stop(): Promise<void>;
@@ -348,7 +372,8 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) console.log(`kept: ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   console.log(`\nbench:load: ${pass ? 'PASS' : 'FAIL'}`);
   process.exitCode = pass ? 0 : 1;

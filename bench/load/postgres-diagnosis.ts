@@ -44,7 +44,7 @@ export async function diagnosePostgres(url: string, dataDir: string): Promise<Po
     },
     async report() {
       const columns = `calls, total_exec_time, mean_exec_time, max_exec_time, rows,
-        shared_blk_read_time + shared_blk_write_time as io_ms, wal_bytes, query`;
+        blk_read_time + blk_write_time as io_ms, wal_bytes, query`;
       const byTotal = await client.query(
         `select ${columns} from pg_stat_statements order by total_exec_time desc limit 12`,
       );
