@@ -37,7 +37,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { loadAverage, machine } from './machine';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { generateKeyPair, publicJwk } from '../protocol/keys';
@@ -576,11 +577,7 @@ async function main(): Promise<void> {
   await ready();
   ensureBuilt('bench:api', serverEntry);
   console.log(
-    `bench:api: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(
-        ' ',
-      )}, ${runSeconds} s per run, ${connections} connections, rate limits ${rateLimit}/min`,
+    `bench:api: ${machine()}, ${runSeconds} s per run, ${connections} connections, rate limits ${rateLimit}/min`,
   );
   let pass = true;
   const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-bench-api-'));
@@ -607,11 +604,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    console.log(
-      `\nload average after the run: ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`\nload average after the run: ${loadAverage()}`);
     rmSync(dir, { recursive: true, force: true });
   }
   process.exitCode = pass ? 0 : 1;

@@ -38,7 +38,8 @@
  * figure to).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { loadAverage, machine } from './machine';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase, type ClearinghouseDb } from '../portal/lib/server/db/database';
@@ -285,12 +286,7 @@ async function benchDatabase(
 
 async function main(): Promise<void> {
   const started = performance.now();
-  console.log(
-    `bench:capacity — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ` +
-      `load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-  );
+  console.log(`bench:capacity: ${machine()}`);
   console.log(
     `${sizes.companies} companies, ${sizes.customers} customers × ${sizes.relationshipsPerCustomer} relationships ` +
       `(${sizes.customers * sizes.relationshipsPerCustomer} pseudonyms), ${sizes.offersPerRelationship} offers and ` +
@@ -339,9 +335,7 @@ async function main(): Promise<void> {
     console.log(`\nfigures written to ${json}`);
   }
   console.log(
-    `\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
+    `\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s; load average ${loadAverage()}`,
   );
 }
 

@@ -28,7 +28,8 @@
  * `BENCH_RATE_LIMIT`, `BENCH_SERVER` (a server built elsewhere).
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
+import { loadAverage, machine } from './machine';
 import pg from 'pg';
 import { startCluster } from '../scripts/cluster-lib.mjs';
 import { startPostgres } from '../scripts/postgres.mjs';
@@ -265,11 +266,7 @@ bottleneck: ${bottleneck(shares)}`);
 async function main(): Promise<void> {
   ensureBuilt('bench:cluster', serverEntry);
   console.log(
-    `bench:cluster: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(
-        ' ',
-      )}, nodes ${nodeCounts.join(', ')}, ${runSeconds} s open loop each, ${connections} connections`,
+    `bench:cluster: ${machine()}, nodes ${nodeCounts.join(', ')}, ${runSeconds} s open loop each, ${connections} connections`,
   );
   const postgres = (await startPostgres()) as { url: string; stop(): Promise<void> };
   const rows: { count: number; result: RunResult; shares: Shares }[] = [];
@@ -306,9 +303,7 @@ ${rows
   )
   .join('\n')}
 
-(CPU in cores over the measured run; load average after the run: ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')})`);
+(CPU in cores over the measured run; load average after the run: ${loadAverage()})`);
   // No bar on the figures; a run with errors is not a measurement.
   process.exitCode = errors === 0 ? 0 : 1;
 }

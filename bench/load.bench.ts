@@ -37,7 +37,8 @@
  * Figures go to docs/performance.md, section "Load".
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { loadAverage, machine } from './machine';
 import { join } from 'node:path';
 import { startPostgres } from '../scripts/postgres.mjs';
 import {
@@ -329,9 +330,7 @@ async function soakAt(server: RunningServer, workload: Workload, rate: number): 
 async function main(): Promise<void> {
   ensureBuilt('bench:load', serverEntry);
   console.log(
-    `bench:load${soak ? ' --soak' : ''}: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}, probe ${probeSeconds} s, ${
+    `bench:load${soak ? ' --soak' : ''}: ${machine()}, probe ${probeSeconds} s, ${
       soak ? `soak ${soakMinutes} min` : `run ${runSeconds} s`
     }, ${connections} connections, rate limits ${rateLimit}/min`,
   );
@@ -367,11 +366,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    console.log(
-      `\nload average after the run: ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`\nload average after the run: ${loadAverage()}`);
     if (keep) console.log(`kept: ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }

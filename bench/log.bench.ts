@@ -30,7 +30,8 @@ import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
+import { loadAverage, machine } from './machine';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { createServer } from 'node:http';
@@ -202,9 +203,7 @@ async function verifyInChromium(proofs: LogProofs): Promise<LogVerifyResult | un
 }
 
 async function main(): Promise<void> {
-  console.log(
-    `bench:log  Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, load ${loadavg()[0]!.toFixed(1)}`,
-  );
+  console.log(`bench:log: ${machine()}`);
   const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-bench-log-'));
   const path = join(dir, 'bench.db');
   const cdb = await openDatabase({ sqlitePath: path });
@@ -315,11 +314,7 @@ async function main(): Promise<void> {
       );
       if (!pass) failed = true;
     }
-    console.log(
-      `   load average now ${loadavg()
-        .map((x) => x.toFixed(1))
-        .join(' ')}`,
-    );
+    console.log(`   load average now ${loadAverage()}`);
 
     // 3. Inclusion proofs at full size.
     const size = already + TOTAL;
