@@ -1,7 +1,7 @@
 import { openDatabase, type ClearinghouseDb } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { startCheckpointer, type Checkpointer } from './db/checkpointer';
-import { createDurableWriter, type DurableWriter } from './db/durable-writer';
+import { createDurableWriter, writerOptionsFromEnv, type DurableWriter } from './db/durable-writer';
 import { logConfigFromEnv, startLog, type ClearinghouseLog } from './log/clearinghouse-log';
 import { loadOrCreateKeyFile } from './log/key-file';
 import type { Sequencer } from './log/sequencer';
@@ -75,7 +75,7 @@ async function start(): Promise<Instance> {
     return {
       database,
       log,
-      writer: announcing(createDurableWriter(database), log.sequencer),
+      writer: announcing(createDurableWriter(database, writerOptionsFromEnv()), log.sequencer),
       webhooks,
       checkpointer,
     };

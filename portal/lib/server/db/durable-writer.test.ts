@@ -10,6 +10,7 @@ import {
   batchedEffect,
   createDurableWriter,
   maxJwsLength,
+  writerOptionsFromEnv,
   type EffectRun,
   type DurableWriter,
   type MessageRecord,
@@ -462,5 +463,21 @@ describe('durable writer input checks', () => {
   it('rejects a non-object record with ERR_MESSAGE_INVALID', async () => {
     const error = await writer.write(null as never).catch((e: unknown) => e);
     expect(isProtocolError(error, 'ERR_MESSAGE_INVALID')).toBe(true);
+  });
+});
+
+describe('the writer options from the environment', () => {
+  it('takes WRITER_MAX_WAIT_MS as milliseconds and leaves the default when it is unset or empty', () => {
+    expect(writerOptionsFromEnv({ WRITER_MAX_WAIT_MS: '8' })).toEqual({ maxWaitMs: 8 });
+    expect(writerOptionsFromEnv({ WRITER_MAX_WAIT_MS: ' 0 ' })).toEqual({ maxWaitMs: 0 });
+    expect(writerOptionsFromEnv({ WRITER_MAX_WAIT_MS: '1000' })).toEqual({ maxWaitMs: 1000 });
+    expect(writerOptionsFromEnv({})).toEqual({});
+    expect(writerOptionsFromEnv({ WRITER_MAX_WAIT_MS: '' })).toEqual({});
+  });
+
+  it('refuses anything but a whole number from 0 to 1000, naming the variable', () => {
+    for (const bad of ['-1', '2.5', '1001', '8ms', 'abc', '99999']) {
+      expect(() => writerOptionsFromEnv({ WRITER_MAX_WAIT_MS: bad })).toThrow(/WRITER_MAX_WAIT_MS/);
+    }
   });
 });

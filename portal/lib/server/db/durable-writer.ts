@@ -97,6 +97,29 @@ export interface DurableWriterOptions {
   now?: () => number;
 }
 
+/**
+ * The server's writer options from the environment: `WRITER_MAX_WAIT_MS`, how long a message
+ * arriving at an idle writer waits for others to share its commit (docs/operations.md). Unset:
+ * the default of {@link createDurableWriter}.
+ *
+ * @throws Error naming the variable, for anything but a whole number from 0 to 1000 (a typo
+ *   must stop the start rather than run with a setting the operator did not mean).
+ * @example
+ * ```ts
+ * writerOptionsFromEnv({ WRITER_MAX_WAIT_MS: '8' }); // { maxWaitMs: 8 }
+ * ```
+ */
+export function writerOptionsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): DurableWriterOptions {
+  const raw = env.WRITER_MAX_WAIT_MS?.trim();
+  if (raw === undefined || raw === '') return {};
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) > 1000) {
+    throw new Error('WRITER_MAX_WAIT_MS must be a whole number of milliseconds from 0 to 1000.');
+  }
+  return { maxWaitMs: Number(raw) };
+}
+
 /** Counters for tests and benchmarks. */
 export interface DurableWriterStats {
   /** Committed transactions (group commits, plus single-record retries after a failed batch). */
