@@ -48,7 +48,12 @@ import { signMessage } from '../protocol/signed';
 import { ready } from '../protocol/sodium';
 import { base64urlEncode } from '../protocol/encoding';
 import { startPostgres } from '../scripts/postgres.mjs';
-import { ensureBuilt, startServer, type RunningServer } from './load/built-server';
+import {
+  benchNodeArgs as nodeArgs,
+  ensureBuilt,
+  startServer,
+  type RunningServer,
+} from './load/built-server';
 import { percentiles, runPaced } from './load/paced';
 import {
   fastKeyOf,
@@ -70,8 +75,6 @@ const databases = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
 const bars = { grantRatio: 0.3, p99AtHalfMs: 50 };
 /** `BENCH_SERVER=/path/to/index.js`: a built server elsewhere (no build check). */
 const serverEntry = process.env.BENCH_SERVER;
-/** `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node. */
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** `BENCH_HALF_RATE=250`: the half-rate run at this rate, without measuring the maximum first (profiling it). */
 const givenHalfRate =
   process.env.BENCH_HALF_RATE === undefined ? undefined : Number(process.env.BENCH_HALF_RATE);

@@ -42,6 +42,7 @@ import { loadAverage, machine } from './machine';
 import { join } from 'node:path';
 import { startPostgres } from '../scripts/postgres.mjs';
 import {
+  benchNodeArgs,
   ensureBuilt,
   residentBytes,
   scrapeMetrics,
@@ -65,8 +66,6 @@ const rateLimit = env.BENCH_RATE_LIMIT ?? '1000000000';
 const databases = (env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim());
 const serverEntry = env.BENCH_SERVER;
 const diagnose = env.BENCH_PG_DIAGNOSE === '1';
-/** Extra flags for the server's node, e.g. `--trace-gc` (its output goes to the kept server.log). */
-const nodeArgs = (env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** `BENCH_LOAD_KEEP=1`: keep the run's directory (server.log, databases) and print where it is. */
 const keep = env.BENCH_LOAD_KEEP === '1';
 /**
@@ -173,7 +172,7 @@ async function benchDatabase(
     dir,
     ...(serverEntry === undefined ? {} : { entry: serverEntry }),
     metrics: true,
-    nodeArgs,
+    nodeArgs: benchNodeArgs,
     env: { RATE_LIMIT_ADDRESS_PER_MINUTE: rateLimit, RATE_LIMIT_KEY_PER_MINUTE: rateLimit },
   });
   try {

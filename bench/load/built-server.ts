@@ -115,6 +115,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node. */
+export const benchNodeArgs = (process.env.BENCH_NODE_ARGS ?? '')
+  .split(' ')
+  .filter((arg) => arg !== '');
+
 export interface ServerOptions {
   /** Where the server's output goes (`server.log`) and its key files live. */
   dir: string;

@@ -7,7 +7,7 @@
  * For finding a latency tail, not for a recorded figure: the extension and the logging cost a
  * little themselves.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -40,7 +40,7 @@ export async function diagnosePostgres(url: string, dataDir: string): Promise<Po
   return {
     async reset() {
       await client.query('select pg_stat_statements_reset()');
-      logOffset = readFileSync(logFile).length;
+      logOffset = statSync(logFile).size;
     },
     async report() {
       const columns = `calls, total_exec_time, mean_exec_time, max_exec_time, rows,
