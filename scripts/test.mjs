@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { playwrightFailures, vitestFailures } from './test-reports.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const results = join(root, 'test-results');
@@ -19,6 +20,9 @@ mkdirSync(results, { recursive: true });
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const timings = [];
 const failures = [];
+/** Each failed test by name with the first line of its error, repeated in the summary so that
+ * the end of a long log (all a CI page may show) says what failed, not only how many. */
+const failedTests = [];
 
 function run(command, args, env = {}) {
   return new Promise((resolve) => {
@@ -130,11 +134,8 @@ if (ready) {
     {},
     () => {
       const report = readJson('vitest.json');
-      // A file that fails before its tests run (an import error) has no failed test of its own.
-      const brokenFiles = report.testResults.filter(
-        (file) =>
-          file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed'),
-      ).length;
+      const { failed, brokenFiles } = vitestFailures(report, root);
+      failedTests.push(...failed);
       return {
         passed: report.numPassedTests,
         failed: report.numFailedTests + brokenFiles,
@@ -148,7 +149,9 @@ if (ready) {
     ['test'],
     { PLAYWRIGHT_JSON_OUTPUT_NAME: join(results, 'playwright.json') },
     () => {
-      const { stats } = readJson('playwright.json');
+      const report = readJson('playwright.json');
+      const { stats } = report;
+      failedTests.push(...playwrightFailures(report));
       return {
         passed: stats.expected + stats.flaky,
         failed: stats.unexpected,
@@ -166,6 +169,7 @@ for (const { name, seconds, outcome } of timings) {
 }
 console.log(`${((performance.now() - overall) / 1000).toFixed(1).padStart(7)} s  total`);
 if (totals.skipped > 0) console.log(`${totals.skipped} skipped`);
+for (const test of failedTests) console.log(`✘ ${test}`);
 if (failures.length > 0) console.log(`failed: ${failures.join('; ')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exitCode = totals.failed > 0 ? 1 : 0;
