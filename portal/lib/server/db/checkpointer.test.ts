@@ -78,8 +78,14 @@ describe('the SQLite checkpointer', () => {
     checkpointer = await startCheckpointer(tdb.cdb, { intervalMs: 50 });
     for (let round = 0; round < 3; round++) {
       await writeRows(tdb, round * 2000);
-      // Let the checkpoints catch up before the next round starts the WAL over.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Let the checkpoints catch up before the next round starts the WAL over (waiting for a
+      // checkpoint that copied every frame, not for a fixed time a loaded machine may not give).
+      let caughtUp = false;
+      for (let attempt = 0; attempt < 200 && !caughtUp; attempt++) {
+        const report = await checkpointer!.nextCheckpoint();
+        caughtUp = report.checkpointed >= report.log;
+      }
+      expect(caughtUp).toBe(true);
     }
     // A WAL that was never restarted would be as long as everything copied out of it.
     expect(checkpointer!.stats.frames).toBeGreaterThan(1500);

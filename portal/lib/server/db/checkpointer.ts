@@ -46,6 +46,7 @@ export interface Checkpointer {
 /** The worker: its own connection, a passive checkpoint every `intervalMs`. CommonJS, evaluated. */
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 // A checkpoint flushes the WAL before copying and the database file after, as the automatic
@@ -55,13 +56,37 @@ const checkpoint = db.prepare('pragma wal_checkpoint(PASSIVE)');
 let timer;
 // 'log' and 'checkpointed' count frames of the WAL as it is now (they restart with the WAL).
 let last = { log: 0, checkpointed: 0 };
+let lastSequence = -1;
+const header = Buffer.alloc(16);
+// The WAL header's checkpoint sequence number: SQLite raises it when a writer starts the WAL over
+// (written with the new WAL's first frame); -1 when there is no header to read.
+function walSequence() {
+  try {
+    const fd = fs.openSync(workerData.wal, 'r');
+    try {
+      return fs.readSync(fd, header, 0, 16, 0) === 16 ? header.readUInt32BE(12) : -1;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return -1;
+  }
+}
 function run() {
+  const before = walSequence();
   const started = performance.now();
   const row = checkpoint.get();
   const ms = performance.now() - started;
-  const restarted = row.log < last.log || row.checkpointed < last.checkpointed;
+  const sequence = before === walSequence() ? before : -1;
+  // A WAL started over since the last checkpoint can have grown past the old one's length, so
+  // the counts alone cannot tell; the sequence number can, unless a restart raced this checkpoint.
+  const restarted =
+    sequence !== -1 && lastSequence !== -1
+      ? sequence !== lastSequence
+      : row.log < last.log || row.checkpointed < last.checkpointed;
   const copied = restarted ? row.checkpointed : row.checkpointed - last.checkpointed;
   last = row;
+  lastSequence = sequence;
   if (copied > 0)
     parentPort.postMessage({ type: 'checkpoint', log: row.log, checkpointed: row.checkpointed, copied, ms });
   timer = setTimeout(run, workerData.intervalMs);
@@ -128,7 +153,7 @@ export async function startCheckpointer(
 
   const worker = new Worker(workerSource, {
     eval: true,
-    workerData: { path: cdb.location, driver, intervalMs },
+    workerData: { path: cdb.location, wal: walPathOf(cdb), driver, intervalMs },
   });
   worker.unref();
 
