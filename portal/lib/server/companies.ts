@@ -93,7 +93,7 @@ export interface CompanyService {
   /** `POST /api/v1/companies/me/keys`. */
   changeKey(token: string): Promise<StoredReceipt>;
   /** A company by id, or `ERR_COMPANY_UNKNOWN`. */
-  get(id: string): Promise<CompanyRecord>;
+  get(id: string, use?: 'answer' | 'check'): Promise<CompanyRecord>;
   /** `GET /api/v1/companies/{id}`. */
   view(id: string): Promise<CompanyView>;
   /** `GET /api/v1/companies`. */
@@ -139,8 +139,14 @@ export function createCompanyService(
 ): CompanyService {
   const db = ctx.cdb.db;
 
-  async function find(id: string): Promise<CompanyRecord | undefined> {
-    const row = await companyQuery.first(db, { id });
+  async function find(
+    id: string,
+    use: 'answer' | 'check' = 'answer',
+  ): Promise<CompanyRecord | undefined> {
+    const row =
+      use === 'check'
+        ? await companyQuery.firstForWrite(db, { id })
+        : await companyQuery.first(db, { id });
     if (row === undefined) return undefined;
     const profile = JSON.parse(row.profile) as CompanyProfile;
     return {
@@ -152,8 +158,8 @@ export function createCompanyService(
     };
   }
 
-  async function get(id: string): Promise<CompanyRecord> {
-    const company = await find(id);
+  async function get(id: string, use: 'answer' | 'check' = 'answer'): Promise<CompanyRecord> {
+    const company = await find(id, use);
     if (company === undefined) {
       throw new ProtocolError('ERR_COMPANY_UNKNOWN', 'No company is registered with this id.');
     }

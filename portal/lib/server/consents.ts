@@ -385,7 +385,7 @@ export function createConsentService(
   }
 
   async function companyOf(id: string | undefined): Promise<CompanyRecord> {
-    return companies.get(id !== undefined && id.startsWith('co_') ? id : '');
+    return companies.get(id !== undefined && id.startsWith('co_') ? id : '', 'check');
   }
 
   /**
@@ -402,7 +402,7 @@ export function createConsentService(
     sha256: string,
     companyId: string,
   ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
-    const row = await grantRequestQuery.first(db, { sha256, companyId });
+    const row = await grantRequestQuery.firstForWrite(db, { sha256, companyId });
     // A request signed once its key was compromised may be forged: it can no longer be answered.
     if (row === undefined || (row.compromised_since !== null && row.iat >= row.compromised_since)) {
       throw new ProtocolError(
@@ -435,7 +435,7 @@ export function createConsentService(
     mayBind: boolean,
   ): Promise<{ key: ImportedPublicKey | undefined; bound: boolean }> {
     if (iss === undefined || !iss.startsWith('ps_')) return { key: undefined, bound: false };
-    const binding = await pseudonymBinding(db, iss);
+    const binding = await pseudonymBinding(db, iss, 'check');
     if (binding !== undefined) {
       if (binding.companyId !== companyId) {
         throw new ProtocolError(

@@ -28,7 +28,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { DurableWriter } from './db/durable-writer';
-import { dialectOf } from './db/database';
+import { clearinghouseDbOf, dialectOf } from './db/database';
 import type { Database, DatabaseDialect } from './db/schema';
 import { problemFromError, problemResponse } from './problem';
 
@@ -271,9 +271,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
               then rate_limits.window_start else excluded.window_start end`,
           }),
         )
-        .returning(['bucket', 'count', 'window_start'])
-        .execute();
-    const rows = dialect === 'sqlite' ? await withoutSync(db, upsert) : await upsert(db);
+        .returning(['bucket', 'count', 'window_start']);
+    let rows: { bucket: string; count: number; window_start: number }[];
+    if (dialect === 'sqlite') {
+      // At once when no transaction is open (a count needs no flush; see ClearinghouseDb.runNow),
+      // instead of queueing behind a group commit's flush.
+      const compiled = upsert(db).compile();
+      const now = clearinghouseDbOf(db)?.runNow?.(compiled.sql, compiled.parameters) as
+        typeof rows | undefined;
+      rows = now ?? (await withoutSync(db, (conn) => upsert(conn).execute()));
+    } else rows = await upsert(db).execute();
     const counted = new Map(
       rows.map((row) => [
         row.bucket,

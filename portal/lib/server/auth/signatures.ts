@@ -223,8 +223,12 @@ export async function regulatorKey(
 export async function pseudonymBinding(
   db: Kysely<Database>,
   pseudonym: string,
+  use: 'answer' | 'check' = 'answer',
 ): Promise<{ companyId: string; key: ImportedPublicKey } | undefined> {
-  const row = await pseudonymBindingQuery.first(db, { pseudonym });
+  const row =
+    use === 'check'
+      ? await pseudonymBindingQuery.firstForWrite(db, { pseudonym })
+      : await pseudonymBindingQuery.first(db, { pseudonym });
   return row === undefined ? undefined : { companyId: row.company_id, key: keyFromX(row.x) };
 }
 

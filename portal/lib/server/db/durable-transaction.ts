@@ -12,10 +12,11 @@ import type { Database } from './schema';
  * disk). On a SQLite file this commits with `synchronous = NORMAL` (the WAL frames are written,
  * not flushed) and then fsyncs the WAL on libuv's thread pool: the same file and the same flush
  * as FULL, so the commit is exactly as durable when the promise resolves. The connection stays
- * held until the flush is done, so no other statement of this process (SQLite has one
- * connection) can read the committed rows before they are on disk, as under FULL, where readers
- * see a commit only after its flush. Meanwhile the event loop parses, verifies and answers other
- * requests; only database work waits.
+ * held until the flush is done, so no query that goes through Kysely (SQLite has one connection)
+ * can read the committed rows before they are on disk, as under FULL, where readers see a commit
+ * only after its flush. Meanwhile the event loop parses, verifies and answers other requests;
+ * only database work waits, except the checks of writes and the rate limiter's counts, which run
+ * at once outside any transaction (`ClearinghouseDb.runNow`, where it says why that is safe).
  *
  * PostgreSQL and in-memory SQLite: a plain transaction (PostgreSQL flushes its WAL in COMMIT with
  * `synchronous_commit = on`, off the event loop anyway).

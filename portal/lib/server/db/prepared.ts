@@ -6,6 +6,7 @@ import type {
   QueryResult,
   Transaction,
 } from 'kysely';
+import { clearinghouseDbOf } from './database';
 import type { Database } from './schema';
 
 /** A handle a prepared statement runs on: the database or one of its transactions. */
@@ -28,6 +29,17 @@ export interface PreparedStatement<A, R> {
   execute(executor: Executor, args: A): Promise<QueryResult<R>>;
   /** The first row, or `undefined`. */
   first(executor: Executor, args: A): Promise<R | undefined>;
+  /**
+   * {@link first} for the checks of a write (is the company active, whose is this pseudonym,
+   * which request does this grant answer). On SQLite it reads at once instead of queueing behind
+   * the connection's holder, which is mostly a group commit waiting for its flush, so it may see
+   * a commit not yet on disk. That is safe for a check: whatever the write then stores commits
+   * after it in the same write-ahead log, and the write is answered only after its own flush,
+   * which makes everything before it durable too. Never for reads that answer a client with
+   * stored data, nor for a resend's answer (it reports the earlier message stored). Inside an
+   * open transaction, and on PostgreSQL, the same as {@link first}.
+   */
+  firstForWrite(executor: Executor, args: A): Promise<R | undefined>;
   /** The SQL text of the statement on `executor`'s dialect (tests, logs). */
   sqlOf(executor: Executor): string;
 }
@@ -72,12 +84,14 @@ export function prepared<A, R>(
     return template;
   }
 
+  function parametersOf(template: Template, args: A): unknown[] {
+    const record = args as Record<PropertyKey, unknown>;
+    return template.slots.map((slot) => ('arg' in slot ? record[slot.arg] : slot.constant));
+  }
+
   async function execute(executor: Executor, args: A): Promise<QueryResult<R>> {
     const template = templateOf(executor);
-    const record = args as Record<PropertyKey, unknown>;
-    const parameters = template.slots.map((slot) =>
-      'arg' in slot ? record[slot.arg] : slot.constant,
-    );
+    const parameters = parametersOf(template, args);
     return executor.executeQuery<R>({
       sql: template.sql,
       parameters,
@@ -89,6 +103,17 @@ export function prepared<A, R>(
   return {
     execute,
     async first(executor, args) {
+      return (await execute(executor, args)).rows[0];
+    },
+    async firstForWrite(executor, args) {
+      if (!executor.isTransaction) {
+        const template = templateOf(executor);
+        const rows = clearinghouseDbOf(executor)?.runNow?.(
+          template.sql,
+          parametersOf(template, args),
+        );
+        if (rows !== undefined) return rows[0] as R | undefined;
+      }
       return (await execute(executor, args)).rows[0];
     },
     sqlOf(executor) {
