@@ -51,6 +51,7 @@ import { startPostgres } from '../scripts/postgres.mjs';
 import {
   benchNodeArgs as nodeArgs,
   ensureBuilt,
+  postgresCpu,
   startServer,
   type RunningServer,
 } from './load/built-server';
@@ -98,7 +99,7 @@ interface Measured {
    * (libuv's pool, V8's compiler and GC threads too). Unlike requests per second, these hardly
    * move when other processes load the machine; `undefined` where /proc is not available.
    */
-  cpu?: { loop: number; all: number };
+  cpu?: { loop: number; all: number; database?: number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,20 +303,41 @@ interface Load {
   items: { path: string; body?: string; authorization?: string }[];
 }
 
-/** The server's CPU time per successful request between two readings (`{}` when unknown). */
+/** CPU readings of the server and of the PostgreSQL processes at one moment. */
+function cpuNow(server: RunningServer): {
+  server: ReturnType<RunningServer['cpu']>;
+  database: number | undefined;
+} {
+  return { server: server.cpu(), database: postgresCpu() };
+}
+
+/**
+ * The server's CPU time per successful request between two readings (`{}` when unknown), and the
+ * PostgreSQL processes' (absent on SQLite, where none ran).
+ */
 function cpuPerRequest(
-  before: ReturnType<RunningServer['cpu']>,
-  after: ReturnType<RunningServer['cpu']>,
+  before: ReturnType<typeof cpuNow>,
+  after: ReturnType<typeof cpuNow>,
   ok: number,
 ): Pick<Measured, 'cpu'> {
-  if (before === undefined || after === undefined || ok === 0) return {};
-  return { cpu: { loop: (after.loop - before.loop) / ok, all: (after.all - before.all) / ok } };
+  if (before.server === undefined || after.server === undefined || ok === 0) return {};
+  const database =
+    before.database === undefined || after.database === undefined
+      ? 0
+      : (after.database - before.database) / ok;
+  return {
+    cpu: {
+      loop: (after.server.loop - before.server.loop) / ok,
+      all: (after.server.all - before.server.all) / ok,
+      ...(database > 0 ? { database } : {}),
+    },
+  };
 }
 
 async function drive(server: RunningServer, load: Load): Promise<Measured> {
   let next = 0;
   let firstFailure: string | undefined;
-  const cpuBefore = server.cpu();
+  const cpuBefore = cpuNow(server);
   const result = await autocannon({
     url: server.url,
     connections,
@@ -342,7 +364,7 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   });
   const ok = result['2xx'];
   const failed = result.non2xx + result.errors + result.timeouts;
-  const cpuAfter = server.cpu();
+  const cpuAfter = cpuNow(server);
   return {
     rate: ok / result.duration,
     p50: result.latency.p50,
@@ -367,7 +389,7 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
   const latencies: number[] = [];
   let failed = 0;
   let firstFailure: string | undefined;
-  const cpuBefore = server.cpu();
+  const cpuBefore = cpuNow(server);
   const send = (item: Load['items'][number]) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const headers: Record<string, string> = {};
@@ -419,7 +441,7 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
   if (firstFailure !== undefined) {
     console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
   }
-  const cpuAfter = server.cpu();
+  const cpuAfter = cpuNow(server);
   const ok = latencies.length;
   const [p50, p99] = percentiles(latencies, [50, 99]);
   return {
@@ -542,7 +564,7 @@ function report(figures: DatabaseFigures): boolean {
             6,
           )} | ${m.p99.toFixed(1).padStart(6)} | ${String(m.failed).padStart(6)} | ${micro(
           m.cpu?.loop,
-        )} | ${micro(m.cpu?.all)} |`;
+        )} | ${micro(m.cpu?.all)} | ${micro(m.cpu?.database)} |`;
   const { ping, grants: grantsMax, grantsHalf } = figures;
   const ratio = ping && grantsMax ? grantsMax.rate / ping.rate : undefined;
   const ratioOk = ratio !== undefined && ratio >= bars.grantRatio;
@@ -559,15 +581,16 @@ function report(figures: DatabaseFigures): boolean {
   console.log(`
 ### ${figures.database}
 
-| what                                         |  req/s  | p50 ms | p99 ms | failed | loop µs | CPU µs |
-| -------------------------------------------- | ------: | -----: | -----: | -----: | ------: | -----: |
+| what                                         |  req/s  | p50 ms | p99 ms | failed | loop µs | CPU µs |  DB µs  |
+| -------------------------------------------- | ------: | -----: | -----: | -----: | ------: | -----: | ------: |
 ${row('GET /api/v1/ping (trivial JSON, ceiling)', ping)}
 ${row('POST /api/v1/grants, maximum', grantsMax)}
 ${row(`POST /api/v1/grants at half (${halfLabel}/s)`, grantsHalf)}
 ${row('POST /api/v1/offers (sealed, relayed)', figures.offers)}
 ${row('GET /api/v1/pseudonyms/{ps}/inbox', figures.inbox)}
 
-(loop µs / CPU µs: the server's event-loop thread / all its threads, CPU time per successful request)
+(loop µs / CPU µs: the server's event-loop thread / all its threads, CPU time per successful
+request; DB µs: the PostgreSQL processes' CPU time per successful request, - on SQLite)
 
 grants / ping = ${ratio === undefined ? 'not measured' : ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
 grant p99 at half rate = ${grantsHalf === undefined ? 'not measured' : `${grantsHalf.p99.toFixed(1)} ms`} (bar <= ${bars.p99AtHalfMs} ms): ${p99Ok ? 'PASS' : 'FAIL'}

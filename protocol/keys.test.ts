@@ -8,6 +8,7 @@ import {
   generateKeyPair,
   generateMasterSeed,
   importPublicJwk,
+  importPublicJwkAsync,
   isImportedKey,
   keyPairFromSeed,
   masterSeedToPhrase,
@@ -19,7 +20,7 @@ import {
   thumbprint,
   thumbprintInput,
 } from './keys';
-import { ready } from './sodium';
+import { isValidEd25519Point, ready } from './sodium';
 
 // RFC 8037 appendix A.1 and A.3: an Ed25519 key and its RFC 7638 thumbprint.
 const RFC8037 = {
@@ -184,6 +185,59 @@ describe('importPublicJwk', () => {
     ['x a non-canonical point encoding', { ...jwk, x: nonCanonicalY }],
   ])('rejects %s with ERR_KEY_INVALID', (_what, input) => {
     expect(codeOf(() => importPublicJwk(input))).toBe('ERR_KEY_INVALID');
+  });
+
+  // The same inputs through the async import, with libsodium's check passed in as the server's
+  // worker would answer it: the same verdicts and the same messages.
+  const libsodiumCheck = (bytes: Uint8Array) => Promise.resolve(isValidEd25519Point(bytes));
+  it.each([
+    ['x a small-order point', { ...jwk, x: identity }],
+    ['x a non-canonical point encoding', { ...jwk, x: nonCanonicalY }],
+    ['a kid that is not its thumbprint', { ...jwk, kid: 'someone-else' }],
+    ['a private key member d', { ...jwk, d: RFC8037.d }],
+    ['x of 31 bytes', { ...jwk, x: base64urlEncode(new Uint8Array(31).fill(1)) }],
+  ])('importPublicJwkAsync rejects %s as importPublicJwk does', async (_what, input) => {
+    const sync = (() => {
+      try {
+        importPublicJwk(input);
+      } catch (error) {
+        return error as ProtocolError;
+      }
+      throw new Error('importPublicJwk accepted it');
+    })();
+    await expect(importPublicJwkAsync(input, libsodiumCheck)).rejects.toMatchObject({
+      code: 'ERR_KEY_INVALID',
+      message: sync.message,
+    });
+  });
+
+  it('importPublicJwkAsync returns what importPublicJwk returns, and believes its point check', async () => {
+    const key = await importPublicJwkAsync({ ...jwk, kid: RFC8037.thumbprint }, libsodiumCheck);
+    expect(key).toEqual(importPublicJwk(jwk));
+    expect(isImportedKey(key)).toBe(true);
+    // A fresh key whose point check says no is refused, however well-formed it is.
+    const fresh = publicJwk(keyPairFromSeed(seedOf(0x5a)).publicKey);
+    await expect(importPublicJwkAsync(fresh, () => Promise.resolve(false))).rejects.toMatchObject({
+      code: 'ERR_KEY_INVALID',
+      message: 'x is not a valid Ed25519 public key',
+    });
+  });
+
+  it('asks the point check once per key: a valid point is remembered, an invalid one never', async () => {
+    const asked: string[] = [];
+    const counting = (bytes: Uint8Array) => {
+      asked.push(base64urlEncode(bytes));
+      return Promise.resolve(isValidEd25519Point(bytes));
+    };
+    const fresh = publicJwk(keyPairFromSeed(seedOf(0x6b)).publicKey);
+    await importPublicJwkAsync(fresh, counting);
+    await importPublicJwkAsync(fresh, counting);
+    importPublicJwk(fresh);
+    expect(asked).toEqual([fresh.x]);
+    const small = { ...jwk, x: identity };
+    await expect(importPublicJwkAsync(small, counting)).rejects.toThrow();
+    await expect(importPublicJwkAsync(small, counting)).rejects.toThrow();
+    expect(asked).toEqual([fresh.x, identity, identity]);
   });
 });
 

@@ -242,6 +242,38 @@ const OPTIONAL_JWK_MEMBERS: Readonly<Record<string, (value: unknown) => boolean>
  * ```
  */
 export function importPublicJwk(jwk: unknown): ImportedPublicKey {
+  const parsed = parsePublicJwk(jwk);
+  return finishImport(parsed, validPoints.has(parsed.x) || isValidEd25519Point(parsed.publicKey));
+}
+
+/**
+ * {@link importPublicJwk} with the point check done by `isValidPoint`, for a caller that runs it
+ * elsewhere (the server: on a worker thread, off its event loop). The same checks in the same
+ * order, the same result and the same errors; `isValidPoint` must answer what libsodium's
+ * `crypto_core_ed25519_is_valid_point` answers.
+ *
+ * @example
+ * ```ts
+ * const key = await importPublicJwkAsync(jwk, (bytes) => pool.isValidPoint(bytes));
+ * ```
+ */
+export async function importPublicJwkAsync(
+  jwk: unknown,
+  isValidPoint: (publicKey: Uint8Array) => Promise<boolean>,
+): Promise<ImportedPublicKey> {
+  const parsed = parsePublicJwk(jwk);
+  if (validPoints.has(parsed.x)) return finishImport(parsed, true);
+  return finishImport(parsed, await isValidPoint(parsed.publicKey.slice()));
+}
+
+/** The syntactic part of an import: everything but the point check and the thumbprint. */
+interface ParsedJwk {
+  readonly x: string;
+  readonly publicKey: Uint8Array;
+  readonly kid: unknown;
+}
+
+function parsePublicJwk(jwk: unknown): ParsedJwk {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
     throw keyInvalid('a JWK must be a JSON object');
   }
@@ -261,14 +293,40 @@ export function importPublicJwk(jwk: unknown): ImportedPublicKey {
   if (typeof x !== 'string' || x.length !== 43)
     throw keyInvalid('x must be a 32-byte base64url string');
   const publicKey = requireBytes(base64urlDecodeKey(x), PUBLIC_KEY_BYTES, 'x');
-  if (!isValidEd25519Point(publicKey)) throw keyInvalid('x is not a valid Ed25519 public key');
-  const clean: Ed25519PublicJwk = { crv: 'Ed25519', kty: 'OKP', x };
+  return { x, publicKey, kid: members.kid };
+}
+
+function finishImport(parsed: ParsedJwk, validPoint: boolean): ImportedPublicKey {
+  if (!validPoint) throw keyInvalid('x is not a valid Ed25519 public key');
+  rememberValidPoint(parsed.x);
+  const clean: Ed25519PublicJwk = { crv: 'Ed25519', kty: 'OKP', x: parsed.x };
   const kid = thumbprint(clean);
-  if (members.kid !== undefined && members.kid !== kid)
+  if (parsed.kid !== undefined && parsed.kid !== kid)
     throw keyInvalid('kid does not match the key thumbprint');
-  const imported: ImportedPublicKey = Object.freeze({ jwk: Object.freeze(clean), publicKey, kid });
+  const imported: ImportedPublicKey = Object.freeze({
+    jwk: Object.freeze(clean),
+    publicKey: parsed.publicKey,
+    kid,
+  });
   importedKeys.add(imported);
   return imported;
+}
+
+/**
+ * `x` of points that passed the check (about 75 µs each), most recent last: whether 32 bytes are
+ * a valid point never changes, so a key seen again (a bound pseudonym signing its inbox reads, a
+ * company key) is not checked again. Only valid points are kept, at most {@link maxValidPoints}.
+ */
+const validPoints = new Set<string>();
+const maxValidPoints = 10_000;
+
+function rememberValidPoint(x: string): void {
+  if (validPoints.has(x)) return;
+  if (validPoints.size >= maxValidPoints) {
+    const oldest = validPoints.values().next().value;
+    if (oldest !== undefined) validPoints.delete(oldest);
+  }
+  validPoints.add(x);
 }
 
 /** Every key object {@link importPublicJwk} returned (frozen; its bytes are its caller's to keep). */

@@ -4,7 +4,7 @@
  * what the benchmarks read about a process from /proc (CPU time, resident memory).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -88,6 +88,33 @@ export function statTicks(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time of every running PostgreSQL process on the machine, microseconds (utime + stime of the
+ * processes named `postgres`, clock ticks taken as 100 per second); `undefined` without /proc.
+ * The benchmarks run their own throwaway cluster, so this is the database's share of a run.
+ */
+export function postgresCpu(): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return ticks * 10_000;
 }
 
 /** Resident memory of `pid` in bytes (VmRSS of /proc/<pid>/status); `undefined` when gone. */

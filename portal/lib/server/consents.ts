@@ -9,7 +9,7 @@
  */
 import type { Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
-import { importPublicJwk, thumbprint, type ImportedPublicKey } from '$protocol/keys';
+import { importPublicJwkAsync, thumbprint, type ImportedPublicKey } from '$protocol/keys';
 import {
   parseMessage,
   type GrantPayload,
@@ -38,6 +38,7 @@ import {
 import { assertWithinRequest } from './scopes';
 import { overdueRevocations, type OverdueRevocation } from './trust';
 import { nodeEd25519Verify } from './ed25519';
+import { pointChecker } from './point-check';
 import { pseudonymObligations, type ObligationsView } from './obligations';
 
 /** The longest cool-down a refusal may ask for ("not forever"; project decision: 400 days). */
@@ -454,7 +455,11 @@ export function createConsentService(
         "A pseudonym's first message must carry pseudonymKey.",
       );
     }
-    return { key: importPublicJwk(peeked.pseudonymKey), bound: false };
+    // A new key's point check runs on the worker thread (point-check.ts), off the event loop.
+    return {
+      key: await importPublicJwkAsync(peeked.pseudonymKey, pointChecker().isValidPoint),
+      bound: false,
+    };
   }
 
   function keyResolver(key: ImportedPublicKey | undefined, bound: boolean) {

@@ -13,6 +13,7 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
+import { withNamedStatements } from './named-statements';
 import type { Database, DatabaseDialect } from './schema';
 
 /** An open clearinghouse database: the Kysely handle, which dialect it speaks, and how to close it. */
@@ -304,8 +305,11 @@ function openPostgres(url: string, log: OpenDatabaseOptions['log']): Clearinghou
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
   // the process. The next query reconnects or fails with its own error.
   pool.on('error', () => {});
+  // Repeated queries as prepared statements (db/named-statements.ts); off for poolers that
+  // cannot keep a connection's statements.
+  const namedOff = /^(off|0|false|no)$/i.test(process.env.PG_NAMED_STATEMENTS?.trim() ?? '');
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new PostgresDialect({ pool: namedOff ? pool : withNamedStatements(pool) }),
     ...(log === undefined ? {} : { log }),
   });
   dialects.set(db, 'postgres');

@@ -1,0 +1,153 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { isValidEd25519Point } from '$protocol/sodium';
+
+/**
+ * The Ed25519 point check of a new public key (libsodium's `crypto_core_ed25519_is_valid_point`,
+ * about 75 µs of WebAssembly) on a worker thread instead of the event loop: every grant carries a
+ * pseudonym key the server has not seen (docs/performance.md "API"). Checks that arrive in the
+ * same turn of the event loop travel to the worker as one message.
+ *
+ * If the worker cannot start or stops, the checks run on the calling thread as before: the answer
+ * is the same, only slower. `POINT_CHECK_WORKER=off` keeps them there from the start.
+ */
+export interface PointChecker {
+  /** True when the 32 bytes are a valid Ed25519 public key (as `isValidEd25519Point`). */
+  isValidPoint(publicKey: Uint8Array): Promise<boolean>;
+  /** Where checks run now. */
+  readonly mode: 'worker' | 'inline';
+  /** Stops the worker; later checks run inline. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The worker: libsodium of its own, one answer per message, in the order of the keys. */
+const workerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const sodium = require(workerData.sodium);
+sodium.ready.then(() => {
+  parentPort.on('message', ({ id, keys }) => {
+    const answers = new Uint8Array(keys.length / 32);
+    for (let i = 0; i < answers.length; i++) {
+      answers[i] = sodium.crypto_core_ed25519_is_valid_point(keys.subarray(i * 32, i * 32 + 32)) ? 1 : 0;
+    }
+    parentPort.postMessage({ id, answers }, [answers.buffer]);
+  });
+  parentPort.postMessage({ ready: true });
+});
+`;
+
+interface Waiting {
+  key: Uint8Array;
+  resolve: (valid: boolean) => void;
+}
+
+/**
+ * Starts the worker (lazily usable at once: checks made before it is ready wait for it).
+ *
+ * @example
+ * ```ts
+ * const points = createPointChecker();
+ * await points.isValidPoint(publicKey); // true for a real Ed25519 public key
+ * ```
+ */
+export function createPointChecker(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): PointChecker {
+  let worker: Worker | undefined;
+  let mode: 'worker' | 'inline' = 'inline';
+  let nextId = 1;
+  /** Sent and not answered, by message id. */
+  const sent = new Map<number, Waiting[]>();
+  let queued: Waiting[] = [];
+  let scheduled = false;
+
+  function inline(waiting: readonly Waiting[]): void {
+    for (const { key, resolve } of waiting) resolve(isValidEd25519Point(key));
+  }
+
+  /** The worker is gone: everything it held is checked here, and so is everything after. */
+  function fallBack(): void {
+    if (mode === 'inline' && worker === undefined) return;
+    mode = 'inline';
+    const orphaned = [...sent.values()].flat();
+    sent.clear();
+    worker?.removeAllListeners();
+    void worker?.terminate();
+    worker = undefined;
+    inline(orphaned);
+    inline(queued);
+    queued = [];
+  }
+
+  function flush(): void {
+    scheduled = false;
+    const batch = queued;
+    queued = [];
+    if (batch.length === 0) return;
+    if (worker === undefined) {
+      inline(batch);
+      return;
+    }
+    const keys = new Uint8Array(batch.length * 32);
+    batch.forEach((waiting, index) => keys.set(waiting.key, index * 32));
+    const id = nextId++;
+    sent.set(id, batch);
+    worker.postMessage({ id, keys }, [keys.buffer]);
+  }
+
+  if (!/^(off|0|false|no)$/i.test(env.POINT_CHECK_WORKER?.trim() ?? '')) {
+    try {
+      const sodium = createRequire(import.meta.url).resolve('libsodium-wrappers-sumo');
+      worker = new Worker(workerSource, { eval: true, workerData: { sodium } });
+      mode = 'worker';
+      // The HTTP server keeps the process alive; an idle checker must not.
+      worker.unref();
+      worker.on('message', (message: { id?: number; answers?: Uint8Array }) => {
+        if (message.id === undefined || message.answers === undefined) return;
+        const batch = sent.get(message.id);
+        if (batch === undefined) return;
+        sent.delete(message.id);
+        batch.forEach((waiting, index) => waiting.resolve(message.answers![index] === 1));
+      });
+      worker.on('error', (error) => {
+        console.error('point check worker failed; checking on the event loop:', error);
+        fallBack();
+      });
+      worker.on('exit', fallBack);
+    } catch (error) {
+      console.error('point check worker did not start; checking on the event loop:', error);
+      worker = undefined;
+      mode = 'inline';
+    }
+  }
+
+  return {
+    isValidPoint(publicKey) {
+      if (publicKey.length !== 32) return Promise.resolve(false);
+      if (worker === undefined) return Promise.resolve(isValidEd25519Point(publicKey));
+      return new Promise<boolean>((resolve) => {
+        queued.push({ key: publicKey, resolve });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    get mode() {
+      return mode;
+    },
+    async stop() {
+      const stopping = worker;
+      fallBack();
+      await stopping?.terminate();
+    },
+  };
+}
+
+let shared: PointChecker | undefined;
+
+/** The process's checker, started on first use. */
+export function pointChecker(): PointChecker {
+  shared ??= createPointChecker();
+  return shared;
+}
