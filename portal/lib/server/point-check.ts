@@ -91,6 +91,8 @@ export function createPointChecker(
     const keys = new Uint8Array(batch.length * 32);
     batch.forEach((waiting, index) => keys.set(waiting.key, index * 32));
     const id = nextId++;
+    // Held while answers are due, so a caller awaiting one keeps the process alive.
+    if (sent.size === 0) worker.ref();
     sent.set(id, batch);
     worker.postMessage({ id, keys }, [keys.buffer]);
   }
@@ -100,13 +102,12 @@ export function createPointChecker(
       const sodium = createRequire(import.meta.url).resolve('libsodium-wrappers-sumo');
       worker = new Worker(workerSource, { eval: true, workerData: { sodium } });
       mode = 'worker';
-      // The HTTP server keeps the process alive; an idle checker must not.
-      worker.unref();
       worker.on('message', (message: { id?: number; answers?: Uint8Array }) => {
         if (message.id === undefined || message.answers === undefined) return;
         const batch = sent.get(message.id);
         if (batch === undefined) return;
         sent.delete(message.id);
+        if (sent.size === 0) worker?.unref();
         batch.forEach((waiting, index) => waiting.resolve(message.answers![index] === 1));
       });
       worker.on('error', (error) => {
@@ -114,6 +115,9 @@ export function createPointChecker(
         fallBack();
       });
       worker.on('exit', fallBack);
+      // An idle checker must not keep the process alive. After the listeners: adding a
+      // 'message' listener refs the worker again.
+      worker.unref();
     } catch (error) {
       console.error('point check worker did not start; checking on the event loop:', error);
       worker = undefined;
