@@ -31,7 +31,9 @@
  * SIGTERM, so the profile is written); `npx tsx bench/api/profile-summary.ts <file>` sums it up.
  * `BENCH_PARTS=ping,grants` (of ping, grants, half, offers, inbox) measures only those. Besides
  * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
- * and all its threads, from /proc), which other load on the machine hardly moves.
+ * and all its threads, from /proc), which other load on the machine hardly moves, and on
+ * PostgreSQL the database processes' (`DB µs`: the server and the database share the two
+ * cores). `BENCH_THREADS=1` adds each server thread's share and the load generator's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -52,6 +54,7 @@ import {
   benchNodeArgs as nodeArgs,
   ensureBuilt,
   postgresCpu,
+  threadCpu,
   startServer,
   type RunningServer,
 } from './load/built-server';
@@ -99,7 +102,15 @@ interface Measured {
    * (libuv's pool, V8's compiler and GC threads too). Unlike requests per second, these hardly
    * move when other processes load the machine; `undefined` where /proc is not available.
    */
-  cpu?: { loop: number; all: number; database?: number };
+  cpu?: {
+    loop: number;
+    all: number;
+    database?: number;
+    /** With `BENCH_THREADS=1`: each server thread's CPU time per request, busiest first. */
+    threads?: number[];
+    /** This process's (the load generator's) CPU time per request. */
+    generator?: number;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,8 +318,16 @@ interface Load {
 function cpuNow(server: RunningServer): {
   server: ReturnType<RunningServer['cpu']>;
   database: number | undefined;
+  threads: Map<string, number> | undefined;
+  generator: number;
 } {
-  return { server: server.cpu(), database: postgresCpu() };
+  const usage = process.cpuUsage();
+  return {
+    server: server.cpu(),
+    database: postgresCpu(),
+    threads: process.env.BENCH_THREADS === '1' ? threadCpu(server.pid) : undefined,
+    generator: usage.user + usage.system,
+  };
 }
 
 /**
@@ -325,11 +344,20 @@ function cpuPerRequest(
     before.database === undefined || after.database === undefined
       ? 0
       : (after.database - before.database) / ok;
+  const threads =
+    before.threads === undefined || after.threads === undefined
+      ? undefined
+      : [...after.threads]
+          .map(([tid, micros]) => (micros - (before.threads!.get(tid) ?? 0)) / ok)
+          .filter((micros) => micros > 0)
+          .sort((a, b) => b - a);
   return {
     cpu: {
       loop: (after.server.loop - before.server.loop) / ok,
       all: (after.server.all - before.server.all) / ok,
       ...(database > 0 ? { database } : {}),
+      ...(threads === undefined ? {} : { threads }),
+      generator: (after.generator - before.generator) / ok,
     },
   };
 }
@@ -591,12 +619,33 @@ ${row('GET /api/v1/pseudonyms/{ps}/inbox', figures.inbox)}
 
 (loop µs / CPU µs: the server's event-loop thread / all its threads, CPU time per successful
 request; DB µs: the PostgreSQL processes' CPU time per successful request, - on SQLite)
+${threadLines(figures)}
 
 grants / ping = ${ratio === undefined ? 'not measured' : ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
 grant p99 at half rate = ${grantsHalf === undefined ? 'not measured' : `${grantsHalf.p99.toFixed(1)} ms`} (bar <= ${bars.p99AtHalfMs} ms): ${p99Ok ? 'PASS' : 'FAIL'}
 event-loop time of a ping / of a grant = ${cpuRatio === undefined ? 'not measured' : cpuRatio.toFixed(2)} (the ratio a CPU-bound loop would reach; not a bar)
 requests that did not succeed: ${failures}`);
   return ratioOk && p99Ok && failures === 0;
+}
+
+/** With `BENCH_THREADS=1`, each part's CPU per request by server thread and of the generator. */
+function threadLines(figures: DatabaseFigures): string {
+  const parts: [string, Measured | undefined][] = [
+    ['ping', figures.ping],
+    ['grants', figures.grants],
+    ['grants at half', figures.grantsHalf],
+    ['offers', figures.offers],
+    ['inbox', figures.inbox],
+  ];
+  return parts
+    .filter(([, m]) => m?.cpu?.threads !== undefined)
+    .map(
+      ([what, m]) =>
+        `${what}: server threads ${m!
+          .cpu!.threads!.map((micros) => Math.round(micros))
+          .join(' / ')} µs, load generator ${Math.round(m!.cpu!.generator ?? 0)} µs per request`,
+    )
+    .join('\n');
 }
 
 async function main(): Promise<void> {

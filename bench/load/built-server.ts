@@ -91,6 +91,29 @@ export function statTicks(
 }
 
 /**
+ * CPU time of each thread of process `pid` so far, microseconds by thread id (utime + stime of
+ * /proc/<pid>/task/<tid>/stat); `undefined` without /proc or once the process is gone.
+ */
+export function threadCpu(pid: number | undefined): Map<string, number> | undefined {
+  if (pid === undefined) return undefined;
+  const threads = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        threads.set(tid, (Number(fields[11]) + Number(fields[12])) * 10_000);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return threads;
+}
+
+/**
  * CPU time of every running PostgreSQL process on the machine, microseconds (utime + stime of the
  * processes named `postgres`, clock ticks taken as 100 per second); `undefined` without /proc.
  * The benchmarks run their own throwaway cluster, so this is the database's share of a run.
