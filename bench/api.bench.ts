@@ -365,7 +365,13 @@ function cpuPerRequest(
 async function drive(server: RunningServer, load: Load): Promise<Measured> {
   let next = 0;
   let firstFailure: string | undefined;
+  // The run's own clock and CPU readings, taken at its last response: autocannon notices the end
+  // of an `amount` only at its next one-second sample, so its `duration` (and a rate from it)
+  // comes out up to a second long and in whole seconds.
+  let answered = 0;
+  let lastAnswer: { at: number; cpu: ReturnType<typeof cpuNow> } | undefined;
   const cpuBefore = cpuNow(server);
+  const started = performance.now();
   const result = await autocannon({
     url: server.url,
     connections,
@@ -382,6 +388,10 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
           return { ...request, method: load.method, path: item.path, headers, body: item.body };
         },
         onResponse: (status: number, body: string) => {
+          answered += 1;
+          if (answered === load.items.length) {
+            lastAnswer = { at: performance.now(), cpu: cpuNow(server) };
+          }
           if (status >= 300 && firstFailure === undefined) {
             firstFailure = `${status} ${body.slice(0, 300)}`;
             console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
@@ -392,14 +402,16 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   });
   const ok = result['2xx'];
   const failed = result.non2xx + result.errors + result.timeouts;
-  const cpuAfter = cpuNow(server);
+  // Errors and timeouts have no response: then the run ended when autocannon says it did.
+  const seconds = lastAnswer === undefined ? result.duration : (lastAnswer.at - started) / 1000;
+  const cpuAfter = lastAnswer?.cpu ?? cpuNow(server);
   return {
-    rate: ok / result.duration,
+    rate: ok / seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
     ok,
     failed,
-    seconds: result.duration,
+    seconds,
     ...cpuPerRequest(cpuBefore, cpuAfter, ok),
   };
 }
