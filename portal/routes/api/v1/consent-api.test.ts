@@ -833,6 +833,12 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         403,
         'ERR_COMPANY_NOT_ACTIVE',
       );
+      // The lookups of a grant's checks start together; their verdicts still come in order.
+      await expectProblem(
+        await grant(newPseudonym(company.id), company, 'A'.repeat(43)),
+        403,
+        'ERR_COMPANY_NOT_ACTIVE',
+      );
       const unknown = newCompany();
       await expectProblem(
         await grant(newPseudonym(unknown.id), unknown, requestSha256),
@@ -847,6 +853,12 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       const requestSha256 = await openRequest(other);
       await expectProblem(
         await grant(pseudonym, other, requestSha256),
+        409,
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      );
+      // Checked before the request, whose lookup started with it and fails too.
+      await expectProblem(
+        await grant(pseudonym, other, 'A'.repeat(43)),
         409,
         'ERR_PSEUDONYM_COMPANY_MISMATCH',
       );
