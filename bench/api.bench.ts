@@ -54,6 +54,7 @@ import {
   benchNodeArgs as nodeArgs,
   ensureBuilt,
   postgresCpu,
+  postmasterPidOf,
   threadCpu,
   startServer,
   type RunningServer,
@@ -314,6 +315,9 @@ interface Load {
   items: { path: string; body?: string; authorization?: string }[];
 }
 
+/** The benchmark's own PostgreSQL cluster while it runs (its CPU is the `DB µs` column). */
+let postmasterPid: number | undefined;
+
 /** CPU readings of the server and of the PostgreSQL processes at one moment. */
 function cpuNow(server: RunningServer): {
   server: ReturnType<RunningServer['cpu']>;
@@ -324,7 +328,7 @@ function cpuNow(server: RunningServer): {
   const usage = process.cpuUsage();
   return {
     server: server.cpu(),
-    database: postgresCpu(),
+    database: postgresCpu(postmasterPid),
     threads: process.env.BENCH_THREADS === '1' ? threadCpu(server.pid) : undefined,
     generator: usage.user + usage.system,
   };
@@ -680,13 +684,19 @@ async function main(): Promise<void> {
       pass = report(figures) && pass;
     }
     if (databases.includes('postgres')) {
-      const postgres = (await startPostgres()) as { url: string; stop(): Promise<void> };
+      const postgres = (await startPostgres()) as {
+        url: string;
+        dataDir: string;
+        stop(): Promise<void>;
+      };
+      postmasterPid = postmasterPidOf(join(postgres.dataDir, 'data'));
       try {
         const postgresDir = join(dir, 'postgres');
         mkdirSync(postgresDir);
         pass =
           report(await benchDatabase('PostgreSQL', { url: postgres.url }, postgresDir)) && pass;
       } finally {
+        postmasterPid = undefined;
         await postgres.stop();
       }
     }

@@ -243,7 +243,10 @@ const OPTIONAL_JWK_MEMBERS: Readonly<Record<string, (value: unknown) => boolean>
  */
 export function importPublicJwk(jwk: unknown): ImportedPublicKey {
   const parsed = parsePublicJwk(jwk);
-  return finishImport(parsed, validPoints.has(parsed.x) || isValidEd25519Point(parsed.publicKey));
+  if (validPoints.has(parsed.x)) return finishImport(parsed, true);
+  const valid = isValidEd25519Point(parsed.publicKey);
+  if (valid) rememberValidPoint(parsed.x);
+  return finishImport(parsed, valid);
 }
 
 /**
@@ -263,6 +266,7 @@ export async function importPublicJwkAsync(
 ): Promise<ImportedPublicKey> {
   const parsed = parsePublicJwk(jwk);
   if (validPoints.has(parsed.x)) return finishImport(parsed, true);
+  // Its answer counts for this import only: the memo holds what libsodium said here.
   return finishImport(parsed, await isValidPoint(parsed.publicKey.slice()));
 }
 
@@ -298,7 +302,6 @@ function parsePublicJwk(jwk: unknown): ParsedJwk {
 
 function finishImport(parsed: ParsedJwk, validPoint: boolean): ImportedPublicKey {
   if (!validPoint) throw keyInvalid('x is not a valid Ed25519 public key');
-  rememberValidPoint(parsed.x);
   const clean: Ed25519PublicJwk = { crv: 'Ed25519', kty: 'OKP', x: parsed.x };
   const kid = thumbprint(clean);
   if (parsed.kid !== undefined && parsed.kid !== kid)
@@ -313,9 +316,11 @@ function finishImport(parsed: ParsedJwk, validPoint: boolean): ImportedPublicKey
 }
 
 /**
- * `x` of points that passed the check (about 75 µs each), most recent last: whether 32 bytes are
- * a valid point never changes, so a key seen again (a bound pseudonym signing its inbox reads, a
- * company key) is not checked again. Only valid points are kept, at most {@link maxValidPoints}.
+ * `x` of points that passed libsodium's check in {@link importPublicJwk} (about 75 µs each), most
+ * recent last: whether 32 bytes are a valid point never changes, so a key seen again (a bound
+ * pseudonym signing its inbox reads, a company key) is not checked again. Only valid points are
+ * kept, at most {@link maxValidPoints}, and only libsodium's own answers: a checker passed to
+ * {@link importPublicJwkAsync} decides for its call alone.
  */
 const validPoints = new Set<string>();
 const maxValidPoints = 10_000;

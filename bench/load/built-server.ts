@@ -114,30 +114,32 @@ export function threadCpu(pid: number | undefined): Map<string, number> | undefi
 }
 
 /**
- * CPU time of every running PostgreSQL process on the machine, microseconds (utime + stime of the
- * processes named `postgres`, clock ticks taken as 100 per second); `undefined` without /proc.
- * The benchmarks run their own throwaway cluster, so this is the database's share of a run.
+ * CPU time of one PostgreSQL cluster so far, microseconds: its postmaster's (with its children
+ * that ended: cutime + cstime) and that of its living children, the backends and background
+ * processes (clock ticks taken as 100 per second). `undefined` without /proc or once the
+ * postmaster is gone.
  */
-export function postgresCpu(): number | undefined {
-  let entries: string[];
+export function postgresCpu(postmasterPid: number | undefined): number | undefined {
+  if (postmasterPid === undefined) return undefined;
+  const postmaster = statTicks(postmasterPid);
+  if (postmaster === undefined) return undefined;
+  let ticks = postmaster.own + postmaster.children;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const child = statTicks(Number(entry));
+    if (child !== undefined && child.ppid === postmasterPid) ticks += child.own;
+  }
+  return ticks * 10_000;
+}
+
+/** The postmaster's pid from a cluster's data directory (`postmaster.pid`), `undefined` if none. */
+export function postmasterPidOf(pgdata: string): number | undefined {
   try {
-    entries = readdirSync('/proc');
+    const pid = Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
   }
-  let ticks = 0;
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return ticks * 10_000;
 }
 
 /** Resident memory of `pid` in bytes (VmRSS of /proc/<pid>/status); `undefined` when gone. */

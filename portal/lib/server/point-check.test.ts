@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateKeyPair } from '$protocol/keys';
 import { isValidEd25519Point, ready } from '$protocol/sodium';
 import { createPointChecker, type PointChecker } from './point-check';
@@ -40,6 +40,7 @@ describe('the point check worker', () => {
     expect(answers.slice(0, 20).every(Boolean)).toBe(true);
     expect(answers.slice(20, 23)).toEqual([false, false, false]);
     // The answers came from the worker, which is still there.
+    expect(checker.answeredByWorker).toBe(keys.length);
     expect(checker.mode).toBe('worker');
   });
 
@@ -68,6 +69,30 @@ describe('the point check worker', () => {
     expect(await checker.isValidPoint(keys[0]!)).toBe(true);
     expect(await checker.isValidPoint(keys[20]!)).toBe(false);
   });
+
+  it.each([
+    ['exits', 'process.exit(3)'],
+    ['throws', "throw new Error('the worker broke')"],
+  ])(
+    'answers checks the worker held when it %s, on the event loop, and every later one',
+    async (_how, failure) => {
+      const failing = `const { parentPort } = require('node:worker_threads');
+        parentPort.on('message', () => { ${failure}; });`;
+      const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        checker = createPointChecker({}, failing);
+        const keys = sampleKeys();
+        const answers = await Promise.all(keys.map((key) => checker!.isValidPoint(key)));
+        expect(answers).toEqual(keys.map((key) => isValidEd25519Point(key)));
+        expect(checker.answeredByWorker).toBe(0);
+        expect(checker.mode).toBe('inline');
+        expect(await checker.isValidPoint(keys[0]!)).toBe(true);
+        expect(quiet).toHaveBeenCalled();
+      } finally {
+        quiet.mockRestore();
+      }
+    },
+  );
 
   it('POINT_CHECK_WORKER=off checks on the event loop from the start', async () => {
     checker = createPointChecker({ POINT_CHECK_WORKER: 'off' });

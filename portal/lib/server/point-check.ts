@@ -16,6 +16,8 @@ export interface PointChecker {
   isValidPoint(publicKey: Uint8Array): Promise<boolean>;
   /** Where checks run now. */
   readonly mode: 'worker' | 'inline';
+  /** How many checks the worker answered so far. */
+  readonly answeredByWorker: number;
   /** Stops the worker; later checks run inline. Idempotent. */
   stop(): Promise<void>;
 }
@@ -39,6 +41,7 @@ sodium.ready.then(() => {
 interface Waiting {
   key: Uint8Array;
   resolve: (valid: boolean) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -52,9 +55,13 @@ interface Waiting {
  */
 export function createPointChecker(
   env: Readonly<Record<string, string | undefined>> = process.env,
+  /** Tests only: a worker that fails in a chosen way. */
+  source: string = workerSource,
 ): PointChecker {
   let worker: Worker | undefined;
   let mode: 'worker' | 'inline' = 'inline';
+  let stopping = false;
+  let answeredByWorker = 0;
   let nextId = 1;
   /** Sent and not answered, by message id. */
   const sent = new Map<number, Waiting[]>();
@@ -62,7 +69,13 @@ export function createPointChecker(
   let scheduled = false;
 
   function inline(waiting: readonly Waiting[]): void {
-    for (const { key, resolve } of waiting) resolve(isValidEd25519Point(key));
+    for (const { key, resolve, reject } of waiting) {
+      try {
+        resolve(isValidEd25519Point(key));
+      } catch (error) {
+        reject(error); // libsodium not ready: the caller's request fails, nothing waits forever
+      }
+    }
   }
 
   /** The worker is gone: everything it held is checked here, and so is everything after. */
@@ -100,7 +113,7 @@ export function createPointChecker(
   if (!/^(off|0|false|no)$/i.test(env.POINT_CHECK_WORKER?.trim() ?? '')) {
     try {
       const sodium = createRequire(import.meta.url).resolve('libsodium-wrappers-sumo');
-      worker = new Worker(workerSource, { eval: true, workerData: { sodium } });
+      worker = new Worker(source, { eval: true, workerData: { sodium } });
       mode = 'worker';
       worker.on('message', (message: { id?: number; answers?: Uint8Array }) => {
         if (message.id === undefined || message.answers === undefined) return;
@@ -108,13 +121,19 @@ export function createPointChecker(
         if (batch === undefined) return;
         sent.delete(message.id);
         if (sent.size === 0) worker?.unref();
+        answeredByWorker += batch.length;
         batch.forEach((waiting, index) => waiting.resolve(message.answers![index] === 1));
       });
       worker.on('error', (error) => {
         console.error('point check worker failed; checking on the event loop:', error);
         fallBack();
       });
-      worker.on('exit', fallBack);
+      worker.on('exit', (code) => {
+        if (!stopping) {
+          console.error(`point check worker stopped (code ${code}); checking on the event loop`);
+        }
+        fallBack();
+      });
       // An idle checker must not keep the process alive. After the listeners: adding a
       // 'message' listener refs the worker again.
       worker.unref();
@@ -129,8 +148,8 @@ export function createPointChecker(
     isValidPoint(publicKey) {
       if (publicKey.length !== 32) return Promise.resolve(false);
       if (worker === undefined) return Promise.resolve(isValidEd25519Point(publicKey));
-      return new Promise<boolean>((resolve) => {
-        queued.push({ key: publicKey, resolve });
+      return new Promise<boolean>((resolve, reject) => {
+        queued.push({ key: publicKey, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -140,10 +159,14 @@ export function createPointChecker(
     get mode() {
       return mode;
     },
+    get answeredByWorker() {
+      return answeredByWorker;
+    },
     async stop() {
-      const stopping = worker;
+      stopping = true;
+      const running = worker;
       fallBack();
-      await stopping?.terminate();
+      await running?.terminate();
     },
   };
 }

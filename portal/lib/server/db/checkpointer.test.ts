@@ -76,7 +76,7 @@ describe('the SQLite checkpointer', () => {
 
   it('keeps the WAL short: the next write after a checkpoint that caught up starts it over', async () => {
     checkpointer = await startCheckpointer(tdb.cdb, { intervalMs: 50 });
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 5; round++) {
       await writeRows(tdb, round * 2000);
       // Let the checkpoints catch up before the next round starts the WAL over (waiting for a
       // checkpoint that copied every frame, not for a fixed time a loaded machine may not give).
@@ -87,11 +87,15 @@ describe('the SQLite checkpointer', () => {
       }
       expect(caughtUp).toBe(true);
     }
-    // A WAL that was never restarted would be as long as everything copied out of it.
-    expect(checkpointer!.stats.frames).toBeGreaterThan(1500);
+    // A WAL that was never restarted would be as long as everything copied out of it. SQLite
+    // skips a restart when it cannot take every read mark at that moment (seen once in a
+    // clean-clone run: two rounds in one WAL, likely the worker's next pass overlapping a round's
+    // first write); a later write starts it over. Five rounds: one missed restart stays under
+    // half of all frames, a WAL that never starts over does not.
+    expect(checkpointer!.stats.frames).toBeGreaterThan(2500);
     expect(checkpointer!.stats.longestWal).toBeLessThan(checkpointer!.stats.frames / 2);
     const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(tdb.cdb.db);
-    expect(Number(rows[0]!.n)).toBe(6000);
+    expect(Number(rows[0]!.n)).toBe(10_000);
   });
 
   it('gives the automatic checkpoint back when stopped', async () => {
