@@ -243,10 +243,7 @@ const OPTIONAL_JWK_MEMBERS: Readonly<Record<string, (value: unknown) => boolean>
  */
 export function importPublicJwk(jwk: unknown): ImportedPublicKey {
   const parsed = parsePublicJwk(jwk);
-  if (validPoints.has(parsed.x)) return finishImport(parsed, true);
-  const valid = isValidEd25519Point(parsed.publicKey);
-  if (valid) rememberValidPoint(parsed.x);
-  return finishImport(parsed, valid);
+  return finishImport(parsed, isValidEd25519Point(parsed.publicKey));
 }
 
 /**
@@ -265,8 +262,6 @@ export async function importPublicJwkAsync(
   isValidPoint: (publicKey: Uint8Array) => Promise<boolean>,
 ): Promise<ImportedPublicKey> {
   const parsed = parsePublicJwk(jwk);
-  if (validPoints.has(parsed.x)) return finishImport(parsed, true);
-  // Its answer counts for this import only: the memo holds what libsodium said here.
   return finishImport(parsed, await isValidPoint(parsed.publicKey.slice()));
 }
 
@@ -313,25 +308,6 @@ function finishImport(parsed: ParsedJwk, validPoint: boolean): ImportedPublicKey
   });
   importedKeys.add(imported);
   return imported;
-}
-
-/**
- * `x` of points that passed libsodium's check in {@link importPublicJwk} (about 75 µs each), most
- * recent last: whether 32 bytes are a valid point never changes, so a key seen again (a bound
- * pseudonym signing its inbox reads, a company key) is not checked again. Only valid points are
- * kept, at most {@link maxValidPoints}, and only libsodium's own answers: a checker passed to
- * {@link importPublicJwkAsync} decides for its call alone.
- */
-const validPoints = new Set<string>();
-const maxValidPoints = 10_000;
-
-function rememberValidPoint(x: string): void {
-  if (validPoints.has(x)) return;
-  if (validPoints.size >= maxValidPoints) {
-    const oldest = validPoints.values().next().value;
-    if (oldest !== undefined) validPoints.delete(oldest);
-  }
-  validPoints.add(x);
 }
 
 /** Every key object {@link importPublicJwk} returned (frozen; its bytes are its caller's to keep). */

@@ -70,15 +70,20 @@ export function processCpu(pid: number | undefined): { loop: number; all: number
 }
 
 /**
- * Fields of /proc/<pid>/stat in clock ticks: `own` = utime + stime, `children` = cutime + cstime
- * (children that ended and were waited for), and the parent's pid.
+ * Fields of /proc/<pid>/stat (or of one thread's, /proc/<pid>/task/<tid>/stat) in clock ticks:
+ * `own` = utime + stime, `children` = cutime + cstime (children that ended and were waited for),
+ * and the parent's pid.
  */
 export function statTicks(
   pid: number,
+  tid?: string,
 ): { own: number; children: number; ppid: number } | undefined {
   try {
     // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(
+      tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+      'utf8',
+    );
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state): ppid is field 4, utime..cstime are fields 14-17.
     const own = Number(fields[11]) + Number(fields[12]);
@@ -99,13 +104,9 @@ export function threadCpu(pid: number | undefined): Map<string, number> | undefi
   const threads = new Map<string, number>();
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        threads.set(tid, (Number(fields[11]) + Number(fields[12])) * 10_000);
-      } catch {
-        // The thread ended between the listing and the read.
-      }
+      // undefined: the thread ended between the listing and the read.
+      const ticks = statTicks(pid, tid);
+      if (ticks !== undefined) threads.set(tid, ticks.own * 10_000);
     }
   } catch {
     return undefined;

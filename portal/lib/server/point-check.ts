@@ -60,7 +60,6 @@ export function createPointChecker(
 ): PointChecker {
   let worker: Worker | undefined;
   let mode: 'worker' | 'inline' = 'inline';
-  let stopping = false;
   let answeredByWorker = 0;
   let nextId = 1;
   /** Sent and not answered, by message id. */
@@ -110,7 +109,7 @@ export function createPointChecker(
     worker.postMessage({ id, keys }, [keys.buffer]);
   }
 
-  if (!/^(off|0|false|no)$/i.test(env.POINT_CHECK_WORKER?.trim() ?? '')) {
+  if (env.POINT_CHECK_WORKER?.trim().toLowerCase() !== 'off') {
     try {
       const sodium = createRequire(import.meta.url).resolve('libsodium-wrappers-sumo');
       worker = new Worker(source, { eval: true, workerData: { sodium } });
@@ -129,9 +128,8 @@ export function createPointChecker(
         fallBack();
       });
       worker.on('exit', (code) => {
-        if (!stopping) {
-          console.error(`point check worker stopped (code ${code}); checking on the event loop`);
-        }
+        // Not after stop(): fallBack removes this listener before it terminates the worker.
+        console.error(`point check worker stopped (code ${code}); checking on the event loop`);
         fallBack();
       });
       // An idle checker must not keep the process alive. After the listeners: adding a
@@ -163,7 +161,6 @@ export function createPointChecker(
       return answeredByWorker;
     },
     async stop() {
-      stopping = true;
       const running = worker;
       fallBack();
       await running?.terminate();

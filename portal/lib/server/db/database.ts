@@ -307,7 +307,7 @@ function openPostgres(url: string, log: OpenDatabaseOptions['log']): Clearinghou
   pool.on('error', () => {});
   // Repeated queries as prepared statements (db/named-statements.ts); off for poolers that
   // cannot keep a connection's statements.
-  const namedOff = /^(off|0|false|no)$/i.test(process.env.PG_NAMED_STATEMENTS?.trim() ?? '');
+  const namedOff = process.env.PG_NAMED_STATEMENTS?.trim().toLowerCase() === 'off';
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: namedOff ? pool : withNamedStatements(pool) }),
     ...(log === undefined ? {} : { log }),

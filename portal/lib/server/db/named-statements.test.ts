@@ -25,6 +25,17 @@ describe('named statements on PostgreSQL', () => {
     delete process.env.PG_NAMED_STATEMENTS;
   });
 
+  /** What openDatabase's connection holds prepared after one query ran twice on it. */
+  async function preparedAfterRepeating(): Promise<string[]> {
+    const cdb = await openDatabase({ url: await createPostgresDatabase() });
+    cleanup.push(() => cdb.close());
+    return cdb.db.transaction().execute(async (trx) => {
+      await sql`select 1 as one`.execute(trx);
+      await sql`select 1 as one`.execute(trx);
+      return preparedOn(trx as unknown as Kysely<unknown>);
+    });
+  }
+
   async function oneConnection(maxNames?: number) {
     const url = await createPostgresDatabase();
     const pool = new pg.Pool({ connectionString: url, max: 1 });
@@ -94,26 +105,10 @@ describe('named statements on PostgreSQL', () => {
 
   it('PG_NAMED_STATEMENTS=off sends every query unnamed', async () => {
     process.env.PG_NAMED_STATEMENTS = 'off';
-    const url = await createPostgresDatabase();
-    const cdb = await openDatabase({ url });
-    cleanup.push(() => cdb.close());
-    const prepared = await cdb.db.transaction().execute(async (trx) => {
-      await sql`select 1 as one`.execute(trx);
-      await sql`select 1 as one`.execute(trx);
-      return preparedOn(trx as unknown as Kysely<unknown>);
-    });
-    expect(prepared).toEqual([]);
+    expect(await preparedAfterRepeating()).toEqual([]);
   });
 
   it('is on by default in openDatabase', async () => {
-    const url = await createPostgresDatabase();
-    const cdb = await openDatabase({ url });
-    cleanup.push(() => cdb.close());
-    const prepared = await cdb.db.transaction().execute(async (trx) => {
-      await sql`select 1 as one`.execute(trx);
-      await sql`select 1 as one`.execute(trx);
-      return preparedOn(trx as unknown as Kysely<unknown>);
-    });
-    expect(prepared).toContain('select 1 as one');
+    expect(await preparedAfterRepeating()).toContain('select 1 as one');
   });
 });
