@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { keyPairFromSeed, publicJwk } from '../../../protocol/keys';
 import { signCompact, verifyCompact } from '../../../protocol/jws';
 import { ready, signDetached, verifyDetached } from '../../../protocol/sodium';
-import { nodeEd25519Verify } from './ed25519';
+import { createKeyObjectCache, nodeEd25519Verify } from './ed25519';
 
 beforeAll(ready);
 
@@ -59,5 +59,34 @@ describe('nodeEd25519Verify', () => {
     const pending = nodeEd25519Verify(signDetached(message, privateKey), message, publicKey);
     expect(pending).toBeInstanceOf(Promise);
     expect(await pending).toBe(true);
+  });
+});
+
+describe('createKeyObjectCache', () => {
+  it('keeps a key object only from the second time its array is asked for', () => {
+    let made = 0;
+    const keyObjectOf = createKeyObjectCache((publicKey) => ({
+      made: ++made,
+      first: publicKey[0],
+    }));
+    const once = new Uint8Array(32).fill(1);
+    const again = new Uint8Array(32).fill(2);
+
+    // A key asked for once (a new pseudonym's first grant) is made and not kept.
+    const first = keyObjectOf(once);
+    expect(first).toEqual({ made: 1, first: 1 });
+    // Its second use makes it again and keeps that one; later uses get the kept one.
+    const second = keyObjectOf(once);
+    expect(second).toEqual({ made: 2, first: 1 });
+    expect(keyObjectOf(once)).toBe(second);
+    expect(keyObjectOf(once)).toBe(second);
+    expect(made).toBe(2);
+
+    // By identity of the array, not by its bytes: an equal array is another key.
+    expect(keyObjectOf(new Uint8Array(32).fill(1))).toEqual({ made: 3, first: 1 });
+    expect(keyObjectOf(again)).toEqual({ made: 4, first: 2 });
+    expect(keyObjectOf(again)).toEqual({ made: 5, first: 2 });
+    expect(keyObjectOf(again)).toEqual({ made: 5, first: 2 });
+    expect(keyObjectOf(once)).toBe(second);
   });
 });

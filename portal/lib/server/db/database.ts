@@ -201,13 +201,15 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
       if (statement.readonly) rows = statement.all(...parameters) as unknown[];
       else {
         // Synchronous from here to the end: nothing else can run on the connection in between.
+        // `exec`, not `pragma`: better-sqlite3's `pragma` prepares a statement object each time,
+        // whose native handle the garbage collector must then finalize.
         const previous = Number(sqlite.pragma('synchronous', { simple: true }));
-        sqlite.pragma('synchronous = NORMAL');
+        sqlite.exec('pragma synchronous = NORMAL');
         try {
           rows = statement.reader ? (statement.all(...parameters) as unknown[]) : [];
           if (!statement.reader) statement.run(...parameters);
         } finally {
-          sqlite.pragma(`synchronous = ${previous}`);
+          sqlite.exec(`pragma synchronous = ${previous}`);
         }
       }
       // Counted like every statement Kysely runs (tests count a request's statements).

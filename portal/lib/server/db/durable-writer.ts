@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
 import type { ClearinghouseDb } from './database';
@@ -594,7 +594,9 @@ function validateRecord(record: MessageRecord): ValidRecord {
   }
   if (!compactJws.test(jws)) invalid('jws');
   if (typeof sha256 !== 'string' || !base64url43.test(sha256)) invalid('sha256');
-  if (createHash('sha256').update(jws, 'latin1').digest('base64url') !== sha256) invalid('sha256');
+  // One-shot: no Hash object (a native handle the garbage collector must finalize) per record.
+  // `jws` matched `compactJws` above, so it is ASCII and its UTF-8 bytes are its latin1 bytes.
+  if (hash('sha256', jws, 'base64url') !== sha256) invalid('sha256');
   if (typeof kind !== 'string' || !kindPattern.test(kind)) invalid('kind');
   if (typeof signer !== 'string' || !base64url43.test(signer)) invalid('signer');
   if (typeof jti !== 'string' || !jtiPattern.test(jti)) invalid('jti');
