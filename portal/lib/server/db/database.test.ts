@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkReachable, openDatabase, resolveDatabaseTarget } from './database';
+import { checkReachable, openDatabase, resolveDatabaseTarget, walFile } from './database';
+import { durableTransaction } from './durable-transaction';
 import { migrateToLatest } from './migrate';
 import { migrationsFor } from './migrations';
 import { openTestDatabase, testDialects, type TestDatabase } from './test-databases';
@@ -102,6 +103,43 @@ describe('openDatabase with SQLite', () => {
     await cdb.close();
     await cdb.close();
     expect(await checkReachable(cdb)).toBe(false);
+  });
+
+  it('flushes the write-ahead log through one descriptor it keeps open, and closes it with the database', async () => {
+    const path = join(dir, 'flushes.db');
+    const wal = `${path}-wal`;
+    // Descriptors of this process open on the WAL: SQLite's own, plus the one kept for flushes.
+    const openOnWal = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === wal;
+        } catch {
+          return false; // closed meanwhile (readdir's own descriptor)
+        }
+      }).length;
+    const cdb = await openDatabase({ sqlitePath: path });
+    await migrateToLatest(cdb);
+    const sqliteOwn = openOnWal();
+    expect(cdb.syncWal).toBeTypeOf('function');
+    for (let i = 0; i < 5; i++) {
+      await durableTransaction(cdb, (trx) =>
+        sql`insert into log_state (id, size, root_hash, checkpoint, updated_at)
+            values (${100 + i}, 0, '', '', 0)`.execute(trx),
+      );
+    }
+    expect(openOnWal()).toBe(sqliteOwn + 1);
+    await cdb.close();
+    expect(openOnWal()).toBe(0);
+  });
+
+  it('answers a failed flush with its error and opens the file again for the next one', async () => {
+    const path = join(dir, 'later.db-wal');
+    const wal = walFile(path);
+    await expect(wal.sync()).rejects.toMatchObject({ code: 'ENOENT' });
+    writeFileSync(path, 'frames');
+    await expect(wal.sync()).resolves.toBeUndefined();
+    await wal.close();
+    await wal.close();
   });
 });
 

@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ClearinghouseDb } from './database';
 import type { Database } from './schema';
@@ -10,18 +9,19 @@ import type { Database } from './schema';
  * better-sqlite3 is synchronous: a `COMMIT` under `synchronous = FULL` fsyncs the write-ahead log
  * inside the call and freezes the whole server for that long (several ms; 10-30 ms on a busy
  * disk). On a SQLite file this commits with `synchronous = NORMAL` (the WAL frames are written,
- * not flushed) and then fsyncs the WAL on libuv's thread pool: the same file and the same flush
- * as FULL, so the commit is exactly as durable when the promise resolves. The connection stays
- * held until the flush is done, so no query that goes through Kysely (SQLite has one connection)
- * can read the committed rows before they are on disk, as under FULL, where readers see a commit
- * only after its flush. Meanwhile the event loop parses, verifies and answers other requests;
- * only database work waits, except the checks of writes and the rate limiter's counts, which run
- * at once outside any transaction (`ClearinghouseDb.runNow`, where it says why that is safe).
+ * not flushed) and then flushes the WAL on libuv's thread pool (`ClearinghouseDb.syncWal`): the
+ * same file, its data and its size, so the commit is as durable when the promise resolves as
+ * under FULL. The connection stays held until the flush is done, so no query that goes through
+ * Kysely (SQLite has one connection) can read the committed rows before they are on disk, as
+ * under FULL, where readers see a commit only after its flush. Meanwhile the event loop parses,
+ * verifies and answers other requests; only database work waits, except the checks of writes and
+ * the rate limiter's counts, which run at once outside any transaction (`ClearinghouseDb.runNow`,
+ * where it says why that is safe).
  *
  * PostgreSQL and in-memory SQLite: a plain transaction (PostgreSQL flushes its WAL in COMMIT with
  * `synchronous_commit = on`, off the event loop anyway).
  *
- * @throws whatever `work` or the commit throws (nothing committed), or the fsync's error (then
+ * @throws whatever `work` or the commit throws (nothing committed), or the flush's error (then
  *   the commit may or may not survive a power loss: the caller must not report it durable).
  * @example
  * ```ts
@@ -35,11 +35,13 @@ export async function durableTransaction<T>(
   cdb: ClearinghouseDb,
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  const wal = walPathOf(cdb);
-  if (wal === undefined) return cdb.db.transaction().execute(work);
+  // Without a WAL to flush (PostgreSQL, in-memory SQLite) a plain transaction; so too on a file
+  // opened elsewhere, whose COMMIT then flushes under `synchronous = FULL`.
+  const syncWal = walPathOf(cdb) === undefined ? undefined : cdb.syncWal;
+  if (syncWal === undefined) return cdb.db.transaction().execute(work);
   return cdb.db.connection().execute(async (conn) => {
     const result = await withSynchronousNormal(conn, () => conn.transaction().execute(work));
-    await syncWal(wal);
+    await syncWal();
     return result;
   });
 }
@@ -64,20 +66,5 @@ async function withSynchronousNormal<T>(
     return await work();
   } finally {
     await sql`pragma synchronous = FULL`.execute(conn);
-  }
-}
-
-/**
- * fsync of SQLite's write-ahead log, off the event loop. fsync flushes the file (the inode), not
- * one descriptor, so this makes every frame committed so far durable, as `synchronous = FULL`
- * would have inside COMMIT. The WAL exists while a connection is open (ours is), so it is opened
- * by name each time. A failure rejects: the caller then must not report the commit durable.
- */
-async function syncWal(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
