@@ -434,9 +434,10 @@ export function createConsentService(
     companyId: string,
     peeked: Readonly<Record<string, unknown>>,
     mayBind: boolean,
+    lookup?: ReturnType<typeof pseudonymBinding>,
   ): Promise<{ key: ImportedPublicKey | undefined; bound: boolean }> {
     if (iss === undefined || !iss.startsWith('ps_')) return { key: undefined, bound: false };
-    const binding = await pseudonymBinding(db, iss, 'check');
+    const binding = await (lookup ?? pseudonymBinding(db, iss, 'check'));
     if (binding !== undefined) {
       if (binding.companyId !== companyId) {
         throw new ProtocolError(
@@ -517,12 +518,24 @@ export function createConsentService(
    * reader paging with `after` never skips one that commits later.
    */
 
+  /**
+   * `lookup`, marked as handled: a lookup started ahead may fail while an earlier check is still
+   * awaited (or fails first); its error reaches whoever awaits it, never the process.
+   */
+  function started<T>(lookup: Promise<T>): Promise<T> {
+    lookup.catch(() => undefined);
+    return lookup;
+  }
+
   /** Shared by grants and refusals: the request they answer must be this company's, and theirs. */
   async function answeredRequest(
     payload: GrantPayload | RefusalPayload,
     companyId: string,
+    lookup?: { sha256: string; loaded: ReturnType<typeof loadRequest> },
   ): Promise<GrantRequestPayload> {
-    const request = await loadRequest(payload.requestSha256, companyId);
+    const request = await (lookup !== undefined && lookup.sha256 === payload.requestSha256
+      ? lookup.loaded
+      : loadRequest(payload.requestSha256, companyId));
     if (request.pseudonym !== null && request.pseudonym !== payload.iss) {
       throw new ProtocolError(
         'ERR_GRANT_REQUEST_UNKNOWN',
@@ -535,9 +548,23 @@ export function createConsentService(
   /** `POST /api/v1/grants` without the resend answer (see `submitGrant`). */
   async function acceptGrant(token: string): Promise<StoredReceipt> {
     const { iss, aud, payload: peeked } = peekClaims(token);
-    const company = await companyOf(aud);
+    // The three lookups of the checks start together, from the claims as sent: on PostgreSQL one
+    // round trip's wait instead of three in a row. Each is awaited where its check stands, so
+    // the checks and their errors keep their order, and a lookup is used only for what the
+    // verified message says (the company is `aud`, the request the one `requestSha256` names).
+    const companyLookup = started(companyOf(aud));
+    const bindingLookup =
+      iss !== undefined && iss.startsWith('ps_')
+        ? started(pseudonymBinding(db, iss, 'check'))
+        : undefined;
+    const requestSha256 = peeked.requestSha256;
+    const requestLookup =
+      typeof requestSha256 === 'string' && aud !== undefined && aud.startsWith('co_')
+        ? { sha256: requestSha256, loaded: started(loadRequest(requestSha256, aud)) }
+        : undefined;
+    const company = await companyLookup;
     requireActive(company);
-    const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
+    const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true, bindingLookup);
     const opened = await openMessage('grant', token, {
       verifySignature: nodeEd25519Verify,
       audience: company.id,
@@ -546,7 +573,11 @@ export function createConsentService(
     });
     const payload = opened.payload;
     checkCarriedKey(payload.pseudonymKey, opened.kid);
-    const request = await answeredRequest(payload, company.id);
+    const request = await answeredRequest(
+      payload,
+      company.id,
+      company.id === aud ? requestLookup : undefined,
+    );
     assertWithinRequest(payload.scopes, request.scopes, payload.preferredChannel);
     const nowMs = ctx.now();
     return storeSigned(ctx, {
