@@ -1,10 +1,23 @@
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkReachable, openDatabase, resolveDatabaseTarget, walFile } from './database';
+import {
+  checkReachable,
+  openDatabase,
+  resolveDatabaseTarget,
+  sqliteWalPath,
+  walFile,
+} from './database';
 import { durableTransaction } from './durable-transaction';
 import { migrateToLatest } from './migrate';
 import { migrationsFor } from './migrations';
@@ -105,42 +118,79 @@ describe('openDatabase with SQLite', () => {
     expect(await checkReachable(cdb)).toBe(false);
   });
 
-  it('flushes the write-ahead log through one descriptor it keeps open, and closes it with the database', async () => {
-    const path = join(dir, 'flushes.db');
-    const wal = `${path}-wal`;
-    // Descriptors of this process open on the WAL: SQLite's own, plus the one kept for flushes.
-    const openOnWal = () =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`) === wal;
-        } catch {
-          return false; // closed meanwhile (readdir's own descriptor)
-        }
-      }).length;
-    const cdb = await openDatabase({ sqlitePath: path });
-    await migrateToLatest(cdb);
-    const sqliteOwn = openOnWal();
-    expect(cdb.syncWal).toBeTypeOf('function');
-    for (let i = 0; i < 5; i++) {
-      await durableTransaction(cdb, (trx) =>
-        sql`insert into log_state (id, size, root_hash, checkpoint, updated_at)
-            values (${100 + i}, 0, '', '', 0)`.execute(trx),
-      );
-    }
-    expect(openOnWal()).toBe(sqliteOwn + 1);
-    await cdb.close();
-    expect(openOnWal()).toBe(0);
-  });
+  // Descriptors of this process open on `path` (also once the file is deleted: `(deleted)`).
+  const openOn = (path: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        return target === path || target === `${path} (deleted)`;
+      } catch {
+        return false; // closed meanwhile (readdir's own descriptor)
+      }
+    }).length;
 
-  it('answers a failed flush with its error and opens the file again for the next one', async () => {
-    const path = join(dir, 'later.db-wal');
-    const wal = walFile(path);
-    await expect(wal.sync()).rejects.toMatchObject({ code: 'ENOENT' });
-    writeFileSync(path, 'frames');
-    await expect(wal.sync()).resolves.toBeUndefined();
-    await wal.close();
-    await wal.close();
-  });
+  it.runIf(process.platform === 'linux')(
+    'flushes the write-ahead log through one descriptor it keeps open, and closes it with the database',
+    async () => {
+      const path = join(realpathSync(dir), 'flushes.db');
+      const wal = sqliteWalPath(path);
+      const cdb = await openDatabase({ sqlitePath: path });
+      await migrateToLatest(cdb);
+      const sqliteOwn = openOn(wal);
+      expect(sqliteOwn).toBeGreaterThan(0);
+      for (let i = 0; i < 5; i++) {
+        await durableTransaction(cdb, (trx) =>
+          sql`insert into log_state (id, size, root_hash, checkpoint, updated_at)
+              values (${100 + i}, 0, '', '', 0)`.execute(trx),
+        );
+      }
+      expect(openOn(wal)).toBe(sqliteOwn + 1);
+      // Closed with the database, not left open on the WAL SQLite deletes at its last close.
+      await cdb.close();
+      expect(openOn(wal)).toBe(0);
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'answers a failed flush with its error, closes that descriptor and opens the file again for the next flush',
+    async () => {
+      // A missing file: the open fails, and the next flush opens it.
+      const later = join(realpathSync(dir), 'later.db-wal');
+      const missing = walFile(later);
+      await expect(missing.sync()).rejects.toMatchObject({ code: 'ENOENT' });
+      writeFileSync(later, 'frames');
+      await expect(missing.sync()).resolves.toBeUndefined();
+      expect(openOn(later)).toBe(1);
+      await missing.close();
+      expect(openOn(later)).toBe(0);
+
+      // A file that opens but refuses the flush (fdatasync of /dev/null is EINVAL): its
+      // descriptor is closed, not kept, and each flush tries again with a new one.
+      const before = openOn('/dev/null');
+      const refusing = walFile('/dev/null');
+      await expect(refusing.sync()).rejects.toMatchObject({ code: 'EINVAL' });
+      expect(openOn('/dev/null')).toBe(before);
+      await expect(refusing.sync()).rejects.toMatchObject({ code: 'EINVAL' });
+      expect(openOn('/dev/null')).toBe(before);
+      await refusing.close();
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'waits for a flush under way before it closes, and flushes nothing after',
+    async () => {
+      const path = join(realpathSync(dir), 'closing.db-wal');
+      writeFileSync(path, 'frames');
+      const wal = walFile(path);
+      const flushing = wal.sync();
+      const closing = wal.close();
+      await expect(flushing).resolves.toBeUndefined();
+      await closing;
+      expect(openOn(path)).toBe(0);
+      await expect(wal.sync()).rejects.toThrow(/closed; nothing was flushed/);
+      expect(openOn(path)).toBe(0);
+    },
+  );
 });
 
 describe.each(testDialects)('storage on %s', (dialect) => {

@@ -1,4 +1,4 @@
-import { close as closeFd, fdatasync, mkdirSync, open as openFd } from 'node:fs';
+import { close as closeFd, fdatasync, fsync, mkdirSync, open as openFd } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -189,7 +189,7 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
     throw error;
   }
   const cached = withStatementCache(sqlite);
-  const wal = path === ':memory:' ? undefined : walFile(`${path}-wal`);
+  const wal = path === ':memory:' ? undefined : walFile(sqliteWalPath(path));
   const db = new Kysely<Database>({
     dialect: new TransactionalDdlSqliteDialect({ database: cached }),
     ...(log === undefined ? {} : { log }),
@@ -208,8 +208,9 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
       if (statement.readonly) rows = statement.all(...parameters) as unknown[];
       else {
         // Synchronous from here to the end: nothing else can run on the connection in between.
-        // `exec`, not `pragma`: better-sqlite3's `pragma` prepares a statement object each time,
-        // whose native handle the garbage collector must then finalize.
+        // The two switches by `exec`: better-sqlite3's `pragma` prepares a statement object each
+        // time, whose native handle the garbage collector must then finalize. The reading stays a
+        // `pragma`: SQLite bakes a pragma's value into the statement when it prepares it.
         const previous = Number(sqlite.pragma('synchronous', { simple: true }));
         sqlite.exec('pragma synchronous = NORMAL');
         try {
@@ -240,8 +241,14 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
   };
 }
 
+/** Where SQLite keeps the write-ahead log of the database file `path`. */
+export function sqliteWalPath(path: string): string {
+  return `${path}-wal`;
+}
+
 const openDescriptor = promisify(openFd);
 const flushDescriptor = promisify(fdatasync);
+const fsyncDescriptor = promisify(fsync);
 const closeDescriptor = promisify(closeFd);
 
 /**
@@ -250,12 +257,19 @@ const closeDescriptor = promisify(closeFd);
  * much as a small group commit's statements (a FileHandle to open, to close and, being a native
  * handle, to finalize), and a commit's flush is on every write's path. Keeping it open is safe:
  * SQLite removes or replaces the WAL only when its last connection closes, and this connection is
- * open until `close`, which closes the descriptor after it. The flush is `fdatasync`, as
- * PostgreSQL flushes its own WAL on Linux: the file's data and the metadata needed to read it back
- * (its size), without its timestamps, so a flush of a WAL that did not grow costs no journal
- * commit of the file system. It flushes the file, not the descriptor, so every frame written
- * through SQLite's own descriptor is durable after it. After a failed flush the descriptor is
- * closed and the next flush opens the file again.
+ * open until `close`, which closes the descriptor after it (once the flushes under way are done,
+ * so no flush can reach a descriptor number the process has reused).
+ *
+ * The flush is `fdatasync`, as PostgreSQL flushes its own WAL on Linux: the file's data and the
+ * metadata needed to read it back (its size), without its timestamps. It flushes the file, not the
+ * descriptor, so every frame written through SQLite's own descriptor is durable after it. The
+ * first flush also flushes the folder, so that the WAL's own name survives a power cut (what
+ * SQLite does itself under `synchronous = FULL` for a file it has just created).
+ *
+ * A failed flush rejects, and its caller must not report the commit durable; the descriptor is
+ * closed and the next flush opens the file again. That does not bring back what the failed flush
+ * lost (Linux reports a write-back error once and may drop the pages): the commits it covered
+ * may be gone after a power cut even if later flushes succeed.
  *
  * @example
  * ```ts
@@ -266,25 +280,62 @@ const closeDescriptor = promisify(closeFd);
  */
 export function walFile(path: string): { sync(): Promise<void>; close(): Promise<void> } {
   let descriptor: Promise<number> | undefined;
-  const drop = async (failed: Promise<number>) => {
-    if (descriptor === failed) descriptor = undefined;
-    const fd = await failed.catch(() => undefined);
-    if (fd !== undefined) await closeDescriptor(fd).catch(() => undefined);
-  };
-  return {
-    async sync() {
-      const current = (descriptor ??= openDescriptor(path, 'r'));
-      try {
-        await flushDescriptor(await current);
-      } catch (error) {
-        await drop(current);
-        throw error;
+  let folderFlushed = false;
+  let closed = false;
+  const flushing = new Set<Promise<void>>();
+
+  async function flush(): Promise<void> {
+    if (closed) throw new Error(`The write-ahead log ${path} is closed; nothing was flushed.`);
+    const current = (descriptor ??= openDescriptor(path, 'r'));
+    try {
+      await flushDescriptor(await current);
+      if (!folderFlushed) {
+        await flushFolder(dirname(path));
+        folderFlushed = true;
       }
+    } catch (error) {
+      // Only the flush that takes the descriptor away closes it: never one number twice.
+      if (descriptor === current) {
+        descriptor = undefined;
+        await closeQuietly(current);
+      }
+      throw error;
+    }
+  }
+
+  return {
+    sync() {
+      const done = flush();
+      flushing.add(done);
+      void done.then(
+        () => flushing.delete(done),
+        () => flushing.delete(done),
+      );
+      return done;
     },
     async close() {
-      if (descriptor !== undefined) await drop(descriptor);
+      closed = true;
+      await Promise.allSettled([...flushing]);
+      const current = descriptor;
+      descriptor = undefined;
+      if (current !== undefined) await closeQuietly(current);
     },
   };
+}
+
+async function closeQuietly(descriptor: Promise<number>): Promise<void> {
+  const fd = await descriptor.catch(() => undefined);
+  if (fd !== undefined) await closeDescriptor(fd).catch(() => undefined);
+}
+
+/** fsync of a folder, so that the names in it survive a power cut. */
+async function flushFolder(folder: string): Promise<void> {
+  const fd = await openDescriptor(folder, 'r');
+  try {
+    await fsyncDescriptor(fd);
+  } finally {
+    await closeDescriptor(fd);
+  }
 }
 
 /** How many prepared statements {@link withStatementCache} keeps per connection. */

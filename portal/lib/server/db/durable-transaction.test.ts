@@ -61,7 +61,7 @@ describe('durableTransaction on a SQLite file', () => {
           .synchronous,
       );
     await durableTransaction(tdb.cdb, async (trx) => {
-      // Inside, the commit does not flush: the WAL is fsynced after it, off the event loop.
+      // Inside, the commit does not flush: the WAL is flushed after it, off the event loop.
       expect(
         Number(
           (await sql<{ synchronous: number }>`pragma synchronous`.execute(trx)).rows[0]!

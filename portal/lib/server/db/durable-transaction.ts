@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ClearinghouseDb } from './database';
+import { sqliteWalPath, type ClearinghouseDb } from './database';
 import type { Database } from './schema';
 
 /**
@@ -49,7 +49,7 @@ export async function durableTransaction<T>(
 /** The write-ahead log of a SQLite file database, `undefined` for anything else. */
 export function walPathOf(cdb: ClearinghouseDb): string | undefined {
   return cdb.dialect === 'sqlite' && cdb.location !== ':memory:'
-    ? `${cdb.location}-wal`
+    ? sqliteWalPath(cdb.location)
     : undefined;
 }
 
