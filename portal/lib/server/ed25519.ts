@@ -23,7 +23,7 @@ const keyObjectOf = createKeyObjectCache((publicKey) =>
  * treats it as alive and finally moves it to the old generation. A new pseudonym's key signs one
  * grant and is never asked for again, so caching it on first use moved one key object per grant
  * into the old generation, and each full collection then had to finalize thousands of native
- * handles at once (up to 40 ms of a 56 ms pause under bench:api at half rate). Asked for once, a
+ * handles at once (38 ms of a 56 ms pause under bench:api at half rate, from `--trace-gc-nvp`). Asked for once, a
  * key object is now made and dropped young; arrays that are asked for again (company keys, the
  * bound keys `keyFromX` keeps) are cached from their second use.
  *

@@ -37,8 +37,8 @@ export interface ClearinghouseDb {
    */
   runNow?(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
   /**
-   * SQLite file only: flushes its write-ahead log (`fdatasync`), off the event loop, making every frame committed
-   * so far durable (see `durableTransaction`). Rejects when the flush failed.
+   * SQLite file only: flushes its write-ahead log (`fdatasync`), off the event loop, making every
+   * frame committed so far durable (see `durableTransaction`). Rejects when the flush failed.
    */
   syncWal?(): Promise<void>;
 }

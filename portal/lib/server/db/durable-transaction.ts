@@ -35,9 +35,9 @@ export async function durableTransaction<T>(
   cdb: ClearinghouseDb,
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  // Without a WAL to flush (PostgreSQL, in-memory SQLite) a plain transaction; so too on a file
-  // opened elsewhere, whose COMMIT then flushes under `synchronous = FULL`.
-  const syncWal = walPathOf(cdb) === undefined ? undefined : cdb.syncWal;
+  // Only a SQLite file has a WAL to flush. Without one (PostgreSQL, in-memory SQLite) a plain
+  // transaction; so too on a file opened elsewhere, whose COMMIT then flushes under FULL.
+  const syncWal = cdb.syncWal;
   if (syncWal === undefined) return cdb.db.transaction().execute(work);
   return cdb.db.connection().execute(async (conn) => {
     const result = await withSynchronousNormal(conn, () => conn.transaction().execute(work));
