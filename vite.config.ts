@@ -2,6 +2,7 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { connectScript } from './portal/lib/connect/bundle';
+import { sqliteWriterThread } from './portal/lib/server/db/writer-thread-bundle';
 
 /** Debian's Chromium: Playwright's own browser downloads are not reachable here. */
 const chromium = playwright({
@@ -18,7 +19,8 @@ const chromium = playwright({
 
 export default defineConfig({
   // connectScript: /connect.js as the virtual module `virtual:connect-script` (issue 7).
-  plugins: [connectScript(), sveltekit()],
+  // sqliteWriterThread: the SQLite writer thread's code as `virtual:sqlite-writer-thread`.
+  plugins: [connectScript(), sqliteWriterThread(), sveltekit()],
   server: { host: '127.0.0.1' },
   // Pre-bundle what the browser tests import, so Vite does not reload a test mid-run on discovery.
   optimizeDeps: {

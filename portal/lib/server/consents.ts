@@ -25,8 +25,9 @@ import {
   type Caller,
 } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
-import { batchedEffect, type EffectRun } from './db/durable-writer';
-import { argumentRows, prepared, preparedByCount } from './db/prepared';
+import { batchedEffect } from './db/durable-writer';
+import { prepared } from './db/prepared';
+import { appendFeedEvent, storeGrants } from './grant-effects';
 import type { Database } from './db/schema';
 import {
   nowSeconds,
@@ -40,6 +41,8 @@ import { overdueRevocations, type OverdueRevocation } from './trust';
 import { nodeEd25519Verify } from './ed25519';
 import { pointChecker } from './point-check';
 import { pseudonymObligations, type ObligationsView } from './obligations';
+
+export { appendFeedEvent, appendFeedEvents } from './grant-effects';
 
 /** The longest cool-down a refusal may ask for ("not forever"; project decision: 400 days). */
 export const maxAskAgainSeconds = 400 * 24 * 60 * 60;
@@ -143,210 +146,6 @@ export interface ConsentService {
   /** `GET /api/v1/pseudonyms/{pseudonym}/relationships` (the caller is checked by the route). */
   relationships(pseudonym: string): Promise<Relationships>;
 }
-
-/**
- * Appends an event to a company's feed (and so to its webhooks, which follow the feed). The
- * counter comes from an UPDATE of the company row, whose lock orders a company's events by
- * commit: every kind of event, issue 4's and issue 5's, goes through here.
- *
- * @example
- * ```ts
- * await appendFeedEvent(trx, { companyId, kind: 'data-request', sha256, pseudonym }, ctx.now());
- * ```
- */
-export async function appendFeedEvent(
-  trx: Transaction<Database>,
-  event: { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string },
-  nowMs: number,
-): Promise<void> {
-  const seq = await takeFeedSeqs(trx, event.companyId, 1);
-  await insertFeedEvents
-    .forCount(1)
-    .execute(trx, [event.companyId, seq, event.kind, event.sha256, event.pseudonym, nowMs]);
-}
-
-/**
- * Takes `count` values of a company's feed counter (the UPDATE holds the company row's lock until
- * commit) and returns the first.
- */
-async function takeFeedSeqs(
-  trx: Transaction<Database>,
-  companyId: string,
-  count: number,
-): Promise<number> {
-  const row = await advanceFeedSeq.first(trx, { companyId, count });
-  if (row === undefined) throw new Error(`No company ${companyId} to append a feed event to.`);
-  return Number(row.feed_seq) - count + 1;
-}
-
-// The feed's statements, built once per dialect (db/prepared.ts).
-const advanceFeedSeq = prepared<{ companyId: string; count: number }, { feed_seq: number }>(
-  (db, arg) =>
-    db
-      .updateTable('companies')
-      .set((eb) => ({ feed_seq: eb('feed_seq', '+', arg('count')) }))
-      .where('id', '=', arg('companyId'))
-      .returning('feed_seq'),
-);
-
-/** The columns of a feed event, in the order of the statement's arguments (row after row). */
-const feedColumns = ['company_id', 'seq', 'kind', 'sha256', 'pseudonym', 'created_at'] as const;
-const insertFeedEvents = preparedByCount<unknown[], never>((db, arg, count) =>
-  db.insertInto('consent_events').values(argumentRows<'consent_events'>(arg, count, feedColumns)),
-);
-
-/**
- * {@link appendFeedEvent} for many events in one transaction, in the order given: one UPDATE per
- * company (taking as many counter values as it has events, the same row lock) and one multi-row
- * INSERT, instead of two statements per event. Companies are locked in sorted order, so two
- * nodes' batches cannot deadlock.
- *
- * @example
- * ```ts
- * await appendFeedEvents(trx, grants.map((g) => ({ companyId, kind: 'grant', sha256: g.sha256, pseudonym: g.pseudonym })), ctx.now());
- * ```
- */
-export async function appendFeedEvents(
-  trx: Transaction<Database>,
-  events: readonly { companyId: string; kind: FeedEventKind; sha256: string; pseudonym: string }[],
-  nowMs: number,
-): Promise<void> {
-  if (events.length === 0) return;
-  const perCompany = new Map<string, number>();
-  for (const event of events)
-    perCompany.set(event.companyId, (perCompany.get(event.companyId) ?? 0) + 1);
-  const nextSeq = new Map<string, number>();
-  for (const companyId of [...perCompany.keys()].sort()) {
-    nextSeq.set(companyId, await takeFeedSeqs(trx, companyId, perCompany.get(companyId)!));
-  }
-  const args: unknown[] = [];
-  for (const event of events) {
-    const seq = nextSeq.get(event.companyId)!;
-    nextSeq.set(event.companyId, seq + 1);
-    args.push(event.companyId, seq, event.kind, event.sha256, event.pseudonym, nowMs);
-  }
-  await insertFeedEvents.forCount(events.length).execute(trx, args);
-}
-
-/** What a stored grant writes besides its message (batched by {@link MessageRecord.effect}). */
-interface GrantEffect {
-  sha256: string;
-  companyId: string;
-  pseudonym: string;
-  /** The key to bind the pseudonym to, when this is its first message. */
-  bindX: string | undefined;
-  requestSha256: string;
-  purposes: string;
-  iat: number;
-  until: number;
-  nowMs: number;
-}
-
-/**
- * The rows of a batch of stored grants: the pseudonyms' bindings, the grants and their feed
- * events, in a few multi-row statements.
- *
- * @throws ProtocolError `ERR_PSEUDONYM_COMPANY_MISMATCH` when a pseudonym was bound to another
- *   company meanwhile (the writer then retries the records one by one, failing only that one).
- */
-const storeGrants: EffectRun<GrantEffect> = async (trx, grants) => {
-  const binding = new Map<string, GrantEffect>();
-  for (const grant of grants) {
-    if (grant.bindX !== undefined && !binding.has(grant.pseudonym))
-      binding.set(grant.pseudonym, grant);
-  }
-  if (binding.size > 0) {
-    const rows = [...binding.values()]
-      .sort((a, b) => (a.pseudonym < b.pseudonym ? -1 : 1))
-      .map((grant) => ({
-        pseudonym: grant.pseudonym,
-        company_id: grant.companyId,
-        x: grant.bindX!,
-        bound_at: grant.nowMs,
-        bound_by: grant.sha256,
-      }));
-    const args: unknown[] = [];
-    for (const row of rows)
-      args.push(row.pseudonym, row.company_id, row.x, row.bound_at, row.bound_by);
-    const inserted = (await bindPseudonyms.forCount(rows.length).execute(trx, args)).rows;
-    if (inserted.length < rows.length) {
-      // Bound meanwhile (another node, or two first grants at once): to the same company only.
-      const done = new Set(inserted.map((row) => row.pseudonym));
-      const others = rows.filter((row) => !done.has(row.pseudonym));
-      const existing = await trx
-        .selectFrom('pseudonyms')
-        .select(['pseudonym', 'company_id'])
-        .where(
-          'pseudonym',
-          'in',
-          others.map((row) => row.pseudonym),
-        )
-        .execute();
-      const companyOf = new Map(existing.map((row) => [row.pseudonym, row.company_id]));
-      if (others.some((row) => companyOf.get(row.pseudonym) !== row.company_id)) {
-        throw new ProtocolError(
-          'ERR_PSEUDONYM_COMPANY_MISMATCH',
-          'This pseudonym belongs to another company.',
-        );
-      }
-    }
-  }
-  const args: unknown[] = [];
-  for (const grant of grants) {
-    args.push(
-      grant.sha256,
-      grant.companyId,
-      grant.pseudonym,
-      grant.requestSha256,
-      grant.purposes,
-      grant.iat,
-      grant.until,
-      grant.nowMs,
-    );
-  }
-  await insertGrants.forCount(grants.length).execute(trx, args);
-  await appendFeedEvents(
-    trx,
-    grants.map((grant) => ({
-      companyId: grant.companyId,
-      kind: 'grant',
-      sha256: grant.sha256,
-      pseudonym: grant.pseudonym,
-    })),
-    grants[0]!.nowMs,
-  );
-};
-
-// The grant batch's statements, built once per dialect and row count (db/prepared.ts).
-/** A pseudonym binding's columns, in the order of the statement's arguments (row after row). */
-const bindingColumns = ['pseudonym', 'company_id', 'x', 'bound_at', 'bound_by'] as const;
-const bindPseudonyms = preparedByCount<unknown[], { pseudonym: string }>((db, arg, count) =>
-  db
-    .insertInto('pseudonyms')
-    .values(argumentRows<'pseudonyms'>(arg, count, bindingColumns))
-    .onConflict((c) => c.column('pseudonym').doNothing())
-    .returning('pseudonym'),
-);
-
-/** A grant's columns, in the order of the statement's arguments (row after row). */
-const grantColumns = [
-  'sha256',
-  'company_id',
-  'pseudonym',
-  'request_sha256',
-  'purposes',
-  'iat',
-  'until',
-  'created_at',
-] as const;
-const insertGrants = preparedByCount<unknown[], never>((db, arg, count) =>
-  db.insertInto('grants').values(
-    argumentRows<'grants'>(arg, count, grantColumns, {
-      revoked_at: null,
-      revoked_purposes: null,
-    }),
-  ),
-);
 
 /** A stored grant request of a company, with what decides whether it may still be answered. */
 const grantRequestQuery = prepared<

@@ -11,11 +11,16 @@ import {
   sql,
   type DialectAdapter,
   type LogEvent,
-  type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
+import { databases, dialects } from './handles';
 import { withNamedStatements } from './named-statements';
+import { statementCacheSize, withStatementCache } from './statement-cache';
+import { startWriterThread, type WriterThread } from './writer-thread';
 import type { Database, DatabaseDialect } from './schema';
+
+export { clearinghouseDbOf, dialectOf } from './handles';
+export { statementCacheSize, withStatementCache } from './statement-cache';
 
 /** An open clearinghouse database: the Kysely handle, which dialect it speaks, and how to close it. */
 export interface ClearinghouseDb {
@@ -41,6 +46,15 @@ export interface ClearinghouseDb {
    * frame committed so far durable (see `durableTransaction`). Rejects when the flush failed.
    */
   syncWal?(): Promise<void>;
+  /**
+   * SQLite file only: the writer thread (`writer-thread.ts`) that runs the durable writer's group
+   * commits on a connection of its own, started at the first call; `undefined` when it is
+   * switched off (`SQLITE_WRITER_THREAD=off`), outside Vite (no bundled thread code), or did
+   * not start or has failed, and then the server's own connection commits. Its caller holds the
+   * server's connection for each batch; while one is under way `runNow` refuses writes (they
+   * would wait for SQLite's write lock on the event loop).
+   */
+  writerThread?(): Promise<WriterThread | undefined>;
 }
 
 export interface OpenDatabaseOptions {
@@ -66,42 +80,6 @@ export const defaultSqlitePath = 'data/clearinghouse.db';
 const sqliteBusyTimeoutMs = 5_000;
 
 const postgresUrlPattern = /^postgres(ql)?:\/\//i;
-
-/** The dialect of every Kysely handle `openDatabase` created, for callers that hold only the handle. */
-const dialects = new WeakMap<Kysely<Database>, DatabaseDialect>();
-/** The open database of every Kysely handle `openDatabase` created. */
-const databases = new WeakMap<Kysely<Database>, ClearinghouseDb>();
-
-/**
- * The open database a handle belongs to, `undefined` for a handle created elsewhere: for parts
- * handed only the handle that need to know more (where a SQLite file's write-ahead log lives).
- *
- * @example
- * ```ts
- * const cdb = clearinghouseDbOf(db); // cdb?.location
- * ```
- */
-export function clearinghouseDbOf(db: Kysely<Database>): ClearinghouseDb | undefined {
-  return databases.get(db);
-}
-
-/**
- * The dialect of a handle opened by {@link openDatabase}.
- *
- * @throws {Error} for a handle created elsewhere: its dialect cannot be known reliably.
- *
- * @example
- * ```ts
- * const cdb = await openDatabase();
- * dialectOf(cdb.db); // 'sqlite'
- * ```
- */
-export function dialectOf(db: Kysely<Database>): DatabaseDialect {
-  const dialect = dialects.get(db);
-  if (dialect === undefined)
-    throw new Error('This Kysely handle was not opened by openDatabase().');
-  return dialect;
-}
 
 /**
  * Decides which database to open: `options.url`, else `options.sqlitePath`, else the
@@ -196,14 +174,20 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
   });
   dialects.set(db, 'sqlite');
   let closed: Promise<void> | undefined;
+  let writer: Promise<WriterThread | undefined> | undefined;
+  let thread: WriterThread | undefined;
+  const writerWanted =
+    wal !== undefined && process.env.SQLITE_WRITER_THREAD?.trim().toLowerCase() !== 'off';
   return {
     db,
     dialect: 'sqlite',
     location: path,
     runNow(text, parameters) {
       if (!sqlite.open || sqlite.inTransaction) return undefined;
-      const started = log === undefined ? 0 : performance.now();
       const statement = cached.prepare(text) as unknown as SqliteDatabase.Statement;
+      // A write would wait for the thread's write lock here, on the event loop: queue it instead.
+      if (thread?.busy === true && !statement.readonly) return undefined;
+      const started = log === undefined ? 0 : performance.now();
       let rows: unknown[];
       if (statement.readonly) rows = statement.all(...parameters) as unknown[];
       else {
@@ -229,8 +213,19 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
       return rows;
     },
     ...(wal === undefined ? {} : { syncWal: wal.sync }),
+    ...(writerWanted
+      ? {
+          async writerThread() {
+            if (closed !== undefined) return undefined;
+            writer ??= startSqliteWriter(path, log).then((started) => (thread = started));
+            const current = await writer;
+            return current?.running === true ? current : undefined;
+          },
+        }
+      : {}),
     close() {
       closed ??= (async () => {
+        await (await writer)?.stop();
         await db.destroy();
         // Kysely only closes a handle it has used; close it ourselves when no query ever ran.
         if (sqlite.open) sqlite.close();
@@ -239,6 +234,37 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
       return closed;
     },
   };
+}
+
+/**
+ * The writer thread on `path`, or `undefined` (with the reason on stderr, except outside Vite,
+ * where the thread's code does not exist and the server's connection writing is expected).
+ */
+async function startSqliteWriter(
+  path: string,
+  log: OpenDatabaseOptions['log'],
+): Promise<WriterThread | undefined> {
+  let source: string;
+  try {
+    source = (await import('virtual:sqlite-writer-thread')).default;
+  } catch {
+    return undefined;
+  }
+  try {
+    return await startWriterThread({
+      path,
+      source,
+      busyTimeoutMs: sqliteBusyTimeoutMs,
+      cacheSize: statementCacheSize,
+      ...(log === undefined ? {} : { log }),
+    });
+  } catch (error) {
+    console.error(
+      '[sqlite writer thread] did not start; committing on the server connection:',
+      error,
+    );
+    return undefined;
+  }
 }
 
 /** Where SQLite keeps the write-ahead log of the database file `path`. */
@@ -337,52 +363,6 @@ async function flushFolder(folder: string): Promise<void> {
     await closeDescriptor(fd);
   }
 }
-
-/** How many prepared statements {@link withStatementCache} keeps per connection. */
-export const statementCacheSize = 512;
-
-/**
- * The connection as Kysely's SQLite driver sees it, with a cache of prepared statements by SQL
- * text. The driver prepares every query it runs (`db.prepare(sql)`, then `all` or `run`), and
- * on better-sqlite3 a prepare costs as much as running a simple statement again, on the event
- * loop: the hot paths run the same few statements thousands of times. A prepared statement
- * holds no state between runs (every run binds all its parameters), statements of this one
- * connection only ever run one at a time (the driver's connection mutex), and SQLite
- * re-prepares a cached statement by itself after a schema change, so reusing one is
- * indistinguishable from preparing it anew. Least recently used statements are dropped beyond
- * {@link statementCacheSize} (multi-row inserts differ by their row count).
- *
- * @example
- * ```ts
- * new SqliteDialect({ database: withStatementCache(new SqliteDatabase(path)) });
- * ```
- */
-export function withStatementCache(
-  sqlite: SqliteDatabase.Database,
-  size: number = statementCacheSize,
-): SqliteDialectDatabase {
-  const statements = new Map<string, SqliteDatabase.Statement>();
-  return {
-    prepare(text: string) {
-      let statement = statements.get(text);
-      if (statement === undefined) {
-        statement = sqlite.prepare(text);
-        if (statements.size >= size) statements.delete(statements.keys().next().value!);
-      } else {
-        // Most recently used last: Map keeps insertion order.
-        statements.delete(text);
-      }
-      statements.set(text, statement);
-      return statement;
-    },
-    close() {
-      statements.clear();
-      sqlite.close();
-    },
-  };
-}
-
-type SqliteDialectDatabase = Extract<SqliteDialectConfig['database'], { prepare: unknown }>;
 
 /**
  * SQLite has transactional DDL, but Kysely's adapter says otherwise (a few statements such as

@@ -3,8 +3,17 @@ import type { Transaction } from 'kysely';
 import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
 import type { ClearinghouseDb } from './database';
 import { durableTransaction } from './durable-transaction';
-import { argumentRows, preparedByCount } from './prepared';
+import {
+  insertBatch,
+  maxBatchLimit,
+  type BatchedEffect,
+  type Outcome,
+  type ValidRecord,
+} from './insert-batch';
 import type { Database } from './schema';
+import { WriterThreadGone } from './writer-thread';
+
+export { batchedEffect, type BatchedEffect, type EffectRun } from './insert-batch';
 
 /**
  * A verified message on its way into the database. The caller (the API) has parsed and
@@ -51,29 +60,6 @@ export interface MessageRecord {
    * transaction (as for `apply`), so a `ProtocolError` then fails only its own record.
    */
   effect?: BatchedEffect;
-}
-
-/** Rows of many records written by one call; see {@link MessageRecord.effect}. */
-export type EffectRun<T> = (trx: Transaction<Database>, items: readonly T[]) => Promise<void>;
-
-/** One record's share of a batched effect: made by {@link batchedEffect}. */
-export interface BatchedEffect {
-  readonly run: EffectRun<never>;
-  readonly item: unknown;
-}
-
-/**
- * A record's part of the batched effect `run` (which must be one function shared by all records
- * it batches, e.g. created once per service, not per call).
- *
- * @example
- * ```ts
- * const insertGrants: EffectRun<GrantRow> = async (trx, rows) => { await trx.insertInto('grants').values([...rows]).execute(); };
- * await writer.write({ ...record, effect: batchedEffect(insertGrants, row) });
- * ```
- */
-export function batchedEffect<T>(run: EffectRun<T>, item: T): BatchedEffect {
-  return { run: run as EffectRun<never>, item };
 }
 
 /**
@@ -152,7 +138,6 @@ export interface DurableWriter {
 /** The largest compact JWS the clearinghouse stores (a disclosure may carry a sealed export). */
 export const maxJwsLength = 1_048_576;
 
-const maxBatchLimit = 1000;
 /** 2^40 seconds is year 36812: generous, yet every value fits int8 and a JavaScript number. */
 const maxSeconds = 2 ** 40;
 
@@ -224,9 +209,24 @@ export function createDurableWriter(
     });
   }
 
-  /** One transaction of `entries`, on disk when it returns (see {@link durableTransaction}). */
-  function transact(entries: Pending[]): Promise<Outcome[]> {
-    return durableTransaction(cdb, (trx) => insertBatch(trx, entries, now()));
+  /**
+   * One transaction of `entries`, on disk when it returns: on the SQLite writer thread when it
+   * runs and can take them (`writer-thread.ts`), holding the server's connection meanwhile as a
+   * transaction on it would; otherwise on that connection (see {@link durableTransaction}).
+   */
+  async function transact(entries: Pending[]): Promise<Outcome[]> {
+    const nowMs = now();
+    const thread = await cdb.writerThread?.();
+    if (thread !== undefined && thread.accepts(entries)) {
+      try {
+        return await cdb.db.connection().execute(() => thread.commit(entries, nowMs));
+      } catch (error) {
+        // The thread ended: its connection rolled the batch back, or it had committed and a
+        // second try finds the records stored. Either way, again on the server's connection.
+        if (!(error instanceof WriterThreadGone)) throw error;
+      }
+    }
+    return durableTransaction(cdb, (trx) => insertBatch(trx, entries, nowMs));
   }
 
   /** Never rejects: every failure is delivered to the affected callers. */
@@ -337,215 +337,11 @@ export function createDurableWriter(
   };
 }
 
-interface ValidRecord {
-  sha256: string;
-  jws: string;
-  kind: string;
-  signer: string;
-  jti: string;
-  companyId: string | null;
-  pseudonym: string | null;
-  iat: number;
-  exp: number;
-  logged: boolean;
-  apply: ((trx: Transaction<Database>) => Promise<void>) | undefined;
-  effect: BatchedEffect | undefined;
-}
-
 interface Pending {
   record: ValidRecord;
   receivedAt: number;
   resolve: (result: WriteResult) => void;
   reject: (error: unknown) => void;
-}
-
-type Outcome = WriteResult['status'];
-
-/**
- * The batch inside its transaction; returns one outcome per entry, in order.
- *
- * Conflicts are settled by the database (`on conflict do nothing ... returning`), not by a
- * read-then-write, so two portal processes writing the same message cannot both store it.
- * Keys are inserted in sorted order so concurrent transactions take their unique-index locks
- * in the same order and cannot deadlock on PostgreSQL.
- */
-async function insertBatch(
-  trx: Transaction<Database>,
-  batch: Pending[],
-  nowMs: number,
-): Promise<Outcome[]> {
-  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(batch.length);
-
-  // 1. Repeats inside the batch: the first copy of a sha256 leads and later copies follow it;
-  //    a later use of a (signer, jti) under another sha256 is a replay.
-  const leaderOfSha = new Map<string, number>();
-  const jtiKeys = new Set<string>();
-  const followers: Array<[follower: number, leader: number]> = [];
-  const candidates: number[] = [];
-  batch.forEach(({ record }, index) => {
-    const leader = leaderOfSha.get(record.sha256);
-    if (leader !== undefined) {
-      followers.push([index, leader]);
-      return;
-    }
-    const key = jtiKey(record.signer, record.jti);
-    if (jtiKeys.has(key)) {
-      outcomes[index] = 'replayed';
-      return;
-    }
-    leaderOfSha.set(record.sha256, index);
-    jtiKeys.add(key);
-    candidates.push(index);
-  });
-
-  // 2. Claim each (signer, jti). A pair the database already holds is a replay, unless the
-  //    very same message is stored (then it is a duplicate).
-  const fresh = new Set<string>();
-  if (candidates.length > 0) {
-    const args: unknown[] = [];
-    for (const index of sortedBy(candidates, (index) =>
-      jtiKey(batch[index]!.record.signer, batch[index]!.record.jti),
-    )) {
-      const { signer, jti, exp } = batch[index]!.record;
-      args.push(signer, jti, exp);
-    }
-    const claimed = await claimJtis.forCount(candidates.length).execute(trx, args);
-    for (const row of claimed.rows) fresh.add(jtiKey(row.signer, row.jti));
-  }
-  const unclaimed = candidates.filter(
-    (index) => !fresh.has(jtiKey(batch[index]!.record.signer, batch[index]!.record.jti)),
-  );
-  if (unclaimed.length > 0) {
-    const existing = await trx
-      .selectFrom('messages')
-      .select('sha256')
-      .where(
-        'sha256',
-        'in',
-        unclaimed.map((index) => batch[index]!.record.sha256),
-      )
-      .execute();
-    const stored = new Set(existing.map((row) => row.sha256));
-    for (const index of unclaimed)
-      outcomes[index] = stored.has(batch[index]!.record.sha256) ? 'duplicate' : 'replayed';
-  }
-
-  // 3. Store the messages. A conflict here means the message was stored before and its jti has
-  //    since been purged: still a duplicate.
-  const claimedIndexes = candidates.filter((index) => outcomes[index] === undefined);
-  if (claimedIndexes.length > 0) {
-    const args: unknown[] = [];
-    for (const index of sortedBy(claimedIndexes, (index) => batch[index]!.record.sha256)) {
-      const { record, receivedAt } = batch[index]!;
-      args.push(
-        record.sha256,
-        record.kind,
-        record.signer,
-        record.companyId,
-        record.pseudonym,
-        record.jws,
-        record.iat,
-        record.exp,
-        receivedAt,
-      );
-    }
-    const inserted = await insertMessages.forCount(claimedIndexes.length).execute(trx, args);
-    const insertedShas = new Set(inserted.rows.map((row) => row.sha256));
-    for (const index of claimedIndexes) {
-      outcomes[index] = insertedShas.has(batch[index]!.record.sha256) ? 'stored' : 'duplicate';
-    }
-  }
-
-  // 3b. The callers' own rows, in arrival order, inside this transaction; then the batched
-  //     effects, each run once with its records' items in arrival order.
-  const effects = new Map<EffectRun<never>, unknown[]>();
-  for (const index of claimedIndexes) {
-    if (outcomes[index] !== 'stored') continue;
-    const { apply, effect } = batch[index]!.record;
-    if (apply !== undefined) await apply(trx);
-    if (effect !== undefined) {
-      const items = effects.get(effect.run);
-      if (items === undefined) effects.set(effect.run, [effect.item]);
-      else items.push(effect.item);
-    }
-  }
-  for (const [run, items] of effects) await run(trx, items as never[]);
-
-  // 4. Queue the new logged messages for the sequencer, in arrival order.
-  const queued = claimedIndexes.filter(
-    (index) => outcomes[index] === 'stored' && batch[index]!.record.logged,
-  );
-  if (queued.length > 0) {
-    const args: unknown[] = [];
-    for (const index of queued) args.push(batch[index]!.record.sha256, batch[index]!.record.kind);
-    args.push(nowMs);
-    await queueForLog.forCount(queued.length).execute(trx, args);
-  }
-
-  // A later copy of a message stored by this batch is a duplicate; otherwise it shares its
-  // leader's fate (a duplicate or replay of the same message is the same answer).
-  for (const [follower, leader] of followers) {
-    outcomes[follower] = outcomes[leader] === 'stored' ? 'duplicate' : outcomes[leader];
-  }
-  return outcomes.map((outcome) => outcome ?? 'replayed');
-}
-
-// The batch's statements, built once per dialect and row count (db/prepared.ts): arguments laid
-// out row after row.
-const claimJtis = preparedByCount<unknown[], { signer: string; jti: string }>(
-  (db, arg, count) =>
-    db
-      .insertInto('seen_jtis')
-      .values(argumentRows<'seen_jtis'>(arg, count, ['signer', 'jti', 'expires_at']))
-      .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
-      .returning(['signer', 'jti']),
-  maxBatchLimit,
-);
-
-/** A message's columns, in the order of the statement's arguments (row after row). */
-const messageColumns = [
-  'sha256',
-  'kind',
-  'signer',
-  'company_id',
-  'pseudonym',
-  'jws',
-  'iat',
-  'exp',
-  'received_at',
-] as const;
-const insertMessages = preparedByCount<unknown[], { sha256: string }>(
-  (db, arg, count) =>
-    db
-      .insertInto('messages')
-      .values(argumentRows<'messages'>(arg, count, messageColumns))
-      .onConflict((conflict) => conflict.column('sha256').doNothing())
-      .returning('sha256'),
-  maxBatchLimit,
-);
-
-/** Arguments: sha256 and kind of each row, then the one `created_at` (last). */
-const queueForLog = preparedByCount<unknown[], never>(
-  (db, arg, count) =>
-    db
-      .insertInto('log_queue')
-      .values(
-        argumentRows<'log_queue'>(arg, count, ['sha256', 'kind'], { created_at: arg(2 * count) }),
-      ),
-  maxBatchLimit,
-);
-
-function jtiKey(signer: string, jti: string): string {
-  // Neither a signer (base64url) nor a jti (printable ASCII) can contain a newline.
-  return `${signer}\n${jti}`;
-}
-
-function sortedBy(indexes: number[], key: (index: number) => string): number[] {
-  return [...indexes].sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
 }
 
 /**

@@ -6,7 +6,7 @@ import type {
   QueryResult,
   Transaction,
 } from 'kysely';
-import { clearinghouseDbOf } from './database';
+import { clearinghouseDbOf } from './handles';
 import type { Database } from './schema';
 
 /** A handle a prepared statement runs on: the database or one of its transactions. */

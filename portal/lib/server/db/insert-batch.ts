@@ -1,0 +1,268 @@
+/**
+ * One group commit's statements (messages, seen_jtis, log_queue and the records' effects), apart
+ * from the writer's queue so that the SQLite writer thread (`writer-thread.worker.ts`) runs the
+ * very same code in its own transaction.
+ */
+import type { Transaction } from 'kysely';
+import { argumentRows, preparedByCount } from './prepared';
+import type { Database } from './schema';
+
+/** Rows of many records written by one call; see {@link MessageRecord.effect}. */
+export type EffectRun<T> = (trx: Transaction<Database>, items: readonly T[]) => Promise<void>;
+
+/** The name an effect is known by on the SQLite writer thread (see {@link namedEffect}). */
+const effectNames = new WeakMap<EffectRun<never>, string>();
+
+/**
+ * `run`, known as `name` to the SQLite writer thread, which can then run a batch with this effect
+ * itself (it must list the same function in `writer-thread.worker.ts`); a batch with an unnamed
+ * effect or an `apply` commits on the event loop's connection.
+ *
+ * @example
+ * ```ts
+ * export const storeGrants = namedEffect('grants', async (trx, grants) => { ... });
+ * ```
+ */
+export function namedEffect<T>(name: string, run: EffectRun<T>): EffectRun<T> {
+  effectNames.set(run as EffectRun<never>, name);
+  return run;
+}
+
+/** The name {@link namedEffect} gave `run`, if any. */
+export function effectName(run: EffectRun<never>): string | undefined {
+  return effectNames.get(run);
+}
+
+/** One record's share of a batched effect: made by {@link batchedEffect}. */
+export interface BatchedEffect {
+  readonly run: EffectRun<never>;
+  readonly item: unknown;
+}
+
+/**
+ * A record's part of the batched effect `run` (which must be one function shared by all records
+ * it batches, e.g. created once per service, not per call).
+ *
+ * @example
+ * ```ts
+ * const insertGrants: EffectRun<GrantRow> = async (trx, rows) => { await trx.insertInto('grants').values([...rows]).execute(); };
+ * await writer.write({ ...record, effect: batchedEffect(insertGrants, row) });
+ * ```
+ */
+export function batchedEffect<T>(run: EffectRun<T>, item: T): BatchedEffect {
+  return { run: run as EffectRun<never>, item };
+}
+
+/** A record the writer has checked (see `validateRecord` in durable-writer.ts). */
+export interface ValidRecord {
+  sha256: string;
+  jws: string;
+  kind: string;
+  signer: string;
+  jti: string;
+  companyId: string | null;
+  pseudonym: string | null;
+  iat: number;
+  exp: number;
+  logged: boolean;
+  apply: ((trx: Transaction<Database>) => Promise<void>) | undefined;
+  effect: BatchedEffect | undefined;
+}
+
+/** What became of one record of a batch (see `WriteResult`). */
+export type Outcome = 'stored' | 'duplicate' | 'replayed';
+
+/** A record of a batch and when it arrived. */
+export interface BatchEntry {
+  record: ValidRecord;
+  receivedAt: number;
+}
+
+/**
+ * The batch inside its transaction; returns one outcome per entry, in order.
+ *
+ * Conflicts are settled by the database (`on conflict do nothing ... returning`), not by a
+ * read-then-write, so two portal processes writing the same message cannot both store it.
+ * Keys are inserted in sorted order so concurrent transactions take their unique-index locks
+ * in the same order and cannot deadlock on PostgreSQL.
+ */
+export async function insertBatch(
+  trx: Transaction<Database>,
+  batch: readonly BatchEntry[],
+  nowMs: number,
+): Promise<Outcome[]> {
+  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(batch.length);
+
+  // 1. Repeats inside the batch: the first copy of a sha256 leads and later copies follow it;
+  //    a later use of a (signer, jti) under another sha256 is a replay.
+  const leaderOfSha = new Map<string, number>();
+  const jtiKeys = new Set<string>();
+  const followers: Array<[follower: number, leader: number]> = [];
+  const candidates: number[] = [];
+  batch.forEach(({ record }, index) => {
+    const leader = leaderOfSha.get(record.sha256);
+    if (leader !== undefined) {
+      followers.push([index, leader]);
+      return;
+    }
+    const key = jtiKey(record.signer, record.jti);
+    if (jtiKeys.has(key)) {
+      outcomes[index] = 'replayed';
+      return;
+    }
+    leaderOfSha.set(record.sha256, index);
+    jtiKeys.add(key);
+    candidates.push(index);
+  });
+
+  // 2. Claim each (signer, jti). A pair the database already holds is a replay, unless the
+  //    very same message is stored (then it is a duplicate).
+  const fresh = new Set<string>();
+  if (candidates.length > 0) {
+    const args: unknown[] = [];
+    for (const index of sortedBy(candidates, (index) =>
+      jtiKey(batch[index]!.record.signer, batch[index]!.record.jti),
+    )) {
+      const { signer, jti, exp } = batch[index]!.record;
+      args.push(signer, jti, exp);
+    }
+    const claimed = await claimJtis.forCount(candidates.length).execute(trx, args);
+    for (const row of claimed.rows) fresh.add(jtiKey(row.signer, row.jti));
+  }
+  const unclaimed = candidates.filter(
+    (index) => !fresh.has(jtiKey(batch[index]!.record.signer, batch[index]!.record.jti)),
+  );
+  if (unclaimed.length > 0) {
+    const existing = await trx
+      .selectFrom('messages')
+      .select('sha256')
+      .where(
+        'sha256',
+        'in',
+        unclaimed.map((index) => batch[index]!.record.sha256),
+      )
+      .execute();
+    const stored = new Set(existing.map((row) => row.sha256));
+    for (const index of unclaimed)
+      outcomes[index] = stored.has(batch[index]!.record.sha256) ? 'duplicate' : 'replayed';
+  }
+
+  // 3. Store the messages. A conflict here means the message was stored before and its jti has
+  //    since been purged: still a duplicate.
+  const claimedIndexes = candidates.filter((index) => outcomes[index] === undefined);
+  if (claimedIndexes.length > 0) {
+    const args: unknown[] = [];
+    for (const index of sortedBy(claimedIndexes, (index) => batch[index]!.record.sha256)) {
+      const { record, receivedAt } = batch[index]!;
+      args.push(
+        record.sha256,
+        record.kind,
+        record.signer,
+        record.companyId,
+        record.pseudonym,
+        record.jws,
+        record.iat,
+        record.exp,
+        receivedAt,
+      );
+    }
+    const inserted = await insertMessages.forCount(claimedIndexes.length).execute(trx, args);
+    const insertedShas = new Set(inserted.rows.map((row) => row.sha256));
+    for (const index of claimedIndexes) {
+      outcomes[index] = insertedShas.has(batch[index]!.record.sha256) ? 'stored' : 'duplicate';
+    }
+  }
+
+  // 3b. The callers' own rows, in arrival order, inside this transaction; then the batched
+  //     effects, each run once with its records' items in arrival order.
+  const effects = new Map<EffectRun<never>, unknown[]>();
+  for (const index of claimedIndexes) {
+    if (outcomes[index] !== 'stored') continue;
+    const { apply, effect } = batch[index]!.record;
+    if (apply !== undefined) await apply(trx);
+    if (effect !== undefined) {
+      const items = effects.get(effect.run);
+      if (items === undefined) effects.set(effect.run, [effect.item]);
+      else items.push(effect.item);
+    }
+  }
+  for (const [run, items] of effects) await run(trx, items as never[]);
+
+  // 4. Queue the new logged messages for the sequencer, in arrival order.
+  const queued = claimedIndexes.filter(
+    (index) => outcomes[index] === 'stored' && batch[index]!.record.logged,
+  );
+  if (queued.length > 0) {
+    const args: unknown[] = [];
+    for (const index of queued) args.push(batch[index]!.record.sha256, batch[index]!.record.kind);
+    args.push(nowMs);
+    await queueForLog.forCount(queued.length).execute(trx, args);
+  }
+
+  // A later copy of a message stored by this batch is a duplicate; otherwise it shares its
+  // leader's fate (a duplicate or replay of the same message is the same answer).
+  for (const [follower, leader] of followers) {
+    outcomes[follower] = outcomes[leader] === 'stored' ? 'duplicate' : outcomes[leader];
+  }
+  return outcomes.map((outcome) => outcome ?? 'replayed');
+}
+
+// The batch's statements, built once per dialect and row count (db/prepared.ts): arguments laid
+// out row after row.
+export const maxBatchLimit = 1000;
+
+const claimJtis = preparedByCount<unknown[], { signer: string; jti: string }>(
+  (db, arg, count) =>
+    db
+      .insertInto('seen_jtis')
+      .values(argumentRows<'seen_jtis'>(arg, count, ['signer', 'jti', 'expires_at']))
+      .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
+      .returning(['signer', 'jti']),
+  maxBatchLimit,
+);
+
+/** A message's columns, in the order of the statement's arguments (row after row). */
+const messageColumns = [
+  'sha256',
+  'kind',
+  'signer',
+  'company_id',
+  'pseudonym',
+  'jws',
+  'iat',
+  'exp',
+  'received_at',
+] as const;
+const insertMessages = preparedByCount<unknown[], { sha256: string }>(
+  (db, arg, count) =>
+    db
+      .insertInto('messages')
+      .values(argumentRows<'messages'>(arg, count, messageColumns))
+      .onConflict((conflict) => conflict.column('sha256').doNothing())
+      .returning('sha256'),
+  maxBatchLimit,
+);
+
+/** Arguments: sha256 and kind of each row, then the one `created_at` (last). */
+const queueForLog = preparedByCount<unknown[], never>(
+  (db, arg, count) =>
+    db
+      .insertInto('log_queue')
+      .values(
+        argumentRows<'log_queue'>(arg, count, ['sha256', 'kind'], { created_at: arg(2 * count) }),
+      ),
+  maxBatchLimit,
+);
+
+function jtiKey(signer: string, jti: string): string {
+  // Neither a signer (base64url) nor a jti (printable ASCII) can contain a newline.
+  return `${signer}\n${jti}`;
+}
+
+function sortedBy(indexes: number[], key: (index: number) => string): number[] {
+  return [...indexes].sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}

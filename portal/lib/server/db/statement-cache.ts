@@ -1,0 +1,48 @@
+import type SqliteDatabase from 'better-sqlite3';
+import type { SqliteDialectConfig } from 'kysely';
+
+/** How many prepared statements {@link withStatementCache} keeps per connection. */
+export const statementCacheSize = 512;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with a cache of prepared statements by SQL
+ * text. The driver prepares every query it runs (`db.prepare(sql)`, then `all` or `run`), and
+ * on better-sqlite3 a prepare costs as much as running a simple statement again, on the event
+ * loop: the hot paths run the same few statements thousands of times. A prepared statement
+ * holds no state between runs (every run binds all its parameters), statements of this one
+ * connection only ever run one at a time (the driver's connection mutex), and SQLite
+ * re-prepares a cached statement by itself after a schema change, so reusing one is
+ * indistinguishable from preparing it anew. Least recently used statements are dropped beyond
+ * {@link statementCacheSize} (multi-row inserts differ by their row count).
+ *
+ * @example
+ * ```ts
+ * new SqliteDialect({ database: withStatementCache(new SqliteDatabase(path)) });
+ * ```
+ */
+export function withStatementCache(
+  sqlite: SqliteDatabase.Database,
+  size: number = statementCacheSize,
+): SqliteDialectDatabase {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (statement === undefined) {
+        statement = sqlite.prepare(text);
+        if (statements.size >= size) statements.delete(statements.keys().next().value!);
+      } else {
+        // Most recently used last: Map keeps insertion order.
+        statements.delete(text);
+      }
+      statements.set(text, statement);
+      return statement;
+    },
+    close() {
+      statements.clear();
+      sqlite.close();
+    },
+  };
+}
+
+type SqliteDialectDatabase = Extract<SqliteDialectConfig['database'], { prepare: unknown }>;

@@ -1,0 +1,259 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { CompiledQuery, type LogEvent } from 'kysely';
+import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
+import { effectName, type BatchEntry, type Outcome, type ValidRecord } from './insert-batch';
+
+/**
+ * The SQLite writer thread: the durable writer's group commits run there, on a connection of
+ * its own under `synchronous = FULL` (`writer-thread.worker.ts`), instead of on the event loop.
+ *
+ * better-sqlite3 is synchronous: on the event loop's connection a group commit's statements and
+ * its COMMIT (the write-ahead log's pages) ran inside the call, about a fifth of a grant's event
+ * loop time. On the thread they cost the event loop one message out and one back per batch. The
+ * COMMIT flushes the WAL before it returns, and before any other connection can read the batch
+ * (SQLite makes a commit visible only after its flush under FULL), so a `201` means what it did.
+ *
+ * The thread runs whole batches, not statements: a statement's answer would wait for the event
+ * loop's next turn, several per batch, each as long as the requests it is busy with.
+ */
+
+/** A statement the thread ran, for the server's Kysely `log`. */
+export interface LoggedStatement {
+  sql: string;
+  ms: number;
+}
+
+/** What the thread is started with. */
+export interface WriterThreadData {
+  path: string;
+  driver: string;
+  busyTimeoutMs: number;
+  cacheSize: number;
+  /** Whether replies list the batch's statements (the server has a Kysely `log`). */
+  logStatements: boolean;
+}
+
+/** A record as the thread gets it: no functions; its effect by name. */
+export interface ThreadEntry {
+  record: Omit<ValidRecord, 'apply' | 'effect'>;
+  effect: { name: string; item: unknown } | undefined;
+  receivedAt: number;
+}
+
+/** One group commit for the thread. */
+export interface ThreadBatch {
+  id: number;
+  entries: ThreadEntry[];
+  nowMs: number;
+}
+
+/** The thread's messages: ready (with its effects' names), a batch's outcomes, or its error. */
+export type ThreadReply =
+  | { ready: string[] }
+  | { id: number; outcomes: Outcome[]; statements?: LoggedStatement[] }
+  | {
+      id: number;
+      statements?: LoggedStatement[];
+      error:
+        | {
+            protocol: true;
+            code: ProtocolErrorCode;
+            message: string;
+            detail: Readonly<Record<string, unknown>> | undefined;
+          }
+        | { protocol: false; message: string; name: string; code?: string };
+    };
+
+export interface WriterThreadOptions {
+  /** The SQLite file; it must exist, in WAL mode (the server's connection opened it). */
+  path: string;
+  /** How long the thread's connection waits for another's write lock (SQLITE_BUSY after). */
+  busyTimeoutMs: number;
+  /** Prepared statements the thread keeps, least recently used dropped. */
+  cacheSize: number;
+  /** The thread's code (the bundled `writer-thread.worker.ts`). */
+  source: string;
+  /** The better-sqlite3 entry point the thread loads (tests give a wrong one to make it fail). */
+  driver?: string;
+  /** Kysely's `log` option of the server's handle: told every statement the thread ran, too. */
+  log?: (event: LogEvent) => void;
+}
+
+/** The writer thread, started; see {@link startWriterThread}. */
+export interface WriterThread {
+  /** `false` once the thread has failed or stopped: every batch is then refused. */
+  readonly running: boolean;
+  /** Whether a batch is under way (the thread may hold SQLite's write lock). */
+  readonly busy: boolean;
+  /** Whether the thread can commit these records (no `apply`, effects it knows). */
+  accepts(entries: readonly BatchEntry[]): boolean;
+  /**
+   * Commits `entries` in one transaction on the thread, flushed when this resolves; one outcome
+   * per entry, in order (as `insertBatch`). One batch at a time: the caller holds the server's
+   * connection meanwhile.
+   *
+   * @throws ProtocolError a record's effect refused it; an `Error` with the SQLite `code` the
+   *   thread's statement failed with; {@link WriterThreadGone} when the thread ended first.
+   */
+  commit(entries: readonly BatchEntry[], nowMs: number): Promise<Outcome[]>;
+  /** Ends the thread; later batches are refused. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The thread ended before it answered: its connection closed, which rolled back a transaction
+ * it had not committed. Had it committed, the records are stored and a retry finds them stored.
+ */
+export class WriterThreadGone extends Error {
+  override readonly name = 'WriterThreadGone';
+  readonly code = 'ERR_WRITER_THREAD_GONE';
+}
+
+/**
+ * Starts the writer thread on `options.path`, resolved once its connection is open.
+ *
+ * @throws Error when the thread cannot start (the driver does not load, the file is missing or
+ *   not in WAL mode): the caller keeps committing on its own connection.
+ * @example
+ * ```ts
+ * const thread = await startWriterThread({ path, busyTimeoutMs: 5000, cacheSize: 512, source });
+ * if (thread.accepts(entries)) outcomes = await thread.commit(entries, Date.now());
+ * await thread.stop();
+ * ```
+ */
+export async function startWriterThread(options: WriterThreadOptions): Promise<WriterThread> {
+  const data: WriterThreadData = {
+    path: options.path,
+    driver: options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3'),
+    busyTimeoutMs: options.busyTimeoutMs,
+    cacheSize: options.cacheSize,
+    logStatements: options.log !== undefined,
+  };
+  const worker = new Worker(options.source, { eval: true, workerData: data });
+  let running = true;
+  let stopping: Promise<void> | undefined;
+  let nextId = 1;
+  let waiting:
+    | { id: number; resolve: (outcomes: Outcome[]) => void; reject: (error: unknown) => void }
+    | undefined;
+
+  /** The thread is gone: the batch waiting for it fails, and every later one. */
+  const gone = (why: string) => {
+    running = false;
+    const pending = waiting;
+    waiting = undefined;
+    pending?.reject(new WriterThreadGone(`The database writer thread ${why}.`));
+  };
+
+  const effects = await new Promise<ReadonlySet<string>>((resolve, reject) => {
+    const onReady = (message: ThreadReply) => {
+      if (!('ready' in message)) return;
+      worker.off('error', onError).off('exit', onExit).off('message', onReady);
+      resolve(new Set(message.ready));
+    };
+    const onError = (error: Error) => {
+      worker.off('exit', onExit).off('message', onReady);
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      worker.off('error', onError).off('message', onReady);
+      reject(new Error(`The database writer thread exited while starting (code ${code}).`));
+    };
+    worker.on('message', onReady).once('error', onError).once('exit', onExit);
+  }).catch(async (error: unknown) => {
+    running = false;
+    await worker.terminate();
+    throw error;
+  });
+
+  worker.on('message', (reply: ThreadReply) => {
+    if ('ready' in reply || waiting === undefined || reply.id !== waiting.id) return;
+    const { resolve, reject } = waiting;
+    waiting = undefined;
+    // Held only while an answer is due, so a caller awaiting one keeps the process alive.
+    worker.unref();
+    for (const { sql, ms } of reply.statements ?? []) {
+      options.log?.({
+        level: 'query',
+        query: CompiledQuery.raw(sql, []),
+        queryDurationMillis: ms,
+      });
+    }
+    if ('outcomes' in reply) resolve(reply.outcomes);
+    else if (reply.error.protocol) {
+      const { code, message, detail } = reply.error;
+      reject(new ProtocolError(code, message, detail === undefined ? undefined : { ...detail }));
+    } else {
+      const error = new Error(reply.error.message) as Error & { code?: string };
+      error.name = reply.error.name;
+      if (reply.error.code !== undefined) error.code = reply.error.code;
+      reject(error);
+    }
+  });
+  worker.on('error', (error) => {
+    console.error('[sqlite writer thread] failed:', error);
+    gone('failed');
+  });
+  worker.on('exit', (code) => gone(`stopped (code ${code})`));
+  // An idle thread must not keep the process alive. After the listeners: adding a 'message'
+  // listener refs the worker again.
+  worker.unref();
+
+  return {
+    get running() {
+      return running;
+    },
+    get busy() {
+      return waiting !== undefined;
+    },
+    accepts(entries) {
+      return entries.every(({ record }) => {
+        if (record.apply !== undefined) return false;
+        if (record.effect === undefined) return true;
+        const name = effectName(record.effect.run);
+        return name !== undefined && effects.has(name);
+      });
+    },
+    commit(entries, nowMs) {
+      if (!running) {
+        return Promise.reject(new WriterThreadGone('The database writer thread is not running.'));
+      }
+      if (waiting !== undefined) {
+        return Promise.reject(new Error('The writer thread commits one batch at a time.'));
+      }
+      const batch: ThreadBatch = {
+        id: nextId++,
+        nowMs,
+        entries: entries.map(({ record, receivedAt }) => {
+          const { apply: _apply, effect, ...fields } = record;
+          return {
+            record: fields,
+            receivedAt,
+            effect:
+              effect === undefined
+                ? undefined
+                : { name: effectName(effect.run)!, item: effect.item },
+          };
+        }),
+      };
+      return new Promise<Outcome[]>((resolve, reject) => {
+        waiting = { id: batch.id, resolve, reject };
+        worker.ref();
+        worker.postMessage(batch);
+      });
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (running) {
+          const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          worker.postMessage('stop');
+          await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        }
+        await worker.terminate();
+        gone('was stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The SQLite writer thread (see `writer-thread.ts`): bundled into one CommonJS text by the Vite
+ * plugin in `writer-thread-bundle.ts` and started with `eval`, so the built server needs no file
+ * of its own. It opens its own connection to the database file under `synchronous = FULL` and
+ * runs each group commit it is sent with the same `insertBatch` as the event loop's connection.
+ *
+ * In: `{ id, entries, nowMs }` (records without functions; an effect as its name and item), or
+ * `'stop'`. Out: `'ready'` with the effect names it knows, then `{ id, outcomes }` or
+ * `{ id, error }`.
+ */
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
+import { ProtocolError } from '../../../../protocol/errors';
+import { storeGrants } from '../grant-effects';
+import { effectName, insertBatch, type BatchEntry, type EffectRun } from './insert-batch';
+import type { Database } from './schema';
+import { withStatementCache } from './statement-cache';
+import type { ThreadBatch, ThreadReply, WriterThreadData } from './writer-thread';
+
+/** Every effect the thread can run, by the name `namedEffect` gave it. */
+const effects = new Map<string, EffectRun<never>>(
+  [storeGrants as EffectRun<never>].map((run) => [effectName(run)!, run]),
+);
+
+const data = workerData as WriterThreadData;
+const port = parentPort!;
+const Driver = createRequire(data.driver)(data.driver) as typeof BetterSqlite3;
+const sqlite = new Driver(data.path, { fileMustExist: true });
+const mode = String(sqlite.pragma('journal_mode', { simple: true })).toLowerCase();
+if (mode !== 'wal') throw new Error(`The database is not in WAL mode (${mode}).`);
+// A COMMIT flushes the write-ahead log before it returns, and before another connection can read
+// it: what a 201 promises.
+sqlite.pragma('synchronous = FULL');
+sqlite.pragma('foreign_keys = ON');
+sqlite.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
+// Checkpoints are the checkpointer's (or the server connection's commits'), never inside a commit
+// here: the answers would wait for them.
+sqlite.pragma('wal_autocheckpoint = 0');
+/** The batch's statements, when the server logs its statements (tests count them). */
+let logged: { sql: string; ms: number }[] = [];
+const db = new Kysely<Database>({
+  dialect: new SqliteDialect({ database: withStatementCache(sqlite, data.cacheSize) }),
+  ...(data.logStatements
+    ? {
+        log: (event: LogEvent) => {
+          logged.push({ sql: event.query.sql, ms: event.queryDurationMillis });
+        },
+      }
+    : {}),
+});
+
+port.on('message', (message: ThreadBatch | 'stop') => {
+  if (message === 'stop') {
+    // Nothing is under way: the server sends a batch only after the last one's answer.
+    sqlite.close();
+    port.close();
+    return;
+  }
+  void commit(message);
+});
+
+async function commit({ id, entries, nowMs }: ThreadBatch): Promise<void> {
+  let reply: ThreadReply;
+  logged = [];
+  try {
+    const batch: BatchEntry[] = entries.map(({ record, effect, receivedAt }) => {
+      const run = effect === undefined ? undefined : effects.get(effect.name);
+      if (effect !== undefined && run === undefined) {
+        throw new Error(`The writer thread has no effect named ${effect.name}.`);
+      }
+      return {
+        receivedAt,
+        record: {
+          ...record,
+          apply: undefined,
+          effect: run === undefined ? undefined : { run, item: effect!.item },
+        },
+      };
+    });
+    const outcomes = await db.transaction().execute((trx) => insertBatch(trx, batch, nowMs));
+    reply = { id, outcomes, ...(data.logStatements ? { statements: logged } : {}) };
+  } catch (error) {
+    reply = {
+      id,
+      error:
+        error instanceof ProtocolError
+          ? { protocol: true, code: error.code, message: error.message, detail: error.detail }
+          : {
+              protocol: false,
+              message: String((error as Error)?.message ?? error),
+              name: String((error as Error)?.name ?? 'Error'),
+              ...(typeof (error as { code?: unknown })?.code === 'string'
+                ? { code: (error as { code: string }).code }
+                : {}),
+            },
+    };
+  }
+  if ('error' in reply && data.logStatements) reply.statements = logged;
+  port.postMessage(reply);
+}
+
+port.postMessage({ ready: [...effects.keys()] } satisfies ThreadReply);
