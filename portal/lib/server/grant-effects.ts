@@ -119,8 +119,17 @@ export interface GrantEffect {
 export const storeGrants: EffectRun<GrantEffect> = namedEffect('grants', async (trx, grants) => {
   const binding = new Map<string, GrantEffect>();
   for (const grant of grants) {
-    if (grant.bindX !== undefined && !binding.has(grant.pseudonym))
-      binding.set(grant.pseudonym, grant);
+    if (grant.bindX === undefined) continue;
+    const earlier = binding.get(grant.pseudonym);
+    if (earlier === undefined) binding.set(grant.pseudonym, grant);
+    else if (earlier.companyId !== grant.companyId) {
+      // First grants of one pseudonym to two companies in one batch: the writer retries the
+      // records one by one, and the later one finds the pseudonym bound (below).
+      throw new ProtocolError(
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+        'This pseudonym belongs to another company.',
+      );
+    }
   }
   if (binding.size > 0) {
     const rows = [...binding.values()]

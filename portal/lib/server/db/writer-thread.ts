@@ -86,12 +86,14 @@ export interface WriterThread {
   readonly running: boolean;
   /** Whether a batch is under way (the thread may hold SQLite's write lock). */
   readonly busy: boolean;
+  /** Batches the thread has committed (answered with outcomes). */
+  readonly committed: number;
   /** Whether the thread can commit these records (no `apply`, effects it knows). */
   accepts(entries: readonly BatchEntry[]): boolean;
   /**
    * Commits `entries` in one transaction on the thread, flushed when this resolves; one outcome
-   * per entry, in order (as `insertBatch`). One batch at a time: the caller holds the server's
-   * connection meanwhile.
+   * per entry, in order (as `insertBatch`). Batches sent before another's answer are committed
+   * after it, in the order sent. The caller holds the server's connection meanwhile.
    *
    * @throws ProtocolError a record's effect refused it; an `Error` with the SQLite `code` the
    *   thread's statement failed with; {@link WriterThreadGone} when the thread ended first.
@@ -134,16 +136,19 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
   let running = true;
   let stopping: Promise<void> | undefined;
   let nextId = 1;
-  let waiting:
-    | { id: number; resolve: (outcomes: Outcome[]) => void; reject: (error: unknown) => void }
-    | undefined;
+  let committed = 0;
+  /** Batches sent and not answered, by id (the thread commits them in the order sent). */
+  const waiting = new Map<
+    number,
+    { resolve: (outcomes: Outcome[]) => void; reject: (error: unknown) => void }
+  >();
 
-  /** The thread is gone: the batch waiting for it fails, and every later one. */
+  /** The thread is gone: the batches waiting for it fail, and every later one. */
   const gone = (why: string) => {
     running = false;
-    const pending = waiting;
-    waiting = undefined;
-    pending?.reject(new WriterThreadGone(`The database writer thread ${why}.`));
+    const error = new WriterThreadGone(`The database writer thread ${why}.`);
+    for (const { reject } of waiting.values()) reject(error);
+    waiting.clear();
   };
 
   const effects = await new Promise<ReadonlySet<string>>((resolve, reject) => {
@@ -168,11 +173,13 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
   });
 
   worker.on('message', (reply: ThreadReply) => {
-    if ('ready' in reply || waiting === undefined || reply.id !== waiting.id) return;
-    const { resolve, reject } = waiting;
-    waiting = undefined;
-    // Held only while an answer is due, so a caller awaiting one keeps the process alive.
-    worker.unref();
+    if ('ready' in reply) return;
+    const entry = waiting.get(reply.id);
+    if (entry === undefined) return;
+    waiting.delete(reply.id);
+    const { resolve, reject } = entry;
+    // Held only while answers are due, so a caller awaiting one keeps the process alive.
+    if (waiting.size === 0) worker.unref();
     for (const { sql, ms } of reply.statements ?? []) {
       options.log?.({
         level: 'query',
@@ -180,7 +187,10 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
         queryDurationMillis: ms,
       });
     }
-    if ('outcomes' in reply) resolve(reply.outcomes);
+    if ('outcomes' in reply) {
+      committed++;
+      resolve(reply.outcomes);
+    }
     else if (reply.error.protocol) {
       const { code, message, detail } = reply.error;
       reject(new ProtocolError(code, message, detail === undefined ? undefined : { ...detail }));
@@ -205,7 +215,10 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
       return running;
     },
     get busy() {
-      return waiting !== undefined;
+      return waiting.size > 0;
+    },
+    get committed() {
+      return committed;
     },
     accepts(entries) {
       return entries.every(({ record }) => {
@@ -218,9 +231,6 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     commit(entries, nowMs) {
       if (!running) {
         return Promise.reject(new WriterThreadGone('The database writer thread is not running.'));
-      }
-      if (waiting !== undefined) {
-        return Promise.reject(new Error('The writer thread commits one batch at a time.'));
       }
       const batch: ThreadBatch = {
         id: nextId++,
@@ -238,8 +248,8 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
         }),
       };
       return new Promise<Outcome[]>((resolve, reject) => {
-        waiting = { id: batch.id, resolve, reject };
-        worker.ref();
+        if (waiting.size === 0) worker.ref();
+        waiting.set(batch.id, { resolve, reject });
         worker.postMessage(batch);
       });
     },

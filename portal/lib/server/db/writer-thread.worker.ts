@@ -51,14 +51,16 @@ const db = new Kysely<Database>({
     : {}),
 });
 
+/** The batches in the order they came: one transaction at a time. */
+let queue: Promise<void> = Promise.resolve();
+
 port.on('message', (message: ThreadBatch | 'stop') => {
-  if (message === 'stop') {
-    // Nothing is under way: the server sends a batch only after the last one's answer.
+  queue = queue.then(() => {
+    if (message !== 'stop') return commit(message);
+    // After the batches sent before it; anything sent later finds the port closed.
     sqlite.close();
     port.close();
-    return;
-  }
-  void commit(message);
+  });
 });
 
 async function commit({ id, entries, nowMs }: ThreadBatch): Promise<void> {

@@ -847,6 +847,36 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       );
     });
 
+    it('binds a pseudonym to one company when its first grants to two companies come together', async () => {
+      const first = await register();
+      const second = await register();
+      const firstRequest = await openRequest(first);
+      const secondRequest = await openRequest(second);
+      const pseudonym = newPseudonym(first.id);
+      // Neither is bound when both are checked, so both reach the writer, mostly in one batch.
+      const responses = await Promise.all([
+        grant(pseudonym, first, firstRequest),
+        grant(pseudonym, second, secondRequest),
+      ]);
+      expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
+      await expectProblem(
+        responses.find((response) => response.status === 409)!,
+        409,
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      );
+      const bound = await api.tdb.cdb.db
+        .selectFrom('pseudonyms')
+        .select('company_id')
+        .where('pseudonym', '=', pseudonym.id)
+        .executeTakeFirstOrThrow();
+      const granted = await api.tdb.cdb.db
+        .selectFrom('grants')
+        .select('company_id')
+        .where('pseudonym', '=', pseudonym.id)
+        .execute();
+      expect(granted).toEqual([{ company_id: bound.company_id }]);
+    });
+
     it('refuses a pseudonym already bound to another company', async () => {
       const { pseudonym } = await relationship();
       const other = await register();

@@ -1,0 +1,180 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import SqliteDatabase from 'better-sqlite3';
+import source from 'virtual:sqlite-writer-thread';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDurableWriter, type DurableWriter, type MessageRecord } from './durable-writer';
+import { migrateToLatest } from './migrate';
+import { openTestDatabase, type TestDatabase } from './test-databases';
+import { startWriterThread, type WriterThread } from './writer-thread';
+
+const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/** A record shaped like a real one (an unsigned filler signature; the writer does not verify). */
+function makeRecord(fields: Partial<MessageRecord> = {}): MessageRecord {
+  const signer = randomBytes(32).toString('base64url');
+  const jti = randomUUID();
+  const header = b64(JSON.stringify({ alg: 'EdDSA', typ: 'grant+jws', kid: signer }));
+  const payload = b64(JSON.stringify({ v: 1, jti, note: randomUUID() }));
+  const jws = `${header}.${payload}.${b64(randomBytes(64))}`;
+  return {
+    sha256: createHash('sha256').update(jws, 'ascii').digest('base64url'),
+    jws,
+    kind: 'grant',
+    signer,
+    jti,
+    iat: 1_750_000_000,
+    exp: 1_750_000_300,
+    logged: true,
+    ...fields,
+  };
+}
+
+/** What another connection to the file sees (the thread's commits are visible only once flushed). */
+function countOutside(path: string, table: 'messages' | 'log_queue'): number {
+  const other = new SqliteDatabase(path, { readonly: true });
+  try {
+    return (other.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  } finally {
+    other.close();
+  }
+}
+
+describe('the SQLite writer thread', () => {
+  let tdb: TestDatabase;
+  let writer: DurableWriter;
+  let thread: WriterThread;
+
+  beforeEach(async () => {
+    tdb = await openTestDatabase('sqlite');
+    await migrateToLatest(tdb.cdb);
+    writer = createDurableWriter(tdb.cdb);
+    const started = await tdb.cdb.writerThread?.();
+    if (started === undefined) throw new Error('the writer thread did not start');
+    thread = started;
+  });
+  afterEach(async () => {
+    await writer.close();
+    await tdb.dispose();
+  });
+
+  it("commits the writer's batches on its own connection: stored, queued for the log, visible outside", async () => {
+    const records = Array.from({ length: 5 }, () => makeRecord());
+    const results = await Promise.all(records.map((record) => writer.write(record)));
+    expect(results.map((result) => result.status)).toEqual(Array(5).fill('stored'));
+    expect(thread.committed).toBe(1);
+    expect(writer.stats.batches).toBe(1);
+    expect(countOutside(tdb.sqlitePath!, 'messages')).toBe(5);
+    expect(countOutside(tdb.sqlitePath!, 'log_queue')).toBe(5);
+    // A resend is a duplicate, a reused jti a replay: decided on the thread as on the connection.
+    const again = await writer.write(records[0]!);
+    const replay = await writer.write(
+      makeRecord({ signer: records[1]!.signer, jti: records[1]!.jti }),
+    );
+    expect([again.status, replay.status]).toEqual(['duplicate', 'replayed']);
+    expect(thread.committed).toBe(3);
+  });
+
+  it("commits a record with its own `apply`, or an effect the thread does not know, on the server's connection", async () => {
+    let applied = 0;
+    const withApply = makeRecord({
+      logged: false,
+      apply: async (trx) => {
+        applied++;
+        await trx
+          .insertInto('log_queue')
+          .values({ sha256: withApply.sha256, kind: 'applied', created_at: 1 })
+          .execute();
+      },
+    });
+    expect((await writer.write(withApply)).status).toBe('stored');
+    const unnamed = makeRecord({ effect: { run: async () => {}, item: 1 } });
+    expect((await writer.write(unnamed)).status).toBe('stored');
+    expect(applied).toBe(1);
+    expect(thread.committed).toBe(0);
+    expect(writer.stats.batches).toBe(2);
+    expect(countOutside(tdb.sqlitePath!, 'messages')).toBe(2);
+  });
+
+  it('lets the checks read while it commits, and keeps writes off the connection meanwhile', async () => {
+    const writing = writer.write(makeRecord());
+    while (!thread.busy) await new Promise((resolve) => setImmediate(resolve));
+    // Synchronous from here: the thread's answer cannot be taken in between.
+    expect(tdb.cdb.runNow!('select count(*) as n from messages', [])).toEqual([{ n: 0 }]);
+    expect(
+      tdb.cdb.runNow!(
+        'insert into rate_limits (bucket, window_start, count) values (?, ?, ?) returning count',
+        ['test', 0, 1],
+      ),
+    ).toBeUndefined();
+    expect((await writing).status).toBe('stored');
+    expect(thread.busy).toBe(false);
+    expect(
+      tdb.cdb.runNow!(
+        'insert into rate_limits (bucket, window_start, count) values (?, ?, ?) returning count',
+        ['test', 0, 1],
+      ),
+    ).toEqual([{ count: 1 }]);
+  });
+
+  it("leaves the writer committing on the server's connection once the thread has stopped", async () => {
+    await thread.stop();
+    expect(thread.running).toBe(false);
+    expect(await tdb.cdb.writerThread!()).toBeUndefined();
+    expect((await writer.write(makeRecord())).status).toBe('stored');
+    expect(countOutside(tdb.sqlitePath!, 'messages')).toBe(1);
+    await expect(thread.commit([], 0)).rejects.toMatchObject({ code: 'ERR_WRITER_THREAD_GONE' });
+  });
+});
+
+describe('starting the SQLite writer thread', () => {
+  it('fails with the reason when its driver does not load', async () => {
+    const tdb = await openTestDatabase('sqlite');
+    try {
+      await migrateToLatest(tdb.cdb);
+      await expect(
+        startWriterThread({
+          path: tdb.sqlitePath!,
+          source,
+          busyTimeoutMs: 100,
+          cacheSize: 8,
+          driver: '/nonexistent/better-sqlite3.js',
+        }),
+      ).rejects.toThrow(/Cannot find module/);
+    } finally {
+      await tdb.dispose();
+    }
+  });
+
+  it('refuses a file that is not in WAL mode', async () => {
+    const tdb = await openTestDatabase('sqlite');
+    const path = `${tdb.sqlitePath!}-rollback.db`;
+    const plain = new SqliteDatabase(path);
+    plain.pragma('journal_mode = DELETE');
+    plain.close();
+    try {
+      await expect(
+        startWriterThread({ path, source, busyTimeoutMs: 100, cacheSize: 8 }),
+      ).rejects.toThrow(/not in WAL mode/);
+    } finally {
+      await tdb.dispose();
+    }
+  });
+
+  it("is not started when SQLITE_WRITER_THREAD=off: the server's connection commits", async () => {
+    const before = process.env.SQLITE_WRITER_THREAD;
+    process.env.SQLITE_WRITER_THREAD = 'off';
+    const tdb = await openTestDatabase('sqlite');
+    if (before === undefined) delete process.env.SQLITE_WRITER_THREAD;
+    else process.env.SQLITE_WRITER_THREAD = before;
+    try {
+      await migrateToLatest(tdb.cdb);
+      expect(tdb.cdb.writerThread).toBeUndefined();
+      const writer = createDurableWriter(tdb.cdb);
+      expect((await writer.write(makeRecord())).status).toBe('stored');
+      await writer.close();
+      expect(countOutside(tdb.sqlitePath!, 'messages')).toBe(1);
+    } finally {
+      await tdb.dispose();
+    }
+  });
+});
