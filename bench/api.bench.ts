@@ -8,6 +8,9 @@
  * Per database, with autocannon (keep-alive connections) in this process and the server in its own:
  *
  * 1. `GET /api/v1/ping` (`{"ok":true}`, no database): the ceiling of a SvelteKit JSON endpoint.
+ * Each maximum (ping, grants, offers, inbox) is the best rate at 32 and at 128 connections
+ * (`BENCH_CONNECTIONS`): requests that share a group commit need enough of them in flight.
+ *
  * 2. `POST /api/v1/grants` at the highest rate it sustains (each a new pseudonym's first grant:
  *    verify, bind the pseudonym, store durably, queue for the log), with p50/p99; then at half
  *    that rate, its p99, paced open-loop (request i due at `start + i / rate`, latency from when
@@ -22,7 +25,7 @@
  * `signCompact` makes); the seeding messages through `signMessage`. Rate limits are set explicitly
  * high, so every request still passes the limiter (its per-node reserved blocks and the shared
  * database counter) without being refused; ping and grants share the server, so the same limits. Each measured run (about 10 s, `BENCH_SECONDS`) follows a probe and an unmeasured warm-up
- * of about 3 s (`BENCH_WARMUP_SECONDS`), so the whole benchmark stays near seven minutes. Figures
+ * of about 3 s (`BENCH_WARMUP_SECONDS`), so the whole benchmark stays near ten minutes. Figures
  * go to docs/performance.md, section "API"; the exit code is non-zero when a bar fails or any
  * measured request did not succeed. `BENCH_SECONDS` and `BENCH_DATABASES`
  * (`sqlite,postgres`) shorten a run while working on it; `BENCH_RATE_LIMIT=0` switches the limiter
@@ -72,7 +75,20 @@ import {
 const runSeconds = Number(process.env.BENCH_SECONDS ?? 10);
 /** Unmeasured load before each measured run. */
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const connections = 32;
+/**
+ * Connection counts at which each maximum is measured (`BENCH_CONNECTIONS`, default 32 and 128):
+ * an endpoint's maximum is its best rate among them. A trivial endpoint is CPU-bound at any of
+ * them; one with a group commit serves more the more requests can share a commit, so one count
+ * alone would measure it at that concurrency, not at its maximum. The paced runs use the largest,
+ * so that no request waits for a free connection in the load generator.
+ */
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '32,128').split(',').map((count) => {
+  const n = Number(count.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new Error('BENCH_CONNECTIONS must list whole numbers from 1 to 1000, e.g. 32,128');
+  return n;
+});
+const pacedConnections = Math.max(...connectionCounts);
 /** Per minute, address and key alike; `BENCH_RATE_LIMIT=0` measures without the limiter. */
 const rateLimit = process.env.BENCH_RATE_LIMIT ?? '1000000000';
 /** `BENCH_DATABASES=sqlite` (or `postgres`) runs one of the two. */
@@ -92,6 +108,10 @@ const parts = new Set(
 
 interface Measured {
   rate: number;
+  /** The connections it was measured with (for a maximum: those that gave the best rate). */
+  connections: number;
+  /** For a maximum: the rate at each connection count tried, in order. */
+  ladder?: { connections: number; rate: number }[];
   p50: number;
   p99: number;
   ok: number;
@@ -311,6 +331,8 @@ function inboxRequests(
 
 interface Load {
   method: 'GET' | 'POST';
+  /** Keep-alive connections of the load generator (default: the first of `BENCH_CONNECTIONS`). */
+  connections?: number;
   /** One request per item, in order; `undefined` items: `fixedPath` without a body. */
   items: { path: string; body?: string; authorization?: string }[];
 }
@@ -376,6 +398,7 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   let lastAnswer: { at: number; cpu: ReturnType<typeof cpuNow> } | undefined;
   const cpuBefore = cpuNow(server);
   const started = performance.now();
+  const connections = load.connections ?? connectionCounts[0]!;
   const result = await autocannon({
     url: server.url,
     connections,
@@ -411,6 +434,7 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   const cpuAfter = lastAnswer?.cpu ?? cpuNow(server);
   return {
     rate: ok / seconds,
+    connections,
     p50: result.latency.p50,
     p99: result.latency.p99,
     ok,
@@ -428,6 +452,7 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
  * would be those of full load.
  */
 async function drivePaced(server: RunningServer, load: Load, rate: number): Promise<Measured> {
+  const connections = pacedConnections;
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const target = new URL(server.url);
   const latencies: number[] = [];
@@ -490,6 +515,7 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
   const [p50, p99] = percentiles(latencies, [50, 99]);
   return {
     rate: ok / seconds,
+    connections,
     p50,
     p99,
     ok,
@@ -508,14 +534,32 @@ async function full(
   server: RunningServer,
   method: Load['method'],
   make: (count: number) => Load['items'],
+  connections: number = connectionCounts[0]!,
 ): Promise<Measured> {
-  const probe = await drive(server, { method, items: make(400) });
+  const probe = await drive(server, { method, connections, items: make(400) });
   const warm = await drive(server, {
     method,
+    connections,
     items: make(Math.max(200, Math.min(20_000, Math.round(probe.rate * warmupSeconds)))),
   });
   const count = Math.max(400, Math.min(60_000, Math.round(warm.rate * runSeconds)));
-  return drive(server, { method, items: make(count) });
+  return drive(server, { method, connections, items: make(count) });
+}
+
+/** The endpoint's maximum: its best {@link full} run among `BENCH_CONNECTIONS`. */
+async function maximum(
+  server: RunningServer,
+  method: Load['method'],
+  make: (count: number) => Load['items'],
+): Promise<Measured> {
+  let best: Measured | undefined;
+  const ladder: { connections: number; rate: number }[] = [];
+  for (const connections of connectionCounts) {
+    const measured = await full(server, method, make, connections);
+    ladder.push({ connections, rate: measured.rate });
+    if (best === undefined || measured.rate > best.rate) best = measured;
+  }
+  return { ...best!, ladder };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -548,7 +592,7 @@ async function benchDatabase(
       const figures: DatabaseFigures = { database: name };
       // The same server, so the same rate limits: every ping is counted by the limiter too.
       if (parts.has('ping')) {
-        figures.ping = await full(server, 'GET', (n) =>
+        figures.ping = await maximum(server, 'GET', (n) =>
           Array.from({ length: n }, () => ({ path: '/api/v1/ping' })),
         );
       }
@@ -559,7 +603,7 @@ async function benchDatabase(
         return made.tokens.map((body) => ({ path: '/api/v1/grants', body }));
       };
       if (parts.has('grants') || (parts.has('half') && givenHalfRate === undefined)) {
-        figures.grants = await full(server, 'POST', grantItems);
+        figures.grants = await maximum(server, 'POST', grantItems);
       }
       if (parts.has('half')) {
         const halfRate = givenHalfRate ?? Math.max(1, Math.round(figures.grants!.rate / 2));
@@ -580,12 +624,12 @@ async function benchDatabase(
         await drive(server, { method: 'POST', items: grantItems(500) });
       }
       if (parts.has('offers')) {
-        figures.offers = await full(server, 'POST', (n) =>
+        figures.offers = await maximum(server, 'POST', (n) =>
           offers(seeded, all, n).map((body) => ({ path: '/api/v1/offers', body })),
         );
       }
       if (parts.has('inbox')) {
-        figures.inbox = await full(server, 'GET', (n) => inboxRequests(server.origin, all, n));
+        figures.inbox = await maximum(server, 'GET', (n) => inboxRequests(server.origin, all, n));
       }
       return figures;
     } finally {
@@ -635,6 +679,7 @@ ${row('GET /api/v1/pseudonyms/{ps}/inbox', figures.inbox)}
 
 (loop µs / CPU µs: the server's event-loop thread / all its threads, CPU time per successful
 request; DB µs: the PostgreSQL processes' CPU time per successful request, - on SQLite)
+${ladderLine(figures)}
 ${threadLines(figures)}
 
 grants / ping = ${ratio === undefined ? 'not measured' : ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
@@ -642,6 +687,28 @@ grant p99 at half rate = ${grantsHalf === undefined ? 'not measured' : `${grants
 event-loop time of a ping / of a grant = ${cpuRatio === undefined ? 'not measured' : cpuRatio.toFixed(2)} (the ratio a CPU-bound loop would reach; not a bar)
 requests that did not succeed: ${failures}`);
   return ratioOk && p99Ok && failures === 0;
+}
+
+/** Each maximum's rate at every connection count tried (the best is the table's). */
+function ladderLine(figures: DatabaseFigures): string {
+  const parts: [string, Measured | undefined][] = [
+    ['ping', figures.ping],
+    ['grants', figures.grants],
+    ['offers', figures.offers],
+    ['inbox', figures.inbox],
+  ];
+  const measured = parts.filter(([, m]) => m?.ladder !== undefined);
+  if (measured.length === 0) return 'maxima by connections: none measured';
+  return `maxima by connections (per second): ${measured
+    .map(
+      ([what, m]) =>
+        `${what} ${m!
+          .ladder!.map(
+            ({ connections, rate }) => `${Math.round(rate).toLocaleString('en')} at ${connections}`,
+          )
+          .join(', ')}`,
+    )
+    .join('; ')}`;
 }
 
 /** With `BENCH_THREADS=1`, each part's CPU per request by server thread and of the generator. */
@@ -668,7 +735,7 @@ async function main(): Promise<void> {
   await ready();
   ensureBuilt('bench:api', serverEntry);
   console.log(
-    `bench:api: ${machine()}, ${runSeconds} s per run, ${connections} connections, rate limits ${rateLimit}/min`,
+    `bench:api: ${machine()}, ${runSeconds} s per run, maxima at ${connectionCounts.join(' and ')} connections (the best), paced runs with up to ${pacedConnections}, rate limits ${rateLimit}/min`,
   );
   let pass = true;
   const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-bench-api-'));
