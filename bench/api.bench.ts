@@ -108,8 +108,6 @@ const parts = new Set(
 
 interface Measured {
   rate: number;
-  /** The connections it was measured with (for a maximum: those that gave the best rate). */
-  connections: number;
   /** For a maximum: the rate at each connection count tried, in order. */
   ladder?: { connections: number; rate: number }[];
   p50: number;
@@ -434,7 +432,6 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   const cpuAfter = lastAnswer?.cpu ?? cpuNow(server);
   return {
     rate: ok / seconds,
-    connections,
     p50: result.latency.p50,
     p99: result.latency.p99,
     ok,
@@ -515,7 +512,6 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
   const [p50, p99] = percentiles(latencies, [50, 99]);
   return {
     rate: ok / seconds,
-    connections,
     p50,
     p99,
     ok,

@@ -33,7 +33,8 @@ export interface ClearinghouseDb {
   /**
    * SQLite only: runs one statement at once on the connection, without queueing for it behind
    * its holder (mostly a group commit waiting for its flush), when no transaction is open on it;
-   * `undefined` when one is (and on PostgreSQL, whose pool has no such queue). A read may see a
+   * `undefined` when one is (and on PostgreSQL, whose pool has no such queue), and for a write
+   * while a batch is on the writer thread (it would wait for SQLite's write lock). A read may see a
    * commit whose flush is still running, so it is only for the checks of a write (see
    * `PreparedStatement.firstForWrite`), never for an answer that shows stored data. A write
    * commits by itself under `synchronous = NORMAL`, without a flush: only for what is worth
@@ -246,8 +247,17 @@ async function startSqliteWriter(
 ): Promise<WriterThread | undefined> {
   let source: string;
   try {
+    // The id `writer-thread-bundle.ts` provides (a literal: that module loads Vite).
     source = (await import('virtual:sqlite-writer-thread')).default;
-  } catch {
+  } catch (error) {
+    // Outside Vite the id means nothing to Node: expected, and quiet. Anything else is a fault.
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_UNSUPPORTED_ESM_URL_SCHEME' && code !== 'ERR_MODULE_NOT_FOUND') {
+      console.error(
+        '[sqlite writer thread] its code did not load; committing on the server connection:',
+        error,
+      );
+    }
     return undefined;
   }
   try {

@@ -152,10 +152,12 @@ const maxSeconds = 2 ** 40;
  * One bad record never costs the others: when a batch fails as a whole, its records are
  * retried one per transaction, and only those the database refuses are rejected.
  *
- * Each batch commits through {@link durableTransaction}: on a SQLite file the write-ahead log is
- * fsynced on libuv's thread pool before any caller's promise settles, as durable as
- * `synchronous = FULL` (which fsyncs the same file inside COMMIT), without freezing the event
- * loop for the length of a disk flush (better-sqlite3 is synchronous).
+ * On a SQLite file a batch commits on the writer thread (`writer-thread.ts`, its own connection
+ * under `synchronous = FULL`) when the thread runs and knows every record's effect; otherwise,
+ * and on PostgreSQL, through {@link durableTransaction}, where on a SQLite file the write-ahead
+ * log is flushed on libuv's thread pool before any caller's promise settles. Either way a batch
+ * is on disk before its callers hear of it, without freezing the event loop for the flush
+ * (better-sqlite3 is synchronous).
  *
  * @example
  * ```ts

@@ -9,8 +9,8 @@
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'vite';
 
-/** The id `database.ts` imports. */
-export const writerThreadSourceId = 'virtual:sqlite-writer-thread';
+/** The id `database.ts` imports (there as a literal: this module loads Vite). */
+const writerThreadSourceId = 'virtual:sqlite-writer-thread';
 const resolvedId = `\0${writerThreadSourceId}`;
 
 const entry = fileURLToPath(new URL('./writer-thread.worker.ts', import.meta.url));

@@ -95,25 +95,54 @@ describe('the SQLite writer thread', () => {
     expect(countOutside(tdb.sqlitePath!, 'messages')).toBe(2);
   });
 
-  it('lets the checks read while it commits, and keeps writes off the connection meanwhile', async () => {
+  /**
+   * A batch held on the thread: a third connection takes SQLite's write lock first, so the
+   * thread's batch waits for it (in its busy handler, on its own thread) until `release`.
+   */
+  async function pinnedBatch(): Promise<{ writing: Promise<unknown>; release: () => void }> {
+    const pin = new SqliteDatabase(tdb.sqlitePath!);
+    pin.exec('begin immediate');
     const writing = writer.write(makeRecord());
     while (!thread.busy) await new Promise((resolve) => setImmediate(resolve));
-    // Synchronous from here: the thread's answer cannot be taken in between.
-    expect(tdb.cdb.runNow!('select count(*) as n from messages', [])).toEqual([{ n: 0 }]);
-    expect(
-      tdb.cdb.runNow!(
-        'insert into rate_limits (bucket, window_start, count) values (?, ?, ?) returning count',
-        ['test', 0, 1],
-      ),
-    ).toBeUndefined();
-    expect((await writing).status).toBe('stored');
+    return {
+      writing,
+      release: () => {
+        pin.exec('rollback');
+        pin.close();
+      },
+    };
+  }
+
+  it('lets the checks read while it commits, and keeps their writes off the connection meanwhile', async () => {
+    const { writing, release } = await pinnedBatch();
+    const count =
+      'insert into rate_limits (bucket, window_start, count) values (?, ?, ?) returning count';
+    try {
+      expect(tdb.cdb.runNow!('select count(*) as n from messages', [])).toEqual([{ n: 0 }]);
+      expect(tdb.cdb.runNow!(count, ['test', 0, 1])).toBeUndefined();
+    } finally {
+      release();
+    }
+    expect(await writing).toMatchObject({ status: 'stored' });
     expect(thread.busy).toBe(false);
-    expect(
-      tdb.cdb.runNow!(
-        'insert into rate_limits (bucket, window_start, count) values (?, ?, ?) returning count',
-        ['test', 0, 1],
-      ),
-    ).toEqual([{ count: 1 }]);
+    expect(tdb.cdb.runNow!(count, ['test', 0, 1])).toEqual([{ count: 1 }]);
+  });
+
+  it("makes the server connection's other statements wait for the batch, without blocking the event loop", async () => {
+    const { writing, release } = await pinnedBatch();
+    const order: string[] = [];
+    const other = tdb.cdb.db
+      .insertInto('rate_limits')
+      .values({ bucket: 'other', window_start: 0, count: 1 })
+      .execute()
+      .then(() => order.push('other write'));
+    void writing.then(() => order.push('batch'));
+    // The event loop goes on (these turns run), and the write waits for the batch.
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    release();
+    await Promise.all([writing, other]);
+    expect(order).toEqual(['batch', 'other write']);
   });
 
   it("leaves the writer committing on the server's connection once the thread has stopped", async () => {

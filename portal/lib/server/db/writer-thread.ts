@@ -9,8 +9,8 @@ import { effectName, type BatchEntry, type Outcome, type ValidRecord } from './i
  * its own under `synchronous = FULL` (`writer-thread.worker.ts`), instead of on the event loop.
  *
  * better-sqlite3 is synchronous: on the event loop's connection a group commit's statements and
- * its COMMIT (the write-ahead log's pages) ran inside the call, about a fifth of a grant's event
- * loop time. On the thread they cost the event loop one message out and one back per batch. The
+ * its COMMIT (the write-ahead log's pages) ran inside the call: 218 of the 741 µs of event loop a
+ * grant cost at the maximum (bench:api with a statement-timing preload, session 11). On the thread they cost the event loop one message out and one back per batch. The
  * COMMIT flushes the WAL before it returns, and before any other connection can read the batch
  * (SQLite makes a commit visible only after its flush under FULL), so a `201` means what it did.
  *
@@ -190,8 +190,7 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     if ('outcomes' in reply) {
       committed++;
       resolve(reply.outcomes);
-    }
-    else if (reply.error.protocol) {
+    } else if (reply.error.protocol) {
       const { code, message, detail } = reply.error;
       reject(new ProtocolError(code, message, detail === undefined ? undefined : { ...detail }));
     } else {
@@ -202,10 +201,19 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     }
   });
   worker.on('error', (error) => {
-    console.error('[sqlite writer thread] failed:', error);
-    gone('failed');
+    console.error('[sqlite writer thread] failed; committing on the server connection:', error);
+    // No new batches; those sent fail at 'exit', once the thread's connection is closed (and its
+    // write lock released), so that their retry on the server's connection does not wait for it.
+    running = false;
   });
-  worker.on('exit', (code) => gone(`stopped (code ${code})`));
+  worker.on('exit', (code) => {
+    if (stopping === undefined && code !== 1) {
+      console.error(
+        `[sqlite writer thread] stopped (code ${code}); committing on the server connection`,
+      );
+    }
+    gone(`stopped (code ${code})`);
+  });
   // An idle thread must not keep the process alive. After the listeners: adding a 'message'
   // listener refs the worker again.
   worker.unref();
@@ -250,7 +258,14 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
       return new Promise<Outcome[]>((resolve, reject) => {
         if (waiting.size === 0) worker.ref();
         waiting.set(batch.id, { resolve, reject });
-        worker.postMessage(batch);
+        try {
+          worker.postMessage(batch);
+        } catch (error) {
+          // Not sent (a value that cannot be copied): nothing waits for it, nothing is held.
+          waiting.delete(batch.id);
+          if (waiting.size === 0) worker.unref();
+          reject(error);
+        }
       });
     },
     stop() {

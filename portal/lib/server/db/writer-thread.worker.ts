@@ -5,10 +5,12 @@
  * runs each group commit it is sent with the same `insertBatch` as the event loop's connection.
  *
  * In: `{ id, entries, nowMs }` (records without functions; an effect as its name and item), or
- * `'stop'`. Out: `'ready'` with the effect names it knows, then `{ id, outcomes }` or
- * `{ id, error }`.
+ * `'stop'`. Out: `{ ready }` with the names of the effects it knows, then `{ id, outcomes }` or
+ * `{ id, error }` per batch, in the order sent.
  */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type LogEvent } from 'kysely';
@@ -17,7 +19,7 @@ import { storeGrants } from '../grant-effects';
 import { effectName, insertBatch, type BatchEntry, type EffectRun } from './insert-batch';
 import type { Database } from './schema';
 import { withStatementCache } from './statement-cache';
-import type { ThreadBatch, ThreadReply, WriterThreadData } from './writer-thread';
+import type { LoggedStatement, ThreadBatch, ThreadReply, WriterThreadData } from './writer-thread';
 
 /** Every effect the thread can run, by the name `namedEffect` gave it. */
 const effects = new Map<string, EffectRun<never>>(
@@ -38,8 +40,17 @@ sqlite.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
 // Checkpoints are the checkpointer's (or the server connection's commits'), never inside a commit
 // here: the answers would wait for them.
 sqlite.pragma('wal_autocheckpoint = 0');
+// The write-ahead log's name must survive a power cut too: the server's connection created the
+// file, and this connection's flushes cover its data, not the folder's entry (what SQLite does
+// under FULL only for a WAL it creates itself, and `walFile` at its first flush).
+const folder = openSync(dirname(data.path), 'r');
+try {
+  fsyncSync(folder);
+} finally {
+  closeSync(folder);
+}
 /** The batch's statements, when the server logs its statements (tests count them). */
-let logged: { sql: string; ms: number }[] = [];
+let logged: LoggedStatement[] = [];
 const db = new Kysely<Database>({
   dialect: new SqliteDialect({ database: withStatementCache(sqlite, data.cacheSize) }),
   ...(data.logStatements

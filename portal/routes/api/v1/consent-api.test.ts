@@ -848,33 +848,41 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
     });
 
     it('binds a pseudonym to one company when its first grants to two companies come together', async () => {
-      const first = await register();
-      const second = await register();
-      const firstRequest = await openRequest(first);
-      const secondRequest = await openRequest(second);
-      const pseudonym = newPseudonym(first.id);
-      // Neither is bound when both are checked, so both reach the writer, mostly in one batch.
-      const responses = await Promise.all([
-        grant(pseudonym, first, firstRequest),
-        grant(pseudonym, second, secondRequest),
-      ]);
-      expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
-      await expectProblem(
-        responses.find((response) => response.status === 409)!,
-        409,
-        'ERR_PSEUDONYM_COMPANY_MISMATCH',
-      );
-      const bound = await api.tdb.cdb.db
-        .selectFrom('pseudonyms')
-        .select('company_id')
-        .where('pseudonym', '=', pseudonym.id)
-        .executeTakeFirstOrThrow();
-      const granted = await api.tdb.cdb.db
-        .selectFrom('grants')
-        .select('company_id')
-        .where('pseudonym', '=', pseudonym.id)
-        .execute();
-      expect(granted).toEqual([{ company_id: bound.company_id }]);
+      // Neither is bound when both are checked, so both reach the writer; when they share a
+      // batch, it fails as a whole and is retried record by record (the later one then finds the
+      // pseudonym bound). Tried until they share one (they mostly do at the first attempt).
+      let shared = false;
+      for (let attempt = 0; attempt < 10 && !shared; attempt++) {
+        const first = await register();
+        const second = await register();
+        const firstRequest = await openRequest(first);
+        const secondRequest = await openRequest(second);
+        const pseudonym = newPseudonym(first.id);
+        const fallbacks = api.writer.stats.fallbacks;
+        const responses = await Promise.all([
+          grant(pseudonym, first, firstRequest),
+          grant(pseudonym, second, secondRequest),
+        ]);
+        shared = api.writer.stats.fallbacks > fallbacks;
+        expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
+        await expectProblem(
+          responses.find((response) => response.status === 409)!,
+          409,
+          'ERR_PSEUDONYM_COMPANY_MISMATCH',
+        );
+        const bound = await api.tdb.cdb.db
+          .selectFrom('pseudonyms')
+          .select('company_id')
+          .where('pseudonym', '=', pseudonym.id)
+          .executeTakeFirstOrThrow();
+        const granted = await api.tdb.cdb.db
+          .selectFrom('grants')
+          .select('company_id')
+          .where('pseudonym', '=', pseudonym.id)
+          .execute();
+        expect(granted).toEqual([{ company_id: bound.company_id }]);
+      }
+      expect(shared).toBe(true);
     });
 
     it('refuses a pseudonym already bound to another company', async () => {
