@@ -44,6 +44,23 @@ import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server'
 const withRequestStore = with_request_store as <T>(store: unknown, fn: () => T) => T;
 
 describe.each(testDialects)('rate limits on %s', (dialect) => {
+  /** The counters as stored: a SQLite file keeps them in a file of their own (`countNow`). */
+  async function counters(): Promise<{ bucket: string; count: number }[]> {
+    const countNow = api.tdb.cdb.countNow;
+    const rows = (
+      countNow !== undefined
+        ? countNow('select bucket, count from rate_limits order by bucket', [])
+        : await api.tdb.cdb.db
+            .selectFrom('rate_limits')
+            .select(['bucket', 'count'])
+            .orderBy('bucket')
+            .execute()
+    ) as { bucket: string; count: number }[];
+    return rows.map((row) => ({ bucket: row.bucket, count: Number(row.count) }));
+  }
+  const countOf = async (bucket: string) =>
+    (await counters()).find((row) => row.bucket === bucket)?.count;
+
   let api: ApiHarness;
 
   beforeEach(async () => {
@@ -266,16 +283,7 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     expect(maxBlock(limit)).toBe(10);
     const config = { addressPerMinute: limit, keyPerMinute: 0 };
     const nodeA = createRateLimiter({ db: api.tdb.cdb.db, config, now: api.clock.now });
-    const counted = async () =>
-      Number(
-        (
-          await api.tdb.cdb.db
-            .selectFrom('rate_limits')
-            .select('count')
-            .where('bucket', '=', 'a:192.0.2.77')
-            .executeTakeFirstOrThrow()
-        ).count,
-      );
+    const counted = async () => (await countOf('a:192.0.2.77')) ?? 0;
     // One node alone: after a few refills it holds places ahead, so most charges write nothing.
     for (let i = 0; i < 40; i++) await nodeA.chargeAddress('192.0.2.77');
     const reserved = await counted();
@@ -313,8 +321,7 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     for (let i = 0; i < 5; i++) {
       expect((await throughHook('/api/v1/health', '198.51.100.9')).status).toBe(200);
     }
-    const rows = await api.tdb.cdb.db.selectFrom('rate_limits').selectAll().execute();
-    expect(rows).toEqual([]);
+    expect(await counters()).toEqual([]);
   });
 
   it('leaves the connection at synchronous = FULL after a count, so messages stay durable', async () => {
@@ -330,12 +337,7 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
       );
       expect(rows[0]?.synchronous).toBe(2); // FULL
     }
-    const row = await api.tdb.cdb.db
-      .selectFrom('rate_limits')
-      .select('count')
-      .where('bucket', '=', 'a:192.0.2.3')
-      .executeTakeFirstOrThrow();
-    expect(Number(row.count)).toBe(1);
+    expect(await countOf('a:192.0.2.3')).toBe(1);
   });
 
   it('forgets the counters of finished windows', async () => {
@@ -348,8 +350,7 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     await limiter.chargeKey('some-kid');
     api.clock.advance(120);
     await limiter.chargeAddress('192.0.2.2');
-    const buckets = await api.tdb.cdb.db.selectFrom('rate_limits').select('bucket').execute();
-    expect(buckets.map((b) => b.bucket)).toEqual(['a:192.0.2.2']);
+    expect((await counters()).map((row) => row.bucket)).toEqual(['a:192.0.2.2']);
   });
 });
 

@@ -9,7 +9,10 @@
  * upsert on SQLite and PostgreSQL alike. Charges that arrive while a count is being written are
  * coalesced into the next statement (one row per bucket, `count + n`), the way the durable
  * writer group-commits messages. Counts are not worth a disk sync: on PostgreSQL the table is
- * UNLOGGED, on SQLite the upsert commits with `synchronous = NORMAL` (see {@link withoutSync}).
+ * UNLOGGED; a SQLite file keeps the table in a file of its own beside the database
+ * (`ClearinghouseDb.countNow`, `synchronous = OFF`), so a count never waits for the database's
+ * write lock, which a group commit holds for its statements and flush; an in-memory SQLite
+ * database counts in its own `rate_limits` with `synchronous = NORMAL` (see {@link withoutSync}).
  *
  * A busy bucket does not write once per request: each node reserves a block of places of the
  * window in one upsert (`count + block`) and hands them out from memory until they are spent
@@ -273,12 +276,16 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         )
         .returning(['bucket', 'count', 'window_start']);
     let rows: { bucket: string; count: number; window_start: number }[];
-    if (dialect === 'sqlite') {
-      // At once when no transaction is open (a count needs no flush; see ClearinghouseDb.runNow),
-      // instead of queueing behind a group commit's flush.
+    const cdb = dialect === 'sqlite' ? clearinghouseDbOf(db) : undefined;
+    if (cdb?.countNow !== undefined) {
+      // A SQLite file: in the rate limits' own file, at once (ClearinghouseDb.countNow).
       const compiled = upsert(db).compile();
-      const now = clearinghouseDbOf(db)?.runNow?.(compiled.sql, compiled.parameters) as
-        typeof rows | undefined;
+      rows = cdb.countNow(compiled.sql, compiled.parameters) as typeof rows;
+    } else if (dialect === 'sqlite') {
+      // In-memory SQLite: at once when no transaction is open (a count needs no flush; see
+      // ClearinghouseDb.runNow), instead of queueing behind a group commit's flush.
+      const compiled = upsert(db).compile();
+      const now = cdb?.runNow?.(compiled.sql, compiled.parameters) as typeof rows | undefined;
       rows = now ?? (await withoutSync(db, (conn) => upsert(conn).execute()));
     } else rows = await upsert(db).execute();
     const counted = new Map(
@@ -290,11 +297,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (windowStart !== lastPurgeWindow) {
       // Once a window per process: rows of finished windows would only reset on their next use.
       lastPurgeWindow = windowStart;
-      await db
+      const purge = db
         .deleteFrom('rate_limits')
-        .where('window_start', '<', windowStart - rateLimitWindowMs)
-        .execute()
-        .catch((error: unknown) => console.error('rate limits: purge failed:', error));
+        .where('window_start', '<', windowStart - rateLimitWindowMs);
+      try {
+        if (cdb?.countNow !== undefined) {
+          const compiled = purge.compile();
+          cdb.countNow(compiled.sql, compiled.parameters);
+        } else await purge.execute();
+      } catch (error) {
+        console.error('rate limits: purge failed:', error);
+      }
     }
     for (const [bucket, list] of byBucket) {
       const { count, windowStart: counting } = counted.get(bucket)!;

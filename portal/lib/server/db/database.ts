@@ -43,6 +43,16 @@ export interface ClearinghouseDb {
    */
   runNow?(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
   /**
+   * SQLite file only: runs one statement at once on the rate limits' own file
+   * (`<file>-limits`, {@link sqliteLimitsPath}), which holds the `rate_limits` table: a count
+   * takes that file's write lock, never the database's, so it waits neither for a group commit
+   * nor for its flush. Committed without a flush (`synchronous = OFF`): the counts describe the
+   * current minute and are worth nothing after a crash. Several processes on one database file
+   * share it, as they share the database. Returns the rows (none for a write without
+   * `returning`).
+   */
+  countNow?(sql: string, parameters: readonly unknown[]): unknown[];
+  /**
    * SQLite file only: flushes its write-ahead log (`fdatasync`), off the event loop, making every
    * frame committed so far durable (see `durableTransaction`). Rejects when the flush failed.
    */
@@ -177,6 +187,7 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
   let closed: Promise<void> | undefined;
   let writer: Promise<WriterThread | undefined> | undefined;
   let thread: WriterThread | undefined;
+  let limits: ReturnType<typeof withStatementCache> | undefined;
   const writerWanted =
     wal !== undefined && process.env.SQLITE_WRITER_THREAD?.trim().toLowerCase() !== 'off';
   return {
@@ -224,8 +235,28 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
           },
         }
       : {}),
+    ...(wal === undefined
+      ? {}
+      : {
+          countNow(text, parameters) {
+            if (closed !== undefined) throw new Error('The database is closed.');
+            limits ??= openLimits(sqliteLimitsPath(path));
+            const started = log === undefined ? 0 : performance.now();
+            const statement = limits.prepare(text) as unknown as SqliteDatabase.Statement;
+            const rows = statement.reader
+              ? (statement.all(...parameters) as unknown[])
+              : (statement.run(...parameters), []);
+            log?.({
+              level: 'query',
+              query: CompiledQuery.raw(text, [...parameters]),
+              queryDurationMillis: performance.now() - started,
+            });
+            return rows;
+          },
+        }),
     close() {
       closed ??= (async () => {
+        limits?.close();
         await (await writer)?.stop();
         await db.destroy();
         // Kysely only closes a handle it has used; close it ourselves when no query ever ran.
@@ -275,6 +306,31 @@ async function startSqliteWriter(
     );
     return undefined;
   }
+}
+
+/** The rate limits' own SQLite file beside the database file `path` (see `countNow`). */
+export function sqliteLimitsPath(path: string): string {
+  return `${path}-limits`;
+}
+
+/**
+ * Opens (and creates) the rate limits' file: the `rate_limits` table of migration 0009, in WAL
+ * mode (several processes may count at once), `synchronous = OFF`.
+ */
+function openLimits(path: string): ReturnType<typeof withStatementCache> {
+  const limits = new SqliteDatabase(path);
+  try {
+    limits.pragma('journal_mode = WAL');
+    limits.pragma('synchronous = OFF');
+    limits.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
+    limits.exec(`create table if not exists rate_limits (
+      bucket text primary key, window_start bigint not null, count integer not null);
+      create index if not exists rate_limits_window_idx on rate_limits (window_start);`);
+  } catch (error) {
+    limits.close();
+    throw error;
+  }
+  return withStatementCache(limits);
 }
 
 /** Where SQLite keeps the write-ahead log of the database file `path`. */

@@ -1,7 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import source from 'virtual:sqlite-writer-thread';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRateLimiter } from '../rate-limits';
+import { sqliteLimitsPath } from './database';
 import { createDurableWriter, type DurableWriter, type MessageRecord } from './durable-writer';
 import { migrateToLatest } from './migrate';
 import { openTestDatabase, type TestDatabase } from './test-databases';
@@ -143,6 +146,31 @@ describe('the SQLite writer thread', () => {
     release();
     await Promise.all([writing, other]);
     expect(order).toEqual(['batch', 'other write']);
+  });
+
+  it("counts rate limits in their own file at once, while a batch holds the database's write lock", async () => {
+    const limiter = createRateLimiter({
+      db: tdb.cdb.db,
+      config: { addressPerMinute: 100, keyPerMinute: 100 },
+    });
+    const { writing, release } = await pinnedBatch();
+    let counted = false;
+    try {
+      const charging = limiter.chargeKey('k'.repeat(43)).then(() => (counted = true));
+      // The batch cannot commit (pinned), the count does not wait for it.
+      await charging;
+      expect(counted).toBe(true);
+      expect(thread.busy).toBe(true);
+    } finally {
+      release();
+    }
+    await writing;
+    expect(tdb.cdb.countNow!('select bucket, count from rate_limits', [])).toEqual([
+      { bucket: `k:${'k'.repeat(43)}`, count: 1 },
+    ]);
+    // Beside the database, not in it.
+    expect(existsSync(sqliteLimitsPath(tdb.sqlitePath!))).toBe(true);
+    expect(await tdb.cdb.db.selectFrom('rate_limits').selectAll().execute()).toEqual([]);
   });
 
   it("leaves the writer committing on the server's connection once the thread has stopped", async () => {
