@@ -685,15 +685,20 @@ requests that did not succeed: ${failures}`);
   return ratioOk && p99Ok && failures === 0;
 }
 
-/** Each maximum's rate at every connection count tried (the best is the table's). */
-function ladderLine(figures: DatabaseFigures): string {
-  const parts: [string, Measured | undefined][] = [
+/** Each part's name and figures, in the order measured. */
+function partsOf(figures: DatabaseFigures): [string, Measured | undefined][] {
+  return [
     ['ping', figures.ping],
     ['grants', figures.grants],
+    ['grants at half', figures.grantsHalf],
     ['offers', figures.offers],
     ['inbox', figures.inbox],
   ];
-  const measured = parts.filter(([, m]) => m?.ladder !== undefined);
+}
+
+/** Each maximum's rate at every connection count tried (the best is the table's). */
+function ladderLine(figures: DatabaseFigures): string {
+  const measured = partsOf(figures).filter(([, m]) => m?.ladder !== undefined);
   if (measured.length === 0) return 'maxima by connections: none measured';
   return `maxima by connections (per second): ${measured
     .map(
@@ -709,14 +714,7 @@ function ladderLine(figures: DatabaseFigures): string {
 
 /** With `BENCH_THREADS=1`, each part's CPU per request by server thread and of the generator. */
 function threadLines(figures: DatabaseFigures): string {
-  const parts: [string, Measured | undefined][] = [
-    ['ping', figures.ping],
-    ['grants', figures.grants],
-    ['grants at half', figures.grantsHalf],
-    ['offers', figures.offers],
-    ['inbox', figures.inbox],
-  ];
-  return parts
+  return partsOf(figures)
     .filter(([, m]) => m?.cpu?.threads !== undefined)
     .map(
       ([what, m]) =>

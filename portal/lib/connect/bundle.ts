@@ -6,11 +6,11 @@
  * own and `npm run build` / `npm start` from a clean clone just work.
  */
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'vite';
+import type { Plugin } from 'vite';
+import { bundleText, textModule } from '../build/text-module';
 
 /** The id the route imports. */
 export const connectScriptId = 'virtual:connect-script';
-const resolvedId = `\0${connectScriptId}`;
 
 const entry = fileURLToPath(new URL('./browser.ts', import.meta.url));
 const protocolRoot = fileURLToPath(new URL('../../../protocol', import.meta.url));
@@ -24,27 +24,18 @@ const protocolRoot = fileURLToPath(new URL('../../../protocol', import.meta.url)
  * ```
  */
 export async function bundleConnectScript(): Promise<string> {
-  const result = await build({
-    configFile: false,
-    logLevel: 'warn',
-    publicDir: false,
-    resolve: { alias: { $protocol: protocolRoot } },
-    build: {
-      write: false,
-      target: ['chrome100', 'firefox100', 'safari15'],
-      minify: true,
-      lib: { entry, formats: ['iife'], name: 'ClearinghouseConnectScript' },
-      rolldownOptions: { output: { comments: { legal: true, annotation: false, jsdoc: false } } },
+  return bundleText(
+    {
+      resolve: { alias: { $protocol: protocolRoot } },
+      build: {
+        target: ['chrome100', 'firefox100', 'safari15'],
+        minify: true,
+        lib: { entry, formats: ['iife'], name: 'ClearinghouseConnectScript' },
+        rolldownOptions: { output: { comments: { legal: true, annotation: false, jsdoc: false } } },
+      },
     },
-  });
-  const outputs = Array.isArray(result) ? result : [result];
-  for (const out of outputs) {
-    if ('output' in out) {
-      const chunk = out.output.find((o) => o.type === 'chunk');
-      if (chunk !== undefined && chunk.type === 'chunk') return chunk.code;
-    }
-  }
-  throw new Error('bundling connect.js produced no script');
+    'connect.js',
+  );
 }
 
 /**
@@ -56,13 +47,5 @@ export async function bundleConnectScript(): Promise<string> {
  * ```
  */
 export function connectScript(): Plugin {
-  return {
-    name: 'consent-clearinghouse:connect-script',
-    resolveId: (id) => (id === connectScriptId ? resolvedId : undefined),
-    async load(id) {
-      if (id !== resolvedId) return undefined;
-      const source = await bundleConnectScript();
-      return `export default ${JSON.stringify(source)};`;
-    },
-  };
+  return textModule('consent-clearinghouse:connect-script', connectScriptId, bundleConnectScript);
 }

@@ -61,9 +61,9 @@ export interface ClearinghouseDb {
    * SQLite file only: the writer thread (`writer-thread.ts`) that runs the durable writer's group
    * commits on a connection of its own, started at the first call; `undefined` when it is
    * switched off (`SQLITE_WRITER_THREAD=off`), outside Vite (no bundled thread code), or did
-   * not start or has failed, and then the server's own connection commits. Its caller holds the
-   * server's connection for each batch; while one is under way `runNow` refuses writes (they
-   * would wait for SQLite's write lock on the event loop).
+   * not start or has failed, and then the server's own connection commits. Each batch holds the
+   * server's connection (no other write of the process then waits for SQLite's write lock on
+   * the event loop), and while one is under way `runNow` refuses writes for the same reason.
    */
   writerThread?(): Promise<WriterThread | undefined>;
 }
@@ -229,7 +229,7 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
       ? {
           async writerThread() {
             if (closed !== undefined) return undefined;
-            writer ??= startSqliteWriter(path, log).then((started) => (thread = started));
+            writer ??= startSqliteWriter(path, db, log).then((started) => (thread = started));
             const current = await writer;
             return current?.running === true ? current : undefined;
           },
@@ -274,6 +274,7 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
  */
 async function startSqliteWriter(
   path: string,
+  db: Kysely<Database>,
   log: OpenDatabaseOptions['log'],
 ): Promise<WriterThread | undefined> {
   let source: string;
@@ -297,6 +298,8 @@ async function startSqliteWriter(
       source,
       busyTimeoutMs: sqliteBusyTimeoutMs,
       cacheSize: statementCacheSize,
+      // Each batch holds the server's connection, as a transaction on it would.
+      hold: (work) => db.connection().execute(work),
       ...(log === undefined ? {} : { log }),
     });
   } catch (error) {

@@ -14,9 +14,12 @@ import type { Database } from './schema';
  * under FULL. The connection stays held until the flush is done, so no query that goes through
  * Kysely (SQLite has one connection) can read the committed rows before they are on disk, as
  * under FULL, where readers see a commit only after its flush. Meanwhile the event loop parses,
- * verifies and answers other requests; only database work waits, except the checks of writes and
- * the rate limiter's counts, which run at once outside any transaction (`ClearinghouseDb.runNow`,
- * where it says why that is safe).
+ * verifies and answers other requests; only database work waits, except the checks of writes,
+ * which run at once outside any transaction (`ClearinghouseDb.runNow`, where it says why that is
+ * safe), and the rate limiter's counts, which a SQLite file keeps in a file of their own
+ * (`ClearinghouseDb.countNow`). The durable writer's batches mostly commit on the writer thread
+ * instead (`writer-thread.ts`); this path is the sequencer's, the request signatures' claims' and
+ * the writer's when the thread cannot take a batch.
  *
  * PostgreSQL and in-memory SQLite: a plain transaction (PostgreSQL flushes its WAL in COMMIT with
  * `synchronous_commit = on`, off the event loop anyway).

@@ -213,15 +213,16 @@ export function createDurableWriter(
 
   /**
    * One transaction of `entries`, on disk when it returns: on the SQLite writer thread when it
-   * runs and can take them (`writer-thread.ts`), holding the server's connection meanwhile as a
-   * transaction on it would; otherwise on that connection (see {@link durableTransaction}).
+   * runs and can take them (`writer-thread.ts`; the server's connection is held meanwhile, as a
+   * transaction on it would hold it); otherwise on that connection (see
+   * {@link durableTransaction}).
    */
   async function transact(entries: Pending[]): Promise<Outcome[]> {
     const nowMs = now();
     const thread = await cdb.writerThread?.();
     if (thread !== undefined && thread.accepts(entries)) {
       try {
-        return await cdb.db.connection().execute(() => thread.commit(entries, nowMs));
+        return await thread.commit(entries, nowMs);
       } catch (error) {
         // The thread ended: its connection rolled the batch back, or it had committed and a
         // second try finds the records stored. Either way, again on the server's connection.

@@ -211,7 +211,11 @@ export async function insertBatch(
 // out row after row.
 export const maxBatchLimit = 1000;
 
-const claimJtis = preparedByCount<unknown[], { signer: string; jti: string }>(
+/**
+ * Claims (signer, jti) pairs, row after row; returns the pairs newly claimed (a pair already
+ * held is a replay). Shared with the request signatures' claims (`jti-claims.ts`).
+ */
+export const claimJtis = preparedByCount<unknown[], { signer: string; jti: string }>(
   (db, arg, count) =>
     db
       .insertInto('seen_jtis')

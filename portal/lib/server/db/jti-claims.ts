@@ -1,7 +1,7 @@
 import { ProtocolError } from '../../../../protocol/errors';
 import type { ClearinghouseDb } from './database';
 import { durableTransaction } from './durable-transaction';
-import { argumentRows, preparedByCount } from './prepared';
+import { claimJtis } from './insert-batch';
 
 /** Claims of `(signer, jti)` pairs in `seen_jtis`, grouped into shared durable commits. */
 export interface JtiClaimer {
@@ -28,16 +28,6 @@ interface Pending {
 
 /** Most claims per transaction (3 bind parameters each, well inside both databases' limits). */
 const maxBatch = 256;
-
-const insertClaims = preparedByCount<unknown[], { signer: string; jti: string }>(
-  (db, arg, count) =>
-    db
-      .insertInto('seen_jtis')
-      .values(argumentRows<'seen_jtis'>(arg, count, ['signer', 'jti', 'expires_at']))
-      .onConflict((conflict) => conflict.columns(['signer', 'jti']).doNothing())
-      .returning(['signer', 'jti']),
-  maxBatch,
-);
 
 /**
  * The replay check of request signatures (GET and DELETE, which store nothing else) with group
@@ -98,7 +88,7 @@ export function createJtiClaimer(cdb: ClearinghouseDb): JtiClaimer {
     let claimed: Set<string>;
     try {
       const result = await durableTransaction(cdb, (trx) =>
-        insertClaims.forCount(keys.length).execute(trx, args),
+        claimJtis.forCount(keys.length).execute(trx, args),
       );
       claimed = new Set(result.rows.map((row) => pairKey(row.signer, row.jti)));
     } catch (error) {

@@ -7,11 +7,8 @@
  * script run with tsx) the module does not exist and the server's connection writes.
  */
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'vite';
-
-/** The id `database.ts` imports (there as a literal: this module loads Vite). */
-const writerThreadSourceId = 'virtual:sqlite-writer-thread';
-const resolvedId = `\0${writerThreadSourceId}`;
+import type { Plugin } from 'vite';
+import { bundleText, textModule } from '../../build/text-module';
 
 const entry = fileURLToPath(new URL('./writer-thread.worker.ts', import.meta.url));
 const protocolRoot = fileURLToPath(new URL('../../../../protocol', import.meta.url));
@@ -26,34 +23,24 @@ const libRoot = fileURLToPath(new URL('../..', import.meta.url));
  * ```
  */
 export async function bundleWriterThread(): Promise<string> {
-  const result = await build({
-    configFile: false,
-    logLevel: 'warn',
-    publicDir: false,
-    resolve: { alias: { $protocol: protocolRoot, $lib: libRoot } },
-    ssr: { noExternal: true, external: ['better-sqlite3'] },
-    build: {
-      write: false,
-      ssr: entry,
-      target: 'node20',
-      minify: false,
-      rolldownOptions: {
-        output: { format: 'cjs', codeSplitting: false },
+  return bundleText(
+    {
+      resolve: { alias: { $protocol: protocolRoot, $lib: libRoot } },
+      ssr: { noExternal: true, external: ['better-sqlite3'] },
+      build: {
+        ssr: entry,
+        target: 'node20',
+        minify: false,
+        rolldownOptions: { output: { format: 'cjs', codeSplitting: false } },
       },
     },
-  });
-  const outputs = Array.isArray(result) ? result : [result];
-  for (const out of outputs) {
-    if ('output' in out) {
-      const chunk = out.output.find((o) => o.type === 'chunk');
-      if (chunk !== undefined && chunk.type === 'chunk') return chunk.code;
-    }
-  }
-  throw new Error('bundling the SQLite writer thread produced no script');
+    'the SQLite writer thread',
+  );
 }
 
 /**
- * The Vite plugin that provides `virtual:sqlite-writer-thread` (registered in vite.config.ts).
+ * The Vite plugin that provides `virtual:sqlite-writer-thread` (registered in vite.config.ts),
+ * built once per plugin.
  *
  * @example
  * ```ts
@@ -61,14 +48,10 @@ export async function bundleWriterThread(): Promise<string> {
  * ```
  */
 export function sqliteWriterThread(): Plugin {
-  let source: Promise<string> | undefined;
-  return {
-    name: 'consent-clearinghouse:sqlite-writer-thread',
-    resolveId: (id) => (id === writerThreadSourceId ? resolvedId : undefined),
-    async load(id) {
-      if (id !== resolvedId) return undefined;
-      source ??= bundleWriterThread();
-      return `export default ${JSON.stringify(await source)};`;
-    },
-  };
+  return textModule(
+    'consent-clearinghouse:sqlite-writer-thread',
+    'virtual:sqlite-writer-thread',
+    bundleWriterThread,
+    { once: true },
+  );
 }

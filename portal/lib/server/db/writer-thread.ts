@@ -78,6 +78,11 @@ export interface WriterThreadOptions {
   driver?: string;
   /** Kysely's `log` option of the server's handle: told every statement the thread ran, too. */
   log?: (event: LogEvent) => void;
+  /**
+   * Runs each batch from its sending to its answer (the server holds its own connection there,
+   * so no other write of the process waits for SQLite's write lock on the event loop).
+   */
+  hold?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 /** The writer thread, started; see {@link startWriterThread}. */
@@ -93,7 +98,7 @@ export interface WriterThread {
   /**
    * Commits `entries` in one transaction on the thread, flushed when this resolves; one outcome
    * per entry, in order (as `insertBatch`). Batches sent before another's answer are committed
-   * after it, in the order sent. The caller holds the server's connection meanwhile.
+   * after it, in the order sent, each inside `options.hold`.
    *
    * @throws ProtocolError a record's effect refused it; an `Error` with the SQLite `code` the
    *   thread's statement failed with; {@link WriterThreadGone} when the thread ended first.
@@ -218,6 +223,27 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
   // listener refs the worker again.
   worker.unref();
 
+  const hold = options.hold ?? (<T>(work: () => Promise<T>) => work());
+
+  /** Sends `batch`; resolves with its outcomes once the thread has committed it. */
+  function send(batch: ThreadBatch): Promise<Outcome[]> {
+    if (!running) {
+      return Promise.reject(new WriterThreadGone('The database writer thread is not running.'));
+    }
+    return new Promise<Outcome[]>((resolve, reject) => {
+      if (waiting.size === 0) worker.ref();
+      waiting.set(batch.id, { resolve, reject });
+      try {
+        worker.postMessage(batch);
+      } catch (error) {
+        // Not sent (a value that cannot be copied): nothing waits for it, nothing is held.
+        waiting.delete(batch.id);
+        if (waiting.size === 0) worker.unref();
+        reject(error);
+      }
+    });
+  }
+
   return {
     get running() {
       return running;
@@ -237,9 +263,6 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
       });
     },
     commit(entries, nowMs) {
-      if (!running) {
-        return Promise.reject(new WriterThreadGone('The database writer thread is not running.'));
-      }
       const batch: ThreadBatch = {
         id: nextId++,
         nowMs,
@@ -255,18 +278,7 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
           };
         }),
       };
-      return new Promise<Outcome[]>((resolve, reject) => {
-        if (waiting.size === 0) worker.ref();
-        waiting.set(batch.id, { resolve, reject });
-        try {
-          worker.postMessage(batch);
-        } catch (error) {
-          // Not sent (a value that cannot be copied): nothing waits for it, nothing is held.
-          waiting.delete(batch.id);
-          if (waiting.size === 0) worker.unref();
-          reject(error);
-        }
-      });
+      return hold(() => send(batch));
     },
     stop() {
       stopping ??= (async () => {
