@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import { bundleText, textModule } from '../build/text-module';
+import { bundleText, textModule } from '../text-module';
 
 /** The id the route imports. */
 export const connectScriptId = 'virtual:connect-script';

@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vite';
-import { bundleText, textModule } from '../../build/text-module';
+import { bundleText, textModule } from '../../text-module';
 
 const entry = fileURLToPath(new URL('./writer-thread.worker.ts', import.meta.url));
 const protocolRoot = fileURLToPath(new URL('../../../../protocol', import.meta.url));
