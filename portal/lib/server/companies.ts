@@ -8,6 +8,7 @@ import { importPublicJwk, thumbprint } from '$protocol/keys';
 import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims } from './auth/signatures';
+import { anyOf, batchedLookup } from './db/batched-lookup';
 import { prepared } from './db/prepared';
 import type { CompanyStatus } from './db/schema';
 import { proveDomain, originPolicy, type ProofFetcher } from './domain-proof';
@@ -113,15 +114,31 @@ export interface CompanyService {
   setStatus(id: string, status: CompanyStatus): Promise<void>;
 }
 
+/** The columns of a company's record. */
+const companyColumns = ['id', 'status', 'legal_name', 'domain', 'profile'] as const;
+interface CompanyRow {
+  id: string;
+  status: CompanyStatus;
+  legal_name: string;
+  domain: string;
+  profile: string;
+}
+
 /** A company's row by id (db/prepared.ts: built once per dialect). */
-const companyQuery = prepared<
-  { id: string },
-  { id: string; status: CompanyStatus; legal_name: string; domain: string; profile: string }
->((db, arg) =>
-  db
-    .selectFrom('companies')
-    .select(['id', 'status', 'legal_name', 'domain', 'profile'])
-    .where('id', '=', arg('id')),
+const companyQuery = batchedLookup(
+  prepared<{ id: string }, CompanyRow>((db, arg) =>
+    db.selectFrom('companies').select(companyColumns).where('id', '=', arg('id')),
+  ),
+  {
+    keyOf: (args) => args.id,
+    many: prepared<{ keys: string[] }, CompanyRow>((db, arg) =>
+      db
+        .selectFrom('companies')
+        .select(companyColumns)
+        .where('id', '=', anyOf(arg('keys'))),
+    ),
+    rowKey: (row) => row.id,
+  },
 );
 
 /**

@@ -17,6 +17,7 @@ import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
 import { clearinghouseDbOf } from '../db/database';
 import { createJtiClaimer, type JtiClaimer } from '../db/jti-claims';
+import { anyOf, batchedLookup } from '../db/batched-lookup';
 import { prepared } from '../db/prepared';
 import type { Database } from '../db/schema';
 import { nodeEd25519Verify } from '../ed25519';
@@ -173,12 +174,25 @@ const regulatorKeyQuery = prepared<{ kid: string }, { x: string; id: string }>((
     .where('people.removed_at', 'is', null),
 );
 
-const pseudonymBindingQuery = prepared<{ pseudonym: string }, { company_id: string; x: string }>(
-  (db, arg) =>
+/** A pseudonym's binding; concurrent lookups share one statement on PostgreSQL. */
+const pseudonymBindingQuery = batchedLookup(
+  prepared<{ pseudonym: string }, { company_id: string; x: string }>((db, arg) =>
     db
       .selectFrom('pseudonyms')
       .select(['company_id', 'x'])
       .where('pseudonym', '=', arg('pseudonym')),
+  ),
+  {
+    keyOf: (args) => args.pseudonym,
+    many: prepared<{ keys: string[] }, { pseudonym: string; company_id: string; x: string }>(
+      (db, arg) =>
+        db
+          .selectFrom('pseudonyms')
+          .select(['pseudonym', 'company_id', 'x'])
+          .where('pseudonym', '=', anyOf(arg('keys'))),
+    ),
+    rowKey: (row) => row.pseudonym,
+  },
 );
 
 /**

@@ -1,0 +1,220 @@
+/**
+ * `batchedLookup` (db/batched-lookup.ts) on a real PostgreSQL and SQLite: concurrent lookups on
+ * PostgreSQL share one statement, each caller still gets its own row, a key asked for while a
+ * statement is under way waits for the next one (so it sees every commit before it asked), an
+ * error reaches the callers of its statement only, and transactions and SQLite keep the one-row
+ * statement.
+ */
+import { sql, type Kysely, type LogEvent } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { anyOf, batchedLookup } from './batched-lookup';
+import { prepared, type PreparedStatement } from './prepared';
+import { openTestDatabase, testDialects, type TestDatabase } from './test-databases';
+
+interface Row {
+  id: string;
+  owner: string;
+  v: string;
+}
+/** The test's own table, which the schema type does not know. */
+type TestDb = Kysely<{ t: Row }>;
+
+const one = prepared<{ id: string; owner: string }, Row>((db, arg) =>
+  (db as unknown as TestDb)
+    .selectFrom('t')
+    .select(['id', 'owner', 'v'])
+    .where('id', '=', arg('id'))
+    .where('owner', '=', arg('owner')),
+);
+const many = prepared<{ keys: string[] }, Row>((db, arg) =>
+  (db as unknown as TestDb)
+    .selectFrom('t')
+    .select(['id', 'owner', 'v'])
+    .where('id', '=', anyOf(arg('keys'))),
+);
+
+function lookupWith(statement: PreparedStatement<{ keys: string[] }, Row>, maxKeys?: number) {
+  return batchedLookup(one, {
+    keyOf: (args) => args.id,
+    many: statement,
+    rowKey: (row) => row.id,
+    accepts: (row, args) => row.owner === args.owner,
+    ...(maxKeys === undefined ? {} : { maxKeys }),
+  });
+}
+
+/** A promise and its opener. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** `many`, recording the keys of each run and waiting for `hold` (if set) before it runs. */
+function recorded(hold?: Promise<void>, failFirst?: Error) {
+  const runs: string[][] = [];
+  const statement: PreparedStatement<{ keys: string[] }, Row> = {
+    ...many,
+    async execute(executor, args) {
+      runs.push([...args.keys]);
+      const first = runs.length === 1;
+      if (first && hold !== undefined) await hold;
+      if (first && failFirst !== undefined) throw failFirst;
+      return many.execute(executor, args);
+    },
+  };
+  return { runs, statement };
+}
+
+describe.each(testDialects)('batchedLookup on %s', (dialect) => {
+  let tdb: TestDatabase | undefined;
+  afterEach(async () => {
+    await tdb?.dispose();
+    tdb = undefined;
+  });
+
+  async function open(log?: (event: LogEvent) => void): Promise<TestDatabase> {
+    tdb = await openTestDatabase(dialect, log === undefined ? {} : { log });
+    const db = tdb.cdb.db;
+    await sql`create table t (id text primary key, owner text not null, v text not null)`.execute(
+      db,
+    );
+    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A'), ('b', 'o1', 'B'), ('c', 'o2', 'C')`.execute(
+      db,
+    );
+    return tdb;
+  }
+
+  it('answers each caller with its own row: a missing key, another owner and a repeated key included', async () => {
+    const { cdb } = await open();
+    const lookup = lookupWith(many);
+    const asked = [
+      { id: 'a', owner: 'o1' },
+      { id: 'b', owner: 'o1' },
+      { id: 'c', owner: 'o1' }, // c belongs to o2: the one-row statement finds nothing
+      { id: 'zz', owner: 'o1' },
+      { id: 'a', owner: 'o1' },
+      { id: 'c', owner: 'o2' },
+    ];
+    const rows = await Promise.all(asked.map((args) => lookup.first(cdb.db, args)));
+    expect(rows.map((row) => row?.v)).toEqual(['A', 'B', undefined, undefined, 'A', 'C']);
+    // The same answers as the one-row statement gives.
+    const single = await Promise.all(asked.map((args) => one.first(cdb.db, args)));
+    expect(rows.map((row) => row?.v)).toEqual(single.map((row) => row?.v));
+    const checks = await Promise.all(asked.map((args) => lookup.firstForWrite(cdb.db, args)));
+    expect(checks.map((row) => row?.v)).toEqual(['A', 'B', undefined, undefined, 'A', 'C']);
+  });
+
+  it(
+    dialect === 'postgres'
+      ? 'runs concurrent lookups as shared statements: the first alone, the rest together'
+      : 'runs each lookup as its own one-row statement (SQLite reads on the event loop at once)',
+    async () => {
+      const statements: string[] = [];
+      const { cdb } = await open((event) => {
+        if (event.level === 'query' && /from "t"/.test(event.query.sql))
+          statements.push(event.query.sql);
+      });
+      const lookup = lookupWith(many);
+      const ids = ['a', 'b', 'a', 'zz', 'b', 'a', 'b', 'zz', 'a', 'b'];
+      const rows = await Promise.all(ids.map((id) => lookup.first(cdb.db, { id, owner: 'o1' })));
+      expect(rows.map((row) => row?.v ?? null)).toEqual(
+        ids.map((id) => (id === 'zz' ? null : id.toUpperCase())),
+      );
+      if (dialect === 'postgres') {
+        expect(statements).toHaveLength(2);
+        expect(statements.every((text) => text.includes('= any('))).toBe(true);
+      } else {
+        expect(statements).toHaveLength(ids.length);
+        expect(statements.some((text) => text.includes('any('))).toBe(false);
+      }
+    },
+  );
+
+  it('keeps the one-row statement inside a transaction, which sees its own uncommitted rows', async () => {
+    const statements: string[] = [];
+    const { cdb } = await open((event) => {
+      if (event.level === 'query' && /from "t"/.test(event.query.sql))
+        statements.push(event.query.sql);
+    });
+    const { runs, statement } = recorded();
+    const lookup = lookupWith(statement);
+    const seen = await cdb.db.transaction().execute(async (trx) => {
+      await sql`insert into t (id, owner, v) values ('d', 'o1', 'D')`.execute(trx);
+      return lookup.first(trx, { id: 'd', owner: 'o1' });
+    });
+    expect(seen?.v).toBe('D');
+    expect(runs).toEqual([]);
+    expect(statements.some((text) => text.includes('any('))).toBe(false);
+  });
+});
+
+describe('batchedLookup on postgres, while a statement is under way', () => {
+  let tdb: TestDatabase | undefined;
+  afterEach(async () => {
+    await tdb?.dispose();
+    tdb = undefined;
+  });
+
+  async function open(): Promise<TestDatabase> {
+    tdb = await openTestDatabase('postgres');
+    await sql`create table t (id text primary key, owner text not null, v text not null)`.execute(
+      tdb.cdb.db,
+    );
+    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A')`.execute(tdb.cdb.db);
+    return tdb;
+  }
+
+  it('never adds a key to a statement already sent: one asked for later waits, and sees a commit made meanwhile', async () => {
+    const { cdb } = await open();
+    const hold = gate();
+    const { runs, statement } = recorded(hold.opened);
+    const lookup = lookupWith(statement);
+    const first = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
+    // Committed after the first statement was sent, before the next lookups are asked for.
+    await sql`insert into t (id, owner, v) values ('n', 'o1', 'N')`.execute(cdb.db);
+    const later = ['n', 'a', 'n'].map((id) => lookup.first(cdb.db, { id, owner: 'o1' }));
+    expect(runs).toEqual([['a']]);
+    hold.open();
+    expect((await first)?.v).toBe('A');
+    expect((await Promise.all(later)).map((row) => row?.v)).toEqual(['N', 'A', 'N']);
+    expect(runs).toEqual([['a'], ['n', 'a']]);
+  });
+
+  it('fails only the callers of a failed statement; the next statement runs', async () => {
+    const { cdb } = await open();
+    const hold = gate();
+    const failure = new Error('connection lost');
+    const { runs, statement } = recorded(hold.opened, failure);
+    const lookup = lookupWith(statement);
+    const failed = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
+    const next = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
+    hold.open();
+    await expect(failed).rejects.toBe(failure);
+    expect((await next)?.v).toBe('A');
+    expect(runs).toEqual([['a'], ['a']]);
+    // Nothing stays queued: a lookup afterwards is answered too.
+    expect((await lookup.first(cdb.db, { id: 'a', owner: 'o1' }))?.v).toBe('A');
+  });
+
+  it('sends at most maxKeys keys per statement', async () => {
+    const { cdb } = await open();
+    const hold = gate();
+    const { runs, statement } = recorded(hold.opened);
+    const lookup = lookupWith(statement, 3);
+    const ids = ['a', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
+    const answers = Promise.all(ids.map((id) => lookup.first(cdb.db, { id, owner: 'o1' })));
+    hold.open();
+    expect((await answers).map((row) => row?.v ?? null)).toEqual([
+      'A',
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(runs).toEqual([['a'], ['k1', 'k2', 'k3'], ['k4', 'k5', 'k6'], ['k7']]);
+  });
+});

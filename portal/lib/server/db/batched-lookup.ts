@@ -1,0 +1,148 @@
+/**
+ * Lookups of one row by key that concurrent requests share on PostgreSQL (issue 5,
+ * docs/performance.md "API"): the checks of a write (the company, the pseudonym's binding, the
+ * grant request) were three statements per request, nine in ten of all statements a grant cost,
+ * and each costs a round trip, the pg driver's work on the event loop and a backend's work.
+ *
+ * While one lookup statement of a kind is under way, the keys asked for meanwhile wait and then
+ * go as one statement (`= any($1)`), the way the durable writer group-commits: a lone request
+ * waits for nothing, a busy server sends one statement for many. A batch is only ever sent after
+ * every one of its callers asked, so it sees every commit that preceded each call, exactly as
+ * the caller's own statement would have. Inside a transaction and on SQLite (whose reads run on
+ * the event loop's connection at once) the one-row statement runs as before.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { dialects } from './handles';
+import type { Executor, PreparedStatement } from './prepared';
+import type { Database } from './schema';
+
+/** A key's waiting callers: their arguments and how to answer them. */
+interface Waiter<A, R> {
+  args: A;
+  resolve(row: R | undefined): void;
+  reject(error: unknown): void;
+}
+
+/** One database's queue of a lookup: keys waiting for the next statement. */
+interface Queue<A, R> {
+  running: boolean;
+  waiting: Map<string, Waiter<A, R>[]>;
+}
+
+/** The shared form of a lookup; see {@link batchedLookup}. */
+export interface BatchedLookupOptions<A, R, M extends R> {
+  /** The key the rows are looked up by, from a caller's arguments. */
+  keyOf(args: A): string;
+  /** The rows of many keys at once (`where key = any(:keys)`), each carrying its key. */
+  many: PreparedStatement<{ keys: string[] }, M>;
+  /** The key of a row of {@link many}. */
+  rowKey(row: M): string;
+  /** Conditions of `one` besides the key, checked on the shared statement's row. */
+  accepts?(row: M, args: A): boolean;
+  /** Most keys in one statement; default 500. */
+  maxKeys?: number;
+}
+
+/** {@link PreparedStatement}'s reads of one row, shared by concurrent callers on PostgreSQL. */
+export interface BatchedLookup<A, R> {
+  first(executor: Executor, args: A): Promise<R | undefined>;
+  firstForWrite(executor: Executor, args: A): Promise<R | undefined>;
+}
+
+/**
+ * `one` (a statement returning at most one row for its arguments), with concurrent calls on a
+ * PostgreSQL database outside a transaction answered by shared runs of `many`. `many` must return
+ * for each key exactly the row `one` returns for it, give or take the conditions of `accepts`;
+ * the key must identify at most one row (a primary key).
+ *
+ * @example
+ * ```ts
+ * const companyById = batchedLookup(companyQuery, {
+ *   keyOf: (args) => args.id,
+ *   many: prepared((db, arg) => db.selectFrom('companies').selectAll().where('id', '=', anyOf(arg('keys')))),
+ *   rowKey: (row) => row.id,
+ * });
+ * const company = await companyById.first(db, { id });
+ * ```
+ */
+export function batchedLookup<A, R, M extends R>(
+  one: PreparedStatement<A, R>,
+  options: BatchedLookupOptions<A, R, M>,
+): BatchedLookup<A, R> {
+  const maxKeys = options.maxKeys ?? 500;
+  const queues = new WeakMap<Kysely<Database>, Queue<A, R>>();
+
+  function shared(executor: Executor): Kysely<Database> | undefined {
+    if (executor.isTransaction) return undefined;
+    const db = executor as Kysely<Database>;
+    return dialects.get(db) === 'postgres' ? db : undefined;
+  }
+
+  async function send(db: Kysely<Database>, queue: Queue<A, R>): Promise<void> {
+    const batch = new Map<string, Waiter<A, R>[]>();
+    for (const [key, waiters] of queue.waiting) {
+      if (batch.size >= maxKeys) break;
+      batch.set(key, waiters);
+      queue.waiting.delete(key);
+    }
+    queue.running = true;
+    try {
+      const { rows } = await options.many.execute(db, { keys: [...batch.keys()] });
+      const byKey = new Map<string, M>();
+      for (const row of rows) byKey.set(options.rowKey(row), row);
+      for (const [key, waiters] of batch) {
+        const row = byKey.get(key);
+        for (const { args, resolve } of waiters) {
+          const accepted = row !== undefined && (options.accepts?.(row, args) ?? true);
+          resolve(accepted ? row : undefined);
+        }
+      }
+    } catch (error) {
+      // A promise answered already stays answered: only the rest learn of the error.
+      for (const waiters of batch.values()) for (const { reject } of waiters) reject(error);
+    } finally {
+      queue.running = false;
+      if (queue.waiting.size > 0) void send(db, queue);
+    }
+  }
+
+  function lookup(db: Kysely<Database>, args: A): Promise<R | undefined> {
+    let queue = queues.get(db);
+    if (queue === undefined) {
+      queue = { running: false, waiting: new Map() };
+      queues.set(db, queue);
+    }
+    const key = options.keyOf(args);
+    const answer = new Promise<R | undefined>((resolve, reject) => {
+      const waiters = queue.waiting.get(key);
+      if (waiters === undefined) queue.waiting.set(key, [{ args, resolve, reject }]);
+      else waiters.push({ args, resolve, reject });
+    });
+    if (!queue.running) void send(db, queue);
+    return answer;
+  }
+
+  return {
+    first(executor, args) {
+      const db = shared(executor);
+      return db === undefined ? one.first(executor, args) : lookup(db, args);
+    },
+    firstForWrite(executor, args) {
+      const db = shared(executor);
+      return db === undefined ? one.firstForWrite(executor, args) : lookup(db, args);
+    },
+  };
+}
+
+/**
+ * `= any(:keys)` for the `many` statement of a {@link batchedLookup} (PostgreSQL: the driver
+ * sends the array as one parameter).
+ *
+ * @example
+ * ```ts
+ * db.selectFrom('pseudonyms').select(['pseudonym', 'x']).where('pseudonym', '=', anyOf(arg('keys')))
+ * ```
+ */
+export function anyOf(keys: string[]): RawBuilder<string> {
+  return sql<string>`any(${keys})`;
+}
