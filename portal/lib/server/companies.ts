@@ -116,7 +116,7 @@ export interface CompanyService {
 
 /** The columns of a company's record. */
 const companyColumns = ['id', 'status', 'legal_name', 'domain', 'profile'] as const;
-interface CompanyRow {
+export interface CompanyRow {
   id: string;
   status: CompanyStatus;
   legal_name: string;
@@ -142,6 +142,21 @@ const companyQuery = batchedLookup(
 );
 
 /**
+ * A company's record from its row (`companies`: id, status, legal_name, domain, profile), for
+ * lookups that read the row together with others (the grant's checks in consents.ts).
+ */
+export function companyFromRow(row: CompanyRow): CompanyRecord {
+  const profile = JSON.parse(row.profile) as CompanyProfile;
+  return {
+    id: row.id,
+    status: row.status,
+    legalName: row.legal_name,
+    domain: row.domain,
+    purposes: profile.purposes,
+  };
+}
+
+/**
  * Creates the company services.
  *
  * @example
@@ -164,15 +179,7 @@ export function createCompanyService(
       use === 'check'
         ? await companyQuery.firstForWrite(db, { id })
         : await companyQuery.first(db, { id });
-    if (row === undefined) return undefined;
-    const profile = JSON.parse(row.profile) as CompanyProfile;
-    return {
-      id: row.id,
-      status: row.status,
-      legalName: row.legal_name,
-      domain: row.domain,
-      purposes: profile.purposes,
-    };
+    return row === undefined ? undefined : companyFromRow(row);
   }
 
   async function get(id: string, use: 'answer' | 'check' = 'answer'): Promise<CompanyRecord> {

@@ -7,7 +7,7 @@
  * answers, scopes no wider than requested, the company's status), then stored through the durable
  * writer together with its aggregate rows in one transaction, and queued for the log.
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { importPublicJwkAsync, thumbprint, type ImportedPublicKey } from '$protocol/keys';
 import {
@@ -20,16 +20,17 @@ import { openMessage } from '$protocol/signed';
 import {
   companySignerKey,
   currentCompanyKey,
+  keyFromX,
   peekClaims,
   pseudonymBinding,
   type Caller,
 } from './auth/signatures';
-import type { CompanyRecord, CompanyService } from './companies';
+import { companyFromRow, type CompanyRecord, type CompanyService } from './companies';
 import { batchedEffect } from './db/durable-writer';
 import { anyOf, batchedLookup } from './db/batched-lookup';
 import { prepared } from './db/prepared';
 import { appendFeedEvent, storeGrants } from './grant-effects';
-import type { Database } from './db/schema';
+import type { CompanyStatus, Database } from './db/schema';
 import {
   nowSeconds,
   storeSigned,
@@ -192,6 +193,70 @@ const grantRequestQuery = batchedLookup(
   },
 );
 
+/** What a grant's checks read, by the claims as sent (see `acceptGrant`). */
+interface GrantChecksArgs {
+  companyId: string;
+  pseudonym: string;
+  requestSha256: string;
+}
+
+/**
+ * A grant's three lookups in one row: the company (`c_`), the pseudonym's binding (`p_`) and the
+ * grant request of that company with its signing key (`r_`, `k_`); a part not found is null.
+ */
+interface GrantChecksRow {
+  c_id: string | null;
+  c_status: CompanyStatus | null;
+  c_legal_name: string | null;
+  c_domain: string | null;
+  c_profile: string | null;
+  p_company_id: string | null;
+  p_x: string | null;
+  r_pseudonym: string | null;
+  r_iat: number | string | null;
+  k_kid: string | null;
+  k_compromised_since: number | string | null;
+}
+
+/** The joins of {@link grantChecksQuery} on a derived table `q` (company_id, pseudonym, request_sha256). */
+const grantChecksJoins = sql`
+  left join companies c on c.id = q.company_id
+  left join pseudonyms p on p.pseudonym = q.pseudonym
+  left join grant_requests r on r.sha256 = q.request_sha256 and r.company_id = q.company_id
+  left join company_keys k on k.kid = r.signer`;
+const grantChecksColumns = sql`c.id as c_id, c.status as c_status, c.legal_name as c_legal_name,
+  c.domain as c_domain, c.profile as c_profile, p.company_id as p_company_id, p.x as p_x,
+  r.pseudonym as r_pseudonym, r.iat as r_iat, k.kid as k_kid,
+  k.compromised_since as k_compromised_since`;
+
+/**
+ * The checks of `POST /api/v1/grants` as one statement instead of three (the company's, the
+ * binding's and the request's lookups, each as the services read it); on PostgreSQL concurrent
+ * grants share one (db/batched-lookup.ts), keyed by the three claims as a JSON array.
+ */
+const grantChecksQuery = batchedLookup(
+  prepared<GrantChecksArgs, GrantChecksRow>((db, arg) => ({
+    compile: () =>
+      sql<GrantChecksRow>`select ${grantChecksColumns}
+        from (select cast(${arg('companyId')} as text) as company_id,
+                     cast(${arg('pseudonym')} as text) as pseudonym,
+                     cast(${arg('requestSha256')} as text) as request_sha256) q
+        ${grantChecksJoins}`.compile(db),
+  })),
+  {
+    keyOf: (args) => JSON.stringify([args.companyId, args.pseudonym, args.requestSha256]),
+    many: prepared<{ keys: string[] }, GrantChecksRow & { key: string }>((db, arg) => ({
+      compile: () =>
+        sql<GrantChecksRow & { key: string }>`select q.key, ${grantChecksColumns}
+          from (select u.k as key, (u.k::jsonb) ->> 0 as company_id,
+                       (u.k::jsonb) ->> 1 as pseudonym, (u.k::jsonb) ->> 2 as request_sha256
+                from unnest(cast(${arg('keys')} as text[])) as u(k)) q
+          ${grantChecksJoins}`.compile(db),
+    })),
+    rowKey: (row) => row.key,
+  },
+);
+
 /**
  * Creates the consent services.
  *
@@ -234,7 +299,14 @@ export function createConsentService(
     sha256: string,
     companyId: string,
   ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
-    const row = await grantRequestQuery.firstForWrite(db, { sha256, companyId });
+    return requestFromRow(sha256, await grantRequestQuery.firstForWrite(db, { sha256, companyId }));
+  }
+
+  /** {@link loadRequest} from the request's row (`undefined`: no request of that company). */
+  async function requestFromRow(
+    sha256: string,
+    row: { pseudonym: string | null; iat: number; compromised_since: number | null } | undefined,
+  ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
     // A request signed once its key was compromised may be forged: it can no longer be answered.
     if (row === undefined || (row.compromised_since !== null && row.iat >= row.compromised_since)) {
       throw new ProtocolError(
@@ -379,21 +451,51 @@ export function createConsentService(
   /** `POST /api/v1/grants` without the resend answer (see `submitGrant`). */
   async function acceptGrant(token: string): Promise<StoredReceipt> {
     const { iss, aud, payload: peeked } = peekClaims(token);
-    // The three lookups of the checks start together, from the claims as sent: on PostgreSQL one
-    // round trip's wait instead of three in a row. Each is awaited where its check stands, so
-    // the checks and their errors keep their order, and a lookup is used only for what the
-    // verified message says (the company is `aud`, the request the one `requestSha256` names).
-    const companyLookup = started(companyOf(aud));
-    const bindingLookup =
-      iss !== undefined && iss.startsWith('ps_')
-        ? started(pseudonymBinding(db, iss, 'check'))
-        : undefined;
+    // The three lookups of the checks are one statement, from the claims as sent (on PostgreSQL
+    // shared with concurrent grants, db/batched-lookup.ts). Each check then takes its part where
+    // it stands, so the checks and their errors keep their order, and a part is used only for
+    // what the verified message says (the company is `aud`, the request the one
+    // `requestSha256` names).
+    const companyId = aud !== undefined && aud.startsWith('co_') ? aud : '';
     const requestSha256 = peeked.requestSha256;
+    const row = await grantChecksQuery.firstForWrite(db, {
+      companyId,
+      pseudonym: iss !== undefined && iss.startsWith('ps_') ? iss : '',
+      requestSha256: typeof requestSha256 === 'string' ? requestSha256 : '',
+    });
+    if (row?.c_id == null) {
+      throw new ProtocolError('ERR_COMPANY_UNKNOWN', 'No company is registered with this id.');
+    }
+    const company = companyFromRow({
+      id: row.c_id,
+      status: row.c_status!,
+      legal_name: row.c_legal_name!,
+      domain: row.c_domain!,
+      profile: row.c_profile!,
+    });
+    const bindingLookup =
+      row.p_company_id == null
+        ? Promise.resolve(undefined)
+        : Promise.resolve({ companyId: row.p_company_id, key: keyFromX(row.p_x!) });
     const requestLookup =
-      typeof requestSha256 === 'string' && aud !== undefined && aud.startsWith('co_')
-        ? { sha256: requestSha256, loaded: started(loadRequest(requestSha256, aud)) }
+      typeof requestSha256 === 'string' && companyId !== ''
+        ? {
+            sha256: requestSha256,
+            loaded: started(
+              requestFromRow(
+                requestSha256,
+                row.r_iat == null || row.k_kid == null
+                  ? undefined
+                  : {
+                      pseudonym: row.r_pseudonym,
+                      iat: Number(row.r_iat),
+                      compromised_since:
+                        row.k_compromised_since == null ? null : Number(row.k_compromised_since),
+                    },
+              ),
+            ),
+          }
         : undefined;
-    const company = await companyLookup;
     requireActive(company);
     const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true, bindingLookup);
     const opened = await openMessage('grant', token, {
