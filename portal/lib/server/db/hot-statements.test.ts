@@ -101,6 +101,47 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
     ]);
   });
 
+  it(
+    dialect === 'postgres'
+      ? "concurrent grants share their checks' statements, and each gets its own answer"
+      : 'each of concurrent grants reads its checks itself (SQLite reads at once)',
+    async () => {
+      const { company } = await registerCompany(api);
+      const request = await expectJson<{ sha256: string }>(
+        await post(
+          grantRequestsRoute.POST,
+          '/api/v1/grant-requests',
+          await grantRequestToken(api, company),
+        ),
+        201,
+      );
+      const count = 8;
+      const tokens = await Promise.all(
+        Array.from({ length: count }, () =>
+          grantToken(api, newPseudonym(company.id), company.id, request.sha256),
+        ),
+      );
+      // One of them names an unknown request: refused, while the others in its statement pass.
+      const unknown = await grantToken(api, newPseudonym(company.id), company.id, 'A'.repeat(43));
+      const run = await counted(async () => {
+        const answers = await Promise.all(
+          [...tokens, unknown].map((token) => post(grantsRoute.POST, '/api/v1/grants', token)),
+        );
+        expect(answers.map((answer) => answer.status)).toEqual([
+          ...Array<number>(count).fill(201),
+          422,
+        ]);
+      });
+      const checks = run.filter((text) => /join grant_requests\b/.test(text));
+      if (dialect === 'postgres') {
+        expect(checks.length).toBeGreaterThanOrEqual(1);
+        expect(checks.length).toBeLessThan(count);
+      } else {
+        expect(checks).toHaveLength(count + 1);
+      }
+    },
+  );
+
   it('an offer and an inbox read cost what they check and store, and a replayed read is refused', async () => {
     const { company } = await registerCompany(api);
     const request = await expectJson<{ sha256: string }>(
