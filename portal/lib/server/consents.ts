@@ -193,6 +193,19 @@ const grantRequestQuery = batchedLookup(
   },
 );
 
+/**
+ * A claim as an id to look up: `value` when it is a string of `prefix` and base64url (what every
+ * id and sha256 is), else '' (which names no row).
+ */
+function claimedId(value: unknown, prefix: string): string {
+  return typeof value === 'string' &&
+    value.length <= 100 &&
+    value.startsWith(prefix) &&
+    /^[A-Za-z0-9_-]+$/.test(value.slice(prefix.length))
+    ? value
+    : '';
+}
+
 /** What a grant's checks read, by the claims as sent (see `acceptGrant`). */
 interface GrantChecksArgs {
   companyId: string;
@@ -213,9 +226,9 @@ interface GrantChecksRow {
   p_company_id: string | null;
   p_x: string | null;
   r_pseudonym: string | null;
-  r_iat: number | string | null;
+  r_iat: number | null;
   k_kid: string | null;
-  k_compromised_since: number | string | null;
+  k_compromised_since: number | null;
 }
 
 /** The joins of {@link grantChecksQuery} on a derived table `q` (company_id, pseudonym, request_sha256). */
@@ -456,12 +469,14 @@ export function createConsentService(
     // it stands, so the checks and their errors keep their order, and a part is used only for
     // what the verified message says (the company is `aud`, the request the one
     // `requestSha256` names).
-    const companyId = aud !== undefined && aud.startsWith('co_') ? aud : '';
+    // A claim that cannot name a row (not base64url after its prefix) is looked up as '', which
+    // names none: no claim anyone sends can make the shared statement fail for the others.
+    const companyId = claimedId(aud, 'co_');
     const requestSha256 = peeked.requestSha256;
     const row = await grantChecksQuery.firstForWrite(db, {
       companyId,
-      pseudonym: iss !== undefined && iss.startsWith('ps_') ? iss : '',
-      requestSha256: typeof requestSha256 === 'string' ? requestSha256 : '',
+      pseudonym: claimedId(iss, 'ps_'),
+      requestSha256: claimedId(requestSha256, ''),
     });
     if (row?.c_id == null) {
       throw new ProtocolError('ERR_COMPANY_UNKNOWN', 'No company is registered with this id.');
@@ -473,10 +488,6 @@ export function createConsentService(
       domain: row.c_domain!,
       profile: row.c_profile!,
     });
-    const bindingLookup =
-      row.p_company_id == null
-        ? Promise.resolve(undefined)
-        : Promise.resolve({ companyId: row.p_company_id, key: keyFromX(row.p_x!) });
     const requestLookup =
       typeof requestSha256 === 'string' && companyId !== ''
         ? {
@@ -488,16 +499,25 @@ export function createConsentService(
                   ? undefined
                   : {
                       pseudonym: row.r_pseudonym,
-                      iat: Number(row.r_iat),
-                      compromised_since:
-                        row.k_compromised_since == null ? null : Number(row.k_compromised_since),
+                      iat: row.r_iat,
+                      compromised_since: row.k_compromised_since,
                     },
               ),
             ),
           }
         : undefined;
     requireActive(company);
-    const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true, bindingLookup);
+    const binding =
+      row.p_company_id === null || row.p_x === null
+        ? undefined
+        : { companyId: row.p_company_id, key: keyFromX(row.p_x) };
+    const { key, bound } = await pseudonymKeyFor(
+      iss,
+      company.id,
+      peeked,
+      true,
+      Promise.resolve(binding),
+    );
     const opened = await openMessage('grant', token, {
       verifySignature: nodeEd25519Verify,
       audience: company.id,

@@ -50,20 +50,26 @@ function gate(): { opened: Promise<void>; open: () => void } {
   return { opened, open };
 }
 
-/** `many`, recording the keys of each run and waiting for `hold` (if set) before it runs. */
+/**
+ * `many`, recording the keys of each run; its first run has read its rows before it waits for
+ * `hold` (if set), and then fails with `failFirst` (if set).
+ */
 function recorded(hold?: Promise<void>, failFirst?: Error) {
   const runs: string[][] = [];
+  const read = { count: 0 };
   const statement: PreparedStatement<{ keys: string[] }, Row> = {
     ...many,
     async execute(executor, args) {
       runs.push([...args.keys]);
       const first = runs.length === 1;
+      const result = await many.execute(executor, args);
+      read.count += 1;
       if (first && hold !== undefined) await hold;
       if (first && failFirst !== undefined) throw failFirst;
-      return many.execute(executor, args);
+      return result;
     },
   };
-  return { runs, statement };
+  return { runs, read, statement };
 }
 
 describe.each(testDialects)('batchedLookup on %s', (dialect) => {
@@ -168,10 +174,12 @@ describe('batchedLookup on postgres, while a statement is under way', () => {
   it('never adds a key to a statement already sent: one asked for later waits, and sees a commit made meanwhile', async () => {
     const { cdb } = await open();
     const hold = gate();
-    const { runs, statement } = recorded(hold.opened);
+    const { runs, read, statement } = recorded(hold.opened);
     const lookup = lookupWith(statement);
     const first = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
-    // Committed after the first statement was sent, before the next lookups are asked for.
+    await expect.poll(() => read.count).toBe(1);
+    // Committed after the first statement has read its rows, before the next lookups are asked
+    // for: a lookup added to that statement would not find it.
     await sql`insert into t (id, owner, v) values ('n', 'o1', 'N')`.execute(cdb.db);
     const later = ['n', 'a', 'n'].map((id) => lookup.first(cdb.db, { id, owner: 'o1' }));
     expect(runs).toEqual([['a']]);
@@ -181,20 +189,53 @@ describe('batchedLookup on postgres, while a statement is under way', () => {
     expect(runs).toEqual([['a'], ['n', 'a']]);
   });
 
-  it('fails only the callers of a failed statement; the next statement runs', async () => {
+  it('asks each key of a failed shared statement again on its own; the next statement runs', async () => {
     const { cdb } = await open();
     const hold = gate();
-    const failure = new Error('connection lost');
-    const { runs, statement } = recorded(hold.opened, failure);
+    const { runs, statement } = recorded(hold.opened, new Error('connection lost'));
     const lookup = lookupWith(statement);
-    const failed = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
+    const first = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
     const next = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
     hold.open();
-    await expect(failed).rejects.toBe(failure);
+    expect((await first)?.v).toBe('A');
     expect((await next)?.v).toBe('A');
     expect(runs).toEqual([['a'], ['a']]);
     // Nothing stays queued: a lookup afterwards is answered too.
     expect((await lookup.first(cdb.db, { id: 'a', owner: 'o1' }))?.v).toBe('A');
+  });
+
+  it('fails only the caller of a key PostgreSQL refuses, not the others sharing its statement', async () => {
+    const statements: string[] = [];
+    tdb = await openTestDatabase('postgres', {
+      log: (event) => {
+        if (/from "t"/.test(event.query.sql)) statements.push(event.query.sql);
+      },
+    });
+    const { cdb } = tdb;
+    await sql`create table t (id text primary key, owner text not null, v text not null)`.execute(
+      cdb.db,
+    );
+    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A'), ('b', 'o1', 'B')`.execute(
+      cdb.db,
+    );
+    const lookup = lookupWith(many);
+    const hold = lookup.first(cdb.db, { id: 'b', owner: 'o1' }); // the first statement, alone
+    // A NUL byte cannot be in a PostgreSQL text value: the shared statement fails as a whole.
+    const settled = await Promise.allSettled(
+      ['a', 'x\u0000y', 'b'].map((id) => lookup.first(cdb.db, { id, owner: 'o1' })),
+    );
+    expect((await hold)?.v).toBe('B');
+    expect(
+      settled.map((result) => (result.status === 'fulfilled' ? result.value?.v : 'refused')),
+    ).toEqual(['A', 'refused', 'B']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/byte sequence|0x00/i);
+    // The shared statement of the three, then each again on its own.
+    expect(statements.filter((text) => text.includes('= any('))).toHaveLength(2);
+    expect(statements.filter((text) => !text.includes('any('))).toHaveLength(3);
+  });
+
+  it('refuses a maxKeys below 1', () => {
+    expect(() => lookupWith(many, 0)).toThrow(RangeError);
   });
 
   it('sends at most maxKeys keys per statement', async () => {

@@ -8,8 +8,10 @@
  * go as one statement (`= any($1)`), the way the durable writer group-commits: a lone request
  * waits for nothing, a busy server sends one statement for many. A batch is only ever sent after
  * every one of its callers asked, so it sees every commit that preceded each call, exactly as
- * the caller's own statement would have. Inside a transaction and on SQLite (whose reads run on
- * the event loop's connection at once) the one-row statement runs as before.
+ * the caller's own statement would have. When the shared statement fails, each of its keys is
+ * asked again with the one-row statement, so a key PostgreSQL refuses (a NUL byte in a claim
+ * someone sent) fails its own caller only, as before. Inside a transaction and on SQLite (whose
+ * reads run on the event loop's connection at once) the one-row statement runs as before.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { dialects } from './handles';
@@ -70,6 +72,8 @@ export function batchedLookup<A, R, M extends R>(
   options: BatchedLookupOptions<A, R, M>,
 ): BatchedLookup<A, R> {
   const maxKeys = options.maxKeys ?? 500;
+  if (!Number.isSafeInteger(maxKeys) || maxKeys < 1)
+    throw new RangeError('maxKeys must be a whole number of at least 1.');
   const queues = new WeakMap<Kysely<Database>, Queue<A, R>>();
 
   function shared(executor: Executor): Kysely<Database> | undefined {
@@ -97,9 +101,18 @@ export function batchedLookup<A, R, M extends R>(
           resolve(accepted ? row : undefined);
         }
       }
-    } catch (error) {
-      // A promise answered already stays answered: only the rest learn of the error.
-      for (const waiters of batch.values()) for (const { reject } of waiters) reject(error);
+    } catch {
+      // Each key again on its own (a promise answered already stays answered): a key the
+      // database refuses fails its callers only; a database that is down fails them all.
+      await Promise.all(
+        [...batch.values()].flat().map(async ({ args, resolve, reject }) => {
+          try {
+            resolve(await one.first(db, args));
+          } catch (error) {
+            reject(error);
+          }
+        }),
+      );
     } finally {
       queue.running = false;
       if (queue.waiting.size > 0) void send(db, queue);
@@ -123,11 +136,11 @@ export function batchedLookup<A, R, M extends R>(
   }
 
   return {
-    first(executor, args) {
+    async first(executor, args) {
       const db = shared(executor);
       return db === undefined ? one.first(executor, args) : lookup(db, args);
     },
-    firstForWrite(executor, args) {
+    async firstForWrite(executor, args) {
       const db = shared(executor);
       return db === undefined ? one.firstForWrite(executor, args) : lookup(db, args);
     },

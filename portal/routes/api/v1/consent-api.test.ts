@@ -833,7 +833,7 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         403,
         'ERR_COMPANY_NOT_ACTIVE',
       );
-      // The lookups of a grant's checks start together; their verdicts still come in order.
+      // The checks of a grant read in one statement; their verdicts still come in order.
       await expectProblem(
         await grant(newPseudonym(company.id), company, 'A'.repeat(43)),
         403,
@@ -894,7 +894,7 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         409,
         'ERR_PSEUDONYM_COMPANY_MISMATCH',
       );
-      // Checked before the request, whose lookup started with it and fails too.
+      // Checked before the request, which the same statement found missing too.
       await expectProblem(
         await grant(pseudonym, other, 'A'.repeat(43)),
         409,
