@@ -27,6 +27,7 @@ import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
+import { anyOf, batchedLookup } from './db/batched-lookup';
 import { prepared } from './db/prepared';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
@@ -141,17 +142,50 @@ export function assertInboxOwner(caller: Caller, pseudonym: string): void {
 }
 
 // The relay's hot statements, built once per dialect (db/prepared.ts).
-const grantQuery = prepared<
-  { sha256: string; pseudonym: string; companyId: string },
-  { jws: string; revoked_at: number | null; revoked_purposes: string | null }
->((db, arg) =>
-  db
-    .selectFrom('grants')
-    .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-    .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
-    .where('grants.sha256', '=', arg('sha256'))
-    .where('grants.pseudonym', '=', arg('pseudonym'))
-    .where('grants.company_id', '=', arg('companyId')),
+const grantQuery = batchedLookup(
+  prepared<
+    { sha256: string; pseudonym: string; companyId: string },
+    { jws: string; revoked_at: number | null; revoked_purposes: string | null }
+  >((db, arg) =>
+    db
+      .selectFrom('grants')
+      .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+      .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
+      .where('grants.sha256', '=', arg('sha256'))
+      .where('grants.pseudonym', '=', arg('pseudonym'))
+      .where('grants.company_id', '=', arg('companyId')),
+  ),
+  {
+    // Shared by concurrent offers on PostgreSQL, by the grant's sha256 (its key); whose grant it
+    // is, checked on the row.
+    keyOf: (args) => args.sha256,
+    many: prepared<
+      { keys: string[] },
+      {
+        sha256: string;
+        pseudonym: string;
+        company_id: string;
+        jws: string;
+        revoked_at: number | null;
+        revoked_purposes: string | null;
+      }
+    >((db, arg) =>
+      db
+        .selectFrom('grants')
+        .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+        .select([
+          'grants.sha256',
+          'grants.pseudonym',
+          'grants.company_id',
+          'messages.jws',
+          'grants.revoked_at',
+          'grants.revoked_purposes',
+        ])
+        .where('grants.sha256', '=', anyOf(arg('keys'))),
+    ),
+    rowKey: (row) => row.sha256,
+    accepts: (row, args) => row.pseudonym === args.pseudonym && row.company_id === args.companyId,
+  },
 );
 
 /**

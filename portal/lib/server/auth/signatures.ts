@@ -139,8 +139,8 @@ export async function currentCompanyKey(
 }
 
 // The key lookups below run for every signed request: built once (db/prepared.ts).
-const currentCompanyKeyQuery = prepared<{ kid: string; companyId: string }, { x: string }>(
-  (db, arg) =>
+const currentCompanyKeyQuery = batchedLookup(
+  prepared<{ kid: string; companyId: string }, { x: string }>((db, arg) =>
     db
       .selectFrom('company_keys')
       .select('x')
@@ -148,6 +148,31 @@ const currentCompanyKeyQuery = prepared<{ kid: string; companyId: string }, { x:
       .where('company_id', '=', arg('companyId'))
       .where('retired_at', 'is', null)
       .where('compromised_since', 'is', null),
+  ),
+  {
+    // Shared by concurrent requests on PostgreSQL, by kid (the key); the rest checked on the row.
+    keyOf: (args) => args.kid,
+    many: prepared<
+      { keys: string[] },
+      {
+        kid: string;
+        x: string;
+        company_id: string;
+        retired_at: number | null;
+        compromised_since: number | null;
+      }
+    >((db, arg) =>
+      db
+        .selectFrom('company_keys')
+        .select(['kid', 'x', 'company_id', 'retired_at', 'compromised_since'])
+        .where('kid', '=', anyOf(arg('keys'))),
+    ),
+    rowKey: (row) => row.kid,
+    accepts: (row, args) =>
+      row.company_id === args.companyId &&
+      row.retired_at === null &&
+      row.compromised_since === null,
+  },
 );
 
 const staffKeyQuery = prepared<{ kid: string; companyId: string }, { x: string; id: string }>(
