@@ -116,6 +116,25 @@ describe('the SQLite writer thread', () => {
     };
   }
 
+  it("retries a batch on the server's connection when the thread ends in the middle of it: stored once, answered", async () => {
+    const { writing, release } = await pinnedBatch();
+    // The thread waits for SQLite's write lock inside its batch; it ends as soon as it runs again.
+    const killed = thread.kill();
+    release();
+    await killed;
+    const result = (await writing) as { status: string };
+    // Rolled back with the thread's connection and stored on the server's, or committed before
+    // the thread ended and found stored by the retry.
+    expect(['stored', 'duplicate']).toContain(result.status);
+    expect(thread.running).toBe(false);
+    expect(countOutside(tdb.sqlitePath!, 'messages')).toBe(1);
+    expect(countOutside(tdb.sqlitePath!, 'log_queue')).toBe(1);
+    // Later batches commit on the server's connection.
+    expect((await writer.write(makeRecord())).status).toBe('stored');
+    expect(countOutside(tdb.sqlitePath!, 'messages')).toBe(2);
+    expect(thread.committed).toBe(0);
+  });
+
   it('lets the checks read while it commits, and keeps their writes off the connection meanwhile', async () => {
     const { writing, release } = await pinnedBatch();
     const count =

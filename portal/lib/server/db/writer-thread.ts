@@ -106,6 +106,12 @@ export interface WriterThread {
   commit(entries: readonly BatchEntry[], nowMs: number): Promise<Outcome[]>;
   /** Ends the thread; later batches are refused. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Ends the thread at once, without waiting for the batch under way, as a crash would (its
+   * connection closes, which rolls back a transaction not yet committed); for tests of what
+   * follows. Resolves once the thread has ended.
+   */
+  kill(): Promise<void>;
 }
 
 /**
@@ -279,6 +285,9 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
         }),
       };
       return hold(() => send(batch));
+    },
+    async kill() {
+      await worker.terminate();
     },
     stop() {
       stopping ??= (async () => {
