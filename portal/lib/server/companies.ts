@@ -8,8 +8,7 @@ import { importPublicJwk, thumbprint } from '$protocol/keys';
 import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims } from './auth/signatures';
-import { anyOf, batchedLookup } from './db/batched-lookup';
-import { prepared } from './db/prepared';
+import { lookupByKey } from './db/batched-lookup';
 import type { CompanyStatus } from './db/schema';
 import { proveDomain, originPolicy, type ProofFetcher } from './domain-proof';
 import {
@@ -124,22 +123,12 @@ export interface CompanyRow {
   profile: string;
 }
 
-/** A company's row by id (db/prepared.ts: built once per dialect). */
-const companyQuery = batchedLookup(
-  prepared<{ id: string }, CompanyRow>((db, arg) =>
-    db.selectFrom('companies').select(companyColumns).where('id', '=', arg('id')),
-  ),
-  {
-    keyOf: (args) => args.id,
-    many: prepared<{ keys: string[] }, CompanyRow>((db, arg) =>
-      db
-        .selectFrom('companies')
-        .select(companyColumns)
-        .where('id', '=', anyOf(arg('keys'))),
-    ),
-    rowKey: (row) => row.id,
-  },
-);
+/** A company's row by id (built once per dialect; shared by concurrent lookups on PostgreSQL). */
+const companyQuery = lookupByKey({
+  build: (db, key) => db.selectFrom('companies').select(companyColumns).where('id', '=', key),
+  keyOf: (args: { id: string }) => args.id,
+  rowKey: (row: CompanyRow) => row.id,
+});
 
 /**
  * A company's record from its row (`companies`: id, status, legal_name, domain, profile), for

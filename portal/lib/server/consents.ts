@@ -27,7 +27,7 @@ import {
 } from './auth/signatures';
 import { companyFromRow, type CompanyRecord, type CompanyService } from './companies';
 import { batchedEffect } from './db/durable-writer';
-import { anyOf, batchedLookup } from './db/batched-lookup';
+import { batchedLookup } from './db/batched-lookup';
 import { prepared } from './db/prepared';
 import { appendFeedEvent, storeGrants } from './grant-effects';
 import type { CompanyStatus, Database } from './db/schema';
@@ -150,47 +150,16 @@ export interface ConsentService {
 }
 
 /** A stored grant request of a company, with what decides whether it may still be answered. */
-const grantRequestQuery = batchedLookup(
-  prepared<
-    { sha256: string; companyId: string },
-    { pseudonym: string | null; iat: number; compromised_since: number | null }
-  >((db, arg) =>
-    db
-      .selectFrom('grant_requests')
-      .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
-      .select(['grant_requests.pseudonym', 'grant_requests.iat', 'company_keys.compromised_since'])
-      .where('grant_requests.sha256', '=', arg('sha256'))
-      .where('grant_requests.company_id', '=', arg('companyId')),
-  ),
-  {
-    // Concurrent lookups share one statement on PostgreSQL, by the request's sha256 (its key);
-    // the company is checked on the row.
-    keyOf: (args) => args.sha256,
-    many: prepared<
-      { keys: string[] },
-      {
-        sha256: string;
-        company_id: string;
-        pseudonym: string | null;
-        iat: number;
-        compromised_since: number | null;
-      }
-    >((db, arg) =>
-      db
-        .selectFrom('grant_requests')
-        .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
-        .select([
-          'grant_requests.sha256',
-          'grant_requests.company_id',
-          'grant_requests.pseudonym',
-          'grant_requests.iat',
-          'company_keys.compromised_since',
-        ])
-        .where('grant_requests.sha256', '=', anyOf(arg('keys'))),
-    ),
-    rowKey: (row) => row.sha256,
-    accepts: (row, args) => row.company_id === args.companyId,
-  },
+const grantRequestQuery = prepared<
+  { sha256: string; companyId: string },
+  { pseudonym: string | null; iat: number; compromised_since: number | null }
+>((db, arg) =>
+  db
+    .selectFrom('grant_requests')
+    .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
+    .select(['grant_requests.pseudonym', 'grant_requests.iat', 'company_keys.compromised_since'])
+    .where('grant_requests.sha256', '=', arg('sha256'))
+    .where('grant_requests.company_id', '=', arg('companyId')),
 );
 
 /**

@@ -27,7 +27,7 @@ import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
-import { anyOf, batchedLookup } from './db/batched-lookup';
+import { lookupByKey } from './db/batched-lookup';
 import { prepared } from './db/prepared';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
@@ -142,51 +142,25 @@ export function assertInboxOwner(caller: Caller, pseudonym: string): void {
 }
 
 // The relay's hot statements, built once per dialect (db/prepared.ts).
-const grantQuery = batchedLookup(
-  prepared<
-    { sha256: string; pseudonym: string; companyId: string },
-    { jws: string; revoked_at: number | null; revoked_purposes: string | null }
-  >((db, arg) =>
+/** A grant of a pseudonym to a company; shared by concurrent offers on PostgreSQL (by sha256). */
+const grantQuery = lookupByKey({
+  build: (db, key) =>
     db
       .selectFrom('grants')
       .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-      .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
-      .where('grants.sha256', '=', arg('sha256'))
-      .where('grants.pseudonym', '=', arg('pseudonym'))
-      .where('grants.company_id', '=', arg('companyId')),
-  ),
-  {
-    // Shared by concurrent offers on PostgreSQL, by the grant's sha256 (its key); whose grant it
-    // is, checked on the row.
-    keyOf: (args) => args.sha256,
-    many: prepared<
-      { keys: string[] },
-      {
-        sha256: string;
-        pseudonym: string;
-        company_id: string;
-        jws: string;
-        revoked_at: number | null;
-        revoked_purposes: string | null;
-      }
-    >((db, arg) =>
-      db
-        .selectFrom('grants')
-        .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-        .select([
-          'grants.sha256',
-          'grants.pseudonym',
-          'grants.company_id',
-          'messages.jws',
-          'grants.revoked_at',
-          'grants.revoked_purposes',
-        ])
-        .where('grants.sha256', '=', anyOf(arg('keys'))),
-    ),
-    rowKey: (row) => row.sha256,
-    accepts: (row, args) => row.pseudonym === args.pseudonym && row.company_id === args.companyId,
-  },
-);
+      .select([
+        'grants.sha256',
+        'grants.pseudonym',
+        'grants.company_id',
+        'messages.jws',
+        'grants.revoked_at',
+        'grants.revoked_purposes',
+      ])
+      .where('grants.sha256', '=', key),
+  keyOf: (args: { sha256: string; pseudonym: string; companyId: string }) => args.sha256,
+  rowKey: (row) => row.sha256,
+  accepts: (row, args) => row.pseudonym === args.pseudonym && row.company_id === args.companyId,
+});
 
 /**
  * Parsed payloads of grants by sha256, shared by the relay's services: a stored message never

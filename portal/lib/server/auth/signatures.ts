@@ -17,7 +17,7 @@ import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
 import { clearinghouseDbOf } from '../db/database';
 import { createJtiClaimer, type JtiClaimer } from '../db/jti-claims';
-import { anyOf, batchedLookup } from '../db/batched-lookup';
+import { lookupByKey } from '../db/batched-lookup';
 import { prepared } from '../db/prepared';
 import type { Database } from '../db/schema';
 import { nodeEd25519Verify } from '../ed25519';
@@ -139,41 +139,17 @@ export async function currentCompanyKey(
 }
 
 // The key lookups below run for every signed request: built once (db/prepared.ts).
-const currentCompanyKeyQuery = batchedLookup(
-  prepared<{ kid: string; companyId: string }, { x: string }>((db, arg) =>
+const currentCompanyKeyQuery = lookupByKey({
+  build: (db, key) =>
     db
       .selectFrom('company_keys')
-      .select('x')
-      .where('kid', '=', arg('kid'))
-      .where('company_id', '=', arg('companyId'))
-      .where('retired_at', 'is', null)
-      .where('compromised_since', 'is', null),
-  ),
-  {
-    // Shared by concurrent requests on PostgreSQL, by kid (the key); the rest checked on the row.
-    keyOf: (args) => args.kid,
-    many: prepared<
-      { keys: string[] },
-      {
-        kid: string;
-        x: string;
-        company_id: string;
-        retired_at: number | null;
-        compromised_since: number | null;
-      }
-    >((db, arg) =>
-      db
-        .selectFrom('company_keys')
-        .select(['kid', 'x', 'company_id', 'retired_at', 'compromised_since'])
-        .where('kid', '=', anyOf(arg('keys'))),
-    ),
-    rowKey: (row) => row.kid,
-    accepts: (row, args) =>
-      row.company_id === args.companyId &&
-      row.retired_at === null &&
-      row.compromised_since === null,
-  },
-);
+      .select(['kid', 'x', 'company_id', 'retired_at', 'compromised_since'])
+      .where('kid', '=', key),
+  keyOf: (args: { kid: string; companyId: string }) => args.kid,
+  rowKey: (row) => row.kid,
+  accepts: (row, args) =>
+    row.company_id === args.companyId && row.retired_at === null && row.compromised_since === null,
+});
 
 const staffKeyQuery = prepared<{ kid: string; companyId: string }, { x: string; id: string }>(
   (db, arg) =>
@@ -200,25 +176,15 @@ const regulatorKeyQuery = prepared<{ kid: string }, { x: string; id: string }>((
 );
 
 /** A pseudonym's binding; concurrent lookups share one statement on PostgreSQL. */
-const pseudonymBindingQuery = batchedLookup(
-  prepared<{ pseudonym: string }, { company_id: string; x: string }>((db, arg) =>
+const pseudonymBindingQuery = lookupByKey({
+  build: (db, key) =>
     db
       .selectFrom('pseudonyms')
-      .select(['company_id', 'x'])
-      .where('pseudonym', '=', arg('pseudonym')),
-  ),
-  {
-    keyOf: (args) => args.pseudonym,
-    many: prepared<{ keys: string[] }, { pseudonym: string; company_id: string; x: string }>(
-      (db, arg) =>
-        db
-          .selectFrom('pseudonyms')
-          .select(['pseudonym', 'company_id', 'x'])
-          .where('pseudonym', '=', anyOf(arg('keys'))),
-    ),
-    rowKey: (row) => row.pseudonym,
-  },
-);
+      .select(['pseudonym', 'company_id', 'x'])
+      .where('pseudonym', '=', key),
+  keyOf: (args: { pseudonym: string }) => args.pseudonym,
+  rowKey: (row) => row.pseudonym,
+});
 
 /**
  * A key that may sign for `companyId`: one of its current company keys, or the current person key

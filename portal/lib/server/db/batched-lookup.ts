@@ -13,9 +13,9 @@
  * someone sent) fails its own caller only, as before. Inside a transaction and on SQLite (whose
  * reads run on the event loop's connection at once) the one-row statement runs as before.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Compilable, type Kysely, type RawBuilder } from 'kysely';
 import { dialects } from './handles';
-import type { Executor, PreparedStatement } from './prepared';
+import { prepared, type Executor, type PreparedStatement } from './prepared';
 import type { Database } from './schema';
 
 /** A key's waiting callers: their arguments and how to answer them. */
@@ -68,7 +68,7 @@ export interface BatchedLookup<A, R> {
  * ```
  */
 export function batchedLookup<A, R, M extends R>(
-  one: PreparedStatement<A, R>,
+  one: BatchedLookup<A, R>,
   options: BatchedLookupOptions<A, R, M>,
 ): BatchedLookup<A, R> {
   const maxKeys = options.maxKeys ?? 500;
@@ -145,6 +145,49 @@ export function batchedLookup<A, R, M extends R>(
       return db === undefined ? one.firstForWrite(executor, args) : lookup(db, args);
     },
   };
+}
+
+/**
+ * {@link batchedLookup} of the row whose key column equals `keyOf(args)`, both statements made
+ * by one `build`: it gets the key as an expression (`= :key` for the one-row statement,
+ * `= any(:keys)` for the shared one), so the two cannot differ in what they read. Conditions
+ * besides the key are `accepts`, checked on the row by both; the row must carry its key.
+ *
+ * @example
+ * ```ts
+ * const bindingQuery = lookupByKey({
+ *   build: (db, key) => db.selectFrom('pseudonyms').select(['pseudonym', 'company_id', 'x']).where('pseudonym', '=', key),
+ *   keyOf: (args: { pseudonym: string }) => args.pseudonym,
+ *   rowKey: (row) => row.pseudonym,
+ * });
+ * ```
+ */
+export function lookupByKey<A, M>(options: {
+  build(db: Executor, key: RawBuilder<string>): Compilable<M>;
+  keyOf(args: A): string;
+  rowKey(row: M): string;
+  accepts?(row: M, args: A): boolean;
+  maxKeys?: number;
+}): BatchedLookup<A, M> {
+  const byKey = prepared<{ key: string }, M>((db, arg) =>
+    options.build(db, sql<string>`${arg('key')}`),
+  );
+  const accepted = (row: M | undefined, args: A) =>
+    row !== undefined && (options.accepts?.(row, args) ?? true) ? row : undefined;
+  return batchedLookup<A, M, M>(
+    {
+      async first(executor, args) {
+        return accepted(await byKey.first(executor, { key: options.keyOf(args) }), args);
+      },
+      async firstForWrite(executor, args) {
+        return accepted(await byKey.firstForWrite(executor, { key: options.keyOf(args) }), args);
+      },
+    },
+    {
+      ...options,
+      many: prepared<{ keys: string[] }, M>((db, arg) => options.build(db, anyOf(arg('keys')))),
+    },
+  );
 }
 
 /**

@@ -52,14 +52,8 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
     );
   }
 
-  const tableOf = (text: string) =>
-    /^\s*(select .*? from|insert into|update|delete from)\s+"?([a-z_]+)"?/is
-      .exec(text)
-      ?.slice(1)
-      .map((part) => part.split(' ')[0]!.toLowerCase())
-      .join(' ');
-
-  it('a grant costs one read for its checks and, in its writer batch, one statement per table it writes', async () => {
+  /** A registered company and a grant request it posted. */
+  async function companyWithRequest() {
     const { company } = await registerCompany(api);
     const request = await expectJson<{ sha256: string }>(
       await post(
@@ -69,6 +63,18 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
       ),
       201,
     );
+    return { company, request };
+  }
+
+  const tableOf = (text: string) =>
+    /^\s*(select .*? from|insert into|update|delete from)\s+"?([a-z_]+)"?/is
+      .exec(text)
+      ?.slice(1)
+      .map((part) => part.split(' ')[0]!.toLowerCase())
+      .join(' ');
+
+  it('a grant costs one read for its checks and, in its writer batch, one statement per table it writes', async () => {
+    const { company, request } = await companyWithRequest();
     // The first grant of a request also parses the request once (kept afterwards).
     const first = newPseudonym(company.id);
     await post(
@@ -106,15 +112,7 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
       ? "concurrent grants share their checks' statements, and each gets its own answer"
       : 'each of concurrent grants reads its checks itself (SQLite reads at once)',
     async () => {
-      const { company } = await registerCompany(api);
-      const request = await expectJson<{ sha256: string }>(
-        await post(
-          grantRequestsRoute.POST,
-          '/api/v1/grant-requests',
-          await grantRequestToken(api, company),
-        ),
-        201,
-      );
+      const { company, request } = await companyWithRequest();
       const count = 8;
       const tokens = await Promise.all(
         Array.from({ length: count }, () =>
@@ -154,15 +152,7 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
   );
 
   it('an offer and an inbox read cost what they check and store, and a replayed read is refused', async () => {
-    const { company } = await registerCompany(api);
-    const request = await expectJson<{ sha256: string }>(
-      await post(
-        grantRequestsRoute.POST,
-        '/api/v1/grant-requests',
-        await grantRequestToken(api, company),
-      ),
-      201,
-    );
+    const { company, request } = await companyWithRequest();
     const pseudonym = newPseudonym(company.id);
     const grant = await expectJson<{ sha256: string }>(
       await post(
