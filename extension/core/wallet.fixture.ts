@@ -261,6 +261,8 @@ export class FakeClearinghouse implements WalletClearinghouse {
   private log(kind: LoggedWalletKind, jws: string) {
     const payload = peekPayload(jws);
     const sha = sha256Of(jws);
+    // A resend of a stored message changes nothing, as at the clearinghouse.
+    if (this.submitted.has(sha)) return { sha256: sha, status: 'pending' as const };
     this.submitted.set(sha, { kind, jws, payload });
     const entry: LogEntry = {
       v: 1,

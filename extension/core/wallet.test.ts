@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiProblem } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
+import { sha256Of } from '../../protocol/jws';
 import { openSealed, sealTo } from '../../protocol/seal';
 import { generateKeyPair } from '../../protocol/keys';
 import { openMessage } from '../../protocol/signed';
@@ -444,6 +445,77 @@ describe('Wallet.answer', () => {
     expect(await outboxEntries()).toEqual([]);
     expect(ch.submitted.size).toBe(0);
     expect(await wallet.relationship(checked.pseudonym)).toBeUndefined();
+  });
+
+  it('answering again sends the earlier answer whose outcome was lost, not a second one', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    // The clearinghouse stored the grant; the answer never came back (the worker stopped).
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    ch.submitGrant = submitGrant;
+    const [first] = [...ch.submitted.keys()];
+    // The customer asks again and grants again: the first grant is the answer.
+    const again = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    expect(again.sha256).not.toBe(checked.sha256);
+    const other = await wallet.answer(again, grantAll(again.request));
+    const outcome = await wallet.answer(checked, grantAll(checked.request));
+    expect(outcome).toMatchObject({
+      outcome: 'granted',
+      sha256: first,
+      receipt: { kind: 'grant' },
+    });
+    const grants = [...ch.submitted].filter(([, m]) => m.kind === 'grant').map(([sha]) => sha);
+    expect(grants.sort()).toEqual([first, other.sha256].sort());
+    expect(
+      (await wallet.relationship(checked.pseudonym))?.grants.map((g) => g.sha256).sort(),
+    ).toEqual([first, other.sha256].sort());
+    expect(await outboxEntries()).toEqual([]);
+  });
+
+  it('answering again sends the earlier answer that never arrived instead of signing a new one', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    const [pending] = await outboxEntries();
+    // Still out of reach: the earlier answer stays, nothing new is signed.
+    await expect(
+      wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: null }),
+    ).rejects.toMatchObject({ code: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+    expect(await outboxEntries()).toEqual([pending]);
+    ch.submitGrant = submitGrant;
+    const outcome = await wallet.answer(checked, grantAll(checked.request));
+    expect(outcome).toMatchObject({ outcome: 'granted', sha256: pending });
+    expect([...ch.submitted.keys()]).toEqual([pending]);
+    expect(await outboxEntries()).toEqual([]);
+  });
+
+  it('signs the new answer when the earlier one is refused on its resend', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    const [expired] = await outboxEntries();
+    // Its window closed meanwhile: the clearinghouse refuses it for good.
+    ch.submitGrant = (jws) =>
+      sha256Of(jws) === expired
+        ? Promise.reject(new ApiProblem(400, { code: 'ERR_JWS_EXPIRED' }))
+        : submitGrant(jws);
+    const outcome = await wallet.answer(checked, grantAll(checked.request));
+    expect(outcome.outcome).toBe('granted');
+    expect(outcome.sha256).not.toBe(expired);
+    expect([...ch.submitted.keys()]).toEqual([outcome.sha256]);
+    expect(await outboxEntries()).toEqual([]);
   });
 
   it('keeps no outbox entry for an answer the clearinghouse refused', async () => {

@@ -185,6 +185,8 @@ const outboxEntry = v.object({
   jws: compactJws,
   /** The token's `exp`: after it the clearinghouse can no longer take it for the first time. */
   exp: epochSeconds,
+  /** The request it answers (absent in entries written before session 13). */
+  request: v.optional(sha256Schema),
 });
 type OutboxEntry = v.InferOutput<typeof outboxEntry>;
 const outboxRecord = { table: 'profile', id: 'wallet-outbox' } as const;
@@ -369,6 +371,10 @@ const knownCodes = new Set<string>([
   'ERR_GRANT_UNKNOWN',
   'ERR_NOT_AUTHORISED',
   'ERR_PURPOSE_NOT_DECLARED',
+  // A message the clearinghouse can never take (its window closed, its jti used): a refusal for
+  // a reason, not "out of reach", so an outbox entry refused so is dropped.
+  'ERR_JWS_EXPIRED',
+  'ERR_JWS_REPLAYED',
 ]);
 function knownCode(code: string): ConstructorParameters<typeof ProtocolError>[0] | undefined {
   return knownCodes.has(code)
@@ -699,6 +705,8 @@ export class Wallet {
     const identity = await this.identity(checked.company.id);
     if (identity.pseudonym !== checked.pseudonym)
       fail('ERR_WALLET_REQUEST_UNKNOWN', 'another identity');
+    const earlier = await this.answerSentBefore(identity, checked.sha256);
+    if (earlier !== undefined) return earlier;
     const base = {
       ...this.claims(identity),
       requestSha256: checked.sha256,
@@ -728,7 +736,13 @@ export class Wallet {
     const own = sha256Of(token);
     const store = this.ports.store;
     await outboxUpdate(store, (entries) => {
-      entries[own] = { company: identity.company, kind, jws: token, exp: base.exp };
+      entries[own] = {
+        company: identity.company,
+        kind,
+        jws: token,
+        exp: base.exp,
+        request: checked.sha256,
+      };
     });
     const done = () => outboxUpdate(store, (entries) => void delete entries[own]);
     let sha: string;
@@ -745,6 +759,42 @@ export class Wallet {
     return kind === 'grant'
       ? { outcome: 'granted', sha256: sha, receipt }
       : { outcome: 'refused', sha256: sha, receipt };
+  }
+
+  /**
+   * An answer to this request signed before whose outcome the wallet never learnt (the service
+   * worker stopped while it was sent, issue 12) is sent again before anything new is signed:
+   * the clearinghouse answers a resend like the first time, so a click that may already have
+   * reached it never becomes two answers. Taken (now or before): its outcome is the answer, and
+   * the customer changes it from the relationships view. Refused for a reason: it can never be
+   * stored, so it is dropped and the new choice is signed.
+   *
+   * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE` (the earlier answer stays in the
+   *   outbox), or the receipt's verification codes.
+   */
+  private async answerSentBefore(
+    identity: CompanyIdentity,
+    request: string,
+  ): Promise<AnswerOutcome | undefined> {
+    const store = this.ports.store;
+    const entries = await outboxRead(store);
+    for (const [sha256, entry] of Object.entries(entries)) {
+      if (entry.company !== identity.company || entry.request !== request) continue;
+      const done = () => outboxUpdate(store, (current) => void delete current[sha256]);
+      try {
+        await this.submit(entry.kind, entry.jws);
+      } catch (e) {
+        if (isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) throw e;
+        await done();
+        continue;
+      }
+      const receipt = await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
+      await done();
+      return entry.kind === 'grant'
+        ? { outcome: 'granted', sha256, receipt }
+        : { outcome: 'refused', sha256, receipt };
+    }
+    return undefined;
   }
 
   /**

@@ -122,8 +122,12 @@ test.setTimeout(120_000);
 
 // Issue 12 finding, fixed: a worker stopped after the clearinghouse took the grant but before the
 // vault stored it left the company with a grant the wallet never learnt of. The wallet now keeps
-// an outbox entry (company, kind, token) before it submits and settles it on the next refresh
-// (Wallet.resumeOutbox). Whether the stop lands before or after the POST varies; both end right.
+// an outbox entry (company, kind, token, request) before it submits and settles it on the next
+// refresh (Wallet.resumeOutbox). Whether the stop lands before or after the POST varies; both end
+// right. Session 13 (a CI failure): the stopped worker's POST can still arrive after the restart's
+// listing, so the wallet may not know of it yet when the customer asks again. Answering the same
+// request again therefore sends the earlier answer again (Wallet.answerSentBefore) instead of
+// signing a second grant.
 test('a worker stopped while it sends a grant: the grant exists once, and the vault opens', async () => {
   const { site } = await companySite();
   const { id, page } = await launch(await tempDir('assistant-crash-'));
@@ -140,21 +144,20 @@ test('a worker stopped while it sends a grant: the grant exists once, and the va
   await consent.getByTestId('consent-grant').click();
   await stopWorker(page);
 
-  // After the restart: the clearinghouse holds at most one grant, and the wallet shows exactly
-  // what it holds once (a grant the clearinghouse took is not lost to the wallet).
+  // After the restart: the wallet lists at most one grant, each once, and the clearinghouse holds
+  // at most one. (They need not agree yet: the stopped worker's POST may still be on its way.)
   const listing = (await sendAfterRestart(page, {
     type: 'relationships.list',
     refresh: true,
   })) as Listing;
   await expectRestarted();
-  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBeLessThan(2);
-  const atCompany = site.relay.customers.size;
   const grants = listing.items.flatMap((r) => r.grants);
-  expect(grants).toHaveLength(atCompany);
-  expect(new Set(grants.map((g) => g.sha256)).size).toBe(grants.length);
+  expect(grants.length).toBeLessThan(2);
+  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBeLessThan(2);
 
-  // Asking again: granted if the first never arrived, or no second grant if it did.
-  if (atCompany === 0) {
+  // The wallet shows no grant: the customer asks again and grants. Granted, and still one grant
+  // whether the first arrived, arrives meanwhile, or never left.
+  if (grants.length === 0) {
     const again = (await sendFrom(page, {
       type: 'wallet.open-link',
       link: site.requestLink()!,
