@@ -85,7 +85,7 @@ export default defineConfig({
         test: {
           name: 'server',
           globalSetup: ['test/setup/postgres.global.ts'],
-          include: ['portal/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['portal/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
           // Storage tests share one PostgreSQL cluster; keep files sequential to stay in budget.
           fileParallelism: false,

@@ -32,7 +32,9 @@
  * off to see what it costs. `BENCH_SERVER=/path/index.js` runs a server built elsewhere, and
  * `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles it (the server stops cleanly on
  * SIGTERM, so the profile is written); `npx tsx bench/api/profile-summary.ts <file>` sums it up.
- * `BENCH_PARTS=ping,grants` (of ping, grants, half, offers, inbox) measures only those. Besides
+ * `BENCH_PARTS=ping,grants` (of ping, pinghalf, grants, half, offers, inbox) measures only those.
+ * `pinghalf` is a control, not a bar: the trivial endpoint paced at half its own maximum, the
+ * latency floor of this machine for the grant bar's p99 at half rate. Besides
  * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
  * and all its threads, from /proc), which other load on the machine hardly moves, and on
  * PostgreSQL the database processes' (`DB µs`: the server and the database share the two
@@ -63,6 +65,7 @@ import {
   type RunningServer,
 } from './load/built-server';
 import { percentiles, runPaced } from './load/paced';
+import { RawPool, serialiseRequest } from './load/raw-http';
 import {
   fastKeyOf,
   fastSign,
@@ -89,6 +92,14 @@ const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '32,128').split(',').
   return n;
 });
 const pacedConnections = Math.max(...connectionCounts);
+/**
+ * The paced runs' client: `raw` (bench/load/raw-http.ts, prepared bytes on keep-alive sockets,
+ * the default) or `http` (`node:http`, which cost the shared cores 3-4 times as much per request).
+ */
+const pacedClient = process.env.BENCH_PACED_CLIENT ?? 'raw';
+if (pacedClient !== 'raw' && pacedClient !== 'http') {
+  throw new Error('BENCH_PACED_CLIENT must be raw or http');
+}
 /** Per minute, address and key alike; `BENCH_RATE_LIMIT=0` measures without the limiter. */
 const rateLimit = process.env.BENCH_RATE_LIMIT ?? '1000000000';
 /** `BENCH_DATABASES=sqlite` (or `postgres`) runs one of the two. */
@@ -101,9 +112,11 @@ const givenHalfRate =
   process.env.BENCH_HALF_RATE === undefined ? undefined : Number(process.env.BENCH_HALF_RATE);
 if (givenHalfRate !== undefined && !(givenHalfRate > 0))
   throw new Error('BENCH_HALF_RATE must be positive');
-/** `BENCH_PARTS=ping,grants` measures only these (ping, grants, half, offers, inbox), e.g. to profile one. */
+/** `BENCH_PARTS=ping,grants` measures only these (ping, pinghalf, grants, half, offers, inbox), e.g. to profile one. */
 const parts = new Set(
-  (process.env.BENCH_PARTS ?? 'ping,grants,half,offers,inbox').split(',').map((p) => p.trim()),
+  (process.env.BENCH_PARTS ?? 'ping,pinghalf,grants,half,offers,inbox')
+    .split(',')
+    .map((p) => p.trim()),
 );
 
 interface Measured {
@@ -115,6 +128,11 @@ interface Measured {
   ok: number;
   failed: number;
   seconds: number;
+  /**
+   * A paced run's: how late the load generator sent its requests, p99 in milliseconds (a
+   * request's latency counts from when it was due, so the generator's own lag is in it).
+   */
+  lateP99?: number;
   /**
    * CPU time of the server per successful request, in microseconds: `loop` of its main thread
    * (the event loop, where every JavaScript line of a request runs), `all` of all its threads
@@ -450,47 +468,71 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
  */
 async function drivePaced(server: RunningServer, load: Load, rate: number): Promise<Measured> {
   const connections = pacedConnections;
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const target = new URL(server.url);
   const latencies: number[] = [];
+  const lags: number[] = [];
   let failed = 0;
   let firstFailure: string | undefined;
+  const headersOf = (item: Load['items'][number]) => {
+    const headers: Record<string, string> = {};
+    if (item.body !== undefined) headers['content-type'] = 'application/jose';
+    if (item.authorization !== undefined) headers.authorization = item.authorization;
+    return headers;
+  };
+  let send: (ticket: number) => Promise<{ status: number; body: string }>;
+  let close: () => void;
+  if (pacedClient === 'raw') {
+    // Every request's bytes are prepared before the clock starts (bench/load/raw-http.ts).
+    const pool = new RawPool(server.url, connections);
+    const prepared = load.items.map((item) =>
+      serialiseRequest(pool.host, {
+        method: load.method,
+        path: item.path,
+        headers: headersOf(item),
+        ...(item.body === undefined ? {} : { body: item.body }),
+      }),
+    );
+    send = (ticket) => pool.send(prepared[ticket]!);
+    close = () => pool.close();
+  } else {
+    const agent = new Agent({ keepAlive: true, maxSockets: connections });
+    const target = new URL(server.url);
+    send = (ticket) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const item = load.items[ticket]!;
+        const headers = headersOf(item);
+        if (item.body !== undefined)
+          headers['content-length'] = String(Buffer.byteLength(item.body));
+        const request = httpRequest(
+          {
+            agent,
+            host: target.hostname,
+            port: target.port,
+            method: load.method,
+            path: item.path,
+            headers,
+            timeout: 30_000,
+          },
+          (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+            response.on('error', reject);
+          },
+        );
+        request.on('timeout', () => request.destroy(new Error('timed out after 30 s')));
+        request.on('error', reject);
+        request.end(item.body);
+      });
+    close = () => agent.destroy();
+  }
   const cpuBefore = cpuNow(server);
-  const send = (item: Load['items'][number]) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const headers: Record<string, string> = {};
-      if (item.body !== undefined) {
-        headers['content-type'] = 'application/jose';
-        headers['content-length'] = String(Buffer.byteLength(item.body));
-      }
-      if (item.authorization !== undefined) headers.authorization = item.authorization;
-      const request = httpRequest(
-        {
-          agent,
-          host: target.hostname,
-          port: target.port,
-          method: load.method,
-          path: item.path,
-          headers,
-          timeout: 30_000,
-        },
-        (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-          response.on('error', reject);
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error('timed out after 30 s')));
-      request.on('error', reject);
-      request.end(item.body);
-    });
   const seconds = await runPaced(
     { seconds: load.items.length / rate, rate, connections, limit: load.items.length },
     async (ticket, due) => {
+      lags.push(performance.now() - due);
       try {
-        const answer = await send(load.items[ticket]!);
+        const answer = await send(ticket);
         if (answer.status < 300) {
           latencies.push(performance.now() - due);
           return;
@@ -503,13 +545,14 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
       }
     },
   );
-  agent.destroy();
+  close();
   if (firstFailure !== undefined) {
     console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
   }
   const cpuAfter = cpuNow(server);
   const ok = latencies.length;
   const [p50, p99] = percentiles(latencies, [50, 99]);
+  const [lateP99] = percentiles(lags, [99]);
   return {
     rate: ok / seconds,
     p50,
@@ -517,6 +560,7 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
     ok,
     failed,
     seconds,
+    lateP99,
     ...cpuPerRequest(cpuBefore, cpuAfter, ok),
   };
 }
@@ -564,6 +608,8 @@ interface DatabaseFigures {
   database: string;
   /** Each absent when `BENCH_PARTS` left it out. */
   ping?: Measured;
+  /** The control: ping paced at half its own maximum. */
+  pingHalf?: Measured;
   grants?: Measured;
   grantsHalf?: Measured;
   offers?: Measured;
@@ -590,6 +636,16 @@ async function benchDatabase(
       if (parts.has('ping')) {
         figures.ping = await maximum(server, 'GET', (n) =>
           Array.from({ length: n }, () => ({ path: '/api/v1/ping' })),
+        );
+      }
+      if (parts.has('pinghalf') && figures.ping !== undefined) {
+        const rate = Math.max(1, Math.round(figures.ping.rate / 2));
+        const pings = (n: number) => Array.from({ length: n }, () => ({ path: '/api/v1/ping' }));
+        await drivePaced(server, { method: 'GET', items: pings(Math.round(rate * 2)) }, rate);
+        figures.pingHalf = await drivePaced(
+          server,
+          { method: 'GET', items: pings(Math.round(rate * runSeconds)) },
+          rate,
         );
       }
       const all: Granted[] = [];
@@ -659,15 +715,17 @@ function report(figures: DatabaseFigures): boolean {
     ping?.cpu && grantsMax?.cpu && grantsMax.cpu.loop > 0
       ? ping.cpu.loop / grantsMax.cpu.loop
       : undefined;
-  const measured = [ping, grantsMax, grantsHalf, figures.offers, figures.inbox];
+  const measured = [ping, figures.pingHalf, grantsMax, grantsHalf, figures.offers, figures.inbox];
   const failures = measured.reduce((sum, m) => sum + (m?.failed ?? 0), 0);
   const halfLabel = grantsMax === undefined ? '?' : String(Math.round(grantsMax.rate / 2));
+  const pingHalfLabel = ping === undefined ? '?' : String(Math.round(ping.rate / 2));
   console.log(`
 ### ${figures.database}
 
 | what                                         |  req/s  | p50 ms | p99 ms | failed | loop µs | CPU µs |  DB µs  |
 | -------------------------------------------- | ------: | -----: | -----: | -----: | ------: | -----: | ------: |
 ${row('GET /api/v1/ping (trivial JSON, ceiling)', ping)}
+${row(`GET /api/v1/ping at half (${pingHalfLabel}/s), control`, figures.pingHalf)}
 ${row('POST /api/v1/grants, maximum', grantsMax)}
 ${row(`POST /api/v1/grants at half (${halfLabel}/s)`, grantsHalf)}
 ${row('POST /api/v1/offers (sealed, relayed)', figures.offers)}
@@ -680,6 +738,8 @@ ${threadLines(figures)}
 
 grants / ping = ${ratio === undefined ? 'not measured' : ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
 grant p99 at half rate = ${grantsHalf === undefined ? 'not measured' : `${grantsHalf.p99.toFixed(1)} ms`} (bar <= ${bars.p99AtHalfMs} ms): ${p99Ok ? 'PASS' : 'FAIL'}
+ping p99 at half its own rate = ${figures.pingHalf === undefined ? 'not measured' : `${figures.pingHalf.p99.toFixed(1)} ms`} (the control: this machine's floor for the bar above; not a bar)
+${lateLine(figures)}
 event-loop time of a ping / of a grant = ${cpuRatio === undefined ? 'not measured' : cpuRatio.toFixed(2)} (the ratio a CPU-bound loop would reach; not a bar)
 requests that did not succeed: ${failures}`);
   return ratioOk && p99Ok && failures === 0;
@@ -689,11 +749,21 @@ requests that did not succeed: ${failures}`);
 function partsOf(figures: DatabaseFigures): [string, Measured | undefined][] {
   return [
     ['ping', figures.ping],
+    ['ping at half', figures.pingHalf],
     ['grants', figures.grants],
     ['grants at half', figures.grantsHalf],
     ['offers', figures.offers],
     ['inbox', figures.inbox],
   ];
+}
+
+/** How late the paced runs' requests left the load generator (its lag is in their latency). */
+function lateLine(figures: DatabaseFigures): string {
+  const paced = partsOf(figures).filter(([, m]) => m?.lateP99 !== undefined);
+  if (paced.length === 0) return 'paced runs: none measured';
+  return `paced runs, requests sent late by the load generator (p99): ${paced
+    .map(([what, m]) => `${what} ${m!.lateP99!.toFixed(1)} ms`)
+    .join(', ')}`;
 }
 
 /** Each maximum's rate at every connection count tried (the best is the table's). */
