@@ -78,6 +78,39 @@ export interface OpenDatabaseOptions {
    * in a test. Not set in production: it would time every query.
    */
   log?: (event: LogEvent) => void;
+  /**
+   * PostgreSQL only: the longest a statement may run, in milliseconds, before PostgreSQL
+   * cancels it (`statement_timeout`); 0 for none. Default: `PG_STATEMENT_TIMEOUT_MS`, else
+   * {@link defaultStatementTimeoutMs}. Migrations run without it.
+   */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * How long a statement may run on PostgreSQL by default (30 s): a statement stuck behind a lock
+ * fails with a clear error instead of holding its request, and its pooled connection, for ever.
+ * Concurrent lookups of one kind share a statement (db/batched-lookup.ts), so a stuck one would
+ * otherwise hold every later lookup of its kind too.
+ */
+export const defaultStatementTimeoutMs = 30_000;
+
+/**
+ * `PG_STATEMENT_TIMEOUT_MS` as a number of milliseconds (0: none), or the default.
+ *
+ * @throws Error naming the variable when it is not a whole number from 0 to 86,400,000.
+ */
+export function statementTimeoutFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): number {
+  const raw = env.PG_STATEMENT_TIMEOUT_MS?.trim();
+  if (raw === undefined || raw === '') return defaultStatementTimeoutMs;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value > 86_400_000) {
+    throw new Error(
+      `PG_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds from 0 (no limit) to 86400000, not "${raw}".`,
+    );
+  }
+  return value;
 }
 
 /** Which database `openDatabase` will open. */
@@ -156,7 +189,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<C
   const target = resolveDatabaseTarget(options);
   const cdb =
     target.dialect === 'postgres'
-      ? openPostgres(target.url, options.log)
+      ? openPostgres(
+          target.url,
+          options.log,
+          options.statementTimeoutMs ?? statementTimeoutFromEnv(),
+        )
       : openSqlite(target.path, options.log);
   databases.set(cdb.db, cdb);
   return cdb;
@@ -452,12 +489,18 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
   }
 }
 
-function openPostgres(url: string, log: OpenDatabaseOptions['log']): ClearinghouseDb {
+function openPostgres(
+  url: string,
+  log: OpenDatabaseOptions['log'],
+  statementTimeoutMs: number,
+): ClearinghouseDb {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
     // A down server must surface as an error (and a false health check), not a hung request.
     connectionTimeoutMillis: 5_000,
+    // And a stuck statement as an error too (set for each connection as it opens).
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     types: { getTypeParser: typeParser },
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
@@ -482,6 +525,31 @@ function openPostgres(url: string, log: OpenDatabaseOptions['log']): Clearinghou
       return closed;
     },
   };
+}
+
+/**
+ * Runs `work` on a PostgreSQL pool of its own without `statement_timeout`, closed afterwards
+ * (migrations: a rewrite of a large table, or the wait for another process's migration lock,
+ * may take longer than any statement of a request). SQLite, or a handle `openDatabase` did not
+ * open: `work(db)` itself.
+ *
+ * @example
+ * ```ts
+ * await withoutStatementTimeout(cdb.db, (db) => new Migrator({ db, provider }).migrateToLatest());
+ * ```
+ */
+export async function withoutStatementTimeout<T>(
+  db: Kysely<Database>,
+  work: (db: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  const url = postgresUrls.get(db);
+  if (url === undefined) return work(db);
+  const own = openPostgres(url, undefined, 0);
+  try {
+    return await work(own.db);
+  } finally {
+    await own.close();
+  }
 }
 
 /** The URL each PostgreSQL handle was opened with (kept out of `location`: it has the password). */

@@ -1,5 +1,5 @@
 import { Kysely, Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
-import { dialectOf, type ClearinghouseDb } from './database';
+import { dialectOf, withoutStatementTimeout, type ClearinghouseDb } from './database';
 import type { Database } from './schema';
 import { migrationsFor } from './migrations/index';
 
@@ -57,8 +57,11 @@ async function runMigrations(
     target instanceof Kysely ? `${dialect} database` : `${dialect} database at ${target.location}`;
   const migrations = migrationsFor(dialect);
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await run(migrator);
+  // On PostgreSQL on a connection of its own without statement_timeout: a migration may rewrite
+  // a large table, and waits for another process's migration lock as long as that takes.
+  const { error, results } = await withoutStatementTimeout(db, (own) =>
+    run(new Migrator({ db: own, provider })),
+  );
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);

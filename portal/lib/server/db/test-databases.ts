@@ -31,7 +31,7 @@ export interface TestDatabase {
 /** Opens a new, empty, unmigrated database of the dialect. */
 export async function openTestDatabase(
   dialect: DatabaseDialect,
-  options: Pick<OpenDatabaseOptions, 'log'> = {},
+  options: Pick<OpenDatabaseOptions, 'log' | 'statementTimeoutMs'> = {},
 ): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-sqlite-'));

@@ -1,0 +1,118 @@
+/**
+ * PostgreSQL's `statement_timeout` on the server's pool (db/database.ts): a statement stuck
+ * behind another connection's lock fails with PostgreSQL's own error instead of holding its
+ * request for ever, and so do the lookups that were waiting to share the next statement of its
+ * kind (db/batched-lookup.ts); once the lock is gone, lookups work again. Migrations run on a
+ * pool of their own without it. Real PostgreSQL.
+ */
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { anyOf, batchedLookup } from './batched-lookup';
+import { defaultStatementTimeoutMs, statementTimeoutFromEnv } from './database';
+import { migrateToLatest } from './migrate';
+import { prepared } from './prepared';
+import { openTestDatabase, type TestDatabase } from './test-databases';
+
+describe('statementTimeoutFromEnv', () => {
+  it('reads PG_STATEMENT_TIMEOUT_MS, 0 for none, and names the variable when it cannot', () => {
+    expect(statementTimeoutFromEnv({})).toBe(defaultStatementTimeoutMs);
+    expect(statementTimeoutFromEnv({ PG_STATEMENT_TIMEOUT_MS: ' ' })).toBe(30_000);
+    expect(statementTimeoutFromEnv({ PG_STATEMENT_TIMEOUT_MS: '0' })).toBe(0);
+    expect(statementTimeoutFromEnv({ PG_STATEMENT_TIMEOUT_MS: '1500' })).toBe(1500);
+    for (const bad of ['-1', '1.5', '30s', '86400001', '1e3']) {
+      expect(() => statementTimeoutFromEnv({ PG_STATEMENT_TIMEOUT_MS: bad })).toThrow(
+        /PG_STATEMENT_TIMEOUT_MS must be a whole number/,
+      );
+    }
+  });
+});
+
+interface Row {
+  id: string;
+  v: string;
+}
+/** The test's own table, which the schema type does not know. */
+type TestDb = Kysely<{ t: Row }>;
+
+describe('statement_timeout on PostgreSQL', () => {
+  let tdb: TestDatabase | undefined;
+  let locker: pg.Client | undefined;
+  afterEach(async () => {
+    await locker?.end();
+    locker = undefined;
+    await tdb?.dispose();
+    tdb = undefined;
+  });
+
+  it('fails a lookup stuck behind a lock, and those waiting to share the next statement, then works again', async () => {
+    tdb = await openTestDatabase('postgres', { statementTimeoutMs: 300 });
+    const db = tdb.cdb.db;
+    await sql`create table t (id text primary key, v text not null)`.execute(db);
+    await sql`insert into t (id, v) values ('a', 'A'), ('b', 'B')`.execute(db);
+    const rows = (keys: string[]) =>
+      sql<Row>`select id, v from t where id = ${anyOf(keys)}`.execute(db);
+    const lookup = batchedLookup(
+      prepared<{ id: string }, Row>((d, arg) =>
+        (d as unknown as TestDb).selectFrom('t').select(['id', 'v']).where('id', '=', arg('id')),
+      ),
+      {
+        keyOf: (args) => args.id,
+        many: prepared<{ keys: string[] }, Row>((d, arg) =>
+          (d as unknown as TestDb)
+            .selectFrom('t')
+            .select(['id', 'v'])
+            .where('id', '=', anyOf(arg('keys'))),
+        ),
+        rowKey: (row) => row.id,
+        accepts: () => true,
+      },
+    );
+    expect((await rows(['a'])).rows).toEqual([{ id: 'a', v: 'A' }]);
+
+    // Another connection holds the table: every read of it waits.
+    locker = new pg.Client({ connectionString: tdb.postgresUrl });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('lock table t in access exclusive mode');
+    const first = lookup.first(db, { id: 'a' }).then(
+      () => 'answered',
+      (error: { code?: string }) => error.code,
+    );
+    // Asked while the first statement is under way: waits for the next statement.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = lookup.first(db, { id: 'b' }).then(
+      () => 'answered',
+      (error: { code?: string }) => error.code,
+    );
+    // PostgreSQL's query_canceled, not a hang.
+    expect(await first).toBe('57014');
+    expect(await second).toBe('57014');
+
+    await locker.query('rollback');
+    expect(await lookup.first(db, { id: 'b' })).toEqual({ id: 'b', v: 'B' });
+    expect(await Promise.all(['a', 'b', 'zz'].map((id) => lookup.first(db, { id })))).toEqual([
+      { id: 'a', v: 'A' },
+      { id: 'b', v: 'B' },
+      undefined,
+    ]);
+  });
+
+  it('migrates without it, waiting for another process’s migration lock, while a request’s statement is held to it', async () => {
+    tdb = await openTestDatabase('postgres', { statementTimeoutMs: 100 });
+    const db = tdb.cdb.db;
+    // Another process holds Kysely's migration lock for 400 ms: the migration waits for it,
+    // longer than the pool lets a statement run.
+    locker = new pg.Client({ connectionString: tdb.postgresUrl });
+    await locker.connect();
+    await locker.query('select pg_advisory_lock(3853314791062309107)');
+    const released = new Promise((resolve) => setTimeout(resolve, 400)).then(() =>
+      locker!.query('select pg_advisory_unlock(3853314791062309107)'),
+    );
+    const { applied } = await migrateToLatest(tdb.cdb);
+    await released;
+    expect(applied.length).toBeGreaterThan(0);
+    await expect(sql`select pg_sleep(0.3)`.execute(db)).rejects.toMatchObject({ code: '57014' });
+    expect((await sql<{ n: number }>`select 1 as n`.execute(db)).rows).toEqual([{ n: 1 }]);
+  });
+});
