@@ -521,7 +521,9 @@ function openPostgres(
     dialect: 'postgres',
     location: redactPassword(url),
     close() {
-      closed ??= db.destroy();
+      // Kysely creates its driver at the first query, and destroying one that never ran leaves
+      // the pool open, usable by a later query: end it here too, so a closed handle stays closed.
+      closed ??= db.destroy().then(() => (pool.ended ? undefined : pool.end()));
       return closed;
     },
   };
