@@ -152,11 +152,14 @@ async function main(): Promise<void> {
     console.error(usage);
     return;
   }
-  const cdb = await openDatabase(
-    process.env.DATABASE_PATH && !process.env.DATABASE_URL
+  const cdb = await openDatabase({
+    ...(process.env.DATABASE_PATH && !process.env.DATABASE_URL
       ? { sqlitePath: process.env.DATABASE_PATH }
-      : {},
-  );
+      : {}),
+    // An operator's command, not a request: a backup's page of a large table may take longer
+    // than the server's statement_timeout (docs/operations.md).
+    statementTimeoutMs: 0,
+  });
   try {
     if (command.command === 'backup' || command.command === 'restore') {
       await runBackupCommand(command, cdb);

@@ -189,10 +189,11 @@ describe('batchedLookup on postgres, while a statement is under way', () => {
     expect(runs).toEqual([['a'], ['n', 'a']]);
   });
 
-  it('asks each key of a failed shared statement again on its own; the next statement runs', async () => {
+  it('asks each key again on its own when the shared statement fails for a value; the next statement runs', async () => {
     const { cdb } = await open();
     const hold = gate();
-    const { runs, statement } = recorded(hold.opened, new Error('connection lost'));
+    const refused = Object.assign(new Error('invalid byte sequence'), { code: '22021' });
+    const { runs, statement } = recorded(hold.opened, refused);
     const lookup = lookupWith(statement);
     const first = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
     const next = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
@@ -202,6 +203,34 @@ describe('batchedLookup on postgres, while a statement is under way', () => {
     expect(runs).toEqual([['a'], ['a']]);
     // Nothing stays queued: a lookup afterwards is answered too.
     expect((await lookup.first(cdb.db, { id: 'a', owner: 'o1' }))?.v).toBe('A');
+  });
+
+  it('fails every caller of a shared statement that fails for another cause, without asking each key again', async () => {
+    const statements: string[] = [];
+    tdb = await openTestDatabase('postgres', {
+      log: (event) => {
+        if (/from "t"/.test(event.query.sql)) statements.push(event.query.sql);
+      },
+    });
+    const { cdb } = tdb;
+    await sql`create table t (id text primary key, owner text not null, v text not null)`.execute(
+      cdb.db,
+    );
+    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A')`.execute(cdb.db);
+    const hold = gate();
+    const lost = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+    });
+    const { runs, statement } = recorded(hold.opened, lost);
+    const lookup = lookupWith(statement);
+    const first = lookup.first(cdb.db, { id: 'a', owner: 'o1' }).catch((error: unknown) => error);
+    const next = lookup.first(cdb.db, { id: 'a', owner: 'o1' });
+    hold.open();
+    expect(await first).toBe(lost);
+    expect((await next)?.v).toBe('A');
+    expect(runs).toEqual([['a'], ['a']]);
+    // No one-row statement was sent for the failed key.
+    expect(statements.filter((text) => !text.includes('any('))).toHaveLength(0);
   });
 
   it('fails only the caller of a key PostgreSQL refuses, not the others sharing its statement', async () => {

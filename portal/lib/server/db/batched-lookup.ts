@@ -101,11 +101,19 @@ export function batchedLookup<A, R, M extends R>(
           resolve(accepted ? row : undefined);
         }
       }
-    } catch {
-      // Each key again on its own (a promise answered already stays answered): a key the
-      // database refuses fails its callers only; a database that is down fails them all.
+    } catch (error) {
+      const waiters = [...batch.values()].flat();
+      if (!isDataError(error)) {
+        // Not about one key (the database down, the statement cancelled by statement_timeout):
+        // every caller gets the error at once. Asking each key again would wait for the same
+        // cause once per key, each holding a pooled connection meanwhile.
+        for (const { reject } of waiters) reject(error);
+        return;
+      }
+      // A value the database refuses (class 22, e.g. a NUL byte in a text key): each key again
+      // on its own (a promise answered already stays answered), so it fails its callers only.
       await Promise.all(
-        [...batch.values()].flat().map(async ({ args, resolve, reject }) => {
+        waiters.map(async ({ args, resolve, reject }) => {
           try {
             resolve(await one.first(db, args));
           } catch (error) {
@@ -117,6 +125,12 @@ export function batchedLookup<A, R, M extends R>(
       queue.running = false;
       if (queue.waiting.size > 0) void send(db, queue);
     }
+  }
+
+  /** PostgreSQL's class 22 ("data exception"): one of the keys is a value it cannot take. */
+  function isDataError(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && code.startsWith('22');
   }
 
   function lookup(db: Kysely<Database>, args: A): Promise<R | undefined> {

@@ -100,7 +100,7 @@ export const defaultStatementTimeoutMs = 30_000;
  * @throws Error naming the variable when it is not a whole number from 0 to 86,400,000.
  */
 export function statementTimeoutFromEnv(
-  env: Record<string, string | undefined> = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): number {
   const raw = env.PG_STATEMENT_TIMEOUT_MS?.trim();
   if (raw === undefined || raw === '') return defaultStatementTimeoutMs;
@@ -187,13 +187,14 @@ function sqlitePathFrom(path: string, cwd: string): string {
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<ClearinghouseDb> {
   const target = resolveDatabaseTarget(options);
+  // Read on SQLite too, so a value the server cannot read stops its start there as well.
+  const statementTimeoutMs = options.statementTimeoutMs ?? statementTimeoutFromEnv();
+  if (!Number.isSafeInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
+    throw new RangeError('statementTimeoutMs must be a whole number of milliseconds, 0 for none.');
+  }
   const cdb =
     target.dialect === 'postgres'
-      ? openPostgres(
-          target.url,
-          options.log,
-          options.statementTimeoutMs ?? statementTimeoutFromEnv(),
-        )
+      ? openPostgres(target.url, options.log, statementTimeoutMs)
       : openSqlite(target.path, options.log);
   databases.set(cdb.db, cdb);
   return cdb;
@@ -493,6 +494,8 @@ function openPostgres(
   url: string,
   log: OpenDatabaseOptions['log'],
   statementTimeoutMs: number,
+  /** Set `statement_timeout = 0` on each connection, over a role's or database's default. */
+  unlimited = false,
 ): ClearinghouseDb {
   const pool = new pg.Pool({
     connectionString: url,
@@ -506,6 +509,13 @@ function openPostgres(
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
   // the process. The next query reconnects or fails with its own error.
   pool.on('error', () => {});
+  // pg sends no statement_timeout of 0, so a default set on the role or database would still
+  // apply: say it on each new connection (queued before any query of the pool's).
+  if (unlimited) {
+    pool.on('connect', (client) => {
+      client.query('set statement_timeout = 0').catch(() => {});
+    });
+  }
   // Repeated queries as prepared statements (db/named-statements.ts); off for poolers that
   // cannot keep a connection's statements.
   const namedOff = process.env.PG_NAMED_STATEMENTS?.trim().toLowerCase() === 'off';
@@ -546,7 +556,7 @@ export async function withoutStatementTimeout<T>(
 ): Promise<T> {
   const url = postgresUrls.get(db);
   if (url === undefined) return work(db);
-  const own = openPostgres(url, undefined, 0);
+  const own = openPostgres(url, undefined, 0, true);
   try {
     return await work(own.db);
   } finally {

@@ -48,8 +48,11 @@ describe('statement_timeout on PostgreSQL', () => {
   it('fails a lookup stuck behind a lock, and those waiting to share the next statement, then works again', async () => {
     tdb = await openTestDatabase('postgres', { statementTimeoutMs: 300 });
     const db = tdb.cdb.db;
-    await sql`create table t (id text primary key, v text not null)`.execute(db);
-    await sql`insert into t (id, v) values ('a', 'A'), ('b', 'B')`.execute(db);
+    // Set up on a connection of its own, without the limit (a loaded machine may be slow).
+    locker = new pg.Client({ connectionString: tdb.postgresUrl });
+    await locker.connect();
+    await locker.query('create table t (id text primary key, v text not null)');
+    await locker.query("insert into t (id, v) values ('a', 'A'), ('b', 'B')");
     const rows = (keys: string[]) =>
       sql<Row>`select id, v from t where id = ${anyOf(keys)}`.execute(db);
     const lookup = batchedLookup(
@@ -71,8 +74,6 @@ describe('statement_timeout on PostgreSQL', () => {
     expect((await rows(['a'])).rows).toEqual([{ id: 'a', v: 'A' }]);
 
     // Another connection holds the table: every read of it waits.
-    locker = new pg.Client({ connectionString: tdb.postgresUrl });
-    await locker.connect();
     await locker.query('begin');
     await locker.query('lock table t in access exclusive mode');
     const first = lookup.first(db, { id: 'a' }).then(
@@ -106,10 +107,17 @@ describe('statement_timeout on PostgreSQL', () => {
     locker = new pg.Client({ connectionString: tdb.postgresUrl });
     await locker.connect();
     await locker.query('select pg_advisory_lock(3853314791062309107)');
-    const released = new Promise((resolve) => setTimeout(resolve, 400)).then(() =>
-      locker!.query('select pg_advisory_unlock(3853314791062309107)'),
-    );
+    // A default on the database applies to every new connection unless one says otherwise.
+    const name = new URL(tdb.postgresUrl!).pathname.slice(1);
+    await locker.query(`alter database "${name}" set statement_timeout = '100ms'`);
+    let unlockedAt = Number.POSITIVE_INFINITY;
+    const released = new Promise((resolve) => setTimeout(resolve, 400)).then(async () => {
+      unlockedAt = performance.now();
+      await locker!.query('select pg_advisory_unlock(3853314791062309107)');
+    });
     const { applied } = await migrateToLatest(tdb.cdb);
+    // It did wait for the lock (were Kysely's lock id to change, this would catch it).
+    expect(performance.now()).toBeGreaterThan(unlockedAt);
     await released;
     expect(applied.length).toBeGreaterThan(0);
     await expect(sql`select pg_sleep(0.3)`.execute(db)).rejects.toMatchObject({ code: '57014' });
