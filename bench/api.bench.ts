@@ -633,7 +633,7 @@ async function benchDatabase(
     try {
       const figures: DatabaseFigures = { database: name };
       // The same server, so the same rate limits: every ping is counted by the limiter too.
-      if (parts.has('ping')) {
+      if (parts.has('ping') || parts.has('pinghalf')) {
         figures.ping = await maximum(server, 'GET', (n) =>
           Array.from({ length: n }, () => ({ path: '/api/v1/ping' })),
         );

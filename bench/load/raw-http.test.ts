@@ -4,7 +4,7 @@
  * closed while it was idle).
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseResponse, RawPool, serialiseRequest } from './raw-http';
 
@@ -39,6 +39,25 @@ describe('parseResponse', () => {
       body: 'abc0123456789',
       length: whole.length,
     });
+  });
+
+  it('skips an interim 1xx answer, prefers chunked over a content-length, checks chunk ends', () => {
+    const final = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
+    const interim = bytes(`HTTP/1.1 100 Continue\r\n\r\n${final}`);
+    expect(parseResponse(interim.subarray(0, 30))).toBeUndefined();
+    expect(parseResponse(interim)).toEqual({ status: 200, body: 'ok', length: interim.length });
+    const both = bytes(
+      'HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n',
+    );
+    expect(parseResponse(both)).toMatchObject({ body: 'ab', length: both.length });
+    expect(() =>
+      parseResponse(bytes('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nabc\r\n')),
+    ).toThrow(/longer than its size/);
+    expect(() =>
+      parseResponse(
+        bytes('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n0\r\nx-t: 1\r\n\r\n'),
+      ),
+    ).toThrow(/trailers/);
   });
 
   it('takes a body-less 204 and refuses what it cannot frame', () => {
@@ -128,13 +147,16 @@ describe('RawPool against node:http', () => {
   });
 
   it('sends again on a new connection when a kept-alive one is reset before it answers', async () => {
-    // A server that drops a connection at its second request, as one whose keep-alive timeout
-    // ran out just as the request came.
+    // A server that resets a connection at its second request (TCP RST, as when its keep-alive
+    // timeout ran out just as the request came): the reset's late close must not break the
+    // request sent again on the new connection.
     const served = new Map<unknown, number>();
+    let received = 0;
     server = createServer((req, res) => {
+      received += 1;
       const count = (served.get(req.socket) ?? 0) + 1;
       served.set(req.socket, count);
-      if (count === 2) req.socket.destroy();
+      if (count === 2) req.socket.resetAndDestroy();
       else res.end(`answer ${served.size}`);
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -144,12 +166,54 @@ describe('RawPool against node:http', () => {
     expect(await pool.send(get)).toEqual({ status: 200, body: 'answer 1' });
     expect(await pool.send(get)).toEqual({ status: 200, body: 'answer 2' });
     expect(served.size).toBe(2);
+    expect(received).toBe(3);
     // A new connection reset before it answers is not sent again: that is the server's answer.
     server.removeAllListeners('request');
-    server.on('request', (req) => req.socket.destroy());
+    server.on('request', (req) => {
+      received += 1;
+      req.socket.resetAndDestroy();
+    });
     pool.close();
     pool = new RawPool(`http://127.0.0.1:${port}`, 1);
     await expect(pool.send(get)).rejects.toThrow();
+    expect(received).toBe(4);
+  });
+
+  it('never sends a request again that timed out on a kept-alive connection', async () => {
+    let received = 0;
+    server = createServer((req, res) => {
+      received += 1;
+      if (received === 1) res.end('first');
+      // Later requests: no answer.
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    pool = new RawPool(`http://127.0.0.1:${port}`, 1, 150);
+    const post = serialiseRequest(pool.host, { method: 'POST', path: '/', body: 'x' });
+    expect((await pool.send(post)).body).toBe('first');
+    await expect(pool.send(post)).rejects.toThrow(/timed out after 150 ms/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received).toBe(2);
+    server.closeAllConnections();
+  });
+
+  it('starts afresh after a response with more bytes than it said it had', async () => {
+    let connections = 0;
+    const raw = createNetServer((socket) => {
+      connections += 1;
+      socket.on('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokGARBAGE');
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const { port } = raw.address() as AddressInfo;
+    pool = new RawPool(`http://127.0.0.1:${port}`, 1);
+    const get = serialiseRequest(pool.host, { method: 'GET', path: '/' });
+    expect(await pool.send(get)).toEqual({ status: 200, body: 'ok' });
+    expect(await pool.send(get)).toEqual({ status: 200, body: 'ok' });
+    expect(connections).toBe(2);
+    pool.close();
+    await new Promise((resolve) => raw.close(resolve));
   });
 
   it('fails a request the server never answers within the timeout', async () => {

@@ -10,8 +10,9 @@
  * status line, `content-length` or chunked framing, and body.
  *
  * It speaks exactly what the benchmarks need: one request at a time per connection, responses
- * framed by `content-length` or `transfer-encoding: chunked`. Anything else (a response without
- * either, a malformed status line) fails that request with an error naming it, never a hang.
+ * framed by `content-length` or `transfer-encoding: chunked` (without trailers), interim 1xx
+ * answers skipped, no HEAD requests. Anything else (a response without either, a malformed status
+ * line or chunk) fails that request with an error naming it, never a hang.
  */
 import { connect, type Socket } from 'node:net';
 
@@ -72,14 +73,16 @@ export function parseResponse(
   const head = data.toString('latin1', 0, end);
   const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
   if (status === null) throw new Error(`not an HTTP response: ${head.slice(0, 80)}`);
+  const code = Number(status[1]);
   const lower = head.toLowerCase();
   const start = end + headerEnd.length;
-  const length = /\r\ncontent-length:\s*(\d+)/.exec(lower);
-  if (length !== null) {
-    const total = start + Number(length[1]);
-    if (data.length < total) return undefined;
-    return { status: Number(status[1]), body: data.toString('utf8', start, total), length: total };
+  if (code >= 100 && code < 200) {
+    // An interim answer (100 Continue, 103 Early Hints): the final one follows it.
+    const rest = parseResponse(data.subarray(start));
+    return rest === undefined ? undefined : { ...rest, length: start + rest.length };
   }
+  if (code === 204 || code === 304) return { status: code, body: '', length: start };
+  // Chunked wins over a content-length sent with it (RFC 9112, 6.3).
   if (/\r\ntransfer-encoding:\s*chunked/.test(lower)) {
     const parts: Buffer[] = [];
     let at = start;
@@ -90,21 +93,30 @@ export function parseResponse(
       if (!Number.isFinite(size)) throw new Error('a malformed chunk size');
       const chunkStart = sizeEnd + lineEnd.length;
       if (size === 0) {
-        // The last chunk, no trailers: one more line end.
+        // The last chunk; trailers are not expected: the line end that closes the message.
         if (data.length < chunkStart + lineEnd.length) return undefined;
+        if (!data.subarray(chunkStart, chunkStart + lineEnd.length).equals(lineEnd)) {
+          throw new Error('trailers after the last chunk');
+        }
         return {
-          status: Number(status[1]),
+          status: code,
           body: Buffer.concat(parts).toString('utf8'),
           length: chunkStart + lineEnd.length,
         };
       }
       if (data.length < chunkStart + size + lineEnd.length) return undefined;
+      if (!data.subarray(chunkStart + size, chunkStart + size + lineEnd.length).equals(lineEnd)) {
+        throw new Error('a chunk longer than its size');
+      }
       parts.push(data.subarray(chunkStart, chunkStart + size));
       at = chunkStart + size + lineEnd.length;
     }
   }
-  if (/^HTTP\/1\.[01] (1\d\d|204|304)/.test(head)) {
-    return { status: Number(status[1]), body: '', length: start };
+  const length = /\r\ncontent-length:\s*(\d+)/.exec(lower);
+  if (length !== null) {
+    const total = start + Number(length[1]);
+    if (data.length < total) return undefined;
+    return { status: code, body: data.toString('utf8', start, total), length: total };
   }
   throw new Error(`a response framed neither by content-length nor chunked: ${head.slice(0, 80)}`);
 }
@@ -124,8 +136,11 @@ class RawConnection {
 
   private open(): Socket {
     const socket = connect({ port: this.port, host: this.hostname, noDelay: true });
-    socket.setTimeout(this.timeoutMs);
+    // Events of a socket this connection has already left behind (a reset's late 'close') are
+    // not about the request now on the new one.
+    const current = () => this.socket === socket;
     socket.on('data', (chunk: Buffer) => {
+      if (!current()) return;
       this.answered = true;
       this.data = this.data.length === 0 ? chunk : Buffer.concat([this.data, chunk]);
       let parsed: ReturnType<typeof parseResponse>;
@@ -137,17 +152,33 @@ class RawConnection {
       }
       if (parsed === undefined) return;
       this.data = this.data.subarray(parsed.length);
+      this.stopTimer();
       const waiting = this.waiting;
       this.waiting = undefined;
       waiting?.resolve({ status: parsed.status, body: parsed.body });
     });
-    socket.on('timeout', () => this.fail(new Error(`timed out after ${this.timeoutMs} ms`)));
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.fail(new Error('the server closed the connection')));
+    socket.on('error', (error) => {
+      if (current()) this.fail(error, true);
+    });
+    socket.on('close', () => {
+      if (current()) this.fail(new Error('the server closed the connection'), true);
+    });
     return socket;
   }
 
-  private fail(error: Error): void {
+  private timer: NodeJS.Timeout | undefined;
+
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Whether the last failure was the connection's (reset, closed), not the request's. */
+  private lost = false;
+
+  private fail(error: Error, lost = false): void {
+    this.stopTimer();
+    this.lost = lost;
     const socket = this.socket;
     this.socket = undefined;
     this.data = Buffer.alloc(0);
@@ -159,15 +190,16 @@ class RawConnection {
 
   /**
    * Sends `bytes` and resolves with the response. A kept-alive connection the server closed
-   * while it was idle (its keep-alive timeout) fails the first write with a reset before any
-   * answer: then the request goes once more on a new connection, as HTTP clients do.
+   * while it was idle (its keep-alive timeout) fails with a reset or a close before any answer:
+   * then the request goes once more on a new connection, as HTTP clients do. A request that
+   * timed out, or had begun to be answered, is never sent again.
    */
   async send(bytes: Buffer): Promise<RawResponse> {
     const reused = this.socket !== undefined;
     try {
       return await this.sendOnce(bytes);
     } catch (error) {
-      if (!reused || this.answered) throw error;
+      if (!reused || this.answered || !this.lost) throw error;
       return this.sendOnce(bytes);
     }
   }
@@ -177,10 +209,18 @@ class RawConnection {
 
   private sendOnce(bytes: Buffer): Promise<RawResponse> {
     if (this.waiting !== undefined) throw new Error('one request at a time per connection');
+    // Bytes left over from the last response (more than it said it had): the connection is out
+    // of step, so start afresh rather than read them as this request's answer.
+    if (this.data.length > 0) this.fail(new Error('unexpected bytes after a response'));
     this.answered = false;
+    this.lost = false;
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
       this.socket ??= this.open();
+      this.timer = setTimeout(
+        () => this.fail(new Error(`timed out after ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       this.socket.write(bytes);
     });
   }
