@@ -77,6 +77,10 @@ export class FakeClearinghouse implements WalletClearinghouse {
   /** Makes `personKey` fail as if the clearinghouse were out of reach. */
   personKeysDown = false;
   private entries: Uint8Array[] = [];
+  /** How many entries the fake log holds (a resend adds none). */
+  get logSize(): number {
+    return this.entries.length;
+  }
   private indexOf = new Map<string, number>();
   /** Turns every receipt into a tampered one. */
   tamperReceipts = false;

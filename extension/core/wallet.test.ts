@@ -498,6 +498,78 @@ describe('Wallet.answer', () => {
     expect(await outboxEntries()).toEqual([]);
   });
 
+  it('a resend adds nothing to the log, and an entry of another request is left alone', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
+    ch.submitGrant = submitGrant;
+    const size = ch.logSize;
+    const other = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const [pending] = await outboxEntries();
+    // Another request's answer does not send this one again.
+    await wallet.answer(other, grantAll(other.request));
+    expect(ch.logSize).toBe(size + 1);
+    expect(await outboxEntries()).toEqual([pending]);
+    await wallet.answer(checked, grantAll(checked.request));
+    expect(ch.logSize).toBe(size + 1);
+    expect(await outboxEntries()).toEqual([]);
+  });
+
+  it('refusing now what a lost earlier click granted: that grant is revoked, then the refusal signed', async () => {
+    for (const arrived of [true, false]) {
+      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+      const submitGrant = ch.submitGrant.bind(ch);
+      ch.submitGrant = async (jws) => {
+        if (arrived) await submitGrant(jws);
+        throw new TypeError('fetch failed');
+      };
+      await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
+      ch.submitGrant = submitGrant;
+      const [earlier] = await outboxEntries();
+      const outcome = await wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: null });
+      expect(outcome.outcome).toBe('refused');
+      expect(ch.submitted.get(outcome.sha256)?.kind).toBe('refusal');
+      // The earlier grant is at the clearinghouse (sent again if it had not arrived), revoked.
+      expect(ch.submitted.get(earlier!)?.kind).toBe('grant');
+      const revocations = [...ch.submitted.values()].filter(
+        (m) =>
+          m.kind === 'revocation' &&
+          JSON.stringify(m.payload.grants) === JSON.stringify([{ grantSha256: earlier }]),
+      );
+      expect(revocations).toHaveLength(1);
+      const stored = await wallet.relationship(checked.pseudonym);
+      expect(stored?.grants.find((g) => g.sha256 === earlier)?.status).toBe('revoked');
+      expect(await outboxEntries()).toEqual([]);
+    }
+  });
+
+  it('two answers to one request at once: the second waits for the first and sends its lost answer again', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    let calls = 0;
+    ch.submitGrant = async (jws) => {
+      calls += 1;
+      const answer = await submitGrant(jws);
+      if (calls === 1) throw new TypeError('fetch failed'); // stored, the answer lost
+      return answer;
+    };
+    const [first, second] = await Promise.allSettled([
+      wallet.answer(checked, grantAll(checked.request)),
+      wallet.answer(checked, grantAll(checked.request)),
+    ]);
+    expect(first.status).toBe('rejected');
+    const grants = [...ch.submitted].filter(([, m]) => m.kind === 'grant').map(([sha]) => sha);
+    expect(grants).toHaveLength(1);
+    expect(second).toMatchObject({
+      status: 'fulfilled',
+      value: { outcome: 'granted', sha256: grants[0] },
+    });
+  });
+
   it('signs the new answer when the earlier one is refused on its resend', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     const submitGrant = ch.submitGrant.bind(ch);

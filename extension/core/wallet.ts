@@ -217,6 +217,8 @@ function outboxUpdate(
   return turn;
 }
 const outboxSkewSeconds = 300;
+/** The answer under way per request (`company request`), per store: see `Wallet.answer`. */
+const answerTurns = new WeakMap<RecordStore, Map<string, Promise<unknown>>>();
 
 /**
  * A relationship as the clearinghouse answers it (docs/api.md "Relationships"). Parsed with this
@@ -705,7 +707,32 @@ export class Wallet {
     const identity = await this.identity(checked.company.id);
     if (identity.pseudonym !== checked.pseudonym)
       fail('ERR_WALLET_REQUEST_UNKNOWN', 'another identity');
-    const earlier = await this.answerSentBefore(identity, checked.sha256);
+    // One answer at a time per request (two consent windows for one link): each sees what the
+    // one before it left in the outbox.
+    const key = `${identity.company} ${checked.sha256}`;
+    const turns = answerTurns.get(this.ports.store) ?? new Map<string, Promise<unknown>>();
+    answerTurns.set(this.ports.store, turns);
+    const turn = (turns.get(key) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.answerNow(identity, checked, parsed.output));
+    turns.set(key, turn);
+    try {
+      return await turn;
+    } finally {
+      if (turns.get(key) === turn) turns.delete(key);
+    }
+  }
+
+  private async answerNow(
+    identity: CompanyIdentity,
+    checked: CheckedRequest,
+    choice: v.InferOutput<typeof consentChoice>,
+  ): Promise<AnswerOutcome> {
+    const earlier = await this.answerSentBefore(
+      identity,
+      checked.sha256,
+      choice.decision === 'grant' ? 'grant' : 'refusal',
+    );
     if (earlier !== undefined) return earlier;
     const base = {
       ...this.claims(identity),
@@ -714,18 +741,18 @@ export class Wallet {
     };
     let token: string;
     let kind: 'grant' | 'refusal';
-    if (parsed.output.decision === 'grant') {
-      const scopes = narrowScopes(checked.request.scopes, parsed.output);
+    if (choice.decision === 'grant') {
+      const scopes = narrowScopes(checked.request.scopes, choice);
       const grant: Payload<'grant'> = {
         ...base,
         scopes,
-        preferredChannel: parsed.output.preferredChannel as Payload<'grant'>['preferredChannel'],
-        until: base.iat + parsed.output.days * day,
+        preferredChannel: choice.preferredChannel as Payload<'grant'>['preferredChannel'],
+        until: base.iat + choice.days * day,
       };
       token = await signMessage('grant', grant, identity.keyPair);
       kind = 'grant';
     } else {
-      const days = parsed.output.askAgainAfterDays;
+      const days = choice.askAgainAfterDays;
       const refusal: Payload<'refusal'> = {
         ...base,
         ...(days === null ? {} : { askAgainAfter: base.iat + days * day }),
@@ -749,9 +776,10 @@ export class Wallet {
     try {
       sha = await this.submit(kind, token);
     } catch (e) {
-      // Refused for a reason: it was not stored. Out of reach: it may have been; the next
-      // refresh asks the clearinghouse (resumeOutbox) instead of guessing.
-      if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) await done();
+      // Refused for a reason: it was not stored. Out of reach, or an answer that makes no sense:
+      // it may have been; the next refresh asks the clearinghouse (resumeOutbox) instead of
+      // guessing, and the next answer to this request sends it again (answerSentBefore).
+      if (isProtocolError(e) && knownCodes.has(e.code)) await done();
       throw e;
     }
     const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
@@ -763,18 +791,24 @@ export class Wallet {
 
   /**
    * An answer to this request signed before whose outcome the wallet never learnt (the service
-   * worker stopped while it was sent, issue 12) is sent again before anything new is signed:
-   * the clearinghouse answers a resend like the first time, so a click that may already have
-   * reached it never becomes two answers. Taken (now or before): its outcome is the answer, and
-   * the customer changes it from the relationships view. Refused for a reason: it can never be
-   * stored, so it is dropped and the new choice is signed.
+   * worker stopped while it was sent, issue 12) is sent again before anything new is signed: the
+   * clearinghouse answers a resend like the first time, so after it the earlier answer is either
+   * stored or refused for good, never still on its way. That is what keeps one click from becoming
+   * two answers.
+   * - Taken, and of the kind the customer chose now: it is the answer (its outcome is returned;
+   *   narrower scopes or fewer days chosen now are changed from the relationships view).
+   * - Taken, a grant, and the customer now refuses: the grant is revoked, then the refusal signed.
+   * - Taken, a refusal, and the customer now grants: the grant is signed beside it (a running
+   *   "ask me again after" of that refusal makes the clearinghouse refuse the grant, as it says).
+   * - Refused for a reason (its window closed): dropped, and the new choice is signed.
    *
-   * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE` (the earlier answer stays in the
-   *   outbox), or the receipt's verification codes.
+   * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE`, or any answer that is not a refusal
+   *   for a reason: the earlier answer stays in the outbox and nothing new is signed.
    */
   private async answerSentBefore(
     identity: CompanyIdentity,
     request: string,
+    kind: 'grant' | 'refusal',
   ): Promise<AnswerOutcome | undefined> {
     const store = this.ports.store;
     const entries = await outboxRead(store);
@@ -784,15 +818,18 @@ export class Wallet {
       try {
         await this.submit(entry.kind, entry.jws);
       } catch (e) {
-        if (isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) throw e;
+        if (!(isProtocolError(e) && knownCodes.has(e.code))) throw e;
         await done();
         continue;
       }
       const receipt = await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
       await done();
-      return entry.kind === 'grant'
-        ? { outcome: 'granted', sha256, receipt }
-        : { outcome: 'refused', sha256, receipt };
+      if (entry.kind === kind) {
+        return kind === 'grant'
+          ? { outcome: 'granted', sha256, receipt }
+          : { outcome: 'refused', sha256, receipt };
+      }
+      if (entry.kind === 'grant') await this.revoke(identity.company, [{ grantSha256: sha256 }]);
     }
     return undefined;
   }
