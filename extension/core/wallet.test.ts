@@ -424,7 +424,30 @@ describe('Wallet.answer', () => {
     expect((await wallet.relationship(checked.pseudonym))?.receipts.map((r) => r.sha256)).toEqual([
       sent,
     ]);
-    // Settled once: the outbox entry is gone and a further refresh changes nothing.
+    // Settled once: a further refresh changes nothing. The entry stays, marked settled, while the
+    // customer may still answer the request again (then this grant is the answer), and goes once
+    // its window has closed.
+    const outbox = async () =>
+      (await store.get('profile', 'wallet-outbox')) as Record<string, { settled?: true }>;
+    expect((await outbox())[sent!]?.settled).toBe(true);
+    const again = await wallet.answer(checked, grantAll(checked.request));
+    expect(again).toMatchObject({ outcome: 'granted', sha256: sent, receipt: { kind: 'grant' } });
+    expect(ch.submitted.size).toBe(1);
+    expect(await outboxEntries()).toEqual([]);
+  });
+
+  it('drops an entry a refresh settled once its window has closed', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const relationships = ch.relationships.bind(ch);
+    ch.relationships = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
+    ch.relationships = relationships;
+    await wallet.refreshAll();
+    expect(await outboxEntries()).toHaveLength(1);
+    await wallet.refreshAll();
+    expect(await outboxEntries()).toHaveLength(1);
+    clock.ms = nowMs + 20 * 60_000;
+    await wallet.refreshAll();
     expect(await outboxEntries()).toEqual([]);
     expect(ch.submitted.size).toBe(1);
   });
@@ -545,6 +568,33 @@ describe('Wallet.answer', () => {
       expect(stored?.grants.find((g) => g.sha256 === earlier)?.status).toBe('revoked');
       expect(await outboxEntries()).toEqual([]);
     }
+  });
+
+  it('a refresh and an answer at once settle a lost answer once', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
+    ch.submitGrant = submitGrant;
+    const [lost] = await outboxEntries();
+    const logReceipt = ch.logReceipt.bind(ch);
+    const fetched: string[] = [];
+    ch.logReceipt = (sha: string) => {
+      fetched.push(sha);
+      return logReceipt(sha);
+    };
+    const [, outcome] = await Promise.all([
+      wallet.refreshAll(),
+      wallet.answer(checked, grantAll(checked.request)),
+    ]);
+    // Whichever came first settled it, once, and the answer is the lost grant either way.
+    expect(outcome).toMatchObject({ outcome: 'granted', sha256: lost });
+    expect(fetched.filter((sha) => sha === lost)).toHaveLength(1);
+    expect([...ch.submitted.values()].filter((m) => m.kind === 'grant')).toHaveLength(1);
+    expect(await outboxEntries()).toEqual([]);
   });
 
   it('two answers to one request at once: the second waits for the first and sends its lost answer again', async () => {

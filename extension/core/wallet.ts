@@ -187,6 +187,12 @@ const outboxEntry = v.object({
   exp: epochSeconds,
   /** The request it answers (absent in entries written before session 13). */
   request: v.optional(sha256Schema),
+  /**
+   * Settled by a refresh (`resumeOutbox`): the vault holds its outcome, which the customer never
+   * saw. Kept until its window has closed, so answering the same request again meanwhile gets
+   * this answer back instead of making a second one (`answerSentBefore`).
+   */
+  settled: v.optional(v.literal(true)),
 });
 type OutboxEntry = v.InferOutput<typeof outboxEntry>;
 const outboxRecord = { table: 'profile', id: 'wallet-outbox' } as const;
@@ -219,6 +225,19 @@ function outboxUpdate(
 const outboxSkewSeconds = 300;
 /** The answer under way per request (`company request`), per store: see `Wallet.answer`. */
 const answerTurns = new WeakMap<RecordStore, Map<string, Promise<unknown>>>();
+
+/** Runs `work` after whatever runs under `key` on `store` has ended (one at a time per key). */
+async function inTurn<T>(store: RecordStore, key: string, work: () => Promise<T>): Promise<T> {
+  const turns = answerTurns.get(store) ?? new Map<string, Promise<unknown>>();
+  answerTurns.set(store, turns);
+  const turn = (turns.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
+  turns.set(key, turn);
+  try {
+    return await turn;
+  } finally {
+    if (turns.get(key) === turn) turns.delete(key);
+  }
+}
 
 /**
  * A relationship as the clearinghouse answers it (docs/api.md "Relationships"). Parsed with this
@@ -709,18 +728,9 @@ export class Wallet {
       fail('ERR_WALLET_REQUEST_UNKNOWN', 'another identity');
     // One answer at a time per request (two consent windows for one link): each sees what the
     // one before it left in the outbox.
-    const key = `${identity.company} ${checked.sha256}`;
-    const turns = answerTurns.get(this.ports.store) ?? new Map<string, Promise<unknown>>();
-    answerTurns.set(this.ports.store, turns);
-    const turn = (turns.get(key) ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => this.answerNow(identity, checked, parsed.output));
-    turns.set(key, turn);
-    try {
-      return await turn;
-    } finally {
-      if (turns.get(key) === turn) turns.delete(key);
-    }
+    return inTurn(this.ports.store, `${identity.company} ${checked.sha256}`, () =>
+      this.answerNow(identity, checked, parsed.output),
+    );
   }
 
   private async answerNow(
@@ -815,14 +825,20 @@ export class Wallet {
     for (const [sha256, entry] of Object.entries(entries)) {
       if (entry.company !== identity.company || entry.request !== request) continue;
       const done = () => outboxUpdate(store, (current) => void delete current[sha256]);
-      try {
-        await this.submit(entry.kind, entry.jws);
-      } catch (e) {
-        if (!(isProtocolError(e) && knownCodes.has(e.code))) throw e;
-        await done();
-        continue;
+      if (entry.settled !== true) {
+        try {
+          await this.submit(entry.kind, entry.jws);
+        } catch (e) {
+          if (!(isProtocolError(e) && knownCodes.has(e.code))) throw e;
+          await done();
+          continue;
+        }
       }
-      const receipt = await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
+      // Settled by a refresh already: the vault holds it and its receipt (or its pending one).
+      const receipt =
+        entry.settled === true
+          ? await this.storedReceipt(identity, sha256)
+          : await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
       await done();
       if (entry.kind === kind) {
         return kind === 'grant'
@@ -1091,32 +1107,72 @@ export class Wallet {
   async resumeOutbox(): Promise<number> {
     const entries = await outboxRead(this.ports.store);
     let settled = 0;
-    for (const [sha256, { company, kind, jws, exp }] of Object.entries(entries)) {
-      await ready();
-      const identity = await this.identity(company);
-      let stored: boolean;
-      try {
-        const fresh = v.parse(
-          clearinghouseRelationship,
-          await this.ports.clearinghouse.relationships({
-            id: identity.pseudonym,
-            keyPair: identity.keyPair,
-          }),
-        );
-        stored = [...fresh.grants, ...fresh.refusals].some((m) => m.sha256 === sha256);
-      } catch (e) {
-        if (!(e instanceof ApiProblem && e.status === 404)) continue;
-        stored = false;
-      }
-      if (stored) {
-        await this.settle(identity, { sha256, kind, jws });
-        settled++;
-      } else if (exp + outboxSkewSeconds >= this.nowSeconds()) {
-        continue;
-      }
-      await outboxUpdate(this.ports.store, (current) => void delete current[sha256]);
+    for (const [sha256, entry] of Object.entries(entries)) {
+      // In the request's turn, so an answer to it under way (answerSentBefore) and this never
+      // settle the same entry twice; entries written before session 13 name no request.
+      const resume = () => this.resumeOne(sha256, entry);
+      const outcome =
+        entry.request === undefined
+          ? await resume()
+          : await inTurn(this.ports.store, `${entry.company} ${entry.request}`, resume);
+      if (outcome === 'settled') settled++;
     }
     return settled;
+  }
+
+  /** The verified receipt of `sha256` the vault holds for `identity`, or null (still pending). */
+  private async storedReceipt(
+    identity: CompanyIdentity,
+    sha256: string,
+  ): Promise<StoredReceipt | null> {
+    const stored = await this.relationship(identity.pseudonym);
+    return stored?.receipts.find((r) => r.sha256 === sha256) ?? null;
+  }
+
+  /** One outbox entry of {@link resumeOutbox}: settled, kept for the next refresh, or dropped. */
+  private async resumeOne(
+    sha256: string,
+    { company, kind, jws, exp }: OutboxEntry,
+  ): Promise<'settled' | 'kept' | 'dropped'> {
+    // Settled meanwhile by an answer to the same request.
+    const current = (await outboxRead(this.ports.store))[sha256];
+    if (current === undefined) return 'dropped';
+    if (current.settled === true) {
+      if (exp + outboxSkewSeconds >= this.nowSeconds()) return 'kept';
+      await outboxUpdate(this.ports.store, (entries) => void delete entries[sha256]);
+      return 'dropped';
+    }
+    await ready();
+    const identity = await this.identity(company);
+    let stored: boolean;
+    try {
+      const fresh = v.parse(
+        clearinghouseRelationship,
+        await this.ports.clearinghouse.relationships({
+          id: identity.pseudonym,
+          keyPair: identity.keyPair,
+        }),
+      );
+      stored = [...fresh.grants, ...fresh.refusals].some((m) => m.sha256 === sha256);
+    } catch (e) {
+      if (!(e instanceof ApiProblem && e.status === 404)) return 'kept';
+      stored = false;
+    }
+    if (stored) {
+      await this.settle(identity, { sha256, kind, jws });
+      // An entry that names its request stays, marked, while the customer may still answer it
+      // again; an older one (no request) cannot be matched and goes.
+      await outboxUpdate(this.ports.store, (entries) => {
+        if (entries[sha256] === undefined) return;
+        if (entries[sha256].request !== undefined && exp + outboxSkewSeconds >= this.nowSeconds())
+          entries[sha256] = { ...entries[sha256], settled: true };
+        else delete entries[sha256];
+      });
+      return 'settled';
+    }
+    if (exp + outboxSkewSeconds >= this.nowSeconds()) return 'kept';
+    await outboxUpdate(this.ports.store, (entries) => void delete entries[sha256]);
+    return 'dropped';
   }
 
   /**
