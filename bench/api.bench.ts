@@ -42,7 +42,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { loadAverage, machine } from './machine';
@@ -92,14 +92,6 @@ const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '32,128').split(',').
   return n;
 });
 const pacedConnections = Math.max(...connectionCounts);
-/**
- * The paced runs' client: `raw` (bench/load/raw-http.ts, prepared bytes on keep-alive sockets,
- * the default) or `http` (`node:http`, which cost the shared cores 3-4 times as much per request).
- */
-const pacedClient = process.env.BENCH_PACED_CLIENT ?? 'raw';
-if (pacedClient !== 'raw' && pacedClient !== 'http') {
-  throw new Error('BENCH_PACED_CLIENT must be raw or http');
-}
 /** Per minute, address and key alike; `BENCH_RATE_LIMIT=0` measures without the limiter. */
 const rateLimit = process.env.BENCH_RATE_LIMIT ?? '1000000000';
 /** `BENCH_DATABASES=sqlite` (or `postgres`) runs one of the two. */
@@ -425,10 +417,13 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
       {
         setupRequest: (request: Record<string, unknown>) => {
           const item = load.items[Math.min(next++, load.items.length - 1)]!;
-          const headers: Record<string, string> = {};
-          if (item.body !== undefined) headers['content-type'] = 'application/jose';
-          if (item.authorization !== undefined) headers.authorization = item.authorization;
-          return { ...request, method: load.method, path: item.path, headers, body: item.body };
+          return {
+            ...request,
+            method: load.method,
+            path: item.path,
+            headers: headersOf(item),
+            body: item.body,
+          };
         },
         onResponse: (status: number, body: string) => {
           answered += 1;
@@ -459,6 +454,14 @@ async function drive(server: RunningServer, load: Load): Promise<Measured> {
   };
 }
 
+/** A request's headers: its body's type and its signature, where it has them. */
+function headersOf(item: Load['items'][number]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (item.body !== undefined) headers['content-type'] = 'application/jose';
+  if (item.authorization !== undefined) headers.authorization = item.authorization;
+  return headers;
+}
+
 /**
  * `load` paced open-loop at `rate` requests per second (bench/load/paced.ts): request i is due at
  * `start + i / rate`, the first free of `connections` keep-alive connections sends it, and its
@@ -472,67 +475,24 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
   const lags: number[] = [];
   let failed = 0;
   let firstFailure: string | undefined;
-  const headersOf = (item: Load['items'][number]) => {
-    const headers: Record<string, string> = {};
-    if (item.body !== undefined) headers['content-type'] = 'application/jose';
-    if (item.authorization !== undefined) headers.authorization = item.authorization;
-    return headers;
-  };
-  let send: (ticket: number) => Promise<{ status: number; body: string }>;
-  let close: () => void;
-  if (pacedClient === 'raw') {
-    // Every request's bytes are prepared before the clock starts (bench/load/raw-http.ts).
-    const pool = new RawPool(server.url, connections);
-    const prepared = load.items.map((item) =>
-      serialiseRequest(pool.host, {
-        method: load.method,
-        path: item.path,
-        headers: headersOf(item),
-        ...(item.body === undefined ? {} : { body: item.body }),
-      }),
-    );
-    send = (ticket) => pool.send(prepared[ticket]!);
-    close = () => pool.close();
-  } else {
-    const agent = new Agent({ keepAlive: true, maxSockets: connections });
-    const target = new URL(server.url);
-    send = (ticket) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const item = load.items[ticket]!;
-        const headers = headersOf(item);
-        if (item.body !== undefined)
-          headers['content-length'] = String(Buffer.byteLength(item.body));
-        const request = httpRequest(
-          {
-            agent,
-            host: target.hostname,
-            port: target.port,
-            method: load.method,
-            path: item.path,
-            headers,
-            timeout: 30_000,
-          },
-          (response) => {
-            let body = '';
-            response.setEncoding('utf8');
-            response.on('data', (chunk: string) => (body += chunk));
-            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-            response.on('error', reject);
-          },
-        );
-        request.on('timeout', () => request.destroy(new Error('timed out after 30 s')));
-        request.on('error', reject);
-        request.end(item.body);
-      });
-    close = () => agent.destroy();
-  }
+  // Every request's bytes are prepared before the clock starts (bench/load/raw-http.ts: node:http
+  // cost the shared cores 3-4 times as much per request, docs/performance.md "API").
+  const pool = new RawPool(server.url, connections);
+  const prepared = load.items.map((item) =>
+    serialiseRequest(pool.host, {
+      method: load.method,
+      path: item.path,
+      headers: headersOf(item),
+      ...(item.body === undefined ? {} : { body: item.body }),
+    }),
+  );
   const cpuBefore = cpuNow(server);
   const seconds = await runPaced(
     { seconds: load.items.length / rate, rate, connections, limit: load.items.length },
     async (ticket, due) => {
       lags.push(performance.now() - due);
       try {
-        const answer = await send(ticket);
+        const answer = await pool.send(prepared[ticket]!);
         if (answer.status < 300) {
           latencies.push(performance.now() - due);
           return;
@@ -545,7 +505,7 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
       }
     },
   );
-  close();
+  pool.close();
   if (firstFailure !== undefined) {
     console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
   }

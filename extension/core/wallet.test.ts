@@ -345,6 +345,26 @@ describe('Wallet.answer', () => {
   const outboxEntries = async () =>
     Object.keys(((await store.get('profile', 'wallet-outbox')) as object | undefined) ?? {});
 
+  /**
+   * A grant whose answer the wallet never got (the worker stopped): stored at the clearinghouse
+   * when `arrived`, never sent otherwise; the wallet saw "unreachable". Its request, the outbox
+   * entry it left, and the fake's own `submitGrant` (in place again).
+   */
+  async function lostGrant(arrived: boolean) {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      if (arrived) await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    ch.submitGrant = submitGrant;
+    const [pending] = await outboxEntries();
+    return { checked, pending: pending!, submitGrant };
+  }
+
   it('signs the narrowed grant with the pairwise key, carries pseudonymKey, and stores the verified receipt', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     const choice = grantAll(checked.request);
@@ -453,13 +473,7 @@ describe('Wallet.answer', () => {
   });
 
   it('drops an answer that never reached the clearinghouse only once its window has closed, and never resends it', async () => {
-    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-    const submitGrant = ch.submitGrant.bind(ch);
-    ch.submitGrant = () => Promise.reject(new TypeError('fetch failed'));
-    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
-      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
-    });
-    ch.submitGrant = submitGrant;
+    const { checked } = await lostGrant(false);
     expect(await outboxEntries()).toHaveLength(1);
     await wallet.refreshAll();
     expect(await outboxEntries()).toHaveLength(1); // it could still arrive within its window
@@ -471,18 +485,8 @@ describe('Wallet.answer', () => {
   });
 
   it('answering again sends the earlier answer whose outcome was lost, not a second one', async () => {
-    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     // The clearinghouse stored the grant; the answer never came back (the worker stopped).
-    const submitGrant = ch.submitGrant.bind(ch);
-    ch.submitGrant = async (jws) => {
-      await submitGrant(jws);
-      throw new TypeError('fetch failed');
-    };
-    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
-      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
-    });
-    ch.submitGrant = submitGrant;
-    const [first] = [...ch.submitted.keys()];
+    const { checked, pending: first } = await lostGrant(true);
     // The customer asks again and grants again: the first grant is the answer.
     const again = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     expect(again.sha256).not.toBe(checked.sha256);
@@ -502,13 +506,8 @@ describe('Wallet.answer', () => {
   });
 
   it('answering again sends the earlier answer that never arrived instead of signing a new one', async () => {
-    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-    const submitGrant = ch.submitGrant.bind(ch);
+    const { checked, pending, submitGrant } = await lostGrant(false);
     ch.submitGrant = () => Promise.reject(new TypeError('fetch failed'));
-    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
-      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
-    });
-    const [pending] = await outboxEntries();
     // Still out of reach: the earlier answer stays, nothing new is signed.
     await expect(
       wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: null }),
@@ -522,17 +521,9 @@ describe('Wallet.answer', () => {
   });
 
   it('a resend adds nothing to the log, and an entry of another request is left alone', async () => {
-    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-    const submitGrant = ch.submitGrant.bind(ch);
-    ch.submitGrant = async (jws) => {
-      await submitGrant(jws);
-      throw new TypeError('fetch failed');
-    };
-    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
-    ch.submitGrant = submitGrant;
+    const { checked, pending } = await lostGrant(true);
     const size = ch.logSize;
     const other = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-    const [pending] = await outboxEntries();
     // Another request's answer does not send this one again.
     await wallet.answer(other, grantAll(other.request));
     expect(ch.logSize).toBe(size + 1);
@@ -544,20 +535,12 @@ describe('Wallet.answer', () => {
 
   it('refusing now what a lost earlier click granted: that grant is revoked, then the refusal signed', async () => {
     for (const arrived of [true, false]) {
-      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-      const submitGrant = ch.submitGrant.bind(ch);
-      ch.submitGrant = async (jws) => {
-        if (arrived) await submitGrant(jws);
-        throw new TypeError('fetch failed');
-      };
-      await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
-      ch.submitGrant = submitGrant;
-      const [earlier] = await outboxEntries();
+      const { checked, pending: earlier } = await lostGrant(arrived);
       const outcome = await wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: null });
       expect(outcome.outcome).toBe('refused');
       expect(ch.submitted.get(outcome.sha256)?.kind).toBe('refusal');
       // The earlier grant is at the clearinghouse (sent again if it had not arrived), revoked.
-      expect(ch.submitted.get(earlier!)?.kind).toBe('grant');
+      expect(ch.submitted.get(earlier)?.kind).toBe('grant');
       const revocations = [...ch.submitted.values()].filter(
         (m) =>
           m.kind === 'revocation' &&
@@ -571,15 +554,7 @@ describe('Wallet.answer', () => {
   });
 
   it('a refresh and an answer at once settle a lost answer once', async () => {
-    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-    const submitGrant = ch.submitGrant.bind(ch);
-    ch.submitGrant = async (jws) => {
-      await submitGrant(jws);
-      throw new TypeError('fetch failed');
-    };
-    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toThrow();
-    ch.submitGrant = submitGrant;
-    const [lost] = await outboxEntries();
+    const { checked, pending: lost } = await lostGrant(true);
     const logReceipt = ch.logReceipt.bind(ch);
     const fetched: string[] = [];
     ch.logReceipt = (sha: string) => {
@@ -621,13 +596,7 @@ describe('Wallet.answer', () => {
   });
 
   it('signs the new answer when the earlier one is refused on its resend', async () => {
-    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-    const submitGrant = ch.submitGrant.bind(ch);
-    ch.submitGrant = () => Promise.reject(new TypeError('fetch failed'));
-    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
-      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
-    });
-    const [expired] = await outboxEntries();
+    const { checked, pending: expired, submitGrant } = await lostGrant(false);
     // Its window closed meanwhile: the clearinghouse refuses it for good.
     ch.submitGrant = (jws) =>
       sha256Of(jws) === expired

@@ -397,6 +397,22 @@ const knownCodes = new Set<string>([
   'ERR_JWS_EXPIRED',
   'ERR_JWS_REPLAYED',
 ]);
+/** The clearinghouse refused the message for a reason: it was not stored and never will be. */
+function refusedForAReason(e: unknown): boolean {
+  return isProtocolError(e) && knownCodes.has(e.code);
+}
+
+/** What an answer of `kind` came to. */
+function outcomeOf(
+  kind: 'grant' | 'refusal',
+  sha256: string,
+  receipt: StoredReceipt | null,
+): AnswerOutcome {
+  return kind === 'grant'
+    ? { outcome: 'granted', sha256, receipt }
+    : { outcome: 'refused', sha256, receipt };
+}
+
 function knownCode(code: string): ConstructorParameters<typeof ProtocolError>[0] | undefined {
   return knownCodes.has(code)
     ? (code as ConstructorParameters<typeof ProtocolError>[0])
@@ -789,14 +805,12 @@ export class Wallet {
       // Refused for a reason: it was not stored. Out of reach, or an answer that makes no sense:
       // it may have been; the next refresh asks the clearinghouse (resumeOutbox) instead of
       // guessing, and the next answer to this request sends it again (answerSentBefore).
-      if (isProtocolError(e) && knownCodes.has(e.code)) await done();
+      if (refusedForAReason(e)) await done();
       throw e;
     }
     const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
     await done();
-    return kind === 'grant'
-      ? { outcome: 'granted', sha256: sha, receipt }
-      : { outcome: 'refused', sha256: sha, receipt };
+    return outcomeOf(kind, sha, receipt);
   }
 
   /**
@@ -829,7 +843,7 @@ export class Wallet {
         try {
           await this.submit(entry.kind, entry.jws);
         } catch (e) {
-          if (!(isProtocolError(e) && knownCodes.has(e.code))) throw e;
+          if (!refusedForAReason(e)) throw e;
           await done();
           continue;
         }
@@ -840,11 +854,7 @@ export class Wallet {
           ? await this.storedReceipt(identity, sha256)
           : await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
       await done();
-      if (entry.kind === kind) {
-        return kind === 'grant'
-          ? { outcome: 'granted', sha256, receipt }
-          : { outcome: 'refused', sha256, receipt };
-      }
+      if (entry.kind === kind) return outcomeOf(kind, sha256, receipt);
       if (entry.kind === 'grant') await this.revoke(identity.company, [{ grantSha256: sha256 }]);
     }
     return undefined;
@@ -1137,14 +1147,17 @@ export class Wallet {
     // Settled meanwhile by an answer to the same request.
     const current = (await outboxRead(this.ports.store))[sha256];
     if (current === undefined) return 'dropped';
+    const open = exp + outboxSkewSeconds >= this.nowSeconds();
+    const drop = () => outboxUpdate(this.ports.store, (entries) => void delete entries[sha256]);
     if (current.settled === true) {
-      if (exp + outboxSkewSeconds >= this.nowSeconds()) return 'kept';
-      await outboxUpdate(this.ports.store, (entries) => void delete entries[sha256]);
+      // Settled by an earlier refresh: kept while the customer may still answer again.
+      if (open) return 'kept';
+      await drop();
       return 'dropped';
     }
     await ready();
     const identity = await this.identity(company);
-    let stored: boolean;
+    let stored = false;
     try {
       const fresh = v.parse(
         clearinghouseRelationship,
@@ -1156,23 +1169,21 @@ export class Wallet {
       stored = [...fresh.grants, ...fresh.refusals].some((m) => m.sha256 === sha256);
     } catch (e) {
       if (!(e instanceof ApiProblem && e.status === 404)) return 'kept';
-      stored = false;
     }
-    if (stored) {
-      await this.settle(identity, { sha256, kind, jws });
-      // An entry that names its request stays, marked, while the customer may still answer it
-      // again; an older one (no request) cannot be matched and goes.
+    if (!stored) {
+      if (open) return 'kept'; // it could still arrive within its window
+      await drop();
+      return 'dropped';
+    }
+    await this.settle(identity, { sha256, kind, jws });
+    // It stays, marked, while the customer may still answer its request again
+    // (answerSentBefore); an entry that names no request cannot be matched, and goes.
+    if (open && current.request !== undefined) {
       await outboxUpdate(this.ports.store, (entries) => {
-        if (entries[sha256] === undefined) return;
-        if (entries[sha256].request !== undefined && exp + outboxSkewSeconds >= this.nowSeconds())
-          entries[sha256] = { ...entries[sha256], settled: true };
-        else delete entries[sha256];
+        if (entries[sha256] !== undefined) entries[sha256] = { ...entries[sha256], settled: true };
       });
-      return 'settled';
-    }
-    if (exp + outboxSkewSeconds >= this.nowSeconds()) return 'kept';
-    await outboxUpdate(this.ports.store, (entries) => void delete entries[sha256]);
-    return 'dropped';
+    } else await drop();
+    return 'settled';
   }
 
   /**

@@ -162,12 +162,19 @@ describe('batchedLookup on postgres, while a statement is under way', () => {
     tdb = undefined;
   });
 
-  async function open(): Promise<TestDatabase> {
-    tdb = await openTestDatabase('postgres');
+  /** Rows a and b of owner o1; the text of each statement on `t` goes to `statements`. */
+  async function open(statements: string[] = []): Promise<TestDatabase> {
+    tdb = await openTestDatabase('postgres', {
+      log: (event) => {
+        if (/from "t"/.test(event.query.sql)) statements.push(event.query.sql);
+      },
+    });
     await sql`create table t (id text primary key, owner text not null, v text not null)`.execute(
       tdb.cdb.db,
     );
-    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A')`.execute(tdb.cdb.db);
+    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A'), ('b', 'o1', 'B')`.execute(
+      tdb.cdb.db,
+    );
     return tdb;
   }
 
@@ -207,16 +214,7 @@ describe('batchedLookup on postgres, while a statement is under way', () => {
 
   it('fails every caller of a shared statement that fails for another cause, without asking each key again', async () => {
     const statements: string[] = [];
-    tdb = await openTestDatabase('postgres', {
-      log: (event) => {
-        if (/from "t"/.test(event.query.sql)) statements.push(event.query.sql);
-      },
-    });
-    const { cdb } = tdb;
-    await sql`create table t (id text primary key, owner text not null, v text not null)`.execute(
-      cdb.db,
-    );
-    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A')`.execute(cdb.db);
+    const { cdb } = await open(statements);
     const hold = gate();
     const lost = Object.assign(new Error('canceling statement due to statement timeout'), {
       code: '57014',
@@ -235,18 +233,7 @@ describe('batchedLookup on postgres, while a statement is under way', () => {
 
   it('fails only the caller of a key PostgreSQL refuses, not the others sharing its statement', async () => {
     const statements: string[] = [];
-    tdb = await openTestDatabase('postgres', {
-      log: (event) => {
-        if (/from "t"/.test(event.query.sql)) statements.push(event.query.sql);
-      },
-    });
-    const { cdb } = tdb;
-    await sql`create table t (id text primary key, owner text not null, v text not null)`.execute(
-      cdb.db,
-    );
-    await sql`insert into t (id, owner, v) values ('a', 'o1', 'A'), ('b', 'o1', 'B')`.execute(
-      cdb.db,
-    );
+    const { cdb } = await open(statements);
     const lookup = lookupWith(many);
     const hold = lookup.first(cdb.db, { id: 'b', owner: 'o1' }); // the first statement, alone
     // A NUL byte cannot be in a PostgreSQL text value: the shared statement fails as a whole.

@@ -8,10 +8,10 @@
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { anyOf, batchedLookup } from './batched-lookup';
+import { anyOf, lookupByKey } from './batched-lookup';
 import { defaultStatementTimeoutMs, statementTimeoutFromEnv } from './database';
 import { migrateToLatest } from './migrate';
-import { prepared } from './prepared';
+import type { Database } from './schema';
 import { openTestDatabase, type TestDatabase } from './test-databases';
 
 describe('statementTimeoutFromEnv', () => {
@@ -45,37 +45,37 @@ describe('statement_timeout on PostgreSQL', () => {
     tdb = undefined;
   });
 
-  it('fails a lookup stuck behind a lock, and those waiting to share the next statement, then works again', async () => {
-    tdb = await openTestDatabase('postgres', { statementTimeoutMs: 300 });
-    const db = tdb.cdb.db;
-    // Set up on a connection of its own, without the limit (a loaded machine may be slow).
-    locker = new pg.Client({ connectionString: tdb.postgresUrl });
+  /**
+   * A fresh database whose pool cancels statements after `statementTimeoutMs`, and `locker`, a
+   * connection of its own without the limit (to set up on a loaded machine, and to hold locks).
+   */
+  async function openWithLocker(
+    statementTimeoutMs: number,
+  ): Promise<{ opened: TestDatabase; db: Kysely<Database>; other: pg.Client }> {
+    const opened = await openTestDatabase('postgres', { statementTimeoutMs });
+    tdb = opened;
+    locker = new pg.Client({ connectionString: opened.postgresUrl });
     await locker.connect();
-    await locker.query('create table t (id text primary key, v text not null)');
-    await locker.query("insert into t (id, v) values ('a', 'A'), ('b', 'B')");
+    return { opened, db: opened.cdb.db, other: locker };
+  }
+
+  it('fails a lookup stuck behind a lock, and those waiting to share the next statement, then works again', async () => {
+    const { db, other } = await openWithLocker(300);
+    await other.query('create table t (id text primary key, v text not null)');
+    await other.query("insert into t (id, v) values ('a', 'A'), ('b', 'B')");
     const rows = (keys: string[]) =>
       sql<Row>`select id, v from t where id = ${anyOf(keys)}`.execute(db);
-    const lookup = batchedLookup(
-      prepared<{ id: string }, Row>((d, arg) =>
-        (d as unknown as TestDb).selectFrom('t').select(['id', 'v']).where('id', '=', arg('id')),
-      ),
-      {
-        keyOf: (args) => args.id,
-        many: prepared<{ keys: string[] }, Row>((d, arg) =>
-          (d as unknown as TestDb)
-            .selectFrom('t')
-            .select(['id', 'v'])
-            .where('id', '=', anyOf(arg('keys'))),
-        ),
-        rowKey: (row) => row.id,
-        accepts: () => true,
-      },
-    );
+    const lookup = lookupByKey({
+      build: (d, key) =>
+        (d as unknown as TestDb).selectFrom('t').select(['id', 'v']).where('id', '=', key),
+      keyOf: (args: { id: string }) => args.id,
+      rowKey: (row) => row.id,
+    });
     expect((await rows(['a'])).rows).toEqual([{ id: 'a', v: 'A' }]);
 
     // Another connection holds the table: every read of it waits.
-    await locker.query('begin');
-    await locker.query('lock table t in access exclusive mode');
+    await other.query('begin');
+    await other.query('lock table t in access exclusive mode');
     const first = lookup.first(db, { id: 'a' }).then(
       () => 'answered',
       (error: { code?: string }) => error.code,
@@ -90,7 +90,7 @@ describe('statement_timeout on PostgreSQL', () => {
     expect(await first).toBe('57014');
     expect(await second).toBe('57014');
 
-    await locker.query('rollback');
+    await other.query('rollback');
     expect(await lookup.first(db, { id: 'b' })).toEqual({ id: 'b', v: 'B' });
     expect(await Promise.all(['a', 'b', 'zz'].map((id) => lookup.first(db, { id })))).toEqual([
       { id: 'a', v: 'A' },
@@ -100,22 +100,19 @@ describe('statement_timeout on PostgreSQL', () => {
   });
 
   it('migrates without it, waiting for another process’s migration lock, while a request’s statement is held to it', async () => {
-    tdb = await openTestDatabase('postgres', { statementTimeoutMs: 100 });
-    const db = tdb.cdb.db;
+    const { opened, db, other } = await openWithLocker(100);
     // Another process holds Kysely's migration lock for 400 ms: the migration waits for it,
     // longer than the pool lets a statement run.
-    locker = new pg.Client({ connectionString: tdb.postgresUrl });
-    await locker.connect();
-    await locker.query('select pg_advisory_lock(3853314791062309107)');
+    await other.query('select pg_advisory_lock(3853314791062309107)');
     // A default on the database applies to every new connection unless one says otherwise.
-    const name = new URL(tdb.postgresUrl!).pathname.slice(1);
-    await locker.query(`alter database "${name}" set statement_timeout = '100ms'`);
+    const name = new URL(opened.postgresUrl!).pathname.slice(1);
+    await other.query(`alter database "${name}" set statement_timeout = '100ms'`);
     let unlockedAt = Number.POSITIVE_INFINITY;
     const released = new Promise((resolve) => setTimeout(resolve, 400)).then(async () => {
       unlockedAt = performance.now();
-      await locker!.query('select pg_advisory_unlock(3853314791062309107)');
+      await other.query('select pg_advisory_unlock(3853314791062309107)');
     });
-    const { applied } = await migrateToLatest(tdb.cdb);
+    const { applied } = await migrateToLatest(opened.cdb);
     // It did wait for the lock (were Kysely's lock id to change, this would catch it).
     expect(performance.now()).toBeGreaterThan(unlockedAt);
     await released;
