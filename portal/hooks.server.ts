@@ -5,6 +5,7 @@ import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
+import { installRequestSignalShortcut } from '$lib/server/request-signal';
 import { getServices } from '$lib/server/services';
 import { securityHeaders } from '$lib/server/security-headers';
 import {
@@ -24,8 +25,11 @@ let metrics: Metrics | undefined;
  * expired inbox items now and hourly. On SIGTERM/SIGINT the Node adapter stops accepting requests
  * and, once the open ones are answered, emits `sveltekit:shutdown`: then the purge and the instance
  * stop (the writer commits what it holds, the database closes), so the process ends by itself.
+ * Requests are built with the caller's abort signal as theirs (request-signal.ts: Node's own
+ * `Request` would keep every request alive until a full garbage collection).
  */
 export const init: ServerInit = async () => {
+  installRequestSignalShortcut();
   const instance = await getInstance();
   metrics = createMetrics({ cdb: instance.database, sequencer: instance.log.sequencer });
   await serveMetrics(metrics, metricsPortFromEnv(), process.env.METRICS_HOST?.trim() || undefined);

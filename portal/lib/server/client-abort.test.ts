@@ -3,7 +3,9 @@
  * through SvelteKit's Node request adapter, the request hook (observe.ts) and the grants route,
  * the request is counted and logged as a client abort (499, `client aborted`), never as a 500,
  * and nothing of it is stored. The same message sent whole is then stored (201), so the test
- * would notice a pipeline that stores nothing at all.
+ * would notice a pipeline that stores nothing at all. Both with Node's own `Request` and with the
+ * light one the server installs (request-signal.ts): either way `request.signal` aborts when the
+ * client goes away mid-body, and only then.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -29,6 +31,7 @@ import {
 } from './api-test-kit';
 import { testDialects } from './db/test-databases';
 import { createMetrics, observeRequests, type Metrics } from './observe';
+import { installRequestSignalShortcut, uninstallRequestSignalShortcut } from './request-signal';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
 import * as grantsRoute from '../../routes/api/v1/grants/+server';
@@ -47,8 +50,14 @@ function capturedLogger() {
   return { log: pino({ level: 'info' }, stream), lines };
 }
 
-describe.each(testDialects)('a client that disconnects mid-body, on %s', (dialect) => {
+const cases = testDialects.flatMap((dialect) =>
+  (['the light Request', "Node's own Request"] as const).map((request) => [dialect, request] as const),
+);
+
+describe.each(cases)('a client that disconnects mid-body, on %s, with %s', (dialect, kind) => {
   let api: ApiHarness;
+  /** The signal of the last request the server built. */
+  let lastSignal: AbortSignal | undefined;
   let server: Server;
   let port: number;
   let metrics: Metrics;
@@ -59,6 +68,7 @@ describe.each(testDialects)('a client that disconnects mid-body, on %s', (dialec
   let company: ReturnType<typeof newCompany>;
 
   beforeAll(async () => {
+    if (kind === 'the light Request') expect(installRequestSignalShortcut()).toBe(true);
     api = await openApiHarness(dialect); // readies libsodium too
     company = newCompany();
     api.proofs.set(company.domain, { keys: [company.kid] });
@@ -95,6 +105,7 @@ describe.each(testDialects)('a client that disconnects mid-body, on %s', (dialec
     server = createServer((incoming, outgoing) => {
       void (async () => {
         const request = await getRequest({ request: incoming, base: testOrigin });
+        lastSignal = request.signal;
         const url = new URL(request.url);
         const event = {
           request,
@@ -115,6 +126,7 @@ describe.each(testDialects)('a client that disconnects mid-body, on %s', (dialec
   });
 
   afterAll(async () => {
+    uninstallRequestSignalShortcut();
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     await api?.close();
   });
@@ -176,6 +188,7 @@ describe.each(testDialects)('a client that disconnects mid-body, on %s', (dialec
     await new Promise<void>((resolve) => server.once('request', () => resolve()));
     socket.destroy();
     expect(await outcome).toBe(499);
+    expect(lastSignal?.aborted).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
 
     const lines = captured.lines.slice(linesBefore);
@@ -207,6 +220,7 @@ describe.each(testDialects)('a client that disconnects mid-body, on %s', (dialec
     });
     expect(response.status).toBe(201);
     expect(await outcome).toBe(201);
+    expect(lastSignal?.aborted).toBe(false);
     expect(await stored(sha256Of(token))).toBe(1);
     expect(await metrics.registry.metrics()).toMatch(
       /clearinghouse_http_requests_total\{route="\/api\/v1\/grants",method="POST",status="2xx"\} 1/,
