@@ -51,7 +51,9 @@ function capturedLogger() {
 }
 
 const cases = testDialects.flatMap((dialect) =>
-  (['the light Request', "Node's own Request"] as const).map((request) => [dialect, request] as const),
+  (['the light Request', "Node's own Request"] as const).map(
+    (request) => [dialect, request] as const,
+  ),
 );
 
 describe.each(cases)('a client that disconnects mid-body, on %s, with %s', (dialect, kind) => {
