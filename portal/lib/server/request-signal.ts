@@ -79,9 +79,9 @@ export function lightRequestClass(Native: RequestClass): RequestClass | undefine
         this.#light = false;
         return;
       }
-      const rest: RequestInit = { ...init };
-      delete rest.signal;
-      super(input, rest);
+      // `signal: undefined` is "no signal" to the native constructor (no `delete`, which would
+      // turn the object into a slow dictionary).
+      super(input, { ...init, signal: undefined });
       (this as unknown as Record<symbol, unknown>)[slot] = signal;
       this.#light = true;
     }
