@@ -4,6 +4,7 @@ import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
+import { nestHandles } from '$lib/server/nest-handles';
 import { installRequestSignalShortcut } from '$lib/server/request-signal';
 import { getServices } from '$lib/server/services';
 import { securityHeaders } from '$lib/server/security-headers';
@@ -28,7 +29,12 @@ let metrics: Metrics | undefined;
  * `Request` would keep every request alive until a full garbage collection).
  */
 export const init: ServerInit = async () => {
-  installRequestSignalShortcut();
+  if (!installRequestSignalShortcut()) {
+    logger.warn(
+      { event: 'request-signal', node: process.version },
+      "this Node's Request keeps its signal where request-signal.ts cannot reach it: every request stays alive until a full garbage collection",
+    );
+  }
   const instance = await getInstance();
   metrics = createMetrics({ cdb: instance.database, sequencer: instance.log.sequencer });
   await serveMetrics(metrics, metricsPortFromEnv(), process.env.METRICS_HOST?.trim() || undefined);
@@ -79,19 +85,16 @@ const route: Handle = async ({ event, resolve }) => {
   return response;
 };
 
-const observe = observeRequests(() => metrics);
-
 /**
  * Every request gets an id, one log line and its metrics (observe.ts), the security headers, then
- * its route. Nested by hand rather than with SvelteKit's `sequence`, which wraps each handle in a
- * tracing span and an AsyncLocalStorage context of its own, three times per request (only `route`
- * passes options to `resolve`, so there is nothing to merge; docs/performance.md, session 14).
+ * its route; nested without SvelteKit's `sequence`, which costs an async wrapper, a copy of the event
+ * and an AsyncLocalStorage context per handle (nest-handles.ts; docs/performance.md, session 14).
  */
-export const handle: Handle = ({ event, resolve }) =>
-  observe({
-    event,
-    resolve: (event) => securityHeaders({ event, resolve: (event) => route({ event, resolve }) }),
-  });
+export const handle: Handle = nestHandles(
+  observeRequests(() => metrics),
+  securityHeaders,
+  route,
+);
 
 /** Never leak a stack trace: log it here, show a human sentence. */
 export const handleError: HandleServerError = ({ error, status, event }) => {

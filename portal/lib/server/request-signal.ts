@@ -14,7 +14,8 @@
  * only `request.signal === init.signal` now holds. Everything else (a `Request` as input, no signal,
  * an `init` that is not a plain object) goes to the native constructor unchanged, and so does
  * everything when this Node's `Request` does not keep its signal where the shortcut expects it
- * (checked once on a probe, never assumed).
+ * (checked once on a probe, never assumed; undici 7, in Node 24, keeps it in a private field, so
+ * there the shortcut is off, the cost is back, and the server says so when it starts).
  */
 
 type RequestClass = typeof Request;
@@ -35,14 +36,15 @@ export function signalSlotOf(Native: RequestClass): symbol | undefined {
     return undefined;
   }
   const signal = probe.signal;
+  const slots = probe as unknown as Record<symbol, unknown>;
   for (const key of Object.getOwnPropertySymbols(probe)) {
     const slot = Object.getOwnPropertyDescriptor(probe, key);
     if (slot?.value !== signal || slot.writable !== true) continue;
     // The getter must read this slot: put another signal there and ask for it.
     const own = new AbortController().signal;
-    (probe as unknown as Record<symbol, unknown>)[key] = own;
+    slots[key] = own;
     const reads = probe.signal === own;
-    (probe as unknown as Record<symbol, unknown>)[key] = signal;
+    slots[key] = signal;
     return reads ? key : undefined;
   }
   return undefined;
@@ -50,8 +52,9 @@ export function signalSlotOf(Native: RequestClass): symbol | undefined {
 
 /**
  * A subclass of `Native` whose instances built from a URL and a plain `init` with an `AbortSignal`
- * use that signal as theirs (and so do their clones); `undefined` when `Native` offers no place for
- * it ({@link signalSlotOf}).
+ * use that signal as theirs (and so do their clones, and clones of those); `undefined` when
+ * `Native` offers no place for it ({@link signalSlotOf}). `instanceof` it holds for every
+ * `Native` request, as before the swap.
  *
  * @example
  * ```ts
@@ -64,35 +67,47 @@ export function lightRequestClass(Native: RequestClass): RequestClass | undefine
   const found = signalSlotOf(Native);
   if (found === undefined) return undefined;
   const slot: symbol = found;
+  // Marks the requests (and their clones) that use their caller's signal: a plain property, as a
+  // weak collection's entries are what this module avoids.
+  const light = Symbol("uses its caller's signal");
+  const useSignal = (request: Request, signal: AbortSignal) => {
+    const slots = request as unknown as Record<symbol, unknown>;
+    slots[slot] = signal;
+    slots[light] = true;
+  };
   class LightRequest extends Native {
-    /** Whether this request uses its caller's signal (then its clones must follow that one). */
-    readonly #light: boolean;
+    /** Every `Request`, light or not, passes `instanceof` (SvelteKit's fetch checks it). */
+    static override [Symbol.hasInstance](value: unknown): boolean {
+      return value instanceof Native;
+    }
 
     constructor(input: RequestInfo | URL, init?: RequestInit) {
       const signal = init?.signal;
-      const light =
-        signal instanceof AbortSignal &&
-        (typeof input === 'string' || input instanceof URL) &&
-        Object.getPrototypeOf(init) === Object.prototype;
-      if (!light) {
+      if (
+        !(signal instanceof AbortSignal) ||
+        !(typeof input === 'string' || input instanceof URL) ||
+        Object.getPrototypeOf(init) !== Object.prototype
+      ) {
         super(input, init);
-        this.#light = false;
         return;
       }
       // `signal: undefined` is "no signal" to the native constructor (no `delete`, which would
       // turn the object into a slow dictionary).
       super(input, { ...init, signal: undefined });
-      (this as unknown as Record<symbol, unknown>)[slot] = signal;
-      this.#light = true;
+      useSignal(this, signal);
     }
 
     /**
-     * Node's clone follows the original's own signal, which a light request does not abort: the
-     * clone gets the same signal instead.
+     * Node's clone follows the original's own signal, which a light request never aborts: the
+     * clone (built by Node as its own class) gets the same signal instead, and this class, so
+     * that a clone of it does the same.
      */
     override clone(): Request {
       const clone = super.clone();
-      if (this.#light) (clone as unknown as Record<symbol, unknown>)[slot] = this.signal;
+      if ((this as unknown as Record<symbol, unknown>)[light] === true) {
+        Object.setPrototypeOf(clone, LightRequest.prototype);
+        useSignal(clone, this.signal);
+      }
       return clone;
     }
   }
