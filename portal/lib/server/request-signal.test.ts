@@ -95,9 +95,10 @@ describe.runIf(Light !== undefined)('the light Request', () => {
 
     const outer = new AbortController();
     const fromRequest = new Light(new NativeRequest(url), { signal: outer.signal });
+    const itsClone = fromRequest.clone();
     expect(fromRequest.signal).not.toBe(outer.signal);
     outer.abort();
-    expect(fromRequest.signal.aborted).toBe(true);
+    expect([fromRequest.signal.aborted, itsClone.signal.aborted]).toEqual([true, true]);
 
     // A light request as the init (SvelteKit's respond does `new Request(url, request)`): built
     // natively, following the light request's signal.

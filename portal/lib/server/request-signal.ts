@@ -67,13 +67,8 @@ export function lightRequestClass(Native: RequestClass): RequestClass | undefine
   const found = signalSlotOf(Native);
   if (found === undefined) return undefined;
   const slot: symbol = found;
-  // Marks the requests (and their clones) that use their caller's signal: a plain property, as a
-  // weak collection's entries are what this module avoids.
-  const light = Symbol("uses its caller's signal");
   const useSignal = (request: Request, signal: AbortSignal) => {
-    const slots = request as unknown as Record<symbol, unknown>;
-    slots[slot] = signal;
-    slots[light] = true;
+    (request as unknown as Record<symbol, unknown>)[slot] = signal;
   };
   class LightRequest extends Native {
     /** Every `Request`, light or not, passes `instanceof` (SvelteKit's fetch checks it). */
@@ -98,16 +93,15 @@ export function lightRequestClass(Native: RequestClass): RequestClass | undefine
     }
 
     /**
-     * Node's clone follows the original's own signal, which a light request never aborts: the
-     * clone (built by Node as its own class) gets the same signal instead, and this class, so
-     * that a clone of it does the same.
+     * Node's clone follows the original's own internal signal, which a light request never
+     * aborts: the clone (built by Node as its own class) gets the original's `signal` instead,
+     * which aborts exactly when the original's does (light or not), and this class, so that a
+     * clone of it does the same.
      */
     override clone(): Request {
       const clone = super.clone();
-      if ((this as unknown as Record<symbol, unknown>)[light] === true) {
-        Object.setPrototypeOf(clone, LightRequest.prototype);
-        useSignal(clone, this.signal);
-      }
+      Object.setPrototypeOf(clone, LightRequest.prototype);
+      useSignal(clone, this.signal);
       return clone;
     }
   }
