@@ -33,6 +33,8 @@
  * `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles it (the server stops cleanly on
  * SIGTERM, so the profile is written); `npx tsx bench/api/profile-summary.ts <file>` sums it up.
  * `BENCH_PARTS=ping,grants` (of ping, pinghalf, grants, half, offers, inbox) measures only those.
+ * `BENCH_PG_SETTINGS="name=value;name=value"` starts PostgreSQL with these settings, to diagnose
+ * it (e.g. `shared_preload_libraries=pg_stat_statements`); figures printed so are not the bench's.
  * `pinghalf` is a control, not a bar: the trivial endpoint paced at half its own maximum, the
  * latency floor of this machine for the grant bar's p99 at half rate. Besides
  * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
@@ -105,6 +107,17 @@ const givenHalfRate =
 if (givenHalfRate !== undefined && !(givenHalfRate > 0))
   throw new Error('BENCH_HALF_RATE must be positive');
 /** `BENCH_PARTS=ping,grants` measures only these (ping, pinghalf, grants, half, offers, inbox), e.g. to profile one. */
+/** `BENCH_PG_SETTINGS="auto_explain.log_min_duration=5;..."`: PostgreSQL started with these settings. */
+const postgresSettings = Object.fromEntries(
+  (process.env.BENCH_PG_SETTINGS ?? '')
+    .split(';')
+    .filter((pair) => pair.trim() !== '')
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`BENCH_PG_SETTINGS: ${pair} is not name=value`);
+      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    }),
+);
 const parts = new Set(
   (process.env.BENCH_PARTS ?? 'ping,pinghalf,grants,half,offers,inbox')
     .split(',')
@@ -775,7 +788,7 @@ async function main(): Promise<void> {
       pass = report(figures) && pass;
     }
     if (databases.includes('postgres')) {
-      const postgres = (await startPostgres()) as {
+      const postgres = (await startPostgres({ settings: postgresSettings })) as {
         url: string;
         dataDir: string;
         stop(): Promise<void>;
@@ -784,6 +797,8 @@ async function main(): Promise<void> {
       try {
         const postgresDir = join(dir, 'postgres');
         mkdirSync(postgresDir);
+        if (Object.keys(postgresSettings).length > 0)
+          console.log(`PostgreSQL settings (diagnostic): ${JSON.stringify(postgresSettings)}`);
         pass =
           report(await benchDatabase('PostgreSQL', { url: postgres.url }, postgresDir)) && pass;
       } finally {

@@ -229,11 +229,22 @@ const grantChecksQuery = batchedLookup(
     keyOf: (args) => JSON.stringify([args.companyId, args.pseudonym, args.requestSha256]),
     many: prepared<{ keys: string[] }, GrantChecksRow & { key: string }>((db, arg) => ({
       compile: () =>
+        // Each part a lateral lookup by its key (`limit 1` keeps PostgreSQL from flattening it
+        // into a join): statistics lag behind tables that grow fast (autovacuum analyses about
+        // once a minute), and with the plain joins it then chose a hash join over a full scan of
+        // `pseudonyms` for every batch, a cost growing with the table (docs/performance.md "API").
         sql<GrantChecksRow & { key: string }>`select q.key, ${grantChecksColumns}
           from (select u.k as key, (u.k::jsonb) ->> 0 as company_id,
                        (u.k::jsonb) ->> 1 as pseudonym, (u.k::jsonb) ->> 2 as request_sha256
                 from unnest(cast(${arg('keys')} as text[])) as u(k)) q
-          ${grantChecksJoins}`.compile(db),
+          left join lateral (select id, status, legal_name, domain, profile from companies
+            where id = q.company_id limit 1) c on true
+          left join lateral (select company_id, x from pseudonyms
+            where pseudonym = q.pseudonym limit 1) p on true
+          left join lateral (select pseudonym, iat, signer from grant_requests
+            where sha256 = q.request_sha256 and company_id = q.company_id limit 1) r on true
+          left join lateral (select kid, compromised_since from company_keys
+            where kid = r.signer limit 1) k on true`.compile(db),
     })),
     rowKey: (row) => row.key,
   },

@@ -7,7 +7,8 @@
 import type { Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { FeedEventKind } from './consents';
-import { namedEffect, type EffectRun } from './db/insert-batch';
+import { namedEffect, postgresEffect, type EffectRun } from './db/insert-batch';
+import { onPostgres, runEffectClauses, type PostgresEffectClauses } from './db/postgres-batch';
 import { argumentRows, prepared, preparedByCount } from './db/prepared';
 import type { Database } from './db/schema';
 
@@ -117,6 +118,16 @@ export interface GrantEffect {
  *   company meanwhile (the writer then retries the records one by one, failing only that one).
  */
 export const storeGrants: EffectRun<GrantEffect> = namedEffect('grants', async (trx, grants) => {
+  if (onPostgres(trx)) {
+    // The database checks the bindings there (see grantClauses).
+    await runEffectClauses(
+      trx,
+      grantClauses,
+      grants,
+      grants.map((grant) => grant.sha256),
+    );
+    return;
+  }
   const binding = new Map<string, GrantEffect>();
   for (const grant of grants) {
     if (grant.bindX === undefined) continue;
@@ -192,6 +203,82 @@ export const storeGrants: EffectRun<GrantEffect> = namedEffect('grants', async (
     grants[0]!.nowMs,
   );
 });
+
+/**
+ * How a batch of grants is written on PostgreSQL: the bindings, the grants, the feed counters and
+ * the feed events as clauses of one statement (db/postgres-batch.ts says why), either the writer
+ * batch's own or one of their own inside its transaction. Companies are locked in a fixed order
+ * before their counters move, as `appendFeedEvents` does, so two nodes' batches cannot deadlock
+ * on them; a company's events take its counter's values in the grants' order. A pseudonym bound
+ * to another company (in the same batch, or meanwhile by another node) fails the foreign key
+ * `grants_pseudonym_company_fk` (migration 0013), answered as `ERR_PSEUDONYM_COMPANY_MISMATCH`; a
+ * grant of an unknown company fails its foreign key to `companies`.
+ */
+export const grantClauses: PostgresEffectClauses<GrantEffect> = {
+  clauses(first) {
+    const $ = (offset: number) => `$${first + offset}`;
+    return `, grant_rows as (
+  select x.* from unnest(${$(0)}::text[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[],
+    ${$(4)}::text[], ${$(5)}::int8[], ${$(6)}::int8[], ${$(7)}::int8[], ${$(8)}::text[])
+    with ordinality as x(sha256, company_id, pseudonym, request_sha256, purposes, iat, until,
+      created_at, bind_x, ord)
+  join stored s on s.sha256 = x.sha256
+), grant_bound as (
+  insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
+  select distinct on (pseudonym) pseudonym, company_id, bind_x, created_at, sha256
+  from grant_rows where bind_x is not null
+  order by pseudonym, ord
+  on conflict (pseudonym) do nothing
+), grant_inserted as (
+  insert into grants (sha256, company_id, pseudonym, request_sha256, purposes, iat, until,
+    created_at, revoked_at, revoked_purposes)
+  select sha256, company_id, pseudonym, request_sha256, purposes, iat, until, created_at, null,
+    null
+  from grant_rows order by ord
+), grant_counts as (
+  select company_id, count(*) as n from grant_rows group by company_id
+), grant_locked as (
+  select c.id from companies c join grant_counts n on n.company_id = c.id
+  order by c.id for update of c
+), grant_advanced as (
+  update companies c set feed_seq = c.feed_seq + n.n
+  from grant_counts n join grant_locked l on l.id = n.company_id
+  where c.id = n.company_id
+  returning c.id, c.feed_seq, n.n
+), grant_events as (
+  insert into consent_events (company_id, seq, kind, sha256, pseudonym, created_at)
+  select g.company_id,
+    a.feed_seq - a.n + row_number() over (partition by g.company_id order by g.ord),
+    'grant', g.sha256, g.pseudonym, ${$(9)}::int8
+  from grant_rows g join grant_advanced a on a.id = g.company_id
+)`;
+  },
+  parameters(grants) {
+    return [
+      grants.map((grant) => grant.sha256),
+      grants.map((grant) => grant.companyId),
+      grants.map((grant) => grant.pseudonym),
+      grants.map((grant) => grant.requestSha256),
+      grants.map((grant) => grant.purposes),
+      grants.map((grant) => grant.iat),
+      grants.map((grant) => grant.until),
+      grants.map((grant) => grant.nowMs),
+      grants.map((grant) => grant.bindX ?? null),
+      grants[0]?.nowMs ?? 0,
+    ];
+  },
+  refusal(error) {
+    const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+    if (code !== '23503' || constraint !== 'grants_pseudonym_company_fk') return undefined;
+    const refusal = new ProtocolError(
+      'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      'This pseudonym belongs to another company.',
+    );
+    refusal.cause = error;
+    return refusal;
+  },
+};
+postgresEffect(storeGrants, grantClauses);
 
 // The grant batch's statements, built once per dialect and row count (db/prepared.ts).
 /** A pseudonym binding's columns, in the order of the statement's arguments (row after row). */

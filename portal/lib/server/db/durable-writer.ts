@@ -4,7 +4,9 @@ import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/erro
 import type { ClearinghouseDb } from './database';
 import { durableTransaction } from './durable-transaction';
 import {
+  fitsOneStatement,
   insertBatch,
+  insertBatchInOneStatement,
   maxBatchLimit,
   type BatchedEffect,
   type Outcome,
@@ -153,11 +155,12 @@ const maxSeconds = 2 ** 40;
  * retried one per transaction, and only those the database refuses are rejected.
  *
  * On a SQLite file a batch commits on the writer thread (`writer-thread.ts`, its own connection
- * under `synchronous = FULL`) when the thread runs and knows every record's effect; otherwise,
- * and on PostgreSQL, through {@link durableTransaction}, where on a SQLite file the write-ahead
- * log is flushed on libuv's thread pool before any caller's promise settles. Either way a batch
- * is on disk before its callers hear of it, without freezing the event loop for the flush
- * (better-sqlite3 is synchronous).
+ * under `synchronous = FULL`) when the thread runs and knows every record's effect; otherwise
+ * through {@link durableTransaction}, where the write-ahead log is flushed on libuv's thread pool
+ * before any caller's promise settles. Either way a batch is on disk before its callers hear of
+ * it, without freezing the event loop for the flush (better-sqlite3 is synchronous). On
+ * PostgreSQL a batch whose records' effects can be clauses of one statement is that one
+ * statement, which commits by itself (`postgres-batch.ts`); any other batch is a transaction.
  *
  * @example
  * ```ts
@@ -214,8 +217,8 @@ export function createDurableWriter(
   /**
    * One transaction of `entries`, on disk when it returns: on the SQLite writer thread when it
    * runs and can take them (`writer-thread.ts`; the server's connection is held meanwhile, as a
-   * transaction on it would hold it); otherwise on that connection (see
-   * {@link durableTransaction}).
+   * transaction on it would hold it); on PostgreSQL as one statement when the records allow it
+   * (`postgres-batch.ts`); otherwise on the server's connection (see {@link durableTransaction}).
    */
   async function transact(entries: Pending[]): Promise<Outcome[]> {
     const nowMs = now();
@@ -228,6 +231,10 @@ export function createDurableWriter(
         // second try finds the records stored. Either way, again on the server's connection.
         if (!(error instanceof WriterThreadGone)) throw error;
       }
+    }
+    // PostgreSQL: one statement, atomic by itself, when the records' effects allow it.
+    if (cdb.dialect === 'postgres' && fitsOneStatement(entries)) {
+      return insertBatchInOneStatement(cdb.db, entries, nowMs);
     }
     return durableTransaction(cdb, (trx) => insertBatch(trx, entries, nowMs));
   }

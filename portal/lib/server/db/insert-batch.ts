@@ -3,7 +3,13 @@
  * from the writer's queue so that the SQLite writer thread (`writer-thread.worker.ts`) runs the
  * very same code in its own transaction.
  */
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import {
+  claimAndStore,
+  onPostgres,
+  type EffectPart,
+  type PostgresEffectClauses,
+} from './postgres-batch';
 import { argumentRows, preparedByCount } from './prepared';
 import type { Database } from './schema';
 
@@ -31,6 +37,23 @@ export function namedEffect<T>(name: string, run: EffectRun<T>): EffectRun<T> {
 /** The name {@link namedEffect} gave `run`, if any. */
 export function effectName(run: EffectRun<never>): string | undefined {
   return effectNames.get(run);
+}
+
+/** The clauses {@link postgresEffect} gave an effect. */
+const postgresClauses = new WeakMap<EffectRun<never>, PostgresEffectClauses<never>>();
+
+/**
+ * Declares how `run` writes its items as clauses of a batch's one statement on PostgreSQL
+ * (postgres-batch.ts): a batch whose records have only such effects (or none) and no `apply` is
+ * stored by {@link insertBatchInOneStatement}, without a transaction.
+ *
+ * @example
+ * ```ts
+ * postgresEffect(storeGrants, grantClauses);
+ * ```
+ */
+export function postgresEffect<T>(run: EffectRun<T>, clauses: PostgresEffectClauses<T>): void {
+  postgresClauses.set(run as EffectRun<never>, clauses as PostgresEffectClauses<never>);
 }
 
 /** One record's share of a batched effect: made by {@link batchedEffect}. */
@@ -91,10 +114,178 @@ export async function insertBatch(
   batch: readonly BatchEntry[],
   nowMs: number,
 ): Promise<Outcome[]> {
-  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(batch.length);
+  const { outcomes, candidates, followers } = leadersOf(batch);
 
-  // 1. Repeats inside the batch: the first copy of a sha256 leads and later copies follow it;
-  //    a later use of a (signer, jti) under another sha256 is a replay.
+  // 2. Claim each (signer, jti) and store the messages whose pair this batch claimed (on
+  //    PostgreSQL in one statement, which also queues the logged ones: postgres-batch.ts). A
+  //    message that conflicts on its sha256 was stored before and its jti has since been purged:
+  //    still a duplicate.
+  const postgres = onPostgres(trx);
+  const unclaimed = postgres
+    ? await claimAndStoreOnPostgres(trx, batch, candidates, outcomes, nowMs)
+    : await claimAndStoreOnSqlite(trx, batch, candidates, outcomes);
+
+  // 3. A pair the database already held is a replay, unless the very same message is stored.
+  await settleUnclaimed(trx, batch, unclaimed, outcomes);
+  const storedIndexes = candidates.filter((index) => outcomes[index] === 'stored');
+
+  // 3b. The callers' own rows, in arrival order, inside this transaction; then the batched
+  //     effects, each run once with its records' items in arrival order.
+  const effects = new Map<EffectRun<never>, unknown[]>();
+  for (const index of storedIndexes) {
+    const { apply, effect } = batch[index]!.record;
+    if (apply !== undefined) await apply(trx);
+    if (effect !== undefined) {
+      const items = effects.get(effect.run);
+      if (items === undefined) effects.set(effect.run, [effect.item]);
+      else items.push(effect.item);
+    }
+  }
+  for (const [run, items] of effects) await run(trx, items as never[]);
+
+  // 4. Queue the new logged messages for the sequencer, in arrival order (PostgreSQL did in 2).
+  const queued = postgres ? [] : storedIndexes.filter((index) => batch[index]!.record.logged);
+  if (queued.length > 0) {
+    const args: unknown[] = [];
+    for (const index of queued) args.push(batch[index]!.record.sha256, batch[index]!.record.kind);
+    args.push(nowMs);
+    await queueForLog.forCount(queued.length).execute(trx, args);
+  }
+
+  return finished(outcomes, followers);
+}
+
+/**
+ * Step 2 on SQLite: claims the candidates' pairs, then stores the messages of those claimed;
+ * sets `outcomes` of the stored and duplicate ones and returns the candidates not claimed.
+ */
+async function claimAndStoreOnSqlite(
+  trx: Transaction<Database>,
+  batch: readonly BatchEntry[],
+  candidates: readonly number[],
+  outcomes: (Outcome | undefined)[],
+): Promise<number[]> {
+  if (candidates.length === 0) return [];
+  const args: unknown[] = [];
+  for (const index of sortedBy(candidates, (index) =>
+    jtiKey(batch[index]!.record.signer, batch[index]!.record.jti),
+  )) {
+    const { signer, jti, exp } = batch[index]!.record;
+    args.push(signer, jti, exp);
+  }
+  const claimed = await claimJtis.forCount(candidates.length).execute(trx, args);
+  const fresh = new Set(claimed.rows.map((row) => jtiKey(row.signer, row.jti)));
+  const isFresh = (index: number) =>
+    fresh.has(jtiKey(batch[index]!.record.signer, batch[index]!.record.jti));
+  const claimedIndexes = candidates.filter(isFresh);
+  if (claimedIndexes.length > 0) {
+    const rows: unknown[] = [];
+    for (const index of sortedBy(claimedIndexes, (index) => batch[index]!.record.sha256)) {
+      const { record, receivedAt } = batch[index]!;
+      rows.push(
+        record.sha256,
+        record.kind,
+        record.signer,
+        record.companyId,
+        record.pseudonym,
+        record.jws,
+        record.iat,
+        record.exp,
+        receivedAt,
+      );
+    }
+    const inserted = await insertMessages.forCount(claimedIndexes.length).execute(trx, rows);
+    const insertedShas = new Set(inserted.rows.map((row) => row.sha256));
+    for (const index of claimedIndexes) {
+      outcomes[index] = insertedShas.has(batch[index]!.record.sha256) ? 'stored' : 'duplicate';
+    }
+  }
+  return candidates.filter((index) => !isFresh(index));
+}
+
+/**
+ * Step 2 on PostgreSQL, in one statement that also queues the stored logged messages (and writes
+ * `effects`, for {@link insertBatchInOneStatement}).
+ */
+async function claimAndStoreOnPostgres(
+  executor: Kysely<Database> | Transaction<Database>,
+  batch: readonly BatchEntry[],
+  candidates: readonly number[],
+  outcomes: (Outcome | undefined)[],
+  nowMs: number,
+  effects: readonly EffectPart[] = [],
+): Promise<number[]> {
+  if (candidates.length === 0) return [];
+  const results = await claimAndStore(
+    executor,
+    candidates.map((index) => {
+      const { record, receivedAt } = batch[index]!;
+      return { ...record, receivedAt };
+    }),
+    nowMs,
+    effects,
+  );
+  const unclaimed: number[] = [];
+  for (const index of candidates) {
+    const result = results.get(batch[index]!.record.sha256);
+    if (result === undefined || !result.claimed) unclaimed.push(index);
+    else outcomes[index] = result.stored ? 'stored' : 'duplicate';
+  }
+  return unclaimed;
+}
+
+/**
+ * {@link insertBatch} on PostgreSQL as one statement outside any transaction (postgres-batch.ts),
+ * for a batch {@link fitsOneStatement} says it can be: one round trip instead of a `begin`, a
+ * statement per step and a `commit`. The same outcomes as {@link insertBatch}.
+ *
+ * @throws the database's error or an effect's refusal of it; nothing is written then.
+ */
+export async function insertBatchInOneStatement(
+  db: Kysely<Database>,
+  batch: readonly BatchEntry[],
+  nowMs: number,
+): Promise<Outcome[]> {
+  const { outcomes, candidates, followers } = leadersOf(batch);
+  const effects = new Map<EffectRun<never>, EffectPart & { items: unknown[] }>();
+  for (const index of candidates) {
+    const effect = batch[index]!.record.effect;
+    if (effect === undefined) continue;
+    const part = effects.get(effect.run);
+    if (part === undefined)
+      effects.set(effect.run, { clauses: postgresClauses.get(effect.run)!, items: [effect.item] });
+    else part.items.push(effect.item);
+  }
+  const unclaimed = await claimAndStoreOnPostgres(db, batch, candidates, outcomes, nowMs, [
+    ...effects.values(),
+  ]);
+  await settleUnclaimed(db, batch, unclaimed, outcomes);
+  return finished(outcomes, followers);
+}
+
+/**
+ * Whether {@link insertBatchInOneStatement} can store `batch`: no record has an `apply`, and
+ * every effect declared its clauses ({@link postgresEffect}).
+ */
+export function fitsOneStatement(batch: readonly BatchEntry[]): boolean {
+  return batch.every(
+    ({ record }) =>
+      record.apply === undefined &&
+      (record.effect === undefined || postgresClauses.has(record.effect.run)),
+  );
+}
+
+/**
+ * Step 1, repeats inside the batch: the first copy of a sha256 leads and later copies follow it;
+ * a later use of a (signer, jti) under another sha256 is a replay. Returns the leaders
+ * (`candidates`, in arrival order) and the followers with their leaders.
+ */
+function leadersOf(batch: readonly BatchEntry[]): {
+  outcomes: (Outcome | undefined)[];
+  candidates: number[];
+  followers: Array<[follower: number, leader: number]>;
+} {
+  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(batch.length);
   const leaderOfSha = new Map<string, number>();
   const jtiKeys = new Set<string>();
   const followers: Array<[follower: number, leader: number]> = [];
@@ -114,93 +305,43 @@ export async function insertBatch(
     jtiKeys.add(key);
     candidates.push(index);
   });
+  return { outcomes, candidates, followers };
+}
 
-  // 2. Claim each (signer, jti). A pair the database already holds is a replay, unless the
-  //    very same message is stored (then it is a duplicate).
-  const fresh = new Set<string>();
-  if (candidates.length > 0) {
-    const args: unknown[] = [];
-    for (const index of sortedBy(candidates, (index) =>
-      jtiKey(batch[index]!.record.signer, batch[index]!.record.jti),
-    )) {
-      const { signer, jti, exp } = batch[index]!.record;
-      args.push(signer, jti, exp);
-    }
-    const claimed = await claimJtis.forCount(candidates.length).execute(trx, args);
-    for (const row of claimed.rows) fresh.add(jtiKey(row.signer, row.jti));
-  }
-  const unclaimed = candidates.filter(
-    (index) => !fresh.has(jtiKey(batch[index]!.record.signer, batch[index]!.record.jti)),
-  );
-  if (unclaimed.length > 0) {
-    const existing = await trx
-      .selectFrom('messages')
-      .select('sha256')
-      .where(
-        'sha256',
-        'in',
-        unclaimed.map((index) => batch[index]!.record.sha256),
-      )
-      .execute();
-    const stored = new Set(existing.map((row) => row.sha256));
-    for (const index of unclaimed)
-      outcomes[index] = stored.has(batch[index]!.record.sha256) ? 'duplicate' : 'replayed';
-  }
+/**
+ * Step 3: a record whose (signer, jti) the database held already is a replay, unless the very
+ * same message is stored (then it is a duplicate).
+ */
+async function settleUnclaimed(
+  executor: Kysely<Database> | Transaction<Database>,
+  batch: readonly BatchEntry[],
+  unclaimed: readonly number[],
+  outcomes: (Outcome | undefined)[],
+): Promise<void> {
+  if (unclaimed.length === 0) return;
+  const existing = await executor
+    .selectFrom('messages')
+    .select('sha256')
+    .where(
+      'sha256',
+      'in',
+      unclaimed.map((index) => batch[index]!.record.sha256),
+    )
+    .execute();
+  const stored = new Set(existing.map((row) => row.sha256));
+  for (const index of unclaimed)
+    outcomes[index] = stored.has(batch[index]!.record.sha256) ? 'duplicate' : 'replayed';
+}
 
-  // 3. Store the messages. A conflict here means the message was stored before and its jti has
-  //    since been purged: still a duplicate.
-  const claimedIndexes = candidates.filter((index) => outcomes[index] === undefined);
-  if (claimedIndexes.length > 0) {
-    const args: unknown[] = [];
-    for (const index of sortedBy(claimedIndexes, (index) => batch[index]!.record.sha256)) {
-      const { record, receivedAt } = batch[index]!;
-      args.push(
-        record.sha256,
-        record.kind,
-        record.signer,
-        record.companyId,
-        record.pseudonym,
-        record.jws,
-        record.iat,
-        record.exp,
-        receivedAt,
-      );
-    }
-    const inserted = await insertMessages.forCount(claimedIndexes.length).execute(trx, args);
-    const insertedShas = new Set(inserted.rows.map((row) => row.sha256));
-    for (const index of claimedIndexes) {
-      outcomes[index] = insertedShas.has(batch[index]!.record.sha256) ? 'stored' : 'duplicate';
-    }
-  }
-
-  // 3b. The callers' own rows, in arrival order, inside this transaction; then the batched
-  //     effects, each run once with its records' items in arrival order.
-  const effects = new Map<EffectRun<never>, unknown[]>();
-  for (const index of claimedIndexes) {
-    if (outcomes[index] !== 'stored') continue;
-    const { apply, effect } = batch[index]!.record;
-    if (apply !== undefined) await apply(trx);
-    if (effect !== undefined) {
-      const items = effects.get(effect.run);
-      if (items === undefined) effects.set(effect.run, [effect.item]);
-      else items.push(effect.item);
-    }
-  }
-  for (const [run, items] of effects) await run(trx, items as never[]);
-
-  // 4. Queue the new logged messages for the sequencer, in arrival order.
-  const queued = claimedIndexes.filter(
-    (index) => outcomes[index] === 'stored' && batch[index]!.record.logged,
-  );
-  if (queued.length > 0) {
-    const args: unknown[] = [];
-    for (const index of queued) args.push(batch[index]!.record.sha256, batch[index]!.record.kind);
-    args.push(nowMs);
-    await queueForLog.forCount(queued.length).execute(trx, args);
-  }
-
-  // A later copy of a message stored by this batch is a duplicate; otherwise it shares its
-  // leader's fate (a duplicate or replay of the same message is the same answer).
+/**
+ * The outcomes in order: a later copy of a message stored by this batch is a duplicate;
+ * otherwise it shares its leader's fate (a duplicate or replay of the same message is the same
+ * answer).
+ */
+function finished(
+  outcomes: (Outcome | undefined)[],
+  followers: readonly (readonly [follower: number, leader: number])[],
+): Outcome[] {
   for (const [follower, leader] of followers) {
     outcomes[follower] = outcomes[leader] === 'stored' ? 'duplicate' : outcomes[leader];
   }
@@ -263,7 +404,7 @@ function jtiKey(signer: string, jti: string): string {
   return `${signer}\n${jti}`;
 }
 
-function sortedBy(indexes: number[], key: (index: number) => string): number[] {
+function sortedBy(indexes: readonly number[], key: (index: number) => string): number[] {
   return [...indexes].sort((a, b) => {
     const ka = key(a);
     const kb = key(b);

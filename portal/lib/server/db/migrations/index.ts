@@ -12,6 +12,7 @@ import { rateLimits } from './0009_rate_limits';
 import { dashboard } from './0010_dashboard';
 import { accessUses } from './0011_access_uses';
 import { messageReferenceIndexes } from './0012_message_reference_indexes';
+import { grantBinding } from './0013_grant_binding';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -35,5 +36,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0010_dashboard': dashboard(dialect),
     '0011_access_uses': accessUses(dialect),
     '0012_message_reference_indexes': messageReferenceIndexes(dialect),
+    '0013_grant_binding': grantBinding(dialect),
   };
 }

@@ -1,0 +1,245 @@
+/**
+ * The rows a batch of stored grants writes (`storeGrants`), on both databases: on PostgreSQL one
+ * combined statement (db/postgres-batch.ts), on SQLite one statement per table, with the same
+ * outcome. The API tests reach it through the writer; these call it directly with the cases a
+ * writer batch rarely produces: several companies interleaved, a pseudonym bound meanwhile.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isProtocolError } from '$protocol/errors';
+import { migrateToLatest } from './db/migrate';
+import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
+import { storeGrants, type GrantEffect } from './grant-effects';
+
+const id43 = () => randomBytes(32).toString('base64url');
+
+describe.each(testDialects)('storeGrants on %s', (dialect) => {
+  let tdb: TestDatabase;
+
+  beforeEach(async () => {
+    tdb = await openTestDatabase(dialect);
+    await migrateToLatest(tdb.cdb);
+  });
+  afterEach(async () => {
+    await tdb.dispose();
+  });
+
+  /** A stored message (every row below refers to one). */
+  async function message(kind: string): Promise<string> {
+    const sha256 = id43();
+    await tdb.cdb.db
+      .insertInto('messages')
+      .values({
+        sha256,
+        kind,
+        signer: id43(),
+        company_id: null,
+        pseudonym: null,
+        jws: `${id43()}.${id43()}.${id43()}`,
+        iat: 1_750_000_000,
+        exp: 1_750_000_300,
+        received_at: 1_750_000_000_000,
+      })
+      .execute();
+    return sha256;
+  }
+
+  /** A company whose feed counter stands at `feedSeq`, and a request of it. */
+  async function company(feedSeq: number): Promise<{ id: string; request: string }> {
+    const id = `co_${id43()}`;
+    await tdb.cdb.db
+      .insertInto('companies')
+      .values({
+        id,
+        status: 'active',
+        legal_name: 'Example GmbH',
+        domain: 'https://example.test',
+        profile: '{}',
+        registration_sha256: await message('company'),
+        feed_seq: feedSeq,
+        domain_verified_at: null,
+        registered_at: 1,
+        updated_at: 1,
+      })
+      .execute();
+    const request = await message('grant-request');
+    await tdb.cdb.db
+      .insertInto('grant_requests')
+      .values({
+        sha256: request,
+        company_id: id,
+        pseudonym: null,
+        signer: id43(),
+        iat: 1,
+        created_at: 1,
+      })
+      .execute();
+    return { id, request };
+  }
+
+  /** A grant's effect (its message stored), binding a new pseudonym unless one is given. */
+  async function grant(
+    owner: { id: string; request: string },
+    pseudonym = `ps_${id43()}`,
+    bind = true,
+  ): Promise<GrantEffect> {
+    return {
+      sha256: await message('grant'),
+      companyId: owner.id,
+      pseudonym,
+      bindX: bind ? id43() : undefined,
+      requestSha256: owner.request,
+      purposes: '["offers"]',
+      iat: 1_750_000_000,
+      until: 1_760_000_000,
+      nowMs: 1_750_000_000_500,
+    };
+  }
+
+  async function store(grants: GrantEffect[]): Promise<void> {
+    await tdb.cdb.db.transaction().execute((trx) => storeGrants(trx, grants));
+  }
+
+  async function count(table: 'grants' | 'consent_events' | 'pseudonyms'): Promise<number> {
+    const row = await tdb.cdb.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  it('writes bindings, grants and each company its feed events, numbered in the grants order', async () => {
+    const a = await company(5);
+    const b = await company(0);
+    const grants = [await grant(a), await grant(b), await grant(a), await grant(b), await grant(a)];
+    await store(grants);
+
+    const events = await tdb.cdb.db
+      .selectFrom('consent_events')
+      .select(['company_id', 'seq', 'kind', 'sha256', 'pseudonym', 'created_at'])
+      .orderBy('company_id')
+      .orderBy('seq')
+      .execute();
+    const expected = (owner: string, first: number) =>
+      grants
+        .filter((item) => item.companyId === owner)
+        .map((item, index) => ({
+          company_id: owner,
+          seq: first + index,
+          kind: 'grant',
+          sha256: item.sha256,
+          pseudonym: item.pseudonym,
+          created_at: 1_750_000_000_500,
+        }));
+    expect(
+      events.map((row) => ({ ...row, seq: Number(row.seq), created_at: Number(row.created_at) })),
+    ).toEqual(
+      [...expected(a.id, 6), ...expected(b.id, 1)].sort((x, y) =>
+        x.company_id < y.company_id ? -1 : x.company_id > y.company_id ? 1 : x.seq - y.seq,
+      ),
+    );
+    const counters = await tdb.cdb.db
+      .selectFrom('companies')
+      .select(['id', 'feed_seq'])
+      .where('id', 'in', [a.id, b.id])
+      .execute();
+    expect(new Map(counters.map((row) => [row.id, Number(row.feed_seq)]))).toEqual(
+      new Map([
+        [a.id, 8],
+        [b.id, 2],
+      ]),
+    );
+
+    const stored = await tdb.cdb.db
+      .selectFrom('grants')
+      .select(['sha256', 'company_id', 'pseudonym', 'request_sha256', 'purposes', 'revoked_at'])
+      .execute();
+    expect(stored).toHaveLength(5);
+    for (const item of grants) {
+      expect(stored).toContainEqual({
+        sha256: item.sha256,
+        company_id: item.companyId,
+        pseudonym: item.pseudonym,
+        request_sha256: item.requestSha256,
+        purposes: '["offers"]',
+        revoked_at: null,
+      });
+    }
+    const bindings = await tdb.cdb.db
+      .selectFrom('pseudonyms')
+      .select(['pseudonym', 'company_id', 'x', 'bound_by'])
+      .execute();
+    expect(bindings).toHaveLength(5);
+    for (const item of grants) {
+      expect(bindings).toContainEqual({
+        pseudonym: item.pseudonym,
+        company_id: item.companyId,
+        x: item.bindX,
+        bound_by: item.sha256,
+      });
+    }
+  });
+
+  it('takes a later grant of a bound pseudonym without binding it again', async () => {
+    const a = await company(0);
+    const first = await grant(a);
+    await store([first]);
+    const later = await grant(a, first.pseudonym, false);
+    // Bound meanwhile by the same company (a first grant that raced it): accepted too.
+    const raced = await grant(a, first.pseudonym, true);
+    await store([later, raced]);
+    expect(await count('grants')).toBe(3);
+    expect(await count('pseudonyms')).toBe(1);
+    const binding = await tdb.cdb.db
+      .selectFrom('pseudonyms')
+      .select(['x', 'bound_by'])
+      .executeTakeFirstOrThrow();
+    expect(binding).toEqual({ x: first.bindX, bound_by: first.sha256 });
+    expect(await count('consent_events')).toBe(3);
+  });
+
+  it('refuses a batch whose pseudonym was bound to another company meanwhile, and writes none of it', async () => {
+    const a = await company(0);
+    const b = await company(0);
+    const first = await grant(a);
+    await store([first]);
+    const good = await grant(b);
+    const stolen = await grant(b, first.pseudonym, true);
+    const failure = await store([good, stolen]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isProtocolError(failure, 'ERR_PSEUDONYM_COMPANY_MISMATCH')).toBe(true);
+    expect(await count('grants')).toBe(1);
+    expect(await count('pseudonyms')).toBe(1);
+    expect(await count('consent_events')).toBe(1);
+    const counter = await tdb.cdb.db
+      .selectFrom('companies')
+      .select('feed_seq')
+      .where('id', '=', b.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(counter.feed_seq)).toBe(0);
+  });
+
+  it('refuses a first grant of one pseudonym to two companies in one batch', async () => {
+    const a = await company(0);
+    const b = await company(0);
+    const pseudonym = `ps_${id43()}`;
+    const failure = await store([await grant(a, pseudonym), await grant(b, pseudonym)]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isProtocolError(failure, 'ERR_PSEUDONYM_COMPANY_MISMATCH')).toBe(true);
+    expect(await count('grants')).toBe(0);
+    expect(await count('pseudonyms')).toBe(0);
+  });
+
+  it('fails, writing nothing, for a company that does not exist', async () => {
+    const a = await company(0);
+    const ghost = { id: `co_${id43()}`, request: a.request };
+    await expect(store([await grant(a), await grant(ghost)])).rejects.toThrow();
+    expect(await count('grants')).toBe(0);
+    expect(await count('consent_events')).toBe(0);
+    expect(await count('pseudonyms')).toBe(0);
+  });
+});
