@@ -106,7 +106,6 @@ const givenHalfRate =
   process.env.BENCH_HALF_RATE === undefined ? undefined : Number(process.env.BENCH_HALF_RATE);
 if (givenHalfRate !== undefined && !(givenHalfRate > 0))
   throw new Error('BENCH_HALF_RATE must be positive');
-/** `BENCH_PARTS=ping,grants` measures only these (ping, pinghalf, grants, half, offers, inbox), e.g. to profile one. */
 /** `BENCH_PG_SETTINGS="auto_explain.log_min_duration=5;..."`: PostgreSQL started with these settings. */
 const postgresSettings = Object.fromEntries(
   (process.env.BENCH_PG_SETTINGS ?? '')
@@ -118,6 +117,7 @@ const postgresSettings = Object.fromEntries(
       return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
     }),
 );
+/** `BENCH_PARTS=ping,grants` measures only these (ping, pinghalf, grants, half, offers, inbox), e.g. to profile one. */
 const parts = new Set(
   (process.env.BENCH_PARTS ?? 'ping,pinghalf,grants,half,offers,inbox')
     .split(',')

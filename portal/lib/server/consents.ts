@@ -391,7 +391,9 @@ export function createConsentService(
     const inserted = await trx
       .insertInto('pseudonyms')
       .values({ pseudonym, company_id: companyId, x: key.jwk.x, bound_at: nowMs, bound_by: sha256 })
-      .onConflict((c) => c.column('pseudonym').doNothing())
+      // No target: on PostgreSQL the (pseudonym, company_id) key (migration 0013) must count
+      // too, or a binding racing this one would fail it instead of being skipped.
+      .onConflict((c) => c.doNothing())
       .returning('pseudonym')
       .executeTakeFirst();
     if (inserted !== undefined) return;

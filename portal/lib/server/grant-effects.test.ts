@@ -4,14 +4,17 @@
  * outcome. The API tests reach it through the writer; these call it directly with the cases a
  * writer batch rarely produces: several companies interleaved, a pseudonym bound meanwhile.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProtocolError } from '$protocol/errors';
+import { batchedEffect, createDurableWriter, type MessageRecord } from './db/durable-writer';
 import { migrateToLatest } from './db/migrate';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
 import { storeGrants, type GrantEffect } from './grant-effects';
 
 const id43 = () => randomBytes(32).toString('base64url');
+const b64 = (value: string) => Buffer.from(value).toString('base64url');
 
 describe.each(testDialects)('storeGrants on %s', (dialect) => {
   let tdb: TestDatabase;
@@ -237,9 +240,138 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
   it('fails, writing nothing, for a company that does not exist', async () => {
     const a = await company(0);
     const ghost = { id: `co_${id43()}`, request: a.request };
-    await expect(store([await grant(a), await grant(ghost)])).rejects.toThrow();
+    // PostgreSQL: the grants' foreign key to companies; SQLite: no company to count the feed of.
+    await expect(store([await grant(a), await grant(ghost)])).rejects.toMatchObject(
+      dialect === 'postgres'
+        ? { code: '23503' }
+        : { message: expect.stringMatching(/FOREIGN KEY constraint failed|No company/) },
+    );
     expect(await count('grants')).toBe(0);
     expect(await count('consent_events')).toBe(0);
     expect(await count('pseudonyms')).toBe(0);
   });
+
+  /** A grant as the writer gets it: a compact JWS (filler signature), its hash and its rows. */
+  async function grantRecord(
+    owner: { id: string; request: string },
+    options: { pseudonym?: string; signer?: string; jti?: string } = {},
+  ): Promise<MessageRecord> {
+    const pseudonym = options.pseudonym ?? `ps_${id43()}`;
+    const jti = options.jti ?? id43();
+    const jws = `${b64(JSON.stringify({ alg: 'EdDSA', typ: 'grant+jws' }))}.${b64(
+      JSON.stringify({ jti, note: id43() }),
+    )}.${id43()}`;
+    const sha256 = createHash('sha256').update(jws, 'ascii').digest('base64url');
+    return {
+      sha256,
+      jws,
+      kind: 'grant',
+      signer: options.signer ?? id43(),
+      jti,
+      companyId: owner.id,
+      pseudonym,
+      iat: 1_750_000_000,
+      exp: 1_750_000_300,
+      logged: true,
+      effect: batchedEffect(storeGrants, {
+        sha256,
+        companyId: owner.id,
+        pseudonym,
+        bindX: id43(),
+        requestSha256: owner.request,
+        purposes: '["offers"]',
+        iat: 1_750_000_000,
+        until: 1_760_000_000,
+        nowMs: 1_750_000_000_500,
+      }),
+    };
+  }
+
+  it('through the writer, writes the rows of the stored grants of a batch only', async () => {
+    const writer = createDurableWriter(tdb.cdb);
+    try {
+      const a = await company(0);
+      const earlier = await grantRecord(a);
+      const purged = await grantRecord(a);
+      expect((await writer.write(earlier)).status).toBe('stored');
+      expect((await writer.write(purged)).status).toBe('stored');
+      // Its jti forgotten (as once its message expires): the same message comes back.
+      await tdb.cdb.db.deleteFrom('seen_jtis').where('jti', '=', purged.jti).execute();
+      const fresh = await grantRecord(a);
+      const replay = await grantRecord(a, { signer: fresh.signer, jti: fresh.jti });
+      const fallbacks = writer.stats.fallbacks;
+      const results = await Promise.all(
+        [fresh, earlier, replay, { ...fresh }, purged].map((record) => writer.write(record)),
+      );
+      expect(results.map((result) => result.status)).toEqual([
+        'stored',
+        'duplicate',
+        'replayed',
+        'duplicate',
+        'duplicate',
+      ]);
+      expect(writer.stats.fallbacks, 'one batch, no retries').toBe(fallbacks);
+      const grants = await tdb.cdb.db.selectFrom('grants').select('sha256').execute();
+      expect(grants.map((row) => row.sha256).sort()).toEqual(
+        [earlier.sha256, purged.sha256, fresh.sha256].sort(),
+      );
+      const bound = await tdb.cdb.db.selectFrom('pseudonyms').select('pseudonym').execute();
+      expect(bound.map((row) => row.pseudonym).sort()).toEqual(
+        [earlier.pseudonym, purged.pseudonym, fresh.pseudonym].sort(),
+      );
+      const events = await tdb.cdb.db
+        .selectFrom('consent_events')
+        .select(['seq', 'sha256'])
+        .orderBy('seq')
+        .execute();
+      expect(events.map((row) => [Number(row.seq), row.sha256])).toEqual([
+        [1, earlier.sha256],
+        [2, purged.sha256],
+        [3, fresh.sha256],
+      ]);
+      const queued = await tdb.cdb.db.selectFrom('log_queue').select('sha256').execute();
+      expect(queued).toHaveLength(3);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it.runIf(dialect === 'postgres')(
+    'through the writer, refuses a grant whose pseudonym another connection bound to another company meanwhile, and takes one bound to the same company',
+    async () => {
+      const writer = createDurableWriter(tdb.cdb);
+      const other = new pg.Client({ connectionString: tdb.postgresUrl });
+      await other.connect();
+      try {
+        const a = await company(0);
+        const b = await company(0);
+        const boundBy = await message('refusal');
+        for (const [owner, expected] of [
+          [b, 'ERR_PSEUDONYM_COMPANY_MISMATCH'],
+          [a, 'stored'],
+        ] as const) {
+          const record = await grantRecord(a);
+          // Bound by the other connection, not yet committed when the writer's statement starts:
+          // the statement's snapshot cannot see it, only its conflict and key checks can.
+          await other.query('begin');
+          await other.query(
+            `insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
+             values ($1, $2, 'x', 0, $3)`,
+            [record.pseudonym, owner.id, boundBy],
+          );
+          const written = writer.write(record).then(
+            (result) => result.status,
+            (error: unknown) => (error as { code?: string }).code,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await other.query('commit');
+          expect(await written).toBe(expected);
+        }
+        expect(await count('grants')).toBe(1);
+      } finally {
+        await other.end();
+        await writer.close();
+      }
+    },
+  );
 });

@@ -2,7 +2,8 @@
  * The rows a grant writes besides its message, and the company feed every consent event goes
  * to: run in the durable writer's transaction, on the event loop's connection or on the SQLite
  * writer thread (`db/writer-thread.worker.ts`, which loads this module and nothing of the
- * services around it).
+ * services around it); on PostgreSQL as clauses of the writer batch's one statement
+ * ({@link grantClauses}).
  */
 import type { Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
@@ -112,7 +113,8 @@ export interface GrantEffect {
 
 /**
  * The rows of a batch of stored grants: the pseudonyms' bindings, the grants and their feed
- * events, in a few multi-row statements.
+ * events, in a few multi-row statements (SQLite), or in one ({@link grantClauses}, PostgreSQL,
+ * where the writer mostly runs those clauses itself, not this).
  *
  * @throws ProtocolError `ERR_PSEUDONYM_COMPANY_MISMATCH` when a pseudonym was bound to another
  *   company meanwhile (the writer then retries the records one by one, failing only that one).
@@ -225,10 +227,14 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
   join stored s on s.sha256 = x.sha256
 ), grant_bound as (
   insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
-  select distinct on (pseudonym) pseudonym, company_id, bind_x, created_at, sha256
-  from grant_rows where bind_x is not null
-  order by pseudonym, ord
-  on conflict (pseudonym) do nothing
+  select pseudonym, company_id, bind_x, created_at, sha256 from (
+    select distinct on (pseudonym) pseudonym, company_id, bind_x, created_at, sha256
+    from grant_rows where bind_x is not null
+    order by pseudonym, ord
+  ) first_bindings
+  order by pseudonym collate "C"
+  on conflict do nothing
+  returning pseudonym
 ), grant_inserted as (
   insert into grants (sha256, company_id, pseudonym, request_sha256, purposes, iat, until,
     created_at, revoked_at, revoked_purposes)
@@ -236,10 +242,14 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
     null
   from grant_rows order by ord
 ), grant_counts as (
-  select company_id, count(*) as n from grant_rows group by company_id
+  -- Read grant_bound first, so the bindings are written before any company is locked (as on
+  -- the other paths that bind and then count: a refusal's, SQLite's).
+  select company_id, count(*) as n from grant_rows
+  where (select count(*) from grant_bound) >= 0
+  group by company_id
 ), grant_locked as (
   select c.id from companies c join grant_counts n on n.company_id = c.id
-  order by c.id for update of c
+  order by c.id collate "C" for no key update of c
 ), grant_advanced as (
   update companies c set feed_seq = c.feed_seq + n.n
   from grant_counts n join grant_locked l on l.id = n.company_id
@@ -249,7 +259,7 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
   insert into consent_events (company_id, seq, kind, sha256, pseudonym, created_at)
   select g.company_id,
     a.feed_seq - a.n + row_number() over (partition by g.company_id order by g.ord),
-    'grant', g.sha256, g.pseudonym, ${$(9)}::int8
+    'grant', g.sha256, g.pseudonym, g.created_at
   from grant_rows g join grant_advanced a on a.id = g.company_id
 )`;
   },
@@ -264,7 +274,6 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
       grants.map((grant) => grant.until),
       grants.map((grant) => grant.nowMs),
       grants.map((grant) => grant.bindX ?? null),
-      grants[0]?.nowMs ?? 0,
     ];
   },
   refusal(error) {
@@ -287,7 +296,7 @@ const bindPseudonyms = preparedByCount<unknown[], { pseudonym: string }>((db, ar
   db
     .insertInto('pseudonyms')
     .values(argumentRows<'pseudonyms'>(arg, count, bindingColumns))
-    .onConflict((c) => c.column('pseudonym').doNothing())
+    .onConflict((c) => c.doNothing())
     .returning('pseudonym'),
 );
 

@@ -8,6 +8,7 @@ import {
   insertBatch,
   insertBatchInOneStatement,
   maxBatchLimit,
+  UnsettledRecords,
   type BatchedEffect,
   type Outcome,
   type ValidRecord,
@@ -148,11 +149,12 @@ const maxSeconds = 2 ** 40;
  *
  * Group commit: writes arriving while the writer is idle wait up to `maxWaitMs` for company;
  * writes arriving while a transaction is committing wait for it and form the next batch. Each
- * batch is ONE transaction (messages + seen_jtis + log_queue), so many writers share one
- * fsync, and every caller's promise settles only after that transaction committed.
+ * batch is ONE transaction (messages + seen_jtis + log_queue + the records' rows), or on
+ * PostgreSQL mostly one statement, so many writers share one fsync, and every caller's promise
+ * settles only after that commit.
  *
  * One bad record never costs the others: when a batch fails as a whole, its records are
- * retried one per transaction, and only those the database refuses are rejected.
+ * retried one per commit, and only those the database refuses are rejected.
  *
  * On a SQLite file a batch commits on the writer thread (`writer-thread.ts`, its own connection
  * under `synchronous = FULL`) when the thread runs and knows every record's effect; otherwise
@@ -245,6 +247,16 @@ export function createDurableWriter(
     try {
       outcomes = await transact(batch);
     } catch (error) {
+      if (error instanceof UnsettledRecords) {
+        // Committed: the known outcomes stand; the rest stored nothing and hear why.
+        stats.batches++;
+        batch.forEach((entry, index) => {
+          const outcome = error.outcomes[index];
+          if (outcome === undefined) fail(entry, error.cause);
+          else settle(entry, outcome);
+        });
+        return;
+      }
       if (batch.length === 1) {
         fail(batch[0]!, error);
         return;
@@ -264,7 +276,9 @@ export function createDurableWriter(
         const [outcome] = await transact([entry]);
         stats.batches++;
         settle(entry, outcome!);
-      } catch (error) {
+      } catch (thrown) {
+        // One record: if its batch committed without an outcome for it, it stored nothing.
+        const error = thrown instanceof UnsettledRecords ? thrown.cause : thrown;
         fail(entry, error);
         if (!isRecordSpecific(error)) {
           // The database itself is in trouble (gone, full, locked): trying the rest one by one
@@ -294,7 +308,8 @@ export function createDurableWriter(
   function fail(entry: Pending, error: unknown): void {
     stats.failed++;
     if (error instanceof ProtocolError) {
-      // The caller's own verdict from `apply` (e.g. a conflict only visible inside the transaction).
+      // The caller's own verdict from `apply` or an effect (e.g. a conflict only visible inside
+      // the transaction, or a key the database checked: PostgresEffectClauses.refusal).
       entry.reject(error);
       return;
     }
@@ -361,7 +376,7 @@ interface Pending {
  * exception), 23 (integrity constraint violation) and P0 (raised by a trigger or function).
  */
 function isRecordSpecific(error: unknown): boolean {
-  if (error instanceof ProtocolError) return true; // raised by a record's own `apply`
+  if (error instanceof ProtocolError) return true; // a record's own `apply` or effect refused it
   if (typeof error !== 'object' || error === null || !('code' in error)) return false;
   const code = (error as { code: unknown }).code;
   if (typeof code !== 'string') return false;

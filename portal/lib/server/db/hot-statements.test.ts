@@ -72,7 +72,7 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
    */
   const tableOf = (text: string) => {
     if (/^\s*with\b/i.test(text)) {
-      return [...text.matchAll(/\b(insert into|(?<!for )update)\s+"?([a-z_]+)"?/gi)]
+      return [...text.matchAll(/\b(insert into|(?<!\bfor (?:no key )?)update)\s+"?([a-z_]+)"?/gi)]
         .map((match) => `${match[1]!.split(' ')[0]!.toLowerCase()} ${match[2]}`)
         .join(' + ');
     }

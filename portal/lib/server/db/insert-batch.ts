@@ -259,8 +259,35 @@ export async function insertBatchInOneStatement(
   const unclaimed = await claimAndStoreOnPostgres(db, batch, candidates, outcomes, nowMs, [
     ...effects.values(),
   ]);
-  await settleUnclaimed(db, batch, unclaimed, outcomes);
+  try {
+    await settleUnclaimed(db, batch, unclaimed, outcomes);
+  } catch (error) {
+    // The statement committed: its stored and duplicate records are settled. Only the ones it
+    // did not claim (which stored nothing) are left without an answer.
+    const known = [...outcomes];
+    for (const [follower, leader] of followers) {
+      if (known[leader] !== undefined)
+        known[follower] = known[leader] === 'stored' ? 'duplicate' : known[leader];
+    }
+    throw new UnsettledRecords(known, error);
+  }
   return finished(outcomes, followers);
+}
+
+/**
+ * A batch committed, but telling its unclaimed records' duplicates from replays failed: the
+ * records with an outcome here are settled; those without stored nothing and fail with `cause`.
+ */
+export class UnsettledRecords extends Error {
+  constructor(
+    readonly outcomes: readonly (Outcome | undefined)[],
+    cause: unknown,
+  ) {
+    super('The batch committed; some of its records could not be told duplicate or replayed.', {
+      cause,
+    });
+    this.name = 'UnsettledRecords';
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { DatabaseDialect } from '../schema';
 
 /**
@@ -19,6 +19,18 @@ export function grantBinding(dialect: DatabaseDialect): Migration {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>): Promise<void> {
       if (dialect !== 'postgres') return;
+      // The API never stored such a grant; should a database hold one anyway, the start stops
+      // with their hashes rather than with the constraint's bare error.
+      const { rows } = await sql<{ sha256: string }>`select g.sha256 from grants g
+        join pseudonyms p on p.pseudonym = g.pseudonym
+        where p.company_id <> g.company_id order by g.sha256 limit 5`.execute(db);
+      if (rows.length > 0) {
+        throw new Error(
+          `Migration 0013: grants name a pseudonym bound to another company (${rows
+            .map((row) => row.sha256)
+            .join(', ')}${rows.length === 5 ? ', ...' : ''}); correct them before upgrading.`,
+        );
+      }
       await db.schema
         .alterTable('pseudonyms')
         .addUniqueConstraint('pseudonyms_pseudonym_company_key', ['pseudonym', 'company_id'])
