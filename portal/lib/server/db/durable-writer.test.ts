@@ -422,6 +422,53 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
   });
 });
 
+describe('durable writer on postgres, when a batch committed but its check of unclaimed records failed', () => {
+  let tdb: TestDatabase;
+  let writer: DurableWriter;
+  let failChecks = false;
+
+  beforeEach(async () => {
+    // Kysely rejects a query whose log callback throws: here the follow-up check of the records
+    // whose jti was held, which runs after the batch's one statement committed.
+    tdb = await openTestDatabase('postgres', {
+      log: (event) => {
+        if (failChecks && /^select "sha256" from "messages"/.test(event.query.sql))
+          throw new Error('the connection went away');
+      },
+    });
+    await migrateToLatest(tdb.cdb);
+    writer = createDurableWriter(tdb.cdb, { maxWaitMs: 2 });
+  });
+
+  afterEach(async () => {
+    await writer.close();
+    await tdb.dispose();
+  });
+
+  it('settles what it stored and fails only the records it could not tell apart', async () => {
+    const earlier = makeRecord();
+    expect((await writer.write(earlier)).status).toBe('stored');
+    failChecks = true;
+    const fresh = makeRecord();
+    const replay = makeRecord({ signer: earlier.signer, jti: earlier.jti });
+    const fallbacks = writer.stats.fallbacks;
+    const settled = await Promise.allSettled([writer.write(fresh), writer.write(replay)]);
+    expect(settled[0]).toEqual({
+      status: 'fulfilled',
+      value: expect.objectContaining({ status: 'stored' }),
+    });
+    expect(settled[1]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'ERR_STORAGE_UNAVAILABLE' },
+    });
+    expect(writer.stats.fallbacks, 'not retried record by record').toBe(fallbacks);
+    failChecks = false;
+    expect(await countRows(tdb, 'messages')).toBe(2);
+    // Nothing was stored for the replay: asked again, it is answered.
+    expect((await writer.write(replay)).status).toBe('replayed');
+  });
+});
+
 describe('durable writer input checks', () => {
   // Validation happens before anything touches the database, so no database is needed here.
   const writer = createDurableWriter({
