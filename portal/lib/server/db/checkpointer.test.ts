@@ -1,5 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -58,8 +58,11 @@ describe('the SQLite checkpointer', () => {
     let rows = 0;
     for (let attempt = 0; attempt < 100 && rows < 2000; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
+      // The copy's own WAL and index, left by the read-only open of an earlier attempt (which
+      // cannot remove them), would make the copy more than the database file alone.
+      rmSync(`${copy}-wal`, { force: true });
+      rmSync(`${copy}-shm`, { force: true });
       copyFileSync(tdb.sqlitePath!, copy);
-      expect(existsSync(`${copy}-wal`)).toBe(false);
       const alone = new SqliteDatabase(copy, { readonly: true });
       try {
         rows = (alone.prepare('select count(*) as n from t').get() as { n: number }).n;
