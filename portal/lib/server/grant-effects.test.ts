@@ -1,8 +1,10 @@
 /**
  * The rows a batch of stored grants writes (`storeGrants`), on both databases: on PostgreSQL one
  * combined statement (db/postgres-batch.ts), on SQLite one statement per table, with the same
- * outcome. The API tests reach it through the writer; these call it directly with the cases a
- * writer batch rarely produces: several companies interleaved, a pseudonym bound meanwhile.
+ * outcome. The API tests reach it through the writer; most of these call it directly with the
+ * cases a writer batch rarely produces (several companies interleaved, a pseudonym bound
+ * meanwhile); the last ones go through the writer, whose batches on PostgreSQL run the same rows
+ * as clauses of its one statement.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -352,7 +354,10 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
         ] as const) {
           const record = await grantRecord(a);
           // Bound by the other connection, not yet committed when the writer's statement starts:
-          // the statement's snapshot cannot see it, only its conflict and key checks can.
+          // the statement's snapshot cannot see it, only its conflict and key checks can. (The
+          // statement waits for it at its conflict check; a binding that appears between that
+          // check and the insert, the reason for `on conflict do nothing` without a target, is a
+          // race no test here forces.)
           await other.query('begin');
           await other.query(
             `insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
@@ -364,10 +369,44 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
             (error: unknown) => (error as { code?: string }).code,
           );
           await new Promise((resolve) => setTimeout(resolve, 300));
+          // The writer waits for that binding before it locks the company: the other connection
+          // can still move the company's counter (were the company locked first, the two would
+          // deadlock, as they could with a refusal, which binds first too).
+          await other.query("set local statement_timeout = '3s'");
+          await other.query('update companies set feed_seq = feed_seq + 0 where id = $1', [a.id]);
           await other.query('commit');
           expect(await written).toBe(expected);
         }
         expect(await count('grants')).toBe(1);
+      } finally {
+        await other.end();
+        await writer.close();
+      }
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
+    'through the writer, stores a grant while another transaction holds a row that refers to its company',
+    async () => {
+      const writer = createDurableWriter(tdb.cdb);
+      const other = new pg.Client({ connectionString: tdb.postgresUrl });
+      await other.connect();
+      try {
+        const a = await company(0);
+        // Its foreign-key check holds a key-share lock on the company's row until it ends; the
+        // grants only move the counter, which must not wait for that.
+        await other.query('begin');
+        await other.query(
+          `insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
+           values ($1, $2, 'x', 0, $3)`,
+          [`ps_${id43()}`, a.id, await message('refusal')],
+        );
+        const outcome = await Promise.race([
+          writer.write(await grantRecord(a)).then((result) => result.status),
+          new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000)),
+        ]);
+        expect(outcome).toBe('stored');
+        await other.query('rollback');
       } finally {
         await other.end();
         await writer.close();

@@ -259,7 +259,9 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
   insert into consent_events (company_id, seq, kind, sha256, pseudonym, created_at)
   select g.company_id,
     a.feed_seq - a.n + row_number() over (partition by g.company_id order by g.ord),
-    'grant', g.sha256, g.pseudonym, g.created_at
+    'grant', g.sha256, g.pseudonym,
+    -- one time for the batch's events, the first stored grant's, as on SQLite
+    first_value(g.created_at) over (order by g.ord)
   from grant_rows g join grant_advanced a on a.id = g.company_id
 )`;
   },

@@ -239,7 +239,9 @@ async function claimAndStoreOnPostgres(
  * for a batch {@link fitsOneStatement} says it can be: one round trip instead of a `begin`, a
  * statement per step and a `commit`. The same outcomes as {@link insertBatch}.
  *
- * @throws the database's error or an effect's refusal of it; nothing is written then.
+ * @throws the database's error or an effect's refusal of it; nothing is written then. Or
+ *   {@link UnsettledRecords} when the statement committed but the check of the records whose jti
+ *   was held failed: it carries the outcomes known.
  */
 export async function insertBatchInOneStatement(
   db: Kysely<Database>,

@@ -23,12 +23,13 @@ export function grantBinding(dialect: DatabaseDialect): Migration {
       // with their hashes rather than with the constraint's bare error.
       const { rows } = await sql<{ sha256: string }>`select g.sha256 from grants g
         join pseudonyms p on p.pseudonym = g.pseudonym
-        where p.company_id <> g.company_id order by g.sha256 limit 5`.execute(db);
+        where p.company_id <> g.company_id order by g.sha256 limit 6`.execute(db);
       if (rows.length > 0) {
         throw new Error(
           `Migration 0013: grants name a pseudonym bound to another company (${rows
+            .slice(0, 5)
             .map((row) => row.sha256)
-            .join(', ')}${rows.length === 5 ? ', ...' : ''}); correct them before upgrading.`,
+            .join(', ')}${rows.length > 5 ? ', ...' : ''}); correct them before upgrading.`,
         );
       }
       await db.schema
