@@ -269,6 +269,18 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
     expect(await countRows(tdb, 'messages')).toBe(1);
   });
 
+  it('answers duplicate for a resend of a stored message that comes in a batch after another message reusing its jti', async () => {
+    const signer = thumbprint();
+    const jti = randomUUID();
+    const original = makeRecord({ signer, jti });
+    expect((await writer.write(original)).status).toBe('stored');
+    const reuse = makeRecord({ signer, jti });
+    const [first, resend] = await Promise.all([writer.write(reuse), writer.write(original)]);
+    expect(first).toEqual({ status: 'replayed', sha256: reuse.sha256 });
+    expect(resend).toEqual({ status: 'duplicate', sha256: original.sha256 });
+    expect(await countRows(tdb, 'messages')).toBe(1);
+  });
+
   it('accepts the same jti from a different signer', async () => {
     const jti = randomUUID();
     const results = await Promise.all([

@@ -114,7 +114,7 @@ export async function insertBatch(
   batch: readonly BatchEntry[],
   nowMs: number,
 ): Promise<Outcome[]> {
-  const { outcomes, candidates, followers } = leadersOf(batch);
+  const { outcomes, candidates, followers, taken } = leadersOf(batch);
 
   // 2. Claim each (signer, jti) and store the messages whose pair this batch claimed (on
   //    PostgreSQL in one statement, which also queues the logged ones: postgres-batch.ts). A
@@ -125,8 +125,9 @@ export async function insertBatch(
     ? await claimAndStoreOnPostgres(trx, batch, candidates, outcomes, nowMs)
     : await claimAndStoreOnSqlite(trx, batch, candidates, outcomes);
 
-  // 3. A pair the database already held is a replay, unless the very same message is stored.
-  await settleUnclaimed(trx, batch, unclaimed, outcomes);
+  // 3. A pair the database (or an earlier record of the batch) held already is a replay, unless
+  //    the very same message is stored (then it is a duplicate).
+  await settleUnclaimed(trx, batch, [...unclaimed, ...taken], outcomes);
   const storedIndexes = candidates.filter((index) => outcomes[index] === 'stored');
 
   // 3b. The callers' own rows, in arrival order, inside this transaction; then the batched
@@ -248,7 +249,7 @@ export async function insertBatchInOneStatement(
   batch: readonly BatchEntry[],
   nowMs: number,
 ): Promise<Outcome[]> {
-  const { outcomes, candidates, followers } = leadersOf(batch);
+  const { outcomes, candidates, followers, taken } = leadersOf(batch);
   const effects = new Map<EffectRun<never>, EffectPart & { items: unknown[] }>();
   for (const index of candidates) {
     const effect = batch[index]!.record.effect;
@@ -262,7 +263,7 @@ export async function insertBatchInOneStatement(
     ...effects.values(),
   ]);
   try {
-    await settleUnclaimed(db, batch, unclaimed, outcomes);
+    await settleUnclaimed(db, batch, [...unclaimed, ...taken], outcomes);
   } catch (error) {
     // The statement committed: its stored and duplicate records are settled. Only the ones it
     // did not claim (which stored nothing) are left without an answer.
@@ -306,19 +307,22 @@ export function fitsOneStatement(batch: readonly BatchEntry[]): boolean {
 
 /**
  * Step 1, repeats inside the batch: the first copy of a sha256 leads and later copies follow it;
- * a later use of a (signer, jti) under another sha256 is a replay. Returns the leaders
- * (`candidates`, in arrival order) and the followers with their leaders.
+ * a later use of a (signer, jti) under another sha256 cannot be stored (`taken`): a replay, unless
+ * that very message was stored before (a resend, then a duplicate; step 3 tells). Returns the
+ * leaders (`candidates`, in arrival order), the followers with their leaders, and `taken`.
  */
 function leadersOf(batch: readonly BatchEntry[]): {
   outcomes: (Outcome | undefined)[];
   candidates: number[];
   followers: Array<[follower: number, leader: number]>;
+  taken: number[];
 } {
   const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(batch.length);
   const leaderOfSha = new Map<string, number>();
   const jtiKeys = new Set<string>();
   const followers: Array<[follower: number, leader: number]> = [];
   const candidates: number[] = [];
+  const taken: number[] = [];
   batch.forEach(({ record }, index) => {
     const leader = leaderOfSha.get(record.sha256);
     if (leader !== undefined) {
@@ -327,14 +331,14 @@ function leadersOf(batch: readonly BatchEntry[]): {
     }
     const key = jtiKey(record.signer, record.jti);
     if (jtiKeys.has(key)) {
-      outcomes[index] = 'replayed';
+      taken.push(index);
       return;
     }
     leaderOfSha.set(record.sha256, index);
     jtiKeys.add(key);
     candidates.push(index);
   });
-  return { outcomes, candidates, followers };
+  return { outcomes, candidates, followers, taken };
 }
 
 /**
