@@ -230,9 +230,9 @@ const grantChecksQuery = batchedLookup(
     many: prepared<{ keys: string[] }, GrantChecksRow & { key: string }>((db, arg) => ({
       compile: () =>
         // Each part a lateral lookup by its key (`limit 1` keeps PostgreSQL from flattening it
-        // into a join): statistics lag behind tables that grow fast (autovacuum analyses about
-        // once a minute), and with the plain joins it then chose a hash join over a full scan of
-        // `pseudonyms` for every batch, a cost growing with the table (docs/performance.md "API").
+        // into a join): it guesses ten rows for the array, and with plain joins it then chose a
+        // hash join over a full scan of `pseudonyms` below about 2,000 bindings, for every batch
+        // (docs/performance.md "API").
         sql<GrantChecksRow & { key: string }>`select q.key, ${grantChecksColumns}
           from (select u.k as key, (u.k::jsonb) ->> 0 as company_id,
                        (u.k::jsonb) ->> 1 as pseudonym, (u.k::jsonb) ->> 2 as request_sha256

@@ -8,9 +8,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProtocolError } from '$protocol/errors';
-import { batchedEffect, createDurableWriter, type MessageRecord } from './db/durable-writer';
+import {
+  batchedEffect,
+  createDurableWriter,
+  type DurableWriter,
+  type MessageRecord,
+} from './db/durable-writer';
 import { migrateToLatest } from './db/migrate';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
 import { storeGrants, type GrantEffect } from './grant-effects';
@@ -289,9 +295,46 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
     };
   }
 
-  it('through the writer, writes the rows of the stored grants of a batch only', async () => {
+  /** Runs `work` with a durable writer on the test database, closed afterwards. */
+  async function withWriter(work: (writer: DurableWriter) => Promise<void>): Promise<void> {
     const writer = createDurableWriter(tdb.cdb);
     try {
+      await work(writer);
+    } finally {
+      await writer.close();
+    }
+  }
+
+  /** Runs `work` with a writer and a second PostgreSQL connection, both closed afterwards. */
+  async function withOtherConnection(
+    work: (writer: DurableWriter, other: pg.Client) => Promise<void>,
+  ): Promise<void> {
+    const other = new pg.Client({ connectionString: tdb.postgresUrl });
+    await other.connect();
+    try {
+      await withWriter((writer) => work(writer, other));
+    } finally {
+      await other.end();
+    }
+  }
+
+  /** Opens a transaction on `other` that binds `pseudonym` to `companyId`, left uncommitted. */
+  async function bindUncommitted(
+    other: pg.Client,
+    pseudonym: string,
+    companyId: string,
+    boundBy: string,
+  ): Promise<void> {
+    await other.query('begin');
+    await other.query(
+      `insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
+       values ($1, $2, 'x', 0, $3)`,
+      [pseudonym, companyId, boundBy],
+    );
+  }
+
+  it('through the writer, writes the rows of the stored grants of a batch only', async () => {
+    await withWriter(async (writer) => {
       const a = await company(0);
       const earlier = await grantRecord(a);
       const purged = await grantRecord(a);
@@ -333,18 +376,13 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
       ]);
       const queued = await tdb.cdb.db.selectFrom('log_queue').select('sha256').execute();
       expect(queued).toHaveLength(3);
-    } finally {
-      await writer.close();
-    }
+    });
   });
 
   it.runIf(dialect === 'postgres')(
     'through the writer, refuses a grant whose pseudonym another connection bound to another company meanwhile, and takes one bound to the same company',
     async () => {
-      const writer = createDurableWriter(tdb.cdb);
-      const other = new pg.Client({ connectionString: tdb.postgresUrl });
-      await other.connect();
-      try {
+      await withOtherConnection(async (writer, other) => {
         const a = await company(0);
         const b = await company(0);
         const boundBy = await message('refusal');
@@ -358,12 +396,7 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
           // statement waits for it at its conflict check; a binding that appears between that
           // check and the insert, the reason for `on conflict do nothing` without a target, is a
           // race no test here forces.)
-          await other.query('begin');
-          await other.query(
-            `insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
-             values ($1, $2, 'x', 0, $3)`,
-            [record.pseudonym, owner.id, boundBy],
-          );
+          await bindUncommitted(other, record.pseudonym!, owner.id, boundBy);
           const written = writer.write(record).then(
             (result) => result.status,
             (error: unknown) => (error as { code?: string }).code,
@@ -378,39 +411,50 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
           expect(await written).toBe(expected);
         }
         expect(await count('grants')).toBe(1);
-      } finally {
-        await other.end();
-        await writer.close();
-      }
+      });
     },
   );
 
   it.runIf(dialect === 'postgres')(
     'through the writer, stores a grant while another transaction holds a row that refers to its company',
     async () => {
-      const writer = createDurableWriter(tdb.cdb);
-      const other = new pg.Client({ connectionString: tdb.postgresUrl });
-      await other.connect();
-      try {
+      await withOtherConnection(async (writer, other) => {
         const a = await company(0);
         // Its foreign-key check holds a key-share lock on the company's row until it ends; the
         // grants only move the counter, which must not wait for that.
-        await other.query('begin');
-        await other.query(
-          `insert into pseudonyms (pseudonym, company_id, x, bound_at, bound_by)
-           values ($1, $2, 'x', 0, $3)`,
-          [`ps_${id43()}`, a.id, await message('refusal')],
-        );
+        await bindUncommitted(other, `ps_${id43()}`, a.id, await message('refusal'));
         const outcome = await Promise.race([
           writer.write(await grantRecord(a)).then((result) => result.status),
           new Promise((resolve) => setTimeout(() => resolve('still waiting after 2 s'), 2000)),
         ]);
         expect(outcome).toBe('stored');
         await other.query('rollback');
-      } finally {
-        await other.end();
-        await writer.close();
-      }
+      });
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
+    'migration 0013 stops, naming them, on a database holding grants of pseudonyms bound to another company',
+    async () => {
+      const a = await company(0);
+      const b = await company(0);
+      const first = await grant(a);
+      await store([first]);
+      // As before migration 0013: without its keys, a grant of a's pseudonym to b can be stored.
+      await sql`alter table grants drop constraint grants_pseudonym_company_fk`.execute(tdb.cdb.db);
+      await sql`alter table pseudonyms drop constraint pseudonyms_pseudonym_company_key`.execute(
+        tdb.cdb.db,
+      );
+      await sql`delete from kysely_migration where name = '0013_grant_binding'`.execute(tdb.cdb.db);
+      const stray = await grant(b, first.pseudonym, false);
+      await store([stray]);
+      await expect(migrateToLatest(tdb.cdb)).rejects.toThrow(
+        new RegExp(`Migration 0013_grant_binding failed.*${stray.sha256}`),
+      );
+      // Corrected, it applies.
+      await tdb.cdb.db.deleteFrom('consent_events').where('sha256', '=', stray.sha256).execute();
+      await tdb.cdb.db.deleteFrom('grants').where('sha256', '=', stray.sha256).execute();
+      expect((await migrateToLatest(tdb.cdb)).applied).toEqual(['0013_grant_binding']);
     },
   );
 });

@@ -132,17 +132,8 @@ export async function insertBatch(
 
   // 3b. The callers' own rows, in arrival order, inside this transaction; then the batched
   //     effects, each run once with its records' items in arrival order.
-  const effects = new Map<EffectRun<never>, unknown[]>();
-  for (const index of storedIndexes) {
-    const { apply, effect } = batch[index]!.record;
-    if (apply !== undefined) await apply(trx);
-    if (effect !== undefined) {
-      const items = effects.get(effect.run);
-      if (items === undefined) effects.set(effect.run, [effect.item]);
-      else items.push(effect.item);
-    }
-  }
-  for (const [run, items] of effects) await run(trx, items as never[]);
+  for (const index of storedIndexes) await batch[index]!.record.apply?.(trx);
+  for (const [run, items] of effectItems(batch, storedIndexes)) await run(trx, items as never[]);
 
   // 4. Queue the new logged messages for the sequencer, in arrival order (PostgreSQL did in 2).
   const queued = postgres ? [] : storedIndexes.filter((index) => batch[index]!.record.logged);
@@ -250,29 +241,18 @@ export async function insertBatchInOneStatement(
   nowMs: number,
 ): Promise<Outcome[]> {
   const { outcomes, candidates, followers, taken } = leadersOf(batch);
-  const effects = new Map<EffectRun<never>, EffectPart & { items: unknown[] }>();
-  for (const index of candidates) {
-    const effect = batch[index]!.record.effect;
-    if (effect === undefined) continue;
-    const part = effects.get(effect.run);
-    if (part === undefined)
-      effects.set(effect.run, { clauses: postgresClauses.get(effect.run)!, items: [effect.item] });
-    else part.items.push(effect.item);
-  }
-  const unclaimed = await claimAndStoreOnPostgres(db, batch, candidates, outcomes, nowMs, [
-    ...effects.values(),
-  ]);
+  // Every candidate's items: the clauses write those of the records the statement stores.
+  const effects: EffectPart[] = [...effectItems(batch, candidates)].map(([run, items]) => ({
+    clauses: postgresClauses.get(run)!,
+    items,
+  }));
+  const unclaimed = await claimAndStoreOnPostgres(db, batch, candidates, outcomes, nowMs, effects);
   try {
     await settleUnclaimed(db, batch, [...unclaimed, ...taken], outcomes);
   } catch (error) {
     // The statement committed: its stored and duplicate records are settled. Only the ones it
-    // did not claim (which stored nothing) are left without an answer.
-    const known = [...outcomes];
-    for (const [follower, leader] of followers) {
-      if (known[leader] !== undefined)
-        known[follower] = known[leader] === 'stored' ? 'duplicate' : known[leader];
-    }
-    throw new UnsettledRecords(known, error);
+    // did not claim (which stored nothing) are left without an answer, and their copies.
+    throw new UnsettledRecords(followLeaders(outcomes, followers), error);
   }
   return finished(outcomes, followers);
 }
@@ -303,6 +283,22 @@ export function fitsOneStatement(batch: readonly BatchEntry[]): boolean {
       record.apply === undefined &&
       (record.effect === undefined || postgresClauses.has(record.effect.run)),
   );
+}
+
+/** The items of the records at `indexes` per batched effect, each in arrival order. */
+function effectItems(
+  batch: readonly BatchEntry[],
+  indexes: readonly number[],
+): Map<EffectRun<never>, unknown[]> {
+  const effects = new Map<EffectRun<never>, unknown[]>();
+  for (const index of indexes) {
+    const effect = batch[index]!.record.effect;
+    if (effect === undefined) continue;
+    const items = effects.get(effect.run);
+    if (items === undefined) effects.set(effect.run, [effect.item]);
+    else items.push(effect.item);
+  }
+  return effects;
 }
 
 /**
@@ -375,10 +371,18 @@ function finished(
   outcomes: (Outcome | undefined)[],
   followers: readonly (readonly [follower: number, leader: number])[],
 ): Outcome[] {
+  return followLeaders(outcomes, followers).map((outcome) => outcome ?? 'replayed');
+}
+
+/** Sets each follower's outcome from its leader's (none while the leader has none). */
+function followLeaders(
+  outcomes: (Outcome | undefined)[],
+  followers: readonly (readonly [follower: number, leader: number])[],
+): (Outcome | undefined)[] {
   for (const [follower, leader] of followers) {
     outcomes[follower] = outcomes[leader] === 'stored' ? 'duplicate' : outcomes[leader];
   }
-  return outcomes.map((outcome) => outcome ?? 'replayed');
+  return outcomes;
 }
 
 // The batch's statements, built once per dialect and row count (db/prepared.ts): arguments laid

@@ -20,7 +20,7 @@ export function onPostgres(executor: Executor): boolean {
 }
 
 /** Runs a fixed SQL text with `parameters` (logged by Kysely like any other query). */
-export function runText<R>(
+function runText<R>(
   executor: Executor,
   text: string,
   parameters: readonly unknown[],
@@ -49,7 +49,7 @@ export interface PostgresEffectClauses<T> {
 }
 
 /** A record to claim and store: its message row and whether it goes into the log. */
-export interface StoreRow {
+interface StoreRow {
   sha256: string;
   kind: string;
   signer: string;
@@ -64,7 +64,7 @@ export interface StoreRow {
 }
 
 /** What the statement did with a record: its jti claimed (or held already), its message stored. */
-export interface StoreResult {
+interface StoreResult {
   claimed: boolean;
   stored: boolean;
 }
