@@ -35,6 +35,8 @@
  * `BENCH_PARTS=ping,grants` (of ping, pinghalf, grants, half, offers, inbox) measures only those.
  * `BENCH_PG_SETTINGS="name=value;name=value"` starts PostgreSQL with these settings, to diagnose
  * it (e.g. `shared_preload_libraries=pg_stat_statements`); figures printed so are not the bench's.
+ * `BENCH_LATENCY_LOG=/tmp/dir` writes each paced run's requests (when due, epoch ms; latency, ms)
+ * there as CSV, to see when in a run the slow ones came.
  * `pinghalf` is a control, not a bar: the trivial endpoint paced at half its own maximum, the
  * latency floor of this machine for the grant bar's p99 at half rate. Besides
  * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
@@ -43,7 +45,7 @@
  * cores). `BENCH_THREADS=1` adds each server thread's share and the load generator's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -117,6 +119,8 @@ const postgresSettings = Object.fromEntries(
       return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
     }),
 );
+/** `BENCH_LATENCY_LOG=/tmp/dir`: each paced run's requests (when due, latency) as CSV there, to see when the slow ones came. */
+const latencyLog = process.env.BENCH_LATENCY_LOG;
 /** `BENCH_PARTS=ping,grants` measures only these (ping, pinghalf, grants, half, offers, inbox), e.g. to profile one. */
 const parts = new Set(
   (process.env.BENCH_PARTS ?? 'ping,pinghalf,grants,half,offers,inbox')
@@ -486,6 +490,7 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
   const connections = pacedConnections;
   const latencies: number[] = [];
   const lags: number[] = [];
+  const timeline: string[] = [];
   let failed = 0;
   let firstFailure: string | undefined;
   // Every request's bytes are prepared before the clock starts (bench/load/raw-http.ts: node:http
@@ -508,6 +513,10 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
         const answer = await pool.send(prepared[ticket]!);
         if (answer.status < 300) {
           latencies.push(performance.now() - due);
+          if (latencyLog !== undefined)
+            timeline.push(
+              `${(performance.timeOrigin + due).toFixed(2)},${latencies.at(-1)!.toFixed(2)}`,
+            );
           return;
         }
         failed += 1;
@@ -519,6 +528,13 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
     },
   );
   pool.close();
+  if (latencyLog !== undefined) {
+    mkdirSync(latencyLog, { recursive: true });
+    writeFileSync(
+      join(latencyLog, `paced-${rate.toFixed(0)}-${Date.now()}.csv`),
+      'due_ms,latency_ms\n' + timeline.join('\n') + '\n',
+    );
+  }
   if (firstFailure !== undefined) {
     console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
   }

@@ -4,7 +4,7 @@
  * what the benchmarks read about a process from /proc (CPU time, resident memory).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -204,13 +204,15 @@ export async function startServer(
   const metricsPort = options.metrics === true ? await freePort() : undefined;
   const origin = `http://localhost:${port}`;
   const logFile = join(options.dir, 'server.log');
-  const log = createWriteStream(logFile);
+  // The server writes its log to the file itself: piped through this process, every log line
+  // would cost the load generator, which shares the machine's cores, a read and a write.
+  const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(
     process.execPath,
     [...(options.nodeArgs ?? []), options.entry ?? 'dist/portal/index.js'],
     {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', log, log],
       env: {
         ...process.env,
         PORT: String(port),
@@ -227,8 +229,7 @@ export async function startServer(
       },
     },
   );
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  closeSync(log);
   // Never leave a server behind when the benchmark itself ends early.
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
