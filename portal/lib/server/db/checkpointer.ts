@@ -35,8 +35,10 @@ export interface Checkpointer {
   readonly mode: 'worker' | 'inline';
   readonly stats: CheckpointerStats;
   /**
-   * Resolves after the worker's next checkpoint that copied frames (tests), with the WAL's length
-   * and how much of it is now in the database file, in frames.
+   * Resolves after the worker's first checkpoint that started after this call (tests), with the
+   * WAL's length and how much of it is now in the database file, in frames, as it found them.
+   * One that started earlier would count frames as they were then: `checkpointed >= log` from it
+   * does not mean that the writes made before this call are in the database file.
    */
   nextCheckpoint(): Promise<{ log: number; checkpointed: number }>;
   /** Stops the worker and turns the automatic checkpoint back on. Idempotent. */
@@ -87,8 +89,9 @@ function run() {
   const copied = restarted ? row.checkpointed : row.checkpointed - last.checkpointed;
   last = row;
   lastSequence = sequence;
-  if (copied > 0)
-    parentPort.postMessage({ type: 'checkpoint', log: row.log, checkpointed: row.checkpointed, copied, ms });
+  // Every checkpoint reports (one message an interval), so that a waiter hears of one that found
+  // nothing left to copy; 'startedAt' on the clock all threads share tells it when that began.
+  parentPort.postMessage({ type: 'checkpoint', log: row.log, checkpointed: row.checkpointed, copied, ms, startedAt: performance.timeOrigin + started });
   timer = setTimeout(run, workerData.intervalMs);
 }
 parentPort.on('message', (message) => {
@@ -103,7 +106,14 @@ timer = setTimeout(run, workerData.intervalMs);
 
 type WorkerReport =
   | { type: 'ready' }
-  | { type: 'checkpoint'; log: number; checkpointed: number; copied: number; ms: number };
+  | {
+      type: 'checkpoint';
+      log: number;
+      checkpointed: number;
+      copied: number;
+      ms: number;
+      startedAt: number;
+    };
 
 /**
  * Moves SQLite's WAL checkpoints off the event loop.
@@ -116,8 +126,12 @@ type WorkerReport =
  * in a worker thread. A passive checkpoint never blocks the writer or readers; it copies only
  * frames of committed transactions and flushes the WAL before copying (so no frame whose commit
  * has not yet been made durable by `durableTransaction` reaches the database file unflushed).
- * The WAL is restarted from its beginning by the next write after a checkpoint that caught up,
- * so it stays about one interval of writes long.
+ * The WAL is restarted from its beginning by the next write after a checkpoint that caught up
+ * when no reader holds a read mark at that moment, which a busy server gets every few intervals
+ * (under bench:api: up to 90,000 frames, about three intervals of writes). Forcing it from the
+ * worker with a RESTART or TRUNCATE checkpoint was tried and dropped: either holds the writer
+ * lock while it copies the frames committed since the passive pass and flushes both files,
+ * 10-160 ms in which every writer, the event loop's among them, waits.
  *
  * When the worker fails (or cannot start), the server connection's automatic checkpoint is turned
  * back on: nothing is lost, the stalls come back. PostgreSQL and in-memory SQLite need nothing:
@@ -145,7 +159,10 @@ export async function startCheckpointer(
   const driver = options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3');
   const stats: CheckpointerStats = { checkpoints: 0, frames: 0, longestMs: 0, longestWal: 0 };
   let mode: Checkpointer['mode'] = 'inline';
-  let waiters: ((result: { log: number; checkpointed: number }) => void)[] = [];
+  let waiters: {
+    since: number;
+    resolve: (result: { log: number; checkpointed: number }) => void;
+  }[] = [];
   let stopping: Promise<void> | undefined;
 
   const autocheckpoint = (pages: number) =>
@@ -192,13 +209,16 @@ export async function startCheckpointer(
   mode = 'worker';
   worker.on('message', (report: WorkerReport) => {
     if (report.type !== 'checkpoint') return;
-    stats.checkpoints += 1;
-    stats.frames += report.copied;
-    stats.longestMs = Math.max(stats.longestMs, report.ms);
-    stats.longestWal = Math.max(stats.longestWal, report.log);
-    const ready = waiters;
-    waiters = [];
-    for (const resolve of ready) resolve({ log: report.log, checkpointed: report.checkpointed });
+    if (report.copied > 0) {
+      stats.checkpoints += 1;
+      stats.frames += report.copied;
+      stats.longestMs = Math.max(stats.longestMs, report.ms);
+      stats.longestWal = Math.max(stats.longestWal, report.log);
+    }
+    const ready = waiters.filter((waiter) => waiter.since <= report.startedAt);
+    waiters = waiters.filter((waiter) => waiter.since > report.startedAt);
+    for (const { resolve } of ready)
+      resolve({ log: report.log, checkpointed: report.checkpointed });
   });
   worker.on('error', (error) => void fallBack(error));
   worker.on('exit', () => {
@@ -212,7 +232,9 @@ export async function startCheckpointer(
     stats,
     nextCheckpoint: () =>
       mode === 'worker'
-        ? new Promise((resolve) => waiters.push(resolve))
+        ? new Promise((resolve) =>
+            waiters.push({ since: performance.timeOrigin + performance.now(), resolve }),
+          )
         : Promise.reject(new Error('the checkpointer is not running')),
     stop() {
       stopping ??= (async () => {
