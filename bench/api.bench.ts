@@ -36,7 +36,9 @@
  * `BENCH_PG_SETTINGS="name=value;name=value"` starts PostgreSQL with these settings, to diagnose
  * it (e.g. `shared_preload_libraries=pg_stat_statements`); figures printed so are not the bench's.
  * `BENCH_LATENCY_LOG=/tmp/dir` writes each paced run's requests (when due, epoch ms; latency, ms)
- * there as CSV, to see when in a run the slow ones came.
+ * there as CSV, to see when in a run the slow ones came. `BENCH_KEEP_LOGS=/tmp/dir` keeps each
+ * server's log there (`sqlite/server.log`, `postgres/server.log`), e.g. with
+ * `BENCH_NODE_ARGS=--trace-gc-nvp` to read its garbage collections afterwards.
  * `pinghalf` is a control, not a bar: the trivial endpoint paced at half its own maximum, the
  * latency floor of this machine for the grant bar's p99 at half rate. Besides
  * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
@@ -45,7 +47,7 @@
  * cores). `BENCH_THREADS=1` adds each server thread's share and the load generator's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -784,6 +786,18 @@ function threadLines(figures: DatabaseFigures): string {
     .join('\n');
 }
 
+/** `BENCH_KEEP_LOGS`: copies each database's server log out of the run's folder before it goes. */
+function keepServerLogs(runDir: string, keepDir: string | undefined): void {
+  if (keepDir === undefined || keepDir === '') return;
+  for (const database of ['sqlite', 'postgres']) {
+    const log = join(runDir, database, 'server.log');
+    if (!existsSync(log)) continue;
+    mkdirSync(join(keepDir, database), { recursive: true });
+    copyFileSync(log, join(keepDir, database, 'server.log'));
+  }
+  console.log(`server logs kept in ${keepDir}`);
+}
+
 async function main(): Promise<void> {
   await ready();
   ensureBuilt('bench:api', serverEntry);
@@ -824,6 +838,7 @@ async function main(): Promise<void> {
     }
   } finally {
     console.log(`\nload average after the run: ${loadAverage()}`);
+    keepServerLogs(dir, process.env.BENCH_KEEP_LOGS);
     rmSync(dir, { recursive: true, force: true });
   }
   process.exitCode = pass ? 0 : 1;
