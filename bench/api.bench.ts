@@ -786,16 +786,26 @@ function threadLines(figures: DatabaseFigures): string {
     .join('\n');
 }
 
-/** `BENCH_KEEP_LOGS`: copies each database's server log out of the run's folder before it goes. */
+/**
+ * `BENCH_KEEP_LOGS`: copies each database's server log out of the run's folder before it goes. A
+ * copy that fails is reported, never thrown: it runs in `main`'s `finally`, where it would hide the
+ * run's own error and leave the folder behind.
+ */
 function keepServerLogs(runDir: string, keepDir: string | undefined): void {
   if (keepDir === undefined || keepDir === '') return;
-  for (const database of ['sqlite', 'postgres']) {
-    const log = join(runDir, database, 'server.log');
-    if (!existsSync(log)) continue;
-    mkdirSync(join(keepDir, database), { recursive: true });
-    copyFileSync(log, join(keepDir, database, 'server.log'));
+  try {
+    for (const database of ['sqlite', 'postgres']) {
+      const log = join(runDir, database, 'server.log');
+      if (!existsSync(log)) continue;
+      mkdirSync(join(keepDir, database), { recursive: true });
+      copyFileSync(log, join(keepDir, database, 'server.log'));
+    }
+    console.log(`server logs kept in ${keepDir}`);
+  } catch (error) {
+    console.error(
+      `BENCH_KEEP_LOGS: could not keep the server logs in ${keepDir}: ${String(error)}`,
+    );
   }
-  console.log(`server logs kept in ${keepDir}`);
 }
 
 async function main(): Promise<void> {
