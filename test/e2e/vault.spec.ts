@@ -90,7 +90,10 @@ async function onboard(page: Page): Promise<string[]> {
   await expect(page.getByTestId('strength')).toHaveAttribute('data-strength', 'strong');
   await page.getByTestId('repeat-passphrase').fill(PASS);
   await page.getByTestId('create').click();
-  const words = await page.getByTestId('phrase').locator('li').allTextContents();
+  // `allTextContents` does not wait: read the phrase once it is shown (the vault is created first).
+  const phrase = page.getByTestId('phrase').locator('li');
+  await expect(phrase).toHaveCount(24);
+  const words = await phrase.allTextContents();
   expect(words).toHaveLength(24);
   const inputs = page.locator('[data-testid^="confirm-word-"]');
   await expect(inputs).toHaveCount(3);
