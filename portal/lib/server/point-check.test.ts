@@ -39,9 +39,31 @@ describe('the point check worker', () => {
     expect(answers).toEqual(keys.map((key) => isValidEd25519Point(key)));
     expect(answers.slice(0, 20).every(Boolean)).toBe(true);
     expect(answers.slice(20, 23)).toEqual([false, false, false]);
-    // The answers came from the worker, which is still there.
+    // The answers came from the worker, which is still there, checking with native libsodium.
     expect(checker.answeredByWorker).toBe(keys.length);
     expect(checker.mode).toBe('worker');
+    expect(checker.library).toBe('native');
+  });
+
+  it('POINT_CHECK_NATIVE=off checks on the worker with WebAssembly, with the same answers', async () => {
+    checker = createPointChecker({ POINT_CHECK_NATIVE: 'off' });
+    const keys = sampleKeys();
+    const answers = await Promise.all(keys.map((key) => checker!.isValidPoint(key)));
+    expect(answers).toEqual(keys.map((key) => isValidEd25519Point(key)));
+    expect(checker.answeredByWorker).toBe(keys.length);
+    expect(checker.library).toBe('wasm');
+  });
+
+  it('agrees with the WebAssembly build on 2,000 random byte strings and 200 real keys', async () => {
+    // About half of random 32 bytes decode to a point; of those, about one in eight is in the
+    // prime-order subgroup: many cases of each answer, all compared with the browser's libsodium.
+    checker = createPointChecker({});
+    const keys = Array.from({ length: 2000 }, () => random(32));
+    for (let i = 0; i < 200; i++) keys.push(generateKeyPair(random).publicKey);
+    const answers = await Promise.all(keys.map((key) => checker!.isValidPoint(key)));
+    expect(answers).toEqual(keys.map((key) => isValidEd25519Point(key)));
+    expect(answers.filter(Boolean).length).toBeGreaterThan(200);
+    expect(checker.library).toBe('native');
   });
 
   it('answers checks made one after another, and leaves the caller its bytes', async () => {
@@ -97,6 +119,7 @@ describe('the point check worker', () => {
   it('POINT_CHECK_WORKER=off checks on the event loop from the start', async () => {
     checker = createPointChecker({ POINT_CHECK_WORKER: 'off' });
     expect(checker.mode).toBe('inline');
+    expect(checker.library).toBeUndefined();
     const keys = sampleKeys();
     expect(await Promise.all(keys.map((key) => checker!.isValidPoint(key)))).toEqual(
       keys.map((key) => isValidEd25519Point(key)),

@@ -3,39 +3,63 @@ import { Worker } from 'node:worker_threads';
 import { isValidEd25519Point } from '$protocol/sodium';
 
 /**
- * The Ed25519 point check of a new public key (libsodium's `crypto_core_ed25519_is_valid_point`,
- * about 75 µs of WebAssembly) on a worker thread instead of the event loop: every grant carries a
- * pseudonym key the server has not seen (docs/performance.md "API"). Checks that arrive in the
- * same turn of the event loop travel to the worker as one message.
+ * The Ed25519 point check of a new public key (libsodium's `crypto_core_ed25519_is_valid_point`)
+ * on a worker thread instead of the event loop: every grant carries a pseudonym key the server has
+ * not seen (docs/performance.md "API"). Checks that arrive in the same turn of the event loop
+ * travel to the worker as one message.
  *
- * If the worker cannot start or stops, the checks run on the calling thread as before: the answer
- * is the same, only slower. `POINT_CHECK_WORKER=off` keeps them there from the start.
+ * The worker runs libsodium compiled natively (`sodium-native`, about 30 µs a check) and, when
+ * that does not load or `POINT_CHECK_NATIVE=off`, the WebAssembly build the browser uses
+ * (`libsodium-wrappers-sumo`, 60-90 µs): the same function of the same library, so the same answer
+ * (point-check.test.ts compares them; sodium-native 4.x, with an older libsodium, accepted points
+ * the WebAssembly build refuses: docs/operations.md). If the worker cannot start or stops, the
+ * checks run on the calling thread as before (WebAssembly): the answer is the same, only slower.
+ * `POINT_CHECK_WORKER=off` keeps them there from the start.
  */
 export interface PointChecker {
   /** True when the 32 bytes are a valid Ed25519 public key (as `isValidEd25519Point`). */
   isValidPoint(publicKey: Uint8Array): Promise<boolean>;
   /** Where checks run now. */
   readonly mode: 'worker' | 'inline';
+  /**
+   * Which libsodium the worker checks with: `native` (sodium-native), `wasm`, or `undefined`
+   * until it has said so (and without a worker).
+   */
+  readonly library: 'native' | 'wasm' | undefined;
   /** How many checks the worker answered so far. */
   readonly answeredByWorker: number;
   /** Stops the worker; later checks run inline. Idempotent. */
   stop(): Promise<void>;
 }
 
-/** The worker: libsodium of its own, one answer per message, in the order of the keys. */
+/**
+ * The worker: libsodium of its own (native when `workerData.native` names it and it loads, else
+ * WebAssembly), one answer per message, in the order of the keys. Its ready message says which.
+ */
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
-const sodium = require(workerData.sodium);
-sodium.ready.then(() => {
+function start(library, isValidPoint) {
   parentPort.on('message', ({ id, keys }) => {
     const answers = new Uint8Array(keys.length / 32);
     for (let i = 0; i < answers.length; i++) {
-      answers[i] = sodium.crypto_core_ed25519_is_valid_point(keys.subarray(i * 32, i * 32 + 32)) ? 1 : 0;
+      answers[i] = isValidPoint(keys.subarray(i * 32, i * 32 + 32)) ? 1 : 0;
     }
     parentPort.postMessage({ id, answers }, [answers.buffer]);
   });
-  parentPort.postMessage({ ready: true });
-});
+  parentPort.postMessage({ ready: true, library });
+}
+let native;
+try {
+  native = workerData.native === undefined ? undefined : require(workerData.native);
+} catch {
+  native = undefined;
+}
+if (native !== undefined) {
+  start('native', (key) => native.crypto_core_ed25519_is_valid_point(key));
+} else {
+  const sodium = require(workerData.sodium);
+  sodium.ready.then(() => start('wasm', (key) => sodium.crypto_core_ed25519_is_valid_point(key)));
+}
 `;
 
 interface Waiting {
@@ -60,6 +84,7 @@ export function createPointChecker(
 ): PointChecker {
   let worker: Worker | undefined;
   let mode: 'worker' | 'inline' = 'inline';
+  let library: 'native' | 'wasm' | undefined;
   let answeredByWorker = 0;
   let nextId = 1;
   /** Sent and not answered, by message id. */
@@ -111,10 +136,19 @@ export function createPointChecker(
 
   if (env.POINT_CHECK_WORKER?.trim().toLowerCase() !== 'off') {
     try {
-      const sodium = createRequire(import.meta.url).resolve('libsodium-wrappers-sumo');
-      worker = new Worker(source, { eval: true, workerData: { sodium } });
+      const resolve = createRequire(import.meta.url).resolve;
+      const sodium = resolve('libsodium-wrappers-sumo');
+      let native: string | undefined;
+      if (env.POINT_CHECK_NATIVE?.trim().toLowerCase() !== 'off') {
+        try {
+          native = resolve('sodium-native');
+        } catch {
+          native = undefined; // not installed: the worker uses WebAssembly
+        }
+      }
+      worker = new Worker(source, { eval: true, workerData: { sodium, native } });
       mode = 'worker';
-      worker.on('message', (message: { id?: number; answers?: Uint8Array }) => {
+      const onAnswers = (message: { id?: number; answers?: Uint8Array }) => {
         if (message.id === undefined || message.answers === undefined) return;
         const batch = sent.get(message.id);
         if (batch === undefined) return;
@@ -122,7 +156,17 @@ export function createPointChecker(
         if (sent.size === 0) worker?.unref();
         answeredByWorker += batch.length;
         batch.forEach((waiting, index) => waiting.resolve(message.answers![index] === 1));
-      });
+      };
+      worker.on(
+        'message',
+        (message: { id?: number; answers?: Uint8Array; ready?: true; library?: unknown }) => {
+          if (message.ready === true) {
+            library = message.library === 'native' ? 'native' : 'wasm';
+            return;
+          }
+          onAnswers(message);
+        },
+      );
       worker.on('error', (error) => {
         console.error('point check worker failed; checking on the event loop:', error);
         fallBack();
@@ -156,6 +200,9 @@ export function createPointChecker(
     },
     get mode() {
       return mode;
+    },
+    get library() {
+      return mode === 'worker' ? library : undefined;
     },
     get answeredByWorker() {
       return answeredByWorker;
