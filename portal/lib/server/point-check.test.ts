@@ -58,7 +58,7 @@ describe('the point check worker', () => {
     // About half of random 32 bytes decode to a point; of those, about one in eight is in the
     // prime-order subgroup: many cases of each answer, all compared with the browser's libsodium.
     checker = createPointChecker({});
-    const keys = Array.from({ length: 2000 }, () => random(32));
+    const keys: Uint8Array[] = Array.from({ length: 2000 }, () => random(32));
     for (let i = 0; i < 200; i++) keys.push(generateKeyPair(random).publicKey);
     const answers = await Promise.all(keys.map((key) => checker!.isValidPoint(key)));
     expect(answers).toEqual(keys.map((key) => isValidEd25519Point(key)));
