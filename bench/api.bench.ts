@@ -44,7 +44,10 @@
  * rates and latencies, each run prints the server's CPU time per request (its event-loop thread
  * and all its threads, from /proc), which other load on the machine hardly moves, and on
  * PostgreSQL the database processes' (`DB µs`: the server and the database share the two
- * cores). `BENCH_THREADS=1` adds each server thread's share and the load generator's own.
+ * cores). It also prints, for each part, the share of the run the event loop was on a core and
+ * the share it was runnable but waited for one (from the main thread's schedstat): a trivial
+ * endpoint's loop runs nearly all the time; a grant's maximum is held back where it does not.
+ * `BENCH_THREADS=1` adds each server thread's share and the load generator's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,6 +155,8 @@ interface Measured {
    */
   cpu?: {
     loop: number;
+    /** The event loop's time runnable but without a core, per request (see `ProcessCpu`). */
+    loopWait?: number;
     all: number;
     database?: number;
     /** With `BENCH_THREADS=1`: each server thread's CPU time per request, busiest first. */
@@ -407,6 +412,9 @@ function cpuPerRequest(
   return {
     cpu: {
       loop: (after.server.loop - before.server.loop) / ok,
+      ...(before.server.loopWait === undefined || after.server.loopWait === undefined
+        ? {}
+        : { loopWait: (after.server.loopWait - before.server.loopWait) / ok }),
       all: (after.server.all - before.server.all) / ok,
       ...(database > 0 ? { database } : {}),
       ...(threads === undefined ? {} : { threads }),
@@ -732,6 +740,7 @@ grant p99 at half rate = ${grantsHalf === undefined ? 'not measured' : `${grants
 ping p99 at half its own rate = ${figures.pingHalf === undefined ? 'not measured' : `${figures.pingHalf.p99.toFixed(1)} ms`} (the control: this machine's floor for the bar above; not a bar)
 ${lateLine(figures)}
 event-loop time of a ping / of a grant = ${cpuRatio === undefined ? 'not measured' : cpuRatio.toFixed(2)} (the ratio a CPU-bound loop would reach; not a bar)
+${loopShareLine(figures)}
 requests that did not succeed: ${failures}`);
   return ratioOk && p99Ok && failures === 0;
 }
@@ -771,6 +780,24 @@ function ladderLine(figures: DatabaseFigures): string {
           .join(', ')}`,
     )
     .join('; ')}`;
+}
+
+/**
+ * Each part's event loop: the share of the run it was on a core and the share it was runnable but
+ * waited for one (another thread of the server, the load generator or another process had both
+ * cores). A maximum whose loop neither runs nor waits all the time is held back elsewhere (the
+ * database, a worker, the generator).
+ */
+function loopShareLine(figures: DatabaseFigures): string {
+  const shares = partsOf(figures)
+    .filter(([, m]) => m?.cpu?.loopWait !== undefined)
+    .map(([what, m]) => {
+      const percent = (micros: number) => Math.round((micros * m!.rate) / 10_000);
+      return `${what} ${percent(m!.cpu!.loop)} / ${percent(m!.cpu!.loopWait!)}`;
+    });
+  return shares.length === 0
+    ? 'event loop on a core / waiting for one: not measured'
+    : `event loop on a core / waiting for one, % of each run: ${shares.join(', ')}`;
 }
 
 /** With `BENCH_THREADS=1`, each part's CPU per request by server thread and of the generator. */

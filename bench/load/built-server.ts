@@ -51,19 +51,40 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** CPU time of a process so far, microseconds (see {@link processCpu}). */
+export interface ProcessCpu {
+  /** The main thread's (the event loop's) time on a core. */
+  loop: number;
+  /**
+   * The main thread's time runnable but waiting for a core (schedstat's second field): what the
+   * other threads and processes on the machine cost the event loop. `undefined` when the kernel
+   * does not say.
+   */
+  loopWait?: number;
+  /** All threads' time on a core. */
+  all: number;
+}
+
 /**
- * CPU time of process `pid` from /proc, microseconds: `loop` from the main thread's schedstat
- * (nanoseconds on the CPU), `all` from stat's utime + stime of all threads (clock ticks, taken as
- * 100 per second, the kernel's USER_HZ on every Linux architecture Node runs on). `undefined`
- * without /proc or once the process is gone.
+ * CPU time of process `pid` from /proc, microseconds: `loop` and `loopWait` from the main
+ * thread's schedstat (nanoseconds on the CPU, nanoseconds waiting on a run queue), `all` from
+ * stat's utime + stime of all threads (clock ticks, taken as 100 per second, the kernel's USER_HZ
+ * on every Linux architecture Node runs on). `undefined` without /proc or once the process is
+ * gone.
  */
-export function processCpu(pid: number | undefined): { loop: number; all: number } | undefined {
+export function processCpu(pid: number | undefined): ProcessCpu | undefined {
   if (pid === undefined) return undefined;
   try {
-    const loopNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    const [onCpu, waiting] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ');
+    const loopNs = Number(onCpu);
+    const waitNs = Number(waiting);
     const ticks = statTicks(pid);
     if (!Number.isFinite(loopNs) || ticks === undefined) return undefined;
-    return { loop: loopNs / 1000, all: ticks.own * 10_000 };
+    return {
+      loop: loopNs / 1000,
+      ...(Number.isFinite(waitNs) ? { loopWait: waitNs / 1000 } : {}),
+      all: ticks.own * 10_000,
+    };
   } catch {
     return undefined;
   }
@@ -163,7 +184,7 @@ export interface RunningServer {
   /** `http://127.0.0.1:<port>/metrics` when started with `metrics: true`. */
   metricsUrl: string | undefined;
   /** CPU time the server used so far, microseconds; `undefined` without /proc (not Linux). */
-  cpu(): { loop: number; all: number } | undefined;
+  cpu(): ProcessCpu | undefined;
   /** SIGTERM (the server stops cleanly: a `--cpu-prof` profile is written), SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
