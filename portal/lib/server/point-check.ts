@@ -148,15 +148,6 @@ export function createPointChecker(
       }
       worker = new Worker(source, { eval: true, workerData: { sodium, native } });
       mode = 'worker';
-      const onAnswers = (message: { id?: number; answers?: Uint8Array }) => {
-        if (message.id === undefined || message.answers === undefined) return;
-        const batch = sent.get(message.id);
-        if (batch === undefined) return;
-        sent.delete(message.id);
-        if (sent.size === 0) worker?.unref();
-        answeredByWorker += batch.length;
-        batch.forEach((waiting, index) => waiting.resolve(message.answers![index] === 1));
-      };
       worker.on(
         'message',
         (message: { id?: number; answers?: Uint8Array; ready?: true; library?: unknown }) => {
@@ -164,7 +155,13 @@ export function createPointChecker(
             library = message.library === 'native' ? 'native' : 'wasm';
             return;
           }
-          onAnswers(message);
+          if (message.id === undefined || message.answers === undefined) return;
+          const batch = sent.get(message.id);
+          if (batch === undefined) return;
+          sent.delete(message.id);
+          if (sent.size === 0) worker?.unref();
+          answeredByWorker += batch.length;
+          batch.forEach((waiting, index) => waiting.resolve(message.answers![index] === 1));
         },
       );
       worker.on('error', (error) => {
