@@ -48,9 +48,22 @@ export interface ThreadBatch {
   nowMs: number;
 }
 
-/** The thread's messages: ready (with its effects' names), a batch's outcomes, or its error. */
+/** The writer connection's settings as SQLite reports them once it is open. */
+export interface WriterConnection {
+  /** `wal`: the thread refuses to start otherwise. */
+  journalMode: string;
+  /** `pragma synchronous`: 2 (FULL), every COMMIT flushed before it returns. */
+  synchronous: number;
+  /** `pragma temp_store`: 2 (MEMORY), statement journals never in temporary files. */
+  tempStore: number;
+}
+
+/**
+ * The thread's messages: ready (with its effects' names and its connection's settings), a batch's
+ * outcomes, or its error.
+ */
 export type ThreadReply =
-  | { ready: string[] }
+  | { ready: string[]; connection: WriterConnection }
   | { id: number; outcomes: Outcome[]; statements?: LoggedStatement[] }
   | {
       id: number;
@@ -93,6 +106,8 @@ export interface WriterThread {
   readonly busy: boolean;
   /** Batches the thread has committed (answered with outcomes). */
   readonly committed: number;
+  /** Its connection's settings, as SQLite reported them when the thread started. */
+  readonly connection: WriterConnection;
   /** Whether the thread can commit these records (no `apply`, effects it knows). */
   accepts(entries: readonly BatchEntry[]): boolean;
   /**
@@ -162,11 +177,14 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     waiting.clear();
   };
 
-  const effects = await new Promise<ReadonlySet<string>>((resolve, reject) => {
+  const { effects, connection } = await new Promise<{
+    effects: ReadonlySet<string>;
+    connection: WriterConnection;
+  }>((resolve, reject) => {
     const onReady = (message: ThreadReply) => {
       if (!('ready' in message)) return;
       worker.off('error', onError).off('exit', onExit).off('message', onReady);
-      resolve(new Set(message.ready));
+      resolve({ effects: new Set(message.ready), connection: message.connection });
     };
     const onError = (error: Error) => {
       worker.off('exit', onExit).off('message', onReady);
@@ -260,6 +278,7 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     get committed() {
       return committed;
     },
+    connection,
     accepts(entries) {
       return entries.every(({ record }) => {
         if (record.apply !== undefined) return false;

@@ -5,7 +5,8 @@
  * runs each group commit it is sent with the same `insertBatch` as the event loop's connection.
  *
  * In: `{ id, entries, nowMs }` (records without functions; an effect as its name and item), or
- * `'stop'`. Out: `{ ready }` with the names of the effects it knows, then `{ id, outcomes }` or
+ * `'stop'`. Out: `{ ready, connection }` with the names of the effects it knows and its connection's
+ * settings, then `{ id, outcomes }` or
  * `{ id, error }` per batch, in the order sent.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
@@ -40,6 +41,15 @@ sqlite.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
 // Checkpoints are the checkpointer's (or the server connection's commits'), never inside a commit
 // here: the answers would wait for them.
 sqlite.pragma('wal_autocheckpoint = 0');
+// Statement journals in memory. A multi-row INSERT inside the batch's transaction keeps the
+// original of every page it changes, to undo that one statement should it fail; past 64 KiB SQLite
+// moves that journal into a temporary file, which it creates, writes and deletes for each such
+// statement. A batch's statements change hundreds of pages (random keys in eight indexes), so under
+// the default every batch did: measured by `perf` at the grants' maximum, 16 % of this thread's CPU
+// went into those files (docs/performance.md, session 20). This connection runs only the batches'
+// inserts, never a large sort or temporary table, so memory holds little: the pages one statement
+// changes.
+sqlite.pragma('temp_store = MEMORY');
 // The write-ahead log's name must survive a power cut too: the server's connection created the
 // file, and this connection's flushes cover its data, not the folder's entry (what SQLite does
 // under FULL only for a WAL it creates itself, and `walFile` at its first flush).
@@ -114,4 +124,11 @@ async function commit({ id, entries, nowMs }: ThreadBatch): Promise<void> {
   port.postMessage(reply);
 }
 
-port.postMessage({ ready: [...effects.keys()] } satisfies ThreadReply);
+port.postMessage({
+  ready: [...effects.keys()],
+  connection: {
+    journalMode: mode,
+    synchronous: Number(sqlite.pragma('synchronous', { simple: true })),
+    tempStore: Number(sqlite.pragma('temp_store', { simple: true })),
+  },
+} satisfies ThreadReply);
