@@ -316,6 +316,25 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     }
   });
 
+  it('counts a turn with more keys than one statement takes (500), each once, and refuses past each limit', async () => {
+    const config = { addressPerMinute: 0, keyPerMinute: 2 };
+    const limiter = createRateLimiter({ db: api.tdb.cdb.db, config, now: api.clock.now });
+    const kids = Array.from({ length: 1203 }, (_, i) => `kid-${String(i).padStart(4, '0')}`);
+    // Three charges per key in one turn: one batch of 1,203 buckets, three statements.
+    const outcomes = await Promise.allSettled(
+      [...kids, ...kids, ...kids].map((kid) => limiter.chargeKey(kid)),
+    );
+    const admitted = outcomes.filter((o) => o.status === 'fulfilled').length;
+    expect(admitted).toBe(2 * kids.length);
+    const third = outcomes.slice(2 * kids.length);
+    expect(third.every((o) => o.status === 'rejected')).toBe(true);
+    expect((third[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_RATE_LIMITED' });
+    const rows = await counters();
+    expect(rows).toHaveLength(kids.length);
+    expect(rows.every((row) => row.count === 3)).toBe(true);
+    expect(rows.map((row) => row.bucket)).toEqual(kids.map((kid) => `k:${kid}`));
+  });
+
   it('switches a limit off with 0 and writes no counter for it', async () => {
     await limited({ addressPerMinute: 0, keyPerMinute: 0 });
     for (let i = 0; i < 5; i++) {

@@ -31,6 +31,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { DurableWriter } from './db/durable-writer';
+import { argumentRows, preparedByCount } from './db/prepared';
 import { clearinghouseDbOf, dialectOf } from './db/database';
 import type { Database, DatabaseDialect } from './db/schema';
 import { problemFromError, problemResponse } from './problem';
@@ -253,41 +254,31 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     for (const [bucket, list] of byBucket) {
       reserve.set(bucket, Math.max(list.length, leases.get(bucket)?.block ?? 1));
     }
-    // One statement for the whole batch: atomic on both dialects without a transaction, so it
-    // never holds a lock across an await; sorted, so two nodes' upserts lock rows in one order.
-    const upsert = (conn: Kysely<Database>) =>
-      conn
-        .insertInto('rate_limits')
-        .values(
-          [...byBucket.keys()].sort().map((bucket) => ({
-            bucket,
-            window_start: windowStart,
-            count: reserve.get(bucket)!,
-          })),
-        )
-        .onConflict((conflict) =>
-          conflict.column('bucket').doUpdateSet({
-            // A node whose clock lags counts into the newer window another node opened.
-            count: sql<number>`case when rate_limits.window_start >= excluded.window_start
-              then rate_limits.count + excluded.count else excluded.count end`,
-            window_start: sql<number>`case when rate_limits.window_start > excluded.window_start
-              then rate_limits.window_start else excluded.window_start end`,
-          }),
-        )
-        .returning(['bucket', 'count', 'window_start']);
-    let rows: { bucket: string; count: number; window_start: number }[];
+    // One statement per up to `upsertRows` buckets (mostly the whole batch): atomic on both
+    // dialects without a transaction, so it never holds a lock across an await; sorted, so two
+    // nodes' upserts lock rows in one order.
+    const buckets = [...byBucket.keys()].sort();
+    const rows: CountedRow[] = [];
     const cdb = dialect === 'sqlite' ? clearinghouseDbOf(db) : undefined;
-    if (cdb?.countNow !== undefined) {
-      // A SQLite file: in the rate limits' own file, at once (ClearinghouseDb.countNow).
-      const compiled = upsert(db).compile();
-      rows = cdb.countNow(compiled.sql, compiled.parameters) as typeof rows;
-    } else if (dialect === 'sqlite') {
-      // In-memory SQLite: at once when no transaction is open (a count needs no flush; see
-      // ClearinghouseDb.runNow), instead of queueing behind a group commit's flush.
-      const compiled = upsert(db).compile();
-      const now = cdb?.runNow?.(compiled.sql, compiled.parameters) as typeof rows | undefined;
-      rows = now ?? (await withoutSync(db, (conn) => upsert(conn).execute()));
-    } else rows = await upsert(db).execute();
+    for (let start = 0; start < buckets.length; start += upsertRows) {
+      const part = buckets.slice(start, start + upsertRows);
+      const statement = upsertCounts.forCount(part.length);
+      const args = part.flatMap((bucket) => [bucket, windowStart, reserve.get(bucket)!]);
+      if (cdb?.countNow !== undefined) {
+        // A SQLite file: in the rate limits' own file, at once (ClearinghouseDb.countNow).
+        const { sql: text, parameters } = statement.compiledOf(db, args);
+        rows.push(...(cdb.countNow(text, parameters) as CountedRow[]));
+      } else if (dialect === 'sqlite') {
+        // In-memory SQLite: at once when no transaction is open (a count needs no flush; see
+        // ClearinghouseDb.runNow), instead of queueing behind a group commit's flush.
+        const { sql: text, parameters } = statement.compiledOf(db, args);
+        const now = cdb?.runNow?.(text, parameters) as CountedRow[] | undefined;
+        rows.push(
+          ...(now ??
+            (await withoutSync(db, async (conn) => (await statement.execute(conn, args)).rows))),
+        );
+      } else rows.push(...(await statement.execute(db, args)).rows);
+    }
     const counted = new Map(
       rows.map((row) => [
         row.bucket,
@@ -339,6 +330,39 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     chargeKey: (kid) => charge(`k:${kid}`, config.keyPerMinute),
   };
 }
+
+/** A bucket's count after an upsert. */
+interface CountedRow {
+  bucket: string;
+  count: number;
+  window_start: number;
+}
+
+/** Buckets per upsert statement (3 bind parameters each, far below either database's limit). */
+const upsertRows = 500;
+
+/**
+ * The upsert of `count` buckets' reservations, `[bucket, window_start, count]` per row, built and
+ * compiled once per count and dialect: building it with Kysely for every batch cost the event
+ * loop about as much as SQLite's run of it (docs/performance.md, session 20).
+ */
+const upsertCounts = preparedByCount<unknown[], CountedRow>(
+  (db, arg, count) =>
+    db
+      .insertInto('rate_limits')
+      .values(argumentRows<'rate_limits'>(arg, count, ['bucket', 'window_start', 'count']))
+      .onConflict((conflict) =>
+        conflict.column('bucket').doUpdateSet({
+          // A node whose clock lags counts into the newer window another node opened.
+          count: sql<number>`case when rate_limits.window_start >= excluded.window_start
+            then rate_limits.count + excluded.count else excluded.count end`,
+          window_start: sql<number>`case when rate_limits.window_start > excluded.window_start
+            then rate_limits.window_start else excluded.window_start end`,
+        }),
+      )
+      .returning(['bucket', 'count', 'window_start']),
+  upsertRows,
+);
 
 /** Whole seconds until the window that started at `counting` ends, at least 1. */
 function retryAfterOf(counting: number, nowMs: number): number {
