@@ -256,7 +256,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
     // One statement per up to `upsertRows` buckets (mostly the whole batch): atomic on both
     // dialects without a transaction, so it never holds a lock across an await; sorted, so two
-    // nodes' upserts lock rows in one order.
+    // nodes' upserts lock rows in one order. Should a later statement of a larger batch fail, the
+    // places the earlier ones reserved stay counted and unused: the batch is refused, and no
+    // limit is ever exceeded (undershoot, as with a lease).
     const buckets = [...byBucket.keys()].sort();
     const rows: CountedRow[] = [];
     const cdb = dialect === 'sqlite' ? clearinghouseDbOf(db) : undefined;

@@ -5,9 +5,8 @@
  * runs each group commit it is sent with the same `insertBatch` as the event loop's connection.
  *
  * In: `{ id, entries, nowMs }` (records without functions; an effect as its name and item), or
- * `'stop'`. Out: `{ ready, connection }` with the names of the effects it knows and its connection's
- * settings, then `{ id, outcomes }` or
- * `{ id, error }` per batch, in the order sent.
+ * `'stop'`. Out: `{ ready, connection }` with the names of the effects it knows and its
+ * connection's settings, then `{ id, outcomes }` or `{ id, error }` per batch, in the order sent.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
