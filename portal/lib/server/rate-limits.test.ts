@@ -23,6 +23,7 @@ import {
   type TestCompany,
 } from './api-test-kit';
 import { openDatabase, type ClearinghouseDb } from './db/database';
+import { migrateToLatest } from './db/migrate';
 import { testDialects } from './db/test-databases';
 import type { ProofFetcher } from './domain-proof';
 import {
@@ -316,11 +317,11 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     }
   });
 
-  it('counts a turn with more keys than one statement takes (500), each once, and refuses past each limit', async () => {
+  it('counts a turn of 1,203 keys in one statement, each once per charge, and refuses past each limit', async () => {
     const config = { addressPerMinute: 0, keyPerMinute: 2 };
     const limiter = createRateLimiter({ db: api.tdb.cdb.db, config, now: api.clock.now });
     const kids = Array.from({ length: 1203 }, (_, i) => `kid-${String(i).padStart(4, '0')}`);
-    // Three charges per key in one turn: one batch of 1,203 buckets, three statements.
+    // Three charges per key in one turn: one batch of 1,203 buckets.
     const outcomes = await Promise.allSettled(
       [...kids, ...kids, ...kids].map((kid) => limiter.chargeKey(kid)),
     );
@@ -370,6 +371,59 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     api.clock.advance(120);
     await limiter.chargeAddress('192.0.2.2');
     expect((await counters()).map((row) => row.bucket)).toEqual(['a:192.0.2.2']);
+  });
+});
+
+describe('rate limits on an in-memory SQLite database', () => {
+  it('counts at once, and behind an open transaction once it ends, at synchronous = FULL after', async () => {
+    const cdb = await openDatabase({ sqlitePath: ':memory:' });
+    try {
+      await migrateToLatest(cdb);
+      expect(cdb.countNow).toBeUndefined();
+      let nowMs = 1_800_000_000_000;
+      const limiter = createRateLimiter({
+        db: cdb.db,
+        config: { addressPerMinute: 0, keyPerMinute: 2 },
+        now: () => nowMs,
+      });
+      const count = async (bucket: string) =>
+        (
+          await cdb.db
+            .selectFrom('rate_limits')
+            .select('count')
+            .where('bucket', '=', bucket)
+            .executeTakeFirst()
+        )?.count;
+      // No transaction open: the count runs at once on the connection (`runNow`).
+      await Promise.all([limiter.chargeKey('a'), limiter.chargeKey('b')]);
+      expect([await count('k:a'), await count('k:b')]).toEqual([1, 1]);
+      // A transaction holds the connection: the count waits for it (`withoutSync`), then runs.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const transaction = cdb.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('rate_limits').select('bucket').execute();
+        await held;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      const charged = Promise.allSettled([limiter.chargeKey('a'), limiter.chargeKey('a')]);
+      let settled = false;
+      void charged.then(() => (settled = true));
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false); // waiting for the connection, not counted at once
+      release();
+      await transaction;
+      const outcomes = await charged;
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+      expect(await count('k:a')).toBe(3);
+      const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(cdb.db);
+      expect(rows[0]?.synchronous).toBe(2); // FULL again
+      // The next window starts from nothing.
+      nowMs += 60_000;
+      await limiter.chargeKey('a');
+      expect(await count('k:a')).toBe(1);
+    } finally {
+      await cdb.close();
+    }
   });
 });
 

@@ -27,11 +27,9 @@
  * the accepted price for an exact `Retry-After` and one row per bucket.
  */
 import { isIP } from 'node:net';
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type QueryResult } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { DurableWriter } from './db/durable-writer';
-import { argumentRows, preparedByCount } from './db/prepared';
 import { clearinghouseDbOf, dialectOf } from './db/database';
 import type { Database, DatabaseDialect } from './db/schema';
 import { problemFromError, problemResponse } from './problem';
@@ -254,32 +252,32 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     for (const [bucket, list] of byBucket) {
       reserve.set(bucket, Math.max(list.length, leases.get(bucket)?.block ?? 1));
     }
-    // One statement per up to `upsertRows` buckets (mostly the whole batch): atomic on both
-    // dialects without a transaction, so it never holds a lock across an await; sorted, so two
-    // nodes' upserts lock rows in one order. Should a later statement of a larger batch fail, the
-    // places the earlier ones reserved stay counted and unused: the batch is refused, and no
-    // limit is ever exceeded (undershoot, as with a lease).
+    // One statement for the whole batch: atomic on both dialects without a transaction, so it
+    // never holds a lock across an await; sorted, so two nodes' upserts lock rows in one order.
     const buckets = [...byBucket.keys()].sort();
-    const rows: CountedRow[] = [];
+    const counts = buckets.map((bucket) => reserve.get(bucket)!);
+    let rows: CountedRow[];
     const cdb = dialect === 'sqlite' ? clearinghouseDbOf(db) : undefined;
-    for (let start = 0; start < buckets.length; start += upsertRows) {
-      const part = buckets.slice(start, start + upsertRows);
-      const statement = upsertCounts.forCount(part.length);
-      const args = part.flatMap((bucket) => [bucket, windowStart, reserve.get(bucket)!]);
+    if (dialect === 'sqlite') {
+      const parameters = [
+        JSON.stringify(buckets.map((bucket, i) => [bucket, windowStart, counts[i]])),
+      ];
       if (cdb?.countNow !== undefined) {
         // A SQLite file: in the rate limits' own file, at once (ClearinghouseDb.countNow).
-        const { sql: text, parameters } = statement.compiledOf(db, args);
-        rows.push(...(cdb.countNow(text, parameters) as CountedRow[]));
-      } else if (dialect === 'sqlite') {
+        rows = cdb.countNow(upsertSqlite, parameters) as CountedRow[];
+      } else {
         // In-memory SQLite: at once when no transaction is open (a count needs no flush; see
         // ClearinghouseDb.runNow), instead of queueing behind a group commit's flush.
-        const { sql: text, parameters } = statement.compiledOf(db, args);
-        const now = cdb?.runNow?.(text, parameters) as CountedRow[] | undefined;
-        rows.push(
-          ...(now ??
-            (await withoutSync(db, async (conn) => (await statement.execute(conn, args)).rows))),
-        );
-      } else rows.push(...(await statement.execute(db, args)).rows);
+        rows =
+          (cdb?.runNow?.(upsertSqlite, parameters) as CountedRow[] | undefined) ??
+          (await withoutSync(
+            db,
+            async (conn) => (await runText<CountedRow>(conn, upsertSqlite, parameters)).rows,
+          ));
+      }
+    } else {
+      const windows = buckets.map(() => windowStart);
+      rows = (await runText<CountedRow>(db, upsertPostgres, [buckets, windows, counts])).rows;
     }
     const counted = new Map(
       rows.map((row) => [
@@ -340,31 +338,39 @@ interface CountedRow {
   window_start: number;
 }
 
-/** Buckets per upsert statement (3 bind parameters each, far below either database's limit). */
-const upsertRows = 500;
+/**
+ * What an upsert does with a bucket's row: a node whose clock lags counts into the newer window
+ * another node opened.
+ */
+const onConflict = `on conflict (bucket) do update set
+  count = case when rate_limits.window_start >= excluded.window_start
+    then rate_limits.count + excluded.count else excluded.count end,
+  window_start = case when rate_limits.window_start > excluded.window_start
+    then rate_limits.window_start else excluded.window_start end
+returning bucket, count, window_start`;
 
 /**
- * The upsert of `count` buckets' reservations, `[bucket, window_start, count]` per row, built and
- * compiled once per count and dialect: building it with Kysely for every batch cost the event
- * loop about as much as SQLite's run of it (docs/performance.md, session 20).
+ * The batch's upsert as one fixed text per dialect, whatever the number of buckets: the rows
+ * arrive as a JSON array of `[bucket, window_start, count]` (SQLite; `where true` tells its parser
+ * that `on conflict` belongs to the insert) or as three arrays (PostgreSQL). Building it with
+ * Kysely for every batch took 40 % of the limiter's event-loop time (docs/performance.md, session
+ * 20); one prepared text per number of buckets would keep hundreds of compiled statements.
  */
-const upsertCounts = preparedByCount<unknown[], CountedRow>(
-  (db, arg, count) =>
-    db
-      .insertInto('rate_limits')
-      .values(argumentRows<'rate_limits'>(arg, count, ['bucket', 'window_start', 'count']))
-      .onConflict((conflict) =>
-        conflict.column('bucket').doUpdateSet({
-          // A node whose clock lags counts into the newer window another node opened.
-          count: sql<number>`case when rate_limits.window_start >= excluded.window_start
-            then rate_limits.count + excluded.count else excluded.count end`,
-          window_start: sql<number>`case when rate_limits.window_start > excluded.window_start
-            then rate_limits.window_start else excluded.window_start end`,
-        }),
-      )
-      .returning(['bucket', 'count', 'window_start']),
-  upsertRows,
-);
+const upsertSqlite = `insert into rate_limits (bucket, window_start, count)
+select value ->> 0, value ->> 1, value ->> 2 from json_each(?) where true
+${onConflict}`;
+const upsertPostgres = `insert into rate_limits (bucket, window_start, count)
+select * from unnest($1::text[], $2::bigint[], $3::integer[])
+${onConflict}`;
+
+/** Runs a fixed SQL text with `parameters` (logged by Kysely like any other query). */
+function runText<R>(
+  db: Kysely<Database>,
+  text: string,
+  parameters: readonly unknown[],
+): Promise<QueryResult<R>> {
+  return db.executeQuery<R>(CompiledQuery.raw(text, [...parameters]));
+}
 
 /** Whole seconds until the window that started at `counting` ends, at least 1. */
 function retryAfterOf(counting: number, nowMs: number): number {

@@ -42,8 +42,6 @@ export interface PreparedStatement<A, R> {
   firstForWrite(executor: Executor, args: A): Promise<R | undefined>;
   /** The SQL text of the statement on `executor`'s dialect (tests, logs). */
   sqlOf(executor: Executor): string;
-  /** The SQL text and bind parameters for `args`, to run on a connection of its own. */
-  compiledOf(executor: Executor, args: A): { sql: string; parameters: unknown[] };
 }
 
 const placeholderPrefix = '\u0000prepared-argument:';
@@ -120,10 +118,6 @@ export function prepared<A, R>(
     },
     sqlOf(executor) {
       return templateOf(executor).sql;
-    },
-    compiledOf(executor, args) {
-      const template = templateOf(executor);
-      return { sql: template.sql, parameters: parametersOf(template, args) };
     },
   };
 }

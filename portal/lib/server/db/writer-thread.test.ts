@@ -77,10 +77,10 @@ describe('the SQLite writer thread', () => {
     expect(thread.committed).toBe(3);
   });
 
-  it('commits durably on a WAL connection whose statement journals stay in memory', () => {
+  it('runs on a WAL connection with synchronous = FULL and statement journals in memory', () => {
     // FULL (2): a COMMIT is flushed before the 201. MEMORY (2): a batch's multi-row inserts never
     // create a temporary file for their statement journal (docs/performance.md, session 20).
-    expect(thread.connection).toEqual({ journalMode: 'wal', synchronous: 2, tempStore: 2 });
+    expect(thread.settings).toEqual({ journalMode: 'wal', synchronous: 2, tempStore: 2 });
   });
 
   it("commits a record with its own `apply`, or an effect the thread does not know, on the server's connection", async () => {

@@ -49,7 +49,7 @@ export interface ThreadBatch {
 }
 
 /** The writer connection's settings as SQLite reports them once it is open. */
-export interface WriterConnection {
+export interface WriterSettings {
   /** `wal`: the thread refuses to start otherwise. */
   journalMode: string;
   /** `pragma synchronous`: 2 (FULL), every COMMIT flushed before it returns. */
@@ -63,7 +63,7 @@ export interface WriterConnection {
  * outcomes, or its error.
  */
 export type ThreadReply =
-  | { ready: string[]; connection: WriterConnection }
+  | { ready: string[]; settings: WriterSettings }
   | { id: number; outcomes: Outcome[]; statements?: LoggedStatement[] }
   | {
       id: number;
@@ -107,7 +107,7 @@ export interface WriterThread {
   /** Batches the thread has committed (answered with outcomes). */
   readonly committed: number;
   /** Its connection's settings, as SQLite reported them when the thread started. */
-  readonly connection: WriterConnection;
+  readonly settings: WriterSettings;
   /** Whether the thread can commit these records (no `apply`, effects it knows). */
   accepts(entries: readonly BatchEntry[]): boolean;
   /**
@@ -177,14 +177,14 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     waiting.clear();
   };
 
-  const { effects, connection } = await new Promise<{
+  const { effects, settings } = await new Promise<{
     effects: ReadonlySet<string>;
-    connection: WriterConnection;
+    settings: WriterSettings;
   }>((resolve, reject) => {
     const onReady = (message: ThreadReply) => {
       if (!('ready' in message)) return;
       worker.off('error', onError).off('exit', onExit).off('message', onReady);
-      resolve({ effects: new Set(message.ready), connection: message.connection });
+      resolve({ effects: new Set(message.ready), settings: message.settings });
     };
     const onError = (error: Error) => {
       worker.off('exit', onExit).off('message', onReady);
@@ -278,7 +278,7 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     get committed() {
       return committed;
     },
-    connection,
+    settings,
     accepts(entries) {
       return entries.every(({ record }) => {
         if (record.apply !== undefined) return false;

@@ -5,7 +5,7 @@
  * runs each group commit it is sent with the same `insertBatch` as the event loop's connection.
  *
  * In: `{ id, entries, nowMs }` (records without functions; an effect as its name and item), or
- * `'stop'`. Out: `{ ready, connection }` with the names of the effects it knows and its
+ * `'stop'`. Out: `{ ready, settings }` with the names of the effects it knows and its
  * connection's settings, then `{ id, outcomes }` or `{ id, error }` per batch, in the order sent.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
@@ -125,7 +125,7 @@ async function commit({ id, entries, nowMs }: ThreadBatch): Promise<void> {
 
 port.postMessage({
   ready: [...effects.keys()],
-  connection: {
+  settings: {
     journalMode: mode,
     synchronous: Number(sqlite.pragma('synchronous', { simple: true })),
     tempStore: Number(sqlite.pragma('temp_store', { simple: true })),
