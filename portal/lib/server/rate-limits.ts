@@ -353,7 +353,7 @@ returning bucket, count, window_start`;
  * The batch's upsert as one fixed text per dialect, whatever the number of buckets: the rows
  * arrive as a JSON array of `[bucket, window_start, count]` (SQLite; `where true` tells its parser
  * that `on conflict` belongs to the insert) or as three arrays (PostgreSQL). Building it with
- * Kysely for every batch took 40 % of the limiter's event-loop time (docs/performance.md, session
+ * Kysely for every batch took about 30 % of the limiter's event-loop time (docs/performance.md, session
  * 20); one prepared text per number of buckets would keep hundreds of compiled statements.
  */
 const upsertSqlite = `insert into rate_limits (bucket, window_start, count)
