@@ -27,10 +27,11 @@
  * the accepted price for an exact `Retry-After` and one row per bucket.
  */
 import { isIP } from 'node:net';
-import { CompiledQuery, sql, type Kysely, type QueryResult } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { DurableWriter } from './db/durable-writer';
 import { clearinghouseDbOf, dialectOf } from './db/database';
+import { runText } from './db/postgres-batch';
 import type { Database, DatabaseDialect } from './db/schema';
 import { problemFromError, problemResponse } from './problem';
 
@@ -352,9 +353,10 @@ returning bucket, count, window_start`;
 /**
  * The batch's upsert as one fixed text per dialect, whatever the number of buckets: the rows
  * arrive as a JSON array of `[bucket, window_start, count]` (SQLite; `where true` tells its parser
- * that `on conflict` belongs to the insert) or as three arrays (PostgreSQL). Building it with
- * Kysely for every batch took about 30 % of the limiter's event-loop time (docs/performance.md, session
- * 20); one prepared text per number of buckets would keep hundreds of compiled statements.
+ * that `on conflict` belongs to the insert) or as three arrays (PostgreSQL), run by `runText` as
+ * the PostgreSQL group commit runs its statement. Building it with Kysely for every batch took
+ * about 30 % of the limiter's event-loop time (docs/performance.md, session 20); one prepared text
+ * per number of buckets would keep hundreds of compiled statements.
  */
 const upsertSqlite = `insert into rate_limits (bucket, window_start, count)
 select value ->> 0, value ->> 1, value ->> 2 from json_each(?) where true
@@ -362,15 +364,6 @@ ${onConflict}`;
 const upsertPostgres = `insert into rate_limits (bucket, window_start, count)
 select * from unnest($1::text[], $2::bigint[], $3::integer[])
 ${onConflict}`;
-
-/** Runs a fixed SQL text with `parameters` (logged by Kysely like any other query). */
-function runText<R>(
-  db: Kysely<Database>,
-  text: string,
-  parameters: readonly unknown[],
-): Promise<QueryResult<R>> {
-  return db.executeQuery<R>(CompiledQuery.raw(text, [...parameters]));
-}
 
 /** Whole seconds until the window that started at `counting` ends, at least 1. */
 function retryAfterOf(counting: number, nowMs: number): number {

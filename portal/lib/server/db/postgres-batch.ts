@@ -20,7 +20,7 @@ export function onPostgres(executor: Executor): boolean {
 }
 
 /** Runs a fixed SQL text with `parameters` (logged by Kysely like any other query). */
-function runText<R>(
+export function runText<R>(
   executor: Executor,
   text: string,
   parameters: readonly unknown[],
