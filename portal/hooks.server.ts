@@ -1,10 +1,12 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
 import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
 import { nestHandles } from '$lib/server/nest-handles';
+import { allocationSitePretenuring, noPretenuringFlag } from '$lib/server/node-flags';
 import { installRequestSignalShortcut } from '$lib/server/request-signal';
 import { getServices } from '$lib/server/services';
 import { securityHeaders } from '$lib/server/security-headers';
@@ -33,6 +35,12 @@ export const init: ServerInit = async () => {
     logger.warn(
       { event: 'request-signal', node: process.version },
       "this Node's Request keeps its signal where request-signal.ts cannot reach it: every request stays alive until a full garbage collection",
+    );
+  }
+  if (!dev && allocationSitePretenuring()) {
+    logger.warn(
+      { event: 'node-flags', missing: noPretenuringFlag },
+      `node runs this server without ${noPretenuringFlag} (npm start gives it; docs/operations.md): under load every request's objects become old-generation garbage, and full collections come about twice as often`,
     );
   }
   const instance = await getInstance();

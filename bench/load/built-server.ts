@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceFingerprint } from '../../scripts/fingerprint.mjs';
+import { serverNodeArgs } from '../../scripts/server-node-args.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -189,7 +190,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node. */
+/**
+ * `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: extra flags for the server's node, after
+ * the ones `npm start` gives it (scripts/server-node-args.mjs), so the later of two opposite V8 flags
+ * wins (`BENCH_NODE_ARGS=--allocation-site-pretenuring` measures the server with V8's default).
+ */
 export const benchNodeArgs = (process.env.BENCH_NODE_ARGS ?? '')
   .split(' ')
   .filter((arg) => arg !== '');
@@ -230,7 +235,7 @@ export async function startServer(
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), options.entry ?? 'dist/portal/index.js'],
+    [...serverNodeArgs, ...(options.nodeArgs ?? []), options.entry ?? 'dist/portal/index.js'],
     {
       cwd: root,
       stdio: ['ignore', log, log],

@@ -325,12 +325,14 @@ describe('a local cluster of three nodes on one PostgreSQL database', () => {
     });
 
     // Every node serves the same checkpoint, and reports the log's size in its metrics
-    // (standbys included: observe.ts reads it from the database).
+    // (standbys included: observe.ts reads it from the database). Each runs as npm start runs it:
+    // with V8's allocation-site pretenuring off (scripts/server-node-args.mjs).
     for (const node of cluster.nodes) {
       const note = await (await fetch(`${node.url}/log/checkpoint`)).text();
       expect(note.split('\n')[1]).toBe(String(final.size));
       const metrics = await (await fetch(node.metricsUrl!)).text();
       expect(metrics).toMatch(new RegExp(`^clearinghouse_log_size ${final.size}$`, 'm'));
+      expect(metrics).toMatch(/^clearinghouse_v8_allocation_site_pretenuring 0$/m);
     }
 
     // The database: each acknowledged message stored once, with one leaf, nothing waiting.

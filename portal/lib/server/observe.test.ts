@@ -111,11 +111,10 @@ describe('request logging and metrics', () => {
     await writeMessages(writer, 12);
     await log.sequencer.flush();
     await writeMessages(writer, 5); // durable, not yet sequenced
-    const metrics = createMetrics({
-      cdb: tdb.cdb,
-      sequencer: log.sequencer,
-      now: () => Date.now() + 10_000,
-    });
+    const metrics = createMetrics(
+      { cdb: tdb.cdb, sequencer: log.sequencer, now: () => Date.now() + 10_000 },
+      { execArgv: ['--inspect', '--no-allocation-site-pretenuring'] },
+    );
     const server = (await serveMetrics(metrics, 0))!;
     cleanup.push(() => new Promise((resolve) => server.close(resolve)));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -131,6 +130,7 @@ describe('request logging and metrics', () => {
     );
     expect(text).toMatch(/^clearinghouse_findings\{kind="relay_refused"\} 0$/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^clearinghouse_v8_allocation_site_pretenuring 0$/m);
 
     expect((await fetch(`${base}/`)).status).toBe(404);
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(404);

@@ -21,6 +21,7 @@ import { sql } from 'kysely';
 import { clientClosedRequest } from './client-abort';
 import type { ClearinghouseDb } from './db/database';
 import type { Sequencer } from './log/sequencer';
+import { allocationSitePretenuring } from './node-flags';
 
 /** A request id we accept from a proxy: short and plain, so it cannot inject into a log line. */
 const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
@@ -51,18 +52,25 @@ export interface Metrics {
 }
 
 /**
- * Creates the registry with request metrics and, when `sources` are given, the log and findings
- * gauges read from the database at each scrape.
+ * Creates the registry with request metrics, whether V8's allocation-site pretenuring is on
+ * (node-flags.ts: it should not be) and, when `sources` are given, the log and findings gauges read
+ * from the database at each scrape.
  */
-export function createMetrics(sources?: {
-  cdb: ClearinghouseDb;
-  /**
-   * Not read any more: the log size comes from the database, so that a standby node (one that
-   * does not sequence, docs/scaling.md) shows the current size rather than its size at start-up.
-   */
-  sequencer?: Pick<Sequencer, 'head'>;
-  now?: () => number;
-}): Metrics {
+export function createMetrics(
+  sources?: {
+    cdb: ClearinghouseDb;
+    /**
+     * Not read any more: the log size comes from the database, so that a standby node (one that
+     * does not sequence, docs/scaling.md) shows the current size rather than its size at start-up.
+     */
+    sequencer?: Pick<Sequencer, 'head'>;
+    now?: () => number;
+  },
+  options: {
+    /** The node flags the process runs with (default `process.execArgv`). */
+    execArgv?: readonly string[];
+  } = {},
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -78,6 +86,11 @@ export function createMetrics(sources?: {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  new Gauge({
+    name: 'clearinghouse_v8_allocation_site_pretenuring',
+    help: "1 when V8's allocation-site pretenuring is on in this process, 0 when node runs with --no-allocation-site-pretenuring, as it should (docs/operations.md).",
+    registers: [registry],
+  }).set(allocationSitePretenuring(options.execArgv) ? 1 : 0);
   if (sources !== undefined) {
     const { cdb } = sources;
     const now = sources.now ?? Date.now;
