@@ -1,7 +1,8 @@
 /**
  * The clearinghouse API over HTTP (issue 5 "Benchmark", DESIGN section 9), on the BUILT server
- * (`node dist/portal/index.js`, as `npm start` runs it) on loopback, once on a temporary SQLite
- * database and once on a throwaway PostgreSQL cluster (scripts/postgres.mjs):
+ * (`node --no-allocation-site-pretenuring dist/portal/index.js`, as `npm start` runs it) on
+ * loopback, once on a temporary SQLite database and once on a throwaway PostgreSQL cluster
+ * (scripts/postgres.mjs):
  *
  *   npm run bench:api
  *

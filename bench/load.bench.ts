@@ -1,7 +1,8 @@
 /**
  * The clearinghouse under a mixed workload (issue 12 "Load"), on the BUILT server
- * (`node dist/portal/index.js`, as `npm start` runs it) on loopback, once on a temporary SQLite
- * database and once on a throwaway PostgreSQL cluster (scripts/postgres.mjs):
+ * (`node --no-allocation-site-pretenuring dist/portal/index.js`, as `npm start` runs it) on
+ * loopback, once on a temporary SQLite database and once on a throwaway PostgreSQL cluster
+ * (scripts/postgres.mjs):
  *
  *   npm run bench:load              # about 3 minutes per database
  *   npm run bench:load -- --soak    # 30 minutes per database at half the maximum, memory sampled

@@ -40,7 +40,7 @@ export const init: ServerInit = async () => {
   if (!dev && allocationSitePretenuring()) {
     logger.warn(
       { event: 'node-flags', missing: noPretenuringFlag },
-      `node runs this server without ${noPretenuringFlag} (npm start gives it; docs/operations.md): under load every request's objects become old-generation garbage, and full collections come about twice as often`,
+      `node runs this server without ${noPretenuringFlag} (npm start gives it; docs/operations.md): under load V8 then allocates every request's objects in the old generation, and full collections come more often`,
     );
   }
   const instance = await getInstance();

@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startProxy } from './cluster-proxy.mjs';
 import { startPostgres } from './postgres.mjs';
-import { serverNodeArgs } from './server-node-args.mjs';
+import { serverArgv } from './server-node-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -257,7 +257,7 @@ function createNode(spec) {
     if (isRunning()) throw new Error(`node ${spec.index} is already running`);
     starts++;
     output.write(`\n--- start ${starts} ---\n`);
-    const started = spawn(process.execPath, [...serverNodeArgs, spec.entry], {
+    const started = spawn(process.execPath, serverArgv(spec.entry), {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -33,7 +33,7 @@ import { startCompanySite, type CompanySite } from '../test/company-site/site';
 import { openDatabase } from '../portal/lib/server/db/database';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
 import { runAdmin } from './admin';
-import { serverNodeArgs } from './server-node-args.mjs';
+import { serverArgv } from './server-node-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -277,7 +277,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const origin = `http://localhost:${options.port}`;
-  const server = spawn(process.execPath, [...serverNodeArgs, 'dist/portal/index.js'], {
+  const server = spawn(process.execPath, serverArgv(), {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

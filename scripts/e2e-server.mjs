@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serverNodeArgs } from './server-node-args.mjs';
+import { serverArgv } from './server-node-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'clearinghouse-e2e-'));
@@ -14,7 +14,7 @@ const databasePath = join(dir, 'clearinghouse.db');
 // read where it is from here.
 mkdirSync(join(root, 'test-results'), { recursive: true });
 writeFileSync(join(root, 'test-results', 'e2e-db-path.txt'), databasePath + '\n');
-const server = spawn(process.execPath, [...serverNodeArgs, 'dist/portal/index.js'], {
+const server = spawn(process.execPath, serverArgv(), {
   cwd: root,
   stdio: 'inherit',
   env: {

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceFingerprint } from './fingerprint.mjs';
-import { serverNodeArgs } from './server-node-args.mjs';
+import { serverArgv } from './server-node-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -54,7 +54,7 @@ console.log(`
                    or ${join(root, 'dist/extension/firefox/manifest.json')} in Firefox (about:debugging, "Load Temporary Add-on")
 `);
 
-const server = spawn(process.execPath, [...serverNodeArgs, 'dist/portal/index.js'], {
+const server = spawn(process.execPath, serverArgv(), {
   cwd: root,
   env,
   stdio: 'inherit',

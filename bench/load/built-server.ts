@@ -1,7 +1,8 @@
 /**
- * The BUILT clearinghouse (`node dist/portal/index.js`, as `npm start` runs it) as the benchmarks'
- * child process on loopback (bench:api, bench:load), on a SQLite file or a PostgreSQL URL, plus
- * what the benchmarks read about a process from /proc (CPU time, resident memory).
+ * The BUILT clearinghouse (`node <server-node-args.mjs> dist/portal/index.js`, as `npm start` runs
+ * it) as the benchmarks' child process on loopback (bench:api, bench:load), on a SQLite file or a
+ * PostgreSQL URL, plus what the benchmarks read about a process from /proc (CPU time, resident
+ * memory).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sourceFingerprint } from '../../scripts/fingerprint.mjs';
-import { serverNodeArgs } from '../../scripts/server-node-args.mjs';
+import { serverArgv } from '../../scripts/server-node-args.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -233,28 +234,24 @@ export async function startServer(
   // The server writes its log to the file itself: piped through this process, every log line
   // would cost the load generator, which shares the machine's cores, a read and a write.
   const log = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...serverNodeArgs, ...(options.nodeArgs ?? []), options.entry ?? 'dist/portal/index.js'],
-    {
-      cwd: root,
-      stdio: ['ignore', log, log],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        ORIGIN: origin,
-        DATABASE_URL: database.url ?? '',
-        ...(database.path === undefined ? {} : { DATABASE_PATH: database.path }),
-        LOG_KEY_PATH: join(options.dir, 'log-key.json'),
-        WEBHOOK_KEY_PATH: join(options.dir, 'webhook-key.json'),
-        WEBHOOKS: 'off',
-        METRICS_PORT: metricsPort === undefined ? '' : String(metricsPort),
-        METRICS_HOST: '127.0.0.1',
-        ...options.env,
-      },
+  const child: ChildProcess = spawn(process.execPath, serverArgv(options.entry, options.nodeArgs), {
+    cwd: root,
+    stdio: ['ignore', log, log],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ORIGIN: origin,
+      DATABASE_URL: database.url ?? '',
+      ...(database.path === undefined ? {} : { DATABASE_PATH: database.path }),
+      LOG_KEY_PATH: join(options.dir, 'log-key.json'),
+      WEBHOOK_KEY_PATH: join(options.dir, 'webhook-key.json'),
+      WEBHOOKS: 'off',
+      METRICS_PORT: metricsPort === undefined ? '' : String(metricsPort),
+      METRICS_HOST: '127.0.0.1',
+      ...options.env,
     },
-  );
+  });
   closeSync(log);
   // Never leave a server behind when the benchmark itself ends early.
   const orphanGuard = () => child.kill('SIGKILL');

@@ -48,6 +48,7 @@ import { openDatabase } from '../../portal/lib/server/db/database';
 import { createDurableWriter } from '../../portal/lib/server/db/durable-writer';
 import { migrateToLatest } from '../../portal/lib/server/db/migrate';
 import { createServices } from '../../portal/lib/server/services';
+import { serverArgv } from '../../scripts/server-node-args.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const companies = Number(process.env.BENCH_ME_COMPANIES ?? 500);
@@ -467,7 +468,7 @@ export default async function run(): Promise<void> {
   const port = await freePort();
   // The fixture was signed for http://localhost:3000; the server must carry that origin.
   const origin = fixtureOrigin.replace('3000', String(port));
-  const server = spawn(process.execPath, ['dist/portal/index.js'], {
+  const server = spawn(process.execPath, serverArgv(), {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -39,6 +39,7 @@ import { dashboardFigures } from '../../portal/lib/server/dashboard';
 import { createServices } from '../../portal/lib/server/services';
 import { SoftAuthenticator } from '../../portal/lib/server/soft-authenticator';
 import { defaultAckDeadlineMs } from '../../portal/lib/server/trust';
+import { serverArgv } from '../../scripts/server-node-args.mjs';
 import { fixtureLogOrigin, fixtureOrigin, regulatorFixture } from './regulator-fixture/seed';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -175,7 +176,7 @@ export async function measure(dir: string, size: string): Promise<void> {
   const session = await regulatorSession(databasePath);
   const port = await freePort();
   const origin = `http://localhost:${port}`;
-  const server = spawn(process.execPath, ['dist/portal/index.js'], {
+  const server = spawn(process.execPath, serverArgv(), {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -1,6 +1,7 @@
 /**
- * The BUILT clearinghouse (`node dist/portal/index.js`, as `npm start` runs it) as a child process
- * the fault test can kill with SIGKILL and start again on the same port, database and key files.
+ * The BUILT clearinghouse (`node <server-node-args.mjs> dist/portal/index.js`, as `npm start` runs
+ * it) as a child process the fault test can kill with SIGKILL and start again on the same port,
+ * database and key files.
  *
  * Every start appends the server's output to `server.log` in the run's folder, so a failure can be
  * read afterwards; the test prints its path.
@@ -10,6 +11,7 @@ import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'n
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverArgv } from '../../scripts/server-node-args.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -106,7 +108,7 @@ export async function builtServer(storage: ServerStorage): Promise<BuiltServer> 
       starts++;
       output = createWriteStream(logFile, { flags: 'a' });
       output.write(`\n--- start ${starts} ---\n`);
-      const started = spawn(process.execPath, [builtServerEntry], {
+      const started = spawn(process.execPath, serverArgv(builtServerEntry), {
         cwd: root,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

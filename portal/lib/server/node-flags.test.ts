@@ -10,6 +10,13 @@ describe('allocation-site pretenuring (node-flags.ts)', () => {
     expect(allocationSitePretenuring(['--no-allocation-site-pretenuring'])).toBe(false);
     expect(allocationSitePretenuring(['--no_allocation_site_pretenuring'])).toBe(false);
     expect(allocationSitePretenuring(['--noallocation-site-pretenuring'])).toBe(false);
+    expect(allocationSitePretenuring(['-no-allocation-site-pretenuring'])).toBe(false);
+    expect(
+      allocationSitePretenuring([
+        '-no-allocation-site-pretenuring',
+        '-allocation-site-pretenuring',
+      ]),
+    ).toBe(true);
     expect(
       allocationSitePretenuring([
         '--no-allocation-site-pretenuring',
@@ -27,7 +34,7 @@ describe('allocation-site pretenuring (node-flags.ts)', () => {
     expect(allocationSitePretenuring(['--trace-allocation-site-pretenuring'])).toBe(true);
   });
 
-  it('is turned off by the flags every launcher gives the server', () => {
+  it('is off under the flags of every launcher (server-node-args.test.ts checks them)', () => {
     expect(serverNodeArgs).toContain(noPretenuringFlag);
     expect(allocationSitePretenuring(serverNodeArgs)).toBe(false);
   });

@@ -21,7 +21,7 @@ import { sql } from 'kysely';
 import { clientClosedRequest } from './client-abort';
 import type { ClearinghouseDb } from './db/database';
 import type { Sequencer } from './log/sequencer';
-import { allocationSitePretenuring } from './node-flags';
+import { allocationSitePretenuring, noPretenuringFlag } from './node-flags';
 
 /** A request id we accept from a proxy: short and plain, so it cannot inject into a log line. */
 const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
@@ -88,7 +88,7 @@ export function createMetrics(
   });
   new Gauge({
     name: 'clearinghouse_v8_allocation_site_pretenuring',
-    help: "1 when V8's allocation-site pretenuring is on in this process, 0 when node runs with --no-allocation-site-pretenuring, as it should (docs/operations.md).",
+    help: `1 when V8's allocation-site pretenuring is on in this process, 0 when node runs with ${noPretenuringFlag}, as it should (docs/operations.md).`,
     registers: [registry],
   }).set(allocationSitePretenuring(options.execArgv) ? 1 : 0);
   if (sources !== undefined) {
