@@ -1,7 +1,9 @@
 import SqliteDatabase from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './database';
@@ -149,4 +151,46 @@ describe('the SQLite checkpointer', () => {
       await memory.close();
     }
   });
+});
+
+describe('the SQLite checkpointer in a process with nothing else to do', () => {
+  /** Runs checkpointer-alone.child.ts once: its exit code and what it printed. */
+  async function runAlone(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'checkpointer-alone-'));
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          fileURLToPath(new URL('./checkpointer-alone.child.ts', import.meta.url)),
+          dir,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (exitCode) => resolve(exitCode));
+      });
+      return { code, stdout, stderr };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('keeps the process alive until it has stopped (a failed server start reports its error)', async () => {
+    // Before the fix the process ended during stop() in about two runs of three, with exit code 13
+    // (an await never settled) and nothing printed: a server whose start failed after the
+    // checkpointer had started ended without a word of its error. Five runs at once.
+    const runs = await Promise.all(Array.from({ length: 5 }, () => runAlone()));
+    for (const run of runs) {
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('started worker\nstopped\nclosed\n');
+      expect(run.code).toBe(0);
+    }
+  }, 60_000);
 });

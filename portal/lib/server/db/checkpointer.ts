@@ -168,11 +168,14 @@ export async function startCheckpointer(
   const autocheckpoint = (pages: number) =>
     sql.raw(`pragma wal_autocheckpoint = ${pages}`).execute(cdb.db);
 
+  // Referenced while the server waits for it (its start, its stop): an unreferenced worker does not
+  // keep the process alive, so when nothing else did (a start that fails before the server
+  // listens), the process ended with its start-up promise unsettled (exit code 13) and no word of
+  // the error. Unreferenced while it runs, so that it never keeps a stopping server alive.
   const worker = new Worker(workerSource, {
     eval: true,
     workerData: { path: cdb.location, wal: walPathOf(cdb), driver, intervalMs },
   });
-  worker.unref();
 
   /** The worker is gone: the server's connection checkpoints again. */
   const fallBack = async (error?: Error) => {
@@ -196,6 +199,7 @@ export async function startCheckpointer(
     const onStartExit = () => settle(false);
     worker.on('message', onReady).on('error', onStartError).on('exit', onStartExit);
   });
+  worker.unref();
   if (!started) {
     await worker.terminate();
     return {
@@ -239,6 +243,7 @@ export async function startCheckpointer(
     stop() {
       stopping ??= (async () => {
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.ref();
         worker.postMessage('stop');
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
         await worker.terminate();

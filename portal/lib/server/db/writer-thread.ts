@@ -312,6 +312,9 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
       stopping ??= (async () => {
         if (running) {
           const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          // Referenced until it has exited: an idle thread is not, and a server whose last other
+          // handle had closed would otherwise end before the thread's last commit and exit.
+          worker.ref();
           worker.postMessage('stop');
           await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
         }
