@@ -21,6 +21,10 @@ const server = spawn(process.execPath, serverArgv(), {
     ...process.env,
     DATABASE_PATH: databasePath,
     DATABASE_URL: '',
+    // The log's and the webhooks' keys beside the database, not in ./data/ under the working
+    // directory (a developer's own keys, which the defaults would use and create).
+    LOG_KEY_PATH: join(dir, 'log-key.json'),
+    WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
     // Many tests share one loopback address; limits have their own tests.
     RATE_LIMIT_ADDRESS_PER_MINUTE: '0',
     RATE_LIMIT_KEY_PER_MINUTE: '0',
