@@ -154,8 +154,16 @@ describe('the SQLite checkpointer', () => {
 });
 
 describe('the SQLite checkpointer in a process with nothing else to do', () => {
-  /** Runs checkpointer-alone.child.ts once: its exit code and what it printed. */
-  async function runAlone(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = fileURLToPath(new URL('../../../../', import.meta.url));
+
+  /**
+   * Runs checkpointer-alone.child.ts once in `mode`: its exit code (null when it had to be killed
+   * after `timeoutMs`) and what it printed.
+   */
+  async function runAlone(
+    mode: 'stop' | 'leave',
+    timeoutMs = 30_000,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const dir = mkdtempSync(join(tmpdir(), 'checkpointer-alone-'));
     try {
       const child = spawn(
@@ -165,8 +173,15 @@ describe('the SQLite checkpointer in a process with nothing else to do', () => {
           'tsx',
           fileURLToPath(new URL('./checkpointer-alone.child.ts', import.meta.url)),
           dir,
+          mode,
         ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        {
+          cwd: root,
+          // No flags of the caller's (a warning would land on stderr); killed if it hangs.
+          env: { ...process.env, NODE_OPTIONS: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: timeoutMs,
+        },
       );
       let stdout = '';
       let stderr = '';
@@ -186,11 +201,20 @@ describe('the SQLite checkpointer in a process with nothing else to do', () => {
     // Before the fix the process ended during stop() in about two runs of three, with exit code 13
     // (an await never settled) and nothing printed: a server whose start failed after the
     // checkpointer had started ended without a word of its error. Five runs at once.
-    const runs = await Promise.all(Array.from({ length: 5 }, () => runAlone()));
+    const runs = await Promise.all(Array.from({ length: 5 }, () => runAlone('stop')));
     for (const run of runs) {
       expect(run.stderr).toBe('');
       expect(run.stdout).toBe('started worker\nstopped\nclosed\n');
       expect(run.code).toBe(0);
     }
   }, 60_000);
+
+  it('does not keep the process alive while it runs', async () => {
+    // Its 'message' listener referenced the worker again after it had been unreferenced: a
+    // process that did not stop it never ended (killed here after 15 s: code null).
+    const run = await runAlone('leave', 15_000);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('started worker\n');
+    expect(run.code).toBe(0);
+  }, 30_000);
 });

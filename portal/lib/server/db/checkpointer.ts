@@ -171,7 +171,7 @@ export async function startCheckpointer(
   // Referenced while the server waits for it (its start, its stop): an unreferenced worker does not
   // keep the process alive, so when nothing else did (a start that fails before the server
   // listens), the process ended with its start-up promise unsettled (exit code 13) and no word of
-  // the error. Unreferenced while it runs, so that it never keeps a stopping server alive.
+  // the error. Unreferenced while it runs, so that it never keeps a server alive by itself.
   const worker = new Worker(workerSource, {
     eval: true,
     workerData: { path: cdb.location, wal: walPathOf(cdb), driver, intervalMs },
@@ -199,7 +199,6 @@ export async function startCheckpointer(
     const onStartExit = () => settle(false);
     worker.on('message', onReady).on('error', onStartError).on('exit', onStartExit);
   });
-  worker.unref();
   if (!started) {
     await worker.terminate();
     return {
@@ -225,9 +224,13 @@ export async function startCheckpointer(
       resolve({ log: report.log, checkpointed: report.checkpointed });
   });
   worker.on('error', (error) => void fallBack(error));
+  let exited = false;
   worker.on('exit', () => {
+    exited = true;
     if (stopping === undefined) void fallBack(new Error('the checkpoint worker exited'));
   });
+  // After the listeners: adding a 'message' listener references the worker again.
+  worker.unref();
 
   return {
     get mode() {
@@ -242,10 +245,14 @@ export async function startCheckpointer(
         : Promise.reject(new Error('the checkpointer is not running')),
     stop() {
       stopping ??= (async () => {
-        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        worker.ref();
-        worker.postMessage('stop');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        // A worker that has exited already sends no second 'exit': nothing to wait for.
+        if (!exited) {
+          const exit = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+          worker.ref();
+          worker.postMessage('stop');
+          // At most 5 s; the referenced worker keeps the process alive until then.
+          await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+        }
         await worker.terminate();
         await fallBack();
       })();
