@@ -3,12 +3,11 @@
  * on the event loop, for real keys and for the points a key must not be, alone and in batches,
  * and keeps answering the same after its worker is gone.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateKeyPair } from '$protocol/keys';
 import { isValidEd25519Point, ready } from '$protocol/sodium';
 import { createPointChecker, type PointChecker } from './point-check';
+import { runScript } from './test-child';
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
@@ -127,21 +126,13 @@ describe('the point check worker', () => {
   });
 
   it('lets its process end by itself once the answers are in, and not before', async () => {
-    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
-    const child = spawn(tsx, [fileURLToPath(new URL('./point-check.child.ts', import.meta.url))], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => {
-      // A worker that holds the process keeps it running: killed here, the test fails below.
-      const hung = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.on('close', (exitCode) => {
-        clearTimeout(hung);
-        resolve(exitCode);
-      });
-    });
+    // A worker that holds the process keeps it running: killed after 15 s, the test fails below.
+    const { code, stdout, stderr } = await runScript(
+      new URL('./point-check.child.ts', import.meta.url),
+      [],
+      { timeoutMs: 15_000 },
+    );
+    const output = stdout + stderr;
     expect(output.trim()).toBe('worker false false');
     expect(code).toBe(0);
   }, 30_000);

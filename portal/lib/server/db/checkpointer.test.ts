@@ -1,15 +1,14 @@
 import SqliteDatabase from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './database';
 import { defaultAutocheckpointPages, startCheckpointer, type Checkpointer } from './checkpointer';
 import { durableTransaction } from './durable-transaction';
 import { openTestDatabase, type TestDatabase } from './test-databases';
+import { runScript } from '../test-child';
 
 const autocheckpoint = async (tdb: TestDatabase) =>
   Number(
@@ -154,44 +153,17 @@ describe('the SQLite checkpointer', () => {
 });
 
 describe('the SQLite checkpointer in a process with nothing else to do', () => {
-  const root = fileURLToPath(new URL('../../../../', import.meta.url));
-
-  /**
-   * Runs checkpointer-alone.child.ts once in `mode`: its exit code (null when it had to be killed
-   * after `timeoutMs`) and what it printed.
-   */
-  async function runAlone(
-    mode: 'stop' | 'leave',
-    timeoutMs = 30_000,
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  /** Runs checkpointer-alone.child.ts once in `mode`, in a folder of its own. */
+  async function runAlone(mode: 'stop' | 'leave', timeoutMs = 30_000) {
     const dir = mkdtempSync(join(tmpdir(), 'checkpointer-alone-'));
     try {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          fileURLToPath(new URL('./checkpointer-alone.child.ts', import.meta.url)),
-          dir,
-          mode,
-        ],
+      return await runScript(
+        new URL('./checkpointer-alone.child.ts', import.meta.url),
+        [dir, mode],
         {
-          cwd: root,
-          // No flags of the caller's (a warning would land on stderr); killed if it hangs.
-          env: { ...process.env, NODE_OPTIONS: '' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          timeout: timeoutMs,
+          timeoutMs,
         },
       );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const code = await new Promise<number | null>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (exitCode) => resolve(exitCode));
-      });
-      return { code, stdout, stderr };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,12 +3,11 @@
  * dialect with a started log, realistic message records, and an independent reference of what
  * the log must contain.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   encodeLogEntry,
   leafHash,
@@ -20,6 +19,7 @@ import type { ClearinghouseDb } from '../db/database';
 import { createDurableWriter, type DurableWriter, type MessageRecord } from '../db/durable-writer';
 import { migrateToLatest } from '../db/migrate';
 import type { LogConfig } from './clearinghouse-log';
+import { spawnScript } from '../test-child';
 import { nodeSha256 } from './sequencer';
 
 /** A record shaped like a real logged message: a compact JWS (filler signature) and its hash. */
@@ -142,21 +142,11 @@ export function spawnSequencer(
   keyDir: string,
   mode: 'sequence' | 'crash',
 ): ChildSequencer {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./sequencer.child.ts', import.meta.url)),
-      target,
-      keyDir,
-      mode,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
-    },
-  );
+  const child = spawnScript(new URL('./sequencer.child.ts', import.meta.url), [
+    target,
+    keyDir,
+    mode,
+  ]);
   const commits: ChildSequencer['commits'] = [];
   const acks: string[] = [];
   let stderr = '';
