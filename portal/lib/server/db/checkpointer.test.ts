@@ -1,5 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -141,8 +141,30 @@ describe('the SQLite checkpointer', () => {
     expect(Number(rows[0]!.n)).toBe(2000);
   });
 
-  it('refuses a nonsensical interval and is not needed for an in-memory database', async () => {
+  it('gives up on a worker that does not start in time, and checkpoints inline', async () => {
+    // A driver whose load never returns (without spinning a core): the worker never says ready.
+    const hanging = join(scratch, 'hanging-driver.cjs');
+    writeFileSync(hanging, 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n');
+    const errors: Error[] = [];
+    checkpointer = await startCheckpointer(tdb.cdb, {
+      driver: hanging,
+      startTimeoutMs: 200,
+      onError: (error) => errors.push(error),
+    });
+    expect(checkpointer?.mode).toBe('inline');
+    expect(errors.map((error) => error.message)).toEqual([
+      'the checkpoint worker did not start within 200 ms',
+    ]);
+    expect(await autocheckpoint(tdb)).toBe(defaultAutocheckpointPages);
+    await writeRows(tdb);
+    const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(tdb.cdb.db);
+    expect(Number(rows[0]!.n)).toBe(2000);
+  });
+
+  it('refuses a nonsensical interval or start timeout and is not needed for an in-memory database', async () => {
     await expect(startCheckpointer(tdb.cdb, { intervalMs: 0 })).rejects.toThrow(RangeError);
+    await expect(startCheckpointer(tdb.cdb, { startTimeoutMs: 0 })).rejects.toThrow(RangeError);
+    await expect(startCheckpointer(tdb.cdb, { startTimeoutMs: 1.5 })).rejects.toThrow(RangeError);
     const memory = await openDatabase({ sqlitePath: ':memory:' });
     try {
       expect(await startCheckpointer(memory)).toBeUndefined();

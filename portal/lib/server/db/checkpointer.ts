@@ -7,6 +7,9 @@ import type { ClearinghouseDb } from './database';
 /** SQLite's own default for `wal_autocheckpoint` (pages), restored when the checkpointer stops. */
 export const defaultAutocheckpointPages = 1000;
 
+/** How long a start waits for the worker's connection by default (milliseconds). */
+const defaultStartTimeoutMs = 10_000;
+
 export interface CheckpointerOptions {
   /** How often the worker runs a passive checkpoint (default 1,000 ms). */
   intervalMs?: number;
@@ -14,6 +17,11 @@ export interface CheckpointerOptions {
   onError?: (error: Error) => void;
   /** The better-sqlite3 entry point the worker loads (tests give a wrong one to make it fail). */
   driver?: string;
+  /**
+   * How long the server waits for the worker to open its connection (default 10,000 ms); a worker
+   * that has not by then is ended and the database checkpoints inline, as after a failed start.
+   */
+  startTimeoutMs?: number;
 }
 
 export interface CheckpointerStats {
@@ -152,6 +160,9 @@ export async function startCheckpointer(
   const intervalMs = options.intervalMs ?? 1000;
   if (!Number.isInteger(intervalMs) || intervalMs < 10 || intervalMs > 60_000)
     throw new RangeError('intervalMs must be a whole number of milliseconds from 10 to 60000');
+  const startTimeoutMs = options.startTimeoutMs ?? defaultStartTimeoutMs;
+  if (!Number.isInteger(startTimeoutMs) || startTimeoutMs < 1 || startTimeoutMs > 600_000)
+    throw new RangeError('startTimeoutMs must be a whole number of milliseconds from 1 to 600000');
   const onError =
     options.onError ??
     ((error: Error) =>
@@ -187,10 +198,17 @@ export async function startCheckpointer(
 
   const started = await new Promise<boolean>((resolve) => {
     const settle = (ready: boolean) => {
+      clearTimeout(timer);
       // Only the start's listeners go: the ones below report what happens afterwards, once.
       worker.off('message', onReady).off('error', onStartError).off('exit', onStartExit);
       resolve(ready);
     };
+    // A worker that neither answers nor fails (its driver's load hangs, say) must not hold the
+    // server's start; the referenced worker keeps the process alive until then.
+    const timer = setTimeout(() => {
+      onError(new Error(`the checkpoint worker did not start within ${startTimeoutMs} ms`));
+      settle(false);
+    }, startTimeoutMs);
     const onReady = (report: WorkerReport) => settle(report.type === 'ready');
     const onStartError = (error: Error) => {
       onError(error);
@@ -200,6 +218,8 @@ export async function startCheckpointer(
     worker.on('message', onReady).on('error', onStartError).on('exit', onStartExit);
   });
   if (!started) {
+    // One that timed out may still fail on its way out: nothing more to report, nothing to crash.
+    worker.on('error', () => undefined);
     await worker.terminate();
     return {
       mode: 'inline',

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import source from 'virtual:sqlite-writer-thread';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { sqliteLimitsPath } from './database';
 import { createDurableWriter, type DurableWriter, type MessageRecord } from './durable-writer';
 import { migrateToLatest } from './migrate';
 import { openTestDatabase, type TestDatabase } from './test-databases';
+import { runScript } from '../test-child';
 import { startWriterThread, type WriterThread } from './writer-thread';
 
 const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -242,6 +245,27 @@ describe('starting the SQLite writer thread', () => {
     }
   });
 
+  it('gives up on a thread that does not start in time', async () => {
+    const tdb = await openTestDatabase('sqlite');
+    const dir = mkdtempSync(join(tmpdir(), 'writer-thread-'));
+    // A driver whose load never returns (without spinning a core): the thread never says ready.
+    const hanging = join(dir, 'hanging-driver.cjs');
+    writeFileSync(hanging, 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n');
+    try {
+      await migrateToLatest(tdb.cdb);
+      const options = { path: tdb.sqlitePath!, source, busyTimeoutMs: 100, cacheSize: 8 };
+      await expect(
+        startWriterThread({ ...options, driver: hanging, startTimeoutMs: 200 }),
+      ).rejects.toThrow('The database writer thread did not start within 200 ms.');
+      await expect(startWriterThread({ ...options, startTimeoutMs: 0 })).rejects.toThrow(
+        RangeError,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await tdb.dispose();
+    }
+  });
+
   it("is not started when SQLITE_WRITER_THREAD=off: the server's connection commits", async () => {
     const before = process.env.SQLITE_WRITER_THREAD;
     process.env.SQLITE_WRITER_THREAD = 'off';
@@ -259,4 +283,43 @@ describe('starting the SQLite writer thread', () => {
       await tdb.dispose();
     }
   });
+});
+
+describe('the SQLite writer thread in a process with nothing else to do', () => {
+  let dir: string;
+  let codeFile: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'writer-thread-alone-'));
+    codeFile = join(dir, 'writer-thread.cjs');
+    writeFileSync(codeFile, source);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs writer-thread-alone.child.ts once in `mode`, with a database file of its own. */
+  async function runAlone(mode: 'stop' | 'leave', timeoutMs = 30_000) {
+    const own = mkdtempSync(join(dir, 'run-'));
+    return runScript(
+      new URL('./writer-thread-alone.child.ts', import.meta.url),
+      [own, codeFile, mode],
+      { timeoutMs },
+    );
+  }
+
+  it('keeps the process alive until it has stopped', async () => {
+    // An idle thread is unreferenced; stop() references it until it has exited, or the process
+    // ended during stop() with exit code 13 (an await never settled) and nothing more printed.
+    const runs = await Promise.all(Array.from({ length: 4 }, () => runAlone('stop')));
+    for (const run of runs) {
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toBe('started\nstopped\nclosed\n');
+      expect(run.code).toBe(0);
+    }
+  }, 60_000);
+
+  it('does not keep the process alive while it is idle', async () => {
+    const run = await runAlone('leave', 15_000);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('started\n');
+    expect(run.code).toBe(0);
+  }, 30_000);
 });

@@ -89,6 +89,11 @@ export interface WriterThreadOptions {
   source: string;
   /** The better-sqlite3 entry point the thread loads (tests give a wrong one to make it fail). */
   driver?: string;
+  /**
+   * How long the start waits for the thread's connection (default 10,000 ms); a thread that has
+   * not opened it by then is ended and the start fails.
+   */
+  startTimeoutMs?: number;
   /** Kysely's `log` option of the server's handle: told every statement the thread ran, too. */
   log?: (event: LogEvent) => void;
   /**
@@ -151,6 +156,9 @@ export class WriterThreadGone extends Error {
  * ```
  */
 export async function startWriterThread(options: WriterThreadOptions): Promise<WriterThread> {
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  if (!Number.isInteger(startTimeoutMs) || startTimeoutMs < 1 || startTimeoutMs > 600_000)
+    throw new RangeError('startTimeoutMs must be a whole number of milliseconds from 1 to 600000');
   const data: WriterThreadData = {
     path: options.path,
     driver: options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3'),
@@ -181,22 +189,36 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     effects: ReadonlySet<string>;
     settings: WriterSettings;
   }>((resolve, reject) => {
+    /** Only the start's listeners go: the ones below report what happens afterwards. */
+    const settled = () => {
+      clearTimeout(timer);
+      worker.off('error', onError).off('exit', onExit).off('message', onReady);
+    };
     const onReady = (message: ThreadReply) => {
       if (!('ready' in message)) return;
-      worker.off('error', onError).off('exit', onExit).off('message', onReady);
+      settled();
       resolve({ effects: new Set(message.ready), settings: message.settings });
     };
     const onError = (error: Error) => {
-      worker.off('exit', onExit).off('message', onReady);
+      settled();
       reject(error);
     };
     const onExit = (code: number) => {
-      worker.off('error', onError).off('message', onReady);
+      settled();
       reject(new Error(`The database writer thread exited while starting (code ${code}).`));
     };
-    worker.on('message', onReady).once('error', onError).once('exit', onExit);
+    // A thread that neither answers nor fails (its driver's load hangs, say) must not hold the
+    // server's start; the worker, referenced until it is unreferenced below, keeps the process
+    // alive until then.
+    const timer = setTimeout(() => {
+      settled();
+      reject(new Error(`The database writer thread did not start within ${startTimeoutMs} ms.`));
+    }, startTimeoutMs);
+    worker.on('message', onReady).on('error', onError).on('exit', onExit);
   }).catch(async (error: unknown) => {
     running = false;
+    // One that timed out may still fail on its way out: nothing to report then, nothing to crash.
+    worker.on('error', () => undefined);
     await worker.terminate();
     throw error;
   });
@@ -310,11 +332,12 @@ export async function startWriterThread(options: WriterThreadOptions): Promise<W
     },
     stop() {
       stopping ??= (async () => {
+        // Referenced until it has exited: an idle thread is not, and a server whose last other
+        // handle had closed would otherwise end before the thread's last commit and exit (or,
+        // after the thread's 'error' and before its 'exit', before `terminate()` resolves).
+        worker.ref();
         if (running) {
           const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-          // Referenced until it has exited: an idle thread is not, and a server whose last other
-          // handle had closed would otherwise end before the thread's last commit and exit.
-          worker.ref();
           worker.postMessage('stop');
           await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
         }
