@@ -10,7 +10,7 @@ test.describe('portal', () => {
     expect(body).toEqual({
       status: 'ok',
       version: pkg.version,
-      database: { dialect: 'sqlite', reachable: true },
+      database: { dialect: 'sqlite', reachable: true, writable: true },
     });
   });
 

@@ -96,6 +96,8 @@ export async function storedBefore(
   kind: string,
 ): Promise<StoredReceipt | undefined> {
   const sha256 = sha256Of(token);
+  // Once a flush has failed, what SQLite holds may not be on disk: never answered as stored.
+  if (ctx.cdb.storageFailure?.() !== undefined) return undefined;
   const row = await kindOfStored.first(ctx.cdb.db, { sha256 });
   return row?.kind === kind ? { sha256, status: 'pending', created: false } : undefined;
 }

@@ -501,7 +501,11 @@ export const apiRoutes: readonly RouteDoc[] = [
     path: '/api/v1/health',
     operationId: 'health',
     signer: 'public',
-    success: { status: 200, schema: 'Health', description: 'The database answers.' },
+    success: {
+      status: 200,
+      schema: 'Health',
+      description: 'The database answers and takes writes (503 with the same body otherwise).',
+    },
     problems: [],
   },
   {
@@ -1471,6 +1475,11 @@ function responseSchemas(): Record<string, unknown> {
       database: objectOf({
         dialect: nullable({ enum: ['sqlite', 'postgres'] }),
         reachable: { type: 'boolean' },
+        writable: {
+          type: 'boolean',
+          description:
+            'false after a failed flush of the write-ahead log (SQLite): no writes until a restart',
+        },
       }),
     }),
     OpenApiDocument: { type: 'object', description: 'An OpenAPI 3.1 document.' },

@@ -252,7 +252,7 @@ export async function startCheckpointer(
   // After the listeners: adding a 'message' listener references the worker again.
   worker.unref();
 
-  return {
+  const checkpointer: Checkpointer = {
     get mode() {
       return mode;
     },
@@ -279,4 +279,8 @@ export async function startCheckpointer(
       return stopping;
     },
   };
+  // Once a flush of the log has failed, no checkpoint may copy it (the frames the disk may have
+  // lost among it) into the database file: the next start recovers from what is on disk.
+  cdb.onStorageFailure?.(() => void checkpointer.stop());
+  return checkpointer;
 }

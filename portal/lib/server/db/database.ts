@@ -13,6 +13,7 @@ import {
   type LogEvent,
 } from 'kysely';
 import pg from 'pg';
+import { ProtocolError } from '../../../../protocol/errors';
 import { databases, dialects } from './handles';
 import { withNamedStatements } from './named-statements';
 import { statementCacheSize, withStatementCache } from './statement-cache';
@@ -66,6 +67,36 @@ export interface ClearinghouseDb {
    * the event loop), and while one is under way `runNow` refuses writes for the same reason.
    */
   writerThread?(): Promise<WriterThread | undefined>;
+  /**
+   * SQLite file only: the error of a failed flush of the write-ahead log, `undefined` while none
+   * has failed. Linux reports a failed write-back once and may drop the pages it could not write:
+   * later flushes then succeed, while the failed commit's frames, which every later commit follows
+   * in the log, may be missing from the disk, and recovery after a power cut stops at them (later
+   * commits lost too). So after one failed flush the database takes no more writes until the
+   * process restarts, as PostgreSQL stops itself: every write and COMMIT on the server's connection
+   * and every batch for the writer thread is refused with `ERR_STORAGE_UNAVAILABLE` (503), reads
+   * go on, no more checkpoints copy the log into the database file, and closing the database
+   * leaves the log as it is for SQLite's recovery at the next start.
+   */
+  storageFailure?(): Error | undefined;
+  /** SQLite file only: calls `listener` once when a flush fails (at once if one has). */
+  onStorageFailure?(listener: () => void): void;
+}
+
+/**
+ * Connections opened when a flush failed, open until the process ends (see
+ * `ClearinghouseDb.storageFailure`); held here so that none is collected and closed.
+ */
+const keepers = new Set<SqliteDatabase.Database>();
+
+/**
+ * The refusal of a write once a flush has failed (see `ClearinghouseDb.storageFailure`): 503.
+ */
+export function storageFailedError(): ProtocolError {
+  return new ProtocolError(
+    'ERR_STORAGE_UNAVAILABLE',
+    "A flush of the database's write-ahead log failed; nothing is written until the server restarts.",
+  );
 }
 
 export interface OpenDatabaseOptions {
@@ -84,6 +115,11 @@ export interface OpenDatabaseOptions {
    * {@link defaultStatementTimeoutMs}. Migrations run without it.
    */
   statementTimeoutMs?: number;
+  /**
+   * SQLite file only, for tests: how the write-ahead log is flushed (default `fdatasync`), so that
+   * a test can make a flush fail.
+   */
+  flushWal?: (descriptor: number) => Promise<void>;
 }
 
 /**
@@ -195,12 +231,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<C
   const cdb =
     target.dialect === 'postgres'
       ? openPostgres(target.url, options.log, statementTimeoutMs)
-      : openSqlite(target.path, options.log);
+      : openSqlite(target.path, options.log, options.flushWal);
   databases.set(cdb.db, cdb);
   return cdb;
 }
 
-function openSqlite(path: string, log: OpenDatabaseOptions['log']): ClearinghouseDb {
+function openSqlite(
+  path: string,
+  log: OpenDatabaseOptions['log'],
+  flushWal: OpenDatabaseOptions['flushWal'],
+): ClearinghouseDb {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   try {
@@ -215,8 +255,13 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
     sqlite.close();
     throw error;
   }
-  const cached = withStatementCache(sqlite);
-  const wal = path === ':memory:' ? undefined : walFile(sqliteWalPath(path));
+  /** The first failed flush of the write-ahead log: no writes from then on. */
+  let storageFailure: Error | undefined;
+  /** Told once when a flush fails (the checkpointer stops). */
+  const failureListeners = new Set<() => void>();
+  const refusal = () => (storageFailure === undefined ? undefined : storageFailedError());
+  const cached = withStatementCache(sqlite, statementCacheSize, refusal);
+  const wal = path === ':memory:' ? undefined : walFile(sqliteWalPath(path), flushWal);
   const db = new Kysely<Database>({
     dialect: new TransactionalDdlSqliteDialect({ database: cached }),
     ...(log === undefined ? {} : { log }),
@@ -262,12 +307,51 @@ function openSqlite(path: string, log: OpenDatabaseOptions['log']): Clearinghous
       });
       return rows;
     },
-    ...(wal === undefined ? {} : { syncWal: wal.sync }),
+    ...(wal === undefined
+      ? {}
+      : {
+          async syncWal() {
+            if (storageFailure !== undefined) throw storageFailedError();
+            try {
+              await wal.sync();
+            } catch (error) {
+              // A flush refused because the database is closing is not the disk's failure.
+              if (closed === undefined && storageFailure === undefined) {
+                storageFailure = error instanceof Error ? error : new Error(String(error));
+                // Another connection stays open to the end of the process, so that no close
+                // (this one's included) is the last one, whose checkpoint would copy the log,
+                // the frames the disk may have lost among it, into the database file and
+                // delete it. The next start recovers from what is on disk.
+                try {
+                  const keeper = new SqliteDatabase(path, { fileMustExist: true });
+                  // A connection takes its share of the log's index at its first read.
+                  keeper.prepare('select count(*) from sqlite_master').get();
+                  keepers.add(keeper);
+                } catch {
+                  // Nothing more to do: the refusal of every write stands.
+                }
+                console.error(
+                  `[sqlite] A flush of the write-ahead log of ${path} failed; the server takes no more writes until it is restarted:`,
+                  error,
+                );
+                for (const listener of failureListeners) listener();
+              }
+              throw error;
+            }
+          },
+          storageFailure: () => storageFailure,
+          onStorageFailure(listener: () => void) {
+            if (storageFailure !== undefined) listener();
+            else failureListeners.add(listener);
+          },
+        }),
     ...(writerWanted
       ? {
           async writerThread() {
             if (closed !== undefined) return undefined;
-            writer ??= startSqliteWriter(path, db, log).then((started) => (thread = started));
+            writer ??= startSqliteWriter(path, db, log, refusal).then(
+              (started) => (thread = started),
+            );
             const current = await writer;
             return current?.running === true ? current : undefined;
           },
@@ -314,6 +398,7 @@ async function startSqliteWriter(
   path: string,
   db: Kysely<Database>,
   log: OpenDatabaseOptions['log'],
+  refusal: () => Error | undefined,
 ): Promise<WriterThread | undefined> {
   let source: string;
   try {
@@ -336,8 +421,15 @@ async function startSqliteWriter(
       source,
       busyTimeoutMs: sqliteBusyTimeoutMs,
       cacheSize: statementCacheSize,
-      // Each batch holds the server's connection, as a transaction on it would.
-      hold: (work) => db.connection().execute(work),
+      // Each batch holds the server's connection, as a transaction on it would; none is sent
+      // once a flush has failed (checked while holding it: a flush on the server's connection
+      // also holds it until it is done, so none can fail while a batch is on the thread).
+      hold: (work) =>
+        db.connection().execute(() => {
+          const refused = refusal();
+          if (refused !== undefined) throw refused;
+          return work();
+        }),
       ...(log === undefined ? {} : { log }),
     });
   } catch (error) {
@@ -411,7 +503,10 @@ const closeDescriptor = promisify(closeFd);
  * await wal.close();
  * ```
  */
-export function walFile(path: string): { sync(): Promise<void>; close(): Promise<void> } {
+export function walFile(
+  path: string,
+  flushData: (descriptor: number) => Promise<void> = flushDescriptor,
+): { sync(): Promise<void>; close(): Promise<void> } {
   let descriptor: Promise<number> | undefined;
   let folderFlushed = false;
   let closed = false;
@@ -421,7 +516,7 @@ export function walFile(path: string): { sync(): Promise<void>; close(): Promise
     if (closed) throw new Error(`The write-ahead log ${path} is closed; nothing was flushed.`);
     const current = (descriptor ??= openDescriptor(path, 'r'));
     try {
-      await flushDescriptor(await current);
+      await flushData(await current);
       if (!folderFlushed) {
         await flushFolder(dirname(path));
         folderFlushed = true;

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { sqliteWalPath, type ClearinghouseDb } from './database';
+import { sqliteWalPath, storageFailedError, type ClearinghouseDb } from './database';
 import type { Database } from './schema';
 
 /**
@@ -25,7 +25,8 @@ import type { Database } from './schema';
  * `synchronous_commit = on`, off the event loop anyway).
  *
  * @throws whatever `work` or the commit throws (nothing committed), or the flush's error (then
- *   the commit may or may not survive a power loss: the caller must not report it durable).
+ *   the commit may or may not survive a power loss: the caller must not report it durable), or
+ *   `ERR_STORAGE_UNAVAILABLE` without running `work` once a flush has failed.
  * @example
  * ```ts
  * const head = await durableTransaction(cdb, async (trx) => {
@@ -43,6 +44,8 @@ export async function durableTransaction<T>(
   const syncWal = cdb.syncWal;
   if (syncWal === undefined) return cdb.db.transaction().execute(work);
   return cdb.db.connection().execute(async (conn) => {
+    // Nothing is committed once a flush has failed (`ClearinghouseDb.storageFailure`).
+    if (cdb.storageFailure?.() !== undefined) throw storageFailedError();
     const result = await withSynchronousNormal(conn, () => conn.transaction().execute(work));
     await syncWal();
     return result;

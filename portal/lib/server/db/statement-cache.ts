@@ -15,6 +15,9 @@ export const statementCacheSize = 512;
  * indistinguishable from preparing it anew. Least recently used statements are dropped beyond
  * {@link statementCacheSize} (multi-row inserts differ by their row count).
  *
+ * With `refuseWrites`, every statement that would write or commit is refused with the error it
+ * returns, when it returns one (a failed flush of the write-ahead log: see `openDatabase`).
+ *
  * @example
  * ```ts
  * new SqliteDialect({ database: withStatementCache(new SqliteDatabase(path)) });
@@ -23,6 +26,7 @@ export const statementCacheSize = 512;
 export function withStatementCache(
   sqlite: SqliteDatabase.Database,
   size: number = statementCacheSize,
+  refuseWrites?: () => Error | undefined,
 ): SqliteDialectDatabase {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
@@ -36,6 +40,10 @@ export function withStatementCache(
         statements.delete(text);
       }
       statements.set(text, statement);
+      if (refuseWrites !== undefined) {
+        const refusal = refuseWrites();
+        if (refusal !== undefined && refusesWrite(statement, text)) throw refusal;
+      }
       return statement;
     },
     close() {
@@ -43,6 +51,15 @@ export function withStatementCache(
       sqlite.close();
     },
   };
+}
+
+/**
+ * Whether `statement` changes the database or commits: anything SQLite does not call read-only
+ * (BEGIN, ROLLBACK and SAVEPOINT are), COMMIT and END, but not a PRAGMA (the connection's own
+ * settings, which a transaction in flight restores on its way out).
+ */
+function refusesWrite(statement: SqliteDatabase.Statement, text: string): boolean {
+  return statement.readonly ? /^\s*(commit|end)\b/i.test(text) : !/^\s*pragma\b/i.test(text);
 }
 
 type SqliteDialectDatabase = Extract<SqliteDialectConfig['database'], { prepare: unknown }>;
