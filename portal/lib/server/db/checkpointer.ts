@@ -192,7 +192,10 @@ export async function startCheckpointer(
   const fallBack = async (error?: Error) => {
     if (mode === 'inline') return;
     mode = 'inline';
-    await autocheckpoint(defaultAutocheckpointPages).catch(() => undefined);
+    // Not once a flush of the log has failed: then nothing may copy it into the database file.
+    if (cdb.storageFailure?.() === undefined) {
+      await autocheckpoint(defaultAutocheckpointPages).catch(() => undefined);
+    }
     if (error !== undefined) onError(error);
   };
 

@@ -1,4 +1,13 @@
-import { close as closeFd, fdatasync, fsync, mkdirSync, open as openFd } from 'node:fs';
+import {
+  close as closeFd,
+  existsSync,
+  fdatasync,
+  fsync,
+  mkdirSync,
+  open as openFd,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -83,6 +92,19 @@ export interface ClearinghouseDb {
   onStorageFailure?(listener: () => void): void;
 }
 
+/** A flush asked for after the database closed: nothing was flushed, and the disk did not fail. */
+export class WalClosedError extends Error {
+  override readonly name = 'WalClosedError';
+}
+
+/**
+ * The file beside a SQLite database that says a flush of its write-ahead log failed (see
+ * `ClearinghouseDb.storageFailure`); while it exists, the database is not opened.
+ */
+export function storageFailedMarkerPath(path: string): string {
+  return `${path}-storage-failed`;
+}
+
 /**
  * Connections opened when a flush failed, open until the process ends (see
  * `ClearinghouseDb.storageFailure`); held here so that none is collected and closed.
@@ -96,6 +118,39 @@ export function storageFailedError(): ProtocolError {
   return new ProtocolError(
     'ERR_STORAGE_UNAVAILABLE',
     "A flush of the database's write-ahead log failed; nothing is written until the server restarts.",
+  );
+}
+
+/**
+ * Leaves the marker of a failed flush beside the database (best effort: the disk is failing).
+ * A plain restart would not be safe: the pages the disk did not take usually stay in the page
+ * cache, marked written, so SQLite's recovery would read them from memory and later commits
+ * would follow frames that are not on the disk. The marker stops the next open until the
+ * operator has rebooted (or dropped the page cache) and removed it.
+ */
+function markStorageFailed(path: string, error: Error): void {
+  try {
+    writeFileSync(
+      storageFailedMarkerPath(path),
+      `${new Date().toISOString()} A flush of the write-ahead log failed: ${error.message}\n`,
+    );
+  } catch {
+    // The stderr line says what to do as well.
+  }
+}
+
+/** Refuses to open a database whose marker of a failed flush is there (see `markStorageFailed`). */
+function refuseAfterFailedFlush(path: string): void {
+  const marker = storageFailedMarkerPath(path);
+  if (!existsSync(marker)) return;
+  let what = '';
+  try {
+    what = ` (${readFileSync(marker, 'utf8').trim()})`;
+  } catch {
+    // The sentence below stands without it.
+  }
+  throw new Error(
+    `A flush of the write-ahead log of ${path} failed${what}. Check the disk, then reboot the machine (or drop the page cache: sync; echo 1 > /proc/sys/vm/drop_caches) so that SQLite recovers from what is on the disk, not from memory, and delete ${marker} to start again (docs/operations.md "When a flush fails").`,
   );
 }
 
@@ -241,7 +296,10 @@ function openSqlite(
   log: OpenDatabaseOptions['log'],
   flushWal: OpenDatabaseOptions['flushWal'],
 ): ClearinghouseDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+    refuseAfterFailedFlush(path);
+  }
   const sqlite = new SqliteDatabase(path);
   try {
     const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
@@ -315,9 +373,11 @@ function openSqlite(
             try {
               await wal.sync();
             } catch (error) {
-              // A flush refused because the database is closing is not the disk's failure.
-              if (closed === undefined && storageFailure === undefined) {
+              // A flush refused because the database has closed is not the disk's failure; one
+              // that fails while it closes is.
+              if (!(error instanceof WalClosedError) && storageFailure === undefined) {
                 storageFailure = error instanceof Error ? error : new Error(String(error));
+                markStorageFailed(path, storageFailure);
                 // Another connection stays open to the end of the process, so that no close
                 // (this one's included) is the last one, whose checkpoint would copy the log,
                 // the frames the disk may have lost among it, into the database file and
@@ -331,7 +391,7 @@ function openSqlite(
                   // Nothing more to do: the refusal of every write stands.
                 }
                 console.error(
-                  `[sqlite] A flush of the write-ahead log of ${path} failed; the server takes no more writes until it is restarted:`,
+                  `[sqlite] A flush of the write-ahead log of ${path} failed; the server takes no more writes. Before it starts again, reboot the machine (or drop the page cache) and delete ${storageFailedMarkerPath(path)} (docs/operations.md "When a flush fails"):`,
                   error,
                 );
                 for (const listener of failureListeners) listener();
@@ -513,7 +573,8 @@ export function walFile(
   const flushing = new Set<Promise<void>>();
 
   async function flush(): Promise<void> {
-    if (closed) throw new Error(`The write-ahead log ${path} is closed; nothing was flushed.`);
+    if (closed)
+      throw new WalClosedError(`The write-ahead log ${path} is closed; nothing was flushed.`);
     const current = (descriptor ??= openDescriptor(path, 'r'));
     try {
       await flushData(await current);

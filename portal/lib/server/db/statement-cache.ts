@@ -55,11 +55,12 @@ export function withStatementCache(
 
 /**
  * Whether `statement` changes the database or commits: anything SQLite does not call read-only
- * (BEGIN, ROLLBACK and SAVEPOINT are), COMMIT and END, but not a PRAGMA (the connection's own
- * settings, which a transaction in flight restores on its way out).
+ * (the connection's settings are, e.g. `pragma synchronous = NORMAL`, and so are BEGIN, ROLLBACK
+ * and SAVEPOINT), and COMMIT, END and RELEASE (which commits when it ends the outermost
+ * savepoint).
  */
 function refusesWrite(statement: SqliteDatabase.Statement, text: string): boolean {
-  return statement.readonly ? /^\s*(commit|end)\b/i.test(text) : !/^\s*pragma\b/i.test(text);
+  return !statement.readonly || /^\s*(commit|end|release)\b/i.test(text);
 }
 
 type SqliteDialectDatabase = Extract<SqliteDialectConfig['database'], { prepare: unknown }>;

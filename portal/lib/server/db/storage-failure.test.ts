@@ -1,13 +1,16 @@
-import { existsSync, fdatasync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, fdatasync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ready } from '../../../../protocol/sodium';
+import { healthOf } from '../health';
 import { makeRecord } from '../log/test-log';
+import { storedBefore, type ServiceContext } from '../message-store';
 import { startCheckpointer } from './checkpointer';
-import { openDatabase, type ClearinghouseDb } from './database';
+import { openDatabase, storageFailedMarkerPath, type ClearinghouseDb } from './database';
 import { durableTransaction } from './durable-transaction';
 import { createDurableWriter } from './durable-writer';
 import { migrateToLatest } from './migrate';
@@ -27,6 +30,7 @@ function rowsOutside(path: string): number[] {
 }
 
 describe('a failed flush of the SQLite write-ahead log', () => {
+  beforeAll(() => ready());
   let dir: string;
   let path: string;
   let cdb: ClearinghouseDb;
@@ -100,11 +104,39 @@ describe('a failed flush of the SQLite write-ahead log', () => {
     expect(existsSync(`${path}-wal`)).toBe(true);
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
 
-    // Opened again (as after a restart), it writes.
+    // Not opened again (a restart) until the operator has rebooted and removed the marker: the
+    // pages the disk did not take may still be in the page cache, where recovery would find them.
+    const marker = storageFailedMarkerPath(path);
+    expect(readFileSync(marker, 'utf8')).toContain('A flush of the write-ahead log failed: EIO');
+    await expect(openDatabase({ sqlitePath: path })).rejects.toThrow(
+      /failed \(.*EIO.*\)\. Check the disk, then reboot the machine .* delete .*-storage-failed/,
+    );
+    rmSync(marker);
     cdb = await openDatabase({ sqlitePath: path });
     expect(cdb.storageFailure!()).toBeUndefined();
     await insert(4);
     expect(rowsOutside(path)).toEqual(expect.arrayContaining([1, 4]));
+  });
+
+  it('says so on the health route, and never answers a resend as stored', async () => {
+    const writer = createDurableWriter(cdb);
+    const record = makeRecord();
+    expect((await writer.write(record)).status).toBe('stored');
+    await writer.close();
+    const ctx = { cdb } as unknown as ServiceContext;
+    expect(await storedBefore(ctx, record.jws, 'grant')).toMatchObject({ sha256: record.sha256 });
+    expect(await healthOf(cdb)).toMatchObject({
+      status: 200,
+      body: { status: 'ok', database: { dialect: 'sqlite', reachable: true, writable: true } },
+    });
+
+    failNext = true;
+    await expect(insert(1)).rejects.toThrow('EIO');
+    expect(await storedBefore(ctx, record.jws, 'grant')).toBeUndefined();
+    expect(await healthOf(cdb)).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable', database: { reachable: true, writable: false } },
+    });
   });
 
   it('rolls back a transaction whose commit comes after the failure', async () => {
@@ -131,6 +163,20 @@ describe('a failed flush of the SQLite write-ahead log', () => {
     } finally {
       await checkpointer?.stop();
     }
+  });
+
+  it('counts a flush that fails while the database closes, but not one asked for after', async () => {
+    await insert(8);
+    // A flush under way when the close begins fails: the disk's failure all the same.
+    failNext = true;
+    const failing = cdb.syncWal!();
+    const closing = cdb.close();
+    await expect(failing).rejects.toThrow('EIO');
+    await closing;
+    expect(cdb.storageFailure!()?.message).toBe('EIO: i/o error, fdatasync');
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    rmSync(storageFailedMarkerPath(path));
+    cdb = await openDatabase({ sqlitePath: path });
   });
 
   it('does not count a flush refused because the database is closing', async () => {

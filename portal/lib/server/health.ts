@@ -1,0 +1,36 @@
+import { checkReachable, type ClearinghouseDb } from './db/database';
+import { version } from './version';
+
+/** The body of `GET /api/v1/health`. */
+export interface Health {
+  status: 'ok' | 'unavailable';
+  version: string;
+  database: { dialect: string | null; reachable: boolean; writable: boolean };
+}
+
+/**
+ * Liveness and readiness: the version, whether the database answers and whether it takes writes
+ * (not after a failed flush of SQLite's write-ahead log, until a restart:
+ * `ClearinghouseDb.storageFailure`). HTTP 200 when both, else 503 with the same body.
+ * `database` is `undefined` when the server could not open it.
+ *
+ * @example
+ * ```ts
+ * const { status, body } = await healthOf((await getInstance()).database);
+ * ```
+ */
+export async function healthOf(
+  database: ClearinghouseDb | undefined,
+): Promise<{ status: 200 | 503; body: Health }> {
+  const reachable = database !== undefined && (await checkReachable(database.db));
+  const writable = reachable && database.storageFailure?.() === undefined;
+  const ok = reachable && writable;
+  return {
+    status: ok ? 200 : 503,
+    body: {
+      status: ok ? 'ok' : 'unavailable',
+      version,
+      database: { dialect: database?.dialect ?? null, reachable, writable },
+    },
+  };
+}
