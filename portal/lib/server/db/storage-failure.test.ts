@@ -7,7 +7,8 @@ import { sql } from 'kysely';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ready } from '../../../../protocol/sodium';
 import { healthOf } from '../health';
-import { makeRecord } from '../log/test-log';
+import { startLog } from '../log/clearinghouse-log';
+import { keyFolder, makeRecord, prepare, testLogConfig, writeMessages } from '../log/test-log';
 import { storedBefore, type ServiceContext } from '../message-store';
 import { startCheckpointer } from './checkpointer';
 import { openDatabase, storageFailedMarkerPath, type ClearinghouseDb } from './database';
@@ -138,6 +139,37 @@ describe('a failed flush of the SQLite write-ahead log', () => {
       body: { status: 'unavailable', database: { reachable: true, writable: false } },
     });
   });
+
+  it('stops the log, which says so once rather than at every retry', async () => {
+    const keys = keyFolder();
+    const errors: unknown[] = [];
+    const writer = await prepare(cdb);
+    const log = await startLog(cdb, testLogConfig(keys.dir, { runSequencer: true }), {
+      intervalMs: 20,
+      // One entry a batch, so that entries are still waiting after the failed one.
+      maxBatch: 1,
+      maxTransactionEntries: 1,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await writeMessages(writer, 1);
+      await expect.poll(() => log.sequencer.head().size, { timeout: 10_000 }).toBe(1);
+      // The next batch's flush fails; the retries for the entries still waiting (one a second)
+      // are refused.
+      failNext = true;
+      await writeMessages(writer, 3);
+      await expect.poll(() => cdb.storageFailure!() !== undefined, { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => log.sequencer.stats.failures, { timeout: 10_000 }).toBeGreaterThan(2);
+      expect(errors.map((error) => (error as Error).message)).toEqual([
+        'The log stops sequencing: a flush of the database failed, and nothing is written until the server restarts.',
+      ]);
+      expect(log.sequencer.head().size).toBe(1);
+    } finally {
+      await log.stop();
+      await writer.close();
+      keys.remove();
+    }
+  }, 20_000);
 
   it('rolls back a transaction whose commit comes after the failure', async () => {
     await expect(

@@ -240,6 +240,8 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
   let chain: Promise<unknown> = Promise.resolve();
   let loopActive: Promise<void> | undefined;
   let unsubscribeLeadership: (() => void) | undefined;
+  /** Whether the failure to write after a failed flush has been reported (once). */
+  let storageFailureReported = false;
 
   function exclusive<T>(work: () => Promise<T>): Promise<T> {
     const result = chain.then(work, work);
@@ -642,7 +644,18 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
           stats.fenced++;
         } else {
           stats.failures++;
-          onError(error);
+          // Once a flush has failed nothing is written until a restart: said once, not at every
+          // retry (`ClearinghouseDb.storageFailure`).
+          if (cdb.storageFailure?.() === undefined) onError(error);
+          else if (!storageFailureReported) {
+            storageFailureReported = true;
+            onError(
+              new Error(
+                'The log stops sequencing: a flush of the database failed, and nothing is written until the server restarts.',
+                { cause: error },
+              ),
+            );
+          }
           delay = Math.max(intervalMs, retryDelayMs);
         }
       } finally {
