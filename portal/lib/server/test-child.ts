@@ -1,4 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -53,4 +56,26 @@ export async function runScript(
     child.on('close', (exitCode) => resolve(exitCode));
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * {@link runScript} with a new temporary folder of its own as its first argument (e.g. for its
+ * database file), removed once it has ended.
+ *
+ * @example
+ * ```ts
+ * const { code } = await runScriptInFolder(new URL('./x.child.ts', import.meta.url), ['stop']);
+ * ```
+ */
+export async function runScriptInFolder(
+  script: URL,
+  args: readonly string[],
+  options: { timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const folder = mkdtempSync(join(tmpdir(), 'script-'));
+  try {
+    return await runScript(script, [folder, ...args], options);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }

@@ -8,7 +8,7 @@ import { openDatabase } from './database';
 import { defaultAutocheckpointPages, startCheckpointer, type Checkpointer } from './checkpointer';
 import { durableTransaction } from './durable-transaction';
 import { openTestDatabase, type TestDatabase } from './test-databases';
-import { runScript } from '../test-child';
+import { runScriptInFolder } from '../test-child';
 
 const autocheckpoint = async (tdb: TestDatabase) =>
   Number(
@@ -176,20 +176,10 @@ describe('the SQLite checkpointer', () => {
 
 describe('the SQLite checkpointer in a process with nothing else to do', () => {
   /** Runs checkpointer-alone.child.ts once in `mode`, in a folder of its own. */
-  async function runAlone(mode: 'stop' | 'leave', timeoutMs = 30_000) {
-    const dir = mkdtempSync(join(tmpdir(), 'checkpointer-alone-'));
-    try {
-      return await runScript(
-        new URL('./checkpointer-alone.child.ts', import.meta.url),
-        [dir, mode],
-        {
-          timeoutMs,
-        },
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
+  const runAlone = (mode: 'stop' | 'leave', timeoutMs = 30_000) =>
+    runScriptInFolder(new URL('./checkpointer-alone.child.ts', import.meta.url), [mode], {
+      timeoutMs,
+    });
 
   it('keeps the process alive until it has stopped (a failed server start reports its error)', async () => {
     // Before the fix the process ended during stop() in about two runs of three, with exit code 13

@@ -2,13 +2,11 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { walPathOf } from './durable-transaction';
+import { startTimeoutOf } from './worker-start';
 import type { ClearinghouseDb } from './database';
 
 /** SQLite's own default for `wal_autocheckpoint` (pages), restored when the checkpointer stops. */
 export const defaultAutocheckpointPages = 1000;
-
-/** How long a start waits for the worker's connection by default (milliseconds). */
-const defaultStartTimeoutMs = 10_000;
 
 export interface CheckpointerOptions {
   /** How often the worker runs a passive checkpoint (default 1,000 ms). */
@@ -160,9 +158,7 @@ export async function startCheckpointer(
   const intervalMs = options.intervalMs ?? 1000;
   if (!Number.isInteger(intervalMs) || intervalMs < 10 || intervalMs > 60_000)
     throw new RangeError('intervalMs must be a whole number of milliseconds from 10 to 60000');
-  const startTimeoutMs = options.startTimeoutMs ?? defaultStartTimeoutMs;
-  if (!Number.isInteger(startTimeoutMs) || startTimeoutMs < 1 || startTimeoutMs > 600_000)
-    throw new RangeError('startTimeoutMs must be a whole number of milliseconds from 1 to 600000');
+  const startTimeoutMs = startTimeoutOf(options.startTimeoutMs);
   const onError =
     options.onError ??
     ((error: Error) =>

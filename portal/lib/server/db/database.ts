@@ -318,6 +318,28 @@ function openSqlite(
   /** Told once when a flush fails (the checkpointer stops). */
   const failureListeners = new Set<() => void>();
   const refusal = () => (storageFailure === undefined ? undefined : storageFailedError());
+  /** The first failed flush: no more writes, the log kept as it is, and everyone told. */
+  const failStorage = (error: Error) => {
+    storageFailure = error;
+    markStorageFailed(path, error);
+    // Another connection stays open to the end of the process, so that no close (this one's
+    // included) is the last one, whose checkpoint would copy the log, the frames the disk may
+    // have lost among it, into the database file and delete it. The next start recovers from
+    // what is on disk.
+    try {
+      const keeper = new SqliteDatabase(path, { fileMustExist: true });
+      // A connection takes its share of the log's index at its first read.
+      keeper.prepare('select count(*) from sqlite_master').get();
+      keepers.add(keeper);
+    } catch {
+      // Nothing more to do: the refusal of every write stands.
+    }
+    console.error(
+      `[sqlite] A flush of the write-ahead log of ${path} failed; the server takes no more writes. Before it starts again, reboot the machine (or drop the page cache) and delete ${storageFailedMarkerPath(path)} (docs/operations.md "When a flush fails"):`,
+      error,
+    );
+    for (const listener of failureListeners) listener();
+  };
   const cached = withStatementCache(sqlite, statementCacheSize, refusal);
   const wal = path === ':memory:' ? undefined : walFile(sqliteWalPath(path), flushWal);
   const db = new Kysely<Database>({
@@ -376,25 +398,7 @@ function openSqlite(
               // A flush refused because the database has closed is not the disk's failure; one
               // that fails while it closes is.
               if (!(error instanceof WalClosedError) && storageFailure === undefined) {
-                storageFailure = error instanceof Error ? error : new Error(String(error));
-                markStorageFailed(path, storageFailure);
-                // Another connection stays open to the end of the process, so that no close
-                // (this one's included) is the last one, whose checkpoint would copy the log,
-                // the frames the disk may have lost among it, into the database file and
-                // delete it. The next start recovers from what is on disk.
-                try {
-                  const keeper = new SqliteDatabase(path, { fileMustExist: true });
-                  // A connection takes its share of the log's index at its first read.
-                  keeper.prepare('select count(*) from sqlite_master').get();
-                  keepers.add(keeper);
-                } catch {
-                  // Nothing more to do: the refusal of every write stands.
-                }
-                console.error(
-                  `[sqlite] A flush of the write-ahead log of ${path} failed; the server takes no more writes. Before it starts again, reboot the machine (or drop the page cache) and delete ${storageFailedMarkerPath(path)} (docs/operations.md "When a flush fails"):`,
-                  error,
-                );
-                for (const listener of failureListeners) listener();
+                failStorage(error instanceof Error ? error : new Error(String(error)));
               }
               throw error;
             }

@@ -10,7 +10,7 @@ import { sqliteLimitsPath } from './database';
 import { createDurableWriter, type DurableWriter, type MessageRecord } from './durable-writer';
 import { migrateToLatest } from './migrate';
 import { openTestDatabase, type TestDatabase } from './test-databases';
-import { runScript } from '../test-child';
+import { runScriptInFolder } from '../test-child';
 import { startWriterThread, type WriterThread } from './writer-thread';
 
 const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -296,14 +296,14 @@ describe('the SQLite writer thread in a process with nothing else to do', () => 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs writer-thread-alone.child.ts once in `mode`, with a database file of its own. */
-  async function runAlone(mode: 'stop' | 'leave', timeoutMs = 30_000) {
-    const own = mkdtempSync(join(dir, 'run-'));
-    return runScript(
+  const runAlone = (mode: 'stop' | 'leave', timeoutMs = 30_000) =>
+    runScriptInFolder(
       new URL('./writer-thread-alone.child.ts', import.meta.url),
-      [own, codeFile, mode],
-      { timeoutMs },
+      [codeFile, mode],
+      {
+        timeoutMs,
+      },
     );
-  }
 
   it('keeps the process alive until it has stopped', async () => {
     // An idle thread is unreferenced; stop() references it until it has exited, or the process

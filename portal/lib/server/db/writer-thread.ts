@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { CompiledQuery, type LogEvent } from 'kysely';
 import { ProtocolError, type ProtocolErrorCode } from '../../../../protocol/errors';
 import { effectName, type BatchEntry, type Outcome, type ValidRecord } from './insert-batch';
+import { startTimeoutOf } from './worker-start';
 
 /**
  * The SQLite writer thread: the durable writer's group commits run there, on a connection of
@@ -156,9 +157,7 @@ export class WriterThreadGone extends Error {
  * ```
  */
 export async function startWriterThread(options: WriterThreadOptions): Promise<WriterThread> {
-  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
-  if (!Number.isInteger(startTimeoutMs) || startTimeoutMs < 1 || startTimeoutMs > 600_000)
-    throw new RangeError('startTimeoutMs must be a whole number of milliseconds from 1 to 600000');
+  const startTimeoutMs = startTimeoutOf(options.startTimeoutMs);
   const data: WriterThreadData = {
     path: options.path,
     driver: options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3'),
