@@ -90,6 +90,28 @@ describe('durableTransaction on a SQLite file', () => {
     await Promise.all([write, read]);
     expect(order).toEqual(['durable', 'read 1']);
   });
+
+  it("reports SQLite's own error when SQLite has rolled the transaction back itself (a full disk)", async () => {
+    const pages = Number(
+      (await sql<{ page_count: number }>`pragma page_count`.execute(tdb.cdb.db)).rows[0]!
+        .page_count,
+    );
+    expect(pages).toBeGreaterThan(0);
+    // A database that may grow by three pages: an insert of 100 KB fills it, and SQLite then
+    // rolls the whole transaction back itself; the ROLLBACK that follows must not hide why.
+    await sql.raw(`pragma max_page_count = ${pages + 3}`).execute(tdb.cdb.db);
+    await expect(
+      durableTransaction(tdb.cdb, (trx) =>
+        sql`insert into t (id, v) values (1, ${'x'.repeat(100_000)})`.execute(trx),
+      ),
+    ).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    await sql.raw('pragma max_page_count = 1073741823').execute(tdb.cdb.db);
+    await durableTransaction(tdb.cdb, (trx) =>
+      sql`insert into t (id, v) values (2, 'b')`.execute(trx),
+    );
+    const { rows } = await sql<{ id: number }>`select id from t`.execute(tdb.cdb.db);
+    expect(rows.map((row) => Number(row.id))).toEqual([2]);
+  });
 });
 
 describe('withStatementCache', () => {

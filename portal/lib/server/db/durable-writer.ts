@@ -257,8 +257,9 @@ export function createDurableWriter(
         });
         return;
       }
-      if (batch.length === 1) {
-        fail(batch[0]!, error);
+      if (batch.length === 1 || refusesEveryWrite(error)) {
+        // One record, or a database that takes no write at all: one by one would change nothing.
+        for (const entry of batch) fail(entry, error);
         return;
       }
       stats.fallbacks++;
@@ -375,8 +376,17 @@ interface Pending {
  * SQLite: better-sqlite3's extended result codes. PostgreSQL: SQLSTATE classes 22 (data
  * exception), 23 (integrity constraint violation) and P0 (raised by a trigger or function).
  */
+/**
+ * The database refuses every write until it is opened again (a failed flush of SQLite's
+ * write-ahead log, `ClearinghouseDb.storageFailure`).
+ */
+function refusesEveryWrite(error: unknown): boolean {
+  return error instanceof ProtocolError && error.code === 'ERR_STORAGE_UNAVAILABLE';
+}
+
 function isRecordSpecific(error: unknown): boolean {
-  if (error instanceof ProtocolError) return true; // a record's own `apply` or effect refused it
+  // A record's own `apply` or effect refused it, unless the database refuses everything.
+  if (error instanceof ProtocolError) return !refusesEveryWrite(error);
   if (typeof error !== 'object' || error === null || !('code' in error)) return false;
   const code = (error as { code: unknown }).code;
   if (typeof code !== 'string') return false;

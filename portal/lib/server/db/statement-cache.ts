@@ -15,6 +15,8 @@ export const statementCacheSize = 512;
  * indistinguishable from preparing it anew. Least recently used statements are dropped beyond
  * {@link statementCacheSize} (multi-row inserts differ by their row count).
  *
+ * A ROLLBACK when no transaction is open does nothing (see {@link nothingToRollBack}).
+ *
  * With `refuseWrites`, every statement that would write or commit is refused with the error it
  * returns, when it returns one (a failed flush of the write-ahead log: see `openDatabase`).
  *
@@ -31,6 +33,7 @@ export function withStatementCache(
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
     prepare(text: string) {
+      if (!sqlite.inTransaction && text === 'rollback') return nothingToRollBack;
       let statement = statements.get(text);
       if (statement === undefined) {
         statement = sqlite.prepare(text);
@@ -52,6 +55,17 @@ export function withStatementCache(
     },
   };
 }
+
+/**
+ * What Kysely's ROLLBACK runs when SQLite has already rolled the transaction back itself, as it
+ * does after SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM and some SQLITE_BUSY: the real ROLLBACK
+ * would fail ("cannot rollback - no transaction is active"), and Kysely would throw that error in
+ * place of the one that says what happened.
+ */
+const nothingToRollBack = {
+  reader: false,
+  run: () => ({ changes: 0, lastInsertRowid: 0 }),
+} as unknown as SqliteDatabase.Statement;
 
 /**
  * Whether `statement` changes the database or commits: anything SQLite does not call read-only

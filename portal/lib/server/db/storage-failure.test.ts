@@ -86,10 +86,17 @@ describe('a failed flush of the SQLite write-ahead log', () => {
     await expect(sql`insert into t (x) values (3)`.execute(cdb.db)).rejects.toMatchObject({
       code: 'ERR_STORAGE_UNAVAILABLE',
     });
+    // Three messages in one batch are refused together, not retried one by one as after a
+    // record's own failure.
     const writer = createDurableWriter(cdb);
-    await expect(writer.write(makeRecord())).rejects.toMatchObject({
-      code: 'ERR_STORAGE_UNAVAILABLE',
-    });
+    const writes = await Promise.allSettled([1, 2, 3].map(() => writer.write(makeRecord())));
+    for (const write of writes) {
+      expect(write).toMatchObject({
+        status: 'rejected',
+        reason: { code: 'ERR_STORAGE_UNAVAILABLE' },
+      });
+    }
+    expect(writer.stats).toMatchObject({ failed: 3, fallbacks: 0, batches: 0 });
     await writer.close();
     // A flush that is asked for again fails too: no later commit can look durable.
     await expect(cdb.syncWal!()).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
