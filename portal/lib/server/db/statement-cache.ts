@@ -33,7 +33,7 @@ export function withStatementCache(
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
     prepare(text: string) {
-      if (!sqlite.inTransaction && text === 'rollback') return nothingToRollBack;
+      if (text === 'rollback' && !sqlite.inTransaction) return nothingToRollBack;
       let statement = statements.get(text);
       if (statement === undefined) {
         statement = sqlite.prepare(text);
