@@ -161,7 +161,8 @@ export interface ObligationService {
 /**
  * Judges one access entry against the grant it names, as of the entry's own time `at`: the grant
  * must be this company's, given by then, not expired or revoked (wholly, or for that purpose) by
- * then, and one of its scopes must name the purpose and every category used.
+ * then, and one of its scopes must name the purpose and every category used, and not have passed
+ * its `validUntil`.
  *
  * @example
  * ```ts
@@ -174,7 +175,8 @@ export function accessViolation(
     | {
         payload: Payload<'grant'>;
         revokedAt: number | null;
-        revokedPurposes: readonly string[];
+        /** When each revoked purpose was revoked first (the revocation's `iat`, seconds). */
+        purposeRevokedAt: ReadonlyMap<string, number>;
       }
     | undefined,
 ): AccessScopeViolation | undefined {
@@ -183,15 +185,55 @@ export function accessViolation(
   if (entry.at < payload.iat) return 'before-grant';
   if (entry.at >= payload.until) return 'after-expiry';
   if (grant.revokedAt !== null && entry.at >= grant.revokedAt) return 'after-revocation';
-  // A partial revocation records purposes, not times: a use of a purpose revoked since counts as
-  // after its revocation whatever `at` says, the conservative reading for the customer.
-  if (grant.revokedPurposes.includes(entry.purpose)) return 'after-revocation';
+  const purposeRevokedAt = grant.purposeRevokedAt.get(entry.purpose);
+  if (purposeRevokedAt !== undefined && entry.at >= purposeRevokedAt) return 'after-revocation';
   const scopes = payload.scopes.filter((scope) => scope.purpose === entry.purpose);
   if (scopes.length === 0) return 'purpose-not-granted';
-  const covered = scopes.some((scope) =>
+  const covering = scopes.filter((scope) =>
     entry.dataCategories.every((category) => scope.dataCategories.includes(category)),
   );
-  return covered ? undefined : 'categories-not-granted';
+  if (covering.length === 0) return 'categories-not-granted';
+  // A scope's own end bounds the grant for that scope, as it bounds the offers relayed under it.
+  const current = covering.some(
+    (scope) => scope.conditions?.validUntil === undefined || entry.at < scope.conditions.validUntil,
+  );
+  return current ? undefined : 'after-expiry';
+}
+
+/**
+ * When each purpose of each grant was first revoked by a revocation naming that grant, from the
+ * revocation messages themselves: `grants` holds a grant's purposes by its hash, `revocations` the
+ * stored revocations of those grants' pseudonyms with the company. An item without purposes
+ * revokes every purpose of its grant; one listing purposes, those. A revocation of `all` is left
+ * out: it reaches only the grants given before it, and their `revoked_at` says when.
+ *
+ * @example
+ * ```ts
+ * revocationTimes(new Map([[grantSha256, ['product_launch']]]), [revocationPayload]);
+ * ```
+ */
+export function revocationTimes(
+  grants: ReadonlyMap<string, { pseudonym: string; purposes: readonly string[] }>,
+  revocations: readonly Payload<'revocation'>[],
+): Map<string, Map<string, number>> {
+  const times = new Map<string, Map<string, number>>();
+  const revoke = (grantSha256: string, purposes: readonly string[], at: number) => {
+    let ofGrant = times.get(grantSha256);
+    if (ofGrant === undefined) times.set(grantSha256, (ofGrant = new Map()));
+    for (const purpose of purposes) {
+      const earlier = ofGrant.get(purpose);
+      if (earlier === undefined || at < earlier) ofGrant.set(purpose, at);
+    }
+  };
+  for (const revocation of revocations) {
+    if (revocation.grants === 'all') continue;
+    for (const item of revocation.grants) {
+      const grant = grants.get(item.grantSha256);
+      if (grant === undefined || grant.pseudonym !== revocation.iss) continue;
+      revoke(item.grantSha256, item.purposes ?? grant.purposes, revocation.iat);
+    }
+  }
+  return times;
 }
 
 /**
@@ -558,15 +600,44 @@ export function createObligationService(
         // Another company's grant is, for this company, no grant at all.
         .where('grants.company_id', '=', company.id)
         .execute();
+      const payloads = new Map(
+        rows.map((row) => [row.sha256, parseMessage('grant', peekClaims(row.jws).payload)]),
+      );
+      // When each purpose named by a revocation was revoked: the grants' rows keep which
+      // purposes, not when (a use before the revocation is no finding).
+      const revokedPseudonyms = [
+        ...new Set(rows.filter((row) => row.revoked_purposes !== null).map((row) => row.pseudonym)),
+      ];
+      const revocations =
+        revokedPseudonyms.length === 0
+          ? []
+          : await db
+              .selectFrom('revocations')
+              .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
+              .select('messages.jws')
+              .where('revocations.company_id', '=', company.id)
+              .where('revocations.pseudonym', 'in', revokedPseudonyms)
+              .execute();
+      const purposeTimes = revocationTimes(
+        new Map(
+          rows.map((row) => [
+            row.sha256,
+            {
+              pseudonym: row.pseudonym,
+              purposes: payloads.get(row.sha256)!.scopes.map((scope) => scope.purpose),
+            },
+          ]),
+        ),
+        revocations.map((row) => parseMessage('revocation', peekClaims(row.jws).payload)),
+      );
       const grants = new Map(
         rows.map((row) => [
           row.sha256,
           {
             pseudonym: row.pseudonym,
-            payload: parseMessage('grant', peekClaims(row.jws).payload),
+            payload: payloads.get(row.sha256)!,
             revokedAt: row.revoked_at,
-            revokedPurposes:
-              row.revoked_purposes === null ? [] : (JSON.parse(row.revoked_purposes) as string[]),
+            purposeRevokedAt: purposeTimes.get(row.sha256) ?? new Map<string, number>(),
           },
         ]),
       );

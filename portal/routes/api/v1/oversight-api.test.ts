@@ -143,7 +143,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
 
   /** A company with one pseudonym holding one grant (or, with `refuse`, one refusal). */
   async function relationship(
-    options: { company?: TestCompany; refuse?: boolean } = {},
+    options: { company?: TestCompany; refuse?: boolean; validUntil?: number } = {},
   ): Promise<{ company: TestCompany; pseudonym: TestPseudonym; grantSha256: string }> {
     const company = options.company ?? (await register());
     const request = await expectJson<Receipt>(await grantRequest(company), 201);
@@ -166,7 +166,17 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       {
         ...claims(api.clock, pseudonym.id, company.id),
         requestSha256: request.sha256,
-        scopes: [{ ...plainScope(), channels: ['newsletter'] }],
+        scopes: [
+          {
+            ...plainScope(),
+            channels: ['newsletter'],
+            ...(options.validUntil === undefined
+              ? {}
+              : {
+                  conditions: { ...plainScope().conditions, validUntil: options.validUntil },
+                }),
+          },
+        ],
         preferredChannel: 'newsletter',
         until: api.clock.seconds() + 365 * day,
         pseudonymKey: publicJwk(pseudonym.keyPair),
@@ -803,6 +813,61 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       expect(
         (await companyFindings(company)).filter((f) => f.type === 'access-out-of-scope'),
       ).toMatchObject([{ grantSha256, reason: 'after-revocation' }]);
+    });
+
+    it('judges a use by its own time against a revocation that names the grant', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const before = api.clock.seconds();
+      api.clock.advance(60);
+      const revocation = await sign(
+        'revocation',
+        { ...claims(api.clock, pseudonym.id, company.id), grants: [{ grantSha256 }] },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
+      api.clock.advance(60);
+      const use = {
+        grantSha256,
+        purpose: 'product_launch' as const,
+        dataCategories: ['address' as const],
+      };
+      const body = await expectJson<{ accepted: number; outOfScope: number }>(
+        await reportAccess(company, [
+          { ...use, at: before },
+          { ...use, at: api.clock.seconds() },
+        ]),
+        201,
+      );
+      expect(body).toMatchObject({ accepted: 1, outOfScope: 1 });
+      expect(
+        (await companyFindings(company))
+          .filter((f) => f.type === 'access-out-of-scope')
+          .map((f) => [f.entry, f.reason]),
+      ).toEqual([[1, 'after-revocation']]);
+    });
+
+    it("makes a use after its scope's validUntil a finding, though the grant runs on", async () => {
+      const validUntil = api.clock.seconds() + 10 * day;
+      const { company, grantSha256 } = await relationship({ validUntil });
+      const use = {
+        grantSha256,
+        purpose: 'product_launch' as const,
+        dataCategories: ['address' as const],
+      };
+      api.clock.advance(20 * day);
+      const body = await expectJson<{ accepted: number; outOfScope: number }>(
+        await reportAccess(company, [
+          { ...use, at: validUntil - 1 },
+          { ...use, at: validUntil },
+        ]),
+        201,
+      );
+      expect(body).toMatchObject({ accepted: 1, outOfScope: 1 });
+      expect(
+        (await companyFindings(company))
+          .filter((f) => f.type === 'access-out-of-scope')
+          .map((f) => [f.entry, f.reason]),
+      ).toEqual([[1, 'after-expiry']]);
     });
 
     it('refuses a report signed by a pseudonym or by another company', async () => {
