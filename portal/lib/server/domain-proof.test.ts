@@ -205,6 +205,18 @@ describe('no request to private addresses', () => {
       /acceptable origin/,
     );
   });
+
+  it('takes a clearinghouse for one on loopback by its address, not by how its name begins', () => {
+    expect(originPolicy('http://127.0.0.1:4000', 'http://127.1:3000')).toBe('loopback');
+    expect(originPolicy('http://localhost:4000', 'http://[::1]:3000')).toBe('loopback');
+    for (const named of [
+      'https://127.shop.example',
+      'https://127.0.0.1.example',
+      'https://localhost.example',
+    ]) {
+      expect(() => originPolicy('http://127.0.0.1:6379', named)).toThrow(/acceptable origin/);
+    }
+  });
 });
 
 /**

@@ -119,7 +119,8 @@ export function isLoopbackAddress(address: string): boolean {
 export function isLoopbackOrigin(origin: string): boolean {
   try {
     const { hostname } = new URL(origin);
-    return hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+    // By address: a public name such as `127.shop.example` must not switch on the local mode.
+    return hostname === 'localhost' || hostname === '[::1]' || isLoopbackAddress(hostname);
   } catch {
     return false;
   }
