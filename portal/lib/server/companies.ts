@@ -4,6 +4,7 @@
  * public registry with trust figures.
  */
 import { ProtocolError } from '$protocol/errors';
+import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { importPublicJwk, thumbprint } from '$protocol/keys';
 import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
@@ -514,10 +515,18 @@ export function createCompanyService(
       }
       const since = payload.action === 'compromised' ? payload.since : undefined;
       apply = async (trx) => {
+        // A retirement counts from when it is stored, never from the `iat` its signer chose:
+        // evidence is judged as of its own `iat` against `retired_at` (oversight.ts
+        // `companyKeyAsOf`), so a backdated retirement would void offers the relay accepted before
+        // it. Anything accepted up to now carries an `iat` at most the clock skew ahead of our
+        // clock, hence the margin. The key signs nothing more from this commit on either way
+        // (`currentCompanyKey` wants `retired_at` null). A compromise keeps the message's `iat`:
+        // its own `since`, which may reach back, decides there.
+        const retiredAt = since === undefined ? nowSeconds(ctx) + CLOCK_SKEW_SECONDS + 1 : iat;
         await trx
           .updateTable('company_keys')
           .set((eb) => ({
-            retired_at: eb.fn.coalesce('retired_at', eb.val(iat)),
+            retired_at: eb.fn.coalesce('retired_at', eb.val(retiredAt)),
             ...(since === undefined
               ? {}
               : { compromised_since: eb.fn.coalesce('compromised_since', eb.val(since)) }),

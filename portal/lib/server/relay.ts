@@ -256,6 +256,12 @@ const inboxQuery = prepared<
   db
     .selectFrom('relay_items')
     .innerJoin('messages', 'messages.sha256', 'relay_items.id')
+    // The sender's status is read with every page, not only when the relay accepted the item:
+    // a suspension takes effect at once, also for what was queued before it (docs/api.md
+    // "Relay"). Held back, not dropped: the items expire as ever, and those still due are
+    // delivered after a reinstatement. A pseudonym's items all come from its one company, so
+    // held-back items never sit between delivered ones and no reader's cursor skips them.
+    .innerJoin('companies', 'companies.id', 'relay_items.company_id')
     .select([
       'relay_items.id',
       'relay_items.seq',
@@ -268,6 +274,8 @@ const inboxQuery = prepared<
     .where('relay_items.seq', '>', arg('after'))
     // Never served once expired, even in the moment before the purge removes it.
     .where('relay_items.expires_at', '>', arg('nowMs'))
+    // The rule the relay accepted the item under.
+    .where('companies.status', '=', 'active')
     .orderBy('relay_items.seq')
     .limit(arg('limit')),
 );

@@ -41,6 +41,8 @@ import * as correctionsListRoute from './companies/me/corrections/+server';
 import * as correctionRoute from './companies/me/corrections/[id]/+server';
 import * as eventsRoute from './companies/me/events/+server';
 import * as findingsRoute from './companies/me/findings/+server';
+import * as keysRoute from './companies/me/keys/+server';
+import * as complaintsRoute from './complaints/+server';
 import * as correctionsRoute from './corrections/+server';
 import * as grantRequestsRoute from './grant-requests/+server';
 import * as grantsRoute from './grants/+server';
@@ -750,6 +752,74 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       }
     });
 
+    it("holds a suspended company's queued items back at once and serves those still due after its reinstatement", async () => {
+      const start = api.clock.ms;
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const short = await expectJson<Queued>(
+        await sendOffer(
+          await offerToken(company, pseudonym, grantSha256, {
+            validUntil: api.clock.seconds() + day,
+          }),
+        ),
+        201,
+      );
+      const offer = await expectJson<Queued>(
+        await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+        201,
+      );
+      const reward = await expectJson<Queued>(
+        await post(
+          rewardsRoute.POST,
+          '/api/v1/rewards',
+          await rewardToken(company, pseudonym, grantSha256),
+        ),
+        201,
+      );
+      await setStatus(company.id, 'suspended');
+      try {
+        // Queued before the suspension, delivered after it: not in any page, nor past a cursor.
+        expect(await inbox(pseudonym)).toEqual({ items: [], next: '0' });
+        expect(await inbox(pseudonym, '?after=1')).toEqual({ items: [], next: '1' });
+
+        // Held back, not dropped: expiry and acknowledgement go on as ever.
+        api.clock.ms = start + day * 1000;
+        expect((await inbox(pseudonym)).items).toEqual([]);
+        const ack = await del(
+          inboxItemRoute.DELETE,
+          `${inboxPath(pseudonym)}/${reward.id}`,
+          api.clock,
+          { pseudonym: pseudonym.id, id: reward.id },
+          pseudonym,
+        );
+        expect(await expectJson(ack, 200)).toEqual({ deleted: 1 });
+        const held = async () =>
+          (
+            await api.tdb.cdb.db
+              .selectFrom('relay_items')
+              .select('id')
+              .where('id', 'in', [short.id, offer.id, reward.id])
+              .execute()
+          ).map((row) => row.id);
+        expect(await held()).toEqual([offer.id]);
+
+        await setStatus(company.id, 'active');
+        const page = await inbox(pseudonym);
+        expect(page.items.map((i) => [i.id, i.kind])).toEqual([[offer.id, 'offer']]);
+        const through = await del(
+          inboxRoute.DELETE,
+          inboxPath(pseudonym, `?through=${page.next}`),
+          api.clock,
+          { pseudonym: pseudonym.id },
+          pseudonym,
+        );
+        expect(await expectJson(through, 200)).toEqual({ deleted: 1 });
+        expect(await held()).toEqual([]);
+      } finally {
+        api.clock.ms = start;
+        await setStatus(company.id, 'active');
+      }
+    });
+
     it('lets only the pseudonym itself read or acknowledge its inbox', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const queued = await expectJson<Queued>(
@@ -981,6 +1051,92 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         'ERR_QUERY_INVALID',
       );
     });
+  });
+
+  // ----- relayed offers as evidence ------------------------------------------------------------
+
+  describe('relayed offers as complaint evidence', () => {
+    // Evidence is judged as of its own iat against the key's retirement (docs/api.md "Evidence"),
+    // and the company picks both iats: the retirement's up to 10 minutes back, the offer's up to
+    // the 60 s clock skew ahead.
+    it.each([
+      { case: 'retirement backdated 5 min', offerShift: 0, wait: 30, retireShift: -300 },
+      { case: 'offer dated 60 s ahead', offerShift: 60, wait: 0, retireShift: 0 },
+    ])(
+      'keeps an accepted offer valid evidence after its key is retired ($case)',
+      async ({ offerShift, wait, retireShift }) => {
+        const start = api.clock.ms;
+        try {
+          const { company, pseudonym, grantSha256 } = await relationship();
+          const second = newCompany();
+          const keyChange = async (
+            body: Partial<Payload<'company-key'>>,
+            keyPair: TestCompany['keyPair'],
+            iat = api.clock.seconds(),
+          ) =>
+            post(
+              keysRoute.POST,
+              '/api/v1/companies/me/keys',
+              await sign(
+                'company-key',
+                {
+                  ...claims(api.clock, company.id, testOrigin),
+                  iat,
+                  exp: iat + 600,
+                  ...body,
+                } as Payload<'company-key'>,
+                keyPair,
+              ),
+            );
+          await expectJson(
+            await keyChange({ action: 'add', key: publicJwk(second.keyPair) }, company.keyPair),
+            201,
+          );
+          const offer = await offerToken(company, pseudonym, grantSha256, {
+            iat: api.clock.seconds() + offerShift,
+          });
+          await expectJson(await sendOffer(offer), 201);
+
+          api.clock.advance(wait);
+          const storedAt = api.clock.seconds();
+          await expectJson(
+            await keyChange(
+              { action: 'retire', kid: company.kid },
+              second.keyPair,
+              storedAt + retireShift,
+            ),
+            201,
+          );
+          // From then on the key signs nothing more ...
+          await expectProblem(
+            await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+            401,
+            'ERR_JWS_KID_UNKNOWN',
+          );
+          // ... but what it signed and the relay accepted before stays the company's.
+          api.clock.advance(60);
+          const complaint = await sign(
+            'complaint',
+            {
+              ...claims(api.clock, pseudonym.id, testOrigin),
+              company: company.id,
+              evidence: [{ kind: 'offer', jws: offer }],
+              reasons: ['contact_cap_exceeded'],
+            },
+            pseudonym.keyPair,
+          );
+          await expectJson(await post(complaintsRoute.POST, '/api/v1/complaints', complaint), 201);
+          const registry = await expectJson<{ keys: { kid: string; retiredAt: number | null }[] }>(
+            await get(companyRoute.GET, `/api/v1/companies/${company.id}`, api.clock),
+            200,
+          );
+          const retiredAt = registry.keys.find((k) => k.kid === company.kid)!.retiredAt;
+          expect(retiredAt).toBeGreaterThan(storedAt + offerShift);
+        } finally {
+          api.clock.ms = start;
+        }
+      },
+    );
   });
 
   // ----- webhooks ------------------------------------------------------------------------------
