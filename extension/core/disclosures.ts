@@ -134,11 +134,13 @@ export async function openCompanyMessage<K extends MessageKind>(
     },
   });
   const key = company.keys?.find((k) => k.kid === opened.kid);
-  const iatMs = (opened.payload as { iat: number }).iat * 1000;
+  const iat = (opened.payload as { iat: number }).iat;
+  const iatMs = iat * 1000;
+  // A company key's retirement and compromise are in seconds, a person key's times in ms.
   const companyKeyValid =
     key !== undefined &&
-    (key.retiredAt === null || key.retiredAt > iatMs) &&
-    (key.compromisedSince === null || key.compromisedSince > iatMs);
+    (key.retiredAt === null || key.retiredAt > iat) &&
+    (key.compromisedSince === null || key.compromisedSince > iat);
   const staffKeyValid =
     key === undefined &&
     staffKey !== undefined &&

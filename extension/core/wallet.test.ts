@@ -124,7 +124,7 @@ describe('Wallet.check', () => {
     ],
     [
       'a key retired before the request',
-      (c) => Object.assign(c.company.keys[0]!, { retiredAt: nowMs - 7200_000 }),
+      (c) => Object.assign(c.company.keys[0]!, { retiredAt: nowSeconds - 7200 }),
       bridge,
       'ERR_JWS_KID_UNKNOWN',
     ],
@@ -952,6 +952,20 @@ describe('disclosures and answers', () => {
       expect.objectContaining({ state: 'opened', sha256: byStaff, holdings: [address] }),
       { state: 'invalid', sha256: byOther, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' },
       { state: 'invalid', sha256: byRetired, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' },
+    ]);
+  });
+
+  it('opens a disclosure signed with a company key retired since, not one signed after (seconds)', async () => {
+    const identity = await granted();
+    const body = { holdings: [address] };
+    const before = await ch.addDisclosure(identity.pseudonym, nowSeconds - 120, body);
+    const after = await ch.addDisclosure(identity.pseudonym, nowSeconds, body);
+    // As the registry gives it: the `company-key` retirement's time, in seconds.
+    ch.company.keys[0]!.retiredAt = nowSeconds - 60;
+    const stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: before }),
+      { state: 'invalid', sha256: after, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' },
     ]);
   });
 

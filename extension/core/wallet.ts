@@ -655,12 +655,12 @@ export class Wallet {
     });
     const request = opened.payload;
     const key = company.keys?.find((k) => k.kid === opened.kid);
-    const iatMs = request.iat * 1000;
     if (
       request.iss !== company.id ||
       key === undefined ||
-      (key.retiredAt !== null && key.retiredAt <= iatMs) ||
-      (key.compromisedSince !== null && key.compromisedSince <= iatMs)
+      // Seconds, as the registry gives a company key's retirement and compromise.
+      (key.retiredAt !== null && key.retiredAt <= request.iat) ||
+      (key.compromisedSince !== null && key.compromisedSince <= request.iat)
     )
       fail('ERR_JWS_KID_UNKNOWN', 'the request is not signed by a key of the company valid then');
     if (company.status !== 'active') fail('ERR_COMPANY_NOT_ACTIVE', 'the company is not active');

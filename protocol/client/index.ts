@@ -96,8 +96,11 @@ export interface CompanyEntry {
   readonly keys?: readonly {
     kid: string;
     jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
+    /** Milliseconds. */
     addedAt: number;
+    /** Seconds (from the `company-key` message), or null while the key is in use. */
     retiredAt: number | null;
+    /** Seconds (the `since` the company declared), or null. */
     compromisedSince: number | null;
   }[];
 }
