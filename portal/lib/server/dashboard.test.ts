@@ -35,6 +35,7 @@ import * as refusalsRoute from '../../routes/api/v1/refusals/+server';
 import * as revocationsRoute from '../../routes/api/v1/revocations/+server';
 import * as complaintsRoute from '../../routes/api/v1/complaints/+server';
 import * as decisionsRoute from '../../routes/api/v1/complaint-decisions/+server';
+import * as blacklistRoute from '../../routes/api/v1/blacklist/+server';
 
 describe.each(testDialects)('dashboard on %s', (dialect) => {
   let api: ApiHarness;
@@ -230,6 +231,29 @@ describe.each(testDialects)('dashboard on %s', (dialect) => {
       score: riskWeights.acksOverdue + riskWeights.complaintsUpheld,
       figures: { acksOverdue: 1, complaintsUpheld: 1, complaintsOpen: 0 },
     });
+  });
+
+  it('counts boycotts per reason by pseudonym, however many brands one names', async () => {
+    const before = await figures();
+    const reasonCount = (result: typeof before, reason: string) =>
+      result.boycotts.byReason.find((r) => r.reason === reason)?.signals ?? 0;
+    for (const brand of ['Erste Marke', 'Zweite Marke', 'Dritte Marke']) {
+      const token = await sign(
+        'blacklist',
+        {
+          ...claims(api.clock, complainant.id, testOrigin),
+          company: careless.id,
+          action: 'add',
+          reason: 'data_misuse',
+          brand,
+        },
+        complainant.keyPair,
+      );
+      await expectJson(await post(blacklistRoute.POST, '/api/v1/blacklist', token), 201);
+    }
+    const after = await figures();
+    expect(reasonCount(after, 'data_misuse') - reasonCount(before, 'data_misuse')).toBe(1);
+    expect(after.boycotts.total - before.boycotts.total).toBe(1);
   });
 
   it('shows the risk ranking one page at a time, with the number ranked', async () => {

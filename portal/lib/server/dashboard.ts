@@ -79,6 +79,7 @@ export interface DashboardFigures {
   boycotts: {
     /** Distinct (pseudonym, company) pairs with a live signal. */
     total: number;
+    /** Pseudonyms holding a signal with that reason (the field keeps its first name). */
     byReason: { reason: string; signals: number }[];
     companies: { id: string; legalName: string; pseudonyms: number }[];
   };
@@ -268,9 +269,10 @@ export async function dashboardFigures(
         .groupBy('company_id')
         .execute(),
     ),
+    // Pseudonyms, not signals: one holds a signal per brand it names, and must not count thrice.
     db
       .selectFrom('blacklist_signals')
-      .select(['reason', sql<number>`count(*)`.as('n')])
+      .select((eb) => ['reason', eb.fn.count<number>('pseudonym').distinct().as('n')])
       .groupBy('reason')
       .orderBy('reason')
       .execute(),

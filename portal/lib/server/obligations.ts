@@ -25,15 +25,34 @@ import {
   type StoredReceipt,
 } from './message-store';
 
-/** The default answer deadline of a data request: 30 days ("within one month", GDPR Art. 12(3)). */
-export const defaultDataRequestDeadlineMs = 30 * 24 * 60 * 60 * 1000;
+/**
+ * The default answer deadline of a data request: one month ("within one month of receipt", GDPR
+ * Art. 12(3)), counted as EU law counts months (Regulation 1182/71 Art. 3(2)(c)): to the end of
+ * the day with the same date in the next month, or of that month's last day when it has no such
+ * date; days in UTC. Received on 31 January at noon: due at the end of 28 (or 29) February.
+ *
+ * @example
+ * ```ts
+ * oneMonthAfter(Date.UTC(2026, 0, 31, 12)); // Date.UTC(2026, 2, 1) - 1, the end of 28 February
+ * ```
+ */
+export function oneMonthAfter(receivedAtMs: number): number {
+  const received = new Date(receivedAtMs);
+  const year = received.getUTCFullYear();
+  const month = received.getUTCMonth() + 1; // Date.UTC carries a 13th month into the next year
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return Date.UTC(year, month, Math.min(received.getUTCDate(), lastDay) + 1) - 1;
+}
 /** Largest page of `GET /api/v1/companies/me/data-requests`. */
 export const maxDataRequestPage = 500;
 
 export interface ObligationServiceOptions {
   companies: CompanyService;
-  /** How long a company has to answer a data request, in milliseconds (default 30 days). */
-  dataRequestDeadlineMs: number;
+  /**
+   * How long a company has to answer a data request, in milliseconds; undefined: one month
+   * ({@link oneMonthAfter}).
+   */
+  dataRequestDeadlineMs: number | undefined;
 }
 
 export interface DataRequestReceipt extends StoredReceipt {
@@ -241,7 +260,7 @@ export function revocationTimes(
  *
  * @example
  * ```ts
- * const obligations = createObligationService(ctx, { companies, dataRequestDeadlineMs: defaultDataRequestDeadlineMs });
+ * const obligations = createObligationService(ctx, { companies, dataRequestDeadlineMs: undefined });
  * const { deadline } = await obligations.submitDataRequest(token);
  * ```
  */
@@ -392,7 +411,8 @@ export function createObligationService(
       });
       const payload = opened.payload;
       const nowMs = ctx.now();
-      const deadline = nowMs + dataRequestDeadlineMs;
+      const deadline =
+        dataRequestDeadlineMs === undefined ? oneMonthAfter(nowMs) : nowMs + dataRequestDeadlineMs;
       const receipt = await storeSigned(ctx, {
         token,
         sha256: opened.sha256,
@@ -849,7 +869,8 @@ export async function accessFindings(
 }
 
 /**
- * The data-request deadline from `DATA_REQUEST_DEADLINE_DAYS` (default 30).
+ * The data-request deadline from `DATA_REQUEST_DEADLINE_DAYS`; unset: one month
+ * ({@link oneMonthAfter}).
  *
  * @example
  * ```ts
@@ -858,9 +879,9 @@ export async function accessFindings(
  */
 export function dataRequestDeadlineFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
-): number {
+): number | undefined {
   const raw = env.DATA_REQUEST_DEADLINE_DAYS?.trim();
-  if (raw === undefined || raw === '') return defaultDataRequestDeadlineMs;
+  if (raw === undefined || raw === '') return undefined;
   const days = Number(raw);
   if (!Number.isInteger(days) || days < 1 || days > 366) {
     throw new Error('DATA_REQUEST_DEADLINE_DAYS must be a whole number of days from 1 to 366.');

@@ -314,7 +314,8 @@ const oversightRouteDocs: readonly RouteDoc[] = [
     success: {
       status: 201,
       schema: 'DataRequestReceipt',
-      description: 'Logged; `deadline` is when the answer is due (default 30 days).',
+      description:
+        'Logged; `deadline` is when the answer is due (default: the end of the same date next month, UTC).',
     },
     problems: ['ERR_COMPANY_UNKNOWN', 'ERR_PSEUDONYM_UNKNOWN', 'ERR_PSEUDONYM_COMPANY_MISMATCH'],
   },
@@ -1421,9 +1422,15 @@ function responseSchemas(): Record<string, unknown> {
     Boycott: objectOf({
       company: companyIdSchema,
       total: { type: 'integer', minimum: 0 },
-      byReason: { type: 'object', additionalProperties: { type: 'integer', minimum: 1 } },
+      byReason: {
+        type: 'object',
+        description: 'Distinct pseudonyms per reason (one with several reasons counts under each).',
+        additionalProperties: { type: 'integer', minimum: 1 },
+      },
       byBrand: {
         type: 'array',
+        description:
+          'Distinct pseudonyms per declared brand; null: the company as a whole, including brands it does not declare.',
         items: objectOf({
           brand: nullable({ type: 'string' }),
           signals: { type: 'integer', minimum: 1 },

@@ -6,10 +6,13 @@
  * Evidence is a message the accused company signed (an offer, a disclosure, ...). It is verified
  * as of its own `iat` (SPECS "JWS"), against a key of that company that was valid then, so a
  * company cannot disown an offer by retiring the key or by letting it expire; a key declared
- * compromised voids what it signed from its `since` on.
+ * compromised voids what it signed from its `since` on. What a staff member may sign for the
+ * company (a disclosure, a data-request answer) is judged the same way against their person key.
  */
+import { sql } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { MessageKind } from '$protocol/messages';
+import { brandKey } from '$protocol/profile';
 import { openMessage } from '$protocol/signed';
 import type { ImportedPublicKey } from '$protocol/keys';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
@@ -20,7 +23,7 @@ import {
   regulatorKey,
   type Caller,
 } from './auth/signatures';
-import type { CompanyService } from './companies';
+import type { CompanyProfile, CompanyService } from './companies';
 import type { CompanyStatus } from './db/schema';
 import { nodeEd25519Verify } from './ed25519';
 import {
@@ -65,14 +68,20 @@ export interface BlacklistReceipt {
   created: boolean;
 }
 
-/** The public boycott figure of a company. */
+/**
+ * The public boycott figure of a company. Every figure counts pseudonyms, never signals, so one
+ * pseudonym moves each by at most one (SPECS "Consent conditions": it must not be inflatable).
+ */
 export interface BoycottView {
   company: string;
   /** Pseudonyms with a logged relationship that blacklisted the company or one of its brands. */
   total: number;
-  /** Signals per reason (a pseudonym may hold one per brand). */
+  /** Pseudonyms per reason; one holding signals with several reasons counts under each. */
   byReason: Record<string, number>;
-  /** Signals per brand; `null` for the company as a whole. */
+  /**
+   * Pseudonyms per brand the company declares, in its spelling; `null` for the company as a
+   * whole, which also holds signals naming a brand it does not declare.
+   */
   byBrand: { brand: string | null; signals: number }[];
 }
 
@@ -114,6 +123,13 @@ export interface OversightService {
 const openRequestKinds: ReadonlySet<string> = new Set(['grant-request']);
 
 /**
+ * Evidence kinds a staff member may sign with their person key (docs/api.md: disclosures and
+ * data-request answers are "company\* (or staff)", obligations.ts `openCompanyMessage`). Offers,
+ * offer contents, rewards and grant requests take a company key only, as evidence too.
+ */
+const staffSignedKinds: ReadonlySet<string> = new Set(['disclosure', 'data-request-answer']);
+
+/**
  * A key of `companyId` that could sign at `iat`: registered to the company, added by then (with
  * the clock skew), not retired before it, and not declared compromised at or before it.
  *
@@ -142,8 +158,51 @@ export async function companyKeyAsOf(
 }
 
 /**
- * Verifies one piece of complaint evidence: a message of `kind` signed by `companyId`, addressed
- * to `complainant` (or, for an open grant request, to the clearinghouse), judged as of its `iat`.
+ * The person key `kid` of a staff member of `companyId` that could sign at `iat`: enrolled by then
+ * and neither retired nor the member removed before it, each with the clock skew. A person key is
+ * never declared compromised after the fact: a lost browser retires it from that moment on (SPECS
+ * "People who sign"), so its retirement is the line, as a company key's is.
+ *
+ * @example
+ * ```ts
+ * const key = await staffKeyAsOf(db, companyId, kid, payload.iat);
+ * ```
+ */
+export async function staffKeyAsOf(
+  db: ServiceContext['cdb']['db'],
+  companyId: string,
+  kid: string,
+  iat: number,
+): Promise<ImportedPublicKey | undefined> {
+  const row = await db
+    .selectFrom('person_keys')
+    .innerJoin('people', 'people.id', 'person_keys.person_id')
+    .select([
+      'person_keys.x',
+      'person_keys.added_at',
+      'person_keys.retired_at',
+      'people.removed_at',
+    ])
+    .where('person_keys.kid', '=', kid)
+    .where('people.role', '=', 'staff')
+    .where('people.company_id', '=', companyId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  // people.ts keeps these times in milliseconds, stamped when stored. A message accepted just
+  // before the member left may carry an `iat` up to the skew ahead of our clock; with the margin,
+  // removing someone cannot void what the clearinghouse accepted from them (companies.ts
+  // `changeKey` gives a retired company key the same margin).
+  const endedBy = (ms: number | null) =>
+    ms !== null && Math.floor(Number(ms) / 1000) + CLOCK_SKEW_SECONDS < iat;
+  if (Number(row.added_at) > (iat + CLOCK_SKEW_SECONDS) * 1000) return undefined;
+  if (endedBy(row.retired_at) || endedBy(row.removed_at)) return undefined;
+  return keyFromX(row.x);
+}
+
+/**
+ * Verifies one piece of complaint evidence: a message of `kind` signed by `companyId` (with a
+ * company key, or for the kinds staff sign, a staff member's key), addressed to `complainant` (or,
+ * for an open grant request, to the clearinghouse), judged as of its `iat`.
  *
  * @throws ProtocolError `ERR_EVIDENCE_INVALID` with `detail_data.index` and the underlying
  *   `detail_data.cause` code.
@@ -170,13 +229,18 @@ export async function verifyEvidence(
     const iat = typeof payload.iat === 'number' ? payload.iat : Number.NaN;
     const audience =
       openRequestKinds.has(evidence.kind) && aud === ctx.origin ? ctx.origin : complainant;
+    const staffMaySign = staffSignedKinds.has(evidence.kind);
     await openMessage(evidence.kind, evidence.jws, {
       verifySignature: nodeEd25519Verify,
       audience,
       now: nowSeconds(ctx),
       asOf: 'iat',
-      resolveKey: (kid) =>
-        Number.isFinite(iat) ? companyKeyAsOf(ctx.cdb.db, companyId, kid, iat) : undefined,
+      resolveKey: async (kid) => {
+        if (!Number.isFinite(iat)) return undefined;
+        const companyKey = await companyKeyAsOf(ctx.cdb.db, companyId, kid, iat);
+        if (companyKey !== undefined || !staffMaySign) return companyKey;
+        return staffKeyAsOf(ctx.cdb.db, companyId, kid, iat);
+      },
     });
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error; // storage trouble is not bad evidence
@@ -274,14 +338,42 @@ export function createOversightService(
     };
   }
 
-  async function currentSignal(pseudonym: string, companyId: string, brand: string) {
+  /**
+   * A signal's stored `brand` is the brand's comparison key (protocol/profile `brandKey`, as the
+   * Assistant's filter compares brands), so "ACME" and "Acme" are one signal, not two; '' is the
+   * company as a whole. `legacy` is the text as sent when it differs: the form a row written
+   * before brands were keyed has.
+   */
+  function signalBrand(asSent: string | undefined): { key: string; legacy: string[] } {
+    const key = brandKey(asSent ?? '');
+    return { key, legacy: asSent === undefined || asSent === key ? [] : [asSent] };
+  }
+
+  async function currentSignal(pseudonym: string, companyId: string, brands: string[]) {
     return db
       .selectFrom('blacklist_signals')
       .select('sha256')
       .where('pseudonym', '=', pseudonym)
       .where('company_id', '=', companyId)
-      .where('brand', '=', brand)
+      .where('brand', 'in', brands)
       .executeTakeFirst();
+  }
+
+  /** The brands `companyId` declares now, by comparison key, each in its declared spelling. */
+  async function declaredBrands(companyId: string): Promise<Map<string, string>> {
+    const row = await db
+      .selectFrom('companies')
+      .select('profile')
+      .where('id', '=', companyId)
+      .executeTakeFirst();
+    const brands =
+      row === undefined ? undefined : (JSON.parse(row.profile) as Partial<CompanyProfile>).brands;
+    const declared = new Map<string, string>();
+    for (const brand of Array.isArray(brands) ? brands : []) {
+      const key = brandKey(brand);
+      if (key !== '' && !declared.has(key)) declared.set(key, brand);
+    }
+    return declared;
   }
 
   return {
@@ -552,10 +644,10 @@ export function createOversightService(
 
     async blacklist(token) {
       const { iss, payload: peeked } = peekClaims(token);
-      const brandOf = (brand: unknown) => (typeof brand === 'string' ? brand : '');
       const resend = await storedBefore(ctx, token, 'blacklist');
       if (resend !== undefined && iss !== undefined && typeof peeked.company === 'string') {
-        const row = await currentSignal(iss, peeked.company, brandOf(peeked.brand));
+        const brand = signalBrand(typeof peeked.brand === 'string' ? peeked.brand : undefined);
+        const row = await currentSignal(iss, peeked.company, [brand.key, ...brand.legacy]);
         return { sha256: resend.sha256, counted: row !== undefined, created: false };
       }
       const named = typeof peeked.company === 'string' ? peeked.company : '';
@@ -568,7 +660,10 @@ export function createOversightService(
         resolveKey: (kid) => (kid === key.kid ? key : undefined),
       });
       const payload = opened.payload;
-      const brand = payload.brand ?? '';
+      // Any brand text is accepted and kept as its own signal, so that withdrawing it works; the
+      // figure shows only declared brands (`boycott`). The Assistant cannot tell a declared brand
+      // from another: it sends the brand an offer was signed under, or one the customer typed.
+      const brand = signalBrand(payload.brand);
       // SPECS "Consent conditions": only pseudonyms with a logged grant or refusal count, so
       // minted pseudonyms cannot inflate the figure. A bound pseudonym has one (binding happens
       // with the first grant or refusal), but the figure's rule is checked where it is applied.
@@ -600,14 +695,23 @@ export function createOversightService(
         pseudonym: payload.iss,
         logged: false,
         apply: async (trx) => {
+          const remove = (brands: string[]) =>
+            trx
+              .deleteFrom('blacklist_signals')
+              .where('pseudonym', '=', payload.iss)
+              .where('company_id', '=', company.id)
+              .where('brand', 'in', brands)
+              .execute();
           if (counted) {
-            // One signal per (pseudonym, company, brand): a repeat only updates its reason.
+            // One signal per (pseudonym, company, brand): a repeat only updates its reason, and
+            // replaces a row of the same brand from before brands were keyed.
+            if (brand.legacy.length > 0) await remove(brand.legacy);
             await trx
               .insertInto('blacklist_signals')
               .values({
                 pseudonym: payload.iss,
                 company_id: company.id,
-                brand,
+                brand: brand.key,
                 reason: payload.reason,
                 sha256: opened.sha256,
                 created_at: nowMs,
@@ -621,12 +725,7 @@ export function createOversightService(
               )
               .execute();
           } else {
-            await trx
-              .deleteFrom('blacklist_signals')
-              .where('pseudonym', '=', payload.iss)
-              .where('company_id', '=', company.id)
-              .where('brand', '=', brand)
-              .execute();
+            await remove([brand.key, ...brand.legacy]);
           }
         },
       });
@@ -635,6 +734,20 @@ export function createOversightService(
 
     async boycott(companyId) {
       const company = await companies.get(companyId);
+      const declared = await declaredBrands(company.id);
+      // Each signal's brand as the figure shows it: a declared brand's key, else '' (the company
+      // as a whole), so made-up brand texts add no rows to the figure. Judged against today's
+      // declaration: a brand declared later shows its earlier signals. A row from before brands
+      // were keyed matches by the declared spelling.
+      const shownBrand =
+        declared.size === 0
+          ? sql<string>`''`
+          : sql<string>`case ${sql.join(
+              [...declared].map(
+                ([key, spelling]) => sql`when brand in (${key}, ${spelling}) then ${key}`,
+              ),
+              sql` `,
+            )} else '' end`;
       const [total, reasons, brands] = await Promise.all([
         db
           .selectFrom('blacklist_signals')
@@ -643,17 +756,22 @@ export function createOversightService(
           .executeTakeFirst(),
         db
           .selectFrom('blacklist_signals')
-          .select((eb) => ['reason', eb.fn.countAll<number>().as('n')])
+          .select((eb) => ['reason', eb.fn.count<number>('pseudonym').distinct().as('n')])
           .where('company_id', '=', company.id)
           .groupBy('reason')
           .orderBy('reason')
           .execute(),
         db
-          .selectFrom('blacklist_signals')
-          .select((eb) => ['brand', eb.fn.countAll<number>().as('n')])
-          .where('company_id', '=', company.id)
-          .groupBy('brand')
-          .orderBy('brand')
+          .selectFrom(
+            db
+              .selectFrom('blacklist_signals')
+              .select(['pseudonym', shownBrand.as('shown')])
+              .where('company_id', '=', company.id)
+              .as('s'),
+          )
+          .select((eb) => ['s.shown', eb.fn.count<number>('s.pseudonym').distinct().as('n')])
+          .groupBy('s.shown')
+          .orderBy('s.shown')
           .execute(),
       ]);
       return {
@@ -661,7 +779,7 @@ export function createOversightService(
         total: Number(total?.n ?? 0),
         byReason: Object.fromEntries(reasons.map((row) => [row.reason, Number(row.n)])),
         byBrand: brands.map((row) => ({
-          brand: row.brand === '' ? null : row.brand,
+          brand: row.shown === '' ? null : (declared.get(row.shown) ?? row.shown),
           signals: Number(row.n),
         })),
       };

@@ -15,7 +15,6 @@ import { getInstance } from './instance';
 import {
   createObligationService,
   dataRequestDeadlineFromEnv,
-  defaultDataRequestDeadlineMs,
   type ObligationService,
 } from './obligations';
 import { createOversightService, type OversightService } from './oversight';
@@ -61,7 +60,7 @@ export interface ServicesOptions {
   fetchProof?: ProofFetcher;
   /** Default 72 hours (`REVOCATION_ACK_DEADLINE_HOURS`). */
   ackDeadlineMs?: number;
-  /** Default 30 days (`DATA_REQUEST_DEADLINE_DAYS`). */
+  /** Default one month (`DATA_REQUEST_DEADLINE_DAYS` sets days instead; obligations.ts). */
   dataRequestDeadlineMs?: number;
   /** Default: no limits (tests); the server passes `rateLimitsFromEnv()`. */
   rateLimits?: RateLimitConfig;
@@ -115,7 +114,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     rateLimits,
     obligations: createObligationService(context, {
       companies,
-      dataRequestDeadlineMs: options.dataRequestDeadlineMs ?? defaultDataRequestDeadlineMs,
+      dataRequestDeadlineMs: options.dataRequestDeadlineMs,
     }),
     oversight: createOversightService(context, { companies }),
     findings: (companyId) =>

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClientFetch } from '$protocol/client';
 import { base64urlEncode } from '$protocol/encoding';
+import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { publicJwk } from '$protocol/keys';
 import type { Payload, Scope } from '$protocol/messages';
 import {
@@ -30,8 +31,9 @@ import {
   type TestPseudonym,
   type TestRegulator,
 } from '$lib/server/api-test-kit';
+import { newStaff } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
-import { defaultDataRequestDeadlineMs } from '$lib/server/obligations';
+import { oneMonthAfter } from '$lib/server/obligations';
 import * as accessRoute from './access/+server';
 import * as blacklistRoute from './blacklist/+server';
 import * as companiesRoute from './companies/+server';
@@ -121,10 +123,11 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
 
   async function register(
     company: TestCompany = newCompany(),
-    options: { proof?: boolean } = {},
+    options: { proof?: boolean; brands?: string[] } = {},
   ): Promise<TestCompany> {
     if (options.proof !== false) api.proofs.set(company.domain, { keys: [company.kid] });
-    const token = await sign('company', companyMessage(api.clock, company), company.keyPair);
+    const extra = options.brands === undefined ? {} : { brands: options.brands };
+    const token = await sign('company', companyMessage(api.clock, company, extra), company.keyPair);
     await expectJson(await post(companiesRoute.POST, '/api/v1/companies', token), 201);
     return company;
   }
@@ -236,14 +239,17 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     return post(dataRequestsRoute.POST, '/api/v1/data-requests', token);
   }
 
-  async function answerRequest(
+  type AnswerBody =
+    | { outcome: 'disclosure'; requestSha256: string; disclosureSha256: string }
+    | { outcome: 'erased'; requestSha256: string }
+    | { outcome: 'refused'; requestSha256: string };
+
+  function answerToken(
     company: TestCompany,
     pseudonym: string,
-    body:
-      | { outcome: 'disclosure'; requestSha256: string; disclosureSha256: string }
-      | { outcome: 'erased'; requestSha256: string }
-      | { outcome: 'refused'; requestSha256: string },
-  ): Promise<Response> {
+    body: AnswerBody,
+    keyPair = company.keyPair,
+  ): Promise<string> {
     const base = claims(api.clock, company.id, pseudonym);
     const payload =
       body.outcome === 'erased'
@@ -251,11 +257,16 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         : body.outcome === 'refused'
           ? { ...base, ...body, reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' } }
           : { ...base, ...body };
-    const token = await sign(
-      'data-request-answer',
-      payload as Payload<'data-request-answer'>,
-      company.keyPair,
-    );
+    return sign('data-request-answer', payload as Payload<'data-request-answer'>, keyPair);
+  }
+
+  async function answerRequest(
+    company: TestCompany,
+    pseudonym: string,
+    body: AnswerBody,
+    keyPair = company.keyPair,
+  ): Promise<Response> {
+    const token = await answerToken(company, pseudonym, body, keyPair);
     return post(answersRoute.POST, '/api/v1/data-request-answers', token);
   }
 
@@ -295,7 +306,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
   async function complain(
     pseudonym: TestPseudonym,
     companyId: string,
-    evidence: { kind: 'offer' | 'disclosure'; jws: string }[],
+    evidence: { kind: 'offer' | 'disclosure' | 'data-request-answer'; jws: string }[],
   ): Promise<Response> {
     const token = await sign(
       'complaint',
@@ -496,13 +507,15 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
   // ----- data requests and answers -------------------------------------------------------------
 
   describe('POST /api/v1/data-requests', () => {
-    it('logs the request with a 30-day deadline and puts it in the company feed', async () => {
+    it('logs the request with a deadline of one month and puts it in the company feed', async () => {
       const { company, pseudonym } = await relationship();
       const body = await expectJson<Receipt & { deadline: number }>(
         await dataRequest(pseudonym, company.id),
         201,
       );
-      expect(body.deadline).toBe(api.clock.now() + defaultDataRequestDeadlineMs);
+      // Stored on 1 January 2026 (the test clock): due at the end of 1 February, UTC.
+      expect(body.deadline).toBe(oneMonthAfter(api.clock.now()));
+      expect(new Date(body.deadline).toISOString()).toBe('2026-02-01T23:59:59.999Z');
       const feed = await expectJson<{ events: { kind: string; sha256: string }[] }>(
         await get(eventsRoute.GET, '/api/v1/companies/me/events', api.clock, company),
         200,
@@ -629,14 +642,17 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
 
     it('makes an overdue answer a finding, before and after a late answer', async () => {
       const { company, pseudonym } = await relationship();
-      const request = await expectJson<Receipt>(
+      const request = await expectJson<Receipt & { deadline: number }>(
         await dataRequest(pseudonym, company.id, 'erasure'),
         201,
       );
       const overdue = (findings: Finding[]) =>
         findings.filter((f) => f.type === 'data-request-overdue');
       expect(overdue(await companyFindings(company))).toEqual([]);
-      api.clock.advance(31 * day);
+      // Due to the end of its last day, overdue a moment after.
+      api.clock.ms = request.deadline;
+      expect(overdue(await companyFindings(company))).toEqual([]);
+      api.clock.ms = request.deadline + 1;
       expect(overdue(await companyFindings(company))).toMatchObject([
         { dataRequestSha256: request.sha256, requestType: 'erasure', answeredAt: null },
       ]);
@@ -998,6 +1014,143 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       expect(problem.detail_data ?? problem).toMatchObject({ cause: 'ERR_JWS_KID_UNKNOWN' });
     });
 
+    it('verifies a disclosure or answer a staff member signed while on the staff, also after they left', async () => {
+      const { company, pseudonym } = await relationship();
+      const staff = await newStaff(api, company);
+      const disclosure = await sign(
+        'disclosure',
+        disclosurePayload(company, pseudonym.id),
+        staff.keyPair,
+      );
+      await expectJson(await post(disclosuresRoute.POST, '/api/v1/disclosures', disclosure), 201);
+      const request = await expectJson<Receipt>(
+        await dataRequest(pseudonym, company.id, 'erasure'),
+        201,
+      );
+      const answer = await answerToken(
+        company,
+        pseudonym.id,
+        { outcome: 'erased', requestSha256: request.sha256 },
+        staff.keyPair,
+      );
+      await expectJson(await post(answersRoute.POST, '/api/v1/data-request-answers', answer), 201);
+      await expectJson(
+        await complain(pseudonym, company.id, [
+          { kind: 'disclosure', jws: disclosure },
+          { kind: 'data-request-answer', jws: answer },
+        ]),
+        201,
+      );
+      // From a browser whose clock runs ahead, as far as the server accepts.
+      const ahead = api.clock.seconds() + CLOCK_SKEW_SECONDS - 10;
+      const fastClock = await sign(
+        'disclosure',
+        disclosurePayload(company, pseudonym.id, { iat: ahead, exp: ahead + 300 }),
+        staff.keyPair,
+      );
+      await expectJson(await post(disclosuresRoute.POST, '/api/v1/disclosures', fastClock), 201);
+      // Removed, the member's key is retired from that moment: what it signed before still
+      // verifies (an accepted `iat` ahead of the removal too), what it signs once the clock skew
+      // has passed does not.
+      api.clock.advance(10);
+      await api.services.people.remove(
+        { type: 'company', id: company.id, kid: company.kid },
+        staff.personId,
+      );
+      api.clock.advance(CLOCK_SKEW_SECONDS + 1);
+      await expectJson(
+        await complain(pseudonym, company.id, [
+          { kind: 'disclosure', jws: disclosure },
+          { kind: 'disclosure', jws: fastClock },
+        ]),
+        201,
+      );
+      const afterLeaving = await sign(
+        'disclosure',
+        disclosurePayload(company, pseudonym.id),
+        staff.keyPair,
+      );
+      const problem = await expectProblem(
+        await complain(pseudonym, company.id, [{ kind: 'disclosure', jws: afterLeaving }]),
+        422,
+        'ERR_EVIDENCE_INVALID',
+      );
+      expect(problem.detail_data ?? problem).toMatchObject({
+        index: 0,
+        cause: 'ERR_JWS_KID_UNKNOWN',
+      });
+    });
+
+    it("takes a staff key only for what staff sign, of the member's own company, from their enrolment on", async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const other = await relationship();
+      const staff = await newStaff(api, company);
+      const otherStaff = await newStaff(api, other.company);
+      await expectJson(
+        await complain(pseudonym, company.id, [
+          {
+            kind: 'disclosure',
+            jws: await sign('disclosure', disclosurePayload(company, pseudonym.id), staff.keyPair),
+          },
+        ]),
+        201,
+      );
+      const iat = api.clock.seconds() - 120; // before the member enrolled, beyond the skew
+      const cases: [string, { kind: 'offer' | 'disclosure'; jws: string }][] = [
+        [
+          'an offer (company keys only)',
+          {
+            kind: 'offer',
+            jws: await offerEvidence(company, pseudonym.id, grantSha256, staff.keyPair),
+          },
+        ],
+        [
+          "another company's staff",
+          {
+            kind: 'disclosure',
+            jws: await sign(
+              'disclosure',
+              disclosurePayload(company, pseudonym.id),
+              otherStaff.keyPair,
+            ),
+          },
+        ],
+        [
+          'a regulator',
+          {
+            kind: 'disclosure',
+            jws: await sign(
+              'disclosure',
+              disclosurePayload(company, pseudonym.id),
+              regulator.keyPair,
+            ),
+          },
+        ],
+        [
+          'signed before the enrolment',
+          {
+            kind: 'disclosure',
+            jws: await sign(
+              'disclosure',
+              disclosurePayload(company, pseudonym.id, { iat, exp: iat + 300 }),
+              staff.keyPair,
+            ),
+          },
+        ],
+      ];
+      for (const [name, evidence] of cases) {
+        const problem = await expectProblem(
+          await complain(pseudonym, company.id, [evidence]),
+          422,
+          'ERR_EVIDENCE_INVALID',
+        );
+        expect(problem.detail_data ?? problem, name).toMatchObject({
+          index: 0,
+          cause: 'ERR_JWS_KID_UNKNOWN',
+        });
+      }
+    });
+
     it('refuses a complaint about a company the pseudonym has no relationship with', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const other = await relationship();
@@ -1256,7 +1409,8 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
 
   describe('POST /api/v1/blacklist and GET /api/v1/companies/{companyId}/boycott', () => {
     it('counts a signal once per pseudonym with a logged relationship, and withdraws it', async () => {
-      const { company, pseudonym } = await relationship();
+      const declared = await register(newCompany(), { brands: ['Beispiel Outdoor'] });
+      const { company, pseudonym } = await relationship({ company: declared });
       const refuser = await relationship({ company, refuse: true });
       expect(await expectJson(await blacklist(pseudonym, company.id), 201)).toMatchObject({
         counted: true,
@@ -1313,6 +1467,84 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         404,
         'ERR_COMPANY_UNKNOWN',
       );
+    });
+
+    it('counts each pseudonym once per reason and per declared brand, whatever brand texts it sends', async () => {
+      // The reviewer's reproduction: 25 made-up brands from one pseudonym made byReason 25.
+      const declared = await register(newCompany(), {
+        brands: ['Beispiel Outdoor', 'Beispiel Running'],
+      });
+      const { company, pseudonym } = await relationship({ company: declared });
+      const refuser = await relationship({ company, refuse: true });
+      const made = Array.from({ length: 25 }, (_, i) => `NoSuchBrand ${i}`);
+      const signal = (who: TestPseudonym, brand: string, action: 'add' | 'withdraw' = 'add') =>
+        blacklist(who, company.id, action, { brand, reason: 'data_misuse' });
+      for (const brand of made) {
+        expect(await expectJson(await signal(pseudonym, brand), 201)).toMatchObject({
+          counted: true,
+        });
+      }
+      // One brand however it is spelled (protocol/profile brandKey): one signal.
+      await expectJson(await signal(pseudonym, 'Beispiel Outdoor'), 201);
+      await expectJson(await signal(pseudonym, ' BEISPIEL  outdoor'), 201);
+      await expectJson(
+        await blacklist(refuser.pseudonym, company.id, 'add', {
+          brand: 'Ｂeispiel Running',
+          reason: 'too_frequent',
+        }),
+        201,
+      );
+      const figure = async () =>
+        expectJson(
+          await get(boycottRoute.GET, `/api/v1/companies/${company.id}/boycott`, api.clock),
+          200,
+        );
+      expect(await figure()).toEqual({
+        company: company.id,
+        total: 2,
+        byReason: { data_misuse: 1, too_frequent: 1 },
+        byBrand: [
+          { brand: null, signals: 1 },
+          { brand: 'Beispiel Outdoor', signals: 1 },
+          { brand: 'Beispiel Running', signals: 1 },
+        ],
+      });
+      // Each made-up brand is still its own signal: withdrawing one leaves the others.
+      await expectJson(await signal(pseudonym, 'beispiel outdoor', 'withdraw'), 201);
+      await expectJson(await signal(pseudonym, made[0]!, 'withdraw'), 201);
+      expect(await figure()).toMatchObject({
+        total: 2,
+        byReason: { data_misuse: 1, too_frequent: 1 },
+        byBrand: [
+          { brand: null, signals: 1 },
+          { brand: 'Beispiel Running', signals: 1 },
+        ],
+      });
+      for (const brand of made.slice(1)) {
+        expect(await expectJson(await signal(pseudonym, brand, 'withdraw'), 201)).toMatchObject({
+          counted: false,
+        });
+      }
+      expect(await figure()).toEqual({
+        company: company.id,
+        total: 1,
+        byReason: { too_frequent: 1 },
+        byBrand: [{ brand: 'Beispiel Running', signals: 1 }],
+      });
+    });
+
+    it('shows a brand signal as company-wide until the company declares that brand', async () => {
+      const { company, pseudonym } = await relationship();
+      await expectJson(await blacklist(pseudonym, company.id, 'add', { brand: 'Laufhaus' }), 201);
+      const figure = async () =>
+        expectJson<{ byBrand: unknown[] }>(
+          await get(boycottRoute.GET, `/api/v1/companies/${company.id}/boycott`, api.clock),
+          200,
+        );
+      expect((await figure()).byBrand).toEqual([{ brand: null, signals: 1 }]);
+      api.clock.advance(1);
+      await register(company, { brands: ['LaufHaus'] });
+      expect((await figure()).byBrand).toEqual([{ brand: 'LaufHaus', signals: 1 }]);
     });
   });
 
@@ -1417,7 +1649,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
           pseudonym.keyPair,
         ),
       );
-      expect(request.deadline).toBe(api.clock.now() + defaultDataRequestDeadlineMs);
+      expect(request.deadline).toBe(oneMonthAfter(api.clock.now()));
       const listed = await client.companyDataRequests(company);
       expect(listed.dataRequests.map((r) => r.sha256)).toEqual([request.sha256]);
       const disclosure = await client.submitDisclosure(
