@@ -3,7 +3,8 @@
  * figures, shown to the company itself (`GET /api/v1/companies/me/findings`) and to the
  * regulator (`GET /api/v1/companies/{companyId}/findings`, the basis of the regulator's
  * dashboard). Each kind of finding is computed by the module that owns its facts; this module
- * only puts them together in a fixed order of types, each oldest first.
+ * only puts them together in a fixed order of types, each oldest first. A type with more findings
+ * than its module lists (1,000, or 500) shows its newest: a long record must not hide new ones.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema';

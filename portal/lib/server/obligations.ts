@@ -818,11 +818,12 @@ export async function dataRequestFindings(
         eb.and([eb('answered_at', 'is', null), eb('deadline', '<', nowMs)]),
       ]),
     )
-    .orderBy('received_at')
-    .orderBy('sha256')
+    // The newest, should there be more than fit: a long-standing record must not hide new ones.
+    .orderBy('received_at', 'desc')
+    .orderBy('sha256', 'desc')
     .limit(1000)
     .execute();
-  return rows.map((row) => ({
+  return rows.reverse().map((row) => ({
     type: 'data-request-overdue',
     dataRequestSha256: row.sha256,
     pseudonym: row.pseudonym,
@@ -849,11 +850,12 @@ export async function accessFindings(
     .selectFrom('access_findings')
     .selectAll()
     .where('company_id', '=', companyId)
-    .orderBy('received_at')
-    .orderBy('id')
+    // The newest, should there be more than fit: a long-standing record must not hide new ones.
+    .orderBy('received_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(1000)
     .execute();
-  return rows.map((row) => ({
+  return rows.reverse().map((row) => ({
     type: 'access-out-of-scope',
     accessSha256: row.report_sha256,
     entry: Number(row.id.slice(row.id.lastIndexOf(':') + 1)),

@@ -804,11 +804,12 @@ export async function complaintFindings(
     .select(['sha256', 'decision_sha256', 'pseudonym', 'reasons', 'received_at', 'decided_at'])
     .where('company_id', '=', companyId)
     .where('decision', '=', 'upheld')
-    .orderBy('received_at')
-    .orderBy('sha256')
+    // The newest, should there be more than fit: a long-standing record must not hide new ones.
+    .orderBy('received_at', 'desc')
+    .orderBy('sha256', 'desc')
     .limit(1000)
     .execute();
-  return rows.map((row) => ({
+  return rows.reverse().map((row) => ({
     type: 'complaint-upheld',
     complaintSha256: row.sha256,
     decisionSha256: row.decision_sha256 ?? '',

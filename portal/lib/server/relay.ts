@@ -847,11 +847,12 @@ export async function relayFindings(
     .selectFrom('relay_refusals')
     .select(['offer_sha256', 'pseudonym', 'grant_sha256', 'rule', 'refused_at'])
     .where('company_id', '=', companyId)
-    .orderBy('refused_at')
-    .orderBy('offer_sha256')
+    // The newest, should there be more than fit: a long-standing record must not hide new ones.
+    .orderBy('refused_at', 'desc')
+    .orderBy('offer_sha256', 'desc')
     .limit(maxFindings)
     .execute();
-  return rows.map((row) => ({
+  return rows.reverse().map((row) => ({
     type: 'relay-refused',
     offerSha256: row.offer_sha256,
     pseudonym: row.pseudonym,

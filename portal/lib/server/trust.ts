@@ -164,11 +164,12 @@ export async function overdueRevocations(
         eb.and([eb('acked_at', 'is', null), eb('received_at', '<', nowMs - ackDeadlineMs)]),
       ]),
     )
-    .orderBy('received_at')
-    .orderBy('sha256')
+    // The newest, should there be more than fit: a long-standing record must not hide new ones.
+    .orderBy('received_at', 'desc')
+    .orderBy('sha256', 'desc')
     .limit(1000)
     .execute();
-  return rows.map((row) => ({
+  return rows.reverse().map((row) => ({
     type: 'revocation-ack-overdue',
     revocationSha256: row.sha256,
     pseudonym: row.pseudonym,

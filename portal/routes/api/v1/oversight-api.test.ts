@@ -831,6 +831,35 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       ).toMatchObject([{ grantSha256, reason: 'after-revocation' }]);
     });
 
+    it('lists the newest findings of a type when there are more than a page holds', async () => {
+      const { company } = await relationship();
+      const unknownUse = (n: number) => ({
+        grantSha256: base64urlEncode(new Uint8Array(32).fill(n % 256)),
+        purpose: 'product_launch' as const,
+        dataCategories: ['address' as const],
+        at: api.clock.seconds(),
+      });
+      // Four full reports of harmless unknown-grant entries: 1,024 findings, more than listed.
+      for (let report = 0; report < 4; report++) {
+        api.clock.advance(1);
+        const entries = Array.from({ length: 256 }, (_, i) => unknownUse(i));
+        await expectJson(await reportAccess(company, entries), 201);
+      }
+      api.clock.advance(1);
+      const last = await expectJson<{ sha256: string }>(
+        await reportAccess(company, [unknownUse(7)]),
+        201,
+      );
+      const access = (await companyFindings(company)).filter(
+        (f) => f.type === 'access-out-of-scope',
+      );
+      expect(access).toHaveLength(1000);
+      // Oldest first within the page, ending with the report just made.
+      expect(access.at(-1)).toMatchObject({ accessSha256: last.sha256, entry: 0 });
+      const times = access.map((f) => Number(f.receivedAt));
+      expect([...times].sort((a, b) => a - b)).toEqual(times);
+    });
+
     it('judges a use by its own time against a revocation that names the grant', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const before = api.clock.seconds();
