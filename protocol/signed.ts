@@ -21,7 +21,7 @@ import {
   type VerifyOptions,
 } from './jws';
 import type { Ed25519KeyPair } from './keys';
-import { parseMessage, type MessageKind, type Payload } from './messages';
+import { maxComplaintLength, parseMessage, type MessageKind, type Payload } from './messages';
 
 /** A verified message whose payload passed its kind's schema. */
 export interface OpenedMessage<K extends MessageKind> {
@@ -42,9 +42,14 @@ const longWindowKinds: ReadonlySet<MessageKind> = new Set(['offer', 'offer-conte
 /** Prefix of identities whose id *is* the signing key's thumbprint: only that key speaks for them. */
 const keyBoundPrefix = 'ps_';
 
+/** Kinds whose signed form may exceed the default size bound of a JWS, and their own bound. */
+const maxLengthOfKind: Partial<Record<MessageKind, number>> = { complaint: maxComplaintLength };
+
 /**
  * Validates `payload` against the schema of `kind`, then signs it as a compact JWS with
- * `typ: <kind>+jws`. Throws `ERR_MESSAGE_INVALID` before signing anything malformed.
+ * `typ: <kind>+jws`. Throws `ERR_MESSAGE_INVALID` before signing anything malformed, and
+ * `ERR_MESSAGE_TOO_LARGE` when the result would exceed the kind's size bound (a complaint's
+ * {@link maxComplaintLength}, else 64 KiB).
  */
 export async function signMessage<K extends MessageKind>(
   kind: K,
@@ -52,7 +57,13 @@ export async function signMessage<K extends MessageKind>(
   keyPair: Ed25519KeyPair,
 ): Promise<string> {
   const parsed = parseMessage(kind, payload);
-  return signCompact({ kind, payload: parsed as Readonly<Record<string, unknown>>, keyPair });
+  const maxLength = maxLengthOfKind[kind];
+  return signCompact({
+    kind,
+    payload: parsed as Readonly<Record<string, unknown>>,
+    keyPair,
+    ...(maxLength === undefined ? {} : { maxLength }),
+  });
 }
 
 /**

@@ -25,7 +25,7 @@ import { limits } from './primitives';
 
 export * from './primitives';
 export { PROTOCOL_VERSION, clearinghouseAudience } from './claims';
-export { blacklistReasons, complaintReasons, evidenceKinds } from './rights';
+export { blacklistReasons, complaintReasons, evidenceKinds, maxComplaintLength } from './rights';
 export { correctionContent, offerCategory, rewardContent } from './relay';
 
 /** Every message kind; `typ` in the JWS header is `<kind>+jws`. */

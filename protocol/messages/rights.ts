@@ -44,6 +44,13 @@ export const complaintReasons = [
   'other',
 ] as const;
 
+/**
+ * The size bound of a signed complaint, in characters: two pieces of evidence of up to
+ * `limits.jwsChars` each, encoded once more inside the complaint's payload, do not fit the
+ * default 64 KiB of a JWS; the API takes a complaint as it takes sealed payloads, up to 256 KiB.
+ */
+export const maxComplaintLength = 256 * 1024;
+
 /** `complaint`, pseudonym → clearinghouse: signed evidence and what was wrong with it. */
 export const complaint = message(pseudonym, clearinghouseAudience, {
   company: companyId,

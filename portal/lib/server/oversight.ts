@@ -11,7 +11,7 @@
  */
 import { sql } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
-import type { MessageKind } from '$protocol/messages';
+import { maxComplaintLength, type MessageKind } from '$protocol/messages';
 import { brandKey } from '$protocol/profile';
 import { openMessage } from '$protocol/signed';
 import type { ImportedPublicKey } from '$protocol/keys';
@@ -389,6 +389,7 @@ export function createOversightService(
         verifySignature: nodeEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),
+        maxLength: maxComplaintLength,
         resolveKey: (kid) => (kid === key.kid ? key : undefined),
       });
       const payload = opened.payload;

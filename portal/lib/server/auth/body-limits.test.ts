@@ -1,7 +1,8 @@
 /**
  * Body limits of every POST route under portal/routes/api/v1 (issue 5, docs/api.md "Limits"),
  * found by walking the route files, so a new route that forgets its limit fails here: 64 KiB, and
- * 256 KiB for the sealed kinds (offer, reward, correction, disclosure). The limit holds before
+ * 256 KiB for the sealed kinds (offer, reward, correction, disclosure) and for complaints, which
+ * carry up to two sealed offers as evidence. The limit holds before
  * anything is parsed or authenticated: a declared `content-length` over it is refused without
  * reading, and a body streamed without a length is cut off as soon as it passes the limit.
  */
@@ -15,8 +16,8 @@ import { defaultBodyLimit } from './body';
 
 const apiRoot = join(import.meta.dirname, '../../../routes/api/v1');
 
-/** The routes whose messages carry a sealed box (route plan of issue 5). */
-const sealedRoutes = new Set(['offers', 'rewards', 'corrections', 'disclosures']);
+/** The routes whose messages carry a sealed box (route plan of issue 5), or two as evidence. */
+const sealedRoutes = new Set(['offers', 'rewards', 'corrections', 'disclosures', 'complaints']);
 const sealedLimit = 256 * 1024;
 
 interface PostRoute {

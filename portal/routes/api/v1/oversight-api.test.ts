@@ -193,7 +193,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     return { company, pseudonym, grantSha256: grant.sha256 };
   }
 
-  const sealedBox = () => base64urlEncode(new Uint8Array(randomBytes(96)));
+  const sealedBox = (bytes = 96) => base64urlEncode(new Uint8Array(randomBytes(bytes)));
 
   function disclosurePayload(
     company: TestCompany,
@@ -288,6 +288,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     pseudonym: string,
     grantSha256: string,
     keyPair = company.keyPair,
+    sealedBytes = 96,
   ): Promise<string> {
     return sign(
       'offer',
@@ -297,7 +298,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         purpose: 'product_launch',
         channel: 'newsletter',
         validUntil: api.clock.seconds() + 7 * day,
-        sealed: sealedBox(),
+        sealed: sealedBox(sealedBytes),
       },
       keyPair,
     );
@@ -967,6 +968,29 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       expect(feed.events.at(-1)).toMatchObject({ kind: 'complaint', sha256: body.sha256 });
     });
 
+    it('takes two pieces of evidence of the largest size an offer may have', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      // 24,000 bytes: 32,000 characters of sealed box, the most an offer may carry.
+      const large = () =>
+        offerEvidence(company, pseudonym.id, grantSha256, company.keyPair, 24_000);
+      const evidence = [
+        { kind: 'offer' as const, jws: await large() },
+        { kind: 'offer' as const, jws: await large() },
+      ];
+      const token = await sign(
+        'complaint',
+        {
+          ...claims(api.clock, pseudonym.id, testOrigin),
+          company: company.id,
+          evidence,
+          reasons: ['contact_cap_exceeded'],
+        },
+        pseudonym.keyPair,
+      );
+      expect(token.length).toBeGreaterThan(64 * 1024);
+      await expectJson(await post(complaintsRoute.POST, '/api/v1/complaints', token), 201);
+    });
+
     it('refuses evidence with a bad signature, a foreign signature, or from another company', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const other = await relationship();
@@ -1611,13 +1635,15 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       },
     );
 
-    it.each(routes.filter(([path]) => path !== '/api/v1/disclosures'))(
-      '%s takes at most 64 KiB (only disclosures carry a sealed payload)',
+    /** Disclosures carry a sealed payload, complaints up to two as evidence. */
+    const larger = new Set(['/api/v1/disclosures', '/api/v1/complaints']);
+    it.each(routes)(
+      '%s takes at most 64 KiB, or 256 KiB with sealed payloads',
       async (path, route) => {
         await expectProblem(
           await post(route.POST!, path, 'x', {
             'content-type': 'application/jose',
-            'content-length': String(64 * 1024 + 1),
+            'content-length': String((larger.has(path) ? 256 : 64) * 1024 + 1),
           }),
           413,
           'ERR_MESSAGE_TOO_LARGE',

@@ -1,5 +1,6 @@
 import type { RequestHandler } from './$types';
 import { ProtocolError } from '$protocol/errors';
+import { maxComplaintLength } from '$protocol/messages';
 import {
   answer,
   idParam,
@@ -18,7 +19,8 @@ const states: readonly ComplaintState[] = ['open', 'decided', 'upheld', 'dismiss
 /** The Assistant complains about its company, with signed evidence. */
 export const POST: RequestHandler = ({ request }) =>
   answer(async () => {
-    const token = await readJoseBody(request);
+    // Two pieces of evidence, each up to a JWS's own bound, need more than the 64 KiB default.
+    const token = await readJoseBody(request, maxComplaintLength);
     const { oversight } = await getServices();
     return receiptResponse(await oversight.submitComplaint(token));
   });
