@@ -13,6 +13,8 @@ export interface Database {
   seen_jtis: SeenJtisTable;
   log_queue: LogQueueTable;
   log_state: LogStateTable;
+  // keys every node shares (migration 0014_instance_keys)
+  instance_keys: InstanceKeysTable;
   log_tiles: LogTilesTable;
   log_bundles: LogBundlesTable;
   log_leaves: LogLeavesTable;
@@ -90,6 +92,16 @@ export interface LogQueueTable {
   kind: string;
   /** Milliseconds since the epoch: when the message became durable. */
   created_at: number;
+}
+
+/** A public key every node of the database must share, as the first node recorded it. */
+export interface InstanceKeysTable {
+  /** What the key signs: `webhook`. */
+  name: string;
+  /** The Ed25519 public key, base64url. */
+  x: string;
+  /** Milliseconds since the epoch. */
+  recorded_at: number;
 }
 
 /**

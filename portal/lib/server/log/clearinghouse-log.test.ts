@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../db/test-databases';
@@ -101,6 +101,27 @@ describe('starting the log on an existing database', () => {
       await expect(startLog(tdb.cdb, testLogConfig(other.dir))).rejects.toThrow(
         /not signed by the configured log key/,
       );
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('refuses a webhook key other than the one the first node recorded, naming the file', async () => {
+    await prepare(tdb.cdb);
+    const first = await startLog(tdb.cdb, testLogConfig(keys.dir));
+    await first.stop();
+    // Same log key, a webhook key of its own: the file was not copied to this node.
+    const other = keyFolder();
+    try {
+      copyFileSync(join(keys.dir, 'log-key.json'), join(other.dir, 'log-key.json'));
+      const config = testLogConfig(other.dir);
+      await expect(startLog(tdb.cdb, config)).rejects.toThrow(
+        /The webhook key in .*webhook-key\.json \(kid .{43}\) is not the one the other nodes of this database use \(kid .{43}\): copy their key file/,
+      );
+      copyFileSync(join(keys.dir, 'webhook-key.json'), join(other.dir, 'webhook-key.json'));
+      const second = await startLog(tdb.cdb, config);
+      expect(second.description.webhookKey).toEqual(first.description.webhookKey);
+      await second.stop();
     } finally {
       other.remove();
     }

@@ -2,6 +2,7 @@ import { publicJwk, type Ed25519PublicJwk } from '../../../../protocol/keys';
 import { noteSigner, parseVerifierKey, verifierKeyText } from '../../../../protocol/tlog';
 import { postgresUrlOf, type ClearinghouseDb } from '../db/database';
 import { createPostgresElection, type LogElection } from './election';
+import { checkSharedKey } from './shared-key';
 import { defaultLogKeyPath, defaultWebhookKeyPath, loadOrCreateKeyFile } from './key-file';
 import { createLogService, type LogService } from './log-service';
 import { createSequencer, nodeSha256, type Sequencer, type SequencerOptions } from './sequencer';
@@ -131,6 +132,9 @@ export async function startLog(
   // Opening checks the stored log against this key and origin, so a misconfiguration stops the
   // start. Without the loop this process only serves what other processes sequence.
   await sequencer.open();
+  // Every node signs webhooks with the one published key (a node whose file was missing has just
+  // made another); after the log's own check, whose sentence names the likelier cause.
+  await checkSharedKey(cdb, 'webhook', webhookKey.publicKey, config.webhookKeyPath, Date.now());
   if (config.runSequencer) {
     await sequencer.start();
     election?.start();

@@ -13,6 +13,7 @@ import { dashboard } from './0010_dashboard';
 import { accessUses } from './0011_access_uses';
 import { messageReferenceIndexes } from './0012_message_reference_indexes';
 import { grantBinding } from './0013_grant_binding';
+import { instanceKeys } from './0014_instance_keys';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -37,5 +38,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0011_access_uses': accessUses(dialect),
     '0012_message_reference_indexes': messageReferenceIndexes(dialect),
     '0013_grant_binding': grantBinding(dialect),
+    '0014_instance_keys': instanceKeys(dialect),
   };
 }
