@@ -4,7 +4,8 @@
  *
  * The review material is everything the regulator's browser needs to verify a complaint itself
  * (portal/lib/components/regulator/evidence.ts), so the verdict does not rest on the server's
- * word: the signed complaint, the company's registered keys with their lifetimes, the
+ * word: the signed complaint, the company's registered keys with their lifetimes, the person keys
+ * of its staff that signed evidence with theirs and their member's removal, the
  * complainant's pairwise public key (which hashes to its pseudonym id, so it cannot be
  * substituted), the signed grant each piece of evidence names, and the signed revocations of
  * that pseudonym. The one unsigned number is the relay's count of contacts in the week before the
@@ -12,6 +13,7 @@
  */
 import { error, redirect, type Cookies } from '@sveltejs/kit';
 import type { Kysely } from 'kysely';
+import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { ProtocolError } from '$protocol/errors';
 import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
@@ -103,6 +105,21 @@ export interface GrantMaterial {
   contactsBefore: number;
 }
 
+/**
+ * The person key of a staff member of the accused company, for evidence they may sign
+ * (oversight.ts `staffKeyAsOf`). Times in milliseconds, as people.ts stamps them when stored.
+ */
+export interface StaffKeyMaterial {
+  kid: string;
+  jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
+  /** When the key was enrolled (`person_keys.added_at`). */
+  addedAt: number;
+  /** When the key was retired (`person_keys.retired_at`); null while in use. */
+  retiredAt: number | null;
+  /** When its member left the company's staff (`people.removed_at`); null while on it. */
+  removedAt: number | null;
+}
+
 /** Everything a complaint's review verifies in the browser. */
 export interface ReviewMaterial {
   origin: string;
@@ -112,11 +129,62 @@ export interface ReviewMaterial {
     legalName: string;
     status: CompanyStatus;
     keys: CompanyKeyView[];
+    /** The keys of its staff whose `kid` signed a piece of the evidence, by kid. */
+    staffKeys: StaffKeyMaterial[];
   };
   /** The complainant's pairwise public key (its thumbprint is the pseudonym id). */
   pseudonymKey: { kty: 'OKP'; crv: 'Ed25519'; x: string } | null;
   /** Per evidence index: the grant it names, when it names one this company holds. */
   grants: (GrantMaterial | null)[];
+}
+
+/** The `kid` of a compact JWS's protected header, unverified: only to look its key up. */
+function headerKid(jws: unknown): string | undefined {
+  if (typeof jws !== 'string') return undefined;
+  const dot = jws.indexOf('.');
+  // alg, typ and kid take under 200 characters; a longer header is no signer's, so not decoded.
+  if (dot <= 0 || dot > 1024) return undefined;
+  try {
+    const header = JSON.parse(utf8Decode(base64urlDecode(jws.slice(0, dot)))) as unknown;
+    const kid = (header as { kid?: unknown } | null)?.kid;
+    return typeof kid === 'string' && sha256Pattern.test(kid) ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The person keys of `companyId`'s staff among `kids`, whatever their state: the browser judges
+ * them as of each piece of evidence's `iat`, as the server did.
+ */
+async function staffKeys(
+  db: Kysely<Database>,
+  companyId: string,
+  kids: string[],
+): Promise<StaffKeyMaterial[]> {
+  if (kids.length === 0) return [];
+  const rows = await db
+    .selectFrom('person_keys')
+    .innerJoin('people', 'people.id', 'person_keys.person_id')
+    .select([
+      'person_keys.kid',
+      'person_keys.x',
+      'person_keys.added_at',
+      'person_keys.retired_at',
+      'people.removed_at',
+    ])
+    .where('person_keys.kid', 'in', kids)
+    .where('people.role', '=', 'staff')
+    .where('people.company_id', '=', companyId)
+    .orderBy('person_keys.kid')
+    .execute();
+  return rows.map((row) => ({
+    kid: row.kid,
+    jwk: { kty: 'OKP', crv: 'Ed25519', x: row.x },
+    addedAt: row.added_at,
+    retiredAt: row.retired_at,
+    removedAt: row.removed_at,
+  }));
 }
 
 /**
@@ -151,6 +219,10 @@ export async function reviewMaterial(
     .executeTakeFirst();
   const { payload } = peekClaims(complaint.jws);
   const evidence = Array.isArray(payload.evidence) ? (payload.evidence as unknown[]) : [];
+  const kids = evidence
+    .slice(0, 2)
+    .map((item) => headerKid((item as { jws?: unknown } | null)?.jws))
+    .filter((kid): kid is string => kid !== undefined);
   const revocations = await db
     .selectFrom('revocations')
     .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
@@ -209,6 +281,7 @@ export async function reviewMaterial(
       legalName: company.legalName,
       status: company.status,
       keys: company.keys ?? [],
+      staffKeys: await staffKeys(db, complaint.company, [...new Set(kids)]),
     },
     pseudonymKey: bound === undefined ? null : { kty: 'OKP', crv: 'Ed25519', x: bound.x },
     grants,

@@ -2,11 +2,15 @@
  * The regulator's dashboard figures (dashboard.ts) and complaint review material
  * (dashboard-review.ts) on SQLite and PostgreSQL, over data written through the API's own route
  * handlers: weekly series, overdue acknowledgements per company, complaints by reason and state,
- * the risk ranking, and the bounds of the parameters.
+ * the risk ranking, the bounds of the parameters, and review material the browser check accepts
+ * for evidence a staff member signed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError } from '$protocol/errors';
-import { publicJwk } from '$protocol/keys';
+import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
+import { publicJwk, thumbprint } from '$protocol/keys';
+import { ready } from '$protocol/sodium';
+import { verifyEvidence } from '$lib/components/regulator/evidence';
 import {
   claims,
   companyMessage,
@@ -24,6 +28,7 @@ import {
   type TestPseudonym,
   type TestRegulator,
 } from './api-test-kit';
+import { newStaff } from './api-test-world';
 import { dashboardFigures, riskWeights } from './dashboard';
 import { reviewMaterial } from './dashboard-review';
 import { testDialects } from './db/test-databases';
@@ -299,6 +304,90 @@ describe.each(testDialects)('dashboard on %s', (dialect) => {
         createdAt: 0,
       }),
     ).rejects.toMatchObject({ code: 'ERR_COMPLAINT_UNKNOWN' });
+  });
+
+  it('gives the review the person keys of the staff who signed its evidence, which the browser check accepts', async () => {
+    // Failed before: the material carried no staff keys, so the browser check refused the
+    // disclosure the server had accepted (ERR_JWS_KID_UNKNOWN).
+    const enrolledAt = api.clock.ms;
+    const staff = await newStaff(api, careless);
+    await newStaff(api, careless); // signs nothing here, so stays out of the material
+    const disclosure = await sign(
+      'disclosure',
+      {
+        ...claims(api.clock, careless.id, complainant.id),
+        holdings: [
+          {
+            dataCategory: 'address',
+            sources: ['direct'],
+            purposes: ['product_launch'],
+            retentionDays: 365,
+            recipients: [],
+          },
+        ],
+      },
+      staff.keyPair,
+    );
+    const answer = await sign(
+      'data-request-answer',
+      {
+        ...claims(api.clock, careless.id, complainant.id),
+        requestSha256: complaintSha256,
+        outcome: 'refused',
+        reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' },
+      },
+      careless.keyPair,
+    );
+    const { sha256 } = await expectJson<{ sha256: string }>(
+      await post(
+        complaintsRoute.POST,
+        '/api/v1/complaints',
+        await sign(
+          'complaint',
+          {
+            ...claims(api.clock, complainant.id, testOrigin),
+            company: careless.id,
+            evidence: [
+              { kind: 'disclosure', jws: disclosure },
+              { kind: 'data-request-answer', jws: answer },
+            ],
+            reasons: ['undisclosed_data'],
+          },
+          complainant.keyPair,
+        ),
+      ),
+      201,
+    );
+    const review = () =>
+      reviewMaterial(api.services, sha256, {
+        id: regulator.personId,
+        role: 'regulator',
+        name: 'Anna Aufsicht',
+        companyId: null,
+        kid: regulator.kid,
+        signer: regulator.id,
+        createdAt: 0,
+      });
+    const staffKey = {
+      kid: thumbprint(publicJwk(staff.keyPair)),
+      jwk: publicJwk(staff.keyPair),
+      addedAt: enrolledAt,
+    };
+    await ready();
+    let material = await review();
+    expect(material.company.staffKeys).toEqual([{ ...staffKey, retiredAt: null, removedAt: null }]);
+    expect((await verifyEvidence(material, api.clock.seconds())).authentic).toBe(true);
+
+    // Removed later, the member's times come along, and what they signed before still verifies.
+    api.clock.advance(CLOCK_SKEW_SECONDS + 1);
+    const removedAt = api.clock.ms;
+    await api.services.people.remove(
+      { type: 'company', id: careless.id, kid: careless.kid },
+      staff.personId,
+    );
+    material = await review();
+    expect(material.company.staffKeys).toEqual([{ ...staffKey, retiredAt: removedAt, removedAt }]);
+    expect((await verifyEvidence(material, api.clock.seconds())).authentic).toBe(true);
   });
 
   it.each([

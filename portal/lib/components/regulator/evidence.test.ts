@@ -2,11 +2,13 @@
  * The regulator's in-browser evidence check (evidence.ts) on messages signed here: an offer by
  * the wrong channel is authentic and confirms "wrong channel"; a forged signature, a key retired
  * before the evidence, a swapped complainant key and a missing grant each fail their step with
- * the right code.
+ * the right code. A staff member's person key signs disclosures and data-request answers, not
+ * offers, within the same time rules as the server's (oversight.ts `staffKeyAsOf`).
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pairwiseKeyPair, publicJwk, thumbprint, keyPairFromSeed } from '$protocol/keys';
+import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { exampleMessages } from '$protocol/messages/examples';
 import type { Payload, Scope } from '$protocol/messages';
 import { signMessage } from '$protocol/signed';
@@ -17,6 +19,8 @@ const origin = 'http://localhost:3000';
 const now = 1_767_225_600;
 let material: EvidenceMaterial;
 let other: ReturnType<typeof keyPairFromSeed>;
+let staff: ReturnType<typeof keyPairFromSeed>;
+let pairwise: ReturnType<typeof pairwiseKeyPair>;
 
 function claims(iss: string, aud: string, iat = now) {
   return { v: 1 as const, iss, aud, iat, exp: iat + 300, jti: randomUUID() };
@@ -26,9 +30,10 @@ beforeAll(async () => {
   await ready();
   const company = keyPairFromSeed(new Uint8Array(32).fill(3));
   other = keyPairFromSeed(new Uint8Array(32).fill(4));
+  staff = keyPairFromSeed(new Uint8Array(32).fill(6));
   const companyKid = thumbprint(publicJwk(company));
   const companyId = `co_${companyKid}`;
-  const pairwise = pairwiseKeyPair(new Uint8Array(32).fill(5), companyId);
+  pairwise = pairwiseKeyPair(new Uint8Array(32).fill(5), companyId);
   const ps = `ps_${thumbprint(publicJwk(pairwise))}`;
   const base = structuredClone(exampleMessages['grant-request'].scopes[0]!) as Scope;
   const scope: Scope = {
@@ -91,6 +96,7 @@ beforeAll(async () => {
           compromisedSince: null,
         },
       ],
+      staffKeys: [],
     },
     pseudonymKey: publicJwk(pairwise),
     grants: [{ sha256: grantSha256, jws: grant, revocations: [], contactsBefore: 0 }],
@@ -143,4 +149,102 @@ describe('verifyEvidence', () => {
     expect(report.authentic).toBe(false);
     expect(report.steps[0]).toMatchObject({ step: 'complaint-signature', ok: false });
   });
+});
+
+describe("verifyEvidence on a staff member's person key", () => {
+  // As dashboard-review.ts sends it: in milliseconds, enrolled a day before the evidence.
+  const staffKey = (times: Partial<EvidenceMaterial['company']['staffKeys'][number]> = {}) => ({
+    kid: thumbprint(publicJwk(staff)),
+    jwk: publicJwk(staff),
+    addedAt: (now - 86_400) * 1000,
+    retiredAt: null,
+    removedAt: null,
+    ...times,
+  });
+
+  /** The example message of `kind`, signed by the staff key at `now` (a disclosure names no grant). */
+  async function signedByStaff(kind: 'disclosure' | 'data-request-answer' | 'offer') {
+    const { company: companyId, pseudonym } = material.complaint;
+    const example = structuredClone(exampleMessages[kind]) as Record<string, unknown>;
+    if (kind === 'disclosure') {
+      delete example.grantSha256;
+      delete example.dataRequestSha256;
+    }
+    const payload = { ...example, ...claims(companyId, pseudonym), exp: now + 300 };
+    return { kind, jws: await signMessage(kind, payload as Payload<typeof kind>, staff) };
+  }
+
+  async function review(
+    evidence: { kind: 'disclosure' | 'data-request-answer' | 'offer'; jws: string }[],
+    staffKeys = [staffKey()],
+  ): Promise<EvidenceMaterial> {
+    const { company: companyId, pseudonym } = material.complaint;
+    const jws = await signMessage(
+      'complaint',
+      {
+        ...claims(pseudonym, origin, now + 60),
+        company: companyId,
+        evidence,
+        reasons: ['undisclosed_data'],
+      },
+      pairwise,
+    );
+    return {
+      ...material,
+      complaint: { ...material.complaint, jws },
+      company: { ...material.company, staffKeys },
+      grants: evidence.map(() => null),
+    };
+  }
+
+  const evidenceSteps = (report: Awaited<ReturnType<typeof verifyEvidence>>) =>
+    report.steps
+      .filter((s) => s.step === 'evidence-signature')
+      .map((s) => [s.index, s.ok, s.code ?? s.detail]);
+
+  it('verifies a disclosure and a data-request answer a staff member signed', async () => {
+    // Failed before the staff keys came with the material: ERR_JWS_KID_UNKNOWN for both.
+    const report = await verifyEvidence(
+      await review([await signedByStaff('disclosure'), await signedByStaff('data-request-answer')]),
+      now + 600,
+    );
+    expect(evidenceSteps(report)).toEqual([
+      [0, true, thumbprint(publicJwk(staff))],
+      [1, true, thumbprint(publicJwk(staff))],
+    ]);
+    expect(report.authentic).toBe(true);
+  });
+
+  it('refuses the same staff key on an offer, which takes a company key', async () => {
+    const report = await verifyEvidence(
+      await review([await signedByStaff('disclosure'), await signedByStaff('offer')]),
+      now + 600,
+    );
+    expect(evidenceSteps(report)).toEqual([
+      [0, true, thumbprint(publicJwk(staff))],
+      [1, false, 'ERR_JWS_KID_UNKNOWN'],
+    ]);
+    expect(report.authentic).toBe(false);
+  });
+
+  // The evidence's iat is `now`; each line within the 60 s skew verifies, one second beyond not.
+  it.each([
+    ['the member removed', 'removedAt', now - CLOCK_SKEW_SECONDS, now - CLOCK_SKEW_SECONDS - 1],
+    ['the key retired', 'retiredAt', now - CLOCK_SKEW_SECONDS, now - CLOCK_SKEW_SECONDS - 1],
+    ['the key enrolled', 'addedAt', now + CLOCK_SKEW_SECONDS, now + CLOCK_SKEW_SECONDS + 1],
+  ] as const)(
+    'refuses a staff key with %s beyond the skew of the evidence, not within it',
+    async (_, field, within, beyond) => {
+      const disclosure = await signedByStaff('disclosure');
+      const verdict = async (seconds: number) =>
+        evidenceSteps(
+          await verifyEvidence(
+            await review([disclosure], [staffKey({ [field]: seconds * 1000 })]),
+            now + 600,
+          ),
+        );
+      expect(await verdict(within)).toEqual([[0, true, thumbprint(publicJwk(staff))]]);
+      expect(await verdict(beyond)).toEqual([[0, false, 'ERR_JWS_KID_UNKNOWN']]);
+    },
+  );
 });

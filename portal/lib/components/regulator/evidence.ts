@@ -6,7 +6,8 @@
  *
  * Checks, in order: the complainant's key hashes to its pseudonym id and signed the complaint;
  * each piece of evidence is signed by a key the company had registered at the evidence's `iat`
- * (not yet retired, not declared compromised by then: the rule of oversight.ts); the grant it
+ * (not yet retired, not declared compromised by then: the rule of oversight.ts), or, for the kinds
+ * staff sign, by the person key of a member of the company's staff as of that `iat`; the grant it
  * names is signed by the complainant and addressed to the company; and whether that grant,
  * with the complainant's signed revocations, covered the evidence's purpose and channel at its
  * `iat`. Each complaint reason is then judged where the signed facts decide it, and left to the
@@ -40,6 +41,21 @@ export interface EvidenceMaterial {
       addedAt: number;
       retiredAt: number | null;
       compromisedSince: number | null;
+    }[];
+    /**
+     * Person keys of the company's staff that signed evidence of this complaint, with their times
+     * in milliseconds as people.ts stores them (company key times are the registry's: `addedAt`
+     * milliseconds, the rest seconds).
+     */
+    staffKeys: {
+      kid: string;
+      jwk: Ed25519PublicJwk;
+      /** When the key was enrolled. */
+      addedAt: number;
+      /** When the key was retired (a lost browser, or the member's removal); null while in use. */
+      retiredAt: number | null;
+      /** When its member left the company's staff; null while on it. */
+      removedAt: number | null;
     }[];
   };
   pseudonymKey: Ed25519PublicJwk | null;
@@ -107,6 +123,29 @@ function companyKeyAsOf(
   if (key.addedAt > (iat + CLOCK_SKEW_SECONDS) * 1000) return undefined;
   if (key.retiredAt !== null && key.retiredAt <= iat) return undefined;
   if (key.compromisedSince !== null && key.compromisedSince <= iat) return undefined;
+  return importPublicJwk(key.jwk);
+}
+
+/**
+ * Evidence kinds a staff member may sign with their person key: oversight.ts `staffSignedKinds`.
+ * Offers, offer contents, rewards and grant requests take a company key only.
+ */
+const staffSignedKinds: ReadonlySet<MessageKind> = new Set(['disclosure', 'data-request-answer']);
+
+/** oversight.ts `staffKeyAsOf`, on the times of people.ts (milliseconds, stamped when stored). */
+function staffKeyAsOf(
+  keys: EvidenceMaterial['company']['staffKeys'],
+  kid: string,
+  iat: number,
+): ImportedPublicKey | undefined {
+  const key = keys.find((k) => k.kid === kid);
+  if (key === undefined) return undefined;
+  // The server's margin: a message accepted just before the member left may carry an `iat` up to
+  // the skew ahead of its clock, and the removal must not void it here either.
+  const endedBy = (ms: number | null) =>
+    ms !== null && Math.floor(ms / 1000) + CLOCK_SKEW_SECONDS < iat;
+  if (key.addedAt > (iat + CLOCK_SKEW_SECONDS) * 1000) return undefined;
+  if (endedBy(key.retiredAt) || endedBy(key.removedAt)) return undefined;
   return importPublicJwk(key.jwk);
 }
 
@@ -182,18 +221,24 @@ export async function verifyEvidence(
     });
   }
 
-  // 2. Each piece of evidence: the company's signature as of its own iat.
+  // 2. Each piece of evidence: the company's signature as of its own iat (or, for the kinds staff
+  //    sign, a staff member's).
   const payloads: (EvidencePayload | undefined)[] = [];
   for (const [index, item] of evidence.entries()) {
     const iat = payloadIat(item.jws);
     try {
       const audience = item.kind === 'grant-request' ? material.origin : complaint.pseudonym;
+      const staffMaySign = staffSignedKinds.has(item.kind);
       const opened = await openMessage(item.kind, item.jws, {
         audience,
         now,
         asOf: 'iat',
-        resolveKey: (kid) =>
-          Number.isFinite(iat) ? companyKeyAsOf(company.keys, kid, iat) : undefined,
+        resolveKey: (kid) => {
+          if (!Number.isFinite(iat)) return undefined;
+          const companyKey = companyKeyAsOf(company.keys, kid, iat);
+          if (companyKey !== undefined || !staffMaySign) return companyKey;
+          return staffKeyAsOf(company.staffKeys, kid, iat);
+        },
       });
       const payload = opened.payload as Payload<MessageKind> & EvidencePayload & { iss?: string };
       const ours = payload.iss === company.id;
