@@ -2,9 +2,12 @@
  * Webhooks against a real local node:http receiver, on SQLite and PostgreSQL: delivered and
  * signed with the key of /.well-known/clearinghouse.json, retried after a 500 with backoff, given
  * up after N attempts as a finding, never redirected, fenced to allowed addresses, and sent once
- * even when two nodes run a worker.
+ * even when two nodes run a worker. One company's slow receiver or long history does not hold
+ * another company's deliveries; stopping aborts what is in flight, to be sent again; a change of a
+ * webhook is seen even when it commits late.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +35,7 @@ import {
   type ApiHarness,
   type TestCompany,
 } from './api-test-kit';
+import type { Database } from './db/schema';
 import { testDialects } from './db/test-databases';
 import { loadOrCreateKeyFile } from './log/key-file';
 import { stopInstance } from './instance';
@@ -43,6 +47,7 @@ import {
   verifyWebhookSignature,
   webhookSigner,
   type WebhookDelivery,
+  type WebhookSender,
   type WebhookSigner,
   type WebhookTables,
   type WebhookWorker,
@@ -102,6 +107,14 @@ class Receiver {
   }
 }
 
+/** Waits until `condition` holds, or 10 s have passed (the assertion after it then fails). */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** The clearinghouse's published webhook key, read through the well-known route of a real instance. */
 async function publishedWebhookKey(
   folder: string,
@@ -152,21 +165,93 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
     receiver.answers = [];
   });
 
-  function worker(options: { maxAttempts?: number } = {}): WebhookWorker {
+  function worker(
+    options: { maxAttempts?: number; send?: WebhookSender; intervalMs?: number } = {},
+  ): WebhookWorker {
     return createWebhookWorker({
       db: api.tdb.cdb.db,
       origin: testOrigin,
       signer: published.signer,
-      send: createWebhookSender({ timeoutMs: 2_000 }),
+      send: options.send ?? createWebhookSender({ timeoutMs: 2_000 }),
       now: api.clock.now,
       maxAttempts: options.maxAttempts ?? 3,
       backoffBaseMs: 1_000,
       backoffMaxMs: 10_000,
+      ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
     });
   }
 
-  async function register(webhook: string | undefined): Promise<TestCompany> {
-    const company = newCompany();
+  function tables(): Kysely<Database & WebhookTables> {
+    return api.tdb.cdb.db as unknown as Kysely<Database & WebhookTables>;
+  }
+
+  /**
+   * `count` feed events of `company` written straight to the tables, as a long history looks when
+   * the company names a webhook (the API would take a grant request and a refusal for each).
+   */
+  async function history(company: TestCompany, count: number): Promise<void> {
+    const db = tables();
+    const { feed_seq: last } = await db
+      .selectFrom('companies')
+      .select('feed_seq')
+      .where('id', '=', company.id)
+      .executeTakeFirstOrThrow();
+    const at = api.clock.now();
+    const events = Array.from({ length: count }, (_, i) => ({
+      seq: Number(last) + i + 1,
+      sha256: randomBytes(32).toString('base64url'),
+    }));
+    for (let i = 0; i < events.length; i += 200) {
+      const chunk = events.slice(i, i + 200);
+      await db
+        .insertInto('messages')
+        .values(
+          chunk.map((e) => ({
+            sha256: e.sha256,
+            kind: 'refusal',
+            signer: company.kid,
+            company_id: company.id,
+            pseudonym: 'ps_history',
+            jws: 'history',
+            iat: Math.floor(at / 1000),
+            exp: Math.floor(at / 1000) + 300,
+            received_at: at,
+          })),
+        )
+        .execute();
+      await db
+        .insertInto('consent_events')
+        .values(
+          chunk.map((e) => ({
+            company_id: company.id,
+            seq: e.seq,
+            kind: 'refusal' as const,
+            sha256: e.sha256,
+            pseudonym: 'ps_history',
+            created_at: at,
+          })),
+        )
+        .execute();
+    }
+    await db
+      .updateTable('companies')
+      .set({ feed_seq: Number(last) + count })
+      .where('id', '=', company.id)
+      .execute();
+  }
+
+  /** A sender that answers 204 without a network and notes which company each delivery was for. */
+  function notingSender(companies: string[]): WebhookSender {
+    return async (_url, _policy, body) => {
+      companies.push((JSON.parse(new TextDecoder().decode(body)) as WebhookDelivery).company);
+      return { status: 204 };
+    };
+  }
+
+  async function register(
+    webhook: string | undefined,
+    company: TestCompany = newCompany(),
+  ): Promise<TestCompany> {
     api.proofs.set(company.domain, { keys: [company.kid] });
     const token = await sign(
       'company',
@@ -422,6 +507,193 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
       [['grant', sha256]],
     );
   });
+
+  it("sends another company's event while one company's receiver never answers", async () => {
+    const silent = new Receiver();
+    silent.hang = true;
+    await silent.start();
+    try {
+      const stuck = await register(silent.url());
+      for (let i = 0; i < 5; i++) await refusal(stuck);
+      const path = `/hooks/${dialect}/beside-a-silent-one`;
+      const other = await register(receiver.url(path));
+      const real = createWebhookSender({ timeoutMs: 30_000 });
+      const outcomes: string[] = [];
+      let refuse = true;
+      let inFlight = 0;
+      let mostInFlight = 0;
+      const send: WebhookSender = async (url, policy, body, headers, signal) => {
+        const { company } = JSON.parse(new TextDecoder().decode(body)) as WebhookDelivery;
+        const who = company === stuck.id ? 'stuck' : 'other';
+        if (who === 'stuck' && refuse) return { status: 500 };
+        if (who === 'stuck') mostInFlight = Math.max(mostInFlight, ++inFlight);
+        try {
+          const result = await real(url, policy, body, headers, signal);
+          outcomes.push(`${who} answered`);
+          return result;
+        } catch (error) {
+          outcomes.push(`${who} given up`);
+          throw error;
+        } finally {
+          if (who === 'stuck') inFlight--;
+        }
+      };
+      const w = worker({ maxAttempts: 10, send, intervalMs: 10 });
+      // The silent company's five events are queued first and fail once: their retries fall due
+      // before the other company's event exists.
+      await w.tick();
+      refuse = false;
+      api.clock.advance(2);
+      const sha256 = await refusal(other);
+      w.start();
+      await until(() => outcomes.length > 0);
+      await w.stop();
+
+      expect(outcomes[0]).toBe('other answered');
+      expect(deliveriesTo(path).map((d) => d.delivery.event.sha256)).toEqual([sha256]);
+      expect(mostInFlight).toBe(1);
+      // Nothing of the silent company is lost: all five wait for their next attempt.
+      const pending = await tables()
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('company_id', '=', stuck.id)
+        .where('status', '=', 'pending')
+        .execute();
+      expect(pending).toHaveLength(5);
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  it('stops without waiting for an attempt in flight, which is sent again with the same id', async () => {
+    const silent = new Receiver();
+    silent.hang = true;
+    await silent.start();
+    try {
+      const company = await register(silent.url());
+      await refusal(company);
+      const w = worker({ send: createWebhookSender({ timeoutMs: 60_000 }), intervalMs: 10 });
+      w.start();
+      await until(() => silent.received.length > 0);
+      await w.stop();
+
+      // Due again at once, without waiting for the lease: the next round sends it.
+      silent.hang = false;
+      await worker().tick();
+      expect(silent.received.map((r) => r.headers['idempotency-key'])).toEqual([
+        `${company.id}:1`,
+        `${company.id}:1`,
+      ]);
+      // The interrupted attempt was ours, not the receiver's failure: it does not count.
+      const row = await tables()
+        .selectFrom('webhook_deliveries')
+        .select(['status', 'attempts'])
+        .where('id', '=', `${company.id}:1`)
+        .executeTakeFirstOrThrow();
+      expect({ status: row.status, attempts: Number(row.attempts) }).toEqual({
+        status: 'delivered',
+        attempts: 1,
+      });
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  it("queues and sends a company's event while another company's long history waits", async () => {
+    // Queueing went by company id: the company that sorts first, with the long history.
+    const [first, second] = [newCompany(), newCompany()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const before = await register(receiver.url(`/hooks/${dialect}/long-history`), first);
+    await history(before, 600);
+    const after = await register(receiver.url(`/hooks/${dialect}/after-history`), second);
+    await refusal(after);
+    const sentTo: string[] = [];
+    await worker({ send: notingSender(sentTo) }).tick();
+    expect(sentTo).toContain(after.id);
+    expect(sentTo).toContain(before.id);
+  });
+
+  it("does not let one company's due backlog fill a round", async () => {
+    const busy = await register(receiver.url(`/hooks/${dialect}/backlog`));
+    await history(busy, 60);
+    const w = worker({ maxAttempts: 10, send: async () => ({ status: 500 }) });
+    await w.tick(); // queued, and what was tried failed: all sixty fall due before the next event
+    api.clock.advance(2);
+    const quiet = await register(receiver.url(`/hooks/${dialect}/behind-a-backlog`));
+    await refusal(quiet);
+    const sentTo: string[] = [];
+    const next = worker({ maxAttempts: 10, send: notingSender(sentTo) });
+    await next.tick();
+    expect(sentTo).toContain(quiet.id);
+  });
+
+  it('sees a webhook named by a change that commits after a newer one was read', async () => {
+    const late = await register(undefined);
+    const w = worker();
+    await w.tick();
+    api.clock.advance(5);
+    await register(undefined); // a newer registration, read by the next round
+    await w.tick();
+    // The late change: its request began (and took its updated_at) 2 s before the registration
+    // just read, and commits only now, after a domain-proof fetch.
+    const path = `/hooks/${dialect}/late-commit`;
+    const { profile } = await tables()
+      .selectFrom('companies')
+      .select('profile')
+      .where('id', '=', late.id)
+      .executeTakeFirstOrThrow();
+    await tables()
+      .updateTable('companies')
+      .set({
+        profile: JSON.stringify({ ...JSON.parse(profile), webhook: receiver.url(path) }),
+        updated_at: api.clock.now() - 2_000,
+      })
+      .where('id', '=', late.id)
+      .execute();
+    const sha256 = await refusal(late);
+    await w.tick();
+    expect(deliveriesTo(path).map((d) => d.delivery.event.sha256)).toEqual([sha256]);
+  });
+
+  it('syncs every registration when more than a page of them share one updated_at', async () => {
+    const { registration_sha256 } = await tables()
+      .selectFrom('companies')
+      .select('registration_sha256')
+      .executeTakeFirstOrThrow();
+    const at = api.clock.now();
+    const ids = Array.from({ length: 1001 }, (_, i) => `co_tie${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < ids.length; i += 200) {
+      await tables()
+        .insertInto('companies')
+        .values(
+          ids.slice(i, i + 200).map((id) => ({
+            id,
+            status: 'active' as const,
+            legal_name: id,
+            domain: `https://${id}.example`,
+            profile: JSON.stringify({ webhook: receiver.url(`/hooks/${dialect}/${id}`) }),
+            registration_sha256,
+            domain_verified_at: at,
+            registered_at: at,
+            updated_at: at,
+          })),
+        )
+        .execute();
+    }
+    try {
+      const w = worker();
+      await w.tick();
+      await w.tick();
+      const synced = await tables()
+        .selectFrom('webhook_endpoints')
+        .select('company_id')
+        .where('company_id', 'in', ids)
+        .execute();
+      expect(synced).toHaveLength(1001);
+    } finally {
+      await tables().deleteFrom('webhook_endpoints').where('company_id', 'in', ids).execute();
+      await tables().deleteFrom('companies').where('id', 'in', ids).execute();
+    }
+  });
 });
 
 describe('the webhook sender', () => {
@@ -437,6 +709,30 @@ describe('the webhook sender', () => {
     await expect(
       send(new URL('https://127.0.0.1:1/hooks'), 'public', new Uint8Array(), {}),
     ).rejects.toMatchObject({ code: 'ERR_ORIGIN_NOT_ALLOWED' });
+  });
+
+  it('gives up on a name that does not resolve in time: the timeout covers the lookup', async () => {
+    const send = createWebhookSender({ timeoutMs: 100, resolve: () => new Promise(() => {}) });
+    await expect(
+      send(new URL('https://shop.example/hooks'), 'public', new Uint8Array(), {}),
+    ).rejects.toMatchObject({ code: 'ERR_WEBHOOK_DELIVERY_FAILED', detail: { reason: 'timeout' } });
+  });
+
+  it('gives up at once when its signal aborts, whatever it is waiting for', async () => {
+    const send = createWebhookSender({ timeoutMs: 60_000, resolve: () => new Promise(() => {}) });
+    const abort = new AbortController();
+    const sent = send(
+      new URL('https://shop.example/hooks'),
+      'public',
+      new Uint8Array(),
+      {},
+      abort.signal,
+    );
+    abort.abort();
+    await expect(sent).rejects.toMatchObject({
+      code: 'ERR_WEBHOOK_DELIVERY_FAILED',
+      detail: { reason: 'aborted' },
+    });
   });
 
   it('gives up on a receiver that never answers', async () => {

@@ -11,7 +11,11 @@
  * - **Queue**: persisted (`webhook_deliveries`, migration 0005), so a restart loses nothing; a
  *   delivery is done only after a 2xx answer. Anything else (another status, a redirect, a timeout,
  *   a refused address) is retried with exponential backoff; after `maxAttempts` it is `failed`,
- *   which is a finding of the company (`GET /api/v1/companies/me/findings`).
+ *   which is a finding of the company (`GET /api/v1/companies/me/findings`). The table holds a
+ *   window of each company's feed (`queueDepth` pending at most); the rest waits in the feed.
+ * - **Fairness**: companies are sent to side by side (`concurrency` at once), each one attempt at a
+ *   time and at most `turnSize` in a row before a company that waited longer, so a receiver that
+ *   hangs until the timeout, or a long history, costs only its own company time.
  * - **Fence**: the same origin rules as the domain proof (SPECS "company origin"): https to public
  *   addresses only, plain http only to loopback while the clearinghouse itself runs there; the
  *   socket connects to exactly the checked address; no redirects; bounded timeout; the answer's
@@ -26,7 +30,7 @@ import {
   verify as nodeVerify,
   type KeyObject,
 } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Kysely } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
@@ -90,18 +94,20 @@ export interface SendResult {
 
 /**
  * POSTs one body. Contract: connects only to addresses `policy` allows (else throws
- * `ERR_ORIGIN_NOT_ALLOWED`), never follows a redirect, gives up after its timeout. Injected so
- * tests may wrap it; production uses {@link createWebhookSender}.
+ * `ERR_ORIGIN_NOT_ALLOWED`), never follows a redirect, gives up after its timeout (the name lookup
+ * included), and gives up at once when `signal` aborts (`ERR_WEBHOOK_DELIVERY_FAILED`, reason
+ * `aborted`). Injected so tests may wrap it; production uses {@link createWebhookSender}.
  */
 export type WebhookSender = (
   url: URL,
   policy: AddressPolicy,
   body: Uint8Array,
   headers: Record<string, string>,
+  signal?: AbortSignal,
 ) => Promise<SendResult>;
 
 export interface WebhookSenderOptions {
-  /** Whole request, connect to last byte. Default 10 s. */
+  /** Whole attempt, name lookup to the status line. Default 10 s. */
   timeoutMs?: number;
   /** Default: the system resolver. */
   resolve?: Resolver;
@@ -127,48 +133,71 @@ function deliveryFailed(reason: string): ProtocolError {
 export function createWebhookSender(options: WebhookSenderOptions = {}): WebhookSender {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const resolve = options.resolve ?? systemResolver;
-  return async (url, policy, body, headers) => {
-    const pinned = await pinnedLookup(url, policy, resolve, {
-      dns: () => deliveryFailed('dns'),
-      notAllowed: () =>
-        new ProtocolError(
-          'ERR_ORIGIN_NOT_ALLOWED',
-          'The webhook is not at an acceptable address.',
-          {
-            reason: 'address-not-public',
-          },
-        ),
+  return (url, policy, body, headers, signal) =>
+    new Promise<SendResult>((resolvePromise, reject) => {
+      let req: ClientRequest | undefined;
+      let settled = false;
+      // One deadline for the whole attempt, the lookup included: a resolver that takes its time
+      // must not stretch an attempt past the timeout, nor past the worker's lease on it.
+      const timer = setTimeout(() => fail(deliveryFailed('timeout')), timeoutMs);
+      const onAbort = (): void => fail(deliveryFailed('aborted'));
+      function settle(): boolean {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        req?.destroy();
+        return true;
+      }
+      function fail(error: unknown): void {
+        if (settle()) reject(error);
+      }
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // A lookup given up on still finishes in the background; its answer is then ignored.
+      pinnedLookup(url, policy, resolve, {
+        dns: () => deliveryFailed('dns'),
+        notAllowed: () =>
+          new ProtocolError(
+            'ERR_ORIGIN_NOT_ALLOWED',
+            'The webhook is not at an acceptable address.',
+            {
+              reason: 'address-not-public',
+            },
+          ),
+      })
+        .then((pinned) => {
+          if (settled) return;
+          const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+          req = send(
+            url,
+            {
+              method: 'POST',
+              lookup: pinned,
+              agent: false,
+              headers: {
+                ...headers,
+                'content-length': String(body.byteLength),
+                'user-agent': 'consent-clearinghouse-webhook',
+              },
+            },
+            (res) => {
+              // The status is all we need. The body is not read at all (settling destroys the
+              // request), so a receiver cannot keep us busy by streaming one; a redirect is not
+              // followed, or it could point us anywhere.
+              const status = res.statusCode ?? 0;
+              if (settle()) resolvePromise({ status });
+            },
+          );
+          req.on('error', () => fail(deliveryFailed('network')));
+          req.end(body);
+        })
+        // The lookup's refusal as it is; anything the request threw at once, too.
+        .catch(fail);
     });
-    return new Promise<SendResult>((resolvePromise, reject) => {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(
-        url,
-        {
-          method: 'POST',
-          lookup: pinned,
-          agent: false,
-          headers: {
-            ...headers,
-            'content-length': String(body.byteLength),
-            'user-agent': 'consent-clearinghouse-webhook',
-          },
-        },
-        (res) => {
-          // The status is all we need. The body is not read at all, so a receiver cannot keep us
-          // busy by streaming one; a redirect is not followed, or it could point us anywhere.
-          resolvePromise({ status: res.statusCode ?? 0 });
-          req.destroy();
-        },
-      );
-      const timer = setTimeout(() => {
-        req.destroy();
-        reject(deliveryFailed('timeout'));
-      }, timeoutMs);
-      req.on('error', () => reject(deliveryFailed('network')));
-      req.on('close', () => clearTimeout(timer));
-      req.end(body);
-    });
-  };
 }
 
 /** The webhook key as node:crypto and the receivers see it. */
@@ -286,10 +315,11 @@ export async function webhookFindings(
     .select(['d.seq', 'd.attempts', 'd.last_error', 'd.finished_at', 'e.sha256', 'w.url'])
     .where('d.company_id', '=', companyId)
     .where('d.status', '=', 'failed')
-    .orderBy('d.seq')
+    // The newest, should there be more than fit: a long-standing record must not hide new ones.
+    .orderBy('d.seq', 'desc')
     .limit(500)
     .execute();
-  return rows.map((row) => ({
+  return rows.reverse().map((row) => ({
     type: 'webhook-delivery-failed',
     eventSha256: row.sha256,
     cursor: String(row.seq),
@@ -317,8 +347,14 @@ export interface WebhookWorkerOptions {
   backoffMaxMs?: number;
   /** How long a claimed delivery is reserved for the sender. Default 60 s (> the send timeout). */
   leaseMs?: number;
-  /** Deliveries sent per tick. Default 50. */
-  batchSize?: number;
+  /** Companies sent to at the same time, each one attempt at a time. Default 16. */
+  concurrency?: number;
+  /** Deliveries a company is sent in a row before companies that waited longer. Default 50. */
+  turnSize?: number;
+  /** Pending deliveries per company at most; later feed events are queued as these end. Default 100. */
+  queueDepth?: number;
+  /** How far back each tick re-reads changed registrations. Default 10 minutes. */
+  syncOverlapMs?: number;
   /** Pause between ticks of the loop. Default 1 s. */
   intervalMs?: number;
 }
@@ -327,12 +363,18 @@ export interface WebhookWorkerOptions {
 export interface WebhookWorker {
   /**
    * One round: copies webhook URLs from changed registrations, queues new feed events, sends the
-   * deliveries that are due. Returns how many were sent (delivered or not).
+   * deliveries that are due and waits for them. Returns how many were sent (delivered or not).
    */
   tick(): Promise<number>;
-  /** Starts the loop (ticks every `intervalMs`, errors logged, never thrown). */
+  /**
+   * Starts the loop: a round every `intervalMs`, which starts sending but does not wait for it (a
+   * company's receiver holds only that company's turn). Errors are logged, never thrown.
+   */
   start(): void;
-  /** Stops the loop and waits for the current tick. */
+  /**
+   * Stops the loop and aborts the attempts in flight; they are not counted and stay queued, due
+   * again at once for any node. Waits only for the database writes that end them.
+   */
   stop(): Promise<void>;
 }
 
@@ -348,6 +390,36 @@ export interface WebhookWorker {
  */
 export function backoffMs(attempts: number, base: number, max: number): number {
   return Math.min(max, base * 2 ** Math.min(30, Math.max(0, attempts - 1)));
+}
+
+/** Every this many ticks all registrations are read again, not only the recent ones. */
+const fullSyncEvery = 300;
+/** Registrations read per query. */
+const syncPageSize = 1000;
+/** Companies whose feed events are queued per tick at most (the next tick goes on after them). */
+const queueCompaniesPerTick = 100;
+
+/** The `webhook` of a stored profile (companies.profile), if it names one. */
+function webhookOf(profile: string): string | undefined {
+  try {
+    const url = (JSON.parse(profile) as { webhook?: unknown }).webhook;
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `work`, or `ERR_WEBHOOK_DELIVERY_FAILED` (`aborted`) as soon as `signal` aborts: an injected
+ * sender that ignores its signal must not hold stop().
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(deliveryFailed('aborted'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /**
@@ -368,31 +440,67 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   const backoffBase = options.backoffBaseMs ?? 30_000;
   const backoffMax = options.backoffMaxMs ?? 60 * 60 * 1000;
   const leaseMs = options.leaseMs ?? 60_000;
-  const batchSize = options.batchSize ?? 50;
+  const concurrency = options.concurrency ?? 16;
+  const turnSize = options.turnSize ?? 50;
+  const queueDepth = options.queueDepth ?? 100;
+  const syncOverlapMs = options.syncOverlapMs ?? 10 * 60 * 1000;
   const intervalMs = options.intervalMs ?? 1_000;
-  /** Registrations changed after this (ms) are re-read; -1 at start, so every process syncs once. */
-  let syncedUpTo = -1;
+  /** Ticks so far: the first, and every `fullSyncEvery`th, reads every registration. */
   let ticks = 0;
+  /** The company whose events were queued last: the next tick starts after it. */
+  let queuedAfter = '';
+  /** Rounds that handed out turns, and the last in which each company with work due had one. */
+  let rounds = 0;
+  const lastTurn = new Map<string, number>();
+  /** The companies being sent to now: at most one turn each, `concurrency` in all. */
+  const turns = new Map<string, { done: Promise<number>; abort: AbortController }>();
 
   async function syncEndpoints(): Promise<void> {
-    // Now and then read every registration again: updated_at comes from the clock of whichever
-    // node stored it, and a node whose clock lags could otherwise hide a change from us.
-    if (++ticks % 300 === 0) syncedUpTo = -1;
-    const changed = await db
-      .selectFrom('companies')
-      .select(['id', 'profile', 'updated_at'])
-      .where('updated_at', '>', syncedUpTo)
-      .orderBy('updated_at')
-      .limit(1000)
+    // Every tick re-reads all registrations changed in the last `syncOverlapMs`, not those after
+    // the newest it saw: updated_at is taken when a request starts and the request commits later
+    // (a domain-proof fetch lies in between), so a change can become visible with an updated_at
+    // older than one already read. Re-reading costs little: only differences are written. Now and
+    // then everything is read, for what no overlap covers: a node whose clock lags by more, or a
+    // commit that took longer.
+    const from = ticks++ % fullSyncEvery === 0 ? undefined : now() - syncOverlapMs;
+    // Pages go by (updated_at, id): many registrations may share one updated_at, and a page must
+    // not end between them.
+    let after: { updatedAt: number; id: string } | undefined;
+    for (;;) {
+      const last = after;
+      let query = db.selectFrom('companies').select(['id', 'profile', 'updated_at']);
+      if (last !== undefined) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('updated_at', '>', last.updatedAt),
+            eb.and([eb('updated_at', '=', last.updatedAt), eb('id', '>', last.id)]),
+          ]),
+        );
+      } else if (from !== undefined) query = query.where('updated_at', '>=', from);
+      const page = await query.orderBy('updated_at').orderBy('id').limit(syncPageSize).execute();
+      await applyRegistrations(page);
+      if (page.length < syncPageSize) return;
+      const end = page[page.length - 1]!;
+      after = { updatedAt: Number(end.updated_at), id: end.id };
+    }
+  }
+
+  async function applyRegistrations(rows: { id: string; profile: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const endpoints = await db
+      .selectFrom('webhook_endpoints')
+      .select(['company_id', 'url'])
+      .where(
+        'company_id',
+        'in',
+        rows.map((row) => row.id),
+      )
       .execute();
-    for (const row of changed) {
-      let url: unknown;
-      try {
-        url = (JSON.parse(row.profile) as { webhook?: unknown }).webhook;
-      } catch {
-        url = undefined;
-      }
-      if (typeof url === 'string') {
+    const current = new Map(endpoints.map((e) => [e.company_id, e.url]));
+    for (const row of rows) {
+      const url = webhookOf(row.profile);
+      if (url === current.get(row.id)) continue;
+      if (url !== undefined) {
         await db
           .insertInto('webhook_endpoints')
           .values({ company_id: row.id, url, last_seq: 0, updated_at: now() })
@@ -400,63 +508,200 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
           .execute();
       } else {
         // The company removed its webhook: what is still queued for it will not be sent.
-        await db
-          .deleteFrom('webhook_deliveries')
-          .where('company_id', '=', row.id)
-          .where('status', '=', 'pending')
-          .execute();
-        await db.deleteFrom('webhook_endpoints').where('company_id', '=', row.id).execute();
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .deleteFrom('webhook_deliveries')
+            .where('company_id', '=', row.id)
+            .where('status', '=', 'pending')
+            .execute();
+          await trx.deleteFrom('webhook_endpoints').where('company_id', '=', row.id).execute();
+        });
       }
-      syncedUpTo = Math.max(syncedUpTo, Number(row.updated_at));
     }
   }
 
   async function enqueue(): Promise<void> {
-    const events = await db
-      .selectFrom('consent_events as e')
-      .innerJoin('webhook_endpoints as w', 'w.company_id', 'e.company_id')
-      .select(['e.company_id', 'e.seq'])
-      .whereRef('e.seq', '>', 'w.last_seq')
-      .orderBy('e.company_id')
-      .orderBy('e.seq')
-      .limit(500)
+    // The companies with feed events not queued yet (one probe of the feed's primary key per
+    // webhook), and how many of theirs are pending already.
+    const behind = await db
+      .selectFrom('webhook_endpoints as w')
+      .select((eb) => [
+        'w.company_id',
+        'w.last_seq',
+        eb
+          .selectFrom('webhook_deliveries as d')
+          .select((sub) => sub.fn.countAll<number>().as('n'))
+          .whereRef('d.company_id', '=', 'w.company_id')
+          .where('d.status', '=', 'pending')
+          .as('pending'),
+      ])
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('consent_events as e')
+            .select('e.seq')
+            .whereRef('e.company_id', '=', 'w.company_id')
+            .whereRef('e.seq', '>', 'w.last_seq'),
+        ),
+      )
       .execute();
-    if (events.length === 0) return;
-    const at = now();
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('webhook_deliveries')
-        .values(
-          events.map((e) => ({
-            id: `${e.company_id}:${e.seq}`,
-            company_id: e.company_id,
-            seq: Number(e.seq),
-            status: 'pending' as const,
-            attempts: 0,
-            next_attempt_at: at,
-            last_error: null,
-            created_at: at,
-            finished_at: null,
-          })),
-        )
-        .onConflict((c) => c.column('id').doNothing())
+    // Each company gets only the room left in its window, so a long history (a company that just
+    // named a webhook) is queued bit by bit and never ahead of everyone else's events; and the
+    // companies take turns from where the last tick stopped, however many are behind.
+    const open = behind
+      .filter((b) => Number(b.pending ?? 0) < queueDepth)
+      .sort((a, b) => (a.company_id < b.company_id ? -1 : a.company_id > b.company_id ? 1 : 0));
+    const next = Math.max(
+      0,
+      open.findIndex((b) => b.company_id > queuedAfter),
+    );
+    const chosen = [...open.slice(next), ...open.slice(0, next)].slice(0, queueCompaniesPerTick);
+    for (const company of chosen) {
+      const events = await db
+        .selectFrom('consent_events')
+        .select('seq')
+        .where('company_id', '=', company.company_id)
+        .where('seq', '>', Number(company.last_seq))
+        .orderBy('seq')
+        .limit(queueDepth - Number(company.pending ?? 0))
         .execute();
-      const highest = new Map<string, number>();
-      for (const e of events)
-        highest.set(e.company_id, Math.max(highest.get(e.company_id) ?? 0, Number(e.seq)));
-      for (const [company, seq] of highest) {
+      queuedAfter = company.company_id;
+      if (events.length === 0) continue;
+      const at = now();
+      const highest = Number(events[events.length - 1]!.seq);
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(
+            events.map((e) => ({
+              id: `${company.company_id}:${e.seq}`,
+              company_id: company.company_id,
+              seq: Number(e.seq),
+              status: 'pending' as const,
+              attempts: 0,
+              next_attempt_at: at,
+              last_error: null,
+              created_at: at,
+              finished_at: null,
+            })),
+          )
+          .onConflict((c) => c.column('id').doNothing())
+          .execute();
         await trx
           .updateTable('webhook_endpoints')
-          .set({ last_seq: seq })
-          .where('company_id', '=', company)
-          .where('last_seq', '<', seq)
+          .set({ last_seq: highest })
+          .where('company_id', '=', company.company_id)
+          .where('last_seq', '<', highest)
           .execute();
-      }
-    });
+      });
+    }
   }
 
-  async function deliverDue(): Promise<number> {
+  /** Hands the free slots to companies with deliveries due, those that waited longest first. */
+  async function dispatch(): Promise<Promise<number>[]> {
+    const free = concurrency - turns.size;
+    if (free <= 0) return [];
     const due = await db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_endpoints as w', 'w.company_id', 'd.company_id')
+      .select((eb) => ['d.company_id', eb.fn.min('d.next_attempt_at').as('due')])
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now())
+      .groupBy('d.company_id')
+      .execute();
+    const round = ++rounds;
+    const dueNow = new Set(due.map((row) => row.company_id));
+    // Only a company still waiting is remembered; one whose work fell due anew starts fresh.
+    for (const company of lastTurn.keys()) if (!dueNow.has(company)) lastTurn.delete(company);
+    // Never had a turn, or had it longest ago, first; then the one due longest: a company whose
+    // backlog is older than everyone's events still takes only its share of the slots.
+    const waiting = due
+      .filter((row) => !turns.has(row.company_id))
+      .map((row) => ({
+        company: row.company_id,
+        turn: lastTurn.get(row.company_id) ?? 0,
+        due: Number(row.due),
+      }))
+      .sort((a, b) => a.turn - b.turn || a.due - b.due);
+    return waiting.slice(0, free).map(({ company }) => startTurn(company, round));
+  }
+
+  function startTurn(company: string, round: number): Promise<number> {
+    const abort = new AbortController();
+    const done = sendTurn(company, abort.signal).finally(() => {
+      turns.delete(company);
+      lastTurn.set(company, round);
+    });
+    turns.set(company, { done, abort });
+    return done;
+  }
+
+  /**
+   * Sends a company's due deliveries one after another, in queue order, until none is due, one
+   * fails, `turnSize` were sent, or `signal` aborts. Returns how many were sent.
+   */
+  async function sendTurn(company: string, signal: AbortSignal): Promise<number> {
+    let sent = 0;
+    try {
+      for (let i = 0; i < turnSize && !signal.aborted; i++) {
+        const row = await nextDue(company);
+        if (row === undefined) break;
+        // Claim: only the worker whose UPDATE matched the old time sends it. The lease (longer
+        // than any attempt) keeps other nodes off it meanwhile, and frees it if this one dies.
+        const leaseUntil = now() + leaseMs;
+        const claimed = await db
+          .updateTable('webhook_deliveries')
+          .set({ next_attempt_at: leaseUntil })
+          .where('id', '=', row.id)
+          .where('status', '=', 'pending')
+          .where('next_attempt_at', '=', row.next_attempt_at)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) continue;
+        const error = await attempt(
+          row.url,
+          {
+            v: 1,
+            company: row.company_id,
+            deliveryId: row.id,
+            sentAt: Math.floor(now() / 1000),
+            event: {
+              cursor: String(row.seq),
+              kind: row.kind,
+              sha256: row.sha256,
+              pseudonym: row.pseudonym,
+              jws: row.jws,
+              receivedAt: Number(row.created_at),
+            },
+          },
+          signal,
+        );
+        if (error !== undefined && signal.aborted) {
+          // Cut short by stop(): not the receiver's failure, so not counted, and due again at
+          // once for whichever node still runs (the lease would free it as well, only later).
+          await db
+            .updateTable('webhook_deliveries')
+            .set({ next_attempt_at: now() })
+            .where('id', '=', row.id)
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '=', leaseUntil)
+            .execute();
+          break;
+        }
+        sent++;
+        await record(row.id, Number(row.attempts) + 1, leaseUntil, error);
+        // A receiver in trouble waits for its retry; the slot goes to other companies meanwhile.
+        if (error !== undefined) break;
+      }
+    } catch (error) {
+      // A database hiccup ends this turn only: a claimed delivery is sent again after its lease.
+      console.error('webhook worker:', error);
+    }
+    return sent;
+  }
+
+  /** The company's delivery due first, with what its body needs. */
+  function nextDue(company: string) {
+    return db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as w', 'w.company_id', 'd.company_id')
       .innerJoin('consent_events as e', (join) =>
@@ -476,78 +721,57 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         'e.created_at',
         'm.jws',
       ])
+      .where('d.company_id', '=', company)
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now())
       .orderBy('d.next_attempt_at')
       .orderBy('d.seq')
-      .limit(batchSize)
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** Writes an attempt's outcome, unless the lease ran out and another node took the delivery. */
+  async function record(
+    id: string,
+    attempts: number,
+    leaseUntil: number,
+    error: string | undefined,
+  ): Promise<void> {
+    const finishedAt = now();
+    const outcome =
+      error === undefined
+        ? { status: 'delivered' as const, attempts, last_error: null, finished_at: finishedAt }
+        : attempts >= maxAttempts
+          ? { status: 'failed' as const, attempts, last_error: error, finished_at: finishedAt }
+          : {
+              attempts,
+              last_error: error,
+              next_attempt_at: finishedAt + backoffMs(attempts, backoffBase, backoffMax),
+            };
+    await db
+      .updateTable('webhook_deliveries')
+      .set(outcome)
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '=', leaseUntil)
       .execute();
-    let sent = 0;
-    for (const row of due) {
-      // Claim: only the worker whose UPDATE matched the old time sends it.
-      const claimed = await db
-        .updateTable('webhook_deliveries')
-        .set({ next_attempt_at: now() + leaseMs })
-        .where('id', '=', row.id)
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '=', row.next_attempt_at)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue;
-      const delivery: WebhookDelivery = {
-        v: 1,
-        company: row.company_id,
-        deliveryId: row.id,
-        sentAt: Math.floor(now() / 1000),
-        event: {
-          cursor: String(row.seq),
-          kind: row.kind,
-          sha256: row.sha256,
-          pseudonym: row.pseudonym,
-          jws: row.jws,
-          receivedAt: Number(row.created_at),
-        },
-      };
-      const error = await attempt(row.url, delivery);
-      sent++;
-      const attempts = Number(row.attempts) + 1;
-      const finishedAt = now();
-      if (error === undefined) {
-        await db
-          .updateTable('webhook_deliveries')
-          .set({ status: 'delivered', attempts, last_error: null, finished_at: finishedAt })
-          .where('id', '=', row.id)
-          .execute();
-      } else if (attempts >= maxAttempts) {
-        await db
-          .updateTable('webhook_deliveries')
-          .set({ status: 'failed', attempts, last_error: error, finished_at: finishedAt })
-          .where('id', '=', row.id)
-          .execute();
-      } else {
-        await db
-          .updateTable('webhook_deliveries')
-          .set({
-            attempts,
-            last_error: error,
-            next_attempt_at: finishedAt + backoffMs(attempts, backoffBase, backoffMax),
-          })
-          .where('id', '=', row.id)
-          .execute();
-      }
-    }
-    return sent;
   }
 
   /** Sends one delivery; returns why it failed (a short, stable reason), or undefined. */
-  async function attempt(url: string, delivery: WebhookDelivery): Promise<string | undefined> {
+  async function attempt(
+    url: string,
+    delivery: WebhookDelivery,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
     try {
       const policy = originPolicy(url, options.origin);
       const body = new TextEncoder().encode(JSON.stringify(delivery));
-      const result = await send(new URL(url), policy, body, {
+      const headers = {
         'content-type': 'application/json',
         [signatureHeader]: options.signer.sign(body),
         'idempotency-key': delivery.deliveryId,
-      });
+      };
+      const result = await untilAborted(send(new URL(url), policy, body, headers, signal), signal);
       if (result.status >= 200 && result.status < 300) return undefined;
       return result.status >= 300 && result.status < 400
         ? `redirect ${result.status}`
@@ -561,10 +785,16 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     }
   }
 
-  async function tick(): Promise<number> {
+  /** Syncs, queues and starts the turns that are due: database work only, turns run on. */
+  async function round(): Promise<Promise<number>[]> {
     await syncEndpoints();
     await enqueue();
-    return deliverDue();
+    return dispatch();
+  }
+
+  async function tick(): Promise<number> {
+    const sent = await Promise.all(await round());
+    return sent.reduce((sum, n) => sum + n, 0);
   }
 
   let running: Promise<void> | undefined;
@@ -574,7 +804,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   function schedule(): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = tick()
+      running = round()
         .then(
           () => undefined,
           (error: unknown) => {
@@ -587,6 +817,10 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     timer.unref?.();
   }
 
+  function abortTurns(): void {
+    for (const turn of turns.values()) turn.abort.abort();
+  }
+
   return {
     tick,
     start() {
@@ -597,7 +831,11 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     async stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
+      abortTurns();
       await running;
+      // The round that was running may have started turns after the first abort.
+      abortTurns();
+      await Promise.all([...turns.values()].map((turn) => turn.done));
     },
   };
 }
