@@ -359,6 +359,30 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
     expect(await w.tick()).toBe(0);
   });
 
+  it('deletes a delivered delivery after seven days, and does not send its event again', async () => {
+    const company = await register('https://hooks.example/purged');
+    await refusal(company);
+    const sent: string[] = [];
+    const rows = async () =>
+      (
+        await tables()
+          .selectFrom('webhook_deliveries')
+          .select('status')
+          .where('company_id', '=', company.id)
+          .execute()
+      ).map((row) => row.status);
+    expect(await worker({ send: notingSender(sent) }).tick()).toBe(1);
+    expect(await rows()).toEqual(['delivered']);
+    // Each new worker's first round deletes what is past its retention (later: every 300th).
+    api.clock.advance(7 * 86_400 - 1);
+    await worker({ send: notingSender(sent) }).tick();
+    expect(await rows()).toEqual(['delivered']);
+    api.clock.advance(2);
+    expect(await worker({ send: notingSender(sent) }).tick()).toBe(0);
+    expect(await rows()).toEqual([]);
+    expect(sent).toEqual([company.id]);
+  });
+
   it('gives up after N attempts and lists the delivery among the company findings', async () => {
     const path = `/hooks/${dialect}/gives-up`;
     const company = await register(receiver.url(path));

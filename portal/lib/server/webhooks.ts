@@ -357,6 +357,11 @@ export interface WebhookWorkerOptions {
   syncOverlapMs?: number;
   /** Pause between ticks of the loop. Default 1 s. */
   intervalMs?: number;
+  /**
+   * How long a delivered delivery stays in the queue's table before it is deleted (the receiver
+   * deduplicates by its `Idempotency-Key`; the feed keeps the event). Default 7 days.
+   */
+  deliveredRetentionMs?: number;
 }
 
 /** The delivery worker of one process. */
@@ -445,6 +450,9 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   const queueDepth = options.queueDepth ?? 100;
   const syncOverlapMs = options.syncOverlapMs ?? 10 * 60 * 1000;
   const intervalMs = options.intervalMs ?? 1_000;
+  const deliveredRetentionMs = options.deliveredRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
+  /** Rounds so far: the first, and every `fullSyncEvery`th, also deletes old delivered rows. */
+  let purges = 0;
   /** Ticks so far: the first, and every `fullSyncEvery`th, reads every registration. */
   let ticks = 0;
   /** The company whose events were queued last: the next tick starts after it. */
@@ -786,7 +794,17 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   }
 
   /** Syncs, queues and starts the turns that are due: database work only, turns run on. */
+  /** Deletes delivered rows past their retention: the table would otherwise grow with the feed. */
+  async function purgeDelivered(): Promise<void> {
+    await db
+      .deleteFrom('webhook_deliveries')
+      .where('status', '=', 'delivered')
+      .where('finished_at', '<', now() - deliveredRetentionMs)
+      .execute();
+  }
+
   async function round(): Promise<Promise<number>[]> {
+    if (purges++ % fullSyncEvery === 0) await purgeDelivered();
     await syncEndpoints();
     await enqueue();
     return dispatch();
