@@ -417,15 +417,6 @@ export function createCompanyService(
     const resend = await storedBefore(ctx, token, 'company-key');
     if (resend !== undefined) return resend;
     const company = await get(iss ?? '');
-    if (company.status === 'suspended') {
-      throw new ProtocolError(
-        'ERR_COMPANY_NOT_ACTIVE',
-        'A suspended company cannot change its keys.',
-        {
-          status: company.status,
-        },
-      );
-    }
     const opened = await openMessage('company-key', token, {
       verifySignature: nodeEd25519Verify,
       audience: ctx.origin,
@@ -433,6 +424,17 @@ export function createCompanyService(
       resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
     });
     const payload: CompanyKeyPayload = opened.payload;
+    // A suspended company adds no key; it may still retire one and declare one compromised: its
+    // keys keep signing its duties (company*), and a stolen one must be stoppable meanwhile.
+    if (company.status === 'suspended' && payload.action === 'add') {
+      throw new ProtocolError(
+        'ERR_COMPANY_NOT_ACTIVE',
+        'A suspended company cannot add keys; it may still retire one or declare one compromised.',
+        {
+          status: company.status,
+        },
+      );
+    }
     const nowMs = ctx.now();
     const keys = await db
       .selectFrom('company_keys')

@@ -584,6 +584,56 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       );
     });
 
+    it('lets a suspended company retire a key and declare one compromised, but not add one', async () => {
+      const company = await register();
+      const second = newCompany();
+      const third = newCompany();
+      expect(
+        (
+          await keyChange(company, company.keyPair, {
+            action: 'add',
+            key: publicJwk(second.keyPair),
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await keyChange(company, company.keyPair, {
+            action: 'add',
+            key: publicJwk(third.keyPair),
+          })
+        ).status,
+      ).toBe(201);
+      await api.services.companies.setStatus(company.id, 'suspended');
+      const newcomer = newCompany();
+      await expectProblem(
+        await keyChange(company, company.keyPair, {
+          action: 'add',
+          key: publicJwk(newcomer.keyPair),
+        }),
+        403,
+        'ERR_COMPANY_NOT_ACTIVE',
+      );
+      // A key stolen while suspended is stopped at once: it signs nothing more.
+      expect(
+        (
+          await keyChange(company, company.keyPair, {
+            action: 'compromised',
+            kid: second.kid,
+            since: api.clock.seconds() - 60,
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (await keyChange(company, company.keyPair, { action: 'retire', kid: third.kid })).status,
+      ).toBe(201);
+      await expectProblem(
+        await keyChange(company, second.keyPair, { action: 'retire', kid: company.kid }),
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+    });
+
     it('refuses a key change from an unknown company', async () => {
       await expectProblem(
         await keyChange(newCompany(), newCompany().keyPair, {
