@@ -445,7 +445,9 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
       await sql`alter table pseudonyms drop constraint pseudonyms_pseudonym_company_key`.execute(
         tdb.cdb.db,
       );
-      await sql`delete from kysely_migration where name = '0013_grant_binding'`.execute(tdb.cdb.db);
+      // ... and before every later one, undone too (migrations apply in order).
+      await sql`drop table instance_keys`.execute(tdb.cdb.db);
+      await sql`delete from kysely_migration where name >= '0013'`.execute(tdb.cdb.db);
       const stray = await grant(b, first.pseudonym, false);
       await store([stray]);
       await expect(migrateToLatest(tdb.cdb)).rejects.toThrow(
@@ -454,7 +456,10 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
       // Corrected, it applies.
       await tdb.cdb.db.deleteFrom('consent_events').where('sha256', '=', stray.sha256).execute();
       await tdb.cdb.db.deleteFrom('grants').where('sha256', '=', stray.sha256).execute();
-      expect((await migrateToLatest(tdb.cdb)).applied).toEqual(['0013_grant_binding']);
+      expect((await migrateToLatest(tdb.cdb)).applied).toEqual([
+        '0013_grant_binding',
+        '0014_instance_keys',
+      ]);
     },
   );
 });
