@@ -27,6 +27,7 @@ import { schemas as messageSchemas } from '../protocol/messages';
 import { companyId, sha256 as sha256Text } from '../protocol/messages/primitives';
 import { revokedGrant } from '../protocol/messages/consent';
 import { consentChoice, walletRelationship } from './core/wallet';
+import { signalStates } from './core/blacklist-signals';
 import { complaintDraft, maxComplaintDrafts } from './core/complaints';
 import { maxStoredOffers, storedOffer } from './core/offers';
 import { companyPause, pauseLimits } from '../protocol/filter/pause';
@@ -399,6 +400,21 @@ const vaultResponses = [
     type: v.literal('blacklist'),
     entries: v.pipe(v.array(blacklistEntry), v.maxLength(profileLimits.blacklistEntries)),
     damaged: damagedList,
+    /** The answer about the anonymous signal; null when the profile is damaged. */
+    signalChoice: v.nullable(v.picklist(blacklistSignalChoices)),
+    /** Each signal's state (extension/core/blacklist-signals), by its entry's id. */
+    signals: v.pipe(
+      v.array(
+        v.strictObject({
+          entry: blacklistEntryId,
+          action: v.picklist(['add', 'withdraw']),
+          state: v.picklist(signalStates),
+          error: v.optional(v.pipe(v.string(), v.maxLength(64))),
+        }),
+      ),
+      // A withdrawal outlives its entry: room for one of each per entry.
+      v.maxLength(2 * profileLimits.blacklistEntries),
+    ),
   }),
   v.strictObject({
     type: v.literal('blacklist.added'),

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientFetch } from '../protocol/client';
+import { base64urlDecode } from '../protocol/encoding';
 import { ProtocolError } from '../protocol/errors';
 import { testArgon2Params } from './build';
 import { parseRequest, type Request, type Response } from './messages';
@@ -370,5 +371,75 @@ describe('the page bridge in the service (issue 7)', () => {
     expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
     expect((await creating).type).toBe('vault.created');
     expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
+  });
+});
+
+describe('the anonymous blacklist signal in the service', () => {
+  it('sends it with the entry, keeps it while the clearinghouse is down, and withdraws it on “never”', async () => {
+    await ready();
+    const name = `service-signal-${Date.now()}-${counter++}`;
+    const posted: { action: string; reason: string; company: string }[] = [];
+    let down = true;
+    const fetch: ClientFetch = async (url, init) => {
+      if (!url.endsWith('/api/v1/blacklist')) return registryFetch(url, init);
+      if (down) throw new TypeError('fetch failed');
+      const token = String(init.body);
+      const payload = JSON.parse(
+        new TextDecoder().decode(base64urlDecode(token.split('.')[1]!)),
+      ) as { action: string; reason: string; company: string };
+      posted.push({ action: payload.action, reason: payload.reason, company: payload.company });
+      return {
+        status: 201,
+        text: async () => JSON.stringify({ sha256: 'A'.repeat(43), counted: true }),
+      };
+    };
+    // The service's own vault object, so the test can give it a relationship.
+    let captured: Vault | undefined;
+    const { service } = setup({
+      fetch,
+      vault: async () => {
+        captured = await Vault.open({
+          name,
+          params: testArgon2Params,
+          now: () => 1_750_000_000_000,
+        });
+        opened.push(captured);
+        return captured;
+      },
+    });
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    await captured!.put('relationships', `ps_${'P'.repeat(42)}A`, {
+      pseudonym: `ps_${'P'.repeat(42)}A`,
+      company: { id: CO_A, legalName: 'A GmbH', domain: 'https://a.example', status: 'active' },
+      requests: [],
+      grants: [],
+      refusals: [{ sha256: 'R'.repeat(42) + 'A', jws: 'eyJh.eyJi.c2ln', askAgainAfter: null }],
+      revocations: [],
+    });
+    await send(s, { type: 'blacklist.signal', choice: 'send' });
+    const added = (await send(s, {
+      type: 'blacklist.add',
+      target: { kind: 'company', company: CO_A },
+      reason: 'misleading',
+    })) as Extract<Response, { type: 'blacklist.added' }>;
+    expect(added).toMatchObject({ added: true, askSignal: false });
+    expect(await send(s, { type: 'blacklist.list' })).toMatchObject({
+      signalChoice: 'send',
+      signals: [{ entry: added.entry.id, action: 'add', state: 'pending' }],
+    });
+    down = false;
+    await s.syncOffers();
+    expect(posted).toEqual([{ action: 'add', reason: 'misleading', company: CO_A }]);
+    expect(await send(s, { type: 'blacklist.list' })).toMatchObject({
+      signals: [{ entry: added.entry.id, state: 'sent' }],
+    });
+    await send(s, { type: 'blacklist.signal', choice: 'never' });
+    expect(posted.map((p) => p.action)).toEqual(['add', 'withdraw']);
+    expect(await send(s, { type: 'blacklist.list' })).toMatchObject({
+      signalChoice: 'never',
+      signals: [],
+      entries: [{ id: added.entry.id }],
+    });
   });
 });

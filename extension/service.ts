@@ -23,6 +23,7 @@ import {
 } from './core/log-key';
 import type { SessionCell } from './core/ports';
 import { Preferences } from './core/preferences';
+import { BlacklistSignals } from './core/blacklist-signals';
 import { recoverRelationships } from './core/recovery';
 import { settingsOrDefault, type Settings } from './core/settings';
 import type { Request, Response, VaultRequest } from './messages';
@@ -296,6 +297,22 @@ export class AssistantService {
     });
   }
 
+  /** The blacklist with the state of each entry's signal and the customer's answer. */
+  private async blacklist(vault: Vault): Promise<Response> {
+    const preferences = this.preferences(vault);
+    const listed = await preferences.blacklist();
+    let signalChoice = null;
+    let signals: Awaited<ReturnType<BlacklistSignals['list']>> = [];
+    try {
+      signalChoice = (await preferences.profile()).blacklistSignal;
+      signals = await (await this.blacklistSignals(vault)).list();
+    } catch (e) {
+      // A damaged profile or signals record must not hide the blacklist itself.
+      if (!isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) throw e;
+    }
+    return { type: 'blacklist', ...listed, signalChoice, signals };
+  }
+
   private async status(vault: Vault): Promise<Response> {
     const state = await vault.state();
     const counts =
@@ -380,6 +397,41 @@ export class AssistantService {
       masterSeed: () => readMasterSeed(vault),
       blacklist: async () => (await this.preferences(vault).blacklist()).entries,
     });
+  }
+
+  /** The anonymous `blacklist` signals of the unlocked vault (extension/core/blacklist-signals). */
+  private async blacklistSignals(vault: Vault): Promise<BlacklistSignals> {
+    const settings = await this.settings();
+    const preferences = this.preferences(vault);
+    return new BlacklistSignals({
+      store: vault,
+      clock: this.ports.clock,
+      randomBytes: this.ports.randomBytes,
+      clearinghouse: createClient({
+        baseUrl: settings.clearinghouseUrl,
+        fetch: this.ports.fetch,
+        now: () => this.ports.clock.now(),
+        randomBytes: this.ports.randomBytes,
+      }),
+      clearinghouseOrigin: new URL(settings.clearinghouseUrl).origin,
+      masterSeed: () => readMasterSeed(vault),
+      choice: async () => (await preferences.profile()).blacklistSignal,
+      blacklist: () => preferences.blacklist(),
+    });
+  }
+
+  /**
+   * Brings the clearinghouse's boycott signals in line with the blacklist. A failure never fails
+   * the customer's own change (the entry is stored either way): what could not be sent stays in
+   * the vault, the dashboard shows it as waiting, and the next sync sends it.
+   */
+  private async syncSignals(vault: Vault): Promise<void> {
+    if (!vault.isUnlocked) return;
+    try {
+      await (await this.blacklistSignals(vault)).sync();
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
+    }
   }
 
   private async answerPage(
@@ -501,6 +553,8 @@ export class AssistantService {
     } catch (e) {
       if (!isProtocolError(e)) throw e;
     }
+    // The boycott signals the clearinghouse could not take last time (every 15 minutes).
+    await this.syncSignals(vault);
   }
 
   /**
@@ -551,6 +605,7 @@ export class AssistantService {
         // Offline: show what the vault holds.
         if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) throw e;
       }
+      await this.syncSignals(vault);
     }
     const { items, damaged } = await wallet.list();
     return { type: 'relationships', items, damaged, now: this.ports.clock.now() };
@@ -699,26 +754,29 @@ export class AssistantService {
         return { type: 'vault.damaged', records: await vault.listDamaged() };
       case 'profile.get':
         return { type: 'profile', profile: await this.preferences(vault).profile() };
-      case 'profile.set':
-        return {
-          type: 'profile',
-          profile: await this.preferences(vault).saveProfile(request.profile),
-        };
+      case 'profile.set': {
+        // The profile carries the signal answer too: turning it off withdraws what was sent.
+        const profile = await this.preferences(vault).saveProfile(request.profile);
+        await this.syncSignals(vault);
+        return { type: 'profile', profile };
+      }
       case 'blacklist.list':
-        return { type: 'blacklist', ...(await this.preferences(vault).blacklist()) };
+        return this.blacklist(vault);
       case 'blacklist.add': {
         const { type: _type, ...addition } = request;
         const outcome = await this.preferences(vault).addToBlacklist(addition);
+        await this.syncSignals(vault);
         return { type: 'blacklist.added', ...outcome, activeGrants: [...outcome.activeGrants] };
       }
       case 'blacklist.remove':
         await this.preferences(vault).removeFromBlacklist(request.id);
+        await this.syncSignals(vault);
         return { type: 'ok' };
-      case 'blacklist.signal':
-        return {
-          type: 'profile',
-          profile: await this.preferences(vault).setSignalChoice(request.choice),
-        };
+      case 'blacklist.signal': {
+        const profile = await this.preferences(vault).setSignalChoice(request.choice);
+        await this.syncSignals(vault);
+        return { type: 'profile', profile };
+      }
       case 'backup.export':
         return { type: 'backup', file: await vault.exportBackup() };
       case 'backup.restore':
@@ -814,10 +872,15 @@ export class AssistantService {
           type: 'sites',
           ...(await this.openWebOf().decide(request.site, request.decision)),
         };
+      case 'offers.feedback': {
+        // "Not this brand" blacklists the brand of the offer's company: its signal goes too.
+        const response = await this.offers().answer(vault, request);
+        await this.syncSignals(vault);
+        return response;
+      }
       case 'offers.list':
       case 'offers.sync':
       case 'offers.show':
-      case 'offers.feedback':
       case 'offers.unsubscribe':
       case 'offers.complaint':
       case 'offers.auto-submit':

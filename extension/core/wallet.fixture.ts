@@ -17,9 +17,15 @@ import {
   utf8Decode,
   utf8Encode,
 } from '../../protocol/encoding';
-import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
+import {
+  generateKeyPair,
+  publicJwk,
+  thumbprint,
+  type Ed25519KeyPair,
+  type Ed25519PublicJwk,
+} from '../../protocol/keys';
 import type { Payload } from '../../protocol/messages';
-import { signMessage } from '../../protocol/signed';
+import { openMessage, signMessage } from '../../protocol/signed';
 import { ready, sha256 } from '../../protocol/sodium';
 import {
   encodeLogEntry,
@@ -76,6 +82,14 @@ export class FakeClearinghouse implements WalletClearinghouse {
   personKeys = new Map<string, PersonKeyEntry>();
   /** Makes `personKey` fail as if the clearinghouse were out of reach. */
   personKeysDown = false;
+  /** `blacklist` signals taken, oldest first (verified against the pseudonym's bound key). */
+  blacklistSignals: Payload<'blacklist'>[] = [];
+  /** Makes `submitBlacklist` fail as if the clearinghouse were out of reach. */
+  blacklistDown = false;
+  /** Makes `submitBlacklist` answer with this problem instead of taking the signal. */
+  blacklistProblem: { status: number; code: string } | null = null;
+  /** Every `submitBlacklist` call, taken or not. */
+  blacklistCalls = 0;
   private entries: Uint8Array[] = [];
   /** How many entries the fake log holds (a resend adds none). */
   get logSize(): number {
@@ -296,6 +310,30 @@ export class FakeClearinghouse implements WalletClearinghouse {
   async sendCorrection(jws: string) {
     this.corrections.push(jws);
     return { id: String(this.corrections.length), status: 'queued' as const };
+  }
+
+  /**
+   * The clearinghouse's `blacklist` checks reduced to what the Assistant relies on: the pseudonym
+   * is bound (it sent a grant or refusal, whose `pseudonymKey` verifies the signal) and the
+   * message is addressed to the clearinghouse. `counted` as the server answers it.
+   */
+  async submitBlacklist(jws: string) {
+    this.blacklistCalls++;
+    if (this.blacklistDown) throw new TypeError('fetch failed');
+    if (this.blacklistProblem !== null)
+      throw new ApiProblem(this.blacklistProblem.status, { code: this.blacklistProblem.code });
+    const iss = peekPayload(jws).iss;
+    const bound = [...this.submitted.values()].find(
+      (m) => m.payload.iss === iss && m.payload.pseudonymKey !== undefined,
+    );
+    if (bound === undefined) throw new ApiProblem(404, { code: 'ERR_PSEUDONYM_UNKNOWN' });
+    const opened = await openMessage('blacklist', jws, {
+      resolveKey: () => bound.payload.pseudonymKey as Ed25519PublicJwk,
+      audience: clearinghouseOrigin,
+      now: Number(peekPayload(jws).iat),
+    });
+    this.blacklistSignals.push(opened.payload);
+    return { sha256: opened.sha256, counted: opened.payload.action === 'add' };
   }
 
   async logReceipt(sha: string) {

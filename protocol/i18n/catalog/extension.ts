@@ -385,6 +385,42 @@ export const extension = {
     de: 'Nein, nie melden',
     en: 'No, never report',
   },
+  'extension.blacklist.signal.sent': {
+    de: 'Anonym gemeldet',
+    en: 'Reported anonymously',
+  },
+  'extension.blacklist.signal.pending': {
+    de: 'Anonyme Meldung wird gesendet, sobald die Clearingstelle erreichbar ist',
+    en: 'The anonymous report will be sent once the clearinghouse can be reached',
+  },
+  'extension.blacklist.signal.refused': {
+    de: 'Die Clearingstelle hat die anonyme Meldung abgelehnt',
+    en: 'The clearinghouse refused the anonymous report',
+  },
+  'extension.blacklist.signal.withdrawPending': {
+    de: 'Die Meldung wird zurückgenommen, sobald die Clearingstelle erreichbar ist',
+    en: 'The report will be withdrawn once the clearinghouse can be reached',
+  },
+  'extension.blacklist.signal.withdrawRefused': {
+    de: 'Die Clearingstelle hat die Rücknahme der Meldung abgelehnt',
+    en: 'The clearinghouse refused to withdraw the report',
+  },
+  'extension.blacklist.signal.on': {
+    de: 'Sperren von Unternehmen, mit denen Sie eine Beziehung haben, werden der Clearingstelle anonym gemeldet.',
+    en: 'Blocking a company you have a relationship with is reported anonymously to the clearinghouse.',
+  },
+  'extension.blacklist.signal.off': {
+    de: 'Ihre Sperren werden der Clearingstelle nicht gemeldet.',
+    en: 'Your blocks are not reported to the clearinghouse.',
+  },
+  'extension.blacklist.signal.stop': {
+    de: 'Nicht mehr melden und Meldungen zurücknehmen',
+    en: 'Stop reporting and withdraw the reports',
+  },
+  'extension.blacklist.signal.start': {
+    de: 'Anonym melden',
+    en: 'Report anonymously',
+  },
   'extension.blacklist.reason.unwanted_contact': {
     de: 'Unerwünschter Kontakt',
     en: 'Unwanted contact',
