@@ -416,6 +416,28 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
     ]);
   });
 
+  it('names in the finding the address that failed, also after the company removed its webhook', async () => {
+    const path = `/hooks/${dialect}/failed-then-removed`;
+    const company = await register(receiver.url(path));
+    await refusal(company);
+    const w = worker({ maxAttempts: 1 });
+    receiver.answers = [500];
+    expect(await w.tick()).toBe(1);
+    // The same company registers again, now without a webhook.
+    api.clock.advance(1);
+    const token = await sign('company', companyMessage(api.clock, company, {}), company.keyPair);
+    const again = await post(companiesRoute.POST, '/api/v1/companies', token);
+    expect(again.status).toBeLessThan(300);
+    await w.tick();
+    const { findings } = await expectJson<{ findings: Record<string, unknown>[] }>(
+      await get(findingsRoute.GET, '/api/v1/companies/me/findings', api.clock, company),
+      200,
+    );
+    expect(findings).toEqual([
+      expect.objectContaining({ type: 'webhook-delivery-failed', url: receiver.url(path) }),
+    ]);
+  });
+
   it('does not follow a redirect: it counts as a failed attempt', async () => {
     const path = `/hooks/${dialect}/redirected`;
     const company = await register(receiver.url(path));

@@ -66,6 +66,8 @@ export interface WebhookTables {
     last_error: string | null;
     created_at: number;
     finished_at: number | null;
+    /** The URL of the last attempt (migration 0015); null before the first, or before 0015. */
+    last_url: string | null;
   };
 }
 
@@ -312,7 +314,15 @@ export async function webhookFindings(
       join.onRef('e.company_id', '=', 'd.company_id').onRef('e.seq', '=', 'd.seq'),
     )
     .leftJoin('webhook_endpoints as w', 'w.company_id', 'd.company_id')
-    .select(['d.seq', 'd.attempts', 'd.last_error', 'd.finished_at', 'e.sha256', 'w.url'])
+    .select([
+      'd.seq',
+      'd.attempts',
+      'd.last_error',
+      'd.finished_at',
+      'd.last_url',
+      'e.sha256',
+      'w.url',
+    ])
     .where('d.company_id', '=', companyId)
     .where('d.status', '=', 'failed')
     // The newest, should there be more than fit: a long-standing record must not hide new ones.
@@ -323,7 +333,8 @@ export async function webhookFindings(
     type: 'webhook-delivery-failed',
     eventSha256: row.sha256,
     cursor: String(row.seq),
-    url: row.url ?? '',
+    // The address that failed; rows from before migration 0015 have only the current one.
+    url: row.last_url ?? row.url ?? '',
     attempts: Number(row.attempts),
     lastError: row.last_error ?? 'unknown',
     failedAt: Number(row.finished_at ?? 0),
@@ -696,7 +707,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
           break;
         }
         sent++;
-        await record(row.id, Number(row.attempts) + 1, leaseUntil, error);
+        await record(row.id, Number(row.attempts) + 1, leaseUntil, row.url, error);
         // A receiver in trouble waits for its retry; the slot goes to other companies meanwhile.
         if (error !== undefined) break;
       }
@@ -743,6 +754,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     id: string,
     attempts: number,
     leaseUntil: number,
+    url: string,
     error: string | undefined,
   ): Promise<void> {
     const finishedAt = now();
@@ -758,7 +770,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
             };
     await db
       .updateTable('webhook_deliveries')
-      .set(outcome)
+      .set({ ...outcome, last_url: url })
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .where('next_attempt_at', '=', leaseUntil)

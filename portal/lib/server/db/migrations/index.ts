@@ -14,6 +14,7 @@ import { accessUses } from './0011_access_uses';
 import { messageReferenceIndexes } from './0012_message_reference_indexes';
 import { grantBinding } from './0013_grant_binding';
 import { instanceKeys } from './0014_instance_keys';
+import { webhookAttemptUrl } from './0015_webhook_attempt_url';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -39,5 +40,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0012_message_reference_indexes': messageReferenceIndexes(dialect),
     '0013_grant_binding': grantBinding(dialect),
     '0014_instance_keys': instanceKeys(dialect),
+    '0015_webhook_attempt_url': webhookAttemptUrl(dialect),
   };
 }
