@@ -3,7 +3,7 @@ import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
 import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
-import { limitAddress } from '$lib/server/rate-limits';
+import { isApiPath, limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
 import { nestHandles } from '$lib/server/nest-handles';
 import { allocationSitePretenuring, noPretenuringFlag } from '$lib/server/node-flags';
@@ -60,7 +60,8 @@ const languageCookie = 'lang';
 const route: Handle = async ({ event, resolve }) => {
   // Only the API is limited (docs/api.md "Limits"): the log's tiles and /.well-known are static
   // reads a CDN may serve. Charged before any route reads a body.
-  if (event.url.pathname.startsWith('/api/')) {
+  const api = isApiPath(event.url.pathname);
+  if (api) {
     let refused: Response | undefined;
     try {
       refused = await limitAddress((await getServices()).rateLimits, event);
@@ -77,11 +78,7 @@ const route: Handle = async ({ event, resolve }) => {
     transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale),
   });
   // The API speaks problem+json even for routes SvelteKit itself refuses (e.g. 405).
-  if (
-    event.url.pathname.startsWith('/api/') &&
-    response.status >= 400 &&
-    !response.headers.get('content-type')?.includes('json')
-  ) {
+  if (api && response.status >= 400 && !response.headers.get('content-type')?.includes('json')) {
     return problemResponse(
       problem(
         response.status,

@@ -23,9 +23,9 @@ import {
 import { plainScope } from './api-test-world';
 import { testDialects } from './db/test-databases';
 import type { ProofFetcher } from './domain-proof';
-import type { RateLimitConfig } from './rate-limits';
 import { createServices, setServicesForTests } from './services';
 import { handle } from '../../hooks.server';
+import { isApiPath, type RateLimitConfig } from './rate-limits';
 // @ts-expect-error -- SvelteKit's own export for its server runtime, untyped in its public types
 import { with_request_store } from '@sveltejs/kit/internal/server';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
@@ -221,6 +221,24 @@ describe.each(testDialects)('rate limits under a flood on %s', (dialect) => {
     expect(otherTally).toEqual({ statuses: { 200: 20 }, malformed429: 0 });
     const stored = await Promise.all(companies.map(storedGrantRequests));
     expect(stored.reduce((a, b) => a + b, 0)).toBe(30);
+  });
+
+  it('counts a path that spells /api/ with escapes as the API: SvelteKit routes it there', async () => {
+    await limited({ addressPerMinute: 3, keyPerMinute: 100 });
+    const paths = [
+      '/api/v1/companies',
+      '/%61pi/v1/companies',
+      '/a%70i/v1/companies',
+      '/api/v1/companies',
+    ];
+    const statuses = [];
+    for (const path of paths) {
+      statuses.push((await send(companiesRoute.GET, '198.51.100.9', { path })).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(isApiPath('/%2561pi/v1/companies')).toBe(false); // %25 stays escaped: no API route
+    expect(isApiPath('/%E0%A4%A/v1')).toBe(false); // does not decode
+    expect(isApiPath('/log/checkpoint')).toBe(false);
   });
 
   it('keeps refusing the flooding key and address for the rest of the window, and lets them in again after it', async () => {

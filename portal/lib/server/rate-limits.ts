@@ -540,3 +540,17 @@ export async function limitAddress(
     return problemResponse(problemFromError(error), retryAfterHeaders(error));
   }
 }
+
+/**
+ * Whether `pathname` is under `/api/` as SvelteKit matches routes: on the path decoded as its
+ * `decode_pathname` decodes it (every escape but `%25`), so `/%61pi/v1/grants` is the API too and
+ * is limited like it (hooks.server.ts). A path that does not decode is no route of ours (SvelteKit refuses it).
+ */
+export function isApiPath(pathname: string): boolean {
+  if (!pathname.includes('%')) return pathname.startsWith('/api/');
+  try {
+    return pathname.split('%25').map(decodeURI).join('%25').startsWith('/api/');
+  } catch {
+    return false;
+  }
+}
