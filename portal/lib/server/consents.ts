@@ -771,6 +771,9 @@ export function createConsentService(
       }
       const nowMs = ctx.now();
       const at = payload.iat;
+      // In force from its storage at the latest: a customer's clock ahead of ours (within the
+      // skew) must not leave a revoked grant open to offers until that clock's `iat`.
+      const revokedAt = Math.min(at, Math.floor(nowMs / 1000));
       return storeSigned(ctx, {
         token,
         sha256: opened.sha256,
@@ -786,7 +789,7 @@ export function createConsentService(
           if (payload.grants === 'all') {
             await trx
               .updateTable('grants')
-              .set({ revoked_at: at })
+              .set({ revoked_at: revokedAt })
               .where('pseudonym', '=', payload.iss)
               .where('company_id', '=', company.id)
               .where('revoked_at', 'is', null)
@@ -815,7 +818,7 @@ export function createConsentService(
                 .updateTable('grants')
                 .set({
                   revoked_purposes: JSON.stringify([...revoked].sort()),
-                  ...(whole ? { revoked_at: at } : {}),
+                  ...(whole ? { revoked_at: revokedAt } : {}),
                 })
                 .where('sha256', '=', item.grantSha256)
                 .execute();

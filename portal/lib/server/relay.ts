@@ -28,6 +28,7 @@ import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './
 import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
 import { lookupByKey } from './db/batched-lookup';
+import { onPostgres } from './db/postgres-batch';
 import { prepared } from './db/prepared';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
@@ -325,15 +326,34 @@ export function createRelayService(
       grantPayloads.set(sha256, grant);
     }
     const active = activeGrant(grant, sha256);
-    // The grants row already folds every revocation in; partial ones keep no time of their own,
-    // so they apply from the grant's start, which is right for a question about "now".
-    const revocations = [
+    return { ...active, revocations: revocationsOf(grant, row) };
+  }
+
+  /**
+   * The revocations of a grant from its row, which folds every revocation in; partial ones keep no
+   * time of their own there, so they apply from the grant's start, which is right for a question
+   * about "now".
+   */
+  function revocationsOf(
+    grant: GrantPayload,
+    row: { revoked_at: number | null; revoked_purposes: string | null },
+  ): ActiveGrant['revocations'] {
+    return [
       ...(row.revoked_at === null ? [] : [{ at: row.revoked_at }]),
       ...(row.revoked_purposes === null
         ? []
         : [{ at: grant.iat, purposes: JSON.parse(row.revoked_purposes) as string[] }]),
     ];
-    return { ...active, revocations };
+  }
+
+  /** A grant's revocations and its company's status as `trx` sees them, the row held on PostgreSQL. */
+  async function currentState(trx: Transaction<Database>, grantSha256: string) {
+    const query = trx
+      .selectFrom('grants')
+      .innerJoin('companies', 'companies.id', 'grants.company_id')
+      .select(['grants.revoked_at', 'grants.revoked_purposes', 'companies.status'])
+      .where('grants.sha256', '=', grantSha256);
+    return (onPostgres(trx) ? query.forShare('grants') : query).executeTakeFirst();
   }
 
   /**
@@ -427,12 +447,24 @@ export function createRelayService(
     const payload = opened.payload;
     const nowMs = ctx.now();
     const at = Math.floor(nowMs / 1000);
+    if (payload.validUntil <= at) {
+      // Within the clock skew an offer may arrive already past its end: it could never be
+      // delivered, so it is refused as malformed rather than queued and counted as a contact.
+      throw new ProtocolError('ERR_MESSAGE_INVALID', 'The offer’s validUntil has passed.', {
+        issues: ['validUntil'],
+      });
+    }
     let rule: string | undefined;
     let grant: ActiveGrant | undefined;
     if (company.status !== 'active') rule = 'company_not_active';
     else {
       grant = await grantOf(payload.grantSha256, pseudonym, company.id);
       if (grant === undefined) rule = 'grant_unknown';
+      else if (grant.grant.iat > at) {
+        // Stored, so given: a customer's clock ahead of ours (within the skew) must not make the
+        // company's first offer a refusal counted against it.
+        grant = { ...grant, grant: { ...grant.grant, iat: at } };
+      }
     }
     const expiresAt = Math.min(nowMs + inboxRetentionMs, payload.validUntil * 1000);
     let refused: string | undefined;
@@ -450,6 +482,14 @@ export function createRelayService(
       apply: async (trx) => {
         refused = rule;
         let seq = 0;
+        if (refused === undefined) {
+          // Read again inside the transaction, what may have changed since the read above: a
+          // revocation or a suspension committed meanwhile takes effect at once (on PostgreSQL the
+          // grant's row is locked against one committing until this offer has).
+          const now = await currentState(trx, payload.grantSha256);
+          if (now === undefined || now.status !== 'active') refused = 'company_not_active';
+          else grant = { ...grant!, revocations: revocationsOf(grant!.grant, now) };
+        }
         if (refused === undefined) {
           seq = await nextSeq(trx, pseudonym);
           // Counted under the mailbox lock, at the moment of acceptance.

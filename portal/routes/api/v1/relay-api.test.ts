@@ -150,6 +150,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
   async function relationship(
     scope: Scope = plainScope(),
     company?: TestCompany,
+    options: { grantIat?: number } = {},
   ): Promise<{ company: TestCompany; pseudonym: TestPseudonym; grantSha256: string }> {
     const co = company ?? (await register());
     const requestToken = await sign(
@@ -170,6 +171,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       'grant',
       {
         ...claims(api.clock, pseudonym.id, co.id),
+        ...(options.grantIat === undefined ? {} : { iat: options.grantIat }),
         requestSha256: request.sha256,
         scopes: [{ ...scope, channels: ['newsletter'] }],
         preferredChannel: 'newsletter',
@@ -406,6 +408,79 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         expect.objectContaining({ type: 'relay-refused', rule: 'grant_unknown' }),
       );
       expect(await feedKinds(company)).toContain('offer-refused');
+    });
+
+    it("takes a customer's clock ahead of ours as now: a revocation in force at once, a grant valid at once", async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const revocation = await sign(
+        'revocation',
+        {
+          ...claims(api.clock, pseudonym.id, company.id),
+          iat: api.clock.seconds() + 55,
+          grants: 'all',
+        },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
+      const revoked = await expectProblem(
+        await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+        403,
+        'ERR_OFFER_NOT_COVERED',
+      );
+      expect(ruleOf(revoked)).toBe('revoked');
+
+      const ahead = await relationship(plainScope(), undefined, {
+        grantIat: api.clock.seconds() + 30,
+      });
+      await expectJson(
+        await sendOffer(await offerToken(ahead.company, ahead.pseudonym, ahead.grantSha256)),
+        201,
+      );
+      expect(await refusalCount(ahead.company.id)).toBe(0);
+    });
+
+    it('refuses a revoked grant whose revocation committed while the offer was on its way to be stored', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const revocation = await sign(
+        'revocation',
+        { ...claims(api.clock, pseudonym.id, company.id), grants: [{ grantSha256 }] },
+        pseudonym.keyPair,
+      );
+      // The offer's checks before its transaction find the grant in force; the revocation then
+      // commits before the offer's own write.
+      const write = api.writer.write;
+      let revoke: (() => Promise<void>) | undefined = async () => {
+        await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
+      };
+      api.writer.write = async (record) => {
+        const first = revoke;
+        revoke = undefined;
+        if (first !== undefined) await first();
+        return write.call(api.writer, record);
+      };
+      try {
+        const refused = await expectProblem(
+          await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+          403,
+          'ERR_OFFER_NOT_COVERED',
+        );
+        expect(ruleOf(refused)).toBe('revoked');
+      } finally {
+        api.writer.write = write;
+      }
+      expect(await inbox(pseudonym)).toEqual({ items: [], next: '0' });
+    });
+
+    it('refuses as malformed an offer whose validUntil has already passed, counting nothing', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      // Signed 40 s ago, valid until 30 s ago: its `exp` is still within the clock skew.
+      const past = api.clock.seconds() - 30;
+      api.clock.ms -= 40_000;
+      const token = await offerToken(company, pseudonym, grantSha256, { validUntil: past });
+      api.clock.ms += 40_000;
+      await expectProblem(await sendOffer(token), 400, 'ERR_MESSAGE_INVALID');
+      expect(await refusalCount(company.id)).toBe(0);
+      await expectJson(await sendOffer(await offerToken(company, pseudonym, grantSha256)), 201);
     });
 
     it('refuses an offer after the grant was revoked, and after it ended', async () => {
