@@ -55,7 +55,10 @@ export interface CoverageQuery {
   readonly channel: Channel | string;
   /** The instant, in whole seconds since the epoch. */
   readonly at: number;
-  /** Contacts by this company on this grant in the 7 × 24 hours before `at`. */
+  /**
+   * Contacts by this company with this pseudonym, under any of its grants, in the 7 × 24 hours
+   * before `at` (caps count per company, DESIGN section 6).
+   */
   readonly contactsInLast7Days?: number;
 }
 

@@ -250,7 +250,7 @@ export async function reviewMaterial(
     const grant = await db
       .selectFrom('grants')
       .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-      .select(['grants.sha256', 'messages.jws'])
+      .select(['grants.sha256', 'grants.pseudonym', 'messages.jws'])
       .where('grants.sha256', '=', grantSha256)
       .where('grants.company_id', '=', complaint.company)
       .executeTakeFirst();
@@ -262,7 +262,8 @@ export async function reviewMaterial(
     const contacts = await db
       .selectFrom('relay_contacts')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('grant_sha256', '=', grantSha256)
+      // Per company, as the relay counts (one pseudonym is one company's), under any grant.
+      .where('pseudonym', '=', grant.pseudonym)
       .where('accepted_at', '>', atMs - weekMs)
       .where('accepted_at', '<', atMs)
       .executeTakeFirst();

@@ -181,11 +181,15 @@ const nextSeqQuery = prepared<{ owner: string }, { seq: number }>((db, arg) =>
     .returning('seq'),
 );
 
-const contactsQuery = prepared<{ grantSha256: string; since: number }, { n: number }>((db, arg) =>
+/**
+ * The company's contacts with a pseudonym since `since`, under any of its grants: caps count per
+ * company (DESIGN section 6, as the Assistant counts them), and a pseudonym is one company's.
+ */
+const contactsQuery = prepared<{ pseudonym: string; since: number }, { n: number }>((db, arg) =>
   db
     .selectFrom('relay_contacts')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('grant_sha256', '=', arg('grantSha256'))
+    .where('pseudonym', '=', arg('pseudonym'))
     .where('accepted_at', '>', arg('since')),
 );
 
@@ -494,7 +498,7 @@ export function createRelayService(
           seq = await nextSeq(trx, pseudonym);
           // Counted under the mailbox lock, at the moment of acceptance.
           const counted = await contactsQuery.first(trx, {
-            grantSha256: payload.grantSha256,
+            pseudonym,
             since: nowMs - contactWindowMs,
           });
           const coverage = checkCoverage(grant!, {

@@ -534,6 +534,53 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       }
     });
 
+    it('counts the contact cap per company: offers under another grant of the same pseudonym count too', async () => {
+      const { company, pseudonym, grantSha256: first } = await relationship();
+      // A second request of the company, and the same pseudonym's grant of it.
+      const requestToken = await sign(
+        'grant-request',
+        {
+          ...claims(api.clock, company.id, testOrigin),
+          scopes: [plainScope()],
+          reason: { de: 'Mehr.', en: 'More.' },
+        },
+        company.keyPair,
+      );
+      const request = await expectJson<{ sha256: string }>(
+        await post(grantRequestsRoute.POST, '/api/v1/grant-requests', requestToken),
+        201,
+      );
+      const grantToken = await sign(
+        'grant',
+        {
+          ...claims(api.clock, pseudonym.id, company.id),
+          requestSha256: request.sha256,
+          scopes: [{ ...plainScope(), channels: ['newsletter'] }],
+          preferredChannel: 'newsletter',
+          until: api.clock.seconds() + 365 * day,
+          pseudonymKey: publicJwk(pseudonym.keyPair),
+        },
+        pseudonym.keyPair,
+      );
+      const second = (
+        await expectJson<{ sha256: string }>(
+          await post(grantsRoute.POST, '/api/v1/grants', grantToken),
+          201,
+        )
+      ).sha256;
+      // Each grant caps at two a week; the company has two contacts after one offer under each.
+      await expectJson(await sendOffer(await offerToken(company, pseudonym, first)), 201);
+      await expectJson(await sendOffer(await offerToken(company, pseudonym, second)), 201);
+      for (const grantSha256 of [second, first]) {
+        const capped = await expectProblem(
+          await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+          403,
+          'ERR_CONTACT_CAP_EXCEEDED',
+        );
+        expect(ruleOf(capped)).toBe('contact_cap');
+      }
+    });
+
     it('counts the contact cap over a rolling 7 × 24 hours, also after the offers were acknowledged', async () => {
       const start = api.clock.ms;
       const { company, pseudonym, grantSha256 } = await relationship();

@@ -15,6 +15,7 @@ import { messageReferenceIndexes } from './0012_message_reference_indexes';
 import { grantBinding } from './0013_grant_binding';
 import { instanceKeys } from './0014_instance_keys';
 import { webhookAttemptUrl } from './0015_webhook_attempt_url';
+import { relayContactsPseudonym } from './0016_relay_contacts_pseudonym';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -41,5 +42,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0013_grant_binding': grantBinding(dialect),
     '0014_instance_keys': instanceKeys(dialect),
     '0015_webhook_attempt_url': webhookAttemptUrl(dialect),
+    '0016_relay_contacts_pseudonym': relayContactsPseudonym(dialect),
   };
 }
