@@ -19,7 +19,7 @@ import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
 import type { CompanyKeyView } from './companies';
 import type { CompanyStatus, Database } from './db/schema';
-import type { ComplaintView } from './oversight';
+import { staffKeysOf, type ComplaintView } from './oversight';
 import type { PersonView } from './people';
 import type { Services } from './services';
 
@@ -162,28 +162,10 @@ async function staffKeys(
   companyId: string,
   kids: string[],
 ): Promise<StaffKeyMaterial[]> {
-  if (kids.length === 0) return [];
-  const rows = await db
-    .selectFrom('person_keys')
-    .innerJoin('people', 'people.id', 'person_keys.person_id')
-    .select([
-      'person_keys.kid',
-      'person_keys.x',
-      'person_keys.added_at',
-      'person_keys.retired_at',
-      'people.removed_at',
-    ])
-    .where('person_keys.kid', 'in', kids)
-    .where('people.role', '=', 'staff')
-    .where('people.company_id', '=', companyId)
-    .orderBy('person_keys.kid')
-    .execute();
-  return rows.map((row) => ({
-    kid: row.kid,
-    jwk: { kty: 'OKP', crv: 'Ed25519', x: row.x },
-    addedAt: row.added_at,
-    retiredAt: row.retired_at,
-    removedAt: row.removed_at,
+  return (await staffKeysOf(db, companyId, kids)).map(({ kid, x, ...times }) => ({
+    kid,
+    jwk: { kty: 'OKP', crv: 'Ed25519', x },
+    ...times,
   }));
 }
 

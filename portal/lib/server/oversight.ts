@@ -16,6 +16,7 @@ import { brandKey } from '$protocol/profile';
 import { openMessage } from '$protocol/signed';
 import type { ImportedPublicKey } from '$protocol/keys';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
+import { staffKeyInForceAt, staffSignedKinds, type StaffKeyTimes } from '../staff-keys';
 import {
   keyFromX,
   peekClaims,
@@ -123,13 +124,6 @@ export interface OversightService {
 const openRequestKinds: ReadonlySet<string> = new Set(['grant-request']);
 
 /**
- * Evidence kinds a staff member may sign with their person key (docs/api.md: disclosures and
- * data-request answers are "company\* (or staff)", obligations.ts `openCompanyMessage`). Offers,
- * offer contents, rewards and grant requests take a company key only, as evidence too.
- */
-const staffSignedKinds: ReadonlySet<string> = new Set(['disclosure', 'data-request-answer']);
-
-/**
  * A key of `companyId` that could sign at `iat`: registered to the company, added by then (with
  * the clock skew), not retired before it, and not declared compromised at or before it.
  *
@@ -158,10 +152,47 @@ export async function companyKeyAsOf(
 }
 
 /**
- * The person key `kid` of a staff member of `companyId` that could sign at `iat`: enrolled by then
- * and neither retired nor the member removed before it, each with the clock skew. A person key is
- * never declared compromised after the fact: a lost browser retires it from that moment on (SPECS
- * "People who sign"), so its retirement is the line, as a company key's is.
+ * The person keys among `kids` of `companyId`'s staff, whatever their state, with their times as
+ * people.ts stores them: evidence is judged as of its own `iat` ({@link staffKeyInForceAt}).
+ *
+ * @example
+ * ```ts
+ * const [row] = await staffKeysOf(db, companyId, [kid]);
+ * ```
+ */
+export async function staffKeysOf(
+  db: ServiceContext['cdb']['db'],
+  companyId: string,
+  kids: readonly string[],
+): Promise<({ kid: string; x: string } & StaffKeyTimes)[]> {
+  if (kids.length === 0) return [];
+  const rows = await db
+    .selectFrom('person_keys')
+    .innerJoin('people', 'people.id', 'person_keys.person_id')
+    .select([
+      'person_keys.kid',
+      'person_keys.x',
+      'person_keys.added_at',
+      'person_keys.retired_at',
+      'people.removed_at',
+    ])
+    .where('person_keys.kid', 'in', kids)
+    .where('people.role', '=', 'staff')
+    .where('people.company_id', '=', companyId)
+    .orderBy('person_keys.kid')
+    .execute();
+  return rows.map((row) => ({
+    kid: row.kid,
+    x: row.x,
+    addedAt: Number(row.added_at),
+    retiredAt: row.retired_at === null ? null : Number(row.retired_at),
+    removedAt: row.removed_at === null ? null : Number(row.removed_at),
+  }));
+}
+
+/**
+ * The person key `kid` of a staff member of `companyId` that could sign at `iat`
+ * ({@link staffKeyInForceAt}).
  *
  * @example
  * ```ts
@@ -174,29 +205,8 @@ export async function staffKeyAsOf(
   kid: string,
   iat: number,
 ): Promise<ImportedPublicKey | undefined> {
-  const row = await db
-    .selectFrom('person_keys')
-    .innerJoin('people', 'people.id', 'person_keys.person_id')
-    .select([
-      'person_keys.x',
-      'person_keys.added_at',
-      'person_keys.retired_at',
-      'people.removed_at',
-    ])
-    .where('person_keys.kid', '=', kid)
-    .where('people.role', '=', 'staff')
-    .where('people.company_id', '=', companyId)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
-  // people.ts keeps these times in milliseconds, stamped when stored. A message accepted just
-  // before the member left may carry an `iat` up to the skew ahead of our clock; with the margin,
-  // removing someone cannot void what the clearinghouse accepted from them (companies.ts
-  // `changeKey` gives a retired company key the same margin).
-  const endedBy = (ms: number | null) =>
-    ms !== null && Math.floor(Number(ms) / 1000) + CLOCK_SKEW_SECONDS < iat;
-  if (Number(row.added_at) > (iat + CLOCK_SKEW_SECONDS) * 1000) return undefined;
-  if (endedBy(row.retired_at) || endedBy(row.removed_at)) return undefined;
-  return keyFromX(row.x);
+  const [key] = await staffKeysOf(db, companyId, [kid]);
+  return key !== undefined && staffKeyInForceAt(key, iat) ? keyFromX(key.x) : undefined;
 }
 
 /**

@@ -28,6 +28,7 @@ import {
 } from '$protocol/keys';
 import type { MessageKind, Payload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
+import { staffKeyInForceAt, staffSignedKinds } from '../../staff-keys';
 
 /** The review material as the page receives it (a subset of the server's `ReviewMaterial`). */
 export interface EvidenceMaterial {
@@ -126,27 +127,14 @@ function companyKeyAsOf(
   return importPublicJwk(key.jwk);
 }
 
-/**
- * Evidence kinds a staff member may sign with their person key: oversight.ts `staffSignedKinds`.
- * Offers, offer contents, rewards and grant requests take a company key only.
- */
-const staffSignedKinds: ReadonlySet<MessageKind> = new Set(['disclosure', 'data-request-answer']);
-
-/** oversight.ts `staffKeyAsOf`, on the times of people.ts (milliseconds, stamped when stored). */
+/** oversight.ts `staffKeyAsOf`, on the keys the review material carries. */
 function staffKeyAsOf(
   keys: EvidenceMaterial['company']['staffKeys'],
   kid: string,
   iat: number,
 ): ImportedPublicKey | undefined {
   const key = keys.find((k) => k.kid === kid);
-  if (key === undefined) return undefined;
-  // The server's margin: a message accepted just before the member left may carry an `iat` up to
-  // the skew ahead of its clock, and the removal must not void it here either.
-  const endedBy = (ms: number | null) =>
-    ms !== null && Math.floor(ms / 1000) + CLOCK_SKEW_SECONDS < iat;
-  if (key.addedAt > (iat + CLOCK_SKEW_SECONDS) * 1000) return undefined;
-  if (endedBy(key.retiredAt) || endedBy(key.removedAt)) return undefined;
-  return importPublicJwk(key.jwk);
+  return key !== undefined && staffKeyInForceAt(key, iat) ? importPublicJwk(key.jwk) : undefined;
 }
 
 function payloadIat(jws: string): number {
