@@ -150,7 +150,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
   async function relationship(
     scope: Scope = plainScope(),
     company?: TestCompany,
-    options: { grantIat?: number } = {},
+    options: { grantIat?: number; pseudonym?: TestPseudonym } = {},
   ): Promise<{ company: TestCompany; pseudonym: TestPseudonym; grantSha256: string }> {
     const co = company ?? (await register());
     const requestToken = await sign(
@@ -166,7 +166,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       await post(grantRequestsRoute.POST, '/api/v1/grant-requests', requestToken),
       201,
     );
-    const pseudonym = newPseudonym(co.id);
+    const pseudonym = options.pseudonym ?? newPseudonym(co.id);
     const grantToken = await sign(
       'grant',
       {
@@ -537,37 +537,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
     it('counts the contact cap per company: offers under another grant of the same pseudonym count too', async () => {
       const { company, pseudonym, grantSha256: first } = await relationship();
       // A second request of the company, and the same pseudonym's grant of it.
-      const requestToken = await sign(
-        'grant-request',
-        {
-          ...claims(api.clock, company.id, testOrigin),
-          scopes: [plainScope()],
-          reason: { de: 'Mehr.', en: 'More.' },
-        },
-        company.keyPair,
-      );
-      const request = await expectJson<{ sha256: string }>(
-        await post(grantRequestsRoute.POST, '/api/v1/grant-requests', requestToken),
-        201,
-      );
-      const grantToken = await sign(
-        'grant',
-        {
-          ...claims(api.clock, pseudonym.id, company.id),
-          requestSha256: request.sha256,
-          scopes: [{ ...plainScope(), channels: ['newsletter'] }],
-          preferredChannel: 'newsletter',
-          until: api.clock.seconds() + 365 * day,
-          pseudonymKey: publicJwk(pseudonym.keyPair),
-        },
-        pseudonym.keyPair,
-      );
-      const second = (
-        await expectJson<{ sha256: string }>(
-          await post(grantsRoute.POST, '/api/v1/grants', grantToken),
-          201,
-        )
-      ).sha256;
+      const { grantSha256: second } = await relationship(plainScope(), company, { pseudonym });
       // Each grant caps at two a week; the company has two contacts after one offer under each.
       await expectJson(await sendOffer(await offerToken(company, pseudonym, first)), 201);
       await expectJson(await sendOffer(await offerToken(company, pseudonym, second)), 201);
