@@ -1,8 +1,9 @@
 /**
  * The network for the Assistant's clearinghouse client: the platform's `fetch`, credentials
- * omitted (the clearinghouse authenticates signatures, never cookies).
+ * omitted, each exchange bounded in time (core/timed-fetch.ts).
  */
 import type { ClientFetch } from '../../protocol/client';
+import { timedFetch } from '../core/timed-fetch';
 
 /**
  * `fetch` in the shape `protocol/client` is handed.
@@ -12,7 +13,4 @@ import type { ClientFetch } from '../../protocol/client';
  * const client = createClient({ baseUrl, fetch: platformFetch, now: clock.now, randomBytes });
  * ```
  */
-export const platformFetch: ClientFetch = async (url, init) => {
-  const response = await fetch(url, { ...init, credentials: 'omit', redirect: 'error' });
-  return { status: response.status, text: () => response.text() };
-};
+export const platformFetch: ClientFetch = (url, init) => timedFetch(fetch)(url, init);
