@@ -296,7 +296,7 @@ describe('the SQLite writer thread in a process with nothing else to do', () => 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs writer-thread-alone.child.ts once in `mode`, with a database file of its own. */
-  const runAlone = (mode: 'stop' | 'leave', timeoutMs = 30_000) =>
+  const runAlone = (mode: 'stop' | 'leave' | 'fail', timeoutMs = 30_000) =>
     runScriptInFolder(
       new URL('./writer-thread-alone.child.ts', import.meta.url),
       [codeFile, mode],
@@ -315,6 +315,20 @@ describe('the SQLite writer thread in a process with nothing else to do', () => 
       expect(run.code).toBe(0);
     }
   }, 60_000);
+
+  it("keeps the process alive when stopped between the thread's failure and its exit", async () => {
+    // stop() after the thread's 'error' (it no longer runs) sends it nothing and waits for its
+    // exit: the process then ends by itself, no batch is left waiting, and the stop is not
+    // reported as an unexpected one.
+    const run = await runAlone('fail');
+    expect(run.stdout).toBe('started\nfailed\nstopped\nclosed\n');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      '[sqlite writer thread] failed; committing on the server connection',
+    );
+    expect(run.stderr).toContain('injected failure');
+    expect(run.stderr).not.toContain('stopped (code');
+  }, 30_000);
 
   it('does not keep the process alive while it is idle', async () => {
     const run = await runAlone('leave', 15_000);
