@@ -7,7 +7,7 @@
  * address that was checked (no DNS rebinding between check and connect), a timeout, a size limit,
  * no cookies, and redirects only within the same origin.
  */
-import { lookup as dnsLookup } from 'node:dns/promises';
+import { lookup as dnsLookup, Resolver as DnsResolver } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
@@ -43,7 +43,7 @@ export interface ProofFetcherOptions {
   timeoutMs?: number;
   /** Largest body read. Default 8 KiB. */
   maxBytes?: number;
-  /** Default: the system resolver (`dns.lookup`, all addresses). */
+  /** Default: {@link systemResolver}. */
   resolve?: Resolver;
 }
 
@@ -166,8 +166,41 @@ function proofFailed(reason: string): ProtocolError {
   return new ProtocolError('ERR_DOMAIN_PROOF_FAILED', 'The domain proof failed.', { reason });
 }
 
-/** The system resolver: every address of a host, in the order DNS gave them. */
-export const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
+/**
+ * A resolver that asks DNS itself (c-ares, the servers of `/etc/resolv.conf` unless `servers` are
+ * given): every IPv4 then every IPv6 address of a host, CNAMEs followed. Not `dns.lookup`: that
+ * runs the system's `getaddrinfo` on one of libuv's four threads until it gives up, however long a
+ * name server a stranger chose takes, and those threads also verify every signature and write
+ * every file; a handful of slow names (a webhook or a registration naming them) would stall the
+ * whole API. A query here holds no thread, and gives up after `tries` tries, the first given
+ * `timeoutMs` (c-ares lets later ones wait longer). `localhost` is answered by the system (the
+ * hosts file, no query), since DNS does not know it.
+ *
+ * @example
+ * ```ts
+ * const resolve = createSystemResolver({ timeoutMs: 1500, tries: 2 });
+ * await resolve('shop.example'); // [{ address: '203.0.113.7', family: 4 }, ...]
+ * ```
+ */
+export function createSystemResolver(
+  options: { servers?: readonly string[]; timeoutMs?: number; tries?: number } = {},
+): Resolver {
+  const dns = new DnsResolver({ timeout: options.timeoutMs ?? 1500, tries: options.tries ?? 2 });
+  if (options.servers !== undefined) dns.setServers([...options.servers]);
+  return async (host) => {
+    if (host.toLowerCase() === 'localhost') return dnsLookup(host, { all: true, verbatim: true });
+    const [v4, v6] = await Promise.allSettled([dns.resolve4(host), dns.resolve6(host)]);
+    const addresses = [
+      ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 })) : []),
+      ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 })) : []),
+    ];
+    if (addresses.length > 0) return addresses;
+    throw v4.status === 'rejected' ? v4.reason : new Error(`${host} has no address`);
+  };
+}
+
+/** The production resolver: {@link createSystemResolver} with its defaults. */
+export const systemResolver: Resolver = createSystemResolver();
 
 /**
  * Resolves `url`'s host once, checks every address against `policy`, and returns a `lookup` for
