@@ -28,11 +28,13 @@
  */
 import { isIP } from 'node:net';
 import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { ProtocolError } from '$protocol/errors';
 import type { DurableWriter } from './db/durable-writer';
 import { clearinghouseDbOf, dialectOf } from './db/database';
 import { runText } from './db/postgres-batch';
 import type { Database, DatabaseDialect } from './db/schema';
+import { logger } from './observe';
 import { problemFromError, problemResponse } from './problem';
 
 /** The length of a counting window. */
@@ -45,8 +47,9 @@ export interface RateLimitConfig {
   /** Verified signed messages and request signatures per minute of one signing key. */
   readonly keyPerMinute: number;
   /**
-   * A request header the operator's reverse proxy sets to the client address (e.g.
-   * `x-forwarded-for`), lower case; its right-most entry is used. Absent: the socket's peer.
+   * A request header the operator's reverse proxy sets to the client address, lower case:
+   * `forwarded` (RFC 7239) or a list like `x-forwarded-for`; only its right-most element counts
+   * ({@link clientAddress}). Absent: the socket's peer.
    */
   readonly trustedProxyHeader?: string;
 }
@@ -57,9 +60,15 @@ export const defaultRateLimits: RateLimitConfig = { addressPerMinute: 3000, keyP
 const maxPerMinute = 1_000_000_000;
 
 /**
+ * A header name as `rateLimitsFromEnv` lower-cases it: an HTTP token (RFC 9110 §5.1 and §5.6.2,
+ * https://www.rfc-editor.org/rfc/rfc9110#section-5.6.2), at most 64 characters.
+ */
+const headerNamePattern = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
+
+/**
  * The limits from `RATE_LIMIT_ADDRESS_PER_MINUTE`, `RATE_LIMIT_KEY_PER_MINUTE` (whole numbers,
- * 0 = off) and `TRUSTED_PROXY_HEADER` (a header name). A malformed value stops the start rather
- * than silently running without the limit the operator meant.
+ * 0 = off) and `TRUSTED_PROXY_HEADER` (one HTTP header name, any case). A malformed value stops
+ * the start rather than silently running without the limit the operator meant.
  *
  * @throws Error naming the variable.
  * @example
@@ -80,8 +89,10 @@ export function rateLimitsFromEnv(
     return Number(raw);
   };
   const header = env.TRUSTED_PROXY_HEADER?.trim().toLowerCase();
-  if (header !== undefined && header !== '' && !/^[a-z0-9-]{1,64}$/.test(header)) {
-    throw new Error('TRUSTED_PROXY_HEADER must be a header name, e.g. x-forwarded-for.');
+  if (header !== undefined && header !== '' && !headerNamePattern.test(header)) {
+    throw new Error(
+      `TRUSTED_PROXY_HEADER must be one HTTP header name (up to 64 letters, digits and !#$%&'*+-.^_\`|~), e.g. x-forwarded-for or forwarded, not ${JSON.stringify(env.TRUSTED_PROXY_HEADER)}.`,
+    );
   }
   return {
     addressPerMinute: perMinute(
@@ -420,24 +431,199 @@ export interface AddressSource {
 }
 
 /**
- * The client address a request is counted under. With a trusted proxy header configured, its
- * right-most entry: the one the operator's own proxy appended, which the client cannot forge
- * (entries to its left came from the client or from proxies we do not run). Without one, or when
- * that entry is not an IP address, the socket's peer. IPv6 clients count per /64 (one subscriber's
- * usual allocation), so rotating addresses inside it buys no fresh budget.
+ * Why the trusted proxy header gave a request no client address: `missing` (the request has no
+ * such header) or `not-an-address` (its right-most element is empty, malformed, `unknown`, an
+ * obfuscated identifier, or anything else that is not an IP address).
+ */
+export type ProxyHeaderProblem = 'missing' | 'not-an-address';
+
+/** The client address the trusted proxy header gives a request, or why it gives none. */
+export type ProxyHeaderAddress =
+  | { readonly kind: 'address'; readonly address: string }
+  | { readonly kind: 'unusable'; readonly problem: ProxyHeaderProblem };
+
+/**
+ * The client address in the right-most element of the trusted proxy header `name` (any case),
+ * whose value is `value` (`null`: the request has none), normalised as {@link normaliseAddress}
+ * does. Only that element counts: the operator's own proxy appended it, so the client cannot
+ * forge it, while elements to its left came from the client or from proxies we do not run. When
+ * the right-most element gives no address, neither does the header: never an element further left.
+ *
+ * `forwarded` is read as RFC 7239 (https://www.rfc-editor.org/rfc/rfc7239#section-4): the `for=`
+ * parameter of the right-most element, quoted or not (`unknown` and obfuscated `_…` identifiers
+ * are no address, §6.2 and §6.3). Any other header is a comma-separated list like
+ * `X-Forwarded-For`. In both, an address may be IPv4 or IPv6, an IPv6 one in brackets, and either
+ * may carry a port (`203.0.113.7:4711`, `[2001:db8::1]:4711`; §6: a port may be obfuscated too);
+ * an IPv6 address without brackets has no port.
+ *
+ * @example
+ * ```ts
+ * proxyHeaderAddress('forwarded', 'for=192.0.2.60, for="[2001:db8:cafe::17]:4711"');
+ * // { kind: 'address', address: '2001:db8:cafe:0::/64' }
+ * proxyHeaderAddress('x-forwarded-for', '192.0.2.60, 203.0.113.7:4711');
+ * // { kind: 'address', address: '203.0.113.7' }
+ * proxyHeaderAddress('forwarded', 'for=192.0.2.60, for=unknown');
+ * // { kind: 'unusable', problem: 'not-an-address' }
+ * ```
+ */
+export function proxyHeaderAddress(name: string, value: string | null): ProxyHeaderAddress {
+  if (value === null) return { kind: 'unusable', problem: 'missing' };
+  const node =
+    name.toLowerCase() === 'forwarded'
+      ? forwardedFor(value)
+      : value.slice(value.lastIndexOf(',') + 1).trim();
+  const address = node === undefined ? undefined : nodeAddress(node);
+  return address === undefined
+    ? { kind: 'unusable', problem: 'not-an-address' }
+    : { kind: 'address', address };
+}
+
+/**
+ * The `for=` value of the right-most element of a `Forwarded` header, unquoted; undefined when that
+ * element is malformed, names a parameter twice (RFC 7239 §4) or has no `for=`.
+ */
+function forwardedFor(value: string): string | undefined {
+  const element = lastForwardedElement(value);
+  if (element === undefined) return undefined;
+  const seen = new Set<string>();
+  let node: string | undefined;
+  forwardedPair.lastIndex = 0;
+  while (forwardedPair.lastIndex < element.length) {
+    const match = forwardedPair.exec(element);
+    if (match === null) return undefined;
+    const [, name = '', quoted, bare] = match;
+    const parameter = name.toLowerCase();
+    if (seen.has(parameter)) return undefined;
+    seen.add(parameter);
+    if (parameter === 'for') node = quoted === undefined ? bare : quoted.replace(/\\(.)/g, '$1');
+  }
+  return node;
+}
+
+/**
+ * One `forwarded-pair` and the `;` after it (RFC 7239 §4): `token "=" (token / quoted-string)`,
+ * leniently also an unquoted value that is no token (`for=[2001:db8::1]:80`, as some proxies
+ * write it). Sticky: matched pair after pair from `lastIndex`.
+ */
+const forwardedPair =
+  /\s*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)=(?:"((?:[^"\\]|\\.)*)"|([^;"\s]*))\s*(?:;|$)/y;
+
+/**
+ * The right-most element of a `Forwarded` value, found from the right so that whatever the client
+ * sent to its left (an unclosed quote included) cannot change where it starts: the element ends
+ * at the first comma outside a quoted string. Undefined when a quoted string is never opened.
+ */
+function lastForwardedElement(value: string): string | undefined {
+  let quoted = false;
+  for (let i = value.length - 1; i >= 0; i--) {
+    const char = value[i];
+    if (char === '"') {
+      // A quote after an odd number of backslashes is a quoted-pair inside the string.
+      let backslashes = 0;
+      while (value[i - 1 - backslashes] === '\\') backslashes++;
+      if (backslashes % 2 === 0) quoted = !quoted;
+    } else if (char === ',' && !quoted) return value.slice(i + 1).trim();
+  }
+  return quoted ? undefined : value.trim();
+}
+
+/** A port, or an obfuscated one (RFC 7239 §6: `node-port = port / obfport`). */
+const nodePort = String.raw`(?:\d{1,5}|_[A-Za-z0-9._-]+)`;
+const bracketedNode = new RegExp(String.raw`^\[([^\]]*)\](?::${nodePort})?$`);
+const ipv4WithPort = new RegExp(String.raw`^([0-9.]+):${nodePort}$`);
+
+/**
+ * The normalised address of one node as proxies write it: `192.0.2.60`, `192.0.2.60:4711`,
+ * `2001:db8::17`, `[2001:db8::17]` or `[2001:db8::17]:4711`; undefined for anything else
+ * (`unknown`, `_hidden`, `[192.0.2.60]`, a host name).
+ */
+function nodeAddress(node: string): string | undefined {
+  const bracketed = bracketedNode.exec(node);
+  if (bracketed !== null) {
+    const inner = bracketed[1]!;
+    return isIP(inner.replace(/%.*$/, '')) === 6 ? normaliseAddress(inner) : undefined;
+  }
+  if (isIP(node.replace(/%.*$/, '')) !== 0) return normaliseAddress(node);
+  const withPort = ipv4WithPort.exec(node);
+  return withPort !== null && isIP(withPort[1]!) === 4 ? normaliseAddress(withPort[1]!) : undefined;
+}
+
+/** Told that the trusted proxy header gave a request no address, so its peer was counted. */
+export type ProxyHeaderReport = (header: string, problem: ProxyHeaderProblem) => void;
+
+/** At most one warning about the trusted proxy header in this time, per process. */
+export const proxyHeaderWarningIntervalMs = 60_000;
+
+export interface ProxyHeaderWarnerOptions {
+  /** Default: the process's logger (observe.ts). */
+  log?: Pick<Logger, 'warn'>;
+  /** Milliseconds since the epoch; default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * A {@link ProxyHeaderReport} that logs a warning at most once per
+ * {@link proxyHeaderWarningIntervalMs}: every request it stands for was counted under the socket's
+ * peer, the proxy, so all of them share one budget, which the operator should hear of. The line
+ * names the header and the problem, and how many more requests had one since the previous line
+ * (`unreported`); never the header's value or an address (observe.ts "No personal data").
+ *
+ * @example
+ * ```ts
+ * const report = createProxyHeaderWarner({ log: logger });
+ * clientAddress(event, 'x-forwarded-for', report);
+ * ```
+ */
+export function createProxyHeaderWarner(options: ProxyHeaderWarnerOptions = {}): ProxyHeaderReport {
+  const log = options.log ?? logger;
+  const now = options.now ?? Date.now;
+  let warnedAt: number | undefined;
+  let unreported = 0;
+  return (header, problem) => {
+    const at = now();
+    // A clock that went back warns again rather than staying quiet until it catches up.
+    if (warnedAt !== undefined && at >= warnedAt && at - warnedAt < proxyHeaderWarningIntervalMs) {
+      unreported++;
+      return;
+    }
+    log.warn(
+      { event: 'trusted-proxy-header', header, problem, unreported },
+      `TRUSTED_PROXY_HEADER ${header} ${problem === 'missing' ? 'was missing on a request' : 'held no client address in its right-most element'}: counted under the socket's peer (the proxy), whose one budget all such requests share (docs/api.md "Limits")`,
+    );
+    warnedAt = at;
+    unreported = 0;
+  };
+}
+
+/** This process's warner: {@link clientAddress}'s default. */
+const warnOfProxyHeader = createProxyHeaderWarner();
+
+/**
+ * The client address a request is counted under. With a trusted proxy header configured, the
+ * address in its right-most element ({@link proxyHeaderAddress}). Without one, or when that header
+ * is missing or gives no address, the socket's peer; the latter is told to `report` (by default a
+ * warning in the log at most once a minute). IPv6 clients count per /64 (one subscriber's usual
+ * allocation), so rotating addresses inside it buys no fresh budget.
  *
  * @example
  * ```ts
  * clientAddress(event, 'x-forwarded-for'); // '203.0.113.7' for "x-forwarded-for: 10.0.0.1, 203.0.113.7"
+ * clientAddress(event, 'forwarded'); // '203.0.113.7' for 'forwarded: for="203.0.113.7:4711"'
  * clientAddress(event); // '2001:db8:0:1::/64' for a peer at 2001:db8:0:1::5
  * ```
  */
-export function clientAddress(source: AddressSource, trustedProxyHeader?: string): string {
+export function clientAddress(
+  source: AddressSource,
+  trustedProxyHeader?: string,
+  report: ProxyHeaderReport = warnOfProxyHeader,
+): string {
   if (trustedProxyHeader !== undefined) {
-    const value = source.request.headers.get(trustedProxyHeader);
-    const last = value?.split(',').at(-1)?.trim();
-    const fromProxy = last === undefined ? undefined : normaliseAddress(last);
-    if (fromProxy !== undefined) return fromProxy;
+    const found = proxyHeaderAddress(
+      trustedProxyHeader,
+      source.request.headers.get(trustedProxyHeader),
+    );
+    if (found.kind === 'address') return found.address;
+    report(trustedProxyHeader, found.problem);
   }
   let peer: string;
   try {
@@ -532,13 +718,32 @@ export async function limitAddress(
   limiter: RateLimiter,
   source: AddressSource,
 ): Promise<Response | undefined> {
-  if (limiter.config.addressPerMinute <= 0) return undefined;
   try {
-    await limiter.chargeAddress(clientAddress(source, limiter.config.trustedProxyHeader));
+    await chargeClientAddress(limiter, source);
     return undefined;
   } catch (error) {
     return problemResponse(problemFromError(error), retryAfterHeaders(error));
   }
+}
+
+/**
+ * Charges the request's client address one unit of its budget (nothing when the address limit is
+ * off): what `limitAddress` does for the API, for callers that answer a refusal their own way
+ * (the public registration form, which shows a sentence instead of problem+json).
+ *
+ * @throws ProtocolError `ERR_RATE_LIMITED` (429, `retryAfter` in its detail) or the count's
+ *   failure to be written (503).
+ * @example
+ * ```ts
+ * await chargeClientAddress(services.rateLimits, event);
+ * ```
+ */
+export async function chargeClientAddress(
+  limiter: RateLimiter,
+  source: AddressSource,
+): Promise<void> {
+  if (limiter.config.addressPerMinute <= 0) return;
+  await limiter.chargeAddress(clientAddress(source, limiter.config.trustedProxyHeader));
 }
 
 /**
