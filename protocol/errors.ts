@@ -148,6 +148,7 @@ export const protocolErrorCodes = [
   // the sealed relay (portal/lib/server/relay.ts, docs/api.md "Relay")
   'ERR_OFFER_NOT_COVERED',
   'ERR_CONTACT_CAP_EXCEEDED',
+  'ERR_INBOX_FULL',
 ] as const;
 
 export type ProtocolErrorCode = (typeof protocolErrorCodes)[number];

@@ -173,13 +173,16 @@ const relayRouteDocs: readonly RouteDoc[] = [
     success: {
       status: 201,
       schema: 'RelayReceipt',
-      description: "Queued in the pseudonym's inbox, also after a revocation (200 for a resend).",
+      description:
+        "Queued in the pseudonym's inbox, also up to 90 days after its grant ended (200 for a resend).",
     },
     problems: [
       'ERR_COMPANY_UNKNOWN',
       'ERR_COMPANY_NOT_ACTIVE',
       'ERR_PSEUDONYM_UNKNOWN',
       'ERR_GRANT_UNKNOWN',
+      'ERR_GRANT_NOT_COVERED',
+      'ERR_INBOX_FULL',
     ],
   },
   {

@@ -35,6 +35,20 @@ import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
 import { nowSeconds, storeSigned, storedBefore, type ServiceContext } from './message-store';
 
+/**
+ * How long after its grant ended (revoked, or past its last `validUntil`) a reward under it is
+ * still accepted: 90 days. A reward earned before a revocation may arrive after it, but a company
+ * cannot keep writing to a customer who left under the name of a reward.
+ */
+export const rewardGraceMs = 90 * 86_400_000;
+
+/**
+ * At most this many undelivered rewards of one company wait in a pseudonym's inbox; more are
+ * refused (`ERR_INBOX_FULL`) until the Assistant fetches them. Rewards are no contacts and have no
+ * cap of their own, so without this one company could fill an inbox.
+ */
+export const maxWaitingRewards = 100;
+
 /** How long an undelivered offer or reward waits in the inbox: 30 days (issue 5). */
 export const inboxRetentionMs = 30 * 24 * 60 * 60 * 1000;
 /** The contact cap's rolling window: 7 × 24 hours (SPECS "Consent conditions"). */
@@ -587,10 +601,11 @@ export function createRelayService(
         });
       }
       const payload = opened.payload;
-      // Any grant of this pseudonym, active or not: a reward may arrive after a revocation.
+      // Any grant of this pseudonym, active or not: a reward may arrive after a revocation, for
+      // a while (rewardGraceMs).
       const grant = await db
         .selectFrom('grants')
-        .select('sha256')
+        .select(['sha256', 'until', 'revoked_at'])
         .where('sha256', '=', payload.grantSha256)
         .where('pseudonym', '=', pseudonym)
         .where('company_id', '=', company.id)
@@ -605,6 +620,18 @@ export function createRelayService(
         );
       }
       const nowMs = ctx.now();
+      const endedAt =
+        Math.min(
+          Number(grant.until),
+          grant.revoked_at === null ? Infinity : Number(grant.revoked_at),
+        ) * 1000;
+      if (nowMs > endedAt + rewardGraceMs) {
+        throw new ProtocolError(
+          'ERR_GRANT_NOT_COVERED',
+          'The grant ended too long ago for a reward under it.',
+          { rule: 'reward_grace', endedAt, graceDays: rewardGraceMs / 86_400_000 },
+        );
+      }
       const expiresAt = nowMs + inboxRetentionMs;
       const stored = await storeSigned(ctx, {
         token,
@@ -618,6 +645,24 @@ export function createRelayService(
         pseudonym,
         logged: false,
         apply: async (trx) => {
+          // Counted after the mailbox's counter is taken (its row lock orders a pseudonym's
+          // writes), so concurrent rewards cannot both see room for one.
+          const seq = await nextSeq(trx, pseudonym);
+          const waiting = await trx
+            .selectFrom('relay_items')
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .where('pseudonym', '=', pseudonym)
+            .where('company_id', '=', company.id)
+            .where('kind', '=', 'reward')
+            .where('expires_at', '>', nowMs)
+            .executeTakeFirst();
+          if (Number(waiting?.n ?? 0) >= maxWaitingRewards) {
+            throw new ProtocolError(
+              'ERR_INBOX_FULL',
+              "The pseudonym's inbox holds the most undelivered rewards allowed from one company.",
+              { limit: maxWaitingRewards },
+            );
+          }
           await trx
             .insertInto('relay_items')
             .values({
@@ -625,7 +670,7 @@ export function createRelayService(
               pseudonym,
               company_id: company.id,
               kind: 'reward',
-              seq: await nextSeq(trx, pseudonym),
+              seq,
               grant_sha256: payload.grantSha256,
               received_at: nowMs,
               expires_at: expiresAt,

@@ -407,6 +407,10 @@ export const errors = {
     de: 'Keine gültige Einwilligung erlaubt dieses Angebot für diesen Zweck und Kanal jetzt. Es wurde nicht zugestellt.',
     en: 'No valid consent allows this offer for this purpose and channel now. It was not delivered.',
   },
+  'errors.ERR_INBOX_FULL': {
+    de: 'Im Eingang dieses Kunden warten schon zu viele nicht abgeholte Belohnungen Ihres Unternehmens. Senden Sie weitere, wenn er sie abgeholt hat.',
+    en: "This customer's inbox already holds too many of your company's rewards not yet fetched. Send more once they have been fetched.",
+  },
   'errors.ERR_CONTACT_CAP_EXCEEDED': {
     de: 'Die vereinbarte Höchstzahl an Kontakten in sieben Tagen ist erreicht. Das Angebot wurde nicht zugestellt.',
     en: 'The agreed maximum number of contacts in seven days has been reached. The offer was not delivered.',

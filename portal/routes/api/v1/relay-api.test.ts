@@ -31,7 +31,12 @@ import {
   type TestPseudonym,
 } from '$lib/server/api-test-kit';
 import { testDialects } from '$lib/server/db/test-databases';
-import { contactWindowMs, inboxRetentionMs, relayFindings } from '$lib/server/relay';
+import {
+  contactWindowMs,
+  inboxRetentionMs,
+  maxWaitingRewards,
+  relayFindings,
+} from '$lib/server/relay';
 import { nodeEd25519Verify } from '$lib/server/ed25519';
 import { createWebhookWorker, webhookSigner, type WebhookDelivery } from '$lib/server/webhooks';
 import { generateKeyPair } from '$protocol/keys';
@@ -705,6 +710,96 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         ),
       ) as { amount: number };
       expect(content.amount).toBe(100);
+    });
+
+    it('accepts a reward up to 90 days after its grant was revoked or ended, and refuses it later', async () => {
+      const start = api.clock.ms;
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const ended = await relationship();
+      const revocation = await sign(
+        'revocation',
+        { ...claims(api.clock, pseudonym.id, company.id), grants: 'all' },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
+      const reward = async (c: TestCompany, p: TestPseudonym, grant: string) =>
+        post(rewardsRoute.POST, '/api/v1/rewards', await rewardToken(c, p, grant));
+      try {
+        api.clock.advance(89 * day);
+        await expectJson(await reward(company, pseudonym, grantSha256), 201);
+        api.clock.advance(2 * day);
+        const late = await expectProblem(
+          await reward(company, pseudonym, grantSha256),
+          403,
+          'ERR_GRANT_NOT_COVERED',
+        );
+        expect(ruleOf(late)).toBe('reward_grace');
+        // The other grant lasts a year (plainScope): rewards until 90 days after that.
+        api.clock.advance((365 - 91 + 89) * day);
+        await expectJson(await reward(ended.company, ended.pseudonym, ended.grantSha256), 201);
+        api.clock.advance(2 * day);
+        await expectProblem(
+          await reward(ended.company, ended.pseudonym, ended.grantSha256),
+          403,
+          'ERR_GRANT_NOT_COVERED',
+        );
+      } finally {
+        api.clock.ms = start;
+      }
+    });
+
+    it('refuses more than 100 undelivered rewards of one company in an inbox until one is fetched', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const queued: string[] = [];
+      for (let i = 0; i < maxWaitingRewards; i++) {
+        const receipt = await expectJson<Queued>(
+          await post(
+            rewardsRoute.POST,
+            '/api/v1/rewards',
+            await rewardToken(company, pseudonym, grantSha256),
+          ),
+          201,
+        );
+        queued.push(receipt.id);
+      }
+      const full = await expectProblem(
+        await post(
+          rewardsRoute.POST,
+          '/api/v1/rewards',
+          await rewardToken(company, pseudonym, grantSha256),
+        ),
+        429,
+        'ERR_INBOX_FULL',
+      );
+      expect((full as { detail_data?: unknown }).detail_data).toEqual({ limit: maxWaitingRewards });
+      const count = async () =>
+        Number(
+          (
+            await api.tdb.cdb.db
+              .selectFrom('relay_items')
+              .select((eb) => eb.fn.countAll<number | string>().as('n'))
+              .where('pseudonym', '=', pseudonym.id)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      expect(await count()).toBe(maxWaitingRewards);
+      const ack = await del(
+        inboxItemRoute.DELETE,
+        `${inboxPath(pseudonym)}/${queued[0]}`,
+        api.clock,
+        { pseudonym: pseudonym.id, id: queued[0]! },
+        pseudonym,
+      );
+      expect(await expectJson(ack, 200)).toEqual({ deleted: 1 });
+      await expectJson(
+        await post(
+          rewardsRoute.POST,
+          '/api/v1/rewards',
+          await rewardToken(company, pseudonym, grantSha256),
+        ),
+        201,
+      );
+      expect(await count()).toBe(maxWaitingRewards);
     });
 
     it('refuses a reward naming a grant of another pseudonym, and from a suspended company', async () => {
