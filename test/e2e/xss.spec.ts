@@ -514,9 +514,14 @@ test('the console shows what customers and colleagues send as text', async ({ br
     .getByRole('button', { name: t('en', 'portal.console.revocations.ack') })
     .click();
   await expect(page.getByTestId('ack-done')).toBeVisible();
-  await page
-    .getByTestId('correction-row')
-    .getByRole('button', { name: t('en', 'portal.console.corrections.applied') })
+  // The correction's sealed value, opened in the page with the key file, is shown as text too.
+  await loadKeyFile(page, key);
+  await expect(page.getByTestId('correction-value')).toContainText(literal('VALUE'));
+  await expectInert(page, watched);
+  const correction = page.getByTestId('correction-row');
+  await correction.getByLabel(t('en', 'portal.console.corrections.confirm')).check();
+  await correction
+    .getByRole('button', { name: t('en', 'portal.console.corrections.delete') })
     .click();
   await expect(page.getByTestId('correction-row')).toHaveCount(0);
   await expectInert(page, watched);

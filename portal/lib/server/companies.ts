@@ -424,17 +424,12 @@ export function createCompanyService(
       resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
     });
     const payload: CompanyKeyPayload = opened.payload;
-    // A suspended company adds no key; it may still retire one and declare one compromised: its
-    // keys keep signing its duties (company*), and a stolen one must be stoppable meanwhile.
-    if (company.status === 'suspended' && payload.action === 'add') {
-      throw new ProtocolError(
-        'ERR_COMPANY_NOT_ACTIVE',
-        'A suspended company cannot add keys; it may still retire one or declare one compromised.',
-        {
-          status: company.status,
-        },
-      );
-    }
+    // Every key change is allowed while suspended (docs/api.md "Suspended companies keep their
+    // duties"). A suspended company's keys keep signing its duties (company*), and a stolen one
+    // must be stoppable meanwhile; retiring or declaring one compromised needs *another* current
+    // key, so a company with a single key must be able to add one first. An added key lifts no
+    // suspension: every route checks the company's status, not the key's, so it signs only what
+    // a suspended company may sign.
     const nowMs = ctx.now();
     const keys = await db
       .selectFrom('company_keys')

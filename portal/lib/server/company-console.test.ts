@@ -480,7 +480,7 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     expect(overview.findings.map((f) => f.type)).toEqual(['relay-refused']);
   });
 
-  it('shows corrections and marks them applied; an unknown id is refused', async () => {
+  it('shows corrections with their data category, which travels outside the seal, and deletes them; an unknown id is refused', async () => {
     const { company, staff } = await companyWithStaff();
     const requestSha256 = await openRequest(company);
     const given = await grant(company, requestSha256);
@@ -500,7 +500,13 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     );
     await api.services.relay.sendCorrection(token);
     const overview = await console_.overview(staff);
-    expect(overview.corrections).toHaveLength(1);
+    expect(overview.corrections).toEqual([
+      expect.objectContaining({
+        pseudonym: given.pseudonym.id,
+        dataCategory: 'address',
+        jws: token,
+      }),
+    ]);
     await expectCode(console_.applyCorrection(staff, 'nope'), 'ERR_QUERY_INVALID');
     expect(await console_.applyCorrection(staff, overview.corrections[0]!.id)).toEqual({
       deleted: 1,
@@ -671,6 +677,109 @@ describe.each(testDialects)('company console on %s', (dialect) => {
       console_.answerWithDisclosure(other.staff, second, await access.answer(second)),
       'ERR_NOT_AUTHORISED',
     );
+  });
+
+  it('stores no disclosure when its answer would be refused as a replay of a jti', async () => {
+    const { staff, disclosure, answer } = await accessRequest();
+    // The staff key used this jti for an earlier disclosure (naming no request).
+    const jti = randomUUID();
+    await api.services.obligations.submitDisclosure(
+      await disclosure({ dataRequestSha256: undefined, jti }),
+    );
+    const before = await messageCount();
+    const fresh = await disclosure();
+    await expectCode(
+      console_.answerWithDisclosure(staff, fresh, await answer(fresh, { jti })),
+      'ERR_JWS_REPLAYED',
+    );
+    // The disclosure and its answer carrying the same jti of the same key: the same.
+    const twin = await disclosure({ jti: randomUUID() });
+    const twinJti = (
+      JSON.parse(utf8Decode(base64urlDecode(twin.split('.')[1]!))) as { jti: string }
+    ).jti;
+    await expectCode(
+      console_.answerWithDisclosure(staff, twin, await answer(twin, { jti: twinJti })),
+      'ERR_JWS_REPLAYED',
+    );
+    expect(await messageCount()).toBe(before);
+    const listed = (await console_.overview(staff)).dataRequests;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]!.storedDisclosure).toBeNull();
+  });
+
+  it('lists a disclosure stored without its answer, and answers with it later without storing a second one', async () => {
+    const { staff, given, requestSha256, disclosure, answer } = await accessRequest();
+    // The disclosure was stored, its answer was not (it failed on the way).
+    const storedJws = await disclosure();
+    const stored = await api.services.obligations.submitDisclosure(storedJws);
+    const listed = (await console_.overview(staff)).dataRequests;
+    expect(listed.map((r) => [r.sha256, r.storedDisclosure])).toEqual([
+      [
+        requestSha256,
+        {
+          sha256: stored.sha256,
+          jws: storedJws,
+          createdAt: api.clock.ms,
+          categories: ['address'],
+        },
+      ],
+    ]);
+    // Later than the disclosure's own transport window: the same JWS is still taken as a resend.
+    api.clock.advance(20 * 60);
+    const before = await messageCount();
+    const result = await console_.answerWithDisclosure(staff, storedJws, await answer(storedJws));
+    expect(result).toMatchObject({ disclosureSha256: stored.sha256, onTime: true });
+    expect(await messageCount()).toBe(before + 1); // the answer only
+    const view = await api.services.obligations.view(given.pseudonym.id);
+    expect(view.disclosures.map((d) => d.sha256)).toEqual([stored.sha256]);
+    expect((await console_.overview(staff)).dataRequests).toEqual([]);
+  });
+
+  it('answers the very pair sent again after it was accepted with its receipts, writing nothing', async () => {
+    const { staff, disclosure, answer } = await accessRequest();
+    const disclosureJws = await disclosure();
+    const answerJws = await answer(disclosureJws);
+    const first = await console_.answerWithDisclosure(staff, disclosureJws, answerJws);
+    const before = await messageCount();
+    const again = await console_.answerWithDisclosure(staff, disclosureJws, answerJws);
+    expect(again).toMatchObject({
+      sha256: first.sha256,
+      disclosureSha256: first.disclosureSha256,
+      created: false,
+      onTime: true,
+    });
+    expect(await messageCount()).toBe(before);
+  });
+
+  it('lets a suspended company with a single key add one and declare the first compromised with it', async () => {
+    const { company, staff } = await companyWithStaff();
+    await api.services.companies.setStatus(company.id, 'suspended');
+    const added = generateKeyPair(random);
+    const keyChange = (body: Record<string, unknown>, key: Ed25519KeyPair) =>
+      signMessage(
+        'company-key',
+        { ...claims(api.clock, company.id, testOrigin), ...body } as never,
+        key,
+      );
+    await console_.submit(
+      staff,
+      'company-key',
+      await keyChange({ action: 'add', key: publicJwk(added) }, company.keyPair),
+    );
+    await console_.submit(
+      staff,
+      'company-key',
+      await keyChange(
+        { action: 'compromised', kid: company.kid, since: api.clock.seconds() - 60 },
+        added,
+      ),
+    );
+    const overview = await console_.overview(staff);
+    expect(overview.company.status).toBe('suspended');
+    expect(overview.domainProof.body.keys).toEqual([thumbprint(publicJwk(added))]);
+    expect(
+      overview.company.keys!.find((k) => k.kid === company.kid)!.compromisedSince,
+    ).not.toBeNull();
   });
 
   it('shows long lists in pages of 50, the next page on request', async () => {

@@ -82,10 +82,35 @@ export interface ConsoleOffer {
   rule: string | null;
 }
 
+/**
+ * A disclosure that names an open data request (it was stored, the answer naming it was not: the
+ * answer failed afterwards, or the company's systems sent only the disclosure). The console
+ * answers with it instead of making a second one.
+ */
+export interface StoredDisclosure {
+  sha256: string;
+  /** The compact JWS: the page resends it exactly, which the service answers as a resend. */
+  jws: string;
+  /** Milliseconds: when the clearinghouse stored it. */
+  createdAt: number;
+  /** The data categories of its holdings (in clear in the message). */
+  categories: string[];
+}
+
 /** An open data request, with the requesting pseudonym's public key to seal an export to. */
 export interface ConsoleDataRequest extends DataRequestView {
   /** The pseudonym's Ed25519 public key (`x`, base64url), bound at its first message. */
   pseudonymKey: string | null;
+  /** The newest stored disclosure naming this request, if any. */
+  storedDisclosure: StoredDisclosure | null;
+}
+
+/**
+ * A correction waiting for the company. The data category is outside the seal and always shown;
+ * the value is sealed to a company key, so only the page opens it, with a loaded key file.
+ */
+export interface ConsoleCorrection extends CorrectionItem {
+  dataCategory: string;
 }
 
 /** The console's paged lists (issue 10: long lists in pages, links that work without JavaScript). */
@@ -144,7 +169,7 @@ export interface ConsoleOverview {
   refusals: ConsoleRefusal[];
   requests: ConsoleRequest[];
   dataRequests: ConsoleDataRequest[];
-  corrections: CorrectionItem[];
+  corrections: ConsoleCorrection[];
   findings: Finding[];
   offers: ConsoleOffer[];
   /** The page each list shows. */
@@ -185,15 +210,25 @@ export interface CompanyConsole {
    * `DELETE /api/v1/people/{personId}` made with the person's key, verified as the API does.
    */
   removeStaff(person: PersonView, personId: string, authorization: string): Promise<void>;
-  /** Marks a correction as applied (it leaves the list; docs/api.md "Relay"). */
+  /**
+   * Deletes a correction the company has applied (it leaves the list and the API's; docs/api.md
+   * "Relay"). The page asks for an explicit confirmation first (`+page.server.ts`): once deleted,
+   * the company's systems can no longer fetch it.
+   */
   applyCorrection(person: PersonView, id: string): Promise<{ deleted: number }>;
   /**
    * Answers an access request with a disclosure: `disclosure` (what the company holds, its
    * export sealed to the pseudonym) and `answer` (outcome `disclosure`, naming the disclosure's
-   * SHA-256), both signed in the browser. Everything that can be checked before anything is
-   * stored is checked first (both speak for the company, belong together, answer an open access
-   * request of that pseudonym, and the answer's signature verifies), so a refused pair writes
-   * nothing; then the disclosure and the answer go to the API's services in that order.
+   * SHA-256), both signed in the browser. Everything the answer's service will check that can be
+   * checked before anything is stored is checked first (both speak for the company, belong
+   * together, answer an open access request of that pseudonym, both signatures verify, neither
+   * `jti` was used before by its signer), so a refused pair writes nothing; then the disclosure
+   * and the answer go to the API's services in that order.
+   *
+   * A disclosure stored before (the same compact JWS: an answer that failed after it, listed as
+   * the request's `storedDisclosure`) is reused, not stored twice: the service answers the resend
+   * with its receipt. The very same pair sent again after it was accepted is answered with the
+   * receipts, as the API answers resends.
    */
   answerWithDisclosure(
     person: PersonView,
@@ -231,6 +266,19 @@ function invalidPair(issue: string): ProtocolError {
     'The disclosure and the answer do not belong together.',
     { issues: [issue] },
   );
+}
+
+/** The data categories of a stored (so verified) disclosure's holdings. */
+function categoriesOf(jws: string): string[] {
+  const holdings = peekClaims(jws).payload.holdings;
+  if (!Array.isArray(holdings)) return [];
+  return holdings
+    .map((h: unknown) => (h as { dataCategory?: unknown } | null)?.dataCategory)
+    .filter((c): c is string => typeof c === 'string');
+}
+
+function replayed(): ProtocolError {
+  return new ProtocolError('ERR_JWS_REPLAYED', 'This jti was used before by this signer.');
 }
 
 function parsePurposes(json: string | null): string[] {
@@ -415,6 +463,7 @@ export function createCompanyConsole(
       .limit(consolePageSize + 1)
       .offset((page - 1) * consolePageSize)
       .execute();
+    const stored = await storedDisclosures(companyId, rows.slice(0, consolePageSize));
     return paged(
       rows.map((row) => ({
         sha256: row.sha256,
@@ -425,15 +474,58 @@ export function createCompanyConsole(
         deadline: Number(row.deadline),
         answer: null,
         pseudonymKey: row.x ?? null,
+        storedDisclosure: stored.get(row.sha256) ?? null,
       })),
       page,
     );
   }
 
+  /** The newest disclosure of the company naming each of `requests` (open ones: no answer yet). */
+  async function storedDisclosures(
+    companyId: string,
+    requests: { sha256: string; pseudonym: string }[],
+  ): Promise<Map<string, StoredDisclosure>> {
+    const found = new Map<string, StoredDisclosure>();
+    if (requests.length === 0) return found;
+    // By pseudonym first: `disclosures_pseudonym_idx` holds few rows per pseudonym, while no index
+    // leads with the data request.
+    const pseudonyms = [...new Set(requests.map((r) => r.pseudonym))];
+    const rows = await db
+      .selectFrom('disclosures')
+      .innerJoin('messages', 'messages.sha256', 'disclosures.sha256')
+      .select([
+        'disclosures.sha256',
+        'disclosures.data_request_sha256',
+        'disclosures.created_at',
+        'messages.jws',
+      ])
+      .where('disclosures.pseudonym', 'in', pseudonyms)
+      .where('disclosures.company_id', '=', companyId)
+      .where(
+        'disclosures.data_request_sha256',
+        'in',
+        requests.map((r) => r.sha256),
+      )
+      .orderBy('disclosures.created_at', 'desc')
+      .orderBy('disclosures.sha256')
+      .execute();
+    for (const row of rows) {
+      const request = row.data_request_sha256;
+      if (request === null || found.has(request)) continue;
+      found.set(request, {
+        sha256: row.sha256,
+        jws: row.jws,
+        createdAt: Number(row.created_at),
+        categories: categoriesOf(row.jws),
+      });
+    }
+    return found;
+  }
+
   async function corrections(
     companyId: string,
     page: number,
-  ): Promise<{ items: CorrectionItem[]; paging: ConsolePage }> {
+  ): Promise<{ items: ConsoleCorrection[]; paging: ConsolePage }> {
     const rows = await db
       .selectFrom('relay_corrections')
       .innerJoin('messages', 'messages.sha256', 'relay_corrections.id')
@@ -441,6 +533,7 @@ export function createCompanyConsole(
         'relay_corrections.id',
         'relay_corrections.seq',
         'relay_corrections.pseudonym',
+        'relay_corrections.data_category',
         'relay_corrections.received_at',
         'messages.jws',
       ])
@@ -454,6 +547,7 @@ export function createCompanyConsole(
         id: row.id,
         cursor: String(row.seq),
         pseudonym: row.pseudonym,
+        dataCategory: row.data_category,
         jws: row.jws,
         receivedAt: Number(row.received_at),
       })),
@@ -649,6 +743,14 @@ export function createCompanyConsole(
           'No such data request was sent to this company by this pseudonym.',
         );
       }
+      const answerSha256 = createHash('sha256').update(answer, 'ascii').digest('base64url');
+      if (request.answer_sha256 !== null && request.answer_sha256 === answerSha256) {
+        // The very pair accepted before, sent again (its answer was lost on the way back): both
+        // services answer a resend with its receipt and change nothing.
+        const stored = await services.obligations.submitDisclosure(disclosure);
+        const receipt = await services.obligations.answerDataRequest(answer);
+        return { ...receipt, disclosureSha256: stored.sha256 };
+      }
       if (request.answer_sha256 !== null) {
         throw new ProtocolError(
           'ERR_DATA_REQUEST_ALREADY_ANSWERED',
@@ -662,15 +764,44 @@ export function createCompanyConsole(
           { issues: ['outcome'] },
         );
       }
-      // The answer's signature and claims, as the service will check them, before the
+      // Both messages' signatures and claims, as the services will check them, before the
       // disclosure is stored: a forged or expired answer must not leave a disclosure behind.
-      await openMessage('data-request-answer', answer, {
+      const opening = {
         maxLength: sealedBodyLimit,
         verifySignature: nodeEd25519Verify,
         audience: request.pseudonym,
         now: nowSeconds(ctx),
-        resolveKey: async (kid) => (await companySignerKey(db, companyId, kid))?.key,
-      });
+        resolveKey: async (kid: string) => (await companySignerKey(db, companyId, kid))?.key,
+      };
+      const openedAnswer = await openMessage('data-request-answer', answer, opening);
+      // A disclosure stored before (a retry after its answer failed) is reused: the service
+      // answers the resend of the same JWS with its receipt, whatever its `exp` says by now.
+      const storedBefore = await db
+        .selectFrom('messages')
+        .select('kind')
+        .where('sha256', '=', disclosureSha256)
+        .executeTakeFirst();
+      const uses = [{ kid: openedAnswer.kid, jti: openedAnswer.payload.jti }];
+      if (storedBefore === undefined) {
+        const openedDisclosure = await openMessage('disclosure', disclosure, opening);
+        uses.push({ kid: openedDisclosure.kid, jti: openedDisclosure.payload.jti });
+      } else if (storedBefore.kind !== 'disclosure') {
+        throw invalidPair('disclosureSha256');
+      }
+      // The answer's `jti` (and a new disclosure's) must be unused by its signer, or the writer
+      // refuses it as a replay, after the disclosure would have been stored.
+      if (uses.length === 2 && uses[0]!.kid === uses[1]!.kid && uses[0]!.jti === uses[1]!.jti) {
+        throw replayed();
+      }
+      for (const use of uses) {
+        const seen = await db
+          .selectFrom('seen_jtis')
+          .select('jti')
+          .where('signer', '=', use.kid)
+          .where('jti', '=', use.jti)
+          .executeTakeFirst();
+        if (seen !== undefined) throw replayed();
+      }
       const stored = await services.obligations.submitDisclosure(disclosure);
       const receipt = await services.obligations.answerDataRequest(answer);
       return { ...receipt, disclosureSha256: stored.sha256 };

@@ -35,6 +35,9 @@ export const load: PageServerLoad = async ({ cookies, setHeaders, url }) => {
 
 type FieldErrors = { field: string; key: MessageKey }[];
 
+/** The value of the checkbox by which a person confirms that a correction was applied. */
+const correctionConfirmation = 'applied';
+
 /**
  * One signed action: the browser put the JWS into the form's `jws` field. Without JavaScript
  * there is none, because the keys live in the browser; the page says so in a sentence.
@@ -80,7 +83,8 @@ export const actions: Actions = {
 
   /**
    * An access request answered with a disclosure: two JWS made in the browser, the disclosure
-   * (its export sealed there to the pseudonym) and the answer naming it.
+   * (its export sealed there to the pseudonym) and the answer naming it; or the disclosure stored
+   * for the request before (sent back exactly as stored) and a new answer naming it.
    */
   disclose: async ({ cookies, request }) => {
     const person = await staff(cookies);
@@ -93,10 +97,13 @@ export const actions: Actions = {
       typeof jws !== 'string' ||
       jws.length === 0
     ) {
-      const fields = disclosureFields(form);
+      // A stored disclosure's form (it carries the disclosure) lacks only the answer's signature.
+      const fields = typeof disclosure === 'string' ? undefined : disclosureFields(form);
       return fail(400, {
         action: 'disclose',
-        error: (fields.ok ? 'portal.console.needsScript' : fields.errors[0]) as MessageKey,
+        error: (fields === undefined || fields.ok
+          ? 'portal.console.needsScript'
+          : fields.errors[0]) as MessageKey,
       });
     }
     try {
@@ -129,10 +136,21 @@ export const actions: Actions = {
     }
   },
 
-  /** Not a signed message (corrections are relayed, not logged): the session suffices. */
+  /**
+   * Not a signed message (corrections are relayed, not logged): the session suffices. Deleting is
+   * final (the company's systems can no longer fetch the correction), so the form must carry the
+   * person's explicit confirmation that it was applied (`confirm=applied`); without it nothing is
+   * deleted, whatever sent the form.
+   */
   correction: async ({ cookies, request }) => {
     const person = await staff(cookies);
     const form = await request.formData();
+    if (form.get('confirm') !== correctionConfirmation) {
+      return fail(400, {
+        action: 'correction',
+        error: 'portal.console.corrections.error.confirm' as MessageKey,
+      });
+    }
     try {
       const outcome = await createCompanyConsole(await getServices()).applyCorrection(
         person,

@@ -225,7 +225,7 @@ describe.each(testDialects)('company console form actions by session on %s', (di
     };
   }
 
-  /** A fresh correction sent to A. */
+  /** A fresh correction sent to A, and the confirmation that it was applied. */
   async function correctionForm(): Promise<Record<string, string>> {
     const r = await grantedPseudonym(world);
     await expectJson(
@@ -244,7 +244,10 @@ describe.each(testDialects)('company console form actions by session on %s', (di
       ),
       200,
     );
-    return { id: listed.corrections.find((c) => c.pseudonym === r.pseudonym.id)!.id };
+    return {
+      id: listed.corrections.find((c) => c.pseudonym === r.pseudonym.id)!.id,
+      confirm: 'applied',
+    };
   }
 
   /** A `company-key` message of A signed with A's registered key. */
@@ -375,6 +378,27 @@ describe.each(testDialects)('company console form actions by session on %s', (di
       jws: await sign('company', companyMessage(api.clock, world.company), world.company.keyPair),
     }),
   };
+
+  it('deletes a correction only with the confirmation that it was applied', async () => {
+    const id = (await correctionForm()).id!;
+    const unconfirmed: Record<string, string>[] = [
+      { id },
+      { id, confirm: 'on' },
+      { id, confirm: '' },
+    ];
+    for (const fields of unconfirmed) {
+      const before = await databaseDigest(api, tables);
+      const refused = await submit('/company?/correction', 'staffA', fields);
+      expect(outcomeOf(refused)).toBe('fail:400');
+      expect((refused as { data: { error: string } }).data.error).toBe(
+        'portal.console.corrections.error.confirm',
+      );
+      expect(await databaseDigest(api, tables)).toEqual(before);
+    }
+    expect(
+      outcomeOf(await submit('/company?/correction', 'staffA', { id, confirm: 'applied' })),
+    ).toBe('ok/1');
+  });
 
   it('has a row for every form action of the console', () => {
     expect([...new Set(Object.keys(expected).map(actionOf))].sort()).toEqual(

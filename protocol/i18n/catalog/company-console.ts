@@ -413,6 +413,34 @@ export const companyConsole = {
     de: 'Empfänger: je Zeile ein Name, optional mit Komma und Ländercode (DE).',
     en: 'Recipients: one name per line, optionally a comma and a country code (DE).',
   },
+  'portal.console.disclose.exportLeft': {
+    de: 'Noch {left} von {max} Bytes frei (in UTF-8 zählen ä, ö, ü und ß je zwei Bytes, € drei).',
+    en: '{left} of {max} bytes left (in UTF-8, ä, ö, ü and ß count two bytes each, € three).',
+  },
+  'portal.console.disclose.exportOver': {
+    de: '{over} Bytes zu viel: höchstens {max} Bytes in UTF-8.',
+    en: '{over} bytes too many: at most {max} bytes in UTF-8.',
+  },
+  'portal.console.disclose.error.exportTooLarge': {
+    de: 'Die Daten sind zu lang: Versiegelt passen höchstens {max} Bytes in UTF-8 hinein (ä, ö, ü und ß zählen je zwei Bytes, € und viele andere Zeichen drei). Bitte kürzen Sie sie.',
+    en: 'The data is too long: at most {max} bytes of UTF-8 fit once sealed (ä, ö, ü and ß count two bytes each, € and many other characters three). Please shorten it.',
+  },
+  'portal.console.disclose.error.tooLarge': {
+    de: 'Die Offenlegung ist insgesamt zu groß für eine Nachricht (höchstens 64 KiB). Bitte wählen Sie weniger Datenkategorien oder Empfänger, oder kürzen Sie die Daten.',
+    en: 'The disclosure as a whole is too large for one message (at most 64 KiB). Please choose fewer data categories or recipients, or shorten the data.',
+  },
+  'portal.console.disclose.stored': {
+    de: 'Eine Offenlegung zu dieser Anfrage ist seit {date} gespeichert und protokolliert, die Antwort darauf aber nicht. Senden Sie die Antwort mit dieser Offenlegung; eine zweite wird nicht angelegt.',
+    en: 'A disclosure for this request has been stored and logged since {date}, but the answer naming it has not. Send the answer with this disclosure; no second one is made.',
+  },
+  'portal.console.disclose.storedCategories': {
+    de: 'Offengelegte Datenkategorien: {categories}',
+    en: 'Data categories disclosed: {categories}',
+  },
+  'portal.console.disclose.answerStored': {
+    de: 'Mit der gespeicherten Offenlegung beantworten',
+    en: 'Answer with the stored disclosure',
+  },
   'portal.console.disclose.error.key': {
     de: 'Für dieses Pseudonym ist kein Schlüssel bekannt; die Daten können nicht versiegelt werden.',
     en: 'No key is known for this pseudonym; the data cannot be sealed.',
@@ -453,10 +481,49 @@ export const companyConsole = {
   },
   'portal.console.corrections.title': { de: 'Berichtigungen', en: 'Corrections' },
   'portal.console.corrections.explain': {
-    de: 'Berichtigungen sind an Ihren Unternehmensschlüssel versiegelt; Ihre Systeme lesen sie über die API. Markieren Sie hier, was Sie übernommen haben.',
-    en: 'Corrections are sealed to your company key; your systems read them through the API. Mark here what you have applied.',
+    de: 'Kundinnen und Kunden berichtigen ihre Daten über ihren Assistenten. Die Datenkategorie ist unverschlüsselt, der berichtigte Wert an einen Ihrer Unternehmensschlüssel versiegelt: Laden Sie oben dessen Schlüsseldatei, um ihn hier zu lesen. Ihre Systeme holen Berichtigungen über die API ab.',
+    en: 'Customers correct their data through their Assistant. The data category travels in clear; the corrected value is sealed to one of your company keys: load its key file above to read it here. Your systems fetch corrections through the API.',
   },
-  'portal.console.corrections.applied': { de: 'Übernommen', en: 'Applied' },
+  'portal.console.corrections.category': { de: 'Datenkategorie', en: 'Data category' },
+  'portal.console.corrections.received': { de: 'Eingegangen', en: 'Received' },
+  'portal.console.corrections.value': { de: 'Berichtigter Wert', en: 'Corrected value' },
+  'portal.console.corrections.sealed': {
+    de: 'Versiegelt. Laden Sie oben Ihre Schlüsseldatei, um den Wert zu lesen.',
+    en: 'Sealed. Load your key file above to read the value.',
+  },
+  'portal.console.corrections.opening': { de: 'Wird geöffnet …', en: 'Opening …' },
+  'portal.console.corrections.otherKey': {
+    de: 'Diese Berichtigung ist an einen anderen Ihrer Unternehmensschlüssel versiegelt. Laden Sie dessen Schlüsseldatei, um sie zu lesen.',
+    en: 'This correction is sealed to another of your company keys. Load that key’s file to read it.',
+  },
+  'portal.console.corrections.unreadable': {
+    de: 'Diese Berichtigung lässt sich nicht lesen: Der versiegelte Inhalt ist keine gültige Berichtigung dieser Datenkategorie.',
+    en: 'This correction cannot be read: its sealed content is no valid correction of this data category.',
+  },
+  'portal.console.corrections.deleteExplain': {
+    de: 'Löschen entfernt die Berichtigung endgültig aus der Clearingstelle: Danach können Ihre Systeme sie nicht mehr über die API abholen. Löschen Sie sie erst, wenn sie in Ihren Systemen übernommen ist.',
+    en: 'Deleting removes the correction from the clearinghouse for good: your systems can no longer fetch it through the API afterwards. Delete it only once it has been applied in your systems.',
+  },
+  'portal.console.corrections.confirm': {
+    de: 'Die Berichtigung ist in unseren Systemen übernommen.',
+    en: 'The correction has been applied in our systems.',
+  },
+  'portal.console.corrections.delete': {
+    de: 'Aus der Clearingstelle löschen',
+    en: 'Delete from the clearinghouse',
+  },
+  'portal.console.corrections.deleted': {
+    de: 'Die Berichtigung ist aus der Clearingstelle gelöscht.',
+    en: 'The correction is deleted from the clearinghouse.',
+  },
+  'portal.console.corrections.gone': {
+    de: 'Diese Berichtigung war schon gelöscht.',
+    en: 'This correction had already been deleted.',
+  },
+  'portal.console.corrections.error.confirm': {
+    de: 'Bitte bestätigen Sie, dass die Berichtigung in Ihren Systemen übernommen ist; erst dann wird sie gelöscht.',
+    en: 'Please confirm that the correction has been applied in your systems; only then is it deleted.',
+  },
   'portal.console.offers.title': { de: 'Gesendete Angebote', en: 'Offers sent' },
   'portal.console.offers.at': { de: 'Zeitpunkt', en: 'When' },
   'portal.console.offers.outcome': { de: 'Ergebnis', en: 'Outcome' },
@@ -473,6 +540,17 @@ export const companyConsole = {
     en: 'Findings and trust figures',
   },
   'portal.console.findings.none': { de: 'Keine Befunde.', en: 'No findings.' },
+  'portal.console.findings.reference': { de: 'Bezug', en: 'Reference' },
+  'portal.console.findings.of': {
+    de: '{kind} {id} vom {date}',
+    en: '{kind} {id} of {date}',
+  },
+  'portal.console.findings.kind.revocation': { de: 'Widerruf', en: 'Revocation' },
+  'portal.console.findings.kind.webhook': { de: 'Webhook-Ereignis', en: 'Webhook event' },
+  'portal.console.findings.kind.offer': { de: 'Angebot', en: 'Offer' },
+  'portal.console.findings.kind.dataRequest': { de: 'Anfrage', en: 'Data request' },
+  'portal.console.findings.kind.access': { de: 'Zugriffsmeldung', en: 'Access report' },
+  'portal.console.findings.kind.complaint': { de: 'Beschwerde', en: 'Complaint' },
   'portal.console.findings.revocation-ack-overdue': {
     de: 'Ein Widerruf wurde nicht rechtzeitig quittiert.',
     en: 'A revocation was not acknowledged in time.',
@@ -510,6 +588,10 @@ export const companyConsole = {
   'portal.console.keys.retired': { de: 'Stillgelegt', en: 'Retired' },
   'portal.console.keys.compromised': { de: 'Kompromittiert', en: 'Compromised' },
   'portal.console.keys.add': { de: 'Neuen Schlüssel hinzufügen', en: 'Add a new key' },
+  'portal.console.keys.suspended': {
+    de: 'Ihr Unternehmen ist gesperrt. Schlüssel können Sie trotzdem hinzufügen, stilllegen und als kompromittiert melden, damit ein gestohlener Schlüssel gestoppt werden kann (mit nur einem Schlüssel: erst einen neuen hinzufügen, dann mit ihm den alten melden). Ein neuer Schlüssel hebt die Sperre nicht auf.',
+    en: 'Your company is suspended. You can still add, retire and declare keys compromised, so that a stolen key can be stopped (with a single key: add a new one first, then declare the old one with it). A new key does not lift the suspension.',
+  },
   'portal.console.keys.retire': { de: 'Stilllegen', en: 'Retire' },
   'portal.console.keys.since': {
     de: 'Kompromittiert seit (UTC)',

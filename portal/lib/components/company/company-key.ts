@@ -8,8 +8,14 @@
  *
  * The key file is a JSON Web Key (RFC 8037: `kty: OKP`, `crv: Ed25519`, `x`, `d`) with its `kid`.
  * Whoever holds the file can sign for the company: keep it like a password.
+ *
+ * Corrections are sealed to the X25519 form of a company key (SPECS "sealing key"). WebCrypto has
+ * no such conversion and cannot hand out a non-extractable key's bytes, so to open them the page
+ * also keeps the key's 32-byte seed in a closure (never in the DOM, storage or a request) and
+ * opens through `protocol/seal` on demand. That is no more than the page held while reading the
+ * file, and it goes when the page is left.
  */
-import type { Ed25519PublicJwk } from '$protocol/keys';
+import type { Ed25519KeyPair, Ed25519PublicJwk } from '$protocol/keys';
 
 /** A company key usable in this page. */
 export interface CompanyKey {
@@ -17,6 +23,12 @@ export interface CompanyKey {
   readonly publicJwk: Ed25519PublicJwk;
   /** RFC 7638 thumbprint: the `kid` of what it signs. */
   readonly kid: string;
+  /**
+   * Opens a sealed box sealed to this key (a correction's `sealed`, decoded).
+   *
+   * @throws ProtocolError `ERR_SEAL_OPEN_FAILED` when it was sealed to another key.
+   */
+  readonly openSealed: (sealed: Uint8Array) => Promise<Uint8Array>;
 }
 
 /** A freshly generated key and the text of its file, offered once for download. */
@@ -105,11 +117,39 @@ export async function loadCompanyKey(text: string): Promise<CompanyKey> {
     if (!(await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, signature, probe))) {
       throw new KeyFileError('the halves of the key do not match');
     }
-    return { privateKey, publicJwk, kid: thumbprint(publicJwk) };
+    return { privateKey, publicJwk, kid: thumbprint(publicJwk), openSealed: sealOpener(jwk.d) };
   } catch (error) {
     if (error instanceof KeyFileError) throw error;
     throw new KeyFileError('the key cannot be used');
   }
+}
+
+/**
+ * A function that opens boxes sealed to the key whose RFC 8037 `d` (its seed) is given. libsodium
+ * is loaded on the first call only, so a page that never opens a box never fetches it.
+ */
+function sealOpener(d: string): (sealed: Uint8Array) => Promise<Uint8Array> {
+  let keyPair: Promise<Ed25519KeyPair> | undefined;
+  return async (sealed) => {
+    keyPair ??= (async () => {
+      const [{ ready }, { keyPairFromSeed }, { base64urlDecode }] = await Promise.all([
+        import('$protocol/sodium'),
+        import('$protocol/keys'),
+        import('$protocol/encoding'),
+      ]);
+      await ready();
+      return keyPairFromSeed(base64urlDecode(d));
+    })();
+    let pair: Ed25519KeyPair;
+    try {
+      pair = await keyPair;
+    } catch (error) {
+      keyPair = undefined; // libsodium did not load: the next call tries again
+      throw error;
+    }
+    const { openSealed } = await import('$protocol/seal');
+    return openSealed(sealed, pair);
+  };
 }
 
 /**
