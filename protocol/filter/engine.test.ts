@@ -529,6 +529,27 @@ describe('decide: input', () => {
     filter.record(delivered(NOON));
     expect(decide(filter, offer(), NOON + 60).action).toBe('hold');
   });
+
+  it('counts a delivery recorded at the very instant of the next decision (one sync)', () => {
+    // The Assistant decides a sync's offers at one `now` and records each delivery at it: the
+    // second offer of the sync must see the first, or a cap of one lets both through.
+    for (const caps of [
+      { perWeek: 1, perCompanyPerWeek: null },
+      { perWeek: null, perCompanyPerWeek: 1 },
+    ]) {
+      const filter = compileFilter({
+        profile: profile({ caps }),
+        blacklist: [],
+        grants: [grant()],
+        history: [],
+      });
+      expect(decide(filter, offer(), NOON).action).toBe('deliver');
+      filter.record(delivered(NOON));
+      const second = decide(filter, offer(), NOON);
+      expect(second.action).toBe('hold');
+      expect(second.holdUntil).toBe(NOON + 7 * DAY + 1);
+    }
+  });
 });
 
 describe('decide: compiled caches change nothing', () => {

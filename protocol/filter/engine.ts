@@ -93,6 +93,13 @@ export interface FilterOffer {
   readonly inner: OfferInner;
   /** A price in minor units, when the content names one (a learner feature). */
   readonly price?: number;
+  /**
+   * The company's offers the relay accepted in the rolling week before it accepted this one (SPECS
+   * "Consent conditions": a grant's cap counts at acceptance, not at delivery). When given, the
+   * grant's weekly cap is judged with this count; otherwise with the delivered contacts of the
+   * history at sending. The customer's own caps always count deliveries.
+   */
+  readonly acceptedBefore?: number;
 }
 
 export type DecisionAction = 'deliver' | 'hold' | 'drop';
@@ -312,10 +319,21 @@ function countInWeek(list: readonly number[] | undefined, t: number): number {
   return lowerBound(list, t) - lowerBound(list, t - WEEK);
 }
 
-/** The first instant >= t at which fewer than `cap` contacts lie in the rolling week. */
+/**
+ * The customer's own count at `t`: contacts in `[t - week, t]`. A delivery recorded at the very
+ * instant of a decision counts (the Assistant decides a sync's offers at one instant and records
+ * each delivery at it, so the next one must see it); the grant's count stays `[t - week, t)`, the
+ * relay's at acceptance.
+ */
+function deliveredThrough(list: readonly number[] | undefined, t: number): number {
+  if (list === undefined || list.length === 0) return 0;
+  return lowerBound(list, t + 1) - lowerBound(list, t - WEEK);
+}
+
+/** The first instant >= t at which fewer than `cap` contacts lie in the customer's rolling week. */
 function capFreeAt(list: readonly number[] | undefined, t: number, cap: number): number {
   if (list === undefined) return t;
-  const count = countInWeek(list, t);
+  const count = deliveredThrough(list, t);
   if (count < cap) return t;
   // The (count - cap + 1)-th oldest contact of the week must leave it: at its time + one week + 1 s
   // (`[t - week, t)` still holds a contact exactly a week old).
@@ -504,17 +522,27 @@ function reason(id: ReasonId, params?: ReasonParams): Reason {
 }
 
 /**
- * The scopes of `entry` that cover its purpose and channel at `t` with the company's count at
- * `t`, as a bit mask over `entry.scopes` (0: none). No array is built per decision.
+ * The scopes of `entry` that cover its purpose and channel at `t` with the company's count
+ * (`counted`, or the delivered contacts in the week before `t`), as a bit mask over
+ * `entry.scopes` (0: none). No array is built per decision.
  */
-function coverMask(s: CompiledState, g: CompiledGrant, entry: CoverEntry, t: number): number {
+function coverMask(
+  s: CompiledState,
+  g: CompiledGrant,
+  entry: CoverEntry,
+  t: number,
+  counted: number | undefined,
+): number {
   if (t >= g.revokedAt || t < g.iat || t >= g.until) return 0;
   const scopes = entry.scopes;
   let mask = 0;
   for (let i = 0; i < scopes.length; i++) {
     const scope = scopes[i]!;
     if (t >= scope.revokedAt || t >= scope.validUntil) continue;
-    if (scope.cap !== Infinity && countInWeek(s.deliveredBy.get(g.company), t) >= scope.cap) {
+    if (
+      scope.cap !== Infinity &&
+      (counted ?? countInWeek(s.deliveredBy.get(g.company), t)) >= scope.cap
+    ) {
       continue;
     }
     mask |= 1 << i;
@@ -568,26 +596,28 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
     reasons.push(reason('grant_missing'));
   } else {
     const sentAt = Math.min(outer.iat, at);
+    // The relay's count is that of the acceptance, whenever the offer is decided.
+    const counted = offer.acceptedBefore;
     entry = grant.byPurpose.get(inner.purpose)?.get(inner.channel);
-    mask = entry === undefined ? 0 : coverMask(s, grant, entry, sentAt);
+    mask = entry === undefined ? 0 : coverMask(s, grant, entry, sentAt, counted);
     if (mask === 0) {
       // The compiled check said no; grants.ts is the authority on which rule failed and says why.
       const coverage = checkCoverage(grant.source.active, {
         purpose: inner.purpose,
         channel: inner.channel,
         at: sentAt,
-        contactsInLast7Days: countInWeek(s.deliveredBy.get(company), sentAt),
+        contactsInLast7Days: counted ?? countInWeek(s.deliveredBy.get(company), sentAt),
       });
       reasons.push(
         reason('grant_not_covered', { rule: coverage.covered ? 'purpose' : coverage.rule }),
       );
-    } else if (sentAt !== at && coverMask(s, grant, entry!, at) === 0) {
+    } else if (sentAt !== at && coverMask(s, grant, entry!, at, counted) === 0) {
       // Lawfully sent, but the customer revoked (or the grant ran out) since: not a violation.
       const coverage = checkCoverage(grant.source.active, {
         purpose: inner.purpose,
         channel: inner.channel,
         at,
-        contactsInLast7Days: countInWeek(s.deliveredBy.get(company), at),
+        contactsInLast7Days: counted ?? countInWeek(s.deliveredBy.get(company), at),
       });
       reasons.push(reason('grant_ended', { rule: coverage.covered ? 'expired' : coverage.rule }));
     }
@@ -649,8 +679,8 @@ export function decide(filter: CompiledFilter, offer: FilterOffer, at: number): 
   const capCompany =
     s.capCompany.size > 0 ? (s.capCompany.get(company) ?? s.capDefault) : s.capDefault;
   const overCap =
-    (s.capAll !== Infinity && countInWeek(s.deliveredAll, at) >= s.capAll) ||
-    (capCompany !== Infinity && countInWeek(companyList, at) >= capCompany);
+    (s.capAll !== Infinity && deliveredThrough(s.deliveredAll, at) >= s.capAll) ||
+    (capCompany !== Infinity && deliveredThrough(companyList, at) >= capCompany);
   if (quietNow || windowNow || overCap) {
     // Alternate until quiet hours, windows and caps all allow the same instant (a cap frees at a
     // time that may be quiet, and so on); a few rounds always settle or run past the horizon.
