@@ -7,7 +7,10 @@
  * answers an access request with a disclosure sealed to the customer, invites and removes a
  * colleague; bad input is answered with a sentence and nothing is written; both pages pass
  * axe-core. Also: a lost passkey recovered with a colleague's approval, and a compromised key
- * declared in the console, after which messages signed with it are refused.
+ * declared in the console, after which messages signed with it are refused. And: a correction's
+ * data category shown, its sealed value opened in the page with the key file, and deleted only
+ * after an explicit confirmation; the export of a disclosure limited in UTF-8 bytes; a disclosure
+ * stored without its answer answered with, not made twice.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,13 +20,13 @@ import AxeBuilder from '@axe-core/playwright';
 import Database from 'better-sqlite3';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { t } from '../../protocol/i18n';
-import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { pairwiseKeyPair, publicJwk, thumbprint } from '../../protocol/keys';
-import { openSealed } from '../../protocol/seal';
+import { openSealed, sealTo } from '../../protocol/seal';
 import type { MessageKind, Payload, Scope } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
-import { loadKeyFile, registerInConsole } from './story-helpers';
+import { loadKeyFile, registerInConsole, type ConsoleKeyFile } from './story-helpers';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -623,5 +626,199 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
   expect(refused.status()).toBeLessThan(500);
   expect(refused.headers()['content-type']).toContain('application/problem+json');
   expect(messageCount(grantRequests)).toBe(before);
+  await context.close();
+});
+
+/** A company registered in the console, its domain proven, its first staff member enrolled. */
+async function consoleCompany(
+  page: Page,
+  legalName: string,
+): Promise<{ companyId: string; key: ConsoleKeyFile }> {
+  const port = (proofServer.address() as AddressInfo).port;
+  const { companyId, key, staffLink } = await registerInConsole(page, {
+    legalName,
+    domain: `http://localhost:${port}`,
+  });
+  proof = { companyId, keys: [key.jwk.kid] };
+  await page.getByRole('button', { name: t('en', 'portal.console.proof.check') }).click();
+  await expect(page.getByTestId('proof-ok')).toBeVisible();
+  await page.goto(staffLink);
+  await page.getByLabel(t('en', 'portal.people.enrol.name')).fill('Corinna Correct');
+  await page.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(page.getByTestId('enrol-done')).toBeVisible();
+  return { companyId, key };
+}
+
+test('a correction is read with the key file and deleted only after a confirmation; the export is counted in bytes; a stored disclosure is answered, not made twice', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+  const { companyId, key } = await consoleCompany(
+    page,
+    `Berichtigung ${randomUUID().slice(0, 6)} GmbH`,
+  );
+  await page.goto('/company');
+  const origin = new URL(page.url()).origin;
+
+  // A customer grants, then corrects the address: sealed to the company key.
+  const { sha256: requestSha256 } = await postJose(
+    page.request,
+    '/api/v1/grant-requests',
+    'grant-request',
+    {
+      ...claims(companyId, origin),
+      scopes: [
+        {
+          purpose: 'product_launch',
+          channels: ['newsletter'],
+          dataCategories: ['address'],
+          conditions: { timeZone: 'Europe/Berlin' },
+          retentionDays: 30,
+          onwardRecipients: [],
+        },
+      ],
+      reason: { de: 'Neuigkeiten.', en: 'News.' },
+    } as Payload<'grant-request'>,
+    key.keyPair,
+  );
+  const served = (await (
+    await page.request.get(`/api/v1/grant-requests/${requestSha256}`)
+  ).json()) as {
+    jws: string;
+  };
+  const customer = pairwiseKeyPair(random(32), companyId);
+  const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
+  await postJose(
+    page.request,
+    '/api/v1/grants',
+    'grant',
+    {
+      ...claims(pseudonym, companyId),
+      requestSha256,
+      scopes: (
+        JSON.parse(Buffer.from(served.jws.split('.')[1]!, 'base64url').toString()) as {
+          scopes: Scope[];
+        }
+      ).scopes,
+      preferredChannel: 'newsletter',
+      until: Math.floor(Date.now() / 1000) + 30 * 86_400,
+      pseudonymKey: publicJwk(customer),
+    } as Payload<'grant'>,
+    customer,
+  );
+  const value = 'Domstraße 2, 50668 Köln';
+  await postJose(
+    page.request,
+    '/api/v1/corrections',
+    'correction',
+    {
+      ...claims(pseudonym, companyId),
+      dataCategory: 'address',
+      sealed: base64urlEncode(
+        sealTo(base64urlDecode(key.jwk.x), JSON.stringify({ dataCategory: 'address', value })),
+      ),
+    } as Payload<'correction'>,
+    customer,
+  );
+  await page.reload();
+  const correction = page.getByTestId('correction-row');
+  await expect(correction).toHaveCount(1);
+  // The category is outside the seal: always shown. The value waits for the key file.
+  await expect(correction.getByTestId('correction-category')).toHaveText(
+    t('en', 'vocabulary.dataCategory.address'),
+  );
+  await expect(correction).toContainText(t('en', 'portal.console.corrections.sealed'));
+  await expect(correction.getByTestId('correction-value')).toHaveCount(0);
+  await loadKeyFile(page, key);
+  await expect(correction.getByTestId('correction-value')).toHaveText(value);
+  await expect(correction).toContainText(t('en', 'portal.console.corrections.deleteExplain'));
+  await expectAccessible(page);
+
+  // Deleting without the confirmation: the form is not sent, the correction stays.
+  const confirm = correction.getByLabel(t('en', 'portal.console.corrections.confirm'));
+  const remove = correction.getByRole('button', {
+    name: t('en', 'portal.console.corrections.delete'),
+  });
+  await remove.click();
+  expect(await confirm.evaluate((el) => (el as HTMLInputElement).validity.valueMissing)).toBe(true);
+  await page.reload();
+  await expect(page.getByTestId('correction-row')).toHaveCount(1);
+  // With the keyboard: confirm with Space, delete with Enter.
+  await confirm.focus();
+  await page.keyboard.press('Space');
+  await expect(confirm).toBeChecked();
+  await remove.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('correction-done')).toHaveText(
+    t('en', 'portal.console.corrections.deleted'),
+  );
+  await expect(page.getByTestId('correction-row')).toHaveCount(0);
+
+  // An access request: the export is counted in UTF-8 bytes, not characters.
+  const { sha256: accessSha256 } = await postJose(
+    page.request,
+    '/api/v1/data-requests',
+    'data-request',
+    { ...claims(pseudonym, companyId), type: 'access' } as Payload<'data-request'>,
+    customer,
+  );
+  await page.reload();
+  const access = page.getByTestId('disclose-form');
+  await access.getByLabel(t('en', 'vocabulary.dataCategory.address')).check();
+  await access.getByLabel(t('en', 'vocabulary.purpose.product_launch')).check();
+  await expect(access.getByTestId('export-left')).toHaveText(
+    t('en', 'portal.console.disclose.exportLeft', { left: '24,528', max: '24,528' }),
+  );
+  const exportField = access.getByLabel(t('en', 'portal.console.disclose.export'));
+  await exportField.fill('€'.repeat(8_200)); // 8,200 characters, 24,600 bytes
+  await expect(access.getByTestId('export-left')).toHaveText(
+    t('en', 'portal.console.disclose.exportOver', { over: '72', max: '24,528' }),
+  );
+  const beforeTooLong = messageCount();
+  await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
+  await expect(page.getByTestId('error-disclose')).toHaveText(
+    t('en', 'portal.console.disclose.error.exportTooLarge', { max: '24,528' }),
+  );
+  expect(messageCount()).toBe(beforeTooLong);
+  await exportField.fill('€'.repeat(8_176)); // 24,528 bytes: exactly what fits
+  await expect(access.getByTestId('export-left')).toHaveText(
+    t('en', 'portal.console.disclose.exportLeft', { left: '0', max: '24,528' }),
+  );
+
+  // Meanwhile the company's systems stored a disclosure for the request, but no answer: the
+  // console answers with that one instead of making a second.
+  await postJose(
+    page.request,
+    '/api/v1/disclosures',
+    'disclosure',
+    {
+      ...claims(companyId, pseudonym),
+      dataRequestSha256: accessSha256,
+      holdings: [
+        {
+          dataCategory: 'address',
+          sources: ['direct'],
+          purposes: ['product_launch'],
+          retentionDays: 30,
+          recipients: [],
+        },
+      ],
+    } as Payload<'disclosure'>,
+    key.keyPair,
+  );
+  await page.reload();
+  await expect(page.getByTestId('stored-disclosure')).toBeVisible();
+  await expect(page.getByTestId('disclose-form')).toHaveCount(0);
+  const beforeAnswer = messageCount();
+  await page.getByRole('button', { name: t('en', 'portal.console.disclose.answerStored') }).click();
+  await expect(page.getByTestId('disclose-done')).toHaveText(
+    t('en', 'portal.console.disclose.done'),
+  );
+  await expect(page.getByTestId('data-request')).toHaveCount(0);
+  expect(messageCount()).toBe(beforeAnswer + 1); // the answer only
+  expect(messageCount({ kind: 'disclosure', companyId })).toBe(1);
   await context.close();
 });
