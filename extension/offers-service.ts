@@ -168,7 +168,8 @@ export class OffersService {
         sentences: [...i.sentences],
         badge: i.badge,
       })),
-      drafts: await inbox.drafts(),
+      // The token of a complaint under way stays in the vault (up to 256 KiB, and not the page's).
+      drafts: (await inbox.drafts()).map(({ jws: _jws, ...d }) => d),
       autoSubmit: await inbox.autoSubmit(),
       suggestions: advice.suggestions.map((a) => ({ ...a })),
       pauses: advice.pauses.map((p) => ({ ...p })),

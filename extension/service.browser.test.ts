@@ -443,3 +443,94 @@ describe('the anonymous blacklist signal in the service', () => {
     });
   });
 });
+
+describe('the customer’s actions in the service when the clearinghouse lets them down', () => {
+  const own = { kind: 'page', origin: 'http://localhost:3000', tabId: 9 } as const;
+  const handle = (
+    s: AssistantService,
+    message: unknown,
+    sender: Parameters<AssistantService['handle']>[1],
+  ) => s.handle(parseRequest(message) as Parameters<AssistantService['handle']>[0], sender);
+  const base64url = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+  /** A service whose vault holds an active grant to CO_A covering `address`. */
+  async function withGrant(overrides: Partial<ServicePorts> = {}) {
+    const name = `service-actions-${Date.now()}-${counter++}`;
+    let captured: Vault | undefined;
+    const { service } = setup({
+      ...overrides,
+      vault: async () => {
+        captured = await Vault.open({
+          name,
+          params: testArgon2Params,
+          now: () => 1_750_000_000_000,
+        });
+        opened.push(captured);
+        return captured;
+      },
+    });
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    const grant = `eyJh.${base64url({ scopes: [{ purpose: 'product_launch', dataCategories: ['address'] }] })}.c2ln`;
+    await captured!.put('relationships', `ps_${'P'.repeat(42)}A`, {
+      pseudonym: `ps_${'P'.repeat(42)}A`,
+      company: { id: CO_A, legalName: 'A GmbH', domain: 'https://a.example', status: 'active' },
+      requests: [],
+      grants: [{ sha256: 'G'.repeat(42) + 'A', jws: grant, status: 'active', revokedPurposes: [] }],
+      refusals: [],
+      revocations: [],
+    });
+    return s;
+  }
+
+  it('ends the company page’s action ticket whatever the error, so the page learns it', async () => {
+    await ready();
+    let failing = false;
+    const s = await withGrant({
+      randomBytes: (n) => {
+        if (failing) throw new TypeError('no randomness');
+        return randomBytes(n);
+      },
+    });
+    const accepted = (await handle(
+      s,
+      { type: 'bridge.action', action: { kind: 'revoke', company: CO_A } },
+      own,
+    )) as Extract<Response, { type: 'bridge.accepted' }>;
+    // Something that is not a ProtocolError fails while the revocation is signed.
+    failing = true;
+    await expect(
+      send(s, { type: 'wallet.action-answer', ticket: accepted.ticket, confirm: true }),
+    ).rejects.toThrow(TypeError);
+    failing = false;
+    expect(await handle(s, { type: 'bridge.action-poll', ticket: accepted.ticket }, own)).toEqual({
+      type: 'bridge.action-outcome',
+      outcome: { outcome: 'error', code: 'ERR_VAULT_STORAGE_FAILED' },
+    });
+  });
+
+  it('keeps a correction the clearinghouse could not take and names the company in the listing', async () => {
+    await ready();
+    const s = await withGrant({
+      fetch: async (url, init) => {
+        if (url.includes(`/api/v1/companies/${CO_A}`)) throw new TypeError('fetch failed');
+        return registryFetch(url, init);
+      },
+    });
+    expect(
+      await send(s, {
+        type: 'relationships.correct',
+        dataCategory: 'address',
+        value: 'Hauptstraße 1',
+      }),
+    ).toEqual({ type: 'corrections.sent', sent: 0, failed: 1 });
+    const listed = (await send(s, { type: 'relationships.list', refresh: false })) as Extract<
+      Response,
+      { type: 'relationships' }
+    >;
+    expect(listed.items.map((r) => [r.company.id, r.pendingCorrections])).toEqual([
+      [CO_A, [{ dataCategory: 'address', error: null }]],
+    ]);
+  });
+});

@@ -608,7 +608,13 @@ export class AssistantService {
       await this.syncSignals(vault);
     }
     const { items, damaged } = await wallet.list();
-    return { type: 'relationships', items, damaged, now: this.ports.clock.now() };
+    return {
+      type: 'relationships',
+      // With the corrections still to reach each company, so the view can name them.
+      items: await wallet.withPendingCorrections(items),
+      damaged,
+      now: this.ports.clock.now(),
+    };
   }
 
   /** The action the confirmation window shows, with the company (or the holders) it concerns. */
@@ -655,14 +661,20 @@ export class AssistantService {
             action.dataCategory as Parameters<Wallet['correct']>[0],
             value,
           );
+          // The vault keeps the rest and a later refresh tells them (Wallet.correct).
           if (failed.length > 0)
             throw new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'some holders were not told');
         }
         outcome = { outcome: 'done' };
       } catch (e) {
-        // A value the window can correct keeps the action open; anything else ends it.
+        // A value the window can correct keeps the action open; anything else ends it, whatever
+        // it was, so the company page waiting on the ticket learns the outcome.
         if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID')) throw e;
-        if (isProtocolError(e)) this.actions.settle(ticket, { outcome: 'error', code: e.code });
+        this.actions.settle(ticket, {
+          outcome: 'error',
+          // What the window shows for an error that is not ours (extension/ui/errors).
+          code: isProtocolError(e) ? e.code : 'ERR_VAULT_STORAGE_FAILED',
+        });
         throw e;
       }
     }

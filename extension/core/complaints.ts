@@ -12,8 +12,13 @@
 import * as v from 'valibot';
 import { uuidV4 } from '../../protocol/client';
 import { ProtocolError } from '../../protocol/errors';
-import { complaintReasons, evidenceKinds, type Payload } from '../../protocol/messages';
-import { companyId, compactJws, sha256 } from '../../protocol/messages/primitives';
+import {
+  complaintReasons,
+  evidenceKinds,
+  maxComplaintLength,
+  type Payload,
+} from '../../protocol/messages';
+import { companyId, compactJws, epochSeconds, sha256 } from '../../protocol/messages/primitives';
 import type { Reason } from '../../protocol/filter';
 import { signMessage } from '../../protocol/signed';
 import type { Ed25519KeyPair } from '../../protocol/keys';
@@ -24,6 +29,17 @@ export type ComplaintReason = (typeof complaintReasons)[number];
 /** Where the drafts live in the vault. */
 export const complaintsRecord = { table: 'profile', id: 'complaints' } as const;
 export const maxComplaintDrafts = 1000;
+/** The transport window of a complaint (SPECS "JWS": at most 10 minutes). */
+export const complaintWindowSeconds = 300;
+/** The longest comment a complaint carries (the `complaint` schema's bound). */
+export const maxCommentChars = 2000;
+
+/** A signed complaint as the vault keeps it while its answer is outstanding. */
+const complaintToken = v.pipe(
+  v.string(),
+  v.maxLength(maxComplaintLength),
+  v.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/),
+);
 
 /** One draft, and what became of it. */
 export const complaintDraft = v.object({
@@ -44,6 +60,16 @@ export const complaintDraft = v.object({
   sha256: v.optional(sha256),
   /** The last submission's error code, shown to the customer. */
   error: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /** The comment of the complaint under way (it is part of the signed message). */
+  comment: v.optional(v.pipe(v.string(), v.maxLength(maxCommentChars))),
+  /**
+   * A complaint under way: signed and written here before it is sent, then sent again exactly as
+   * it is until the clearinghouse answers (it recognises a resend only of the identical token;
+   * a new signature would be a second complaint). Cleared when it is answered.
+   */
+  jws: v.optional(complaintToken),
+  /** The pending complaint's `exp` (epoch seconds). */
+  exp: v.optional(epochSeconds),
 });
 export type ComplaintDraft = v.InferOutput<typeof complaintDraft>;
 
@@ -119,23 +145,78 @@ export async function readDrafts(store: RecordStore): Promise<ComplaintDraft[]> 
   return parsed.output.drafts;
 }
 
-/** Stores `all` (the newest {@link maxComplaintDrafts}). */
-export async function writeDrafts(
-  store: RecordStore,
-  all: readonly ComplaintDraft[],
-): Promise<void> {
-  await store.put(complaintsRecord.table, complaintsRecord.id, {
-    v: 1,
-    drafts: all.slice(-maxComplaintDrafts),
-  });
+/** Whether a draft still waits to be sent: the customer's review, or a submission under way. */
+export function isUnsent(d: ComplaintDraft): boolean {
+  return d.state === 'draft';
 }
 
 /**
- * Signs the complaint of `draft` with the pseudonym's pairwise key.
+ * The drafts to store, within {@link maxComplaintDrafts}: when there are more, the oldest
+ * discarded drafts go first, then the oldest submitted ones (their complaints are at the
+ * clearinghouse, logged). An unsent draft is never dropped to make room: when the unsent ones
+ * alone exceed the bound, the last of `all` (the newest, appended by the sync) are not kept and
+ * come back in `refused`, for the caller to report. Their offers stay stored with the decision
+ * that names the violation, so nothing the customer could see is lost.
  *
  * @example
  * ```ts
- * const jws = await signComplaint(draft, keyPair, { audience: 'http://localhost:3000', iat, jti });
+ * const { kept, refused } = keptDrafts([...stored, ...added]);
+ * ```
+ */
+export function keptDrafts(all: readonly ComplaintDraft[]): {
+  kept: ComplaintDraft[];
+  refused: ComplaintDraft[];
+} {
+  if (all.length <= maxComplaintDrafts) return { kept: [...all], refused: [] };
+  const unsent = all.filter(isUnsent);
+  const refused = unsent.slice(maxComplaintDrafts);
+  let room = maxComplaintDrafts - Math.min(unsent.length, maxComplaintDrafts);
+  // The sent and discarded ones that fit, discarded ones going first, each the oldest first.
+  const rank = (d: ComplaintDraft) => (d.state === 'discarded' ? 0 : 1);
+  const others = all
+    .filter((d) => !isUnsent(d))
+    .sort((a, b) => rank(b) - rank(a) || b.createdAt - a.createdAt);
+  const keep = new Set<ComplaintDraft>(unsent.slice(0, maxComplaintDrafts));
+  for (const d of others) {
+    if (room === 0) break;
+    keep.add(d);
+    room--;
+  }
+  return { kept: all.filter((d) => keep.has(d)), refused };
+}
+
+/**
+ * Stores `all` as {@link keptDrafts} bounds it; returns the unsent drafts it could not keep.
+ *
+ * @example
+ * ```ts
+ * await writeDrafts(vault, drafts); // [] unless more than 1000 drafts are unsent
+ * ```
+ */
+export async function writeDrafts(
+  store: RecordStore,
+  all: readonly ComplaintDraft[],
+): Promise<ComplaintDraft[]> {
+  const { kept, refused } = keptDrafts(all);
+  await store.put(complaintsRecord.table, complaintsRecord.id, draftsRecord(kept));
+  return refused;
+}
+
+/** The vault record of `kept` (already bounded by {@link keptDrafts}). */
+export function draftsRecord(kept: readonly ComplaintDraft[]): {
+  v: 1;
+  drafts: ComplaintDraft[];
+} {
+  return { v: 1, drafts: [...kept] };
+}
+
+/**
+ * Signs the complaint of `draft` with the pseudonym's pairwise key, valid for
+ * {@link complaintWindowSeconds} from `iat`.
+ *
+ * @example
+ * ```ts
+ * const jws = await signComplaint(draft, keyPair, { audience: 'http://localhost:3000', iat, randomBytes });
  * ```
  */
 export async function signComplaint(
@@ -149,7 +230,7 @@ export async function signComplaint(
     iss: draft.pseudonym,
     aud: claims.audience,
     iat: claims.iat,
-    exp: claims.iat + 300,
+    exp: claims.iat + complaintWindowSeconds,
     jti: uuidV4(claims.randomBytes),
     company: draft.company,
     evidence: draft.evidence.map((e) => ({ kind: e.kind, jws: e.jws })),

@@ -6,14 +6,21 @@
  * oldest first, the newest disclosure `current`); the Assistant opens each once itself: the
  * company's signature with a registry key valid at the message's `iat`, addressed to this
  * pseudonym, the holdings parsed, and the sealed export of the data opened with the pairwise key.
- * A message that does not verify is kept as `invalid` with its code (shown, never trusted).
+ * A message that does not verify is kept as `invalid` with its code (shown, never trusted); one
+ * that could not be checked for a passing reason (see {@link isTemporaryOpeningFailure}) is left
+ * unopened and checked again on the next refresh, never marked invalid for good.
  *
  * Pure apart from its arguments: no browser API, no I/O (STYLE habit 2).
  */
 import * as v from 'valibot';
 import type { CompanyEntry, PersonKeyEntry } from '../../protocol/client';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
-import { isProtocolError, ProtocolError, protocolErrorCodes } from '../../protocol/errors';
+import {
+  isProtocolError,
+  ProtocolError,
+  protocolErrorCodes,
+  type ProtocolErrorCode,
+} from '../../protocol/errors';
 import type { MessageKind } from '../../protocol/messages';
 import {
   dataCategory,
@@ -25,6 +32,7 @@ import { holding } from '../../protocol/messages/relay';
 import { openSealed } from '../../protocol/seal';
 import { openMessage } from '../../protocol/signed';
 import { dataCategoryIds } from '../../protocol/vocabulary';
+import { companyKeyValidAt } from './company-keys';
 import type { CompanyIdentity } from './identity';
 
 /** Bounds of what the wallet keeps of an opened disclosure. */
@@ -99,6 +107,66 @@ export interface OpeningContext {
   readonly personKey?: (kid: string) => Promise<PersonKeyEntry | undefined>;
 }
 
+/**
+ * Codes that say nothing about the message itself:
+ * - `ERR_JWS_NOT_YET_VALID`: its `iat` is ahead of this device's clock. The clearinghouse refuses
+ *   a message whose `iat` is ahead of its own clock (60 s of skew, SPECS "JWS") and received
+ *   every message it hands over, so the device's clock is behind; once it has caught up (or been
+ *   set right) the message verifies as of its `iat`.
+ * - `ERR_CLEARINGHOUSE_UNREACHABLE`: a key lookup that did not answer, however a port reports it.
+ * - `ERR_CRYPTO_NOT_READY`: libsodium was not loaded yet.
+ */
+export const temporaryOpeningCodes = [
+  'ERR_JWS_NOT_YET_VALID',
+  'ERR_CLEARINGHOUSE_UNREACHABLE',
+  'ERR_CRYPTO_NOT_READY',
+] as const satisfies readonly ProtocolErrorCode[];
+
+/**
+ * True when a message failed to open for a passing reason (`temporaryOpeningCodes`): it is to be
+ * checked again later, not kept as invalid. Also true of an `invalid` record kept by an earlier
+ * version for such a reason, so it is checked again.
+ *
+ * @example
+ * ```ts
+ * isTemporaryOpeningFailure('ERR_JWS_NOT_YET_VALID'); // true
+ * isTemporaryOpeningFailure('ERR_JWS_SIGNATURE_INVALID'); // false
+ * ```
+ */
+export function isTemporaryOpeningFailure(code: string): boolean {
+  return (temporaryOpeningCodes as readonly string[]).includes(code);
+}
+
+/**
+ * `context` with its key lookup watched: a lookup that throws (out of reach) is recorded in
+ * `failed`, so its error is never mistaken for the message's own.
+ */
+function watched(context: OpeningContext): { context: OpeningContext; failed: () => boolean } {
+  let failed = false;
+  const lookup = context.personKey;
+  if (lookup === undefined) return { context, failed: () => failed };
+  return {
+    context: {
+      ...context,
+      personKey: async (kid) => {
+        try {
+          return await lookup(kid);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      },
+    },
+    failed: () => failed,
+  };
+}
+
+/** The message itself is at fault: kept as invalid. Anything else is rethrown, to retry later. */
+function invalidCode(e: unknown, lookupFailed: boolean): ProtocolErrorCode {
+  if (lookupFailed || !isProtocolError(e) || isTemporaryOpeningFailure(e.code)) throw e;
+  return e.code;
+}
+
 /** How far a staff key's enrolment time may lie after a message's `iat` (the clocks differ). */
 const enrolmentSkewMs = 5 * 60_000;
 
@@ -137,10 +205,7 @@ export async function openCompanyMessage<K extends MessageKind>(
   const iat = (opened.payload as { iat: number }).iat;
   const iatMs = iat * 1000;
   // A company key's retirement and compromise are in seconds, a person key's times in ms.
-  const companyKeyValid =
-    key !== undefined &&
-    (key.retiredAt === null || key.retiredAt > iat) &&
-    (key.compromisedSince === null || key.compromisedSince > iat);
+  const companyKeyValid = key !== undefined && companyKeyValidAt(key, iat);
   const staffKeyValid =
     key === undefined &&
     staffKey !== undefined &&
@@ -170,6 +235,8 @@ function openExport(sealed: string, identity: CompanyIdentity): string | null {
 /**
  * Opens one disclosure; one that does not verify comes back `invalid` with its code.
  *
+ * @throws the lookup's own error when a key lookup failed, and ProtocolError with a code of
+ *   {@link temporaryOpeningCodes}: the disclosure is to be opened again later.
  * @example
  * ```ts
  * const opened = await openDisclosure(item.sha256, item.jws, { company, identity, nowMs });
@@ -180,8 +247,9 @@ export async function openDisclosure(
   jws: string,
   context: OpeningContext,
 ): Promise<OpenedDisclosure> {
+  const lookup = watched(context);
   try {
-    const { payload, sha256: own } = await openCompanyMessage('disclosure', jws, context);
+    const { payload, sha256: own } = await openCompanyMessage('disclosure', jws, lookup.context);
     if (own !== sha256) throw new ProtocolError('ERR_DISCLOSURE_UNKNOWN', 'another disclosure');
     const exported =
       payload.export === undefined ? null : openExport(payload.export, context.identity);
@@ -197,8 +265,12 @@ export async function openDisclosure(
       exportUnreadable: payload.export !== undefined && exported === null,
     };
   } catch (e) {
-    if (!isProtocolError(e)) throw e;
-    return { state: 'invalid', sha256, openedAt: context.nowMs, code: e.code };
+    return {
+      state: 'invalid',
+      sha256,
+      openedAt: context.nowMs,
+      code: invalidCode(e, lookup.failed()),
+    };
   }
 }
 
@@ -206,6 +278,7 @@ export async function openDisclosure(
  * Opens one answer to the data request `requestSha256`; one that does not verify, or answers
  * another request, comes back `invalid`.
  *
+ * @throws as {@link openDisclosure}: the answer is to be opened again later.
  * @example
  * ```ts
  * const answer = await openAnswer(request.sha256, request.answer, context);
@@ -216,11 +289,12 @@ export async function openAnswer(
   answer: { sha256: string; jws: string },
   context: OpeningContext,
 ): Promise<OpenedAnswer> {
+  const lookup = watched(context);
   try {
     const { payload, sha256 } = await openCompanyMessage(
       'data-request-answer',
       answer.jws,
-      context,
+      lookup.context,
     );
     if (sha256 !== answer.sha256 || payload.requestSha256 !== requestSha256)
       throw new ProtocolError('ERR_DATA_REQUEST_UNKNOWN', 'an answer to another request');
@@ -235,8 +309,12 @@ export async function openAnswer(
       reason: payload.outcome === 'refused' ? payload.reason : null,
     };
   } catch (e) {
-    if (!isProtocolError(e)) throw e;
-    return { state: 'invalid', sha256: answer.sha256, requestSha256, code: e.code };
+    return {
+      state: 'invalid',
+      sha256: answer.sha256,
+      requestSha256,
+      code: invalidCode(e, lookup.failed()),
+    };
   }
 }
 

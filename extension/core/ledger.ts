@@ -81,13 +81,32 @@ export async function addRewards(
   added: readonly LedgerEntry[],
 ): Promise<number> {
   if (added.length === 0) return 0;
-  const entries = await readLedger(store);
+  const merged = mergeRewards(await readLedger(store), added);
+  if (merged.added === 0) return 0;
+  await store.put(ledgerRecord.table, ledgerRecord.id, merged.record);
+  return merged.added;
+}
+
+/**
+ * {@link addRewards} without the write, for a caller that stores the ledger together with other
+ * records in one transaction: the record to store and how many entries were new.
+ *
+ * @example
+ * ```ts
+ * const { record, added } = mergeRewards(await readLedger(vault), [entry]);
+ * if (added > 0) await vault.putMany('profile', [{ id: ledgerRecord.id, value: record }]);
+ * ```
+ */
+export function mergeRewards(
+  entries: readonly LedgerEntry[],
+  added: readonly LedgerEntry[],
+): { record: { v: 1; entries: LedgerEntry[] }; added: number } {
   const known = new Set(entries.map((e) => e.id));
   const fresh = added.filter((e) => !known.has(e.id) && (known.add(e.id), true));
-  if (fresh.length === 0) return 0;
-  const next = [...entries, ...fresh].slice(-maxLedgerEntries);
-  await store.put(ledgerRecord.table, ledgerRecord.id, { v: 1, entries: next });
-  return fresh.length;
+  return {
+    record: { v: 1, entries: [...entries, ...fresh].slice(-maxLedgerEntries) },
+    added: fresh.length,
+  };
 }
 
 /**

@@ -1,17 +1,32 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ApiProblem, type InboxItem } from '../../protocol/client';
+import { ApiProblem, type CompanyEntry, type InboxItem } from '../../protocol/client';
 import { base64urlEncode, base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import { isProtocolError } from '../../protocol/errors';
+import { t, type MessageKey } from '../../protocol/i18n';
 import { sha256Of, signCompact } from '../../protocol/jws';
-import type { Payload } from '../../protocol/messages';
+import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
+import { complaintReasons, type Payload } from '../../protocol/messages';
 import { parseProfile, type BlacklistEntry, type Profile } from '../../protocol/profile';
 import { sealTo } from '../../protocol/seal';
 import { openMessage, signMessage } from '../../protocol/signed';
-import { complaintReasonsFor, readDrafts } from './complaints';
+import {
+  complaintReasonsFor,
+  maxComplaintDrafts,
+  readDrafts,
+  writeDrafts,
+  type ComplaintDraft,
+} from './complaints';
 import { FakeClock, FakeStore } from './fakes';
 import { companyIdentity } from './identity';
 import { earnedByCompany, readLedger } from './ledger';
-import { OfferInbox, offersRecord, type InboxClearinghouse } from './offers';
+import {
+  keptOffers,
+  maxStoredOffers,
+  OfferInbox,
+  offersRecord,
+  type InboxClearinghouse,
+  type StoredOffer,
+} from './offers';
 import { Wallet, type ConsentChoice } from './wallet';
 import {
   clearinghouseOrigin,
@@ -41,12 +56,23 @@ const nowS = () => Math.floor(clock.now() / 1000);
 /** The relay half of the clearinghouse: inboxes, acknowledgements, complaints. */
 class FakeRelay implements InboxClearinghouse {
   items = new Map<string, InboxItem[]>();
+  /** The complaints stored (each token once). */
   complaints: string[] = [];
+  /** Every complaint token sent, resends included. */
+  complaintSends: string[] = [];
   offline = false;
+  /** Only the complaints endpoint is out of reach. */
+  complaintsDown = false;
+  /** Only the inboxes are out of reach. */
+  inboxDown = false;
+  /** Registry entries of further companies, by id. */
+  aliases = new Map<string, CompanyEntry>();
   /** Acknowledgements fail (the network dropped after the fetch). */
   ackFails = false;
   acks = 0;
   cursor = 0;
+  /** Every call, by method name. */
+  calls: string[] = [];
 
   constructor(private readonly registry: FakeClearinghouse) {}
 
@@ -66,7 +92,8 @@ class FakeRelay implements InboxClearinghouse {
   }
 
   async fetchInbox(signer: { id: string }, after?: string, limit = 100) {
-    if (this.offline) throw new TypeError('fetch failed');
+    this.calls.push('fetchInbox');
+    if (this.offline || this.inboxDown) throw new TypeError('fetch failed');
     const list = (this.items.get(signer.id) ?? []).filter(
       (i) => after === undefined || i.cursor > after,
     );
@@ -75,6 +102,7 @@ class FakeRelay implements InboxClearinghouse {
   }
 
   async ackInbox(signer: { id: string }, what: { id: string } | { through: string }) {
+    this.calls.push('ackInbox');
     if (this.offline || this.ackFails) throw new TypeError('fetch failed');
     this.acks++;
     const list = this.items.get(signer.id) ?? [];
@@ -84,20 +112,35 @@ class FakeRelay implements InboxClearinghouse {
   }
 
   async getCompany(id: string) {
+    this.calls.push('getCompany');
     if (this.offline) throw new TypeError('fetch failed');
+    const alias = this.aliases.get(id);
+    if (alias !== undefined) return alias;
     return this.registry.getCompany(id);
   }
 
   async submitComplaint(jws: string) {
-    if (this.offline) throw new TypeError('fetch failed');
+    this.calls.push('submitComplaint');
+    if (this.offline || this.complaintsDown) throw new TypeError('fetch failed');
+    this.complaintSends.push(jws);
+    // A resend of a stored complaint is answered as the first time, before any check (as
+    // portal/lib/server/oversight.ts does).
+    if (this.complaints.includes(jws)) return { sha256: sha256Of(jws), status: 'pending' as const };
     // The clearinghouse's own checks: the complaint is the pseudonym's, each evidence verifies
     // as the company's message to it, as of its iat.
     const key = (await companyIdentity(seed, this.registry.company.id)).keyPair;
-    const complaint = await openMessage('complaint', jws, {
-      audience: clearinghouseOrigin,
-      now: nowS(),
-      resolveKey: () => key.publicKey,
-    });
+    let complaint;
+    try {
+      complaint = await openMessage('complaint', jws, {
+        audience: clearinghouseOrigin,
+        now: nowS(),
+        resolveKey: () => key.publicKey,
+      });
+    } catch (error) {
+      throw new ApiProblem(400, {
+        code: isProtocolError(error) ? error.code : 'ERR_MESSAGE_INVALID',
+      });
+    }
     for (const e of complaint.payload.evidence) {
       try {
         await openMessage(e.kind, e.jws, {
@@ -121,6 +164,7 @@ type ContentOverrides = Partial<Payload<'offer-content'>> & { drop?: string[] };
 async function offer(
   overrides: ContentOverrides = {},
   outerOverrides: Partial<Payload<'offer'>> = {},
+  signer: Ed25519KeyPair = ch.companyKey,
 ): Promise<string> {
   const iat = nowS();
   const { drop = [], ...rest } = overrides;
@@ -148,7 +192,7 @@ async function offer(
   const innerJws = await signCompact({
     kind: 'offer-content',
     payload: inner,
-    keyPair: ch.companyKey,
+    keyPair: signer,
   } as Parameters<typeof signCompact>[0]);
   const identity = await companyIdentity(seed, ch.company.id);
   const sealed = base64urlEncode(sealTo(identity.keyPair.publicKey, innerJws));
@@ -166,10 +210,14 @@ async function offer(
     sealed,
     ...outerOverrides,
   };
-  return signMessage('offer', outer, ch.companyKey);
+  return signMessage('offer', outer, signer);
 }
 
-async function reward(amount: number): Promise<string> {
+async function reward(
+  amount: number,
+  overrides: Partial<Payload<'reward'>> = {},
+  signer: Ed25519KeyPair = ch.companyKey,
+): Promise<string> {
   const iat = nowS();
   const identity = await companyIdentity(seed, ch.company.id);
   const sealed = base64urlEncode(
@@ -189,8 +237,9 @@ async function reward(amount: number): Promise<string> {
       jti: crypto.randomUUID(),
       grantSha256: grantSha,
       sealed,
+      ...overrides,
     },
-    ch.companyKey,
+    signer,
   );
 }
 
@@ -665,4 +714,499 @@ describe('complaintReasonsFor', () => {
       expected,
     ]);
   });
+});
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The first stored offer with this inbox id. */
+async function stored(id: string): Promise<StoredOffer> {
+  return (await inbox.offers()).find((o) => o.id === id)!;
+}
+
+/** The reason ids of a stored offer's decision. */
+function reasonsOf(o: StoredOffer): string[] {
+  return o.decision?.reasons.map((r) => r.id) ?? [];
+}
+
+/** The error code `run` rejects with, or 'resolved'. */
+async function codeOf(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return 'resolved';
+  } catch (e) {
+    return isProtocolError(e) ? e.code : String(e);
+  }
+}
+
+describe('the grant’s contact cap, counted when the relay accepted each offer', () => {
+  // The grant allows product_launch at most 2 a week (wallet.fixture).
+  it('does not blame the company for an offer the relay accepted within the cap, however late the earlier ones were fetched', async () => {
+    const t0 = clock.ms;
+    relay.push(pseudonym, 'offer', await offer());
+    relay.push(pseudonym, 'offer', await offer());
+    // Offline for six days: both are delivered then.
+    clock.ms = t0 + 6 * DAY_MS;
+    expect((await inbox.sync()).delivered).toHaveLength(2);
+    // A week and an hour after the first two, the relay counts none of them and accepts a third.
+    clock.ms = t0 + 7 * DAY_MS + HOUR_MS;
+    const third = relay.push(pseudonym, 'offer', await offer());
+    const result = await inbox.sync();
+    expect(result.delivered.map((o) => o.id)).toEqual([third]);
+    expect(result.drafts).toBe(0);
+    expect(await inbox.drafts()).toEqual([]);
+  });
+
+  it('drafts a complaint when the relay accepted more offers within a week than the grant allows', async () => {
+    const first = relay.push(pseudonym, 'offer', await offer());
+    clock.ms += HOUR_MS;
+    const second = relay.push(pseudonym, 'offer', await offer());
+    clock.ms += HOUR_MS;
+    const third = relay.push(pseudonym, 'offer', await offer());
+    const result = await inbox.sync();
+    expect(result.delivered.map((o) => o.id).sort()).toEqual([first, second].sort());
+    const over = await stored(third);
+    expect(over.state).toBe('hidden');
+    expect(over.decision!.reasons).toContainEqual({
+      id: 'grant_not_covered',
+      params: { rule: 'contact_cap' },
+    });
+    expect((await inbox.drafts()).map((d) => [d.id, d.reasons])).toEqual([
+      [third, ['contact_cap_exceeded']],
+    ]);
+  });
+
+  it('counts offers the customer’s filter hid as contacts too', async () => {
+    const hidden = relay.push(pseudonym, 'offer', await offer({ category: 'food/wine' }));
+    clock.ms += HOUR_MS;
+    relay.push(pseudonym, 'offer', await offer());
+    await inbox.sync();
+    expect((await stored(hidden)).state).toBe('hidden');
+    clock.ms += HOUR_MS;
+    const third = relay.push(pseudonym, 'offer', await offer());
+    await inbox.sync();
+    expect(reasonsOf(await stored(third))).toContain('grant_not_covered');
+  });
+
+  it('holds offers over the customer’s own weekly cap, counted by delivery, without blaming anyone', async () => {
+    profile = makeProfile({ caps: { perWeek: null, perCompanyPerWeek: 1 } });
+    const t0 = clock.ms;
+    relay.push(pseudonym, 'offer', await offer());
+    clock.ms = t0 + 6 * DAY_MS;
+    expect((await inbox.sync()).delivered).toHaveLength(1);
+    // The relay accepted the first more than a week ago; the customer got it six days ago.
+    clock.ms = t0 + 7 * DAY_MS + HOUR_MS;
+    const second = relay.push(pseudonym, 'offer', await offer());
+    const result = await inbox.sync();
+    expect(result.delivered).toEqual([]);
+    expect(result.held).toBe(1);
+    const held = await stored(second);
+    expect(reasonsOf(held)).toContain('contact_cap');
+    expect(held.decision!.holdUntil).toBe((t0 + 13 * DAY_MS) / 1000 + 1);
+    expect(await inbox.drafts()).toEqual([]);
+  });
+});
+
+describe('verification as of the time a message was signed and accepted', () => {
+  it('takes a reward and an offer from a company whose clock runs ahead of this device when the relay accepted them then', async () => {
+    const t0 = clock.ms;
+    // The company's and the relay's clocks two minutes ahead of this device.
+    clock.ms = t0 + 120_000;
+    relay.push(pseudonym, 'reward', await reward(50));
+    const id = relay.push(pseudonym, 'offer', await offer());
+    clock.ms = t0;
+    const result = await inbox.sync();
+    expect(result.rewards).toBe(1);
+    expect(result.delivered.map((o) => o.id)).toEqual([id]);
+    expect(relay.items.get(pseudonym)).toEqual([]);
+  });
+
+  it('leaves an item that is not yet valid by either clock in the inbox and takes it once it is', async () => {
+    const t0 = clock.ms;
+    clock.ms = t0 + 120_000;
+    const rewardJws = await reward(50);
+    const offerJws = await offer();
+    clock.ms = t0;
+    relay.push(pseudonym, 'reward', rewardJws);
+    relay.push(pseudonym, 'offer', offerJws);
+    const early = await inbox.sync();
+    expect(early).toMatchObject({ rewards: 0, invalid: 0, deferred: 2 });
+    expect(relay.items.get(pseudonym)).toHaveLength(2);
+    expect(await inbox.offers()).toEqual([]);
+    expect(await readLedger(store)).toEqual([]);
+    clock.ms = t0 + 120_000;
+    const later = await inbox.sync();
+    expect(later).toMatchObject({ rewards: 1, deferred: 0 });
+    expect(later.delivered).toHaveLength(1);
+    expect(relay.items.get(pseudonym)).toEqual([]);
+  });
+
+  it('keeps the evidence of an offer fetched after it expired: hidden as expired, the violation drafted, the complaint accepted', async () => {
+    await wallet.revoke(ch.company.id, 'all');
+    clock.ms += 60_000;
+    const short = { exp: nowS() + HOUR_MS / 1000, validUntil: nowS() + HOUR_MS / 1000 };
+    const id = relay.push(pseudonym, 'offer', await offer(short, short));
+    clock.ms += 2 * HOUR_MS;
+    const result = await inbox.sync();
+    expect(result.invalid).toBe(0);
+    const o = await stored(id);
+    expect(o.state).toBe('hidden');
+    expect(reasonsOf(o)).toEqual(expect.arrayContaining(['grant_not_covered', 'offer_expired']));
+    expect((await inbox.drafts()).map((d) => d.reasons)).toEqual([['after_revocation']]);
+    expect((await inbox.submitComplaint(id)).state).toBe('submitted');
+  });
+
+  it('leaves an item signed with a key the registry does not list yet, and takes it once it does', async () => {
+    const newKey = generateKeyPair((n) => crypto.getRandomValues(new Uint8Array(n)));
+    relay.push(pseudonym, 'reward', await reward(50, {}, newKey));
+    const id = relay.push(pseudonym, 'offer', await offer({}, {}, newKey));
+    const before = await inbox.sync();
+    expect(before).toMatchObject({ invalid: 0, deferred: 2, rewards: 0 });
+    expect(relay.items.get(pseudonym)).toHaveLength(2);
+    const jwk = publicJwk(newKey);
+    Object.assign(ch.company, {
+      keys: [
+        ...ch.company.keys,
+        {
+          kid: thumbprint(jwk),
+          jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+          addedAt: clock.ms,
+          retiredAt: null,
+          compromisedSince: null,
+        },
+      ],
+    });
+    const after = await inbox.sync();
+    expect(after.rewards).toBe(1);
+    expect(after.delivered.map((o) => o.id)).toEqual([id]);
+  });
+
+  it.each([
+    ['retired before it signed', { retiredAt: -60 }, 'invalid'],
+    ['retired after it signed', { retiredAt: 60 }, 'delivered'],
+    ['compromised since before it signed', { compromisedSince: -60 }, 'invalid'],
+    ['compromised only since after it signed', { compromisedSince: 60 }, 'delivered'],
+  ] as const)(
+    'judges an offer signed with a key %s as of its iat',
+    async (_name, change, expected) => {
+      const iat = nowS();
+      const id = relay.push(pseudonym, 'offer', await offer());
+      const [key, ...rest] = ch.company.keys;
+      Object.assign(ch.company, {
+        keys: [
+          {
+            ...key!,
+            ...('retiredAt' in change ? { retiredAt: iat + change.retiredAt } : {}),
+            ...('compromisedSince' in change
+              ? { compromisedSince: iat + change.compromisedSince }
+              : {}),
+          },
+          ...rest,
+        ],
+      });
+      clock.ms += 120_000;
+      const result = await inbox.sync();
+      const o = await stored(id);
+      expect(o.state).toBe(expected);
+      if (expected === 'invalid') {
+        expect(o.error).toBe('ERR_JWS_KID_UNKNOWN');
+        expect(result.deferred).toBe(0);
+        expect(relay.items.get(pseudonym)).toEqual([]);
+      }
+    },
+  );
+
+  it('keeps a reward that names another company or a grant outside the relationship out of the ledger, with its reason', async () => {
+    const other = `co_${'A'.repeat(43)}`;
+    const wrongIssuer = relay.push(pseudonym, 'reward', await reward(999, { iss: other }));
+    const wrongGrant = relay.push(
+      pseudonym,
+      'reward',
+      await reward(999, { grantSha256: sha256Of('a.b.c') }),
+    );
+    relay.push(pseudonym, 'reward', await reward(10));
+    const result = await inbox.sync();
+    expect(result).toMatchObject({ rewards: 1, invalid: 2 });
+    expect((await readLedger(store)).map((e) => [e.company, e.content.amount])).toEqual([
+      [ch.company.id, 10],
+    ]);
+    expect((await inbox.rejectedRewards()).map((r) => [r.id, r.error])).toEqual([
+      [wrongIssuer, 'ERR_MESSAGE_ISSUER_MISMATCH'],
+      [wrongGrant, 'ERR_GRANT_UNKNOWN'],
+    ]);
+    // Taken (acknowledged) and recognised when fetched again.
+    expect(relay.items.get(pseudonym)).toEqual([]);
+  });
+});
+
+describe('complaints under way', () => {
+  it.each([
+    ['a second later', 1000],
+    ['after the first token expired', 10 * 60_000],
+  ])(
+    'sends the same signed complaint again after a lost answer (%s), so the clearinghouse holds one',
+    async (_name, wait) => {
+      const id = relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+      await inbox.sync();
+      const original = relay.submitComplaint.bind(relay);
+      let lose = true;
+      relay.submitComplaint = async (jws: string) => {
+        // Written to the vault before it is sent.
+        expect((await readDrafts(store))[0]!.jws).toBe(jws);
+        const answer = await original(jws);
+        if (lose) {
+          lose = false;
+          throw new TypeError('network dropped'); // stored at the clearinghouse, answer lost
+        }
+        return answer;
+      };
+      expect(await codeOf(() => inbox.submitComplaint(id, 'Keine Kennzeichnung.'))).toBe(
+        'ERR_CLEARINGHOUSE_UNREACHABLE',
+      );
+      expect((await inbox.drafts())[0]).toMatchObject({
+        state: 'draft',
+        error: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+        comment: 'Keine Kennzeichnung.',
+      });
+      clock.ms += wait;
+      const done = await inbox.submitComplaint(id);
+      expect(done.state).toBe('submitted');
+      expect(done.jws).toBeUndefined();
+      expect(relay.complaints).toHaveLength(1);
+      expect(new Set(relay.complaintSends)).toEqual(new Set(relay.complaints));
+      expect(done.sha256).toBe(sha256Of(relay.complaints[0]!));
+    },
+  );
+
+  it('signs anew, with the same comment, only when the complaint under way expired unheard', async () => {
+    const id = relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+    await inbox.sync();
+    relay.complaintsDown = true;
+    await codeOf(() => inbox.submitComplaint(id, 'Bitte prüfen.'));
+    const pending = (await inbox.drafts())[0]!.jws;
+    relay.complaintsDown = false;
+    clock.ms += 10 * 60_000;
+    expect((await inbox.submitComplaint(id)).state).toBe('submitted');
+    expect(relay.complaints).toHaveLength(1);
+    expect(relay.complaints[0]).not.toBe(pending);
+    const payload = JSON.parse(utf8Decode(base64urlDecode(relay.complaints[0]!.split('.')[1]!)));
+    expect(payload.comment).toBe('Bitte prüfen.');
+  });
+
+  it('keeps trying an automatically submitted complaint on later syncs until it is answered', async () => {
+    await inbox.setAutoSubmit(true);
+    relay.complaintsDown = true;
+    const id = relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+    expect((await inbox.sync()).drafts).toBe(1);
+    const [waiting] = await inbox.drafts();
+    expect(waiting).toMatchObject({ id, state: 'draft', error: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+    expect(waiting!.jws).toBeDefined();
+    await inbox.sync();
+    expect((await inbox.drafts())[0]!.state).toBe('draft');
+    relay.complaintsDown = false;
+    await inbox.sync();
+    expect((await inbox.drafts())[0]).toMatchObject({ id, state: 'submitted' });
+    expect(relay.complaints).toEqual([waiting!.jws]);
+  });
+
+  it('ends the attempt on a refusal and does not send the refused complaint again', async () => {
+    const id = relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+    await inbox.sync();
+    relay.submitComplaint = async () => {
+      throw new ApiProblem(422, { code: 'ERR_EVIDENCE_INVALID' });
+    };
+    expect(await codeOf(() => inbox.submitComplaint(id))).toBe('ERR_EVIDENCE_INVALID');
+    const [draft] = await inbox.drafts();
+    expect(draft).toMatchObject({ state: 'draft', error: 'ERR_EVIDENCE_INVALID' });
+    expect(draft!.jws).toBeUndefined();
+  });
+});
+
+describe('relay items that are malformed', () => {
+  it.each([
+    ['an id that is not the hash of its JWS', { id: 'A'.repeat(43) }],
+    ['an id that is no hash at all', { id: 'not-a-sha' }],
+    ['a receivedAt that is not a number', { receivedAt: Number.NaN }],
+    ['a negative receivedAt', { receivedAt: -1 }],
+    ['a receivedAt in text', { receivedAt: '5' }],
+    ['an infinite receivedAt', { receivedAt: Number.POSITIVE_INFINITY }],
+    ['a JWS that is not text', { jws: 42 }],
+  ])(
+    'skips an item with %s, leaves it in the inbox, and keeps the stored offers readable',
+    async (_name, change) => {
+      relay.push(pseudonym, 'offer', await offer());
+      const list = relay.items.get(pseudonym)!;
+      list[0] = { ...list[0]!, ...(change as object) } as InboxItem;
+      const good = relay.push(pseudonym, 'offer', await offer({ title: 'Gut' }));
+      const result = await inbox.sync();
+      expect(result).toMatchObject({ deferred: 1, invalid: 0 });
+      expect(result.delivered.map((o) => o.id)).toEqual([good]);
+      expect((await inbox.view('en', false)).map((v) => v.offer.id)).toEqual([good]);
+      // The good one is acknowledged by its id; the malformed one waits.
+      expect(relay.items.get(pseudonym)).toEqual([list[0]]);
+      expect((await inbox.sync()).duplicates).toBe(0);
+      expect(await inbox.offers()).toHaveLength(1);
+    },
+  );
+});
+
+describe('one write per sync', () => {
+  it('keeps the draft of a violation when the vault locks during a sync', async () => {
+    relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+    relay.push(pseudonym, 'reward', await reward(5));
+    let writes = 0;
+    const put = store.put.bind(store);
+    const putMany = store.putMany.bind(store);
+    const lockAfterFirst = () => {
+      writes++;
+      if (writes > 1) store.locked = true;
+    };
+    store.put = async (table, id, value) => (lockAfterFirst(), put(table, id, value));
+    store.putMany = async (table, items) => (lockAfterFirst(), putMany(table, items));
+    await codeOf(() => inbox.sync());
+    store.locked = false;
+    store.put = put;
+    store.putMany = putMany;
+    await inbox.sync();
+    expect((await inbox.drafts()).map((d) => d.reasons)).toEqual([['missing_advertisement_label']]);
+    expect(await readLedger(store)).toHaveLength(1);
+    expect(await inbox.offers()).toHaveLength(1);
+  });
+});
+
+describe('a clearinghouse out of reach', () => {
+  const otherCompany = `co_${'B'.repeat(43)}`;
+
+  /** An inbox over the wallet's relationship and a second one, with another company. */
+  function twoCompanies(): OfferInbox {
+    return new OfferInbox({
+      store,
+      clock,
+      randomBytes: testRandomBytes,
+      clearinghouse: relay,
+      clearinghouseOrigin,
+      masterSeed: async () => seed,
+      relationships: async () => {
+        const [r] = (await wallet.list()).items;
+        return [
+          r!,
+          {
+            ...r!,
+            pseudonym: `ps_${'C'.repeat(43)}`,
+            company: { ...r!.company, id: otherCompany },
+          },
+        ];
+      },
+      profile: async () => profile,
+      blacklist: async () => blacklist,
+    });
+  }
+
+  it('asks the registry nothing more after a request that got no answer', async () => {
+    relay.offline = true;
+    const result = await twoCompanies().sync();
+    expect(result.failed).toHaveLength(2);
+    expect(relay.calls).toEqual(['getCompany']);
+  });
+
+  it('reads no further inbox after one that got no answer, and synces the rest next time', async () => {
+    relay.aliases.set(otherCompany, { ...ch.company, id: otherCompany });
+    relay.inboxDown = true;
+    const result = await twoCompanies().sync();
+    expect(result.failed).toHaveLength(2);
+    expect(relay.calls).toEqual(['getCompany', 'getCompany', 'fetchInbox']);
+    relay.inboxDown = false;
+    relay.push(pseudonym, 'offer', await offer());
+    expect((await twoCompanies().sync()).delivered).toHaveLength(1);
+  });
+});
+
+describe('what the vault keeps within its bounds', () => {
+  function draft(n: number, state: ComplaintDraft['state']): ComplaintDraft {
+    return {
+      id: sha256Of(`draft.${n}.x`),
+      company: ch.company.id,
+      pseudonym,
+      reasons: ['missing_advertisement_label'],
+      evidence: [{ kind: 'offer-content', jws: 'a.b.c' }],
+      createdAt: n,
+      state,
+    };
+  }
+
+  it('never drops an unsent draft to make room, and reports the ones it could not add', async () => {
+    const unsent = Array.from({ length: maxComplaintDrafts }, (_, n) => draft(n, 'draft'));
+    const added = draft(maxComplaintDrafts, 'draft');
+    expect(await writeDrafts(store, [...unsent, added])).toEqual([added]);
+    expect((await readDrafts(store)).map((d) => d.id)).toEqual(unsent.map((d) => d.id));
+  });
+
+  it('makes room with discarded drafts first, then the oldest submitted ones', async () => {
+    const all = [
+      ...Array.from({ length: 10 }, (_, n) => draft(n, 'submitted')),
+      ...Array.from({ length: 5 }, (_, n) => draft(100 + n, 'discarded')),
+      ...Array.from({ length: maxComplaintDrafts - 10 }, (_, n) => draft(1000 + n, 'draft')),
+      ...Array.from({ length: 5 }, (_, n) => draft(5000 + n, 'draft')),
+    ];
+    expect(await writeDrafts(store, all)).toEqual([]);
+    const kept = await readDrafts(store);
+    expect(kept).toHaveLength(maxComplaintDrafts);
+    expect(kept.filter((d) => d.state === 'draft')).toHaveLength(maxComplaintDrafts - 5);
+    expect(kept.filter((d) => d.state === 'discarded')).toEqual([]);
+    expect(kept.filter((d) => d.state === 'submitted').map((d) => d.createdAt)).toEqual([
+      5, 6, 7, 8, 9,
+    ]);
+  });
+
+  function storedOfferOf(n: number, state: StoredOffer['state'], seen: boolean): StoredOffer {
+    return {
+      id: sha256Of(`offer.${n}.x`),
+      pseudonym,
+      company: ch.company.id,
+      outer: 'a.b.c',
+      inner: null,
+      offer: null,
+      content: null,
+      receivedAt: n * 1000,
+      arrivedAt: n,
+      decidedAt: n,
+      state,
+      decision: null,
+      shownAnyway: false,
+      seen,
+    };
+  }
+
+  it('drops offers the customer has dealt with before unseen ones, and held ones last', () => {
+    const held = storedOfferOf(0, 'held', false);
+    const unseen = storedOfferOf(1, 'delivered', false);
+    const seen = Array.from({ length: maxStoredOffers - 2 }, (_, n) =>
+      storedOfferOf(2 + n, 'delivered', true),
+    );
+    const hidden = [storedOfferOf(5000, 'hidden', false), storedOfferOf(5001, 'hidden', false)];
+    const kept = keptOffers([held, unseen, ...seen, ...hidden]);
+    expect(kept).toHaveLength(maxStoredOffers);
+    expect(kept).toContain(held);
+    expect(kept).toContain(unseen);
+    expect(kept).not.toContain(seen[0]);
+    expect(kept).not.toContain(seen[1]);
+  });
+
+  it('stays within its bound even when every offer is held', () => {
+    const all = Array.from({ length: maxStoredOffers + 1 }, (_, n) =>
+      storedOfferOf(n, 'held', false),
+    );
+    const kept = keptOffers(all);
+    expect(kept).toHaveLength(maxStoredOffers);
+    expect(kept).not.toContain(all[0]);
+  });
+});
+
+describe('complaint reasons in the catalog', () => {
+  it.each(complaintReasons.flatMap((r) => (['de', 'en'] as const).map((l) => [r, l] as const)))(
+    'names the reason %s in %s',
+    (reason, locale) => {
+      expect(t(locale, `extension.offers.complaint.reason.${reason}` as MessageKey)).not.toBe('');
+    },
+  );
 });

@@ -5,9 +5,16 @@
  * ledger (./ledger); violations become complaint drafts (./complaints).
  *
  * Idempotent by construction: every item is keyed by its inbox id (the SHA-256 of the relayed
- * JWS); the vault is written before the acknowledgement, and an item already stored is only
- * acknowledged again. A sync interrupted between the two (offline, worker stopped) re-fetches the
+ * JWS, checked before the item is used); the vault is written before the acknowledgement, in one
+ * transaction for offers, drafts and rewards, and an item already stored is only acknowledged
+ * again. A sync interrupted between the two (offline, worker stopped, vault locked) re-fetches the
  * same items next time and stores none of them twice.
+ *
+ * An item is left in the inbox, unacknowledged, when it may read differently later: its `iat`
+ * lies ahead of both this device's clock and the relay's acceptance, or its key is not (yet) in
+ * the registry entry fetched for this sync, or the item itself is malformed (its id is not the
+ * hash of its JWS, its times are not times: possibly damaged in transfer). The next sync fetches it
+ * again; the relay's own retention (30 days) bounds how long it waits.
  *
  * Held offers are decided again when their `holdUntil` has come ({@link OfferInbox.sync} does it
  * first, before fetching); the caller schedules an alarm at {@link SyncResult.nextRelease}.
@@ -23,12 +30,7 @@
  * ```
  */
 import * as v from 'valibot';
-import {
-  ApiProblem,
-  type ClearinghouseClient,
-  type CompanyEntry,
-  type InboxItem,
-} from '../../protocol/client';
+import { ApiProblem, type ClearinghouseClient, type CompanyEntry } from '../../protocol/client';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import {
   isProtocolError,
@@ -65,9 +67,9 @@ import {
 } from '../../protocol/filter';
 import { activeGrant, localTime } from '../../protocol/grants';
 import type { Locale } from '../../protocol/i18n';
-import { verifyCompact, type ResolvedKey } from '../../protocol/jws';
+import { CLOCK_SKEW_SECONDS, sha256Of, verifyCompact, type ResolvedKey } from '../../protocol/jws';
 import { parseMessage, rewardContent, type Payload } from '../../protocol/messages';
-import { compactJws, sha256 } from '../../protocol/messages/primitives';
+import { compactJws, limits, sha256 } from '../../protocol/messages/primitives';
 import {
   contactFeedbacks,
   type BlacklistEntry,
@@ -79,8 +81,13 @@ import {
 import { openSealed } from '../../protocol/seal';
 import { openMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
+import { companyKeyValidAt } from './company-keys';
 import {
   complaintReasonsFor,
+  complaintsRecord,
+  complaintWindowSeconds,
+  draftsRecord,
+  keptDrafts,
   readDrafts,
   signComplaint,
   writeDrafts,
@@ -88,7 +95,7 @@ import {
   type ComplaintReason,
 } from './complaints';
 import { companyIdentity } from './identity';
-import { addRewards, readLedger, type LedgerEntry } from './ledger';
+import { ledgerEntry, ledgerRecord, mergeRewards, readLedger, type LedgerEntry } from './ledger';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import type { WalletRelationship } from './wallet';
 
@@ -124,8 +131,19 @@ export const offerSettingsRecord = { table: 'profile', id: 'offer-settings' } as
  * version; it travels with the backup.
  */
 export const pausesRecord = { table: 'profile', id: 'company-pauses' } as const;
-/** Most offers kept; the oldest answered ones go first. */
+/**
+ * Most offers kept. Beyond it the oldest of what the customer has dealt with go first (hidden,
+ * unreadable and seen offers), then the oldest unseen delivered ones; held offers only when
+ * nothing else is left ({@link keptOffers}).
+ */
 export const maxStoredOffers = 2000;
+/**
+ * Rewards the Assistant could not take (a signature, key, issuer or grant that does not check
+ * out), kept with the reason as evidence; never in the ledger. The newest
+ * {@link maxRejectedRewards} are kept.
+ */
+export const rejectedRewardsRecord = { table: 'profile', id: 'rejected-rewards' } as const;
+export const maxRejectedRewards = 200;
 /** Pages of one inbox read per sync (100 items each). */
 const maxPages = 20;
 
@@ -145,6 +163,41 @@ const decisionSchema = v.object({
 });
 const text = (n: number) => v.pipe(v.string(), v.maxLength(n));
 const seconds = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** The relay's bound on a sealed payload (256 KiB, as for offers and rewards it accepts). */
+const maxRelayedChars = 256 * 1024;
+/** A JWS as the relay passed it on: up to the relay's bound, compact form. */
+const relayedJws = v.pipe(
+  v.string(),
+  v.maxLength(maxRelayedChars),
+  v.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/),
+);
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * An inbox item as the relay listed it, checked before anything is taken from it: the client
+ * hands the answer on unparsed, and one item that broke the offers record would make every
+ * stored offer unreadable.
+ */
+const inboxItem = v.object({
+  id: sha256,
+  cursor: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  kind: v.picklist(['offer', 'reward']),
+  jws: relayedJws,
+  receivedAt: v.pipe(
+    v.number(),
+    v.finite(),
+    v.minValue(0),
+    v.maxValue(limits.maxEpochSeconds * 1000),
+  ),
+});
+type CheckedItem = v.InferOutput<typeof inboxItem>;
+
+/** The item, when it is well formed and its id is the SHA-256 of its JWS; else null. */
+function checkedItem(raw: unknown): CheckedItem | null {
+  const parsed = v.safeParse(inboxItem, raw);
+  if (!parsed.success) return null;
+  return parsed.output.id === sha256Of(parsed.output.jws) ? parsed.output : null;
+}
 
 /** What the customer reads (from the verified inner `offer-content`). */
 const offerContentView = v.object({
@@ -165,7 +218,7 @@ export const storedOffer = v.object({
   pseudonym: text(64),
   company: text(64),
   /** The outer JWS as relayed (evidence). */
-  outer: compactJws,
+  outer: relayedJws,
   /** The verified inner JWS (evidence); null when it did not open or verify. */
   inner: v.nullable(compactJws),
   /** The engine's input, kept so a held offer is decided again without opening it again. */
@@ -216,6 +269,25 @@ const offersSchema = v.object({
   items: v.pipe(v.array(storedOffer), v.maxLength(maxStoredOffers)),
 });
 
+/** A reward that did not check out, and why. */
+export const rejectedReward = v.object({
+  /** The inbox id: SHA-256 of the reward JWS. */
+  id: sha256,
+  company: text(64),
+  pseudonym: text(64),
+  jws: relayedJws,
+  /** The error code that kept it out of the ledger. */
+  error: text(64),
+  /** When the Assistant rejected it (s). */
+  at: seconds,
+});
+export type RejectedReward = v.InferOutput<typeof rejectedReward>;
+
+const rejectedRewardsSchema = v.object({
+  v: v.literal(1),
+  items: v.pipe(v.array(rejectedReward), v.maxLength(maxRejectedRewards)),
+});
+
 /** What one sync did. */
 export interface SyncResult {
   /** Offers delivered in this sync (new or released): the caller notifies these. */
@@ -226,8 +298,18 @@ export interface SyncResult {
   readonly rewards: number;
   /** Items already stored, acknowledged again (an interrupted sync). */
   readonly duplicates: number;
+  /**
+   * Items left in the inbox to be read again next sync: not yet valid by either clock, signed
+   * with a key the registry entry does not list yet, or malformed as relayed.
+   */
+  readonly deferred: number;
   /** Complaint drafts created (and submitted, when the setting says so). */
   readonly drafts: number;
+  /**
+   * Violations not drafted because the drafts' bound (1000) is taken by unsent drafts already
+   * (their offers stay stored with the decision naming the violation).
+   */
+  readonly draftsNotKept: number;
   /** Pseudonyms whose inbox could not be read (the clearinghouse refused or did not answer). */
   readonly failed: readonly string[];
   /** The earliest `holdUntil` of a held offer (epoch seconds), or null. */
@@ -320,7 +402,11 @@ function grantedCompanies(grants: readonly FilterGrant[], at: number): Set<strin
   return out;
 }
 
-/** The contact history the engine reads: the delivered offers, oldest first. */
+/**
+ * The contact history the engine reads: the delivered offers at their delivery, oldest first.
+ * It serves the customer's own weekly caps, novelty and the suggestions; a grant's cap counts
+ * the relay's acceptances instead ({@link acceptanceTimes}).
+ */
 export function contactHistoryOf(items: readonly StoredOffer[]): ContactRecord[] {
   const out: ContactRecord[] = [];
   for (const o of items) {
@@ -357,12 +443,132 @@ function featuresOf(
   };
 }
 
-/** A company key for `kid` that is not known to be compromised (the registry's view). */
-function keyResolver(company: CompanyEntry): (kid: string) => ResolvedKey | undefined {
-  return (kid) => {
-    const key = company.keys?.find((k) => k.kid === kid);
-    return key === undefined || key.compromisedSince !== null ? undefined : key.jwk;
+/**
+ * When the relay accepted each offer of a company (ms), ascending: every stored offer whose
+ * company signature checked out, whatever the customer's filter made of it (held, hidden,
+ * delivered), and the offers of this sync. The relay counts a pseudonym's contacts under every
+ * grant of its company at the moment it accepts an offer (SPECS "Consent conditions"), and a
+ * pseudonym belongs to one company, so this is the relay's count as far as the Assistant saw it:
+ * offers that expired unread at the relay are missing, so it can only count fewer, never blame
+ * the company for an offer the relay rightly accepted. What it still catches is a relay that
+ * accepted more than a grant's cap within a week (a fault or a relay working with the company).
+ */
+export function acceptanceTimes(offers: Iterable<StoredOffer>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const o of offers) {
+    if (o.offer === null && o.decision === null) continue;
+    let list = out.get(o.company);
+    if (list === undefined) out.set(o.company, (list = []));
+    list.push(o.receivedAt);
+  }
+  for (const list of out.values()) list.sort((a, b) => a - b);
+  return out;
+}
+
+/** Index of the first element >= t in an ascending list. */
+function lowerBound(list: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Offers accepted in the rolling week before `receivedAt` (ms), as the relay counts: after
+ * `receivedAt - 7 days`, before `receivedAt` (one accepted in the same millisecond is not counted:
+ * the Assistant cannot tell which came first, and counting fewer blames nobody wrongly).
+ */
+function acceptedBefore(list: readonly number[] | undefined, receivedAt: number): number {
+  if (list === undefined) return 0;
+  return lowerBound(list, receivedAt) - lowerBound(list, receivedAt - WEEK_MS + 1);
+}
+
+/**
+ * The company's keys from the registry entry, by `kid`; remembers whether a `kid` was asked for
+ * that the entry does not list (the key may be newer than the entry: worth another try later).
+ * Whether the key was in force when the message was signed is checked after verification, as of
+ * its `iat` ({@link requireKeyValidAt}).
+ */
+function registryKeys(company: CompanyEntry): {
+  resolveKey: (kid: string) => ResolvedKey | undefined;
+  unlisted: () => boolean;
+} {
+  let unlisted = false;
+  return {
+    resolveKey: (kid) => {
+      const key = company.keys?.find((k) => k.kid === kid);
+      if (key === undefined) unlisted = true;
+      return key?.jwk;
+    },
+    unlisted: () => unlisted,
   };
+}
+
+/** The `kid` of a compact JWS that verified (its header is known to be sound JSON). */
+function kidOf(token: string): string {
+  const header = JSON.parse(utf8Decode(base64urlDecode(token.slice(0, token.indexOf('.'))))) as {
+    kid?: unknown;
+  };
+  return typeof header.kid === 'string' ? header.kid : '';
+}
+
+/**
+ * Requires that `kid` was a key of the company neither retired nor compromised at `iat` (a key
+ * compromised later still speaks for what it signed before; one retired earlier no longer does).
+ *
+ * @throws ProtocolError `ERR_JWS_KID_UNKNOWN`.
+ */
+function requireKeyValidAt(company: CompanyEntry, kid: string, iat: number): void {
+  const key = company.keys?.find((k) => k.kid === kid);
+  if (key === undefined || !companyKeyValidAt(key, iat))
+    throw new ProtocolError('ERR_JWS_KID_UNKNOWN', 'not signed by a key of the company valid then');
+}
+
+/** A verification that may come out differently later: not yet valid, or a key not yet listed. */
+function mayPassLater(e: ProtocolError, unlistedKey: boolean): boolean {
+  return e.code === 'ERR_JWS_NOT_YET_VALID' || (e.code === 'ERR_JWS_KID_UNKNOWN' && unlistedKey);
+}
+
+/** A failure to reach the clearinghouse at all (no answer), as opposed to an answer refusing. */
+function isNetworkFailure(e: unknown): boolean {
+  return !(e instanceof ApiProblem) && !isProtocolError(e);
+}
+
+/** A refusal is a 4xx answer that waiting cannot change (408 and 429 ask to come back later). */
+function isRefusal(e: unknown): e is ApiProblem {
+  return (
+    e instanceof ApiProblem && e.status >= 400 && e.status < 500 && ![408, 429].includes(e.status)
+  );
+}
+
+/** The clearinghouse's answer as a protocol error, with its own code where it is one of ours. */
+function failureOf(e: unknown): ProtocolError {
+  return e instanceof ApiProblem && (protocolErrorCodes as readonly string[]).includes(e.code)
+    ? new ProtocolError(e.code as ProtocolErrorCode, e.message)
+    : unreachable(e);
+}
+
+/**
+ * The offers to store, at most {@link maxStoredOffers}: beyond it, the oldest of what the
+ * customer has dealt with go first (hidden, unreadable, and delivered ones already seen), then the
+ * oldest delivered ones not seen yet; offers held for later go only when nothing else is left (the
+ * record must stay within its bound, or no offer could be read again).
+ */
+export function keptOffers(items: readonly StoredOffer[]): StoredOffer[] {
+  if (items.length <= maxStoredOffers) return [...items];
+  const tier = (o: StoredOffer) =>
+    o.state === 'held' ? 2 : o.state === 'delivered' && !o.seen ? 1 : 0;
+  const dropped = new Set(
+    [...items]
+      .sort((a, b) => tier(a) - tier(b) || a.arrivedAt - b.arrivedAt)
+      .slice(0, items.length - maxStoredOffers)
+      .map((o) => o.id),
+  );
+  return items.filter((o) => !dropped.has(o.id));
 }
 
 /**
@@ -391,20 +597,22 @@ export class OfferInbox {
   }
 
   private async writeOffers(items: readonly StoredOffer[]): Promise<void> {
-    let kept = [...items];
-    if (kept.length > maxStoredOffers) {
-      // Drop the oldest offers that are no longer waiting (held ones are kept to be released).
-      const excess = kept.length - maxStoredOffers;
-      const removable = new Set(
-        kept
-          .filter((o) => o.state !== 'held')
-          .sort((a, b) => a.arrivedAt - b.arrivedAt)
-          .slice(0, excess)
-          .map((o) => o.id),
-      );
-      kept = kept.filter((o) => !removable.has(o.id));
-    }
-    await this.ports.store.put(offersRecord.table, offersRecord.id, { v: 1, items: kept });
+    await this.ports.store.put(offersRecord.table, offersRecord.id, {
+      v: 1,
+      items: keptOffers(items),
+    });
+  }
+
+  /**
+   * The rewards that did not check out, newest last (none: empty). A record that no longer parses
+   * reads as empty (it is evidence kept for the customer, not state the inbox depends on).
+   *
+   * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_VAULT_RECORD_DAMAGED` (it does not authenticate).
+   */
+  async rejectedRewards(): Promise<RejectedReward[]> {
+    const raw = await this.ports.store.get(rejectedRewardsRecord.table, rejectedRewardsRecord.id);
+    const parsed = v.safeParse(rejectedRewardsSchema, raw);
+    return parsed.success ? parsed.output.items : [];
   }
 
   /** The learner from the vault, or a cold start from the profile's interests. */
@@ -544,8 +752,10 @@ export class OfferInbox {
 
   /**
    * Releases held offers whose time has come, then fetches, opens, decides, stores and
-   * acknowledges every pseudonym's inbox. A pseudonym whose inbox cannot be read is listed in
-   * `failed`; the others go on.
+   * acknowledges every pseudonym's inbox, and sends the complaints under way. A pseudonym whose
+   * inbox cannot be read is listed in `failed`; the others go on, except after a failure to reach
+   * the clearinghouse at all: then nothing more is asked of it in this sync (each request could
+   * wait its full timeout), and whatever was not synced is synced next time.
    *
    * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_VAULT_RECORD_DAMAGED` (nothing is written).
    */
@@ -555,18 +765,46 @@ export class OfferInbox {
     const seed = await this.ports.masterSeed();
     const items = await this.offers();
     const byId = new Map(items.map((o) => [o.id, o]));
-    const knownRewards = new Set((await readLedger(this.ports.store)).map((e) => e.id));
+    const ledger = await readLedger(this.ports.store);
+    let rejectedStored: RejectedReward[] | null;
+    try {
+      rejectedStored = await this.rejectedRewards();
+    } catch (e) {
+      // Not authenticating: left as it is (the vault refuses to overwrite it), nothing added.
+      if (!isProtocolError(e) || e.code !== 'ERR_VAULT_RECORD_DAMAGED') throw e;
+      rejectedStored = null;
+    }
+    let storedDrafts: ComplaintDraft[] | null;
+    let draftsDamage: ProtocolError | undefined;
+    try {
+      storedDrafts = await readDrafts(this.ports.store);
+    } catch (e) {
+      if (!isProtocolError(e) || e.code !== 'ERR_VAULT_RECORD_DAMAGED') throw e;
+      storedDrafts = null;
+      draftsDamage = e;
+    }
+    const knownRewards = new Set([
+      ...ledger.map((e) => e.id),
+      ...(rejectedStored ?? []).map((e) => e.id),
+    ]);
     const relationships = (await this.ports.relationships()).filter((r) => r.grants.length > 0);
 
     // The registry entries: keys to verify with, and who is suspended.
     const companies = new Map<string, CompanyEntry>();
     const failed: string[] = [];
+    let offline = false;
     for (const r of relationships) {
       if (companies.has(r.company.id)) continue;
+      if (offline) {
+        failed.push(r.pseudonym);
+        continue;
+      }
       try {
         companies.set(r.company.id, await this.ports.clearinghouse.getCompany(r.company.id));
-      } catch {
+      } catch (e) {
         failed.push(r.pseudonym);
+        // No answer at all: the next request would wait as long (extension/core/timed-fetch).
+        if (isNetworkFailure(e)) offline = true;
       }
     }
     const suspended = [...companies.values()]
@@ -588,15 +826,109 @@ export class OfferInbox {
       byId.set(o.id, { ...o, feedback: 'ignored' });
       learned = true;
     }
-    if (learned)
-      await this.ports.store.put(modelRecord.table, modelRecord.id, serializeLearner(learner));
 
-    const delivered: StoredOffer[] = [];
-    const draftsAdded: ComplaintDraft[] = [];
-    let hidden = 0;
+    // 1. Every inbox: fetched and opened, nothing decided yet (the relay's count of a company's
+    // contacts needs all of its offers known first).
+    const opened: StoredOffer[] = [];
+    const rewards: LedgerEntry[] = [];
+    const rejected: RejectedReward[] = [];
+    const acks: {
+      pseudonym: string;
+      keyPair: Parameters<typeof openOffer>[1];
+      listed: { id: string; cursor: string; take: boolean }[];
+    }[] = [];
     let invalid = 0;
     let duplicates = 0;
+    let deferred = 0;
+    for (const r of relationships) {
+      const company = companies.get(r.company.id);
+      if (company === undefined) continue;
+      if (offline) {
+        failed.push(r.pseudonym);
+        continue;
+      }
+      const identity = await companyIdentity(seed, r.company.id);
+      const signer = { id: identity.pseudonym, keyPair: identity.keyPair };
+      const listed: { id: string; cursor: string; take: boolean }[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < maxPages; page++) {
+        let got: unknown;
+        try {
+          got = (await this.ports.clearinghouse.fetchInbox(signer, after, 100)).items;
+        } catch (e) {
+          // Offline or refused: this inbox waits for the next sync (nothing was taken from it).
+          failed.push(r.pseudonym);
+          if (isNetworkFailure(e)) offline = true;
+          break;
+        }
+        if (!Array.isArray(got) || got.length === 0) break;
+        for (const raw of got as unknown[]) {
+          const item = checkedItem(raw);
+          if (item === null) {
+            // Malformed as relayed: left in the inbox (not acknowledged), since a transfer that
+            // damaged it may bring it whole next time; never stored, so it cannot break the record.
+            listed.push({ id: '', cursor: '', take: false });
+            deferred++;
+            continue;
+          }
+          const entry = { id: item.id, cursor: item.cursor, take: true };
+          listed.push(entry);
+          if (byId.has(item.id) || knownRewards.has(item.id)) {
+            duplicates++;
+            continue;
+          }
+          if (item.kind === 'reward') {
+            const taken = await this.openReward(item, identity, r, company, now);
+            if (taken === null) {
+              entry.take = false;
+              deferred++;
+            } else if ('kept' in taken) {
+              rewards.push(taken.kept);
+            } else {
+              rejected.push({
+                id: item.id,
+                company: r.company.id,
+                pseudonym: identity.pseudonym,
+                jws: item.jws,
+                error: taken.rejected.code,
+                at: now,
+              });
+              invalid++;
+            }
+            knownRewards.add(item.id);
+            continue;
+          }
+          const offer = await this.openOne(item, identity, company, now);
+          if (offer === null) {
+            entry.take = false;
+            deferred++;
+            continue;
+          }
+          byId.set(item.id, offer);
+          opened.push(offer);
+        }
+        const last = (got[got.length - 1] as { cursor?: unknown } | null)?.cursor;
+        if (got.length < 100 || typeof last !== 'string' || last === '' || last.length > 200) break;
+        after = last;
+      }
+      if (listed.length > 0)
+        acks.push({ pseudonym: identity.pseudonym, keyPair: identity.keyPair, listed });
+    }
 
+    // 2. Decisions: held offers whose time has come, then this sync's offers in the order the
+    // relay accepted them. A grant's cap is judged with the relay's count at acceptance.
+    const accepted = acceptanceTimes(byId.values());
+    const decideOne = (o: StoredOffer & { offer: NonNullable<StoredOffer['offer']> }) =>
+      decide(
+        filter,
+        {
+          ...(o.offer as FilterOffer),
+          acceptedBefore: acceptedBefore(accepted.get(o.company), o.receivedAt),
+        },
+        now,
+      );
+    const delivered: StoredOffer[] = [];
+    let hidden = 0;
     const place = (o: StoredOffer, decision: Decision): StoredOffer => {
       const state: OfferState =
         decision.action === 'deliver'
@@ -611,6 +943,7 @@ export class OfferInbox {
         decidedAt: now,
       };
       if (state === 'delivered') {
+        // The customer's own caps count deliveries (SPECS counts the grant's at the relay).
         filter.record({
           company: o.company,
           brand: o.offer!.inner.brand,
@@ -623,91 +956,95 @@ export class OfferInbox {
       } else if (state === 'hidden') hidden++;
       return next;
     };
-
-    // 1. Held offers whose time has come are decided again.
     for (const o of items) {
-      if (o.state !== 'held' || o.offer === null) continue;
-      if ((o.decision?.holdUntil ?? 0) > now) continue;
-      byId.set(o.id, place(o, decide(filter, o.offer as FilterOffer, now)));
+      const current = byId.get(o.id)!;
+      if (current.state !== 'held' || current.offer === null) continue;
+      if ((current.decision?.holdUntil ?? 0) > now) continue;
+      byId.set(o.id, place(current, decideOne({ ...current, offer: current.offer })));
+    }
+    const draftsAdded: ComplaintDraft[] = [];
+    for (const o of [...opened].sort((a, b) => a.receivedAt - b.receivedAt)) {
+      let next = o;
+      if (o.state === 'invalid' || o.offer === null) invalid++;
+      else next = place(o, decideOne({ ...o, offer: o.offer }));
+      byId.set(o.id, next);
+      const draft = this.draftFor(next, now);
+      if (draft !== null) draftsAdded.push(draft);
     }
 
-    // 2. Every inbox.
-    const rewards: LedgerEntry[] = [];
-    const acks: { pseudonym: string; keyPair: Parameters<typeof openOffer>[1]; through: string }[] =
-      [];
-    for (const r of relationships) {
-      const company = companies.get(r.company.id);
-      if (company === undefined) continue;
-      const identity = await companyIdentity(seed, r.company.id);
-      const signer = { id: identity.pseudonym, keyPair: identity.keyPair };
-      const resolveKey = keyResolver(company);
-      let after: string | undefined;
-      for (let page = 0; page < maxPages; page++) {
-        let got: InboxItem[];
+    // 3. Stored before acknowledged, in one transaction: a sync cut off here (the vault locked,
+    // the worker stopped) re-fetches the items and finds either all of this or none of it.
+    const records: { id: string; value: unknown }[] = [
+      { id: offersRecord.id, value: { v: 1, items: keptOffers([...byId.values()]) } },
+    ];
+    const merged = mergeRewards(ledger, rewards);
+    if (merged.added > 0) records.push({ id: ledgerRecord.id, value: merged.record });
+    if (rejected.length > 0 && rejectedStored !== null) {
+      const known = new Set(rejectedStored.map((e) => e.id));
+      const next = [...rejectedStored, ...rejected.filter((e) => !known.has(e.id))];
+      records.push({
+        id: rejectedRewardsRecord.id,
+        value: { v: 1, items: next.slice(-maxRejectedRewards) },
+      });
+    }
+    let draftsKept = 0;
+    let draftsNotKept = 0;
+    let drafts = storedDrafts ?? [];
+    if (draftsAdded.length > 0) {
+      // A draft record that does not authenticate cannot be written over: nothing is taken.
+      if (storedDrafts === null) throw draftsDamage!;
+      const known = new Set(storedDrafts.map((d) => d.id));
+      let fresh = draftsAdded.filter((d) => !known.has(d.id));
+      // Submitted at once when the customer says so: signed now and stored with the rest, so a
+      // sync cut off before sending sends it next time (see `sendPending`).
+      if (fresh.length > 0 && (await this.autoSubmit()))
+        fresh = await Promise.all(fresh.map((d) => this.signDraft(d, undefined, seed)));
+      const { kept, refused } = keptDrafts([...storedDrafts, ...fresh]);
+      draftsNotKept = refused.length;
+      draftsKept = fresh.length - refused.length;
+      drafts = kept;
+      records.push({ id: complaintsRecord.id, value: draftsRecord(kept) });
+    }
+    if (learned) records.push({ id: modelRecord.id, value: serializeLearner(learner) });
+    await this.ports.store.putMany(offersRecord.table, records);
+
+    // 4. Acknowledged: every item taken, none left for another try (by cursor up to the first
+    // such item, one by one after it).
+    for (const a of acks) {
+      if (offline) break;
+      const signer = { id: a.pseudonym, keyPair: a.keyPair };
+      const firstLeft = a.listed.findIndex((e) => !e.take);
+      const calls: ({ through: string } | { id: string })[] =
+        firstLeft < 0
+          ? [{ through: a.listed[a.listed.length - 1]!.cursor }]
+          : [
+              ...(firstLeft > 0 ? [{ through: a.listed[firstLeft - 1]!.cursor }] : []),
+              ...a.listed
+                .slice(firstLeft + 1)
+                .filter((e) => e.take)
+                .map((e) => ({ id: e.id })),
+            ];
+      for (const what of calls) {
         try {
-          got = (await this.ports.clearinghouse.fetchInbox(signer, after, 100)).items;
-        } catch {
-          // Offline or refused: this inbox waits for the next sync (nothing was taken from it).
-          failed.push(r.pseudonym);
+          await this.ports.clearinghouse.ackInbox(signer, what);
+        } catch (e) {
+          // Not acknowledged: fetched again next time, and recognised as stored.
+          if (isNetworkFailure(e)) offline = true;
           break;
         }
-        if (!Array.isArray(got) || got.length === 0) break;
-        for (const item of got) {
-          if (byId.has(item.id) || knownRewards.has(item.id)) {
-            duplicates++;
-            continue;
-          }
-          if (item.kind === 'reward') {
-            const entry = await this.openReward(item, identity, resolveKey, now);
-            knownRewards.add(item.id);
-            if (entry !== null) rewards.push(entry);
-            else invalid++;
-            continue;
-          }
-          const opened = await this.openOne(item, identity, r.company.id, resolveKey, now);
-          if (opened.state === 'invalid') {
-            invalid++;
-            byId.set(item.id, opened);
-          } else {
-            byId.set(item.id, place(opened, decide(filter, opened.offer as FilterOffer, now)));
-          }
-          const draft = this.draftFor(byId.get(item.id)!, now);
-          if (draft !== null) draftsAdded.push(draft);
-        }
-        after = got[got.length - 1]!.cursor;
-        if (got.length < 100) break;
       }
-      if (after !== undefined)
-        acks.push({ pseudonym: identity.pseudonym, keyPair: identity.keyPair, through: after });
     }
 
-    // 3. Stored before acknowledged: a sync cut off here re-fetches and finds them known.
-    await this.writeOffers([...byId.values()]);
-    const newRewards = await addRewards(this.ports.store, rewards);
-    if (draftsAdded.length > 0) {
-      const all = await readDrafts(this.ports.store);
-      const known = new Set(all.map((d) => d.id));
-      await writeDrafts(this.ports.store, [...all, ...draftsAdded.filter((d) => !known.has(d.id))]);
-    }
-    for (const a of acks) {
+    // 5. Complaints under way (signed, not answered): sent again as they are. What is stored
+    // above stands even if this fails (the vault locked meanwhile): they go with the next sync.
+    if (!offline && storedDrafts !== null && drafts.some((d) => d.jws !== undefined)) {
       try {
-        await this.ports.clearinghouse.ackInbox(
-          { id: a.pseudonym, keyPair: a.keyPair },
-          { through: a.through },
-        );
-      } catch {
-        // Not acknowledged (offline): fetched again next time, and recognised as stored.
+        await this.sendPending();
+      } catch (e) {
+        if (!isProtocolError(e)) throw e;
       }
     }
-    if (draftsAdded.length > 0 && (await this.autoSubmit())) {
-      for (const d of draftsAdded) {
-        try {
-          await this.submitComplaint(d.id);
-        } catch (e) {
-          if (!isProtocolError(e)) throw e;
-        }
-      }
-    }
+
     const stillHeld = [...byId.values()].filter((o) => o.state === 'held');
     const releases = stillHeld.map((o) => o.decision?.holdUntil ?? now);
     return {
@@ -715,42 +1052,56 @@ export class OfferInbox {
       held: stillHeld.length,
       hidden,
       invalid,
-      rewards: newRewards,
+      rewards: merged.added,
       duplicates,
-      drafts: draftsAdded.length,
+      deferred,
+      drafts: draftsKept,
+      draftsNotKept,
       failed,
       nextRelease: releases.length === 0 ? null : Math.min(...releases),
     };
   }
 
-  /** Opens and verifies one offer; an offer that cannot be read is kept as `invalid`. */
+  /**
+   * Opens and verifies one offer as of its `iat`; one that cannot be read is kept as `invalid`.
+   * Null when it may read differently later ({@link mayPassLater}): not stored, not acknowledged.
+   * "Not yet valid" is judged against the later of this device's clock and the relay's
+   * acceptance (the relay checked the `iat` against its own clock when it accepted the offer).
+   * An offer past its validity is still opened: the engine drops it (`offer_expired`), and a
+   * violation it shows stays evidence, verifiable as of its `iat` (SPECS "JWS").
+   */
   private async openOne(
-    item: { id: string; jws: string; receivedAt: number },
+    item: CheckedItem,
     identity: Awaited<ReturnType<typeof companyIdentity>>,
-    company: string,
-    resolveKey: (kid: string) => ResolvedKey | undefined,
+    company: CompanyEntry,
     now: number,
-  ): Promise<StoredOffer> {
+  ): Promise<StoredOffer | null> {
     const base = {
       id: item.id,
       pseudonym: identity.pseudonym,
-      company,
+      company: company.id,
       outer: item.jws,
-      receivedAt: Math.max(0, Math.floor(item.receivedAt)),
+      receivedAt: Math.floor(item.receivedAt),
       arrivedAt: now,
       decidedAt: now,
       shownAnyway: false,
       seen: false,
     };
+    const verifyNow = Math.max(now, Math.floor(item.receivedAt / 1000));
+    const keys = registryKeys(company);
+    let result: StoredOffer;
     try {
       const opened = await openOffer(item.jws, identity.keyPair, {
-        resolveKey,
-        now,
+        resolveKey: keys.resolveKey,
+        now: verifyNow,
+        asOf: 'iat',
         audience: identity.pseudonym,
       });
       const c = opened.inner;
-      if (c.iss !== company) throw new ProtocolError('ERR_MESSAGE_ISSUER_MISMATCH', 'not ours');
-      return {
+      if (c.iss !== company.id) throw new ProtocolError('ERR_MESSAGE_ISSUER_MISMATCH', 'not ours');
+      requireKeyValidAt(company, kidOf(opened.innerToken), c.iat);
+      if (opened.outerVerified) requireKeyValidAt(company, kidOf(item.jws), opened.outer.iat);
+      result = {
         ...base,
         inner: opened.innerToken,
         offer: opened.offer as StoredOffer['offer'],
@@ -769,8 +1120,9 @@ export class OfferInbox {
       };
     } catch (e) {
       if (!isProtocolError(e)) throw e;
-      const missing = await this.missingRequiredFields(item.jws, identity, resolveKey, now, e);
-      return {
+      if (mayPassLater(e, keys.unlisted())) return null;
+      const missing = await this.missingRequiredFields(item.jws, identity, company, verifyNow, e);
+      result = {
         ...base,
         inner: null,
         offer: null,
@@ -786,21 +1138,36 @@ export class OfferInbox {
         error: e.code,
       };
     }
+    // Whatever the company signed must fit the record, or it would make every offer unreadable:
+    // an offer that does not (an inner beyond what the vault keeps) is kept as unreadable.
+    if (v.is(storedOffer, result)) return result;
+    const unreadable: StoredOffer = {
+      ...base,
+      inner: null,
+      offer: null,
+      content: null,
+      state: 'invalid',
+      decision: null,
+      error: 'ERR_MESSAGE_TOO_LARGE',
+    };
+    return v.is(storedOffer, unreadable) ? unreadable : null;
   }
 
   /**
    * For an offer whose inner content fails its schema: when both signatures are the company's,
-   * the missing unsubscribe route or advertisement label is the company's doing (a violation the
-   * outer `offer` proves to the clearinghouse). Anything else is blamed on nobody.
+   * made with keys in force then, the missing unsubscribe route or advertisement label is the
+   * company's doing (a violation the outer `offer` proves to the clearinghouse). Anything else is
+   * blamed on nobody.
    */
   private async missingRequiredFields(
     outer: string,
     identity: Awaited<ReturnType<typeof companyIdentity>>,
-    resolveKey: (kid: string) => ResolvedKey | undefined,
+    company: CompanyEntry,
     now: number,
     error: ProtocolError,
   ): Promise<('unsubscribe_missing' | 'advertisement_label_missing')[]> {
     if (error.code !== 'ERR_MESSAGE_INVALID') return [];
+    const { resolveKey } = registryKeys(company);
     try {
       const opened = await openMessage('offer', outer, {
         audience: identity.pseudonym,
@@ -808,6 +1175,7 @@ export class OfferInbox {
         now,
         asOf: 'iat',
       });
+      requireKeyValidAt(company, opened.kid, opened.payload.iat);
       const plaintext = utf8Decode(
         openSealed(base64urlDecode(opened.payload.sealed), identity.keyPair),
       );
@@ -819,8 +1187,9 @@ export class OfferInbox {
         asOf: 'iat',
         maxWindowSeconds: 90 * 86_400,
       });
+      requireKeyValidAt(company, inner.kid, inner.claims.iat);
       const p = inner.payload as Record<string, unknown>;
-      if (p.iss !== opened.payload.iss) return [];
+      if (p.iss !== opened.payload.iss || p.iss !== company.id) return [];
       const out: ('unsubscribe_missing' | 'advertisement_label_missing')[] = [];
       if (typeof p.unsubscribe !== 'string' || p.unsubscribe === '')
         out.push('unsubscribe_missing');
@@ -832,36 +1201,64 @@ export class OfferInbox {
     }
   }
 
-  /** Opens a reward into a ledger entry; null when it does not verify or parse. */
+  /**
+   * Opens a reward into a ledger entry, as of its `iat`: signed by a key of this relationship's
+   * company in force then, issued by that company (`iss`), under one of this relationship's
+   * grants. `rejected` with the reason otherwise; null when it may read differently later
+   * ({@link mayPassLater}).
+   */
   private async openReward(
-    item: { id: string; jws: string },
+    item: CheckedItem,
     identity: Awaited<ReturnType<typeof companyIdentity>>,
-    resolveKey: (kid: string) => ResolvedKey | undefined,
+    relationship: WalletRelationship,
+    company: CompanyEntry,
     now: number,
-  ): Promise<LedgerEntry | null> {
+  ): Promise<{ kept: LedgerEntry } | { rejected: ProtocolError } | null> {
+    const keys = registryKeys(company);
     try {
       const opened = await openMessage('reward', item.jws, {
         audience: identity.pseudonym,
-        resolveKey,
-        now,
+        resolveKey: keys.resolveKey,
+        now: Math.max(now, Math.floor(item.receivedAt / 1000)),
         asOf: 'iat',
       });
-      const plaintext = utf8Decode(
-        openSealed(base64urlDecode(opened.payload.sealed), identity.keyPair),
-      );
-      const content = v.parse(rewardContent, JSON.parse(plaintext));
-      return {
+      if (opened.payload.iss !== relationship.company.id)
+        throw new ProtocolError('ERR_MESSAGE_ISSUER_MISMATCH', 'issued by another company');
+      requireKeyValidAt(company, opened.kid, opened.payload.iat);
+      const grantSha256 = opened.payload.grantSha256;
+      if (!relationship.grants.some((g) => g.sha256 === grantSha256))
+        throw new ProtocolError('ERR_GRANT_UNKNOWN', 'not a grant of this relationship');
+      let content: LedgerEntry['content'];
+      try {
+        const plaintext = utf8Decode(
+          openSealed(base64urlDecode(opened.payload.sealed), identity.keyPair),
+        );
+        content = v.parse(rewardContent, JSON.parse(plaintext));
+      } catch (e) {
+        if (e instanceof SyntaxError || e instanceof v.ValiError)
+          throw new ProtocolError('ERR_SEAL_CONTENT_INVALID', 'the sealed reward is not valid');
+        throw e;
+      }
+      const kept: LedgerEntry = {
         id: item.id,
-        company: opened.payload.iss,
+        company: relationship.company.id,
         pseudonym: identity.pseudonym,
-        grantSha256: opened.payload.grantSha256,
+        grantSha256,
         content,
         at: now,
         jws: item.jws,
       };
+      // The ledger keeps JWS up to the evidence bound; a longer one would break the record.
+      if (!v.is(ledgerEntry, kept))
+        throw new ProtocolError(
+          'ERR_MESSAGE_TOO_LARGE',
+          'the reward is larger than the ledger keeps',
+        );
+      return { kept };
     } catch (e) {
-      if (isProtocolError(e) || e instanceof SyntaxError || e instanceof v.ValiError) return null;
-      throw e;
+      if (!isProtocolError(e)) throw e;
+      if (mayPassLater(e, keys.unlisted())) return null;
+      return { rejected: e };
     }
   }
 
@@ -1003,8 +1400,14 @@ export class OfferInbox {
   }
 
   /**
-   * Signs and submits the draft for offer `id`; the draft records the complaint's hash, or the
-   * refusal's code (the draft stays, to try again).
+   * Submits the complaint of the draft for offer `id`: signs it (with `comment`) and writes it to
+   * the vault before sending, so the clearinghouse may be asked again with the identical token,
+   * the only resend it recognises (a new signature, a new `jti`, would be a second complaint).
+   * A complaint already under way is sent again as it was signed; `comment` then applies only if
+   * the clearinghouse turns the old token down as expired (it did not store it, or it would
+   * answer as the first time) and a new one is signed. The draft records the complaint's hash, or
+   * the failure's code; a refusal ends the attempt, a failure to reach the clearinghouse leaves it
+   * under way, and every sync sends it again ({@link OfferInbox.sync}).
    *
    * @throws ProtocolError `ERR_RESOURCE_NOT_FOUND` (no such draft), the clearinghouse's code.
    */
@@ -1013,36 +1416,100 @@ export class OfferInbox {
     const all = await readDrafts(this.ports.store);
     const index = all.findIndex((d) => d.id === id);
     if (index < 0) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no complaint draft for this');
-    const draft = all[index]!;
-    if (draft.state === 'submitted') return draft;
-    const identity = await companyIdentity(await this.ports.masterSeed(), draft.company);
+    if (all[index]!.state === 'submitted') return all[index]!;
+    const { failure } = await this.send(all, index, comment);
+    if (failure !== undefined) throw failure;
+    return all[index]!;
+  }
+
+  /**
+   * Signs the complaint of `draft` now: the draft comes back under way, with the token, its `exp`
+   * and the comment it carries.
+   */
+  private async signDraft(
+    draft: ComplaintDraft,
+    comment: string | undefined,
+    seed?: Uint8Array,
+  ): Promise<ComplaintDraft> {
+    const identity = await companyIdentity(seed ?? (await this.ports.masterSeed()), draft.company);
+    const iat = this.nowSeconds();
     const jws = await signComplaint(
       draft,
       identity.keyPair,
-      {
-        audience: this.ports.clearinghouseOrigin,
-        iat: this.nowSeconds(),
-        randomBytes: this.ports.randomBytes,
-      },
+      { audience: this.ports.clearinghouseOrigin, iat, randomBytes: this.ports.randomBytes },
       comment,
     );
-    let next: ComplaintDraft;
-    let failure: ProtocolError | undefined;
-    try {
-      const receipt = await this.ports.clearinghouse.submitComplaint(jws);
-      next = { ...draft, state: 'submitted', sha256: receipt.sha256 };
-      delete (next as { error?: string }).error;
-    } catch (e) {
-      failure =
-        e instanceof ApiProblem && (protocolErrorCodes as readonly string[]).includes(e.code)
-          ? new ProtocolError(e.code as ProtocolErrorCode, e.message)
-          : unreachable(e);
-      next = { ...draft, error: failure.code };
+    const { comment: _comment, ...rest } = draft;
+    return {
+      ...rest,
+      ...(comment === undefined || comment === '' ? {} : { comment }),
+      jws,
+      exp: iat + complaintWindowSeconds,
+    };
+  }
+
+  /**
+   * Sends draft `index` of `all` (changing `all` and the vault as it goes): the token under way,
+   * or a new one written first. Returns the failure, and whether the clearinghouse did not answer
+   * at all.
+   */
+  private async send(
+    all: ComplaintDraft[],
+    index: number,
+    comment: string | undefined,
+  ): Promise<{ failure?: ProtocolError; unanswered?: boolean }> {
+    const write = async (draft: ComplaintDraft) => {
+      all[index] = draft;
+      await writeDrafts(this.ports.store, all);
+    };
+    let draft = all[index]!;
+    let signedNow = false;
+    for (;;) {
+      if (draft.jws === undefined) {
+        // Written before it is sent: from here on the clearinghouse may hold it.
+        const { error: _error, ...rest } = draft;
+        draft = await this.signDraft(rest, comment ?? draft.comment);
+        signedNow = true;
+        await write(draft);
+      }
+      try {
+        const receipt = await this.ports.clearinghouse.submitComplaint(draft.jws!);
+        const { jws: _jws, exp: _exp, error: _error, ...rest } = draft;
+        await write({ ...rest, state: 'submitted', sha256: receipt.sha256 });
+        return {};
+      } catch (e) {
+        const failure = failureOf(e);
+        if (!isRefusal(e)) {
+          // No answer, or one asking to come back later: the same token goes again next time.
+          await write({ ...draft, error: failure.code });
+          return { failure, unanswered: isNetworkFailure(e) };
+        }
+        // Refused, so not stored (a stored token is answered as the first time, expired or not).
+        const expired =
+          e.code === 'ERR_JWS_EXPIRED' || (draft.exp ?? 0) + CLOCK_SKEW_SECONDS < this.nowSeconds();
+        const { jws: _jws, exp: _exp, ...rest } = draft;
+        draft = { ...rest, error: failure.code };
+        if (expired && !signedNow) continue;
+        await write(draft);
+        return { failure };
+      }
     }
-    all[index] = next;
-    await writeDrafts(this.ports.store, all);
-    if (failure !== undefined) throw failure;
-    return next;
+  }
+
+  /**
+   * Sends every complaint under way (signed, not answered), oldest first; stops at the first
+   * that finds the clearinghouse out of reach.
+   */
+  private async sendPending(): Promise<void> {
+    const all = await readDrafts(this.ports.store);
+    const order = all
+      .map((d, index) => ({ d, index }))
+      .filter(({ d }) => d.state === 'draft' && d.jws !== undefined)
+      .sort((a, b) => a.d.createdAt - b.d.createdAt);
+    for (const { index } of order) {
+      const { unanswered } = await this.send(all, index, undefined);
+      if (unanswered === true) break;
+    }
   }
 
   /** Discards a draft the customer does not want to send. */
@@ -1051,7 +1518,9 @@ export class OfferInbox {
     const index = all.findIndex((d) => d.id === id);
     if (index < 0) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no complaint draft for this');
     if (all[index]!.state === 'submitted') return;
-    all[index] = { ...all[index]!, state: 'discarded' };
+    // A complaint under way is not sent again (whether the clearinghouse holds it stays open).
+    const { jws: _jws, exp: _exp, ...rest } = all[index]!;
+    all[index] = { ...rest, state: 'discarded' };
     await writeDrafts(this.ports.store, all);
   }
 }

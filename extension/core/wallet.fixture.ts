@@ -70,8 +70,14 @@ export class FakeClearinghouse implements WalletClearinghouse {
     string,
     { kind: LoggedWalletKind; jws: string; payload: Record<string, unknown> }
   >();
-  /** Corrections received (not logged). */
+  /** Corrections received (not logged), each once: a resend of one is answered, not kept again. */
   corrections: string[] = [];
+  /** Every `sendCorrection` call, taken or not. */
+  correctionCalls = 0;
+  /** Makes `sendCorrection` fail as if the clearinghouse were out of reach. */
+  correctionsDown = false;
+  /** Makes `sendCorrection` answer with this problem instead of taking the correction. */
+  correctionProblem: { status: number; code: string } | null = null;
   /** Disclosures the company sent, oldest first, by pseudonym. */
   disclosures = new Map<string, { sha256: string; jws: string }[]>();
   /** Answers to data requests, by the request's sha256. */
@@ -182,7 +188,32 @@ export class FakeClearinghouse implements WalletClearinghouse {
     this.calls.push(`getGrantRequest ${sha}`);
     const r = this.requests.get(sha);
     if (r === undefined) throw new ApiProblem(404, { code: 'ERR_RESOURCE_NOT_FOUND' });
-    return { sha256: sha, jws: r.jws, targeted: r.targeted, company: this.company };
+    const company = this.companyEntry(String(peekPayload(r.jws).iss)) ?? this.company;
+    return { sha256: sha, jws: r.jws, targeted: r.targeted, company };
+  }
+
+  /** Further companies of the registry ({@link addCompany}), by id. */
+  private readonly others = new Map<string, CompanyEntry>();
+
+  /**
+   * Registers another active, domain-verified company (same purposes and domain) and returns
+   * its id and key: sign its requests with `addRequest(now, { iss: id }, key)`.
+   */
+  addCompany(legalName: string): { id: string; key: Ed25519KeyPair } {
+    const key = generateKeyPair(seededRandom);
+    const jwk = publicJwk(key);
+    const id = `co_${thumbprint(jwk)}`;
+    this.others.set(id, {
+      ...this.company,
+      id,
+      legalName,
+      keys: [{ ...this.company.keys[0]!, kid: thumbprint(jwk), jwk }],
+    });
+    return { id, key };
+  }
+
+  private companyEntry(id: string): CompanyEntry | undefined {
+    return id === this.company.id ? this.company : this.others.get(id);
   }
 
   /** Enrols a staff key for `companyId` (this company by default) and returns the key pair. */
@@ -215,8 +246,9 @@ export class FakeClearinghouse implements WalletClearinghouse {
   async getCompany(id: string) {
     this.calls.push(`getCompany ${id}`);
     if (this.registryDown) throw new TypeError('fetch failed');
-    if (id !== this.company.id) throw new ApiProblem(404, { code: 'ERR_COMPANY_UNKNOWN' });
-    return this.company;
+    const entry = this.companyEntry(id);
+    if (entry === undefined) throw new ApiProblem(404, { code: 'ERR_COMPANY_UNKNOWN' });
+    return entry;
   }
 
   private claimsTo(pseudonym: string, iat: number) {
@@ -308,8 +340,13 @@ export class FakeClearinghouse implements WalletClearinghouse {
     return { ...this.log('data-request', jws), deadline: 0 };
   }
   async sendCorrection(jws: string) {
-    this.corrections.push(jws);
-    return { id: String(this.corrections.length), status: 'queued' as const };
+    this.correctionCalls++;
+    if (this.correctionsDown) throw new TypeError('fetch failed');
+    if (this.correctionProblem !== null)
+      throw new ApiProblem(this.correctionProblem.status, { code: this.correctionProblem.code });
+    // A resend of a stored correction changes nothing, as at the clearinghouse (storedBefore).
+    if (!this.corrections.includes(jws)) this.corrections.push(jws);
+    return { id: sha256Of(jws), status: 'queued' as const };
   }
 
   /**
@@ -371,13 +408,14 @@ export class FakeClearinghouse implements WalletClearinghouse {
     const mine = [...this.submitted.entries()].filter(([, m]) => m.payload.iss === signer.id);
     if (mine.length === 0) throw new ApiProblem(404, { code: 'ERR_PSEUDONYM_UNKNOWN' });
     const revoked = mine.some(([, m]) => m.kind === 'revocation');
+    const company = this.companyEntry(String(mine[0]![1].payload.aud)) ?? this.company;
     return {
       pseudonym: signer.id,
       company: {
-        id: this.company.id,
-        legalName: this.company.legalName,
-        domain: this.company.domain,
-        status: this.company.status,
+        id: company.id,
+        legalName: company.legalName,
+        domain: company.domain,
+        status: company.status,
       },
       requests: [],
       grants: mine

@@ -16,32 +16,48 @@
  *    `pseudonymKey`, SPECS "Identifiers"), submits it, long-polls its receipt, verifies the
  *    receipt against the pinned log key and stores it with the relationship in the vault.
  * 4. Every refresh opens what the company sent since: disclosures and answers to data requests
- *    (extension/core/disclosures), each verified once and kept beside the signed copy.
+ *    (extension/core/disclosures), each verified once and kept beside the signed copy; one that
+ *    could not be checked for a passing reason (a clock behind, a lookup out of reach) is checked
+ *    again on the next refresh.
+ * 5. What the customer sends besides answers is in the vault before it goes (issue 5): a
+ *    revocation or data request in the outbox, sent again as the same token when its answer was
+ *    lost ({@link Wallet.revoke}, {@link Wallet.requestData}); a correction per holder in its own
+ *    record until that holder was told ({@link Wallet.correct}). Receipts are recorded as pending
+ *    before they are fetched, and fetched by a later refresh when the log cannot give them now.
  *
  * Pure apart from the ports: no browser API, no fetch of its own (STYLE habit 2).
  */
 import * as v from 'valibot';
 import { ApiProblem, type ClearinghouseClient, uuidV4 } from '../../protocol/client';
-import { isProtocolError, ProtocolError } from '../../protocol/errors';
+import {
+  isProtocolError,
+  ProtocolError,
+  protocolErrorCodes,
+  type ProtocolErrorCode,
+} from '../../protocol/errors';
 import { sha256Of } from '../../protocol/jws';
 import { publicJwk } from '../../protocol/keys';
 import type { DataCategory } from '../../protocol/vocabulary';
-import type { Payload, Scope } from '../../protocol/messages';
+import { correctionContent, type Payload, type Scope } from '../../protocol/messages';
 import {
   companyId,
   compactJws,
+  dataCategory as dataCategorySchema,
   epochSeconds,
+  sealed as sealedSchema,
   sha256 as sha256Schema,
+  text,
 } from '../../protocol/messages/primitives';
 import type { BlacklistEntry, Profile } from '../../protocol/profile';
 import { openMessage, signMessage } from '../../protocol/signed';
 import { sealTo } from '../../protocol/seal';
 import { ready, sha256 } from '../../protocol/sodium';
-import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from '../../protocol/encoding';
 import { parseReceipt, parseVerifierKey, verifyReceipt } from '../../protocol/tlog';
-import { isSensitiveDataCategory } from '../../protocol/vocabulary';
+import { dataCategoryIds, isSensitiveDataCategory } from '../../protocol/vocabulary';
 import { companyIdentity, type CompanyIdentity } from './identity';
 import {
+  isTemporaryOpeningFailure,
   openAnswer,
   openDisclosure,
   openedAnswer,
@@ -173,20 +189,27 @@ export const storedReceipt = v.object({
 export type StoredReceipt = v.InferOutput<typeof storedReceipt>;
 
 /**
- * The signed answers on their way to the clearinghouse, by sha256 (one vault record, `profile`
- * table, id `wallet-outbox`, so a refresh reads one record), each written before it is sent and
- * removed once the vault holds its outcome: a service worker stopped between the clearinghouse's
- * 201 and the vault's write must not leave the company with a grant the customer's wallet does
- * not know (issue 12).
+ * The signed logged messages on their way to the clearinghouse, by sha256 (one vault record,
+ * `profile` table, id `wallet-outbox`, so a refresh reads one record), each written before it is
+ * sent and removed once the vault holds its outcome: a service worker stopped between the
+ * clearinghouse's 201 and the vault's write must not leave the company with a grant the
+ * customer's wallet does not know (issue 12), and an answer lost on the network (or cut off by
+ * extension/core/timed-fetch's 60 s) must not turn a retried revocation or data request into a
+ * second logged one.
  */
 const outboxEntry = v.object({
   company: companyId,
-  kind: v.picklist(['grant', 'refusal']),
+  kind: v.picklist(loggedWalletKinds),
   jws: compactJws,
   /** The token's `exp`: after it the clearinghouse can no longer take it for the first time. */
   exp: epochSeconds,
   /** The request it answers (absent in entries written before session 13). */
   request: v.optional(sha256Schema),
+  /**
+   * A revocation or data request: what the customer asked for (`askOf`), so asking again while
+   * its outcome is unknown sends this token again instead of signing a second logged message.
+   */
+  ask: v.optional(v.pipe(v.string(), v.maxLength(128))),
   /**
    * Settled by a refresh (`resumeOutbox`): the vault holds its outcome, which the customer never
    * saw. Kept until its window has closed, so answering the same request again meanwhile gets
@@ -237,6 +260,116 @@ async function inTurn<T>(store: RecordStore, key: string, work: () => Promise<T>
   } finally {
     if (turns.get(key) === turn) turns.delete(key);
   }
+}
+
+/**
+ * The corrections on their way (issue 5 "Corrections"), one vault record like the outbox and the
+ * blacklist signals (extension/core/blacklist-signals): per data category the newest correction,
+ * the holders told already and, per holder still to be told, its signed sealed `correction`,
+ * written before it is sent and sent again, the very token, until the clearinghouse takes it. A
+ * holder whose key could not be fetched yet keeps the value itself (the vault is encrypted) until
+ * it is sealed; a correction told to every holder is removed.
+ */
+export const correctionsRecord = { table: 'profile', id: 'wallet-corrections' } as const;
+
+const correctionHolder = v.object({
+  /** The value, kept only until it is sealed to the company's key. */
+  value: v.optional(text(4000)),
+  /** Sealed to the company's key; signed again in a new token if the first expired untaken. */
+  sealed: v.optional(sealedSchema),
+  /** The signed `correction`, in the vault before it is sent. */
+  jws: v.optional(compactJws),
+  /** The clearinghouse refused it: not sent again until the customer corrects again. */
+  error: v.optional(v.picklist(protocolErrorCodes)),
+});
+type CorrectionHolder = v.InferOutput<typeof correctionHolder>;
+
+/** Holders one correction can name (every relationship of a large vault). */
+const maxCorrectionHolders = 10_000;
+
+const correctionEntry = v.object({
+  dataCategory: dataCategorySchema,
+  /** SHA-256 of the value: the same correction again goes only to the holders not told yet. */
+  valueSha256: sha256Schema,
+  at: epochSeconds,
+  told: v.pipe(v.array(companyId), v.maxLength(maxCorrectionHolders)),
+  /** The holders still to be told, by company id. */
+  pending: v.pipe(
+    v.record(companyId, correctionHolder),
+    v.check((r) => Object.keys(r).length <= maxCorrectionHolders, 'too many holders'),
+  ),
+});
+type CorrectionEntry = v.InferOutput<typeof correctionEntry>;
+
+/**
+ * The corrections under way, by data category. An entry that no longer parses is left out (the
+ * customer can correct again); a record that does not authenticate: `ERR_VAULT_RECORD_DAMAGED`.
+ */
+async function readCorrections(store: RecordStore): Promise<Record<string, CorrectionEntry>> {
+  const raw = await store.get(correctionsRecord.table, correctionsRecord.id);
+  const corrections = (raw as { corrections?: unknown } | undefined)?.corrections;
+  const out: Record<string, CorrectionEntry> = {};
+  if (typeof corrections !== 'object' || corrections === null) return out;
+  for (const [category, value] of Object.entries(corrections)) {
+    const parsed = v.safeParse(correctionEntry, value);
+    if (parsed.success && parsed.output.dataCategory === category) out[category] = parsed.output;
+  }
+  return out;
+}
+
+function writeCorrections(
+  store: RecordStore,
+  corrections: Record<string, CorrectionEntry>,
+): Promise<void> {
+  return store.put(correctionsRecord.table, correctionsRecord.id, { v: 1, corrections });
+}
+
+/** Corrections, one at a time per store: two at once would sign and send one twice. */
+const correctionTurns = new WeakMap<RecordStore, Promise<unknown>>();
+
+function inCorrectionTurn<T>(store: RecordStore, work: () => Promise<T>): Promise<T> {
+  const turn = (correctionTurns.get(store) ?? Promise.resolve()).catch(() => undefined).then(work);
+  correctionTurns.set(store, turn);
+  return turn;
+}
+
+/**
+ * A correction the clearinghouse did not take: refused for a reason (a 4xx that waiting cannot
+ * change; 408 and 429 ask to come back later), `later` (any other answer: a 5xx may be this
+ * message's alone), or `unreachable` (no answer: the network, the timeout of
+ * extension/core/timed-fetch; the rest would wait as long).
+ */
+function correctionProblem(e: unknown): 'unreachable' | 'later' | { refused: ProtocolErrorCode } {
+  if (!(e instanceof ApiProblem)) return 'unreachable';
+  if (e.status >= 400 && e.status < 500 && ![408, 429].includes(e.status))
+    return {
+      refused: (protocolErrorCodes as readonly string[]).includes(e.code)
+        ? (e.code as ProtocolErrorCode)
+        : 'ERR_MESSAGE_INVALID',
+    };
+  return 'later';
+}
+
+/**
+ * What a revocation or data request asks for, as its outbox entry's `ask`: the same ask made
+ * again while the first one's outcome is unknown is the same message (see `Wallet.sendAsked`).
+ */
+function askOf(kind: 'revocation' | 'data-request', what: unknown): string {
+  return `${kind} ${base64urlEncode(sha256(utf8Encode(canonicalJson(what))))}`;
+}
+
+/** The messages of `kind` the clearinghouse lists for a pseudonym. */
+function listedOf(
+  fresh: ClearinghouseRelationship,
+  kind: LoggedWalletKind,
+): readonly { sha256: string }[] {
+  return kind === 'grant'
+    ? fresh.grants
+    : kind === 'refusal'
+      ? fresh.refusals
+      : kind === 'revocation'
+        ? fresh.revocations
+        : fresh.dataRequests;
 }
 
 /**
@@ -313,6 +446,9 @@ export const clearinghouseRelationship = v.object({
 });
 export type ClearinghouseRelationship = v.InferOutput<typeof clearinghouseRelationship>;
 
+/** The bound on a relationship's pending receipts: past it, the newest are kept. */
+const maxPendingReceipts = 100;
+
 /** The vault's relationship record: the clearinghouse's view plus the wallet's own findings. */
 export const walletRelationship = v.object({
   ...clearinghouseRelationship.entries,
@@ -323,7 +459,23 @@ export const walletRelationship = v.object({
   openedAnswers: v.optional(v.pipe(v.array(openedAnswer), v.maxLength(1000)), []),
   /** Issue 9: each regulator's decision on a complaint as the wallet checked it, by its sha256. */
   openedDecisions: v.optional(v.pipe(v.array(openedDecision), v.maxLength(1000)), []),
-  /** Receipts still to fetch (the log was slow): retried on the next refresh. */
+  /**
+   * Corrections still to reach this company (`error`: the clearinghouse refused it, with its
+   * code). Never stored in the record: `Wallet.withPendingCorrections` fills it in for the
+   * dashboard from the corrections record.
+   */
+  pendingCorrections: v.optional(
+    v.pipe(
+      v.array(
+        v.object({
+          dataCategory: dataCategorySchema,
+          error: v.nullable(v.picklist(protocolErrorCodes)),
+        }),
+      ),
+      v.maxLength(dataCategoryIds.length),
+    ),
+  ),
+  /** Receipts still to fetch (the log slow or out of reach): retried on the next refresh. */
   pendingReceipts: v.optional(
     v.pipe(
       v.array(
@@ -333,7 +485,7 @@ export const walletRelationship = v.object({
           jws: compactJws,
         }),
       ),
-      v.maxLength(100),
+      v.maxLength(maxPendingReceipts),
     ),
     [],
   ),
@@ -348,6 +500,16 @@ export type AnswerOutcome =
       readonly sha256: string;
       readonly receipt: StoredReceipt | null;
     };
+
+/** The common claims of a message the wallet signs. */
+interface Claims {
+  readonly v: 1;
+  readonly iss: string;
+  readonly aud: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
 
 /** Seconds in a day. */
 const day = 86_400;
@@ -400,6 +562,13 @@ const knownCodes = new Set<string>([
 /** The clearinghouse refused the message for a reason: it was not stored and never will be. */
 function refusedForAReason(e: unknown): boolean {
   return isProtocolError(e) && knownCodes.has(e.code);
+}
+
+/** The log cannot give a receipt now (slow, or out of reach): it stays pending, no failure. */
+function receiptNotYet(e: unknown): boolean {
+  return (
+    isProtocolError(e, 'ERR_RECEIPT_TIMEOUT') || isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')
+  );
 }
 
 /** What an answer of `kind` came to. */
@@ -714,7 +883,7 @@ export class Wallet {
     };
   }
 
-  private claims(identity: CompanyIdentity) {
+  private claims(identity: CompanyIdentity): Claims {
     const iat = this.nowSeconds();
     return {
       v: 1 as const,
@@ -863,6 +1032,11 @@ export class Wallet {
   /**
    * Revokes grants given to `company`: all of them, or the listed ones (optionally only some
    * purposes of each). Effective at once; the receipt is fetched and stored like an answer's.
+   * Revoking the same again while the first one's outcome is unknown sends the first one again
+   * (`sendAsked`), never a second logged revocation.
+   *
+   * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE` (kept in the outbox: sent again by the
+   *   next refresh or the next click), the clearinghouse's refusals, the receipt's codes.
    *
    * @example
    * ```ts
@@ -875,14 +1049,83 @@ export class Wallet {
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     await ready();
     const identity = await this.identity(company);
-    const token = await signMessage(
-      'revocation',
-      { ...this.claims(identity), grants },
-      identity.keyPair,
+    return this.sendAsked(identity, 'revocation', askOf('revocation', grants), (claims) =>
+      signMessage('revocation', { ...claims, grants }, identity.keyPair),
     );
-    const sha = await this.submit('revocation', token);
-    const receipt = await this.settle(identity, { sha256: sha, kind: 'revocation', jws: token });
-    return { sha256: sha, receipt };
+  }
+
+  /**
+   * Sends a revocation or data request through the outbox (issue 5): the signed message is in the
+   * vault before it is sent and stays there until the vault holds its outcome. Asked again while
+   * that outcome is unknown (the answer lost on the network, or the 60 s of timed-fetch over), the
+   * same token goes again, which the clearinghouse answers like the first time: one click, one
+   * logged message, however often the customer retries. A refresh sends it again too while its
+   * window is open (`resumeOutbox`).
+   */
+  private sendAsked(
+    identity: CompanyIdentity,
+    kind: 'revocation' | 'data-request',
+    ask: string,
+    sign: (claims: Claims) => Promise<string>,
+  ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
+    const store = this.ports.store;
+    return inTurn(store, `${identity.company} ${ask}`, async () => {
+      const earlier = await this.askedBefore(identity, ask);
+      if (earlier !== undefined) return earlier;
+      const claims = this.claims(identity);
+      const token = await sign(claims);
+      const own = sha256Of(token);
+      await outboxUpdate(store, (entries) => {
+        entries[own] = { company: identity.company, kind, jws: token, exp: claims.exp, ask };
+      });
+      const done = () => outboxUpdate(store, (entries) => void delete entries[own]);
+      let sha: string;
+      try {
+        sha = await this.submit(kind, token);
+      } catch (e) {
+        // Refused for a reason: never stored. Anything else: it may have been (see above).
+        if (refusedForAReason(e)) await done();
+        throw e;
+      }
+      const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
+      await done();
+      return { sha256: sha, receipt };
+    });
+  }
+
+  /**
+   * The outbox's revocation or data request of the same `ask` whose outcome the customer never
+   * learnt: sent again (the same token) and settled, or dropped when the clearinghouse refuses it
+   * for a reason (its window closed before it ever arrived), so a new one can be signed.
+   *
+   * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE` and anything but a refusal for a
+   *   reason: the earlier message stays in the outbox and nothing new is signed.
+   */
+  private async askedBefore(
+    identity: CompanyIdentity,
+    ask: string,
+  ): Promise<{ sha256: string; receipt: StoredReceipt | null } | undefined> {
+    const store = this.ports.store;
+    for (const [sha256, entry] of Object.entries(await outboxRead(store))) {
+      if (entry.company !== identity.company || entry.ask !== ask) continue;
+      const done = () => outboxUpdate(store, (current) => void delete current[sha256]);
+      if (entry.settled !== true) {
+        try {
+          await this.submit(entry.kind, entry.jws);
+        } catch (e) {
+          if (!refusedForAReason(e)) throw e;
+          await done();
+          continue;
+        }
+      }
+      const receipt =
+        entry.settled === true
+          ? await this.storedReceipt(identity, sha256)
+          : await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
+      await done();
+      return { sha256, receipt };
+    }
+    return undefined;
   }
 
   private async submit(kind: LoggedWalletKind, token: string): Promise<string> {
@@ -907,16 +1150,22 @@ export class Wallet {
     return own;
   }
 
-  /** Fetches the receipt, refreshes the relationship from the clearinghouse, stores both. */
+  /**
+   * Fetches the receipt, refreshes the relationship from the clearinghouse, stores both. The
+   * receipt is recorded as pending first (when the vault already holds the relationship; a first
+   * answer is kept by the outbox instead), so a fetch that fails in any way leaves it for the next
+   * refresh to fetch; a log that is slow or out of reach leaves it pending without failing.
+   */
   private async settle(
     identity: CompanyIdentity,
     message: { sha256: string; kind: LoggedWalletKind; jws: string },
   ): Promise<StoredReceipt | null> {
+    await this.notePending(identity, message);
     let receipt: StoredReceipt | null = null;
     try {
       receipt = await this.fetchReceipt(message);
     } catch (e) {
-      if (!isProtocolError(e, 'ERR_RECEIPT_TIMEOUT')) throw e;
+      if (!receiptNotYet(e)) throw e;
     }
     await this.refresh(
       identity,
@@ -926,24 +1175,68 @@ export class Wallet {
     return receipt;
   }
 
+  /** Adds `message` to the stored relationship's pending receipts (nothing stored: nothing). */
+  private async notePending(
+    identity: CompanyIdentity,
+    message: { sha256: string; kind: LoggedWalletKind; jws: string },
+  ): Promise<void> {
+    const stored = await this.relationship(identity.pseudonym);
+    if (
+      stored === undefined ||
+      stored.receipts.some((r) => r.sha256 === message.sha256) ||
+      stored.pendingReceipts.some((p) => p.sha256 === message.sha256)
+    )
+      return;
+    await this.ports.store.put('relationships', identity.pseudonym, {
+      ...stored,
+      pendingReceipts: [...stored.pendingReceipts, message].slice(-maxPendingReceipts),
+    });
+  }
+
   /**
-   * Long-polls the receipt of `message` and verifies it against the pinned log key.
+   * Tries each pending receipt once more: those fetched and verified come back; those the log
+   * cannot give yet stay pending (the first sign that it is out of reach ends the round).
+   * `strict`: a receipt that does not verify throws (else it stays pending, unseen as verified).
+   */
+  private async fetchPending(
+    pending: WalletRelationship['pendingReceipts'],
+    options: { strict: boolean; attempts?: number; waitSeconds?: number },
+  ): Promise<StoredReceipt[]> {
+    const fetched: StoredReceipt[] = [];
+    for (const p of pending) {
+      try {
+        fetched.push(await this.fetchReceipt(p, options));
+      } catch (e) {
+        if (isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) break;
+        if (options.strict && !isProtocolError(e, 'ERR_RECEIPT_TIMEOUT')) throw e;
+      }
+    }
+    return fetched;
+  }
+
+  /**
+   * Long-polls the receipt of `message` and verifies it against the pinned log key: `attempts`
+   * polls (default the port's `receiptAttempts`, else 3) of `waitSeconds` (default 10) each.
    *
    * @throws ProtocolError `ERR_RECEIPT_TIMEOUT` when the log did not answer in time,
-   *   `ERR_LOG_KEY_NOT_PINNED`, or the verification's codes.
+   *   `ERR_CLEARINGHOUSE_UNREACHABLE` when it could not be reached, `ERR_LOG_KEY_NOT_PINNED`, or
+   *   the verification's codes.
    */
-  async fetchReceipt(message: {
-    sha256: string;
-    kind: LoggedWalletKind;
-    jws: string;
-  }): Promise<StoredReceipt> {
+  async fetchReceipt(
+    message: {
+      sha256: string;
+      kind: LoggedWalletKind;
+      jws: string;
+    },
+    options: { attempts?: number; waitSeconds?: number } = {},
+  ): Promise<StoredReceipt> {
     const pinned = await this.ports.pinnedLog();
     if (pinned === null) fail('ERR_LOG_KEY_NOT_PINNED', 'no log key is pinned');
-    const attempts = this.ports.receiptAttempts ?? 3;
+    const attempts = options.attempts ?? this.ports.receiptAttempts ?? 3;
     for (let attempt = 0; attempt < attempts; attempt++) {
       let raw: unknown;
       try {
-        raw = await this.ports.clearinghouse.logReceipt(message.sha256, 10);
+        raw = await this.ports.clearinghouse.logReceipt(message.sha256, options.waitSeconds ?? 10);
       } catch (e) {
         if (
           e instanceof ApiProblem &&
@@ -1012,11 +1305,13 @@ export class Wallet {
       fail('ERR_CLEARINGHOUSE_UNREACHABLE', 'the clearinghouse answered a malformed relationship');
     const receipts = [...(previous?.receipts ?? [])];
     for (const r of added) if (!receipts.some((x) => x.sha256 === r.sha256)) receipts.push(r);
-    const stillPending = [...(previous?.pendingReceipts ?? []), ...pending].filter(
-      (p, i, all) =>
-        !receipts.some((r) => r.sha256 === p.sha256) &&
-        all.findIndex((q) => q.sha256 === p.sha256) === i,
-    );
+    const stillPending = [...(previous?.pendingReceipts ?? []), ...pending]
+      .filter(
+        (p, i, all) =>
+          !receipts.some((r) => r.sha256 === p.sha256) &&
+          all.findIndex((q) => q.sha256 === p.sha256) === i,
+      )
+      .slice(-maxPendingReceipts);
     const record: WalletRelationship = {
       ...parsed.output,
       receipts,
@@ -1037,11 +1332,12 @@ export class Wallet {
     fresh: ClearinghouseRelationship,
     previous: WalletRelationship | undefined,
   ): Promise<Pick<WalletRelationship, 'openedDisclosures' | 'openedAnswers' | 'openedDecisions'>> {
+    // What an earlier version kept as invalid for a passing reason is checked again.
     const disclosures = new Map<string, OpenedDisclosure>(
-      (previous?.openedDisclosures ?? []).map((d) => [d.sha256, d]),
+      (previous?.openedDisclosures ?? []).filter(settled).map((d) => [d.sha256, d]),
     );
     const answers = new Map<string, OpenedAnswer>(
-      (previous?.openedAnswers ?? []).map((a) => [a.sha256, a]),
+      (previous?.openedAnswers ?? []).filter(settled).map((a) => [a.sha256, a]),
     );
     const answered = fresh.dataRequests.flatMap((r) =>
       r.answer === null ? [] : [{ request: r.sha256, answer: r.answer }],
@@ -1069,8 +1365,9 @@ export class Wallet {
           // Console answers are signed with a staff member's key; an unknown key is no key.
           personKey,
         };
-        // A lookup that fails for another reason (the clearinghouse out of reach) leaves that
-        // message unopened until the next refresh rather than marking it invalid for good.
+        // A lookup that fails for another reason (the clearinghouse out of reach), or a message
+        // ahead of this device's clock, stays unopened until the next refresh rather than
+        // being marked invalid for good (extension/core/disclosures `temporaryOpeningCodes`).
         for (const d of newDisclosures) {
           const opened = await openDisclosure(d.sha256, d.jws, context).catch(() => undefined);
           if (opened !== undefined) disclosures.set(d.sha256, opened);
@@ -1084,7 +1381,7 @@ export class Wallet {
     // Issue 9: the regulator's decisions, each checked once against its published key; a
     // lookup that fails (out of reach) leaves it unchecked until the next refresh.
     const decisions = new Map<string, OpenedDecision>(
-      (previous?.openedDecisions ?? []).map((d) => [d.sha256, d]),
+      (previous?.openedDecisions ?? []).filter(settled).map((d) => [d.sha256, d]),
     );
     const decided = fresh.complaints.flatMap((c) =>
       c.decision === null ? [] : [{ complaint: c.sha256, decision: c.decision }],
@@ -1096,7 +1393,8 @@ export class Wallet {
         nowMs: this.ports.clock.now(),
         personKey,
       }).catch(() => undefined);
-      if (opened !== undefined) decisions.set(d.decision.sha256, opened);
+      // A decision ahead of this device's clock is checked again too.
+      if (opened !== undefined && settled(opened)) decisions.set(d.decision.sha256, opened);
     }
     return {
       openedDisclosures: fresh.disclosures.flatMap((d) => disclosures.get(d.sha256) ?? []),
@@ -1106,11 +1404,13 @@ export class Wallet {
   }
 
   /**
-   * Settles the answers the wallet signed but never saw stored (the service worker stopped in
-   * between): each is looked up in the clearinghouse's view of its pseudonym. Stored: the
-   * relationship and receipt are fetched into the vault as `answer` would have. Not stored and
-   * past its `exp`: it can never be taken any more and is dropped. Otherwise (not stored yet, or
-   * the clearinghouse out of reach) it stays for the next refresh. Never sends anything.
+   * Settles the messages the wallet signed but never saw stored (the service worker stopped in
+   * between, or the answer was lost): each is looked up in the clearinghouse's view of its
+   * pseudonym. Stored: the relationship and receipt are fetched into the vault as `answer` would
+   * have. Not stored and past its `exp`: it can never be taken any more and is dropped. Not
+   * stored yet: an answer stays for the next refresh (never sent from here: the customer's next
+   * answer sends it); a revocation or data request is sent again, the same token. The
+   * clearinghouse out of reach: it stays.
    *
    * @returns the number of answers settled into the vault.
    */
@@ -1118,13 +1418,15 @@ export class Wallet {
     const entries = await outboxRead(this.ports.store);
     let settled = 0;
     for (const [sha256, entry] of Object.entries(entries)) {
-      // In the request's turn, so an answer to it under way (answerSentBefore) and this never
-      // settle the same entry twice; entries written before session 13 name no request.
+      // In the request's (or the ask's) turn, so an answer to it under way (answerSentBefore,
+      // askedBefore) and this never settle the same entry twice; entries written before session
+      // 13 name neither.
       const resume = () => this.resumeOne(sha256, entry);
+      const turn = entry.request ?? entry.ask;
       const outcome =
-        entry.request === undefined
+        turn === undefined
           ? await resume()
-          : await inTurn(this.ports.store, `${entry.company} ${entry.request}`, resume);
+          : await inTurn(this.ports.store, `${entry.company} ${turn}`, resume);
       if (outcome === 'settled') settled++;
     }
     return settled;
@@ -1166,19 +1468,31 @@ export class Wallet {
           keyPair: identity.keyPair,
         }),
       );
-      stored = [...fresh.grants, ...fresh.refusals].some((m) => m.sha256 === sha256);
+      stored = listedOf(fresh, kind).some((m) => m.sha256 === sha256);
     } catch (e) {
       if (!(e instanceof ApiProblem && e.status === 404)) return 'kept';
     }
     if (!stored) {
-      if (open) return 'kept'; // it could still arrive within its window
-      await drop();
-      return 'dropped';
+      if (!open) {
+        await drop();
+        return 'dropped';
+      }
+      // It could still arrive within its window. An answer goes again only when the customer
+      // answers again (answerSentBefore); a revocation or data request the customer asked for
+      // goes again now, the same token, so what they asked for is done once it can be.
+      if (current.ask === undefined) return 'kept';
+      try {
+        await this.submit(kind, jws);
+      } catch (e) {
+        if (!refusedForAReason(e)) return 'kept';
+        await drop();
+        return 'dropped';
+      }
     }
     await this.settle(identity, { sha256, kind, jws });
-    // It stays, marked, while the customer may still answer its request again
-    // (answerSentBefore); an entry that names no request cannot be matched, and goes.
-    if (open && current.request !== undefined) {
+    // It stays, marked, while the customer may still ask the same again (answerSentBefore,
+    // askedBefore); an entry that names neither request nor ask cannot be matched, and goes.
+    if (open && (current.request !== undefined || current.ask !== undefined)) {
       await outboxUpdate(this.ports.store, (entries) => {
         if (entries[sha256] !== undefined) entries[sha256] = { ...entries[sha256], settled: true };
       });
@@ -1199,20 +1513,19 @@ export class Wallet {
     await ready();
     const identity = await this.identity(company);
     const previous = await this.relationship(identity.pseudonym);
-    const fetched: StoredReceipt[] = [];
-    for (const p of previous?.pendingReceipts ?? []) {
-      try {
-        fetched.push(await this.fetchReceipt(p));
-      } catch (e) {
-        if (!isProtocolError(e, 'ERR_RECEIPT_TIMEOUT')) throw e;
-      }
-    }
+    const fetched = await this.fetchPending(previous?.pendingReceipts ?? [], { strict: true });
     return this.refresh(identity, [], fetched);
   }
 
   /**
    * Asks `company` for access to, or erasure of, what it holds (GDPR Art. 15 and 17): a signed,
-   * logged `data-request`; the answer shows in the relationship once the company gives it.
+   * logged `data-request`; the answer shows in the relationship once the company gives it. Its
+   * receipt is the customer's proof of the day it was asked (an overdue answer is a finding): it
+   * is recorded as pending before it is fetched, and fetched by a later refresh when the log
+   * cannot give it now. Asking the same again while the first one's outcome is unknown sends the
+   * first one again (`sendAsked`), never a second logged request.
+   *
+   * @throws ProtocolError as {@link revoke}.
    *
    * @example
    * ```ts
@@ -1225,69 +1538,225 @@ export class Wallet {
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     await ready();
     const identity = await this.identity(company);
-    const token = await signMessage(
-      'data-request',
-      { ...this.claims(identity), type },
-      identity.keyPair,
+    return this.sendAsked(identity, 'data-request', askOf('data-request', type), (claims) =>
+      signMessage('data-request', { ...claims, type }, identity.keyPair),
     );
-    const sha = await this.submit('data-request', token);
-    const receipt = await this.settle(identity, { sha256: sha, kind: 'data-request', jws: token });
-    return { sha256: sha, receipt };
   }
 
   /**
    * Corrects one data category once: every company holding it under an active grant gets a
-   * `correction` sealed to its first current key (not logged: relayed). Companies the
-   * clearinghouse cannot reach now are returned as failed, to try again.
+   * `correction` sealed to its first current key (not logged: relayed). Each holder's signed
+   * message is in the vault (`correctionsRecord`) before it is sent and stays there until the
+   * clearinghouse took it, so a holder out of reach now is told by a later refresh
+   * (`resumeCorrections`) or by correcting the same again, which goes only to the holders not
+   * told yet, each with the very token it was sent before. A different value replaces the
+   * correction still under way for that category and goes to every holder.
    *
+   * @returns `sent`: the holders told this correction (now or by an earlier try); `failed`: those
+   *   still to be told (out of reach, or refused: see {@link withPendingCorrections}).
+   * @throws ProtocolError `ERR_WALLET_CHOICE_INVALID` for a value no correction can carry, the
+   *   vault's codes; never for the network.
    * @example
    * ```ts
-   * const { sent } = await wallet.correct('address', 'Hauptstraße 1, 12345 Beispielstadt');
+   * const { sent, failed } = await wallet.correct('address', 'Hauptstraße 1, 12345 Beispielstadt');
    * ```
    */
   async correct(
     dataCategory: DataCategory,
     value: string,
   ): Promise<{ sent: string[]; failed: string[] }> {
+    if (!v.is(correctionContent, { dataCategory, value }))
+      fail('ERR_WALLET_CHOICE_INVALID', 'not a value a correction can carry');
     await ready();
-    const { items } = await this.list();
-    const holders = items.filter((r) =>
-      r.grants.some(
-        (g) =>
-          g.status === 'active' &&
-          grantScopes(g.jws).some((s) => s.dataCategories.includes(dataCategory)),
-      ),
-    );
-    const sent: string[] = [];
-    const failed: string[] = [];
-    for (const r of holders) {
-      try {
-        const company = await this.ports.clearinghouse.getCompany(r.company.id);
-        const key = company.keys?.find((k) => k.retiredAt === null && k.compromisedSince === null);
-        if (key === undefined) throw new ProtocolError('ERR_COMPANY_KEY_UNKNOWN', 'no current key');
-        const identity = await this.identity(r.company.id);
-        const sealed = base64urlEncode(
-          sealTo(publicKeyOf(key.jwk.x), JSON.stringify({ dataCategory, value })),
-        );
-        const token = await signMessage(
-          'correction',
-          { ...this.claims(identity), dataCategory, sealed },
-          identity.keyPair,
-        );
-        await this.ports.clearinghouse.sendCorrection(token);
-        sent.push(r.company.id);
-      } catch (e) {
-        if (e instanceof ApiProblem || isProtocolError(e)) failed.push(r.company.id);
-        else throw e;
+    const store = this.ports.store;
+    return inCorrectionTurn(store, async () => {
+      const { items } = await this.list();
+      const holders = items
+        .filter((r) =>
+          r.grants.some(
+            (g) =>
+              g.status === 'active' &&
+              grantScopes(g.jws).some((s) => s.dataCategories.includes(dataCategory)),
+          ),
+        )
+        .map((r) => r.company.id);
+      const corrections = await readCorrections(store);
+      const valueSha256 = base64urlEncode(sha256(utf8Encode(value)));
+      const earlier = corrections[dataCategory];
+      const entry: CorrectionEntry =
+        earlier !== undefined && earlier.valueSha256 === valueSha256
+          ? earlier
+          : { dataCategory, valueSha256, at: this.nowSeconds(), told: [], pending: {} };
+      for (const company of holders) {
+        const holder = entry.pending[company];
+        if (entry.told.includes(company) || (holder !== undefined && holder.error === undefined))
+          continue;
+        // New, or refused before: the customer asks again, so it is tried afresh (a new token).
+        entry.pending[company] =
+          holder?.sealed === undefined ? { value } : { sealed: holder.sealed };
+      }
+      for (const [company, holder] of Object.entries(entry.pending))
+        if (holder.error !== undefined && !holders.includes(company)) delete entry.pending[company];
+      if (Object.keys(entry.pending).length === 0) delete corrections[dataCategory];
+      else corrections[dataCategory] = entry;
+      await writeCorrections(store, corrections); // before anything is sent
+      await this.sendCorrections(corrections, [dataCategory]);
+      return { sent: [...entry.told], failed: Object.keys(entry.pending).sort() };
+    });
+  }
+
+  /**
+   * Sends the corrections still under way that the clearinghouse has not refused (a refresh's
+   * part of {@link correct}).
+   *
+   * @returns how many holders are still to be told.
+   */
+  async resumeCorrections(): Promise<number> {
+    const store = this.ports.store;
+    return inCorrectionTurn(store, async () => {
+      const corrections = await readCorrections(store);
+      const categories = Object.keys(corrections) as DataCategory[];
+      if (categories.length === 0) return 0;
+      await ready();
+      await this.sendCorrections(corrections, categories);
+      return Object.values(corrections).reduce((n, e) => n + Object.keys(e.pending).length, 0);
+    });
+  }
+
+  /**
+   * `items` with the corrections still to reach each company (`pendingCorrections`), for the
+   * dashboard: the vault's relationship records never hold them.
+   *
+   * @example
+   * ```ts
+   * const shown = await wallet.withPendingCorrections((await wallet.list()).items);
+   * ```
+   */
+  async withPendingCorrections(items: WalletRelationship[]): Promise<WalletRelationship[]> {
+    let corrections: Record<string, CorrectionEntry>;
+    try {
+      corrections = await readCorrections(this.ports.store);
+    } catch (e) {
+      // A damaged record is listed by the vault itself; the relationships still show.
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return items;
+      throw e;
+    }
+    const byCompany = new Map<string, NonNullable<WalletRelationship['pendingCorrections']>>();
+    for (const entry of Object.values(corrections))
+      for (const [company, holder] of Object.entries(entry.pending))
+        byCompany.set(company, [
+          ...(byCompany.get(company) ?? []),
+          { dataCategory: entry.dataCategory, error: holder.error ?? null },
+        ]);
+    return items.map((r) => {
+      const pending = byCompany.get(r.company.id);
+      return pending === undefined ? r : { ...r, pendingCorrections: pending };
+    });
+  }
+
+  /**
+   * Sends every pending correction of `categories` not refused before, writing the record as it
+   * goes; stops when the clearinghouse does not answer at all (the rest would wait as long, up to
+   * 60 s each), not when it answers with a server error (that may be one message's alone).
+   */
+  private async sendCorrections(
+    corrections: Record<string, CorrectionEntry>,
+    categories: readonly DataCategory[],
+  ): Promise<void> {
+    const save = () => writeCorrections(this.ports.store, corrections);
+    for (const category of categories) {
+      const entry = corrections[category];
+      if (entry === undefined) continue;
+      for (const company of Object.keys(entry.pending).sort()) {
+        if (entry.pending[company]?.error !== undefined) continue;
+        const outcome = await this.sendCorrection(entry, company, save);
+        if (outcome === 'told') {
+          delete entry.pending[company];
+          entry.told.push(company);
+        } else if (typeof outcome === 'object') {
+          const { jws: _jws, ...rest } = entry.pending[company]!;
+          entry.pending[company] = { ...rest, error: outcome.refused };
+        }
+        if (Object.keys(entry.pending).length === 0) delete corrections[category];
+        await save();
+        if (outcome === 'unreachable') return;
       }
     }
-    return { sent, failed };
+  }
+
+  /**
+   * Tells one holder: seals the value to the company's first current key (once), signs, writes
+   * the token (`save`) before it is sent, and sends it; a token sent before goes again as it is.
+   */
+  private async sendCorrection(
+    entry: CorrectionEntry,
+    company: string,
+    save: () => Promise<void>,
+  ): Promise<'told' | 'unreachable' | 'later' | { refused: ProtocolErrorCode }> {
+    const ch = this.ports.clearinghouse;
+    let holder = entry.pending[company]!;
+    const update = (next: CorrectionHolder) => {
+      holder = next;
+      entry.pending[company] = next;
+    };
+    if (holder.sealed === undefined) {
+      if (holder.value === undefined) return { refused: 'ERR_MESSAGE_INVALID' };
+      let registry: Awaited<ReturnType<WalletClearinghouse['getCompany']>>;
+      try {
+        registry = await ch.getCompany(company);
+      } catch (e) {
+        return correctionProblem(e);
+      }
+      const key = registry.keys?.find((k) => k.retiredAt === null && k.compromisedSince === null);
+      if (registry.id !== company || key === undefined)
+        return { refused: 'ERR_COMPANY_KEY_UNKNOWN' };
+      const sealed = base64urlEncode(
+        sealTo(
+          publicKeyOf(key.jwk.x),
+          JSON.stringify({ dataCategory: entry.dataCategory, value: holder.value }),
+        ),
+      );
+      // Sealed: the value itself is not kept any longer.
+      update({ sealed });
+    }
+    for (let round = 0; round < 2; round++) {
+      let jws = holder.jws;
+      if (jws === undefined) {
+        const identity = await this.identity(company);
+        jws = await signMessage(
+          'correction',
+          { ...this.claims(identity), dataCategory: entry.dataCategory, sealed: holder.sealed! },
+          identity.keyPair,
+        );
+        update({ ...holder, jws });
+        await save(); // from here on the clearinghouse may hold it
+      }
+      try {
+        await ch.sendCorrection(jws);
+        return 'told';
+      } catch (e) {
+        // Its jti is taken: it arrived before (and the company has fetched it since).
+        if (e instanceof ApiProblem && e.code === 'ERR_JWS_REPLAYED') return 'told';
+        // Its window closed before the clearinghouse ever took it: the same sealed value in a
+        // new token. (Taken, fetched and expired meanwhile, the company gets it twice; applying
+        // a correction twice changes nothing.)
+        if (round === 0 && e instanceof ApiProblem && e.code === 'ERR_JWS_EXPIRED') {
+          const { jws: _expired, ...rest } = holder;
+          update(rest);
+          continue;
+        }
+        return correctionProblem(e);
+      }
+    }
+    return 'unreachable';
   }
 
   /**
    * Refreshes every stored relationship from the clearinghouse in signed batches of at most 100
    * (docs/api.md `POST /api/v1/relationships/batch`); an item the clearinghouse cannot answer
-   * keeps its stored copy. Receipts stay as they are. Returns the relationships as now stored.
+   * keeps its stored copy. Receipts still pending are looked for once more; the outbox's
+   * messages and the corrections under way are settled or sent first (`resumeOutbox`,
+   * `resumeCorrections`). Returns the relationships as now stored.
    *
    * Built for hundreds of companies (issue 9, bench/portal/me.ts): `items` may be the list the
    * caller has just read (no second read); two batches are in flight at once, so the
@@ -1302,6 +1771,12 @@ export class Wallet {
   async refreshAll(items?: readonly WalletRelationship[]): Promise<WalletRelationship[]> {
     await ready();
     const resumed = await this.resumeOutbox();
+    try {
+      await this.resumeCorrections();
+    } catch (e) {
+      // A damaged corrections record is the vault's to list; the relationships still refresh.
+      if (!isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) throw e;
+    }
     const current = items !== undefined && resumed === 0 ? items : (await this.list()).items;
     const seed = await this.ports.masterSeed();
     const batches: WalletRelationship[][] = [];
@@ -1376,6 +1851,25 @@ export class Wallet {
       // Unchanged (the usual case): keep the stored object, so it is not written again.
       if (!sameRecord(record, previous)) out[index] = record;
     }
+    // Receipts still to come (the log was slow or out of reach when the message went): one quick
+    // look each, no long poll, so a refresh of hundreds stays quick; what is not there yet waits
+    // for the next refresh, and so does one that does not verify (shown as still to come).
+    for (const [index, record] of out.entries()) {
+      if (record.pendingReceipts.length === 0) continue;
+      const fetched = await this.fetchPending(record.pendingReceipts, {
+        strict: false,
+        attempts: 1,
+        waitSeconds: 0,
+      });
+      if (fetched.length === 0) continue;
+      out[index] = {
+        ...record,
+        receipts: [...record.receipts, ...fetched],
+        pendingReceipts: record.pendingReceipts.filter(
+          (p) => !fetched.some((r) => r.sha256 === p.sha256),
+        ),
+      };
+    }
     return out;
   }
 
@@ -1424,6 +1918,11 @@ async function inParallel<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;
+}
+
+/** Opened, or invalid for good: not invalid for a passing reason (`isTemporaryOpeningFailure`). */
+function settled(opened: { state: string; code?: string }): boolean {
+  return !(opened.state === 'invalid' && isTemporaryOpeningFailure(opened.code ?? ''));
 }
 
 /** JSON with every object's members sorted: equal data, equal text, whatever the member order. */

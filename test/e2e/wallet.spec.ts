@@ -522,8 +522,16 @@ test('data requests answered: access with the disclosure, erasure confirmed; a c
   );
   await expect(access.getByTestId('disclosure-export')).toContainText('trail running');
 
-  // Erasure: confirmed, with what was erased.
+  // Erasure: irreversible, so one click only asks; Escape takes it back and sends nothing.
   await dashboard.getByTestId('request-erasure').click();
+  await expect(dashboard.getByTestId('erasure-confirmation')).toBeVisible();
+  await dashboard.keyboard.press('Escape');
+  await expect(dashboard.getByTestId('erasure-confirmation')).toBeHidden();
+  await expect(dashboard.getByTestId('request-erasure')).toBeFocused();
+  await expect(dashboard.getByTestId('data-request')).toHaveCount(1);
+  // Confirmed: sent, answered with what was erased.
+  await dashboard.getByTestId('request-erasure').click();
+  await dashboard.getByTestId('request-erasure-confirm').click();
   const erasure = dashboard.getByTestId('data-request').nth(1);
   await refreshUntil(() => erasure.getAttribute('data-outcome'), 'erased');
   await expect(erasure).toContainText('Preferences and habits');

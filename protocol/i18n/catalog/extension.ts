@@ -756,6 +756,15 @@ export const extension = {
   },
   'extension.relationships.confirmYes': { de: 'Ja, widerrufen', en: 'Yes, revoke' },
   'extension.relationships.confirmNo': { de: 'Abbrechen', en: 'Cancel' },
+  'extension.relationships.confirmErasure': {
+    de: 'Löschung wirklich verlangen? Die Anfrage wird im öffentlichen Protokoll vermerkt und lässt sich nicht zurücknehmen.',
+    en: 'Really request erasure? The request is recorded in the public log and cannot be taken back.',
+  },
+  'extension.relationships.confirmErasureYes': {
+    de: 'Ja, Löschung verlangen',
+    en: 'Yes, request erasure',
+  },
+  'extension.relationships.sending': { de: 'Wird gesendet …', en: 'Sending …' },
   'extension.relationships.ackReceived': {
     de: 'Widerruf vom Unternehmen bestätigt.',
     en: 'The company confirmed the revocation.',
@@ -826,6 +835,22 @@ export const extension = {
   'extension.relationships.correct.sent': {
     de: 'Berichtigung an {sent} Unternehmen gesendet ({failed} nicht erreichbar).',
     en: 'Correction sent to {sent} companies ({failed} could not be reached).',
+  },
+  'extension.relationships.correct.pending': {
+    de: 'Noch nicht zugestellt an: {companies}. Der Assistent versucht es weiter; erneut senden geht nur an diese.',
+    en: 'Not yet delivered to: {companies}. The Assistant keeps trying; sending again goes only to them.',
+  },
+  'extension.relationships.correction.pending': {
+    de: 'Berichtigung „{category}“: noch nicht zugestellt, der Assistent versucht es weiter.',
+    en: 'Correction of "{category}": not yet delivered; the Assistant keeps trying.',
+  },
+  'extension.relationships.correction.refused': {
+    de: 'Berichtigung „{category}“ abgelehnt: {error} Erneut senden versucht es noch einmal.',
+    en: 'Correction of "{category}" refused: {error} Sending it again tries once more.',
+  },
+  'extension.relationships.rewards.unavailable': {
+    de: 'Die Prämien ließen sich nicht laden: {error}',
+    en: 'The rewards could not be loaded: {error}',
   },
   // Issue 7, second part: the unlock prompt of the consent window, disclosures and answers.
   'extension.consent.locked': {

@@ -141,6 +141,10 @@ export const offers = {
     de: 'Nicht eingereicht: {error}',
     en: 'Not submitted: {error}',
   },
+  'extension.offers.complaint.pending': {
+    de: 'Eingereicht, die Antwort der Clearingstelle steht aus. Der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
+    en: 'Submitted; the clearinghouse has not answered yet. The Assistant sends the same complaint again with the next check.',
+  },
   'extension.offers.complaint.auto': {
     de: 'Beschwerden ohne Rückfrage einreichen',
     en: 'Submit complaints without asking me',
@@ -176,6 +180,22 @@ export const offers = {
   'extension.offers.complaint.reason.outer_inner_mismatch': {
     de: 'Umschlag und Inhalt widersprechen sich',
     en: 'envelope and content disagree',
+  },
+  'extension.offers.complaint.reason.misleading': {
+    de: 'irreführend',
+    en: 'misleading',
+  },
+  'extension.offers.complaint.reason.undisclosed_data': {
+    de: 'mit Daten, die das Unternehmen nicht offengelegt hat',
+    en: 'using data the company did not disclose',
+  },
+  'extension.offers.complaint.reason.unlawful_onward_transfer': {
+    de: 'unzulässige Weitergabe Ihrer Daten',
+    en: 'your data passed on unlawfully',
+  },
+  'extension.offers.complaint.reason.request_unanswered': {
+    de: 'Ihre Anfrage blieb unbeantwortet',
+    en: 'your request went unanswered',
   },
   'extension.offers.complaint.reason.other': { de: 'sonstiger Verstoß', en: 'another breach' },
   'extension.settings.filter.title': { de: 'Angebotsfilter', en: 'Offer filter' },
