@@ -3,19 +3,20 @@
  * data requests"):
  *
  * - **disclosures**: for each new grant the site tells the customer what it holds (the categories
- *   and purposes of the grant, plus whatever the customer store holds) with a sealed export of the
- *   stored data, sealed to the pseudonym's pairwise key;
+ *   and purposes of the grant, plus whatever its store holds) with a sealed export of the stored
+ *   data, sealed to the pseudonym's pairwise key;
  * - **data requests**: on a `data-request` feed event the site answers an access request with a
  *   fresh disclosure and an answer naming it, and an erasure request by erasing the customer's data
- *   in its store and confirming which categories it erased. Events are read at least once: an
- *   answer the clearinghouse already holds (`ERR_DATA_REQUEST_ALREADY_ANSWERED`) counts as done;
+ *   in its store and confirming which categories it erased. Events are read at least once, so
+ *   the answer is decided and kept in the store (store.ts) before the site acts on it: a retry
+ *   resends the same disclosure (the clearinghouse answers a resent token with its receipt) and
+ *   confirms the same erased categories; an answer the clearinghouse already holds
+ *   (`ERR_DATA_REQUEST_ALREADY_ANSWERED`) counts as done;
  * - **access events**: `POST /demo/access` (JSON `{"pseudonym": "ps_…"}`) reports one use of the
  *   customer's data under its grant, as a batch of one entry; tests and the demo use it.
  */
 import { randomBytes } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import {
   ApiProblem,
   uuidV4,
@@ -27,15 +28,17 @@ import type { Ed25519KeyPair } from '../../protocol/keys';
 import { parseMessage, type Payload } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
-import type { Customer, SiteRelay } from './relay';
+import { grantOf, type SiteRelay } from './relay';
+import type { Customer, DecidedAnswer, SiteStore } from './store';
 
 export interface SiteObligationsOptions {
   client: ClearinghouseClient;
   companyId: string;
   keyPair: Ed25519KeyPair;
-  /** The relay side, whose customer store this module discloses from and erases in. */
+  /** The relay side, whose customers this module discloses about. */
   relay: SiteRelay;
-  dataDir: string;
+  /** Where the customers are erased and the decided answers kept. */
+  store: SiteStore;
   now: () => number;
   log: (line: string) => void;
   /** The clearinghouse's origin (the `aud` of an access report), from its self-description. */
@@ -59,30 +62,42 @@ export interface SiteObligations {
   /** Answers `POST /demo/access`; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Sends a disclosure of what the site holds about `pseudonym`. */
-  disclose(pseudonym: string, dataRequestSha256?: string): Promise<string>;
-  /** Reports one use of the customer's data under its grant. */
+  disclose(pseudonym: string): Promise<string>;
+  /**
+   * Reports one use of the customer's data under its grant (by default: the first scope's
+   * purpose and categories).
+   *
+   * @throws NothingToReport when no data category is named (the grant names none, or the site
+   *   no longer holds the grant).
+   */
   reportAccess(
     pseudonym: string,
     use?: { purpose: string; dataCategories: string[] },
   ): Promise<{ accepted: number; outOfScope: number }>;
 }
 
+/** An access report with no data category to name: there was no use to report. */
+export class NothingToReport extends Error {
+  override readonly name = 'NothingToReport';
+  readonly code = 'ERR_NOTHING_TO_REPORT';
+}
+
 const maxDemoBody = 4096;
+/** What the site states when no scope of the grant covers a category it holds. */
+const defaultRetentionDays = 365;
 
 /**
  * Creates the site's obligations side.
  *
  * @example
  * ```ts
- * const obligations = createSiteObligations({ client, companyId, keyPair, relay, dataDir, now: Date.now, log });
+ * const obligations = createSiteObligations({ client, companyId, keyPair, relay, store, now: Date.now, log, clearinghouseOrigin });
  * await obligations.onFeedEvent(event); // discloses on a grant, answers data requests
  * ```
  */
 export function createSiteObligations(options: SiteObligationsOptions): SiteObligations {
-  const { client, companyId, keyPair, relay, dataDir, now, log, clearinghouseOrigin } = options;
+  const { client, companyId, keyPair, relay, store, now, log, clearinghouseOrigin } = options;
   const done: ObligationRecord[] = [];
-  /** The scopes each customer's newest grant gave, by pseudonym (from the feed). */
-  const grants = new Map<string, Payload<'grant'>['scopes']>();
 
   function claims(aud: string) {
     const iat = Math.floor(now() / 1000);
@@ -104,7 +119,7 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
 
   /** What the site holds: the grant's categories and whatever the store holds, per category. */
   function holdings(customer: Customer): Payload<'disclosure'>['holdings'] {
-    const scopes = grants.get(customer.pseudonym) ?? [];
+    const scopes = grantOf(customer)?.scopes ?? [];
     const categories = new Set<string>(Object.keys(customer.data));
     for (const scope of scopes)
       for (const category of scope.dataCategories) categories.add(category);
@@ -117,19 +132,24 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
         sources: ['direct'],
         purposes:
           covering.length > 0 ? [...new Set(covering.map((s) => s.purpose))] : ['service_support'],
-        retentionDays: Math.max(1, ...covering.map((s) => s.retentionDays), 365),
+        // As long as the longest scope allows; what no scope covers, the site's own default.
+        retentionDays:
+          covering.length > 0
+            ? Math.max(...covering.map((s) => s.retentionDays))
+            : defaultRetentionDays,
         recipients: [],
       };
     }) as Payload<'disclosure'>['holdings'];
   }
 
-  async function disclose(pseudonym: string, dataRequestSha256?: string): Promise<string> {
+  /** Signs a disclosure of what the site holds about `pseudonym` now (not yet sent). */
+  async function disclosureToken(pseudonym: string, dataRequestSha256?: string): Promise<string> {
     const customer = customerOf(pseudonym);
     const held = holdings(customer);
     if (held.length === 0) throw new Error(`nothing held about ${pseudonym}`);
     // The export is the data itself, readable only with the customer's pairwise key.
     const exported = JSON.stringify({ pseudonym, data: customer.data });
-    const token = await signMessage(
+    return signMessage(
       'disclosure',
       {
         ...claims(pseudonym),
@@ -140,22 +160,48 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
       },
       keyPair,
     );
+  }
+
+  async function submit(pseudonym: string, token: string): Promise<string> {
     const receipt = await client.submitDisclosure(token);
     done.push({ kind: 'disclosure', pseudonym, sha256: receipt.sha256 });
     log(`disclosed to ${pseudonym}: ${receipt.sha256}`);
     return receipt.sha256;
   }
 
-  /** Erases what the store holds about the customer; returns the categories erased. */
-  function erase(customer: Customer, only: readonly string[] | undefined): string[] {
-    const erased: string[] = [];
-    for (const category of Object.keys(customer.data)) {
-      if (only !== undefined && !only.includes(category)) continue;
-      delete customer.data[category];
-      erased.push(category);
+  async function disclose(pseudonym: string): Promise<string> {
+    return submit(pseudonym, await disclosureToken(pseudonym));
+  }
+
+  /**
+   * Sends the disclosure kept for a data request. A resend of the same token is answered with
+   * the receipt the clearinghouse stored, so a retry logs no second disclosure; a token that
+   * expired before it ever arrived is replaced by a fresh one (kept first, like the first).
+   */
+  async function discloseFor(
+    requestSha256: string,
+    pseudonym: string,
+    decided: Extract<DecidedAnswer, { outcome: 'disclosure' }>,
+  ): Promise<string> {
+    try {
+      return await submit(pseudonym, decided.disclosureToken);
+    } catch (error) {
+      if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
+      const fresh = await disclosureToken(pseudonym, requestSha256);
+      store.putAnswer(requestSha256, { outcome: 'disclosure', disclosureToken: fresh });
+      return submit(pseudonym, fresh);
     }
-    writeStore(join(dataDir, 'customers.json'), relay.customers);
-    return erased;
+  }
+
+  /** Erases the categories from the customer's record in the store (again, on a retry). */
+  function erase(pseudonym: string, categories: readonly string[]): void {
+    const customer = relay.customers.get(pseudonym);
+    if (customer === undefined) return;
+    const data = Object.fromEntries(
+      Object.entries(customer.data).filter(([category]) => !categories.includes(category)),
+    );
+    if (Object.keys(data).length !== Object.keys(customer.data).length)
+      store.putCustomer({ ...customer, data });
   }
 
   async function answer(
@@ -195,39 +241,56 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     }
   }
 
-  async function onDataRequest(event: FeedEvent): Promise<void> {
+  /** Decides how to answer a data request, from what the store holds now. */
+  async function decide(event: FeedEvent): Promise<DecidedAnswer> {
     const request = parseMessage('data-request', payloadOf(event.jws));
     const customer = relay.customers.get(event.pseudonym);
     if (request.type === 'access') {
-      if (customer === undefined || holdings(customer).length === 0) {
-        await answer(event.pseudonym, { outcome: 'refused', requestSha256: event.sha256 });
-        return;
-      }
-      const disclosureSha256 = await disclose(event.pseudonym, event.sha256);
-      await answer(event.pseudonym, {
+      if (customer === undefined || holdings(customer).length === 0) return { outcome: 'refused' };
+      return {
         outcome: 'disclosure',
-        requestSha256: event.sha256,
-        disclosureSha256,
-      });
-      return;
+        disclosureToken: await disclosureToken(event.pseudonym, event.sha256),
+      };
     }
-    const erased = customer === undefined ? [] : erase(customer, request.dataCategories);
+    const held = Object.keys(customer?.data ?? {}).filter(
+      (category) =>
+        request.dataCategories === undefined ||
+        (request.dataCategories as readonly string[]).includes(category),
+    );
     // Nothing stored under the categories asked: they are erased all the same (there is nothing).
-    const categories = erased.length > 0 ? erased : (request.dataCategories ?? []);
-    if (categories.length === 0) {
-      await answer(event.pseudonym, { outcome: 'refused', requestSha256: event.sha256 });
-      return;
+    const categories = held.length > 0 ? held : [...(request.dataCategories ?? [])];
+    return categories.length === 0
+      ? { outcome: 'refused' }
+      : { outcome: 'erased', dataCategories: categories };
+  }
+
+  async function onDataRequest(event: FeedEvent): Promise<void> {
+    const requestSha256 = event.sha256;
+    let decided = store.answers.get(requestSha256);
+    if (decided === undefined) {
+      decided = await decide(event);
+      // Kept before anything is done, so a retry answers the same (store.ts).
+      store.putAnswer(requestSha256, decided);
     }
-    await answer(event.pseudonym, {
-      outcome: 'erased',
-      requestSha256: event.sha256,
-      dataCategories: categories,
-    });
+    if (decided.answered === true) return;
+    if (decided.outcome === 'disclosure') {
+      const disclosureSha256 = await discloseFor(requestSha256, event.pseudonym, decided);
+      await answer(event.pseudonym, { outcome: 'disclosure', requestSha256, disclosureSha256 });
+    } else if (decided.outcome === 'erased') {
+      erase(event.pseudonym, decided.dataCategories);
+      await answer(event.pseudonym, {
+        outcome: 'erased',
+        requestSha256,
+        dataCategories: decided.dataCategories,
+      });
+    } else {
+      await answer(event.pseudonym, { outcome: 'refused', requestSha256 });
+    }
+    store.putAnswer(requestSha256, { ...store.answers.get(requestSha256)!, answered: true });
   }
 
   async function onFeedEvent(event: FeedEvent): Promise<void> {
     if (event.kind === 'grant') {
-      grants.set(event.pseudonym, parseMessage('grant', payloadOf(event.jws)).scopes);
       const customer = relay.customers.get(event.pseudonym);
       // A grant of no data categories to a customer of whom nothing is stored: nothing to disclose.
       if (customer !== undefined && holdings(customer).length > 0) {
@@ -246,9 +309,16 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     use?: { purpose: string; dataCategories: string[] },
   ): Promise<{ accepted: number; outOfScope: number }> {
     const customer = customerOf(pseudonym);
-    const scope = grants.get(pseudonym)?.[0];
+    const scope = grantOf(customer)?.scopes[0];
     const purpose = use?.purpose ?? scope?.purpose ?? 'product_launch';
     const dataCategories = use?.dataCategories ?? scope?.dataCategories ?? [];
+    if (dataCategories.length === 0) {
+      throw new NothingToReport(
+        scope === undefined
+          ? `the grant of ${pseudonym} is not kept: no categories to report`
+          : `the grant of ${pseudonym} names no data category`,
+      );
+    }
     const token = await signMessage(
       'access',
       {
@@ -283,8 +353,10 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     try {
       reply(res, 201, await reportAccess(pseudonym));
     } catch (error) {
-      if (!(error instanceof ApiProblem)) throw error;
-      reply(res, error.status, { error: error.code });
+      if (error instanceof NothingToReport)
+        reply(res, 409, { error: error.code, detail: error.message });
+      else if (error instanceof ApiProblem) reply(res, error.status, { error: error.code });
+      else throw error;
     }
     return true;
   }
@@ -315,16 +387,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Writes the customer store in relay.ts's format (a JSON array, temporary file renamed), after an
- * erasure changed it in place.
- */
-function writeStore(path: string, customers: ReadonlyMap<string, Customer>): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify([...customers.values()], null, 2)}\n`, {
-    mode: 0o600,
-  });
-  renameSync(temporary, path);
 }

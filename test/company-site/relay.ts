@@ -2,21 +2,23 @@
  * The reference company site's side of the sealed relay (issue 5, docs/company-integration.md
  * "Offers, rewards and corrections"):
  *
- * - its **customer store**: one record per pseudonym that granted, with the grant and the
- *   pseudonym's public key (learnt from the `pseudonymKey` of the grant or refusal in the feed),
- *   kept in `customers.json` beside the site's key;
+ * - its **customers**: one record per pseudonym that granted, with the grant as the customer
+ *   signed it, the revocations of it seen since, and the pseudonym's public key (learnt from the
+ *   `pseudonymKey` of the grant, or of an earlier refusal), kept in the site's store (store.ts);
  * - **offers and rewards**: sealed to the pseudonym's pairwise key (the X25519 form, `protocol/seal`),
  *   the offer's content signed inside the box and the routing fields outside (SPECS "JWS"); sent
  *   on request through `POST /demo/offer` and `POST /demo/reward` (JSON `{"pseudonym": "ps_…"}`),
- *   which the demo page and the tests use;
+ *   which the demo page and the tests use. An offer goes out only when the grant covers it now
+ *   (`checkCoverage`, with the site's own count of contacts) and the company is active: a refused
+ *   offer counts against the company, so the site withholds it instead;
  * - **corrections**: on a `correction` feed event the site fetches its corrections, verifies each
- *   against the pseudonym's key, opens the sealed value with its own key, applies it to the
- *   customer store and acknowledges it (only then, so a crash re-reads it).
+ *   against the pseudonym's key, opens the sealed value with its own key, applies it to its store
+ *   and acknowledges it only then (so a crash or a failed write reads it again). One that can
+ *   never apply (bad signature or seal) is acknowledged and dropped; one from a pseudonym the site
+ *   does not know yet waits, unacknowledged, until its grant arrives.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import * as v from 'valibot';
 import {
   ApiProblem,
@@ -26,42 +28,53 @@ import {
   type RelayReceipt,
 } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
+import { checkCoverage, type GrantRevocation } from '../../protocol/grants';
 import { importPublicJwk, type Ed25519KeyPair, type Ed25519PublicJwk } from '../../protocol/keys';
-import { correctionContent, type Payload } from '../../protocol/messages';
+import {
+  correctionContent,
+  parseMessage,
+  type GrantPayload,
+  type Payload,
+} from '../../protocol/messages';
 import { openSealed, sealSigned, sealTo } from '../../protocol/seal';
 import { openMessage, signMessage } from '../../protocol/signed';
+import type { Customer, SiteStore } from './store';
 
-/** What the site holds about one customer (a pseudonym). */
-export interface Customer {
-  pseudonym: string;
-  /** The pseudonym's public key (JWK `x`), to seal to it and to verify its corrections. */
-  x: string;
-  /** The newest grant of this pseudonym the site saw. */
-  grantSha256: string;
-  /** Data the site holds, by data category (corrections overwrite it). */
-  data: Record<string, string>;
-}
+export type { Customer } from './store';
 
 export interface SiteRelayOptions {
   client: ClearinghouseClient;
   companyId: string;
   keyPair: Ed25519KeyPair;
-  dataDir: string;
+  store: SiteStore;
+  /** The company's status at the clearinghouse (site.ts): offers go out only while `active`. */
+  status: () => string;
   now: () => number;
   log: (line: string) => void;
 }
 
 /** The site's relay side, hooked into site.ts. */
 export interface SiteRelay {
-  /** The customer store, by pseudonym. */
+  /** The customers, by pseudonym. */
   readonly customers: ReadonlyMap<string, Customer>;
   /** Corrections applied, by id, in order. */
   readonly applied: string[];
   /** Called for every feed event, before the cursor moves past it. */
   onFeedEvent(event: FeedEvent): Promise<void>;
+  /**
+   * Whether customers of the first store version lack their grant: then site.ts reads the feed
+   * once more from the start, up to its cursor, and hands each event to {@link restore}.
+   */
+  needsRestore(): boolean;
+  /** Takes a customer's kept grant (and the revocations of it) from an event read again. */
+  restore(event: FeedEvent): void;
   /** Answers `POST /demo/offer` and `POST /demo/reward`; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
-  /** Sends an offer to a granted pseudonym. */
+  /**
+   * Sends an offer to a customer on a channel its grant covers now (the preferred one first).
+   *
+   * @throws OfferWithheld when the grant does not cover it or the company is not active.
+   */
   sendOffer(pseudonym: string, title?: string): Promise<RelayReceipt>;
   /** Sends a reward (100 points) to a granted pseudonym. */
   sendReward(pseudonym: string): Promise<RelayReceipt>;
@@ -69,30 +82,47 @@ export interface SiteRelay {
   pollCorrections(): Promise<number>;
 }
 
+/**
+ * An offer the site did not send, because the relay would refuse it (and count that against the
+ * company): `rule` is `checkCoverage`'s rule, `company_not_active` or `grant_unknown`.
+ */
+export class OfferWithheld extends Error {
+  override readonly name = 'OfferWithheld';
+  readonly code = 'ERR_OFFER_WITHHELD';
+  constructor(
+    readonly rule: string,
+    readonly detail: string,
+  ) {
+    super(`offer withheld (${rule}): ${detail}`);
+  }
+}
+
 const maxDemoBody = 4096;
 const day = 86_400;
+const contactWindow = 7 * day;
+/** What the site's offers are about (its request asks for this purpose). */
+const offerPurpose = 'product_launch' as const;
 
 /**
  * Creates the site's relay side.
  *
  * @example
  * ```ts
- * const relay = createSiteRelay({ client, companyId, keyPair, dataDir, now: Date.now, log });
+ * const relay = createSiteRelay({ client, companyId, keyPair, store, status: () => 'active', now: Date.now, log });
  * await relay.sendOffer('ps_…', 'Neue Laufschuhe');
  * ```
  */
 export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
-  const { client, companyId, keyPair, dataDir, now, log } = options;
-  const storePath = join(dataDir, 'customers.json');
-  const customers = readCustomers(storePath);
-  /** Keys of pseudonyms seen in the feed (a refusal may carry it before a later grant). */
-  const keys = new Map<string, string>([...customers.values()].map((c) => [c.pseudonym, c.x]));
+  const { client, companyId, keyPair, store, status, now, log } = options;
+  const { customers } = store;
   const applied: string[] = [];
   const signer = { id: companyId, keyPair };
-
-  function save(): void {
-    writeCustomers(storePath, customers);
-  }
+  /** Pseudonyms whose corrections wait for their grant. */
+  const waiting = new Set<string>();
+  /** Customers of the first store version, whose grant the feed is read again for. */
+  const restoring = new Set(
+    [...customers.values()].filter((c) => c.grant === undefined).map((c) => c.pseudonym),
+  );
 
   function claims(aud: string) {
     const iat = Math.floor(now() / 1000);
@@ -116,14 +146,43 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     return base64urlDecode(customer.x);
   }
 
+  /** The channel an offer to `customer` may go out on now, or why none may. */
+  function offerChannel(customer: Customer, at: number): GrantPayload['preferredChannel'] {
+    if (status() !== 'active')
+      throw new OfferWithheld('company_not_active', `the company is ${status()}`);
+    const grant = grantOf(customer);
+    if (grant === undefined)
+      throw new OfferWithheld('grant_unknown', 'the grant itself was not kept');
+    const active = { grant, revocations: customer.revocations ?? [] };
+    const contactsInLast7Days = recentContacts(customer, at).length;
+    const offered = grant.scopes
+      .filter((s) => s.purpose === offerPurpose)
+      .flatMap((s) => s.channels);
+    // The customer's preferred channel first, then any other the grant names for the purpose.
+    const channels = [...new Set([grant.preferredChannel, ...offered])];
+    let first: { rule: string; detail: string } | undefined;
+    for (const channel of channels) {
+      const coverage = checkCoverage(active, {
+        purpose: offerPurpose,
+        channel,
+        at,
+        contactsInLast7Days,
+      });
+      if (coverage.covered) return channel;
+      first ??= coverage;
+    }
+    throw new OfferWithheld(first!.rule, first!.detail);
+  }
+
   async function sendOffer(pseudonym: string, title = 'Neue Laufschuhe'): Promise<RelayReceipt> {
     const customer = customerOf(pseudonym);
-    const validUntil = Math.floor(now() / 1000) + 7 * day;
+    const at = Math.floor(now() / 1000);
+    const channel = offerChannel(customer, at);
     const routing = {
       grantSha256: customer.grantSha256,
-      purpose: 'product_launch' as const,
-      channel: 'newsletter' as const,
-      validUntil,
+      purpose: offerPurpose,
+      channel,
+      validUntil: at + 7 * day,
     };
     const { sealed } = await sealSigned(publicKeyOf(customer), {
       kind: 'offer-content',
@@ -144,8 +203,24 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       { ...claims(pseudonym), ...routing, sealed: base64urlEncode(sealed) },
       keyPair,
     );
-    const receipt = await client.sendOffer(token);
-    log(`offer ${receipt.id} queued for ${pseudonym}`);
+    // Counted before it is sent: an answer lost on the way must not let the next offer past the
+    // cap. Only a refusal (which the relay does not count as a contact) takes it back.
+    const contacts = [...recentContacts(customer, at), at];
+    store.putCustomer({ ...customerOf(pseudonym), contacts });
+    let receipt: RelayReceipt;
+    try {
+      receipt = await client.sendOffer(token);
+    } catch (error) {
+      if (error instanceof ApiProblem && error.status >= 400 && error.status < 500) {
+        const current = customerOf(pseudonym);
+        const kept = [...(current.contacts ?? [])];
+        const index = kept.lastIndexOf(at);
+        if (index >= 0) kept.splice(index, 1);
+        store.putCustomer({ ...current, contacts: kept });
+      }
+      throw error;
+    }
+    log(`offer ${receipt.id} queued for ${pseudonym} by ${channel}`);
     return receipt;
   }
 
@@ -185,21 +260,35 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     for (;;) {
       const page = await client.listCorrections(signer, after, 100);
       for (const item of page.corrections) {
-        if (await apply(item.id, item.pseudonym, item.jws)) count++;
+        // Throws on a local error (the store could not be written): not acknowledged, read again.
+        const outcome = await apply(item.id, item.pseudonym, item.jws);
+        if (outcome === 'waiting') continue;
         await client.ackCorrection(signer, item.id);
+        if (outcome === 'applied') count++;
       }
       if (page.corrections.length < 100) return count;
       after = page.next;
     }
   }
 
-  /** Applies one correction; false when it cannot be (unknown customer, bad seal): then dropped. */
-  async function apply(id: string, pseudonym: string, jws: string): Promise<boolean> {
+  /**
+   * Applies one correction: `applied` once it is in the store, `rejected` when it never can be
+   * (its signature, seal or content is bad), `waiting` when its pseudonym is no customer yet.
+   *
+   * @throws when the store cannot be written (nothing changed; the correction is read again).
+   */
+  async function apply(
+    id: string,
+    pseudonym: string,
+    jws: string,
+  ): Promise<'applied' | 'rejected' | 'waiting'> {
     const customer = customers.get(pseudonym);
     if (customer === undefined) {
-      log(`correction ${id} from unknown customer ${pseudonym} dropped`);
-      return false;
+      waiting.add(pseudonym);
+      log(`correction ${id} from ${pseudonym} waits: no customer yet`);
+      return 'waiting';
     }
+    let content: v.InferOutput<typeof correctionContent>;
     try {
       const key = importPublicJwk({ kty: 'OKP', crv: 'Ed25519', x: customer.x });
       // As of its iat: the clearinghouse verified it on arrival; we may read it much later.
@@ -209,44 +298,83 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
         now: Math.floor(now() / 1000),
         asOf: 'iat',
       });
-      const content = v.parse(
+      content = v.parse(
         correctionContent,
         JSON.parse(utf8Decode(openSealed(base64urlDecode(opened.payload.sealed), keyPair))),
       );
       if (content.dataCategory !== opened.payload.dataCategory)
         throw new Error('category mismatch');
-      customer.data[content.dataCategory] = content.value;
-      save();
-      applied.push(id);
-      log(`correction ${id} applied: ${content.dataCategory} of ${pseudonym}`);
-      return true;
     } catch (error) {
-      log(`correction ${id} dropped: ${error instanceof Error ? error.message : String(error)}`);
-      return false;
+      log(`correction ${id} rejected: ${error instanceof Error ? error.message : String(error)}`);
+      return 'rejected';
     }
+    store.putCustomer({
+      ...customer,
+      data: { ...customer.data, [content.dataCategory]: content.value },
+    });
+    applied.push(id);
+    log(`correction ${id} applied: ${content.dataCategory} of ${pseudonym}`);
+    return 'applied';
+  }
+
+  /** Records a revocation of the customer's current grant: offers under it stop at once. */
+  function revoke(customer: Customer, jws: string): void {
+    if (customer.grant === undefined) return;
+    const revocation = parseMessage('revocation', payloadOf(jws));
+    // Effective from its iat (protocol/grants), but never later than now for the site's offers.
+    const at = Math.min(revocation.iat, Math.floor(now() / 1000));
+    const applying: GrantRevocation[] =
+      revocation.grants === 'all'
+        ? [{ at }]
+        : revocation.grants
+            .filter((g) => g.grantSha256 === customer.grantSha256)
+            .map((g) => (g.purposes === undefined ? { at } : { at, purposes: g.purposes }));
+    if (applying.length === 0) return;
+    store.putCustomer({ ...customer, revocations: [...(customer.revocations ?? []), ...applying] });
+    log(`revocation of ${customer.pseudonym}'s grant recorded: no more offers under it`);
   }
 
   async function onFeedEvent(event: FeedEvent): Promise<void> {
-    if (event.kind === 'grant' || event.kind === 'refusal') {
-      const carried = pseudonymKeyOf(event.jws);
-      if (carried !== undefined) keys.set(event.pseudonym, carried);
+    const carried =
+      event.kind === 'grant' || event.kind === 'refusal' ? pseudonymKeyOf(event.jws) : undefined;
+    if (event.kind === 'refusal' && carried !== undefined && !customers.has(event.pseudonym)) {
+      // A later grant need not carry the key again (SPECS "Identifiers").
+      store.putPseudonymKey(event.pseudonym, carried);
     }
     if (event.kind === 'grant') {
-      const x = keys.get(event.pseudonym);
+      const existing = customers.get(event.pseudonym);
+      const x = existing?.x ?? carried ?? store.pseudonymKeys.get(event.pseudonym);
       if (x === undefined) {
         log(`grant ${event.sha256}: key of ${event.pseudonym} unknown, not a customer yet`);
         return;
       }
-      const existing = customers.get(event.pseudonym);
-      customers.set(event.pseudonym, {
+      // A new grant starts without revocations; the contacts count per company, not per grant.
+      store.putCustomer({
         pseudonym: event.pseudonym,
         x,
         grantSha256: event.sha256,
+        grant: event.jws,
+        ...(existing?.contacts === undefined ? {} : { contacts: existing.contacts }),
         data: existing?.data ?? {},
       });
-      save();
+      restoring.delete(event.pseudonym);
+      if (waiting.delete(event.pseudonym)) await pollCorrections();
+    }
+    if (event.kind === 'revocation') {
+      const customer = customers.get(event.pseudonym);
+      if (customer !== undefined) revoke(customer, event.jws);
     }
     if (event.kind === 'correction') await pollCorrections();
+  }
+
+  function restore(event: FeedEvent): void {
+    if (!restoring.has(event.pseudonym)) return;
+    const customer = customers.get(event.pseudonym);
+    if (customer === undefined) return;
+    if (event.kind === 'grant' && event.sha256 === customer.grantSha256)
+      store.putCustomer({ ...customer, grant: event.jws });
+    // Only revocations after the grant: before it is found, `revoke` ignores them.
+    if (event.kind === 'revocation') revoke(customer, event.jws);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
@@ -266,9 +394,13 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       const receipt = kind === 'offer' ? await sendOffer(pseudonym) : await sendReward(pseudonym);
       reply(res, 201, receipt);
     } catch (error) {
-      if (!(error instanceof ApiProblem)) throw error;
-      // The relay's refusal, passed on as it came (e.g. the contact cap).
-      reply(res, error.status, { error: error.code });
+      if (error instanceof OfferWithheld) {
+        // Not sent, so not counted against the company: 409, unlike the relay's 403.
+        reply(res, 409, { error: error.code, rule: error.rule, detail: error.detail });
+      } else if (error instanceof ApiProblem) {
+        // The relay's refusal, passed on as it came (e.g. the contact cap).
+        reply(res, error.status, { error: error.code });
+      } else throw error;
     }
     return true;
   }
@@ -277,6 +409,8 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     customers,
     applied,
     onFeedEvent,
+    needsRestore: () => restoring.size > 0,
+    restore,
     handle,
     sendOffer,
     sendReward,
@@ -284,12 +418,27 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
   };
 }
 
+/** The customer's grant as it signed it, or undefined in a record of the first store version. */
+export function grantOf(customer: Customer): GrantPayload | undefined {
+  return customer.grant === undefined
+    ? undefined
+    : parseMessage('grant', payloadOf(customer.grant));
+}
+
+/** The customer's contacts in the 7 × 24 hours before `at` (how the relay counts its cap). */
+function recentContacts(customer: Customer, at: number): number[] {
+  return (customer.contacts ?? []).filter((t) => t > at - contactWindow);
+}
+
+/** The payload of a JWS the clearinghouse verified before putting it in the feed. */
+function payloadOf(jws: string): unknown {
+  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as unknown;
+}
+
 /** The `pseudonymKey.x` a grant or refusal carries, if any (the clearinghouse verified it). */
 function pseudonymKeyOf(jws: string): string | undefined {
   try {
-    const payload = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as {
-      pseudonymKey?: Ed25519PublicJwk;
-    };
+    const payload = payloadOf(jws) as { pseudonymKey?: Ed25519PublicJwk };
     const x = payload.pseudonymKey?.x;
     return typeof x === 'string' && /^[A-Za-z0-9_-]{43}$/.test(x) ? x : undefined;
   } catch {
@@ -315,23 +464,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     return undefined;
   }
-}
-
-function readCustomers(path: string): Map<string, Customer> {
-  try {
-    const list = JSON.parse(readFileSync(path, 'utf8')) as Customer[];
-    return new Map(list.map((c) => [c.pseudonym, c]));
-  } catch {
-    return new Map();
-  }
-}
-
-/** Written to a temporary file and renamed, so a crash never leaves half a store. */
-function writeCustomers(path: string, customers: ReadonlyMap<string, Customer>): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify([...customers.values()], null, 2)}\n`, {
-    mode: 0o600,
-  });
-  renameSync(temporary, path);
 }

@@ -8,8 +8,12 @@
  * 4. creates one open grant request and shows its link on the shop page ("connect with your
  *    Assistant"),
  * 5. follows its feed and acknowledges every revocation automatically (polling, plus an immediate
- *    poll whenever a signed webhook arrives at `/webhook`),
+ *    poll whenever a signed webhook arrives at `/webhook`), also while its company is suspended:
+ *    revocations, data requests and corrections are duties a suspended company keeps,
  * 6. logs what it does, one line per step.
+ *
+ * What it must remember across a restart lives in `dataDir`: its key (keys.ts), its feed cursor
+ * and grant request (`state.json`, here), and its customers and answers (store.ts).
  *
  * docs/company-integration.md walks through it.
  */
@@ -33,6 +37,7 @@ import { loadOrCreateIdentity, type SiteIdentity } from './keys';
 import { pickLocale, shopPage } from './pages';
 import { createSiteObligations, type SiteObligations } from './obligations';
 import { createSiteRelay, type SiteRelay } from './relay';
+import { openSiteStore } from './store';
 
 export interface CompanySiteOptions {
   /** The clearinghouse, e.g. `http://localhost:3000` (`CLEARINGHOUSE_URL`). */
@@ -77,9 +82,16 @@ export interface CompanySite {
   readonly relay: SiteRelay;
   /** Disclosures, data-request answers and access reports (obligations.ts). */
   readonly obligations: SiteObligations;
-  /** Registers (if needed) and creates the grant request (if needed); safe to call again. */
+  /**
+   * Registers (unless already active or suspended) and, while active, creates the grant request
+   * (if needed); safe to call again. Rejects while the company is pending (its domain proof).
+   */
   ready(): Promise<void>;
-  /** Reads the feed once from the stored cursor and acknowledges revocations; returns how many events it read. */
+  /**
+   * Reads the feed once from the stored cursor and handles its events; returns how many it read.
+   * Called while a read is under way, it resolves after one more read that starts when that one
+   * ends (the events that arrived meanwhile may be past the page already fetched).
+   */
   pollOnce(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -119,6 +131,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   const identity: SiteIdentity = await loadOrCreateIdentity(options.dataDir);
   const statePath = join(options.dataDir, 'state.json');
   const state = readState(statePath);
+  const store = openSiteStore(options.dataDir);
   const client: ClearinghouseClient = createClient({
     baseUrl: clearinghouseUrl,
     fetch: (url, init) => doFetch(url, init),
@@ -126,11 +139,13 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
   });
   const signer = { id: identity.companyId, keyPair: identity.keyPair };
+  let status = 'unregistered';
   const relay = createSiteRelay({
     client,
     companyId: identity.companyId,
     keyPair: identity.keyPair,
-    dataDir: options.dataDir,
+    store,
+    status: () => status,
     now,
     log,
   });
@@ -139,12 +154,11 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     companyId: identity.companyId,
     keyPair: identity.keyPair,
     relay,
-    dataDir: options.dataDir,
+    store,
     now,
     log,
     clearinghouseOrigin: async () => (await describeClearinghouse()).origin,
   });
-  let status = 'unregistered';
   let description: ClearinghouseDescription | undefined;
   const acknowledged: string[] = [];
   const events: FeedEvent[] = [];
@@ -236,7 +250,12 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     try {
       const entry = await client.getCompany(identity.companyId);
       status = entry.status;
-      if (entry.status === 'active') return;
+      // Registered. A suspended company is refused a new registration (ERR_COMPANY_NOT_ACTIVE)
+      // and needs none: it keeps reading its feed. Only a pending one registers again, to retry
+      // its domain proof.
+      if (entry.status === 'suspended')
+        log('the company is suspended: no grant request, no offers; the feed is still read');
+      if (entry.status === 'active' || entry.status === 'suspended') return;
     } catch (error) {
       if (!(error instanceof ApiProblem && error.code === 'ERR_COMPANY_UNKNOWN')) throw error;
       // Unknown here (a fresh clearinghouse database): what we remember belongs to another one.
@@ -307,38 +326,80 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     log(`grant request created: ${receipt.link}`);
   }
 
+  /** Whether the clearinghouse knows this company (its feed is there to read). */
+  function registered(): boolean {
+    return status === 'active' || status === 'suspended';
+  }
+
   let readyPromise: Promise<void> | undefined;
   function ready(): Promise<void> {
+    // One attempt at a time; not kept once done, so a reinstated company creates its request.
     readyPromise ??= (async () => {
-      await register();
-      if (status !== 'active')
+      if (!registered()) await register();
+      if (status === 'active') await ensureGrantRequest();
+      else if (status !== 'suspended')
         throw new Error(`the company is ${status}; the domain proof must succeed first`);
-      await ensureGrantRequest();
-    })().catch((error: unknown) => {
-      readyPromise = undefined; // the next call (or poll round) tries again
-      throw error;
+    })().finally(() => {
+      readyPromise = undefined;
     });
     return readyPromise;
   }
 
   let polling: Promise<number> | undefined;
+  let pollingAgain: Promise<number> | undefined;
   function pollOnce(): Promise<number> {
     // One reader at a time, so a webhook and the timer do not acknowledge the same revocation twice.
-    polling ??= readFeed().finally(() => {
-      polling = undefined;
-    });
-    return polling;
+    if (polling === undefined) {
+      polling = readFeed().finally(() => {
+        polling = undefined;
+      });
+      return polling;
+    }
+    // The read under way may have fetched its page before the event this call is about: one
+    // more read follows it (shared by every call made meanwhile).
+    pollingAgain ??= polling
+      .catch(() => 0)
+      .then(() => {
+        pollingAgain = undefined;
+        return stopped ? 0 : pollOnce();
+      });
+    return pollingAgain;
+  }
+
+  let caughtUp = false;
+  /**
+   * Once per start, before the feed is read on from the cursor:
+   * - customers kept by the first version of the store lack their grant: the feed is read once
+   *   more from the start up to the cursor, so their scopes and revocations are known again;
+   * - corrections an earlier run left waiting (their pseudonym was no customer then) are listed,
+   *   so that the grant that makes it one applies them.
+   */
+  async function catchUp(): Promise<void> {
+    if (caughtUp) return;
+    let cursor = '0';
+    while (relay.needsRestore() && Number(cursor) < Number(state.cursor)) {
+      const page = await client.companyEvents(signer, cursor, 100);
+      for (const event of page.events)
+        if (Number(event.cursor) <= Number(state.cursor)) relay.restore(event);
+      if (page.events.length === 0) break;
+      cursor = page.next;
+    }
+    await relay.pollCorrections();
+    caughtUp = true;
   }
 
   async function readFeed(): Promise<number> {
     const { origin: aud } = await describeClearinghouse();
+    await catchUp();
     const page = await client.companyEvents(signer, state.cursor, 100);
     for (const event of page.events) {
       events.push(event);
       log(`feed ${event.cursor}: ${event.kind} ${event.sha256} from ${event.pseudonym}`);
-      if (event.kind === 'revocation') await acknowledge(event, aud);
+      // The relay side records a revocation (no more offers) before it is acknowledged.
       await relay.onFeedEvent(event);
       await obligations.onFeedEvent(event);
+      if (event.kind === 'revocation') await acknowledge(event, aud);
+      if (event.kind === 'suspension') await refreshStatus();
       // Only after the event is handled does the cursor move: a crash re-reads it (at least once).
       state.cursor = event.cursor;
       writeState(statePath, state);
@@ -348,6 +409,13 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       writeState(statePath, state);
     }
     return page.events.length;
+  }
+
+  /** A regulator suspended or reinstated the company: its status decides about offers and requests. */
+  async function refreshStatus(): Promise<void> {
+    const before = status;
+    status = (await client.getCompany(identity.companyId)).status;
+    if (status !== before) log(`the company is now ${status}`);
   }
 
   async function acknowledge(event: FeedEvent, aud: string): Promise<void> {
@@ -378,15 +446,15 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   function schedule(): void {
     if (stopped || interval <= 0) return;
     timer = setTimeout(() => {
-      ready()
-        .then(() => pollOnce())
-        .catch((error: unknown) =>
-          log(
-            `round failed, trying again: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        )
-        .finally(schedule);
+      void round().finally(schedule);
     }, interval);
+  }
+  /** One timer round: registration and request as far as they go, then the feed if there is one. */
+  async function round(): Promise<void> {
+    const failed = (error: unknown) =>
+      log(`round failed, trying again: ${error instanceof Error ? error.message : String(error)}`);
+    await ready().catch(failed);
+    if (registered()) await pollOnce().catch(failed);
   }
   if (interval > 0) {
     ready().catch((error: unknown) =>
@@ -409,6 +477,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     async stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
+      await pollingAgain?.catch(() => undefined);
       await polling?.catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,215 +1,109 @@
 /**
  * The reference company site's obligations (test/company-site/obligations.ts) against an
- * in-process clearinghouse over real HTTP: it discloses what it holds when a customer grants,
- * answers an access request with a disclosure whose sealed export only the customer can open,
- * answers an erasure request by erasing the customer's data in its store, and reports access.
+ * in-process clearinghouse over real HTTP (company-site-test-kit.ts): it discloses what it holds
+ * when a customer grants, answers an access request with a disclosure whose sealed export only the
+ * customer can open, answers an erasure request by erasing the customer's data in its store, and
+ * reports access; answers survive a failed attempt and a restart unchanged.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type ClearinghouseClient } from '$protocol/client';
+import type { Relationships } from '$protocol/client';
 import { base64urlDecode } from '$protocol/encoding';
-import { generateKeyPair, pairwiseKeyPair, publicJwk, thumbprint } from '$protocol/keys';
 import type { Payload } from '$protocol/messages';
 import { openSealed } from '$protocol/seal';
-import { signMessage } from '$protocol/signed';
-import { ready } from '$protocol/sodium';
-import { startCompanySite, type CompanySite } from '../../../test/company-site/site';
-import { createDurableWriter, type DurableWriter } from './db/durable-writer';
-import { migrateToLatest } from './db/migrate';
-import { openTestDatabase, type TestDatabase } from './db/test-databases';
-import { createProofFetcher } from './domain-proof';
-import { createServices, setServicesForTests } from './services';
-import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
-import * as companiesRoute from '../../routes/api/v1/companies/+server';
-import * as companyRoute from '../../routes/api/v1/companies/[companyId]/+server';
-import * as eventsRoute from '../../routes/api/v1/companies/me/events/+server';
-import * as findingsRoute from '../../routes/api/v1/companies/me/findings/+server';
-import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
-import * as grantRequestRoute from '../../routes/api/v1/grant-requests/[sha256]/+server';
-import * as grantsRoute from '../../routes/api/v1/grants/+server';
-import * as relationshipsRoute from '../../routes/api/v1/pseudonyms/[pseudonym]/relationships/+server';
-import * as acksRoute from '../../routes/api/v1/revocation-acks/+server';
-import * as revocationsRoute from '../../routes/api/v1/revocations/+server';
-import * as accessRoute from '../../routes/api/v1/access/+server';
-import * as answersRoute from '../../routes/api/v1/data-request-answers/+server';
-import * as dataRequestsRoute from '../../routes/api/v1/data-requests/+server';
-import * as disclosuresRoute from '../../routes/api/v1/disclosures/+server';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type RouteModule = Record<string, (event: any) => Response | Promise<Response>>;
-
-/** The API routes the site and the Assistant call, with their dynamic segments. */
-const routes: [RegExp, RouteModule, string[]][] = [
-  [/^\/api\/v1\/companies$/, companiesRoute, []],
-  [/^\/api\/v1\/companies\/me\/events$/, eventsRoute, []],
-  [/^\/api\/v1\/companies\/me\/findings$/, findingsRoute, []],
-  [/^\/api\/v1\/companies\/(co_[^/]+)$/, companyRoute, ['companyId']],
-  [/^\/api\/v1\/grant-requests$/, grantRequestsRoute, []],
-  [/^\/api\/v1\/grant-requests\/([^/]+)$/, grantRequestRoute, ['sha256']],
-  [/^\/api\/v1\/grants$/, grantsRoute, []],
-  [/^\/api\/v1\/revocations$/, revocationsRoute, []],
-  [/^\/api\/v1\/revocation-acks$/, acksRoute, []],
-  [/^\/api\/v1\/pseudonyms\/([^/]+)\/relationships$/, relationshipsRoute, ['pseudonym']],
-  [/^\/api\/v1\/disclosures$/, disclosuresRoute, []],
-  [/^\/api\/v1\/data-requests$/, dataRequestsRoute, []],
-  [/^\/api\/v1\/data-request-answers$/, answersRoute, []],
-  [/^\/api\/v1\/access$/, accessRoute, []],
-];
-
-async function readAll(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import type { CompanySite } from '../../../test/company-site/site';
+import {
+  openSiteWorld,
+  payloadOf,
+  type GrantChoice,
+  type SiteWorld,
+  type TestAssistant,
+} from './company-site-test-kit';
 
 describe("the reference company site's obligations", () => {
-  let tdb: TestDatabase;
-  let writer: DurableWriter;
-  let server: Server;
-  let origin: string;
+  let world: SiteWorld;
   let site: CompanySite;
-  let worker: WebhookWorker;
   let dataDir: string;
-  let webhookKey: ReturnType<typeof generateKeyPair>;
-  const lines: string[] = [];
+  /** How many of the next data-request answers the clearinghouse fails (503). */
+  let failAnswers = 0;
+  /** How many of the next disclosures are lost on the way (503, never arrived). */
+  let loseDisclosures = 0;
 
   beforeAll(async () => {
-    await ready();
-    webhookKey = generateKeyPair((n) => new Uint8Array(randomBytes(n)));
-    tdb = await openTestDatabase('sqlite');
-    await migrateToLatest(tdb.cdb);
-    writer = createDurableWriter(tdb.cdb, { maxWaitMs: 1 });
-    server = createServer((req, res) => {
-      void (async () => {
-        const url = new URL(req.url ?? '/', origin);
-        if (url.pathname === '/.well-known/clearinghouse.json') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              origin,
-              apiBase: `${origin}/api/v1`,
-              webhookKey: publicJwk(webhookKey),
-            }),
-          );
-          return;
-        }
-        for (const [pattern, module, names] of routes) {
-          const match = pattern.exec(url.pathname);
-          const handler = module[req.method ?? 'GET'];
-          if (match === null || handler === undefined) continue;
-          const params = Object.fromEntries(
-            names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]),
-          );
-          const body = req.method === 'POST' ? await readAll(req) : undefined;
-          const request = new Request(url, {
-            method: req.method,
-            headers: req.headers as Record<string, string>,
-            ...(body === undefined ? {} : { body: new Uint8Array(body) }),
-          });
-          const response = await handler({ request, url, params });
-          res.writeHead(response.status, Object.fromEntries(response.headers));
-          res.end(Buffer.from(await response.arrayBuffer()));
-          return;
-        }
-        res.writeHead(404).end();
-      })().catch(() => res.writeHead(500).end());
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://localhost:${(server.address() as AddressInfo).port}`;
-    setServicesForTests(
-      await createServices({
-        cdb: tdb.cdb,
-        writer,
-        origin,
-        fetchProof: createProofFetcher({ timeoutMs: 3_000 }),
-      }),
-    );
-    worker = createWebhookWorker({ db: tdb.cdb.db, origin, signer: webhookSigner(webhookKey) });
-    dataDir = mkdtempSync(join(tmpdir(), 'company-site-obligations-'));
-    site = await startCompanySite({
-      clearinghouseUrl: origin,
-      dataDir,
-      port: 0,
-      pollIntervalMs: 0, // the test counts the polls itself
-      log: (line) => lines.push(line),
-    });
+    world = await openSiteWorld();
+    dataDir = world.dataDir();
+    site = await world.startSite({ dataDir, fetch: failingAnswers });
   });
 
   afterAll(async () => {
-    await site?.stop();
-    setServicesForTests(undefined);
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await writer?.close();
-    await tdb?.dispose();
-    rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
-  /** A test Assistant: a pairwise key for the site's company and a client of its own. */
-  function assistant(): {
-    client: ClearinghouseClient;
-    id: string;
-    keyPair: ReturnType<typeof pairwiseKeyPair>;
-  } {
-    const keyPair = pairwiseKeyPair(new Uint8Array(randomBytes(32)), site.companyId);
-    return {
-      client: createClient({
-        baseUrl: origin,
-        fetch: (url, init) => fetch(url, init),
-        now: Date.now,
-        randomBytes: (n) => new Uint8Array(randomBytes(n)),
-      }),
-      id: `ps_${thumbprint(publicJwk(keyPair))}`,
-      keyPair,
-    };
+  function failingAnswers(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const path = new URL(String(url)).pathname;
+    const lost =
+      (failAnswers > 0 && path === '/api/v1/data-request-answers') ||
+      (loseDisclosures > 0 && path === '/api/v1/disclosures');
+    if (lost) {
+      if (path === '/api/v1/disclosures') loseDisclosures--;
+      else failAnswers--;
+      return Promise.resolve(
+        new Response('{"code":"ERR_STORAGE_UNAVAILABLE","title":"Try again."}', {
+          status: 503,
+          headers: { 'content-type': 'application/problem+json' },
+        }),
+      );
+    }
+    return fetch(url, init);
   }
 
-  function claims(iss: string, aud: string) {
-    const iat = Math.floor(Date.now() / 1000);
-    return { v: 1 as const, iss, aud, iat, exp: iat + 300, jti: crypto.randomUUID() };
+  /** Stops the site and starts it again on the same port (its registered domain and webhook). */
+  async function restart(now?: () => number): Promise<void> {
+    const port = Number(new URL(site.origin).port);
+    await site.stop();
+    site = await world.startSite({
+      dataDir,
+      port,
+      fetch: failingAnswers,
+      ...(now === undefined ? {} : { now }),
+    });
+    await site.ready();
   }
 
-  /** Grants the site's open request as a new test Assistant. */
-  async function granted(): Promise<ReturnType<typeof assistant>> {
-    const pseudonym = assistant();
-    const requestSha256 = site.requestLink()!.split('/').pop()!;
-    const request = await pseudonym.client.getGrantRequest(requestSha256);
-    const asked = JSON.parse(
-      new TextDecoder().decode(base64urlDecode(request.jws.split('.')[1]!)),
-    ) as Payload<'grant-request'>;
-    const grant = await signMessage(
-      'grant',
-      {
-        ...claims(pseudonym.id, site.companyId),
-        requestSha256,
-        scopes: [{ ...asked.scopes[0]!, channels: ['newsletter'] }],
-        preferredChannel: 'newsletter',
-        until: Math.floor(Date.now() / 1000) + 365 * 86_400,
-        pseudonymKey: publicJwk(pseudonym.keyPair),
-      },
-      pseudonym.keyPair,
-    );
-    await pseudonym.client.submitGrant(grant);
+  /** Grants the site's open request as a new test Assistant (the site has read its feed). */
+  async function granted(choice?: GrantChoice): Promise<TestAssistant> {
+    const pseudonym = world.assistant(site.companyId);
+    await world.grant(site, pseudonym, choice);
     await site.pollOnce();
     return pseudonym;
   }
 
   async function ask(
-    pseudonym: ReturnType<typeof assistant>,
+    pseudonym: TestAssistant,
     type: 'access' | 'erasure',
+    dataCategories?: string[],
   ): Promise<string> {
-    const token = await signMessage(
-      'data-request',
-      { ...claims(pseudonym.id, site.companyId), type },
-      pseudonym.keyPair,
-    );
-    const { sha256 } = await pseudonym.client.submitDataRequest(token);
+    const sha256 = await world.ask(site, pseudonym, type, dataCategories);
     await site.pollOnce();
     return sha256;
+  }
+
+  function answerTo(view: Relationships, request: string) {
+    const answer = view.dataRequests!.find((r) => r.sha256 === request)!.answer;
+    return answer === null
+      ? null
+      : payloadOf<{ outcome: string; disclosureSha256?: string; dataCategories?: string[] }>(
+          answer.jws,
+        );
+  }
+
+  function demoAccess(pseudonym: string): Promise<Response> {
+    return fetch(`${site.origin}/demo/access`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pseudonym }),
+    });
   }
 
   it('discloses what it holds when a customer grants', async () => {
@@ -217,10 +111,19 @@ describe("the reference company site's obligations", () => {
     const pseudonym = await granted();
     const view = await pseudonym.client.relationships(pseudonym);
     expect(view.disclosures).toEqual([expect.objectContaining({ current: true })]);
-    const disclosure = JSON.parse(
-      new TextDecoder().decode(base64urlDecode(view.disclosures![0]!.jws.split('.')[1]!)),
-    ) as Payload<'disclosure'>;
-    expect(disclosure.holdings.map((h) => h.dataCategory)).toEqual(['preferences_habits']);
+    const disclosure = payloadOf<Payload<'disclosure'>>(view.disclosures![0]!.jws);
+    expect(disclosure.holdings).toEqual([
+      expect.objectContaining({ dataCategory: 'preferences_habits', retentionDays: 365 }),
+    ]);
+  });
+
+  it('discloses the retention the grant gave, however short', async () => {
+    const pseudonym = await granted({ retentionDays: 30 });
+    const view = await pseudonym.client.relationships(pseudonym);
+    const disclosure = payloadOf<Payload<'disclosure'>>(view.disclosures![0]!.jws);
+    expect(disclosure.holdings).toEqual([
+      expect.objectContaining({ dataCategory: 'preferences_habits', retentionDays: 30 }),
+    ]);
   });
 
   it('answers an access request with a disclosure only the customer can open', async () => {
@@ -228,17 +131,11 @@ describe("the reference company site's obligations", () => {
     site.relay.customers.get(pseudonym.id)!.data.address = 'Heidestraße 17, 51147 Köln';
     const request = await ask(pseudonym, 'access');
     const view = await pseudonym.client.relationships(pseudonym);
-    const answered = view.dataRequests!.find((r) => r.sha256 === request)!;
-    expect(answered.answer).not.toBeNull();
-    const answer = JSON.parse(
-      new TextDecoder().decode(base64urlDecode(answered.answer!.jws.split('.')[1]!)),
-    ) as { outcome: string; disclosureSha256: string };
-    expect(answer.outcome).toBe('disclosure');
-    const disclosure = view.disclosures!.find((d) => d.sha256 === answer.disclosureSha256)!;
+    const answer = answerTo(view, request);
+    expect(answer?.outcome).toBe('disclosure');
+    const disclosure = view.disclosures!.find((d) => d.sha256 === answer!.disclosureSha256)!;
     expect(disclosure.current).toBe(true);
-    const payload = JSON.parse(
-      new TextDecoder().decode(base64urlDecode(disclosure.jws.split('.')[1]!)),
-    ) as Payload<'disclosure'>;
+    const payload = payloadOf<Payload<'disclosure'>>(disclosure.jws);
     const exported = JSON.parse(
       new TextDecoder().decode(openSealed(base64urlDecode(payload.export!), pseudonym.keyPair)),
     ) as { data: Record<string, string> };
@@ -258,26 +155,89 @@ describe("the reference company site's obligations", () => {
     }[];
     expect(stored.find((c) => c.pseudonym === pseudonym.id)?.data).toEqual({});
     const view = await pseudonym.client.relationships(pseudonym);
-    const answered = view.dataRequests!.find((r) => r.sha256 === request)!;
-    const answer = JSON.parse(
-      new TextDecoder().decode(base64urlDecode(answered.answer!.jws.split('.')[1]!)),
-    ) as { outcome: string; dataCategories: string[] };
-    expect(answer).toMatchObject({ outcome: 'erased', dataCategories: ['address'] });
+    expect(answerTo(view, request)).toMatchObject({
+      outcome: 'erased',
+      dataCategories: ['address'],
+    });
     expect(site.obligations.done.filter((d) => d.kind === 'answer').at(-1)).toMatchObject({
       pseudonym: pseudonym.id,
       outcome: 'erased',
     });
   });
 
+  it('confirms the same erasure after its answer failed and the site restarted', async () => {
+    const pseudonym = await granted();
+    site.relay.customers.get(pseudonym.id)!.data.address = 'Heidestraße 17, 51147 Köln';
+    failAnswers = 1;
+    const request = await world.ask(site, pseudonym, 'erasure');
+    await expect(site.pollOnce()).rejects.toThrow();
+    expect(site.relay.customers.get(pseudonym.id)!.data).toEqual({}); // erased already
+    await restart();
+    await site.pollOnce();
+    const view = await pseudonym.client.relationships(pseudonym);
+    expect(answerTo(view, request)).toMatchObject({
+      outcome: 'erased',
+      dataCategories: ['address'],
+    });
+  });
+
+  it('resends the same disclosure when an access answer failed and the site restarted', async () => {
+    const pseudonym = await granted();
+    const before = (await pseudonym.client.relationships(pseudonym)).disclosures!.length;
+    failAnswers = 1;
+    const request = await world.ask(site, pseudonym, 'access');
+    await expect(site.pollOnce()).rejects.toThrow();
+    await restart();
+    await site.pollOnce();
+    const view = await pseudonym.client.relationships(pseudonym);
+    expect(view.disclosures!.length - before).toBe(1);
+    const answer = answerTo(view, request);
+    expect(answer?.outcome).toBe('disclosure');
+    expect(view.disclosures!.at(-1)!.sha256).toBe(answer!.disclosureSha256);
+  });
+
+  it('replaces a kept disclosure that expired before it ever arrived', async () => {
+    const pseudonym = await granted();
+    const before = (await pseudonym.client.relationships(pseudonym)).disclosures!.length;
+    loseDisclosures = 1;
+    const request = await world.ask(site, pseudonym, 'access');
+    await expect(site.pollOnce()).rejects.toThrow();
+    // Ten minutes on, for both clocks: the kept token is past its exp and was never stored.
+    world.aheadMs = 600_000;
+    try {
+      await restart(() => Date.now() + 600_000);
+      await site.pollOnce();
+    } finally {
+      world.aheadMs = 0;
+      await restart();
+    }
+    const view = await pseudonym.client.relationships(pseudonym);
+    expect(view.disclosures!.length - before).toBe(1);
+    const answer = answerTo(view, request);
+    expect(answer?.outcome).toBe('disclosure');
+    expect(view.disclosures!.at(-1)!.sha256).toBe(answer!.disclosureSha256);
+  });
+
+  it('answers an access request after a restart with what the grant gave', async () => {
+    const pseudonym = await granted();
+    await restart();
+    const request = await ask(pseudonym, 'access');
+    const view = await pseudonym.client.relationships(pseudonym);
+    const answer = answerTo(view, request);
+    expect(answer?.outcome).toBe('disclosure');
+    const disclosure = view.disclosures!.find((d) => d.sha256 === answer!.disclosureSha256)!;
+    expect(payloadOf<Payload<'disclosure'>>(disclosure.jws).holdings).toEqual([
+      expect.objectContaining({ dataCategory: 'preferences_habits', purposes: ['product_launch'] }),
+    ]);
+    const access = await demoAccess(pseudonym.id);
+    expect(access.status).toBe(201);
+    expect(await access.json()).toEqual({ accepted: 1, outOfScope: 0 });
+  });
+
   it('answers a data request at once when the signed webhook announces it', async () => {
     const pseudonym = await granted();
-    const token = await signMessage(
-      'data-request',
-      { ...claims(pseudonym.id, site.companyId), type: 'erasure', dataCategories: ['address'] },
-      pseudonym.keyPair,
-    );
-    const { sha256 } = await pseudonym.client.submitDataRequest(token);
-    await worker.tick(); // queues and sends the feed events, this data request among them
+    const sha256 = await world.ask(site, pseudonym, 'erasure', ['address']);
+    await world.worker.tick(); // queues and sends the feed events, this data request among them
     const deadline = Date.now() + 5_000;
     const answered = () =>
       site.events.some((e) => e.kind === 'data-request' && e.sha256 === sha256) &&
@@ -290,18 +250,16 @@ describe("the reference company site's obligations", () => {
 
   it('reports an access under the grant through its demo endpoint', async () => {
     const pseudonym = await granted();
-    const response = await fetch(`${site.origin}/demo/access`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pseudonym: pseudonym.id }),
-    });
+    const response = await demoAccess(pseudonym.id);
     expect(response.status).toBe(201);
     expect(await response.json()).toEqual({ accepted: 1, outOfScope: 0 });
-    const unknown = await fetch(`${site.origin}/demo/access`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pseudonym: 'ps_nobody' }),
-    });
-    expect(unknown.status).toBe(404);
+    expect((await demoAccess('ps_nobody')).status).toBe(404);
+  });
+
+  it('answers its demo endpoint with a clear error when the grant names no data category', async () => {
+    const pseudonym = await granted({ dataCategories: [] });
+    const response = await demoAccess(pseudonym.id);
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: 'ERR_NOTHING_TO_REPORT' });
   });
 });
