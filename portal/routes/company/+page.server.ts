@@ -1,4 +1,5 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
+import { ProtocolError } from '$protocol/errors';
 import type { MessageKey } from '$protocol/i18n';
 import { currentPerson } from '$lib/server/auth/session';
 import {
@@ -145,6 +146,13 @@ export const actions: Actions = {
   correction: async ({ cookies, request }) => {
     const person = await staff(cookies);
     const form = await request.formData();
+    // Who may act comes first: anyone else learns nothing about the form (403 as every action).
+    if (person.role !== 'staff' || person.companyId === null) {
+      const { status, key } = consoleFailure(
+        new ProtocolError('ERR_NOT_AUTHORISED', 'Only a company’s staff use its console.'),
+      );
+      return fail(status, { action: 'correction', error: key });
+    }
     if (form.get('confirm') !== correctionConfirmation) {
       return fail(400, {
         action: 'correction',
