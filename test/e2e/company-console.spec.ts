@@ -10,7 +10,9 @@
  * declared in the console, after which messages signed with it are refused. And: a correction's
  * data category shown, its sealed value opened in the page with the key file, and deleted only
  * after an explicit confirmation; the export of a disclosure limited in UTF-8 bytes; a disclosure
- * stored without its answer answered with, not made twice.
+ * stored without its answer answered with, not made twice. And: complaints against the company
+ * listed newest first (reasons, evidence kinds, open or the regulator's decision with its reason),
+ * and the suspension's reason beside the company's status, in English and German.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { openSealed, sealTo } from '../../protocol/seal';
 import type { MessageKind, Payload, Scope } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
+import { regulatorLink } from './oversight-seed';
 import { loadKeyFile, registerInConsole, type ConsoleKeyFile } from './story-helpers';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
@@ -820,5 +823,201 @@ test('a correction is read with the key file and deleted only after a confirmati
   await expect(page.getByTestId('data-request')).toHaveCount(0);
   expect(messageCount()).toBe(beforeAnswer + 1); // the answer only
   expect(messageCount({ kind: 'disclosure', companyId })).toBe(1);
+  await context.close();
+});
+
+/** A catalog sentence as a pattern, each `{placeholder}` standing for any text. */
+function sentence(locale: 'de' | 'en', key: Parameters<typeof t>[1]): RegExp {
+  const parts = t(locale, key).split(/\{\w+\}/);
+  return new RegExp(parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+'));
+}
+
+test('complaints against the company are listed with their state and the regulator’s decision; a suspension shows its reason', async ({
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(180_000);
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+  const { companyId, key } = await consoleCompany(
+    page,
+    `Beschwerdefall ${randomUUID().slice(0, 6)} GmbH`,
+  );
+  await page.goto('/company');
+  const origin = new URL(page.url()).origin;
+  await expect(page.getByTestId('complaint-row')).toHaveCount(0);
+
+  // A customer grants, then complains twice with messages the company signed as evidence.
+  const scope: Scope = {
+    purpose: 'product_launch',
+    channels: ['newsletter'],
+    dataCategories: ['address'],
+    conditions: { timeZone: 'Europe/Berlin' },
+    retentionDays: 30,
+    onwardRecipients: [],
+  };
+  const { sha256: requestSha256 } = await postJose(
+    page.request,
+    '/api/v1/grant-requests',
+    'grant-request',
+    {
+      ...claims(companyId, origin),
+      scopes: [scope],
+      reason: { de: 'Neuigkeiten.', en: 'News.' },
+    } as Payload<'grant-request'>,
+    key.keyPair,
+  );
+  const customer = pairwiseKeyPair(random(32), companyId);
+  const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
+  const { sha256: grantSha256 } = await postJose(
+    page.request,
+    '/api/v1/grants',
+    'grant',
+    {
+      ...claims(pseudonym, companyId),
+      requestSha256,
+      scopes: [scope],
+      preferredChannel: 'newsletter',
+      until: Math.floor(Date.now() / 1000) + 30 * 86_400,
+      pseudonymKey: publicJwk(customer),
+    } as Payload<'grant'>,
+    customer,
+  );
+  const offer = await signMessage(
+    'offer',
+    {
+      ...claims(companyId, pseudonym),
+      grantSha256,
+      purpose: 'product_launch',
+      channel: 'newsletter',
+      validUntil: Math.floor(Date.now() / 1000) + 7 * 86_400,
+      sealed: base64urlEncode(random(96)),
+    } as Payload<'offer'>,
+    key.keyPair,
+  );
+  const disclosure = await signMessage(
+    'disclosure',
+    {
+      ...claims(companyId, pseudonym),
+      grantSha256,
+      holdings: [
+        {
+          dataCategory: 'address',
+          sources: ['direct'],
+          purposes: ['product_launch'],
+          retentionDays: 30,
+          recipients: [],
+        },
+      ],
+    } as Payload<'disclosure'>,
+    key.keyPair,
+  );
+  const complain = (evidence: { kind: string; jws: string }, reasons: string[]) =>
+    postJose(
+      page.request,
+      '/api/v1/complaints',
+      'complaint',
+      { ...claims(pseudonym, origin), company: companyId, evidence: [evidence], reasons },
+      customer,
+    );
+  const { sha256: first } = await complain({ kind: 'offer', jws: offer }, ['wrong_channel']);
+  await page.waitForTimeout(20); // a later millisecond: the list is newest first
+  const { sha256: second } = await complain({ kind: 'disclosure', jws: disclosure }, [
+    'undisclosed_data',
+    'misleading',
+  ]);
+
+  await page.reload();
+  const rows = page.getByTestId('complaint-row');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(0)).toHaveAttribute('data-id', second);
+  await expect(rows.nth(1)).toHaveAttribute('data-id', first);
+  const newest = rows.nth(0);
+  await expect(newest).toHaveAttribute('data-state', 'open');
+  await expect(newest).toContainText(`${pseudonym.slice(0, 10)}…`);
+  await expect(newest.getByTestId('complaint-reasons')).toHaveText(
+    `${t('en', 'portal.regulator.reason.undisclosed_data')}, ${t('en', 'portal.regulator.reason.misleading')}`,
+  );
+  await expect(newest.getByTestId('complaint-evidence')).toHaveText(
+    t('en', 'portal.console.complaints.evidence.disclosure'),
+  );
+  await expect(newest.getByTestId('complaint-state')).toHaveText(
+    t('en', 'portal.console.complaints.openToday'),
+  );
+  await expect(rows.nth(1).getByTestId('complaint-evidence')).toHaveText(
+    t('en', 'portal.console.complaints.evidence.offer'),
+  );
+  await expect(page.getByTestId('suspension')).toHaveCount(0);
+
+  // The regulator upholds the first complaint and suspends the company, each with a reason.
+  const regulatorContext = await browser.newContext({ locale: 'en-GB' });
+  const regulator = await regulatorContext.newPage();
+  await addVirtualAuthenticator(regulator);
+  await regulator.goto(await regulatorLink(baseURL!, 'Rosa Regulator'));
+  await regulator.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(regulator.getByTestId('enrol-done')).toBeVisible();
+  await regulator.goto(`/regulator/complaints/${first}`);
+  await regulator.getByLabel(t('en', 'portal.regulator.decision.upheld')).check();
+  await regulator
+    .getByLabel(t('en', 'portal.regulator.reasonText.de'))
+    .fill('Der Kanal war nicht erlaubt.');
+  await regulator
+    .getByLabel(t('en', 'portal.regulator.reasonText.en'))
+    .fill('The channel was not granted.');
+  await regulator
+    .getByRole('button', { name: t('en', 'portal.regulator.decision.submit') })
+    .click();
+  await expect(regulator.getByTestId('decision-done')).toBeVisible();
+  await regulator.goto(`/regulator/companies/${companyId}`);
+  await regulator
+    .getByLabel(t('en', 'portal.regulator.reasonText.de'))
+    .fill('Wiederholt ohne Einwilligung geworben.');
+  await regulator
+    .getByLabel(t('en', 'portal.regulator.reasonText.en'))
+    .fill('Advertised without consent, repeatedly.');
+  await regulator.getByRole('button', { name: t('en', 'portal.regulator.suspend.submit') }).click();
+  await expect(regulator.getByTestId('suspension-done')).toBeVisible();
+  await regulatorContext.close();
+
+  await page.reload();
+  await expect(page.getByTestId('company-status')).toHaveText(
+    t('en', 'portal.console.state.suspended'),
+  );
+  const suspension = page.getByTestId('suspension');
+  await expect(suspension).toContainText(sentence('en', 'portal.console.suspension.notice'));
+  await expect(suspension.getByTestId('suspension-reason')).toHaveText(
+    'Advertised without consent, repeatedly.',
+  );
+  const decided = rows.nth(1);
+  await expect(decided).toHaveAttribute('data-state', 'upheld');
+  await expect(decided.getByTestId('complaint-state')).toHaveText(
+    sentence('en', 'portal.console.complaints.upheld'),
+  );
+  await expect(decided.getByTestId('complaint-decision-reason')).toHaveText(
+    'The channel was not granted.',
+  );
+  await expect(rows.nth(0)).toHaveAttribute('data-state', 'open');
+  await expectAccessible(page);
+
+  // The same in German: the regulator's reasons as given in German.
+  const german = await browser.newContext({ locale: 'de-DE' });
+  await german.addCookies(await context.cookies());
+  const deutsch = await german.newPage();
+  await deutsch.goto('/company');
+  await expect(
+    deutsch.getByTestId('complaint-row').nth(1).getByTestId('complaint-state'),
+  ).toHaveText(sentence('de', 'portal.console.complaints.upheld'));
+  const reasonDe = deutsch
+    .getByTestId('complaint-row')
+    .nth(1)
+    .getByTestId('complaint-decision-reason');
+  await expect(reasonDe).toHaveText('Der Kanal war nicht erlaubt.');
+  await expect(reasonDe).toHaveAttribute('lang', 'de');
+  await expect(deutsch.getByTestId('suspension-reason')).toHaveText(
+    'Wiederholt ohne Einwilligung geworben.',
+  );
+  await expectAccessible(deutsch);
+  await german.close();
   await context.close();
 });

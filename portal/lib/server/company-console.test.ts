@@ -17,6 +17,7 @@ import {
   companyMessage,
   newCompany,
   newPseudonym,
+  newRegulator,
   openApiHarness,
   requestSignature,
   requestedScope,
@@ -24,7 +25,9 @@ import {
   type ApiHarness,
   type TestCompany,
   type TestPseudonym,
+  type TestRegulator,
 } from './api-test-kit';
+import { sealedBox } from './api-test-world';
 import { createHash } from 'node:crypto';
 import { openSealed } from '$protocol/seal';
 import { utf8Decode } from '$protocol/encoding';
@@ -41,6 +44,7 @@ import { SoftAuthenticator } from './soft-authenticator';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 const hour = 3600;
+const day = 86_400;
 
 async function expectCode(promise: Promise<unknown>, code: ProtocolErrorCode): Promise<void> {
   const error = await promise.then(
@@ -804,6 +808,216 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     expect((await console_.overview(staff, { grants: 3 })).grants).toEqual([]);
   });
 
+  /**
+   * A complaint of `by` (a pseudonym holding a grant of `company`) with one piece of evidence of
+   * each kind in `kinds`, signed by the company and addressed to the pseudonym.
+   */
+  async function complain(
+    company: TestCompany,
+    by: { pseudonym: TestPseudonym; sha256: string },
+    reasons: string[],
+    kinds: ('offer' | 'disclosure')[] = ['offer'],
+  ): Promise<string> {
+    const evidence: { kind: string; jws: string }[] = [];
+    for (const kind of kinds) {
+      const base = { ...claims(api.clock, company.id, by.pseudonym.id), grantSha256: by.sha256 };
+      const payload =
+        kind === 'offer'
+          ? {
+              ...base,
+              purpose: requestedScope(api.clock).purpose,
+              channel: 'newsletter',
+              validUntil: api.clock.seconds() + 7 * day,
+              sealed: sealedBox(),
+            }
+          : {
+              ...base,
+              holdings: [
+                {
+                  dataCategory: 'address',
+                  sources: ['direct'],
+                  purposes: [requestedScope(api.clock).purpose],
+                  retentionDays: 30,
+                  recipients: [],
+                },
+              ],
+            };
+      evidence.push({ kind, jws: await signMessage(kind, payload as never, company.keyPair) });
+    }
+    const token = await signMessage(
+      'complaint',
+      {
+        ...claims(api.clock, by.pseudonym.id, testOrigin),
+        company: company.id,
+        evidence,
+        reasons,
+        comment: 'Only the regulator and the API read this.',
+      } as never,
+      by.pseudonym.keyPair,
+    );
+    return (await api.services.oversight.submitComplaint(token)).sha256;
+  }
+
+  async function decide(
+    regulator: TestRegulator,
+    complaintSha256: string,
+    decision: 'upheld' | 'dismissed',
+    reason: { de: string; en: string },
+  ): Promise<string> {
+    const token = await signMessage(
+      'complaint-decision',
+      { ...claims(api.clock, regulator.id, testOrigin), complaintSha256, decision, reason },
+      regulator.keyPair,
+    );
+    return (await api.services.oversight.decideComplaint(token)).sha256;
+  }
+
+  it('lists exactly the company’s complaints, newest first, with reasons, evidence kinds and state', async () => {
+    const regulator = await newRegulator(api);
+    const a = await companyWithStaff();
+    const b = await companyWithStaff();
+    const requestA = await openRequest(a.company);
+    const p = await grant(a.company, requestA);
+    const q = await grant(a.company, requestA);
+    const r = await grant(b.company, await openRequest(b.company));
+
+    const first = await complain(a.company, p, ['wrong_channel']);
+    const firstAt = api.clock.now();
+    api.clock.advance(2 * day);
+    const aboutB = await complain(b.company, r, ['misleading']);
+    api.clock.advance(60);
+    const second = await complain(
+      a.company,
+      q,
+      ['undisclosed_data', 'misleading'],
+      ['disclosure', 'offer'],
+    );
+    const secondAt = api.clock.now();
+    api.clock.advance(day);
+    const decision = await decide(regulator, first, 'upheld', {
+      de: 'Der Newsletter-Kanal war nicht erlaubt.',
+      en: 'The newsletter channel was not granted.',
+    });
+    const decidedAt = api.clock.now();
+    api.clock.advance(day + 5);
+
+    const overview = await console_.overview(a.staff);
+    expect(overview.complaints).toEqual([
+      {
+        sha256: second,
+        pseudonym: q.pseudonym.id,
+        receivedAt: secondAt,
+        reasons: ['undisclosed_data', 'misleading'],
+        evidence: ['disclosure', 'offer'],
+        state: 'open',
+        openDays: 2,
+        decision: null,
+      },
+      {
+        sha256: first,
+        pseudonym: p.pseudonym.id,
+        receivedAt: firstAt,
+        reasons: ['wrong_channel'],
+        evidence: ['offer'],
+        state: 'upheld',
+        openDays: null,
+        decision: {
+          sha256: decision,
+          decidedAt,
+          reason: {
+            de: 'Der Newsletter-Kanal war nicht erlaubt.',
+            en: 'The newsletter channel was not granted.',
+          },
+        },
+      },
+    ]);
+    expect(overview.paging.complaints).toEqual({ page: 1, hasNext: false });
+    // No more than the API gives the accused company, and nothing of the complaint's comment.
+    expect(JSON.stringify(overview.complaints)).not.toContain('regulator and the API');
+    expect(JSON.stringify(overview)).not.toContain(aboutB);
+
+    // B's staff see B's complaint only, still open, dismissed once decided.
+    const ofB = await console_.overview(b.staff);
+    expect(ofB.complaints.map((c) => [c.sha256, c.state, c.openDays])).toEqual([
+      [aboutB, 'open', 2],
+    ]);
+    await decide(regulator, aboutB, 'dismissed', { de: 'Kein Verstoß.', en: 'No breach.' });
+    const dismissed = (await console_.overview(b.staff)).complaints[0]!;
+    expect(dismissed).toMatchObject({
+      state: 'dismissed',
+      openDays: null,
+      decision: { decidedAt: api.clock.now(), reason: { de: 'Kein Verstoß.', en: 'No breach.' } },
+    });
+    expect((await console_.overview(a.staff)).complaints.map((c) => c.sha256)).toEqual([
+      second,
+      first,
+    ]);
+  });
+
+  it('shows complaints in pages of 50, newest first, without another company’s', async () => {
+    const a = await companyWithStaff();
+    const b = await companyWithStaff();
+    const p = await grant(a.company, await openRequest(a.company));
+    const r = await grant(b.company, await openRequest(b.company));
+    const filed: string[] = [];
+    for (let i = 0; i < consolePageSize + 3; i++) {
+      filed.push(await complain(a.company, p, ['other']));
+      if (i % 10 === 0) await complain(b.company, r, ['other']);
+      api.clock.advance(1);
+    }
+    const first = await console_.overview(a.staff);
+    expect(first.complaints).toHaveLength(consolePageSize);
+    expect(first.paging.complaints).toEqual({ page: 1, hasNext: true });
+    const second = await console_.overview(a.staff, { complaints: 2 });
+    expect(second.paging.complaints).toEqual({ page: 2, hasNext: false });
+    // Newest first, each exactly once, none of B's.
+    const shown = [...first.complaints, ...second.complaints].map((c) => c.sha256);
+    expect(shown).toEqual([...filed].reverse());
+    expect((await console_.overview(a.staff, { complaints: 3 })).complaints).toEqual([]);
+    // Paging one list leaves the others on their first page.
+    expect(second.paging.grants).toEqual({ page: 1, hasNext: false });
+  });
+
+  it('shows the suspension in force with the regulator’s reason and date, and none once reinstated', async () => {
+    const regulator = await newRegulator(api);
+    const a = await companyWithStaff();
+    const b = await companyWithStaff();
+    expect((await console_.overview(a.staff)).suspension).toBeNull();
+    const suspension = (
+      action: 'suspend' | 'reinstate',
+      reason: { de: string; en: string },
+    ): Promise<string> =>
+      signMessage(
+        'suspension',
+        { ...claims(api.clock, regulator.id, testOrigin), company: a.company.id, action, reason },
+        regulator.keyPair,
+      );
+    const first = await api.services.oversight.suspend(
+      await suspension('suspend', { de: 'Erste Sperre.', en: 'First suspension.' }),
+    );
+    api.clock.advance(hour);
+    await api.services.oversight.suspend(
+      await suspension('reinstate', { de: 'Behoben.', en: 'Remedied.' }),
+    );
+    api.clock.advance(hour);
+    expect((await console_.overview(a.staff)).suspension).toBeNull();
+    const second = await api.services.oversight.suspend(
+      await suspension('suspend', { de: 'Wieder Werbung ohne Einwilligung.', en: 'Again.' }),
+    );
+    const suspendedAt = api.clock.now();
+    api.clock.advance(hour);
+    const overview = await console_.overview(a.staff);
+    expect(overview.company.status).toBe('suspended');
+    // The one in force: the latest suspension, not the first.
+    expect(second.sha256).not.toBe(first.sha256);
+    expect(overview.suspension).toEqual({
+      sha256: second.sha256,
+      at: suspendedAt,
+      reason: { de: 'Wieder Werbung ohne Einwilligung.', en: 'Again.' },
+    });
+    expect((await console_.overview(b.staff)).suspension).toBeNull();
+  });
+
   it('is closed to anyone who is not staff of a company', async () => {
     const regulator: PersonView = {
       id: 'pe_AAAAAAAAAAAAAAAAAAAAAA',
@@ -832,6 +1046,7 @@ describe('consolePages', () => {
       dataRequests: 1,
       corrections: 1,
       offers: 1,
+      complaints: 1,
     });
     expect(consolePages(new URLSearchParams('corrections=9999')).corrections).toBe(200);
   });

@@ -113,6 +113,42 @@ export interface ConsoleCorrection extends CorrectionItem {
   dataCategory: string;
 }
 
+/**
+ * A complaint against the company and, once decided, the regulator's decision: what
+ * `GET /api/v1/complaints/{sha256}` gives the accused company, read out of the signed messages
+ * (the complainant's comment and the evidence itself stay there, behind the API).
+ */
+export interface ConsoleComplaint {
+  sha256: string;
+  /** The complainant, by pseudonym only. */
+  pseudonym: string;
+  /** Milliseconds: when the clearinghouse stored it. */
+  receivedAt: number;
+  /** What was wrong: the protocol's complaint reason ids (`complaintReasons`). */
+  reasons: string[];
+  /** The kinds of its signed evidence, in its order (`evidenceKinds`: offer, disclosure, …). */
+  evidence: string[];
+  state: 'open' | 'upheld' | 'dismissed';
+  /** For an open complaint: whole days since it was received, by the server's clock; else null. */
+  openDays: number | null;
+  /** The regulator's decision: when it was stored, and its reason as the regulator gave it. */
+  decision: { sha256: string; decidedAt: number; reason: Localized } | null;
+}
+
+/** The regulator's suspension in force, from its signed message. */
+export interface ConsoleSuspension {
+  sha256: string;
+  /** Milliseconds: when the clearinghouse stored it, which is when it took effect. */
+  at: number;
+  reason: Localized;
+}
+
+/** A text in German and English, as a regulator's message carries it ('' where it is missing). */
+export interface Localized {
+  de: string;
+  en: string;
+}
+
 /** The console's paged lists (issue 10: long lists in pages, links that work without JavaScript). */
 export const consoleLists = [
   'revocations',
@@ -121,6 +157,7 @@ export const consoleLists = [
   'dataRequests',
   'corrections',
   'offers',
+  'complaints',
 ] as const;
 export type ConsoleList = (typeof consoleLists)[number];
 
@@ -172,6 +209,10 @@ export interface ConsoleOverview {
   corrections: ConsoleCorrection[];
   findings: Finding[];
   offers: ConsoleOffer[];
+  /** Complaints against the company, newest first. */
+  complaints: ConsoleComplaint[];
+  /** The suspension in force while the company is suspended; else (or if none is stored) null. */
+  suspension: ConsoleSuspension | null;
   /** The page each list shows. */
   paging: Record<ConsoleList, ConsolePage>;
 }
@@ -280,6 +321,42 @@ function categoriesOf(jws: string): string[] {
 function replayed(): ProtocolError {
   return new ProtocolError('ERR_JWS_REPLAYED', 'This jti was used before by this signer.');
 }
+
+/** The strings of a JSON array (a stored column); anything else is none. */
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * The claims of a stored message, or an empty payload: stored messages were verified, but one
+ * odd row must not take the whole console down.
+ */
+function payloadOf(jws: string | null): Readonly<Record<string, unknown>> {
+  if (jws === null) return {};
+  try {
+    return peekClaims(jws).payload;
+  } catch {
+    return {};
+  }
+}
+
+function localizedOf(value: unknown): Localized {
+  const text = (value ?? {}) as { de?: unknown; en?: unknown };
+  return {
+    de: typeof text.de === 'string' ? text.de : '',
+    en: typeof text.en === 'string' ? text.en : '',
+  };
+}
+
+/** The kinds of a complaint's evidence (`[{kind, jws}]`), in its order. */
+function evidenceKindsOf(evidence: unknown): string[] {
+  if (!Array.isArray(evidence)) return [];
+  return evidence
+    .map((e: unknown) => (e as { kind?: unknown } | null)?.kind)
+    .filter((kind): kind is string => typeof kind === 'string');
+}
+
+const dayMs = 86_400_000;
 
 function parsePurposes(json: string | null): string[] {
   if (json === null) return [];
@@ -579,6 +656,89 @@ export function createCompanyConsole(
     );
   }
 
+  async function complaints(
+    companyId: string,
+    nowMs: number,
+    page: number,
+  ): Promise<{ items: ConsoleComplaint[]; paging: ConsolePage }> {
+    // Newest first along `complaints_company_idx` (company_id, received_at).
+    const rows = await db
+      .selectFrom('complaints')
+      .innerJoin('messages as c', 'c.sha256', 'complaints.sha256')
+      .leftJoin('messages as d', 'd.sha256', 'complaints.decision_sha256')
+      .select([
+        'complaints.sha256',
+        'complaints.pseudonym',
+        'complaints.reasons',
+        'complaints.received_at',
+        'complaints.decision_sha256',
+        'complaints.decision',
+        'complaints.decided_at',
+        'c.jws',
+        'd.jws as decision_jws',
+      ])
+      .where('complaints.company_id', '=', companyId)
+      .orderBy('complaints.received_at', 'desc')
+      .orderBy('complaints.sha256')
+      .limit(consolePageSize + 1)
+      .offset((page - 1) * consolePageSize)
+      .execute();
+    const { items, paging } = paged(rows, page);
+    return {
+      items: items.map((row): ConsoleComplaint => {
+        const receivedAt = Number(row.received_at);
+        let reasons: string[];
+        try {
+          reasons = stringsOf(JSON.parse(row.reasons));
+        } catch {
+          reasons = [];
+        }
+        const decided =
+          row.decision !== null && row.decision_sha256 !== null
+            ? { verdict: row.decision, sha256: row.decision_sha256 }
+            : null;
+        return {
+          sha256: row.sha256,
+          pseudonym: row.pseudonym,
+          receivedAt,
+          reasons,
+          evidence: evidenceKindsOf(payloadOf(row.jws).evidence),
+          state: decided?.verdict ?? 'open',
+          openDays: decided === null ? Math.max(0, Math.floor((nowMs - receivedAt) / dayMs)) : null,
+          decision:
+            decided === null
+              ? null
+              : {
+                  sha256: decided.sha256,
+                  decidedAt: Number(row.decided_at),
+                  reason: localizedOf(payloadOf(row.decision_jws).reason),
+                },
+        };
+      }),
+      paging,
+    };
+  }
+
+  /** The latest `suspend` of the company: the one in force while it is suspended. */
+  async function suspension(companyId: string): Promise<ConsoleSuspension | null> {
+    const row = await db
+      .selectFrom('suspensions')
+      .innerJoin('messages', 'messages.sha256', 'suspensions.sha256')
+      .select(['suspensions.sha256', 'suspensions.received_at', 'messages.jws'])
+      .where('suspensions.company_id', '=', companyId)
+      .where('suspensions.action', '=', 'suspend')
+      .orderBy('suspensions.received_at', 'desc')
+      .orderBy('suspensions.sha256', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    return {
+      sha256: row.sha256,
+      at: Number(row.received_at),
+      reason: localizedOf(payloadOf(row.jws).reason),
+    };
+  }
+
   return {
     async overview(person, pages = {}) {
       const companyId = companyOf(person);
@@ -610,9 +770,11 @@ export function createCompanyConsole(
           dataRequests(companyId, pageOf(pages, 'dataRequests')),
           corrections(companyId, pageOf(pages, 'corrections')),
         ]);
-      const [findings, offerList] = await Promise.all([
+      const [findings, offerList, complaintList, suspended] = await Promise.all([
         services.findings(companyId),
         offers(companyId, pageOf(pages, 'offers')),
+        complaints(companyId, nowMs, pageOf(pages, 'complaints')),
+        company.status === 'suspended' ? suspension(companyId) : null,
       ]);
       return {
         company,
@@ -636,6 +798,8 @@ export function createCompanyConsole(
         corrections: correctionList.items,
         findings,
         offers: offerList.items,
+        complaints: complaintList.items,
+        suspension: suspended,
         paging: {
           revocations: revocationList.paging,
           grants: grantList.paging,
@@ -643,6 +807,7 @@ export function createCompanyConsole(
           dataRequests: requestList.paging,
           corrections: correctionList.paging,
           offers: offerList.paging,
+          complaints: complaintList.paging,
         },
       };
     },

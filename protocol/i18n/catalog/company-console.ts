@@ -535,6 +535,61 @@ export const companyConsole = {
     de: 'Abgewiesen (Regel: {rule})',
     en: 'Refused (rule: {rule})',
   },
+  'portal.console.complaints.title': {
+    de: 'Beschwerden gegen Ihr Unternehmen',
+    en: 'Complaints against your company',
+  },
+  'portal.console.complaints.explain': {
+    de: 'Kundinnen und Kunden beschweren sich über ihren Assistenten bei der Aufsicht, mit von Ihrem Unternehmen signierten Nachrichten als Belegen; die Aufsicht entscheidet. Wer sich beschwert, sehen Sie nur als Pseudonym. Ihre Systeme lesen jede Beschwerde über die API.',
+    en: 'Customers complain to the regulator through their Assistant, with messages your company signed as evidence; the regulator decides. You see the complainant only as a pseudonym. Your systems read each complaint through the API.',
+  },
+  'portal.console.complaints.received': { de: 'Eingegangen', en: 'Received' },
+  'portal.console.complaints.reasons': { de: 'Vorwurf', en: 'What was wrong' },
+  'portal.console.complaints.evidence': { de: 'Belege', en: 'Evidence' },
+  'portal.console.complaints.evidence.offer': { de: 'Angebot', en: 'Offer' },
+  'portal.console.complaints.evidence.offer-content': {
+    de: 'Inhalt eines Angebots',
+    en: 'Content of an offer',
+  },
+  'portal.console.complaints.evidence.disclosure': { de: 'Offenlegung', en: 'Disclosure' },
+  'portal.console.complaints.evidence.grant-request': {
+    de: 'Bitte um Einwilligung',
+    en: 'Consent request',
+  },
+  'portal.console.complaints.evidence.data-request-answer': {
+    de: 'Antwort auf eine Anfrage',
+    en: 'Answer to a data request',
+  },
+  'portal.console.complaints.evidence.reward': { de: 'Prämie', en: 'Reward' },
+  'portal.console.complaints.openToday': {
+    de: 'Offen, seit weniger als einem Tag',
+    en: 'Open, for less than a day',
+  },
+  'portal.console.complaints.openOneDay': {
+    de: 'Offen, seit einem Tag',
+    en: 'Open, for one day',
+  },
+  'portal.console.complaints.openDays': {
+    de: 'Offen, seit {days} Tagen',
+    en: 'Open, for {days} days',
+  },
+  'portal.console.complaints.upheld': {
+    de: 'Am {date} als begründet entschieden',
+    en: 'Upheld on {date}',
+  },
+  'portal.console.complaints.dismissed': {
+    de: 'Am {date} als unbegründet abgewiesen',
+    en: 'Dismissed on {date}',
+  },
+  /** Before a reason a regulator signed: of a complaint's decision, of a suspension. */
+  'portal.console.regulatorReason': {
+    de: 'Begründung der Aufsicht:',
+    en: 'The regulator’s reason:',
+  },
+  'portal.console.suspension.notice': {
+    de: 'Die Aufsicht hat Ihr Unternehmen am {date} gesperrt.',
+    en: 'The regulator suspended your company on {date}.',
+  },
   'portal.console.findings.title': {
     de: 'Befunde und Vertrauenszahlen',
     en: 'Findings and trust figures',
