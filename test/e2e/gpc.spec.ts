@@ -58,6 +58,23 @@ async function visit(
 
 test('every request carries Sec-GPC: 1 and the page sees navigator.globalPrivacyControl, from the first page on', async () => {
   assistant = await startAssistant();
+  // A fresh install: the worker's start installs the header rule (the browser keeps it from then
+  // on, across restarts); the first page is the first one after that.
+  const worker = assistant.context.serviceWorkers()[0]!;
+  await expect
+    .poll(() =>
+      worker.evaluate(
+        async () =>
+          (
+            await (
+              globalThis as unknown as {
+                chrome: { declarativeNetRequest: { getDynamicRules(): Promise<unknown[]> } };
+              }
+            ).chrome.declarativeNetRequest.getDynamicRules()
+          ).length,
+      ),
+    )
+    .toBeGreaterThan(0);
   const page = await assistant.context.newPage();
   const { inPage, headers } = await visit(page, 'news.test');
   expect(inPage).toBe('true');
