@@ -66,7 +66,14 @@ export class OffersService {
     return next;
   }
 
-  private async inbox(vault: Vault): Promise<OfferInbox> {
+  /**
+   * The inbox over `vault`; `relationshipsReadAt`: when the relationships it reads were refreshed
+   * from the clearinghouse just before (ms, taken before the refresh), or null.
+   */
+  private async inbox(
+    vault: Vault,
+    relationshipsReadAt: number | null = null,
+  ): Promise<OfferInbox> {
     const settings = await this.ports.settings();
     const client = createClient({
       baseUrl: settings.clearinghouseUrl,
@@ -86,6 +93,9 @@ export class OffersService {
       relationships: async () => (await wallet.list()).items,
       profile: () => preferences.profile(),
       blacklist: async () => (await preferences.blacklist()).entries,
+      // Per pseudonym in the port's contract; refreshAll answers for all of them at once (an
+      // item the batch could not answer keeps its stored copy without saying so).
+      relationshipReadAt: () => relationshipsReadAt,
     });
   }
 
@@ -108,13 +118,16 @@ export class OffersService {
     if (!vault.isUnlocked) return null;
     return this.serial(async () => {
       const wallet = await this.ports.wallet(vault);
+      let readAt: number | null = this.ports.clock.now();
       try {
         await wallet.refreshAll();
       } catch (e) {
         if (!isProtocolError(e)) throw e;
-        // Offline: decide with what the vault holds.
+        // Offline: decide with what the vault holds; an item under a grant it does not hold
+        // waits for a sync after a refresh (it may be a grant whose answer was lost).
+        readAt = null;
       }
-      const inbox = await this.inbox(vault);
+      const inbox = await this.inbox(vault, readAt);
       const result = await inbox.sync();
       this.lastFailed = result.failed.length;
       await this.announce(vault, inbox, result);

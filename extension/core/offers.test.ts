@@ -21,6 +21,7 @@ import { companyIdentity } from './identity';
 import { earnedByCompany, readLedger } from './ledger';
 import {
   keptOffers,
+  maxOffersRecordChars,
   maxStoredOffers,
   OfferInbox,
   offersRecord,
@@ -50,6 +51,8 @@ let relay: FakeRelay;
 let inbox: OfferInbox;
 let pseudonym: string;
 let grantSha: string;
+/** What the inbox is told of when the relationships were read from the clearinghouse. */
+let readAt: number | null;
 
 const nowS = () => Math.floor(clock.now() / 1000);
 
@@ -73,6 +76,15 @@ class FakeRelay implements InboxClearinghouse {
   cursor = 0;
   /** Every call, by method name. */
   calls: string[] = [];
+  /** Every inbox read: whose, and the page size asked for. */
+  reads: { id: string; limit: number }[] = [];
+  /** Inboxes whose reads get no answer at all (the connection drops). */
+  unanswered = new Set<string>();
+  /**
+   * Inboxes whose reads time out (timed-fetch's `TimeoutError`) beyond a page size: the largest
+   * page that still arrives in time (0: none).
+   */
+  slow = new Map<string, number>();
 
   constructor(private readonly registry: FakeClearinghouse) {}
 
@@ -93,7 +105,11 @@ class FakeRelay implements InboxClearinghouse {
 
   async fetchInbox(signer: { id: string }, after?: string, limit = 100) {
     this.calls.push('fetchInbox');
-    if (this.offline || this.inboxDown) throw new TypeError('fetch failed');
+    this.reads.push({ id: signer.id, limit });
+    if (this.offline || this.inboxDown || this.unanswered.has(signer.id))
+      throw new TypeError('fetch failed');
+    if (limit > (this.slow.get(signer.id) ?? limit))
+      throw new DOMException('The operation timed out.', 'TimeoutError');
     const list = (this.items.get(signer.id) ?? []).filter(
       (i) => after === undefined || i.cursor > after,
     );
@@ -296,6 +312,7 @@ beforeEach(async () => {
   grantSha = answered.sha256;
   pseudonym = checked.pseudonym;
   clock.ms = startMs;
+  readAt = null;
   inbox = new OfferInbox({
     store,
     clock,
@@ -306,6 +323,7 @@ beforeEach(async () => {
     relationships: async () => (await wallet.list()).items,
     profile: async () => profile,
     blacklist: async () => blacklist,
+    relationshipReadAt: () => readAt,
   });
 });
 
@@ -925,6 +943,9 @@ describe('verification as of the time a message was signed and accepted', () => 
       await reward(999, { grantSha256: sha256Of('a.b.c') }),
     );
     relay.push(pseudonym, 'reward', await reward(10));
+    // The relationship was read from the clearinghouse after the relay took them.
+    clock.ms += 60_000;
+    readAt = clock.now();
     const result = await inbox.sync();
     expect(result).toMatchObject({ rewards: 1, invalid: 2 });
     expect((await readLedger(store)).map((e) => [e.company, e.content.amount])).toEqual([
@@ -1079,27 +1100,7 @@ describe('a clearinghouse out of reach', () => {
 
   /** An inbox over the wallet's relationship and a second one, with another company. */
   function twoCompanies(): OfferInbox {
-    return new OfferInbox({
-      store,
-      clock,
-      randomBytes: testRandomBytes,
-      clearinghouse: relay,
-      clearinghouseOrigin,
-      masterSeed: async () => seed,
-      relationships: async () => {
-        const [r] = (await wallet.list()).items;
-        return [
-          r!,
-          {
-            ...r!,
-            pseudonym: `ps_${'C'.repeat(43)}`,
-            company: { ...r!.company, id: otherCompany },
-          },
-        ];
-      },
-      profile: async () => profile,
-      blacklist: async () => blacklist,
-    });
+    return companiesInOrder(['wallet', otherCompany]);
   }
 
   it('asks the registry nothing more after a request that got no answer', async () => {
@@ -1109,15 +1110,241 @@ describe('a clearinghouse out of reach', () => {
     expect(relay.calls).toEqual(['getCompany']);
   });
 
-  it('reads no further inbox after one that got no answer, and synces the rest next time', async () => {
-    relay.aliases.set(otherCompany, { ...ch.company, id: otherCompany });
+  it('reads no further inbox after two in a row got no answer, and synces the rest next time', async () => {
+    const [b, c] = [`co_${'B'.repeat(43)}`, `co_${'C'.repeat(43)}`];
+    for (const id of [b, c]) relay.aliases.set(id, { ...ch.company, id });
     relay.inboxDown = true;
-    const result = await twoCompanies().sync();
-    expect(result.failed).toHaveLength(2);
-    expect(relay.calls).toEqual(['getCompany', 'getCompany', 'fetchInbox']);
+    const result = await companiesInOrder([b, c, 'wallet']).sync();
+    expect(result.failed).toHaveLength(3);
+    expect(relay.calls).toEqual([
+      'getCompany',
+      'getCompany',
+      'getCompany',
+      'fetchInbox',
+      'fetchInbox',
+    ]);
     relay.inboxDown = false;
     relay.push(pseudonym, 'offer', await offer());
-    expect((await twoCompanies().sync()).delivered).toHaveLength(1);
+    expect((await companiesInOrder([b, c, 'wallet']).sync()).delivered).toHaveLength(1);
+  });
+});
+
+/**
+ * An inbox over relationships with the companies `ids` in this order: `'wallet'` is the wallet's
+ * own relationship, any other id a copy of it with that company (and a pseudonym of its own).
+ */
+function companiesInOrder(ids: readonly string[]): OfferInbox {
+  return new OfferInbox({
+    store,
+    clock,
+    randomBytes: testRandomBytes,
+    clearinghouse: relay,
+    clearinghouseOrigin,
+    masterSeed: async () => seed,
+    relationships: async () => {
+      const [r] = (await wallet.list()).items;
+      return ids.map((id) =>
+        id === 'wallet'
+          ? r!
+          : { ...r!, pseudonym: `ps_${id.slice(3)}`, company: { ...r!.company, id } },
+      );
+    },
+    profile: async () => profile,
+    blacklist: async () => blacklist,
+  });
+}
+
+describe('an inbox that does not answer in time', () => {
+  const [b, c] = [`co_${'B'.repeat(43)}`, `co_${'C'.repeat(43)}`];
+  /** The pseudonym the inbox reads for company `id`. */
+  const inboxOf = async (id: string) => (await companyIdentity(seed, id)).pseudonym;
+  beforeEach(() => {
+    for (const id of [b, c]) relay.aliases.set(id, { ...ch.company, id });
+  });
+
+  it('costs only itself: the other inboxes are read, stored and acknowledged, sync after sync', async () => {
+    relay.slow.set(await inboxOf(b), 0);
+    for (let n = 0; n < 3; n++) {
+      clock.ms += HOUR_MS;
+      const id = relay.push(pseudonym, 'offer', await offer({ title: `Nr. ${n}` }));
+      const result = await companiesInOrder([b, 'wallet']).sync();
+      expect(result.failed).toEqual([`ps_${b.slice(3)}`]);
+      expect((await inbox.offers()).map((o) => o.id)).toContain(id);
+      expect(relay.items.get(pseudonym)).toEqual([]);
+    }
+    expect(await inbox.offers()).toHaveLength(3);
+    // A page of 20, then one item at a time, then given up for this sync.
+    expect(relay.reads.filter((r) => r.id !== pseudonym).map((r) => r.limit)).toEqual([
+      20, 1, 20, 1, 20, 1,
+    ]);
+  });
+
+  it('acknowledges what it stored even when the inboxes after it got no answer', async () => {
+    relay.unanswered.add(await inboxOf(b));
+    relay.unanswered.add(await inboxOf(c));
+    const id = relay.push(pseudonym, 'offer', await offer());
+    const result = await companiesInOrder(['wallet', b, c]).sync();
+    expect(result.delivered.map((o) => o.id)).toEqual([id]);
+    expect(result.failed).toHaveLength(2);
+    expect(relay.items.get(pseudonym)).toEqual([]);
+  });
+
+  it('reads the inboxes that failed last time after the others, so they cannot starve them', async () => {
+    relay.unanswered.add(await inboxOf(b));
+    relay.unanswered.add(await inboxOf(c));
+    const order = [b, c, 'wallet'];
+    expect((await companiesInOrder(order).sync()).failed).toHaveLength(3);
+    const id = relay.push(pseudonym, 'offer', await offer());
+    relay.reads = [];
+    const result = await companiesInOrder(order).sync();
+    expect(result.delivered.map((o) => o.id)).toEqual([id]);
+    expect(relay.reads.map((r) => r.id)).toEqual([pseudonym, await inboxOf(b), await inboxOf(c)]);
+    // Read once more: off the list, back in its place.
+    relay.unanswered.clear();
+    await companiesInOrder(order).sync();
+    relay.reads = [];
+    await companiesInOrder(order).sync();
+    expect(relay.reads.map((r) => r.id)).toEqual([await inboxOf(b), await inboxOf(c), pseudonym]);
+  });
+
+  it.each([
+    ['asks for pages of 20', Number.POSITIVE_INFINITY, 25, [20, 20]],
+    ['asks one item at a time after a page that timed out', 1, 3, [20, 1, 1, 1, 1]],
+  ])('%s', async (_name, fits, count, limits) => {
+    relay.slow.set(pseudonym, fits);
+    const ids: string[] = [];
+    for (let n = 0; n < count; n++)
+      ids.push(relay.push(pseudonym, 'offer', await offer({ title: `Nr. ${n}` })));
+    const result = await inbox.sync();
+    expect(relay.reads.map((r) => r.limit)).toEqual(limits);
+    expect(result.failed).toEqual([]);
+    expect((await inbox.offers()).map((o) => o.id).sort()).toEqual([...ids].sort());
+    expect(relay.items.get(pseudonym)).toEqual([]);
+  });
+});
+
+describe('records beside the offers that cannot be read', () => {
+  it.each([
+    ['does not authenticate', () => store.damage('profile', 'complaints')],
+    ['does not parse', () => store.put('profile', 'complaints', { v: 1, drafts: 'damaged' })],
+  ])(
+    'stores and acknowledges everything when the drafts record %s, counts the drafts not kept, and leaves the record as it is',
+    async (_name, damage) => {
+      await writeDrafts(store, []);
+      await damage();
+      const before = store.tables.get('profile')!.get('complaints');
+      const bad = relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+      const good = relay.push(pseudonym, 'offer', await offer({ title: 'Gut' }));
+      const result = await inbox.sync();
+      expect(result).toMatchObject({ drafts: 0, draftsNotKept: 1 });
+      expect(result.delivered.map((o) => o.id)).toEqual([good]);
+      expect(reasonsOf(await stored(bad))).toContain('advertisement_label_missing');
+      expect(relay.items.get(pseudonym)).toEqual([]);
+      expect(store.tables.get('profile')!.get('complaints')).toBe(before);
+    },
+  );
+
+  it.each([
+    ['does not authenticate', () => store.damage('profile', 'rejected-rewards')],
+    ['does not parse', () => store.put('profile', 'rejected-rewards', { v: 1, items: 'damaged' })],
+  ])(
+    'leaves a rejected reward in the inbox when the rejected-rewards record %s, and the record as it is',
+    async (_name, damage) => {
+      await store.put('profile', 'rejected-rewards', { v: 1, items: [] });
+      await damage();
+      const before = store.tables.get('profile')!.get('rejected-rewards');
+      const wrong = relay.push(
+        pseudonym,
+        'reward',
+        await reward(999, { iss: `co_${'A'.repeat(43)}` }),
+      );
+      relay.push(pseudonym, 'reward', await reward(10));
+      const result = await inbox.sync();
+      expect(result).toMatchObject({ rewards: 1, invalid: 0, deferred: 1 });
+      expect(relay.items.get(pseudonym)!.map((i) => i.id)).toEqual([wrong]);
+      expect(store.tables.get('profile')!.get('rejected-rewards')).toBe(before);
+      // Once the record can take it, it is rejected with its reason and taken.
+      store.damagedIds.clear();
+      await store.put('profile', 'rejected-rewards', { v: 1, items: [] });
+      expect(await inbox.sync()).toMatchObject({ invalid: 1, deferred: 0 });
+      expect((await inbox.rejectedRewards()).map((r) => r.id)).toEqual([wrong]);
+      expect(relay.items.get(pseudonym)).toEqual([]);
+    },
+  );
+});
+
+describe('a grant the vault’s copy of the relationship does not hold', () => {
+  let newGrant: string;
+  beforeEach(() => {
+    newGrant = sha256Of('a.new.grant');
+  });
+
+  /** The inbox over a relationship whose copy also holds `newGrant` once `refreshed`. */
+  function withNewGrant(refreshed: () => boolean): OfferInbox {
+    return new OfferInbox({
+      store,
+      clock,
+      randomBytes: testRandomBytes,
+      clearinghouse: relay,
+      clearinghouseOrigin,
+      masterSeed: async () => seed,
+      relationships: async () =>
+        (await wallet.list()).items.map((r) =>
+          refreshed() ? { ...r, grants: [...r.grants, { ...r.grants[0]!, sha256: newGrant }] } : r,
+        ),
+      profile: async () => profile,
+      blacklist: async () => blacklist,
+      relationshipReadAt: () => readAt,
+    });
+  }
+
+  it.each([
+    ['no refresh in this sync', () => null],
+    ['a refresh before the relay took it', () => clock.now() - 1000],
+    ['a refresh within the clocks’ skew of it', () => clock.now() + 30_000],
+  ])('leaves a reward under it in the inbox after %s', async (_name, at) => {
+    const id = relay.push(pseudonym, 'reward', await reward(5, { grantSha256: newGrant }));
+    readAt = at();
+    expect(await inbox.sync()).toMatchObject({ rewards: 0, invalid: 0, deferred: 1 });
+    expect(relay.items.get(pseudonym)!.map((i) => i.id)).toEqual([id]);
+    expect(await inbox.rejectedRewards()).toEqual([]);
+  });
+
+  it('takes the reward once a refresh brings the grant (its answer was lost on the way)', async () => {
+    let refreshed = false;
+    relay.push(pseudonym, 'reward', await reward(5, { grantSha256: newGrant }));
+    expect((await withNewGrant(() => refreshed).sync()).deferred).toBe(1);
+    refreshed = true;
+    clock.ms += 60_000;
+    readAt = clock.now();
+    expect(await withNewGrant(() => refreshed).sync()).toMatchObject({ rewards: 1, deferred: 0 });
+    expect((await readLedger(store)).map((e) => e.grantSha256)).toEqual([newGrant]);
+  });
+
+  it('rejects the reward once a refresh after the relay took it still lacks the grant', async () => {
+    const id = relay.push(pseudonym, 'reward', await reward(5, { grantSha256: newGrant }));
+    clock.ms += 60_000;
+    readAt = clock.now();
+    expect(await inbox.sync()).toMatchObject({ invalid: 1, deferred: 0 });
+    expect((await inbox.rejectedRewards()).map((r) => [r.id, r.error])).toEqual([
+      [id, 'ERR_GRANT_UNKNOWN'],
+    ]);
+    expect(relay.items.get(pseudonym)).toEqual([]);
+  });
+
+  it('leaves an offer under it in the inbox, undrafted, until a refresh after the relay took it', async () => {
+    const id = relay.push(
+      pseudonym,
+      'offer',
+      await offer({ grantSha256: newGrant }, { grantSha256: newGrant }),
+    );
+    expect(await inbox.sync()).toMatchObject({ deferred: 1, drafts: 0 });
+    expect(await inbox.offers()).toEqual([]);
+    expect(relay.items.get(pseudonym)!.map((i) => i.id)).toEqual([id]);
+    clock.ms += 60_000;
+    readAt = clock.now();
+    expect(await inbox.sync()).toMatchObject({ deferred: 0, drafts: 1 });
+    expect(reasonsOf(await stored(id))).toContain('grant_missing');
   });
 });
 
@@ -1190,6 +1417,51 @@ describe('what the vault keeps within its bounds', () => {
     expect(kept).toContain(unseen);
     expect(kept).not.toContain(seen[0]);
     expect(kept).not.toContain(seen[1]);
+  });
+
+  /** `n` offers of `state` with outers of 200,000 characters (together beyond the size bound). */
+  function largeOffers(from: number, n: number, state: StoredOffer['state'], seen: boolean) {
+    return Array.from({ length: n }, (_, k) => ({
+      ...storedOfferOf(from + k, state, seen),
+      outer: `a.${'x'.repeat(200_000)}.c`,
+    }));
+  }
+  const recordChars = (items: readonly StoredOffer[]) => JSON.stringify({ v: 1, items }).length;
+
+  it('keeps the record within its size: what the customer dealt with goes first, held offers last', () => {
+    const held = largeOffers(0, 10, 'held', false);
+    const unseen = largeOffers(100, 10, 'delivered', false);
+    const seen = largeOffers(200, 40, 'delivered', true);
+    const hidden = largeOffers(300, 40, 'hidden', false);
+    const kept = keptOffers([...held, ...unseen, ...seen, ...hidden]);
+    expect(recordChars([...held, ...unseen, ...seen, ...hidden])).toBeGreaterThan(
+      maxOffersRecordChars,
+    );
+    expect(recordChars(kept)).toBeLessThanOrEqual(maxOffersRecordChars);
+    expect(kept).toEqual(expect.arrayContaining([...held, ...unseen]));
+    // The oldest of the dealt-with ones went, the newest stayed.
+    expect(kept).not.toContain(seen[0]);
+    expect(kept).toContain(hidden.at(-1));
+  });
+
+  it('keeps held offers within the size too, the oldest going first', () => {
+    const held = largeOffers(0, 100, 'held', false);
+    const kept = keptOffers(held);
+    expect(recordChars(kept)).toBeLessThanOrEqual(maxOffersRecordChars);
+    expect(kept).toEqual(held.slice(held.length - kept.length));
+  });
+
+  it('writes an offers record within its size, and it reads again', async () => {
+    await store.put(offersRecord.table, offersRecord.id, {
+      v: 1,
+      items: largeOffers(0, 90, 'delivered', true),
+    });
+    const id = relay.push(pseudonym, 'offer', await offer());
+    await inbox.sync();
+    expect(store.tables.get('profile')!.get('offers')!.length).toBeLessThanOrEqual(
+      maxOffersRecordChars,
+    );
+    expect((await inbox.offers()).map((o) => o.id)).toContain(id);
   });
 
   it('stays within its bound even when every offer is held', () => {

@@ -12,9 +12,12 @@
  *
  * An item is left in the inbox, unacknowledged, when it may read differently later: its `iat`
  * lies ahead of both this device's clock and the relay's acceptance, or its key is not (yet) in
- * the registry entry fetched for this sync, or the item itself is malformed (its id is not the
- * hash of its JWS, its times are not times: possibly damaged in transfer). The next sync fetches it
- * again; the relay's own retention (30 days) bounds how long it waits.
+ * the registry entry fetched for this sync, or it names a grant the vault's copy of the
+ * relationship does not hold and that copy is older than the item (see
+ * {@link InboxPorts.relationshipReadAt}), or the item itself is malformed (its id is not the
+ * hash of its JWS, its times are not times: possibly damaged in transfer), or it is a reward to
+ * reject and the record of rejected rewards cannot be written. The next sync fetches it again;
+ * the relay's own retention (30 days) bounds how long it waits.
  *
  * Held offers are decided again when their `holdUntil` has come ({@link OfferInbox.sync} does it
  * first, before fetching); the caller schedules an alarm at {@link SyncResult.nextRelease}.
@@ -118,6 +121,17 @@ export interface InboxPorts {
   readonly relationships: () => Promise<readonly WalletRelationship[]>;
   readonly profile: () => Promise<Profile>;
   readonly blacklist: () => Promise<readonly BlacklistEntry[]>;
+  /**
+   * When the vault's copy of the relationship of `pseudonym` was read from the clearinghouse in
+   * this sync (ms on the Assistant's clock, taken before the read began), or null when it was not
+   * (the refresh before the sync failed, or none was made). Absent: never.
+   *
+   * The relay takes an offer or a reward only under a grant of the pseudonym (portal/lib/server/
+   * relay.ts), so an item naming a grant the vault's copy lacks is the company's fault only when
+   * that copy was read after the relay accepted the item; before, the copy may simply be out of
+   * date (a grant whose answer was lost waits in the wallet's outbox), and the item waits.
+   */
+  readonly relationshipReadAt?: (pseudonym: string) => number | null;
 }
 
 /** Where the offers and the model live in the vault. */
@@ -144,8 +158,44 @@ export const maxStoredOffers = 2000;
  */
 export const rejectedRewardsRecord = { table: 'profile', id: 'rejected-rewards' } as const;
 export const maxRejectedRewards = 200;
-/** Pages of one inbox read per sync (100 items each). */
-const maxPages = 20;
+/**
+ * Items asked for per inbox page: 20, not the relay's 100 (`maxRelayPage`), so a page of offers at
+ * the relay's largest (256 KiB each, about 5 MiB) is not what a slow link must carry within one
+ * request's timeout (extension/core/timed-fetch). A page that times out all the same is asked for
+ * again one item at a time.
+ */
+export const inboxPage = 20;
+/** Items of one inbox read per sync. */
+const maxInboxItems = 2000;
+/**
+ * Characters of relayed items one sync reads, over all inboxes: what is left waits for the next
+ * sync. Each sync holds what it fetched in memory until its one vault write, so this bounds both.
+ */
+const maxSyncChars = 16 * 1024 * 1024;
+/**
+ * Inboxes whose read failed in a row before the sync takes the clearinghouse for out of reach and
+ * asks it nothing more: two, so one inbox that never answers in time (too large for the link,
+ * or the relay failing on it) costs only itself.
+ */
+const unansweredInboxesToStop = 2;
+/**
+ * The inbox reads that failed, the longest-failing first (a list of pseudonyms): the next sync
+ * reads them after every other inbox, so the same failing inboxes cannot starve the same others
+ * sync after sync. Scheduling state only, never evidence: a record that does not parse is
+ * replaced.
+ */
+export const inboxOrderRecord = { table: 'profile', id: 'offers-inbox-order' } as const;
+const maxRememberedFailures = 1000;
+const inboxOrderSchema = v.object({
+  v: v.literal(1),
+  failing: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(maxRememberedFailures)),
+});
+/**
+ * The offers record's bound, in characters of its JSON: 16 Mi. An outer offer may be 256 KiB, so
+ * the count bound alone ({@link maxStoredOffers}) would allow a record of about 0.5 GiB, encrypted
+ * and written again at every sync. {@link keptOffers} keeps both bounds.
+ */
+export const maxOffersRecordChars = 16 * 1024 * 1024;
 
 export const offerStates = ['delivered', 'held', 'hidden', 'invalid'] as const;
 export type OfferState = (typeof offerStates)[number];
@@ -306,11 +356,15 @@ export interface SyncResult {
   /** Complaint drafts created (and submitted, when the setting says so). */
   readonly drafts: number;
   /**
-   * Violations not drafted because the drafts' bound (1000) is taken by unsent drafts already
-   * (their offers stay stored with the decision naming the violation).
+   * Violations not drafted because the drafts' bound (1000) is taken by unsent drafts already, or
+   * because the drafts record cannot be read (it is left as it is); their offers stay stored with
+   * the decision naming the violation.
    */
   readonly draftsNotKept: number;
-  /** Pseudonyms whose inbox could not be read (the clearinghouse refused or did not answer). */
+  /**
+   * Pseudonyms whose inbox could not be read, or not wholly (the clearinghouse refused, did not
+   * answer in time, or was taken for out of reach before it was asked).
+   */
   readonly failed: readonly string[];
   /** The earliest `holdUntil` of a held offer (epoch seconds), or null. */
   readonly nextRelease: number | null;
@@ -538,6 +592,11 @@ function isNetworkFailure(e: unknown): boolean {
   return !(e instanceof ApiProblem) && !isProtocolError(e);
 }
 
+/** A request cut off by its timeout (extension/core/timed-fetch: `AbortSignal.timeout`). */
+function isTimeout(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'TimeoutError';
+}
+
 /** A refusal is a 4xx answer that waiting cannot change (408 and 429 ask to come back later). */
 function isRefusal(e: unknown): e is ApiProblem {
   return (
@@ -553,22 +612,31 @@ function failureOf(e: unknown): ProtocolError {
 }
 
 /**
- * The offers to store, at most {@link maxStoredOffers}: beyond it, the oldest of what the
- * customer has dealt with go first (hidden, unreadable, and delivered ones already seen), then the
- * oldest delivered ones not seen yet; offers held for later go only when nothing else is left (the
- * record must stay within its bound, or no offer could be read again).
+ * The offers to store, at most {@link maxStoredOffers} and {@link maxOffersRecordChars}: beyond
+ * either, the oldest of what the customer has dealt with go first (hidden, unreadable, and
+ * delivered ones already seen), then the oldest delivered ones not seen yet; offers held for later
+ * go only when nothing else is left (the record must stay within its bounds, or no offer could be
+ * read again).
  */
 export function keptOffers(items: readonly StoredOffer[]): StoredOffer[] {
-  if (items.length <= maxStoredOffers) return [...items];
+  // Each offer's JSON and its comma, and the record around them: the record's exact length.
+  const sizes = items.map((o) => JSON.stringify(o).length + 1);
+  let chars = sizes.reduce((a, b) => a + b, '{"v":1,"items":[]}'.length - 1);
+  let count = items.length;
+  if (count <= maxStoredOffers && chars <= maxOffersRecordChars) return [...items];
   const tier = (o: StoredOffer) =>
     o.state === 'held' ? 2 : o.state === 'delivered' && !o.seen ? 1 : 0;
-  const dropped = new Set(
-    [...items]
-      .sort((a, b) => tier(a) - tier(b) || a.arrivedAt - b.arrivedAt)
-      .slice(0, items.length - maxStoredOffers)
-      .map((o) => o.id),
-  );
-  return items.filter((o) => !dropped.has(o.id));
+  const order = items
+    .map((_, index) => index)
+    .sort((a, b) => tier(items[a]!) - tier(items[b]!) || items[a]!.arrivedAt - items[b]!.arrivedAt);
+  const dropped = new Set<number>();
+  for (const index of order) {
+    if (count <= maxStoredOffers && chars <= maxOffersRecordChars) break;
+    dropped.add(index);
+    count--;
+    chars -= sizes[index]!;
+  }
+  return items.filter((_, index) => !dropped.has(index));
 }
 
 /**
@@ -613,6 +681,82 @@ export class OfferInbox {
     const raw = await this.ports.store.get(rejectedRewardsRecord.table, rejectedRewardsRecord.id);
     const parsed = v.safeParse(rejectedRewardsSchema, raw);
     return parsed.success ? parsed.output.items : [];
+  }
+
+  /**
+   * The rejected rewards as stored (none: empty), or null when the record cannot take more: it
+   * does not authenticate (the vault will not write over it) or does not parse (written over, it
+   * would lose the entries it holds). Either way it is left as it is, for the customer to inspect.
+   */
+  private async storedRejected(): Promise<RejectedReward[] | null> {
+    let raw: unknown;
+    try {
+      raw = await this.ports.store.get(rejectedRewardsRecord.table, rejectedRewardsRecord.id);
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return null;
+      throw e;
+    }
+    if (raw === undefined) return [];
+    const parsed = v.safeParse(rejectedRewardsSchema, raw);
+    return parsed.success ? parsed.output.items : null;
+  }
+
+  /**
+   * The order of the last inbox reads that failed (see {@link inboxOrderRecord}); null when the
+   * record does not authenticate (the vault will not write over it: the order is not kept).
+   */
+  private async failingInboxes(): Promise<string[] | null> {
+    try {
+      const parsed = v.safeParse(
+        inboxOrderSchema,
+        await this.ports.store.get(inboxOrderRecord.table, inboxOrderRecord.id),
+      );
+      return parsed.success ? parsed.output.failing : [];
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return null;
+      throw e;
+    }
+  }
+
+  /**
+   * Reads one inbox, page after page, up to {@link maxInboxItems} items or until `budget` (the
+   * characters this sync may still read) is spent: pages of {@link inboxPage} items, and after a
+   * page that timed out, one item at a time (one item at the relay's largest fits the timeout,
+   * extension/core/timed-fetch). Returns the items read, and the failure that ended the read
+   * early, if any (what was read before it is kept).
+   */
+  private async readInbox(
+    signer: { id: string; keyPair: Parameters<typeof openOffer>[1] },
+    budget: number,
+  ): Promise<{ items: unknown[]; chars: number; failure?: unknown }> {
+    const items: unknown[] = [];
+    let chars = 0;
+    let after: string | undefined;
+    let limit = inboxPage;
+    while (items.length < maxInboxItems && chars < budget) {
+      let got: unknown;
+      try {
+        got = (await this.ports.clearinghouse.fetchInbox(signer, after, limit))?.items;
+      } catch (e) {
+        if (isTimeout(e) && limit > 1) {
+          limit = 1;
+          continue;
+        }
+        return { items, chars, failure: e };
+      }
+      if (!Array.isArray(got) || got.length === 0) break;
+      const page = (got as unknown[]).slice(0, limit);
+      for (const raw of page) {
+        items.push(raw);
+        const jws = (raw as { jws?: unknown } | null)?.jws;
+        chars += typeof jws === 'string' ? jws.length : 0;
+      }
+      const last = (page[page.length - 1] as { cursor?: unknown } | null)?.cursor;
+      if (page.length < limit || typeof last !== 'string' || last === '' || last.length > 200)
+        break;
+      after = last;
+    }
+    return { items, chars };
   }
 
   /** The learner from the vault, or a cold start from the profile's interests. */
@@ -753,11 +897,17 @@ export class OfferInbox {
   /**
    * Releases held offers whose time has come, then fetches, opens, decides, stores and
    * acknowledges every pseudonym's inbox, and sends the complaints under way. A pseudonym whose
-   * inbox cannot be read is listed in `failed`; the others go on, except after a failure to reach
-   * the clearinghouse at all: then nothing more is asked of it in this sync (each request could
-   * wait its full timeout), and whatever was not synced is synced next time.
+   * inbox cannot be read (wholly) is listed in `failed`; the others go on. Only when the reads of
+   * {@link unansweredInboxesToStop} inboxes in a row get no answer at all is the clearinghouse
+   * taken for out of reach and asked for no further inbox in this sync (each request could wait
+   * its full timeout); one inbox that never answers in time costs only itself, and the next sync
+   * reads it after the others ({@link inboxOrderRecord}). Whatever was fetched and stored is
+   * acknowledged all the same; what was not synced is synced next time.
    *
-   * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_VAULT_RECORD_DAMAGED` (nothing is written).
+   * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_VAULT_RECORD_DAMAGED` of the offers record
+   *   (nothing is written). A complaint drafts or rejected-rewards record that cannot be read is
+   *   left as it is: the drafts it would take are counted in `draftsNotKept`, the rewards it would
+   *   take stay in the inbox.
    */
   async sync(): Promise<SyncResult> {
     await ready();
@@ -766,28 +916,26 @@ export class OfferInbox {
     const items = await this.offers();
     const byId = new Map(items.map((o) => [o.id, o]));
     const ledger = await readLedger(this.ports.store);
-    let rejectedStored: RejectedReward[] | null;
-    try {
-      rejectedStored = await this.rejectedRewards();
-    } catch (e) {
-      // Not authenticating: left as it is (the vault refuses to overwrite it), nothing added.
-      if (!isProtocolError(e) || e.code !== 'ERR_VAULT_RECORD_DAMAGED') throw e;
-      rejectedStored = null;
-    }
+    const rejectedStored = await this.storedRejected();
     let storedDrafts: ComplaintDraft[] | null;
-    let draftsDamage: ProtocolError | undefined;
     try {
       storedDrafts = await readDrafts(this.ports.store);
     } catch (e) {
-      if (!isProtocolError(e) || e.code !== 'ERR_VAULT_RECORD_DAMAGED') throw e;
+      if (!isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) throw e;
       storedDrafts = null;
-      draftsDamage = e;
     }
     const knownRewards = new Set([
       ...ledger.map((e) => e.id),
       ...(rejectedStored ?? []).map((e) => e.id),
     ]);
-    const relationships = (await this.ports.relationships()).filter((r) => r.grants.length > 0);
+    // Inboxes whose last read failed come last, the longest-failing last of all.
+    const failing = await this.failingInboxes();
+    const rank = new Map((failing ?? []).map((p, i) => [p, i + 1]));
+    const relationships = (await this.ports.relationships())
+      .filter((r) => r.grants.length > 0)
+      .map((r, index) => ({ r, index, rank: rank.get(r.pseudonym) ?? 0 }))
+      .sort((a, b) => a.rank - b.rank || a.index - b.index)
+      .map(({ r }) => r);
 
     // The registry entries: keys to verify with, and who is suspended.
     const companies = new Map<string, CompanyEntry>();
@@ -803,7 +951,7 @@ export class OfferInbox {
         companies.set(r.company.id, await this.ports.clearinghouse.getCompany(r.company.id));
       } catch (e) {
         failed.push(r.pseudonym);
-        // No answer at all: the next request would wait as long (extension/core/timed-fetch).
+        // No answer at all to a small request: the next would wait as long (timed-fetch).
         if (isNetworkFailure(e)) offline = true;
       }
     }
@@ -840,6 +988,10 @@ export class OfferInbox {
     let invalid = 0;
     let duplicates = 0;
     let deferred = 0;
+    let unanswered = 0;
+    let budget = maxSyncChars;
+    const readFailed: string[] = [];
+    const readDone = new Set<string>();
     for (const r of relationships) {
       const company = companies.get(r.company.id);
       if (company === undefined) continue;
@@ -847,69 +999,71 @@ export class OfferInbox {
         failed.push(r.pseudonym);
         continue;
       }
+      if (budget <= 0) break;
       const identity = await companyIdentity(seed, r.company.id);
       const signer = { id: identity.pseudonym, keyPair: identity.keyPair };
+      const read = await this.readInbox(signer, budget);
+      budget -= read.chars;
+      if (read.failure === undefined) {
+        unanswered = 0;
+        readDone.add(r.pseudonym);
+      } else {
+        // This inbox waits for the next sync (what was read of it is taken below).
+        failed.push(r.pseudonym);
+        readFailed.push(r.pseudonym);
+        if (!isNetworkFailure(read.failure)) unanswered = 0;
+        else if (++unanswered >= unansweredInboxesToStop) offline = true;
+      }
       const listed: { id: string; cursor: string; take: boolean }[] = [];
-      let after: string | undefined;
-      for (let page = 0; page < maxPages; page++) {
-        let got: unknown;
-        try {
-          got = (await this.ports.clearinghouse.fetchInbox(signer, after, 100)).items;
-        } catch (e) {
-          // Offline or refused: this inbox waits for the next sync (nothing was taken from it).
-          failed.push(r.pseudonym);
-          if (isNetworkFailure(e)) offline = true;
-          break;
+      for (const raw of read.items) {
+        const item = checkedItem(raw);
+        if (item === null) {
+          // Malformed as relayed: left in the inbox (not acknowledged), since a transfer that
+          // damaged it may bring it whole next time; never stored, so it cannot break the record.
+          listed.push({ id: '', cursor: '', take: false });
+          deferred++;
+          continue;
         }
-        if (!Array.isArray(got) || got.length === 0) break;
-        for (const raw of got as unknown[]) {
-          const item = checkedItem(raw);
-          if (item === null) {
-            // Malformed as relayed: left in the inbox (not acknowledged), since a transfer that
-            // damaged it may bring it whole next time; never stored, so it cannot break the record.
-            listed.push({ id: '', cursor: '', take: false });
-            deferred++;
-            continue;
-          }
-          const entry = { id: item.id, cursor: item.cursor, take: true };
-          listed.push(entry);
-          if (byId.has(item.id) || knownRewards.has(item.id)) {
-            duplicates++;
-            continue;
-          }
-          if (item.kind === 'reward') {
-            const taken = await this.openReward(item, identity, r, company, now);
-            if (taken === null) {
-              entry.take = false;
-              deferred++;
-            } else if ('kept' in taken) {
-              rewards.push(taken.kept);
-            } else {
-              rejected.push({
-                id: item.id,
-                company: r.company.id,
-                pseudonym: identity.pseudonym,
-                jws: item.jws,
-                error: taken.rejected.code,
-                at: now,
-              });
-              invalid++;
-            }
-            knownRewards.add(item.id);
-            continue;
-          }
-          const offer = await this.openOne(item, identity, company, now);
-          if (offer === null) {
+        const entry = { id: item.id, cursor: item.cursor, take: true };
+        listed.push(entry);
+        if (byId.has(item.id) || knownRewards.has(item.id)) {
+          duplicates++;
+          continue;
+        }
+        if (item.kind === 'reward') {
+          const taken = await this.openReward(item, identity, r, company, now);
+          if (taken === null) {
             entry.take = false;
             deferred++;
-            continue;
+          } else if ('kept' in taken) {
+            rewards.push(taken.kept);
+            knownRewards.add(item.id);
+          } else if (rejectedStored === null) {
+            // Nowhere to keep it with its reason: it waits in the inbox until the record can.
+            entry.take = false;
+            deferred++;
+          } else {
+            rejected.push({
+              id: item.id,
+              company: r.company.id,
+              pseudonym: identity.pseudonym,
+              jws: item.jws,
+              error: taken.rejected.code,
+              at: now,
+            });
+            knownRewards.add(item.id);
+            invalid++;
           }
-          byId.set(item.id, offer);
-          opened.push(offer);
+          continue;
         }
-        const last = (got[got.length - 1] as { cursor?: unknown } | null)?.cursor;
-        if (got.length < 100 || typeof last !== 'string' || last === '' || last.length > 200) break;
-        after = last;
+        const offer = await this.openOne(item, identity, r, company, now);
+        if (offer === null) {
+          entry.take = false;
+          deferred++;
+          continue;
+        }
+        byId.set(item.id, offer);
+        opened.push(offer);
       }
       if (listed.length > 0)
         acks.push({ pseudonym: identity.pseudonym, keyPair: identity.keyPair, listed });
@@ -990,9 +1144,13 @@ export class OfferInbox {
     let draftsKept = 0;
     let draftsNotKept = 0;
     let drafts = storedDrafts ?? [];
-    if (draftsAdded.length > 0) {
-      // A draft record that does not authenticate cannot be written over: nothing is taken.
-      if (storedDrafts === null) throw draftsDamage!;
+    if (draftsAdded.length > 0 && storedDrafts === null) {
+      // A drafts record that cannot be read is left as it is (the vault will not write over one
+      // that does not authenticate; one that does not parse is kept for inspection, not lost).
+      // Everything else is stored and acknowledged; the offers keep the decision naming the
+      // violation, and the drafts are reported as not kept.
+      draftsNotKept = draftsAdded.length;
+    } else if (draftsAdded.length > 0 && storedDrafts !== null) {
       const known = new Set(storedDrafts.map((d) => d.id));
       let fresh = draftsAdded.filter((d) => !known.has(d.id));
       // Submitted at once when the customer says so: signed now and stored with the rest, so a
@@ -1006,12 +1164,25 @@ export class OfferInbox {
       records.push({ id: complaintsRecord.id, value: draftsRecord(kept) });
     }
     if (learned) records.push({ id: modelRecord.id, value: serializeLearner(learner) });
+    if (failing !== null) {
+      // Read now: off the list; failed now: to its end (after those failing longer).
+      const tried = new Set([...readDone, ...readFailed]);
+      const present = new Set(relationships.map((r) => r.pseudonym));
+      const next = [...failing.filter((p) => !tried.has(p) && present.has(p)), ...readFailed].slice(
+        -maxRememberedFailures,
+      );
+      if (next.join() !== failing.join())
+        records.push({ id: inboxOrderRecord.id, value: { v: 1, failing: next } });
+    }
     await this.ports.store.putMany(offersRecord.table, records);
 
     // 4. Acknowledged: every item taken, none left for another try (by cursor up to the first
-    // such item, one by one after it).
+    // such item, one by one after it), whatever the reads above met: each acknowledgement is a
+    // small request, and what was stored must not be fetched again sync after sync. Only the
+    // acknowledgements of `unansweredInboxesToStop` inboxes in a row that get no answer stop them.
+    let ackUnanswered = 0;
     for (const a of acks) {
-      if (offline) break;
+      if (ackUnanswered >= unansweredInboxesToStop) break;
       const signer = { id: a.pseudonym, keyPair: a.keyPair };
       const firstLeft = a.listed.findIndex((e) => !e.take);
       const calls: ({ through: string } | { id: string })[] =
@@ -1027,13 +1198,15 @@ export class OfferInbox {
       for (const what of calls) {
         try {
           await this.ports.clearinghouse.ackInbox(signer, what);
+          ackUnanswered = 0;
         } catch (e) {
           // Not acknowledged: fetched again next time, and recognised as stored.
-          if (isNetworkFailure(e)) offline = true;
+          ackUnanswered = isNetworkFailure(e) ? ackUnanswered + 1 : 0;
           break;
         }
       }
     }
+    if (ackUnanswered >= unansweredInboxesToStop) offline = true;
 
     // 5. Complaints under way (signed, not answered): sent again as they are. What is stored
     // above stands even if this fails (the vault locked meanwhile): they go with the next sync.
@@ -1068,11 +1241,15 @@ export class OfferInbox {
    * "Not yet valid" is judged against the later of this device's clock and the relay's
    * acceptance (the relay checked the `iat` against its own clock when it accepted the offer).
    * An offer past its validity is still opened: the engine drops it (`offer_expired`), and a
-   * violation it shows stays evidence, verifiable as of its `iat` (SPECS "JWS").
+   * violation it shows stays evidence, verifiable as of its `iat` (SPECS "JWS"). An offer naming
+   * a grant the vault's copy of the relationship does not hold waits too, unless that copy was
+   * read after the relay accepted it: the engine would blame the company for a grant the vault
+   * has not seen yet (`grant_missing`, a complaint).
    */
   private async openOne(
     item: CheckedItem,
     identity: Awaited<ReturnType<typeof companyIdentity>>,
+    relationship: WalletRelationship,
     company: CompanyEntry,
     now: number,
   ): Promise<StoredOffer | null> {
@@ -1101,6 +1278,12 @@ export class OfferInbox {
       if (c.iss !== company.id) throw new ProtocolError('ERR_MESSAGE_ISSUER_MISMATCH', 'not ours');
       requireKeyValidAt(company, kidOf(opened.innerToken), c.iat);
       if (opened.outerVerified) requireKeyValidAt(company, kidOf(item.jws), opened.outer.iat);
+      const held = (sha: string) => relationship.grants.some((g) => g.sha256 === sha);
+      if (
+        !(held(opened.outer.grantSha256) && held(c.grantSha256)) &&
+        !this.readSince(relationship.pseudonym, item.receivedAt)
+      )
+        return null;
       result = {
         ...base,
         inner: opened.innerToken,
@@ -1205,7 +1388,8 @@ export class OfferInbox {
    * Opens a reward into a ledger entry, as of its `iat`: signed by a key of this relationship's
    * company in force then, issued by that company (`iss`), under one of this relationship's
    * grants. `rejected` with the reason otherwise; null when it may read differently later
-   * ({@link mayPassLater}).
+   * ({@link mayPassLater}, or a grant the vault's copy of the relationship, read before the relay
+   * accepted the reward, does not hold yet).
    */
   private async openReward(
     item: CheckedItem,
@@ -1226,8 +1410,11 @@ export class OfferInbox {
         throw new ProtocolError('ERR_MESSAGE_ISSUER_MISMATCH', 'issued by another company');
       requireKeyValidAt(company, opened.kid, opened.payload.iat);
       const grantSha256 = opened.payload.grantSha256;
-      if (!relationship.grants.some((g) => g.sha256 === grantSha256))
+      if (!relationship.grants.some((g) => g.sha256 === grantSha256)) {
+        // The vault's copy may only be out of date (see InboxPorts.relationshipReadAt).
+        if (!this.readSince(relationship.pseudonym, item.receivedAt)) return null;
         throw new ProtocolError('ERR_GRANT_UNKNOWN', 'not a grant of this relationship');
+      }
       let content: LedgerEntry['content'];
       try {
         const plaintext = utf8Decode(
@@ -1260,6 +1447,16 @@ export class OfferInbox {
       if (mayPassLater(e, keys.unlisted())) return null;
       return { rejected: e };
     }
+  }
+
+  /**
+   * Whether the vault's copy of the relationship of `pseudonym` was read from the clearinghouse
+   * after the relay accepted an item at `receivedAt` (ms on the relay's clock), allowing for the
+   * clocks' skew (a signed inbox read is refused beyond it, so the two clocks are that close).
+   */
+  private readSince(pseudonym: string, receivedAt: number): boolean {
+    const at = this.ports.relationshipReadAt?.(pseudonym) ?? null;
+    return at !== null && at >= receivedAt + CLOCK_SKEW_SECONDS * 1000;
   }
 
   /** The draft for a stored offer whose decision names a violation; null when it names none. */
