@@ -1,6 +1,7 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { connectScript } from './portal/lib/connect/bundle';
 import { sqliteWriterThread } from './portal/lib/server/db/writer-thread-bundle';
 
@@ -68,6 +69,7 @@ export default defineConfig({
         },
       },
       {
+        plugins: [svelte()],
         test: {
           name: 'extension-browser',
           include: ['extension/**/*.browser.test.ts'],

@@ -17,11 +17,15 @@ import {
   type CheckedRequest,
   type ConsentChoice,
   type RequestSource,
+  type StoredReceipt,
+  type WalletClearinghouse,
+  type WalletRelationship,
 } from './wallet';
 import {
   clearinghouseOrigin,
   companyOrigin,
   FakeClearinghouse,
+  hashText,
   logOrigin,
   testRandomBytes,
 } from './wallet.fixture';
@@ -91,23 +95,23 @@ const logged = (kind: string) => [...ch.submitted.values()].filter((m) => m.kind
 const outbox = async () =>
   Object.keys(((await store.get('profile', 'wallet-outbox')) as object | undefined) ?? {});
 
-describe('data requests and revocations through the outbox', () => {
-  /** `submit` stores what it is given when `arrive`, then loses the answer `times` times. */
-  function loseAnswers<K extends 'submitDataRequest' | 'submitRevocation'>(
-    method: K,
-    error: () => Error,
-    { times = 1, arrive = true } = {},
-  ) {
-    const original = ch[method].bind(ch) as (jws: string) => Promise<never>;
-    let left = times;
-    ch[method] = (async (jws: string) => {
-      if (left <= 0) return original(jws);
-      left--;
-      if (arrive) await original(jws);
-      throw error();
-    }) as FakeClearinghouse[K];
-  }
+/** `submit` stores what it is given when `arrive`, then loses the answer `times` times. */
+function loseAnswers<K extends 'submitDataRequest' | 'submitRevocation'>(
+  method: K,
+  error: () => Error,
+  { times = 1, arrive = true } = {},
+) {
+  const original = ch[method].bind(ch) as (jws: string) => Promise<never>;
+  let left = times;
+  ch[method] = (async (jws: string) => {
+    if (left <= 0) return original(jws);
+    left--;
+    if (arrive) await original(jws);
+    throw error();
+  }) as FakeClearinghouse[K];
+}
 
+describe('data requests and revocations through the outbox', () => {
   for (const lost of lostAnswers)
     it(`asking again after ${lost.name} sends the same data request: one is logged`, async () => {
       const checked = await granted();
@@ -140,7 +144,7 @@ describe('data requests and revocations through the outbox', () => {
     expect(stored?.receipts.map((r) => r.kind)).toEqual(['grant', 'revocation']);
   });
 
-  it('a request stored before its answer was lost is settled by the next refresh, and asking again within its window returns it', async () => {
+  it('a request stored before its answer was lost is settled by the next refresh, and asking again after it is a new request', async () => {
     const checked = await granted();
     loseAnswers('submitDataRequest', lostAnswers[0]!.error);
     await expect(wallet.requestData(ch.company.id, 'access')).rejects.toThrow();
@@ -149,8 +153,56 @@ describe('data requests and revocations through the outbox', () => {
     const stored = await wallet.relationship(checked.pseudonym);
     expect(stored?.dataRequests.map((d) => d.sha256)).toEqual([sent]);
     expect(stored?.receipts.map((r) => r.sha256)).toContain(sent);
-    expect(await wallet.requestData(ch.company.id, 'access')).toMatchObject({ sha256: sent });
-    expect(logged('data-request')).toHaveLength(1);
+    // Its outcome is in the vault now: nothing is left to send again.
+    expect(await outbox()).toEqual([]);
+    const again = await wallet.requestData(ch.company.id, 'access');
+    expect(again.sha256).not.toBe(sent);
+    expect(logged('data-request')).toHaveLength(2);
+  });
+
+  /** The customer answers a new request of the company with a grant. */
+  async function grantAgain(): Promise<string> {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds + 60), bridge);
+    return (await wallet.answer(checked, grantAll(checked.request))).sha256;
+  }
+
+  it('revoking all again after a refresh settled the first revocation revokes a grant given since', async () => {
+    const checked = await granted();
+    loseAnswers('submitRevocation', lostAnswers[0]!.error);
+    await expect(wallet.revoke(ch.company.id, 'all')).rejects.toThrow();
+    await wallet.refreshAll(); // settles the first revocation
+    clock.ms += 60_000;
+    const grant = await grantAgain();
+    clock.ms += 60_000;
+    const again = await wallet.revoke(ch.company.id, 'all');
+    expect(logged('revocation')).toHaveLength(2);
+    expect(again.sha256).toBe(sha256Of(logged('revocation')[1]!.jws));
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.find((g) => g.sha256 === grant)?.status).toBe('revoked');
+  });
+
+  for (const arrived of [true, false])
+    it(`revoking all again while the first revocation's outcome is unknown (${arrived ? 'it arrived' : 'it never arrived'}) signs a new one when a grant was given since`, async () => {
+      const checked = await granted();
+      loseAnswers('submitRevocation', lostAnswers[0]!.error, { arrive: arrived });
+      await expect(wallet.revoke(ch.company.id, 'all')).rejects.toThrow();
+      const [first] = await outbox();
+      const grant = await grantAgain();
+      const again = await wallet.revoke(ch.company.id, 'all');
+      expect(again.sha256).not.toBe(first);
+      expect(logged('revocation').map((m) => sha256Of(m.jws))).toContain(again.sha256);
+      const stored = await wallet.relationship(checked.pseudonym);
+      expect(stored?.grants.find((g) => g.sha256 === grant)?.status).toBe('revoked');
+      expect(stored?.receipts.map((r) => r.sha256)).toContain(again.sha256);
+    });
+
+  it('revoking all again with the same grants active sends the first revocation again, not a second', async () => {
+    await granted();
+    loseAnswers('submitRevocation', lostAnswers[0]!.error, { arrive: false });
+    await expect(wallet.revoke(ch.company.id, 'all')).rejects.toThrow();
+    const [first] = await outbox();
+    expect((await wallet.revoke(ch.company.id, 'all')).sha256).toBe(first);
+    expect(logged('revocation').map((m) => sha256Of(m.jws))).toEqual([first]);
   });
 
   it('a request that never arrived goes with the next refresh, the same token, while its window is open', async () => {
@@ -227,6 +279,289 @@ describe('data requests and revocations through the outbox', () => {
     expect(stored?.receipts.map((r) => r.sha256)).toContain(sent);
     expect(stored?.pendingReceipts).toEqual([]);
     expect(logged('data-request')).toHaveLength(1);
+  });
+});
+
+describe('the outbox record', () => {
+  /** Three requests signed and kept in the outbox, none of which reached the clearinghouse. */
+  async function threeUnsent(): Promise<string[]> {
+    await granted();
+    loseAnswers('submitDataRequest', lostAnswers[0]!.error, { times: 2, arrive: false });
+    loseAnswers('submitRevocation', lostAnswers[0]!.error, { arrive: false });
+    await expect(wallet.requestData(ch.company.id, 'access')).rejects.toThrow();
+    await expect(wallet.requestData(ch.company.id, 'erasure')).rejects.toThrow();
+    await expect(wallet.revoke(ch.company.id, 'all')).rejects.toThrow();
+    const entries = await outbox();
+    expect(entries).toHaveLength(3);
+    return entries;
+  }
+
+  it('keeps the entries that parse, and those that do not as they were, when one is damaged', async () => {
+    await granted();
+    loseAnswers('submitDataRequest', lostAnswers[0]!.error, { arrive: false });
+    await expect(wallet.requestData(ch.company.id, 'erasure')).rejects.toThrow();
+    const [unsent] = await outbox();
+    const damaged = { [hashText('from a later version')]: { kind: 'complaint' }, junk: 1 };
+    const raw = (await store.get('profile', 'wallet-outbox')) as Record<string, unknown>;
+    await store.put('profile', 'wallet-outbox', { ...raw, ...damaged });
+    await wallet.refreshAll();
+    // The erasure request went, the same token, and left; the others stay as they were.
+    expect(logged('data-request').map((m) => sha256Of(m.jws))).toEqual([unsent]);
+    expect(await store.get('profile', 'wallet-outbox')).toEqual(damaged);
+    await wallet.revoke(ch.company.id, 'all');
+    expect(await store.get('profile', 'wallet-outbox')).toEqual(damaged);
+  });
+
+  for (const lost of lostAnswers)
+    it(`a refresh stops at the first entry that gets no answer (${lost.name}) and keeps them all`, async () => {
+      const entries = await threeUnsent();
+      let reads = 0;
+      ch.relationships = () => {
+        reads++;
+        return Promise.reject(lost.error());
+      };
+      await wallet.refreshAll();
+      expect(reads).toBe(1);
+      expect((await outbox()).sort()).toEqual([...entries].sort());
+    });
+
+  it('a refresh stops at the first entry whose resend gets no answer', async () => {
+    await threeUnsent();
+    let sends = 0;
+    const noAnswer = () => {
+      sends++;
+      return Promise.reject(new TypeError('fetch failed'));
+    };
+    ch.submitDataRequest = noAnswer;
+    ch.submitRevocation = noAnswer;
+    await wallet.refreshAll();
+    expect(sends).toBe(1);
+    expect(await outbox()).toHaveLength(3);
+  });
+
+  it('a problem answer for one entry does not stop the others', async () => {
+    const entries = await threeUnsent();
+    let reads = 0;
+    ch.relationships = () => {
+      reads++;
+      return Promise.reject(new ApiProblem(503, { code: 'http-503' }));
+    };
+    await wallet.refreshAll();
+    expect(reads).toBe(3);
+    expect((await outbox()).sort()).toEqual([...entries].sort());
+  });
+});
+
+describe('the bounds on receipts', () => {
+  /** `count` receipts like `receipt`, of `kind`, under hashes of their own. */
+  const copies = <T extends { sha256: string; kind: string }>(
+    receipt: T,
+    count: number,
+    kind: T['kind'],
+    tag: string,
+  ): T[] =>
+    Array.from({ length: count }, (_x, i) => ({
+      ...receipt,
+      kind,
+      sha256: hashText(`${tag} ${i}`),
+    }));
+
+  /** The stored relationship of `pseudonym`, changed by `change` as the vault holds it. */
+  async function rewrite(
+    pseudonym: string,
+    change: (r: WalletRelationship) => WalletRelationship,
+  ): Promise<WalletRelationship> {
+    const stored = (await wallet.relationship(pseudonym))!;
+    await store.put('relationships', pseudonym, change(stored));
+    return stored;
+  }
+
+  it("keeps a full relationship readable: the oldest grant's receipt gives way to a revocation's, and is counted", async () => {
+    const checked = await granted();
+    let proof: StoredReceipt[] = [];
+    const { receipts } = await rewrite(checked.pseudonym, (r) => {
+      proof = copies(r.receipts[0]!, 1, 'data-request', 'proof');
+      const filler = copies(r.receipts[0]!, 998, 'grant', 'filler');
+      return { ...r, receipts: [...proof, ...r.receipts, ...filler] };
+    });
+    const { sha256 } = await wallet.revoke(ch.company.id, 'all');
+    const after = await wallet.relationship(checked.pseudonym);
+    expect(after?.receipts).toHaveLength(1000);
+    // The oldest is a data request's: the customer's proof stays; the oldest grant's went.
+    expect(after?.receipts[0]?.sha256).toBe(proof[0]!.sha256);
+    expect(after?.receipts.map((r) => r.sha256)).not.toContain(receipts[0]!.sha256);
+    expect(after?.receipts.at(-1)).toMatchObject({ sha256, kind: 'revocation' });
+    expect(after?.receiptsGivenUp).toBe(1);
+    expect((await wallet.list()).damaged).toEqual([]);
+  });
+
+  it('a refresh that fetches a receipt still to come keeps the record within its bound', async () => {
+    const checked = await granted();
+    const logReceipt = ch.logReceipt.bind(ch);
+    ch.logReceipt = () => Promise.reject(new TypeError('fetch failed'));
+    const { sha256 } = await wallet.revoke(ch.company.id, 'all');
+    ch.logReceipt = logReceipt;
+    await rewrite(checked.pseudonym, (r) => ({
+      ...r,
+      receipts: [...r.receipts, ...copies(r.receipts[0]!, 999, 'grant', 'filler')],
+    }));
+    await wallet.refreshAll();
+    const after = await wallet.relationship(checked.pseudonym);
+    expect(after?.pendingReceipts).toEqual([]);
+    expect(after?.receipts).toHaveLength(1000);
+    expect(after?.receipts.at(-1)).toMatchObject({ sha256, kind: 'revocation' });
+    expect((await wallet.list()).damaged).toEqual([]);
+  });
+
+  it.each([
+    { oldest: 'data-request', gone: 'the oldest grant’s' },
+    { oldest: 'grant', gone: 'the oldest' },
+  ] as const)(
+    'at the bound on receipts still to come, $gone goes (the oldest a $oldest), counted, and never a data request’s for a grant’s',
+    async ({ oldest }) => {
+      const checked = await granted();
+      let before: WalletRelationship['pendingReceipts'] = [];
+      await rewrite(checked.pseudonym, (r) => {
+        const like: (typeof before)[number] = { sha256: '', kind: 'grant', jws: r.grants[0]!.jws };
+        before = [...copies(like, 1, oldest, 'oldest'), ...copies(like, 99, 'grant', 'pending')];
+        return { ...r, pendingReceipts: before };
+      });
+      ch.logReceipt = () => Promise.reject(new TypeError('fetch failed'));
+      const { sha256 } = await wallet.requestData(ch.company.id, 'erasure');
+      const after = await wallet.relationship(checked.pseudonym);
+      expect(after?.pendingReceipts).toHaveLength(100);
+      expect(after?.pendingReceipts.at(-1)).toMatchObject({ sha256, kind: 'data-request' });
+      const gone = before.filter((p) => !after?.pendingReceipts.some((q) => q.sha256 === p.sha256));
+      expect(gone).toEqual([before[oldest === 'grant' ? 0 : 1]]);
+      expect(after?.receiptsGivenUp).toBe(1);
+    },
+  );
+
+  it('gives up the oldest proof only when proofs alone exceed the bound, and still counts it', async () => {
+    const checked = await granted();
+    let before: WalletRelationship['pendingReceipts'] = [];
+    await rewrite(checked.pseudonym, (r) => {
+      before = copies(
+        { sha256: '', kind: 'revocation', jws: r.grants[0]!.jws },
+        100,
+        'revocation',
+        'p',
+      );
+      return { ...r, pendingReceipts: before };
+    });
+    ch.logReceipt = () => Promise.reject(new TypeError('fetch failed'));
+    const { sha256 } = await wallet.requestData(ch.company.id, 'access');
+    const after = await wallet.relationship(checked.pseudonym);
+    expect(after?.pendingReceipts.map((p) => p.sha256)).toEqual([
+      ...before.slice(1).map((p) => p.sha256),
+      sha256,
+    ]);
+    expect(after?.receiptsGivenUp).toBe(1);
+  });
+});
+
+describe('a refresh of every relationship at the same time', () => {
+  /**
+   * Holds `refreshAll`'s batch call until `release()`; the clearinghouse's view (with `extra`
+   * members) is read before it waits when `readFirst`, after it otherwise. `entered` resolves
+   * once the call is waiting.
+   */
+  function holdBatch({
+    readFirst,
+    extra = {},
+  }: {
+    readFirst: boolean;
+    extra?: Record<string, unknown>;
+  }) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let enter!: () => void;
+    const entered = new Promise<void>((r) => (enter = r));
+    const read = (signers: readonly { id: string }[]) =>
+      Promise.all(
+        signers.map(async (s) => ({
+          status: 200 as const,
+          pseudonym: s.id,
+          relationships: { ...(await ch.relationships(s)), ...extra },
+        })),
+      );
+    (ch as unknown as Pick<WalletClearinghouse, 'relationshipsBatch'>).relationshipsBatch = async (
+      signers,
+    ) => {
+      const early = readFirst ? await read(signers) : undefined;
+      enter();
+      await gate;
+      return { results: early ?? (await read(signers)) };
+    };
+    return { release, entered };
+  }
+
+  for (const [name, send] of [
+    ['data request', () => wallet.requestData(ch.company.id, 'access')],
+    ['revocation', () => wallet.revoke(ch.company.id, 'all')],
+  ] as const)
+    for (const readFirst of [false, true])
+      it(`keeps the receipt of a ${name} sent while it waits (view read ${readFirst ? 'before' : 'after'} it)`, async () => {
+        const checked = await granted();
+        const { release, entered } = holdBatch({ readFirst });
+        const refreshing = wallet.refreshAll();
+        await entered;
+        const { sha256, receipt } = await send();
+        expect(receipt).not.toBeNull();
+        release();
+        const listed = await refreshing;
+        const stored = await wallet.relationship(checked.pseudonym);
+        expect(stored?.receipts.map((r) => r.sha256)).toContain(sha256);
+        expect(listed.find((r) => r.pseudonym === checked.pseudonym)).toEqual(stored);
+      });
+
+  it('keeps a pending receipt recorded while it waits', async () => {
+    const checked = await granted();
+    const { release, entered } = holdBatch({ readFirst: false });
+    const refreshing = wallet.refreshAll();
+    await entered;
+    const logReceipt = ch.logReceipt.bind(ch);
+    ch.logReceipt = () => Promise.reject(new TypeError('fetch failed'));
+    const { sha256 } = await wallet.requestData(ch.company.id, 'erasure');
+    ch.logReceipt = logReceipt;
+    release();
+    await refreshing;
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect([
+      ...(stored?.receipts ?? []).map((r) => r.sha256),
+      ...(stored?.pendingReceipts ?? []).map((p) => p.sha256),
+    ]).toContain(sha256);
+  });
+
+  it('does not show a grant active again when it read the clearinghouse before the revocation', async () => {
+    const checked = await granted();
+    const grant = (await wallet.relationship(checked.pseudonym))!.grants[0]!.sha256;
+    // Something new at the clearinghouse, so the refresh has a changed record to write.
+    const accessEvents = [
+      {
+        at: nowSeconds + 5,
+        purpose: 'product_launch',
+        dataCategories: ['address'],
+        grantSha256: grant,
+        count: 1,
+        outOfScope: null,
+      },
+    ];
+    const { release, entered } = holdBatch({ readFirst: true, extra: { accessEvents } });
+    const refreshing = wallet.refreshAll();
+    await entered;
+    const { sha256 } = await wallet.revoke(ch.company.id, 'all');
+    release();
+    await refreshing;
+    let stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.map((g) => g.status)).toEqual(['revoked']);
+    expect(stored?.revocations.map((r) => r.sha256)).toEqual([sha256]);
+    // The next refresh reads the clearinghouse after the revocation: its view is taken.
+    holdBatch({ readFirst: false, extra: { accessEvents } }).release();
+    await wallet.refreshAll();
+    stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.accessEvents).toEqual(accessEvents);
+    expect(stored?.grants.map((g) => g.status)).toEqual(['revoked']);
   });
 });
 

@@ -407,7 +407,20 @@ export class FakeClearinghouse implements WalletClearinghouse {
   async relationships(signer: { id: string }): Promise<Relationships> {
     const mine = [...this.submitted.entries()].filter(([, m]) => m.payload.iss === signer.id);
     if (mine.length === 0) throw new ApiProblem(404, { code: 'ERR_PSEUDONYM_UNKNOWN' });
-    const revoked = mine.some(([, m]) => m.kind === 'revocation');
+    // A revocation revokes the grants stored before it (all, or those it names without
+    // purposes); one given after it stays active, as at the clearinghouse.
+    const revoked = (sha: string) =>
+      mine
+        .slice(mine.findIndex(([s]) => s === sha))
+        .some(
+          ([, m]) =>
+            m.kind === 'revocation' &&
+            (m.payload.grants === 'all' ||
+              (Array.isArray(m.payload.grants) &&
+                (m.payload.grants as { grantSha256: string; purposes?: string[] }[]).some(
+                  (g) => g.grantSha256 === sha && g.purposes === undefined,
+                ))),
+        );
     const company = this.companyEntry(String(mine[0]![1].payload.aud)) ?? this.company;
     return {
       pseudonym: signer.id,
@@ -423,7 +436,7 @@ export class FakeClearinghouse implements WalletClearinghouse {
         .map(([sha, m]) => ({
           sha256: sha,
           jws: m.jws,
-          status: revoked ? 'revoked' : 'active',
+          status: revoked(sha) ? 'revoked' : 'active',
           revokedPurposes: [],
         })),
       refusals: mine

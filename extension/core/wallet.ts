@@ -24,6 +24,9 @@
  *    lost ({@link Wallet.revoke}, {@link Wallet.requestData}); a correction per holder in its own
  *    record until that holder was told ({@link Wallet.correct}). Receipts are recorded as pending
  *    before they are fetched, and fetched by a later refresh when the log cannot give them now.
+ * 6. Relationship records are written one at a time (`relationshipTurns`), each merged with what
+ *    the vault holds by then: a refresh that ran beside a revocation or data request never
+ *    writes its receipt away, nor a view of the clearinghouse older than the one stored.
  *
  * Pure apart from the ports: no browser API, no fetch of its own (STYLE habit 2).
  */
@@ -222,13 +225,30 @@ const outboxRecord = { table: 'profile', id: 'wallet-outbox' } as const;
 /** Read-modify-write of the outbox record, one at a time per store (answers may overlap). */
 const outboxTurns = new WeakMap<RecordStore, Promise<unknown>>();
 
+/**
+ * The outbox, entry by entry: `entries` those that parse, `unreadable` the others as stored. An
+ * unreadable entry (damaged, or written by a later version) is never sent, settled or dropped
+ * here, and every write keeps it as it was: it may be a revocation or data request still unsent,
+ * so one bad entry must not take the others with it, nor be overwritten unseen.
+ */
+async function outboxContents(
+  store: RecordStore,
+): Promise<{ entries: Record<string, OutboxEntry>; unreadable: Record<string, unknown> }> {
+  const raw = await store.get(outboxRecord.table, outboxRecord.id);
+  const entries: Record<string, OutboxEntry> = {};
+  const unreadable: Record<string, unknown> = {};
+  // Not an object at all: it holds no entry to keep, and the next write replaces it.
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { entries, unreadable };
+  for (const [sha256, value] of Object.entries(raw)) {
+    const parsed = v.safeParse(outboxEntry, value);
+    if (parsed.success && v.is(sha256Schema, sha256)) entries[sha256] = parsed.output;
+    else unreadable[sha256] = value;
+  }
+  return { entries, unreadable };
+}
+
 async function outboxRead(store: RecordStore): Promise<Record<string, OutboxEntry>> {
-  const parsed = v.safeParse(
-    v.record(sha256Schema, outboxEntry),
-    await store.get(outboxRecord.table, outboxRecord.id),
-  );
-  // Anything malformed is dropped: an entry only ever saves work, it is never the evidence.
-  return parsed.success ? parsed.output : {};
+  return (await outboxContents(store)).entries;
 }
 
 function outboxUpdate(
@@ -238,9 +258,9 @@ function outboxUpdate(
   const turn = (outboxTurns.get(store) ?? Promise.resolve())
     .catch(() => undefined)
     .then(async () => {
-      const entries = await outboxRead(store);
+      const { entries, unreadable } = await outboxContents(store);
       change(entries);
-      await store.put(outboxRecord.table, outboxRecord.id, entries);
+      await store.put(outboxRecord.table, outboxRecord.id, { ...unreadable, ...entries });
     });
   outboxTurns.set(store, turn);
   return turn;
@@ -324,13 +344,64 @@ function writeCorrections(
   return store.put(correctionsRecord.table, correctionsRecord.id, { v: 1, corrections });
 }
 
+/** Runs `work` once the turn before it in `turns` has ended: one at a time per store. */
+function inStoreTurn<T>(
+  turns: WeakMap<RecordStore, Promise<unknown>>,
+  store: RecordStore,
+  work: () => Promise<T>,
+): Promise<T> {
+  const turn = (turns.get(store) ?? Promise.resolve()).catch(() => undefined).then(work);
+  turns.set(store, turn);
+  return turn;
+}
+
 /** Corrections, one at a time per store: two at once would sign and send one twice. */
 const correctionTurns = new WeakMap<RecordStore, Promise<unknown>>();
 
 function inCorrectionTurn<T>(store: RecordStore, work: () => Promise<T>): Promise<T> {
-  const turn = (correctionTurns.get(store) ?? Promise.resolve()).catch(() => undefined).then(work);
-  correctionTurns.set(store, turn);
-  return turn;
+  return inStoreTurn(correctionTurns, store, work);
+}
+
+/**
+ * Every read-modify-write of relationship records, one at a time per store: a refresh reads a
+ * record, waits on the network, then writes; a revocation's or data request's receipt recorded
+ * meanwhile (`notePending`, `settle`) must not be written over with what the refresh read before
+ * it. Only the vault's read, merge and write run in the turn, never a network call, and nothing
+ * in it takes the turn again (`Wallet.writeRelationships`, `Wallet.notePending`).
+ */
+const relationshipTurns = new WeakMap<RecordStore, Promise<unknown>>();
+
+/**
+ * What the relationship turn knows of the records it wrote, per store, in memory (after a restart
+ * nothing is under way any more):
+ * - `nextView` numbers each request for the clearinghouse's view before it goes, and `viewOf`
+ *   holds, per pseudonym, the number of the view its record holds. A view asked for before
+ *   another never replaces it: a refresh that read the clearinghouse before a revocation was
+ *   stored does not show the grant active again over the view read after it.
+ * - `revision` counts each pseudonym's writes, so a refresh can tell which records changed under
+ *   it without reading them all again.
+ */
+interface RelationshipWrites {
+  nextView: number;
+  readonly viewOf: Map<string, number>;
+  readonly revision: Map<string, number>;
+}
+const relationshipWrites = new WeakMap<RecordStore, RelationshipWrites>();
+
+function writesOf(store: RecordStore): RelationshipWrites {
+  let writes = relationshipWrites.get(store);
+  if (writes === undefined)
+    relationshipWrites.set(
+      store,
+      (writes = { nextView: 0, viewOf: new Map(), revision: new Map() }),
+    );
+  return writes;
+}
+
+/** Marks `pseudonym`'s record as written once more (in the relationship turn). */
+function wrote(store: RecordStore, pseudonym: string): void {
+  const { revision } = writesOf(store);
+  revision.set(pseudonym, (revision.get(pseudonym) ?? 0) + 1);
 }
 
 /**
@@ -353,6 +424,8 @@ function correctionProblem(e: unknown): 'unreachable' | 'later' | { refused: Pro
 /**
  * What a revocation or data request asks for, as its outbox entry's `ask`: the same ask made
  * again while the first one's outcome is unknown is the same message (see `Wallet.sendAsked`).
+ * "Revoke all" names the grants active when it is asked (`Wallet.revoke`): after a new grant it
+ * is another ask, so the earlier message, signed before that grant existed, is not sent for it.
  */
 function askOf(kind: 'revocation' | 'data-request', what: unknown): string {
   return `${kind} ${base64urlEncode(sha256(utf8Encode(canonicalJson(what))))}`;
@@ -446,13 +519,17 @@ export const clearinghouseRelationship = v.object({
 });
 export type ClearinghouseRelationship = v.InferOutput<typeof clearinghouseRelationship>;
 
-/** The bound on a relationship's pending receipts: past it, the newest are kept. */
+/**
+ * The bounds on a relationship's verified receipts and on those still to fetch: every write keeps
+ * within them (`withinBounds`), so a record never grows past what its schema reads.
+ */
+const maxReceipts = 1000;
 const maxPendingReceipts = 100;
 
 /** The vault's relationship record: the clearinghouse's view plus the wallet's own findings. */
 export const walletRelationship = v.object({
   ...clearinghouseRelationship.entries,
-  receipts: v.optional(v.pipe(v.array(storedReceipt), v.maxLength(1000)), []),
+  receipts: v.optional(v.pipe(v.array(storedReceipt), v.maxLength(maxReceipts)), []),
   /** Each disclosure as the wallet opened it (extension/core/disclosures), by sha256. */
   openedDisclosures: v.optional(v.pipe(v.array(openedDisclosure), v.maxLength(1000)), []),
   /** Each answer to a data request as the wallet opened it, by the answer's sha256. */
@@ -489,8 +566,92 @@ export const walletRelationship = v.object({
     ),
     [],
   ),
+  /**
+   * Receipts, verified or still to fetch, the record gave up to stay within its bounds
+   * (`withinBounds`), so the dashboard can say so; absent while none was.
+   */
+  receiptsGivenUp: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 export type WalletRelationship = v.InferOutput<typeof walletRelationship>;
+
+/**
+ * The kinds whose receipt is the customer's proof of a date: when they revoked, when they asked
+ * for access or erasure (an answer overdue is a finding). Kept longest.
+ */
+const proofKinds: ReadonlySet<LoggedWalletKind> = new Set(['revocation', 'data-request']);
+
+/**
+ * `list` cut to `max`, oldest first: receipts of grants and refusals go before any of a
+ * revocation or data request (the clearinghouse goes on listing those messages with their
+ * signed copy, and the log gives their receipt again by hash); those go only when they alone
+ * exceed `max`, which takes more revocations and data requests to one company than a person
+ * makes. `dropped`: how many went.
+ */
+function withinBound<T extends { kind: LoggedWalletKind }>(
+  list: readonly T[],
+  max: number,
+): { kept: T[]; dropped: number } {
+  const excess = list.length - max;
+  if (excess <= 0) return { kept: [...list], dropped: 0 };
+  const drop = new Set<number>();
+  for (const proof of [false, true])
+    for (let i = 0; i < list.length && drop.size < excess; i++)
+      if (proofKinds.has(list[i]!.kind) === proof) drop.add(i);
+  return { kept: list.filter((_x, i) => !drop.has(i)), dropped: excess };
+}
+
+/**
+ * `record` within its schema's bounds on receipts and pending receipts (`withinBound`), what
+ * had to go counted in `receiptsGivenUp`: a record past a bound would no longer read at all
+ * (listed as damaged), and a receipt given up silently would look as if it had never been due.
+ */
+function withinBounds(record: WalletRelationship): WalletRelationship {
+  const receipts = withinBound(record.receipts, maxReceipts);
+  const pending = withinBound(record.pendingReceipts, maxPendingReceipts);
+  const givenUp = (record.receiptsGivenUp ?? 0) + receipts.dropped + pending.dropped;
+  return {
+    ...record,
+    receipts: receipts.kept,
+    pendingReceipts: pending.kept,
+    ...(givenUp === 0 ? {} : { receiptsGivenUp: givenUp }),
+  };
+}
+
+/**
+ * What is written for a relationship: `mine` (a refresh's record) merged with what the vault
+ * holds now (`stored`, read in the relationship turn). Receipts and pending receipts are those of
+ * both, by sha256 (a writer only ever adds to them; a receipt fetched leaves the pending ones),
+ * the stored first; the clearinghouse's view, with what was opened from it, is `mine` when
+ * `mineIsNewer` (asked for after the stored one, see `RelationshipWrites`), else the stored one.
+ */
+function merged(
+  stored: WalletRelationship | undefined,
+  mine: WalletRelationship,
+  mineIsNewer: boolean,
+): WalletRelationship {
+  const { receiptsGivenUp: _mine, ...view } = mineIsNewer || stored === undefined ? mine : stored;
+  const receipts = [...(stored?.receipts ?? [])];
+  const have = new Set(receipts.map((r) => r.sha256));
+  for (const r of mine.receipts) {
+    if (have.has(r.sha256)) continue;
+    have.add(r.sha256);
+    receipts.push(r);
+  }
+  const pendingReceipts: WalletRelationship['pendingReceipts'] = [];
+  for (const p of [...(stored?.pendingReceipts ?? []), ...mine.pendingReceipts]) {
+    if (have.has(p.sha256)) continue;
+    have.add(p.sha256);
+    pendingReceipts.push(p);
+  }
+  // Every write is in the relationship turn, so the stored count is the current one.
+  const givenUp = stored === undefined ? mine.receiptsGivenUp : stored.receiptsGivenUp;
+  return withinBounds({
+    ...view,
+    receipts,
+    pendingReceipts,
+    ...(givenUp === undefined ? {} : { receiptsGivenUp: givenUp }),
+  });
+}
 
 /** What an answer produced. */
 export type AnswerOutcome =
@@ -534,6 +695,7 @@ function fromClearinghouse(e: unknown): ProtocolError {
         : (knownCode(e.code) ?? 'ERR_CLEARINGHOUSE_UNREACHABLE'),
       e.message,
     );
+    error.cause = e;
     return error;
   }
   const error = new ProtocolError(
@@ -542,6 +704,21 @@ function fromClearinghouse(e: unknown): ProtocolError {
   );
   error.cause = e;
   return error;
+}
+
+/**
+ * The clearinghouse gave no answer at all (the network, the timeout of
+ * extension/core/timed-fetch), as opposed to a problem answer or a malformed one: the next request
+ * of the same round would wait as long, so the round stops there (as `sendCorrections` does).
+ */
+function unanswered(e: unknown): boolean {
+  if (isProtocolError(e))
+    return (
+      e.code === 'ERR_CLEARINGHOUSE_UNREACHABLE' &&
+      e.cause !== undefined &&
+      !(e.cause instanceof ApiProblem)
+    );
+  return !(e instanceof ApiProblem) && !v.isValiError(e);
 }
 
 const knownCodes = new Set<string>([
@@ -1033,7 +1210,8 @@ export class Wallet {
    * Revokes grants given to `company`: all of them, or the listed ones (optionally only some
    * purposes of each). Effective at once; the receipt is fetched and stored like an answer's.
    * Revoking the same again while the first one's outcome is unknown sends the first one again
-   * (`sendAsked`), never a second logged revocation.
+   * (`sendAsked`), never a second logged revocation; "all" is the same only while the same grants
+   * are active.
    *
    * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE` (kept in the outbox: sent again by the
    *   next refresh or the next click), the clearinghouse's refusals, the receipt's codes.
@@ -1049,8 +1227,20 @@ export class Wallet {
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     await ready();
     const identity = await this.identity(company);
-    return this.sendAsked(identity, 'revocation', askOf('revocation', grants), (claims) =>
-      signMessage('revocation', { ...claims, grants }, identity.keyPair),
+    // "All" is all the grants active now: a grant given since an earlier "all" makes it another
+    // ask (askOf), so that earlier revocation is never what answers this one.
+    const active =
+      grants === 'all'
+        ? ((await this.relationship(identity.pseudonym))?.grants ?? [])
+            .filter((g) => g.status === 'active')
+            .map((g) => g.sha256)
+            .sort()
+        : undefined;
+    return this.sendAsked(
+      identity,
+      'revocation',
+      askOf('revocation', { grants, active }),
+      (claims) => signMessage('revocation', { ...claims, grants }, identity.keyPair),
     );
   }
 
@@ -1094,9 +1284,10 @@ export class Wallet {
   }
 
   /**
-   * The outbox's revocation or data request of the same `ask` whose outcome the customer never
-   * learnt: sent again (the same token) and settled, or dropped when the clearinghouse refuses it
-   * for a reason (its window closed before it ever arrived), so a new one can be signed.
+   * The outbox's revocation or data request of the same `ask` whose outcome is still unknown:
+   * sent again (the same token) and settled, or dropped when the clearinghouse refuses it for a
+   * reason (its window closed before it ever arrived), so a new one can be signed. One a refresh
+   * settled is never the answer: its outcome is in the vault, so asking again is asking anew.
    *
    * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE` and anything but a refusal for a
    *   reason: the earlier message stays in the outbox and nothing new is signed.
@@ -1107,21 +1298,17 @@ export class Wallet {
   ): Promise<{ sha256: string; receipt: StoredReceipt | null } | undefined> {
     const store = this.ports.store;
     for (const [sha256, entry] of Object.entries(await outboxRead(store))) {
-      if (entry.company !== identity.company || entry.ask !== ask) continue;
+      if (entry.company !== identity.company || entry.ask !== ask || entry.settled === true)
+        continue;
       const done = () => outboxUpdate(store, (current) => void delete current[sha256]);
-      if (entry.settled !== true) {
-        try {
-          await this.submit(entry.kind, entry.jws);
-        } catch (e) {
-          if (!refusedForAReason(e)) throw e;
-          await done();
-          continue;
-        }
+      try {
+        await this.submit(entry.kind, entry.jws);
+      } catch (e) {
+        if (!refusedForAReason(e)) throw e;
+        await done();
+        continue;
       }
-      const receipt =
-        entry.settled === true
-          ? await this.storedReceipt(identity, sha256)
-          : await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
+      const receipt = await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
       await done();
       return { sha256, receipt };
     }
@@ -1176,20 +1363,62 @@ export class Wallet {
   }
 
   /** Adds `message` to the stored relationship's pending receipts (nothing stored: nothing). */
-  private async notePending(
+  private notePending(
     identity: CompanyIdentity,
     message: { sha256: string; kind: LoggedWalletKind; jws: string },
   ): Promise<void> {
-    const stored = await this.relationship(identity.pseudonym);
-    if (
-      stored === undefined ||
-      stored.receipts.some((r) => r.sha256 === message.sha256) ||
-      stored.pendingReceipts.some((p) => p.sha256 === message.sha256)
-    )
-      return;
-    await this.ports.store.put('relationships', identity.pseudonym, {
-      ...stored,
-      pendingReceipts: [...stored.pendingReceipts, message].slice(-maxPendingReceipts),
+    const store = this.ports.store;
+    return inStoreTurn(relationshipTurns, store, async () => {
+      const stored = await this.relationship(identity.pseudonym);
+      if (
+        stored === undefined ||
+        stored.receipts.some((r) => r.sha256 === message.sha256) ||
+        stored.pendingReceipts.some((p) => p.sha256 === message.sha256)
+      )
+        return;
+      await store.put(
+        'relationships',
+        identity.pseudonym,
+        withinBounds({ ...stored, pendingReceipts: [...stored.pendingReceipts, message] }),
+      );
+      wrote(store, identity.pseudonym);
+    });
+  }
+
+  /**
+   * Writes refreshed records, each merged in the relationship turn with what the vault holds by
+   * then (`merged`): the receipts recorded meanwhile stay, and the clearinghouse's view asked for
+   * last wins (`view`: the number `nextView` gave the request that read it; null: this record
+   * brings no view of its own). `many`: all in one vault transaction (`putMany`).
+   */
+  private writeRelationships(
+    mine: readonly { record: WalletRelationship; view: number | null }[],
+    many: boolean,
+  ): Promise<WalletRelationship[]> {
+    const store = this.ports.store;
+    const writes = writesOf(store);
+    return inStoreTurn(relationshipTurns, store, async () => {
+      // Side by side: the vault answers the reads of a large refresh in one go.
+      const stored = await Promise.all(
+        mine.map(({ record }) => this.relationship(record.pseudonym)),
+      );
+      const out: WalletRelationship[] = [];
+      const views = new Map<string, number>();
+      for (const [i, { record, view }] of mine.entries()) {
+        const newer =
+          view !== null && view > (writes.viewOf.get(record.pseudonym) ?? Number.NEGATIVE_INFINITY);
+        if (newer) views.set(record.pseudonym, view);
+        out.push(merged(stored[i], record, newer));
+      }
+      if (many)
+        await store.putMany(
+          'relationships',
+          out.map((r) => ({ id: r.pseudonym, value: r })),
+        );
+      else for (const r of out) await store.put('relationships', r.pseudonym, r);
+      for (const [pseudonym, view] of views) writes.viewOf.set(pseudonym, view);
+      for (const r of out) wrote(store, r.pseudonym);
+      return out;
     });
   }
 
@@ -1279,7 +1508,7 @@ export class Wallet {
 
   /**
    * Reads the clearinghouse's relationship record for `identity` and stores it with the receipts
-   * kept so far plus `added`, retrying receipts still pending.
+   * the vault holds plus `added`, and `pending` among those still to fetch.
    */
   private async refresh(
     identity: CompanyIdentity,
@@ -1287,6 +1516,7 @@ export class Wallet {
     added: readonly StoredReceipt[],
   ): Promise<WalletRelationship> {
     const previous = await this.relationship(identity.pseudonym);
+    const view = writesOf(this.ports.store).nextView++;
     let fresh: unknown;
     try {
       fresh = await this.ports.clearinghouse.relationships({
@@ -1303,23 +1533,14 @@ export class Wallet {
       parsed.output.company.id !== identity.company
     )
       fail('ERR_CLEARINGHOUSE_UNREACHABLE', 'the clearinghouse answered a malformed relationship');
-    const receipts = [...(previous?.receipts ?? [])];
-    for (const r of added) if (!receipts.some((x) => x.sha256 === r.sha256)) receipts.push(r);
-    const stillPending = [...(previous?.pendingReceipts ?? []), ...pending]
-      .filter(
-        (p, i, all) =>
-          !receipts.some((r) => r.sha256 === p.sha256) &&
-          all.findIndex((q) => q.sha256 === p.sha256) === i,
-      )
-      .slice(-maxPendingReceipts);
-    const record: WalletRelationship = {
+    const mine: WalletRelationship = {
       ...parsed.output,
-      receipts,
-      pendingReceipts: stillPending,
+      receipts: [...added],
+      pendingReceipts: [...pending],
       ...(await this.openObligations(identity, parsed.output, previous)),
     };
-    await this.ports.store.put('relationships', identity.pseudonym, record);
-    return record;
+    const [record] = await this.writeRelationships([{ record: mine, view }], false);
+    return record!;
   }
 
   /**
@@ -1410,7 +1631,8 @@ export class Wallet {
    * have. Not stored and past its `exp`: it can never be taken any more and is dropped. Not
    * stored yet: an answer stays for the next refresh (never sent from here: the customer's next
    * answer sends it); a revocation or data request is sent again, the same token. The
-   * clearinghouse out of reach: it stays.
+   * clearinghouse out of reach: it stays, and so do the entries after it, untried: each would
+   * wait as long (up to timed-fetch's 60 s), holding the refresh and the offers queue behind it.
    *
    * @returns the number of answers settled into the vault.
    */
@@ -1428,6 +1650,7 @@ export class Wallet {
           ? await resume()
           : await inTurn(this.ports.store, `${entry.company} ${turn}`, resume);
       if (outcome === 'settled') settled++;
+      if (outcome === 'unanswered') break;
     }
     return settled;
   }
@@ -1441,19 +1664,24 @@ export class Wallet {
     return stored?.receipts.find((r) => r.sha256 === sha256) ?? null;
   }
 
-  /** One outbox entry of {@link resumeOutbox}: settled, kept for the next refresh, or dropped. */
+  /**
+   * One outbox entry of {@link resumeOutbox}: settled, kept for the next refresh, dropped, or
+   * kept because the clearinghouse gave no answer at all (`unanswered`: the round stops).
+   */
   private async resumeOne(
     sha256: string,
     { company, kind, jws, exp }: OutboxEntry,
-  ): Promise<'settled' | 'kept' | 'dropped'> {
+  ): Promise<'settled' | 'kept' | 'dropped' | 'unanswered'> {
     // Settled meanwhile by an answer to the same request.
     const current = (await outboxRead(this.ports.store))[sha256];
     if (current === undefined) return 'dropped';
     const open = exp + outboxSkewSeconds >= this.nowSeconds();
     const drop = () => outboxUpdate(this.ports.store, (entries) => void delete entries[sha256]);
     if (current.settled === true) {
-      // Settled by an earlier refresh: kept while the customer may still answer again.
-      if (open) return 'kept';
+      // Settled by an earlier refresh: an answer is kept while the customer may still answer the
+      // same request again (answerSentBefore); a revocation or data request settled is never
+      // sent for a later ask (askedBefore), so it goes.
+      if (open && current.request !== undefined) return 'kept';
       await drop();
       return 'dropped';
     }
@@ -1470,7 +1698,8 @@ export class Wallet {
       );
       stored = listedOf(fresh, kind).some((m) => m.sha256 === sha256);
     } catch (e) {
-      if (!(e instanceof ApiProblem && e.status === 404)) return 'kept';
+      if (!(e instanceof ApiProblem && e.status === 404))
+        return unanswered(e) ? 'unanswered' : 'kept';
     }
     if (!stored) {
       if (!open) {
@@ -1484,15 +1713,22 @@ export class Wallet {
       try {
         await this.submit(kind, jws);
       } catch (e) {
-        if (!refusedForAReason(e)) return 'kept';
+        if (!refusedForAReason(e)) return unanswered(e) ? 'unanswered' : 'kept';
         await drop();
         return 'dropped';
       }
     }
-    await this.settle(identity, { sha256, kind, jws });
-    // It stays, marked, while the customer may still ask the same again (answerSentBefore,
-    // askedBefore); an entry that names neither request nor ask cannot be matched, and goes.
-    if (open && (current.request !== undefined || current.ask !== undefined)) {
+    try {
+      await this.settle(identity, { sha256, kind, jws });
+    } catch (e) {
+      // Its receipt is pending in the vault (settle records it first); the entry stays.
+      if (unanswered(e)) return 'unanswered';
+      throw e;
+    }
+    // An answer stays, marked, while the customer may still answer the same request again
+    // (answerSentBefore); a revocation or data request, and an entry that names no request
+    // (written before session 13), goes.
+    if (open && current.request !== undefined) {
       await outboxUpdate(this.ports.store, (entries) => {
         if (entries[sha256] !== undefined) entries[sha256] = { ...entries[sha256], settled: true };
       });
@@ -1770,6 +2006,8 @@ export class Wallet {
    */
   async refreshAll(items?: readonly WalletRelationship[]): Promise<WalletRelationship[]> {
     await ready();
+    const store = this.ports.store;
+    const revisions = new Map(writesOf(store).revision);
     const resumed = await this.resumeOutbox();
     try {
       await this.resumeCorrections();
@@ -1782,16 +2020,26 @@ export class Wallet {
     const batches: WalletRelationship[][] = [];
     for (let start = 0; start < current.length; start += refreshBatch)
       batches.push(current.slice(start, start + refreshBatch));
+    const views = new Map<string, number>();
     const refreshed = await inParallel(batches, refreshInFlight, (batch) =>
-      this.refreshBatch(seed, batch),
+      this.refreshBatch(seed, batch, views),
     );
     const out = refreshed.flat();
-    const changed = out.filter((r, i) => r !== current[i]);
-    if (changed.length > 0)
-      await this.ports.store.putMany(
-        'relationships',
-        changed.map((r) => ({ id: r.pseudonym, value: r })),
+    const changed = out.flatMap((r, i) => (r === current[i] ? [] : [i]));
+    // `current` was read before the network calls: what a revocation or data request recorded
+    // since is merged in, not written over (writeRelationships).
+    if (changed.length > 0) {
+      const written = await this.writeRelationships(
+        changed.map((i) => ({ record: out[i]!, view: views.get(out[i]!.pseudonym) ?? null })),
+        true,
       );
+      for (const [n, i] of changed.entries()) out[i] = written[n]!;
+    }
+    // Records it left alone that a revocation or data request wrote meanwhile: as now stored.
+    const { revision } = writesOf(store);
+    for (const [i, r] of out.entries())
+      if (r === current[i] && revision.get(r.pseudonym) !== revisions.get(r.pseudonym))
+        out[i] = (await this.relationship(r.pseudonym)) ?? r;
     await this.ports.store.put(refreshedRecord.table, refreshedRecord.id, {
       v: 1,
       at: this.ports.clock.now(),
@@ -1819,12 +2067,17 @@ export class Wallet {
     }
   }
 
-  /** One signed batch: each item as refreshed, or the very same object when nothing changed. */
+  /**
+   * One signed batch: each item as refreshed, or the very same object when nothing changed;
+   * `views` gets the number of the request (`nextView`) for each item it brings a view of.
+   */
   private async refreshBatch(
     seed: Uint8Array,
     batch: readonly WalletRelationship[],
+    views: Map<string, number>,
   ): Promise<WalletRelationship[]> {
     const identities = await Promise.all(batch.map((r) => companyIdentity(seed, r.company.id)));
+    const view = writesOf(this.ports.store).nextView++;
     let answer: Awaited<ReturnType<WalletClearinghouse['relationshipsBatch']>>;
     try {
       answer = await this.ports.clearinghouse.relationshipsBatch(
@@ -1846,10 +2099,16 @@ export class Wallet {
         ...parsed.output,
         receipts: previous.receipts,
         pendingReceipts: previous.pendingReceipts,
+        ...(previous.receiptsGivenUp === undefined
+          ? {}
+          : { receiptsGivenUp: previous.receiptsGivenUp }),
         ...(await this.openObligations(identity, parsed.output, previous)),
       };
       // Unchanged (the usual case): keep the stored object, so it is not written again.
-      if (!sameRecord(record, previous)) out[index] = record;
+      if (!sameRecord(record, previous)) {
+        out[index] = record;
+        views.set(identity.pseudonym, view);
+      }
     }
     // Receipts still to come (the log was slow or out of reach when the message went): one quick
     // look each, no long poll, so a refresh of hundreds stays quick; what is not there yet waits

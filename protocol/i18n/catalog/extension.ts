@@ -745,6 +745,10 @@ export const extension = {
     de: 'Ausstehende Quittungen: {count}',
     en: 'Receipts still to come: {count}',
   },
+  'extension.relationships.receiptsGivenUp': {
+    de: 'Wegen der Speichergrenze nicht mehr aufbewahrte Quittungen: {count}',
+    en: 'Receipts no longer kept because of the storage limit: {count}',
+  },
   'extension.relationships.revokeAll': { de: 'Alles widerrufen', en: 'Revoke everything' },
   'extension.relationships.revokePurpose': {
     de: '„{purpose}“ widerrufen',
