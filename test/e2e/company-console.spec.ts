@@ -344,10 +344,22 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
     .getByLabel(t('en', 'portal.console.disclose.export'))
     .fill('{"address":"Hauptstraße 1, Köln"}');
   expect(messageCount()).toBe(beforeDisclosure);
+  // What the page posts: the export only sealed, never in clear (the relay cannot read it).
+  const posted: string[] = [];
+  const watch = (request: import('@playwright/test').Request) => {
+    if (request.method() === 'POST') posted.push(request.postData() ?? '');
+  };
+  page.on('request', watch);
   await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
   await expect(page.getByTestId('disclose-done')).toHaveText(
     t('en', 'portal.console.disclose.done'),
   );
+  page.off('request', watch);
+  expect(posted.length).toBeGreaterThan(0);
+  for (const body of posted) {
+    expect(body).not.toContain('Hauptstra');
+    expect(decodeURIComponent(body.replace(/\+/g, ' '))).not.toContain('Hauptstraße');
+  }
   await expect(page.getByTestId('data-request')).toHaveCount(0);
   // Two messages: the disclosure and the answer naming it, the export readable by the customer only.
   expect(messageCount()).toBe(beforeDisclosure + 2);

@@ -36,6 +36,18 @@ export const load: PageServerLoad = async ({ cookies, setHeaders, url }) => {
 
 type FieldErrors = { field: string; key: MessageKey }[];
 
+/**
+ * The refusal of a console action for anyone but a company's staff (a regulator, say): 403, as
+ * the API answers, before the form is read, so no other answer tells them anything about it.
+ */
+function refusedUnlessStaff(person: PersonView, action: string) {
+  if (person.role === 'staff' && person.companyId !== null) return undefined;
+  const { status, key } = consoleFailure(
+    new ProtocolError('ERR_NOT_AUTHORISED', 'Only a company’s staff use its console.'),
+  );
+  return fail(status, { action, error: key, fieldErrors: [] as FieldErrors });
+}
+
 /** The value of the checkbox by which a person confirms that a correction was applied. */
 const correctionConfirmation = 'applied';
 
@@ -50,6 +62,8 @@ async function signedAction(
   explain?: (form: FormData) => FieldErrors | undefined,
 ) {
   const person = await staff(event.cookies);
+  const refused = refusedUnlessStaff(person, action);
+  if (refused !== undefined) return refused;
   const form = await event.request.formData();
   const jws = form.get('jws');
   if (typeof jws !== 'string' || jws.length === 0) {
@@ -89,6 +103,8 @@ export const actions: Actions = {
    */
   disclose: async ({ cookies, request }) => {
     const person = await staff(cookies);
+    const refused = refusedUnlessStaff(person, 'disclose');
+    if (refused !== undefined) return refused;
     const form = await request.formData();
     const disclosure = form.get('disclosure');
     const jws = form.get('jws');
@@ -122,6 +138,8 @@ export const actions: Actions = {
 
   remove: async ({ cookies, request }) => {
     const person = await staff(cookies);
+    const refused = refusedUnlessStaff(person, 'remove');
+    if (refused !== undefined) return refused;
     const form = await request.formData();
     const personId = String(form.get('personId') ?? '');
     const authorization = form.get('authorization');
@@ -145,14 +163,9 @@ export const actions: Actions = {
    */
   correction: async ({ cookies, request }) => {
     const person = await staff(cookies);
+    const refused = refusedUnlessStaff(person, 'correction');
+    if (refused !== undefined) return refused;
     const form = await request.formData();
-    // Who may act comes first: anyone else learns nothing about the form (403 as every action).
-    if (person.role !== 'staff' || person.companyId === null) {
-      const { status, key } = consoleFailure(
-        new ProtocolError('ERR_NOT_AUTHORISED', 'Only a company’s staff use its console.'),
-      );
-      return fail(status, { action: 'correction', error: key });
-    }
     if (form.get('confirm') !== correctionConfirmation) {
       return fail(400, {
         action: 'correction',

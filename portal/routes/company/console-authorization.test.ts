@@ -407,6 +407,18 @@ describe.each(testDialects)('company console form actions by session on %s', (di
     expect(Object.keys(forms).sort()).toEqual(Object.keys(expected).sort());
   });
 
+  it('refuses a session that is no company staff with 403 before it looks at the form, even an empty one', async () => {
+    const outcomes: Record<string, string> = {};
+    for (const action of routeActions.keys()) {
+      if (action.startsWith('/company/register')) continue; // public: the message signs for itself
+      outcomes[action] = outcomeOf(await submit(action, 'regulator', {}));
+    }
+    expect(Object.keys(outcomes).length).toBeGreaterThan(5);
+    for (const [action, outcome] of Object.entries(outcomes)) {
+      expect(`${action}: ${outcome}`).toBe(`${action}: fail:403`);
+    }
+  });
+
   it('lets only a session of the company the action is about act; a refused action writes nothing', async () => {
     const actual: Record<string, Outcome[]> = {};
     const writes: string[] = [];
