@@ -42,6 +42,20 @@ describe('clearinghouse client', () => {
     ]);
   });
 
+  it.each([
+    { status: 201, created: true },
+    { status: 200, created: false },
+  ])('tells a disclosure stored now from a resend ($status)', async ({ status, created }) => {
+    const { calls, fetch } = recorder([{ status, body: { sha256: 'd', status: 'pending' } }]);
+    const client = createClient({ baseUrl: origin, fetch, now: () => 0, randomBytes: random });
+    expect(await client.submitDisclosure('a.b.c')).toEqual({
+      sha256: 'd',
+      status: 'pending',
+      created,
+    });
+    expect(calls[0]).toMatchObject({ url: `${origin}/api/v1/disclosures`, method: 'POST' });
+  });
+
   it('signs a GET with a request signature that names its method and path', async () => {
     const keyPair = generateKeyPair(random);
     const kid = thumbprint(publicJwk(keyPair));

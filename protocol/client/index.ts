@@ -361,8 +361,12 @@ export interface ClearinghouseClient {
   /** Acknowledges (deletes) one correction. */
   ackCorrection(company: RequestSigner, id: string): Promise<{ deleted: number }>;
   // ----- obligations and oversight (issue 5, docs/api.md "Obligations and oversight") -----
-  /** A `disclosure` of what the company holds about a pseudonym (logged). */
-  submitDisclosure(disclosureJws: string): Promise<Receipt>;
+  /**
+   * A `disclosure` of what the company holds about a pseudonym (logged). `created` is false when
+   * the clearinghouse held this very token already (a resend, answered `200` with the receipt it
+   * stored): no second disclosure.
+   */
+  submitDisclosure(disclosureJws: string): Promise<Receipt & { readonly created: boolean }>;
   /** A pseudonym's `data-request` (access or erasure); `deadline` is when the answer is due (ms). */
   submitDataRequest(dataRequestJws: string): Promise<Receipt & { deadline: number }>;
   /** The company's `data-request-answer`. */
@@ -467,6 +471,15 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
     path: string,
     init: { body?: string; contentType?: string; signer?: RequestSigner } = {},
   ): Promise<T> {
+    return (await exchange<T>(method, path, init)).body;
+  }
+
+  /** {@link call}, with the status of a successful answer (`201` created, `200` stored before). */
+  async function exchange<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    init: { body?: string; contentType?: string; signer?: RequestSigner } = {},
+  ): Promise<{ status: number; body: T }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (init.contentType !== undefined) headers['content-type'] = init.contentType;
     if (init.signer !== undefined) {
@@ -492,7 +505,7 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
         typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
       );
     }
-    return body as T;
+    return { status: response.status, body: body as T };
   }
 
   function requestSignature(
@@ -578,7 +591,13 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
       call('GET', `/api/v1/companies/me/corrections?${page(after, limit)}`, { signer }),
     ackCorrection: (signer, id) =>
       call('DELETE', `/api/v1/companies/me/corrections/${encodeURIComponent(id)}`, { signer }),
-    submitDisclosure: (token) => postJose('/api/v1/disclosures', token),
+    async submitDisclosure(token) {
+      const { status, body } = await exchange<Receipt>('POST', '/api/v1/disclosures', {
+        body: token,
+        contentType: 'application/jose',
+      });
+      return { ...body, created: status === 201 };
+    },
     submitDataRequest: (token) => postJose('/api/v1/data-requests', token),
     answerDataRequest: (token) => postJose('/api/v1/data-request-answers', token),
     companyDataRequests(signer, query = {}) {

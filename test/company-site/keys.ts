@@ -5,11 +5,12 @@
  * never leaves the company's servers.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
 import { keyPairFromSeed, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
 import { ready } from '../../protocol/sodium';
+import { createFile } from './durable-file';
 
 /** The company's identity as the site uses it. */
 export interface SiteIdentity {
@@ -29,7 +30,7 @@ interface KeyFile {
 
 /**
  * Loads the key from `<dataDir>/company-key.json`, or creates it there (random seed, file mode
- * 0600, created exclusively so two starts never write two keys).
+ * 0600, created exclusively so two starts never write two keys, and flushed to the disk).
  *
  * @example
  * ```ts
@@ -56,12 +57,8 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<SiteIdentit
       seed: base64urlEncode(seed),
       createdAt: new Date().toISOString(),
     };
-    const fd = openSync(path, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
-    } finally {
-      closeSync(fd);
-    }
+    // Flushed before the site registers with it: a key lost in a power loss is a lost company.
+    createFile(path, `${JSON.stringify(file, null, 2)}\n`);
   }
   const keyPair = keyPairFromSeed(seed);
   const kid = thumbprint(publicJwk(keyPair));

@@ -164,8 +164,11 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
 
   async function submit(pseudonym: string, token: string): Promise<string> {
     const receipt = await client.submitDisclosure(token);
-    done.push({ kind: 'disclosure', pseudonym, sha256: receipt.sha256 });
-    log(`disclosed to ${pseudonym}: ${receipt.sha256}`);
+    // A resend (a retry after a failed answer) is the disclosure stored before: not a new one.
+    if (receipt.created) {
+      done.push({ kind: 'disclosure', pseudonym, sha256: receipt.sha256 });
+      log(`disclosed to ${pseudonym}: ${receipt.sha256}`);
+    }
     return receipt.sha256;
   }
 
@@ -179,17 +182,20 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
    * expired before it ever arrived is replaced by a fresh one (kept first, like the first).
    */
   async function discloseFor(
-    requestSha256: string,
-    pseudonym: string,
+    event: FeedEvent,
     decided: Extract<DecidedAnswer, { outcome: 'disclosure' }>,
   ): Promise<string> {
     try {
-      return await submit(pseudonym, decided.disclosureToken);
+      return await submit(event.pseudonym, decided.disclosureToken);
     } catch (error) {
       if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
-      const fresh = await disclosureToken(pseudonym, requestSha256);
-      store.putAnswer(requestSha256, { outcome: 'disclosure', disclosureToken: fresh });
-      return submit(pseudonym, fresh);
+      const fresh = await disclosureToken(event.pseudonym, event.sha256);
+      store.putAnswer(event.sha256, {
+        outcome: 'disclosure',
+        disclosureToken: fresh,
+        cursor: event.cursor,
+      });
+      return submit(event.pseudonym, fresh);
     }
   }
 
@@ -268,13 +274,13 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     const requestSha256 = event.sha256;
     let decided = store.answers.get(requestSha256);
     if (decided === undefined) {
-      decided = await decide(event);
+      decided = { ...(await decide(event)), cursor: event.cursor };
       // Kept before anything is done, so a retry answers the same (store.ts).
       store.putAnswer(requestSha256, decided);
     }
-    if (decided.answered === true) return;
+    if (decided.outcome === 'answered') return;
     if (decided.outcome === 'disclosure') {
-      const disclosureSha256 = await discloseFor(requestSha256, event.pseudonym, decided);
+      const disclosureSha256 = await discloseFor(event, decided);
       await answer(event.pseudonym, { outcome: 'disclosure', requestSha256, disclosureSha256 });
     } else if (decided.outcome === 'erased') {
       erase(event.pseudonym, decided.dataCategories);
@@ -286,7 +292,9 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     } else {
       await answer(event.pseudonym, { outcome: 'refused', requestSha256 });
     }
-    store.putAnswer(requestSha256, { ...store.answers.get(requestSha256)!, answered: true });
+    // The token and categories are needed no more; site.ts drops even this once the cursor
+    // is past the event.
+    store.putAnswer(requestSha256, { outcome: 'answered', cursor: event.cursor });
   }
 
   async function onFeedEvent(event: FeedEvent): Promise<void> {

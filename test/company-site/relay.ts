@@ -10,12 +10,16 @@
  *   on request through `POST /demo/offer` and `POST /demo/reward` (JSON `{"pseudonym": "ps_…"}`),
  *   which the demo page and the tests use. An offer goes out only when the grant covers it now
  *   (`checkCoverage`, with the site's own count of contacts) and the company is active: a refused
- *   offer counts against the company, so the site withholds it instead;
+ *   offer counts against the company, so the site withholds it instead. Offers to one pseudonym
+ *   go one after the other, so each counts the contacts of those before it;
  * - **corrections**: on a `correction` feed event the site fetches its corrections, verifies each
  *   against the pseudonym's key, opens the sealed value with its own key, applies it to its store
  *   and acknowledges it only then (so a crash or a failed write reads it again). One that can
- *   never apply (bad signature or seal) is acknowledged and dropped; one from a pseudonym the site
- *   does not know yet waits, unacknowledged, until its grant arrives.
+ *   never apply (bad signature or seal) is acknowledged and dropped. One from a pseudonym that is
+ *   no customer waits, unacknowledged, while its grant may still be ahead in the feed; once the
+ *   feed is read up to the correction's own event (every grant given before it is then known),
+ *   or a week after it arrived, a pseudonym that is still no customer had none: the site holds
+ *   nothing to correct, and acknowledges it with a log line saying so.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,6 +28,7 @@ import {
   ApiProblem,
   uuidV4,
   type ClearinghouseClient,
+  type CorrectionItem,
   type FeedEvent,
   type RelayReceipt,
 } from '../../protocol/client';
@@ -61,17 +66,27 @@ export interface SiteRelay {
   readonly applied: string[];
   /** Called for every feed event, before the cursor moves past it. */
   onFeedEvent(event: FeedEvent): Promise<void>;
+  /** The contacts counted for `pseudonym` in the 7 × 24 hours before now, in seconds. */
+  contactsOf(pseudonym: string): number[];
   /**
    * Whether customers of the first store version lack their grant: then site.ts reads the feed
-   * once more from the start, up to its cursor, and hands each event to {@link restore}.
+   * once more from the start, up to its cursor, hands each event to {@link restore}, and calls
+   * {@link finishRestore} once it reached the cursor.
    */
   needsRestore(): boolean;
-  /** Takes a customer's kept grant (and the revocations of it) from an event read again. */
+  /** Notes a customer's kept grant (and the revocations of it) from an event read again. */
   restore(event: FeedEvent): void;
+  /**
+   * Stores what {@link restore} found, each customer once, in one write. Nothing is stored
+   * before: a scan that fails or stops half-way leaves the records as they were, to be read
+   * again from the start (a grant stored alone would hide the revocations after it).
+   */
+  finishRestore(): void;
   /** Answers `POST /demo/offer` and `POST /demo/reward`; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /**
-   * Sends an offer to a customer on a channel its grant covers now (the preferred one first).
+   * Sends an offer to a customer on a channel its grant covers now (the preferred one first),
+   * once the offer to the same customer under way (if any) is sent or refused.
    *
    * @throws OfferWithheld when the grant does not cover it or the company is not active.
    */
@@ -100,6 +115,8 @@ export class OfferWithheld extends Error {
 const maxDemoBody = 4096;
 const day = 86_400;
 const contactWindow = 7 * day;
+/** How long a correction from a pseudonym that is no customer may wait for its grant, in ms. */
+const maxCorrectionWaitMs = 7 * day * 1000;
 /** What the site's offers are about (its request asks for this purpose). */
 const offerPurpose = 'product_launch' as const;
 
@@ -119,10 +136,16 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
   const signer = { id: companyId, keyPair };
   /** Pseudonyms whose corrections wait for their grant. */
   const waiting = new Set<string>();
+  /** The waiting corrections logged as such (each once, not on every listing). */
+  const loggedWaiting = new Set<string>();
   /** Customers of the first store version, whose grant the feed is read again for. */
   const restoring = new Set(
     [...customers.values()].filter((c) => c.grant === undefined).map((c) => c.pseudonym),
   );
+  /** What the scan for them found so far, stored by `finishRestore`. */
+  const restored = new Map<string, { grant: string; revocations: GrantRevocation[] }>();
+  /** The offer to each pseudonym under way, which the next one waits for. */
+  const offering = new Map<string, Promise<unknown>>();
 
   function claims(aud: string) {
     const iat = Math.floor(now() / 1000);
@@ -146,6 +169,11 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     return base64urlDecode(customer.x);
   }
 
+  /** The pseudonym's contacts in the 7 × 24 hours before `at` (how the relay counts its cap). */
+  function recentContacts(pseudonym: string, at: number): number[] {
+    return (store.contacts.get(pseudonym) ?? []).filter((t) => t > at - contactWindow);
+  }
+
   /** The channel an offer to `customer` may go out on now, or why none may. */
   function offerChannel(customer: Customer, at: number): GrantPayload['preferredChannel'] {
     if (status() !== 'active')
@@ -154,7 +182,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     if (grant === undefined)
       throw new OfferWithheld('grant_unknown', 'the grant itself was not kept');
     const active = { grant, revocations: customer.revocations ?? [] };
-    const contactsInLast7Days = recentContacts(customer, at).length;
+    const contactsInLast7Days = recentContacts(customer.pseudonym, at).length;
     const offered = grant.scopes
       .filter((s) => s.purpose === offerPurpose)
       .flatMap((s) => s.channels);
@@ -174,10 +202,64 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     throw new OfferWithheld(first!.rule, first!.detail);
   }
 
-  async function sendOffer(pseudonym: string, title = 'Neue Laufschuhe'): Promise<RelayReceipt> {
-    const customer = customerOf(pseudonym);
-    const at = Math.floor(now() / 1000);
-    const channel = offerChannel(customer, at);
+  function sendOffer(pseudonym: string, title = 'Neue Laufschuhe'): Promise<RelayReceipt> {
+    // One at a time per pseudonym: an offer counts the contacts of the one before it (sent or
+    // taken back), so two at once cannot both pass the cap, and a refusal takes back its own.
+    const before = offering.get(pseudonym) ?? Promise.resolve();
+    const sent = before.then(() => offerNow(pseudonym, title));
+    const settled = sent.catch(() => undefined);
+    offering.set(pseudonym, settled);
+    void settled.then(() => {
+      if (offering.get(pseudonym) === settled) offering.delete(pseudonym);
+    });
+    return sent;
+  }
+
+  async function offerNow(pseudonym: string, title: string): Promise<RelayReceipt> {
+    // Sealing and signing pause; a revocation or a new grant may arrive meanwhile, or a time
+    // window close. Then the offer is made again, for what holds now.
+    for (;;) {
+      const planned = customerOf(pseudonym);
+      const at = Math.floor(now() / 1000);
+      const channel = offerChannel(planned, at);
+      const token = await offerToken(planned, channel, at, title);
+      // Checked again and counted with no pause between: nothing changes the record in between.
+      const customer = customerOf(pseudonym);
+      const checkedAt = Math.floor(now() / 1000);
+      if (
+        customer.grantSha256 !== planned.grantSha256 ||
+        offerChannel(customer, checkedAt) !== channel
+      )
+        continue;
+      // Counted before it is sent: an answer lost on the way must not let the next offer past
+      // the cap. Only a refusal (which the relay does not count as a contact) takes it back.
+      const since = checkedAt - contactWindow;
+      store.putContacts(pseudonym, [...recentContacts(pseudonym, checkedAt), checkedAt], since);
+      let receipt: RelayReceipt;
+      try {
+        receipt = await client.sendOffer(token);
+      } catch (error) {
+        if (error instanceof ApiProblem && error.status >= 400 && error.status < 500) {
+          // Offers to this pseudonym wait for this one: the last contact at `checkedAt` is its own.
+          const kept = [...(store.contacts.get(pseudonym) ?? [])];
+          const index = kept.lastIndexOf(checkedAt);
+          if (index >= 0) kept.splice(index, 1);
+          store.putContacts(pseudonym, kept, since);
+        }
+        throw error;
+      }
+      log(`offer ${receipt.id} queued for ${pseudonym} by ${channel}`);
+      return receipt;
+    }
+  }
+
+  /** The offer, sealed to the customer and signed, on `channel` as of `at` (not yet sent). */
+  async function offerToken(
+    customer: Customer,
+    channel: GrantPayload['preferredChannel'],
+    at: number,
+    title: string,
+  ): Promise<string> {
     const routing = {
       grantSha256: customer.grantSha256,
       purpose: offerPurpose,
@@ -188,7 +270,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       kind: 'offer-content',
       keyPair,
       payload: {
-        ...claims(pseudonym),
+        ...claims(customer.pseudonym),
         ...routing,
         brand: 'Laufhaus',
         category: 'sports/running',
@@ -198,30 +280,11 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
         unsubscribe: 'https://laufhaus.example/abmelden',
       },
     });
-    const token = await signMessage(
+    return signMessage(
       'offer',
-      { ...claims(pseudonym), ...routing, sealed: base64urlEncode(sealed) },
+      { ...claims(customer.pseudonym), ...routing, sealed: base64urlEncode(sealed) },
       keyPair,
     );
-    // Counted before it is sent: an answer lost on the way must not let the next offer past the
-    // cap. Only a refusal (which the relay does not count as a contact) takes it back.
-    const contacts = [...recentContacts(customer, at), at];
-    store.putCustomer({ ...customerOf(pseudonym), contacts });
-    let receipt: RelayReceipt;
-    try {
-      receipt = await client.sendOffer(token);
-    } catch (error) {
-      if (error instanceof ApiProblem && error.status >= 400 && error.status < 500) {
-        const current = customerOf(pseudonym);
-        const kept = [...(current.contacts ?? [])];
-        const index = kept.lastIndexOf(at);
-        if (index >= 0) kept.splice(index, 1);
-        store.putCustomer({ ...current, contacts: kept });
-      }
-      throw error;
-    }
-    log(`offer ${receipt.id} queued for ${pseudonym} by ${channel}`);
-    return receipt;
   }
 
   async function sendReward(pseudonym: string): Promise<RelayReceipt> {
@@ -261,9 +324,10 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       const page = await client.listCorrections(signer, after, 100);
       for (const item of page.corrections) {
         // Throws on a local error (the store could not be written): not acknowledged, read again.
-        const outcome = await apply(item.id, item.pseudonym, item.jws);
+        const outcome = await apply(item);
         if (outcome === 'waiting') continue;
         await client.ackCorrection(signer, item.id);
+        loggedWaiting.delete(item.id);
         if (outcome === 'applied') count++;
       }
       if (page.corrections.length < 100) return count;
@@ -273,19 +337,30 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
 
   /**
    * Applies one correction: `applied` once it is in the store, `rejected` when it never can be
-   * (its signature, seal or content is bad), `waiting` when its pseudonym is no customer yet.
+   * (its signature, seal or content is bad), `waiting` when its pseudonym is no customer yet,
+   * `nothing-held` when it waited a week for its grant in vain.
    *
    * @throws when the store cannot be written (nothing changed; the correction is read again).
    */
   async function apply(
-    id: string,
-    pseudonym: string,
-    jws: string,
-  ): Promise<'applied' | 'rejected' | 'waiting'> {
+    item: CorrectionItem,
+  ): Promise<'applied' | 'rejected' | 'waiting' | 'nothing-held'> {
+    const { id, pseudonym, jws } = item;
     const customer = customers.get(pseudonym);
     if (customer === undefined) {
+      // Its own feed event settles most (onFeedEvent); this bounds the rest, e.g. one an older
+      // version of the site left waiting with its event behind the cursor.
+      if (now() - item.receivedAt > maxCorrectionWaitMs) {
+        log(
+          `correction ${id} from ${pseudonym} acknowledged: no grant within 7 days, nothing held to correct`,
+        );
+        return 'nothing-held';
+      }
       waiting.add(pseudonym);
-      log(`correction ${id} from ${pseudonym} waits: no customer yet`);
+      if (!loggedWaiting.has(id)) {
+        loggedWaiting.add(id);
+        log(`correction ${id} from ${pseudonym} waits: no customer yet`);
+      }
       return 'waiting';
     }
     let content: v.InferOutput<typeof correctionContent>;
@@ -308,30 +383,48 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       log(`correction ${id} rejected: ${error instanceof Error ? error.message : String(error)}`);
       return 'rejected';
     }
+    // Verifying paused: the record may have changed since (a revocation, an erasure).
+    const current = customerOf(pseudonym);
     store.putCustomer({
-      ...customer,
-      data: { ...customer.data, [content.dataCategory]: content.value },
+      ...current,
+      data: { ...current.data, [content.dataCategory]: content.value },
     });
     applied.push(id);
     log(`correction ${id} applied: ${content.dataCategory} of ${pseudonym}`);
     return 'applied';
   }
 
-  /** Records a revocation of the customer's current grant: offers under it stop at once. */
-  function revoke(customer: Customer, jws: string): void {
-    if (customer.grant === undefined) return;
+  /** What a revocation (its JWS) revokes of the grant `grantSha256`, as the site records it. */
+  function revocationsOf(grantSha256: string, jws: string): GrantRevocation[] {
     const revocation = parseMessage('revocation', payloadOf(jws));
     // Effective from its iat (protocol/grants), but never later than now for the site's offers.
     const at = Math.min(revocation.iat, Math.floor(now() / 1000));
-    const applying: GrantRevocation[] =
-      revocation.grants === 'all'
-        ? [{ at }]
-        : revocation.grants
-            .filter((g) => g.grantSha256 === customer.grantSha256)
-            .map((g) => (g.purposes === undefined ? { at } : { at, purposes: g.purposes }));
+    return revocation.grants === 'all'
+      ? [{ at }]
+      : revocation.grants
+          .filter((g) => g.grantSha256 === grantSha256)
+          .map((g) => (g.purposes === undefined ? { at } : { at, purposes: g.purposes }));
+  }
+
+  /** Records a revocation of the customer's current grant: offers under it stop at once. */
+  function revoke(customer: Customer, jws: string): void {
+    if (customer.grant === undefined) return;
+    const applying = revocationsOf(customer.grantSha256, jws);
     if (applying.length === 0) return;
     store.putCustomer({ ...customer, revocations: [...(customer.revocations ?? []), ...applying] });
     log(`revocation of ${customer.pseudonym}'s grant recorded: no more offers under it`);
+  }
+
+  /** Acknowledges a correction from a pseudonym of whom the site holds nothing. */
+  async function dismiss(id: string, pseudonym: string): Promise<void> {
+    const { deleted } = await client.ackCorrection(signer, id);
+    loggedWaiting.delete(id);
+    // Only a shortcut for the grant that will not come: each correction has its own event.
+    waiting.delete(pseudonym);
+    if (deleted > 0)
+      log(
+        `correction ${id} from ${pseudonym} acknowledged: no customer when it was sent, nothing held to correct`,
+      );
   }
 
   async function onFeedEvent(event: FeedEvent): Promise<void> {
@@ -348,33 +441,61 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
         log(`grant ${event.sha256}: key of ${event.pseudonym} unknown, not a customer yet`);
         return;
       }
-      // A new grant starts without revocations; the contacts count per company, not per grant.
+      // A new grant starts without revocations (the contacts count per company, in the store).
       store.putCustomer({
         pseudonym: event.pseudonym,
         x,
         grantSha256: event.sha256,
         grant: event.jws,
-        ...(existing?.contacts === undefined ? {} : { contacts: existing.contacts }),
         data: existing?.data ?? {},
       });
+      // The key is in the customer's record now.
+      store.deletePseudonymKey(event.pseudonym);
       restoring.delete(event.pseudonym);
-      if (waiting.delete(event.pseudonym)) await pollCorrections();
+      // Forgotten only once read: if the read fails, this event is handled again and reads again.
+      if (waiting.has(event.pseudonym)) {
+        await pollCorrections();
+        waiting.delete(event.pseudonym);
+      }
     }
     if (event.kind === 'revocation') {
       const customer = customers.get(event.pseudonym);
       if (customer !== undefined) revoke(customer, event.jws);
     }
-    if (event.kind === 'correction') await pollCorrections();
+    if (event.kind === 'correction') {
+      // Every event before this one is handled, so a grant given before the correction is known:
+      // a pseudonym that is no customer now never granted (or its key never came).
+      if (!customers.has(event.pseudonym)) await dismiss(event.sha256, event.pseudonym);
+      await pollCorrections();
+    }
   }
 
   function restore(event: FeedEvent): void {
     if (!restoring.has(event.pseudonym)) return;
     const customer = customers.get(event.pseudonym);
     if (customer === undefined) return;
+    // A scan read again from the start finds the grant again first, and starts over from it.
     if (event.kind === 'grant' && event.sha256 === customer.grantSha256)
-      store.putCustomer({ ...customer, grant: event.jws });
-    // Only revocations after the grant: before it is found, `revoke` ignores them.
-    if (event.kind === 'revocation') revoke(customer, event.jws);
+      restored.set(event.pseudonym, { grant: event.jws, revocations: [] });
+    // Only revocations after the grant: before it is found, they are not the grant's.
+    const found = restored.get(event.pseudonym);
+    if (event.kind === 'revocation' && found !== undefined)
+      found.revocations.push(...revocationsOf(customer.grantSha256, event.jws));
+  }
+
+  function finishRestore(): void {
+    const found = [...restored].flatMap(([pseudonym, { grant, revocations }]) => {
+      const customer = customers.get(pseudonym);
+      return customer === undefined
+        ? []
+        : [{ ...customer, grant, ...(revocations.length > 0 ? { revocations } : {}) }];
+    });
+    if (found.length > 0) store.putCustomers(found);
+    for (const pseudonym of restoring)
+      if (!restored.has(pseudonym))
+        log(`grant of ${pseudonym} not found in the feed: no offers to it`);
+    restored.clear();
+    restoring.clear();
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
@@ -409,8 +530,10 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     customers,
     applied,
     onFeedEvent,
+    contactsOf: (pseudonym) => recentContacts(pseudonym, Math.floor(now() / 1000)),
     needsRestore: () => restoring.size > 0,
     restore,
+    finishRestore,
     handle,
     sendOffer,
     sendReward,
@@ -423,11 +546,6 @@ export function grantOf(customer: Customer): GrantPayload | undefined {
   return customer.grant === undefined
     ? undefined
     : parseMessage('grant', payloadOf(customer.grant));
-}
-
-/** The customer's contacts in the 7 × 24 hours before `at` (how the relay counts its cap). */
-function recentContacts(customer: Customer, at: number): number[] {
-  return (customer.contacts ?? []).filter((t) => t > at - contactWindow);
 }
 
 /** The payload of a JWS the clearinghouse verified before putting it in the feed. */

@@ -18,7 +18,7 @@
  * docs/company-integration.md walks through it.
  */
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
 import { publicJwk, thumbprint, type Ed25519PublicJwk } from '../../protocol/keys';
 import type { Payload } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
+import { replaceFile } from './durable-file';
 import { loadOrCreateIdentity, type SiteIdentity } from './keys';
 import { pickLocale, shopPage } from './pages';
 import { createSiteObligations, type SiteObligations } from './obligations';
@@ -130,8 +131,15 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   const clearinghouseUrl = options.clearinghouseUrl.replace(/\/+$/, '');
   const identity: SiteIdentity = await loadOrCreateIdentity(options.dataDir);
   const statePath = join(options.dataDir, 'state.json');
-  const state = readState(statePath);
+  let state = readState(statePath);
   const store = openSiteStore(options.dataDir);
+  // Answers of requests an earlier run had answered and read past (store.ts).
+  store.pruneAnswers(state.cursor);
+  /** Stores `next` as the state; memory changes only once it is on disk (a failed write throws). */
+  function saveState(next: SiteState): void {
+    writeState(statePath, next);
+    state = next;
+  }
   const client: ClearinghouseClient = createClient({
     baseUrl: clearinghouseUrl,
     fetch: (url, init) => doFetch(url, init),
@@ -259,12 +267,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     } catch (error) {
       if (!(error instanceof ApiProblem && error.code === 'ERR_COMPANY_UNKNOWN')) throw error;
       // Unknown here (a fresh clearinghouse database): what we remember belongs to another one.
-      if (state.requestLink !== undefined || state.cursor !== '0') {
-        state.cursor = '0';
-        delete state.requestLink;
-        delete state.requestSha256;
-        writeState(statePath, state);
-      }
+      if (state.requestLink !== undefined || state.cursor !== '0') saveState({ cursor: '0' });
     }
     const payload: Payload<'company'> = {
       ...claims(aud),
@@ -320,9 +323,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     const receipt = await client.createGrantRequest(
       await signMessage('grant-request', payload, identity.keyPair),
     );
-    state.requestSha256 = receipt.sha256;
-    state.requestLink = receipt.link;
-    writeState(statePath, state);
+    saveState({ ...state, requestSha256: receipt.sha256, requestLink: receipt.link });
     log(`grant request created: ${receipt.link}`);
   }
 
@@ -370,19 +371,23 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   /**
    * Once per start, before the feed is read on from the cursor:
    * - customers kept by the first version of the store lack their grant: the feed is read once
-   *   more from the start up to the cursor, so their scopes and revocations are known again;
+   *   more from the start up to the cursor, so their scopes and revocations are known again
+   *   (stored only once the scan got there: one interrupted is read again from the start);
    * - corrections an earlier run left waiting (their pseudonym was no customer then) are listed,
    *   so that the grant that makes it one applies them.
    */
   async function catchUp(): Promise<void> {
     if (caughtUp) return;
-    let cursor = '0';
-    while (relay.needsRestore() && Number(cursor) < Number(state.cursor)) {
-      const page = await client.companyEvents(signer, cursor, 100);
-      for (const event of page.events)
-        if (Number(event.cursor) <= Number(state.cursor)) relay.restore(event);
-      if (page.events.length === 0) break;
-      cursor = page.next;
+    if (relay.needsRestore()) {
+      let cursor = '0';
+      while (Number(cursor) < Number(state.cursor)) {
+        const page = await client.companyEvents(signer, cursor, 100);
+        for (const event of page.events)
+          if (Number(event.cursor) <= Number(state.cursor)) relay.restore(event);
+        if (page.events.length === 0) break;
+        cursor = page.next;
+      }
+      relay.finishRestore();
     }
     await relay.pollCorrections();
     caughtUp = true;
@@ -401,13 +406,12 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       if (event.kind === 'revocation') await acknowledge(event, aud);
       if (event.kind === 'suspension') await refreshStatus();
       // Only after the event is handled does the cursor move: a crash re-reads it (at least once).
-      state.cursor = event.cursor;
-      writeState(statePath, state);
+      saveState({ ...state, cursor: event.cursor });
     }
-    if (page.events.length === 0 && page.next !== state.cursor) {
-      state.cursor = page.next;
-      writeState(statePath, state);
-    }
+    if (page.events.length === 0 && page.next !== state.cursor)
+      saveState({ ...state, cursor: page.next });
+    // The data requests answered on this page are behind the cursor now: never read again.
+    store.pruneAnswers(state.cursor);
     return page.events.length;
   }
 
@@ -562,10 +566,7 @@ function readState(path: string): SiteState {
   }
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a state file. */
+/** Replaced as one step and flushed to the disk (durable-file.ts). */
 function writeState(path: string, state: SiteState): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  replaceFile(path, `${JSON.stringify(state, null, 2)}\n`);
 }

@@ -1,23 +1,37 @@
 /**
  * The reference company site's store: what it must still know after a restart, in JSON files
- * beside its key (each written to a temporary file and renamed, so a crash never leaves half a
- * file):
+ * beside its key. Each write replaces one whole file, flushed to the disk before and after the
+ * rename (durable-file.ts), so a crash or a power loss leaves the old file or the new one.
+ *
+ * What each file holds, and how it grows:
  *
  * - `customers.json`: one record per pseudonym that granted (a JSON array, the format of the
- *   first version; the fields added since are optional, so an older file still loads);
- * - `pseudonym-keys.json`: public keys learnt from the feed of pseudonyms that are no customers
+ *   first version; the fields added since are optional, so an older file still loads). A record
+ *   stays after a revocation (the evidence of what was given); its revocations start over with a
+ *   new grant, and its data holds one value per category. So the file grows with the customers,
+ *   and it is rewritten whole on each grant, revocation, correction and erasure: O(customers)
+ *   bytes per such feed event. Fine for a reference site; a real one keeps this in a database.
+ * - `contacts.json`: per pseudonym, when the relay accepted the site's offers, in seconds. Only
+ *   the last 7 × 24 hours are kept (what the cap counts), so it is bounded by the customers
+ *   offered to that week times their weekly cap; each offer rewrites only this file.
+ * - `pseudonym-keys.json`: public keys learnt from refusals, of pseudonyms that are no customers
  *   (yet): a key comes only with a pseudonym's first message (SPECS "Identifiers"), so one learnt
- *   from a refusal must outlive a restart for a later grant without `pseudonymKey`;
+ *   from a refusal must outlive a restart for a later grant without `pseudonymKey`. A key leaves
+ *   when its pseudonym grants (it is then in `customers.json`); one per pseudonym that refused
+ *   and never granted stays (about 100 bytes each): a grant may still come.
  * - `data-requests.json`: per data request (by sha256), the answer decided before acting on it,
  *   so a retry sends the same answer: the categories an erasure erased, the disclosure token an
- *   access answer names.
+ *   access answer names. Once answered only the fact is kept (a re-read event must not be
+ *   answered twice), and once the feed cursor is past the request's event nothing is: bounded by
+ *   the requests not yet answered.
  *
  * Every write goes to disk before memory changes: a failed write leaves the store as it was and
  * throws, so the caller retries rather than acknowledging something it never kept.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GrantRevocation } from '../../protocol/grants';
+import { replaceFile } from './durable-file';
 
 /** What the site holds about one customer (a pseudonym). */
 export interface Customer {
@@ -34,29 +48,46 @@ export interface Customer {
   grant?: string;
   /** Revocations of that grant seen in the feed; a new grant starts without any. */
   revocations?: GrantRevocation[];
-  /** When the relay accepted the site's offers to this customer, in seconds (last 7 days). */
-  contacts?: number[];
   /** Data the site holds, by data category (corrections overwrite it, erasures remove it). */
   data: Record<string, string>;
 }
 
 /** An answer to a data request, decided (and kept) before the site acts on it. */
 export type DecidedAnswer =
-  | { outcome: 'disclosure'; disclosureToken: string; answered?: true }
-  | { outcome: 'erased'; dataCategories: string[]; answered?: true }
-  | { outcome: 'refused'; answered?: true };
+  | { outcome: 'disclosure'; disclosureToken: string }
+  | { outcome: 'erased'; dataCategories: string[] }
+  | { outcome: 'refused' };
+
+/**
+ * A data request's answer as kept, with the feed cursor of the request's event: decided, or
+ * `answered` (the clearinghouse holds it; the token and categories are needed no more).
+ */
+export type KeptAnswer = (DecidedAnswer | { outcome: 'answered' }) & { cursor: string };
 
 export interface SiteStore {
   readonly customers: ReadonlyMap<string, Customer>;
   /** Keys of pseudonyms that are no customers, by pseudonym. */
   readonly pseudonymKeys: ReadonlyMap<string, string>;
-  readonly answers: ReadonlyMap<string, DecidedAnswer>;
-  /** Adds or replaces a customer; throws (and changes nothing) when the file cannot be written. */
+  /** When the relay accepted offers, by pseudonym, in seconds (the last 7 days at least). */
+  readonly contacts: ReadonlyMap<string, readonly number[]>;
+  readonly answers: ReadonlyMap<string, KeptAnswer>;
+  /** Adds or replaces customers in one write; throws (and changes nothing) on a write error. */
+  putCustomers(customers: readonly Customer[]): void;
+  /** Adds or replaces one customer; throws (and changes nothing) on a write error. */
   putCustomer(customer: Customer): void;
   /** Remembers a key learnt from the feed; throws (and changes nothing) on a write error. */
   putPseudonymKey(pseudonym: string, x: string): void;
+  /** Forgets a learnt key (its pseudonym is a customer now); throws on a write error. */
+  deletePseudonymKey(pseudonym: string): void;
+  /**
+   * Sets a pseudonym's contacts, dropping every contact (of any pseudonym) at or before `since`;
+   * throws (and changes nothing) on a write error.
+   */
+  putContacts(pseudonym: string, contacts: readonly number[], since: number): void;
   /** Keeps the answer decided for a data request; throws (and changes nothing) on a write error. */
-  putAnswer(requestSha256: string, answer: DecidedAnswer): void;
+  putAnswer(requestSha256: string, answer: KeptAnswer): void;
+  /** Drops the answered requests whose event is at or before `cursor`; throws on a write error. */
+  pruneAnswers(cursor: string): void;
 }
 
 const keyPattern = /^[A-Za-z0-9_-]{43}$/;
@@ -75,40 +106,99 @@ const keyPattern = /^[A-Za-z0-9_-]{43}$/;
  */
 export function openSiteStore(dataDir: string): SiteStore {
   const customersPath = join(dataDir, 'customers.json');
+  const contactsPath = join(dataDir, 'contacts.json');
   const keysPath = join(dataDir, 'pseudonym-keys.json');
   const answersPath = join(dataDir, 'data-requests.json');
   const customers = new Map<string, Customer>();
+  /** Contacts kept in `customers.json` by the version before `contacts.json`. */
+  const legacyContacts = new Map<string, number[]>();
   for (const value of asArray(readJson(customersPath))) {
     const customer = parseCustomer(value);
-    if (customer !== undefined) customers.set(customer.pseudonym, customer);
+    if (customer === undefined) continue;
+    customers.set(customer.pseudonym, customer);
+    const contacts = numbers(asRecord(value).contacts);
+    if (contacts.length > 0) legacyContacts.set(customer.pseudonym, contacts);
+  }
+  const contacts = new Map<string, readonly number[]>();
+  for (const [pseudonym, times] of Object.entries(asRecord(readJson(contactsPath)))) {
+    const kept = numbers(times);
+    if (kept.length > 0) contacts.set(pseudonym, kept);
   }
   const pseudonymKeys = new Map<string, string>();
   for (const [pseudonym, x] of Object.entries(asRecord(readJson(keysPath)))) {
     if (typeof x === 'string' && keyPattern.test(x)) pseudonymKeys.set(pseudonym, x);
   }
-  const answers = new Map<string, DecidedAnswer>();
+  const answers = new Map<string, KeptAnswer>();
   for (const [sha256, value] of Object.entries(asRecord(readJson(answersPath)))) {
     const answer = parseAnswer(value);
     if (answer !== undefined) answers.set(sha256, answer);
   }
 
+  // Carried over once: into `contacts.json` first, then out of `customers.json`.
+  if (legacyContacts.size > 0) {
+    const missing = [...legacyContacts].filter(([pseudonym]) => !contacts.has(pseudonym));
+    if (missing.length > 0) {
+      writeJson(contactsPath, Object.fromEntries([...contacts, ...missing]));
+      for (const [pseudonym, times] of missing) contacts.set(pseudonym, times);
+    }
+    writeJson(customersPath, [...customers.values()]);
+  }
+  // A key left by a run that stopped between the grant and forgetting the key.
+  if ([...pseudonymKeys.keys()].some((pseudonym) => customers.has(pseudonym))) {
+    const kept = [...pseudonymKeys].filter(([pseudonym]) => !customers.has(pseudonym));
+    writeJson(keysPath, Object.fromEntries(kept));
+    for (const pseudonym of customers.keys()) pseudonymKeys.delete(pseudonym);
+  }
+
+  function putCustomers(changed: readonly Customer[]): void {
+    const next = new Map(customers);
+    for (const customer of changed) next.set(customer.pseudonym, customer);
+    writeJson(customersPath, [...next.values()]);
+    for (const customer of changed) customers.set(customer.pseudonym, customer);
+  }
+
   return {
     customers,
     pseudonymKeys,
+    contacts,
     answers,
-    putCustomer(customer) {
-      const next = new Map(customers).set(customer.pseudonym, customer);
-      writeJson(customersPath, [...next.values()]);
-      customers.set(customer.pseudonym, customer);
-    },
+    putCustomers,
+    putCustomer: (customer) => putCustomers([customer]),
     putPseudonymKey(pseudonym, x) {
       if (pseudonymKeys.get(pseudonym) === x) return;
       writeJson(keysPath, Object.fromEntries(new Map(pseudonymKeys).set(pseudonym, x)));
       pseudonymKeys.set(pseudonym, x);
     },
+    deletePseudonymKey(pseudonym) {
+      if (!pseudonymKeys.has(pseudonym)) return;
+      const next = new Map(pseudonymKeys);
+      next.delete(pseudonym);
+      writeJson(keysPath, Object.fromEntries(next));
+      pseudonymKeys.delete(pseudonym);
+    },
+    putContacts(pseudonym, times, since) {
+      const next = new Map<string, readonly number[]>();
+      for (const [other, kept] of new Map(contacts).set(pseudonym, times)) {
+        const recent = kept.filter((t) => t > since);
+        if (recent.length > 0) next.set(other, recent);
+      }
+      writeJson(contactsPath, Object.fromEntries(next));
+      contacts.clear();
+      for (const [other, kept] of next) contacts.set(other, kept);
+    },
     putAnswer(requestSha256, answer) {
       writeJson(answersPath, Object.fromEntries(new Map(answers).set(requestSha256, answer)));
       answers.set(requestSha256, answer);
+    },
+    pruneAnswers(cursor) {
+      const settled = [...answers]
+        .filter(([, a]) => a.outcome === 'answered' && Number(a.cursor) <= Number(cursor))
+        .map(([sha256]) => sha256);
+      if (settled.length === 0) return;
+      const next = new Map(answers);
+      for (const sha256 of settled) next.delete(sha256);
+      writeJson(answersPath, Object.fromEntries(next));
+      for (const sha256 of settled) answers.delete(sha256);
     },
   };
 }
@@ -132,30 +222,32 @@ function parseCustomer(value: unknown): Customer | undefined {
       ? [{ at, purposes: purposes as string[] }]
       : [{ at }];
   });
-  const contacts = asArray(c.contacts).filter((t): t is number => typeof t === 'number');
   return {
     pseudonym: c.pseudonym,
     x: c.x,
     grantSha256: c.grantSha256,
     ...(typeof c.grant === 'string' ? { grant: c.grant } : {}),
     ...(revocations.length > 0 ? { revocations } : {}),
-    ...(contacts.length > 0 ? { contacts } : {}),
     data,
   };
 }
 
-function parseAnswer(value: unknown): DecidedAnswer | undefined {
+function parseAnswer(value: unknown): KeptAnswer | undefined {
   const a = asRecord(value);
-  const answered = a.answered === true ? { answered: true as const } : {};
+  // The version before cursors kept none: its answered requests count as behind any cursor (a
+  // request re-read after all would get a second disclosure, which the clearinghouse accepts,
+  // and an answer it refuses as given already).
+  const cursor = typeof a.cursor === 'string' && /^\d{1,15}$/.test(a.cursor) ? a.cursor : '0';
+  if (a.outcome === 'answered' || a.answered === true) return { outcome: 'answered', cursor };
   if (a.outcome === 'disclosure' && typeof a.disclosureToken === 'string')
-    return { outcome: 'disclosure', disclosureToken: a.disclosureToken, ...answered };
+    return { outcome: 'disclosure', disclosureToken: a.disclosureToken, cursor };
   if (
     a.outcome === 'erased' &&
     Array.isArray(a.dataCategories) &&
     a.dataCategories.every((c) => typeof c === 'string')
   )
-    return { outcome: 'erased', dataCategories: a.dataCategories as string[], ...answered };
-  if (a.outcome === 'refused') return { outcome: 'refused', ...answered };
+    return { outcome: 'erased', dataCategories: a.dataCategories as string[], cursor };
+  if (a.outcome === 'refused') return { outcome: 'refused', cursor };
   return undefined;
 }
 
@@ -181,10 +273,10 @@ function asRecord(value: unknown): Record<string, unknown> {
     : {};
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a file. */
+function numbers(value: unknown): number[] {
+  return asArray(value).filter((t): t is number => typeof t === 'number' && Number.isFinite(t));
+}
+
 function writeJson(path: string, value: unknown): void {
-  mkdirSync(join(path, '..'), { recursive: true });
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, path);
+  replaceFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }

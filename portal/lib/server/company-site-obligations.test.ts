@@ -3,7 +3,8 @@
  * in-process clearinghouse over real HTTP (company-site-test-kit.ts): it discloses what it holds
  * when a customer grants, answers an access request with a disclosure whose sealed export only the
  * customer can open, answers an erasure request by erasing the customer's data in its store, and
- * reports access; answers survive a failed attempt and a restart unchanged.
+ * reports access; answers survive a failed attempt and a restart unchanged, a retried answer's
+ * disclosure is logged once, and a request's kept answer goes once the feed is read past it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -96,6 +97,18 @@ describe("the reference company site's obligations", () => {
       : payloadOf<{ outcome: string; disclosureSha256?: string; dataCategories?: string[] }>(
           answer.jws,
         );
+  }
+
+  /** The answers the site keeps for data requests (store.ts), by request. */
+  function keptAnswers(): Record<string, unknown> {
+    try {
+      return JSON.parse(readFileSync(join(dataDir, 'data-requests.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+    } catch {
+      return {};
+    }
   }
 
   function demoAccess(pseudonym: string): Promise<Response> {
@@ -194,6 +207,33 @@ describe("the reference company site's obligations", () => {
     const answer = answerTo(view, request);
     expect(answer?.outcome).toBe('disclosure');
     expect(view.disclosures!.at(-1)!.sha256).toBe(answer!.disclosureSha256);
+  });
+
+  it('logs the disclosure of an access answer once when the answer is sent again', async () => {
+    const pseudonym = await granted();
+    failAnswers = 1;
+    const request = await world.ask(site, pseudonym, 'access');
+    await expect(site.pollOnce()).rejects.toThrow();
+    await site.pollOnce(); // the disclosure resent (the clearinghouse had it), then the answer
+    const view = await pseudonym.client.relationships(pseudonym);
+    const disclosureSha256 = answerTo(view, request)!.disclosureSha256!;
+    expect(world.lines.filter((line) => line.includes(disclosureSha256))).toEqual([
+      `disclosed to ${pseudonym.id}: ${disclosureSha256}`,
+    ]);
+    expect(site.obligations.done.filter((d) => d.sha256 === disclosureSha256)).toHaveLength(1);
+  });
+
+  it('keeps a data request’s answer only until it is answered and the feed read past it', async () => {
+    const pseudonym = await granted();
+    failAnswers = 1;
+    const request = await world.ask(site, pseudonym, 'access');
+    await expect(site.pollOnce()).rejects.toThrow();
+    expect(keptAnswers()[request]).toMatchObject({
+      outcome: 'disclosure',
+      disclosureToken: expect.any(String),
+    });
+    await site.pollOnce();
+    expect(keptAnswers()).not.toHaveProperty(request);
   });
 
   it('replaces a kept disclosure that expired before it ever arrived', async () => {

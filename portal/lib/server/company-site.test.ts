@@ -3,11 +3,41 @@
  * real HTTP (company-site-test-kit.ts): registration and domain proof succeed, a grant request is
  * created and linked from the shop page, and a revocation posted by a test Assistant is
  * acknowledged by the site within a bounded number of feed polls, or at once when the signed
- * webhook arrives; a suspended company keeps reading its feed.
+ * webhook arrives; a suspended company keeps reading its feed. Its files are flushed to the disk
+ * (the file system calls are traced), and what it could not store it does not keep in memory.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CompanySite } from '../../../test/company-site/site';
 import { openSiteWorld, type SiteWorld } from './company-site-test-kit';
+
+/** The file system calls that make a write durable, recorded while `recording` is set. */
+const durability = vi.hoisted(() => ({
+  recording: false,
+  calls: [] as string[],
+  paths: new Map<number, string>(),
+}));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const traced = {
+    openSync: (...args: Parameters<typeof fs.openSync>) => {
+      const fd = fs.openSync(...args);
+      durability.paths.set(fd, String(args[0]));
+      return fd;
+    },
+    fsyncSync: (fd: number) => {
+      if (durability.recording) durability.calls.push(`fsync ${durability.paths.get(fd)}`);
+      fs.fsyncSync(fd);
+    },
+    renameSync: (from: string, to: string) => {
+      if (durability.recording) durability.calls.push(`rename ${from} ${to}`);
+      fs.renameSync(from, to);
+    },
+  };
+  return { ...fs, ...traced, default: { ...fs, ...traced } };
+});
 
 /** Waits until `done()` holds, at most five seconds. */
 async function eventually(done: () => boolean): Promise<void> {
@@ -131,6 +161,48 @@ describe('the reference company site', () => {
     expect(world.lines.some((line) => line.startsWith('registered'))).toBe(false);
     expect(await site.pollOnce()).toBe(0); // everything before the restart was handled
     expect(before.seen).toBeGreaterThan(0);
+  });
+
+  it('flushes its key and each file it replaces to the disk, before and after the rename', async () => {
+    const dir = world.dataDir();
+    durability.calls.length = 0;
+    durability.recording = true;
+    try {
+      await (await world.startSite({ dataDir: dir })).ready();
+    } finally {
+      durability.recording = false;
+    }
+    const key = join(dir, 'company-key.json');
+    const state = join(dir, 'state.json');
+    const calls = durability.calls;
+    expect(calls.slice(calls.indexOf(`fsync ${key}`), calls.indexOf(`fsync ${key}`) + 2)).toEqual([
+      `fsync ${key}`,
+      `fsync ${dir}`,
+    ]);
+    const rename = calls.indexOf(`rename ${state}.tmp ${state}`);
+    expect(calls.slice(rename - 1, rename + 2)).toEqual([
+      `fsync ${state}.tmp`,
+      `rename ${state}.tmp ${state}`,
+      `fsync ${dir}`,
+    ]);
+  });
+
+  it('keeps no grant request in memory that it could not store', async () => {
+    const dir = world.dataDir();
+    const blocker = join(dir, 'state.json.tmp');
+    mkdirSync(blocker); // the state cannot be written, as on a full disk
+    const own = await world.startSite({ dataDir: dir });
+    try {
+      await expect(own.ready()).rejects.toThrow();
+      expect(own.requestLink()).toBeUndefined();
+    } finally {
+      rmdirSync(blocker);
+    }
+    await own.ready();
+    const stored = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
+      requestLink: string;
+    };
+    expect(own.requestLink()).toBe(stored.requestLink);
   });
 
   it('keeps reading its feed on its timer when restarted while its company is suspended', async () => {

@@ -2,17 +2,23 @@
  * The reference company site's side of the sealed relay (test/company-site/relay.ts) against an
  * in-process clearinghouse over real HTTP (company-site-test-kit.ts): the site learns a customer
  * from the grant in its feed, sends an offer and a reward that the customer's Assistant fetches,
- * opens and acknowledges, sends offers only as far as the grant covers them, and applies a
- * correction the Assistant sealed to the company's first current key.
+ * opens and acknowledges, sends offers only as far as the grant covers them (also when asked
+ * for two at once), and applies a correction the Assistant sealed to the company's first current
+ * key, or acknowledges one it holds nothing for. Faults (a failed read, a page boundary) come
+ * from a fetch the test controls.
  */
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClearinghouseClient, FeedEvent } from '$protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '$protocol/encoding';
-import { importPublicJwk, publicJwk } from '$protocol/keys';
+import { generateKeyPair, importPublicJwk, publicJwk, thumbprint } from '$protocol/keys';
 import { openSealed, openSealedSigned, sealTo } from '$protocol/seal';
 import { openMessage, signMessage } from '$protocol/signed';
+import { createSiteRelay } from '../../../test/company-site/relay';
 import type { CompanySite } from '../../../test/company-site/site';
+import { openSiteStore } from '../../../test/company-site/store';
 import {
   claims,
   openSiteWorld,
@@ -37,6 +43,42 @@ describe('the reference company site and the sealed relay', () => {
   afterAll(async () => {
     await world?.close();
   });
+
+  /** Faults met by the sites started with `fetch: faulty` (reset by each test that sets one). */
+  let faults: {
+    /** Ends each feed page at the first event this matches (a page boundary there). */
+    pageEndsAt?: (event: FeedEvent) => boolean;
+    /** Leaves out of each feed page the events this matches (an older run read them). */
+    hidden?: (event: FeedEvent) => boolean;
+    /** Fails the next feed read that does not start at the beginning. */
+    failNextPageAfterFirst?: boolean;
+    /** Fails the corrections read after this many more succeeded. */
+    correctionReadsBeforeFailure?: number;
+  } = {};
+
+  async function faulty(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const { pathname, searchParams } = new URL(String(url));
+    if (pathname === '/api/v1/companies/me/corrections' && init?.method === 'GET') {
+      if (faults.correctionReadsBeforeFailure === 0) {
+        delete faults.correctionReadsBeforeFailure;
+        throw new Error('network down (corrections)');
+      }
+      if (faults.correctionReadsBeforeFailure !== undefined) faults.correctionReadsBeforeFailure--;
+    }
+    if (pathname !== '/api/v1/companies/me/events') return fetch(url, init);
+    if (faults.failNextPageAfterFirst === true && searchParams.get('after') !== '0') {
+      delete faults.failNextPageAfterFirst;
+      throw new Error('network down (events)');
+    }
+    const response = await fetch(url, init);
+    if (response.status !== 200) return response;
+    const page = (await response.json()) as { events: FeedEvent[]; next: string };
+    let events = page.events.filter((event) => faults.hidden?.(event) !== true);
+    const end = faults.pageEndsAt === undefined ? -1 : events.findIndex(faults.pageEndsAt);
+    if (end >= 0) events = events.slice(0, end + 1);
+    const next = end >= 0 ? events[end]!.cursor : page.next;
+    return Response.json({ events, next });
+  }
 
   /** A test Assistant that granted the site's open request (the site has read its feed). */
   async function grantedAssistant(choice?: GrantChoice, on = site): Promise<TestAssistant> {
@@ -87,12 +129,42 @@ describe('the reference company site and the sealed relay', () => {
     return rows.map((r) => r.id);
   }
 
-  function stored(pseudonym: string, dir = dataDir): { data: Record<string, string> } | undefined {
+  function stored(
+    pseudonym: string,
+    dir = dataDir,
+  ): { data: Record<string, string>; grant?: string } | undefined {
     const customers = JSON.parse(readFileSync(join(dir, 'customers.json'), 'utf8')) as {
       pseudonym: string;
       data: Record<string, string>;
     }[];
     return customers.find((c) => c.pseudonym === pseudonym);
+  }
+
+  /** A store file of `dir` as JSON (`{}` when there is none). */
+  function storeFile(name: string, dir = dataDir): Record<string, unknown> {
+    try {
+      return JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+
+  /** Rewrites the customers of `dir` as the first version kept them: four fields, nothing else. */
+  function downgrade(dir: string): void {
+    const path = join(dir, 'customers.json');
+    const customers = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>[];
+    const old = customers.map(({ pseudonym, x, grantSha256, data }) => ({
+      pseudonym,
+      x,
+      grantSha256,
+      data,
+    }));
+    writeFileSync(path, JSON.stringify(old, null, 2));
+  }
+
+  /** The log lines about one correction. */
+  function linesAbout(id: string): string[] {
+    return world.lines.filter((line) => line.startsWith(`correction ${id} `));
   }
 
   it('sends an offer and a reward that the Assistant fetches, opens and acknowledges', async () => {
@@ -204,17 +276,34 @@ describe('the reference company site and the sealed relay', () => {
     expect((await demo('offer', assistant.id)).status).toBe(201);
     // The site lost its count (a store restored from an old backup): the relay still counts.
     await site.stop();
-    const path = join(dataDir, 'customers.json');
-    const customers = JSON.parse(readFileSync(path, 'utf8')) as { contacts?: number[] }[];
-    for (const customer of customers) delete customer.contacts;
-    writeFileSync(path, JSON.stringify(customers));
+    rmSync(join(dataDir, 'contacts.json'));
     site = await world.startSite({ dataDir, webhook: false });
     await site.ready();
     const capped = await demo('offer', assistant.id);
     expect(capped.status).toBe(403);
     expect(await capped.json()).toEqual({ error: 'ERR_CONTACT_CAP_EXCEEDED' });
     // A refused offer is no contact: the site's count stays as the relay's.
-    expect(site.relay.customers.get(assistant.id)?.contacts ?? []).toEqual([]);
+    expect(site.relay.contactsOf(assistant.id)).toEqual([]);
+  });
+
+  it('sends two offers asked for at once one after the other: the one past the cap is withheld', async () => {
+    const assistant = await grantedAssistant(); // at most two contacts a week
+    expect((await demo('offer', assistant.id)).status).toBe(201);
+    const both = await Promise.all([demo('offer', assistant.id), demo('offer', assistant.id)]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(site.relay.contactsOf(assistant.id)).toHaveLength(2);
+    expect((await demo('offer', assistant.id)).status).toBe(409);
+    // The relay refused none: nothing counted against the company.
+    expect(await refusals(assistant.id)).toEqual([]);
+  });
+
+  it('writes an offer’s contact to its own small file, not the customers’ file', async () => {
+    const assistant = await grantedAssistant();
+    const customersBefore = readFileSync(join(dataDir, 'customers.json'), 'utf8');
+    expect((await demo('offer', assistant.id)).status).toBe(201);
+    expect(readFileSync(join(dataDir, 'customers.json'), 'utf8')).toBe(customersBefore);
+    expect(storeFile('contacts.json')[assistant.id]).toEqual(site.relay.contactsOf(assistant.id));
+    expect(site.relay.contactsOf(assistant.id)).toHaveLength(1);
   });
 
   it('withholds offers while its company is suspended, and reads its feed on', async () => {
@@ -242,16 +331,7 @@ describe('the reference company site and the sealed relay', () => {
     const current = await grantedAssistant({ channels: ['email'] });
     await site.pollOnce();
     await site.stop();
-    // The first version kept these four fields per customer and nothing else.
-    const path = join(dataDir, 'customers.json');
-    const customers = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>[];
-    const old = customers.map(({ pseudonym, x, grantSha256, data }) => ({
-      pseudonym,
-      x,
-      grantSha256,
-      data,
-    }));
-    writeFileSync(path, JSON.stringify(old, null, 2));
+    downgrade(dataDir);
     site = await world.startSite({ dataDir, webhook: false });
     await site.ready();
     expect(site.relay.customers.get(current.id)?.grant).toBeUndefined();
@@ -264,6 +344,91 @@ describe('the reference company site and the sealed relay', () => {
     const withheld = await demo('offer', revoked.id);
     expect(await withheld.json()).toMatchObject({ rule: 'revoked' });
     expect(await refusals(revoked.id)).toEqual([]);
+  });
+
+  it('reads the feed again from the start after a first-version catch-up stopped half-way', async () => {
+    const dir = world.dataDir();
+    let own = await world.startSite({ dataDir: dir, webhook: false, fetch: faulty });
+    await own.ready();
+    const revoked = await grantedAssistant({}, own);
+    await grantedAssistant({}, own);
+    await world.revoke(own, revoked);
+    await own.pollOnce();
+    await own.stop();
+    downgrade(dir);
+    // The first start after the upgrade: the catch-up's first page ends at the revoked grant,
+    // its second page fails, and the site stops.
+    faults = {
+      pageEndsAt: (e) => e.kind === 'grant' && e.pseudonym === revoked.id,
+      failNextPageAfterFirst: true,
+    };
+    own = await world.startSite({ dataDir: dir, webhook: false, fetch: faulty });
+    await own.ready();
+    await expect(own.pollOnce()).rejects.toThrow('network down (events)');
+    await own.stop();
+    faults = {};
+    // Nothing stored half-way: a grant alone would hide the revocation after it.
+    expect(stored(revoked.id, dir)?.grant).toBeUndefined();
+    own = await world.startSite({ dataDir: dir, webhook: false, fetch: faulty });
+    await own.ready();
+    await own.pollOnce();
+    expect(own.relay.customers.get(revoked.id)?.revocations).toHaveLength(1);
+    const withheld = await demo('offer', revoked.id, own);
+    expect(await withheld.json()).toMatchObject({ rule: 'revoked' });
+    expect(await refusals(revoked.id)).toEqual([]);
+  });
+
+  it("keeps what changed in a customer's record while a correction was verified", async () => {
+    const companyKey = generateKeyPair((n) => new Uint8Array(randomBytes(n)));
+    const companyId = `co_${thumbprint(publicJwk(companyKey))}`;
+    const assistant = world.assistant(companyId);
+    const store = openSiteStore(world.dataDir());
+    store.putCustomer({
+      pseudonym: assistant.id,
+      x: publicJwk(assistant.keyPair).x,
+      grantSha256: 'g'.repeat(43),
+      data: {},
+    });
+    const sealed = sealTo(
+      base64urlDecode(publicJwk(companyKey).x),
+      JSON.stringify({ dataCategory: 'address', value: 'Heidestraße 22, 51147 Köln' }),
+    );
+    const jws = await signMessage(
+      'correction',
+      {
+        ...claims(assistant.id, companyId),
+        dataCategory: 'address',
+        sealed: base64urlEncode(sealed),
+      },
+      assistant.keyPair,
+    );
+    const item = { id: 'c1', cursor: '1', pseudonym: assistant.id, jws, receivedAt: Date.now() };
+    const client = {
+      listCorrections: () => Promise.resolve({ corrections: [item], next: '1' }),
+      ackCorrection: () => Promise.resolve({ deleted: 1 }),
+    } as unknown as ClearinghouseClient;
+    /** Another writer's change, made while the correction is verified (its clock is read then). */
+    let meanwhile: (() => void) | undefined = () =>
+      store.putCustomer({ ...store.customers.get(assistant.id)!, revocations: [{ at: 1 }] });
+    const relay = createSiteRelay({
+      client,
+      companyId,
+      keyPair: companyKey,
+      store,
+      status: () => 'active',
+      now: () => {
+        const change = meanwhile;
+        meanwhile = undefined;
+        change?.();
+        return Date.now();
+      },
+      log: () => undefined,
+    });
+    expect(await relay.pollCorrections()).toBe(1);
+    expect(store.customers.get(assistant.id)).toMatchObject({
+      revocations: [{ at: 1 }],
+      data: { address: 'Heidestraße 22, 51147 Köln' },
+    });
   });
 
   it("applies a correction sealed to the company's first current key and acknowledges it", async () => {
@@ -296,14 +461,12 @@ describe('the reference company site and the sealed relay', () => {
     expect(await waitingCorrections()).toEqual([]);
   });
 
-  it('keeps a refusal’s key across a restart and applies a correction that waited for the grant', async () => {
+  it('keeps a refusal’s key across a restart for a later grant without one, then forgets it', async () => {
     const assistant = world.assistant(site.companyId);
     await world.refuse(site, assistant);
     await site.pollOnce();
-    const id = await correct(assistant, 'Heidestraße 21, 51147 Köln');
-    await site.pollOnce();
     expect(site.relay.customers.has(assistant.id)).toBe(false);
-    expect(await waitingCorrections()).toEqual([id]); // not acknowledged, not dropped
+    expect(storeFile('pseudonym-keys.json')).toHaveProperty(assistant.id);
     await site.stop();
     site = await world.startSite({ dataDir, webhook: false });
     await site.ready();
@@ -311,8 +474,106 @@ describe('the reference company site and the sealed relay', () => {
     await world.grant(site, assistant, { withKey: false });
     await site.pollOnce();
     expect(site.relay.customers.get(assistant.id)?.x).toBe(publicJwk(assistant.keyPair).x);
-    expect(site.relay.applied).toEqual([id]);
+    // The key is in the customer's record now, and nowhere else.
+    expect(storeFile('pseudonym-keys.json')).not.toHaveProperty(assistant.id);
+    const id = await correct(assistant, 'Heidestraße 21, 51147 Köln');
+    await site.pollOnce();
+    expect(site.relay.applied).toContain(id);
     expect(site.relay.customers.get(assistant.id)?.data.address).toBe('Heidestraße 21, 51147 Köln');
-    expect(await waitingCorrections()).toEqual([]);
+  });
+
+  it('acknowledges a correction from a pseudonym that only refused: it holds nothing to correct', async () => {
+    const refuser = world.assistant(site.companyId);
+    await world.refuse(site, refuser);
+    await site.pollOnce();
+    const id = await correct(refuser, 'Heidestraße 23, 51147 Köln');
+    await site.pollOnce();
+    expect(await waitingCorrections()).not.toContain(id);
+    expect(site.relay.applied).not.toContain(id);
+    // Read no more: another customer's correction lists the corrections again.
+    const customer = await grantedAssistant();
+    await correct(customer, 'Heidestraße 24, 51147 Köln');
+    await site.pollOnce();
+    expect(linesAbout(id)).toEqual([
+      `correction ${id} from ${refuser.id} acknowledged: no customer when it was sent, nothing held to correct`,
+    ]);
+  });
+
+  it('logs a correction that waits for its grant once, however often the corrections are read', async () => {
+    const customer = await grantedAssistant();
+    const late = world.assistant(site.companyId);
+    for (const street of ['Weg 1', 'Weg 2', 'Weg 3']) await correct(customer, street);
+    await world.grant(site, late);
+    const id = await correct(late, 'Heidestraße 25, 51147 Köln');
+    // One read: each of the three corrections lists the late one before its grant is read.
+    await site.pollOnce();
+    expect(linesAbout(id)).toEqual([
+      `correction ${id} from ${late.id} waits: no customer yet`,
+      `correction ${id} applied: address of ${late.id}`,
+    ]);
+  });
+
+  it('reads the corrections again when the read right after a grant failed', async () => {
+    const own = await world.startSite({ webhook: false, fetch: faulty });
+    await own.ready();
+    const customer = await grantedAssistant({}, own);
+    const late = world.assistant(own.companyId);
+    await correct(customer, 'Weg 4', own);
+    await world.grant(own, late);
+    const id = await correct(late, 'Heidestraße 26, 51147 Köln', own);
+    // A page boundary right after the late grant; the read of corrections it starts fails.
+    faults = {
+      pageEndsAt: (e) => e.kind === 'grant' && e.pseudonym === late.id,
+      correctionReadsBeforeFailure: 1,
+    };
+    try {
+      await expect(own.pollOnce()).rejects.toThrow('network down (corrections)');
+      expect(own.relay.applied).not.toContain(id);
+      await own.pollOnce(); // the grant again (the page still ends there)
+      expect(own.relay.applied).toContain(id);
+    } finally {
+      faults = {};
+    }
+  });
+
+  it('acknowledges a correction that waited a week for a grant in vain', async () => {
+    const dir = world.dataDir();
+    let own = await world.startSite({ dataDir: dir, webhook: false, fetch: faulty });
+    await own.ready();
+    const refuser = world.assistant(own.companyId);
+    await world.refuse(own, refuser);
+    await own.pollOnce();
+    const id = await correct(refuser, 'Heidestraße 27, 51147 Köln', own);
+    // As an older version of the site left it: its event read past, the correction waiting.
+    faults = { hidden: (e) => e.sha256 === id };
+    try {
+      await own.pollOnce();
+      await own.stop();
+      // Within the week, a start lists it (as it lists every waiting correction): it waits.
+      own = await world.startSite({ dataDir: dir, webhook: false, fetch: faulty });
+      await own.ready();
+      await own.pollOnce();
+      expect(await waitingCorrections()).toContain(id);
+      await own.stop();
+      const week = 7 * 86_400_000 + 60_000;
+      world.aheadMs = week;
+      own = await world.startSite({
+        dataDir: dir,
+        webhook: false,
+        fetch: faulty,
+        now: () => Date.now() + week,
+      });
+      await own.ready();
+      await own.pollOnce();
+    } finally {
+      world.aheadMs = 0;
+      faults = {};
+      await own.stop();
+    }
+    expect(await waitingCorrections()).not.toContain(id);
+    expect(linesAbout(id)).toEqual([
+      `correction ${id} from ${refuser.id} waits: no customer yet`,
+      `correction ${id} from ${refuser.id} acknowledged: no grant within 7 days, nothing held to correct`,
+    ]);
   });
 });
