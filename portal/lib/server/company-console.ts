@@ -23,6 +23,7 @@ import { nodeEd25519Verify } from './ed25519';
 import { nowSeconds } from './message-store';
 import type { DataRequestView } from './obligations';
 import type { PersonView } from './people';
+import { selectComplaints } from './oversight';
 import { statusFor } from './problem';
 import type { CorrectionItem } from './relay';
 import { ackDeadlineFromEnv, type Services } from './services';
@@ -662,21 +663,7 @@ export function createCompanyConsole(
     page: number,
   ): Promise<{ items: ConsoleComplaint[]; paging: ConsolePage }> {
     // Newest first along `complaints_company_idx` (company_id, received_at).
-    const rows = await db
-      .selectFrom('complaints')
-      .innerJoin('messages as c', 'c.sha256', 'complaints.sha256')
-      .leftJoin('messages as d', 'd.sha256', 'complaints.decision_sha256')
-      .select([
-        'complaints.sha256',
-        'complaints.pseudonym',
-        'complaints.reasons',
-        'complaints.received_at',
-        'complaints.decision_sha256',
-        'complaints.decision',
-        'complaints.decided_at',
-        'c.jws',
-        'd.jws as decision_jws',
-      ])
+    const rows = await selectComplaints(db)
       .where('complaints.company_id', '=', companyId)
       .orderBy('complaints.received_at', 'desc')
       .orderBy('complaints.sha256')

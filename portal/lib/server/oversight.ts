@@ -9,7 +9,7 @@
  * compromised voids what it signed from its `since` on. What a staff member may sign for the
  * company (a disclosure, a data-request answer) is judged the same way against their person key.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { maxComplaintLength, type MessageKind } from '$protocol/messages';
 import { brandKey } from '$protocol/profile';
@@ -25,7 +25,7 @@ import {
   type Caller,
 } from './auth/signatures';
 import type { CompanyProfile, CompanyService } from './companies';
-import type { CompanyStatus } from './db/schema';
+import type { CompanyStatus, Database } from './db/schema';
 import { nodeEd25519Verify } from './ed25519';
 import {
   nowSeconds,
@@ -262,6 +262,34 @@ export async function verifyEvidence(
 }
 
 /**
+ * Complaints with their stored message and, once decided, the decision's: the one query behind
+ * every list of complaints (the regulator's, the complainant's, the accused company's console).
+ *
+ * @example
+ * ```ts
+ * const rows = await selectComplaints(db).where('complaints.company_id', '=', id).execute();
+ * ```
+ */
+export function selectComplaints(db: Kysely<Database>) {
+  return db
+    .selectFrom('complaints')
+    .innerJoin('messages as c', 'c.sha256', 'complaints.sha256')
+    .leftJoin('messages as d', 'd.sha256', 'complaints.decision_sha256')
+    .select([
+      'complaints.sha256',
+      'complaints.company_id',
+      'complaints.pseudonym',
+      'complaints.reasons',
+      'complaints.received_at',
+      'complaints.decision_sha256',
+      'complaints.decision',
+      'complaints.decided_at',
+      'c.jws',
+      'd.jws as decision_jws',
+    ]);
+}
+
+/**
  * Creates the oversight services.
  *
  * @example
@@ -307,25 +335,7 @@ export function createOversightService(
     return binding.key;
   }
 
-  function complaintQuery() {
-    return db
-      .selectFrom('complaints')
-      .innerJoin('messages as c', 'c.sha256', 'complaints.sha256')
-      .leftJoin('messages as d', 'd.sha256', 'complaints.decision_sha256')
-      .select([
-        'complaints.sha256',
-        'complaints.company_id',
-        'complaints.pseudonym',
-        'complaints.reasons',
-        'complaints.received_at',
-        'complaints.decision_sha256',
-        'complaints.decision',
-        'complaints.decided_at',
-        'c.jws',
-        'd.jws as decision_jws',
-      ]);
-  }
-
+  const complaintQuery = () => selectComplaints(db);
   type ComplaintRow = Awaited<ReturnType<ReturnType<typeof complaintQuery>['execute']>>[number];
 
   function complaintView(row: ComplaintRow): ComplaintView {
