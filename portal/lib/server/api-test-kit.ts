@@ -25,6 +25,7 @@ import { migrateToLatest } from './db/migrate';
 import type { DatabaseDialect } from './db/schema';
 import { openTestDatabase, type TestDatabase } from './db/test-databases';
 import type { ProofFetcher } from './domain-proof';
+import type { RateLimitConfig } from './rate-limits';
 import { createServices, setServicesForTests, type Services } from './services';
 import { SoftAuthenticator } from './soft-authenticator';
 
@@ -73,6 +74,47 @@ export interface ApiHarness {
 }
 
 /**
+ * A domain-proof fetcher that serves the documents in `proofs` by origin (404 for any other).
+ *
+ * @example
+ * ```ts
+ * const fetchProof = proofFetcher(new Map([[company.domain, { keys: [company.kid] }]]));
+ * ```
+ */
+export function proofFetcher(proofs: ReadonlyMap<string, unknown>): ProofFetcher {
+  return async (url) => {
+    const document = proofs.get(url.origin);
+    if (document === undefined) return { status: 404, body: new Uint8Array() };
+    return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
+  };
+}
+
+/**
+ * Installs services on `api`'s database, clock and proofs again with `rateLimits` (the harness's
+ * own have none), for the route handlers and the server hook; returns them.
+ *
+ * @example
+ * ```ts
+ * await limitedServices(api, { addressPerMinute: 2, keyPerMinute: 0 });
+ * ```
+ */
+export async function limitedServices(
+  api: ApiHarness,
+  rateLimits: RateLimitConfig,
+): Promise<Services> {
+  const services = await createServices({
+    cdb: api.tdb.cdb,
+    writer: api.writer,
+    origin: testOrigin,
+    now: api.clock.now,
+    fetchProof: proofFetcher(api.proofs),
+    rateLimits,
+  });
+  setServicesForTests(services);
+  return services;
+}
+
+/**
  * Opens a migrated database of `dialect` and installs services on it for the route handlers.
  *
  * @example
@@ -90,17 +132,12 @@ export async function openApiHarness(
   const writer = createDurableWriter(tdb.cdb, { maxWaitMs: 1 });
   const clock = new TestClock();
   const proofs = new Map<string, unknown>();
-  const fetchProof: ProofFetcher = async (url) => {
-    const document = proofs.get(url.origin);
-    if (document === undefined) return { status: 404, body: new Uint8Array() };
-    return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
-  };
   const services = await createServices({
     cdb: tdb.cdb,
     writer,
     origin: testOrigin,
     now: clock.now,
-    fetchProof,
+    fetchProof: proofFetcher(proofs),
   });
   setServicesForTests(services);
   return {

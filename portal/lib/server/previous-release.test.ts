@@ -47,12 +47,12 @@ import {
   testOrigin,
   type TestCompany,
   type TestPseudonym,
+  proofFetcher,
 } from './api-test-kit';
 import { createDurableWriter, type DurableWriter } from './db/durable-writer';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
 import { migrationsFor } from './db/migrations/index';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
-import type { ProofFetcher } from './domain-proof';
 import { startLog, type ClearinghouseLog } from './log/clearinghouse-log';
 import { createLogHttpServer } from './log/log-http-server';
 import { keyFolder, testLogConfig } from './log/test-log';
@@ -92,11 +92,7 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
     // Thursday 19:00 in Berlin: inside the example scope's time window, so offers are covered.
     clock.advance(18 * 3600);
     const proofs = new Map<string, unknown>();
-    const fetchProof: ProofFetcher = async (url) => {
-      const document = proofs.get(url.origin);
-      if (document === undefined) return { status: 404, body: new Uint8Array() };
-      return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
-    };
+    const fetchProof = proofFetcher(proofs);
     const useServices = async () => {
       writer = createDurableWriter(tdb!.cdb, { maxWaitMs: 1 });
       setServicesForTests(

@@ -19,11 +19,10 @@ import {
   testOrigin,
   type ApiHarness,
   type TestCompany,
+  limitedServices,
 } from './api-test-kit';
 import { plainScope } from './api-test-world';
 import { testDialects } from './db/test-databases';
-import type { ProofFetcher } from './domain-proof';
-import { createServices, setServicesForTests } from './services';
 import { handle } from '../../hooks.server';
 import { isApiPath, type RateLimitConfig } from './rate-limits';
 // @ts-expect-error -- SvelteKit's own export for its server runtime, untyped in its public types
@@ -77,21 +76,7 @@ describe.each(testDialects)('rate limits under a flood on %s', (dialect) => {
   });
 
   async function limited(config: RateLimitConfig): Promise<void> {
-    const fetchProof: ProofFetcher = async (url) => {
-      const document = api.proofs.get(url.origin);
-      if (document === undefined) return { status: 404, body: new Uint8Array() };
-      return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
-    };
-    setServicesForTests(
-      await createServices({
-        cdb: api.tdb.cdb,
-        writer: api.writer,
-        origin: testOrigin,
-        now: api.clock.now,
-        fetchProof,
-        rateLimits: config,
-      }),
-    );
+    await limitedServices(api, config);
   }
 
   /** Registers a company (its `company` message spends one of its key's budget). */

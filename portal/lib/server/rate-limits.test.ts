@@ -21,11 +21,11 @@ import {
   testOrigin,
   type ApiHarness,
   type TestCompany,
+  limitedServices,
 } from './api-test-kit';
 import { openDatabase, type ClearinghouseDb } from './db/database';
 import { migrateToLatest } from './db/migrate';
 import { testDialects } from './db/test-databases';
-import type { ProofFetcher } from './domain-proof';
 import {
   clientAddress,
   createRateLimiter,
@@ -34,7 +34,6 @@ import {
   rateLimitsFromEnv,
   type RateLimitConfig,
 } from './rate-limits';
-import { createServices, setServicesForTests } from './services';
 import { handle } from '../../hooks.server';
 // @ts-expect-error -- SvelteKit's own export for its server runtime, untyped in its public types
 import { with_request_store } from '@sveltejs/kit/internal/server';
@@ -73,21 +72,7 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
 
   /** Installs services with these limits for the route handlers and the hook. */
   async function limited(config: RateLimitConfig) {
-    const fetchProof: ProofFetcher = async (url) => {
-      const document = api.proofs.get(url.origin);
-      if (document === undefined) return { status: 404, body: new Uint8Array() };
-      return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
-    };
-    const services = await createServices({
-      cdb: api.tdb.cdb,
-      writer: api.writer,
-      origin: testOrigin,
-      now: api.clock.now,
-      fetchProof,
-      rateLimits: config,
-    });
-    setServicesForTests(services);
-    return services;
+    return limitedServices(api, config);
   }
 
   /** Registers a company: its `company` message spends one of its key's budget. */

@@ -13,10 +13,9 @@ import {
   sign,
   testOrigin,
   type ApiHarness,
+  limitedServices,
 } from '$lib/server/api-test-kit';
 import { testDialects } from '$lib/server/db/test-databases';
-import type { ProofFetcher } from '$lib/server/domain-proof';
-import { createServices, setServicesForTests } from '$lib/server/services';
 import { actions } from './+page.server';
 
 describe.each(testDialects)('the registration form’s limits on %s', (dialect) => {
@@ -24,21 +23,7 @@ describe.each(testDialects)('the registration form’s limits on %s', (dialect) 
 
   beforeEach(async () => {
     api = await openApiHarness(dialect);
-    const fetchProof: ProofFetcher = async (url) => {
-      const document = api.proofs.get(url.origin);
-      if (document === undefined) return { status: 404, body: new Uint8Array() };
-      return { status: 200, body: new TextEncoder().encode(JSON.stringify(document)) };
-    };
-    setServicesForTests(
-      await createServices({
-        cdb: api.tdb.cdb,
-        writer: api.writer,
-        origin: testOrigin,
-        now: api.clock.now,
-        fetchProof,
-        rateLimits: { addressPerMinute: 2, keyPerMinute: 0 },
-      }),
-    );
+    await limitedServices(api, { addressPerMinute: 2, keyPerMinute: 0 });
   });
   afterEach(async () => {
     await api.close();
