@@ -1143,20 +1143,34 @@ export class Wallet {
         request: checked.sha256,
       };
     });
-    const done = () => outboxUpdate(store, (entries) => void delete entries[own]);
+    // The next answer to this request sends it again if its fate is unknown (answerSentBefore).
+    const { sha256: sha, receipt } = await this.submitFromOutbox(identity, kind, own, token);
+    return outcomeOf(kind, sha, receipt);
+  }
+
+  /**
+   * Sends `token`, whose outbox entry `own` is written, and settles it: the entry goes once the
+   * vault holds the outcome, or when the clearinghouse refused the message for a reason (it was
+   * not stored). Out of reach, or an answer that makes no sense: it may have been stored; the
+   * entry stays, and the next refresh asks the clearinghouse (resumeOutbox) instead of guessing.
+   */
+  private async submitFromOutbox(
+    identity: CompanyIdentity,
+    kind: LoggedWalletKind,
+    own: string,
+    token: string,
+  ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
+    const done = () => outboxUpdate(this.ports.store, (entries) => void delete entries[own]);
     let sha: string;
     try {
       sha = await this.submit(kind, token);
     } catch (e) {
-      // Refused for a reason: it was not stored. Out of reach, or an answer that makes no sense:
-      // it may have been; the next refresh asks the clearinghouse (resumeOutbox) instead of
-      // guessing, and the next answer to this request sends it again (answerSentBefore).
       if (refusedForAReason(e)) await done();
       throw e;
     }
     const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
     await done();
-    return outcomeOf(kind, sha, receipt);
+    return { sha256: sha, receipt };
   }
 
   /**
@@ -1268,18 +1282,7 @@ export class Wallet {
       await outboxUpdate(store, (entries) => {
         entries[own] = { company: identity.company, kind, jws: token, exp: claims.exp, ask };
       });
-      const done = () => outboxUpdate(store, (entries) => void delete entries[own]);
-      let sha: string;
-      try {
-        sha = await this.submit(kind, token);
-      } catch (e) {
-        // Refused for a reason: never stored. Anything else: it may have been (see above).
-        if (refusedForAReason(e)) await done();
-        throw e;
-      }
-      const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
-      await done();
-      return { sha256: sha, receipt };
+      return this.submitFromOutbox(identity, kind, own, token);
     });
   }
 
