@@ -196,6 +196,28 @@ describe('data requests and revocations through the outbox', () => {
       expect(stored?.receipts.map((r) => r.sha256)).toContain(again.sha256);
     });
 
+  it('a "revoke all" that never arrived goes with the next refresh as a revocation of the grants it was asked for, not of a grant given since', async () => {
+    const checked = await granted();
+    const [before] = (await wallet.relationship(checked.pseudonym))!.grants.map((g) => g.sha256);
+    loseAnswers('submitRevocation', lostAnswers[0]!.error, { arrive: false });
+    await expect(wallet.revoke(ch.company.id, 'all')).rejects.toThrow();
+    const [unsent] = await outbox();
+    clock.ms += 60_000;
+    const since = await grantAgain();
+    await wallet.refreshAll();
+    const sent = logged('revocation');
+    expect(sent).toHaveLength(1);
+    expect(sha256Of(sent[0]!.jws)).not.toBe(unsent);
+    const payload = JSON.parse(utf8Decode(base64urlDecode(sent[0]!.jws.split('.')[1]!))) as {
+      grants: unknown;
+    };
+    expect(payload.grants).toEqual([{ grantSha256: before }]);
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.find((g) => g.sha256 === before)?.status).toBe('revoked');
+    expect(stored?.grants.find((g) => g.sha256 === since)?.status).toBe('active');
+    expect(await outbox()).toEqual([]);
+  });
+
   it('revoking all again with the same grants active sends the first revocation again, not a second', async () => {
     await granted();
     loseAnswers('submitRevocation', lostAnswers[0]!.error, { arrive: false });

@@ -1691,8 +1691,9 @@ export class Wallet {
     await ready();
     const identity = await this.identity(company);
     let stored = false;
+    let fresh: ClearinghouseRelationship | undefined;
     try {
-      const fresh = v.parse(
+      fresh = v.parse(
         clearinghouseRelationship,
         await this.ports.clearinghouse.relationships({
           id: identity.pseudonym,
@@ -1713,6 +1714,24 @@ export class Wallet {
       // answers again (answerSentBefore); a revocation or data request the customer asked for
       // goes again now, the same token, so what they asked for is done once it can be.
       if (current.ask === undefined) return 'kept';
+      // "All" means every grant when it is stored: sent now, after the customer granted again,
+      // it would take back the new grant too. It goes as a revocation of the grants it was asked
+      // for (given before it was signed), signed anew; this one, never stored, goes.
+      const narrowed = kind === 'revocation' ? grantsAskedFor(jws, fresh) : undefined;
+      if (narrowed !== undefined) {
+        try {
+          if (narrowed.length > 0) {
+            await this.revoke(
+              company,
+              narrowed.map((grantSha256) => ({ grantSha256 })),
+            );
+          }
+        } catch (e) {
+          if (!refusedForAReason(e)) return unanswered(e) ? 'unanswered' : 'kept';
+        }
+        await drop();
+        return 'dropped';
+      }
       try {
         await this.submit(kind, jws);
       } catch (e) {
@@ -2199,6 +2218,43 @@ function canonicalJson(value: unknown): string {
 /** True when two relationship records hold the same data. */
 function sameRecord(a: WalletRelationship, b: WalletRelationship): boolean {
   return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * For a revocation of `all` that was never stored: the grants active at the clearinghouse that
+ * were given at or before its `iat` (the ones it was asked for), when some active grant was given
+ * after it; `undefined` when none was (it can go as it is) or it names its grants itself.
+ */
+function grantsAskedFor(
+  revocationJws: string,
+  fresh: ClearinghouseRelationship | undefined,
+): string[] | undefined {
+  const iatOf = (jws: string): number | undefined => {
+    try {
+      const { iat } = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as {
+        iat?: unknown;
+      };
+      return typeof iat === 'number' ? iat : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let grants: unknown;
+  try {
+    grants = (
+      JSON.parse(utf8Decode(base64urlDecode(revocationJws.split('.')[1] ?? ''))) as {
+        grants?: unknown;
+      }
+    ).grants;
+  } catch {
+    return undefined;
+  }
+  const asked = iatOf(revocationJws);
+  if (grants !== 'all' || asked === undefined || fresh === undefined) return undefined;
+  const active = fresh.grants.filter((g) => g.status === 'active');
+  const later = active.filter((g) => (iatOf(g.jws) ?? 0) > asked);
+  if (later.length === 0) return undefined;
+  return active.filter((g) => !later.includes(g)).map((g) => g.sha256);
 }
 
 /** The scopes of a grant the vault holds (verified when it was stored); [] when unreadable. */
