@@ -72,6 +72,7 @@ import {
 import { openDecision, openedDecision, type OpenedDecision } from './complaint-decisions';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship, type StoredRelationship } from './recovery';
+import { storedPayload } from './stored-jws';
 
 /** The clearinghouse calls the wallet makes. */
 export type WalletClearinghouse = Pick<
@@ -1198,22 +1199,19 @@ export class Wallet {
     const entries = await outboxRead(store);
     for (const [sha256, entry] of Object.entries(entries)) {
       if (entry.company !== identity.company || entry.request !== request) continue;
-      const done = () => outboxUpdate(store, (current) => void delete current[sha256]);
-      if (entry.settled !== true) {
+      let receipt: StoredReceipt | null;
+      if (entry.settled === true) {
+        // Settled by a refresh already: the vault holds it and its receipt (or its pending one).
+        receipt = await this.storedReceipt(identity, sha256);
+        await outboxUpdate(store, (current) => void delete current[sha256]);
+      } else {
         try {
-          await this.submit(entry.kind, entry.jws);
+          ({ receipt } = await this.submitFromOutbox(identity, entry.kind, sha256, entry.jws));
         } catch (e) {
-          if (!refusedForAReason(e)) throw e;
-          await done();
-          continue;
+          if (refusedForAReason(e)) continue; // dropped from the outbox
+          throw e;
         }
       }
-      // Settled by a refresh already: the vault holds it and its receipt (or its pending one).
-      const receipt =
-        entry.settled === true
-          ? await this.storedReceipt(identity, sha256)
-          : await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
-      await done();
       if (entry.kind === kind) return outcomeOf(kind, sha256, receipt);
       if (entry.kind === 'grant') await this.revoke(identity.company, [{ grantSha256: sha256 }]);
     }
@@ -1303,17 +1301,12 @@ export class Wallet {
     for (const [sha256, entry] of Object.entries(await outboxRead(store))) {
       if (entry.company !== identity.company || entry.ask !== ask || entry.settled === true)
         continue;
-      const done = () => outboxUpdate(store, (current) => void delete current[sha256]);
       try {
-        await this.submit(entry.kind, entry.jws);
+        return await this.submitFromOutbox(identity, entry.kind, sha256, entry.jws);
       } catch (e) {
-        if (!refusedForAReason(e)) throw e;
-        await done();
-        continue;
+        if (refusedForAReason(e)) continue; // dropped from the outbox
+        throw e;
       }
-      const receipt = await this.settle(identity, { sha256, kind: entry.kind, jws: entry.jws });
-      await done();
-      return { sha256, receipt };
     }
     return undefined;
   }
@@ -2229,28 +2222,14 @@ function grantsAskedFor(
   revocationJws: string,
   fresh: ClearinghouseRelationship | undefined,
 ): string[] | undefined {
-  const iatOf = (jws: string): number | undefined => {
-    try {
-      const { iat } = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as {
-        iat?: unknown;
-      };
-      return typeof iat === 'number' ? iat : undefined;
-    } catch {
-      return undefined;
-    }
+  const iatOf = (jws: string) => {
+    const { iat } = storedPayload(jws);
+    return typeof iat === 'number' ? iat : undefined;
   };
-  let grants: unknown;
-  try {
-    grants = (
-      JSON.parse(utf8Decode(base64urlDecode(revocationJws.split('.')[1] ?? ''))) as {
-        grants?: unknown;
-      }
-    ).grants;
-  } catch {
+  const asked = iatOf(revocationJws);
+  if (storedPayload(revocationJws).grants !== 'all' || asked === undefined || fresh === undefined) {
     return undefined;
   }
-  const asked = iatOf(revocationJws);
-  if (grants !== 'all' || asked === undefined || fresh === undefined) return undefined;
   const active = fresh.grants.filter((g) => g.status === 'active');
   const later = active.filter((g) => (iatOf(g.jws) ?? 0) > asked);
   if (later.length === 0) return undefined;
