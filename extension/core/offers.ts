@@ -58,6 +58,7 @@ import {
   serializeLearner,
   suggestImplicitNegatives,
   violations,
+  lowerBound,
   type CompanyPause,
   type CompanyPauses,
   type CompiledFilter,
@@ -517,18 +518,6 @@ export function acceptanceTimes(offers: Iterable<StoredOffer>): Map<string, numb
   }
   for (const list of out.values()) list.sort((a, b) => a - b);
   return out;
-}
-
-/** Index of the first element >= t in an ascending list. */
-function lowerBound(list: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

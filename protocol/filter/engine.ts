@@ -301,8 +301,11 @@ function insertSorted(list: number[], t: number): void {
   list[i] = t;
 }
 
-/** Index of the first element >= t. */
-function lowerBound(list: readonly number[], t: number): number {
+/**
+ * Index of the first element >= t in an ascending list (also the Assistant's count of the relay's
+ * acceptances, extension/core/offers.ts).
+ */
+export function lowerBound(list: readonly number[], t: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {

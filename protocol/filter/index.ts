@@ -47,6 +47,7 @@
 export {
   compileFilter,
   decide,
+  lowerBound,
   type CompiledFilter,
   type Decision,
   type DecisionAction,

@@ -738,12 +738,10 @@ export async function limitAddress(
  * await chargeClientAddress(services.rateLimits, event);
  * ```
  */
-export async function chargeClientAddress(
-  limiter: RateLimiter,
-  source: AddressSource,
-): Promise<void> {
-  if (limiter.config.addressPerMinute <= 0) return;
-  await limiter.chargeAddress(clientAddress(source, limiter.config.trustedProxyHeader));
+export function chargeClientAddress(limiter: RateLimiter, source: AddressSource): Promise<void> {
+  // Not async: on every API request's path, the limiter's own promise is all it takes.
+  if (limiter.config.addressPerMinute <= 0) return Promise.resolve();
+  return limiter.chargeAddress(clientAddress(source, limiter.config.trustedProxyHeader));
 }
 
 /**
