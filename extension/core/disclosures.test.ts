@@ -13,14 +13,8 @@ import { signMessage } from '../../protocol/signed';
 import { isTemporaryOpeningFailure, openAnswer, openDisclosure } from './disclosures';
 import { FakeClock, FakeStore } from './fakes';
 import { companyIdentity, type CompanyIdentity } from './identity';
-import { Wallet, type RequestSource } from './wallet';
-import {
-  clearinghouseOrigin,
-  companyOrigin,
-  FakeClearinghouse,
-  logOrigin,
-  testRandomBytes,
-} from './wallet.fixture';
+import type { RequestSource, Wallet } from './wallet';
+import { companyOrigin, FakeClearinghouse, fixtureWallet, testRandomBytes } from './wallet.fixture';
 
 const nowMs = Date.UTC(2026, 10, 1, 12);
 const nowSeconds = nowMs / 1000;
@@ -168,17 +162,7 @@ describe('the wallet checks again what it could not check', () => {
   beforeEach(async () => {
     store = new FakeStore();
     clock = new FakeClock(nowMs);
-    wallet = new Wallet({
-      store,
-      clock,
-      randomBytes: testRandomBytes,
-      clearinghouse: ch,
-      clearinghouseOrigin,
-      pinnedLog: async () => ({ key: ch.logVerifierKey, origin: logOrigin }),
-      masterSeed: async () => seed,
-      blacklist: async () => [],
-      receiptAttempts: 2,
-    });
+    wallet = fixtureWallet(ch, { store, clock, seed });
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     await wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: null });
   });

@@ -15,19 +15,17 @@ import {
   correctionsRecord,
   Wallet,
   type CheckedRequest,
-  type ConsentChoice,
   type RequestSource,
   type StoredReceipt,
   type WalletClearinghouse,
   type WalletRelationship,
 } from './wallet';
 import {
-  clearinghouseOrigin,
   companyOrigin,
   FakeClearinghouse,
   hashText,
-  logOrigin,
-  testRandomBytes,
+  fixtureWallet,
+  grantAll,
 } from './wallet.fixture';
 
 const nowMs = Date.UTC(2026, 10, 1, 12);
@@ -44,31 +42,7 @@ beforeEach(async () => {
   ch = await FakeClearinghouse.create(nowMs);
   store = new FakeStore();
   clock = new FakeClock(nowMs);
-  wallet = new Wallet({
-    store,
-    clock,
-    randomBytes: testRandomBytes,
-    clearinghouse: ch,
-    clearinghouseOrigin,
-    pinnedLog: async () => ({ key: ch.logVerifierKey, origin: logOrigin }),
-    masterSeed: async () => seed,
-    blacklist: async () => [],
-    receiptAttempts: 2,
-  });
-});
-
-const grantAll = (request: CheckedRequest['request']): ConsentChoice => ({
-  decision: 'grant',
-  scopes: request.scopes.map((s) => ({
-    include: true,
-    channels: [...s.channels],
-    dataCategories: [...s.dataCategories],
-    maxContactsPerWeek: null,
-    retentionDays: s.retentionDays,
-    onwardRecipients: s.onwardRecipients.map((_r, i) => i),
-  })),
-  preferredChannel: 'email',
-  days: 30,
+  wallet = fixtureWallet(ch, { store, clock, seed });
 });
 
 /** A grant to the fixture's company (or `other`), so there is a relationship to act on. */

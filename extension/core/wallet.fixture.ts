@@ -40,11 +40,55 @@ import {
   type LogEntry,
 } from '../../protocol/tlog';
 import { sha256Of } from '../../protocol/jws';
-import type { LoggedWalletKind, WalletClearinghouse } from './wallet';
+import type { ClockPort, RecordStore } from './ports';
+import {
+  Wallet,
+  type ConsentChoice,
+  type LoggedWalletKind,
+  type WalletClearinghouse,
+} from './wallet';
 
 export const clearinghouseOrigin = 'http://localhost:3000';
 export const logOrigin = 'localhost:3000/log';
 export const companyOrigin = 'http://localhost:4000';
+
+/** The choice that grants every scope of `request` as asked: e-mail preferred, for 30 days. */
+export function grantAll(request: Payload<'grant-request'>): ConsentChoice {
+  return {
+    decision: 'grant',
+    scopes: request.scopes.map((s) => ({
+      include: true,
+      channels: [...s.channels],
+      dataCategories: [...s.dataCategories],
+      maxContactsPerWeek: null,
+      retentionDays: s.retentionDays,
+      onwardRecipients: s.onwardRecipients.map((_r, i) => i),
+    })),
+    preferredChannel: 'email',
+    days: 30,
+  };
+}
+
+/**
+ * A wallet over the fake clearinghouse `ch` with the tests' ports: its log pinned, no blacklist,
+ * two receipt attempts.
+ */
+export function fixtureWallet(
+  ch: FakeClearinghouse,
+  ports: { store: RecordStore; clock: ClockPort; seed: Uint8Array },
+): Wallet {
+  return new Wallet({
+    store: ports.store,
+    clock: ports.clock,
+    randomBytes: testRandomBytes,
+    clearinghouse: ch,
+    clearinghouseOrigin,
+    pinnedLog: async () => ({ key: ch.logVerifierKey, origin: logOrigin }),
+    masterSeed: async () => ports.seed,
+    blacklist: async () => [],
+    receiptAttempts: 2,
+  });
+}
 
 /** The payload of a compact JWS the fake itself just received from the wallet (unverified). */
 function peekPayload(jws: string): Record<string, unknown> {

@@ -26,6 +26,7 @@ import {
   FakeClearinghouse,
   logOrigin,
   testRandomBytes,
+  grantAll,
 } from './wallet.fixture';
 
 const nowMs = Date.UTC(2026, 10, 1, 12);
@@ -66,20 +67,6 @@ beforeEach(async () => {
     blacklist: async () => blacklist,
     receiptAttempts: 2,
   });
-});
-
-const grantAll = (request: Awaited<ReturnType<Wallet['check']>>['request']): ConsentChoice => ({
-  decision: 'grant',
-  scopes: request.scopes.map((s) => ({
-    include: true,
-    channels: [...s.channels],
-    dataCategories: [...s.dataCategories],
-    maxContactsPerWeek: null,
-    retentionDays: s.retentionDays,
-    onwardRecipients: s.onwardRecipients.map((_r, i) => i),
-  })),
-  preferredChannel: 'email',
-  days: 30,
 });
 
 describe('Wallet.check', () => {
