@@ -323,11 +323,6 @@ function replayed(): ProtocolError {
   return new ProtocolError('ERR_JWS_REPLAYED', 'This jti was used before by this signer.');
 }
 
-/** The strings of a JSON array (a stored column); anything else is none. */
-function stringsOf(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
-}
-
 /**
  * The claims of a stored message, or an empty payload: stored messages were verified, but one
  * odd row must not take the whole console down.
@@ -349,17 +344,10 @@ function localizedOf(value: unknown): Localized {
   };
 }
 
-/** The kinds of a complaint's evidence (`[{kind, jws}]`), in its order. */
-function evidenceKindsOf(evidence: unknown): string[] {
-  if (!Array.isArray(evidence)) return [];
-  return evidence
-    .map((e: unknown) => (e as { kind?: unknown } | null)?.kind)
-    .filter((kind): kind is string => typeof kind === 'string');
-}
-
 const dayMs = 86_400_000;
 
-function parsePurposes(json: string | null): string[] {
+/** The strings of a stored JSON array (purposes, reasons, evidence kinds); `[]` for anything else. */
+function stringsOfJson(json: string | null): string[] {
   if (json === null) return [];
   try {
     const value: unknown = JSON.parse(json);
@@ -452,11 +440,11 @@ export function createCompanyConsole(
       .offset((page - 1) * consolePageSize)
       .execute();
     const views = rows.map((row): ConsoleGrant => {
-      const revokedPurposes = parsePurposes(row.revoked_purposes);
+      const revokedPurposes = stringsOfJson(row.revoked_purposes);
       return {
         sha256: row.sha256,
         pseudonym: row.pseudonym,
-        purposes: parsePurposes(row.purposes),
+        purposes: stringsOfJson(row.purposes),
         createdAt: row.created_at,
         until: row.until,
         status:
@@ -674,12 +662,7 @@ export function createCompanyConsole(
     return {
       items: items.map((row): ConsoleComplaint => {
         const receivedAt = Number(row.received_at);
-        let reasons: string[];
-        try {
-          reasons = stringsOf(JSON.parse(row.reasons));
-        } catch {
-          reasons = [];
-        }
+        const reasons = stringsOfJson(row.reasons);
         const decided =
           row.decision !== null && row.decision_sha256 !== null
             ? { verdict: row.decision, sha256: row.decision_sha256 }
@@ -689,7 +672,7 @@ export function createCompanyConsole(
           pseudonym: row.pseudonym,
           receivedAt,
           reasons,
-          evidence: evidenceKindsOf(payloadOf(row.jws).evidence),
+          evidence: stringsOfJson(row.evidence_kinds),
           state: decided?.verdict ?? 'open',
           openDays: decided === null ? Math.max(0, Math.floor((nowMs - receivedAt) / dayMs)) : null,
           decision:

@@ -262,8 +262,10 @@ export async function verifyEvidence(
 }
 
 /**
- * Complaints with their stored message and, once decided, the decision's: the one query behind
- * every list of complaints (the regulator's, the complainant's, the accused company's console).
+ * Complaints with, once decided, the decision's stored message: the one query behind every list
+ * of complaints (the regulator's, the complainant's, the accused company's console). The
+ * complaint's own message (up to 256 KiB with its evidence) is joined as `c` for those who select
+ * it; the console lists `evidence_kinds` instead.
  *
  * @example
  * ```ts
@@ -280,11 +282,11 @@ export function selectComplaints(db: Kysely<Database>) {
       'complaints.company_id',
       'complaints.pseudonym',
       'complaints.reasons',
+      'complaints.evidence_kinds',
       'complaints.received_at',
       'complaints.decision_sha256',
       'complaints.decision',
       'complaints.decided_at',
-      'c.jws',
       'd.jws as decision_jws',
     ]);
 }
@@ -335,7 +337,7 @@ export function createOversightService(
     return binding.key;
   }
 
-  const complaintQuery = () => selectComplaints(db);
+  const complaintQuery = () => selectComplaints(db).select('c.jws');
   type ComplaintRow = Awaited<ReturnType<ReturnType<typeof complaintQuery>['execute']>>[number];
 
   function complaintView(row: ComplaintRow): ComplaintView {
@@ -436,6 +438,7 @@ export function createOversightService(
               company_id: company.id,
               pseudonym: payload.iss,
               reasons: JSON.stringify(payload.reasons),
+              evidence_kinds: JSON.stringify(payload.evidence.map((e) => e.kind)),
               received_at: nowMs,
               decision_sha256: null,
               decision: null,

@@ -472,6 +472,11 @@ export interface ComplaintsTable {
   pseudonym: string;
   /** JSON array of complaint reasons. */
   reasons: string;
+  /**
+   * JSON array of the evidence's kinds, in its order (migration 0017; null only for a row whose
+   * message that migration could not find).
+   */
+  evidence_kinds: string | null;
   received_at: number;
   decision_sha256: string | null;
   decision: 'upheld' | 'dismissed' | null;

@@ -16,6 +16,7 @@ import { grantBinding } from './0013_grant_binding';
 import { instanceKeys } from './0014_instance_keys';
 import { webhookAttemptUrl } from './0015_webhook_attempt_url';
 import { relayContactsPseudonym } from './0016_relay_contacts_pseudonym';
+import { complaintEvidenceKinds } from './0017_complaint_evidence_kinds';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -43,5 +44,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0014_instance_keys': instanceKeys(dialect),
     '0015_webhook_attempt_url': webhookAttemptUrl(dialect),
     '0016_relay_contacts_pseudonym': relayContactsPseudonym(dialect),
+    '0017_complaint_evidence_kinds': complaintEvidenceKinds(dialect),
   };
 }
