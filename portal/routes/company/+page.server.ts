@@ -1,7 +1,9 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { ProtocolError } from '$protocol/errors';
 import type { MessageKey } from '$protocol/i18n';
+import { defaultBodyLimit, readFormBody, sealedBodyLimit } from '$lib/server/auth/body';
 import { currentPerson } from '$lib/server/auth/session';
+import { ClientAbortedError } from '$lib/server/client-abort';
 import {
   consoleFailure,
   consolePages,
@@ -48,6 +50,28 @@ function refusedUnlessStaff(person: PersonView, action: string) {
   return fail(status, { action, error: key, fieldErrors: [] as FieldErrors });
 }
 
+/**
+ * The most a console form may hold: its signed message at the API's limit for it and the fields
+ * it was made from beside it; a disclosure's carries its sealed export (the API's sealed limit)
+ * and the answer. The Node adapter's own limit (512 KB) would let any session post more.
+ */
+const formLimit = 2 * defaultBodyLimit;
+const disclosureFormLimit = sealedBodyLimit + 2 * defaultBodyLimit;
+
+/**
+ * The action's form, read within `limit`; a form that is too large or not a form at all is the
+ * action's refusal (a sentence on the page), not an error page.
+ */
+async function consoleForm(request: Request, action: string, limit = formLimit) {
+  try {
+    return { form: await readFormBody(request, limit) };
+  } catch (error) {
+    if (error instanceof ClientAbortedError) throw error;
+    const { status, key } = consoleFailure(error);
+    return { refused: fail(status, { action, error: key, fieldErrors: [] as FieldErrors }) };
+  }
+}
+
 /** The value of the checkbox by which a person confirms that a correction was applied. */
 const correctionConfirmation = 'applied';
 
@@ -64,7 +88,8 @@ async function signedAction(
   const person = await staff(event.cookies);
   const refused = refusedUnlessStaff(person, action);
   if (refused !== undefined) return refused;
-  const form = await event.request.formData();
+  const { form, refused: unread } = await consoleForm(event.request, action);
+  if (form === undefined) return unread;
   const jws = form.get('jws');
   if (typeof jws !== 'string' || jws.length === 0) {
     const fieldErrors = explain?.(form);
@@ -105,7 +130,8 @@ export const actions: Actions = {
     const person = await staff(cookies);
     const refused = refusedUnlessStaff(person, 'disclose');
     if (refused !== undefined) return refused;
-    const form = await request.formData();
+    const { form, refused: unread } = await consoleForm(request, 'disclose', disclosureFormLimit);
+    if (form === undefined) return unread;
     const disclosure = form.get('disclosure');
     const jws = form.get('jws');
     if (
@@ -140,7 +166,8 @@ export const actions: Actions = {
     const person = await staff(cookies);
     const refused = refusedUnlessStaff(person, 'remove');
     if (refused !== undefined) return refused;
-    const form = await request.formData();
+    const { form, refused: unread } = await consoleForm(request, 'remove');
+    if (form === undefined) return unread;
     const personId = String(form.get('personId') ?? '');
     const authorization = form.get('authorization');
     if (typeof authorization !== 'string' || authorization.length === 0) {
@@ -165,7 +192,8 @@ export const actions: Actions = {
     const person = await staff(cookies);
     const refused = refusedUnlessStaff(person, 'correction');
     if (refused !== undefined) return refused;
-    const form = await request.formData();
+    const { form, refused: unread } = await consoleForm(request, 'correction');
+    if (form === undefined) return unread;
     if (form.get('confirm') !== correctionConfirmation) {
       return fail(400, {
         action: 'correction',

@@ -419,6 +419,29 @@ describe.each(testDialects)('company console form actions by session on %s', (di
     }
   });
 
+  it('reads no form past its limit: 413 as a sentence, nothing written (a disclosure may carry its sealed export)', async () => {
+    const outcomes: Record<string, string> = {};
+    const before = await databaseDigest(api, tables);
+    for (const action of routeActions.keys()) {
+      if (action.startsWith('/company/register')) continue; // its own 64 KiB: register tests
+      // Past every console limit (a disclosure's is 256 + 128 KiB).
+      outcomes[action] = outcomeOf(
+        await submit(action, 'staffA', { jws: 'x', pad: 'a'.repeat(400 * 1024) }),
+      );
+    }
+    // Within a disclosure's limit but past every other form's: only the disclosure reads it (and
+    // then finds no signed answer in it).
+    const midsize = { pad: 'a'.repeat(200 * 1024) };
+    const disclose = outcomeOf(await submit('/company?/disclose', 'staffA', midsize));
+    const answer = outcomeOf(await submit('/company?/answer', 'staffA', midsize));
+    expect(Object.keys(outcomes).length).toBeGreaterThan(5);
+    for (const [action, outcome] of Object.entries(outcomes)) {
+      expect(`${action}: ${outcome}`).toBe(`${action}: fail:413`);
+    }
+    expect([disclose, answer]).toEqual(['fail:400', 'fail:413']);
+    expect(await databaseDigest(api, tables)).toEqual(before);
+  });
+
   it('lets only a session of the company the action is about act; a refused action writes nothing', async () => {
     const actual: Record<string, Outcome[]> = {};
     const writes: string[] = [];

@@ -1,13 +1,18 @@
 import { redirect } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
 import { isLocale } from '$protocol/i18n';
+import { readFormBody } from '$lib/server/auth/body';
+
+/** A language and a path fit in far less; anyone may post here, so it reads no more. */
+const languageFormLimit = 4 * 1024;
 
 /**
  * Switches the language without JavaScript: a plain form posts `lang` and the page to
  * return to. Only same-site relative paths are followed (no open redirect).
  */
 export const POST: RequestHandler = async ({ request, cookies }) => {
-  const form = await request.formData().catch(() => undefined);
+  // A form that is too large or no form at all changes nothing and returns to the start page.
+  const form = await readFormBody(request, languageFormLimit).catch(() => undefined);
   const lang = form?.get('lang');
   const back = form?.get('redirect');
   if (isLocale(lang)) {

@@ -1,0 +1,41 @@
+import { isRedirect } from '@sveltejs/kit';
+import { describe, expect, it } from 'vitest';
+import { POST } from './+server';
+
+/** Posts `body` to `/language` and says which cookie it set and where it sent the browser. */
+async function switchTo(body: string): Promise<{ lang: string | undefined; location: string }> {
+  let lang: string | undefined;
+  const request = new Request('http://localhost/language', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const cookies = {
+    set: (name: string, value: string) => {
+      if (name === 'lang') lang = value;
+    },
+  };
+  try {
+    await POST({ request, cookies } as never);
+  } catch (thrown) {
+    if (isRedirect(thrown)) return { lang, location: thrown.location };
+    throw thrown;
+  }
+  throw new Error('the language switch did not redirect');
+}
+
+describe('POST /language', () => {
+  it('sets the language and returns to a page of this site only', async () => {
+    expect(await switchTo('lang=de&redirect=/me')).toEqual({ lang: 'de', location: '/me' });
+    expect(await switchTo('lang=xx&redirect=//evil.example')).toEqual({
+      lang: undefined,
+      location: '/',
+    });
+  });
+
+  it('reads at most 4 KiB (anyone may post): a larger form changes nothing', async () => {
+    const padded = `lang=de&redirect=/me&pad=${'a'.repeat(4 * 1024)}`;
+    expect(await switchTo(padded)).toEqual({ lang: undefined, location: '/' });
+    expect(await switchTo('not a form at all')).toEqual({ lang: undefined, location: '/' });
+  });
+});
