@@ -29,7 +29,7 @@ import { companyFromRow, type CompanyRecord, type CompanyService } from './compa
 import { batchedEffect } from './db/durable-writer';
 import { batchedLookup } from './db/batched-lookup';
 import { prepared } from './db/prepared';
-import { appendFeedEvent, storeGrants } from './grant-effects';
+import { appendFeedEvent, requireActiveCompanies, storeGrants } from './grant-effects';
 import type { CompanyStatus, Database } from './db/schema';
 import {
   nowSeconds,
@@ -603,6 +603,7 @@ export function createConsentService(
         pseudonym,
         logged: true,
         apply: async (trx) => {
+          await requireActiveCompanies(trx, [company.id]);
           await trx
             .insertInto('grant_requests')
             .values({

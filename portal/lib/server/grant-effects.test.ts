@@ -248,15 +248,33 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
   it('fails, writing nothing, for a company that does not exist', async () => {
     const a = await company(0);
     const ghost = { id: `co_${id43()}`, request: a.request };
-    // PostgreSQL: the grants' foreign key to companies; SQLite: no company to count the feed of.
-    await expect(store([await grant(a), await grant(ghost)])).rejects.toMatchObject(
-      dialect === 'postgres'
-        ? { code: '23503' }
-        : { message: expect.stringMatching(/FOREIGN KEY constraint failed|No company/) },
-    );
+    // Not found is not active: the whole batch fails (the writer then retries its records one
+    // by one).
+    await expect(store([await grant(a), await grant(ghost)])).rejects.toMatchObject({
+      code: 'ERR_COMPANY_NOT_ACTIVE',
+    });
     expect(await count('grants')).toBe(0);
     expect(await count('consent_events')).toBe(0);
     expect(await count('pseudonyms')).toBe(0);
+  });
+
+  it('fails, writing nothing, when a company of the batch is no longer active as its transaction sees it', async () => {
+    const a = await company(0);
+    const b = await company(0);
+    // Suspended after the grants' checks: their batch still reads the status, under the lock.
+    await tdb.cdb.db
+      .updateTable('companies')
+      .set({ status: 'suspended' })
+      .where('id', '=', b.id)
+      .execute();
+    await expect(store([await grant(a), await grant(b)])).rejects.toMatchObject({
+      code: 'ERR_COMPANY_NOT_ACTIVE',
+    });
+    expect(await count('grants')).toBe(0);
+    expect(await count('consent_events')).toBe(0);
+    expect(await count('pseudonyms')).toBe(0);
+    await store([await grant(a)]);
+    expect(await count('grants')).toBe(1);
   });
 
   /** A grant as the writer gets it: a compact JWS (filler signature), its hash and its rows. */

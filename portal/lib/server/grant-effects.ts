@@ -48,6 +48,36 @@ async function takeFeedSeqs(
   return Number(row.feed_seq) - count + 1;
 }
 
+/**
+ * Refuses, inside the storing transaction, a message that only an active company may send when
+ * one of `companyIds` is not active as `trx` sees it: a suspension committed after the request's
+ * own checks takes effect at once (DESIGN section 3). On PostgreSQL the company rows are held
+ * (`FOR SHARE`) until commit, so a suspension either committed before this read or waits for
+ * this transaction; SQLite has one writer, whose transaction sees every commit before it.
+ *
+ * @throws ProtocolError `ERR_COMPANY_NOT_ACTIVE` (with the status), also for a company not found.
+ * @example
+ * ```ts
+ * await requireActiveCompanies(trx, [companyId]);
+ * ```
+ */
+export async function requireActiveCompanies(
+  trx: Transaction<Database>,
+  companyIds: readonly string[],
+): Promise<void> {
+  const ids = [...new Set(companyIds)].sort();
+  const query = trx.selectFrom('companies').select(['id', 'status']).where('id', 'in', ids);
+  const rows = await (onPostgres(trx) ? query.forShare() : query).execute();
+  const status = new Map(rows.map((row) => [row.id, row.status]));
+  for (const id of ids) {
+    if (status.get(id) !== 'active') {
+      throw new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', {
+        status: status.get(id) ?? 'unknown',
+      });
+    }
+  }
+}
+
 // The feed's statements, built once per dialect (db/prepared.ts).
 const advanceFeedSeq = prepared<{ companyId: string; count: number }, { feed_seq: number }>(
   (db, arg) =>
@@ -130,6 +160,10 @@ export const storeGrants: EffectRun<GrantEffect> = namedEffect('grants', async (
     );
     return;
   }
+  await requireActiveCompanies(
+    trx,
+    grants.map((grant) => grant.companyId),
+  );
   const binding = new Map<string, GrantEffect>();
   for (const grant of grants) {
     if (grant.bindX === undefined) continue;
@@ -214,7 +248,8 @@ export const storeGrants: EffectRun<GrantEffect> = namedEffect('grants', async (
  * on them; a company's events take its counter's values in the grants' order. A pseudonym bound
  * to another company (in the same batch, or meanwhile by another node) fails the foreign key
  * `grants_pseudonym_company_fk` (migration 0013), answered as `ERR_PSEUDONYM_COMPANY_MISMATCH`; a
- * grant of an unknown company fails its foreign key to `companies`.
+ * grant of a company that is not active once its row is locked (suspended meanwhile) or not found
+ * is answered as `ERR_COMPANY_NOT_ACTIVE`.
  */
 export const grantClauses: PostgresEffectClauses<GrantEffect> = {
   clauses(first) {
@@ -235,12 +270,6 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
   order by pseudonym collate "C"
   on conflict do nothing
   returning pseudonym
-), grant_inserted as (
-  insert into grants (sha256, company_id, pseudonym, request_sha256, purposes, iat, until,
-    created_at, revoked_at, revoked_purposes)
-  select sha256, company_id, pseudonym, request_sha256, purposes, iat, until, created_at, null,
-    null
-  from grant_rows order by ord
 ), grant_counts as (
   -- Read grant_bound first, so the bindings are written before any company is locked (as on
   -- the other paths that bind and then count: a refusal's, SQLite's).
@@ -248,8 +277,17 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
   where (select count(*) from grant_bound) >= 0
   group by company_id
 ), grant_locked as (
-  select c.id from companies c join grant_counts n on n.company_id = c.id
+  -- The status as of the lock (a suspension committed while this waited for it included).
+  select c.id, c.status from companies c join grant_counts n on n.company_id = c.id
   order by c.id collate "C" for no key update of c
+), grant_inserted as (
+  -- A company not active (or not found) gives its grants no company_id, which fails the column's
+  -- NOT NULL: answered as ERR_COMPANY_NOT_ACTIVE (refusal below), the batch retried one by one.
+  insert into grants (sha256, company_id, pseudonym, request_sha256, purposes, iat, until,
+    created_at, revoked_at, revoked_purposes)
+  select g.sha256, case when l.status = 'active' then g.company_id end, g.pseudonym,
+    g.request_sha256, g.purposes, g.iat, g.until, g.created_at, null, null
+  from grant_rows g left join grant_locked l on l.id = g.company_id order by g.ord
 ), grant_advanced as (
   update companies c set feed_seq = c.feed_seq + n.n
   from grant_counts n join grant_locked l on l.id = n.company_id
@@ -279,12 +317,16 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
     ];
   },
   refusal(error) {
-    const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
-    if (code !== '23503' || constraint !== 'grants_pseudonym_company_fk') return undefined;
-    const refusal = new ProtocolError(
-      'ERR_PSEUDONYM_COMPANY_MISMATCH',
-      'This pseudonym belongs to another company.',
-    );
+    const { code, constraint, table, column } = (error ?? {}) as Record<string, unknown>;
+    let refusal: ProtocolError;
+    if (code === '23503' && constraint === 'grants_pseudonym_company_fk') {
+      refusal = new ProtocolError(
+        'ERR_PSEUDONYM_COMPANY_MISMATCH',
+        'This pseudonym belongs to another company.',
+      );
+    } else if (code === '23502' && table === 'grants' && column === 'company_id') {
+      refusal = new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.');
+    } else return undefined;
     refusal.cause = error;
     return refusal;
   },

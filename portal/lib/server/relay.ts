@@ -30,6 +30,7 @@ import { appendFeedEvent } from './consents';
 import { lookupByKey } from './db/batched-lookup';
 import { onPostgres } from './db/postgres-batch';
 import { prepared } from './db/prepared';
+import { requireActiveCompanies } from './grant-effects';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
@@ -645,6 +646,7 @@ export function createRelayService(
         pseudonym,
         logged: false,
         apply: async (trx) => {
+          await requireActiveCompanies(trx, [company.id]);
           // Counted after the mailbox's counter is taken (its row lock orders a pseudonym's
           // writes), so concurrent rewards cannot both see room for one.
           const seq = await nextSeq(trx, pseudonym);
