@@ -133,6 +133,7 @@ export const protocolErrorCodes = [
   'ERR_DISCLOSURE_UNKNOWN',
   'ERR_COMPLAINT_UNKNOWN',
   'ERR_COMPLAINT_ALREADY_DECIDED',
+  'ERR_COMPLAINT_DUPLICATE',
   'ERR_SUSPENSION_CONFLICT',
   // the page bridge and the wallet (issue 7: extension/content/bridge, extension/core/wallet)
   'ERR_BRIDGE_ORIGIN_MISMATCH',

@@ -19,7 +19,7 @@ import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
 import type { CompanyKeyView } from './companies';
 import type { CompanyStatus, Database } from './db/schema';
-import { staffKeysOf, type ComplaintView } from './oversight';
+import { selectComplaints, staffKeysOf, type ComplaintView } from './oversight';
 import type { PersonView } from './people';
 import type { Services } from './services';
 
@@ -65,22 +65,28 @@ export async function complaintList(
   services: Services,
   query: { state: 'open' | 'decided'; limit: number; company?: string },
 ): Promise<ComplaintListEntry[]> {
-  const { complaints } = await services.oversight.listComplaints({
-    state: query.state,
-    limit: query.limit,
-    ...(query.company === undefined ? {} : { company: query.company }),
-  });
+  const db = services.context.cdb.db;
+  // Newest first (the API's list pages oldest first), without the signed messages the list does
+  // not show (up to 256 KiB each).
+  let select = selectComplaints(db)
+    .where('complaints.decision', query.state === 'open' ? 'is' : 'is not', null)
+    .orderBy('complaints.received_at', 'desc')
+    .orderBy('complaints.sha256', 'desc')
+    .limit(query.limit);
+  if (query.company !== undefined)
+    select = select.where('complaints.company_id', '=', query.company);
+  const rows = await select.execute();
   const names = await companyNames(
-    services.context.cdb.db,
-    complaints.map((c) => c.company),
+    db,
+    rows.map((row) => row.company_id),
   );
-  return complaints.map((c) => ({
-    sha256: c.sha256,
-    company: c.company,
-    companyName: names.get(c.company) ?? c.company,
-    reasons: c.reasons,
-    receivedAt: c.receivedAt,
-    decision: c.decision?.decision ?? null,
+  return rows.map((row) => ({
+    sha256: row.sha256,
+    company: row.company_id,
+    companyName: names.get(row.company_id) ?? row.company_id,
+    reasons: JSON.parse(row.reasons) as string[],
+    receivedAt: Number(row.received_at),
+    decision: row.decision,
   }));
 }
 
@@ -205,15 +211,6 @@ export async function reviewMaterial(
     .slice(0, 2)
     .map((item) => headerKid((item as { jws?: unknown } | null)?.jws))
     .filter((kid): kid is string => kid !== undefined);
-  const revocations = await db
-    .selectFrom('revocations')
-    .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
-    .select(['revocations.sha256', 'messages.jws'])
-    .where('revocations.pseudonym', '=', complaint.pseudonym)
-    .where('revocations.company_id', '=', complaint.company)
-    .orderBy('revocations.received_at')
-    .limit(100)
-    .execute();
   const grants: (GrantMaterial | null)[] = [];
   for (const item of evidence.slice(0, 2)) {
     const jws = (item as { jws?: unknown } | null)?.jws;
@@ -232,7 +229,7 @@ export async function reviewMaterial(
     const grant = await db
       .selectFrom('grants')
       .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-      .select(['grants.sha256', 'grants.pseudonym', 'messages.jws'])
+      .select(['grants.sha256', 'grants.pseudonym', 'grants.created_at', 'messages.jws'])
       .where('grants.sha256', '=', grantSha256)
       .where('grants.company_id', '=', complaint.company)
       .executeTakeFirst();
@@ -240,6 +237,18 @@ export async function reviewMaterial(
       grants.push(null);
       continue;
     }
+    // Only revocations stored after the grant can end it ("all" counts what was stored before
+    // it), the earliest first: the one that ended it is among them however many came later.
+    const revocations = await db
+      .selectFrom('revocations')
+      .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
+      .select(['revocations.sha256', 'messages.jws'])
+      .where('revocations.pseudonym', '=', complaint.pseudonym)
+      .where('revocations.company_id', '=', complaint.company)
+      .where('revocations.received_at', '>=', grant.created_at)
+      .orderBy('revocations.received_at')
+      .limit(100)
+      .execute();
     const atMs = typeof iat === 'number' && Number.isFinite(iat) ? iat * 1000 : 0;
     const contacts = await db
       .selectFrom('relay_contacts')

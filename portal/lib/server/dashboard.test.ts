@@ -10,6 +10,7 @@ import { ProtocolError } from '$protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { publicJwk, thumbprint } from '$protocol/keys';
 import { ready } from '$protocol/sodium';
+import { base64urlEncode } from '$protocol/encoding';
 import { verifyEvidence } from '$lib/components/regulator/evidence';
 import {
   claims,
@@ -30,7 +31,7 @@ import {
 } from './api-test-kit';
 import { newStaff } from './api-test-world';
 import { dashboardFigures, riskWeights } from './dashboard';
-import { reviewMaterial } from './dashboard-review';
+import { complaintList, reviewMaterial } from './dashboard-review';
 import { testDialects } from './db/test-databases';
 import { defaultAckDeadlineMs } from './trust';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
@@ -404,5 +405,100 @@ describe.each(testDialects)('dashboard on %s', (dialect) => {
     });
     await expect(run).rejects.toBeInstanceOf(ProtocolError);
     await expect(run).rejects.toMatchObject({ code: 'ERR_QUERY_INVALID', detail: { parameter } });
+  });
+  /** Files a complaint of `who` about the careless company with `evidence`. */
+  async function complain(
+    who: TestPseudonym,
+    evidence: { kind: 'grant-request' | 'offer'; jws: string }[],
+  ): Promise<string> {
+    const token = await sign(
+      'complaint',
+      {
+        ...claims(api.clock, who.id, testOrigin),
+        company: careless.id,
+        evidence,
+        reasons: ['other'],
+      },
+      who.keyPair,
+    );
+    return (
+      await expectJson<{ sha256: string }>(
+        await post(complaintsRoute.POST, '/api/v1/complaints', token),
+        201,
+      )
+    ).sha256;
+  }
+
+  async function revoke(who: TestPseudonym, grantSha256: string): Promise<string> {
+    const token = await sign(
+      'revocation',
+      { ...claims(api.clock, who.id, careless.id), grants: [{ grantSha256 }] },
+      who.keyPair,
+    );
+    return (
+      await expectJson<{ sha256: string }>(
+        await post(revocationsRoute.POST, '/api/v1/revocations', token),
+        201,
+      )
+    ).sha256;
+  }
+
+  it("lists a company's newest complaints first (failed before: the oldest of the limit)", async () => {
+    const request = await openRequest(careless);
+    const filed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { who } = await grant(careless, request.sha256);
+      api.clock.advance(1);
+      filed.push(await complain(who, [{ kind: 'grant-request', jws: request.jws }]));
+    }
+    const newest = await complaintList(api.services, {
+      state: 'open',
+      limit: 2,
+      company: careless.id,
+    });
+    expect(newest.map((c) => c.sha256)).toEqual([filed[2], filed[1]]);
+    expect(newest[0]).toMatchObject({
+      company: careless.id,
+      companyName: 'Schlamperei AG',
+      reasons: ['other'],
+      decision: null,
+    });
+  });
+
+  it("gives the review only the complainant's revocations stored after the grant its evidence names", async () => {
+    const request = await openRequest(careless);
+    const { who, sha256: earlier } = await grant(careless, request.sha256);
+    await revoke(who, earlier);
+    api.clock.advance(1);
+    const { sha256: later } = await grant(careless, request.sha256, who);
+    api.clock.advance(1);
+    const ended = await revoke(who, later);
+    api.clock.advance(1);
+    const offer = await sign(
+      'offer',
+      {
+        ...claims(api.clock, careless.id, who.id),
+        grantSha256: later,
+        purpose: 'product_launch',
+        channel: 'newsletter',
+        validUntil: api.clock.seconds() + 86_400,
+        sealed: base64urlEncode(new Uint8Array(96)),
+      },
+      careless.keyPair,
+    );
+    const material = await reviewMaterial(
+      api.services,
+      await complain(who, [{ kind: 'offer', jws: offer }]),
+      {
+        id: regulator.personId,
+        role: 'regulator',
+        name: 'Anna Aufsicht',
+        companyId: null,
+        kid: regulator.kid,
+        signer: regulator.id,
+        createdAt: 0,
+      },
+    );
+    expect(material.grants.map((g) => g?.revocations.map((r) => r.sha256))).toEqual([[ended]]);
   });
 });

@@ -34,6 +34,7 @@ import {
   type ServiceContext,
   type StoredReceipt,
 } from './message-store';
+import { evidenceKeyOf, evidenceKindsOf } from './complaint-evidence';
 import { appendFeedEvent } from './consents';
 import type { ListCursor } from './obligations';
 
@@ -431,20 +432,41 @@ export function createOversightService(
         pseudonym: payload.iss,
         logged: true,
         apply: async (trx) => {
-          await trx
+          const evidenceKey = evidenceKeyOf(payload.evidence);
+          // Skipped by `complaints_open_evidence_idx` when this pseudonym's complaint about this
+          // company with the same evidence waits for a decision (also one committed meanwhile).
+          const inserted = await trx
             .insertInto('complaints')
             .values({
               sha256: opened.sha256,
               company_id: company.id,
               pseudonym: payload.iss,
               reasons: JSON.stringify(payload.reasons),
-              evidence_kinds: JSON.stringify(payload.evidence.map((e) => e.kind)),
+              evidence_kinds: JSON.stringify(evidenceKindsOf(payload.evidence)),
+              evidence_key: evidenceKey,
               received_at: nowMs,
               decision_sha256: null,
               decision: null,
               decided_at: null,
             })
-            .execute();
+            .onConflict((c) => c.doNothing())
+            .returning('sha256')
+            .executeTakeFirst();
+          if (inserted === undefined) {
+            const open = await trx
+              .selectFrom('complaints')
+              .select('sha256')
+              .where('company_id', '=', company.id)
+              .where('pseudonym', '=', payload.iss)
+              .where('evidence_key', '=', evidenceKey)
+              .where('decision', 'is', null)
+              .executeTakeFirst();
+            throw new ProtocolError(
+              'ERR_COMPLAINT_DUPLICATE',
+              'A complaint of yours with this evidence waits for a decision.',
+              { complaintSha256: open?.sha256 ?? null },
+            );
+          }
           await appendFeedEvent(
             trx,
             {

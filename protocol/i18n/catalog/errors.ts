@@ -111,6 +111,10 @@ export const errors = {
     de: 'Über diese Beschwerde wurde bereits entschieden.',
     en: 'This complaint has already been decided.',
   },
+  'errors.ERR_COMPLAINT_DUPLICATE': {
+    de: 'Sie haben sich mit denselben Belegen schon über dieses Unternehmen beschwert. Die Aufsicht hat darüber noch nicht entschieden.',
+    en: 'You have already complained about this company with the same evidence. The regulator has not decided on it yet.',
+  },
   'errors.ERR_SUSPENSION_CONFLICT': {
     de: 'Das Unternehmen ist bereits in diesem Zustand (gesperrt oder nicht gesperrt).',
     en: 'The company is already in this state (suspended or not).',

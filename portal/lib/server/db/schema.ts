@@ -477,6 +477,12 @@ export interface ComplaintsTable {
    * message that migration could not find).
    */
   evidence_kinds: string | null;
+  /**
+   * The evidence as a set (complaint-evidence.ts); unique among a pseudonym's open complaints
+   * about a company (migration 0017). Null for evidence naming none, and for the later copies of
+   * open complaints stored twice before that migration.
+   */
+  evidence_key: string | null;
   received_at: number;
   decision_sha256: string | null;
   decision: 'upheld' | 'dismissed' | null;

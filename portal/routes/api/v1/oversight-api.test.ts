@@ -991,6 +991,36 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       await expectJson(await post(complaintsRoute.POST, '/api/v1/complaints', token), 201);
     });
 
+    it('refuses the same evidence again while the first complaint waits for a decision, not after it', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const offer = await offerEvidence(company, pseudonym.id, grantSha256);
+      const other = await offerEvidence(company, pseudonym.id, grantSha256);
+      const first = await expectJson<Receipt>(
+        await complain(pseudonym, company.id, [{ kind: 'offer', jws: offer }]),
+        201,
+      );
+      // A new message (its own jti) with the same evidence, twice over in another order.
+      const again = await expectProblem(
+        await complain(pseudonym, company.id, [
+          { kind: 'offer', jws: offer },
+          { kind: 'offer', jws: offer },
+        ]),
+        409,
+        'ERR_COMPLAINT_DUPLICATE',
+      );
+      expect(again).toMatchObject({ detail_data: { complaintSha256: first.sha256 } });
+      // Other evidence is another complaint.
+      await expectJson(await complain(pseudonym, company.id, [{ kind: 'offer', jws: other }]), 201);
+      const stored = await api.tdb.cdb.db
+        .selectFrom('complaints')
+        .select('sha256')
+        .where('company_id', '=', company.id)
+        .execute();
+      expect(stored).toHaveLength(2);
+      await expectJson(await decide(first.sha256, 'dismissed'), 201);
+      await expectJson(await complain(pseudonym, company.id, [{ kind: 'offer', jws: offer }]), 201);
+    });
+
     it('refuses evidence with a bad signature, a foreign signature, or from another company', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const other = await relationship();
