@@ -736,10 +736,18 @@ export function createObligationService(
 }
 
 /**
+ * How many of a pseudonym's disclosures its Relationships view carries: the newest, as history
+ * behind the current one. A company may store any number of them (up to 256 KiB each), and every
+ * read of the view, or of a batch of 100 pseudonyms when the Assistant restores, would carry them
+ * all; the older ones are superseded and stay in the log.
+ */
+export const maxViewedDisclosures = 10;
+
+/**
  * The disclosures and data requests of a pseudonym, oldest first, for its Relationships view: the
- * newest disclosure is `current` (it supersedes the older ones, which stay as history). "Newest"
- * is the latest stored; two stored in the same millisecond are ordered by their hash, so every
- * reader sees the same current one.
+ * newest disclosure is `current` (it supersedes the older ones, which stay as history; the view
+ * holds the newest {@link maxViewedDisclosures}). "Newest" is the latest stored; two stored in the
+ * same millisecond are ordered by their hash, so every reader sees the same current one.
  *
  * @example
  * ```ts
@@ -756,9 +764,11 @@ export async function pseudonymObligations(
       .innerJoin('messages', 'messages.sha256', 'disclosures.sha256')
       .select(['disclosures.sha256', 'messages.jws'])
       .where('disclosures.pseudonym', '=', pseudonym)
-      .orderBy('disclosures.created_at')
-      .orderBy('disclosures.sha256')
-      .execute(),
+      .orderBy('disclosures.created_at', 'desc')
+      .orderBy('disclosures.sha256', 'desc')
+      .limit(maxViewedDisclosures)
+      .execute()
+      .then((newestFirst) => newestFirst.reverse()),
     db
       .selectFrom('data_requests')
       .innerJoin('messages as r', 'r.sha256', 'data_requests.sha256')

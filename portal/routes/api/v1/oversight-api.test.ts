@@ -33,7 +33,7 @@ import {
 } from '$lib/server/api-test-kit';
 import { newStaff } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
-import { oneMonthAfter } from '$lib/server/obligations';
+import { maxViewedDisclosures, oneMonthAfter } from '$lib/server/obligations';
 import * as accessRoute from './access/+server';
 import * as blacklistRoute from './blacklist/+server';
 import * as companiesRoute from './companies/+server';
@@ -426,6 +426,39 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         .where('sha256', '=', second.sha256)
         .executeTakeFirst();
       expect(row?.kind).toBe('disclosure');
+    });
+
+    it('carries the newest ten disclosures in the Relationships view, however many were stored', async () => {
+      const { company, pseudonym } = await relationship();
+      const stored: string[] = [];
+      for (let i = 0; i < maxViewedDisclosures + 2; i++) {
+        stored.push((await expectJson<Receipt>(await disclose(company, pseudonym.id), 201)).sha256);
+        // Every other one in the same millisecond as the one before: ordered by hash then.
+        if (i % 2 === 1) api.clock.advance(1);
+      }
+      const view = await expectJson<{ disclosures: { sha256: string; current: boolean }[] }>(
+        await get(
+          relationshipsRoute.GET,
+          `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
+          api.clock,
+          pseudonym,
+        ),
+        200,
+      );
+      const ordered = (
+        await api.tdb.cdb.db
+          .selectFrom('disclosures')
+          .select('sha256')
+          .where('pseudonym', '=', pseudonym.id)
+          .orderBy('created_at')
+          .orderBy('sha256')
+          .execute()
+      ).map((row) => row.sha256);
+      expect([...ordered].sort()).toEqual([...stored].sort());
+      expect(view.disclosures.map((d) => d.sha256)).toEqual(ordered.slice(2));
+      expect(view.disclosures.filter((d) => d.current).map((d) => d.sha256)).toEqual([
+        ordered.at(-1),
+      ]);
     });
 
     it('answers a resend of the same disclosure with 200 and the same receipt', async () => {
