@@ -29,7 +29,7 @@ import { revokedGrant } from '../protocol/messages/consent';
 import { consentChoice, walletRelationship } from './core/wallet';
 import { signalStates } from './core/blacklist-signals';
 import { complaintDraft, maxComplaintDrafts } from './core/complaints';
-import { maxStoredOffers, storedOffer } from './core/offers';
+import { maxRejectedRewards, maxStoredOffers, rejectedReward, storedOffer } from './core/offers';
 import { companyPause, pauseLimits } from '../protocol/filter/pause';
 import { siteDecisions, siteRecord } from './core/sites';
 import { dataCategoryIds } from '../protocol/vocabulary';
@@ -512,6 +512,25 @@ const vaultResponses = [
     pauses: v.pipe(v.array(companyPause), v.maxLength(pauseLimits.companies)),
     /** The last sync could not reach some inbox: what is shown is the vault's copy. */
     offline: v.boolean(),
+    /** Violations the last sync found but could not keep as complaint drafts (none: 0). */
+    draftsNotKept: count,
+    /**
+     * Rewards that did not check out, newest first, without the company's token (it stays in the
+     * vault, up to 256 KiB each); null when their record does not authenticate.
+     */
+    rejectedRewards: v.nullable(
+      v.pipe(
+        v.array(
+          v.strictObject({
+            id: rejectedReward.entries.id,
+            company: rejectedReward.entries.company,
+            error: rejectedReward.entries.error,
+            at: rejectedReward.entries.at,
+          }),
+        ),
+        v.maxLength(maxRejectedRewards),
+      ),
+    ),
     now: timeMs,
   }),
   v.strictObject({

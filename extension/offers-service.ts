@@ -3,7 +3,7 @@
  * notifications for delivered offers (never in quiet hours), the badge, the offers view's
  * requests, feedback (with "not this brand" blacklisting), unsubscribe (the wallet's partial
  * revocation), suggestions to pause or refuse a company and the pauses themselves, complaint
- * drafts and the rewards ledger. The logic is extension/core/offers;
+ * drafts, the rewards ledger and the rewards rejected. The logic is extension/core/offers;
  * this file only joins it to the vault, the wallet and the platform ports the service hands it.
  */
 import { createClient, type ClientFetch } from '../protocol/client';
@@ -57,6 +57,8 @@ export class OffersService {
   private queue: Promise<unknown> = Promise.resolve();
   /** Pseudonyms the last sync could not reach (the view says "offline"). */
   private lastFailed = 0;
+  /** Violations the last sync could not keep as complaint drafts (the view says so). */
+  private lastDraftsNotKept = 0;
 
   constructor(private readonly ports: OffersPorts) {}
 
@@ -130,6 +132,7 @@ export class OffersService {
       const inbox = await this.inbox(vault, readAt);
       const result = await inbox.sync();
       this.lastFailed = result.failed.length;
+      this.lastDraftsNotKept = result.draftsNotKept;
       await this.announce(vault, inbox, result);
       return result;
     });
@@ -187,8 +190,27 @@ export class OffersService {
       suggestions: advice.suggestions.map((a) => ({ ...a })),
       pauses: advice.pauses.map((p) => ({ ...p })),
       offline: this.lastFailed > 0,
+      draftsNotKept: this.lastDraftsNotKept,
+      rejectedRewards: await this.rejectedRewards(inbox),
       now: this.ports.clock.now(),
     };
+  }
+
+  /**
+   * The rejected rewards for the view, newest first, without their tokens; null when the record
+   * does not authenticate (the rest of the view still shows).
+   */
+  private async rejectedRewards(
+    inbox: OfferInbox,
+  ): Promise<Extract<VaultResponse, { type: 'offers' }>['rejectedRewards']> {
+    try {
+      return (await inbox.rejectedRewards())
+        .reverse()
+        .map(({ id, company, error, at }) => ({ id, company, error, at }));
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return null;
+      throw e;
+    }
   }
 
   /**

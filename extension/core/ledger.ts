@@ -9,12 +9,20 @@ import { ProtocolError } from '../../protocol/errors';
 import { rewardContent } from '../../protocol/messages';
 import { companyId, compactJws, sha256 } from '../../protocol/messages/primitives';
 import type { RecordStore } from './ports';
+import { keptWithinBounds } from './record-bounds';
 
 /** Where the ledger lives in the vault (the `profile` table holds the Assistant's own records). */
 export const ledgerRecord = { table: 'profile', id: 'ledger' } as const;
 
 /** Most entries kept; the oldest go first (a reward's value is in the company's books too). */
 export const maxLedgerEntries = 5000;
+/**
+ * The ledger's bound in characters of its JSON: 16 Mi, as the offers record's
+ * (`maxOffersRecordChars` in ./offers). An entry keeps the company's JWS, up to 60 KiB, so the
+ * count alone would allow a record of about 300 MiB; 16 Mi holds the whole count at the size a
+ * reward usually has (a few KiB) and still some hundreds at the largest. The oldest go first.
+ */
+export const maxLedgerChars = 16 * 1024 * 1024;
 
 /** One reward as the ledger keeps it. */
 export const ledgerEntry = v.object({
@@ -69,7 +77,8 @@ export async function readLedger(store: RecordStore): Promise<LedgerEntry[]> {
 }
 
 /**
- * Adds rewards not yet in the ledger (by id) and stores it; returns how many were new.
+ * Adds rewards not yet in the ledger (by id) and stores it, within {@link maxLedgerEntries} and
+ * {@link maxLedgerChars}, the oldest entries going first; returns how many were new.
  *
  * @example
  * ```ts
@@ -104,7 +113,14 @@ export function mergeRewards(
   const known = new Set(entries.map((e) => e.id));
   const fresh = added.filter((e) => !known.has(e.id) && (known.add(e.id), true));
   return {
-    record: { v: 1, entries: [...entries, ...fresh].slice(-maxLedgerEntries) },
+    record: {
+      v: 1,
+      entries: keptWithinBounds(
+        [...entries, ...fresh],
+        { v: 1, entries: [] },
+        { items: maxLedgerEntries, chars: maxLedgerChars },
+      ),
+    },
     added: fresh.length,
   };
 }

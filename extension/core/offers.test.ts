@@ -3,11 +3,10 @@ import { ApiProblem, type CompanyEntry, type InboxItem } from '../../protocol/cl
 import { base64urlEncode, base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import { isProtocolError } from '../../protocol/errors';
 import { t, type MessageKey } from '../../protocol/i18n';
-import { sha256Of, signCompact } from '../../protocol/jws';
+import { sha256Of } from '../../protocol/jws';
 import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
 import { complaintReasons, type Payload } from '../../protocol/messages';
 import { parseProfile, type BlacklistEntry, type Profile } from '../../protocol/profile';
-import { sealTo } from '../../protocol/seal';
 import { openMessage, signMessage } from '../../protocol/signed';
 import {
   complaintReasonsFor,
@@ -17,21 +16,29 @@ import {
   type ComplaintDraft,
 } from './complaints';
 import { FakeClock, FakeStore } from './fakes';
+import {
+  complaintDraftOf,
+  signedOffer,
+  signedReward,
+  type ContentOverrides,
+  type InboxContext,
+} from './offers.fixture';
 import { companyIdentity } from './identity';
 import { earnedByCompany, readLedger } from './ledger';
 import {
   keptOffers,
   maxOffersRecordChars,
+  maxRejectedRewardsChars,
   maxStoredOffers,
   OfferInbox,
   offersRecord,
+  rejectedRewardsRecord,
   type InboxClearinghouse,
   type StoredOffer,
 } from './offers';
 import { Wallet, type ConsentChoice } from './wallet';
 import {
   clearinghouseOrigin,
-  companyOrigin,
   FakeClearinghouse,
   logOrigin,
   testRandomBytes,
@@ -174,90 +181,15 @@ class FakeRelay implements InboxClearinghouse {
   }
 }
 
-type ContentOverrides = Partial<Payload<'offer-content'>> & { drop?: string[] };
-
-/** A company offer as the company site builds it: inner signed, sealed, outer signed. */
-async function offer(
-  overrides: ContentOverrides = {},
-  outerOverrides: Partial<Payload<'offer'>> = {},
-  signer: Ed25519KeyPair = ch.companyKey,
-): Promise<string> {
-  const iat = nowS();
-  const { drop = [], ...rest } = overrides;
-  const inner: Record<string, unknown> = {
-    v: 1,
-    iss: ch.company.id,
-    aud: pseudonym,
-    iat,
-    exp: iat + 7 * 86_400,
-    jti: crypto.randomUUID(),
-    grantSha256: grantSha,
-    purpose: 'product_launch',
-    channel: 'email',
-    brand: 'Laufhaus',
-    category: 'sports/running',
-    title: 'Der neue Trailschuh',
-    body: 'Leicht und griffig.',
-    validUntil: iat + 7 * 86_400,
-    advertisement: true,
-    unsubscribe: `${companyOrigin}/abmelden`,
-    ...rest,
-  };
-  for (const f of drop) delete inner[f];
-  // Signed without the schema (a malformed content must still carry the company's signature).
-  const innerJws = await signCompact({
-    kind: 'offer-content',
-    payload: inner,
-    keyPair: signer,
-  } as Parameters<typeof signCompact>[0]);
-  const identity = await companyIdentity(seed, ch.company.id);
-  const sealed = base64urlEncode(sealTo(identity.keyPair.publicKey, innerJws));
-  const outer: Payload<'offer'> = {
-    v: 1,
-    iss: ch.company.id,
-    aud: pseudonym,
-    iat,
-    exp: iat + 7 * 86_400,
-    jti: crypto.randomUUID(),
-    grantSha256: grantSha,
-    purpose: inner.purpose as Payload<'offer'>['purpose'],
-    channel: inner.channel as Payload<'offer'>['channel'],
-    validUntil: inner.validUntil as number,
-    sealed,
-    ...outerOverrides,
-  };
-  return signMessage('offer', outer, signer);
-}
-
-async function reward(
-  amount: number,
-  overrides: Partial<Payload<'reward'>> = {},
-  signer: Ed25519KeyPair = ch.companyKey,
-): Promise<string> {
-  const iat = nowS();
-  const identity = await companyIdentity(seed, ch.company.id);
-  const sealed = base64urlEncode(
-    sealTo(
-      identity.keyPair.publicKey,
-      JSON.stringify({ type: 'bonus_points', amount, description: { de: 'Punkte', en: 'Points' } }),
-    ),
-  );
-  return signMessage(
-    'reward',
-    {
-      v: 1,
-      iss: ch.company.id,
-      aud: pseudonym,
-      iat,
-      exp: iat + 300,
-      jti: crypto.randomUUID(),
-      grantSha256: grantSha,
-      sealed,
-      ...overrides,
-    },
-    signer,
-  );
-}
+/** This test's company, customer and grant, now. */
+const context = (): InboxContext => ({ ch, seed, pseudonym, grantSha256: grantSha, iat: nowS() });
+const offer = (
+  overrides?: ContentOverrides,
+  outerOverrides?: Partial<Payload<'offer'>>,
+  signer?: Ed25519KeyPair,
+) => signedOffer(context(), overrides, outerOverrides, signer);
+const reward = (amount: number, overrides?: Partial<Payload<'reward'>>, signer?: Ed25519KeyPair) =>
+  signedReward(context(), amount, overrides, signer);
 
 function makeProfile(changes: Partial<Profile> = {}): Profile {
   return parseProfile({
@@ -1349,17 +1281,8 @@ describe('a grant the vault’s copy of the relationship does not hold', () => {
 });
 
 describe('what the vault keeps within its bounds', () => {
-  function draft(n: number, state: ComplaintDraft['state']): ComplaintDraft {
-    return {
-      id: sha256Of(`draft.${n}.x`),
-      company: ch.company.id,
-      pseudonym,
-      reasons: ['missing_advertisement_label'],
-      evidence: [{ kind: 'offer-content', jws: 'a.b.c' }],
-      createdAt: n,
-      state,
-    };
-  }
+  const draft = (n: number, state: ComplaintDraft['state']) =>
+    complaintDraftOf(context(), n, state);
 
   it('never drops an unsent draft to make room, and reports the ones it could not add', async () => {
     const unsent = Array.from({ length: maxComplaintDrafts }, (_, n) => draft(n, 'draft'));
@@ -1462,6 +1385,37 @@ describe('what the vault keeps within its bounds', () => {
       maxOffersRecordChars,
     );
     expect((await inbox.offers()).map((o) => o.id)).toContain(id);
+  });
+
+  it('keeps the rejected rewards within their size: the oldest go first, the newest stays', async () => {
+    // 20 at 250,000 characters each: within the count, together past the size.
+    const stored = Array.from({ length: 20 }, (_, n) => ({
+      id: sha256Of(`rejected.${n}.x`),
+      company: ch.company.id,
+      pseudonym,
+      jws: `a.${'x'.repeat(250_000)}.c`,
+      error: 'ERR_JWS_SIGNATURE_INVALID',
+      at: n,
+    }));
+    await store.put(rejectedRewardsRecord.table, rejectedRewardsRecord.id, {
+      v: 1,
+      items: stored,
+    });
+    const wrong = relay.push(
+      pseudonym,
+      'reward',
+      await reward(999, { iss: `co_${'A'.repeat(43)}` }),
+    );
+    expect(await inbox.sync()).toMatchObject({ invalid: 1, deferred: 0 });
+    expect(store.tables.get('profile')!.get(rejectedRewardsRecord.id)!.length).toBeLessThanOrEqual(
+      maxRejectedRewardsChars,
+    );
+    const kept = (await inbox.rejectedRewards()).map((r) => r.id);
+    expect(kept.at(-1)).toBe(wrong);
+    expect(kept.length).toBeLessThan(stored.length);
+    expect(kept.slice(0, -1)).toEqual(
+      stored.slice(stored.length + 1 - kept.length).map((r) => r.id),
+    );
   });
 
   it('stays within its bound even when every offer is held', () => {

@@ -101,6 +101,7 @@ import {
 import { companyIdentity } from './identity';
 import { ledgerEntry, ledgerRecord, mergeRewards, readLedger, type LedgerEntry } from './ledger';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
+import { keptWithinBounds } from './record-bounds';
 import type { WalletRelationship } from './wallet';
 
 /** The clearinghouse calls the inbox makes. */
@@ -154,11 +155,18 @@ export const pausesRecord = { table: 'profile', id: 'company-pauses' } as const;
 export const maxStoredOffers = 2000;
 /**
  * Rewards the Assistant could not take (a signature, key, issuer or grant that does not check
- * out), kept with the reason as evidence; never in the ledger. The newest
- * {@link maxRejectedRewards} are kept.
+ * out), kept with the reason as evidence; never in the ledger. The newest are kept, at most
+ * {@link maxRejectedRewards} and {@link maxRejectedRewardsChars}.
  */
 export const rejectedRewardsRecord = { table: 'profile', id: 'rejected-rewards' } as const;
 export const maxRejectedRewards = 200;
+/**
+ * The rejected rewards' bound in characters of the record's JSON: 4 Mi. Each keeps the reward as
+ * relayed, up to 256 KiB, so the count alone would allow a record of 50 MiB, filled by whoever
+ * sends rewards that do not check out; 4 Mi still holds 16 at the relay's largest and the whole
+ * count at the size a reward usually has (a few KiB).
+ */
+export const maxRejectedRewardsChars = 4 * 1024 * 1024;
 /**
  * Items asked for per inbox page: 20, not the relay's 100 (`maxRelayPage`), so a page of offers at
  * the relay's largest (256 KiB each, about 5 MiB) is not what a slow link must carry within one
@@ -334,6 +342,7 @@ export const rejectedReward = v.object({
 });
 export type RejectedReward = v.InferOutput<typeof rejectedReward>;
 
+const rejectedRewardsBounds = { items: maxRejectedRewards, chars: maxRejectedRewardsChars };
 const rejectedRewardsSchema = v.object({
   v: v.literal(1),
   items: v.pipe(v.array(rejectedReward), v.maxLength(maxRejectedRewards)),
@@ -608,24 +617,17 @@ function failureOf(e: unknown): ProtocolError {
  * read again).
  */
 export function keptOffers(items: readonly StoredOffer[]): StoredOffer[] {
-  // Each offer's JSON and its comma, and the record around them: the record's exact length.
-  const sizes = items.map((o) => JSON.stringify(o).length + 1);
-  let chars = sizes.reduce((a, b) => a + b, '{"v":1,"items":[]}'.length - 1);
-  let count = items.length;
-  if (count <= maxStoredOffers && chars <= maxOffersRecordChars) return [...items];
   const tier = (o: StoredOffer) =>
     o.state === 'held' ? 2 : o.state === 'delivered' && !o.seen ? 1 : 0;
   const order = items
     .map((_, index) => index)
     .sort((a, b) => tier(items[a]!) - tier(items[b]!) || items[a]!.arrivedAt - items[b]!.arrivedAt);
-  const dropped = new Set<number>();
-  for (const index of order) {
-    if (count <= maxStoredOffers && chars <= maxOffersRecordChars) break;
-    dropped.add(index);
-    count--;
-    chars -= sizes[index]!;
-  }
-  return items.filter((_, index) => !dropped.has(index));
+  return keptWithinBounds(
+    items,
+    { v: 1, items: [] },
+    { items: maxStoredOffers, chars: maxOffersRecordChars },
+    order,
+  );
 }
 
 /**
@@ -1125,10 +1127,8 @@ export class OfferInbox {
     if (rejected.length > 0 && rejectedStored !== null) {
       const known = new Set(rejectedStored.map((e) => e.id));
       const next = [...rejectedStored, ...rejected.filter((e) => !known.has(e.id))];
-      records.push({
-        id: rejectedRewardsRecord.id,
-        value: { v: 1, items: next.slice(-maxRejectedRewards) },
-      });
+      const items = keptWithinBounds(next, { v: 1, items: [] }, rejectedRewardsBounds);
+      records.push({ id: rejectedRewardsRecord.id, value: { v: 1, items } });
     }
     let draftsKept = 0;
     let draftsNotKept = 0;

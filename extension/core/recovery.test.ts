@@ -8,10 +8,11 @@ import type {
 import { ProtocolError } from '../../protocol/errors';
 import { companyId, pseudonym, publicJwk, keyPairFromSeed } from '../../protocol/keys';
 import { ready } from '../../protocol/sodium';
-import { counterBytes, FakeStore } from './fakes';
+import { counterBytes, FakeClock, FakeStore } from './fakes';
 import { companyIdentity, newIdentity } from './identity';
-import type { RegistryPort } from './ports';
+import type { RegistryPort, StoreTable } from './ports';
 import { recoverRelationships } from './recovery';
+import { FakeClearinghouse, fixtureWallet, grantAll } from './wallet.fixture';
 
 const SHA = 'A'.repeat(43);
 const JWS = 'eyJh.eyJi.c2ln';
@@ -155,3 +156,107 @@ describe('recoverRelationships', () => {
     expect(result.companiesChecked).toBe(2);
   });
 });
+
+describe('recoverRelationships beside the wallet', () => {
+  const nowMs = Date.UTC(2026, 10, 1, 12);
+  const nowSeconds = nowMs / 1000;
+  const seed = new Uint8Array(32).fill(9);
+
+  /**
+   * The registry and relationship batches of the wallet's fake clearinghouse: the batch's answer
+   * is read when it is asked for; `asked` runs then, and the answer waits for what it returns.
+   */
+  function registryOf(ch: FakeClearinghouse, asked: () => Promise<void> = async () => {}) {
+    return {
+      listCompanies: async () => ({ companies: [ch.company], next: null }),
+      relationshipsBatch: async (signers: readonly RequestSigner[]) => {
+        const results = await Promise.all(
+          signers.map(async (s): Promise<BatchResult> => {
+            try {
+              return { status: 200, pseudonym: s.id, relationships: await ch.relationships(s) };
+            } catch {
+              return { status: 404, problem: { code: 'ERR_PSEUDONYM_UNKNOWN' } };
+            }
+          }),
+        );
+        await asked();
+        return { results };
+      },
+    } satisfies RegistryPort;
+  }
+
+  /**
+   * The clearinghouse after a grant given on another device (the relationship a recovery finds),
+   * and this device's empty vault with a wallet over it, a second request already checked.
+   */
+  async function recoveringDevice() {
+    await ready();
+    const clock = new FakeClock(nowMs);
+    const ch = await FakeClearinghouse.create(nowMs);
+    const elsewhere = fixtureWallet(ch, { store: new FakeStore(), clock, seed });
+    const first = await elsewhere.check(await ch.addRequest(nowSeconds - 120), { kind: 'link' });
+    await elsewhere.answer(first, grantAll(first.request));
+    const store = new PausingStore();
+    const wallet = fixtureWallet(ch, { store, clock, seed });
+    const checked = await wallet.check(await ch.addRequest(nowSeconds - 60), { kind: 'link' });
+    return { ch, store, wallet, checked };
+  }
+
+  it('does not write its copy over a record the wallet stored while it waited on the clearinghouse', async () => {
+    const { ch, store, wallet, checked } = await recoveringDevice();
+    let asked!: () => void;
+    const askedNow = new Promise<void>((resolve) => (asked = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const recovery = recoverRelationships(
+      seed,
+      registryOf(ch, () => (asked(), answered)),
+      store,
+    );
+    await askedNow;
+    // The customer grants again on this device before the clearinghouse's answer arrives.
+    const second = await wallet.answer(checked, grantAll(checked.request));
+    answer();
+    expect(await recovery).toMatchObject({ relationships: 1, failed: [] });
+    const record = await wallet.relationship(checked.pseudonym);
+    expect(record!.grants.map((g) => g.sha256)).toContain(second.sha256);
+    expect(record!.receipts.map((r) => r.sha256)).toEqual([second.sha256]);
+  });
+
+  it('writes in the relationship turn: the wallet’s write that comes meanwhile waits, and is kept', async () => {
+    const { ch, store, wallet, checked } = await recoveringDevice();
+    let answering: ReturnType<typeof wallet.answer> | undefined;
+    // Recovery's read of the record, before its write: the wallet answers right then.
+    const atRecoveryRead = async () => {
+      answering = wallet.answer(checked, grantAll(checked.request));
+      // Time enough for the answer to be stored, unless it waits for recovery's turn to end.
+      await Promise.race([answering, new Promise((resolve) => setTimeout(resolve, 300))]);
+    };
+    const recovery = recoverRelationships(
+      seed,
+      registryOf(ch, async () => void (store.pauseNextRead = atRecoveryRead)),
+      store,
+    );
+    expect(await recovery).toMatchObject({ relationships: 1, failed: [] });
+    expect(answering).toBeDefined();
+    const second = await answering!;
+    const record = await wallet.relationship(checked.pseudonym);
+    expect(record!.grants.map((g) => g.sha256)).toContain(second.sha256);
+    expect(record!.receipts.map((r) => r.sha256)).toEqual([second.sha256]);
+  });
+});
+
+/** A store that runs `pauseNextRead` once, at the next read of a relationship record. */
+class PausingStore extends FakeStore {
+  pauseNextRead: (() => Promise<void>) | null = null;
+
+  override async get(table: StoreTable, id: string): Promise<unknown> {
+    const value = await super.get(table, id);
+    const pause = table === 'relationships' ? this.pauseNextRead : null;
+    if (pause !== null) {
+      this.pauseNextRead = null;
+      await pause();
+    }
+    return value;
+  }
+}

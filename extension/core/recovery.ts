@@ -7,6 +7,10 @@
  *
  * The clearinghouse's answers are untrusted input: each relationship is parsed with a bounded
  * schema before it is stored, and one that does not fit is counted as failed, not stored.
+ *
+ * The wallet may write relationship records while a recovery runs (an answer given, a receipt
+ * fetched, the offers' refresh): recovery writes in the same relationship turn
+ * (./store-turns), and never over a record the vault holds already.
  */
 import * as v from 'valibot';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
@@ -20,6 +24,7 @@ import {
 } from '../../protocol/messages/primitives';
 import { companyIdentity } from './identity';
 import type { RecordStore, RegistryPort } from './ports';
+import { inRelationshipTurn } from './store-turns';
 
 /** Bounds of recovery: the registry is paged by 100; we stop at this many companies. */
 export const recoveryLimits = {
@@ -59,7 +64,7 @@ export type StoredRelationship = v.InferOutput<typeof storedRelationship>;
 export interface RecoveryResult {
   /** Companies of the registry whose pseudonym was asked about. */
   readonly companiesChecked: number;
-  /** Relationships found and stored. */
+  /** Relationships found, and now in the vault. */
   readonly relationships: number;
   /** Companies the clearinghouse could not answer for (or answered with nonsense): try again later. */
   readonly failed: readonly string[];
@@ -76,8 +81,23 @@ function unreachable(e: unknown): ProtocolError {
 }
 
 /**
+ * Stores `recovered` unless the vault holds a record of its pseudonym already: that one is the
+ * wallet's own copy (written while this recovery waited on the clearinghouse, or before it, when a
+ * recovery is asked again), with the receipts and what was opened that the clearinghouse's copy
+ * lacks, and the wallet's next refresh brings it up to date. Read and written in the relationship
+ * turn, so no write of the wallet lands between the two. A record that does not read as a
+ * relationship is replaced.
+ */
+function storeRecovered(store: RecordStore, recovered: StoredRelationship): Promise<void> {
+  return inRelationshipTurn(store, async () => {
+    if (v.is(storedRelationship, await store.get('relationships', recovered.pseudonym))) return;
+    await store.put('relationships', recovered.pseudonym, recovered);
+  });
+}
+
+/**
  * Recovers the relationships of the identity `masterSeed` from the clearinghouse and stores each
- * in `store` (`relationships/<pseudonym>`, replacing what was there). A network failure or a
+ * in `store` (`relationships/<pseudonym>`, where the vault holds none yet). A network failure or a
  * problem answer for the whole call throws `ERR_CLEARINGHOUSE_UNREACHABLE`; a failure for one
  * pseudonym (other than "unknown pseudonym", which means no relationship) lands in `failed`.
  *
@@ -130,7 +150,7 @@ export async function recoverRelationships(
             parsed.output.pseudonym === identity.pseudonym &&
             parsed.output.company.id === identity.company
           ) {
-            await store.put('relationships', identity.pseudonym, parsed.output);
+            await storeRecovered(store, parsed.output);
             relationships++;
             continue;
           }

@@ -24,7 +24,7 @@
  *    lost ({@link Wallet.revoke}, {@link Wallet.requestData}); a correction per holder in its own
  *    record until that holder was told ({@link Wallet.correct}). Receipts are recorded as pending
  *    before they are fetched, and fetched by a later refresh when the log cannot give them now.
- * 6. Relationship records are written one at a time (`relationshipTurns`), each merged with what
+ * 6. Relationship records are written one at a time (`inRelationshipTurn`), each merged with what
  *    the vault holds by then: a refresh that ran beside a revocation or data request never
  *    writes its receipt away, nor a view of the clearinghouse older than the one stored.
  *
@@ -73,6 +73,7 @@ import { openDecision, openedDecision, type OpenedDecision } from './complaint-d
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship, type StoredRelationship } from './recovery';
 import { storedPayload } from './stored-jws';
+import { inRelationshipTurn, inStoreTurn } from './store-turns';
 
 /** The clearinghouse calls the wallet makes. */
 export type WalletClearinghouse = Pick<
@@ -345,32 +346,12 @@ function writeCorrections(
   return store.put(correctionsRecord.table, correctionsRecord.id, { v: 1, corrections });
 }
 
-/** Runs `work` once the turn before it in `turns` has ended: one at a time per store. */
-function inStoreTurn<T>(
-  turns: WeakMap<RecordStore, Promise<unknown>>,
-  store: RecordStore,
-  work: () => Promise<T>,
-): Promise<T> {
-  const turn = (turns.get(store) ?? Promise.resolve()).catch(() => undefined).then(work);
-  turns.set(store, turn);
-  return turn;
-}
-
 /** Corrections, one at a time per store: two at once would sign and send one twice. */
 const correctionTurns = new WeakMap<RecordStore, Promise<unknown>>();
 
 function inCorrectionTurn<T>(store: RecordStore, work: () => Promise<T>): Promise<T> {
   return inStoreTurn(correctionTurns, store, work);
 }
-
-/**
- * Every read-modify-write of relationship records, one at a time per store: a refresh reads a
- * record, waits on the network, then writes; a revocation's or data request's receipt recorded
- * meanwhile (`notePending`, `settle`) must not be written over with what the refresh read before
- * it. Only the vault's read, merge and write run in the turn, never a network call, and nothing
- * in it takes the turn again (`Wallet.writeRelationships`, `Wallet.notePending`).
- */
-const relationshipTurns = new WeakMap<RecordStore, Promise<unknown>>();
 
 /**
  * What the relationship turn knows of the records it wrote, per store, in memory (after a restart
@@ -1364,7 +1345,7 @@ export class Wallet {
     message: { sha256: string; kind: LoggedWalletKind; jws: string },
   ): Promise<void> {
     const store = this.ports.store;
-    return inStoreTurn(relationshipTurns, store, async () => {
+    return inRelationshipTurn(store, async () => {
       const stored = await this.relationship(identity.pseudonym);
       if (
         stored === undefined ||
@@ -1393,7 +1374,7 @@ export class Wallet {
   ): Promise<WalletRelationship[]> {
     const store = this.ports.store;
     const writes = writesOf(store);
-    return inStoreTurn(relationshipTurns, store, async () => {
+    return inRelationshipTurn(store, async () => {
       // Side by side: the vault answers the reads of a large refresh in one go.
       const stored = await Promise.all(
         mine.map(({ record }) => this.relationship(record.pseudonym)),

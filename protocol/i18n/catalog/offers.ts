@@ -28,6 +28,22 @@ export const offers = {
     de: 'Beschwerden ({count})',
     en: 'Complaints ({count})',
   },
+  'extension.offers.tab.rejected': {
+    de: 'Abgelehnte Prämien ({count})',
+    en: 'Rejected rewards ({count})',
+  },
+  'extension.offers.rejected.intro': {
+    de: 'Prämien, die Ihr Assistent abgelehnt hat, weil sie sich nicht prüfen ließen. Sie stehen nicht in Ihrem Prämienkonto; jede wird als Beleg aufbewahrt.',
+    en: 'Rewards your Assistant rejected because they did not check out. They are not in your rewards ledger; each is kept as evidence.',
+  },
+  'extension.offers.rejected.item': {
+    de: 'Eine Prämie von {company} wurde am {date} abgelehnt. Grund: {reason}',
+    en: 'A reward from {company} was rejected on {date}. Reason: {reason}',
+  },
+  'extension.offers.draftsNotKept': {
+    de: 'Beim letzten Abruf ließen sich Verstöße nicht als Beschwerdeentwurf aufnehmen (Anzahl: {count}): Die Liste der Entwürfe ist voll oder lässt sich nicht lesen. Reichen Sie Entwürfe unter „Beschwerden“ ein oder verwerfen Sie sie, um Platz zu schaffen. Die betroffenen Angebote bleiben mit dem Grund unter „Ausgeblendet“.',
+    en: 'The last check could not keep {count} breach(es) as complaint drafts: the list of drafts is full or cannot be read. Submit or discard drafts under “Complaints” to make room. The offers concerned stay under “Hidden” with the reason.',
+  },
   'extension.offers.empty': { de: 'Hier ist nichts.', en: 'Nothing here.' },
   'extension.offers.brand': { de: 'von {brand}', en: 'from {brand}' },
   'extension.offers.validUntil': { de: 'gültig bis {date}', en: 'valid until {date}' },

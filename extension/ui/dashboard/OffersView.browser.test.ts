@@ -1,0 +1,126 @@
+/**
+ * The offers view in a real Chromium: the rewards the Assistant rejected, each said as a sentence
+ * (company, date, reason) under a tab reached by keyboard, and the breaches a sync could not keep
+ * as complaint drafts.
+ */
+import { mount, tick, unmount } from 'svelte';
+import { afterEach, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { t, type Locale } from '../../../protocol/i18n';
+import type { Response } from '../../messages';
+import OffersView from './OffersView.svelte';
+
+type Listing = Extract<Response, { type: 'offers' }>;
+
+const company = `co_${'A'.repeat(43)}`;
+const at = Date.UTC(2026, 10, 3, 12) / 1000;
+
+function listing(changes: Partial<Listing> = {}): Listing {
+  return {
+    type: 'offers',
+    items: [],
+    drafts: [],
+    autoSubmit: false,
+    suggestions: [],
+    pauses: [],
+    offline: false,
+    draftsNotKept: 0,
+    rejectedRewards: [],
+    now: at * 1000,
+    ...changes,
+  };
+}
+
+let target: HTMLElement | undefined;
+let app: ReturnType<typeof mount> | undefined;
+
+/** Mounts the view over a background that answers each list with `list` and each sync with `synced()`. */
+async function view(locale: Locale, list: Listing, synced: () => Listing = () => list) {
+  let syncs = 0;
+  const send = (async (request: { type: string }) => {
+    if (request.type === 'relationships.list')
+      return {
+        type: 'relationships',
+        items: [{ company: { id: company, legalName: 'Laufhaus GmbH' } }],
+        damaged: [],
+        now: 0,
+      };
+    if (request.type !== 'offers.sync') return list;
+    syncs++;
+    return synced();
+  }) as never;
+  target = document.createElement('div');
+  document.body.append(target);
+  app = mount(OffersView, { target, props: { locale, send } });
+  // The view syncs once it has listed: wait until the sync's answer is shown.
+  await expect
+    .poll(() => syncs > 0 && byTestId('offers-sync')?.hasAttribute('disabled') === false)
+    .toBe(true);
+}
+
+afterEach(async () => {
+  if (app) await unmount(app);
+  app = undefined;
+  target?.remove();
+});
+
+const byTestId = (id: string) => target?.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+it.each(['de', 'en'] as const)(
+  'says in %s which company sent each rejected reward, when, and why, under a tab reached by keyboard',
+  async (locale) => {
+    const rejected = [
+      { id: 'B'.repeat(43), company, error: 'ERR_GRANT_UNKNOWN', at: at + 60 },
+      { id: 'C'.repeat(43), company, error: 'ERR_MESSAGE_ISSUER_MISMATCH', at },
+    ];
+    await view(locale, listing({ rejectedRewards: rejected }));
+    const tab = byTestId('offers-tab-rejected')!;
+    expect(tab.textContent).toBe(t(locale, 'extension.offers.tab.rejected', { count: 2 }));
+    byTestId('offers-tab-complaints')!.focus();
+    await userEvent.tab();
+    expect(document.activeElement).toBe(tab);
+    await userEvent.keyboard('{Enter}');
+    await tick();
+    expect(tab.getAttribute('aria-pressed')).toBe('true');
+    const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    const shown = [...target!.querySelectorAll('[data-testid="rejected-reward"]')];
+    expect(shown.map((li) => li.textContent!.trim())).toEqual(
+      rejected.map((r) =>
+        t(locale, 'extension.offers.rejected.item', {
+          company: 'Laufhaus GmbH',
+          date: date.format(new Date(r.at * 1000)),
+          reason: t(locale, `errors.${r.error as 'ERR_GRANT_UNKNOWN'}`),
+        }),
+      ),
+    );
+    // Not an offer: the offers' lists are not shown under this tab.
+    expect(byTestId('offer')).toBeNull();
+  },
+);
+
+it('says so when the rejected rewards cannot be read, and shows the rest of the view', async () => {
+  await view('en', listing({ rejectedRewards: null }));
+  await userEvent.click(byTestId('offers-tab-rejected')!);
+  expect(byTestId('rejected-unreadable')!.textContent!.trim()).toBe(
+    t('en', 'errors.ERR_VAULT_RECORD_DAMAGED'),
+  );
+  expect(byTestId('offers-tab-rejected')!.textContent).toBe(
+    t('en', 'extension.offers.tab.rejected', { count: 0 }),
+  );
+});
+
+it.each(['de', 'en'] as const)(
+  'says in %s after a sync how many breaches it could not keep as complaint drafts, and nothing once all are kept',
+  async (locale) => {
+    let notKept = 3;
+    await view(locale, listing(), () => listing({ draftsNotKept: notKept }));
+    const note = byTestId('offers-drafts-not-kept')!;
+    expect(note.getAttribute('role')).toBe('status');
+    expect(note.textContent!.trim()).toBe(
+      t(locale, 'extension.offers.draftsNotKept', { count: 3 }),
+    );
+    notKept = 0;
+    await userEvent.click(byTestId('offers-sync')!);
+    await expect.poll(() => byTestId('offers-drafts-not-kept')).toBeNull();
+  },
+);
