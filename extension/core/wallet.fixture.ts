@@ -169,6 +169,8 @@ export class FakeClearinghouse implements WalletClearinghouse {
         status: 'active',
         activeRelationships: 0,
         revocationAcks: { onTime: 0, overdue: 0, open: 0 },
+        dataRequests: { onTime: 0, overdue: 0, open: 0 },
+        outOfScopeAccess: 0,
         upheldComplaints: 0,
         boycotts: 0,
         refusedRelayAttempts: 0,

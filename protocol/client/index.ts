@@ -76,6 +76,14 @@ export interface TrustFigures {
     readonly overdue: number;
     readonly open: number;
   };
+  /** Access and erasure requests against their one-month deadline. */
+  readonly dataRequests: {
+    readonly onTime: number;
+    readonly overdue: number;
+    readonly open: number;
+  };
+  /** Access-report entries outside their grant's scope. */
+  readonly outOfScopeAccess: number;
   readonly upheldComplaints: number;
   readonly boycotts: number;
   readonly refusedRelayAttempts: number;

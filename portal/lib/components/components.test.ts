@@ -26,6 +26,8 @@ const trust: TrustFigures = {
   status: 'suspended',
   activeRelationships: 1234,
   revocationAcks: { onTime: 5, overdue: 2, open: 1 },
+  dataRequests: { onTime: 13, overdue: 17, open: 19 },
+  outOfScopeAccess: 23,
   upheldComplaints: 3,
   boycotts: 7,
   refusedRelayAttempts: 11,
@@ -92,6 +94,23 @@ describe('TrustFigureList', () => {
       expect(body).toContain(t('de', key));
     }
     expect(body).toContain(t('de', 'portal.trust.acksOnTime.explain', { hours: 72 }));
+  });
+
+  it.each([
+    ['requestsOnTime', 13],
+    ['requestsOverdue', 17],
+    ['requestsOpen', 19],
+    ['outOfScope', 23],
+  ] as const)('shows %s, its value %d and its explanation in both languages', (key, value) => {
+    for (const locale of ['de', 'en'] as const) {
+      const body = render(TrustFigureList, {
+        props: { trust, locale, ackDeadlineHours: 72 },
+      }).body;
+      const figure = new RegExp(`data-figure="${key}"[^>]*>([\\s\\S]*?)</div>`).exec(body)?.[1];
+      expect(figure).toContain(`>${t(locale, `portal.trust.${key}`)}</dt>`);
+      expect(figure).toMatch(new RegExp(`<dd class="value[^"]*">${value}</dd>`));
+      expect(figure).toContain(t(locale, `portal.trust.${key}.explain`));
+    }
   });
 });
 
@@ -179,6 +198,19 @@ describe('the registry page', () => {
       'href="/companies?q=a%26b&amp;sort=acksOverdue&amp;dir=desc&amp;page=2"',
     );
     expect(body).not.toContain('<img src=x');
+  });
+
+  it('shows overdue data requests and out-of-scope access as sortable columns', () => {
+    const body = html({});
+    for (const [key, value] of [
+      ['requestsOnTime', 13],
+      ['requestsOverdue', 17],
+      ['outOfScope', 23],
+    ] as const) {
+      expect(body).toMatch(new RegExp(`<td[^>]*data-figure="${key}"[^>]*>${value}</td>`));
+      expect(body).toContain(`href="/companies?sort=${key}&amp;dir=desc"`);
+      expect(body).toContain(t('en', `portal.trust.${key}`));
+    }
   });
 
   it('shows the error sentence of an invalid query', () => {

@@ -18,6 +18,7 @@ import { sql, type Kysely } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { complaintReasons } from '$protocol/messages';
 import type { CompanyStatus, Database } from './db/schema';
+import { dataRequestStates } from './trust';
 
 const weekMs = 7 * 24 * 60 * 60 * 1000;
 /** 1970-01-05 was a Monday: weeks are counted from there (as registry.ts does). */
@@ -226,14 +227,12 @@ export async function dashboardFigures(
         .groupBy('company_id')
         .execute(),
     ),
-    // obligations.ts's rule: answered after the deadline, or unanswered past it.
+    // The findings' rule: answered after the deadline, or unanswered past it.
     countsBy(
       db
         .selectFrom('data_requests')
         .select(['company_id', sql<number>`count(*)`.as('n')])
-        .where(
-          sql<boolean>`(answered_at is not null and answered_at > deadline) or (answered_at is null and deadline < ${now})`,
-        )
+        .where((eb) => dataRequestStates(eb, nowMs).overdue)
         .groupBy('company_id')
         .execute(),
     ),

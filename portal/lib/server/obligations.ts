@@ -17,6 +17,7 @@ import { appendFeedEvent } from './consents';
 import type { Database } from './db/schema';
 import { nodeEd25519Verify } from './ed25519';
 import { recordAccessUses, type AccessUse } from './pseudonym-activity';
+import { dataRequestStates } from './trust';
 import {
   nowSeconds,
   storeSigned,
@@ -822,12 +823,7 @@ export async function dataRequestFindings(
     .selectFrom('data_requests')
     .select(['sha256', 'pseudonym', 'type', 'received_at', 'deadline', 'answered_at'])
     .where('company_id', '=', companyId)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('answered_at', 'is not', null), eb('answered_at', '>', eb.ref('deadline'))]),
-        eb.and([eb('answered_at', 'is', null), eb('deadline', '<', nowMs)]),
-      ]),
-    )
+    .where((eb) => dataRequestStates(eb, nowMs).overdue)
     // The newest, should there be more than fit: a long-standing record must not hide new ones.
     .orderBy('received_at', 'desc')
     .orderBy('sha256', 'desc')

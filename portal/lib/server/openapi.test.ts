@@ -12,6 +12,7 @@ import { parseMessage } from '$protocol/messages';
 import { webhookUrl } from '$protocol/messages/company';
 import { exampleMessages } from '$protocol/messages/examples';
 import { apiOperationIds, apiRoutes, openApiDocument, payloadSchemaName } from './openapi';
+import type { TrustFigures } from './trust';
 import { GET as openApiRoute } from '../../routes/api/v1/openapi.json/+server';
 
 const apiRoot = join(import.meta.dirname, '../../routes/api/v1');
@@ -317,6 +318,32 @@ describe('the OpenAPI document', () => {
     expect(revocationAcks['409']!['x-problem-types']).toEqual(
       expect.arrayContaining(['ERR_JWS_REPLAYED', 'ERR_REVOCATION_ALREADY_ACKED']),
     );
+  });
+
+  it('describes every trust figure of trust.ts, each required', () => {
+    const schema = (doc.components as { schemas: Record<string, Json> }).schemas.Trust!;
+    // Typed by TrustFigures: a figure added there does not compile here until it is listed.
+    const figures: Record<keyof TrustFigures, true> = {
+      status: true,
+      activeRelationships: true,
+      revocationAcks: true,
+      dataRequests: true,
+      outOfScopeAccess: true,
+      upheldComplaints: true,
+      boycotts: true,
+      refusedRelayAttempts: true,
+    };
+    expect(Object.keys(schema.properties as Json).sort()).toEqual(Object.keys(figures).sort());
+    expect([...(schema.required as string[])].sort()).toEqual(Object.keys(figures).sort());
+    const counts = { type: 'integer', minimum: 0 };
+    for (const name of ['revocationAcks', 'dataRequests']) {
+      expect((schema.properties as Json)[name], name).toEqual({
+        type: 'object',
+        properties: { onTime: counts, overdue: counts, open: counts },
+        required: ['onTime', 'overdue', 'open'],
+      });
+    }
+    expect((schema.properties as Json).outOfScopeAccess).toEqual(counts);
   });
 
   it('requires a request signature on signed GETs and none on public ones', () => {

@@ -391,6 +391,7 @@ const oversightRouteDocs: readonly RouteDoc[] = [
       'ERR_PSEUDONYM_UNKNOWN',
       'ERR_PSEUDONYM_COMPANY_MISMATCH',
       'ERR_EVIDENCE_INVALID',
+      'ERR_COMPLAINT_DUPLICATE',
     ],
   },
   {
@@ -1035,6 +1036,12 @@ const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type:
 const millis = { type: 'integer', minimum: 0, description: 'milliseconds since the epoch' };
 const seconds = { type: 'integer', minimum: 0, description: 'seconds since the epoch' };
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** Trust figures against a deadline: met, missed (late or still missing past it), still running. */
+const deadlineCounts = objectOf({
+  onTime: { type: 'integer', minimum: 0 },
+  overdue: { type: 'integer', minimum: 0 },
+  open: { type: 'integer', minimum: 0 },
+});
 
 /** Response shapes (docs/api.md); the message payloads are generated, these are written here. */
 function responseSchemas(): Record<string, unknown> {
@@ -1114,11 +1121,9 @@ function responseSchemas(): Record<string, unknown> {
     Trust: objectOf({
       status: ref('CompanyStatus'),
       activeRelationships: { type: 'integer', minimum: 0 },
-      revocationAcks: objectOf({
-        onTime: { type: 'integer', minimum: 0 },
-        overdue: { type: 'integer', minimum: 0 },
-        open: { type: 'integer', minimum: 0 },
-      }),
+      revocationAcks: deadlineCounts,
+      dataRequests: deadlineCounts,
+      outOfScopeAccess: { type: 'integer', minimum: 0 },
       upheldComplaints: { type: 'integer', minimum: 0 },
       boycotts: { type: 'integer', minimum: 0 },
       refusedRelayAttempts: { type: 'integer', minimum: 0 },

@@ -91,6 +91,12 @@ function figureOf(trust: TrustFigures, key: RegistrySortKey): number {
       return trust.revocationAcks.onTime;
     case 'acksOverdue':
       return trust.revocationAcks.overdue;
+    case 'requestsOnTime':
+      return trust.dataRequests.onTime;
+    case 'requestsOverdue':
+      return trust.dataRequests.overdue;
+    case 'outOfScope':
+      return trust.outOfScopeAccess;
     case 'complaints':
       return trust.upheldComplaints;
     case 'boycotts':

@@ -8,19 +8,28 @@
  * - `revocationAcks.overdue`: acknowledged after the deadline, or still unacknowledged past it
  *   (each of these is also a finding, see {@link overdueRevocations});
  * - `revocationAcks.open`: not yet acknowledged, still within the deadline;
+ * - `dataRequests.onTime`: access and erasure requests answered by their deadline (the one
+ *   stored with each request on receipt, one month by default, obligations.ts);
+ * - `dataRequests.overdue`: answered after the deadline, or still unanswered past it (each of
+ *   these is also a `data-request-overdue` finding; both use {@link dataRequestStates});
+ * - `dataRequests.open`: not yet answered, still within the deadline;
+ * - `outOfScopeAccess`: entries of the company's access reports outside their grant's scope, each
+ *   an `access-out-of-scope` finding (obligations.ts; an entry counts once whatever its `count`);
  * - `refusedRelayAttempts`: offers the relay refused (relay.ts, all time);
  * - `upheldComplaints`: complaints a regulator upheld (oversight.ts; each is a finding);
  * - `boycotts`: pseudonyms with a logged relationship holding a blacklist signal against the
  *   company or one of its brands (oversight.ts; withdrawn signals do not count);
  * - `status`: pending, active or suspended.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { CompanyStatus, Database } from './db/schema';
 
 export interface TrustFigures {
   status: CompanyStatus;
   activeRelationships: number;
   revocationAcks: { onTime: number; overdue: number; open: number };
+  dataRequests: { onTime: number; overdue: number; open: number };
+  outOfScopeAccess: number;
   upheldComplaints: number;
   boycotts: number;
   refusedRelayAttempts: number;
@@ -28,6 +37,43 @@ export interface TrustFigures {
 
 /** The default acknowledgement deadline of a revocation: 72 hours (issue 4). */
 export const defaultAckDeadlineMs = 72 * 60 * 60 * 1000;
+
+/**
+ * Where each data request stands against its deadline at `nowMs`, as conditions on a
+ * `data_requests` row: the one rule behind `dataRequests` and the `data-request-overdue`
+ * findings. The deadline is the request's own, stored on receipt; due "by" it, so an answer at
+ * the deadline's very millisecond is on time and an unanswered request turns overdue just after
+ * it. Every request is in exactly one of the three states.
+ *
+ * @example
+ * ```ts
+ * db.selectFrom('data_requests').selectAll().where((eb) => dataRequestStates(eb, Date.now()).overdue);
+ * ```
+ */
+export function dataRequestStates(
+  eb: ExpressionBuilder<Database, 'data_requests'>,
+  nowMs: number,
+): { onTime: Expression<SqlBool>; overdue: Expression<SqlBool>; open: Expression<SqlBool> } {
+  const answered = eb('answered_at', 'is not', null);
+  const unanswered = eb('answered_at', 'is', null);
+  return {
+    onTime: eb.and([answered, eb('answered_at', '<=', eb.ref('deadline'))]),
+    overdue: eb.or([
+      eb.and([answered, eb('answered_at', '>', eb.ref('deadline'))]),
+      eb.and([unanswered, eb('deadline', '<', nowMs)]),
+    ]),
+    open: eb.and([unanswered, eb('deadline', '>=', nowMs)]),
+  };
+}
+
+/** The counts of a row of sums against a deadline (PostgreSQL sums bigints into strings). */
+function deadlineCounts(row: {
+  on_time: number | string;
+  overdue: number | string;
+  open: number | string;
+}): TrustFigures['revocationAcks'] {
+  return { onTime: Number(row.on_time), overdue: Number(row.overdue), open: Number(row.open) };
+}
 
 /**
  * The trust figures of several companies in one query per figure, whatever their number.
@@ -50,6 +96,8 @@ export async function trustFigures(
       status,
       activeRelationships: 0,
       revocationAcks: { onTime: 0, overdue: 0, open: 0 },
+      dataRequests: { onTime: 0, overdue: 0, open: 0 },
+      outOfScopeAccess: 0,
       upheldComplaints: 0,
       boycotts: 0,
       refusedRelayAttempts: 0,
@@ -87,13 +135,34 @@ export async function trustFigures(
     .where('company_id', 'in', ids)
     .groupBy('company_id')
     .execute();
-  for (const row of acks) {
-    result.get(row.company_id)!.revocationAcks = {
-      onTime: Number(row.on_time),
-      overdue: Number(row.overdue),
-      open: Number(row.open),
-    };
-  }
+  for (const row of acks) result.get(row.company_id)!.revocationAcks = deadlineCounts(row);
+
+  // Data requests and access findings (obligations.ts), over `data_requests_company_idx` and
+  // `access_findings_company_idx` (migration 0007), both led by `company_id`.
+  const requests = await db
+    .selectFrom('data_requests')
+    .select((eb) => {
+      const state = dataRequestStates(eb, nowMs);
+      const count = (condition: Expression<SqlBool>) =>
+        sql<number>`sum(case when ${condition} then 1 else 0 end)`;
+      return [
+        'company_id',
+        count(state.onTime).as('on_time'),
+        count(state.overdue).as('overdue'),
+        count(state.open).as('open'),
+      ];
+    })
+    .where('company_id', 'in', ids)
+    .groupBy('company_id')
+    .execute();
+  for (const row of requests) result.get(row.company_id)!.dataRequests = deadlineCounts(row);
+  const outOfScope = await db
+    .selectFrom('access_findings')
+    .select((eb) => ['company_id', eb.fn.countAll<number>().as('n')])
+    .where('company_id', 'in', ids)
+    .groupBy('company_id')
+    .execute();
+  for (const row of outOfScope) result.get(row.company_id)!.outOfScopeAccess = Number(row.n);
 
   // Every offer the relay refused (relay.ts), all time: each is also a `relay-refused` finding.
   const refused = await db

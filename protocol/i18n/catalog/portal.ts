@@ -165,6 +165,32 @@ export const portal = {
     de: 'Widerrufe, die noch nicht bestätigt sind, deren Frist aber noch läuft.',
     en: 'Revocations not yet confirmed whose deadline has not passed.',
   },
+  'portal.trust.requestsOnTime': {
+    de: 'Anfragen rechtzeitig beantwortet',
+    en: 'Data requests answered in time',
+  },
+  'portal.trust.requestsOnTime.explain': {
+    de: 'Auskunfts- und Löschanfragen, die das Unternehmen innerhalb ihrer Frist beantwortet hat (ein Monat ab Eingang, Art. 12 Abs. 3 DSGVO).',
+    en: 'Access and erasure requests the company answered within their deadline (one month from receipt, GDPR Art. 12(3)).',
+  },
+  'portal.trust.requestsOverdue': { de: 'Anfragen überfällig', en: 'Data requests overdue' },
+  'portal.trust.requestsOverdue.explain': {
+    de: 'Auskunfts- und Löschanfragen, die erst nach der Frist oder bis heute nicht beantwortet wurden. Jede ist ein Befund für die Aufsicht.',
+    en: 'Access and erasure requests answered only after the deadline, or not at all to this day. Each one is a finding for the regulator.',
+  },
+  'portal.trust.requestsOpen': { de: 'Anfragen in Frist', en: 'Data requests within the deadline' },
+  'portal.trust.requestsOpen.explain': {
+    de: 'Auskunfts- und Löschanfragen, die noch nicht beantwortet sind, deren Frist aber noch läuft.',
+    en: 'Access and erasure requests not yet answered whose deadline has not passed.',
+  },
+  'portal.trust.outOfScope': {
+    de: 'Datennutzung außerhalb der Einwilligung',
+    en: 'Data use outside the grant',
+  },
+  'portal.trust.outOfScope.explain': {
+    de: 'Einträge in den eigenen Nutzungsberichten des Unternehmens, die keine Einwilligung deckte: eine unbekannte Einwilligung, ein anderer Zweck oder andere Daten als erlaubt, eine Nutzung vor der Einwilligung oder nach ihrem Ablauf oder Widerruf. Jeder ist ein Befund für die Aufsicht.',
+    en: 'Entries of the company’s own access reports that no grant covered: an unknown grant, another purpose or other data than granted, a use before the grant or after it expired or was revoked. Each one is a finding for the regulator.',
+  },
   'portal.trust.complaints': { de: 'Berechtigte Beschwerden', en: 'Upheld complaints' },
   'portal.trust.complaints.explain': {
     de: 'Beschwerden mit signiertem Beleg, denen eine Aufsichtsbehörde stattgegeben hat.',
