@@ -43,7 +43,7 @@ import {
 } from '../../protocol/messages';
 import { openSealed, sealSigned, sealTo } from '../../protocol/seal';
 import { openMessage, signMessage } from '../../protocol/signed';
-import type { Customer, SiteStore } from './store';
+import { pseudonymKeyExpiry, type Customer, type SiteStore } from './store';
 
 export type { Customer } from './store';
 
@@ -432,11 +432,16 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       event.kind === 'grant' || event.kind === 'refusal' ? pseudonymKeyOf(event.jws) : undefined;
     if (event.kind === 'refusal' && carried !== undefined && !customers.has(event.pseudonym)) {
       // A later grant need not carry the key again (SPECS "Identifiers").
-      store.putPseudonymKey(event.pseudonym, carried);
+      const learntAt = Math.floor(now() / 1000);
+      store.putPseudonymKey(
+        event.pseudonym,
+        carried,
+        pseudonymKeyExpiry(learntAt, askAgainAfterOf(event.jws)),
+      );
     }
     if (event.kind === 'grant') {
       const existing = customers.get(event.pseudonym);
-      const x = existing?.x ?? carried ?? store.pseudonymKeys.get(event.pseudonym);
+      const x = existing?.x ?? carried ?? store.pseudonymKeys.get(event.pseudonym)?.x;
       if (x === undefined) {
         log(`grant ${event.sha256}: key of ${event.pseudonym} unknown, not a customer yet`);
         return;
@@ -559,6 +564,16 @@ function pseudonymKeyOf(jws: string): string | undefined {
     const payload = payloadOf(jws) as { pseudonymKey?: Ed25519PublicJwk };
     const x = payload.pseudonymKey?.x;
     return typeof x === 'string' && /^[A-Za-z0-9_-]{43}$/.test(x) ? x : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A refusal's "ask me again after", in seconds, if it names one (the clearinghouse verified it). */
+function askAgainAfterOf(jws: string): number | undefined {
+  try {
+    const { askAgainAfter } = payloadOf(jws) as { askAgainAfter?: unknown };
+    return Number.isSafeInteger(askAgainAfter) ? (askAgainAfter as number) : undefined;
   } catch {
     return undefined;
   }

@@ -132,7 +132,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   const identity: SiteIdentity = await loadOrCreateIdentity(options.dataDir);
   const statePath = join(options.dataDir, 'state.json');
   let state = readState(statePath);
-  const store = openSiteStore(options.dataDir);
+  const store = openSiteStore(options.dataDir, { now });
   // Answers of requests an earlier run had answered and read past (store.ts).
   store.pruneAnswers(state.cursor);
   /** Stores `next` as the state; memory changes only once it is on disk (a failed write throws). */

@@ -1,37 +1,51 @@
 /**
- * The reference company site's store: what it must still know after a restart, in JSON files
- * beside its key. Each write replaces one whole file, flushed to the disk before and after the
- * rename (durable-file.ts), so a crash or a power loss leaves the old file or the new one.
+ * The reference company site's store: what it must still know after a restart, as JSON beside its
+ * key. It is a snapshot in four files and a journal of the changes since, `journal.jsonl` (one
+ * JSON object per line); a start reads the snapshot and replays the journal over it.
  *
- * What each file holds, and how it grows:
+ * - **A change** is one line appended to the journal and flushed to the disk
+ *   (durable-file.ts `appendToFile`) before memory changes: a failed write throws and leaves the
+ *   store as it was, so the caller retries rather than acknowledging something it never kept. It
+ *   writes the records it changes (a customer's record with its grant, a few KiB), not the store.
+ * - **A crash** in the middle of an append leaves a torn last line: a start reads it as absent
+ *   (nobody was told it was stored) and the next append cuts it off. Every append is flushed
+ *   before the next one starts, so a line before the last that does not parse is no crash's
+ *   work: the start stops with {@link StoreCorrupt} rather than guess what it held.
+ * - **Compaction**: once the journal is larger than the snapshot (and than 1 MiB), the next change
+ *   first writes the whole state as the snapshot (each file replaced as one step, durable-file.ts)
+ *   and empties the journal. A start so reads the snapshot and at most as many bytes again (or
+ *   1 MiB), and the snapshot is rewritten only after as many bytes of changes as it holds:
+ *   amortised, the bytes written stay proportional to the changes. A line holds the new value of
+ *   what it changes, never a difference, so replaying it over a snapshot that holds it already
+ *   changes nothing: a crash after some snapshot files were replaced, before the journal was
+ *   emptied, reads the same state again.
+ *
+ * The snapshot files, and how each grows:
  *
  * - `customers.json`: one record per pseudonym that granted (a JSON array, the format of the
  *   first version; the fields added since are optional, so an older file still loads). A record
  *   stays after a revocation (the evidence of what was given); its revocations start over with a
- *   new grant, and its data holds one value per category. So the file grows with the customers,
- *   and it is rewritten whole on each grant, revocation, correction and erasure: O(customers)
- *   bytes per such feed event. Fine for a reference site; a real one keeps this in a database.
+ *   new grant, and its data holds one value per category. So it grows with the customers; a real
+ *   site keeps this in a database.
  * - `contacts.json`: per pseudonym, when the relay accepted the site's offers, in seconds. Only
  *   the last 7 × 24 hours are kept (what the cap counts), so it is bounded by the customers
- *   offered to that week times their weekly cap; each offer rewrites only this file.
+ *   offered to that week times their weekly cap.
  * - `pseudonym-keys.json`: public keys learnt from refusals, of pseudonyms that are no customers
  *   (yet): a key comes only with a pseudonym's first message (SPECS "Identifiers"), so one learnt
  *   from a refusal must outlive a restart for a later grant without `pseudonymKey`. A key leaves
- *   when its pseudonym grants (it is then in `customers.json`); one per pseudonym that refused
- *   and never granted stays (about 100 bytes each): a grant may still come.
+ *   when its pseudonym grants (it is then in `customers.json`), or at the first start or
+ *   compaction after its `keepUntil` ({@link pseudonymKeyExpiry} says why then): about 100 bytes
+ *   for each refusal of the last 430 days at most.
  * - `data-requests.json`: per data request (by sha256), the answer decided before acting on it,
  *   so a retry sends the same answer: the categories an erasure erased, the disclosure token an
  *   access answer names. Once answered only the fact is kept (a re-read event must not be
  *   answered twice), and once the feed cursor is past the request's event nothing is: bounded by
  *   the requests not yet answered.
- *
- * Every write goes to disk before memory changes: a failed write leaves the store as it was and
- * throws, so the caller retries rather than acknowledging something it never kept.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GrantRevocation } from '../../protocol/grants';
-import { replaceFile } from './durable-file';
+import { appendToFile, replaceFile } from './durable-file';
 
 /** What the site holds about one customer (a pseudonym). */
 export interface Customer {
@@ -52,6 +66,14 @@ export interface Customer {
   data: Record<string, string>;
 }
 
+/** A key learnt from a refusal of a pseudonym that is no customer (yet). */
+export interface PseudonymKey {
+  /** The public key (JWK `x`). */
+  x: string;
+  /** From when the store may drop it, in seconds ({@link pseudonymKeyExpiry}). */
+  keepUntil: number;
+}
+
 /** An answer to a data request, decided (and kept) before the site acts on it. */
 export type DecidedAnswer =
   | { outcome: 'disclosure'; disclosureToken: string }
@@ -64,19 +86,26 @@ export type DecidedAnswer =
  */
 export type KeptAnswer = (DecidedAnswer | { outcome: 'answered' }) & { cursor: string };
 
-export interface SiteStore {
+/** What the store holds; a restart reads the same. */
+export interface SiteStoreState {
   readonly customers: ReadonlyMap<string, Customer>;
   /** Keys of pseudonyms that are no customers, by pseudonym. */
-  readonly pseudonymKeys: ReadonlyMap<string, string>;
+  readonly pseudonymKeys: ReadonlyMap<string, PseudonymKey>;
   /** When the relay accepted offers, by pseudonym, in seconds (the last 7 days at least). */
   readonly contacts: ReadonlyMap<string, readonly number[]>;
   readonly answers: ReadonlyMap<string, KeptAnswer>;
+}
+
+export interface SiteStore extends SiteStoreState {
   /** Adds or replaces customers in one write; throws (and changes nothing) on a write error. */
   putCustomers(customers: readonly Customer[]): void;
   /** Adds or replaces one customer; throws (and changes nothing) on a write error. */
   putCustomer(customer: Customer): void;
-  /** Remembers a key learnt from the feed; throws (and changes nothing) on a write error. */
-  putPseudonymKey(pseudonym: string, x: string): void;
+  /**
+   * Remembers a key learnt from the feed until `keepUntil` (seconds), or later if it is held
+   * until later already; throws (and changes nothing) on a write error.
+   */
+  putPseudonymKey(pseudonym: string, x: string, keepUntil: number): void;
   /** Forgets a learnt key (its pseudonym is a customer now); throws on a write error. */
   deletePseudonymKey(pseudonym: string): void;
   /**
@@ -88,15 +117,120 @@ export interface SiteStore {
   putAnswer(requestSha256: string, answer: KeptAnswer): void;
   /** Drops the answered requests whose event is at or before `cursor`; throws on a write error. */
   pruneAnswers(cursor: string): void;
+  /**
+   * Writes the state as the snapshot, without the keys past their `keepUntil`, and empties the
+   * journal. A change does this first once the journal outgrew the snapshot; throws (and
+   * changes nothing the store holds) on a write error.
+   */
+  compact(): void;
+}
+
+export interface SiteStoreOptions {
+  /** Decides which learnt keys are past their `keepUntil`. Default: Date.now. */
+  now?: () => number;
+  /** The journal is compacted only once it is larger than this too. Default 1 MiB. */
+  minCompactionBytes?: number;
+}
+
+/** A store file that does not read as the store wrote it: the site stops rather than guess. */
+export class StoreCorrupt extends Error {
+  override readonly name = 'StoreCorrupt';
+  readonly code = 'ERR_STORE_CORRUPT';
+  constructor(
+    /** The file's path. */
+    readonly file: string,
+    /** The journal line (from 1) that does not read, if it is one. */
+    readonly line: number | undefined,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const day = 86_400;
+/**
+ * How long a key learnt from a refusal is kept past the refusal's "ask me again after" (or past
+ * the refusal, if it named no such time).
+ */
+const keyGraceSeconds = 30 * day;
+/** The latest "ask me again after" the clearinghouse accepts, after the refusal (docs/api.md). */
+const maxAskAgainAfterSeconds = 400 * day;
+
+/**
+ * Until when a key learnt at `learntAt` from a refusal is kept (all in seconds): 30 days past the
+ * refusal's `askAgainAfter`, or past `learntAt` if it names none (or an earlier one).
+ *
+ * The key serves only a later grant that comes without it. This project's Assistant puts it in
+ * every grant and refusal (docs/architecture.md), so only an Assistant that sends it with the
+ * first message alone depends on it. The company may ask that pseudonym again only once
+ * `askAgainAfter` has passed (docs/api.md "Targeted requests"), so the key must outlive that
+ * time; the 30 days after it leave the answer as long as the clearinghouse keeps an item for an
+ * Assistant that does not fetch it (`inboxRetentionMs`, portal/lib/server/relay.ts). A grant
+ * without its key after that makes no customer: the site logs that the key is unknown and holds
+ * nothing about the pseudonym. Bounded by the 400 days the clearinghouse accepts, so the file
+ * holds the refusals of at most the last 430 days.
+ *
+ * @example
+ * ```ts
+ * store.putPseudonymKey(pseudonym, x, pseudonymKeyExpiry(nowSeconds, refusal.askAgainAfter));
+ * ```
+ */
+export function pseudonymKeyExpiry(learntAt: number, askAgainAfter?: number): number {
+  const askAgain = Math.min(
+    Math.max(askAgainAfter ?? learntAt, learntAt),
+    learntAt + maxAskAgainAfterSeconds,
+  );
+  return askAgain + keyGraceSeconds;
+}
+
+/**
+ * One line of the journal: the new value of what it changes, never a difference, so that a line
+ * replayed twice changes nothing more (a `contacts` line drops the same contacts again).
+ */
+type Change =
+  | { op: 'customers'; customers: Customer[] }
+  | { op: 'pseudonym-key'; pseudonym: string; key: PseudonymKey }
+  | { op: 'forget-pseudonym-key'; pseudonym: string }
+  | { op: 'contacts'; pseudonym: string; times: number[]; since: number }
+  | { op: 'answer'; requestSha256: string; answer: KeptAnswer }
+  | { op: 'forget-answers'; requestSha256s: string[] };
+
+interface Held {
+  customers: Map<string, Customer>;
+  pseudonymKeys: Map<string, PseudonymKey>;
+  contacts: Map<string, readonly number[]>;
+  answers: Map<string, KeptAnswer>;
+}
+
+interface StorePaths {
+  customers: string;
+  contacts: string;
+  pseudonymKeys: string;
+  answers: string;
+  journal: string;
+}
+
+/** What a start read from the disk. */
+interface Loaded {
+  held: Held;
+  snapshotBytes: number;
+  /** The journal's bytes up to its last whole line; undefined when there is no journal. */
+  journalBytes: number | undefined;
+  /** The snapshot holds what an older version wrote (contacts in `customers.json`, bare keys). */
+  olderFormat: boolean;
 }
 
 const keyPattern = /^[A-Za-z0-9_-]{43}$/;
+const defaultMinCompactionBytes = 1 << 20;
 
 /**
- * Opens the store in `dataDir`, reading what an earlier run left (a missing file starts empty;
- * records that do not parse are skipped).
+ * Opens the store in `dataDir`, reading what an earlier run left (missing files start empty;
+ * snapshot records that do not parse are skipped). It compacts at once when the snapshot is of
+ * an older format, holds keys to drop, or the journal outgrew it.
  *
- * @throws SyntaxError when a file is not JSON: the site stops rather than overwrite it.
+ * @throws StoreCorrupt when a file is not JSON or a journal line (but a torn last one) does not
+ *   read: the site stops rather than overwrite what it cannot read.
  *
  * @example
  * ```ts
@@ -104,103 +238,282 @@ const keyPattern = /^[A-Za-z0-9_-]{43}$/;
  * store.putCustomer({ ...store.customers.get(pseudonym)!, data: { address: 'Heidestraße 18' } });
  * ```
  */
-export function openSiteStore(dataDir: string): SiteStore {
-  const customersPath = join(dataDir, 'customers.json');
-  const contactsPath = join(dataDir, 'contacts.json');
-  const keysPath = join(dataDir, 'pseudonym-keys.json');
-  const answersPath = join(dataDir, 'data-requests.json');
-  const customers = new Map<string, Customer>();
-  /** Contacts kept in `customers.json` by the version before `contacts.json`. */
-  const legacyContacts = new Map<string, number[]>();
-  for (const value of asArray(readJson(customersPath))) {
-    const customer = parseCustomer(value);
-    if (customer === undefined) continue;
-    customers.set(customer.pseudonym, customer);
-    const contacts = numbers(asRecord(value).contacts);
-    if (contacts.length > 0) legacyContacts.set(customer.pseudonym, contacts);
-  }
-  const contacts = new Map<string, readonly number[]>();
-  for (const [pseudonym, times] of Object.entries(asRecord(readJson(contactsPath)))) {
-    const kept = numbers(times);
-    if (kept.length > 0) contacts.set(pseudonym, kept);
-  }
-  const pseudonymKeys = new Map<string, string>();
-  for (const [pseudonym, x] of Object.entries(asRecord(readJson(keysPath)))) {
-    if (typeof x === 'string' && keyPattern.test(x)) pseudonymKeys.set(pseudonym, x);
-  }
-  const answers = new Map<string, KeptAnswer>();
-  for (const [sha256, value] of Object.entries(asRecord(readJson(answersPath)))) {
-    const answer = parseAnswer(value);
-    if (answer !== undefined) answers.set(sha256, answer);
+export function openSiteStore(dataDir: string, options: SiteStoreOptions = {}): SiteStore {
+  const now = options.now ?? Date.now;
+  const minCompactionBytes = options.minCompactionBytes ?? defaultMinCompactionBytes;
+  const paths = storePaths(dataDir);
+  const loaded = load(paths, seconds(now()));
+  const held = loaded.held;
+  let snapshotBytes = loaded.snapshotBytes;
+  /** Undefined while the journal's length is not known (no journal, or emptying it failed). */
+  let journalBytes = loaded.journalBytes;
+  const outgrown = (bytes: number) => bytes > Math.max(snapshotBytes, minCompactionBytes);
+
+  function compact(): void {
+    const dropped = droppedKeys(held, seconds(now()));
+    const keys = new Map(held.pseudonymKeys);
+    for (const pseudonym of dropped) keys.delete(pseudonym);
+    const files: [string, unknown][] = [
+      [paths.contacts, Object.fromEntries(held.contacts)],
+      [paths.pseudonymKeys, Object.fromEntries(keys)],
+      [paths.answers, Object.fromEntries(held.answers)],
+      // Last: the first version's contacts leave this file only once contacts.json holds them.
+      [paths.customers, [...held.customers.values()]],
+    ];
+    let bytes = 0;
+    for (const [path, value] of files) {
+      const text = jsonText(value);
+      replaceFile(path, text);
+      bytes += Buffer.byteLength(text);
+    }
+    journalBytes = undefined;
+    replaceFile(paths.journal, '');
+    journalBytes = 0;
+    snapshotBytes = bytes;
+    for (const pseudonym of dropped) held.pseudonymKeys.delete(pseudonym);
   }
 
-  // Carried over once: into `contacts.json` first, then out of `customers.json`.
-  if (legacyContacts.size > 0) {
-    const missing = [...legacyContacts].filter(([pseudonym]) => !contacts.has(pseudonym));
-    if (missing.length > 0) {
-      writeJson(contactsPath, Object.fromEntries([...contacts, ...missing]));
-      for (const [pseudonym, times] of missing) contacts.set(pseudonym, times);
+  function commit(change: Change): void {
+    let length = journalBytes;
+    if (length === undefined || outgrown(length)) {
+      compact();
+      length = 0;
     }
-    writeJson(customersPath, [...customers.values()]);
+    journalBytes = appendToFile(paths.journal, `${JSON.stringify(change)}\n`, length);
+    apply(held, change);
   }
-  // A key left by a run that stopped between the grant and forgetting the key.
-  if ([...pseudonymKeys.keys()].some((pseudonym) => customers.has(pseudonym))) {
-    const kept = [...pseudonymKeys].filter(([pseudonym]) => !customers.has(pseudonym));
-    writeJson(keysPath, Object.fromEntries(kept));
-    for (const pseudonym of customers.keys()) pseudonymKeys.delete(pseudonym);
+
+  if (
+    loaded.olderFormat ||
+    droppedKeys(held, seconds(now())).length > 0 ||
+    (journalBytes !== undefined && outgrown(journalBytes))
+  )
+    compact();
+  else if (journalBytes === undefined) {
+    replaceFile(paths.journal, '');
+    journalBytes = 0;
   }
 
   function putCustomers(changed: readonly Customer[]): void {
-    const next = new Map(customers);
-    for (const customer of changed) next.set(customer.pseudonym, customer);
-    writeJson(customersPath, [...next.values()]);
-    for (const customer of changed) customers.set(customer.pseudonym, customer);
+    if (changed.length > 0) commit({ op: 'customers', customers: [...changed] });
   }
 
   return {
-    customers,
-    pseudonymKeys,
-    contacts,
-    answers,
+    customers: held.customers,
+    pseudonymKeys: held.pseudonymKeys,
+    contacts: held.contacts,
+    answers: held.answers,
     putCustomers,
     putCustomer: (customer) => putCustomers([customer]),
-    putPseudonymKey(pseudonym, x) {
-      if (pseudonymKeys.get(pseudonym) === x) return;
-      writeJson(keysPath, Object.fromEntries(new Map(pseudonymKeys).set(pseudonym, x)));
-      pseudonymKeys.set(pseudonym, x);
+    putPseudonymKey(pseudonym, x, keepUntil) {
+      const kept = held.pseudonymKeys.get(pseudonym);
+      if (kept?.x === x && kept.keepUntil >= keepUntil) return;
+      commit({ op: 'pseudonym-key', pseudonym, key: { x, keepUntil } });
     },
     deletePseudonymKey(pseudonym) {
-      if (!pseudonymKeys.has(pseudonym)) return;
-      const next = new Map(pseudonymKeys);
-      next.delete(pseudonym);
-      writeJson(keysPath, Object.fromEntries(next));
-      pseudonymKeys.delete(pseudonym);
+      if (held.pseudonymKeys.has(pseudonym)) commit({ op: 'forget-pseudonym-key', pseudonym });
     },
     putContacts(pseudonym, times, since) {
-      const next = new Map<string, readonly number[]>();
-      for (const [other, kept] of new Map(contacts).set(pseudonym, times)) {
-        const recent = kept.filter((t) => t > since);
-        if (recent.length > 0) next.set(other, recent);
-      }
-      writeJson(contactsPath, Object.fromEntries(next));
-      contacts.clear();
-      for (const [other, kept] of next) contacts.set(other, kept);
+      commit({ op: 'contacts', pseudonym, times: times.filter((t) => t > since), since });
     },
     putAnswer(requestSha256, answer) {
-      writeJson(answersPath, Object.fromEntries(new Map(answers).set(requestSha256, answer)));
-      answers.set(requestSha256, answer);
+      commit({ op: 'answer', requestSha256, answer });
     },
     pruneAnswers(cursor) {
-      const settled = [...answers]
+      const settled = [...held.answers]
         .filter(([, a]) => a.outcome === 'answered' && Number(a.cursor) <= Number(cursor))
         .map(([sha256]) => sha256);
-      if (settled.length === 0) return;
-      const next = new Map(answers);
-      for (const sha256 of settled) next.delete(sha256);
-      writeJson(answersPath, Object.fromEntries(next));
-      for (const sha256 of settled) answers.delete(sha256);
+      if (settled.length > 0) commit({ op: 'forget-answers', requestSha256s: settled });
     },
+    compact,
   };
+}
+
+/**
+ * What a start of the store in `dataDir` would find, read without writing anything (another
+ * process may hold the store open): to inspect a store, or to check in a test what it kept.
+ *
+ * @throws StoreCorrupt as {@link openSiteStore} does.
+ *
+ * @example
+ * ```ts
+ * const { customers } = readSiteStore('test/company-site/data');
+ * ```
+ */
+export function readSiteStore(dataDir: string, now: () => number = Date.now): SiteStoreState {
+  const at = seconds(now());
+  const { held } = load(storePaths(dataDir), at);
+  for (const pseudonym of droppedKeys(held, at)) held.pseudonymKeys.delete(pseudonym);
+  return held;
+}
+
+function storePaths(dataDir: string): StorePaths {
+  return {
+    customers: join(dataDir, 'customers.json'),
+    contacts: join(dataDir, 'contacts.json'),
+    pseudonymKeys: join(dataDir, 'pseudonym-keys.json'),
+    answers: join(dataDir, 'data-requests.json'),
+    journal: join(dataDir, 'journal.jsonl'),
+  };
+}
+
+/** Reads the snapshot, then replays the journal over it; `at` is now, in seconds. */
+function load(paths: StorePaths, at: number): Loaded {
+  let snapshotBytes = 0;
+  let olderFormat = false;
+  function snapshotFile(path: string): unknown {
+    const bytes = readBytes(path);
+    if (bytes === undefined) return undefined;
+    snapshotBytes += bytes.length;
+    try {
+      return JSON.parse(bytes.toString('utf8')) as unknown;
+    } catch (error) {
+      throw new StoreCorrupt(path, undefined, `${path} is not JSON`, { cause: error });
+    }
+  }
+  const held: Held = {
+    customers: new Map(),
+    pseudonymKeys: new Map(),
+    contacts: new Map(),
+    answers: new Map(),
+  };
+  /** Contacts kept in `customers.json` by the version before `contacts.json`. */
+  const legacyContacts = new Map<string, number[]>();
+  for (const value of asArray(snapshotFile(paths.customers))) {
+    const customer = parseCustomer(value);
+    if (customer === undefined) continue;
+    held.customers.set(customer.pseudonym, customer);
+    const contacts = numbers(asRecord(value).contacts);
+    if (contacts.length > 0) legacyContacts.set(customer.pseudonym, contacts);
+  }
+  for (const [pseudonym, times] of Object.entries(asRecord(snapshotFile(paths.contacts)))) {
+    const kept = numbers(times);
+    if (kept.length > 0) held.contacts.set(pseudonym, kept);
+  }
+  for (const [pseudonym, value] of Object.entries(asRecord(snapshotFile(paths.pseudonymKeys)))) {
+    // The version before `keepUntil` kept the bare key: it is kept as if learnt now.
+    const bare = typeof value === 'string' && keyPattern.test(value);
+    const key = bare ? { x: value, keepUntil: pseudonymKeyExpiry(at) } : parsePseudonymKey(value);
+    if (key === undefined) continue;
+    held.pseudonymKeys.set(pseudonym, key);
+    olderFormat ||= bare;
+  }
+  for (const [sha256, value] of Object.entries(asRecord(snapshotFile(paths.answers)))) {
+    const answer = parseAnswer(value);
+    if (answer !== undefined) held.answers.set(sha256, answer);
+  }
+  for (const [pseudonym, times] of legacyContacts) {
+    olderFormat = true;
+    if (!held.contacts.has(pseudonym)) held.contacts.set(pseudonym, times);
+  }
+  const journal = readBytes(paths.journal);
+  const journalBytes = journal === undefined ? undefined : replay(paths.journal, journal, held);
+  return { held, snapshotBytes, journalBytes, olderFormat };
+}
+
+/** Applies each whole line of `journal` to `held`; returns the bytes up to the last one. */
+function replay(path: string, journal: Buffer, held: Held): number {
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const end = journal.indexOf(0x0a, start);
+    // No newline after it: an append that never finished.
+    if (end < 0) return start;
+    let value: unknown;
+    try {
+      value = JSON.parse(journal.toString('utf8', start, end)) as unknown;
+    } catch (error) {
+      // The last line's newline may reach the disk before its other bytes do (data=writeback).
+      if (end + 1 === journal.length) return start;
+      throw new StoreCorrupt(path, line, `${path}: line ${line} is not JSON`, { cause: error });
+    }
+    const change = parseChange(value);
+    if (change === undefined)
+      throw new StoreCorrupt(path, line, `${path}: line ${line} is no change this site knows`);
+    apply(held, change);
+    start = end + 1;
+  }
+}
+
+function apply(held: Held, change: Change): void {
+  switch (change.op) {
+    case 'customers':
+      for (const customer of change.customers) held.customers.set(customer.pseudonym, customer);
+      return;
+    case 'pseudonym-key':
+      held.pseudonymKeys.set(change.pseudonym, change.key);
+      return;
+    case 'forget-pseudonym-key':
+      held.pseudonymKeys.delete(change.pseudonym);
+      return;
+    case 'contacts':
+      held.contacts.set(change.pseudonym, change.times);
+      for (const [pseudonym, times] of held.contacts) {
+        const recent = times.filter((t) => t > change.since);
+        if (recent.length === 0) held.contacts.delete(pseudonym);
+        else if (recent.length < times.length) held.contacts.set(pseudonym, recent);
+      }
+      return;
+    case 'answer':
+      held.answers.set(change.requestSha256, change.answer);
+      return;
+    case 'forget-answers':
+      for (const sha256 of change.requestSha256s) held.answers.delete(sha256);
+      return;
+  }
+}
+
+/**
+ * The learnt keys a compaction drops: those of customers (a run stopped between the grant and
+ * forgetting the key) and those past their `keepUntil`.
+ */
+function droppedKeys(held: Held, at: number): string[] {
+  return [...held.pseudonymKeys]
+    .filter(([pseudonym, key]) => held.customers.has(pseudonym) || key.keepUntil <= at)
+    .map(([pseudonym]) => pseudonym);
+}
+
+function parseChange(value: unknown): Change | undefined {
+  const c = asRecord(value);
+  switch (c.op) {
+    case 'customers': {
+      if (!Array.isArray(c.customers)) return undefined;
+      const customers = c.customers.map(parseCustomer);
+      return customers.every((customer) => customer !== undefined)
+        ? { op: c.op, customers: customers as Customer[] }
+        : undefined;
+    }
+    case 'pseudonym-key': {
+      const key = parsePseudonymKey(c.key);
+      return typeof c.pseudonym === 'string' && key !== undefined
+        ? { op: c.op, pseudonym: c.pseudonym, key }
+        : undefined;
+    }
+    case 'forget-pseudonym-key':
+      return typeof c.pseudonym === 'string' ? { op: c.op, pseudonym: c.pseudonym } : undefined;
+    case 'contacts': {
+      const times = numbers(c.times);
+      return typeof c.pseudonym === 'string' &&
+        Array.isArray(c.times) &&
+        times.length === c.times.length &&
+        typeof c.since === 'number' &&
+        Number.isFinite(c.since)
+        ? { op: c.op, pseudonym: c.pseudonym, times, since: c.since }
+        : undefined;
+    }
+    case 'answer': {
+      const answer = parseAnswer(c.answer);
+      return typeof c.requestSha256 === 'string' && answer !== undefined
+        ? { op: c.op, requestSha256: c.requestSha256, answer }
+        : undefined;
+    }
+    case 'forget-answers':
+      return Array.isArray(c.requestSha256s) &&
+        c.requestSha256s.every((sha256) => typeof sha256 === 'string')
+        ? { op: c.op, requestSha256s: c.requestSha256s as string[] }
+        : undefined;
+    default:
+      return undefined;
+  }
 }
 
 function parseCustomer(value: unknown): Customer | undefined {
@@ -232,6 +545,16 @@ function parseCustomer(value: unknown): Customer | undefined {
   };
 }
 
+function parsePseudonymKey(value: unknown): PseudonymKey | undefined {
+  const { x, keepUntil } = asRecord(value);
+  return typeof x === 'string' &&
+    keyPattern.test(x) &&
+    typeof keepUntil === 'number' &&
+    Number.isFinite(keepUntil)
+    ? { x, keepUntil }
+    : undefined;
+}
+
 function parseAnswer(value: unknown): KeptAnswer | undefined {
   const a = asRecord(value);
   // The version before cursors kept none: its answered requests count as behind any cursor (a
@@ -251,16 +574,14 @@ function parseAnswer(value: unknown): KeptAnswer | undefined {
   return undefined;
 }
 
-/** A missing file is an empty store; one that does not parse stops the start (never overwritten). */
-function readJson(path: string): unknown {
-  let text: string;
+/** A missing file reads as undefined (an empty store). */
+function readBytes(path: string): Buffer | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  return JSON.parse(text) as unknown;
 }
 
 function asArray(value: unknown): unknown[] {
@@ -277,6 +598,10 @@ function numbers(value: unknown): number[] {
   return asArray(value).filter((t): t is number => typeof t === 'number' && Number.isFinite(t));
 }
 
-function writeJson(path: string, value: unknown): void {
-  replaceFile(path, `${JSON.stringify(value, null, 2)}\n`);
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }

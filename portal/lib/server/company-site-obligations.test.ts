@@ -6,14 +6,13 @@
  * reports access; answers survive a failed attempt and a restart unchanged, a retried answer's
  * disclosure is logged once, and a request's kept answer goes once the feed is read past it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Relationships } from '$protocol/client';
 import { base64urlDecode } from '$protocol/encoding';
 import type { Payload } from '$protocol/messages';
 import { openSealed } from '$protocol/seal';
 import type { CompanySite } from '../../../test/company-site/site';
+import { readSiteStore } from '../../../test/company-site/store';
 import {
   openSiteWorld,
   payloadOf,
@@ -99,16 +98,9 @@ describe("the reference company site's obligations", () => {
         );
   }
 
-  /** The answers the site keeps for data requests (store.ts), by request. */
+  /** The answers the site keeps for data requests (store.ts), by request (what a restart reads). */
   function keptAnswers(): Record<string, unknown> {
-    try {
-      return JSON.parse(readFileSync(join(dataDir, 'data-requests.json'), 'utf8')) as Record<
-        string,
-        unknown
-      >;
-    } catch {
-      return {};
-    }
+    return Object.fromEntries(readSiteStore(dataDir).answers);
   }
 
   function demoAccess(pseudonym: string): Promise<Response> {
@@ -162,11 +154,7 @@ describe("the reference company site's obligations", () => {
     site.relay.customers.get(pseudonym.id)!.data.address = 'Heidestraße 17, 51147 Köln';
     const request = await ask(pseudonym, 'erasure');
     expect(site.relay.customers.get(pseudonym.id)!.data).toEqual({});
-    const stored = JSON.parse(readFileSync(join(dataDir, 'customers.json'), 'utf8')) as {
-      pseudonym: string;
-      data: Record<string, string>;
-    }[];
-    expect(stored.find((c) => c.pseudonym === pseudonym.id)?.data).toEqual({});
+    expect(readSiteStore(dataDir).customers.get(pseudonym.id)?.data).toEqual({});
     const view = await pseudonym.client.relationships(pseudonym);
     expect(answerTo(view, request)).toMatchObject({
       outcome: 'erased',

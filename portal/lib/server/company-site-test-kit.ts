@@ -128,8 +128,11 @@ export interface SiteWorld {
   assistant(companyId: string): TestAssistant;
   /** Grants the site's open request as `assistant`; returns the grant's sha256. */
   grant(site: CompanySite, assistant: TestAssistant, choice?: GrantChoice): Promise<string>;
-  /** Refuses the site's open request as `assistant` (with its key); returns the sha256. */
-  refuse(site: CompanySite, assistant: TestAssistant): Promise<string>;
+  /**
+   * Refuses the site's open request as `assistant` (with its key), asking not to be asked again
+   * before `askAgainAfter` (seconds) if given; returns the sha256.
+   */
+  refuse(site: CompanySite, assistant: TestAssistant, askAgainAfter?: number): Promise<string>;
   /** Revokes every grant of `assistant` to the site; returns the revocation's sha256. */
   revoke(site: CompanySite, assistant: TestAssistant): Promise<string>;
   /** Sends an access or erasure request; returns its sha256. */
@@ -312,13 +315,14 @@ export async function openSiteWorld(): Promise<SiteWorld> {
       );
       return sha256;
     },
-    async refuse(site, who) {
+    async refuse(site, who, askAgainAfter) {
       const { sha256 } = await who.client.submitRefusal(
         await signMessage(
           'refusal',
           {
             ...claims(who.id, site.companyId),
             requestSha256: requestOf(site),
+            ...(askAgainAfter === undefined ? {} : { askAgainAfter }),
             pseudonymKey: publicJwk(who.keyPair),
           },
           who.keyPair,

@@ -4,7 +4,8 @@
  * created and linked from the shop page, and a revocation posted by a test Assistant is
  * acknowledged by the site within a bounded number of feed polls, or at once when the signed
  * webhook arrives; a suspended company keeps reading its feed. Its files are flushed to the disk
- * (the file system calls are traced), and what it could not store it does not keep in memory.
+ * (the file system calls are traced), a new customer as one journal line of its store, and what
+ * it could not store it does not keep in memory.
  */
 import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -185,6 +186,24 @@ describe('the reference company site', () => {
       `rename ${state}.tmp ${state}`,
       `fsync ${dir}`,
     ]);
+  });
+
+  it('flushes a customer to its journal, without rewriting the customers it holds', async () => {
+    const dir = world.dataDir();
+    const own = await world.startSite({ dataDir: dir });
+    await own.ready();
+    const pseudonym = world.assistant(own.companyId);
+    await world.grant(own, pseudonym);
+    durability.calls.length = 0;
+    durability.recording = true;
+    try {
+      await own.pollOnce();
+    } finally {
+      durability.recording = false;
+    }
+    expect(own.relay.customers.has(pseudonym.id)).toBe(true);
+    expect(durability.calls).toContain(`fsync ${join(dir, 'journal.jsonl')}`);
+    expect(durability.calls.filter((call) => call.includes('customers.json'))).toEqual([]);
   });
 
   it('keeps no grant request in memory that it could not store', async () => {

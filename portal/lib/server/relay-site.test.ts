@@ -8,7 +8,7 @@
  * from a fetch the test controls.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClearinghouseClient, FeedEvent } from '$protocol/client';
@@ -18,7 +18,7 @@ import { openSealed, openSealedSigned, sealTo } from '$protocol/seal';
 import { openMessage, signMessage } from '$protocol/signed';
 import { createSiteRelay } from '../../../test/company-site/relay';
 import type { CompanySite } from '../../../test/company-site/site';
-import { openSiteStore } from '../../../test/company-site/store';
+import { openSiteStore, readSiteStore, type Customer } from '../../../test/company-site/store';
 import {
   claims,
   openSiteWorld,
@@ -129,28 +129,18 @@ describe('the reference company site and the sealed relay', () => {
     return rows.map((r) => r.id);
   }
 
-  function stored(
-    pseudonym: string,
-    dir = dataDir,
-  ): { data: Record<string, string>; grant?: string } | undefined {
-    const customers = JSON.parse(readFileSync(join(dir, 'customers.json'), 'utf8')) as {
-      pseudonym: string;
-      data: Record<string, string>;
-    }[];
-    return customers.find((c) => c.pseudonym === pseudonym);
+  /** A customer's record as a restart of the site in `dir` reads it. */
+  function stored(pseudonym: string, dir = dataDir): Customer | undefined {
+    return readSiteStore(dir).customers.get(pseudonym);
   }
 
-  /** A store file of `dir` as JSON (`{}` when there is none). */
-  function storeFile(name: string, dir = dataDir): Record<string, unknown> {
-    try {
-      return JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
-    } catch {
-      return {};
-    }
-  }
-
-  /** Rewrites the customers of `dir` as the first version kept them: four fields, nothing else. */
+  /**
+   * Leaves the store of `dir` (its site stopped) as the first version kept it: customers with four
+   * fields, nothing else, and no journal.
+   */
   function downgrade(dir: string): void {
+    openSiteStore(dir).compact();
+    rmSync(join(dir, 'journal.jsonl'));
     const path = join(dir, 'customers.json');
     const customers = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>[];
     const old = customers.map(({ pseudonym, x, grantSha256, data }) => ({
@@ -276,6 +266,7 @@ describe('the reference company site and the sealed relay', () => {
     expect((await demo('offer', assistant.id)).status).toBe(201);
     // The site lost its count (a store restored from an old backup): the relay still counts.
     await site.stop();
+    openSiteStore(dataDir).compact(); // all in the snapshot, none in the journal
     rmSync(join(dataDir, 'contacts.json'));
     site = await world.startSite({ dataDir, webhook: false });
     await site.ready();
@@ -297,12 +288,20 @@ describe('the reference company site and the sealed relay', () => {
     expect(await refusals(assistant.id)).toEqual([]);
   });
 
-  it('writes an offer’s contact to its own small file, not the customers’ file', async () => {
+  it('writes an offer’s contact as one small journal line, not the customers’ records', async () => {
     const assistant = await grantedAssistant();
     const customersBefore = readFileSync(join(dataDir, 'customers.json'), 'utf8');
+    const journalBefore = readFileSync(join(dataDir, 'journal.jsonl'), 'utf8');
     expect((await demo('offer', assistant.id)).status).toBe(201);
     expect(readFileSync(join(dataDir, 'customers.json'), 'utf8')).toBe(customersBefore);
-    expect(storeFile('contacts.json')[assistant.id]).toEqual(site.relay.contactsOf(assistant.id));
+    const journal = readFileSync(join(dataDir, 'journal.jsonl'), 'utf8');
+    expect(journal.startsWith(journalBefore)).toBe(true);
+    const added = journal.slice(journalBefore.length);
+    expect(added.split('\n')).toEqual([expect.stringContaining('"op":"contacts"'), '']);
+    expect(added.length).toBeLessThan(200);
+    expect(readSiteStore(dataDir).contacts.get(assistant.id)).toEqual(
+      site.relay.contactsOf(assistant.id),
+    );
     expect(site.relay.contactsOf(assistant.id)).toHaveLength(1);
   });
 
@@ -443,8 +442,10 @@ describe('the reference company site and the sealed relay', () => {
 
   it('acknowledges a correction only once its store holds it', async () => {
     const assistant = await grantedAssistant();
-    const blocker = join(dataDir, 'customers.json.tmp');
-    mkdirSync(blocker); // the next write of the store fails, as on a full disk
+    // The next write of the store fails, as on a full disk: its journal is a directory.
+    const journal = join(dataDir, 'journal.jsonl');
+    renameSync(journal, `${journal}.aside`);
+    mkdirSync(journal);
     let id: string;
     try {
       id = await correct(assistant, 'Heidestraße 19, 51147 Köln');
@@ -453,7 +454,8 @@ describe('the reference company site and the sealed relay', () => {
       expect(site.relay.applied).not.toContain(id);
       expect(site.relay.customers.get(assistant.id)?.data.address).toBeUndefined();
     } finally {
-      rmdirSync(blocker);
+      rmdirSync(journal);
+      renameSync(`${journal}.aside`, journal);
     }
     await site.pollOnce(); // the feed did not move past the correction: read again
     expect(site.relay.applied).toContain(id);
@@ -466,7 +468,9 @@ describe('the reference company site and the sealed relay', () => {
     await world.refuse(site, assistant);
     await site.pollOnce();
     expect(site.relay.customers.has(assistant.id)).toBe(false);
-    expect(storeFile('pseudonym-keys.json')).toHaveProperty(assistant.id);
+    expect(readSiteStore(dataDir).pseudonymKeys.get(assistant.id)?.x).toBe(
+      publicJwk(assistant.keyPair).x,
+    );
     await site.stop();
     site = await world.startSite({ dataDir, webhook: false });
     await site.ready();
@@ -475,11 +479,28 @@ describe('the reference company site and the sealed relay', () => {
     await site.pollOnce();
     expect(site.relay.customers.get(assistant.id)?.x).toBe(publicJwk(assistant.keyPair).x);
     // The key is in the customer's record now, and nowhere else.
-    expect(storeFile('pseudonym-keys.json')).not.toHaveProperty(assistant.id);
+    expect(readSiteStore(dataDir).pseudonymKeys.has(assistant.id)).toBe(false);
     const id = await correct(assistant, 'Heidestraße 21, 51147 Köln');
     await site.pollOnce();
     expect(site.relay.applied).toContain(id);
     expect(site.relay.customers.get(assistant.id)?.data.address).toBe('Heidestraße 21, 51147 Köln');
+  });
+
+  it('keeps a refusal’s key until 30 days past its “ask me again after”', async () => {
+    const day = 86_400;
+    const askAgainAfter = Math.floor(Date.now() / 1000) + 90 * day;
+    const [later, plain] = [world.assistant(site.companyId), world.assistant(site.companyId)];
+    await world.refuse(site, later, askAgainAfter);
+    await world.refuse(site, plain);
+    const before = Math.floor(Date.now() / 1000);
+    await site.pollOnce();
+    const keys = readSiteStore(dataDir).pseudonymKeys;
+    expect(keys.get(later.id)?.keepUntil).toBe(askAgainAfter + 30 * day);
+    // Without one, 30 days from when the site read the refusal.
+    expect(keys.get(plain.id)?.keepUntil).toBeGreaterThanOrEqual(before + 30 * day);
+    expect(keys.get(plain.id)?.keepUntil).toBeLessThanOrEqual(
+      Math.ceil(Date.now() / 1000) + 30 * day,
+    );
   });
 
   it('acknowledges a correction from a pseudonym that only refused: it holds nothing to correct', async () => {
