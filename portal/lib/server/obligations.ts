@@ -8,13 +8,16 @@
  * become a way to escape them (project decision, docs/api.md "company\*").
  */
 import { sealedBodyLimit } from './auth/body';
+import type { Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
+import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { parseMessage, type Payload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { companySignerKey, peekClaims, pseudonymBinding } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
 import type { Database } from './db/schema';
+import { onPostgres } from './db/postgres-batch';
 import { nodeEd25519Verify } from './ed25519';
 import { recordAccessUses, type AccessUse } from './pseudonym-activity';
 import { dataRequestStates } from './trust';
@@ -257,6 +260,120 @@ export function revocationTimes(
 }
 
 /**
+ * Judges the entries of an access report against the company's grants as `trx` sees them (on
+ * PostgreSQL the grants named are held until commit, so a revocation, which updates its grant's
+ * row, commits either before this read or after the report): what counts, what is out of scope
+ * (one finding per entry) and the in-scope uses for the pseudonyms' "last used" (issue 9).
+ */
+async function judgeAccess(
+  trx: Transaction<Database>,
+  companyId: string,
+  payload: Payload<'access'>,
+  reportSha256: string,
+  nowMs: number,
+): Promise<{
+  accepted: number;
+  outOfScope: number;
+  findings: Database['access_findings'][];
+  uses: AccessUse[];
+}> {
+  const named = [...new Set(payload.entries.map((entry) => entry.grantSha256))];
+  const query = trx
+    .selectFrom('grants')
+    .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+    .select([
+      'grants.sha256',
+      'grants.pseudonym',
+      'grants.revoked_at',
+      'grants.revoked_purposes',
+      'messages.jws',
+    ])
+    .where('grants.sha256', 'in', named)
+    // Another company's grant is, for this company, no grant at all.
+    .where('grants.company_id', '=', companyId)
+    .orderBy('grants.sha256');
+  const rows = await (onPostgres(trx) ? query.forShare('grants') : query).execute();
+  const payloads = new Map(
+    rows.map((row) => [row.sha256, parseMessage('grant', peekClaims(row.jws).payload)]),
+  );
+  // When each purpose named by a revocation was revoked: the grants' rows keep which
+  // purposes, not when (a use before the revocation is no finding).
+  const revokedPseudonyms = [
+    ...new Set(rows.filter((row) => row.revoked_purposes !== null).map((row) => row.pseudonym)),
+  ];
+  const revocations =
+    revokedPseudonyms.length === 0
+      ? []
+      : await trx
+          .selectFrom('revocations')
+          .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
+          .select('messages.jws')
+          .where('revocations.company_id', '=', companyId)
+          .where('revocations.pseudonym', 'in', revokedPseudonyms)
+          .execute();
+  const purposeTimes = revocationTimes(
+    new Map(
+      rows.map((row) => [
+        row.sha256,
+        {
+          pseudonym: row.pseudonym,
+          purposes: payloads.get(row.sha256)!.scopes.map((scope) => scope.purpose),
+        },
+      ]),
+    ),
+    revocations.map((row) => parseMessage('revocation', peekClaims(row.jws).payload)),
+  );
+  const grants = new Map(
+    rows.map((row) => [
+      row.sha256,
+      {
+        pseudonym: row.pseudonym,
+        payload: payloads.get(row.sha256)!,
+        revokedAt: row.revoked_at,
+        purposeRevokedAt: purposeTimes.get(row.sha256) ?? new Map<string, number>(),
+      },
+    ]),
+  );
+  let accepted = 0;
+  let outOfScope = 0;
+  const findings: Database['access_findings'][] = [];
+  const uses: AccessUse[] = [];
+  payload.entries.forEach((entry, index) => {
+    const grant = grants.get(entry.grantSha256);
+    const count = entry.count ?? 1;
+    const reason = accessViolation(entry, grant);
+    if (reason === undefined) {
+      accepted += count;
+      if (grant !== undefined)
+        uses.push({
+          pseudonym: grant.pseudonym,
+          grantSha256: entry.grantSha256,
+          purpose: entry.purpose,
+          dataCategories: entry.dataCategories,
+          at: entry.at,
+          count,
+        });
+      return;
+    }
+    outOfScope += count;
+    findings.push({
+      id: `${reportSha256}:${index}`,
+      company_id: companyId,
+      report_sha256: reportSha256,
+      grant_sha256: entry.grantSha256,
+      pseudonym: grant?.pseudonym ?? null,
+      purpose: entry.purpose,
+      data_categories: JSON.stringify(entry.dataCategories),
+      at: entry.at,
+      count,
+      reason,
+      received_at: nowMs,
+    });
+  });
+  return { accepted, outOfScope, findings, uses };
+}
+
+/**
  * Creates the obligation services.
  *
  * @example
@@ -290,6 +407,16 @@ export function createObligationService(
       now: nowSeconds(ctx),
       resolveKey: async (kid) => (await companySignerKey(db, companyId, kid))?.key,
     });
+  }
+
+  /** What a stored access report counted (a resend is answered with it). */
+  async function storedReport(sha256: string): Promise<{ accepted: number; outOfScope: number }> {
+    const row = await db
+      .selectFrom('access_reports')
+      .select(['accepted', 'out_of_scope'])
+      .where('sha256', '=', sha256)
+      .executeTakeFirstOrThrow();
+    return { accepted: Number(row.accepted), outOfScope: Number(row.out_of_scope) };
   }
 
   /** The pseudonym must be bound to this company; another company's is reported as unknown. */
@@ -592,114 +719,22 @@ export function createObligationService(
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'access');
       if (resend !== undefined) {
-        const row = await db
-          .selectFrom('access_reports')
-          .select(['accepted', 'out_of_scope'])
-          .where('sha256', '=', resend.sha256)
-          .executeTakeFirstOrThrow();
-        return {
-          sha256: resend.sha256,
-          accepted: Number(row.accepted),
-          outOfScope: Number(row.out_of_scope),
-          created: false,
-        };
+        return { sha256: resend.sha256, ...(await storedReport(resend.sha256)), created: false };
       }
       const opened = await openCompanyMessage('access', token, company.id, ctx.origin);
       const payload = opened.payload;
-      const named = [...new Set(payload.entries.map((entry) => entry.grantSha256))];
-      const rows = await db
-        .selectFrom('grants')
-        .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-        .select([
-          'grants.sha256',
-          'grants.pseudonym',
-          'grants.revoked_at',
-          'grants.revoked_purposes',
-          'messages.jws',
-        ])
-        .where('grants.sha256', 'in', named)
-        // Another company's grant is, for this company, no grant at all.
-        .where('grants.company_id', '=', company.id)
-        .execute();
-      const payloads = new Map(
-        rows.map((row) => [row.sha256, parseMessage('grant', peekClaims(row.jws).payload)]),
+      // A use is reported once it happened: an entry dated after its report was signed would be
+      // judged against today's grant, and no later revocation could make it a finding.
+      const early = payload.entries.findIndex(
+        (entry) => entry.at > payload.iat + CLOCK_SKEW_SECONDS,
       );
-      // When each purpose named by a revocation was revoked: the grants' rows keep which
-      // purposes, not when (a use before the revocation is no finding).
-      const revokedPseudonyms = [
-        ...new Set(rows.filter((row) => row.revoked_purposes !== null).map((row) => row.pseudonym)),
-      ];
-      const revocations =
-        revokedPseudonyms.length === 0
-          ? []
-          : await db
-              .selectFrom('revocations')
-              .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
-              .select('messages.jws')
-              .where('revocations.company_id', '=', company.id)
-              .where('revocations.pseudonym', 'in', revokedPseudonyms)
-              .execute();
-      const purposeTimes = revocationTimes(
-        new Map(
-          rows.map((row) => [
-            row.sha256,
-            {
-              pseudonym: row.pseudonym,
-              purposes: payloads.get(row.sha256)!.scopes.map((scope) => scope.purpose),
-            },
-          ]),
-        ),
-        revocations.map((row) => parseMessage('revocation', peekClaims(row.jws).payload)),
-      );
-      const grants = new Map(
-        rows.map((row) => [
-          row.sha256,
-          {
-            pseudonym: row.pseudonym,
-            payload: payloads.get(row.sha256)!,
-            revokedAt: row.revoked_at,
-            purposeRevokedAt: purposeTimes.get(row.sha256) ?? new Map<string, number>(),
-          },
-        ]),
-      );
-      const nowMs = ctx.now();
-      let accepted = 0;
-      let outOfScope = 0;
-      const findings: Database['access_findings'][] = [];
-      // In-scope uses, for the pseudonym's "last used" (issue 9, pseudonym-activity.ts).
-      const uses: AccessUse[] = [];
-      payload.entries.forEach((entry, index) => {
-        const grant = grants.get(entry.grantSha256);
-        const count = entry.count ?? 1;
-        const reason = accessViolation(entry, grant);
-        if (reason === undefined) {
-          accepted += count;
-          if (grant !== undefined)
-            uses.push({
-              pseudonym: grant.pseudonym,
-              grantSha256: entry.grantSha256,
-              purpose: entry.purpose,
-              dataCategories: entry.dataCategories,
-              at: entry.at,
-              count,
-            });
-          return;
-        }
-        outOfScope += count;
-        findings.push({
-          id: `${opened.sha256}:${index}`,
-          company_id: company.id,
-          report_sha256: opened.sha256,
-          grant_sha256: entry.grantSha256,
-          pseudonym: grant?.pseudonym ?? null,
-          purpose: entry.purpose,
-          data_categories: JSON.stringify(entry.dataCategories),
-          at: entry.at,
-          count,
-          reason,
-          received_at: nowMs,
+      if (early !== -1) {
+        throw new ProtocolError('ERR_MESSAGE_INVALID', 'An entry is dated after the report.', {
+          issues: [`entries.${early}.at`],
         });
-      });
+      }
+      const nowMs = ctx.now();
+      let judged: { accepted: number; outOfScope: number } | undefined;
       const receipt = await storeSigned(ctx, {
         token,
         sha256: opened.sha256,
@@ -712,21 +747,30 @@ export function createObligationService(
         pseudonym: null,
         logged: false,
         apply: async (trx) => {
+          // Judged inside the storing transaction, the grants held on PostgreSQL: a revocation
+          // committed after the report's checks counts, or waits until the report is stored.
+          const judgement = await judgeAccess(trx, company.id, payload, opened.sha256, nowMs);
           await trx
             .insertInto('access_reports')
             .values({
               sha256: opened.sha256,
               company_id: company.id,
-              accepted,
-              out_of_scope: outOfScope,
+              accepted: judgement.accepted,
+              out_of_scope: judgement.outOfScope,
               received_at: nowMs,
             })
             .execute();
-          if (findings.length > 0)
-            await trx.insertInto('access_findings').values(findings).execute();
-          await recordAccessUses(trx, { reportSha256: opened.sha256, companyId: company.id }, uses);
+          if (judgement.findings.length > 0)
+            await trx.insertInto('access_findings').values(judgement.findings).execute();
+          await recordAccessUses(
+            trx,
+            { reportSha256: opened.sha256, companyId: company.id },
+            judgement.uses,
+          );
+          judged = judgement;
         },
       });
+      const { accepted, outOfScope } = judged ?? (await storedReport(receipt.sha256));
       return { sha256: receipt.sha256, accepted, outOfScope, created: receipt.created };
     },
 

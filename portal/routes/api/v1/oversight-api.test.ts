@@ -865,6 +865,70 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       ).toMatchObject([{ grantSha256, reason: 'after-revocation' }]);
     });
 
+    it('judges a report by the grants as they are when it is stored: a revocation committed after its checks counts', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const revocation = await sign(
+        'revocation',
+        { ...claims(api.clock, pseudonym.id, company.id), grants: [{ grantSha256 }] },
+        pseudonym.keyPair,
+      );
+      api.clock.advance(60);
+      const entry = {
+        grantSha256,
+        purpose: 'product_launch' as const,
+        dataCategories: ['address' as const],
+        at: api.clock.seconds(),
+      };
+      // The revocation commits while the report, its checks passed, waits for the writer.
+      const writer = api.writer as unknown as { write: (record: { kind: string }) => unknown };
+      const original = writer.write;
+      let revoked = 0;
+      writer.write = async (record) => {
+        if (revoked === 0 && record.kind === 'access') {
+          revoked = (await post(revocationsRoute.POST, '/api/v1/revocations', revocation)).status;
+        }
+        return original.call(writer, record);
+      };
+      let response: Response;
+      try {
+        response = await reportAccess(company, [entry]);
+      } finally {
+        writer.write = original;
+      }
+      expect(revoked).toBe(201);
+      expect(await expectJson(response, 201)).toMatchObject({ accepted: 0, outOfScope: 1 });
+      expect(
+        (await companyFindings(company)).filter((f) => f.type === 'access-out-of-scope'),
+      ).toMatchObject([{ grantSha256, reason: 'after-revocation' }]);
+    });
+
+    it('refuses a report with an entry dated after the report was signed, storing nothing', async () => {
+      const { company, grantSha256 } = await relationship();
+      const entry = {
+        grantSha256,
+        purpose: 'product_launch' as const,
+        dataCategories: ['address' as const],
+        at: api.clock.seconds() + CLOCK_SKEW_SECONDS + 1,
+      };
+      const body = await expectProblem(
+        await reportAccess(company, [{ ...entry, at: api.clock.seconds() }, entry]),
+        400,
+        'ERR_MESSAGE_INVALID',
+      );
+      expect(body).toMatchObject({ detail_data: { issues: ['entries.1.at'] } });
+      const stored = await api.tdb.cdb.db
+        .selectFrom('access_reports')
+        .select('sha256')
+        .where('company_id', '=', company.id)
+        .execute();
+      expect(stored).toEqual([]);
+      // Within the clock skew it is taken.
+      await expectJson(
+        await reportAccess(company, [{ ...entry, at: api.clock.seconds() + CLOCK_SKEW_SECONDS }]),
+        201,
+      );
+    });
+
     it('lists the newest findings of a type when there are more than a page holds', async () => {
       const { company } = await relationship();
       const unknownUse = (n: number) => ({
