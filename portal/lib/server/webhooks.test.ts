@@ -491,6 +491,52 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
     ).toEqual(['1', '2']);
   });
 
+  it('sends to one company one request at a time across nodes too, and gives the turn back', async () => {
+    const company = await register(receiver.url(`/hooks/${dialect}/one-at-a-time`));
+    await history(company, 6);
+    let inFlight = 0;
+    let most = 0;
+    const cursors: string[] = [];
+    const slow: WebhookSender = async (_url, _policy, body) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      cursors.push((JSON.parse(new TextDecoder().decode(body)) as WebhookDelivery).event.cursor);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return { status: 204 };
+    };
+    const ticks = (
+      await Promise.all([worker({ send: slow }).tick(), worker({ send: slow }).tick()])
+    ).concat(await Promise.all([worker({ send: slow }).tick(), worker({ send: slow }).tick()]));
+    expect(most).toBe(1);
+    expect(ticks.reduce((a, b) => a + b, 0)).toBe(6);
+    expect([...cursors].sort()).toEqual(['1', '2', '3', '4', '5', '6'].sort());
+    const endpoint = await tables()
+      .selectFrom('webhook_endpoints')
+      .select('busy_until')
+      .where('company_id', '=', company.id)
+      .executeTakeFirstOrThrow();
+    expect(endpoint.busy_until).toBeNull();
+  });
+
+  it("takes a company's turn from a node that died holding it once its lease ran out", async () => {
+    const company = await register(receiver.url(`/hooks/${dialect}/dead-turn`));
+    const sent: string[] = [];
+    // The first tick learns the webhook (nothing to send yet).
+    expect(await worker({ send: notingSender(sent) }).tick()).toBe(0);
+    await history(company, 1);
+    // Another node's turn, as a node that died mid-turn leaves it.
+    await tables()
+      .updateTable('webhook_endpoints')
+      .set({ busy_until: api.clock.now() + 60_000 })
+      .where('company_id', '=', company.id)
+      .execute();
+    expect(await worker({ send: notingSender(sent) }).tick()).toBe(0);
+    api.clock.advance(60);
+    expect(await worker({ send: notingSender(sent) }).tick()).toBe(1);
+    expect(sent).toEqual([company.id]);
+  });
+
   it('refuses a plain-http webhook off loopback at registration', async () => {
     const company = newCompany();
     const token = await sign(

@@ -14,7 +14,8 @@
  *   which is a finding of the company (`GET /api/v1/companies/me/findings`). The table holds a
  *   window of each company's feed (`queueDepth` pending at most); the rest waits in the feed.
  * - **Fairness**: companies are sent to side by side (`concurrency` at once), each one attempt at a
- *   time and at most `turnSize` in a row before a company that waited longer, so a receiver that
+ *   time (across nodes too: a company's turn is a lease in `webhook_endpoints.busy_until`) and at
+ *   most `turnSize` in a row before a company that waited longer, so a receiver that
  *   hangs until the timeout, or a long history, costs only its own company time.
  * - **Fence**: the same origin rules as the domain proof (SPECS "company origin"): https to public
  *   addresses only, plain http only to loopback while the clearinghouse itself runs there; the
@@ -53,6 +54,8 @@ export interface WebhookTables {
     url: string;
     last_seq: number;
     updated_at: number;
+    /** The lease of the node whose turn it is to send to the company (migration 0018), or null. */
+    busy_until: number | null;
   };
   webhook_deliveries: {
     /** `<company id>:<feed seq>`. */
@@ -661,6 +664,21 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
    */
   async function sendTurn(company: string, signal: AbortSignal): Promise<number> {
     let sent = 0;
+    // The company's turn across nodes (migration 0018): taken when free or its lease ran out,
+    // moved forward with each claimed delivery, given back at the end.
+    let turnUntil = now() + leaseMs;
+    try {
+      const taken = await db
+        .updateTable('webhook_endpoints')
+        .set({ busy_until: turnUntil })
+        .where('company_id', '=', company)
+        .where((eb) => eb.or([eb('busy_until', 'is', null), eb('busy_until', '<=', now())]))
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) !== 1) return 0;
+    } catch (error) {
+      console.error('webhook worker:', error);
+      return 0;
+    }
     try {
       for (let i = 0; i < turnSize && !signal.aborted; i++) {
         const row = await nextDue(company);
@@ -668,6 +686,15 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         // Claim: only the worker whose UPDATE matched the old time sends it. The lease (longer
         // than any attempt) keeps other nodes off it meanwhile, and frees it if this one dies.
         const leaseUntil = now() + leaseMs;
+        const kept = await db
+          .updateTable('webhook_endpoints')
+          .set({ busy_until: leaseUntil })
+          .where('company_id', '=', company)
+          .where('busy_until', '=', turnUntil)
+          .executeTakeFirst();
+        // The turn's lease ran out meanwhile and another node may have the company now.
+        if (Number(kept.numUpdatedRows) !== 1) break;
+        turnUntil = leaseUntil;
         const claimed = await db
           .updateTable('webhook_deliveries')
           .set({ next_attempt_at: leaseUntil })
@@ -715,6 +742,14 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       // A database hiccup ends this turn only: a claimed delivery is sent again after its lease.
       console.error('webhook worker:', error);
     }
+    await db
+      .updateTable('webhook_endpoints')
+      .set({ busy_until: null })
+      .where('company_id', '=', company)
+      .where('busy_until', '=', turnUntil)
+      .execute()
+      // Not given back (the database is away): the lease frees the company when it runs out.
+      .catch((error: unknown) => console.error('webhook worker:', error));
     return sent;
   }
 

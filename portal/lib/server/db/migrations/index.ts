@@ -17,6 +17,7 @@ import { instanceKeys } from './0014_instance_keys';
 import { webhookAttemptUrl } from './0015_webhook_attempt_url';
 import { relayContactsPseudonym } from './0016_relay_contacts_pseudonym';
 import { complaintEvidenceKinds } from './0017_complaint_evidence_kinds';
+import { webhookTurns } from './0018_webhook_turns';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -45,5 +46,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0015_webhook_attempt_url': webhookAttemptUrl(dialect),
     '0016_relay_contacts_pseudonym': relayContactsPseudonym(dialect),
     '0017_complaint_evidence_kinds': complaintEvidenceKinds(dialect),
+    '0018_webhook_turns': webhookTurns(dialect),
   };
 }
