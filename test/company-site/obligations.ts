@@ -117,12 +117,17 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     return customer;
   }
 
-  /** What the site holds: the grant's categories and whatever the store holds, per category. */
+  /**
+   * What the site holds: whatever the store holds, and the grant's categories not erased since,
+   * per category. Disclosures and erasures both go by it, so what one lists the other erases.
+   */
   function holdings(customer: Customer): Payload<'disclosure'>['holdings'] {
     const scopes = grantOf(customer)?.scopes ?? [];
     const categories = new Set<string>(Object.keys(customer.data));
+    const erased = new Set(customer.erased ?? []);
     for (const scope of scopes)
-      for (const category of scope.dataCategories) categories.add(category);
+      for (const category of scope.dataCategories)
+        if (!erased.has(category)) categories.add(category);
     return [...categories].sort().map((dataCategory) => {
       const covering = scopes.filter((scope) =>
         (scope.dataCategories as readonly string[]).includes(dataCategory),
@@ -199,15 +204,24 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     }
   }
 
-  /** Erases the categories from the customer's record in the store (again, on a retry). */
+  /**
+   * Erases the categories from the customer's record in the store (again, on a retry), and then
+   * compacts the store: the erased values must not stay behind in its journal or snapshot.
+   */
   function erase(pseudonym: string, categories: readonly string[]): void {
     const customer = relay.customers.get(pseudonym);
     if (customer === undefined) return;
     const data = Object.fromEntries(
       Object.entries(customer.data).filter(([category]) => !categories.includes(category)),
     );
-    if (Object.keys(data).length !== Object.keys(customer.data).length)
-      store.putCustomer({ ...customer, data });
+    const erased = [...new Set([...(customer.erased ?? []), ...categories])].sort();
+    if (
+      Object.keys(data).length !== Object.keys(customer.data).length ||
+      erased.length !== (customer.erased ?? []).length
+    ) {
+      store.putCustomer({ ...customer, data, erased });
+    }
+    store.compact();
   }
 
   async function answer(
@@ -258,11 +272,13 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
         disclosureToken: await disclosureToken(event.pseudonym, event.sha256),
       };
     }
-    const held = Object.keys(customer?.data ?? {}).filter(
-      (category) =>
-        request.dataCategories === undefined ||
-        (request.dataCategories as readonly string[]).includes(category),
-    );
+    const held = (customer === undefined ? [] : holdings(customer))
+      .map((holding) => holding.dataCategory as string)
+      .filter(
+        (category) =>
+          request.dataCategories === undefined ||
+          (request.dataCategories as readonly string[]).includes(category),
+      );
     // Nothing stored under the categories asked: they are erased all the same (there is nothing).
     const categories = held.length > 0 ? held : [...(request.dataCategories ?? [])];
     return categories.length === 0

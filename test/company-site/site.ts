@@ -38,7 +38,7 @@ import { loadOrCreateIdentity, type SiteIdentity } from './keys';
 import { pickLocale, shopPage } from './pages';
 import { createSiteObligations, type SiteObligations } from './obligations';
 import { createSiteRelay, type SiteRelay } from './relay';
-import { openSiteStore } from './store';
+import { openSiteStore, type SiteStore } from './store';
 
 export interface CompanySiteOptions {
   /** The clearinghouse, e.g. `http://localhost:3000` (`CLEARINGHOUSE_URL`). */
@@ -83,6 +83,8 @@ export interface CompanySite {
   readonly relay: SiteRelay;
   /** Disclosures, data-request answers and access reports (obligations.ts). */
   readonly obligations: SiteObligations;
+  /** What it keeps on disk (store.ts): the one writer of its directory. */
+  readonly store: SiteStore;
   /**
    * Registers (unless already active or suspended) and, while active, creates the grant request
    * (if needed); safe to call again. Rejects while the company is pending (its domain proof).
@@ -476,6 +478,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     events,
     relay,
     obligations,
+    store,
     ready,
     pollOnce,
     async stop() {

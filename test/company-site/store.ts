@@ -64,6 +64,11 @@ export interface Customer {
   revocations?: GrantRevocation[];
   /** Data the site holds, by data category (corrections overwrite it, erasures remove it). */
   data: Record<string, string>;
+  /**
+   * Categories of the grant erased since it was given: no longer held (nor disclosed) until a
+   * correction brings a value of one back or a new grant starts afresh.
+   */
+  erased?: string[];
 }
 
 /** A key learnt from a refusal of a pseudonym that is no customer (yet). */

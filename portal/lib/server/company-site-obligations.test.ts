@@ -6,6 +6,8 @@
  * reports access; answers survive a failed attempt and a restart unchanged, a retried answer's
  * disclosure is logged once, and a request's kept answer goes once the feed is read past it.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Relationships } from '$protocol/client';
 import { base64urlDecode } from '$protocol/encoding';
@@ -149,21 +151,42 @@ describe("the reference company site's obligations", () => {
     expect(disclosure.jws).not.toContain('Heidestra');
   });
 
-  it("answers an erasure request by erasing the customer's data in its store", async () => {
+  it("answers an erasure request by erasing the customer's data in its store, and on its disk", async () => {
     const pseudonym = await granted();
-    site.relay.customers.get(pseudonym.id)!.data.address = 'Heidestraße 17, 51147 Köln';
+    const customer = site.relay.customers.get(pseudonym.id)!;
+    // Stored as a correction stores it: a line in the store's journal.
+    site.store.putCustomer({ ...customer, data: { address: 'Löschweg 9, 50667 Köln' } });
     const request = await ask(pseudonym, 'erasure');
     expect(site.relay.customers.get(pseudonym.id)!.data).toEqual({});
     expect(readSiteStore(dataDir).customers.get(pseudonym.id)?.data).toEqual({});
+    // Failed before: the erased address stayed in journal.jsonl until a compaction, months away.
+    for (const file of readdirSync(dataDir))
+      expect(`${file}: ${readFileSync(join(dataDir, file), 'utf8')}`).not.toContain('Löschweg');
     const view = await pseudonym.client.relationships(pseudonym);
+    // Everything the site disclosed it held: the stored address and the grant's category.
     expect(answerTo(view, request)).toMatchObject({
       outcome: 'erased',
-      dataCategories: ['address'],
+      dataCategories: ['address', 'preferences_habits'],
     });
     expect(site.obligations.done.filter((d) => d.kind === 'answer').at(-1)).toMatchObject({
       pseudonym: pseudonym.id,
       outcome: 'erased',
     });
+  });
+
+  it('erases what its disclosure listed though it stored no value, and no longer discloses it', async () => {
+    const pseudonym = await granted();
+    const erasure = await ask(pseudonym, 'erasure');
+    let view = await pseudonym.client.relationships(pseudonym);
+    // Failed before: refused with "We hold no data about you" beside a disclosure listing
+    // preferences_habits, and the next access request disclosed it again.
+    expect(answerTo(view, erasure)).toMatchObject({
+      outcome: 'erased',
+      dataCategories: ['preferences_habits'],
+    });
+    const access = await ask(pseudonym, 'access');
+    view = await pseudonym.client.relationships(pseudonym);
+    expect(answerTo(view, access)).toMatchObject({ outcome: 'refused' });
   });
 
   it('confirms the same erasure after its answer failed and the site restarted', async () => {
@@ -178,7 +201,7 @@ describe("the reference company site's obligations", () => {
     const view = await pseudonym.client.relationships(pseudonym);
     expect(answerTo(view, request)).toMatchObject({
       outcome: 'erased',
-      dataCategories: ['address'],
+      dataCategories: ['address', 'preferences_habits'],
     });
   });
 
