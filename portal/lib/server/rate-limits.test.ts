@@ -158,9 +158,24 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     }
     await expectJson(await get(findingsRoute.GET, path, api.clock, victim), 200);
     await expectJson(await get(findingsRoute.GET, path, api.clock, victim), 200);
-    const refused = await get(findingsRoute.GET, path, api.clock, victim);
+    const token = await requestSignature(api.clock, victim, 'GET', path);
+    const refused = await get(findingsRoute.GET, path, api.clock, undefined, {
+      authorization: `Signature ${token}`,
+    });
     await expectProblem(refused, 429, 'ERR_RATE_LIMITED');
     expect(refused.headers.get('retry-after')).toBe('60');
+    // Nothing of the refused request was stored, not even its jti (failed before: claimed first).
+    const jti = (
+      JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+        jti: string;
+      }
+    ).jti;
+    const claimed = await api.tdb.cdb.db
+      .selectFrom('seen_jtis')
+      .select('jti')
+      .where('jti', '=', jti)
+      .execute();
+    expect(claimed).toEqual([]);
   });
 
   it('refuses a flood from one address with 429 while another address still passes', async () => {

@@ -357,11 +357,16 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       resolveKey,
       audience: origin,
       now: Math.floor(now() / 1000),
-      replay,
+      // The key is charged once its signature verified (a request that merely names a kid spends
+      // nobody's budget) and before its jti is claimed: a request refused with 429 stores nothing.
+      replay: {
+        async checkAndRemember(kid, jti, rememberUntil) {
+          await options.limiter?.chargeKey(kid);
+          return replay.checkAndRemember(kid, jti, rememberUntil);
+        },
+      },
       maxWindowSeconds: requestWindowSeconds,
     });
-    // Charged only now: a request that merely names a kid spends nobody's budget.
-    await options.limiter?.chargeKey(opened.kid);
     const { payload } = opened;
     caller ??= {
       type: 'company',
