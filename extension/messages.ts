@@ -23,12 +23,13 @@ import {
 } from '../protocol/profile';
 import { isTestBuild } from './build';
 import { logKeyOutcomes, logKeyText, settingsSchema } from './core/settings';
-import { schemas as messageSchemas } from '../protocol/messages';
+import { rewardContent, schemas as messageSchemas } from '../protocol/messages';
 import { companyId, sha256 as sha256Text } from '../protocol/messages/primitives';
 import { revokedGrant } from '../protocol/messages/consent';
 import { consentChoice, walletRelationship } from './core/wallet';
 import { signalStates } from './core/blacklist-signals';
 import { complaintDraft, maxComplaintDrafts } from './core/complaints';
+import { ledgerEntry, maxLedgerEntries, maxListedRewards } from './core/ledger';
 import { maxRejectedRewards, maxStoredOffers, rejectedReward, storedOffer } from './core/offers';
 import { companyPause, pauseLimits } from '../protocol/filter/pause';
 import { siteDecisions, siteRecord } from './core/sites';
@@ -535,17 +536,43 @@ const vaultResponses = [
   }),
   v.strictObject({
     type: v.literal('rewards'),
+    /** One per company with a reward in the ledger (so at most one per entry). */
     items: v.pipe(
       v.array(
         v.strictObject({
           company: companyId,
-          points: count,
-          discounts: v.pipe(v.array(v.pipe(v.number(), v.minValue(0))), v.maxLength(5000)),
+          /**
+           * A sum: each of the ledger's entries may carry a million points (`rewardContent`), more
+           * than `count` allows in all.
+           */
+          points: v.pipe(v.number(), v.safeInteger(), v.minValue(0)),
+          discounts: v.pipe(
+            v.array(v.pipe(v.number(), v.minValue(0))),
+            v.maxLength(maxLedgerEntries),
+          ),
           count,
+          /**
+           * The newest rewards, newest first, as the company sealed them, with when the Assistant
+           * received them; without the company's token (it stays in the vault, up to 60 KiB).
+           */
+          latest: v.pipe(
+            v.array(
+              v.strictObject({
+                id: ledgerEntry.entries.id,
+                ...rewardContent.entries,
+                at: ledgerEntry.entries.at,
+              }),
+            ),
+            v.maxLength(maxListedRewards),
+          ),
+          /** How many older rewards the ledger holds besides `latest`. */
+          more: count,
         }),
       ),
-      v.maxLength(100_000),
+      v.maxLength(maxLedgerEntries),
     ),
+    /** The Assistant's clock when it answered (a reward's `validUntil` is judged against it). */
+    now: timeMs,
   }),
 ] as const;
 

@@ -1,6 +1,7 @@
 /**
  * The offers service over a real vault in Chromium: what a sync could not keep and the rewards it
- * rejected reach the offers view's answer, as the background sends it.
+ * rejected reach the offers view's answer, and the rewards it kept the relationships view's, as
+ * the background sends them.
  */
 import { afterEach, expect, it } from 'vitest';
 import type { ClientFetch, InboxItem } from '../protocol/client';
@@ -12,9 +13,11 @@ import {
   complaintDraftOf,
   signedOffer,
   signedReward,
+  signedRewardOf,
   type InboxContext,
 } from './core/offers.fixture';
 import { Preferences } from './core/preferences';
+import { maxListedRewards } from './core/ledger';
 import { defaultSettings } from './core/settings';
 import { FakeClearinghouse, fixtureWallet, grantAll } from './core/wallet.fixture';
 import { parseResponse } from './messages';
@@ -58,9 +61,10 @@ async function withGrant() {
     iat: nowMs / 1000,
   };
   let inbox: InboxItem[] = [];
+  let cursors = 0;
   const push = (kind: InboxItem['kind'], jws: string) => {
     const id = sha256Of(jws);
-    const cursor = String(inbox.length + 1).padStart(8, '0');
+    const cursor = String(++cursors).padStart(8, '0');
     inbox.push({ id, cursor, kind, jws, receivedAt: clock.ms, expiresAt: clock.ms + 86_400_000 });
     return id;
   };
@@ -72,7 +76,15 @@ async function withGrant() {
     const path = new URL(url).pathname;
     if (path === `/api/v1/companies/${ch.company.id}`) return json(200, ch.company);
     if (path.startsWith(`/api/v1/pseudonyms/${pseudonym}/inbox`)) {
-      if (init.method === 'GET') return json(200, { items: inbox, next: null });
+      if (init.method === 'GET') {
+        // Paged as the relay pages (the Assistant asks for 20 at a time).
+        const query = new URL(url).searchParams;
+        const after = query.get('after') ?? '0';
+        const page = inbox
+          .filter((i) => i.cursor > after)
+          .slice(0, Number(query.get('limit') ?? 100));
+        return json(200, { items: page, next: null });
+      }
       const deleted = inbox.length;
       inbox = [];
       return json(200, { deleted });
@@ -95,7 +107,9 @@ async function withGrant() {
   });
   const sync = async () =>
     parseResponse({ type: 'offers.sync' }, await service.answer(vault, { type: 'offers.sync' }));
-  return { vault, ch, clock, context, push, sync };
+  const rewards = async () =>
+    parseResponse({ type: 'rewards.list' }, await service.answer(vault, { type: 'rewards.list' }));
+  return { vault, ch, clock, context, push, sync, rewards };
 }
 
 it('says how many breaches the last sync could not keep as drafts, until a sync keeps them all', async () => {
@@ -132,4 +146,70 @@ it('lists the rejected rewards, newest first, with company, time and reason and 
     { id: first, company: ch.company.id, error: 'ERR_MESSAGE_ISSUER_MISMATCH', at: nowMs / 1000 },
   ]);
   expect(listed.rejectedRewards!.map((r) => r.id)).not.toContain(kept);
+});
+
+it('lists a company’s newest rewards, newest first, with what each is and until when, capped, and without their tokens', async () => {
+  const { ch, clock, context, push, sync, rewards } = await withGrant();
+  // One more than the view lists, in one sync (so all kept at the same second) ...
+  const points = [];
+  for (let n = 1; n <= maxListedRewards + 1; n += 1)
+    points.push(
+      push(
+        'reward',
+        await signedRewardOf(context, {
+          type: 'bonus_points',
+          amount: n,
+          description: { de: `Einkauf ${n}`, en: `Purchase ${n}` },
+        }),
+      ),
+    );
+  await sync();
+  // ... then a status reward a minute later.
+  clock.ms += 60_000;
+  const statusJws = await signedRewardOf(
+    { ...context, iat: clock.ms / 1000 },
+    {
+      type: 'status',
+      description: { de: 'Goldmitglied', en: 'Gold member' },
+      validUntil: nowMs / 1000 + 86_400,
+    },
+  );
+  const status = push('reward', statusJws);
+  await sync();
+
+  const listed = await rewards();
+  expect(listed.now).toBe(clock.ms);
+  expect(listed.items).toHaveLength(1);
+  const [earned] = listed.items;
+  expect(earned).toMatchObject({
+    company: ch.company.id,
+    points: ((maxListedRewards + 1) * (maxListedRewards + 2)) / 2,
+    count: maxListedRewards + 2,
+    more: 2,
+  });
+  expect(earned!.latest).toHaveLength(maxListedRewards);
+  expect(earned!.latest[0]).toEqual({
+    id: status,
+    type: 'status',
+    description: { de: 'Goldmitglied', en: 'Gold member' },
+    validUntil: nowMs / 1000 + 86_400,
+    at: nowMs / 1000 + 60,
+  });
+  expect(earned!.latest[1]).toEqual({
+    id: points.at(-1),
+    type: 'bonus_points',
+    amount: maxListedRewards + 1,
+    description: { de: `Einkauf ${maxListedRewards + 1}`, en: `Purchase ${maxListedRewards + 1}` },
+    at: nowMs / 1000,
+  });
+  // Newest first within the sync too; the two oldest are left for "and 2 more".
+  expect(earned!.latest.slice(1).map((r) => r.id)).toEqual(points.slice(2).reverse());
+  expect(JSON.stringify(listed)).not.toContain(statusJws.split('.')[2]);
+});
+
+it('adds up more points than ten million without the answer failing its schema', async () => {
+  const { context, push, sync, rewards } = await withGrant();
+  for (let n = 0; n < 11; n += 1) push('reward', await signedReward(context, 1_000_000));
+  await sync();
+  expect((await rewards()).items[0]).toMatchObject({ points: 11_000_000, count: 11, more: 0 });
 });

@@ -11,7 +11,7 @@ import { isProtocolError, ProtocolError } from '../protocol/errors';
 import { t, type Locale } from '../protocol/i18n';
 import type { Clock } from './build';
 import { readMasterSeed } from './core/identity';
-import { earnedByCompany, readLedger } from './core/ledger';
+import { earnedByCompany, maxListedRewards, readLedger } from './core/ledger';
 import { inQuietHours } from './core/notices';
 import { OfferInbox, type SyncResult } from './core/offers';
 import type { Preferences } from './core/preferences';
@@ -277,15 +277,21 @@ export class OffersService {
           await inbox.resetModel();
           return { type: 'ok' };
         case 'rewards.list': {
-          const now = Math.floor(this.ports.clock.now() / 1000);
+          const now = this.ports.clock.now();
           return {
             type: 'rewards',
-            items: earnedByCompany(await readLedger(vault), now).map((e) => ({
+            items: earnedByCompany(await readLedger(vault), Math.floor(now / 1000)).map((e) => ({
               company: e.company,
               points: e.points,
               discounts: [...e.discounts],
               count: e.entries.length,
+              // The company's token stays in the vault (evidence, up to 60 KiB each).
+              latest: e.entries
+                .slice(0, maxListedRewards)
+                .map(({ id, content, at }) => ({ id, ...content, at })),
+              more: Math.max(0, e.entries.length - maxListedRewards),
             })),
+            now,
           };
         }
         default:

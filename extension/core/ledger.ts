@@ -23,6 +23,12 @@ export const maxLedgerEntries = 5000;
  * reward usually has (a few KiB) and still some hundreds at the largest. The oldest go first.
  */
 export const maxLedgerChars = 16 * 1024 * 1024;
+/**
+ * The newest rewards the relationships view lists per company; it says how many more the ledger
+ * holds. The view shows what the customer earned lately, not the whole ledger (up to
+ * {@link maxLedgerEntries}, each description up to 500 characters in two languages).
+ */
+export const maxListedRewards = 20;
 
 /** One reward as the ledger keeps it. */
 export const ledgerEntry = v.object({
@@ -51,8 +57,21 @@ export interface EarnedRewards {
   readonly points: number;
   /** Discounts in per cent, best first, still valid at `at`. */
   readonly discounts: readonly number[];
-  /** Every reward, newest first. */
+  /** Every reward, newest first (by `at`, then by the order they came in). */
   readonly entries: readonly LedgerEntry[];
+}
+
+/**
+ * Whether a reward still holds at `at` (epoch seconds): one without `validUntil` always does, one
+ * with it until that second.
+ *
+ * @example
+ * ```ts
+ * rewardValidAt({ type: 'discount', amount: 10, description, validUntil: 100 }, 100); // false
+ * ```
+ */
+export function rewardValidAt(content: LedgerEntry['content'], at: number): boolean {
+  return content.validUntil === undefined || content.validUntil > at;
 }
 
 /**
@@ -139,19 +158,17 @@ export function earnedByCompany(entries: readonly LedgerEntry[], at: number): Ea
   for (const e of entries) by.set(e.company, [...(by.get(e.company) ?? []), e]);
   return [...by.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([company, list]) => {
-      const valid = (e: LedgerEntry) =>
-        e.content.validUntil === undefined || e.content.validUntil > at;
-      return {
-        company,
-        points: list
-          .filter((e) => e.content.type === 'bonus_points')
-          .reduce((sum, e) => sum + (e.content.amount ?? 0), 0),
-        discounts: list
-          .filter((e) => e.content.type === 'discount' && valid(e))
-          .map((e) => e.content.amount ?? 0)
-          .sort((a, b) => b - a),
-        entries: [...list].sort((a, b) => b.at - a.at),
-      };
-    });
+    .map(([company, list]) => ({
+      company,
+      points: list
+        .filter((e) => e.content.type === 'bonus_points')
+        .reduce((sum, e) => sum + (e.content.amount ?? 0), 0),
+      discounts: list
+        .filter((e) => e.content.type === 'discount' && rewardValidAt(e.content, at))
+        .map((e) => e.content.amount ?? 0)
+        .sort((a, b) => b - a),
+      // Rewards kept by one sync share their `at`; the ledger holds them in the order they came
+      // (mergeRewards appends), so reversed first, the stable sort puts the later one first.
+      entries: [...list].reverse().sort((a, b) => b.at - a.at),
+    }));
 }

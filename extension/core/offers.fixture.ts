@@ -2,10 +2,11 @@
  * What a company sends a customer's inbox, built as the company site builds it, for the tests of
  * the Assistant's inbox (./offers) and of the service over it (extension/offers-service).
  */
+import type * as v from 'valibot';
 import { base64urlEncode } from '../../protocol/encoding';
 import { sha256Of, signCompact } from '../../protocol/jws';
 import type { Ed25519KeyPair } from '../../protocol/keys';
-import type { Payload } from '../../protocol/messages';
+import type { Payload, rewardContent } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
 import type { ComplaintDraft } from './complaints';
@@ -80,18 +81,28 @@ export async function signedOffer(
 
 /** A company reward of `amount` bonus points, sealed and signed. */
 export async function signedReward(
-  { ch, seed, pseudonym, grantSha256, iat }: InboxContext,
+  context: InboxContext,
   amount: number,
+  overrides: Partial<Payload<'reward'>> = {},
+  signer: Ed25519KeyPair = context.ch.companyKey,
+): Promise<string> {
+  return signedRewardOf(
+    context,
+    { type: 'bonus_points', amount, description: { de: 'Punkte', en: 'Points' } },
+    overrides,
+    signer,
+  );
+}
+
+/** A company reward of any `content` (the JSON sealed inside), sealed and signed. */
+export async function signedRewardOf(
+  { ch, seed, pseudonym, grantSha256, iat }: InboxContext,
+  content: v.InferInput<typeof rewardContent>,
   overrides: Partial<Payload<'reward'>> = {},
   signer: Ed25519KeyPair = ch.companyKey,
 ): Promise<string> {
   const identity = await companyIdentity(seed, ch.company.id);
-  const sealed = base64urlEncode(
-    sealTo(
-      identity.keyPair.publicKey,
-      JSON.stringify({ type: 'bonus_points', amount, description: { de: 'Punkte', en: 'Points' } }),
-    ),
-  );
+  const sealed = base64urlEncode(sealTo(identity.keyPair.publicKey, JSON.stringify(content)));
   return signMessage(
     'reward',
     {

@@ -2,9 +2,10 @@
  * The relationships view's confirmations in a real Chromium: an erasure or revocation on its way
  * cannot be taken back with Cancel or Escape, its dialog says it is sending and keeps the focus,
  * and the focus goes back to the button that opened it (or the relationship's heading) after.
+ * Also the rewards the ledger holds: one sentence each, in the customer's language.
  */
 import { mount, tick, unmount } from 'svelte';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import RelationshipsView from './RelationshipsView.svelte';
 
@@ -48,6 +49,8 @@ let app: ReturnType<typeof mount> | undefined;
 let sent: { type: string }[];
 let release: () => void;
 let grantStatus: 'active' | 'revoked';
+/** What the ledger answers (`rewards.list`). */
+let rewardsAnswer: { type: 'rewards'; items: unknown[]; now: number };
 /** The next action fails (the clearinghouse out of reach). */
 let failNext: boolean;
 
@@ -59,7 +62,7 @@ const send = (async (request: { type: string }) => {
     damaged: [],
     now: 0,
   });
-  if (request.type === 'rewards.list') return { type: 'rewards', items: [] };
+  if (request.type === 'rewards.list') return rewardsAnswer;
   if (request.type === 'relationships.list') return listing();
   await new Promise<void>((r) => (release = r));
   if (failNext) throw new Error('the clearinghouse did not answer');
@@ -67,18 +70,26 @@ const send = (async (request: { type: string }) => {
   return listing();
 }) as never;
 
+async function show(locale: 'de' | 'en') {
+  if (app) await unmount(app);
+  target.replaceChildren();
+  app = mount(RelationshipsView, { target, props: { locale, send, openConsent: () => {} } });
+  await expect.poll(() => target.querySelector('[data-testid="relationship"]')).not.toBeNull();
+}
+
 beforeEach(async () => {
   sent = [];
   grantStatus = 'active';
   failNext = false;
+  rewardsAnswer = { type: 'rewards', items: [], now: 0 };
   target = document.createElement('div');
   document.body.append(target);
-  app = mount(RelationshipsView, { target, props: { locale: 'en', send, openConsent: () => {} } });
-  await expect.poll(() => target.querySelector('[data-testid="relationship"]')).not.toBeNull();
+  await show('en');
 });
 
 afterEach(async () => {
   if (app) await unmount(app);
+  app = undefined;
   target.remove();
 });
 
@@ -136,4 +147,97 @@ it('after a revocation that failed the focus goes back to the button that opened
   await expect.poll(() => byTestId('revoke-confirmation')).toBeNull();
   expect(target.querySelector('[role="alert"]')).not.toBeNull();
   await expect.poll(() => document.activeElement).toBe(byTestId('revoke-all'));
+});
+
+describe('rewards', () => {
+  // Far ahead of the wall clock: a reward is expired by the Assistant's clock (the answer's `now`).
+  const now = Date.UTC(2040, 10, 3, 12);
+  const seconds = (ms: number) => ms / 1000;
+  const reward = (n: number, content: Record<string, unknown>) => ({
+    id: h(String(n)),
+    at: seconds(now) - n * 86_400,
+    ...content,
+  });
+
+  beforeEach(() => {
+    rewardsAnswer = {
+      type: 'rewards',
+      now,
+      items: [
+        {
+          company: `co_${h('c')}`,
+          points: 120,
+          discounts: [],
+          count: 7,
+          more: 3,
+          latest: [
+            reward(1, {
+              type: 'status',
+              description: { de: 'Goldmitglied', en: 'Gold member' },
+              validUntil: seconds(Date.UTC(2041, 2, 1, 12)),
+            }),
+            reward(2, {
+              type: 'bonus_points',
+              amount: 120,
+              description: { de: 'Danke für Ihren Einkauf', en: 'Thank you for your purchase' },
+            }),
+            reward(3, {
+              type: 'discount',
+              amount: 10,
+              description: { de: 'Auf Laufschuhe', en: 'On running shoes' },
+              validUntil: seconds(Date.UTC(2040, 9, 1, 12)),
+            }),
+            reward(4, { type: 'tool_access', description: { de: '<b>x</b>', en: '<b>x</b>' } }),
+          ],
+        },
+      ],
+    };
+  });
+
+  const lines = () =>
+    [...target.querySelectorAll('[data-testid="reward-list"] > li')].map((li) =>
+      li.textContent!.replace(/\s+/g, ' ').trim(),
+    );
+
+  it.each([
+    [
+      'en',
+      [
+        'Status reward: Gold member (valid until Mar 1, 2041) · received Nov 2, 2040',
+        '120 points: Thank you for your purchase · received Nov 1, 2040',
+        '10 % discount: On running shoes (expired on Oct 1, 2040) · received Oct 31, 2040',
+        'Access to tools: <b>x</b> · received Oct 30, 2040',
+      ],
+      'and 3 more',
+    ],
+    [
+      'de',
+      [
+        'Status-Prämie: Goldmitglied (gültig bis 01.03.2041) · erhalten am 02.11.2040',
+        '120 Punkte: Danke für Ihren Einkauf · erhalten am 01.11.2040',
+        '10 % Rabatt: Auf Laufschuhe (abgelaufen am 01.10.2040) · erhalten am 31.10.2040',
+        'Zugang zu Werkzeugen: <b>x</b> · erhalten am 30.10.2040',
+      ],
+      'und 3 ältere',
+    ],
+  ] as const)(
+    'lists each reward as a sentence in %s, marks the expired one and says how many more',
+    async (locale, expected, more) => {
+      await show(locale);
+      await expect.poll(lines).toEqual(expected);
+      expect(byTestId('rewards')!.textContent).toContain('120');
+      const items = [...target.querySelectorAll<HTMLElement>('[data-testid="reward"]')];
+      expect(items.map((li) => li.dataset.expired)).toEqual(['false', 'false', 'true', 'false']);
+      expect(byTestId('reward-list')!.getAttribute('aria-label')).not.toBe('');
+      expect(byTestId('rewards-more')!.textContent!.trim()).toBe(more);
+    },
+  );
+
+  it('shows the company’s description as text, never as markup', async () => {
+    await show('en');
+    await expect.poll(lines).toHaveLength(4);
+    const access = target.querySelector('[data-testid="reward"][data-type="tool_access"]')!;
+    expect(access.querySelector('b')).toBeNull();
+    expect(access.textContent).toContain('<b>x</b>');
+  });
 });

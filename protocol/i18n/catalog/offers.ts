@@ -235,4 +235,39 @@ export const offers = {
     de: 'Gültige Rabatte: {discounts}',
     en: 'Valid discounts: {discounts}',
   },
+  // One line per reward: what it is, then the company's own words (its `description`).
+  'extension.relationships.reward.bonus_points': { de: '{amount} Punkte', en: '{amount} points' },
+  'extension.relationships.reward.bonus_points.noAmount': { de: 'Punkte', en: 'Points' },
+  'extension.relationships.reward.discount': { de: '{amount} % Rabatt', en: '{amount} % discount' },
+  'extension.relationships.reward.discount.noAmount': { de: 'Rabatt', en: 'Discount' },
+  'extension.relationships.reward.status': { de: 'Status-Prämie', en: 'Status reward' },
+  'extension.relationships.reward.tool_access': {
+    de: 'Zugang zu Werkzeugen',
+    en: 'Access to tools',
+  },
+  'extension.relationships.reward.co_determination': {
+    de: 'Mitbestimmung',
+    en: 'A say in decisions',
+  },
+  'extension.relationships.reward': {
+    de: '{kind}: {description}',
+    en: '{kind}: {description}',
+  },
+  'extension.relationships.reward.validUntil': {
+    de: '{kind}: {description} (gültig bis {date})',
+    en: '{kind}: {description} (valid until {date})',
+  },
+  'extension.relationships.reward.expired': {
+    de: '{kind}: {description} (abgelaufen am {date})',
+    en: '{kind}: {description} (expired on {date})',
+  },
+  'extension.relationships.reward.received': { de: 'erhalten am {date}', en: 'received {date}' },
+  'extension.relationships.rewards.latest': {
+    de: 'Ihre letzten Prämien',
+    en: 'Your latest rewards',
+  },
+  'extension.relationships.rewards.more': {
+    de: 'und {count} ältere',
+    en: 'and {count} more',
+  },
 } as const satisfies Record<string, Entry>;
