@@ -337,7 +337,14 @@ export function createRelayService(
     companyId: string,
   ): Promise<ActiveGrant | undefined> {
     const row = await grantQuery.first(db, { sha256, pseudonym, companyId });
-    if (row === undefined) return undefined;
+    return row === undefined ? undefined : activeFromRow(sha256, row);
+  }
+
+  /** A grant's row (its JWS and what was revoked of it) as coverage reads it. */
+  function activeFromRow(
+    sha256: string,
+    row: { jws: string; revoked_at: number | null; revoked_purposes: string | null },
+  ): ActiveGrant {
     let grant = grantPayloads.get(sha256);
     if (grant === undefined) {
       grant = parseMessage('grant', peekClaims(row.jws).payload);
@@ -346,6 +353,40 @@ export function createRelayService(
     }
     const active = activeGrant(grant, sha256);
     return { ...active, revocations: revocationsOf(grant, row) };
+  }
+
+  /**
+   * The company's status and its grant `sha256` of `pseudonym` as `trx` sees them, both rows held
+   * on PostgreSQL: for an offer whose checks before its transaction refused it (the company
+   * suspended, the grant not found), so that what committed meanwhile decides.
+   */
+  async function stateInside(
+    trx: Transaction<Database>,
+    sha256: string,
+    pseudonym: string,
+    companyId: string,
+  ): Promise<{ status: string | undefined; grant: ActiveGrant | undefined }> {
+    const company = trx.selectFrom('companies').select('status').where('id', '=', companyId);
+    const grant = trx
+      .selectFrom('grants')
+      .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+      .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
+      .where('grants.sha256', '=', sha256)
+      .where('grants.pseudonym', '=', pseudonym)
+      .where('grants.company_id', '=', companyId);
+    const postgres = onPostgres(trx);
+    const status = (await (postgres ? company.forShare() : company).executeTakeFirst())?.status;
+    const row = await (postgres ? grant.forShare('grants') : grant).executeTakeFirst();
+    return { status, grant: row === undefined ? undefined : activeFromRow(sha256, row) };
+  }
+
+  /**
+   * `grant` as given by `at` at the latest: a grant is stored, so given, and a customer's clock
+   * ahead of ours (within the skew) must not make the company's first offer a refusal counted
+   * against it.
+   */
+  function givenBy(grant: ActiveGrant, at: number): ActiveGrant {
+    return grant.grant.iat > at ? { ...grant, grant: { ...grant.grant, iat: at } } : grant;
   }
 
   /**
@@ -428,6 +469,35 @@ export function createRelayService(
     );
   }
 
+  /**
+   * Refuses a reward while `maxWaitingRewards` of the company's rewards wait undelivered in the
+   * pseudonym's inbox.
+   *
+   * @throws ProtocolError `ERR_INBOX_FULL` (429).
+   */
+  async function requireRoomForReward(
+    executor: Kysely<Database> | Transaction<Database>,
+    pseudonym: string,
+    companyId: string,
+    nowMs: number,
+  ): Promise<void> {
+    const waiting = await executor
+      .selectFrom('relay_items')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('pseudonym', '=', pseudonym)
+      .where('company_id', '=', companyId)
+      .where('kind', '=', 'reward')
+      .where('expires_at', '>', nowMs)
+      .executeTakeFirst();
+    if (Number(waiting?.n ?? 0) >= maxWaitingRewards) {
+      throw new ProtocolError(
+        'ERR_INBOX_FULL',
+        "The pseudonym's inbox holds the most undelivered rewards allowed from one company.",
+        { limit: maxWaitingRewards },
+      );
+    }
+  }
+
   /** The receipt of an offer or reward stored before, or its refusal again. */
   async function resendOf(sha256: string): Promise<RelayReceipt> {
     const refused = await db
@@ -479,11 +549,6 @@ export function createRelayService(
     else {
       grant = await grantOf(payload.grantSha256, pseudonym, company.id);
       if (grant === undefined) rule = 'grant_unknown';
-      else if (grant.grant.iat > at) {
-        // Stored, so given: a customer's clock ahead of ours (within the skew) must not make the
-        // company's first offer a refusal counted against it.
-        grant = { ...grant, grant: { ...grant.grant, iat: at } };
-      }
     }
     const expiresAt = Math.min(nowMs + inboxRetentionMs, payload.validUntil * 1000);
     let refused: string | undefined;
@@ -499,27 +564,36 @@ export function createRelayService(
       pseudonym,
       logged: false,
       apply: async (trx) => {
-        refused = rule;
+        refused = undefined;
         let seq = 0;
-        if (refused === undefined) {
-          // Read again inside the transaction, what may have changed since the read above: a
-          // revocation or a suspension committed meanwhile takes effect at once (on PostgreSQL the
-          // grant's row is locked against one committing until this offer has).
+        // Judged as of now, inside the transaction, not as of the checks above: a revocation
+        // stored meanwhile is dated by then at the latest, and so is in force at this moment.
+        const acceptedMs = Math.max(nowMs, ctx.now());
+        const acceptedAt = Math.floor(acceptedMs / 1000);
+        // Read again inside the transaction, what may have changed since the read above: a
+        // revocation or a suspension committed meanwhile takes effect at once, and so does a
+        // reinstatement or a grant (on PostgreSQL the rows are held until this offer commits).
+        if (rule === undefined) {
           const now = await currentState(trx, payload.grantSha256);
           if (now === undefined || now.status !== 'active') refused = 'company_not_active';
           else grant = { ...grant!, revocations: revocationsOf(grant!.grant, now) };
+        } else {
+          const now = await stateInside(trx, payload.grantSha256, pseudonym, company.id);
+          if (now.status !== 'active') refused = 'company_not_active';
+          else if (now.grant === undefined) refused = 'grant_unknown';
+          else grant = now.grant;
         }
         if (refused === undefined) {
           seq = await nextSeq(trx, pseudonym);
           // Counted under the mailbox lock, at the moment of acceptance.
           const counted = await contactsQuery.first(trx, {
             pseudonym,
-            since: nowMs - contactWindowMs,
+            since: acceptedMs - contactWindowMs,
           });
-          const coverage = checkCoverage(grant!, {
+          const coverage = checkCoverage(givenBy(grant!, acceptedAt), {
             purpose: payload.purpose,
             channel: payload.channel,
-            at,
+            at: acceptedAt,
             contactsInLast7Days: Number(counted?.n ?? 0),
           });
           if (!coverage.covered) refused = coverage.rule;
@@ -533,13 +607,13 @@ export function createRelayService(
               pseudonym,
               grant_sha256: payload.grantSha256,
               rule: refused,
-              refused_at: nowMs,
+              refused_at: acceptedMs,
             })
             .execute();
           await appendFeedEvent(
             trx,
             { companyId: company.id, kind: 'offer-refused', sha256: opened.sha256, pseudonym },
-            nowMs,
+            acceptedMs,
           );
           return;
         }
@@ -548,7 +622,7 @@ export function createRelayService(
           companyId: company.id,
           pseudonym,
           grantSha256: payload.grantSha256,
-          acceptedAt: nowMs,
+          acceptedAt: acceptedMs,
         });
         await insertItemQuery.execute(trx, {
           id: opened.sha256,
@@ -557,7 +631,7 @@ export function createRelayService(
           kind: 'offer',
           seq,
           grantSha256: payload.grantSha256,
-          receivedAt: nowMs,
+          receivedAt: acceptedMs,
           expiresAt,
         });
       },
@@ -634,6 +708,9 @@ export function createRelayService(
         );
       }
       const expiresAt = nowMs + inboxRetentionMs;
+      // Counted before the transaction too: a reward refused only inside it rolls back the write
+      // batch it shares with others, which the writer then redoes one message at a time.
+      await requireRoomForReward(db, pseudonym, company.id, nowMs);
       const stored = await storeSigned(ctx, {
         token,
         sha256: opened.sha256,
@@ -650,21 +727,7 @@ export function createRelayService(
           // Counted after the mailbox's counter is taken (its row lock orders a pseudonym's
           // writes), so concurrent rewards cannot both see room for one.
           const seq = await nextSeq(trx, pseudonym);
-          const waiting = await trx
-            .selectFrom('relay_items')
-            .select((eb) => eb.fn.countAll<number | string>().as('n'))
-            .where('pseudonym', '=', pseudonym)
-            .where('company_id', '=', company.id)
-            .where('kind', '=', 'reward')
-            .where('expires_at', '>', nowMs)
-            .executeTakeFirst();
-          if (Number(waiting?.n ?? 0) >= maxWaitingRewards) {
-            throw new ProtocolError(
-              'ERR_INBOX_FULL',
-              "The pseudonym's inbox holds the most undelivered rewards allowed from one company.",
-              { limit: maxWaitingRewards },
-            );
-          }
+          await requireRoomForReward(trx, pseudonym, company.id, nowMs);
           await trx
             .insertInto('relay_items')
             .values({

@@ -476,6 +476,75 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       expect(await inbox(pseudonym)).toEqual({ items: [], next: '0' });
     });
 
+    it.each([
+      ['naming the grant', 'named'],
+      ['of all grants', 'all'],
+    ] as const)(
+      'refuses a grant revoked by a revocation %s stored a second after the offer was checked',
+      async (_label, which) => {
+        const { company, pseudonym, grantSha256 } = await relationship();
+        const write = api.writer.write;
+        let revoke: (() => Promise<void>) | undefined = async () => {
+          // Failed before: signed and stored in this later second, the revocation was judged
+          // against the offer's own earlier second and so was not yet in force.
+          api.clock.advance(1);
+          const revocation = await sign(
+            'revocation',
+            {
+              ...claims(api.clock, pseudonym.id, company.id),
+              grants: which === 'all' ? 'all' : [{ grantSha256 }],
+            },
+            pseudonym.keyPair,
+          );
+          await expectJson(
+            await post(revocationsRoute.POST, '/api/v1/revocations', revocation),
+            201,
+          );
+        };
+        api.writer.write = async (record) => {
+          const first = revoke;
+          revoke = undefined;
+          if (first !== undefined) await first();
+          return write.call(api.writer, record);
+        };
+        try {
+          const refused = await expectProblem(
+            await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+            403,
+            'ERR_OFFER_NOT_COVERED',
+          );
+          expect(ruleOf(refused)).toBe('revoked');
+        } finally {
+          api.writer.write = write;
+        }
+        expect(await inbox(pseudonym)).toEqual({ items: [], next: '0' });
+      },
+    );
+
+    it('accepts, counting nothing against it, the offer of a company reinstated before it was stored', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const companies = () => api.tdb.cdb.db.updateTable('companies').where('id', '=', company.id);
+      await companies().set({ status: 'suspended' }).execute();
+      const write = api.writer.write;
+      let reinstate: (() => Promise<void>) | undefined = async () => {
+        await companies().set({ status: 'active' }).execute();
+      };
+      api.writer.write = async (record) => {
+        const first = reinstate;
+        reinstate = undefined;
+        if (first !== undefined) await first();
+        return write.call(api.writer, record);
+      };
+      try {
+        // Failed before: refused as company_not_active, a refusal counted against it.
+        await expectJson(await sendOffer(await offerToken(company, pseudonym, grantSha256)), 201);
+      } finally {
+        api.writer.write = write;
+      }
+      expect(await refusalCount(company.id)).toBe(0);
+      expect((await inbox(pseudonym)).items).toHaveLength(1);
+    });
+
     it('refuses as malformed an offer whose validUntil has already passed, counting nothing', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       // Signed 40 s ago, valid until 30 s ago: its `exp` is still within the clock skew.
@@ -772,6 +841,25 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         'ERR_INBOX_FULL',
       );
       expect((full as { detail_data?: unknown }).detail_data).toEqual({ limit: maxWaitingRewards });
+      // Refused before it reaches the writer: a refusal only inside the transaction rolled back
+      // the batch it shared with others, which the writer then redid one message at a time.
+      const fallbacks = api.writer.stats.fallbacks;
+      const other = await relationship();
+      const together = await Promise.all([
+        post(
+          rewardsRoute.POST,
+          '/api/v1/rewards',
+          await rewardToken(company, pseudonym, grantSha256),
+        ),
+        ...(
+          await Promise.all(
+            // Two: the grant's cap is two contacts a week.
+            [0, 1].map(() => offerToken(other.company, other.pseudonym, other.grantSha256)),
+          )
+        ).map((token) => sendOffer(token)),
+      ]);
+      expect(together.map((r) => r.status)).toEqual([429, 201, 201]);
+      expect(api.writer.stats.fallbacks).toBe(fallbacks);
       const count = async () =>
         Number(
           (
