@@ -723,10 +723,11 @@ export function createRelayService(
         pseudonym,
         logged: false,
         apply: async (trx) => {
-          await requireActiveCompanies(trx, [company.id]);
           // Counted after the mailbox's counter is taken (its row lock orders a pseudonym's
-          // writes), so concurrent rewards cannot both see room for one.
+          // writes), so concurrent rewards cannot both see room for one. The mailbox is locked
+          // before the company row, in the order an offer takes them (PostgreSQL: no deadlock).
           const seq = await nextSeq(trx, pseudonym);
+          await requireActiveCompanies(trx, [company.id]);
           await requireRoomForReward(trx, pseudonym, company.id, nowMs);
           await trx
             .insertInto('relay_items')
