@@ -538,6 +538,23 @@ export function createCompanyService(
             .where('kid', '=', payload.kid)
             .where('compromised_since', '>', since)
             .execute();
+          // An answer the key signed since may be forged: the request it answered is open again
+          // (its deadline unchanged, overdue once past it), and the company may answer anew. The
+          // answer stays in the log, as every message does.
+          await trx
+            .updateTable('data_requests')
+            .set({ answer_sha256: null, outcome: null, answered_at: null })
+            .where('company_id', '=', company.id)
+            .where('answer_sha256', 'in', (eb) =>
+              eb
+                .selectFrom('data_requests as d')
+                .innerJoin('messages as m', 'm.sha256', 'd.answer_sha256')
+                .select('m.sha256')
+                .where('d.company_id', '=', company.id)
+                .where('m.signer', '=', payload.kid)
+                .where('m.iat', '>=', since),
+            )
+            .execute();
         }
       };
     }

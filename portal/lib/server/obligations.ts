@@ -791,7 +791,8 @@ export const maxViewedDisclosures = 10;
 /**
  * The disclosures and data requests of a pseudonym, oldest first, for its Relationships view: the
  * newest disclosure is `current` (it supersedes the older ones, which stay as history; the view
- * holds the newest {@link maxViewedDisclosures}). "Newest" is the latest stored; two stored in the
+ * holds the newest {@link maxViewedDisclosures}), unless a company key signed it once declared
+ * compromised: then the newest before it. "Newest" is the latest stored; two stored in the
  * same millisecond are ordered by their hash, so every reader sees the same current one.
  *
  * @example
@@ -807,7 +808,19 @@ export async function pseudonymObligations(
     db
       .selectFrom('disclosures')
       .innerJoin('messages', 'messages.sha256', 'disclosures.sha256')
-      .select(['disclosures.sha256', 'messages.jws'])
+      // A disclosure signed with a company key at or after its declared compromise may be forged:
+      // listed (the Assistant judges it so too), never current.
+      .leftJoin('company_keys', 'company_keys.kid', 'messages.signer')
+      .select((eb) => [
+        'disclosures.sha256',
+        'messages.jws',
+        eb
+          .and([
+            eb('company_keys.compromised_since', 'is not', null),
+            eb('messages.iat', '>=', eb.ref('company_keys.compromised_since')),
+          ])
+          .as('forged'),
+      ])
       .where('disclosures.pseudonym', '=', pseudonym)
       .orderBy('disclosures.created_at', 'desc')
       .orderBy('disclosures.sha256', 'desc')
@@ -830,7 +843,7 @@ export async function pseudonymObligations(
       .orderBy('data_requests.sha256')
       .execute(),
   ]);
-  const newest = disclosures[disclosures.length - 1]?.sha256;
+  const newest = disclosures.filter((row) => !row.forged).at(-1)?.sha256;
   return {
     disclosures: disclosures.map((row) => ({
       sha256: row.sha256,

@@ -611,6 +611,89 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       ]);
     });
 
+    it('opens a request again, and keeps a disclosure from being current, once the key that signed them is declared compromised from before', async () => {
+      const { company, pseudonym } = await relationship();
+      const second = newCompany();
+      const keyChange = async (body: Record<string, unknown>, keyPair = company.keyPair) =>
+        expectJson(
+          await post(
+            keysRoute.POST,
+            '/api/v1/companies/me/keys',
+            await sign(
+              'company-key',
+              { ...claims(api.clock, company.id, testOrigin), ...body } as Payload<'company-key'>,
+              keyPair,
+            ),
+          ),
+          201,
+        );
+      await keyChange({ action: 'add', key: publicJwk(second.keyPair) });
+      const honest = await expectJson<Receipt>(await disclose(company, pseudonym.id), 201);
+      api.clock.advance(10);
+      const since = api.clock.seconds();
+      const request = await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201);
+      // A thief with the first key answers and discloses.
+      const forged = await expectJson<Receipt>(
+        await disclose(company, pseudonym.id, { dataRequestSha256: request.sha256 }),
+        201,
+      );
+      await expectJson(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'disclosure',
+          requestSha256: request.sha256,
+          disclosureSha256: forged.sha256,
+        }),
+        201,
+      );
+      api.clock.advance(10);
+      await keyChange({ action: 'compromised', kid: company.kid, since }, second.keyPair);
+      const view = async () =>
+        expectJson<{
+          disclosures: { sha256: string; current: boolean }[];
+          dataRequests: { sha256: string; answer: { sha256: string } | null }[];
+        }>(
+          await get(
+            relationshipsRoute.GET,
+            `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
+            api.clock,
+            pseudonym,
+          ),
+          200,
+        );
+      const after = await view();
+      // Failed before: the forged answer kept the request answered, the forged disclosure current.
+      expect(after.dataRequests).toMatchObject([{ sha256: request.sha256, answer: null }]);
+      expect(after.disclosures.map((d) => [d.sha256, d.current])).toEqual([
+        [honest.sha256, true],
+        [forged.sha256, false],
+      ]);
+      // The company answers again with its good key.
+      const withSecond = { ...company, keyPair: second.keyPair };
+      const fresh = await expectJson<Receipt>(
+        await disclose(
+          withSecond,
+          pseudonym.id,
+          { dataRequestSha256: request.sha256 },
+          second.keyPair,
+        ),
+        201,
+      );
+      const answer = await expectJson<Receipt>(
+        await answerRequest(
+          withSecond,
+          pseudonym.id,
+          { outcome: 'disclosure', requestSha256: request.sha256, disclosureSha256: fresh.sha256 },
+          second.keyPair,
+        ),
+        201,
+      );
+      const last = await view();
+      expect(last.dataRequests).toMatchObject([{ answer: { sha256: answer.sha256 } }]);
+      expect(last.disclosures.filter((d) => d.current).map((d) => d.sha256)).toEqual([
+        fresh.sha256,
+      ]);
+    });
+
     it('refuses an unknown disclosure, an unknown request, a second answer and a mismatched outcome', async () => {
       const { company, pseudonym } = await relationship();
       const request = await expectJson<Receipt>(
