@@ -796,7 +796,12 @@ export function createConsentService(
               .where('revoked_at', 'is', null)
               .execute();
           } else {
-            for (const item of payload.grants) {
+            // In the order of their hashes, as an access report holds the grants it judges: two
+            // such transactions on PostgreSQL then wait for each other, never in a circle.
+            const items = [...payload.grants].sort((a, b) =>
+              a.grantSha256 < b.grantSha256 ? -1 : a.grantSha256 > b.grantSha256 ? 1 : 0,
+            );
+            for (const item of items) {
               const grant = await trx
                 .selectFrom('grants')
                 .select(['purposes', 'revoked_purposes', 'revoked_at'])

@@ -8,7 +8,7 @@
  * become a way to escape them (project decision, docs/api.md "company\*").
  */
 import { sealedBodyLimit } from './auth/body';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { parseMessage, type Payload } from '$protocol/messages';
@@ -290,9 +290,11 @@ async function judgeAccess(
     ])
     .where('grants.sha256', 'in', named)
     // Another company's grant is, for this company, no grant at all.
-    .where('grants.company_id', '=', companyId)
-    .orderBy('grants.sha256');
-  const rows = await (onPostgres(trx) ? query.forShare('grants') : query).execute();
+    .where('grants.company_id', '=', companyId);
+  // On PostgreSQL held in the order of their hashes (byte order, as a revocation updates them).
+  const rows = await (
+    onPostgres(trx) ? query.orderBy(sql`grants.sha256 collate "C"`).forShare('grants') : query
+  ).execute();
   const payloads = new Map(
     rows.map((row) => [row.sha256, parseMessage('grant', peekClaims(row.jws).payload)]),
   );
