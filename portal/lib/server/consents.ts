@@ -29,6 +29,7 @@ import { companyFromRow, type CompanyRecord, type CompanyService } from './compa
 import { batchedEffect } from './db/durable-writer';
 import { batchedLookup } from './db/batched-lookup';
 import { prepared } from './db/prepared';
+import { onPostgres } from './db/postgres-batch';
 import { appendFeedEvent, requireActiveCompanies, storeGrants } from './grant-effects';
 import type { CompanyStatus, Database } from './db/schema';
 import {
@@ -788,6 +789,18 @@ export function createConsentService(
         logged: true,
         apply: async (trx) => {
           if (payload.grants === 'all') {
+            if (onPostgres(trx)) {
+              // Held in byte order of their hashes first, as an access report holds them.
+              await trx
+                .selectFrom('grants')
+                .select('sha256')
+                .where('pseudonym', '=', payload.iss)
+                .where('company_id', '=', company.id)
+                .where('revoked_at', 'is', null)
+                .orderBy(sql`sha256 collate "C"`)
+                .forNoKeyUpdate()
+                .execute();
+            }
             await trx
               .updateTable('grants')
               .set({ revoked_at: revokedAt })
