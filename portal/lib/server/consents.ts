@@ -44,6 +44,7 @@ import { overdueRevocations, type OverdueRevocation } from './trust';
 import { nodeEd25519Verify } from './ed25519';
 import { pointChecker } from './point-check';
 import { pseudonymObligations, type ObligationsView } from './obligations';
+import { deleteRelayItems } from './relay';
 
 export { appendFeedEvent, appendFeedEvents } from './grant-effects';
 
@@ -843,6 +844,20 @@ export function createConsentService(
                 .execute();
             }
           }
+          // Effective immediately (SPECS): offers waiting in the inbox under a grant now wholly
+          // revoked are not delivered any more (rewards still are, for a while: relay.ts).
+          const withdrawn = await trx
+            .selectFrom('relay_items')
+            .innerJoin('grants', 'grants.sha256', 'relay_items.grant_sha256')
+            .select('relay_items.id')
+            .where('relay_items.pseudonym', '=', payload.iss)
+            .where('relay_items.kind', '=', 'offer')
+            .where('grants.revoked_at', 'is not', null)
+            .execute();
+          await deleteRelayItems(
+            trx,
+            withdrawn.map((row) => row.id),
+          );
           await trx
             .insertInto('revocations')
             .values({

@@ -26,11 +26,10 @@ import { parseMessage, type GrantPayload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
-import { appendFeedEvent } from './consents';
 import { lookupByKey } from './db/batched-lookup';
 import { onPostgres } from './db/postgres-batch';
 import { prepared } from './db/prepared';
-import { requireActiveCompanies } from './grant-effects';
+import { appendFeedEvent, requireActiveCompanies } from './grant-effects';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
@@ -301,6 +300,27 @@ const inboxQuery = prepared<
 );
 
 /**
+ * Deletes inbox items (expired, acknowledged, or offers withdrawn by a revocation) together with
+ * their stored messages; returns how many items went.
+ *
+ * @example
+ * ```ts
+ * await deleteRelayItems(trx, [offerSha256]);
+ * ```
+ */
+export async function deleteRelayItems(
+  trx: Kysely<Database> | Transaction<Database>,
+  ids: readonly string[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const deleted = await trx.deleteFrom('relay_items').where('id', 'in', ids).executeTakeFirst();
+  // Offers and rewards are not logged and nothing else refers to them: the JWS goes too, so a
+  // delivered offer is really gone (its jti stays in seen_jtis until exp against a replay).
+  await trx.deleteFrom('messages').where('sha256', 'in', ids).execute();
+  return Number(deleted.numDeletedRows);
+}
+
+/**
  * Creates the relay's services.
  *
  * @example
@@ -427,24 +447,11 @@ export function createRelayService(
     return Number(row.seq);
   }
 
-  /** Deletes inbox items (expired or acknowledged) together with their stored messages. */
-  async function deleteItems(
-    trx: Kysely<Database> | Transaction<Database>,
-    ids: readonly string[],
-  ): Promise<number> {
-    if (ids.length === 0) return 0;
-    const deleted = await trx.deleteFrom('relay_items').where('id', 'in', ids).executeTakeFirst();
-    // Offers and rewards are not logged and nothing else refers to them: the JWS goes too, so a
-    // delivered offer is really gone (its jti stays in seen_jtis until exp against a replay).
-    await trx.deleteFrom('messages').where('sha256', 'in', ids).execute();
-    return Number(deleted.numDeletedRows);
-  }
-
   async function purgeExpiredOf(pseudonym: string, nowMs: number): Promise<void> {
     const expired = (await expiredItemsQuery.execute(db, { pseudonym, nowMs })).rows;
     if (expired.length === 0) return;
     await db.transaction().execute((trx) =>
-      deleteItems(
+      deleteRelayItems(
         trx,
         expired.map((row) => row.id),
       ),
@@ -776,7 +783,7 @@ export function createRelayService(
           .where('id', '=', id)
           .where('pseudonym', '=', pseudonym)
           .executeTakeFirst();
-        return { deleted: await deleteItems(trx, row === undefined ? [] : [row.id]) };
+        return { deleted: await deleteRelayItems(trx, row === undefined ? [] : [row.id]) };
       });
     },
 
@@ -792,7 +799,7 @@ export function createRelayService(
             .where('seq', '<=', through)
             .limit(500)
             .execute();
-          return deleteItems(
+          return deleteRelayItems(
             trx,
             rows.map((row) => row.id),
           );
@@ -917,7 +924,7 @@ export function createRelayService(
           .execute();
         if (rows.length === 0) return purged;
         purged += await db.transaction().execute((trx) =>
-          deleteItems(
+          deleteRelayItems(
             trx,
             rows.map((row) => row.id),
           ),

@@ -545,6 +545,44 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       expect((await inbox(pseudonym)).items).toHaveLength(1);
     });
 
+    it('no longer delivers an offer queued before its grant was revoked; a reward still waits', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const offer = await expectJson<Queued>(
+        await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+        201,
+      );
+      const reward = await expectJson<Queued>(
+        await post(
+          rewardsRoute.POST,
+          '/api/v1/rewards',
+          await rewardToken(company, pseudonym, grantSha256),
+        ),
+        201,
+      );
+      api.clock.advance(1);
+      const revocation = await sign(
+        'revocation',
+        { ...claims(api.clock, pseudonym.id, company.id), grants: [{ grantSha256 }] },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
+      // Failed before: the offer was still served after the revocation.
+      expect((await inbox(pseudonym)).items.map((item) => item.id)).toEqual([reward.id]);
+      const stored = await api.tdb.cdb.db
+        .selectFrom('messages')
+        .select('sha256')
+        .where('sha256', '=', offer.id)
+        .execute();
+      expect(stored).toEqual([]);
+      // Its contact still counts (the company sent it while it was allowed).
+      const contacts = await api.tdb.cdb.db
+        .selectFrom('relay_contacts')
+        .select('offer_sha256')
+        .where('offer_sha256', '=', offer.id)
+        .execute();
+      expect(contacts).toHaveLength(1);
+    });
+
     it('refuses as malformed an offer whose validUntil has already passed, counting nothing', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       // Signed 40 s ago, valid until 30 s ago: its `exp` is still within the clock skew.
