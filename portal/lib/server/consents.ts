@@ -844,16 +844,35 @@ export function createConsentService(
                 .execute();
             }
           }
-          // Effective immediately (SPECS): offers waiting in the inbox under a grant now wholly
-          // revoked are not delivered any more (rewards still are, for a while: relay.ts).
-          const withdrawn = await trx
+          // Effective immediately (SPECS): offers waiting in the inbox under a grant now revoked,
+          // wholly or for their (outer, signed) purpose, are not delivered any more (rewards still
+          // are, for a while: relay.ts).
+          const waiting = await trx
             .selectFrom('relay_items')
             .innerJoin('grants', 'grants.sha256', 'relay_items.grant_sha256')
-            .select('relay_items.id')
+            .innerJoin('messages', 'messages.sha256', 'relay_items.id')
+            .select([
+              'relay_items.id',
+              'messages.jws',
+              'grants.revoked_at',
+              'grants.revoked_purposes',
+            ])
             .where('relay_items.pseudonym', '=', payload.iss)
             .where('relay_items.kind', '=', 'offer')
-            .where('grants.revoked_at', 'is not', null)
+            .where((eb) =>
+              eb.or([
+                eb('grants.revoked_at', 'is not', null),
+                eb('grants.revoked_purposes', 'is not', null),
+              ]),
+            )
             .execute();
+          const withdrawn = waiting.filter(
+            (row) =>
+              row.revoked_at !== null ||
+              (JSON.parse(row.revoked_purposes!) as unknown[]).includes(
+                peekClaims(row.jws).payload.purpose,
+              ),
+          );
           await deleteRelayItems(
             trx,
             withdrawn.map((row) => row.id),

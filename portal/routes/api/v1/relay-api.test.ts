@@ -155,14 +155,15 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
   async function relationship(
     scope: Scope = plainScope(),
     company?: TestCompany,
-    options: { grantIat?: number; pseudonym?: TestPseudonym } = {},
+    options: { grantIat?: number; pseudonym?: TestPseudonym; alsoFor?: Scope } = {},
   ): Promise<{ company: TestCompany; pseudonym: TestPseudonym; grantSha256: string }> {
+    const scopes = options.alsoFor === undefined ? [scope] : [scope, options.alsoFor];
     const co = company ?? (await register());
     const requestToken = await sign(
       'grant-request',
       {
         ...claims(api.clock, co.id, testOrigin),
-        scopes: [scope],
+        scopes,
         reason: { de: 'Neuigkeiten.', en: 'News.' },
       },
       co.keyPair,
@@ -178,7 +179,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         ...claims(api.clock, pseudonym.id, co.id),
         ...(options.grantIat === undefined ? {} : { iat: options.grantIat }),
         requestSha256: request.sha256,
-        scopes: [{ ...scope, channels: ['newsletter'] }],
+        scopes: scopes.map((s) => ({ ...s, channels: ['newsletter'] })),
         preferredChannel: 'newsletter',
         until: api.clock.seconds() + 365 * day,
         pseudonymKey: publicJwk(pseudonym.keyPair),
@@ -546,7 +547,28 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
     });
 
     it('no longer delivers an offer queued before its grant was revoked; a reward still waits', async () => {
-      const { company, pseudonym, grantSha256 } = await relationship();
+      const { company, pseudonym, grantSha256 } = await relationship(plainScope(), undefined, {
+        alsoFor: { ...plainScope(), purpose: 'personalised_advertising' },
+      });
+      // Revoked for its purpose only, later: withdrawn then (failed before: served all along).
+      const other = await expectJson<Queued>(
+        await sendOffer(
+          await offerToken(company, pseudonym, grantSha256, {
+            purpose: 'personalised_advertising',
+          }),
+        ),
+        201,
+      );
+      const partly = await sign(
+        'revocation',
+        {
+          ...claims(api.clock, pseudonym.id, company.id),
+          grants: [{ grantSha256, purposes: ['personalised_advertising'] }],
+        },
+        pseudonym.keyPair,
+      );
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', partly), 201);
+      expect((await inbox(pseudonym)).items.map((item) => item.id)).not.toContain(other.id);
       const offer = await expectJson<Queued>(
         await sendOffer(await offerToken(company, pseudonym, grantSha256)),
         201,
