@@ -107,7 +107,18 @@ function relationship(overrides: Partial<WalletRelationship> = {}): WalletRelati
         exportUnreadable: false,
       },
     ],
-    openedAnswers: [],
+    openedAnswers: [
+      {
+        state: 'opened',
+        sha256: h('F'),
+        requestSha256: h('E'),
+        outcome: 'refused',
+        disclosureSha256: null,
+        dataCategories: [],
+        erasedAt: null,
+        reason: { de: 'Nein', en: 'No' },
+      },
+    ],
     openedDecisions: [],
     ...overrides,
   } as WalletRelationship;
@@ -181,6 +192,35 @@ describe('customerViewItem', () => {
     const after = customerViewItem(relationship(), { now: (iat + 31 * day) * 1000 });
     expect(after.revocations.map((r) => r.overdue)).toEqual([true, false]);
     expect(after.dataRequests.map((d) => d.overdue)).toEqual([true, false]);
+  });
+
+  it('counts a request answered only by an answer it verified: one that did not verify, or is not opened yet, leaves it overdue', () => {
+    const after = (iat + 31 * day) * 1000;
+    const answers = (openedAnswers: WalletRelationship['openedAnswers']) =>
+      customerViewItem(relationship({ openedAnswers }), { now: after }).dataRequests.map((d) => ({
+        answered: d.answered,
+        overdue: d.overdue,
+      }));
+    const open = { answered: false, overdue: true };
+    expect(answers(relationship().openedAnswers)).toEqual([
+      open,
+      { answered: true, overdue: false },
+    ]);
+    expect(
+      answers([
+        {
+          state: 'invalid',
+          sha256: h('F'),
+          requestSha256: h('E'),
+          code: 'ERR_JWS_KID_UNKNOWN',
+        },
+      ]),
+    ).toEqual([open, open]);
+    expect(answers([])).toEqual([open, open]);
+    // Verified, but the answer to another request.
+    expect(
+      answers([{ ...relationship().openedAnswers[0]!, requestSha256: h('D') }] as never),
+    ).toEqual([open, open]);
   });
 
   it('shows no disclosure while the current one is not opened, or did not verify', () => {

@@ -15,6 +15,7 @@ import { hexEncode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError, type ProtocolErrorCode } from '../../protocol/errors';
 import type { OpenedDecision } from './complaint-decisions';
 import { readDrafts } from './complaints';
+import { verifiedAnswer } from './disclosures';
 import { readLedger } from './ledger';
 import { offersRecord } from './offers';
 import type { RecordStore } from './ports';
@@ -265,13 +266,16 @@ export function customerViewItem(
           },
     dataRequests: (r.dataRequests ?? []).slice(-customerViewLimits.history).map((d) => {
       const payload = payloadOf(d.jws);
+      // Answered only by an answer the Assistant verified itself: one that did not verify (or
+      // is not opened yet) leaves the request open, overdue past its deadline.
+      const answered = verifiedAnswer(d, r.openedAnswers ?? []) !== undefined;
       return {
         sha256: d.sha256,
         type: payload.type === 'erasure' ? 'erasure' : 'access',
         at: seconds(payload.iat),
         deadline: d.deadline,
-        answered: d.answer !== null,
-        overdue: d.answer === null && context.now > d.deadline,
+        answered,
+        overdue: !answered && context.now > d.deadline,
       };
     }),
     offers: {

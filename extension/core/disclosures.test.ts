@@ -10,7 +10,12 @@ import { ProtocolError } from '../../protocol/errors';
 import { sha256Of } from '../../protocol/jws';
 import { generateKeyPair } from '../../protocol/keys';
 import { signMessage } from '../../protocol/signed';
-import { isTemporaryOpeningFailure, openAnswer, openDisclosure } from './disclosures';
+import {
+  isTemporaryOpeningFailure,
+  openAnswer,
+  openDisclosure,
+  recheckDisclosure,
+} from './disclosures';
 import { FakeClock, FakeStore } from './fakes';
 import { companyIdentity, type CompanyIdentity } from './identity';
 import type { RequestSource, Wallet } from './wallet';
@@ -109,6 +114,59 @@ describe('openDisclosure', () => {
     expect(
       await openDisclosure(sha256, jws, context({ personKey: async () => undefined })),
     ).toEqual({ state: 'invalid', sha256, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' });
+  });
+});
+
+describe('recheckDisclosure', () => {
+  // What opening it now would say: a compromise reaches back to its `since` (docs/api.md).
+  it.each([
+    { key: 'still in use', compromisedSince: null, state: 'opened' },
+    { key: 'compromised a second after iat', compromisedSince: 1, state: 'opened' },
+    { key: 'compromised since iat', compromisedSince: 0, state: 'invalid' },
+    { key: 'compromised ten minutes before iat', compromisedSince: -600, state: 'invalid' },
+  ])(
+    'takes back a disclosure opened before once its key is $key → $state',
+    async ({ compromisedSince, state }) => {
+      const iat = nowSeconds - 3600;
+      const listed = await disclosureAt(iat);
+      const opened = await openDisclosure(listed.sha256, listed.jws, context());
+      expect(opened.state).toBe('opened');
+      ch.company.keys[0]!.compromisedSince =
+        compromisedSince === null ? null : iat + compromisedSince;
+      const now = recheckDisclosure(opened, listed, ch.company);
+      expect(now.state).toBe(state);
+      if (now.state === 'invalid')
+        expect(now).toEqual({
+          state: 'invalid',
+          sha256: listed.sha256,
+          openedAt: nowMs,
+          code: 'ERR_JWS_KID_UNKNOWN',
+        });
+    },
+  );
+
+  it('keeps its verdict for a staff key, an invalid one, and a listing that is not the message it opened', async () => {
+    const staff = ch.addStaffKey(nowMs - 60_000);
+    const byStaff = await disclosureAt(nowSeconds, staff);
+    const withStaff = context({ personKey: async (kid) => ch.personKeys.get(kid) });
+    const openedByStaff = await openDisclosure(byStaff.sha256, byStaff.jws, withStaff);
+    const listed = await disclosureAt(nowSeconds);
+    const opened = await openDisclosure(listed.sha256, listed.jws, context());
+    const other = await disclosureAt(nowSeconds + 1);
+    ch.company.keys[0]!.compromisedSince = nowSeconds - 600;
+    expect(openedByStaff.state).toBe('opened');
+    expect(recheckDisclosure(openedByStaff, byStaff, ch.company)).toBe(openedByStaff);
+    // Other bytes under its hash say nothing about the key that signed what it opened.
+    expect(recheckDisclosure(opened, { sha256: listed.sha256, jws: other.jws }, ch.company)).toBe(
+      opened,
+    );
+    const invalid = {
+      state: 'invalid' as const,
+      sha256: listed.sha256,
+      openedAt: 0,
+      code: 'ERR_JWS_SIGNATURE_INVALID' as const,
+    };
+    expect(recheckDisclosure(invalid, listed, ch.company)).toBe(invalid);
   });
 });
 

@@ -8,13 +8,16 @@
  * pseudonym, the holdings parsed, and the sealed export of the data opened with the pairwise key.
  * A message that does not verify is kept as `invalid` with its code (shown, never trusted); one
  * that could not be checked for a passing reason (see {@link isTemporaryOpeningFailure}) is left
- * unopened and checked again on the next refresh, never marked invalid for good.
+ * unopened and checked again on the next refresh, never marked invalid for good. One opened
+ * before is checked again against each registry entry read later ({@link recheckDisclosure}):
+ * a company key declared compromised reaches back to its `since`.
  *
  * Pure apart from its arguments: no browser API, no I/O (STYLE habit 2).
  */
 import * as v from 'valibot';
 import type { CompanyEntry, PersonKeyEntry } from '../../protocol/client';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { sha256Of } from '../../protocol/jws';
 import {
   isProtocolError,
   ProtocolError,
@@ -34,6 +37,7 @@ import { openMessage } from '../../protocol/signed';
 import { dataCategoryIds } from '../../protocol/vocabulary';
 import { companyKeyValidAt } from './company-keys';
 import type { CompanyIdentity } from './identity';
+import { storedHeader, storedPayload } from './stored-jws';
 
 /** Bounds of what the wallet keeps of an opened disclosure. */
 export const disclosureLimits = {
@@ -167,6 +171,12 @@ function invalidCode(e: unknown, lookupFailed: boolean): ProtocolErrorCode {
   return e.code;
 }
 
+/**
+ * The code of a message not signed by a key of the company valid at its `iat`: also what a
+ * message opened before becomes once its key is declared compromised back to then.
+ */
+const keyNotValidThen = 'ERR_JWS_KID_UNKNOWN' satisfies ProtocolErrorCode;
+
 /** How far a staff key's enrolment time may lie after a message's `iat` (the clocks differ). */
 const enrolmentSkewMs = 5 * 60_000;
 
@@ -218,7 +228,7 @@ export async function openCompanyMessage<K extends MessageKind>(
     (opened.payload as { iss?: unknown }).iss !== company.id ||
     !(companyKeyValid || staffKeyValid)
   )
-    throw new ProtocolError('ERR_JWS_KID_UNKNOWN', 'not signed by a key of the company valid then');
+    throw new ProtocolError(keyNotValidThen, 'not signed by a key of the company valid then');
   return opened;
 }
 
@@ -316,6 +326,102 @@ export async function openAnswer(
       code: invalidCode(e, lookup.failed()),
     };
   }
+}
+
+/**
+ * Whether the message `listed` (as the clearinghouse lists it now) still verifies with the
+ * registry entry `company` as it is now, as of its `iat`: false once the company key that signed
+ * it is compromised (or retired) at or before that moment (docs/api.md "Company keys": only
+ * `compromised` reaches back, to its `since`). Its key and `iat` are read from its own bytes,
+ * which must hash to the `sha256` it was opened under: then they are what was verified when it
+ * was opened. A listing that does not match, or a key the registry does not list as the
+ * company's (a staff member's person key, whose retirement never reaches back), leaves the
+ * earlier verdict standing: the clearinghouse also keeps the registry, so it could hide a
+ * compromise more simply than by listing other bytes.
+ */
+function stillVerifies(listed: { sha256: string; jws: string }, company: CompanyEntry): boolean {
+  let own: string;
+  try {
+    own = sha256Of(listed.jws);
+  } catch (e) {
+    // Not a compact JWS at all; anything else (libsodium not loaded) is the caller's to see.
+    if (isProtocolError(e, 'ERR_JWS_MALFORMED')) return true;
+    throw e;
+  }
+  if (own !== listed.sha256) return true;
+  const { kid } = storedHeader(listed.jws);
+  const { iat } = storedPayload(listed.jws);
+  const key = company.keys?.find((k) => k.kid === kid);
+  if (key === undefined || typeof iat !== 'number') return true;
+  return companyKeyValidAt(key, iat);
+}
+
+/**
+ * A disclosure opened before, checked again against the registry entry read now: `invalid`
+ * (`ERR_JWS_KID_UNKNOWN`, as opening it now would say) once the company key that signed it is
+ * compromised at its `iat`; otherwise `opened` as it was. Needs `await ready()`.
+ *
+ * @example
+ * ```ts
+ * const now = recheckDisclosure(kept, { sha256: d.sha256, jws: d.jws }, company);
+ * ```
+ */
+export function recheckDisclosure(
+  opened: OpenedDisclosure,
+  listed: { sha256: string; jws: string },
+  company: CompanyEntry,
+): OpenedDisclosure {
+  if (opened.state !== 'opened' || listed.sha256 !== opened.sha256) return opened;
+  if (stillVerifies(listed, company)) return opened;
+  return {
+    state: 'invalid',
+    sha256: opened.sha256,
+    openedAt: opened.openedAt,
+    code: keyNotValidThen,
+  };
+}
+
+/**
+ * An answer opened before, checked again as {@link recheckDisclosure} checks a disclosure.
+ *
+ * @example
+ * ```ts
+ * const now = recheckAnswer(kept, request.answer, company);
+ * ```
+ */
+export function recheckAnswer(
+  opened: OpenedAnswer,
+  listed: { sha256: string; jws: string },
+  company: CompanyEntry,
+): OpenedAnswer {
+  if (opened.state !== 'opened' || listed.sha256 !== opened.sha256) return opened;
+  if (stillVerifies(listed, company)) return opened;
+  return {
+    state: 'invalid',
+    sha256: opened.sha256,
+    requestSha256: opened.requestSha256,
+    code: keyNotValidThen,
+  };
+}
+
+/**
+ * The answer to `request` the Assistant opened and verified itself, or undefined: none came, it
+ * is not opened yet, or it did not verify. Only such an answer counts as the company's answer
+ * (an overdue request stays overdue otherwise).
+ *
+ * @example
+ * ```ts
+ * const answered = verifiedAnswer(request, relationship.openedAnswers) !== undefined;
+ * ```
+ */
+export function verifiedAnswer(
+  request: { sha256: string; answer: { sha256: string } | null },
+  opened: readonly OpenedAnswer[],
+): Extract<OpenedAnswer, { state: 'opened' }> | undefined {
+  const answer = request.answer;
+  if (answer === null) return undefined;
+  const found = opened.find((a) => a.sha256 === answer.sha256);
+  return found?.state === 'opened' && found.requestSha256 === request.sha256 ? found : undefined;
 }
 
 /** How the newest disclosure differs from the one before, by data category. */

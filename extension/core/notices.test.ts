@@ -43,6 +43,18 @@ function relationship(overrides: Partial<WalletRelationship> = {}): WalletRelati
   };
 }
 
+/** An answer the Assistant opened and verified (extension/core/disclosures). */
+const verified = (sha256: string, requestSha256: string) => ({
+  state: 'opened' as const,
+  sha256,
+  requestSha256,
+  outcome: 'refused' as const,
+  disclosureSha256: null,
+  dataCategories: [],
+  erasedAt: null,
+  reason: { de: 'Nein', en: 'No' },
+});
+
 describe('dueNotices', () => {
   it('announces a grant expiring within a week, once', () => {
     const notices = dueNotices([relationship()], now, new Set());
@@ -98,11 +110,33 @@ describe('dueNotices', () => {
           answer: { sha256: h('f'), jws: jws({}) },
         },
       ],
+      openedAnswers: [verified(h('f'), h('e'))],
     });
     expect(dueNotices([r], now, new Set()).map((n) => n.id)).toEqual([
       `suspended/co_${h('c')}`,
       `ack/${h('r')}`,
       `answer/${h('d')}`,
+    ]);
+  });
+
+  it('flags an answer overdue while the one that came did not verify or is not opened yet', () => {
+    const late = (answer: string) => ({
+      sha256: h(answer.toUpperCase()),
+      jws: jws({}),
+      deadline: now - 1,
+      answer: { sha256: h(answer), jws: jws({}) },
+    });
+    const r = relationship({
+      grants: [],
+      dataRequests: [late('a'), late('b'), late('e')],
+      openedAnswers: [
+        { state: 'invalid', sha256: h('a'), requestSha256: h('A'), code: 'ERR_JWS_KID_UNKNOWN' },
+        verified(h('e'), h('E')),
+      ],
+    });
+    expect(dueNotices([r], now, new Set()).map((n) => n.id)).toEqual([
+      `answer/${h('A')}`,
+      `answer/${h('B')}`,
     ]);
   });
 });

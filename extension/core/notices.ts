@@ -7,7 +7,7 @@
  */
 import { inWindow, localTime } from '../../protocol/grants';
 import type { Profile } from '../../protocol/profile';
-import { disclosureChange, disclosureLimits } from './disclosures';
+import { disclosureChange, disclosureLimits, verifiedAnswer } from './disclosures';
 import { storedPayload } from './stored-jws';
 import type { WalletRelationship } from './wallet';
 
@@ -75,7 +75,8 @@ export function dueNotices(
         notices.push({ id: `ack/${rev.sha256}`, kind: 'ack-overdue', company });
     }
     for (const d of r.dataRequests) {
-      if (d.answer === null && nowMs > d.deadline)
+      // Only an answer the Assistant verified answers it (one that did not verify is no answer).
+      if (verifiedAnswer(d, r.openedAnswers) === undefined && nowMs > d.deadline)
         notices.push({ id: `answer/${d.sha256}`, kind: 'answer-overdue', company });
     }
   }

@@ -1,5 +1,17 @@
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
 
+/** Part `index` of a compact JWS read as a JSON object; `{}` when it is anything else. */
+function storedPart(jws: string, index: 0 | 1): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[index] ?? '')));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
 /**
  * The payload of a JWS the vault holds. It was verified when it was stored, so this only reads
  * it; anything unreadable (a damaged record) gives `{}`, never an exception.
@@ -10,12 +22,18 @@ import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
  * ```
  */
 export function storedPayload(jws: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? '')));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
+  return storedPart(jws, 1);
+}
+
+/**
+ * The protected header of a JWS verified before, read as {@link storedPayload} reads its payload
+ * (nothing checked here; `{}` when unreadable).
+ *
+ * @example
+ * ```ts
+ * storedHeader(disclosure.jws).kid; // the key it was signed with
+ * ```
+ */
+export function storedHeader(jws: string): Record<string, unknown> {
+  return storedPart(jws, 0);
 }

@@ -19,6 +19,7 @@ import {
   type ConsentChoice,
   type RequestSource,
   type WalletClearinghouse,
+  type WalletRelationship,
 } from './wallet';
 import {
   clearinghouseOrigin,
@@ -956,6 +957,66 @@ describe('disclosures and answers', () => {
     ]);
   });
 
+  it('takes back what it opened once the company declares the signing key compromised since its iat', async () => {
+    const identity = await granted();
+    const staff = ch.addStaffKey(nowMs - 60_000);
+    const byStaff = await ch.addDisclosure(
+      identity.pseudonym,
+      nowSeconds,
+      { holdings: [address] },
+      staff,
+    );
+    const access = await wallet.requestData(ch.company.id, 'access');
+    const disclosure = await ch.addDisclosure(identity.pseudonym, nowSeconds, {
+      holdings: [address],
+      dataRequestSha256: access.sha256,
+    });
+    const answer = await ch.answer(access.sha256, nowSeconds, {
+      outcome: 'disclosure',
+      disclosureSha256: disclosure,
+    });
+    const states = (r: WalletRelationship) => [
+      ...r.openedDisclosures.map((d) => d.state),
+      ...r.openedAnswers.map((a) => a.state),
+    ];
+    let stored = await wallet.refreshCompany(ch.company.id);
+    expect(states(stored)).toEqual(['opened', 'opened', 'opened']);
+    expect(customerViewItem(stored, { now: nowMs }).disclosure?.sha256).toBe(disclosure);
+
+    // Declared compromised since after they were signed: they still stand.
+    clock.ms = nowMs + 60_000;
+    ch.company.keys[0]!.compromisedSince = nowSeconds + 1;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(states(stored)).toEqual(['opened', 'opened', 'opened']);
+
+    // Since ten minutes before they were signed: nothing it signed since can be trusted, once
+    // the registry can be read. What a staff member signed with their own key stands.
+    ch.company.keys[0]!.compromisedSince = nowSeconds - 600;
+    ch.registryDown = true;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(states(stored)).toEqual(['opened', 'opened', 'opened']);
+    ch.registryDown = false;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: byStaff }),
+      { state: 'invalid', sha256: disclosure, openedAt: nowMs, code: 'ERR_JWS_KID_UNKNOWN' },
+    ]);
+    expect(stored.openedAnswers).toEqual([
+      {
+        state: 'invalid',
+        sha256: answer,
+        requestSha256: access.sha256,
+        code: 'ERR_JWS_KID_UNKNOWN',
+      },
+    ]);
+    // The page is shown neither: the current disclosure did not verify, the request is open.
+    const view = customerViewItem(stored, { now: clock.ms });
+    expect(view.disclosure).toBeNull();
+    expect(view.dataRequests).toEqual([
+      expect.objectContaining({ sha256: access.sha256, answered: false, overdue: true }),
+    ]);
+  });
+
   it('leaves a staff-signed disclosure unopened while the key lookup is out of reach, and opens it later', async () => {
     const identity = await granted();
     const staff = ch.addStaffKey(nowMs - 60_000);
@@ -1065,8 +1126,11 @@ describe('disclosures and answers', () => {
     expect(stored.openedDisclosures).toEqual([
       expect.objectContaining({ state: 'opened', sha256: sha, holdings: [address] }),
     ]);
+    // Opened once: a later refresh reads the registry only to check its key again.
     const lookups = ch.calls.filter((c) => c.startsWith('getCompany')).length;
-    await wallet.refreshCompany(ch.company.id);
-    expect(ch.calls.filter((c) => c.startsWith('getCompany')).length).toBe(lookups);
+    clock.ms = nowMs + 60_000;
+    const again = await wallet.refreshCompany(ch.company.id);
+    expect(again.openedDisclosures).toEqual(stored.openedDisclosures);
+    expect(ch.calls.filter((c) => c.startsWith('getCompany')).length).toBe(lookups + 1);
   });
 });

@@ -65,6 +65,8 @@ import {
   openDisclosure,
   openedAnswer,
   openedDisclosure,
+  recheckAnswer,
+  recheckDisclosure,
   type OpenedAnswer,
   type OpenedDisclosure,
   type OpeningContext,
@@ -1522,8 +1524,11 @@ export class Wallet {
 
   /**
    * Opens the disclosures and data-request answers of `fresh` that `previous` has not opened yet
-   * (extension/core/disclosures); the company's registry entry is read only when something is
-   * new. Never what the clearinghouse claims was opened: only the vault's own copies count.
+   * (extension/core/disclosures), and checks those it opened before again against the company's
+   * registry entry as it is now: a key declared compromised since a time at or before one's `iat`
+   * makes it invalid (docs/api.md "Company keys": only `compromised` reaches back). The entry is
+   * read when something is new or was opened before; out of reach, both wait for the next
+   * refresh. Never what the clearinghouse claims was opened: only the vault's own copies count.
    */
   private async openObligations(
     identity: CompanyIdentity,
@@ -1547,15 +1552,32 @@ export class Wallet {
         if (error instanceof ApiProblem && error.status === 404) return undefined;
         throw error;
       });
-    if (newDisclosures.length + newAnswers.length > 0) {
+    const isOpened = (o: { state: string } | undefined) => o?.state === 'opened';
+    const keptOpened =
+      fresh.disclosures.some((d) => isOpened(disclosures.get(d.sha256))) ||
+      answered.some((a) => isOpened(answers.get(a.answer.sha256)));
+    if (newDisclosures.length + newAnswers.length > 0 || keptOpened) {
       let company: Awaited<ReturnType<WalletClearinghouse['getCompany']>> | undefined;
       try {
         company = await this.ports.clearinghouse.getCompany(identity.company);
       } catch {
-        // The registry is out of reach now: these stay unopened until the next refresh.
+        // The registry is out of reach now: these stay unopened, and those opened before
+        // unchecked, until the next refresh.
         company = undefined;
       }
       if (company?.id === identity.company) {
+        // What was opened before, against the keys as the registry gives them now: a key
+        // declared compromised after it was opened reaches back to its `since`. Staff members'
+        // person keys are not looked up again: their retirement never reaches back.
+        for (const d of fresh.disclosures) {
+          const kept = disclosures.get(d.sha256);
+          if (kept !== undefined) disclosures.set(d.sha256, recheckDisclosure(kept, d, company));
+        }
+        for (const a of answered) {
+          const kept = answers.get(a.answer.sha256);
+          if (kept !== undefined)
+            answers.set(a.answer.sha256, recheckAnswer(kept, a.answer, company));
+        }
         const context: OpeningContext = {
           company,
           identity,

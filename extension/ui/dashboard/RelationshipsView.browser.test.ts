@@ -2,7 +2,8 @@
  * The relationships view's confirmations in a real Chromium: an erasure or revocation on its way
  * cannot be taken back with Cancel or Escape, its dialog says it is sending and keeps the focus,
  * and the focus goes back to the button that opened it (or the relationship's heading) after.
- * Also the rewards the ledger holds: one sentence each, in the customer's language.
+ * Also the rewards the ledger holds: one sentence each, in the customer's language; and only
+ * what the Assistant verified counts: the clearinghouse's current disclosure, an answer.
  */
 import { mount, tick, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,11 @@ const grantJws = `${b64url({ alg: 'EdDSA' })}.${b64url({
   scopes: [{ purpose: 'product_launch' }],
 })}.c2ln`;
 const h = (c: string) => c.repeat(43);
+
+/** What a test puts into the listed relationship, over {@link relationship}'s defaults. */
+let overrides: Record<string, unknown>;
+/** The Assistant's clock in the listing (ms). */
+let listingNow: number;
 
 function relationship(status: 'active' | 'revoked') {
   return {
@@ -40,6 +46,7 @@ function relationship(status: 'active' | 'revoked') {
     openedAnswers: [],
     openedDecisions: [],
     pendingReceipts: [],
+    ...overrides,
   };
 }
 
@@ -60,7 +67,7 @@ const send = (async (request: { type: string }) => {
     type: 'relationships',
     items: [relationship(grantStatus)],
     damaged: [],
-    now: 0,
+    now: listingNow,
   });
   if (request.type === 'rewards.list') return rewardsAnswer;
   if (request.type === 'relationships.list') return listing();
@@ -78,6 +85,8 @@ async function show(locale: 'de' | 'en') {
 }
 
 beforeEach(async () => {
+  overrides = {};
+  listingNow = 0;
   sent = [];
   grantStatus = 'active';
   failNext = false;
@@ -239,5 +248,151 @@ describe('rewards', () => {
     const access = target.querySelector('[data-testid="reward"][data-type="tool_access"]')!;
     expect(access.querySelector('b')).toBeNull();
     expect(access.textContent).toContain('<b>x</b>');
+  });
+});
+
+describe('only what the Assistant verified counts', () => {
+  const iat = Date.UTC(2026, 10, 1, 12) / 1000;
+  const holding = (dataCategory: string) => ({
+    dataCategory,
+    sources: ['direct'],
+    purposes: ['product_launch'],
+    retentionDays: 365,
+    recipients: [],
+  });
+  const opened = (sha256: string, at: number, category: string) => ({
+    state: 'opened',
+    sha256,
+    iat: at,
+    openedAt: at * 1000,
+    grantSha256: null,
+    dataRequestSha256: null,
+    holdings: [holding(category)],
+    export: null,
+    exportUnreadable: false,
+  });
+  const d1 = opened(h('1'), iat, 'address');
+  const d2 = opened(h('2'), iat + 86_400, 'health');
+  // The clearinghouse lists both, oldest first, and marks the newer one current.
+  const listed = [
+    { sha256: h('1'), jws: grantJws, current: false },
+    { sha256: h('2'), jws: grantJws, current: true },
+  ];
+  const categories = (root: Element) =>
+    [...root.querySelectorAll<HTMLElement>('[data-testid="holding"]')].map(
+      (x) => x.dataset.category,
+    );
+
+  it('calls the current disclosure current when it verified, the earlier one superseded', async () => {
+    overrides = { disclosures: listed, openedDisclosures: [d1, d2] };
+    await show('en');
+    const current = byTestId('disclosure-current')!;
+    expect(current.dataset.sha256).toBe(h('2'));
+    expect(current.textContent).toContain('Supersedes 1 older');
+    expect(categories(byTestId('disclosures')!)).toEqual(['health']);
+    expect(byTestId('disclosure-newest')).toBeNull();
+  });
+
+  it.each([
+    {
+      newest: 'unverified',
+      openedDisclosures: [d1],
+      en: 'The company’s newest disclosure is not verified yet, so it is not shown yet.',
+      de: 'Die neueste Auskunft des Unternehmens ist noch nicht geprüft und wird deshalb noch nicht angezeigt.',
+    },
+    {
+      newest: 'invalid',
+      openedDisclosures: [
+        d1,
+        { state: 'invalid', sha256: h('2'), openedAt: 0, code: 'ERR_JWS_KID_UNKNOWN' },
+      ],
+      en: 'The company’s newest disclosure did not verify and is not shown.',
+      de: 'Die neueste Auskunft des Unternehmens ließ sich nicht prüfen und wird nicht angezeigt.',
+    },
+  ] as const)(
+    'calls no earlier disclosure current while the current one is $newest: says so, in de and en, and shows the earlier one as history',
+    async ({ newest, openedDisclosures, en, de }) => {
+      overrides = { disclosures: listed, openedDisclosures };
+      for (const [locale, sentence, earlier] of [
+        ['en', en, 'Earlier disclosure of'],
+        ['de', de, 'Frühere Auskunft vom'],
+      ] as const) {
+        await show(locale);
+        expect(byTestId('disclosure-current')).toBeNull();
+        const said = byTestId('disclosure-newest')!;
+        expect(said.dataset.state).toBe(newest);
+        expect(said.textContent!.trim()).toBe(sentence);
+        const history = [
+          ...target.querySelectorAll<HTMLElement>('[data-testid="disclosure-earlier"]'),
+        ];
+        expect(history.map((x) => x.dataset.sha256)).toEqual([h('1')]);
+        expect(history[0]!.querySelector('summary')!.textContent).toContain(earlier);
+        expect(categories(history[0]!)).toEqual(['address']);
+      }
+    },
+  );
+
+  const requestJws = `${b64url({ alg: 'EdDSA' })}.${b64url({ iat, type: 'access' })}.c2ln`;
+  const deadline = (iat + 30 * 86_400) * 1000;
+  const request = {
+    sha256: h('d'),
+    jws: requestJws,
+    deadline,
+    answer: { sha256: h('f'), jws: grantJws },
+  };
+  const row = () => byTestId('data-request')!;
+
+  it.each([
+    {
+      answer: 'did not verify',
+      openedAnswers: [
+        { state: 'invalid', sha256: h('f'), requestSha256: h('d'), code: 'ERR_JWS_KID_UNKNOWN' },
+      ],
+      text: 'Access: overdue – an answer came but did not verify; a valid answer was due by',
+    },
+    {
+      answer: 'is not opened yet',
+      openedAnswers: [],
+      text: 'Access: overdue – an answer came but is not verified yet; it was due by',
+    },
+  ])(
+    'keeps a request open and overdue past its deadline while its answer $answer',
+    async ({ openedAnswers, text }) => {
+      overrides = { dataRequests: [request], openedAnswers };
+      listingNow = deadline - 1;
+      await show('en');
+      expect(row().dataset.answered).toBe('false');
+      expect(row().dataset.overdue).toBe('false');
+      listingNow = deadline + 1;
+      await show('en');
+      expect(row().dataset.answered).toBe('false');
+      expect(row().dataset.overdue).toBe('true');
+      expect(row().textContent).toContain(text);
+      expect(row().querySelector('strong.error')).not.toBeNull();
+    },
+  );
+
+  it('counts a request answered by an answer it verified', async () => {
+    overrides = {
+      dataRequests: [request],
+      openedAnswers: [
+        {
+          state: 'opened',
+          sha256: h('f'),
+          requestSha256: h('d'),
+          outcome: 'refused',
+          disclosureSha256: null,
+          dataCategories: [],
+          erasedAt: null,
+          reason: { de: 'Nein', en: 'No' },
+        },
+      ],
+    };
+    listingNow = deadline + 1;
+    await show('en');
+    expect(row().dataset.answered).toBe('true');
+    expect(row().dataset.overdue).toBe('false');
+    expect(row().dataset.outcome).toBe('refused');
+    expect(row().textContent).toContain('Access: refused. The company’s reason: No');
   });
 });

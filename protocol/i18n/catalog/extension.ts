@@ -877,6 +877,18 @@ export const extension = {
     de: 'Ersetzt {count} ältere Auskünfte.',
     en: 'Supersedes {count} older disclosures.',
   },
+  'extension.relationships.disclosures.currentUnverified': {
+    de: 'Die neueste Auskunft des Unternehmens ist noch nicht geprüft und wird deshalb noch nicht angezeigt.',
+    en: 'The company’s newest disclosure is not verified yet, so it is not shown yet.',
+  },
+  'extension.relationships.disclosures.currentInvalid': {
+    de: 'Die neueste Auskunft des Unternehmens ließ sich nicht prüfen und wird nicht angezeigt.',
+    en: 'The company’s newest disclosure did not verify and is not shown.',
+  },
+  'extension.relationships.disclosures.earlier': {
+    de: 'Frühere Auskunft vom {date} (signiert und geprüft, inzwischen ersetzt)',
+    en: 'Earlier disclosure of {date} (signed and verified, since superseded)',
+  },
   'extension.relationships.disclosures.invalid': {
     de: 'Eine Auskunft ließ sich nicht prüfen und wird nicht angezeigt: {error}',
     en: 'A disclosure did not verify and is not shown: {error}',
@@ -914,7 +926,19 @@ export const extension = {
     en: '{kind}: refused. The company’s reason: {reason}',
   },
   'extension.relationships.answer.invalid': {
-    de: '{kind}: Eine Antwort kam an, ließ sich aber nicht prüfen.',
-    en: '{kind}: an answer came but did not verify.',
+    de: '{kind}: Eine Antwort kam an, ließ sich aber nicht prüfen. Die Anfrage bleibt offen; eine gültige Antwort ist fällig bis {deadline}.',
+    en: '{kind}: an answer came but did not verify. The request stays open; a valid answer is due by {deadline}.',
+  },
+  'extension.relationships.answer.invalid.overdue': {
+    de: '{kind}: Überfällig – eine Antwort kam an, ließ sich aber nicht prüfen; eine gültige Antwort hätte bis {deadline} kommen müssen.',
+    en: '{kind}: overdue – an answer came but did not verify; a valid answer was due by {deadline}.',
+  },
+  'extension.relationships.answer.unverified': {
+    de: '{kind}: Eine Antwort kam an, ist aber noch nicht geprüft. Fällig bis {deadline}.',
+    en: '{kind}: an answer came but is not verified yet. Due by {deadline}.',
+  },
+  'extension.relationships.answer.unverified.overdue': {
+    de: '{kind}: Überfällig – eine Antwort kam an, ist aber noch nicht geprüft; sie hätte bis {deadline} kommen müssen.',
+    en: '{kind}: overdue – an answer came but is not verified yet; it was due by {deadline}.',
   },
 } as const satisfies Record<string, Entry>;
