@@ -384,6 +384,39 @@ export async function expectProblem(
   return body;
 }
 
+/**
+ * Runs `send()` while `meanwhile` runs once, just before the durable writer takes the first record
+ * (of `kind`, when named): what another request commits between a request's checks and its write.
+ *
+ * @example
+ * ```ts
+ * const response = await beforeItsWrite(api, () => post(revoke), () => sendOffer(token), 'offer');
+ * ```
+ */
+export async function beforeItsWrite<T>(
+  api: Pick<ApiHarness, 'writer'>,
+  meanwhile: () => Promise<unknown>,
+  send: () => Promise<T>,
+  kind?: string,
+): Promise<T> {
+  const writer = api.writer;
+  const write = writer.write;
+  let pending: (() => Promise<unknown>) | undefined = meanwhile;
+  writer.write = async (record) => {
+    if (pending !== undefined && (kind === undefined || record.kind === kind)) {
+      const first = pending;
+      pending = undefined;
+      await first();
+    }
+    return write.call(writer, record);
+  };
+  try {
+    return await send();
+  } finally {
+    writer.write = write;
+  }
+}
+
 /** Reads a JSON answer after asserting its status. */
 export async function expectJson<T = Record<string, unknown>>(
   response: Response,

@@ -12,6 +12,7 @@ import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { publicJwk } from '$protocol/keys';
 import type { Payload, Scope } from '$protocol/messages';
 import {
+  beforeItsWrite,
   claims,
   companyMessage,
   expectJson,
@@ -268,6 +269,23 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
   ): Promise<Response> {
     const token = await answerToken(company, pseudonym, body, keyPair);
     return post(answersRoute.POST, '/api/v1/data-request-answers', token);
+  }
+
+  /** Changes a key of `company` (`company-key`, signed by `keyPair`): 201 expected. */
+  function changeKeyOf(company: TestCompany) {
+    return async (body: Record<string, unknown>, keyPair = company.keyPair) =>
+      expectJson(
+        await post(
+          keysRoute.POST,
+          '/api/v1/companies/me/keys',
+          await sign(
+            'company-key',
+            { ...claims(api.clock, company.id, testOrigin), ...body } as Payload<'company-key'>,
+            keyPair,
+          ),
+        ),
+        201,
+      );
   }
 
   async function reportAccess(
@@ -614,19 +632,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     it('opens a request again, and keeps a disclosure from being current, once the key that signed them is declared compromised from before', async () => {
       const { company, pseudonym } = await relationship();
       const second = newCompany();
-      const keyChange = async (body: Record<string, unknown>, keyPair = company.keyPair) =>
-        expectJson(
-          await post(
-            keysRoute.POST,
-            '/api/v1/companies/me/keys',
-            await sign(
-              'company-key',
-              { ...claims(api.clock, company.id, testOrigin), ...body } as Payload<'company-key'>,
-              keyPair,
-            ),
-          ),
-          201,
-        );
+      const keyChange = changeKeyOf(company);
       await keyChange({ action: 'add', key: publicJwk(second.keyPair) });
       const honest = await expectJson<Receipt>(await disclose(company, pseudonym.id), 201);
       api.clock.advance(10);
@@ -963,21 +969,15 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         at: api.clock.seconds(),
       };
       // The revocation commits while the report, its checks passed, waits for the writer.
-      const writer = api.writer as unknown as { write: (record: { kind: string }) => unknown };
-      const original = writer.write;
       let revoked = 0;
-      writer.write = async (record) => {
-        if (revoked === 0 && record.kind === 'access') {
+      const response = await beforeItsWrite(
+        api,
+        async () => {
           revoked = (await post(revocationsRoute.POST, '/api/v1/revocations', revocation)).status;
-        }
-        return original.call(writer, record);
-      };
-      let response: Response;
-      try {
-        response = await reportAccess(company, [entry]);
-      } finally {
-        writer.write = original;
-      }
+        },
+        () => reportAccess(company, [entry]),
+        'access',
+      );
       expect(revoked).toBe(201);
       expect(await expectJson(response, 201)).toMatchObject({ accepted: 0, outOfScope: 1 });
       expect(
@@ -1238,19 +1238,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     it('verifies evidence signed by a key retired since, and refuses evidence signed once its key was compromised', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const second = newCompany();
-      const keyChange = async (body: Record<string, unknown>, keyPair = company.keyPair) =>
-        expectJson(
-          await post(
-            keysRoute.POST,
-            '/api/v1/companies/me/keys',
-            await sign(
-              'company-key',
-              { ...claims(api.clock, company.id, testOrigin), ...body } as Payload<'company-key'>,
-              keyPair,
-            ),
-          ),
-          201,
-        );
+      const keyChange = changeKeyOf(company);
       await keyChange({ action: 'add', key: publicJwk(second.keyPair) });
       const beforeRetirement = await offerEvidence(company, pseudonym.id, grantSha256);
       api.clock.advance(10);

@@ -12,6 +12,7 @@ import type { Payload, Scope } from '$protocol/messages';
 import { openSealed, openSealedSigned, sealSigned, sealTo } from '$protocol/seal';
 import { openMessage } from '$protocol/signed';
 import {
+  beforeItsWrite,
   claims,
   companyMessage,
   expectJson,
@@ -454,26 +455,15 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       );
       // The offer's checks before its transaction find the grant in force; the revocation then
       // commits before the offer's own write.
-      const write = api.writer.write;
-      let revoke: (() => Promise<void>) | undefined = async () => {
-        await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
-      };
-      api.writer.write = async (record) => {
-        const first = revoke;
-        revoke = undefined;
-        if (first !== undefined) await first();
-        return write.call(api.writer, record);
-      };
-      try {
-        const refused = await expectProblem(
-          await sendOffer(await offerToken(company, pseudonym, grantSha256)),
-          403,
-          'ERR_OFFER_NOT_COVERED',
-        );
-        expect(ruleOf(refused)).toBe('revoked');
-      } finally {
-        api.writer.write = write;
-      }
+      const token = await offerToken(company, pseudonym, grantSha256);
+      const response = await beforeItsWrite(
+        api,
+        async () =>
+          expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201),
+        () => sendOffer(token),
+      );
+      const refused = await expectProblem(response, 403, 'ERR_OFFER_NOT_COVERED');
+      expect(ruleOf(refused)).toBe('revoked');
       expect(await inbox(pseudonym)).toEqual({ items: [], next: '0' });
     });
 
@@ -484,40 +474,30 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       'refuses a grant revoked by a revocation %s stored a second after the offer was checked',
       async (_label, which) => {
         const { company, pseudonym, grantSha256 } = await relationship();
-        const write = api.writer.write;
-        let revoke: (() => Promise<void>) | undefined = async () => {
-          // Failed before: signed and stored in this later second, the revocation was judged
-          // against the offer's own earlier second and so was not yet in force.
-          api.clock.advance(1);
-          const revocation = await sign(
-            'revocation',
-            {
-              ...claims(api.clock, pseudonym.id, company.id),
-              grants: which === 'all' ? 'all' : [{ grantSha256 }],
-            },
-            pseudonym.keyPair,
-          );
-          await expectJson(
-            await post(revocationsRoute.POST, '/api/v1/revocations', revocation),
-            201,
-          );
-        };
-        api.writer.write = async (record) => {
-          const first = revoke;
-          revoke = undefined;
-          if (first !== undefined) await first();
-          return write.call(api.writer, record);
-        };
-        try {
-          const refused = await expectProblem(
-            await sendOffer(await offerToken(company, pseudonym, grantSha256)),
-            403,
-            'ERR_OFFER_NOT_COVERED',
-          );
-          expect(ruleOf(refused)).toBe('revoked');
-        } finally {
-          api.writer.write = write;
-        }
+        const token = await offerToken(company, pseudonym, grantSha256);
+        const response = await beforeItsWrite(
+          api,
+          async () => {
+            // Failed before: signed and stored in this later second, the revocation was judged
+            // against the offer's own earlier second and so was not yet in force.
+            api.clock.advance(1);
+            const revocation = await sign(
+              'revocation',
+              {
+                ...claims(api.clock, pseudonym.id, company.id),
+                grants: which === 'all' ? 'all' : [{ grantSha256 }],
+              },
+              pseudonym.keyPair,
+            );
+            await expectJson(
+              await post(revocationsRoute.POST, '/api/v1/revocations', revocation),
+              201,
+            );
+          },
+          () => sendOffer(token),
+        );
+        const refused = await expectProblem(response, 403, 'ERR_OFFER_NOT_COVERED');
+        expect(ruleOf(refused)).toBe('revoked');
         expect(await inbox(pseudonym)).toEqual({ items: [], next: '0' });
       },
     );
@@ -526,22 +506,14 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const companies = () => api.tdb.cdb.db.updateTable('companies').where('id', '=', company.id);
       await companies().set({ status: 'suspended' }).execute();
-      const write = api.writer.write;
-      let reinstate: (() => Promise<void>) | undefined = async () => {
-        await companies().set({ status: 'active' }).execute();
-      };
-      api.writer.write = async (record) => {
-        const first = reinstate;
-        reinstate = undefined;
-        if (first !== undefined) await first();
-        return write.call(api.writer, record);
-      };
-      try {
-        // Failed before: refused as company_not_active, a refusal counted against it.
-        await expectJson(await sendOffer(await offerToken(company, pseudonym, grantSha256)), 201);
-      } finally {
-        api.writer.write = write;
-      }
+      const token = await offerToken(company, pseudonym, grantSha256);
+      const response = await beforeItsWrite(
+        api,
+        () => companies().set({ status: 'active' }).execute(),
+        () => sendOffer(token),
+      );
+      // Failed before: refused as company_not_active, a refusal counted against it.
+      await expectJson(response, 201);
       expect(await refusalCount(company.id)).toBe(0);
       expect((await inbox(pseudonym)).items).toHaveLength(1);
     });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlEncode } from '$protocol/encoding';
 import { sealTo } from '$protocol/seal';
 import {
+  beforeItsWrite,
   claims,
   expectJson,
   newPseudonym,
@@ -78,21 +79,15 @@ describe.each(testDialects)('a suspension committed during a write (%s)', (diale
       },
       regulator.keyPair,
     );
-    const writer = api.writer as unknown as { write: (record: { kind: string }) => unknown };
-    const original = writer.write;
     let suspended = 0;
-    writer.write = async (record) => {
-      if (suspended === 0 && record.kind === kind) {
+    const response = await beforeItsWrite(
+      api,
+      async () => {
         suspended = (await post(suspensionsRoute.POST, '/api/v1/suspensions', suspension)).status;
-      }
-      return original.call(writer, record);
-    };
-    let response: Response;
-    try {
-      response = await send();
-    } finally {
-      writer.write = original;
-    }
+      },
+      send,
+      kind,
+    );
     expect(suspended).toBe(201);
     const stored = await api.tdb.cdb.db
       .selectFrom('messages')
