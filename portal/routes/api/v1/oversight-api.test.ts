@@ -271,6 +271,22 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     return post(answersRoute.POST, '/api/v1/data-request-answers', token);
   }
 
+  /** The pseudonym's Relationships view: its disclosures and data requests (200 expected). */
+  async function obligationsView(pseudonym: TestPseudonym): Promise<{
+    disclosures: { sha256: string; current: boolean }[];
+    dataRequests: { sha256: string; answer: { sha256: string } | null }[];
+  }> {
+    return expectJson(
+      await get(
+        relationshipsRoute.GET,
+        `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
+        api.clock,
+        pseudonym,
+      ),
+      200,
+    );
+  }
+
   /** Changes a key of `company` (`company-key`, signed by `keyPair`): 201 expected. */
   function changeKeyOf(company: TestCompany) {
     return async (body: Record<string, unknown>, keyPair = company.keyPair) =>
@@ -425,15 +441,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       expect(first.status).toBe('pending');
       api.clock.advance(1);
       const second = await expectJson<Receipt>(await disclose(company, pseudonym.id), 201);
-      const view = await expectJson<{ disclosures: { sha256: string; current: boolean }[] }>(
-        await get(
-          relationshipsRoute.GET,
-          `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
-          api.clock,
-          pseudonym,
-        ),
-        200,
-      );
+      const view = await obligationsView(pseudonym);
       expect(view.disclosures.map((d) => [d.sha256, d.current])).toEqual([
         [first.sha256, false],
         [second.sha256, true],
@@ -454,15 +462,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         // Every other one in the same millisecond as the one before: ordered by hash then.
         if (i % 2 === 1) api.clock.advance(1);
       }
-      const view = await expectJson<{ disclosures: { sha256: string; current: boolean }[] }>(
-        await get(
-          relationshipsRoute.GET,
-          `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
-          api.clock,
-          pseudonym,
-        ),
-        200,
-      );
+      const view = await obligationsView(pseudonym);
       const ordered = (
         await api.tdb.cdb.db
           .selectFrom('disclosures')
@@ -613,17 +613,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         201,
       );
       expect(answer.onTime).toBe(true);
-      const view = await expectJson<{
-        dataRequests: { sha256: string; answer: { sha256: string } | null }[];
-      }>(
-        await get(
-          relationshipsRoute.GET,
-          `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
-          api.clock,
-          pseudonym,
-        ),
-        200,
-      );
+      const view = await obligationsView(pseudonym);
       expect(view.dataRequests).toMatchObject([
         { sha256: request.sha256, answer: { sha256: answer.sha256 } },
       ]);
@@ -653,19 +643,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       );
       api.clock.advance(10);
       await keyChange({ action: 'compromised', kid: company.kid, since }, second.keyPair);
-      const view = async () =>
-        expectJson<{
-          disclosures: { sha256: string; current: boolean }[];
-          dataRequests: { sha256: string; answer: { sha256: string } | null }[];
-        }>(
-          await get(
-            relationshipsRoute.GET,
-            `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
-            api.clock,
-            pseudonym,
-          ),
-          200,
-        );
+      const view = () => obligationsView(pseudonym);
       const after = await view();
       // Failed before: the forged answer kept the request answered, the forged disclosure current.
       expect(after.dataRequests).toMatchObject([{ sha256: request.sha256, answer: null }]);
