@@ -19,7 +19,12 @@ import {
 import { migrateToLatest, migrateUpTo } from './db/migrate';
 import { migrationsFor } from './db/migrations/index';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
-import { storeGrants, type GrantEffect } from './grant-effects';
+import {
+  appendFeedEvent,
+  requireActiveCompanies,
+  storeGrants,
+  type GrantEffect,
+} from './grant-effects';
 
 const id43 = () => randomBytes(32).toString('base64url');
 const b64 = (value: string) => Buffer.from(value).toString('base64url');
@@ -276,6 +281,46 @@ describe.each(testDialects)('storeGrants on %s', (dialect) => {
     await store([await grant(a)]);
     expect(await count('grants')).toBe(1);
   });
+
+  // SQLite runs one transaction at a time on its one connection: nothing to interleave there.
+  it.runIf(dialect === 'postgres')(
+    'lets two transactions that read a company as active and then append to its feed both commit (no deadlock)',
+    async () => {
+      const a = await company(0);
+      // Each reads the status, then waits until the other has read it too, then appends: with a
+      // share lock each update would wait for the other's lock (40P01 after deadlock_timeout).
+      let arrived = 0;
+      let release!: () => void;
+      const bothRead = new Promise<void>((resolve) => (release = resolve));
+      const one = (n: number) =>
+        tdb.cdb.db.transaction().execute(async (trx) => {
+          await requireActiveCompanies(trx, [a.id]);
+          if (++arrived === 2) release();
+          await bothRead;
+          await appendFeedEvent(
+            trx,
+            {
+              companyId: a.id,
+              kind: 'refusal',
+              sha256: await message('refusal'),
+              pseudonym: `ps_${n}`,
+            },
+            1,
+          );
+        });
+      const outcomes = await Promise.allSettled([one(1), one(2)]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual([
+        'ok',
+        'ok',
+      ]);
+      const counter = await tdb.cdb.db
+        .selectFrom('companies')
+        .select('feed_seq')
+        .where('id', '=', a.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(counter.feed_seq)).toBe(2);
+    },
+  );
 
   /** A grant as the writer gets it: a compact JWS (filler signature), its hash and its rows. */
   async function grantRecord(

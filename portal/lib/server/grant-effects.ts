@@ -52,8 +52,11 @@ async function takeFeedSeqs(
  * Refuses, inside the storing transaction, a message that only an active company may send when
  * one of `companyIds` is not active as `trx` sees it: a suspension committed after the request's
  * own checks takes effect at once (DESIGN section 3). On PostgreSQL the company rows are held
- * (`FOR SHARE`) until commit, so a suspension either committed before this read or waits for
- * this transaction; SQLite has one writer, whose transaction sees every commit before it.
+ * (`FOR KEY SHARE`) until commit, so a suspension (which takes its company `FOR UPDATE`,
+ * oversight.ts) either committed before this read or waits for this transaction; the lock does
+ * not conflict with the feed counter's updates, so two transactions that read a status and then
+ * append to that company's feed do not deadlock. SQLite has one writer, whose transaction sees
+ * every commit before it.
  *
  * @throws ProtocolError `ERR_COMPANY_NOT_ACTIVE` (with the status), also for a company not found.
  * @example
@@ -67,7 +70,7 @@ export async function requireActiveCompanies(
 ): Promise<void> {
   const ids = [...new Set(companyIds)].sort();
   const query = trx.selectFrom('companies').select(['id', 'status']).where('id', 'in', ids);
-  const rows = await (onPostgres(trx) ? query.forShare() : query).execute();
+  const rows = await (onPostgres(trx) ? query.forKeyShare() : query).execute();
   const status = new Map(rows.map((row) => [row.id, row.status]));
   for (const id of ids) {
     if (status.get(id) !== 'active') {

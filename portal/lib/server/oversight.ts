@@ -26,6 +26,7 @@ import {
 } from './auth/signatures';
 import type { CompanyProfile, CompanyService } from './companies';
 import type { CompanyStatus, Database } from './db/schema';
+import { onPostgres } from './db/postgres-batch';
 import { nodeEd25519Verify } from './ed25519';
 import {
   nowSeconds,
@@ -648,6 +649,17 @@ export function createOversightService(
         logged: true,
         apply: async (trx) => {
           // The status every check reads changes in this very transaction: effective at once.
+          // On PostgreSQL the row is taken FOR UPDATE first, which waits for the transactions
+          // that read the status in key-share mode (grant-effects.ts requireActiveCompanies,
+          // the relay) and is waited for by those that come after.
+          if (onPostgres(trx)) {
+            await trx
+              .selectFrom('companies')
+              .select('id')
+              .where('id', '=', company.id)
+              .forUpdate()
+              .execute();
+          }
           // Reinstated, a company is active again only if its domain was proven.
           const updated = await trx
             .updateTable('companies')

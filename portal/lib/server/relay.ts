@@ -377,8 +377,9 @@ export function createRelayService(
 
   /**
    * The company's status and its grant `sha256` of `pseudonym` as `trx` sees them, both rows held
-   * on PostgreSQL: for an offer whose checks before its transaction refused it (the company
-   * suspended, the grant not found), so that what committed meanwhile decides.
+   * on PostgreSQL (the company in key-share mode): for an offer whose checks before its
+   * transaction refused it (the company suspended, the grant not found), so that what committed
+   * meanwhile decides.
    */
   async function stateInside(
     trx: Transaction<Database>,
@@ -395,7 +396,7 @@ export function createRelayService(
       .where('grants.pseudonym', '=', pseudonym)
       .where('grants.company_id', '=', companyId);
     const postgres = onPostgres(trx);
-    const status = (await (postgres ? company.forShare() : company).executeTakeFirst())?.status;
+    const status = (await (postgres ? company.forKeyShare() : company).executeTakeFirst())?.status;
     const row = await (postgres ? grant.forShare('grants') : grant).executeTakeFirst();
     return { status, grant: row === undefined ? undefined : activeFromRow(sha256, row) };
   }
@@ -433,7 +434,11 @@ export function createRelayService(
       .innerJoin('companies', 'companies.id', 'grants.company_id')
       .select(['grants.revoked_at', 'grants.revoked_purposes', 'companies.status'])
       .where('grants.sha256', '=', grantSha256);
-    return (onPostgres(trx) ? query.forShare('grants') : query).executeTakeFirst();
+    // The company's row in key-share mode: a suspension (FOR UPDATE) waits for this offer, the
+    // feed counter's updates of other transactions do not.
+    return (
+      onPostgres(trx) ? query.forShare('grants').forKeyShare('companies') : query
+    ).executeTakeFirst();
   }
 
   /**

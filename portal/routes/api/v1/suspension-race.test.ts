@@ -5,6 +5,7 @@
  * suspension from inside the durable writer, just before the message's record is written, on
  * SQLite and PostgreSQL.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlEncode } from '$protocol/encoding';
 import { sealTo } from '$protocol/seal';
@@ -29,6 +30,7 @@ import {
 } from '$lib/server/api-test-world';
 import type { TestCompany } from '$lib/server/api-test-kit';
 import { testDialects } from '$lib/server/db/test-databases';
+import { requireActiveCompanies } from '$lib/server/grant-effects';
 import * as grantRequestsRoute from './grant-requests/+server';
 import * as grantsRoute from './grants/+server';
 import * as rewardsRoute from './rewards/+server';
@@ -101,6 +103,57 @@ describe.each(testDialects)('a suspension committed during a write (%s)', (diale
       stored: Number(stored.n),
     };
   }
+
+  // PostgreSQL only: SQLite has one writer, so nothing of this interleaves there.
+  it.runIf(dialect === 'postgres')(
+    'waits, to suspend, for a transaction that has read the company as active',
+    async () => {
+      const { company: c } = await company();
+      const suspension = await sign(
+        'suspension',
+        {
+          ...claims(api.clock, regulator.id, testOrigin),
+          company: c.id,
+          action: 'suspend',
+          reason: { de: 'Prüfung.', en: 'Under review.' },
+        },
+        regulator.keyPair,
+      );
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      let read!: () => void;
+      const hasRead = new Promise<void>((resolve) => (read = resolve));
+      // A write that read the status (as a grant request or reward does) and has not committed.
+      const holding = api.tdb.cdb.db.transaction().execute(async (trx) => {
+        await requireActiveCompanies(trx, [c.id]);
+        read();
+        await finished;
+      });
+      await hasRead;
+      let answered: number | undefined;
+      const suspending = post(suspensionsRoute.POST, '/api/v1/suspensions', suspension).then(
+        (response) => (answered = response.status),
+      );
+      // The suspension's transaction waits on the company row's lock (failed with a share lock
+      // read as the feed's updates do not wait: the row was not held against a status change).
+      for (let tries = 0; ; tries++) {
+        const waiting = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+          where wait_event_type = 'Lock' and datname = current_database()`.execute(api.tdb.cdb.db);
+        if (waiting.rows[0]!.n > 0) break;
+        expect(answered, 'the suspension went ahead of a transaction that read the status').toBe(
+          undefined,
+        );
+        if (tries > 200) throw new Error('the suspension never waited for the company row');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(answered).toBe(undefined);
+      finish();
+      await holding;
+      await suspending;
+      expect(answered).toBe(201);
+    },
+  );
 
   it('refuses a grant request, storing nothing', async () => {
     const { company: c } = await company();
