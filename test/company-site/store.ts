@@ -18,7 +18,9 @@
  *   amortised, the bytes written stay proportional to the changes. A line holds the new value of
  *   what it changes, never a difference, so replaying it over a snapshot that holds it already
  *   changes nothing: a crash after some snapshot files were replaced, before the journal was
- *   emptied, reads the same state again.
+ *   emptied, reads the same state again. The exception is an erasure (obligations.ts): the
+ *   erased values must not stay in an earlier journal line or the snapshot, so each erasure that
+ *   changes a record compacts at once; erasures are rare next to grants and contacts.
  *
  * The snapshot files, and how each grows:
  *
@@ -540,6 +542,7 @@ function parseCustomer(value: unknown): Customer | undefined {
       ? [{ at, purposes: purposes as string[] }]
       : [{ at }];
   });
+  const erased = asArray(c.erased).filter((category) => typeof category === 'string');
   return {
     pseudonym: c.pseudonym,
     x: c.x,
@@ -547,6 +550,7 @@ function parseCustomer(value: unknown): Customer | undefined {
     ...(typeof c.grant === 'string' ? { grant: c.grant } : {}),
     ...(revocations.length > 0 ? { revocations } : {}),
     data,
+    ...(erased.length > 0 ? { erased } : {}),
   };
 }
 

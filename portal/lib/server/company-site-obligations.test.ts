@@ -187,6 +187,12 @@ describe("the reference company site's obligations", () => {
     const access = await ask(pseudonym, 'access');
     view = await pseudonym.client.relationships(pseudonym);
     expect(answerTo(view, access)).toMatchObject({ outcome: 'refused' });
+    // Also after a restart (failed before: the store did not read `erased` back).
+    await restart();
+    expect(site.store.customers.get(pseudonym.id)?.erased).toEqual(['preferences_habits']);
+    const again = await ask(pseudonym, 'access');
+    view = await pseudonym.client.relationships(pseudonym);
+    expect(answerTo(view, again)).toMatchObject({ outcome: 'refused' });
   });
 
   it('confirms the same erasure after its answer failed and the site restarted', async () => {

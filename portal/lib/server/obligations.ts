@@ -772,7 +772,10 @@ export function createObligationService(
           judged = judgement;
         },
       });
-      const { accepted, outOfScope } = judged ?? (await storedReport(receipt.sha256));
+      // Only a report this call stored was judged by this call's transaction (an earlier attempt
+      // of the writer may have judged it and been rolled back).
+      const { accepted, outOfScope } =
+        receipt.created && judged !== undefined ? judged : await storedReport(receipt.sha256);
       return { sha256: receipt.sha256, accepted, outOfScope, created: receipt.created };
     },
 
@@ -794,8 +797,9 @@ export const maxViewedDisclosures = 10;
  * The disclosures and data requests of a pseudonym, oldest first, for its Relationships view: the
  * newest disclosure is `current` (it supersedes the older ones, which stay as history; the view
  * holds the newest {@link maxViewedDisclosures}), unless a company key signed it once declared
- * compromised: then the newest before it. "Newest" is the latest stored; two stored in the
- * same millisecond are ordered by their hash, so every reader sees the same current one.
+ * compromised: then the newest of those listed that is not (none, should all ten be so).
+ * "Newest" is the latest stored; two stored in the same millisecond are ordered by their hash, so
+ * every reader sees the same current one.
  *
  * @example
  * ```ts
