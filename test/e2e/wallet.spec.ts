@@ -537,14 +537,17 @@ test('data requests answered: access with the disclosure, erasure confirmed; a c
   await expect(erasure).toContainText('Preferences and habits');
   expect(site.relay.customers.get(pseudonym)?.data).toEqual({});
 
-  // The company now says it holds an address too: the newest disclosure supersedes, flagged.
+  // The company now says it holds an address: the newest disclosure supersedes, flagged, and no
+  // longer lists what it confirmed as erased.
   site.relay.customers.get(pseudonym)!.data.address = 'Hauptstraße 1';
   await site.obligations.disclose(pseudonym);
   await dashboard.getByTestId('relationships-refresh').click();
   await expect(dashboard.getByTestId('disclosure-changed')).toContainText(
     'Address and contact details',
   );
-  await expect(dashboard.getByTestId('disclosures').getByTestId('holding')).toHaveCount(2);
+  const holdings = dashboard.getByTestId('disclosures').getByTestId('holding');
+  await expect(holdings).toHaveCount(1);
+  await expect(holdings).toHaveAttribute('data-category', 'address');
   await expect(dashboard.getByTestId('disclosure-current')).toContainText('older');
   await expect(dashboard.getByTestId('data-request').nth(0)).toHaveAttribute(
     'data-overdue',
