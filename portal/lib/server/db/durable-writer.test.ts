@@ -340,6 +340,31 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
     expect((await writer.write(makeRecord())).status).toBe('stored');
   });
 
+  it('runs a transaction PostgreSQL rolled back for another one (a deadlock) again, and stores it', async () => {
+    let tries = 0;
+    const record = makeRecord({
+      apply: async () => {
+        // As pg reports a deadlock: the error's SQLSTATE in `code`.
+        if (++tries === 1) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      },
+    });
+    // Failed before: 503 ERR_STORAGE_UNAVAILABLE for a valid message.
+    expect((await writer.write(record)).status).toBe('stored');
+    expect(tries).toBe(2);
+    expect(writer.stats).toMatchObject({ retries: 1, fallbacks: 0, failed: 0 });
+    expect(await countRows(tdb, 'messages')).toBe(1);
+    // Not forever: a record that deadlocks every time fails after three tries.
+    let always = 0;
+    const stuck = makeRecord({
+      apply: async () => {
+        always++;
+        throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+      },
+    });
+    await expect(writer.write(stuck)).rejects.toMatchObject({ code: 'ERR_STORAGE_UNAVAILABLE' });
+    expect(always).toBe(3);
+  });
+
   it('runs a batched effect once per batch with the items of its stored records; a throwing one fails only its record', async () => {
     const calls: string[][] = [];
     const rows: EffectRun<{ sha256: string; bad: boolean }> = async (trx, items) => {

@@ -122,6 +122,8 @@ export interface DurableWriterStats {
   failed: number;
   /** Batches that failed as a whole and were retried record by record. */
   fallbacks: number;
+  /** Transactions PostgreSQL rolled back for another one (deadlock, serialization) and run again. */
+  retries: number;
 }
 
 export interface DurableWriter {
@@ -187,6 +189,7 @@ export function createDurableWriter(
     replayed: 0,
     failed: 0,
     fallbacks: 0,
+    retries: 0,
   };
 
   const queue: Pending[] = [];
@@ -241,11 +244,27 @@ export function createDurableWriter(
     return durableTransaction(cdb, (trx) => insertBatch(trx, entries, nowMs));
   }
 
+  /**
+   * {@link transact}, again when PostgreSQL rolled the transaction back to let another one finish
+   * (a deadlock or a serialization failure, class 40): the same transaction run again normally
+   * passes, where failing it would answer a valid message with a 5xx. At most three tries.
+   */
+  async function transactRetrying(entries: Pending[]): Promise<Outcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await transact(entries);
+      } catch (error) {
+        if (attempt >= 3 || !rolledBackForAnother(error)) throw error;
+        stats.retries++;
+      }
+    }
+  }
+
   /** Never rejects: every failure is delivered to the affected callers. */
   async function commit(batch: Pending[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await transact(batch);
+      outcomes = await transactRetrying(batch);
     } catch (error) {
       if (error instanceof UnsettledRecords) {
         // Committed: the known outcomes stand; the rest stored nothing and hear why.
@@ -274,7 +293,7 @@ export function createDurableWriter(
     for (let index = 0; index < batch.length; index++) {
       const entry = batch[index]!;
       try {
-        const [outcome] = await transact([entry]);
+        const [outcome] = await transactRetrying([entry]);
         stats.batches++;
         settle(entry, outcome!);
       } catch (thrown) {
@@ -382,6 +401,12 @@ interface Pending {
  */
 function refusesEveryWrite(error: unknown): boolean {
   return error instanceof ProtocolError && error.code === 'ERR_STORAGE_UNAVAILABLE';
+}
+
+/** PostgreSQL's deadlock_detected (40P01) and serialization_failure (40001). */
+function rolledBackForAnother(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 function isRecordSpecific(error: unknown): boolean {
