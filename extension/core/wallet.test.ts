@@ -604,6 +604,18 @@ describe('Wallet.answer', () => {
     expect(await outboxEntries()).toEqual([]);
   });
 
+  it('keeps no outbox entry for a data request refused while ten wait for an answer', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    ch.submitDataRequest = () =>
+      Promise.reject(new ApiProblem(429, { code: 'ERR_TOO_MANY_OPEN_REQUESTS' }));
+    expect(await codeOf(() => wallet.requestData(ch.company.id, 'access'))).toBe(
+      'ERR_TOO_MANY_OPEN_REQUESTS',
+    );
+    // Failed before: kept and sent again with every refresh until its window closed.
+    expect(await outboxEntries()).toEqual([]);
+  });
+
   it('refuses to verify without a pinned log key', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     pinned = null;

@@ -715,6 +715,8 @@ const knownCodes = new Set<string>([
   'ERR_GRANT_UNKNOWN',
   'ERR_NOT_AUTHORISED',
   'ERR_PURPOSE_NOT_DECLARED',
+  // Ten data requests wait for an answer: this one is not kept; asked again once one is answered.
+  'ERR_TOO_MANY_OPEN_REQUESTS',
   // A message the clearinghouse can never take (its window closed, its jti used): a refusal for
   // a reason, not "out of reach", so an outbox entry refused so is dropped.
   'ERR_JWS_EXPIRED',

@@ -8,7 +8,7 @@
  * become a way to escape them (project decision, docs/api.md "company\*").
  */
 import { sealedBodyLimit } from './auth/body';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { parseMessage, type Payload } from '$protocol/messages';
@@ -257,6 +257,37 @@ export function revocationTimes(
     }
   }
   return times;
+}
+
+/**
+ * How many unanswered data requests one pseudonym may have with its company at a time: enough
+ * for access and erasure of every kind, while one customer cannot bury a company in requests that
+ * each turn into an overdue finding a month later (GDPR Art. 12(5): excessive requests).
+ */
+export const maxOpenDataRequests = 10;
+
+/**
+ * Refuses a new data request while `pseudonym` has {@link maxOpenDataRequests} unanswered ones.
+ *
+ * @throws ProtocolError `ERR_TOO_MANY_OPEN_REQUESTS` (429).
+ */
+async function requireFewOpenRequests(
+  executor: Kysely<Database> | Transaction<Database>,
+  pseudonym: string,
+): Promise<void> {
+  const open = await executor
+    .selectFrom('data_requests')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('pseudonym', '=', pseudonym)
+    .where('answer_sha256', 'is', null)
+    .executeTakeFirst();
+  if (Number(open?.n ?? 0) >= maxOpenDataRequests) {
+    throw new ProtocolError(
+      'ERR_TOO_MANY_OPEN_REQUESTS',
+      'This pseudonym has as many unanswered data requests as it may have.',
+      { limit: maxOpenDataRequests },
+    );
+  }
 }
 
 /**
@@ -543,6 +574,9 @@ export function createObligationService(
       const nowMs = ctx.now();
       const deadline =
         dataRequestDeadlineMs === undefined ? oneMonthAfter(nowMs) : nowMs + dataRequestDeadlineMs;
+      // Counted before the writer too: refused only inside the transaction, it would roll back
+      // the batch it shares with others.
+      await requireFewOpenRequests(db, payload.iss);
       const receipt = await storeSigned(ctx, {
         token,
         sha256: opened.sha256,
@@ -555,6 +589,7 @@ export function createObligationService(
         pseudonym: payload.iss,
         logged: true,
         apply: async (trx) => {
+          await requireFewOpenRequests(trx, payload.iss);
           await trx
             .insertInto('data_requests')
             .values({

@@ -320,7 +320,12 @@ const oversightRouteDocs: readonly RouteDoc[] = [
       description:
         'Logged; `deadline` is when the answer is due (default: the end of the same date next month, UTC).',
     },
-    problems: ['ERR_COMPANY_UNKNOWN', 'ERR_PSEUDONYM_UNKNOWN', 'ERR_PSEUDONYM_COMPANY_MISMATCH'],
+    problems: [
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      'ERR_TOO_MANY_OPEN_REQUESTS',
+    ],
   },
   {
     method: 'POST',

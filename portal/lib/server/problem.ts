@@ -62,6 +62,7 @@ const statusByCode: Partial<Record<ProtocolErrorCode, number>> = {
   ERR_COMPLAINT_UNKNOWN: 404,
   ERR_COMPLAINT_ALREADY_DECIDED: 409,
   ERR_COMPLAINT_DUPLICATE: 409,
+  ERR_TOO_MANY_OPEN_REQUESTS: 429,
   ERR_SUSPENSION_CONFLICT: 409,
   // limits (docs/api.md "Limits")
   ERR_RATE_LIMITED: 429,

@@ -111,6 +111,10 @@ export const errors = {
     de: 'Über diese Beschwerde wurde bereits entschieden.',
     en: 'This complaint has already been decided.',
   },
+  'errors.ERR_TOO_MANY_OPEN_REQUESTS': {
+    de: 'Bei diesem Unternehmen sind schon zehn Ihrer Anfragen zu Ihren Daten offen. Warten Sie die Antworten ab, bevor Sie weitere stellen.',
+    en: 'Ten of your requests about your data are already open with this company. Wait for the answers before you send more.',
+  },
   'errors.ERR_COMPLAINT_DUPLICATE': {
     de: 'Sie haben sich mit denselben Belegen schon über dieses Unternehmen beschwert. Die Aufsicht hat darüber noch nicht entschieden.',
     en: 'You have already complained about this company with the same evidence. The regulator has not decided on it yet.',

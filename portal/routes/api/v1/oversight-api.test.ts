@@ -34,7 +34,7 @@ import {
 } from '$lib/server/api-test-kit';
 import { newStaff } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
-import { maxViewedDisclosures, oneMonthAfter } from '$lib/server/obligations';
+import { maxOpenDataRequests, maxViewedDisclosures, oneMonthAfter } from '$lib/server/obligations';
 import * as accessRoute from './access/+server';
 import * as blacklistRoute from './blacklist/+server';
 import * as companiesRoute from './companies/+server';
@@ -772,6 +772,28 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
   });
 
   describe('GET /api/v1/companies/me/data-requests', () => {
+    it('refuses an eleventh unanswered request of one pseudonym, storing nothing, until one is answered', async () => {
+      const { company, pseudonym } = await relationship();
+      const open: string[] = [];
+      for (let i = 0; i < maxOpenDataRequests; i++) {
+        open.push(
+          (await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201)).sha256,
+        );
+      }
+      const refused = await expectProblem(
+        await dataRequest(pseudonym, company.id, 'erasure'),
+        429,
+        'ERR_TOO_MANY_OPEN_REQUESTS',
+      );
+      expect(refused).toMatchObject({ detail_data: { limit: maxOpenDataRequests } });
+      expect((await obligationsView(pseudonym)).dataRequests).toHaveLength(maxOpenDataRequests);
+      await expectJson(
+        await answerRequest(company, pseudonym.id, { outcome: 'refused', requestSha256: open[0]! }),
+        201,
+      );
+      await expectJson(await dataRequest(pseudonym, company.id, 'erasure'), 201);
+    });
+
     it('lists open requests to the company only, pages with a cursor, and lists all on request', async () => {
       const { company, pseudonym } = await relationship();
       const first = await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201);
