@@ -117,6 +117,62 @@ async function postJose(
   return (await response.json()) as { sha256: string };
 }
 
+/** A scope for newsletters about product launches, kept 30 days. */
+function launchScope(dataCategories: Scope['dataCategories']): Scope {
+  return {
+    purpose: 'product_launch',
+    channels: ['newsletter'],
+    dataCategories,
+    conditions: { timeZone: 'Europe/Berlin' },
+    retentionDays: 30,
+    onwardRecipients: [],
+  };
+}
+
+/** An open grant request of `companyId` for `scope`, signed with its key. */
+async function openRequest(
+  page: Page,
+  companyId: string,
+  keyPair: ReturnType<typeof pairwiseKeyPair>,
+  scope: Scope,
+  reason = { de: 'Neuigkeiten.', en: 'News.' },
+): Promise<string> {
+  const origin = new URL(page.url()).origin;
+  const { sha256 } = await postJose(
+    page.request,
+    '/api/v1/grant-requests',
+    'grant-request',
+    { ...claims(companyId, origin), scopes: [scope], reason } as Payload<'grant-request'>,
+    keyPair,
+  );
+  return sha256;
+}
+
+/** `customer`'s grant of `scopes` for the request, newsletters preferred, for 30 days. */
+async function grantAs(
+  page: Page,
+  customer: ReturnType<typeof pairwiseKeyPair>,
+  companyId: string,
+  requestSha256: string,
+  scopes: Scope[],
+): Promise<string> {
+  const { sha256 } = await postJose(
+    page.request,
+    '/api/v1/grants',
+    'grant',
+    {
+      ...claims(`ps_${thumbprint(publicJwk(customer))}`, companyId),
+      requestSha256,
+      scopes,
+      preferredChannel: 'newsletter',
+      until: Math.floor(Date.now() / 1000) + 30 * 86_400,
+      pseudonymKey: publicJwk(customer),
+    } as Payload<'grant'>,
+    customer,
+  );
+  return sha256;
+}
+
 test('a company registers, proves its domain, asks for consent, acknowledges a revocation and manages keys and staff', async ({
   browser,
   baseURL,
@@ -525,42 +581,13 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
   expect(newKid).not.toBe(oldKid);
 
   // Long lists come in pages of 50, with plain links (no JavaScript needed, keyboard reachable).
-  const origin = new URL(page.url()).origin;
-  const base: Scope = {
-    purpose: 'product_launch',
-    channels: ['newsletter'],
-    dataCategories: [],
-    conditions: { timeZone: 'Europe/Berlin' },
-    retentionDays: 30,
-    onwardRecipients: [],
-  };
-  const { sha256: pagedRequest } = await postJose(
-    page.request,
-    '/api/v1/grant-requests',
-    'grant-request',
-    {
-      ...claims(companyId, origin),
-      scopes: [base],
-      reason: { de: 'Viele Kunden.', en: 'Many customers.' },
-    } as Payload<'grant-request'>,
-    key.keyPair,
-  );
+  const base = launchScope([]);
+  const pagedRequest = await openRequest(page, companyId, key.keyPair, base, {
+    de: 'Viele Kunden.',
+    en: 'Many customers.',
+  });
   for (let i = 0; i < 51; i++) {
-    const someone = pairwiseKeyPair(random(32), companyId);
-    await postJose(
-      page.request,
-      '/api/v1/grants',
-      'grant',
-      {
-        ...claims(`ps_${thumbprint(publicJwk(someone))}`, companyId),
-        requestSha256: pagedRequest,
-        scopes: [base],
-        preferredChannel: 'newsletter',
-        until: Math.floor(Date.now() / 1000) + 30 * 86_400,
-        pseudonymKey: publicJwk(someone),
-      } as Payload<'grant'>,
-      someone,
-    );
+    await grantAs(page, pairwiseKeyPair(random(32), companyId), companyId, pagedRequest, [base]);
   }
   const noScript = await browser.newContext({ locale: 'en-GB', javaScriptEnabled: false });
   await noScript.addCookies(await context.cookies());
@@ -676,29 +703,9 @@ test('a correction is read with the key file and deleted only after a confirmati
     `Berichtigung ${randomUUID().slice(0, 6)} GmbH`,
   );
   await page.goto('/company');
-  const origin = new URL(page.url()).origin;
 
   // A customer grants, then corrects the address: sealed to the company key.
-  const { sha256: requestSha256 } = await postJose(
-    page.request,
-    '/api/v1/grant-requests',
-    'grant-request',
-    {
-      ...claims(companyId, origin),
-      scopes: [
-        {
-          purpose: 'product_launch',
-          channels: ['newsletter'],
-          dataCategories: ['address'],
-          conditions: { timeZone: 'Europe/Berlin' },
-          retentionDays: 30,
-          onwardRecipients: [],
-        },
-      ],
-      reason: { de: 'Neuigkeiten.', en: 'News.' },
-    } as Payload<'grant-request'>,
-    key.keyPair,
-  );
+  const requestSha256 = await openRequest(page, companyId, key.keyPair, launchScope(['address']));
   const served = (await (
     await page.request.get(`/api/v1/grant-requests/${requestSha256}`)
   ).json()) as {
@@ -706,23 +713,16 @@ test('a correction is read with the key file and deleted only after a confirmati
   };
   const customer = pairwiseKeyPair(random(32), companyId);
   const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
-  await postJose(
-    page.request,
-    '/api/v1/grants',
-    'grant',
-    {
-      ...claims(pseudonym, companyId),
-      requestSha256,
-      scopes: (
-        JSON.parse(Buffer.from(served.jws.split('.')[1]!, 'base64url').toString()) as {
-          scopes: Scope[];
-        }
-      ).scopes,
-      preferredChannel: 'newsletter',
-      until: Math.floor(Date.now() / 1000) + 30 * 86_400,
-      pseudonymKey: publicJwk(customer),
-    } as Payload<'grant'>,
+  await grantAs(
+    page,
     customer,
+    companyId,
+    requestSha256,
+    (
+      JSON.parse(Buffer.from(served.jws.split('.')[1]!, 'base64url').toString()) as {
+        scopes: Scope[];
+      }
+    ).scopes,
   );
   const value = 'Domstraße 2, 50668 Köln';
   await postJose(
@@ -861,41 +861,11 @@ test('complaints against the company are listed with their state and the regulat
   await expect(page.getByTestId('complaint-row')).toHaveCount(0);
 
   // A customer grants, then complains twice with messages the company signed as evidence.
-  const scope: Scope = {
-    purpose: 'product_launch',
-    channels: ['newsletter'],
-    dataCategories: ['address'],
-    conditions: { timeZone: 'Europe/Berlin' },
-    retentionDays: 30,
-    onwardRecipients: [],
-  };
-  const { sha256: requestSha256 } = await postJose(
-    page.request,
-    '/api/v1/grant-requests',
-    'grant-request',
-    {
-      ...claims(companyId, origin),
-      scopes: [scope],
-      reason: { de: 'Neuigkeiten.', en: 'News.' },
-    } as Payload<'grant-request'>,
-    key.keyPair,
-  );
+  const scope = launchScope(['address']);
+  const requestSha256 = await openRequest(page, companyId, key.keyPair, scope);
   const customer = pairwiseKeyPair(random(32), companyId);
   const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
-  const { sha256: grantSha256 } = await postJose(
-    page.request,
-    '/api/v1/grants',
-    'grant',
-    {
-      ...claims(pseudonym, companyId),
-      requestSha256,
-      scopes: [scope],
-      preferredChannel: 'newsletter',
-      until: Math.floor(Date.now() / 1000) + 30 * 86_400,
-      pseudonymKey: publicJwk(customer),
-    } as Payload<'grant'>,
-    customer,
-  );
+  const grantSha256 = await grantAs(page, customer, companyId, requestSha256, [scope]);
   const offer = await signMessage(
     'offer',
     {
