@@ -619,9 +619,13 @@ function failureOf(e: unknown): ProtocolError {
 export function keptOffers(items: readonly StoredOffer[]): StoredOffer[] {
   const tier = (o: StoredOffer) =>
     o.state === 'held' ? 2 : o.state === 'delivered' && !o.seen ? 1 : 0;
-  const order = items
-    .map((_, index) => index)
-    .sort((a, b) => tier(items[a]!) - tier(items[b]!) || items[a]!.arrivedAt - items[b]!.arrivedAt);
+  // Sorted only when something must go (nearly every write keeps everything).
+  const order = () =>
+    items
+      .map((_, index) => index)
+      .sort(
+        (a, b) => tier(items[a]!) - tier(items[b]!) || items[a]!.arrivedAt - items[b]!.arrivedAt,
+      );
   return keptWithinBounds(
     items,
     { v: 1, items: [] },

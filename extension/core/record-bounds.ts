@@ -16,8 +16,8 @@ export interface RecordBounds {
 
 /**
  * The items of `items` to store, so that the record `{ ...record, [list]: kept }` is within
- * `bounds`: items go in `order` (their indexes, the first to go first; by default as listed, the
- * oldest first) until it is; those kept stay in their order. In the default order the newest item
+ * `bounds`: items go in `order` (their indexes, the first to go first, asked for only when the
+ * record is beyond its bounds; by default as listed, the oldest first) until it is; those kept stay in their order. In the default order the newest item
  * goes last, so it stays whenever the bound on characters is larger than one item can be.
  *
  * @example
@@ -31,7 +31,7 @@ export function keptWithinBounds<T>(
   items: readonly T[],
   emptyRecord: object,
   bounds: RecordBounds,
-  order?: readonly number[],
+  order?: () => Iterable<number>,
 ): T[] {
   // Each item's JSON and its comma, and the record around them: the record's exact length.
   const sizes = items.map((item) => JSON.stringify(item).length + 1);
@@ -40,7 +40,7 @@ export function keptWithinBounds<T>(
   const within = () => count <= bounds.items && chars <= bounds.chars;
   if (within()) return [...items];
   const dropped = new Set<number>();
-  for (const index of order ?? items.keys()) {
+  for (const index of order?.() ?? items.keys()) {
     if (within()) break;
     dropped.add(index);
     count--;

@@ -259,15 +259,11 @@ function outboxUpdate(
   store: RecordStore,
   change: (entries: Record<string, OutboxEntry>) => void,
 ): Promise<void> {
-  const turn = (outboxTurns.get(store) ?? Promise.resolve())
-    .catch(() => undefined)
-    .then(async () => {
-      const { entries, unreadable } = await outboxContents(store);
-      change(entries);
-      await store.put(outboxRecord.table, outboxRecord.id, { ...unreadable, ...entries });
-    });
-  outboxTurns.set(store, turn);
-  return turn;
+  return inStoreTurn(outboxTurns, store, async () => {
+    const { entries, unreadable } = await outboxContents(store);
+    change(entries);
+    await store.put(outboxRecord.table, outboxRecord.id, { ...unreadable, ...entries });
+  });
 }
 const outboxSkewSeconds = 300;
 /** The answer under way per request (`company request`), per store: see `Wallet.answer`. */
