@@ -545,14 +545,15 @@ export function createCompanyService(
             .updateTable('data_requests')
             .set({ answer_sha256: null, outcome: null, answered_at: null })
             .where('company_id', '=', company.id)
-            .where('answer_sha256', 'in', (eb) =>
-              eb
-                .selectFrom('data_requests as d')
-                .innerJoin('messages as m', 'm.sha256', 'd.answer_sha256')
-                .select('m.sha256')
-                .where('d.company_id', '=', company.id)
-                .where('m.signer', '=', payload.kid)
-                .where('m.iat', '>=', since),
+            .where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('messages as m')
+                  .select('m.sha256')
+                  .whereRef('m.sha256', '=', 'data_requests.answer_sha256')
+                  .where('m.signer', '=', payload.kid)
+                  .where('m.iat', '>=', since),
+              ),
             )
             .execute();
         }

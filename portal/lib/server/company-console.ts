@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ProtocolError } from '$protocol/errors';
+import type { Localized } from '$protocol/messages';
 import { hasMessage, type MessageKey } from '$protocol/i18n';
 import { openMessage } from '$protocol/signed';
 import { sealedBodyLimit } from './auth/body';
@@ -142,12 +143,6 @@ export interface ConsoleSuspension {
   /** Milliseconds: when the clearinghouse stored it, which is when it took effect. */
   at: number;
   reason: Localized;
-}
-
-/** A text in German and English, as a regulator's message carries it ('' where it is missing). */
-export interface Localized {
-  de: string;
-  en: string;
 }
 
 /** The console's paged lists (issue 10: long lists in pages, links that work without JavaScript). */

@@ -266,8 +266,8 @@ export async function verifyEvidence(
 /**
  * Complaints with, once decided, the decision's stored message: the one query behind every list
  * of complaints (the regulator's, the complainant's, the accused company's console). The
- * complaint's own message (up to 256 KiB with its evidence) is joined as `c` for those who select
- * it; the console lists `evidence_kinds` instead.
+ * complaint's own message (up to 256 KiB with its evidence) is not read: the API joins it where it
+ * serves it; the console lists `evidence_kinds` instead.
  *
  * @example
  * ```ts
@@ -277,7 +277,6 @@ export async function verifyEvidence(
 export function selectComplaints(db: Kysely<Database>) {
   return db
     .selectFrom('complaints')
-    .innerJoin('messages as c', 'c.sha256', 'complaints.sha256')
     .leftJoin('messages as d', 'd.sha256', 'complaints.decision_sha256')
     .select([
       'complaints.sha256',
@@ -339,7 +338,10 @@ export function createOversightService(
     return binding.key;
   }
 
-  const complaintQuery = () => selectComplaints(db).select('c.jws');
+  const complaintQuery = () =>
+    selectComplaints(db)
+      .innerJoin('messages as c', 'c.sha256', 'complaints.sha256')
+      .select('c.jws');
   type ComplaintRow = Awaited<ReturnType<ReturnType<typeof complaintQuery>['execute']>>[number];
 
   function complaintView(row: ComplaintRow): ComplaintView {

@@ -317,6 +317,14 @@ export interface RequestVerifier {
 export function createRequestVerifier(options: RequestVerifierOptions): RequestVerifier {
   const { db, origin, now } = options;
   const replay = createReplayStore(db);
+  // The key is charged once its signature verified (a request that merely names a kid spends
+  // nobody's budget) and before its jti is claimed: a request refused with 429 stores nothing.
+  const chargedReplay: ReplayStore = {
+    async checkAndRemember(kid, jti, rememberUntil) {
+      await options.limiter?.chargeKey(kid);
+      return replay.checkAndRemember(kid, jti, rememberUntil);
+    },
+  };
 
   async function verifyToken(
     token: string,
@@ -357,14 +365,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       resolveKey,
       audience: origin,
       now: Math.floor(now() / 1000),
-      // The key is charged once its signature verified (a request that merely names a kid spends
-      // nobody's budget) and before its jti is claimed: a request refused with 429 stores nothing.
-      replay: {
-        async checkAndRemember(kid, jti, rememberUntil) {
-          await options.limiter?.chargeKey(kid);
-          return replay.checkAndRemember(kid, jti, rememberUntil);
-        },
-      },
+      replay: chargedReplay,
       maxWindowSeconds: requestWindowSeconds,
     });
     const { payload } = opened;
