@@ -277,7 +277,12 @@ export interface CompanyConsole {
 const sha256Pattern = /^[A-Za-z0-9_-]{43}$/;
 const personIdPattern = /^pe_[A-Za-z0-9_-]{22}$/;
 
-function companyOf(person: PersonView): string {
+/**
+ * The company whose staff `person` is.
+ *
+ * @throws ProtocolError `ERR_NOT_AUTHORISED` (403) for anyone else (a regulator, say).
+ */
+export function companyOf(person: PersonView): string {
   if (person.role !== 'staff' || person.companyId === null) {
     throw new ProtocolError('ERR_NOT_AUTHORISED', 'Only a company’s staff use its console.');
   }

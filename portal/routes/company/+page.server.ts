@@ -1,10 +1,10 @@
 import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
-import { ProtocolError } from '$protocol/errors';
 import type { MessageKey } from '$protocol/i18n';
 import { defaultBodyLimit, readFormBody, sealedBodyLimit } from '$lib/server/auth/body';
 import { currentPerson } from '$lib/server/auth/session';
 import { ClientAbortedError } from '$lib/server/client-abort';
 import {
+  companyOf,
   consoleFailure,
   consolePages,
   createCompanyConsole,
@@ -39,18 +39,6 @@ export const load: PageServerLoad = async ({ cookies, setHeaders, url }) => {
 type FieldErrors = { field: string; key: MessageKey }[];
 
 /**
- * The refusal of a console action for anyone but a company's staff (a regulator, say): 403, as
- * the API answers, before the form is read, so no other answer tells them anything about it.
- */
-function refusedUnlessStaff(person: PersonView, action: string) {
-  if (person.role === 'staff' && person.companyId !== null) return undefined;
-  const { status, key } = consoleFailure(
-    new ProtocolError('ERR_NOT_AUTHORISED', 'Only a company’s staff use its console.'),
-  );
-  return fail(status, { action, error: key, fieldErrors: [] as FieldErrors });
-}
-
-/**
  * The most a console form may hold: its signed message at the API's limit for it and the fields
  * it was made from beside it; a disclosure's carries its sealed export (the API's sealed limit)
  * and the answer. The Node adapter's own limit (512 KB) would let any session post more.
@@ -59,12 +47,16 @@ const formLimit = 2 * defaultBodyLimit;
 const disclosureFormLimit = sealedBodyLimit + 2 * defaultBodyLimit;
 
 /**
- * The action's form, read within `limit`; a form that is too large or not a form at all is the
- * action's refusal (a sentence on the page), not an error page.
+ * The logged-in staff member and the action's form, read within `limit`; or the action's refusal
+ * (a sentence on the page, never an error page): 403 for anyone but a company's staff (a
+ * regulator, say), before the form is read, so no other answer tells them anything about it; then
+ * a form that is too large or not a form at all.
  */
-async function consoleForm(request: Request, action: string, limit = formLimit) {
+async function staffForm(event: RequestEvent, action: string, limit = formLimit) {
+  const person = await staff(event.cookies);
   try {
-    return { form: await readFormBody(request, limit) };
+    companyOf(person);
+    return { person, form: await readFormBody(event.request, limit) };
   } catch (error) {
     if (error instanceof ClientAbortedError) throw error;
     const { status, key } = consoleFailure(error);
@@ -85,11 +77,8 @@ async function signedAction(
   kind: ConsoleKind,
   explain?: (form: FormData) => FieldErrors | undefined,
 ) {
-  const person = await staff(event.cookies);
-  const refused = refusedUnlessStaff(person, action);
-  if (refused !== undefined) return refused;
-  const { form, refused: unread } = await consoleForm(event.request, action);
-  if (form === undefined) return unread;
+  const { person, form, refused } = await staffForm(event, action);
+  if (form === undefined) return refused;
   const jws = form.get('jws');
   if (typeof jws !== 'string' || jws.length === 0) {
     const fieldErrors = explain?.(form);
@@ -126,12 +115,9 @@ export const actions: Actions = {
    * (its export sealed there to the pseudonym) and the answer naming it; or the disclosure stored
    * for the request before (sent back exactly as stored) and a new answer naming it.
    */
-  disclose: async ({ cookies, request }) => {
-    const person = await staff(cookies);
-    const refused = refusedUnlessStaff(person, 'disclose');
-    if (refused !== undefined) return refused;
-    const { form, refused: unread } = await consoleForm(request, 'disclose', disclosureFormLimit);
-    if (form === undefined) return unread;
+  disclose: async (event) => {
+    const { person, form, refused } = await staffForm(event, 'disclose', disclosureFormLimit);
+    if (form === undefined) return refused;
     const disclosure = form.get('disclosure');
     const jws = form.get('jws');
     if (
@@ -162,12 +148,9 @@ export const actions: Actions = {
     }
   },
 
-  remove: async ({ cookies, request }) => {
-    const person = await staff(cookies);
-    const refused = refusedUnlessStaff(person, 'remove');
-    if (refused !== undefined) return refused;
-    const { form, refused: unread } = await consoleForm(request, 'remove');
-    if (form === undefined) return unread;
+  remove: async (event) => {
+    const { person, form, refused } = await staffForm(event, 'remove');
+    if (form === undefined) return refused;
     const personId = String(form.get('personId') ?? '');
     const authorization = form.get('authorization');
     if (typeof authorization !== 'string' || authorization.length === 0) {
@@ -188,12 +171,9 @@ export const actions: Actions = {
    * person's explicit confirmation that it was applied (`confirm=applied`); without it nothing is
    * deleted, whatever sent the form.
    */
-  correction: async ({ cookies, request }) => {
-    const person = await staff(cookies);
-    const refused = refusedUnlessStaff(person, 'correction');
-    if (refused !== undefined) return refused;
-    const { form, refused: unread } = await consoleForm(request, 'correction');
-    if (form === undefined) return unread;
+  correction: async (event) => {
+    const { person, form, refused } = await staffForm(event, 'correction');
+    if (form === undefined) return refused;
     if (form.get('confirm') !== correctionConfirmation) {
       return fail(400, {
         action: 'correction',
