@@ -829,12 +829,58 @@ export function createObligationService(
 export const maxViewedDisclosures = 10;
 
 /**
+ * How many answered data requests of a pseudonym its Relationships view carries: the newest, beside
+ * every open one. Answered requests only accumulate (10 may be open at a time, any number answered
+ * over the years), and the Assistant refuses a view of more than 1,000; the older ones stay in the
+ * log.
+ */
+export const maxViewedAnsweredRequests = 100;
+
+/**
+ * The data requests of a pseudonym's Relationships view, oldest first: every open one (at most
+ * {@link maxOpenDataRequests}; the same bound again for requests stored before that rule) and the
+ * newest {@link maxViewedAnsweredRequests} answered ones. "Newest" and the order are by the time
+ * stored, then by hash, as for disclosures.
+ */
+async function viewedDataRequests(db: ServiceContext['cdb']['db'], pseudonym: string) {
+  const select = (answered: boolean, limit: number) =>
+    db
+      .selectFrom('data_requests')
+      .innerJoin('messages as r', 'r.sha256', 'data_requests.sha256')
+      .leftJoin('messages as a', 'a.sha256', 'data_requests.answer_sha256')
+      .select([
+        'data_requests.sha256',
+        'data_requests.received_at',
+        'r.jws',
+        'data_requests.deadline',
+        'data_requests.answer_sha256',
+        'a.jws as answer_jws',
+      ])
+      .where('data_requests.pseudonym', '=', pseudonym)
+      .where('data_requests.answer_sha256', answered ? 'is not' : 'is', null)
+      .orderBy('data_requests.received_at', 'desc')
+      .orderBy('data_requests.sha256', 'desc')
+      .limit(limit)
+      .execute();
+  const [open, answered] = await Promise.all([
+    select(false, maxViewedAnsweredRequests),
+    select(true, maxViewedAnsweredRequests),
+  ]);
+  return [...open, ...answered].sort(
+    (x, y) =>
+      Number(x.received_at) - Number(y.received_at) ||
+      (x.sha256 < y.sha256 ? -1 : x.sha256 > y.sha256 ? 1 : 0),
+  );
+}
+
+/**
  * The disclosures and data requests of a pseudonym, oldest first, for its Relationships view: the
  * newest disclosure is `current` (it supersedes the older ones, which stay as history; the view
  * holds the newest {@link maxViewedDisclosures}), unless a company key signed it once declared
  * compromised: then the newest of those listed that is not (none, should all ten be so).
  * "Newest" is the latest stored; two stored in the same millisecond are ordered by their hash, so
- * every reader sees the same current one.
+ * every reader sees the same current one. The data requests are those of
+ * {@link viewedDataRequests}.
  *
  * @example
  * ```ts
@@ -868,21 +914,7 @@ export async function pseudonymObligations(
       .limit(maxViewedDisclosures)
       .execute()
       .then((newestFirst) => newestFirst.reverse()),
-    db
-      .selectFrom('data_requests')
-      .innerJoin('messages as r', 'r.sha256', 'data_requests.sha256')
-      .leftJoin('messages as a', 'a.sha256', 'data_requests.answer_sha256')
-      .select([
-        'data_requests.sha256',
-        'r.jws',
-        'data_requests.deadline',
-        'data_requests.answer_sha256',
-        'a.jws as answer_jws',
-      ])
-      .where('data_requests.pseudonym', '=', pseudonym)
-      .orderBy('data_requests.received_at')
-      .orderBy('data_requests.sha256')
-      .execute(),
+    viewedDataRequests(db, pseudonym),
   ]);
   const newest = disclosures.filter((row) => !row.forged).at(-1)?.sha256;
   return {

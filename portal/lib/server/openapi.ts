@@ -16,6 +16,7 @@ import type { ProtocolErrorCode } from '$protocol/errors';
 import { t } from '$protocol/i18n';
 import { schemas, type MessageKind } from '$protocol/messages';
 import { defaultBodyLimit } from './auth/body';
+import { maxViewedAnsweredRequests, maxViewedDisclosures } from './obligations';
 import { problemTypeBase, statusFor } from './problem';
 import { version } from './version';
 
@@ -1319,14 +1320,18 @@ function responseSchemas(): Record<string, unknown> {
       },
       disclosures: {
         type: 'array',
+        maxItems: maxViewedDisclosures,
         items: objectOf({
           sha256: sha256Schema,
           jws: ref('CompactJws'),
           current: { type: 'boolean' },
         }),
       },
+      // Every open request (at most maxOpenDataRequests; the same bound for older ones) and the
+      // newest answered ones.
       dataRequests: {
         type: 'array',
+        maxItems: 2 * maxViewedAnsweredRequests,
         items: objectOf({
           sha256: sha256Schema,
           jws: ref('CompactJws'),

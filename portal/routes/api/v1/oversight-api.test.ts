@@ -34,7 +34,12 @@ import {
 } from '$lib/server/api-test-kit';
 import { newStaff } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
-import { maxOpenDataRequests, maxViewedDisclosures, oneMonthAfter } from '$lib/server/obligations';
+import {
+  maxOpenDataRequests,
+  maxViewedAnsweredRequests,
+  maxViewedDisclosures,
+  oneMonthAfter,
+} from '$lib/server/obligations';
 import * as accessRoute from './access/+server';
 import * as blacklistRoute from './blacklist/+server';
 import * as companiesRoute from './companies/+server';
@@ -792,6 +797,38 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         201,
       );
       await expectJson(await dataRequest(pseudonym, company.id, 'erasure'), 201);
+    });
+
+    it('carries every open request and the newest answered ones in the Relationships view', async () => {
+      const { company, pseudonym } = await relationship();
+      const answered: string[] = [];
+      while (answered.length < maxViewedAnsweredRequests + maxOpenDataRequests) {
+        const round: string[] = [];
+        for (let i = 0; i < maxOpenDataRequests; i++) {
+          round.push(
+            (await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201)).sha256,
+          );
+          api.clock.advance(1);
+        }
+        for (const requestSha256 of round) {
+          await expectJson(
+            await answerRequest(company, pseudonym.id, { outcome: 'refused', requestSha256 }),
+            201,
+          );
+        }
+        answered.push(...round);
+      }
+      const open = [
+        (await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201)).sha256,
+        (await expectJson<Receipt>(await dataRequest(pseudonym, company.id, 'erasure'), 201))
+          .sha256,
+      ].sort(); // the same millisecond: ordered by hash
+      const view = await obligationsView(pseudonym);
+      expect(view.dataRequests.map((r) => r.sha256)).toEqual([
+        ...answered.slice(-maxViewedAnsweredRequests),
+        ...open,
+      ]);
+      expect(view.dataRequests.filter((r) => r.answer === null).map((r) => r.sha256)).toEqual(open);
     });
 
     it('lists open requests to the company only, pages with a cursor, and lists all on request', async () => {
