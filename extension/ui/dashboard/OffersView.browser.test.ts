@@ -1,7 +1,7 @@
 /**
  * The offers view in a real Chromium: the rewards the Assistant rejected, each said as a sentence
- * (company, date, reason) under a tab reached by keyboard, and the breaches a sync could not keep
- * as complaint drafts.
+ * (company, date, reason) under a tab reached by keyboard; why an offer could not be opened, as a
+ * sentence and never as its code; and the breaches a sync could not keep as complaint drafts.
  */
 import { mount, tick, unmount } from 'svelte';
 import { afterEach, expect, it } from 'vitest';
@@ -95,6 +95,49 @@ it.each(['de', 'en'] as const)(
     );
     // Not an offer: the offers' lists are not shown under this tab.
     expect(byTestId('offer')).toBeNull();
+  },
+);
+
+it('gives a rejected reward with a code this version does not know a sentence for a reason, never the code', async () => {
+  const rejected = { id: 'B'.repeat(43), company, error: 'ERR_NEWER', at };
+  await view('en', listing({ rejectedRewards: [rejected] }));
+  await userEvent.click(byTestId('offers-tab-rejected')!);
+  const shown = byTestId('rejected-reward')!.textContent!;
+  expect(shown).toContain(`Reason: ${t('en', 'extension.error.unknownCode')}`);
+  expect(shown).not.toContain('ERR_NEWER');
+});
+
+/** An offer the Assistant could not open, as the listing shows it (under "Hidden"). */
+function unreadable(error: string | undefined): Listing['items'][number] {
+  return {
+    offer: {
+      id: 'D'.repeat(43),
+      company,
+      state: 'invalid',
+      content: null,
+      offer: null,
+      shownAnyway: false,
+      ...(error === undefined ? {} : { error }),
+    },
+    title: '',
+    sentences: [],
+    badge: null,
+  } as never;
+}
+
+it.each([
+  { locale: 'de', code: 'ERR_SEAL_OPEN_FAILED', key: 'errors.ERR_SEAL_OPEN_FAILED' },
+  { locale: 'en', code: 'ERR_SEAL_OPEN_FAILED', key: 'errors.ERR_SEAL_OPEN_FAILED' },
+  { locale: 'en', code: 'ERR_NEWER', key: 'extension.error.unknownCode' },
+  { locale: 'de', code: undefined, key: 'extension.error.unknownCode' },
+] as const)(
+  'says in $locale why an offer could not be opened ($code) as a sentence, never the code',
+  async ({ locale, code, key }) => {
+    await view(locale, listing({ items: [unreadable(code)] }));
+    await userEvent.click(byTestId('offers-tab-hidden')!);
+    const said = byTestId('offer-unreadable')!.textContent!.trim();
+    expect(said).toBe(t(locale, 'extension.offers.unreadable', { reason: t(locale, key) }));
+    expect(said).not.toMatch(/ERR_|\{/);
   },
 );
 

@@ -2,12 +2,15 @@
  * The relationships view's confirmations in a real Chromium: an erasure or revocation on its way
  * cannot be taken back with Cancel or Escape, its dialog says it is sending and keeps the focus,
  * and the focus goes back to the button that opened it (or the relationship's heading) after.
+ * "Request access" and "Send" keep the focus while on their way, and each action sent is said in
+ * the view's status region. The company's status is said in the customer's language.
  * Also the rewards the ledger holds: one sentence each, in the customer's language; and only
  * what the Assistant verified counts: the clearinghouse's current disclosure, an answer.
  */
 import { mount, tick, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import { t } from '../../../protocol/i18n';
 import RelationshipsView from './RelationshipsView.svelte';
 
 const b64url = (o: unknown) =>
@@ -74,6 +77,8 @@ const send = (async (request: { type: string }) => {
   await new Promise<void>((r) => (release = r));
   if (failNext) throw new Error('the clearinghouse did not answer');
   if (request.type === 'relationships.revoke') grantStatus = 'revoked';
+  if (request.type === 'relationships.correct')
+    return { type: 'corrections.sent', sent: 1, failed: 0 };
   return listing();
 }) as never;
 
@@ -103,6 +108,8 @@ afterEach(async () => {
 });
 
 const byTestId = (id: string) => target.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+/** What the view's status region says. */
+const notice = () => byTestId('relationships-notice')!.textContent!.trim();
 
 it('keeps an erasure on its way open: Cancel and Escape wait, the focus stays in it, then returns to its button', async () => {
   await userEvent.click(byTestId('request-erasure')!);
@@ -117,9 +124,14 @@ it('keeps an erasure on its way open: Cancel and Escape wait, the focus stays in
   expect((byTestId('erasure-cancel') as HTMLButtonElement).disabled).toBe(true);
   expect(byTestId('request-erasure-confirm')!.textContent).toContain('Sending');
   expect(dialog.getAttribute('aria-busy')).toBe('true');
+  expect(notice()).toBe('');
   release();
   await expect.poll(() => byTestId('erasure-confirmation')).toBeNull();
   await expect.poll(() => document.activeElement).toBe(byTestId('request-erasure'));
+  expect(byTestId('relationships-notice')!.getAttribute('role')).toBe('status');
+  expect(notice()).toBe(
+    t('en', 'extension.relationships.dataRequest.sent.erasure', { company: 'Laufhaus GmbH' }),
+  );
 });
 
 it('Escape takes an erasure back before it is sent', async () => {
@@ -146,6 +158,7 @@ it('after "Yes, revoke" the focus goes to the relationship’s heading when the 
   await expect
     .poll(() => document.activeElement)
     .toBe(target.querySelector('[data-testid="relationship"] h3'));
+  expect(notice()).toBe(t('en', 'extension.relationships.revoked', { company: 'Laufhaus GmbH' }));
 });
 
 it('after a revocation that failed the focus goes back to the button that opened it', async () => {
@@ -156,6 +169,80 @@ it('after a revocation that failed the focus goes back to the button that opened
   await expect.poll(() => byTestId('revoke-confirmation')).toBeNull();
   expect(target.querySelector('[role="alert"]')).not.toBeNull();
   await expect.poll(() => document.activeElement).toBe(byTestId('revoke-all'));
+  expect(notice()).toBe('');
+});
+
+it.each(['de', 'en'] as const)(
+  'keeps the focus on "Request access" while it is on its way, sends it once, and says in %s that it was sent',
+  async (locale) => {
+    await show(locale);
+    const button = byTestId('request-access')!;
+    await userEvent.click(button);
+    await tick();
+    expect(document.activeElement).toBe(button);
+    expect(button.getAttribute('aria-disabled')).toBe('true');
+    // A second click while it is on its way sends nothing more.
+    button.click();
+    await tick();
+    expect(sent.filter((r) => r.type === 'relationships.data-request')).toHaveLength(1);
+    release();
+    await expect
+      .poll(notice)
+      .toBe(
+        t(locale, 'extension.relationships.dataRequest.sent.access', { company: 'Laufhaus GmbH' }),
+      );
+    expect(document.activeElement).toBe(button);
+    expect(button.getAttribute('aria-disabled')).toBe('false');
+  },
+);
+
+it('says no "sent" when "Request access" failed, claims no cause for it, and keeps the focus', async () => {
+  failNext = true;
+  const button = byTestId('request-access')!;
+  await userEvent.click(button);
+  release();
+  await expect.poll(() => target.querySelector('[role="alert"]')).not.toBeNull();
+  // The background did not answer: the request may have gone, so no "nothing was changed".
+  expect(target.querySelector('[role="alert"]')!.textContent).toBe(
+    t('en', 'extension.error.unexpected'),
+  );
+  expect(notice()).toBe('');
+  expect(document.activeElement).toBe(button);
+});
+
+it('keeps the focus on a correction’s "Send" while it is on its way', async () => {
+  await userEvent.fill(byTestId('correct-value')!, 'Hauptstraße 1');
+  const button = byTestId('correct-send')!;
+  await userEvent.click(button);
+  await tick();
+  expect(document.activeElement).toBe(button);
+  expect(button.getAttribute('aria-disabled')).toBe('true');
+  button.click();
+  await tick();
+  expect(sent.filter((r) => r.type === 'relationships.correct')).toHaveLength(1);
+  release();
+  await expect.poll(() => byTestId('correct-notice')).not.toBeNull();
+  expect(document.activeElement).toBe(button);
+});
+
+it.each([
+  { locale: 'de', status: 'suspended', said: 'Status des Unternehmens: ausgesetzt' },
+  { locale: 'en', status: 'suspended', said: 'Company status: suspended' },
+  { locale: 'de', status: 'pending', said: 'Status des Unternehmens: Domain unbestätigt' },
+  { locale: 'de', status: 'active', said: 'Status des Unternehmens: aktiv' },
+  { locale: 'de', status: 'closed', said: 'Status des Unternehmens: unbekannt' },
+  { locale: 'en', status: 'closed', said: 'Company status: unknown' },
+] as const)('says the company’s status $status in $locale', async ({ locale, status, said }) => {
+  overrides = {
+    company: {
+      id: `co_${h('c')}`,
+      legalName: 'Laufhaus GmbH',
+      domain: 'https://laufhaus.example',
+      status,
+    },
+  };
+  await show(locale);
+  expect(byTestId('company-status')!.textContent!.trim()).toBe(said);
 });
 
 describe('rewards', () => {

@@ -53,6 +53,17 @@ export const extension = {
     de: 'Übersicht öffnen',
     en: 'Open dashboard',
   },
+  // A failure that is no protocol error (the background not answering, a bug) may come after
+  // the action took effect: no cause is named, and no "nothing was changed" (extension/ui/errors).
+  'extension.error.unexpected': {
+    de: 'Etwas ist unerwartet schiefgegangen. Laden Sie die Seite neu und prüfen Sie den aktuellen Stand, bevor Sie es erneut versuchen.',
+    en: 'Something unexpected went wrong. Reload the page and check the current state before you try again.',
+  },
+  // For an error code a record keeps that this version does not know (or none).
+  'extension.error.unknownCode': {
+    de: 'Der Assistent kennt diesen Fehler nicht.',
+    en: 'The Assistant does not recognise this error.',
+  },
   'extension.dashboard.title': {
     de: 'Assistent – Übersicht',
     en: 'Assistant – dashboard',
@@ -725,6 +736,7 @@ export const extension = {
     de: 'Status des Unternehmens: {status}',
     en: 'Company status: {status}',
   },
+  'extension.relationships.status.unknown': { de: 'unbekannt', en: 'unknown' },
   'extension.relationships.grant': {
     de: 'Einwilligung ({status}) für: {purposes}; gültig bis {until}',
     en: 'Consent ({status}) for: {purposes}; valid until {until}',
@@ -769,6 +781,10 @@ export const extension = {
     en: 'Yes, request erasure',
   },
   'extension.relationships.sending': { de: 'Wird gesendet …', en: 'Sending …' },
+  'extension.relationships.revoked': {
+    de: 'Ihr Widerruf ist an {company} gesendet. Die Bestätigung des Unternehmens steht noch aus.',
+    en: 'Your revocation has been sent to {company}. The company has not confirmed it yet.',
+  },
   'extension.relationships.ackReceived': {
     de: 'Widerruf vom Unternehmen bestätigt.',
     en: 'The company confirmed the revocation.',
@@ -812,6 +828,14 @@ export const extension = {
   },
   'extension.relationships.requestAccess': { de: 'Auskunft verlangen', en: 'Request access' },
   'extension.relationships.requestErasure': { de: 'Löschung verlangen', en: 'Request erasure' },
+  'extension.relationships.dataRequest.sent.access': {
+    de: 'Ihre Auskunftsanfrage ist an {company} gesendet.',
+    en: 'Your access request has been sent to {company}.',
+  },
+  'extension.relationships.dataRequest.sent.erasure': {
+    de: 'Ihre Löschanfrage ist an {company} gesendet.',
+    en: 'Your erasure request has been sent to {company}.',
+  },
   'extension.relationships.dataRequest.access': { de: 'Auskunft', en: 'Access' },
   'extension.relationships.dataRequest.erasure': { de: 'Löschung', en: 'Erasure' },
   'extension.relationships.dataRequest.answered': {

@@ -51,8 +51,8 @@ export const offers = {
   'extension.offers.link': { de: 'Zum Angebot', en: 'Go to the offer' },
   'extension.offers.showAnyway': { de: 'Trotzdem anzeigen', en: 'Show anyway' },
   'extension.offers.unreadable': {
-    de: 'Dieses Angebot ließ sich nicht öffnen oder prüfen ({code}).',
-    en: 'This offer could not be opened or verified ({code}).',
+    de: 'Dieses Angebot ließ sich nicht öffnen oder prüfen. Grund: {reason}',
+    en: 'This offer could not be opened or verified. Reason: {reason}',
   },
   'extension.offers.feedback.label': {
     de: 'Ihre Rückmeldung (bleibt auf Ihrem Gerät)',
