@@ -32,6 +32,8 @@ import { regulatorLink } from './oversight-seed';
 import { loadKeyFile, registerInConsole, type ConsoleKeyFile } from './story-helpers';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
+/** An id as the console shortens it in a row (`short` in portal/routes/company/+page.svelte). */
+const short = (id: string) => `${id.slice(0, 10)}…`;
 
 /** What the company's site publishes at `/.well-known/consent-clearinghouse.json`. */
 let proof: unknown;
@@ -212,7 +214,10 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   await expect(page.getByTestId('company-status')).toHaveText(
     t('en', 'portal.console.state.pending'),
   );
-  await expect(page.getByTestId('proof-failed')).toBeVisible();
+  // Nothing published yet (404): the reason in words, with what to do, never the error's code.
+  await expect(page.getByTestId('proof-failed')).toHaveText(
+    `${t('en', 'portal.console.proof.failed')} ${t('en', 'portal.console.proof.reason.status')}`,
+  );
 
   // The private key, offered once as a file; it names the company's key.
   const downloadPromise = page.waitForEvent('download');
@@ -339,7 +344,13 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   const row = page.getByTestId('revocation-row');
   await expect(row).toHaveCount(1);
   await expect(row).toHaveAttribute('data-state', 'open');
-  await row.getByRole('button', { name: t('en', 'portal.console.revocations.ack') }).click();
+  // Each row's button names whose revocation it acknowledges.
+  await row
+    .getByRole('button', {
+      name: t('en', 'portal.console.revocations.ackFor', { pseudonym: short(pseudonym) }),
+      exact: true,
+    })
+    .click();
   await expect(page.getByTestId('ack-done')).toHaveText(
     t('en', 'portal.console.revocations.acked'),
   );
@@ -362,7 +373,8 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   await dataRequest
     .getByRole('button', { name: t('en', 'portal.console.dataRequests.erased') })
     .click();
-  await expect(page.getByTestId('error-answer')).toHaveText(
+  // Said in the card of the request it concerns.
+  await expect(dataRequest.getByTestId('error-answer')).toHaveText(
     t('en', 'portal.console.answer.error.categories'),
   );
   expect(messageCount()).toBe(beforeAnswer);
@@ -389,7 +401,9 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   // No category chosen: a sentence, nothing sent.
   const beforeDisclosure = messageCount();
   await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
-  await expect(page.getByTestId('error-disclose')).toHaveText([
+  await expect(
+    page.getByTestId('data-request').filter({ has: access }).getByTestId('error-disclose'),
+  ).toHaveText([
     t('en', 'portal.console.disclose.error.categories'),
     t('en', 'portal.console.disclose.error.purposes'),
   ]);
@@ -464,7 +478,12 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
     );
   expect(addedKid).toMatch(/^[A-Za-z0-9_-]{43}$/);
   const addedRow = page.locator(`[data-testid="key-row"][data-kid="${addedKid}"]`);
-  await addedRow.getByRole('button', { name: t('en', 'portal.console.keys.retire') }).click();
+  await addedRow
+    .getByRole('button', {
+      name: t('en', 'portal.console.keys.retireFor', { kid: short(addedKid!) }),
+      exact: true,
+    })
+    .click();
   await expect(addedRow.getByTestId('key-state')).toHaveText(
     t('en', 'portal.console.keys.retired'),
   );
@@ -597,7 +616,9 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
   const next = plain.getByTestId('pager-grants-next');
   await next.focus();
   await plain.keyboard.press('Enter');
-  await expect(plain).toHaveURL(/\/company\?grants=2$/);
+  // The link names the list's heading, so the next page opens at the list, not at the top.
+  await expect(plain).toHaveURL(/\/company\?grants=2#grants-title$/);
+  await expect(plain.locator('#grants-title')).toBeInViewport();
   await expect(plain.getByTestId('grant-row')).toHaveCount(1);
   await expect(plain.getByTestId('pager-grants-next')).toHaveCount(0);
   await expect(plain.getByTestId('pager-grants')).toContainText(
@@ -627,7 +648,12 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
   await first
     .getByLabel(t('en', 'portal.console.keys.since'))
     .fill(new Date(Date.now() - 3_600_000).toISOString().slice(0, 16));
-  await first.getByRole('button', { name: t('en', 'portal.console.keys.declare') }).click();
+  await first
+    .getByRole('button', {
+      name: t('en', 'portal.console.keys.declareFor', { kid: short(key.jwk.kid) }),
+      exact: true,
+    })
+    .click();
   // The state cell itself: the whole row already said "Compromised" in its field's label
   // ("Compromised since"), and "done" was still shown from adding the key, so both waits once
   // passed at once and the request below raced the declaration (and was stored: 201).
@@ -794,9 +820,9 @@ test('a correction is read with the key file and deleted only after a confirmati
   );
   const beforeTooLong = messageCount();
   await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
-  await expect(page.getByTestId('error-disclose')).toHaveText(
-    t('en', 'portal.console.disclose.error.exportTooLarge', { max: '24,528' }),
-  );
+  await expect(
+    page.getByTestId('data-request').filter({ has: access }).getByTestId('error-disclose'),
+  ).toHaveText(t('en', 'portal.console.disclose.error.exportTooLarge', { max: '24,528' }));
   expect(messageCount()).toBe(beforeTooLong);
   await exportField.fill('€'.repeat(8_176)); // 24,528 bytes: exactly what fits
   await expect(access.getByTestId('export-left')).toHaveText(

@@ -385,7 +385,7 @@ test('the console shows a hostile company name, staff names and the requests it 
   await page.goto(`/company?offers=2&${encodeURIComponent(query)}=${encodeURIComponent(query)}`);
   await expect(page.getByTestId('pager-offers-previous')).toHaveAttribute(
     'href',
-    `?${encodeURIComponent(query)}=${encodeURIComponent(query)}`,
+    `?${encodeURIComponent(query)}=${encodeURIComponent(query)}#offers-title`,
   );
   await expectInert(page, watched);
   await browserContext.close();

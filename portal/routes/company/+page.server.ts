@@ -14,6 +14,7 @@ import { getServices } from '$lib/server/services';
 import type { PersonView } from '$lib/server/people';
 import { requestFields } from '$lib/components/company/request-form';
 import { disclosureFields } from '$lib/components/company/disclosure-form';
+import { requestOf } from '$lib/components/company/data-request-card';
 import type { Actions, PageServerLoad } from './$types';
 
 async function staff(cookies: RequestEvent['cookies']): Promise<PersonView> {
@@ -69,7 +70,9 @@ const correctionConfirmation = 'applied';
 
 /**
  * One signed action: the browser put the JWS into the form's `jws` field. Without JavaScript
- * there is none, because the keys live in the browser; the page says so in a sentence.
+ * there is none, because the keys live in the browser; the page says so in a sentence. A refusal
+ * names the data request the form answers (`requestSha256`, when it has one), so the page says it
+ * in that request's card.
  */
 async function signedAction(
   event: RequestEvent,
@@ -79,6 +82,7 @@ async function signedAction(
 ) {
   const { person, form, refused } = await staffForm(event, action);
   if (form === undefined) return refused;
+  const requestSha256 = requestOf(form);
   const jws = form.get('jws');
   if (typeof jws !== 'string' || jws.length === 0) {
     const fieldErrors = explain?.(form);
@@ -86,6 +90,7 @@ async function signedAction(
       action,
       error: (fieldErrors?.[0]?.key ?? 'portal.console.needsScript') as MessageKey,
       fieldErrors: fieldErrors ?? [],
+      requestSha256,
     });
   }
   try {
@@ -94,7 +99,7 @@ async function signedAction(
     return { action, result: { ...result } as Record<string, unknown> };
   } catch (error) {
     const { status, key } = consoleFailure(error);
-    return fail(status, { action, error: key, fieldErrors: [] as FieldErrors });
+    return fail(status, { action, error: key, fieldErrors: [] as FieldErrors, requestSha256 });
   }
 }
 
@@ -113,11 +118,13 @@ export const actions: Actions = {
   /**
    * An access request answered with a disclosure: two JWS made in the browser, the disclosure
    * (its export sealed there to the pseudonym) and the answer naming it; or the disclosure stored
-   * for the request before (sent back exactly as stored) and a new answer naming it.
+   * for the request before (sent back exactly as stored) and a new answer naming it. A refusal
+   * names the request, as `signedAction`'s do.
    */
   disclose: async (event) => {
     const { person, form, refused } = await staffForm(event, 'disclose', disclosureFormLimit);
     if (form === undefined) return refused;
+    const requestSha256 = requestOf(form);
     const disclosure = form.get('disclosure');
     const jws = form.get('jws');
     if (
@@ -133,6 +140,7 @@ export const actions: Actions = {
         error: (fields === undefined || fields.ok
           ? 'portal.console.needsScript'
           : fields.errors[0]) as MessageKey,
+        requestSha256,
       });
     }
     try {
@@ -144,7 +152,7 @@ export const actions: Actions = {
       return { action: 'disclose', result: { ...result } as Record<string, unknown> };
     } catch (error) {
       const { status, key } = consoleFailure(error);
-      return fail(status, { action: 'disclose', error: key });
+      return fail(status, { action: 'disclose', error: key, requestSha256 });
     }
   },
 

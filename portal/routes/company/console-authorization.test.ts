@@ -400,6 +400,64 @@ describe.each(testDialects)('company console form actions by session on %s', (di
     ).toBe('ok/1');
   });
 
+  it('names the data request of a refused answer, so the page says it in that request’s card', async () => {
+    const dataOf = (result: unknown) => {
+      expect(isActionFailure(result)).toBe(true);
+      return (result as { data: { error: string; requestSha256?: string } }).data;
+    };
+    /** The request a signed answer or disclosure names (its payload, in clear). */
+    const named = (jws: string, field: 'requestSha256' | 'dataRequestSha256') =>
+      (
+        JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()) as Record<
+          string,
+          string
+        >
+      )[field]!;
+    const erasure = await dataRequest('erasure');
+    // No signature (no JavaScript in the browser): the sentence, and whose it is.
+    expect(
+      dataOf(
+        await submit('/company?/answer', 'staffA', {
+          requestSha256: erasure.requestSha256,
+          pseudonym: erasure.pseudonym.id,
+          outcome: 'refused',
+        }),
+      ),
+    ).toMatchObject({ error: 'portal.console.needsScript', requestSha256: erasure.requestSha256 });
+    // Refused by the service: another company's staff hands in A's answer.
+    const answer = await forms['/company?/answer']!();
+    const answered = named(answer.jws!, 'requestSha256');
+    expect(
+      dataOf(await submit('/company?/answer', 'staffB', { ...answer, requestSha256: answered })),
+    ).toMatchObject({ error: 'errors.ERR_NOT_AUTHORISED', requestSha256: answered });
+    // A disclosure form without its choices, checked on the server (no JavaScript).
+    const access = await dataRequest('access');
+    expect(
+      dataOf(
+        await submit('/company?/disclose', 'staffA', {
+          requestSha256: access.requestSha256,
+          heldRetentionDays: '365',
+        }),
+      ),
+    ).toMatchObject({
+      error: 'portal.console.disclose.error.categories',
+      requestSha256: access.requestSha256,
+    });
+    // A disclosure refused by the service.
+    const disclosure = await forms['/company?/disclose']!();
+    const disclosed = named(disclosure.disclosure!, 'dataRequestSha256');
+    expect(
+      dataOf(
+        await submit('/company?/disclose', 'staffB', { ...disclosure, requestSha256: disclosed }),
+      ),
+    ).toMatchObject({ error: 'errors.ERR_NOT_AUTHORISED', requestSha256: disclosed });
+    // Anything but the shape of an id is not echoed into the page.
+    for (const action of ['/company?/answer', '/company?/disclose']) {
+      const refused = dataOf(await submit(action, 'staffA', { requestSha256: '<b>x</b>' }));
+      expect(refused.requestSha256).toBeUndefined();
+    }
+  });
+
   it('has a row for every form action of the console', () => {
     expect([...new Set(Object.keys(expected).map(actionOf))].sort()).toEqual(
       [...routeActions.keys()].sort(),

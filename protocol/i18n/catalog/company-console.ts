@@ -29,7 +29,7 @@ export const companyConsole = {
     en: 'Registered, domain not yet proven',
   },
   'portal.console.state.active': { de: 'Aktiv', en: 'Active' },
-  'portal.console.state.suspended': { de: 'Gesperrt', en: 'Suspended' },
+  'portal.console.state.suspended': { de: 'Ausgesetzt', en: 'Suspended' },
   'portal.console.none': { de: 'Keine Einträge.', en: 'Nothing here.' },
   'portal.console.actions': { de: 'Aktionen', en: 'Actions' },
   'portal.console.pseudonym': { de: 'Pseudonym', en: 'Pseudonym' },
@@ -201,8 +201,50 @@ export const companyConsole = {
   },
   'portal.console.proof.check': { de: 'Nachweis prüfen', en: 'Check the proof' },
   'portal.console.proof.failed': {
-    de: 'Der Nachweis ist noch nicht gelungen ({reason}).',
-    en: 'The proof has not succeeded yet ({reason}).',
+    de: 'Der Nachweis ist noch nicht gelungen.',
+    en: 'The proof has not succeeded yet.',
+  },
+  // Why it failed (`detail.reason` of ERR_DOMAIN_PROOF_FAILED, portal/lib/server/domain-proof.ts),
+  // each with what the company can do about it.
+  'portal.console.proof.reason.status': {
+    de: 'Die Adresse hat nicht mit Status 200 geantwortet. Veröffentlichen Sie die Datei genau unter dieser Adresse, öffentlich abrufbar.',
+    en: 'The address did not answer with status 200. Publish the file at exactly this address, publicly reachable.',
+  },
+  'portal.console.proof.reason.redirect': {
+    de: 'Die Adresse leitet auf einen anderen Origin oder mehr als zweimal weiter. Liefern Sie die Datei auf Ihrer Domain selbst aus, mit höchstens zwei Weiterleitungen innerhalb desselben Origins.',
+    en: 'The address redirects to another origin, or more than twice. Serve the file on your domain itself, with at most two redirects within the same origin.',
+  },
+  'portal.console.proof.reason.not-json': {
+    de: 'Die Datei ist kein JSON in der erwarteten Form. Veröffentlichen Sie genau den gezeigten JSON-Text (UTF-8).',
+    en: 'The file is not JSON of the expected form. Publish exactly the JSON text shown (UTF-8).',
+  },
+  'portal.console.proof.reason.key-not-listed': {
+    de: 'Die Datei nennt den Schlüssel nicht, mit dem diese Prüfung unterschrieben wurde. Nehmen Sie seine Schlüssel-ID unter „keys“ auf, wie im gezeigten JSON-Text.',
+    en: 'The file does not list the key this check was signed with. Add its key id under “keys”, as in the JSON text shown.',
+  },
+  'portal.console.proof.reason.company-mismatch': {
+    de: 'Die Datei nennt eine andere Unternehmens-ID. Tragen Sie unter „companyId“ Ihre eigene ein, wie im gezeigten JSON-Text.',
+    en: 'The file names another company id. Put your own under “companyId”, as in the JSON text shown.',
+  },
+  'portal.console.proof.reason.dns': {
+    de: 'Der Name Ihrer Domain ließ sich nicht auflösen. Prüfen Sie die Schreibweise der Domain und ihre DNS-Einträge.',
+    en: 'Your domain’s name could not be resolved. Check how the domain is spelled and its DNS records.',
+  },
+  'portal.console.proof.reason.timeout': {
+    de: 'Ihre Domain hat nicht rechtzeitig geantwortet. Prüfen Sie, ob der Server erreichbar ist, und lassen Sie dann erneut prüfen.',
+    en: 'Your domain did not answer in time. Check that the server is reachable, then have the proof checked again.',
+  },
+  'portal.console.proof.reason.network': {
+    de: 'Die Verbindung zu Ihrer Domain ist gescheitert. Prüfen Sie, ob der Server über HTTPS mit einem gültigen Zertifikat erreichbar ist.',
+    en: 'The connection to your domain failed. Check that the server is reachable over HTTPS with a valid certificate.',
+  },
+  'portal.console.proof.reason.too-large': {
+    de: 'Die Datei ist zu groß (höchstens 8 KiB). Veröffentlichen Sie nur den gezeigten JSON-Text.',
+    en: 'The file is too large (at most 8 KiB). Publish only the JSON text shown.',
+  },
+  'portal.console.proof.reason.address-not-public': {
+    de: 'Ihre Domain zeigt auf eine Adresse, die nicht öffentlich ist. Die Datei muss unter einer öffentlichen Adresse erreichbar sein.',
+    en: 'Your domain points to an address that is not public. The file must be reachable at a public address.',
   },
   'portal.console.proof.ok': {
     de: 'Domain nachgewiesen: Ihr Unternehmen ist aktiv.',
@@ -339,6 +381,11 @@ export const companyConsole = {
     de: 'Quittieren: wir haben aufgehört',
     en: 'Acknowledge: we have stopped',
   },
+  /** The accessible name of one row's acknowledge button: the visible text, then whose it is. */
+  'portal.console.revocations.ackFor': {
+    de: 'Quittieren: wir haben aufgehört (Pseudonym {pseudonym})',
+    en: 'Acknowledge: we have stopped (pseudonym {pseudonym})',
+  },
   'portal.console.revocations.acked': {
     de: 'Der Widerruf ist quittiert, rechtzeitig.',
     en: 'The revocation is acknowledged, on time.',
@@ -367,6 +414,10 @@ export const companyConsole = {
   'portal.console.dataRequests.access': { de: 'Auskunft', en: 'Access' },
   'portal.console.dataRequests.erasure': { de: 'Löschung', en: 'Erasure' },
   'portal.console.dataRequests.deadline': { de: 'Frist: {date}', en: 'Deadline: {date}' },
+  'portal.console.dataRequests.overdue': {
+    de: 'Überfällig: Die Frist ist am {date} abgelaufen.',
+    en: 'Overdue: the deadline passed on {date}.',
+  },
   'portal.console.dataRequests.accessExplain': {
     de: 'Beantworten Sie eine Auskunft mit einer Offenlegung: was Sie über diese Person speichern, woher, wozu, wie lange und an wen Sie es weitergeben. Die Daten selbst werden in Ihrem Browser für diese Person versiegelt; die Clearingstelle kann sie nicht lesen. Oder lehnen Sie mit Begründung ab.',
     en: 'Answer an access request with a disclosure: what you hold about this person, where it came from, what for, how long and whom you pass it on to. The data itself is sealed to this person in your browser; the clearinghouse cannot read it. Or refuse with a reason.',
@@ -532,8 +583,8 @@ export const companyConsole = {
     en: 'Accepted and delivered',
   },
   'portal.console.offers.refused': {
-    de: 'Abgewiesen (Regel: {rule})',
-    en: 'Refused (rule: {rule})',
+    de: 'Abgewiesen: {rule}',
+    en: 'Refused: {rule}',
   },
   'portal.console.complaints.title': {
     de: 'Beschwerden gegen Ihr Unternehmen',
@@ -587,7 +638,7 @@ export const companyConsole = {
     en: 'The regulator’s reason:',
   },
   'portal.console.suspension.notice': {
-    de: 'Die Aufsicht hat Ihr Unternehmen am {date} gesperrt.',
+    de: 'Die Aufsicht hat Ihr Unternehmen am {date} ausgesetzt.',
     en: 'The regulator suspended your company on {date}.',
   },
   'portal.console.findings.title': {
@@ -614,9 +665,10 @@ export const companyConsole = {
     de: 'Ein Webhook konnte nicht zugestellt werden.',
     en: 'A webhook could not be delivered.',
   },
+  /** `{rule}`: the rule it broke (`portal.regulator.rule.*`); not every one is a missing grant. */
   'portal.console.findings.relay-refused': {
-    de: 'Ein Angebot wurde abgewiesen, weil keine Einwilligung es deckte.',
-    en: 'An offer was refused because no grant covered it.',
+    de: 'Die Vermittlung hat ein Angebot abgewiesen: {rule}.',
+    en: 'The relay refused an offer: {rule}.',
   },
   'portal.console.findings.data-request-overdue': {
     de: 'Eine Auskunfts- oder Löschanfrage wurde nicht rechtzeitig beantwortet.',
@@ -644,10 +696,15 @@ export const companyConsole = {
   'portal.console.keys.compromised': { de: 'Kompromittiert', en: 'Compromised' },
   'portal.console.keys.add': { de: 'Neuen Schlüssel hinzufügen', en: 'Add a new key' },
   'portal.console.keys.suspended': {
-    de: 'Ihr Unternehmen ist gesperrt. Schlüssel können Sie trotzdem hinzufügen, stilllegen und als kompromittiert melden, damit ein gestohlener Schlüssel gestoppt werden kann (mit nur einem Schlüssel: erst einen neuen hinzufügen, dann mit ihm den alten melden). Ein neuer Schlüssel hebt die Sperre nicht auf.',
+    de: 'Ihr Unternehmen ist ausgesetzt. Schlüssel können Sie trotzdem hinzufügen, stilllegen und als kompromittiert melden, damit ein gestohlener Schlüssel gestoppt werden kann (mit nur einem Schlüssel: erst einen neuen hinzufügen, dann mit ihm den alten melden). Ein neuer Schlüssel hebt die Aussetzung nicht auf.',
     en: 'Your company is suspended. You can still add, retire and declare keys compromised, so that a stolen key can be stopped (with a single key: add a new one first, then declare the old one with it). A new key does not lift the suspension.',
   },
   'portal.console.keys.retire': { de: 'Stilllegen', en: 'Retire' },
+  /** The accessible name of one row's retire button: the visible text, then which key. */
+  'portal.console.keys.retireFor': {
+    de: 'Stilllegen (Schlüssel {kid})',
+    en: 'Retire (key {kid})',
+  },
   'portal.console.keys.since': {
     de: 'Kompromittiert seit (UTC)',
     en: 'Compromised since (UTC)',
@@ -655,6 +712,10 @@ export const companyConsole = {
   'portal.console.keys.declare': {
     de: 'Als kompromittiert melden',
     en: 'Declare compromised',
+  },
+  'portal.console.keys.declareFor': {
+    de: 'Als kompromittiert melden (Schlüssel {kid})',
+    en: 'Declare compromised (key {kid})',
   },
   'portal.console.keys.done': {
     de: 'Der Schlüsselwechsel ist unterschrieben und protokolliert.',
