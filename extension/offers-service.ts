@@ -14,6 +14,7 @@ import { readMasterSeed } from './core/identity';
 import { earnedByCompany, maxListedRewards, readLedger } from './core/ledger';
 import { inQuietHours } from './core/notices';
 import { OfferInbox, type SyncResult } from './core/offers';
+import { RegistryReads } from './core/registry-reads';
 import type { Preferences } from './core/preferences';
 import type { Settings } from './core/settings';
 import type { Wallet } from './core/wallet';
@@ -121,8 +122,10 @@ export class OffersService {
     return this.serial(async () => {
       const wallet = await this.ports.wallet(vault);
       let readAt: number | null = this.ports.clock.now();
+      // One read of each company's registry entry for the refresh and the sync after it.
+      const reads = new RegistryReads();
       try {
-        await wallet.refreshAll();
+        await wallet.refreshAll(undefined, reads);
       } catch (e) {
         if (!isProtocolError(e)) throw e;
         // Offline: decide with what the vault holds; an item under a grant it does not hold
@@ -130,7 +133,7 @@ export class OffersService {
         readAt = null;
       }
       const inbox = await this.inbox(vault, readAt);
-      const result = await inbox.sync();
+      const result = await inbox.sync(reads);
       this.lastFailed = result.failed.length;
       this.lastDraftsNotKept = result.draftsNotKept;
       await this.announce(vault, inbox, result);

@@ -11,7 +11,6 @@
  */
 import * as v from 'valibot';
 import { uuidV4 } from '../../protocol/client';
-import { ProtocolError } from '../../protocol/errors';
 import {
   complaintReasons,
   evidenceKinds,
@@ -22,6 +21,7 @@ import { companyId, compactJws, epochSeconds, sha256 } from '../../protocol/mess
 import type { Reason } from '../../protocol/filter';
 import { signMessage } from '../../protocol/signed';
 import type { Ed25519KeyPair } from '../../protocol/keys';
+import { readStoredRecord } from './stored-record';
 import type { RecordStore } from './ports';
 
 export type ComplaintReason = (typeof complaintReasons)[number];
@@ -134,15 +134,13 @@ export function complaintReasonsFor(reasons: readonly Reason[]): ComplaintReason
  * @throws ProtocolError `ERR_VAULT_RECORD_DAMAGED` when the record does not parse.
  */
 export async function readDrafts(store: RecordStore): Promise<ComplaintDraft[]> {
-  const raw = await store.get(complaintsRecord.table, complaintsRecord.id);
-  if (raw === undefined) return [];
-  const parsed = v.safeParse(drafts, raw);
-  if (!parsed.success)
-    throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'the complaint drafts are malformed', {
-      table: complaintsRecord.table,
-      id: complaintsRecord.id,
-    });
-  return parsed.output.drafts;
+  const stored = await readStoredRecord(
+    store,
+    complaintsRecord,
+    drafts,
+    'the complaint drafts are malformed',
+  );
+  return stored?.drafts ?? [];
 }
 
 /** Whether a draft still waits to be sent: the customer's review, or a submission under way. */

@@ -5,9 +5,9 @@
  * every entry; entries are keyed by the inbox item id, so a reward fetched twice is kept once.
  */
 import * as v from 'valibot';
-import { ProtocolError } from '../../protocol/errors';
 import { rewardContent } from '../../protocol/messages';
 import { companyId, compactJws, sha256 } from '../../protocol/messages/primitives';
+import { readStoredRecord } from './stored-record';
 import type { RecordStore } from './ports';
 import { keptWithinBounds } from './record-bounds';
 
@@ -84,15 +84,13 @@ export function rewardValidAt(content: LedgerEntry['content'], at: number): bool
  * ```
  */
 export async function readLedger(store: RecordStore): Promise<LedgerEntry[]> {
-  const raw = await store.get(ledgerRecord.table, ledgerRecord.id);
-  if (raw === undefined) return [];
-  const parsed = v.safeParse(ledger, raw);
-  if (!parsed.success)
-    throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'the rewards ledger is malformed', {
-      table: ledgerRecord.table,
-      id: ledgerRecord.id,
-    });
-  return parsed.output.entries;
+  const stored = await readStoredRecord(
+    store,
+    ledgerRecord,
+    ledger,
+    'the rewards ledger is malformed',
+  );
+  return stored?.entries ?? [];
 }
 
 /**

@@ -102,6 +102,8 @@ import { companyIdentity } from './identity';
 import { ledgerEntry, ledgerRecord, mergeRewards, readLedger, type LedgerEntry } from './ledger';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { keptWithinBounds } from './record-bounds';
+import { RegistryReads } from './registry-reads';
+import { readStoredRecord } from './stored-record';
 import type { WalletRelationship } from './wallet';
 
 /** The clearinghouse calls the inbox makes. */
@@ -648,15 +650,13 @@ export class OfferInbox {
 
   /** Every stored offer (none: empty). */
   async offers(): Promise<StoredOffer[]> {
-    const raw = await this.ports.store.get(offersRecord.table, offersRecord.id);
-    if (raw === undefined) return [];
-    const parsed = v.safeParse(offersSchema, raw);
-    if (!parsed.success)
-      throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'the stored offers are malformed', {
-        table: offersRecord.table,
-        id: offersRecord.id,
-      });
-    return parsed.output.items;
+    const stored = await readStoredRecord(
+      this.ports.store,
+      offersRecord,
+      offersSchema,
+      'the stored offers are malformed',
+    );
+    return stored?.items ?? [];
   }
 
   private async writeOffers(items: readonly StoredOffer[]): Promise<void> {
@@ -897,14 +897,16 @@ export class OfferInbox {
    * taken for out of reach and asked for no further inbox in this sync (each request could wait
    * its full timeout); one inbox that never answers in time costs only itself, and the next sync
    * reads it after the others ({@link inboxOrderRecord}). Whatever was fetched and stored is
-   * acknowledged all the same; what was not synced is synced next time.
+   * acknowledged all the same; what was not synced is synced next time. `reads`: the registry
+   * reads of the operation the sync is part of (./registry-reads; by default its own), so an
+   * entry the refresh before it read is not read again.
    *
    * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_VAULT_RECORD_DAMAGED` of the offers record
    *   (nothing is written). A complaint drafts or rejected-rewards record that cannot be read is
    *   left as it is: the drafts it would take are counted in `draftsNotKept`, the rewards it would
    *   take stay in the inbox.
    */
-  async sync(): Promise<SyncResult> {
+  async sync(reads: RegistryReads = new RegistryReads()): Promise<SyncResult> {
     await ready();
     const now = this.nowSeconds();
     const seed = await this.ports.masterSeed();
@@ -943,7 +945,10 @@ export class OfferInbox {
         continue;
       }
       try {
-        companies.set(r.company.id, await this.ports.clearinghouse.getCompany(r.company.id));
+        companies.set(
+          r.company.id,
+          await reads.companyEntry(this.ports.clearinghouse, r.company.id),
+        );
       } catch (e) {
         failed.push(r.pseudonym);
         // No answer at all to a small request: the next would wait as long (timed-fetch).

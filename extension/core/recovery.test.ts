@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type {
   BatchResult,
   CompanyEntry,
@@ -10,9 +10,56 @@ import { companyId, pseudonym, publicJwk, keyPairFromSeed } from '../../protocol
 import { ready } from '../../protocol/sodium';
 import { counterBytes, FakeClock, FakeStore } from './fakes';
 import { companyIdentity, newIdentity } from './identity';
-import type { RegistryPort, StoreTable } from './ports';
+import type { RecordStore, RegistryPort, StoreTable } from './ports';
 import { recoverRelationships } from './recovery';
 import { FakeClearinghouse, fixtureWallet, grantAll } from './wallet.fixture';
+
+/**
+ * The relationship turn (./store-turns) as every module of this file takes it, unchanged but
+ * watched, per store: {@link relationshipTurn.queued} resolves when someone asks for the turn
+ * while work in it runs (in a turn, they must wait for it to end), and
+ * {@link relationshipTurn.overlapped} tells whether work ever started while other work ran.
+ */
+const relationshipTurn = vi.hoisted(() => {
+  const running = new WeakMap<object, number>();
+  const waiting = new WeakMap<object, (() => void)[]>();
+  const overlapped = new WeakSet<object>();
+  return {
+    queued(store: object): Promise<void> {
+      return new Promise((resolve) => waiting.set(store, [...(waiting.get(store) ?? []), resolve]));
+    },
+    overlapped: (store: object): boolean => overlapped.has(store),
+    take<T>(
+      store: object,
+      work: () => Promise<T>,
+      take: (work: () => Promise<T>) => Promise<T>,
+    ): Promise<T> {
+      if ((running.get(store) ?? 0) > 0) {
+        for (const resolve of waiting.get(store) ?? []) resolve();
+        waiting.delete(store);
+      }
+      return take(async () => {
+        const others = running.get(store) ?? 0;
+        if (others > 0) overlapped.add(store);
+        running.set(store, others + 1);
+        try {
+          return await work();
+        } finally {
+          running.set(store, running.get(store)! - 1);
+        }
+      });
+    },
+  };
+});
+
+vi.mock('./store-turns', async (importOriginal) => {
+  const turns = await importOriginal<typeof import('./store-turns')>();
+  return {
+    ...turns,
+    inRelationshipTurn: <T>(store: RecordStore, work: () => Promise<T>) =>
+      relationshipTurn.take(store, work, (watched) => turns.inRelationshipTurn(store, watched)),
+  };
+});
 
 const SHA = 'A'.repeat(43);
 const JWS = 'eyJh.eyJi.c2ln';
@@ -226,11 +273,16 @@ describe('recoverRelationships beside the wallet', () => {
   it('writes in the relationship turn: the wallet’s write that comes meanwhile waits, and is kept', async () => {
     const { ch, store, wallet, checked } = await recoveringDevice();
     let answering: ReturnType<typeof wallet.answer> | undefined;
-    // Recovery's read of the record, before its write: the wallet answers right then.
+    let waited: boolean | undefined;
+    // Recovery's read of the record, before its write: the wallet answers right then, and
+    // recovery goes on once the answer is stored, or once the wallet asks for the relationship
+    // turn while recovery's work in it runs (whichever comes first: no clock decides).
     const atRecoveryRead = async () => {
       answering = wallet.answer(checked, grantAll(checked.request));
-      // Time enough for the answer to be stored, unless it waits for recovery's turn to end.
-      await Promise.race([answering, new Promise((resolve) => setTimeout(resolve, 300))]);
+      waited = await Promise.race([
+        answering.then(() => false),
+        relationshipTurn.queued(store).then(() => true),
+      ]);
     };
     const recovery = recoverRelationships(
       seed,
@@ -243,6 +295,8 @@ describe('recoverRelationships beside the wallet', () => {
     const record = await wallet.relationship(checked.pseudonym);
     expect(record!.grants.map((g) => g.sha256)).toContain(second.sha256);
     expect(record!.receipts.map((r) => r.sha256)).toEqual([second.sha256]);
+    expect(waited).toBe(true);
+    expect(relationshipTurn.overlapped(store)).toBe(false);
   });
 });
 

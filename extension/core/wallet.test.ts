@@ -688,20 +688,20 @@ describe('the customer view', () => {
 const batchOf = (fake: FakeClearinghouse) =>
   fake as unknown as Pick<WalletClearinghouse, 'relationshipsBatch'>;
 
-describe('refreshAll (issue 9: hundreds of relationships)', () => {
-  /** The fake's batch: every pseudonym's relationship, plus `extra` members. */
-  function batchAnswers(extra: () => Record<string, unknown>) {
-    batchOf(ch).relationshipsBatch = async (signers) => ({
-      results: await Promise.all(
-        signers.map(async (s) => ({
-          status: 200 as const,
-          pseudonym: s.id,
-          relationships: { ...(await ch.relationships(s)), ...extra() },
-        })),
-      ),
-    });
-  }
+/** The fake's batch: every pseudonym's relationship, plus `extra` members. */
+function batchAnswers(extra: () => Record<string, unknown> = () => ({})) {
+  batchOf(ch).relationshipsBatch = async (signers) => ({
+    results: await Promise.all(
+      signers.map(async (s) => ({
+        status: 200 as const,
+        pseudonym: s.id,
+        relationships: { ...(await ch.relationships(s)), ...extra() },
+      })),
+    ),
+  });
+}
 
+describe('refreshAll (issue 9: hundreds of relationships)', () => {
   it('writes only changed records, all in one vault transaction, and keeps the time', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     await wallet.answer(checked, grantAll(checked.request));
@@ -1144,5 +1144,67 @@ describe('disclosures and answers', () => {
     const again = await wallet.refreshCompany(ch.company.id);
     expect(again.openedDisclosures).toEqual(stored.openedDisclosures);
     expect(ch.calls.filter((c) => c.startsWith('getCompany')).length).toBe(lookups + 1);
+  });
+
+  /** The registry reads of `ch`'s company from call `from` on. */
+  const registryReads = (from: number) =>
+    ch.calls.slice(from).filter((c) => c === `getCompany ${ch.company.id}`).length;
+
+  it('reads the company’s registry entry once in a refresh, however many of its parts need it', async () => {
+    const identity = await granted();
+    // Two corrections whose holder's key could not be read: the refresh seals and sends each.
+    ch.registryDown = true;
+    expect((await wallet.correct('address', 'Hauptstraße 1')).failed).toEqual([ch.company.id]);
+    expect((await wallet.correct('health', 'Keine')).failed).toEqual([ch.company.id]);
+    ch.registryDown = false;
+    // A grant the clearinghouse stored whose answer was lost: the refresh settles it and opens
+    // the disclosure sent meanwhile; its batch then checks what was opened against the entry.
+    const lost = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(lost, grantAll(lost.request))).rejects.toThrow();
+    ch.submitGrant = submitGrant;
+    const sha = await ch.addDisclosure(identity.pseudonym, nowSeconds, { holdings: [address] });
+    batchAnswers();
+    const from = ch.calls.length;
+    const [record] = await wallet.refreshAll();
+    expect(registryReads(from)).toBe(1);
+    expect(ch.corrections).toHaveLength(2);
+    expect(record!.grants).toHaveLength(2);
+    expect(record!.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: sha }),
+    ]);
+    // The next refresh reads it again: a key compromised since must be seen.
+    const next = ch.calls.length;
+    await wallet.refreshAll();
+    expect(registryReads(next)).toBe(1);
+  });
+
+  it('asks the registry again in the same refresh after a read that failed', async () => {
+    const identity = await granted();
+    ch.registryDown = true;
+    await wallet.correct('address', 'Hauptstraße 1');
+    const sha = await ch.addDisclosure(identity.pseudonym, nowSeconds, { holdings: [address] });
+    batchAnswers();
+    // The refresh's first read (the correction's) finds the registry out of reach; it is back
+    // for the next one (the disclosure's).
+    const getCompany = ch.getCompany.bind(ch);
+    ch.getCompany = async (id) => {
+      try {
+        return await getCompany(id);
+      } finally {
+        ch.registryDown = false;
+      }
+    };
+    const from = ch.calls.length;
+    const [record] = await wallet.refreshAll();
+    expect(registryReads(from)).toBe(2);
+    expect(ch.corrections).toEqual([]);
+    expect(record!.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: sha }),
+    ]);
   });
 });

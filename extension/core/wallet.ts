@@ -74,7 +74,9 @@ import {
 import { openDecision, openedDecision, type OpenedDecision } from './complaint-decisions';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship, type StoredRelationship } from './recovery';
+import { RegistryReads } from './registry-reads';
 import { storedPayload } from './stored-jws';
+import { readStoredRecord } from './stored-record';
 import { inRelationshipTurn, inStoreTurn } from './store-turns';
 
 /** The clearinghouse calls the wallet makes. */
@@ -904,16 +906,13 @@ export class Wallet {
   }
 
   /** The stored relationship with `pseudonym`, or undefined (a damaged record throws). */
-  async relationship(pseudonym: string): Promise<WalletRelationship | undefined> {
-    const raw = await this.ports.store.get('relationships', pseudonym);
-    if (raw === undefined) return undefined;
-    const parsed = v.safeParse(walletRelationship, raw);
-    if (!parsed.success)
-      fail('ERR_VAULT_RECORD_DAMAGED', 'the relationship record is malformed', {
-        table: 'relationships',
-        id: pseudonym,
-      });
-    return parsed.output;
+  relationship(pseudonym: string): Promise<WalletRelationship | undefined> {
+    return readStoredRecord(
+      this.ports.store,
+      { table: 'relationships', id: pseudonym },
+      walletRelationship,
+      'the relationship record is malformed',
+    );
   }
 
   /**
@@ -1073,7 +1072,7 @@ export class Wallet {
     // One answer at a time per request (two consent windows for one link): each sees what the
     // one before it left in the outbox.
     return inTurn(this.ports.store, `${identity.company} ${checked.sha256}`, () =>
-      this.answerNow(identity, checked, parsed.output),
+      this.answerNow(identity, checked, parsed.output, new RegistryReads()),
     );
   }
 
@@ -1081,11 +1080,13 @@ export class Wallet {
     identity: CompanyIdentity,
     checked: CheckedRequest,
     choice: v.InferOutput<typeof consentChoice>,
+    reads: RegistryReads,
   ): Promise<AnswerOutcome> {
     const earlier = await this.answerSentBefore(
       identity,
       checked.sha256,
       choice.decision === 'grant' ? 'grant' : 'refusal',
+      reads,
     );
     if (earlier !== undefined) return earlier;
     const base = {
@@ -1126,7 +1127,7 @@ export class Wallet {
       };
     });
     // The next answer to this request sends it again if its fate is unknown (answerSentBefore).
-    const { sha256: sha, receipt } = await this.submitFromOutbox(identity, kind, own, token);
+    const { sha256: sha, receipt } = await this.submitFromOutbox(identity, kind, own, token, reads);
     return outcomeOf(kind, sha, receipt);
   }
 
@@ -1135,12 +1136,14 @@ export class Wallet {
    * vault holds the outcome, or when the clearinghouse refused the message for a reason (it was
    * not stored). Out of reach, or an answer that makes no sense: it may have been stored; the
    * entry stays, and the next refresh asks the clearinghouse (resumeOutbox) instead of guessing.
+   * `reads`: the operation's registry reads (./registry-reads).
    */
   private async submitFromOutbox(
     identity: CompanyIdentity,
     kind: LoggedWalletKind,
     own: string,
     token: string,
+    reads: RegistryReads,
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     const done = () => outboxUpdate(this.ports.store, (entries) => void delete entries[own]);
     let sha: string;
@@ -1150,7 +1153,7 @@ export class Wallet {
       if (refusedForAReason(e)) await done();
       throw e;
     }
-    const receipt = await this.settle(identity, { sha256: sha, kind, jws: token });
+    const receipt = await this.settle(identity, { sha256: sha, kind, jws: token }, reads);
     await done();
     return { sha256: sha, receipt };
   }
@@ -1175,6 +1178,7 @@ export class Wallet {
     identity: CompanyIdentity,
     request: string,
     kind: 'grant' | 'refusal',
+    reads: RegistryReads,
   ): Promise<AnswerOutcome | undefined> {
     const store = this.ports.store;
     const entries = await outboxRead(store);
@@ -1187,14 +1191,21 @@ export class Wallet {
         await outboxUpdate(store, (current) => void delete current[sha256]);
       } else {
         try {
-          ({ receipt } = await this.submitFromOutbox(identity, entry.kind, sha256, entry.jws));
+          ({ receipt } = await this.submitFromOutbox(
+            identity,
+            entry.kind,
+            sha256,
+            entry.jws,
+            reads,
+          ));
         } catch (e) {
           if (refusedForAReason(e)) continue; // dropped from the outbox
           throw e;
         }
       }
       if (entry.kind === kind) return outcomeOf(kind, sha256, receipt);
-      if (entry.kind === 'grant') await this.revoke(identity.company, [{ grantSha256: sha256 }]);
+      if (entry.kind === 'grant')
+        await this.revokeGrants(identity.company, [{ grantSha256: sha256 }], reads);
     }
     return undefined;
   }
@@ -1214,9 +1225,18 @@ export class Wallet {
    * await wallet.revoke('co_…', 'all');
    * ```
    */
-  async revoke(
+  revoke(
     company: string,
     grants: Payload<'revocation'>['grants'],
+  ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
+    return this.revokeGrants(company, grants, new RegistryReads());
+  }
+
+  /** {@link revoke} within an operation that reads the registry through `reads`. */
+  private async revokeGrants(
+    company: string,
+    grants: Payload<'revocation'>['grants'],
+    reads: RegistryReads,
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     await ready();
     const identity = await this.identity(company);
@@ -1234,6 +1254,7 @@ export class Wallet {
       'revocation',
       askOf('revocation', { grants, active }),
       (claims) => signMessage('revocation', { ...claims, grants }, identity.keyPair),
+      reads,
     );
   }
 
@@ -1250,10 +1271,11 @@ export class Wallet {
     kind: 'revocation' | 'data-request',
     ask: string,
     sign: (claims: Claims) => Promise<string>,
+    reads: RegistryReads,
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     const store = this.ports.store;
     return inTurn(store, `${identity.company} ${ask}`, async () => {
-      const earlier = await this.askedBefore(identity, ask);
+      const earlier = await this.askedBefore(identity, ask, reads);
       if (earlier !== undefined) return earlier;
       const claims = this.claims(identity);
       const token = await sign(claims);
@@ -1261,7 +1283,7 @@ export class Wallet {
       await outboxUpdate(store, (entries) => {
         entries[own] = { company: identity.company, kind, jws: token, exp: claims.exp, ask };
       });
-      return this.submitFromOutbox(identity, kind, own, token);
+      return this.submitFromOutbox(identity, kind, own, token, reads);
     });
   }
 
@@ -1277,13 +1299,14 @@ export class Wallet {
   private async askedBefore(
     identity: CompanyIdentity,
     ask: string,
+    reads: RegistryReads,
   ): Promise<{ sha256: string; receipt: StoredReceipt | null } | undefined> {
     const store = this.ports.store;
     for (const [sha256, entry] of Object.entries(await outboxRead(store))) {
       if (entry.company !== identity.company || entry.ask !== ask || entry.settled === true)
         continue;
       try {
-        return await this.submitFromOutbox(identity, entry.kind, sha256, entry.jws);
+        return await this.submitFromOutbox(identity, entry.kind, sha256, entry.jws, reads);
       } catch (e) {
         if (refusedForAReason(e)) continue; // dropped from the outbox
         throw e;
@@ -1323,6 +1346,7 @@ export class Wallet {
   private async settle(
     identity: CompanyIdentity,
     message: { sha256: string; kind: LoggedWalletKind; jws: string },
+    reads: RegistryReads,
   ): Promise<StoredReceipt | null> {
     await this.notePending(identity, message);
     let receipt: StoredReceipt | null = null;
@@ -1335,6 +1359,7 @@ export class Wallet {
       identity,
       receipt === null ? [message] : [],
       receipt === null ? [] : [receipt],
+      reads,
     );
     return receipt;
   }
@@ -1491,6 +1516,7 @@ export class Wallet {
     identity: CompanyIdentity,
     pending: WalletRelationship['pendingReceipts'],
     added: readonly StoredReceipt[],
+    reads: RegistryReads,
   ): Promise<WalletRelationship> {
     const previous = await this.relationship(identity.pseudonym);
     const view = writesOf(this.ports.store).nextView++;
@@ -1514,7 +1540,7 @@ export class Wallet {
       ...parsed.output,
       receipts: [...added],
       pendingReceipts: [...pending],
-      ...(await this.openObligations(identity, parsed.output, previous)),
+      ...(await this.openObligations(identity, parsed.output, previous, reads)),
     };
     const [record] = await this.writeRelationships([{ record: mine, view }], false);
     return record!;
@@ -1525,13 +1551,15 @@ export class Wallet {
    * (extension/core/disclosures), and checks those it opened before again against the company's
    * registry entry as it is now: a key declared compromised since a time at or before one's `iat`
    * makes it invalid (docs/api.md "Company keys": only `compromised` reaches back). The entry is
-   * read when something is new or was opened before; out of reach, both wait for the next
-   * refresh. Never what the clearinghouse claims was opened: only the vault's own copies count.
+   * read when something is new or was opened before, once per operation (`reads`); out of reach,
+   * both wait for the next refresh. Never what the clearinghouse claims was opened: only the
+   * vault's own copies count.
    */
   private async openObligations(
     identity: CompanyIdentity,
     fresh: ClearinghouseRelationship,
     previous: WalletRelationship | undefined,
+    reads: RegistryReads,
   ): Promise<Pick<WalletRelationship, 'openedDisclosures' | 'openedAnswers' | 'openedDecisions'>> {
     // What an earlier version kept as invalid for a passing reason is checked again.
     const disclosures = new Map<string, OpenedDisclosure>(
@@ -1557,7 +1585,7 @@ export class Wallet {
     if (newDisclosures.length + newAnswers.length > 0 || keptOpened) {
       let company: Awaited<ReturnType<WalletClearinghouse['getCompany']>> | undefined;
       try {
-        company = await this.ports.clearinghouse.getCompany(identity.company);
+        company = await reads.companyEntry(this.ports.clearinghouse, identity.company);
       } catch {
         // The registry is out of reach now: these stay unopened, and those opened before
         // unchecked, until the next refresh.
@@ -1631,16 +1659,18 @@ export class Wallet {
    * clearinghouse out of reach: it stays, and so do the entries after it, untried: each would
    * wait as long (up to timed-fetch's 60 s), holding the refresh and the offers queue behind it.
    *
+   * `reads`: the registry reads of the operation it is part of (by default its own).
+   *
    * @returns the number of answers settled into the vault.
    */
-  async resumeOutbox(): Promise<number> {
+  async resumeOutbox(reads: RegistryReads = new RegistryReads()): Promise<number> {
     const entries = await outboxRead(this.ports.store);
     let settled = 0;
     for (const [sha256, entry] of Object.entries(entries)) {
       // In the request's (or the ask's) turn, so an answer to it under way (answerSentBefore,
       // askedBefore) and this never settle the same entry twice; entries written before session
       // 13 name neither.
-      const resume = () => this.resumeOne(sha256, entry);
+      const resume = () => this.resumeOne(sha256, entry, reads);
       const turn = entry.request ?? entry.ask;
       const outcome =
         turn === undefined
@@ -1668,6 +1698,7 @@ export class Wallet {
   private async resumeOne(
     sha256: string,
     { company, kind, jws, exp }: OutboxEntry,
+    reads: RegistryReads,
   ): Promise<'settled' | 'kept' | 'dropped' | 'unanswered'> {
     // Settled meanwhile by an answer to the same request.
     const current = (await outboxRead(this.ports.store))[sha256];
@@ -1715,9 +1746,10 @@ export class Wallet {
       if (narrowed !== undefined) {
         try {
           if (narrowed.length > 0) {
-            await this.revoke(
+            await this.revokeGrants(
               company,
               narrowed.map((grantSha256) => ({ grantSha256 })),
+              reads,
             );
           }
         } catch (e) {
@@ -1735,7 +1767,7 @@ export class Wallet {
       }
     }
     try {
-      await this.settle(identity, { sha256, kind, jws });
+      await this.settle(identity, { sha256, kind, jws }, reads);
     } catch (e) {
       // Its receipt is pending in the vault (settle records it first); the entry stays.
       if (unanswered(e)) return 'unanswered';
@@ -1766,7 +1798,7 @@ export class Wallet {
     const identity = await this.identity(company);
     const previous = await this.relationship(identity.pseudonym);
     const fetched = await this.fetchPending(previous?.pendingReceipts ?? [], { strict: true });
-    return this.refresh(identity, [], fetched);
+    return this.refresh(identity, [], fetched, new RegistryReads());
   }
 
   /**
@@ -1790,8 +1822,12 @@ export class Wallet {
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     await ready();
     const identity = await this.identity(company);
-    return this.sendAsked(identity, 'data-request', askOf('data-request', type), (claims) =>
-      signMessage('data-request', { ...claims, type }, identity.keyPair),
+    return this.sendAsked(
+      identity,
+      'data-request',
+      askOf('data-request', type),
+      (claims) => signMessage('data-request', { ...claims, type }, identity.keyPair),
+      new RegistryReads(),
     );
   }
 
@@ -1852,25 +1888,26 @@ export class Wallet {
       if (Object.keys(entry.pending).length === 0) delete corrections[dataCategory];
       else corrections[dataCategory] = entry;
       await writeCorrections(store, corrections); // before anything is sent
-      await this.sendCorrections(corrections, [dataCategory]);
+      await this.sendCorrections(corrections, [dataCategory], new RegistryReads());
       return { sent: [...entry.told], failed: Object.keys(entry.pending).sort() };
     });
   }
 
   /**
    * Sends the corrections still under way that the clearinghouse has not refused (a refresh's
-   * part of {@link correct}).
+   * part of {@link correct}); `reads`: the registry reads of the operation it is part of (by
+   * default its own).
    *
    * @returns how many holders are still to be told.
    */
-  async resumeCorrections(): Promise<number> {
+  async resumeCorrections(reads: RegistryReads = new RegistryReads()): Promise<number> {
     const store = this.ports.store;
     return inCorrectionTurn(store, async () => {
       const corrections = await readCorrections(store);
       const categories = Object.keys(corrections) as DataCategory[];
       if (categories.length === 0) return 0;
       await ready();
-      await this.sendCorrections(corrections, categories);
+      await this.sendCorrections(corrections, categories, reads);
       return Object.values(corrections).reduce((n, e) => n + Object.keys(e.pending).length, 0);
     });
   }
@@ -1914,6 +1951,7 @@ export class Wallet {
   private async sendCorrections(
     corrections: Record<string, CorrectionEntry>,
     categories: readonly DataCategory[],
+    reads: RegistryReads,
   ): Promise<void> {
     const save = () => writeCorrections(this.ports.store, corrections);
     for (const category of categories) {
@@ -1921,7 +1959,7 @@ export class Wallet {
       if (entry === undefined) continue;
       for (const company of Object.keys(entry.pending).sort()) {
         if (entry.pending[company]?.error !== undefined) continue;
-        const outcome = await this.sendCorrection(entry, company, save);
+        const outcome = await this.sendCorrection(entry, company, save, reads);
         if (outcome === 'told') {
           delete entry.pending[company];
           entry.told.push(company);
@@ -1944,6 +1982,7 @@ export class Wallet {
     entry: CorrectionEntry,
     company: string,
     save: () => Promise<void>,
+    reads: RegistryReads,
   ): Promise<'told' | 'unreachable' | 'later' | { refused: ProtocolErrorCode }> {
     const ch = this.ports.clearinghouse;
     let holder = entry.pending[company]!;
@@ -1955,7 +1994,7 @@ export class Wallet {
       if (holder.value === undefined) return { refused: 'ERR_MESSAGE_INVALID' };
       let registry: Awaited<ReturnType<WalletClearinghouse['getCompany']>>;
       try {
-        registry = await ch.getCompany(company);
+        registry = await reads.companyEntry(ch, company);
       } catch (e) {
         return correctionProblem(e);
       }
@@ -2013,20 +2052,25 @@ export class Wallet {
    * Built for hundreds of companies (issue 9, bench/portal/me.ts): `items` may be the list the
    * caller has just read (no second read); two batches are in flight at once, so the
    * clearinghouse answers one while the next is signed and sent; only records that changed are
-   * written, all in one vault transaction.
+   * written, all in one vault transaction. Each company's registry entry is read once in all of
+   * it (`reads`, ./registry-reads): by default the refresh's own reads, or those of the operation
+   * it begins (the offers sync after it).
    *
    * @example
    * ```ts
    * const items = await wallet.refreshAll();
    * ```
    */
-  async refreshAll(items?: readonly WalletRelationship[]): Promise<WalletRelationship[]> {
+  async refreshAll(
+    items?: readonly WalletRelationship[],
+    reads: RegistryReads = new RegistryReads(),
+  ): Promise<WalletRelationship[]> {
     await ready();
     const store = this.ports.store;
     const revisions = new Map(writesOf(store).revision);
-    const resumed = await this.resumeOutbox();
+    const resumed = await this.resumeOutbox(reads);
     try {
-      await this.resumeCorrections();
+      await this.resumeCorrections(reads);
     } catch (e) {
       // A damaged corrections record is the vault's to list; the relationships still refresh.
       if (!isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) throw e;
@@ -2038,7 +2082,7 @@ export class Wallet {
       batches.push(current.slice(start, start + refreshBatch));
     const views = new Map<string, number>();
     const refreshed = await inParallel(batches, refreshInFlight, (batch) =>
-      this.refreshBatch(seed, batch, views),
+      this.refreshBatch(seed, batch, views, reads),
     );
     const out = refreshed.flat();
     const changed = out.flatMap((r, i) => (r === current[i] ? [] : [i]));
@@ -2091,6 +2135,7 @@ export class Wallet {
     seed: Uint8Array,
     batch: readonly WalletRelationship[],
     views: Map<string, number>,
+    reads: RegistryReads,
   ): Promise<WalletRelationship[]> {
     const identities = await Promise.all(batch.map((r) => companyIdentity(seed, r.company.id)));
     const view = writesOf(this.ports.store).nextView++;
@@ -2118,7 +2163,7 @@ export class Wallet {
         ...(previous.receiptsGivenUp === undefined
           ? {}
           : { receiptsGivenUp: previous.receiptsGivenUp }),
-        ...(await this.openObligations(identity, parsed.output, previous)),
+        ...(await this.openObligations(identity, parsed.output, previous, reads)),
       };
       // Unchanged (the usual case): keep the stored object, so it is not written again.
       if (!sameRecord(record, previous)) {
