@@ -208,6 +208,8 @@ test.describe('the regulator', () => {
       const response = await staff.goto(path);
       expect(response?.status(), path).toBe(403);
       await expect(staff.getByTestId('open-complaints')).toHaveCount(0);
+      // Said so, rather than "please try again", which would not help.
+      await expect(staff.locator('main')).toContainText(t('en', 'portal.error.forbidden'));
     }
     // The regulator's signed actions, signed by the company: refused, nothing decided.
     const decision = await staff.request.post('/api/v1/complaint-decisions', {

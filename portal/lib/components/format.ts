@@ -19,6 +19,23 @@ export function formatDay(locale: Locale, ms: number): string {
 }
 
 /**
+ * A day and time to the second, marked UTC, e.g. `05.01.2026, 13:05:07 UTC`: for the times a
+ * signed message carries (`iat`), where the hour can decide a rule such as a time window.
+ *
+ * @example
+ * ```ts
+ * formatDayTime('en', Date.UTC(2026, 0, 5, 13, 5, 7)); // '5 Jan 2026, 13:05:07 UTC'
+ * ```
+ */
+export function formatDayTime(locale: Locale, ms: number): string {
+  return new Intl.DateTimeFormat(tags[locale], {
+    dateStyle: 'medium',
+    timeStyle: 'long',
+    timeZone: 'UTC',
+  }).format(ms);
+}
+
+/**
  * A short day for chart axes, e.g. `05.01.` or `5 Jan`.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
  * What the regulator's pages need beyond the dashboard figures (issue 10, "Regulator"): the
- * session check, the open complaints, and the material of one complaint's review.
+ * session check, the complaint lists page by page, and the material of one complaint's review.
  *
  * The review material is everything the regulator's browser needs to verify a complaint itself
  * (portal/lib/components/regulator/evidence.ts), so the verdict does not rest on the server's
@@ -53,8 +53,54 @@ export interface ComplaintListEntry {
   decision: 'upheld' | 'dismissed' | null;
 }
 
+/** Which complaints a list holds: the open ones, the decided ones (either way), or the upheld. */
+export type ComplaintState = 'open' | 'decided' | 'upheld';
+
+/** Complaints per page of the regulator's lists. */
+export const complaintPageSize = 50;
+/** The last page a list may be asked for: a bounded offset (the route's links stay below it). */
+export const maxComplaintPage = 10_000;
+
+/** Where one page of a list stands: 1-based, its size, and how many complaints the list holds. */
+export interface ComplaintPaging {
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+/** One page of a complaint list. */
+export interface ComplaintPage {
+  items: ComplaintListEntry[];
+  paging: ComplaintPaging;
+}
+
 /**
- * The newest complaints of a state (open first on the dashboard), with their company's name.
+ * The page a link asks for (`?complaintsPage=3`); a missing, malformed or out-of-range number is
+ * page 1, so a hand-edited link never fails.
+ *
+ * @example
+ * ```ts
+ * requestedPage(url.searchParams.get('complaintsPage')); // 3, or 1 for 'x', '0' or null
+ * ```
+ */
+export function requestedPage(raw: string | null): number {
+  return raw !== null && /^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : 1;
+}
+
+/** The condition on `complaints.decision` that selects `state`. */
+function stateCondition(state: ComplaintState) {
+  switch (state) {
+    case 'open':
+      return ['is', null] as const;
+    case 'decided':
+      return ['is not', null] as const;
+    case 'upheld':
+      return ['=', 'upheld'] as const;
+  }
+}
+
+/**
+ * The newest complaints of a state, `offset` rows in, with their company's name.
  *
  * @example
  * ```ts
@@ -63,16 +109,18 @@ export interface ComplaintListEntry {
  */
 export async function complaintList(
   services: Services,
-  query: { state: 'open' | 'decided'; limit: number; company?: string },
+  query: { state: ComplaintState; limit: number; offset?: number; company?: string },
 ): Promise<ComplaintListEntry[]> {
   const db = services.context.cdb.db;
+  const [op, value] = stateCondition(query.state);
   // Newest first (the API's list pages oldest first), without the signed messages the list does
   // not show (up to 256 KiB each).
   let select = selectComplaints(db)
-    .where('complaints.decision', query.state === 'open' ? 'is' : 'is not', null)
+    .where('complaints.decision', op, value)
     .orderBy('complaints.received_at', 'desc')
     .orderBy('complaints.sha256', 'desc')
-    .limit(query.limit);
+    .limit(query.limit)
+    .offset(query.offset ?? 0);
   if (query.company !== undefined)
     select = select.where('complaints.company_id', '=', query.company);
   const rows = await select.execute();
@@ -88,6 +136,53 @@ export async function complaintList(
     receivedAt: Number(row.received_at),
     decision: row.decision,
   }));
+}
+
+/**
+ * One page of the complaints of a state, newest first, with the number the list holds: the
+ * lists page through all of them, so the oldest open complaint (the most overdue) stays within
+ * reach however many came after it. A page past the last is the last.
+ *
+ * @throws ProtocolError `ERR_QUERY_INVALID` for a `page` or `pageSize` out of range.
+ * @example
+ * ```ts
+ * const { items, paging } = await complaintPage(services, { state: 'open', page: 2 });
+ * paging; // {page: 2, pageSize: 50, total: 230}
+ * ```
+ */
+export async function complaintPage(
+  services: Services,
+  query: { state: ComplaintState; page: number; pageSize?: number; company?: string },
+): Promise<ComplaintPage> {
+  const pageSize = query.pageSize ?? complaintPageSize;
+  for (const [name, value, max] of [
+    ['page', query.page, maxComplaintPage],
+    ['pageSize', pageSize, 200],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new ProtocolError('ERR_QUERY_INVALID', `${name} is a whole number from 1 to ${max}.`, {
+        parameter: name,
+      });
+    }
+  }
+  const [op, value] = stateCondition(query.state);
+  let count = services.context.cdb.db
+    .selectFrom('complaints')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('complaints.decision', op, value);
+  if (query.company !== undefined) count = count.where('company_id', '=', query.company);
+  const total = Number((await count.executeTakeFirst())?.n ?? 0);
+  const page = Math.min(query.page, Math.max(1, Math.ceil(total / pageSize)));
+  const items =
+    total === 0
+      ? []
+      : await complaintList(services, {
+          state: query.state,
+          limit: pageSize,
+          offset: (page - 1) * pageSize,
+          ...(query.company === undefined ? {} : { company: query.company }),
+        });
+  return { items, paging: { page, pageSize, total } };
 }
 
 async function companyNames(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {

@@ -7,8 +7,10 @@ import {
   dayCache,
   exportJson,
   openMatters,
+  refreshing,
   summarise,
   textCache,
+  type MeView,
 } from './view';
 
 const hash = (c: string) => c.repeat(43);
@@ -196,5 +198,31 @@ describe('the render helpers', () => {
     });
     expect([label('a'), label('b'), label('a')]).toEqual(['A', 'B', 'A']);
     expect(calls).toBe(2);
+  });
+});
+
+describe('refreshing', () => {
+  it('keeps a shown view, its rows and times, marked as updating (failed before: replaced by "loading")', () => {
+    const items = [item('Alpha'), item('Beta')];
+    for (const refresh of [
+      'fresh',
+      'updating',
+      { failed: 'ERR_CLEARINGHOUSE_UNREACHABLE' },
+    ] as const) {
+      const shown: MeView = { kind: 'ready', items, at: 5, asOf: 4, refresh };
+      const next = refreshing(shown);
+      expect(next).toEqual({ kind: 'ready', items, at: 5, asOf: 4, refresh: 'updating' });
+      // The same rows, so the keyed table keeps its elements and the focus in them.
+      expect(next.kind === 'ready' && next.items).toBe(items);
+    }
+  });
+
+  it.each<MeView>([
+    { kind: 'idle' },
+    { kind: 'loading' },
+    { kind: 'no-assistant' },
+    { kind: 'error', code: 'ERR_BRIDGE_CANCELLED' },
+  ])('waits as "loading" from %o', (view) => {
+    expect(refreshing(view)).toEqual({ kind: 'loading' });
   });
 });

@@ -241,3 +241,34 @@ export function exportJson(items: readonly CustomerViewItem[], at: number): stri
     2,
   );
 }
+
+/** What the page shows: nothing asked yet, the first answer on its way, the view, or why not. */
+export type MeView =
+  | { kind: 'idle' }
+  | { kind: 'loading' }
+  | {
+      kind: 'ready';
+      items: readonly CustomerViewItem[];
+      /** When the page received this copy (the JSON export's time). */
+      at: number;
+      /** When the Assistant last refreshed its copy from the clearinghouse; null: never. */
+      asOf: number | null;
+      /** `updating`: a newer copy is on its way; `failed`: the refresh failed. */
+      refresh: 'updating' | 'fresh' | { failed: string };
+    }
+  | { kind: 'no-assistant' }
+  | { kind: 'error'; code: string };
+
+/**
+ * The view while the page asks for a new copy (after an action, or "Show my data" again): a
+ * shown view stays, marked as updating, so its rows, and the button in one that has the keyboard
+ * focus, are not taken down and drawn again; anything else waits as "loading".
+ *
+ * @example
+ * ```ts
+ * view = refreshing(view); // {kind: 'ready', ..., refresh: 'updating'} or {kind: 'loading'}
+ * ```
+ */
+export function refreshing(view: MeView): MeView {
+  return view.kind === 'ready' ? { ...view, refresh: 'updating' } : { kind: 'loading' };
+}

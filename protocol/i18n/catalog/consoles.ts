@@ -172,6 +172,29 @@ export const consoles = {
     en: 'No open complaint.',
   },
   'portal.regulator.review': { de: 'Prüfen: {company}', en: 'Review: {company}' },
+  'portal.regulator.openComplaints.lead': {
+    de: 'Neueste zuerst; die ältesten stehen auf der letzten Seite.',
+    en: 'Newest first; the oldest are on the last page.',
+  },
+  'portal.regulator.decidedComplaints': {
+    de: 'Entschiedene Beschwerden',
+    en: 'Decided complaints',
+  },
+  'portal.regulator.paging.label': { de: 'Seiten: {list}', en: 'Pages: {list}' },
+  'portal.regulator.paging.page': {
+    de: 'Seite {page} von {pages}: {from}–{to} von {total}',
+    en: 'Page {page} of {pages}: {from}–{to} of {total}',
+  },
+  'portal.regulator.paging.first': { de: 'Erste Seite', en: 'First page' },
+  'portal.regulator.paging.previous': { de: 'Vorige Seite', en: 'Previous page' },
+  'portal.regulator.paging.next': { de: 'Nächste Seite', en: 'Next page' },
+  'portal.regulator.paging.last': { de: 'Letzte Seite', en: 'Last page' },
+  'portal.regulator.onThisPage': { de: 'Auf dieser Seite', en: 'On this page' },
+  'portal.regulator.jump.findings': { de: 'Befunde ({count})', en: 'Findings ({count})' },
+  'portal.regulator.jump.complaints': {
+    de: 'Beschwerden ({open} offen, {decided} entschieden)',
+    en: 'Complaints ({open} open, {decided} decided)',
+  },
   'portal.regulator.overTime': { de: 'Verlauf nach Wochen', en: 'Week by week' },
   'portal.regulator.chart.refused': {
     de: 'Abgewiesene Zustellversuche',
@@ -363,6 +386,18 @@ export const consoles = {
   },
   'portal.regulator.evidence': { de: 'Belege', en: 'Evidence' },
   'portal.regulator.evidence.item': { de: 'Beleg {index}: {kind}', en: 'Evidence {index}: {kind}' },
+  'portal.regulator.evidence.field.purpose': { de: 'Zweck', en: 'Purpose' },
+  'portal.regulator.evidence.field.channel': { de: 'Kanal', en: 'Channel' },
+  'portal.regulator.evidence.field.brand': { de: 'Marke', en: 'Brand' },
+  'portal.regulator.evidence.field.title': { de: 'Titel', en: 'Title' },
+  'portal.regulator.evidence.field.validUntil': { de: 'Gültig bis', en: 'Valid until' },
+  'portal.regulator.evidence.field.advertisement': {
+    de: 'Als Werbung gekennzeichnet',
+    en: 'Labelled as advertisement',
+  },
+  'portal.regulator.evidence.field.iat': { de: 'Signiert', en: 'Signed' },
+  'portal.regulator.evidence.yes': { de: 'ja', en: 'yes' },
+  'portal.regulator.evidence.no': { de: 'nein', en: 'no' },
   'portal.regulator.verification': { de: 'Prüfung im Browser', en: 'Verified in your browser' },
   'portal.regulator.verification.lead': {
     de: 'Ihr Browser prüft mit demselben Protokoll-Code wie die Clearingstelle: die Signatur der Beschwerde, die Signatur des Unternehmens zum Zeitpunkt des Belegs, die Einwilligung und ob sie den Beleg deckte.',
@@ -448,6 +483,14 @@ export const consoles = {
     en: 'Resting on these upheld complaints',
   },
   'portal.regulator.suspend.submit': { de: 'Aussetzung signieren', en: 'Sign the suspension' },
+  'portal.regulator.suspend.cited': {
+    de: '{count} ausgewählt, über alle Seiten der Liste (höchstens {max}).',
+    en: '{count} selected across all pages of the list (at most {max}).',
+  },
+  'portal.regulator.suspend.citeTooMany': {
+    de: 'Eine Aussetzung kann sich auf höchstens {max} Beschwerden stützen.',
+    en: 'A suspension can rest on at most {max} complaints.',
+  },
   'portal.regulator.suspend.done': {
     de: 'Das Unternehmen ist ab sofort ausgesetzt, im Register und in der API.',
     en: 'The company is suspended from now on, in the registry and in the API.',

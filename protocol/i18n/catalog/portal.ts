@@ -52,6 +52,10 @@ export const portal = {
     de: 'Diese Seite gibt es nicht.',
     en: 'This page does not exist.',
   },
+  'portal.error.forbidden': {
+    de: 'Diese Seite ist der Aufsicht vorbehalten, und Ihrem Konto fehlt dieses Recht. Ein erneuter Versuch ändert daran nichts.',
+    en: 'This page is for regulators, and your account does not have that right. Trying again will not change this.',
+  },
   'portal.error.back': { de: 'Zur Startseite', en: 'Back to the home page' },
   'portal.nav.apiDocs': { de: 'API-Dokumentation', en: 'API documentation' },
   // ----- the public pages (issue 9, "Public"): navigation, registry, company page, legal texts

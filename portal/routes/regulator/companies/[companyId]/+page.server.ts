@@ -1,7 +1,12 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { ProtocolError } from '$protocol/errors';
-import { complaintList, requireRegulator } from '$lib/server/dashboard-review';
+import {
+  complaintPage,
+  requestedPage,
+  requireRegulator,
+  type ComplaintState,
+} from '$lib/server/dashboard-review';
 import { ackDeadlineFromEnv, getServices } from '$lib/server/services';
 
 const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
@@ -9,7 +14,9 @@ const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
 /**
  * One company as the regulator reviews it: status, trust figures, every finding (findings.ts,
  * the same list as `GET /api/v1/companies/{id}/findings`), its complaints, and the suspend or
- * reinstate form (signed in the browser).
+ * reinstate form (signed in the browser). The open and the decided complaints, and the upheld
+ * ones a suspension may cite, are each at the page their link asks for
+ * (`?openPage=2&decidedPage=1&upheldPage=3`).
  */
 export const load: PageServerLoad = async ({ cookies, url, params, setHeaders }) => {
   setHeaders({ 'cache-control': 'no-store' });
@@ -18,10 +25,17 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
   const services = await getServices();
   try {
     const company = await services.companies.view(params.companyId);
-    const [findings, open, decided] = await Promise.all([
+    const page = (state: ComplaintState) =>
+      complaintPage(services, {
+        state,
+        page: requestedPage(url.searchParams.get(`${state}Page`)),
+        company: company.id,
+      });
+    const [findings, open, decided, upheld] = await Promise.all([
       services.findings(company.id),
-      complaintList(services, { state: 'open', limit: 100, company: company.id }),
-      complaintList(services, { state: 'decided', limit: 100, company: company.id }),
+      page('open'),
+      page('decided'),
+      page('upheld'),
     ]);
     return {
       person: { id: person.id, kid: person.kid, signer: person.signer },
@@ -34,7 +48,9 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
       },
       ackDeadlineHours: ackDeadlineFromEnv() / 3_600_000,
       findings,
-      complaints: [...open, ...decided],
+      open,
+      decided,
+      upheld,
     };
   } catch (cause) {
     if (cause instanceof ProtocolError && cause.code === 'ERR_COMPANY_UNKNOWN') {

@@ -1,0 +1,233 @@
+/**
+ * The regulator's pages rendered on the server, in German and English: the dashboard's open
+ * complaints with their pager, a company's page with its section links, its paged complaint
+ * lists and the paged list of upheld complaints to cite, and a complaint's evidence in the page's
+ * words (no property names, vocabulary ids or evidence kind ids).
+ */
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import { base64urlEncode, utf8Encode } from '$protocol/encoding';
+import { t, type Locale } from '$protocol/i18n';
+import type { ComplaintListEntry, ComplaintPage } from '$lib/server/dashboard-review';
+import type { DashboardFigures } from '$lib/server/dashboard';
+import type { TrustFigures } from '$lib/server/trust';
+import DashboardPage from './+page.svelte';
+import CompanyPage from './companies/[companyId]/+page.svelte';
+import ReviewPage from './complaints/[sha256]/+page.svelte';
+
+const day = Date.UTC(2026, 0, 5);
+const companyId = 'co_' + 'C'.repeat(43);
+
+function complaint(i: number, decision: ComplaintListEntry['decision']): ComplaintListEntry {
+  return {
+    sha256: String(i).padStart(43, 'h'),
+    company: companyId,
+    companyName: 'Schlamperei AG',
+    reasons: ['wrong_channel'],
+    receivedAt: day - i * 86_400_000,
+    decision,
+  };
+}
+
+function listPage(
+  page: number,
+  total: number,
+  decision: ComplaintListEntry['decision'],
+): ComplaintPage {
+  const from = (page - 1) * 50;
+  const count = Math.max(0, Math.min(50, total - from));
+  return {
+    items: Array.from({ length: count }, (_, i) => complaint(from + i, decision)),
+    paging: { page, pageSize: 50, total },
+  };
+}
+
+const figures: DashboardFigures = {
+  at: day,
+  totals: { companies: 1, suspended: 0, grants: 0, refusals: 0, revocations: 0 },
+  weeks: [],
+  overdue: [],
+  complaints: { byReason: [], open: 120, upheld: 0, dismissed: 0 },
+  boycotts: { total: 0, byReason: [], companies: [] },
+  refusedRelay: { total: 0, byRule: [] },
+  risk: [],
+  riskPaging: { page: 2, pageSize: 50, total: 120 },
+};
+
+describe('the dashboard', () => {
+  const html = (locale: Locale, open: ComplaintPage) =>
+    render(DashboardPage, {
+      props: {
+        data: { locale, version: '1', path: '/regulator', person: { name: 'Anna' }, figures, open },
+      } as never,
+    }).body;
+
+  it('pages through the open complaints, keeping the risk page, landing on the list (failed before: the newest 100 only)', () => {
+    const body = html('en', listPage(2, 120, null));
+    expect(body).toContain('data-testid="open-complaints-pager"');
+    expect(body).toContain(
+      t('en', 'portal.regulator.paging.page', { page: 2, pages: 3, from: 51, to: 100, total: 120 }),
+    );
+    expect(body).toContain('href="?riskPage=2&amp;complaintsPage=3#open-complaints"');
+    expect(body).toContain('href="?riskPage=2#open-complaints"');
+    // The risk pager keeps the complaints page in turn.
+    expect(body).toContain('href="?complaintsPage=2#risk"');
+    expect(body.match(/data-testid="open-complaints".*?<\/table>/s)![0]).toContain(
+      complaint(50, null).sha256,
+    );
+  });
+
+  it('draws no pager for one page of open complaints', () => {
+    expect(html('de', listPage(1, 3, null))).not.toContain('open-complaints-pager');
+  });
+});
+
+describe("a company's page", () => {
+  const trust: TrustFigures = {
+    status: 'active',
+    activeRelationships: 1,
+    revocationAcks: { onTime: 0, overdue: 0, open: 0 },
+    dataRequests: { onTime: 0, overdue: 0, open: 0 },
+    outOfScopeAccess: 0,
+    upheldComplaints: 70,
+    boycotts: 0,
+    refusedRelayAttempts: 0,
+  };
+  const html = (locale: Locale) =>
+    render(CompanyPage, {
+      props: {
+        data: {
+          locale,
+          version: '1',
+          path: `/regulator/companies/${companyId}`,
+          person: { id: 'pe_x', kid: 'k', signer: 'rg_x' },
+          company: {
+            id: companyId,
+            legalName: 'Schlamperei AG',
+            domain: 'https://schlamperei.example',
+            status: 'active',
+            trust,
+          },
+          ackDeadlineHours: 72,
+          findings: Array.from({ length: 3 }, (_, i) => ({
+            type: 'relay-refused',
+            refusedAt: day + i,
+            rule: 'revoked',
+          })),
+          open: listPage(1, 2, null),
+          decided: listPage(2, 80, 'upheld'),
+          upheld: listPage(1, 70, 'upheld'),
+        },
+      } as never,
+    }).body;
+
+  it('links its sections at the top, before the long lists, in both languages', () => {
+    for (const locale of ['de', 'en'] as const) {
+      const body = html(locale);
+      const toc = body.match(/data-testid="regulator-company-toc".*?<\/nav>/s)![0];
+      for (const [fragment, text] of [
+        ['figures', t(locale, 'portal.company.figures')],
+        ['findings', t(locale, 'portal.regulator.jump.findings', { count: 3 })],
+        [
+          'company-complaints',
+          t(locale, 'portal.regulator.jump.complaints', { open: 2, decided: 80 }),
+        ],
+        ['suspension', t(locale, 'portal.regulator.suspend.title')],
+      ]) {
+        expect(toc).toContain(`href="#${fragment}">${text}</a>`);
+      }
+      expect(body.indexOf('regulator-company-toc')).toBeLessThan(
+        body.indexOf('data-testid="findings"'),
+      );
+    }
+  });
+
+  it('pages the decided complaints and the upheld ones to cite, each keeping the others (failed before: 100 each)', () => {
+    const body = html('en');
+    expect(body).not.toContain('data-testid="open-complaints-pager"');
+    expect(body).toContain('href="?#decided-complaints" rel="prev"');
+    expect(body).toContain(
+      t('en', 'portal.regulator.paging.page', { page: 2, pages: 2, from: 51, to: 80, total: 80 }),
+    );
+    expect(body).toContain('href="?decidedPage=2&amp;upheldPage=2#cite-complaints"');
+    const cite = body.match(/data-testid="cite-complaints".*?<\/fieldset>/s)![0];
+    expect(cite.match(/type="checkbox"/g)).toHaveLength(50);
+    expect(cite).toContain(t('en', 'portal.regulator.suspend.cited', { count: 0, max: 64 }));
+    expect(cite).toContain('data-testid="cite-complaints-pager"');
+  });
+});
+
+describe("a complaint's review", () => {
+  const part = (value: unknown) => base64urlEncode(utf8Encode(JSON.stringify(value)));
+  const jws = (payload: unknown) => `${part({ alg: 'EdDSA' })}.${part(payload)}.c2ln`;
+  const iat = day / 1000 + 13 * 3600;
+  const offer = jws({
+    iss: companyId,
+    iat,
+    purpose: 'product_launch',
+    channel: 'newsletter',
+    validUntil: iat + 7 * 86_400,
+    advertisement: false,
+  });
+  const html = (locale: Locale) =>
+    render(ReviewPage, {
+      props: {
+        data: {
+          locale,
+          version: '1',
+          path: '/regulator/complaints/x',
+          person: { id: 'pe_x', kid: 'k', signer: 'rg_x' },
+          material: {
+            origin: 'http://localhost:3000',
+            complaint: {
+              sha256: 's'.repeat(43),
+              jws: jws({ evidence: [{ kind: 'offer-content', jws: offer }], reasons: ['other'] }),
+              company: companyId,
+              pseudonym: 'ps_' + 'p'.repeat(43),
+              reasons: ['other'],
+              receivedAt: day,
+              decision: null,
+            },
+            company: {
+              id: companyId,
+              legalName: 'Schlamperei AG',
+              status: 'active',
+              keys: [],
+              staffKeys: [],
+            },
+            pseudonymKey: null,
+            grants: [null],
+          },
+        },
+      } as never,
+    }).body;
+
+  it('names the evidence and its fields in the page’s language (failed before: raw ids and English property names)', () => {
+    for (const locale of ['de', 'en'] as const) {
+      const body = html(locale);
+      const evidence = body
+        .match(/aria-labelledby="evidence".*?<\/section>/s)![0]
+        .replace(/ class="[^"]*"/g, '');
+      expect(evidence).toContain(
+        t(locale, 'portal.regulator.evidence.item', {
+          index: 1,
+          kind: t(locale, 'portal.console.complaints.evidence.offer-content'),
+        }),
+      );
+      for (const [field, value] of [
+        ['purpose', t(locale, 'vocabulary.purpose.product_launch')],
+        ['channel', t(locale, 'vocabulary.channel.newsletter')],
+        ['advertisement', t(locale, 'portal.regulator.evidence.no')],
+      ] as const) {
+        expect(evidence).toContain(
+          `<dt>${t(locale, `portal.regulator.evidence.field.${field}`)}</dt> <dd>${value}</dd>`,
+        );
+      }
+      for (const raw of ['offer-content', 'product_launch', 'newsletter', '>false<', '>iat<']) {
+        expect(evidence).not.toContain(raw);
+      }
+    }
+    expect(html('de')).toContain('05.01.2026, 13:00:00 UTC');
+    expect(html('en')).toContain('5 Jan 2026, 13:00:00 UTC');
+  });
+});
