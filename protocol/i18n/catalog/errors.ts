@@ -120,7 +120,7 @@ export const errors = {
     en: 'You have already complained about this company with the same evidence. The regulator has not decided on it yet.',
   },
   'errors.ERR_SUSPENSION_CONFLICT': {
-    de: 'Das Unternehmen ist bereits in diesem Zustand (gesperrt oder nicht gesperrt).',
+    de: 'Das Unternehmen ist bereits in diesem Zustand (ausgesetzt oder nicht ausgesetzt).',
     en: 'The company is already in this state (suspended or not).',
   },
   'errors.ERR_GRANT_NOT_COVERED': {

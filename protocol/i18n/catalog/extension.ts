@@ -815,7 +815,7 @@ export const extension = {
     en: 'Your consent for {company} ends on {date}.',
   },
   'extension.notice.company-suspended': {
-    de: '{company} wurde von der Aufsicht gesperrt. Ihre Einwilligung ruht.',
+    de: '{company} wurde von der Aufsicht ausgesetzt. Ihre Einwilligung ruht.',
     en: '{company} has been suspended by the regulator. Your consent is on hold.',
   },
   'extension.notice.ack-overdue': {

@@ -17,7 +17,7 @@ export const filter = {
     en: "The offer's envelope does not match its sealed content ({fields}). This is a violation; the signed offer is evidence.",
   },
   'filter.reason.company_suspended': {
-    de: 'Das Unternehmen ist von der Aufsicht gesperrt und darf Sie nicht ansprechen.',
+    de: 'Das Unternehmen ist von der Aufsicht ausgesetzt und darf Sie nicht ansprechen.',
     en: 'The company is suspended by the regulator and may not contact you.',
   },
   'filter.reason.grant_missing': {
