@@ -278,8 +278,8 @@ export const consoles = {
   'portal.regulator.boycotts.none': { de: 'Keine Boykotte.', en: 'No boycotts.' },
   'portal.regulator.relay': { de: 'Abgewiesene Zustellversuche', en: 'Refused relay attempts' },
   'portal.regulator.relay.total': {
-    de: 'Die Vermittlung hat {total} Angebote abgewiesen, die keine Einwilligung deckte.',
-    en: 'The relay refused {total} offers that no grant covered.',
+    de: 'Die Vermittlung hat {total} Angebote abgewiesen; nach Regel:',
+    en: 'The relay refused {total} offers; by rule:',
   },
   'portal.regulator.relay.none': { de: 'Keine abgewiesenen Versuche.', en: 'No refused attempts.' },
   'portal.regulator.rule.revoked': { de: 'nach dem Widerruf', en: 'after the revocation' },
