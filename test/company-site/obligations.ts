@@ -12,6 +12,12 @@
  *   resends the same disclosure (the clearinghouse answers a resent token with its receipt) and
  *   confirms the same erased categories; an answer the clearinghouse already holds
  *   (`ERR_DATA_REQUEST_ALREADY_ANSWERED`) counts as done;
+ * - **requests a compromise reopened**: a key declared compromised since a time voids the answers
+ *   it signed since then, and the request is open again with its deadline (docs/api.md "Company
+ *   keys"), but no feed event says so. So site.ts lists the open requests now and then (and after
+ *   the site declared a key compromised), and {@link SiteObligations.answerReopened} answers again,
+ *   with the current key, those whose feed event the site has read: the clearinghouse lists them
+ *   open, so none is answered twice;
  * - **access events**: `POST /demo/access` (JSON `{"pseudonym": "ps_…"}`) reports one use of the
  *   customer's data under its grant, as a batch of one entry; tests and the demo use it.
  */
@@ -21,20 +27,22 @@ import {
   ApiProblem,
   uuidV4,
   type ClearinghouseClient,
+  type DataRequestEntry,
   type FeedEvent,
 } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
-import type { Ed25519KeyPair } from '../../protocol/keys';
 import { parseMessage, type Payload } from '../../protocol/messages';
 import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
+import type { SiteKeyring } from './keys';
 import { grantOf, type SiteRelay } from './relay';
 import type { Customer, DecidedAnswer, SiteStore } from './store';
 
 export interface SiteObligationsOptions {
   client: ClearinghouseClient;
   companyId: string;
-  keyPair: Ed25519KeyPair;
+  /** Signs with its current key (keys.ts): another one once a key was replaced. */
+  keyring: Pick<SiteKeyring, 'current'>;
   /** The relay side, whose customers this module discloses about. */
   relay: SiteRelay;
   /** Where the customers are erased and the decided answers kept. */
@@ -59,6 +67,24 @@ export interface SiteObligations {
   readonly done: ObligationRecord[];
   /** Called for every feed event after the relay side, before the cursor moves past it. */
   onFeedEvent(event: FeedEvent): Promise<void>;
+  /** The company's open data requests as the clearinghouse lists them now, every page. */
+  listOpenRequests(): Promise<DataRequestEntry[]>;
+  /**
+   * Answers again, with the current key, the requests listed open both in `before` and in `after`:
+   * `before` was listed before a feed read that reached the end of the feed, `after` once it
+   * had, so the site has read the event of each (and answered it, unless its answer was voided
+   * since); a request listed only in `after` may be one whose event is still to come. `cursor` is
+   * the feed cursor now, behind each such event. A request the clearinghouse refuses to take an
+   * answer for (4xx) is logged and left for the next time; returns how many were answered.
+   *
+   * @throws when the clearinghouse cannot be reached or fails (5xx), or the store cannot be
+   *   written: what was kept is answered the same next time.
+   */
+  answerReopened(
+    before: readonly DataRequestEntry[],
+    after: readonly DataRequestEntry[],
+    cursor: string,
+  ): Promise<number>;
   /** Answers `POST /demo/access`; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Sends a disclosure of what the site holds about `pseudonym`. */
@@ -91,12 +117,12 @@ const defaultRetentionDays = 365;
  *
  * @example
  * ```ts
- * const obligations = createSiteObligations({ client, companyId, keyPair, relay, store, now: Date.now, log, clearinghouseOrigin });
+ * const obligations = createSiteObligations({ client, companyId, keyring, relay, store, now: Date.now, log, clearinghouseOrigin });
  * await obligations.onFeedEvent(event); // discloses on a grant, answers data requests
  * ```
  */
 export function createSiteObligations(options: SiteObligationsOptions): SiteObligations {
-  const { client, companyId, keyPair, relay, store, now, log, clearinghouseOrigin } = options;
+  const { client, companyId, keyring, relay, store, now, log, clearinghouseOrigin } = options;
   const done: ObligationRecord[] = [];
 
   function claims(aud: string) {
@@ -163,7 +189,7 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
         holdings: held,
         export: base64urlEncode(sealTo(base64urlDecode(customer.x), exported)),
       },
-      keyPair,
+      keyring.current().keyPair,
     );
   }
 
@@ -184,23 +210,28 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
   /**
    * Sends the disclosure kept for a data request. A resend of the same token is answered with
    * the receipt the clearinghouse stored, so a retry logs no second disclosure; a token that
-   * expired before it ever arrived is replaced by a fresh one (kept first, like the first).
+   * expired before it ever arrived, or was signed with a key replaced since (which signs
+   * nothing more, and may be compromised), is replaced by a fresh one (kept first, like the first).
    */
   async function discloseFor(
-    event: FeedEvent,
+    request: DataRequestRef,
     decided: Extract<DecidedAnswer, { outcome: 'disclosure' }>,
   ): Promise<string> {
-    try {
-      return await submit(event.pseudonym, decided.disclosureToken);
-    } catch (error) {
-      if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
-      const fresh = await disclosureToken(event.pseudonym, event.sha256);
-      store.putAnswer(event.sha256, {
+    const replace = async () => {
+      const fresh = await disclosureToken(request.pseudonym, request.sha256);
+      store.putAnswer(request.sha256, {
         outcome: 'disclosure',
         disclosureToken: fresh,
-        cursor: event.cursor,
+        cursor: request.cursor,
       });
-      return submit(event.pseudonym, fresh);
+      return submit(request.pseudonym, fresh);
+    };
+    if (kidOf(decided.disclosureToken) !== keyring.current().kid) return replace();
+    try {
+      return await submit(request.pseudonym, decided.disclosureToken);
+    } catch (error) {
+      if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
+      return replace();
     }
   }
 
@@ -232,7 +263,7 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
       | { outcome: 'disclosure'; requestSha256: string; disclosureSha256: string }
       | { outcome: 'erased'; requestSha256: string; dataCategories: string[] }
       | { outcome: 'refused'; requestSha256: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const base = claims(pseudonym);
     const payload =
       body.outcome === 'erased'
@@ -250,28 +281,30 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     const token = await signMessage(
       'data-request-answer',
       payload as Payload<'data-request-answer'>,
-      keyPair,
+      keyring.current().keyPair,
     );
     try {
       const receipt = await client.answerDataRequest(token);
       done.push({ kind: 'answer', pseudonym, sha256: receipt.sha256, outcome: body.outcome });
       log(`answered data request ${body.requestSha256}: ${body.outcome}`);
+      return true;
     } catch (error) {
       // Read again after a crash: the clearinghouse already holds our answer.
-      if (error instanceof ApiProblem && error.code === 'ERR_DATA_REQUEST_ALREADY_ANSWERED') return;
+      if (error instanceof ApiProblem && error.code === 'ERR_DATA_REQUEST_ALREADY_ANSWERED')
+        return false;
       throw error;
     }
   }
 
   /** Decides how to answer a data request, from what the store holds now. */
-  async function decide(event: FeedEvent): Promise<DecidedAnswer> {
-    const request = parseMessage('data-request', payloadOf(event.jws));
-    const customer = relay.customers.get(event.pseudonym);
+  async function decide(ref: DataRequestRef): Promise<DecidedAnswer> {
+    const request = parseMessage('data-request', payloadOf(ref.jws));
+    const customer = relay.customers.get(ref.pseudonym);
     if (request.type === 'access') {
       if (customer === undefined || holdings(customer).length === 0) return { outcome: 'refused' };
       return {
         outcome: 'disclosure',
-        disclosureToken: await disclosureToken(event.pseudonym, event.sha256),
+        disclosureToken: await disclosureToken(ref.pseudonym, ref.sha256),
       };
     }
     const held = (customer === undefined ? [] : holdings(customer))
@@ -282,37 +315,103 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
           (request.dataCategories as readonly string[]).includes(category),
       );
     // Nothing stored under the categories asked: they are erased all the same (there is nothing).
-    const categories = held.length > 0 ? held : [...(request.dataCategories ?? [])];
+    // Nothing stored at all, and none named: what was erased before is confirmed again (a request
+    // whose answer a compromise voided after the erasure, or one asked twice).
+    const categories =
+      held.length > 0 ? held : [...(request.dataCategories ?? customer?.erased ?? [])];
     return categories.length === 0
       ? { outcome: 'refused' }
       : { outcome: 'erased', dataCategories: categories };
   }
 
-  async function onDataRequest(event: FeedEvent): Promise<void> {
-    const requestSha256 = event.sha256;
+  /**
+   * Answers a data request: with the answer kept for it, or one decided now (and kept first).
+   * `again`: the clearinghouse lists the request open though the site answered it (a compromise
+   * voided the answer), so an `answered` mark is no reason to skip it. Returns whether an answer
+   * was stored now.
+   */
+  async function onDataRequest(request: DataRequestRef, again = false): Promise<boolean> {
+    const requestSha256 = request.sha256;
     let decided = store.answers.get(requestSha256);
-    if (decided === undefined) {
-      decided = { ...(await decide(event)), cursor: event.cursor };
+    if (decided === undefined || (again && decided.outcome === 'answered')) {
+      decided = { ...(await decide(request)), cursor: request.cursor };
       // Kept before anything is done, so a retry answers the same (store.ts).
       store.putAnswer(requestSha256, decided);
     }
-    if (decided.outcome === 'answered') return;
+    if (decided.outcome === 'answered') return false;
+    let stored: boolean;
     if (decided.outcome === 'disclosure') {
-      const disclosureSha256 = await discloseFor(event, decided);
-      await answer(event.pseudonym, { outcome: 'disclosure', requestSha256, disclosureSha256 });
+      const disclosureSha256 = await discloseFor(request, decided);
+      stored = await answer(request.pseudonym, {
+        outcome: 'disclosure',
+        requestSha256,
+        disclosureSha256,
+      });
     } else if (decided.outcome === 'erased') {
-      erase(event.pseudonym, decided.dataCategories);
-      await answer(event.pseudonym, {
+      erase(request.pseudonym, decided.dataCategories);
+      stored = await answer(request.pseudonym, {
         outcome: 'erased',
         requestSha256,
         dataCategories: decided.dataCategories,
       });
     } else {
-      await answer(event.pseudonym, { outcome: 'refused', requestSha256 });
+      stored = await answer(request.pseudonym, { outcome: 'refused', requestSha256 });
     }
     // The token and categories are needed no more; site.ts drops even this once the cursor
     // is past the event.
-    store.putAnswer(requestSha256, { outcome: 'answered', cursor: event.cursor });
+    store.putAnswer(requestSha256, { outcome: 'answered', cursor: decided.cursor });
+    return stored;
+  }
+
+  async function listOpenRequests(): Promise<DataRequestEntry[]> {
+    const signer = { id: companyId, keyPair: keyring.current().keyPair };
+    const open: DataRequestEntry[] = [];
+    let after: string | undefined;
+    do {
+      const page = await client.companyDataRequests(signer, {
+        state: 'open',
+        limit: 100,
+        ...(after === undefined ? {} : { after }),
+      });
+      open.push(...page.dataRequests);
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+    return open;
+  }
+
+  async function answerReopened(
+    before: readonly DataRequestEntry[],
+    after: readonly DataRequestEntry[],
+    cursor: string,
+  ): Promise<number> {
+    const read = new Set(before.map((request) => request.sha256));
+    const open = new Set(after.map((request) => request.sha256));
+    // A kept answer behind the cursor comes from an earlier call (the feed moves past a request
+    // only once it is answered); its request answered since (by staff, say) needs it no more.
+    const settled = [...store.answers].filter(
+      ([sha256, kept]) =>
+        kept.outcome !== 'answered' && !open.has(sha256) && Number(kept.cursor) <= Number(cursor),
+    );
+    for (const [sha256, kept] of settled)
+      store.putAnswer(sha256, { outcome: 'answered', cursor: kept.cursor });
+    let answered = 0;
+    for (const request of after) {
+      if (!read.has(request.sha256)) continue;
+      const kept = store.answers.get(request.sha256);
+      try {
+        const ref = { ...request, cursor: kept?.cursor ?? cursor };
+        if (await onDataRequest(ref, true)) answered++;
+      } catch (error) {
+        // Refused for good (the clearinghouse will not take this answer): the others go on, and
+        // this one is tried again next time. Unreachable, failing or busy: the caller retries all.
+        if (!(error instanceof ApiProblem && error.status < 500 && error.status !== 429))
+          throw error;
+        log(`data request ${request.sha256} not answered again: ${error.code} ${error.message}`);
+      }
+    }
+    if (answered > 0)
+      log(`answered ${answered} data request(s) again that a key compromise reopened`);
+    return answered;
   }
 
   async function onFeedEvent(event: FeedEvent): Promise<void> {
@@ -358,7 +457,7 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
           },
         ],
       } as Payload<'access'>,
-      keyPair,
+      keyring.current().keyPair,
     );
     const result = await client.reportAccess(token);
     done.push({ kind: 'access', pseudonym, sha256: result.sha256 });
@@ -387,7 +486,34 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     return true;
   }
 
-  return { done, onFeedEvent, handle, disclose, reportAccess };
+  return {
+    done,
+    onFeedEvent,
+    listOpenRequests,
+    answerReopened,
+    handle,
+    disclose,
+    reportAccess,
+  };
+}
+
+/** What answering a data request needs of it: its feed event or its entry in the open list. */
+interface DataRequestRef {
+  readonly sha256: string;
+  readonly pseudonym: string;
+  readonly jws: string;
+  /** The feed cursor of its event, or one behind it: its kept answer goes once the feed is past it. */
+  readonly cursor: string;
+}
+
+/** The `kid` in a JWS's header (one the site signed itself). */
+function kidOf(jws: string): unknown {
+  try {
+    return (JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[0] ?? ''))) as { kid?: unknown })
+      .kid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The payload of a JWS the clearinghouse verified before putting it in the feed. */

@@ -13,7 +13,8 @@
  *   offer counts against the company, so the site withholds it instead. Offers to one pseudonym
  *   go one after the other, so each counts the contacts of those before it;
  * - **corrections**: on a `correction` feed event the site fetches its corrections, verifies each
- *   against the pseudonym's key, opens the sealed value with its own key, applies it to its store
+ *   against the pseudonym's key, opens the sealed value with the company key it was sealed to
+ *   (the current one, or one replaced since: keys.ts), applies it to its store
  *   and acknowledges it only then (so a crash or a failed write reads it again). One that can
  *   never apply (bad signature or seal) is acknowledged and dropped. One from a pseudonym that is
  *   no customer waits, unacknowledged, while its grant may still be ahead in the feed; once the
@@ -34,7 +35,7 @@ import {
 } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { checkCoverage, type GrantRevocation } from '../../protocol/grants';
-import { importPublicJwk, type Ed25519KeyPair, type Ed25519PublicJwk } from '../../protocol/keys';
+import { importPublicJwk, type Ed25519PublicJwk } from '../../protocol/keys';
 import {
   correctionContent,
   parseMessage,
@@ -43,6 +44,7 @@ import {
 } from '../../protocol/messages';
 import { openSealed, sealSigned, sealTo } from '../../protocol/seal';
 import { openMessage, signMessage } from '../../protocol/signed';
+import type { SiteKeyring } from './keys';
 import { pseudonymKeyExpiry, type Customer, type SiteStore } from './store';
 
 export type { Customer } from './store';
@@ -50,7 +52,11 @@ export type { Customer } from './store';
 export interface SiteRelayOptions {
   client: ClearinghouseClient;
   companyId: string;
-  keyPair: Ed25519KeyPair;
+  /**
+   * Signs with its current key and opens corrections with any key it holds (keys.ts): an
+   * Assistant seals to the company's first current key as it last read the registry.
+   */
+  keyring: Pick<SiteKeyring, 'current' | 'secrets'>;
   store: SiteStore;
   /** The company's status at the clearinghouse (site.ts): offers go out only while `active`. */
   status: () => string;
@@ -125,15 +131,16 @@ const offerPurpose = 'product_launch' as const;
  *
  * @example
  * ```ts
- * const relay = createSiteRelay({ client, companyId, keyPair, store, status: () => 'active', now: Date.now, log });
+ * const relay = createSiteRelay({ client, companyId, keyring, store, status: () => 'active', now: Date.now, log });
  * await relay.sendOffer('ps_…', 'Neue Laufschuhe');
  * ```
  */
 export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
-  const { client, companyId, keyPair, store, status, now, log } = options;
+  const { client, companyId, keyring, store, status, now, log } = options;
   const { customers } = store;
   const applied: string[] = [];
-  const signer = { id: companyId, keyPair };
+  /** Who signs the site's GET and DELETE requests: the key that signs now. */
+  const signer = () => ({ id: companyId, keyPair: keyring.current().keyPair });
   /** Pseudonyms whose corrections wait for their grant. */
   const waiting = new Set<string>();
   /** The waiting corrections logged as such (each once, not on every listing). */
@@ -268,7 +275,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     };
     const { sealed } = await sealSigned(publicKeyOf(customer), {
       kind: 'offer-content',
-      keyPair,
+      keyPair: keyring.current().keyPair,
       payload: {
         ...claims(customer.pseudonym),
         ...routing,
@@ -283,7 +290,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     return signMessage(
       'offer',
       { ...claims(customer.pseudonym), ...routing, sealed: base64urlEncode(sealed) },
-      keyPair,
+      keyring.current().keyPair,
     );
   }
 
@@ -301,7 +308,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
         grantSha256: customer.grantSha256,
         sealed: base64urlEncode(sealTo(publicKeyOf(customer), JSON.stringify(content))),
       } as Payload<'reward'>,
-      keyPair,
+      keyring.current().keyPair,
     );
     const receipt = await client.sendReward(token);
     log(`reward ${receipt.id} queued for ${pseudonym}`);
@@ -321,12 +328,12 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     let count = 0;
     let after = '0';
     for (;;) {
-      const page = await client.listCorrections(signer, after, 100);
+      const page = await client.listCorrections(signer(), after, 100);
       for (const item of page.corrections) {
         // Throws on a local error (the store could not be written): not acknowledged, read again.
         const outcome = await apply(item);
         if (outcome === 'waiting') continue;
-        await client.ackCorrection(signer, item.id);
+        await client.ackCorrection(signer(), item.id);
         loggedWaiting.delete(item.id);
         if (outcome === 'applied') count++;
       }
@@ -375,7 +382,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       });
       content = v.parse(
         correctionContent,
-        JSON.parse(utf8Decode(openSealed(base64urlDecode(opened.payload.sealed), keyPair))),
+        JSON.parse(utf8Decode(openCorrection(base64urlDecode(opened.payload.sealed)))),
       );
       if (content.dataCategory !== opened.payload.dataCategory)
         throw new Error('category mismatch');
@@ -392,6 +399,22 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     applied.push(id);
     log(`correction ${id} applied: ${content.dataCategory} of ${pseudonym}`);
     return 'applied';
+  }
+
+  /**
+   * Opens a correction's sealed content with the key it was sealed to: the current one, or one
+   * replaced since (the Assistant read the registry before the replacement ended).
+   */
+  function openCorrection(sealed: Uint8Array): Uint8Array {
+    let failure: unknown;
+    for (const keyPair of keyring.secrets()) {
+      try {
+        return openSealed(sealed, keyPair);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    throw failure;
   }
 
   /** What a revocation (its JWS) revokes of the grant `grantSha256`, as the site records it. */
@@ -417,7 +440,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
 
   /** Acknowledges a correction from a pseudonym of whom the site holds nothing. */
   async function dismiss(id: string, pseudonym: string): Promise<void> {
-    const { deleted } = await client.ackCorrection(signer, id);
+    const { deleted } = await client.ackCorrection(signer(), id);
     loggedWaiting.delete(id);
     // Only a shortcut for the grant that will not come: each correction has its own event.
     waiting.delete(pseudonym);

@@ -2,7 +2,8 @@
  * The reference company site (issue 4): what a company developer copies to integrate with the
  * clearinghouse. A small node:http server (no framework) that
  *
- * 1. keeps its signing key in a local file (keys.ts),
+ * 1. keeps its signing key in a local file (keys.ts), and replaces it on request
+ *    (key-replacement.ts: `replaceKey`, declaring the old one compromised if it leaked),
  * 2. serves its domain proof at `/.well-known/consent-clearinghouse.json`,
  * 3. registers with the clearinghouse through `protocol/client` (the signed `company` message),
  * 4. creates one open grant request and shows its link on the shop page ("connect with your
@@ -10,7 +11,11 @@
  * 5. follows its feed and acknowledges every revocation automatically (polling, plus an immediate
  *    poll whenever a signed webhook arrives at `/webhook`), also while its company is suspended:
  *    revocations, data requests and corrections are duties a suspended company keeps,
- * 6. logs what it does, one line per step.
+ * 6. answers again the data requests a key compromise reopened: no feed event says so, so it lists
+ *    its open requests after it declared a key compromised, at its first read and every
+ *    `dataRequestSyncMs` after (obligations.ts `answerReopened`),
+ * 7. logs what it does, one line per step; when the clearinghouse is out of reach it says so and
+ *    tries again on its next round.
  *
  * What it must remember across a restart lives in `dataDir`: its key (keys.ts), its feed cursor
  * and grant request (`state.json`, here), and its customers and answers (store.ts).
@@ -27,14 +32,16 @@ import {
   createClient,
   uuidV4,
   type ClearinghouseClient,
+  type DataRequestEntry,
   type FeedEvent,
 } from '../../protocol/client';
-import { base64urlDecode, base64urlEncode } from '../../protocol/encoding';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { publicJwk, thumbprint, type Ed25519PublicJwk } from '../../protocol/keys';
 import type { Payload } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { replaceFile } from './durable-file';
-import { loadOrCreateIdentity, type SiteIdentity } from './keys';
+import { createKeyReplacer, type ReplacedKey } from './key-replacement';
+import { openKeyring } from './keys';
 import { pickLocale, shopPage } from './pages';
 import { createSiteObligations, type SiteObligations } from './obligations';
 import { createSiteRelay, type SiteRelay } from './relay';
@@ -53,6 +60,13 @@ export interface CompanySiteOptions {
   publicHost?: string;
   /** Milliseconds between feed polls; 0 polls only when asked (`pollOnce`) or on a webhook. Default 5000. */
   pollIntervalMs?: number;
+  /**
+   * Milliseconds between listings of the open data requests, to answer again those a key
+   * compromise reopened (declared by someone else holding a company key; the site's own
+   * declaration lists them at once). The first feed read after a start lists them too.
+   * Default 600000 (10 minutes).
+   */
+  dataRequestSyncMs?: number;
   /** Register `<origin>/webhook` so the clearinghouse pushes events. Default true. */
   webhook?: boolean;
   /** Default: global fetch. */
@@ -71,6 +85,8 @@ export interface CompanySite {
   /** The site's public origin, e.g. `http://localhost:4000` (its `domain`). */
   readonly origin: string;
   readonly companyId: string;
+  /** The thumbprint of the key that signs now (another one after {@link CompanySite.replaceKey}). */
+  kid(): string;
   /** The clearinghouse's status of this company after the last registration attempt. */
   status(): string;
   /** The open grant request's link (what the connect button points to), once created. */
@@ -96,7 +112,26 @@ export interface CompanySite {
    * ends (the events that arrived meanwhile may be past the page already fetched).
    */
   pollOnce(): Promise<number>;
+  /**
+   * Replaces the company's signing key (key-replacement.ts): a new key is added and signs from
+   * then on, and the old one is retired, or declared compromised since `compromisedSince`
+   * (seconds, not in the future) if it leaked. After a compromise the site makes a new grant
+   * request if the old key signed its own since then, and answers again, with the new key, the
+   * data requests whose answers the compromise reopened: it resolves once it did. Called while
+   * a replacement is under way, it finishes that one (its old key is the key meant).
+   *
+   * @throws KeyReplacementRefused (`ERR_KEY_REPLACEMENT_REFUSED`) for a time in the future, or
+   *   {@link ClearinghouseUnreachable} and the clearinghouse's problems: what was done is kept on
+   *   the disk, and `ready()` (which every timer round calls) finishes it, also after a restart.
+   */
+  replaceKey(options?: { compromisedSince?: number }): Promise<ReplacedKey | undefined>;
   stop(): Promise<void>;
+}
+
+/** The clearinghouse did not answer at all (refused, unreachable, reset): tried again later. */
+export class ClearinghouseUnreachable extends Error {
+  override readonly name = 'ClearinghouseUnreachable';
+  readonly code = 'ERR_CLEARINGHOUSE_UNREACHABLE';
 }
 
 interface SiteState {
@@ -112,6 +147,8 @@ interface ClearinghouseDescription {
 }
 
 const maxWebhookBytes = 256 * 1024;
+/** A feed page as the site reads it; a page with fewer events reached the end of the feed. */
+const feedPage = 100;
 
 /**
  * Starts the site: listens, then registers and creates its grant request in the background
@@ -129,9 +166,24 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     options.log ??
     ((line: string) => console.log(`${new Date().toISOString()} company-site: ${line}`));
   const now = options.now ?? Date.now;
-  const doFetch = options.fetch ?? fetch;
   const clearinghouseUrl = options.clearinghouseUrl.replace(/\/+$/, '');
-  const identity: SiteIdentity = await loadOrCreateIdentity(options.dataDir);
+  const givenFetch = options.fetch ?? fetch;
+  /** The given fetch, a failure to reach the clearinghouse turned into one clear error. */
+  const doFetch: typeof fetch = async (input, init) => {
+    try {
+      return await givenFetch(input, init);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      const cause = (error as { cause?: { code?: unknown } }).cause;
+      const why = typeof cause?.code === 'string' ? cause.code : error.message;
+      throw new ClearinghouseUnreachable(
+        `the clearinghouse at ${clearinghouseUrl} is out of reach (${why})`,
+        { cause: error },
+      );
+    }
+  };
+  const keyring = await openKeyring(options.dataDir);
+  const companyId = keyring.companyId;
   const statePath = join(options.dataDir, 'state.json');
   let state = readState(statePath);
   const store = openSiteStore(options.dataDir, { now });
@@ -148,12 +200,13 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     now,
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
   });
-  const signer = { id: identity.companyId, keyPair: identity.keyPair };
+  /** Who signs the site's GET requests: the key that signs now. */
+  const signer = () => ({ id: companyId, keyPair: keyring.current().keyPair });
   let status = 'unregistered';
   const relay = createSiteRelay({
     client,
-    companyId: identity.companyId,
-    keyPair: identity.keyPair,
+    companyId,
+    keyring,
     store,
     status: () => status,
     now,
@@ -161,13 +214,21 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   });
   const obligations = createSiteObligations({
     client,
-    companyId: identity.companyId,
-    keyPair: identity.keyPair,
+    companyId,
+    keyring,
     relay,
     store,
     now,
     log,
     clearinghouseOrigin: async () => (await describeClearinghouse()).origin,
+  });
+  const replacer = createKeyReplacer({
+    client,
+    keyring,
+    clearinghouseOrigin: async () => (await describeClearinghouse()).origin,
+    now,
+    log,
+    onEnded: afterReplacement,
   });
   let description: ClearinghouseDescription | undefined;
   const acknowledged: string[] = [];
@@ -185,7 +246,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   });
   const port = (server.address() as AddressInfo).port;
   const origin = `http://${options.publicHost ?? 'localhost'}:${port}`;
-  log(`listening on ${origin} as ${identity.companyId}`);
+  log(`listening on ${origin} as ${companyId}`);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
@@ -195,7 +256,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
         res,
         200,
         'application/json',
-        JSON.stringify({ keys: [identity.kid], companyId: identity.companyId }),
+        JSON.stringify({ keys: [keyring.current().kid], companyId }),
       );
       return;
     }
@@ -247,7 +308,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     const iat = Math.floor(now() / 1000);
     return {
       v: 1 as const,
-      iss: identity.companyId,
+      iss: companyId,
       aud,
       iat,
       exp: iat + 300,
@@ -258,7 +319,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   async function register(): Promise<void> {
     const { origin: aud } = await describeClearinghouse();
     try {
-      const entry = await client.getCompany(identity.companyId);
+      const entry = await client.getCompany(companyId);
       status = entry.status;
       // Registered. A suspended company is refused a new registration (ERR_COMPANY_NOT_ACTIVE)
       // and needs none: it keeps reading its feed. Only a pending one registers again, to retry
@@ -268,6 +329,11 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       if (entry.status === 'active' || entry.status === 'suspended') return;
     } catch (error) {
       if (!(error instanceof ApiProblem && error.code === 'ERR_COMPANY_UNKNOWN')) throw error;
+      // A new registration names the company after the key that signs it.
+      if (companyId !== `co_${keyring.current().kid}`)
+        throw new Error(
+          `the clearinghouse does not know ${companyId}, whose first key was replaced: it cannot be registered again with another key`,
+        );
       // Unknown here (a fresh clearinghouse database): what we remember belongs to another one.
       if (state.requestLink !== undefined || state.cursor !== '0') saveState({ cursor: '0' });
     }
@@ -277,18 +343,18 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       registerId: 'HRB 000000, Amtsgericht Beispielstadt',
       domain: origin,
       contact: { email: 'datenschutz@laufhaus.example' },
-      keys: [publicJwk(identity.keyPair)],
+      keys: [publicJwk(keyring.current().keyPair)],
       purposes: ['product_launch', 'service_support'],
       brands: options.brands ?? ['Laufhaus'],
       ...(options.webhook === false ? {} : { webhook: `${origin}/webhook` }),
     };
     const receipt = await client.registerCompany(
-      await signMessage('company', payload, identity.keyPair),
+      await signMessage('company', payload, keyring.current().keyPair),
     );
     status = receipt.company.status;
     const proof = receipt.company.domainProof;
     log(
-      `registered as ${identity.companyId}: ${status}` +
+      `registered as ${companyId}: ${status}` +
         (proof === null
           ? ''
           : proof.verified
@@ -323,7 +389,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       },
     };
     const receipt = await client.createGrantRequest(
-      await signMessage('grant-request', payload, identity.keyPair),
+      await signMessage('grant-request', payload, keyring.current().keyPair),
     );
     saveState({ ...state, requestSha256: receipt.sha256, requestLink: receipt.link });
     log(`grant request created: ${receipt.link}`);
@@ -339,6 +405,8 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     // One attempt at a time; not kept once done, so a reinstated company creates its request.
     readyPromise ??= (async () => {
       if (!registered()) await register();
+      // A replacement a crash or an unreachable clearinghouse interrupted (keys.ts).
+      if (registered() && keyring.replacement() !== undefined) await replacer.resume();
       if (status === 'active') await ensureGrantRequest();
       else if (status !== 'suspended')
         throw new Error(`the company is ${status}; the domain proof must succeed first`);
@@ -383,7 +451,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     if (relay.needsRestore()) {
       let cursor = '0';
       while (Number(cursor) < Number(state.cursor)) {
-        const page = await client.companyEvents(signer, cursor, 100);
+        const page = await client.companyEvents(signer(), cursor, feedPage);
         for (const event of page.events)
           if (Number(event.cursor) <= Number(state.cursor)) relay.restore(event);
         if (page.events.length === 0) break;
@@ -395,10 +463,33 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     caughtUp = true;
   }
 
+  /**
+   * Listings of the open data requests asked for (one at a start: a request may have been
+   * reopened meanwhile; one per compromise the site declared), and how many of them the listings
+   * done so far served.
+   */
+  let syncsAsked = 1;
+  let syncsDone = 0;
+  let syncedAt = Number.NEGATIVE_INFINITY;
+  const syncInterval = options.dataRequestSyncMs ?? 600_000;
+
   async function readFeed(): Promise<number> {
     const { origin: aud } = await describeClearinghouse();
     await catchUp();
-    const page = await client.companyEvents(signer, state.cursor, 100);
+    const asked = syncsAsked;
+    const syncing = syncsDone < asked || now() - syncedAt >= syncInterval;
+    // Listed before the page is read: the event of each request listed (stored with it) is then
+    // on this page or behind the cursor, so once the page reached the end of the feed, the site
+    // has read it (obligations.ts `answerReopened`).
+    // Its failure does not hold up the feed: the page is read and handled, then it is reported.
+    let listedBefore: DataRequestEntry[] | undefined;
+    let syncFailure: unknown;
+    if (syncing)
+      listedBefore = await obligations.listOpenRequests().catch((e: unknown) => {
+        syncFailure = e;
+        return undefined;
+      });
+    const page = await client.companyEvents(signer(), state.cursor, feedPage);
     for (const event of page.events) {
       events.push(event);
       log(`feed ${event.cursor}: ${event.kind} ${event.sha256} from ${event.pseudonym}`);
@@ -412,15 +503,71 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     }
     if (page.events.length === 0 && page.next !== state.cursor)
       saveState({ ...state, cursor: page.next });
+    // Not at the end of the feed yet: the listing waits for a read that gets there.
+    if (listedBefore !== undefined && page.events.length < feedPage) {
+      try {
+        const listedAfter = await obligations.listOpenRequests();
+        await obligations.answerReopened(listedBefore, listedAfter, state.cursor);
+        syncsDone = Math.max(syncsDone, asked);
+        syncedAt = now();
+      } catch (error) {
+        syncFailure = error;
+      }
+    }
     // The data requests answered on this page are behind the cursor now: never read again.
     store.pruneAnswers(state.cursor);
+    if (syncFailure !== undefined) {
+      // Still due: the next read lists them again.
+      log(`data requests reopened by a key compromise not answered yet: ${reasonOf(syncFailure)}`);
+      throw syncFailure;
+    }
     return page.events.length;
+  }
+
+  /**
+   * After a replacement the clearinghouse holds: a compromise voided what the old key signed
+   * since then, among it possibly the grant request the shop page links to (a new one replaces
+   * it) and data-request answers (the next feed read lists the open requests and answers them).
+   */
+  async function afterReplacement(replaced: ReplacedKey): Promise<void> {
+    if (replaced.compromisedSince === undefined) return;
+    syncsAsked++;
+    if (state.requestSha256 === undefined) return;
+    const { jws } = await client.getGrantRequest(state.requestSha256);
+    const [header, payload] = jws
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(utf8Decode(base64urlDecode(part))) as Record<string, unknown>);
+    if (
+      header?.kid === replaced.replacedKid &&
+      typeof payload?.iat === 'number' &&
+      payload.iat >= replaced.compromisedSince
+    ) {
+      log(`grant request ${state.requestSha256} was signed with the compromised key: replaced`);
+      // Kept without it first: ready() makes the new one (at once while active).
+      saveState({ cursor: state.cursor });
+      if (status === 'active') await ensureGrantRequest();
+    }
+  }
+
+  async function replaceKey(
+    replacement: { compromisedSince?: number } = {},
+  ): Promise<ReplacedKey | undefined> {
+    // The key meant is the one signing when asked: a timer round may finish a replacement
+    // under way meanwhile, and the new key must not be replaced (or declared compromised) then.
+    const under = keyring.replacement();
+    const kid = under?.step === 'end' ? under.replacedKid : keyring.current().kid;
+    const asked = syncsAsked;
+    const replaced = await replacer.replace(kid, replacement.compromisedSince);
+    // Answered again once a read reached the end of the feed (each read goes one page on).
+    while (replaced?.compromisedSince !== undefined && syncsDone <= asked) await pollOnce();
+    return replaced;
   }
 
   /** A regulator suspended or reinstated the company: its status decides about offers and requests. */
   async function refreshStatus(): Promise<void> {
     const before = status;
-    status = (await client.getCompany(identity.companyId)).status;
+    status = (await client.getCompany(companyId)).status;
     if (status !== before) log(`the company is now ${status}`);
   }
 
@@ -435,7 +582,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     };
     try {
       const receipt = await client.acknowledgeRevocation(
-        await signMessage('revocation-ack', payload, identity.keyPair),
+        await signMessage('revocation-ack', payload, keyring.current().keyPair),
       );
       log(`revocation ${event.sha256} acknowledged${receipt.onTime ? '' : ' (late)'}`);
     } catch (error) {
@@ -457,21 +604,19 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   }
   /** One timer round: registration and request as far as they go, then the feed if there is one. */
   async function round(): Promise<void> {
-    const failed = (error: unknown) =>
-      log(`round failed, trying again: ${error instanceof Error ? error.message : String(error)}`);
+    const failed = (error: unknown) => log(`round failed, trying again: ${reasonOf(error)}`);
     await ready().catch(failed);
     if (registered()) await pollOnce().catch(failed);
   }
   if (interval > 0) {
-    ready().catch((error: unknown) =>
-      log(`not ready yet: ${error instanceof Error ? error.message : String(error)}`),
-    );
+    ready().catch((error: unknown) => log(`not ready yet: ${reasonOf(error)}`));
     schedule();
   }
 
   return {
     origin,
-    companyId: identity.companyId,
+    companyId,
+    kid: () => keyring.current().kid,
     status: () => status,
     requestLink: () => state.requestLink,
     acknowledged,
@@ -481,6 +626,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     store,
     ready,
     pollOnce,
+    replaceKey,
     async stop() {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
@@ -490,6 +636,12 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** What went wrong, in one line for the log. */
+function reasonOf(error: unknown): string {
+  if (error instanceof ApiProblem) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -5,6 +5,9 @@
  * customer can open, answers an erasure request by erasing the customer's data in its store, and
  * reports access; answers survive a failed attempt and a restart unchanged, a retried answer's
  * disclosure is logged once, and a request's kept answer goes once the feed is read past it.
+ * When the site replaces its key and declares the old one compromised, it answers again, with
+ * the new key, the requests whose answers the compromise reopened: also when the clearinghouse
+ * was out of reach half-way and the site restarted, and never twice.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -311,6 +314,136 @@ describe("the reference company site's obligations", () => {
     expect(response.status).toBe(201);
     expect(await response.json()).toEqual({ accepted: 1, outOfScope: 0 });
     expect((await demoAccess('ps_nobody')).status).toBe(404);
+  });
+
+  describe('after it declared its key compromised', () => {
+    /** The `kid` of a compact JWS's header. */
+    function kidOf(jws: string): unknown {
+      const header = new TextDecoder().decode(base64urlDecode(jws.split('.')[0]!));
+      return (JSON.parse(header) as { kid?: unknown }).kid;
+    }
+
+    /** A site of its own with a customer who asked, and the answer it gave. */
+    async function answered(
+      type: 'access' | 'erasure',
+      options: Parameters<SiteWorld['startSite']>[0] = {},
+    ) {
+      const own = await world.startSite({ webhook: false, ...options });
+      await own.ready();
+      const pseudonym = world.assistant(own.companyId);
+      await world.grant(own, pseudonym);
+      await own.pollOnce();
+      const request = await world.ask(own, pseudonym, type);
+      await own.pollOnce();
+      const view = await pseudonym.client.relationships(pseudonym);
+      const answer = view.dataRequests!.find((r) => r.sha256 === request)!.answer!;
+      return { own, pseudonym, request, answer, kid: own.kid() };
+    }
+
+    /** The request's answer as the customer's Assistant sees it now, with the signing key. */
+    async function answerNow(pseudonym: TestAssistant, request: string) {
+      const view = await pseudonym.client.relationships(pseudonym);
+      const answer = view.dataRequests!.find((r) => r.sha256 === request)!.answer;
+      return answer === null ? null : { ...answer, kid: kidOf(answer.jws), view };
+    }
+
+    it('answers again, with its new key, an access request whose answer the compromise reopened', async () => {
+      const { own, pseudonym, request, answer, kid } = await answered('access');
+      const since = payloadOf<{ iat: number }>(answer.jws).iat;
+      await expect(own.replaceKey({ compromisedSince: since + 3600 })).rejects.toMatchObject({
+        code: 'ERR_KEY_REPLACEMENT_REFUSED', // a time in the future
+      });
+      expect(own.kid()).toBe(kid);
+      const replaced = await own.replaceKey({ compromisedSince: since });
+      expect(replaced).toMatchObject({ replacedKid: kid, compromisedSince: since });
+      expect(own.kid()).not.toBe(kid);
+      const again = await answerNow(pseudonym, request);
+      // Failed before: the request stayed open (and turned overdue), the site never heard of it.
+      expect(again).not.toBeNull();
+      expect(again!.sha256).not.toBe(answer.sha256);
+      expect(again!.kid).toBe(own.kid());
+      const body = payloadOf<{ outcome: string; disclosureSha256: string }>(again!.jws);
+      expect(body.outcome).toBe('disclosure');
+      const disclosure = again!.view.disclosures!.find((d) => d.sha256 === body.disclosureSha256)!;
+      expect(kidOf(disclosure.jws)).toBe(own.kid());
+      expect(disclosure.current).toBe(true);
+      const company = await pseudonym.client.getCompany(own.companyId);
+      expect(company.trust.dataRequests).toMatchObject({ open: 0, overdue: 0 });
+      expect(company.keys).toEqual([
+        expect.objectContaining({ kid, compromisedSince: since }),
+        expect.objectContaining({ kid: own.kid(), retiredAt: null, compromisedSince: null }),
+      ]);
+    });
+
+    it('finishes the replacement and answers again after the clearinghouse was out of reach and it restarted', async () => {
+      const dataDir = world.dataDir();
+      let reachable = true;
+      let keyChanges = 0;
+      /** Reaches the clearinghouse until the new key was added, and nothing after. */
+      const flaky = async (url: string | URL | Request, init?: RequestInit) => {
+        if (!reachable) {
+          const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+          throw new TypeError('fetch failed', { cause });
+        }
+        const response = await fetch(url, init);
+        if (new URL(String(url)).pathname === '/api/v1/companies/me/keys' && ++keyChanges === 1)
+          reachable = false;
+        return response;
+      };
+      const first = await answered('erasure', { dataDir, fetch: flaky });
+      const since = payloadOf<{ iat: number }>(first.answer.jws).iat;
+      await expect(first.own.replaceKey({ compromisedSince: since })).rejects.toMatchObject({
+        code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+        message: expect.stringContaining('is out of reach (ECONNREFUSED)'),
+      });
+      const added = first.own.kid();
+      expect(added).not.toBe(first.kid); // it signs from the add on
+      await expect(first.own.pollOnce()).rejects.toThrow(/out of reach/);
+      expect((await fetch(`${first.own.origin}/`)).status).toBe(200); // and serves on
+      expect(await answerNow(first.pseudonym, first.request)).not.toBeNull(); // not declared yet
+
+      const port = Number(new URL(first.own.origin).port);
+      await first.own.stop();
+      reachable = true;
+      const own = await world.startSite({ dataDir, port, webhook: false, dataRequestSyncMs: 0 });
+      await own.ready(); // declares the old key compromised
+      expect(own.kid()).toBe(added);
+      await own.pollOnce(); // the first read after a start lists the open requests
+      const again = await answerNow(first.pseudonym, first.request);
+      expect(again).toMatchObject({ kid: added });
+      expect(payloadOf(again!.jws)).toMatchObject({
+        outcome: 'erased',
+        dataCategories: ['preferences_habits'],
+      });
+      // Listed again on each read now (dataRequestSyncMs: 0): answered once all the same.
+      await own.pollOnce();
+      await own.pollOnce();
+      expect(own.obligations.done.filter((d) => d.kind === 'answer')).toEqual([
+        expect.objectContaining({ pseudonym: first.pseudonym.id, outcome: 'erased' }),
+      ]);
+      expect(world.lines.filter((line) => line.includes('not answered again'))).toEqual([]);
+      expect(readSiteStore(dataDir).answers.size).toBe(0);
+    });
+
+    it('makes a new grant request when the compromise reaches back before its own', async () => {
+      const { own, kid } = await answered('access');
+      const link = own.requestLink();
+      await own.replaceKey({ compromisedSince: Math.floor(Date.now() / 1000) - 3600 });
+      expect(own.requestLink()).not.toBe(link);
+      const request = await world
+        .assistant(own.companyId)
+        .client.getGrantRequest(own.requestLink()!.split('/').pop()!);
+      expect(kidOf(request.jws)).toBe(own.kid());
+      expect(own.kid()).not.toBe(kid);
+      // The old one can no longer be granted; the new one can.
+      const before = { ...own, requestLink: () => link };
+      await expect(world.grant(before, world.assistant(own.companyId))).rejects.toMatchObject({
+        code: 'ERR_GRANT_REQUEST_UNKNOWN',
+      });
+      await expect(world.grant(own, world.assistant(own.companyId))).resolves.toEqual(
+        expect.any(String),
+      );
+    });
   });
 
   it('answers its demo endpoint with a clear error when the grant names no data category', async () => {

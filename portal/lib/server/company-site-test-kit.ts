@@ -41,8 +41,10 @@ import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as companyRoute from '../../routes/api/v1/companies/[companyId]/+server';
 import * as correctionsListRoute from '../../routes/api/v1/companies/me/corrections/+server';
 import * as correctionRoute from '../../routes/api/v1/companies/me/corrections/[id]/+server';
+import * as companyDataRequestsRoute from '../../routes/api/v1/companies/me/data-requests/+server';
 import * as eventsRoute from '../../routes/api/v1/companies/me/events/+server';
 import * as findingsRoute from '../../routes/api/v1/companies/me/findings/+server';
+import * as companyKeysRoute from '../../routes/api/v1/companies/me/keys/+server';
 import * as correctionsRoute from '../../routes/api/v1/corrections/+server';
 import * as answersRoute from '../../routes/api/v1/data-request-answers/+server';
 import * as dataRequestsRoute from '../../routes/api/v1/data-requests/+server';
@@ -67,6 +69,8 @@ const routes: [RegExp, RouteModule, string[]][] = [
   [/^\/api\/v1\/companies$/, companiesRoute, []],
   [/^\/api\/v1\/companies\/me\/events$/, eventsRoute, []],
   [/^\/api\/v1\/companies\/me\/findings$/, findingsRoute, []],
+  [/^\/api\/v1\/companies\/me\/keys$/, companyKeysRoute, []],
+  [/^\/api\/v1\/companies\/me\/data-requests$/, companyDataRequestsRoute, []],
   [/^\/api\/v1\/companies\/me\/corrections$/, correctionsListRoute, []],
   [/^\/api\/v1\/companies\/me\/corrections\/([^/]+)$/, correctionRoute, ['id']],
   [/^\/api\/v1\/companies\/(co_[^/]+)$/, companyRoute, ['companyId']],

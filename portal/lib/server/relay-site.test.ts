@@ -4,8 +4,8 @@
  * from the grant in its feed, sends an offer and a reward that the customer's Assistant fetches,
  * opens and acknowledges, sends offers only as far as the grant covers them (also when asked
  * for two at once), and applies a correction the Assistant sealed to the company's first current
- * key, or acknowledges one it holds nothing for. Faults (a failed read, a page boundary) come
- * from a fetch the test controls.
+ * key (also one the site replaced since), or acknowledges one it holds nothing for. Faults (a
+ * failed read, a page boundary) come from a fetch the test controls.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -412,7 +412,10 @@ describe('the reference company site and the sealed relay', () => {
     const relay = createSiteRelay({
       client,
       companyId,
-      keyPair: companyKey,
+      keyring: {
+        current: () => ({ keyPair: companyKey, kid: companyId.slice(3), companyId }),
+        secrets: () => [companyKey],
+      },
       store,
       status: () => 'active',
       now: () => {
@@ -438,6 +441,20 @@ describe('the reference company site and the sealed relay', () => {
     expect(site.relay.customers.get(assistant.id)?.data.address).toBe('Heidestraße 18, 51147 Köln');
     expect(stored(assistant.id)?.data.address).toBe('Heidestraße 18, 51147 Köln');
     expect(await waitingCorrections()).toEqual([]);
+  });
+
+  it('opens a correction sealed to the key it replaced since', async () => {
+    const own = await world.startSite({ webhook: false });
+    await own.ready();
+    const assistant = await grantedAssistant(undefined, own);
+    // Sealed to the first key, as an Assistant that read the registry before the replacement.
+    const id = await correct(assistant, 'Heidestraße 24, 51147 Köln', own);
+    const first = own.kid();
+    await own.replaceKey();
+    expect(own.kid()).not.toBe(first);
+    await own.pollOnce();
+    expect(own.relay.applied).toContain(id);
+    expect(own.relay.customers.get(assistant.id)?.data.address).toBe('Heidestraße 24, 51147 Köln');
   });
 
   it('acknowledges a correction only once its store holds it', async () => {
