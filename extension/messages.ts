@@ -34,6 +34,7 @@ import { maxRejectedRewards, maxStoredOffers, rejectedReward, storedOffer } from
 import { companyPause, pauseLimits } from '../protocol/filter/pause';
 import { siteDecisions, siteRecord } from './core/sites';
 import { dataCategoryIds } from '../protocol/vocabulary';
+import { unexpectedActionError } from './core/customer-view';
 
 /** Latest instant a clock may be set to: the ECMAScript Date range, in milliseconds. */
 const maxTimeMs = 8.64e15;
@@ -74,7 +75,10 @@ const bridgeOutcome = v.variant('outcome', [
   v.strictObject({ outcome: v.literal('granted'), receipt: sha256Text }),
   v.strictObject({ outcome: v.literal('refused') }),
   v.strictObject({ outcome: v.literal('cancelled') }),
-  v.strictObject({ outcome: v.literal('error'), code: v.picklist(protocolErrorCodes) }),
+  v.strictObject({
+    outcome: v.literal('error'),
+    code: v.picklist([...protocolErrorCodes, unexpectedActionError]),
+  }),
 ]);
 /** A checked request as the consent window shows it (extension/core/wallet `CheckedRequest`). */
 const checkedRequest = v.strictObject({
@@ -100,7 +104,10 @@ const customerAction = v.variant('kind', [
 const actionOutcome = v.variant('outcome', [
   v.strictObject({ outcome: v.literal('done') }),
   v.strictObject({ outcome: v.literal('cancelled') }),
-  v.strictObject({ outcome: v.literal('error'), code: v.picklist(protocolErrorCodes) }),
+  v.strictObject({
+    outcome: v.literal('error'),
+    code: v.picklist([...protocolErrorCodes, unexpectedActionError]),
+  }),
 ]);
 /** A grant request link or its hash, as pasted (extension/core/wallet checks it). */
 const requestLink = v.pipe(v.string(), v.maxLength(2048));

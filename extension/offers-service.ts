@@ -14,7 +14,6 @@ import { readMasterSeed } from './core/identity';
 import { earnedByCompany, maxListedRewards, readLedger } from './core/ledger';
 import { inQuietHours } from './core/notices';
 import { OfferInbox, type SyncResult } from './core/offers';
-import { RegistryReads } from './core/registry-reads';
 import type { Preferences } from './core/preferences';
 import type { Settings } from './core/settings';
 import type { Wallet } from './core/wallet';
@@ -122,10 +121,8 @@ export class OffersService {
     return this.serial(async () => {
       const wallet = await this.ports.wallet(vault);
       let readAt: number | null = this.ports.clock.now();
-      // One read of each company's registry entry for the refresh and the sync after it.
-      const reads = new RegistryReads();
       try {
-        await wallet.refreshAll(undefined, reads);
+        await wallet.refreshAll();
       } catch (e) {
         if (!isProtocolError(e)) throw e;
         // Offline: decide with what the vault holds; an item under a grant it does not hold
@@ -133,7 +130,9 @@ export class OffersService {
         readAt = null;
       }
       const inbox = await this.inbox(vault, readAt);
-      const result = await inbox.sync(reads);
+      // The sync reads the registry itself, not the refresh's reads: a refresh of many
+      // relationships takes a while, and a key declared compromised meanwhile must count.
+      const result = await inbox.sync();
       this.lastFailed = result.failed.length;
       this.lastDraftsNotKept = result.draftsNotKept;
       await this.announce(vault, inbox, result);

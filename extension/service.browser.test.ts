@@ -506,7 +506,7 @@ describe('the customer’s actions in the service when the clearinghouse lets th
     failing = false;
     expect(await handle(s, { type: 'bridge.action-poll', ticket: accepted.ticket }, own)).toEqual({
       type: 'bridge.action-outcome',
-      outcome: { outcome: 'error', code: 'ERR_VAULT_STORAGE_FAILED' },
+      outcome: { outcome: 'error', code: 'ERR_ASSISTANT_UNEXPECTED' },
     });
   });
 

@@ -37,6 +37,7 @@ import {
   forgetDecodedPayloads,
   holdsCategory,
   readViewExtras,
+  unexpectedActionError,
   type ActionOutcome,
 } from './core/customer-view';
 import { dueNotices, inQuietHours } from './core/notices';
@@ -672,8 +673,8 @@ export class AssistantService {
         if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID')) throw e;
         this.actions.settle(ticket, {
           outcome: 'error',
-          // What the window shows for an error that is not ours (extension/ui/errors).
-          code: isProtocolError(e) ? e.code : 'ERR_VAULT_STORAGE_FAILED',
+          // An error that is not ours may come after the action took effect (customer-view.ts).
+          code: isProtocolError(e) ? e.code : unexpectedActionError,
         });
         throw e;
       }

@@ -384,11 +384,21 @@ export function customerView(
 /** How long the Assistant's confirmation window for an action stays answerable. */
 export const actionLifetimeMs = 10 * 60 * 1000;
 
+/**
+ * The code of an action that failed for a reason that is no protocol error (a bug, the browser):
+ * no catalog has a sentence for it, so the page says something went wrong, and never that
+ * nothing changed (the action may have taken effect before the failure).
+ */
+export const unexpectedActionError = 'ERR_ASSISTANT_UNEXPECTED';
+
 /** How an action ended, as the bridge hands it to the page. */
 export type ActionOutcome =
   | { readonly outcome: 'done' }
   | { readonly outcome: 'cancelled' }
-  | { readonly outcome: 'error'; readonly code: ProtocolErrorCode };
+  | {
+      readonly outcome: 'error';
+      readonly code: ProtocolErrorCode | typeof unexpectedActionError;
+    };
 
 interface ActionTicket {
   readonly action: CustomerAction;

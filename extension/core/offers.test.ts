@@ -6,7 +6,6 @@ import { t, type MessageKey } from '../../protocol/i18n';
 import { sha256Of } from '../../protocol/jws';
 import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
 import { complaintReasons, type Payload } from '../../protocol/messages';
-import { exampleMessages } from '../../protocol/messages/examples';
 import { parseProfile, type BlacklistEntry, type Profile } from '../../protocol/profile';
 import { openMessage, signMessage } from '../../protocol/signed';
 import {
@@ -37,8 +36,7 @@ import {
   type InboxClearinghouse,
   type StoredOffer,
 } from './offers';
-import { RegistryReads } from './registry-reads';
-import { Wallet, type ConsentChoice, type WalletClearinghouse } from './wallet';
+import { Wallet, type ConsentChoice } from './wallet';
 import {
   clearinghouseOrigin,
   FakeClearinghouse,
@@ -1026,34 +1024,6 @@ describe('one write per sync', () => {
     expect((await inbox.drafts()).map((d) => d.reasons)).toEqual([['missing_advertisement_label']]);
     expect(await readLedger(store)).toHaveLength(1);
     expect(await inbox.offers()).toHaveLength(1);
-  });
-});
-
-describe('the refresh before a sync', () => {
-  it('reads a company’s registry entry once for the refresh and the sync after it', async () => {
-    // The company disclosed something: the refresh opens it against the registry entry.
-    await ch.addDisclosure(pseudonym, nowS(), {
-      holdings: structuredClone(exampleMessages.disclosure.holdings),
-    });
-    (ch as unknown as Pick<WalletClearinghouse, 'relationshipsBatch'>).relationshipsBatch = async (
-      signers,
-    ) => ({
-      results: await Promise.all(
-        signers.map(async (s) => ({
-          status: 200 as const,
-          pseudonym: s.id,
-          relationships: await ch.relationships(s),
-        })),
-      ),
-    });
-    const id = relay.push(pseudonym, 'offer', await offer());
-    const reads = new RegistryReads();
-    const from = ch.calls.length;
-    const [refreshed] = await wallet.refreshAll(undefined, reads);
-    const result = await inbox.sync(reads);
-    expect(ch.calls.slice(from).filter((c) => c.startsWith('getCompany'))).toHaveLength(1);
-    expect(refreshed!.openedDisclosures).toHaveLength(1);
-    expect(result.delivered.map((o) => o.id)).toEqual([id]);
   });
 });
 

@@ -102,7 +102,6 @@ import { companyIdentity } from './identity';
 import { ledgerEntry, ledgerRecord, mergeRewards, readLedger, type LedgerEntry } from './ledger';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { keptWithinBounds } from './record-bounds';
-import { RegistryReads } from './registry-reads';
 import { readStoredRecord } from './stored-record';
 import type { WalletRelationship } from './wallet';
 
@@ -897,16 +896,16 @@ export class OfferInbox {
    * taken for out of reach and asked for no further inbox in this sync (each request could wait
    * its full timeout); one inbox that never answers in time costs only itself, and the next sync
    * reads it after the others ({@link inboxOrderRecord}). Whatever was fetched and stored is
-   * acknowledged all the same; what was not synced is synced next time. `reads`: the registry
-   * reads of the operation the sync is part of (./registry-reads; by default its own), so an
-   * entry the refresh before it read is not read again.
+   * acknowledged all the same; what was not synced is synced next time. Each company's registry
+   * entry is read here, not taken from the refresh before the sync: a refresh of many
+   * relationships takes a while, and a key declared compromised meanwhile must count.
    *
    * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_VAULT_RECORD_DAMAGED` of the offers record
    *   (nothing is written). A complaint drafts or rejected-rewards record that cannot be read is
    *   left as it is: the drafts it would take are counted in `draftsNotKept`, the rewards it would
    *   take stay in the inbox.
    */
-  async sync(reads: RegistryReads = new RegistryReads()): Promise<SyncResult> {
+  async sync(): Promise<SyncResult> {
     await ready();
     const now = this.nowSeconds();
     const seed = await this.ports.masterSeed();
@@ -945,10 +944,7 @@ export class OfferInbox {
         continue;
       }
       try {
-        companies.set(
-          r.company.id,
-          await reads.companyEntry(this.ports.clearinghouse, r.company.id),
-        );
+        companies.set(r.company.id, await this.ports.clearinghouse.getCompany(r.company.id));
       } catch (e) {
         failed.push(r.pseudonym);
         // No answer at all to a small request: the next would wait as long (timed-fetch).

@@ -1,7 +1,8 @@
 /**
  * The company registry entries one operation reads: a refresh of the relationships (the outbox
- * settled, the corrections sent, what each company disclosed opened) and the offers sync that
- * follows it each need a company's entry, and one operation asks the clearinghouse for it once.
+ * settled, the corrections sent, what each company disclosed opened) needs a company's entry in
+ * several places, and one operation asks the clearinghouse for it once. The offers sync after a
+ * refresh reads its own: a refresh of many relationships takes a while.
  *
  * Made per operation and dropped with it, never kept longer: a key a company declares compromised
  * must be seen by the next refresh (docs/api.md "Company keys"). A read that fails is not kept
@@ -16,8 +17,7 @@ import type { ClearinghouseClient, CompanyEntry } from '../../protocol/client';
  * @example
  * ```ts
  * const reads = new RegistryReads(); // one per refresh
- * await wallet.refreshAll(undefined, reads);
- * await inbox.sync(reads); // reads no entry the refresh read already
+ * await wallet.refreshAll(undefined, reads); // each company's entry read once
  * ```
  */
 export class RegistryReads {

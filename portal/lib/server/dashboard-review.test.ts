@@ -175,7 +175,9 @@ describe('requestedPage', () => {
     ['-2', 1],
     ['2.5', 1],
     ['x', 1],
-    ['10000', 1],
+    ['10000', 10_000], // the last page the pager links
+    ['10001', 1],
+    ['100000', 1],
   ])('reads %o as page %i', (raw, expected) => {
     expect(requestedPage(raw)).toBe(expected);
   });

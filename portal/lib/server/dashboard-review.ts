@@ -14,6 +14,7 @@
 import { error, redirect, type Cookies } from '@sveltejs/kit';
 import type { Kysely } from 'kysely';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
+import { maxListPage, pageCount } from '$lib/components/regulator/paging';
 import { ProtocolError } from '$protocol/errors';
 import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
@@ -58,8 +59,8 @@ export type ComplaintState = 'open' | 'decided' | 'upheld';
 
 /** Complaints per page of the regulator's lists. */
 export const complaintPageSize = 50;
-/** The last page a list may be asked for: a bounded offset (the route's links stay below it). */
-export const maxComplaintPage = 10_000;
+/** The last page a list may be asked for: a bounded offset (the pager links no page beyond). */
+export const maxComplaintPage = maxListPage;
 
 /** Where one page of a list stands: 1-based, its size, and how many complaints the list holds. */
 export interface ComplaintPaging {
@@ -84,7 +85,9 @@ export interface ComplaintPage {
  * ```
  */
 export function requestedPage(raw: string | null): number {
-  return raw !== null && /^[1-9][0-9]{0,3}$/.test(raw) ? Number(raw) : 1;
+  return raw !== null && /^[1-9][0-9]{0,4}$/.test(raw) && Number(raw) <= maxListPage
+    ? Number(raw)
+    : 1;
 }
 
 /** The condition on `complaints.decision` that selects `state`. */
@@ -172,7 +175,7 @@ export async function complaintPage(
     .where('complaints.decision', op, value);
   if (query.company !== undefined) count = count.where('company_id', '=', query.company);
   const total = Number((await count.executeTakeFirst())?.n ?? 0);
-  const page = Math.min(query.page, Math.max(1, Math.ceil(total / pageSize)));
+  const page = Math.min(query.page, pageCount({ page: 1, pageSize, total }));
   const items =
     total === 0
       ? []

@@ -830,17 +830,23 @@ export const maxViewedDisclosures = 10;
 
 /**
  * How many answered data requests of a pseudonym its Relationships view carries: the newest, beside
- * every open one. Answered requests only accumulate (10 may be open at a time, any number answered
- * over the years), and the Assistant refuses a view of more than 1,000; the older ones stay in the
- * log.
+ * the open ones. Answered requests only accumulate (10 may be open at a time, any number answered
+ * over the years); the older ones stay in the log.
  */
 export const maxViewedAnsweredRequests = 100;
 
 /**
- * The data requests of a pseudonym's Relationships view, oldest first: every open one (at most
- * {@link maxOpenDataRequests}; the same bound again for requests stored before that rule) and the
- * newest {@link maxViewedAnsweredRequests} answered ones. "Newest" and the order are by the time
- * stored, then by hash, as for disclosures.
+ * How many open data requests the view carries, the oldest (the most overdue) first. A pseudonym
+ * may open 10 at a time, but a key declared compromised reopens every answer it signed since its
+ * `since`, however many. With {@link maxViewedAnsweredRequests} it stays within the 1,000 entries
+ * the Assistant takes.
+ */
+export const maxViewedOpenRequests = 500;
+
+/**
+ * The data requests of a pseudonym's Relationships view, oldest first: the oldest
+ * {@link maxViewedOpenRequests} open ones and the newest {@link maxViewedAnsweredRequests}
+ * answered ones. Ordered by the time stored, then by hash, as disclosures are.
  */
 async function viewedDataRequests(db: ServiceContext['cdb']['db'], pseudonym: string) {
   const select = (answered: boolean, limit: number) =>
@@ -858,12 +864,13 @@ async function viewedDataRequests(db: ServiceContext['cdb']['db'], pseudonym: st
       ])
       .where('data_requests.pseudonym', '=', pseudonym)
       .where('data_requests.answer_sha256', answered ? 'is not' : 'is', null)
-      .orderBy('data_requests.received_at', 'desc')
-      .orderBy('data_requests.sha256', 'desc')
+      // Answered: the newest; open: the oldest.
+      .orderBy('data_requests.received_at', answered ? 'desc' : 'asc')
+      .orderBy('data_requests.sha256', answered ? 'desc' : 'asc')
       .limit(limit)
       .execute();
   const [open, answered] = await Promise.all([
-    select(false, maxViewedAnsweredRequests),
+    select(false, maxViewedOpenRequests),
     select(true, maxViewedAnsweredRequests),
   ]);
   return [...open, ...answered].sort(

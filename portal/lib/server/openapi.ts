@@ -16,7 +16,11 @@ import type { ProtocolErrorCode } from '$protocol/errors';
 import { t } from '$protocol/i18n';
 import { schemas, type MessageKind } from '$protocol/messages';
 import { defaultBodyLimit } from './auth/body';
-import { maxViewedAnsweredRequests, maxViewedDisclosures } from './obligations';
+import {
+  maxViewedAnsweredRequests,
+  maxViewedDisclosures,
+  maxViewedOpenRequests,
+} from './obligations';
 import { problemTypeBase, statusFor } from './problem';
 import { version } from './version';
 
@@ -1327,11 +1331,10 @@ function responseSchemas(): Record<string, unknown> {
           current: { type: 'boolean' },
         }),
       },
-      // Every open request (at most maxOpenDataRequests; the same bound for older ones) and the
-      // newest answered ones.
+      // The oldest open requests and the newest answered ones (obligations.ts).
       dataRequests: {
         type: 'array',
-        maxItems: 2 * maxViewedAnsweredRequests,
+        maxItems: maxViewedOpenRequests + maxViewedAnsweredRequests,
         items: objectOf({
           sha256: sha256Schema,
           jws: ref('CompactJws'),

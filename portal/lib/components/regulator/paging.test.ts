@@ -15,6 +15,8 @@ describe('pageCount and pageRange', () => {
     [{ page: 1, pageSize: 50, total: 50 }, 1, { from: 1, to: 50 }],
     [{ page: 2, pageSize: 50, total: 101 }, 3, { from: 51, to: 100 }],
     [{ page: 3, pageSize: 50, total: 101 }, 3, { from: 101, to: 101 }],
+    // No link beyond the last page a list may be asked for (maxListPage).
+    [{ page: 1, pageSize: 50, total: 50 * 10_000 + 1 }, 10_000, { from: 1, to: 50 }],
   ])('%o has %i pages and shows rows %o', (paging, pages, range) => {
     expect(pageCount(paging)).toBe(pages);
     expect(pageRange(paging)).toEqual(range);

@@ -13,7 +13,14 @@ export interface Paging {
 }
 
 /**
- * The number of pages: at least 1, so an empty list is "page 1 of 1".
+ * The last page a list may be asked for (a bounded offset): the pager links no page beyond it,
+ * and dashboard-review.ts answers a page beyond it as this one.
+ */
+export const maxListPage = 10_000;
+
+/**
+ * The number of pages the pager offers: at least 1, so an empty list is "page 1 of 1", and at
+ * most {@link maxListPage}.
  *
  * @example
  * ```ts
@@ -21,7 +28,7 @@ export interface Paging {
  * ```
  */
 export function pageCount(paging: Paging): number {
-  return Math.max(1, Math.ceil(paging.total / paging.pageSize));
+  return Math.min(maxListPage, Math.max(1, Math.ceil(paging.total / paging.pageSize)));
 }
 
 /**
