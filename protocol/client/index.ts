@@ -292,6 +292,8 @@ export interface ComplaintEntry {
 export interface Boycott {
   readonly company: string;
   readonly total: number;
+  /** Of `total`, the pseudonyms the company itself addressed (docs/api.md "Confirmed boycotts"). */
+  readonly confirmed: number;
   readonly byReason: Readonly<Record<string, number>>;
   readonly byBrand: readonly { brand: string | null; signals: number }[];
 }

@@ -1442,7 +1442,18 @@ function responseSchemas(): Record<string, unknown> {
     BlacklistReceipt: objectOf({ sha256: sha256Schema, counted: { type: 'boolean' } }),
     Boycott: objectOf({
       company: companyIdSchema,
-      total: { type: 'integer', minimum: 0 },
+      total: {
+        type: 'integer',
+        minimum: 0,
+        description:
+          'Distinct pseudonyms holding a signal, each with a logged grant or refusal with the company.',
+      },
+      confirmed: {
+        type: 'integer',
+        minimum: 0,
+        description:
+          'Of `total`, the pseudonyms the company itself addressed in something it signed and no pseudonym can make it send: a grant request targeted at it, an offer for it (relayed or refused), or a reported use of its data. The rest answered only open requests, which a freshly made pseudonym can do too; `total` keeps the rule SPECS sets, this shows how much of it rests on relationships only the pseudonym claimed.',
+      },
       byReason: {
         type: 'object',
         description: 'Distinct pseudonyms per reason (one with several reasons counts under each).',

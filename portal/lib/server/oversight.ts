@@ -9,7 +9,7 @@
  * compromised voids what it signed from its `since` on. What a staff member may sign for the
  * company (a disclosure, a data-request answer) is judged the same way against their person key.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { maxComplaintLength, type MessageKind } from '$protocol/messages';
 import { brandKey } from '$protocol/profile';
@@ -79,6 +79,12 @@ export interface BoycottView {
   company: string;
   /** Pseudonyms with a logged relationship that blacklisted the company or one of its brands. */
   total: number;
+  /**
+   * Of `total`, the pseudonyms whose relationship the company itself confirmed: it addressed
+   * them in something it signed that no pseudonym can make it send (see {@link confirmedBy}).
+   * The rest answered only open requests, which a freshly minted pseudonym can do too.
+   */
+  confirmed: number;
   /** Pseudonyms per reason; one holding signals with several reasons counts under each. */
   byReason: Record<string, number>;
   /**
@@ -808,11 +814,23 @@ export function createOversightService(
               ),
               sql` `,
             )} else '' end`;
-      const [total, reasons, brands] = await Promise.all([
+      const [total, confirmed, reasons, brands] = await Promise.all([
         db
           .selectFrom('blacklist_signals')
           .select((eb) => eb.fn.count<number>('pseudonym').distinct().as('n'))
           .where('company_id', '=', company.id)
+          .executeTakeFirst(),
+        db
+          .selectFrom(
+            db
+              .selectFrom('blacklist_signals')
+              .select('pseudonym')
+              .distinct()
+              .where('company_id', '=', company.id)
+              .as('s'),
+          )
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where((eb) => confirmedBy(eb, company.id))
           .executeTakeFirst(),
         db
           .selectFrom('blacklist_signals')
@@ -837,6 +855,7 @@ export function createOversightService(
       return {
         company: company.id,
         total: Number(total?.n ?? 0),
+        confirmed: Number(confirmed?.n ?? 0),
         byReason: Object.fromEntries(reasons.map((row) => [row.reason, Number(row.n)])),
         byBrand: brands.map((row) => ({
           brand: row.shown === '' ? null : (declared.get(row.shown) ?? row.shown),
@@ -845,6 +864,69 @@ export function createOversightService(
       };
     },
   };
+}
+
+/**
+ * Whether the company itself confirmed its relationship with the boycotting pseudonym `s`: it
+ * addressed that pseudonym in something it signed, which no pseudonym can make it send (docs/api.md
+ * "Confirmed boycotts"). SPECS "Consent conditions" counts any logged grant or refusal, but anyone
+ * may mint a pseudonym and answer an open request (a link, a QR code); this shows how much of the
+ * figure rests on that.
+ *
+ * Counted: a targeted grant request to it, an offer the relay accepted for it (`relay_contacts`,
+ * kept after delivery) or refused (`relay_refusals`), and a use of its data the company reported
+ * (`access_uses`, or `access_findings` when out of scope). Not counted, because the pseudonym can
+ * force them or they do not last: disclosures, data-request answers and revocation
+ * acknowledgements (each may answer a request or revocation the pseudonym sent), and rewards
+ * (deleted with their messages once delivered).
+ *
+ * Each `exists` probes an index led by `pseudonym` (migrations 0003, 0016, 0011) once per
+ * boycotting pseudonym and stops at its first row. `relay_refusals` has only its company index
+ * (0006), so it is read once as a set: a hashed subplan on PostgreSQL (which may read the
+ * company's `access_findings` that way too, by its own estimate), an `IN` list on SQLite.
+ */
+function confirmedBy(
+  eb: ExpressionBuilder<Database & { s: { pseudonym: string } }, 's'>,
+  companyId: string,
+): Expression<SqlBool> {
+  return eb.or([
+    eb.exists(
+      eb
+        .selectFrom('relay_contacts')
+        .select('relay_contacts.pseudonym')
+        .whereRef('relay_contacts.pseudonym', '=', 's.pseudonym')
+        .where('relay_contacts.company_id', '=', companyId),
+    ),
+    eb.exists(
+      eb
+        .selectFrom('grant_requests')
+        .select('grant_requests.pseudonym')
+        .whereRef('grant_requests.pseudonym', '=', 's.pseudonym')
+        .where('grant_requests.company_id', '=', companyId),
+    ),
+    eb.exists(
+      eb
+        .selectFrom('access_uses')
+        .select('access_uses.pseudonym')
+        .whereRef('access_uses.pseudonym', '=', 's.pseudonym')
+        .where('access_uses.company_id', '=', companyId),
+    ),
+    eb.exists(
+      eb
+        .selectFrom('access_findings')
+        .select('access_findings.pseudonym')
+        .whereRef('access_findings.pseudonym', '=', 's.pseudonym')
+        .where('access_findings.company_id', '=', companyId),
+    ),
+    eb(
+      's.pseudonym',
+      'in',
+      eb
+        .selectFrom('relay_refusals')
+        .select('relay_refusals.pseudonym')
+        .where('relay_refusals.company_id', '=', companyId),
+    ),
+  ]);
 }
 
 /**

@@ -93,7 +93,7 @@ describe("a company's page", () => {
     boycotts: 0,
     refusedRelayAttempts: 0,
   };
-  const html = (locale: Locale) =>
+  const html = (locale: Locale, boycott = { total: 0, confirmed: 0 }) =>
     render(CompanyPage, {
       props: {
         data: {
@@ -108,6 +108,7 @@ describe("a company's page", () => {
             status: 'active',
             trust,
           },
+          boycott,
           ackDeadlineHours: 72,
           findings: Array.from({ length: 3 }, (_, i) => ({
             type: 'relay-refused',
@@ -140,6 +141,21 @@ describe("a company's page", () => {
         body.indexOf('data-testid="findings"'),
       );
     }
+  });
+
+  it('says how many boycotting pseudonyms the company itself addressed, in both languages', () => {
+    for (const locale of ['de', 'en'] as const) {
+      const figures = html(locale, { total: 1200, confirmed: 3 }).match(
+        /<section aria-labelledby="figures">.*?<\/section>/s,
+      )![0];
+      expect(figures).toContain(
+        t(locale, 'portal.regulator.boycotts.confirmed', {
+          confirmed: '3',
+          total: locale === 'de' ? '1.200' : '1,200',
+        }),
+      );
+    }
+    expect(html('en')).not.toContain('data-testid="boycott-confirmed"');
   });
 
   it('pages the decided complaints and the upheld ones to cite, each keeping the others (failed before: 100 each)', () => {

@@ -273,6 +273,10 @@ export const consoles = {
     de: '{total} Boykotte von Pseudonymen mit einer protokollierten Beziehung.',
     en: '{total} boycotts by pseudonyms with a logged relationship.',
   },
+  'portal.regulator.boycotts.confirmed': {
+    de: 'Boykotte: {confirmed} der {total} Pseudonyme haben eine Beziehung, die das Unternehmen selbst bestätigt hat: Es hat ihnen eine gezielte Anfrage oder ein Angebot geschickt oder die Nutzung ihrer Daten gemeldet. Die übrigen haben nur auf eine offene Anfrage geantwortet, was auch ein eben erzeugtes Pseudonym kann.',
+    en: 'Boycotts: {confirmed} of the {total} pseudonyms have a relationship the company itself confirmed: it sent them a targeted request or an offer, or reported using their data. The others only answered an open request, which a freshly made pseudonym can do too.',
+  },
   'portal.regulator.boycotts.byReason': { de: 'Nach Grund', en: 'By reason' },
   'portal.regulator.boycotts.byCompany': { de: 'Nach Unternehmen', en: 'By company' },
   'portal.regulator.boycotts.none': { de: 'Keine Boykotte.', en: 'No boycotts.' },

@@ -138,11 +138,12 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     return company;
   }
 
-  function grantRequest(company: TestCompany): Promise<Response> {
+  /** An open grant request of `company`, or one targeted at the pseudonym `aud`. */
+  function grantRequest(company: TestCompany, aud = testOrigin): Promise<Response> {
     return sign(
       'grant-request',
       {
-        ...claims(api.clock, company.id, testOrigin),
+        ...claims(api.clock, company.id, aud),
         scopes: [plainScope()],
         reason: { de: 'Neuigkeiten.', en: 'News.' },
       },
@@ -1720,6 +1721,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       expect(figure).toEqual({
         company: company.id,
         total: 2,
+        confirmed: 0,
         byReason: { misleading: 1, too_frequent: 2 },
         byBrand: [
           { brand: null, signals: 2 },
@@ -1790,6 +1792,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       expect(await figure()).toEqual({
         company: company.id,
         total: 2,
+        confirmed: 0,
         byReason: { data_misuse: 1, too_frequent: 1 },
         byBrand: [
           { brand: null, signals: 1 },
@@ -1816,9 +1819,123 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       expect(await figure()).toEqual({
         company: company.id,
         total: 1,
+        confirmed: 0,
         byReason: { too_frequent: 1 },
         byBrand: [{ brand: 'Beispiel Running', signals: 1 }],
       });
+    });
+
+    it('counts as confirmed only pseudonyms the company itself addressed, not those it merely answered', async () => {
+      // Anyone can mint a pseudonym and answer an open request (a link, a QR code): such a
+      // boycott counts in `total` (SPECS "Consent conditions") but not in `confirmed`.
+      const company = await register();
+      const figure = async () =>
+        expectJson<{ total: number; confirmed: number }>(
+          await get(boycottRoute.GET, `/api/v1/companies/${company.id}/boycott`, api.clock),
+          200,
+        );
+      const offer = async (pseudonym: string, grantSha256: string) =>
+        post(
+          offersRoute.POST,
+          '/api/v1/offers',
+          await offerEvidence(company, pseudonym, grantSha256),
+        );
+      type Use = Payload<'access'>['entries'][number];
+      const use = (grantSha256: string, purpose: Use['purpose']): Use => ({
+        grantSha256,
+        purpose,
+        dataCategories: ['address'],
+        at: api.clock.seconds(),
+      });
+      const { grantSha256: someoneElses } = await relationship({ company });
+      const cases: [
+        string,
+        { refuse?: boolean },
+        (who: TestPseudonym, grantSha256: string) => Promise<void>,
+        boolean,
+      ][] = [
+        ['granted an open request', {}, async () => {}, false],
+        ['refused an open request', { refuse: true }, async () => {}, false],
+        [
+          'asked for its data and got a disclosure and an answer',
+          {},
+          async (who) => {
+            const request = await expectJson<Receipt>(await dataRequest(who, company.id), 201);
+            const disclosure = await expectJson<Receipt>(
+              await disclose(company, who.id, { dataRequestSha256: request.sha256 }),
+              201,
+            );
+            await expectJson(
+              await answerRequest(company, who.id, {
+                outcome: 'disclosure',
+                requestSha256: request.sha256,
+                disclosureSha256: disclosure.sha256,
+              }),
+              201,
+            );
+          },
+          false,
+        ],
+        [
+          'received an offer',
+          {},
+          async (who, grantSha256) => {
+            expect((await offer(who.id, grantSha256)).status).toBe(201);
+          },
+          true,
+        ],
+        [
+          'was sent an offer the relay refused',
+          {},
+          async (who) => {
+            await expectProblem(await offer(who.id, someoneElses), 403, 'ERR_OFFER_NOT_COVERED');
+          },
+          true,
+        ],
+        [
+          'refused, then got a targeted request',
+          { refuse: true },
+          async (who) => {
+            await expectJson(await grantRequest(company, who.id), 201);
+          },
+          true,
+        ],
+        [
+          'had its data used in scope',
+          {},
+          async (_who, grantSha256) => {
+            await expectJson(
+              await reportAccess(company, [use(grantSha256, 'product_launch')]),
+              201,
+            );
+          },
+          true,
+        ],
+        [
+          'had its data used out of scope',
+          {},
+          async (_who, grantSha256) => {
+            await expectJson(
+              await reportAccess(company, [use(grantSha256, 'market_research')]),
+              201,
+            );
+          },
+          true,
+        ],
+      ];
+      let expected = { total: 0, confirmed: 0 };
+      for (const [name, options, act, confirms] of cases) {
+        const { pseudonym, grantSha256 } = await relationship({ company, ...options });
+        await act(pseudonym, grantSha256);
+        expect(await expectJson(await blacklist(pseudonym, company.id), 201), name).toMatchObject({
+          counted: true,
+        });
+        expected = {
+          total: expected.total + 1,
+          confirmed: expected.confirmed + (confirms ? 1 : 0),
+        };
+        expect(await figure(), name).toMatchObject(expected);
+      }
     });
 
     it('shows a brand signal as company-wide until the company declares that brand', async () => {

@@ -12,11 +12,11 @@ import { ackDeadlineFromEnv, getServices } from '$lib/server/services';
 const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
 
 /**
- * One company as the regulator reviews it: status, trust figures, every finding (findings.ts,
- * the same list as `GET /api/v1/companies/{id}/findings`), its complaints, and the suspend or
- * reinstate form (signed in the browser). The open and the decided complaints, and the upheld
- * ones a suspension may cite, are each at the page their link asks for
- * (`?openPage=2&decidedPage=1&upheldPage=3`).
+ * One company as the regulator reviews it: status, trust figures (and how many boycotting
+ * pseudonyms the company itself addressed), every finding (findings.ts, the same list as
+ * `GET /api/v1/companies/{id}/findings`), its complaints, and the suspend or reinstate form
+ * (signed in the browser). The open and the decided complaints, and the upheld ones a suspension
+ * may cite, are each at the page their link asks for (`?openPage=2&decidedPage=1&upheldPage=3`).
  */
 export const load: PageServerLoad = async ({ cookies, url, params, setHeaders }) => {
   setHeaders({ 'cache-control': 'no-store' });
@@ -31,8 +31,9 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
         page: requestedPage(url.searchParams.get(`${state}Page`)),
         company: company.id,
       });
-    const [findings, open, decided, upheld] = await Promise.all([
+    const [findings, boycott, open, decided, upheld] = await Promise.all([
       services.findings(company.id),
+      services.oversight.boycott(company.id),
       page('open'),
       page('decided'),
       page('upheld'),
@@ -46,6 +47,8 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
         status: company.status,
         trust: company.trust,
       },
+      // How much of the boycott figure the company itself confirmed (oversight.ts `confirmedBy`).
+      boycott: { total: boycott.total, confirmed: boycott.confirmed },
       ackDeadlineHours: ackDeadlineFromEnv() / 3_600_000,
       findings,
       open,
