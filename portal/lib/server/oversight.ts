@@ -889,35 +889,22 @@ function confirmedBy(
   eb: ExpressionBuilder<Database & { s: { pseudonym: string } }, 's'>,
   companyId: string,
 ): Expression<SqlBool> {
+  // Each table keeps the pseudonym and the company by these names.
+  const addressedIn = (
+    table: 'relay_contacts' | 'grant_requests' | 'access_uses' | 'access_findings',
+  ) =>
+    eb.exists(
+      eb
+        .selectFrom(table)
+        .select(sql.lit(1).as('one'))
+        .where(sql.ref(`${table}.pseudonym`), '=', sql.ref('s.pseudonym'))
+        .where(sql.ref(`${table}.company_id`), '=', companyId),
+    );
   return eb.or([
-    eb.exists(
-      eb
-        .selectFrom('relay_contacts')
-        .select('relay_contacts.pseudonym')
-        .whereRef('relay_contacts.pseudonym', '=', 's.pseudonym')
-        .where('relay_contacts.company_id', '=', companyId),
-    ),
-    eb.exists(
-      eb
-        .selectFrom('grant_requests')
-        .select('grant_requests.pseudonym')
-        .whereRef('grant_requests.pseudonym', '=', 's.pseudonym')
-        .where('grant_requests.company_id', '=', companyId),
-    ),
-    eb.exists(
-      eb
-        .selectFrom('access_uses')
-        .select('access_uses.pseudonym')
-        .whereRef('access_uses.pseudonym', '=', 's.pseudonym')
-        .where('access_uses.company_id', '=', companyId),
-    ),
-    eb.exists(
-      eb
-        .selectFrom('access_findings')
-        .select('access_findings.pseudonym')
-        .whereRef('access_findings.pseudonym', '=', 's.pseudonym')
-        .where('access_findings.company_id', '=', companyId),
-    ),
+    addressedIn('relay_contacts'),
+    addressedIn('grant_requests'),
+    addressedIn('access_uses'),
+    addressedIn('access_findings'),
     eb(
       's.pseudonym',
       'in',
