@@ -126,6 +126,13 @@ export class FakeClearinghouse implements WalletClearinghouse {
   disclosures = new Map<string, { sha256: string; jws: string }[]>();
   /** Answers to data requests, by the request's sha256. */
   answers = new Map<string, { sha256: string; jws: string }>();
+  /**
+   * The bounds of the Relationships view, as the clearinghouse's (portal/lib/server/obligations.ts
+   * `maxViewedDisclosures`, `maxViewedOpenRequests`, `maxViewedAnsweredRequests`): it carries the
+   * newest disclosures, the oldest open and the newest answered data requests; the others stay
+   * stored (and logged), out of the view.
+   */
+  viewBounds = { disclosures: 10, openRequests: 500, answeredRequests: 100 };
   /** Makes `getCompany` fail as if the registry were out of reach. */
   registryDown = false;
   /** Person keys (company staff) the clearinghouse publishes, by kid. */
@@ -496,24 +503,39 @@ export class FakeClearinghouse implements WalletClearinghouse {
       revocations: mine
         .filter(([, m]) => m.kind === 'revocation')
         .map(([sha, m]) => ({ sha256: sha, jws: m.jws, acknowledged: false })),
-      disclosures: (this.disclosures.get(signer.id) ?? []).map((d, i, all) => ({
-        ...d,
-        current: i === all.length - 1,
-      })),
-      dataRequests: mine
-        .filter(([, m]) => m.kind === 'data-request')
-        .map(([sha, m]) => ({
-          sha256: sha,
-          jws: m.jws,
-          deadline: 1,
-          answer: this.answers.get(sha) ?? null,
-        })),
+      disclosures: newest(this.disclosures.get(signer.id) ?? [], this.viewBounds.disclosures).map(
+        (d, i, all) => ({ ...d, current: i === all.length - 1 }),
+      ),
+      dataRequests: this.viewedDataRequests(mine),
     };
+  }
+
+  /** The data requests among `mine` the view carries, in the order stored (`viewBounds`). */
+  private viewedDataRequests(mine: [string, { kind: LoggedWalletKind; jws: string }][]) {
+    const all = mine
+      .filter(([, m]) => m.kind === 'data-request')
+      .map(([sha, m]) => ({
+        sha256: sha,
+        jws: m.jws,
+        deadline: 1,
+        answer: this.answers.get(sha) ?? null,
+      }));
+    const open = all.filter((r) => r.answer === null).slice(0, this.viewBounds.openRequests);
+    const answered = newest(
+      all.filter((r) => r.answer !== null),
+      this.viewBounds.answeredRequests,
+    );
+    return all.filter((r) => open.includes(r) || answered.includes(r));
   }
 
   async relationshipsBatch() {
     return { results: [] };
   }
+}
+
+/** The last `n` of `list` (none for 0). */
+function newest<T>(list: readonly T[], n: number): T[] {
+  return list.slice(Math.max(0, list.length - n));
 }
 
 /** Deterministic randomness for the wallet's `jti`s. */

@@ -12,6 +12,7 @@ import { customerViewItem } from './customer-view';
 import { disclosureChange } from './disclosures';
 import { FakeClock, FakeStore } from './fakes';
 import { companyIdentity } from './identity';
+import { pastViewBounds } from './view-history';
 import {
   initialChoice,
   narrowScopes,
@@ -1206,5 +1207,182 @@ describe('disclosures and answers', () => {
     expect(record!.openedDisclosures).toEqual([
       expect.objectContaining({ state: 'opened', sha256: sha }),
     ]);
+  });
+
+  // The clearinghouse's view is bounded (the newest ten disclosures, the newest hundred answered
+  // requests); what falls out stays logged, and in the vault (extension/core/view-history).
+
+  it('keeps a disclosure it opened once the view carries ten newer ones: with its export, never current', async () => {
+    const identity = await granted();
+    const exported = JSON.stringify({ data: { address: 'Hauptstraße 1' } });
+    const first = await ch.addDisclosure(identity.pseudonym, nowSeconds - 600, {
+      holdings: [address],
+      export: base64urlEncode(sealTo(identity.keyPair.publicKey, exported)),
+    });
+    await wallet.refreshCompany(ch.company.id);
+    // Eleven newer ones, every other keeping the address longer: the view carries the newest ten
+    // (the oldest of them never reached this vault).
+    const newer: string[] = [];
+    for (let i = 0; i < 11; i++)
+      newer.push(
+        await ch.addDisclosure(identity.pseudonym, nowSeconds + i, {
+          holdings: [i % 2 === 0 ? address : { ...address, retentionDays: 730 }],
+        }),
+      );
+    batchAnswers();
+    const [stored] = await wallet.refreshAll();
+    expect(stored!.disclosures.map((d) => [d.sha256, d.current])).toEqual([
+      [first, false],
+      ...newer.slice(1).map((sha, i) => [sha, i === 9]),
+    ]);
+    expect(stored!.openedDisclosures.map((d) => d.sha256)).toEqual([first, ...newer.slice(1)]);
+    expect(stored!.openedDisclosures[0]).toEqual(
+      expect.objectContaining({
+        state: 'opened',
+        sha256: first,
+        export: exported,
+        openedAt: nowMs,
+      }),
+    );
+    // The page shows the view's current one, and what changed is against the one before it.
+    expect(customerViewItem(stored!, { now: nowMs }).disclosure?.sha256).toBe(newer[10]);
+    expect(disclosureChange(stored!.disclosures, stored!.openedDisclosures)).toEqual(
+      expect.objectContaining({ older: newer[9], newer: newer[10], changed: ['address'] }),
+    );
+    // Kept as it was: a refresh that brings nothing new writes nothing.
+    const writes = store.putManyCalls;
+    clock.ms = nowMs + 60_000;
+    expect(await wallet.refreshAll()).toEqual([stored]);
+    expect(store.putManyCalls).toBe(writes);
+  });
+
+  it('checks a kept disclosure again: a key declared compromised from before it takes it back', async () => {
+    const identity = await granted();
+    const first = await ch.addDisclosure(identity.pseudonym, nowSeconds - 600, {
+      holdings: [address],
+    });
+    await wallet.refreshCompany(ch.company.id);
+    // The ten newer ones are a staff member's: a compromise of the company key leaves them be.
+    const staff = ch.addStaffKey(nowMs - 60_000);
+    for (let i = 0; i < 10; i++)
+      await ch.addDisclosure(identity.pseudonym, nowSeconds, { holdings: [address] }, staff);
+    let stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.disclosures[0]).toEqual(expect.objectContaining({ sha256: first }));
+    expect(stored.openedDisclosures.map((d) => d.state)).toEqual(Array(11).fill('opened'));
+
+    ch.company.keys[0]!.compromisedSince = nowSeconds - 1200;
+    clock.ms = nowMs + 60_000;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.disclosures[0]).toEqual({
+      sha256: first,
+      jws: expect.any(String),
+      current: false,
+    });
+    expect(stored.openedDisclosures[0]).toEqual({
+      state: 'invalid',
+      sha256: first,
+      openedAt: nowMs,
+      code: 'ERR_JWS_KID_UNKNOWN',
+    });
+    expect(stored.openedDisclosures.slice(1).map((d) => d.state)).toEqual(Array(10).fill('opened'));
+  });
+
+  it('keeps an answered data request the view no longer carries, not an open one, and checks its answer again', async () => {
+    await granted();
+    ch.viewBounds.answeredRequests = 1;
+    const erasure = await wallet.requestData(ch.company.id, 'erasure');
+    const confirmation = await ch.answer(erasure.sha256, nowSeconds - 600, {
+      outcome: 'erased',
+      dataCategories: ['address'],
+      erasedAt: nowSeconds - 600,
+    });
+    await wallet.refreshCompany(ch.company.id);
+    const access = await wallet.requestData(ch.company.id, 'access');
+    const refusal = await ch.answer(access.sha256, nowSeconds, {
+      outcome: 'refused',
+      reason: { de: 'Nein', en: 'No' },
+    });
+    const open = await wallet.requestData(ch.company.id, 'erasure');
+    let stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.dataRequests.map((r) => r.sha256)).toEqual([
+      erasure.sha256,
+      access.sha256,
+      open.sha256,
+    ]);
+    expect(stored.openedAnswers).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: confirmation, outcome: 'erased' }),
+      expect.objectContaining({ state: 'opened', sha256: refusal, outcome: 'refused' }),
+    ]);
+    // A request still open that leaves the view is not kept: it comes back once older ones are
+    // answered.
+    ch.viewBounds.openRequests = 0;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.dataRequests.map((r) => r.sha256)).toEqual([erasure.sha256, access.sha256]);
+    expect(
+      customerViewItem(stored, { now: nowMs }).dataRequests.map((r) => [r.sha256, r.answered]),
+    ).toEqual([
+      [erasure.sha256, true],
+      [access.sha256, true],
+    ]);
+
+    // Signed with a key declared compromised since before: the kept confirmation is no answer.
+    ch.company.keys[0]!.compromisedSince = nowSeconds - 1200;
+    stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedAnswers[0]).toEqual({
+      state: 'invalid',
+      sha256: confirmation,
+      requestSha256: erasure.sha256,
+      code: 'ERR_JWS_KID_UNKNOWN',
+    });
+    expect(customerViewItem(stored, { now: nowMs }).dataRequests[0]).toEqual(
+      expect.objectContaining({ sha256: erasure.sha256, answered: false, overdue: true }),
+    );
+  });
+
+  it('keeps a disclosure past the view that an earlier version marked invalid for a passing reason, and opens it from its token', async () => {
+    const identity = await granted();
+    const first = await ch.addDisclosure(identity.pseudonym, nowSeconds, { holdings: [address] });
+    const stored = await wallet.refreshCompany(ch.company.id);
+    // As a vault written before temporary failures were left unopened holds it.
+    const legacy = {
+      state: 'invalid',
+      sha256: first,
+      openedAt: nowMs,
+      code: 'ERR_JWS_NOT_YET_VALID',
+    } as const;
+    await store.put('relationships', stored.pseudonym, { ...stored, openedDisclosures: [legacy] });
+    for (let i = 0; i < 10; i++)
+      await ch.addDisclosure(identity.pseudonym, nowSeconds, { holdings: [address] });
+    // The registry out of reach: nothing opens, and the kept one keeps its copy.
+    ch.registryDown = true;
+    let again = await wallet.refreshCompany(ch.company.id);
+    expect(again.disclosures.map((d) => d.sha256)[0]).toBe(first);
+    expect(again.openedDisclosures).toEqual([legacy]);
+    ch.registryDown = false;
+    again = await wallet.refreshCompany(ch.company.id);
+    expect(again.disclosures).toHaveLength(11);
+    expect(again.openedDisclosures).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: first }),
+      ...again.disclosures
+        .slice(1)
+        .map((d) => expect.objectContaining({ state: 'opened', sha256: d.sha256 })),
+    ]);
+  });
+
+  it('keeps at most a hundred disclosures past the view, the oldest going first', async () => {
+    const identity = await granted();
+    const sent: string[] = [];
+    // Twelve rounds of ten, each opened: 110 fall out of the view, 100 of them stay.
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 10; i++)
+        sent.push(
+          await ch.addDisclosure(identity.pseudonym, nowSeconds + round, { holdings: [address] }),
+        );
+      await wallet.refreshCompany(ch.company.id);
+    }
+    const [stored] = (await wallet.list()).items;
+    expect(pastViewBounds.disclosures.items).toBe(100);
+    expect(stored!.disclosures.map((d) => d.sha256)).toEqual(sent.slice(10));
+    expect(stored!.openedDisclosures.map((d) => d.sha256)).toEqual(sent.slice(10));
   });
 });

@@ -18,7 +18,8 @@
  * 4. Every refresh opens what the company sent since: disclosures and answers to data requests
  *    (extension/core/disclosures), each verified once and kept beside the signed copy; one that
  *    could not be checked for a passing reason (a clock behind, a lookup out of reach) is checked
- *    again on the next refresh.
+ *    again on the next refresh. What falls out of the clearinghouse's bounded view stays in the
+ *    vault with what was opened of it (extension/core/view-history), checked again as the rest.
  * 5. What the customer sends besides answers is in the vault before it goes (issue 5): a
  *    revocation or data request in the outbox, sent again as the same token when its answer was
  *    lost ({@link Wallet.revoke}, {@link Wallet.requestData}); a correction per holder in its own
@@ -78,6 +79,7 @@ import { RegistryReads } from './registry-reads';
 import { storedPayload } from './stored-jws';
 import { readStoredRecord } from './stored-record';
 import { inRelationshipTurn, inStoreTurn } from './store-turns';
+import { keptPastView, maxListedObligations } from './view-history';
 
 /** The clearinghouse calls the wallet makes. */
 export type WalletClearinghouse = Pick<
@@ -430,6 +432,8 @@ function listedOf(
 /**
  * A relationship as the clearinghouse answers it (docs/api.md "Relationships"). Parsed with this
  * schema only, so fields that are the wallet's own (receipts, what it opened) never come from it.
+ * Its disclosures and data requests are bounded as the vault's record lists them, the view's and
+ * those kept past it together (extension/core/view-history).
  */
 export const clearinghouseRelationship = v.object({
   ...storedRelationship.entries,
@@ -444,7 +448,7 @@ export const clearinghouseRelationship = v.object({
           answer: v.nullable(v.object({ sha256: sha256Schema, jws: compactJws })),
         }),
       ),
-      v.maxLength(1000),
+      v.maxLength(maxListedObligations),
     ),
     [],
   ),
@@ -452,7 +456,7 @@ export const clearinghouseRelationship = v.object({
   disclosures: v.optional(
     v.pipe(
       v.array(v.object({ sha256: sha256Schema, jws: compactJws, current: v.boolean() })),
-      v.maxLength(1000),
+      v.maxLength(maxListedObligations),
     ),
     [],
   ),
@@ -508,14 +512,21 @@ export type ClearinghouseRelationship = v.InferOutput<typeof clearinghouseRelati
 const maxReceipts = 1000;
 const maxPendingReceipts = 100;
 
-/** The vault's relationship record: the clearinghouse's view plus the wallet's own findings. */
+/**
+ * The vault's relationship record: the clearinghouse's view plus the wallet's own findings, and
+ * the disclosures and answered data requests the view no longer carries, before the view's
+ * (extension/core/view-history).
+ */
 export const walletRelationship = v.object({
   ...clearinghouseRelationship.entries,
   receipts: v.optional(v.pipe(v.array(storedReceipt), v.maxLength(maxReceipts)), []),
   /** Each disclosure as the wallet opened it (extension/core/disclosures), by sha256. */
-  openedDisclosures: v.optional(v.pipe(v.array(openedDisclosure), v.maxLength(1000)), []),
+  openedDisclosures: v.optional(
+    v.pipe(v.array(openedDisclosure), v.maxLength(maxListedObligations)),
+    [],
+  ),
   /** Each answer to a data request as the wallet opened it, by the answer's sha256. */
-  openedAnswers: v.optional(v.pipe(v.array(openedAnswer), v.maxLength(1000)), []),
+  openedAnswers: v.optional(v.pipe(v.array(openedAnswer), v.maxLength(maxListedObligations)), []),
   /** Issue 9: each regulator's decision on a complaint as the wallet checked it, by its sha256. */
   openedDecisions: v.optional(v.pipe(v.array(openedDecision), v.maxLength(1000)), []),
   /**
@@ -1547,20 +1558,30 @@ export class Wallet {
   }
 
   /**
-   * Opens the disclosures and data-request answers of `fresh` that `previous` has not opened yet
-   * (extension/core/disclosures), and checks those it opened before again against the company's
-   * registry entry as it is now: a key declared compromised since a time at or before one's `iat`
-   * makes it invalid (docs/api.md "Company keys": only `compromised` reaches back). The entry is
-   * read when something is new or was opened before, once per operation (`reads`); out of reach,
-   * both wait for the next refresh. Never what the clearinghouse claims was opened: only the
-   * vault's own copies count.
+   * The disclosures and data requests to store for `fresh`: the view's, after those `previous`
+   * held that the view no longer carries (extension/core/view-history `keptPastView`), with what
+   * the wallet opened of them. Opens those `previous` has not opened yet
+   * (extension/core/disclosures), and checks those it opened before, kept ones included, again
+   * against the company's registry entry as it is now: a key declared compromised since a time
+   * at or before one's `iat` makes it invalid (docs/api.md "Company keys": only `compromised`
+   * reaches back). The entry is read when something is new or was opened before, once per
+   * operation (`reads`); out of reach, both wait for the next refresh. Never what the
+   * clearinghouse claims was opened: only the vault's own copies count.
    */
   private async openObligations(
     identity: CompanyIdentity,
     fresh: ClearinghouseRelationship,
     previous: WalletRelationship | undefined,
     reads: RegistryReads,
-  ): Promise<Pick<WalletRelationship, 'openedDisclosures' | 'openedAnswers' | 'openedDecisions'>> {
+  ): Promise<
+    Pick<
+      WalletRelationship,
+      'disclosures' | 'dataRequests' | 'openedDisclosures' | 'openedAnswers' | 'openedDecisions'
+    >
+  > {
+    const past = keptPastView(previous, fresh);
+    const listed = [...past.disclosures, ...fresh.disclosures];
+    const dataRequests = [...past.dataRequests, ...fresh.dataRequests];
     // What an earlier version kept as invalid for a passing reason is checked again.
     const disclosures = new Map<string, OpenedDisclosure>(
       (previous?.openedDisclosures ?? []).filter(settled).map((d) => [d.sha256, d]),
@@ -1568,10 +1589,10 @@ export class Wallet {
     const answers = new Map<string, OpenedAnswer>(
       (previous?.openedAnswers ?? []).filter(settled).map((a) => [a.sha256, a]),
     );
-    const answered = fresh.dataRequests.flatMap((r) =>
+    const answered = dataRequests.flatMap((r) =>
       r.answer === null ? [] : [{ request: r.sha256, answer: r.answer }],
     );
-    const newDisclosures = fresh.disclosures.filter((d) => !disclosures.has(d.sha256));
+    const newDisclosures = listed.filter((d) => !disclosures.has(d.sha256));
     const newAnswers = answered.filter((a) => !answers.has(a.answer.sha256));
     const personKey = (kid: string) =>
       this.ports.clearinghouse.personKey(kid).catch((error: unknown) => {
@@ -1580,7 +1601,7 @@ export class Wallet {
       });
     const isOpened = (o: { state: string } | undefined) => o?.state === 'opened';
     const keptOpened =
-      fresh.disclosures.some((d) => isOpened(disclosures.get(d.sha256))) ||
+      listed.some((d) => isOpened(disclosures.get(d.sha256))) ||
       answered.some((a) => isOpened(answers.get(a.answer.sha256)));
     if (newDisclosures.length + newAnswers.length > 0 || keptOpened) {
       let company: Awaited<ReturnType<WalletClearinghouse['getCompany']>> | undefined;
@@ -1595,7 +1616,7 @@ export class Wallet {
         // What was opened before, against the keys as the registry gives them now: a key
         // declared compromised after it was opened reaches back to its `since`. Staff members'
         // person keys are not looked up again: their retirement never reaches back.
-        for (const d of fresh.disclosures) {
+        for (const d of listed) {
           const kept = disclosures.get(d.sha256);
           if (kept !== undefined) disclosures.set(d.sha256, recheckDisclosure(kept, d, company));
         }
@@ -1642,8 +1663,18 @@ export class Wallet {
       // A decision ahead of this device's clock is checked again too.
       if (opened !== undefined && settled(opened)) decisions.set(d.decision.sha256, opened);
     }
+    // A kept disclosure keeps its copy while it cannot be opened again (one an earlier version
+    // kept as invalid for a passing reason): without it, the next refresh would not keep it.
+    const earlier = new Map((previous?.openedDisclosures ?? []).map((d) => [d.sha256, d]));
+    const copyOf = (sha: string, kept: boolean) =>
+      disclosures.get(sha) ?? (kept ? earlier.get(sha) : undefined) ?? [];
     return {
-      openedDisclosures: fresh.disclosures.flatMap((d) => disclosures.get(d.sha256) ?? []),
+      disclosures: listed,
+      dataRequests,
+      openedDisclosures: [
+        ...past.disclosures.flatMap((d) => copyOf(d.sha256, true)),
+        ...fresh.disclosures.flatMap((d) => copyOf(d.sha256, false)),
+      ],
       openedAnswers: answered.flatMap((a) => answers.get(a.answer.sha256) ?? []),
       openedDecisions: decided.flatMap((d) => decisions.get(d.decision.sha256) ?? []),
     };
