@@ -5,7 +5,7 @@ import { exampleMessages } from './messages/examples';
 import type { MessageKind, Payload } from './messages';
 import { openMessage, signMessage } from './signed';
 import { ready, sha256 } from './sodium';
-import { utf8Encode } from './encoding';
+import { base64urlEncode, utf8Encode } from './encoding';
 import jwsVectors from './test-vectors/jws.json';
 
 interface JwsVector {
@@ -131,5 +131,69 @@ describe('offer windows', () => {
     await expect(openMessage('offer', tooLong, options)).rejects.toMatchObject({
       code: 'ERR_JWS_WINDOW_TOO_LONG',
     });
+  });
+});
+
+describe('size bound', () => {
+  const companyPair = () => seedOf('consent-clearinghouse/example/company');
+
+  /**
+   * The example disclosure with the largest sealed export and `recipients` recipients of 200
+   * characters, 32 (the most) per holding, each holding another category.
+   */
+  function largeDisclosure(recipients: number): Payload<'disclosure'> {
+    const base = exampleMessages.disclosure;
+    const categories = ['address', 'profile', 'action'] as const;
+    return {
+      ...base,
+      // 24,576 bytes are 32,768 base64url characters: the largest sealed box (`limits.sealedChars`).
+      export: base64urlEncode(new Uint8Array(24_576).fill(7)),
+      holdings: categories
+        .map((dataCategory, h) => ({
+          ...base.holdings[0]!,
+          dataCategory,
+          recipients: Array.from(
+            { length: Math.max(0, Math.min(32, recipients - 32 * h)) },
+            (_, i) => ({
+              name: `Empfänger ${h}.${i} `.padEnd(200, 'x'),
+            }),
+          ),
+        }))
+        .filter((holding, h) => h === 0 || holding.recipients.length > 0),
+    };
+  }
+
+  it('neither signs nor opens a message longer than a JWS may be where it is carried (60 KiB)', async () => {
+    const pair = companyPair();
+    // Fits the JSON bound (64 KiB) and the JWS layer's default (64 KiB), not the 60 KiB that a
+    // complaint's evidence and the Assistant's records allow for a signed message.
+    const payload = largeDisclosure(64);
+    const { signCompact } = await import('./jws');
+    const token = await signCompact({ kind: 'disclosure', payload, keyPair: pair });
+    expect(token.length).toBeGreaterThan(60 * 1024);
+    expect(token.length).toBeLessThanOrEqual(64 * 1024);
+    await expect(signMessage('disclosure', payload, pair)).rejects.toMatchObject({
+      code: 'ERR_MESSAGE_TOO_LARGE',
+    });
+    await expect(
+      openMessage('disclosure', token, {
+        // A route's own body limit is higher: the kind's bound still holds.
+        maxLength: 256 * 1024,
+        resolveKey: () => publicJwk(pair),
+        audience: payload.aud,
+        now: payload.iat,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_MESSAGE_TOO_LARGE' });
+    // Just under the bound, the same message signs and opens.
+    const smaller = largeDisclosure(40);
+    const fits = await signMessage('disclosure', smaller, pair);
+    expect(fits.length).toBeLessThanOrEqual(60 * 1024);
+    const opened = await openMessage('disclosure', fits, {
+      maxLength: 256 * 1024,
+      resolveKey: () => publicJwk(pair),
+      audience: smaller.aud,
+      now: smaller.iat,
+    });
+    expect(opened.payload.holdings.flatMap((h) => h.recipients)).toHaveLength(40);
   });
 });

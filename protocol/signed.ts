@@ -22,6 +22,7 @@ import {
 } from './jws';
 import type { Ed25519KeyPair } from './keys';
 import { maxComplaintLength, parseMessage, type MessageKind, type Payload } from './messages';
+import { limits } from './messages/primitives';
 
 /** A verified message whose payload passed its kind's schema. */
 export interface OpenedMessage<K extends MessageKind> {
@@ -42,14 +43,25 @@ const longWindowKinds: ReadonlySet<MessageKind> = new Set(['offer', 'offer-conte
 /** Prefix of identities whose id *is* the signing key's thumbprint: only that key speaks for them. */
 const keyBoundPrefix = 'ps_';
 
-/** Kinds whose signed form may exceed the default size bound of a JWS, and their own bound. */
+/** Kinds whose signed form may exceed the size bound of a JWS, and their own bound. */
 const maxLengthOfKind: Partial<Record<MessageKind, number>> = { complaint: maxComplaintLength };
+
+/**
+ * The longest token of `kind` this protocol signs or opens: a complaint's own bound, else
+ * `limits.jwsChars` (60 KiB), the bound of every schema that carries a signed message
+ * (`compactJws`: a complaint's evidence, the Assistant's records of what the clearinghouse
+ * lists). A token the clearinghouse took beyond it would be one no reader could keep: the
+ * Assistant would refuse the whole view that lists it.
+ */
+function sizeBound(kind: MessageKind): number {
+  return maxLengthOfKind[kind] ?? limits.jwsChars;
+}
 
 /**
  * Validates `payload` against the schema of `kind`, then signs it as a compact JWS with
  * `typ: <kind>+jws`. Throws `ERR_MESSAGE_INVALID` before signing anything malformed, and
  * `ERR_MESSAGE_TOO_LARGE` when the result would exceed the kind's size bound (a complaint's
- * {@link maxComplaintLength}, else 64 KiB).
+ * {@link maxComplaintLength}, else `limits.jwsChars`, 60 KiB).
  */
 export async function signMessage<K extends MessageKind>(
   kind: K,
@@ -57,12 +69,11 @@ export async function signMessage<K extends MessageKind>(
   keyPair: Ed25519KeyPair,
 ): Promise<string> {
   const parsed = parseMessage(kind, payload);
-  const maxLength = maxLengthOfKind[kind];
   return signCompact({
     kind,
     payload: parsed as Readonly<Record<string, unknown>>,
     keyPair,
-    ...(maxLength === undefined ? {} : { maxLength }),
+    maxLength: sizeBound(kind),
   });
 }
 
@@ -83,6 +94,8 @@ export async function openMessage<K extends MessageKind>(
   const verified = await verifyCompact(token, {
     ...options,
     kind,
+    // A caller's bound (a route's body limit) may be lower, never higher than the kind's.
+    maxLength: Math.min(options.maxLength ?? Infinity, sizeBound(kind)),
     ...(maxWindowSeconds === undefined ? {} : { maxWindowSeconds }),
   });
   const payload = parseMessage(kind, verified.payload);
