@@ -75,10 +75,7 @@ const bridgeOutcome = v.variant('outcome', [
   v.strictObject({ outcome: v.literal('granted'), receipt: sha256Text }),
   v.strictObject({ outcome: v.literal('refused') }),
   v.strictObject({ outcome: v.literal('cancelled') }),
-  v.strictObject({
-    outcome: v.literal('error'),
-    code: v.picklist([...protocolErrorCodes, unexpectedActionError]),
-  }),
+  v.strictObject({ outcome: v.literal('error'), code: v.picklist(protocolErrorCodes) }),
 ]);
 /** A checked request as the consent window shows it (extension/core/wallet `CheckedRequest`). */
 const checkedRequest = v.strictObject({

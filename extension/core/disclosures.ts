@@ -342,20 +342,19 @@ export async function openAnswer(
 function stillVerifies(listed: { sha256: string; jws: string }, company: CompanyEntry): boolean {
   // Only a compromise reaches back: without one nothing needs hashing again.
   if (!(company.keys ?? []).some((k) => k.compromisedSince != null)) return true;
-  let own: string;
+  // The key and `iat` first (reading them never throws): only a token whose key was not valid
+  // then is hashed, to be sure they are the bytes that were opened.
+  const { kid } = storedHeader(listed.jws);
+  const { iat } = storedPayload(listed.jws);
+  const key = company.keys?.find((k) => k.kid === kid);
+  if (key === undefined || typeof iat !== 'number' || companyKeyValidAt(key, iat)) return true;
   try {
-    own = sha256Of(listed.jws);
+    return sha256Of(listed.jws) !== listed.sha256;
   } catch (e) {
     // Not a compact JWS at all; anything else (libsodium not loaded) is the caller's to see.
     if (isProtocolError(e, 'ERR_JWS_MALFORMED')) return true;
     throw e;
   }
-  if (own !== listed.sha256) return true;
-  const { kid } = storedHeader(listed.jws);
-  const { iat } = storedPayload(listed.jws);
-  const key = company.keys?.find((k) => k.kid === kid);
-  if (key === undefined || typeof iat !== 'number') return true;
-  return companyKeyValidAt(key, iat);
 }
 
 /**
@@ -373,14 +372,12 @@ export function recheckDisclosure(
   listed: { sha256: string; jws: string },
   company: CompanyEntry,
 ): OpenedDisclosure {
-  if (opened.state !== 'opened' || listed.sha256 !== opened.sha256) return opened;
-  if (stillVerifies(listed, company)) return opened;
-  return {
+  return recheck(opened, listed, company, (o) => ({
     state: 'invalid',
-    sha256: opened.sha256,
-    openedAt: opened.openedAt,
+    sha256: o.sha256,
+    openedAt: o.openedAt,
     code: keyNotValidThen,
-  };
+  }));
 }
 
 /**
@@ -396,14 +393,25 @@ export function recheckAnswer(
   listed: { sha256: string; jws: string },
   company: CompanyEntry,
 ): OpenedAnswer {
-  if (opened.state !== 'opened' || listed.sha256 !== opened.sha256) return opened;
-  if (stillVerifies(listed, company)) return opened;
-  return {
+  return recheck(opened, listed, company, (o) => ({
     state: 'invalid',
-    sha256: opened.sha256,
-    requestSha256: opened.requestSha256,
+    sha256: o.sha256,
+    requestSha256: o.requestSha256,
     code: keyNotValidThen,
-  };
+  }));
+}
+
+/** `opened` as it was, or `invalid(opened)` once {@link stillVerifies} says it no longer does. */
+function recheck<T extends { state: string; sha256: string }>(
+  opened: T,
+  listed: { sha256: string; jws: string },
+  company: CompanyEntry,
+  invalid: (opened: Extract<T, { state: 'opened' }>) => T,
+): T {
+  if (opened.state !== 'opened' || listed.sha256 !== opened.sha256) return opened;
+  return stillVerifies(listed, company)
+    ? opened
+    : invalid(opened as Extract<T, { state: 'opened' }>);
 }
 
 /**

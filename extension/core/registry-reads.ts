@@ -16,8 +16,8 @@ import type { ClearinghouseClient, CompanyEntry } from '../../protocol/client';
  *
  * @example
  * ```ts
- * const reads = new RegistryReads(); // one per refresh
- * await wallet.refreshAll(undefined, reads); // each company's entry read once
+ * const reads = new RegistryReads(); // one per refresh (Wallet.refreshAll)
+ * const entry = await reads.companyEntry(clearinghouse, companyId); // a second ask: the same read
  * ```
  */
 export class RegistryReads {

@@ -1694,7 +1694,7 @@ export class Wallet {
    *
    * @returns the number of answers settled into the vault.
    */
-  async resumeOutbox(reads: RegistryReads = new RegistryReads()): Promise<number> {
+  async resumeOutbox(reads: RegistryReads): Promise<number> {
     const entries = await outboxRead(this.ports.store);
     let settled = 0;
     for (const [sha256, entry] of Object.entries(entries)) {
@@ -1931,7 +1931,7 @@ export class Wallet {
    *
    * @returns how many holders are still to be told.
    */
-  async resumeCorrections(reads: RegistryReads = new RegistryReads()): Promise<number> {
+  async resumeCorrections(reads: RegistryReads): Promise<number> {
     const store = this.ports.store;
     return inCorrectionTurn(store, async () => {
       const corrections = await readCorrections(store);
@@ -2084,19 +2084,16 @@ export class Wallet {
    * caller has just read (no second read); two batches are in flight at once, so the
    * clearinghouse answers one while the next is signed and sent; only records that changed are
    * written, all in one vault transaction. Each company's registry entry is read once in all of
-   * it (`reads`, ./registry-reads): by default the refresh's own reads, or those of the operation
-   * it begins (the offers sync after it).
+   * it (./registry-reads).
    *
    * @example
    * ```ts
    * const items = await wallet.refreshAll();
    * ```
    */
-  async refreshAll(
-    items?: readonly WalletRelationship[],
-    reads: RegistryReads = new RegistryReads(),
-  ): Promise<WalletRelationship[]> {
+  async refreshAll(items?: readonly WalletRelationship[]): Promise<WalletRelationship[]> {
     await ready();
+    const reads = new RegistryReads();
     const store = this.ports.store;
     const revisions = new Map(writesOf(store).revision);
     const resumed = await this.resumeOutbox(reads);
