@@ -14,7 +14,7 @@
 import { error, redirect, type Cookies } from '@sveltejs/kit';
 import type { Kysely } from 'kysely';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
-import { maxListPage, pageCount } from '$lib/components/regulator/paging';
+import { maxListPage, pageCount, type Paging } from '$lib/components/regulator/paging';
 import { ProtocolError } from '$protocol/errors';
 import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
@@ -59,15 +59,8 @@ export type ComplaintState = 'open' | 'decided' | 'upheld';
 
 /** Complaints per page of the regulator's lists. */
 export const complaintPageSize = 50;
-/** The last page a list may be asked for: a bounded offset (the pager links no page beyond). */
-export const maxComplaintPage = maxListPage;
-
 /** Where one page of a list stands: 1-based, its size, and how many complaints the list holds. */
-export interface ComplaintPaging {
-  page: number;
-  pageSize: number;
-  total: number;
-}
+export type ComplaintPaging = Paging;
 
 /** One page of a complaint list. */
 export interface ComplaintPage {
@@ -159,7 +152,7 @@ export async function complaintPage(
 ): Promise<ComplaintPage> {
   const pageSize = query.pageSize ?? complaintPageSize;
   for (const [name, value, max] of [
-    ['page', query.page, maxComplaintPage],
+    ['page', query.page, maxListPage],
     ['pageSize', pageSize, 200],
   ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > max) {

@@ -126,6 +126,8 @@ export interface OversightService {
   blacklist(token: string): Promise<BlacklistReceipt>;
   /** `GET /api/v1/companies/{companyId}/boycott`. */
   boycott(companyId: string): Promise<BoycottView>;
+  /** The boycott figure's `confirmed` alone (the regulator's company page has the total). */
+  confirmedBoycotts(companyId: string): Promise<number>;
 }
 
 /** Evidence kinds whose `aud` may be the clearinghouse rather than the complainant. */
@@ -330,6 +332,23 @@ export function createOversightService(
   }
 
   /** The bound key of a pseudonym speaking about `companyId`, which must be its company. */
+  /** Of the pseudonyms boycotting `companyId`, those whose relationship it confirmed. */
+  async function confirmedBoycotts(companyId: string): Promise<number> {
+    const row = await db
+      .selectFrom(
+        db
+          .selectFrom('blacklist_signals')
+          .select('pseudonym')
+          .distinct()
+          .where('company_id', '=', companyId)
+          .as('s'),
+      )
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where((eb) => confirmedBy(eb, companyId))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async function pseudonymFor(iss: string | undefined, companyId: string) {
     const binding = iss === undefined ? undefined : await pseudonymBinding(db, iss);
     if (binding === undefined) {
@@ -798,6 +817,8 @@ export function createOversightService(
       return { sha256: receipt.sha256, counted, created: receipt.created };
     },
 
+    confirmedBoycotts,
+
     async boycott(companyId) {
       const company = await companies.get(companyId);
       const declared = await declaredBrands(company.id);
@@ -820,18 +841,7 @@ export function createOversightService(
           .select((eb) => eb.fn.count<number>('pseudonym').distinct().as('n'))
           .where('company_id', '=', company.id)
           .executeTakeFirst(),
-        db
-          .selectFrom(
-            db
-              .selectFrom('blacklist_signals')
-              .select('pseudonym')
-              .distinct()
-              .where('company_id', '=', company.id)
-              .as('s'),
-          )
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where((eb) => confirmedBy(eb, company.id))
-          .executeTakeFirst(),
+        confirmedBoycotts(company.id),
         db
           .selectFrom('blacklist_signals')
           .select((eb) => ['reason', eb.fn.count<number>('pseudonym').distinct().as('n')])
@@ -855,7 +865,7 @@ export function createOversightService(
       return {
         company: company.id,
         total: Number(total?.n ?? 0),
-        confirmed: Number(confirmed?.n ?? 0),
+        confirmed,
         byReason: Object.fromEntries(reasons.map((row) => [row.reason, Number(row.n)])),
         byBrand: brands.map((row) => ({
           brand: row.shown === '' ? null : (declared.get(row.shown) ?? row.shown),

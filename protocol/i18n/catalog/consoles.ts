@@ -180,16 +180,13 @@ export const consoles = {
     de: 'Entschiedene Beschwerden',
     en: 'Decided complaints',
   },
-  'portal.regulator.paging.label': { de: 'Seiten: {list}', en: 'Pages: {list}' },
   'portal.regulator.paging.page': {
     de: 'Seite {page} von {pages}: {from}–{to} von {total}',
     en: 'Page {page} of {pages}: {from}–{to} of {total}',
   },
   'portal.regulator.paging.first': { de: 'Erste Seite', en: 'First page' },
-  'portal.regulator.paging.previous': { de: 'Vorige Seite', en: 'Previous page' },
-  'portal.regulator.paging.next': { de: 'Nächste Seite', en: 'Next page' },
-  'portal.regulator.paging.last': { de: 'Letzte Seite', en: 'Last page' },
   'portal.regulator.onThisPage': { de: 'Auf dieser Seite', en: 'On this page' },
+  'portal.regulator.paging.last': { de: 'Letzte Seite', en: 'Last page' },
   'portal.regulator.jump.findings': { de: 'Befunde ({count})', en: 'Findings ({count})' },
   'portal.regulator.jump.complaints': {
     de: 'Beschwerden ({open} offen, {decided} entschieden)',

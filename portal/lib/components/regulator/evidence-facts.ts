@@ -68,7 +68,6 @@ function valueOf(field: EvidenceField, value: unknown): FactValue {
  */
 export function evidenceFacts(claims: Readonly<Record<string, unknown>>): EvidenceFact[] {
   return (Object.keys(fieldLabels) as EvidenceField[])
-    .filter((field) => Object.prototype.hasOwnProperty.call(claims, field))
     .filter((field) => claims[field] !== undefined)
     .map((field) => ({ field, label: fieldLabels[field], value: valueOf(field, claims[field]) }));
 }

@@ -5,7 +5,7 @@
  * the sequential focus starting point stay at the list after the navigation).
  */
 
-/** Where one page of a list stands (the shape of `ComplaintPaging`). */
+/** Where one page of a list stands: 1-based, its size, and how many items the list holds. */
 export interface Paging {
   page: number;
   pageSize: number;

@@ -31,9 +31,9 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
         page: requestedPage(url.searchParams.get(`${state}Page`)),
         company: company.id,
       });
-    const [findings, boycott, open, decided, upheld] = await Promise.all([
+    const [findings, confirmed, open, decided, upheld] = await Promise.all([
       services.findings(company.id),
-      services.oversight.boycott(company.id),
+      services.oversight.confirmedBoycotts(company.id),
       page('open'),
       page('decided'),
       page('upheld'),
@@ -48,7 +48,8 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
         trust: company.trust,
       },
       // How much of the boycott figure the company itself confirmed (oversight.ts `confirmedBy`).
-      boycott: { total: boycott.total, confirmed: boycott.confirmed },
+      // The total is the trust figure's (the same count).
+      boycott: { total: company.trust.boycotts, confirmed },
       ackDeadlineHours: ackDeadlineFromEnv() / 3_600_000,
       findings,
       open,
