@@ -19,7 +19,7 @@
  * `refusedRelayAttempts` trust figure; the API answers 403 with the rule that failed.
  */
 import { sealedBodyLimit } from './auth/body';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { activeGrant, checkCoverage, type ActiveGrant } from '$protocol/grants';
 import { parseMessage, type GrantPayload } from '$protocol/messages';
@@ -28,7 +28,7 @@ import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './
 import type { CompanyRecord, CompanyService } from './companies';
 import { lookupByKey } from './db/batched-lookup';
 import { onPostgres } from './db/postgres-batch';
-import { prepared } from './db/prepared';
+import { prepared, type Executor } from './db/prepared';
 import { appendFeedEvent, requireActiveCompanies } from './grant-effects';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
@@ -156,22 +156,29 @@ export function assertInboxOwner(caller: Caller, pseudonym: string): void {
   }
 }
 
+/**
+ * The grant stored under `sha256` with its token and what of it was revoked: what an offer is
+ * judged by, read ahead of its transaction ({@link grantQuery}) and again inside it.
+ */
+function selectGrant(db: Executor, sha256: string | RawBuilder<string>) {
+  return db
+    .selectFrom('grants')
+    .innerJoin('messages', 'messages.sha256', 'grants.sha256')
+    .select([
+      'grants.sha256',
+      'grants.pseudonym',
+      'grants.company_id',
+      'messages.jws',
+      'grants.revoked_at',
+      'grants.revoked_purposes',
+    ])
+    .where('grants.sha256', '=', sha256);
+}
+
 // The relay's hot statements, built once per dialect (db/prepared.ts).
 /** A grant of a pseudonym to a company; shared by concurrent offers on PostgreSQL (by sha256). */
 const grantQuery = lookupByKey({
-  build: (db, key) =>
-    db
-      .selectFrom('grants')
-      .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-      .select([
-        'grants.sha256',
-        'grants.pseudonym',
-        'grants.company_id',
-        'messages.jws',
-        'grants.revoked_at',
-        'grants.revoked_purposes',
-      ])
-      .where('grants.sha256', '=', key),
+  build: (db, key) => selectGrant(db, key),
   keyOf: (args: { sha256: string; pseudonym: string; companyId: string }) => args.sha256,
   rowKey: (row) => row.sha256,
   accepts: (row, args) => row.pseudonym === args.pseudonym && row.company_id === args.companyId,
@@ -388,11 +395,7 @@ export function createRelayService(
     companyId: string,
   ): Promise<{ status: string | undefined; grant: ActiveGrant | undefined }> {
     const company = trx.selectFrom('companies').select('status').where('id', '=', companyId);
-    const grant = trx
-      .selectFrom('grants')
-      .innerJoin('messages', 'messages.sha256', 'grants.sha256')
-      .select(['messages.jws', 'grants.revoked_at', 'grants.revoked_purposes'])
-      .where('grants.sha256', '=', sha256)
+    const grant = selectGrant(trx, sha256)
       .where('grants.pseudonym', '=', pseudonym)
       .where('grants.company_id', '=', companyId);
     const postgres = onPostgres(trx);
