@@ -419,6 +419,124 @@ describe('only what the Assistant verified counts', () => {
     },
   );
 
+  describe('disclosures that did not verify: one sentence per reason', () => {
+    const day = 86_400;
+    const signed = (at: number) =>
+      `${b64url({ alg: 'EdDSA', kid: 'k1' })}.${b64url({ iat: at })}.c2ln`;
+    /** Disclosure `n` (dated `n` days after `iat`), invalid with `code`. */
+    const invalid = (n: number, code: string) => ({
+      listed: { sha256: h(String(n)), jws: signed(iat + n * day), current: false },
+      opened: { state: 'invalid', sha256: h(String(n)), openedAt: 0, code },
+    });
+    /** The company's newest disclosure, signed with its new key: it verified. */
+    const newest = {
+      listed: { sha256: h('9'), jws: signed(iat + 9 * day), current: true },
+      opened: opened(h('9'), iat + 9 * day, 'address'),
+    };
+    function list(...items: { listed: unknown; opened: unknown }[]) {
+      overrides = {
+        disclosures: items.map((x) => x.listed),
+        openedDisclosures: items.map((x) => x.opened),
+      };
+    }
+    const groups = () => [
+      ...target.querySelectorAll<HTMLElement>('[data-testid="disclosure-invalid"]'),
+    ];
+    const text = (e: Element) => e.textContent!.replace(/\s+/g, ' ').trim();
+    const reason = (group: Element) => text(group.querySelector('p.error')!);
+
+    it.each([
+      {
+        locale: 'en',
+        sentence:
+          '3 disclosures from this company did not verify and are not shown: The key that signed this message is not known.',
+        dates: 'Dates the disclosures give (not verified): Nov 1 – 3, 2026',
+        listed: ['Nov 3, 2026', 'Nov 2, 2026', 'Nov 1, 2026'],
+      },
+      {
+        locale: 'de',
+        sentence:
+          '3 Auskünfte dieses Unternehmens ließen sich nicht prüfen und werden nicht angezeigt: Der Schlüssel, mit dem die Nachricht signiert wurde, ist unbekannt.',
+        dates: 'Datumsangaben der Auskünfte (ungeprüft): 01.–03.11.2026',
+        listed: ['03.11.2026', '02.11.2026', '01.11.2026'],
+      },
+    ] as const)(
+      'says once in $locale how many did not verify for the same reason, their dates behind a closed summary',
+      async ({ locale, sentence, dates, listed }) => {
+        list(
+          invalid(0, 'ERR_JWS_KID_UNKNOWN'),
+          invalid(1, 'ERR_JWS_KID_UNKNOWN'),
+          invalid(2, 'ERR_JWS_KID_UNKNOWN'),
+          newest,
+        );
+        await show(locale);
+        const [group, ...more] = groups();
+        expect(more).toEqual([]);
+        expect(group!.dataset.code).toBe('ERR_JWS_KID_UNKNOWN');
+        expect(group!.dataset.count).toBe('3');
+        expect(reason(group!)).toBe(sentence);
+        const details = group!.querySelector<HTMLDetailsElement>(
+          '[data-testid="disclosure-invalid-dates"]',
+        )!;
+        expect(details.open).toBe(false);
+        const summary = details.querySelector('summary')!;
+        expect(text(summary)).toBe(dates);
+        expect([...details.querySelectorAll('li')].map(text)).toEqual(listed);
+        // Opened from the keyboard.
+        summary.focus();
+        await userEvent.keyboard('{Enter}');
+        await expect.poll(() => details.open).toBe(true);
+        // The newest disclosure verified: it is shown as current beside them.
+        expect(byTestId('disclosure-current')!.dataset.sha256).toBe(h('9'));
+      },
+    );
+
+    it('says one sentence for each reason, the single one in the singular', async () => {
+      list(
+        invalid(0, 'ERR_JWS_KID_UNKNOWN'),
+        invalid(1, 'ERR_JWS_SIGNATURE_INVALID'),
+        invalid(2, 'ERR_JWS_KID_UNKNOWN'),
+        newest,
+      );
+      await show('en');
+      expect(groups().map((g) => [g.dataset.code, g.dataset.count])).toEqual([
+        ['ERR_JWS_KID_UNKNOWN', '2'],
+        ['ERR_JWS_SIGNATURE_INVALID', '1'],
+      ]);
+      expect(groups().map(reason)).toEqual([
+        '2 disclosures from this company did not verify and are not shown: The key that signed this message is not known.',
+        'A disclosure did not verify and is not shown: The signature is invalid: the message is not from its stated sender or was altered.',
+      ]);
+    });
+
+    it.each([
+      {
+        locale: 'en',
+        sentence:
+          'A disclosure did not verify and is not shown: The key that signed this message is not known.',
+        date: 'Date the disclosure gives (not verified): Nov 2, 2026',
+      },
+      {
+        locale: 'de',
+        sentence:
+          'Eine Auskunft ließ sich nicht prüfen und wird nicht angezeigt: Der Schlüssel, mit dem die Nachricht signiert wurde, ist unbekannt.',
+        date: 'Datum laut der Auskunft (ungeprüft): 02.11.2026',
+      },
+    ] as const)(
+      'says in $locale of a single one that it did not verify, and the date it gives',
+      async ({ locale, sentence, date }) => {
+        list(invalid(1, 'ERR_JWS_KID_UNKNOWN'), newest);
+        await show(locale);
+        const [group, ...more] = groups();
+        expect(more).toEqual([]);
+        expect(group!.dataset.count).toBe('1');
+        expect(reason(group!)).toBe(sentence);
+        expect(text(group!.querySelector('[data-testid="disclosure-invalid-date"]')!)).toBe(date);
+        expect(group!.querySelector('details')).toBeNull();
+      },
+    );
+  });
+
   const requestJws = `${b64url({ alg: 'EdDSA' })}.${b64url({ iat, type: 'access' })}.c2ln`;
   const deadline = (iat + 30 * 86_400) * 1000;
   const request = {

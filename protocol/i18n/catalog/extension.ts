@@ -917,6 +917,23 @@ export const extension = {
     de: 'Eine Auskunft ließ sich nicht prüfen und wird nicht angezeigt: {error}',
     en: 'A disclosure did not verify and is not shown: {error}',
   },
+  // `invalid` is the sentence for one; `invalidMany` for two or more with the same reason.
+  'extension.relationships.disclosures.invalidMany': {
+    de: '{count} Auskünfte dieses Unternehmens ließen sich nicht prüfen und werden nicht angezeigt: {error}',
+    en: '{count} disclosures from this company did not verify and are not shown: {error}',
+  },
+  'extension.relationships.disclosures.invalidDate': {
+    de: 'Datum laut der Auskunft (ungeprüft): {date}',
+    en: 'Date the disclosure gives (not verified): {date}',
+  },
+  'extension.relationships.disclosures.invalidDates': {
+    de: 'Datumsangaben der Auskünfte (ungeprüft): {range}',
+    en: 'Dates the disclosures give (not verified): {range}',
+  },
+  'extension.relationships.disclosures.invalidUndated': {
+    de: '{count} ohne lesbares Datum',
+    en: '{count} without a readable date',
+  },
   'extension.relationships.disclosures.changed': {
     de: 'Geändert gegenüber der vorigen Auskunft – neu: {added}; entfallen: {removed}; anders: {changed}',
     en: 'Changed since the previous disclosure – new: {added}; gone: {removed}; different: {changed}',
