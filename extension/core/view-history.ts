@@ -23,8 +23,17 @@
  * though it may be newer than an open one there (the view orders them by the time stored, which
  * the wallet does not know of what it no longer sees).
  *
+ * Two refreshes of one relationship may overlap (an alarm's `refreshAll` and the refresh after a
+ * customer's action): both read the same stored record before their network call, and the view
+ * asked for last wins when they write (extension/core/wallet `merged`). A disclosure the first
+ * one opened may have fallen out of the second one's view already; the second never saw it, so
+ * its own {@link keptPastView} could not keep it. So the write keeps it ({@link mergedHistory}):
+ * what the other record holds that the winning one lacks joins the winning one's kept entries,
+ * by the same rules and within the same bounds.
+ *
  * Pure: no I/O (STYLE habit 2).
  */
+import { isTemporaryOpeningFailure, type OpenedAnswer, type OpenedDisclosure } from './disclosures';
 import { keptWithinBounds, type RecordBounds } from './record-bounds';
 import type { ClearinghouseRelationship, WalletRelationship } from './wallet';
 
@@ -114,4 +123,153 @@ export function keptPastView(
 function within<T>(kept: readonly [T, unknown][], bounds: RecordBounds, viewed: number): T[] {
   const items = Math.max(0, Math.min(bounds.items, maxListedObligations - viewed));
   return keptWithinBounds(kept, [], { items, chars: bounds.chars }).map(([entry]) => entry);
+}
+
+/**
+ * How many entries of a record's lists are the clearinghouse's view it was refreshed from: the
+ * last ones of each (the kept ones come before them, {@link keptPastView}).
+ */
+export interface Viewed {
+  readonly disclosures: number;
+  readonly dataRequests: number;
+}
+
+/**
+ * The lists to write when two records of one relationship meet (the one stored and a refresh's):
+ * those of `winner` (whose view is written: the one asked for last), with what `other` holds that
+ * `winner` lacks and would have kept past its view, had its refresh seen it. `viewed`: how many of
+ * `winner`'s entries are its view's.
+ *
+ * By the rules of {@link keptPastView}: a disclosure `other` opened (never `current`), a data
+ * request `other` has an answer to, each with `other`'s opened copy. Each goes among `winner`'s
+ * kept entries after the last one `other` lists before it, so the kept ones stay oldest first and
+ * before the view's; then the kept ones, `winner`'s and the added together, are bounded again
+ * ({@link pastViewBounds}, {@link maxListedObligations}; the oldest going first). So what
+ * `winner`'s refresh dropped to stay within the bounds (`other` is then the record it read) is
+ * dropped again, not added back: the newer ones that pushed it out are still there. An entry
+ * `winner` lists without an opened copy takes `other`'s, unless that one is invalid for a passing
+ * reason: a refresh leaves such a copy out to open the message again
+ * (extension/core/disclosures `isTemporaryOpeningFailure`).
+ *
+ * A list that nothing of `other` joins is `winner`'s own array, with its copies.
+ *
+ * @example
+ * ```ts
+ * // The stored record's view is older: the refresh's wins, and keeps what the stored one opened.
+ * const lists = mergedHistory(mine, { disclosures: 10, dataRequests: 3 }, stored);
+ * const record = { ...mine, ...lists };
+ * ```
+ */
+export function mergedHistory(
+  winner: ListedHistory,
+  viewed: Viewed,
+  other: ListedHistory,
+): ListedHistory {
+  const disclosureCopy = copies<Disclosure, OpenedDisclosure>(
+    winner.openedDisclosures,
+    other.openedDisclosures,
+    (d) => d.sha256,
+  );
+  const disclosures = mergedList(
+    { list: winner.disclosures, viewed: viewed.disclosures, other: other.disclosures },
+    (d) => disclosureCopy(d, true).copy !== undefined,
+    (d) => (d.current ? { ...d, current: false } : d),
+    disclosureCopy,
+    pastViewBounds.disclosures,
+  );
+  const answerCopy = copies<DataRequest, OpenedAnswer>(
+    winner.openedAnswers,
+    other.openedAnswers,
+    (r) => r.answer?.sha256,
+  );
+  const dataRequests = mergedList(
+    { list: winner.dataRequests, viewed: viewed.dataRequests, other: other.dataRequests },
+    (r) => r.answer !== null,
+    (r) => r,
+    answerCopy,
+    pastViewBounds.dataRequests,
+  );
+  return {
+    ...(disclosures === undefined
+      ? { disclosures: winner.disclosures, openedDisclosures: winner.openedDisclosures }
+      : { disclosures: disclosures.list, openedDisclosures: disclosures.copies }),
+    ...(dataRequests === undefined
+      ? { dataRequests: winner.dataRequests, openedAnswers: winner.openedAnswers }
+      : { dataRequests: dataRequests.list, openedAnswers: dataRequests.copies }),
+  };
+}
+
+/** The opened copy of a listed entry for {@link mergedList}, and whether it is `other`'s. */
+type CopyOf<T, C> = (entry: T, added: boolean) => { copy: C | undefined; borrowed: boolean };
+
+/**
+ * The opened copy of a listed entry, by the sha256 `key` gives (a disclosure's own, a data
+ * request's answer's; undefined: nothing to open): `winner`'s; else `other`'s, for an entry only
+ * `other` lists (`added`), or one that is not invalid for a passing reason.
+ */
+function copies<T, C extends { sha256: string; state: string; code?: string }>(
+  winner: readonly C[],
+  other: readonly C[],
+  key: (entry: T) => string | undefined,
+): CopyOf<T, C> {
+  const own = new Map(winner.map((c) => [c.sha256, c]));
+  const theirs = new Map(other.map((c) => [c.sha256, c]));
+  return (entry, added) => {
+    const sha = key(entry);
+    const mine = sha === undefined ? undefined : own.get(sha);
+    if (sha === undefined || mine !== undefined) return { copy: mine, borrowed: false };
+    const copy = theirs.get(sha);
+    const taken =
+      copy !== undefined &&
+      (added || !(copy.state === 'invalid' && isTemporaryOpeningFailure(copy.code ?? '')));
+    return taken ? { copy, borrowed: !added } : { copy: undefined, borrowed: false };
+  };
+}
+
+/**
+ * One list of {@link mergedHistory}: `winner`'s `list` (its last `viewed` entries its view's),
+ * with the entries of `other`'s it lacks that `keeps` takes, as `asKept` makes them; and the
+ * opened copies of the result, in its order. Undefined when nothing of `other` joins (none to
+ * add or borrow, or every one added went again within `bounds`).
+ */
+function mergedList<T extends { sha256: string }, C>(
+  lists: { list: readonly T[]; viewed: number; other: readonly T[] },
+  keeps: (entry: T) => boolean,
+  asKept: (entry: T) => T,
+  copyOf: CopyOf<T, C>,
+  bounds: RecordBounds,
+): { list: T[]; copies: C[] } | undefined {
+  const { list: winner, other } = lists;
+  const split = winner.length - Math.min(Math.max(0, lists.viewed), winner.length);
+  const kept = winner.slice(0, split);
+  const view = winner.slice(split);
+  const listed = new Set(winner.map((e) => e.sha256));
+  // Each added entry goes after the last of `winner`'s kept ones that `other` lists before it.
+  const at = new Map<string, number>();
+  for (const [i, e] of kept.entries()) if (!at.has(e.sha256)) at.set(e.sha256, i + 1);
+  const before: T[][] = Array.from({ length: kept.length + 1 }, () => []);
+  const added = new Set<T>();
+  let cursor = 0;
+  for (const e of other) {
+    const next = at.get(e.sha256);
+    if (next !== undefined) cursor = Math.max(cursor, next);
+    if (listed.has(e.sha256) || !keeps(e)) continue;
+    listed.add(e.sha256);
+    const entry = asKept(e);
+    added.add(entry);
+    before[cursor]!.push(entry);
+  }
+  const borrowed = winner.some((e) => copyOf(e, false).borrowed);
+  if (added.size === 0 && !borrowed) return undefined;
+  const combined = before.flatMap((entries, i) =>
+    i < kept.length ? [...entries, kept[i]!] : entries,
+  );
+  const bounded = within(
+    combined.map((e) => [e, copyOf(e, added.has(e)).copy ?? null]),
+    bounds,
+    view.length,
+  );
+  if (!borrowed && !bounded.some((e) => added.has(e))) return undefined;
+  const list = [...bounded, ...view];
+  return { list, copies: list.flatMap((e) => copyOf(e, added.has(e)).copy ?? []) };
 }

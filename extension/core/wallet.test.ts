@@ -689,6 +689,13 @@ describe('the customer view', () => {
 const batchOf = (fake: FakeClearinghouse) =>
   fake as unknown as Pick<WalletClearinghouse, 'relationshipsBatch'>;
 
+/** A promise the test settles when it chooses (no timers): to hold a fake's answer back. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 /** The fake's batch: every pseudonym's relationship, plus `extra` members. */
 function batchAnswers(extra: () => Record<string, unknown> = () => ({})) {
   batchOf(ch).relationshipsBatch = async (signers) => ({
@@ -1385,4 +1392,101 @@ describe('disclosures and answers', () => {
     expect(stored!.disclosures.map((d) => d.sha256)).toEqual(sent.slice(10));
     expect(stored!.openedDisclosures.map((d) => d.sha256)).toEqual(sent.slice(10));
   });
+
+  // Two refreshes in flight read the same stored record. The first one's view carries a
+  // disclosure and an answer, new, that it opens; by the time the second one reads, ten newer
+  // disclosures and a newer answer have pushed them out of the view. The second one never saw
+  // them, and its view is newer: in whichever order the two write, the first one's stay.
+  it.each([
+    { order: 'the first one writes first', writes: ['first', 'second'] as const },
+    { order: 'the second one writes first', writes: ['second', 'first'] as const },
+  ])(
+    'keeps what one refresh opened that fell out of an overlapping later view ($order)',
+    async ({ writes }) => {
+      const identity = await granted();
+      ch.viewBounds.answeredRequests = 1;
+      const erasure = await wallet.requestData(ch.company.id, 'erasure');
+      const access = await wallet.requestData(ch.company.id, 'access');
+      const oldest = await ch.addDisclosure(identity.pseudonym, nowSeconds - 600, {
+        holdings: [address],
+      });
+      await wallet.refreshCompany(ch.company.id);
+      const opened = await ch.addDisclosure(identity.pseudonym, nowSeconds - 300, {
+        holdings: [address],
+      });
+      const confirmation = await ch.answer(erasure.sha256, nowSeconds - 300, {
+        outcome: 'erased',
+        dataCategories: ['address'],
+        erasedAt: nowSeconds - 300,
+      });
+
+      // The first refresh (the customer's): its view is read, its answer held back.
+      const relationships = ch.relationships.bind(ch);
+      const first = { read: deferred(), go: deferred() };
+      ch.relationships = async (signer) => {
+        const view = await relationships(signer);
+        first.read.resolve();
+        await first.go.promise;
+        return view;
+      };
+      const firstDone = wallet.refreshCompany(ch.company.id);
+      await first.read.promise;
+      ch.relationships = relationships;
+
+      const newer: string[] = [];
+      for (let i = 0; i < 10; i++)
+        newer.push(
+          await ch.addDisclosure(identity.pseudonym, nowSeconds + i, { holdings: [address] }),
+        );
+      const refusal = await ch.answer(access.sha256, nowSeconds, {
+        outcome: 'refused',
+        reason: { de: 'Nein', en: 'No' },
+      });
+      // The second refresh (an alarm's): it reads the stored record and the view before the
+      // first one writes.
+      const second = { read: deferred(), go: deferred() };
+      batchOf(ch).relationshipsBatch = async (signers) => {
+        const results = await Promise.all(
+          signers.map(async (s) => ({
+            status: 200 as const,
+            pseudonym: s.id,
+            relationships: await relationships(s),
+          })),
+        );
+        second.read.resolve();
+        await second.go.promise;
+        return { results };
+      };
+      const secondDone = wallet.refreshAll();
+      await second.read.promise;
+      expect(
+        (await relationships({ id: identity.pseudonym })).disclosures?.map((d) => d.sha256),
+      ).toEqual(newer);
+
+      const refreshes = { first: [first, firstDone], second: [second, secondDone] } as const;
+      for (const which of writes) {
+        const [gate, done] = refreshes[which];
+        gate.go.resolve();
+        await done;
+      }
+
+      const [stored] = (await wallet.list()).items;
+      expect(stored!.disclosures.map((d) => [d.sha256, d.current])).toEqual([
+        [oldest, false],
+        [opened, false],
+        ...newer.map((sha, i) => [sha, i === 9]),
+      ]);
+      expect(stored!.openedDisclosures.map((d) => [d.sha256, d.state])).toEqual(
+        [oldest, opened, ...newer].map((sha) => [sha, 'opened']),
+      );
+      expect(stored!.dataRequests.map((r) => [r.sha256, r.answer?.sha256])).toEqual([
+        [erasure.sha256, confirmation],
+        [access.sha256, refusal],
+      ]);
+      expect(stored!.openedAnswers.map((a) => [a.sha256, a.state])).toEqual([
+        [confirmation, 'opened'],
+        [refusal, 'opened'],
+      ]);
+    },
+  );
 });

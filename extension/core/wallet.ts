@@ -79,7 +79,7 @@ import { RegistryReads } from './registry-reads';
 import { storedPayload } from './stored-jws';
 import { readStoredRecord } from './stored-record';
 import { inRelationshipTurn, inStoreTurn } from './store-turns';
-import { keptPastView, maxListedObligations } from './view-history';
+import { keptPastView, maxListedObligations, mergedHistory, type Viewed } from './view-history';
 
 /** The clearinghouse calls the wallet makes. */
 export type WalletClearinghouse = Pick<
@@ -359,15 +359,16 @@ function inCorrectionTurn<T>(store: RecordStore, work: () => Promise<T>): Promis
  * What the relationship turn knows of the records it wrote, per store, in memory (after a restart
  * nothing is under way any more):
  * - `nextView` numbers each request for the clearinghouse's view before it goes, and `viewOf`
- *   holds, per pseudonym, the number of the view its record holds. A view asked for before
- *   another never replaces it: a refresh that read the clearinghouse before a revocation was
- *   stored does not show the grant active again over the view read after it.
+ *   holds, per pseudonym, the view its record holds: its number and how many of the record's
+ *   entries are that view's (`ViewRead`). A view asked for before another never replaces it: a
+ *   refresh that read the clearinghouse before a revocation was stored does not show the grant
+ *   active again over the view read after it.
  * - `revision` counts each pseudonym's writes, so a refresh can tell which records changed under
  *   it without reading them all again.
  */
 interface RelationshipWrites {
   nextView: number;
-  readonly viewOf: Map<string, number>;
+  readonly viewOf: Map<string, ViewRead>;
   readonly revision: Map<string, number>;
 }
 const relationshipWrites = new WeakMap<RecordStore, RelationshipWrites>();
@@ -380,6 +381,24 @@ function writesOf(store: RecordStore): RelationshipWrites {
       (writes = { nextView: 0, viewOf: new Map(), revision: new Map() }),
     );
   return writes;
+}
+
+/**
+ * A view of the clearinghouse a refresh read: `number`, which `nextView` gave its request, and
+ * `viewed`, how many of the record's disclosures and data requests are that view's (the last ones
+ * of each list; those kept past the view come before them, extension/core/view-history).
+ */
+interface ViewRead {
+  readonly number: number;
+  readonly viewed: Viewed;
+}
+
+/** The {@link ViewRead} of a refresh whose request `nextView` numbered `number`. */
+function viewRead(number: number, fresh: ClearinghouseRelationship): ViewRead {
+  return {
+    number,
+    viewed: { disclosures: fresh.disclosures.length, dataRequests: fresh.dataRequests.length },
+  };
 }
 
 /** Marks `pseudonym`'s record as written once more (in the relationship turn). */
@@ -616,13 +635,29 @@ function withinBounds(record: WalletRelationship): WalletRelationship {
  * both, by sha256 (a writer only ever adds to them; a receipt fetched leaves the pending ones),
  * the stored first; the clearinghouse's view, with what was opened from it, is `mine` when
  * `mineIsNewer` (asked for after the stored one, see `RelationshipWrites`), else the stored one.
+ *
+ * What the other record opened is kept as well (extension/core/view-history `mergedHistory`):
+ * two refreshes in flight read the same stored record before their network calls, so a
+ * disclosure or answer one of them opened may have fallen out of the other's later view unseen,
+ * and an opened copy may be missing from the other record. `viewed`: how many entries of each
+ * record are its view's, `mine`'s from its refresh, the stored one's as `RelationshipWrites`
+ * holds it. That is unknown only while no refresh has written the record since the extension
+ * started; `mine` then brings no view of its own (any view is newer than none) and lists what the
+ * stored record held when it was read, unchanged since: there is nothing to add.
  */
 function merged(
   stored: WalletRelationship | undefined,
   mine: WalletRelationship,
   mineIsNewer: boolean,
+  viewed: { readonly mine: Viewed | undefined; readonly stored: Viewed | undefined },
 ): WalletRelationship {
-  const { receiptsGivenUp: _mine, ...view } = mineIsNewer || stored === undefined ? mine : stored;
+  const winner = mineIsNewer || stored === undefined ? mine : stored;
+  const other = winner === mine ? stored : mine;
+  const split = winner === mine ? viewed.mine : viewed.stored;
+  const { receiptsGivenUp: _mine, ...view } = {
+    ...winner,
+    ...(other === undefined || split === undefined ? {} : mergedHistory(winner, split, other)),
+  };
   const receipts = [...(stored?.receipts ?? [])];
   const have = new Set(receipts.map((r) => r.sha256));
   for (const r of mine.receipts) {
@@ -1401,11 +1436,12 @@ export class Wallet {
   /**
    * Writes refreshed records, each merged in the relationship turn with what the vault holds by
    * then (`merged`): the receipts recorded meanwhile stay, and the clearinghouse's view asked for
-   * last wins (`view`: the number `nextView` gave the request that read it; null: this record
-   * brings no view of its own). `many`: all in one vault transaction (`putMany`).
+   * last wins (`view`: the view the refresh read, see `ViewRead`; null: this record brings no
+   * view of its own), keeping what the other record opened (`merged`). `many`: all in one vault
+   * transaction (`putMany`).
    */
   private writeRelationships(
-    mine: readonly { record: WalletRelationship; view: number | null }[],
+    mine: readonly { record: WalletRelationship; view: ViewRead | null }[],
     many: boolean,
   ): Promise<WalletRelationship[]> {
     const store = this.ports.store;
@@ -1416,12 +1452,12 @@ export class Wallet {
         mine.map(({ record }) => this.relationship(record.pseudonym)),
       );
       const out: WalletRelationship[] = [];
-      const views = new Map<string, number>();
+      const views = new Map<string, ViewRead>();
       for (const [i, { record, view }] of mine.entries()) {
-        const newer =
-          view !== null && view > (writes.viewOf.get(record.pseudonym) ?? Number.NEGATIVE_INFINITY);
+        const held = writes.viewOf.get(record.pseudonym);
+        const newer = view !== null && view.number > (held?.number ?? Number.NEGATIVE_INFINITY);
         if (newer) views.set(record.pseudonym, view);
-        out.push(merged(stored[i], record, newer));
+        out.push(merged(stored[i], record, newer, { mine: view?.viewed, stored: held?.viewed }));
       }
       if (many)
         await store.putMany(
@@ -1553,7 +1589,10 @@ export class Wallet {
       pendingReceipts: [...pending],
       ...(await this.openObligations(identity, parsed.output, previous, reads)),
     };
-    const [record] = await this.writeRelationships([{ record: mine, view }], false);
+    const [record] = await this.writeRelationships(
+      [{ record: mine, view: viewRead(view, parsed.output) }],
+      false,
+    );
     return record!;
   }
 
@@ -2108,7 +2147,7 @@ export class Wallet {
     const batches: WalletRelationship[][] = [];
     for (let start = 0; start < current.length; start += refreshBatch)
       batches.push(current.slice(start, start + refreshBatch));
-    const views = new Map<string, number>();
+    const views = new Map<string, ViewRead>();
     const refreshed = await inParallel(batches, refreshInFlight, (batch) =>
       this.refreshBatch(seed, batch, views, reads),
     );
@@ -2157,12 +2196,12 @@ export class Wallet {
 
   /**
    * One signed batch: each item as refreshed, or the very same object when nothing changed;
-   * `views` gets the number of the request (`nextView`) for each item it brings a view of.
+   * `views` gets the view read (`ViewRead`) for each item it brings a view of.
    */
   private async refreshBatch(
     seed: Uint8Array,
     batch: readonly WalletRelationship[],
-    views: Map<string, number>,
+    views: Map<string, ViewRead>,
     reads: RegistryReads,
   ): Promise<WalletRelationship[]> {
     const identities = await Promise.all(batch.map((r) => companyIdentity(seed, r.company.id)));
@@ -2196,7 +2235,7 @@ export class Wallet {
       // Unchanged (the usual case): keep the stored object, so it is not written again.
       if (!sameRecord(record, previous)) {
         out[index] = record;
-        views.set(identity.pseudonym, view);
+        views.set(identity.pseudonym, viewRead(view, parsed.output));
       }
     }
     // Receipts still to come (the log was slow or out of reach when the message went): one quick
