@@ -86,6 +86,16 @@ export const openedAnswer = v.variant('state', [
     /** `erased`: what was erased, and when. */
     dataCategories: v.pipe(v.array(dataCategory), v.maxLength(dataCategoryIds.length)),
     erasedAt: v.nullable(epochSeconds),
+    /**
+     * `erased` in part: the categories the company kept, and why (absent: nothing kept, and in
+     * copies opened before this field existed).
+     */
+    retained: v.optional(
+      v.object({
+        dataCategories: v.pipe(v.array(dataCategory), v.maxLength(dataCategoryIds.length)),
+        reason: localized(2000),
+      }),
+    ),
     /** `refused`: the company's reason. */
     reason: v.nullable(localized(2000)),
   }),
@@ -316,6 +326,9 @@ export async function openAnswer(
       disclosureSha256: payload.outcome === 'disclosure' ? payload.disclosureSha256 : null,
       dataCategories: payload.outcome === 'erased' ? payload.dataCategories : [],
       erasedAt: payload.outcome === 'erased' ? payload.erasedAt : null,
+      ...(payload.outcome === 'erased' && payload.retained !== undefined
+        ? { retained: payload.retained }
+        : {}),
       reason: payload.outcome === 'refused' ? payload.reason : null,
     };
   } catch (e) {

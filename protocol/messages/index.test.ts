@@ -356,6 +356,31 @@ describe('rejections', () => {
     expect(parseMessage('grant', grant).scopes[0]?.conditions.timeWindows?.[0]?.to).toBe('24:00');
   });
 
+  it('accepts a partial erasure that names what it kept and why, and refuses a category in both', () => {
+    const { disclosureSha256: _, ...answer } = example('data-request-answer');
+    const erased = {
+      ...answer,
+      outcome: 'erased',
+      dataCategories: ['profile', 'address'],
+      erasedAt: exampleTimes.iat,
+      retained: {
+        dataCategories: ['purchase_history'],
+        reason: { de: 'Aufbewahrungspflicht (§ 147 AO)', en: 'Retention duty (German tax law)' },
+      },
+    };
+    const parsed = parseMessage('data-request-answer', erased);
+    expect(parsed.outcome === 'erased' && parsed.retained?.dataCategories).toEqual([
+      'purchase_history',
+    ]);
+    const both = { ...erased, retained: { ...erased.retained, dataCategories: ['address'] } };
+    const e = protocolError(() => parseMessage('data-request-answer', both));
+    expect(issuesOf(e)).toEqual(['retained.dataCategories']);
+    const noReason = { ...erased, retained: { dataCategories: ['purchase_history'] } };
+    expect(issuesOf(protocolError(() => parseMessage('data-request-answer', noReason)))).toContain(
+      'retained.reason',
+    );
+  });
+
   it('accepts an open grant request addressed to the clearinghouse', () => {
     const request = { ...example('grant-request'), aud: exampleIds.clearinghouse };
     expect(parseMessage('grant-request', request).aud).toBe(exampleIds.clearinghouse);

@@ -99,7 +99,37 @@ const answerClaims = claimEntries(companyId, pseudonym);
 /**
  * `data-request-answer`, company → pseudonym: a `disclosure` (by its hash), the confirmation of
  * erasure, or a reasoned refusal (e.g. a statutory retention duty).
+ *
+ * An erasure may be partial: `dataCategories` were erased, `retained` names the categories kept
+ * and why (GDPR Art. 17(3), e.g. a retention duty under tax law; Art. 12(4) asks for the reasons).
+ * The two are disjoint; an answer to a request that named categories must account for each of
+ * them in one or the other (the clearinghouse checks that against the request).
  */
+const erasedAnswer = v.pipe(
+  v.strictObject({
+    ...answerClaims,
+    requestSha256: sha256,
+    outcome: v.literal('erased'),
+    dataCategories: distinct(dataCategory, 1, dataCategoryIds.length),
+    erasedAt: epochSeconds,
+    retained: v.optional(
+      v.strictObject({
+        dataCategories: distinct(dataCategory, 1, dataCategoryIds.length),
+        reason: localized(2000),
+      }),
+    ),
+  }),
+  v.forward(
+    v.check(
+      (a) =>
+        a.retained === undefined ||
+        !a.retained.dataCategories.some((c) => a.dataCategories.includes(c)),
+      'a category cannot be both erased and retained',
+    ),
+    ['retained', 'dataCategories'],
+  ),
+);
+
 const dataRequestAnswerBody = v.variant('outcome', [
   v.strictObject({
     ...answerClaims,
@@ -107,13 +137,7 @@ const dataRequestAnswerBody = v.variant('outcome', [
     outcome: v.literal('disclosure'),
     disclosureSha256: sha256,
   }),
-  v.strictObject({
-    ...answerClaims,
-    requestSha256: sha256,
-    outcome: v.literal('erased'),
-    dataCategories: distinct(dataCategory, 1, dataCategoryIds.length),
-    erasedAt: epochSeconds,
-  }),
+  erasedAnswer,
   v.strictObject({
     ...answerClaims,
     requestSha256: sha256,

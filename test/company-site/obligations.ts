@@ -314,11 +314,16 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
           request.dataCategories === undefined ||
           (request.dataCategories as readonly string[]).includes(category),
       );
-    // Nothing stored under the categories asked: they are erased all the same (there is nothing).
-    // Nothing stored at all, and none named: what was erased before is confirmed again (a request
-    // whose answer a compromise voided after the erasure, or one asked twice).
+    // Categories named: each is erased, held or not (nothing stored under one is erased all the
+    // same), and the answer must account for every one (the clearinghouse refuses it otherwise).
+    // None named: what is held; nothing stored at all, what was erased before is confirmed again
+    // (a request whose answer a compromise voided after the erasure, or one asked twice).
     const categories =
-      held.length > 0 ? held : [...(request.dataCategories ?? customer?.erased ?? [])];
+      request.dataCategories !== undefined
+        ? [...request.dataCategories]
+        : held.length > 0
+          ? held
+          : [...(customer?.erased ?? [])];
     return categories.length === 0
       ? { outcome: 'refused' }
       : { outcome: 'erased', dataCategories: categories };

@@ -600,4 +600,50 @@ describe('only what the Assistant verified counts', () => {
     expect(row().dataset.outcome).toBe('refused');
     expect(row().textContent).toContain('Access: refused. The company’s reason: No');
   });
+
+  it.each([
+    {
+      locale: 'en' as const,
+      text: 'Erasure: the company confirms it erased on Nov 2, 2026: Address and contact details. The answer says nothing of Health data, though you asked for their erasure. You may complain about it to the regulator. Kept: Purchase history. The company’s reason: Tax law',
+    },
+    {
+      locale: 'de' as const,
+      text: 'Löschung: Das Unternehmen bestätigt, am 02.11.2026 gelöscht zu haben: Adress- und Kontaktdaten. Zu Gesundheitsdaten sagt die Antwort nichts, obwohl Sie deren Löschung verlangt haben. Sie können sich darüber bei der Aufsicht beschweren. Aufbewahrt: Kaufhistorie. Begründung des Unternehmens: Steuerrecht',
+    },
+  ])(
+    'says what an erasure kept and why, and what it says nothing of ($locale)',
+    async ({ locale, text }) => {
+      const erasure = {
+        ...request,
+        jws: `${b64url({ alg: 'EdDSA' })}.${b64url({
+          iat,
+          type: 'erasure',
+          dataCategories: ['address', 'purchase_history', 'health'],
+        })}.c2ln`,
+      };
+      overrides = {
+        dataRequests: [erasure],
+        openedAnswers: [
+          {
+            state: 'opened',
+            sha256: h('f'),
+            requestSha256: h('d'),
+            outcome: 'erased',
+            disclosureSha256: null,
+            dataCategories: ['address'],
+            erasedAt: Date.UTC(2026, 10, 2, 12) / 1000,
+            retained: {
+              dataCategories: ['purchase_history'],
+              reason: { de: 'Steuerrecht', en: 'Tax law' },
+            },
+            reason: null,
+          },
+        ],
+      };
+      listingNow = deadline - 1;
+      await show(locale);
+      expect(row().dataset.outcome).toBe('erased');
+      expect(row().textContent?.replace(/\s+/g, ' ')).toContain(text);
+    },
+  );
 });

@@ -12,6 +12,7 @@ import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '$pr
 import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
 import { sealSigned, sealTo } from '$protocol/seal';
 import { signMessage } from '$protocol/signed';
+import type { Payload } from '$protocol/messages';
 import {
   claims,
   companyMessage,
@@ -519,13 +520,20 @@ describe.each(testDialects)('company console on %s', (dialect) => {
   });
 
   /** An access (or erasure) request of a granting pseudonym, and what the staff key signs. */
-  async function accessRequest(type: 'access' | 'erasure' = 'access') {
+  async function accessRequest(
+    type: 'access' | 'erasure' = 'access',
+    dataCategories?: Payload<'data-request'>['dataCategories'],
+  ) {
     const { company, staff, staffKey } = await companyWithStaff();
     const given = await grant(company, await openRequest(company));
     const { sha256: requestSha256 } = await api.services.obligations.submitDataRequest(
       await signMessage(
         'data-request',
-        { ...claims(api.clock, given.pseudonym.id, company.id), type },
+        {
+          ...claims(api.clock, given.pseudonym.id, company.id),
+          type,
+          ...(dataCategories === undefined ? {} : { dataCategories }),
+        },
         given.pseudonym.keyPair,
       ),
     );
@@ -569,6 +577,17 @@ describe.each(testDialects)('company console on %s', (dialect) => {
       );
     return { company, staff, staffKey, given, requestSha256, disclosure, answer };
   }
+
+  it('lists the categories a data request asks for, or none for one that asks for all data', async () => {
+    const limited = await accessRequest('erasure', ['address', 'health']);
+    expect((await console_.overview(limited.staff)).dataRequests).toMatchObject([
+      { sha256: limited.requestSha256, type: 'erasure', dataCategories: ['address', 'health'] },
+    ]);
+    const all = await accessRequest('erasure');
+    expect((await console_.overview(all.staff)).dataRequests).toMatchObject([
+      { sha256: all.requestSha256, dataCategories: null },
+    ]);
+  });
 
   it('answers an access request with a disclosure sealed to the pseudonym, signed with the staff key', async () => {
     const { staff, given, requestSha256, disclosure, answer } = await accessRequest();

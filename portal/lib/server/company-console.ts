@@ -101,6 +101,8 @@ export interface StoredDisclosure {
 
 /** An open data request, with the requesting pseudonym's public key to seal an export to. */
 export interface ConsoleDataRequest extends DataRequestView {
+  /** The data categories the request is limited to; null: it names none (all data held). */
+  dataCategories: string[] | null;
   /** The pseudonym's Ed25519 public key (`x`, base64url), bound at its first message. */
   pseudonymKey: string | null;
   /** The newest stored disclosure naming this request, if any. */
@@ -317,6 +319,12 @@ function categoriesOf(jws: string): string[] {
   return holdings
     .map((h: unknown) => (h as { dataCategory?: unknown } | null)?.dataCategory)
     .filter((c): c is string => typeof c === 'string');
+}
+
+/** The data categories a stored data request is limited to, or null when it names none. */
+function askedCategories(jws: string): string[] | null {
+  const asked = payloadOf(jws).dataCategories;
+  return Array.isArray(asked) ? asked.filter((c): c is string => typeof c === 'string') : null;
 }
 
 function replayed(): ProtocolError {
@@ -539,6 +547,7 @@ export function createCompanyConsole(
         receivedAt: Number(row.received_at),
         deadline: Number(row.deadline),
         answer: null,
+        dataCategories: askedCategories(row.jws),
         pseudonymKey: row.x ?? null,
         storedDisclosure: stored.get(row.sha256) ?? null,
       })),

@@ -177,6 +177,19 @@ describe("the reference company site's obligations", () => {
     });
   });
 
+  it('answers an erasure limited to categories for each of them, held or not', async () => {
+    const pseudonym = await granted();
+    // It holds preferences_habits (the grant's category), no address.
+    const request = await ask(pseudonym, 'erasure', ['address', 'preferences_habits']);
+    const view = await pseudonym.client.relationships(pseudonym);
+    // Failed before: answered for preferences_habits alone, which the clearinghouse refuses
+    // (silent on address), so the request stayed open and became overdue.
+    expect(answerTo(view, request)).toMatchObject({
+      outcome: 'erased',
+      dataCategories: ['address', 'preferences_habits'],
+    });
+  });
+
   it('erases what its disclosure listed though it stored no value, and no longer discloses it', async () => {
     const pseudonym = await granted();
     const erasure = await ask(pseudonym, 'erasure');

@@ -650,6 +650,28 @@ export function createObligationService(
           { issues: ['outcome'] },
         );
       }
+      if (payload.outcome === 'erased') {
+        // A request limited to categories is answered for each of them: erased, or retained with
+        // the reason (GDPR Art. 12(4)); an answer silent on one would read as done to the customer.
+        const { jws } = await db
+          .selectFrom('messages')
+          .select('jws')
+          .where('sha256', '=', request.sha256)
+          .executeTakeFirstOrThrow();
+        const asked = parseMessage('data-request', peekClaims(jws).payload).dataCategories ?? [];
+        const answered = new Set([
+          ...payload.dataCategories,
+          ...(payload.retained?.dataCategories ?? []),
+        ]);
+        const missing = asked.filter((c) => !answered.has(c));
+        if (missing.length > 0) {
+          throw new ProtocolError(
+            'ERR_MESSAGE_INVALID',
+            'An erasure answer names each category the request asked for, as erased or as retained with the reason.',
+            { issues: ['dataCategories'], missing },
+          );
+        }
+      }
       if (payload.outcome === 'disclosure') {
         const disclosure = await db
           .selectFrom('disclosures')

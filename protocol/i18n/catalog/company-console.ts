@@ -508,14 +508,26 @@ export const companyConsole = {
     de: 'Gelöschte Datenkategorien',
     en: 'Erased data categories',
   },
+  'portal.console.dataRequests.keptCategories': {
+    de: 'Aufbewahrte Datenkategorien (mit Begründung unten)',
+    en: 'Data categories kept (with the reason below)',
+  },
+  'portal.console.dataRequests.asked': {
+    de: 'Erfragt: {categories}',
+    en: 'Asked for: {categories}',
+  },
+  'portal.console.dataRequests.askedAll': {
+    de: 'Erfragt: alle Daten, die Sie über diese Person halten',
+    en: 'Asked for: all data you hold about this person',
+  },
   'portal.console.dataRequests.erased': { de: 'Löschung bestätigen', en: 'Confirm erasure' },
   'portal.console.dataRequests.reasonDe': {
-    de: 'Begründung einer Ablehnung (Deutsch)',
-    en: 'Reason for a refusal (German)',
+    de: 'Begründung einer Ablehnung oder Aufbewahrung (Deutsch)',
+    en: 'Reason for a refusal or for data kept (German)',
   },
   'portal.console.dataRequests.reasonEn': {
-    de: 'Begründung einer Ablehnung (Englisch)',
-    en: 'Reason for a refusal (English)',
+    de: 'Begründung einer Ablehnung oder Aufbewahrung (Englisch)',
+    en: 'Reason for a refusal or for data kept (English)',
   },
   'portal.console.dataRequests.refuse': { de: 'Ablehnen', en: 'Refuse' },
   'portal.console.dataRequests.answered': {
@@ -525,6 +537,18 @@ export const companyConsole = {
   'portal.console.answer.error.categories': {
     de: 'Bitte wählen Sie die gelöschten Datenkategorien.',
     en: 'Please choose the erased data categories.',
+  },
+  'portal.console.answer.error.erasedAndKept': {
+    de: 'Eine Datenkategorie ist entweder gelöscht oder aufbewahrt, nicht beides.',
+    en: 'A data category is either erased or kept, not both.',
+  },
+  'portal.console.answer.error.unaccounted': {
+    de: 'Bitte geben Sie für jede erfragte Datenkategorie an, ob sie gelöscht ist oder aufbewahrt wird.',
+    en: 'Please say for each data category asked for whether it was erased or is kept.',
+  },
+  'portal.console.answer.error.keptReason': {
+    de: 'Aufbewahrte Daten brauchen eine Begründung auf Deutsch und auf Englisch (zum Beispiel eine gesetzliche Aufbewahrungspflicht).',
+    en: 'Data kept needs a reason in German and in English (a statutory retention duty, say).',
   },
   'portal.console.answer.error.reason': {
     de: 'Eine Ablehnung braucht eine Begründung auf Deutsch und auf Englisch.',

@@ -962,6 +962,14 @@ export const extension = {
     de: '{kind}: Das Unternehmen bestätigt, am {date} gelöscht zu haben: {categories}.',
     en: '{kind}: the company confirms it erased on {date}: {categories}.',
   },
+  'extension.relationships.answer.retained': {
+    de: 'Aufbewahrt: {categories}. Begründung des Unternehmens: {reason}',
+    en: 'Kept: {categories}. The company’s reason: {reason}',
+  },
+  'extension.relationships.answer.silent': {
+    de: 'Zu {categories} sagt die Antwort nichts, obwohl Sie deren Löschung verlangt haben. Sie können sich darüber bei der Aufsicht beschweren.',
+    en: 'The answer says nothing of {categories}, though you asked for their erasure. You may complain about it to the regulator.',
+  },
   'extension.relationships.answer.refused': {
     de: '{kind}: abgelehnt. Begründung des Unternehmens: {reason}',
     en: '{kind}: refused. The company’s reason: {reason}',

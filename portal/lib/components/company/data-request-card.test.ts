@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { locales, t } from '$protocol/i18n';
-import { deadlineSentence, problemCard, requestOf } from './data-request-card';
+import { deadlineSentence, erasureProblem, problemCard, requestOf } from './data-request-card';
 
 const sha = (c: string) => c.repeat(43);
 
@@ -58,5 +58,56 @@ describe('deadlineSentence', () => {
     const text = t(locale, deadlineSentence(deadline, deadline + 1), { date: 'DATE' });
     expect(text).toMatch(locale === 'de' ? /^Überfällig/ : /^Overdue/);
     expect(text).toContain('DATE');
+  });
+});
+
+describe('erasureProblem', () => {
+  const none = { de: '', en: '' };
+  const reason = { de: 'Aufbewahrungspflicht (§ 147 AO).', en: 'Retention duty (tax law).' };
+
+  it.each([
+    ['nothing erased', null, [], [], none, 'portal.console.answer.error.categories'],
+    [
+      'a category both erased and kept',
+      null,
+      ['address'],
+      ['address'],
+      reason,
+      'portal.console.answer.error.erasedAndKept',
+    ],
+    [
+      'a category asked for neither erased nor kept',
+      ['address', 'purchase_history'],
+      ['address'],
+      [],
+      none,
+      'portal.console.answer.error.unaccounted',
+    ],
+    [
+      'data kept without a reason',
+      ['address', 'purchase_history'],
+      ['address'],
+      ['purchase_history'],
+      { de: 'Aufbewahrungspflicht.', en: '' },
+      'portal.console.answer.error.keptReason',
+    ],
+  ] as const)('says so for %s', (_, asked, erased, kept, why, key) => {
+    expect(erasureProblem(asked, erased, kept, why)).toBe(key);
+    expect(t('de', key)).not.toBe(t('en', key));
+  });
+
+  it.each([
+    ['everything asked erased', ['address'], ['address'], [], none],
+    ['more erased than asked', ['address'], ['address', 'profile'], [], none],
+    [
+      'a part kept with the reason',
+      ['address', 'purchase_history'],
+      ['address'],
+      ['purchase_history'],
+      reason,
+    ],
+    ['a request naming no categories', null, ['profile'], [], none],
+  ] as const)('takes %s', (_, asked, erased, kept, why) => {
+    expect(erasureProblem(asked, erased, kept, why)).toBeUndefined();
   });
 });

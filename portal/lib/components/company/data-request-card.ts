@@ -56,3 +56,31 @@ export function deadlineSentence(deadline: number, now: number): MessageKey {
     ? 'portal.console.dataRequests.overdue'
     : 'portal.console.dataRequests.deadline';
 }
+
+/**
+ * What is wrong with an erasure answer as the card's form gives it, or `undefined` when it may be
+ * signed: something erased, no category both erased and kept, every category the request asked
+ * for (`asked`; null: it named none) either erased or kept, and a reason in both languages for
+ * what is kept (GDPR Art. 12(4)). The clearinghouse refuses such an answer too; said here first,
+ * in the card, before anything is signed.
+ *
+ * @example
+ * ```ts
+ * erasureProblem(['address', 'purchase_history'], ['address'], [], { de: '', en: '' });
+ * // 'portal.console.answer.error.unaccounted'
+ * ```
+ */
+export function erasureProblem(
+  asked: readonly string[] | null,
+  erased: readonly string[],
+  kept: readonly string[],
+  reason: { de: string; en: string },
+): MessageKey | undefined {
+  if (erased.length === 0) return 'portal.console.answer.error.categories';
+  if (kept.some((c) => erased.includes(c))) return 'portal.console.answer.error.erasedAndKept';
+  if (asked !== null && asked.some((c) => !erased.includes(c) && !kept.includes(c)))
+    return 'portal.console.answer.error.unaccounted';
+  if (kept.length > 0 && (reason.de === '' || reason.en === ''))
+    return 'portal.console.answer.error.keptReason';
+  return undefined;
+}

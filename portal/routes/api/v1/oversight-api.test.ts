@@ -237,10 +237,15 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     pseudonym: TestPseudonym,
     companyId: string,
     type: 'access' | 'erasure' = 'access',
+    dataCategories?: Payload<'data-request'>['dataCategories'],
   ): Promise<Response> {
     const token = await sign(
       'data-request',
-      { ...claims(api.clock, pseudonym.id, companyId), type },
+      {
+        ...claims(api.clock, pseudonym.id, companyId),
+        type,
+        ...(dataCategories === undefined ? {} : { dataCategories }),
+      },
       pseudonym.keyPair,
     );
     return post(dataRequestsRoute.POST, '/api/v1/data-requests', token);
@@ -248,7 +253,12 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
 
   type AnswerBody =
     | { outcome: 'disclosure'; requestSha256: string; disclosureSha256: string }
-    | { outcome: 'erased'; requestSha256: string }
+    | {
+        outcome: 'erased';
+        requestSha256: string;
+        dataCategories?: string[];
+        retained?: { dataCategories: string[]; reason: { de: string; en: string } };
+      }
     | { outcome: 'refused'; requestSha256: string };
 
   function answerToken(
@@ -260,7 +270,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     const base = claims(api.clock, company.id, pseudonym);
     const payload =
       body.outcome === 'erased'
-        ? { ...base, ...body, dataCategories: ['address'], erasedAt: api.clock.seconds() }
+        ? { ...base, dataCategories: ['address'], erasedAt: api.clock.seconds(), ...body }
         : body.outcome === 'refused'
           ? { ...base, ...body, reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' } }
           : { ...base, ...body };
@@ -730,6 +740,84 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         }),
         409,
         'ERR_DATA_REQUEST_ALREADY_ANSWERED',
+      );
+    });
+
+    it('takes an erasure answer only when it accounts for each category asked: erased, or retained with the reason', async () => {
+      const { company, pseudonym } = await relationship();
+      const request = await expectJson<Receipt>(
+        await dataRequest(pseudonym, company.id, 'erasure', ['address', 'purchase_history']),
+        201,
+      );
+      const answer = (body: Partial<Extract<AnswerBody, { outcome: 'erased' }>>) =>
+        answerRequest(company, pseudonym.id, {
+          outcome: 'erased',
+          requestSha256: request.sha256,
+          ...body,
+        });
+      // Silent on purchase_history: refused, and nothing stored.
+      const silent = await expectProblem(
+        await answer({ dataCategories: ['address'] }),
+        400,
+        'ERR_MESSAGE_INVALID',
+      );
+      expect(silent.detail_data).toEqual({
+        issues: ['dataCategories'],
+        missing: ['purchase_history'],
+      });
+      expect((await obligationsView(pseudonym)).dataRequests).toMatchObject([
+        { sha256: request.sha256, answer: null },
+      ]);
+      // A category both erased and retained is no answer either (signed as sent, unchecked).
+      const both = await expectProblem(
+        await post(
+          answersRoute.POST,
+          '/api/v1/data-request-answers',
+          await signRaw(
+            'data-request-answer',
+            {
+              ...claims(api.clock, company.id, pseudonym.id),
+              requestSha256: request.sha256,
+              outcome: 'erased',
+              dataCategories: ['address', 'purchase_history'],
+              erasedAt: api.clock.seconds(),
+              retained: {
+                dataCategories: ['purchase_history'],
+                reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' },
+              },
+            },
+            company.keyPair,
+          ),
+        ),
+        400,
+        'ERR_MESSAGE_INVALID',
+      );
+      expect(both.detail_data).toMatchObject({ issues: ['retained.dataCategories'] });
+      // Erased in part, the rest retained with the reason: the answer.
+      const partial = await expectJson<Receipt>(
+        await answer({
+          dataCategories: ['address'],
+          retained: {
+            dataCategories: ['purchase_history'],
+            reason: { de: 'Aufbewahrungspflicht (§ 147 AO).', en: 'Retention duty (tax law).' },
+          },
+        }),
+        201,
+      );
+      expect((await obligationsView(pseudonym)).dataRequests).toMatchObject([
+        { sha256: request.sha256, answer: { sha256: partial.sha256 } },
+      ]);
+      // A request naming no categories is answered by whatever the company erased.
+      const all = await expectJson<Receipt>(
+        await dataRequest(pseudonym, company.id, 'erasure'),
+        201,
+      );
+      await expectJson(
+        await answerRequest(company, pseudonym.id, {
+          outcome: 'erased',
+          requestSha256: all.sha256,
+        }),
+        201,
       );
     });
 
