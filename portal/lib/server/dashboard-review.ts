@@ -1,6 +1,7 @@
 /**
  * What the regulator's pages need beyond the dashboard figures (issue 10, "Regulator"): the
- * session check, the complaint lists page by page, and the material of one complaint's review.
+ * session check, the complaint lists page by page (by cursor, {@link complaintPage}), and the
+ * material of one complaint's review.
  *
  * The review material is everything the regulator's browser needs to verify a complaint itself
  * (portal/lib/components/regulator/evidence.ts), so the verdict does not rest on the server's
@@ -11,10 +12,11 @@
  * that pseudonym. The one unsigned number is the relay's count of contacts in the week before the
  * evidence (for a contact cap), which the page labels as the clearinghouse's count.
  */
+import { createHash } from 'node:crypto';
 import { error, redirect, type Cookies } from '@sveltejs/kit';
 import type { Kysely } from 'kysely';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
-import { maxListPage, pageCount, type Paging } from '$lib/components/regulator/paging';
+import { maxListPage, type KeysetPaging } from '$lib/components/regulator/paging';
 import { ProtocolError } from '$protocol/errors';
 import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
@@ -59,8 +61,8 @@ export type ComplaintState = 'open' | 'decided' | 'upheld';
 
 /** Complaints per page of the regulator's lists. */
 export const complaintPageSize = 50;
-/** Where one page of a list stands: 1-based, its size, and how many complaints the list holds. */
-export type ComplaintPaging = Paging;
+/** Where one page of a complaint list stands, with the cursors of its neighbours. */
+export type ComplaintPaging = KeysetPaging;
 
 /** One page of a complaint list. */
 export interface ComplaintPage {
@@ -69,18 +71,93 @@ export interface ComplaintPage {
 }
 
 /**
- * The page a link asks for (`?complaintsPage=3`); a missing, malformed or out-of-range number is
- * page 1, so a hand-edited link never fails.
+ * The page of the risk ranking a link asks for (`?riskPage=3`); a missing, malformed or
+ * out-of-range number is page 1, so a hand-edited link never fails. (The complaint lists page by
+ * cursor instead, {@link complaintPage}.)
  *
  * @example
  * ```ts
- * requestedPage(url.searchParams.get('complaintsPage')); // 3, or 1 for 'x', '0' or null
+ * requestedPage(url.searchParams.get('riskPage')); // 3, or 1 for 'x', '0' or null
  * ```
  */
 export function requestedPage(raw: string | null): number {
   return raw !== null && /^[1-9][0-9]{0,4}$/.test(raw) && Number(raw) <= maxListPage
     ? Number(raw)
     : 1;
+}
+
+/** One list: the complaints of a state, of one company or of all. */
+interface ComplaintListKey {
+  state: ComplaintState;
+  company?: string | undefined;
+}
+
+/**
+ * A place in a list's order (newest first: `received_at`, then `sha256`, both descending): the
+ * place of the row with these values, whether or not that row is still in the list.
+ */
+interface ComplaintPosition {
+  receivedAt: number;
+  sha256: string;
+}
+
+/** What a cursor asks for: the newest rows, the oldest, or the rows on one side of a place. */
+type PageRequest =
+  | { kind: 'first' | 'last' }
+  | { kind: 'after' | 'before'; position: ComplaintPosition; cursor: string };
+
+/** The cursor of the last page, the same in every list. */
+const lastCursor = 'last';
+/** `a` (the rows after the place, older) or `b` (before it, newer), the place, the list's tag. */
+const cursorPattern = /^([ab])(\d{1,15})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{8})$/;
+
+/**
+ * Which list a cursor belongs to: a cursor is a place in one list's order, and in another list
+ * (another state, another company) it would be a place among rows the reader never saw.
+ */
+function listTag(list: ComplaintListKey): string {
+  return createHash('sha256')
+    .update(`${list.state}\n${list.company ?? ''}`)
+    .digest('base64url')
+    .slice(0, 8);
+}
+
+/** The cursor of the rows after (older than) or before (newer than) `row`, in `list`. */
+function encodeCursor(
+  side: 'after' | 'before',
+  row: ComplaintListEntry,
+  list: ComplaintListKey,
+): string {
+  return `${side === 'after' ? 'a' : 'b'}${row.receivedAt}.${row.sha256}.${listTag(list)}`;
+}
+
+/**
+ * What the cursor of a link asks of `list`. The cursor comes from the address bar, so anything
+ * that is not a cursor of this very list (malformed, cut short, another list's or another
+ * company's) asks for the first page, as a malformed page number did before cursors.
+ */
+function parseCursor(raw: string | null | undefined, list: ComplaintListKey): PageRequest {
+  if (raw === lastCursor) return { kind: 'last' };
+  const match =
+    raw === null || raw === undefined || raw.length > 80 ? null : cursorPattern.exec(raw);
+  if (match === null || match[4] !== listTag(list)) return { kind: 'first' };
+  return {
+    kind: match[1] === 'a' ? 'after' : 'before',
+    position: { receivedAt: Number(match[2]), sha256: match[3]! },
+    cursor: match[0],
+  };
+}
+
+/** The cursor that asks for the page `request` asks for (null: the first page). */
+function cursorOf(request: PageRequest): string | null {
+  switch (request.kind) {
+    case 'first':
+      return null;
+    case 'last':
+      return lastCursor;
+    default:
+      return request.cursor;
+  }
 }
 
 /** The condition on `complaints.decision` that selects `state`. */
@@ -96,29 +173,36 @@ function stateCondition(state: ComplaintState) {
 }
 
 /**
- * The newest complaints of a state, `offset` rows in, with their company's name.
- *
- * @example
- * ```ts
- * const open = await complaintList(services, { state: 'open', limit: 50 });
- * ```
+ * Up to `limit` rows of `list` in the order of `side`: `older` from the newest down (past
+ * `position`, when given), `newer` from the oldest up (past `position`, when given).
  */
-export async function complaintList(
+async function listRows(
   services: Services,
-  query: { state: ComplaintState; limit: number; offset?: number; company?: string },
+  list: ComplaintListKey,
+  window: { side: 'older' | 'newer'; position?: ComplaintPosition; limit: number },
 ): Promise<ComplaintListEntry[]> {
   const db = services.context.cdb.db;
-  const [op, value] = stateCondition(query.state);
-  // Newest first (the API's list pages oldest first), without the signed messages the list does
-  // not show (up to 256 KiB each).
+  const [op, value] = stateCondition(list.state);
+  const direction = window.side === 'older' ? 'desc' : 'asc';
+  // Without the signed messages the list does not show (up to 256 KiB each).
   let select = selectComplaints(db)
     .where('complaints.decision', op, value)
-    .orderBy('complaints.received_at', 'desc')
-    .orderBy('complaints.sha256', 'desc')
-    .limit(query.limit)
-    .offset(query.offset ?? 0);
-  if (query.company !== undefined)
-    select = select.where('complaints.company_id', '=', query.company);
+    .orderBy('complaints.received_at', direction)
+    .orderBy('complaints.sha256', direction)
+    .limit(window.limit);
+  if (list.company !== undefined) select = select.where('complaints.company_id', '=', list.company);
+  const position = window.position;
+  if (position !== undefined) {
+    // A row comparison, in the database's own order of sha256 (PostgreSQL's collation): the same
+    // order the rows are sorted in, so no row falls between two pages.
+    select = select.where(({ eb, refTuple, tuple }) =>
+      eb(
+        refTuple('complaints.received_at', 'complaints.sha256'),
+        window.side === 'older' ? '<' : '>',
+        tuple(position.receivedAt, position.sha256),
+      ),
+    );
+  }
   const rows = await select.execute();
   const names = await companyNames(
     db,
@@ -135,50 +219,152 @@ export async function complaintList(
 }
 
 /**
- * One page of the complaints of a state, newest first, with the number the list holds: the
- * lists page through all of them, so the oldest open complaint (the most overdue) stays within
- * reach however many came after it. A page past the last is the last.
+ * How many rows `list` holds, and how many of them come before (are newer than) `first`, in one
+ * statement.
+ */
+async function listCount(
+  services: Services,
+  list: ComplaintListKey,
+  first: ComplaintPosition | undefined,
+): Promise<{ total: number; before: number }> {
+  const [op, value] = stateCondition(list.state);
+  let count = services.context.cdb.db
+    .selectFrom('complaints')
+    .select(({ eb, fn, refTuple, tuple }) => [
+      fn.countAll<number | string>().as('total'),
+      fn
+        .count<number | string>(
+          eb
+            .case()
+            .when(
+              first === undefined
+                ? eb.lit(false)
+                : eb(
+                    refTuple('complaints.received_at', 'complaints.sha256'),
+                    '>',
+                    tuple(first.receivedAt, first.sha256),
+                  ),
+            )
+            .then(eb.lit(1))
+            .end(),
+        )
+        .as('before'),
+    ])
+    .where('complaints.decision', op, value);
+  if (list.company !== undefined) count = count.where('company_id', '=', list.company);
+  const row = await count.executeTakeFirst();
+  return { total: Number(row?.total ?? 0), before: Number(row?.before ?? 0) };
+}
+
+/**
+ * The newest complaints of a state, with their company's name.
  *
- * @throws ProtocolError `ERR_QUERY_INVALID` for a `page` or `pageSize` out of range.
  * @example
  * ```ts
- * const { items, paging } = await complaintPage(services, { state: 'open', page: 2 });
- * paging; // {page: 2, pageSize: 50, total: 230}
+ * const open = await complaintList(services, { state: 'open', limit: 50 });
+ * ```
+ */
+export async function complaintList(
+  services: Services,
+  query: { state: ComplaintState; limit: number; company?: string },
+): Promise<ComplaintListEntry[]> {
+  return listRows(services, query, { side: 'older', limit: query.limit });
+}
+
+/**
+ * One page of the complaints of a state, newest first, with where it stands in the list: the
+ * lists page through all of them, so the oldest open complaint (the most overdue) stays within
+ * reach however many came after it.
+ *
+ * The lists page by position, not by number: `cursor` (from a link's query) names a place
+ * between two rows, and the page shows the rows right after it (a "next" link) or right before
+ * it (a "previous" link); `'last'` shows the oldest rows, as many as a last page by number would.
+ * A regulator deciding complaints as they page (each decided one leaves the open list) would,
+ * with page numbers, find the next page starting one row later for every complaint decided, and
+ * never see the rows that moved up. A place does not move, so no row is skipped, whatever was
+ * decided or filed meanwhile.
+ *
+ * Where the page stands is counted when it is read (one count, with the total): rows
+ * `from`–`to` of `total`. There is no page number: once rows above have gone, a page no longer
+ * starts at a multiple of the page size, and "page 2" would name two different pages.
+ *
+ * A cursor that is not this list's (malformed, or another list's or another company's: it is
+ * bound to the list) shows the first page, never an error. A place past either end (its rows
+ * all decided meanwhile) shows the page at that end. The depth of a page costs nothing, so
+ * the lists have no last page to cap (paging.ts `maxListPage` bounds the risk ranking only).
+ *
+ * @throws ProtocolError `ERR_QUERY_INVALID` for a `pageSize` out of range.
+ * @example
+ * ```ts
+ * const first = await complaintPage(services, { state: 'open' });
+ * const second = await complaintPage(services, { state: 'open', cursor: first.paging.next });
+ * second.paging; // {from: 51, to: 100, total: 230, previous: 'b…', next: 'a…', last: 'last', …}
  * ```
  */
 export async function complaintPage(
   services: Services,
-  query: { state: ComplaintState; page: number; pageSize?: number; company?: string },
+  query: {
+    state: ComplaintState;
+    cursor?: string | null;
+    pageSize?: number;
+    company?: string;
+  },
 ): Promise<ComplaintPage> {
   const pageSize = query.pageSize ?? complaintPageSize;
-  for (const [name, value, max] of [
-    ['page', query.page, maxListPage],
-    ['pageSize', pageSize, 200],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1 || value > max) {
-      throw new ProtocolError('ERR_QUERY_INVALID', `${name} is a whole number from 1 to ${max}.`, {
-        parameter: name,
-      });
-    }
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 200) {
+    throw new ProtocolError('ERR_QUERY_INVALID', 'pageSize is a whole number from 1 to 200.', {
+      parameter: 'pageSize',
+    });
   }
-  const [op, value] = stateCondition(query.state);
-  let count = services.context.cdb.db
-    .selectFrom('complaints')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('complaints.decision', op, value);
-  if (query.company !== undefined) count = count.where('company_id', '=', query.company);
-  const total = Number((await count.executeTakeFirst())?.n ?? 0);
-  const page = Math.min(query.page, pageCount({ page: 1, pageSize, total }));
-  const items =
-    total === 0
-      ? []
-      : await complaintList(services, {
-          state: query.state,
-          limit: pageSize,
-          offset: (page - 1) * pageSize,
-          ...(query.company === undefined ? {} : { company: query.company }),
-        });
-  return { items, paging: { page, pageSize, total } };
+  const list: ComplaintListKey = { state: query.state, company: query.company };
+  let request = parseCursor(query.cursor, list);
+  let items: ComplaintListEntry[] = [];
+  if (request.kind === 'after' || request.kind === 'before') {
+    const after = request.kind === 'after';
+    items = await listRows(services, list, {
+      side: after ? 'older' : 'newer',
+      position: request.position,
+      limit: pageSize,
+    });
+    if (!after) items.reverse();
+    // Nothing left beyond the place: the list's end on that side.
+    if (items.length === 0) request = { kind: after ? 'last' : 'first' };
+  }
+  let counted: { total: number; before: number };
+  if (request.kind === 'last') {
+    // As many rows as the last page by number holds, so going back from it meets the pages
+    // going forward from the first (while nothing changes).
+    const { total } = await listCount(services, list, undefined);
+    const size = total === 0 ? 0 : ((total - 1) % pageSize) + 1;
+    items =
+      size === 0 ? [] : (await listRows(services, list, { side: 'newer', limit: size })).reverse();
+    counted = { total, before: total - items.length };
+  } else {
+    if (request.kind === 'first') {
+      items = await listRows(services, list, { side: 'older', limit: pageSize });
+    }
+    counted = await listCount(services, list, items[0]);
+  }
+  const from = counted.before + 1;
+  const to = counted.before + items.length;
+  // Counted after the rows were read: a row filed or decided in between moves the count, never
+  // past the rows shown.
+  const total = Math.max(counted.total, to);
+  const first = items[0];
+  const final = items[items.length - 1];
+  return {
+    items,
+    paging: {
+      pageSize,
+      total,
+      from,
+      to,
+      cursor: cursorOf(request),
+      previous: first !== undefined && from > 1 ? encodeCursor('before', first, list) : null,
+      next: final !== undefined && to < total ? encodeCursor('after', final, list) : null,
+      last: to < total ? lastCursor : null,
+    },
+  };
 }
 
 async function companyNames(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {

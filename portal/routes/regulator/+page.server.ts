@@ -5,7 +5,8 @@ import { ackDeadlineFromEnv, getServices } from '$lib/server/services';
 
 /**
  * The regulator's dashboard: the figures of the whole clearinghouse and the open complaints,
- * each list at the page its link asks for (`?riskPage=2&complaintsPage=3`).
+ * each list where its link asks for: the risk ranking at a page number (`?riskPage=2`), the open
+ * complaints at a cursor (`?complaints=…`, dashboard-review.ts `complaintPage`).
  */
 export const load: PageServerLoad = async ({ cookies, url, setHeaders }) => {
   setHeaders({ 'cache-control': 'no-store' });
@@ -17,10 +18,7 @@ export const load: PageServerLoad = async ({ cookies, url, setHeaders }) => {
       ackDeadlineMs: ackDeadlineFromEnv(),
       riskPage: requestedPage(url.searchParams.get('riskPage')),
     }),
-    complaintPage(services, {
-      state: 'open',
-      page: requestedPage(url.searchParams.get('complaintsPage')),
-    }),
+    complaintPage(services, { state: 'open', cursor: url.searchParams.get('complaints') }),
   ]);
   return { person: { name: person.name, signer: person.signer }, figures, open };
 };

@@ -29,16 +29,26 @@ function complaint(i: number, decision: ComplaintListEntry['decision']): Complai
   };
 }
 
+/** The page of a list of `total` starting at row `from`, with stand-in cursors (`a50`: after row 50). */
 function listPage(
-  page: number,
+  from: number,
   total: number,
   decision: ComplaintListEntry['decision'],
 ): ComplaintPage {
-  const from = (page - 1) * 50;
-  const count = Math.max(0, Math.min(50, total - from));
+  const count = Math.max(0, Math.min(50, total - from + 1));
+  const to = from - 1 + count;
   return {
-    items: Array.from({ length: count }, (_, i) => complaint(from + i, decision)),
-    paging: { page, pageSize: 50, total },
+    items: Array.from({ length: count }, (_, i) => complaint(from - 1 + i, decision)),
+    paging: {
+      pageSize: 50,
+      total,
+      from,
+      to,
+      cursor: from === 1 ? null : `a${from - 1}`,
+      previous: from > 1 ? `b${from}` : null,
+      next: to < total ? `a${to}` : null,
+      last: to < total ? 'last' : null,
+    },
   };
 }
 
@@ -62,16 +72,17 @@ describe('the dashboard', () => {
       } as never,
     }).body;
 
-  it('pages through the open complaints, keeping the risk page, landing on the list (failed before: the newest 100 only)', () => {
-    const body = html('en', listPage(2, 120, null));
+  it('pages through the open complaints by cursor, keeping the risk page, landing on the list', () => {
+    const body = html('en', listPage(51, 120, null));
     expect(body).toContain('data-testid="open-complaints-pager"');
     expect(body).toContain(
-      t('en', 'portal.regulator.paging.page', { page: 2, pages: 3, from: 51, to: 100, total: 120 }),
+      t('en', 'portal.regulator.paging.rows', { from: 51, to: 100, total: 120 }),
     );
-    expect(body).toContain('href="?riskPage=2&amp;complaintsPage=3#open-complaints"');
-    expect(body).toContain('href="?riskPage=2#open-complaints"');
-    // The risk pager keeps the complaints page in turn.
-    expect(body).toContain('href="?complaintsPage=2#risk"');
+    expect(body).toContain('href="?riskPage=2&amp;complaints=a100#open-complaints" rel="next"');
+    expect(body).toContain('href="?riskPage=2&amp;complaints=b51#open-complaints" rel="prev"');
+    // The risk pager keeps the complaints list where it is in turn.
+    expect(body).toContain('href="?complaints=a50#risk" rel="prev"');
+    expect(body).toContain('href="?complaints=a50&amp;riskPage=3#risk" rel="next"');
     expect(body.match(/data-testid="open-complaints".*?<\/table>/s)![0]).toContain(
       complaint(50, null).sha256,
     );
@@ -79,6 +90,7 @@ describe('the dashboard', () => {
 
   it('draws no pager for one page of open complaints', () => {
     expect(html('de', listPage(1, 3, null))).not.toContain('open-complaints-pager');
+    expect(html('de', listPage(1, 3, null))).toContain('href="?riskPage=3#risk" rel="next"');
   });
 });
 
@@ -116,7 +128,7 @@ describe("a company's page", () => {
             rule: 'revoked',
           })),
           open: listPage(1, 2, null),
-          decided: listPage(2, 80, 'upheld'),
+          decided: listPage(51, 80, 'upheld'),
           upheld: listPage(1, 70, 'upheld'),
         },
       } as never,
@@ -158,14 +170,14 @@ describe("a company's page", () => {
     expect(html('en')).not.toContain('data-testid="boycott-confirmed"');
   });
 
-  it('pages the decided complaints and the upheld ones to cite, each keeping the others (failed before: 100 each)', () => {
+  it('pages the decided complaints and the upheld ones to cite by cursor, each keeping the others', () => {
     const body = html('en');
     expect(body).not.toContain('data-testid="open-complaints-pager"');
-    expect(body).toContain('href="?#decided-complaints" rel="prev"');
+    expect(body).toContain('href="?decided=b51#decided-complaints" rel="prev"');
     expect(body).toContain(
-      t('en', 'portal.regulator.paging.page', { page: 2, pages: 2, from: 51, to: 80, total: 80 }),
+      t('en', 'portal.regulator.paging.rows', { from: 51, to: 80, total: 80 }),
     );
-    expect(body).toContain('href="?decidedPage=2&amp;upheldPage=2#cite-complaints"');
+    expect(body).toContain('href="?decided=a50&amp;upheld=a50#cite-complaints" rel="next"');
     const cite = body.match(/data-testid="cite-complaints".*?<\/fieldset>/s)![0];
     expect(cite.match(/type="checkbox"/g)).toHaveLength(50);
     expect(cite).toContain(t('en', 'portal.regulator.suspend.cited', { count: 0, max: 64 }));

@@ -180,9 +180,9 @@ export const consoles = {
     de: 'Entschiedene Beschwerden',
     en: 'Decided complaints',
   },
-  'portal.regulator.paging.page': {
-    de: 'Seite {page} von {pages}: {from}–{to} von {total}',
-    en: 'Page {page} of {pages}: {from}–{to} of {total}',
+  'portal.regulator.paging.rows': {
+    de: '{from}–{to} von {total}',
+    en: '{from}–{to} of {total}',
   },
   'portal.regulator.paging.first': { de: 'Erste Seite', en: 'First page' },
   'portal.regulator.onThisPage': { de: 'Auf dieser Seite', en: 'On this page' },

@@ -5,6 +5,7 @@
  * JavaScript) starts the new page at its top, with focus there, and a keyboard user has to find
  * the list again; with it, the heading becomes the point focus and scrolling continue from.
  */
+import { pageHref, pageParam } from '$lib/components/regulator/paging';
 import type { ConsoleList } from '$lib/server/company-console';
 
 /** The id of each paged list's heading on the console page (`+page.svelte` gives them). */
@@ -20,7 +21,9 @@ export const listHeadings: Readonly<Record<ConsoleList, string>> = {
 
 /**
  * The link to page `n` of `list`, given the page's current query: the other parameters as they
- * are (encoded), `list` set to `n` (left out for page 1), then the list heading's fragment.
+ * are (encoded), `list` set to `n` (left out for page 1), then the list heading's fragment. The
+ * regulator's pagers build their links the same way, so both share one builder
+ * (regulator/paging.ts `pageHref`).
  *
  * @example
  * ```ts
@@ -28,10 +31,5 @@ export const listHeadings: Readonly<Record<ConsoleList, string>> = {
  * ```
  */
 export function pageLink(query: URLSearchParams, list: ConsoleList, n: number): string {
-  const entries = [...query].filter(([name]) => name !== list);
-  if (n > 1) entries.push([list, String(n)]);
-  const text = entries
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
-    .join('&');
-  return `?${text}#${listHeadings[list]}`;
+  return pageHref(query, list, pageParam(n), listHeadings[list]);
 }

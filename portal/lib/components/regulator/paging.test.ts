@@ -1,86 +1,108 @@
 /**
- * The regulator's pagers (paging.ts, Pager.svelte): the page count and rows of a page, links that
- * keep the other lists' pages and land on the list, and the pager drawn only for more than one
- * page, with first and last links, in both languages.
+ * The regulator's pagers (paging.ts, Pager.svelte): the risk ranking's page count, links that
+ * keep the other lists where they are and land on the list, and the complaint lists' pager drawn
+ * from cursors only for more than one page, with first and last links where they go further than
+ * previous and next, and which rows of how many it shows, in both languages.
  */
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { t } from '$protocol/i18n';
 import Pager from './Pager.svelte';
-import { pageCount, pageHref, pageRange } from './paging';
+import { pageCount, pageHref, pageParam, type KeysetPaging } from './paging';
 
-describe('pageCount and pageRange', () => {
+describe('pageCount', () => {
   it.each([
-    [{ page: 1, pageSize: 50, total: 0 }, 1, { from: 1, to: 0 }],
-    [{ page: 1, pageSize: 50, total: 50 }, 1, { from: 1, to: 50 }],
-    [{ page: 2, pageSize: 50, total: 101 }, 3, { from: 51, to: 100 }],
-    [{ page: 3, pageSize: 50, total: 101 }, 3, { from: 101, to: 101 }],
+    [{ page: 1, pageSize: 50, total: 0 }, 1],
+    [{ page: 1, pageSize: 50, total: 50 }, 1],
+    [{ page: 2, pageSize: 50, total: 101 }, 3],
     // No link beyond the last page a list may be asked for (maxListPage).
-    [{ page: 1, pageSize: 50, total: 50 * 10_000 + 1 }, 10_000, { from: 1, to: 50 }],
-  ])('%o has %i pages and shows rows %o', (paging, pages, range) => {
+    [{ page: 1, pageSize: 50, total: 50 * 10_000 + 1 }, 10_000],
+  ])('%o has %i pages', (paging, pages) => {
     expect(pageCount(paging)).toBe(pages);
-    expect(pageRange(paging)).toEqual(range);
   });
 });
 
 describe('pageHref', () => {
-  it('keeps the other lists at their pages, leaves page 1 out and lands on the list', () => {
+  it('keeps the other lists where they are, leaves out what is at its start and lands on the list', () => {
+    const shown = Object.entries({ riskPage: pageParam(2), complaints: null });
+    expect(pageHref(shown, 'complaints', 'a17.x', 'open-complaints')).toBe(
+      '?riskPage=2&complaints=a17.x#open-complaints',
+    );
+    expect(pageHref(shown, 'riskPage', pageParam(1), 'risk')).toBe('?#risk');
     expect(
-      pageHref({ riskPage: 2, complaintsPage: 1 }, 'complaintsPage', 3, 'open-complaints'),
-    ).toBe('?riskPage=2&complaintsPage=3#open-complaints');
-    expect(
-      pageHref({ riskPage: 1, complaintsPage: 3 }, 'complaintsPage', 1, 'open-complaints'),
-    ).toBe('?#open-complaints');
+      pageHref(Object.entries({ open: 'b1.y', decided: 'a2.z' }), 'open', null, 'open-complaints'),
+    ).toBe('?decided=a2.z#open-complaints');
+  });
+
+  it('encodes a hostile value and fragment, never as markup or a second fragment', () => {
+    expect(pageHref([['riskPage', '2']], 'open', '"<b>#&x', 'a b')).toBe(
+      `?riskPage=2&open=${encodeURIComponent('"<b>#&x')}#a%20b`,
+    );
   });
 });
 
 describe('Pager', () => {
-  const html = (page: number, total: number, locale: 'de' | 'en' = 'en') =>
+  const paging = (from: number, to: number, total: number): KeysetPaging => ({
+    pageSize: 50,
+    total,
+    from,
+    to,
+    cursor: from === 1 ? null : `a${from}`,
+    previous: from > 1 ? `b${from}` : null,
+    next: to < total ? `a${to}` : null,
+    last: to < total ? 'last' : null,
+  });
+  const html = (shown: KeysetPaging, locale: 'de' | 'en' = 'en') =>
     render(Pager, {
       props: {
         list: 'Open complaints',
-        paging: { page, pageSize: 50, total },
-        href: (n: number) => `?p=${n}#list`,
+        paging: shown,
+        href: (cursor: string | null) => `?c=${cursor ?? ''}#list`,
         locale,
         testid: 'pager',
       },
     }).body;
 
   it('is not drawn for a single page', () => {
-    expect(html(1, 50)).not.toContain('<nav');
+    expect(html(paging(1, 50, 50))).not.toContain('<nav');
+    expect(html(paging(1, 0, 0))).not.toContain('<nav');
   });
 
-  it('links every neighbour, the first and the last page, and says which rows of how many', () => {
-    const body = html(3, 230);
+  it('links the neighbours by their cursors, the first and the last page, and says which rows of how many', () => {
+    const body = html(paging(101, 150, 230));
     expect(body).toContain('aria-label="Pages: Open complaints"');
-    for (const [testid, n] of [
-      ['first', 1],
-      ['previous', 2],
-      ['next', 4],
-      ['last', 5],
+    for (const [testid, cursor] of [
+      ['first', ''],
+      ['previous', 'b101'],
+      ['next', 'a150'],
+      ['last', 'last'],
     ] as const) {
-      expect(body).toMatch(new RegExp(`href="\\?p=${n}#list"[^>]*data-testid="pager-${testid}"`));
+      expect(body).toMatch(
+        new RegExp(`href="\\?c=${cursor}#list"[^>]*data-testid="pager-${testid}"`),
+      );
     }
     expect(body).toContain(
-      t('en', 'portal.regulator.paging.page', {
-        page: 3,
-        pages: 5,
-        from: 101,
-        to: 150,
-        total: 230,
-      }),
+      t('en', 'portal.regulator.paging.rows', { from: 101, to: 150, total: 230 }),
     );
-    expect(html(3, 2300, 'de')).toContain('Seite 3 von 46: 101–150 von 2.300');
+    expect(body).not.toMatch(/page 3/i);
+    expect(html(paging(1001, 1050, 2300), 'de')).toContain('1.001–1.050 von 2.300');
   });
 
-  it('leaves out the links that would go nowhere on the first and last page', () => {
-    const first = html(1, 230);
+  it('leaves out the links that would go nowhere, or nowhere further than previous and next', () => {
+    const first = html(paging(1, 50, 230));
     expect(first).not.toContain('pager-previous');
     expect(first).not.toContain('pager-first');
     expect(first).toContain('pager-last');
-    const last = html(5, 230);
+    const last = html(paging(201, 230, 230));
     expect(last).not.toContain('pager-next');
     expect(last).not.toContain('pager-last');
     expect(last).toContain('pager-first');
+    // One complaint above was decided: the second page starts at row 50, and the first page is
+    // the previous one.
+    const second = html(paging(50, 99, 219));
+    expect(second).toContain('pager-previous');
+    expect(second).not.toContain('pager-first');
+    expect(second).toContain('pager-last');
+    expect(html(paging(51, 100, 150))).not.toContain('pager-last');
   });
 });

@@ -1,12 +1,7 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { ProtocolError } from '$protocol/errors';
-import {
-  complaintPage,
-  requestedPage,
-  requireRegulator,
-  type ComplaintState,
-} from '$lib/server/dashboard-review';
+import { complaintPage, requireRegulator, type ComplaintState } from '$lib/server/dashboard-review';
 import { ackDeadlineFromEnv, getServices } from '$lib/server/services';
 
 const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
@@ -16,7 +11,8 @@ const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
  * pseudonyms the company itself addressed), every finding (findings.ts, the same list as
  * `GET /api/v1/companies/{id}/findings`), its complaints, and the suspend or reinstate form
  * (signed in the browser). The open and the decided complaints, and the upheld ones a suspension
- * may cite, are each at the page their link asks for (`?openPage=2&decidedPage=1&upheldPage=3`).
+ * may cite, are each at the cursor their link carries (`?open=…&decided=…&upheld=…`,
+ * dashboard-review.ts `complaintPage`; a cursor is bound to its list and company).
  */
 export const load: PageServerLoad = async ({ cookies, url, params, setHeaders }) => {
   setHeaders({ 'cache-control': 'no-store' });
@@ -28,7 +24,7 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
     const page = (state: ComplaintState) =>
       complaintPage(services, {
         state,
-        page: requestedPage(url.searchParams.get(`${state}Page`)),
+        cursor: url.searchParams.get(state),
         company: company.id,
       });
     const [findings, confirmed, open, decided, upheld] = await Promise.all([
