@@ -378,7 +378,15 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
     t('en', 'portal.console.answer.error.categories'),
   );
   expect(messageCount()).toBe(beforeAnswer);
-  await dataRequest.getByLabel(t('en', 'vocabulary.dataCategory.address')).check();
+  // A request naming no categories asks for all data; none is ticked for the company.
+  await expect(dataRequest.getByTestId('data-request-asked')).toHaveText(
+    t('en', 'portal.console.dataRequests.askedAll'),
+  );
+  const erasedBoxes = (card: typeof dataRequest) =>
+    card.getByRole('group', { name: t('en', 'portal.console.dataRequests.erasedCategories') });
+  const keptBoxes = (card: typeof dataRequest) =>
+    card.getByRole('group', { name: t('en', 'portal.console.dataRequests.keptCategories') });
+  await erasedBoxes(dataRequest).getByLabel(t('en', 'vocabulary.dataCategory.address')).check();
   await dataRequest
     .getByRole('button', { name: t('en', 'portal.console.dataRequests.erased') })
     .click();
@@ -386,6 +394,83 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
     t('en', 'portal.console.dataRequests.answered'),
   );
   await expect(page.getByTestId('data-request')).toHaveCount(0);
+
+  // ----- an erasure of two categories: one erased, one kept under a retention duty ----------
+  await postJose(
+    page.request,
+    '/api/v1/data-requests',
+    'data-request',
+    {
+      ...claims(pseudonym, companyId),
+      type: 'erasure',
+      dataCategories: ['address', 'purchase_history'],
+    } as Payload<'data-request'>,
+    customer,
+  );
+  await page.reload();
+  const partial = page.getByTestId('data-request');
+  await expect(partial.getByTestId('data-request-asked')).toHaveText(
+    t('en', 'portal.console.dataRequests.asked', {
+      categories: `${t('en', 'vocabulary.dataCategory.address')}, ${t('en', 'vocabulary.dataCategory.purchase_history')}`,
+    }),
+  );
+  // What was asked for is ticked as erased; the company keeps the purchase history instead.
+  const purchases = t('en', 'vocabulary.dataCategory.purchase_history');
+  await expect(erasedBoxes(partial).getByLabel(purchases)).toBeChecked();
+  await erasedBoxes(partial).getByLabel(purchases).uncheck();
+  const beforePartial = messageCount();
+  const confirm = partial.getByRole('button', {
+    name: t('en', 'portal.console.dataRequests.erased'),
+  });
+  // Silent on a category asked for: a sentence in the card, nothing sent.
+  await confirm.click();
+  await expect(partial.getByTestId('error-answer')).toHaveText(
+    t('en', 'portal.console.answer.error.unaccounted'),
+  );
+  // Kept without a reason: the same.
+  await keptBoxes(partial).getByLabel(purchases).check();
+  await confirm.click();
+  await expect(partial.getByTestId('error-answer')).toHaveText(
+    t('en', 'portal.console.answer.error.keptReason'),
+  );
+  expect(messageCount()).toBe(beforePartial);
+  await partial
+    .getByLabel(t('en', 'portal.console.dataRequests.reasonDe'))
+    .fill('Aufbewahrungspflicht nach § 147 AO.');
+  await partial
+    .getByLabel(t('en', 'portal.console.dataRequests.reasonEn'))
+    .fill('Retention duty under German tax law.');
+  await confirm.click();
+  await expect(page.getByTestId('answer-done')).toHaveText(
+    t('en', 'portal.console.dataRequests.answered'),
+  );
+  await expect(page.getByTestId('data-request')).toHaveCount(0);
+  // Signed and stored as the form said: the address erased, the purchase history kept, and why.
+  expect(messageCount()).toBe(beforePartial + 1);
+  const answerDb = new Database(readFileSync('test-results/e2e-db-path.txt', 'utf8').trim(), {
+    readonly: true,
+  });
+  try {
+    const { jws } = answerDb
+      .prepare(
+        "select jws from messages where kind = 'data-request-answer' and company_id = ? order by received_at desc limit 1",
+      )
+      .get(companyId) as { jws: string };
+    const payload = JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(payload).toMatchObject({
+      outcome: 'erased',
+      dataCategories: ['address'],
+      retained: {
+        dataCategories: ['purchase_history'],
+        reason: {
+          de: 'Aufbewahrungspflicht nach § 147 AO.',
+          en: 'Retention duty under German tax law.',
+        },
+      },
+    });
+  } finally {
+    answerDb.close();
+  }
 
   // ----- the customer asks for access; the company answers with a sealed disclosure ----------
   await postJose(
