@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PersonKeyEntry } from '../../protocol/client';
 import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
-import type { Payload } from '../../protocol/messages';
+import { messageSchemaRevision, type Payload } from '../../protocol/messages';
 import { sha256Of } from '../../protocol/jws';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
@@ -136,10 +136,12 @@ describe('openDecision', () => {
   it('marks a decision about another complaint, or one saying otherwise, invalid', async () => {
     const rg = regulator();
     const about = await decide(rg, { complaintSha256: other });
+    // Stamped with the schema revision it was refused under (disclosures `toOpenAgain`).
     expect(await openDecision(complaint, about, context(rg.entry))).toEqual({
       state: 'invalid',
       sha256: about.sha256,
       code: 'ERR_MESSAGE_INVALID',
+      revision: messageSchemaRevision,
     });
     const dismissed = await decide(rg, { decision: 'dismissed' });
     // The clearinghouse claims "upheld" for a decision that says "dismissed".

@@ -22,6 +22,7 @@ import {
   sha256 as sha256Schema,
 } from '../../protocol/messages/primitives';
 import { openMessage } from '../../protocol/signed';
+import { refusedUnder } from './disclosures';
 
 /** One decision as the Assistant checked it. */
 export const openedDecision = v.variant('state', [
@@ -38,6 +39,8 @@ export const openedDecision = v.variant('state', [
     state: v.literal('invalid'),
     sha256: sha256Schema,
     code: v.picklist(protocolErrorCodes),
+    /** For `ERR_MESSAGE_INVALID`: the schema revision it was refused under (disclosures `toOpenAgain`). */
+    revision: v.optional(v.pipe(v.number(), v.integer())),
   }),
 ]);
 export type OpenedDecision = v.InferOutput<typeof openedDecision>;
@@ -120,6 +123,6 @@ export async function openDecision(
   } catch (e) {
     if (lookupFailed !== null) throw (lookupFailed as { error: unknown }).error;
     if (!isProtocolError(e)) throw e;
-    return { state: 'invalid', sha256, code: e.code };
+    return { state: 'invalid', sha256, code: e.code, ...refusedUnder(e.code) };
   }
 }

@@ -24,7 +24,7 @@ import {
   protocolErrorCodes,
   type ProtocolErrorCode,
 } from '../../protocol/errors';
-import type { MessageKind } from '../../protocol/messages';
+import { messageSchemaRevision, type MessageKind } from '../../protocol/messages';
 import {
   dataCategory,
   epochSeconds,
@@ -70,6 +70,8 @@ export const openedDisclosure = v.variant('state', [
     sha256: sha256Schema,
     openedAt: timeMs,
     code: errorCode,
+    /** For `ERR_MESSAGE_INVALID`: the schema revision it was refused under ({@link toOpenAgain}). */
+    revision: v.optional(v.pipe(v.number(), v.integer())),
   }),
 ]);
 export type OpenedDisclosure = v.InferOutput<typeof openedDisclosure>;
@@ -104,6 +106,8 @@ export const openedAnswer = v.variant('state', [
     sha256: sha256Schema,
     requestSha256: sha256Schema,
     code: errorCode,
+    /** For `ERR_MESSAGE_INVALID`: the schema revision it was refused under ({@link toOpenAgain}). */
+    revision: v.optional(v.pipe(v.number(), v.integer())),
   }),
 ]);
 export type OpenedAnswer = v.InferOutput<typeof openedAnswer>;
@@ -149,6 +153,29 @@ export const temporaryOpeningCodes = [
  */
 export function isTemporaryOpeningFailure(code: string): boolean {
   return (temporaryOpeningCodes as readonly string[]).includes(code);
+}
+
+/**
+ * True when a copy the wallet kept is to be opened again at the next refresh: one that failed for
+ * a passing reason ({@link isTemporaryOpeningFailure}), or one refused for its shape
+ * (`ERR_MESSAGE_INVALID`) under a schema revision older than this version's
+ * (`messageSchemaRevision`): a company's message newer than the Assistant that first met it.
+ *
+ * @example
+ * ```ts
+ * toOpenAgain({ state: 'invalid', code: 'ERR_MESSAGE_INVALID' }); // true: refused before revisions
+ * toOpenAgain({ state: 'invalid', code: 'ERR_JWS_SIGNATURE_INVALID' }); // false
+ * ```
+ */
+export function toOpenAgain(copy: { state: string; code?: string; revision?: number }): boolean {
+  if (copy.state !== 'invalid') return false;
+  if (isTemporaryOpeningFailure(copy.code ?? '')) return true;
+  return copy.code === 'ERR_MESSAGE_INVALID' && (copy.revision ?? 1) < messageSchemaRevision;
+}
+
+/** What an invalid copy with `code` records of the schema it was judged by ({@link toOpenAgain}). */
+export function refusedUnder(code: string): { revision?: number } {
+  return code === 'ERR_MESSAGE_INVALID' ? { revision: messageSchemaRevision } : {};
 }
 
 /**
@@ -285,12 +312,8 @@ export async function openDisclosure(
       exportUnreadable: payload.export !== undefined && exported === null,
     };
   } catch (e) {
-    return {
-      state: 'invalid',
-      sha256,
-      openedAt: context.nowMs,
-      code: invalidCode(e, lookup.failed()),
-    };
+    const code = invalidCode(e, lookup.failed());
+    return { state: 'invalid', sha256, openedAt: context.nowMs, code, ...refusedUnder(code) };
   }
 }
 
@@ -332,11 +355,13 @@ export async function openAnswer(
       reason: payload.outcome === 'refused' ? payload.reason : null,
     };
   } catch (e) {
+    const code = invalidCode(e, lookup.failed());
     return {
       state: 'invalid',
       sha256: answer.sha256,
       requestSha256,
-      code: invalidCode(e, lookup.failed()),
+      code,
+      ...refusedUnder(code),
     };
   }
 }

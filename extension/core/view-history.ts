@@ -33,7 +33,7 @@
  *
  * Pure: no I/O (STYLE habit 2).
  */
-import { isTemporaryOpeningFailure, type OpenedAnswer, type OpenedDisclosure } from './disclosures';
+import { toOpenAgain, type OpenedAnswer, type OpenedDisclosure } from './disclosures';
 import { keptWithinBounds, type RecordBounds } from './record-bounds';
 import type { ClearinghouseRelationship, WalletRelationship } from './wallet';
 
@@ -219,9 +219,7 @@ function copies<T, C extends { sha256: string; state: string; code?: string }>(
     const mine = sha === undefined ? undefined : own.get(sha);
     if (sha === undefined || mine !== undefined) return { copy: mine, borrowed: false };
     const copy = theirs.get(sha);
-    const taken =
-      copy !== undefined &&
-      (added || !(copy.state === 'invalid' && isTemporaryOpeningFailure(copy.code ?? '')));
+    const taken = copy !== undefined && (added || !toOpenAgain(copy));
     return taken ? { copy, borrowed: !added } : { copy: undefined, borrowed: false };
   };
 }

@@ -343,6 +343,10 @@ export class FakeClearinghouse implements WalletClearinghouse {
           outcome: 'erased';
           dataCategories: Payload<'disclosure'>['holdings'][number]['dataCategory'][];
           erasedAt: number;
+          retained?: {
+            dataCategories: Payload<'disclosure'>['holdings'][number]['dataCategory'][];
+            reason: { de: string; en: string };
+          };
         }
       | { outcome: 'refused'; reason: { de: string; en: string } },
     about: string = requestSha256,

@@ -9,7 +9,8 @@ import { openMessage } from '../../protocol/signed';
 import { defaultProfile, type BlacklistEntry, type Profile } from '../../protocol/profile';
 import { assistantMessage, parseAssistantMessage } from '../../protocol/connect';
 import { customerViewItem } from './customer-view';
-import { disclosureChange } from './disclosures';
+import { disclosureChange, toOpenAgain } from './disclosures';
+import { messageSchemaRevision } from '../../protocol/messages';
 import { FakeClock, FakeStore } from './fakes';
 import { companyIdentity } from './identity';
 import { pastViewBounds } from './view-history';
@@ -1374,6 +1375,47 @@ describe('disclosures and answers', () => {
         .slice(1)
         .map((d) => expect.objectContaining({ state: 'opened', sha256: d.sha256 })),
     ]);
+  });
+
+  it('opens again an answer an earlier version refused for its shape, and stamps what it refuses now', async () => {
+    await granted();
+    const erasure = await wallet.requestData(ch.company.id, 'erasure');
+    // A partial erasure (`retained`): what an Assistant before schema revision 2 refused.
+    const partial = await ch.answer(erasure.sha256, nowSeconds, {
+      outcome: 'erased',
+      dataCategories: ['address'],
+      erasedAt: nowSeconds,
+      retained: {
+        dataCategories: ['purchase_history'],
+        reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' },
+      },
+    });
+    const stored = await wallet.refreshCompany(ch.company.id);
+    expect(stored.openedAnswers).toEqual([
+      expect.objectContaining({ state: 'opened', sha256: partial, outcome: 'erased' }),
+    ]);
+    // As the vault of that earlier version holds it: invalid for good, with no revision.
+    const legacy = {
+      state: 'invalid',
+      sha256: partial,
+      requestSha256: erasure.sha256,
+      code: 'ERR_MESSAGE_INVALID',
+    } as const;
+    await store.put('relationships', stored.pseudonym, { ...stored, openedAnswers: [legacy] });
+    const again = await wallet.refreshCompany(ch.company.id);
+    expect(again.openedAnswers).toEqual([
+      expect.objectContaining({
+        state: 'opened',
+        sha256: partial,
+        retained: {
+          dataCategories: ['purchase_history'],
+          reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' },
+        },
+      }),
+    ]);
+    // Refused under this revision: kept as invalid, and not opened again at every refresh.
+    expect(toOpenAgain({ ...legacy, revision: messageSchemaRevision })).toBe(false);
+    expect(toOpenAgain(legacy)).toBe(true);
   });
 
   it('keeps at most a hundred disclosures past the view, the oldest going first', async () => {

@@ -61,7 +61,7 @@ import { parseReceipt, parseVerifierKey, verifyReceipt } from '../../protocol/tl
 import { dataCategoryIds, isSensitiveDataCategory } from '../../protocol/vocabulary';
 import { companyIdentity, type CompanyIdentity } from './identity';
 import {
-  isTemporaryOpeningFailure,
+  toOpenAgain,
   openAnswer,
   openDisclosure,
   openedAnswer,
@@ -2307,9 +2307,9 @@ async function inParallel<T, R>(
   return out;
 }
 
-/** Opened, or invalid for good: not invalid for a passing reason (`isTemporaryOpeningFailure`). */
-function settled(opened: { state: string; code?: string }): boolean {
-  return !(opened.state === 'invalid' && isTemporaryOpeningFailure(opened.code ?? ''));
+/** Opened, or invalid for good: nothing to open again (`toOpenAgain`: a passing reason, or an older schema). */
+function settled(opened: { state: string; code?: string; revision?: number }): boolean {
+  return !toOpenAgain(opened);
 }
 
 /** JSON with every object's members sorted: equal data, equal text, whatever the member order. */

@@ -25,6 +25,15 @@ import { limits } from './primitives';
 
 export * from './primitives';
 export { PROTOCOL_VERSION, clearinghouseAudience } from './claims';
+
+/**
+ * Raised whenever a message kind's schema starts to accept what it refused before, within the
+ * same `v` (2: a `data-request-answer` that erased in part names what it kept, `retained`). A
+ * reader that kept a message as invalid for its shape (`ERR_MESSAGE_INVALID`) under a lower
+ * revision checks it again once: an Assistant that met a newer company's message before its own
+ * update must not keep calling it invalid after it (extension/core/disclosures `toOpenAgain`).
+ */
+export const messageSchemaRevision = 2;
 export { blacklistReasons, complaintReasons, evidenceKinds, maxComplaintLength } from './rights';
 export { correctionContent, offerCategory, rewardContent } from './relay';
 

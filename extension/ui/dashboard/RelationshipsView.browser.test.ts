@@ -604,25 +604,25 @@ describe('only what the Assistant verified counts', () => {
   it.each([
     {
       locale: 'en' as const,
-      text: 'Erasure: the company confirms it erased on Nov 2, 2026: Address and contact details. The answer says nothing of Health data, though you asked for their erasure. You may complain about it to the regulator. Kept: Purchase history. The company’s reason: Tax law',
+      text: 'Erasure: the company confirms it erased on Nov 2, 2026: Address and contact details. The answer says nothing about these data categories you asked to have erased: Health data. You may complain about it to the regulator. Kept: Purchase history. The company’s reason: Tax law',
     },
     {
       locale: 'de' as const,
-      text: 'Löschung: Das Unternehmen bestätigt, am 02.11.2026 gelöscht zu haben: Adress- und Kontaktdaten. Zu Gesundheitsdaten sagt die Antwort nichts, obwohl Sie deren Löschung verlangt haben. Sie können sich darüber bei der Aufsicht beschweren. Aufbewahrt: Kaufhistorie. Begründung des Unternehmens: Steuerrecht',
+      text: 'Löschung: Das Unternehmen bestätigt, am 02.11.2026 gelöscht zu haben: Adress- und Kontaktdaten. Zu diesen Datenkategorien, deren Löschung Sie verlangt haben, sagt die Antwort nichts: Gesundheitsdaten. Sie können sich darüber bei der Aufsicht beschweren. Aufbewahrt: Kaufhistorie. Begründung des Unternehmens: Steuerrecht',
     },
   ])(
     'says what an erasure kept and why, and what it says nothing of ($locale)',
     async ({ locale, text }) => {
-      const erasure = {
-        ...request,
-        jws: `${b64url({ alg: 'EdDSA' })}.${b64url({
-          iat,
-          type: 'erasure',
-          dataCategories: ['address', 'purchase_history', 'health'],
-        })}.c2ln`,
-      };
+      // The request as the wallet signed it (its receipt), and as the clearinghouse lists it.
+      const signed = `${b64url({ alg: 'EdDSA' })}.${b64url({
+        iat,
+        type: 'erasure',
+        dataCategories: ['address', 'purchase_history', 'health'],
+      })}.c2ln`;
+      const erasure = { ...request, jws: signed };
       overrides = {
         dataRequests: [erasure],
+        receipts: [{ sha256: request.sha256, kind: 'data-request', jws: signed }],
         openedAnswers: [
           {
             state: 'opened',
@@ -646,4 +646,33 @@ describe('only what the Assistant verified counts', () => {
       expect(row().textContent?.replace(/\s+/g, ' ')).toContain(text);
     },
   );
+
+  it('takes what was asked from its own signed request, never from the listing alone', async () => {
+    // The listing claims categories the wallet never asked for; it holds no signed copy.
+    const claimed = `${b64url({ alg: 'EdDSA' })}.${b64url({
+      iat,
+      type: 'erasure',
+      dataCategories: ['health', 'made_up'],
+    })}.c2ln`;
+    overrides = {
+      dataRequests: [{ ...request, jws: claimed }],
+      openedAnswers: [
+        {
+          state: 'opened',
+          sha256: h('f'),
+          requestSha256: h('d'),
+          outcome: 'erased',
+          disclosureSha256: null,
+          dataCategories: ['address'],
+          erasedAt: Date.UTC(2026, 10, 2, 12) / 1000,
+          reason: null,
+        },
+      ],
+    };
+    listingNow = deadline - 1;
+    await show('en');
+    expect(row().dataset.outcome).toBe('erased');
+    expect(row().textContent).toContain('the company confirms it erased on');
+    expect(row().textContent).not.toContain('says nothing');
+  });
 });

@@ -19,6 +19,12 @@ describe('erasureSilentOn', () => {
     expect(erasureSilentOn(asked, { dataCategories: ['address'] })).toEqual([]);
   });
 
+  it('names no category this version does not know (a later one, or a made-up one)', () => {
+    expect(
+      erasureSilentOn(['health', 'soul', 42, '__proto__'], { dataCategories: ['address'] }),
+    ).toEqual(['health']);
+  });
+
   it('names nothing when every category asked is accounted for', () => {
     expect(
       erasureSilentOn(['address', 'health'], {

@@ -658,8 +658,13 @@ export function createObligationService(
           .select('jws')
           .where('sha256', '=', request.sha256)
           .executeTakeFirstOrThrow();
-        const asked = parseMessage('data-request', peekClaims(jws).payload).dataCategories ?? [];
-        const answered = new Set([
+        // Read as stored (it verified then), leniently: a request an older schema took stays
+        // answerable whatever this version's schema says of it.
+        const named = peekClaims(jws).payload.dataCategories;
+        const asked = Array.isArray(named)
+          ? named.filter((c): c is string => typeof c === 'string')
+          : [];
+        const answered = new Set<string>([
           ...payload.dataCategories,
           ...(payload.retained?.dataCategories ?? []),
         ]);

@@ -538,6 +538,10 @@ export const companyConsole = {
     de: 'Bitte wählen Sie die gelöschten Datenkategorien.',
     en: 'Please choose the erased data categories.',
   },
+  'portal.console.answer.error.allKept': {
+    de: 'Nichts davon wird gelöscht: Lehnen Sie die Anfrage dann mit Ihrer Begründung ab.',
+    en: 'Nothing of it is erased: refuse the request with your reason instead.',
+  },
   'portal.console.answer.error.erasedAndKept': {
     de: 'Eine Datenkategorie ist entweder gelöscht oder aufbewahrt, nicht beides.',
     en: 'A data category is either erased or kept, not both.',

@@ -967,8 +967,8 @@ export const extension = {
     en: 'Kept: {categories}. The company’s reason: {reason}',
   },
   'extension.relationships.answer.silent': {
-    de: 'Zu {categories} sagt die Antwort nichts, obwohl Sie deren Löschung verlangt haben. Sie können sich darüber bei der Aufsicht beschweren.',
-    en: 'The answer says nothing of {categories}, though you asked for their erasure. You may complain about it to the regulator.',
+    de: 'Zu diesen Datenkategorien, deren Löschung Sie verlangt haben, sagt die Antwort nichts: {categories}. Sie können sich darüber bei der Aufsicht beschweren.',
+    en: 'The answer says nothing about these data categories you asked to have erased: {categories}. You may complain about it to the regulator.',
   },
   'extension.relationships.answer.refused': {
     de: '{kind}: abgelehnt. Begründung des Unternehmens: {reason}',

@@ -68,6 +68,14 @@ describe('erasureProblem', () => {
   it.each([
     ['nothing erased', null, [], [], none, 'portal.console.answer.error.categories'],
     [
+      'everything kept, nothing erased',
+      ['address'],
+      [],
+      ['address'],
+      reason,
+      'portal.console.answer.error.allKept',
+    ],
+    [
       'a category both erased and kept',
       null,
       ['address'],

@@ -76,7 +76,10 @@ export function erasureProblem(
   kept: readonly string[],
   reason: { de: string; en: string },
 ): MessageKey | undefined {
-  if (erased.length === 0) return 'portal.console.answer.error.categories';
+  if (erased.length === 0)
+    return kept.length > 0
+      ? 'portal.console.answer.error.allKept'
+      : 'portal.console.answer.error.categories';
   if (kept.some((c) => erased.includes(c))) return 'portal.console.answer.error.erasedAndKept';
   if (asked !== null && asked.some((c) => !erased.includes(c) && !kept.includes(c)))
     return 'portal.console.answer.error.unaccounted';
