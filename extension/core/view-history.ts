@@ -153,6 +153,11 @@ export interface Viewed {
  *
  * A list that nothing of `other` joins is `winner`'s own array, with its copies.
  *
+ * "Asked for last" is not "answered last": a view asked for first may be answered after a newer
+ * disclosure arrived, which the view asked for later (answered earlier) lacks. That disclosure is
+ * then kept here before the view, as not current, until the next refresh lists it in the view
+ * (where `keptPastView` no longer keeps it); before this merge it was lost instead.
+ *
  * @example
  * ```ts
  * // The stored record's view is older: the refresh's wins, and keeps what the stored one opened.
