@@ -15,9 +15,27 @@
  * - step `end`: the clearinghouse holds the new key, which signs from then on; the old key is not
  *   yet retired there.
  *
- * Replaced keys stay in the file: an Assistant seals a correction to the company's first current
- * key (docs/api.md "Relay"), which is the old one until its end is stored, and a correction waits
- * in the list until it is read.
+ * What a replaced key is still needed for: its private part opens the corrections sealed to it.
+ * An Assistant seals a correction to the company's first current key as it last read the registry
+ * (docs/api.md "Relay"), which is the old one until its end is stored, keeps the sealed value,
+ * and may send it much later (extension/core/wallet.ts seals once and resends until the
+ * clearinghouse takes it); a correction then waits in the list until the site reads it. Nothing
+ * else needs it: the site signs only with its current key, a kept answer signed with an old key
+ * is signed anew (obligations.ts), and the replacement's step `end` is signed by the new key.
+ *
+ * So a replaced key's private part is deleted ({@link SiteKeyring.prune}) only once all of this
+ * holds (relay.ts checks the last point after each complete read of the corrections):
+ *
+ * - no replacement under way names it (step `add` still signs with it, step `end` declares it);
+ * - the clearinghouse retired it at least the grace period ago (`replacedKeyGraceMs`, default
+ *   {@link defaultReplacedKeyGraceMs}): an Assistant that read the registry before had that long
+ *   to send what it sealed to it;
+ * - no correction left waiting in the list (its pseudonym no customer yet) opens with it.
+ *
+ * Its thumbprint stays in the file (`pruned`), so a compromise found out later can still be
+ * declared ({@link SiteKeyring.beginReplacement}): that needs the current key only. A correction
+ * that arrives sealed to a deleted key opens with no key held: relay.ts acknowledges it as one that
+ * can never apply, and logs it; the customer corrects again.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -51,6 +69,21 @@ export interface SiteKeyring {
   current(): SiteIdentity;
   /** Every private key held, the current one first: what was sealed to a replaced key opens. */
   secrets(): readonly Ed25519KeyPair[];
+  /**
+   * The replaced keys whose private part may go once no waiting correction is sealed to them:
+   * retired at the clearinghouse at least the grace period ago, and named by no replacement under
+   * way (see the module's comment). Newest first.
+   */
+  prunable(): readonly SiteIdentity[];
+  /**
+   * Deletes the private part of each key of `kids` that is {@link SiteKeyring.prunable} now (any
+   * other is left as it is), keeping its thumbprint; returns the thumbprints of those deleted.
+   *
+   * @throws the file system's error; nothing changed then.
+   */
+  prune(kids: readonly string[]): string[];
+  /** The thumbprints of the replaced keys whose private part was deleted. */
+  pruned(): readonly string[];
   /** The replacement under way, if any. */
   replacement(): KeyReplacement | undefined;
   /**
@@ -81,6 +114,19 @@ interface StoredKey {
   /** base64url of the 32-byte Ed25519 seed. */
   seed: string;
   createdAt: string;
+  /**
+   * When the clearinghouse held the key's end (retired, or declared compromised), as the site
+   * learnt it; absent on the current key. A file of the version before this field gets it at
+   * its first open (the grace period then starts at the upgrade).
+   */
+  replacedAt?: string;
+}
+
+/** A replaced key whose private part was deleted (keys.ts `prune`). */
+interface PrunedKey {
+  kid: string;
+  replacedAt: string;
+  prunedAt: string;
 }
 
 /** The file as the first version wrote it, and as long as no key was replaced. */
@@ -96,9 +142,27 @@ type StoredReplacement =
 interface KeyFileV2 {
   v: 2;
   companyId: string;
-  /** The current key first, then those it replaced, newest first. */
+  /** The current key first, then those it replaced (and still holds), newest first. */
   keys: StoredKey[];
   replacement?: StoredReplacement;
+  /** Replaced keys whose private part was deleted, oldest first. */
+  pruned?: PrunedKey[];
+}
+
+/**
+ * How long a replaced key's private part is kept at least after the clearinghouse retired it:
+ * 90 days. An Assistant seals a correction once and sends it until the clearinghouse takes it,
+ * so one that read the registry before the replacement may deliver it much later; the
+ * clearinghouse itself waits 30 days for an Assistant that does not fetch its inbox
+ * (`inboxRetentionMs`, portal/lib/server/relay.ts), and this is three times that.
+ */
+export const defaultReplacedKeyGraceMs = 90 * 86_400_000;
+
+export interface KeyringOptions {
+  /** Default: Date.now. Stamps new and replaced keys, and decides which are prunable. */
+  now?: () => number;
+  /** Default {@link defaultReplacedKeyGraceMs}. */
+  replacedKeyGraceMs?: number;
 }
 
 /** A replacement that does not fit the keys held (keys.ts `beginReplacement`). */
@@ -125,11 +189,16 @@ export class KeyFileInvalid extends Error {
  * const { companyId, keyPair } = keyring.current();
  * ```
  */
-export async function openKeyring(dataDir: string): Promise<SiteKeyring> {
+export async function openKeyring(
+  dataDir: string,
+  options: KeyringOptions = {},
+): Promise<SiteKeyring> {
   await ready();
+  const now = options.now ?? Date.now;
+  const graceMs = options.replacedKeyGraceMs ?? defaultReplacedKeyGraceMs;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, 'company-key.json');
-  let file = readKeyFile(path) ?? createKeyFile(path);
+  let file = readKeyFile(path) ?? createKeyFile(path, now());
   let held = parseKeyFile(path, file);
 
   /** Writes `next` (flushed, replacing the file as one step); memory changes only once it is kept. */
@@ -150,12 +219,59 @@ export async function openKeyring(dataDir: string): Promise<SiteKeyring> {
     };
   }
 
+  /** The replaced keys whose end the clearinghouse holds, without the time they were replaced. */
+  const unstamped = (base: KeyFileV2) =>
+    base.keys.some((key, i) => i > 0 && key.replacedAt === undefined && !ending(key));
+  /** Whether `key` is the one a replacement under way (step `end`) declares. */
+  const ending = (key: StoredKey) =>
+    held.replacement?.step === 'end' && kidOfSeed(key.seed) === held.replacement.replacedKid;
+  const stamp = (base: KeyFileV2, at: string): KeyFileV2 => ({
+    ...base,
+    keys: base.keys.map((key, i) =>
+      i === 0 || key.replacedAt !== undefined || ending(key) ? key : { ...key, replacedAt: at },
+    ),
+  });
+  // The version before `replacedAt` kept none: the grace period starts now.
+  if (file.v === 2 && unstamped(file)) save(stamp(file, new Date(now()).toISOString()));
+
+  function prunable(): SiteIdentity[] {
+    const at = now();
+    return held.replaced.filter(
+      (key) =>
+        key.replacedAt !== undefined &&
+        at - key.replacedAt >= graceMs &&
+        !(held.replacement?.step === 'end' && held.replacement.replacedKid === key.kid),
+    );
+  }
+
   return {
     get companyId() {
       return held.companyId;
     },
     current: () => held.current,
     secrets: () => held.secrets,
+    prunable,
+    prune(kids) {
+      const going = new Set(prunable().map((key) => key.kid));
+      const deleted = kids.filter((kid) => going.has(kid));
+      if (deleted.length === 0) return [];
+      const base = asV2();
+      const prunedAt = new Date(now()).toISOString();
+      const gone = new Set(deleted);
+      save({
+        ...base,
+        keys: base.keys.filter((key) => !gone.has(kidOfSeed(key.seed))),
+        pruned: [
+          ...(base.pruned ?? []),
+          ...base.keys
+            .filter((key) => gone.has(kidOfSeed(key.seed)))
+            .reverse()
+            .map((key) => ({ kid: kidOfSeed(key.seed), replacedAt: key.replacedAt!, prunedAt })),
+        ],
+      });
+      return deleted;
+    },
+    pruned: () => held.pruned,
     replacement: () => held.replacement,
     beginReplacement(kid, compromisedSince) {
       const base = asV2();
@@ -171,8 +287,8 @@ export async function openKeyring(dataDir: string): Promise<SiteKeyring> {
         const { compromisedSince: before, ...rest } = under;
         replacement = { ...rest, ...sinceField(earlier(before, compromisedSince)) };
       } else if (kid === current) {
-        replacement = { step: 'add', ...newKey(), ...sinceField(compromisedSince) };
-      } else if (held.secrets.some((keyPair) => thumbprint(publicJwk(keyPair)) === kid)) {
+        replacement = { step: 'add', ...newKey(now()), ...sinceField(compromisedSince) };
+      } else if (held.replaced.some((key) => key.kid === kid) || held.pruned.includes(kid)) {
         // Replaced before, and retired then: a compromise found out later reaches back still.
         if (compromisedSince === undefined) return undefined;
         replacement = { step: 'end', kid, compromisedSince };
@@ -200,8 +316,18 @@ export async function openKeyring(dataDir: string): Promise<SiteKeyring> {
       return held.replacement!;
     },
     finish() {
-      const { replacement: _done, ...rest } = asV2();
-      save(rest);
+      const { replacement: done, ...rest } = asV2();
+      const replacedAt = new Date(now()).toISOString();
+      // Its end is held from now on; a key replaced before keeps the time it was retired then.
+      const endedKid = done?.step === 'end' ? done.kid : undefined;
+      save({
+        ...rest,
+        keys: rest.keys.map((key) =>
+          kidOfSeed(key.seed) === endedKid && key.replacedAt === undefined
+            ? { ...key, replacedAt }
+            : key,
+        ),
+      });
     },
   };
 }
@@ -230,11 +356,16 @@ function sinceField(compromisedSince: number | undefined): { compromisedSince?: 
   return compromisedSince === undefined ? {} : { compromisedSince };
 }
 
-function newKey(): StoredKey {
+function newKey(at: number): StoredKey {
   return {
     seed: base64urlEncode(new Uint8Array(randomBytes(32))),
-    createdAt: new Date().toISOString(),
+    createdAt: new Date(at).toISOString(),
   };
+}
+
+/** The thumbprint of a stored seed (one the file's parse accepted). */
+function kidOfSeed(seed: string): string {
+  return thumbprint(publicJwk(keyPairFromSeed(base64urlDecode(seed))));
 }
 
 function readKeyFile(path: string): KeyFileV1 | KeyFileV2 | undefined {
@@ -252,8 +383,8 @@ function readKeyFile(path: string): KeyFileV1 | KeyFileV2 | undefined {
   }
 }
 
-function createKeyFile(path: string): KeyFileV1 {
-  const file: KeyFileV1 = { v: 1, ...newKey() };
+function createKeyFile(path: string, at: number): KeyFileV1 {
+  const file: KeyFileV1 = { v: 1, ...newKey(at) };
   // Flushed before the site registers with it: a key lost in a power loss is a lost company.
   createFile(path, `${JSON.stringify(file, null, 2)}\n`);
   return file;
@@ -263,6 +394,10 @@ interface HeldKeys {
   companyId: string;
   current: SiteIdentity;
   secrets: Ed25519KeyPair[];
+  /** The replaced keys held, newest first; `replacedAt` in milliseconds. */
+  replaced: (SiteIdentity & { replacedAt: number | undefined })[];
+  /** The thumbprints of the replaced keys no longer held. */
+  pruned: string[];
   replacement: KeyReplacement | undefined;
 }
 
@@ -295,6 +430,8 @@ function parseKeyFile(path: string, value: unknown): HeldKeys {
       companyId,
       current: { keyPair, kid, companyId },
       secrets: [keyPair],
+      replaced: [],
+      pruned: [],
       replacement: undefined,
     };
   }
@@ -305,6 +442,30 @@ function parseKeyFile(path: string, value: unknown): HeldKeys {
   if (!Array.isArray(file.keys) || file.keys.length === 0) throw invalid('no keys');
   const secrets = file.keys.map((stored, i) => keyOf(stored, `key ${i}`));
   const current = { keyPair: secrets[0]!, kid: kidOf(secrets[0]!), companyId };
+  const timeOf = (value: unknown, what: string): number | undefined => {
+    if (value === undefined) return undefined;
+    const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (!Number.isFinite(ms)) throw invalid(`${what} is no time`);
+    return ms;
+  };
+  const replaced = secrets.slice(1).map((keyPair, i) => ({
+    keyPair,
+    kid: kidOf(keyPair),
+    companyId,
+    replacedAt: timeOf(
+      (file.keys as Partial<StoredKey>[])[i + 1]!.replacedAt,
+      `replacedAt of key ${i + 1}`,
+    ),
+  }));
+  if (file.pruned !== undefined && !Array.isArray(file.pruned)) throw invalid('pruned is no list');
+  const pruned = ((file.pruned ?? []) as unknown[]).map((entry, i) => {
+    const { kid, replacedAt, prunedAt } = (entry ?? {}) as Partial<PrunedKey>;
+    if (typeof kid !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(kid))
+      throw invalid(`pruned key ${i} has no thumbprint`);
+    timeOf(replacedAt ?? null, `replacedAt of pruned key ${i}`);
+    timeOf(prunedAt ?? null, `prunedAt of pruned key ${i}`);
+    return kid;
+  });
   const since = (r: Record<string, unknown>) => {
     if (r.compromisedSince === undefined) return {};
     if (!Number.isSafeInteger(r.compromisedSince) || (r.compromisedSince as number) < 0)
@@ -318,10 +479,10 @@ function parseKeyFile(path: string, value: unknown): HeldKeys {
       const keyPair = keyOf(r, 'the new key');
       replacement = { step: 'add', next: { keyPair, kid: kidOf(keyPair), companyId }, ...since(r) };
     } else if (r.step === 'end' && typeof r.kid === 'string') {
-      if (!secrets.slice(1).some((keyPair) => kidOf(keyPair) === r.kid))
+      if (!replaced.some((key) => key.kid === r.kid) && !pruned.includes(r.kid))
         throw invalid('the key being replaced is not held');
       replacement = { step: 'end', replacedKid: r.kid, ...since(r) };
     } else throw invalid('unknown replacement step');
   }
-  return { companyId, current, secrets, replacement };
+  return { companyId, current, secrets, replaced, pruned, replacement };
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run company-site`: the reference company against the clearinghouse at `CLEARINGHOUSE_URL`
  * (default http://localhost:3000), listening on `COMPANY_SITE_PORT` (default 4000), keeping its
- * key and feed cursor in `test/company-site/data/` (`COMPANY_SITE_DATA` overrides).
+ * key and feed cursor in `test/company-site/data/` (`COMPANY_SITE_DATA` overrides). The operator
+ * asks it to replace its key with `npx tsx test/company-site/admin.ts replace-key` (admin.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { startCompanySite } from './site';

@@ -18,6 +18,12 @@
  *   the site declared a key compromised), and {@link SiteObligations.answerReopened} answers again,
  *   with the current key, those whose feed event the site has read: the clearinghouse lists them
  *   open, so none is answered twice;
+ * - **disclosures a compromise voided**: the same compromise voids the disclosures the key signed
+ *   since then; the clearinghouse lists them but never as `current`, so a customer whose newest
+ *   disclosure was one has no valid one. The site keeps, per customer, which key signed its newest
+ *   disclosure and when (before sending it), and after declaring a compromise
+ *   {@link SiteObligations.redisclose} sends those customers a fresh disclosure with the current
+ *   key: the token kept first and resent as it is on a retry, as answers are;
  * - **access events**: `POST /demo/access` (JSON `{"pseudonym": "ps_…"}`) reports one use of the
  *   customer's data under its grant, as a batch of one entry; tests and the demo use it.
  */
@@ -36,7 +42,7 @@ import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
 import type { SiteKeyring } from './keys';
 import { grantOf, type SiteRelay } from './relay';
-import type { Customer, DecidedAnswer, SiteStore } from './store';
+import type { Customer, DecidedAnswer, Disclosed, SiteStore } from './store';
 
 export interface SiteObligationsOptions {
   client: ClearinghouseClient;
@@ -85,6 +91,21 @@ export interface SiteObligations {
     after: readonly DataRequestEntry[],
     cursor: string,
   ): Promise<number>;
+  /**
+   * Sends a fresh disclosure, signed with the current key, to each customer whose newest
+   * disclosure one of `compromises` voided (signed by its key at or after its `since`), whose
+   * disclosure on its way is not stored yet, or of whom no disclosure is noted (a record of a
+   * version before, or one never disclosed to: one too many costs less than none). Call it once
+   * the feed is read to its end and the reopened data requests are answered again (their fresh
+   * disclosures count as the newest). A customer sent one is not sent another: its newest
+   * disclosure is then signed by the current key. A customer of whom nothing is held gets none
+   * (logged if its disclosure was voided); one the clearinghouse refuses (4xx) is logged and
+   * skipped. Returns how many were sent.
+   *
+   * @throws when the clearinghouse cannot be reached or fails (5xx), or the store cannot be
+   *   written: what was kept is sent the same next time.
+   */
+  redisclose(compromises: readonly Compromise[]): Promise<number>;
   /** Answers `POST /demo/access`; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Sends a disclosure of what the site holds about `pseudonym`. */
@@ -100,6 +121,12 @@ export interface SiteObligations {
     pseudonym: string,
     use?: { purpose: string; dataCategories: string[] },
   ): Promise<{ accepted: number; outOfScope: number }>;
+}
+
+/** A company key declared compromised since a time (seconds): what it signed since is void. */
+export interface Compromise {
+  readonly kid: string;
+  readonly since: number;
 }
 
 /** An access report with no data category to name: there was no use to report. */
@@ -203,8 +230,83 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     return receipt.sha256;
   }
 
+  /**
+   * Notes `token` as the customer's newest disclosure before it is sent (with the token itself
+   * if `pending`: a retry sends it again), or once it was stored (`pending` false); no write when
+   * nothing changes.
+   */
+  function noteDisclosure(pseudonym: string, token: string, pending: boolean): void {
+    const customer = relay.customers.get(pseudonym);
+    const kid = kidOf(token);
+    const iat = (payloadOf(token) as { iat?: unknown }).iat;
+    if (customer === undefined || typeof kid !== 'string' || !Number.isSafeInteger(iat)) return;
+    const before = customer.disclosed;
+    if (
+      before?.kid === kid &&
+      before.iat === iat &&
+      (pending ? before.token === token : before.token === undefined)
+    )
+      return;
+    store.putCustomer({
+      ...customer,
+      disclosed: { kid, iat: iat as number, ...(pending ? { token } : {}) },
+    });
+  }
+
   async function disclose(pseudonym: string): Promise<string> {
-    return submit(pseudonym, await disclosureToken(pseudonym));
+    const token = await disclosureToken(pseudonym);
+    // Noted before it is sent: one that arrives though its answer was lost counts too.
+    noteDisclosure(pseudonym, token, false);
+    return submit(pseudonym, token);
+  }
+
+  async function redisclose(compromises: readonly Compromise[]): Promise<number> {
+    const voided = (d: Disclosed) => compromises.some((c) => d.kid === c.kid && d.iat >= c.since);
+    let sent = 0;
+    for (const customer of [...relay.customers.values()]) {
+      const { pseudonym, disclosed } = customer;
+      if (disclosed !== undefined && disclosed.token === undefined && !voided(disclosed)) continue;
+      if (holdings(customer).length === 0) {
+        // Erased since, say: nothing to disclose, and nothing left to send.
+        if (disclosed !== undefined && voided(disclosed))
+          log(`disclosure to ${pseudonym} voided by the compromise: nothing held now, none sent`);
+        if (disclosed?.token !== undefined)
+          store.putCustomer({ ...customer, disclosed: { kid: disclosed.kid, iat: disclosed.iat } });
+        continue;
+      }
+      const fresh = async () => {
+        const token = await disclosureToken(pseudonym);
+        noteDisclosure(pseudonym, token, true);
+        return token;
+      };
+      // The token kept on a try before, unless another key signs now.
+      let token =
+        disclosed?.token !== undefined && kidOf(disclosed.token) === keyring.current().kid
+          ? disclosed.token
+          : await fresh();
+      try {
+        try {
+          await submit(pseudonym, token);
+        } catch (error) {
+          // Its window closed before it ever arrived: a fresh one, kept first like the first.
+          if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
+          token = await fresh();
+          await submit(pseudonym, token);
+        }
+      } catch (error) {
+        // Refused for good: logged, and not tried again. Unreachable, failing or busy: the caller
+        // tries all again, this one with its kept token.
+        if (!(error instanceof ApiProblem && error.status < 500 && error.status !== 429))
+          throw error;
+        log(`disclosure to ${pseudonym} not sent again: ${error.code} ${error.message}`);
+        noteDisclosure(pseudonym, token, false);
+        continue;
+      }
+      noteDisclosure(pseudonym, token, false);
+      sent++;
+    }
+    if (sent > 0) log(`sent ${sent} disclosure(s) again that a key compromise voided`);
+    return sent;
   }
 
   /**
@@ -224,10 +326,12 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
         disclosureToken: fresh,
         cursor: request.cursor,
       });
+      noteDisclosure(request.pseudonym, fresh, false);
       return submit(request.pseudonym, fresh);
     };
     if (kidOf(decided.disclosureToken) !== keyring.current().kid) return replace();
     try {
+      noteDisclosure(request.pseudonym, decided.disclosureToken, false);
       return await submit(request.pseudonym, decided.disclosureToken);
     } catch (error) {
       if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
@@ -247,11 +351,21 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
       Object.entries(customer.data).filter(([category]) => !categories.includes(category)),
     );
     const erased = [...new Set([...(customer.erased ?? []), ...categories])].sort();
+    // A disclosure on its way holds the data in its export (sealed to the customer): it goes
+    // too, noted as none, so that the one sent instead (`redisclose`) holds what is left.
+    const { disclosed, ...rest } = customer;
+    const pending = disclosed?.token !== undefined;
     if (
       Object.keys(data).length !== Object.keys(customer.data).length ||
-      erased.length !== (customer.erased ?? []).length
+      erased.length !== (customer.erased ?? []).length ||
+      pending
     ) {
-      store.putCustomer({ ...customer, data, erased });
+      store.putCustomer({
+        ...rest,
+        data,
+        erased,
+        ...(pending || disclosed === undefined ? {} : { disclosed }),
+      });
       // The one change that rewrites the snapshot at once (store.ts says why it is rare).
       store.compact();
     }
@@ -496,6 +610,7 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     onFeedEvent,
     listOpenRequests,
     answerReopened,
+    redisclose,
     handle,
     disclose,
     reportAccess,

@@ -14,13 +14,14 @@
  *   go one after the other, so each counts the contacts of those before it;
  * - **corrections**: on a `correction` feed event the site fetches its corrections, verifies each
  *   against the pseudonym's key, opens the sealed value with the company key it was sealed to
- *   (the current one, or one replaced since: keys.ts), applies it to its store
- *   and acknowledges it only then (so a crash or a failed write reads it again). One that can
- *   never apply (bad signature or seal) is acknowledged and dropped. One from a pseudonym that is
- *   no customer waits, unacknowledged, while its grant may still be ahead in the feed; once the
- *   feed is read up to the correction's own event (every grant given before it is then known),
- *   or a week after it arrived, a pseudonym that is still no customer had none: the site holds
- *   nothing to correct, and acknowledges it with a log line saying so.
+ *   (the current one, or one replaced since: keys.ts, which also says when a replaced key's
+ *   private part goes; the relay checks that no correction left waiting needs it), applies it to
+ *   its store and acknowledges it only then (so a crash or a failed write reads it again). One
+ *   that can never apply (bad signature or seal) is acknowledged and dropped. One from a
+ *   pseudonym that is no customer waits, unacknowledged, while its grant may still be ahead in
+ *   the feed; once the feed is read up to the correction's own event (every grant given before
+ *   it is then known), or a week after it arrived, a pseudonym that is still no customer had
+ *   none: the site holds nothing to correct, and acknowledges it with a log line saying so.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,7 +36,7 @@ import {
 } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { checkCoverage, type GrantRevocation } from '../../protocol/grants';
-import { importPublicJwk, type Ed25519PublicJwk } from '../../protocol/keys';
+import { importPublicJwk, type Ed25519KeyPair, type Ed25519PublicJwk } from '../../protocol/keys';
 import {
   correctionContent,
   parseMessage,
@@ -54,9 +55,12 @@ export interface SiteRelayOptions {
   companyId: string;
   /**
    * Signs with its current key and opens corrections with any key it holds (keys.ts): an
-   * Assistant seals to the company's first current key as it last read the registry.
+   * Assistant seals to the company's first current key as it last read the registry. Given
+   * `prunable` and `prune` too, the relay deletes a replaced key's private part once a complete
+   * read of the corrections left none waiting that opens with it (keys.ts says when else).
    */
-  keyring: Pick<SiteKeyring, 'current' | 'secrets'>;
+  keyring: Pick<SiteKeyring, 'current' | 'secrets'> &
+    Partial<Pick<SiteKeyring, 'prunable' | 'prune'>>;
   store: SiteStore;
   /** The company's status at the clearinghouse (site.ts): offers go out only while `active`. */
   status: () => string;
@@ -99,7 +103,11 @@ export interface SiteRelay {
   sendOffer(pseudonym: string, title?: string): Promise<RelayReceipt>;
   /** Sends a reward (100 points) to a granted pseudonym. */
   sendReward(pseudonym: string): Promise<RelayReceipt>;
-  /** Fetches, applies and acknowledges the waiting corrections; returns how many were applied. */
+  /**
+   * Fetches, applies and acknowledges the waiting corrections; returns how many were applied.
+   * Once it read them all, it deletes the replaced keys that are prunable and open none of
+   * those left waiting (their pseudonym no customer yet).
+   */
   pollCorrections(): Promise<number>;
 }
 
@@ -145,6 +153,8 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
   const waiting = new Set<string>();
   /** The waiting corrections logged as such (each once, not on every listing). */
   const loggedWaiting = new Set<string>();
+  /** The replaced keys logged as kept for a waiting correction (each once). */
+  const loggedKept = new Set<string>();
   /** Customers of the first store version, whose grant the feed is read again for. */
   const restoring = new Set(
     [...customers.values()].filter((c) => c.grant === undefined).map((c) => c.pseudonym),
@@ -327,19 +337,64 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
   async function readCorrections(): Promise<number> {
     let count = 0;
     let after = '0';
+    /** The corrections left in the list, unopened: a replaced key may still be needed for them. */
+    const left: CorrectionItem[] = [];
     for (;;) {
       const page = await client.listCorrections(signer(), after, 100);
       for (const item of page.corrections) {
         // Throws on a local error (the store could not be written): not acknowledged, read again.
         const outcome = await apply(item);
-        if (outcome === 'waiting') continue;
+        if (outcome === 'waiting') {
+          left.push(item);
+          continue;
+        }
         await client.ackCorrection(signer(), item.id);
         loggedWaiting.delete(item.id);
         if (outcome === 'applied') count++;
       }
-      if (page.corrections.length < 100) return count;
+      if (page.corrections.length < 100) break;
       after = page.next;
     }
+    pruneKeys(left);
+    return count;
+  }
+
+  /**
+   * Deletes the private part of each prunable replaced key (keys.ts) that opens none of the
+   * corrections `left` waiting after a complete read. A correction that arrives later sealed to
+   * one is past the grace period keys.ts gives an Assistant. A failed write is logged, not
+   * thrown: the keys stay, and the next read tries again (the corrections it read are applied).
+   */
+  function pruneKeys(left: readonly CorrectionItem[]): void {
+    const due = keyring.prunable?.() ?? [];
+    if (due.length === 0 || keyring.prune === undefined) return;
+    const sealed = left.map(sealedOf);
+    const needed = (keyPair: Ed25519KeyPair) =>
+      sealed.some((box) => {
+        // Unreadable: it may be sealed to any key, so every key stays (fail closed).
+        if (box === undefined) return true;
+        try {
+          openSealed(box, keyPair);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    const kept = due.filter((key) => needed(key.keyPair));
+    for (const key of kept) {
+      if (loggedKept.has(key.kid)) continue;
+      loggedKept.add(key.kid);
+      log(`replaced key ${key.kid} kept: a correction waiting in the list is sealed to it`);
+    }
+    let deleted: string[];
+    try {
+      deleted = keyring.prune(due.filter((key) => !kept.includes(key)).map((key) => key.kid));
+    } catch (error) {
+      log(`replaced keys not deleted: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    for (const kid of deleted)
+      log(`private part of replaced key ${kid} deleted: no correction waits sealed to it`);
   }
 
   /**
@@ -414,7 +469,10 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
         failure ??= error;
       }
     }
-    throw failure;
+    throw new Error(
+      'sealed to no key the site holds (a key replaced long ago, whose private part was deleted, or none of its keys)',
+      { cause: failure },
+    );
   }
 
   /** What a revocation (its JWS) revokes of the grant `grantSha256`, as the site records it. */
@@ -469,13 +527,15 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
         log(`grant ${event.sha256}: key of ${event.pseudonym} unknown, not a customer yet`);
         return;
       }
-      // A new grant starts without revocations (the contacts count per company, in the store).
+      // A new grant starts without revocations (the contacts count per company, in the store);
+      // the newest disclosure stays what it was until the next one (obligations.ts).
       store.putCustomer({
         pseudonym: event.pseudonym,
         x,
         grantSha256: event.sha256,
         grant: event.jws,
         data: existing?.data ?? {},
+        ...(existing?.disclosed === undefined ? {} : { disclosed: existing.disclosed }),
       });
       // The key is in the customer's record now.
       store.deletePseudonymKey(event.pseudonym);
@@ -574,6 +634,16 @@ export function grantOf(customer: Customer): GrantPayload | undefined {
   return customer.grant === undefined
     ? undefined
     : parseMessage('grant', payloadOf(customer.grant));
+}
+
+/** The sealed content of a listed correction, or undefined if it does not read as one. */
+function sealedOf(item: CorrectionItem): Uint8Array | undefined {
+  try {
+    const { sealed } = payloadOf(item.jws) as { sealed?: unknown };
+    return typeof sealed === 'string' ? base64urlDecode(sealed) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The payload of a JWS the clearinghouse verified before putting it in the feed. */

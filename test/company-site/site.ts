@@ -3,7 +3,9 @@
  * clearinghouse. A small node:http server (no framework) that
  *
  * 1. keeps its signing key in a local file (keys.ts), and replaces it on request
- *    (key-replacement.ts: `replaceKey`, declaring the old one compromised if it leaked),
+ *    (key-replacement.ts: `replaceKey`, declaring the old one compromised if it leaked; the
+ *    operator asks the running site through its loopback admin endpoint, admin-endpoint.ts and
+ *    the CLI admin.ts), and deletes a replaced key's private part once nothing needs it (keys.ts),
  * 2. serves its domain proof at `/.well-known/consent-clearinghouse.json`,
  * 3. registers with the clearinghouse through `protocol/client` (the signed `company` message),
  * 4. creates one open grant request and shows its link on the shop page ("connect with your
@@ -13,12 +15,16 @@
  *    revocations, data requests and corrections are duties a suspended company keeps,
  * 6. answers again the data requests a key compromise reopened: no feed event says so, so it lists
  *    its open requests after it declared a key compromised, at its first read and every
- *    `dataRequestSyncMs` after (obligations.ts `answerReopened`),
+ *    `dataRequestSyncMs` after (obligations.ts `answerReopened`); then sends a fresh disclosure to
+ *    each customer whose newest one its own declaration voided (obligations.ts `redisclose`,
+ *    kept due in `state.json` until done),
  * 7. logs what it does, one line per step; when the clearinghouse is out of reach it says so and
  *    tries again on its next round.
  *
- * What it must remember across a restart lives in `dataDir`: its key (keys.ts), its feed cursor
- * and grant request (`state.json`, here), and its customers and answers (store.ts).
+ * What it must remember across a restart lives in `dataDir`: its key (keys.ts), its feed cursor,
+ * grant request and the disclosures still to send again (`state.json`, here), and its customers
+ * and answers (store.ts). `admin.json` (mode 0600) tells the operator's CLI where to reach the
+ * running site and with which token; it is written anew at each start.
  *
  * docs/company-integration.md walks through it.
  */
@@ -40,10 +46,11 @@ import { publicJwk, thumbprint, type Ed25519PublicJwk } from '../../protocol/key
 import type { Payload } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { replaceFile } from './durable-file';
+import { openAdminEndpoint, type AdminEndpoint } from './admin-endpoint';
 import { createKeyReplacer, type ReplacedKey } from './key-replacement';
 import { openKeyring } from './keys';
 import { pickLocale, shopPage } from './pages';
-import { createSiteObligations, type SiteObligations } from './obligations';
+import { createSiteObligations, type Compromise, type SiteObligations } from './obligations';
 import { createSiteRelay, type SiteRelay } from './relay';
 import { openSiteStore, type SiteStore } from './store';
 
@@ -75,6 +82,11 @@ export interface CompanySiteOptions {
   log?: (line: string) => void;
   /** Default: Date.now. */
   now?: () => number;
+  /**
+   * How long a replaced key's private part is kept at least after the clearinghouse retired it
+   * (keys.ts). Default 90 days.
+   */
+  replacedKeyGraceMs?: number;
   /** The company's legal name and brands. Default `Laufhaus Beispiel GmbH`, `Laufhaus` (the demo runs a second one). */
   legalName?: string;
   brands?: string[];
@@ -116,9 +128,11 @@ export interface CompanySite {
    * Replaces the company's signing key (key-replacement.ts): a new key is added and signs from
    * then on, and the old one is retired, or declared compromised since `compromisedSince`
    * (seconds, not in the future) if it leaked. After a compromise the site makes a new grant
-   * request if the old key signed its own since then, and answers again, with the new key, the
-   * data requests whose answers the compromise reopened: it resolves once it did. Called while
-   * a replacement is under way, it finishes that one (its old key is the key meant).
+   * request if the old key signed its own since then, answers again, with the new key, the
+   * data requests whose answers the compromise reopened, and then sends a fresh disclosure to
+   * each customer whose newest one the compromise voided: it resolves once it did. Called while
+   * a replacement is under way, it finishes that one (its old key is the key meant). The
+   * operator reaches it on a running site through `POST /admin/replace-key` (admin-endpoint.ts).
    *
    * @throws KeyReplacementRefused (`ERR_KEY_REPLACEMENT_REFUSED`) for a time in the future, or
    *   {@link ClearinghouseUnreachable} and the clearinghouse's problems: what was done is kept on
@@ -139,6 +153,11 @@ interface SiteState {
   cursor: string;
   requestSha256?: string;
   requestLink?: string;
+  /**
+   * Compromises the site declared whose voided disclosures are not all sent again yet
+   * (obligations.ts `redisclose`): kept before the replacement counts as done, dropped once sent.
+   */
+  redisclose?: Compromise[];
 }
 
 interface ClearinghouseDescription {
@@ -147,6 +166,11 @@ interface ClearinghouseDescription {
 }
 
 const maxWebhookBytes = 256 * 1024;
+/**
+ * How often, at most, the corrections are read only to see whether a replaced key can go
+ * (keys.ts): a site that receives no corrections would otherwise keep it until its next start.
+ */
+const keyPruneReadMs = 3_600_000;
 /** A feed page as the site reads it; a page with fewer events reached the end of the feed. */
 const feedPage = 100;
 
@@ -182,7 +206,12 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       );
     }
   };
-  const keyring = await openKeyring(options.dataDir);
+  const keyring = await openKeyring(options.dataDir, {
+    now,
+    ...(options.replacedKeyGraceMs === undefined
+      ? {}
+      : { replacedKeyGraceMs: options.replacedKeyGraceMs }),
+  });
   const companyId = keyring.companyId;
   const statePath = join(options.dataDir, 'state.json');
   let state = readState(statePath);
@@ -247,9 +276,23 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   const port = (server.address() as AddressInfo).port;
   const origin = `http://${options.publicHost ?? 'localhost'}:${port}`;
   log(`listening on ${origin} as ${companyId}`);
+  let admin: AdminEndpoint | undefined;
+  try {
+    admin = openAdminEndpoint({
+      dataDir: options.dataDir,
+      url: adminUrl(options.host ?? '127.0.0.1', port),
+      replaceKey: (asked) => replaceKey(asked),
+      now,
+      log,
+    });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
+    if (admin !== undefined && (await admin.handle(req, res, url))) return;
     if (req.method === 'GET' && url.pathname === '/.well-known/consent-clearinghouse.json') {
       // The domain proof: this origin belongs to the company whose key has this thumbprint.
       send(
@@ -473,9 +516,21 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   let syncedAt = Number.NEGATIVE_INFINITY;
   const syncInterval = options.dataRequestSyncMs ?? 600_000;
 
+  let pruneReadAt = Number.NEGATIVE_INFINITY;
+
   async function readFeed(): Promise<number> {
     const { origin: aud } = await describeClearinghouse();
     await catchUp();
+    // A replaced key past its grace period: a read of the corrections deletes it unless one
+    // waiting is sealed to it (relay.ts). Not worth holding up the feed when it fails.
+    if (keyring.prunable().length > 0 && now() - pruneReadAt >= keyPruneReadMs) {
+      pruneReadAt = now();
+      await relay
+        .pollCorrections()
+        .catch((error: unknown) =>
+          log(`corrections not read to delete replaced keys: ${reasonOf(error)}`),
+        );
+    }
     const asked = syncsAsked;
     const syncing = syncsDone < asked || now() - syncedAt >= syncInterval;
     // Listed before the page is read: the event of each request listed (stored with it) is then
@@ -504,7 +559,8 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     if (page.events.length === 0 && page.next !== state.cursor)
       saveState({ ...state, cursor: page.next });
     // Not at the end of the feed yet: the listing waits for a read that gets there.
-    if (listedBefore !== undefined && page.events.length < feedPage) {
+    const atEnd = page.events.length < feedPage;
+    if (listedBefore !== undefined && atEnd) {
       try {
         const listedAfter = await obligations.listOpenRequests();
         await obligations.answerReopened(listedBefore, listedAfter, state.cursor);
@@ -514,11 +570,27 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
         syncFailure = error;
       }
     }
+    // Once every grant is read and the reopened requests are answered again: their fresh
+    // disclosures are then the newest, and those customers need no other.
+    const pending = state.redisclose;
+    if (pending !== undefined && atEnd && syncFailure === undefined && syncsDone >= syncsAsked) {
+      try {
+        await obligations.redisclose(pending);
+        // A compromise declared meanwhile stays due.
+        const left = (state.redisclose ?? []).filter((c) => !pending.includes(c));
+        const { redisclose: _sent, ...rest } = state;
+        saveState(left.length > 0 ? { ...rest, redisclose: left } : rest);
+      } catch (error) {
+        syncFailure = error;
+      }
+    }
     // The data requests answered on this page are behind the cursor now: never read again.
     store.pruneAnswers(state.cursor);
     if (syncFailure !== undefined) {
       // Still due: the next read lists them again.
-      log(`data requests reopened by a key compromise not answered yet: ${reasonOf(syncFailure)}`);
+      log(
+        `data requests and disclosures voided by a key compromise not all sent again yet: ${reasonOf(syncFailure)}`,
+      );
       throw syncFailure;
     }
     return page.events.length;
@@ -527,10 +599,20 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   /**
    * After a replacement the clearinghouse holds: a compromise voided what the old key signed
    * since then, among it possibly the grant request the shop page links to (a new one replaces
-   * it) and data-request answers (the next feed read lists the open requests and answers them).
+   * it), data-request answers (the next feed read lists the open requests and answers them) and
+   * disclosures (kept due here first, and sent again after those answers).
    */
   async function afterReplacement(replaced: ReplacedKey): Promise<void> {
     if (replaced.compromisedSince === undefined) return;
+    const declared = { kid: replaced.replacedKid, since: replaced.compromisedSince };
+    const due = state.redisclose ?? [];
+    const same = due.find((c) => c.kid === declared.kid);
+    // Called again after a crash or a failure: the same compromise once, from the earlier time.
+    if (same === undefined || same.since > declared.since)
+      saveState({
+        ...state,
+        redisclose: [...due.filter((c) => c.kid !== declared.kid), declared],
+      });
     syncsAsked++;
     if (state.requestSha256 === undefined) return;
     const { jws } = await client.getGrantRequest(state.requestSha256);
@@ -545,7 +627,10 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     ) {
       log(`grant request ${state.requestSha256} was signed with the compromised key: replaced`);
       // Kept without it first: ready() makes the new one (at once while active).
-      saveState({ cursor: state.cursor });
+      saveState({
+        cursor: state.cursor,
+        ...(state.redisclose === undefined ? {} : { redisclose: state.redisclose }),
+      });
       if (status === 'active') await ensureGrantRequest();
     }
   }
@@ -559,8 +644,13 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     const kid = under?.step === 'end' ? under.replacedKid : keyring.current().kid;
     const asked = syncsAsked;
     const replaced = await replacer.replace(kid, replacement.compromisedSince);
-    // Answered again once a read reached the end of the feed (each read goes one page on).
-    while (replaced?.compromisedSince !== undefined && syncsDone <= asked) await pollOnce();
+    // Answered and disclosed again once a read reached the end of the feed (each read goes one
+    // page on); a read that fails rejects this too, and the timer's rounds go on with it.
+    while (
+      replaced?.compromisedSince !== undefined &&
+      (syncsDone <= asked || state.redisclose !== undefined)
+    )
+      await pollOnce();
     return replaced;
   }
 
@@ -629,6 +719,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     replaceKey,
     async stop() {
       stopped = true;
+      admin?.close();
       if (timer !== undefined) clearTimeout(timer);
       await pollingAgain?.catch(() => undefined);
       await polling?.catch(() => undefined);
@@ -710,15 +801,32 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | und
 function readState(path: string): SiteState {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<SiteState>;
+    const redisclose = Array.isArray(parsed.redisclose)
+      ? parsed.redisclose.filter(
+          (c): c is Compromise =>
+            typeof c?.kid === 'string' && Number.isSafeInteger(c.since) && c.since >= 0,
+        )
+      : [];
     return {
       cursor:
         typeof parsed.cursor === 'string' && /^\d{1,15}$/.test(parsed.cursor) ? parsed.cursor : '0',
       ...(typeof parsed.requestSha256 === 'string' ? { requestSha256: parsed.requestSha256 } : {}),
       ...(typeof parsed.requestLink === 'string' ? { requestLink: parsed.requestLink } : {}),
+      ...(redisclose.length > 0 ? { redisclose } : {}),
     };
   } catch {
     return { cursor: '0' };
   }
+}
+
+/**
+ * Where the operator's CLI reaches the admin endpoint on this machine: the listening address,
+ * or loopback when the site listens on every address.
+ */
+function adminUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '') return `http://127.0.0.1:${port}`;
+  if (host === '::') return `http://[::1]:${port}`;
+  return host.includes(':') ? `http://[${host}]:${port}` : `http://${host}:${port}`;
 }
 
 /** Replaced as one step and flushed to the disk (durable-file.ts). */

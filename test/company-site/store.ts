@@ -27,8 +27,9 @@
  * - `customers.json`: one record per pseudonym that granted (a JSON array, the format of the
  *   first version; the fields added since are optional, so an older file still loads). A record
  *   stays after a revocation (the evidence of what was given); its revocations start over with a
- *   new grant, and its data holds one value per category. So it grows with the customers; a real
- *   site keeps this in a database.
+ *   new grant, and its data holds one value per category; which key signed its newest
+ *   disclosure, and when (plus the token while one is sent again after a key compromise). So it
+ *   grows with the customers; a real site keeps this in a database.
  * - `contacts.json`: per pseudonym, when the relay accepted the site's offers, in seconds. Only
  *   the last 7 × 24 hours are kept (what the cap counts), so it is bounded by the customers
  *   offered to that week times their weekly cap.
@@ -71,6 +72,27 @@ export interface Customer {
    * correction brings a value of one back or a new grant starts afresh.
    */
   erased?: string[];
+  /**
+   * The newest disclosure the site signed for this customer, kept before it is sent: which key
+   * signed it, and when. A key declared compromised since a time voids what it signed since then,
+   * so obligations.ts (`redisclose`) tells from this whom to disclose to again. Absent in records of
+   * the versions before.
+   */
+  disclosed?: Disclosed;
+}
+
+/** The newest disclosure signed for a customer ({@link Customer.disclosed}). */
+export interface Disclosed {
+  /** The thumbprint of the key that signed it. */
+  kid: string;
+  /** Its `iat`, in seconds. */
+  iat: number;
+  /**
+   * The token itself while a disclosure sent again after a compromise is on its way: a retry
+   * (after a failure or a restart) sends the very token, which the clearinghouse does not store
+   * twice. Dropped once it is stored.
+   */
+  token?: string;
 }
 
 /** A key learnt from a refusal of a pseudonym that is no customer (yet). */
@@ -543,6 +565,7 @@ function parseCustomer(value: unknown): Customer | undefined {
       : [{ at }];
   });
   const erased = asArray(c.erased).filter((category) => typeof category === 'string');
+  const disclosed = parseDisclosed(c.disclosed);
   return {
     pseudonym: c.pseudonym,
     x: c.x,
@@ -551,7 +574,16 @@ function parseCustomer(value: unknown): Customer | undefined {
     ...(revocations.length > 0 ? { revocations } : {}),
     data,
     ...(erased.length > 0 ? { erased } : {}),
+    ...(disclosed === undefined ? {} : { disclosed }),
   };
+}
+
+/** Unreadable: as if none was kept (the customer then gets a disclosure after a compromise). */
+function parseDisclosed(value: unknown): Disclosed | undefined {
+  const { kid, iat, token } = asRecord(value);
+  if (typeof kid !== 'string' || !keyPattern.test(kid) || !Number.isSafeInteger(iat))
+    return undefined;
+  return { kid, iat: iat as number, ...(typeof token === 'string' ? { token } : {}) };
 }
 
 function parsePseudonymKey(value: unknown): PseudonymKey | undefined {

@@ -7,7 +7,10 @@
  * disclosure is logged once, and a request's kept answer goes once the feed is read past it.
  * When the site replaces its key and declares the old one compromised, it answers again, with
  * the new key, the requests whose answers the compromise reopened: also when the clearinghouse
- * was out of reach half-way and the site restarted, and never twice.
+ * was out of reach half-way and the site restarted, and never twice. It then sends a fresh
+ * disclosure to each customer whose newest one the compromise voided (none to those disclosed
+ * before the time declared or with the new key), finishing after a failure and a restart without
+ * sending one twice.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -436,6 +439,118 @@ describe("the reference company site's obligations", () => {
       ]);
       expect(world.lines.filter((line) => line.includes('not answered again'))).toEqual([]);
       expect(readSiteStore(dataDir).answers.size).toBe(0);
+    });
+
+    /** A customer's disclosures as its Assistant sees them now: signing key and `current`. */
+    async function disclosuresOf(pseudonym: TestAssistant) {
+      const view = await pseudonym.client.relationships(pseudonym);
+      return view.disclosures!.map((d) => ({ kid: kidOf(d.jws), current: d.current }));
+    }
+
+    /** A customer who granted `own`'s request, with the site's feed read. */
+    async function customerOf(own: CompanySite): Promise<TestAssistant> {
+      const pseudonym = world.assistant(own.companyId);
+      await world.grant(own, pseudonym);
+      await own.pollOnce();
+      return pseudonym;
+    }
+
+    it('sends a fresh disclosure to each customer whose newest one the compromise voided, and to no other', async () => {
+      let keyChanges = 0;
+      let keysReachable = true;
+      /** Reaches the clearinghouse's key route until the new key was added, then not while told. */
+      const flaky = async (url: string | URL | Request, init?: RequestInit) => {
+        if (new URL(String(url)).pathname === '/api/v1/companies/me/keys') {
+          if (!keysReachable) {
+            const cause = Object.assign(new Error('connect ECONNREFUSED'), {
+              code: 'ECONNREFUSED',
+            });
+            throw new TypeError('fetch failed', { cause });
+          }
+          if (++keyChanges === 1) keysReachable = false;
+        }
+        return fetch(url, init);
+      };
+      const own = await world.startSite({ webhook: false, fetch: flaky });
+      await own.ready();
+      const old = own.kid();
+      const before = await customerOf(own); // disclosed before the leak
+      const since =
+        payloadOf<{ iat: number }>((await before.client.relationships(before)).disclosures![0]!.jws)
+          .iat + 1;
+      while (Date.now() / 1000 < since) await new Promise((resolve) => setTimeout(resolve, 50));
+      const after = await customerOf(own); // disclosed with the old key after the leak
+      // The new key is added; declaring the old one compromised waits for the clearinghouse.
+      await expect(own.replaceKey({ compromisedSince: since })).rejects.toMatchObject({
+        code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+      });
+      const added = own.kid();
+      expect(added).not.toBe(old);
+      const meanwhile = await customerOf(own); // disclosed with the new key
+      keysReachable = true;
+      await own.replaceKey({ compromisedSince: since });
+      // Failed before: the old key's disclosure stayed the newest, listed but never current.
+      expect(await disclosuresOf(after)).toEqual([
+        { kid: old, current: false },
+        { kid: added, current: true },
+      ]);
+      expect(await disclosuresOf(before)).toEqual([{ kid: old, current: true }]);
+      expect(await disclosuresOf(meanwhile)).toEqual([{ kid: added, current: true }]);
+      // Not again on the reads that follow.
+      await own.pollOnce();
+      expect(await disclosuresOf(after)).toHaveLength(2);
+      expect(own.obligations.done.filter((d) => d.pseudonym === after.id)).toHaveLength(2);
+    });
+
+    it('finishes sending the voided disclosures after a failure and a restart, sending none twice', async () => {
+      const dataDir = world.dataDir();
+      /** Set: the disclosures pass until this many went, then the next one's answer is lost. */
+      let disclosuresBeforeLoss: number | undefined;
+      const lossy = async (url: string | URL | Request, init?: RequestInit) => {
+        const response = await fetch(url, init);
+        if (
+          new URL(String(url)).pathname === '/api/v1/disclosures' &&
+          disclosuresBeforeLoss !== undefined &&
+          disclosuresBeforeLoss-- === 0
+        ) {
+          disclosuresBeforeLoss = undefined;
+          return new Response('{"code":"ERR_STORAGE_UNAVAILABLE","title":"Try again."}', {
+            status: 503,
+            headers: { 'content-type': 'application/problem+json' },
+          });
+        }
+        return response;
+      };
+      const first = await world.startSite({ dataDir, webhook: false, fetch: lossy });
+      await first.ready();
+      const since = Math.floor(Date.now() / 1000);
+      const old = first.kid();
+      const customers = [await customerOf(first), await customerOf(first), await customerOf(first)];
+      // The first goes; the second arrives but its answer is lost; the third waits.
+      disclosuresBeforeLoss = 1;
+      await expect(first.replaceKey({ compromisedSince: since })).rejects.toMatchObject({
+        status: 503,
+      });
+      const added = first.kid();
+      expect(JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'))).toMatchObject({
+        redisclose: [{ kid: old, since }],
+      });
+      const port = Number(new URL(first.origin).port);
+      await first.stop();
+      const own = await world.startSite({ dataDir, port, webhook: false });
+      await own.ready();
+      await own.pollOnce(); // the first read after a start: answers, then disclosures again
+      // Failed before: none was sent again, before the restart or after it.
+      for (const customer of customers)
+        expect(await disclosuresOf(customer)).toEqual([
+          { kid: old, current: false },
+          { kid: added, current: true },
+        ]);
+      expect(JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'))).not.toHaveProperty(
+        'redisclose',
+      );
+      await own.pollOnce();
+      for (const customer of customers) expect(await disclosuresOf(customer)).toHaveLength(2);
     });
 
     it('makes a new grant request when the compromise reaches back before its own', async () => {
