@@ -410,6 +410,12 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     }
   }
 
+  /** Whether an erasure of `categories` answers for every category `request` names. */
+  function coversAsked(request: DataRequestRef, categories: readonly string[]): boolean {
+    const asked = (payloadOf(request.jws) as { dataCategories?: unknown }).dataCategories;
+    return !Array.isArray(asked) || asked.every((c) => categories.includes(String(c)));
+  }
+
   /** Decides how to answer a data request, from what the store holds now. */
   async function decide(ref: DataRequestRef): Promise<DecidedAnswer> {
     const request = parseMessage('data-request', payloadOf(ref.jws));
@@ -452,7 +458,12 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
   async function onDataRequest(request: DataRequestRef, again = false): Promise<boolean> {
     const requestSha256 = request.sha256;
     let decided = store.answers.get(requestSha256);
-    if (decided === undefined || (again && decided.outcome === 'answered')) {
+    if (
+      decided === undefined ||
+      (again && decided.outcome === 'answered') ||
+      // Kept by an earlier version, silent on a category asked for: the clearinghouse refuses it.
+      (decided.outcome === 'erased' && !coversAsked(request, decided.dataCategories))
+    ) {
       decided = { ...(await decide(request)), cursor: request.cursor };
       // Kept before anything is done, so a retry answers the same (store.ts).
       store.putAnswer(requestSha256, decided);

@@ -180,6 +180,24 @@ describe("the reference company site's obligations", () => {
     });
   });
 
+  it('decides again an erasure an earlier version kept for fewer categories than asked', async () => {
+    const pseudonym = await granted();
+    const request = await world.ask(site, pseudonym, 'erasure', ['address', 'preferences_habits']);
+    // As an earlier version kept it before sending: the held category only.
+    site.store.putAnswer(request, {
+      outcome: 'erased',
+      dataCategories: ['preferences_habits'],
+      cursor: '0',
+    });
+    await site.pollOnce();
+    const view = await pseudonym.client.relationships(pseudonym);
+    // Failed before: sent as kept, refused by the clearinghouse, and the request stayed open.
+    expect(answerTo(view, request)).toMatchObject({
+      outcome: 'erased',
+      dataCategories: ['address', 'preferences_habits'],
+    });
+  });
+
   it('answers an erasure limited to categories for each of them, held or not', async () => {
     const pseudonym = await granted();
     // It holds preferences_habits (the grant's category), no address.
