@@ -396,6 +396,38 @@ export const consoles = {
     de: 'Als Werbung gekennzeichnet',
     en: 'Labelled as advertisement',
   },
+  'portal.regulator.evidence.field.outcome': { de: 'Antwort', en: 'Answer' },
+  'portal.regulator.evidence.field.erasedCategories': {
+    de: 'Gelöschte Datenkategorien',
+    en: 'Erased data categories',
+  },
+  'portal.regulator.evidence.field.erasedAt': { de: 'Gelöscht am', en: 'Erased on' },
+  'portal.regulator.evidence.field.retainedCategories': {
+    de: 'Aufbewahrte Datenkategorien',
+    en: 'Data categories kept',
+  },
+  'portal.regulator.evidence.field.retainedReasonDe': {
+    de: 'Begründung der Aufbewahrung (Deutsch)',
+    en: 'Reason for keeping them (German)',
+  },
+  'portal.regulator.evidence.field.retainedReasonEn': {
+    de: 'Begründung der Aufbewahrung (Englisch)',
+    en: 'Reason for keeping them (English)',
+  },
+  'portal.regulator.evidence.field.reasonDe': {
+    de: 'Begründung der Ablehnung (Deutsch)',
+    en: 'Reason for the refusal (German)',
+  },
+  'portal.regulator.evidence.field.reasonEn': {
+    de: 'Begründung der Ablehnung (Englisch)',
+    en: 'Reason for the refusal (English)',
+  },
+  'portal.regulator.evidence.outcome.disclosure': {
+    de: 'Auskunft erteilt',
+    en: 'Access given by a disclosure',
+  },
+  'portal.regulator.evidence.outcome.erased': { de: 'Löschung bestätigt', en: 'Erasure confirmed' },
+  'portal.regulator.evidence.outcome.refused': { de: 'Abgelehnt', en: 'Refused' },
   'portal.regulator.evidence.field.iat': { de: 'Signiert', en: 'Signed' },
   'portal.regulator.evidence.yes': { de: 'ja', en: 'yes' },
   'portal.regulator.evidence.no': { de: 'nein', en: 'no' },

@@ -4,6 +4,7 @@
  * this version does not know as it came.
  */
 import { describe, expect, it } from 'vitest';
+import { t } from '$protocol/i18n';
 import { evidenceFacts } from './evidence-facts';
 
 describe('evidenceFacts', () => {
@@ -49,6 +50,42 @@ describe('evidenceFacts', () => {
         value: { at: 1_767_225_600_000 },
       },
     ]);
+  });
+
+  it("shows a data-request answer's outcome, what it erased and when, what it kept and why", () => {
+    const facts = evidenceFacts({
+      iat: 1_767_225_600,
+      requestSha256: 'x'.repeat(43),
+      outcome: 'erased',
+      dataCategories: ['address', 'soul'],
+      erasedAt: 1_767_225_000,
+      retained: {
+        dataCategories: ['purchase_history'],
+        reason: { de: 'Aufbewahrungspflicht (§ 147 AO).', en: 'Retention duty (tax law).' },
+      },
+    });
+    expect(facts.map((f) => [f.field, f.value])).toEqual([
+      ['outcome', { key: 'portal.regulator.evidence.outcome.erased' }],
+      ['dataCategories', { list: [{ key: 'vocabulary.dataCategory.address' }, { text: 'soul' }] }],
+      ['erasedAt', { at: 1_767_225_000_000 }],
+      ['retained.dataCategories', { list: [{ key: 'vocabulary.dataCategory.purchase_history' }] }],
+      ['retained.reason.de', { text: 'Aufbewahrungspflicht (§ 147 AO).' }],
+      ['retained.reason.en', { text: 'Retention duty (tax law).' }],
+      ['iat', { at: 1_767_225_600_000 }],
+    ]);
+    for (const fact of facts) expect(t('de', fact.label)).not.toBe(t('en', fact.label));
+  });
+
+  it("shows a refusal's reason in both languages, and nothing of a member it does not own", () => {
+    const claims = Object.create({ outcome: 'erased' }) as Record<string, unknown>;
+    claims['reason'] = { de: 'Nein.', en: 'No.' };
+    expect(evidenceFacts(claims).map((f) => [f.field, f.value])).toEqual([
+      ['reason.de', { text: 'Nein.' }],
+      ['reason.en', { text: 'No.' }],
+    ]);
+    expect(evidenceFacts({ outcome: 'refused' })[0]!.value).toEqual({
+      key: 'portal.regulator.evidence.outcome.refused',
+    });
   });
 
   it.each([

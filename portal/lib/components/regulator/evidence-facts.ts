@@ -8,7 +8,12 @@
 import { hasMessage, type MessageKey } from '$protocol/i18n';
 import type { Label } from '../company/complaint';
 
-/** The fields shown, in this order, with their names. */
+/**
+ * The fields shown, in this order, with their names; a dotted field is read inside the claims
+ * (`retained.reason.de`). An offer's fields first, then a data-request answer's: what it
+ * answered, what it erased and when, what it kept and why, a refusal's reason (both languages:
+ * the regulator judges what was signed in each).
+ */
 const fieldLabels = {
   purpose: 'portal.regulator.evidence.field.purpose',
   channel: 'portal.regulator.evidence.field.channel',
@@ -16,13 +21,24 @@ const fieldLabels = {
   title: 'portal.regulator.evidence.field.title',
   validUntil: 'portal.regulator.evidence.field.validUntil',
   advertisement: 'portal.regulator.evidence.field.advertisement',
+  outcome: 'portal.regulator.evidence.field.outcome',
+  dataCategories: 'portal.regulator.evidence.field.erasedCategories',
+  erasedAt: 'portal.regulator.evidence.field.erasedAt',
+  'retained.dataCategories': 'portal.regulator.evidence.field.retainedCategories',
+  'retained.reason.de': 'portal.regulator.evidence.field.retainedReasonDe',
+  'retained.reason.en': 'portal.regulator.evidence.field.retainedReasonEn',
+  'reason.de': 'portal.regulator.evidence.field.reasonDe',
+  'reason.en': 'portal.regulator.evidence.field.reasonEn',
   iat: 'portal.regulator.evidence.field.iat',
 } as const satisfies Record<string, MessageKey>;
 
 export type EvidenceField = keyof typeof fieldLabels;
 
-/** A shown value: a catalog label, text as it came, or a time (milliseconds since the epoch). */
-export type FactValue = Label | { at: number };
+/**
+ * A shown value: a catalog label, text as it came, a time (milliseconds since the epoch), or a
+ * list of labels (data categories).
+ */
+export type FactValue = Label | { at: number } | { list: Label[] };
 
 /** One field of a piece of evidence as the review shows it. */
 export interface EvidenceFact {
@@ -35,15 +51,32 @@ export interface EvidenceFact {
 const vocabularyOf: Partial<Record<EvidenceField, string>> = {
   purpose: 'vocabulary.purpose',
   channel: 'vocabulary.channel',
+  outcome: 'portal.regulator.evidence.outcome',
 };
+/** Fields holding lists of data category ids. */
+const categoryFields = new Set<EvidenceField>(['dataCategories', 'retained.dataCategories']);
 /** Fields holding seconds since the epoch (JWT NumericDate). */
-const timeFields = new Set<EvidenceField>(['validUntil', 'iat']);
+const timeFields = new Set<EvidenceField>(['validUntil', 'erasedAt', 'iat']);
+
+/** A vocabulary id under its label, or as it came when this version does not know it. */
+function labelOf(list: string, value: string): Label {
+  const key = `${list}.${value}`;
+  return hasMessage(key) ? { key } : { text: value };
+}
+
+function asText(value: unknown): Label {
+  return { text: typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)) };
+}
 
 function valueOf(field: EvidenceField, value: unknown): FactValue {
   const list = vocabularyOf[field];
-  if (list !== undefined && typeof value === 'string') {
-    const key = `${list}.${value}`;
-    return hasMessage(key) ? { key } : { text: value };
+  if (list !== undefined && typeof value === 'string') return labelOf(list, value);
+  if (categoryFields.has(field) && Array.isArray(value)) {
+    return {
+      list: value.map((id) =>
+        typeof id === 'string' ? labelOf('vocabulary.dataCategory', id) : asText(id),
+      ),
+    };
   }
   if (timeFields.has(field) && typeof value === 'number' && Number.isFinite(value)) {
     return { at: value * 1000 };
@@ -51,7 +84,17 @@ function valueOf(field: EvidenceField, value: unknown): FactValue {
   if (typeof value === 'boolean') {
     return { key: value ? 'portal.regulator.evidence.yes' : 'portal.regulator.evidence.no' };
   }
-  return { text: typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)) };
+  return asText(value);
+}
+
+/** The value at a dotted `field` of `claims`, or undefined (own members only). */
+function read(claims: Readonly<Record<string, unknown>>, field: string): unknown {
+  let at: unknown = claims;
+  for (const part of field.split('.')) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, part)) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at;
 }
 
 /**
@@ -67,7 +110,10 @@ function valueOf(field: EvidenceField, value: unknown): FactValue {
  * ```
  */
 export function evidenceFacts(claims: Readonly<Record<string, unknown>>): EvidenceFact[] {
-  return (Object.keys(fieldLabels) as EvidenceField[])
-    .filter((field) => claims[field] !== undefined)
-    .map((field) => ({ field, label: fieldLabels[field], value: valueOf(field, claims[field]) }));
+  return (Object.keys(fieldLabels) as EvidenceField[]).flatMap((field) => {
+    const value = read(claims, field);
+    return value === undefined
+      ? []
+      : [{ field, label: fieldLabels[field], value: valueOf(field, value) }];
+  });
 }
