@@ -47,7 +47,9 @@ export type AdminErrorCode =
   | 'ERR_ADMIN_NOT_FOUND'
   | 'ERR_ADMIN_REQUEST_INVALID'
   | 'ERR_ADMIN_TIME_INVALID'
-  | 'ERR_ADMIN_TIME_IN_FUTURE';
+  | 'ERR_ADMIN_TIME_IN_FUTURE'
+  | 'ERR_ADMIN_BUSY'
+  | 'ERR_ADMIN_BEFORE_KEY';
 
 /** A request the endpoint refuses, with its HTTP status; the message is the sentence it answers. */
 export class AdminRequestRefused extends Error {
@@ -162,7 +164,7 @@ export function openAdminEndpoint(options: AdminEndpointOptions): AdminEndpoint 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     if (closed || (url.pathname !== '/admin' && !url.pathname.startsWith('/admin/'))) return false;
     try {
-      checkCaller(req, expected, dataDir);
+      checkCaller(req, expected);
       if (url.pathname !== '/admin/replace-key' || req.method !== 'POST')
         throw new AdminRequestRefused(
           404,
@@ -254,7 +256,7 @@ export function parseInstant(text: string): number {
 }
 
 /** Refuses a caller not on this machine, or without the token. */
-function checkCaller(req: IncomingMessage, expected: Buffer, dataDir: string): void {
+function checkCaller(req: IncomingMessage, expected: Buffer): void {
   const address = req.socket.remoteAddress ?? '';
   const forwarded = ['forwarded', 'x-forwarded-for', 'x-real-ip'].filter(
     (header) => req.headers[header] !== undefined,
@@ -271,13 +273,22 @@ function checkCaller(req: IncomingMessage, expected: Buffer, dataDir: string): v
       'ERR_ADMIN_NOT_LOOPBACK',
       `The admin endpoint answers no request forwarded by a proxy (${forwarded.join(', ')}): call it on this machine directly.`,
     );
+  // A web page that rebinds its own name to 127.0.0.1 sends that name as the Host.
+  const host = /^(?:\[([0-9a-f:.]+)\]|([^:]*))(?::\d+)?$/i.exec(req.headers.host ?? '');
+  const hostName = (host?.[1] ?? host?.[2] ?? '').toLowerCase();
+  if (hostName !== 'localhost' && !isLoopback(hostName))
+    throw new AdminRequestRefused(
+      403,
+      'ERR_ADMIN_NOT_LOOPBACK',
+      'The admin endpoint answers only requests addressed to this machine (localhost, 127.0.0.1 or ::1) by its own name.',
+    );
   const authorization = req.headers.authorization ?? '';
   const given = /^Bearer ([A-Za-z0-9_-]{1,128})$/.exec(authorization)?.[1];
   if (given === undefined || !timingSafeEqual(digest(given), expected))
     throw new AdminRequestRefused(
       401,
       'ERR_ADMIN_TOKEN_INVALID',
-      `${given === undefined ? 'No' : 'A wrong'} admin token: send "Authorization: Bearer <token>" with the token of ${join(dataDir, adminFileName)}, written anew at each start of the site.`,
+      `${given === undefined ? 'No' : 'A wrong'} admin token: send "Authorization: Bearer <token>" with the token of the site's ${adminFileName}, written anew at each start of the site.`,
     );
 }
 

@@ -46,7 +46,7 @@ import { publicJwk, thumbprint, type Ed25519PublicJwk } from '../../protocol/key
 import type { Payload } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { replaceFile } from './durable-file';
-import { openAdminEndpoint, type AdminEndpoint } from './admin-endpoint';
+import { AdminRequestRefused, openAdminEndpoint, type AdminEndpoint } from './admin-endpoint';
 import { createKeyReplacer, type ReplacedKey } from './key-replacement';
 import { openKeyring } from './keys';
 import { pickLocale, shopPage } from './pages';
@@ -281,7 +281,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     admin = openAdminEndpoint({
       dataDir: options.dataDir,
       url: adminUrl(options.host ?? '127.0.0.1', port),
-      replaceKey: (asked) => replaceKey(asked),
+      replaceKey: (asked) => replaceByOperator(asked),
       now,
       log,
     });
@@ -652,6 +652,47 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     )
       await pollOnce();
     return replaced;
+  }
+
+  let operatorReplacing = false;
+
+  /**
+   * {@link replaceKey} as the operator asks for it (admin-endpoint.ts), refused where asking is a
+   * slip rather than a wish: while a replacement asked before is still being finished (the
+   * command's answer may have been lost, and asking again would replace the new key), and when
+   * the compromise time given lies before the key signing now was added by a replacement (the
+   * time of the replacement done already: declaring the new key compromised since then voids all
+   * it signed).
+   */
+  async function replaceByOperator(asked: {
+    compromisedSince?: number;
+  }): Promise<ReplacedKey | undefined> {
+    if (operatorReplacing || state.redisclose !== undefined)
+      throw new AdminRequestRefused(
+        409,
+        'ERR_ADMIN_BUSY',
+        'A key replacement asked before is still being finished: the site is answering and disclosing again what the compromise voided, and needs nothing more. Ask again only for a new replacement, once this one is done.',
+      );
+    operatorReplacing = true;
+    try {
+      const since = asked.compromisedSince;
+      if (since !== undefined && keyring.replacement() === undefined) {
+        const current = keyring.current().kid;
+        const keys = (await client.getCompany(companyId)).keys ?? [];
+        const added = keys.find((k) => k.kid === current)?.addedAt;
+        // The first key's time before its registration is "since ever"; a later key's is a slip.
+        const replacedOne = keys.some((k) => k.kid !== current);
+        if (replacedOne && added !== undefined && since * 1000 < added)
+          throw new AdminRequestRefused(
+            409,
+            'ERR_ADMIN_BEFORE_KEY',
+            `The key signing now (${current}) was added at ${new Date(added).toISOString()}, after the compromise time given: a compromise since then is the one of the key it replaced, declared already. To declare the key signing now compromised, give a time since it was added.`,
+          );
+      }
+      return await replaceKey(asked);
+    } finally {
+      operatorReplacing = false;
+    }
   }
 
   /** A regulator suspended or reinstated the company: its status decides about offers and requests. */

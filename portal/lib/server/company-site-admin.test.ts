@@ -8,6 +8,7 @@
  * proxy, and a compromise time that is malformed or in the future, changing nothing then.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,64 @@ describe("the reference company site's admin endpoint", () => {
     ]);
   });
 
+  it('refuses the same compromise again once its replacement is done, and replaces nothing', async () => {
+    const { site, dataDir } = await started();
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    const iso = since.toISOString().replace('.000Z', 'Z');
+    expect(await cli(dataDir, 'replace-key', '--compromised-since', iso)).toMatchObject({
+      code: 0,
+    });
+    const replaced = site.kid();
+    // The operator, whose first answer was lost, asks again: the new key was added after `since`.
+    const again = await cli(dataDir, 'replace-key', '--compromised-since', iso);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`The key signing now (${replaced}) was added at`);
+    expect(site.kid()).toBe(replaced);
+    const entry = await world.assistant(site.companyId).client.getCompany(site.companyId);
+    expect(entry.keys?.find((k) => k.kid === replaced)).toMatchObject({
+      retiredAt: null,
+      compromisedSince: null,
+    });
+  });
+
+  it('refuses a request addressed to the site by another name (DNS rebinding), even with the token', async () => {
+    const { site, dataDir } = await started();
+    const old = site.kid();
+    const { url, token } = adminFile(dataDir);
+    const target = new URL(`${url}/admin/replace-key`);
+    const answer = await new Promise<{ status: number; body: Record<string, unknown> }>(
+      (resolve, reject) => {
+        const req = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            method: 'POST',
+            headers: {
+              host: `attacker.example:${target.port}`,
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: JSON.parse(text) as Record<string, unknown>,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      },
+    );
+    expect(answer).toMatchObject({ status: 403, body: { error: 'ERR_ADMIN_NOT_LOOPBACK' } });
+    expect(site.kid()).toBe(old);
+  });
+
   it('retires the old key when the operator names no compromise', async () => {
     const { site, dataDir } = await started();
     const old = site.kid();
@@ -131,7 +190,9 @@ describe("the reference company site's admin endpoint", () => {
     const old = site.kid();
     const answer = await post(dataDir, {}, { token });
     expect(answer).toMatchObject({ status: 401, body: { error: 'ERR_ADMIN_TOKEN_INVALID' } });
-    expect(answer.body.detail).toContain(join(dataDir, 'admin.json'));
+    // Named, not shown: a page that reaches loopback (DNS rebinding) reads no path of the disk.
+    expect(answer.body.detail).toContain('admin.json');
+    expect(answer.body.detail).not.toContain(dataDir);
     expect(site.kid()).toBe(old);
   });
 

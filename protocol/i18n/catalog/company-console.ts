@@ -539,7 +539,7 @@ export const companyConsole = {
     en: 'Please choose the erased data categories.',
   },
   'portal.console.answer.error.allKept': {
-    de: 'Nichts davon wird gelöscht: Lehnen Sie die Anfrage dann mit Ihrer Begründung ab.',
+    de: 'Es wird nichts gelöscht: Lehnen Sie die Anfrage stattdessen mit Ihrer Begründung ab.',
     en: 'Nothing of it is erased: refuse the request with your reason instead.',
   },
   'portal.console.answer.error.erasedAndKept': {

@@ -181,8 +181,8 @@ export const consoles = {
     en: 'Decided complaints',
   },
   'portal.regulator.paging.rows': {
-    de: '{from}–{to} von {total}',
-    en: '{from}–{to} of {total}',
+    de: 'Beschwerden {from}–{to} von {total}',
+    en: 'Complaints {from}–{to} of {total}',
   },
   'portal.regulator.paging.first': { de: 'Erste Seite', en: 'First page' },
   'portal.regulator.onThisPage': { de: 'Auf dieser Seite', en: 'On this page' },
