@@ -492,6 +492,75 @@ export async function complaintToken(
   );
 }
 
+/**
+ * Files and decides complaints through the API's route handlers: `filer(company)` returns a
+ * function that files one more complaint about `company` by a new pseudonym (a grant of that
+ * pseudonym first, the company's open grant request as evidence); `decide` signs the regulator's
+ * decision.
+ *
+ * @example
+ * ```ts
+ * const desk = complaintDesk(api, await newRegulator(api));
+ * const file = await desk.filer(company);
+ * await desk.decide(await file(), 'upheld');
+ * ```
+ */
+export function complaintDesk(api: ApiHarness, regulator: Pick<TestRegulator, 'id' | 'keyPair'>) {
+  async function openRequest(company: TestCompany) {
+    const jws = await grantRequestToken(api, company);
+    const { sha256 } = await expectJson<{ sha256: string }>(
+      await post(grantRequests.POST, '/api/v1/grant-requests', jws),
+      201,
+    );
+    return { sha256, jws };
+  }
+  return {
+    /** Returns a function that files a complaint about `company` by a new pseudonym. */
+    async filer(company: TestCompany) {
+      const request = await openRequest(company);
+      return async (): Promise<string> => {
+        const who = newPseudonym(company.id);
+        await expectJson(
+          await post(
+            grants.POST,
+            '/api/v1/grants',
+            await grantToken(api, who, company.id, request.sha256),
+          ),
+          201,
+        );
+        const token = await sign(
+          'complaint',
+          {
+            ...claims(api.clock, who.id, testOrigin),
+            company: company.id,
+            evidence: [{ kind: 'grant-request', jws: request.jws }],
+            reasons: ['other'],
+          },
+          who.keyPair,
+        );
+        const { sha256 } = await expectJson<{ sha256: string }>(
+          await post(complaints.POST, '/api/v1/complaints', token),
+          201,
+        );
+        return sha256;
+      };
+    },
+    async decide(complaintSha256: string, decision: 'upheld' | 'dismissed') {
+      const token = await sign(
+        'complaint-decision',
+        {
+          ...claims(api.clock, regulator.id, testOrigin),
+          complaintSha256,
+          decision,
+          reason: { de: 'Begründet.', en: 'Reasoned.' },
+        },
+        regulator.keyPair,
+      );
+      await expectJson(await post(decisions.POST, '/api/v1/complaint-decisions', token), 201);
+    },
+  };
+}
+
 /** The signed `Authorization` header of a GET or DELETE, or none for `undefined`. */
 export async function authorization(
   api: ApiHarness,

@@ -8,20 +8,8 @@
  * another list's or another company's, shows the first page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  claims,
-  expectJson,
-  newPseudonym,
-  newRegulator,
-  openApiHarness,
-  post,
-  sign,
-  testOrigin,
-  type ApiHarness,
-  type TestCompany,
-  type TestRegulator,
-} from './api-test-kit';
-import { grantRequestToken, grantToken, registerCompany } from './api-test-world';
+import { newRegulator, openApiHarness, type ApiHarness, type TestCompany } from './api-test-kit';
+import { complaintDesk, registerCompany } from './api-test-world';
 import {
   complaintList,
   complaintPage,
@@ -30,67 +18,6 @@ import {
   type ComplaintState,
 } from './dashboard-review';
 import { testDialects } from './db/test-databases';
-import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
-import * as grantsRoute from '../../routes/api/v1/grants/+server';
-import * as complaintsRoute from '../../routes/api/v1/complaints/+server';
-import * as decisionsRoute from '../../routes/api/v1/complaint-decisions/+server';
-
-/** Files and decides complaints through the API's route handlers. */
-function complaintDesk(api: ApiHarness, regulator: TestRegulator) {
-  async function openRequest(company: TestCompany) {
-    const jws = await grantRequestToken(api, company);
-    const { sha256 } = await expectJson<{ sha256: string }>(
-      await post(grantRequestsRoute.POST, '/api/v1/grant-requests', jws),
-      201,
-    );
-    return { sha256, jws };
-  }
-  return {
-    /** Returns a function that files a complaint about `company` by a new pseudonym. */
-    async filer(company: TestCompany) {
-      const request = await openRequest(company);
-      return async (): Promise<string> => {
-        const who = newPseudonym(company.id);
-        await expectJson(
-          await post(
-            grantsRoute.POST,
-            '/api/v1/grants',
-            await grantToken(api, who, company.id, request.sha256),
-          ),
-          201,
-        );
-        const token = await sign(
-          'complaint',
-          {
-            ...claims(api.clock, who.id, testOrigin),
-            company: company.id,
-            evidence: [{ kind: 'grant-request', jws: request.jws }],
-            reasons: ['other'],
-          },
-          who.keyPair,
-        );
-        const { sha256 } = await expectJson<{ sha256: string }>(
-          await post(complaintsRoute.POST, '/api/v1/complaints', token),
-          201,
-        );
-        return sha256;
-      };
-    },
-    async decide(complaintSha256: string, decision: 'upheld' | 'dismissed') {
-      const token = await sign(
-        'complaint-decision',
-        {
-          ...claims(api.clock, regulator.id, testOrigin),
-          complaintSha256,
-          decision,
-          reason: { de: 'Begründet.', en: 'Reasoned.' },
-        },
-        regulator.keyPair,
-      );
-      await expectJson(await post(decisionsRoute.POST, '/api/v1/complaint-decisions', token), 201);
-    },
-  };
-}
 
 const sha256s = (page: ComplaintPage) => page.items.map((c) => c.sha256);
 

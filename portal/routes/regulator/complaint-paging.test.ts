@@ -10,29 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { render } from 'svelte/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  claims,
-  expectJson,
-  newPseudonym,
   openApiHarness,
-  post,
-  sign,
   testOrigin,
   type ApiHarness,
   type TestCompany,
 } from '$lib/server/api-test-kit';
-import {
-  enrolPerson,
-  grantRequestToken,
-  grantToken,
-  registerCompany,
-} from '$lib/server/api-test-world';
+import { complaintDesk, enrolPerson, registerCompany } from '$lib/server/api-test-world';
 import { complaintList } from '$lib/server/dashboard-review';
 import { testDialects } from '$lib/server/db/test-databases';
 import type { Ed25519KeyPair } from '$protocol/keys';
-import * as grantRequestsRoute from '../api/v1/grant-requests/+server';
-import * as grantsRoute from '../api/v1/grants/+server';
-import * as complaintsRoute from '../api/v1/complaints/+server';
-import * as decisionsRoute from '../api/v1/complaint-decisions/+server';
 import DashboardPage from './+page.svelte';
 import * as dashboardServer from './+page.server';
 import CompanyPage from './companies/[companyId]/+page.svelte';
@@ -60,53 +46,10 @@ describe.each(testDialects)('paging complaint lists by their rendered links on %
   let b: TestCompany;
   let fileAboutA: () => Promise<string>;
 
-  async function filer(company: TestCompany) {
-    const jws = await grantRequestToken(api, company);
-    const request = await expectJson<{ sha256: string }>(
-      await post(grantRequestsRoute.POST, '/api/v1/grant-requests', jws),
-      201,
-    );
-    return async (): Promise<string> => {
-      const who = newPseudonym(company.id);
-      await expectJson(
-        await post(
-          grantsRoute.POST,
-          '/api/v1/grants',
-          await grantToken(api, who, company.id, request.sha256),
-        ),
-        201,
-      );
-      const token = await sign(
-        'complaint',
-        {
-          ...claims(api.clock, who.id, testOrigin),
-          company: company.id,
-          evidence: [{ kind: 'grant-request', jws }],
-          reasons: ['other'],
-        },
-        who.keyPair,
-      );
-      const receipt = await expectJson<{ sha256: string }>(
-        await post(complaintsRoute.POST, '/api/v1/complaints', token),
-        201,
-      );
-      return receipt.sha256;
-    };
-  }
-
-  async function decide(complaintSha256: string) {
-    const token = await sign(
-      'complaint-decision',
-      {
-        ...claims(api.clock, regulator.signer, testOrigin),
-        complaintSha256,
-        decision: 'dismissed',
-        reason: { de: 'Unbegründet.', en: 'Unfounded.' },
-      },
-      regulator.keyPair,
-    );
-    await expectJson(await post(decisionsRoute.POST, '/api/v1/complaint-decisions', token), 201);
-  }
+  /** Files complaints and decides them (dismissed), through the API's route handlers. */
+  const desk = () => complaintDesk(api, { id: regulator.signer, keyPair: regulator.keyPair });
+  const filer = (company: TestCompany) => desk().filer(company);
+  const decide = (complaintSha256: string) => desk().decide(complaintSha256, 'dismissed');
 
   /** The open complaints as the list orders them, newest first. */
   async function openList(company?: TestCompany): Promise<string[]> {
