@@ -4,11 +4,12 @@
  * is sent again as the same token, never as a second logged message; its receipt is recorded as
  * pending before it is fetched; a correction is kept per holder until the clearinghouse took it.
  */
+import { randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ApiProblem } from '../../protocol/client';
+import { ApiProblem, type CompanyEntry } from '../../protocol/client';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
 import { sha256Of } from '../../protocol/jws';
-import type { Ed25519KeyPair } from '../../protocol/keys';
+import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
 import { openSealed } from '../../protocol/seal';
 import { FakeClock, FakeStore } from './fakes';
 import {
@@ -27,6 +28,8 @@ import {
   fixtureWallet,
   grantAll,
 } from './wallet.fixture';
+
+type CompanyKey = NonNullable<CompanyEntry['keys']>[number];
 
 const nowMs = Date.UTC(2026, 10, 1, 12);
 const nowSeconds = nowMs / 1000;
@@ -616,15 +619,67 @@ describe('corrections under way', () => {
       expect(ch.corrections).toHaveLength(1);
     });
 
-  it('keeps the signed sealed token, not the value, once sealed, and sends that very token again', async () => {
+  it('keeps the signed sealed token, the key it is sealed to and the value until taken, and sends that very token again', async () => {
     await granted();
     ch.correctionsDown = true;
     await wallet.correct('address', 'Hauptstraße 1');
     const holder = (await record()).corrections.address!.pending[ch.company.id]!;
-    expect(holder).toEqual({ sealed: expect.any(String), jws: expect.any(String) });
+    expect(holder).toEqual({
+      value: 'Hauptstraße 1',
+      sealed: expect.any(String),
+      sealedTo: ch.company.keys[0]!.kid,
+      jws: expect.any(String),
+    });
     ch.correctionsDown = false;
     await wallet.refreshAll();
     expect(ch.corrections).toEqual([holder.jws]);
+    // Taken: nothing of it is kept.
+    expect((await record()).corrections).toEqual({});
+  });
+
+  it.each([
+    { end: 'retired', change: { retiredAt: nowSeconds } },
+    { end: 'declared compromised', change: { compromisedSince: nowSeconds - 60 } },
+  ])(
+    'seals a correction again to the new key when the key it was sealed to was $end before it was taken',
+    async ({ change }) => {
+      await granted();
+      ch.correctionsDown = true;
+      await wallet.correct('address', 'Hauptstraße 1');
+      const before = (await record()).corrections.address!.pending[ch.company.id]!;
+      // The company replaces its key while the clearinghouse is out of reach.
+      const next = generateKeyPair((n) => randomBytes(n));
+      const jwk = publicJwk(next);
+      const old = ch.company.keys[0]!;
+      Object.assign(old, change);
+      (ch.company.keys as CompanyKey[]).push({
+        kid: thumbprint(jwk),
+        jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+        addedAt: nowMs,
+        retiredAt: null,
+        compromisedSince: null,
+      });
+      ch.correctionsDown = false;
+      await wallet.refreshAll();
+      // Failed before: the token sealed to the old key went as it was.
+      expect(ch.corrections).toHaveLength(1);
+      expect(ch.corrections[0]).not.toBe(before.jws);
+      expect(received(next)).toEqual(['Hauptstraße 1']);
+      expect(received()).toEqual([null]);
+      expect((await record()).corrections).toEqual({});
+    },
+  );
+
+  it('keeps no value of a correction the clearinghouse refused', async () => {
+    await granted();
+    ch.correctionProblem = { status: 404, code: 'ERR_PSEUDONYM_UNKNOWN' };
+    await wallet.correct('address', 'Hauptstraße 1');
+    const holder = (await record()).corrections.address!.pending[ch.company.id]!;
+    expect(holder).toEqual({
+      sealed: expect.any(String),
+      sealedTo: ch.company.keys[0]!.kid,
+      error: 'ERR_PSEUDONYM_UNKNOWN',
+    });
   });
 
   it('correcting the same again goes only to the holders not told yet', async () => {

@@ -297,10 +297,15 @@ async function inTurn<T>(store: RecordStore, key: string, work: () => Promise<T>
 export const correctionsRecord = { table: 'profile', id: 'wallet-corrections' } as const;
 
 const correctionHolder = v.object({
-  /** The value, kept only until it is sealed to the company's key. */
+  /**
+   * The value, kept until the clearinghouse takes the correction (in the encrypted vault, as the
+   * profile keeps it): sealed again should the key it was sealed to be replaced before.
+   */
   value: v.optional(text(4000)),
   /** Sealed to the company's key; signed again in a new token if the first expired untaken. */
   sealed: v.optional(sealedSchema),
+  /** The company key (`kid`) `sealed` opens with; absent in records of earlier versions. */
+  sealedTo: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/))),
   /** The signed `correction`, in the vault before it is sent. */
   jws: v.optional(compactJws),
   /** The clearinghouse refused it: not sent again until the customer corrects again. */
@@ -2034,7 +2039,8 @@ export class Wallet {
           delete entry.pending[company];
           entry.told.push(company);
         } else if (typeof outcome === 'object') {
-          const { jws: _jws, ...rest } = entry.pending[company]!;
+          // Not sent again until the customer corrects again: the value is needed no more.
+          const { jws: _jws, value: _value, ...rest } = entry.pending[company]!;
           entry.pending[company] = { ...rest, error: outcome.refused };
         }
         if (Object.keys(entry.pending).length === 0) delete corrections[category];
@@ -2045,8 +2051,9 @@ export class Wallet {
   }
 
   /**
-   * Tells one holder: seals the value to the company's first current key (once), signs, writes
-   * the token (`save`) before it is sent, and sends it; a token sent before goes again as it is.
+   * Tells one holder: seals the value to the company's first current key (again when the key it
+   * was sealed to has been replaced since), signs, writes the token (`save`) before it is sent,
+   * and sends it; a token sent before goes again as it is.
    */
   private async sendCorrection(
     entry: CorrectionEntry,
@@ -2060,6 +2067,29 @@ export class Wallet {
       holder = next;
       entry.pending[company] = next;
     };
+    if (
+      holder.sealed !== undefined &&
+      holder.value !== undefined &&
+      holder.sealedTo !== undefined
+    ) {
+      // The key it was sealed to was replaced before the clearinghouse took it: a retired key's
+      // private part may be gone by the time the company fetches it (the reference site prunes
+      // them), and a compromised one's may be someone else's. Sealed again to the current key,
+      // in a new token; should the first have arrived after all (its answer lost), the company
+      // gets it twice, and applying a correction twice changes nothing.
+      let registry: Awaited<ReturnType<WalletClearinghouse['getCompany']>> | undefined;
+      try {
+        registry = await reads.companyEntry(ch, company);
+      } catch {
+        registry = undefined; // out of reach: sent as it is, as before
+      }
+      const was = registry?.keys?.find((k) => k.kid === holder.sealedTo);
+      if (
+        registry?.id === company &&
+        (was === undefined || was.retiredAt !== null || was.compromisedSince !== null)
+      )
+        update({ value: holder.value });
+    }
     if (holder.sealed === undefined) {
       if (holder.value === undefined) return { refused: 'ERR_MESSAGE_INVALID' };
       let registry: Awaited<ReturnType<WalletClearinghouse['getCompany']>>;
@@ -2077,8 +2107,7 @@ export class Wallet {
           JSON.stringify({ dataCategory: entry.dataCategory, value: holder.value }),
         ),
       );
-      // Sealed: the value itself is not kept any longer.
-      update({ sealed });
+      update({ value: holder.value, sealed, sealedTo: key.kid });
     }
     for (let round = 0; round < 2; round++) {
       let jws = holder.jws;
