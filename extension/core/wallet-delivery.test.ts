@@ -623,13 +623,15 @@ describe('corrections under way', () => {
     await granted();
     ch.correctionsDown = true;
     await wallet.correct('address', 'Hauptstraße 1');
-    const holder = (await record()).corrections.address!.pending[ch.company.id]!;
+    const entry = (await record()).corrections.address!;
+    const holder = entry.pending[ch.company.id]!;
     expect(holder).toEqual({
-      value: 'Hauptstraße 1',
       sealed: expect.any(String),
       sealedTo: ch.company.keys[0]!.kid,
       jws: expect.any(String),
     });
+    // The value once, on the entry (not per holder: the record is written whole).
+    expect(entry).toMatchObject({ value: 'Hauptstraße 1' });
     ch.correctionsDown = false;
     await wallet.refreshAll();
     expect(ch.corrections).toEqual([holder.jws]);
@@ -670,16 +672,34 @@ describe('corrections under way', () => {
     },
   );
 
-  it('keeps no value of a correction the clearinghouse refused', async () => {
+  it('keeps no value of a correction the clearinghouse refused, and seals it afresh when corrected again', async () => {
     await granted();
     ch.correctionProblem = { status: 404, code: 'ERR_PSEUDONYM_UNKNOWN' };
     await wallet.correct('address', 'Hauptstraße 1');
-    const holder = (await record()).corrections.address!.pending[ch.company.id]!;
-    expect(holder).toEqual({
+    const entry = (await record()).corrections.address!;
+    expect(entry.pending[ch.company.id]).toEqual({
       sealed: expect.any(String),
       sealedTo: ch.company.keys[0]!.kid,
       error: 'ERR_PSEUDONYM_UNKNOWN',
     });
+    expect(entry).not.toHaveProperty('value');
+    // The key it was sealed to is retired meanwhile; corrected again, it goes to the new one.
+    const next = generateKeyPair((n) => randomBytes(n));
+    const jwk = publicJwk(next);
+    ch.company.keys[0]!.retiredAt = nowSeconds;
+    (ch.company.keys as CompanyKey[]).push({
+      kid: thumbprint(jwk),
+      jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+      addedAt: nowMs,
+      retiredAt: null,
+      compromisedSince: null,
+    });
+    ch.correctionProblem = null;
+    expect(await wallet.correct('address', 'Hauptstraße 1')).toEqual({
+      sent: [ch.company.id],
+      failed: [],
+    });
+    expect(received(next)).toEqual(['Hauptstraße 1']);
   });
 
   it('correcting the same again goes only to the holders not told yet', async () => {

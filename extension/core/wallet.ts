@@ -297,10 +297,7 @@ async function inTurn<T>(store: RecordStore, key: string, work: () => Promise<T>
 export const correctionsRecord = { table: 'profile', id: 'wallet-corrections' } as const;
 
 const correctionHolder = v.object({
-  /**
-   * The value, kept until the clearinghouse takes the correction (in the encrypted vault, as the
-   * profile keeps it): sealed again should the key it was sealed to be replaced before.
-   */
+  /** The value, in holders an earlier version wrote before sealing (now on the entry). */
   value: v.optional(text(4000)),
   /** Sealed to the company's key; signed again in a new token if the first expired untaken. */
   sealed: v.optional(sealedSchema),
@@ -320,6 +317,13 @@ const correctionEntry = v.object({
   dataCategory: dataCategorySchema,
   /** SHA-256 of the value: the same correction again goes only to the holders not told yet. */
   valueSha256: sha256Schema,
+  /**
+   * The value, kept (in the encrypted vault) while a holder that was not refused is still to be
+   * told: sealed to each holder's current key, and sealed again should that key be retired or
+   * declared compromised before the clearinghouse takes the correction. Once per entry, not per
+   * holder: the record is written whole at every step.
+   */
+  value: v.optional(text(4000)),
   at: epochSeconds,
   told: v.pipe(v.array(companyId), v.maxLength(maxCorrectionHolders)),
   /** The holders still to be told, by company id. */
@@ -1948,15 +1952,15 @@ export class Wallet {
       const earlier = corrections[dataCategory];
       const entry: CorrectionEntry =
         earlier !== undefined && earlier.valueSha256 === valueSha256
-          ? earlier
-          : { dataCategory, valueSha256, at: this.nowSeconds(), told: [], pending: {} };
+          ? { ...earlier, value }
+          : { dataCategory, valueSha256, value, at: this.nowSeconds(), told: [], pending: {} };
       for (const company of holders) {
         const holder = entry.pending[company];
         if (entry.told.includes(company) || (holder !== undefined && holder.error === undefined))
           continue;
-        // New, or refused before: the customer asks again, so it is tried afresh (a new token).
-        entry.pending[company] =
-          holder?.sealed === undefined ? { value } : { sealed: holder.sealed };
+        // New, or refused before: the customer asks again, so it is sealed afresh (to the key
+        // current now) in a new token.
+        entry.pending[company] = {};
       }
       for (const [company, holder] of Object.entries(entry.pending))
         if (holder.error !== undefined && !holders.includes(company)) delete entry.pending[company];
@@ -2039,10 +2043,12 @@ export class Wallet {
           delete entry.pending[company];
           entry.told.push(company);
         } else if (typeof outcome === 'object') {
-          // Not sent again until the customer corrects again: the value is needed no more.
           const { jws: _jws, value: _value, ...rest } = entry.pending[company]!;
           entry.pending[company] = { ...rest, error: outcome.refused };
         }
+        // A refused holder is not sent again until the customer corrects again (which gives the
+        // value anew): with no other holder to tell, the value is needed no more.
+        if (Object.values(entry.pending).every((h) => h.error !== undefined)) delete entry.value;
         if (Object.keys(entry.pending).length === 0) delete corrections[category];
         await save();
         if (outcome === 'unreachable') return;
@@ -2067,11 +2073,8 @@ export class Wallet {
       holder = next;
       entry.pending[company] = next;
     };
-    if (
-      holder.sealed !== undefined &&
-      holder.value !== undefined &&
-      holder.sealedTo !== undefined
-    ) {
+    const value = holder.value ?? entry.value;
+    if (holder.sealed !== undefined && holder.sealedTo !== undefined && value !== undefined) {
       // The key it was sealed to was replaced before the clearinghouse took it: a retired key's
       // private part may be gone by the time the company fetches it (the reference site prunes
       // them), and a compromised one's may be someone else's. Sealed again to the current key,
@@ -2083,15 +2086,19 @@ export class Wallet {
       } catch {
         registry = undefined; // out of reach: sent as it is, as before
       }
+      const usable = (k: { retiredAt: number | null; compromisedSince: number | null }) =>
+        k.retiredAt === null && k.compromisedSince === null;
       const was = registry?.keys?.find((k) => k.kid === holder.sealedTo);
+      // Only with a key to seal to now: else the token goes as it is.
       if (
         registry?.id === company &&
-        (was === undefined || was.retiredAt !== null || was.compromisedSince !== null)
+        (registry.keys ?? []).some(usable) &&
+        (was === undefined || !usable(was))
       )
-        update({ value: holder.value });
+        update({});
     }
     if (holder.sealed === undefined) {
-      if (holder.value === undefined) return { refused: 'ERR_MESSAGE_INVALID' };
+      if (value === undefined) return { refused: 'ERR_MESSAGE_INVALID' };
       let registry: Awaited<ReturnType<WalletClearinghouse['getCompany']>>;
       try {
         registry = await reads.companyEntry(ch, company);
@@ -2102,12 +2109,9 @@ export class Wallet {
       if (registry.id !== company || key === undefined)
         return { refused: 'ERR_COMPANY_KEY_UNKNOWN' };
       const sealed = base64urlEncode(
-        sealTo(
-          publicKeyOf(key.jwk.x),
-          JSON.stringify({ dataCategory: entry.dataCategory, value: holder.value }),
-        ),
+        sealTo(publicKeyOf(key.jwk.x), JSON.stringify({ dataCategory: entry.dataCategory, value })),
       );
-      update({ value: holder.value, sealed, sealedTo: key.kid });
+      update({ sealed, sealedTo: key.kid });
     }
     for (let round = 0; round < 2; round++) {
       let jws = holder.jws;

@@ -116,6 +116,8 @@ export function openAdminEndpoint(options: AdminEndpointOptions): AdminEndpoint 
   rmSync(`${path}.tmp`, { force: true });
   replaceFile(path, `${JSON.stringify(file, null, 2)}\n`);
   const expected = digest(token);
+  // The name `admin.json` gives the CLI (the site's listen host), besides loopback's own names.
+  const ownName = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
   let closed = false;
 
   async function replace(req: IncomingMessage): Promise<ReplaceKeyAnswer> {
@@ -164,7 +166,7 @@ export function openAdminEndpoint(options: AdminEndpointOptions): AdminEndpoint 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     if (closed || (url.pathname !== '/admin' && !url.pathname.startsWith('/admin/'))) return false;
     try {
-      checkCaller(req, expected);
+      checkCaller(req, expected, ownName);
       if (url.pathname !== '/admin/replace-key' || req.method !== 'POST')
         throw new AdminRequestRefused(
           404,
@@ -256,7 +258,7 @@ export function parseInstant(text: string): number {
 }
 
 /** Refuses a caller not on this machine, or without the token. */
-function checkCaller(req: IncomingMessage, expected: Buffer): void {
+function checkCaller(req: IncomingMessage, expected: Buffer, ownName: string): void {
   const address = req.socket.remoteAddress ?? '';
   const forwarded = ['forwarded', 'x-forwarded-for', 'x-real-ip'].filter(
     (header) => req.headers[header] !== undefined,
@@ -276,11 +278,11 @@ function checkCaller(req: IncomingMessage, expected: Buffer): void {
   // A web page that rebinds its own name to 127.0.0.1 sends that name as the Host.
   const host = /^(?:\[([0-9a-f:.]+)\]|([^:]*))(?::\d+)?$/i.exec(req.headers.host ?? '');
   const hostName = (host?.[1] ?? host?.[2] ?? '').toLowerCase();
-  if (hostName !== 'localhost' && !isLoopback(hostName))
+  if (hostName !== 'localhost' && hostName !== ownName && !isLoopback(hostName))
     throw new AdminRequestRefused(
       403,
       'ERR_ADMIN_NOT_LOOPBACK',
-      'The admin endpoint answers only requests addressed to this machine (localhost, 127.0.0.1 or ::1) by its own name.',
+      'The admin endpoint answers only requests addressed to this machine by its own name (localhost, 127.0.0.1, ::1 or the name the site listens on).',
     );
   const authorization = req.headers.authorization ?? '';
   const given = /^Bearer ([A-Za-z0-9_-]{1,128})$/.exec(authorization)?.[1];

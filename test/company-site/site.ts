@@ -660,9 +660,9 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
    * {@link replaceKey} as the operator asks for it (admin-endpoint.ts), refused where asking is a
    * slip rather than a wish: while a replacement asked before is still being finished (the
    * command's answer may have been lost, and asking again would replace the new key), and when
-   * the compromise time given lies before the key signing now was added by a replacement (the
-   * time of the replacement done already: declaring the new key compromised since then voids all
-   * it signed).
+   * the compromise time given lies before the key signing now was added and a key before it is
+   * declared compromised since then already (the replacement done: declaring the new key
+   * compromised since then would void all it signed).
    */
   async function replaceByOperator(asked: {
     compromisedSince?: number;
@@ -680,9 +680,12 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
         const current = keyring.current().kid;
         const keys = (await client.getCompany(companyId)).keys ?? [];
         const added = keys.find((k) => k.kid === current)?.addedAt;
-        // The first key's time before its registration is "since ever"; a later key's is a slip.
-        const replacedOne = keys.some((k) => k.kid !== current);
-        if (replacedOne && added !== undefined && since * 1000 < added)
+        // The repeat: a key before this one is declared compromised since that time or earlier,
+        // and the key signing now came after it (addedAt is in milliseconds).
+        const declared = keys.some(
+          (k) => k.kid !== current && k.compromisedSince !== null && k.compromisedSince <= since,
+        );
+        if (declared && added !== undefined && since * 1000 < added)
           throw new AdminRequestRefused(
             409,
             'ERR_ADMIN_BEFORE_KEY',

@@ -422,6 +422,14 @@ export const consoles = {
     de: 'Begründung der Ablehnung (Englisch)',
     en: 'Reason for the refusal (English)',
   },
+  'portal.regulator.evidence.field.askingReasonDe': {
+    de: 'Warum das Unternehmen fragt (Deutsch)',
+    en: 'Why the company asks (German)',
+  },
+  'portal.regulator.evidence.field.askingReasonEn': {
+    de: 'Warum das Unternehmen fragt (Englisch)',
+    en: 'Why the company asks (English)',
+  },
   'portal.regulator.evidence.outcome.disclosure': {
     de: 'Auskunft erteilt',
     en: 'Access given by a disclosure',

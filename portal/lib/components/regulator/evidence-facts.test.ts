@@ -77,11 +77,19 @@ describe('evidenceFacts', () => {
   });
 
   it("shows a refusal's reason in both languages, and nothing of a member it does not own", () => {
+    const refusal = evidenceFacts({ outcome: 'refused', reason: { de: 'Nein.', en: 'No.' } });
+    expect(refusal.map((f) => [f.field, f.label, f.value])).toEqual([
+      ['outcome', 'portal.regulator.evidence.field.outcome', expect.anything()],
+      ['reason.de', 'portal.regulator.evidence.field.reasonDe', { text: 'Nein.' }],
+      ['reason.en', 'portal.regulator.evidence.field.reasonEn', { text: 'No.' }],
+    ]);
+    // An inherited `outcome` makes no answer: the reason is a grant request's, as it says.
     const claims = Object.create({ outcome: 'erased' }) as Record<string, unknown>;
-    claims['reason'] = { de: 'Nein.', en: 'No.' };
-    expect(evidenceFacts(claims).map((f) => [f.field, f.value])).toEqual([
-      ['reason.de', { text: 'Nein.' }],
-      ['reason.en', { text: 'No.' }],
+    claims['reason'] = { de: 'Neuheiten.', en: 'News.' };
+    claims['dataCategories'] = ['address'];
+    expect(evidenceFacts(claims).map((f) => [f.field, f.label])).toEqual([
+      ['reason.de', 'portal.regulator.evidence.field.askingReasonDe'],
+      ['reason.en', 'portal.regulator.evidence.field.askingReasonEn'],
     ]);
     expect(evidenceFacts({ outcome: 'refused' })[0]!.value).toEqual({
       key: 'portal.regulator.evidence.outcome.refused',

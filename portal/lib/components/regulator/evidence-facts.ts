@@ -110,10 +110,32 @@ function read(claims: Readonly<Record<string, unknown>>, field: string): unknown
  * ```
  */
 export function evidenceFacts(claims: Readonly<Record<string, unknown>>): EvidenceFact[] {
+  // A data-request answer's fields are read only in an answer (it alone has an `outcome`); a
+  // grant request's `reason` is why the company asks, not a refusal's.
+  const answer = Object.hasOwn(claims, 'outcome');
   return (Object.keys(fieldLabels) as EvidenceField[]).flatMap((field) => {
+    if (answerFields.has(field) && !answer) return [];
     const value = read(claims, field);
-    return value === undefined
-      ? []
-      : [{ field, label: fieldLabels[field], value: valueOf(field, value) }];
+    const label =
+      !answer && field in askingLabels
+        ? askingLabels[field as keyof typeof askingLabels]
+        : fieldLabels[field];
+    return value === undefined ? [] : [{ field, label, value: valueOf(field, value) }];
   });
 }
+
+/** Fields that belong to a data-request answer only. */
+const answerFields = new Set<EvidenceField>([
+  'outcome',
+  'dataCategories',
+  'erasedAt',
+  'retained.dataCategories',
+  'retained.reason.de',
+  'retained.reason.en',
+]);
+
+/** What `reason` is in a message that is no answer (a grant request: why the company asks). */
+const askingLabels = {
+  'reason.de': 'portal.regulator.evidence.field.askingReasonDe',
+  'reason.en': 'portal.regulator.evidence.field.askingReasonEn',
+} as const satisfies Partial<Record<EvidenceField, MessageKey>>;
