@@ -79,8 +79,11 @@ export interface AdminEndpointOptions {
   dataDir: string;
   /** Where the site answers on this machine (written to `admin.json` for the CLI). */
   url: string;
-  /** site.ts `replaceKey`. */
-  replaceKey(options: { compromisedSince?: number }): Promise<ReplacedKey | undefined>;
+  /** site.ts `replaceKey`: the current key, or `kid` (a key replaced before) declared compromised. */
+  replaceKey(options: {
+    compromisedSince?: number;
+    kid?: string;
+  }): Promise<ReplacedKey | undefined>;
   now: () => number;
   log: (line: string) => void;
 }
@@ -122,13 +125,29 @@ export function openAdminEndpoint(options: AdminEndpointOptions): AdminEndpoint 
 
   async function replace(req: IncomingMessage): Promise<ReplaceKeyAnswer> {
     const body = await readJsonObject(req);
-    const unknown = Object.keys(body).filter((key) => key !== 'compromisedSince');
+    const unknown = Object.keys(body).filter((key) => key !== 'compromisedSince' && key !== 'key');
     if (unknown.length > 0)
       throw new AdminRequestRefused(
         400,
         'ERR_ADMIN_REQUEST_INVALID',
-        `Unknown field ${unknown.map((key) => `"${key}"`).join(', ')}: only "compromisedSince" is read.`,
+        `Unknown field ${unknown.map((key) => `"${key}"`).join(', ')}: only "compromisedSince" and "key" are read.`,
       );
+    if (
+      body.key !== undefined &&
+      (typeof body.key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(body.key))
+    )
+      throw new AdminRequestRefused(
+        400,
+        'ERR_ADMIN_REQUEST_INVALID',
+        'key must be a key id (the 43-character thumbprint the registry lists).',
+      );
+    if (body.key !== undefined && body.compromisedSince === undefined)
+      throw new AdminRequestRefused(
+        400,
+        'ERR_ADMIN_REQUEST_INVALID',
+        'A key named by its id can only be declared compromised: give compromisedSince too.',
+      );
+    const kid = body.key as string | undefined;
     let compromisedSince: number | undefined;
     if (body.compromisedSince !== undefined) {
       if (typeof body.compromisedSince !== 'string')
@@ -149,9 +168,12 @@ export function openAdminEndpoint(options: AdminEndpointOptions): AdminEndpoint 
     log(
       compromisedSince === undefined
         ? 'admin: key replacement asked'
-        : `admin: key replacement asked, the old key compromised since ${isoOf(compromisedSince)}`,
+        : `admin: key replacement asked, ${kid ?? 'the old key'} compromised since ${isoOf(compromisedSince)}`,
     );
-    const replaced = await replaceKey(compromisedSince === undefined ? {} : { compromisedSince });
+    const replaced = await replaceKey({
+      ...(compromisedSince === undefined ? {} : { compromisedSince }),
+      ...(kid === undefined ? {} : { kid }),
+    });
     if (replaced === undefined) return { result: 'nothing-to-do' };
     return {
       result: 'replaced',

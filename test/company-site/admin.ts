@@ -21,14 +21,17 @@ import {
 
 /** A parsed command line. */
 export type AdminCommand =
-  { command: 'replace-key'; compromisedSince?: string } | { command: 'help' };
+  { command: 'replace-key'; compromisedSince?: string; key?: string } | { command: 'help' };
 
 export const adminUsage = `Usage:
   npx tsx test/company-site/admin.ts replace-key [--compromised-since <ISO 8601 time>]
+  npx tsx test/company-site/admin.ts replace-key --key <key id> --compromised-since <time>
 
 replace-key   adds a new signing key at the clearinghouse, then retires the old one, or
               declares it compromised since the time given (e.g. 2026-12-01T10:00:00Z):
               what it signed since then is void, and the site answers, discloses and asks again.
+  --key       a key replaced before (retired), found out later to have leaked: only declared
+              compromised since the time given; the key signing now stays.
 
 The running site is found through <data dir>/${adminFileName}; the data directory is
 COMPANY_SITE_DATA, default test/company-site/data.`;
@@ -56,16 +59,27 @@ export function parseAdminCommand(argv: readonly string[]): AdminCommand {
     return { command: 'help' };
   if (command !== 'replace-key') throw new AdminUsageError(`Unknown command "${command}".`);
   let compromisedSince: string | undefined;
+  let key: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
-    const eq = /^--compromised-since=(.*)$/s.exec(arg);
-    if (eq !== null) compromisedSince = eq[1]!;
-    else if (arg === '--compromised-since' && i + 1 < rest.length) compromisedSince = rest[++i]!;
-    else throw new AdminUsageError(`Unexpected argument "${arg}".`);
+    const eq = /^--(compromised-since|key)=(.*)$/s.exec(arg);
+    const name = eq?.[1] ?? (/^--(compromised-since|key)$/.exec(arg)?.[1] as string | undefined);
+    const value = eq !== null ? eq[2]! : i + 1 < rest.length ? rest[++i] : undefined;
+    if (name === undefined || value === undefined)
+      throw new AdminUsageError(`Unexpected argument "${arg}".`);
+    if (name === 'key') key = value;
+    else compromisedSince = value;
   }
-  if (compromisedSince === undefined) return { command };
-  parseInstant(compromisedSince);
-  return { command, compromisedSince };
+  if (key !== undefined && compromisedSince === undefined)
+    throw new AdminUsageError(
+      '--key names a key to declare compromised: give --compromised-since.',
+    );
+  if (compromisedSince !== undefined) parseInstant(compromisedSince);
+  return {
+    command,
+    ...(compromisedSince === undefined ? {} : { compromisedSince }),
+    ...(key === undefined ? {} : { key }),
+  };
 }
 
 export interface AdminCliOptions {
@@ -113,11 +127,12 @@ export async function runAdmin(argv: readonly string[], options: AdminCliOptions
     response = await (options.fetch ?? fetch)(`${file.url}/admin/replace-key`, {
       method: 'POST',
       headers: { authorization: `Bearer ${file.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(
-        command.compromisedSince === undefined
+      body: JSON.stringify({
+        ...(command.compromisedSince === undefined
           ? {}
-          : { compromisedSince: command.compromisedSince },
-      ),
+          : { compromisedSince: command.compromisedSince }),
+        ...(command.key === undefined ? {} : { key: command.key }),
+      }),
     });
   } catch (error) {
     const cause = (error as { cause?: { code?: unknown } }).cause;

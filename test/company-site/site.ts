@@ -138,7 +138,10 @@ export interface CompanySite {
    *   {@link ClearinghouseUnreachable} and the clearinghouse's problems: what was done is kept on
    *   the disk, and `ready()` (which every timer round calls) finishes it, also after a restart.
    */
-  replaceKey(options?: { compromisedSince?: number }): Promise<ReplacedKey | undefined>;
+  replaceKey(options?: {
+    compromisedSince?: number;
+    kid?: string;
+  }): Promise<ReplacedKey | undefined>;
   stop(): Promise<void>;
 }
 
@@ -636,12 +639,14 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   }
 
   async function replaceKey(
-    replacement: { compromisedSince?: number } = {},
+    replacement: { compromisedSince?: number; kid?: string } = {},
   ): Promise<ReplacedKey | undefined> {
     // The key meant is the one signing when asked: a timer round may finish a replacement
     // under way meanwhile, and the new key must not be replaced (or declared compromised) then.
+    // A key named: one replaced before, only declared compromised (keys.ts `beginReplacement`).
     const under = keyring.replacement();
-    const kid = under?.step === 'end' ? under.replacedKid : keyring.current().kid;
+    const kid =
+      replacement.kid ?? (under?.step === 'end' ? under.replacedKid : keyring.current().kid);
     const asked = syncsAsked;
     const replaced = await replacer.replace(kid, replacement.compromisedSince);
     // Answered and disclosed again once a read reached the end of the feed (each read goes one
@@ -666,6 +671,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
    */
   async function replaceByOperator(asked: {
     compromisedSince?: number;
+    kid?: string;
   }): Promise<ReplacedKey | undefined> {
     if (operatorReplacing || state.redisclose !== undefined)
       throw new AdminRequestRefused(
@@ -676,8 +682,9 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     operatorReplacing = true;
     try {
       const since = asked.compromisedSince;
-      if (since !== undefined && keyring.replacement() === undefined) {
-        const current = keyring.current().kid;
+      const current = keyring.current().kid;
+      const ofCurrent = asked.kid === undefined || asked.kid === current;
+      if (since !== undefined && ofCurrent && keyring.replacement() === undefined) {
         const keys = (await client.getCompany(companyId)).keys ?? [];
         const added = keys.find((k) => k.kid === current)?.addedAt;
         // The repeat: a key before this one is declared compromised since that time or earlier,

@@ -128,6 +128,37 @@ describe("the reference company site's admin endpoint", () => {
     });
   });
 
+  it('declares a key retired before compromised, and leaves the key signing now', async () => {
+    const { site, dataDir } = await started();
+    const first = site.kid();
+    expect(await cli(dataDir, 'replace-key')).toMatchObject({ code: 0 });
+    const now = site.kid();
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    const iso = since.toISOString().replace('.000Z', 'Z');
+    // Naming a key without a time is no command (nothing sent).
+    expect(await cli(dataDir, 'replace-key', '--key', first)).toMatchObject({ code: 2 });
+    const result = await cli(dataDir, 'replace-key', '--key', first, '--compromised-since', iso);
+    expect(result).toMatchObject({ code: 0, err: '' });
+    expect(result.out).toContain(`key ${first} is declared compromised since ${iso}`);
+    expect(site.kid()).toBe(now);
+    const entry = await world.assistant(site.companyId).client.getCompany(site.companyId);
+    expect(entry.keys).toEqual([
+      expect.objectContaining({ kid: first, compromisedSince: since.getTime() / 1000 }),
+      expect.objectContaining({ kid: now, retiredAt: null, compromisedSince: null }),
+    ]);
+    // A key id the site never held: refused, nothing changed.
+    const unknown = await cli(
+      dataDir,
+      'replace-key',
+      '--key',
+      'A'.repeat(43),
+      '--compromised-since',
+      iso,
+    );
+    expect(unknown.code).toBe(1);
+    expect(site.kid()).toBe(now);
+  });
+
   it('refuses a request addressed to the site by another name (DNS rebinding), even with the token', async () => {
     const { site, dataDir } = await started();
     const old = site.kid();
