@@ -639,6 +639,24 @@ describe('corrections under way', () => {
     expect((await record()).corrections).toEqual({});
   });
 
+  /**
+   * The company's first key ended as `change` says (retired or declared compromised), and a new
+   * one added in the registry: returns the new key's pair.
+   */
+  function replaceCompanyKey(change: Partial<CompanyKey>): Ed25519KeyPair {
+    const next = generateKeyPair((n) => randomBytes(n));
+    const jwk = publicJwk(next);
+    Object.assign(ch.company.keys[0]!, change);
+    (ch.company.keys as CompanyKey[]).push({
+      kid: thumbprint(jwk),
+      jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
+      addedAt: nowMs,
+      retiredAt: null,
+      compromisedSince: null,
+    });
+    return next;
+  }
+
   it.each([
     { end: 'retired', change: { retiredAt: nowSeconds } },
     { end: 'declared compromised', change: { compromisedSince: nowSeconds - 60 } },
@@ -650,17 +668,7 @@ describe('corrections under way', () => {
       await wallet.correct('address', 'Hauptstraße 1');
       const before = (await record()).corrections.address!.pending[ch.company.id]!;
       // The company replaces its key while the clearinghouse is out of reach.
-      const next = generateKeyPair((n) => randomBytes(n));
-      const jwk = publicJwk(next);
-      const old = ch.company.keys[0]!;
-      Object.assign(old, change);
-      (ch.company.keys as CompanyKey[]).push({
-        kid: thumbprint(jwk),
-        jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
-        addedAt: nowMs,
-        retiredAt: null,
-        compromisedSince: null,
-      });
+      const next = replaceCompanyKey(change);
       ch.correctionsDown = false;
       await wallet.refreshAll();
       // Failed before: the token sealed to the old key went as it was.
@@ -684,16 +692,7 @@ describe('corrections under way', () => {
     });
     expect(entry).not.toHaveProperty('value');
     // The key it was sealed to is retired meanwhile; corrected again, it goes to the new one.
-    const next = generateKeyPair((n) => randomBytes(n));
-    const jwk = publicJwk(next);
-    ch.company.keys[0]!.retiredAt = nowSeconds;
-    (ch.company.keys as CompanyKey[]).push({
-      kid: thumbprint(jwk),
-      jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x },
-      addedAt: nowMs,
-      retiredAt: null,
-      compromisedSince: null,
-    });
+    const next = replaceCompanyKey({ retiredAt: nowSeconds });
     ch.correctionProblem = null;
     expect(await wallet.correct('address', 'Hauptstraße 1')).toEqual({
       sent: [ch.company.id],

@@ -601,6 +601,19 @@ describe('only what the Assistant verified counts', () => {
     expect(row().textContent).toContain('Access: refused. The company’s reason: No');
   });
 
+  /** The opened answer to the request: the address erased on 2 November 2026, and `extra`. */
+  const erasedAddress = (extra: Record<string, unknown> = {}) => ({
+    state: 'opened',
+    sha256: h('f'),
+    requestSha256: h('d'),
+    outcome: 'erased',
+    disclosureSha256: null,
+    dataCategories: ['address'],
+    erasedAt: Date.UTC(2026, 10, 2, 12) / 1000,
+    reason: null,
+    ...extra,
+  });
+
   it.each([
     {
       locale: 'en' as const,
@@ -624,20 +637,12 @@ describe('only what the Assistant verified counts', () => {
         dataRequests: [erasure],
         receipts: [{ sha256: request.sha256, kind: 'data-request', jws: signed }],
         openedAnswers: [
-          {
-            state: 'opened',
-            sha256: h('f'),
-            requestSha256: h('d'),
-            outcome: 'erased',
-            disclosureSha256: null,
-            dataCategories: ['address'],
-            erasedAt: Date.UTC(2026, 10, 2, 12) / 1000,
+          erasedAddress({
             retained: {
               dataCategories: ['purchase_history'],
               reason: { de: 'Steuerrecht', en: 'Tax law' },
             },
-            reason: null,
-          },
+          }),
         ],
       };
       listingNow = deadline - 1;
@@ -656,18 +661,7 @@ describe('only what the Assistant verified counts', () => {
     })}.c2ln`;
     overrides = {
       dataRequests: [{ ...request, jws: claimed }],
-      openedAnswers: [
-        {
-          state: 'opened',
-          sha256: h('f'),
-          requestSha256: h('d'),
-          outcome: 'erased',
-          disclosureSha256: null,
-          dataCategories: ['address'],
-          erasedAt: Date.UTC(2026, 10, 2, 12) / 1000,
-          reason: null,
-        },
-      ],
+      openedAnswers: [erasedAddress()],
     };
     listingNow = deadline - 1;
     await show('en');
