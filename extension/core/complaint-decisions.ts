@@ -22,7 +22,7 @@ import {
   sha256 as sha256Schema,
 } from '../../protocol/messages/primitives';
 import { openMessage } from '../../protocol/signed';
-import { refusedUnder } from './disclosures';
+import { refusedRevision, refusedUnder } from './disclosures';
 
 /** One decision as the Assistant checked it. */
 export const openedDecision = v.variant('state', [
@@ -40,7 +40,7 @@ export const openedDecision = v.variant('state', [
     sha256: sha256Schema,
     code: v.picklist(protocolErrorCodes),
     /** For `ERR_MESSAGE_INVALID`: the schema revision it was refused under (disclosures `toOpenAgain`). */
-    revision: v.optional(v.pipe(v.number(), v.integer())),
+    revision: refusedRevision,
   }),
 ]);
 export type OpenedDecision = v.InferOutput<typeof openedDecision>;

@@ -51,6 +51,9 @@ const timeMs = v.pipe(v.number(), v.integer(), v.minValue(0));
 const errorCode = v.picklist(protocolErrorCodes);
 
 /** One disclosure as the wallet opened it. */
+/** The schema revision an invalid copy was refused under (`ERR_MESSAGE_INVALID` only). */
+export const refusedRevision = v.optional(v.pipe(v.number(), v.integer()));
+
 export const openedDisclosure = v.variant('state', [
   v.object({
     state: v.literal('opened'),
@@ -71,7 +74,7 @@ export const openedDisclosure = v.variant('state', [
     openedAt: timeMs,
     code: errorCode,
     /** For `ERR_MESSAGE_INVALID`: the schema revision it was refused under ({@link toOpenAgain}). */
-    revision: v.optional(v.pipe(v.number(), v.integer())),
+    revision: refusedRevision,
   }),
 ]);
 export type OpenedDisclosure = v.InferOutput<typeof openedDisclosure>;
@@ -107,7 +110,7 @@ export const openedAnswer = v.variant('state', [
     requestSha256: sha256Schema,
     code: errorCode,
     /** For `ERR_MESSAGE_INVALID`: the schema revision it was refused under ({@link toOpenAgain}). */
-    revision: v.optional(v.pipe(v.number(), v.integer())),
+    revision: refusedRevision,
   }),
 ]);
 export type OpenedAnswer = v.InferOutput<typeof openedAnswer>;

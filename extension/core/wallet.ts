@@ -2074,6 +2074,9 @@ export class Wallet {
       entry.pending[company] = next;
     };
     const value = holder.value ?? entry.value;
+    /** A key the company signs and is sealed to now: neither retired nor declared compromised. */
+    const usable = (k: { retiredAt: number | null; compromisedSince: number | null }) =>
+      k.retiredAt === null && k.compromisedSince === null;
     if (holder.sealed !== undefined && holder.sealedTo !== undefined && value !== undefined) {
       // The key it was sealed to was replaced before the clearinghouse took it: a retired key's
       // private part may be gone by the time the company fetches it (the reference site prunes
@@ -2086,8 +2089,6 @@ export class Wallet {
       } catch {
         registry = undefined; // out of reach: sent as it is, as before
       }
-      const usable = (k: { retiredAt: number | null; compromisedSince: number | null }) =>
-        k.retiredAt === null && k.compromisedSince === null;
       const was = registry?.keys?.find((k) => k.kid === holder.sealedTo);
       // Only with a key to seal to now: else the token goes as it is.
       if (
@@ -2105,7 +2106,7 @@ export class Wallet {
       } catch (e) {
         return correctionProblem(e);
       }
-      const key = registry.keys?.find((k) => k.retiredAt === null && k.compromisedSince === null);
+      const key = registry.keys?.find(usable);
       if (registry.id !== company || key === undefined)
         return { refused: 'ERR_COMPANY_KEY_UNKNOWN' };
       const sealed = base64urlEncode(
