@@ -21,8 +21,13 @@ import {
   type VerifyOptions,
 } from './jws';
 import type { Ed25519KeyPair } from './keys';
-import { maxComplaintLength, parseMessage, type MessageKind, type Payload } from './messages';
-import { limits } from './messages/primitives';
+import {
+  limits,
+  maxComplaintLength,
+  parseMessage,
+  type MessageKind,
+  type Payload,
+} from './messages';
 
 /** A verified message whose payload passed its kind's schema. */
 export interface OpenedMessage<K extends MessageKind> {

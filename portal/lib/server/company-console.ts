@@ -22,7 +22,7 @@ import type { CompanyView } from './companies';
 import type { Finding } from './findings';
 import { nodeEd25519Verify } from './ed25519';
 import { nowSeconds } from './message-store';
-import type { DataRequestView } from './obligations';
+import { askedCategories, type DataRequestView } from './obligations';
 import type { PersonView } from './people';
 import { selectComplaints } from './oversight';
 import { statusFor } from './problem';
@@ -319,12 +319,6 @@ function categoriesOf(jws: string): string[] {
   return holdings
     .map((h: unknown) => (h as { dataCategory?: unknown } | null)?.dataCategory)
     .filter((c): c is string => typeof c === 'string');
-}
-
-/** The data categories a stored data request is limited to, or null when it names none. */
-function askedCategories(jws: string): string[] | null {
-  const asked = payloadOf(jws).dataCategories;
-  return Array.isArray(asked) ? asked.filter((c): c is string => typeof c === 'string') : null;
 }
 
 function replayed(): ProtocolError {

@@ -17,6 +17,7 @@
 import { sql, type Kysely } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { complaintReasons } from '$protocol/messages';
+import { maxListPage } from '$lib/components/regulator/paging';
 import type { CompanyStatus, Database } from './db/schema';
 import { dataRequestStates } from './trust';
 
@@ -141,7 +142,7 @@ export async function dashboardFigures(
 ): Promise<DashboardFigures> {
   const weeks = bounded(options.weeks, 26, 104, 'weeks');
   const top = bounded(options.top, 25, 200, 'top');
-  const riskPage = bounded(options.riskPage, 1, 10_000, 'riskPage');
+  const riskPage = bounded(options.riskPage, 1, maxListPage, 'riskPage');
   const riskPageSize = bounded(options.riskPageSize, 50, 200, 'riskPageSize');
   const { nowMs, ackDeadlineMs } = options;
   const thisWeek = Math.floor((nowMs - mondayEpochMs) / weekMs);

@@ -78,6 +78,26 @@ export interface AccessReceipt {
   created: boolean;
 }
 
+/**
+ * The data categories a stored data request is limited to, or null when it names none. Read as
+ * stored (it verified then), leniently: a request an older schema took stays answerable whatever
+ * this version's schema says of it, and one odd row never fails the reader.
+ *
+ * @example
+ * ```ts
+ * askedCategories(request.jws); // ['address', 'health'], or null for all data
+ * ```
+ */
+export function askedCategories(jws: string): string[] | null {
+  let asked: unknown;
+  try {
+    asked = peekClaims(jws).payload.dataCategories;
+  } catch {
+    return null;
+  }
+  return Array.isArray(asked) ? asked.filter((c): c is string => typeof c === 'string') : null;
+}
+
 /** A data request as the company lists it. */
 export interface DataRequestView {
   sha256: string;
@@ -463,13 +483,16 @@ export function createObligationService(
     }
   }
 
+  /** A data request of `pseudonym` to `companyId`, with its token. */
   async function dataRequestOf(sha256: string, companyId: string, pseudonym: string) {
     const row = await db
       .selectFrom('data_requests')
-      .selectAll()
-      .where('sha256', '=', sha256)
-      .where('company_id', '=', companyId)
-      .where('pseudonym', '=', pseudonym)
+      .innerJoin('messages', 'messages.sha256', 'data_requests.sha256')
+      .selectAll('data_requests')
+      .select('messages.jws')
+      .where('data_requests.sha256', '=', sha256)
+      .where('data_requests.company_id', '=', companyId)
+      .where('data_requests.pseudonym', '=', pseudonym)
       .executeTakeFirst();
     if (row === undefined) {
       throw new ProtocolError(
@@ -653,17 +676,7 @@ export function createObligationService(
       if (payload.outcome === 'erased') {
         // A request limited to categories is answered for each of them: erased, or retained with
         // the reason (GDPR Art. 12(4)); an answer silent on one would read as done to the customer.
-        const { jws } = await db
-          .selectFrom('messages')
-          .select('jws')
-          .where('sha256', '=', request.sha256)
-          .executeTakeFirstOrThrow();
-        // Read as stored (it verified then), leniently: a request an older schema took stays
-        // answerable whatever this version's schema says of it.
-        const named = peekClaims(jws).payload.dataCategories;
-        const asked = Array.isArray(named)
-          ? named.filter((c): c is string => typeof c === 'string')
-          : [];
+        const asked = askedCategories(request.jws) ?? [];
         const answered = new Set<string>([
           ...payload.dataCategories,
           ...(payload.retained?.dataCategories ?? []),

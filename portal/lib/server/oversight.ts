@@ -331,7 +331,6 @@ export function createOversightService(
     });
   }
 
-  /** The bound key of a pseudonym speaking about `companyId`, which must be its company. */
   /** Of the pseudonyms boycotting `companyId`, those whose relationship it confirmed. */
   async function confirmedBoycotts(companyId: string): Promise<number> {
     const row = await db
@@ -349,6 +348,7 @@ export function createOversightService(
     return Number(row?.n ?? 0);
   }
 
+  /** The bound key of a pseudonym speaking about `companyId`, which must be its company. */
   async function pseudonymFor(iss: string | undefined, companyId: string) {
     const binding = iss === undefined ? undefined : await pseudonymBinding(db, iss);
     if (binding === undefined) {
