@@ -23,7 +23,7 @@ import {
 export type AdminCommand =
   { command: 'replace-key'; compromisedSince?: string; key?: string } | { command: 'help' };
 
-export const adminUsage = `Usage:
+const adminUsage = `Usage:
   npx tsx test/company-site/admin.ts replace-key [--compromised-since <ISO 8601 time>]
   npx tsx test/company-site/admin.ts replace-key --key <key id> --compromised-since <time>
 
@@ -53,7 +53,7 @@ export class AdminUsageError extends Error {
  * parseAdminCommand(['replace-key', '--compromised-since', '2026-12-01T10:00:00Z']);
  * ```
  */
-export function parseAdminCommand(argv: readonly string[]): AdminCommand {
+function parseAdminCommand(argv: readonly string[]): AdminCommand {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h')
     return { command: 'help' };

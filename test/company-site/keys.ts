@@ -156,7 +156,7 @@ interface KeyFileV2 {
  * clearinghouse itself waits 30 days for an Assistant that does not fetch its inbox
  * (`inboxRetentionMs`, portal/lib/server/relay.ts), and this is three times that.
  */
-export const defaultReplacedKeyGraceMs = 90 * 86_400_000;
+const defaultReplacedKeyGraceMs = 90 * 86_400_000;
 
 export interface KeyringOptions {
   /** Default: Date.now. Stamps new and replaced keys, and decides which are prunable. */

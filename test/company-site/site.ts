@@ -244,6 +244,8 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     now,
     log,
   });
+  /** The clearinghouse's origin (the `aud` of what the site signs for it), from its self-description. */
+  const clearinghouseOrigin = async () => (await describeClearinghouse()).origin;
   const obligations = createSiteObligations({
     client,
     companyId,
@@ -252,12 +254,12 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     store,
     now,
     log,
-    clearinghouseOrigin: async () => (await describeClearinghouse()).origin,
+    clearinghouseOrigin,
   });
   const replacer = createKeyReplacer({
     client,
     keyring,
-    clearinghouseOrigin: async () => (await describeClearinghouse()).origin,
+    clearinghouseOrigin,
     now,
     log,
     onEnded: afterReplacement,
