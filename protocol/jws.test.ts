@@ -317,6 +317,21 @@ describe('verifyCompact rejects', () => {
       'ERR_MESSAGE_INVALID',
     ],
     [
+      'a jti with a NUL character',
+      () => forge(goodHeader(), claims({ jti: 'a\u0000b' })),
+      'ERR_MESSAGE_INVALID',
+    ],
+    [
+      'a jti with a space',
+      () => forge(goodHeader(), claims({ jti: 'a b' })),
+      'ERR_MESSAGE_INVALID',
+    ],
+    [
+      'a jti of 129 characters',
+      () => forge(goodHeader(), claims({ jti: 'j'.repeat(129) })),
+      'ERR_MESSAGE_INVALID',
+    ],
+    [
       'a payload with a fractional iat',
       () => forge(goodHeader(), claims({ iat: NOW + 0.5 })),
       'ERR_MESSAGE_INVALID',

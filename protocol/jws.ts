@@ -47,6 +47,7 @@ const ALLOWED_ALGS: ReadonlySet<unknown> = new Set(['EdDSA', 'Ed25519']);
 const ALLOWED_HEADER_MEMBERS: ReadonlySet<string> = new Set(['alg', 'typ', 'kid']);
 const KIND_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 const MAX_JTI_LENGTH = 128;
+const jtiPattern = new RegExp(`^[\\x21-\\x7e]{1,${MAX_JTI_LENGTH}}$`);
 const MAX_AUD_LENGTH = 2048;
 
 /** The protected header of every protocol message: exactly these three members. */
@@ -204,8 +205,13 @@ function readClaims(payload: Record<string, unknown>): CommonClaims {
   }
   if (!isEpochSeconds(iat)) fail('ERR_MESSAGE_INVALID', 'iat must be an integer number of seconds');
   if (!isEpochSeconds(exp)) fail('ERR_MESSAGE_INVALID', 'exp must be an integer number of seconds');
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) {
-    fail('ERR_MESSAGE_INVALID', 'jti must be a non-empty string of at most 128 characters');
+  // Printable ASCII: every jti SPECS names is a UUID, and the replay store keeps it as text
+  // (PostgreSQL refuses U+0000 in text with an error, which must not become a retryable 503).
+  if (typeof jti !== 'string' || !jtiPattern.test(jti)) {
+    fail(
+      'ERR_MESSAGE_INVALID',
+      'jti must be 1 to 128 printable ASCII characters without spaces (SPECS: a UUID)',
+    );
   }
   if (exp < iat) fail('ERR_MESSAGE_INVALID', 'exp is before iat');
   return { aud, iat, exp, jti };

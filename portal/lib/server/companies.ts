@@ -8,7 +8,7 @@ import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { importPublicJwk, thumbprint } from '$protocol/keys';
 import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
-import { currentCompanyKey, peekClaims } from './auth/signatures';
+import { currentCompanyKey, isIdOf, peekClaims } from './auth/signatures';
 import { lookupByKey } from './db/batched-lookup';
 import type { CompanyStatus } from './db/schema';
 import { proveDomain, originPolicy, type ProofFetcher } from './domain-proof';
@@ -165,6 +165,7 @@ export function createCompanyService(
     id: string,
     use: 'answer' | 'check' = 'answer',
   ): Promise<CompanyRecord | undefined> {
+    if (!isIdOf(id, 'co')) return undefined;
     const row =
       use === 'check'
         ? await companyQuery.firstForWrite(db, { id })

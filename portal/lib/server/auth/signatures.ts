@@ -55,6 +55,21 @@ export type Caller =
 export const requestWindowSeconds = 60;
 
 const idPattern = /^(?:co|ps|rg)_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Whether `id` has the form of an id with `prefix` (a thumbprint after it). A claim read before
+ * its signature is checked is looked up only when it has: anything else names no row, and some
+ * text (U+0000) PostgreSQL would refuse with an error instead of answering "none".
+ *
+ * @example
+ * ```ts
+ * isIdOf('co_kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k', 'co'); // true
+ * isIdOf('co_\u0000', 'co'); // false
+ * ```
+ */
+export function isIdOf(id: unknown, prefix: 'co' | 'ps' | 'rg'): id is string {
+  return typeof id === 'string' && id.startsWith(`${prefix}_`) && idPattern.test(id);
+}
 // Each route's body reader holds its own, smaller limit; the largest, a sealed kind's, bounds this.
 const maxPeekLength = sealedBodyLimit;
 
@@ -230,6 +245,7 @@ export async function pseudonymBinding(
   pseudonym: string,
   use: 'answer' | 'check' = 'answer',
 ): Promise<{ companyId: string; key: ImportedPublicKey } | undefined> {
+  if (!isIdOf(pseudonym, 'ps')) return undefined;
   const row =
     use === 'check'
       ? await pseudonymBindingQuery.firstForWrite(db, { pseudonym })

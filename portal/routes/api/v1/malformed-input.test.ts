@@ -450,6 +450,39 @@ describe.each(testDialects)('malformed input on %s', (dialect) => {
     expect(await databaseDigest(api, tables)).toEqual(before);
   });
 
+  // PostgreSQL refuses a text parameter holding U+0000 (22021): a claim read before the signature
+  // is checked (`aud`, `iss`, `company`, ...) must never reach a query with one.
+  it('answers every claim carrying a NUL character with a problem, never a 5xx', async () => {
+    for (const route of apiRoutes) {
+      if (route.method !== 'POST' || route.body === 'relationships-batch') continue;
+      const recipe = recipes[route.operationId];
+      const s = await subjectFor(world, recipe);
+      const signer = identityOf(legitRole(route), world, s, route);
+      const seed = await recipe.request({ w: world, s, signer, route });
+      if (typeof seed.body !== 'string' || signer === undefined) continue;
+      const { payload } = decode(seed.body);
+      try {
+        for (const [key, value] of Object.entries(payload)) {
+          if (typeof value !== 'string') continue;
+          for (const spoiled of [`${value.slice(0, 3)}\u0000`, `${value}\u0000`]) {
+            const body = mutateToken(
+              seed.body,
+              { type: 'payload', key, value: spoiled, remove: false },
+              signer.keyPair,
+            );
+            const response = await callRoute(route, { ...seed, body });
+            const text = await response.text();
+            expect(response.status, `${route.operationId} ${key}: ${text}`).toBeLessThan(500);
+            if (response.status >= 400)
+              expect(response.headers.get('content-type')).toBe('application/problem+json');
+          }
+        }
+      } finally {
+        await restoreWorld();
+      }
+    }
+  });
+
   for (const route of apiRoutes) {
     it(
       `${route.method} ${route.path}: no 5xx, problem+json refusals, no partial write`,
