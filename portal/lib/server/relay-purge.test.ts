@@ -4,6 +4,7 @@
  * clock: `startRelayPurge` purges at once and then on its timer, exactly the expired items (with
  * their stored messages), never one that is still due, nor a delivered offer's contact count.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlEncode } from '$protocol/encoding';
 import { publicJwk } from '$protocol/keys';
@@ -25,7 +26,7 @@ import {
   type TestPseudonym,
 } from './api-test-kit';
 import { testDialects } from './db/test-databases';
-import { inboxRetentionMs, startRelayPurge } from './relay';
+import { acknowledgePage, deleteRelayItems, inboxRetentionMs, startRelayPurge } from './relay';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
 import * as grantsRoute from '../../routes/api/v1/grants/+server';
@@ -235,6 +236,71 @@ describe.each(testDialects)('relay purge on %s', (dialect) => {
       api.clock.ms = start;
     }
   });
+
+  // PostgreSQL only: SQLite has one connection, so no other deletion can land inside a page.
+  it.runIf(dialect === 'postgres')(
+    'acknowledges through a cursor to its end when another acknowledgement takes an item of a page meanwhile',
+    async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const db = api.tdb.cdb.db;
+      const total = acknowledgePage + 20;
+      const ids = Array.from({ length: total }, (_, i) => `ack-race-${String(i).padStart(4, '0')}`);
+      const now = api.clock.ms;
+      await db
+        .insertInto('messages')
+        .values(
+          ids.map((id) => ({
+            sha256: id,
+            kind: 'offer',
+            signer: company.kid,
+            company_id: company.id,
+            pseudonym: pseudonym.id,
+            jws: 'x.y.z',
+            iat: Math.floor(now / 1000),
+            exp: Math.floor(now / 1000) + day,
+            received_at: now,
+          })),
+        )
+        .execute();
+      await db
+        .insertInto('relay_items')
+        .values(
+          ids.map((id, i) => ({
+            id,
+            pseudonym: pseudonym.id,
+            company_id: company.id,
+            kind: 'offer' as const,
+            seq: i + 1,
+            grant_sha256: grantSha256,
+            received_at: now,
+            expires_at: now + inboxRetentionMs,
+          })),
+        )
+        .execute();
+      const waitingForLock = async () =>
+        Number(
+          (
+            await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+          ).rows[0]!.n,
+        );
+      // Another acknowledgement holds the first item deleted, uncommitted, while this one's first
+      // page selects it and then waits for its lock; it commits, and the page deletes one fewer.
+      let acknowledged: Promise<{ deleted: number }> | undefined;
+      await db.transaction().execute(async (trx) => {
+        await deleteRelayItems(trx, [ids[0]!]);
+        acknowledged = api.services.relay.acknowledgeThrough(pseudonym.id, total);
+        await expect.poll(waitingForLock, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
+      });
+      expect(await acknowledged).toEqual({ deleted: total - 1 });
+      const left = await db
+        .selectFrom('relay_items')
+        .select('id')
+        .where('pseudonym', '=', pseudonym.id)
+        .execute();
+      expect(left).toEqual([]);
+    },
+  );
 
   it('logs a failed purge and tries again on the next tick, never overlapping', async () => {
     let calls = 0;

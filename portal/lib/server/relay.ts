@@ -27,6 +27,7 @@ import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { lookupByKey } from './db/batched-lookup';
+import { durableTransaction } from './db/durable-transaction';
 import { onPostgres } from './db/postgres-batch';
 import { prepared, type Executor } from './db/prepared';
 import { appendFeedEvent, requireActiveCompanies } from './grant-effects';
@@ -57,6 +58,8 @@ export const contactWindowMs = 7 * 24 * 60 * 60 * 1000;
 export const maxRelayPage = 100;
 /** At most this many findings are listed (a findings list, not an archive). */
 const maxFindings = 500;
+/** Inbox items one transaction of `acknowledgeThrough` deletes at most. */
+export const acknowledgePage = 500;
 
 /** Why the relay refused an offer, as recorded and reported (`detail.rule` of the 403). */
 export type RefusalRule =
@@ -379,7 +382,7 @@ export function createRelayService(
       grantPayloads.set(sha256, grant);
     }
     const active = activeGrant(grant, sha256);
-    return { ...active, revocations: revocationsOf(grant, row) };
+    return { ...active, revocations: revocationsOf(row) };
   }
 
   /**
@@ -415,18 +418,19 @@ export function createRelayService(
 
   /**
    * The revocations of a grant from its row, which folds every revocation in; partial ones keep no
-   * time of their own there, so they apply from the grant's start, which is right for a question
-   * about "now".
+   * time of their own there, so they apply from any time at all, which is right for a question
+   * about "now" (dated at the grant's start, they were not yet in force while a customer's clock
+   * ahead of ours kept that start ahead of the offer).
    */
-  function revocationsOf(
-    grant: GrantPayload,
-    row: { revoked_at: number | null; revoked_purposes: string | null },
-  ): ActiveGrant['revocations'] {
+  function revocationsOf(row: {
+    revoked_at: number | null;
+    revoked_purposes: string | null;
+  }): ActiveGrant['revocations'] {
     return [
       ...(row.revoked_at === null ? [] : [{ at: row.revoked_at }]),
       ...(row.revoked_purposes === null
         ? []
-        : [{ at: grant.iat, purposes: JSON.parse(row.revoked_purposes) as string[] }]),
+        : [{ at: 0, purposes: JSON.parse(row.revoked_purposes) as string[] }]),
     ];
   }
 
@@ -459,7 +463,7 @@ export function createRelayService(
   async function purgeExpiredOf(pseudonym: string, nowMs: number): Promise<void> {
     const expired = (await expiredItemsQuery.execute(db, { pseudonym, nowMs })).rows;
     if (expired.length === 0) return;
-    await db.transaction().execute((trx) =>
+    await durableTransaction(ctx.cdb, (trx) =>
       deleteRelayItems(
         trx,
         expired.map((row) => row.id),
@@ -592,7 +596,7 @@ export function createRelayService(
         if (rule === undefined) {
           const now = await currentState(trx, payload.grantSha256);
           if (now === undefined || now.status !== 'active') refused = 'company_not_active';
-          else grant = { ...grant!, revocations: revocationsOf(grant!.grant, now) };
+          else grant = { ...grant!, revocations: revocationsOf(now) };
         } else {
           const now = await stateInside(trx, payload.grantSha256, pseudonym, company.id);
           if (now.status !== 'active') refused = 'company_not_active';
@@ -785,7 +789,7 @@ export function createRelayService(
     },
 
     async acknowledgeItem(pseudonym, id) {
-      return db.transaction().execute(async (trx) => {
+      return durableTransaction(ctx.cdb, async (trx) => {
         const row = await trx
           .selectFrom('relay_items')
           .select('id')
@@ -798,23 +802,23 @@ export function createRelayService(
 
     async acknowledgeThrough(pseudonym, through) {
       let deleted = 0;
-      // In pages, so one call cannot build an unbounded statement.
+      // In pages, so one call cannot build an unbounded statement. The last page is the one that
+      // found fewer than a page, not one that deleted fewer: an item another acknowledgement or
+      // the purge deleted meanwhile must not end the loop before the rest.
       for (;;) {
-        const page = await db.transaction().execute(async (trx) => {
+        const page = await durableTransaction(ctx.cdb, async (trx) => {
           const rows = await trx
             .selectFrom('relay_items')
             .select('id')
             .where('pseudonym', '=', pseudonym)
             .where('seq', '<=', through)
-            .limit(500)
+            .limit(acknowledgePage)
             .execute();
-          return deleteRelayItems(
-            trx,
-            rows.map((row) => row.id),
-          );
+          const ids = rows.map((row) => row.id);
+          return { found: ids.length, deleted: await deleteRelayItems(trx, ids) };
         });
-        deleted += page;
-        if (page < 500) return { deleted };
+        deleted += page.deleted;
+        if (page.found < acknowledgePage) return { deleted };
       }
     },
 
@@ -914,11 +918,13 @@ export function createRelayService(
 
     async acknowledgeCorrection(companyId, id) {
       // The correction's message stays: the company's feed (and its webhook) refers to it.
-      const deleted = await db
-        .deleteFrom('relay_corrections')
-        .where('id', '=', id)
-        .where('company_id', '=', companyId)
-        .executeTakeFirst();
+      const deleted = await durableTransaction(ctx.cdb, (trx) =>
+        trx
+          .deleteFrom('relay_corrections')
+          .where('id', '=', id)
+          .where('company_id', '=', companyId)
+          .executeTakeFirst(),
+      );
       return { deleted: Number(deleted.numDeletedRows) };
     },
 
@@ -932,7 +938,7 @@ export function createRelayService(
           .limit(500)
           .execute();
         if (rows.length === 0) return purged;
-        purged += await db.transaction().execute((trx) =>
+        purged += await durableTransaction(ctx.cdb, (trx) =>
           deleteRelayItems(
             trx,
             rows.map((row) => row.id),

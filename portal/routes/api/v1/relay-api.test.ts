@@ -444,6 +444,37 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         201,
       );
       expect(await refusalCount(ahead.company.id)).toBe(0);
+
+      // A purpose revoked while the grant's own time is still ahead of ours is revoked at once
+      // too (it was dated at the grant's start, which lay ahead of the offer: covered).
+      const early = await relationship(plainScope(), undefined, {
+        grantIat: api.clock.seconds() + 30,
+        alsoFor: { ...plainScope(), purpose: 'personalised_advertising' },
+      });
+      const partly = await sign(
+        'revocation',
+        {
+          ...claims(api.clock, early.pseudonym.id, early.company.id),
+          iat: api.clock.seconds() + 30,
+          grants: [{ grantSha256: early.grantSha256, purposes: ['personalised_advertising'] }],
+        },
+        early.pseudonym.keyPair,
+      );
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', partly), 201);
+      const partlyRevoked = await expectProblem(
+        await sendOffer(
+          await offerToken(early.company, early.pseudonym, early.grantSha256, {
+            purpose: 'personalised_advertising',
+          }),
+        ),
+        403,
+        'ERR_OFFER_NOT_COVERED',
+      );
+      expect(ruleOf(partlyRevoked)).toBe('revoked');
+      await expectJson(
+        await sendOffer(await offerToken(early.company, early.pseudonym, early.grantSha256)),
+        201,
+      );
     });
 
     it('refuses a revoked grant whose revocation committed while the offer was on its way to be stored', async () => {
