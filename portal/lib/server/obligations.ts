@@ -287,6 +287,36 @@ export function revocationTimes(
 export const maxOpenDataRequests = 10;
 
 /**
+ * Refuses, inside the transaction that stores it, a message signed by company key `kid` that a
+ * compromise declared since its `iat` has voided meanwhile. The message was checked against the
+ * key before; a compromise stored between that check and this commit reopens only the answers
+ * stored before it, so one stored after it would stand. On PostgreSQL the key's row is held
+ * until this commits: a compromise committing meanwhile is seen, one coming later waits and then
+ * sees this message. A staff key (not a company key) is not affected.
+ *
+ * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` when the key was declared compromised since `iat`.
+ */
+async function requireSignerNotCompromised(
+  trx: Transaction<Database>,
+  companyId: string,
+  kid: string,
+  iat: number,
+): Promise<void> {
+  const query = trx
+    .selectFrom('company_keys')
+    .select('compromised_since')
+    .where('kid', '=', kid)
+    .where('company_id', '=', companyId);
+  const row = await (onPostgres(trx) ? query.forShare() : query).executeTakeFirst();
+  if (row?.compromised_since != null && Number(row.compromised_since) <= iat) {
+    throw new ProtocolError(
+      'ERR_JWS_KID_UNKNOWN',
+      'The key that signed this answer was declared compromised from before it was signed.',
+    );
+  }
+}
+
+/**
  * Refuses a new data request while `pseudonym` has {@link maxOpenDataRequests} unanswered ones.
  *
  * @throws ProtocolError `ERR_TOO_MANY_OPEN_REQUESTS` (429).
@@ -295,6 +325,17 @@ async function requireFewOpenRequests(
   executor: Kysely<Database> | Transaction<Database>,
   pseudonym: string,
 ): Promise<void> {
+  if (onPostgres(executor)) {
+    // Two nodes storing requests of one pseudonym at once would each count the other's as not
+    // yet there: the pseudonym's row, held until commit, puts them one after the other (without
+    // blocking the key-share locks that rows referring to the pseudonym take).
+    await executor
+      .selectFrom('pseudonyms')
+      .select('pseudonym')
+      .where('pseudonym', '=', pseudonym)
+      .forNoKeyUpdate()
+      .execute();
+  }
   const open = await executor
     .selectFrom('data_requests')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -718,6 +759,7 @@ export function createObligationService(
         pseudonym: payload.aud,
         logged: true,
         apply: async (trx) => {
+          await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat);
           const updated = await trx
             .updateTable('data_requests')
             .set({ answer_sha256: opened.sha256, outcome: payload.outcome, answered_at: nowMs })

@@ -5,6 +5,7 @@
  * endpoint: its success, its rejections by problem code, and who may call it.
  */
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClientFetch } from '$protocol/client';
 import { base64urlEncode } from '$protocol/encoding';
@@ -301,6 +302,28 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       ),
       200,
     );
+  }
+
+  /**
+   * Resolves once `pending` waits for a row lock another transaction holds (PostgreSQL), or has
+   * settled without waiting for one.
+   */
+  async function blockedOrSettled(pending: Promise<unknown>): Promise<void> {
+    let settled = false;
+    void pending.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const waiting = async () =>
+      Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`.execute(api.tdb.cdb.db)
+        ).rows[0]!.n,
+      );
+    await expect
+      .poll(async () => settled || (await waiting()) > 0, { timeout: 10_000, interval: 20 })
+      .toBe(true);
   }
 
   /** Changes a key of `company` (`company-key`, signed by `keyPair`): 201 expected. */
@@ -694,6 +717,40 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       ]);
     });
 
+    it.runIf(dialect === 'postgres')(
+      'refuses an answer whose key a compromise declared void while the answer was being stored',
+      async () => {
+        const { company, pseudonym } = await relationship();
+        const second = newCompany();
+        await changeKeyOf(company)({ action: 'add', key: publicJwk(second.keyPair) });
+        const request = await expectJson<Receipt>(
+          await dataRequest(pseudonym, company.id, 'erasure'),
+          201,
+        );
+        const since = api.clock.seconds();
+        // The compromise's transaction (as companies.ts writes it) commits while the answer,
+        // checked against the key before, is on its way to be stored.
+        let answer: Promise<Response> | undefined;
+        await api.tdb.cdb.db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('company_keys')
+            .set({ retired_at: since, compromised_since: since })
+            .where('kid', '=', company.kid)
+            .execute();
+          answer = answerRequest(company, pseudonym.id, {
+            outcome: 'erased',
+            requestSha256: request.sha256,
+          });
+          await blockedOrSettled(answer);
+        });
+        // Failed before: stored, the request answered for good by a voided key.
+        await expectProblem(await answer!, 401, 'ERR_JWS_KID_UNKNOWN');
+        expect((await obligationsView(pseudonym)).dataRequests).toMatchObject([
+          { sha256: request.sha256, answer: null },
+        ]);
+      },
+    );
+
     it('refuses an unknown disclosure, an unknown request, a second answer and a mismatched outcome', async () => {
       const { company, pseudonym } = await relationship();
       const request = await expectJson<Receipt>(
@@ -887,6 +944,47 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       );
       await expectJson(await dataRequest(pseudonym, company.id, 'erasure'), 201);
     });
+
+    it.runIf(dialect === 'postgres')(
+      'counts the open requests of a pseudonym after another node storing one of its requests commits',
+      async () => {
+        const { company, pseudonym } = await relationship();
+        const open: string[] = [];
+        for (let i = 0; i < maxOpenDataRequests; i++) {
+          open.push(
+            (await expectJson<Receipt>(await dataRequest(pseudonym, company.id), 201)).sha256,
+          );
+        }
+        await expectJson(
+          await answerRequest(company, pseudonym.id, {
+            outcome: 'refused',
+            requestSha256: open[0]!,
+          }),
+          201,
+        );
+        // Another node's transaction, holding the pseudonym as storing a data request does, makes
+        // the tenth open request (here by opening the answered one again) and commits last.
+        let attempt: Promise<Response> | undefined;
+        await api.tdb.cdb.db.transaction().execute(async (trx) => {
+          await trx
+            .selectFrom('pseudonyms')
+            .select('pseudonym')
+            .where('pseudonym', '=', pseudonym.id)
+            .forNoKeyUpdate()
+            .execute();
+          await trx
+            .updateTable('data_requests')
+            .set({ answer_sha256: null, outcome: null, answered_at: null })
+            .where('sha256', '=', open[0]!)
+            .execute();
+          attempt = dataRequest(pseudonym, company.id, 'erasure');
+          await blockedOrSettled(attempt);
+        });
+        // Failed before: the request counted nine open ones and was stored as the eleventh.
+        await expectProblem(await attempt!, 429, 'ERR_TOO_MANY_OPEN_REQUESTS');
+        expect((await obligationsView(pseudonym)).dataRequests).toHaveLength(maxOpenDataRequests);
+      },
+    );
 
     it('carries every open request and the newest answered ones in the Relationships view', async () => {
       const { company, pseudonym } = await relationship();
