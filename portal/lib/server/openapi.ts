@@ -243,7 +243,12 @@ const relayRouteDocs: readonly RouteDoc[] = [
       schema: 'RelayReceipt',
       description: 'Queued for the company, whatever its status (200 for a resend).',
     },
-    problems: ['ERR_PSEUDONYM_UNKNOWN', 'ERR_PSEUDONYM_COMPANY_MISMATCH', 'ERR_COMPANY_UNKNOWN'],
+    problems: [
+      'ERR_PSEUDONYM_UNKNOWN',
+      'ERR_PSEUDONYM_COMPANY_MISMATCH',
+      'ERR_COMPANY_UNKNOWN',
+      'ERR_TOO_MANY_OPEN_CORRECTIONS',
+    ],
   },
   {
     method: 'GET',

@@ -70,6 +70,7 @@ const statusByCode: Partial<Record<ProtocolErrorCode, number>> = {
   ERR_OFFER_NOT_COVERED: 403,
   ERR_CONTACT_CAP_EXCEEDED: 403,
   ERR_INBOX_FULL: 429,
+  ERR_TOO_MANY_OPEN_CORRECTIONS: 429,
 };
 
 /** The HTTP status for a protocol error code: 400 unless the code means something more specific. */

@@ -50,6 +50,14 @@ export const rewardGraceMs = 90 * 86_400_000;
  */
 export const maxWaitingRewards = 100;
 
+/**
+ * At most this many corrections of one pseudonym wait for its company to fetch them; more are
+ * refused (`ERR_TOO_MANY_OPEN_CORRECTIONS`, 429) until the company acknowledges some. A customer
+ * corrects a few categories; without a cap, a minted pseudonym bound through an open request
+ * could fill a company's corrections (each a feed event and a webhook delivery).
+ */
+export const maxWaitingCorrections = 20;
+
 /** How long an undelivered offer or reward waits in the inbox: 30 days (issue 5). */
 export const inboxRetentionMs = 30 * 24 * 60 * 60 * 1000;
 /** The contact cap's rolling window: 7 × 24 hours (SPECS "Consent conditions"). */
@@ -518,6 +526,41 @@ export function createRelayService(
     }
   }
 
+  /**
+   * Refuses a correction while {@link maxWaitingCorrections} of the pseudonym's corrections wait
+   * for its company. Inside the storing transaction on PostgreSQL the pseudonym's row is held
+   * first, so two nodes cannot each count one short of the cap.
+   *
+   * @throws ProtocolError `ERR_TOO_MANY_OPEN_CORRECTIONS` (429).
+   */
+  async function requireRoomForCorrection(
+    executor: Kysely<Database> | Transaction<Database>,
+    pseudonym: string,
+    companyId: string,
+  ): Promise<void> {
+    if (executor.isTransaction && onPostgres(executor)) {
+      await executor
+        .selectFrom('pseudonyms')
+        .select('pseudonym')
+        .where('pseudonym', '=', pseudonym)
+        .forNoKeyUpdate()
+        .execute();
+    }
+    const waiting = await executor
+      .selectFrom('relay_corrections')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('pseudonym', '=', pseudonym)
+      .where('company_id', '=', companyId)
+      .executeTakeFirst();
+    if (Number(waiting?.n ?? 0) >= maxWaitingCorrections) {
+      throw new ProtocolError(
+        'ERR_TOO_MANY_OPEN_CORRECTIONS',
+        'As many corrections of this pseudonym wait for the company as may wait.',
+        { limit: maxWaitingCorrections },
+      );
+    }
+  }
+
   /** The receipt of an offer or reward stored before, or its refusal again. */
   async function resendOf(sha256: string): Promise<RelayReceipt> {
     const refused = await db
@@ -849,6 +892,7 @@ export function createRelayService(
       });
       const payload = opened.payload;
       const nowMs = ctx.now();
+      await requireRoomForCorrection(db, payload.iss, company.id);
       const stored = await storeSigned(ctx, {
         token,
         sha256: opened.sha256,
@@ -861,6 +905,7 @@ export function createRelayService(
         pseudonym: payload.iss,
         logged: false,
         apply: async (trx) => {
+          await requireRoomForCorrection(trx, payload.iss, company.id);
           await trx
             .insertInto('relay_corrections')
             .values({

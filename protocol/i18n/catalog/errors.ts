@@ -115,6 +115,10 @@ export const errors = {
     de: 'Bei diesem Unternehmen sind schon zehn Ihrer Anfragen zu Ihren Daten offen. Warten Sie die Antworten ab, bevor Sie weitere stellen.',
     en: 'Ten of your requests about your data are already open with this company. Wait for the answers before you send more.',
   },
+  'errors.ERR_TOO_MANY_OPEN_CORRECTIONS': {
+    de: 'Bei diesem Unternehmen warten schon 20 Ihrer Berichtigungen darauf, abgeholt zu werden. Der Assistent sendet diese, sobald das Unternehmen die wartenden abgeholt hat.',
+    en: 'Twenty of your corrections are already waiting for this company to fetch them. The Assistant sends this one once the company has fetched those.',
+  },
   'errors.ERR_COMPLAINT_DUPLICATE': {
     de: 'Sie haben sich mit denselben Belegen schon über dieses Unternehmen beschwert. Die Aufsicht hat darüber noch nicht entschieden.',
     en: 'You have already complained about this company with the same evidence. The regulator has not decided on it yet.',

@@ -35,6 +35,7 @@ import { testDialects } from '$lib/server/db/test-databases';
 import {
   contactWindowMs,
   inboxRetentionMs,
+  maxWaitingCorrections,
   maxWaitingRewards,
   relayFindings,
 } from '$lib/server/relay';
@@ -1313,6 +1314,65 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         200,
       );
       expect(after.corrections).toEqual([]);
+    });
+
+    it('refuses a correction while the most that may wait for the company wait, storing nothing, until it fetches one', async () => {
+      const { company, pseudonym } = await relationship();
+      const queued: string[] = [];
+      for (let i = 0; i < maxWaitingCorrections; i++) {
+        const receipt = await expectJson<{ id: string }>(
+          await post(
+            correctionsRoute.POST,
+            '/api/v1/corrections',
+            await correctionToken(pseudonym, company, `Heidestraße ${i + 1}, 51147 Köln`),
+          ),
+          201,
+        );
+        queued.push(receipt.id);
+      }
+      const refused = await expectProblem(
+        await post(
+          correctionsRoute.POST,
+          '/api/v1/corrections',
+          await correctionToken(pseudonym, company, 'Heidestraße 99, 51147 Köln'),
+        ),
+        429,
+        'ERR_TOO_MANY_OPEN_CORRECTIONS',
+      );
+      expect(refused).toMatchObject({ detail_data: { limit: maxWaitingCorrections } });
+      const listed = await expectJson<CorrectionsPage>(
+        await get(
+          correctionsListRoute.GET,
+          '/api/v1/companies/me/corrections?limit=100',
+          api.clock,
+          company,
+        ),
+        200,
+      );
+      expect(listed.corrections.map((c) => c.id)).toEqual(queued);
+      // Another pseudonym of the same company is not held back by this one's.
+      const { pseudonym: neighbour } = await relationship(plainScope(), company);
+      await expectJson(
+        await post(
+          correctionsRoute.POST,
+          '/api/v1/corrections',
+          await correctionToken(neighbour, company),
+        ),
+        201,
+      );
+      const path = `/api/v1/companies/me/corrections/${queued[0]!}`;
+      await expectJson(
+        await del(correctionRoute.DELETE, path, api.clock, { id: queued[0]! }, company),
+        200,
+      );
+      await expectJson(
+        await post(
+          correctionsRoute.POST,
+          '/api/v1/corrections',
+          await correctionToken(pseudonym, company, 'Heidestraße 99, 51147 Köln'),
+        ),
+        201,
+      );
     });
 
     it('refuses corrections from unknown pseudonyms, to another company, or signed by another key', async () => {
