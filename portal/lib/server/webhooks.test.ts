@@ -416,6 +416,29 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
     ]);
   });
 
+  it('deletes a delivery given up on after 90 days, and with it its finding', async () => {
+    const path = `/hooks/${dialect}/given-up-purged`;
+    const company = await register(receiver.url(path));
+    await refusal(company);
+    receiver.answers = [500];
+    expect(await worker({ maxAttempts: 1 }).tick()).toBe(1);
+    const failed = async () =>
+      (
+        await expectJson<{ findings: { type: string }[] }>(
+          await get(findingsRoute.GET, '/api/v1/companies/me/findings', api.clock, company),
+          200,
+        )
+      ).findings.filter((f) => f.type === 'webhook-delivery-failed').length;
+    expect(await failed()).toBe(1);
+    api.clock.advance(90 * 86_400 - 1);
+    await worker({ maxAttempts: 1 }).tick();
+    expect(await failed()).toBe(1);
+    api.clock.advance(2);
+    await worker({ maxAttempts: 1 }).tick();
+    expect(await failed()).toBe(0);
+    expect(deliveriesTo(path)).toHaveLength(1);
+  });
+
   it('names in the finding the address that failed, also after the company removed its webhook', async () => {
     const path = `/hooks/${dialect}/failed-then-removed`;
     const company = await register(receiver.url(path));

@@ -376,6 +376,11 @@ export interface WebhookWorkerOptions {
    * deduplicates by its `Idempotency-Key`; the feed keeps the event). Default 7 days.
    */
   deliveredRetentionMs?: number;
+  /**
+   * How long a delivery given up on stays (a `webhook-delivery-failed` finding of its company)
+   * before it is deleted: with a dead receiver every feed event leaves one. Default 90 days.
+   */
+  failedRetentionMs?: number;
 }
 
 /** The delivery worker of one process. */
@@ -465,6 +470,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   const syncOverlapMs = options.syncOverlapMs ?? 10 * 60 * 1000;
   const intervalMs = options.intervalMs ?? 1_000;
   const deliveredRetentionMs = options.deliveredRetentionMs ?? 7 * 24 * 60 * 60 * 1000;
+  const failedRetentionMs = options.failedRetentionMs ?? 90 * 24 * 60 * 60 * 1000;
   /** Rounds so far: the first, and every `fullSyncEvery`th, also deletes old delivered rows. */
   let purges = 0;
   /** Ticks so far: the first, and every `fullSyncEvery`th, reads every registration. */
@@ -841,12 +847,22 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   }
 
   /** Syncs, queues and starts the turns that are due: database work only, turns run on. */
-  /** Deletes delivered rows past their retention: the table would otherwise grow with the feed. */
+  /**
+   * Deletes delivered and given-up rows past their retention: the table would otherwise grow with
+   * the feed (the feed keeps every event).
+   */
   async function purgeDelivered(): Promise<void> {
     await db
       .deleteFrom('webhook_deliveries')
-      .where('status', '=', 'delivered')
-      .where('finished_at', '<', now() - deliveredRetentionMs)
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('status', '=', 'delivered'),
+            eb('finished_at', '<', now() - deliveredRetentionMs),
+          ]),
+          eb.and([eb('status', '=', 'failed'), eb('finished_at', '<', now() - failedRetentionMs)]),
+        ]),
+      )
       .execute();
   }
 
