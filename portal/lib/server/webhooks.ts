@@ -33,11 +33,13 @@ import {
 } from 'node:crypto';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
 import { publicJwk, thumbprint, type Ed25519KeyPair, type Ed25519PublicJwk } from '$protocol/keys';
 import type { Database } from './db/schema';
+import { durableTransaction } from './db/durable-transaction';
+import { clearinghouseDbOf } from './db/handles';
 import type { FeedEvent } from './consents';
 import {
   originPolicy,
@@ -458,6 +460,18 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  */
 export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const db = options.db as unknown as WebhookDb;
+  const cdb = clearinghouseDbOf(options.db);
+  /**
+   * Every write of the worker: one transaction, on a SQLite file committed with its flush off the
+   * event loop (`durableTransaction`): a delivery's claim, outcome and turn would otherwise each
+   * stop the whole server for a disk flush.
+   */
+  const write = <T>(
+    work: (trx: Transaction<Database & WebhookTables>) => Promise<T>,
+  ): Promise<T> =>
+    cdb === undefined
+      ? db.transaction().execute(work)
+      : durableTransaction(cdb, work as unknown as (trx: Transaction<Database>) => Promise<T>);
   const now = options.now ?? Date.now;
   const send = options.send ?? createWebhookSender();
   const maxAttempts = options.maxAttempts ?? 10;
@@ -529,14 +543,16 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       const url = webhookOf(row.profile);
       if (url === current.get(row.id)) continue;
       if (url !== undefined) {
-        await db
-          .insertInto('webhook_endpoints')
-          .values({ company_id: row.id, url, last_seq: 0, updated_at: now() })
-          .onConflict((c) => c.column('company_id').doUpdateSet({ url, updated_at: now() }))
-          .execute();
+        await write((trx) =>
+          trx
+            .insertInto('webhook_endpoints')
+            .values({ company_id: row.id, url, last_seq: 0, updated_at: now() })
+            .onConflict((c) => c.column('company_id').doUpdateSet({ url, updated_at: now() }))
+            .execute(),
+        );
       } else {
         // The company removed its webhook: what is still queued for it will not be sent.
-        await db.transaction().execute(async (trx) => {
+        await write(async (trx) => {
           await trx
             .deleteFrom('webhook_deliveries')
             .where('company_id', '=', row.id)
@@ -597,7 +613,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       if (events.length === 0) continue;
       const at = now();
       const highest = Number(events[events.length - 1]!.seq);
-      await db.transaction().execute(async (trx) => {
+      await write(async (trx) => {
         await trx
           .insertInto('webhook_deliveries')
           .values(
@@ -674,12 +690,14 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     // moved forward with each claimed delivery, given back at the end.
     let turnUntil = now() + leaseMs;
     try {
-      const taken = await db
-        .updateTable('webhook_endpoints')
-        .set({ busy_until: turnUntil })
-        .where('company_id', '=', company)
-        .where((eb) => eb.or([eb('busy_until', 'is', null), eb('busy_until', '<=', now())]))
-        .executeTakeFirst();
+      const taken = await write((trx) =>
+        trx
+          .updateTable('webhook_endpoints')
+          .set({ busy_until: turnUntil })
+          .where('company_id', '=', company)
+          .where((eb) => eb.or([eb('busy_until', 'is', null), eb('busy_until', '<=', now())]))
+          .executeTakeFirst(),
+      );
       if (Number(taken.numUpdatedRows) !== 1) return 0;
     } catch (error) {
       console.error('webhook worker:', error);
@@ -692,23 +710,28 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         // Claim: only the worker whose UPDATE matched the old time sends it. The lease (longer
         // than any attempt) keeps other nodes off it meanwhile, and frees it if this one dies.
         const leaseUntil = now() + leaseMs;
-        const kept = await db
-          .updateTable('webhook_endpoints')
-          .set({ busy_until: leaseUntil })
-          .where('company_id', '=', company)
-          .where('busy_until', '=', turnUntil)
-          .executeTakeFirst();
+        // The turn's lease moved forward and the delivery claimed in one commit.
+        const claim = await write(async (trx) => {
+          const kept = await trx
+            .updateTable('webhook_endpoints')
+            .set({ busy_until: leaseUntil })
+            .where('company_id', '=', company)
+            .where('busy_until', '=', turnUntil)
+            .executeTakeFirst();
+          if (Number(kept.numUpdatedRows) !== 1) return 'turn lost' as const;
+          const claimed = await trx
+            .updateTable('webhook_deliveries')
+            .set({ next_attempt_at: leaseUntil })
+            .where('id', '=', row.id)
+            .where('status', '=', 'pending')
+            .where('next_attempt_at', '=', row.next_attempt_at)
+            .executeTakeFirst();
+          return Number(claimed.numUpdatedRows) === 1 ? ('claimed' as const) : ('taken' as const);
+        });
         // The turn's lease ran out meanwhile and another node may have the company now.
-        if (Number(kept.numUpdatedRows) !== 1) break;
+        if (claim === 'turn lost') break;
         turnUntil = leaseUntil;
-        const claimed = await db
-          .updateTable('webhook_deliveries')
-          .set({ next_attempt_at: leaseUntil })
-          .where('id', '=', row.id)
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '=', row.next_attempt_at)
-          .executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) continue;
+        if (claim === 'taken') continue;
         const error = await attempt(
           row.url,
           {
@@ -730,13 +753,15 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         if (error !== undefined && signal.aborted) {
           // Cut short by stop(): not the receiver's failure, so not counted, and due again at
           // once for whichever node still runs (the lease would free it as well, only later).
-          await db
-            .updateTable('webhook_deliveries')
-            .set({ next_attempt_at: now() })
-            .where('id', '=', row.id)
-            .where('status', '=', 'pending')
-            .where('next_attempt_at', '=', leaseUntil)
-            .execute();
+          await write((trx) =>
+            trx
+              .updateTable('webhook_deliveries')
+              .set({ next_attempt_at: now() })
+              .where('id', '=', row.id)
+              .where('status', '=', 'pending')
+              .where('next_attempt_at', '=', leaseUntil)
+              .execute(),
+          );
           break;
         }
         sent++;
@@ -748,14 +773,16 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       // A database hiccup ends this turn only: a claimed delivery is sent again after its lease.
       console.error('webhook worker:', error);
     }
-    await db
-      .updateTable('webhook_endpoints')
-      .set({ busy_until: null })
-      .where('company_id', '=', company)
-      .where('busy_until', '=', turnUntil)
-      .execute()
-      // Not given back (the database is away): the lease frees the company when it runs out.
-      .catch((error: unknown) => console.error('webhook worker:', error));
+    await write((trx) =>
+      trx
+        .updateTable('webhook_endpoints')
+        .set({ busy_until: null })
+        .where('company_id', '=', company)
+        .where('busy_until', '=', turnUntil)
+        .execute()
+        // Not given back (the database is away): the lease frees the company when it runs out.
+        .catch((error: unknown) => console.error('webhook worker:', error)),
+    );
     return sent;
   }
 
@@ -809,13 +836,15 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
               last_error: error,
               next_attempt_at: finishedAt + backoffMs(attempts, backoffBase, backoffMax),
             };
-    await db
-      .updateTable('webhook_deliveries')
-      .set({ ...outcome, last_url: url })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '=', leaseUntil)
-      .execute();
+    await write((trx) =>
+      trx
+        .updateTable('webhook_deliveries')
+        .set({ ...outcome, last_url: url })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '=', leaseUntil)
+        .execute(),
+    );
   }
 
   /** Sends one delivery; returns why it failed (a short, stable reason), or undefined. */
@@ -852,18 +881,23 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
    * the feed (the feed keeps every event).
    */
   async function purgeDelivered(): Promise<void> {
-    await db
-      .deleteFrom('webhook_deliveries')
-      .where((eb) =>
-        eb.or([
-          eb.and([
-            eb('status', '=', 'delivered'),
-            eb('finished_at', '<', now() - deliveredRetentionMs),
+    await write((trx) =>
+      trx
+        .deleteFrom('webhook_deliveries')
+        .where((eb) =>
+          eb.or([
+            eb.and([
+              eb('status', '=', 'delivered'),
+              eb('finished_at', '<', now() - deliveredRetentionMs),
+            ]),
+            eb.and([
+              eb('status', '=', 'failed'),
+              eb('finished_at', '<', now() - failedRetentionMs),
+            ]),
           ]),
-          eb.and([eb('status', '=', 'failed'), eb('finished_at', '<', now() - failedRetentionMs)]),
-        ]),
-      )
-      .execute();
+        )
+        .execute(),
+    );
   }
 
   async function round(): Promise<Promise<number>[]> {
