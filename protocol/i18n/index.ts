@@ -7,6 +7,7 @@
  * ```ts
  * t('de', 'portal.home.title') // 'Die Clearingstelle für Einwilligungen'
  * t('en', 'extension.popup.version', { version: '0.1.0' })
+ * t('en', 'portal.me.refusals', { count: 1 }) // '1 refusal' (a text naming a count, see `Entry`)
  * ```
  */
 import { common } from './catalog/common';
@@ -25,8 +26,23 @@ export const locales = ['de', 'en'] as const;
 export type Locale = (typeof locales)[number];
 export const defaultLocale: Locale = 'de';
 
-/** One entry: the same text in every locale. Placeholders are written `{name}`. */
-export type Entry = Readonly<Record<Locale, string>>;
+/** The language tag each locale formats numbers and dates with (en-GB: 24-hour clock, day first). */
+export const localeTags: Readonly<Record<Locale, string>> = { de: 'de-DE', en: 'en-GB' };
+
+/**
+ * A text that names a count, in the forms `Intl.PluralRules` chooses between (CLDR cardinal
+ * categories): German and English know only `one` (exactly 1) and `other` (0, 2, 1.5, …). A
+ * locale with more categories (few, many) would add them here, and the type check would then
+ * ask every counted entry for them.
+ */
+export type PluralForms = Readonly<{ one: string; other: string }>;
+
+/**
+ * One entry: the same text in every locale. Placeholders are written `{name}`. A text that names
+ * a count is given in both plural forms in every locale; `t` picks the form by the `count`
+ * parameter, which such an entry then requires.
+ */
+export type Entry = Readonly<Record<Locale, string>> | Readonly<Record<Locale, PluralForms>>;
 
 export const catalog = {
   ...common,
@@ -45,6 +61,23 @@ export const catalog = {
 export type MessageKey = keyof typeof catalog;
 export type Params = Readonly<Record<string, string | number>>;
 
+/** The keys whose text names a count (their entry holds `PluralForms`). */
+export type PluralKey = {
+  [K in MessageKey]: (typeof catalog)[K] extends Readonly<Record<Locale, PluralForms>> ? K : never;
+}[MessageKey];
+
+/**
+ * What `t` takes after the key: a text naming a count needs its `count` as a number (it picks
+ * the form and is shown with the locale's digit grouping); any other text takes optional params.
+ * For a key only known as `MessageKey` both are accepted, and a missing count stays visible.
+ */
+export type ParamsFor<K extends MessageKey> = K extends PluralKey
+  ? [params: Params & { readonly count: number }]
+  : [params?: Params];
+
+/** A translator bound to one locale (see `translator`). */
+export type Translate = <K extends MessageKey>(key: K, ...params: ParamsFor<K>) => string;
+
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (locales as readonly string[]).includes(value);
 }
@@ -53,21 +86,57 @@ export function hasMessage(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(catalog, key);
 }
 
-/**
- * The text for `key` in `locale`, with `{name}` placeholders filled from `params`.
- * A placeholder without a value stays visible as `{name}` rather than vanishing.
- */
-export function t(locale: Locale, key: MessageKey, params?: Params): string {
-  const text = catalog[key][locale];
+/** Intl's plural rules and number format per locale, built once: `t` runs for every table cell. */
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+const numberFormats = new Map<Locale, Intl.NumberFormat>();
+
+function pluralForm(locale: Locale, forms: PluralForms, count: number): string {
+  let rules = pluralRules.get(locale);
+  if (rules === undefined) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  return rules.select(count) === 'one' ? forms.one : forms.other;
+}
+
+function formatCount(locale: Locale, count: number): string {
+  let format = numberFormats.get(locale);
+  if (format === undefined)
+    numberFormats.set(locale, (format = new Intl.NumberFormat(localeTags[locale])));
+  return format.format(count);
+}
+
+function fill(text: string, params: Params | undefined): string {
   if (params === undefined) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
   );
 }
 
+/**
+ * The text for `key` in `locale`, with `{name}` placeholders filled from `params`.
+ * A placeholder without a value stays visible as `{name}` rather than vanishing.
+ *
+ * A text naming a count (`PluralForms`) takes the form `Intl.PluralRules` picks for
+ * `params.count` and shows that count with the locale's digit grouping (`1.234` in German);
+ * other numbers are shown as given, so the caller formats them. Without a finite count it
+ * takes the `other` form and leaves `{count}` visible.
+ *
+ * @example
+ * ```ts
+ * t('en', 'portal.me.refusals', { count: 1 }) // '1 refusal'
+ * t('de', 'portal.me.refusals', { count: 1234 }) // '1.234 Ablehnungen'
+ * ```
+ */
+export function t<K extends MessageKey>(locale: Locale, key: K, ...[params]: ParamsFor<K>): string {
+  const text: Entry[Locale] = (catalog as Record<MessageKey, Entry>)[key][locale];
+  if (typeof text === 'string') return fill(text, params);
+  const { count, ...rest } = params ?? {};
+  // A count given as text ("1") cannot pick the form: shown, it would read "1 refusals" again.
+  if (typeof count !== 'number' || !Number.isFinite(count)) return fill(text.other, rest);
+  return fill(pluralForm(locale, text, count), { ...rest, count: formatCount(locale, count) });
+}
+
 /** A translator bound to one locale, for components. */
-export function translator(locale: Locale): (key: MessageKey, params?: Params) => string {
-  return (key, params) => t(locale, key, params);
+export function translator(locale: Locale): Translate {
+  return (key, ...params) => t(locale, key, ...params);
 }
 
 /**

@@ -2,7 +2,8 @@
  * The auditor's log explorer end to end (issue 10, "Auditor"), in Chromium against the built
  * portal: a real receipt (a grant's, from GET /api/v1/log/receipts/…) is verified in the browser
  * step by step, pasted and uploaded as a file; a tampered one fails and says where; the
- * checkpoints seen are kept and a consistency check between two of them passes; a forged
+ * checkpoints seen are kept and a consistency check between the oldest and the newest (chosen
+ * for the auditor) passes, and with one checkpoint the page says a second is needed; a forged
  * checkpoint is refused; the entries are listed decoded; the page is axe-clean in both
  * languages.
  */
@@ -122,6 +123,14 @@ test.describe('the auditor', () => {
     const context = await browser.newContext({ locale: 'de-DE' });
     const page = await context.newPage();
     await open(page, 'de');
+    const check = page.getByRole('button', { name: t('de', 'portal.audit.consistency.check') });
+
+    // Only the current checkpoint seen: the page says a second one is needed (the button used to
+    // be enabled and do nothing).
+    await expect(page.getByTestId('consistency-unavailable')).toHaveText(
+      t('de', 'portal.audit.consistency.unavailable'),
+    );
+    await expect(check).toBeDisabled();
 
     // The older receipt, uploaded as a file; its checkpoint joins the history.
     await page.getByLabel(t('de', 'portal.audit.receipt.file')).setInputFiles({
@@ -140,12 +149,27 @@ test.describe('the auditor', () => {
     await expect(page.getByTestId('checkpoint-verified')).toBeVisible();
     await expect(history).toHaveCount(2);
 
-    await page.getByLabel(t('de', 'portal.audit.consistency.first')).selectOption({ index: 0 });
-    await page.getByLabel(t('de', 'portal.audit.consistency.second')).selectOption({ index: 1 });
-    await page.getByRole('button', { name: t('de', 'portal.audit.consistency.check') }).click();
+    // The history fills in after the page has loaded: the pair still starts at the oldest and
+    // the newest checkpoint, without the auditor choosing (the lists used to start empty).
+    await expect(page.getByTestId('consistency-unavailable')).toHaveCount(0);
     const olderSize = Number(/\n(\d+)\n/.exec(firstReceipt.checkpoint)![1]);
+    const newerSize = (await page.getByTestId('checkpoint-size').textContent())!.trim();
+    await expect(
+      page.getByLabel(t('de', 'portal.audit.consistency.first')).locator('option:checked'),
+    ).toHaveText(t('de', 'portal.audit.history.item', { size: olderSize.toLocaleString('de-DE') }));
+    await expect(
+      page.getByLabel(t('de', 'portal.audit.consistency.second')).locator('option:checked'),
+    ).toHaveText(t('de', 'portal.audit.history.item', { size: newerSize }));
+    await check.click();
     await expect(page.getByTestId('consistency-result')).toContainText(
-      `Konsistent: Der Baum mit ${olderSize.toLocaleString('de-DE')} Einträgen`,
+      `Konsistent: Der Baum der Größe ${olderSize.toLocaleString('de-DE')} `,
+    );
+
+    // A choice of the auditor's own is kept: the newer one against itself, also consistent.
+    await page.getByLabel(t('de', 'portal.audit.consistency.first')).selectOption({ index: 1 });
+    await check.click();
+    await expect(page.getByTestId('consistency-result')).toContainText(
+      `Konsistent: Der Baum der Größe ${newerSize} `,
     );
     await expectAccessible(page);
 

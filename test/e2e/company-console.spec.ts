@@ -12,7 +12,10 @@
  * after an explicit confirmation; the export of a disclosure limited in UTF-8 bytes; a disclosure
  * stored without its answer answered with, not made twice. And: complaints against the company
  * listed newest first (reasons, evidence kinds, open or the regulator's decision with its reason),
- * and the suspension's reason beside the company's status, in English and German.
+ * and the suspension's reason beside the company's status, in English and German. And: Enter in a
+ * field of a form that signs presses none of its buttons; a second press sends nothing; removing
+ * a colleague or approving their new passkey asks first; an ended session is said in a sentence
+ * and keeps what was typed; after an action the focus is on the sentence that says it was done.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -93,6 +96,38 @@ function messageCount(of?: { kind: string; companyId: string }): number {
             .prepare('select count(*) as n from messages where kind = ? and company_id = ?')
             .get(of.kind, of.companyId);
     return (row as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+/** Enrolment links made for the staff of `companyId` (invitations and recoveries). */
+function enrolmentCount(companyId: string): number {
+  const db = new Database(readFileSync('test-results/e2e-db-path.txt', 'utf8').trim(), {
+    readonly: true,
+  });
+  try {
+    const row = db
+      .prepare('select count(*) as n from enrolments where company_id = ?')
+      .get(companyId) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
+/** The payload of the newest stored message of `kind` about `companyId`. */
+function newestPayload(kind: string, companyId: string): Record<string, unknown> {
+  const db = new Database(readFileSync('test-results/e2e-db-path.txt', 'utf8').trim(), {
+    readonly: true,
+  });
+  try {
+    const { jws } = db
+      .prepare(
+        'select jws from messages where kind = ? and company_id = ? order by received_at desc limit 1',
+      )
+      .get(kind, companyId) as { jws: string };
+    return JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8'));
   } finally {
     db.close();
   }
@@ -355,6 +390,8 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
     t('en', 'portal.console.revocations.acked'),
   );
   await expect(row).toHaveAttribute('data-state', 'acknowledged');
+  // The pressed button went with the open state: the focus is on the sentence, not the page top.
+  await expect(page.getByTestId('ack-done')).toBeFocused();
   await expect(page.getByTestId('grant-row')).toHaveCount(1);
 
   // ----- the customer asks for erasure; the company confirms it (person key) -----------------
@@ -572,6 +609,7 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   await expect(addedRow.getByTestId('key-state')).toHaveText(
     t('en', 'portal.console.keys.retired'),
   );
+  await expect(page.getByTestId('key-done')).toBeFocused();
 
   // ----- staff: invite a colleague, who enrols; then remove them -------------------------------
   const invite = page.locator('form[action="?/invite"]').last();
@@ -591,6 +629,10 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   await expect(page.getByTestId('staff-row')).toHaveCount(2);
   await page
     .getByRole('button', { name: t('en', 'portal.console.staff.remove', { name: 'Nora Neu' }) })
+    .click();
+  // Asked first, in a sentence; only the second press removes.
+  await page
+    .getByRole('button', { name: t('en', 'portal.console.staff.removeYes', { name: 'Nora Neu' }) })
     .click();
   await expect(page.getByTestId('staff-row')).toHaveCount(1);
   await context.close();
@@ -661,6 +703,11 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
   // Ben lost that browser: Anna approves a new passkey. From that moment the old one is void.
   await page
     .getByRole('button', { name: t('en', 'portal.console.staff.recover', { name: 'Ben Busy' }) })
+    .click();
+  await page
+    .getByRole('button', {
+      name: t('en', 'portal.console.staff.recoverYes', { name: 'Ben Busy' }),
+    })
     .click();
   const recoveryLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
   expect(recoveryLink).not.toBe(inviteLink);
@@ -882,6 +929,7 @@ test('a correction is read with the key file and deleted only after a confirmati
     t('en', 'portal.console.corrections.deleted'),
   );
   await expect(page.getByTestId('correction-row')).toHaveCount(0);
+  await expect(page.getByTestId('correction-done')).toBeFocused();
 
   // An access request: the export is counted in UTF-8 bytes, not characters.
   const { sha256: accessSha256 } = await postJose(
@@ -1112,5 +1160,261 @@ test('complaints against the company are listed with their state and the regulat
   );
   await expectAccessible(deutsch);
   await german.close();
+  await context.close();
+});
+
+test('Enter in a field of an answer or a disclosure signs nothing; recent requests are shown, not linked', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+  const { companyId, key } = await consoleCompany(
+    page,
+    `Eingabetaste ${randomUUID().slice(0, 6)} GmbH`,
+  );
+  await page.goto('/company');
+  const origin = new URL(page.url()).origin;
+  const scope = launchScope(['address', 'purchase_history']);
+  const requestSha256 = await openRequest(page, companyId, key.keyPair, scope);
+  const customer = pairwiseKeyPair(random(32), companyId);
+  const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
+  await grantAs(page, customer, companyId, requestSha256, [scope]);
+
+  // The request's link serves JSON to Assistants: shown as text to share, never a link to open.
+  await page.reload();
+  const recent = page.getByTestId('recent-request');
+  await expect(recent).toHaveCount(1);
+  await expect(recent).toHaveAttribute('data-sha256', requestSha256);
+  await expect(recent.getByTestId('recent-request-link')).toHaveText(
+    `${origin}/api/v1/grant-requests/${requestSha256}`,
+  );
+  await expect(recent).toContainText(t('en', 'portal.console.request.shareLink'));
+  await expect(recent.locator('a')).toHaveCount(0);
+
+  const posted: string[] = [];
+  const watch = (request: import('@playwright/test').Request) => {
+    if (request.method() === 'POST') posted.push(request.url());
+  };
+  page.on('request', watch);
+
+  // ----- an erasure: what was asked for comes ticked as erased; Enter presses no button -------
+  await postJose(
+    page.request,
+    '/api/v1/data-requests',
+    'data-request',
+    {
+      ...claims(pseudonym, companyId),
+      type: 'erasure',
+      dataCategories: ['address'],
+    } as Payload<'data-request'>,
+    customer,
+  );
+  await page.reload();
+  const card = page.getByTestId('data-request');
+  const address = t('en', 'vocabulary.dataCategory.address');
+  const erasedAddress = card
+    .getByRole('group', { name: t('en', 'portal.console.dataRequests.erasedCategories') })
+    .getByLabel(address);
+  await expect(erasedAddress).toBeChecked();
+  const answers = { kind: 'data-request-answer', companyId };
+  const beforeAnswer = messageCount(answers);
+  const reasonDe = card.getByLabel(t('en', 'portal.console.dataRequests.reasonDe'));
+  const reasonEn = card.getByLabel(t('en', 'portal.console.dataRequests.reasonEn'));
+  await reasonDe.fill('Aufbewahrungspflicht nach § 147 AO.');
+  await reasonDe.press('Enter');
+  await reasonEn.fill('Retention duty under German tax law.');
+  await reasonEn.press('Enter');
+  // On a ticked box as well: there Chromium presses the first button it may, "Erased".
+  await erasedAddress.press('Enter');
+  await page.waitForTimeout(1_000); // time for a submission, had Enter started one
+  expect(posted.filter((url) => url.includes('?/answer'))).toEqual([]);
+  expect(messageCount(answers)).toBe(beforeAnswer);
+  await expect(reasonEn).toHaveValue('Retention duty under German tax law.');
+  // The buttons still answer, with the keyboard too: the refusal is what is signed.
+  await card
+    .getByRole('button', { name: t('en', 'portal.console.dataRequests.refuse') })
+    .press('Enter');
+  await expect(page.getByTestId('answer-done')).toBeFocused();
+  expect(messageCount(answers)).toBe(beforeAnswer + 1);
+  expect(newestPayload('data-request-answer', companyId)).toMatchObject({
+    outcome: 'refused',
+    reason: {
+      de: 'Aufbewahrungspflicht nach § 147 AO.',
+      en: 'Retention duty under German tax law.',
+    },
+  });
+
+  // ----- an access request: Enter in the retention field or on a box signs no disclosure ------
+  await postJose(
+    page.request,
+    '/api/v1/data-requests',
+    'data-request',
+    { ...claims(pseudonym, companyId), type: 'access' } as Payload<'data-request'>,
+    customer,
+  );
+  await page.reload();
+  const access = page.getByTestId('disclose-form');
+  await access.getByLabel(address).check();
+  await access.getByLabel(t('en', 'vocabulary.purpose.product_launch')).check();
+  const beforeDisclosure = messageCount();
+  await access.getByLabel(t('en', 'portal.console.disclose.retention')).press('Enter');
+  await access.getByLabel(address).press('Enter');
+  await page.waitForTimeout(1_000); // time for a submission, had Enter started one
+  expect(posted.filter((url) => url.includes('?/disclose'))).toEqual([]);
+  expect(messageCount()).toBe(beforeDisclosure);
+  await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
+  await expect(page.getByTestId('disclose-done')).toBeFocused();
+  expect(messageCount()).toBe(beforeDisclosure + 2);
+  page.off('request', watch);
+  await context.close();
+});
+
+test('a second press sends nothing; removing a colleague or approving their new passkey asks first', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+  const { companyId, key } = await consoleCompany(
+    page,
+    `Doppelklick ${randomUUID().slice(0, 6)} GmbH`,
+  );
+  await page.goto('/company');
+  await loadKeyFile(page, key);
+
+  // ----- a double click adds one key, and the file offered is that key's -----------------------
+  const keyChanges = { kind: 'company-key', companyId };
+  const beforeKeys = messageCount(keyChanges);
+  await page.getByRole('button', { name: t('en', 'portal.console.keys.add') }).dblclick();
+  await expect(page.getByTestId('key-done')).toBeFocused();
+  await page.waitForTimeout(1_000); // time for a second request, had the second press sent one
+  expect(messageCount(keyChanges)).toBe(beforeKeys + 1);
+  await page.reload();
+  await expect(page.getByTestId('key-row')).toHaveCount(2);
+  const addedKid = await page
+    .getByTestId('key-row')
+    .evaluateAll(
+      (rows, kid) => rows.map((r) => r.getAttribute('data-kid')).find((k) => k !== kid),
+      key.jwk.kid,
+    );
+  expect(addedKid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+  // ----- a double click invites once ----------------------------------------------------------
+  const invite = page.locator('form[action="?/invite"]').last();
+  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Nora Neu');
+  const beforeLinks = enrolmentCount(companyId);
+  await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).dblclick();
+  await expect(page.getByTestId('invite-done')).toBeFocused();
+  const inviteLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
+  await page.waitForTimeout(1_000); // time for a second request, had the second press sent one
+  expect(enrolmentCount(companyId)).toBe(beforeLinks + 1);
+  const colleagueContext = await browser.newContext({ locale: 'en-GB' });
+  const colleague = await colleagueContext.newPage();
+  await addVirtualAuthenticator(colleague);
+  await colleague.goto(inviteLink);
+  await colleague.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
+  await expect(colleague.getByTestId('enrol-done')).toBeVisible();
+  await colleagueContext.close();
+  await page.reload();
+  const nora = page.locator('[data-testid="staff-row"]', { hasText: 'Nora Neu' });
+  await expect(nora).toHaveCount(1);
+
+  // ----- a new passkey for Nora: asked first, in a sentence; cancelled, nothing happens --------
+  const recover = t('en', 'portal.console.staff.recover', { name: 'Nora Neu' });
+  const beforeRecovery = enrolmentCount(companyId);
+  await nora.getByRole('button', { name: recover }).click();
+  const confirmation = nora.getByTestId('staff-confirm');
+  const sentence = confirmation.locator('p');
+  await expect(sentence).toHaveText(
+    t('en', 'portal.console.staff.recoverExplain', { name: 'Nora Neu' }),
+  );
+  await expect(sentence).toBeFocused();
+  await confirmation
+    .getByRole('button', { name: t('en', 'portal.console.staff.cancel') })
+    .press('Enter');
+  await expect(confirmation).toHaveCount(0);
+  await expect(nora.getByRole('button', { name: recover })).toBeFocused();
+  expect(enrolmentCount(companyId)).toBe(beforeRecovery);
+  await expect(nora).not.toContainText(t('en', 'portal.console.staff.recovering'));
+
+  // ----- removal: asked first; confirmed with the keyboard, the focus is on the result ---------
+  await nora
+    .getByRole('button', { name: t('en', 'portal.console.staff.remove', { name: 'Nora Neu' }) })
+    .press('Enter');
+  await expect(sentence).toHaveText(
+    t('en', 'portal.console.staff.removeExplain', { name: 'Nora Neu' }),
+  );
+  await expect(sentence).toBeFocused();
+  await expectAccessible(page);
+  await expect(page.getByTestId('staff-row')).toHaveCount(2);
+  await page.keyboard.press('Tab');
+  await expect(
+    confirmation.getByRole('button', {
+      name: t('en', 'portal.console.staff.removeYes', { name: 'Nora Neu' }),
+    }),
+  ).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('staff-row')).toHaveCount(1);
+  await expect(page.getByTestId('remove-done')).toHaveText(t('en', 'portal.console.staff.removed'));
+  await expect(page.getByTestId('remove-done')).toBeFocused();
+  await context.close();
+});
+
+test('an ended session is said in a sentence and keeps what was typed; sent again after logging in, it goes through', async ({
+  browser,
+}) => {
+  test.setTimeout(180_000);
+  const context = await browser.newContext({ locale: 'en-GB' });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+  const { companyId, key } = await consoleCompany(
+    page,
+    `Sitzungsende ${randomUUID().slice(0, 6)} GmbH`,
+  );
+  await page.goto('/company');
+  const scope = launchScope(['address']);
+  const requestSha256 = await openRequest(page, companyId, key.keyPair, scope);
+  const customer = pairwiseKeyPair(random(32), companyId);
+  const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
+  await grantAs(page, customer, companyId, requestSha256, [scope]);
+  await postJose(
+    page.request,
+    '/api/v1/data-requests',
+    'data-request',
+    { ...claims(pseudonym, companyId), type: 'access' } as Payload<'data-request'>,
+    customer,
+  );
+  await page.reload();
+  const access = page.getByTestId('disclose-form');
+  const address = access.getByLabel(t('en', 'vocabulary.dataCategory.address'));
+  await address.check();
+  await access.getByLabel(t('en', 'vocabulary.purpose.product_launch')).check();
+  // The export has no `name`: only this page holds it, so a trip to the login page would lose it.
+  const exportField = access.getByLabel(t('en', 'portal.console.disclose.export'));
+  const exportText = '{"address":"Domstraße 2, 50668 Köln"}';
+  await exportField.fill(exportText);
+
+  // The session ends (here: its cookie is gone) while the page is open.
+  const cookies = await context.cookies();
+  await context.clearCookies();
+  const before = messageCount();
+  const disclose = access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') });
+  await disclose.click();
+  await expect(
+    page.getByTestId('data-request').filter({ has: access }).getByTestId('error-disclose'),
+  ).toHaveText(t('en', 'portal.console.sessionEnded'));
+  await expect(page).toHaveURL(/\/company$/);
+  await expect(exportField).toHaveValue(exportText);
+  await expect(address).toBeChecked();
+  expect(messageCount()).toBe(before);
+
+  // Logged in again (in another tab; here, the session restored): the same press sends it.
+  await context.addCookies(cookies);
+  await disclose.click();
+  await expect(page.getByTestId('disclose-done')).toBeFocused();
+  expect(messageCount()).toBe(before + 2);
   await context.close();
 });

@@ -8,6 +8,8 @@
  * origin cannot use the actions; without the Assistant /me explains how to install it. The page
  * shows the Assistant's stored copy at once and the refreshed one when it arrives; a use of the
  * data the company reported shows as "last used", and a complaint as the regulator decided it.
+ * Counts agree with their nouns, dates are in UTC and marked so, and the text meant for screen
+ * readers only is not shown.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
@@ -196,9 +198,27 @@ test('/me shows exactly what the clearinghouse and the company hold, and exports
     'data-category',
     'preferences_habits',
   );
-  await expect(row.getByTestId('me-held')).toContainText('365');
-  await expect(me.getByTestId('summary-companies')).toContainText('1');
-  await expect(me.getByTestId('summary-location')).toContainText('0');
+  await expect(row.getByTestId('me-held')).toContainText(
+    t('en', 'portal.me.held.retention', { count: 365 }),
+  );
+  // One company, in the singular (it read "1 companies hold …").
+  await expect(me.getByTestId('summary-companies')).toHaveText(
+    t('en', 'portal.me.summary.companies', { count: 1 }),
+  );
+  await expect(me.getByTestId('summary-companies')).toContainText('1 company holds');
+  await expect(me.getByTestId('summary-location')).toHaveText(
+    t('en', 'portal.me.summary.location', { count: 0 }),
+  );
+  // The summary's heading and the table's caption are for screen readers only (the layout's
+  // .visually-hidden, which was scoped to the layout and so showed them here).
+  for (const hidden of [
+    me.locator('#summary-heading'),
+    me.getByTestId('me-table').locator('caption'),
+  ]) {
+    await expect(hidden).toHaveText(t('en', 'portal.me.title'));
+    const box = await hidden.boundingBox();
+    expect(box === null || box.width * box.height <= 1, 'visually hidden').toBe(true);
+  }
 
   // The export the company sealed to the customer, opened by the Assistant, not by the server.
   await row.getByTestId('me-export').locator('summary').click();
@@ -316,6 +336,11 @@ test('/me shows when the company last used which data, and a complaint as the re
     timeout: 20_000,
   });
   await expect(me.getByTestId('me-as-of')).toBeVisible();
+  // In UTC and marked so, with a 24-hour clock, like every other page (it was the browser's
+  // zone, unmarked, with a US 12-hour clock).
+  await expect(me.getByTestId('me-as-of')).toHaveText(
+    /^As of \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:\d{2} UTC$/,
+  );
   const use = row.getByTestId('me-use');
   await expect(use).toHaveAttribute('data-purpose', 'product_launch');
   await expect(use).toHaveAttribute('data-out-of-scope', 'false');
@@ -331,6 +356,7 @@ test('/me shows when the company last used which data, and a complaint as the re
   await regulator.getByRole('button', { name: t('en', 'portal.people.enrol.submit') }).click();
   await expect(regulator.getByTestId('enrol-done')).toBeVisible();
   await regulator.goto(`/regulator/complaints/${complaint.sha256}`);
+  await regulator.getByLabel(t('en', 'portal.regulator.decision.upheld')).check();
   await regulator.getByLabel(t('en', 'portal.regulator.reasonText.de')).fill('Daten verschwiegen.');
   await regulator.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('Data withheld.');
   await regulator

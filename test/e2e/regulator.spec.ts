@@ -4,7 +4,8 @@
  * key, sees the complaint on the dashboard, has its evidence verified in the browser (company
  * signature, grant coverage, the rule broken), upholds it with a signed `complaint-decision`,
  * suspends the company with a signed `suspension`, and the public registry and the API show the
- * suspension at once. Also: the login gate, a reason missing in one language, axe-core; and the
+ * suspension at once. Also: the login gate, no outcome chosen for the regulator, a reason missing
+ * in one language, the focus on the result after each signed act, axe-core; and the
  * line between the roles: company staff get 403 on every regulator page and their signatures
  * cannot decide or suspend; a regulator cannot use the company console's actions.
  */
@@ -93,8 +94,20 @@ test.describe('the regulator', () => {
     );
     await expectAccessible(page);
 
-    // A reason in one language only is refused in a sentence, and nothing is decided.
+    // No outcome is chosen for the regulator: with both reasons typed and none chosen, pressing
+    // the button is refused in a sentence (it used to uphold the complaint).
+    const upheld = page.getByLabel(t('en', 'portal.regulator.decision.upheld'));
+    const dismissed = page.getByLabel(t('en', 'portal.regulator.decision.dismissed'));
+    await expect(upheld).not.toBeChecked();
+    await expect(dismissed).not.toBeChecked();
     await page.getByLabel(t('en', 'portal.regulator.reasonText.de')).fill('Falscher Kanal.');
+    await page.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('Wrong channel.');
+    await page.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
+    await expect(page.getByRole('alert')).toHaveText(t('en', 'portal.regulator.decision.missing'));
+
+    // A reason in one language only is refused in a sentence, and nothing is decided.
+    await upheld.check();
+    await page.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('');
     await page.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
     await expect(page.getByRole('alert')).toHaveText(t('en', 'portal.regulator.reasonMissing'));
     const before = await page.request.get(`/api/v1/companies/${story.company.id}`);
@@ -102,12 +115,14 @@ test.describe('the regulator', () => {
       ((await before.json()) as { trust: { upheldComplaints: number } }).trust.upheldComplaints,
     ).toBe(0);
 
-    // Upheld, signed with the enrolled key.
+    // Upheld, signed with the enrolled key. The form (and the button pressed) is gone after the
+    // reload: the focus moves to the sentence saying the decision is stored.
     await page.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('Wrong channel.');
     await page.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
     await expect(page.getByTestId('decision-done')).toHaveText(
       t('en', 'portal.regulator.decision.done'),
     );
+    await expect(page.getByTestId('decision-done')).toBeFocused();
     await expect(page.getByTestId('complaint-decision')).toContainText('upheld');
 
     // Suspend, citing the upheld complaint.
@@ -128,6 +143,8 @@ test.describe('the regulator', () => {
     await expect(page.getByTestId('suspension-done')).toHaveText(
       t('en', 'portal.regulator.suspend.done'),
     );
+    // Not left on the button, which now reinstates: the focus is on what happened.
+    await expect(page.getByTestId('suspension-done')).toBeFocused();
     await expect(page.getByTestId('regulator-company-status')).toHaveText(
       t('en', 'portal.status.suspended'),
     );

@@ -285,6 +285,7 @@ test('the whole story: register, consent, offers, at a glance, revoke, acknowled
     'data-verdict',
     'confirmed',
   );
+  await regulator.getByLabel(t('en', 'portal.regulator.decision.upheld')).check();
   await regulator
     .getByLabel(t('en', 'portal.regulator.reasonText.de'))
     .fill('Werbung ohne Kennzeichnung.');

@@ -366,6 +366,13 @@ test('the console shows a hostile company name, staff names and the requests it 
       name: t('en', 'portal.console.staff.recover', { name: payload('COLL', 100) }),
     })
     .click();
+  // Asked first, in a sentence naming the colleague (as text too); the second press approves.
+  await expectInert(page, watched);
+  await page
+    .getByRole('button', {
+      name: t('en', 'portal.console.staff.recoverYes', { name: payload('COLL', 100) }),
+    })
+    .click();
   const recoveryLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
   expect(recoveryLink).not.toBe(inviteLink);
   await page.reload();

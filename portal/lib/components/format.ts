@@ -2,9 +2,7 @@
  * Dates as the public pages show them: in the page's language, in UTC (the figures are counted
  * in UTC weeks, and a server-rendered page cannot know the reader's time zone).
  */
-import type { Locale } from '$protocol/i18n';
-
-const tags: Record<Locale, string> = { de: 'de-DE', en: 'en-GB' };
+import { localeTags as tags, type Locale } from '$protocol/i18n';
 
 /**
  * A day, e.g. `05.01.2026` or `5 Jan 2026`.

@@ -209,6 +209,35 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     expect(overview.ackDeadlineHours).toBe(72);
   });
 
+  it('offers an open request’s link to share and none for a targeted one', async () => {
+    const { company, staff } = await companyWithStaff();
+    const open = await openRequest(company);
+    const { pseudonym } = await grant(company, open);
+    api.clock.advance(1);
+    const targeted = (
+      await api.services.consents.createGrantRequest(
+        await signMessage(
+          'grant-request',
+          {
+            ...claims(api.clock, company.id, pseudonym.id),
+            scopes: [requestedScope(api.clock)],
+            reason: { de: 'Nur für Sie.', en: 'Just for you.' },
+          },
+          company.keyPair,
+        ),
+      )
+    ).sha256;
+    const listed = (await console_.overview(staff)).requests;
+    expect(listed).toEqual([
+      expect.objectContaining({ sha256: targeted, targeted: true, link: null }),
+      expect.objectContaining({
+        sha256: open,
+        targeted: false,
+        link: `${testOrigin}/api/v1/grant-requests/${open}`,
+      }),
+    ]);
+  });
+
   it('acknowledges a revocation with the staff key, on time, and the list shows it', async () => {
     const { company, staff, staffKey } = await companyWithStaff();
     const requestSha256 = await openRequest(company);

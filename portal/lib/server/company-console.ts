@@ -69,7 +69,13 @@ export interface ConsoleRequest {
   sha256: string;
   targeted: boolean;
   createdAt: number;
-  link: string;
+  /**
+   * An open request's link, the one its QR code and `/connect.js` carry (docs/api.md
+   * `POST /api/v1/grant-requests`): it serves the signed request as JSON to an Assistant, so the
+   * page shows it as text to share, never as a page for staff to open. Null for a targeted request:
+   * only its pseudonym and the company may fetch it (signed), so there is nothing to share.
+   */
+  link: string | null;
 }
 
 /** An offer the company sent and what the relay did with it. */
@@ -765,7 +771,7 @@ export function createCompanyConsole(
           sha256: r.sha256,
           targeted: r.pseudonym !== null,
           createdAt: r.created_at,
-          link: `${ctx.origin}/api/v1/grant-requests/${r.sha256}`,
+          link: r.pseudonym === null ? `${ctx.origin}/api/v1/grant-requests/${r.sha256}` : null,
         })),
         dataRequests: requestList.items,
         corrections: correctionList.items,

@@ -17,6 +17,7 @@ import { disclosureFields } from '$lib/components/company/disclosure-form';
 import { requestOf } from '$lib/components/company/data-request-card';
 import type { Actions, PageServerLoad } from './$types';
 
+/** The logged-in person; a page load without a session goes to the login page. */
 async function staff(cookies: RequestEvent['cookies']): Promise<PersonView> {
   const person = await currentPerson(cookies);
   if (person === undefined) redirect(303, '/login?next=/company');
@@ -49,12 +50,26 @@ const disclosureFormLimit = sealedBodyLimit + 2 * defaultBodyLimit;
 
 /**
  * The logged-in staff member and the action's form, read within `limit`; or the action's refusal
- * (a sentence on the page, never an error page): 403 for anyone but a company's staff (a
- * regulator, say), before the form is read, so no other answer tells them anything about it; then
- * a form that is too large or not a form at all.
+ * (a sentence on the page, never an error page): 401 when the session has ended, 403 for anyone
+ * but a company's staff (a regulator, say), both before the form is read, so no other answer tells
+ * them anything about it; then a form that is too large or not a form at all.
+ *
+ * An ended session is a failure, not the load's redirect to the login page: `use:enhance` would
+ * follow a redirect and throw away everything typed (a disclosure's export has no `name`, so not
+ * even the browser could bring it back). The page keeps the form and says to log in again in
+ * another tab and send it again.
  */
 async function staffForm(event: RequestEvent, action: string, limit = formLimit) {
-  const person = await staff(event.cookies);
+  const person = await currentPerson(event.cookies);
+  if (person === undefined) {
+    return {
+      refused: fail(401, {
+        action,
+        error: 'portal.console.sessionEnded' as MessageKey,
+        fieldErrors: [] as FieldErrors,
+      }),
+    };
+  }
   try {
     companyOf(person);
     return { person, form: await readFormBody(event.request, limit) };

@@ -6,7 +6,7 @@
  * person key, as the console page does); only A's session may hand it in. Every action that
  * `+page.server.ts` under portal/routes/company exports must have a row here (the first test
  * enumerates them). Every cell is posted to a fresh form, and the whole database is compared
- * before and after: a refused cell (`login`, `fail:<status>`, `ok/0`) writes nothing, an
+ * before and after: a refused cell (`fail:<status>`, `ok/0`) writes nothing, an
  * accepted one writes. Registration is public (the message signs for itself), so its two
  * actions answer every session alike.
  * (The regulator's pages have no form actions: their decisions go through the API, whose
@@ -60,7 +60,10 @@ const random = (n: number) => new Uint8Array(randomBytes(n));
 const sessions = ['none', 'staffA', 'staffB', 'regulator'] as const;
 type Session = (typeof sessions)[number];
 
-/** `login`: sent to the login page; `fail:<status>`; `ok` or `ok/<n deleted>`. */
+/**
+ * `login`: sent to the login page; `fail:<status>` (`fail:401`: the session has ended, said in a
+ * sentence on the page); `ok` or `ok/<n deleted>`.
+ */
 type Outcome = string;
 
 type Action = (event: unknown) => unknown;
@@ -82,28 +85,28 @@ const actionOf = (row: string): string => row.split(' ')[0]!;
 
 /* prettier-ignore */
 const expected: Record<string, readonly [Outcome, Outcome, Outcome, Outcome]> = {
-  //                                       none     staffA   staffB      regulator
+  //                                       none        staffA   staffB      regulator
   // A registration update (the domain checked again), signed with A's company key.
-  '/company?/company':                     ['login', 'ok',    'fail:403', 'fail:403'],
-  '/company?/key add':                     ['login', 'ok',    'fail:403', 'fail:403'],
-  '/company?/key retire':                  ['login', 'ok',    'fail:403', 'fail:403'],
-  '/company?/key compromised':             ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/company':                     ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  '/company?/key add':                     ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  '/company?/key retire':                  ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  '/company?/key compromised':             ['fail:401', 'ok',    'fail:403', 'fail:403'],
   // The consent-request builder's grant request, signed with A's company key.
-  '/company?/request':                     ['login', 'ok',    'fail:403', 'fail:403'],
-  '/company?/ack':                         ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/request':                     ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  '/company?/ack':                         ['fail:401', 'ok',    'fail:403', 'fail:403'],
   // A data request answered (a reasoned refusal), signed with A's staff member's key.
-  '/company?/answer':                      ['login', 'ok',    'fail:403', 'fail:403'],
-  '/company?/disclose':                    ['login', 'ok',    'fail:403', 'fail:403'],
-  '/company?/invite':                      ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/answer':                      ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  '/company?/disclose':                    ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  '/company?/invite':                      ['fail:401', 'ok',    'fail:403', 'fail:403'],
   // A colleague's recovery approved: their key is retired, a new link made.
-  '/company?/invite recovery':             ['login', 'ok',    'fail:403', 'fail:403'],
-  '/company?/remove':                      ['login', 'ok',    'fail:403', 'fail:403'],
+  '/company?/invite recovery':             ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  '/company?/remove':                      ['fail:401', 'ok',    'fail:403', 'fail:403'],
   // B's staff may mark B's corrections only: A's id deletes nothing there.
-  '/company?/correction':                  ['login', 'ok/1',  'ok/0',     'fail:403'],
+  '/company?/correction':                  ['fail:401', 'ok/1',  'ok/0',     'fail:403'],
   // Public: a new company registers itself, whoever is logged in.
-  '/company/register?/register':           ['ok',    'ok',    'ok',       'ok'],
+  '/company/register?/register':           ['ok',       'ok',    'ok',       'ok'],
   // Public: A's own signed registration update, as the API's POST /api/v1/companies takes it.
-  '/company/register?/check':              ['ok',    'ok',    'ok',       'ok'],
+  '/company/register?/check':              ['ok',       'ok',    'ok',       'ok'],
 };
 
 describe.each(testDialects)('company console form actions by session on %s', (dialect) => {
@@ -455,6 +458,20 @@ describe.each(testDialects)('company console form actions by session on %s', (di
     for (const action of ['/company?/answer', '/company?/disclose']) {
       const refused = dataOf(await submit(action, 'staffA', { requestSha256: '<b>x</b>' }));
       expect(refused.requestSha256).toBeUndefined();
+    }
+  });
+
+  it('answers an ended session with a sentence, not the login page, so the page keeps what was typed', async () => {
+    const actions = [...routeActions.keys()].filter((action) => action.startsWith('/company?/'));
+    expect(actions.length).toBeGreaterThan(5);
+    for (const action of actions) {
+      // Refused before the form is read: what it holds (here, a signature) changes nothing.
+      const answer = await submit(action, 'none', { jws: 'x.y.z' });
+      expect(`${action}: ${outcomeOf(answer)}`).toBe(`${action}: fail:401`);
+      expect((answer as { data: { action: string; error: string } }).data).toMatchObject({
+        action: action.slice('/company?/'.length),
+        error: 'portal.console.sessionEnded',
+      });
     }
   });
 

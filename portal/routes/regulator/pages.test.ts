@@ -258,4 +258,15 @@ describe("a complaint's review", () => {
     expect(html('de')).toContain('05.01.2026, 13:00:00 UTC');
     expect(html('en')).toContain('5 Jan 2026, 13:00:00 UTC');
   });
+
+  it('offers both outcomes with neither chosen (failed before: "upheld" was preselected)', () => {
+    for (const locale of ['de', 'en'] as const) {
+      const body = html(locale);
+      const radios = body.match(/<input[^>]*type="radio"[^>]*>/g) ?? [];
+      expect(radios.map((r) => /value="(\w+)"/.exec(r)?.[1])).toEqual(['upheld', 'dismissed']);
+      for (const radio of radios) expect(radio).not.toMatch(/\schecked/);
+      expect(body).toContain(t(locale, 'portal.regulator.decision.upheld'));
+      expect(body).toContain(t(locale, 'portal.regulator.decision.dismissed'));
+    }
+  });
 });

@@ -16,6 +16,10 @@ export const companyConsole = {
     de: 'Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.',
     en: 'That did not work. Please try again.',
   },
+  'portal.console.sessionEnded': {
+    de: 'Ihre Sitzung ist abgelaufen. Melden Sie sich in einem anderen Tab neu an und senden Sie dies dann noch einmal; was Sie eingegeben haben, steht noch hier.',
+    en: 'Your session has ended. Log in again in another tab, then send this again; what you typed is still here.',
+  },
   'portal.console.notStaff': {
     de: 'Die Unternehmenskonsole steht nur Mitarbeiterinnen und Mitarbeitern eines registrierten Unternehmens offen.',
     en: 'The company console is open only to the staff of a registered company.',
@@ -309,7 +313,11 @@ export const companyConsole = {
     en: 'Sign and create the request',
   },
   'portal.console.request.done': { de: 'Ihre Anfrage ist angelegt', en: 'Your request is created' },
-  'portal.console.request.link': { de: 'Link', en: 'Link' },
+  /** An open request's link: what an Assistant fetches (JSON), shared as text and QR code. */
+  'portal.console.request.shareLink': {
+    de: 'Link für die Assistenten Ihrer Kundinnen und Kunden (maschinenlesbar, keine Webseite)',
+    en: 'Link for your customers’ Assistants (machine-readable, not a web page)',
+  },
   'portal.console.request.qr': {
     de: 'QR-Code des Anfrage-Links',
     en: 'QR code of the request link',
@@ -323,7 +331,12 @@ export const companyConsole = {
     en: 'Connect with your Assistant',
   },
   'portal.console.request.recent': { de: 'Letzte Anfragen', en: 'Recent requests' },
-  'portal.console.request.targeted': { de: 'gezielt', en: 'targeted' },
+  'portal.console.request.reference': { de: 'Anfrage', en: 'Request' },
+  'portal.console.request.open': { de: 'offen', en: 'open' },
+  'portal.console.request.targeted': {
+    de: 'gezielt an eine Kundin oder einen Kunden, kein Link zum Teilen',
+    en: 'targeted at one customer, no link to share',
+  },
   'portal.console.request.error.purposes': {
     de: 'Bitte wählen Sie mindestens einen Ihrer registrierten Zwecke.',
     en: 'Please choose at least one of your registered purposes.',
@@ -764,7 +777,25 @@ export const companyConsole = {
     de: 'Neuen Passkey für {name} freigeben',
     en: 'Approve a new passkey for {name}',
   },
+  'portal.console.staff.recoverExplain': {
+    de: 'Nur wenn {name} den Passkey verloren hat: Passkeys und Signaturschlüssel von {name} funktionieren sofort nicht mehr, und alle Sitzungen von {name} enden, wo auch immer sie offen sind. Sie erhalten einen einmaligen Link (24 Stunden gültig), mit dem {name} einen neuen Passkey einrichtet.',
+    en: 'Only if {name} has lost their passkey: their passkeys and signing key stop working at once, and every session of theirs ends, wherever it is open. You get a one-time link (valid for 24 hours) with which {name} sets up a new passkey.',
+  },
+  'portal.console.staff.recoverYes': {
+    de: 'Ja, neuen Passkey für {name} freigeben',
+    en: 'Yes, approve a new passkey for {name}',
+  },
   'portal.console.staff.remove': { de: '{name} entfernen', en: 'Remove {name}' },
+  'portal.console.staff.removeExplain': {
+    de: '{name} wird sofort entfernt: Passkeys und Signaturschlüssel von {name} funktionieren nicht mehr, und alle Sitzungen von {name} enden. Das lässt sich nicht rückgängig machen; um wieder hier zu arbeiten, braucht {name} eine neue Einladung.',
+    en: '{name} is removed at once: their passkeys and signing key stop working, and every session of theirs ends. This cannot be undone; to work here again, {name} needs a new invitation.',
+  },
+  'portal.console.staff.removeYes': { de: 'Ja, {name} entfernen', en: 'Yes, remove {name}' },
+  'portal.console.staff.cancel': { de: 'Abbrechen', en: 'Cancel' },
+  'portal.console.staff.removed': {
+    de: 'Entfernt: Die Person kann sich nicht mehr anmelden und nicht mehr für Ihr Unternehmen unterschreiben.',
+    en: 'Removed: they can no longer log in or sign for your company.',
+  },
   'portal.console.staff.recovering': {
     de: 'Wiederherstellung läuft',
     en: 'Recovery pending',

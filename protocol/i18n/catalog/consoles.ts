@@ -49,9 +49,15 @@ export const consoles = {
   'portal.audit.consistency.first': { de: 'Erster Prüfpunkt', en: 'First checkpoint' },
   'portal.audit.consistency.second': { de: 'Zweiter Prüfpunkt', en: 'Second checkpoint' },
   'portal.audit.consistency.check': { de: 'Konsistenz prüfen', en: 'Check consistency' },
+  // Three counts in one sentence: named by label ("size", "hashes in the proof"), so no noun
+  // has to agree with a number.
   'portal.audit.consistency.ok': {
-    de: 'Konsistent: Der Baum mit {older} Einträgen ist ein Anfang des Baums mit {newer} Einträgen (Beweis aus {hashes} Hashes).',
-    en: 'Consistent: the tree of {older} entries is a prefix of the tree of {newer} entries (proof of {hashes} hashes).',
+    de: 'Konsistent: Der Baum der Größe {older} ist ein Anfang des Baums der Größe {newer} (Hashes im Beweis: {hashes}).',
+    en: 'Consistent: the tree of size {older} is a prefix of the tree of size {newer} (hashes in the proof: {hashes}).',
+  },
+  'portal.audit.consistency.unavailable': {
+    de: 'Für eine Konsistenzprüfung braucht es zwei gesehene Prüfpunkte. Fügen Sie oben einen älteren ein oder prüfen Sie unten eine Quittung; kommen Sie später wieder, ist der dann aktuelle Prüfpunkt der zweite.',
+    en: 'A consistency check needs two checkpoints seen. Paste an older one above or verify a receipt below; when you come back later, the then current checkpoint is the second.',
   },
   'portal.audit.consistency.failed': { de: 'Nicht konsistent:', en: 'Not consistent:' },
   'portal.audit.receipt': { de: 'Eine Quittung prüfen', en: 'Verify a receipt' },
@@ -72,8 +78,15 @@ export const consoles = {
   },
   'portal.audit.receipt.failed': { de: 'Ungültig:', en: 'Invalid:' },
   'portal.audit.step.checkpoint': {
-    de: 'Prüfpunkt von {origin} mit {size} Einträgen: Signatur mit dem Schlüssel des Protokolls geprüft.',
-    en: 'Checkpoint of {origin} with {size} entries: signature verified with the log key.',
+    de: {
+      one: 'Prüfpunkt von {origin} mit {count} Eintrag: Signatur mit dem Schlüssel des Protokolls geprüft.',
+      other:
+        'Prüfpunkt von {origin} mit {count} Einträgen: Signatur mit dem Schlüssel des Protokolls geprüft.',
+    },
+    en: {
+      one: 'Checkpoint of {origin} with {count} entry: signature verified with the log key.',
+      other: 'Checkpoint of {origin} with {count} entries: signature verified with the log key.',
+    },
   },
   'portal.audit.step.entry': {
     de: 'Eintrag {index}: {kind}, {time}, Nachricht',
@@ -267,8 +280,14 @@ export const consoles = {
   'portal.regulator.complaints.none': { de: 'Keine Beschwerden.', en: 'No complaints.' },
   'portal.regulator.boycotts': { de: 'Boykotte', en: 'Boycotts' },
   'portal.regulator.boycotts.total': {
-    de: '{total} Boykotte von Pseudonymen mit einer protokollierten Beziehung.',
-    en: '{total} boycotts by pseudonyms with a logged relationship.',
+    de: {
+      one: '{count} Boykott eines Pseudonyms mit einer protokollierten Beziehung.',
+      other: '{count} Boykotte von Pseudonymen mit einer protokollierten Beziehung.',
+    },
+    en: {
+      one: '{count} boycott by a pseudonym with a logged relationship.',
+      other: '{count} boycotts by pseudonyms with a logged relationship.',
+    },
   },
   'portal.regulator.boycotts.confirmed': {
     de: 'Boykotte: {confirmed} der {total} Pseudonyme haben eine Beziehung, die das Unternehmen selbst bestätigt hat: Es hat ihnen eine gezielte Anfrage oder ein Angebot geschickt oder die Nutzung ihrer Daten gemeldet. Die übrigen haben nur auf eine offene Anfrage geantwortet, was auch ein eben erzeugtes Pseudonym kann.',
@@ -279,8 +298,14 @@ export const consoles = {
   'portal.regulator.boycotts.none': { de: 'Keine Boykotte.', en: 'No boycotts.' },
   'portal.regulator.relay': { de: 'Abgewiesene Zustellversuche', en: 'Refused relay attempts' },
   'portal.regulator.relay.total': {
-    de: 'Die Vermittlung hat {total} Angebote abgewiesen; nach Regel:',
-    en: 'The relay refused {total} offers; by rule:',
+    de: {
+      one: 'Die Vermittlung hat {count} Angebot abgewiesen; nach Regel:',
+      other: 'Die Vermittlung hat {count} Angebote abgewiesen; nach Regel:',
+    },
+    en: {
+      one: 'The relay refused {count} offer; by rule:',
+      other: 'The relay refused {count} offers; by rule:',
+    },
   },
   'portal.regulator.relay.none': { de: 'Keine abgewiesenen Versuche.', en: 'No refused attempts.' },
   'portal.regulator.rule.revoked': { de: 'nach dem Widerruf', en: 'after the revocation' },
@@ -496,6 +521,10 @@ export const consoles = {
   'portal.regulator.decision.upheld': { de: 'Beschwerde bestätigen', en: 'Uphold the complaint' },
   'portal.regulator.decision.dismissed': { de: 'Beschwerde abweisen', en: 'Dismiss the complaint' },
   'portal.regulator.decision.submit': { de: 'Entscheidung signieren', en: 'Sign the decision' },
+  'portal.regulator.decision.missing': {
+    de: 'Bitte wählen Sie zuerst: Beschwerde bestätigen oder abweisen.',
+    en: 'Please choose first: uphold or dismiss the complaint.',
+  },
   'portal.regulator.decision.done': {
     de: 'Ihre signierte Entscheidung ist gespeichert und wird protokolliert.',
     en: 'Your signed decision is stored and is being logged.',

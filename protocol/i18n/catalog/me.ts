@@ -46,32 +46,44 @@ export const me = {
     en: 'Your Assistant does not know of any relationship with a company yet.',
   },
   'portal.me.summary.companies': {
-    de: '{count} Unternehmen halten Daten über Sie oder haben Sie um Erlaubnis gefragt',
-    en: '{count} companies hold data about you or asked for your permission',
+    de: {
+      one: '{count} Unternehmen hält Daten über Sie oder hat Sie um Erlaubnis gefragt',
+      other: '{count} Unternehmen halten Daten über Sie oder haben Sie um Erlaubnis gefragt',
+    },
+    en: {
+      one: '{count} company holds data about you or asked for your permission',
+      other: '{count} companies hold data about you or asked for your permission',
+    },
   },
   'portal.me.summary.active': {
     de: '{count} mit gültiger Einwilligung',
     en: '{count} with a valid consent',
   },
   'portal.me.summary.sensitive': {
-    de: '{count} halten sensible Daten',
-    en: '{count} hold sensitive data',
+    de: { one: '{count} hält sensible Daten', other: '{count} halten sensible Daten' },
+    en: { one: '{count} holds sensitive data', other: '{count} hold sensitive data' },
   },
   'portal.me.summary.location': {
-    de: '{count} halten Standortdaten',
-    en: '{count} hold location data',
+    de: { one: '{count} hält Standortdaten', other: '{count} halten Standortdaten' },
+    en: { one: '{count} holds location data', other: '{count} hold location data' },
   },
   'portal.me.summary.overdueRevocations': {
-    de: '{count} Widerrufe überfällig',
-    en: '{count} revocations overdue',
+    de: { one: '{count} Widerruf überfällig', other: '{count} Widerrufe überfällig' },
+    en: { one: '{count} revocation overdue', other: '{count} revocations overdue' },
   },
   'portal.me.summary.openRequests': {
-    de: '{count} Auskunfts- oder Löschanfragen offen',
-    en: '{count} access or erasure requests open',
+    de: {
+      one: '{count} Auskunfts- oder Löschanfrage offen',
+      other: '{count} Auskunfts- oder Löschanfragen offen',
+    },
+    en: {
+      one: '{count} access or erasure request open',
+      other: '{count} access or erasure requests open',
+    },
   },
   'portal.me.summary.overdueRequests': {
-    de: '{count} Anfragen überfällig',
-    en: '{count} requests overdue',
+    de: { one: '{count} Anfrage überfällig', other: '{count} Anfragen überfällig' },
+    en: { one: '{count} request overdue', other: '{count} requests overdue' },
   },
   'portal.me.filter.label': { de: 'Filtern und sortieren', en: 'Filter and sort' },
   'portal.me.filter.search': { de: 'Unternehmen suchen', en: 'Search companies' },
@@ -94,7 +106,10 @@ export const me = {
     de: 'Ihre Unternehmen ({count})',
     en: 'Your companies ({count})',
   },
-  'portal.me.shown': { de: '{shown} von {total} Unternehmen', en: '{shown} of {total} companies' },
+  'portal.me.shown': {
+    de: { one: '{shown} von {count} Unternehmen', other: '{shown} von {count} Unternehmen' },
+    en: { one: '{shown} of {count} company', other: '{shown} of {count} companies' },
+  },
   'portal.me.col.company': { de: 'Unternehmen', en: 'Company' },
   'portal.me.col.allowed': { de: 'Erlaubt', en: 'Allowed' },
   'portal.me.col.held': { de: 'Gehaltene Daten', en: 'Data held' },
@@ -106,12 +121,15 @@ export const me = {
   'portal.me.grant.none': { de: 'Keine gültige Einwilligung', en: 'No valid consent' },
   'portal.me.grant.revoked': { de: 'widerrufen', en: 'revoked' },
   'portal.me.grant.expired': { de: 'abgelaufen', en: 'expired' },
-  'portal.me.refusals': { de: '{count} Ablehnungen', en: '{count} refusals' },
+  'portal.me.refusals': {
+    de: { one: '{count} Ablehnung', other: '{count} Ablehnungen' },
+    en: { one: '{count} refusal', other: '{count} refusals' },
+  },
   'portal.me.held.none': { de: 'Noch keine Auskunft erteilt', en: 'No disclosure yet' },
   'portal.me.held.source': { de: 'Herkunft: {sources}', en: 'Source: {sources}' },
   'portal.me.held.retention': {
-    de: 'Aufbewahrung: {days} Tage',
-    en: 'Retention: {days} days',
+    de: { one: 'Aufbewahrung: {count} Tag', other: 'Aufbewahrung: {count} Tage' },
+    en: { one: 'Retention: {count} day', other: 'Retention: {count} days' },
   },
   'portal.me.held.recipients': { de: 'Empfänger: {names}', en: 'Recipients: {names}' },
   'portal.me.held.noRecipients': { de: 'Keine Empfänger', en: 'No recipients' },
@@ -120,17 +138,33 @@ export const me = {
   'portal.me.export': { de: 'Export der Daten', en: 'Export of the data' },
   'portal.me.export.none': { de: 'Kein Export mitgeschickt', en: 'No export sent' },
   'portal.me.offers': {
-    de: '{received} Angebote: {delivered} zugestellt, {held} zurückgehalten, {hidden} ausgeblendet',
-    en: '{received} offers: {delivered} delivered, {held} held back, {hidden} hidden',
+    de: {
+      one: '{count} Angebot: {delivered} zugestellt, {held} zurückgehalten, {hidden} ausgeblendet',
+      other:
+        '{count} Angebote: {delivered} zugestellt, {held} zurückgehalten, {hidden} ausgeblendet',
+    },
+    en: {
+      one: '{count} offer: {delivered} delivered, {held} held back, {hidden} hidden',
+      other: '{count} offers: {delivered} delivered, {held} held back, {hidden} hidden',
+    },
   },
+  // Two counts, two entries: each names its own noun in the form its count asks for.
   'portal.me.rewards': {
-    de: '{count} Prämien, {points} Punkte',
-    en: '{count} rewards, {points} points',
+    de: { one: '{count} Prämie', other: '{count} Prämien' },
+    en: { one: '{count} reward', other: '{count} rewards' },
+  },
+  'portal.me.rewards.points': {
+    de: { one: '{count} Punkt', other: '{count} Punkte' },
+    en: { one: '{count} point', other: '{count} points' },
   },
   'portal.me.rewards.discount': { de: 'bester Rabatt {percent} %', en: 'best discount {percent}%' },
   'portal.me.complaints': {
-    de: '{submitted} Beschwerden eingereicht, {drafts} Entwürfe',
-    en: '{submitted} complaints submitted, {drafts} drafts',
+    de: { one: '{count} Beschwerde eingereicht', other: '{count} Beschwerden eingereicht' },
+    en: { one: '{count} complaint submitted', other: '{count} complaints submitted' },
+  },
+  'portal.me.complaints.drafts': {
+    de: { one: '{count} Entwurf', other: '{count} Entwürfe' },
+    en: { one: '{count} draft', other: '{count} drafts' },
   },
   'portal.me.revocation.open': {
     de: 'Widerruf vom {date}: noch nicht bestätigt',

@@ -18,8 +18,14 @@ export const offers = {
     en: 'The clearinghouse cannot be reached right now. You see what your vault holds; new offers arrive with the next check.',
   },
   'extension.offers.notifyMore': {
-    de: '{count} weitere Angebote warten im Assistenten.',
-    en: '{count} more offers are waiting in the Assistant.',
+    de: {
+      one: '{count} weiteres Angebot wartet im Assistenten.',
+      other: '{count} weitere Angebote warten im Assistenten.',
+    },
+    en: {
+      one: '{count} more offer is waiting in the Assistant.',
+      other: '{count} more offers are waiting in the Assistant.',
+    },
   },
   'extension.offers.tab.delivered': { de: 'Zugestellt ({count})', en: 'Delivered ({count})' },
   'extension.offers.tab.held': { de: 'Zurückgehalten ({count})', en: 'Held ({count})' },
@@ -41,8 +47,16 @@ export const offers = {
     en: 'A reward from {company} was rejected on {date}. Reason: {reason}',
   },
   'extension.offers.draftsNotKept': {
-    de: 'Beim letzten Abruf ließen sich Verstöße nicht als Beschwerdeentwurf aufnehmen (Anzahl: {count}): Die Liste der Entwürfe ist voll oder lässt sich nicht lesen. Reichen Sie Entwürfe unter „Beschwerden“ ein oder verwerfen Sie sie, um Platz zu schaffen. Die betroffenen Angebote bleiben mit dem Grund unter „Ausgeblendet“.',
-    en: 'The last check could not keep {count} breach(es) as complaint drafts: the list of drafts is full or cannot be read. Submit or discard drafts under “Complaints” to make room. The offers concerned stay under “Hidden” with the reason.',
+    de: {
+      one: 'Beim letzten Abruf ließ sich {count} Verstoß nicht als Beschwerdeentwurf aufnehmen: Die Liste der Entwürfe ist voll oder lässt sich nicht lesen. Reichen Sie Entwürfe unter „Beschwerden“ ein oder verwerfen Sie sie, um Platz zu schaffen. Das betroffene Angebot bleibt mit dem Grund unter „Ausgeblendet“.',
+      other:
+        'Beim letzten Abruf ließen sich {count} Verstöße nicht als Beschwerdeentwürfe aufnehmen: Die Liste der Entwürfe ist voll oder lässt sich nicht lesen. Reichen Sie Entwürfe unter „Beschwerden“ ein oder verwerfen Sie sie, um Platz zu schaffen. Die betroffenen Angebote bleiben mit dem Grund unter „Ausgeblendet“.',
+    },
+    en: {
+      one: 'The last check could not keep {count} breach as a complaint draft: the list of drafts is full or cannot be read. Submit or discard drafts under “Complaints” to make room. The offers concerned stay under “Hidden” with the reason.',
+      other:
+        'The last check could not keep {count} breaches as complaint drafts: the list of drafts is full or cannot be read. Submit or discard drafts under “Complaints” to make room. The offers concerned stay under “Hidden” with the reason.',
+    },
   },
   'extension.offers.empty': { de: 'Hier ist nichts.', en: 'Nothing here.' },
   'extension.offers.brand': { de: 'von {brand}', en: 'from {brand}' },
@@ -139,8 +153,14 @@ export const offers = {
     en: 'What was wrong: {reasons}',
   },
   'extension.offers.complaint.evidence': {
-    de: 'Beleg: {count} signierte Nachricht(en) des Unternehmens',
-    en: 'Evidence: {count} signed message(s) of the company',
+    de: {
+      one: 'Beleg: {count} signierte Nachricht des Unternehmens',
+      other: 'Beleg: {count} signierte Nachrichten des Unternehmens',
+    },
+    en: {
+      one: 'Evidence: {count} signed message of the company',
+      other: 'Evidence: {count} signed messages of the company',
+    },
   },
   'extension.offers.complaint.comment': {
     de: 'Ihre Anmerkung (freiwillig)',

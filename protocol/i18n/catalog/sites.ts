@@ -156,8 +156,14 @@ export const sites = {
     en: 'Saved. Applies from the next visit to {site}.',
   },
   'extension.sites.damaged': {
-    de: '{count} Website-Einträge sind beschädigt und werden nicht angezeigt.',
-    en: '{count} website records are damaged and not shown.',
+    de: {
+      one: '{count} Website-Eintrag ist beschädigt und wird nicht angezeigt.',
+      other: '{count} Website-Einträge sind beschädigt und werden nicht angezeigt.',
+    },
+    en: {
+      one: '{count} website record is damaged and not shown.',
+      other: '{count} website records are damaged and not shown.',
+    },
   },
   'extension.sites.tcf.purpose.1': {
     de: 'Informationen auf einem Gerät speichern und abrufen',
