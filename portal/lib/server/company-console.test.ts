@@ -40,6 +40,7 @@ import {
   type CompanyConsole,
 } from './company-console';
 import { testDialects } from './db/test-databases';
+import { overdueRevocations, trustFigures } from './trust';
 import type { PersonView } from './people';
 import { SoftAuthenticator } from './soft-authenticator';
 
@@ -207,6 +208,58 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     expect(overview.company.trust.revocationAcks).toEqual({ onTime: 1, overdue: 1, open: 1 });
     expect(overview.staff.map((p) => p.name)).toEqual(['Sven Staff']);
     expect(overview.ackDeadlineHours).toBe(72);
+  });
+
+  it('judges a revocation by the deadline of its receipt, not by a setting changed since', async () => {
+    const { company, staff, staffKey } = await companyWithStaff();
+    const requestSha256 = await openRequest(company);
+    const first = await grant(company, requestSha256);
+    const second = await grant(company, requestSha256);
+    const acked = await revoke(company, first.pseudonym);
+    const open = await revoke(company, second.pseudonym);
+    api.clock.advance(48 * hour);
+    await console_.submit(
+      staff,
+      'revocation-ack',
+      await staffAck(company, staffKey, acked, first.pseudonym.id),
+    );
+    // The operator lowers the deadline to 24 hours: acknowledged at hour 48 within the 72 its
+    // receipt said, it stays on time; the open one is due at hour 72 still, not overdue at 48.
+    const shorter = createCompanyConsole(api.services, { ackDeadlineMs: 24 * hour * 1000 });
+    const overview = await shorter.overview(staff);
+    expect(overview.revocations.map((r) => [r.sha256, r.state])).toEqual([
+      [open, 'open'],
+      [acked, 'acknowledged'],
+    ]);
+    expect(overview.revocations[0]!.deadline).toBe(
+      overview.revocations[0]!.receivedAt + 72 * hour * 1000,
+    );
+    const figures = async () =>
+      (
+        await trustFigures(
+          api.tdb.cdb.db,
+          [{ id: company.id, status: 'active' }],
+          api.clock.ms,
+          24 * hour * 1000,
+        )
+      ).get(company.id)!.revocationAcks;
+    const overdue = () =>
+      overdueRevocations(api.tdb.cdb.db, company.id, api.clock.ms, 24 * hour * 1000);
+    expect(await figures()).toEqual({ onTime: 1, overdue: 0, open: 1 });
+    expect(await overdue()).toEqual([]);
+    // A revocation stored before deadlines were kept is judged by the setting, as before.
+    await api.tdb.cdb.db
+      .updateTable('revocations')
+      .set({ ack_deadline: null })
+      .where('sha256', '=', open)
+      .execute();
+    const older = await shorter.overview(staff);
+    expect(older.revocations.map((r) => [r.sha256, r.state])).toEqual([
+      [open, 'overdue'],
+      [acked, 'acknowledged'],
+    ]);
+    expect(await figures()).toEqual({ onTime: 1, overdue: 1, open: 0 });
+    expect((await overdue()).map((f) => f.revocationSha256)).toEqual([open]);
   });
 
   it('offers an open request’s link to share and none for a targeted one', async () => {

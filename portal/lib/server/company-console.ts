@@ -28,6 +28,7 @@ import { selectComplaints } from './oversight';
 import { statusFor } from './problem';
 import type { CorrectionItem } from './relay';
 import { ackDeadlineFromEnv, type Services } from './services';
+import { ackDueAt } from './trust';
 
 /** A revocation as the console lists it: unacknowledged and overdue ones first. */
 export interface ConsoleRevocation {
@@ -392,7 +393,7 @@ export function createCompanyConsole(
     const want = page * consolePageSize + 1;
     const open = await db
       .selectFrom('revocations')
-      .select(['sha256', 'pseudonym', 'iat', 'received_at', 'acked_at'])
+      .select(['sha256', 'pseudonym', 'iat', 'received_at', 'acked_at', 'ack_deadline'])
       .where('company_id', '=', companyId)
       .where('acked_at', 'is', null)
       .orderBy('received_at')
@@ -404,7 +405,7 @@ export function createCompanyConsole(
         ? []
         : await db
             .selectFrom('revocations')
-            .select(['sha256', 'pseudonym', 'iat', 'received_at', 'acked_at'])
+            .select(['sha256', 'pseudonym', 'iat', 'received_at', 'acked_at', 'ack_deadline'])
             .where('company_id', '=', companyId)
             .where('acked_at', 'is not', null)
             .orderBy('acked_at', 'desc')
@@ -412,7 +413,7 @@ export function createCompanyConsole(
             .limit(want - open.length)
             .execute();
     const view = (row: (typeof open)[number]): ConsoleRevocation => {
-      const deadline = row.received_at + ackDeadlineMs;
+      const deadline = ackDueAt(row, ackDeadlineMs);
       return {
         sha256: row.sha256,
         pseudonym: row.pseudonym,

@@ -40,7 +40,7 @@ import {
   type StoredReceipt,
 } from './message-store';
 import { assertWithinRequest } from './scopes';
-import { overdueRevocations, type OverdueRevocation } from './trust';
+import { ackDueAt, overdueRevocations, type OverdueRevocation } from './trust';
 import { nodeEd25519Verify } from './ed25519';
 import { pointChecker } from './point-check';
 import { pseudonymObligations, type ObligationsView } from './obligations';
@@ -887,6 +887,8 @@ export function createConsentService(
               received_at: nowMs,
               ack_sha256: null,
               acked_at: null,
+              // Fixed now: a later change of the setting does not judge it again.
+              ack_deadline: nowMs + ackDeadlineMs,
             })
             .execute();
           await appendFeedEvent(
@@ -910,13 +912,13 @@ export function createConsentService(
       if (resend !== undefined) {
         const acked = await db
           .selectFrom('revocations')
-          .select(['received_at', 'acked_at'])
+          .select(['received_at', 'acked_at', 'ack_deadline'])
           .where('ack_sha256', '=', resend.sha256)
           .executeTakeFirst();
         const onTime =
           acked?.acked_at !== null &&
           acked !== undefined &&
-          acked.acked_at <= acked.received_at + ackDeadlineMs;
+          acked.acked_at <= ackDueAt(acked, ackDeadlineMs);
         return { ...resend, onTime };
       }
       // Any status: a suspended company must still be able to confirm that it stopped. A staff
@@ -930,7 +932,7 @@ export function createConsentService(
       const payload = opened.payload;
       const revocation = await db
         .selectFrom('revocations')
-        .select(['received_at', 'ack_sha256'])
+        .select(['received_at', 'ack_sha256', 'ack_deadline'])
         .where('sha256', '=', payload.revocationSha256)
         .where('company_id', '=', company.id)
         .where('pseudonym', '=', payload.pseudonym)
@@ -970,7 +972,7 @@ export function createConsentService(
           if (Number(updated.numUpdatedRows) !== 1) throw alreadyAcked();
         },
       });
-      return { ...receipt, onTime: nowMs <= revocation.received_at + ackDeadlineMs };
+      return { ...receipt, onTime: nowMs <= ackDueAt(revocation, ackDeadlineMs) };
     },
 
     async feed(companyId, after, limit) {

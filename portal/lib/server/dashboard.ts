@@ -19,7 +19,7 @@ import { ProtocolError } from '$protocol/errors';
 import { complaintReasons } from '$protocol/messages';
 import { maxListPage } from '$lib/components/regulator/paging';
 import type { CompanyStatus, Database } from './db/schema';
-import { dataRequestStates } from './trust';
+import { ackDueSql, dataRequestStates } from './trust';
 
 const weekMs = 7 * 24 * 60 * 60 * 1000;
 /** 1970-01-05 was a Monday: weeks are counted from there (as registry.ts does). */
@@ -173,7 +173,7 @@ export async function dashboardFigures(
     )}`
       .execute(db)
       .then((result) => result.rows);
-  const deadline = sql.lit(ackDeadlineMs);
+  const due = ackDueSql(ackDeadlineMs);
   const now = sql.lit(nowMs);
 
   const [
@@ -223,7 +223,7 @@ export async function dashboardFigures(
         .selectFrom('revocations')
         .select(['company_id', sql<number>`count(*)`.as('n')])
         .where(
-          sql<boolean>`(acked_at is not null and acked_at > received_at + ${deadline}) or (acked_at is null and received_at < ${now} - ${deadline})`,
+          sql<boolean>`(acked_at is not null and acked_at > ${due}) or (acked_at is null and ${due} < ${now})`,
         )
         .groupBy('company_id')
         .execute(),

@@ -17,6 +17,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { base64urlEncode } from '$protocol/encoding';
 import { publicJwk } from '$protocol/keys';
@@ -52,6 +53,7 @@ import {
 import { createDurableWriter, type DurableWriter } from './db/durable-writer';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
 import { migrationsFor } from './db/migrations/index';
+import type { Database } from './db/schema';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
 import { startLog, type ClearinghouseLog } from './log/clearinghouse-log';
 import { createLogHttpServer } from './log/log-http-server';
@@ -158,20 +160,24 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
       ),
       201,
     );
-    const revocation = await expectJson<Receipt>(
-      await post(
-        revocationsRoute.POST,
-        '/api/v1/revocations',
-        await sign(
-          'revocation',
-          {
-            ...claims(clock, customers[2]!.id, company.id),
-            grants: [{ grantSha256: grants[2]! }],
-          },
-          customers[2]!.keyPair,
+    // Today's services write `revocations.ack_deadline` (migration 0019): the row is written
+    // through them with the column there, then left in the previous release's shape without it.
+    const revocation = await inPreviousShape(tdb.cdb.db, 'revocations', 'ack_deadline', async () =>
+      expectJson<Receipt>(
+        await post(
+          revocationsRoute.POST,
+          '/api/v1/revocations',
+          await sign(
+            'revocation',
+            {
+              ...claims(clock, customers[2]!.id, company.id),
+              grants: [{ grantSha256: grants[2]! }],
+            },
+            customers[2]!.keyPair,
+          ),
         ),
+        201,
       ),
-      201,
     );
     const offers = [
       await expectJson<{ id: string }>(
@@ -230,6 +236,14 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
       200,
     );
     expect(relationships.grants).toMatchObject([{ sha256: grants[2], status: 'revoked' }]);
+    // A revocation of the previous release keeps no deadline of its own: judged by the setting.
+    expect(
+      await tdb.cdb.db
+        .selectFrom('revocations')
+        .select('ack_deadline')
+        .where('sha256', '=', revocation.sha256)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ ack_deadline: null });
     const inbox = await expectJson<{ items: { id: string; kind: string }[] }>(
       await get(
         inboxRoute.GET,
@@ -359,5 +373,24 @@ async function receiptsOf(log: ClearinghouseLog, shas: readonly string[]): Promi
     return receipts;
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/**
+ * Runs `write` (today's services) with `column`, which a later migration adds to `table`, there
+ * for the moment, then drops it again: what `write` stored is left in the previous release's
+ * shape, and the migration under test adds the column to it.
+ */
+async function inPreviousShape<T>(
+  db: Kysely<Database>,
+  table: string,
+  column: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  await db.schema.alterTable(table).addColumn(column, 'bigint').execute();
+  try {
+    return await write();
+  } finally {
+    await db.schema.alterTable(table).dropColumn(column).execute();
   }
 }

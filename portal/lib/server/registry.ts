@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { CompanyStatus } from './db/schema';
 import type { ServiceContext } from './message-store';
-import { trustFigures, type TrustFigures } from './trust';
+import { ackDueSql, trustFigures, type TrustFigures } from './trust';
 import {
   registryLimits,
   type RegistryQuery,
@@ -266,17 +266,17 @@ export function createRegistryService(
         }
       }
 
-      const deadline = sql.lit(options.ackDeadlineMs);
+      const due = ackDueSql(options.ackDeadlineMs);
       const now = sql.lit(nowMs);
       const revocations = await db
         .selectFrom('revocations')
         .select([
           bucket('received_at').as('week'),
           sql<number>`count(*)`.as('n'),
-          sql<number>`sum(case when acked_at is not null and acked_at <= received_at + ${deadline} then 1 else 0 end)`.as(
+          sql<number>`sum(case when acked_at is not null and acked_at <= ${due} then 1 else 0 end)`.as(
             'on_time',
           ),
-          sql<number>`sum(case when (acked_at is not null and acked_at > received_at + ${deadline}) or (acked_at is null and received_at + ${deadline} < ${now}) then 1 else 0 end)`.as(
+          sql<number>`sum(case when (acked_at is not null and acked_at > ${due}) or (acked_at is null and ${due} < ${now}) then 1 else 0 end)`.as(
             'overdue',
           ),
         ])

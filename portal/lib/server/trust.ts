@@ -21,7 +21,14 @@
  *   company or one of its brands (oversight.ts; withdrawn signals do not count);
  * - `status`: pending, active or suspended.
  */
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type RawBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { CompanyStatus, Database } from './db/schema';
 
 export interface TrustFigures {
@@ -33,6 +40,29 @@ export interface TrustFigures {
   upheldComplaints: number;
   boycotts: number;
   refusedRelayAttempts: number;
+}
+
+/**
+ * When the acknowledgement of revocation `row` is due (ms): its own deadline, fixed when it was
+ * stored; for a row stored before migration 0019, its receipt plus `ackDeadlineMs` (the setting).
+ *
+ * @example
+ * ```ts
+ * ackDueAt({ received_at: 0, ack_deadline: null }, defaultAckDeadlineMs); // 259200000
+ * ```
+ */
+export function ackDueAt(
+  row: { received_at: number; ack_deadline: number | null },
+  ackDeadlineMs: number,
+): number {
+  return row.ack_deadline === null
+    ? Number(row.received_at) + ackDeadlineMs
+    : Number(row.ack_deadline);
+}
+
+/** {@link ackDueAt} in SQL, over the columns of `revocations` (or of its alias `table`). */
+export function ackDueSql(ackDeadlineMs: number, table = 'revocations'): RawBuilder<number> {
+  return sql<number>`coalesce(${sql.ref(`${table}.ack_deadline`)}, ${sql.ref(`${table}.received_at`)} + ${sql.lit(ackDeadlineMs)})`;
 }
 
 /** The default acknowledgement deadline of a revocation: 72 hours (issue 4). */
@@ -117,18 +147,18 @@ export async function trustFigures(
     .execute();
   for (const row of relationships) result.get(row.company_id)!.activeRelationships = Number(row.n);
 
-  const deadline = sql<number>`${ackDeadlineMs}`;
+  const due = ackDueSql(ackDeadlineMs);
   const acks = await db
     .selectFrom('revocations')
     .select([
       'company_id',
-      sql<number>`sum(case when acked_at is not null and acked_at <= received_at + ${deadline} then 1 else 0 end)`.as(
+      sql<number>`sum(case when acked_at is not null and acked_at <= ${due} then 1 else 0 end)`.as(
         'on_time',
       ),
-      sql<number>`sum(case when (acked_at is not null and acked_at > received_at + ${deadline}) or (acked_at is null and received_at + ${deadline} < ${nowMs}) then 1 else 0 end)`.as(
+      sql<number>`sum(case when (acked_at is not null and acked_at > ${due}) or (acked_at is null and ${due} < ${nowMs}) then 1 else 0 end)`.as(
         'overdue',
       ),
-      sql<number>`sum(case when acked_at is null and received_at + ${deadline} >= ${nowMs} then 1 else 0 end)`.as(
+      sql<number>`sum(case when acked_at is null and ${due} >= ${nowMs} then 1 else 0 end)`.as(
         'open',
       ),
     ])
@@ -222,15 +252,12 @@ export async function overdueRevocations(
 ): Promise<OverdueRevocation[]> {
   const rows = await db
     .selectFrom('revocations')
-    .select(['sha256', 'pseudonym', 'received_at', 'acked_at'])
+    .select(['sha256', 'pseudonym', 'received_at', 'acked_at', 'ack_deadline'])
     .where('company_id', '=', companyId)
     .where((eb) =>
       eb.or([
-        eb.and([
-          eb('acked_at', 'is not', null),
-          eb('acked_at', '>', eb('received_at', '+', ackDeadlineMs)),
-        ]),
-        eb.and([eb('acked_at', 'is', null), eb('received_at', '<', nowMs - ackDeadlineMs)]),
+        eb.and([eb('acked_at', 'is not', null), eb('acked_at', '>', ackDueSql(ackDeadlineMs))]),
+        eb.and([eb('acked_at', 'is', null), eb(ackDueSql(ackDeadlineMs), '<', nowMs)]),
       ]),
     )
     // The newest, should there be more than fit: a long-standing record must not hide new ones.
@@ -243,7 +270,7 @@ export async function overdueRevocations(
     revocationSha256: row.sha256,
     pseudonym: row.pseudonym,
     receivedAt: row.received_at,
-    deadline: row.received_at + ackDeadlineMs,
+    deadline: ackDueAt(row, ackDeadlineMs),
     ackedAt: row.acked_at,
   }));
 }

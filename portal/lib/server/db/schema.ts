@@ -265,6 +265,11 @@ export interface RevocationsTable {
   received_at: number;
   ack_sha256: string | null;
   acked_at: number | null;
+  /**
+   * When the acknowledgement is due (ms), fixed on receipt (migration 0019); null for rows stored
+   * before, judged against the current setting (`revocationAckDeadline`).
+   */
+  ack_deadline: number | null;
 }
 
 /** The company feed: grants, refusals and revocations in the order they were stored. */

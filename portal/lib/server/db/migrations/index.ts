@@ -18,6 +18,7 @@ import { webhookAttemptUrl } from './0015_webhook_attempt_url';
 import { relayContactsPseudonym } from './0016_relay_contacts_pseudonym';
 import { complaintEvidenceKinds } from './0017_complaint_evidence_kinds';
 import { webhookTurns } from './0018_webhook_turns';
+import { revocationDeadline } from './0019_revocation_deadline';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -47,5 +48,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0016_relay_contacts_pseudonym': relayContactsPseudonym(dialect),
     '0017_complaint_evidence_kinds': complaintEvidenceKinds(dialect),
     '0018_webhook_turns': webhookTurns(dialect),
+    '0019_revocation_deadline': revocationDeadline(dialect),
   };
 }
