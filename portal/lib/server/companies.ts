@@ -557,6 +557,23 @@ export function createCompanyService(
               ),
             )
             .execute();
+          // So may an acknowledgement: a forged one told the customer that the company stopped.
+          // The revocation is unacknowledged again, due by its deadline, overdue past it.
+          await trx
+            .updateTable('revocations')
+            .set({ ack_sha256: null, acked_at: null })
+            .where('company_id', '=', company.id)
+            .where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('messages as m')
+                  .select('m.sha256')
+                  .whereRef('m.sha256', '=', 'revocations.ack_sha256')
+                  .where('m.signer', '=', payload.kid)
+                  .where('m.iat', '>=', since),
+              ),
+            )
+            .execute();
         }
       };
     }

@@ -43,7 +43,11 @@ import { assertWithinRequest } from './scopes';
 import { ackDueAt, overdueRevocations, type OverdueRevocation } from './trust';
 import { nodeEd25519Verify } from './ed25519';
 import { pointChecker } from './point-check';
-import { pseudonymObligations, type ObligationsView } from './obligations';
+import {
+  pseudonymObligations,
+  requireSignerNotCompromised,
+  type ObligationsView,
+} from './obligations';
 import { deleteRelayItems } from './relay';
 
 export { appendFeedEvent, appendFeedEvents } from './grant-effects';
@@ -962,6 +966,8 @@ export function createConsentService(
         pseudonym: payload.pseudonym,
         logged: true,
         apply: async (trx) => {
+          // A compromise stored since the check above reopens the acknowledgements before it.
+          await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat);
           const updated = await trx
             .updateTable('revocations')
             .set({ ack_sha256: opened.sha256, acked_at: nowMs })

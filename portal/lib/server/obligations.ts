@@ -295,8 +295,12 @@ export const maxOpenDataRequests = 10;
  * sees this message. A staff key (not a company key) is not affected.
  *
  * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` when the key was declared compromised since `iat`.
+ * @example
+ * ```ts
+ * apply: async (trx) => { await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat); ... }
+ * ```
  */
-async function requireSignerNotCompromised(
+export async function requireSignerNotCompromised(
   trx: Transaction<Database>,
   companyId: string,
   kid: string,
@@ -311,7 +315,7 @@ async function requireSignerNotCompromised(
   if (row?.compromised_since != null && Number(row.compromised_since) <= iat) {
     throw new ProtocolError(
       'ERR_JWS_KID_UNKNOWN',
-      'The key that signed this answer was declared compromised from before it was signed.',
+      'The key that signed this message was declared compromised from before it was signed.',
     );
   }
 }

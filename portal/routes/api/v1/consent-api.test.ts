@@ -174,6 +174,20 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
     return post(acksRoute.POST, '/api/v1/revocation-acks', token);
   }
 
+  /** A `company-key` message of `company` signed by `signer`, posted. */
+  async function keyChange(
+    company: TestCompany,
+    signer: TestCompany['keyPair'],
+    body: Record<string, unknown>,
+  ): Promise<Response> {
+    const token = await sign(
+      'company-key',
+      { ...claims(api.clock, company.id, testOrigin), ...body } as Payload<'company-key'>,
+      signer,
+    );
+    return post(keysRoute.POST, '/api/v1/companies/me/keys', token);
+  }
+
   /** A company with one granted pseudonym (the customer's pairwise key). */
   async function relationship(): Promise<{
     company: TestCompany;
@@ -485,19 +499,6 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
   });
 
   describe('POST /api/v1/companies/me/keys', () => {
-    async function keyChange(
-      company: TestCompany,
-      signer: TestCompany['keyPair'],
-      body: Record<string, unknown>,
-    ): Promise<Response> {
-      const token = await sign(
-        'company-key',
-        { ...claims(api.clock, company.id, testOrigin), ...body } as Payload<'company-key'>,
-        signer,
-      );
-      return post(keysRoute.POST, '/api/v1/companies/me/keys', token);
-    }
-
     it('adds a key that can then sign, retires one by another key, and refuses the retired one', async () => {
       const company = await register();
       const second = newCompany();
@@ -1118,6 +1119,49 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         activeRelationships: 0,
         revocationAcks: { onTime: 1, overdue: 0, open: 0 },
       });
+    });
+
+    it('counts an acknowledgement signed with a key since declared compromised as none, and takes a new one', async () => {
+      const { company, pseudonym } = await relationship();
+      const second = newCompany();
+      expect(
+        (
+          await keyChange(company, company.keyPair, {
+            action: 'add',
+            key: publicJwk(second.keyPair),
+          })
+        ).status,
+      ).toBe(201);
+      const revocation = await expectJson<Receipt>(await revoke(pseudonym, company, 'all'), 201);
+      api.clock.advance(10);
+      const since = api.clock.seconds();
+      // A thief with the first key acknowledges: the customer reads that the company stopped.
+      await expectJson(await ack(company, revocation.sha256, pseudonym.id), 201);
+      const acks = async () =>
+        (
+          await expectJson<{ trust: { revocationAcks: Record<string, number> } }>(
+            await get(companyRoute.GET, `/api/v1/companies/${company.id}`, api.clock),
+            200,
+          )
+        ).trust.revocationAcks;
+      expect(await acks()).toEqual({ onTime: 1, overdue: 0, open: 0 });
+      api.clock.advance(10);
+      expect(
+        (
+          await keyChange(company, second.keyPair, {
+            action: 'compromised',
+            kid: company.kid,
+            since,
+          })
+        ).status,
+      ).toBe(201);
+      // Failed before: the forged acknowledgement kept the revocation acknowledged on time.
+      expect(await acks()).toEqual({ onTime: 0, overdue: 0, open: 1 });
+      await expectJson(
+        await ack({ ...company, keyPair: second.keyPair }, revocation.sha256, pseudonym.id),
+        201,
+      );
+      expect(await acks()).toEqual({ onTime: 1, overdue: 0, open: 0 });
     });
 
     it('stores exactly one of two racing acknowledgements', async () => {
