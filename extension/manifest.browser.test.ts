@@ -71,6 +71,13 @@ describe('createManifest', () => {
       createManifest('firefox', '1.2.3', 'https://clearinghouse.example:8443/').host_permissions,
     ).toEqual(['http://*/*', 'https://*/*']);
     expect(() => createManifest('chromium', '1.2.3', 'ftp://x')).toThrow(/not http/);
+    expect(() => createManifest('chromium', '1.2.3', 'http://clearinghouse.example')).toThrow(
+      /use https/,
+    );
+    expect(createManifest('chromium', '1.2.3', 'http://127.0.0.1:3100').host_permissions).toEqual([
+      'http://*/*',
+      'https://*/*',
+    ]);
   });
 
   it('puts only the small banner detector and the bridge on every page, at document_idle (issue 11)', () => {

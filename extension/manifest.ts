@@ -4,6 +4,7 @@
  */
 import { catalog, defaultLocale, locales, type Locale, type MessageKey } from '../protocol/i18n';
 import { browserFamily, type BuildTarget } from './target';
+import { clearinghouseUrlProblem } from './core/settings';
 
 /** Icon sizes the browsers ask for (toolbar at 1x/2x, management page, store). */
 export const iconSizes = [16, 32, 48, 128] as const;
@@ -122,6 +123,11 @@ export function hostPermissionFor(url: string): string {
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
     throw new Error(`CLEARINGHOUSE_URL ${JSON.stringify(url)} is not http(s)`);
+  // The setting refuses plain http off loopback (extension/core/settings): so does the build.
+  if (clearinghouseUrlProblem(url) === 'insecure')
+    throw new Error(
+      `CLEARINGHOUSE_URL ${JSON.stringify(url)} is plain http off loopback: use https`,
+    );
   return `${parsed.protocol}//${parsed.hostname}/*`;
 }
 

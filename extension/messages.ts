@@ -466,6 +466,8 @@ const vaultResponses = [
     damaged: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(100_000)),
     /** The Assistant's clock, so the view flags overdue acknowledgements and answers. */
     now: timeMs,
+    /** Why the refresh asked for failed: `items` are then the vault's copy (absent: refreshed). */
+    refreshFailed: v.optional(v.picklist([...protocolErrorCodes, unexpectedActionError])),
   }),
   v.strictObject({
     type: v.literal('banners.config'),

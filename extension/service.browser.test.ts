@@ -10,6 +10,9 @@ import { Vault } from './vault/vault';
 import { keyPairFromSeed } from '../protocol/keys';
 import { ready as sodiumReady, sha256 } from '../protocol/sodium';
 import { verifierKeyText } from '../protocol/tlog';
+import { ApiProblem } from '../protocol/client';
+import { companyIdentity } from './core/identity';
+import { companyOrigin, FakeClearinghouse } from './core/wallet.fixture';
 
 const PASS = 'correct horse battery staple';
 const CO_A = `co_${'A'.repeat(43)}`;
@@ -45,6 +48,40 @@ const registryFetch: ClientFetch = async (url) => {
     };
   return { status: 404, text: async () => '{}' };
 };
+
+/** The log key `localhost:3000/log` the n-th clearinghouse key names. */
+function logKeyOf(n: number): string {
+  return verifierKeyText(
+    'localhost:3000/log',
+    keyPairFromSeed(new Uint8Array(32).fill(n)).publicKey,
+    sha256,
+  );
+}
+
+/**
+ * `fetch` with the description of the clearinghouse asked (whatever its URL) serving the log key
+ * `served()`, or out of reach while that is null.
+ */
+function describing(served: () => string | null, fetch: ClientFetch = registryFetch): ClientFetch {
+  return async (url, init) => {
+    if (!url.endsWith('/.well-known/clearinghouse.json')) return fetch(url, init);
+    const key = served();
+    if (key === null) throw new TypeError('fetch failed');
+    const origin = new URL(url).origin;
+    return {
+      status: 200,
+      text: async () =>
+        JSON.stringify({
+          origin,
+          apiBase: `${origin}/api/v1`,
+          protocolVersions: [1],
+          logOrigin: 'localhost:3000/log',
+          logVerifierKey: key,
+          webhookKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) },
+        }),
+    };
+  };
+}
 
 let counter = 0;
 function setup(overrides: Partial<ServicePorts> = {}) {
@@ -151,6 +188,24 @@ describe('the Assistant service', () => {
     expect(await ports.sessionKey.read()).toBeNull();
   });
 
+  it('does not let an open dashboard’s status poll (every 5 s) keep the vault open', async () => {
+    const { service, clock } = setup();
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    const { settings } = (await send(s, { type: 'settings.get' })) as Extract<
+      Response,
+      { type: 'settings' }
+    >;
+    await send(s, { type: 'settings.set', settings: { ...settings, autoLockMinutes: 1 } });
+    let state = 'unlocked';
+    for (let polls = 0; polls < 13 && state === 'unlocked'; polls++) {
+      clock.ms += 5_000;
+      state = ((await send(s, { type: 'vault.status' })) as { state: string }).state;
+    }
+    // The poll itself finds the idle time over and locks: the dashboard learns it at once.
+    expect(state).toBe('locked');
+  });
+
   it('edits the profile and the blacklist', async () => {
     const { service } = setup();
     const s = service();
@@ -246,53 +301,35 @@ describe('the Assistant service', () => {
   });
   it('pins the log key on first contact, warns on a change and re-pins only when told', async () => {
     await sodiumReady();
-    const keyOf = (n: number) =>
-      verifierKeyText(
-        'localhost:3000/log',
-        keyPairFromSeed(new Uint8Array(32).fill(n)).publicKey,
-        sha256,
-      );
-    let served = keyOf(1);
-    const fetch: ClientFetch = async (url) => {
-      if (!url.endsWith('/.well-known/clearinghouse.json'))
-        return registryFetch(url, { method: 'GET', headers: {} });
-      return {
-        status: 200,
-        text: async () =>
-          JSON.stringify({
-            origin: 'http://localhost:3000',
-            apiBase: 'http://localhost:3000/api/v1',
-            protocolVersions: [1],
-            logOrigin: 'localhost:3000/log',
-            logVerifierKey: served,
-            webhookKey: { kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43) },
-          }),
-      };
-    };
+    let served = logKeyOf(1);
+    const fetch = describing(() => served);
     const { service } = setup({ fetch });
     const s = service();
     await send(s, { type: 'vault.create', passphrase: PASS });
     expect(await s.lastLogKeyCheck).toBe('pinned');
     const pinned = (await s.settings()).pinnedLogKey;
-    expect(pinned).toBe(keyOf(1));
-    served = keyOf(2);
+    expect(pinned).toBe(logKeyOf(1));
+    served = logKeyOf(2);
     expect(await send(s, { type: 'settings.check-log-key' })).toMatchObject({
       type: 'log-key',
       outcome: 'mismatch',
-      settings: { pinnedLogKey: keyOf(1), logKeyMismatch: { pinned: keyOf(1), served: keyOf(2) } },
+      settings: {
+        pinnedLogKey: logKeyOf(1),
+        logKeyMismatch: { pinned: logKeyOf(1), served: logKeyOf(2) },
+      },
     });
     // The UI cannot overwrite the pin through settings.set.
     const current = await s.settings();
     await send(s, {
       type: 'settings.set',
-      settings: { ...current, pinnedLogKey: keyOf(2), logKeyMismatch: null },
+      settings: { ...current, pinnedLogKey: logKeyOf(2), logKeyMismatch: null },
     });
-    expect(await s.settings()).toMatchObject({ pinnedLogKey: keyOf(1) });
-    expect(await codeOf(() => send(s, { type: 'settings.trust-log-key', served: keyOf(3) }))).toBe(
-      'ERR_REQUEST_MISMATCH',
-    );
-    expect(await send(s, { type: 'settings.trust-log-key', served: keyOf(2) })).toMatchObject({
-      settings: { pinnedLogKey: keyOf(2), logKeyMismatch: null },
+    expect(await s.settings()).toMatchObject({ pinnedLogKey: logKeyOf(1) });
+    expect(
+      await codeOf(() => send(s, { type: 'settings.trust-log-key', served: logKeyOf(3) })),
+    ).toBe('ERR_REQUEST_MISMATCH');
+    expect(await send(s, { type: 'settings.trust-log-key', served: logKeyOf(2) })).toMatchObject({
+      settings: { pinnedLogKey: logKeyOf(2), logKeyMismatch: null },
     });
     // A new clearinghouse URL is a new first contact.
     await send(s, {
@@ -354,6 +391,32 @@ describe('the page bridge in the service (issue 7)', () => {
       asOf: expect.any(Number),
       fresh: true,
     });
+  });
+
+  it('lets no web page keep the vault open: only the owner’s own pages postpone the auto-lock', async () => {
+    await ready();
+    const { service, clock } = setup();
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    const { settings } = (await send(s, { type: 'settings.get' })) as Extract<
+      Response,
+      { type: 'settings' }
+    >;
+    await send(s, { type: 'settings.set', settings: { ...settings, autoLockMinutes: 2 } });
+    const own = { ...page, origin: 'http://localhost:3000' };
+    // A page posting junk, and the clearinghouse's own page reading the view, once a minute.
+    const pageRequests: [unknown, Parameters<AssistantService['handle']>[1]][] = [
+      [{ type: 'bridge.request', id: 'a1', request: 'A'.repeat(43) }, page],
+      [{ type: 'bridge.customer-view', mode: 'stored' }, own],
+      [{ type: 'bridge.action', action: { kind: 'revoke', company: CO_A } }, own],
+      [{ type: 'bridge.poll', ticket: 'A'.repeat(22) }, page],
+    ];
+    for (let minute = 0; minute < 3; minute++) {
+      clock.ms += 60_000;
+      for (const [message, sender] of pageRequests) await codeOf(() => handle(s, message, sender));
+    }
+    await s.checkAutoLock();
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'locked' });
   });
 
   it('stays unlocked when a status poll arrives while the new vault is being opened', async () => {
@@ -454,12 +517,21 @@ describe('the customer’s actions in the service when the clearinghouse lets th
   const base64url = (value: unknown) =>
     btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
-  /** A service whose vault holds an active grant to CO_A covering `address`. */
-  async function withGrant(overrides: Partial<ServicePorts> = {}) {
+  /**
+   * A service whose vault holds an active grant to CO_A covering `address`, the clearinghouse
+   * serving the log key `served()` (null: out of reach) when the vault is created: pinned then by
+   * default, as nothing logged is sent without a pinned log key.
+   */
+  async function withGrant(
+    overrides: Partial<ServicePorts> = {},
+    served: () => string | null = () => logKeyOf(1),
+  ) {
+    await sodiumReady(); // logKeyOf
     const name = `service-actions-${Date.now()}-${counter++}`;
     let captured: Vault | undefined;
     const { service } = setup({
       ...overrides,
+      fetch: describing(served, overrides.fetch),
       vault: async () => {
         captured = await Vault.open({
           name,
@@ -472,6 +544,7 @@ describe('the customer’s actions in the service when the clearinghouse lets th
     });
     const s = service();
     await send(s, { type: 'vault.create', passphrase: PASS });
+    await s.lastLogKeyCheck;
     const grant = `eyJh.${base64url({ scopes: [{ purpose: 'product_launch', dataCategories: ['address'] }] })}.c2ln`;
     await captured!.put('relationships', `ps_${'P'.repeat(42)}A`, {
       pseudonym: `ps_${'P'.repeat(42)}A`,
@@ -510,6 +583,74 @@ describe('the customer’s actions in the service when the clearinghouse lets th
     });
   });
 
+  it.each(['out of reach at the unlock', 'at a new URL'] as const)(
+    'pins the log key of a clearinghouse %s before a revocation, instead of refusing it',
+    async (when) => {
+      await ready();
+      const posted: string[] = [];
+      let served: string | null = when === 'at a new URL' ? logKeyOf(1) : null;
+      const s = await withGrant(
+        {
+          fetch: async (url, init) => {
+            // The revocation goes, and its answer is lost: it stays in the outbox.
+            if (url.endsWith('/api/v1/revocations')) {
+              posted.push(url);
+              throw new TypeError('fetch failed');
+            }
+            return registryFetch(url, init);
+          },
+        },
+        () => served,
+      );
+      if (when === 'at a new URL')
+        await send(s, {
+          type: 'settings.set',
+          settings: { ...(await s.settings()), clearinghouseUrl: 'http://127.0.0.1:3000' },
+        });
+      expect(await s.settings()).toMatchObject({ pinnedLogKey: null });
+      served = logKeyOf(2);
+      expect(
+        await codeOf(() => send(s, { type: 'relationships.revoke', company: CO_A, grants: 'all' })),
+      ).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+      expect(posted[0]).toMatch(/\/api\/v1\/revocations$/);
+      expect(await s.settings()).toMatchObject({
+        pinnedLogKey: logKeyOf(2),
+        pinnedLogOrigin: 'localhost:3000/log',
+      });
+    },
+  );
+
+  it.each([
+    ['refuses the batch', 'ERR_NOT_AUTHORISED'],
+    ['cannot be reached', 'ERR_CLEARINGHOUSE_UNREACHABLE'],
+    ['answers', undefined],
+  ] as const)(
+    'lists the vault’s relationships when the clearinghouse %s on a refresh, saying why it failed',
+    async (what, code) => {
+      const s = await withGrant({
+        fetch: async (url, init) => {
+          if (url.endsWith('/api/v1/relationships/batch')) {
+            if (what === 'cannot be reached') throw new TypeError('fetch failed');
+            if (what === 'refuses the batch')
+              return {
+                status: 403,
+                text: async () => JSON.stringify({ code: 'ERR_NOT_AUTHORISED' }),
+              };
+          }
+          return registryFetch(url, init);
+        },
+      });
+      const listed = (await send(s, { type: 'relationships.list', refresh: true })) as Extract<
+        Response,
+        { type: 'relationships' }
+      >;
+      expect(listed.items.map((r) => [r.company.id, r.grants.map((g) => g.status)])).toEqual([
+        [CO_A, ['active']],
+      ]);
+      expect(listed.refreshFailed).toBe(code);
+    },
+  );
+
   it('keeps a correction the clearinghouse could not take and names the company in the listing', async () => {
     await ready();
     const s = await withGrant({
@@ -533,4 +674,129 @@ describe('the customer’s actions in the service when the clearinghouse lets th
       [CO_A, [{ dataCategory: 'address', error: null }]],
     ]);
   });
+});
+
+describe('what a company’s page learns of the customer’s own reasons', () => {
+  const page = { kind: 'page', origin: companyOrigin, tabId: 5 } as const;
+  const handle = (
+    s: AssistantService,
+    message: unknown,
+    sender: Parameters<AssistantService['handle']>[1],
+  ) => s.handle(parseRequest(message) as Parameters<AssistantService['handle']>[0], sender);
+
+  /** The service over a fake clearinghouse with one signed open request, and the windows it opened. */
+  async function withRequest() {
+    await ready();
+    const ch = await FakeClearinghouse.create(1_750_000_000_000);
+    const sha = await ch.addRequest(1_750_000_000);
+    const json = (status: number, body: unknown) => ({
+      status,
+      text: async () => JSON.stringify(body),
+    });
+    const fetch: ClientFetch = async (url) => {
+      const [, kind, id] = /\/api\/v1\/(grant-requests|companies)\/([^/?]+)$/.exec(url) ?? [];
+      try {
+        if (kind === 'grant-requests') return json(200, await ch.getGrantRequest(id!));
+        if (kind === 'companies') return json(200, await ch.getCompany(decodeURIComponent(id!)));
+      } catch (e) {
+        if (e instanceof ApiProblem) return json(e.status, e.problem);
+        throw e;
+      }
+      return registryFetch(url, { method: 'GET', headers: {} });
+    };
+    const windows: string[] = [];
+    let captured: Vault | undefined;
+    const name = `service-declined-${Date.now()}-${counter++}`;
+    const { service } = setup({
+      fetch,
+      openConsentWindow: async (ticket) => {
+        windows.push(ticket);
+      },
+      vault: async () => {
+        captured = await Vault.open({
+          name,
+          params: testArgon2Params,
+          now: () => 1_750_000_000_000,
+        });
+        opened.push(captured);
+        return captured;
+      },
+    });
+    const s = service();
+    const { phrase } = (await send(s, { type: 'vault.create', passphrase: PASS })) as {
+      phrase: string;
+    };
+    return { s, ch, sha, windows, phrase, vault: () => captured! };
+  }
+
+  /** Declines the company for the customer's own reason `reason`. */
+  async function decline(
+    reason: 'blacklisted' | 'asked too early',
+    { s, ch, vault }: Awaited<ReturnType<typeof withRequest>>,
+  ) {
+    if (reason === 'blacklisted') {
+      await send(s, {
+        type: 'blacklist.add',
+        target: { kind: 'company', company: ch.company.id },
+        reason: 'too_frequent',
+      });
+      return;
+    }
+    // A refusal of last week with "ask me again after" a month.
+    const seed = (await vault().get('identity', 'master')) as { masterSeed: string };
+    const bytes = new Uint8Array(seed.masterSeed.match(/../g)!.map((h) => parseInt(h, 16)));
+    const { pseudonym } = await companyIdentity(bytes, ch.company.id);
+    await vault().put('relationships', pseudonym, {
+      pseudonym,
+      company: {
+        id: ch.company.id,
+        legalName: 'Laufhaus GmbH',
+        domain: companyOrigin,
+        status: 'active',
+      },
+      requests: [],
+      grants: [],
+      refusals: [
+        {
+          sha256: `${'R'.repeat(42)}A`,
+          jws: 'eyJh.e30.c2ln',
+          askAgainAfter: 1_750_000_000 + 23 * 86_400,
+        },
+      ],
+      revocations: [],
+    });
+  }
+
+  it.each([
+    ['blacklisted', 'unlocked'],
+    ['blacklisted', 'locked'],
+    ['asked too early', 'unlocked'],
+    ['asked too early', 'locked'],
+  ] as const)(
+    'answers a page the customer %s (vault %s) only as a window closed without an answer',
+    async (reason, state) => {
+      const setup = await withRequest();
+      const { s, sha, windows } = setup;
+      await decline(reason, setup);
+      if (state === 'locked') await send(s, { type: 'vault.lock' });
+      // A window opens, as for any request the customer is asked about.
+      const accepted = (await handle(
+        s,
+        { type: 'bridge.request', id: 'r1', request: sha },
+        page,
+      )) as Extract<Response, { type: 'bridge.accepted' }>;
+      expect(windows).toEqual([accepted.ticket]);
+      const ticket = accepted.ticket;
+      if (state === 'locked') await send(s, { type: 'vault.unlock', passphrase: PASS });
+      // The window tells the customer why; the page still waits.
+      expect(await codeOf(() => send(s, { type: 'wallet.pending', ticket }))).toBe(
+        reason === 'blacklisted' ? 'ERR_COMPANY_BLACKLISTED' : 'ERR_ASK_AGAIN_LATER',
+      );
+      const poll = () => handle(s, { type: 'bridge.poll', ticket }, page);
+      expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: null });
+      // The customer closes the window: the page learns what any unanswered window tells it.
+      await send(s, { type: 'wallet.cancel', ticket });
+      expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'cancelled' } });
+    },
+  );
 });

@@ -9,7 +9,7 @@
  * passed, so an alarm that fired late cannot leave the vault open.
  */
 import { createClient, type ClientFetch } from '../protocol/client';
-import { isProtocolError, ProtocolError } from '../protocol/errors';
+import { isProtocolError, ProtocolError, type ProtocolErrorCode } from '../protocol/errors';
 import type { Locale } from '../protocol/i18n';
 import type { Clock } from './build';
 import { AutoLock } from './core/auto-lock';
@@ -17,6 +17,7 @@ import { identityFromPhrase, readMasterSeed } from './core/identity';
 import {
   applySettings,
   checkLogKey,
+  sameClearinghouse,
   trustServedKey,
   type LogKeyOutcome,
   type SettingsPort,
@@ -110,6 +111,14 @@ const pageRequests = new Set<string>([
   'banners.result',
 ]);
 
+/**
+ * The customer's own reasons to decline a request without asking (extension/core/wallet
+ * `complete`): they are the customer's to know, not the page's. The consent window shows them;
+ * the page learns only that the window closed (`cancelled`), as if the customer had closed it
+ * unanswered (docs/company-integration.md "Connect from your page").
+ */
+const declinedQuietly = new Set<string>(['ERR_COMPANY_BLACKLISTED', 'ERR_ASK_AGAIN_LATER']);
+
 /** Requests after which the grants may differ: the GPC exemptions are recomputed (issue 11). */
 const grantChanges = new Set<string>([
   'wallet.answer',
@@ -120,18 +129,28 @@ const grantChanges = new Set<string>([
   'offers.company',
 ]);
 
-/** Requests that do not count as the customer's activity (the popup polls the status). */
-const passive = new Set<string>([
-  'vault.status',
-  'settings.get',
-  'bridge.poll',
-  'bridge.action-poll',
-  // A page's banner is not the customer's activity: it must not keep the vault open.
-  'banners.detected',
-  'banners.init',
-  'banners.eval',
-  'banners.result',
-]);
+/**
+ * Requests from the extension's own pages that do not count as the customer's activity: the
+ * popup and the dashboard poll the status (a poll must not keep the vault open).
+ */
+const passive = new Set<string>(['vault.status', 'settings.get']);
+
+/** The pinned log key and origin of `settings`, or null while nothing is pinned. */
+function pinOf(settings: Settings): { key: string; origin: string } | null {
+  return settings.pinnedLogKey === null || settings.pinnedLogOrigin === null
+    ? null
+    : { key: settings.pinnedLogKey, origin: settings.pinnedLogOrigin };
+}
+
+/**
+ * Whether a request is the owner's activity, which postpones the auto-lock. Only the extension's
+ * own pages speak for the owner: nothing a web page sends (through the bridge or the banner
+ * script) may touch the idle timer, or any page posting a request once a minute would keep the
+ * vault open for ever.
+ */
+function isOwnerActivity(type: string, sender: Sender): boolean {
+  return sender.kind === 'extension' && !passive.has(type);
+}
 
 /**
  * The Assistant service.
@@ -345,7 +364,7 @@ export class AssistantService {
     if ((sender.kind === 'page') !== pageRequests.has(request.type))
       throw new ProtocolError('ERR_NOT_AUTHORISED', 'this request is not for this sender');
     const vault = await this.current();
-    if (vault.isUnlocked && !passive.has(request.type)) await this.autoLock.touch();
+    if (vault.isUnlocked && isOwnerActivity(request.type, sender)) await this.autoLock.touch();
     if (sender.kind === 'page') return this.answerPage(vault, request, sender);
     const response = await this.answer(vault, request);
     if (grantChanges.has(request.type))
@@ -389,11 +408,15 @@ export class AssistantService {
       randomBytes: this.ports.randomBytes,
       clearinghouse: client,
       clearinghouseOrigin: new URL(settings.clearinghouseUrl).origin,
-      pinnedLog: async () => {
-        const s = await this.settings();
-        return s.pinnedLogKey === null || s.pinnedLogOrigin === null
-          ? null
-          : { key: s.pinnedLogKey, origin: s.pinnedLogOrigin };
+      pinnedLog: async () => pinOf(await this.settings()),
+      // As an unlock pins it: after a new clearinghouse URL, or one out of reach at the unlock,
+      // the customer's grant or revocation pins first instead of failing. A pin for another URL
+      // (changed meanwhile) is not this client's: nothing goes.
+      pinLog: async () => {
+        const { settings: now } = await this.checkLogKey();
+        return sameClearinghouse(now.clearinghouseUrl, settings.clearinghouseUrl)
+          ? pinOf(now)
+          : null;
       },
       masterSeed: () => readMasterSeed(vault),
       blacklist: async () => (await this.preferences(vault).blacklist()).entries,
@@ -444,17 +467,14 @@ export class AssistantService {
       case 'bridge.request': {
         const wallet = await this.wallet(vault);
         const source = { kind: 'bridge', pageOrigin: sender.origin } as const;
-        let ticket: string;
-        if (vault.isUnlocked) {
-          ticket = this.tickets.open(await wallet.check(request.request, source), sender.tabId);
-        } else {
-          // Locked: the checks that need no vault first (a wrong page never gets a passphrase
-          // prompt), then the window asks for the passphrase and completes them (issue 7).
-          if ((await vault.state()) === 'absent')
-            throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
-          const verified = await wallet.verifyRequest(request.request, source);
-          ticket = this.tickets.openUnchecked(verified, sender.tabId);
-        }
+        if ((await vault.state()) === 'absent')
+          throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+        // Only the checks that need no vault here (a wrong page never gets a window). The
+        // customer's own checks (blacklist, "ask me again after") run when the window asks for
+        // the request, after the passphrase if locked (issue 7): locked or not, the page sees a
+        // window open and learns no more than a window closed without an answer (checkedTicket).
+        const verified = await wallet.verifyRequest(request.request, source);
+        const ticket = this.tickets.openUnchecked(verified, sender.tabId);
         await this.ports.openConsentWindow?.(ticket);
         return { type: 'bridge.accepted', ticket };
       }
@@ -597,14 +617,20 @@ export class AssistantService {
     await this.ports.shownNotices?.write([...shown].slice(-1000));
   }
 
+  /**
+   * The relationships as the vault holds them, refreshed from the clearinghouse first when asked.
+   * A refresh that fails for any reason (offline, a refused batch, a receipt that does not
+   * verify) never hides the list: the vault's copy is listed all the same, with why the refresh
+   * failed (`refreshFailed`), for the view to say that it is not fresh.
+   */
   private async relationships(vault: Vault, refresh: boolean): Promise<Response> {
     const wallet = await this.wallet(vault);
+    let refreshFailed: ProtocolErrorCode | typeof unexpectedActionError | undefined;
     if (refresh) {
       try {
         await wallet.refreshAll();
       } catch (e) {
-        // Offline: show what the vault holds.
-        if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) throw e;
+        refreshFailed = isProtocolError(e) ? e.code : unexpectedActionError;
       }
       await this.syncSignals(vault);
     }
@@ -615,6 +641,7 @@ export class AssistantService {
       items: await wallet.withPendingCorrections(items),
       damaged,
       now: this.ports.clock.now(),
+      ...(refreshFailed === undefined ? {} : { refreshFailed }),
     };
   }
 
@@ -685,8 +712,11 @@ export class AssistantService {
 
   /**
    * The checked request of an open consent window. The window shows it only while the vault is
-   * unlocked (`ERR_VAULT_LOCKED`: the window asks for the passphrase); a ticket opened while the
-   * vault was locked is completed now, and one that fails the customer's own checks ends.
+   * unlocked (`ERR_VAULT_LOCKED`: the window asks for the passphrase); a ticket of the page
+   * bridge is completed now. One the customer's own checks decline stays open: the window says
+   * why, and closing it tells the page `cancelled`, like any window closed without an answer
+   * (a company must not learn that it is blacklisted or asked too early: {@link declinedQuietly});
+   * one that fails otherwise ends with the error.
    */
   private async checkedTicket(vault: Vault, ticket: string): Promise<CheckedRequest> {
     const pending = this.tickets.pending(ticket);
@@ -697,7 +727,7 @@ export class AssistantService {
       this.tickets.complete(ticket, checked);
       return checked;
     } catch (e) {
-      if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED')
+      if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED' && !declinedQuietly.has(e.code))
         this.tickets.settle(ticket, { outcome: 'error', code: e.code });
       throw e;
     }

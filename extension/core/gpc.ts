@@ -119,8 +119,10 @@ function grantPayload(jws: string): v.InferOutput<typeof schemas.grant> | undefi
  * The sites exempt from GPC (SPECS "Consent conditions"): the registered domain of every company
  * the customer holds an active, unexpired grant for whose scopes, minus revoked purposes, include
  * personalised advertising or behavioural web data. Sorted, without duplicates, at most
- * {@link maxExemptSites}. Grants were verified when the wallet stored them; here they are only
- * parsed again (a record that does not parse exempts nothing: fail closed, GPC stays on).
+ * {@link maxExemptSites}. The grants are those the wallet checked were signed by the customer's
+ * own key when it stored them, their status and revoked purposes as its checked revocations make
+ * them (extension/core/own-messages); here they are only parsed again (a record that does not
+ * parse exempts nothing: fail closed, GPC stays on).
  *
  * @example
  * ```ts

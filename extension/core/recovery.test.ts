@@ -270,6 +270,24 @@ describe('recoverRelationships beside the wallet', () => {
     expect(record!.receipts.map((r) => r.sha256)).toEqual([second.sha256]);
   });
 
+  it('stores only the grants the customer’s key signed, reporting one the clearinghouse inserted', async () => {
+    const { ch, checked } = await recoveringDevice();
+    const [own] = [...ch.submitted.keys()];
+    const forged = await ch.forgeGrant(checked.pseudonym, nowSeconds);
+    ch.tamperListing = (r) => ({ ...r, grants: [...r.grants, forged] });
+    const store = new FakeStore();
+    expect(await recoverRelationships(seed, registryOf(ch), store)).toMatchObject({
+      relationships: 1,
+    });
+    const record = (await store.get('relationships', checked.pseudonym)) as Relationships & {
+      rejectedMessages?: unknown;
+    };
+    expect(record.grants.map((g) => g.sha256)).toEqual([own]);
+    expect(record.rejectedMessages).toEqual([
+      { kind: 'grant', sha256: forged.sha256, code: 'ERR_JWS_KID_UNKNOWN' },
+    ]);
+  });
+
   it('writes in the relationship turn: the wallet’s write that comes meanwhile waits, and is kept', async () => {
     const { ch, store, wallet, checked } = await recoveringDevice();
     let answering: ReturnType<typeof wallet.answer> | undefined;

@@ -6,7 +6,10 @@
  * blacklist never reach the clearinghouse, so they come back only from a backup.
  *
  * The clearinghouse's answers are untrusted input: each relationship is parsed with a bounded
- * schema before it is stored, and one that does not fit is counted as failed, not stored.
+ * schema before it is stored, and one that does not fit is counted as failed, not stored. Its
+ * grants, refusals and revocations are stored only where the customer's own key signed them
+ * (./own-messages, as the wallet's refresh checks them); the others are left out and reported in
+ * the record's `rejectedMessages`.
  *
  * The wallet may write relationship records while a recovery runs (an answer given, a receipt
  * fetched, the offers' refresh): recovery writes in the same relationship turn
@@ -23,6 +26,7 @@ import {
   text,
 } from '../../protocol/messages/primitives';
 import { companyIdentity } from './identity';
+import { checkedOwnMessages, type CheckedOwnMessages } from './own-messages';
 import type { RecordStore, RegistryPort } from './ports';
 import { inRelationshipTurn } from './store-turns';
 
@@ -88,7 +92,10 @@ function unreachable(e: unknown): ProtocolError {
  * turn, so no write of the wallet lands between the two. A record that does not read as a
  * relationship is replaced.
  */
-function storeRecovered(store: RecordStore, recovered: StoredRelationship): Promise<void> {
+function storeRecovered(
+  store: RecordStore,
+  recovered: StoredRelationship & CheckedOwnMessages,
+): Promise<void> {
   return inRelationshipTurn(store, async () => {
     if (v.is(storedRelationship, await store.get('relationships', recovered.pseudonym))) return;
     await store.put('relationships', recovered.pseudonym, recovered);
@@ -150,7 +157,8 @@ export async function recoverRelationships(
             parsed.output.pseudonym === identity.pseudonym &&
             parsed.output.company.id === identity.company
           ) {
-            await storeRecovered(store, parsed.output);
+            const own = await checkedOwnMessages(identity, parsed.output, {});
+            await storeRecovered(store, { ...parsed.output, ...own });
             relationships++;
             continue;
           }

@@ -10,21 +10,50 @@ import { ProtocolError } from '../../protocol/errors';
 import { locales } from '../../protocol/i18n';
 import { autoLockMinutes } from './auto-lock';
 
-/** `http(s)://host[:port]` with an optional path, no credentials, query or fragment. */
-function isClearinghouseUrl(s: string): boolean {
+/**
+ * True for a loopback host as the URL parser writes it (lower case, IPv4 in dotted decimal,
+ * IPv6 in brackets): `localhost`, 127.0.0.0/8 and `[::1]`.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost(new URL('http://127.1:3000').hostname) // true ('127.0.0.1')
+ * isLoopbackHost('clearinghouse.example') // false
+ * ```
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** Why a text cannot be the clearinghouse URL: not such a URL at all, or plain http off loopback. */
+export type ClearinghouseUrlProblem = 'malformed' | 'insecure';
+
+/**
+ * Why `text` cannot be the clearinghouse URL, or null when it can: `https://host[:port]` with an
+ * optional path and no credentials, query or fragment. Plain `http:` only for a loopback host
+ * (the demo and the tests): everything the Assistant learns about its relationships, and the log
+ * key it pins on first contact, comes from this address, so it must not travel unprotected
+ * (the rule SPECS "company origin" sets for companies).
+ *
+ * @example
+ * ```ts
+ * clearinghouseUrlProblem('https://clearinghouse.example') // null
+ * clearinghouseUrlProblem('http://localhost:3000') // null
+ * clearinghouseUrlProblem('http://clearinghouse.example') // 'insecure'
+ * clearinghouseUrlProblem('https://user:pw@clearinghouse.example') // 'malformed'
+ * ```
+ */
+export function clearinghouseUrlProblem(text: string): ClearinghouseUrlProblem | null {
   let url: URL;
   try {
-    url = new URL(s);
+    url = new URL(text);
   } catch (_e) {
-    return false;
+    return 'malformed';
   }
-  return (
-    (url.protocol === 'https:' || url.protocol === 'http:') &&
-    url.username === '' &&
-    url.password === '' &&
-    url.search === '' &&
-    url.hash === ''
-  );
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'malformed';
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    return 'malformed';
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return 'insecure';
+  return null;
 }
 
 /** A note verifier key in text form (`<name>+<hex id>+<base64>`); parseVerifierKey checks it fully. */
@@ -58,7 +87,10 @@ export const settingsSchema = v.strictObject({
   clearinghouseUrl: v.pipe(
     v.string(),
     v.maxLength(2048),
-    v.check(isClearinghouseUrl, 'not an http(s) URL'),
+    v.check(
+      (url) => clearinghouseUrlProblem(url) === null,
+      'not an https URL (http only on loopback)',
+    ),
   ),
   /** The note verifier key (`<name>+<hex id>+<base64>`), pinned on first contact. */
   pinnedLogKey: v.nullable(logKeyText),
@@ -122,7 +154,9 @@ export function parseSettings(value: unknown): Settings {
 /**
  * Stored settings merged over the defaults: a value that does not parse (an older version's,
  * a hand-edited one) falls back to the default for the whole object rather than failing the
- * popup.
+ * popup. Only a stored clearinghouse URL this version refuses (an older version accepted plain
+ * http anywhere) gives way to `clearinghouseUrl` alone, without its pinned log key (a pin
+ * belongs to its URL); the auto-lock minutes and the language stay.
  *
  * @example
  * ```ts
@@ -132,6 +166,15 @@ export function parseSettings(value: unknown): Settings {
 export function settingsOrDefault(stored: unknown, clearinghouseUrl: string): Settings {
   const defaults = defaultSettings(clearinghouseUrl);
   if (typeof stored !== 'object' || stored === null) return defaults;
-  const result = v.safeParse(settingsSchema, { ...defaults, ...stored });
-  return result.success ? result.output : defaults;
+  const merged = { ...defaults, ...stored };
+  const result = v.safeParse(settingsSchema, merged);
+  if (result.success) return result.output;
+  const rehomed = v.safeParse(settingsSchema, {
+    ...merged,
+    clearinghouseUrl,
+    pinnedLogKey: null,
+    pinnedLogOrigin: null,
+    logKeyMismatch: null,
+  });
+  return rehomed.success ? rehomed.output : defaults;
 }

@@ -13,8 +13,12 @@ function storedPart(jws: string, index: 0 | 1): Record<string, unknown> {
 }
 
 /**
- * The payload of a JWS the vault holds. It was verified when it was stored, so this only reads
- * it; anything unreadable (a damaged record) gives `{}`, never an exception.
+ * The payload of a JWS the vault holds, read, never checked here; anything unreadable (a damaged
+ * record) gives `{}`, never an exception. What was checked when it was stored is the storing
+ * module's to say: the customer's own grants, refusals and revocations (./own-messages), the
+ * company's disclosures and answers (./disclosures), the regulator's decisions
+ * (./complaint-decisions). The grant requests a relationship lists are the clearinghouse's copy,
+ * not checked again (the wallet checked each one it answered, ./wallet `verifyRequest`).
  *
  * @example
  * ```ts

@@ -135,6 +135,11 @@ export class FakeClearinghouse implements WalletClearinghouse {
   viewBounds = { disclosures: 10, openRequests: 500, answeredRequests: 100 };
   /** Makes `getCompany` fail as if the registry were out of reach. */
   registryDown = false;
+  /**
+   * Changes what `relationships` lists, as a clearinghouse that lies would: inserts a grant,
+   * drops a revocation, claims another status (null: the listing as stored).
+   */
+  tamperListing: ((listed: Relationships) => Relationships) | null = null;
   /** Person keys (company staff) the clearinghouse publishes, by kid. */
   personKeys = new Map<string, PersonKeyEntry>();
   /** Makes `personKey` fail as if the clearinghouse were out of reach. */
@@ -479,7 +484,7 @@ export class FakeClearinghouse implements WalletClearinghouse {
                 ))),
         );
     const company = this.companyEntry(String(mine[0]![1].payload.aud)) ?? this.company;
-    return {
+    const listed: Relationships = {
       pseudonym: signer.id,
       company: {
         id: company.id,
@@ -512,6 +517,46 @@ export class FakeClearinghouse implements WalletClearinghouse {
       ),
       dataRequests: this.viewedDataRequests(mine),
     };
+    return this.tamperListing?.(listed) ?? listed;
+  }
+
+  /**
+   * A grant as a lying clearinghouse would list it for `pseudonym`: its claims are the
+   * pseudonym's to this company, but another key signed it (`signer`: a fresh one by default).
+   */
+  async forgeGrant(
+    pseudonym: string,
+    iat: number,
+    scope: Partial<Payload<'grant'>['scopes'][number]> = {},
+    signer: Ed25519KeyPair = generateKeyPair(seededRandom),
+  ): Promise<Relationships['grants'][number]> {
+    const jws = await signMessage(
+      'grant',
+      {
+        v: 1,
+        iss: pseudonym,
+        aud: this.company.id,
+        iat,
+        exp: iat + 300,
+        jti: `00000000-0000-4000-8000-${String(counter++).padStart(12, '0')}`,
+        requestSha256: hashText('no request'),
+        scopes: [
+          {
+            purpose: 'personalised_advertising',
+            channels: ['email'],
+            dataCategories: ['behavioral_web'],
+            conditions: { timeZone: 'Europe/Berlin' },
+            retentionDays: 30,
+            onwardRecipients: [],
+            ...scope,
+          },
+        ],
+        preferredChannel: 'email',
+        until: iat + 365 * 86_400,
+      },
+      signer,
+    );
+    return { sha256: sha256Of(jws), jws, status: 'active', revokedPurposes: [] };
   }
 
   /** The data requests among `mine` the view carries, in the order stored (`viewBounds`). */

@@ -6,7 +6,12 @@ import { sha256Of } from '../../protocol/jws';
 import { openSealed, sealTo } from '../../protocol/seal';
 import { generateKeyPair } from '../../protocol/keys';
 import { openMessage } from '../../protocol/signed';
-import { defaultProfile, type BlacklistEntry, type Profile } from '../../protocol/profile';
+import {
+  blacklistMatch,
+  defaultProfile,
+  type BlacklistEntry,
+  type Profile,
+} from '../../protocol/profile';
 import { assistantMessage, parseAssistantMessage } from '../../protocol/connect';
 import { customerViewItem } from './customer-view';
 import { disclosureChange, toOpenAgain } from './disclosures';
@@ -154,6 +159,18 @@ describe('Wallet.check', () => {
     blacklist = [entry({ kind: 'brand', brand: 'Other' })];
     await expect(wallet.check(sha, bridge)).resolves.toBeDefined();
   });
+
+  it.each(['laufhaus', ' LAUFHAUS ', 'Ｌａｕｆｈａｕｓ'])(
+    'refuses a blacklisted brand spelt %j, as the offer filter hides it',
+    async (brand) => {
+      const sha = await ch.addRequest(nowSeconds);
+      blacklist = [
+        { id: '0'.repeat(32), target: { kind: 'brand', brand }, reason: 'irrelevant', at: 1 },
+      ];
+      expect(blacklistMatch(blacklist, ch.company.id, 'Laufhaus')).toBeDefined();
+      expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_COMPANY_BLACKLISTED');
+    },
+  );
 
   it('honours a refusal’s cool-down, and asks again once it has passed', async () => {
     const sha = await ch.addRequest(nowSeconds);
@@ -386,13 +403,26 @@ describe('Wallet.answer', () => {
     expect(stored?.receipts.map((r) => r.sha256)).toEqual([outcome.sha256]);
   });
 
-  it('refuses a tampered receipt and stores nothing as verified', async () => {
+  it('refuses a tampered receipt and stores nothing as verified, yet keeps the grant shown with its receipt pending', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     ch.tamperReceipts = true;
     expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
       'ERR_TLOG_INCLUSION_INVALID',
     );
-    expect(await store.get('relationships', checked.pseudonym)).toBeUndefined();
+    // The clearinghouse holds the grant: the vault shows it (so it can be revoked), unreceipted.
+    const [sent] = [...ch.submitted.keys()];
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.map((g) => g.sha256)).toEqual([sent]);
+    expect(stored?.receipts).toEqual([]);
+    expect(stored?.pendingReceipts.map((p) => p.sha256)).toEqual([sent]);
+    expect(await outboxEntries()).toEqual([]);
+    // A refresh goes on, the receipt still pending; once the log serves a good one it is kept.
+    batchAnswers();
+    await expect(wallet.refreshAll()).resolves.toHaveLength(1);
+    ch.tamperReceipts = false;
+    const [refreshed] = await wallet.refreshAll();
+    expect(refreshed?.receipts.map((r) => r.sha256)).toEqual([sent]);
+    expect(refreshed?.pendingReceipts).toEqual([]);
   });
 
   it('refuses a receipt signed by a key other than the pinned one', async () => {
@@ -624,6 +654,105 @@ describe('Wallet.answer', () => {
     expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
       'ERR_LOG_KEY_NOT_PINNED',
     );
+  });
+});
+
+describe('without a pinned log key (docs/architecture.md "Receipts")', () => {
+  const outboxEntries = async () =>
+    Object.keys(((await store.get('profile', 'wallet-outbox')) as object | undefined) ?? {});
+
+  it('submits nothing: a grant, a refusal, a revocation and a data request fail before they go', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    const other = await wallet.check(await ch.addRequest(nowSeconds + 1), bridge);
+    pinned = null; // the clearinghouse URL changed, or it was out of reach at the unlock
+    const attempts = [
+      () => wallet.answer(other, grantAll(other.request)),
+      () => wallet.answer(other, { decision: 'refuse', askAgainAfterDays: null }),
+      () => wallet.revoke(ch.company.id, 'all'),
+      () => wallet.requestData(ch.company.id, 'erasure'),
+    ];
+    for (const attempt of attempts) expect(await codeOf(attempt)).toBe('ERR_LOG_KEY_NOT_PINNED');
+    expect(ch.submitted.size).toBe(1);
+    expect(await outboxEntries()).toEqual([]);
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.map((g) => g.status)).toEqual(['active']);
+  });
+
+  it('pins the log key first where it can (as an unlock does), then submits', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    pinned = null;
+    let pinCalls = 0;
+    const pinning = new Wallet({
+      store,
+      clock,
+      randomBytes: testRandomBytes,
+      clearinghouse: ch,
+      clearinghouseOrigin,
+      pinnedLog: async () => pinned,
+      pinLog: async () => {
+        pinCalls++;
+        pinned = { key: ch.logVerifierKey, origin: logOrigin };
+        return pinned;
+      },
+      masterSeed: async () => seed,
+      blacklist: async () => blacklist,
+      receiptAttempts: 2,
+    });
+    const outcome = await pinning.answer(checked, grantAll(checked.request));
+    expect(outcome.receipt).toMatchObject({ kind: 'grant' });
+    expect(pinCalls).toBe(1);
+  });
+
+  it('settles and shows a grant stored while no key was pinned, without resending anything, and refreshes the rest', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    // Stored at the clearinghouse, its answer lost; then the pin was cleared.
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(checked, grantAll(checked.request))).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    ch.submitGrant = submitGrant;
+    const [sent] = [...ch.submitted.keys()];
+    pinned = null;
+    batchAnswers();
+    const listed = await wallet.refreshAll();
+    expect(listed.map((r) => r.grants.map((g) => g.sha256))).toEqual([[sent]]);
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.receipts).toEqual([]);
+    expect(stored?.pendingReceipts.map((p) => p.sha256)).toEqual([sent]);
+    // Again: nothing throws, nothing is sent.
+    await expect(wallet.refreshAll()).resolves.toHaveLength(1);
+    expect(ch.submitted.size).toBe(1);
+    // Once a key is pinned the receipt is fetched and checked.
+    pinned = { key: ch.logVerifierKey, origin: logOrigin };
+    const [refreshed] = await wallet.refreshAll();
+    expect(refreshed?.receipts.map((r) => r.sha256)).toEqual([sent]);
+  });
+
+  it('keeps a revocation that never arrived in the outbox, unsent, until a key is pinned', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    const submitRevocation = ch.submitRevocation.bind(ch);
+    ch.submitRevocation = () => Promise.reject(new TypeError('fetch failed'));
+    expect(await codeOf(() => wallet.revoke(ch.company.id, 'all'))).toBe(
+      'ERR_CLEARINGHOUSE_UNREACHABLE',
+    );
+    ch.submitRevocation = submitRevocation;
+    pinned = null;
+    batchAnswers();
+    await wallet.refreshAll();
+    expect(ch.submitted.size).toBe(1);
+    expect(await outboxEntries()).toHaveLength(1);
+    pinned = { key: ch.logVerifierKey, origin: logOrigin };
+    await wallet.refreshAll();
+    expect([...ch.submitted.values()].map((m) => m.kind)).toEqual(['grant', 'revocation']);
+    expect(await outboxEntries()).toEqual([]);
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.map((g) => g.status)).toEqual(['revoked']);
   });
 });
 

@@ -15,7 +15,10 @@
  * 3. {@link Wallet.answer} signs a grant or refusal with the pairwise key (carrying
  *    `pseudonymKey`, SPECS "Identifiers"), submits it, long-polls its receipt, verifies the
  *    receipt against the pinned log key and stores it with the relationship in the vault.
- * 4. Every refresh opens what the company sent since: disclosures and answers to data requests
+ * 4. Every refresh keeps only the grants, refusals and revocations the customer's own key signed
+ *    (extension/core/own-messages: checked once each, the others reported in `rejectedMessages`),
+ *    with the statuses those revocations and the wallet's own receipted ones give. It opens what
+ *    the company sent since: disclosures and answers to data requests
  *    (extension/core/disclosures), each verified once and kept beside the signed copy; one that
  *    could not be checked for a passing reason (a clock behind, a lookup out of reach) is checked
  *    again on the next refresh. What falls out of the clearinghouse's bounded view stays in the
@@ -52,7 +55,7 @@ import {
   sha256 as sha256Schema,
   text,
 } from '../../protocol/messages/primitives';
-import type { BlacklistEntry, Profile } from '../../protocol/profile';
+import { blacklistMatch, type BlacklistEntry, type Profile } from '../../protocol/profile';
 import { openMessage, signMessage } from '../../protocol/signed';
 import { sealTo } from '../../protocol/seal';
 import { ready, sha256 } from '../../protocol/sodium';
@@ -73,6 +76,7 @@ import {
   type OpeningContext,
 } from './disclosures';
 import { openDecision, openedDecision, type OpenedDecision } from './complaint-decisions';
+import { checkedOwnMessages, ownMessagesFields, type CheckedOwnMessages } from './own-messages';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship, type StoredRelationship } from './recovery';
 import { RegistryReads } from './registry-reads';
@@ -107,6 +111,13 @@ export interface WalletPorts {
   readonly clearinghouseOrigin: string;
   /** The pinned log key and origin (extension/core/log-key), or null before first contact. */
   readonly pinnedLog: () => Promise<{ key: string; origin: string } | null>;
+  /**
+   * Tries to pin the log key now, as an unlock does (extension/core/log-key `checkLogKey`), and
+   * returns the pin, or null when the clearinghouse could not be asked or served no usable key.
+   * Asked only while nothing is pinned, before a logged message would be signed; absent: the
+   * wallet waits for the unlock's check (or the settings page's) to pin it.
+   */
+  readonly pinLog?: () => Promise<{ key: string; origin: string } | null>;
   readonly masterSeed: () => Promise<Uint8Array>;
   readonly blacklist: () => Promise<readonly BlacklistEntry[]>;
   /** How often and how long to wait for a receipt: default 3 long-polls of 10 s. */
@@ -547,6 +558,11 @@ const maxPendingReceipts = 100;
  */
 export const walletRelationship = v.object({
   ...clearinghouseRelationship.entries,
+  /**
+   * Grants, refusals and revocations are only those the customer's key signed, as the wallet
+   * checked them (extension/core/own-messages): what failed is in `rejectedMessages`.
+   */
+  ...ownMessagesFields,
   receipts: v.optional(v.pipe(v.array(storedReceipt), v.maxLength(maxReceipts)), []),
   /** Each disclosure as the wallet opened it (extension/core/disclosures), by sha256. */
   openedDisclosures: v.optional(
@@ -780,10 +796,15 @@ function refusedForAReason(e: unknown): boolean {
   return isProtocolError(e) && knownCodes.has(e.code);
 }
 
-/** The log cannot give a receipt now (slow, or out of reach): it stays pending, no failure. */
+/**
+ * The receipt cannot be had or checked now (the log slow or out of reach, or no log key pinned
+ * since the message went: the clearinghouse URL changed meanwhile): it stays pending, no failure.
+ */
 function receiptNotYet(e: unknown): boolean {
   return (
-    isProtocolError(e, 'ERR_RECEIPT_TIMEOUT') || isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')
+    isProtocolError(e, 'ERR_RECEIPT_TIMEOUT') ||
+    isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE') ||
+    isProtocolError(e, 'ERR_LOG_KEY_NOT_PINNED')
   );
 }
 
@@ -919,11 +940,13 @@ export function coolDownUntil(
 }
 
 /**
- * True when the blacklist names `company`, or one of its brands tied to it.
+ * True when the blacklist names `company`, or one of its brands tied to it. Brands compare as the
+ * offer filter compares them (protocol/profile `blacklistMatch`, through `brandKey`): a brand
+ * hidden from the offers is never asked for consent under another spelling.
  *
  * @example
  * ```ts
- * isBlacklisted(entries, 'co_…', ['Laufhaus']) // true when either is listed
+ * isBlacklisted(entries, 'co_…', ['Laufhaus']) // true when either is listed, "laufhaus" too
  * ```
  */
 export function isBlacklisted(
@@ -931,11 +954,9 @@ export function isBlacklisted(
   company: string,
   brands: readonly string[],
 ): boolean {
-  return entries.some((e) =>
-    e.target.kind === 'company'
-      ? e.target.company === company
-      : (e.target.company === company || e.target.company === undefined) &&
-        brands.includes(e.target.brand),
+  return (
+    blacklistMatch(entries, company) !== undefined ||
+    brands.some((brand) => blacklistMatch(entries, company, brand) !== undefined)
   );
 }
 
@@ -958,6 +979,24 @@ export class Wallet {
 
   private async identity(company: string): Promise<CompanyIdentity> {
     return companyIdentity(await this.ports.masterSeed(), company);
+  }
+
+  /** The pinned log key, pinned now if nothing was (the `pinLog` port), or null. */
+  private async pin(): Promise<{ key: string; origin: string } | null> {
+    return (await this.ports.pinnedLog()) ?? (await this.ports.pinLog?.()) ?? null;
+  }
+
+  /**
+   * Fails unless a log key is pinned (or can be pinned now): called before a logged message is
+   * signed or sent again. Without a pin its receipt could not be checked, and a message the
+   * clearinghouse stored (a grant in force) must never be one the customer was told had failed
+   * (docs/architecture.md "Receipts": without a pinned key nothing is submitted).
+   *
+   * @throws ProtocolError `ERR_LOG_KEY_NOT_PINNED`: nothing was signed or sent.
+   */
+  private async requirePin(): Promise<void> {
+    if ((await this.pin()) === null)
+      fail('ERR_LOG_KEY_NOT_PINNED', 'no log key is pinned: nothing was sent');
   }
 
   /** The stored relationship with `pseudonym`, or undefined (a damaged record throws). */
@@ -1111,15 +1150,20 @@ export class Wallet {
   /**
    * Signs and submits the customer's answer to a checked request, then fetches, verifies and
    * stores the receipt with the relationship. A receipt that is slow to come is stored as
-   * pending (fetched on the next refresh); one that does not verify is refused loudly.
+   * pending (fetched on the next refresh); one that does not verify is refused loudly, the answer
+   * kept in the vault all the same (the clearinghouse holds it), its receipt pending. Nothing is
+   * signed or sent without a pinned log key ({@link requirePin}).
    *
-   * @throws ProtocolError `ERR_WALLET_CHOICE_INVALID`, the clearinghouse's codes, the receipt's
-   *   verification codes (`ERR_RECEIPT_INVALID`, `ERR_TLOG_INCLUSION_INVALID`, `ERR_NOTE_*`), or
-   *   `ERR_LOG_KEY_NOT_PINNED`.
+   * @throws ProtocolError `ERR_WALLET_CHOICE_INVALID`, `ERR_LOG_KEY_NOT_PINNED` (nothing was
+   *   sent), the clearinghouse's codes, or the receipt's verification codes
+   *   (`ERR_RECEIPT_INVALID`, `ERR_TLOG_INCLUSION_INVALID`, `ERR_NOTE_*`: the answer was stored
+   *   by the clearinghouse and is in the vault, its receipt kept as pending).
    */
   async answer(checked: CheckedRequest, choice: ConsentChoice): Promise<AnswerOutcome> {
     const parsed = v.safeParse(consentChoice, choice);
     if (!parsed.success) fail('ERR_WALLET_CHOICE_INVALID', 'malformed choice');
+    // Before anything goes, an earlier answer sent again included (answerSentBefore).
+    await this.requirePin();
     await ready();
     const identity = await this.identity(checked.company.id);
     if (identity.pseudonym !== checked.pseudonym)
@@ -1208,8 +1252,14 @@ export class Wallet {
       if (refusedForAReason(e)) await done();
       throw e;
     }
-    const receipt = await this.settle(identity, { sha256: sha, kind, jws: token }, reads);
+    const { receipt, refused } = await this.settle(
+      identity,
+      { sha256: sha, kind, jws: token },
+      reads,
+    );
+    // The vault holds it now, its receipt pending if it did not verify: the entry's work is done.
     await done();
+    if (refused !== undefined) throw refused;
     return { sha256: sha, receipt };
   }
 
@@ -1272,8 +1322,9 @@ export class Wallet {
    * (`sendAsked`), never a second logged revocation; "all" is the same only while the same grants
    * are active.
    *
-   * @throws ProtocolError `ERR_CLEARINGHOUSE_UNREACHABLE` (kept in the outbox: sent again by the
-   *   next refresh or the next click), the clearinghouse's refusals, the receipt's codes.
+   * @throws ProtocolError `ERR_LOG_KEY_NOT_PINNED` (nothing was sent),
+   *   `ERR_CLEARINGHOUSE_UNREACHABLE` (kept in the outbox: sent again by the next refresh or the
+   *   next click), the clearinghouse's refusals, the receipt's codes (as {@link answer}).
    *
    * @example
    * ```ts
@@ -1330,6 +1381,8 @@ export class Wallet {
   ): Promise<{ sha256: string; receipt: StoredReceipt | null }> {
     const store = this.ports.store;
     return inTurn(store, `${identity.company} ${ask}`, async () => {
+      // Before anything goes, the earlier message of the same ask included (askedBefore).
+      await this.requirePin();
       const earlier = await this.askedBefore(identity, ask, reads);
       if (earlier !== undefined) return earlier;
       const claims = this.claims(identity);
@@ -1396,19 +1449,23 @@ export class Wallet {
    * Fetches the receipt, refreshes the relationship from the clearinghouse, stores both. The
    * receipt is recorded as pending first (when the vault already holds the relationship; a first
    * answer is kept by the outbox instead), so a fetch that fails in any way leaves it for the next
-   * refresh to fetch; a log that is slow or out of reach leaves it pending without failing.
+   * refresh to fetch; a log that is slow or out of reach, or no log key pinned, leaves it pending
+   * without failing. A receipt that does not verify leaves it pending too (the message is stored
+   * at the clearinghouse: the relationship shows it, and it can be revoked), and comes back as
+   * `refused` for the caller to report: an answer fails loudly, a refresh goes on.
    */
   private async settle(
     identity: CompanyIdentity,
     message: { sha256: string; kind: LoggedWalletKind; jws: string },
     reads: RegistryReads,
-  ): Promise<StoredReceipt | null> {
+  ): Promise<{ receipt: StoredReceipt | null; refused?: unknown }> {
     await this.notePending(identity, message);
     let receipt: StoredReceipt | null = null;
+    let refused: unknown;
     try {
       receipt = await this.fetchReceipt(message);
     } catch (e) {
-      if (!receiptNotYet(e)) throw e;
+      if (!receiptNotYet(e)) refused = e;
     }
     await this.refresh(
       identity,
@@ -1416,7 +1473,7 @@ export class Wallet {
       receipt === null ? [] : [receipt],
       reads,
     );
-    return receipt;
+    return refused === undefined ? { receipt } : { receipt, refused };
   }
 
   /** Adds `message` to the stored relationship's pending receipts (nothing stored: nothing). */
@@ -1482,7 +1539,8 @@ export class Wallet {
 
   /**
    * Tries each pending receipt once more: those fetched and verified come back; those the log
-   * cannot give yet stay pending (the first sign that it is out of reach ends the round).
+   * cannot give yet stay pending (the first sign that it is out of reach, or that no log key is
+   * pinned, ends the round).
    * `strict`: a receipt that does not verify throws (else it stays pending, unseen as verified).
    */
   private async fetchPending(
@@ -1494,7 +1552,12 @@ export class Wallet {
       try {
         fetched.push(await this.fetchReceipt(p, options));
       } catch (e) {
-        if (isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) break;
+        // The rest would fail alike: out of reach, or no log key to check them with yet.
+        if (
+          isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE') ||
+          isProtocolError(e, 'ERR_LOG_KEY_NOT_PINNED')
+        )
+          break;
         if (options.strict && !isProtocolError(e, 'ERR_RECEIPT_TIMEOUT')) throw e;
       }
     }
@@ -1594,6 +1657,7 @@ export class Wallet {
       fail('ERR_CLEARINGHOUSE_UNREACHABLE', 'the clearinghouse answered a malformed relationship');
     const mine: WalletRelationship = {
       ...parsed.output,
+      ...(await this.checkOwn(identity, parsed.output, previous, [...added, ...pending])),
       receipts: [...added],
       pendingReceipts: [...pending],
       ...(await this.openObligations(identity, parsed.output, previous, reads)),
@@ -1603,6 +1667,24 @@ export class Wallet {
       false,
     );
     return record!;
+  }
+
+  /**
+   * The grants, refusals and revocations of `fresh` the customer's key signed (and the statuses
+   * they give), what failed reported (extension/core/own-messages); `previous` (the vault's
+   * record) spares checking again what it holds already, and its receipts and pending ones, with
+   * `sent`, are the wallet's own revocations, which count whether the listing has them or not.
+   */
+  private checkOwn(
+    identity: CompanyIdentity,
+    fresh: ClearinghouseRelationship,
+    previous: WalletRelationship | undefined,
+    sent: readonly { sha256: string; kind: string; jws: string }[],
+  ): Promise<CheckedOwnMessages> {
+    return checkedOwnMessages(identity, fresh, {
+      ...(previous === undefined ? {} : { before: previous }),
+      sent: [...(previous?.receipts ?? []), ...(previous?.pendingReceipts ?? []), ...sent],
+    });
   }
 
   /**
@@ -1744,12 +1826,16 @@ export class Wallet {
    */
   async resumeOutbox(reads: RegistryReads): Promise<number> {
     const entries = await outboxRead(this.ports.store);
+    if (Object.keys(entries).length === 0) return 0;
+    // Nothing is sent again without a pinned log key (`requirePin`); what the clearinghouse
+    // stored already is settled all the same, its receipt pending until a key is pinned.
+    const pinned = (await this.pin()) !== null;
     let settled = 0;
     for (const [sha256, entry] of Object.entries(entries)) {
       // In the request's (or the ask's) turn, so an answer to it under way (answerSentBefore,
       // askedBefore) and this never settle the same entry twice; entries written before session
       // 13 name neither.
-      const resume = () => this.resumeOne(sha256, entry, reads);
+      const resume = () => this.resumeOne(sha256, entry, pinned, reads);
       const turn = entry.request ?? entry.ask;
       const outcome =
         turn === undefined
@@ -1773,10 +1859,12 @@ export class Wallet {
   /**
    * One outbox entry of {@link resumeOutbox}: settled, kept for the next refresh, dropped, or
    * kept because the clearinghouse gave no answer at all (`unanswered`: the round stops).
+   * `pinned`: a log key is pinned; without one a message not stored yet is kept, not sent.
    */
   private async resumeOne(
     sha256: string,
     { company, kind, jws, exp }: OutboxEntry,
+    pinned: boolean,
     reads: RegistryReads,
   ): Promise<'settled' | 'kept' | 'dropped' | 'unanswered'> {
     // Settled meanwhile by an answer to the same request.
@@ -1816,8 +1904,9 @@ export class Wallet {
       }
       // It could still arrive within its window. An answer goes again only when the customer
       // answers again (answerSentBefore); a revocation or data request the customer asked for
-      // goes again now, the same token, so what they asked for is done once it can be.
-      if (current.ask === undefined) return 'kept';
+      // goes again now, the same token, so what they asked for is done once it can be: once a
+      // log key is pinned to check its receipt with.
+      if (current.ask === undefined || !pinned) return 'kept';
       // "All" means every grant when it is stored: sent now, after the customer granted again,
       // it would take back the new grant too. It goes as a revocation of the grants it was asked
       // for (given before it was signed), signed anew; this one, never stored, goes.
@@ -1846,6 +1935,8 @@ export class Wallet {
       }
     }
     try {
+      // A receipt that does not verify stays pending in the vault with the message (settle): the
+      // refresh goes on, and the relationship shows what the clearinghouse holds.
       await this.settle(identity, { sha256, kind, jws }, reads);
     } catch (e) {
       // Its receipt is pending in the vault (settle records it first); the entry stays.
@@ -2259,6 +2350,7 @@ export class Wallet {
       if (!parsed.success || parsed.output.pseudonym !== identity.pseudonym) continue;
       const record: WalletRelationship = {
         ...parsed.output,
+        ...(await this.checkOwn(identity, parsed.output, previous, [])),
         receipts: previous.receipts,
         pendingReceipts: previous.pendingReceipts,
         ...(previous.receiptsGivenUp === undefined
@@ -2383,7 +2475,10 @@ function grantsAskedFor(
   return active.filter((g) => !later.includes(g)).map((g) => g.sha256);
 }
 
-/** The scopes of a grant the vault holds (verified when it was stored); [] when unreadable. */
+/**
+ * The scopes of a grant the vault holds (signed by the customer's key, checked when it was
+ * stored: ./own-messages); [] when unreadable.
+ */
 function grantScopes(jws: string): { dataCategories: string[] }[] {
   try {
     const payload = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as {

@@ -392,6 +392,66 @@ describe('backup and restore', () => {
   });
 });
 
+describe('a lock while an operation is under way', () => {
+  async function filledVault() {
+    const vault = await openVault();
+    await vault.create(PASS, seed());
+    await vault.put('profile', 'current', { mode: 'automatic' });
+    await vault.addMany('blacklist', [{ id: 'a'.repeat(32), value: { n: 1 } }]);
+    return vault;
+  }
+
+  it('signs a backup with the data key when the vault is unlocked again during the export', async () => {
+    const source = await filledVault();
+    const exporting = source.exportBackup();
+    // unlock() locks first, which zeroes the key's buffer, even when the vault is unlocked.
+    await source.unlock(PASS);
+    const file = await exporting;
+    const target = await openVault();
+    await target.restoreBackup(file, PASS);
+    expect(await target.get('profile', 'current')).toEqual({ mode: 'automatic' });
+  });
+
+  it('fails an export with ERR_VAULT_LOCKED when the vault locks during it, never a bad file', async () => {
+    const source = await filledVault();
+    const exporting = codeOf(() => source.exportBackup());
+    source.lock();
+    expect(await exporting).toBe('ERR_VAULT_LOCKED');
+  });
+
+  it('never reports intact records as damaged because of a lock or an unlock meanwhile', async () => {
+    const vault = await filledVault();
+    const listing = vault.list('blacklist');
+    const reading = vault.get('profile', 'current');
+    const checking = vault.listDamaged();
+    await vault.unlock(PASS);
+    expect(await listing).toEqual({
+      items: [{ id: 'a'.repeat(32), value: { n: 1 } }],
+      damaged: [],
+    });
+    expect(await reading).toEqual({ mode: 'automatic' });
+    expect(await checking).toEqual([]);
+    const locked = [vault.list('blacklist'), vault.get('profile', 'current'), vault.listDamaged()];
+    vault.lock();
+    for (const call of locked) expect(await codeOf(() => call)).toBe('ERR_VAULT_LOCKED');
+  });
+
+  it('never writes a record sealed with a zeroed key', async () => {
+    const vault = await filledVault();
+    const session = vault.sessionKey();
+    const writes = [
+      codeOf(() => vault.put('profile', 'current', { mode: 'manual' })),
+      codeOf(() => vault.addMany('blacklist', [{ id: 'b'.repeat(32), value: { n: 2 } }])),
+      codeOf(() => vault.putMany('blacklist', [{ id: 'a'.repeat(32), value: { n: 3 } }])),
+    ];
+    vault.lock();
+    await vault.unlockWithKey(session);
+    for (const code of await Promise.all(writes))
+      expect(['none', 'ERR_VAULT_LOCKED']).toContain(code);
+    expect(await vault.listDamaged()).toEqual([]);
+  });
+});
+
 describe('wipe', () => {
   it('deletes everything and leaves an absent vault', async () => {
     const vault = await openVault();

@@ -10,7 +10,12 @@
  *   dropped by the vault: only the customer's explicit `delete` removes it;
  * - changing the passphrase re-wraps the key in one IndexedDB transaction: until it commits, the
  *   old passphrase is the one that works;
- * - a vault written by schema 1 is migrated at its next unlock (./migrate).
+ * - a vault written by schema 1 is migrated at its next unlock (./migrate);
+ * - an operation that awaits IndexedDB works on its own copy of the data key, wiped after
+ *   ({@link Vault.withKey}): a lock meanwhile (which zeroes the vault's buffer) never makes it
+ *   sign a backup or read and seal records with a zeroed key; if the vault no longer holds that
+ *   key when the operation ends (locked, or re-keyed by a restore), it fails `ERR_VAULT_LOCKED`
+ *   and writes nothing, rather than answering with false damage or a backup that fails at restore.
  */
 import { hexEncode, utf8Decode, utf8Encode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
@@ -187,6 +192,41 @@ export class Vault {
   private key(): Uint8Array {
     if (this.dataKey === null) throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
     return this.dataKey;
+  }
+
+  /**
+   * Runs `operation` with a copy of the data key, wiped when it ends. `lock()` zeroes the vault's
+   * own buffer in place (and `unlock()` locks first even when unlocked), so an operation that
+   * awaits IndexedDB must never hold that buffer: a backup would be signed with zeros and fail at
+   * restore ("the backup was altered"), and records would read as damaged. When the operation
+   * ends (or fails) and the vault no longer holds the same key, its result is not given:
+   * `ERR_VAULT_LOCKED` (a re-unlock with the same key changes nothing).
+   */
+  private async withKey<T>(operation: (key: Uint8Array) => Promise<T>): Promise<T> {
+    const key = this.key().slice();
+    try {
+      let result: T;
+      try {
+        result = await operation(key);
+      } catch (e) {
+        this.requireKey(key);
+        throw e;
+      }
+      this.requireKey(key);
+      return result;
+    } finally {
+      wipeBytes(key);
+    }
+  }
+
+  /**
+   * `ERR_VAULT_LOCKED` unless the vault holds `key` now: after an operation, and inside a write
+   * transaction before it writes, so that nothing sealed under a key the vault no longer holds
+   * is written.
+   */
+  private requireKey(key: Uint8Array): void {
+    if (this.dataKey === null || !equalBytes(this.dataKey, key))
+      throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault was locked during the operation');
   }
 
   private newKeyring(passphrase: string, dataKey: Uint8Array, createdAt: number): KeyringRow {
@@ -426,9 +466,10 @@ export class Vault {
    * ```
    */
   async get(table: RecordTable, id: string): Promise<unknown> {
-    const key = this.key();
-    const row = await storage(() => this.db.recordTable(table).get(checkRecordId(id)));
-    return row === undefined ? undefined : this.openRecord(key, table, row);
+    return this.withKey(async (key) => {
+      const row = await storage(() => this.db.recordTable(table).get(checkRecordId(id)));
+      return row === undefined ? undefined : this.openRecord(key, table, row);
+    });
   }
 
   /**
@@ -441,16 +482,18 @@ export class Vault {
    * ```
    */
   async put(table: RecordTable, id: string, value: unknown): Promise<void> {
-    const key = this.key();
-    const row = this.sealRecord(key, table, checkRecordId(id), value);
-    const t = this.db.recordTable(table);
-    await storage(() =>
-      this.db.transaction('rw', t, async () => {
-        const existing = await t.get(id);
-        if (existing !== undefined) this.openRecord(key, table, existing);
-        await t.put(row);
-      }),
-    );
+    await this.withKey(async (key) => {
+      const row = this.sealRecord(key, table, checkRecordId(id), value);
+      const t = this.db.recordTable(table);
+      await storage(() =>
+        this.db.transaction('rw', t, async () => {
+          const existing = await t.get(id);
+          this.requireKey(key);
+          if (existing !== undefined) this.openRecord(key, table, existing);
+          await t.put(row);
+        }),
+      );
+    });
   }
 
   /**
@@ -469,17 +512,19 @@ export class Vault {
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
     if (items.length === 0) return;
-    const key = this.key();
-    for (const { id } of items) checkRecordId(id);
-    const rows = items.map(({ id, value }) => this.sealRecord(key, table, id, value));
-    const t = this.db.recordTable(table);
-    await storage(() =>
-      this.db.transaction('rw', t, async () => {
-        const existing = await t.bulkGet(rows.map((r) => r.id));
-        for (const row of existing) if (row !== undefined) this.openRecord(key, table, row);
-        await t.bulkPut(rows);
-      }),
-    );
+    await this.withKey(async (key) => {
+      for (const { id } of items) checkRecordId(id);
+      const rows = items.map(({ id, value }) => this.sealRecord(key, table, id, value));
+      const t = this.db.recordTable(table);
+      await storage(() =>
+        this.db.transaction('rw', t, async () => {
+          const existing = await t.bulkGet(rows.map((r) => r.id));
+          this.requireKey(key);
+          for (const row of existing) if (row !== undefined) this.openRecord(key, table, row);
+          await t.bulkPut(rows);
+        }),
+      );
+    });
   }
 
   /**
@@ -496,25 +541,27 @@ export class Vault {
     table: RecordTable,
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
-    const key = this.key();
-    for (const { id } of items) checkRecordId(id);
-    const t = this.db.recordTable(table);
-    await storage(() =>
-      this.db.transaction('rw', t, async () => {
-        // Encrypt and hand over in chunks without waiting between them: IndexedDB writes one
-        // chunk in the browser's storage process while this thread encrypts the next, so the
-        // encryption mostly hides behind the write (bench/vault.bench.ts). One transaction: a
-        // failing chunk aborts every chunk.
-        const pending: Promise<unknown>[] = [];
-        for (let i = 0; i < items.length; i += addChunk) {
-          const rows = items
-            .slice(i, i + addChunk)
-            .map(({ id, value }) => this.sealRecord(key, table, id, value));
-          pending.push(t.bulkAdd(rows));
-        }
-        await Promise.all(pending);
-      }),
-    );
+    await this.withKey(async (key) => {
+      for (const { id } of items) checkRecordId(id);
+      const t = this.db.recordTable(table);
+      await storage(() =>
+        this.db.transaction('rw', t, async () => {
+          this.requireKey(key);
+          // Encrypt and hand over in chunks without waiting between them: IndexedDB writes one
+          // chunk in the browser's storage process while this thread encrypts the next, so the
+          // encryption mostly hides behind the write (bench/vault.bench.ts). One transaction: a
+          // failing chunk aborts every chunk.
+          const pending: Promise<unknown>[] = [];
+          for (let i = 0; i < items.length; i += addChunk) {
+            const rows = items
+              .slice(i, i + addChunk)
+              .map(({ id, value }) => this.sealRecord(key, table, id, value));
+            pending.push(t.bulkAdd(rows));
+          }
+          await Promise.all(pending);
+        }),
+      );
+    });
   }
 
   /**
@@ -539,7 +586,11 @@ export class Vault {
    * ```
    */
   async list(table: RecordTable): Promise<RecordList> {
-    const key = this.key();
+    return this.withKey((key) => this.listWith(key, table));
+  }
+
+  /** {@link list} with the caller's copy of the key. */
+  private async listWith(key: Uint8Array, table: RecordTable): Promise<RecordList> {
     const rows = await storage(() => this.db.recordTable(table).toArray());
     const items: { id: string; value: unknown }[] = [];
     const damaged: DamagedRecord[] = [];
@@ -575,18 +626,19 @@ export class Vault {
    * ```
    */
   async listDamaged(): Promise<DamagedRecord[]> {
-    const damaged: DamagedRecord[] = [];
-    for (const table of recordTables) damaged.push(...(await this.list(table)).damaged);
-    const key = this.key();
-    const leftovers = await storage(() => this.db.records.toArray());
-    for (const row of leftovers) {
-      try {
-        decrypt(key, sealedOf(row), associatedData('records', row.id, row.v));
-      } catch (_e) {
-        damaged.push({ table: 'records', id: String(row.id).slice(0, 64) });
+    return this.withKey(async (key) => {
+      const damaged: DamagedRecord[] = [];
+      for (const table of recordTables) damaged.push(...(await this.listWith(key, table)).damaged);
+      const leftovers = await storage(() => this.db.records.toArray());
+      for (const row of leftovers) {
+        try {
+          decrypt(key, sealedOf(row), associatedData('records', row.id, row.v));
+        } catch (_e) {
+          damaged.push({ table: 'records', id: String(row.id).slice(0, 64) });
+        }
       }
-    }
-    return damaged;
+      return damaged;
+    });
   }
 
   /**
@@ -638,7 +690,10 @@ export class Vault {
   /**
    * The backup file's text: the keyring and every record, still encrypted, with a keyed digest.
    * Restoring it needs the passphrase that was current when it was made. Damaged records are
-   * carried over as they are (they stay damaged, and visible, after a restore).
+   * carried over as they are (they stay damaged, and visible, after a restore). The keyring and
+   * the records are read in one transaction, and the digest's key is a copy of the data key:
+   * a vault locked or re-keyed meanwhile fails the export with `ERR_VAULT_LOCKED` instead of
+   * producing a file that fails at restore.
    *
    * @example
    * ```ts
@@ -647,29 +702,40 @@ export class Vault {
    * ```
    */
   async exportBackup(): Promise<string> {
-    const key = this.key();
-    const keyring = await this.keyring();
-    if (keyring === undefined) throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+    return this.withKey(async (key) => {
+      const { keyring, records } = await this.snapshot();
+      const macKey = this.backupMacKey(key);
+      try {
+        const mac = keyedHash(macKey, digestInput(keyring, records));
+        return serializeBackup(keyring, records, mac, this.options.now());
+      } finally {
+        wipeBytes(macKey);
+      }
+    });
+  }
+
+  /** The keyring and every record, still encrypted, read in one transaction (one state). */
+  private async snapshot(): Promise<{
+    keyring: KeyringRow;
+    records: { table: RecordTable; row: RecordRow }[];
+  }> {
     const records: { table: RecordTable; row: RecordRow }[] = [];
-    await storage(() =>
+    const keyring = await storage(() =>
       this.db.transaction(
         'r',
-        recordTables.map((t) => this.db.recordTable(t)),
+        [this.db.meta, ...recordTables.map((t) => this.db.recordTable(t))],
         async () => {
+          const row = await this.db.meta.get('keyring');
           for (const table of recordTables) {
-            for (const row of await this.db.recordTable(table).toArray())
-              records.push({ table, row });
+            for (const r of await this.db.recordTable(table).toArray())
+              records.push({ table, row: r });
           }
+          return row;
         },
       ),
     );
-    const macKey = this.backupMacKey(key);
-    try {
-      const mac = keyedHash(macKey, digestInput(keyring, records));
-      return serializeBackup(keyring, records, mac, this.options.now());
-    } finally {
-      wipeBytes(macKey);
-    }
+    if (keyring === undefined) throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+    return { keyring, records };
   }
 
   /**

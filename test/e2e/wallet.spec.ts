@@ -261,13 +261,32 @@ test('a refusal with "ask me again after" holds the next request back', async ()
     .poll(async () => (await site.pollOnce(), site.events.map((e) => e.kind)))
     .toEqual(['refusal']);
 
-  // Asked again inside the cool-down: refused by the Assistant, no window opens.
-  const answer = await shop.evaluate(
+  // Asked again inside the cool-down: the Assistant declines it in a window that tells the
+  // customer why, and the page learns only "cancelled" once that window is closed, as after any
+  // window closed without an answer (a page told "ask again later" at once would learn that this
+  // visitor refused it, without the visitor doing anything).
+  const before = new Set(context!.pages());
+  const answer = shop.evaluate(
     (link) => (globalThis as unknown as ConnectGlobals).ClearinghouseConnect.requestConsent(link),
     site.requestLink()!,
   );
-  expect(answer).toEqual({ outcome: 'error', code: 'ERR_ASK_AGAIN_LATER' });
-  expect(context!.pages().filter((p) => p.url().includes('/ui/consent/'))).toHaveLength(1);
+  let again: Page | undefined;
+  await expect
+    .poll(() => {
+      again = context!.pages().find((p) => !before.has(p) && p.url().includes('/ui/consent/'));
+      return again !== undefined;
+    })
+    .toBe(true);
+  await expect(again!.getByTestId('consent-declined')).toHaveAttribute(
+    'data-reason',
+    'askAgainLater',
+  );
+  let settled = false;
+  void answer.then(() => (settled = true));
+  await again!.waitForTimeout(300);
+  expect(settled).toBe(false);
+  await again!.getByTestId('consent-close').click();
+  expect(await answer).toEqual({ outcome: 'cancelled' });
 });
 
 test('the bridge refuses a page on another origin and a request of another company', async () => {

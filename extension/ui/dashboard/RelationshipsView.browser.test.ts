@@ -10,6 +10,7 @@
 import { mount, tick, unmount } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import RelationshipsView from './RelationshipsView.svelte';
 
@@ -63,6 +64,10 @@ let grantStatus: 'active' | 'revoked';
 let rewardsAnswer: { type: 'rewards'; items: unknown[]; now: number };
 /** The next action fails (the clearinghouse out of reach). */
 let failNext: boolean;
+/** What it fails with (undefined: no answer from the background). */
+let failWith: unknown;
+/** Why a refresh fails (the listing is the vault's copy then), or undefined: it succeeds. */
+let refreshFailed: string | undefined;
 
 const send = (async (request: { type: string }) => {
   sent.push(request);
@@ -73,9 +78,12 @@ const send = (async (request: { type: string }) => {
     now: listingNow,
   });
   if (request.type === 'rewards.list') return rewardsAnswer;
-  if (request.type === 'relationships.list') return listing();
+  if (request.type === 'relationships.list')
+    return (request as { refresh?: boolean }).refresh === true && refreshFailed !== undefined
+      ? { ...listing(), refreshFailed }
+      : listing();
   await new Promise<void>((r) => (release = r));
-  if (failNext) throw new Error('the clearinghouse did not answer');
+  if (failNext) throw failWith ?? new Error('the clearinghouse did not answer');
   if (request.type === 'relationships.revoke') grantStatus = 'revoked';
   if (request.type === 'relationships.correct')
     return { type: 'corrections.sent', sent: 1, failed: 0 };
@@ -95,6 +103,8 @@ beforeEach(async () => {
   sent = [];
   grantStatus = 'active';
   failNext = false;
+  failWith = undefined;
+  refreshFailed = undefined;
   rewardsAnswer = { type: 'rewards', items: [], now: 0 };
   target = document.createElement('div');
   document.body.append(target);
@@ -171,6 +181,29 @@ it('after a revocation that failed the focus goes back to the button that opened
   await expect.poll(() => document.activeElement).toBe(byTestId('revoke-all'));
   expect(notice()).toBe('');
 });
+
+it.each([
+  {
+    locale: 'en',
+    said: "Nothing was sent: the Assistant could not yet confirm the clearinghouse's log key. Check the clearinghouse address in the settings and try again once the clearinghouse can be reached.",
+  },
+  {
+    locale: 'de',
+    said: 'Nichts wurde gesendet: Der Assistent konnte den Protokollschlüssel der Clearingstelle noch nicht bestätigen. Prüfen Sie die Adresse der Clearingstelle in den Einstellungen und versuchen Sie es erneut, sobald die Clearingstelle erreichbar ist.',
+  },
+] as const)(
+  'says in $locale that a revocation without a pinned log key was not sent, and what to do',
+  async ({ locale, said }) => {
+    await show(locale);
+    failNext = true;
+    failWith = new ProtocolError('ERR_LOG_KEY_NOT_PINNED', 'no log key is pinned');
+    await userEvent.click(byTestId('revoke-all')!);
+    await userEvent.click(byTestId('revoke-confirm')!);
+    release();
+    await expect.poll(() => target.querySelector('[role="alert"]')?.textContent).toBe(said);
+    expect(notice()).toBe('');
+  },
+);
 
 it.each(['de', 'en'] as const)(
   'keeps the focus on "Request access" while it is on its way, sends it once, and says in %s that it was sent',
@@ -668,5 +701,117 @@ describe('only what the Assistant verified counts', () => {
     expect(row().dataset.outcome).toBe('erased');
     expect(row().textContent).toContain('the company confirms it erased on');
     expect(row().textContent).not.toContain('says nothing');
+  });
+});
+
+describe('a refresh that failed', () => {
+  /** What the view's refresh region says. */
+  const said = () => byTestId('relationships-refresh-failed')!.textContent!.trim();
+
+  it.each([
+    {
+      locale: 'en',
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+      sentence:
+        'The relationships could not be refreshed, so this is what the Assistant stored before. The clearinghouse cannot be reached. Please try again later.',
+    },
+    {
+      locale: 'de',
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+      sentence:
+        'Die Beziehungen konnten nicht aktualisiert werden; angezeigt wird, was der Assistent zuvor gespeichert hat. Die Clearingstelle ist nicht erreichbar. Bitte versuchen Sie es später erneut.',
+    },
+    {
+      locale: 'en',
+      code: 'ERR_ASSISTANT_UNEXPECTED',
+      sentence: `The relationships could not be refreshed, so this is what the Assistant stored before. ${t('en', 'extension.error.unexpected')}`,
+    },
+  ] as const)(
+    'lists the vault’s copy and says in $locale why it is not fresh ($code), as a status, not an error',
+    async ({ locale, code, sentence }) => {
+      refreshFailed = code;
+      await show(locale);
+      expect(target.querySelectorAll('[data-testid="relationship"]')).toHaveLength(1);
+      await expect.poll(said).toBe(sentence);
+      expect(byTestId('relationships-refresh-failed')!.getAttribute('role')).toBe('status');
+      expect(target.querySelector('[role="alert"]')).toBeNull();
+    },
+  );
+
+  it('says nothing once a refresh succeeds again, nor after a refresh that did not fail', async () => {
+    expect(said()).toBe('');
+    refreshFailed = 'ERR_CLEARINGHOUSE_UNREACHABLE';
+    await userEvent.click(byTestId('relationships-refresh')!);
+    await expect.poll(said).not.toBe('');
+    refreshFailed = undefined;
+    await userEvent.click(byTestId('relationships-refresh')!);
+    await expect.poll(said).toBe('');
+  });
+});
+
+describe('messages the customer’s key did not sign', () => {
+  const rejected = (n: number, kind: string, code: string) => ({
+    kind,
+    sha256: h(String(n)),
+    code,
+  });
+  const details = () => byTestId('rejected-messages') as HTMLDetailsElement | null;
+  const text = (e: Element) => e.textContent!.replace(/\s+/g, ' ').trim();
+  const lines = () => [...details()!.querySelectorAll('li')].map(text);
+
+  it.each([
+    {
+      locale: 'en',
+      summary:
+        'The clearinghouse lists 3 messages here that your key did not sign. The Assistant ignores them.',
+      listed: [
+        `2 grants: ${t('en', 'errors.ERR_JWS_SIGNATURE_INVALID')}`,
+        `One revocation: ${t('en', 'errors.ERR_MESSAGE_ISSUER_MISMATCH')}`,
+      ],
+    },
+    {
+      locale: 'de',
+      summary:
+        'Die Clearingstelle führt hier 3 Nachrichten, die Ihr Schlüssel nicht unterschrieben hat. Der Assistent beachtet sie nicht.',
+      listed: [
+        `2 Einwilligungen: ${t('de', 'errors.ERR_JWS_SIGNATURE_INVALID')}`,
+        `Ein Widerruf: ${t('de', 'errors.ERR_MESSAGE_ISSUER_MISMATCH')}`,
+      ],
+    },
+  ] as const)(
+    'says in $locale how many, one line per kind and reason behind a closed summary',
+    async ({ locale, summary, listed }) => {
+      overrides = {
+        rejectedMessages: [
+          rejected(1, 'grant', 'ERR_JWS_SIGNATURE_INVALID'),
+          rejected(2, 'revocation', 'ERR_MESSAGE_ISSUER_MISMATCH'),
+          rejected(3, 'grant', 'ERR_JWS_SIGNATURE_INVALID'),
+        ],
+      };
+      await show(locale);
+      expect(details()!.open).toBe(false);
+      expect(details()!.dataset.count).toBe('3');
+      expect(text(details()!.querySelector('summary')!)).toBe(summary);
+      expect(lines()).toEqual(listed);
+      // Opened from the keyboard.
+      details()!.querySelector('summary')!.focus();
+      await userEvent.keyboard('{Enter}');
+      await expect.poll(() => details()!.open).toBe(true);
+    },
+  );
+
+  it('says a single one in the singular', async () => {
+    overrides = { rejectedMessages: [rejected(1, 'refusal', 'ERR_MESSAGE_INVALID')] };
+    await show('en');
+    expect(text(details()!.querySelector('summary')!)).toBe(
+      'The clearinghouse lists a message here that your key did not sign. The Assistant ignores it.',
+    );
+    expect(lines()).toEqual([`One refusal: ${t('en', 'errors.ERR_MESSAGE_INVALID')}`]);
+  });
+
+  it('shows nothing when the clearinghouse listed only what the key signed', async () => {
+    overrides = { rejectedMessages: [] };
+    await show('en');
+    expect(details()).toBeNull();
   });
 });

@@ -403,9 +403,10 @@ export const errors = {
     de: 'Ihre Auswahl passt nicht zur Anfrage. Bitte wählen Sie mindestens einen Zweck und einen Kanal.',
     en: 'Your choice does not fit the request. Please choose at least one purpose and one channel.',
   },
+  // The wallet sends no logged message before it has pinned the log key (extension/core/wallet).
   'errors.ERR_LOG_KEY_NOT_PINNED': {
-    de: 'Der Schlüssel des Protokolls der Clearingstelle ist noch nicht festgehalten; die Quittung kann nicht geprüft werden.',
-    en: "The clearinghouse's log key is not pinned yet, so the receipt cannot be checked.",
+    de: 'Nichts wurde gesendet: Der Assistent konnte den Protokollschlüssel der Clearingstelle noch nicht bestätigen. Prüfen Sie die Adresse der Clearingstelle in den Einstellungen und versuchen Sie es erneut, sobald die Clearingstelle erreichbar ist.',
+    en: "Nothing was sent: the Assistant could not yet confirm the clearinghouse's log key. Check the clearinghouse address in the settings and try again once the clearinghouse can be reached.",
   },
   'errors.ERR_RECEIPT_TIMEOUT': {
     de: 'Die Quittung ist noch nicht da. Der Assistent versucht es später erneut.',

@@ -100,6 +100,11 @@ export const extension = {
     de: 'Tresor sperren',
     en: 'Lock the vault',
   },
+  // The vault locked (idle time, the popup, another tab) while the dashboard showed its content.
+  'extension.dashboard.lockedNotice': {
+    de: 'Der Tresor wurde gesperrt. Entsperren Sie ihn, um weiterzuarbeiten.',
+    en: 'The vault was locked. Unlock it to continue.',
+  },
   'extension.dashboard.saved': {
     de: 'Gespeichert.',
     en: 'Saved.',
@@ -468,6 +473,15 @@ export const extension = {
     de: 'Adresse der Clearingstelle',
     en: 'Clearinghouse address',
   },
+  // The clearinghouse URL refused before it is saved (extension/core/settings).
+  'extension.settings.url.insecure': {
+    de: 'Die Adresse der Clearingstelle muss mit https:// beginnen: Unverschlüsseltes http:// ist nur für diesen Computer erlaubt (localhost, 127.0.0.1, [::1]). Nichts wurde gespeichert.',
+    en: 'The clearinghouse address must start with https://: unencrypted http:// is allowed only for this computer (localhost, 127.0.0.1, [::1]). Nothing was saved.',
+  },
+  'extension.settings.url.malformed': {
+    de: 'Das ist keine gültige Adresse der Clearingstelle. Erwartet wird etwa https://clearingstelle.example, ohne Benutzername, Passwort, „?“ oder „#“. Nichts wurde gespeichert.',
+    en: 'This is not a valid clearinghouse address. Use something like https://clearinghouse.example, without a user name, password, “?” or “#”. Nothing was saved.',
+  },
   'extension.settings.logKey': {
     de: 'Festgehaltener Protokollschlüssel',
     en: 'Pinned log key',
@@ -722,6 +736,15 @@ export const extension = {
   },
   'extension.consent.refused': { de: 'Abgelehnt.', en: 'Refused.' },
   'extension.consent.close': { de: 'Fenster schließen', en: 'Close window' },
+  // The customer's own checks declined a page's request: the company learns only "cancelled".
+  'extension.consent.declined.blacklisted': {
+    de: 'Sie haben dieses Unternehmen oder eine seiner Marken auf Ihre Sperrliste gesetzt. Der Assistent hat die Anfrage deshalb abgelehnt. Das Unternehmen erfährt nur, dass dieses Fenster ohne Antwort geschlossen wurde, nicht warum.',
+    en: 'You put this company or one of its brands on your blacklist, so the Assistant declined the request. The company learns only that this window was closed without an answer, not why.',
+  },
+  'extension.consent.declined.askAgainLater': {
+    de: 'Sie haben dieses Unternehmen gebeten, Sie erst später wieder zu fragen, und diese Zeit ist noch nicht um. Der Assistent hat die Anfrage deshalb abgelehnt. Das Unternehmen erfährt nur, dass dieses Fenster ohne Antwort geschlossen wurde, nicht warum.',
+    en: 'You asked this company not to ask you again before a later date, and that date has not come. So the Assistant declined the request. The company learns only that this window was closed without an answer, not why.',
+  },
   'extension.dashboard.nav.relationships': { de: 'Beziehungen', en: 'Relationships' },
   'extension.relationships.title': {
     de: 'Ihre Beziehungen zu Unternehmen',
@@ -760,6 +783,36 @@ export const extension = {
   'extension.relationships.receiptsGivenUp': {
     de: 'Wegen der Speichergrenze nicht mehr aufbewahrte Quittungen: {count}',
     en: 'Receipts no longer kept because of the storage limit: {count}',
+  },
+  // The summary of a closed list: what failed, one line per kind and reason (`.grant`, …).
+  'extension.relationships.rejectedMessages': {
+    de: {
+      one: 'Die Clearingstelle führt hier eine Nachricht, die Ihr Schlüssel nicht unterschrieben hat. Der Assistent beachtet sie nicht.',
+      other:
+        'Die Clearingstelle führt hier {count} Nachrichten, die Ihr Schlüssel nicht unterschrieben hat. Der Assistent beachtet sie nicht.',
+    },
+    en: {
+      one: 'The clearinghouse lists a message here that your key did not sign. The Assistant ignores it.',
+      other:
+        'The clearinghouse lists {count} messages here that your key did not sign. The Assistant ignores them.',
+    },
+  },
+  'extension.relationships.rejectedMessages.grant': {
+    de: { one: 'Eine Einwilligung: {error}', other: '{count} Einwilligungen: {error}' },
+    en: { one: 'One grant: {error}', other: '{count} grants: {error}' },
+  },
+  'extension.relationships.rejectedMessages.refusal': {
+    de: { one: 'Eine Ablehnung: {error}', other: '{count} Ablehnungen: {error}' },
+    en: { one: 'One refusal: {error}', other: '{count} refusals: {error}' },
+  },
+  'extension.relationships.rejectedMessages.revocation': {
+    de: { one: 'Ein Widerruf: {error}', other: '{count} Widerrufe: {error}' },
+    en: { one: 'One revocation: {error}', other: '{count} revocations: {error}' },
+  },
+  // {reason}: the error's own sentence, last, as it ends with its full stop.
+  'extension.relationships.refreshFailed': {
+    de: 'Die Beziehungen konnten nicht aktualisiert werden; angezeigt wird, was der Assistent zuvor gespeichert hat. {reason}',
+    en: 'The relationships could not be refreshed, so this is what the Assistant stored before. {reason}',
   },
   'extension.relationships.revokeAll': { de: 'Alles widerrufen', en: 'Revoke everything' },
   'extension.relationships.revokePurpose': {

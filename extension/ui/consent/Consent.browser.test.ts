@@ -1,0 +1,60 @@
+/**
+ * The consent window when the customer's own checks decline a page's request (blacklist, "ask me
+ * again after"), in a real Chromium: it says why in the customer's language, and closing it is
+ * the only answer the page gets ("cancelled", extension/service.ts `declinedQuietly`).
+ */
+import { mount, unmount } from 'svelte';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { ProtocolError } from '../../../protocol/errors';
+import { t } from '../../../protocol/i18n';
+import { defaultSettings } from '../../core/settings';
+import Consent from './Consent.svelte';
+
+let target: HTMLElement;
+let app: ReturnType<typeof mount> | undefined;
+
+beforeEach(() => {
+  target = document.createElement('div');
+  document.body.append(target);
+});
+
+afterEach(async () => {
+  if (app) await unmount(app);
+  app = undefined;
+  target.remove();
+});
+
+const byTestId = (id: string) => target.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+it.each([
+  ['ERR_COMPANY_BLACKLISTED', 'blacklisted', 'de'],
+  ['ERR_COMPANY_BLACKLISTED', 'blacklisted', 'en'],
+  ['ERR_ASK_AGAIN_LATER', 'askAgainLater', 'de'],
+  ['ERR_ASK_AGAIN_LATER', 'askAgainLater', 'en'],
+] as const)(
+  'tells the customer why (%s, %s) in %s, and offers only to close the window',
+  async (code, key, locale) => {
+    let closed = 0;
+    const send = (async (request: { type: string }) => {
+      if (request.type === 'settings.get')
+        return {
+          type: 'settings',
+          settings: { ...defaultSettings('http://localhost:3000'), language: locale },
+        };
+      if (request.type === 'wallet.pending') throw new ProtocolError(code, 'declined');
+      return { type: 'ok' };
+    }) as never;
+    app = mount(Consent, {
+      target,
+      props: { browserLocale: 'en', ticket: 'a'.repeat(32), send, close: () => closed++ },
+    });
+    await expect
+      .poll(() => byTestId('consent-declined')?.textContent?.trim())
+      .toBe(t(locale, `extension.consent.declined.${key}`));
+    expect(byTestId('consent-error')).toBeNull();
+    expect(byTestId('consent-grant')).toBeNull();
+    await userEvent.click(byTestId('consent-close')!);
+    expect(closed).toBe(1);
+  },
+);
