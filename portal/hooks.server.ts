@@ -3,7 +3,7 @@ import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
 import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
-import { isApiPath, limitAddress } from '$lib/server/rate-limits';
+import { isApiPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
 import { nestHandles } from '$lib/server/nest-handles';
 import { allocationSitePretenuring, noPretenuringFlag } from '$lib/server/node-flags';
@@ -58,10 +58,11 @@ export const init: ServerInit = async () => {
 const languageCookie = 'lang';
 
 const route: Handle = async ({ event, resolve }) => {
-  // Only the API is limited (docs/api.md "Limits"): the log's tiles and /.well-known are static
-  // reads a CDN may serve. Charged before any route reads a body.
+  // Only the API and the passkey endpoints (which write a challenge or a session for anyone) are
+  // limited (docs/api.md "Limits"): the log's tiles and /.well-known are static reads a CDN may
+  // serve. Charged before any route reads a body.
   const api = isApiPath(event.url.pathname);
-  if (api) {
+  if (api || isPasskeyPath(event.url.pathname)) {
     let refused: Response | undefined;
     try {
       refused = await limitAddress((await getServices()).rateLimits, event);

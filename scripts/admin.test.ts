@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from '../portal/lib/server/db/test-databases';
 import { tokenHash } from '../portal/lib/server/people';
-import { parseAdminArgs, runAdmin } from './admin';
+import { backupReport, parseAdminArgs, runAdmin } from './admin';
 
 describe('parseAdminArgs', () => {
   it.each([
@@ -81,5 +81,35 @@ describe.each(testDialects)('runAdmin on %s', (dialect) => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).code).toBe('ERR_PERSON_UNKNOWN');
+  });
+});
+
+describe('backupReport', () => {
+  const cdb = { dialect: 'sqlite', location: '/srv/ch/data/clearinghouse.db' } as const;
+  const keyPaths = {
+    logKeyPath: '/srv/ch/log-key.json',
+    webhookKeyPath: '/srv/ch/webhook-key.json',
+  };
+  const summary = (keys: string[]) => ({ tables: 31, rows: 812, migrations: [], keys });
+
+  it('says exactly which key files a backup holds, with their variables and paths', () => {
+    expect(backupReport('backup', summary(['log', 'webhook']), cdb, 'b.gz', keyPaths)).toBe(
+      'Backed up 812 rows of 31 tables of the sqlite database at /srv/ch/data/clearinghouse.db ' +
+        'to b.gz. It holds the log signing key (LOG_KEY_PATH: /srv/ch/log-key.json). It holds ' +
+        'the webhook signing key (WEBHOOK_KEY_PATH: /srv/ch/webhook-key.json). Whoever holds ' +
+        'the file can sign with its keys: keep it like the keys.',
+    );
+    const none = backupReport('backup', summary([]), cdb, 'b.gz', keyPaths);
+    expect(none).toContain(
+      'It holds no log signing key: there was none (LOG_KEY_PATH: /srv/ch/log-key.json)',
+    );
+    expect(none).toContain('It holds no webhook signing key');
+    expect(none).not.toMatch(/It holds the|keep it like/);
+  });
+
+  it('says which key files a restore installed', () => {
+    const report = backupReport('restore', summary(['log']), cdb, 'b.gz', keyPaths);
+    expect(report).toContain('Installed the log signing key (LOG_KEY_PATH: /srv/ch/log-key.json).');
+    expect(report).toContain('The backup held no webhook signing key.');
   });
 });

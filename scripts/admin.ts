@@ -11,13 +11,21 @@
  *
  * The link goes to stdout alone on its line (so scripts can read it); everything else to stderr.
  */
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProtocolError } from '../protocol/errors';
 import { openDatabase, type ClearinghouseDb } from '../portal/lib/server/db/database';
 import { createDurableWriter } from '../portal/lib/server/db/durable-writer';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
 import { createPeopleService, type EnrolmentLink } from '../portal/lib/server/people';
-import { restoreBackup, writeBackup, type BackupProgress } from '../portal/lib/server/backup';
+import {
+  backupKeyVariables,
+  restoreBackup,
+  writeBackup,
+  type BackupKeyPaths,
+  type BackupProgress,
+  type BackupSummary,
+} from '../portal/lib/server/backup';
 import { logConfigFromEnv } from '../portal/lib/server/log/clearinghouse-log';
 
 /** A parsed command line. */
@@ -116,6 +124,58 @@ export async function runAdmin(
   }
 }
 
+const keyRoles = [
+  { role: 'log', name: 'log signing key', path: 'logKeyPath' },
+  { role: 'webhook', name: 'webhook signing key', path: 'webhookKeyPath' },
+] as const;
+
+/**
+ * The sentences `backup` and `restore` end with: what was copied, and for each key file whether
+ * the backup holds it (or the restore installed it), with its variable and path. A backup leaves
+ * out only a key the database does not need yet (backup.ts refuses otherwise).
+ *
+ * @example
+ * ```ts
+ * backupReport('backup', summary, cdb, 'b.jsonl.gz', { logKeyPath, webhookKeyPath });
+ * // 'Backed up 812 rows of 31 tables of the sqlite database at … to b.jsonl.gz. It holds the log
+ * //  signing key (LOG_KEY_PATH: /srv/ch/data/log-key.json). It holds the webhook …'
+ * ```
+ */
+export function backupReport(
+  command: 'backup' | 'restore',
+  summary: BackupSummary,
+  cdb: Pick<ClearinghouseDb, 'dialect' | 'location'>,
+  file: string,
+  keyPaths: BackupKeyPaths,
+): string {
+  const sentences = [
+    command === 'backup'
+      ? `Backed up ${summary.rows} rows of ${summary.tables} tables of the ${cdb.dialect} database at ${cdb.location} to ${file}.`
+      : `Restored ${summary.rows} rows of ${summary.tables} tables into the ${cdb.dialect} database at ${cdb.location}.`,
+  ];
+  for (const { role, name, path } of keyRoles) {
+    const where = `${backupKeyVariables[role]}: ${resolve(keyPaths[path])}`;
+    const held = summary.keys.includes(role);
+    if (command === 'backup') {
+      sentences.push(
+        held
+          ? `It holds the ${name} (${where}).`
+          : `It holds no ${name}: there was none (${where}), and the database needs none yet.`,
+      );
+    } else {
+      sentences.push(held ? `Installed the ${name} (${where}).` : `The backup held no ${name}.`);
+    }
+  }
+  sentences.push(
+    command === 'restore'
+      ? 'Start the clearinghouse and run npm run verify -- --full to check its log.'
+      : summary.keys.length > 0
+        ? 'Whoever holds the file can sign with its keys: keep it like the keys.'
+        : '',
+  );
+  return sentences.filter((sentence) => sentence !== '').join(' ');
+}
+
 /** `backup` and `restore`, with a progress line on stderr (a large database takes a while). */
 async function runBackupCommand(
   command: { command: 'backup' | 'restore'; file: string },
@@ -133,9 +193,7 @@ async function runBackupCommand(
   const summary = await run(cdb, { logKeyPath, webhookKeyPath }, command.file, progress);
   if (process.stderr.isTTY) process.stderr.write('\n');
   console.error(
-    command.command === 'backup'
-      ? `Backed up ${summary.rows} rows of ${summary.tables} tables and the ${summary.keys.join(' and ')} keys of the ${cdb.dialect} database at ${cdb.location} to ${command.file}. It holds the log's signing key: keep it like the key.`
-      : `Restored ${summary.rows} rows of ${summary.tables} tables into the ${cdb.dialect} database at ${cdb.location}, and the ${summary.keys.join(' and ')} keys. Start the clearinghouse and run npm run verify -- --full to check its log.`,
+    backupReport(command.command, summary, cdb, command.file, { logKeyPath, webhookKeyPath }),
   );
 }
 

@@ -1,8 +1,9 @@
 /**
  * People end to end (docs/api.md "People"): the admin command prints a regulator's one-time
  * enrolment link; Chromium, with a virtual WebAuthn authenticator (DevTools protocol), enrols a
- * passkey and a non-extractable signing key, logs out, logs in with the passkey, sees the account
- * page, and signs a request with the enrolled key that the server verifies.
+ * passkey and a non-extractable signing key (after switching the enrolment page's language there
+ * and back), logs out, logs in with the passkey, sees the account page, and signs a request with
+ * the enrolled key that the server verifies.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -55,6 +56,18 @@ test.describe('people', () => {
 
     // Enrol: passkey and signing key.
     await page.goto(link);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+      t('en', 'portal.people.enrol.title'),
+    );
+    // The language switch works on this page too (a form POST: under `Referrer-Policy:
+    // no-referrer` it carried `Origin: null` and SvelteKit's CSRF check answered 403), and it
+    // returns to the same link.
+    await page.getByRole('button', { name: t('de', 'common.language.de') }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+      t('de', 'portal.people.enrol.title'),
+    );
+    await expect(page).toHaveURL(link);
+    await page.getByRole('button', { name: t('en', 'common.language.en') }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(
       t('en', 'portal.people.enrol.title'),
     );

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -13,6 +13,7 @@ import { keyFolder, prepare, referenceTree, testLogConfig, writeMessages } from 
 import type { DatabaseDialect } from './db/schema';
 
 const cleanup: (() => Promise<void> | void)[] = [];
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 afterEach(async () => {
   while (cleanup.length > 0) await cleanup.pop()!();
 });
@@ -124,6 +125,53 @@ describe.each(testDialects)('backup and restore on %s', (dialect) => {
     expect(verified.code, verified.err).toBe(0);
     expect(verified.out).toMatch(new RegExp(`all ${verified.head.size} entries`));
     expect(verified.head.size).toBe(reference.entries.length);
+  });
+
+  it('refuses to leave out the log key or to carry another one, and writes no file then', async () => {
+    const from = await source(dialect, 5);
+    const other = await source(dialect, 1); // a log of its own, under its own keys
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    const missing = join(from.keys.dir, 'elsewhere', 'log-key.json');
+    const cases: [Partial<typeof from.paths>, RegExp][] = [
+      [
+        { logKeyPath: missing },
+        new RegExp(
+          `checkpoint, but there is no log key file at LOG_KEY_PATH \\(${escapeRegExp(missing)}\\)`,
+        ),
+      ],
+      [
+        { logKeyPath: other.paths.logKeyPath },
+        /log key file at LOG_KEY_PATH \(.*\) did not sign the log's checkpoint/,
+      ],
+      [
+        { webhookKeyPath: missing },
+        /records a webhook key \(kid [\w-]{43}\), but there is no webhook key file at WEBHOOK_KEY_PATH/,
+      ],
+      [
+        { webhookKeyPath: other.paths.webhookKeyPath },
+        /webhook key file at WEBHOOK_KEY_PATH \(.*\) \(kid [\w-]{43}\) is not the one the database records/,
+      ],
+    ];
+    for (const [paths, message] of cases) {
+      const error = await writeBackup(from.tdb.cdb, { ...from.paths, ...paths }, file).catch(
+        (e: unknown) => e,
+      );
+      expect(error, JSON.stringify(paths)).toBeInstanceOf(BackupError);
+      expect((error as Error).message).toMatch(message);
+      expect(readdirSync(from.keys.dir).filter((name) => name.includes('backup'))).toEqual([]);
+    }
+  });
+
+  it('backs up a database that needs no key yet without one', async () => {
+    const empty = await fresh(dialect);
+    const writer = await prepare(empty.tdb.cdb);
+    cleanup.push(() => writer.close());
+    const summary = await writeBackup(
+      empty.tdb.cdb,
+      empty.paths,
+      join(empty.keys.dir, 'backup.jsonl.gz'),
+    );
+    expect(summary.keys).toEqual([]);
   });
 
   it('refuses a database that is not empty and changes nothing in it', async () => {

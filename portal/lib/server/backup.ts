@@ -33,9 +33,18 @@ import { dirname, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
+import { base64urlDecode } from '../../../protocol/encoding';
+import { thumbprint } from '../../../protocol/keys';
+import {
+  openNote,
+  parseCheckpoint,
+  parseVerifierKey,
+  verifierKeyText,
+} from '../../../protocol/tlog';
 import type { ClearinghouseDb } from './db/database';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
 import { installKeyFile, readKeyFileText, syncFolder } from './log/key-file';
+import { nodeSha256 } from './log/sequencer';
 
 export const backupFormat = 'consent-clearinghouse-backup';
 const backupVersion = 1;
@@ -84,6 +93,9 @@ interface Header {
 
 const keyRoles = { log: 'logKeyPath', webhook: 'webhookKeyPath' } as const;
 
+/** The environment variable that names each key file's path (clearinghouse-log.ts). */
+export const backupKeyVariables = { log: 'LOG_KEY_PATH', webhook: 'WEBHOOK_KEY_PATH' } as const;
+
 type Cell = string | number | null | { b: string };
 
 // Any table, by name: the dump is generic over the schema.
@@ -94,6 +106,12 @@ type AnyDb = Kysely<any>;
  * Writes a consistent backup of the database and the key files to `file` (atomically: a temporary
  * file renamed into place after fsync, so a crash never leaves half a backup under that name).
  *
+ * The key files must be the database's own ({@link checkBackupKeys}): the admin command reads
+ * them from its own environment, which may point elsewhere than the server's.
+ *
+ * @throws {BackupError} when the log has a checkpoint and the log key is missing or did not sign
+ *   it, or the database records a webhook key and the webhook key file is missing or another one;
+ *   no file is left behind then.
  * @example
  * ```ts
  * const summary = await writeBackup(cdb, { logKeyPath, webhookKeyPath }, 'backup.jsonl.gz');
@@ -139,6 +157,7 @@ export async function writeBackup(
     await snapshot(cdb, async (db) => {
       migrations = await appliedMigrations(db);
       const tables = await tablesInForeignKeyOrder(db, cdb.dialect);
+      await checkBackupKeys(db, tables, keys, keyPaths);
       tableCount = tables.length;
       const header: Header = {
         format: backupFormat,
@@ -191,6 +210,93 @@ export async function writeBackup(
     throw error;
   }
   return { tables: tableCount, rows: total, migrations, keys: Object.keys(keys) };
+}
+
+/**
+ * Checks, in the backup's snapshot, that the key files it is about to carry are the ones the
+ * database needs: the log key that signed the stored checkpoint (`log_state`), and the webhook
+ * key every node recorded (`instance_keys`, shared-key.ts). A database that needs neither yet (no
+ * checkpoint, no recorded key) is backed up with whatever key files there are.
+ *
+ * @throws {BackupError} naming the variable and the path looked at.
+ */
+async function checkBackupKeys(
+  db: AnyDb,
+  tables: readonly string[],
+  keys: Header['keys'],
+  keyPaths: BackupKeyPaths,
+): Promise<void> {
+  if (tables.includes('log_state')) {
+    const state = (await db
+      .selectFrom('log_state')
+      .select('checkpoint')
+      .where('id', '=', 1)
+      .executeTakeFirst()) as { checkpoint: string } | undefined;
+    if (state !== undefined) checkLogKey(state.checkpoint, keys.log, keyPaths.logKeyPath);
+  }
+  if (tables.includes('instance_keys')) {
+    const recorded = (await db
+      .selectFrom('instance_keys')
+      .select('x')
+      .where('name', '=', 'webhook')
+      .executeTakeFirst()) as { x: string } | undefined;
+    if (recorded !== undefined) checkWebhookKey(recorded.x, keys.webhook, keyPaths.webhookKeyPath);
+  }
+}
+
+/** `LOG_KEY_PATH (/abs/path)`: where a key was looked for, as the operator sets it. */
+function keyLocation(role: keyof typeof keyRoles, path: string): string {
+  return `${backupKeyVariables[role]} (${resolve(path)})`;
+}
+
+/**
+ * The log key file's text must hold the key that signed `checkpoint` under the checkpoint's own
+ * origin (the note key name is the log origin, clearinghouse-log.ts).
+ */
+function checkLogKey(checkpoint: string, keyText: string | undefined, path: string): void {
+  const where = keyLocation('log', path);
+  if (keyText === undefined) {
+    throw new BackupError(
+      `The log has a signed checkpoint, but there is no log key file at ${where}: set ` +
+        'LOG_KEY_PATH to the key file the clearinghouse signs with; without it a restore ' +
+        'could not go on with this log.',
+    );
+  }
+  try {
+    const origin = parseCheckpoint(checkpoint.slice(0, checkpoint.indexOf('\n\n') + 1)).origin;
+    const publicKey = base64urlDecode(publicKeyOf(keyText) as string);
+    const verifier = parseVerifierKey(verifierKeyText(origin, publicKey, nodeSha256), nodeSha256);
+    openNote(checkpoint, [verifier]);
+  } catch (error) {
+    // Whichever step failed, it means one thing to the operator: this is not the log's key.
+    throw new BackupError(
+      `The log key file at ${where} did not sign the log's checkpoint: set LOG_KEY_PATH to the ` +
+        'key file the clearinghouse signs with; a backup with another key could not continue ' +
+        'the log.',
+      { cause: error },
+    );
+  }
+}
+
+/** The webhook key file's text must hold the public key the database recorded. */
+function checkWebhookKey(recordedX: string, keyText: string | undefined, path: string): void {
+  const where = keyLocation('webhook', path);
+  const kid = (x: string) => thumbprint({ kty: 'OKP', crv: 'Ed25519', x });
+  if (keyText === undefined) {
+    throw new BackupError(
+      `The database records a webhook key (kid ${kid(recordedX)}), but there is no webhook key ` +
+        `file at ${where}: set WEBHOOK_KEY_PATH to the key file the clearinghouse signs ` +
+        'webhooks with.',
+    );
+  }
+  const x = publicKeyOf(keyText);
+  if (x !== recordedX) {
+    throw new BackupError(
+      `The webhook key file at ${where} (kid ${typeof x === 'string' ? kid(x) : '?'}) is not the ` +
+        `one the database records (kid ${kid(recordedX)}): set WEBHOOK_KEY_PATH to the key file ` +
+        'the clearinghouse signs webhooks with.',
+    );
+  }
 }
 
 /**

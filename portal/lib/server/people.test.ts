@@ -5,6 +5,8 @@
  * verification with person keys through the route handlers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
 import { signCompact } from '$protocol/jws';
@@ -52,6 +54,7 @@ import * as invitationsRoute from '../../routes/api/v1/people/invitations/+serve
 import * as meRoute from '../../routes/api/v1/people/me/+server';
 import * as personRoute from '../../routes/api/v1/people/[personId]/+server';
 import * as personKeyRoute from '../../routes/api/v1/people/keys/[kid]/+server';
+import * as enrolPage from '../../routes/enroll/[token]/+page.server';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -175,6 +178,57 @@ describe.each(testDialects)('people on %s', (dialect) => {
     const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
     const request = new Request(url, { method: 'DELETE', headers: { authorization } });
     return personRoute.DELETE({ request, url, params: { personId } } as never);
+  }
+
+  /**
+   * Runs `send()` while `meanwhile` runs once, just before `send` opens its first transaction:
+   * what another request commits between a login's passkey check and its session.
+   */
+  async function beforeNextTransaction<T>(
+    meanwhile: () => Promise<unknown>,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    const db = api.tdb.cdb.db as unknown as Record<string, unknown>;
+    const restore = () => delete db.transaction; // the prototype's method again
+    db.transaction = () => ({
+      execute: async (work: never) => {
+        restore();
+        await meanwhile();
+        return api.tdb.cdb.db.transaction().execute(work);
+      },
+    });
+    try {
+      return await send();
+    } finally {
+      restore();
+    }
+  }
+
+  /** Settles once `pending` waits for a row lock (PostgreSQL) or has settled without one. */
+  async function blockedOrSettled(pending: Promise<unknown>): Promise<void> {
+    let settled = false;
+    void pending.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const waiting = async () =>
+      Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`.execute(api.tdb.cdb.db)
+        ).rows[0]!.n,
+      );
+    await expect
+      .poll(async () => settled || (await waiting()) > 0, { timeout: 10_000, interval: 20 })
+      .toBe(true);
+  }
+
+  async function sessionsOf(personId: string): Promise<unknown[]> {
+    return api.tdb.cdb.db
+      .selectFrom('sessions')
+      .select('id_hash')
+      .where('person_id', '=', personId)
+      .execute();
   }
 
   function getPersonKey(kid: string): Promise<Response> {
@@ -760,6 +814,121 @@ describe.each(testDialects)('people on %s', (dialect) => {
       expect((await deletePerson(company, colleague.person.id)).status).toBe(204);
     });
 
+    it('voids the unused invitations a removed staff member created, and only theirs', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const leaving = await enrolWith(tokenOfLink(staffLink), { name: 'Lea Leaving' });
+      const invite = async (signer: { id: string; keyPair: Ed25519KeyPair }) =>
+        tokenOfLink(
+          (
+            await expectJson<{ link: string }>(
+              await post(
+                invitationsRoute.POST,
+                '/api/v1/people/invitations',
+                await invitation(signer, { role: 'staff' }),
+              ),
+              201,
+            )
+          ).link,
+        );
+      const accomplice = await invite(leaving.signer);
+      const used = await invite(leaving.signer);
+      const colleague = await enrolWith(used, { name: 'Udo Used' });
+      const byCompany = await invite(company);
+      api.clock.advance(60);
+      expect((await deletePerson(company, leaving.person.id)).status).toBe(204);
+      await expectCode(people().inspectEnrolment(accomplice), 'ERR_ENROLMENT_EXPIRED');
+      await expectCode(people().enrolmentOptions(accomplice), 'ERR_ENROLMENT_EXPIRED');
+      // Who enrolled through them stays; links of others keep working.
+      expect(await people().get(colleague.person.id)).toMatchObject({ name: 'Udo Used' });
+      await expect(people().inspectEnrolment(byCompany)).resolves.toMatchObject({ role: 'staff' });
+    });
+
+    it('voids the links a lost browser created, the moment its recovery is approved', async () => {
+      const lost = await newRegulator('Theo Thief-Target');
+      const approver = await newRegulator('Alma Approver');
+      const minted = await expectJson<{ link: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(lost.signer, { role: 'regulator', name: 'Mallory' }),
+        ),
+        201,
+      );
+      const recovery = await expectJson<{ link: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(approver.signer, { role: 'regulator', recover: lost.person.id }),
+        ),
+        201,
+      );
+      await expectCode(
+        people().inspectEnrolment(tokenOfLink(minted.link)),
+        'ERR_ENROLMENT_EXPIRED',
+      );
+      // The approver's recovery link is the way back, and it works.
+      await expect(enrolWith(tokenOfLink(recovery.link))).resolves.toMatchObject({
+        person: { id: lost.person.id },
+      });
+    });
+
+    it('starts no session for a passkey a recovery retired while its login was being checked', async () => {
+      const lost = await newRegulator('Lou Late');
+      const approver = await newRegulator('Alma Approver');
+      const ceremony = await people().loginOptions();
+      const login = beforeNextTransaction(
+        async () =>
+          expectJson(
+            await post(
+              invitationsRoute.POST,
+              '/api/v1/people/invitations',
+              await invitation(approver.signer, { role: 'regulator', recover: lost.person.id }),
+            ),
+            201,
+          ),
+        () =>
+          people().completeLogin({
+            challengeId: ceremony.challengeId,
+            response: lost.authenticator.authenticate(ceremony.options),
+          }),
+      );
+      await expectCode(login, 'ERR_WEBAUTHN_FAILED');
+      expect(await sessionsOf(lost.person.id)).toEqual([]);
+    });
+
+    it.runIf(dialect === 'postgres')(
+      'makes a login wait for a recovery approval that holds the person, then refuses it',
+      async () => {
+        const lost = await newRegulator('Wanda Wait');
+        const ceremony = await people().loginOptions();
+        let login: Promise<unknown> | undefined;
+        const now = api.clock.now();
+        // What a recovery approval does (createEnrolment): the person's row first, then the
+        // retirement, in one transaction on another connection.
+        await api.tdb.cdb.db.transaction().execute(async (trx) => {
+          await trx
+            .selectFrom('people')
+            .select('id')
+            .where('id', '=', lost.person.id)
+            .forUpdate()
+            .execute();
+          login = people().completeLogin({
+            challengeId: ceremony.challengeId,
+            response: lost.authenticator.authenticate(ceremony.options),
+          });
+          await blockedOrSettled(login);
+          await trx
+            .updateTable('passkeys')
+            .set({ retired_at: now })
+            .where('person_id', '=', lost.person.id)
+            .execute();
+          await trx.deleteFrom('sessions').where('person_id', '=', lost.person.id).execute();
+        });
+        await expectCode(login!, 'ERR_WEBAUTHN_FAILED');
+        expect(await sessionsOf(lost.person.id)).toEqual([]);
+      },
+    );
+
     it('answers a staff link only for a newly created company, not for a resend', async () => {
       const company = newCompany();
       api.proofs.set(company.domain, { keys: [company.kid], companyId: company.id });
@@ -845,6 +1014,31 @@ describe.each(testDialects)('people on %s', (dialect) => {
   });
 
   // ----- the browser endpoints ---------------------------------------------------------------
+
+  describe('enrolment page', () => {
+    it('keeps its token from other sites but sends its own origin (the language form needs it)', async () => {
+      const { token } = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Rita Referrer',
+        createdBy: 'admin',
+      });
+      const headers: Record<string, string> = {};
+      await enrolPage.load({
+        params: { token },
+        setHeaders: (set: Record<string, string>) => Object.assign(headers, set),
+      } as never);
+      // no-referrer made a form POST carry `Origin: null`, which SvelteKit's CSRF check refuses.
+      expect(headers).toMatchObject({
+        'cache-control': 'no-store',
+        'referrer-policy': 'same-origin',
+      });
+      const page = readFileSync(
+        new URL('../../routes/enroll/[token]/+page.svelte', import.meta.url),
+        'utf8',
+      );
+      expect(page.match(/<meta name="referrer" content="([^"]*)"/)?.[1]).toBe('same-origin');
+    });
+  });
 
   describe('session cookie', () => {
     it('is set HttpOnly, SameSite=Lax, for the whole site, when an enrolment completes', async () => {

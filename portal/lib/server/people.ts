@@ -401,7 +401,22 @@ export function createPeopleService(
     return { token, expiresAt };
   }
 
-  /** Retires a person's keys and passkeys and ends their sessions, from `now` on. */
+  /**
+   * On PostgreSQL, takes the person's row FOR UPDATE: recovery approval, enrolment completion and
+   * login of one person then run one after the other, so a login that checked a passkey before a
+   * recovery retired it cannot commit a session after it. SQLite's single writer orders them
+   * already (and a read before the first write would only risk SQLITE_BUSY_SNAPSHOT there).
+   */
+  async function lockPerson(trx: Transaction<Database>, personId: string): Promise<void> {
+    if (ctx.cdb.dialect !== 'postgres') return;
+    await trx.selectFrom('people').select('id').where('id', '=', personId).forUpdate().execute();
+  }
+
+  /**
+   * Retires a person's keys and passkeys, ends their sessions and voids the unused enrolment links
+   * they created (invitations, recoveries they approved), from `now` on: someone about to be
+   * removed, or a thief with a lost browser, must not keep a way back in.
+   */
   async function retireCredentials(trx: Transaction<Database>, personId: string, now: number) {
     await trx
       .updateTable('person_keys')
@@ -416,6 +431,13 @@ export function createPeopleService(
       .where('retired_at', 'is', null)
       .execute();
     await trx.deleteFrom('sessions').where('person_id', '=', personId).execute();
+    await trx
+      .updateTable('enrolments')
+      .set({ expires_at: now })
+      .where('created_by', '=', personId)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
   }
 
   async function createEnrolment(input: CreateEnrolmentInput): Promise<EnrolmentLink> {
@@ -437,6 +459,7 @@ export function createPeopleService(
     const expiresAt = now + enrolmentLifetimeMs;
     await db.transaction().execute(async (trx) => {
       if (personId !== null) {
+        await lockPerson(trx, personId);
         const person = await trx
           .selectFrom('people')
           .select(['role', 'company_id'])
@@ -543,6 +566,7 @@ export function createPeopleService(
     const now = ctx.now();
     const personId = enrolment.person_id ?? `pe_${random(16)}`;
     const session = await db.transaction().execute(async (trx) => {
+      if (enrolment.person_id !== null) await lockPerson(trx, enrolment.person_id);
       const used = await trx
         .updateTable('enrolments')
         .set({ used_at: now, used_by: personId })
@@ -677,11 +701,16 @@ export function createPeopleService(
     }
     const now = ctx.now();
     const session = await db.transaction().execute(async (trx) => {
-      await trx
+      await lockPerson(trx, passkey.person_id);
+      // The passkey was checked before this transaction: a recovery or removal committed since
+      // then retired it, and then no session may start (the check and the use are one here).
+      const used = await trx
         .updateTable('passkeys')
         .set({ counter: newCounter, last_used_at: now })
         .where('credential_id', '=', passkey.credential_id)
-        .execute();
+        .where('retired_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(used.numUpdatedRows) !== 1) throw failed('passkey retired meanwhile');
       // Rotation: a session token that existed before the login never survives it.
       if (input.previousSession !== undefined && tokenPattern.test(input.previousSession)) {
         await trx

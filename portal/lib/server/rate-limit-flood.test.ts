@@ -24,12 +24,15 @@ import {
 import { plainScope } from './api-test-world';
 import { testDialects } from './db/test-databases';
 import { handle } from '../../hooks.server';
-import { isApiPath, type RateLimitConfig } from './rate-limits';
+import { isApiPath, isPasskeyPath, type RateLimitConfig } from './rate-limits';
+import { hasMessage } from '$protocol/i18n';
 // @ts-expect-error -- SvelteKit's own export for its server runtime, untyped in its public types
 import { with_request_store } from '@sveltejs/kit/internal/server';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as eventsRoute from '../../routes/api/v1/companies/me/events/+server';
 import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
+import * as loginOptionsRoute from '../../routes/auth/login/options/+server';
+import * as enrolOptionsRoute from '../../routes/auth/enrol/options/+server';
 
 const withRequestStore = with_request_store as <T>(store: unknown, fn: () => T) => T;
 
@@ -224,6 +227,40 @@ describe.each(testDialects)('rate limits under a flood on %s', (dialect) => {
     expect(isApiPath('/%2561pi/v1/companies')).toBe(false); // %25 stays escaped: no API route
     expect(isApiPath('/%E0%A4%A/v1')).toBe(false); // does not decode
     expect(isApiPath('/log/checkpoint')).toBe(false);
+  });
+
+  it('holds one address to its budget on the passkey endpoints, which write without a signature', async () => {
+    await limited({ addressPerMinute: 8, keyPerMinute: 100 });
+    const options = (address: string, path = '/auth/login/options') =>
+      send(loginOptionsRoute.POST, address, { path, method: 'POST' });
+    const enrolOptions = (address: string) =>
+      send(enrolOptionsRoute.POST, address, {
+        path: '/auth/enrol/options',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: 'A'.repeat(43) }),
+      });
+    const flood = await Promise.all([
+      ...Array.from({ length: 20 }, () => options('192.0.2.77')),
+      ...Array.from({ length: 5 }, () => enrolOptions('192.0.2.77')),
+      options('192.0.2.77', '/%61uth/login/options'), // routed to /auth/ as well
+    ]);
+    const floodTally = await tally(flood);
+    expect(floodTally.malformed429).toBe(0);
+    expect(floodTally.statuses[429]).toBe(18);
+    // Only what the budget admitted reached the service: at most 8 challenges stored.
+    const challenges = await api.tdb.cdb.db
+      .selectFrom('webauthn_challenges')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(challenges.n)).toBeLessThanOrEqual(8);
+    // The page shows the refusal as a sentence (people-ceremony.ts: errors.<code>).
+    expect(hasMessage('errors.ERR_RATE_LIMITED')).toBe(true);
+    // Another address keeps getting through.
+    expect((await options('192.0.2.78')).status).toBe(200);
+    expect(isPasskeyPath('/auth/login')).toBe(true);
+    expect(isPasskeyPath('/authx/login')).toBe(false);
+    expect(isPasskeyPath('/%2561uth/login')).toBe(false);
   });
 
   it('keeps refusing the flooding key and address for the rest of the window, and lets them in again after it', async () => {

@@ -704,9 +704,9 @@ export function keyLimitedWriter(writer: DurableWriter, limiter: RateLimiter): D
 }
 
 /**
- * The answer for a request to `/api/` whose address is over its budget (429 problem+json with
- * `Retry-After`, or 503 when the count cannot be written), `undefined` to let it through. Called
- * by `hooks.server.ts` before any route reads the body.
+ * The answer for a request to `/api/` or `/auth/` whose address is over its budget (429
+ * problem+json with `Retry-After`, or 503 when the count cannot be written), `undefined` to let it
+ * through. Called by `hooks.server.ts` before any route reads the body.
  *
  * @example
  * ```ts
@@ -750,10 +750,24 @@ export function chargeClientAddress(limiter: RateLimiter, source: AddressSource)
  * is limited like it (hooks.server.ts). A path that does not decode is no route of ours (SvelteKit refuses it).
  */
 export function isApiPath(pathname: string): boolean {
-  if (!pathname.includes('%')) return pathname.startsWith('/api/');
+  return routedPath(pathname)?.startsWith('/api/') ?? false;
+}
+
+/**
+ * Whether `pathname` is a passkey endpoint (`/auth/…`: enrolment and login options and their
+ * completion), routed as {@link isApiPath} routes: each call writes to the database (a challenge,
+ * a session) without any signature, so hooks.server.ts charges them to the client address too.
+ */
+export function isPasskeyPath(pathname: string): boolean {
+  return routedPath(pathname)?.startsWith('/auth/') ?? false;
+}
+
+/** `pathname` decoded as SvelteKit's `decode_pathname` does; `undefined` if it does not decode. */
+function routedPath(pathname: string): string | undefined {
+  if (!pathname.includes('%')) return pathname;
   try {
-    return pathname.split('%25').map(decodeURI).join('%25').startsWith('/api/');
+    return pathname.split('%25').map(decodeURI).join('%25');
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -2,15 +2,16 @@ import { redirect } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
 import { isLocale } from '$protocol/i18n';
 import { readFormBody } from '$lib/server/auth/body';
+import { returnPath } from '$lib/server/return-path';
 
 /** A language and a path fit in far less; anyone may post here, so it reads no more. */
 const languageFormLimit = 4 * 1024;
 
 /**
  * Switches the language without JavaScript: a plain form posts `lang` and the page to
- * return to. Only same-site relative paths are followed (no open redirect).
+ * return to. Only pages of this site are followed (return-path.ts: no open redirect).
  */
-export const POST: RequestHandler = async ({ request, cookies }) => {
+export const POST: RequestHandler = async ({ request, cookies, url }) => {
   // A form that is too large or no form at all changes nothing and returns to the start page.
   const form = await readFormBody(request, languageFormLimit).catch(() => undefined);
   const lang = form?.get('lang');
@@ -23,6 +24,5 @@ export const POST: RequestHandler = async ({ request, cookies }) => {
       maxAge: 60 * 60 * 24 * 365,
     });
   }
-  const target = typeof back === 'string' && /^\/(?![/\\])/.test(back) ? back : '/';
-  redirect(303, target);
+  redirect(303, returnPath(back, url.origin, '/'));
 };

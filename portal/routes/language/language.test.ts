@@ -16,7 +16,7 @@ async function switchTo(body: string): Promise<{ lang: string | undefined; locat
     },
   };
   try {
-    await POST({ request, cookies } as never);
+    await POST({ request, cookies, url: new URL(request.url) } as never);
   } catch (thrown) {
     if (isRedirect(thrown)) return { lang, location: thrown.location };
     throw thrown;
@@ -31,6 +31,26 @@ describe('POST /language', () => {
       lang: undefined,
       location: '/',
     });
+  });
+
+  it.each([
+    ['/\t/evil.example'], // browsers strip tabs: https://evil.example/
+    ['/\n/x'], // a newline in Location made the Headers constructor throw (500)
+    ['//x'],
+    ['/\\x'],
+    ['/.//evil.example'],
+    ['https://evil'],
+    ['javascript:alert(1)'],
+  ])('returns to the start page, not to %j', async (back) => {
+    const body = new URLSearchParams({ lang: 'en', redirect: back }).toString();
+    expect(await switchTo(body)).toEqual({ lang: 'en', location: '/' });
+  });
+
+  it('returns to a page of this site as the browser will request it', async () => {
+    const body = new URLSearchParams({ lang: 'de', redirect: '/enroll/abc?x=1' }).toString();
+    expect(await switchTo(body)).toEqual({ lang: 'de', location: '/enroll/abc?x=1' });
+    const escaped = new URLSearchParams({ lang: 'de', redirect: '/%09/x' }).toString();
+    expect(await switchTo(escaped)).toEqual({ lang: 'de', location: '/%09/x' });
   });
 
   it('reads at most 4 KiB (anyone may post): a larger form changes nothing', async () => {
