@@ -5,6 +5,7 @@
  * mapping exactly as a request would.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import { expect } from 'vitest';
 import { hexDecode } from '$protocol/encoding';
 import {
@@ -22,7 +23,7 @@ import { signCompact } from '$protocol/jws';
 import { ready } from '$protocol/sodium';
 import { createDurableWriter, type DurableWriter } from './db/durable-writer';
 import { migrateToLatest } from './db/migrate';
-import type { DatabaseDialect } from './db/schema';
+import type { Database, DatabaseDialect } from './db/schema';
 import { openTestDatabase, type TestDatabase } from './db/test-databases';
 import type { ProofFetcher } from './domain-proof';
 import type { RateLimitConfig } from './rate-limits';
@@ -425,4 +426,37 @@ export async function expectJson<T = Record<string, unknown>>(
   const text = await response.text();
   expect(response.status, text).toBe(status);
   return JSON.parse(text) as T;
+}
+
+/** How many sessions of `db`'s PostgreSQL database wait for a lock another one holds now. */
+export async function sessionsWaitingForLock(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Resolves once `pending` waits for a row lock another transaction holds (PostgreSQL), or has
+ * settled without waiting for one: the moment a test holding that lock commits to show the race.
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute(async (trx) => { hold(trx); attempt = post(...); await blockedOrSettled(db, attempt); });
+ * ```
+ */
+export async function blockedOrSettled(
+  db: Kysely<Database>,
+  pending: Promise<unknown>,
+): Promise<void> {
+  let settled = false;
+  void pending.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await expect
+    .poll(async () => settled || (await sessionsWaitingForLock(db)) > 0, {
+      timeout: 10_000,
+      interval: 20,
+    })
+    .toBe(true);
 }

@@ -3,6 +3,7 @@
  * proof, the states pending → active → suspended, the life of their keys (`company-key`), and the
  * public registry with trust figures.
  */
+import { sql, type SqlBool } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { importPublicJwk, thumbprint } from '$protocol/keys';
@@ -532,6 +533,10 @@ export function createCompanyService(
           .where('kid', '=', payload.kid)
           .execute();
         if (since !== undefined) {
+          /** Whether the message `column` names was signed by the compromised key since `since`. */
+          const signedSince = (column: 'data_requests.answer_sha256' | 'revocations.ack_sha256') =>
+            sql<SqlBool>`exists (select 1 from messages m where m.sha256 = ${sql.ref(column)}
+              and m.signer = ${payload.kid} and m.iat >= ${since})`;
           // An earlier `since` declared before wins only if it is earlier.
           await trx
             .updateTable('company_keys')
@@ -546,16 +551,7 @@ export function createCompanyService(
             .updateTable('data_requests')
             .set({ answer_sha256: null, outcome: null, answered_at: null })
             .where('company_id', '=', company.id)
-            .where((eb) =>
-              eb.exists(
-                eb
-                  .selectFrom('messages as m')
-                  .select('m.sha256')
-                  .whereRef('m.sha256', '=', 'data_requests.answer_sha256')
-                  .where('m.signer', '=', payload.kid)
-                  .where('m.iat', '>=', since),
-              ),
-            )
+            .where(signedSince('data_requests.answer_sha256'))
             .execute();
           // So may an acknowledgement: a forged one told the customer that the company stopped.
           // The revocation is unacknowledged again, due by its deadline, overdue past it.
@@ -563,16 +559,7 @@ export function createCompanyService(
             .updateTable('revocations')
             .set({ ack_sha256: null, acked_at: null })
             .where('company_id', '=', company.id)
-            .where((eb) =>
-              eb.exists(
-                eb
-                  .selectFrom('messages as m')
-                  .select('m.sha256')
-                  .whereRef('m.sha256', '=', 'revocations.ack_sha256')
-                  .where('m.signer', '=', payload.kid)
-                  .where('m.iat', '>=', since),
-              ),
-            )
+            .where(signedSince('revocations.ack_sha256'))
             .execute();
         }
       };

@@ -6,7 +6,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
 import { signCompact } from '$protocol/jws';
@@ -28,6 +27,7 @@ import {
   testOrigin,
   type ApiHarness,
   type TestCompany,
+  blockedOrSettled,
 } from './api-test-kit';
 import { testDialects } from './db/test-databases';
 import {
@@ -202,25 +202,6 @@ describe.each(testDialects)('people on %s', (dialect) => {
     } finally {
       restore();
     }
-  }
-
-  /** Settles once `pending` waits for a row lock (PostgreSQL) or has settled without one. */
-  async function blockedOrSettled(pending: Promise<unknown>): Promise<void> {
-    let settled = false;
-    void pending.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    const waiting = async () =>
-      Number(
-        (
-          await sql<{ n: string }>`select count(*) as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'`.execute(api.tdb.cdb.db)
-        ).rows[0]!.n,
-      );
-    await expect
-      .poll(async () => settled || (await waiting()) > 0, { timeout: 10_000, interval: 20 })
-      .toBe(true);
   }
 
   async function sessionsOf(personId: string): Promise<unknown[]> {
@@ -916,7 +897,7 @@ describe.each(testDialects)('people on %s', (dialect) => {
             challengeId: ceremony.challengeId,
             response: lost.authenticator.authenticate(ceremony.options),
           });
-          await blockedOrSettled(login);
+          await blockedOrSettled(api.tdb.cdb.db, login);
           await trx
             .updateTable('passkeys')
             .set({ retired_at: now })

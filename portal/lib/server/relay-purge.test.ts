@@ -4,7 +4,6 @@
  * clock: `startRelayPurge` purges at once and then on its timer, exactly the expired items (with
  * their stored messages), never one that is still due, nor a delivered offer's contact count.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlEncode } from '$protocol/encoding';
 import { publicJwk } from '$protocol/keys';
@@ -24,6 +23,7 @@ import {
   type ApiHarness,
   type TestCompany,
   type TestPseudonym,
+  sessionsWaitingForLock,
 } from './api-test-kit';
 import { testDialects } from './db/test-databases';
 import { acknowledgePage, deleteRelayItems, inboxRetentionMs, startRelayPurge } from './relay';
@@ -277,20 +277,15 @@ describe.each(testDialects)('relay purge on %s', (dialect) => {
           })),
         )
         .execute();
-      const waitingForLock = async () =>
-        Number(
-          (
-            await sql<{ n: string }>`select count(*) as n from pg_stat_activity
-              where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
-          ).rows[0]!.n,
-        );
       // Another acknowledgement holds the first item deleted, uncommitted, while this one's first
       // page selects it and then waits for its lock; it commits, and the page deletes one fewer.
       let acknowledged: Promise<{ deleted: number }> | undefined;
       await db.transaction().execute(async (trx) => {
         await deleteRelayItems(trx, [ids[0]!]);
         acknowledged = api.services.relay.acknowledgeThrough(pseudonym.id, total);
-        await expect.poll(waitingForLock, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0);
+        await expect
+          .poll(() => sessionsWaitingForLock(db), { timeout: 10_000, interval: 20 })
+          .toBeGreaterThan(0);
       });
       expect(await acknowledged).toEqual({ deleted: total - 1 });
       const left = await db

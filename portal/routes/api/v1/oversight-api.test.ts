@@ -5,7 +5,6 @@
  * endpoint: its success, its rejections by problem code, and who may call it.
  */
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClientFetch } from '$protocol/client';
 import { base64urlEncode } from '$protocol/encoding';
@@ -32,6 +31,7 @@ import {
   type TestCompany,
   type TestPseudonym,
   type TestRegulator,
+  blockedOrSettled,
 } from '$lib/server/api-test-kit';
 import { newStaff } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
@@ -302,28 +302,6 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       ),
       200,
     );
-  }
-
-  /**
-   * Resolves once `pending` waits for a row lock another transaction holds (PostgreSQL), or has
-   * settled without waiting for one.
-   */
-  async function blockedOrSettled(pending: Promise<unknown>): Promise<void> {
-    let settled = false;
-    void pending.then(
-      () => (settled = true),
-      () => (settled = true),
-    );
-    const waiting = async () =>
-      Number(
-        (
-          await sql<{ n: string }>`select count(*) as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock'`.execute(api.tdb.cdb.db)
-        ).rows[0]!.n,
-      );
-    await expect
-      .poll(async () => settled || (await waiting()) > 0, { timeout: 10_000, interval: 20 })
-      .toBe(true);
   }
 
   /** Changes a key of `company` (`company-key`, signed by `keyPair`): 201 expected. */
@@ -741,7 +719,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
             outcome: 'erased',
             requestSha256: request.sha256,
           });
-          await blockedOrSettled(answer);
+          await blockedOrSettled(api.tdb.cdb.db, answer);
         });
         // Failed before: stored, the request answered for good by a voided key.
         await expectProblem(await answer!, 401, 'ERR_JWS_KID_UNKNOWN');
@@ -978,7 +956,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
             .where('sha256', '=', open[0]!)
             .execute();
           attempt = dataRequest(pseudonym, company.id, 'erasure');
-          await blockedOrSettled(attempt);
+          await blockedOrSettled(api.tdb.cdb.db, attempt);
         });
         // Failed before: the request counted nine open ones and was stored as the eleventh.
         await expectProblem(await attempt!, 429, 'ERR_TOO_MANY_OPEN_REQUESTS');
