@@ -5,7 +5,7 @@
  * services around it); on PostgreSQL as clauses of the writer batch's one statement
  * ({@link grantClauses}).
  */
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import type { FeedEventKind } from './consents';
 import { namedEffect, postgresEffect, type EffectRun } from './db/insert-batch';
@@ -46,6 +46,32 @@ async function takeFeedSeqs(
   const row = await advanceFeedSeq.first(trx, { companyId, count });
   if (row === undefined) throw new Error(`No company ${companyId} to append a feed event to.`);
   return Number(row.feed_seq) - count + 1;
+}
+
+/**
+ * Inside a transaction on PostgreSQL, holds `pseudonym`'s row until commit (`FOR NO KEY UPDATE`),
+ * so that two nodes storing something counted per pseudonym (its open data requests, its waiting
+ * corrections) count one after the other instead of each missing the other's; the key-share locks
+ * that rows referring to the pseudonym take are not blocked. Nothing elsewhere: SQLite has one
+ * writer, and a statement outside a transaction would hold nothing past itself.
+ *
+ * @example
+ * ```ts
+ * await holdPseudonym(trx, pseudonym);
+ * const open = await countOpenRequests(trx, pseudonym);
+ * ```
+ */
+export async function holdPseudonym(
+  executor: Kysely<Database> | Transaction<Database>,
+  pseudonym: string,
+): Promise<void> {
+  if (!executor.isTransaction || !onPostgres(executor)) return;
+  await executor
+    .selectFrom('pseudonyms')
+    .select('pseudonym')
+    .where('pseudonym', '=', pseudonym)
+    .forNoKeyUpdate()
+    .execute();
 }
 
 /**

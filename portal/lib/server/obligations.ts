@@ -16,6 +16,7 @@ import { openMessage } from '$protocol/signed';
 import { companySignerKey, peekClaims, pseudonymBinding } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
+import { holdPseudonym } from './grant-effects';
 import type { Database } from './db/schema';
 import { onPostgres } from './db/postgres-batch';
 import { nodeEd25519Verify } from './ed25519';
@@ -329,17 +330,7 @@ async function requireFewOpenRequests(
   executor: Kysely<Database> | Transaction<Database>,
   pseudonym: string,
 ): Promise<void> {
-  if (onPostgres(executor)) {
-    // Two nodes storing requests of one pseudonym at once would each count the other's as not
-    // yet there: the pseudonym's row, held until commit, puts them one after the other (without
-    // blocking the key-share locks that rows referring to the pseudonym take).
-    await executor
-      .selectFrom('pseudonyms')
-      .select('pseudonym')
-      .where('pseudonym', '=', pseudonym)
-      .forNoKeyUpdate()
-      .execute();
-  }
+  await holdPseudonym(executor, pseudonym);
   const open = await executor
     .selectFrom('data_requests')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))

@@ -30,7 +30,7 @@ import { lookupByKey } from './db/batched-lookup';
 import { durableTransaction } from './db/durable-transaction';
 import { onPostgres } from './db/postgres-batch';
 import { prepared, type Executor } from './db/prepared';
-import { appendFeedEvent, requireActiveCompanies } from './grant-effects';
+import { appendFeedEvent, holdPseudonym, requireActiveCompanies } from './grant-effects';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
@@ -538,14 +538,7 @@ export function createRelayService(
     pseudonym: string,
     companyId: string,
   ): Promise<void> {
-    if (executor.isTransaction && onPostgres(executor)) {
-      await executor
-        .selectFrom('pseudonyms')
-        .select('pseudonym')
-        .where('pseudonym', '=', pseudonym)
-        .forNoKeyUpdate()
-        .execute();
-    }
+    await holdPseudonym(executor, pseudonym);
     const waiting = await executor
       .selectFrom('relay_corrections')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
