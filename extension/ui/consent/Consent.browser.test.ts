@@ -3,29 +3,16 @@
  * again after"), in a real Chromium: it says why in the customer's language, and closing it is
  * the only answer the page gets ("cancelled", extension/service.ts `declinedQuietly`).
  */
-import { mount, unmount } from 'svelte';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import { defaultSettings } from '../../core/settings';
+import { hostComponents } from '../component-host.fixture';
 import Consent from './Consent.svelte';
 
-let target: HTMLElement;
-let app: ReturnType<typeof mount> | undefined;
-
-beforeEach(() => {
-  target = document.createElement('div');
-  document.body.append(target);
-});
-
-afterEach(async () => {
-  if (app) await unmount(app);
-  app = undefined;
-  target.remove();
-});
-
-const byTestId = (id: string) => target.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+const host = hostComponents();
+const { byTestId } = host;
 
 it.each([
   ['ERR_COMPANY_BLACKLISTED', 'blacklisted', 'de'],
@@ -45,9 +32,11 @@ it.each([
       if (request.type === 'wallet.pending') throw new ProtocolError(code, 'declined');
       return { type: 'ok' };
     }) as never;
-    app = mount(Consent, {
-      target,
-      props: { browserLocale: 'en', ticket: 'a'.repeat(32), send, close: () => closed++ },
+    host.mount(Consent, {
+      browserLocale: 'en',
+      ticket: 'a'.repeat(32),
+      send,
+      close: () => closed++,
     });
     await expect
       .poll(() => byTestId('consent-declined')?.textContent?.trim())

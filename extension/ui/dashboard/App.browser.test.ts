@@ -4,12 +4,12 @@
  * screen and every decrypted thing it showed leaves the page. The poll asks `vault.status` only,
  * which extension/service.ts does not count as activity (service.browser.test.ts checks that).
  */
-import { mount, unmount } from 'svelte';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import { defaultSettings } from '../../core/settings';
+import { hostComponents } from '../component-host.fixture';
 import App from './App.svelte';
 
 /** A brand only the decrypted blacklist names. */
@@ -61,38 +61,28 @@ const send = (async (request: { type: string }) => {
   throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'not in this test');
 }) as never;
 
-let target: HTMLElement;
-let app: ReturnType<typeof mount> | undefined;
+const host = hostComponents();
+const { byTestId } = host;
 
 beforeEach(() => {
   state = 'unlocked';
   sent = [];
-  target = document.createElement('div');
-  document.body.append(target);
 });
-
-afterEach(async () => {
-  if (app) await unmount(app);
-  app = undefined;
-  target.remove();
-});
-
-const byTestId = (id: string) => target.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 /** Mounts the dashboard and opens the blacklist, which shows the secret brand. */
 async function showBlacklist(pollMs: number) {
-  app = mount(App, { target, props: { browserLocale: 'en', send, pollMs } });
+  host.mount(App, { browserLocale: 'en', send, pollMs });
   await expect.poll(() => byTestId('nav-blacklist')).not.toBeNull();
   await userEvent.click(byTestId('nav-blacklist')!);
-  await expect.poll(() => target.textContent).toContain(secret);
+  await expect.poll(() => host.target.textContent).toContain(secret);
   expect(byTestId('damaged')).not.toBeNull();
 }
 
 /** The Unlock screen, and nothing of the vault's content left on the page. */
 async function expectLockedScreen() {
   await expect.poll(() => byTestId('unlock-passphrase')).not.toBeNull();
-  expect(target.textContent).not.toContain(secret);
-  expect(target.textContent).not.toContain('damaged-record');
+  expect(host.target.textContent).not.toContain(secret);
+  expect(host.target.textContent).not.toContain('damaged-record');
   expect(byTestId('nav-blacklist')).toBeNull();
   expect(byTestId('dashboard-lock')).toBeNull();
   expect(byTestId('locked-notice')!.textContent!.trim()).toBe(

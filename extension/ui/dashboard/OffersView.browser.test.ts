@@ -3,11 +3,12 @@
  * (company, date, reason) under a tab reached by keyboard; why an offer could not be opened, as a
  * sentence and never as its code; and the breaches a sync could not keep as complaint drafts.
  */
-import { mount, tick, unmount } from 'svelte';
-import { afterEach, expect, it } from 'vitest';
+import { tick } from 'svelte';
+import { expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { t, type Locale } from '../../../protocol/i18n';
 import type { Response } from '../../messages';
+import { hostComponents } from '../component-host.fixture';
 import OffersView from './OffersView.svelte';
 
 type Listing = Extract<Response, { type: 'offers' }>;
@@ -31,8 +32,8 @@ function listing(changes: Partial<Listing> = {}): Listing {
   };
 }
 
-let target: HTMLElement | undefined;
-let app: ReturnType<typeof mount> | undefined;
+const host = hostComponents();
+const { byTestId } = host;
 
 /** Mounts the view over a background that answers each list with `list` and each sync with `synced()`. */
 async function view(locale: Locale, list: Listing, synced: () => Listing = () => list) {
@@ -49,22 +50,12 @@ async function view(locale: Locale, list: Listing, synced: () => Listing = () =>
     syncs++;
     return synced();
   }) as never;
-  target = document.createElement('div');
-  document.body.append(target);
-  app = mount(OffersView, { target, props: { locale, send } });
+  host.mount(OffersView, { locale, send });
   // The view syncs once it has listed: wait until the sync's answer is shown.
   await expect
     .poll(() => syncs > 0 && byTestId('offers-sync')?.hasAttribute('disabled') === false)
     .toBe(true);
 }
-
-afterEach(async () => {
-  if (app) await unmount(app);
-  app = undefined;
-  target?.remove();
-});
-
-const byTestId = (id: string) => target?.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 it.each(['de', 'en'] as const)(
   'says in %s which company sent each rejected reward, when, and why, under a tab reached by keyboard',
@@ -83,7 +74,7 @@ it.each(['de', 'en'] as const)(
     await tick();
     expect(tab.getAttribute('aria-pressed')).toBe('true');
     const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
-    const shown = [...target!.querySelectorAll('[data-testid="rejected-reward"]')];
+    const shown = [...host.target.querySelectorAll('[data-testid="rejected-reward"]')];
     expect(shown.map((li) => li.textContent!.trim())).toEqual(
       rejected.map((r) =>
         t(locale, 'extension.offers.rejected.item', {

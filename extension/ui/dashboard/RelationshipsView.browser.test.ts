@@ -7,11 +7,12 @@
  * Also the rewards the ledger holds: one sentence each, in the customer's language; and only
  * what the Assistant verified counts: the clearinghouse's current disclosure, an answer.
  */
-import { mount, tick, unmount } from 'svelte';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tick } from 'svelte';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
+import { hostComponents } from '../component-host.fixture';
 import RelationshipsView from './RelationshipsView.svelte';
 
 const b64url = (o: unknown) =>
@@ -54,8 +55,9 @@ function relationship(status: 'active' | 'revoked') {
   };
 }
 
-let target: HTMLElement;
-let app: ReturnType<typeof mount> | undefined;
+// Before the file's beforeEach below, which mounts the view into the host's target.
+const host = hostComponents();
+const { byTestId } = host;
 /** Requests sent; `release` lets the held answer to the last action go. */
 let sent: { type: string }[];
 let release: () => void;
@@ -91,10 +93,10 @@ const send = (async (request: { type: string }) => {
 }) as never;
 
 async function show(locale: 'de' | 'en') {
-  if (app) await unmount(app);
-  target.replaceChildren();
-  app = mount(RelationshipsView, { target, props: { locale, send, openConsent: () => {} } });
-  await expect.poll(() => target.querySelector('[data-testid="relationship"]')).not.toBeNull();
+  await host.unmount();
+  host.target.replaceChildren();
+  host.mount(RelationshipsView, { locale, send, openConsent: () => {} });
+  await expect.poll(() => host.target.querySelector('[data-testid="relationship"]')).not.toBeNull();
 }
 
 beforeEach(async () => {
@@ -106,18 +108,9 @@ beforeEach(async () => {
   failWith = undefined;
   refreshFailed = undefined;
   rewardsAnswer = { type: 'rewards', items: [], now: 0 };
-  target = document.createElement('div');
-  document.body.append(target);
   await show('en');
 });
 
-afterEach(async () => {
-  if (app) await unmount(app);
-  app = undefined;
-  target.remove();
-});
-
-const byTestId = (id: string) => target.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 /** What the view's status region says. */
 const notice = () => byTestId('relationships-notice')!.textContent!.trim();
 
@@ -167,7 +160,7 @@ it('after "Yes, revoke" the focus goes to the relationship’s heading when the 
   expect(byTestId('revoke-all')).toBeNull();
   await expect
     .poll(() => document.activeElement)
-    .toBe(target.querySelector('[data-testid="relationship"] h3'));
+    .toBe(host.target.querySelector('[data-testid="relationship"] h3'));
   expect(notice()).toBe(t('en', 'extension.relationships.revoked', { company: 'Laufhaus GmbH' }));
 });
 
@@ -177,7 +170,7 @@ it('after a revocation that failed the focus goes back to the button that opened
   await userEvent.click(byTestId('revoke-confirm')!);
   release();
   await expect.poll(() => byTestId('revoke-confirmation')).toBeNull();
-  expect(target.querySelector('[role="alert"]')).not.toBeNull();
+  expect(host.target.querySelector('[role="alert"]')).not.toBeNull();
   await expect.poll(() => document.activeElement).toBe(byTestId('revoke-all'));
   expect(notice()).toBe('');
 });
@@ -200,7 +193,7 @@ it.each([
     await userEvent.click(byTestId('revoke-all')!);
     await userEvent.click(byTestId('revoke-confirm')!);
     release();
-    await expect.poll(() => target.querySelector('[role="alert"]')?.textContent).toBe(said);
+    await expect.poll(() => host.target.querySelector('[role="alert"]')?.textContent).toBe(said);
     expect(notice()).toBe('');
   },
 );
@@ -234,9 +227,9 @@ it('says no "sent" when "Request access" failed, claims no cause for it, and kee
   const button = byTestId('request-access')!;
   await userEvent.click(button);
   release();
-  await expect.poll(() => target.querySelector('[role="alert"]')).not.toBeNull();
+  await expect.poll(() => host.target.querySelector('[role="alert"]')).not.toBeNull();
   // The background did not answer: the request may have gone, so no "nothing was changed".
-  expect(target.querySelector('[role="alert"]')!.textContent).toBe(
+  expect(host.target.querySelector('[role="alert"]')!.textContent).toBe(
     t('en', 'extension.error.unexpected'),
   );
   expect(notice()).toBe('');
@@ -324,7 +317,7 @@ describe('rewards', () => {
   });
 
   const lines = () =>
-    [...target.querySelectorAll('[data-testid="reward-list"] > li')].map((li) =>
+    [...host.target.querySelectorAll('[data-testid="reward-list"] > li')].map((li) =>
       li.textContent!.replace(/\s+/g, ' ').trim(),
     );
 
@@ -355,7 +348,7 @@ describe('rewards', () => {
       await show(locale);
       await expect.poll(lines).toEqual(expected);
       expect(byTestId('rewards')!.textContent).toContain('120');
-      const items = [...target.querySelectorAll<HTMLElement>('[data-testid="reward"]')];
+      const items = [...host.target.querySelectorAll<HTMLElement>('[data-testid="reward"]')];
       expect(items.map((li) => li.dataset.expired)).toEqual(['false', 'false', 'true', 'false']);
       expect(byTestId('reward-list')!.getAttribute('aria-label')).not.toBe('');
       expect(byTestId('rewards-more')!.textContent!.trim()).toBe(more);
@@ -365,7 +358,7 @@ describe('rewards', () => {
   it('shows the company’s description as text, never as markup', async () => {
     await show('en');
     await expect.poll(lines).toHaveLength(4);
-    const access = target.querySelector('[data-testid="reward"][data-type="tool_access"]')!;
+    const access = host.target.querySelector('[data-testid="reward"][data-type="tool_access"]')!;
     expect(access.querySelector('b')).toBeNull();
     expect(access.textContent).toContain('<b>x</b>');
   });
@@ -443,7 +436,7 @@ describe('only what the Assistant verified counts', () => {
         expect(said.dataset.state).toBe(newest);
         expect(said.textContent!.trim()).toBe(sentence);
         const history = [
-          ...target.querySelectorAll<HTMLElement>('[data-testid="disclosure-earlier"]'),
+          ...host.target.querySelectorAll<HTMLElement>('[data-testid="disclosure-earlier"]'),
         ];
         expect(history.map((x) => x.dataset.sha256)).toEqual([h('1')]);
         expect(history[0]!.querySelector('summary')!.textContent).toContain(earlier);
@@ -473,7 +466,7 @@ describe('only what the Assistant verified counts', () => {
       };
     }
     const groups = () => [
-      ...target.querySelectorAll<HTMLElement>('[data-testid="disclosure-invalid"]'),
+      ...host.target.querySelectorAll<HTMLElement>('[data-testid="disclosure-invalid"]'),
     ];
     const text = (e: Element) => e.textContent!.replace(/\s+/g, ' ').trim();
     const reason = (group: Element) => text(group.querySelector('p.error')!);
@@ -731,10 +724,10 @@ describe('a refresh that failed', () => {
     async ({ locale, code, sentence }) => {
       refreshFailed = code;
       await show(locale);
-      expect(target.querySelectorAll('[data-testid="relationship"]')).toHaveLength(1);
+      expect(host.target.querySelectorAll('[data-testid="relationship"]')).toHaveLength(1);
       await expect.poll(said).toBe(sentence);
       expect(byTestId('relationships-refresh-failed')!.getAttribute('role')).toBe('status');
-      expect(target.querySelector('[role="alert"]')).toBeNull();
+      expect(host.target.querySelector('[role="alert"]')).toBeNull();
     },
   );
 

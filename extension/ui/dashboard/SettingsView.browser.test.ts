@@ -3,15 +3,15 @@
  * refused beside the field with a sentence in the customer's language, and nothing is sent;
  * https, and http on loopback (the demo and the tests), are saved.
  */
-import { mount, unmount } from 'svelte';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { t } from '../../../protocol/i18n';
 import { defaultSettings } from '../../core/settings';
+import { hostComponents } from '../component-host.fixture';
 import SettingsView from './SettingsView.svelte';
 
-let target: HTMLElement;
-let app: ReturnType<typeof mount> | undefined;
+const host = hostComponents();
+const { byTestId } = host;
 let sent: { type: string; settings?: { clearinghouseUrl: string } }[];
 
 const send = (async (request: { type: string; settings?: { clearinghouseUrl: string } }) => {
@@ -21,28 +21,15 @@ const send = (async (request: { type: string; settings?: { clearinghouseUrl: str
 
 beforeEach(() => {
   sent = [];
-  target = document.createElement('div');
-  document.body.append(target);
 });
-
-afterEach(async () => {
-  if (app) await unmount(app);
-  app = undefined;
-  target.remove();
-});
-
-const byTestId = (id: string) => target.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 async function saveUrl(locale: 'de' | 'en', url: string) {
-  app = mount(SettingsView, {
-    target,
-    props: {
-      locale,
-      send,
-      settings: defaultSettings('http://localhost:3000'),
-      onChange: () => {},
-      onWiped: () => {},
-    },
+  host.mount(SettingsView, {
+    locale,
+    send,
+    settings: defaultSettings('http://localhost:3000'),
+    onChange: () => {},
+    onWiped: () => {},
   });
   await userEvent.fill(byTestId('clearinghouse-url') as HTMLInputElement, url);
   await userEvent.click(byTestId('save-settings')!);
