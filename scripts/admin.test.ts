@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from '../portal/lib/server/db/test-databases';
 import { tokenHash } from '../portal/lib/server/people';
-import { backupReport, parseAdminArgs, runAdmin } from './admin';
+import { backupReport, parseAdminArgs, publishedCheckpointText, runAdmin } from './admin';
 
 describe('parseAdminArgs', () => {
   it.each([
@@ -24,6 +24,14 @@ describe('parseAdminArgs', () => {
     [[], { command: 'help' }],
     [['backup', 'b.jsonl.gz'], { command: 'backup', file: 'b.jsonl.gz' }],
     [['restore', '/tmp/b.jsonl.gz'], { command: 'restore', file: '/tmp/b.jsonl.gz' }],
+    [
+      ['restore', 'b.gz', '--published-checkpoint', 'cp.txt'],
+      { command: 'restore', file: 'b.gz', publishedCheckpoint: 'cp.txt' },
+    ],
+    [
+      ['restore', '--published-checkpoint=state.json', '--accept-fork', 'b.gz'],
+      { command: 'restore', file: 'b.gz', publishedCheckpoint: 'state.json', acceptFork: true },
+    ],
   ])('parses %j', (argv, expected) => {
     expect(parseAdminArgs(argv)).toEqual(expected);
   });
@@ -37,6 +45,10 @@ describe('parseAdminArgs', () => {
     [['backup']],
     [['backup', 'a', 'b']],
     [['restore', '--file']],
+    [['restore', 'b.gz', '--published-checkpoint']],
+    [['restore', 'b.gz', '--published-checkpoint', '--accept-fork']],
+    [['restore', '--accept-fork']],
+    [['restore', 'a', 'b']],
   ])('refuses %j with the usage', (argv) => {
     expect(() => parseAdminArgs(argv)).toThrow(/Usage:/);
   });
@@ -105,6 +117,39 @@ describe('backupReport', () => {
     );
     expect(none).toContain('It holds no webhook signing key');
     expect(none).not.toMatch(/It holds the|keep it like/);
+  });
+
+  it('says which checkpoint a restore goes on from and what it contradicts', () => {
+    const checkpoint = 'localhost:3000/log\n20\nAAAA\n\n— localhost:3000/log sig\n';
+    const log = { size: 20, rootHash: 'AAAA', checkpoint };
+    const report = backupReport('restore', { ...summary(['log']), log }, cdb, 'b.gz', keyPaths);
+    expect(report).toContain(
+      'The restored log has 20 entries (root AAAA) and goes on from the checkpoint below. Any ' +
+        'checkpoint this log published with a larger size (or another root at size 20) will be ' +
+        'contradicted by the entries it appends next: verifiers that saw one will report a fork.',
+    );
+    expect(report.endsWith(`\n\n${checkpoint}`)).toBe(true);
+    expect(report).not.toContain('It contradicts');
+    const forked = backupReport(
+      'restore',
+      { ...summary(['log']), log: { ...log, contradicts: { size: 25, rootHash: 'BBBB' } } },
+      cdb,
+      'b.gz',
+      keyPaths,
+    );
+    expect(forked).toContain(
+      'It contradicts the published checkpoint of size 25 (root BBBB), restored with ' +
+        "--accept-fork: tell the log's auditors.",
+    );
+    expect(backupReport('restore', summary([]), cdb, 'b.gz', keyPaths)).toContain(
+      'The backup holds no log checkpoint.',
+    );
+  });
+
+  it('takes the published checkpoint as a note or from the verifier state file', () => {
+    const note = 'localhost:3000/log\n20\nAAAA\n\n— localhost:3000/log sig\n';
+    expect(publishedCheckpointText(note)).toBe(note);
+    expect(publishedCheckpointText(JSON.stringify({ v: 1, checkpoint: note }))).toBe(note);
   });
 
   it('says which key files a restore installed', () => {

@@ -8,9 +8,13 @@
  *   recover-person --person pe_…          a one-time recovery link; retires the person's key now
  *   backup <file>                         the database and the log's keys, consistent while it runs
  *   restore <file>                        into a fresh database (and key paths), then migrated
+ *     [--published-checkpoint <file>]     the log's last published checkpoint (signed note, or the
+ *                                         verifier's state file): refused when the backup is older
+ *     [--accept-fork]                     restore all the same (the log forks; tell the auditors)
  *
  * The link goes to stdout alone on its line (so scripts can read it); everything else to stderr.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProtocolError } from '../protocol/errors';
@@ -33,16 +37,18 @@ export type AdminCommand =
   | { command: 'enroll-regulator'; name: string }
   | { command: 'recover-person'; personId: string }
   | { command: 'backup'; file: string }
-  | { command: 'restore'; file: string }
+  | { command: 'restore'; file: string; publishedCheckpoint?: string; acceptFork?: true }
   | { command: 'help' };
 
 const usage = `Usage:
   npm run admin -- enroll-regulator --name "<full name>"
   npm run admin -- recover-person --person <pe_…>
   npm run admin -- backup <file>
-  npm run admin -- restore <file>
+  npm run admin -- restore <file> [--published-checkpoint <file>] [--accept-fork]
 
-backup and restore use DATABASE_URL / DATABASE_PATH and LOG_KEY_PATH / WEBHOOK_KEY_PATH.`;
+backup and restore use DATABASE_URL / DATABASE_PATH and LOG_KEY_PATH / WEBHOOK_KEY_PATH.
+restore refuses a backup older than the --published-checkpoint (the log's last published
+checkpoint, or a verifier state file holding it) unless --accept-fork is given.`;
 
 /**
  * Parses the arguments after `npm run admin --`.
@@ -55,7 +61,8 @@ backup and restore use DATABASE_URL / DATABASE_PATH and LOG_KEY_PATH / WEBHOOK_K
  */
 export function parseAdminArgs(argv: readonly string[]): AdminCommand {
   const [command, ...rest] = argv;
-  if (command === 'backup' || command === 'restore') {
+  if (command === 'restore') return parseRestoreArgs(rest);
+  if (command === 'backup') {
     if (rest.length !== 1 || rest[0]!.startsWith('--') || rest[0]!.trim() === '') {
       throw new Error(`${command} needs exactly one file name.\n${usage}`);
     }
@@ -83,6 +90,53 @@ export function parseAdminArgs(argv: readonly string[]): AdminCommand {
     return { command, personId };
   }
   throw new Error(`Unknown command "${command}".\n${usage}`);
+}
+
+/** `restore <file> [--published-checkpoint <file>] [--accept-fork]`, in any order. */
+function parseRestoreArgs(rest: readonly string[]): AdminCommand {
+  let file: string | undefined;
+  let publishedCheckpoint: string | undefined;
+  let acceptFork = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = /^--published-checkpoint=(.*)$/s.exec(arg);
+    if (arg === '--accept-fork') acceptFork = true;
+    else if (eq !== null || arg === '--published-checkpoint') {
+      const value = eq !== null ? eq[1] : rest[++i];
+      if (value === undefined || value.startsWith('--') || value.trim() === '') {
+        throw new Error(`--published-checkpoint needs a file name.\n${usage}`);
+      }
+      publishedCheckpoint = value;
+    } else if (arg.startsWith('--') || arg.trim() === '' || file !== undefined) {
+      throw new Error(`restore needs exactly one file name.\n${usage}`);
+    } else file = arg;
+  }
+  if (file === undefined) throw new Error(`restore needs exactly one file name.\n${usage}`);
+  return {
+    command: 'restore',
+    file,
+    ...(publishedCheckpoint === undefined ? {} : { publishedCheckpoint }),
+    ...(acceptFork ? { acceptFork: true as const } : {}),
+  };
+}
+
+/**
+ * The signed checkpoint in `text`: the note itself, or the `checkpoint` of the auditor's verifier
+ * state file (scripts/verify.ts), which keeps the last one it verified.
+ *
+ * @example
+ * ```ts
+ * publishedCheckpointText(readFileSync('data/verifier-state.json', 'utf8')); // 'localhost:3000/log\n…'
+ * ```
+ */
+export function publishedCheckpointText(text: string): string {
+  try {
+    const value = JSON.parse(text) as { checkpoint?: unknown } | null;
+    if (typeof value?.checkpoint === 'string') return value.checkpoint;
+  } catch {
+    // Not JSON: the note itself.
+  }
+  return text;
 }
 
 /**
@@ -166,6 +220,23 @@ export function backupReport(
       sentences.push(held ? `Installed the ${name} (${where}).` : `The backup held no ${name}.`);
     }
   }
+  const log = summary.log;
+  if (command === 'restore') {
+    sentences.push(
+      log === undefined
+        ? 'The backup holds no log checkpoint.'
+        : `The restored log has ${log.size} entries (root ${log.rootHash}) and goes on from the ` +
+            'checkpoint below. Any checkpoint this log published with a larger size (or ' +
+            `another root at size ${log.size}) will be contradicted by the entries it appends ` +
+            'next: verifiers that saw one will report a fork.',
+    );
+    if (log?.contradicts !== undefined) {
+      sentences.push(
+        `It contradicts the published checkpoint of size ${log.contradicts.size} (root ` +
+          `${log.contradicts.rootHash}), restored with --accept-fork: tell the log's auditors.`,
+      );
+    }
+  }
   sentences.push(
     command === 'restore'
       ? 'Start the clearinghouse and run npm run verify -- --full to check its log.'
@@ -173,12 +244,13 @@ export function backupReport(
         ? 'Whoever holds the file can sign with its keys: keep it like the keys.'
         : '',
   );
-  return sentences.filter((sentence) => sentence !== '').join(' ');
+  const text = sentences.filter((sentence) => sentence !== '').join(' ');
+  return command === 'restore' && log !== undefined ? `${text}\n\n${log.checkpoint}` : text;
 }
 
 /** `backup` and `restore`, with a progress line on stderr (a large database takes a while). */
 async function runBackupCommand(
-  command: { command: 'backup' | 'restore'; file: string },
+  command: Extract<AdminCommand, { command: 'backup' | 'restore' }>,
   cdb: ClearinghouseDb,
 ): Promise<void> {
   const { logKeyPath, webhookKeyPath } = logConfigFromEnv();
@@ -189,8 +261,20 @@ async function runBackupCommand(
       );
     }
   };
-  const run = command.command === 'backup' ? writeBackup : restoreBackup;
-  const summary = await run(cdb, { logKeyPath, webhookKeyPath }, command.file, progress);
+  const keyPaths = { logKeyPath, webhookKeyPath };
+  const summary =
+    command.command === 'backup'
+      ? await writeBackup(cdb, keyPaths, command.file, progress)
+      : await restoreBackup(cdb, keyPaths, command.file, progress, {
+          ...(command.publishedCheckpoint === undefined
+            ? {}
+            : {
+                publishedCheckpoint: publishedCheckpointText(
+                  readFileSync(command.publishedCheckpoint, 'utf8'),
+                ),
+              }),
+          ...(command.acceptFork === true ? { acceptFork: true } : {}),
+        });
   if (process.stderr.isTTY) process.stderr.write('\n');
   console.error(
     backupReport(command.command, summary, cdb, command.file, { logKeyPath, webhookKeyPath }),

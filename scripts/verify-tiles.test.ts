@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ describe('the verifier with --full and the hash tiles', () => {
   let keys: ReturnType<typeof keyFolder>;
   let server: ReturnType<typeof createLogHttpServer>;
   let url: string;
+  /** The log's signed checkpoint when it held 300 entries (it holds 600 since). */
+  let checkpointAt300: string;
 
   beforeAll(async () => {
     keys = keyFolder();
@@ -31,7 +34,10 @@ describe('the verifier with --full and the hash tiles', () => {
     writer = await prepare(tdb.cdb);
     log = await startLog(tdb.cdb, testLogConfig(keys.dir));
     // 600 entries: two full level-0 tiles, a partial one, and a partial level-1 tile of 2 hashes.
-    await writeMessages(writer, 600);
+    await writeMessages(writer, 300);
+    await log.sequencer.flush();
+    checkpointAt300 = await log.service.checkpoint();
+    await writeMessages(writer, 300);
     await log.sequencer.flush();
     server = createLogHttpServer(log);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -79,5 +85,122 @@ describe('the verifier with --full and the hash tiles', () => {
     const result = await verify(`tampered-${path.replaceAll('/', '_')}.json`, path);
     expect(result.code).toBe(1);
     expect(result.err).toMatch(/VERIFICATION FAILED \(ERR_TLOG_TILE_INVALID\)/);
+  });
+
+  /**
+   * Runs the verifier with a fetch that answers `path` (the URL's path) as `answer` makes it from
+   * the log's own bytes; `checkpoint` replaces the log's current checkpoint when given.
+   */
+  async function run(
+    args: string[],
+    answer: (path: string, bytes: Uint8Array<ArrayBuffer>) => Response | undefined,
+    checkpoint?: string,
+  ) {
+    let err = '';
+    const code = await runVerifier(['--url', url, ...args], {
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        if (checkpoint !== undefined && path === '/log/checkpoint') return new Response(checkpoint);
+        const response = await fetch(input, init);
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return (
+          answer(path, bytes) ??
+          new Response(bytes, { status: response.status, headers: response.headers })
+        );
+      },
+      stdout: () => {},
+      stderr: { write: (text) => void (err += text), isTTY: false },
+    });
+    return { code, err };
+  }
+  const status = (code: number) => () => new Response('', { status: code });
+  let states = 0;
+  const state = () => join(keys.dir, `exit-${states++}.json`);
+
+  it.each<[string, number, string, (bytes: Uint8Array<ArrayBuffer>) => Response, string]>([
+    [
+      'a hash tile with trailing bytes',
+      1,
+      '/log/tile/0/001',
+      (b) => new Response(new Uint8Array([...b, ...new Uint8Array(32)])),
+      'ERR_TLOG_TILE_INVALID',
+    ],
+    [
+      'a hash tile announcing more bytes than its width',
+      1,
+      '/log/tile/1/000.p/2',
+      (b) => new Response(b, { headers: { 'content-length': String(3 * 32) } }),
+      'ERR_TLOG_TILE_INVALID',
+    ],
+    [
+      'a short hash tile',
+      1,
+      '/log/tile/0/002.p/88',
+      (b) => new Response(b.subarray(32)),
+      'ERR_TLOG_TILE_INVALID',
+    ],
+    ['a full hash tile answered 404', 1, '/log/tile/0/001', status(404), 'ERR_TLOG_TILE_INVALID'],
+    [
+      'a partial hash tile answered 404, with no full tile to read it from',
+      1,
+      '/log/tile/0/002.p/88',
+      status(404),
+      'ERR_TLOG_TILE_INVALID',
+    ],
+    ['a hash tile answered 500', 1, '/log/tile/0/000', status(500), 'ERR_TLOG_TILE_INVALID'],
+    [
+      'an entry bundle answered 404',
+      1,
+      '/log/tile/entries/001',
+      status(404),
+      'ERR_TLOG_BUNDLE_INVALID',
+    ],
+    [
+      'an entry bundle longer than 256 entries of 1 KiB can be',
+      1,
+      '/log/tile/entries/000',
+      (b) => new Response(new Uint8Array([...b, ...new Uint8Array(256 * 1026)])),
+      'ERR_TLOG_BUNDLE_INVALID',
+    ],
+    ['an entry bundle answered 503', 2, '/log/tile/entries/000', status(503), 'try again later'],
+    ['a hash tile answered 429', 2, '/log/tile/0/000', status(429), 'try again later'],
+  ])('exit codes: %s is exit %i', async (_name, expected, path, answer, message) => {
+    const result = await run(['--state', state(), '--full'], (p, bytes) =>
+      p === path ? answer(bytes) : undefined,
+    );
+    expect(result.code, result.err).toBe(expected);
+    expect(result.err).toContain(expected === 1 ? `VERIFICATION FAILED (${message})` : message);
+  });
+
+  it('exit codes: a tile the consistency proof needs answered 404 is exit 1, not a network problem', async () => {
+    const older = state();
+    writeFileSync(
+      older,
+      JSON.stringify({
+        v: 1,
+        logOrigin: log.description.logOrigin,
+        logVerifierKey: log.description.logVerifierKey,
+        checkpoint: checkpointAt300,
+      }),
+    );
+    const result = await run(['--state', older], (p) =>
+      p.startsWith('/log/tile/') ? new Response('', { status: 404 }) : undefined,
+    );
+    expect(result.code, result.err).toBe(1);
+    expect(result.err).toContain('VERIFICATION FAILED (ERR_TLOG_TILE_INVALID)');
+  });
+
+  it('reads a partial tile or bundle the log no longer serves from the full one (the log grew)', async () => {
+    // The checkpoint of size 300 implies tile 0/001.p/44 and bundle 001.p/44; the log, at 600,
+    // serves the full ones (and, here, no partial level-0 tile or bundle at all).
+    const result = await run(
+      ['--state', state(), '--full'],
+      (p) =>
+        /^\/log\/tile\/(0|entries)\/.*\.p\//.test(p)
+          ? new Response('', { status: 404 })
+          : undefined,
+      checkpointAt300,
+    );
+    expect(result.code, result.err).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { createLogHttpServer } from '../portal/lib/server/log/log-http-server';
 import {
   keyFolder,
   prepare,
+  referenceTree,
   testLogConfig,
   writeMessages,
 } from '../portal/lib/server/log/test-log';
@@ -166,6 +167,10 @@ describe('the auditor verifier CLI', () => {
     const good = await run(['--receipt', file, '--state', state], { fetch: offline });
     expect(good.code, good.err).toBe(0);
     expect(good.out).toMatch(new RegExp(`sha256 ${sha256}`));
+    // The state file saw a smaller tree: only an online run can prove the two consistent.
+    expect(good.out).toMatch(
+      /the receipt's checkpoint \(size \d+\) and the state file's \(size \d+\) differ in size: run with --url/,
+    );
 
     writeFileSync(file, JSON.stringify({ ...receipt, index: receipt.index - 1 }));
     const tampered = await run(['--receipt', file, '--state', state], { fetch: offline });
@@ -173,6 +178,38 @@ describe('the auditor verifier CLI', () => {
     expect(tampered.err).toMatch(
       /VERIFICATION FAILED \(ERR_(TLOG_INCLUSION_INVALID|RECEIPT_INVALID)\)/,
     );
+  });
+
+  it('offline, refuses a receipt whose checkpoint has the pinned size and another root (split view)', async () => {
+    const seen = join(keys.dir, 'split-state.json');
+    expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+    const size = honest.log.sequencer.head().size;
+    const offline: typeof fetch = () => Promise.reject(new Error('offline run must not fetch'));
+
+    // The same key and origin, another history of the same size: the view shown to someone else.
+    const other = await fixture(keys.dir, size - 1);
+    try {
+      const [sha256] = await writeMessages(other.writer, 1);
+      await other.log.sequencer.flush();
+      const file = join(keys.dir, 'split-receipt.json');
+      writeFileSync(file, JSON.stringify(await other.log.service.receipt(sha256!, 0)));
+      const before = readFileSync(seen, 'utf8');
+      const result = await run(['--receipt', file, '--state', seen], { fetch: offline });
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/VERIFICATION FAILED \(ERR_CHECKPOINT_FORK\): THE LOG FORKED/);
+      expect(readFileSync(seen, 'utf8')).toBe(before); // the evidence is kept
+    } finally {
+      await other.close();
+    }
+
+    // The honest log's receipt at that very size matches the pinned checkpoint.
+    const leaf = honest.log.sequencer.head().size - 1;
+    const sha256 = (await referenceTree(honest.tdb.cdb)).sha256s[leaf]!;
+    const file = join(keys.dir, 'same-receipt.json');
+    writeFileSync(file, JSON.stringify(await honest.log.service.receipt(sha256, 0)));
+    const same = await run(['--receipt', file, '--state', seen], { fetch: offline });
+    expect(same.code, same.err).toBe(0);
+    expect(same.out).toMatch(/the receipt's checkpoint is the one in the state file/);
   });
 
   it('online, also proves that the receipt is in the current log', async () => {
@@ -198,5 +235,40 @@ describe('the auditor verifier CLI', () => {
     ]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.err).toMatch(/cannot fetch/);
+  });
+
+  it('exits 2, not "verification failed", for a malformed --key or one the state file contradicts', async () => {
+    const file = join(keys.dir, 'any-receipt.json');
+    writeFileSync(file, '{}');
+    const malformed = await run([
+      '--receipt',
+      file,
+      '--state',
+      join(keys.dir, 'no-state.json'),
+      '--key',
+      'not+a+key',
+    ]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toMatch(/--key is not a verifier key/);
+    expect(malformed.err).not.toMatch(/VERIFICATION FAILED/);
+
+    const otherKeys = keyFolder();
+    const other = await fixture(otherKeys.dir, 1);
+    try {
+      const conflicting = await run([
+        '--receipt',
+        file,
+        '--state',
+        state,
+        '--key',
+        other.log.description.logVerifierKey,
+      ]);
+      expect(conflicting.code).toBe(2);
+      expect(conflicting.err).toMatch(/--key differs from the key pinned in the state file/);
+      expect(conflicting.err).not.toMatch(/VERIFICATION FAILED/);
+    } finally {
+      await other.close();
+      otherKeys.remove();
+    }
   });
 });

@@ -11,7 +11,9 @@
  *    tree (shrink), the same size with another root (fork), or a failing consistency proof
  *    (built from the log's own tiles, authenticated against the new root) is exit 1.
  * 4. `--receipt`: verifies a receipt offline against the pinned key; online, also proves that
- *    the receipt's checkpoint is a prefix of the current one.
+ *    the receipt's checkpoint is a prefix of the current one. Offline, a receipt whose checkpoint
+ *    has the size of the state file's but another root is a fork (exit 1); of another size, it
+ *    says that only an online run can prove the two consistent.
  * 5. `--full`: downloads every entry bundle, checks every entry parses, recomputes the root and
  *    compares it with the checkpoint's, and checks every hash tile the tree implies against the
  *    hashes recomputed from the entries (a proof built from a tampered tile would otherwise only
@@ -20,7 +22,10 @@
  * Only after every check passed is the new checkpoint written to the state file. All
  * verification is protocol/tlog (the same code the browser's auditor pages run); this file only
  * fetches, reads files and prints. Exit codes: 0 verified, 1 verification failed (the log or
- * receipt is not what it claims), 2 usage, network or state-file problems.
+ * receipt is not what it claims, including a tile or entry bundle its signed checkpoint implies
+ * that the log does not serve, serves with an error, or serves at the wrong length), 2 usage
+ * (arguments, a malformed `--key` or one that differs from the state file's), network (no
+ * connection, 429 or 503: come back later) or state-file problems.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -29,6 +34,7 @@ import { pathToFileURL } from 'node:url';
 import { ProtocolError, isProtocolError } from '../protocol/errors';
 import { ready } from '../protocol/sodium';
 import {
+  MAX_LOG_ENTRY_SIZE,
   TILE_HEIGHT,
   TILE_WIDTH,
   appendLeaf,
@@ -47,7 +53,9 @@ import {
   tileWidthFor,
   verifyReceipt,
   type Checkpoint,
+  type NoteVerifier,
   type Sha256,
+  type TileId,
 } from '../protocol/tlog';
 import { bytesEqual, base64Encode } from '../protocol/encoding';
 
@@ -59,8 +67,8 @@ export const defaultStatePath = 'data/verifier-state.json';
 /** Bounds on what a (possibly hostile) server may send us. */
 const maxJsonBytes = 64 * 1024;
 const maxCheckpointBytes = 16 * 1024;
-/** 256 entries of at most 1 KiB each plus lengths (SPECS: an entry is at most 1 KiB). */
-const maxBundleBytes = TILE_WIDTH * (2 + 1024);
+/** `width` entries of at most 1 KiB each plus lengths (SPECS: an entry is at most 1 KiB). */
+const maxBundleBytes = (width: number) => width * (2 + MAX_LOG_ENTRY_SIZE);
 
 /** What the verifier remembers between runs. */
 export interface VerifierState {
@@ -90,7 +98,9 @@ interface Options {
 }
 
 const usage = `usage: npm run verify -- --url <clearinghouse> [--state <file>] [--receipt <file>] [--full]
-       npm run verify -- --receipt <file> [--state <file> | --key <verifier key>]`;
+       npm run verify -- --receipt <file> [--state <file> | --key <verifier key>]
+exit codes: 0 verified; 1 verification failed (the log or the receipt is not what it claims);
+            2 usage, network or state-file problems`;
 
 /** A problem with the run itself (arguments, network, files), not with the log: exit 2. */
 class UsageError extends Error {}
@@ -163,11 +173,18 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       ? undefined
       : { logOrigin: state.logOrigin, logVerifierKey: state.logVerifierKey };
   if (options.key !== undefined) {
-    const verifier = parseVerifierKey(options.key, sha256);
+    // The auditor's own arguments, not the log's doing: a usage problem (exit 2).
+    let verifier: NoteVerifier;
+    try {
+      verifier = parseVerifierKey(options.key, sha256);
+    } catch (error) {
+      throw new UsageError(
+        `--key is not a verifier key (<name>+<key id>+<base64 key>): ${(error as Error).message}`,
+      );
+    }
     if (pinned !== undefined && pinned.logVerifierKey !== options.key) {
-      throw new ProtocolError(
-        'ERR_NOTE_NO_TRUSTED_SIGNATURE',
-        'the --key differs from the key pinned in the state file',
+      throw new UsageError(
+        `--key differs from the key pinned in the state file ${options.statePath} (${pinned.logVerifierKey}); give one of them`,
       );
     }
     pinned ??= { logOrigin: verifier.name, logVerifierKey: options.key };
@@ -233,6 +250,20 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
     if (current !== undefined && options.url !== undefined) {
       await checkPrefix(io, options.url, verified.checkpoint, current);
       io.stdout(`the receipt's checkpoint is a prefix of the current log (size ${current.size})`);
+    } else if (state?.checkpoint !== undefined) {
+      // Offline, the pinned checkpoint still decides one case: at the same size the roots must
+      // be equal, or the log signed two histories (a split view: this receipt is from the other).
+      const seen = openCheckpoint(state.checkpoint, verifier, pinned.logOrigin);
+      if (seen.size === verified.checkpoint.size) {
+        checkConsistentWith(sha256, seen, verified.checkpoint, []);
+        io.stdout(`the receipt's checkpoint is the one in the state file (size ${seen.size})`);
+      } else {
+        io.stdout(
+          `the receipt's checkpoint (size ${verified.checkpoint.size}) and the state file's (size ${seen.size}) differ in size: run with --url to prove them consistent`,
+        );
+      }
+    } else {
+      io.stdout('no checkpoint seen before: run with --url to prove the receipt consistent');
     }
   }
 
@@ -276,8 +307,63 @@ async function checkPrefix(
 }
 
 function tileFetcher(io: VerifierIo, base: string) {
-  return (tile: { level: number; index: number; width: number }) =>
-    fetchBytes(io, `${base}/log/${tilePath(tile)}`, tile.width * 32);
+  return (tile: TileId) => fetchHashTile(io, base, tile);
+}
+
+/**
+ * A hash tile the signed checkpoint implies. A partial tile the log no longer serves (it grew
+ * meanwhile: SPECS "The log", partial tiles of older sizes may be served or not) is read from
+ * the full tile, whose prefix it is.
+ *
+ * @throws ProtocolError `ERR_TLOG_TILE_INVALID` when the log serves neither, answers with an
+ *   error, or serves more bytes than the width allows (fewer: the callers compare lengths).
+ */
+async function fetchHashTile(io: VerifierIo, base: string, tile: TileId): Promise<Uint8Array> {
+  const code = 'ERR_TLOG_TILE_INVALID';
+  const bytes = await fetchImplied(io, `${base}/log/${tilePath(tile)}`, tile.width * 32, code);
+  if (bytes !== undefined) return bytes;
+  const full = { ...tile, width: TILE_WIDTH };
+  const whole =
+    tile.width < TILE_WIDTH
+      ? await fetchImplied(io, `${base}/log/${tilePath(full)}`, TILE_WIDTH * 32, code)
+      : undefined;
+  if (whole === undefined) {
+    throw new ProtocolError(
+      code,
+      `the log does not serve the tile ${tilePath(tile)} its signed checkpoint implies`,
+    );
+  }
+  return whole.subarray(0, tile.width * 32);
+}
+
+/**
+ * The entries of the entry bundle `index` of `width` entries the signed checkpoint implies, read
+ * from the full bundle when the log no longer serves the partial one (as {@link fetchHashTile}).
+ *
+ * @throws ProtocolError `ERR_TLOG_BUNDLE_INVALID` when the log serves neither, answers with an
+ *   error, or serves a bundle that is not `width` entries of at most 1 KiB.
+ */
+async function fetchEntries(
+  io: VerifierIo,
+  base: string,
+  index: number,
+  width: number,
+): Promise<Uint8Array[]> {
+  const code = 'ERR_TLOG_BUNDLE_INVALID';
+  const url = (w: number) => `${base}/log/${entryBundlePath(index, w)}`;
+  const bytes = await fetchImplied(io, url(width), maxBundleBytes(width), code);
+  if (bytes !== undefined) return decodeEntryBundle(bytes, width);
+  const whole =
+    width < TILE_WIDTH
+      ? await fetchImplied(io, url(TILE_WIDTH), maxBundleBytes(TILE_WIDTH), code)
+      : undefined;
+  if (whole === undefined) {
+    throw new ProtocolError(
+      code,
+      `the log does not serve the entry bundle ${entryBundlePath(index, width)} its signed checkpoint implies`,
+    );
+  }
+  return decodeEntryBundle(whole, TILE_WIDTH).slice(0, width);
 }
 
 /** Every entry and every hash tile; returns how many tiles were checked. */
@@ -296,7 +382,7 @@ async function checkEveryEntry(
   let tilesChecked = 0;
   const checkTile = async (level: number, hashes: Uint8Array[]) => {
     const tile = { level, index: nextTile[level] ?? 0, width: hashes.length };
-    const bytes = await fetchBytes(io, `${base}/log/${tilePath(tile)}`, tile.width * 32);
+    const bytes = await fetchHashTile(io, base, tile);
     const matches =
       bytes.length === tile.width * 32 &&
       hashes.every((hash, i) => bytesEqual(bytes.subarray(i * 32, (i + 1) * 32), hash));
@@ -311,8 +397,7 @@ async function checkEveryEntry(
   };
   for (let n = 0; n < bundles; n++) {
     const width = tileWidthFor(checkpoint.size, 0, n);
-    const bytes = await fetchBytes(io, `${base}/log/${entryBundlePath(n, width)}`, maxBundleBytes);
-    for (const entry of decodeEntryBundle(bytes, width)) {
+    for (const entry of await fetchEntries(io, base, n, width)) {
       decodeLogEntry(entry);
       const step = appendLeaf(sha256, edge, index, leafHash(sha256, entry));
       for (const node of step.stored) {
@@ -367,6 +452,40 @@ async function get(io: VerifierIo, url: string): Promise<Response> {
   }
   if (response.status !== 200) throw new UsageError(`${url} answered ${response.status}`);
   return response;
+}
+
+/**
+ * Data the signed checkpoint implies (a tile or an entry bundle): undefined for a 404 (the caller
+ * may look for it elsewhere). The log must serve it: an error in its place, or more than
+ * `maxBytes`, is the log failing its own checkpoint (`code`, exit 1), not the network. Only no
+ * connection at all, and 429 or 503 (the log asks to come back later), stay exit 2.
+ */
+async function fetchImplied(
+  io: VerifierIo,
+  url: string,
+  maxBytes: number,
+  code: 'ERR_TLOG_TILE_INVALID' | 'ERR_TLOG_BUNDLE_INVALID',
+): Promise<Uint8Array | undefined> {
+  let response: Response;
+  try {
+    response = await io.fetch(url, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    throw new UsageError(`cannot fetch ${url}: ${(error as Error).message}`);
+  }
+  if (response.status !== 200) await response.body?.cancel().catch(() => {});
+  if (response.status === 429 || response.status === 503) {
+    throw new UsageError(`${url} answered ${response.status}: the log is busy, try again later`);
+  }
+  if (response.status === 404) return undefined;
+  if (response.status !== 200) {
+    throw new ProtocolError(code, `${url} answered ${response.status} instead of its data`);
+  }
+  const tooLong = () =>
+    new ProtocolError(code, `${url} is longer than the ${maxBytes} bytes its width allows`);
+  if (Number(response.headers.get('content-length') ?? '0') > maxBytes) throw tooLong();
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > maxBytes) throw tooLong();
+  return bytes;
 }
 
 async function fetchBytes(io: VerifierIo, url: string, maxBytes: number): Promise<Uint8Array> {

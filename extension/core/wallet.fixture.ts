@@ -160,6 +160,12 @@ export class FakeClearinghouse implements WalletClearinghouse {
   private indexOf = new Map<string, number>();
   /** Turns every receipt into a tampered one. */
   tamperReceipts = false;
+  /**
+   * While set, the log entry of each message submitted says these fields instead of the
+   * message's own (a log that commits to another company, pseudonym or time); its receipt is
+   * otherwise sound.
+   */
+  entryFields: ((payload: Record<string, unknown>) => Partial<LogEntry>) | null = null;
   /** Receipts answer "pending" this many times first. */
   pendingReceipts = 0;
   calls: string[] = [];
@@ -383,6 +389,7 @@ export class FakeClearinghouse implements WalletClearinghouse {
       pseudonym: String(payload.iss),
       time: Number(payload.iat),
       sha256: sha,
+      ...this.entryFields?.(payload),
     };
     this.indexOf.set(sha, this.entries.length);
     this.entries.push(encodeLogEntry(entry));

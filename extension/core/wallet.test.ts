@@ -16,6 +16,7 @@ import { assistantMessage, parseAssistantMessage } from '../../protocol/connect'
 import { customerViewItem } from './customer-view';
 import { disclosureChange, toOpenAgain } from './disclosures';
 import { messageSchemaRevision } from '../../protocol/messages';
+import type { LogEntry } from '../../protocol/tlog';
 import { FakeClock, FakeStore } from './fakes';
 import { companyIdentity } from './identity';
 import { pastViewBounds } from './view-history';
@@ -432,6 +433,31 @@ describe('Wallet.answer', () => {
     expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
       'ERR_NOTE_NO_TRUSTED_SIGNATURE',
     );
+  });
+
+  it.each<[string, boolean, (payload: Record<string, unknown>) => Partial<LogEntry>]>([
+    ['another company', false, () => ({ company: `co_${'A'.repeat(43)}` })],
+    ['another pseudonym', false, () => ({ pseudonym: `ps_${'A'.repeat(43)}` })],
+    ['no pseudonym', false, () => ({ pseudonym: null })],
+    ['a time before iat less the clock skew', false, (p) => ({ time: Number(p.iat) - 61 })],
+    ['a time after exp plus the clock skew', false, (p) => ({ time: Number(p.exp) + 61 })],
+    ['a time of iat less the clock skew', true, (p) => ({ time: Number(p.iat) - 60 })],
+    ['a time of exp plus the clock skew', true, (p) => ({ time: Number(p.exp) + 60 })],
+  ])('a receipt whose entry names %s verifies: %s', async (_what, verifies, fields) => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    ch.entryFields = fields;
+    const answer = () => wallet.answer(checked, grantAll(checked.request));
+    if (verifies) {
+      await expect(answer()).resolves.toMatchObject({ receipt: { kind: 'grant' } });
+      return;
+    }
+    expect(await codeOf(answer)).toBe('ERR_RECEIPT_INVALID');
+    // As a receipt that does not verify: the grant shown (it can be revoked), its receipt pending.
+    const [sent] = [...ch.submitted.keys()];
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.map((g) => g.sha256)).toEqual([sent]);
+    expect(stored?.receipts).toEqual([]);
+    expect(stored?.pendingReceipts.map((p) => p.sha256)).toEqual([sent]);
   });
 
   it('keeps a slow receipt as pending and fetches it on the next refresh', async () => {

@@ -42,7 +42,7 @@ import {
   protocolErrorCodes,
   type ProtocolErrorCode,
 } from '../../protocol/errors';
-import { sha256Of } from '../../protocol/jws';
+import { CLOCK_SKEW_SECONDS, sha256Of } from '../../protocol/jws';
 import { publicJwk } from '../../protocol/keys';
 import type { DataCategory } from '../../protocol/vocabulary';
 import { correctionContent, type Payload, type Scope } from '../../protocol/messages';
@@ -1600,7 +1600,17 @@ export class Wallet {
     fail('ERR_RECEIPT_TIMEOUT', 'the receipt did not arrive in time');
   }
 
-  /** Verifies a served receipt for `message` (exported for re-verification of stored ones). */
+  /**
+   * Verifies a served receipt for `message` (exported for re-verification of stored ones). The
+   * log entry must be the one for the message the wallet signed: its hash and kind, the company
+   * (`aud`) and pseudonym (`iss`) it names, and a `time` the clearinghouse could have received
+   * it at (within `iat`..`exp` and the clock skew the API allows, protocol/jws): the entry's time
+   * is the customer's proof of when they revoked or asked, so a receipt whose entry says anything
+   * else does not verify (the message stays pending and is shown, as for a tampered receipt).
+   *
+   * @throws ProtocolError `ERR_RECEIPT_INVALID` for an entry that says otherwise, or a message
+   *   whose payload cannot be read; the receipt's verification codes.
+   */
   verify(
     message: { sha256: string; kind: LoggedWalletKind; jws: string },
     raw: unknown,
@@ -1608,14 +1618,22 @@ export class Wallet {
   ): StoredReceipt {
     const receipt = parseReceipt(raw);
     const verifier = parseVerifierKey(pinned.key, sha256);
-    const { entry, index, checkpoint } = verifyReceipt(
-      sha256,
-      receipt,
-      verifier,
-      pinned.origin,
-      message.sha256,
-    );
-    if (entry.kind !== message.kind) fail('ERR_RECEIPT_INVALID', 'the receipt is for another kind');
+    // The wallet's own message (from the outbox or the vault): read, it was checked when signed.
+    const { iss, aud, iat, exp } = storedPayload(message.jws);
+    if (
+      typeof iss !== 'string' ||
+      typeof aud !== 'string' ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number'
+    )
+      fail('ERR_RECEIPT_INVALID', 'the message the receipt is for cannot be read');
+    const { index, checkpoint } = verifyReceipt(sha256, receipt, verifier, pinned.origin, {
+      sha256: message.sha256,
+      kind: message.kind,
+      company: aud,
+      pseudonym: iss,
+      time: { notBefore: iat - CLOCK_SKEW_SECONDS, notAfter: exp + CLOCK_SKEW_SECONDS },
+    });
     return {
       sha256: message.sha256,
       kind: message.kind,

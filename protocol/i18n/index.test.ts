@@ -104,6 +104,75 @@ describe('texts naming a count', () => {
     expect(t(locale, key, { count })).toBe(text);
   });
 
+  // Texts whose callers have no test of their own that shows the singular (popup, blacklist,
+  // recovery view; a suggestion not shown yet).
+  it.each([
+    ['extension.popup.counts', 'en', 1, { blacklist: '2' }, '2 blacklisted, 1 relationship'],
+    ['extension.popup.counts', 'de', 1, { blacklist: '0' }, '0 auf der Sperrliste, 1 Beziehung'],
+    ['extension.popup.counts', 'de', 3, { blacklist: '1' }, '1 auf der Sperrliste, 3 Beziehungen'],
+    [
+      'extension.blacklist.grants',
+      'en',
+      1,
+      {},
+      'This company holds 1 valid grant from you. Revoke it in your grant overview once it is available.',
+    ],
+    [
+      'extension.blacklist.grants',
+      'de',
+      1,
+      {},
+      'Dieses Unternehmen hat 1 gültige Einwilligung von Ihnen. Widerrufen Sie sie in Ihrer Einwilligungsübersicht, sobald sie verfügbar ist.',
+    ],
+    ['extension.recovery.checked', 'en', 1, {}, '1 company checked.'],
+    ['extension.recovery.restored', 'en', 1, {}, '1 relationship restored.'],
+    ['extension.recovery.restored', 'de', 1, {}, '1 Beziehung wiederhergestellt.'],
+    [
+      'extension.recovery.failed',
+      'en',
+      1,
+      {},
+      '1 company could not be checked. Please try again later.',
+    ],
+    [
+      'extension.recovery.failed',
+      'de',
+      1,
+      {},
+      '1 Unternehmen konnte nicht geprüft werden. Versuchen Sie es später noch einmal.',
+    ],
+    [
+      'filter.suggestion.cool_down',
+      'en',
+      1,
+      { company: 'Laufhaus', negatives: '5', of: '5' },
+      'You have been leaving offers from Laufhaus alone for a while (5 of 5). Pause them for 1 day?',
+    ],
+    [
+      'filter.suggestion.cool_down',
+      'de',
+      1,
+      { company: 'Laufhaus', negatives: '5', of: '5' },
+      'Sie lassen die Angebote von Laufhaus seit einer Weile liegen (5 von 5). Eine Pause von 1 Tag einlegen?',
+    ],
+    [
+      'portal.console.disclose.exportOver',
+      'de',
+      1,
+      { max: '24.528' },
+      '1 Byte zu viel: höchstens 24.528 Bytes in UTF-8.',
+    ],
+    [
+      'portal.company.history.lead',
+      'en',
+      1,
+      {},
+      'Per calendar week (Monday to Sunday, UTC) of the last 1 week, counted from the stored grants, refusals and revocations. A revocation counts in the week it arrived.',
+    ],
+  ] as const)('picks the form of %s in %s for %i', (key, locale, count, params, text) => {
+    expect(t(locale, key, { ...params, count })).toBe(text);
+  });
+
   it("shows the count with the language's digit grouping", () => {
     expect(t('de', 'portal.me.refusals', { count: 12345 })).toBe('12.345 Ablehnungen');
     expect(t('en', 'portal.me.refusals', { count: 12345 })).toBe('12,345 refusals');

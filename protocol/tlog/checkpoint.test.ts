@@ -11,6 +11,7 @@ import {
 } from './checkpoint';
 import { NaiveTree, sampleEntries, tileStore } from './naive-tree.fixture';
 import { noteSigner, parseVerifierKey, signNote, verifierKeyText, type NoteVerifier } from './note';
+import { emptyTreeHash } from './hash';
 import { tileHashReader } from './tiles';
 import { consistencyProof, inclusionProof } from './tree';
 
@@ -34,12 +35,14 @@ const checkpointAt = (size: number, root = naive.root(size)): Checkpoint => ({
 });
 
 let verifier: NoteVerifier;
+let logKey: Uint8Array;
 let sign: (c: Checkpoint) => string;
 let signByOther: (c: Checkpoint) => string;
 
 beforeAll(async () => {
   await ready();
   const log = signSeedKeypair(new Uint8Array(32).fill(7));
+  logKey = log.privateKey;
   const other = signSeedKeypair(new Uint8Array(32).fill(8));
   verifier = parseVerifierKey(verifierKeyText(ORIGIN, log.publicKey, sha256), sha256);
   sign = (c) => signNote(formatCheckpoint(c), [noteSigner(ORIGIN, log.privateKey, sha256)]);
@@ -73,6 +76,7 @@ describe('checkpoint text (C2SP tlog-checkpoint)', () => {
     ['no trailing newline', (r: string) => `${ORIGIN}\n3\n${r}`],
     ['carriage returns', (r: string) => `${ORIGIN}\r\n3\r\n${r}\r\n`],
     ['17 extension lines', (r: string) => `${ORIGIN}\n3\n${r}\n${'e\n'.repeat(17)}`],
+    ['size 0 with a root that is not the empty tree hash', (r: string) => `${ORIGIN}\n0\n${r}\n`],
   ])('refuses %s', async (_what, make) => {
     expect(await codeOf(() => parseCheckpoint(make(base64Encode(naive.root(3)))))).toBe(
       'ERR_CHECKPOINT_MALFORMED',
@@ -85,6 +89,7 @@ describe('checkpoint text (C2SP tlog-checkpoint)', () => {
       { ...checkpointAt(3), size: -1 },
       { ...checkpointAt(3), rootHash: new Uint8Array(31) },
       { ...checkpointAt(3), extensions: [''] },
+      { ...checkpointAt(0), rootHash: naive.root(3) },
     ]) {
       expect(await codeOf(() => formatCheckpoint(c))).toBe('ERR_CHECKPOINT_MALFORMED');
     }
@@ -113,6 +118,19 @@ describe('openCheckpoint', () => {
     expect(
       await codeOf(() => openCheckpoint(sign(checkpointAt(5)), verifier, 'example.com/log')),
     ).toBe('ERR_CHECKPOINT_ORIGIN_MISMATCH');
+  });
+
+  it('opens a signed empty tree only with the empty tree hash (SHA-256 of nothing) as its root', async () => {
+    const signedText = (root: Uint8Array) =>
+      signNote(`${ORIGIN}\n0\n${base64Encode(root)}\n`, [noteSigner(ORIGIN, logKey, sha256)]);
+    expect(openCheckpoint(signedText(emptyTreeHash(sha256)), verifier, ORIGIN)).toEqual(
+      checkpointAt(0, emptyTreeHash(sha256)),
+    );
+    for (const root of [naive.root(3), new Uint8Array(32)]) {
+      expect(await codeOf(() => openCheckpoint(signedText(root), verifier, ORIGIN))).toBe(
+        'ERR_CHECKPOINT_MALFORMED',
+      );
+    }
   });
 });
 

@@ -25,6 +25,13 @@ export const MAX_ORIGIN_LENGTH = 256;
 export const MAX_CHECKPOINT_EXTENSIONS = 16;
 export const MAX_EXTENSION_LENGTH = 1024;
 
+/**
+ * The root of the empty tree, SHA-256 of no bytes (RFC 9162 section 2.1.1; `emptyTreeHash` in
+ * ./hash computes the same with the injected SHA-256). A constant here because parsing takes no
+ * hash function: a checkpoint of size 0 states this root and no other.
+ */
+const EMPTY_TREE_ROOT = base64Decode('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=');
+
 function fail(code: ProtocolErrorCode, message: string, detail?: Record<string, unknown>): never {
   throw new ProtocolError(code, message, detail);
 }
@@ -57,6 +64,12 @@ function checkCheckpoint(c: Checkpoint): void {
   if (!(c.rootHash instanceof Uint8Array) || c.rootHash.length !== HASH_SIZE) {
     fail('ERR_CHECKPOINT_MALFORMED', 'root hash is not 32 bytes');
   }
+  // A signed "0 entries, root X" with X not the empty tree's root is a statement no tree makes;
+  // accepted, it would stand as an auditor's first checkpoint and later make every honest proof
+  // look like a fork.
+  if (c.size === 0 && !bytesEqual(c.rootHash, EMPTY_TREE_ROOT)) {
+    fail('ERR_CHECKPOINT_MALFORMED', 'a checkpoint of size 0 must carry the empty tree hash');
+  }
   if (!Array.isArray(c.extensions) || c.extensions.length > MAX_CHECKPOINT_EXTENSIONS) {
     fail('ERR_CHECKPOINT_MALFORMED', 'too many extension lines');
   }
@@ -67,7 +80,8 @@ function checkCheckpoint(c: Checkpoint): void {
  * The checkpoint's note text (ends with a newline), ready for `signNote`.
  *
  * @throws ProtocolError `ERR_CHECKPOINT_MALFORMED` for an empty or multi-line origin, a size that
- * is not a safe integer, a root that is not 32 bytes, or bad extension lines.
+ * is not a safe integer, a root that is not 32 bytes (or, at size 0, not the empty tree's hash),
+ * or bad extension lines.
  * @example
  * ```ts
  * formatCheckpoint({ origin: 'localhost:3000/log', size: 3, rootHash, extensions: [] })
@@ -84,7 +98,7 @@ export function formatCheckpoint(c: Checkpoint): string {
  * Parses checkpoint text (the note text, without signatures).
  *
  * @throws ProtocolError `ERR_CHECKPOINT_MALFORMED` unless it is exactly the form
- * {@link formatCheckpoint} writes.
+ * {@link formatCheckpoint} writes (a size of 0 with any root but the empty tree's hash included).
  * @example
  * ```ts
  * const { size, rootHash } = parseCheckpoint(openNote(note, [verifier]).text);

@@ -178,6 +178,33 @@ describe('receipts', () => {
     ).toBe('ERR_RECEIPT_INVALID');
   });
 
+  it('checks the entry against the kind, company, pseudonym and time window expected', async () => {
+    const entry = entries[INDEX]!;
+    const expected = {
+      sha256: entry.sha256,
+      kind: entry.kind,
+      company: entry.company,
+      pseudonym: entry.pseudonym,
+      time: { notBefore: entry.time, notAfter: entry.time },
+    };
+    expect(verifyReceipt(sha256, receipt, verifier, ORIGIN, expected).entry).toEqual(entry);
+    for (const wrong of [
+      { kind: 'revocation' },
+      { company: entries[INDEX + 1]!.company },
+      { pseudonym: entries[INDEX + 1]!.pseudonym },
+      { pseudonym: null },
+      { time: { notBefore: entry.time + 1, notAfter: entry.time + 600 } },
+      { time: { notBefore: entry.time - 600, notAfter: entry.time - 1 } },
+    ]) {
+      expect(
+        await codeOf(() =>
+          verifyReceipt(sha256, receipt, verifier, ORIGIN, { ...expected, ...wrong }),
+        ),
+        JSON.stringify(wrong),
+      ).toBe('ERR_RECEIPT_INVALID');
+    }
+  });
+
   it('refuses a receipt from another log or key', async () => {
     expect(await codeOf(() => verifyReceipt(sha256, receipt, verifier, 'example.com/log'))).toBe(
       'ERR_CHECKPOINT_ORIGIN_MISMATCH',

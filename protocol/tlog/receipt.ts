@@ -23,6 +23,21 @@ export interface Receipt {
   checkpoint: string;
 }
 
+/**
+ * What the entry of a receipt must say for the message its holder has in hand; each field given
+ * is checked. Without them a receipt proves only that *some* entry with that hash is logged, not
+ * that the log committed to the company, pseudonym and time the holder relies on.
+ */
+export interface ExpectedEntry {
+  /** The base64url SHA-256 of the compact JWS. */
+  readonly sha256: string;
+  readonly kind?: string;
+  readonly company?: string;
+  readonly pseudonym?: string | null;
+  /** The entry's `time` (seconds) must lie within these bounds, both included. */
+  readonly time?: { readonly notBefore: number; readonly notAfter: number };
+}
+
 const RECEIPT_KEYS = ['checkpoint', 'entry', 'index', 'proof', 'v'];
 /** 44 characters of padded base64 for 32 bytes. */
 const HASH_BASE64_LENGTH = 44;
@@ -90,17 +105,22 @@ export function parseReceipt(value: unknown): Receipt {
 
 /**
  * Verifies a receipt offline: the checkpoint is signed by the pinned log key for `origin`, the
- * entry is a well-formed log entry (for the expected message, when `expectedMessageSha256` — the
- * base64url SHA-256 of the compact JWS — is given), and the proof puts it at `index` in the tree
- * of the checkpoint.
+ * entry is a well-formed log entry (for the expected message, when `expected` is given: the
+ * base64url SHA-256 of the compact JWS, or an {@link ExpectedEntry} that also names the kind,
+ * company, pseudonym and time window the entry must carry), and the proof puts it at `index` in
+ * the tree of the checkpoint.
  *
- * @throws ProtocolError `ERR_RECEIPT_INVALID` (malformed, or for another message),
+ * @throws ProtocolError `ERR_RECEIPT_INVALID` (malformed, or for another message, or an entry
+ * that does not say what `expected` does),
  * `ERR_LOG_ENTRY_INVALID`, the checkpoint's codes (`ERR_NOTE_SIGNATURE_INVALID`,
  * `ERR_NOTE_NO_TRUSTED_SIGNATURE`, `ERR_CHECKPOINT_*`), or `ERR_TLOG_INCLUSION_INVALID` when the
  * entry is not at that index under that root.
  * @example
  * ```ts
  * const { entry, index, checkpoint } = verifyReceipt(sha256, receipt, pinnedVerifier, 'localhost:3000/log', messageHash);
+ * verifyReceipt(sha256, receipt, pinnedVerifier, origin, {
+ *   sha256: messageHash, kind: 'grant', company, pseudonym, time: { notBefore: iat - 60, notAfter: exp + 60 },
+ * });
  * ```
  */
 export function verifyReceipt(
@@ -108,15 +128,14 @@ export function verifyReceipt(
   receipt: Receipt,
   verifier: NoteVerifier,
   origin: string,
-  expectedMessageSha256?: string,
+  expected?: string | ExpectedEntry,
 ): { entry: LogEntry; index: number; checkpoint: Checkpoint } {
   const parsed = parseReceipt(receipt);
   const checkpoint = openCheckpoint(parsed.checkpoint, verifier, origin);
   const entryBytes = base64Decode(parsed.entry);
   const entry = decodeLogEntry(entryBytes);
-  if (expectedMessageSha256 !== undefined && entry.sha256 !== expectedMessageSha256) {
-    invalid('the receipt is for another message');
-  }
+  if (expected !== undefined)
+    checkEntry(entry, typeof expected === 'string' ? { sha256: expected } : expected);
   try {
     verifyInclusion(sha256, {
       leafHash: leafHash(sha256, entryBytes),
@@ -133,4 +152,21 @@ export function verifyReceipt(
     throw e;
   }
   return { entry, index: parsed.index, checkpoint };
+}
+
+function checkEntry(entry: LogEntry, expected: ExpectedEntry): void {
+  if (entry.sha256 !== expected.sha256) invalid('the receipt is for another message');
+  if (expected.kind !== undefined && entry.kind !== expected.kind) {
+    invalid('the receipt is for another kind');
+  }
+  if (expected.company !== undefined && entry.company !== expected.company) {
+    invalid("the receipt's entry names another company");
+  }
+  if (expected.pseudonym !== undefined && entry.pseudonym !== expected.pseudonym) {
+    invalid("the receipt's entry names another pseudonym");
+  }
+  const time = expected.time;
+  if (time !== undefined && !(entry.time >= time.notBefore && entry.time <= time.notAfter)) {
+    invalid("the receipt's entry time is outside the message's window");
+  }
 }

@@ -5,12 +5,16 @@
  * checkpoints seen are kept and a consistency check between the oldest and the newest (chosen
  * for the auditor) passes, and with one checkpoint the page says a second is needed; a forged
  * checkpoint is refused; the entries are listed decoded; the page is axe-clean in both
- * languages.
+ * languages. The log key is pinned in the browser on first use: a server that later sends
+ * another key gets a loud warning, not "verified", and the checkpoints stored before are kept as
+ * evidence (the page used to take the server's key on every visit and drop them).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { t, type Locale } from '../../protocol/i18n';
+import { verifierKeyText } from '../../protocol/tlog';
 import {
   logAnother,
   receiptOf,
@@ -199,6 +203,82 @@ test.describe('the auditor', () => {
     await expect(page.locator('pre').last()).toContainText('npm run verify -- --url');
     await page.goto('/audit?from=abc');
     await expect(page.getByRole('alert')).toHaveText(t('en', 'portal.audit.entries.invalid'));
+    await context.close();
+  });
+
+  test('pins the log key on first use, warns loudly about another one and keeps the history as evidence', async ({
+    browser,
+  }) => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await open(page, 'en');
+    const storageKey = 'consent-clearinghouse-audit';
+    const stored = () =>
+      page.evaluate(
+        (key) =>
+          JSON.parse(localStorage.getItem(key) ?? 'null') as {
+            pin: { logOrigin: string; logVerifierKey: string };
+            evidence: { note: string; error: string }[];
+          } | null,
+        storageKey,
+      );
+
+    // First use: the key the server describes is pinned in this browser; no warning.
+    const served = (await page.getByTestId('log-key').textContent())!.trim();
+    await expect.poll(async () => (await stored())?.pin.logVerifierKey).toBe(served);
+    await expect(page.getByTestId('key-changed')).toHaveCount(0);
+
+    // This browser pinned another key of the same log name before, and saw a checkpoint: the
+    // server now sends its own key and a checkpoint it signed (as after a switch of keys).
+    const logOrigin = firstReceipt.checkpoint.split('\n')[0]!;
+    const pinned = verifierKeyText(logOrigin, randomBytes(32), (data) =>
+      createHash('sha256').update(data).digest(),
+    );
+    await page.evaluate(
+      ([key, pin, note]) =>
+        localStorage.setItem(
+          key!,
+          JSON.stringify({
+            v: 2,
+            pin: JSON.parse(pin!) as unknown,
+            seen: [{ size: 1, root: 'x', note, seenAt: 1 }],
+            evidence: [],
+          }),
+        ),
+      [storageKey, JSON.stringify({ logOrigin, logVerifierKey: pinned }), firstReceipt.checkpoint],
+    );
+    await page.reload();
+    await expect(page.getByTestId('key-changed')).toHaveText(t('en', 'portal.audit.keyChanged'));
+    await expect(page.getByTestId('pinned-key')).toHaveText(pinned);
+    // Not "verified": the server's checkpoint is checked against the pinned key, and fails.
+    await expect(page.getByTestId('checkpoint-verified')).toHaveCount(0);
+    await expect(
+      page.getByText(t('en', 'errors.ERR_NOTE_NO_TRUSTED_SIGNATURE'), { exact: true }),
+    ).toBeVisible();
+    // Nothing dropped or overwritten: the stored checkpoint and the server's are evidence.
+    const evidence = page.getByTestId('evidence').locator('li');
+    await expect(evidence).toHaveCount(2);
+    await expect(evidence.first()).toContainText(
+      t('en', 'portal.audit.evidence.item', {
+        reason: t('en', 'errors.ERR_NOTE_NO_TRUSTED_SIGNATURE'),
+      }),
+    );
+    const kept = (await stored())!;
+    expect(kept.pin.logVerifierKey).toBe(pinned);
+    expect(kept.evidence.map((e) => e.note)[0]).toBe(firstReceipt.checkpoint);
+    expect(kept.evidence).toHaveLength(2);
+    await expectAccessible(page);
+
+    // The same browser in German, another visit: still pinned, the same evidence, warned.
+    const german = await browser.newContext({
+      locale: 'de-DE',
+      storageState: await context.storageState(),
+    });
+    const again = await german.newPage();
+    await again.goto('/audit');
+    await expect(again.getByTestId('key-changed')).toHaveText(t('de', 'portal.audit.keyChanged'));
+    await expect(again.getByTestId('evidence').locator('li')).toHaveCount(2);
+    await german.close();
     await context.close();
   });
 });

@@ -949,7 +949,7 @@ test('a correction is read with the key file and deleted only after a confirmati
   const exportField = access.getByLabel(t('en', 'portal.console.disclose.export'));
   await exportField.fill('€'.repeat(8_200)); // 8,200 characters, 24,600 bytes
   await expect(access.getByTestId('export-left')).toHaveText(
-    t('en', 'portal.console.disclose.exportOver', { over: '72', max: '24,528' }),
+    t('en', 'portal.console.disclose.exportOver', { count: 72, max: '24,528' }),
   );
   const beforeTooLong = messageCount();
   await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();

@@ -286,7 +286,7 @@ test.describe('the registry', () => {
   }) => {
     await page.goto(`/companies?q=${tag}`);
     await expect(page.getByTestId('registry-count')).toHaveText(
-      t('en', 'portal.registry.countFor', { total: '3', q: tag }),
+      t('en', 'portal.registry.countFor', { count: 3, q: tag }),
     );
     const row = page.locator(`tr[data-company="${seeded.active!.id}"]`);
     await expect(row.locator('[data-figure="relationships"]')).toHaveText('1');

@@ -191,7 +191,7 @@ test.describe('the vault in Firefox (shipped build)', () => {
     // And through the dashboard's form: the same answer, with no failure reported.
     await click(page, 'recover');
     expect(await textWhenSet(page, selector('recovery-status'), SLOW)).toBe(
-      t('en', 'extension.recovery.done', { companies: again.companiesChecked, relationships: 0 }),
+      `${t('en', 'extension.recovery.checked', { count: again.companiesChecked })} ${t('en', 'extension.recovery.restored', { count: 0 })}`,
     );
 
     await fill(page, 'recovery-phrase', masterSeedToPhrase(new Uint8Array(32).fill(8)));

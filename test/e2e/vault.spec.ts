@@ -149,7 +149,7 @@ test.describe('the vault in the chromium-test build', () => {
     await popup.goto(`chrome-extension://${profile.id}/ui/popup/index.html`);
     await expect(popup.getByTestId('vault-state')).toHaveAttribute('data-state', 'unlocked');
     await expect(popup.getByTestId('counts')).toHaveText(
-      t('en', 'extension.popup.counts', { blacklist: 0, relationships: 0 }),
+      t('en', 'extension.popup.counts', { count: 0, blacklist: '0' }),
     );
     await popup.getByTestId('lock').click();
     await expect(popup.getByTestId('vault-state')).toHaveAttribute('data-state', 'locked');

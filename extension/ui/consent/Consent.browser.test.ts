@@ -33,7 +33,7 @@ it.each([
       return { type: 'ok' };
     }) as never;
     host.mount(Consent, {
-      browserLocale: 'en',
+      browserLocale: 'en' as const,
       ticket: 'a'.repeat(32),
       send,
       close: () => closed++,
@@ -45,5 +45,72 @@ it.each([
     expect(byTestId('consent-grant')).toBeNull();
     await userEvent.click(byTestId('consent-close')!);
     expect(closed).toBe(1);
+  },
+);
+
+/** A pending request with one scope whose company asks to contact at most `perWeek` times. */
+function pendingAsking(perWeek: number) {
+  return {
+    type: 'wallet.pending',
+    checked: {
+      company: { legalName: 'Laufhaus GmbH', domain: 'https://laufhaus.example' },
+      request: {
+        reason: { de: 'Neuheiten', en: 'News' },
+        scopes: [
+          {
+            purpose: 'product_launch',
+            channels: ['email'],
+            dataCategories: [],
+            conditions: { maxContactsPerWeek: perWeek },
+            retentionDays: 30,
+            onwardRecipients: [],
+          },
+        ],
+      },
+    },
+    choice: {
+      decision: 'grant',
+      scopes: [
+        {
+          include: true,
+          channels: ['email'],
+          dataCategories: [],
+          maxContactsPerWeek: null,
+          retentionDays: 30,
+          onwardRecipients: [],
+        },
+      ],
+      preferredChannel: 'email',
+      days: 365,
+    },
+  };
+}
+
+it.each([
+  ['en', 1, 'Asked: at most once a week'],
+  ['de', 1, 'Erbeten: höchstens einmal pro Woche'],
+  ['en', 3, 'Asked: at most 3 times a week'],
+  ['de', 3, 'Erbeten: höchstens 3-mal pro Woche'],
+] as const)(
+  'says in %s how often a week the company asks to contact: %i',
+  async (locale, perWeek, said) => {
+    const send = (async (request: { type: string }) => {
+      if (request.type === 'settings.get')
+        return {
+          type: 'settings',
+          settings: { ...defaultSettings('http://localhost:3000'), language: locale },
+        };
+      if (request.type === 'wallet.pending') return pendingAsking(perWeek);
+      return { type: 'ok' };
+    }) as never;
+    host.mount(Consent, {
+      browserLocale: 'en' as const,
+      ticket: 'a'.repeat(32),
+      send,
+      close: () => {},
+    });
+    await expect.poll(() => byTestId('scope-0-frequency')).not.toBeNull();
+    const asked = byTestId('scope-0-frequency')!.closest('label')!;
+    expect(asked.textContent!.trim()).toBe(said);
   },
 );

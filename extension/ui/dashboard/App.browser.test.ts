@@ -71,7 +71,7 @@ beforeEach(() => {
 
 /** Mounts the dashboard and opens the blacklist, which shows the secret brand. */
 async function showBlacklist(pollMs: number) {
-  host.mount(App, { browserLocale: 'en', send, pollMs });
+  host.mount(App, { browserLocale: 'en' as const, send, pollMs });
   await expect.poll(() => byTestId('nav-blacklist')).not.toBeNull();
   await userEvent.click(byTestId('nav-blacklist')!);
   await expect.poll(() => host.target.textContent).toContain(secret);

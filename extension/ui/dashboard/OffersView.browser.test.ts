@@ -158,3 +158,21 @@ it.each(['de', 'en'] as const)(
     await expect.poll(() => byTestId('offers-drafts-not-kept')).toBeNull();
   },
 );
+
+it.each([
+  ['en', 'Pause for 1 day', 'Pause for 30 days'],
+  ['de', '1 Tag pausieren', '30 Tage pausieren'],
+] as const)(
+  'names the pause a suggestion offers in %s, one day in the singular, and no number while the days typed are not one',
+  async (locale, one, many) => {
+    const suggestion = { company, action: 'cool_down' as const, negatives: 5, of: 5, days: 1 };
+    await view(locale, listing({ suggestions: [suggestion] }));
+    const pause = () => byTestId('suggestion-pause')!.textContent!.trim();
+    expect(pause()).toBe(one);
+    await userEvent.fill(byTestId('suggestion-days')!, '30');
+    await expect.poll(pause).toBe(many);
+    await userEvent.fill(byTestId('suggestion-days')!, '0');
+    await expect.poll(pause).toBe(t(locale, 'extension.offers.suggestion.pauseInvalid'));
+    expect(byTestId('suggestion-pause')!.hasAttribute('disabled')).toBe(true);
+  },
+);

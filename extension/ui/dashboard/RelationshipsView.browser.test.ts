@@ -252,6 +252,21 @@ it('keeps the focus on a correction’s "Send" while it is on its way', async ()
 });
 
 it.each([
+  ['en', 'Correction sent to 1 company (0 could not be reached).'],
+  ['de', 'Berichtigung an 1 Unternehmen gesendet (0 nicht erreichbar).'],
+] as const)(
+  'says in %s that a correction went to one company, in the singular',
+  async (locale, said) => {
+    await show(locale);
+    await userEvent.fill(byTestId('correct-value')!, 'Hauptstraße 1');
+    await userEvent.click(byTestId('correct-send')!);
+    await expect.poll(() => sent.some((r) => r.type === 'relationships.correct')).toBe(true);
+    release();
+    await expect.poll(() => byTestId('correct-notice')?.textContent?.trim()).toBe(said);
+  },
+);
+
+it.each([
   { locale: 'de', status: 'suspended', said: 'Status des Unternehmens: ausgesetzt' },
   { locale: 'en', status: 'suspended', said: 'Company status: suspended' },
   { locale: 'de', status: 'pending', said: 'Status des Unternehmens: Domain unbestätigt' },
@@ -355,6 +370,47 @@ describe('rewards', () => {
     },
   );
 
+  it.each([
+    ['en', 'Rewards: 1 point, 1 reward in all', '1 point: Thank you for your purchase'],
+    ['de', 'Prämien: 1 Punkt, 1 Prämie insgesamt', '1 Punkt: Danke für Ihren Einkauf'],
+  ] as const)('names one point and one reward in the singular in %s', async (locale, sum, line) => {
+    rewardsAnswer = {
+      type: 'rewards',
+      now,
+      items: [
+        {
+          company: `co_${h('c')}`,
+          points: 1,
+          discounts: [],
+          count: 1,
+          more: 0,
+          latest: [
+            reward(1, {
+              type: 'bonus_points',
+              amount: 1,
+              description: { de: 'Danke für Ihren Einkauf', en: 'Thank you for your purchase' },
+            }),
+          ],
+        },
+      ],
+    };
+    await show(locale);
+    await expect.poll(lines).toHaveLength(1);
+    expect(byTestId('rewards')!.textContent!.trim()).toBe(sum);
+    expect(lines()[0]).toContain(line);
+    expect(byTestId('rewards-more')).toBeNull();
+  });
+
+  it.each([
+    ['en', 'Rewards: 12,500 points, 7 rewards in all'],
+    ['de', 'Prämien: 12.500 Punkte, 7 Prämien insgesamt'],
+  ] as const)('sums the points with the digit grouping of %s', async (locale, sum) => {
+    rewardsAnswer.items = [{ ...(rewardsAnswer.items[0] as object), points: 12_500 }];
+    await show(locale);
+    await expect.poll(lines).toHaveLength(4);
+    expect(byTestId('rewards')!.textContent!.trim()).toBe(sum);
+  });
+
   it('shows the company’s description as text, never as markup', async () => {
     await show('en');
     await expect.poll(lines).toHaveLength(4);
@@ -401,10 +457,26 @@ describe('only what the Assistant verified counts', () => {
     await show('en');
     const current = byTestId('disclosure-current')!;
     expect(current.dataset.sha256).toBe(h('2'));
-    expect(current.textContent).toContain('Supersedes 1 older');
+    expect(current.textContent).toContain('Supersedes 1 older disclosure.');
     expect(categories(byTestId('disclosures')!)).toEqual(['health']);
     expect(byTestId('disclosure-newest')).toBeNull();
   });
+
+  it.each([
+    ['en', 'Supersedes 1 older disclosure.', '1 day'],
+    ['de', 'Ersetzt 1 ältere Auskunft.', '1 Tag'],
+  ] as const)(
+    'names one earlier disclosure and a retention of one day in the singular in %s',
+    async (locale, older, kept) => {
+      const oneDay = { ...d2, holdings: [{ ...holding('health'), retentionDays: 1 }] };
+      overrides = { disclosures: listed, openedDisclosures: [d1, oneDay] };
+      await show(locale);
+      const current = byTestId('disclosure-current')!;
+      expect(current.textContent).toContain(older);
+      const row = byTestId('disclosures')!.querySelector('[data-testid="holding"]')!;
+      expect(row.querySelectorAll('td')[2]!.textContent!.trim()).toBe(kept);
+    },
+  );
 
   it.each([
     {
@@ -514,6 +586,29 @@ describe('only what the Assistant verified counts', () => {
         await expect.poll(() => details.open).toBe(true);
         // The newest disclosure verified: it is shown as current beside them.
         expect(byTestId('disclosure-current')!.dataset.sha256).toBe(h('9'));
+      },
+    );
+
+    it.each([
+      ['en', '1 disclosure without a readable date'],
+      ['de', '1 Auskunft ohne lesbares Datum'],
+    ] as const)(
+      'counts in %s the one that gives no readable date in the singular',
+      async (locale, undated) => {
+        const dateless = invalid(2, 'ERR_JWS_KID_UNKNOWN');
+        const noDate = `${b64url({ alg: 'EdDSA', kid: 'k1' })}.${b64url({})}.c2ln`;
+        list(
+          invalid(0, 'ERR_JWS_KID_UNKNOWN'),
+          invalid(1, 'ERR_JWS_KID_UNKNOWN'),
+          { ...dateless, listed: { ...dateless.listed, jws: noDate } },
+          newest,
+        );
+        await show(locale);
+        const [group] = groups();
+        expect(group!.dataset.count).toBe('3');
+        const items = [...group!.querySelectorAll('[data-testid="disclosure-invalid-dates"] li')];
+        expect(items.map(text)).toHaveLength(3);
+        expect(text(items[2]!)).toBe(undated);
       },
     );
 

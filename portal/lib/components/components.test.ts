@@ -39,13 +39,7 @@ describe('HistoryChart', () => {
     const body = render(HistoryChart, { props: { weeks, locale: 'en' } }).body;
     expect(body).toContain('role="img"');
     expect(body).toContain(
-      t('en', 'portal.chart.summary', {
-        grants: 15,
-        refusals: 1,
-        revocations: 3,
-        overdue: 2,
-        weeks: 3,
-      }),
+      'Chart over 3 weeks. Grants: 15; refusals: 1; revocations: 3, of which acknowledged late or not at all: 2.',
     );
     const rows = body.match(/<tr[\s>]/g) ?? [];
     expect(rows).toHaveLength(1 + weeks.length);
@@ -61,6 +55,17 @@ describe('HistoryChart', () => {
     expect(body).toContain(t('de', 'portal.chart.table'));
     expect(body).toContain('05.01.2026');
   });
+
+  it.each([
+    ['en', 'Chart over 1 week. Grants: 1,200;'],
+    ['de', 'Diagramm über 1 Woche. Einwilligungen: 1.200;'],
+  ] as const)(
+    'names a single week in the singular in %s, and groups the totals’ digits',
+    (locale, summary) => {
+      const one = [{ ...weeks[0]!, grants: 1200 }];
+      expect(render(HistoryChart, { props: { weeks: one, locale } }).body).toContain(summary);
+    },
+  );
 
   it('draws an empty history without dividing by zero', () => {
     const empty = weeks.map((w) => ({
@@ -93,7 +98,19 @@ describe('TrustFigureList', () => {
     ] as const) {
       expect(body).toContain(t('de', key));
     }
-    expect(body).toContain(t('de', 'portal.trust.acksOnTime.explain', { hours: 72 }));
+    expect(body).toContain(
+      'Widerrufe, deren Umsetzung das Unternehmen innerhalb der Frist von 72 Stunden signiert bestätigt hat.',
+    );
+  });
+
+  it.each([
+    ['en', 'within the deadline of 1 hour.'],
+    ['de', 'innerhalb der Frist von 1 Stunde signiert'],
+  ] as const)('names a deadline of one hour in the singular in %s', (locale, said) => {
+    const body = render(TrustFigureList, {
+      props: { trust, locale, ackDeadlineHours: 1 },
+    }).body;
+    expect(body).toContain(said);
   });
 
   it.each([
@@ -169,23 +186,40 @@ describe('the registry page', () => {
     domain: 'https://b.example',
     trust: { ...trust, status: 'active' as const },
   };
-  const html = (query: Record<string, unknown>, invalid: string | null = null) =>
+  const html = (
+    query: Record<string, unknown>,
+    invalid: string | null = null,
+    { locale = 'en', total = 30 }: { locale?: 'de' | 'en'; total?: number } = {},
+  ) =>
     render(RegistryPage, {
       props: {
         data: {
-          locale: 'en',
+          locale,
           version: '1',
           path: '/companies',
           invalid,
           result: {
             query: { q: '', sort: 'name', dir: 'asc', page: 1, ...query },
             entries: [entry],
-            total: 30,
+            total,
             pageCount: 2,
           },
         },
       } as never,
     }).body;
+
+  it.each([
+    ['en', 1, '', '1 company found.'],
+    ['en', 1, 'b', '1 company found for “b”.'],
+    ['en', 1234, '', '1,234 companies found.'],
+    ['de', 1, 'b', '1 Unternehmen gefunden für „b“.'],
+    ['de', 1234, '', '1.234 Unternehmen gefunden.'],
+  ] as const)('says in %s how many companies it found: %i', (locale, total, q, said) => {
+    const count = /data-testid="registry-count"[^>]*>([^<]*)</.exec(
+      html({ q }, null, { locale, total }),
+    )?.[1];
+    expect(count?.trim()).toBe(said);
+  });
 
   it('links each company, marks the sorted column and reverses it on the next click', () => {
     const body = html({ sort: 'acksOverdue', dir: 'desc', q: 'a&b' });

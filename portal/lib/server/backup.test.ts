@@ -254,4 +254,82 @@ describe('backup files that must not be restored', () => {
     cleanup.push(() => writer.close());
     await expect(writeMessages(writer, 3)).resolves.toHaveLength(3);
   });
+
+  it('says which checkpoint it restores, and refuses one older than the log published unless the fork is accepted', async () => {
+    const from = await source('sqlite', 10);
+    const at10 = await from.log.service.checkpoint();
+    await writeMessages(from.writer, 10);
+    await from.log.sequencer.flush();
+    const at20 = await from.log.service.checkpoint();
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    // The log goes on after the snapshot and publishes a larger checkpoint; then it is lost.
+    await writeMessages(from.writer, 5);
+    await from.log.sequencer.flush();
+    const at25 = await from.log.service.checkpoint();
+    // Another history of the backup's size under the same key (what a fork looks like).
+    const forked = await openTestDatabase('sqlite');
+    cleanup.push(() => forked.dispose());
+    const forkedWriter = await prepare(forked.cdb);
+    cleanup.push(() => forkedWriter.close());
+    const forkedLog = await startLog(forked.cdb, testLogConfig(from.keys.dir));
+    cleanup.push(() => forkedLog.stop());
+    await writeMessages(forkedWriter, 20);
+    await forkedLog.sequencer.flush();
+    const otherAt20 = await forkedLog.service.checkpoint();
+    const foreign = await source('sqlite', 20); // its own key
+
+    const refusals: [string, string, RegExp][] = [
+      [
+        'a larger checkpoint',
+        at25,
+        /published a checkpoint of size 25, but the backup's log holds 20 entries: restoring it forks the log .*--accept-fork/,
+      ],
+      [
+        'another root at the same size',
+        otherAt20,
+        /published a checkpoint of size 20 with another root, but the backup's log holds 20 entries/,
+      ],
+      [
+        'a checkpoint another key signed',
+        await foreign.log.service.checkpoint(),
+        /not one the backup's log key signed for localhost:3000\/log/,
+      ],
+    ];
+    for (const [what, publishedCheckpoint, message] of refusals) {
+      const to = await fresh('sqlite');
+      const error = await restoreBackup(to.tdb.cdb, to.paths, file, undefined, {
+        publishedCheckpoint,
+      }).catch((e: unknown) => e);
+      expect(error, what).toBeInstanceOf(BackupError);
+      expect((error as Error).message, what).toMatch(message);
+      expect(await to.tdb.cdb.db.introspection.getTables(), what).toEqual([]);
+      expect(existsSync(to.paths.logKeyPath), what).toBe(false);
+    }
+
+    // Without the published checkpoint, and with one the backup already holds or extends: the
+    // restore names the checkpoint it goes on from.
+    const restored20 = {
+      size: 20,
+      rootHash: at20.split('\n')[2],
+      checkpoint: at20,
+    };
+    for (const options of [{}, { publishedCheckpoint: at20 }, { publishedCheckpoint: at10 }]) {
+      const to = await fresh('sqlite');
+      const summary = await restoreBackup(to.tdb.cdb, to.paths, file, undefined, options);
+      expect(summary.log, JSON.stringify(options)).toEqual(restored20);
+    }
+
+    // Accepted: restored, and the result says which published checkpoint it contradicts.
+    const to = await fresh('sqlite');
+    const accepted = await restoreBackup(to.tdb.cdb, to.paths, file, undefined, {
+      publishedCheckpoint: at25,
+      acceptFork: true,
+    });
+    expect(accepted.log).toEqual({
+      ...restored20,
+      contradicts: { size: 25, rootHash: at25.split('\n')[2] },
+    });
+    expect((await referenceTree(to.tdb.cdb)).entries).toHaveLength(20);
+  });
 });

@@ -18,6 +18,11 @@
  * read-only transaction on PostgreSQL; one read transaction on SQLite in WAL mode), so the log's
  * tiles, checkpoint and entries always agree with each other in a backup. The log signing key and
  * the webhook key are in the file: it is written with mode 0600 and must be kept like the keys.
+ *
+ * A restore brings the log back to the backup's checkpoint. Every checkpoint the log published
+ * after the snapshot (a larger size) is contradicted by the entries the restored log appends
+ * next, and verifiers that saw one report a fork; the restore says so, and with the last
+ * published checkpoint in hand ({@link RestoreOptions}) refuses unless the operator accepts it.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -33,13 +38,15 @@ import { dirname, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
-import { base64urlDecode } from '../../../protocol/encoding';
+import { base64Encode, base64urlDecode, bytesEqual } from '../../../protocol/encoding';
 import { thumbprint } from '../../../protocol/keys';
 import {
+  openCheckpoint,
   openNote,
   parseCheckpoint,
   parseVerifierKey,
   verifierKeyText,
+  type Checkpoint,
 } from '../../../protocol/tlog';
 import type { ClearinghouseDb } from './db/database';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
@@ -75,6 +82,35 @@ export interface BackupSummary {
   rows: number;
   migrations: string[];
   keys: string[];
+  /** A restore's log, when the backup holds one. */
+  log?: RestoredLog;
+}
+
+/** The log a restore brought back: it goes on from this checkpoint. */
+export interface RestoredLog {
+  /** Entries in the restored log. */
+  size: number;
+  /** Its root hash, standard base64. */
+  rootHash: string;
+  /** The signed checkpoint it restores (the backup's newest). */
+  checkpoint: string;
+  /**
+   * The published checkpoint the restore was given and, with `acceptFork`, went past: the
+   * restored log contradicts it (verifiers that saw it report a fork).
+   */
+  contradicts?: { size: number; rootHash: string };
+}
+
+/** What a restore is told about the log as the world last saw it. */
+export interface RestoreOptions {
+  /**
+   * The last checkpoint the log published (signed note text, e.g. `/log/checkpoint` as a monitor
+   * or the auditor's verifier saved it). A larger one than the backup's, or another root at the
+   * same size, is refused: the restored log would contradict it.
+   */
+  publishedCheckpoint?: string;
+  /** Restore all the same, forking the log (the operator tells the auditors). */
+  acceptFork?: boolean;
 }
 
 /** A backup file that cannot be restored, or a target that must not be restored into. */
@@ -305,17 +341,27 @@ function checkWebhookKey(recordedX: string, keyText: string | undefined, path: s
  * written; the rows load in one transaction; then the database is migrated to this release's
  * schema, so a backup of an older release restores too.
  *
- * @throws {BackupError} for a damaged or foreign file, a database that is not empty, or another
- *   key already at a key path; nothing is written then.
+ * The summary carries the restored log's size, root and checkpoint (`log`): any checkpoint the
+ * log published with a larger size will be contradicted by the entries it appends next.
+ *
+ * @throws {BackupError} for a damaged or foreign file, a database that is not empty, another
+ *   key already at a key path, or (without `acceptFork`) a published checkpoint the restored log
+ *   would contradict, or one the backup's log key did not sign; nothing is written then.
+ * @example
+ * ```ts
+ * const { log } = await restoreBackup(cdb, keyPaths, 'b.jsonl.gz', undefined, { publishedCheckpoint });
+ * ```
  */
 export async function restoreBackup(
   cdb: ClearinghouseDb,
   keyPaths: BackupKeyPaths,
   file: string,
   onProgress: (progress: BackupProgress) => void = () => {},
+  options: RestoreOptions = {},
 ): Promise<BackupSummary> {
   const source = resolve(file);
   const header = await checkBackupFile(source);
+  const log = restoredLog(header, options);
   const db = cdb.db as AnyDb;
 
   const present = await appliedMigrations(db);
@@ -389,7 +435,71 @@ export async function restoreBackup(
     await installKeyFile(keyPaths[keyRoles[role]], text);
     installed.push(role);
   }
-  return { tables, rows: total, migrations: header.migrations, keys: installed };
+  return {
+    tables,
+    rows: total,
+    migrations: header.migrations,
+    keys: installed,
+    ...(log === undefined ? {} : { log }),
+  };
+}
+
+/**
+ * The log the backup brings back, checked against the last published checkpoint when given: a
+ * larger one, or another root at the same size, is a checkpoint the restored log contradicts as
+ * soon as it appends (a fork). A smaller one the backup's log extends already.
+ *
+ * @throws {BackupError} for such a checkpoint without `acceptFork`, and for a published
+ *   checkpoint that is not one the backup's log key signed for its log (a wrong file).
+ */
+function restoredLog(
+  header: Awaited<ReturnType<typeof checkBackupFile>>,
+  options: RestoreOptions,
+): RestoredLog | undefined {
+  const note = header.logCheckpoint;
+  const backup: Checkpoint | undefined =
+    note === undefined ? undefined : parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));
+  const log =
+    note === undefined || backup === undefined
+      ? undefined
+      : { size: backup.size, rootHash: base64Encode(backup.rootHash), checkpoint: note };
+  if (options.publishedCheckpoint === undefined) return log;
+
+  let published: Checkpoint;
+  try {
+    if (backup === undefined || header.keys.log === undefined) throw new Error('no log in backup');
+    const publicKey = base64urlDecode(publicKeyOf(header.keys.log) as string);
+    const verifier = parseVerifierKey(
+      verifierKeyText(backup.origin, publicKey, nodeSha256),
+      nodeSha256,
+    );
+    published = openCheckpoint(options.publishedCheckpoint, verifier, backup.origin);
+  } catch (error) {
+    if (options.acceptFork === true) return log;
+    throw new BackupError(
+      backup === undefined
+        ? 'The backup holds no log, so the published checkpoint cannot be compared with it; ' +
+            'pass --accept-fork to restore it all the same.'
+        : `The published checkpoint is not one the backup's log key signed for ${backup.origin}: ` +
+            'give the last checkpoint this log published.',
+      { cause: error },
+    );
+  }
+  const contradicted =
+    published.size > backup!.size ||
+    (published.size === backup!.size && !bytesEqual(published.rootHash, backup!.rootHash));
+  if (!contradicted) return log;
+  const contradicts = { size: published.size, rootHash: base64Encode(published.rootHash) };
+  if (options.acceptFork !== true) {
+    throw new BackupError(
+      `The log published a checkpoint of size ${published.size}` +
+        (published.size === backup!.size ? ' with another root' : '') +
+        `, but the backup's log holds ${backup!.size} entries: restoring it forks the log (its ` +
+        'next entries contradict that checkpoint, and every verifier that saw it reports a ' +
+        'fork). Restore a newer backup, or pass --accept-fork to restore this one all the same.',
+    );
+  }
+  return { ...log!, contradicts };
 }
 
 /**
@@ -399,8 +509,11 @@ export async function restoreBackup(
  */
 export async function checkBackupFile(
   file: string,
-): Promise<Header & { tablesTotal: number; rowsTotal: number }> {
+): Promise<Header & { tablesTotal: number; rowsTotal: number; logCheckpoint?: string }> {
   const hash = createHash('sha256');
+  /** The log's signed checkpoint (`log_state.checkpoint`), the column it is in while read. */
+  let logCheckpoint: string | undefined;
+  let checkpointColumn = -1;
   let header: Header | undefined;
   let trailer: { tables: number; rows: number; sha256: string } | undefined;
   let open: { table: string; columns: number; rows: number } | undefined;
@@ -435,6 +548,8 @@ export async function checkBackupFile(
         if (open === undefined || value.length !== open.columns)
           throw broken('a row is out of place');
         if (!value.every(isCell)) throw broken('a row holds a value of an unknown type');
+        const cell = value[checkpointColumn];
+        if (open.table === 'log_state' && typeof cell === 'string') logCheckpoint = cell;
         open.rows++;
       } else if (
         isRecord(value) &&
@@ -447,6 +562,7 @@ export async function checkBackupFile(
           throw broken('a column name is malformed');
         }
         open = { table: value.table, columns: value.columns.length, rows: 0 };
+        checkpointColumn = value.table === 'log_state' ? value.columns.indexOf('checkpoint') : -1;
       } else if (isRecord(value) && typeof value.end === 'string') {
         if (open?.table !== value.end || open.rows !== value.rows) {
           throw broken(`table ${String(value.end)} does not add up`);
@@ -473,7 +589,12 @@ export async function checkBackupFile(
   if (trailer.sha256 !== hash.digest('hex') || trailer.tables !== tables || trailer.rows !== rows) {
     throw new BackupError(`${file} was altered or damaged: its checksum does not match.`);
   }
-  return { ...header, tablesTotal: tables, rowsTotal: rows };
+  return {
+    ...header,
+    tablesTotal: tables,
+    rowsTotal: rows,
+    ...(logCheckpoint === undefined ? {} : { logCheckpoint }),
+  };
 }
 
 async function snapshot(cdb: ClearinghouseDb, work: (db: AnyDb) => Promise<void>): Promise<void> {

@@ -65,10 +65,17 @@ const figures: DashboardFigures = {
 };
 
 describe('the dashboard', () => {
-  const html = (locale: Locale, open: ComplaintPage) =>
+  const html = (locale: Locale, open: ComplaintPage, shown: DashboardFigures = figures) =>
     render(DashboardPage, {
       props: {
-        data: { locale, version: '1', path: '/regulator', person: { name: 'Anna' }, figures, open },
+        data: {
+          locale,
+          version: '1',
+          path: '/regulator',
+          person: { name: 'Anna' },
+          figures: shown,
+          open,
+        },
       } as never,
     }).body;
 
@@ -85,6 +92,38 @@ describe('the dashboard', () => {
     expect(body).toContain('href="?complaints=a50&amp;riskPage=3#risk" rel="next"');
     expect(body.match(/data-testid="open-complaints".*?<\/table>/s)![0]).toContain(
       complaint(50, null).sha256,
+    );
+  });
+
+  it.each([
+    ['en', 'Page 2 of 3 (120 companies)', 'In the last week: grants 1,200, refusals 1,'],
+    ['de', 'Seite 2 von 3 (120 Unternehmen)', 'In der letzten Woche: Einwilligungen 1.200, '],
+  ] as const)(
+    'says in %s the risk page with its companies, and the chart of a single week in the singular',
+    (locale, page, summary) => {
+      const week = {
+        start: day,
+        grants: 1200,
+        refusals: 1,
+        revocations: 0,
+        refusedRelayAttempts: 2,
+      };
+      const body = html(locale, listPage(1, 3, null), { ...figures, weeks: [week] });
+      expect(body.match(/data-testid="risk-pager".*?<\/nav>/s)![0]).toContain(page);
+      expect(body).toContain(summary);
+    },
+  );
+
+  it('names the weeks of a longer chart in the plural', () => {
+    const week = (i: number) => ({
+      start: day + i * 7 * 86_400_000,
+      grants: 1,
+      refusals: 0,
+      revocations: 0,
+      refusedRelayAttempts: 0,
+    });
+    expect(html('en', listPage(1, 3, null), { ...figures, weeks: [week(0), week(1)] })).toContain(
+      'In the last 2 weeks: grants 2, refusals 0, revocations 0, refused relay attempts 0.',
     );
   });
 
@@ -162,12 +201,25 @@ describe("a company's page", () => {
       )![0];
       expect(figures).toContain(
         t(locale, 'portal.regulator.boycotts.confirmed', {
-          confirmed: '3',
+          count: 3,
           total: locale === 'de' ? '1.200' : '1,200',
         }),
       );
     }
     expect(html('en')).not.toContain('data-testid="boycott-confirmed"');
+  });
+
+  it.each([
+    [
+      'en',
+      'Boycotting pseudonyms: 1,200. 1 of them has a relationship the company itself confirmed: it sent that pseudonym',
+    ],
+    [
+      'de',
+      'Boykottierende Pseudonyme: 1.200. Davon hat 1 eine Beziehung, die das Unternehmen selbst bestätigt hat: Es hat ihm',
+    ],
+  ] as const)('says in %s of a single addressed pseudonym that it has one', (locale, said) => {
+    expect(html(locale, { total: 1200, confirmed: 1 })).toContain(said);
   });
 
   it('pages the decided complaints and the upheld ones to cite by cursor, each keeping the others', () => {

@@ -481,9 +481,16 @@ export const companyConsole = {
     de: 'Noch {left} von {max} Bytes frei (in UTF-8 zählen ä, ö, ü und ß je zwei Bytes, € drei).',
     en: '{left} of {max} bytes left (in UTF-8, ä, ö, ü and ß count two bytes each, € three).',
   },
+  // `{count}` bytes too many; `{max}`, formatted by the caller, is the limit.
   'portal.console.disclose.exportOver': {
-    de: '{over} Bytes zu viel: höchstens {max} Bytes in UTF-8.',
-    en: '{over} bytes too many: at most {max} bytes in UTF-8.',
+    de: {
+      one: '{count} Byte zu viel: höchstens {max} Bytes in UTF-8.',
+      other: '{count} Bytes zu viel: höchstens {max} Bytes in UTF-8.',
+    },
+    en: {
+      one: '{count} byte too many: at most {max} bytes in UTF-8.',
+      other: '{count} bytes too many: at most {max} bytes in UTF-8.',
+    },
   },
   'portal.console.disclose.error.exportTooLarge': {
     de: 'Die Daten sind zu lang: Versiegelt passen höchstens {max} Bytes in UTF-8 hinein (ä, ö, ü und ß zählen je zwei Bytes, € und viele andere Zeichen drei). Bitte kürzen Sie sie.',
@@ -657,13 +664,9 @@ export const companyConsole = {
     de: 'Offen, seit weniger als einem Tag',
     en: 'Open, for less than a day',
   },
-  'portal.console.complaints.openOneDay': {
-    de: 'Offen, seit einem Tag',
-    en: 'Open, for one day',
-  },
   'portal.console.complaints.openDays': {
-    de: 'Offen, seit {days} Tagen',
-    en: 'Open, for {days} days',
+    de: { one: 'Offen, seit einem Tag', other: 'Offen, seit {count} Tagen' },
+    en: { one: 'Open, for one day', other: 'Open, for {count} days' },
   },
   'portal.console.complaints.upheld': {
     de: 'Am {date} als begründet entschieden',

@@ -18,6 +18,27 @@ export const consoles = {
     de: 'Vergleichen Sie diesen Schlüssel auf einem anderen Weg (z. B. mit dem Befehlszeilen-Prüfer oder Ihrem Assistenten): Alles Weitere wird gegen ihn geprüft.',
     en: 'Compare this key through another channel (for instance the command-line verifier or your Assistant): everything else is checked against it.',
   },
+  'portal.audit.keyChanged': {
+    de: 'Achtung: Die Clearingstelle nennt jetzt einen anderen Schlüssel (oder Namen) des Protokolls als den, den sich dieser Browser beim ersten Besuch gemerkt hat. Diese Seite prüft weiter gegen den gemerkten Schlüssel und bewahrt die bisher gesehenen Prüfpunkte als Beweis auf. Hat der Betreiber den Wechsel nicht angekündigt und begründet, wurde das Protokoll womöglich ersetzt oder gespalten: Melden Sie es der Aufsicht.',
+    en: 'Warning: the clearinghouse now names another log key (or log name) than the one this browser pinned on its first visit. This page keeps checking against the pinned key and keeps the checkpoints seen before as evidence. Unless the operator announced and explained the change, the log may have been replaced or forked: report it to the supervisory authority.',
+  },
+  'portal.audit.pinnedKey': {
+    de: 'In diesem Browser gemerkter Schlüssel',
+    en: 'Key pinned in this browser',
+  },
+  'portal.audit.evidence': { de: 'Als Beweis aufbewahrt', en: 'Kept as evidence' },
+  'portal.audit.evidence.lead': {
+    de: 'Diese Prüfpunkte hat Ihr Browser gespeichert, aber sie lassen sich mit dem gemerkten Schlüssel nicht bestätigen. Sie werden weder gelöscht noch ersetzt: Sie können belegen, dass das Protokoll ersetzt oder gespalten wurde.',
+    en: 'Your browser stored these checkpoints, but they do not verify under the pinned key. They are never deleted or replaced: they may prove that the log was replaced or forked.',
+  },
+  'portal.audit.evidence.item': {
+    de: 'Nicht bestätigt: {reason}',
+    en: 'Does not verify: {reason}',
+  },
+  'portal.audit.evidence.unreadable': {
+    de: 'Der gespeicherte Verlauf war nicht lesbar.',
+    en: 'The stored history could not be read.',
+  },
   'portal.audit.checkpoint.verified': {
     de: 'Die Signatur des Prüfpunkts wurde in Ihrem Browser geprüft.',
     en: 'The checkpoint’s signature was verified in your browser.',
@@ -210,18 +231,35 @@ export const consoles = {
     de: 'Abgewiesene Zustellversuche',
     en: 'Refused relay attempts',
   },
+  // `{count}` is the number of weeks; each total, formatted by the caller, follows its label,
+  // so it reads the same for one or many.
   'portal.regulator.chart.summary': {
-    de: 'In den letzten {weeks} Wochen: {grants} Einwilligungen, {refusals} Ablehnungen, {revocations} Widerrufe, {refused} abgewiesene Zustellversuche.',
-    en: 'In the last {weeks} weeks: {grants} grants, {refusals} refusals, {revocations} revocations, {refused} refused relay attempts.',
+    de: {
+      one: 'In der letzten Woche: Einwilligungen {grants}, Ablehnungen {refusals}, Widerrufe {revocations}, abgewiesene Zustellversuche {refused}.',
+      other:
+        'In den letzten {count} Wochen: Einwilligungen {grants}, Ablehnungen {refusals}, Widerrufe {revocations}, abgewiesene Zustellversuche {refused}.',
+    },
+    en: {
+      one: 'In the last week: grants {grants}, refusals {refusals}, revocations {revocations}, refused relay attempts {refused}.',
+      other:
+        'In the last {count} weeks: grants {grants}, refusals {refusals}, revocations {revocations}, refused relay attempts {refused}.',
+    },
   },
   'portal.regulator.risk': { de: 'Unternehmen nach Risiko', en: 'Companies by risk' },
   'portal.regulator.risk.pages': {
     de: 'Seiten der Risikoliste',
     en: 'Pages of the risk ranking',
   },
+  // `{count}` companies in all; `{page}` and `{pages}`, formatted by the caller.
   'portal.regulator.risk.page': {
-    de: 'Seite {page} von {pages} ({total} Unternehmen)',
-    en: 'Page {page} of {pages} ({total} companies)',
+    de: {
+      one: 'Seite {page} von {pages} ({count} Unternehmen)',
+      other: 'Seite {page} von {pages} ({count} Unternehmen)',
+    },
+    en: {
+      one: 'Page {page} of {pages} ({count} company)',
+      other: 'Page {page} of {pages} ({count} companies)',
+    },
   },
   'portal.regulator.risk.previous': { de: 'Vorige Seite', en: 'Previous page' },
   'portal.regulator.risk.next': { de: 'Nächste Seite', en: 'Next page' },
@@ -289,9 +327,19 @@ export const consoles = {
       other: '{count} boycotts by pseudonyms with a logged relationship.',
     },
   },
+  // `{count}` of the boycotting pseudonyms have a confirmed relationship; `{total}`, formatted by
+  // the caller, follows its label, so it reads the same for one or many.
   'portal.regulator.boycotts.confirmed': {
-    de: 'Boykotte: {confirmed} der {total} Pseudonyme haben eine Beziehung, die das Unternehmen selbst bestätigt hat: Es hat ihnen eine gezielte Anfrage oder ein Angebot geschickt oder die Nutzung ihrer Daten gemeldet. Die übrigen haben nur auf eine offene Anfrage geantwortet, was auch ein eben erzeugtes Pseudonym kann.',
-    en: 'Boycotts: {confirmed} of the {total} pseudonyms have a relationship the company itself confirmed: it sent them a targeted request or an offer, or reported using their data. The others only answered an open request, which a freshly made pseudonym can do too.',
+    de: {
+      one: 'Boykottierende Pseudonyme: {total}. Davon hat {count} eine Beziehung, die das Unternehmen selbst bestätigt hat: Es hat ihm eine gezielte Anfrage oder ein Angebot geschickt oder die Nutzung seiner Daten gemeldet. Die übrigen haben nur auf eine offene Anfrage geantwortet, was auch ein eben erzeugtes Pseudonym kann.',
+      other:
+        'Boykottierende Pseudonyme: {total}. Davon haben {count} eine Beziehung, die das Unternehmen selbst bestätigt hat: Es hat ihnen eine gezielte Anfrage oder ein Angebot geschickt oder die Nutzung ihrer Daten gemeldet. Die übrigen haben nur auf eine offene Anfrage geantwortet, was auch ein eben erzeugtes Pseudonym kann.',
+    },
+    en: {
+      one: 'Boycotting pseudonyms: {total}. {count} of them has a relationship the company itself confirmed: it sent that pseudonym a targeted request or an offer, or reported using its data. The others only answered an open request, which a freshly made pseudonym can do too.',
+      other:
+        'Boycotting pseudonyms: {total}. {count} of them have a relationship the company itself confirmed: it sent them a targeted request or an offer, or reported using their data. The others only answered an open request, which a freshly made pseudonym can do too.',
+    },
   },
   'portal.regulator.boycotts.byReason': { de: 'Nach Grund', en: 'By reason' },
   'portal.regulator.boycotts.byCompany': { de: 'Nach Unternehmen', en: 'By company' },

@@ -37,9 +37,17 @@ export const extension = {
     de: 'Tresor entsperrt.',
     en: 'Vault unlocked.',
   },
+  // `{count}` is the number of relationships; `{blacklist}`, formatted by the caller, reads the
+  // same for one entry or many.
   'extension.popup.counts': {
-    de: '{blacklist} auf der Sperrliste, {relationships} Beziehungen',
-    en: '{blacklist} blacklisted, {relationships} relationships',
+    de: {
+      one: '{blacklist} auf der Sperrliste, {count} Beziehung',
+      other: '{blacklist} auf der Sperrliste, {count} Beziehungen',
+    },
+    en: {
+      one: '{blacklist} blacklisted, {count} relationship',
+      other: '{blacklist} blacklisted, {count} relationships',
+    },
   },
   'extension.popup.lock': {
     de: 'Sperren',
@@ -386,8 +394,16 @@ export const extension = {
     en: 'This is already on your blacklist.',
   },
   'extension.blacklist.grants': {
-    de: 'Dieses Unternehmen hat {count} gültige Einwilligungen von Ihnen. Widerrufen Sie sie in Ihrer Einwilligungsübersicht, sobald sie verfügbar ist.',
-    en: 'This company holds {count} valid grants from you. Revoke them in your grant overview once it is available.',
+    de: {
+      one: 'Dieses Unternehmen hat {count} gültige Einwilligung von Ihnen. Widerrufen Sie sie in Ihrer Einwilligungsübersicht, sobald sie verfügbar ist.',
+      other:
+        'Dieses Unternehmen hat {count} gültige Einwilligungen von Ihnen. Widerrufen Sie sie in Ihrer Einwilligungsübersicht, sobald sie verfügbar ist.',
+    },
+    en: {
+      one: 'This company holds {count} valid grant from you. Revoke it in your grant overview once it is available.',
+      other:
+        'This company holds {count} valid grants from you. Revoke them in your grant overview once it is available.',
+    },
   },
   'extension.blacklist.signalQuestion': {
     de: 'Sollen wir der Clearingstelle anonym melden, dass Sie gesperrt haben? Sie zählt das für eine öffentliche Boykott-Zahl. Wir fragen nur einmal.',
@@ -658,13 +674,28 @@ export const extension = {
     de: 'Wiederherstellen',
     en: 'Recover',
   },
-  'extension.recovery.done': {
-    de: '{companies} Unternehmen geprüft, {relationships} Beziehungen wiederhergestellt.',
-    en: '{companies} companies checked, {relationships} relationships restored.',
+  // A recovery's outcome: `checked`, then `restored`, then `failed` where some failed.
+  'extension.recovery.checked': {
+    de: { one: '{count} Unternehmen geprüft.', other: '{count} Unternehmen geprüft.' },
+    en: { one: '{count} company checked.', other: '{count} companies checked.' },
+  },
+  'extension.recovery.restored': {
+    de: {
+      one: '{count} Beziehung wiederhergestellt.',
+      other: '{count} Beziehungen wiederhergestellt.',
+    },
+    en: { one: '{count} relationship restored.', other: '{count} relationships restored.' },
   },
   'extension.recovery.failed': {
-    de: '{count} Unternehmen konnten nicht geprüft werden. Versuchen Sie es später noch einmal.',
-    en: '{count} companies could not be checked. Please try again later.',
+    de: {
+      one: '{count} Unternehmen konnte nicht geprüft werden. Versuchen Sie es später noch einmal.',
+      other:
+        '{count} Unternehmen konnten nicht geprüft werden. Versuchen Sie es später noch einmal.',
+    },
+    en: {
+      one: '{count} company could not be checked. Please try again later.',
+      other: '{count} companies could not be checked. Please try again later.',
+    },
   },
   // Issue 7: the consent window (extension/ui/consent) and the relationships view.
   'extension.consent.title': {
@@ -697,8 +728,11 @@ export const extension = {
     en: 'At most this often per week',
   },
   'extension.consent.frequencyAsked': {
-    de: 'Erbeten: höchstens {count}-mal pro Woche',
-    en: 'Asked: at most {count} times a week',
+    de: {
+      one: 'Erbeten: höchstens einmal pro Woche',
+      other: 'Erbeten: höchstens {count}-mal pro Woche',
+    },
+    en: { one: 'Asked: at most once a week', other: 'Asked: at most {count} times a week' },
   },
   'extension.consent.frequencyOpen': { de: 'Keine Obergrenze erbeten.', en: 'No limit asked for.' },
   'extension.consent.retention': { de: 'Aufbewahrung in Tagen', en: 'Kept for (days)' },
@@ -913,9 +947,17 @@ export const extension = {
     de: 'An alle Unternehmen senden, die sie haben',
     en: 'Send to every company holding it',
   },
+  // `{count}` companies were sent the correction; `{failed}`, formatted by the caller, reads the
+  // same for one or many.
   'extension.relationships.correct.sent': {
-    de: 'Berichtigung an {sent} Unternehmen gesendet ({failed} nicht erreichbar).',
-    en: 'Correction sent to {sent} companies ({failed} could not be reached).',
+    de: {
+      one: 'Berichtigung an {count} Unternehmen gesendet ({failed} nicht erreichbar).',
+      other: 'Berichtigung an {count} Unternehmen gesendet ({failed} nicht erreichbar).',
+    },
+    en: {
+      one: 'Correction sent to {count} company ({failed} could not be reached).',
+      other: 'Correction sent to {count} companies ({failed} could not be reached).',
+    },
   },
   'extension.relationships.correct.pending': {
     de: 'Noch nicht zugestellt an: {companies}. Der Assistent versucht es weiter; erneut senden geht nur an diese.',
@@ -951,8 +993,11 @@ export const extension = {
     en: 'Disclosure of {date} (signed and verified)',
   },
   'extension.relationships.disclosures.older': {
-    de: 'Ersetzt {count} ältere Auskünfte.',
-    en: 'Supersedes {count} older disclosures.',
+    de: { one: 'Ersetzt {count} ältere Auskunft.', other: 'Ersetzt {count} ältere Auskünfte.' },
+    en: {
+      one: 'Supersedes {count} older disclosure.',
+      other: 'Supersedes {count} older disclosures.',
+    },
   },
   'extension.relationships.disclosures.currentUnverified': {
     de: 'Die neueste Auskunft des Unternehmens ist noch nicht geprüft und wird deshalb noch nicht angezeigt.',
@@ -972,8 +1017,15 @@ export const extension = {
   },
   // `invalid` is the sentence for one; `invalidMany` for two or more with the same reason.
   'extension.relationships.disclosures.invalidMany': {
-    de: '{count} Auskünfte dieses Unternehmens ließen sich nicht prüfen und werden nicht angezeigt: {error}',
-    en: '{count} disclosures from this company did not verify and are not shown: {error}',
+    de: {
+      one: '{count} Auskunft dieses Unternehmens ließ sich nicht prüfen und wird nicht angezeigt: {error}',
+      other:
+        '{count} Auskünfte dieses Unternehmens ließen sich nicht prüfen und werden nicht angezeigt: {error}',
+    },
+    en: {
+      one: '{count} disclosure from this company did not verify and is not shown: {error}',
+      other: '{count} disclosures from this company did not verify and are not shown: {error}',
+    },
   },
   'extension.relationships.disclosures.invalidDate': {
     de: 'Datum laut der Auskunft (ungeprüft): {date}',
@@ -984,8 +1036,14 @@ export const extension = {
     en: 'Dates the disclosures give (not verified): {range}',
   },
   'extension.relationships.disclosures.invalidUndated': {
-    de: '{count} ohne lesbares Datum',
-    en: '{count} without a readable date',
+    de: {
+      one: '{count} Auskunft ohne lesbares Datum',
+      other: '{count} Auskünfte ohne lesbares Datum',
+    },
+    en: {
+      one: '{count} disclosure without a readable date',
+      other: '{count} disclosures without a readable date',
+    },
   },
   'extension.relationships.disclosures.changed': {
     de: 'Geändert gegenüber der vorigen Auskunft – neu: {added}; entfallen: {removed}; anders: {changed}',
@@ -997,7 +1055,10 @@ export const extension = {
   'extension.relationships.holding.purposes': { de: 'Zwecke', en: 'Purposes' },
   'extension.relationships.holding.retention': { de: 'Aufbewahrung', en: 'Kept for' },
   'extension.relationships.holding.recipients': { de: 'Empfänger', en: 'Recipients' },
-  'extension.relationships.holding.days': { de: '{days} Tage', en: '{days} days' },
+  'extension.relationships.holding.days': {
+    de: { one: '{count} Tag', other: '{count} Tage' },
+    en: { one: '{count} day', other: '{count} days' },
+  },
   'extension.relationships.holding.noRecipients': { de: 'niemand', en: 'nobody' },
   'extension.relationships.disclosures.export': {
     de: 'Die Daten selbst (mit Ihrem Schlüssel geöffnet)',

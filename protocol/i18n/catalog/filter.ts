@@ -142,9 +142,18 @@ export const filter = {
     en: 'the allowed number of contacts per week is exceeded.',
   },
 
+  // `{count}` is the pause in days.
   'filter.suggestion.cool_down': {
-    de: 'Sie lassen die Angebote von {company} seit einer Weile liegen ({negatives} von {of}). Eine Pause von {days} Tagen einlegen?',
-    en: 'You have been leaving offers from {company} alone for a while ({negatives} of {of}). Pause them for {days} days?',
+    de: {
+      one: 'Sie lassen die Angebote von {company} seit einer Weile liegen ({negatives} von {of}). Eine Pause von {count} Tag einlegen?',
+      other:
+        'Sie lassen die Angebote von {company} seit einer Weile liegen ({negatives} von {of}). Eine Pause von {count} Tagen einlegen?',
+    },
+    en: {
+      one: 'You have been leaving offers from {company} alone for a while ({negatives} of {of}). Pause them for {count} day?',
+      other:
+        'You have been leaving offers from {company} alone for a while ({negatives} of {of}). Pause them for {count} days?',
+    },
   },
   'filter.suggestion.refuse': {
     de: 'Sie weisen die Angebote von {company} fast immer zurück ({negatives} von {of}). Die Einwilligung widerrufen?',

@@ -104,8 +104,13 @@ export const offers = {
   },
   'extension.offers.suggestion.days': { de: 'Tage', en: 'Days' },
   'extension.offers.suggestion.pause': {
-    de: '{days} Tage pausieren',
-    en: 'Pause for {days} days',
+    de: { one: '{count} Tag pausieren', other: '{count} Tage pausieren' },
+    en: { one: 'Pause for {count} day', other: 'Pause for {count} days' },
+  },
+  // The same button while the days typed are not a number of days it can pause for.
+  'extension.offers.suggestion.pauseInvalid': {
+    de: '… Tage pausieren',
+    en: 'Pause for … days',
   },
   'extension.offers.suggestion.refuseButton': {
     de: 'Einwilligung widerrufen',
@@ -247,16 +252,30 @@ export const offers = {
     de: 'Der Filter wurde zurückgesetzt.',
     en: 'The filter was reset.',
   },
+  // `{count}` rewards in all; `{points}` is `rewards.points` with its own count.
   'extension.relationships.rewards': {
-    de: 'Prämien: {points} Punkte, {count} Prämie(n) insgesamt',
-    en: 'Rewards: {points} points, {count} reward(s) in all',
+    de: {
+      one: 'Prämien: {points}, {count} Prämie insgesamt',
+      other: 'Prämien: {points}, {count} Prämien insgesamt',
+    },
+    en: {
+      one: 'Rewards: {points}, {count} reward in all',
+      other: 'Rewards: {points}, {count} rewards in all',
+    },
+  },
+  'extension.relationships.rewards.points': {
+    de: { one: '{count} Punkt', other: '{count} Punkte' },
+    en: { one: '{count} point', other: '{count} points' },
   },
   'extension.relationships.rewards.discounts': {
     de: 'Gültige Rabatte: {discounts}',
     en: 'Valid discounts: {discounts}',
   },
   // One line per reward: what it is, then the company's own words (its `description`).
-  'extension.relationships.reward.bonus_points': { de: '{amount} Punkte', en: '{amount} points' },
+  'extension.relationships.reward.bonus_points': {
+    de: { one: '{count} Punkt', other: '{count} Punkte' },
+    en: { one: '{count} point', other: '{count} points' },
+  },
   'extension.relationships.reward.bonus_points.noAmount': { de: 'Punkte', en: 'Points' },
   'extension.relationships.reward.discount': { de: '{amount} % Rabatt', en: '{amount} % discount' },
   'extension.relationships.reward.discount.noAmount': { de: 'Rabatt', en: 'Discount' },

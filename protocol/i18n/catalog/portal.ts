@@ -118,12 +118,15 @@ export const portal = {
   'portal.registry.dir.asc': { de: 'aufsteigend', en: 'ascending' },
   'portal.registry.dir.desc': { de: 'absteigend', en: 'descending' },
   'portal.registry.count': {
-    de: '{total} Unternehmen gefunden.',
-    en: '{total} companies found.',
+    de: { one: '{count} Unternehmen gefunden.', other: '{count} Unternehmen gefunden.' },
+    en: { one: '{count} company found.', other: '{count} companies found.' },
   },
   'portal.registry.countFor': {
-    de: '{total} Unternehmen gefunden für „{q}“.',
-    en: '{total} companies found for “{q}”.',
+    de: {
+      one: '{count} Unternehmen gefunden für „{q}“.',
+      other: '{count} Unternehmen gefunden für „{q}“.',
+    },
+    en: { one: '{count} company found for “{q}”.', other: '{count} companies found for “{q}”.' },
   },
   'portal.registry.empty': {
     de: 'Kein Unternehmen passt zu dieser Suche.',
@@ -155,9 +158,17 @@ export const portal = {
     de: 'Widerrufe rechtzeitig bestätigt',
     en: 'Revocations acknowledged in time',
   },
+  // `{count}` is the deadline in hours.
   'portal.trust.acksOnTime.explain': {
-    de: 'Widerrufe, deren Umsetzung das Unternehmen innerhalb der Frist von {hours} Stunden signiert bestätigt hat.',
-    en: 'Revocations the company confirmed, signed, within the deadline of {hours} hours.',
+    de: {
+      one: 'Widerrufe, deren Umsetzung das Unternehmen innerhalb der Frist von {count} Stunde signiert bestätigt hat.',
+      other:
+        'Widerrufe, deren Umsetzung das Unternehmen innerhalb der Frist von {count} Stunden signiert bestätigt hat.',
+    },
+    en: {
+      one: 'Revocations the company confirmed, signed, within the deadline of {count} hour.',
+      other: 'Revocations the company confirmed, signed, within the deadline of {count} hours.',
+    },
   },
   'portal.trust.acksOverdue': { de: 'Widerrufe überfällig', en: 'Revocations overdue' },
   'portal.trust.acksOverdue.explain': {
@@ -253,9 +264,18 @@ export const portal = {
   },
   'portal.company.figures': { de: 'Vertrauenskennzahlen', en: 'Trust figures' },
   'portal.company.history': { de: 'Verlauf', en: 'Over time' },
+  // `{count}` is the number of weeks shown.
   'portal.company.history.lead': {
-    de: 'Pro Kalenderwoche (Montag bis Sonntag, UTC) der letzten {weeks} Wochen, gezählt aus den gespeicherten Einwilligungen, Ablehnungen und Widerrufen. Ein Widerruf zählt in der Woche, in der er einging.',
-    en: 'Per calendar week (Monday to Sunday, UTC) of the last {weeks} weeks, counted from the stored grants, refusals and revocations. A revocation counts in the week it arrived.',
+    de: {
+      one: 'Pro Kalenderwoche (Montag bis Sonntag, UTC) der letzten {count} Woche, gezählt aus den gespeicherten Einwilligungen, Ablehnungen und Widerrufen. Ein Widerruf zählt in der Woche, in der er einging.',
+      other:
+        'Pro Kalenderwoche (Montag bis Sonntag, UTC) der letzten {count} Wochen, gezählt aus den gespeicherten Einwilligungen, Ablehnungen und Widerrufen. Ein Widerruf zählt in der Woche, in der er einging.',
+    },
+    en: {
+      one: 'Per calendar week (Monday to Sunday, UTC) of the last {count} week, counted from the stored grants, refusals and revocations. A revocation counts in the week it arrived.',
+      other:
+        'Per calendar week (Monday to Sunday, UTC) of the last {count} weeks, counted from the stored grants, refusals and revocations. A revocation counts in the week it arrived.',
+    },
   },
   'portal.chart.grants': { de: 'Einwilligungen', en: 'Grants' },
   'portal.chart.refusals': { de: 'Ablehnungen', en: 'Refusals' },
@@ -265,9 +285,18 @@ export const portal = {
     en: 'of which acknowledged late or not at all',
   },
   'portal.chart.week': { de: 'Woche ab', en: 'Week from' },
+  // `{count}` is the number of weeks; the other figures, formatted by the caller, are labelled.
   'portal.chart.summary': {
-    de: 'Diagramm über {weeks} Wochen. Einwilligungen: {grants}; Ablehnungen: {refusals}; Widerrufe: {revocations}, davon verspätet oder nicht bestätigt: {overdue}. Die Werte stehen in der Tabelle darunter.',
-    en: 'Chart over {weeks} weeks. Grants: {grants}; refusals: {refusals}; revocations: {revocations}, of which acknowledged late or not at all: {overdue}. The values are in the table below.',
+    de: {
+      one: 'Diagramm über {count} Woche. Einwilligungen: {grants}; Ablehnungen: {refusals}; Widerrufe: {revocations}, davon verspätet oder nicht bestätigt: {overdue}. Die Werte stehen in der Tabelle darunter.',
+      other:
+        'Diagramm über {count} Wochen. Einwilligungen: {grants}; Ablehnungen: {refusals}; Widerrufe: {revocations}, davon verspätet oder nicht bestätigt: {overdue}. Die Werte stehen in der Tabelle darunter.',
+    },
+    en: {
+      one: 'Chart over {count} week. Grants: {grants}; refusals: {refusals}; revocations: {revocations}, of which acknowledged late or not at all: {overdue}. The values are in the table below.',
+      other:
+        'Chart over {count} weeks. Grants: {grants}; refusals: {refusals}; revocations: {revocations}, of which acknowledged late or not at all: {overdue}. The values are in the table below.',
+    },
   },
   'portal.chart.table': { de: 'Die Werte als Tabelle', en: 'The values as a table' },
   'portal.chart.legend': { de: 'Legende', en: 'Legend' },

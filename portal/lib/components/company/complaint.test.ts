@@ -4,6 +4,7 @@
  * came, and the state says how long an open complaint has waited or when and how it was decided.
  */
 import { describe, expect, it } from 'vitest';
+import { t } from '$protocol/i18n';
 import { complaintReasons, evidenceKinds } from '$protocol/messages';
 import { complaintState, evidenceLabel, reasonLabel, reasonText } from './complaint';
 
@@ -29,13 +30,23 @@ describe('complaintState', () => {
 
   it.each([
     [0, 'portal.console.complaints.openToday', undefined],
-    [1, 'portal.console.complaints.openOneDay', undefined],
-    [2, 'portal.console.complaints.openDays', { days: 2 }],
-    [400, 'portal.console.complaints.openDays', { days: 400 }],
+    [1, 'portal.console.complaints.openDays', { count: 1 }],
+    [2, 'portal.console.complaints.openDays', { count: 2 }],
+    [400, 'portal.console.complaints.openDays', { count: 400 }],
   ])('says an open complaint has waited %i days', (days, key, params) => {
     expect(complaintState(open(days), date)).toEqual(
       params === undefined ? { key } : { key, params },
     );
+  });
+
+  it.each([
+    ['en', 1, 'Open, for one day'],
+    ['de', 1, 'Offen, seit einem Tag'],
+    ['en', 2, 'Open, for 2 days'],
+    ['de', 1500, 'Offen, seit 1.500 Tagen'],
+  ] as const)('words a complaint open in %s for %i days', (locale, days, text) => {
+    const { key, params } = complaintState(open(days), date);
+    expect(t(locale, key, params)).toBe(text);
   });
 
   it('says when a complaint was upheld or dismissed', () => {

@@ -67,7 +67,7 @@ export interface ComplaintStanding {
  * @example
  * ```ts
  * complaintState({state: 'open', openDays: 3, decision: null}, format);
- * // {key: 'portal.console.complaints.openDays', params: {days: 3}}
+ * // {key: 'portal.console.complaints.openDays', params: {count: 3}}
  * ```
  */
 export function complaintState(
@@ -77,8 +77,7 @@ export function complaintState(
   if (complaint.state === 'open' || complaint.decision === null) {
     const days = complaint.openDays ?? 0;
     if (days < 1) return { key: 'portal.console.complaints.openToday' };
-    if (days === 1) return { key: 'portal.console.complaints.openOneDay' };
-    return { key: 'portal.console.complaints.openDays', params: { days } };
+    return { key: 'portal.console.complaints.openDays', params: { count: days } };
   }
   return {
     key:
