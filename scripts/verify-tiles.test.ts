@@ -147,7 +147,9 @@ describe('the verifier with --full and the hash tiles', () => {
       status(404),
       'ERR_TLOG_TILE_INVALID',
     ],
-    ['a hash tile answered 500', 1, '/log/tile/0/000', status(500), 'ERR_TLOG_TILE_INVALID'],
+    ['a hash tile answered 410', 1, '/log/tile/0/000', status(410), 'ERR_TLOG_TILE_INVALID'],
+    // A proxy or CDN failing in front of the log is no verdict on the log.
+    ['a hash tile answered 502', 2, '/log/tile/0/000', status(502), 'try again later'],
     [
       'an entry bundle answered 404',
       1,

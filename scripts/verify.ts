@@ -23,9 +23,9 @@
  * verification is protocol/tlog (the same code the browser's auditor pages run); this file only
  * fetches, reads files and prints. Exit codes: 0 verified, 1 verification failed (the log or
  * receipt is not what it claims, including a tile or entry bundle its signed checkpoint implies
- * that the log does not serve, serves with an error, or serves at the wrong length), 2 usage
+ * that the log does not serve, answers with a 4xx, or serves at the wrong length), 2 usage
  * (arguments, a malformed `--key` or one that differs from the state file's), network (no
- * connection, 429 or 503: come back later) or state-file problems.
+ * connection, 429 or any 5xx: come back later) or state-file problems.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -457,8 +457,9 @@ async function get(io: VerifierIo, url: string): Promise<Response> {
 /**
  * Data the signed checkpoint implies (a tile or an entry bundle): undefined for a 404 (the caller
  * may look for it elsewhere). The log must serve it: an error in its place, or more than
- * `maxBytes`, is the log failing its own checkpoint (`code`, exit 1), not the network. Only no
- * connection at all, and 429 or 503 (the log asks to come back later), stay exit 2.
+ * `maxBytes`, is the log failing its own checkpoint (`code`, exit 1), not the network. No
+ * connection at all, 429 and any 5xx (the log asks to come back later, or a proxy or CDN in front
+ * of it failed) stay exit 2: a monitor must not report a broken log for a passing gateway fault.
  */
 async function fetchImplied(
   io: VerifierIo,
@@ -473,8 +474,10 @@ async function fetchImplied(
     throw new UsageError(`cannot fetch ${url}: ${(error as Error).message}`);
   }
   if (response.status !== 200) await response.body?.cancel().catch(() => {});
-  if (response.status === 429 || response.status === 503) {
-    throw new UsageError(`${url} answered ${response.status}: the log is busy, try again later`);
+  if (response.status === 429 || response.status >= 500) {
+    throw new UsageError(
+      `${url} answered ${response.status}: the log or a server in front of it is busy or failing, try again later`,
+    );
   }
   if (response.status === 404) return undefined;
   if (response.status !== 200) {

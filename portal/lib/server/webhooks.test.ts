@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { flattenedVerify, importJWK } from 'jose';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError } from '$protocol/errors';
 import { base64urlEncode } from '$protocol/encoding';
 import { publicJwk, type Ed25519PublicJwk } from '$protocol/keys';
@@ -415,6 +415,32 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
       }),
     ]);
   });
+
+  // SQLite file only: there a failed flush refuses every later write (`storageFailure`).
+  it.runIf(dialect === 'sqlite')(
+    'ends a turn whose database stops taking writes midway without rejecting',
+    async () => {
+      const company = await register('https://hooks.example/storage-gone');
+      await refusal(company);
+      const cdb = api.tdb.cdb as { storageFailure?: () => Error | undefined };
+      const original = cdb.storageFailure;
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        // The delivery reaches the receiver; then no write commits (its outcome, the turn's end).
+        const send: WebhookSender = async () => {
+          cdb.storageFailure = () => new Error('flush failed');
+          return { status: 204 };
+        };
+        // Failed before: the turn's hand-back rejected, and the worker's loop would have left
+        // that rejection unhandled (the process ends).
+        await expect(worker({ send }).tick()).resolves.toBe(1);
+        expect(errors).toHaveBeenCalled();
+      } finally {
+        cdb.storageFailure = original;
+        errors.mockRestore();
+      }
+    },
+  );
 
   it('deletes a delivery given up on after 90 days, and with it its finding', async () => {
     const path = `/hooks/${dialect}/given-up-purged`;

@@ -551,14 +551,16 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
             .execute(),
         );
       } else {
-        // The company removed its webhook: what is still queued for it will not be sent.
+        // The company removed its webhook: what is still queued for it will not be sent. The
+        // endpoint's row goes first, as a delivery's claim takes it before the delivery's row, so
+        // the two never wait for each other in opposite order (PostgreSQL).
         await write(async (trx) => {
+          await trx.deleteFrom('webhook_endpoints').where('company_id', '=', row.id).execute();
           await trx
             .deleteFrom('webhook_deliveries')
             .where('company_id', '=', row.id)
             .where('status', '=', 'pending')
             .execute();
-          await trx.deleteFrom('webhook_endpoints').where('company_id', '=', row.id).execute();
         });
       }
     }
@@ -672,10 +674,17 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
 
   function startTurn(company: string, round: number): Promise<number> {
     const abort = new AbortController();
-    const done = sendTurn(company, abort.signal).finally(() => {
-      turns.delete(company);
-      lastTurn.set(company, round);
-    });
+    const done = sendTurn(company, abort.signal)
+      // A turn is never awaited by the worker's own loop: should one still fail, it is logged,
+      // never left to end the process as an unhandled rejection.
+      .catch((error: unknown) => {
+        console.error('webhook worker:', error);
+        return 0;
+      })
+      .finally(() => {
+        turns.delete(company);
+        lastTurn.set(company, round);
+      });
     turns.set(company, { done, abort });
     return done;
   }
@@ -779,9 +788,11 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         .set({ busy_until: null })
         .where('company_id', '=', company)
         .where('busy_until', '=', turnUntil)
-        .execute()
-        // Not given back (the database is away): the lease frees the company when it runs out.
-        .catch((error: unknown) => console.error('webhook worker:', error)),
+        .execute(),
+    ).catch((error: unknown) =>
+      // Not given back (the database is away, or its connection, its commit or the flush failed):
+      // the lease frees the company when it runs out. A turn never rejects: nothing awaits it.
+      console.error('webhook worker:', error),
     );
     return sent;
   }
