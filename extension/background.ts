@@ -60,6 +60,7 @@ const service = new AssistantService({
   openActionWindow,
   notify: showNotification,
   shownNotices: sessionStrings('wallet.notices'),
+  declinedWindows: sessionValue('consent.declined'),
   setBadge: setBadgeText,
   scheduleOfferRelease: (whenMs) => scheduleOnce(offersReleaseAlarm, whenMs - clock.now()),
   // Issue 11: GPC and cookie banners.

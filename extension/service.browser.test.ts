@@ -707,7 +707,7 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     const windows: string[] = [];
     let captured: Vault | undefined;
     const name = `service-declined-${Date.now()}-${counter++}`;
-    const { service } = setup({
+    const { service, clock } = setup({
       fetch,
       openConsentWindow: async (ticket) => {
         windows.push(ticket);
@@ -726,7 +726,7 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     const { phrase } = (await send(s, { type: 'vault.create', passphrase: PASS })) as {
       phrase: string;
     };
-    return { s, ch, sha, windows, phrase, vault: () => captured! };
+    return { s, ch, sha, windows, phrase, clock, vault: () => captured! };
   }
 
   /** Declines the company for the customer's own reason `reason`. */
@@ -797,6 +797,133 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
       // The customer closes the window: the page learns what any unanswered window tells it.
       await send(s, { type: 'wallet.cancel', ticket });
       expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'cancelled' } });
+    },
+  );
+
+  /** Sets the auto-lock to `minutes` (the owner's change, which counts as activity). */
+  async function autoLockAfter(s: AssistantService, minutes: number) {
+    const { settings } = (await send(s, { type: 'settings.get' })) as Extract<
+      Response,
+      { type: 'settings' }
+    >;
+    await send(s, { type: 'settings.set', settings: { ...settings, autoLockMinutes: minutes } });
+  }
+
+  it.each(['blacklisted', 'asked too early'] as const)(
+    'opens one window a day for a company the customer %s; later requests hear “cancelled” after a human delay, with no window',
+    async (reason) => {
+      const setup = await withRequest();
+      const { s, sha, windows, clock } = setup;
+      await decline(reason, setup);
+      const ask = async (tabId: number) =>
+        (
+          (await handle(
+            s,
+            { type: 'bridge.request', id: 'r', request: sha },
+            { ...page, tabId },
+          )) as Extract<Response, { type: 'bridge.accepted' }>
+        ).ticket;
+      const poll = (ticket: string, tabId: number) =>
+        handle(s, { type: 'bridge.poll', ticket }, { ...page, tabId });
+      // The first: a window that says why; closed, the page hears "cancelled".
+      const first = await ask(5);
+      expect(windows).toEqual([first]);
+      expect(await codeOf(() => send(s, { type: 'wallet.pending', ticket: first }))).toMatch(
+        /^ERR_(COMPANY_BLACKLISTED|ASK_AGAIN_LATER)$/,
+      );
+      await send(s, { type: 'wallet.cancel', ticket: first });
+      expect(await poll(first, 5)).toEqual({
+        type: 'bridge.outcome',
+        outcome: { outcome: 'cancelled' },
+      });
+      // Asked again from another tab, unlocked and then locked: no window, and for a few seconds
+      // no answer, as while someone reads a window; then "cancelled", as a closed window says.
+      for (const state of ['unlocked', 'locked'] as const) {
+        clock.ms += 61_000;
+        if (state === 'locked') await send(s, { type: 'vault.lock' });
+        const again = await ask(6);
+        expect(windows).toHaveLength(1);
+        // One request of the company at a time, as with a window.
+        expect(await codeOf(() => ask(7))).toBe('ERR_BRIDGE_BUSY');
+        clock.ms += 2_999;
+        expect(await poll(again, 6)).toEqual({ type: 'bridge.outcome', outcome: null });
+        clock.ms += 37_001;
+        expect(await poll(again, 6)).toEqual({
+          type: 'bridge.outcome',
+          outcome: { outcome: 'cancelled' },
+        });
+      }
+      // A day after the first window, one window again (locked: it asks for the passphrase).
+      clock.ms += 24 * 60 * 60 * 1000;
+      const nextDay = await ask(5);
+      expect(windows).toEqual([first, nextDay]);
+    },
+  );
+
+  it('opens the window again once the owner took the company off the blacklist', async () => {
+    const setup = await withRequest();
+    const { s, sha, windows, clock } = setup;
+    await decline('blacklisted', setup);
+    const ask = async () =>
+      (
+        (await handle(s, { type: 'bridge.request', id: 'r', request: sha }, page)) as Extract<
+          Response,
+          { type: 'bridge.accepted' }
+        >
+      ).ticket;
+    const first = await ask();
+    await codeOf(() => send(s, { type: 'wallet.pending', ticket: first }));
+    await send(s, { type: 'wallet.cancel', ticket: first });
+    await handle(s, { type: 'bridge.poll', ticket: first }, page);
+    const { entries } = (await send(s, { type: 'blacklist.list' })) as Extract<
+      Response,
+      { type: 'blacklist' }
+    >;
+    await send(s, { type: 'blacklist.remove', id: entries[0]!.id });
+    await send(s, { type: 'vault.lock' });
+    clock.ms += 61_000;
+    const second = await ask();
+    expect(windows).toEqual([first, second]);
+  });
+
+  it('takes at most three requests of a company a minute, windows or not', async () => {
+    const { s, sha, windows } = await withRequest();
+    const ask = (tabId: number) =>
+      handle(s, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
+    for (let i = 0; i < 3; i++) {
+      const { ticket } = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
+      await send(s, { type: 'wallet.cancel', ticket });
+      await handle(s, { type: 'bridge.poll', ticket }, page);
+    }
+    expect(await codeOf(() => ask(5))).toBe('ERR_RATE_LIMITED');
+    expect(windows).toHaveLength(3);
+  });
+
+  it.each([
+    ['cancelled', 2, 50_000],
+    ['expired', 60, 30 * 60 * 1000],
+  ] as const)(
+    'lets no page keep the vault open by asking again whenever its window is %s',
+    async (ending, minutes, everyMs) => {
+      const { s, sha, clock } = await withRequest();
+      await autoLockAfter(s, minutes);
+      // The page asks, the window loads its request; the request ends unanswered; again.
+      for (let elapsed = 0; elapsed <= minutes * 60_000; elapsed += everyMs) {
+        const { ticket } = (await handle(
+          s,
+          { type: 'bridge.request', id: 'r', request: sha },
+          page,
+        )) as Extract<Response, { type: 'bridge.accepted' }>;
+        await codeOf(() => send(s, { type: 'wallet.pending', ticket }));
+        clock.ms += everyMs;
+        if (ending === 'cancelled') await codeOf(() => send(s, { type: 'wallet.cancel', ticket }));
+        expect(await handle(s, { type: 'bridge.poll', ticket }, page)).toEqual({
+          type: 'bridge.outcome',
+          outcome: { outcome: 'cancelled' },
+        });
+      }
+      await s.checkAutoLock();
+      expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'locked' });
     },
   );
 });

@@ -44,7 +44,14 @@ import {
 import { dueNotices, inQuietHours } from './core/notices';
 import { t } from '../protocol/i18n';
 import { ConsentTickets, type TicketOutcome } from './core/consent-tickets';
-import { initialChoice, Wallet, type CheckedRequest, type WalletRelationship } from './core/wallet';
+import { DeclinedWindows, quietCancelDelayMs } from './core/declined-windows';
+import {
+  initialChoice,
+  Wallet,
+  type CheckedRequest,
+  type VerifiedRequest,
+  type WalletRelationship,
+} from './core/wallet';
 import { OpenWeb, type OpenWebPlatform } from './core/open-web';
 import { Sites } from './core/sites';
 import { OffersService } from './offers-service';
@@ -83,6 +90,11 @@ export interface ServicePorts {
   };
   /** `storage.session`: ids of notices already shown. */
   readonly shownNotices?: SessionCell<string[]>;
+  /**
+   * `storage.session`: the companies whose declined consent window was shown lately
+   * (extension/core/declined-windows); absent, the worker's memory.
+   */
+  readonly declinedWindows?: SessionCell<unknown>;
   /** The toolbar badge: delivered offers not yet looked at (issue 8). */
   readonly setBadge?: (text: string) => Promise<void>;
   /** Schedules the release of held offers at `whenMs` on the Assistant's clock (issue 8). */
@@ -115,7 +127,9 @@ const pageRequests = new Set<string>([
  * The customer's own reasons to decline a request without asking (extension/core/wallet
  * `complete`): they are the customer's to know, not the page's. The consent window shows them;
  * the page learns only that the window closed (`cancelled`), as if the customer had closed it
- * unanswered (docs/company-integration.md "Connect from your page").
+ * unanswered (docs/company-integration.md "Connect from your page"). Once a day per company:
+ * further declined requests within the day open no window and hear `cancelled` after a human
+ * delay (extension/core/declined-windows), so the owner's decision keeps the company away.
  */
 const declinedQuietly = new Set<string>(['ERR_COMPANY_BLACKLISTED', 'ERR_ASK_AGAIN_LATER']);
 
@@ -131,9 +145,19 @@ const grantChanges = new Set<string>([
 
 /**
  * Requests from the extension's own pages that do not count as the customer's activity: the
- * popup and the dashboard poll the status (a poll must not keep the vault open).
+ * popup and the dashboard poll the status (a poll must not keep the vault open), and a consent or
+ * action window asks for its request as it loads and says "cancelled" as it closes unanswered. A
+ * web page opens those windows: if loading one counted, a page asking again whenever its request
+ * was cancelled or expired would keep the vault open for ever. The owner's answers in the window
+ * (`wallet.answer`, `wallet.action-answer`) and an unlock there do count.
  */
-const passive = new Set<string>(['vault.status', 'settings.get']);
+const passive = new Set<string>([
+  'vault.status',
+  'settings.get',
+  'wallet.pending',
+  'wallet.cancel',
+  'wallet.action-pending',
+]);
 
 /** The pinned log key and origin of `settings`, or null while nothing is pinned. */
 function pinOf(settings: Settings): { key: string; origin: string } | null {
@@ -173,6 +197,7 @@ export class AssistantService {
   lastLogKeyCheck: Promise<LogKeyOutcome> | undefined;
 
   constructor(private readonly ports: ServicePorts) {
+    this.declined = new DeclinedWindows({ cell: ports.declinedWindows, clock: ports.clock });
     this.autoLock = new AutoLock({
       clock: ports.clock,
       lastActivity: ports.lastActivity,
@@ -394,6 +419,34 @@ export class AssistantService {
     this.ports.randomBytes(n),
   );
 
+  /** The companies whose declined window the customer saw lately ({@link declinedQuietly}). */
+  private readonly declined: DeclinedWindows;
+
+  /**
+   * Whether the customer's own reasons decline `verified` again, less than a day after its
+   * company's declined window was shown: then no window opens. Unlocked, the reasons are checked
+   * now (a company that passes them is forgotten); locked, the day's record decides. The first
+   * declined request of the day gets its window, which notes the company ({@link checkedTicket}).
+   */
+  private async declinedAgain(
+    vault: Vault,
+    wallet: Wallet,
+    verified: VerifiedRequest,
+  ): Promise<boolean> {
+    const company = verified.company.id;
+    if (!vault.isUnlocked) return this.declined.shownRecently(company);
+    try {
+      await wallet.complete(verified);
+    } catch (e) {
+      if (!isProtocolError(e)) throw e;
+      // Another failure (a damaged record): the window says it.
+      return declinedQuietly.has(e.code) && (await this.declined.shownRecently(company));
+    }
+    // Its reasons lifted (the blacklist entry removed, the cool-down over): windows again.
+    if (await this.declined.shownRecently(company)) await this.declined.forget(company);
+    return false;
+  }
+
   private async wallet(vault: Vault): Promise<Wallet> {
     const settings = await this.settings();
     const client = createClient({
@@ -472,8 +525,15 @@ export class AssistantService {
         // Only the checks that need no vault here (a wrong page never gets a window). The
         // customer's own checks (blacklist, "ask me again after") run when the window asks for
         // the request, after the passphrase if locked (issue 7): locked or not, the page sees a
-        // window open and learns no more than a window closed without an answer (checkedTicket).
+        // window open and learns no more than a window closed without an answer (checkedTicket);
+        // within a day of the company's declined window, not even a window (declinedAgain).
         const verified = await wallet.verifyRequest(request.request, source);
+        if (await this.declinedAgain(vault, wallet, verified)) {
+          // No window: `cancelled` after about the time a person takes to close one.
+          const until = this.ports.clock.now() + quietCancelDelayMs(this.ports.randomBytes);
+          const ticket = this.tickets.openQuiet(verified, sender.tabId, until);
+          return { type: 'bridge.accepted', ticket };
+        }
         const ticket = this.tickets.openUnchecked(verified, sender.tabId);
         await this.ports.openConsentWindow?.(ticket);
         return { type: 'bridge.accepted', ticket };
@@ -727,7 +787,9 @@ export class AssistantService {
       this.tickets.complete(ticket, checked);
       return checked;
     } catch (e) {
-      if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED' && !declinedQuietly.has(e.code))
+      if (isProtocolError(e) && declinedQuietly.has(e.code))
+        await this.declined.note(pending.verified.company.id);
+      else if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED')
         this.tickets.settle(ticket, { outcome: 'error', code: e.code });
       throw e;
     }
@@ -789,6 +851,7 @@ export class AssistantService {
         await vault.wipe();
         forgetDecodedPayloads();
         await this.ports.sessionKey.write(null);
+        await this.declined.forget(null);
         this.lastOpenWebWork = this.openWeb()
           ?.wiped()
           .catch(() => undefined);
@@ -813,6 +876,8 @@ export class AssistantService {
       }
       case 'blacklist.remove':
         await this.preferences(vault).removeFromBlacklist(request.id);
+        // Locked later, the day's record would still keep the company's windows away.
+        await this.declined.forget(null);
         await this.syncSignals(vault);
         return { type: 'ok' };
       case 'blacklist.signal': {
@@ -825,6 +890,8 @@ export class AssistantService {
       case 'backup.restore':
         await this.autoLock.touch();
         await vault.restoreBackup(request.file, request.passphrase, { replace: request.replace });
+        // Another blacklist: what was declined today is judged again.
+        await this.declined.forget(null);
         await this.unlocked(vault);
         return this.status(vault);
       case 'settings.get':

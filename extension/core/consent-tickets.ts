@@ -8,6 +8,13 @@
  * A request that arrives while the vault is locked gets an *unchecked* ticket: it passed the
  * checks that need no vault (extension/core/wallet `VerifiedRequest`), and the window asks for
  * the passphrase, then completes the checks ({@link ConsentTickets.complete}) before it shows it.
+ *
+ * A company's page cannot flood the customer with windows: besides one open request per tab, at
+ * most one per company at a time (`ERR_BRIDGE_BUSY`) and {@link maxRequestsPerCompanyPerMinute}
+ * a minute (`ERR_RATE_LIMITED`). A *quiet* ticket ({@link ConsentTickets.openQuiet}) opens no
+ * window and becomes `cancelled` by itself at a set time: the answer to a company the customer
+ * declined again and again (extension/service.ts). It counts towards the same limits, so the page
+ * cannot tell it from a window by them.
  */
 import { hexEncode } from '../../protocol/encoding';
 import { ProtocolError, type ProtocolErrorCode } from '../../protocol/errors';
@@ -16,6 +23,11 @@ import type { CheckedRequest, VerifiedRequest } from './wallet';
 
 /** How long a consent window stays answerable. */
 export const ticketLifetimeMs = 30 * 60 * 1000;
+
+/** How many requests of one company's pages are taken in a minute (windows and quiet ones). */
+export const maxRequestsPerCompanyPerMinute = 3;
+
+const minuteMs = 60_000;
 
 /** How a ticket ended, as the bridge hands it to the page. */
 export type TicketOutcome =
@@ -31,10 +43,19 @@ export type PendingRequest =
 
 interface Ticket {
   request: PendingRequest;
+  /** The requesting company's id. */
+  readonly company: string;
   /** The requesting tab (bridge), or null (a link opened in the dashboard). */
   readonly tab: number | null;
   readonly openedAt: number;
+  /** A quiet ticket (no window): when it becomes `cancelled`; null for a window's ticket. */
+  readonly quietUntil: number | null;
   outcome: TicketOutcome | null;
+}
+
+/** The company a pending request is from. */
+function companyOf(request: PendingRequest): string {
+  return request.state === 'checked' ? request.checked.company.id : request.verified.company.id;
 }
 
 /**
@@ -49,6 +70,8 @@ interface Ticket {
  */
 export class ConsentTickets {
   private readonly tickets = new Map<string, Ticket>();
+  /** When each company's pages opened their requests in the last minute. */
+  private readonly recent = new Map<string, number[]>();
 
   constructor(
     private readonly clock: ClockPort,
@@ -58,40 +81,71 @@ export class ConsentTickets {
   private expire(): void {
     const now = this.clock.now();
     for (const [id, t] of this.tickets) {
+      if (t.quietUntil !== null && t.outcome === null && now >= t.quietUntil)
+        t.outcome = { outcome: 'cancelled' };
       if (now - t.openedAt < ticketLifetimeMs) continue;
       // An answered ticket nobody polled is dropped; an open one becomes "cancelled" for one more poll.
       if (t.outcome === null) t.outcome = { outcome: 'cancelled' };
       else if (now - t.openedAt > 2 * ticketLifetimeMs) this.tickets.delete(id);
     }
+    for (const [company, times] of this.recent)
+      if (times.every((at) => now - at >= minuteMs)) this.recent.delete(company);
   }
 
-  /** Opens a ticket for a checked request; `ERR_BRIDGE_BUSY` while the tab has one unanswered. */
+  /**
+   * Opens a ticket for a checked request. For a tab (the page bridge): `ERR_BRIDGE_BUSY` while
+   * the tab or another of the company's has one unanswered, `ERR_RATE_LIMITED` past the limit.
+   */
   open(checked: CheckedRequest, tab: number | null): string {
-    return this.add({ state: 'checked', checked }, tab);
+    return this.add({ state: 'checked', checked }, tab, null);
   }
 
   /**
    * Opens a ticket for a request verified while the vault is locked; the window completes it
-   * after the unlock. `ERR_BRIDGE_BUSY` while the tab has one unanswered.
+   * after the unlock. Refused as {@link open} is.
    */
   openUnchecked(verified: VerifiedRequest, tab: number | null): string {
-    return this.add({ state: 'unchecked', verified }, tab);
+    return this.add({ state: 'unchecked', verified }, tab, null);
   }
 
-  private add(request: PendingRequest, tab: number | null): string {
+  /**
+   * Opens a ticket that no window shows: it becomes `cancelled` at `until` (ms), as if the
+   * customer had closed a window then. No window asks for it ({@link pending} does not know it).
+   * Refused as {@link open} is.
+   */
+  openQuiet(verified: VerifiedRequest, tab: number, until: number): string {
+    return this.add({ state: 'unchecked', verified }, tab, until);
+  }
+
+  private add(request: PendingRequest, tab: number | null, quietUntil: number | null): string {
     this.expire();
-    if (tab !== null && [...this.tickets.values()].some((t) => t.tab === tab && t.outcome === null))
-      throw new ProtocolError('ERR_BRIDGE_BUSY', 'this tab has an open request');
+    const company = companyOf(request);
+    if (tab !== null) this.admit(company, tab);
     const id = hexEncode(this.randomBytes(16));
-    this.tickets.set(id, { request, tab, openedAt: this.clock.now(), outcome: null });
+    const openedAt = this.clock.now();
+    this.tickets.set(id, { request, company, tab, openedAt, quietUntil, outcome: null });
     return id;
+  }
+
+  /** Takes one more request of `company`'s page in `tab`, or refuses it (see {@link open}). */
+  private admit(company: string, tab: number): void {
+    const open = [...this.tickets.values()].filter((t) => t.tab !== null && t.outcome === null);
+    if (open.some((t) => t.tab === tab))
+      throw new ProtocolError('ERR_BRIDGE_BUSY', 'this tab has an open request');
+    if (open.some((t) => t.company === company))
+      throw new ProtocolError('ERR_BRIDGE_BUSY', 'this company has an open request');
+    const now = this.clock.now();
+    const times = (this.recent.get(company) ?? []).filter((at) => now - at < minuteMs);
+    if (times.length >= maxRequestsPerCompanyPerMinute)
+      throw new ProtocolError('ERR_RATE_LIMITED', 'this company asked too often');
+    this.recent.set(company, [...times, now]);
   }
 
   /** The open (unanswered) ticket `id`'s request; `ERR_WALLET_REQUEST_UNKNOWN` otherwise. */
   pending(id: string): PendingRequest {
     this.expire();
     const t = this.tickets.get(id);
-    if (t === undefined || t.outcome !== null)
+    if (t === undefined || t.outcome !== null || t.quietUntil !== null)
       throw new ProtocolError('ERR_WALLET_REQUEST_UNKNOWN', 'no such open request');
     return t.request;
   }
@@ -99,7 +153,12 @@ export class ConsentTickets {
   /** Replaces an unchecked ticket's request by its checked form (once). */
   complete(id: string, checked: CheckedRequest): void {
     const t = this.tickets.get(id);
-    if (t === undefined || t.outcome !== null || t.request.state !== 'unchecked')
+    if (
+      t === undefined ||
+      t.outcome !== null ||
+      t.quietUntil !== null ||
+      t.request.state !== 'unchecked'
+    )
       throw new ProtocolError('ERR_WALLET_REQUEST_UNKNOWN', 'no such unchecked request');
     if (t.request.verified.sha256 !== checked.sha256)
       throw new ProtocolError('ERR_WALLET_REQUEST_UNKNOWN', 'another request');
@@ -109,7 +168,7 @@ export class ConsentTickets {
   /** Records how the ticket ended (once). */
   settle(id: string, outcome: TicketOutcome): void {
     const t = this.tickets.get(id);
-    if (t === undefined || t.outcome !== null)
+    if (t === undefined || t.outcome !== null || t.quietUntil !== null)
       throw new ProtocolError('ERR_WALLET_REQUEST_UNKNOWN', 'no such open request');
     t.outcome = outcome;
     // A ticket opened from a link has nobody to poll it.

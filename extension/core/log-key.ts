@@ -235,7 +235,9 @@ export function trustServedKey(settings: Settings, served: string): Settings {
 
 /**
  * The settings the customer saves: the pin fields are the stored ones (the UI cannot set them),
- * and all of them are cleared when the clearinghouse URL changes (a new first contact).
+ * and all of them are cleared when the clearinghouse URL changes (a new first contact). The note
+ * of a replaced address (`replacedClearinghouseUrl`) is the stored one too; the UI can only
+ * clear it (null: the owner saved an address or dismissed the note).
  *
  * @example
  * ```ts
@@ -243,12 +245,21 @@ export function trustServedKey(settings: Settings, served: string): Settings {
  * ```
  */
 export function applySettings(stored: Settings, requested: Settings): Settings {
+  const replacedClearinghouseUrl =
+    requested.replacedClearinghouseUrl === null ? null : stored.replacedClearinghouseUrl;
   if (!sameClearinghouse(stored.clearinghouseUrl, requested.clearinghouseUrl))
-    return { ...requested, pinnedLogKey: null, pinnedLogOrigin: null, logKeyMismatch: null };
+    return {
+      ...requested,
+      pinnedLogKey: null,
+      pinnedLogOrigin: null,
+      logKeyMismatch: null,
+      replacedClearinghouseUrl,
+    };
   return {
     ...requested,
     pinnedLogKey: stored.pinnedLogKey,
     pinnedLogOrigin: stored.pinnedLogOrigin,
     logKeyMismatch: stored.logKeyMismatch,
+    replacedClearinghouseUrl,
   };
 }

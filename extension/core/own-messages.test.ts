@@ -133,6 +133,82 @@ describe('checkedOwnMessages', () => {
   });
 });
 
+describe('a revocation of "all" takes back the grants the clearinghouse stored before it', () => {
+  /** The customer's own revocation of every grant, signed at `iat`. */
+  async function revokeAll(iat: number) {
+    const jws = await signMessage(
+      'revocation',
+      {
+        v: 1,
+        iss: identity.pseudonym,
+        aud: ch.company.id,
+        iat,
+        exp: iat + 300,
+        jti: '00000000-0000-4000-8000-0000000000aa',
+        grants: 'all',
+      },
+      identity.keyPair,
+    );
+    return { sha256: sha256Of(jws), jws, acknowledged: true };
+  }
+
+  /**
+   * The status the wallet gives a grant the listing claims active, signed `before` seconds
+   * before a revocation of "all", with the log indexes of the two where their receipts are held.
+   */
+  async function statusOf(before: number, indexes?: { grant: number; revocation: number }) {
+    const grant = await ch.forgeGrant(
+      identity.pseudonym,
+      nowSeconds - before,
+      {},
+      identity.keyPair,
+    );
+    const revocation = await revokeAll(nowSeconds);
+    const sent =
+      indexes === undefined
+        ? []
+        : [
+            { sha256: grant.sha256, kind: 'grant', jws: grant.jws, index: indexes.grant },
+            { ...revocation, kind: 'revocation', index: indexes.revocation },
+          ];
+    const checked = await checkedOwnMessages(
+      identity,
+      { grants: [grant], refusals: [], revocations: [revocation] },
+      { sent },
+    );
+    return checked.grants[0]!.status;
+  }
+
+  it.each([
+    // Signed an hour before: the clearinghouse held it when it stored the revocation.
+    ['an hour before', 3600, undefined, 'revoked'],
+    // Within the transport window plus the skew on both sides, it may have come after (a device
+    // whose clock runs slow, an outbox resend of the original token): the listing decides.
+    ['5 minutes before, order unknown', 300, undefined, 'active'],
+    ['at the same second, order unknown', 0, undefined, 'active'],
+    // The fixture's grants expire 5 minutes after `iat`: taken at the latest a minute later.
+    ['6 minutes before, order unknown', 6 * 60, undefined, 'active'],
+    ['8 minutes before, order unknown', 8 * 60, undefined, 'revoked'],
+    ['8 minutes before, the grant logged after', 8 * 60, { grant: 12, revocation: 11 }, 'active'],
+    // Where both receipts give the log order, it decides, whatever the clocks said.
+    ['at the same second, the grant logged first', 0, { grant: 10, revocation: 11 }, 'revoked'],
+    ['an hour before, the grant logged after', 3600, { grant: 12, revocation: 11 }, 'active'],
+  ] as const)('judges a grant signed %s', async (_name, before, indexes, status) => {
+    expect(await statusOf(before, indexes)).toBe(status);
+  });
+
+  it('is judged by the times when only one of the receipts is held', async () => {
+    const grant = await ch.forgeGrant(identity.pseudonym, nowSeconds - 60, {}, identity.keyPair);
+    const revocation = await revokeAll(nowSeconds);
+    const checked = await checkedOwnMessages(
+      identity,
+      { grants: [grant], refusals: [], revocations: [revocation] },
+      { sent: [{ ...revocation, kind: 'revocation', index: 4 }] },
+    );
+    expect(checked.grants[0]!.status).toBe('active');
+  });
+});
+
 describe('the wallet keeps only what the customer signed', () => {
   it('leaves out a grant the clearinghouse inserted: it covers no offer, exempts no site from GPC and receives no correction', async () => {
     const own = await granted();

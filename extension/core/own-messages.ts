@@ -13,7 +13,10 @@
  * The statuses the clearinghouse gives are claims too: a grant a checked revocation takes back
  * is `revoked` (or its purposes revoked) whatever the listing says, and the wallet's own
  * revocations the clearinghouse took (its receipts, verified or pending) count even when the
- * listing leaves them out. A refusal's "ask me again after" is its signed one.
+ * listing leaves them out. A revocation of "all" takes back the grants the clearinghouse held
+ * when it stored it: judged by log order where the wallet holds both receipts, else only when
+ * the times prove the grant came first ({@link storedBefore}). A refusal's "ask me again after"
+ * is its signed one.
  *
  * Cost: a signature check (libsodium) and a schema parse per message, once. A record whose
  * messages were checked says so (`ownMessagesChecked`), and a message it holds with the very
@@ -25,7 +28,7 @@
  */
 import * as v from 'valibot';
 import { isProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../../protocol/errors';
-import { sha256Of } from '../../protocol/jws';
+import { CLOCK_SKEW_SECONDS, DEFAULT_MAX_WINDOW_SECONDS, sha256Of } from '../../protocol/jws';
 import { publicJwk, thumbprint } from '../../protocol/keys';
 import { sha256 as sha256Schema } from '../../protocol/messages/primitives';
 import { openMessage } from '../../protocol/signed';
@@ -85,6 +88,8 @@ export interface OwnMessagesContext {
     readonly sha256: string;
     readonly kind: string;
     readonly jws: string;
+    /** The log entry's index, where a verified receipt gives it. */
+    readonly index?: number;
   }[];
 }
 
@@ -122,7 +127,11 @@ export async function checkedOwnMessages(
     await keep('revocation', listed.revocations),
     context.sent ?? [],
   );
-  const grants = revokedBy(await keep('grant', listed.grants), revocations);
+  const grants = revokedBy(
+    await keep('grant', listed.grants),
+    revocations,
+    logIndexes(context.sent ?? []),
+  );
   const refusals = (await keep('refusal', listed.refusals)).map((r) => ({
     ...r,
     askAgainAfter: numberOrNull(storedPayload(r.jws).askAgainAfter),
@@ -193,24 +202,68 @@ function withOwnRevocations(
   return out;
 }
 
+/** The log index of each of the wallet's messages whose verified receipt is held, by sha256. */
+function logIndexes(sent: NonNullable<OwnMessagesContext['sent']>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of sent)
+    if (typeof m.index === 'number' && Number.isSafeInteger(m.index)) out.set(m.sha256, m.index);
+  return out;
+}
+
+/** A message as {@link storedBefore} compares it: its hash and signed times. */
+interface Dated {
+  readonly sha256: string;
+  readonly iat: number | null;
+  readonly exp: number | null;
+}
+
 /**
- * `grants` with what `revocations` take back: a revocation of "all" every grant given at or
- * before it (as the clearinghouse applies it), a named grant wholly (`revoked`) or some of its
- * purposes (`revokedPurposes`). A status the listing gives that is already not `active` stays.
+ * Whether the clearinghouse stored `grant` before the revocation of "all" `revocation` (which
+ * revokes the grants it holds when it stores it). By log order when both log indexes are known.
+ * Else only when the times prove it: the clearinghouse took the grant at the latest at its `exp`
+ * (at most the transport window after `iat`) plus the skew, and the revocation at the earliest at
+ * its `iat` minus the skew. A grant signed on a device whose clock ran slow, or sent again from
+ * the outbox with its original token after the revocation, is later than its `iat` says: within
+ * that margin the listed status stands.
+ */
+function storedBefore(grant: Dated, revocation: Dated, logIndex: Map<string, number>): boolean {
+  const [g, r] = [logIndex.get(grant.sha256), logIndex.get(revocation.sha256)];
+  if (g !== undefined && r !== undefined) return g < r;
+  if (grant.iat === null || revocation.iat === null) return false;
+  const latestTaken = Math.min(grant.exp ?? Infinity, grant.iat + DEFAULT_MAX_WINDOW_SECONDS);
+  return latestTaken + CLOCK_SKEW_SECONDS < revocation.iat - CLOCK_SKEW_SECONDS;
+}
+
+/** `m`'s hash and signed times. */
+function datedOf(m: { sha256: string; jws: string }): Dated & { payload: Record<string, unknown> } {
+  const payload = storedPayload(m.jws);
+  return {
+    sha256: m.sha256,
+    iat: numberOrNull(payload.iat),
+    exp: numberOrNull(payload.exp),
+    payload,
+  };
+}
+
+/**
+ * `grants` with what `revocations` take back: a revocation of "all" every grant stored before
+ * it ({@link storedBefore}), a named grant wholly (`revoked`) or some of its purposes
+ * (`revokedPurposes`). A status the listing gives that is already not `active` stays.
  */
 function revokedBy(
   grants: StoredRelationship['grants'],
   revocations: StoredRelationship['revocations'],
+  logIndex: Map<string, number>,
 ): StoredRelationship['grants'] {
-  const payloads = revocations.map((r) => storedPayload(r.jws));
+  const dated = revocations.map(datedOf);
   return grants.map((g) => {
-    const iat = numberOrNull(storedPayload(g.jws).iat);
+    const grant = datedOf(g);
     let whole = false;
     const purposes = new Set(g.revokedPurposes);
-    for (const r of payloads) {
+    for (const revocation of dated) {
+      const r = revocation.payload;
       if (r.grants === 'all') {
-        const at = numberOrNull(r.iat);
-        whole ||= iat !== null && at !== null && iat <= at;
+        whole ||= storedBefore(grant, revocation, logIndex);
         continue;
       }
       if (!Array.isArray(r.grants)) continue;

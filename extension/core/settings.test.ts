@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../protocol/errors';
+import { applySettings } from './log-key';
 import {
   clearinghouseUrlProblem,
   defaultSettings,
@@ -76,6 +77,37 @@ describe('settings', () => {
       ...defaultSettings(url),
       autoLockMinutes: 1,
       language: 'en',
+      // Never silently: the refused address is recorded, for the settings view to say so.
+      replacedClearinghouseUrl: 'http://clearinghouse.example',
     });
+  });
+
+  it('keeps the record of a replaced URL once settings are written, until the owner clears it', () => {
+    const replaced = settingsOrDefault(
+      { ...defaultSettings(url), clearinghouseUrl: 'http://clearinghouse.example' },
+      url,
+    );
+    // A background write (the log key pinned on first contact) stores what it read.
+    const written = settingsOrDefault({ ...replaced, pinnedLogKey: null }, url);
+    expect(written.replacedClearinghouseUrl).toBe('http://clearinghouse.example');
+    // The UI can clear the record, never set one.
+    const forged = { ...written, replacedClearinghouseUrl: 'http://elsewhere.example' };
+    expect(applySettings(written, forged).replacedClearinghouseUrl).toBe(
+      'http://clearinghouse.example',
+    );
+    expect(applySettings(defaultSettings(url), forged).replacedClearinghouseUrl).toBeNull();
+    expect(
+      applySettings(written, { ...written, autoLockMinutes: 5 }).replacedClearinghouseUrl,
+    ).toBe('http://clearinghouse.example');
+    expect(
+      applySettings(written, { ...written, replacedClearinghouseUrl: null })
+        .replacedClearinghouseUrl,
+    ).toBeNull();
+    // A stored valid address, or one refused for another reason, records nothing.
+    expect(settingsOrDefault(defaultSettings(url), url).replacedClearinghouseUrl).toBeNull();
+    expect(
+      settingsOrDefault({ ...defaultSettings(url), clearinghouseUrl: 'ftp://x.example' }, url)
+        .replacedClearinghouseUrl,
+    ).toBeNull();
   });
 });

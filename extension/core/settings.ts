@@ -114,6 +114,13 @@ export const settingsSchema = v.strictObject({
     v.maxValue(autoLockMinutes.max),
   ),
   language: v.nullable(v.picklist(locales)),
+  /**
+   * The clearinghouse address an earlier version stored and this one refuses (plain http off
+   * loopback), which {@link settingsOrDefault} replaced by the build's: kept so the settings view
+   * (and a failed refresh) can say so, until the owner saves an address or dismisses the note.
+   * Never the UI's to set (extension/core/log-key `applySettings`).
+   */
+  replacedClearinghouseUrl: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(2048))), null),
 });
 
 export type Settings = v.InferOutput<typeof settingsSchema>;
@@ -134,6 +141,7 @@ export function defaultSettings(clearinghouseUrl: string): Settings {
     logKeyMismatch: null,
     autoLockMinutes: autoLockMinutes.default,
     language: null,
+    replacedClearinghouseUrl: null,
   };
 }
 
@@ -156,7 +164,8 @@ export function parseSettings(value: unknown): Settings {
  * a hand-edited one) falls back to the default for the whole object rather than failing the
  * popup. Only a stored clearinghouse URL this version refuses (an older version accepted plain
  * http anywhere) gives way to `clearinghouseUrl` alone, without its pinned log key (a pin
- * belongs to its URL); the auto-lock minutes and the language stay.
+ * belongs to its URL); the auto-lock minutes and the language stay, and the refused address is
+ * recorded in `replacedClearinghouseUrl`, never replaced silently.
  *
  * @example
  * ```ts
@@ -175,6 +184,16 @@ export function settingsOrDefault(stored: unknown, clearinghouseUrl: string): Se
     pinnedLogKey: null,
     pinnedLogOrigin: null,
     logKeyMismatch: null,
+    replacedClearinghouseUrl: insecureUrlOf(merged.clearinghouseUrl),
   });
   return rehomed.success ? rehomed.output : defaults;
+}
+
+/** `url` when it is a clearinghouse address refused only for being plain http, else null. */
+function insecureUrlOf(url: unknown): string | null {
+  return typeof url === 'string' &&
+    url.length <= 2048 &&
+    clearinghouseUrlProblem(url) === 'insecure'
+    ? url
+    : null;
 }

@@ -23,6 +23,7 @@ import { pastViewBounds } from './view-history';
 import {
   initialChoice,
   narrowScopes,
+  receiptTimeMarginSeconds,
   Wallet,
   type ConsentChoice,
   type RequestSource,
@@ -440,9 +441,19 @@ describe('Wallet.answer', () => {
     ['another pseudonym', false, () => ({ pseudonym: `ps_${'A'.repeat(43)}` })],
     ['no pseudonym', false, () => ({ pseudonym: null })],
     ['a time before iat less the clock skew', false, (p) => ({ time: Number(p.iat) - 61 })],
-    ['a time after exp plus the clock skew', false, (p) => ({ time: Number(p.exp) + 61 })],
+    [
+      'a time after exp plus the clock skew and the margin',
+      false,
+      (p) => ({ time: Number(p.exp) + 60 + receiptTimeMarginSeconds + 1 }),
+    ],
     ['a time of iat less the clock skew', true, (p) => ({ time: Number(p.iat) - 60 })],
-    ['a time of exp plus the clock skew', true, (p) => ({ time: Number(p.exp) + 60 })],
+    // Accepted in its last second, stored a moment later: timed just past exp plus the skew.
+    ['a time a second after exp plus the clock skew', true, (p) => ({ time: Number(p.exp) + 61 })],
+    [
+      'a time of exp plus the clock skew and the margin',
+      true,
+      (p) => ({ time: Number(p.exp) + 60 + receiptTimeMarginSeconds }),
+    ],
   ])('a receipt whose entry names %s verifies: %s', async (_what, verifies, fields) => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     ch.entryFields = fields;

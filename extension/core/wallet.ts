@@ -730,6 +730,16 @@ const day = 86_400;
 /** A transport window of five minutes for the wallet's own messages (SPECS "JWS": at most 10). */
 const windowSeconds = 300;
 
+/**
+ * How many seconds past `exp` plus the skew a receipt's entry `time` may lie. The clearinghouse
+ * checks `exp` against its clock when the message arrives, but the entry's time is when it took
+ * the message (`received_at`, written after the checks, with the database's write between),
+ * rounded down to the second: one accepted in its last allowed second can be timed a second or
+ * two later. A few seconds, so that lawful receipt verifies; far too few to pass off a message
+ * taken after its window as one taken within it.
+ */
+export const receiptTimeMarginSeconds = 5;
+
 function fail(
   code: ConstructorParameters<typeof ProtocolError>[0],
   message: string,
@@ -1604,7 +1614,8 @@ export class Wallet {
    * Verifies a served receipt for `message` (exported for re-verification of stored ones). The
    * log entry must be the one for the message the wallet signed: its hash and kind, the company
    * (`aud`) and pseudonym (`iss`) it names, and a `time` the clearinghouse could have received
-   * it at (within `iat`..`exp` and the clock skew the API allows, protocol/jws): the entry's time
+   * it at (within `iat`..`exp` and the clock skew the API allows, protocol/jws, and
+   * {@link receiptTimeMarginSeconds} for the time taken to store it): the entry's time
    * is the customer's proof of when they revoked or asked, so a receipt whose entry says anything
    * else does not verify (the message stays pending and is shown, as for a tampered receipt).
    *
@@ -1632,7 +1643,10 @@ export class Wallet {
       kind: message.kind,
       company: aud,
       pseudonym: iss,
-      time: { notBefore: iat - CLOCK_SKEW_SECONDS, notAfter: exp + CLOCK_SKEW_SECONDS },
+      time: {
+        notBefore: iat - CLOCK_SKEW_SECONDS,
+        notAfter: exp + CLOCK_SKEW_SECONDS + receiptTimeMarginSeconds,
+      },
     });
     return {
       sha256: message.sha256,

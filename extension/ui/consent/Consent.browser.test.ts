@@ -22,21 +22,26 @@ it.each([
 ] as const)(
   'tells the customer why (%s, %s) in %s, and offers only to close the window',
   async (code, key, locale) => {
-    let closed = 0;
-    const send = (async (request: { type: string }) => {
+    /** What happened, in order: requests sent, their answers received, the window closed. */
+    const events: string[] = [];
+    const send = (async (request: { type: string; ticket?: string }) => {
       if (request.type === 'settings.get')
         return {
           type: 'settings',
           settings: { ...defaultSettings('http://localhost:3000'), language: locale },
         };
       if (request.type === 'wallet.pending') throw new ProtocolError(code, 'declined');
+      events.push(`sent ${request.type} ${request.ticket}`);
+      // The background takes a moment: a window that closed without waiting would close first.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events.push(`answered ${request.type}`);
       return { type: 'ok' };
     }) as never;
     host.mount(Consent, {
       browserLocale: 'en' as const,
       ticket: 'a'.repeat(32),
       send,
-      close: () => closed++,
+      close: () => events.push('closed'),
     });
     await expect
       .poll(() => byTestId('consent-declined')?.textContent?.trim())
@@ -44,7 +49,10 @@ it.each([
     expect(byTestId('consent-error')).toBeNull();
     expect(byTestId('consent-grant')).toBeNull();
     await userEvent.click(byTestId('consent-close')!);
-    expect(closed).toBe(1);
+    // The page hears "cancelled" before the window goes, and the window goes once.
+    await expect
+      .poll(() => events)
+      .toEqual([`sent wallet.cancel ${'a'.repeat(32)}`, 'answered wallet.cancel', 'closed']);
   },
 );
 

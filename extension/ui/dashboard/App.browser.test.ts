@@ -3,8 +3,10 @@
  * real Chromium: its passive status poll, or a view's `ERR_VAULT_LOCKED`, takes it to the Unlock
  * screen and every decrypted thing it showed leaves the page. The poll asks `vault.status` only,
  * which extension/service.ts does not count as activity (service.browser.test.ts checks that).
+ * And the poll never cuts onboarding short: the new vault is unlocked while its recovery phrase
+ * is still to be written down, or while a recovery from the phrase runs.
  */
-import { beforeEach, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
@@ -16,8 +18,14 @@ import App from './App.svelte';
 const secret = 'Geheimmarke Nord';
 
 /** The background's vault, as the fake `send` answers for it. */
-let state: 'locked' | 'unlocked';
+let state: 'absent' | 'locked' | 'unlocked';
 let sent: string[];
+/** A recovery's long run: it ends when the test calls this. */
+let endRecovery: () => void;
+let recoveryRun: Promise<void>;
+
+/** A valid phrase: 24 words, each `word<n>` spelt in letters. */
+const phrase = Array.from({ length: 24 }, (_, i) => `word${'abcdefghijklmnopqrstuvwx'[i]}`);
 
 const status = () => ({
   type: 'vault.status',
@@ -36,6 +44,14 @@ const send = (async (request: { type: string }) => {
     case 'vault.unlock':
       state = 'unlocked';
       return status();
+    // Creating or recovering unlocks the vault at once, as extension/service.ts does.
+    case 'vault.create':
+      state = 'unlocked';
+      return { type: 'vault.created', phrase: phrase.join(' ') };
+    case 'vault.recover':
+      state = 'unlocked';
+      await recoveryRun;
+      return { type: 'vault.recovered', companiesChecked: 3, relationships: 1, failed: 2 };
   }
   if (state === 'locked') throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
   switch (request.type) {
@@ -67,7 +83,17 @@ const { byTestId } = host;
 beforeEach(() => {
   state = 'unlocked';
   sent = [];
+  recoveryRun = new Promise((resolve) => (endRecovery = resolve));
 });
+
+/** Lets at least `n` status polls of `pollMs` pass. */
+async function polls(n: number, pollMs: number) {
+  const before = sent.filter((type) => type === 'vault.status').length;
+  await expect
+    .poll(() => sent.filter((type) => type === 'vault.status').length, { timeout: 5_000 })
+    .toBeGreaterThanOrEqual(before + n);
+  await new Promise((resolve) => setTimeout(resolve, pollMs));
+}
 
 /** Mounts the dashboard and opens the blacklist, which shows the secret brand. */
 async function showBlacklist(pollMs: number) {
@@ -116,4 +142,58 @@ it('shows the views again after the customer unlocks', async () => {
   await userEvent.click(byTestId('unlock')!);
   await expect.poll(() => byTestId('nav-blacklist')).not.toBeNull();
   expect(byTestId('locked-notice')).toBeNull();
+});
+
+describe('onboarding, which the status poll never cuts short', () => {
+  beforeEach(() => {
+    state = 'absent';
+  });
+
+  it('keeps showing the new recovery phrase until the owner typed three words back', async () => {
+    host.mount(App, { browserLocale: 'en' as const, send, pollMs: 20 });
+    await expect.poll(() => byTestId('new-passphrase')).not.toBeNull();
+    await userEvent.fill(byTestId('new-passphrase') as HTMLInputElement, 'a long passphrase');
+    await userEvent.fill(byTestId('repeat-passphrase') as HTMLInputElement, 'a long passphrase');
+    await userEvent.click(byTestId('create')!);
+    await expect.poll(() => byTestId('phrase')).not.toBeNull();
+    // The vault is unlocked now; the poll sees it, and must leave the phrase on the screen.
+    await polls(3, 20);
+    expect(byTestId('phrase')!.textContent).toContain(phrase[23]);
+    expect(byTestId('nav-profile')).toBeNull();
+    // Typed back: the dashboard opens.
+    for (const input of host.target.querySelectorAll<HTMLInputElement>(
+      '[data-testid^="confirm-word-"]',
+    )) {
+      const n = Number(input.dataset.testid!.slice('confirm-word-'.length));
+      await userEvent.fill(input, phrase[n - 1]!);
+    }
+    await userEvent.click(byTestId('confirm-phrase')!);
+    await expect.poll(() => byTestId('nav-profile')).not.toBeNull();
+    expect(byTestId('phrase')).toBeNull();
+  });
+
+  it('lets a recovery from the phrase run to its end and shows what it found', async () => {
+    host.mount(App, { browserLocale: 'en' as const, send, pollMs: 20 });
+    await expect.poll(() => byTestId('recovery-phrase')).not.toBeNull();
+    await userEvent.fill(byTestId('recovery-phrase') as HTMLTextAreaElement, phrase.join(' '));
+    await userEvent.fill(byTestId('recovery-passphrase') as HTMLInputElement, 'a long passphrase');
+    await userEvent.click(byTestId('recover')!);
+    await expect.poll(() => sent).toContain('vault.recover');
+    // Running (the vault already unlocked): the form stays, busy, and the poll leaves it there.
+    await polls(3, 20);
+    expect((byTestId('recover') as HTMLButtonElement).disabled).toBe(true);
+    expect(byTestId('nav-profile')).toBeNull();
+    endRecovery();
+    // Done: the dashboard opens and says what the recovery found, failures included.
+    await expect
+      .poll(() => byTestId('recovered')?.textContent?.trim())
+      .toBe(
+        [
+          t('en', 'extension.recovery.checked', { count: 3 }),
+          t('en', 'extension.recovery.restored', { count: 1 }),
+          t('en', 'extension.recovery.failed', { count: 2 }),
+        ].join(' '),
+      );
+    expect(byTestId('nav-profile')).not.toBeNull();
+  });
 });

@@ -92,10 +92,13 @@ const send = (async (request: { type: string }) => {
   return listing();
 }) as never;
 
-async function show(locale: 'de' | 'en') {
+async function show(
+  locale: 'de' | 'en',
+  replacedUrl: { replaced: string; current: string } | null = null,
+) {
   await host.unmount();
   host.target.replaceChildren();
-  host.mount(RelationshipsView, { locale, send, openConsent: () => {} });
+  host.mount(RelationshipsView, { locale, send, openConsent: () => {}, replacedUrl });
   await expect.poll(() => host.target.querySelector('[data-testid="relationship"]')).not.toBeNull();
 }
 
@@ -823,6 +826,24 @@ describe('a refresh that failed', () => {
       await expect.poll(said).toBe(sentence);
       expect(byTestId('relationships-refresh-failed')!.getAttribute('role')).toBe('status');
       expect(host.target.querySelector('[role="alert"]')).toBeNull();
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'says in %s that the stored clearinghouse address was replaced, when a refresh fails',
+    async (locale) => {
+      const replacedUrl = { replaced: 'http://old.example', current: 'https://ch.example' };
+      refreshFailed = 'ERR_CLEARINGHOUSE_UNREACHABLE';
+      await show(locale, replacedUrl);
+      await expect
+        .poll(said)
+        .toBe(
+          `${t(locale, 'extension.relationships.refreshFailed', { reason: t(locale, 'errors.ERR_CLEARINGHOUSE_UNREACHABLE') })} ${t(locale, 'extension.relationships.urlReplaced', replacedUrl)}`,
+        );
+      // A refresh that works says nothing of it.
+      refreshFailed = undefined;
+      await userEvent.click(byTestId('relationships-refresh')!);
+      await expect.poll(said).toBe('');
     },
   );
 

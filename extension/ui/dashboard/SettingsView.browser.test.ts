@@ -55,3 +55,47 @@ it.each(['https://clearinghouse.example', 'http://localhost:3100', 'http://127.0
     expect(byTestId('clearinghouse-url-error')).toBeNull();
   },
 );
+
+it.each(['de', 'en'] as const)(
+  'says in %s that a stored plain-http address was replaced, until the owner dismisses it',
+  async (locale) => {
+    const settings = {
+      ...defaultSettings('https://clearinghouse.example'),
+      replacedClearinghouseUrl: 'http://old.example',
+    };
+    host.mount(SettingsView, { locale, send, settings, onChange: () => {}, onWiped: () => {} });
+    expect(byTestId('clearinghouse-url-replaced')!.textContent).toContain(
+      t(locale, 'extension.settings.urlReplaced', {
+        replaced: 'http://old.example',
+        current: 'https://clearinghouse.example',
+      }),
+    );
+    await userEvent.click(byTestId('clearinghouse-url-replaced-dismiss')!);
+    await expect
+      .poll(() => sent)
+      .toEqual([
+        { type: 'settings.set', settings: { ...settings, replacedClearinghouseUrl: null } },
+      ]);
+  },
+);
+
+it('clears the note of a replaced address when the owner saves an address', async () => {
+  host.mount(SettingsView, {
+    locale: 'en' as const,
+    send,
+    settings: {
+      ...defaultSettings('http://localhost:3000'),
+      replacedClearinghouseUrl: 'http://a.example',
+    },
+    onChange: () => {},
+    onWiped: () => {},
+  });
+  await userEvent.click(byTestId('save-settings')!);
+  await expect
+    .poll(() =>
+      sent.map(
+        (r) => (r.settings as { replacedClearinghouseUrl?: unknown })?.replacedClearinghouseUrl,
+      ),
+    )
+    .toEqual([null]);
+});

@@ -31,6 +31,27 @@ export function lockAware(send: Send, onLocked: () => void): Send {
   };
 }
 
+/** The vault's states as `vault.status` names them. */
+export type VaultState = 'absent' | 'locked' | 'unlocked';
+
+/**
+ * Whether the status poll may take the dashboard from the state it shows (`shown`, null while
+ * it has none: its first load failed) to the one the background reports (`next`): away from the
+ * views (unlocked → locked or wiped) and from the Unlock screen (locked → unlocked elsewhere, or
+ * wiped). Never away from onboarding: the vault is unlocked as soon as it is created or recovery
+ * starts, while onboarding still shows the recovery phrase once or runs the recovery, and it
+ * ends itself.
+ *
+ * @example
+ * ```ts
+ * pollMayShow('absent', 'unlocked'); // false: onboarding is not done yet
+ * pollMayShow('unlocked', 'locked'); // true
+ * ```
+ */
+export function pollMayShow(shown: VaultState | null, next: VaultState): boolean {
+  return shown !== 'absent' && shown !== next;
+}
+
 /**
  * Calls `check` every `intervalMs` and each time the page becomes visible again, until the
  * returned function is called. (A hidden tab's timers are throttled; the visibility check makes

@@ -498,6 +498,16 @@ export const extension = {
     de: 'Das ist keine gültige Adresse der Clearingstelle. Erwartet wird etwa https://clearingstelle.example, ohne Benutzername, Passwort, „?“ oder „#“. Nichts wurde gespeichert.',
     en: 'This is not a valid clearinghouse address. Use something like https://clearinghouse.example, without a user name, password, “?” or “#”. Nothing was saved.',
   },
+  // A clearinghouse address an earlier version stored that this one refuses (extension/core/settings
+  // `replacedClearinghouseUrl`): {replaced} the old one, {current} the one used instead.
+  'extension.settings.urlReplaced': {
+    de: 'Die gespeicherte Adresse der Clearingstelle {replaced} beginnt mit unverschlüsseltem http:// und wird nicht mehr verwendet. Der Assistent spricht stattdessen mit {current}. Hat Ihre Clearingstelle eine https://-Adresse, tragen Sie diese unten ein und speichern Sie.',
+    en: 'The stored clearinghouse address {replaced} starts with unencrypted http:// and is no longer used. The Assistant talks to {current} instead. If your clearinghouse has an https:// address, enter it below and save.',
+  },
+  'extension.settings.urlReplacedDismiss': {
+    de: 'Verstanden',
+    en: 'Understood',
+  },
   'extension.settings.logKey': {
     de: 'Festgehaltener Protokollschlüssel',
     en: 'Pinned log key',
@@ -847,6 +857,12 @@ export const extension = {
   'extension.relationships.refreshFailed': {
     de: 'Die Beziehungen konnten nicht aktualisiert werden; angezeigt wird, was der Assistent zuvor gespeichert hat. {reason}',
     en: 'The relationships could not be refreshed, so this is what the Assistant stored before. {reason}',
+  },
+  // After `refreshFailed` when the stored clearinghouse address was replaced (see
+  // `extension.settings.urlReplaced`).
+  'extension.relationships.urlReplaced': {
+    de: 'Das kann daran liegen, dass die gespeicherte Adresse der Clearingstelle {replaced} (unverschlüsseltes http://) durch {current} ersetzt wurde. Prüfen Sie die Adresse in den Einstellungen.',
+    en: 'This may be because the stored clearinghouse address {replaced} (unencrypted http://) was replaced by {current}. Check the address in the settings.',
   },
   'extension.relationships.revokeAll': { de: 'Alles widerrufen', en: 'Revoke everything' },
   'extension.relationships.revokePurpose': {
