@@ -23,7 +23,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import Database from 'better-sqlite3';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import {
+  expect,
+  test,
+  type APIRequestContext,
+  type Browser,
+  type BrowserContext,
+  type Page,
+} from '@playwright/test';
 import { t } from '../../protocol/i18n';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { pairwiseKeyPair, publicJwk, thumbprint } from '../../protocol/keys';
@@ -829,6 +836,23 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
   await context.close();
 });
 
+/**
+ * A new English browser context with a virtual passkey, and in it a company registered in the
+ * console (named `name` and a random suffix) whose first staff member is logged in at /company.
+ */
+async function consoleOf(
+  browser: Browser,
+  name: string,
+  options: { acceptDownloads?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page; companyId: string; key: ConsoleKeyFile }> {
+  const context = await browser.newContext({ locale: 'en-GB', ...options });
+  const page = await context.newPage();
+  await addVirtualAuthenticator(page);
+  const company = await consoleCompany(page, `${name} ${randomUUID().slice(0, 6)} GmbH`);
+  await page.goto('/company');
+  return { context, page, ...company };
+}
+
 /** A company registered in the console, its domain proven, its first staff member enrolled. */
 async function consoleCompany(
   page: Page,
@@ -853,14 +877,9 @@ test('a correction is read with the key file and deleted only after a confirmati
   browser,
 }) => {
   test.setTimeout(180_000);
-  const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
-  const page = await context.newPage();
-  await addVirtualAuthenticator(page);
-  const { companyId, key } = await consoleCompany(
-    page,
-    `Berichtigung ${randomUUID().slice(0, 6)} GmbH`,
-  );
-  await page.goto('/company');
+  const { context, page, companyId, key } = await consoleOf(browser, 'Berichtigung', {
+    acceptDownloads: true,
+  });
 
   // A customer grants, then corrects the address: sealed to the company key.
   const requestSha256 = await openRequest(page, companyId, key.keyPair, launchScope(['address']));
@@ -1008,14 +1027,7 @@ test('complaints against the company are listed with their state and the regulat
   baseURL,
 }) => {
   test.setTimeout(180_000);
-  const context = await browser.newContext({ locale: 'en-GB' });
-  const page = await context.newPage();
-  await addVirtualAuthenticator(page);
-  const { companyId, key } = await consoleCompany(
-    page,
-    `Beschwerdefall ${randomUUID().slice(0, 6)} GmbH`,
-  );
-  await page.goto('/company');
+  const { context, page, companyId, key } = await consoleOf(browser, 'Beschwerdefall');
   const origin = new URL(page.url()).origin;
   await expect(page.getByTestId('complaint-row')).toHaveCount(0);
 
@@ -1167,14 +1179,7 @@ test('Enter in a field of an answer or a disclosure signs nothing; recent reques
   browser,
 }) => {
   test.setTimeout(180_000);
-  const context = await browser.newContext({ locale: 'en-GB' });
-  const page = await context.newPage();
-  await addVirtualAuthenticator(page);
-  const { companyId, key } = await consoleCompany(
-    page,
-    `Eingabetaste ${randomUUID().slice(0, 6)} GmbH`,
-  );
-  await page.goto('/company');
+  const { context, page, companyId, key } = await consoleOf(browser, 'Eingabetaste');
   const origin = new URL(page.url()).origin;
   const scope = launchScope(['address', 'purchase_history']);
   const requestSha256 = await openRequest(page, companyId, key.keyPair, scope);
@@ -1275,14 +1280,9 @@ test('a second press sends nothing; removing a colleague or approving their new 
   browser,
 }) => {
   test.setTimeout(180_000);
-  const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
-  const page = await context.newPage();
-  await addVirtualAuthenticator(page);
-  const { companyId, key } = await consoleCompany(
-    page,
-    `Doppelklick ${randomUUID().slice(0, 6)} GmbH`,
-  );
-  await page.goto('/company');
+  const { context, page, companyId, key } = await consoleOf(browser, 'Doppelklick', {
+    acceptDownloads: true,
+  });
   await loadKeyFile(page, key);
 
   // ----- a double click adds one key, and the file offered is that key's -----------------------
@@ -1367,14 +1367,7 @@ test('an ended session is said in a sentence and keeps what was typed; sent agai
   browser,
 }) => {
   test.setTimeout(180_000);
-  const context = await browser.newContext({ locale: 'en-GB' });
-  const page = await context.newPage();
-  await addVirtualAuthenticator(page);
-  const { companyId, key } = await consoleCompany(
-    page,
-    `Sitzungsende ${randomUUID().slice(0, 6)} GmbH`,
-  );
-  await page.goto('/company');
+  const { context, page, companyId, key } = await consoleOf(browser, 'Sitzungsende');
   const scope = launchScope(['address']);
   const requestSha256 = await openRequest(page, companyId, key.keyPair, scope);
   const customer = pairwiseKeyPair(random(32), companyId);
