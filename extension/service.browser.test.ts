@@ -684,8 +684,11 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     sender: Parameters<AssistantService['handle']>[1],
   ) => s.handle(parseRequest(message) as Parameters<AssistantService['handle']>[0], sender);
 
-  /** The service over a fake clearinghouse with one signed open request, and the windows it opened. */
-  async function withRequest() {
+  /**
+   * The service over a fake clearinghouse with one signed open request, and the windows it opened
+   * (`opening`: a window opens at once, never finishes opening, or cannot be opened).
+   */
+  async function withRequest(opening: 'at once' | 'never' | 'fails' = 'at once') {
     await ready();
     const ch = await FakeClearinghouse.create(1_750_000_000_000);
     const sha = await ch.addRequest(1_750_000_000);
@@ -711,6 +714,8 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
       fetch,
       openConsentWindow: async (ticket) => {
         windows.push(ticket);
+        if (opening === 'never') await new Promise(() => undefined);
+        if (opening === 'fails') throw new Error('no window');
       },
       vault: async () => {
         captured = await Vault.open({
@@ -799,6 +804,27 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
       expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'cancelled' } });
     },
   );
+
+  it('answers the page before its window is open; one that cannot open ends the request as cancelled', async () => {
+    // Failed before: the page heard back only once the window was open, so how long that took
+    // told it whether it got a window at all (a company declined today gets none).
+    const slow = await withRequest('never');
+    const accepted = (await handle(
+      slow.s,
+      { type: 'bridge.request', id: 'r', request: slow.sha },
+      page,
+    )) as Extract<Response, { type: 'bridge.accepted' }>;
+    expect(slow.windows).toEqual([accepted.ticket]);
+    const failing = await withRequest('fails');
+    const { ticket } = (await handle(
+      failing.s,
+      { type: 'bridge.request', id: 'r', request: failing.sha },
+      page,
+    )) as Extract<Response, { type: 'bridge.accepted' }>;
+    await expect
+      .poll(() => handle(failing.s, { type: 'bridge.poll', ticket }, page))
+      .toEqual({ type: 'bridge.outcome', outcome: { outcome: 'cancelled' } });
+  });
 
   /** Sets the auto-lock to `minutes` (the owner's change, which counts as activity). */
   async function autoLockAfter(s: AssistantService, minutes: number) {

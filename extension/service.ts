@@ -535,7 +535,16 @@ export class AssistantService {
           return { type: 'bridge.accepted', ticket };
         }
         const ticket = this.tickets.openUnchecked(verified, sender.tabId);
-        await this.ports.openConsentWindow?.(ticket);
+        // Answered before the window is open, as the quiet path is: how long opening a window
+        // takes must not tell the page which of the two it got. A window that cannot be opened
+        // ends the ticket as one closed unanswered would.
+        this.ports.openConsentWindow?.(ticket)?.catch(() => {
+          try {
+            this.tickets.settle(ticket, { outcome: 'cancelled' });
+          } catch {
+            // Ended already (answered, cancelled or expired): nothing to end.
+          }
+        });
         return { type: 'bridge.accepted', ticket };
       }
       case 'bridge.poll':

@@ -172,6 +172,16 @@ describe('onboarding, which the status poll never cuts short', () => {
     expect(byTestId('phrase')).toBeNull();
   });
 
+  it('moves a tab left on onboarding on once the vault was created elsewhere', async () => {
+    host.mount(App, { browserLocale: 'en' as const, send, pollMs: 20 });
+    await expect.poll(() => byTestId('new-passphrase')).not.toBeNull();
+    // Another tab (or the popup) creates and unlocks the vault; this one was never touched.
+    state = 'unlocked';
+    // Failed before: onboarding stayed, and its Create answered that the vault exists.
+    await expect.poll(() => byTestId('nav-profile')).not.toBeNull();
+    expect(byTestId('new-passphrase')).toBeNull();
+  });
+
   it('lets a recovery from the phrase run to its end and shows what it found', async () => {
     host.mount(App, { browserLocale: 'en' as const, send, pollMs: 20 });
     await expect.poll(() => byTestId('recovery-phrase')).not.toBeNull();

@@ -38,18 +38,21 @@ export type VaultState = 'absent' | 'locked' | 'unlocked';
  * Whether the status poll may take the dashboard from the state it shows (`shown`, null while
  * it has none: its first load failed) to the one the background reports (`next`): away from the
  * views (unlocked → locked or wiped) and from the Unlock screen (locked → unlocked elsewhere, or
- * wiped). Never away from onboarding: the vault is unlocked as soon as it is created or recovery
- * starts, while onboarding still shows the recovery phrase once or runs the recovery, and it
- * ends itself.
+ * wiped). Away from onboarding only while the customer has not started it in this tab
+ * (`engaged`): once they have, the vault is unlocked as soon as it is created or recovery starts,
+ * while onboarding still shows the recovery phrase once or runs the recovery, and it ends itself;
+ * a tab left on onboarding while the vault was created in another moves on.
  *
  * @example
  * ```ts
- * pollMayShow('absent', 'unlocked'); // false: onboarding is not done yet
- * pollMayShow('unlocked', 'locked'); // true
+ * pollMayShow('absent', 'unlocked', true); // false: this tab's onboarding is not done yet
+ * pollMayShow('absent', 'unlocked', false); // true: created in another tab
+ * pollMayShow('unlocked', 'locked', false); // true
  * ```
  */
-export function pollMayShow(shown: VaultState | null, next: VaultState): boolean {
-  return shown !== 'absent' && shown !== next;
+export function pollMayShow(shown: VaultState | null, next: VaultState, engaged: boolean): boolean {
+  if (shown === 'absent') return !engaged && next !== 'absent';
+  return shown !== next;
 }
 
 /**
