@@ -796,9 +796,14 @@ export class AssistantService {
       this.tickets.complete(ticket, checked);
       return checked;
     } catch (e) {
-      if (isProtocolError(e) && declinedQuietly.has(e.code))
-        await this.declined.note(pending.verified.company.id);
-      else if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED')
+      if (isProtocolError(e) && declinedQuietly.has(e.code)) {
+        // A cool-down ends at its "ask me again after" (seconds): no longer quiet from then on.
+        const askAgainAfter = e.detail?.askAgainAfter;
+        await this.declined.note(
+          pending.verified.company.id,
+          typeof askAgainAfter === 'number' ? askAgainAfter * 1000 : undefined,
+        );
+      } else if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED')
         this.tickets.settle(ticket, { outcome: 'error', code: e.code });
       throw e;
     }

@@ -23,7 +23,21 @@ describe('DeclinedWindows', () => {
     expect(await declined.shownRecently(A)).toBe(false);
   });
 
-  it('forgets one company or all, and ignores malformed or future entries', async () => {
+  it('ends the quiet when the customer’s "ask me again after" ends, if sooner than a day', async () => {
+    const clock = new FakeClock(2_000_000);
+    const declined = new DeclinedWindows({ clock });
+    const hour = 60 * 60 * 1000;
+    await declined.note(A, clock.ms + hour);
+    expect(await declined.shownRecently(A)).toBe(true);
+    // Failed before: quiet for the whole day, though the company may ask again after the hour.
+    clock.ms += hour;
+    expect(await declined.shownRecently(A)).toBe(false);
+    // A cool-down already over records nothing.
+    await declined.note(B, clock.ms - 1);
+    expect(await declined.shownRecently(B)).toBe(false);
+  });
+
+  it('forgets one company or all, and ignores malformed or far-future entries', async () => {
     const clock = new FakeClock(5_000_000);
     const cell = memoryCell<unknown>();
     const declined = new DeclinedWindows({ cell, clock });
@@ -36,7 +50,12 @@ describe('DeclinedWindows', () => {
     ]);
     await declined.forget(null);
     expect(await declined.shownRecently(B)).toBe(false);
-    cell.value = { [A]: clock.ms + 60_000, [B]: 'yesterday', __proto__: clock.ms, toString: 1 };
+    cell.value = {
+      [A]: clock.ms + declinedWindowQuietMs + 60_000,
+      [B]: 'yesterday',
+      __proto__: clock.ms,
+      toString: 1,
+    };
     expect(await declined.shownRecently(A)).toBe(false);
     expect(await declined.shownRecently(B)).toBe(false);
     expect(await declined.shownRecently('toString')).toBe(false);

@@ -39,7 +39,10 @@ export function quietCancelDelayMs(randomBytes: RandomBytesPort): number {
   return quietDelayMinMs + Math.floor(fraction * (quietDelayMaxMs - quietDelayMinMs));
 }
 
-/** The stored form: company id → when its declined window was shown (ms). */
+/**
+ * The stored form: company id → until when its further declined requests get no window (ms):
+ * a day after its declined window, or the end of the customer's "ask me again after" if sooner.
+ */
 type Shown = Record<string, number>;
 
 /** A company id: `co_` and a JWK thumbprint (SPECS.md "Identifiers and addresses"). */
@@ -81,12 +84,12 @@ export class DeclinedWindows {
     else await this.ports.cell.write(shown);
   }
 
-  /** The stored entries still within the day (one from the future, a clock set back, is not). */
+  /** The stored entries still running (one more than a day ahead, a clock set back, is not). */
   private async live(): Promise<Shown> {
     const now = this.ports.clock.now();
     return Object.fromEntries(
       Object.entries(await this.read()).filter(
-        ([, at]) => at <= now && now - at < declinedWindowQuietMs,
+        ([, until]) => until > now && until - now <= declinedWindowQuietMs,
       ),
     );
   }
@@ -103,17 +106,23 @@ export class DeclinedWindows {
     return run;
   }
 
-  /** Whether `company`'s declined window was shown less than a day ago. */
+  /** Whether `company`'s declined window was shown less than a day ago, and its reason may hold. */
   async shownRecently(company: string): Promise<boolean> {
     await this.queue;
     return Object.hasOwn(await this.live(), company);
   }
 
-  /** Records that `company`'s declined window is shown now (the first of the day is kept). */
-  note(company: string): Promise<void> {
+  /**
+   * Records that `company`'s declined window is shown now (the first of the day is kept): its
+   * further declined requests get none for a day, or only until `endsAt` (ms), when the reason
+   * ends then (a refusal's "ask me again after": the vault may be locked by then, and the company
+   * may ask again from that moment).
+   */
+  note(company: string, endsAt?: number): Promise<void> {
     const now = this.ports.clock.now();
+    const until = Math.min(now + declinedWindowQuietMs, endsAt ?? Infinity);
     return this.update((shown) =>
-      Object.hasOwn(shown, company) ? shown : { ...shown, [company]: now },
+      Object.hasOwn(shown, company) || until <= now ? shown : { ...shown, [company]: until },
     );
   }
 
