@@ -583,6 +583,31 @@ describe('the customer’s actions in the service when the clearinghouse lets th
     });
   });
 
+  it('keeps the action open when the vault locked before the customer confirmed it', async () => {
+    await ready();
+    const s = await withGrant();
+    const accepted = (await handle(
+      s,
+      { type: 'bridge.action', action: { kind: 'revoke', company: CO_A } },
+      own,
+    )) as Extract<Response, { type: 'bridge.accepted' }>;
+    const poll = () => handle(s, { type: 'bridge.action-poll', ticket: accepted.ticket }, own);
+    await send(s, { type: 'vault.lock' });
+    expect(
+      await codeOf(() =>
+        send(s, { type: 'wallet.action-answer', ticket: accepted.ticket, confirm: true }),
+      ),
+    ).toBe('ERR_VAULT_LOCKED');
+    // Failed before: the action ended as an error, and the customer had to start it again.
+    expect(await poll()).toEqual({ type: 'bridge.action-outcome', outcome: null });
+    await send(s, { type: 'vault.unlock', passphrase: PASS });
+    await send(s, { type: 'wallet.action-answer', ticket: accepted.ticket, confirm: false });
+    expect(await poll()).toEqual({
+      type: 'bridge.action-outcome',
+      outcome: { outcome: 'cancelled' },
+    });
+  });
+
   it.each(['out of reach at the unlock', 'at a new URL'] as const)(
     'pins the log key of a clearinghouse %s before a revocation, instead of refusing it',
     async (when) => {

@@ -745,6 +745,9 @@ export class AssistantService {
     value: string | undefined,
   ): Promise<Response> {
     const action = this.actions.pending(ticket);
+    // Locked (the auto-lock came due while the customer typed): the window asks for the
+    // passphrase and the action stays open, as a consent window's request does.
+    if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
     let outcome: ActionOutcome = { outcome: 'cancelled' };
     if (confirm) {
       const wallet = await this.wallet(vault);
@@ -766,7 +769,11 @@ export class AssistantService {
       } catch (e) {
         // A value the window can correct keeps the action open; anything else ends it, whatever
         // it was, so the company page waiting on the ticket learns the outcome.
-        if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID')) throw e;
+        if (
+          isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID') ||
+          isProtocolError(e, 'ERR_VAULT_LOCKED')
+        )
+          throw e;
         this.actions.settle(ticket, {
           outcome: 'error',
           // An error that is not ours may come after the action took effect (customer-view.ts).
