@@ -50,9 +50,10 @@ export const disclosureLimits = {
 const timeMs = v.pipe(v.number(), v.integer(), v.minValue(0));
 const errorCode = v.picklist(protocolErrorCodes);
 
-/** One disclosure as the wallet opened it. */
 /** The schema revision an invalid copy was refused under (`ERR_MESSAGE_INVALID` only). */
 export const refusedRevision = v.optional(v.pipe(v.number(), v.integer()));
+
+/** One disclosure as the wallet opened it. */
 
 export const openedDisclosure = v.variant('state', [
   v.object({

@@ -37,14 +37,14 @@ import type { StoredRelationship } from './recovery';
 import { storedPayload } from './stored-jws';
 
 /** The kinds of message checked here: the customer's own, listed with a relationship. */
-export const ownKinds = ['grant', 'refusal', 'revocation'] as const;
+const ownKinds = ['grant', 'refusal', 'revocation'] as const;
 export type OwnKind = (typeof ownKinds)[number];
 
 /**
  * The revision of these checks: a record checked under another (or none: written before they
  * existed, or by recovery in an earlier version) has every message checked again.
  */
-export const ownMessagesRevision = 1;
+const ownMessagesRevision = 1;
 
 /** A listed message that failed its check: left out of the record, with the reason. */
 export const rejectedMessage = v.object({

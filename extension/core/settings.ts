@@ -20,12 +20,12 @@ import { autoLockMinutes } from './auto-lock';
  * isLoopbackHost('clearinghouse.example') // false
  * ```
  */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 /** Why a text cannot be the clearinghouse URL: not such a URL at all, or plain http off loopback. */
-export type ClearinghouseUrlProblem = 'malformed' | 'insecure';
+type ClearinghouseUrlProblem = 'malformed' | 'insecure';
 
 /**
  * Why `text` cannot be the clearinghouse URL, or null when it can: `https://host[:port]` with an

@@ -62,7 +62,7 @@ export type MessageKey = keyof typeof catalog;
 export type Params = Readonly<Record<string, string | number>>;
 
 /** The keys whose text names a count (their entry holds `PluralForms`). */
-export type PluralKey = {
+type PluralKey = {
   [K in MessageKey]: (typeof catalog)[K] extends Readonly<Record<Locale, PluralForms>> ? K : never;
 }[MessageKey];
 
@@ -76,7 +76,7 @@ export type ParamsFor<K extends MessageKey> = K extends PluralKey
   : [params?: Params];
 
 /** A translator bound to one locale (see `translator`). */
-export type Translate = <K extends MessageKey>(key: K, ...params: ParamsFor<K>) => string;
+type Translate = <K extends MessageKey>(key: K, ...params: ParamsFor<K>) => string;
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (locales as readonly string[]).includes(value);

@@ -4,6 +4,7 @@
  * `ERR_VAULT_LOCKED` answer says so at once. `vault.status` is passive in extension/service.ts:
  * the poll never counts as the owner's activity, so an open dashboard cannot keep the vault open.
  */
+import type { VaultState } from '../../vault/vault';
 import { isProtocolError } from '../../../protocol/errors';
 import type { Send } from './types';
 
@@ -30,9 +31,6 @@ export function lockAware(send: Send, onLocked: () => void): Send {
     }
   };
 }
-
-/** The vault's states as `vault.status` names them. */
-export type VaultState = 'absent' | 'locked' | 'unlocked';
 
 /**
  * Whether the status poll may take the dashboard from the state it shows (`shown`, null while

@@ -60,9 +60,9 @@ export function ackDueAt(
     : Number(row.ack_deadline);
 }
 
-/** {@link ackDueAt} in SQL, over the columns of `revocations` (or of its alias `table`). */
-export function ackDueSql(ackDeadlineMs: number, table = 'revocations'): RawBuilder<number> {
-  return sql<number>`coalesce(${sql.ref(`${table}.ack_deadline`)}, ${sql.ref(`${table}.received_at`)} + ${sql.lit(ackDeadlineMs)})`;
+/** {@link ackDueAt} in SQL, over the columns of `revocations`. */
+export function ackDueSql(ackDeadlineMs: number): RawBuilder<number> {
+  return sql<number>`coalesce(${sql.ref('revocations.ack_deadline')}, ${sql.ref('revocations.received_at')} + ${sql.lit(ackDeadlineMs)})`;
 }
 
 /** The default acknowledgement deadline of a revocation: 72 hours (issue 4). */
