@@ -436,6 +436,36 @@ export async function sessionsWaitingForLock(db: Kysely<Database>): Promise<numb
 }
 
 /**
+ * Declares company key `kid` compromised since `since` (its row as companies.ts writes it, nothing
+ * voided) in a transaction that commits only once `attempt` waits for that row or has settled
+ * (PostgreSQL): the race of a message checked against the key before, stored after. Answers
+ * what `attempt` answered.
+ *
+ * @example
+ * ```ts
+ * const response = await compromisedWhile(api.tdb.cdb.db, company.kid, since, () => post(...));
+ * ```
+ */
+export async function compromisedWhile<T>(
+  db: Kysely<Database>,
+  kid: string,
+  since: number,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  let pending: Promise<T> | undefined;
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('company_keys')
+      .set({ retired_at: since, compromised_since: since })
+      .where('kid', '=', kid)
+      .execute();
+    pending = attempt();
+    await blockedOrSettled(db, pending);
+  });
+  return pending!;
+}
+
+/**
  * Resolves once `pending` waits for a row lock another transaction holds (PostgreSQL), or has
  * settled without waiting for one: the moment a test holding that lock commits to show the race.
  *

@@ -3,7 +3,6 @@
  * proof, the states pending → active → suspended, the life of their keys (`company-key`), and the
  * public registry with trust figures.
  */
-import { sql, type SqlBool } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { importPublicJwk, thumbprint } from '$protocol/keys';
@@ -21,6 +20,7 @@ import {
   type StoredReceipt,
 } from './message-store';
 import { trustFigures, type TrustFigures } from './trust';
+import { voidSignedSince } from './compromise';
 import { limits } from '$protocol/messages';
 import { nodeEd25519Verify } from './ed25519';
 
@@ -533,10 +533,6 @@ export function createCompanyService(
           .where('kid', '=', payload.kid)
           .execute();
         if (since !== undefined) {
-          /** Whether the message `column` names was signed by the compromised key since `since`. */
-          const signedSince = (column: 'data_requests.answer_sha256' | 'revocations.ack_sha256') =>
-            sql<SqlBool>`exists (select 1 from messages m where m.sha256 = ${sql.ref(column)}
-              and m.signer = ${payload.kid} and m.iat >= ${since})`;
           // An earlier `since` declared before wins only if it is earlier.
           await trx
             .updateTable('company_keys')
@@ -544,23 +540,7 @@ export function createCompanyService(
             .where('kid', '=', payload.kid)
             .where('compromised_since', '>', since)
             .execute();
-          // An answer the key signed since may be forged: the request it answered is open again
-          // (its deadline unchanged, overdue once past it), and the company may answer anew. The
-          // answer stays in the log, as every message does.
-          await trx
-            .updateTable('data_requests')
-            .set({ answer_sha256: null, outcome: null, answered_at: null })
-            .where('company_id', '=', company.id)
-            .where(signedSince('data_requests.answer_sha256'))
-            .execute();
-          // So may an acknowledgement: a forged one told the customer that the company stopped.
-          // The revocation is unacknowledged again, due by its deadline, overdue past it.
-          await trx
-            .updateTable('revocations')
-            .set({ ack_sha256: null, acked_at: null })
-            .where('company_id', '=', company.id)
-            .where(signedSince('revocations.ack_sha256'))
-            .execute();
+          await voidSignedSince(trx, { companyId: company.id, kid: payload.kid, since });
         }
       };
     }

@@ -43,11 +43,8 @@ import { assertWithinRequest } from './scopes';
 import { ackDueAt, overdueRevocations, type OverdueRevocation } from './trust';
 import { nodeEd25519Verify } from './ed25519';
 import { pointChecker } from './point-check';
-import {
-  pseudonymObligations,
-  requireSignerNotCompromised,
-  type ObligationsView,
-} from './obligations';
+import { pseudonymObligations, type ObligationsView } from './obligations';
+import { requireSignerNotCompromised } from './compromise';
 import { deleteRelayItems } from './relay';
 
 export { appendFeedEvent, appendFeedEvents } from './grant-effects';

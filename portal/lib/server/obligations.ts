@@ -21,6 +21,7 @@ import type { Database } from './db/schema';
 import { onPostgres } from './db/postgres-batch';
 import { nodeEd25519Verify } from './ed25519';
 import { recordAccessUses, type AccessUse } from './pseudonym-activity';
+import { requireSignerNotCompromised } from './compromise';
 import { dataRequestStates } from './trust';
 import {
   nowSeconds,
@@ -286,40 +287,6 @@ export function revocationTimes(
  * each turn into an overdue finding a month later (GDPR Art. 12(5): excessive requests).
  */
 export const maxOpenDataRequests = 10;
-
-/**
- * Refuses, inside the transaction that stores it, a message signed by company key `kid` that a
- * compromise declared since its `iat` has voided meanwhile. The message was checked against the
- * key before; a compromise stored between that check and this commit reopens only the answers
- * stored before it, so one stored after it would stand. On PostgreSQL the key's row is held
- * until this commits: a compromise committing meanwhile is seen, one coming later waits and then
- * sees this message. A staff key (not a company key) is not affected.
- *
- * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` when the key was declared compromised since `iat`.
- * @example
- * ```ts
- * apply: async (trx) => { await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat); ... }
- * ```
- */
-export async function requireSignerNotCompromised(
-  trx: Transaction<Database>,
-  companyId: string,
-  kid: string,
-  iat: number,
-): Promise<void> {
-  const query = trx
-    .selectFrom('company_keys')
-    .select('compromised_since')
-    .where('kid', '=', kid)
-    .where('company_id', '=', companyId);
-  const row = await (onPostgres(trx) ? query.forShare() : query).executeTakeFirst();
-  if (row?.compromised_since != null && Number(row.compromised_since) <= iat) {
-    throw new ProtocolError(
-      'ERR_JWS_KID_UNKNOWN',
-      'The key that signed this message was declared compromised from before it was signed.',
-    );
-  }
-}
 
 /**
  * Refuses a new data request while `pseudonym` has {@link maxOpenDataRequests} unanswered ones.
@@ -861,6 +828,8 @@ export function createObligationService(
         pseudonym: null,
         logged: false,
         apply: async (trx) => {
+          // A report a compromise voided meanwhile would count its findings and uses.
+          await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat);
           // Judged inside the storing transaction, the grants held on PostgreSQL: a revocation
           // committed after the report's checks counts, or waits until the report is stored.
           const judgement = await judgeAccess(trx, company.id, payload, opened.sha256, nowMs);

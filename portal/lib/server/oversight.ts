@@ -885,7 +885,9 @@ export function createOversightService(
  *
  * Counted: a targeted grant request to it, an offer the relay accepted for it (`relay_contacts`,
  * kept after delivery) or refused (`relay_refusals`), and a use of its data the company reported
- * (`access_uses`, or `access_findings` when out of scope). Not counted, because the pseudonym can
+ * (`access_uses`, or `access_findings` when out of scope); none signed with a key since declared
+ * compromised from before (compromise.ts voids the relay's and the reports' rows; a grant
+ * request's row stays, so it is skipped here). Not counted, because the pseudonym can
  * force them or they do not last: disclosures, data-request answers and revocation
  * acknowledgements (each may answer a request or revocation the pseudonym sent), and rewards
  * (deleted with their messages once delivered).
@@ -900,9 +902,7 @@ function confirmedBy(
   companyId: string,
 ): Expression<SqlBool> {
   // Each table keeps the pseudonym and the company by these names.
-  const addressedIn = (
-    table: 'relay_contacts' | 'grant_requests' | 'access_uses' | 'access_findings',
-  ) =>
+  const addressedIn = (table: 'relay_contacts' | 'access_uses' | 'access_findings') =>
     eb.exists(
       eb
         .selectFrom(table)
@@ -912,7 +912,25 @@ function confirmedBy(
     );
   return eb.or([
     addressedIn('relay_contacts'),
-    addressedIn('grant_requests'),
+    // Not one a key signed once declared compromised: a thief's (it can no longer be granted).
+    eb.exists(
+      eb
+        .selectFrom('grant_requests')
+        .select(sql.lit(1).as('one'))
+        .where('grant_requests.pseudonym', '=', eb.ref('s.pseudonym'))
+        .where('grant_requests.company_id', '=', companyId)
+        .where((w) =>
+          w.not(
+            w.exists(
+              w
+                .selectFrom('company_keys')
+                .select(sql.lit(1).as('one'))
+                .whereRef('company_keys.kid', '=', 'grant_requests.signer')
+                .whereRef('company_keys.compromised_since', '<=', 'grant_requests.iat'),
+            ),
+          ),
+        ),
+    ),
     addressedIn('access_uses'),
     addressedIn('access_findings'),
     eb(

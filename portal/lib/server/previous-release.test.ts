@@ -160,43 +160,46 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
       ),
       201,
     );
-    // Today's services write `revocations.ack_deadline` (migration 0019): the row is written
-    // through them with the column there, then left in the previous release's shape without it.
-    const revocation = await inPreviousShape(tdb.cdb.db, 'revocations', 'ack_deadline', async () =>
-      expectJson<Receipt>(
-        await post(
-          revocationsRoute.POST,
-          '/api/v1/revocations',
-          await sign(
-            'revocation',
-            {
-              ...claims(clock, customers[2]!.id, company.id),
-              grants: [{ grantSha256: grants[2]! }],
-            },
-            customers[2]!.keyPair,
-          ),
+    const revocation = await expectJson<Receipt>(
+      await post(
+        revocationsRoute.POST,
+        '/api/v1/revocations',
+        await sign(
+          'revocation',
+          {
+            ...claims(clock, customers[2]!.id, company.id),
+            grants: [{ grantSha256: grants[2]! }],
+          },
+          customers[2]!.keyPair,
         ),
-        201,
       ),
+      201,
     );
-    const offers = [
-      await expectJson<{ id: string }>(
-        await post(
-          offersRoute.POST,
-          '/api/v1/offers',
-          await offerToken(company, customers[0]!, grants[0]!, clock),
+    // Today's services write `relay_contacts.signer` and `signed_at` (migration 0020): the rows
+    // are written through them with the columns there, then left in the previous release's shape.
+    const offers = await inPreviousShape(
+      tdb.cdb.db,
+      'relay_contacts',
+      ['signer', 'signed_at'],
+      async () => [
+        await expectJson<{ id: string }>(
+          await post(
+            offersRoute.POST,
+            '/api/v1/offers',
+            await offerToken(company, customers[0]!, grants[0]!, clock),
+          ),
+          201,
         ),
-        201,
-      ),
-      await expectJson<{ id: string }>(
-        await post(
-          offersRoute.POST,
-          '/api/v1/offers',
-          await offerToken(company, customers[0]!, grants[0]!, clock),
+        await expectJson<{ id: string }>(
+          await post(
+            offersRoute.POST,
+            '/api/v1/offers',
+            await offerToken(company, customers[0]!, grants[0]!, clock),
+          ),
+          201,
         ),
-        201,
-      ),
-    ];
+      ],
+    );
     const sequencedBefore = [registration.sha256, request.sha256, ...grants, refusal.sha256];
     await log.sequencer.flush();
     const before = await receiptsOf(log, [...sequencedBefore, revocation.sha256]);
@@ -236,14 +239,21 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
       200,
     );
     expect(relationships.grants).toMatchObject([{ sha256: grants[2], status: 'revoked' }]);
-    // A revocation of the previous release keeps no deadline of its own: judged by the setting.
+    // A contact of the previous release keeps no signer: voided only while its offer is stored.
     expect(
       await tdb.cdb.db
-        .selectFrom('revocations')
-        .select('ack_deadline')
-        .where('sha256', '=', revocation.sha256)
-        .executeTakeFirstOrThrow(),
-    ).toEqual({ ack_deadline: null });
+        .selectFrom('relay_contacts')
+        .select(['signer', 'signed_at'])
+        .where(
+          'offer_sha256',
+          'in',
+          offers.map((o) => o.id),
+        )
+        .execute(),
+    ).toEqual([
+      { signer: null, signed_at: null },
+      { signer: null, signed_at: null },
+    ]);
     const inbox = await expectJson<{ items: { id: string; kind: string }[] }>(
       await get(
         inboxRoute.GET,
@@ -377,20 +387,25 @@ async function receiptsOf(log: ClearinghouseLog, shas: readonly string[]): Promi
 }
 
 /**
- * Runs `write` (today's services) with `column`, which a later migration adds to `table`, there
- * for the moment, then drops it again: what `write` stored is left in the previous release's
- * shape, and the migration under test adds the column to it.
+ * Runs `write` (today's services) with `columns`, which a later migration adds to `table`, there
+ * for the moment, then drops them again: what `write` stored is left in the previous release's
+ * shape, and the migration under test adds the columns to it. (A column's type does not matter:
+ * SQLite keeps what is written, and the test writes through today's services.)
  */
 async function inPreviousShape<T>(
   db: Kysely<Database>,
   table: string,
-  column: string,
+  columns: readonly string[],
   write: () => Promise<T>,
 ): Promise<T> {
-  await db.schema.alterTable(table).addColumn(column, 'bigint').execute();
+  for (const column of columns) {
+    await db.schema.alterTable(table).addColumn(column, 'text').execute();
+  }
   try {
     return await write();
   } finally {
-    await db.schema.alterTable(table).dropColumn(column).execute();
+    for (const column of columns) {
+      await db.schema.alterTable(table).dropColumn(column).execute();
+    }
   }
 }

@@ -66,6 +66,18 @@ export interface AccessUse {
 }
 
 /**
+ * The `access_uses` row a use counts in: `<grant sha256>:<purpose>:<categories sorted,
+ * comma-separated>`.
+ */
+export function accessUseId(use: {
+  grantSha256: string;
+  purpose: string;
+  dataCategories: readonly string[];
+}): string {
+  return `${use.grantSha256}:${use.purpose}:${[...use.dataCategories].sort().join(',')}`;
+}
+
+/**
  * Stores the in-scope uses of one access report inside its transaction: one row per grant,
  * purpose and category set, keeping the latest time and summing the counts (entries of the same
  * kind within the report are merged first: one statement may touch a row once).
@@ -83,7 +95,7 @@ export async function recordAccessUses(
   const rows = new Map<string, Database['access_uses']>();
   for (const use of uses) {
     const categories = [...use.dataCategories].sort();
-    const id = `${use.grantSha256}:${use.purpose}:${categories.join(',')}`;
+    const id = accessUseId(use);
     const seen = rows.get(id);
     if (seen !== undefined) {
       seen.at = Math.max(seen.at, use.at);

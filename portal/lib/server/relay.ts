@@ -31,6 +31,7 @@ import { durableTransaction } from './db/durable-transaction';
 import { onPostgres } from './db/postgres-batch';
 import { prepared, type Executor } from './db/prepared';
 import { appendFeedEvent, holdPseudonym, requireActiveCompanies } from './grant-effects';
+import { requireSignerNotCompromised } from './compromise';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
@@ -232,6 +233,8 @@ const insertContactQuery = prepared<
     pseudonym: string;
     grantSha256: string;
     acceptedAt: number;
+    signer: string;
+    signedAt: number;
   },
   never
 >((db, arg) =>
@@ -241,6 +244,8 @@ const insertContactQuery = prepared<
     pseudonym: arg('pseudonym'),
     grant_sha256: arg('grantSha256'),
     accepted_at: arg('acceptedAt'),
+    signer: arg('signer'),
+    signed_at: arg('signedAt'),
   }),
 );
 
@@ -567,6 +572,21 @@ export function createRelayService(
       .select('expires_at')
       .where('id', '=', sha256)
       .executeTakeFirst();
+    // Stored, yet neither waiting nor refused (a delivered or withdrawn item's JWS goes with it):
+    // a refusal a key compromise voided (compromise.ts). Its key signs nothing now.
+    if (item === undefined) {
+      const kept = await db
+        .selectFrom('messages')
+        .select('sha256')
+        .where('sha256', '=', sha256)
+        .executeTakeFirst();
+      if (kept !== undefined) {
+        throw new ProtocolError(
+          'ERR_JWS_KID_UNKNOWN',
+          'The key that signed this offer was declared compromised from before it was signed.',
+        );
+      }
+    }
     return {
       id: sha256,
       status: 'queued',
@@ -621,6 +641,8 @@ export function createRelayService(
       logged: false,
       apply: async (trx) => {
         refused = undefined;
+        // Before anything counts against the company (a refusal is a finding).
+        await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat);
         let seq = 0;
         // Judged as of now, inside the transaction, not as of the checks above: a revocation
         // stored meanwhile is dated by then at the latest, and so is in force at this moment.
@@ -679,6 +701,8 @@ export function createRelayService(
           pseudonym,
           grantSha256: payload.grantSha256,
           acceptedAt: acceptedMs,
+          signer: opened.kid,
+          signedAt: payload.iat,
         });
         await insertItemQuery.execute(trx, {
           id: opened.sha256,
@@ -782,6 +806,8 @@ export function createRelayService(
           // Counted after the mailbox's counter is taken (its row lock orders a pseudonym's
           // writes), so concurrent rewards cannot both see room for one. The mailbox is locked
           // before the company row, in the order an offer takes them (PostgreSQL: no deadlock).
+          // The signing key's row before both, as an offer holds it.
+          await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat);
           const seq = await nextSeq(trx, pseudonym);
           await requireActiveCompanies(trx, [company.id]);
           await requireRoomForReward(trx, pseudonym, company.id, nowMs);

@@ -253,6 +253,8 @@ describe.each(testDialects)('the hot paths on %s', (dialect) => {
       'select company_keys',
       'select grants',
       ...claimAndStore,
+      // the signing key's declared compromise, inside the transaction (compromise.ts)
+      'select company_keys',
       // the grant's revocations and its company's status again, inside the transaction: what
       // committed since the check above takes effect at once
       'select grants',

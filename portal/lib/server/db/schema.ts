@@ -545,6 +545,10 @@ export interface RelayContactsTable {
   pseudonym: string;
   grant_sha256: string;
   accepted_at: number;
+  /** `kid` of the key that signed the offer (migration 0020; null on older rows). */
+  signer: string | null;
+  /** The offer's `iat`, seconds (migration 0020; null on older rows). */
+  signed_at: number | null;
 }
 
 /** Offers the relay refused: a finding of the company and its `refusedRelayAttempts`. */

@@ -32,6 +32,7 @@ import {
   type TestPseudonym,
   type TestRegulator,
   blockedOrSettled,
+  compromisedWhile,
 } from '$lib/server/api-test-kit';
 import { newStaff } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
@@ -706,23 +707,16 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
           201,
         );
         const since = api.clock.seconds();
-        // The compromise's transaction (as companies.ts writes it) commits while the answer,
-        // checked against the key before, is on its way to be stored.
-        let answer: Promise<Response> | undefined;
-        await api.tdb.cdb.db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('company_keys')
-            .set({ retired_at: since, compromised_since: since })
-            .where('kid', '=', company.kid)
-            .execute();
-          answer = answerRequest(company, pseudonym.id, {
+        // The compromise commits while the answer, checked against the key before, is on its
+        // way to be stored.
+        const answer = await compromisedWhile(api.tdb.cdb.db, company.kid, since, () =>
+          answerRequest(company, pseudonym.id, {
             outcome: 'erased',
             requestSha256: request.sha256,
-          });
-          await blockedOrSettled(api.tdb.cdb.db, answer);
-        });
+          }),
+        );
         // Failed before: stored, the request answered for good by a voided key.
-        await expectProblem(await answer!, 401, 'ERR_JWS_KID_UNKNOWN');
+        await expectProblem(answer, 401, 'ERR_JWS_KID_UNKNOWN');
         expect((await obligationsView(pseudonym)).dataRequests).toMatchObject([
           { sha256: request.sha256, answer: null },
         ]);
@@ -1155,6 +1149,83 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         (await companyFindings(company)).filter((f) => f.type === 'access-out-of-scope'),
       ).toMatchObject([{ grantSha256, reason: 'after-revocation' }]);
     });
+
+    it('voids the findings and uses of a report signed with a key since declared compromised, and counts the others again', async () => {
+      const { company, grantSha256 } = await relationship();
+      const second = newCompany();
+      const keyChange = changeKeyOf(company);
+      await keyChange({ action: 'add', key: publicJwk(second.keyPair) });
+      const use = (at: number, count: number) => ({
+        grantSha256,
+        purpose: 'product_launch' as const,
+        dataCategories: ['address' as const],
+        at,
+        count,
+      });
+      const honestAt = api.clock.seconds();
+      const honest = await expectJson<Receipt>(
+        await reportAccess(company, [use(honestAt, 2)]),
+        201,
+      );
+      api.clock.advance(10);
+      const since = api.clock.seconds();
+      // A thief with the key reports the same use later and more often, and a use out of scope.
+      await expectJson(
+        await reportAccess(company, [
+          use(since, 5),
+          { ...use(since, 1), purpose: 'market_research' },
+        ]),
+        201,
+      );
+      const uses = () =>
+        api.tdb.cdb.db
+          .selectFrom('access_uses')
+          .select(['at', 'count', 'report_sha256'])
+          .where('grant_sha256', '=', grantSha256)
+          .execute();
+      const withSecond = { ...company, keyPair: second.keyPair };
+      const outOfScope = async () =>
+        (await companyFindings(withSecond)).filter((f) => f.type === 'access-out-of-scope');
+      expect(await uses()).toMatchObject([{ at: since, count: 7 }]);
+      expect(await outOfScope()).toHaveLength(1);
+
+      api.clock.advance(10);
+      await keyChange({ action: 'compromised', kid: company.kid, since }, second.keyPair);
+      // Failed before: the thief's finding counted against the company, its uses for the customer.
+      expect(await outOfScope()).toEqual([]);
+      expect(await uses()).toEqual([{ at: honestAt, count: 2, report_sha256: honest.sha256 }]);
+      // Reports with the good key count on from there.
+      const laterAt = api.clock.seconds();
+      const later = await expectJson<Receipt>(
+        await reportAccess(withSecond, [use(laterAt, 1)]),
+        201,
+      );
+      expect(await uses()).toEqual([{ at: laterAt, count: 3, report_sha256: later.sha256 }]);
+    });
+
+    it.runIf(dialect === 'postgres')(
+      'refuses a report whose key a compromise declared void while it was being stored, counting nothing',
+      async () => {
+        const { company, grantSha256 } = await relationship();
+        const since = api.clock.seconds();
+        const response = await compromisedWhile(api.tdb.cdb.db, company.kid, since, () =>
+          reportAccess(company, [
+            { grantSha256, purpose: 'product_launch', dataCategories: ['address'], at: since },
+            { grantSha256, purpose: 'market_research', dataCategories: ['address'], at: since },
+          ]),
+        );
+        // Failed before: its use and its finding stored after the compromise voided the others.
+        await expectProblem(response, 401, 'ERR_JWS_KID_UNKNOWN');
+        const stored = async (table: 'access_uses' | 'access_findings') =>
+          api.tdb.cdb.db
+            .selectFrom(table)
+            .select('id')
+            .where('grant_sha256', '=', grantSha256)
+            .execute();
+        expect(await stored('access_uses')).toEqual([]);
+        expect(await stored('access_findings')).toEqual([]);
+      },
+    );
 
     it('judges a report by the grants as they are when it is stored: a revocation committed after its checks counts', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
@@ -2100,6 +2171,74 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         };
         expect(await figure(), name).toMatchObject(expected);
       }
+    });
+
+    it('no longer counts as confirmed what a key signed once it was declared compromised', async () => {
+      const company = await register();
+      const second = newCompany();
+      const keyChange = changeKeyOf(company);
+      await keyChange({ action: 'add', key: publicJwk(second.keyPair) });
+      const figure = async () =>
+        expectJson<{ total: number; confirmed: number }>(
+          await get(boycottRoute.GET, `/api/v1/companies/${company.id}/boycott`, api.clock),
+          200,
+        );
+      const { grantSha256: someoneElses } = await relationship({ company });
+      const since = api.clock.seconds();
+      // A thief with the first key addresses four pseudonyms, each of which then blacklists it.
+      const acts: [boolean, (who: TestPseudonym, grantSha256: string) => Promise<unknown>][] = [
+        [true, async (who) => expectJson(await grantRequest(company, who.id), 201)],
+        [
+          false,
+          async (who, grantSha256) =>
+            expectJson(
+              await post(
+                offersRoute.POST,
+                '/api/v1/offers',
+                await offerEvidence(company, who.id, grantSha256),
+              ),
+              201,
+            ),
+        ],
+        [
+          false,
+          async (who) =>
+            expectProblem(
+              await post(
+                offersRoute.POST,
+                '/api/v1/offers',
+                await offerEvidence(company, who.id, someoneElses),
+              ),
+              403,
+              'ERR_OFFER_NOT_COVERED',
+            ),
+        ],
+        [
+          false,
+          async (_who, grantSha256) =>
+            expectJson(
+              await reportAccess(company, [
+                {
+                  grantSha256,
+                  purpose: 'product_launch',
+                  dataCategories: ['address'],
+                  at: api.clock.seconds(),
+                },
+              ]),
+              201,
+            ),
+        ],
+      ];
+      for (const [refuse, act] of acts) {
+        const { pseudonym, grantSha256 } = await relationship({ company, refuse });
+        await act(pseudonym, grantSha256);
+        await expectJson(await blacklist(pseudonym, company.id), 201);
+      }
+      expect(await figure()).toMatchObject({ total: 4, confirmed: 4 });
+      api.clock.advance(10);
+      await keyChange({ action: 'compromised', kid: company.kid, since }, second.keyPair);
+      // Failed before: the thief's contacts, refusals, requests and reports confirmed the boycotts.
+      expect(await figure()).toMatchObject({ total: 4, confirmed: 0 });
     });
 
     it('shows a brand signal as company-wide until the company declares that brand', async () => {

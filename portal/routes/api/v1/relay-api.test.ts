@@ -14,6 +14,7 @@ import { openMessage } from '$protocol/signed';
 import {
   beforeItsWrite,
   claims,
+  compromisedWhile,
   companyMessage,
   expectJson,
   expectProblem,
@@ -294,6 +295,21 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
     );
   }
 
+  /** Acknowledges everything in `pseudonym`'s inbox (the offers' JWS go, their contacts stay). */
+  async function acknowledgeAll(pseudonym: TestPseudonym): Promise<void> {
+    const page = await inbox(pseudonym);
+    await expectJson(
+      await del(
+        inboxRoute.DELETE,
+        inboxPath(pseudonym, `?through=${page.next}`),
+        api.clock,
+        { pseudonym: pseudonym.id },
+        pseudonym,
+      ),
+      200,
+    );
+  }
+
   async function refusalCount(companyId: string): Promise<number> {
     const body = await expectJson<{ trust: { refusedRelayAttempts: number } }>(
       await get(companyRoute.GET, `/api/v1/companies/${companyId}`, api.clock),
@@ -308,6 +324,29 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       200,
     );
     return body.events.map((e) => e.kind);
+  }
+
+  /** Posts a `company-key` message of `company`, signed with `keyPair`, dated `iat`. */
+  function keyChangeOf(company: TestCompany) {
+    return async (
+      body: Partial<Payload<'company-key'>>,
+      keyPair: TestCompany['keyPair'],
+      iat = api.clock.seconds(),
+    ) =>
+      post(
+        keysRoute.POST,
+        '/api/v1/companies/me/keys',
+        await sign(
+          'company-key',
+          {
+            ...claims(api.clock, company.id, testOrigin),
+            iat,
+            exp: iat + 600,
+            ...body,
+          } as Payload<'company-key'>,
+          keyPair,
+        ),
+      );
   }
 
   async function setStatus(companyId: string, status: 'active' | 'suspended'): Promise<void> {
@@ -704,17 +743,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         expect(ruleOf(capped)).toBe('contact_cap');
 
         // Delivered offers are deleted; their counts are not.
-        const page = await inbox(pseudonym);
-        await expectJson(
-          await del(
-            inboxRoute.DELETE,
-            inboxPath(pseudonym, `?through=${page.next}`),
-            api.clock,
-            { pseudonym: pseudonym.id },
-            pseudonym,
-          ),
-          200,
-        );
+        await acknowledgeAll(pseudonym);
         // One second before the first offer leaves the window: still capped.
         api.clock.ms = start + contactWindowMs - 1000;
         await expectProblem(
@@ -1467,25 +1496,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         try {
           const { company, pseudonym, grantSha256 } = await relationship();
           const second = newCompany();
-          const keyChange = async (
-            body: Partial<Payload<'company-key'>>,
-            keyPair: TestCompany['keyPair'],
-            iat = api.clock.seconds(),
-          ) =>
-            post(
-              keysRoute.POST,
-              '/api/v1/companies/me/keys',
-              await sign(
-                'company-key',
-                {
-                  ...claims(api.clock, company.id, testOrigin),
-                  iat,
-                  exp: iat + 600,
-                  ...body,
-                } as Payload<'company-key'>,
-                keyPair,
-              ),
-            );
+          const keyChange = keyChangeOf(company);
           await expectJson(
             await keyChange({ action: 'add', key: publicJwk(second.keyPair) }, company.keyPair),
             201,
@@ -1533,6 +1544,101 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         } finally {
           api.clock.ms = start;
         }
+      },
+    );
+  });
+
+  // ----- a key declared compromised ------------------------------------------------------------
+
+  describe('a company key declared compromised', () => {
+    it('voids the offers, rewards, refusals and contacts the key signed since, and nothing it signed before', async () => {
+      const { company, pseudonym, grantSha256 } = await relationship();
+      const other = await relationship(plainScope(), company);
+      const second = newCompany();
+      const keyChange = keyChangeOf(company);
+      await expectJson(
+        await keyChange({ action: 'add', key: publicJwk(second.keyPair) }, company.keyPair),
+        201,
+      );
+      // Before the compromise: one honest offer, delivered.
+      await expectJson(await sendOffer(await offerToken(company, pseudonym, grantSha256)), 201);
+      await acknowledgeAll(pseudonym);
+      api.clock.advance(10);
+      const since = api.clock.seconds();
+      // A thief with the key: an offer delivered, one refused over the cap, one refused for a
+      // grant of another pseudonym, a reward and an offer to another pseudonym still waiting.
+      await expectJson(await sendOffer(await offerToken(company, pseudonym, grantSha256)), 201);
+      await acknowledgeAll(pseudonym);
+      await expectProblem(
+        await sendOffer(await offerToken(company, pseudonym, grantSha256)),
+        403,
+        'ERR_CONTACT_CAP_EXCEEDED',
+      );
+      const foreign = await offerToken(company, pseudonym, other.grantSha256);
+      await expectProblem(await sendOffer(foreign), 403, 'ERR_OFFER_NOT_COVERED');
+      await expectJson(
+        await post(
+          rewardsRoute.POST,
+          '/api/v1/rewards',
+          await rewardToken(company, pseudonym, grantSha256),
+        ),
+        201,
+      );
+      await expectJson(
+        await sendOffer(await offerToken(company, other.pseudonym, other.grantSha256)),
+        201,
+      );
+      expect(await refusalCount(company.id)).toBe(2);
+      expect((await inbox(pseudonym)).items).toHaveLength(1);
+      expect((await inbox(other.pseudonym)).items).toHaveLength(1);
+
+      api.clock.advance(10);
+      await expectJson(
+        await keyChange({ action: 'compromised', kid: company.kid, since }, second.keyPair),
+        201,
+      );
+
+      // Failed before: the thief's refusals stayed findings against the company ...
+      expect(await refusalCount(company.id)).toBe(0);
+      expect(await relayFindings(api.tdb.cdb.db, company.id)).toEqual([]);
+      // (A resend of a voided refusal is not answered as queued.)
+      await expectProblem(await sendOffer(foreign), 401, 'ERR_JWS_KID_UNKNOWN');
+      // ... what it queued stayed in the inboxes ...
+      expect((await inbox(pseudonym)).items).toEqual([]);
+      expect((await inbox(other.pseudonym)).items).toEqual([]);
+      // ... and its delivered offer took one of the two contacts a week: the honest one still
+      // counts, the thief's no longer does.
+      const withSecond = { ...company, keyPair: second.keyPair };
+      await expectJson(await sendOffer(await offerToken(withSecond, pseudonym, grantSha256)), 201);
+      await expectProblem(
+        await sendOffer(await offerToken(withSecond, pseudonym, grantSha256)),
+        403,
+        'ERR_CONTACT_CAP_EXCEEDED',
+      );
+      expect(await refusalCount(company.id)).toBe(1);
+    });
+
+    it.runIf(dialect === 'postgres')(
+      'refuses offers whose key a compromise declared void while they were being stored, counting nothing',
+      async () => {
+        const { company, pseudonym, grantSha256 } = await relationship();
+        const other = await relationship(plainScope(), company);
+        const since = api.clock.seconds();
+        const tokens = [
+          await offerToken(company, pseudonym, grantSha256),
+          await offerToken(company, pseudonym, other.grantSha256),
+        ];
+        // The compromise commits while the offers, checked against the key before, are on
+        // their way to be stored.
+        const sent = await compromisedWhile(api.tdb.cdb.db, company.kid, since, () =>
+          Promise.all(tokens.map((token) => sendOffer(token))),
+        );
+        // Failed before: one queued and one refused, a finding against the company.
+        for (const response of sent) {
+          await expectProblem(response, 401, 'ERR_JWS_KID_UNKNOWN');
+        }
+        expect(await refusalCount(company.id)).toBe(0);
+        expect((await inbox(pseudonym)).items).toEqual([]);
       },
     );
   });
