@@ -526,6 +526,47 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
     expect(deliveriesTo(path)).toHaveLength(1);
   });
 
+  it('resumes where it stopped when the company names its webhook again: not the whole feed again, nothing skipped', async () => {
+    const path = `/hooks/${dialect}/named-again`;
+    const company = await register(receiver.url(path));
+    let w = worker({ maxAttempts: 5 });
+    const delivered = await refusal(company);
+    expect(await w.tick()).toBe(1);
+    // One event is queued but not delivered (the receiver fails) when the webhook is removed,
+    // another comes while there is none.
+    const unsent = await refusal(company);
+    receiver.answers = [500];
+    expect(await w.tick()).toBe(1);
+    const rename = async (webhook: string | undefined) => {
+      api.clock.advance(1);
+      const token = await sign(
+        'company',
+        companyMessage(api.clock, company, webhook === undefined ? {} : { webhook }),
+        company.keyPair,
+      );
+      await expectJson(await post(companiesRoute.POST, '/api/v1/companies', token), 201);
+      await w.tick();
+    };
+    await rename(undefined);
+    const meanwhile = await refusal(company);
+    expect(await w.tick()).toBe(0);
+    // Named again after more than a week: the delivered delivery's row is gone (a new worker's
+    // first round deletes what is past its retention), which kept its event from going again.
+    api.clock.advance(8 * 86_400);
+    w = worker({ maxAttempts: 5 });
+    expect(await w.tick()).toBe(0);
+    await rename(receiver.url(path));
+    const later = await refusal(company);
+    api.clock.advance(60);
+    for (let i = 0; i < 5; i++) await w.tick();
+    // Failed before: the removal deleted the endpoint's place, and the first event came again.
+    const sent = deliveriesTo(path).map((r) => r.delivery.event.sha256);
+    expect(sent.filter((sha256) => sha256 === delivered)).toHaveLength(1);
+    expect(new Set(sent)).toEqual(new Set([delivered, unsent, meanwhile, later]));
+    // The failed attempt (before the removal) was the only one sent twice.
+    expect(sent.filter((sha256) => sha256 === unsent)).toHaveLength(2);
+  });
+
   it('sends each event once when two nodes run a worker at the same time', async () => {
     const path = `/hooks/${dialect}/two-nodes`;
     const company = await register(receiver.url(path));

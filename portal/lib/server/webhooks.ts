@@ -53,6 +53,7 @@ import {
 export interface WebhookTables {
   webhook_endpoints: {
     company_id: string;
+    /** The webhook's address; empty once the company removed it (the row keeps `last_seq`). */
     url: string;
     last_seq: number;
     updated_at: number;
@@ -77,6 +78,9 @@ export interface WebhookTables {
 }
 
 type WebhookDb = Kysely<Database & WebhookTables>;
+
+/** `webhook_endpoints.url` of a webhook the company removed (the row keeps its `last_seq`). */
+const removedUrl = '';
 
 /** The header that carries the detached signature. */
 export const signatureHeader = 'clearinghouse-signature';
@@ -338,8 +342,9 @@ export async function webhookFindings(
     type: 'webhook-delivery-failed',
     eventSha256: row.sha256,
     cursor: String(row.seq),
-    // The address that failed; rows from before migration 0015 have only the current one.
-    url: row.last_url ?? row.url ?? '',
+    // The address that failed; rows from before migration 0015 have only the current one (none
+    // once the webhook was removed).
+    url: row.last_url ?? row.url ?? removedUrl,
     attempts: Number(row.attempts),
     lastError: row.last_error ?? 'unknown',
     failedAt: Number(row.finished_at ?? 0),
@@ -538,7 +543,10 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         rows.map((row) => row.id),
       )
       .execute();
-    const current = new Map(endpoints.map((e) => [e.company_id, e.url]));
+    // A removed webhook keeps its row with no address (`removedUrl`), and so its place in the feed.
+    const current = new Map(
+      endpoints.map((e) => [e.company_id, e.url === removedUrl ? undefined : e.url]),
+    );
     for (const row of rows) {
       const url = webhookOf(row.profile);
       if (url === current.get(row.id)) continue;
@@ -551,11 +559,38 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
             .execute(),
         );
       } else {
-        // The company removed its webhook: what is still queued for it will not be sent. The
-        // endpoint's row goes first, as a delivery's claim takes it before the delivery's row, so
-        // the two never wait for each other in opposite order (PostgreSQL).
+        // The company removed its webhook: what is still queued for it is not sent. The row stays
+        // without an address, its place moved back before the first event not yet sent, so that
+        // a webhook named again later resumes there: not the whole feed again, as for a first
+        // webhook, and nothing skipped. The endpoint's row is written first, as a delivery's
+        // claim takes it before the delivery's row, so the two never wait for each other in
+        // opposite order (PostgreSQL).
         await write(async (trx) => {
-          await trx.deleteFrom('webhook_endpoints').where('company_id', '=', row.id).execute();
+          const unsent = await trx
+            .selectFrom('webhook_deliveries')
+            .select((eb) => eb.fn.min('seq').as('seq'))
+            .where('company_id', '=', row.id)
+            .where('status', '=', 'pending')
+            .executeTakeFirst();
+          const first = unsent?.seq == null ? undefined : Number(unsent.seq);
+          await trx
+            .updateTable('webhook_endpoints')
+            .set((eb) => ({
+              url: removedUrl,
+              updated_at: now(),
+              ...(first === undefined
+                ? {}
+                : {
+                    last_seq: eb
+                      .case()
+                      .when('last_seq', '>=', first)
+                      .then(first - 1)
+                      .else(eb.ref('last_seq'))
+                      .end(),
+                  }),
+            }))
+            .where('company_id', '=', row.id)
+            .execute();
           await trx
             .deleteFrom('webhook_deliveries')
             .where('company_id', '=', row.id)
@@ -581,6 +616,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
           .where('d.status', '=', 'pending')
           .as('pending'),
       ])
+      .where('w.url', '<>', removedUrl)
       .where((eb) =>
         eb.exists(
           eb
@@ -651,6 +687,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as w', 'w.company_id', 'd.company_id')
       .select((eb) => ['d.company_id', eb.fn.min('d.next_attempt_at').as('due')])
+      .where('w.url', '<>', removedUrl)
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now())
       .groupBy('d.company_id')
@@ -820,6 +857,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         'm.jws',
       ])
       .where('d.company_id', '=', company)
+      .where('w.url', '<>', removedUrl)
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now())
       .orderBy('d.next_attempt_at')
