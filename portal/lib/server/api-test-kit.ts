@@ -21,6 +21,7 @@ import type { MessageKind, Payload, Scope } from '$protocol/messages';
 import { signMessage } from '$protocol/signed';
 import { signCompact } from '$protocol/jws';
 import { ready } from '$protocol/sodium';
+import { lockKey } from './compromise';
 import { createDurableWriter, type DurableWriter } from './db/durable-writer';
 import { migrateToLatest } from './db/migrate';
 import type { Database, DatabaseDialect } from './db/schema';
@@ -436,8 +437,8 @@ export async function sessionsWaitingForLock(db: Kysely<Database>): Promise<numb
 }
 
 /**
- * Declares company key `kid` compromised since `since` (its row as companies.ts writes it, nothing
- * voided) in a transaction that commits only once `attempt` waits for that row or has settled
+ * Declares company key `kid` compromised since `since` (its lock and row as companies.ts and
+ * compromise.ts take and write them, nothing voided) in a transaction that commits only once `attempt` waits for that row or has settled
  * (PostgreSQL): the race of a message checked against the key before, stored after. Answers
  * what `attempt` answered.
  *
@@ -454,6 +455,7 @@ export async function compromisedWhile<T>(
 ): Promise<T> {
   let pending: Promise<T> | undefined;
   await db.transaction().execute(async (trx) => {
+    await lockKey(trx, kid, 'exclusive');
     await trx
       .updateTable('company_keys')
       .set({ retired_at: since, compromised_since: since })

@@ -19,11 +19,8 @@
 import { sql, type SqlBool, type Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
-import { parseMessage, type Payload } from '$protocol/messages';
-import { peekClaims } from './auth/signatures';
 import type { Database } from './db/schema';
 import { onPostgres } from './db/postgres-batch';
-import { accessUseId, recordAccessUses, type AccessUse } from './pseudonym-activity';
 
 /** How many ids one `IN` list carries (SQLite binds at most 32,766 parameters). */
 const chunkSize = 500;
@@ -37,9 +34,9 @@ function* chunks<T>(ids: readonly T[]): Generator<T[]> {
  * Refuses, inside the transaction that stores it, a message signed by company key `kid` that a
  * compromise declared since its `iat` has voided meanwhile. The message was checked against the
  * key before; a compromise stored between that check and this commit voids only what was stored
- * before it, so one stored after it would stand. On PostgreSQL the key's row is held until this
- * commits: a compromise committing meanwhile is seen, one coming later waits and then sees (and
- * voids) this message. A staff key (not a company key) is not affected.
+ * before it, so one stored after it would stand. On PostgreSQL the key is held until this
+ * commits ({@link lockKey}): a compromise committing meanwhile is seen, one coming later waits
+ * and then sees (and voids) this message. A staff key (not a company key) is not affected.
  *
  * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` when the key was declared compromised since `iat`.
  * @example
@@ -53,18 +50,36 @@ export async function requireSignerNotCompromised(
   kid: string,
   iat: number,
 ): Promise<void> {
-  const query = trx
+  await lockKey(trx, kid, 'shared');
+  const row = await trx
     .selectFrom('company_keys')
     .select('compromised_since')
     .where('kid', '=', kid)
-    .where('company_id', '=', companyId);
-  const row = await (onPostgres(trx) ? query.forShare() : query).executeTakeFirst();
+    .where('company_id', '=', companyId)
+    .executeTakeFirst();
   if (row?.compromised_since != null && Number(row.compromised_since) <= iat) {
     throw new ProtocolError(
       'ERR_JWS_KID_UNKNOWN',
       'The key that signed this message was declared compromised from before it was signed.',
     );
   }
+}
+
+/**
+ * On PostgreSQL, a transaction-scoped advisory lock on company key `kid`: `shared` by each
+ * message that counts only if its key was not declared compromised when it was stored,
+ * `exclusive` by the declaration, so the two never commit past each other. An advisory lock
+ * rather than a row lock: every offer of a company is signed with the same key, and share locks
+ * of many transactions on one row cost PostgreSQL a multixact each. SQLite has one writer.
+ */
+export async function lockKey(
+  trx: Transaction<Database>,
+  kid: string,
+  mode: 'shared' | 'exclusive',
+): Promise<void> {
+  if (!onPostgres(trx)) return;
+  const lock = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await sql`select ${sql.raw(lock)}(hashtextextended(${kid}, 0))`.execute(trx);
 }
 
 /** Which key, and since when (epoch seconds, compared with each message's `iat`). */
@@ -91,6 +106,7 @@ export async function voidSignedSince(
   compromise: Compromise,
 ): Promise<void> {
   const { companyId, kid, since } = compromise;
+  await lockKey(trx, kid, 'exclusive');
   /** Whether the message `column` names was signed by the compromised key since `since`. */
   const signedSince = (column: 'data_requests.answer_sha256' | 'revocations.ack_sha256') =>
     sql<SqlBool>`exists (select 1 from messages m where m.sha256 = ${sql.ref(column)}
@@ -115,132 +131,92 @@ export async function voidSignedSince(
 
   const signed = await trx
     .selectFrom('messages')
-    .select(['sha256', 'kind', 'jws'])
+    .select(['sha256', 'kind'])
     .where('company_id', '=', companyId)
     .where('received_at', '>=', (since - CLOCK_SKEW_SECONDS) * 1000)
     .where('signer', '=', kid)
     .where('iat', '>=', since)
     .where('kind', 'in', ['offer', 'reward', 'access'])
+    .orderBy('sha256')
     .execute();
+  // In the order of their keys, as every list below: rows locked in one order (PostgreSQL).
   const relayed = signed.filter((m) => m.kind !== 'access').map((m) => m.sha256);
   for (const ids of chunks(relayed)) {
     await trx.deleteFrom('relay_contacts').where('offer_sha256', 'in', ids).execute();
-    // A refused offer's JWS stays: the company's feed names it (`offer-refused`), and it shows
-    // what the thief tried (`compromised-messages`).
+    // The JWS of a refused or withdrawn offer or reward stays: it shows what the thief sent
+    // (`compromised-messages`), and the company's feed names a refused one (`offer-refused`).
     await trx.deleteFrom('relay_refusals').where('offer_sha256', 'in', ids).execute();
-    const waiting = await trx
-      .deleteFrom('relay_items')
-      .where('id', 'in', ids)
-      .returning('id')
-      .execute();
-    // What waited goes with its JWS, as a delivered offer's does.
-    if (waiting.length > 0) {
-      await trx
-        .deleteFrom('messages')
-        .where(
-          'sha256',
-          'in',
-          waiting.map((row) => row.id),
-        )
-        .execute();
-    }
+    await trx.deleteFrom('relay_items').where('id', 'in', ids).execute();
   }
-  // Contacts of offers delivered since (their JWS already gone), through the company's grants
-  // and the time the relay accepted them (`relay_contacts_grant_idx`).
+  // Contacts of offers delivered since, whose JWS is gone (`relay_contacts_signer_idx`).
   await trx
     .deleteFrom('relay_contacts')
-    .where('grant_sha256', 'in', (eb) =>
-      eb.selectFrom('grants').select('grants.sha256').where('grants.company_id', '=', companyId),
-    )
-    .where('accepted_at', '>=', (since - CLOCK_SKEW_SECONDS) * 1000)
     .where('signer', '=', kid)
     .where('signed_at', '>=', since)
     .execute();
 
-  const reports = signed.filter((m) => m.kind === 'access');
+  const reports = signed.filter((m) => m.kind === 'access').map((m) => m.sha256);
   if (reports.length > 0) await voidAccessReports(trx, companyId, reports);
 }
 
-/** The entries of access report `jws` that were in scope: those with no finding of their own. */
-async function inScopeEntries(
-  trx: Transaction<Database>,
-  reports: readonly { sha256: string; jws: string }[],
-): Promise<Map<string, { index: number; entry: AccessEntry }[]>> {
-  const findings = new Set<string>();
-  for (const ids of chunks(reports.map((r) => r.sha256))) {
-    const rows = await trx
-      .selectFrom('access_findings')
-      .select('id')
-      .where('report_sha256', 'in', ids)
-      .execute();
-    for (const row of rows) findings.add(row.id);
-  }
-  const result = new Map<string, { index: number; entry: AccessEntry }[]>();
-  for (const report of reports) {
-    const payload = parseMessage('access', peekClaims(report.jws).payload);
-    result.set(
-      report.sha256,
-      payload.entries
-        .map((entry, index) => ({ index, entry }))
-        .filter(({ index }) => !findings.has(`${report.sha256}:${index}`)),
-    );
-  }
-  return result;
-}
-
-type AccessEntry = Payload<'access'>['entries'][number];
-
 /**
- * Voids access reports: their findings go, and every in-scope use they counted is counted again
- * from the company's remaining reports (`access_uses` keeps a sum and a latest time per grant,
- * purpose and categories, which cannot be taken apart again).
+ * Voids access reports: their findings go, and so do their shares of the uses in `access_uses`
+ * (`access_use_reports`, migration 0020), each use then summed again from the shares of the
+ * reports that stay. A use no report stays for goes. A use's latest report is the one naming its
+ * latest time (of two at the same time, the greater hash).
  */
 async function voidAccessReports(
   trx: Transaction<Database>,
   companyId: string,
-  voided: readonly { sha256: string; jws: string }[],
+  voided: readonly string[],
 ): Promise<void> {
   const touched = new Set<string>();
-  for (const entries of (await inScopeEntries(trx, voided)).values()) {
-    for (const { entry } of entries) touched.add(accessUseId(entry));
-  }
-  for (const ids of chunks(voided.map((r) => r.sha256))) {
+  for (const ids of chunks(voided)) {
     await trx.deleteFrom('access_findings').where('report_sha256', 'in', ids).execute();
-  }
-  if (touched.size === 0) return;
-  const pseudonyms = new Map<string, string>();
-  for (const ids of chunks([...touched])) {
-    const rows = await trx
-      .deleteFrom('access_uses')
-      .where('company_id', '=', companyId)
-      .where('id', 'in', ids)
-      .returning(['grant_sha256', 'pseudonym'])
+    const shares = await trx
+      .deleteFrom('access_use_reports')
+      .where('report_sha256', 'in', ids)
+      .returning('use_id')
       .execute();
-    for (const row of rows) pseudonyms.set(row.grant_sha256, row.pseudonym);
+    for (const share of shares) touched.add(share.use_id);
   }
-  const voidedIds = new Set(voided.map((r) => r.sha256));
-  const remaining = (
-    await trx
-      .selectFrom('messages')
-      .select(['sha256', 'jws'])
-      .where('company_id', '=', companyId)
-      .where('kind', '=', 'access')
-      .execute()
-  ).filter((m) => !voidedIds.has(m.sha256));
-  for (const [reportSha256, entries] of await inScopeEntries(trx, remaining)) {
-    const uses: AccessUse[] = [];
-    for (const { entry } of entries) {
-      const pseudonym = pseudonyms.get(entry.grantSha256);
-      if (pseudonym === undefined || !touched.has(accessUseId(entry))) continue;
-      uses.push({
-        pseudonym,
-        grantSha256: entry.grantSha256,
-        purpose: entry.purpose,
-        dataCategories: entry.dataCategories,
-        at: entry.at,
-        count: entry.count ?? 1,
-      });
+  for (const ids of chunks([...touched].sort())) {
+    const left = await trx
+      .selectFrom('access_use_reports')
+      .select(['use_id', 'report_sha256', 'at', 'count'])
+      .where('use_id', 'in', ids)
+      .execute();
+    const sums = new Map<string, { at: number; count: number; report: string }>();
+    for (const share of left) {
+      const at = Number(share.at);
+      const sum = sums.get(share.use_id);
+      if (sum === undefined) {
+        sums.set(share.use_id, { at, count: Number(share.count), report: share.report_sha256 });
+        continue;
+      }
+      sum.count += Number(share.count);
+      if (at > sum.at || (at === sum.at && share.report_sha256 > sum.report)) {
+        sum.at = at;
+        sum.report = share.report_sha256;
+      }
     }
-    await recordAccessUses(trx, { reportSha256, companyId }, uses);
+    const gone = ids.filter((id) => !sums.has(id));
+    if (gone.length > 0) {
+      await trx
+        .deleteFrom('access_uses')
+        .where('company_id', '=', companyId)
+        .where('id', 'in', gone)
+        .execute();
+    }
+    for (const id of ids) {
+      const sum = sums.get(id);
+      if (sum === undefined) continue;
+      await trx
+        .updateTable('access_uses')
+        .set({ at: sum.at, count: sum.count, report_sha256: sum.report })
+        .where('company_id', '=', companyId)
+        .where('id', '=', id)
+        .execute();
+    }
   }
 }

@@ -115,6 +115,20 @@ export async function recordAccessUses(
     });
   }
   if (rows.size === 0) return;
+  // Each report's share of each use, so that a report voided later (compromise.ts) can be taken
+  // out of the sums again.
+  await trx
+    .insertInto('access_use_reports')
+    .values(
+      [...rows.values()].map((row) => ({
+        use_id: row.id,
+        report_sha256: report.reportSha256,
+        at: row.at,
+        count: row.count,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['use_id', 'report_sha256']).doNothing())
+    .execute();
   const at = sql.ref('access_uses.at');
   await trx
     .insertInto('access_uses')

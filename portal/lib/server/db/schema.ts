@@ -48,6 +48,8 @@ export interface Database {
   access_findings: AccessFindingsTable;
   /** The latest in-scope use per grant, purpose and categories (migration 0011_access_uses). */
   access_uses: AccessUsesTable;
+  /** Each report's share of each row of `access_uses` (migration 0020). */
+  access_use_reports: AccessUseReportsTable;
   complaints: ComplaintsTable;
   suspensions: SuspensionsTable;
   blacklist_signals: BlacklistSignalsTable;
@@ -468,6 +470,21 @@ export interface AccessUsesTable {
   count: number;
   /** The report that named the latest use. */
   report_sha256: string;
+}
+
+/**
+ * One access report's share of one row of `access_uses`: its uses of that kind merged (the latest
+ * time, the sum of the counts). The row is the sum of its shares, so a report voided by a key
+ * compromise can be taken out again (compromise.ts). Rows of `access_uses` from before migration
+ * 0020 have one share, their whole sum under their latest report.
+ */
+export interface AccessUseReportsTable {
+  /** `access_uses.id`. */
+  use_id: string;
+  report_sha256: string;
+  /** Epoch seconds. */
+  at: number;
+  count: number;
 }
 
 /** Complaints and the regulator's decision about each. */

@@ -1201,6 +1201,26 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         201,
       );
       expect(await uses()).toEqual([{ at: laterAt, count: 3, report_sha256: later.sha256 }]);
+
+      // A second compromise, of the second key: only its report goes; the thief's report voided
+      // before stays out of the sums, and its use out of scope stays no use at all.
+      const third = newCompany();
+      await keyChange({ action: 'add', key: publicJwk(third.keyPair) }, second.keyPair);
+      api.clock.advance(10);
+      await keyChange({ action: 'compromised', kid: second.kid, since: laterAt }, third.keyPair);
+      expect(await uses()).toEqual([{ at: honestAt, count: 2, report_sha256: honest.sha256 }]);
+      const withThird = { ...company, keyPair: third.keyPair };
+      expect(
+        (await companyFindings(withThird)).filter((f) => f.type === 'access-out-of-scope'),
+      ).toEqual([]);
+      expect(
+        await api.tdb.cdb.db
+          .selectFrom('access_uses')
+          .select('id')
+          .where('grant_sha256', '=', grantSha256)
+          .where('purpose', '=', 'market_research')
+          .execute(),
+      ).toEqual([]);
     });
 
     it.runIf(dialect === 'postgres')(

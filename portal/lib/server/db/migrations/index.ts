@@ -19,7 +19,7 @@ import { relayContactsPseudonym } from './0016_relay_contacts_pseudonym';
 import { complaintEvidenceKinds } from './0017_complaint_evidence_kinds';
 import { webhookTurns } from './0018_webhook_turns';
 import { revocationDeadline } from './0019_revocation_deadline';
-import { relayContactSigner } from './0020_relay_contact_signer';
+import { compromiseVoiding } from './0020_compromise_voiding';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -50,6 +50,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0017_complaint_evidence_kinds': complaintEvidenceKinds(dialect),
     '0018_webhook_turns': webhookTurns(dialect),
     '0019_revocation_deadline': revocationDeadline(dialect),
-    '0020_relay_contact_signer': relayContactSigner(dialect),
+    '0020_compromise_voiding': compromiseVoiding(dialect),
   };
 }
