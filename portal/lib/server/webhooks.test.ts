@@ -20,6 +20,7 @@ import { base64urlEncode } from '$protocol/encoding';
 import { publicJwk, type Ed25519PublicJwk } from '$protocol/keys';
 import type { Payload } from '$protocol/messages';
 import {
+  blockedOrSettled,
   claims,
   companyMessage,
   expectJson,
@@ -566,6 +567,59 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
     // The failed attempt (before the removal) was the only one sent twice.
     expect(sent.filter((sha256) => sha256 === unsent)).toHaveLength(2);
   });
+
+  it.runIf(dialect === 'postgres')(
+    'does not move the place forward past a removal another node committed while it queued',
+    async () => {
+      const path = `/hooks/${dialect}/removed-meanwhile`;
+      const company = await register(receiver.url(path));
+      const w = worker({ maxAttempts: 5 });
+      await refusal(company);
+      expect(await w.tick()).toBe(1);
+      // The second event fails and waits; a third is not queued yet.
+      await refusal(company);
+      receiver.answers = [500];
+      expect(await w.tick()).toBe(1);
+      await refusal(company);
+      const place = async () =>
+        (
+          await tables()
+            .selectFrom('webhook_endpoints')
+            .select(['last_seq', 'url'])
+            .where('company_id', '=', company.id)
+            .executeTakeFirstOrThrow()
+        ).last_seq;
+      expect(Number(await place())).toBe(2);
+      // Another node removes the webhook (as applyRegistrations writes it) while this one
+      // queues the third event.
+      let round: Promise<number> | undefined;
+      await tables()
+        .transaction()
+        .execute(async (trx) => {
+          await trx
+            .updateTable('webhook_endpoints')
+            .set({ url: '', last_seq: 1 })
+            .where('company_id', '=', company.id)
+            .execute();
+          await trx
+            .deleteFrom('webhook_deliveries')
+            .where('company_id', '=', company.id)
+            .where('status', '=', 'pending')
+            .execute();
+          round = w.tick();
+          await blockedOrSettled(api.tdb.cdb.db, round);
+        });
+      await round;
+      // Failed before: the place moved on to 3, and the dropped second event was never sent.
+      expect(Number(await place())).toBe(1);
+      // (The registration still names the webhook: the next rounds take it up again and send
+      // the second and third events.)
+      api.clock.advance(60);
+      for (let i = 0; i < 3; i++) await w.tick();
+      // The second twice: its failed attempt, then again.
+      expect(deliveriesTo(path).map((d) => d.delivery.event.cursor)).toEqual(['1', '2', '2', '3']);
+    },
+  );
 
   it('sends each event once when two nodes run a worker at the same time', async () => {
     const path = `/hooks/${dialect}/two-nodes`;

@@ -82,6 +82,9 @@ type WebhookDb = Kysely<Database & WebhookTables>;
 /** `webhook_endpoints.url` of a webhook the company removed (the row keeps its `last_seq`). */
 const removedUrl = '';
 
+/** The endpoint's place in the feed changed while a round queued events: those roll back. */
+class PlaceMoved extends Error {}
+
 /** The header that carries the detached signature. */
 export const signatureHeader = 'clearinghouse-signature';
 /** `typ` of the detached JWS. */
@@ -651,6 +654,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       if (events.length === 0) continue;
       const at = now();
       const highest = Number(events[events.length - 1]!.seq);
+      const read = Number(company.last_seq);
       await write(async (trx) => {
         await trx
           .insertInto('webhook_deliveries')
@@ -669,12 +673,20 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
           )
           .onConflict((c) => c.column('id').doNothing())
           .execute();
-        await trx
+        // Only from the place read above, and only while the webhook is there: a removal that
+        // committed meanwhile (another node) moved the place back before what it dropped, and
+        // moving it forward again would skip those events. Then nothing of this is kept.
+        const updated = await trx
           .updateTable('webhook_endpoints')
           .set({ last_seq: highest })
           .where('company_id', '=', company.company_id)
-          .where('last_seq', '<', highest)
-          .execute();
+          .where('last_seq', '=', read)
+          .where('url', '<>', removedUrl)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) throw new PlaceMoved();
+      }).catch((error: unknown) => {
+        // Another node queued them, or the webhook went: the next round reads the place again.
+        if (!(error instanceof PlaceMoved)) throw error;
       });
     }
   }
