@@ -200,6 +200,18 @@ describe('activeGrant', () => {
     });
   });
 
+  it('does not apply a revocation of all grants to a grant given after it', () => {
+    // The customer revoked everything, was asked again later and granted anew.
+    const all = { ...revocation, grants: 'all' as const, iat: grant.iat - 86_400 };
+    const active = activeGrant(grant, grantSha256, [all]);
+    expect(active.revocations).toEqual([]);
+    expect(checkCoverage(active, query)).toEqual({ covered: true });
+    // Signed in the same second as the grant: it applies (the revocation wins a tie).
+    expect(activeGrant(grant, grantSha256, [{ ...all, iat: grant.iat }]).revocations).toEqual([
+      { at: grant.iat },
+    ]);
+  });
+
   it('keeps the purposes of a partial revocation', () => {
     const partial = { ...revocation, grants: [{ grantSha256, purposes: ['win_back' as const] }] };
     const active = activeGrant(grant, grantSha256, [partial]);

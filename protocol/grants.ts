@@ -78,7 +78,7 @@ export interface ActiveGrant {
 /**
  * Builds an {@link ActiveGrant} from a grant, its hash and the revocation payloads seen for the
  * same pseudonym. Revocations by another signer or to another company are ignored: they cannot
- * speak for this grant.
+ * speak for this grant; so is a revocation of `all` signed before the grant.
  *
  * @example
  * ```ts
@@ -95,7 +95,9 @@ export function activeGrant(
   for (const r of revocations) {
     if (r.iss !== grant.iss || r.aud !== grant.aud) continue;
     if (r.grants === 'all') {
-      applying.push({ at: r.iat });
+      // "All" is every grant given by then: a grant given later (the customer asked again and
+      // granted) is not revoked by it, as the clearinghouse revokes only the grants it holds.
+      if (grant.iat <= r.iat) applying.push({ at: r.iat });
       continue;
     }
     for (const g of r.grants) {

@@ -817,11 +817,16 @@ export function createConsentService(
               a.grantSha256 < b.grantSha256 ? -1 : a.grantSha256 > b.grantSha256 ? 1 : 0,
             );
             for (const item of items) {
-              const grant = await trx
+              const query = trx
                 .selectFrom('grants')
                 .select(['purposes', 'revoked_purposes', 'revoked_at'])
-                .where('sha256', '=', item.grantSha256)
-                .executeTakeFirstOrThrow();
+                .where('sha256', '=', item.grantSha256);
+              // Held on PostgreSQL until this commits: the purposes are merged here and written
+              // back whole, so another node's revocation of other purposes of the same grant,
+              // committing meanwhile, must be read first, not overwritten.
+              const grant = await (
+                onPostgres(trx) ? query.forNoKeyUpdate() : query
+              ).executeTakeFirstOrThrow();
               if (grant.revoked_at !== null) continue;
               const granted = JSON.parse(grant.purposes) as string[];
               const revoked = new Set<string>(

@@ -11,6 +11,7 @@ import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { publicJwk } from '$protocol/keys';
 import type { Payload } from '$protocol/messages';
 import {
+  blockedOrSettled,
   claims,
   companyMessage,
   exampleCompany,
@@ -1068,6 +1069,48 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       );
       expect(after.grants[0]!.status).toBe('revoked');
     });
+
+    it.runIf(dialect === 'postgres')(
+      'keeps both of two revocations of different purposes of one grant committing at once (two nodes)',
+      async () => {
+        const company = await register();
+        const scope = requestedScope(api.clock);
+        const second = { ...scope, purpose: 'service_support' as const };
+        const { sha256: requestSha256 } = await grantRequest(company, { scopes: [scope, second] });
+        const pseudonym = newPseudonym(company.id);
+        const granted = await expectJson<Receipt>(
+          await grant(pseudonym, company, requestSha256, {
+            scopes: [scope, second],
+            preferredChannel: 'email',
+          }),
+          201,
+        );
+        // Another node's revocation of product_launch writes the grant's row and has not
+        // committed yet when this one's revocation of service_support arrives.
+        let response: Promise<Response> | undefined;
+        await api.tdb.cdb.db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('grants')
+            .set({ revoked_purposes: JSON.stringify(['product_launch']) })
+            .where('sha256', '=', granted.sha256)
+            .execute();
+          response = revoke(pseudonym, company, [
+            { grantSha256: granted.sha256, purposes: ['service_support'] },
+          ]);
+          await blockedOrSettled(api.tdb.cdb.db, response);
+        });
+        expect((await response!).status).toBe(201);
+        // Failed before: the second write replaced the first, and product_launch was in force
+        // again. Both purposes revoked: the whole grant.
+        const row = await api.tdb.cdb.db
+          .selectFrom('grants')
+          .select(['revoked_purposes', 'revoked_at'])
+          .where('sha256', '=', granted.sha256)
+          .executeTakeFirstOrThrow();
+        expect(JSON.parse(row.revoked_purposes!)).toEqual(['product_launch', 'service_support']);
+        expect(row.revoked_at).not.toBeNull();
+      },
+    );
 
     it("refuses a grant that is not this pseudonym's, and a pseudonym never bound", async () => {
       const { company, pseudonym } = await relationship();

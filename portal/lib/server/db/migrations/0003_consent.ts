@@ -9,7 +9,8 @@ import type { DatabaseDialect } from '../schema';
  *
  * No customer name, e-mail, address or device id is stored here: customers appear only as
  * pseudonyms (`ps_…`) and their public keys. Times: `*_at` in milliseconds (the server's clock),
- * message times (`iat`, `until`, `ask_again_after`, `retired_at`, `compromised_since`) in seconds.
+ * message times (`iat`, `until`, `ask_again_after`, `retired_at`, `compromised_since`, and
+ * `grants.revoked_at`, the revoking message's time) in seconds.
  *
  * Migrations receive `Kysely<any>` on purpose (see 0001).
  */
