@@ -279,6 +279,27 @@ test.describe('the auditor', () => {
     await expect(again.getByTestId('key-changed')).toHaveText(t('de', 'portal.audit.keyChanged'));
     await expect(again.getByTestId('evidence').locator('li')).toHaveCount(2);
     await german.close();
+
+    // The operator announced the new key: the auditor pins it, after a second question (a
+    // cancel keeps everything and gives the focus back), by keyboard.
+    await page.getByTestId('repin').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByText(t('en', 'portal.audit.repin.confirm'))).toBeVisible();
+    await page.getByRole('button', { name: t('en', 'portal.audit.repin.no') }).click();
+    await expect(page.getByTestId('repin')).toBeFocused();
+    expect((await stored())!.pin.logVerifierKey).toBe(pinned);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('repin-confirm')).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('checkpoint-verified')).toBeVisible();
+    await expect(page.getByTestId('key-changed')).toHaveCount(0);
+    expect((await stored())!.pin.logVerifierKey).toBe(served);
+    // The old key and its checkpoint are remembered, the evidence is kept.
+    const previous = page.getByTestId('previous-keys').locator('li');
+    await expect(previous).toHaveCount(1);
+    await expect(previous).toContainText(pinned);
+    await expect(page.getByTestId('evidence').locator('li')).toHaveCount(2);
+    await expectAccessible(page);
     await context.close();
   });
 });

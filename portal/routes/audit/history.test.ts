@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   loadHistory,
   maxEvidence,
+  repin,
   serializeHistory,
   withEvidence,
   withSeen,
@@ -48,7 +49,7 @@ function storedAfter(pin: LogPin, sizes: number[]): string {
 describe('loadHistory', () => {
   it('pins the server’s key and origin on first use', () => {
     const { history, keyChanged } = loadHistory(none, pinA, open, now);
-    expect(history).toEqual({ pin: pinA, seen: [], evidence: [] });
+    expect(history).toEqual({ pin: pinA, seen: [], evidence: [], previous: [] });
     expect(keyChanged).toBe(false);
   });
 
@@ -140,9 +141,62 @@ describe('a visit after the operator switched keys', () => {
   });
 });
 
+describe('repin', () => {
+  it('pins the served key on request, keeping the old key, its checkpoints and the evidence', () => {
+    const { history } = loadHistory(
+      { stored: storedAfter(pinA, [5, 9]), legacy: null },
+      pinB,
+      open,
+      now,
+    );
+    const withProof = withEvidence(
+      history,
+      note(pinB, 12, 'r12'),
+      'ERR_NOTE_NO_TRUSTED_SIGNATURE',
+      now,
+    );
+    const repinned = repin(withProof, pinB, now + 1);
+    expect(repinned.pin).toEqual(pinB);
+    expect(repinned.seen).toEqual([]);
+    expect(repinned.evidence).toEqual(withProof.evidence);
+    expect(repinned.previous).toEqual([{ pin: pinA, seen: history.seen, replacedAt: now + 1 }]);
+    // Stored and read back on the next visit: the new key verifies, the old one is remembered.
+    const next = loadHistory({ stored: serializeHistory(repinned), legacy: null }, pinB, open, now);
+    expect(next.keyChanged).toBe(false);
+    expect(next.history.previous).toEqual(repinned.previous);
+    expect(
+      withSeen(next.history, note(pinB, 12, 'r12'), open, now).seen.map((s) => s.size),
+    ).toEqual([12]);
+    // The key pinned already: nothing changes.
+    expect(repin(next.history, pinB, now + 2)).toBe(next.history);
+  });
+
+  it('keeps a malformed earlier key as unreadable evidence, and only well-formed checkpoints of it', () => {
+    const stored = JSON.parse(storedAfter(pinA, [5])) as Record<string, unknown>;
+    stored.previous = [
+      {
+        pin: pinB,
+        seen: [{ size: 'x' }, { size: 3, root: 'r3', note: 'n3', seenAt: 1 }],
+        replacedAt: 7,
+      },
+      'nonsense',
+    ];
+    const { history } = loadHistory(
+      { stored: JSON.stringify(stored), legacy: null },
+      pinA,
+      open,
+      now,
+    );
+    expect(history.previous).toEqual([
+      { pin: pinB, seen: [{ size: 3, root: 'r3', note: 'n3', seenAt: 1 }], replacedAt: 7 },
+    ]);
+    expect(history.evidence).toEqual([{ note: '"nonsense"', seenAt: 0, error: 'unreadable' }]);
+  });
+});
+
 describe('withEvidence', () => {
   it('adds a note once, and stops adding at the bound without removing any', () => {
-    let history: AuditHistory = { pin: pinA, seen: [], evidence: [] };
+    let history: AuditHistory = { pin: pinA, seen: [], evidence: [], previous: [] };
     history = withEvidence(history, 'n0', 'ERR_NOTE_NO_TRUSTED_SIGNATURE', now);
     history = withEvidence(history, 'n0', 'ERR_NOTE_NO_TRUSTED_SIGNATURE', now);
     expect(history.evidence).toHaveLength(1);

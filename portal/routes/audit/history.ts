@@ -39,12 +39,23 @@ export interface EvidenceCheckpoint {
   readonly error: string;
 }
 
+/** A key pinned before the auditor pinned the one the server names now ({@link repin}). */
+export interface PreviousPin {
+  readonly pin: LogPin;
+  /** The checkpoints verified under it, oldest first, as they were when it was replaced. */
+  readonly seen: readonly SeenCheckpoint[];
+  /** When the auditor replaced it (ms). */
+  readonly replacedAt: number;
+}
+
 export interface AuditHistory {
   readonly pin: LogPin;
   /** Oldest first, at most {@link maxSeen}. */
   readonly seen: readonly SeenCheckpoint[];
   /** In the order found; never shortened. */
   readonly evidence: readonly EvidenceCheckpoint[];
+  /** Keys pinned before, oldest first; never shortened. */
+  readonly previous: readonly PreviousPin[];
 }
 
 /**
@@ -88,11 +99,13 @@ export function loadHistory(
     evidence.push({ note: text.slice(0, maxEvidenceChars), seenAt: now, error: 'unreadable' });
   let pin: LogPin = served;
   let candidates: unknown[] = [];
+  let previous: PreviousPin[] = [];
   const stored = storage.stored === null ? undefined : readStored(storage.stored);
   if (stored !== undefined) {
     pin = stored.pin;
     candidates = stored.seen;
     evidence.push(...stored.evidence);
+    previous = stored.previous;
   } else {
     if (storage.stored !== null) unreadable(storage.stored);
     if (storage.legacy !== null) {
@@ -101,7 +114,7 @@ export function loadHistory(
       else unreadable(storage.legacy);
     }
   }
-  let verified: AuditHistory = { pin, seen: [], evidence: [] };
+  let verified: AuditHistory = { pin, seen: [], evidence: [], previous };
   for (const item of candidates) {
     const note = isRecord(item) ? item.note : undefined;
     const seenAt = isRecord(item) && typeof item.seenAt === 'number' ? item.seenAt : now;
@@ -117,7 +130,34 @@ export function loadHistory(
   }
   const keyChanged =
     pin.logVerifierKey !== served.logVerifierKey || pin.logOrigin !== served.logOrigin;
-  return { history: { pin, seen: verified.seen, evidence }, keyChanged };
+  return { history: { pin, seen: verified.seen, evidence, previous }, keyChanged };
+}
+
+/**
+ * `history` pinned to `served` instead, at the auditor's explicit request (the operator announced
+ * and explained a new log key): the key pinned so far and the checkpoints verified under it move
+ * to {@link AuditHistory.previous}, the evidence stays, and the list of checkpoints seen starts
+ * anew under the new key (a checkpoint of the old key cannot be compared with one of the new).
+ * Unchanged when `served` is the pin already.
+ *
+ * @example
+ * ```ts
+ * store(repin(history, { logOrigin: data.logOrigin, logVerifierKey: data.logVerifierKey }, Date.now()));
+ * ```
+ */
+export function repin(history: AuditHistory, served: LogPin, now: number): AuditHistory {
+  if (
+    history.pin.logOrigin === served.logOrigin &&
+    history.pin.logVerifierKey === served.logVerifierKey
+  ) {
+    return history;
+  }
+  return {
+    pin: served,
+    seen: [],
+    evidence: history.evidence,
+    previous: [...history.previous, { pin: history.pin, seen: history.seen, replacedAt: now }],
+  };
 }
 
 /**
@@ -176,12 +216,15 @@ export function serializeHistory(history: AuditHistory): string {
     pin: history.pin,
     seen: history.seen,
     evidence: history.evidence,
+    previous: history.previous,
   });
 }
 
 function readStored(
   text: string,
-): { pin: LogPin; seen: unknown[]; evidence: EvidenceCheckpoint[] } | undefined {
+):
+  | { pin: LogPin; seen: unknown[]; evidence: EvidenceCheckpoint[]; previous: PreviousPin[] }
+  | undefined {
   const value = parseJson(text);
   if (!isRecord(value) || value.v !== 2 || !isRecord(value.pin)) return undefined;
   const { logOrigin, logVerifierKey } = value.pin;
@@ -205,7 +248,36 @@ function readStored(
         : { note: JSON.stringify(item) ?? '', seenAt: 0, error: 'unreadable' },
     );
   }
-  return { pin: { logOrigin, logVerifierKey }, seen: value.seen, evidence };
+  // Kept as found too (a history stored before keys could be replaced has none): each one's
+  // checkpoints were verified under its own key when it was replaced.
+  const previous: PreviousPin[] = [];
+  for (const item of Array.isArray(value.previous) ? value.previous : []) {
+    const pin = isRecord(item) && isRecord(item.pin) ? item.pin : undefined;
+    if (
+      pin === undefined ||
+      typeof pin.logOrigin !== 'string' ||
+      typeof pin.logVerifierKey !== 'string'
+    ) {
+      evidence.push({ note: JSON.stringify(item) ?? '', seenAt: 0, error: 'unreadable' });
+      continue;
+    }
+    previous.push({
+      pin: { logOrigin: pin.logOrigin, logVerifierKey: pin.logVerifierKey },
+      seen: Array.isArray(item!.seen) ? item!.seen.filter(isSeenCheckpoint) : [],
+      replacedAt: typeof item!.replacedAt === 'number' ? item!.replacedAt : 0,
+    });
+  }
+  return { pin: { logOrigin, logVerifierKey }, seen: value.seen, evidence, previous };
+}
+
+function isSeenCheckpoint(item: unknown): item is SeenCheckpoint {
+  return (
+    isRecord(item) &&
+    typeof item.size === 'number' &&
+    typeof item.root === 'string' &&
+    typeof item.note === 'string' &&
+    typeof item.seenAt === 'number'
+  );
 }
 
 function parseJson(text: string): unknown {

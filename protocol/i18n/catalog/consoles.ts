@@ -26,6 +26,31 @@ export const consoles = {
     de: 'In diesem Browser gemerkter Schlüssel',
     en: 'Key pinned in this browser',
   },
+  'portal.audit.repin': {
+    de: 'Den neuen Schlüssel merken (nur nach einer Ankündigung des Betreibers)',
+    en: 'Pin the new key (only after the operator announced it)',
+  },
+  'portal.audit.repin.confirm': {
+    de: 'Merken Sie den neuen Schlüssel nur, wenn der Betreiber den Wechsel auf einem anderen Weg angekündigt und begründet hat. Der bisherige Schlüssel, die mit ihm gesehenen Prüfpunkte und alle Beweise bleiben in diesem Browser gespeichert; Prüfpunkte des alten und des neuen Schlüssels lassen sich nicht miteinander vergleichen.',
+    en: 'Pin the new key only if the operator announced and explained the change through another channel. The key pinned so far, the checkpoints seen under it and all evidence stay stored in this browser; checkpoints of the old and the new key cannot be compared with each other.',
+  },
+  'portal.audit.repin.yes': { de: 'Neuen Schlüssel merken', en: 'Pin the new key' },
+  'portal.audit.repin.no': { de: 'Abbrechen', en: 'Cancel' },
+  'portal.audit.previous': { de: 'Früher gemerkte Schlüssel', en: 'Keys pinned before' },
+  'portal.audit.previous.lead': {
+    de: 'Diese Schlüssel hat sich Ihr Browser früher gemerkt; Sie haben sie durch einen neuen ersetzt. Die mit ihnen gesehenen Prüfpunkte bleiben gespeichert.',
+    en: 'Your browser pinned these keys before you replaced them with a new one. The checkpoints seen under them stay stored.',
+  },
+  'portal.audit.previous.item': {
+    de: {
+      one: '({count} Prüfpunkt gesehen, ersetzt am {at})',
+      other: '({count} Prüfpunkte gesehen, ersetzt am {at})',
+    },
+    en: {
+      one: '({count} checkpoint seen, replaced on {at})',
+      other: '({count} checkpoints seen, replaced on {at})',
+    },
+  },
   'portal.audit.evidence': { de: 'Als Beweis aufbewahrt', en: 'Kept as evidence' },
   'portal.audit.evidence.lead': {
     de: 'Diese Prüfpunkte hat Ihr Browser gespeichert, aber sie lassen sich mit dem gemerkten Schlüssel nicht bestätigen. Sie werden weder gelöscht noch ersetzt: Sie können belegen, dass das Protokoll ersetzt oder gespalten wurde.',
