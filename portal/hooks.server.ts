@@ -5,6 +5,8 @@ import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { isApiPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
+import { startPeriodicPurge } from '$lib/server/periodic-purge';
+import { jtiPurgeIntervalMs, purgeSeenJtis } from '$lib/server/db/seen-jtis';
 import { nestHandles } from '$lib/server/nest-handles';
 import { allocationSitePretenuring, noPretenuringFlag } from '$lib/server/node-flags';
 import { installRequestSignalShortcut } from '$lib/server/request-signal';
@@ -24,7 +26,7 @@ let metrics: Metrics | undefined;
 
 /**
  * Open and migrate the database before the first request, so a broken setup shows at start; purge
- * expired inbox items now and hourly. On SIGTERM/SIGINT the Node adapter stops accepting requests
+ * expired inbox items and the jtis of expired messages now and hourly. On SIGTERM/SIGINT the Node adapter stops accepting requests
  * and, once the open ones are answered, emits `sveltekit:shutdown`: then the purge and the instance
  * stop (the writer commits what it holds, the database closes), so the process ends by itself.
  * Requests are built with the caller's abort signal as theirs (request-signal.ts: Node's own
@@ -46,10 +48,15 @@ export const init: ServerInit = async () => {
   const instance = await getInstance();
   metrics = createMetrics({ cdb: instance.database, sequencer: instance.log.sequencer });
   await serveMetrics(metrics, metricsPortFromEnv(), process.env.METRICS_HOST?.trim() || undefined);
-  const purge = startRelayPurge((await getServices()).relay);
+  const purges = [
+    startRelayPurge((await getServices()).relay),
+    startPeriodicPurge(() => purgeSeenJtis(instance.database, Math.floor(Date.now() / 1000)), {
+      intervalMs: jtiPurgeIntervalMs,
+      failure: 'seen jtis: forgetting the jtis of expired messages failed:',
+    }),
+  ];
   process.once('sveltekit:shutdown', () => {
-    void purge
-      .stop()
+    void Promise.all(purges.map((purge) => purge.stop()))
       .then(stopInstance)
       .catch((error: unknown) => console.error('shutdown:', error));
   });

@@ -36,6 +36,7 @@ import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
 import { nowSeconds, storeSigned, storedBefore, type ServiceContext } from './message-store';
+import { startPeriodicPurge, type PeriodicPurge } from './periodic-purge';
 
 /**
  * How long after its grant ended (revoked, or past its last `validUntil`) a reward under it is
@@ -1016,19 +1017,11 @@ export function createRelayService(
 /** How often the server purges expired inbox items (besides once at start): hourly. */
 export const relayPurgeIntervalMs = 60 * 60 * 1000;
 
-/** The running purge of {@link startRelayPurge}. */
-export interface RelayPurge {
-  /** Resolves after the first purge (the one at start) finished, whether it purged or failed. */
-  readonly started: Promise<void>;
-  /** Stops the timer and waits for a purge in progress. */
-  stop(): Promise<void>;
-}
-
 /**
  * Purges expired inbox items (undelivered offers and rewards past their `expiresAt`, at most 30
  * days after they arrived) at once and then every `intervalMs`, so an inbox nobody fetches any
  * more does not keep its sealed items forever (issue 5 "Inbox"). Runs never overlap; a failed run
- * is logged and the next one tries again. The timer does not keep the process alive.
+ * is logged and the next one tries again (periodic-purge.ts).
  *
  * @example
  * ```ts
@@ -1039,36 +1032,12 @@ export interface RelayPurge {
 export function startRelayPurge(
   relay: Pick<RelayService, 'purgeExpired'>,
   options: { intervalMs?: number; log?: (message: string, error?: unknown) => void } = {},
-): RelayPurge {
-  const intervalMs = options.intervalMs ?? relayPurgeIntervalMs;
-  const log = options.log ?? ((message, error) => console.error(message, error ?? ''));
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const run = (): Promise<void> => {
-    running ??= relay
-      .purgeExpired()
-      .then(
-        () => undefined,
-        (error: unknown) => log('relay: purging expired inbox items failed:', error),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const started = run();
-  const timer = setInterval(() => {
-    if (!stopped) void run();
-  }, intervalMs);
-  timer.unref();
-  return {
-    started,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+): PeriodicPurge {
+  return startPeriodicPurge(() => relay.purgeExpired(), {
+    intervalMs: options.intervalMs ?? relayPurgeIntervalMs,
+    failure: 'relay: purging expired inbox items failed:',
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
 }
 
 /**
