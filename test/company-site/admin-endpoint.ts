@@ -336,11 +336,16 @@ function problemOf(error: unknown): { status: number; code: string; detail: stri
     return { status: error.status, code: error.code, detail: error.message };
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
+  // A failure of the clearinghouse (5xx) passes; a refusal (4xx) is answered alike on each round
+  // the site asks again, until what it refuses is put right.
   if (error instanceof ApiProblem)
     return {
       status: 502,
       code: error.code,
-      detail: `The clearinghouse refused: ${message}. What was done is kept; the site finishes it on its next round.`,
+      detail:
+        error.status >= 500
+          ? `The clearinghouse failed (${error.status}): ${message}. What was done is kept; the site finishes it on its next round, or its next start.`
+          : `The clearinghouse refused (${error.status}): ${message}. What was done is kept, but a refusal that lasts is not finished later: the site asks again on each round and is refused again until what the clearinghouse refuses is put right.`,
     };
   if (code === 'ERR_CLEARINGHOUSE_UNREACHABLE')
     return {

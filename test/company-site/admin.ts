@@ -29,7 +29,8 @@ const adminUsage = `Usage:
 
 replace-key   adds a new signing key at the clearinghouse, then retires the old one, or
               declares it compromised since the time given (e.g. 2026-12-01T10:00:00Z):
-              what it signed since then is void, and the site answers, discloses and asks again.
+              what it signed since then is void, and the site answers, acknowledges,
+              discloses and asks again.
   --key       a key replaced before (retired), found out later to have leaked: only declared
               compromised since the time given; the key signing now stays.
 
@@ -162,8 +163,9 @@ function sentenceOf(answer: ReplaceKeyAnswer): string {
   return (
     `The site now signs with key ${answer.kid}; key ${answer.replacedKid} is declared compromised ` +
     `since ${answer.compromisedSince}, so what it signed since then is void: the site answered ` +
-    `again the data requests this reopened, sent again the disclosures it voided, and made a new ` +
-    `grant request if its own was among them.`
+    `again the data requests this reopened, acknowledged again the revocations whose ` +
+    `acknowledgements it voided, sent again the disclosures it voided, and made a new grant ` +
+    `request if its own was among them.`
   );
 }
 

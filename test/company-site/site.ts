@@ -15,16 +15,19 @@
  *    revocations, data requests and corrections are duties a suspended company keeps,
  * 6. answers again the data requests a key compromise reopened: no feed event says so, so it lists
  *    its open requests after it declared a key compromised, at its first read and every
- *    `dataRequestSyncMs` after (obligations.ts `answerReopened`); then sends a fresh disclosure to
- *    each customer whose newest one its own declaration voided (obligations.ts `redisclose`,
- *    kept due in `state.json` until done),
+ *    `dataRequestSyncMs` after (obligations.ts `answerReopened`); acknowledges again the
+ *    revocations whose acknowledgements its own declaration voided (`reacknowledge`, reading its
+ *    feed again up to its cursor); then sends a fresh disclosure to each customer whose newest
+ *    one its own declaration voided (obligations.ts `redisclose`); both kept due in `state.json`
+ *    until done,
  * 7. logs what it does, one line per step; when the clearinghouse is out of reach it says so and
  *    tries again on its next round.
  *
  * What it must remember across a restart lives in `dataDir`: its key (keys.ts), its feed cursor,
- * grant request and the disclosures still to send again (`state.json`, here), and its customers
- * and answers (store.ts). `admin.json` (mode 0600) tells the operator's CLI where to reach the
- * running site and with which token; it is written anew at each start.
+ * grant request and the acknowledgements and disclosures still to send again (`state.json`,
+ * here; a file it cannot read stops the start rather than being taken for none), and its
+ * customers and answers (store.ts). `admin.json` (mode 0600) tells the operator's CLI where to
+ * reach the running site and with which token; it is written anew at each start.
  *
  * docs/company-integration.md walks through it.
  */
@@ -129,10 +132,11 @@ export interface CompanySite {
    * then on, and the old one is retired, or declared compromised since `compromisedSince`
    * (seconds, not in the future) if it leaked. After a compromise the site makes a new grant
    * request if the old key signed its own since then, answers again, with the new key, the
-   * data requests whose answers the compromise reopened, and then sends a fresh disclosure to
-   * each customer whose newest one the compromise voided: it resolves once it did. Called while
-   * a replacement is under way, it finishes that one (its old key is the key meant). The
-   * operator reaches it on a running site through `POST /admin/replace-key` (admin-endpoint.ts).
+   * data requests whose answers the compromise reopened, acknowledges again the revocations whose
+   * acknowledgements it voided, and then sends a fresh disclosure to each customer whose newest
+   * one the compromise voided: it resolves once it did. Called while a replacement is under way,
+   * it finishes that one (its old key is the key meant). The operator reaches it on a running
+   * site through `POST /admin/replace-key` (admin-endpoint.ts).
    *
    * @throws KeyReplacementRefused (`ERR_KEY_REPLACEMENT_REFUSED`) for a time in the future, or
    *   {@link ClearinghouseUnreachable} and the clearinghouse's problems: what was done is kept on
@@ -161,7 +165,16 @@ interface SiteState {
    * (obligations.ts `redisclose`): kept before the replacement counts as done, dropped once sent.
    */
   redisclose?: Compromise[];
+  /**
+   * Compromises the site declared whose voided revocation acknowledgements are not all sent
+   * again yet (`reacknowledge`): kept with `redisclose`, dropped once every revocation behind the
+   * cursor is acknowledged.
+   */
+  reacknowledge?: Compromise[];
 }
+
+/** The compromise lists `state.json` keeps due. */
+type DueList = 'redisclose' | 'reacknowledge';
 
 interface ClearinghouseDescription {
   origin: string;
@@ -497,18 +510,43 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   async function catchUp(): Promise<void> {
     if (caughtUp) return;
     if (relay.needsRestore()) {
-      let cursor = '0';
-      while (Number(cursor) < Number(state.cursor)) {
-        const page = await client.companyEvents(signer(), cursor, feedPage);
-        for (const event of page.events)
-          if (Number(event.cursor) <= Number(state.cursor)) relay.restore(event);
-        if (page.events.length === 0) break;
-        cursor = page.next;
-      }
+      await readBehindCursor((event) => relay.restore(event));
       relay.finishRestore();
     }
     await relay.pollCorrections();
     caughtUp = true;
+  }
+
+  /**
+   * Reads the feed again from its start up to the cursor (the events the site handled), page by
+   * page, handing each event to `visit` in order.
+   */
+  async function readBehindCursor(visit: (event: FeedEvent) => void | Promise<void>) {
+    const upTo = Number(state.cursor);
+    let cursor = '0';
+    while (Number(cursor) < upTo) {
+      const page = await client.companyEvents(signer(), cursor, feedPage);
+      for (const event of page.events) if (Number(event.cursor) <= upTo) await visit(event);
+      if (page.events.length === 0) break;
+      cursor = page.next;
+    }
+  }
+
+  /**
+   * Acknowledges again, with the key signing now, each revocation whose acknowledgement a
+   * compromise voided (compromise.ts: it is unacknowledged again, overdue past its deadline).
+   * Neither the feed nor any listing the company may read names them, and the site does not
+   * remember when it acknowledged which, so every revocation behind the cursor is acknowledged
+   * again; one whose acknowledgement stands is answered `ERR_REVOCATION_ALREADY_ACKED`, which is
+   * done. Those after the cursor are acknowledged with the new key as the feed reaches them.
+   * Resolves to how many were acknowledged again.
+   */
+  async function reacknowledge(aud: string): Promise<number> {
+    let again = 0;
+    await readBehindCursor(async (event) => {
+      if (event.kind === 'revocation' && (await acknowledge(event, aud, 'again'))) again++;
+    });
+    return again;
   }
 
   /**
@@ -563,6 +601,21 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     }
     if (page.events.length === 0 && page.next !== state.cursor)
       saveState({ ...state, cursor: page.next });
+    // Every revocation the old key may have acknowledged is behind the cursor now. Not held up
+    // by the data requests and disclosures below (an acknowledgement is due within days).
+    let ackFailure: unknown;
+    const unacked = state.reacknowledge;
+    if (unacked !== undefined) {
+      try {
+        const again = await reacknowledge(aud);
+        log(
+          `acknowledged again ${again} revocation(s) whose acknowledgement a key compromise voided`,
+        );
+        dropDue('reacknowledge', unacked);
+      } catch (error) {
+        ackFailure = error;
+      }
+    }
     // Not at the end of the feed yet: the listing waits for a read that gets there.
     const atEnd = page.events.length < feedPage;
     if (listedBefore !== undefined && atEnd) {
@@ -581,43 +634,56 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     if (pending !== undefined && atEnd && syncFailure === undefined && syncsDone >= syncsAsked) {
       try {
         await obligations.redisclose(pending);
-        // A compromise declared meanwhile stays due.
-        const left = (state.redisclose ?? []).filter((c) => !pending.includes(c));
-        const { redisclose: _sent, ...rest } = state;
-        saveState(left.length > 0 ? { ...rest, redisclose: left } : rest);
+        dropDue('redisclose', pending);
       } catch (error) {
         syncFailure = error;
       }
     }
     // The data requests answered on this page are behind the cursor now: never read again.
     store.pruneAnswers(state.cursor);
-    if (syncFailure !== undefined) {
+    const failure = ackFailure ?? syncFailure;
+    if (failure !== undefined) {
       // Still due: the next read lists them again.
       log(
-        `data requests and disclosures voided by a key compromise not all sent again yet: ${reasonOf(syncFailure)}`,
+        `data requests, acknowledgements and disclosures voided by a key compromise not all sent again yet: ${reasonOf(failure)}`,
       );
-      throw syncFailure;
+      throw failure;
     }
     return page.events.length;
+  }
+
+  /** Drops the compromises `done` from the due list `list`; one declared meanwhile stays due. */
+  function dropDue(list: DueList, done: readonly Compromise[]): void {
+    const left = (state[list] ?? []).filter((c) => !done.includes(c));
+    const { [list]: _done, ...rest } = state;
+    saveState(left.length > 0 ? { ...rest, [list]: left } : rest);
+  }
+
+  /**
+   * `due` with the compromise `declared` in it: the same key once, from the earlier time (`due`
+   * itself when it holds it so already).
+   */
+  function withDeclared(due: Compromise[] | undefined, declared: Compromise): Compromise[] {
+    const same = due?.find((c) => c.kid === declared.kid);
+    if (due !== undefined && same !== undefined && same.since <= declared.since) return due;
+    return [...(due ?? []).filter((c) => c.kid !== declared.kid), declared];
   }
 
   /**
    * After a replacement the clearinghouse holds: a compromise voided what the old key signed
    * since then, among it possibly the grant request the shop page links to (a new one replaces
-   * it), data-request answers (the next feed read lists the open requests and answers them) and
+   * it), data-request answers (the next feed read lists the open requests and answers them),
+   * revocation acknowledgements (kept due here first, and sent again by the next feed read) and
    * disclosures (kept due here first, and sent again after those answers).
    */
   async function afterReplacement(replaced: ReplacedKey): Promise<void> {
     if (replaced.compromisedSince === undefined) return;
     const declared = { kid: replaced.replacedKid, since: replaced.compromisedSince };
-    const due = state.redisclose ?? [];
-    const same = due.find((c) => c.kid === declared.kid);
     // Called again after a crash or a failure: the same compromise once, from the earlier time.
-    if (same === undefined || same.since > declared.since)
-      saveState({
-        ...state,
-        redisclose: [...due.filter((c) => c.kid !== declared.kid), declared],
-      });
+    const disclosures = withDeclared(state.redisclose, declared);
+    const acks = withDeclared(state.reacknowledge, declared);
+    if (disclosures !== state.redisclose || acks !== state.reacknowledge)
+      saveState({ ...state, redisclose: disclosures, reacknowledge: acks });
     syncsAsked++;
     if (state.requestSha256 === undefined) return;
     const { jws } = await client.getGrantRequest(state.requestSha256);
@@ -632,10 +698,8 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     ) {
       log(`grant request ${state.requestSha256} was signed with the compromised key: replaced`);
       // Kept without it first: ready() makes the new one (at once while active).
-      saveState({
-        cursor: state.cursor,
-        ...(state.redisclose === undefined ? {} : { redisclose: state.redisclose }),
-      });
+      const { requestSha256: _sha256, requestLink: _link, ...rest } = state;
+      saveState(rest);
       if (status === 'active') await ensureGrantRequest();
     }
   }
@@ -655,7 +719,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     // page on); a read that fails rejects this too, and the timer's rounds go on with it.
     while (
       replaced?.compromisedSince !== undefined &&
-      (syncsDone <= asked || state.redisclose !== undefined)
+      (syncsDone <= asked || state.redisclose !== undefined || state.reacknowledge !== undefined)
     )
       await pollOnce();
     return replaced;
@@ -675,11 +739,11 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     compromisedSince?: number;
     kid?: string;
   }): Promise<ReplacedKey | undefined> {
-    if (operatorReplacing || state.redisclose !== undefined)
+    if (operatorReplacing || state.redisclose !== undefined || state.reacknowledge !== undefined)
       throw new AdminRequestRefused(
         409,
         'ERR_ADMIN_BUSY',
-        'A key replacement asked before is still being finished: the site is answering and disclosing again what the compromise voided, and needs nothing more. Ask again only for a new replacement, once this one is done.',
+        'A key replacement asked before is still being finished: the site is answering, acknowledging and disclosing again what the compromise voided, and needs nothing more. Ask again only for a new replacement, once this one is done.',
       );
     operatorReplacing = true;
     try {
@@ -714,9 +778,15 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     if (status !== before) log(`the company is now ${status}`);
   }
 
-  async function acknowledge(event: FeedEvent, aud: string): Promise<void> {
+  /**
+   * Acknowledges the revocation `event` with the key signing now; resolves to whether this
+   * acknowledgement was stored (false: one was stored before). `again`: the revocation was read
+   * before and acknowledged then (`reacknowledge`): only one the clearinghouse takes is logged.
+   */
+  async function acknowledge(event: FeedEvent, aud: string, again?: 'again'): Promise<boolean> {
     // A real company stops using the revoked consent here (unsubscribe, delete from audiences)
-    // before it confirms; `stoppedAt` says when it did.
+    // before it confirms; `stoppedAt` says when it did (acknowledging again: by now, at the
+    // latest; the site does not remember when it first acknowledged).
     const payload: Payload<'revocation-ack'> = {
       ...claims(aud),
       revocationSha256: event.sha256,
@@ -727,13 +797,19 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       const receipt = await client.acknowledgeRevocation(
         await signMessage('revocation-ack', payload, keyring.current().keyPair),
       );
-      log(`revocation ${event.sha256} acknowledged${receipt.onTime ? '' : ' (late)'}`);
+      log(
+        `revocation ${event.sha256} acknowledged${again === undefined ? '' : ` again with key ${keyring.current().kid}`}${receipt.onTime ? '' : ' (late)'}`,
+      );
     } catch (error) {
       if (!(error instanceof ApiProblem && error.code === 'ERR_REVOCATION_ALREADY_ACKED'))
         throw error;
+      if (again !== undefined) return false;
       log(`revocation ${event.sha256} was acknowledged before`);
+      acknowledged.push(event.sha256);
+      return false;
     }
     acknowledged.push(event.sha256);
+    return true;
   }
 
   const interval = options.pollIntervalMs ?? 5_000;
@@ -851,25 +927,71 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | und
   });
 }
 
+/** A `state.json` the site cannot read or does not understand: it does not start. */
+export class StateFileInvalid extends Error {
+  override readonly name = 'StateFileInvalid';
+  readonly code = 'ERR_STATE_FILE_INVALID';
+}
+
+/**
+ * Reads `state.json`; a missing file is a site that has read nothing yet. Any other failure stops
+ * the start: a default state would read the whole feed again, make a new grant request and forget
+ * the compromises still due, without a word.
+ *
+ * @throws StateFileInvalid when the file cannot be read, is not JSON, or holds what this site
+ *   does not write.
+ */
 function readState(path: string): SiteState {
+  let text: string;
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<SiteState>;
-    const redisclose = Array.isArray(parsed.redisclose)
-      ? parsed.redisclose.filter(
-          (c): c is Compromise =>
-            typeof c?.kid === 'string' && Number.isSafeInteger(c.since) && c.since >= 0,
-        )
-      : [];
-    return {
-      cursor:
-        typeof parsed.cursor === 'string' && /^\d{1,15}$/.test(parsed.cursor) ? parsed.cursor : '0',
-      ...(typeof parsed.requestSha256 === 'string' ? { requestSha256: parsed.requestSha256 } : {}),
-      ...(typeof parsed.requestLink === 'string' ? { requestLink: parsed.requestLink } : {}),
-      ...(redisclose.length > 0 ? { redisclose } : {}),
-    };
-  } catch {
-    return { cursor: '0' };
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { cursor: '0' };
+    throw new StateFileInvalid(`${path} cannot be read: ${(error as Error).message}.`, {
+      cause: error,
+    });
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new StateFileInvalid(`${path} is not JSON.`, { cause: error });
+  }
+  const invalid = (why: string) =>
+    new StateFileInvalid(`${path} is not a state file of this site: ${why}.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid('not a JSON object');
+  const parsed = value as Record<string, unknown>;
+  const { cursor, requestSha256, requestLink } = parsed;
+  if (cursor !== undefined && (typeof cursor !== 'string' || !/^\d{1,15}$/.test(cursor)))
+    throw invalid('its cursor is no decimal string');
+  if (requestSha256 !== undefined && typeof requestSha256 !== 'string')
+    throw invalid('its requestSha256 is no string');
+  if (requestLink !== undefined && typeof requestLink !== 'string')
+    throw invalid('its requestLink is no string');
+  /** A list of compromises still due, as `saveState` writes it. */
+  const compromises = (name: DueList): Compromise[] => {
+    const list = parsed[name];
+    if (list === undefined) return [];
+    if (
+      !Array.isArray(list) ||
+      !list.every(
+        (c: Partial<Compromise> | null) =>
+          typeof c?.kid === 'string' && Number.isSafeInteger(c.since) && c.since! >= 0,
+      )
+    )
+      throw invalid(`its ${name} is no list of {kid, since}`);
+    return (list as Compromise[]).map(({ kid, since }) => ({ kid, since }));
+  };
+  const redisclose = compromises('redisclose');
+  const reacknowledge = compromises('reacknowledge');
+  return {
+    cursor: cursor ?? '0',
+    ...(requestSha256 === undefined ? {} : { requestSha256 }),
+    ...(requestLink === undefined ? {} : { requestLink }),
+    ...(redisclose.length > 0 ? { redisclose } : {}),
+    ...(reacknowledge.length > 0 ? { reacknowledge } : {}),
+  };
 }
 
 /**

@@ -5,7 +5,9 @@
  * each start, removed when it stops); the CLI reads it and has the site replace its key, retiring
  * the old one or declaring it compromised since the time given, and prints one sentence. The
  * endpoint refuses a missing or wrong token, a caller not on this machine or forwarded by a
- * proxy, and a compromise time that is malformed or in the future, changing nothing then.
+ * proxy, and a compromise time that is malformed or in the future, changing nothing then; it
+ * tells a refusal of the clearinghouse, which the site does not finish later, from a failure,
+ * which it does.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
@@ -100,6 +102,9 @@ describe("the reference company site's admin endpoint", () => {
     expect(site.kid()).not.toBe(old);
     expect(result.out).toContain(
       `The site now signs with key ${site.kid()}; key ${old} is declared compromised since ${iso}`,
+    );
+    expect(result.out).toContain(
+      'acknowledged again the revocations whose acknowledgements it voided',
     );
     const entry = await world.assistant(site.companyId).client.getCompany(site.companyId);
     expect(entry.keys).toEqual([
@@ -275,6 +280,43 @@ describe("the reference company site's admin endpoint", () => {
       expect(site.kid()).toBe(old);
       const entry = await world.assistant(site.companyId).client.getCompany(site.companyId);
       expect(entry.keys).toEqual([expect.objectContaining({ kid: old, retiredAt: null })]);
+    },
+  );
+
+  it.each([
+    [
+      400,
+      'ERR_JWS_INVALID',
+      /^The clearinghouse refused \(400\): .*a refusal that lasts is not finished later/,
+    ],
+    [
+      503,
+      'ERR_STORAGE_UNAVAILABLE',
+      /^The clearinghouse failed \(503\): .*the site finishes it on its next round/,
+    ],
+  ])(
+    'tells the operator whether the site finishes later what the clearinghouse answered %i',
+    async (status, code, detail) => {
+      // The clearinghouse answers the key change (the new key's `add`) with this problem.
+      const { site, dataDir } = await started({
+        fetch: (url, init) =>
+          new URL(String(url)).pathname === '/api/v1/companies/me/keys'
+            ? Promise.resolve(
+                new Response(JSON.stringify({ code, title: 'Not now.' }), {
+                  status,
+                  headers: { 'content-type': 'application/problem+json' },
+                }),
+              )
+            : fetch(url, init),
+      });
+      const old = site.kid();
+      const answer = await post(dataDir, {});
+      // Failed before: a lasting refusal (4xx) was also said to be finished on the next round.
+      expect(answer).toMatchObject({
+        status: 502,
+        body: { error: code, detail: expect.stringMatching(detail) },
+      });
+      expect(site.kid()).toBe(old);
     },
   );
 

@@ -10,7 +10,9 @@
  * was out of reach half-way and the site restarted, and never twice. It then sends a fresh
  * disclosure to each customer whose newest one the compromise voided (none to those disclosed
  * before the time declared or with the new key), finishing after a failure and a restart without
- * sending one twice.
+ * sending one twice. It acknowledges again, with the new key, each revocation whose
+ * acknowledgement the compromise voided (on SQLite and PostgreSQL), also after a failure and a
+ * restart.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +30,7 @@ import {
   type SiteWorld,
   type TestAssistant,
 } from './company-site-test-kit';
+import { testDialects } from './db/test-databases';
 
 describe("the reference company site's obligations", () => {
   let world: SiteWorld;
@@ -599,3 +602,112 @@ describe("the reference company site's obligations", () => {
     expect(await response.json()).toMatchObject({ error: 'ERR_NOTHING_TO_REPORT' });
   });
 });
+
+describe.each(testDialects)(
+  "the reference company site's revocation acknowledgements after a key compromise, on %s",
+  (dialect) => {
+    let world: SiteWorld;
+
+    beforeAll(async () => {
+      world = await openSiteWorld(dialect);
+    });
+
+    afterAll(async () => {
+      await world?.close();
+    });
+
+    /** A customer of `own` who granted and revoked, the revocation acknowledged by the site. */
+    async function revoked(own: CompanySite) {
+      const pseudonym = world.assistant(own.companyId);
+      await world.grant(own, pseudonym);
+      await own.pollOnce();
+      const revocation = await world.revoke(own, pseudonym);
+      await own.pollOnce();
+      expect(own.acknowledged).toContain(revocation);
+      return { pseudonym, revocation };
+    }
+
+    /** Whether the customer's Assistant sees its revocation acknowledged now. */
+    async function acknowledgedNow(customer: { pseudonym: TestAssistant; revocation: string }) {
+      const view = await customer.pseudonym.client.relationships(customer.pseudonym);
+      return view.revocations.find((r) => r.sha256 === customer.revocation)?.acknowledged;
+    }
+
+    /** What `state.json` holds now. */
+    function stateOf(dataDir: string): Record<string, unknown> {
+      return JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+    }
+
+    it('acknowledges again, with its new key, a revocation whose acknowledgement the compromise voided', async () => {
+      const dataDir = world.dataDir();
+      const own = await world.startSite({ dataDir, webhook: false });
+      await own.ready();
+      const before = await revoked(own); // acknowledged before the leak
+      const since = Math.floor(Date.now() / 1000) + 1;
+      while (Date.now() / 1000 < since) await new Promise((resolve) => setTimeout(resolve, 50));
+      const after = await revoked(own); // acknowledged with the old key after the leak
+      expect(await acknowledgedNow(after)).toBe(true);
+      await own.replaceKey({ compromisedSince: since });
+      const added = own.kid();
+      // Failed before: the compromise made it unacknowledged again, and the site never sent
+      // another (its feed event was behind the cursor): open now, an overdue finding in 72 hours.
+      expect(await acknowledgedNow(after)).toBe(true);
+      expect(world.lines).toContain(
+        `revocation ${after.revocation} acknowledged again with key ${added}`,
+      );
+      // The acknowledgement made before the time declared stands: not sent again.
+      expect(await acknowledgedNow(before)).toBe(true);
+      expect(own.acknowledged).toEqual([before.revocation, after.revocation, after.revocation]);
+      const company = await after.pseudonym.client.getCompany(own.companyId);
+      expect(company.trust.revocationAcks).toEqual({ onTime: 2, overdue: 0, open: 0 });
+      expect(stateOf(dataDir)).not.toHaveProperty('reacknowledge');
+      // Not again on the reads that follow.
+      await own.pollOnce();
+      await own.pollOnce();
+      expect(own.acknowledged).toHaveLength(3);
+    });
+
+    it('finishes acknowledging again after a failure and a restart', async () => {
+      const dataDir = world.dataDir();
+      /** How many of the next revocation acknowledgements the clearinghouse fails (503). */
+      let failAcks = 0;
+      const flaky = (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+        if (failAcks > 0 && new URL(String(url)).pathname === '/api/v1/revocation-acks') {
+          failAcks--;
+          return Promise.resolve(
+            new Response('{"code":"ERR_STORAGE_UNAVAILABLE","title":"Try again."}', {
+              status: 503,
+              headers: { 'content-type': 'application/problem+json' },
+            }),
+          );
+        }
+        return fetch(url, init);
+      };
+      const first = await world.startSite({ dataDir, webhook: false, fetch: flaky });
+      await first.ready();
+      const since = Math.floor(Date.now() / 1000);
+      const old = first.kid();
+      const customers = [await revoked(first), await revoked(first)];
+      failAcks = 1; // the first acknowledgement sent again fails; the second is not reached
+      await expect(first.replaceKey({ compromisedSince: since })).rejects.toMatchObject({
+        status: 503,
+      });
+      // Kept due before anything was sent again (failed before: nothing was due, nothing sent).
+      expect(stateOf(dataDir)).toMatchObject({ reacknowledge: [{ kid: old, since }] });
+      for (const customer of customers) expect(await acknowledgedNow(customer)).toBe(false);
+      const port = Number(new URL(first.origin).port);
+      await first.stop();
+      const own = await world.startSite({ dataDir, port, webhook: false });
+      await own.ready();
+      await own.pollOnce();
+      for (const customer of customers) expect(await acknowledgedNow(customer)).toBe(true);
+      expect(stateOf(dataDir)).not.toHaveProperty('reacknowledge');
+      const company = await customers[0]!.pseudonym.client.getCompany(own.companyId);
+      expect(company.trust.revocationAcks).toMatchObject({ overdue: 0, open: 0 });
+      expect(own.acknowledged).toEqual(customers.map((c) => c.revocation));
+    });
+  },
+);

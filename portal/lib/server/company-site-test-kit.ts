@@ -32,6 +32,7 @@ import {
 } from '../../../test/company-site/site';
 import { createDurableWriter, type DurableWriter } from './db/durable-writer';
 import { migrateToLatest } from './db/migrate';
+import type { DatabaseDialect } from './db/schema';
 import { openTestDatabase, type TestDatabase } from './db/test-databases';
 import { createProofFetcher } from './domain-proof';
 import { createServices, setServicesForTests } from './services';
@@ -169,7 +170,8 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * Opens the clearinghouse (SQLite) on a free loopback port.
+ * Opens the clearinghouse (SQLite unless `dialect` says otherwise) on a free loopback port. One
+ * world at a time: it installs the clearinghouse's services for the routes (`close` removes them).
  *
  * @example
  * ```ts
@@ -178,10 +180,10 @@ async function readAll(req: IncomingMessage): Promise<Buffer> {
  * await site.ready();
  * ```
  */
-export async function openSiteWorld(): Promise<SiteWorld> {
+export async function openSiteWorld(dialect: DatabaseDialect = 'sqlite'): Promise<SiteWorld> {
   await ready();
   const webhookKey = generateKeyPair((n) => new Uint8Array(randomBytes(n)));
-  const tdb = await openTestDatabase('sqlite');
+  const tdb = await openTestDatabase(dialect);
   await migrateToLatest(tdb.cdb);
   const writer: DurableWriter = createDurableWriter(tdb.cdb, { maxWaitMs: 1 });
   let origin = '';

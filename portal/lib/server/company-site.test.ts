@@ -5,9 +5,9 @@
  * acknowledged by the site within a bounded number of feed polls, or at once when the signed
  * webhook arrives; a suspended company keeps reading its feed. Its files are flushed to the disk
  * (the file system calls are traced), a new customer as one journal line of its store, and what
- * it could not store it does not keep in memory.
+ * it could not store it does not keep in memory; a `state.json` it cannot read stops its start.
  */
-import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CompanySite } from '../../../test/company-site/site';
@@ -222,6 +222,56 @@ describe('the reference company site', () => {
       requestLink: string;
     };
     expect(own.requestLink()).toBe(stored.requestLink);
+  });
+
+  it('refuses to start on a state.json it cannot read, and starts on a missing one', async () => {
+    const dir = world.dataDir();
+    const first = await world.startSite({ dataDir: dir, webhook: false });
+    await first.ready();
+    const pseudonym = world.assistant(first.companyId);
+    await world.grant(first, pseudonym);
+    await first.pollOnce();
+    const link = first.requestLink();
+    const port = Number(new URL(first.origin).port);
+    await first.stop();
+    const path = join(dir, 'state.json');
+    const kept = readFileSync(path, 'utf8');
+    const start = () => world.startSite({ dataDir: dir, port, webhook: false });
+    // Failed before: each started with an empty state, read its feed again from the start and
+    // made a new grant request, without a word.
+    writeFileSync(path, kept.slice(0, kept.length >> 1));
+    await expect(start()).rejects.toMatchObject({
+      code: 'ERR_STATE_FILE_INVALID',
+      message: `${path} is not JSON.`,
+    });
+    writeFileSync(path, JSON.stringify({ cursor: 7 }));
+    await expect(start()).rejects.toMatchObject({
+      code: 'ERR_STATE_FILE_INVALID',
+      message: `${path} is not a state file of this site: its cursor is no decimal string.`,
+    });
+    writeFileSync(path, JSON.stringify({ cursor: '7', redisclose: [{ kid: 1 }] }));
+    await expect(start()).rejects.toThrow(/its redisclose is no list of \{kid, since\}/);
+    rmSync(path);
+    mkdirSync(path); // a file that cannot be read (EISDIR), as one without permission
+    try {
+      await expect(start()).rejects.toMatchObject({
+        code: 'ERR_STATE_FILE_INVALID',
+        message: expect.stringMatching(new RegExp(`^${path} cannot be read: .*EISDIR`)),
+      });
+    } finally {
+      rmdirSync(path);
+    }
+    writeFileSync(path, kept);
+    const again = await start();
+    await again.ready();
+    expect(again.requestLink()).toBe(link);
+    expect(await again.pollOnce()).toBe(0); // its cursor kept: nothing read again
+    await again.stop();
+    // A missing file: a site that has read nothing yet (its feed read from the start).
+    rmSync(path);
+    const fresh = await start();
+    await fresh.ready();
+    expect(await fresh.pollOnce()).toBeGreaterThan(0);
   });
 
   it('keeps reading its feed on its timer when restarted while its company is suspended', async () => {
