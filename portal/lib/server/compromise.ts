@@ -181,6 +181,18 @@ async function voidAccessReports(
     for (const share of shares) touched.add(share.use_id);
   }
   for (const ids of chunks([...touched].sort())) {
+    // On PostgreSQL the uses' rows first, in one order: a report of another key storing a share
+    // of one of them meanwhile either committed before (its share is read below) or waits and
+    // then adds to the sum written here. Reading the shares first would overwrite its addition.
+    if (onPostgres(trx)) {
+      await trx
+        .selectFrom('access_uses')
+        .select('id')
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+    }
     const left = await trx
       .selectFrom('access_use_reports')
       .select(['use_id', 'report_sha256', 'at', 'count'])

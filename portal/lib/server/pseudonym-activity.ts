@@ -115,12 +115,14 @@ export async function recordAccessUses(
     });
   }
   if (rows.size === 0) return;
+  // In the order of their ids, as a compromise's voiding holds them (PostgreSQL: no deadlock).
+  const sorted = [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Each report's share of each use, so that a report voided later (compromise.ts) can be taken
   // out of the sums again.
   await trx
     .insertInto('access_use_reports')
     .values(
-      [...rows.values()].map((row) => ({
+      sorted.map((row) => ({
         use_id: row.id,
         report_sha256: report.reportSha256,
         at: row.at,
@@ -132,7 +134,7 @@ export async function recordAccessUses(
   const at = sql.ref('access_uses.at');
   await trx
     .insertInto('access_uses')
-    .values([...rows.values()])
+    .values(sorted)
     .onConflict((oc) =>
       oc.column('id').doUpdateSet({
         // Every SET expression reads the old row, in SQLite and PostgreSQL alike.

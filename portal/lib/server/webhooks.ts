@@ -39,6 +39,7 @@ import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
 import { publicJwk, thumbprint, type Ed25519KeyPair, type Ed25519PublicJwk } from '$protocol/keys';
 import type { Database } from './db/schema';
 import { durableTransaction } from './db/durable-transaction';
+import { onPostgres } from './db/postgres-batch';
 import { clearinghouseDbOf } from './db/handles';
 import type { FeedEvent } from './consents';
 import {
@@ -569,6 +570,17 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
         // claim takes it before the delivery's row, so the two never wait for each other in
         // opposite order (PostgreSQL).
         await write(async (trx) => {
+          // Held first on PostgreSQL: a round queueing events meanwhile (another node) either
+          // committed before, so its deliveries are read below, or finds the place moved and
+          // rolls back.
+          if (onPostgres(trx)) {
+            await trx
+              .selectFrom('webhook_endpoints')
+              .select('company_id')
+              .where('company_id', '=', row.id)
+              .forUpdate()
+              .execute();
+          }
           const unsent = await trx
             .selectFrom('webhook_deliveries')
             .select((eb) => eb.fn.min('seq').as('seq'))

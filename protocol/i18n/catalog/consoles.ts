@@ -36,6 +36,10 @@ export const consoles = {
   },
   'portal.audit.repin.yes': { de: 'Neuen Schlüssel merken', en: 'Pin the new key' },
   'portal.audit.repin.no': { de: 'Abbrechen', en: 'Cancel' },
+  'portal.audit.repin.failed': {
+    de: 'Ihr Browser hat den neuen Schlüssel nicht gespeichert (Speicher voll oder abgeschaltet). Es bleibt der bisher gemerkte Schlüssel; nichts wurde geändert.',
+    en: 'Your browser did not store the new key (storage full or turned off). The key pinned so far stays; nothing was changed.',
+  },
   'portal.audit.previous': { de: 'Früher gemerkte Schlüssel', en: 'Keys pinned before' },
   'portal.audit.previous.lead': {
     de: 'Diese Schlüssel hat sich Ihr Browser früher gemerkt; Sie haben sie durch einen neuen ersetzt. Die mit ihnen gesehenen Prüfpunkte bleiben gespeichert.',

@@ -460,11 +460,11 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
 
   it('forgets expired jtis in batches, keeping those within the clock skew of their exp', async () => {
     const expired = Array.from({ length: 7 }, (_, i) => makeRecord({ iat: 1000 + i, exp: 1300 }));
-    const withinSkew = makeRecord({ iat: 1700, exp: 1950 });
+    const withinSkew = makeRecord({ iat: 1400, exp: 1650 });
     const current = makeRecord({ iat: 2000, exp: 2300 });
     await Promise.all([...expired, withinSkew, current].map((r) => writer.write(r)));
-    // At 2000 s: exp 1300 is past by more than the 60 s skew, exp 1950 is not. Batches of 3:
-    // three commits (3, 3, 1), then done.
+    // At 2000 s: exp 1300 is past by more than the 60 s skew and the 300 s margin, exp 1650 is
+    // not. Batches of 3: three commits (3, 3, 1), then done.
     expect(await purgeSeenJtis(tdb.cdb, 2000, 3)).toBe(7);
     expect(
       (await tdb.cdb.db.selectFrom('seen_jtis').select('jti').execute()).map((r) => r.jti).sort(),

@@ -44,11 +44,18 @@ export async function purgeExpiredJtis(
   return Number(result.numDeletedRows);
 }
 
+/**
+ * Kept this much longer than the verifier accepts a message (`exp` plus the clock skew): a node
+ * whose clock runs a little ahead must not forget a jti another node may still accept.
+ */
+export const purgeMarginSeconds = 300;
+
 /** How often the server forgets the jtis of expired messages (besides once at start): hourly. */
 export const jtiPurgeIntervalMs = 60 * 60 * 1000;
 
 /**
- * Forgets every jti whose message expired more than the clock skew before `nowSeconds`, in
+ * Forgets every jti whose message expired more than the clock skew and {@link purgeMarginSeconds}
+ * before `nowSeconds`, in
  * batches of `batchSize` rows, each its own short commit (SQLite flushes off the event loop), so
  * a large backlog never holds the database for long. Every signed request and message leaves
  * one row (its replay protection), so without this the table grows for good.
@@ -66,7 +73,7 @@ export async function purgeSeenJtis(
   let purged = 0;
   for (;;) {
     const deleted = await durableTransaction(cdb, (trx) =>
-      purgeExpiredJtis(trx, nowSeconds - CLOCK_SKEW_SECONDS, batchSize),
+      purgeExpiredJtis(trx, nowSeconds - CLOCK_SKEW_SECONDS - purgeMarginSeconds, batchSize),
     );
     purged += deleted;
     if (deleted < batchSize) return purged;
