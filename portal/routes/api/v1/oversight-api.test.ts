@@ -1224,6 +1224,54 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
     });
 
     it.runIf(dialect === 'postgres')(
+      "keeps another key's use stored while a compromise's voiding sums the uses again",
+      async () => {
+        const { company, grantSha256 } = await relationship();
+        const second = newCompany();
+        const keyChange = changeKeyOf(company);
+        await keyChange({ action: 'add', key: publicJwk(second.keyPair) });
+        const since = api.clock.seconds();
+        const use = {
+          grantSha256,
+          purpose: 'product_launch' as const,
+          dataCategories: ['address' as const],
+          at: since,
+          count: 5,
+        };
+        // The thief's report, to be voided.
+        await expectJson(await reportAccess(company, [use]), 201);
+        const id = `${grantSha256}:product_launch:address`;
+        api.clock.advance(10);
+        // Another key's report of the same use is being stored (its share and its sum, as
+        // recordAccessUses writes them) while the compromise is declared.
+        let declared: Promise<unknown> | undefined;
+        await api.tdb.cdb.db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('access_use_reports')
+            .values({ use_id: id, report_sha256: 'other-report', at: since + 5, count: 2 })
+            .execute();
+          await trx
+            .updateTable('access_uses')
+            .set({ count: 7, at: since + 5, report_sha256: 'other-report' })
+            .where('id', '=', id)
+            .execute();
+          declared = keyChange({ action: 'compromised', kid: company.kid, since }, second.keyPair);
+          await blockedOrSettled(api.tdb.cdb.db, declared);
+        });
+        await declared;
+        // Failed before: the voiding summed the shares it had read (none left) and deleted the
+        // use, the other report's share with it.
+        expect(
+          await api.tdb.cdb.db
+            .selectFrom('access_uses')
+            .select(['count', 'report_sha256'])
+            .where('id', '=', id)
+            .execute(),
+        ).toEqual([{ count: 2, report_sha256: 'other-report' }]);
+      },
+    );
+
+    it.runIf(dialect === 'postgres')(
       'refuses a report whose key a compromise declared void while it was being stored, counting nothing',
       async () => {
         const { company, grantSha256 } = await relationship();
