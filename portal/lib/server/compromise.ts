@@ -57,7 +57,20 @@ export async function requireSignerNotCompromised(
     .where('kid', '=', kid)
     .where('company_id', '=', companyId)
     .executeTakeFirst();
-  if (row?.compromised_since != null && Number(row.compromised_since) <= iat) {
+  refuseIfCompromised(row?.compromised_since, iat);
+}
+
+/**
+ * Refuses a message signed at `iat` by a key declared compromised since `compromisedSince`
+ * (read after {@link lockKey} in the storing transaction; null or undefined: not compromised).
+ *
+ * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` when `compromisedSince <= iat`.
+ */
+export function refuseIfCompromised(
+  compromisedSince: number | string | null | undefined,
+  iat: number,
+): void {
+  if (compromisedSince != null && Number(compromisedSince) <= iat) {
     throw new ProtocolError(
       'ERR_JWS_KID_UNKNOWN',
       'The key that signed this message was declared compromised from before it was signed.',

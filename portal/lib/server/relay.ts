@@ -31,7 +31,7 @@ import { durableTransaction } from './db/durable-transaction';
 import { onPostgres } from './db/postgres-batch';
 import { prepared, type Executor } from './db/prepared';
 import { appendFeedEvent, holdPseudonym, requireActiveCompanies } from './grant-effects';
-import { requireSignerNotCompromised } from './compromise';
+import { lockKey, refuseIfCompromised, requireSignerNotCompromised } from './compromise';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { nodeEd25519Verify } from './ed25519';
@@ -454,11 +454,23 @@ export function createRelayService(
    * (about 8 % of PostgreSQL's offer rate, measured); an offer whose transaction overlaps a
    * suspension's commit is held back from the inbox with the company's other items anyway.
    */
-  async function currentState(trx: Transaction<Database>, grantSha256: string) {
+  async function currentState(trx: Transaction<Database>, grantSha256: string, kid: string) {
     const query = trx
       .selectFrom('grants')
       .innerJoin('companies', 'companies.id', 'grants.company_id')
-      .select(['grants.revoked_at', 'grants.revoked_purposes', 'companies.status'])
+      .select((eb) => [
+        'grants.revoked_at',
+        'grants.revoked_purposes',
+        'companies.status',
+        // The signing key's declared compromise, read here rather than on its own (compromise.ts
+        // `requireSignerNotCompromised`, whose lock the caller took before): one statement less.
+        eb
+          .selectFrom('company_keys')
+          .select('company_keys.compromised_since')
+          .where('company_keys.kid', '=', kid)
+          .whereRef('company_keys.company_id', '=', 'grants.company_id')
+          .as('compromised_since'),
+      ])
       .where('grants.sha256', '=', grantSha256);
     return (onPostgres(trx) ? query.forShare('grants') : query).executeTakeFirst();
   }
@@ -642,8 +654,10 @@ export function createRelayService(
       logged: false,
       apply: async (trx) => {
         refused = undefined;
-        // Before anything counts against the company (a refusal is a finding).
-        await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat);
+        // Before anything counts against the company (a refusal is a finding): the key held
+        // against a declaration of its compromise, then its state read (compromise.ts).
+        if (rule === undefined) await lockKey(trx, opened.kid, 'shared');
+        else await requireSignerNotCompromised(trx, company.id, opened.kid, payload.iat);
         let seq = 0;
         // Judged as of now, inside the transaction, not as of the checks above: a revocation
         // stored meanwhile is dated by then at the latest, and so is in force at this moment.
@@ -653,7 +667,8 @@ export function createRelayService(
         // revocation or a suspension committed meanwhile takes effect at once, and so does a
         // reinstatement or a grant (on PostgreSQL the rows are held until this offer commits).
         if (rule === undefined) {
-          const now = await currentState(trx, payload.grantSha256);
+          const now = await currentState(trx, payload.grantSha256, opened.kid);
+          refuseIfCompromised(now?.compromised_since, payload.iat);
           if (now === undefined || now.status !== 'active') refused = 'company_not_active';
           else grant = { ...grant!, revocations: revocationsOf(now) };
         } else {
