@@ -1006,6 +1006,23 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
   });
 
   describe('POST /api/v1/revocations', () => {
+    /** A grant of two purposes, product_launch and service_support. */
+    async function twoPurposeGrant() {
+      const company = await register();
+      const scope = requestedScope(api.clock);
+      const second = { ...scope, purpose: 'service_support' as const };
+      const { sha256: requestSha256 } = await grantRequest(company, { scopes: [scope, second] });
+      const pseudonym = newPseudonym(company.id);
+      const granted = await expectJson<Receipt>(
+        await grant(pseudonym, company, requestSha256, {
+          scopes: [scope, second],
+          preferredChannel: 'email',
+        }),
+        201,
+      );
+      return { company, pseudonym, granted };
+    }
+
     it('revokes a named grant at once, also when the company is suspended', async () => {
       const { company, pseudonym, grantSha256 } = await relationship();
       await api.services.companies.setStatus(company.id, 'suspended');
@@ -1019,18 +1036,7 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
     });
 
     it('revokes some purposes, and the whole grant once all of them are revoked', async () => {
-      const company = await register();
-      const scope = requestedScope(api.clock);
-      const second = { ...scope, purpose: 'service_support' as const };
-      const { sha256: requestSha256 } = await grantRequest(company, { scopes: [scope, second] });
-      const pseudonym = newPseudonym(company.id);
-      const granted = await expectJson<Receipt>(
-        await grant(pseudonym, company, requestSha256, {
-          scopes: [scope, second],
-          preferredChannel: 'email',
-        }),
-        201,
-      );
+      const { company, pseudonym, granted } = await twoPurposeGrant();
       expect(
         (
           await revoke(pseudonym, company, [
@@ -1073,18 +1079,7 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
     it.runIf(dialect === 'postgres')(
       'keeps both of two revocations of different purposes of one grant committing at once (two nodes)',
       async () => {
-        const company = await register();
-        const scope = requestedScope(api.clock);
-        const second = { ...scope, purpose: 'service_support' as const };
-        const { sha256: requestSha256 } = await grantRequest(company, { scopes: [scope, second] });
-        const pseudonym = newPseudonym(company.id);
-        const granted = await expectJson<Receipt>(
-          await grant(pseudonym, company, requestSha256, {
-            scopes: [scope, second],
-            preferredChannel: 'email',
-          }),
-          201,
-        );
+        const { company, pseudonym, granted } = await twoPurposeGrant();
         // Another node's revocation of product_launch writes the grant's row and has not
         // committed yet when this one's revocation of service_support arrives.
         let response: Promise<Response> | undefined;

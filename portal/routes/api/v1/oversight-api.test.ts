@@ -322,6 +322,14 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       );
   }
 
+  /** An access entry: `purpose` of the customer's address under `grantSha256`, used now. */
+  function useNow(
+    grantSha256: string,
+    purpose: Payload<'access'>['entries'][number]['purpose'],
+  ): Payload<'access'>['entries'][number] {
+    return { grantSha256, purpose, dataCategories: ['address'], at: api.clock.seconds() };
+  }
+
   async function reportAccess(
     company: TestCompany,
     entries: Payload<'access'>['entries'],
@@ -1134,14 +1142,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
       await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
       api.clock.advance(60);
       const body = await expectJson<{ accepted: number; outOfScope: number }>(
-        await reportAccess(company, [
-          {
-            grantSha256,
-            purpose: 'product_launch',
-            dataCategories: ['address'],
-            at: api.clock.seconds(),
-          },
-        ]),
+        await reportAccess(company, [useNow(grantSha256, 'product_launch')]),
         201,
       );
       expect(body).toMatchObject({ accepted: 0, outOfScope: 1 });
@@ -2143,13 +2144,6 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
           '/api/v1/offers',
           await offerEvidence(company, pseudonym, grantSha256),
         );
-      type Use = Payload<'access'>['entries'][number];
-      const use = (grantSha256: string, purpose: Use['purpose']): Use => ({
-        grantSha256,
-        purpose,
-        dataCategories: ['address'],
-        at: api.clock.seconds(),
-      });
       const { grantSha256: someoneElses } = await relationship({ company });
       const cases: [
         string,
@@ -2208,7 +2202,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
           {},
           async (_who, grantSha256) => {
             await expectJson(
-              await reportAccess(company, [use(grantSha256, 'product_launch')]),
+              await reportAccess(company, [useNow(grantSha256, 'product_launch')]),
               201,
             );
           },
@@ -2219,7 +2213,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
           {},
           async (_who, grantSha256) => {
             await expectJson(
-              await reportAccess(company, [use(grantSha256, 'market_research')]),
+              await reportAccess(company, [useNow(grantSha256, 'market_research')]),
               201,
             );
           },
@@ -2284,17 +2278,7 @@ describe.each(testDialects)('obligations and oversight API on %s', (dialect) => 
         [
           false,
           async (_who, grantSha256) =>
-            expectJson(
-              await reportAccess(company, [
-                {
-                  grantSha256,
-                  purpose: 'product_launch',
-                  dataCategories: ['address'],
-                  at: api.clock.seconds(),
-                },
-              ]),
-              201,
-            ),
+            expectJson(await reportAccess(company, [useNow(grantSha256, 'product_launch')]), 201),
         ],
       ];
       for (const [refuse, act] of acts) {

@@ -245,6 +245,19 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
     return post(offersRoute.POST, '/api/v1/offers', token);
   }
 
+  /** A reward of `company` for `pseudonym` under `grantSha256`, posted. */
+  async function sendReward(
+    company: TestCompany,
+    pseudonym: TestPseudonym,
+    grantSha256: string,
+  ): Promise<Response> {
+    return post(
+      rewardsRoute.POST,
+      '/api/v1/rewards',
+      await rewardToken(company, pseudonym, grantSha256),
+    );
+  }
+
   async function rewardToken(
     company: TestCompany,
     pseudonym: TestPseudonym,
@@ -617,11 +630,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         201,
       );
       const reward = await expectJson<Queued>(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
+        await sendReward(company, pseudonym, grantSha256),
         201,
       );
       api.clock.advance(1);
@@ -885,7 +894,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       );
       await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
       const reward = async (c: TestCompany, p: TestPseudonym, grant: string) =>
-        post(rewardsRoute.POST, '/api/v1/rewards', await rewardToken(c, p, grant));
+        sendReward(c, p, grant);
       try {
         api.clock.advance(89 * day);
         await expectJson(await reward(company, pseudonym, grantSha256), 201);
@@ -915,21 +924,13 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       const queued: string[] = [];
       for (let i = 0; i < maxWaitingRewards; i++) {
         const receipt = await expectJson<Queued>(
-          await post(
-            rewardsRoute.POST,
-            '/api/v1/rewards',
-            await rewardToken(company, pseudonym, grantSha256),
-          ),
+          await sendReward(company, pseudonym, grantSha256),
           201,
         );
         queued.push(receipt.id);
       }
       const full = await expectProblem(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
+        await sendReward(company, pseudonym, grantSha256),
         429,
         'ERR_INBOX_FULL',
       );
@@ -939,11 +940,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       const fallbacks = api.writer.stats.fallbacks;
       const other = await relationship();
       const together = await Promise.all([
-        post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
+        sendReward(company, pseudonym, grantSha256),
         ...(
           await Promise.all(
             // Two: the grant's cap is two contacts a week.
@@ -972,14 +969,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         pseudonym,
       );
       expect(await expectJson(ack, 200)).toEqual({ deleted: 1 });
-      await expectJson(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
-        201,
-      );
+      await expectJson(await sendReward(company, pseudonym, grantSha256), 201);
       expect(await count()).toBe(maxWaitingRewards);
     });
 
@@ -987,22 +977,14 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       const { company, pseudonym, grantSha256 } = await relationship();
       const other = await relationship(plainScope(), company);
       await expectProblem(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, other.grantSha256),
-        ),
+        await sendReward(company, pseudonym, other.grantSha256),
         422,
         'ERR_GRANT_UNKNOWN',
       );
       await setStatus(company.id, 'suspended');
       try {
         await expectProblem(
-          await post(
-            rewardsRoute.POST,
-            '/api/v1/rewards',
-            await rewardToken(company, pseudonym, grantSha256),
-          ),
+          await sendReward(company, pseudonym, grantSha256),
           403,
           'ERR_COMPANY_NOT_ACTIVE',
         );
@@ -1022,14 +1004,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         await sendOffer(await offerToken(company, pseudonym, grantSha256)),
         201,
       );
-      const b = await expectJson<Queued>(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
-        201,
-      );
+      const b = await expectJson<Queued>(await sendReward(company, pseudonym, grantSha256), 201);
       const c = await expectJson<Queued>(
         await sendOffer(await offerToken(company, pseudonym, grantSha256)),
         201,
@@ -1089,11 +1064,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         201,
       );
       const reward = await expectJson<Queued>(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
+        await sendReward(company, pseudonym, grantSha256),
         201,
       );
       try {
@@ -1136,11 +1107,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         201,
       );
       const reward = await expectJson<Queued>(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
+        await sendReward(company, pseudonym, grantSha256),
         201,
       );
       await setStatus(company.id, 'suspended');
@@ -1576,14 +1543,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       );
       const foreign = await offerToken(company, pseudonym, other.grantSha256);
       await expectProblem(await sendOffer(foreign), 403, 'ERR_OFFER_NOT_COVERED');
-      await expectJson(
-        await post(
-          rewardsRoute.POST,
-          '/api/v1/rewards',
-          await rewardToken(company, pseudonym, grantSha256),
-        ),
-        201,
-      );
+      await expectJson(await sendReward(company, pseudonym, grantSha256), 201);
       await expectJson(
         await sendOffer(await offerToken(company, other.pseudonym, other.grantSha256)),
         201,
