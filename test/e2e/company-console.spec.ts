@@ -618,6 +618,28 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
   );
   await expect(page.getByTestId('key-done')).toBeFocused();
 
+  // ----- staff: an invitation for the wrong name is withdrawn, and its link stops working ------
+  const wrongInvite = page.locator('form[action="?/invite"]').last();
+  await wrongInvite.getByLabel(t('en', 'portal.console.staff.name')).fill('Wanda Wrong');
+  await wrongInvite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
+  await expect(page.getByTestId('invite-done')).toBeFocused();
+  const wrongLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
+  const wrongRow = page.locator('[data-testid="invitation-row"]', { hasText: 'Wanda Wrong' });
+  await expect(wrongRow).toHaveCount(1);
+  await wrongRow
+    .getByRole('button', {
+      name: t('en', 'portal.console.invitations.withdraw', { name: 'Wanda Wrong' }),
+    })
+    .click();
+  await expect(page.getByTestId('withdraw-done')).toBeFocused();
+  await expect(wrongRow).toHaveCount(0);
+  await expect(page.getByTestId('invitations-none')).toBeVisible();
+  const wrongContext = await browser.newContext({ locale: 'en-GB' });
+  const wrongPage = await wrongContext.newPage();
+  await wrongPage.goto(wrongLink);
+  await expect(wrongPage.getByText(t('en', 'errors.ERR_ENROLMENT_EXPIRED'))).toBeVisible();
+  await wrongContext.close();
+
   // ----- staff: invite a colleague, who enrols; then remove them -------------------------------
   const invite = page.locator('form[action="?/invite"]').last();
   await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Nora Neu');

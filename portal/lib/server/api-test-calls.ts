@@ -48,6 +48,7 @@ import {
   type World,
 } from './api-test-world';
 import type { ApiOperationId, RouteDoc } from './openapi';
+import { tokenHash } from './people';
 import { sealTo } from '$protocol/seal';
 import { base64urlEncode } from '$protocol/encoding';
 import * as complaintsRoute from '../../routes/api/v1/complaints/+server';
@@ -271,6 +272,19 @@ export const recipes: Record<ApiOperationId, Recipe> = {
         keyPair: signer.keyPair,
       });
     }),
+  },
+  openInvitations: { request: signedGet(() => '/api/v1/people/invitations') },
+  withdrawInvitation: {
+    // A fresh open link of A's staff for each cell.
+    subject: async (w) => {
+      const { token } = await w.api.services.people.createEnrolment({
+        role: 'staff',
+        companyId: w.company.id,
+        createdBy: w.company.id,
+      });
+      return { id: tokenHash(token) };
+    },
+    request: signedDelete(({ s }) => `/api/v1/people/invitations/${s.id!}`),
   },
   sendOffer: {
     subject: fresh,

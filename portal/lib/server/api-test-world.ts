@@ -69,6 +69,7 @@ import * as offers from '../../routes/api/v1/offers/+server';
 import * as openapi from '../../routes/api/v1/openapi.json/+server';
 import * as person from '../../routes/api/v1/people/[personId]/+server';
 import * as invitations from '../../routes/api/v1/people/invitations/+server';
+import * as invitation from '../../routes/api/v1/people/invitations/[id]/+server';
 import * as personKey from '../../routes/api/v1/people/keys/[kid]/+server';
 import * as me from '../../routes/api/v1/people/me/+server';
 import * as ping from '../../routes/api/v1/ping/+server';
@@ -121,6 +122,7 @@ const routeModules: Record<string, RouteModule> = {
   '/api/v1/openapi.json': openapi,
   '/api/v1/people/{personId}': person,
   '/api/v1/people/invitations': invitations,
+  '/api/v1/people/invitations/{id}': invitation,
   '/api/v1/people/keys/{kid}': personKey,
   '/api/v1/people/me': me,
   '/api/v1/ping': ping,

@@ -23,7 +23,7 @@ import type { Finding } from './findings';
 import { nodeEd25519Verify } from './ed25519';
 import { nowSeconds } from './message-store';
 import { askedCategories, type DataRequestView } from './obligations';
-import type { PersonView } from './people';
+import type { OpenInvitation, PersonView } from './people';
 import { selectComplaints } from './oversight';
 import { statusFor } from './problem';
 import type { CorrectionItem } from './relay';
@@ -206,6 +206,8 @@ export interface ConsoleOverview {
   /** What the company publishes at `<domain>/.well-known/consent-clearinghouse.json`. */
   domainProof: { url: string; body: { companyId: string; keys: string[] } };
   staff: PersonView[];
+  /** Enrolment links to the company's staff not used and not expired yet, newest first. */
+  invitations: OpenInvitation[];
   revocations: ConsoleRevocation[];
   grants: ConsoleGrant[];
   refusals: ConsoleRefusal[];
@@ -256,6 +258,11 @@ export interface CompanyConsole {
    * `DELETE /api/v1/people/{personId}` made with the person's key, verified as the API does.
    */
   removeStaff(person: PersonView, personId: string, authorization: string): Promise<void>;
+  /**
+   * Withdraws an open invitation: `authorization` is the `request` signature of
+   * `DELETE /api/v1/people/invitations/{id}` made with the person's key, verified as the API does.
+   */
+  withdrawInvitation(person: PersonView, id: string, authorization: string): Promise<void>;
   /**
    * Deletes a correction the company has applied (it leaves the list and the API's; docs/api.md
    * "Relay"). The page asks for an explicit confirmation first (`+page.server.ts`): once deleted,
@@ -741,15 +748,23 @@ export function createCompanyConsole(
         .orderBy('sha256')
         .limit(20)
         .execute();
-      const [staff, revocationList, grantList, refusalList, requestList, correctionList] =
-        await Promise.all([
-          services.people.staffOf(companyId),
-          revocations(companyId, nowMs, pageOf(pages, 'revocations')),
-          grants(companyId, Math.floor(nowMs / 1000), pageOf(pages, 'grants')),
-          refusals(companyId, pageOf(pages, 'refusals')),
-          dataRequests(companyId, pageOf(pages, 'dataRequests')),
-          corrections(companyId, pageOf(pages, 'corrections')),
-        ]);
+      const [
+        staff,
+        invitations,
+        revocationList,
+        grantList,
+        refusalList,
+        requestList,
+        correctionList,
+      ] = await Promise.all([
+        services.people.staffOf(companyId),
+        services.people.openInvitationsOfCompany(companyId),
+        revocations(companyId, nowMs, pageOf(pages, 'revocations')),
+        grants(companyId, Math.floor(nowMs / 1000), pageOf(pages, 'grants')),
+        refusals(companyId, pageOf(pages, 'refusals')),
+        dataRequests(companyId, pageOf(pages, 'dataRequests')),
+        corrections(companyId, pageOf(pages, 'corrections')),
+      ]);
       const [findings, offerList, complaintList, suspended] = await Promise.all([
         services.findings(companyId),
         offers(companyId, pageOf(pages, 'offers')),
@@ -765,6 +780,7 @@ export function createCompanyConsole(
           body: { companyId, keys: currentKids },
         },
         staff,
+        invitations,
         revocations: revocationList.items,
         grants: grantList.items,
         refusals: refusalList.items,
@@ -840,6 +856,25 @@ export function createCompanyConsole(
         );
       }
       await services.people.remove(caller, personId);
+    },
+
+    async withdrawInvitation(person, id, authorization) {
+      const companyId = companyOf(person);
+      if (!sha256Pattern.test(id)) {
+        throw new ProtocolError('ERR_ENROLMENT_UNKNOWN', 'No open invitation has this id.');
+      }
+      const caller: Caller = await services.requests.verify(
+        authorization,
+        'DELETE',
+        `/api/v1/people/invitations/${id}`,
+      );
+      if (caller.type !== 'company' || caller.id !== companyId) {
+        throw new ProtocolError(
+          'ERR_NOT_AUTHORISED',
+          'This request is not signed for your company.',
+        );
+      }
+      await services.people.withdrawInvitation(caller, id);
     },
 
     async applyCorrection(person, id) {

@@ -100,6 +100,8 @@ const operationIds = [
   'removePerson',
   'personKey',
   'invitePerson',
+  'openInvitations',
+  'withdrawInvitation',
   // the sealed relay (issue 5)
   'sendOffer',
   'sendReward',
@@ -924,6 +926,34 @@ export const apiRoutes: readonly RouteDoc[] = [
       'ERR_PERSON_UNKNOWN',
     ],
   },
+  {
+    method: 'GET',
+    path: '/api/v1/people/invitations',
+    operationId: 'openInvitations',
+    signer: 'manager',
+    success: {
+      status: 200,
+      schema: 'OpenInvitations',
+      description: 'The enrolment links for the caller’s people not used and not expired yet.',
+    },
+    problems: ['ERR_NOT_AUTHORISED'],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/people/invitations/{id}',
+    operationId: 'withdrawInvitation',
+    signer: 'manager',
+    parameters: [
+      {
+        name: 'id',
+        in: 'path',
+        description: 'The open invitation (its `id` in the list).',
+        schema: sha256Schema,
+      },
+    ],
+    success: { status: 204, schema: '', description: 'Withdrawn: the link no longer works.' },
+    problems: ['ERR_NOT_AUTHORISED', 'ERR_ENROLMENT_UNKNOWN'],
+  },
   ...relayRouteDocs,
   ...oversightRouteDocs,
 ];
@@ -1540,6 +1570,25 @@ function responseSchemas(): Record<string, unknown> {
         personId: nullable({ type: 'string' }),
       },
       ['link', 'expiresAt', 'role'],
+    ),
+    OpenInvitations: objectOf(
+      {
+        invitations: {
+          type: 'array',
+          items: objectOf(
+            {
+              id: sha256Schema,
+              name: nullable({ type: 'string' }),
+              recover: nullable({ type: 'string' }),
+              createdBy: { type: 'string' },
+              createdAt: millis,
+              expiresAt: millis,
+            },
+            ['id', 'name', 'recover', 'createdBy', 'createdAt', 'expiresAt'],
+          ),
+        },
+      },
+      ['invitations'],
     ),
     PersonInvitationPayload: {
       type: 'object',

@@ -53,6 +53,7 @@ import * as staffRoute from '../../routes/api/v1/companies/me/staff/+server';
 import * as invitationsRoute from '../../routes/api/v1/people/invitations/+server';
 import * as meRoute from '../../routes/api/v1/people/me/+server';
 import * as personRoute from '../../routes/api/v1/people/[personId]/+server';
+import * as invitationRoute from '../../routes/api/v1/people/invitations/[id]/+server';
 import * as personKeyRoute from '../../routes/api/v1/people/keys/[kid]/+server';
 import * as enrolPage from '../../routes/enroll/[token]/+page.server';
 
@@ -793,6 +794,78 @@ describe.each(testDialects)('people on %s', (dialect) => {
       expect(await people().sessionPerson(staff.session.token)).toBeUndefined();
       await expectProblem(await deletePerson(company, staff.person.id), 404, 'ERR_PERSON_UNKNOWN');
       expect((await deletePerson(company, colleague.person.id)).status).toBe(204);
+    });
+
+    it('lists the open invitations to a company and lets its people withdraw one', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const staff = await enrolWith(tokenOfLink(staffLink), { name: 'Olga Open' });
+      const invite = async (name: string) =>
+        tokenOfLink(
+          (
+            await expectJson<{ link: string }>(
+              await post(
+                invitationsRoute.POST,
+                '/api/v1/people/invitations',
+                await invitation(staff.signer, { role: 'staff', name }),
+              ),
+              201,
+            )
+          ).link,
+        );
+      const wrong = await invite('Wanda Wrong');
+      api.clock.advance(1);
+      const right = await invite('Rita Right');
+      const stranger = await registeredCompany();
+      type Listed = { invitations: { id: string; name: string | null; createdBy: string }[] };
+      const listed = async (signer: { id: string; keyPair: Ed25519KeyPair }) =>
+        (
+          await expectJson<Listed>(
+            await get(invitationsRoute.GET, '/api/v1/people/invitations', api.clock, signer),
+            200,
+          )
+        ).invitations;
+      // Newest first; the registration's own link was used (by Olga), so it is not open.
+      expect(await listed(company)).toEqual([
+        expect.objectContaining({
+          id: tokenHash(right),
+          name: 'Rita Right',
+          createdBy: staff.person.id,
+        }),
+        expect.objectContaining({
+          id: tokenHash(wrong),
+          name: 'Wanda Wrong',
+          createdBy: staff.person.id,
+        }),
+      ]);
+      expect(await listed(staff.signer)).toHaveLength(2);
+      // Another company sees only its own (its registration's link), and cannot withdraw these.
+      expect((await listed(stranger.company)).map((i) => i.id)).toEqual([
+        tokenHash(tokenOfLink(stranger.staffLink)),
+      ]);
+      const withdraw = async (signer: { id: string; keyPair: Ed25519KeyPair }, id: string) => {
+        const path = `/api/v1/people/invitations/${id}`;
+        const url = new URL(testOrigin + path);
+        const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
+        const request = new Request(url, { method: 'DELETE', headers: { authorization } });
+        return invitationRoute.DELETE({ request, url, params: { id } } as never);
+      };
+      await expectProblem(
+        await withdraw(stranger.company, tokenHash(wrong)),
+        404,
+        'ERR_ENROLMENT_UNKNOWN',
+      );
+      await expectProblem(await withdraw(company, 'not-an-id'), 404, 'ERR_ENROLMENT_UNKNOWN');
+      expect((await withdraw(staff.signer, tokenHash(wrong))).status).toBe(204);
+      // The link no longer works, and is listed no more; withdrawing it again finds nothing.
+      await expectCode(people().inspectEnrolment(wrong), 'ERR_ENROLMENT_EXPIRED');
+      await expectCode(people().enrolmentOptions(wrong), 'ERR_ENROLMENT_EXPIRED');
+      expect((await listed(company)).map((i) => i.id)).toEqual([tokenHash(right)]);
+      await expectProblem(await withdraw(company, tokenHash(wrong)), 404, 'ERR_ENROLMENT_UNKNOWN');
+      // The other link still works; once used it is no longer open.
+      await expect(people().inspectEnrolment(right)).resolves.toMatchObject({ role: 'staff' });
+      await enrolWith(right);
+      expect(await listed(company)).toEqual([]);
+      await expectProblem(await withdraw(company, tokenHash(right)), 404, 'ERR_ENROLMENT_UNKNOWN');
     });
 
     it('voids the unused invitations a removed staff member created, and only theirs', async () => {

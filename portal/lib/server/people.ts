@@ -157,6 +157,21 @@ export interface PeopleService {
   endSession(token: string | undefined): Promise<void>;
   /** `POST /api/v1/people/invitations`: a signed `person-invitation`. */
   invite(token: string): Promise<EnrolmentLink>;
+  /**
+   * `GET /api/v1/people/invitations`: the enrolment links for the caller's people (its staff, or
+   * regulators) not used and not expired yet, newest first (at most {@link maxOpenInvitations}).
+   */
+  openInvitations(caller: Caller): Promise<OpenInvitation[]>;
+  /** {@link openInvitations} of a company's staff (the console, whose session is the caller). */
+  openInvitationsOfCompany(companyId: string): Promise<OpenInvitation[]>;
+  /**
+   * `DELETE /api/v1/people/invitations/{id}`: voids an unused link of {@link openInvitations} at
+   * once (it then answers `ERR_ENROLMENT_EXPIRED`).
+   *
+   * @throws ProtocolError `ERR_ENROLMENT_UNKNOWN` for a link that is not open, or not the
+   *   caller's people's.
+   */
+  withdrawInvitation(caller: Caller, id: string): Promise<void>;
   /** `DELETE /api/v1/people/{personId}`. */
   remove(caller: Caller, personId: string): Promise<void>;
   /** The person who signed a request (`GET /api/v1/people/me`). */
@@ -170,6 +185,24 @@ export interface PeopleService {
 }
 
 /** A person key as published (no name: the key and what it may sign for). */
+/** At most this many open invitations are listed (links expire after a day). */
+export const maxOpenInvitations = 200;
+
+/** An enrolment link not used and not expired yet, as the people who manage it see it. */
+export interface OpenInvitation {
+  /** The SHA-256 of the link's token (base64url): names the link without being it. */
+  id: string;
+  /** The name given with the invitation, or null (the person types it at enrolment). */
+  name: string | null;
+  /** For a recovery: the person who enrols again. */
+  recover: string | null;
+  /** Who created it: a person id, a company id (its key), or `admin`. */
+  createdBy: string;
+  /** Milliseconds. */
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface PersonKeyView {
   kid: string;
   jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
@@ -726,6 +759,36 @@ export function createPeopleService(
   }
 
   /** Which people a signer may manage: staff of its own company, or regulators. */
+  /** The open enrolment links for `managed`'s people (see `openInvitations`). */
+  async function openInvitationsOf(managed: {
+    role: PersonRole;
+    companyId: string | null;
+  }): Promise<OpenInvitation[]> {
+    const rows = await db
+      .selectFrom('enrolments')
+      .select(['token_hash', 'name', 'person_id', 'created_by', 'created_at', 'expires_at'])
+      .where('role', '=', managed.role)
+      .where((eb) =>
+        managed.companyId === null
+          ? eb('company_id', 'is', null)
+          : eb('company_id', '=', managed.companyId),
+      )
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', ctx.now())
+      .orderBy('created_at', 'desc')
+      .orderBy('token_hash')
+      .limit(maxOpenInvitations)
+      .execute();
+    return rows.map((row) => ({
+      id: row.token_hash,
+      name: row.name,
+      recover: row.person_id,
+      createdBy: row.created_by,
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+    }));
+  }
+
   function managedRole(caller: Caller): { role: PersonRole; companyId: string | null } {
     if (caller.type === 'company') return { role: 'staff', companyId: caller.id };
     if (caller.type === 'regulator') return { role: 'regulator', companyId: null };
@@ -924,6 +987,38 @@ export function createPeopleService(
         personId: invitation.recover ?? null,
         createdBy: personIdOf(caller) ?? caller.id,
       });
+    },
+
+    openInvitations(caller) {
+      return openInvitationsOf(managedRole(caller));
+    },
+
+    openInvitationsOfCompany(companyId) {
+      return openInvitationsOf({ role: 'staff', companyId });
+    },
+
+    async withdrawInvitation(caller, id) {
+      const managed = managedRole(caller);
+      const now = ctx.now();
+      const result = /^[A-Za-z0-9_-]{43}$/.test(id)
+        ? await db
+            .updateTable('enrolments')
+            .set({ expires_at: now })
+            .where('token_hash', '=', id)
+            .where('role', '=', managed.role)
+            .where((eb) =>
+              managed.companyId === null
+                ? eb('company_id', 'is', null)
+                : eb('company_id', '=', managed.companyId),
+            )
+            .where('used_at', 'is', null)
+            .where('expires_at', '>', now)
+            .executeTakeFirst()
+        : undefined;
+      if (Number(result?.numUpdatedRows ?? 0) !== 1) {
+        // The same answer for a used, expired, foreign or unknown link: nothing to withdraw.
+        throw new ProtocolError('ERR_ENROLMENT_UNKNOWN', 'No open invitation has this id.');
+      }
     },
 
     async remove(caller, personId) {

@@ -188,6 +188,29 @@ export const actions: Actions = {
     }
   },
 
+  /** An open invitation withdrawn: signed as the API's `DELETE /api/v1/people/invitations/{id}`. */
+  withdraw: async (event) => {
+    const { person, form, refused } = await staffForm(event, 'withdraw');
+    if (form === undefined) return refused;
+    const id = String(form.get('invitation') ?? '');
+    const authorization = form.get('authorization');
+    if (typeof authorization !== 'string' || authorization.length === 0) {
+      return fail(400, { action: 'withdraw', error: 'portal.console.needsScript' as MessageKey });
+    }
+    try {
+      await createCompanyConsole(await getServices()).withdrawInvitation(person, id, authorization);
+      return { action: 'withdraw', result: { withdrawn: id } };
+    } catch (error) {
+      const { status, key } = consoleFailure(error);
+      // Used, expired or withdrawn meanwhile (another tab, a colleague): said as such.
+      const gone = key === 'errors.ERR_ENROLMENT_UNKNOWN';
+      return fail(status, {
+        action: 'withdraw',
+        error: gone ? ('portal.console.invitations.gone' as MessageKey) : key,
+      });
+    }
+  },
+
   /**
    * Not a signed message (corrections are relayed, not logged): the session suffices. Deleting is
    * final (the company's systems can no longer fetch the correction), so the form must carry the

@@ -50,6 +50,7 @@ import {
   type World,
 } from '$lib/server/api-test-world';
 import { testDialects } from '$lib/server/db/test-databases';
+import { tokenHash } from '$lib/server/people';
 import * as correctionsRoute from '../api/v1/corrections/+server';
 import * as revocationsRoute from '../api/v1/revocations/+server';
 
@@ -101,6 +102,8 @@ const expected: Record<string, readonly [Outcome, Outcome, Outcome, Outcome]> = 
   // A colleague's recovery approved: their key is retired, a new link made.
   '/company?/invite recovery':             ['fail:401', 'ok',    'fail:403', 'fail:403'],
   '/company?/remove':                      ['fail:401', 'ok',    'fail:403', 'fail:403'],
+  // An open invitation of A withdrawn, the request signed with A's staff member's key.
+  '/company?/withdraw':                    ['fail:401', 'ok',    'fail:403', 'fail:403'],
   // B's staff may mark B's corrections only: A's id deletes nothing there.
   '/company?/correction':                  ['fail:401', 'ok/1',  'ok/0',     'fail:403'],
   // Public: a new company registers itself, whoever is logged in.
@@ -369,6 +372,19 @@ describe.each(testDialects)('company console form actions by session on %s', (di
       };
     },
     '/company?/remove': () => removeForm(world.staff),
+    '/company?/withdraw': async () => {
+      const { token } = await api.services.people.createEnrolment({
+        role: 'staff',
+        companyId: world.company.id,
+        createdBy: world.company.id,
+      });
+      const id = tokenHash(token);
+      const path = `/api/v1/people/invitations/${id}`;
+      return {
+        invitation: id,
+        authorization: `Signature ${await requestSignature(api.clock, world.staff, 'DELETE', path)}`,
+      };
+    },
     '/company?/correction': correctionForm,
     '/company/register?/register': async () => {
       const fresh = newCompany();

@@ -795,6 +795,38 @@ export const companyConsole = {
   },
   'portal.console.staff.removeYes': { de: 'Ja, {name} entfernen', en: 'Yes, remove {name}' },
   'portal.console.staff.cancel': { de: 'Abbrechen', en: 'Cancel' },
+  'portal.console.invitations.title': { de: 'Offene Einladungen', en: 'Open invitations' },
+  'portal.console.invitations.none': {
+    de: 'Keine offene Einladung: Jeder Einladungslink wurde benutzt, ist abgelaufen oder wurde zurückgezogen.',
+    en: 'No open invitation: every enrolment link was used, has expired or was withdrawn.',
+  },
+  'portal.console.invitations.noName': { de: '(ohne Namen)', en: '(no name given)' },
+  'portal.console.invitations.recovery': {
+    de: 'Neuer Passkey für {name}',
+    en: 'New passkey for {name}',
+  },
+  'portal.console.invitations.createdBy': { de: 'Erstellt von', en: 'Created by' },
+  'portal.console.invitations.byCompanyKey': {
+    de: 'einem Schlüssel des Unternehmens',
+    en: 'a company key',
+  },
+  'portal.console.invitations.byOther': {
+    de: 'einer nicht mehr aktiven Person',
+    en: 'someone no longer here',
+  },
+  'portal.console.invitations.expires': { de: 'Gültig bis', en: 'Valid until' },
+  'portal.console.invitations.withdraw': {
+    de: 'Einladung zurückziehen: {name}',
+    en: 'Withdraw the invitation: {name}',
+  },
+  'portal.console.invitations.withdrawn': {
+    de: 'Zurückgezogen: Der Link funktioniert nicht mehr.',
+    en: 'Withdrawn: the link no longer works.',
+  },
+  'portal.console.invitations.gone': {
+    de: 'Diese Einladung ist nicht mehr offen: Sie wurde benutzt, ist abgelaufen oder wurde schon zurückgezogen.',
+    en: 'This invitation is no longer open: it was used, has expired or was withdrawn already.',
+  },
   'portal.console.staff.removed': {
     de: 'Entfernt: Die Person kann sich nicht mehr anmelden und nicht mehr für Ihr Unternehmen unterschreiben.',
     en: 'Removed: they can no longer log in or sign for your company.',

@@ -430,6 +430,14 @@ export const portal = {
     de: 'Einen einmaligen Einladungslink erzeugen',
     en: 'Create a one-time enrolment link',
   },
+  'portal.apiDocs.op.openInvitations': {
+    de: 'Die offenen Einladungslinks der eigenen Leute',
+    en: 'The open enrolment links of one’s own people',
+  },
+  'portal.apiDocs.op.withdrawInvitation': {
+    de: 'Einen offenen Einladungslink zurückziehen',
+    en: 'Withdraw an open enrolment link',
+  },
   'portal.apiDocs.op.health': { de: 'Zustand und Version', en: 'Health and version' },
   'portal.apiDocs.op.ping': {
     de: 'Antwortet immer „ok“ (Vergleichswert der Lastmessung)',

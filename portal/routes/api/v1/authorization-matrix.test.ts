@@ -66,6 +66,9 @@ const expected: Record<ApiOperationId, Statuses> = {
   removePerson:         [401, 404, 204, 403, 403, 204, 404],
   // A staff invitation: companies into their own staff; a regulator may only invite regulators.
   invitePerson:         [401, 201, 201, 401, 401, 201, 403],
+  // Each manager sees its own people's open links; only A's own (key or staff) withdraw A's.
+  openInvitations:      [401, 200, 200, 403, 403, 200, 200],
+  withdrawInvitation:   [401, 404, 204, 403, 403, 204, 404],
   sendOffer:            [404, 404, 201, 404, 404, 401, 404],
   sendReward:           [404, 404, 201, 404, 404, 401, 404],
   fetchInbox:           [401, 403, 403, 403, 200, 403, 403],

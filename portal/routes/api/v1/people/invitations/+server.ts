@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { answer, jsonResponse } from '$lib/server/api-route';
+import { answer, jsonResponse, signedPath } from '$lib/server/api-route';
 import { readJoseBody } from '$lib/server/auth/body';
 import { getServices } from '$lib/server/services';
 
@@ -14,4 +14,16 @@ export const POST: RequestHandler = ({ request }) =>
     const { people } = await getServices();
     const { link, expiresAt, role, companyId, personId } = await people.invite(token);
     return jsonResponse({ link, expiresAt, role, companyId, personId }, 201);
+  });
+
+/** The open enrolment links for the caller's people, newest first (people.ts `openInvitations`). */
+export const GET: RequestHandler = ({ request, url }) =>
+  answer(async () => {
+    const { requests, people } = await getServices();
+    const caller = await requests.verify(
+      request.headers.get('authorization'),
+      request.method,
+      signedPath(url),
+    );
+    return jsonResponse({ invitations: await people.openInvitations(caller) });
   });
