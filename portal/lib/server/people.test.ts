@@ -868,6 +868,42 @@ describe.each(testDialects)('people on %s', (dialect) => {
       await expectProblem(await withdraw(company, tokenHash(right)), 404, 'ERR_ENROLMENT_UNKNOWN');
     });
 
+    it('refuses a link withdrawn while its enrolment was being completed', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const token = tokenOfLink(staffLink);
+      const authenticator = new SoftAuthenticator(testOrigin);
+      const keyPair = generateKeyPair(random);
+      const ceremony = await people().enrolmentOptions(token);
+      // The withdrawal commits a second later than the enrolment's checks, before its write.
+      const attempt = beforeNextTransaction(
+        async () => {
+          api.clock.advance(1);
+          const path = `/api/v1/people/invitations/${tokenHash(token)}`;
+          const url = new URL(testOrigin + path);
+          const authorization = `Signature ${await requestSignature(api.clock, company, 'DELETE', path)}`;
+          const request = new Request(url, { method: 'DELETE', headers: { authorization } });
+          const response = await invitationRoute.DELETE({
+            request,
+            url,
+            params: { id: tokenHash(token) },
+          } as never);
+          expect(response.status).toBe(204);
+        },
+        async () =>
+          people().completeEnrolment({
+            token,
+            challengeId: ceremony.challengeId,
+            response: authenticator.register(ceremony.options),
+            signingKey: publicJwk(keyPair),
+            keyProof: await keyProof(keyPair, ceremony.options.challenge),
+            name: 'Late Larry',
+          }),
+      );
+      // Failed before: the link was voided as of the withdrawal's time, after the enrolment's.
+      await expectCode(attempt, 'ERR_ENROLMENT_EXPIRED');
+      expect(await people().staffOf(company.id)).toEqual([]);
+    });
+
     it('voids the unused invitations a removed staff member created, and only theirs', async () => {
       const { company, staffLink } = await registeredCompany();
       const leaving = await enrolWith(tokenOfLink(staffLink), { name: 'Lea Leaving' });

@@ -184,7 +184,6 @@ export interface PeopleService {
   staffOf(companyId: string): Promise<PersonView[]>;
 }
 
-/** A person key as published (no name: the key and what it may sign for). */
 /** At most this many open invitations are listed (links expire after a day). */
 export const maxOpenInvitations = 200;
 
@@ -203,6 +202,7 @@ export interface OpenInvitation {
   expiresAt: number;
 }
 
+/** A person key as published (no name: the key and what it may sign for). */
 export interface PersonKeyView {
   kid: string;
   jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
@@ -466,7 +466,7 @@ export function createPeopleService(
     await trx.deleteFrom('sessions').where('person_id', '=', personId).execute();
     await trx
       .updateTable('enrolments')
-      .set({ expires_at: now })
+      .set((eb) => ({ expires_at: eb.ref('created_at') }))
       .where('created_by', '=', personId)
       .where('used_at', 'is', null)
       .where('expires_at', '>', now)
@@ -507,7 +507,7 @@ export function createPeopleService(
         // An older, unused recovery link for the same person is void: only the newest counts.
         await trx
           .updateTable('enrolments')
-          .set({ expires_at: now })
+          .set((eb) => ({ expires_at: eb.ref('created_at') }))
           .where('person_id', '=', personId)
           .where('used_at', 'is', null)
           .where('expires_at', '>', now)
@@ -608,6 +608,15 @@ export function createPeopleService(
         .where('expires_at', '>', now)
         .executeTakeFirst();
       if (Number(used.numUpdatedRows) !== 1) {
+        // Used meanwhile, or voided (withdrawn, its maker removed): said as each is.
+        const row = await trx
+          .selectFrom('enrolments')
+          .select('used_at')
+          .where('token_hash', '=', hash)
+          .executeTakeFirst();
+        if (row !== undefined && row.used_at === null) {
+          throw new ProtocolError('ERR_ENROLMENT_EXPIRED', 'This enrolment link has expired.');
+        }
         throw new ProtocolError('ERR_ENROLMENT_USED', 'This enrolment link has been used.');
       }
       if (enrolment.person_id === null) {
@@ -758,7 +767,6 @@ export function createPeopleService(
     return { person, session };
   }
 
-  /** Which people a signer may manage: staff of its own company, or regulators. */
   /** The open enrolment links for `managed`'s people (see `openInvitations`). */
   async function openInvitationsOf(managed: {
     role: PersonRole;
@@ -789,6 +797,7 @@ export function createPeopleService(
     }));
   }
 
+  /** Which people a signer may manage: staff of its own company, or regulators. */
   function managedRole(caller: Caller): { role: PersonRole; companyId: string | null } {
     if (caller.type === 'company') return { role: 'staff', companyId: caller.id };
     if (caller.type === 'regulator') return { role: 'regulator', companyId: null };
@@ -1003,7 +1012,9 @@ export function createPeopleService(
       const result = /^[A-Za-z0-9_-]{43}$/.test(id)
         ? await db
             .updateTable('enrolments')
-            .set({ expires_at: now })
+            // Expired as of its creation, not as of now: an enrolment that took its time before
+            // this (its `now` earlier than ours) must not find the link still valid.
+            .set((eb) => ({ expires_at: eb.ref('created_at') }))
             .where('token_hash', '=', id)
             .where('role', '=', managed.role)
             .where((eb) =>
@@ -1041,7 +1052,7 @@ export function createPeopleService(
         await retireCredentials(trx, personId, now);
         await trx
           .updateTable('enrolments')
-          .set({ expires_at: now })
+          .set((eb) => ({ expires_at: eb.ref('created_at') }))
           .where('person_id', '=', personId)
           .where('used_at', 'is', null)
           .execute();

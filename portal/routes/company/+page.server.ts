@@ -199,7 +199,9 @@ export const actions: Actions = {
     }
     try {
       await createCompanyConsole(await getServices()).withdrawInvitation(person, id, authorization);
-      return { action: 'withdraw', result: { withdrawn: id } };
+      // A recovery's link: the page says what withdrawing it means for the colleague.
+      const recovery = form.get('recovery') === 'yes';
+      return { action: 'withdraw', result: { withdrawn: id, recovery } };
     } catch (error) {
       const { status, key } = consoleFailure(error);
       // Used, expired or withdrawn meanwhile (another tab, a colleague): said as such.

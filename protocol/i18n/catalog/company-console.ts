@@ -797,8 +797,8 @@ export const companyConsole = {
   'portal.console.staff.cancel': { de: 'Abbrechen', en: 'Cancel' },
   'portal.console.invitations.title': { de: 'Offene Einladungen', en: 'Open invitations' },
   'portal.console.invitations.none': {
-    de: 'Keine offene Einladung: Jeder Einladungslink wurde benutzt, ist abgelaufen oder wurde zurückgezogen.',
-    en: 'No open invitation: every enrolment link was used, has expired or was withdrawn.',
+    de: 'Keine offenen Einladungen.',
+    en: 'No open invitations.',
   },
   'portal.console.invitations.noName': { de: '(ohne Namen)', en: '(no name given)' },
   'portal.console.invitations.recovery': {
@@ -806,22 +806,24 @@ export const companyConsole = {
     en: 'New passkey for {name}',
   },
   'portal.console.invitations.createdBy': { de: 'Erstellt von', en: 'Created by' },
-  'portal.console.invitations.byCompanyKey': {
-    de: 'einem Schlüssel des Unternehmens',
-    en: 'a company key',
-  },
+  'portal.console.invitations.byCompanyKey': { de: 'Unternehmensschlüssel', en: 'Company key' },
+  'portal.console.invitations.byOperator': { de: 'Betreiber', en: 'Operator' },
   'portal.console.invitations.byOther': {
-    de: 'einer nicht mehr aktiven Person',
-    en: 'someone no longer here',
+    de: 'Person nicht mehr aktiv',
+    en: 'A person no longer active',
   },
   'portal.console.invitations.expires': { de: 'Gültig bis', en: 'Valid until' },
   'portal.console.invitations.withdraw': {
-    de: 'Einladung zurückziehen: {name}',
-    en: 'Withdraw the invitation: {name}',
+    de: 'Einladung zurückziehen: {name}, gültig bis {until}',
+    en: 'Withdraw the invitation: {name}, valid until {until}',
   },
   'portal.console.invitations.withdrawn': {
     de: 'Zurückgezogen: Der Link funktioniert nicht mehr.',
     en: 'Withdrawn: the link no longer works.',
+  },
+  'portal.console.invitations.withdrawnRecovery': {
+    de: 'Zurückgezogen: Der Link funktioniert nicht mehr. Der alte Passkey der Person endete schon, als der neue genehmigt wurde: Sie kann sich erst wieder anmelden, wenn jemand erneut einen neuen Passkey für sie genehmigt.',
+    en: 'Withdrawn: the link no longer works. The person’s old passkey ended when the new one was approved: they can log in again only once someone approves a new passkey for them again.',
   },
   'portal.console.invitations.gone': {
     de: 'Diese Einladung ist nicht mehr offen: Sie wurde benutzt, ist abgelaufen oder wurde schon zurückgezogen.',
