@@ -6,11 +6,13 @@
  *
  * - an answer to a data request reopens the request, an acknowledgement of a revocation makes
  *   it unacknowledged again (each due by its deadline, overdue past it);
- * - offers and rewards still waiting in an inbox are withdrawn with their JWS, refused offers are
- *   no longer refusals (a refusal is a finding against the company; the JWS stays, named by the
- *   company's feed), and the contacts the offers counted against a grant's cap go;
- * - the out-of-scope findings of an access report go, and the in-scope uses it recorded are
- *   counted again from the company's other reports.
+ * - offers and rewards still waiting in an inbox are withdrawn, refused offers are no longer
+ *   refusals (a refusal is a finding against the company), and the contacts the offers counted
+ *   against a grant's cap go; their JWS stays, listed at `compromised-messages` (and a refused
+ *   one named by the company's feed);
+ * - the out-of-scope findings of an access report go, and its shares of the in-scope uses are
+ *   taken out of their sums (`access_use_reports`);
+ * - nor does anything the key signed since confirm a boycott (oversight.ts `confirmedBy`).
  *
  * Each message kind that counts checks inside its storing transaction that its key was not
  * declared compromised meanwhile ({@link requireSignerNotCompromised}); what a declaration finds
