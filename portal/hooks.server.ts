@@ -26,9 +26,10 @@ let metrics: Metrics | undefined;
 
 /**
  * Open and migrate the database before the first request, so a broken setup shows at start; purge
- * expired inbox items and the jtis of expired messages now and hourly. On SIGTERM/SIGINT the Node adapter stops accepting requests
- * and, once the open ones are answered, emits `sveltekit:shutdown`: then the purge and the instance
- * stop (the writer commits what it holds, the database closes), so the process ends by itself.
+ * expired inbox items and the jtis of expired messages now and hourly. On SIGTERM/SIGINT the Node
+ * adapter stops accepting requests and, once the open ones are answered, emits
+ * `sveltekit:shutdown`: then the purges and the instance stop (the writer commits what it holds,
+ * the database closes), so the process ends by itself.
  * Requests are built with the caller's abort signal as theirs (request-signal.ts: Node's own
  * `Request` would keep every request alive until a full garbage collection).
  */

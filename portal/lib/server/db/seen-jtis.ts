@@ -55,10 +55,9 @@ export const jtiPurgeIntervalMs = 60 * 60 * 1000;
 
 /**
  * Forgets every jti whose message expired more than the clock skew and {@link purgeMarginSeconds}
- * before `nowSeconds`, in
- * batches of `batchSize` rows, each its own short commit (SQLite flushes off the event loop), so
- * a large backlog never holds the database for long. Every signed request and message leaves
- * one row (its replay protection), so without this the table grows for good.
+ * before `nowSeconds`, in batches of `batchSize` rows, each its own short commit (SQLite flushes
+ * off the event loop), so a large backlog never holds the database for long. Every signed request
+ * and message leaves one row (its replay protection), so without this the table grows for good.
  *
  * @example
  * ```ts
