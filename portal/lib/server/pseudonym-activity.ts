@@ -69,7 +69,7 @@ export interface AccessUse {
  * The `access_uses` row a use counts in: `<grant sha256>:<purpose>:<categories sorted,
  * comma-separated>`.
  */
-export function accessUseId(use: {
+function accessUseId(use: {
   grantSha256: string;
   purpose: string;
   dataCategories: readonly string[];

@@ -585,8 +585,9 @@ export function createRelayService(
       .select('expires_at')
       .where('id', '=', sha256)
       .executeTakeFirst();
-    // Stored, yet neither waiting nor refused (a delivered or withdrawn item's JWS goes with it):
-    // a refusal a key compromise voided (compromise.ts). Its key signs nothing now.
+    // Stored, yet neither waiting nor refused (a delivered item's JWS goes with it, as does one a
+    // revocation withdrew): an offer or reward a key compromise voided (compromise.ts keeps its
+    // JWS). Its key signs nothing now.
     if (item === undefined) {
       const kept = await db
         .selectFrom('messages')
