@@ -185,7 +185,7 @@ export interface PeopleService {
 }
 
 /** At most this many open invitations are listed (links expire after a day). */
-export const maxOpenInvitations = 200;
+const maxOpenInvitations = 200;
 
 /** An enrolment link not used and not expired yet, as the people who manage it see it. */
 export interface OpenInvitation {
