@@ -3,7 +3,7 @@
  * place, `problem.ts`), and answer receipts as SPECS "Receipts" says.
  */
 import { ProtocolError } from '$protocol/errors';
-import type { RequestVerifier } from './auth/signatures';
+import type { Caller, RequestVerifier } from './auth/signatures';
 import { ClientAbortedError, clientAbortedResponse } from './client-abort';
 import type { StoredReceipt } from './message-store';
 import { problemFromError, problemResponse } from './problem';
@@ -111,6 +111,24 @@ export function signedPath(url: URL): string {
 }
 
 /**
+ * Verifies the request signature of a GET/DELETE (`Authorization: Signature <JWS>` naming this
+ * method and path with query) and returns who signed it.
+ *
+ * @throws ProtocolError the codes of `RequestVerifier.verify`.
+ * @example
+ * ```ts
+ * const caller = await signedCaller(services.requests, request, url);
+ * ```
+ */
+export function signedCaller(
+  requests: RequestVerifier,
+  request: Request,
+  url: URL,
+): Promise<Caller> {
+  return requests.verify(request.headers.get('authorization'), request.method, signedPath(url));
+}
+
+/**
  * Verifies the request signature of a GET/DELETE made by a company and returns its id.
  *
  * @throws ProtocolError the codes of `RequestVerifier.verify`, and `ERR_NOT_AUTHORISED` when the
@@ -125,11 +143,7 @@ export async function companyCaller(
   request: Request,
   url: URL,
 ): Promise<string> {
-  const caller = await requests.verify(
-    request.headers.get('authorization'),
-    request.method,
-    signedPath(url),
-  );
+  const caller = await signedCaller(requests, request, url);
   if (caller.type !== 'company') {
     throw new ProtocolError('ERR_NOT_AUTHORISED', 'Only a company may call this.');
   }

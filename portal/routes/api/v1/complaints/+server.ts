@@ -7,7 +7,7 @@ import {
   integerParam,
   jsonResponse,
   receiptResponse,
-  signedPath,
+  signedCaller,
 } from '$lib/server/api-route';
 import { readJoseBody } from '$lib/server/auth/body';
 import { parseListCursor } from '$lib/server/obligations';
@@ -44,11 +44,7 @@ export const GET: RequestHandler = ({ request, url }) =>
       ...(after === null ? {} : { after: parseListCursor(after) }),
     };
     const { requests, oversight } = await getServices();
-    const caller = await requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(requests, request, url);
     if (caller.type !== 'regulator') {
       throw new ProtocolError('ERR_NOT_AUTHORISED', 'Only a regulator may list complaints.');
     }

@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { answer, idParam, jsonResponse, signedPath } from '$lib/server/api-route';
+import { answer, idParam, jsonResponse, signedCaller } from '$lib/server/api-route';
 import { getServices } from '$lib/server/services';
 
 /** A grant request: open ones for anyone with the link, targeted ones for their pseudonym or company. */
@@ -8,8 +8,6 @@ export const GET: RequestHandler = ({ params, request, url }) =>
     const sha256 = idParam(params.sha256, 'sha256');
     const { consents, requests } = await getServices();
     return jsonResponse(
-      await consents.getGrantRequest(sha256, () =>
-        requests.verify(request.headers.get('authorization'), request.method, signedPath(url)),
-      ),
+      await consents.getGrantRequest(sha256, () => signedCaller(requests, request, url)),
     );
   });

@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { answer, signedPath } from '$lib/server/api-route';
+import { answer, signedCaller } from '$lib/server/api-route';
 import { getServices } from '$lib/server/services';
 
 /**
@@ -9,11 +9,7 @@ import { getServices } from '$lib/server/services';
 export const DELETE: RequestHandler = ({ request, url, params }) =>
   answer(async () => {
     const { requests, people } = await getServices();
-    const caller = await requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(requests, request, url);
     await people.remove(caller, params.personId);
     return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
   });

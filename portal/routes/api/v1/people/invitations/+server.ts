@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { answer, jsonResponse, signedPath } from '$lib/server/api-route';
+import { answer, jsonResponse, signedCaller } from '$lib/server/api-route';
 import { readJoseBody } from '$lib/server/auth/body';
 import { getServices } from '$lib/server/services';
 
@@ -20,10 +20,6 @@ export const POST: RequestHandler = ({ request }) =>
 export const GET: RequestHandler = ({ request, url }) =>
   answer(async () => {
     const { requests, people } = await getServices();
-    const caller = await requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(requests, request, url);
     return jsonResponse({ invitations: await people.openInvitations(caller) });
   });

@@ -1,6 +1,6 @@
 import type { RequestHandler } from './$types';
 import { ProtocolError } from '$protocol/errors';
-import { answer, idParam, jsonResponse, signedPath } from '$lib/server/api-route';
+import { answer, idParam, jsonResponse, signedCaller } from '$lib/server/api-route';
 import { getServices } from '$lib/server/services';
 
 /** The regulator's view of a company's findings (the basis of the regulator's dashboard). */
@@ -8,11 +8,7 @@ export const GET: RequestHandler = ({ params, request, url }) =>
   answer(async () => {
     const companyId = idParam(params.companyId, 'company');
     const services = await getServices();
-    const caller = await services.requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(services.requests, request, url);
     if (caller.type !== 'regulator') {
       throw new ProtocolError(
         'ERR_NOT_AUTHORISED',

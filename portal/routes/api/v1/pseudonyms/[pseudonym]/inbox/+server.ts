@@ -1,6 +1,6 @@
 import type { RequestHandler } from './$types';
 import { ProtocolError } from '$protocol/errors';
-import { answer, idParam, integerParam, jsonResponse, signedPath } from '$lib/server/api-route';
+import { answer, idParam, integerParam, jsonResponse, signedCaller } from '$lib/server/api-route';
 import { assertInboxOwner, maxRelayPage } from '$lib/server/relay';
 import { getServices } from '$lib/server/services';
 
@@ -11,11 +11,7 @@ export const GET: RequestHandler = ({ params, request, url }) =>
     const after = integerParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = integerParam(url, 'limit', maxRelayPage, 1, maxRelayPage);
     const { requests, relay } = await getServices();
-    const caller = await requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(requests, request, url);
     assertInboxOwner(caller, pseudonym);
     return jsonResponse(await relay.inbox(pseudonym, after, limit));
   });
@@ -26,11 +22,7 @@ export const DELETE: RequestHandler = ({ params, request, url }) =>
     const pseudonym = idParam(params.pseudonym, 'pseudonym');
     const through = integerParam(url, 'through', -1, 0, Number.MAX_SAFE_INTEGER);
     const { requests, relay } = await getServices();
-    const caller = await requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(requests, request, url);
     assertInboxOwner(caller, pseudonym);
     if (through < 0) throw missingThrough();
     return jsonResponse(await relay.acknowledgeThrough(pseudonym, through));

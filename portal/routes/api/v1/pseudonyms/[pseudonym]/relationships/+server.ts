@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { answer, idParam, jsonResponse, signedPath } from '$lib/server/api-route';
+import { answer, idParam, jsonResponse, signedCaller } from '$lib/server/api-route';
 import { relationshipsFor } from '$lib/server/relationships';
 import { getServices } from '$lib/server/services';
 
@@ -8,10 +8,6 @@ export const GET: RequestHandler = ({ params, request, url }) =>
   answer(async () => {
     const pseudonym = idParam(params.pseudonym, 'pseudonym');
     const services = await getServices();
-    const caller = await services.requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(services.requests, request, url);
     return jsonResponse(await relationshipsFor(services, caller, pseudonym));
   });

@@ -1,5 +1,5 @@
 import type { RequestHandler } from './$types';
-import { answer, idParam, jsonResponse, signedPath } from '$lib/server/api-route';
+import { answer, idParam, jsonResponse, signedCaller } from '$lib/server/api-route';
 import { assertInboxOwner } from '$lib/server/relay';
 import { getServices } from '$lib/server/services';
 
@@ -9,11 +9,7 @@ export const DELETE: RequestHandler = ({ params, request, url }) =>
     const pseudonym = idParam(params.pseudonym, 'pseudonym');
     const id = idParam(params.id, 'sha256');
     const { requests, relay } = await getServices();
-    const caller = await requests.verify(
-      request.headers.get('authorization'),
-      request.method,
-      signedPath(url),
-    );
+    const caller = await signedCaller(requests, request, url);
     assertInboxOwner(caller, pseudonym);
     return jsonResponse(await relay.acknowledgeItem(pseudonym, id));
   });
