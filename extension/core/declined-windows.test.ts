@@ -53,8 +53,8 @@ describe('DeclinedWindows', () => {
     cell.value = {
       [A]: clock.ms + declinedWindowQuietMs + 60_000,
       [B]: 'yesterday',
-      __proto__: clock.ms,
-      toString: 1,
+      // Within the day: only its key, no company id, keeps it out.
+      toString: clock.ms + 60_000,
     };
     expect(await declined.shownRecently(A)).toBe(false);
     expect(await declined.shownRecently(B)).toBe(false);

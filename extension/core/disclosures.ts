@@ -54,7 +54,6 @@ const errorCode = v.picklist(protocolErrorCodes);
 export const refusedRevision = v.optional(v.pipe(v.number(), v.integer()));
 
 /** One disclosure as the wallet opened it. */
-
 export const openedDisclosure = v.variant('state', [
   v.object({
     state: v.literal('opened'),

@@ -13,6 +13,26 @@ import Consent from './Consent.svelte';
 
 const host = hostComponents();
 const { byTestId } = host;
+const ticket = 'a'.repeat(32);
+
+/**
+ * Mounts the consent window for `ticket`, in `locale` by the customer's settings; every other
+ * request the window sends goes to `answer`.
+ */
+function mountConsent(
+  locale: 'de' | 'en',
+  answer: (request: { type: string; ticket?: string }) => unknown,
+  close: () => void = () => {},
+): void {
+  const send = (async (request: { type: string; ticket?: string }) =>
+    request.type === 'settings.get'
+      ? {
+          type: 'settings',
+          settings: { ...defaultSettings('http://localhost:3000'), language: locale },
+        }
+      : answer(request)) as never;
+  host.mount(Consent, { browserLocale: 'en' as const, ticket, send, close });
+}
 
 it.each([
   ['ERR_COMPANY_BLACKLISTED', 'blacklisted', 'de'],
@@ -24,25 +44,18 @@ it.each([
   async (code, key, locale) => {
     /** What happened, in order: requests sent, their answers received, the window closed. */
     const events: string[] = [];
-    const send = (async (request: { type: string; ticket?: string }) => {
-      if (request.type === 'settings.get')
-        return {
-          type: 'settings',
-          settings: { ...defaultSettings('http://localhost:3000'), language: locale },
-        };
-      if (request.type === 'wallet.pending') throw new ProtocolError(code, 'declined');
-      events.push(`sent ${request.type} ${request.ticket}`);
-      // The background takes a moment: a window that closed without waiting would close first.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      events.push(`answered ${request.type}`);
-      return { type: 'ok' };
-    }) as never;
-    host.mount(Consent, {
-      browserLocale: 'en' as const,
-      ticket: 'a'.repeat(32),
-      send,
-      close: () => events.push('closed'),
-    });
+    mountConsent(
+      locale,
+      async (request) => {
+        if (request.type === 'wallet.pending') throw new ProtocolError(code, 'declined');
+        events.push(`sent ${request.type} ${request.ticket}`);
+        // The background takes a moment: a window that closed without waiting would close first.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        events.push(`answered ${request.type}`);
+        return { type: 'ok' };
+      },
+      () => events.push('closed'),
+    );
     await expect
       .poll(() => byTestId('consent-declined')?.textContent?.trim())
       .toBe(t(locale, `extension.consent.declined.${key}`));
@@ -52,7 +65,7 @@ it.each([
     // The page hears "cancelled" before the window goes, and the window goes once.
     await expect
       .poll(() => events)
-      .toEqual([`sent wallet.cancel ${'a'.repeat(32)}`, 'answered wallet.cancel', 'closed']);
+      .toEqual([`sent wallet.cancel ${ticket}`, 'answered wallet.cancel', 'closed']);
   },
 );
 
@@ -102,21 +115,9 @@ it.each([
 ] as const)(
   'says in %s how often a week the company asks to contact: %i',
   async (locale, perWeek, said) => {
-    const send = (async (request: { type: string }) => {
-      if (request.type === 'settings.get')
-        return {
-          type: 'settings',
-          settings: { ...defaultSettings('http://localhost:3000'), language: locale },
-        };
-      if (request.type === 'wallet.pending') return pendingAsking(perWeek);
-      return { type: 'ok' };
-    }) as never;
-    host.mount(Consent, {
-      browserLocale: 'en' as const,
-      ticket: 'a'.repeat(32),
-      send,
-      close: () => {},
-    });
+    mountConsent(locale, (request) =>
+      request.type === 'wallet.pending' ? pendingAsking(perWeek) : { type: 'ok' },
+    );
     await expect.poll(() => byTestId('scope-0-frequency')).not.toBeNull();
     const asked = byTestId('scope-0-frequency')!.closest('label')!;
     expect(asked.textContent!.trim()).toBe(said);

@@ -726,6 +726,23 @@ export function createCompanyConsole(
     };
   }
 
+  /**
+   * Who signed `authorization`, the `request` signature of the API's `DELETE path` made in the
+   * console with the person's key: verified as the API does, and refused unless it signs for
+   * `companyId`.
+   */
+  async function deletionBy(
+    companyId: string,
+    path: string,
+    authorization: string,
+  ): Promise<Caller> {
+    const caller = await services.requests.verify(authorization, 'DELETE', path);
+    if (caller.type !== 'company' || caller.id !== companyId) {
+      throw new ProtocolError('ERR_NOT_AUTHORISED', 'This request is not signed for your company.');
+    }
+    return caller;
+  }
+
   return {
     async overview(person, pages = {}) {
       const companyId = companyOf(person);
@@ -844,17 +861,7 @@ export function createCompanyConsole(
       if (!personIdPattern.test(personId)) {
         throw new ProtocolError('ERR_PERSON_UNKNOWN', 'No such person.');
       }
-      const caller: Caller = await services.requests.verify(
-        authorization,
-        'DELETE',
-        `/api/v1/people/${personId}`,
-      );
-      if (caller.type !== 'company' || caller.id !== companyId) {
-        throw new ProtocolError(
-          'ERR_NOT_AUTHORISED',
-          'This request is not signed for your company.',
-        );
-      }
+      const caller = await deletionBy(companyId, `/api/v1/people/${personId}`, authorization);
       await services.people.remove(caller, personId);
     },
 
@@ -863,17 +870,7 @@ export function createCompanyConsole(
       if (!sha256Pattern.test(id)) {
         throw new ProtocolError('ERR_ENROLMENT_UNKNOWN', 'No open invitation has this id.');
       }
-      const caller: Caller = await services.requests.verify(
-        authorization,
-        'DELETE',
-        `/api/v1/people/invitations/${id}`,
-      );
-      if (caller.type !== 'company' || caller.id !== companyId) {
-        throw new ProtocolError(
-          'ERR_NOT_AUTHORISED',
-          'This request is not signed for your company.',
-        );
-      }
+      const caller = await deletionBy(companyId, `/api/v1/people/invitations/${id}`, authorization);
       await services.people.withdrawInvitation(caller, id);
     },
 

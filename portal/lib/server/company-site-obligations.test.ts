@@ -32,6 +32,11 @@ import {
 } from './company-site-test-kit';
 import { testDialects } from './db/test-databases';
 
+/** What the site's `state.json` in `dataDir` holds now. */
+function stateOf(dataDir: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as Record<string, unknown>;
+}
+
 describe("the reference company site's obligations", () => {
   let world: SiteWorld;
   let site: CompanySite;
@@ -553,7 +558,7 @@ describe("the reference company site's obligations", () => {
         status: 503,
       });
       const added = first.kid();
-      expect(JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'))).toMatchObject({
+      expect(stateOf(dataDir)).toMatchObject({
         redisclose: [{ kid: old, since }],
       });
       const port = Number(new URL(first.origin).port);
@@ -567,9 +572,7 @@ describe("the reference company site's obligations", () => {
           { kid: old, current: false },
           { kid: added, current: true },
         ]);
-      expect(JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8'))).not.toHaveProperty(
-        'redisclose',
-      );
+      expect(stateOf(dataDir)).not.toHaveProperty('redisclose');
       await own.pollOnce();
       for (const customer of customers) expect(await disclosuresOf(customer)).toHaveLength(2);
     });
@@ -631,14 +634,6 @@ describe.each(testDialects)(
     async function acknowledgedNow(customer: { pseudonym: TestAssistant; revocation: string }) {
       const view = await customer.pseudonym.client.relationships(customer.pseudonym);
       return view.revocations.find((r) => r.sha256 === customer.revocation)?.acknowledged;
-    }
-
-    /** What `state.json` holds now. */
-    function stateOf(dataDir: string): Record<string, unknown> {
-      return JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as Record<
-        string,
-        unknown
-      >;
     }
 
     it('acknowledges again, with its new key, a revocation whose acknowledgement the compromise voided', async () => {

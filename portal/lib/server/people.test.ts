@@ -181,6 +181,17 @@ describe.each(testDialects)('people on %s', (dialect) => {
     return personRoute.DELETE({ request, url, params: { personId } } as never);
   }
 
+  async function withdrawInvitation(
+    signer: { id: string; keyPair: Ed25519KeyPair },
+    id: string,
+  ): Promise<Response> {
+    const path = `/api/v1/people/invitations/${id}`;
+    const url = new URL(testOrigin + path);
+    const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
+    const request = new Request(url, { method: 'DELETE', headers: { authorization } });
+    return invitationRoute.DELETE({ request, url, params: { id } } as never);
+  }
+
   /**
    * Runs `send()` while `meanwhile` runs once, just before `send` opens its first transaction:
    * what another request commits between a login's passkey check and its session.
@@ -842,30 +853,35 @@ describe.each(testDialects)('people on %s', (dialect) => {
       expect((await listed(stranger.company)).map((i) => i.id)).toEqual([
         tokenHash(tokenOfLink(stranger.staffLink)),
       ]);
-      const withdraw = async (signer: { id: string; keyPair: Ed25519KeyPair }, id: string) => {
-        const path = `/api/v1/people/invitations/${id}`;
-        const url = new URL(testOrigin + path);
-        const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
-        const request = new Request(url, { method: 'DELETE', headers: { authorization } });
-        return invitationRoute.DELETE({ request, url, params: { id } } as never);
-      };
       await expectProblem(
-        await withdraw(stranger.company, tokenHash(wrong)),
+        await withdrawInvitation(stranger.company, tokenHash(wrong)),
         404,
         'ERR_ENROLMENT_UNKNOWN',
       );
-      await expectProblem(await withdraw(company, 'not-an-id'), 404, 'ERR_ENROLMENT_UNKNOWN');
-      expect((await withdraw(staff.signer, tokenHash(wrong))).status).toBe(204);
+      await expectProblem(
+        await withdrawInvitation(company, 'not-an-id'),
+        404,
+        'ERR_ENROLMENT_UNKNOWN',
+      );
+      expect((await withdrawInvitation(staff.signer, tokenHash(wrong))).status).toBe(204);
       // The link no longer works, and is listed no more; withdrawing it again finds nothing.
       await expectCode(people().inspectEnrolment(wrong), 'ERR_ENROLMENT_EXPIRED');
       await expectCode(people().enrolmentOptions(wrong), 'ERR_ENROLMENT_EXPIRED');
       expect((await listed(company)).map((i) => i.id)).toEqual([tokenHash(right)]);
-      await expectProblem(await withdraw(company, tokenHash(wrong)), 404, 'ERR_ENROLMENT_UNKNOWN');
+      await expectProblem(
+        await withdrawInvitation(company, tokenHash(wrong)),
+        404,
+        'ERR_ENROLMENT_UNKNOWN',
+      );
       // The other link still works; once used it is no longer open.
       await expect(people().inspectEnrolment(right)).resolves.toMatchObject({ role: 'staff' });
       await enrolWith(right);
       expect(await listed(company)).toEqual([]);
-      await expectProblem(await withdraw(company, tokenHash(right)), 404, 'ERR_ENROLMENT_UNKNOWN');
+      await expectProblem(
+        await withdrawInvitation(company, tokenHash(right)),
+        404,
+        'ERR_ENROLMENT_UNKNOWN',
+      );
     });
 
     it('refuses a link withdrawn while its enrolment was being completed', async () => {
@@ -878,16 +894,7 @@ describe.each(testDialects)('people on %s', (dialect) => {
       const attempt = beforeNextTransaction(
         async () => {
           api.clock.advance(1);
-          const path = `/api/v1/people/invitations/${tokenHash(token)}`;
-          const url = new URL(testOrigin + path);
-          const authorization = `Signature ${await requestSignature(api.clock, company, 'DELETE', path)}`;
-          const request = new Request(url, { method: 'DELETE', headers: { authorization } });
-          const response = await invitationRoute.DELETE({
-            request,
-            url,
-            params: { id: tokenHash(token) },
-          } as never);
-          expect(response.status).toBe(204);
+          expect((await withdrawInvitation(company, tokenHash(token))).status).toBe(204);
         },
         async () =>
           people().completeEnrolment({

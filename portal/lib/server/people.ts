@@ -26,7 +26,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import * as v from 'valibot';
 import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
 import { ProtocolError } from '$protocol/errors';
@@ -767,6 +767,22 @@ export function createPeopleService(
     return { person, session };
   }
 
+  /** An enrolment link for `managed`'s people, not used and not expired at `now`. */
+  function openLinkOf(
+    eb: ExpressionBuilder<Database, 'enrolments'>,
+    managed: { role: PersonRole; companyId: string | null },
+    now: number,
+  ) {
+    return eb.and([
+      eb('role', '=', managed.role),
+      managed.companyId === null
+        ? eb('company_id', 'is', null)
+        : eb('company_id', '=', managed.companyId),
+      eb('used_at', 'is', null),
+      eb('expires_at', '>', now),
+    ]);
+  }
+
   /** The open enrolment links for `managed`'s people (see `openInvitations`). */
   async function openInvitationsOf(managed: {
     role: PersonRole;
@@ -775,14 +791,7 @@ export function createPeopleService(
     const rows = await db
       .selectFrom('enrolments')
       .select(['token_hash', 'name', 'person_id', 'created_by', 'created_at', 'expires_at'])
-      .where('role', '=', managed.role)
-      .where((eb) =>
-        managed.companyId === null
-          ? eb('company_id', 'is', null)
-          : eb('company_id', '=', managed.companyId),
-      )
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', ctx.now())
+      .where((eb) => openLinkOf(eb, managed, ctx.now()))
       .orderBy('created_at', 'desc')
       .orderBy('token_hash')
       .limit(maxOpenInvitations)
@@ -1009,21 +1018,14 @@ export function createPeopleService(
     async withdrawInvitation(caller, id) {
       const managed = managedRole(caller);
       const now = ctx.now();
-      const result = /^[A-Za-z0-9_-]{43}$/.test(id)
+      const result = tokenPattern.test(id)
         ? await db
             .updateTable('enrolments')
             // Expired as of its creation, not as of now: an enrolment that took its time before
             // this (its `now` earlier than ours) must not find the link still valid.
             .set((eb) => ({ expires_at: eb.ref('created_at') }))
             .where('token_hash', '=', id)
-            .where('role', '=', managed.role)
-            .where((eb) =>
-              managed.companyId === null
-                ? eb('company_id', 'is', null)
-                : eb('company_id', '=', managed.companyId),
-            )
-            .where('used_at', 'is', null)
-            .where('expires_at', '>', now)
+            .where((eb) => openLinkOf(eb, managed, now))
             .executeTakeFirst()
         : undefined;
       if (Number(result?.numUpdatedRows ?? 0) !== 1) {

@@ -585,7 +585,7 @@ describe.each(testDialects)('webhooks on %s', (dialect) => {
         (
           await tables()
             .selectFrom('webhook_endpoints')
-            .select(['last_seq', 'url'])
+            .select('last_seq')
             .where('company_id', '=', company.id)
             .executeTakeFirstOrThrow()
         ).last_seq;
