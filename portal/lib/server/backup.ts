@@ -47,6 +47,7 @@ import {
   parseVerifierKey,
   verifierKeyText,
   type Checkpoint,
+  type NoteVerifier,
 } from '../../../protocol/tlog';
 import type { ClearinghouseDb } from './db/database';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
@@ -299,10 +300,7 @@ function checkLogKey(checkpoint: string, keyText: string | undefined, path: stri
     );
   }
   try {
-    const origin = parseCheckpoint(checkpoint.slice(0, checkpoint.indexOf('\n\n') + 1)).origin;
-    const publicKey = base64urlDecode(publicKeyOf(keyText) as string);
-    const verifier = parseVerifierKey(verifierKeyText(origin, publicKey, nodeSha256), nodeSha256);
-    openNote(checkpoint, [verifier]);
+    openNote(checkpoint, [logVerifier(checkpointOf(checkpoint).origin, keyText)]);
   } catch (error) {
     // Whichever step failed, it means one thing to the operator: this is not the log's key.
     throw new BackupError(
@@ -452,13 +450,23 @@ export async function restoreBackup(
  * @throws {BackupError} for such a checkpoint without `acceptFork`, and for a published
  *   checkpoint that is not one the backup's log key signed for its log (a wrong file).
  */
+/** The checkpoint a signed checkpoint note carries (its text before the signatures). */
+function checkpointOf(note: string): Checkpoint {
+  return parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));
+}
+
+/** The note verifier of the log key in the key file text `keyText`, for log `origin`. */
+function logVerifier(origin: string, keyText: string): NoteVerifier {
+  const publicKey = base64urlDecode(publicKeyOf(keyText) as string);
+  return parseVerifierKey(verifierKeyText(origin, publicKey, nodeSha256), nodeSha256);
+}
+
 function restoredLog(
   header: Awaited<ReturnType<typeof checkBackupFile>>,
   options: RestoreOptions,
 ): RestoredLog | undefined {
   const note = header.logCheckpoint;
-  const backup: Checkpoint | undefined =
-    note === undefined ? undefined : parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));
+  const backup = note === undefined ? undefined : checkpointOf(note);
   const log =
     note === undefined || backup === undefined
       ? undefined
@@ -468,11 +476,7 @@ function restoredLog(
   let published: Checkpoint;
   try {
     if (backup === undefined || header.keys.log === undefined) throw new Error('no log in backup');
-    const publicKey = base64urlDecode(publicKeyOf(header.keys.log) as string);
-    const verifier = parseVerifierKey(
-      verifierKeyText(backup.origin, publicKey, nodeSha256),
-      nodeSha256,
-    );
+    const verifier = logVerifier(backup.origin, header.keys.log);
     published = openCheckpoint(options.publishedCheckpoint, verifier, backup.origin);
   } catch (error) {
     if (options.acceptFork === true) return log;
