@@ -26,7 +26,8 @@
  * `signCompact` makes); the seeding messages through `signMessage`. Rate limits are set explicitly
  * high, so every request still passes the limiter (its per-node reserved blocks and the shared
  * database counter) without being refused; ping and grants share the server, so the same limits. Each measured run (about 10 s, `BENCH_SECONDS`) follows a probe and an unmeasured warm-up
- * of about 3 s (`BENCH_WARMUP_SECONDS`), so the whole benchmark stays near ten minutes. Figures
+ * of about 3 s (`BENCH_WARMUP_SECONDS`; a paced run's warm-up, at its own rate, flows straight into
+ * it on the same connections), so the whole benchmark stays near ten minutes. Figures
  * go to docs/performance.md, section "API"; the exit code is non-zero when a bar fails or any
  * measured request did not succeed. `BENCH_SECONDS` and `BENCH_DATABASES`
  * (`sqlite,postgres`) shorten a run while working on it; `BENCH_RATE_LIMIT=0` switches the limiter
@@ -36,8 +37,9 @@
  * `BENCH_PARTS=ping,grants` (of ping, pinghalf, grants, half, offers, inbox) measures only those.
  * `BENCH_PG_SETTINGS="name=value;name=value"` starts PostgreSQL with these settings, to diagnose
  * it (e.g. `shared_preload_libraries=pg_stat_statements`); figures printed so are not the bench's.
- * `BENCH_LATENCY_LOG=/tmp/dir` writes each paced run's requests (when due, epoch ms; latency, ms)
- * there as CSV, to see when in a run the slow ones came. `BENCH_KEEP_LOGS=/tmp/dir` keeps each
+ * `BENCH_LATENCY_LOG=/tmp/dir` writes each paced run's measured requests (when due, epoch ms;
+ * latency, ms; how late the generator sent it, ms) there as CSV, to see when in a run the slow
+ * ones came. `BENCH_KEEP_LOGS=/tmp/dir` keeps each
  * server's log there (`sqlite/server.log`, `postgres/server.log`), e.g. with
  * `BENCH_NODE_ARGS=--trace-gc-nvp` to read its garbage collections afterwards.
  * `pinghalf` is a control, not a bar: the trivial endpoint paced at half its own maximum, the
@@ -125,7 +127,7 @@ const postgresSettings = Object.fromEntries(
       return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
     }),
 );
-/** `BENCH_LATENCY_LOG=/tmp/dir`: each paced run's requests (when due, latency) as CSV there, to see when the slow ones came. */
+/** `BENCH_LATENCY_LOG=/tmp/dir`: each paced run's measured requests (when due, latency, how late sent) as CSV there, to see when the slow ones came. */
 const latencyLog = process.env.BENCH_LATENCY_LOG;
 /** `BENCH_PARTS=ping,grants` measures only these (ping, pinghalf, grants, half, offers, inbox), e.g. to profile one. */
 const parts = new Set(
@@ -496,8 +498,20 @@ function headersOf(item: Load['items'][number]): Record<string, string> {
  * latency counts from when it was due. For the run at half rate: autocannon's `overallRate`
  * sends at full speed until each connection has made its share of the second, so its latencies
  * would be those of full load.
+ *
+ * The first `warm` items are a warm-up that flows straight into the measured run: the same
+ * schedule, the same connections, every request's bytes prepared before the first is due. Only
+ * the items after them are measured (latency, lag, CPU, rate). A warm-up run of its own, with
+ * the measured run's messages signed and a new pool's connections opened after it, made the
+ * measured run start from an idle server and put up to about 50 of its 8,000-10,000 slowest
+ * requests into its first 0.3 s (docs/performance.md "API", session 30).
  */
-async function drivePaced(server: RunningServer, load: Load, rate: number): Promise<Measured> {
+async function drivePaced(
+  server: RunningServer,
+  load: Load,
+  rate: number,
+  warm = 0,
+): Promise<Measured> {
   const connections = pacedConnections;
   const latencies: number[] = [];
   const lags: number[] = [];
@@ -515,40 +529,56 @@ async function drivePaced(server: RunningServer, load: Load, rate: number): Prom
       ...(item.body === undefined ? {} : { body: item.body }),
     }),
   );
-  const cpuBefore = cpuNow(server);
-  const seconds = await runPaced(
+  // When the first measured request was due, and the CPU counters then (read before the clock
+  // starts when nothing is warmed up, so that the reading delays no request).
+  const measuredFrom: { due?: number; cpu?: ReturnType<typeof cpuNow> } = {};
+  const cpuAtStart = warm === 0 ? cpuNow(server) : undefined;
+  await runPaced(
     { seconds: load.items.length / rate, rate, connections, limit: load.items.length },
     async (ticket, due) => {
-      lags.push(performance.now() - due);
+      if (ticket === warm) {
+        measuredFrom.due = due;
+        measuredFrom.cpu = cpuAtStart ?? cpuNow(server);
+      }
+      const measured = ticket >= warm;
+      const lag = performance.now() - due;
+      if (measured) lags.push(lag);
       try {
         const answer = await pool.send(prepared[ticket]!);
         if (answer.status < 300) {
+          if (!measured) return;
           latencies.push(performance.now() - due);
           if (latencyLog !== undefined)
             timeline.push(
-              `${(performance.timeOrigin + due).toFixed(2)},${latencies.at(-1)!.toFixed(2)}`,
+              `${(performance.timeOrigin + due).toFixed(2)},${latencies.at(-1)!.toFixed(2)},${lag.toFixed(2)}`,
             );
           return;
         }
-        failed += 1;
+        if (measured) failed += 1;
         firstFailure ??= `${answer.status} ${answer.body.slice(0, 300)}`;
       } catch (error) {
-        failed += 1;
+        if (measured) failed += 1;
         firstFailure ??= error instanceof Error ? error.message : String(error);
       }
     },
   );
+  const ended = performance.now();
   pool.close();
+  if (measuredFrom.due === undefined || measuredFrom.cpu === undefined) {
+    throw new Error('bench:api: a paced run measured nothing');
+  }
+  const seconds = (ended - measuredFrom.due) / 1000;
   if (latencyLog !== undefined) {
     mkdirSync(latencyLog, { recursive: true });
     writeFileSync(
       join(latencyLog, `paced-${rate.toFixed(0)}-${Date.now()}.csv`),
-      'due_ms,latency_ms\n' + timeline.join('\n') + '\n',
+      'due_ms,latency_ms,sent_late_ms\n' + timeline.join('\n') + '\n',
     );
   }
   if (firstFailure !== undefined) {
     console.error(`bench:api: ${load.method} ${load.items[0]?.path}: ${firstFailure}`);
   }
+  const cpuBefore = measuredFrom.cpu;
   const cpuAfter = cpuNow(server);
   const ok = latencies.length;
   const [p50, p99] = percentiles(latencies, [50, 99]);
@@ -641,11 +671,13 @@ async function benchDatabase(
       if (parts.has('pinghalf') && figures.ping !== undefined) {
         const rate = Math.max(1, Math.round(figures.ping.rate / 2));
         const pings = (n: number) => Array.from({ length: n }, () => ({ path: '/api/v1/ping' }));
-        await drivePaced(server, { method: 'GET', items: pings(Math.round(rate * 2)) }, rate);
+        // Warmed at its own rate for 2 s, straight into the measured run (see drivePaced).
+        const warm = Math.round(rate * 2);
         figures.pingHalf = await drivePaced(
           server,
-          { method: 'GET', items: pings(Math.round(rate * runSeconds)) },
+          { method: 'GET', items: pings(warm + Math.round(rate * runSeconds)) },
           rate,
+          warm,
         );
       }
       const all: Granted[] = [];
@@ -659,16 +691,14 @@ async function benchDatabase(
       }
       if (parts.has('half')) {
         const halfRate = givenHalfRate ?? Math.max(1, Math.round(figures.grants!.rate / 2));
-        // Warm at the half rate first, so the measured run starts in its steady state.
-        await drivePaced(
-          server,
-          { method: 'POST', items: grantItems(Math.round(halfRate * Math.min(warmupSeconds, 2))) },
-          halfRate,
-        );
+        // Warm at the half rate first, straight into the measured run, so that it starts in its
+        // steady state (see drivePaced).
+        const warm = Math.round(halfRate * Math.min(warmupSeconds, 2));
         figures.grantsHalf = await drivePaced(
           server,
-          { method: 'POST', items: grantItems(Math.round(halfRate * runSeconds)) },
+          { method: 'POST', items: grantItems(warm + Math.round(halfRate * runSeconds)) },
           halfRate,
+          warm,
         );
       }
       // Offers and inbox reads need granted pseudonyms.
