@@ -319,21 +319,13 @@ function tileFetcher(io: VerifierIo, base: string) {
  *   error, or serves more bytes than the width allows (fewer: the callers compare lengths).
  */
 async function fetchHashTile(io: VerifierIo, base: string, tile: TileId): Promise<Uint8Array> {
-  const code = 'ERR_TLOG_TILE_INVALID';
-  const bytes = await fetchImplied(io, `${base}/log/${tilePath(tile)}`, tile.width * 32, code);
-  if (bytes !== undefined) return bytes;
-  const full = { ...tile, width: TILE_WIDTH };
-  const whole =
-    tile.width < TILE_WIDTH
-      ? await fetchImplied(io, `${base}/log/${tilePath(full)}`, TILE_WIDTH * 32, code)
-      : undefined;
-  if (whole === undefined) {
-    throw new ProtocolError(
-      code,
-      `the log does not serve the tile ${tilePath(tile)} its signed checkpoint implies`,
-    );
-  }
-  return whole.subarray(0, tile.width * 32);
+  const { bytes } = await fetchPartialOrFull(io, tile.width, {
+    url: (width) => `${base}/log/${tilePath({ ...tile, width })}`,
+    maxBytes: (width) => width * 32,
+    code: 'ERR_TLOG_TILE_INVALID',
+    what: `tile ${tilePath(tile)}`,
+  });
+  return bytes.subarray(0, tile.width * 32);
 }
 
 /**
@@ -349,21 +341,45 @@ async function fetchEntries(
   index: number,
   width: number,
 ): Promise<Uint8Array[]> {
-  const code = 'ERR_TLOG_BUNDLE_INVALID';
-  const url = (w: number) => `${base}/log/${entryBundlePath(index, w)}`;
-  const bytes = await fetchImplied(io, url(width), maxBundleBytes(width), code);
-  if (bytes !== undefined) return decodeEntryBundle(bytes, width);
+  const got = await fetchPartialOrFull(io, width, {
+    url: (w) => `${base}/log/${entryBundlePath(index, w)}`,
+    maxBytes: maxBundleBytes,
+    code: 'ERR_TLOG_BUNDLE_INVALID',
+    what: `entry bundle ${entryBundlePath(index, width)}`,
+  });
+  return decodeEntryBundle(got.bytes, got.width).slice(0, width);
+}
+
+/**
+ * A tile or entry bundle of `width` the signed checkpoint implies: the partial one, or, when the
+ * log no longer serves it (it grew meanwhile), the full one whose prefix it is, with the width
+ * it was read at.
+ *
+ * @throws ProtocolError `code` when the log serves neither (or fails as {@link fetchImplied}).
+ */
+async function fetchPartialOrFull(
+  io: VerifierIo,
+  width: number,
+  of: {
+    url: (width: number) => string;
+    maxBytes: (width: number) => number;
+    code: 'ERR_TLOG_TILE_INVALID' | 'ERR_TLOG_BUNDLE_INVALID';
+    what: string;
+  },
+): Promise<{ bytes: Uint8Array; width: number }> {
+  const bytes = await fetchImplied(io, of.url(width), of.maxBytes(width), of.code);
+  if (bytes !== undefined) return { bytes, width };
   const whole =
     width < TILE_WIDTH
-      ? await fetchImplied(io, url(TILE_WIDTH), maxBundleBytes(TILE_WIDTH), code)
+      ? await fetchImplied(io, of.url(TILE_WIDTH), of.maxBytes(TILE_WIDTH), of.code)
       : undefined;
   if (whole === undefined) {
     throw new ProtocolError(
-      code,
-      `the log does not serve the entry bundle ${entryBundlePath(index, width)} its signed checkpoint implies`,
+      of.code,
+      `the log does not serve the ${of.what} its signed checkpoint implies`,
     );
   }
-  return decodeEntryBundle(whole, TILE_WIDTH).slice(0, width);
+  return { bytes: whole, width: TILE_WIDTH };
 }
 
 /** Every entry and every hash tile; returns how many tiles were checked. */

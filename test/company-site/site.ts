@@ -793,6 +793,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       pseudonym: event.pseudonym,
       stoppedAt: Math.floor(now() / 1000),
     };
+    let stored = true;
     try {
       const receipt = await client.acknowledgeRevocation(
         await signMessage('revocation-ack', payload, keyring.current().keyPair),
@@ -805,11 +806,10 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
         throw error;
       if (again !== undefined) return false;
       log(`revocation ${event.sha256} was acknowledged before`);
-      acknowledged.push(event.sha256);
-      return false;
+      stored = false;
     }
     acknowledged.push(event.sha256);
-    return true;
+    return stored;
   }
 
   const interval = options.pollIntervalMs ?? 5_000;
