@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isProtocolError, ProtocolError } from '../../../../protocol/errors';
 import {
   batchedEffect,
@@ -413,6 +413,21 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
     // A duplicate is not applied again.
     await writer.write(withEffect[0]!);
     expect(calls).toHaveLength(7);
+  });
+
+  it('waits for company 2 ms on SQLite and 6 ms on PostgreSQL unless told otherwise', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const idle = createDurableWriter(tdb.cdb);
+    try {
+      expect((await idle.write(makeRecord())).status).toBe('stored');
+      const waits = timers.mock.calls
+        .filter(([callback]) => typeof callback === 'function' && callback.name === 'flushNow')
+        .map(([, ms]) => ms);
+      expect(waits).toEqual([dialect === 'postgres' ? 6 : 2]);
+    } finally {
+      timers.mockRestore();
+      await idle.close();
+    }
   });
 
   it('close() commits what is queued, then refuses new writes with ERR_STORAGE_UNAVAILABLE', async () => {
