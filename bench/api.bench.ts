@@ -25,9 +25,10 @@
  * signatures during a measurement. Bulk signatures go through node:crypto (the same compact JWS
  * `signCompact` makes); the seeding messages through `signMessage`. Rate limits are set explicitly
  * high, so every request still passes the limiter (its per-node reserved blocks and the shared
- * database counter) without being refused; ping and grants share the server, so the same limits. Each measured run (about 10 s, `BENCH_SECONDS`) follows a probe and an unmeasured warm-up
- * of about 3 s (`BENCH_WARMUP_SECONDS`; a paced run's warm-up, at its own rate, flows straight into
- * it on the same connections), so the whole benchmark stays near ten minutes. Figures
+ * database counter) without being refused; ping and grants share the server, so the same limits. Each measured maximum (about 10 s, `BENCH_SECONDS`) follows a probe and an unmeasured
+ * warm-up of about 3 s (`BENCH_WARMUP_SECONDS`); each paced run (at half rate) follows a 2 s
+ * warm-up at its own rate that flows straight into it on the same connections, so the whole
+ * benchmark stays near ten minutes. Figures
  * go to docs/performance.md, section "API"; the exit code is non-zero when a bar fails or any
  * measured request did not succeed. `BENCH_SECONDS` and `BENCH_DATABASES`
  * (`sqlite,postgres`) shorten a run while working on it; `BENCH_RATE_LIMIT=0` switches the limiter
@@ -503,8 +504,10 @@ function headersOf(item: Load['items'][number]): Record<string, string> {
  * schedule, the same connections, every request's bytes prepared before the first is due. Only
  * the items after them are measured (latency, lag, CPU, rate). A warm-up run of its own, with
  * the measured run's messages signed and a new pool's connections opened after it, made the
- * measured run start from an idle server and put up to about 50 of its 8,000-10,000 slowest
- * requests into its first 0.3 s (docs/performance.md "API", session 30).
+ * measured run start from an idle server: up to about 50 of its 8,000-10,000 requests took over
+ * 50 ms in its first 0.3 s alone (docs/performance.md "API", session 30). The CPU counters are
+ * read about 10 ms before the first measured request is due (reading them takes the generator a
+ * few milliseconds, which the warm-up absorbs), or before the clock starts without a warm-up.
  */
 async function drivePaced(
   server: RunningServer,
@@ -529,22 +532,29 @@ async function drivePaced(
       ...(item.body === undefined ? {} : { body: item.body }),
     }),
   );
-  // When the first measured request was due, and the CPU counters then (read before the clock
-  // starts when nothing is warmed up, so that the reading delays no request).
+  // When the first measured request was due, and the CPU counters at the start of the measured run.
   const measuredFrom: { due?: number; cpu?: ReturnType<typeof cpuNow> } = {};
-  const cpuAtStart = warm === 0 ? cpuNow(server) : undefined;
+  if (warm === 0) measuredFrom.cpu = cpuNow(server);
+  const cpuTicket = warm === 0 ? -1 : Math.max(0, warm - Math.ceil(rate / 100));
+  let firstWarmFailure: string | undefined;
+  const noteFailure = (measured: boolean, failure: string) => {
+    if (!measured) firstWarmFailure ??= failure;
+    else {
+      failed += 1;
+      firstFailure ??= failure;
+    }
+  };
   await runPaced(
     { seconds: load.items.length / rate, rate, connections, limit: load.items.length },
     async (ticket, due) => {
-      if (ticket === warm) {
-        measuredFrom.due = due;
-        measuredFrom.cpu = cpuAtStart ?? cpuNow(server);
-      }
+      if (ticket === warm) measuredFrom.due = due;
       const measured = ticket >= warm;
       const lag = performance.now() - due;
       if (measured) lags.push(lag);
       try {
-        const answer = await pool.send(prepared[ticket]!);
+        const sending = pool.send(prepared[ticket]!);
+        if (ticket === cpuTicket) measuredFrom.cpu = cpuNow(server);
+        const answer = await sending;
         if (answer.status < 300) {
           if (!measured) return;
           latencies.push(performance.now() - due);
@@ -554,11 +564,9 @@ async function drivePaced(
             );
           return;
         }
-        if (measured) failed += 1;
-        firstFailure ??= `${answer.status} ${answer.body.slice(0, 300)}`;
+        noteFailure(measured, `${answer.status} ${answer.body.slice(0, 300)}`);
       } catch (error) {
-        if (measured) failed += 1;
-        firstFailure ??= error instanceof Error ? error.message : String(error);
+        noteFailure(measured, error instanceof Error ? error.message : String(error));
       }
     },
   );
@@ -573,6 +581,11 @@ async function drivePaced(
     writeFileSync(
       join(latencyLog, `paced-${rate.toFixed(0)}-${Date.now()}.csv`),
       'due_ms,latency_ms,sent_late_ms\n' + timeline.join('\n') + '\n',
+    );
+  }
+  if (firstWarmFailure !== undefined) {
+    console.error(
+      `bench:api: ${load.method} ${load.items[0]?.path} (warm-up): ${firstWarmFailure}`,
     );
   }
   if (firstFailure !== undefined) {
