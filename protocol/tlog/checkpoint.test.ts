@@ -7,6 +7,7 @@ import {
   formatCheckpoint,
   openCheckpoint,
   parseCheckpoint,
+  unverifiedCheckpointOf,
   type Checkpoint,
 } from './checkpoint';
 import { NaiveTree, sampleEntries, tileStore } from './naive-tree.fixture';
@@ -93,6 +94,19 @@ describe('checkpoint text (C2SP tlog-checkpoint)', () => {
     ]) {
       expect(await codeOf(() => formatCheckpoint(c))).toBe('ERR_CHECKPOINT_MALFORMED');
     }
+  });
+});
+
+describe('unverifiedCheckpointOf', () => {
+  it('reads the checkpoint of a signed note whatever key signed it', () => {
+    expect(unverifiedCheckpointOf(sign(checkpointAt(5)))).toEqual(checkpointAt(5));
+    expect(unverifiedCheckpointOf(signByOther(checkpointAt(7)))).toEqual(checkpointAt(7));
+  });
+
+  it('refuses a note without its checkpoint text', async () => {
+    expect(await codeOf(() => unverifiedCheckpointOf('no checkpoint'))).toBe(
+      'ERR_CHECKPOINT_MALFORMED',
+    );
   });
 });
 

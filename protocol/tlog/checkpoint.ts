@@ -95,6 +95,20 @@ export function formatCheckpoint(c: Checkpoint): string {
 }
 
 /**
+ * The checkpoint a signed checkpoint note carries, parsed from its text before the signatures and
+ * NOT verified: to learn its origin (to pick the verifier) or to compare sizes before checking.
+ *
+ * @throws ProtocolError `ERR_CHECKPOINT_MALFORMED` as {@link parseCheckpoint}.
+ * @example
+ * ```ts
+ * const verifier = verifierFor(unverifiedCheckpointOf(note).origin);
+ * ```
+ */
+export function unverifiedCheckpointOf(note: string): Checkpoint {
+  return parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));
+}
+
+/**
  * Parses checkpoint text (the note text, without signatures).
  *
  * @throws ProtocolError `ERR_CHECKPOINT_MALFORMED` unless it is exactly the form

@@ -43,11 +43,11 @@ import { thumbprint } from '../../../protocol/keys';
 import {
   openCheckpoint,
   openNote,
-  parseCheckpoint,
   parseVerifierKey,
   verifierKeyText,
   type Checkpoint,
   type NoteVerifier,
+  unverifiedCheckpointOf,
 } from '../../../protocol/tlog';
 import type { ClearinghouseDb } from './db/database';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
@@ -300,7 +300,7 @@ function checkLogKey(checkpoint: string, keyText: string | undefined, path: stri
     );
   }
   try {
-    openNote(checkpoint, [logVerifier(checkpointOf(checkpoint).origin, keyText)]);
+    openNote(checkpoint, [logVerifier(unverifiedCheckpointOf(checkpoint).origin, keyText)]);
   } catch (error) {
     // Whichever step failed, it means one thing to the operator: this is not the log's key.
     throw new BackupError(
@@ -442,6 +442,12 @@ export async function restoreBackup(
   };
 }
 
+/** The note verifier of the log key in the key file text `keyText`, for log `origin`. */
+function logVerifier(origin: string, keyText: string): NoteVerifier {
+  const publicKey = base64urlDecode(publicKeyOf(keyText) as string);
+  return parseVerifierKey(verifierKeyText(origin, publicKey, nodeSha256), nodeSha256);
+}
+
 /**
  * The log the backup brings back, checked against the last published checkpoint when given: a
  * larger one, or another root at the same size, is a checkpoint the restored log contradicts as
@@ -450,23 +456,13 @@ export async function restoreBackup(
  * @throws {BackupError} for such a checkpoint without `acceptFork`, and for a published
  *   checkpoint that is not one the backup's log key signed for its log (a wrong file).
  */
-/** The checkpoint a signed checkpoint note carries (its text before the signatures). */
-function checkpointOf(note: string): Checkpoint {
-  return parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));
-}
-
-/** The note verifier of the log key in the key file text `keyText`, for log `origin`. */
-function logVerifier(origin: string, keyText: string): NoteVerifier {
-  const publicKey = base64urlDecode(publicKeyOf(keyText) as string);
-  return parseVerifierKey(verifierKeyText(origin, publicKey, nodeSha256), nodeSha256);
-}
 
 function restoredLog(
   header: Awaited<ReturnType<typeof checkBackupFile>>,
   options: RestoreOptions,
 ): RestoredLog | undefined {
   const note = header.logCheckpoint;
-  const backup = note === undefined ? undefined : checkpointOf(note);
+  const backup = note === undefined ? undefined : unverifiedCheckpointOf(note);
   const log =
     note === undefined || backup === undefined
       ? undefined

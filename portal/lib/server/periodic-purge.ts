@@ -34,7 +34,6 @@ export function startPeriodicPurge(
 ): PeriodicPurge {
   const log = options.log ?? ((message, error) => console.error(message, error ?? ''));
   let running: Promise<void> | undefined;
-  let stopped = false;
   const run = (): Promise<void> => {
     running ??= purge()
       .then(
@@ -47,14 +46,11 @@ export function startPeriodicPurge(
     return running;
   };
   const started = run();
-  const timer = setInterval(() => {
-    if (!stopped) void run();
-  }, options.intervalMs);
+  const timer = setInterval(() => void run(), options.intervalMs);
   timer.unref();
   return {
     started,
     async stop() {
-      stopped = true;
       clearInterval(timer);
       await running;
     },

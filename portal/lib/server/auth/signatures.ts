@@ -260,7 +260,7 @@ const claimers = new WeakMap<Kysely<Database>, JtiClaimer>();
  * The `jti` store of SPECS "message id" in the shared `seen_jtis` table (several portal processes
  * see the same rows). The insert either claims the (signer, jti) or conflicts, so concurrent
  * checks are atomic. Rows are kept until `rememberUntil` (the message's `exp` plus the skew);
- * `purgeExpiredJtis(db, now)` removes them afterwards.
+ * the server's hourly `purgeSeenJtis` (db/seen-jtis.ts) removes them afterwards.
  *
  * On a database opened by `openDatabase`, the claims of concurrent requests are committed together
  * (db/jti-claims.ts): each check still resolves only once its own claim is on disk, but many

@@ -462,7 +462,7 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
     const expired = makeRecord({ iat: 1000, exp: 1300 });
     const current = makeRecord({ iat: 2000, exp: 2300 });
     await Promise.all([writer.write(expired), writer.write(current)]);
-    expect(await purgeExpiredJtis(tdb.cdb.db, 2000)).toBe(1);
+    expect(await purgeExpiredJtis(tdb.cdb.db, 2000, 10)).toBe(1);
     expect(await tdb.cdb.db.selectFrom('seen_jtis').select('jti').execute()).toEqual([
       { jti: current.jti },
     ]);
@@ -479,8 +479,9 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
     const current = makeRecord({ iat: 2000, exp: 2300 });
     await Promise.all([...expired, withinSkew, current].map((r) => writer.write(r)));
     // At 2000 s: exp 1300 is past by more than the 60 s skew and the 300 s margin, exp 1650 is
-    // not. Batches of 3: three commits (3, 3, 1), then done.
-    expect(await purgeSeenJtis(tdb.cdb, 2000, 3)).toBe(7);
+    // not. One batch takes at most its size; the purge then runs batches of 3 until one is short.
+    expect(await purgeExpiredJtis(tdb.cdb.db, 1500, 3)).toBe(3);
+    expect(await purgeSeenJtis(tdb.cdb, 2000, 3)).toBe(4);
     expect(
       (await tdb.cdb.db.selectFrom('seen_jtis').select('jti').execute()).map((r) => r.jti).sort(),
     ).toEqual([withinSkew.jti, current.jti].sort());

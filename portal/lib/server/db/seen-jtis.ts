@@ -5,42 +5,39 @@ import { durableTransaction } from './durable-transaction';
 import type { Database } from './schema';
 
 /**
- * Forgets the jtis whose message expired before `nowSeconds`. A replay of such a message is
- * already refused by the JWS check of `exp` (SPECS "JWS": jtis are kept "until the message's
- * `exp` has passed"), so the row is no longer needed. Run it periodically; it returns how many
- * rows it deleted.
+ * Forgets at most `limit` of the jtis whose message expired before `nowSeconds`. A replay of such
+ * a message is already refused by the JWS check of `exp` (SPECS "JWS": jtis are kept "until the
+ * message's `exp` has passed"), so the row is no longer needed. {@link purgeSeenJtis} runs it in
+ * batches; it returns how many rows it deleted.
  *
  * The clock skew the verifier allows is the caller's to add: pass `now - skew` to keep a jti a
  * little longer than its `exp`.
  *
  * @example
  * ```ts
- * const removed = await purgeExpiredJtis(cdb.db, Math.floor(Date.now() / 1000) - 60);
+ * const removed = await purgeExpiredJtis(cdb.db, Math.floor(Date.now() / 1000) - 60, 5000);
  * ```
  */
 export async function purgeExpiredJtis(
   db: Kysely<Database>,
   nowSeconds: number,
-  limit?: number,
+  limit: number,
 ): Promise<number> {
   if (!Number.isSafeInteger(nowSeconds)) throw new RangeError('nowSeconds must be an integer');
-  const result = await (
-    limit === undefined
-      ? db.deleteFrom('seen_jtis').where('expires_at', '<', nowSeconds)
-      : db
-          .deleteFrom('seen_jtis')
-          .where(({ eb, refTuple, selectFrom }) =>
-            eb(
-              refTuple('signer', 'jti'),
-              'in',
-              selectFrom('seen_jtis')
-                .select(['signer', 'jti'])
-                .where('expires_at', '<', nowSeconds)
-                .limit(limit)
-                .$asTuple('signer', 'jti'),
-            ),
-          )
-  ).executeTakeFirst();
+  const result = await db
+    .deleteFrom('seen_jtis')
+    .where(({ eb, refTuple, selectFrom }) =>
+      eb(
+        refTuple('signer', 'jti'),
+        'in',
+        selectFrom('seen_jtis')
+          .select(['signer', 'jti'])
+          .where('expires_at', '<', nowSeconds)
+          .limit(limit)
+          .$asTuple('signer', 'jti'),
+      ),
+    )
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

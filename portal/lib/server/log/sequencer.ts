@@ -18,6 +18,7 @@ import {
   type NoteSigner,
   type NoteVerifier,
   type Sha256,
+  unverifiedCheckpointOf,
 } from '../../../../protocol/tlog';
 import { bytesEqual } from '../../../../protocol/encoding';
 import { isProtocolError } from '../../../../protocol/errors';
@@ -280,7 +281,7 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
     const size = Number(row.size);
     const rootHash = new Uint8Array(row.root_hash);
     // The origin first (from the unverified text), so a changed LOG_ORIGIN gets its own message.
-    const unverified = parseCheckpoint(row.checkpoint.slice(0, row.checkpoint.indexOf('\n\n') + 1));
+    const unverified = unverifiedCheckpointOf(row.checkpoint);
     if (unverified.origin !== origin) {
       throw new Error(
         `The log's origin is "${unverified.origin}", but this process is configured as "${origin}". ` +
