@@ -118,6 +118,39 @@ async function signedAction(
   }
 }
 
+/**
+ * One signed deletion: the browser signed the API's `DELETE` of the thing named by the form's
+ * `field` into `authorization` (none without JavaScript: the page says so). `remove` does it with
+ * the console and returns the action's result (the rest of the form at hand); a refusal is a
+ * sentence, `refusal` may reword it.
+ */
+async function signedDeletion<Result extends object>(
+  event: RequestEvent,
+  action: string,
+  field: string,
+  remove: (
+    person: PersonView,
+    id: string,
+    authorization: string,
+    form: FormData,
+  ) => Promise<Result>,
+  refusal: (key: MessageKey) => MessageKey = (key) => key,
+) {
+  const { person, form, refused } = await staffForm(event, action);
+  if (form === undefined) return refused;
+  const id = String(form.get(field) ?? '');
+  const authorization = form.get('authorization');
+  if (typeof authorization !== 'string' || authorization.length === 0) {
+    return fail(400, { action, error: 'portal.console.needsScript' as MessageKey });
+  }
+  try {
+    return { action, result: await remove(person, id, authorization, form) };
+  } catch (error) {
+    const { status, key } = consoleFailure(error);
+    return fail(status, { action, error: refusal(key) });
+  }
+}
+
 export const actions: Actions = {
   company: (event) => signedAction(event, 'company', 'company'),
   key: (event) => signedAction(event, 'key', 'company-key'),
@@ -171,47 +204,30 @@ export const actions: Actions = {
     }
   },
 
-  remove: async (event) => {
-    const { person, form, refused } = await staffForm(event, 'remove');
-    if (form === undefined) return refused;
-    const personId = String(form.get('personId') ?? '');
-    const authorization = form.get('authorization');
-    if (typeof authorization !== 'string' || authorization.length === 0) {
-      return fail(400, { action: 'remove', error: 'portal.console.needsScript' as MessageKey });
-    }
-    try {
+  remove: (event) =>
+    signedDeletion(event, 'remove', 'personId', async (person, personId, authorization) => {
       await createCompanyConsole(await getServices()).removeStaff(person, personId, authorization);
-      return { action: 'remove', result: { removed: personId } };
-    } catch (error) {
-      const { status, key } = consoleFailure(error);
-      return fail(status, { action: 'remove', error: key });
-    }
-  },
+      return { removed: personId };
+    }),
 
   /** An open invitation withdrawn: signed as the API's `DELETE /api/v1/people/invitations/{id}`. */
-  withdraw: async (event) => {
-    const { person, form, refused } = await staffForm(event, 'withdraw');
-    if (form === undefined) return refused;
-    const id = String(form.get('invitation') ?? '');
-    const authorization = form.get('authorization');
-    if (typeof authorization !== 'string' || authorization.length === 0) {
-      return fail(400, { action: 'withdraw', error: 'portal.console.needsScript' as MessageKey });
-    }
-    try {
-      await createCompanyConsole(await getServices()).withdrawInvitation(person, id, authorization);
-      // A recovery's link: the page says what withdrawing it means for the colleague.
-      const recovery = form.get('recovery') === 'yes';
-      return { action: 'withdraw', result: { withdrawn: id, recovery } };
-    } catch (error) {
-      const { status, key } = consoleFailure(error);
+  withdraw: (event) =>
+    signedDeletion(
+      event,
+      'withdraw',
+      'invitation',
+      async (person, id, authorization, form) => {
+        await createCompanyConsole(await getServices()).withdrawInvitation(
+          person,
+          id,
+          authorization,
+        );
+        // A recovery's link: the page says what withdrawing it means for the colleague.
+        return { withdrawn: id, recovery: form.get('recovery') === 'yes' };
+      },
       // Used, expired or withdrawn meanwhile (another tab, a colleague): said as such.
-      const gone = key === 'errors.ERR_ENROLMENT_UNKNOWN';
-      return fail(status, {
-        action: 'withdraw',
-        error: gone ? ('portal.console.invitations.gone' as MessageKey) : key,
-      });
-    }
-  },
+      (key) => (key === 'errors.ERR_ENROLMENT_UNKNOWN' ? 'portal.console.invitations.gone' : key),
+    ),
 
   /**
    * Not a signed message (corrections are relayed, not logged): the session suffices. Deleting is
