@@ -26,8 +26,8 @@
  * `signCompact` makes); the seeding messages through `signMessage`. Rate limits are set explicitly
  * high, so every request still passes the limiter (its per-node reserved blocks and the shared
  * database counter) without being refused; ping and grants share the server, so the same limits. Each measured maximum (about 10 s, `BENCH_SECONDS`) follows a probe and an unmeasured
- * warm-up of about 3 s (`BENCH_WARMUP_SECONDS`); each paced run (at half rate) follows a 2 s
- * warm-up at its own rate that flows straight into it on the same connections, so the whole
+ * warm-up of about 3 s (`BENCH_WARMUP_SECONDS`); each paced run (at half rate) follows a warm-up
+ * of 2 s (or `BENCH_WARMUP_SECONDS` when shorter) at its own rate that flows straight into it on the same connections, so the whole
  * benchmark stays near ten minutes. Figures
  * go to docs/performance.md, section "API"; the exit code is non-zero when a bar fails or any
  * measured request did not succeed. `BENCH_SECONDS` and `BENCH_DATABASES`
@@ -630,6 +630,26 @@ async function full(
 }
 
 /** The endpoint's maximum: its best {@link full} run among `BENCH_CONNECTIONS`. */
+/**
+ * `make`'s requests paced at `rate` (the runs at half rate): a warm-up of at most 2 s
+ * (`BENCH_WARMUP_SECONDS` when shorter) at the same rate flows straight into the measured run of
+ * `runSeconds` (see {@link drivePaced}), so that it starts in its steady state.
+ */
+function paced(
+  server: RunningServer,
+  method: Load['method'],
+  make: (count: number) => Load['items'],
+  rate: number,
+): Promise<Measured> {
+  const warm = Math.round(rate * Math.min(warmupSeconds, 2));
+  return drivePaced(
+    server,
+    { method, items: make(warm + Math.round(rate * runSeconds)) },
+    rate,
+    warm,
+  );
+}
+
 async function maximum(
   server: RunningServer,
   method: Load['method'],
@@ -684,14 +704,7 @@ async function benchDatabase(
       if (parts.has('pinghalf') && figures.ping !== undefined) {
         const rate = Math.max(1, Math.round(figures.ping.rate / 2));
         const pings = (n: number) => Array.from({ length: n }, () => ({ path: '/api/v1/ping' }));
-        // Warmed at its own rate for 2 s, straight into the measured run (see drivePaced).
-        const warm = Math.round(rate * 2);
-        figures.pingHalf = await drivePaced(
-          server,
-          { method: 'GET', items: pings(warm + Math.round(rate * runSeconds)) },
-          rate,
-          warm,
-        );
+        figures.pingHalf = await paced(server, 'GET', pings, rate);
       }
       const all: Granted[] = [];
       const grantItems = (n: number) => {
@@ -704,15 +717,7 @@ async function benchDatabase(
       }
       if (parts.has('half')) {
         const halfRate = givenHalfRate ?? Math.max(1, Math.round(figures.grants!.rate / 2));
-        // Warm at the half rate first, straight into the measured run, so that it starts in its
-        // steady state (see drivePaced).
-        const warm = Math.round(halfRate * Math.min(warmupSeconds, 2));
-        figures.grantsHalf = await drivePaced(
-          server,
-          { method: 'POST', items: grantItems(warm + Math.round(halfRate * runSeconds)) },
-          halfRate,
-          warm,
-        );
+        figures.grantsHalf = await paced(server, 'POST', grantItems, halfRate);
       }
       // Offers and inbox reads need granted pseudonyms.
       if (all.length === 0 && (parts.has('offers') || parts.has('inbox'))) {
