@@ -226,14 +226,9 @@ function readStored(
   | { pin: LogPin; seen: unknown[]; evidence: EvidenceCheckpoint[]; previous: PreviousPin[] }
   | undefined {
   const value = parseJson(text);
-  if (!isRecord(value) || value.v !== 2 || !isRecord(value.pin)) return undefined;
-  const { logOrigin, logVerifierKey } = value.pin;
-  if (
-    typeof logOrigin !== 'string' ||
-    typeof logVerifierKey !== 'string' ||
-    !Array.isArray(value.seen) ||
-    !Array.isArray(value.evidence)
-  )
+  if (!isRecord(value) || value.v !== 2) return undefined;
+  const current = pinOf(value.pin);
+  if (current === undefined || !Array.isArray(value.seen) || !Array.isArray(value.evidence))
     return undefined;
   const evidence: EvidenceCheckpoint[] = [];
   for (const item of value.evidence) {
@@ -252,22 +247,27 @@ function readStored(
   // checkpoints were verified under its own key when it was replaced.
   const previous: PreviousPin[] = [];
   for (const item of Array.isArray(value.previous) ? value.previous : []) {
-    const pin = isRecord(item) && isRecord(item.pin) ? item.pin : undefined;
-    if (
-      pin === undefined ||
-      typeof pin.logOrigin !== 'string' ||
-      typeof pin.logVerifierKey !== 'string'
-    ) {
+    const pin = isRecord(item) ? pinOf(item.pin) : undefined;
+    if (pin === undefined) {
       evidence.push({ note: JSON.stringify(item) ?? '', seenAt: 0, error: 'unreadable' });
       continue;
     }
     previous.push({
-      pin: { logOrigin: pin.logOrigin, logVerifierKey: pin.logVerifierKey },
+      pin,
       seen: Array.isArray(item!.seen) ? item!.seen.filter(isSeenCheckpoint) : [],
       replacedAt: typeof item!.replacedAt === 'number' ? item!.replacedAt : 0,
     });
   }
-  return { pin: { logOrigin, logVerifierKey }, seen: value.seen, evidence, previous };
+  return { pin: current, seen: value.seen, evidence, previous };
+}
+
+/** A stored pin, or undefined when `value` is not one (both fields strings). */
+function pinOf(value: unknown): LogPin | undefined {
+  if (!isRecord(value)) return undefined;
+  const { logOrigin, logVerifierKey } = value;
+  return typeof logOrigin === 'string' && typeof logVerifierKey === 'string'
+    ? { logOrigin, logVerifierKey }
+    : undefined;
 }
 
 function isSeenCheckpoint(item: unknown): item is SeenCheckpoint {
