@@ -170,27 +170,24 @@ describe.each(testDialects)('people on %s', (dialect) => {
     });
   }
 
-  async function deletePerson(
+  /** A request-signed DELETE of `path` to `route` with its `params`. */
+  async function signedDelete(
+    route: { DELETE: (event: never) => Response | Promise<Response> },
+    path: string,
+    params: Record<string, string>,
     signer: { id: string; keyPair: Ed25519KeyPair },
-    personId: string,
   ): Promise<Response> {
-    const path = `/api/v1/people/${personId}`;
     const url = new URL(testOrigin + path);
     const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
     const request = new Request(url, { method: 'DELETE', headers: { authorization } });
-    return personRoute.DELETE({ request, url, params: { personId } } as never);
+    return route.DELETE({ request, url, params } as never);
   }
 
-  async function withdrawInvitation(
-    signer: { id: string; keyPair: Ed25519KeyPair },
-    id: string,
-  ): Promise<Response> {
-    const path = `/api/v1/people/invitations/${id}`;
-    const url = new URL(testOrigin + path);
-    const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
-    const request = new Request(url, { method: 'DELETE', headers: { authorization } });
-    return invitationRoute.DELETE({ request, url, params: { id } } as never);
-  }
+  const deletePerson = (signer: { id: string; keyPair: Ed25519KeyPair }, personId: string) =>
+    signedDelete(personRoute, `/api/v1/people/${personId}`, { personId }, signer);
+
+  const withdrawInvitation = (signer: { id: string; keyPair: Ed25519KeyPair }, id: string) =>
+    signedDelete(invitationRoute, `/api/v1/people/invitations/${id}`, { id }, signer);
 
   /**
    * Runs `send()` while `meanwhile` runs once, just before `send` opens its first transaction:

@@ -893,24 +893,22 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         pseudonym.keyPair,
       );
       await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
-      const reward = async (c: TestCompany, p: TestPseudonym, grant: string) =>
-        sendReward(c, p, grant);
       try {
         api.clock.advance(89 * day);
-        await expectJson(await reward(company, pseudonym, grantSha256), 201);
+        await expectJson(await sendReward(company, pseudonym, grantSha256), 201);
         api.clock.advance(2 * day);
         const late = await expectProblem(
-          await reward(company, pseudonym, grantSha256),
+          await sendReward(company, pseudonym, grantSha256),
           403,
           'ERR_GRANT_NOT_COVERED',
         );
         expect(ruleOf(late)).toBe('reward_grace');
         // The other grant lasts a year (plainScope): rewards until 90 days after that.
         api.clock.advance((365 - 91 + 89) * day);
-        await expectJson(await reward(ended.company, ended.pseudonym, ended.grantSha256), 201);
+        await expectJson(await sendReward(ended.company, ended.pseudonym, ended.grantSha256), 201);
         api.clock.advance(2 * day);
         await expectProblem(
-          await reward(ended.company, ended.pseudonym, ended.grantSha256),
+          await sendReward(ended.company, ended.pseudonym, ended.grantSha256),
           403,
           'ERR_GRANT_NOT_COVERED',
         );
