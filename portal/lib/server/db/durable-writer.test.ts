@@ -415,7 +415,7 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
     expect(calls).toHaveLength(7);
   });
 
-  it('waits for company 2 ms on SQLite and 6 ms on PostgreSQL unless told otherwise', async () => {
+  it('waits for company 2 ms on SQLite and 12 ms on PostgreSQL unless told otherwise', async () => {
     const timers = vi.spyOn(globalThis, 'setTimeout');
     const idle = createDurableWriter(tdb.cdb);
     try {
@@ -423,7 +423,7 @@ describe.each(testDialects)('durable writer on %s', (dialect) => {
       const waits = timers.mock.calls
         .filter(([callback]) => typeof callback === 'function' && callback.name === 'flushNow')
         .map(([, ms]) => ms);
-      expect(waits).toEqual([dialect === 'postgres' ? 6 : 2]);
+      expect(waits).toEqual([dialect === 'postgres' ? 12 : 2]);
     } finally {
       timers.mockRestore();
       await idle.close();

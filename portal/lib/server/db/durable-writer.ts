@@ -82,7 +82,7 @@ export interface DurableWriterOptions {
   maxBatch?: number;
   /**
    * How long the first record of an idle writer waits for company before committing (default
-   * {@link defaultMaxWaitMs}: 2 ms on SQLite, 6 on PostgreSQL).
+   * {@link defaultMaxWaitMs}: 2 ms on SQLite, 12 on PostgreSQL).
    */
   maxWaitMs?: number;
   /** Clock in milliseconds, injectable for tests (default `Date.now`). */
@@ -94,13 +94,15 @@ export interface DurableWriterOptions {
  * PostgreSQL commit is a round trip to another process and a statement whose fixed cost (it
  * opens and locks seven tables and their indexes) is paid once per commit: at half the grants'
  * maximum rate, 6 ms instead of 2 cut PostgreSQL's CPU per grant by about a fifth, the median
- * answer unchanged (docs/performance.md "API", session 30; in session 12, when a commit was about ten
- * statements in a transaction, the commits followed each other at that rate and no wait applied).
- * A SQLite commit costs the writer thread far less, so it keeps the shorter wait.
+ * answer unchanged (session 30), and 12 instead of 6 cut the p99 there in each of seven
+ * alternating pairs (median 37 against 61 ms) for about 2 ms more at the median; 20 did not
+ * better 12 (docs/performance.md "API", sessions 30 and 31; in session 12, when a commit was
+ * about ten statements in a transaction, the commits followed each other at that rate and no
+ * wait applied). A SQLite commit costs the writer thread far less, so it keeps the shorter wait.
  */
 export const defaultMaxWaitMs: Readonly<Record<DatabaseDialect, number>> = {
   sqlite: 2,
-  postgres: 6,
+  postgres: 12,
 };
 
 /**
