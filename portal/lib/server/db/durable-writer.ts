@@ -95,7 +95,7 @@ export interface DurableWriterOptions {
  * opens and locks seven tables and their indexes) is paid once per commit: at half the grants'
  * maximum rate, 6 ms instead of 2 cut PostgreSQL's CPU per grant by about a fifth, the median
  * answer unchanged (session 30), and 12 instead of 6 cut the p99 there in each of seven
- * alternating pairs (median 37 against 61 ms) for about 2 ms more at the median; 20 did not
+ * alternating pairs (median 37 against 61 ms) for about 1.5 ms more at the median; 20 did not
  * better 12 (docs/performance.md "API", sessions 30 and 31; in session 12, when a commit was
  * about ten statements in a transaction, the commits followed each other at that rate and no
  * wait applied). A SQLite commit costs the writer thread far less, so it keeps the shorter wait.
