@@ -629,7 +629,6 @@ async function full(
   return drive(server, { method, connections, items: make(count) });
 }
 
-/** The endpoint's maximum: its best {@link full} run among `BENCH_CONNECTIONS`. */
 /**
  * `make`'s requests paced at `rate` (the runs at half rate): a warm-up of at most 2 s
  * (`BENCH_WARMUP_SECONDS` when shorter) at the same rate flows straight into the measured run of
@@ -650,6 +649,7 @@ function paced(
   );
 }
 
+/** The endpoint's maximum: its best {@link full} run among `BENCH_CONNECTIONS`. */
 async function maximum(
   server: RunningServer,
   method: Load['method'],

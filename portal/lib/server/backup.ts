@@ -456,7 +456,6 @@ function logVerifier(origin: string, keyText: string): NoteVerifier {
  * @throws {BackupError} for such a checkpoint without `acceptFork`, and for a published
  *   checkpoint that is not one the backup's log key signed for its log (a wrong file).
  */
-
 function restoredLog(
   header: Awaited<ReturnType<typeof checkBackupFile>>,
   options: RestoreOptions,
