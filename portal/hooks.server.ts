@@ -49,12 +49,17 @@ export const init: ServerInit = async () => {
   const instance = await getInstance();
   metrics = createMetrics({ cdb: instance.database, sequencer: instance.log.sequencer });
   await serveMetrics(metrics, metricsPortFromEnv(), process.env.METRICS_HOST?.trim() || undefined);
+  const services = await getServices();
   const purges = [
-    startRelayPurge((await getServices()).relay),
-    startPeriodicPurge(() => purgeSeenJtis(instance.database, Math.floor(Date.now() / 1000)), {
-      intervalMs: jtiPurgeIntervalMs,
-      failure: 'seen jtis: forgetting the jtis of expired messages failed:',
-    }),
+    startRelayPurge(services.relay),
+    // The services' clock, as every expiry the API checks (a message's `exp` against its `now`).
+    startPeriodicPurge(
+      () => purgeSeenJtis(instance.database, Math.floor(services.context.now() / 1000)),
+      {
+        intervalMs: jtiPurgeIntervalMs,
+        failure: 'seen jtis: forgetting the jtis of expired messages failed:',
+      },
+    ),
   ];
   process.once('sveltekit:shutdown', () => {
     void Promise.all(purges.map((purge) => purge.stop()))
