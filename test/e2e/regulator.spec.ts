@@ -221,6 +221,7 @@ test.describe('the regulator', () => {
       `/regulator/companies/${story.company.id}`,
       `/regulator/complaints/${story.complaintSha256}`,
       '/regulator?riskPage=2',
+      '/regulator/people',
     ]) {
       const response = await staff.goto(path);
       expect(response?.status(), path).toBe(403);

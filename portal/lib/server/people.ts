@@ -182,6 +182,10 @@ export interface PeopleService {
   key(kid: string): Promise<PersonKeyView>;
   /** The staff of a company, for its console. */
   staffOf(companyId: string): Promise<PersonView[]>;
+  /** The regulators, for the regulators' console (`/regulator/people`; its session is the caller). */
+  regulators(): Promise<PersonView[]>;
+  /** {@link openInvitations} of the regulators (the same console). */
+  openRegulatorInvitations(): Promise<OpenInvitation[]>;
 }
 
 /** At most this many open invitations are listed (links expire after a day). */
@@ -806,6 +810,29 @@ export function createPeopleService(
     }));
   }
 
+  /** `managed`'s people not removed, the longest enrolled first (at most 500). */
+  async function peopleOf(managed: {
+    role: PersonRole;
+    companyId: string | null;
+  }): Promise<PersonView[]> {
+    const rows = await db
+      .selectFrom('people')
+      .select('id')
+      .where((eb) =>
+        managed.companyId === null
+          ? eb('company_id', 'is', null)
+          : eb('company_id', '=', managed.companyId),
+      )
+      .where('role', '=', managed.role)
+      .where('removed_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    const views = await Promise.all(rows.map((row) => view(db, row.id)));
+    return views.filter((person): person is PersonView => person !== undefined);
+  }
+
   /** Which people a signer may manage: staff of its own company, or regulators. */
   function managedRole(caller: Caller): { role: PersonRole; companyId: string | null } {
     if (caller.type === 'company') return { role: 'staff', companyId: caller.id };
@@ -1015,6 +1042,10 @@ export function createPeopleService(
       return openInvitationsOf({ role: 'staff', companyId });
     },
 
+    openRegulatorInvitations() {
+      return openInvitationsOf({ role: 'regulator', companyId: null });
+    },
+
     async withdrawInvitation(caller, id) {
       const managed = managedRole(caller);
       const now = ctx.now();
@@ -1097,19 +1128,12 @@ export function createPeopleService(
       };
     },
 
-    async staffOf(companyId) {
-      const rows = await db
-        .selectFrom('people')
-        .select('id')
-        .where('company_id', '=', companyId)
-        .where('role', '=', 'staff')
-        .where('removed_at', 'is', null)
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(500)
-        .execute();
-      const views = await Promise.all(rows.map((row) => view(db, row.id)));
-      return views.filter((person): person is PersonView => person !== undefined);
+    staffOf(companyId) {
+      return peopleOf({ role: 'staff', companyId });
+    },
+
+    regulators() {
+      return peopleOf({ role: 'regulator', companyId: null });
     },
   };
 }

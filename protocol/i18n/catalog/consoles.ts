@@ -226,6 +226,33 @@ export const consoles = {
     en: 'Logged in as {name}. Figures of the whole clearinghouse as of {at}.',
   },
   'portal.regulator.back': { de: 'Zurück zur Übersicht', en: 'Back to the dashboard' },
+  'portal.regulator.people.title': { de: 'Kolleginnen und Kollegen', en: 'Colleagues' },
+  'portal.regulator.people.open': {
+    de: 'Kolleginnen und Kollegen einladen und verwalten',
+    en: 'Invite and manage colleagues',
+  },
+  'portal.regulator.people.lead': {
+    de: 'Alle, die hier eingerichtet sind, können Beschwerden entscheiden und Unternehmen aussetzen, jede Handlung mit dem eigenen Schlüssel unterschrieben. Eine Einladung ist ein einmaliger Link, 24 Stunden gültig: Geben Sie ihn nur der eingeladenen Person, auf einem sicheren Weg.',
+    en: 'Everyone enrolled here can decide complaints and suspend companies, each act signed with their own key. An invitation is a one-time link, valid for 24 hours: give it only to the person invited, by a safe channel.',
+  },
+  'portal.regulator.people.enrolled': { de: 'Eingerichtet', en: 'Enrolled' },
+  'portal.regulator.people.inviteName': {
+    de: 'Name der eingeladenen Person (freiwillig; sonst gibt sie ihn selbst an)',
+    en: 'Name of the person invited (optional; otherwise they give it themselves)',
+  },
+  'portal.regulator.people.invite': { de: 'Einladung erstellen', en: 'Create an invitation' },
+  'portal.regulator.people.removed': {
+    de: 'Entfernt: Die Person kann sich nicht mehr anmelden und nicht mehr als Aufsicht unterschreiben.',
+    en: 'Removed: they can no longer log in or sign as a regulator.',
+  },
+  'portal.regulator.people.ended': {
+    de: 'Ihre Sitzung ist abgelaufen; die Listen zeigen nichts, bis Sie sich wieder anmelden. Was Sie hier unterschrieben haben, ist gesendet, und sein Ergebnis steht weiter hier.',
+    en: 'Your session has ended; the lists show nothing until you log in again. What you signed here was sent, and its outcome stays shown here.',
+  },
+  'portal.regulator.people.login': {
+    de: 'Wieder anmelden (am besten in einem neuen Tab)',
+    en: 'Log in again (best in a new tab)',
+  },
   'portal.regulator.totals': { de: 'Auf einen Blick', en: 'At a glance' },
   'portal.regulator.totals.companies': { de: 'Unternehmen', en: 'Companies' },
   'portal.regulator.totals.suspended': { de: 'ausgesetzt', en: 'suspended' },

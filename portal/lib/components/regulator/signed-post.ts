@@ -1,14 +1,15 @@
 /**
  * The regulator's signed acts from the browser (SPECS "People who sign"): the payload is signed
  * with the non-extractable Ed25519 key enrolled beside the passkey (portal/lib/signing-key.ts),
- * as `rg_<kid>`, and posted to the API like any other signed message. The server verifies it
- * against the enrolled key (oversight.ts `openRegulatorMessage`); the page's session cookie plays
- * no part in that, so a stolen cookie cannot decide or suspend anything.
+ * as `rg_<kid>`, and posted to the API like any other signed message; a removal or a withdrawn
+ * invitation is the API's `DELETE` with a signed request. The server verifies each against the
+ * enrolled key (oversight.ts `openRegulatorMessage`, people.ts); the page's session cookie plays
+ * no part in that, so a stolen cookie cannot decide, suspend, invite or remove anyone.
  */
 import { hasMessage, type MessageKey } from '$protocol/i18n';
-import { loadSigningKey, signAction } from '$lib/signing-key';
+import { loadSigningKey, signAction, signRequest, type SigningKey } from '$lib/signing-key';
 
-/** The outcome of a signed post: the stored message's hash, or the sentence to show. */
+/** The outcome of a signed act: the stored message's hash (if any) and the answer, or the sentence to show. */
 export type SignedPostResult =
   { ok: true; sha256: string; body: Record<string, unknown> } | { ok: false; message: MessageKey };
 
@@ -21,10 +22,56 @@ export type SignedPostResult =
  * ```
  */
 export async function signedPost(
-  person: { id: string; kid: string | null; signer: string | null },
-  kind: 'complaint-decision' | 'suspension',
+  person: SigningPerson,
+  kind: 'complaint-decision' | 'suspension' | 'person-invitation',
   path: string,
   payload: Readonly<Record<string, unknown>>,
+): Promise<SignedPostResult> {
+  return sent(person, async (key, signer) =>
+    fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose', accept: 'application/json' },
+      body: await signAction(key, kind, location.origin, { v: 1, iss: signer, ...payload }),
+    }),
+  );
+}
+
+/**
+ * A `DELETE` of the API at `path`, its request signed with this browser's key of `person` (SPECS
+ * "JWS", kind `request`); the answer has no body (204), so `sha256` is empty.
+ *
+ * @example
+ * ```ts
+ * const result = await signedDelete(person, `/api/v1/people/invitations/${id}`);
+ * ```
+ */
+export function signedDelete(person: SigningPerson, path: string): Promise<SignedPostResult> {
+  return sent(person, async (key, signer) =>
+    fetch(path, {
+      method: 'DELETE',
+      headers: {
+        accept: 'application/json',
+        authorization: await signRequest(key, {
+          iss: signer,
+          origin: location.origin,
+          method: 'DELETE',
+          path,
+        }),
+      },
+    }),
+  );
+}
+
+/** Who signs: the person's id (their key's name in this browser), key id and signer id. */
+type SigningPerson = { id: string; kid: string | null; signer: string | null };
+
+/**
+ * `send` with this browser's key of `person` (none, or another than the enrolled one: the
+ * sentence saying so), its answer read: a refusal's problem code as its catalog sentence.
+ */
+async function sent(
+  person: SigningPerson,
+  send: (key: SigningKey, signer: string) => Promise<Response>,
 ): Promise<SignedPostResult> {
   let key;
   try {
@@ -36,22 +83,16 @@ export async function signedPost(
     return { ok: false, message: 'portal.regulator.sign.noKey' };
   }
   try {
-    const token = await signAction(key, kind, location.origin, {
-      v: 1,
-      iss: person.signer,
-      ...payload,
-    });
-    const response = await fetch(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/jose', accept: 'application/json' },
-      body: token,
-    });
-    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    const response = await send(key, person.signer);
+    const body = (response.status === 204 ? {} : await response.json().catch(() => ({}))) as Record<
+      string,
+      unknown
+    >;
     if (!response.ok) {
       const message = `errors.${String(body.code)}`;
       return { ok: false, message: hasMessage(message) ? message : 'portal.regulator.sign.failed' };
     }
-    return { ok: true, sha256: String(body.sha256), body };
+    return { ok: true, sha256: typeof body.sha256 === 'string' ? body.sha256 : '', body };
   } catch {
     return { ok: false, message: 'portal.regulator.sign.failed' };
   }

@@ -20,6 +20,7 @@ import { complaintEvidenceKinds } from './0017_complaint_evidence_kinds';
 import { webhookTurns } from './0018_webhook_turns';
 import { revocationDeadline } from './0019_revocation_deadline';
 import { compromiseVoiding } from './0020_compromise_voiding';
+import { enrolmentLookup } from './0021_enrolment_lookup';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -51,5 +52,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0018_webhook_turns': webhookTurns(dialect),
     '0019_revocation_deadline': revocationDeadline(dialect),
     '0020_compromise_voiding': compromiseVoiding(dialect),
+    '0021_enrolment_lookup': enrolmentLookup(dialect),
   };
 }
