@@ -274,7 +274,10 @@ describe('backup files that must not be restored', () => {
     cleanup.push(() => forkedWriter.close());
     const forkedLog = await startLog(forked.cdb, testLogConfig(from.keys.dir));
     cleanup.push(() => forkedLog.stop());
-    await writeMessages(forkedWriter, 20);
+    await writeMessages(forkedWriter, 10);
+    await forkedLog.sequencer.flush();
+    const otherAt10 = await forkedLog.service.checkpoint();
+    await writeMessages(forkedWriter, 10);
     await forkedLog.sequencer.flush();
     const otherAt20 = await forkedLog.service.checkpoint();
     const foreign = await source('sqlite', 20); // its own key
@@ -289,6 +292,13 @@ describe('backup files that must not be restored', () => {
         'another root at the same size',
         otherAt20,
         /published a checkpoint of size 20 with another root, but the backup's log holds 20 entries/,
+      ],
+      [
+        // Smaller, so the size alone says nothing: the consistency proof from the backup's
+        // tiles does not lead to its root.
+        'a smaller checkpoint of another history',
+        otherAt10,
+        /published a checkpoint of size 10 that the backup's log does not extend \(another history\), but the backup's log holds 20 entries/,
       ],
       [
         'a checkpoint another key signed',
@@ -331,5 +341,17 @@ describe('backup files that must not be restored', () => {
       contradicts: { size: 25, rootHash: at25.split('\n')[2] },
     });
     expect((await referenceTree(to.tdb.cdb)).entries).toHaveLength(20);
+    const otherHistory = await fresh('sqlite');
+    const acceptedOther = await restoreBackup(
+      otherHistory.tdb.cdb,
+      otherHistory.paths,
+      file,
+      undefined,
+      { publishedCheckpoint: otherAt10, acceptFork: true },
+    );
+    expect(acceptedOther.log).toEqual({
+      ...restored20,
+      contradicts: { size: 10, rootHash: otherAt10.split('\n')[2] },
+    });
   });
 });

@@ -41,12 +41,16 @@ import { sql, type Kysely } from 'kysely';
 import { base64Encode, base64urlDecode, bytesEqual } from '../../../protocol/encoding';
 import { thumbprint } from '../../../protocol/keys';
 import {
+  consistencyProof,
   openCheckpoint,
   openNote,
   parseVerifierKey,
+  tileHashReader,
   verifierKeyText,
+  verifyConsistency,
   type Checkpoint,
   type NoteVerifier,
+  type TileId,
   unverifiedCheckpointOf,
 } from '../../../protocol/tlog';
 import type { ClearinghouseDb } from './db/database';
@@ -359,7 +363,7 @@ export async function restoreBackup(
 ): Promise<BackupSummary> {
   const source = resolve(file);
   const header = await checkBackupFile(source);
-  const log = restoredLog(header, options);
+  const log = await restoredLog(source, header, options);
   const db = cdb.db as AnyDb;
 
   const present = await appliedMigrations(db);
@@ -450,16 +454,19 @@ function logVerifier(origin: string, keyText: string): NoteVerifier {
 
 /**
  * The log the backup brings back, checked against the last published checkpoint when given: a
- * larger one, or another root at the same size, is a checkpoint the restored log contradicts as
- * soon as it appends (a fork). A smaller one the backup's log extends already.
+ * larger one, another root at the same size, or a smaller one the backup's log does not extend
+ * (checked by a consistency proof from the backup's own hash tiles) is a checkpoint the restored
+ * log contradicts (a fork).
  *
- * @throws {BackupError} for such a checkpoint without `acceptFork`, and for a published
- *   checkpoint that is not one the backup's log key signed for its log (a wrong file).
+ * @throws {BackupError} for such a checkpoint without `acceptFork`, for a published checkpoint
+ *   that is not one the backup's log key signed for its log (a wrong file), and for a backup
+ *   whose hash tiles do not lead to its own checkpoint (a damaged file).
  */
-function restoredLog(
+async function restoredLog(
+  source: string,
   header: Awaited<ReturnType<typeof checkBackupFile>>,
   options: RestoreOptions,
-): RestoredLog | undefined {
+): Promise<RestoredLog | undefined> {
   const note = header.logCheckpoint;
   const backup = note === undefined ? undefined : unverifiedCheckpointOf(note);
   const log =
@@ -486,19 +493,100 @@ function restoredLog(
   }
   const contradicted =
     published.size > backup!.size ||
-    (published.size === backup!.size && !bytesEqual(published.rootHash, backup!.rootHash));
+    (published.size === backup!.size && !bytesEqual(published.rootHash, backup!.rootHash)) ||
+    (published.size < backup!.size && !(await backupExtends(source, published, backup!)));
   if (!contradicted) return log;
   const contradicts = { size: published.size, rootHash: base64Encode(published.rootHash) };
   if (options.acceptFork !== true) {
     throw new BackupError(
       `The log published a checkpoint of size ${published.size}` +
-        (published.size === backup!.size ? ' with another root' : '') +
+        (published.size === backup!.size
+          ? ' with another root'
+          : published.size < backup!.size
+            ? " that the backup's log does not extend (another history)"
+            : '') +
         `, but the backup's log holds ${backup!.size} entries: restoring it forks the log (its ` +
         'next entries contradict that checkpoint, and every verifier that saw it reports a ' +
         'fork). Restore a newer backup, or pass --accept-fork to restore this one all the same.',
     );
   }
   return { ...log!, contradicts };
+}
+
+/**
+ * Whether the backup's log (checkpoint `backup`) extends `published`, a smaller checkpoint: the
+ * consistency proof between them, built from the backup's hash tiles (`log_tiles`, authenticated
+ * against the backup's root as they are read), verifies. The tiles a proof needs depend only on
+ * the two sizes, so one pass over the file keeps just those.
+ *
+ * @throws {BackupError} when the backup's tiles are missing or do not lead to its own root.
+ */
+async function backupExtends(
+  source: string,
+  published: Checkpoint,
+  backup: { size: number; rootHash: Uint8Array },
+): Promise<boolean> {
+  const proofOf = (read: (tile: TileId) => Promise<Uint8Array>, root?: Uint8Array) =>
+    consistencyProof(
+      nodeSha256,
+      published.size,
+      backup.size,
+      tileHashReader(nodeSha256, backup.size, read, root),
+    );
+  const wanted = new Map<string, TileId>();
+  await proofOf(async (tile) => {
+    wanted.set(`${tile.level}/${tile.index}`, tile);
+    return new Uint8Array(tile.width * 32);
+  });
+  const tiles = await backupTiles(source, new Set(wanted.keys()));
+  let proof: Uint8Array[];
+  try {
+    proof = await proofOf(async (tile) => {
+      const data = tiles.get(`${tile.level}/${tile.index}`);
+      if (data === undefined || data.length < tile.width * 32) {
+        throw new Error(`hash tile ${tile.level}/${tile.index} is missing or too narrow`);
+      }
+      return data.subarray(0, tile.width * 32);
+    }, backup.rootHash);
+  } catch (error) {
+    throw new BackupError(
+      "The backup's log tiles do not lead to its own checkpoint: the file is damaged.",
+      { cause: error },
+    );
+  }
+  try {
+    verifyConsistency(nodeSha256, {
+      size1: published.size,
+      size2: backup.size,
+      root1: published.rootHash,
+      root2: backup.rootHash,
+      proof,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The `data` of the backup's hash tiles named in `wanted` (`level/index`), read from the file. */
+async function backupTiles(
+  source: string,
+  wanted: ReadonlySet<string>,
+): Promise<Map<string, Uint8Array>> {
+  const found = new Map<string, Uint8Array>();
+  let columns: string[] | undefined;
+  for await (const value of lines(source)) {
+    if (!Array.isArray(value)) {
+      columns = value.table === 'log_tiles' ? (value.columns as string[]) : undefined;
+      continue;
+    }
+    const names = columns;
+    if (names === undefined) continue;
+    const cell = (name: string) => decodeCell(value[names.indexOf(name)] as Cell);
+    const key = `${Number(cell('level'))}/${Number(cell('idx'))}`;
+    if (wanted.has(key)) found.set(key, cell('data') as Uint8Array);
+  }
+  return found;
 }
 
 /**
