@@ -2,9 +2,11 @@
  * The regulators' own people end to end (`/regulator/people`), in Chromium against the built
  * portal, each act signed in the browser with the enrolled key and sent to the API: a regulator
  * invites a colleague and withdraws the link (it then no longer works), invites another who
- * enrols with the link in a German browser, and removes them with the two-step confirmation,
- * reached and confirmed by keyboard; the removed colleague's session ends at once. axe-core on
- * the page.
+ * enrols with the link in a German browser, approves a new passkey for them and removes them,
+ * each with the two-step confirmation reached and confirmed by keyboard (and a Cancel that
+ * returns the focus); the removed colleague's session ends at once. A browser without the key
+ * is told so; a session that ends while the page is open keeps an invitation's link on screen.
+ * axe-core on the page, with a confirmation and an outcome showing.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -36,7 +38,7 @@ async function enrol(page: Page, link: string, locale: 'en' | 'de'): Promise<voi
 async function invite(page: Page, name: string): Promise<string> {
   await page.getByLabel(t('en', 'portal.regulator.people.inviteName')).fill(name);
   await page.getByRole('button', { name: t('en', 'portal.regulator.people.invite') }).click();
-  const done = page.getByTestId('people-done');
+  const done = page.getByTestId('invite-done');
   await expect(done).toContainText(t('en', 'portal.console.staff.link'));
   await expect(done).toBeFocused();
   const link = await page.getByTestId('invite-link').innerText();
@@ -88,30 +90,84 @@ test('a regulator invites, withdraws and removes colleagues, signing each act', 
     t('de', 'portal.console.staff.you'),
   );
 
-  // Rita removes Rolf by keyboard: the first step says what will happen and takes the focus.
+  // Rita approves a new passkey for Rolf, by keyboard: the first step says what will happen and
+  // takes the focus, the next Tab reaches the act.
   await page.reload();
   await expect(page.getByTestId('invitation-row').filter({ hasText: rolf })).toHaveCount(0);
-  const remove = row(rolf).getByRole('button', {
-    name: t('en', 'portal.console.staff.remove', { name: rolf }),
-  });
-  await remove.focus();
+  const button = (key: 'recover' | 'remove' | 'recoverYes' | 'removeYes') =>
+    page.getByRole('button', {
+      name: t('en', `portal.console.staff.${key}`, { name: rolf }),
+      exact: true,
+    });
+  await button('recover').focus();
   await page.keyboard.press('Enter');
-  const explained = page.getByText(t('en', 'portal.console.staff.removeExplain', { name: rolf }));
-  await expect(explained).toBeFocused();
-  await page.keyboard.press('Tab');
   await expect(
-    page.getByRole('button', { name: t('en', 'portal.console.staff.removeYes', { name: rolf }) }),
+    page.getByText(t('en', 'portal.console.staff.recoverExplain', { name: rolf })),
   ).toBeFocused();
+  await expectAccessible(page);
+  await page.keyboard.press('Tab');
+  await expect(button('recoverYes')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('invite-done')).toBeFocused();
+  await expect(page.getByTestId('invite-link')).toHaveText(/\/enroll\/[A-Za-z0-9_-]{43}$/);
+  await expect(row(rolf)).toContainText(t('en', 'portal.console.staff.recovering'));
+  const recovery = page.getByTestId('invitation-row').filter({
+    hasText: t('en', 'portal.console.invitations.recovery', { name: rolf }),
+  });
+  await expect(recovery).toHaveCount(1);
+  await expectAccessible(page);
+
+  // Not removed after all: Cancel returns the focus to the button that asked.
+  await button('remove').click();
+  await page.getByRole('button', { name: t('en', 'portal.console.staff.cancel') }).click();
+  await expect(button('remove')).toBeFocused();
+
+  // Removed: the row goes, and so does the recovery link made for him.
+  await page.keyboard.press('Enter');
+  await expect(
+    page.getByText(t('en', 'portal.console.staff.removeExplain', { name: rolf })),
+  ).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(button('removeYes')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('people-done')).toHaveText(
     t('en', 'portal.regulator.people.removed'),
   );
   await expect(page.getByTestId('people-done')).toBeFocused();
   await expect(row(rolf)).toHaveCount(0);
+  await expect(recovery).toHaveCount(0);
+  // The recovery's link, made before, stays shown: no later act takes its place.
+  await expect(page.getByTestId('invite-link')).toBeVisible();
 
-  // Rolf's session ended with the removal.
+  // Rolf's session ended (with the recovery already, and he is removed now).
   await rolfPage.goto('/regulator');
   await expect(rolfPage).toHaveURL(/\/login\?next=%2Fregulator$/);
+
+  // Rita's session in a browser that does not hold her key: the page says so, nothing is sent.
+  const keyless = await browser.newContext({ locale: 'en-GB' });
+  await keyless.addCookies(await context.cookies());
+  const keylessPage = await keyless.newPage();
+  await keylessPage.goto('/regulator/people');
+  await keylessPage.getByLabel(t('en', 'portal.regulator.people.inviteName')).fill('Kim Keyless');
+  await keylessPage
+    .getByRole('button', { name: t('en', 'portal.regulator.people.invite') })
+    .click();
+  await expect(keylessPage.getByRole('alert')).toHaveText(t('en', 'portal.regulator.sign.noKey'));
+  await keyless.close();
+  await page.reload();
+  await expect(page.getByTestId('invitation-row').filter({ hasText: 'Kim Keyless' })).toHaveCount(
+    0,
+  );
+
+  // Her session ends while the page is open: the invitation is still made (it is signed), and
+  // its one-time link stays on screen with the sentence saying the session ended.
+  await context.clearCookies();
+  const lateLink = await invite(page, `Late ${suffix}`);
+  await expect(page.getByTestId('session-ended')).toContainText(
+    t('en', 'portal.regulator.people.ended'),
+  );
+  await expect(page.getByTestId('invite-link')).toHaveText(lateLink);
+  await expect(page.getByTestId('invite-form')).toHaveCount(0);
 
   await rolfContext.close();
   await context.close();

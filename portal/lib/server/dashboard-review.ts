@@ -38,7 +38,18 @@ const sha256Pattern = /^[A-Za-z0-9_-]{43}$/;
  * ```
  */
 export async function requireRegulator(cookies: Cookies, url: URL): Promise<PersonView> {
-  const person = await currentPerson(cookies);
+  return regulatorOf(await currentPerson(cookies), url);
+}
+
+/**
+ * {@link requireRegulator} for the person of a session already read (`undefined`: none).
+ *
+ * @example
+ * ```ts
+ * const person = regulatorOf(await currentPerson(cookies), url);
+ * ```
+ */
+export function regulatorOf(person: PersonView | undefined, url: URL): PersonView {
   if (person === undefined) {
     redirect(303, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
   }

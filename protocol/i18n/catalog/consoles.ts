@@ -232,7 +232,7 @@ export const consoles = {
     en: 'Invite and manage colleagues',
   },
   'portal.regulator.people.lead': {
-    de: 'Alle, die hier eingerichtet sind, können Beschwerden entscheiden und Unternehmen aussetzen, jede Handlung mit dem eigenen Schlüssel unterschrieben. Eine Einladung ist ein einmaliger Link, 24 Stunden gültig: Geben Sie ihn nur der eingeladenen Person, auf einem sicheren Weg.',
+    de: 'Alle, die hier eingerichtet sind, können über Beschwerden entscheiden und Unternehmen aussetzen; jede Handlung unterschreiben sie mit dem eigenen Schlüssel. Eine Einladung ist ein einmaliger Link, 24 Stunden gültig: Geben Sie ihn nur der eingeladenen Person, auf einem sicheren Weg.',
     en: 'Everyone enrolled here can decide complaints and suspend companies, each act signed with their own key. An invitation is a one-time link, valid for 24 hours: give it only to the person invited, by a safe channel.',
   },
   'portal.regulator.people.enrolled': { de: 'Eingerichtet', en: 'Enrolled' },
@@ -246,8 +246,8 @@ export const consoles = {
     en: 'Removed: they can no longer log in or sign as a regulator.',
   },
   'portal.regulator.people.ended': {
-    de: 'Ihre Sitzung ist abgelaufen; die Listen zeigen nichts, bis Sie sich wieder anmelden. Was Sie hier unterschrieben haben, ist gesendet, und sein Ergebnis steht weiter hier.',
-    en: 'Your session has ended; the lists show nothing until you log in again. What you signed here was sent, and its outcome stays shown here.',
+    de: 'Ihre Sitzung ist abgelaufen: Melden Sie sich wieder an, um die Listen zu sehen und hier zu handeln. Was darunter steht, ist trotzdem geschehen (jede Handlung ist unterschrieben und braucht keine Sitzung).',
+    en: 'Your session has ended: log in again to see the lists and to act here. What is said below was done all the same (each act is signed and needs no session).',
   },
   'portal.regulator.people.login': {
     de: 'Wieder anmelden (am besten in einem neuen Tab)',

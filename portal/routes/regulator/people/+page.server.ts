@@ -1,6 +1,6 @@
 import type { PageServerLoad } from './$types';
 import { currentPerson } from '$lib/server/auth/session';
-import { requireRegulator } from '$lib/server/dashboard-review';
+import { regulatorOf } from '$lib/server/dashboard-review';
 import { getServices } from '$lib/server/services';
 
 /**
@@ -9,16 +9,18 @@ import { getServices } from '$lib/server/services';
  * page signs each act in the browser and sends it to the API (docs/api.md "People"); the session
  * only shows the lists.
  *
- * The page reads the lists again after each act. Its session may have ended meanwhile (the act
- * needs none): that reading answers `ended` instead of the login page, which would take away the
- * act's outcome, above all an invitation's one-time link, shown nowhere else.
+ * Without a session, a page request goes to the login page; a reading from within the site (the
+ * page reading its lists again after an act, or a link followed in it) answers `ended` instead,
+ * which the page says in a sentence with a link to log in: going to the login page there would
+ * take away an act's outcome, above all an invitation's one-time link, shown nowhere else.
  */
 export const load: PageServerLoad = async ({ cookies, url, setHeaders, isDataRequest }) => {
   setHeaders({ 'cache-control': 'no-store' });
-  if (isDataRequest && (await currentPerson(cookies)) === undefined) {
+  const session = await currentPerson(cookies);
+  if (session === undefined && isDataRequest) {
     return { ended: true, person: null, regulators: [], invitations: [] };
   }
-  const person = await requireRegulator(cookies, url);
+  const person = regulatorOf(session, url);
   const { people } = await getServices();
   const [regulators, invitations] = await Promise.all([
     people.regulators(),
