@@ -17,7 +17,6 @@
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { base64urlEncode } from '$protocol/encoding';
 import { publicJwk } from '$protocol/keys';
@@ -53,12 +52,11 @@ import {
 import { createDurableWriter, type DurableWriter } from './db/durable-writer';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
 import { migrationsFor } from './db/migrations/index';
-import type { Database } from './db/schema';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
 import { startLog, type ClearinghouseLog } from './log/clearinghouse-log';
 import { createLogHttpServer } from './log/log-http-server';
 import { keyFolder, testLogConfig } from './log/test-log';
-import { createServices, setServicesForTests } from './services';
+import { createServices, setServicesForTests, type Services } from './services';
 
 interface Receipt {
   sha256: string;
@@ -95,17 +93,17 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
     clock.advance(18 * 3600);
     const proofs = new Map<string, unknown>();
     const fetchProof = proofFetcher(proofs);
+    let services: Services | undefined;
     const useServices = async () => {
       writer = createDurableWriter(tdb!.cdb, { maxWaitMs: 1 });
-      setServicesForTests(
-        await createServices({
-          cdb: tdb!.cdb,
-          writer,
-          origin: testOrigin,
-          now: clock.now,
-          fetchProof,
-        }),
-      );
+      services = await createServices({
+        cdb: tdb!.cdb,
+        writer,
+        origin: testOrigin,
+        now: clock.now,
+        fetchProof,
+      });
+      setServicesForTests(services);
     };
 
     // ----- the previous release at work -------------------------------------------------------
@@ -175,31 +173,31 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
       ),
       201,
     );
-    // Today's services write `relay_contacts.signer` and `signed_at` (migration 0020): the rows
-    // are written through them with the columns there, then left in the previous release's shape.
-    const offers = await inPreviousShape(
-      tdb.cdb.db,
-      'relay_contacts',
-      ['signer', 'signed_at'],
-      async () => [
-        await expectJson<{ id: string }>(
-          await post(
-            offersRoute.POST,
-            '/api/v1/offers',
-            await offerToken(company, customers[0]!, grants[0]!, clock),
-          ),
-          201,
+    const offers = [
+      await expectJson<{ id: string }>(
+        await post(
+          offersRoute.POST,
+          '/api/v1/offers',
+          await offerToken(company, customers[0]!, grants[0]!, clock),
         ),
-        await expectJson<{ id: string }>(
-          await post(
-            offersRoute.POST,
-            '/api/v1/offers',
-            await offerToken(company, customers[0]!, grants[0]!, clock),
-          ),
-          201,
+        201,
+      ),
+      await expectJson<{ id: string }>(
+        await post(
+          offersRoute.POST,
+          '/api/v1/offers',
+          await offerToken(company, customers[0]!, grants[0]!, clock),
         ),
-      ],
-    );
+        201,
+      ),
+    ];
+    // An invitation still open when the previous release stops (migration 0021 indexes them).
+    await services!.people.createEnrolment({
+      role: 'staff',
+      companyId: company.id,
+      name: 'Paula Previous',
+      createdBy: 'admin',
+    });
     const sequencedBefore = [registration.sha256, request.sha256, ...grants, refusal.sha256];
     await log.sequencer.flush();
     const before = await receiptsOf(log, [...sequencedBefore, revocation.sha256]);
@@ -239,21 +237,13 @@ describe.each(testDialects)('a database of the previous release on %s', (dialect
       200,
     );
     expect(relationships.grants).toMatchObject([{ sha256: grants[2], status: 'revoked' }]);
-    // A contact of the previous release keeps no signer: voided only while its offer is stored.
+    // The company console still lists the invitation the previous release left open (beside
+    // the registration's own staff link, which has no name).
     expect(
-      await tdb.cdb.db
-        .selectFrom('relay_contacts')
-        .select(['signer', 'signed_at'])
-        .where(
-          'offer_sha256',
-          'in',
-          offers.map((o) => o.id),
-        )
-        .execute(),
-    ).toEqual([
-      { signer: null, signed_at: null },
-      { signer: null, signed_at: null },
-    ]);
+      (await services!.people.openInvitationsOfCompany(company.id))
+        .map((open) => open.name ?? '(registration)')
+        .sort(),
+    ).toEqual(['(registration)', 'Paula Previous']);
     const inbox = await expectJson<{ items: { id: string; kind: string }[] }>(
       await get(
         inboxRoute.GET,
@@ -383,29 +373,5 @@ async function receiptsOf(log: ClearinghouseLog, shas: readonly string[]): Promi
     return receipts;
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-/**
- * Runs `write` (today's services) with `columns`, which a later migration adds to `table`, there
- * for the moment, then drops them again: what `write` stored is left in the previous release's
- * shape, and the migration under test adds the columns to it. (A column's type does not matter:
- * SQLite keeps what is written, and the test writes through today's services.)
- */
-async function inPreviousShape<T>(
-  db: Kysely<Database>,
-  table: string,
-  columns: readonly string[],
-  write: () => Promise<T>,
-): Promise<T> {
-  for (const column of columns) {
-    await db.schema.alterTable(table).addColumn(column, 'text').execute();
-  }
-  try {
-    return await write();
-  } finally {
-    for (const column of columns) {
-      await db.schema.alterTable(table).dropColumn(column).execute();
-    }
   }
 }
