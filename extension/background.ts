@@ -61,6 +61,7 @@ const service = new AssistantService({
   notify: showNotification,
   shownNotices: sessionStrings('wallet.notices'),
   declinedWindows: sessionValue('consent.declined'),
+  problems: localCell('problems'),
   setBadge: setBadgeText,
   scheduleOfferRelease: (whenMs) => scheduleOnce(offersReleaseAlarm, whenMs - clock.now()),
   // Issue 11: GPC and cookie banners.
@@ -100,16 +101,36 @@ onInstalled(({ reason, previousVersion }) => {
   void service.openWeb()?.refreshGpc();
 });
 
-onAlarm(autoLockAlarm, () => service.checkAutoLock());
-onAlarm(noticesAlarm, () => service.checkNotices());
-onAlarm(offersSyncAlarm, () => service.syncOffers());
-onAlarm(offersReleaseAlarm, () => service.syncOffers());
+/** `work` for the alarm `name`, its failure kept as a technical problem (core/problem-log). */
+const kept =
+  (name: string, work: () => Promise<unknown> | undefined) => async (): Promise<void> => {
+    try {
+      await work();
+    } catch (e) {
+      await service.recordProblem(`alarm ${name}`, e);
+    }
+  };
+
+onAlarm(
+  autoLockAlarm,
+  kept(autoLockAlarm, () => service.checkAutoLock()),
+);
+onAlarm(
+  noticesAlarm,
+  kept(noticesAlarm, () => service.checkNotices()),
+);
+onAlarm(
+  offersSyncAlarm,
+  kept(offersSyncAlarm, () => service.syncOffers()),
+);
+onAlarm(
+  offersReleaseAlarm,
+  kept(offersReleaseAlarm, () => service.syncOffers()),
+);
 // Grants expire while the customer browses: the GPC exemptions follow (issue 11).
-onAlarm(noticesAlarm, () =>
-  service
-    .openWeb()
-    ?.refreshGpc()
-    .then(() => undefined),
+onAlarm(
+  noticesAlarm,
+  kept('gpc', () => service.openWeb()?.refreshGpc()),
 );
 // The sites the customer visits: their /.well-known/gpc.json, cached and rate-limited (issue 11).
 onPageLoaded(

@@ -35,6 +35,7 @@ import { companyPause, pauseLimits } from '../protocol/filter/pause';
 import { siteDecisions, siteRecord } from './core/sites';
 import { dataCategoryIds } from '../protocol/vocabulary';
 import { unexpectedActionError } from './core/customer-view';
+import { maxProblems, problemEntry } from './core/problem-log';
 
 /** Latest instant a clock may be set to: the ECMAScript Date range, in milliseconds. */
 const maxTimeMs = 8.64e15;
@@ -171,6 +172,8 @@ const vaultRequests = {
     }),
     'vault.status',
   ],
+  'problems.list': [v.strictObject({ type: v.literal('problems.list') }), 'problems'],
+  'problems.clear': [v.strictObject({ type: v.literal('problems.clear') }), 'ok'],
   'settings.get': [v.strictObject({ type: v.literal('settings.get') }), 'settings'],
   'settings.set': [
     v.strictObject({ type: v.literal('settings.set'), settings: settingsSchema }),
@@ -430,6 +433,10 @@ const vaultResponses = [
   }),
   v.strictObject({ type: v.literal('backup'), file: backupFile }),
   v.strictObject({ type: v.literal('settings'), settings: settingsSchema }),
+  v.strictObject({
+    type: v.literal('problems'),
+    problems: v.pipe(v.array(problemEntry), v.maxLength(maxProblems)),
+  }),
   v.strictObject({
     type: v.literal('log-key'),
     outcome: v.picklist(logKeyOutcomes),

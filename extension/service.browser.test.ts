@@ -299,6 +299,50 @@ describe('the Assistant service', () => {
     );
     expect(await send(s, { type: 'vault.wipe', confirm: true })).toMatchObject({ state: 'absent' });
   });
+  it('keeps what failed unexpectedly, not refusals, across a restart, until cleared', async () => {
+    await ready();
+    const problems = cell<unknown>();
+    const settings = cell<unknown>();
+    let broken = false;
+    const { service, restart } = setup({
+      problems,
+      settings: {
+        read: async () => {
+          if (broken) throw new TypeError('storage.local is not available');
+          return settings.value;
+        },
+        write: settings.write,
+      },
+    });
+    const s = service();
+    // A refusal is an answer, not a problem.
+    expect(await codeOf(() => send(s, { type: 'profile.get' }))).toBe('ERR_VAULT_LOCKED');
+    expect(await send(s, { type: 'problems.list' })).toEqual({ type: 'problems', problems: [] });
+    broken = true;
+    await expect(send(s, { type: 'settings.get' })).rejects.toThrow(TypeError);
+    await expect(send(s, { type: 'settings.get' })).rejects.toThrow(TypeError);
+    broken = false;
+    // Kept in the cell (storage.local), so a restarted worker lists it too.
+    const listed = await send(restart(), { type: 'problems.list' });
+    expect(listed).toEqual({
+      type: 'problems',
+      problems: [
+        {
+          at: 1_750_000_000_000,
+          where: 'settings.get',
+          name: 'TypeError',
+          message: 'storage.local is not available',
+          count: 2,
+        },
+      ],
+    });
+    expect(await send(s, { type: 'problems.clear' })).toEqual({ type: 'ok' });
+    expect(await send(restart(), { type: 'problems.list' })).toEqual({
+      type: 'problems',
+      problems: [],
+    });
+  });
+
   it('pins the log key on first contact, warns on a change and re-pins only when told', async () => {
     await sodiumReady();
     let served = logKeyOf(1);

@@ -55,6 +55,7 @@ import {
 import { OpenWeb, type OpenWebPlatform } from './core/open-web';
 import { Sites } from './core/sites';
 import { OffersService } from './offers-service';
+import { ProblemLog } from './core/problem-log';
 
 /** What the service is handed. */
 export interface ServicePorts {
@@ -95,6 +96,11 @@ export interface ServicePorts {
    * (extension/core/declined-windows); absent, the worker's memory.
    */
   readonly declinedWindows?: SessionCell<unknown>;
+  /**
+   * `storage.local`: the technical problems met on this device (extension/core/problem-log), for
+   * the settings page; absent, the worker's memory.
+   */
+  readonly problems?: SessionCell<unknown>;
   /** The toolbar badge: delivered offers not yet looked at (issue 8). */
   readonly setBadge?: (text: string) => Promise<void>;
   /** Schedules the release of held offers at `whenMs` on the Assistant's clock (issue 8). */
@@ -198,6 +204,7 @@ export class AssistantService {
 
   constructor(private readonly ports: ServicePorts) {
     this.declined = new DeclinedWindows({ cell: ports.declinedWindows, clock: ports.clock });
+    this.problems = new ProblemLog(ports.problems, ports.clock);
     this.autoLock = new AutoLock({
       clock: ports.clock,
       lastActivity: ports.lastActivity,
@@ -382,6 +389,30 @@ export class AssistantService {
   async handle(
     request: Exclude<Request, { type: `test.${string}` }>,
     sender: Sender = { kind: 'extension' },
+  ): Promise<Response> {
+    try {
+      return await this.answerRequest(request, sender);
+    } catch (e) {
+      // A refusal is an answer; anything else is a problem worth keeping (problem-log.ts).
+      if (!isProtocolError(e)) await this.problems.record(request.type, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Keeps `error`, met while doing `where` outside a request (a timer's work, a page event), as
+   * a technical problem; a refusal (`ProtocolError`) is none and is not kept.
+   */
+  async recordProblem(where: string, error: unknown): Promise<void> {
+    if (!isProtocolError(error)) await this.problems.record(where, error);
+  }
+
+  /** The technical problems met on this device (extension/core/problem-log). */
+  private readonly problems: ProblemLog;
+
+  private async answerRequest(
+    request: Exclude<Request, { type: `test.${string}` }>,
+    sender: Sender,
   ): Promise<Response> {
     if (request.type === 'ping')
       throw new ProtocolError('ERR_MESSAGE_KIND_UNKNOWN', 'ping is answered elsewhere');
@@ -700,6 +731,8 @@ export class AssistantService {
         await wallet.refreshAll();
       } catch (e) {
         refreshFailed = isProtocolError(e) ? e.code : unexpectedActionError;
+        // Said as "could not refresh" in the view; the cause is kept for a bug report.
+        await this.recordProblem('relationships refresh', e);
       }
       await this.syncSignals(vault);
     }
@@ -915,6 +948,11 @@ export class AssistantService {
         await this.declined.forget(null);
         await this.unlocked(vault);
         return this.status(vault);
+      case 'problems.list':
+        return { type: 'problems', problems: await this.problems.list() };
+      case 'problems.clear':
+        await this.problems.clear();
+        return { type: 'ok' };
       case 'settings.get':
         return { type: 'settings', settings: await this.settings() };
       case 'settings.set':

@@ -624,6 +624,42 @@ export const extension = {
     de: 'Ich verstehe: Alles auf diesem Gerät wird gelöscht. Ohne Sicherung ist es verloren.',
     en: 'I understand: everything on this device is deleted. Without a backup it is lost.',
   },
+  'extension.problems.title': {
+    de: 'Technische Probleme auf diesem Gerät',
+    en: 'Technical problems on this device',
+  },
+  'extension.problems.lead': {
+    de: 'Was im Assistenten in der letzten Woche unerwartet schiefging, höchstens 20 verschiedene Dinge: wobei, welcher Fehler und der Anfang seiner Meldung, nie Ihre Daten. Es bleibt auf diesem Gerät und wird nirgends hingeschickt; für eine Fehlermeldung können Sie es kopieren (lesen Sie es vorher).',
+    en: 'What went wrong unexpectedly in the Assistant over the last week, at most 20 different things: what it was doing, which error and the start of its message, never your data. It stays on this device and is sent nowhere; you can copy it for a bug report (read it first).',
+  },
+  'extension.problems.none': {
+    de: 'Keine.',
+    en: 'None.',
+  },
+  'extension.problems.times': {
+    de: { one: 'einmal', other: '{count}-mal' },
+    en: { one: '{count} time', other: '{count} times' },
+  },
+  'extension.problems.copy': {
+    de: 'Für eine Fehlermeldung kopieren',
+    en: 'Copy for a bug report',
+  },
+  'extension.problems.copied': {
+    de: 'Kopiert.',
+    en: 'Copied.',
+  },
+  'extension.problems.copyFailed': {
+    de: 'Der Browser hat das Kopieren nicht erlaubt. Markieren Sie die Liste und kopieren Sie sie selbst.',
+    en: 'The browser did not allow copying. Select the list and copy it yourself.',
+  },
+  'extension.problems.clear': {
+    de: 'Liste leeren',
+    en: 'Clear the list',
+  },
+  'extension.problems.cleared': {
+    de: 'Die Liste ist leer.',
+    en: 'The list is empty.',
+  },
   'extension.backup.title': {
     de: 'Sicherung',
     en: 'Backup',
