@@ -76,7 +76,7 @@ export type ParamsFor<K extends MessageKey> = K extends PluralKey
   : [params?: Params];
 
 /** A translator bound to one locale (see `translator`). */
-type Translate = <K extends MessageKey>(key: K, ...params: ParamsFor<K>) => string;
+export type Translate = <K extends MessageKey>(key: K, ...params: ParamsFor<K>) => string;
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (locales as readonly string[]).includes(value);

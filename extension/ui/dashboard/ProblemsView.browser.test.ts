@@ -98,7 +98,7 @@ it('says when the browser refuses the copy, and when the list cannot be read', a
       },
     },
   });
-  host.mount(ProblemsView, { locale: 'en', send: background(problems).send });
+  host.mount(ProblemsView, { locale: 'en' as const, send: background(problems).send });
   await expect.poll(() => byTestId('problems-copy')).not.toBeNull();
   await userEvent.click(byTestId('problems-copy')!);
   await expect
@@ -107,7 +107,7 @@ it('says when the browser refuses the copy, and when the list cannot be read', a
   await host.unmount();
 
   host.mount(ProblemsView, {
-    locale: 'en',
+    locale: 'en' as const,
     send: background(new ProtocolError('ERR_STORAGE_UNAVAILABLE', 'no')).send,
   });
   await expect

@@ -3,9 +3,7 @@
  * the regulators' `/regulator/people`): the same words for the same things in both.
  */
 import type { OpenInvitation } from '$lib/server/people';
-import type { translator } from '$protocol/i18n';
-
-type Translate = ReturnType<typeof translator>;
+import type { Translate } from '$protocol/i18n';
 
 /** An id (a key's, a pseudonym, a hash) as the consoles show it: its first ten characters. */
 export const shortId = (id: string) => `${id.slice(0, 10)}…`;
