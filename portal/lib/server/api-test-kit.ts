@@ -337,6 +337,28 @@ export async function get(
   return handler({ request, url, params: paramsOf(path) });
 }
 
+/**
+ * DELETEs a route handler with `signer`'s `request` signature of exactly this path; `params` are
+ * the route's dynamic segments.
+ *
+ * @example
+ * ```ts
+ * await del(personRoute.DELETE, `/api/v1/people/${id}`, { personId: id }, clock, regulator);
+ * ```
+ */
+export async function del(
+  handler: Handler,
+  path: string,
+  params: Record<string, string>,
+  clock: TestClock,
+  signer: { id: string; keyPair: Ed25519KeyPair },
+): Promise<Response> {
+  const url = new URL(testOrigin + path);
+  const authorization = `Signature ${await requestSignature(clock, signer, 'DELETE', path)}`;
+  const request = new Request(url, { method: 'DELETE', headers: { authorization } });
+  return handler({ request, url, params });
+}
+
 /** A `request` signature (SPECS "JWS"). */
 export function requestSignature(
   clock: TestClock,

@@ -22,12 +22,12 @@ import {
   newCompany,
   openApiHarness,
   post,
-  requestSignature,
   sign,
   testOrigin,
   type ApiHarness,
   type TestCompany,
   blockedOrSettled,
+  del,
 } from './api-test-kit';
 import { testDialects } from './db/test-databases';
 import {
@@ -170,24 +170,11 @@ describe.each(testDialects)('people on %s', (dialect) => {
     });
   }
 
-  /** A request-signed DELETE of `path` to `route` with its `params`. */
-  async function signedDelete(
-    route: { DELETE: (event: never) => Response | Promise<Response> },
-    path: string,
-    params: Record<string, string>,
-    signer: { id: string; keyPair: Ed25519KeyPair },
-  ): Promise<Response> {
-    const url = new URL(testOrigin + path);
-    const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
-    const request = new Request(url, { method: 'DELETE', headers: { authorization } });
-    return route.DELETE({ request, url, params } as never);
-  }
-
   const deletePerson = (signer: { id: string; keyPair: Ed25519KeyPair }, personId: string) =>
-    signedDelete(personRoute, `/api/v1/people/${personId}`, { personId }, signer);
+    del(personRoute.DELETE, `/api/v1/people/${personId}`, { personId }, api.clock, signer);
 
   const withdrawInvitation = (signer: { id: string; keyPair: Ed25519KeyPair }, id: string) =>
-    signedDelete(invitationRoute, `/api/v1/people/invitations/${id}`, { id }, signer);
+    del(invitationRoute.DELETE, `/api/v1/people/invitations/${id}`, { id }, api.clock, signer);
 
   /**
    * Runs `send()` while `meanwhile` runs once, just before `send` opens its first transaction:

@@ -12,12 +12,11 @@ import { render } from 'svelte/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCompact } from '$protocol/jws';
 import { t, type Locale } from '$protocol/i18n';
-import type { Ed25519KeyPair } from '$protocol/keys';
 import {
+  del,
   expectJson,
   openApiHarness,
   post,
-  requestSignature,
   testOrigin,
   type ApiHarness,
 } from '$lib/server/api-test-kit';
@@ -116,21 +115,6 @@ describe.each(testDialects)('the regulators’ people page on %s', (dialect) => 
     return body.link.slice(body.link.lastIndexOf('/') + 1);
   }
 
-  async function signedDelete(
-    route: { DELETE: (event: never) => Response | Promise<Response> },
-    path: string,
-    params: Record<string, string>,
-    signer: { id: string; keyPair: Ed25519KeyPair },
-  ): Promise<Response> {
-    const url = new URL(testOrigin + path);
-    const authorization = `Signature ${await requestSignature(api.clock, signer, 'DELETE', path)}`;
-    return route.DELETE({
-      request: new Request(url, { method: 'DELETE', headers: { authorization } }),
-      url,
-      params,
-    } as never);
-  }
-
   const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
 
   it('sends the logged-out to the login page, and a reading after an act to a sentence', async () => {
@@ -171,10 +155,11 @@ describe.each(testDialects)('the regulators’ people page on %s', (dialect) => 
     )!.id;
     expect(
       (
-        await signedDelete(
-          invitationRoute,
+        await del(
+          invitationRoute.DELETE,
           `/api/v1/people/invitations/${withdrawnId}`,
           { id: withdrawnId },
+          api.clock,
           { id: rolf.signer, keyPair: rolf.keyPair },
         )
       ).status,
@@ -183,10 +168,11 @@ describe.each(testDialects)('the regulators’ people page on %s', (dialect) => 
     const voided = await invite(rolf, { name: 'Vera Void' });
     expect(
       (
-        await signedDelete(
-          personRoute,
+        await del(
+          personRoute.DELETE,
           `/api/v1/people/${rolf.personId}`,
           { personId: rolf.personId },
+          api.clock,
           { id: rita.signer, keyPair: rita.keyPair },
         )
       ).status,
