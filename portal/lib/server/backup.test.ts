@@ -354,4 +354,24 @@ describe('backup files that must not be restored', () => {
       contradicts: { size: 10, rootHash: otherAt10.split('\n')[2] },
     });
   });
+  it('checks a smaller published checkpoint of a log past one tile by the tiles above it too', async () => {
+    // 256 entries fill the first level-0 tile: the proof from 256 to 300 and its authentication
+    // read the level-1 tile as well, which a first round does not know it needs.
+    const from = await source('sqlite', 256);
+    const at256 = await from.log.service.checkpoint();
+    await writeMessages(from.writer, 44);
+    await from.log.sequencer.flush();
+    const at300 = await from.log.service.checkpoint();
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const to = await fresh('sqlite');
+    const summary = await restoreBackup(to.tdb.cdb, to.paths, file, undefined, {
+      publishedCheckpoint: at256,
+    });
+    expect(summary.log).toEqual({
+      size: 300,
+      rootHash: at300.split('\n')[2],
+      checkpoint: at300,
+    });
+  });
 });

@@ -516,8 +516,8 @@ async function restoredLog(
 /**
  * Whether the backup's log (checkpoint `backup`) extends `published`, a smaller checkpoint: the
  * consistency proof between them, built from the backup's hash tiles (`log_tiles`, authenticated
- * against the backup's root as they are read), verifies. The tiles a proof needs depend only on
- * the two sizes, so one pass over the file keeps just those.
+ * against the backup's root as they are read), verifies. A pass over the file keeps only the
+ * tiles a round asked for (a log of 256 entries or more takes a second round for the tiles above).
  *
  * @throws {BackupError} when the backup's tiles are missing or do not lead to its own root.
  */
@@ -526,33 +526,46 @@ async function backupExtends(
   published: Checkpoint,
   backup: { size: number; rootHash: Uint8Array },
 ): Promise<boolean> {
-  const proofOf = (read: (tile: TileId) => Promise<Uint8Array>, root?: Uint8Array) =>
-    consistencyProof(
-      nodeSha256,
-      published.size,
-      backup.size,
-      tileHashReader(nodeSha256, backup.size, read, root),
-    );
-  const wanted = new Map<string, TileId>();
-  await proofOf(async (tile) => {
-    wanted.set(`${tile.level}/${tile.index}`, tile);
-    return new Uint8Array(tile.width * 32);
-  });
-  const tiles = await backupTiles(source, new Set(wanted.keys()));
-  let proof: Uint8Array[];
-  try {
-    proof = await proofOf(async (tile) => {
-      const data = tiles.get(`${tile.level}/${tile.index}`);
-      if (data === undefined || data.length < tile.width * 32) {
-        throw new Error(`hash tile ${tile.level}/${tile.index} is missing or too narrow`);
-      }
-      return data.subarray(0, tile.width * 32);
-    }, backup.rootHash);
-  } catch (error) {
-    throw new BackupError(
+  const damaged = (cause?: unknown) =>
+    new BackupError(
       "The backup's log tiles do not lead to its own checkpoint: the file is damaged.",
-      { cause: error },
+      cause === undefined ? undefined : { cause },
     );
+  // The tiles the proof and their authentication read depend only on the sizes, but the
+  // authentication stops at its first mismatch: so each round reads those it asked for and did not
+  // have (zeros stood in for them), until a round asks for none.
+  const tiles = new Map<string, Uint8Array>();
+  let proof: Uint8Array[] | undefined;
+  for (;;) {
+    const missing = new Set<string>();
+    try {
+      const made = await consistencyProof(
+        nodeSha256,
+        published.size,
+        backup.size,
+        tileHashReader(
+          nodeSha256,
+          backup.size,
+          async (tile: TileId) => {
+            const data = tiles.get(`${tile.level}/${tile.index}`);
+            if (data === undefined) {
+              missing.add(`${tile.level}/${tile.index}`);
+              return new Uint8Array(tile.width * 32);
+            }
+            if (data.length < tile.width * 32) throw damaged();
+            return data.subarray(0, tile.width * 32);
+          },
+          backup.rootHash,
+        ),
+      );
+      if (missing.size === 0) proof = made;
+    } catch (error) {
+      if (missing.size === 0) throw error instanceof BackupError ? error : damaged(error);
+    }
+    if (proof !== undefined) break;
+    const read = await backupTiles(source, missing);
+    if (read.size < missing.size) throw damaged();
+    for (const [key, data] of read) tiles.set(key, data);
   }
   try {
     verifyConsistency(nodeSha256, {
@@ -584,7 +597,8 @@ async function backupTiles(
     if (names === undefined) continue;
     const cell = (name: string) => decodeCell(value[names.indexOf(name)] as Cell);
     const key = `${Number(cell('level'))}/${Number(cell('idx'))}`;
-    if (wanted.has(key)) found.set(key, cell('data') as Uint8Array);
+    const data = cell('data');
+    if (wanted.has(key) && data instanceof Uint8Array) found.set(key, data);
   }
   return found;
 }
