@@ -3,7 +3,7 @@
  * adapters to the Assistant's logic. Listeners are registered synchronously at the top level, as
  * MV3 requires, because the worker is restarted on demand for each event.
  */
-import { ProtocolError } from '../protocol/errors';
+import { isProtocolError, ProtocolError } from '../protocol/errors';
 import { argon2Params, clock, defaultClearinghouseUrl, isTestBuild } from './build';
 import type { Request, Response } from './messages';
 import { ensureEveryMinutes, onAlarm, scheduleOnce } from './platform/alarms';
@@ -108,6 +108,8 @@ const kept =
       await work();
     } catch (e) {
       await service.recordProblem(`alarm ${name}`, e);
+      // A refusal is no problem to keep; it still reaches the worker's console, as before.
+      if (isProtocolError(e)) throw e;
     }
   };
 

@@ -290,14 +290,22 @@ describe('the Assistant service', () => {
     ).toBe('ERR_VAULT_EXISTS');
   });
 
-  it('wipes only when confirmed', async () => {
-    const { service } = setup();
+  it('wipes only when confirmed, the problems it kept with it', async () => {
+    const problems = cell<unknown>();
+    const { service, clock } = setup({ problems });
+    problems.value = [
+      { at: clock.ms, where: 'settings.get', name: 'TypeError', message: 'kept', count: 1 },
+    ];
     const s = service();
     await send(s, { type: 'vault.create', passphrase: PASS });
     expect(await codeOf(() => send(s, { type: 'vault.wipe', confirm: false }))).toBe(
       'ERR_MESSAGE_INVALID',
     );
+    expect(await send(s, { type: 'problems.list' })).toMatchObject({
+      problems: [{ message: 'kept' }],
+    });
     expect(await send(s, { type: 'vault.wipe', confirm: true })).toMatchObject({ state: 'absent' });
+    expect(await send(s, { type: 'problems.list' })).toEqual({ type: 'problems', problems: [] });
   });
   it('keeps what failed unexpectedly, not refusals, across a restart, until cleared', async () => {
     await ready();

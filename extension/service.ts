@@ -903,6 +903,9 @@ export class AssistantService {
         return this.recover(vault, request.phrase, request.passphrase);
       case 'vault.wipe':
         await vault.wipe();
+        // "Everything on this device": the problems met go too (a failure to clear them is no
+        // reason to say the wipe failed).
+        await this.problems.clear().catch(() => undefined);
         forgetDecodedPayloads();
         await this.ports.sessionKey.write(null);
         await this.declined.forget(null);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { maxProblemMessage, maxProblems, ProblemLog, problemRetentionMs } from './problem-log';
+import {
+  maxProblemMessage,
+  maxProblems,
+  ProblemLog,
+  problemRetentionMs,
+  redact,
+} from './problem-log';
 
 function memoryCell() {
   const cell = {
@@ -28,7 +34,7 @@ describe('ProblemLog', () => {
     const log = new ProblemLog(cell, time);
     await log.record('settings.set', new TypeError('x is undefined'));
     time.ms += 1000;
-    await log.record('alarm offers', new RangeError('y'.repeat(5 * maxProblemMessage)));
+    await log.record('alarm offers', new RangeError('too far '.repeat(maxProblemMessage)));
     const [newest, older] = await log.list();
     expect(older).toEqual({
       at: Date.UTC(2026, 11, 6),
@@ -40,6 +46,22 @@ describe('ProblemLog', () => {
     expect(newest?.name).toBe('RangeError');
     expect(newest?.message).toHaveLength(maxProblemMessage);
     expect(newest?.message.endsWith('…')).toBe(true);
+  });
+
+  it('leaves out what a message quotes of the data, and long identifiers', async () => {
+    const log = new ProblemLog(memoryCell(), clock());
+    await log.record(
+      'sites.decide',
+      new TypeError('Invalid type: Expected number but received "Erika Mustermann"'),
+    );
+    await log.record('wallet', new Error(`no grant for ps_${'A'.repeat(43)} at 'shop.example'`));
+    expect((await log.list()).map((p) => p.message)).toEqual([
+      'no grant for … at "…"',
+      'Invalid type: Expected number but received "…"',
+    ]);
+    expect(redact('a „quoted“ word and `code` stay out; short ids like co_1 stay')).toBe(
+      'a "…" word and "…" stay out; short ids like co_1 stay',
+    );
   });
 
   it('counts the same problem again instead of pushing older ones out', async () => {

@@ -7,8 +7,9 @@
  *
  * Kept in `storage.local` (the extension's own storage, never sent anywhere), at most
  * {@link maxProblems}, each for {@link problemRetentionMs}: where it happened, the error's name
- * and the start of its message, never the request's content. The same problem again counts up
- * instead of pushing older ones out.
+ * and the start of its message with quoted values and long identifiers left out ({@link redact}),
+ * never the request's content. The same problem again counts up instead of pushing older ones
+ * out. Wiping the vault clears it too.
  */
 import * as v from 'valibot';
 import type { ClockPort, SessionCell } from './ports';
@@ -46,16 +47,31 @@ function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** What is kept of `error`: its name and the start of its message. */
+/**
+ * A message with what it may quote of the data left out: quoted text (a schema error names the
+ * value it got) and long runs of letters and digits (keys, hashes, pseudonyms, tokens).
+ *
+ * @example
+ * ```ts
+ * redact('Invalid type: Expected number but received "Jane"'); // 'Invalid type: Expected number but received "…"'
+ * ```
+ */
+export function redact(message: string): string {
+  return message
+    .replace(/"[^"]*"|'[^']*'|`[^`]*`|“[^”]*”|„[^“”]*[“”]/g, '"…"')
+    .replace(/[A-Za-z0-9_+/=-]{20,}/g, '…');
+}
+
+/** What is kept of `error`: its name and the start of its message, redacted. */
 function describe(error: unknown): { name: string; message: string } {
   if (error instanceof Error || (typeof error === 'object' && error !== null && 'name' in error)) {
     const { name, message } = error as { name?: unknown; message?: unknown };
     return {
       name: cut(typeof name === 'string' && name !== '' ? name : 'Error', 64),
-      message: cut(typeof message === 'string' ? message : '', maxProblemMessage),
+      message: cut(redact(typeof message === 'string' ? message : ''), maxProblemMessage),
     };
   }
-  return { name: typeof error, message: cut(String(error), maxProblemMessage) };
+  return { name: typeof error, message: cut(redact(String(error)), maxProblemMessage) };
 }
 
 /**

@@ -85,6 +85,8 @@ it.each(['de', 'en'] as const)(
       .poll(() => byTestId('problems-none')?.textContent)
       .toBe(t(locale, 'extension.problems.none'));
     expect(byTestId('problems-status')!.textContent).toBe(t(locale, 'extension.problems.cleared'));
+    // The buttons that had the focus are gone: the sentence saying what happened takes it.
+    expect(document.activeElement).toBe(byTestId('problems-status'));
     expect(asked).toEqual(['problems.list', 'problems.clear']);
   },
 );

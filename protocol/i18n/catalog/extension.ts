@@ -629,8 +629,8 @@ export const extension = {
     en: 'Technical problems on this device',
   },
   'extension.problems.lead': {
-    de: 'Was im Assistenten in der letzten Woche unerwartet schiefging, höchstens 20 verschiedene Dinge: wobei, welcher Fehler und der Anfang seiner Meldung, nie Ihre Daten. Es bleibt auf diesem Gerät und wird nirgends hingeschickt; für eine Fehlermeldung können Sie es kopieren (lesen Sie es vorher).',
-    en: 'What went wrong unexpectedly in the Assistant over the last week, at most 20 different things: what it was doing, which error and the start of its message, never your data. It stays on this device and is sent nowhere; you can copy it for a bug report (read it first).',
+    de: 'Was im Assistenten in der letzten Woche unerwartet schiefging, höchstens 20 verschiedene Dinge: wobei, welcher Fehler und der Anfang seiner Meldung, ohne zitierte Werte und lange Kennungen. Es bleibt auf diesem Gerät, wird nirgends hingeschickt und mit dem Tresor gelöscht; für eine Fehlermeldung können Sie es kopieren (lesen Sie es vorher).',
+    en: 'What went wrong unexpectedly in the Assistant over the last week, at most 20 different things: what it was doing, which error and the start of its message, without quoted values and long identifiers. It stays on this device, is sent nowhere and goes when the vault is wiped; you can copy it for a bug report (read it first).',
   },
   'extension.problems.none': {
     de: 'Keine.',
