@@ -771,20 +771,29 @@ export function createPeopleService(
     return { person, session };
   }
 
+  /** A row (a person, an enrolment link) of `managed`'s people: their role and company. */
+  function ofManaged<T extends 'people' | 'enrolments'>(
+    eb: ExpressionBuilder<Database, T>,
+    managed: { role: PersonRole; companyId: string | null },
+  ) {
+    // Both tables name the columns alike; Kysely cannot type a column of a table chosen by a
+    // type parameter, so the builder is seen as the people table's.
+    const own = eb as unknown as ExpressionBuilder<Database, 'people'>;
+    return own.and([
+      own('role', '=', managed.role),
+      managed.companyId === null
+        ? own('company_id', 'is', null)
+        : own('company_id', '=', managed.companyId),
+    ]);
+  }
+
   /** An enrolment link for `managed`'s people, not used and not expired at `now`. */
   function openLinkOf(
     eb: ExpressionBuilder<Database, 'enrolments'>,
     managed: { role: PersonRole; companyId: string | null },
     now: number,
   ) {
-    return eb.and([
-      eb('role', '=', managed.role),
-      managed.companyId === null
-        ? eb('company_id', 'is', null)
-        : eb('company_id', '=', managed.companyId),
-      eb('used_at', 'is', null),
-      eb('expires_at', '>', now),
-    ]);
+    return eb.and([ofManaged(eb, managed), eb('used_at', 'is', null), eb('expires_at', '>', now)]);
   }
 
   /** The open enrolment links for `managed`'s people (see `openInvitations`). */
@@ -818,12 +827,7 @@ export function createPeopleService(
     const rows = await db
       .selectFrom('people')
       .select('id')
-      .where((eb) =>
-        managed.companyId === null
-          ? eb('company_id', 'is', null)
-          : eb('company_id', '=', managed.companyId),
-      )
-      .where('role', '=', managed.role)
+      .where((eb) => ofManaged(eb, managed))
       .where('removed_at', 'is', null)
       .orderBy('created_at')
       .orderBy('id')
