@@ -394,7 +394,7 @@ export class AssistantService {
       return await this.answerRequest(request, sender);
     } catch (e) {
       // A refusal is an answer; anything else is a problem worth keeping (problem-log.ts).
-      if (!isProtocolError(e)) await this.problems.record(request.type, e);
+      await this.recordProblem(request.type, e);
       throw e;
     }
   }
@@ -406,9 +406,6 @@ export class AssistantService {
   async recordProblem(where: string, error: unknown): Promise<void> {
     if (!isProtocolError(error)) await this.problems.record(where, error);
   }
-
-  /** The technical problems met on this device (extension/core/problem-log). */
-  private readonly problems: ProblemLog;
 
   private async answerRequest(
     request: Exclude<Request, { type: `test.${string}` }>,
@@ -452,6 +449,9 @@ export class AssistantService {
 
   /** The companies whose declined window the customer saw lately ({@link declinedQuietly}). */
   private readonly declined: DeclinedWindows;
+
+  /** The technical problems met on this device (extension/core/problem-log). */
+  private readonly problems: ProblemLog;
 
   /**
    * Whether the customer's own reasons decline `verified` again, less than a day after its
