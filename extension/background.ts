@@ -61,6 +61,7 @@ const service = new AssistantService({
   notify: showNotification,
   shownNotices: sessionStrings('wallet.notices'),
   declinedWindows: sessionValue('consent.declined'),
+  consentRequests: sessionValue('consent.requests'),
   problems: localCell('problems'),
   setBadge: setBadgeText,
   scheduleOfferRelease: (whenMs) => scheduleOnce(offersReleaseAlarm, whenMs - clock.now()),

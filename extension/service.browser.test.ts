@@ -765,7 +765,10 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
    * The service over a fake clearinghouse with one signed open request, and the windows it opened
    * (`opening`: a window opens at once, never finishes opening, or cannot be opened).
    */
-  async function withRequest(opening: 'at once' | 'never' | 'fails' = 'at once') {
+  async function withRequest(
+    opening: 'at once' | 'never' | 'fails' = 'at once',
+    extra: Partial<ServicePorts> = {},
+  ) {
     await ready();
     const ch = await FakeClearinghouse.create(1_750_000_000_000);
     const sha = await ch.addRequest(1_750_000_000);
@@ -787,7 +790,8 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     const windows: string[] = [];
     let captured: Vault | undefined;
     const name = `service-declined-${Date.now()}-${counter++}`;
-    const { service, clock } = setup({
+    const { service, restart, clock } = setup({
+      ...extra,
       fetch,
       openConsentWindow: async (ticket) => {
         windows.push(ticket);
@@ -808,7 +812,7 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     const { phrase } = (await send(s, { type: 'vault.create', passphrase: PASS })) as {
       phrase: string;
     };
-    return { s, ch, sha, windows, phrase, clock, vault: () => captured! };
+    return { s, restart, ch, sha, windows, phrase, clock, vault: () => captured! };
   }
 
   /** Declines the company for the customer's own reason `reason`. */
@@ -997,6 +1001,45 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
       const { ticket } = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
       await send(s, { type: 'wallet.cancel', ticket });
       await handle(s, { type: 'bridge.poll', ticket }, page);
+    }
+    expect(await codeOf(() => ask(5))).toBe('ERR_RATE_LIMITED');
+    expect(windows).toHaveLength(3);
+  });
+
+  it('keeps counting a company’s requests across a worker restart, and only for a minute', async () => {
+    const consentRequests = cell<unknown>();
+    const { s, restart, sha, windows, clock } = await withRequest('at once', {
+      consentRequests,
+    });
+    const ask = (service: AssistantService, tabId: number) =>
+      handle(service, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
+    for (let i = 0; i < 3; i++) {
+      const { ticket } = (await ask(s, 5)) as Extract<Response, { type: 'bridge.accepted' }>;
+      await send(s, { type: 'wallet.cancel', ticket });
+      await handle(s, { type: 'bridge.poll', ticket }, page);
+    }
+    // A restarted worker has forgotten its tickets, not the requests of the minute.
+    const restarted = restart();
+    expect(await codeOf(() => ask(restarted, 6))).toBe('ERR_RATE_LIMITED');
+    expect(windows).toHaveLength(3);
+    clock.ms += 60_000;
+    const { ticket } = (await ask(restarted, 6)) as Extract<Response, { type: 'bridge.accepted' }>;
+    expect(windows).toEqual([...windows.slice(0, 3), ticket]);
+  });
+
+  it('does not count a request refused because the page already has one open', async () => {
+    const { s, sha, windows } = await withRequest('never');
+    const ask = (tabId: number) =>
+      handle(s, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
+    const { ticket } = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
+    for (let i = 0; i < 5; i++) expect(await codeOf(() => ask(5))).toBe('ERR_BRIDGE_BUSY');
+    await send(s, { type: 'wallet.cancel', ticket });
+    await handle(s, { type: 'bridge.poll', ticket }, page);
+    // Two more of the three the minute allows.
+    for (let i = 0; i < 2; i++) {
+      const next = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
+      await send(s, { type: 'wallet.cancel', ticket: next.ticket });
+      await handle(s, { type: 'bridge.poll', ticket: next.ticket }, page);
     }
     expect(await codeOf(() => ask(5))).toBe('ERR_RATE_LIMITED');
     expect(windows).toHaveLength(3);

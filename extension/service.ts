@@ -45,6 +45,7 @@ import { dueNotices, inQuietHours } from './core/notices';
 import { t } from '../protocol/i18n';
 import { ConsentTickets, type TicketOutcome } from './core/consent-tickets';
 import { DeclinedWindows, quietCancelDelayMs } from './core/declined-windows';
+import { RequestLimit } from './core/request-limit';
 import {
   initialChoice,
   Wallet,
@@ -96,6 +97,11 @@ export interface ServicePorts {
    * (extension/core/declined-windows); absent, the worker's memory.
    */
   readonly declinedWindows?: SessionCell<unknown>;
+  /**
+   * `storage.session`: when each company's pages asked for consent in the last minute
+   * (extension/core/request-limit); absent, the worker's memory.
+   */
+  readonly consentRequests?: SessionCell<unknown>;
   /**
    * `storage.local`: the technical problems met on this device (extension/core/problem-log), for
    * the settings page; absent, the worker's memory.
@@ -204,6 +210,7 @@ export class AssistantService {
 
   constructor(private readonly ports: ServicePorts) {
     this.declined = new DeclinedWindows({ cell: ports.declinedWindows, clock: ports.clock });
+    this.requestLimit = new RequestLimit({ cell: ports.consentRequests, clock: ports.clock });
     this.problems = new ProblemLog(ports.problems, ports.clock);
     this.autoLock = new AutoLock({
       clock: ports.clock,
@@ -450,6 +457,9 @@ export class AssistantService {
   /** The companies whose declined window the customer saw lately ({@link declinedQuietly}). */
   private readonly declined: DeclinedWindows;
 
+  /** How often each company's pages asked for consent in the last minute. */
+  private readonly requestLimit: RequestLimit;
+
   /** The technical problems met on this device (extension/core/problem-log). */
   private readonly problems: ProblemLog;
 
@@ -559,6 +569,10 @@ export class AssistantService {
         // window open and learns no more than a window closed without an answer (checkedTicket);
         // within a day of the company's declined window, not even a window (declinedAgain).
         const verified = await wallet.verifyRequest(request.request, source);
+        // A busy page is refused before it is counted; every request taken counts, with a
+        // window or without, so the page cannot tell the two apart by the limit either.
+        this.tickets.checkFree(verified.company.id, sender.tabId);
+        await this.requestLimit.take(verified.company.id);
         if (await this.declinedAgain(vault, wallet, verified)) {
           // No window: `cancelled` after about the time a person takes to close one.
           const until = this.ports.clock.now() + quietCancelDelayMs(this.ports.randomBytes);

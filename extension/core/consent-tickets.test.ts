@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../protocol/errors';
-import {
-  ConsentTickets,
-  maxRequestsPerCompanyPerMinute,
-  ticketLifetimeMs,
-} from './consent-tickets';
+import { ConsentTickets, ticketLifetimeMs } from './consent-tickets';
 import { FakeClock } from './fakes';
 import type { CheckedRequest, VerifiedRequest } from './wallet';
 
@@ -84,23 +80,15 @@ describe('ConsentTickets', () => {
     expect(typeof tickets.open(checked, 4)).toBe('string');
   });
 
-  it(`takes at most ${maxRequestsPerCompanyPerMinute} requests of a company a minute, with a window or without`, () => {
-    const clock = new FakeClock(0);
-    const tickets = new ConsentTickets(clock, random);
-    const verified = checked as unknown as VerifiedRequest;
-    for (let i = 0; i < maxRequestsPerCompanyPerMinute; i++) {
-      const id =
-        i % 2 === 0 ? tickets.openUnchecked(verified, 1) : tickets.openQuiet(verified, 1, 0);
-      if (i % 2 === 0) tickets.settle(id, { outcome: 'cancelled' });
-      tickets.poll(id, 1);
-      clock.ms += 1_000;
-    }
-    expect(codeOf(() => tickets.openUnchecked(verified, 1))).toBe('ERR_RATE_LIMITED');
-    expect(codeOf(() => tickets.openQuiet(verified, 1, clock.ms))).toBe('ERR_RATE_LIMITED');
-    expect(typeof tickets.open(checkedB, 2)).toBe('string');
-    // A minute after the first one, one more.
-    clock.ms = 60_000;
-    expect(typeof tickets.openUnchecked(verified, 1)).toBe('string');
+  it('tells a busy tab or company before anything is opened, and only then', () => {
+    const tickets = new ConsentTickets(new FakeClock(0), random);
+    expect(codeOf(() => tickets.checkFree(checked.company.id, 1))).toBeUndefined();
+    const first = tickets.open(checked, 1);
+    expect(codeOf(() => tickets.checkFree(checkedB.company.id, 1))).toBe('ERR_BRIDGE_BUSY');
+    expect(codeOf(() => tickets.checkFree(checked.company.id, 2))).toBe('ERR_BRIDGE_BUSY');
+    expect(codeOf(() => tickets.checkFree(checkedB.company.id, 2))).toBeUndefined();
+    tickets.settle(first, { outcome: 'refused' });
+    expect(codeOf(() => tickets.checkFree(checked.company.id, 1))).toBeUndefined();
   });
 
   it('ends a quiet request (no window) as "cancelled" at its time, and no window can take it', () => {

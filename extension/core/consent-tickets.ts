@@ -10,11 +10,11 @@
  * the passphrase, then completes the checks ({@link ConsentTickets.complete}) before it shows it.
  *
  * A company's page cannot flood the customer with windows: besides one open request per tab, at
- * most one per company at a time (`ERR_BRIDGE_BUSY`) and {@link maxRequestsPerCompanyPerMinute}
- * a minute (`ERR_RATE_LIMITED`). A *quiet* ticket ({@link ConsentTickets.openQuiet}) opens no
- * window and becomes `cancelled` by itself at a set time: the answer to a company the customer
- * declined again and again (extension/service.ts). It counts towards the same limits, so the page
- * cannot tell it from a window by them.
+ * most one per company at a time (`ERR_BRIDGE_BUSY`; and a few a minute, counted across worker
+ * restarts by extension/core/request-limit). A *quiet* ticket ({@link ConsentTickets.openQuiet})
+ * opens no window and becomes `cancelled` by itself at a set time: the answer to a company the
+ * customer declined again and again (extension/service.ts). It counts towards the same limits, so
+ * the page cannot tell it from a window by them.
  */
 import { hexEncode } from '../../protocol/encoding';
 import { ProtocolError, type ProtocolErrorCode } from '../../protocol/errors';
@@ -23,11 +23,6 @@ import type { CheckedRequest, VerifiedRequest } from './wallet';
 
 /** How long a consent window stays answerable. */
 export const ticketLifetimeMs = 30 * 60 * 1000;
-
-/** How many requests of one company's pages are taken in a minute (windows and quiet ones). */
-export const maxRequestsPerCompanyPerMinute = 3;
-
-const minuteMs = 60_000;
 
 /** How a ticket ended, as the bridge hands it to the page. */
 export type TicketOutcome =
@@ -70,8 +65,6 @@ function companyOf(request: PendingRequest): string {
  */
 export class ConsentTickets {
   private readonly tickets = new Map<string, Ticket>();
-  /** When each company's pages opened their requests in the last minute. */
-  private readonly recent = new Map<string, number[]>();
 
   constructor(
     private readonly clock: ClockPort,
@@ -88,13 +81,11 @@ export class ConsentTickets {
       if (t.outcome === null) t.outcome = { outcome: 'cancelled' };
       else if (now - t.openedAt > 2 * ticketLifetimeMs) this.tickets.delete(id);
     }
-    for (const [company, times] of this.recent)
-      if (times.every((at) => now - at >= minuteMs)) this.recent.delete(company);
   }
 
   /**
    * Opens a ticket for a checked request. For a tab (the page bridge): `ERR_BRIDGE_BUSY` while
-   * the tab or another of the company's has one unanswered, `ERR_RATE_LIMITED` past the limit.
+   * the tab or another of the company's has one unanswered ({@link checkFree}).
    */
   open(checked: CheckedRequest, tab: number | null): string {
     return this.add({ state: 'checked', checked }, tab, null);
@@ -118,27 +109,26 @@ export class ConsentTickets {
   }
 
   private add(request: PendingRequest, tab: number | null, quietUntil: number | null): string {
-    this.expire();
     const company = companyOf(request);
-    if (tab !== null) this.admit(company, tab);
+    if (tab === null) this.expire();
+    else this.checkFree(company, tab);
     const id = hexEncode(this.randomBytes(16));
     const openedAt = this.clock.now();
     this.tickets.set(id, { request, company, tab, openedAt, quietUntil, outcome: null });
     return id;
   }
 
-  /** Takes one more request of `company`'s page in `tab`, or refuses it (see {@link open}). */
-  private admit(company: string, tab: number): void {
+  /**
+   * Refuses with `ERR_BRIDGE_BUSY` a request of `company`'s page in `tab` while the tab, or
+   * another tab of the company, has one unanswered; else nothing (see {@link open}).
+   */
+  checkFree(company: string, tab: number): void {
+    this.expire();
     const open = [...this.tickets.values()].filter((t) => t.tab !== null && t.outcome === null);
     if (open.some((t) => t.tab === tab))
       throw new ProtocolError('ERR_BRIDGE_BUSY', 'this tab has an open request');
     if (open.some((t) => t.company === company))
       throw new ProtocolError('ERR_BRIDGE_BUSY', 'this company has an open request');
-    const now = this.clock.now();
-    const times = (this.recent.get(company) ?? []).filter((at) => now - at < minuteMs);
-    if (times.length >= maxRequestsPerCompanyPerMinute)
-      throw new ProtocolError('ERR_RATE_LIMITED', 'this company asked too often');
-    this.recent.set(company, [...times, now]);
   }
 
   /** The open (unanswered) ticket `id`'s request; `ERR_WALLET_REQUEST_UNKNOWN` otherwise. */
