@@ -1368,6 +1368,16 @@ test('a second press sends nothing; removing a colleague or approving their new 
     t('en', 'portal.console.staff.removeExplain', { name: 'Nora Neu' }),
   );
   await expect(sentence).toBeFocused();
+  // Another person invited meanwhile: Nora's second step stays open, the new link is shown.
+  const linkBefore = inviteLink;
+  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Otto Ost');
+  await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
+  await expect(page.getByTestId('invite-done')).toBeFocused();
+  await expect(page.getByTestId('invite-link')).not.toHaveAttribute('href', linkBefore);
+  await expect(sentence).toHaveText(
+    t('en', 'portal.console.staff.removeExplain', { name: 'Nora Neu' }),
+  );
+  await sentence.focus();
   await expectAccessible(page);
   await expect(page.getByTestId('staff-row')).toHaveCount(2);
   await page.keyboard.press('Tab');

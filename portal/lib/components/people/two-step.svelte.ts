@@ -34,7 +34,7 @@ export class TwoStep {
   }
 
   /** Done for `personId`: its step closes (one opened for another colleague meanwhile stays). */
-  doneFor(personId: string | undefined): void {
-    if (personId === undefined || this.current?.personId === personId) this.current = undefined;
+  doneFor(personId: string): void {
+    if (this.current?.personId === personId) this.current = undefined;
   }
 }
