@@ -164,8 +164,8 @@ function sentenceOf(answer: ReplaceKeyAnswer): string {
     `The site now signs with key ${answer.kid}; key ${answer.replacedKid} is declared compromised ` +
     `since ${answer.compromisedSince}, so what it signed since then is void: the site answered ` +
     `again the data requests this reopened, acknowledged again the revocations whose ` +
-    `acknowledgements it voided, sent again the disclosures it voided, and made a new grant ` +
-    `request if its own was among them.`
+    `acknowledgements it voided, sent again the disclosures and access reports it voided, and ` +
+    `made a new grant request if its own was among them.`
   );
 }
 

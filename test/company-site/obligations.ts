@@ -25,7 +25,16 @@
  *   {@link SiteObligations.redisclose} sends those customers a fresh disclosure with the current
  *   key: the token kept first and resent as it is on a retry, as answers are;
  * - **access events**: `POST /demo/access` (JSON `{"pseudonym": "ps_…"}`) reports one use of the
- *   customer's data under its grant, as a batch of one entry; tests and the demo use it.
+ *   customer's data under its grant, as a batch of one entry; tests and the demo use it. The
+ *   report is kept (store.ts `access-reports.json`: key, `iat`, the uses) before it is sent;
+ * - **access reports a compromise voided**: the same compromise voids the access reports the key
+ *   signed since then (their uses no longer count, and the customer no longer sees them), so
+ *   {@link SiteObligations.rereport} reports those uses again, with the current key and their
+ *   own times, once: the site lists the messages the clearinghouse holds as voided and sends
+ *   again those it keeps as its own (one it does not keep is a thief's, or older than it keeps
+ *   reports, and is logged). Rewards a compromised key signed are not sent again: one still in an
+ *   inbox was withdrawn, but one the customer took before the compromise was declared stays with
+ *   them, and nothing tells the two apart, so a resend could pay a reward twice.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,11 +47,13 @@ import {
 } from '../../protocol/client';
 import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
 import { parseMessage, type Payload } from '../../protocol/messages';
+import { sha256Of } from '../../protocol/jws';
 import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
+import { ready } from '../../protocol/sodium';
 import type { SiteKeyring } from './keys';
 import { grantOf, type SiteRelay } from './relay';
-import type { Customer, DecidedAnswer, Disclosed, SiteStore } from './store';
+import type { Customer, DecidedAnswer, Disclosed, KeptReport, SiteStore } from './store';
 
 export interface SiteObligationsOptions {
   client: ClearinghouseClient;
@@ -106,6 +117,17 @@ export interface SiteObligations {
    *   written: what was kept is sent the same next time.
    */
   redisclose(compromises: readonly Compromise[]): Promise<number>;
+  /**
+   * Reports again, signed with the current key, the uses of each access report the site kept that
+   * one of `compromises` voided (the clearinghouse lists it among the company's compromised
+   * messages), keeping each new report first and replacing the voided one with it once stored,
+   * so a report sent again is not sent a third time. One the clearinghouse refuses (4xx) is
+   * logged and not tried again. Returns how many were sent again.
+   *
+   * @throws when the clearinghouse cannot be reached or fails (5xx), or the store cannot be
+   *   written: what was kept is sent the same next time.
+   */
+  rereport(compromises: readonly Compromise[]): Promise<number>;
   /** Answers `POST /demo/access`; false for any other request. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Sends a disclosure of what the site holds about `pseudonym`. */
@@ -574,24 +596,95 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
           : `the grant of ${pseudonym} names no data category`,
       );
     }
-    const token = await signMessage(
-      'access',
-      {
-        ...claims(await clearinghouseOrigin()),
-        entries: [
-          {
-            grantSha256: customer.grantSha256,
-            purpose,
-            dataCategories,
-            at: Math.floor(now() / 1000),
-          },
-        ],
-      } as Payload<'access'>,
-      keyring.current().keyPair,
-    );
+    const entries = [
+      { grantSha256: customer.grantSha256, purpose, dataCategories, at: nowSeconds() },
+    ];
+    const token = await accessToken(entries);
+    // Kept before it is sent: one that arrives though its answer was lost counts too.
+    store.putReport(sha256Of(token), reportOf(token, pseudonym, entries));
     const result = await client.reportAccess(token);
     done.push({ kind: 'access', pseudonym, sha256: result.sha256 });
     return { accepted: result.accepted, outOfScope: result.outOfScope };
+  }
+
+  function nowSeconds(): number {
+    return Math.floor(now() / 1000);
+  }
+
+  /** Signs an access report of `entries` with the current key (not yet sent). */
+  async function accessToken(entries: KeptReport['entries']): Promise<string> {
+    await ready();
+    return signMessage(
+      'access',
+      { ...claims(await clearinghouseOrigin()), entries } as Payload<'access'>,
+      keyring.current().keyPair,
+    );
+  }
+
+  /** What the store keeps of the access report `token` about `pseudonym`. */
+  function reportOf(token: string, pseudonym: string, entries: KeptReport['entries']): KeptReport {
+    const { iat } = payloadOf(token) as { iat: number };
+    return { kid: kidOf(token) as string, iat, pseudonym, entries };
+  }
+
+  async function rereport(compromises: readonly Compromise[]): Promise<number> {
+    const { messages } = await client.compromisedMessages({
+      id: companyId,
+      keyPair: keyring.current().keyPair,
+    });
+    const voided = messages.filter(
+      (m) => m.kind === 'access' && compromises.some((c) => c.kid === m.kid && m.iat >= c.since),
+    );
+    const sentAgain = new Set([...store.reports.values()].map((r) => r.replaces));
+    let sent = 0;
+    for (const { sha256 } of voided) {
+      const kept = store.reports.get(sha256);
+      // Sent again already (a read before stopped before the compromise was done with).
+      if (kept === undefined && sentAgain.has(sha256)) continue;
+      if (kept === undefined) {
+        log(`access report ${sha256} voided by the compromise is not kept here: not sent again`);
+        continue;
+      }
+      const fresh = async () => {
+        const token = await accessToken(kept.entries);
+        store.putReport(sha256, { ...kept, resend: token });
+        return token;
+      };
+      // The token kept on a try before, unless another key signs now.
+      let token =
+        kept.resend !== undefined && kidOf(kept.resend) === keyring.current().kid
+          ? kept.resend
+          : await fresh();
+      try {
+        try {
+          await client.reportAccess(token);
+        } catch (error) {
+          // Its window closed before it ever arrived: a fresh one, kept first like the first.
+          if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
+          token = await fresh();
+          await client.reportAccess(token);
+        }
+      } catch (error) {
+        // Refused for good: logged, and not tried again. Unreachable, failing or busy: the caller
+        // tries all again, this one with its kept token.
+        if (!(error instanceof ApiProblem && error.status < 500 && error.status !== 429))
+          throw error;
+        log(`access report ${sha256} not sent again: ${error.code} ${error.message}`);
+        const { resend: _dropped, ...voidedReport } = kept;
+        store.putReport(sha256, voidedReport);
+        continue;
+      }
+      // The report sent in its place is the one kept now (a later compromise may void it too).
+      store.putReport(
+        sha256Of(token),
+        { ...reportOf(token, kept.pseudonym, kept.entries), replaces: sha256 },
+        sha256,
+      );
+      done.push({ kind: 'access', pseudonym: kept.pseudonym, sha256: sha256Of(token) });
+      sent++;
+    }
+    if (sent > 0) log(`reported again ${sent} access report(s) that a key compromise voided`);
+    return sent;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
@@ -622,6 +715,7 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
     listOpenRequests,
     answerReopened,
     redisclose,
+    rereport,
     handle,
     disclose,
     reportAccess,

@@ -18,8 +18,8 @@
  *    `dataRequestSyncMs` after (obligations.ts `answerReopened`); acknowledges again the
  *    revocations whose acknowledgements its own declaration voided (`reacknowledge`, reading its
  *    feed again up to its cursor); then sends a fresh disclosure to each customer whose newest
- *    one its own declaration voided (obligations.ts `redisclose`); both kept due in `state.json`
- *    until done,
+ *    one its own declaration voided (obligations.ts `redisclose`), and reports again the uses of
+ *    the access reports it voided (`rereport`); each kept due in `state.json` until done,
  * 7. logs what it does, one line per step; when the clearinghouse is out of reach it says so and
  *    tries again on its next round.
  *
@@ -133,8 +133,9 @@ export interface CompanySite {
    * (seconds, not in the future) if it leaked. After a compromise the site makes a new grant
    * request if the old key signed its own since then, answers again, with the new key, the
    * data requests whose answers the compromise reopened, acknowledges again the revocations whose
-   * acknowledgements it voided, and then sends a fresh disclosure to each customer whose newest
-   * one the compromise voided: it resolves once it did. Called while a replacement is under way,
+   * acknowledgements it voided, reports again the uses of the access reports it voided, and then
+   * sends a fresh disclosure to each customer whose newest one the compromise voided: it
+   * resolves once it did. Called while a replacement is under way,
    * it finishes that one (its old key is the key meant). The operator reaches it on a running
    * site through `POST /admin/replace-key` (admin-endpoint.ts).
    *
@@ -171,10 +172,21 @@ interface SiteState {
    * cursor is acknowledged.
    */
   reacknowledge?: Compromise[];
+  /**
+   * Compromises the site declared whose voided access reports are not all sent again yet
+   * (obligations.ts `rereport`): kept with `redisclose`, dropped once sent.
+   */
+  rereport?: Compromise[];
 }
 
 /** The compromise lists `state.json` keeps due. */
-type DueList = 'redisclose' | 'reacknowledge';
+type DueList = 'redisclose' | 'reacknowledge' | 'rereport';
+const dueLists: readonly DueList[] = ['redisclose', 'reacknowledge', 'rereport'];
+
+/** Whether anything a compromise voided is still to be sent again. */
+function anyDue(state: SiteState): boolean {
+  return dueLists.some((list) => state[list] !== undefined);
+}
 
 interface ClearinghouseDescription {
   origin: string;
@@ -616,6 +628,16 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
         ackFailure = error;
       }
     }
+    // The access reports a compromise voided: nothing in the feed bears on them.
+    const unreported = state.rereport;
+    if (unreported !== undefined) {
+      try {
+        await obligations.rereport(unreported);
+        dropDue('rereport', unreported);
+      } catch (error) {
+        ackFailure ??= error;
+      }
+    }
     // Not at the end of the feed yet: the listing waits for a read that gets there.
     const atEnd = page.events.length < feedPage;
     if (listedBefore !== undefined && atEnd) {
@@ -645,7 +667,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     if (failure !== undefined) {
       // Still due: the next read lists them again.
       log(
-        `data requests, acknowledgements and disclosures voided by a key compromise not all sent again yet: ${reasonOf(failure)}`,
+        `data requests, acknowledgements, disclosures and access reports voided by a key compromise not all sent again yet: ${reasonOf(failure)}`,
       );
       throw failure;
     }
@@ -680,10 +702,10 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     if (replaced.compromisedSince === undefined) return;
     const declared = { kid: replaced.replacedKid, since: replaced.compromisedSince };
     // Called again after a crash or a failure: the same compromise once, from the earlier time.
-    const disclosures = withDeclared(state.redisclose, declared);
-    const acks = withDeclared(state.reacknowledge, declared);
-    if (disclosures !== state.redisclose || acks !== state.reacknowledge)
-      saveState({ ...state, redisclose: disclosures, reacknowledge: acks });
+    const due = Object.fromEntries(
+      dueLists.map((list) => [list, withDeclared(state[list], declared)]),
+    ) as Record<DueList, Compromise[]>;
+    if (dueLists.some((list) => due[list] !== state[list])) saveState({ ...state, ...due });
     syncsAsked++;
     if (state.requestSha256 === undefined) return;
     const { jws } = await client.getGrantRequest(state.requestSha256);
@@ -717,10 +739,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     const replaced = await replacer.replace(kid, replacement.compromisedSince);
     // Answered and disclosed again once a read reached the end of the feed (each read goes one
     // page on); a read that fails rejects this too, and the timer's rounds go on with it.
-    while (
-      replaced?.compromisedSince !== undefined &&
-      (syncsDone <= asked || state.redisclose !== undefined || state.reacknowledge !== undefined)
-    )
+    while (replaced?.compromisedSince !== undefined && (syncsDone <= asked || anyDue(state)))
       await pollOnce();
     return replaced;
   }
@@ -739,11 +758,11 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     compromisedSince?: number;
     kid?: string;
   }): Promise<ReplacedKey | undefined> {
-    if (operatorReplacing || state.redisclose !== undefined || state.reacknowledge !== undefined)
+    if (operatorReplacing || anyDue(state))
       throw new AdminRequestRefused(
         409,
         'ERR_ADMIN_BUSY',
-        'A key replacement asked before is still being finished: the site is answering, acknowledging and disclosing again what the compromise voided, and needs nothing more. Ask again only for a new replacement, once this one is done.',
+        'A key replacement asked before is still being finished: the site is answering, acknowledging, disclosing and reporting again what the compromise voided, and needs nothing more. Ask again only for a new replacement, once this one is done.',
       );
     operatorReplacing = true;
     try {
@@ -983,14 +1002,15 @@ function readState(path: string): SiteState {
       throw invalid(`its ${name} is no list of {kid, since}`);
     return (list as Compromise[]).map(({ kid, since }) => ({ kid, since }));
   };
-  const redisclose = compromises('redisclose');
-  const reacknowledge = compromises('reacknowledge');
+  const due = dueLists.flatMap((list) => {
+    const listed = compromises(list);
+    return listed.length > 0 ? [[list, listed] as const] : [];
+  });
   return {
     cursor: cursor ?? '0',
     ...(requestSha256 === undefined ? {} : { requestSha256 }),
     ...(requestLink === undefined ? {} : { requestLink }),
-    ...(redisclose.length > 0 ? { redisclose } : {}),
-    ...(reacknowledge.length > 0 ? { reacknowledge } : {}),
+    ...Object.fromEntries(due),
   };
 }
 

@@ -44,6 +44,12 @@
  *   access answer names. Once answered only the fact is kept (a re-read event must not be
  *   answered twice), and once the feed cursor is past the request's event nothing is: bounded by
  *   the requests not yet answered.
+ * - `access-reports.json`: per access report the site signed (by its sha256), which key signed
+ *   it, when, for whom and what it reported, kept before it is sent: a key declared compromised
+ *   since a time voids the reports it signed since then, and obligations.ts (`rereport`) reports
+ *   those uses again with the current key. Kept {@link accessReportRetentionDays} days after its
+ *   `iat`, dropped at the first start or compaction after that (a compromise reaching further back
+ *   finds them gone, and says so): bounded by the reports of that many days.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -95,6 +101,39 @@ export interface Disclosed {
   token?: string;
 }
 
+/** One use of data under a grant, as an access report names it (protocol `accessEntry`). */
+export interface ReportedUse {
+  grantSha256: string;
+  purpose: string;
+  dataCategories: string[];
+  /** When the data was used, in seconds. */
+  at: number;
+  count?: number;
+}
+
+/** An access report the site signed, kept by its sha256 (`access-reports.json`). */
+export interface KeptReport {
+  /** The thumbprint of the key that signed it. */
+  kid: string;
+  /** Its `iat`, in seconds. */
+  iat: number;
+  /** The customer whose data it reports the use of. */
+  pseudonym: string;
+  entries: ReportedUse[];
+  /**
+   * The report of the same uses signed by the current key, while it is on its way after a
+   * compromise voided this one: a retry (after a failure or a restart) sends the very token,
+   * which the clearinghouse does not count twice. Replaced by that report's own record once it
+   * is stored.
+   */
+  resend?: string;
+  /** The sha256 of the voided report this one was sent in place of, if it was. */
+  replaces?: string;
+}
+
+/** How many days the site keeps an access report it sent ({@link KeptReport}). */
+export const accessReportRetentionDays = 90;
+
 /** A key learnt from a refusal of a pseudonym that is no customer (yet). */
 export interface PseudonymKey {
   /** The public key (JWK `x`). */
@@ -123,6 +162,8 @@ export interface SiteStoreState {
   /** When the relay accepted offers, by pseudonym, in seconds (the last 7 days at least). */
   readonly contacts: ReadonlyMap<string, readonly number[]>;
   readonly answers: ReadonlyMap<string, KeptAnswer>;
+  /** The access reports the site signed in the last {@link accessReportRetentionDays} days. */
+  readonly reports: ReadonlyMap<string, KeptReport>;
 }
 
 export interface SiteStore extends SiteStoreState {
@@ -146,6 +187,12 @@ export interface SiteStore extends SiteStoreState {
   putAnswer(requestSha256: string, answer: KeptAnswer): void;
   /** Drops the answered requests whose event is at or before `cursor`; throws on a write error. */
   pruneAnswers(cursor: string): void;
+  /**
+   * Keeps an access report under its sha256, replacing the one kept as `replaces` (a report a
+   * compromise voided, now sent again) in the same write; throws (and changes nothing) on a
+   * write error.
+   */
+  putReport(sha256: string, report: KeptReport, replaces?: string): void;
   /**
    * Writes the state as the snapshot, without the keys past their `keepUntil`, and empties the
    * journal. A change does this first once the journal outgrew the snapshot; throws (and
@@ -223,13 +270,15 @@ type Change =
   | { op: 'forget-pseudonym-key'; pseudonym: string }
   | { op: 'contacts'; pseudonym: string; times: number[]; since: number }
   | { op: 'answer'; requestSha256: string; answer: KeptAnswer }
-  | { op: 'forget-answers'; requestSha256s: string[] };
+  | { op: 'forget-answers'; requestSha256s: string[] }
+  | { op: 'report'; sha256: string; report: KeptReport; replaces?: string };
 
 interface Held {
   customers: Map<string, Customer>;
   pseudonymKeys: Map<string, PseudonymKey>;
   contacts: Map<string, readonly number[]>;
   answers: Map<string, KeptAnswer>;
+  reports: Map<string, KeptReport>;
 }
 
 interface StorePaths {
@@ -237,6 +286,7 @@ interface StorePaths {
   contacts: string;
   pseudonymKeys: string;
   answers: string;
+  reports: string;
   journal: string;
 }
 
@@ -279,13 +329,18 @@ export function openSiteStore(dataDir: string, options: SiteStoreOptions = {}): 
   const outgrown = (bytes: number) => bytes > Math.max(snapshotBytes, minCompactionBytes);
 
   function compact(): void {
-    const dropped = droppedKeys(held, seconds(now()));
+    const at = seconds(now());
+    const dropped = droppedKeys(held, at);
     const keys = new Map(held.pseudonymKeys);
     for (const pseudonym of dropped) keys.delete(pseudonym);
+    const oldReports = droppedReports(held, at);
+    const reports = new Map(held.reports);
+    for (const sha256 of oldReports) reports.delete(sha256);
     const files: [string, unknown][] = [
       [paths.contacts, Object.fromEntries(held.contacts)],
       [paths.pseudonymKeys, Object.fromEntries(keys)],
       [paths.answers, Object.fromEntries(held.answers)],
+      [paths.reports, Object.fromEntries(reports)],
       // Last: the first version's contacts leave this file only once contacts.json holds them.
       [paths.customers, [...held.customers.values()]],
     ];
@@ -300,6 +355,7 @@ export function openSiteStore(dataDir: string, options: SiteStoreOptions = {}): 
     journalBytes = 0;
     snapshotBytes = bytes;
     for (const pseudonym of dropped) held.pseudonymKeys.delete(pseudonym);
+    for (const sha256 of oldReports) held.reports.delete(sha256);
   }
 
   function commit(change: Change): void {
@@ -315,6 +371,7 @@ export function openSiteStore(dataDir: string, options: SiteStoreOptions = {}): 
   if (
     loaded.olderFormat ||
     droppedKeys(held, seconds(now())).length > 0 ||
+    droppedReports(held, seconds(now())).length > 0 ||
     (journalBytes !== undefined && outgrown(journalBytes))
   )
     compact();
@@ -332,6 +389,7 @@ export function openSiteStore(dataDir: string, options: SiteStoreOptions = {}): 
     pseudonymKeys: held.pseudonymKeys,
     contacts: held.contacts,
     answers: held.answers,
+    reports: held.reports,
     putCustomers,
     putCustomer: (customer) => putCustomers([customer]),
     putPseudonymKey(pseudonym, x, keepUntil) {
@@ -354,6 +412,9 @@ export function openSiteStore(dataDir: string, options: SiteStoreOptions = {}): 
         .map(([sha256]) => sha256);
       if (settled.length > 0) commit({ op: 'forget-answers', requestSha256s: settled });
     },
+    putReport(sha256, report, replaces) {
+      commit({ op: 'report', sha256, report, ...(replaces === undefined ? {} : { replaces }) });
+    },
     compact,
   };
 }
@@ -373,6 +434,7 @@ export function readSiteStore(dataDir: string, now: () => number = Date.now): Si
   const at = seconds(now());
   const { held } = load(storePaths(dataDir), at);
   for (const pseudonym of droppedKeys(held, at)) held.pseudonymKeys.delete(pseudonym);
+  for (const sha256 of droppedReports(held, at)) held.reports.delete(sha256);
   return held;
 }
 
@@ -382,6 +444,7 @@ function storePaths(dataDir: string): StorePaths {
     contacts: join(dataDir, 'contacts.json'),
     pseudonymKeys: join(dataDir, 'pseudonym-keys.json'),
     answers: join(dataDir, 'data-requests.json'),
+    reports: join(dataDir, 'access-reports.json'),
     journal: join(dataDir, 'journal.jsonl'),
   };
 }
@@ -405,6 +468,7 @@ function load(paths: StorePaths, at: number): Loaded {
     pseudonymKeys: new Map(),
     contacts: new Map(),
     answers: new Map(),
+    reports: new Map(),
   };
   /** Contacts kept in `customers.json` by the version before `contacts.json`. */
   const legacyContacts = new Map<string, number[]>();
@@ -430,6 +494,10 @@ function load(paths: StorePaths, at: number): Loaded {
   for (const [sha256, value] of Object.entries(asRecord(snapshotFile(paths.answers)))) {
     const answer = parseAnswer(value);
     if (answer !== undefined) held.answers.set(sha256, answer);
+  }
+  for (const [sha256, value] of Object.entries(asRecord(snapshotFile(paths.reports)))) {
+    const report = parseReport(value);
+    if (report !== undefined) held.reports.set(sha256, report);
   }
   for (const [pseudonym, times] of legacyContacts) {
     olderFormat = true;
@@ -488,6 +556,10 @@ function apply(held: Held, change: Change): void {
     case 'forget-answers':
       for (const sha256 of change.requestSha256s) held.answers.delete(sha256);
       return;
+    case 'report':
+      if (change.replaces !== undefined) held.reports.delete(change.replaces);
+      held.reports.set(change.sha256, change.report);
+      return;
   }
 }
 
@@ -499,6 +571,12 @@ function droppedKeys(held: Held, at: number): string[] {
   return [...held.pseudonymKeys]
     .filter(([pseudonym, key]) => held.customers.has(pseudonym) || key.keepUntil <= at)
     .map(([pseudonym]) => pseudonym);
+}
+
+/** The access reports a compaction drops: signed more than the retention's days ago. */
+function droppedReports(held: Held, at: number): string[] {
+  const oldest = at - accessReportRetentionDays * day;
+  return [...held.reports].filter(([, r]) => r.iat < oldest).map(([sha256]) => sha256);
 }
 
 function parseChange(value: unknown): Change | undefined {
@@ -540,6 +618,17 @@ function parseChange(value: unknown): Change | undefined {
         c.requestSha256s.every((sha256) => typeof sha256 === 'string')
         ? { op: c.op, requestSha256s: c.requestSha256s as string[] }
         : undefined;
+    case 'report': {
+      const report = parseReport(c.report);
+      if (typeof c.sha256 !== 'string' || report === undefined) return undefined;
+      if (c.replaces !== undefined && typeof c.replaces !== 'string') return undefined;
+      return {
+        op: c.op,
+        sha256: c.sha256,
+        report,
+        ...(typeof c.replaces === 'string' ? { replaces: c.replaces } : {}),
+      };
+    }
     default:
       return undefined;
   }
@@ -584,6 +673,48 @@ function parseDisclosed(value: unknown): Disclosed | undefined {
   if (typeof kid !== 'string' || !keyPattern.test(kid) || !Number.isSafeInteger(iat))
     return undefined;
   return { kid, iat: iat as number, ...(typeof token === 'string' ? { token } : {}) };
+}
+
+function parseReport(value: unknown): KeptReport | undefined {
+  const { kid, iat, pseudonym, entries, resend, replaces } = asRecord(value);
+  if (
+    typeof kid !== 'string' ||
+    !keyPattern.test(kid) ||
+    !Number.isSafeInteger(iat) ||
+    typeof pseudonym !== 'string' ||
+    !Array.isArray(entries)
+  )
+    return undefined;
+  const uses = entries.map(parseUse);
+  if (uses.length === 0 || uses.some((use) => use === undefined)) return undefined;
+  return {
+    kid,
+    iat: iat as number,
+    pseudonym,
+    entries: uses as ReportedUse[],
+    ...(typeof resend === 'string' ? { resend } : {}),
+    ...(typeof replaces === 'string' ? { replaces } : {}),
+  };
+}
+
+function parseUse(value: unknown): ReportedUse | undefined {
+  const { grantSha256, purpose, dataCategories, at, count } = asRecord(value);
+  if (
+    typeof grantSha256 !== 'string' ||
+    typeof purpose !== 'string' ||
+    !Array.isArray(dataCategories) ||
+    !dataCategories.every((c) => typeof c === 'string') ||
+    !Number.isSafeInteger(at) ||
+    (count !== undefined && !Number.isSafeInteger(count))
+  )
+    return undefined;
+  return {
+    grantSha256,
+    purpose,
+    dataCategories: dataCategories as string[],
+    at: at as number,
+    ...(count === undefined ? {} : { count: count as number }),
+  };
 }
 
 function parsePseudonymKey(value: unknown): PseudonymKey | undefined {

@@ -577,6 +577,105 @@ describe("the reference company site's obligations", () => {
       for (const customer of customers) expect(await disclosuresOf(customer)).toHaveLength(2);
     });
 
+    /** The uses of a customer's data as its Assistant sees them now, oldest first. */
+    async function usesOf(pseudonym: TestAssistant) {
+      const view = await pseudonym.client.relationships(pseudonym);
+      return (view.accessEvents ?? [])
+        .map(({ at, count }) => ({ at, count }))
+        .sort((a, b) => a.at - b.at);
+    }
+
+    /** Waits until the clock's second is past `second`. */
+    async function after(second: number): Promise<void> {
+      while (Date.now() / 1000 < second + 1) await new Promise((r) => setTimeout(r, 50));
+    }
+
+    it('reports again, with its new key and their own times, the uses whose reports the compromise voided', async () => {
+      const dataDir = world.dataDir();
+      const own = await world.startSite({ dataDir, webhook: false });
+      await own.ready();
+      const old = own.kid();
+      const pseudonym = await customerOf(own);
+      await own.obligations.reportAccess(pseudonym.id); // before the leak: stands
+      const first = Math.floor(Date.now() / 1000);
+      await after(first);
+      const since = Math.floor(Date.now() / 1000);
+      await own.obligations.reportAccess(pseudonym.id); // after it: voided
+      // Uses of one grant, purpose and categories are counted together, at the latest one.
+      const uses = await usesOf(pseudonym);
+      expect(uses).toEqual([{ at: expect.any(Number), count: 2 }]);
+      const reported = own.obligations.done.filter((d) => d.kind === 'access');
+      expect(reported).toHaveLength(2);
+
+      await own.replaceKey({ compromisedSince: since });
+      // Failed before: the voided report's use was gone from the customer's view.
+      expect(await usesOf(pseudonym)).toEqual(uses);
+      const again = own.obligations.done.filter((d) => d.kind === 'access').slice(2);
+      expect(again).toEqual([expect.objectContaining({ pseudonym: pseudonym.id })]);
+      expect(world.lines.filter((line) => line.includes('is not kept here'))).toEqual([]);
+      // The report sent in its place is the one kept now, signed by the new key.
+      const kept = readSiteStore(dataDir).reports;
+      expect(kept.has(reported[1]!.sha256)).toBe(false);
+      expect(kept.get(again[0]!.sha256)).toMatchObject({
+        kid: own.kid(),
+        pseudonym: pseudonym.id,
+        replaces: reported[1]!.sha256,
+      });
+      expect(kept.get(reported[0]!.sha256)).toMatchObject({ kid: old });
+      expect(stateOf(dataDir)).not.toHaveProperty('rereport');
+      // Not again on the reads that follow, nor when asked again (a crash before it was noted done).
+      await own.pollOnce();
+      expect(await own.obligations.rereport([{ kid: old, since }])).toBe(0);
+      expect(own.obligations.done.filter((d) => d.kind === 'access')).toHaveLength(3);
+      expect(world.lines.filter((line) => line.includes('is not kept here'))).toEqual([]);
+      expect(await usesOf(pseudonym)).toEqual(uses);
+    });
+
+    it('finishes reporting the voided uses after a lost answer and a restart, counting none twice', async () => {
+      const dataDir = world.dataDir();
+      /** Set: the next access report arrives, but its answer is lost. */
+      let loseNextReport = false;
+      const lossy = async (url: string | URL | Request, init?: RequestInit) => {
+        const response = await fetch(url, init);
+        if (new URL(String(url)).pathname === '/api/v1/access' && loseNextReport) {
+          loseNextReport = false;
+          return new Response('{"code":"ERR_STORAGE_UNAVAILABLE","title":"Try again."}', {
+            status: 503,
+            headers: { 'content-type': 'application/problem+json' },
+          });
+        }
+        return response;
+      };
+      const first = await world.startSite({ dataDir, webhook: false, fetch: lossy });
+      await first.ready();
+      const since = Math.floor(Date.now() / 1000);
+      const old = first.kid();
+      const pseudonym = await customerOf(first);
+      await first.obligations.reportAccess(pseudonym.id);
+      const uses = await usesOf(pseudonym);
+      expect(uses).toEqual([{ at: expect.any(Number), count: 1 }]);
+      loseNextReport = true;
+      await expect(first.replaceKey({ compromisedSince: since })).rejects.toMatchObject({
+        status: 503,
+      });
+      expect(stateOf(dataDir)).toMatchObject({ rereport: [{ kid: old, since }] });
+      // The report sent again is kept with the voided one, to be sent as it is.
+      const [kept] = [...readSiteStore(dataDir).reports.values()];
+      expect(kept).toMatchObject({ kid: old, resend: expect.any(String) });
+      const port = Number(new URL(first.origin).port);
+      await first.stop();
+      const own = await world.startSite({ dataDir, port, webhook: false });
+      await own.ready();
+      await own.pollOnce();
+      // Failed before: a fresh report of the same use would have counted it twice.
+      expect(await usesOf(pseudonym)).toEqual(uses);
+      expect(stateOf(dataDir)).not.toHaveProperty('rereport');
+      expect([...readSiteStore(dataDir).reports.values()]).toEqual([
+        expect.objectContaining({ kid: own.kid(), pseudonym: pseudonym.id }),
+      ]);
+      expect(own.kid()).not.toBe(old);
+    });
+
     it('makes a new grant request when the compromise reaches back before its own', async () => {
       const { own, kid } = await answered('access');
       const link = own.requestLink();

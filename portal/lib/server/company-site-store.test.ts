@@ -23,11 +23,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  accessReportRetentionDays,
   openSiteStore,
   pseudonymKeyExpiry,
   readSiteStore,
   StoreCorrupt,
   type Customer,
+  type KeptReport,
   type SiteStore,
   type SiteStoreState,
 } from '../../../test/company-site/store';
@@ -72,7 +74,20 @@ function plain(state: SiteStoreState) {
     pseudonymKeys: Object.fromEntries(state.pseudonymKeys),
     contacts: Object.fromEntries(state.contacts),
     answers: Object.fromEntries(state.answers),
+    reports: Object.fromEntries(state.reports),
   });
+}
+
+/** An access report of one use by customer `n`, signed by key `kid` at `iat`. */
+function report(n: number, iat: number, kid = keyOf(7)): KeptReport {
+  return {
+    kid,
+    iat,
+    pseudonym: `ps_${n}`,
+    entries: [
+      { grantSha256: 'g'.repeat(43), purpose: 'offers', dataCategories: ['address'], at: iat - 60 },
+    ],
+  };
 }
 
 /** One change of each kind the site makes. */
@@ -89,6 +104,10 @@ function fill(store: SiteStore): void {
   store.putAnswer('r1', { outcome: 'erased', dataCategories: ['address'], cursor: '4' });
   store.putAnswer('r2', { outcome: 'answered', cursor: '5' });
   store.pruneAnswers('5');
+  store.putReport('a1', report(1, at0 - 10));
+  store.putReport('a2', { ...report(2, at0 - 5), resend: 'eyJ.e30.sig' });
+  // a2 sent again after a compromise
+  store.putReport('a3', { ...report(2, at0, keyOf(8)), replaces: 'a2' }, 'a2');
 }
 
 const journalOf = (dir: string) => join(dir, 'journal.jsonl');
@@ -127,8 +146,10 @@ describe("the reference company site's store", () => {
       pseudonymKeys: { ps_refuser: { x: keyOf(9), keepUntil: at0 + 30 * day } },
       contacts: { ps_1: [at0 - 10], ps_2: [at0 - 5] },
       answers: { r1: { outcome: 'erased' } },
+      reports: { a1: report(1, at0 - 10), a3: { ...report(2, at0, keyOf(8)), replaces: 'a2' } },
     });
     expect(Object.keys(held.answers)).toEqual(['r1']);
+    expect(Object.keys(held.reports)).toEqual(['a1', 'a3']);
     expect(Object.keys(held.pseudonymKeys)).toEqual(['ps_refuser']);
     expect(plain(readSiteStore(dir, () => t0))).toEqual(held);
     expect(plain(openSiteStore(dir, { now: () => t0 }))).toEqual(held);
@@ -364,6 +385,32 @@ for (;; n++) {
       expect(held.sort((a, b) => a - b)).toEqual([4, 3, 2, 1].map((back) => changes - back));
       target = changes;
     }
+  });
+
+  it(`keeps an access report ${accessReportRetentionDays} days, and skips one it cannot read`, () => {
+    const dir = freshDir();
+    const store = openSiteStore(dir, { now: () => t0 });
+    const days = (n: number) => n * day;
+    store.putReport('old', report(1, at0 - days(accessReportRetentionDays) - 1));
+    store.putReport('young', report(1, at0 - days(accessReportRetentionDays)));
+    store.compact();
+    expect([...readSiteStore(dir, () => t0).reports.keys()]).toEqual(['young']);
+    // A record of another shape (a newer version's, a hand edit) is skipped, not taken for one.
+    const file = join(dir, 'access-reports.json');
+    const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...snapshot,
+        noKid: { ...report(2, at0), kid: 'x' },
+        noUses: { ...report(3, at0), entries: [] },
+        badUse: { ...report(4, at0), entries: [{ purpose: 'offers' }] },
+      }),
+    );
+    expect([...openSiteStore(dir, { now: () => t0 }).reports.keys()]).toEqual(['young']);
+    // The first start a day later drops the one that turned too old, from the disk as well.
+    expect(openSiteStore(dir, { now: () => t0 + days(1) * 1000 }).reports.size).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({});
   });
 
   describe('keys learnt from refusals', () => {

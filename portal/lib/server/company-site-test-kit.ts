@@ -40,6 +40,7 @@ import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhoo
 import * as accessRoute from '../../routes/api/v1/access/+server';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as companyRoute from '../../routes/api/v1/companies/[companyId]/+server';
+import * as compromisedRoute from '../../routes/api/v1/companies/me/compromised-messages/+server';
 import * as correctionsListRoute from '../../routes/api/v1/companies/me/corrections/+server';
 import * as correctionRoute from '../../routes/api/v1/companies/me/corrections/[id]/+server';
 import * as companyDataRequestsRoute from '../../routes/api/v1/companies/me/data-requests/+server';
@@ -71,6 +72,7 @@ const routes: [RegExp, RouteModule, string[]][] = [
   [/^\/api\/v1\/companies\/me\/events$/, eventsRoute, []],
   [/^\/api\/v1\/companies\/me\/findings$/, findingsRoute, []],
   [/^\/api\/v1\/companies\/me\/keys$/, companyKeysRoute, []],
+  [/^\/api\/v1\/companies\/me\/compromised-messages$/, compromisedRoute, []],
   [/^\/api\/v1\/companies\/me\/data-requests$/, companyDataRequestsRoute, []],
   [/^\/api\/v1\/companies\/me\/corrections$/, correctionsListRoute, []],
   [/^\/api\/v1\/companies\/me\/corrections\/([^/]+)$/, correctionRoute, ['id']],
