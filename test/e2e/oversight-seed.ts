@@ -244,3 +244,52 @@ export async function logAnother(
   );
   return sha256;
 }
+
+/**
+ * `count` more complaints of the story's customer about its company, each with an e-mail offer
+ * of its own as evidence (the grant covered the newsletter only); their sha256s, in order.
+ */
+export async function moreComplaints(
+  request: APIRequestContext,
+  baseURL: string,
+  story: SeededStory,
+  count: number,
+): Promise<string[]> {
+  const { company, pseudonym, grantSha256 } = story;
+  const sha256s: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const iat = Math.floor(Date.now() / 1000);
+    const offer = await signMessage(
+      'offer-content',
+      {
+        ...claims(company.id, pseudonym.id),
+        exp: iat + 86_400,
+        grantSha256,
+        purpose: 'product_launch',
+        channel: 'email',
+        brand: 'Versand Sprint',
+        category: 'sports/running',
+        title: `Angebot ${i + 1}`,
+        body: 'Jetzt mit 10 % Rabatt.',
+        validUntil: iat + 86_400,
+        advertisement: true,
+        unsubscribe: 'https://versand.example/abmelden',
+      } as Payload<'offer-content'>,
+      company.keyPair,
+    );
+    const { sha256 } = await postJose(
+      request,
+      '/api/v1/complaints',
+      'complaint',
+      {
+        ...claims(pseudonym.id, baseURL),
+        company: company.id,
+        evidence: [{ kind: 'offer-content', jws: offer }],
+        reasons: ['wrong_channel'],
+      } as Payload<'complaint'>,
+      pseudonym.keyPair,
+    );
+    sha256s.push(sha256);
+  }
+  return sha256s;
+}
