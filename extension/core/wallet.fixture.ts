@@ -252,7 +252,14 @@ export class FakeClearinghouse implements WalletClearinghouse {
     this.calls.push(`getGrantRequest ${sha}`);
     const r = this.requests.get(sha);
     if (r === undefined) throw new ApiProblem(404, { code: 'ERR_RESOURCE_NOT_FOUND' });
-    const company = this.companyEntry(String(peekPayload(r.jws).iss)) ?? this.company;
+    const payload = peekPayload(r.jws);
+    const company = this.companyEntry(String(payload.iss)) ?? this.company;
+    // As the clearinghouse does: a request signed once its key was compromised is void.
+    const header = utf8Decode(base64urlDecode(r.jws.split('.')[0]!));
+    const { kid } = JSON.parse(header) as { kid?: string };
+    const since = company.keys?.find((k) => k.kid === kid)?.compromisedSince;
+    if (typeof since === 'number' && Number(payload.iat) >= since)
+      throw new ApiProblem(410, { code: 'ERR_GRANT_REQUEST_VOIDED' });
     return { sha256: sha, jws: r.jws, targeted: r.targeted, company };
   }
 

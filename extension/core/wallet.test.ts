@@ -141,6 +141,12 @@ describe('Wallet.check', () => {
     expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_GRANT_REQUEST_UNKNOWN');
   });
 
+  it('refuses a request its company voided by declaring its key compromised, and says so', async () => {
+    const sha = await ch.addRequest(nowSeconds - 60);
+    Object.assign(ch.company.keys[0]!, { compromisedSince: nowSeconds - 120 });
+    expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_GRANT_REQUEST_VOIDED');
+  });
+
   it('refuses a request signed by a key that is not the company’s', async () => {
     const sha = await ch.addRequest(nowSeconds, {}, generateKeyPair(testRandomBytes));
     expect(await codeOf(() => wallet.check(sha, bridge))).toBe('ERR_JWS_KID_UNKNOWN');

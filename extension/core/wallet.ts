@@ -786,6 +786,8 @@ function unanswered(e: unknown): boolean {
 
 const knownCodes = new Set<string>([
   'ERR_GRANT_REQUEST_UNKNOWN',
+  // Signed with a key its company declared compromised: void, so said, and no window shows it.
+  'ERR_GRANT_REQUEST_VOIDED',
   'ERR_COMPANY_UNKNOWN',
   'ERR_COMPANY_NOT_ACTIVE',
   'ERR_ASK_AGAIN_LATER',

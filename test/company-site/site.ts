@@ -708,22 +708,37 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     if (dueLists.some((list) => due[list] !== state[list])) saveState({ ...state, ...due });
     syncsAsked++;
     if (state.requestSha256 === undefined) return;
-    const { jws } = await client.getGrantRequest(state.requestSha256);
-    const [header, payload] = jws
-      .split('.')
-      .slice(0, 2)
-      .map((part) => JSON.parse(utf8Decode(base64urlDecode(part))) as Record<string, unknown>);
-    if (
-      header?.kid === replaced.replacedKid &&
-      typeof payload?.iat === 'number' &&
-      payload.iat >= replaced.compromisedSince
-    ) {
+    if (await requestVoided(state.requestSha256, declared)) {
       log(`grant request ${state.requestSha256} was signed with the compromised key: replaced`);
       // Kept without it first: ready() makes the new one (at once while active).
       const { requestSha256: _sha256, requestLink: _link, ...rest } = state;
       saveState(rest);
       if (status === 'active') await ensureGrantRequest();
     }
+  }
+
+  /**
+   * Whether the compromise `declared` voided the grant request `sha256`: the clearinghouse no
+   * longer serves one it voided (`ERR_GRANT_REQUEST_VOIDED`); one it serves is checked here too,
+   * as a clearinghouse before December 2026 served the voided ones too.
+   */
+  async function requestVoided(sha256: string, declared: Compromise): Promise<boolean> {
+    let jws: string;
+    try {
+      ({ jws } = await client.getGrantRequest(sha256));
+    } catch (error) {
+      if (error instanceof ApiProblem && error.code === 'ERR_GRANT_REQUEST_VOIDED') return true;
+      throw error;
+    }
+    const [header, payload] = jws
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(utf8Decode(base64urlDecode(part))) as Record<string, unknown>);
+    return (
+      header?.kid === declared.kid &&
+      typeof payload?.iat === 'number' &&
+      payload.iat >= declared.since
+    );
   }
 
   async function replaceKey(

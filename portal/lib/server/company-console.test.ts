@@ -887,6 +887,40 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     ).not.toBeNull();
   });
 
+  it('marks a request its compromised key signed as void, with no link to share', async () => {
+    const { company, staff } = await companyWithStaff();
+    const before = await openRequest(company);
+    api.clock.advance(10);
+    const since = api.clock.seconds();
+    const after = await openRequest(company);
+    const added = generateKeyPair(random);
+    const keyChange = (body: Record<string, unknown>, key: Ed25519KeyPair) =>
+      signMessage(
+        'company-key',
+        { ...claims(api.clock, company.id, testOrigin), ...body } as never,
+        key,
+      );
+    await console_.submit(
+      staff,
+      'company-key',
+      await keyChange({ action: 'add', key: publicJwk(added) }, company.keyPair),
+    );
+    expect((await console_.overview(staff)).requests.map((r) => r.voided)).toEqual([false, false]);
+    await console_.submit(
+      staff,
+      'company-key',
+      await keyChange({ action: 'compromised', kid: company.kid, since }, added),
+    );
+    expect((await console_.overview(staff)).requests).toEqual([
+      expect.objectContaining({ sha256: after, voided: true, link: null }),
+      expect.objectContaining({
+        sha256: before,
+        voided: false,
+        link: `${testOrigin}/api/v1/grant-requests/${before}`,
+      }),
+    ]);
+  });
+
   it('shows long lists in pages of 50, the next page on request', async () => {
     const { company, staff } = await companyWithStaff();
     const requestSha256 = await openRequest(company);

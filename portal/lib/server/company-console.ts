@@ -74,9 +74,15 @@ export interface ConsoleRequest {
    * An open request's link, the one its QR code and `/connect.js` carry (docs/api.md
    * `POST /api/v1/grant-requests`): it serves the signed request as JSON to an Assistant, so the
    * page shows it as text to share, never as a page for staff to open. Null for a targeted request:
-   * only its pseudonym and the company may fetch it (signed), so there is nothing to share.
+   * only its pseudonym and the company may fetch it (signed), so there is nothing to share; null
+   * too for a void one.
    */
   link: string | null;
+  /**
+   * Signed by a key at or after its declared compromise: void, no longer served nor answerable
+   * (docs/api.md "Grant requests"), so no longer a link to share.
+   */
+  voided: boolean;
 }
 
 /** An offer the company sent and what the relay did with it. */
@@ -759,10 +765,17 @@ export function createCompanyConsole(
         .map((key) => key.kid);
       const requestRows = await db
         .selectFrom('grant_requests')
-        .select(['sha256', 'pseudonym', 'created_at'])
-        .where('company_id', '=', companyId)
-        .orderBy('created_at', 'desc')
-        .orderBy('sha256')
+        .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
+        .select([
+          'grant_requests.sha256',
+          'grant_requests.pseudonym',
+          'grant_requests.created_at',
+          'grant_requests.iat',
+          'company_keys.compromised_since',
+        ])
+        .where('grant_requests.company_id', '=', companyId)
+        .orderBy('grant_requests.created_at', 'desc')
+        .orderBy('grant_requests.sha256')
         .limit(20)
         .execute();
       const [
@@ -801,12 +814,19 @@ export function createCompanyConsole(
         revocations: revocationList.items,
         grants: grantList.items,
         refusals: refusalList.items,
-        requests: requestRows.map((r) => ({
-          sha256: r.sha256,
-          targeted: r.pseudonym !== null,
-          createdAt: r.created_at,
-          link: r.pseudonym === null ? `${ctx.origin}/api/v1/grant-requests/${r.sha256}` : null,
-        })),
+        requests: requestRows.map((r) => {
+          const voided = r.compromised_since !== null && r.iat >= r.compromised_since;
+          return {
+            sha256: r.sha256,
+            targeted: r.pseudonym !== null,
+            createdAt: r.created_at,
+            link:
+              r.pseudonym === null && !voided
+                ? `${ctx.origin}/api/v1/grant-requests/${r.sha256}`
+                : null,
+            voided,
+          };
+        }),
         dataRequests: requestList.items,
         corrections: correctionList.items,
         findings,

@@ -689,7 +689,7 @@ describe("the reference company site's obligations", () => {
       // The old one can no longer be granted; the new one can.
       const before = { ...own, requestLink: () => link };
       await expect(world.grant(before, world.assistant(own.companyId))).rejects.toMatchObject({
-        code: 'ERR_GRANT_REQUEST_UNKNOWN',
+        code: 'ERR_GRANT_REQUEST_VOIDED',
       });
       await expect(world.grant(own, world.assistant(own.companyId))).resolves.toEqual(
         expect.any(String),

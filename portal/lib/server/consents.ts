@@ -165,6 +165,18 @@ const grantRequestQuery = prepared<
     .where('grant_requests.company_id', '=', arg('companyId')),
 );
 
+/** Whether a grant request was signed at or after its key's declared compromise. */
+function voidedByCompromise(row: { iat: number; compromised_since: number | null }): boolean {
+  return row.compromised_since !== null && row.iat >= row.compromised_since;
+}
+
+function requestVoided(): ProtocolError {
+  return new ProtocolError(
+    'ERR_GRANT_REQUEST_VOIDED',
+    'The request was signed with a key its company declared compromised since before it: it can no longer be answered, and the company has to ask again.',
+  );
+}
+
 /**
  * A claim as an id to look up: `value` when it is a string of `prefix` and base64url (what every
  * id and sha256 is), else '' (which names no row).
@@ -303,13 +315,14 @@ export function createConsentService(
     sha256: string,
     row: { pseudonym: string | null; iat: number; compromised_since: number | null } | undefined,
   ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
-    // A request signed once its key was compromised may be forged: it can no longer be answered.
-    if (row === undefined || (row.compromised_since !== null && row.iat >= row.compromised_since)) {
+    if (row === undefined) {
       throw new ProtocolError(
         'ERR_GRANT_REQUEST_UNKNOWN',
         'requestSha256 names no request of this company.',
       );
     }
+    // A request signed once its key was compromised may be forged: it can no longer be answered.
+    if (voidedByCompromise(row)) throw requestVoided();
     let payload = requestPayloads.get(sha256);
     if (payload === undefined) {
       const { jws } = await db
@@ -628,9 +641,12 @@ export function createConsentService(
         .selectFrom('grant_requests')
         .innerJoin('messages', 'messages.sha256', 'grant_requests.sha256')
         .innerJoin('companies', 'companies.id', 'grant_requests.company_id')
+        .innerJoin('company_keys', 'company_keys.kid', 'grant_requests.signer')
         .select([
           'messages.jws',
           'grant_requests.pseudonym',
+          'grant_requests.iat',
+          'company_keys.compromised_since',
           'companies.id',
           'companies.legal_name',
           'companies.domain',
@@ -650,6 +666,8 @@ export function createConsentService(
           );
         }
       }
+      // Served no more: an Assistant would show a request that cannot be answered.
+      if (voidedByCompromise(row)) throw requestVoided();
       return {
         sha256,
         jws: row.jws,

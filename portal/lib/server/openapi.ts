@@ -661,7 +661,12 @@ export const apiRoutes: readonly RouteDoc[] = [
       schema: 'GrantRequest',
       description: 'The signed request and its company.',
     },
-    problems: ['ERR_QUERY_INVALID', 'ERR_RESOURCE_NOT_FOUND', 'ERR_NOT_AUTHORISED'],
+    problems: [
+      'ERR_QUERY_INVALID',
+      'ERR_RESOURCE_NOT_FOUND',
+      'ERR_NOT_AUTHORISED',
+      'ERR_GRANT_REQUEST_VOIDED',
+    ],
   },
   {
     method: 'POST',
@@ -682,6 +687,7 @@ export const apiRoutes: readonly RouteDoc[] = [
       'ERR_COMPANY_UNKNOWN',
       'ERR_COMPANY_NOT_ACTIVE',
       'ERR_GRANT_REQUEST_UNKNOWN',
+      'ERR_GRANT_REQUEST_VOIDED',
       'ERR_SCOPE_WIDER_THAN_REQUESTED',
     ],
   },
@@ -699,6 +705,7 @@ export const apiRoutes: readonly RouteDoc[] = [
       'ERR_PSEUDONYM_COMPANY_MISMATCH',
       'ERR_COMPANY_UNKNOWN',
       'ERR_GRANT_REQUEST_UNKNOWN',
+      'ERR_GRANT_REQUEST_VOIDED',
     ],
   },
   {

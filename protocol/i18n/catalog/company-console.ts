@@ -318,6 +318,10 @@ export const companyConsole = {
     de: 'Link für die Assistenten Ihrer Kundinnen und Kunden (maschinenlesbar, keine Webseite)',
     en: 'Link for your customers’ Assistants (machine-readable, not a web page)',
   },
+  'portal.console.request.voided': {
+    de: 'ungültig: mit einem als kompromittiert gemeldeten Schlüssel unterschrieben; niemand kann sie mehr beantworten. Stellen Sie eine neue Anfrage und teilen Sie deren Link.',
+    en: 'void: signed with a key declared compromised; nobody can answer it any more. Make a new request and share its link instead.',
+  },
   'portal.console.request.qr': {
     de: 'QR-Code des Anfrage-Links',
     en: 'QR code of the request link',

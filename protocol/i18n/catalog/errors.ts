@@ -271,6 +271,10 @@ export const errors = {
     de: 'Die zugehörige Anfrage des Unternehmens ist unbekannt.',
     en: "The company's request this answers is not known.",
   },
+  'errors.ERR_GRANT_REQUEST_VOIDED': {
+    de: 'Diese Anfrage ist ungültig: Das Unternehmen hat den Schlüssel, mit dem sie unterschrieben ist, als kompromittiert gemeldet. Sie kann nicht mehr beantwortet werden; das Unternehmen muss neu fragen.',
+    en: 'This request is void: the company declared the key it was signed with compromised. It can no longer be answered; the company has to ask again.',
+  },
   'errors.ERR_SCOPE_WIDER_THAN_REQUESTED': {
     de: 'Die Einwilligung geht über die Anfrage hinaus.',
     en: 'The consent goes beyond what was asked for.',

@@ -576,8 +576,32 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       );
       expect(listed.messages.map((m) => m.sha256)).toEqual([after]);
 
+      // Void: not served (an Assistant would show a request that cannot be answered), not
+      // answerable, and said so rather than "unknown".
       const pseudonym = newPseudonym(company.id);
-      await expectProblem(await grant(pseudonym, company, after), 422, 'ERR_GRANT_REQUEST_UNKNOWN');
+      await expectProblem(
+        await get(grantRequestRoute.GET, `/api/v1/grant-requests/${after}`, api.clock),
+        410,
+        'ERR_GRANT_REQUEST_VOIDED',
+      );
+      await expectProblem(await grant(pseudonym, company, after), 410, 'ERR_GRANT_REQUEST_VOIDED');
+      const refusal = await sign(
+        'refusal',
+        {
+          ...claims(api.clock, pseudonym.id, company.id),
+          requestSha256: after,
+          pseudonymKey: publicJwk(pseudonym.keyPair),
+        },
+        pseudonym.keyPair,
+      );
+      await expectProblem(
+        await post(refusalsRoute.POST, '/api/v1/refusals', refusal),
+        410,
+        'ERR_GRANT_REQUEST_VOIDED',
+      );
+      expect(
+        (await get(grantRequestRoute.GET, `/api/v1/grant-requests/${before}`, api.clock)).status,
+      ).toBe(200);
       await expectJson(await grant(pseudonym, company, before), 201);
       await expectProblem(
         await keyChange(company, second.keyPair, { action: 'retire', kid: newCompany().kid }),
