@@ -72,6 +72,14 @@ describe('npm run demo', () => {
     for (const role of ['CUSTOMER', 'COMPANY', 'AUDITOR', 'REGULATOR'])
       expect(demo.walkthrough).toContain(role);
     expect(demo.walkthrough).toContain(`${demo.origin}/me`);
+    // A way into the company console for each company's staff: a one-time link that works.
+    for (const site of demo.sites) {
+      const link = site.staffEnrolmentLink()!;
+      expect(link).toMatch(new RegExp(`^${demo.origin}/enroll/`));
+      expect(demo.walkthrough).toContain(link);
+      const page = await (await fetch(link)).text();
+      expect(page).toContain(site === demo.sites[0] ? 'Laufhaus' : 'Funkhaus');
+    }
 
     const origin = demo.origin;
     await demo.stop();

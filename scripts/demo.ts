@@ -213,6 +213,11 @@ async function seedCustomer(
   return phrase;
 }
 
+/** A company's one-time staff link, or why there is none. */
+function staffLine(site: CompanySite): string {
+  return site.staffEnrolmentLink() ?? '(none: the company was registered before this run)';
+}
+
 function walkthrough(d: {
   origin: string;
   sites: readonly CompanySite[];
@@ -245,7 +250,10 @@ COMPANY (5 minutes)
   2. Look up the company in the public registry: ${d.origin}/companies (trust figures, chart).
   3. The site follows its feed: it acknowledged Funkhaus' revocation, answered the access request
      with a disclosure, and sends offers with: curl -X POST ${a!.origin}/demo/offer -d '{"pseudonym":"ps_…"}'
-  4. Read docs/company-integration.md alongside test/company-site/ to integrate your own site.
+  4. The company console as Laufhaus' staff: enrol with a passkey (one-time link), then ${d.origin}/company
+       ${staffLine(a!)}
+     Funkhaus' staff: ${staffLine(b!)}
+  5. Read docs/company-integration.md alongside test/company-site/ to integrate your own site.
 
 AUDITOR (5 minutes)
   1. The log's checkpoint: ${d.origin}/log/checkpoint (every grant, revocation, request and complaint above).

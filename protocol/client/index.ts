@@ -135,6 +135,8 @@ export interface RegistrationReceipt extends Receipt {
       | { readonly verified: false; readonly code: string; readonly reason?: string }
       | null;
   };
+  /** The first staff member's one-time enrolment link (absent when a registration is resent). */
+  readonly staffEnrolment?: { readonly link: string; readonly expiresAt: number };
 }
 
 export interface FeedEvent {

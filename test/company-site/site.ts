@@ -106,6 +106,11 @@ export interface CompanySite {
   status(): string;
   /** The open grant request's link (what the connect button points to), once created. */
   requestLink(): string | undefined;
+  /**
+   * The first staff member's one-time enrolment link, for the company console, when this run
+   * registered the company (the clearinghouse gives it once, with the registration).
+   */
+  staffEnrolmentLink(): string | undefined;
   /** The revocations this site acknowledged, by sha256, in order. */
   readonly acknowledged: string[];
   /** Feed events seen, in order. */
@@ -260,6 +265,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
   /** Who signs the site's GET requests: the key that signs now. */
   const signer = () => ({ id: companyId, keyPair: keyring.current().keyPair });
   let status = 'unregistered';
+  let staffLink: string | undefined;
   const relay = createSiteRelay({
     client,
     companyId,
@@ -425,6 +431,12 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       await signMessage('company', payload, keyring.current().keyPair),
     );
     status = receipt.company.status;
+    if (receipt.staffEnrolment !== undefined) {
+      staffLink = receipt.staffEnrolment.link;
+      log(
+        `first staff enrolment link for the company console (one use, until ${new Date(receipt.staffEnrolment.expiresAt).toISOString()}): ${staffLink}`,
+      );
+    }
     const proof = receipt.company.domainProof;
     log(
       `registered as ${companyId}: ${status}` +
@@ -872,6 +884,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     kid: () => keyring.current().kid,
     status: () => status,
     requestLink: () => state.requestLink,
+    staffEnrolmentLink: () => staffLink,
     acknowledged,
     events,
     relay,
