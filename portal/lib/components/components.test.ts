@@ -247,6 +247,36 @@ describe('the registry page', () => {
     }
   });
 
+  it.each([
+    ['en', 'There is no page 7: the list has 2 pages.'],
+    ['de', 'Seite 7 gibt es nicht: Die Liste hat 2 Seiten.'],
+  ] as const)(
+    'says in %s that a page past the end is none, with a link to the last',
+    (locale, said) => {
+      const body = render(RegistryPage, {
+        props: {
+          data: {
+            locale,
+            version: '1',
+            path: '/companies',
+            invalid: null,
+            result: {
+              query: { q: '', sort: 'name', dir: 'asc', page: 7 },
+              entries: [],
+              total: 30,
+              pageCount: 2,
+            },
+          },
+        } as never,
+      }).body;
+      const past = /data-testid="registry-past-end"[^>]*>([\s\S]*?)<\/p>/.exec(body)?.[1] ?? '';
+      expect(past).toContain(said);
+      expect(past).toContain('href="/companies?page=2"');
+      // Not "no company matches" after "30 companies found".
+      expect(body).not.toContain(t(locale, 'portal.registry.empty'));
+    },
+  );
+
   it('shows the error sentence of an invalid query', () => {
     const body = html({}, 'ERR_QUERY_INVALID');
     expect(body).toContain('role="alert"');

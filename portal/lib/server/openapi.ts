@@ -1912,7 +1912,14 @@ export interface OperationView {
     | { kind: 'jose'; messageKind: string; typ: string; fields: FieldView[] }
     | { kind: 'json'; schema: string; fields: FieldView[] }
     | null;
-  parameters: { name: string; in: string; required: boolean; description: string; type: string }[];
+  parameters: {
+    name: string;
+    /** Where it goes (OpenAPI's `in`: path, query string or header). */
+    in: ParameterPlace;
+    required: boolean;
+    description: string;
+    type: string;
+  }[];
   /** Success answers name their schema; problem answers list their codes. */
   responses: { status: string; schema: string | null; problems: string[] }[];
 }
@@ -1926,13 +1933,21 @@ export interface ApiPageModel {
 
 type SchemaNode = Record<string, unknown>;
 
+/** Where a parameter goes, as the API page names it. */
+export type ParameterPlace = 'path' | 'query' | 'header';
+
+function parameterPlace(value: unknown): ParameterPlace {
+  if (value === 'path' || value === 'query' || value === 'header') return value;
+  throw new Error(`the OpenAPI document names a parameter place "${String(value)}"`);
+}
+
 /**
- * A short, human description of a JSON Schema node (`string ≤ 200`, `one of: a, b, …`,
- * `array of PayloadX`), for the page's field lists.
+ * A short description of a JSON Schema node in a notation that reads the same in every language
+ * the page is shown in (`string ≤ 200`, `"a" | "b"`, `PayloadX[]`), for the page's field lists.
  *
  * @example
  * ```ts
- * describeSchema({ type: 'array', items: { type: 'string' } }); // 'array of string'
+ * describeSchema({ type: 'array', items: { type: 'string' } }); // 'string[]'
  * ```
  */
 export function describeSchema(node: unknown, depth = 0): string {
@@ -1942,14 +1957,17 @@ export function describeSchema(node: unknown, depth = 0): string {
   if ('const' in schema) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) {
     const values = schema.enum.map((value) => JSON.stringify(value));
-    return `one of ${values.slice(0, 6).join(', ')}${values.length > 6 ? `, … (${values.length})` : ''}`;
+    return `${values.slice(0, 6).join(' | ')}${values.length > 6 ? ` | … (${values.length})` : ''}`;
   }
   for (const key of ['anyOf', 'oneOf'] as const) {
     if (Array.isArray(schema[key])) {
       return (schema[key] as unknown[]).map((s) => describeSchema(s, depth + 1)).join(' | ');
     }
   }
-  if (schema.type === 'array') return `array of ${describeSchema(schema.items, depth + 1)}`;
+  if (schema.type === 'array') {
+    const item = describeSchema(schema.items, depth + 1);
+    return /^[\w.]+$/.test(item) ? `${item}[]` : `(${item})[]`;
+  }
   if (schema.type === 'string') {
     const max = typeof schema.maxLength === 'number' ? ` ≤ ${schema.maxLength}` : '';
     return `string${max}`;
@@ -2015,7 +2033,7 @@ export function apiPageModel(doc: OpenApiDocument): ApiPageModel {
       }
       const parameters = ((op.parameters ?? []) as SchemaNode[]).map((p) => ({
         name: String(p.name),
-        in: String(p.in),
+        in: parameterPlace(p.in),
         required: p.required === true,
         description: String(p.description ?? ''),
         type: describeSchema(p.schema),

@@ -132,6 +132,17 @@ export const portal = {
     de: 'Kein Unternehmen passt zu dieser Suche.',
     en: 'No company matches this search.',
   },
+  'portal.registry.pastEnd': {
+    de: {
+      one: 'Seite {page} gibt es nicht: Die Liste hat {count} Seite.',
+      other: 'Seite {page} gibt es nicht: Die Liste hat {count} Seiten.',
+    },
+    en: {
+      one: 'There is no page {page}: the list has {count} page.',
+      other: 'There is no page {page}: the list has {count} pages.',
+    },
+  },
+  'portal.registry.toLast': { de: 'Zur letzten Seite', en: 'To the last page' },
   'portal.registry.caption': {
     de: 'Registrierte Unternehmen mit Status und Vertrauenskennzahlen',
     en: 'Registered companies with status and trust figures',
@@ -360,10 +371,9 @@ export const portal = {
     de: 'Ein Unternehmen kann im Feld webhook seiner company-Nachricht eine https-Adresse angeben. Jedes Ereignis seines Feeds wird dann dorthin gesendet, mindestens einmal, mit abgelöster JWS im Kopf Clearinghouse-Signature, signiert mit dem webhookKey aus /.well-known/clearinghouse.json.',
     en: 'A company may name an https URL in the webhook field of its company message. Each event of its feed is then sent there, at least once, with a detached JWS in the Clearinghouse-Signature header, signed with the webhookKey of /.well-known/clearinghouse.json.',
   },
-  'portal.apiDocs.notYet': {
-    de: 'Die Routen für Zustellung, Pflichten und Aufsicht (Issue 5) gibt es noch nicht; sie fehlen hier deshalb.',
-    en: 'The routes for relay, obligations and oversight (issue 5) do not exist yet and are therefore not listed.',
-  },
+  'portal.apiDocs.in.query': { de: 'im Query-String', en: 'in the query string' },
+  'portal.apiDocs.in.path': { de: 'im Pfad', en: 'in the path' },
+  'portal.apiDocs.in.header': { de: 'im Header', en: 'in a header' },
   'portal.apiDocs.signer.public': { de: 'niemand (öffentlich)', en: 'nobody (public)' },
   'portal.apiDocs.signer.company': {
     de: 'ein aktueller Schlüssel des Unternehmens',

@@ -55,6 +55,18 @@ describe('the API page', () => {
     expect(de).toContain('id="problem-ERR_JWS_REPLAYED"');
   });
 
+  it('says nothing in English on the German page beyond the code: types in a notation, places in words', () => {
+    const de = html('de');
+    // The companies' listing: `status` in the query string, one of three values.
+    expect(de).toContain('im Query-String');
+    expect(de).toContain('"pending" | "active" | "suspended"');
+    expect(html('en')).toContain('in the query string');
+    for (const english of ['one of ', 'array of ', '(query,', '(path,', 'do not exist yet'])
+      expect(de).not.toContain(english);
+    // Nor does it claim that routes it lists do not exist.
+    expect(de).not.toContain('gibt es noch nicht');
+  });
+
   it('makes every route reachable by keyboard from the table of contents', () => {
     const en = html('en');
     for (const op of model.operations) {
