@@ -139,6 +139,10 @@ const vaultRequests = {
     'vault.status',
   ],
   'vault.damaged': [v.strictObject({ type: v.literal('vault.damaged') }), 'vault.damaged'],
+  /** The recovery phrase again, only while it is not confirmed (onboarding left before). */
+  'vault.phrase': [v.strictObject({ type: v.literal('vault.phrase') }), 'vault.created'],
+  /** The customer typed the phrase's words back: it is no longer shown. */
+  'vault.phrase-confirmed': [v.strictObject({ type: v.literal('vault.phrase-confirmed') }), 'ok'],
   'profile.get': [v.strictObject({ type: v.literal('profile.get') }), 'profile'],
   'profile.set': [v.strictObject({ type: v.literal('profile.set'), profile }), 'profile'],
   'blacklist.list': [v.strictObject({ type: v.literal('blacklist.list') }), 'blacklist'],
@@ -391,6 +395,11 @@ const vaultResponses = [
     /** Only while unlocked: how many entries the popup shows. */
     counts: v.nullable(v.strictObject({ blacklist: count, relationships: count })),
     language: v.nullable(v.picklist(locales)),
+    /**
+     * Only while unlocked, and only when so: the recovery phrase of a vault made here was never
+     * typed back (its page was left before), so the dashboard asks for that first.
+     */
+    phraseUnconfirmed: v.optional(v.literal(true)),
   }),
   v.strictObject({
     type: v.literal('vault.created'),
@@ -401,6 +410,11 @@ const vaultResponses = [
     companiesChecked: count,
     relationships: count,
     failed: count,
+    /**
+     * The identity is restored and the vault open, but the clearinghouse could not be reached
+     * (or failed) for its registry: the relationships are to be recovered again later.
+     */
+    unreachable: v.optional(v.literal(true)),
   }),
   v.strictObject({ type: v.literal('vault.damaged'), records: damagedList }),
   v.strictObject({ type: v.literal('profile'), profile }),

@@ -290,6 +290,64 @@ describe('the Assistant service', () => {
     ).toBe('ERR_VAULT_EXISTS');
   });
 
+  it('keeps a new recovery phrase showable until it is typed back, across a restart, and not after', async () => {
+    const { service, restart } = setup();
+    const created = (await send(service(), {
+      type: 'vault.create',
+      passphrase: PASS,
+    })) as Extract<Response, { type: 'vault.created' }>;
+    // The dashboard was left while the phrase showed (a reload, a worker restart in between).
+    const s = restart();
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({
+      state: 'unlocked',
+      phraseUnconfirmed: true,
+    });
+    expect(await send(s, { type: 'vault.phrase' })).toEqual(created);
+    expect(await send(s, { type: 'vault.phrase-confirmed' })).toEqual({ type: 'ok' });
+    const status = await send(s, { type: 'vault.status' });
+    expect(status).toMatchObject({ state: 'unlocked' });
+    expect(status).not.toHaveProperty('phraseUnconfirmed');
+    // From now on the phrase stays on paper.
+    expect(await codeOf(() => send(s, { type: 'vault.phrase' }))).toBe('ERR_NOT_AUTHORISED');
+    await send(s, { type: 'vault.lock' });
+    expect(await codeOf(() => send(s, { type: 'vault.phrase' }))).toBe('ERR_VAULT_LOCKED');
+    // A vault recovered from its phrase has it already: nothing to confirm.
+    const b = setup().service();
+    await send(b, { type: 'vault.recover', phrase: created.phrase, passphrase: PASS });
+    expect(await send(b, { type: 'vault.status' })).not.toHaveProperty('phraseUnconfirmed');
+  });
+
+  it('finishes a recovery whose clearinghouse is out of reach into an open vault, and recovers later', async () => {
+    const { phrase } = (await send(setup().service(), {
+      type: 'vault.create',
+      passphrase: PASS,
+    })) as Extract<Response, { type: 'vault.created' }>;
+    let reachable = false;
+    const { service } = setup({
+      fetch: (url, init) =>
+        reachable ? registryFetch(url, init) : Promise.reject(new TypeError('fetch failed')),
+    });
+    const s = service();
+    // Failed before: "unreachable" was thrown though the vault was made, and the page stayed on
+    // a recovery form whose "create" then said a vault exists.
+    expect(await send(s, { type: 'vault.recover', phrase, passphrase: PASS })).toEqual({
+      type: 'vault.recovered',
+      companiesChecked: 0,
+      relationships: 0,
+      failed: 0,
+      unreachable: true,
+    });
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
+    expect(await send(s, { type: 'vault.status' })).not.toHaveProperty('phraseUnconfirmed');
+    reachable = true;
+    expect(await send(s, { type: 'vault.recover', phrase, passphrase: '' })).toEqual({
+      type: 'vault.recovered',
+      companiesChecked: 1,
+      relationships: 0,
+      failed: 0,
+    });
+  });
+
   it('wipes only when confirmed, the problems it kept with it', async () => {
     const problems = cell<unknown>();
     const { service, clock } = setup({ problems });

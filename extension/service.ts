@@ -13,7 +13,7 @@ import { isProtocolError, ProtocolError, type ProtocolErrorCode } from '../proto
 import type { Locale } from '../protocol/i18n';
 import type { Clock } from './build';
 import { AutoLock } from './core/auto-lock';
-import { identityFromPhrase, readMasterSeed } from './core/identity';
+import { identityFromPhrase, phraseOf, readMasterSeed } from './core/identity';
 import {
   applySettings,
   checkLogKey,
@@ -29,7 +29,7 @@ import { recoverRelationships } from './core/recovery';
 import { settingsOrDefault, type Settings } from './core/settings';
 import type { Request, Response, VaultRequest } from './messages';
 import { newIdentity } from './core/identity';
-import type { Vault } from './vault/vault';
+import { phraseRecordId, type Vault } from './vault/vault';
 import { equalBytes } from './vault/crypto';
 import { requestHashOf } from '../protocol/connect';
 import {
@@ -381,7 +381,25 @@ export class AssistantService {
             relationships: await vault.count('relationships'),
           }
         : null;
-    return { type: 'vault.status', state, counts, language: (await this.settings()).language };
+    const language = (await this.settings()).language;
+    const unconfirmed = state === 'unlocked' && (await this.phraseUnconfirmed(vault));
+    return {
+      type: 'vault.status',
+      state,
+      counts,
+      language,
+      ...(unconfirmed ? { phraseUnconfirmed: true as const } : {}),
+    };
+  }
+
+  /** Whether the vault notes a recovery phrase never typed back (vault.ts `phraseRecordId`). */
+  private async phraseUnconfirmed(vault: Vault): Promise<boolean> {
+    const note = await vault.get('identity', phraseRecordId);
+    return (
+      typeof note === 'object' &&
+      note !== null &&
+      (note as { confirmed?: unknown }).confirmed === false
+    );
   }
 
   /**
@@ -898,10 +916,20 @@ export class AssistantService {
         // Touch first: the vault is open in memory before unlocked() runs, and a concurrent
         // request (the dashboard's status poll) would otherwise find no activity and lock it.
         await this.autoLock.touch();
-        await vault.create(request.passphrase, masterSeed);
+        // Noted as not typed back until the customer has: a page left before that (a reload,
+        // a closed tab) shows the phrase again at the next visit instead of losing it.
+        await vault.create(request.passphrase, masterSeed, { phraseUnconfirmed: true });
         await this.unlocked(vault);
         return { type: 'vault.created', phrase };
       }
+      case 'vault.phrase':
+        // Only while it was never typed back: afterwards the phrase stays on paper, not on screen.
+        if (!(await this.phraseUnconfirmed(vault)))
+          throw new ProtocolError('ERR_NOT_AUTHORISED', 'the recovery phrase was confirmed');
+        return { type: 'vault.created', phrase: phraseOf(await readMasterSeed(vault)) };
+      case 'vault.phrase-confirmed':
+        if (await this.phraseUnconfirmed(vault)) await vault.delete('identity', phraseRecordId);
+        return { type: 'ok' };
       case 'vault.unlock':
         await this.autoLock.touch();
         await vault.unlock(request.passphrase);
@@ -1090,7 +1118,8 @@ export class AssistantService {
 
   /**
    * Recovery from the phrase: on an absent vault, creates it with the phrase's seed; on an
-   * unlocked vault of the same identity, asks again (a recovery the network interrupted).
+   * unlocked vault of the same identity, asks again (a recovery the network interrupted). A
+   * clearinghouse out of reach leaves the vault created and unlocked, and answers `unreachable`.
    */
   private async recover(vault: Vault, phrase: string, passphrase: string): Promise<Response> {
     const masterSeed = identityFromPhrase(phrase);
@@ -1111,7 +1140,22 @@ export class AssistantService {
       now: () => this.ports.clock.now(),
       randomBytes: this.ports.randomBytes,
     });
-    const result = await recoverRelationships(masterSeed, client, vault);
+    let result: Awaited<ReturnType<typeof recoverRelationships>>;
+    try {
+      result = await recoverRelationships(masterSeed, client, vault);
+    } catch (e) {
+      // The vault holds the identity by now, unlocked: that part is done, and said so; the
+      // relationships are asked for again once the clearinghouse answers (its address may be
+      // the one to change first, in the settings the vault now has).
+      if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) throw e;
+      return {
+        type: 'vault.recovered',
+        companiesChecked: 0,
+        relationships: 0,
+        failed: 0,
+        unreachable: true,
+      };
+    }
     return {
       type: 'vault.recovered',
       companiesChecked: result.companiesChecked,

@@ -1,6 +1,6 @@
 /**
- * The customer's identity: one 32-byte master seed, shown once as the 24-word recovery phrase
- * (SPECS "recovery phrase"), from which the pairwise key and pseudonym for every company are
+ * The customer's identity: one 32-byte master seed, shown as the 24-word recovery phrase until the
+ * customer typed some of its words back (SPECS "recovery phrase"), from which the pairwise key and pseudonym for every company are
  * derived (SPECS "pairwise key"). The seed lives only in the vault's `identity/master` record.
  */
 import * as v from 'valibot';
@@ -59,6 +59,18 @@ export function newIdentity(randomBytes: RandomBytesPort): NewIdentity {
  */
 export function identityFromPhrase(phrase: string): Uint8Array {
   return phraseToMasterSeed(phrase);
+}
+
+/**
+ * The recovery phrase of a master seed (the 24 words {@link newIdentity} gave for it).
+ *
+ * @example
+ * ```ts
+ * const phrase = phraseOf(await readMasterSeed(store));
+ * ```
+ */
+export function phraseOf(masterSeed: Uint8Array): string {
+  return masterSeedToPhrase(masterSeed);
 }
 
 /**

@@ -51,6 +51,12 @@ import * as v from 'valibot';
 /** Fewer characters than this are refused outright; the strength hint is the UI's (core/passphrase). */
 export const minPassphraseChars = 10;
 
+/**
+ * The `identity` record noting a recovery phrase not yet typed back (`{confirmed: false}`); none
+ * once it was, or for a vault recovered from its phrase or made before the note existed.
+ */
+export const phraseRecordId = 'phrase';
+
 /** Records per IndexedDB request in {@link Vault.addMany}. */
 const addChunk = 500;
 
@@ -287,13 +293,20 @@ export class Vault {
    * Creates the vault: a fresh data key wrapped under `passphrase`, and the identity record
    * holding `masterSeed`. Leaves the vault unlocked. `ERR_VAULT_EXISTS` when one exists,
    * `ERR_VAULT_PASSPHRASE_WEAK` for a passphrase under {@link minPassphraseChars} characters.
+   * `phraseUnconfirmed`: the seed is new, and its recovery phrase still has to be written down
+   * and typed back: noted in the same transaction (`identity`/`phrase`), so that no vault exists
+   * without the note, which a reload of the page in between would lose otherwise.
    *
    * @example
    * ```ts
    * await vault.create('a long passphrase', generateMasterSeed(randomBytes));
    * ```
    */
-  async create(passphrase: string, masterSeed: Uint8Array): Promise<void> {
+  async create(
+    passphrase: string,
+    masterSeed: Uint8Array,
+    options: { phraseUnconfirmed?: boolean } = {},
+  ): Promise<void> {
     checkNewPassphrase(passphrase);
     if (!(masterSeed instanceof Uint8Array) || masterSeed.length !== 32)
       throw new ProtocolError('ERR_KEY_INVALID', 'the master seed must be 32 bytes');
@@ -304,6 +317,10 @@ export class Vault {
     const identity = this.sealRecord(dataKey, 'identity', 'master', {
       masterSeed: hexEncode(masterSeed),
     });
+    const phraseNote =
+      options.phraseUnconfirmed === true
+        ? this.sealRecord(dataKey, 'identity', phraseRecordId, { confirmed: false })
+        : undefined;
     await storage(() =>
       this.db.transaction('rw', [this.db.meta, this.db.identity], async () => {
         // Checked again inside the transaction: two dashboards onboarding at once must not
@@ -312,6 +329,7 @@ export class Vault {
           throw new ProtocolError('ERR_VAULT_EXISTS', 'a vault exists');
         await this.db.meta.add(keyring);
         await this.db.identity.add(identity);
+        if (phraseNote !== undefined) await this.db.identity.add(phraseNote);
       }),
     );
     this.dataKey = dataKey;

@@ -19,6 +19,8 @@ const secret = 'Geheimmarke Nord';
 
 /** The background's vault, as the fake `send` answers for it. */
 let state: 'absent' | 'locked' | 'unlocked';
+/** A vault created here whose phrase was not typed back yet (as the service notes it). */
+let unconfirmed: boolean;
 let sent: string[];
 /** A recovery's long run: it ends when the test calls this. */
 let endRecovery: () => void;
@@ -32,6 +34,7 @@ const status = () => ({
   state,
   counts: state === 'unlocked' ? { blacklist: 1, relationships: 0 } : null,
   language: null,
+  ...(state === 'unlocked' && unconfirmed ? { phraseUnconfirmed: true } : {}),
 });
 
 const send = (async (request: { type: string }) => {
@@ -47,7 +50,14 @@ const send = (async (request: { type: string }) => {
     // Creating or recovering unlocks the vault at once, as extension/service.ts does.
     case 'vault.create':
       state = 'unlocked';
+      unconfirmed = true;
       return { type: 'vault.created', phrase: phrase.join(' ') };
+    case 'vault.phrase':
+      if (!unconfirmed) throw new ProtocolError('ERR_NOT_AUTHORISED', 'confirmed');
+      return { type: 'vault.created', phrase: phrase.join(' ') };
+    case 'vault.phrase-confirmed':
+      unconfirmed = false;
+      return { type: 'ok' };
     case 'vault.recover':
       state = 'unlocked';
       await recoveryRun;
@@ -82,6 +92,7 @@ const { byTestId } = host;
 
 beforeEach(() => {
   state = 'unlocked';
+  unconfirmed = false;
   sent = [];
   recoveryRun = new Promise((resolve) => (endRecovery = resolve));
 });
@@ -156,6 +167,7 @@ describe('onboarding, which the status poll never cuts short', () => {
     await userEvent.fill(byTestId('repeat-passphrase') as HTMLInputElement, 'a long passphrase');
     await userEvent.click(byTestId('create')!);
     await expect.poll(() => byTestId('phrase')).not.toBeNull();
+    await expect.poll(() => document.activeElement).toBe(byTestId('phrase-title'));
     // The vault is unlocked now; the poll sees it, and must leave the phrase on the screen.
     await polls(3, 20);
     expect(byTestId('phrase')!.textContent).toContain(phrase[23]);
@@ -169,6 +181,43 @@ describe('onboarding, which the status poll never cuts short', () => {
     }
     await userEvent.click(byTestId('confirm-phrase')!);
     await expect.poll(() => byTestId('nav-profile')).not.toBeNull();
+    expect(byTestId('phrase')).toBeNull();
+    expect(sent).toContain('vault.phrase-confirmed');
+    // The button pressed is gone: the focus is on the views, not on the page's body.
+    await expect.poll(() => document.activeElement?.getAttribute('data-testid')).toMatch(/^nav-/);
+    expect(unconfirmed).toBe(false);
+  });
+
+  it('shows a phrase never typed back again after the page was left, before anything else', async () => {
+    // The vault was created, and the page reloaded while the phrase showed.
+    state = 'unlocked';
+    unconfirmed = true;
+    host.mount(App, { browserLocale: 'de' as const, send, pollMs: 20 });
+    await expect.poll(() => byTestId('phrase')?.textContent).toContain(phrase[23]);
+    // Failed before: the dashboard opened, and the phrase was never shown again.
+    expect(byTestId('phrase-resumed')!.textContent!.trim()).toBe(
+      t('de', 'extension.onboarding.phraseResumed'),
+    );
+    expect(byTestId('nav-profile')).toBeNull();
+    await polls(3, 20);
+    expect(byTestId('phrase')).not.toBeNull();
+    // A wrong word is refused; the right ones open the dashboard, and the phrase is not shown again.
+    const inputs = [
+      ...host.target.querySelectorAll<HTMLInputElement>('[data-testid^="confirm-word-"]'),
+    ];
+    for (const input of inputs) await userEvent.fill(input, 'falsch');
+    await userEvent.click(byTestId('confirm-phrase')!);
+    await expect
+      .poll(() => host.target.querySelector('[role="alert"]')?.textContent?.trim())
+      .toBe(t('de', 'extension.onboarding.confirmWrong'));
+    expect(unconfirmed).toBe(true);
+    for (const input of inputs) {
+      const n = Number(input.dataset.testid!.slice('confirm-word-'.length));
+      await userEvent.fill(input, phrase[n - 1]!);
+    }
+    await userEvent.click(byTestId('confirm-phrase')!);
+    await expect.poll(() => byTestId('nav-profile')).not.toBeNull();
+    expect(unconfirmed).toBe(false);
     expect(byTestId('phrase')).toBeNull();
   });
 

@@ -11,7 +11,7 @@ import type { Response } from '../../messages';
 /** The counts of a `vault.recovered` answer. */
 export type RecoveryOutcome = Pick<
   Extract<Response, { type: 'vault.recovered' }>,
-  'companiesChecked' | 'relationships' | 'failed'
+  'companiesChecked' | 'relationships' | 'failed' | 'unreachable'
 >;
 
 /**
@@ -25,6 +25,7 @@ export type RecoveryOutcome = Pick<
  * ```
  */
 export function recoveryOutcomeText(locale: Locale, outcome: RecoveryOutcome): string {
+  if (outcome.unreachable === true) return t(locale, 'extension.recovery.unreachable');
   return [
     t(locale, 'extension.recovery.checked', { count: outcome.companiesChecked }),
     t(locale, 'extension.recovery.restored', { count: outcome.relationships }),
