@@ -4,11 +4,11 @@
  * role, and everything stops. Needs `npm run build` first (as `npm test` does).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDemo, type Demo } from './demo';
+import { startDemo, startFailure, type Demo } from './demo';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -86,4 +86,24 @@ describe('npm run demo', () => {
     demo = undefined;
     await expect(fetch(`${origin}/api/v1/health`)).rejects.toThrow();
   }, 120_000);
+});
+
+describe('a demo that cannot start', () => {
+  it('names a port in use and the variables that move it, in one sentence', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const again = createServer();
+    const error = await new Promise<unknown>((resolve) => {
+      again.once('error', resolve);
+      again.listen(port, '127.0.0.1');
+    });
+    taken.close();
+    expect(startFailure(error)).toBe(
+      `demo: port ${port} is in use by another program. Stop it, or choose other ports with DEMO_PORT, DEMO_COMPANY_PORT and DEMO_SECOND_COMPANY_PORT.`,
+    );
+    expect(startFailure(new Error('the build failed'))).toBe(
+      'demo: could not start: the build failed',
+    );
+  });
 });

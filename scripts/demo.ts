@@ -236,11 +236,14 @@ Consent Clearinghouse demo: everything below runs on this machine (Ctrl+C stops 
 CUSTOMER (5 minutes)
   1. Start Chromium with the test build of the Assistant (fast unlock settings):
        chromium --user-data-dir=$(mktemp -d) --load-extension=${ext}
-  2. In the Assistant's dashboard choose "Recover" and enter this recovery phrase and any passphrase:
+  2. In the Assistant's dashboard choose "Recover" and enter this recovery phrase and a new
+     passphrase (at least 10 characters; weak ones are refused):
        ${d.phrase}
-     Settings: set the clearinghouse to ${d.origin}. The Assistant finds both relationships.
+     The Assistant finds both relationships at its default clearinghouse, http://localhost:3000.
+     Running on another address, it says it could not reach it: set ${d.origin} under Settings,
+     then run "Recovery" again.
   3. Open ${d.origin}/me: one row per company. Laufhaus has your grant, what it disclosed (its
-     export opened by your Assistant), an offer, a reward and your open access request; Funkhaus
+     export opened by your Assistant), an offer, a reward and your access request with its answer; Funkhaus
      shows the revocation you made and whether Funkhaus confirmed it. Try the filters and "Print".
   4. On /me click "Request erasure" for Laufhaus: your Assistant asks you in its own window first.
   5. Visit ${a!.origin}/ and press the connect button to see a consent request as a newcomer would.
@@ -353,13 +356,30 @@ function portFrom(name: string, fallback: number): number {
   return port;
 }
 
+/** A start that failed, as one sentence: a port in use names the variable that moves it. */
+export function startFailure(error: unknown): string {
+  const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
+  if (code === 'EADDRINUSE')
+    return `demo: port ${String(port ?? '')} is in use by another program. Stop it, or choose other ports with DEMO_PORT, DEMO_COMPANY_PORT and DEMO_SECOND_COMPANY_PORT.`;
+  return `demo: could not start: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const demo = await startDemo({
-    dir: process.env.DEMO_DIR?.trim() || join(root, 'data', 'demo'),
-    port: portFrom('DEMO_PORT', 3000),
-    companyPorts: [portFrom('DEMO_COMPANY_PORT', 4000), portFrom('DEMO_SECOND_COMPANY_PORT', 4001)],
-    build: !process.argv.includes('--no-build'),
-  });
+  let demo: Demo;
+  try {
+    demo = await startDemo({
+      dir: process.env.DEMO_DIR?.trim() || join(root, 'data', 'demo'),
+      port: portFrom('DEMO_PORT', 3000),
+      companyPorts: [
+        portFrom('DEMO_COMPANY_PORT', 4000),
+        portFrom('DEMO_SECOND_COMPANY_PORT', 4001),
+      ],
+      build: !process.argv.includes('--no-build'),
+    });
+  } catch (error) {
+    console.error(startFailure(error));
+    process.exit(1);
+  }
   console.log(demo.walkthrough);
   console.log('demo: ready');
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
