@@ -10,6 +10,7 @@
  * dead-code elimination, not switched off at run time. The manifest, `_locales` and icons are
  * written after the bundle, from extension/manifest.ts and the i18n catalog.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -23,6 +24,17 @@ import { build, runnerImport } from 'vite';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const extensionRoot = join(repoRoot, 'extension');
 const outRoot = join(repoRoot, 'dist', 'extension');
+
+// The repository's tsconfig.json extends SvelteKit's generated one: on a fresh clone (nothing
+// built yet) Vite cannot read it until `svelte-kit sync` wrote it.
+if (!existsSync(join(repoRoot, '.svelte-kit', 'tsconfig.json'))) {
+  const cli = join(repoRoot, 'node_modules', '@sveltejs', 'kit', 'svelte-kit.js');
+  const synced = spawnSync(process.execPath, [cli, 'sync'], { cwd: repoRoot, stdio: 'inherit' });
+  if (synced.status !== 0) {
+    console.error('build-extension: "svelte-kit sync" failed; see the output above.');
+    process.exit(synced.status ?? 1);
+  }
+}
 
 /** Loads a TypeScript module of the extension in Node, without the repository's vite.config.ts. */
 async function importTs(path) {
