@@ -277,6 +277,24 @@ describe('OfferInbox.sync', () => {
     expect(await inbox.unseen()).toBe(0);
   });
 
+  it('notes whether the offer\'s brand is one its company registered', async () => {
+    relay.push(pseudonym, 'offer', await offer());
+    relay.push(pseudonym, 'offer', await offer({ brand: 'laufhaus gmbh ' }));
+    relay.push(pseudonym, 'offer', await offer({ brand: 'Funkhaus' }));
+    await inbox.sync();
+    const brands = (await inbox.view('en', false)).map((o) => [
+      o.offer.content?.brand,
+      o.offer.content?.brandRegistered,
+    ]);
+    expect(brands).toEqual(
+      expect.arrayContaining([
+        ['Laufhaus', true],
+        ['laufhaus gmbh ', true], // its legal name
+        ['Funkhaus', false], // any company can write any brand: not this one's
+      ]),
+    );
+  });
+
   it('hides an offer that does not fit (not opted in, channel not allowed) with its reasons', async () => {
     relay.push(pseudonym, 'offer', await offer({ category: 'food/wine' }));
     relay.push(pseudonym, 'offer', await offer({ channel: 'sms' }, {}));

@@ -269,7 +269,25 @@ const offerContentView = v.object({
   validUntil: seconds,
   advertisement: v.boolean(),
   unsubscribe: text(2048),
+  /**
+   * Whether the brand is one the signing company registered (or its legal name): any company can
+   * write any brand into its offer, so one it did not register is said so beside it. Absent in
+   * offers kept before this was checked.
+   */
+  brandRegistered: v.optional(v.boolean()),
 });
+
+/**
+ * Whether `brand` is one of `company`'s registered brands or its legal name (letter case and
+ * spaces at the ends aside).
+ */
+export function brandOfCompany(
+  brand: string,
+  company: Pick<CompanyEntry, 'legalName' | 'brands'>,
+): boolean {
+  const norm = (s: string) => s.trim().toLocaleLowerCase('de');
+  return [company.legalName, ...(company.brands ?? [])].some((b) => norm(b) === norm(brand));
+}
 
 /** One offer as the vault keeps it. */
 export const storedOffer = v.object({
@@ -1291,6 +1309,7 @@ export class OfferInbox {
           validUntil: c.validUntil,
           advertisement: c.advertisement,
           unsubscribe: c.unsubscribe,
+          brandRegistered: brandOfCompany(c.brand, company),
         },
         state: 'hidden',
         decision: null,

@@ -66,6 +66,8 @@ export interface SiteRelayOptions {
   status: () => string;
   now: () => number;
   log: (line: string) => void;
+  /** The brand its offers name: one the company registered (default "Laufhaus"). */
+  brand?: string;
 }
 
 /** The site's relay side, hooked into site.ts. */
@@ -145,6 +147,7 @@ const offerPurpose = 'product_launch' as const;
  */
 export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
   const { client, companyId, keyring, store, status, now, log } = options;
+  const brand = options.brand ?? 'Laufhaus';
   const { customers } = store;
   const applied: string[] = [];
   /** Who signs the site's GET and DELETE requests: the key that signs now. */
@@ -289,7 +292,7 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
       payload: {
         ...claims(customer.pseudonym),
         ...routing,
-        brand: 'Laufhaus',
+        brand,
         category: 'sports/running',
         title,
         body: 'Die neuen Modelle sind da.',

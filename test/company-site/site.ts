@@ -274,6 +274,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     status: () => status,
     now,
     log,
+    brand: options.brands?.[0] ?? 'Laufhaus',
   });
   /** The clearinghouse's origin (the `aud` of what the site signs for it), from its self-description. */
   const clearinghouseOrigin = async () => (await describeClearinghouse()).origin;

@@ -176,3 +176,54 @@ it.each([
     expect(byTestId('suggestion-pause')!.hasAttribute('disabled')).toBe(true);
   },
 );
+
+/** A delivered offer of `brand`, from this test's company, as the listing shows it. */
+function delivered(brand: string, brandRegistered: boolean | undefined): Listing['items'][number] {
+  return {
+    offer: {
+      id: 'E'.repeat(43),
+      company,
+      state: 'delivered',
+      content: {
+        brand,
+        category: 'sports/running',
+        title: 'Der neue Trailschuh',
+        body: 'Jetzt da.',
+        validUntil: at + 86_400,
+        advertisement: true,
+        unsubscribe: 'https://laufhaus.example/abmelden',
+        ...(brandRegistered === undefined ? {} : { brandRegistered }),
+      },
+      offer: null,
+      shownAnyway: false,
+    },
+    title: '',
+    sentences: [],
+    badge: null,
+  } as never;
+}
+
+it.each(['de', 'en'] as const)(
+  'names in %s the company that signed an offer beside its brand, and a brand it never registered',
+  async (locale) => {
+    await view(locale, listing({ items: [delivered('Funkhaus', false)] }));
+    // Failed before: "from Funkhaus" only, though Laufhaus GmbH signed it.
+    expect(byTestId('offer-sender')!.textContent!.trim()).toBe(
+      t(locale, 'extension.offers.brandBy', { brand: 'Funkhaus', company: 'Laufhaus GmbH' }),
+    );
+    expect(byTestId('offer-brand-unregistered')!.textContent!.trim()).toBe(
+      t(locale, 'extension.offers.brandUnregistered'),
+    );
+  },
+);
+
+it('says nothing about the brand of an offer of a registered brand, or one kept before the check', async () => {
+  for (const registered of [true, undefined]) {
+    await view('en', listing({ items: [delivered('Laufhaus', registered)] }));
+    expect(byTestId('offer-sender')!.textContent!.trim()).toBe(
+      'from Laufhaus, sent by Laufhaus GmbH',
+    );
+    expect(byTestId('offer-brand-unregistered')).toBeNull();
+    await host.unmount();
+  }
+});

@@ -60,6 +60,14 @@ export const offers = {
   },
   'extension.offers.empty': { de: 'Hier ist nichts.', en: 'Nothing here.' },
   'extension.offers.brand': { de: 'von {brand}', en: 'from {brand}' },
+  'extension.offers.brandBy': {
+    de: 'von {brand}, gesendet von {company}',
+    en: 'from {brand}, sent by {company}',
+  },
+  'extension.offers.brandUnregistered': {
+    de: 'Marke nicht von diesem Unternehmen angemeldet',
+    en: 'brand not registered by this company',
+  },
   'extension.offers.validUntil': { de: 'gültig bis {date}', en: 'valid until {date}' },
   'extension.offers.advertisement': { de: 'Werbung', en: 'Advertisement' },
   'extension.offers.link': { de: 'Zum Angebot', en: 'Go to the offer' },
