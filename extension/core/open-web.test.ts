@@ -168,6 +168,22 @@ describe('banners', () => {
     expect(await web.evalSnippet(sender, 'EVAL_KNOWN')).toBe(true);
   });
 
+  it("injects nothing and records nothing where the detected platform's rules are for other sites", async () => {
+    // bahn.de's detector is the first link of its selector chain, "body > div:first-child":
+    // every page whose body starts with a div matches it, the clearinghouse's own among them.
+    const bahn = detectorTable(rules).names.findIndex((names) => names.includes('bahn-de'));
+    expect(bahn).toBeGreaterThanOrEqual(0);
+    await web.detected(sender, [bahn], 'https://news.example/');
+    // Failed before: injected, and recorded as "bahn-de: opted out (no banner was showing)".
+    expect(platform.injected).toEqual([]);
+    expect((await web.list()).items).toEqual([]);
+    // On bahn.de itself it still acts.
+    const onBahn = { origin: 'https://www.bahn.de', tabId: 8 };
+    await web.detected(onBahn, [bahn], 'https://www.bahn.de/');
+    expect(platform.injected).toEqual([8]);
+    expect((await web.init(onBahn)).rules.map((r) => r.name)).toContain('bahn-de');
+  });
+
   it('does nothing for detector indexes that name no platform', async () => {
     await web.detected(sender, [99_999], 'https://news.example/');
     expect(platform.injected).toEqual([]);

@@ -11,6 +11,7 @@
  */
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
 import {
+  codePlatformNames,
   detectorTable,
   platformsOf,
   rulesForDetection,
@@ -230,8 +231,14 @@ export class OpenWeb {
     const site = siteOf(url);
     if (pageOrigin !== sender.origin || site === undefined)
       throw new ProtocolError('ERR_NOT_AUTHORISED', 'the URL is not the sender page');
-    const { table } = await this.rules();
-    const platforms = platformsOf(table, hits);
+    const { rules, table } = await this.rules();
+    // Only platforms that can act here: a detector stands for rules that may be bound to other
+    // sites (bahn.de's matches any page whose body starts with a div), and a page with none of
+    // them gets no script and no record (it used to be recorded as that platform's "no banner").
+    const here = new Set(rulesForDetection(rules, table, hits, url).map((rule) => rule.name));
+    const platforms = platformsOf(table, hits).filter(
+      (name) => here.has(name) || codePlatformNames.includes(name),
+    );
     if (platforms.length === 0) return;
     const { action, reason } = bannerActionFor(
       site,
