@@ -42,7 +42,7 @@ import {
   type ActionOutcome,
 } from './core/customer-view';
 import { dueNotices, inQuietHours } from './core/notices';
-import { t } from '../protocol/i18n';
+import { localeTags, t } from '../protocol/i18n';
 import { ConsentTickets, type TicketOutcome } from './core/consent-tickets';
 import { DeclinedWindows, quietCancelDelayMs } from './core/declined-windows';
 import { RequestLimit } from './core/request-limit';
@@ -737,7 +737,7 @@ export class AssistantService {
     if (inQuietHours(profile, now)) return;
     const shown = new Set((await this.ports.shownNotices?.read()) ?? []);
     const locale = (await this.settings()).language ?? profile?.language ?? 'de';
-    const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+    const date = new Intl.DateTimeFormat(localeTags[locale], { dateStyle: 'medium' });
     for (const notice of dueNotices((await wallet.list()).items, now, shown)) {
       const message = t(locale, `extension.notice.${notice.kind}`, {
         company: notice.company,

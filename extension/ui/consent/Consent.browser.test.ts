@@ -3,7 +3,7 @@
  * again after"), in a real Chromium: it says why in the customer's language, and closing it is
  * the only answer the page gets ("cancelled", extension/service.ts `declinedQuietly`).
  */
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
@@ -123,3 +123,143 @@ it.each([
     expect(asked.textContent!.trim()).toBe(said);
   },
 );
+
+/** The answers the window sent (`wallet.answer`), as sent. */
+let answers: { choice: Record<string, unknown> }[] = [];
+
+/** Mounts the window with {@link pendingAsking}'s request; answers are kept in `answers`. */
+async function mountAsking(locale: 'de' | 'en', outcome: 'granted' | 'refused' = 'refused') {
+  answers = [];
+  mountConsent(locale, (request) => {
+    if (request.type === 'wallet.pending') return pendingAsking(3);
+    if (request.type === 'wallet.answer') {
+      answers.push(request as never);
+      return { type: 'bridge.outcome', outcome: { outcome } };
+    }
+    return { type: 'ok' };
+  });
+  await expect.poll(() => byTestId('consent-days')).not.toBeNull();
+}
+
+const grouped = { de: '3.650', en: '3,650' } as const;
+
+describe('fields checked before anything is sent', () => {
+  it.each([
+    ['en', 'consent-days', '', 'consent-grant'],
+    ['de', 'consent-days', '0', 'consent-grant'],
+    ['en', 'consent-days', '99999', 'consent-grant'],
+    ['de', 'consent-days', '1.5', 'consent-grant'],
+  ] as const)(
+    'in %s, %s holding "%s" is named with its range on %s, and nothing is sent',
+    async (locale, field, typed, button) => {
+      await mountAsking(locale);
+      await userEvent.fill(byTestId(field) as HTMLInputElement, typed);
+      await userEvent.click(byTestId(button)!);
+      await expect
+        .poll(() => byTestId(`${field}-error`)?.textContent?.trim())
+        .toBe(
+          t(locale, 'extension.input.wholeNumber', {
+            field: t(locale, 'extension.consent.duration'),
+            min: '1',
+            max: grouped[locale],
+          }),
+        );
+      expect(answers).toEqual([]);
+      expect(document.activeElement).toBe(byTestId(field));
+      expect(byTestId(field)!.getAttribute('aria-invalid')).toBe('true');
+      expect((byTestId(field) as HTMLInputElement).value).toBe(typed);
+      expect(byTestId('consent-error')).toBeNull();
+    },
+  );
+
+  it.each([
+    ['en', ''],
+    ['de', '99999'],
+    ['en', '31'],
+  ] as const)(
+    'in %s, "Kept for" holding "%s" is named with the range the company asked for',
+    async (locale, typed) => {
+      await mountAsking(locale);
+      await userEvent.fill(byTestId('scope-0-retention') as HTMLInputElement, typed);
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect
+        .poll(() => byTestId('scope-0-retention-error')?.textContent?.trim())
+        .toBe(
+          t(locale, 'extension.input.wholeNumber', {
+            field: t(locale, 'extension.consent.retention'),
+            min: '1',
+            max: '30',
+          }),
+        );
+      expect(answers).toEqual([]);
+      expect(document.activeElement).toBe(byTestId('scope-0-retention'));
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    '"Refuse, ask me later" with its days empty asks for them in %s and refuses nothing',
+    async (locale) => {
+      await mountAsking(locale);
+      await userEvent.clear(byTestId('consent-ask-days') as HTMLInputElement);
+      await userEvent.click(byTestId('consent-refuse-later')!);
+      await expect
+        .poll(() => byTestId('consent-ask-days-error')?.textContent?.trim())
+        .toBe(t(locale, 'extension.consent.askAgainMissing', { min: '1', max: grouped[locale] }));
+      expect(answers).toEqual([]);
+      expect(byTestId('consent-result')).toBeNull();
+      expect(document.activeElement).toBe(byTestId('consent-ask-days'));
+    },
+  );
+});
+
+it.each([
+  ['de', '14. Januar 2030'],
+  ['en', '14 January 2030'],
+] as const)(
+  'after a refusal with days it says in %s until when, and the sentence takes the focus',
+  async (locale, date) => {
+    const now = Date.UTC(2030, 0, 1, 12);
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      await mountAsking(locale);
+      await userEvent.fill(byTestId('consent-ask-days') as HTMLInputElement, '13');
+      await userEvent.click(byTestId('consent-refuse-later')!);
+      await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+    } finally {
+      Date.now = realNow;
+    }
+    expect(answers.map((a) => a.choice)).toEqual([{ decision: 'refuse', askAgainAfterDays: 13 }]);
+    expect(byTestId('consent-result')!.textContent!.trim()).toBe(
+      t(locale, 'extension.consent.refusedUntil', { date }),
+    );
+    expect(document.activeElement).toBe(byTestId('consent-result'));
+  },
+);
+
+it('after Grant the outcome sentence takes the focus, not the page', async () => {
+  await mountAsking('en', 'granted');
+  await userEvent.click(byTestId('consent-grant')!);
+  await expect.poll(() => byTestId('consent-result')?.dataset.result).toBe('granted');
+  expect(answers).toHaveLength(1);
+  expect(document.activeElement).toBe(byTestId('consent-result'));
+});
+
+it('after an unlock in the window the focus goes to the request it shows', async () => {
+  let locked = true;
+  mountConsent('en', (request) => {
+    if (request.type === 'wallet.pending') {
+      if (locked) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked');
+      return pendingAsking(3);
+    }
+    if (request.type === 'vault.unlock') {
+      locked = false;
+      return { type: 'vault.status', state: 'unlocked', counts: null, language: 'en' };
+    }
+    return { type: 'ok' };
+  });
+  await expect.poll(() => byTestId('unlock-passphrase')).not.toBeNull();
+  await userEvent.fill(byTestId('unlock-passphrase') as HTMLInputElement, 'a long passphrase');
+  await userEvent.click(byTestId('unlock')!);
+  await expect.poll(() => document.activeElement).toBe(byTestId('consent-company'));
+});

@@ -6,7 +6,7 @@
 import { tick } from 'svelte';
 import { expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { t, type Locale } from '../../../protocol/i18n';
+import { localeTags, t, type Locale } from '../../../protocol/i18n';
 import type { Response } from '../../messages';
 import { hostComponents } from '../component-host.fixture';
 import OffersView from './OffersView.svelte';
@@ -73,7 +73,11 @@ it.each(['de', 'en'] as const)(
     await userEvent.keyboard('{Enter}');
     await tick();
     expect(tab.getAttribute('aria-pressed')).toBe('true');
-    const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    // The project's tags: British English, day first and a 24-hour clock (not Intl's US 'en').
+    const date = new Intl.DateTimeFormat(localeTags[locale], {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    });
     const shown = [...host.target.querySelectorAll('[data-testid="rejected-reward"]')];
     expect(shown.map((li) => li.textContent!.trim())).toEqual(
       rejected.map((r) =>

@@ -343,10 +343,10 @@ describe('rewards', () => {
     [
       'en',
       [
-        'Status reward: Gold member (valid until Mar 1, 2041) · received Nov 2, 2040',
-        '120 points: Thank you for your purchase · received Nov 1, 2040',
-        '10 % discount: On running shoes (expired on Oct 1, 2040) · received Oct 31, 2040',
-        'Access to tools: <b>x</b> · received Oct 30, 2040',
+        'Status reward: Gold member (valid until 1 Mar 2041) · received 2 Nov 2040',
+        '120 points: Thank you for your purchase · received 1 Nov 2040',
+        '10% discount: On running shoes (expired on 1 Oct 2040) · received 31 Oct 2040',
+        'Access to tools: <b>x</b> · received 30 Oct 2040',
       ],
       'and 3 more',
     ],
@@ -551,8 +551,8 @@ describe('only what the Assistant verified counts', () => {
         locale: 'en',
         sentence:
           '3 disclosures from this company did not verify and are not shown: The key that signed this message is not known.',
-        dates: 'Dates the disclosures give (not verified): Nov 1 – 3, 2026',
-        listed: ['Nov 3, 2026', 'Nov 2, 2026', 'Nov 1, 2026'],
+        dates: 'Dates the disclosures give (not verified): 1 – 3 Nov 2026',
+        listed: ['3 Nov 2026', '2 Nov 2026', '1 Nov 2026'],
       },
       {
         locale: 'de',
@@ -638,7 +638,7 @@ describe('only what the Assistant verified counts', () => {
         locale: 'en',
         sentence:
           'A disclosure did not verify and is not shown: The key that signed this message is not known.',
-        date: 'Date the disclosure gives (not verified): Nov 2, 2026',
+        date: 'Date the disclosure gives (not verified): 2 Nov 2026',
       },
       {
         locale: 'de',
@@ -741,7 +741,7 @@ describe('only what the Assistant verified counts', () => {
   it.each([
     {
       locale: 'en' as const,
-      text: 'Erasure: the company confirms it erased on Nov 2, 2026: Address and contact details. The answer says nothing about these data categories you asked to have erased: Health data. You may complain about it to the regulator. Kept: Purchase history. The company’s reason: Tax law',
+      text: 'Erasure: the company confirms it erased on 2 Nov 2026: Address and contact details. The answer says nothing about these data categories you asked to have erased: Health data. You may complain about it to the regulator. Kept: Purchase history. The company’s reason: Tax law',
     },
     {
       locale: 'de' as const,
@@ -923,4 +923,44 @@ describe('messages the customer’s key did not sign', () => {
     await show('en');
     expect(details()).toBeNull();
   });
+});
+
+it('after "Revoke everything" and Refresh no longer says the company has not confirmed', async () => {
+  await userEvent.click(byTestId('revoke-all')!);
+  await userEvent.click(byTestId('revoke-confirm')!);
+  release();
+  await expect
+    .poll(notice)
+    .toBe(t('en', 'extension.relationships.revoked', { company: 'Laufhaus GmbH' }));
+  await userEvent.click(byTestId('relationships-refresh')!);
+  await expect.poll(notice).toBe('');
+});
+
+it.each([
+  ['de', '', 'extension.input.missing'],
+  ['en', '   ', 'extension.input.missing'],
+  ['en', 'Haupt\u0007straße 1', 'extension.input.controlCharacters'],
+  ['de', 'Hauptstraße\u202e 1', 'extension.input.controlCharacters'],
+] as const)(
+  'in %s refuses the correction "%s" beside its field, and sends nothing',
+  async (locale, typed, rule) => {
+    await show(locale);
+    await userEvent.fill(byTestId('correct-value')!, typed);
+    await userEvent.click(byTestId('correct-send')!);
+    await expect
+      .poll(() => byTestId('correct-value-error')?.textContent?.trim())
+      .toBe(t(locale, rule, { field: t(locale, 'extension.relationships.correct.value') }));
+    expect(sent.filter((r) => r.type === 'relationships.correct')).toEqual([]);
+    expect(document.activeElement).toBe(byTestId('correct-value'));
+  },
+);
+
+it.each([
+  ['en', /^\d{1,2} May 2033$/],
+  ['de', /^\d{2}\.05\.2033$/],
+] as const)('writes dates in %s as the clearinghouse does (day first)', async (locale, date) => {
+  await show(locale);
+  const text = byTestId('grant')!.textContent!;
+  const until = /(\d{1,2} May 2033|\d{2}\.05\.2033|May \d{1,2}, 2033)/.exec(text)?.[1];
+  expect(until).toMatch(date);
 });

@@ -3,8 +3,9 @@
  * refused beside the field with a sentence in the customer's language, and nothing is sent;
  * https, and http on loopback (the demo and the tests), are saved.
  */
-import { beforeEach, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import { defaultSettings } from '../../core/settings';
 import { hostComponents } from '../component-host.fixture';
@@ -100,4 +101,87 @@ it('clears the note of a replaced address when the owner saves an address', asyn
       ),
     )
     .toEqual([null]);
+});
+
+it.each([
+  ['en', ''],
+  ['de', '0'],
+  ['en', '-5'],
+  ['de', '99999'],
+  ['en', '2.5'],
+] as const)(
+  'in %s refuses "%s" auto-lock minutes beside the field with the range, and sends nothing',
+  async (locale, typed) => {
+    host.mount(SettingsView, {
+      locale,
+      send,
+      settings: defaultSettings('http://localhost:3000'),
+      onChange: () => {},
+      onWiped: () => {},
+    });
+    await userEvent.fill(byTestId('auto-lock') as HTMLInputElement, typed);
+    await userEvent.click(byTestId('save-settings')!);
+    await expect
+      .poll(() => byTestId('auto-lock-error')?.textContent?.trim())
+      .toBe(
+        t(locale, 'extension.input.wholeNumber', {
+          field: t(locale, 'extension.settings.autoLock'),
+          min: '1',
+          max: locale === 'de' ? '1.440' : '1,440',
+        }),
+      );
+    expect(sent).toEqual([]);
+    expect(document.activeElement).toBe(byTestId('auto-lock'));
+    expect((byTestId('auto-lock') as HTMLInputElement).value).toBe(typed);
+  },
+);
+
+describe('changing the passphrase', () => {
+  /** Settings are saved; the passphrase change answers `changeAnswer` (an error is thrown). */
+  let changeAnswer: unknown;
+  const changing = (async (request: { type: string; settings?: unknown }) => {
+    if (request.type === 'problems.list') return { type: 'problems', problems: [] };
+    if (request.type === 'settings.set') return { type: 'settings', settings: request.settings };
+    if (changeAnswer instanceof Error) throw changeAnswer;
+    return changeAnswer;
+  }) as never;
+
+  async function changeTo(next: string) {
+    await userEvent.fill(byTestId('current-passphrase') as HTMLInputElement, 'the old passphrase');
+    await userEvent.fill(byTestId('next-passphrase') as HTMLInputElement, next);
+    await userEvent.click(byTestId('change-passphrase')!);
+  }
+
+  it.each(['de', 'en'] as const)(
+    'in %s a failure replaces the earlier "Saved." and takes the focus; a success then does',
+    async (locale) => {
+      host.mount(SettingsView, {
+        locale,
+        send: changing,
+        settings: defaultSettings('http://localhost:3000'),
+        onChange: () => {},
+        onWiped: () => {},
+      });
+      await userEvent.click(byTestId('save-settings')!);
+      await expect
+        .poll(() => byTestId('settings-status')!.textContent!.trim())
+        .toBe(t(locale, 'extension.dashboard.saved'));
+
+      changeAnswer = new ProtocolError('ERR_VAULT_PASSPHRASE_WEAK', 'too weak');
+      await changeTo('short');
+      await expect
+        .poll(() => byTestId('settings-error')?.textContent?.trim())
+        .toBe(t(locale, 'errors.ERR_VAULT_PASSPHRASE_WEAK'));
+      expect(byTestId('settings-status')!.textContent!.trim()).toBe('');
+      expect(document.activeElement).toBe(byTestId('settings-error'));
+
+      changeAnswer = { type: 'ok' };
+      await changeTo('a much longer passphrase now');
+      await expect
+        .poll(() => byTestId('settings-status')!.textContent!.trim())
+        .toBe(t(locale, 'extension.settings.passphraseChanged'));
+      expect(byTestId('settings-error')).toBeNull();
+      expect(document.activeElement).toBe(byTestId('settings-status'));
+    },
+  );
 });

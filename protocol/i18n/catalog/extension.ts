@@ -72,6 +72,36 @@ export const extension = {
     de: 'Der Assistent kennt diesen Fehler nicht.',
     en: 'The Assistant does not recognise this error.',
   },
+  // A field checked before anything is sent (extension/ui/input-rules): the field by its label,
+  // and what it allows, read from the schema the background parses it with.
+  'extension.input.wholeNumber': {
+    de: 'Geben Sie bei „{field}“ eine ganze Zahl von {min} bis {max} ein.',
+    en: 'Enter a whole number from {min} to {max} in “{field}”.',
+  },
+  'extension.input.missing': {
+    de: '„{field}“ ist leer. Bitte füllen Sie das Feld aus.',
+    en: '“{field}” is empty. Please fill it in.',
+  },
+  'extension.input.tooLong': {
+    de: '„{field}“ ist zu lang: höchstens {max} Zeichen.',
+    en: '“{field}” is too long: at most {max} characters.',
+  },
+  'extension.input.controlCharacters': {
+    de: '„{field}“ enthält unsichtbare Steuer- oder Textrichtungszeichen. Bitte entfernen Sie sie; tippen Sie den Text am besten neu, statt ihn einzufügen.',
+    en: '“{field}” contains invisible control or text-direction characters. Please remove them; it is best to type the text again rather than paste it.',
+  },
+  'extension.input.companyId': {
+    de: '„{field}“ muss eine Unternehmens-ID sein: co_ und 43 Buchstaben, Ziffern, - oder _, wie sie die Seite des Unternehmens bei der Clearingstelle zeigt.',
+    en: '“{field}” must be a company id: co_ followed by 43 letters, digits, - or _, as the company’s page at the clearinghouse shows it.',
+  },
+  'extension.input.timeZone': {
+    de: '„{field}“ muss eine Zeitzone wie Europe/Berlin oder America/New_York sein.',
+    en: '“{field}” must be a time zone such as Europe/Berlin or America/New_York.',
+  },
+  'extension.input.category': {
+    de: '„{field}“ darf nur Kleinbuchstaben a–z, Ziffern und _ enthalten, in bis zu vier durch / getrennten Teilen (z. B. reisen/bahn).',
+    en: '“{field}” may contain only lower-case letters a–z, digits and _, in up to four parts separated by / (e.g. travel/rail).',
+  },
   'extension.dashboard.title': {
     de: 'Assistent – Übersicht',
     en: 'Assistant – dashboard',
@@ -243,7 +273,7 @@ export const extension = {
   },
   'extension.profile.serendipity': {
     de: 'Anteil überraschender Angebote: {percent} %',
-    en: 'Share of surprising offers: {percent} %',
+    en: 'Share of surprising offers: {percent}%',
   },
   'extension.profile.channels': {
     de: 'Erlaubte Kanäle',
@@ -321,6 +351,10 @@ export const extension = {
     de: 'je Unternehmen',
     en: 'per company',
   },
+  'extension.profile.quietInvalid': {
+    de: 'Jede Ruhezeit braucht mindestens einen Tag und eine Anfangs- und eine Endzeit, die sich unterscheiden.',
+    en: 'Each quiet-hours window needs at least one day, and a start and an end time that differ.',
+  },
   'extension.profile.interests': {
     de: 'Interessen',
     en: 'Interests',
@@ -392,6 +426,10 @@ export const extension = {
   'extension.blacklist.since': {
     de: 'seit {date}',
     en: 'since {date}',
+  },
+  'extension.blacklist.removed': {
+    de: 'Von Ihrer Sperrliste entfernt: {name}.',
+    en: 'Removed from your blacklist: {name}.',
   },
   'extension.blacklist.duplicate': {
     de: 'Das steht schon auf Ihrer Sperrliste.',
@@ -700,6 +738,15 @@ export const extension = {
     de: 'Wiederherstellen',
     en: 'Restore',
   },
+  'extension.backup.noFile': {
+    de: 'Wählen Sie zuerst eine Sicherungsdatei.',
+    en: 'Choose a backup file first.',
+  },
+  // A vault is there and the box to replace it is not ticked: nothing was read or changed.
+  'extension.backup.replaceNeeded': {
+    de: 'Auf diesem Gerät gibt es schon einen Tresor. Um die Sicherung an seiner Stelle wiederherzustellen, kreuzen Sie „{replace}“ an. Es wurde nichts verändert.',
+    en: 'There is a vault on this device already. To restore the backup in its place, tick “{replace}”. Nothing was changed.',
+  },
   'extension.backup.restored': {
     de: 'Die Sicherung wurde wiederhergestellt.',
     en: 'The backup was restored.',
@@ -823,6 +870,15 @@ export const extension = {
     en: 'Granted. The receipt follows; the Assistant checks it when it arrives.',
   },
   'extension.consent.refused': { de: 'Abgelehnt.', en: 'Refused.' },
+  'extension.consent.refusedUntil': {
+    de: 'Abgelehnt. Sie werden nicht vor dem {date} wieder gefragt.',
+    en: 'Refused. You will not be asked again before {date}.',
+  },
+  // "Refuse, ask me later" with its days left empty: nothing is refused (it was a plain refusal).
+  'extension.consent.askAgainMissing': {
+    de: 'Geben Sie die Zahl der Tage ein, nach denen Sie wieder gefragt werden möchten: eine ganze Zahl von {min} bis {max}. Es wurde nichts abgelehnt.',
+    en: 'Enter the number of days after which you may be asked again: a whole number from {min} to {max}. Nothing was refused.',
+  },
   'extension.consent.close': { de: 'Fenster schließen', en: 'Close window' },
   // The customer's own checks declined a page's request: the company learns only "cancelled".
   'extension.consent.declined.blacklisted': {

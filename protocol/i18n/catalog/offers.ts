@@ -285,7 +285,7 @@ export const offers = {
     en: { one: '{count} point', other: '{count} points' },
   },
   'extension.relationships.reward.bonus_points.noAmount': { de: 'Punkte', en: 'Points' },
-  'extension.relationships.reward.discount': { de: '{amount} % Rabatt', en: '{amount} % discount' },
+  'extension.relationships.reward.discount': { de: '{amount} % Rabatt', en: '{amount}% discount' },
   'extension.relationships.reward.discount.noAmount': { de: 'Rabatt', en: 'Discount' },
   'extension.relationships.reward.status': { de: 'Status-Prämie', en: 'Status reward' },
   'extension.relationships.reward.tool_access': {

@@ -1,0 +1,131 @@
+/**
+ * The profile form in a real Chromium: Enter in an add-field adds its item instead of saving the
+ * profile, and a field the background would refuse (a time zone, a category, a company id, a
+ * cap) is named beside it in the customer's language, with what it allows, before anything is
+ * sent: what was typed stays, the focus goes to the field, and nothing of the profile is saved.
+ */
+import { beforeEach, expect, it } from 'vitest';
+import { userEvent } from 'vitest/browser';
+import { t } from '../../../protocol/i18n';
+import { defaultProfile, type Profile } from '../../../protocol/profile';
+import { hostComponents } from '../component-host.fixture';
+import ProfileView from './ProfileView.svelte';
+
+const host = hostComponents();
+const { byTestId } = host;
+const company = `co_${'A'.repeat(42)}A`;
+
+/** The profiles sent to be saved. */
+let saved: Profile[];
+
+beforeEach(() => {
+  saved = [];
+});
+
+async function showProfile(locale: 'de' | 'en') {
+  const send = (async (request: { type: string; profile?: Profile }) => {
+    if (request.type === 'profile.set') saved.push(request.profile!);
+    return { type: 'profile', profile: request.profile ?? defaultProfile(locale, 'Europe/Berlin') };
+  }) as never;
+  host.mount(ProfileView, { locale, send });
+  await expect.poll(() => byTestId('profile-form')).not.toBeNull();
+}
+
+/** The sentence shown beside `field`. */
+const said = (field: string) => byTestId(`${field}-error`)?.textContent?.trim();
+
+it('adds a category and a company with Enter in their fields, without saving the profile', async () => {
+  await showProfile('en');
+  await userEvent.type(byTestId('new-category')!, 'travel/rail{Enter}');
+  await userEvent.type(byTestId('new-company')!, `${company}{Enter}`);
+  await expect.poll(() => host.target.textContent).toContain('travel/rail');
+  expect(host.target.textContent).toContain(company);
+  expect((byTestId('new-category') as HTMLInputElement).value).toBe('');
+  expect(saved).toEqual([]);
+  await userEvent.click(byTestId('save-profile')!);
+  await expect.poll(() => saved.length).toBe(1);
+  expect(saved[0]!.interests).toEqual([{ category: 'travel/rail', weight: 0.5 }]);
+  expect(saved[0]!.companies.map((c) => c.company)).toEqual([company]);
+});
+
+it.each([
+  [
+    'de',
+    'new-category',
+    'Reisen/Bahn 🙂',
+    'extension.input.category',
+    'extension.profile.category',
+  ],
+  [
+    'en',
+    'new-category',
+    'Travel/Rail 🙂',
+    'extension.input.category',
+    'extension.profile.category',
+  ],
+  [
+    'de',
+    'new-company',
+    'Laufhaus GmbH',
+    'extension.input.companyId',
+    'extension.profile.companyId',
+  ],
+  ['en', 'new-company', 'co_short', 'extension.input.companyId', 'extension.profile.companyId'],
+] as const)(
+  'in %s, Enter in %s with "%s" says what the field allows and adds nothing',
+  async (locale, field, typed, rule, label) => {
+    await showProfile(locale);
+    await userEvent.fill(byTestId(field) as HTMLInputElement, typed);
+    await userEvent.keyboard('{Enter}');
+    await expect.poll(() => said(field)).toBe(t(locale, rule, { field: t(locale, label) }));
+    expect((byTestId(field) as HTMLInputElement).value).toBe(typed);
+    expect(document.activeElement).toBe(byTestId(field));
+    expect(byTestId(field)!.getAttribute('aria-invalid')).toBe('true');
+    expect(saved).toEqual([]);
+  },
+);
+
+it.each([
+  ['de', 'Mars/Phobos', 'extension.input.timeZone'],
+  ['en', 'Mars/Phobos', 'extension.input.timeZone'],
+  ['en', '', 'extension.input.missing'],
+] as const)(
+  'in %s refuses the time zone "%s" beside the field and saves nothing',
+  async (locale, typed, rule) => {
+    await showProfile(locale);
+    await userEvent.fill(byTestId('time-zone') as HTMLInputElement, typed);
+    await userEvent.click(byTestId('save-profile')!);
+    await expect
+      .poll(() => said('tz'))
+      .toBe(t(locale, rule, { field: t(locale, 'extension.profile.timeZone') }));
+    expect(document.activeElement).toBe(byTestId('time-zone'));
+    expect(saved).toEqual([]);
+  },
+);
+
+it.each([
+  ['de', '2.5', '1.000'],
+  ['en', '-1', '1,000'],
+] as const)('in %s refuses a weekly cap of %s with its range', async (locale, typed, max) => {
+  await showProfile(locale);
+  await userEvent.fill(byTestId('cap-overall') as HTMLInputElement, typed);
+  await userEvent.click(byTestId('save-profile')!);
+  await expect
+    .poll(() => said('cap-overall'))
+    .toBe(
+      t(locale, 'extension.input.wholeNumber', {
+        field: `${t(locale, 'extension.profile.caps')}: ${t(locale, 'extension.profile.capOverall')}`,
+        min: '0',
+        max,
+      }),
+    );
+  expect(saved).toEqual([]);
+});
+
+it.each([
+  ['en', 'Share of surprising offers: 10%'],
+  ['de', 'Anteil überraschender Angebote: 10 %'],
+] as const)('writes the share of surprising offers in %s as "%s"', async (locale, said) => {
+  await showProfile(locale);
+  expect(host.target.querySelector('label[for="serendipity"]')!.textContent!.trim()).toBe(said);
+});

@@ -1,0 +1,51 @@
+/**
+ * The checks the Assistant's forms make before sending: the bounds read from the background's
+ * schemas, and a sentence per rule that names the field, in German and English.
+ */
+import * as v from 'valibot';
+import { describe, expect, it } from 'vitest';
+import { t } from '../../protocol/i18n';
+import { text } from '../../protocol/messages/primitives';
+import { consentChoice } from '../core/wallet';
+import { rangeOf, textProblem, wholeNumberProblem } from './input-rules';
+
+describe('rangeOf', () => {
+  it('reads the bounds of a number schema, through nullable', () => {
+    expect(rangeOf(consentChoice.options[1].entries.askAgainAfterDays)).toEqual({
+      min: 1,
+      max: 3650,
+    });
+  });
+
+  it('throws for a schema that bounds no range', () => {
+    expect(() => rangeOf(v.number())).toThrow();
+  });
+});
+
+describe('wholeNumberProblem', () => {
+  const range = { min: 1, max: 1440 };
+  it.each([null, 0, -5, 99999, 2.5, Number.NaN])('refuses %s', (value) => {
+    expect(wholeNumberProblem('de', 'Minuten', value, range)).toBe(
+      t('de', 'extension.input.wholeNumber', { field: 'Minuten', min: '1', max: '1.440' }),
+    );
+  });
+  it.each([1, 15, 1440])('takes %s', (value) => {
+    expect(wholeNumberProblem('en', 'Minutes', value, range)).toBeNull();
+  });
+});
+
+describe('textProblem', () => {
+  it.each([
+    ['', 'extension.input.missing'],
+    [' \t ', 'extension.input.missing'],
+    ['Acme\u202e', 'extension.input.controlCharacters'],
+    ['Acme\u0000', 'extension.input.controlCharacters'],
+  ] as const)('says of %j: %s', (value, key) => {
+    expect(textProblem('en', 'Brand', value, text(100))).toBe(t('en', key, { field: 'Brand' }));
+  });
+  it('says how long it may be', () => {
+    expect(textProblem('en', 'Note', 'x'.repeat(1001), text(1000))).toBe(
+      t('en', 'extension.input.tooLong', { field: 'Note', max: '1,000' }),
+    );
+  });
+});
