@@ -22,8 +22,10 @@ const text = {
       refused: 'Schade – wir fragen nicht weiter.',
       cancelled: 'Sie haben die Anfrage geschlossen.',
       error: 'Ihr Assistent hat die Anfrage nicht angenommen.',
-      'no-assistant': 'Kein Assistent gefunden. Über den Link können Sie ihn installieren.',
+      'no-assistant':
+        'Kein Assistent gefunden. Wie Sie ihn installieren, erklärt die Clearingstelle:',
     },
+    install: 'So installieren Sie den Assistenten',
   },
   en: {
     title: 'Laufhaus – running shoes for every path',
@@ -40,8 +42,9 @@ const text = {
       refused: 'Understood – we will not ask again.',
       cancelled: 'You closed the request.',
       error: 'Your Assistant did not accept the request.',
-      'no-assistant': 'No Assistant found. The link lets you install one.',
+      'no-assistant': 'No Assistant found. The clearinghouse explains how to install one:',
     },
+    install: 'How to install the Assistant',
   },
 } as const;
 
@@ -83,6 +86,8 @@ export function pickLocale(url: URL, acceptLanguage: string | undefined): SiteLo
  * `/connect.js` at work (docs/company-integration.md "Connect from your page"): the script is
  * loaded from the clearinghouse that issued the link, and turns every element with
  * `data-grant-request` into a button that hands the request to the customer's Assistant.
+ * Without an Assistant the page says so and shows a link to the clearinghouse's instructions
+ * for installing one (its home page, section `#install`).
  *
  * @example
  * ```ts
@@ -93,12 +98,14 @@ export function shopPage(locale: SiteLocale, requestLink: string | undefined): s
   const t = text[locale];
   const other: SiteLocale = locale === 'de' ? 'en' : 'de';
   const connectScript = requestLink === undefined ? '' : new URL('/connect.js', requestLink).href;
+  const installLink = requestLink === undefined ? '' : new URL('/#install', requestLink).href;
   const connect =
     requestLink === undefined
       ? `<p>${escapeHtml(t.pending)}</p>`
       : `<p><a class="connect" id="connect" href="${escapeHtml(requestLink)}" data-grant-request="${escapeHtml(requestLink)}">${escapeHtml(t.connect)}</a></p>
       <p id="connect-help">${escapeHtml(t.connectHelp)}</p>
       <p id="connect-outcome" role="status" aria-live="polite"></p>
+      <p id="connect-install" hidden><a href="${escapeHtml(installLink)}">${escapeHtml(t.install)}</a></p>
       <script src="${escapeHtml(connectScript)}" defer></script>
       <script>
         // The outcome of the request, in the page's language (connect.js sets data-connect-outcome).
@@ -107,6 +114,8 @@ export function shopPage(locale: SiteLocale, requestLink: string | undefined): s
           const status = document.getElementById('connect-outcome');
           status.dataset.outcome = event.detail.outcome;
           status.textContent = outcomeText[event.detail.outcome] ?? '';
+          // The sentence without an Assistant points to this link.
+          document.getElementById('connect-install').hidden = event.detail.outcome !== 'no-assistant';
         });
       </script>`;
   return `<!doctype html>

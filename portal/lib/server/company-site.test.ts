@@ -95,6 +95,31 @@ describe('the reference company site', () => {
     expect(en).toContain('<html lang="en">');
   });
 
+  it('links where to get an Assistant when none answers, as its sentence says, in German and English', async () => {
+    // Failed before: "The link lets you install one." with no such link (the button still
+    // pointed to the grant request).
+    const install = `<a href="${world.origin}/#install">`;
+    for (const [query, sentence, link] of [
+      [
+        '',
+        'Kein Assistent gefunden. Wie Sie ihn installieren, erklärt die Clearingstelle:',
+        'So installieren Sie den Assistenten',
+      ],
+      [
+        '?lang=en',
+        'No Assistant found. The clearinghouse explains how to install one:',
+        'How to install the Assistant',
+      ],
+    ]) {
+      const page = await (
+        await fetch(`${site.origin}/${query}`, { headers: { 'accept-language': 'de-DE' } })
+      ).text();
+      expect(page).toContain(`<p id="connect-install" hidden>${install}${link}</a></p>`);
+      expect(page).toContain(JSON.stringify(sentence));
+      expect(page).toContain("getElementById('connect-install').hidden");
+    }
+  });
+
   it("acknowledges a test Assistant's revocation within three feed polls", async () => {
     const { revocation, pseudonym } = await grantAndRevoke();
     for (let poll = 0; poll < 3 && !site.acknowledged.includes(revocation); poll++)

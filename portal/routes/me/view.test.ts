@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerViewItem } from '$protocol/connect';
+import { t } from '$protocol/i18n';
 import {
   arrange,
   categoriesOf,
   correctableCategories,
+  dataRequestState,
   dayCache,
   exportJson,
   openMatters,
   refreshing,
   summarise,
   textCache,
+  type DataRequestView,
   type MeView,
 } from './view';
 
@@ -224,5 +227,55 @@ describe('refreshing', () => {
     { kind: 'error', code: 'ERR_BRIDGE_CANCELLED' },
   ])('waits as "loading" from %o', (view) => {
     expect(refreshing(view)).toEqual({ kind: 'loading' });
+  });
+});
+
+describe('dataRequestState', () => {
+  const request = (fields: Partial<DataRequestView>): DataRequestView => ({
+    sha256: hash('r'),
+    type: 'access',
+    at: 1_700_000_000,
+    deadline: 1_702_592_000_000,
+    answered: true,
+    overdue: false,
+    ...fields,
+  });
+  const reason = { de: 'Keine Identität nachgewiesen.', en: 'No proof of identity.' };
+
+  it.each([
+    [{ answered: false }, 'open'],
+    [{ answered: false, overdue: true }, 'overdue'],
+    [{ answer: { outcome: 'disclosure', reason: null } }, 'disclosure'],
+    [{ type: 'erasure', answer: { outcome: 'erased', reason: null } }, 'erased'],
+    // An answer whose outcome the Assistant did not hand on can only say "answered".
+    [{}, 'answered'],
+    [{ answer: null }, 'answered'],
+  ] as const)('reads %o as %s', (fields, state) => {
+    expect(dataRequestState(request(fields))).toEqual({ state, reason: null });
+  });
+
+  it('says a refused access request was refused, with the company\'s reason (failed before: "access answered")', () => {
+    const shown = dataRequestState(request({ answer: { outcome: 'refused', reason } }));
+    expect(shown).toEqual({ state: 'refused', reason });
+    expect(
+      t('en', 'portal.me.request.refused', { type: t('en', 'portal.me.request.access') }),
+    ).toBe('Access: refused');
+    expect(
+      t('de', 'portal.me.request.refused', { type: t('de', 'portal.me.request.access') }),
+    ).toBe('Auskunft: abgelehnt');
+    expect(t('en', 'portal.me.request.reason', { reason: reason.en })).toBe(
+      'The company’s reason: No proof of identity.',
+    );
+  });
+
+  it('keeps the reason for data an erasure kept, and none for a disclosure', () => {
+    const kept = { outcome: 'erased', reason } as const;
+    expect(dataRequestState(request({ type: 'erasure', answer: kept }))).toEqual({
+      state: 'erased',
+      reason,
+    });
+    expect(
+      dataRequestState(request({ answer: { outcome: 'disclosure', reason } })).reason,
+    ).toBeNull();
   });
 });

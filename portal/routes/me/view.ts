@@ -111,6 +111,49 @@ export function openMatters(item: CustomerViewItem): number {
   );
 }
 
+/**
+ * How a company answered a data request, as the Assistant opened and verified it
+ * (extension/core/disclosures.ts `verifiedAnswer`): with a disclosure, an erasure, or a refusal.
+ * `reason` is the company's, in both languages: why it refused, or, for an erasure, why it kept
+ * some of the data; null when it gave none.
+ */
+export interface DataRequestAnswer {
+  readonly outcome: 'disclosure' | 'erased' | 'refused';
+  readonly reason: { readonly de: string; readonly en: string } | null;
+}
+
+/**
+ * A data request as the page reads it. `answer` is the verified answer's outcome; the bridge's
+ * view (protocol/connect `CustomerViewItem`) does not carry it yet, so `answered` alone can only
+ * say "answered" (absent or null: no outcome handed on).
+ */
+export type DataRequestView = CustomerViewItem['dataRequests'][number] & {
+  readonly answer?: DataRequestAnswer | null;
+};
+
+/** What the line of a data request says: still open, overdue, or how the company answered. */
+export type DataRequestState = 'open' | 'overdue' | 'answered' | DataRequestAnswer['outcome'];
+
+/**
+ * The state of a data request for its line on the page, with the company's reason where the
+ * answer has one: a refused access request reads "refused", as in the Assistant, not "answered".
+ *
+ * @example
+ * ```ts
+ * dataRequestState({ ...request, answered: true, answer: { outcome: 'refused', reason } });
+ * // { state: 'refused', reason }
+ * ```
+ */
+export function dataRequestState(request: DataRequestView): {
+  state: DataRequestState;
+  reason: DataRequestAnswer['reason'];
+} {
+  if (!request.answered) return { state: request.overdue ? 'overdue' : 'open', reason: null };
+  const answer = request.answer ?? null;
+  if (answer === null) return { state: 'answered', reason: null };
+  return { state: answer.outcome, reason: answer.outcome === 'disclosure' ? null : answer.reason };
+}
+
 /** The latest `until` of the active grants (seconds), or null. */
 export function latestUntil(item: CustomerViewItem): number | null {
   let best: number | null = null;

@@ -131,6 +131,20 @@ describe('the dashboard', () => {
     expect(html('de', listPage(1, 3, null))).not.toContain('open-complaints-pager');
     expect(html('de', listPage(1, 3, null))).toContain('href="?riskPage=3#risk" rel="next"');
   });
+
+  it.each(['de', 'en'] as const)(
+    'says in %s what each empty boycott table would list (failed before: both "No boycotts.")',
+    (locale) => {
+      const body = html(locale, listPage(1, 3, null));
+      const empty = (testid: string) =>
+        body.match(new RegExp(`<p class="empty[^"]*" data-testid="${testid}">(.*?)</p>`, 's'))?.[1];
+      const byReason = t(locale, 'portal.regulator.boycotts.byReason.none');
+      const byCompany = t(locale, 'portal.regulator.boycotts.byCompany.none');
+      expect(empty('boycotts-by-reason')).toBe(byReason);
+      expect(empty('boycotts-by-company')).toBe(byCompany);
+      expect(byReason).not.toBe(byCompany);
+    },
+  );
 });
 
 describe("a company's page", () => {

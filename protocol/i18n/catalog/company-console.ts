@@ -776,6 +776,11 @@ export const companyConsole = {
   'portal.console.staff.title': { de: 'Mitarbeitende', en: 'Staff' },
   'portal.console.staff.name': { de: 'Name', en: 'Name' },
   'portal.console.staff.invite': { de: 'Einladen', en: 'Invite' },
+  // The invitation form's name field: optional, as on the regulator's people page.
+  'portal.console.staff.inviteName': {
+    de: 'Name der eingeladenen Person (freiwillig; sonst gibt sie ihn selbst an)',
+    en: 'Name of the person invited (optional; otherwise they give it themselves)',
+  },
   'portal.console.staff.link': {
     de: 'Einmaliger Link (24 Stunden gültig):',
     en: 'One-time link (valid for 24 hours):',

@@ -399,7 +399,15 @@ export const consoles = {
   },
   'portal.regulator.boycotts.byReason': { de: 'Nach Grund', en: 'By reason' },
   'portal.regulator.boycotts.byCompany': { de: 'Nach Unternehmen', en: 'By company' },
-  'portal.regulator.boycotts.none': { de: 'Keine Boykotte.', en: 'No boycotts.' },
+  // Each empty table says what it would list (both once said only "No boycotts.").
+  'portal.regulator.boycotts.byReason.none': {
+    de: 'Noch kein Boykottsignal: Hier stünde, aus welchen Gründen Menschen Unternehmen auf ihre Sperrliste setzen.',
+    en: 'No boycott signals yet: this would list the reasons people give for putting companies on their blacklist.',
+  },
+  'portal.regulator.boycotts.byCompany.none': {
+    de: 'Noch kein Unternehmen boykottiert: Hier stünden die Unternehmen mit den meisten boykottierenden Pseudonymen.',
+    en: 'No company boycotted yet: this would list the companies with the most boycotting pseudonyms.',
+  },
   'portal.regulator.relay': { de: 'Abgewiesene Zustellversuche', en: 'Refused relay attempts' },
   'portal.regulator.relay.total': {
     de: {

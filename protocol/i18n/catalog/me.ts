@@ -25,8 +25,8 @@ export const me = {
     en: 'This page shows only what your Assistant hands it: your keys and your data stay on your device. No Assistant answered in this browser.',
   },
   'portal.me.noAssistant.step1': {
-    de: 'Installieren Sie die Erweiterung „Consent Assistant“ für Chromium oder Firefox (nach `npm start` im Ordner {path}, als entpackte Erweiterung laden).',
-    en: 'Install the “Consent Assistant” extension for Chromium or Firefox (after `npm start` it is in the folder {path}; load it as an unpacked extension).',
+    de: 'Installieren Sie die Erweiterung „Einwilligungs-Assistent“ für Chromium oder Firefox: Nach dem Befehl „npm start“ liegt sie im Ordner {path}; laden Sie sie von dort als entpackte Erweiterung.',
+    en: 'Install the “Consent Assistant” extension for Chromium or Firefox: after the command “npm start” it is in the folder {path}; load it from there as an unpacked extension.',
   },
   'portal.me.noAssistant.step2': {
     de: 'Legen Sie im Assistenten Ihre Passphrase fest und notieren Sie die 24 Wörter zur Wiederherstellung.',
@@ -189,6 +189,25 @@ export const me = {
     en: '{type} requested, {date} deadline passed',
   },
   'portal.me.request.answered': { de: '{type} beantwortet', en: '{type} answered' },
+  // What the company answered, as the Assistant verified it (the Assistant's own words:
+  // extension.relationships.answer.*); `answered` stays for an answer whose outcome it did not hand on.
+  'portal.me.request.disclosure': {
+    de: '{type}: beantwortet mit einer Auskunft',
+    en: '{type}: answered with a disclosure',
+  },
+  'portal.me.request.erased': {
+    de: '{type}: Das Unternehmen bestätigt die Löschung.',
+    en: '{type}: the company confirms the erasure.',
+  },
+  'portal.me.request.refused': { de: '{type}: abgelehnt', en: '{type}: refused' },
+  'portal.me.request.reason': {
+    de: 'Begründung des Unternehmens: {reason}',
+    en: 'The company’s reason: {reason}',
+  },
+  'portal.me.request.retained': {
+    de: 'Teilweise aufbewahrt. Begründung des Unternehmens: {reason}',
+    en: 'Kept in part. The company’s reason: {reason}',
+  },
   'portal.me.nothingOpen': { de: 'Nichts offen', en: 'Nothing open' },
   'portal.me.action.revoke': { de: 'Widerrufen', en: 'Revoke' },
   'portal.me.action.access': { de: 'Auskunft verlangen', en: 'Request access' },

@@ -40,8 +40,8 @@ export const portal = {
   },
   'portal.home.install.title': { de: 'Den Assistenten installieren', en: 'Install the Assistant' },
   'portal.home.install.body': {
-    de: 'Der Assistent ist eine Browser-Erweiterung für Chromium und Firefox. Nach `npm start` liegt sie im Ordner {path}; laden Sie sie dort als entpackte Erweiterung.',
-    en: 'The Assistant is a browser extension for Chromium and Firefox. After `npm start` it is in the folder {path}; load it from there as an unpacked extension.',
+    de: 'Der Assistent ist eine Browser-Erweiterung für Chromium und Firefox. Nach dem Befehl „npm start“ liegt sie im Ordner {path}; laden Sie sie dort als entpackte Erweiterung.',
+    en: 'The Assistant is a browser extension for Chromium and Firefox. After the command “npm start” it is in the folder {path}; load it from there as an unpacked extension.',
   },
   'portal.footer.version': {
     de: 'Clearingstelle, Version {version}',
@@ -66,8 +66,8 @@ export const portal = {
   'portal.nav.privacy': { de: 'Datenschutz', en: 'Privacy notice' },
   'portal.nav.accessibility': { de: 'Barrierefreiheit', en: 'Accessibility' },
   'portal.home.install.step1': {
-    de: 'Bauen Sie die Erweiterung mit `npm run build` (oder starten Sie alles mit `npm start`).',
-    en: 'Build the extension with `npm run build` (or start everything with `npm start`).',
+    de: 'Bauen Sie die Erweiterung mit dem Befehl „npm run build“ (oder starten Sie alles mit „npm start“).',
+    en: 'Build the extension with the command “npm run build” (or start everything with “npm start”).',
   },
   'portal.home.install.step2': {
     de: 'Öffnen Sie in Chromium chrome://extensions, schalten Sie den Entwicklermodus ein und wählen Sie „Entpackte Erweiterung laden“ mit dem Ordner {path}.',
