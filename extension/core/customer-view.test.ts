@@ -161,6 +161,7 @@ describe('customerViewItem', () => {
         deadline: (iat + 30 * day) * 1000,
         answered: false,
         overdue: false,
+        answer: null,
       },
       {
         sha256: h('E'),
@@ -169,6 +170,13 @@ describe('customerViewItem', () => {
         deadline: (iat + 30 * day) * 1000,
         answered: true,
         overdue: false,
+        // Refused, with the company's reason: the page says so (it said "answered").
+        answer: {
+          outcome: 'refused',
+          reason: { de: 'Nein', en: 'No' },
+          erased: [],
+          erasedAt: null,
+        },
       },
     ]);
     expect(item.openRevocations).toBe(1);
@@ -192,6 +200,29 @@ describe('customerViewItem', () => {
     const after = customerViewItem(relationship(), { now: (iat + 31 * day) * 1000 });
     expect(after.revocations.map((r) => r.overdue)).toEqual([true, false]);
     expect(after.dataRequests.map((d) => d.overdue)).toEqual([true, false]);
+  });
+
+  it('hands on what an erasure erased, when, and why it kept the rest', () => {
+    const erased = {
+      state: 'opened',
+      sha256: h('F'),
+      requestSha256: h('E'),
+      outcome: 'erased',
+      disclosureSha256: null,
+      dataCategories: ['contact_details'],
+      erasedAt: iat + day,
+      retained: { dataCategories: ['payment'], reason: { de: 'Rechnungen', en: 'Invoices' } },
+      reason: null,
+    } as unknown as WalletRelationship['openedAnswers'][number];
+    const [, request] = customerViewItem(relationship({ openedAnswers: [erased] }), {
+      now: iat * 1000,
+    }).dataRequests;
+    expect(request!.answer).toEqual({
+      outcome: 'erased',
+      reason: { de: 'Rechnungen', en: 'Invoices' },
+      erased: ['contact_details'],
+      erasedAt: iat + day,
+    });
   });
 
   it('counts a request answered only by an answer it verified: one that did not verify, or is not opened yet, leaves it overdue', () => {

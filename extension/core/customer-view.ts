@@ -268,7 +268,8 @@ export function customerViewItem(
       const payload = payloadOf(d.jws);
       // Answered only by an answer the Assistant verified itself: one that did not verify (or
       // is not opened yet) leaves the request open, overdue past its deadline.
-      const answered = verifiedAnswer(d, r.openedAnswers ?? []) !== undefined;
+      const verified = verifiedAnswer(d, r.openedAnswers ?? []);
+      const answered = verified !== undefined;
       return {
         sha256: d.sha256,
         type: payload.type === 'erasure' ? 'erasure' : 'access',
@@ -276,6 +277,20 @@ export function customerViewItem(
         deadline: d.deadline,
         answered,
         overdue: !answered && context.now > d.deadline,
+        answer:
+          verified === undefined
+            ? null
+            : {
+                outcome: verified.outcome,
+                reason:
+                  verified.outcome === 'refused'
+                    ? verified.reason
+                    : verified.outcome === 'erased'
+                      ? (verified.retained?.reason ?? null)
+                      : null,
+                erased: verified.outcome === 'erased' ? [...verified.dataCategories] : [],
+                erasedAt: verified.outcome === 'erased' ? verified.erasedAt : null,
+              },
       };
     }),
     offers: {

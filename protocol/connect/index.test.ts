@@ -88,6 +88,7 @@ const viewItem: CustomerViewItem = {
       deadline: 1_702_592_000_000,
       answered: false,
       overdue: false,
+      answer: null,
     },
   ],
   offers: { received: 3, delivered: 1, held: 1, hidden: 1 },
@@ -181,6 +182,52 @@ describe('parseAssistantMessage', () => {
       const message = assistantMessage('x', body);
       expect(parseAssistantMessage(message)).toEqual(message);
     }
+  });
+
+  it("reads a data request's verified answer, and a view without one (an older Assistant) as none", () => {
+    const erased = {
+      ...viewItem.dataRequests[0]!,
+      answered: true,
+      answer: {
+        outcome: 'erased' as const,
+        reason: { de: 'Rechnungen: 10 Jahre.', en: 'Invoices: 10 years.' },
+        erased: ['contact_details'],
+        erasedAt: 1_700_100_000,
+      },
+    };
+    const withAnswer = assistantMessage('x', {
+      type: 'customer-view',
+      items: [{ ...viewItem, dataRequests: [erased] }],
+      asOf: null,
+      fresh: true,
+    });
+    expect(parseAssistantMessage(withAnswer)).toEqual(withAnswer);
+    const { answer: _none, ...older } = viewItem.dataRequests[0]!;
+    const parsed = parseAssistantMessage(
+      assistantMessage('x', {
+        type: 'customer-view',
+        items: [{ ...viewItem, dataRequests: [older as never] }],
+        asOf: null,
+        fresh: true,
+      }),
+    ) as { items: CustomerViewItem[] } | undefined;
+    expect(parsed?.items[0]?.dataRequests[0]?.answer).toBeNull();
+    for (const bad of [
+      { ...erased.answer, outcome: 'maybe' },
+      { ...erased.answer, reason: { de: 'x' } },
+      { ...erased.answer, erasedAt: -1 },
+      { ...erased.answer, extra: 1 },
+    ])
+      expect(
+        parseAssistantMessage(
+          assistantMessage('x', {
+            type: 'customer-view',
+            items: [{ ...viewItem, dataRequests: [{ ...erased, answer: bad as never }] }],
+            asOf: null,
+            fresh: true,
+          }),
+        ),
+      ).toBeUndefined();
   });
 
   it.each([

@@ -84,6 +84,17 @@ export type CustomerAction =
 export type CustomerViewMode = 'stored' | 'refresh';
 const customerViewModes: readonly string[] = ['stored', 'refresh'] satisfies CustomerViewMode[];
 
+/** How a company answered a data request, as the Assistant verified the answer. */
+export interface DataRequestAnswer {
+  readonly outcome: 'disclosure' | 'erased' | 'refused';
+  /** The company's reason, in both languages: why it refused, or why an erasure kept data. */
+  readonly reason: { readonly de: string; readonly en: string } | null;
+  /** `erased`: the data categories erased (empty otherwise). */
+  readonly erased: readonly string[];
+  /** `erased`: when, in seconds (null otherwise). */
+  readonly erasedAt: number | null;
+}
+
 /** What the company says it holds, from its current disclosure (plain, as disclosed). */
 export interface CustomerViewHolding {
   readonly dataCategory: string;
@@ -134,6 +145,12 @@ export interface CustomerViewItem {
     readonly deadline: number;
     readonly answered: boolean;
     readonly overdue: boolean;
+    /**
+     * The answer as the Assistant verified it (null while none is): its outcome, the company's
+     * reason (a refusal's, or why an erasure kept some data), and what an erasure erased, when.
+     * An Assistant before December 2026 sends none: read as null.
+     */
+    readonly answer: DataRequestAnswer | null;
   }[];
   /** Offers from this company as the Assistant decided them (`hidden` includes unreadable ones). */
   readonly offers: {
@@ -477,8 +494,10 @@ function parseRevocation(r: unknown): CustomerViewItem['revocations'][number] | 
 }
 
 function parseDataRequest(r: unknown): CustomerViewItem['dataRequests'][number] | undefined {
-  if (!isPlain(r) || !exactKeys(r, ['sha256', 'type', 'at', 'deadline', 'answered', 'overdue']))
-    return undefined;
+  const keys = ['sha256', 'type', 'at', 'deadline', 'answered', 'overdue'];
+  if (!isPlain(r) || !(exactKeys(r, keys) || exactKeys(r, [...keys, 'answer']))) return undefined;
+  const answer = r.answer === undefined || r.answer === null ? null : parseAnswer(r.answer);
+  if (answer === undefined) return undefined;
   if (typeof r.sha256 !== 'string' || !sha256Pattern.test(r.sha256) || !isTime(r.at))
     return undefined;
   if (r.type !== 'access' && r.type !== 'erasure') return undefined;
@@ -491,7 +510,24 @@ function parseDataRequest(r: unknown): CustomerViewItem['dataRequests'][number] 
     deadline: r.deadline,
     answered: r.answered,
     overdue: r.overdue,
+    answer,
   };
+}
+
+/** A data request's verified answer, or undefined when it is not one. */
+function parseAnswer(a: unknown): DataRequestAnswer | undefined {
+  if (!isPlain(a) || !exactKeys(a, ['outcome', 'reason', 'erased', 'erasedAt'])) return undefined;
+  if (a.outcome !== 'disclosure' && a.outcome !== 'erased' && a.outcome !== 'refused')
+    return undefined;
+  let reason: DataRequestAnswer['reason'] = null;
+  if (a.reason !== null) {
+    if (!isPlain(a.reason) || !exactKeys(a.reason, ['de', 'en'])) return undefined;
+    if (!isText(a.reason.de, 2000) || !isText(a.reason.en, 2000)) return undefined;
+    reason = { de: a.reason.de, en: a.reason.en };
+  }
+  if (!isTextList(a.erased, customerViewLimits.purposes, 64)) return undefined;
+  if (a.erasedAt !== null && !isCount(a.erasedAt)) return undefined;
+  return { outcome: a.outcome, reason, erased: [...a.erased], erasedAt: a.erasedAt };
 }
 
 function parseAccessEvent(e: unknown): CustomerViewItem['accessEvents'][number] | undefined {

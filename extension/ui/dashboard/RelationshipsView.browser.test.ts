@@ -465,6 +465,32 @@ describe('only what the Assistant verified counts', () => {
     expect(byTestId('disclosure-newest')).toBeNull();
   });
 
+  it('marks what the company confirmed erasing since its current disclosure, which still lists it', async () => {
+    const erasure = (sha256: string, erasedAt: number) => ({
+      state: 'opened',
+      sha256,
+      requestSha256: h('9'),
+      outcome: 'erased',
+      disclosureSha256: null,
+      dataCategories: ['health'],
+      erasedAt,
+      reason: null,
+    });
+    overrides = {
+      disclosures: listed,
+      openedDisclosures: [d1, d2],
+      // One before the current disclosure (it is the newer statement), one after it.
+      openedAnswers: [erasure(h('7'), iat), erasure(h('8'), iat + 2 * 86_400)],
+    };
+    await show('en');
+    const row = byTestId('disclosures')!.querySelector<HTMLElement>('[data-testid="holding"]')!;
+    // Failed before: "Health data" read as held, with nothing beside it.
+    expect(row.dataset.erased).toBe('true');
+    expect(row.querySelector('[data-testid="holding-erased"]')!.textContent).toBe(
+      'erased on 3 Nov 2026 (confirmed by the company)',
+    );
+  });
+
   it.each([
     ['en', 'Supersedes 1 older disclosure.', '1 day'],
     ['de', 'Ersetzt 1 ältere Auskunft.', '1 Tag'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CustomerViewItem } from '$protocol/connect';
+import type { CustomerViewItem, DataRequestAnswer } from '$protocol/connect';
 import { t } from '$protocol/i18n';
 import {
   arrange,
@@ -7,6 +7,7 @@ import {
   correctableCategories,
   dataRequestState,
   dayCache,
+  erasedSinceDisclosure,
   exportJson,
   openMatters,
   refreshing,
@@ -24,7 +25,7 @@ function item(
     grants?: { status: 'active' | 'revoked' | 'expired'; categories: string[]; until?: number }[];
     held?: string[];
     revocations?: { acknowledged: boolean; overdue: boolean }[];
-    requests?: { answered: boolean; overdue: boolean }[];
+    requests?: Partial<CustomerViewItem['dataRequests'][number]>[];
   } = {},
 ): CustomerViewItem {
   const id = `co_${name.padEnd(43, 'x').slice(0, 43)}`;
@@ -68,6 +69,9 @@ function item(
       type: 'access',
       at: 1_700_000_000,
       deadline: 1_702_592_000_000,
+      answered: false,
+      overdue: false,
+      answer: null,
       ...r,
     })),
     offers: { received: 0, delivered: 0, held: 0, hidden: 0 },
@@ -238,15 +242,18 @@ describe('dataRequestState', () => {
     deadline: 1_702_592_000_000,
     answered: true,
     overdue: false,
+    answer: null,
     ...fields,
   });
+  const answer = (outcome: DataRequestAnswer['outcome'], why: DataRequestAnswer['reason'] = null) =>
+    ({ outcome, reason: why, erased: [], erasedAt: null }) as const;
   const reason = { de: 'Keine Identität nachgewiesen.', en: 'No proof of identity.' };
 
   it.each([
     [{ answered: false }, 'open'],
     [{ answered: false, overdue: true }, 'overdue'],
-    [{ answer: { outcome: 'disclosure', reason: null } }, 'disclosure'],
-    [{ type: 'erasure', answer: { outcome: 'erased', reason: null } }, 'erased'],
+    [{ answer: answer('disclosure') }, 'disclosure'],
+    [{ type: 'erasure', answer: answer('erased') }, 'erased'],
     // An answer whose outcome the Assistant did not hand on can only say "answered".
     [{}, 'answered'],
     [{ answer: null }, 'answered'],
@@ -255,7 +262,7 @@ describe('dataRequestState', () => {
   });
 
   it('says a refused access request was refused, with the company\'s reason (failed before: "access answered")', () => {
-    const shown = dataRequestState(request({ answer: { outcome: 'refused', reason } }));
+    const shown = dataRequestState(request({ answer: answer('refused', reason) }));
     expect(shown).toEqual({ state: 'refused', reason });
     expect(
       t('en', 'portal.me.request.refused', { type: t('en', 'portal.me.request.access') }),
@@ -269,13 +276,43 @@ describe('dataRequestState', () => {
   });
 
   it('keeps the reason for data an erasure kept, and none for a disclosure', () => {
-    const kept = { outcome: 'erased', reason } as const;
+    const kept = answer('erased', reason);
     expect(dataRequestState(request({ type: 'erasure', answer: kept }))).toEqual({
       state: 'erased',
       reason,
     });
-    expect(
-      dataRequestState(request({ answer: { outcome: 'disclosure', reason } })).reason,
-    ).toBeNull();
+    expect(dataRequestState(request({ answer: answer('disclosure', reason) })).reason).toBeNull();
+  });
+});
+
+describe('erasedSinceDisclosure', () => {
+  const erasure = (erased: string[], erasedAt: number) => ({
+    type: 'erasure' as const,
+    answered: true,
+    answer: { outcome: 'erased' as const, reason: null, erased, erasedAt },
+  });
+
+  it('marks what the company confirmed erasing after its newest disclosure, which still lists it', () => {
+    // The disclosure is of 1_700_000_000 (seconds); failed before: both still shown as held.
+    const shown = item('Laufhaus', {
+      held: ['preferences_habits', 'contact_details'],
+      requests: [erasure(['preferences_habits'], 1_700_000_500)],
+    });
+    expect([...erasedSinceDisclosure(shown)]).toEqual([['preferences_habits', 1_700_000_500]]);
+  });
+
+  it('leaves alone an erasure older than the disclosure, a refusal, and an answer of unknown outcome', () => {
+    const shown = item('Laufhaus', {
+      held: ['preferences_habits'],
+      requests: [
+        erasure(['preferences_habits'], 1_699_999_000),
+        { answered: true, answer: null },
+        {
+          answered: true,
+          answer: { outcome: 'refused', reason: null, erased: [], erasedAt: null },
+        },
+      ],
+    });
+    expect(erasedSinceDisclosure(shown).size).toBe(0);
   });
 });

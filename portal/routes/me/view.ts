@@ -3,7 +3,7 @@
  * sorting of the Assistant's answer (protocol/connect `CustomerViewItem`), and the JSON export.
  * Pure: the page renders what these return; nothing here reaches the server.
  */
-import type { CustomerViewItem } from '$protocol/connect';
+import type { CustomerViewItem, DataRequestAnswer } from '$protocol/connect';
 import { isSensitiveDataCategory } from '$protocol/vocabulary';
 
 /** Which rows the page shows. */
@@ -112,24 +112,11 @@ export function openMatters(item: CustomerViewItem): number {
 }
 
 /**
- * How a company answered a data request, as the Assistant opened and verified it
- * (extension/core/disclosures.ts `verifiedAnswer`): with a disclosure, an erasure, or a refusal.
- * `reason` is the company's, in both languages: why it refused, or, for an erasure, why it kept
- * some of the data; null when it gave none.
+ * A data request as the page reads it, with the answer as the Assistant opened and verified it
+ * (protocol/connect `DataRequestAnswer`; null from an Assistant before December 2026, which
+ * says only that it was answered).
  */
-export interface DataRequestAnswer {
-  readonly outcome: 'disclosure' | 'erased' | 'refused';
-  readonly reason: { readonly de: string; readonly en: string } | null;
-}
-
-/**
- * A data request as the page reads it. `answer` is the verified answer's outcome; the bridge's
- * view (protocol/connect `CustomerViewItem`) does not carry it yet, so `answered` alone can only
- * say "answered" (absent or null: no outcome handed on).
- */
-export type DataRequestView = CustomerViewItem['dataRequests'][number] & {
-  readonly answer?: DataRequestAnswer | null;
-};
+export type DataRequestView = CustomerViewItem['dataRequests'][number];
 
 /** What the line of a data request says: still open, overdue, or how the company answered. */
 export type DataRequestState = 'open' | 'overdue' | 'answered' | DataRequestAnswer['outcome'];
@@ -152,6 +139,29 @@ export function dataRequestState(request: DataRequestView): {
   const answer = request.answer ?? null;
   if (answer === null) return { state: 'answered', reason: null };
   return { state: answer.outcome, reason: answer.outcome === 'disclosure' ? null : answer.reason };
+}
+
+/**
+ * The data categories the company confirmed erasing since its newest disclosure, with when
+ * (seconds): that disclosure still lists them as held, but they no longer are. An erasure
+ * confirmed before the disclosure does not count (the disclosure is the newer statement).
+ *
+ * @example
+ * ```ts
+ * erasedSinceDisclosure(item).get('preferences_habits'); // 1_765_000_000
+ * ```
+ */
+export function erasedSinceDisclosure(item: CustomerViewItem): Map<string, number> {
+  const disclosedAt = item.disclosure?.at ?? null;
+  const erased = new Map<string, number>();
+  for (const request of item.dataRequests) {
+    const answer = request.answer;
+    if (answer?.outcome !== 'erased' || answer.erasedAt === null) continue;
+    if (disclosedAt !== null && answer.erasedAt < disclosedAt) continue;
+    for (const category of answer.erased)
+      erased.set(category, Math.max(erased.get(category) ?? 0, answer.erasedAt));
+  }
+  return erased;
 }
 
 /** The latest `until` of the active grants (seconds), or null. */

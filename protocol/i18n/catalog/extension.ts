@@ -1171,6 +1171,10 @@ export const extension = {
   'extension.relationships.holding.purposes': { de: 'Zwecke', en: 'Purposes' },
   'extension.relationships.holding.retention': { de: 'Aufbewahrung', en: 'Kept for' },
   'extension.relationships.holding.recipients': { de: 'Empfänger', en: 'Recipients' },
+  'extension.relationships.holding.erased': {
+    de: 'am {date} gelöscht (vom Unternehmen bestätigt)',
+    en: 'erased on {date} (confirmed by the company)',
+  },
   'extension.relationships.holding.days': {
     de: { one: '{count} Tag', other: '{count} Tage' },
     en: { one: '{count} day', other: '{count} days' },

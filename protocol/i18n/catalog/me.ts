@@ -134,6 +134,10 @@ export const me = {
   'portal.me.held.recipients': { de: 'Empfänger: {names}', en: 'Recipients: {names}' },
   'portal.me.held.noRecipients': { de: 'Keine Empfänger', en: 'No recipients' },
   'portal.me.held.disclosedAt': { de: 'Auskunft vom {date}', en: 'Disclosed on {date}' },
+  'portal.me.held.erased': {
+    de: 'am {date} gelöscht (vom Unternehmen bestätigt)',
+    en: 'erased on {date} (confirmed by the company)',
+  },
   'portal.me.sensitive': { de: 'sensibel', en: 'sensitive' },
   'portal.me.export': { de: 'Export der Daten', en: 'Export of the data' },
   'portal.me.export.none': { de: 'Kein Export mitgeschickt', en: 'No export sent' },
