@@ -1,6 +1,6 @@
 /**
  * Every page names itself in the browser's title, "<page> · Consent Clearinghouse", in the page's
- * language: /login, /account and /logout said only the site's name, so a tab or the history could
+ * language: /login, /account, /logout and /company/register said only the site's name, so a tab or the history could
  * not tell them apart (and a screen reader announced no page on arrival).
  */
 import type { Component } from 'svelte';
@@ -8,6 +8,7 @@ import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { locales, t, type MessageKey } from '$protocol/i18n';
 import AccountPage from './account/+page.svelte';
+import RegisterPage from './company/register/+page.svelte';
 import LoginPage from './login/+page.svelte';
 import LogoutPage from './logout/+page.svelte';
 
@@ -27,6 +28,12 @@ const pages: [path: string, page: Page, title: MessageKey, data: Record<string, 
   ['/login', LoginPage as unknown as Page, 'portal.people.login.title', { next: '/account' }],
   ['/account', AccountPage as unknown as Page, 'portal.people.account.title', { person }],
   ['/logout', LogoutPage as unknown as Page, 'portal.people.logout.title', { loggedIn: true }],
+  [
+    '/company/register',
+    RegisterPage as unknown as Page,
+    'portal.console.register.title',
+    { origin: 'http://localhost:3000' },
+  ],
 ];
 
 describe('the page titles', () => {

@@ -620,7 +620,7 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
 
   // ----- staff: an invitation for the wrong name is withdrawn, and its link stops working ------
   const wrongInvite = page.locator('form[action="?/invite"]').last();
-  await wrongInvite.getByLabel(t('en', 'portal.console.staff.name')).fill('Wanda Wrong');
+  await wrongInvite.getByLabel(t('en', 'portal.console.staff.inviteName')).fill('Wanda Wrong');
   await wrongInvite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
   await expect(page.getByTestId('invite-done')).toBeFocused();
   const wrongLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
@@ -640,7 +640,7 @@ test('a company registers, proves its domain, asks for consent, acknowledges a r
 
   // ----- staff: invite a colleague, who enrols; then remove them -------------------------------
   const invite = page.locator('form[action="?/invite"]').last();
-  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Nora Neu');
+  await invite.getByLabel(t('en', 'portal.console.staff.inviteName')).fill('Nora Neu');
   await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
   const inviteLink = await page.getByTestId('invite-link').getAttribute('href');
   expect(inviteLink).toMatch(new RegExp(`^${baseURL}/enroll/`));
@@ -712,7 +712,7 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
 
   // A colleague enrols in their own browser.
   const invite = page.locator('form[action="?/invite"]').last();
-  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Ben Busy');
+  await invite.getByLabel(t('en', 'portal.console.staff.inviteName')).fill('Ben Busy');
   await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
   const inviteLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
   const lostContext = await browser.newContext({ locale: 'en-GB' });
@@ -1324,10 +1324,15 @@ test('a second press sends nothing; removing a colleague or approving their new 
 
   // ----- a double click invites once ----------------------------------------------------------
   const invite = page.locator('form[action="?/invite"]').last();
-  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Nora Neu');
+  await invite.getByLabel(t('en', 'portal.console.staff.inviteName')).fill('Nora Neu');
   const beforeLinks = enrolmentCount(companyId);
   await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).dblclick();
   await expect(page.getByTestId('invite-done')).toBeFocused();
+  // The name goes once the invitation is made: a second press would invite the person twice.
+  await expect(invite.getByLabel(t('en', 'portal.console.staff.inviteName'))).toHaveValue('');
+  await expect(page).toHaveTitle(
+    `${t('en', 'portal.console.title')} · ${t('en', 'common.appName')}`,
+  );
   const inviteLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
   await page.waitForTimeout(1_000); // time for a second request, had the second press sent one
   expect(enrolmentCount(companyId)).toBe(beforeLinks + 1);
@@ -1370,7 +1375,7 @@ test('a second press sends nothing; removing a colleague or approving their new 
   await expect(sentence).toBeFocused();
   // Another person invited meanwhile: Nora's second step stays open, the new link is shown.
   const linkBefore = inviteLink;
-  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill('Otto Ost');
+  await invite.getByLabel(t('en', 'portal.console.staff.inviteName')).fill('Otto Ost');
   await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
   await expect(page.getByTestId('invite-done')).toBeFocused();
   await expect(page.getByTestId('invite-link')).not.toHaveAttribute('href', linkBefore);

@@ -351,7 +351,7 @@ test('the console shows a hostile company name, staff names and the requests it 
 
   // Staff: a colleague invited under a hostile name enrols; their recovery is approved.
   const invite = page.locator('form[action="?/invite"]').last();
-  await invite.getByLabel(t('en', 'portal.console.staff.name')).fill(payload('COLL', 100));
+  await invite.getByLabel(t('en', 'portal.console.staff.inviteName')).fill(payload('COLL', 100));
   await invite.getByRole('button', { name: t('en', 'portal.console.staff.invite') }).click();
   const inviteLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
   await expectInert(page, watched);
