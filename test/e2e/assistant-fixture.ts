@@ -126,6 +126,8 @@ export async function createVault(page: Page, passphrase: string): Promise<void>
   expect(await sendFrom(page, { type: 'vault.create', passphrase })).toMatchObject({
     type: 'vault.created',
   });
+  // Its owner wrote the recovery phrase down (else the dashboard shows it first).
+  expect(await sendFrom(page, { type: 'vault.phrase-confirmed' })).toEqual({ type: 'ok' });
   const { settings } = (await sendFrom(page, { type: 'settings.get' })) as {
     settings: Record<string, unknown>;
   };

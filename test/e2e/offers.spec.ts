@@ -112,6 +112,7 @@ async function assistantWithGrant() {
   // The first answer of a fresh service worker can take a while on a loaded machine.
   await expect(dashboard.getByTestId('new-passphrase')).toBeVisible({ timeout: 15_000 });
   await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' });
+  await sendFrom(dashboard, { type: 'vault.phrase-confirmed' });
   const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
     settings: Record<string, unknown>;
   };

@@ -157,6 +157,8 @@ async function assistant(): Promise<{ dashboard: Page; id: string }> {
   expect(
     await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
   ).toMatchObject({ type: 'vault.created' });
+  // Its owner wrote the recovery phrase down (else the dashboard shows it first).
+  await sendFrom(dashboard, { type: 'vault.phrase-confirmed' });
   const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
     settings: Record<string, unknown>;
   };
