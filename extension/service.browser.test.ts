@@ -1064,6 +1064,26 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     expect(windows).toHaveLength(3);
   });
 
+  it('does not count the second of two tabs asking at once, refused as busy', async () => {
+    const { s, sha, windows } = await withRequest('never');
+    const ask = (tabId: number) =>
+      handle(s, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
+    // Both pass the first check before either opens: the second learns it is busy only then.
+    const both = await Promise.all([ask(5), codeOf(() => ask(6))]);
+    expect(both[1]).toBe('ERR_BRIDGE_BUSY');
+    const { ticket } = both[0] as Extract<Response, { type: 'bridge.accepted' }>;
+    await send(s, { type: 'wallet.cancel', ticket });
+    await handle(s, { type: 'bridge.poll', ticket }, page);
+    // Failed before: the busy one was counted, and the third request here was refused.
+    for (let i = 0; i < 2; i++) {
+      const next = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
+      await send(s, { type: 'wallet.cancel', ticket: next.ticket });
+      await handle(s, { type: 'bridge.poll', ticket: next.ticket }, page);
+    }
+    expect(await codeOf(() => ask(5))).toBe('ERR_RATE_LIMITED');
+    expect(windows).toHaveLength(3);
+  });
+
   it('keeps counting a company’s requests across a worker restart, and only for a minute', async () => {
     const consentRequests = cell<unknown>();
     const { s, restart, sha, windows, clock } = await withRequest('at once', {

@@ -392,9 +392,19 @@ export class AssistantService {
     };
   }
 
-  /** Whether the vault notes a recovery phrase never typed back (vault.ts `phraseRecordId`). */
+  /**
+   * Whether the vault notes a recovery phrase never typed back (vault.ts `phraseRecordId`). A
+   * note that does not decrypt counts as none: it is listed with the damaged records, and must
+   * not keep the status (and so the whole dashboard) from answering.
+   */
   private async phraseUnconfirmed(vault: Vault): Promise<boolean> {
-    const note = await vault.get('identity', phraseRecordId);
+    let note: unknown;
+    try {
+      note = await vault.get('identity', phraseRecordId);
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return false;
+      throw e;
+    }
     return (
       typeof note === 'object' &&
       note !== null &&
@@ -589,15 +599,25 @@ export class AssistantService {
         const verified = await wallet.verifyRequest(request.request, source);
         // A busy page is refused before it is counted; every request taken counts, with a
         // window or without, so the page cannot tell the two apart by the limit either.
-        this.tickets.checkFree(verified.company.id, sender.tabId);
-        await this.requestLimit.take(verified.company.id);
-        if (await this.declinedAgain(vault, wallet, verified)) {
-          // No window: `cancelled` after about the time a person takes to close one.
-          const until = this.ports.clock.now() + quietCancelDelayMs(this.ports.randomBytes);
-          const ticket = this.tickets.openQuiet(verified, sender.tabId, until);
-          return { type: 'bridge.accepted', ticket };
+        const company = verified.company.id;
+        this.tickets.checkFree(company, sender.tabId);
+        const takenAt = await this.requestLimit.take(company);
+        let ticket: string;
+        try {
+          if (await this.declinedAgain(vault, wallet, verified)) {
+            // No window: `cancelled` after about the time a person takes to close one.
+            const until = this.ports.clock.now() + quietCancelDelayMs(this.ports.randomBytes);
+            ticket = this.tickets.openQuiet(verified, sender.tabId, until);
+            return { type: 'bridge.accepted', ticket };
+          }
+          ticket = this.tickets.openUnchecked(verified, sender.tabId);
+        } catch (e) {
+          // Two tabs of the company asked at once: both passed checkFree before either opened,
+          // and the second learns that it is busy only now. Busy is not counted.
+          if (isProtocolError(e, 'ERR_BRIDGE_BUSY'))
+            await this.requestLimit.refund(company, takenAt).catch(() => undefined);
+          throw e;
         }
-        const ticket = this.tickets.openUnchecked(verified, sender.tabId);
         // Answered before the window is open, as the quiet path is: how long opening a window
         // takes must not tell the page which of the two it got. A window that cannot be opened
         // ends the ticket as one closed unanswered would.

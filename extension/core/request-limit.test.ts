@@ -106,4 +106,17 @@ describe('RequestLimit', () => {
     expect(kept).not.toContain(company(0));
     expect(kept).toContain(company(500));
   });
+
+  it('gives back a request counted and then refused for another reason, once', async () => {
+    const clock = new FakeClock(0);
+    const limit = new RequestLimit({ cell: memoryCell<unknown>(), clock });
+    const at = await limit.take(A);
+    await limit.take(A);
+    await limit.take(A);
+    expect(await codeOf(() => limit.take(A))).toBe('ERR_RATE_LIMITED');
+    await limit.refund(A, at);
+    await limit.refund(A, at + 12_345); // none taken then: nothing
+    expect(await codeOf(() => limit.take(A))).toBeUndefined();
+    expect(await codeOf(() => limit.take(A))).toBe('ERR_RATE_LIMITED');
+  });
 });

@@ -65,22 +65,45 @@ export class RequestLimit {
    * (then nothing is counted). A storage that cannot be read or written fails the request with
    * its error: what cannot be counted is not taken.
    */
-  take(company: string): Promise<void> {
-    const run = this.queue.then(async () => {
-      const now = this.ports.clock.now();
-      const stored = this.ports.cell === undefined ? this.memory : await this.ports.cell.read();
-      const recent = liveOf(stored, now);
+  take(company: string): Promise<number> {
+    return this.update((recent, now) => {
       const times = recent[company] ?? [];
       if (times.length >= maxRequestsPerCompanyPerMinute)
         throw new ProtocolError('ERR_RATE_LIMITED', 'this company asked too often');
       recent[company] = [...times, now];
+      return now;
+    });
+  }
+
+  /**
+   * Gives back the request {@link take} counted at `at` (ms, what it returned): one refused
+   * after all for a reason that is no request of the minute (its page had one open already, which
+   * two tabs asking at once learn only when the window would open). Nothing when it is gone.
+   */
+  refund(company: string, at: number): Promise<void> {
+    return this.update((recent) => {
+      const times = recent[company] ?? [];
+      const i = times.lastIndexOf(at);
+      if (i >= 0) recent[company] = times.filter((_, j) => j !== i);
+    });
+  }
+
+  /** Runs `change` on the live counts and stores them (read-modify-writes one after the other). */
+  private update<T>(change: (recent: Recent, now: number) => T): Promise<T> {
+    const run = this.queue.then(async () => {
+      const now = this.ports.clock.now();
+      const stored = this.ports.cell === undefined ? this.memory : await this.ports.cell.read();
+      const recent = liveOf(stored, now);
+      const result = change(recent, now);
       const kept = Object.fromEntries(
         Object.entries(recent)
+          .filter(([, times]) => times.length > 0)
           .sort(([, a], [, b]) => b.at(-1)! - a.at(-1)!)
           .slice(0, maxRemembered),
       );
       if (this.ports.cell === undefined) this.memory = kept;
       else await this.ports.cell.write(kept);
+      return result;
     });
     this.queue = run.catch(() => undefined);
     return run;

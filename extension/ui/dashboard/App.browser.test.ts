@@ -21,6 +21,8 @@ const secret = 'Geheimmarke Nord';
 let state: 'absent' | 'locked' | 'unlocked';
 /** A vault created here whose phrase was not typed back yet (as the service notes it). */
 let unconfirmed: boolean;
+/** The identity record does not decrypt: the phrase cannot be shown. */
+let phraseDamaged: boolean;
 let sent: string[];
 /** A recovery's long run: it ends when the test calls this. */
 let endRecovery: () => void;
@@ -53,6 +55,7 @@ const send = (async (request: { type: string }) => {
       unconfirmed = true;
       return { type: 'vault.created', phrase: phrase.join(' ') };
     case 'vault.phrase':
+      if (phraseDamaged) throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'identity/master');
       if (!unconfirmed) throw new ProtocolError('ERR_NOT_AUTHORISED', 'confirmed');
       return { type: 'vault.created', phrase: phrase.join(' ') };
     case 'vault.phrase-confirmed':
@@ -93,6 +96,7 @@ const { byTestId } = host;
 beforeEach(() => {
   state = 'unlocked';
   unconfirmed = false;
+  phraseDamaged = false;
   sent = [];
   recoveryRun = new Promise((resolve) => (endRecovery = resolve));
 });
@@ -219,6 +223,21 @@ describe('onboarding, which the status poll never cuts short', () => {
     await expect.poll(() => byTestId('nav-profile')).not.toBeNull();
     expect(unconfirmed).toBe(false);
     expect(byTestId('phrase')).toBeNull();
+  });
+
+  it('lets the owner go on to the views when a phrase never typed back cannot be shown', async () => {
+    state = 'unlocked';
+    unconfirmed = true;
+    phraseDamaged = true;
+    host.mount(App, { browserLocale: 'en' as const, send, pollMs: 20 });
+    await expect.poll(() => byTestId('phrase-skip')).not.toBeNull();
+    expect(host.target.querySelector('[role="alert"]')!.textContent).toContain(
+      t('en', 'errors.ERR_VAULT_RECORD_DAMAGED'),
+    );
+    expect(byTestId('nav-profile')).toBeNull();
+    // Failed before: the error stayed, with no way on to the views (backup, wipe).
+    await userEvent.click(byTestId('phrase-skip')!);
+    await expect.poll(() => byTestId('nav-profile')).not.toBeNull();
   });
 
   it('moves a tab left on onboarding on once the vault was created elsewhere', async () => {

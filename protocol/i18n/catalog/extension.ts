@@ -219,6 +219,10 @@ export const extension = {
     de: 'Schreiben Sie diese 24 Wörter in dieser Reihenfolge auf Papier. Sobald Sie drei davon unten eingegeben haben, werden sie nie wieder angezeigt. Mit ihnen stellen Sie Ihre Identität und Ihre Beziehungen auf einem neuen Gerät wieder her.',
     en: 'Write these 24 words down on paper, in this order. Once you have typed three of them back below, they are never shown again. With them you restore your identity and your relationships on a new device.',
   },
+  'extension.onboarding.phraseSkip': {
+    de: 'Weiter zum Dashboard (ohne die Phrase)',
+    en: 'Go on to the dashboard (without the phrase)',
+  },
   'extension.onboarding.phraseResumed': {
     de: 'Ihr Tresor ist angelegt, aber Sie haben Ihre Wiederherstellungsphrase noch nicht bestätigt. Ohne sie können Sie Ihre Daten auf einem neuen Gerät nicht wiederherstellen: Schreiben Sie sie jetzt auf.',
     en: 'Your vault exists, but you have not confirmed your recovery phrase yet. Without it you cannot restore your data on a new device: write it down now.',
@@ -784,8 +788,8 @@ export const extension = {
     en: { one: '{count} relationship restored.', other: '{count} relationships restored.' },
   },
   'extension.recovery.unreachable': {
-    de: 'Ihre Identität ist wiederhergestellt und der Tresor geöffnet, aber die Clearingstelle war nicht erreichbar: Ihre Beziehungen sind noch nicht wiederhergestellt. Prüfen Sie ihre Adresse unter „Einstellungen“ und starten Sie dann unter „Wiederherstellung“ die Wiederherstellung erneut (ohne neue Passphrase).',
-    en: 'Your identity is restored and the vault is open, but the clearinghouse could not be reached: your relationships are not restored yet. Check its address under “Settings”, then run the recovery again under “Recovery” (no new passphrase needed).',
+    de: 'Ihre Identität ist wiederhergestellt und der Tresor geöffnet, aber die Clearingstelle war nicht erreichbar: Ihre Beziehungen sind noch nicht alle wiederhergestellt. Prüfen Sie ihre Adresse unter „Einstellungen“ und starten Sie dann unter „Wiederherstellung“ die Wiederherstellung erneut (ohne neue Passphrase).',
+    en: 'Your identity is restored and the vault is open, but the clearinghouse could not be reached: not all your relationships are restored yet. Check its address under “Settings”, then run the recovery again under “Recovery” (no new passphrase needed).',
   },
   'extension.recovery.failed': {
     de: {
