@@ -12,6 +12,8 @@
  */
 import {
   assistantMessage,
+  customerViewFeaturesMeta,
+  customerViewFor,
   parsePageMessage,
   type AssistantMessage,
   type ConnectOutcome,
@@ -80,15 +82,22 @@ async function act(action: CustomerAction): Promise<Outcome> {
   }
 }
 
+/** The customer-view additions the page declares it reads (protocol/connect). */
+function pageFeatures(): string[] {
+  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${customerViewFeaturesMeta}"]`);
+  return (meta?.content ?? '').split(/\s+/).filter((f) => f !== '');
+}
+
 async function customerView(id: string, mode: CustomerViewMode): Promise<void> {
   const answer = await sendToBackground({ type: 'bridge.customer-view', mode });
   const items = field(answer, 'bridge.customer-view', 'items');
-  // protocol/connect in the page checks every item strictly; a malformed list is dropped there.
+  // protocol/connect in the page checks every item strictly; a malformed list is dropped there,
+  // and so is one with an addition the page's copy does not know: only what it declares is sent.
   if (Array.isArray(items))
     post(
       assistantMessage(id, {
         type: 'customer-view',
-        items: items as CustomerViewItem[],
+        items: customerViewFor(items as CustomerViewItem[], pageFeatures()),
         asOf: field(answer, 'bridge.customer-view', 'asOf') as number | null,
         fresh: field(answer, 'bridge.customer-view', 'fresh') === true,
       }),

@@ -3,6 +3,8 @@ import {
   assistantMessage,
   connectChannel,
   createConnect,
+  customerViewAnswers,
+  customerViewFor,
   parseAssistantMessage,
   parsePageMessage,
   requestHashOf,
@@ -477,5 +479,30 @@ describe('customer actions (issue 9)', () => {
     const answer = await w.connect.act({ kind: 'revoke', company: 'nope' });
     expect(answer).toEqual({ outcome: 'error', code: 'ERR_MESSAGE_INVALID' });
     expect(w.posted).toEqual([]);
+  });
+});
+
+describe('customerViewFor', () => {
+  const answered = {
+    ...viewItem,
+    dataRequests: [
+      {
+        ...viewItem.dataRequests[0]!,
+        answered: true,
+        answer: { outcome: 'refused' as const, reason: null, erased: [], erasedAt: null },
+      },
+    ],
+  };
+
+  it('leaves the answers out for a page that does not declare it reads them, which it would drop', () => {
+    const [forOld] = customerViewFor([answered], []);
+    expect(forOld!.dataRequests[0]).not.toHaveProperty('answer');
+    // The page of a clearinghouse before the addition parses the view strictly: with the answer
+    // it would drop all of it; without, it takes it (this module reads both).
+    const message = (items: CustomerViewItem[]) =>
+      assistantMessage('x', { type: 'customer-view', items, asOf: null, fresh: true });
+    expect(parseAssistantMessage(message([forOld!]))).toBeDefined();
+    const [forNew] = customerViewFor([answered], [customerViewAnswers]);
+    expect(forNew).toEqual(answered);
   });
 });

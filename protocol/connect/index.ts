@@ -27,6 +27,38 @@
 export const connectChannel = 'consent-clearinghouse/connect';
 /** The version of this message format. */
 export const connectVersion = 1;
+
+/**
+ * The `<meta name>` by which a page says which additions to the customer view its copy of this
+ * module reads (`content`: a space-separated list, {@link customerViewAnswers} among them). The
+ * module parses the view strictly, so a page of a clearinghouse from before an addition drops a
+ * view that carries it: the Assistant's bridge leaves out what the page does not declare.
+ */
+export const customerViewFeaturesMeta = 'consent-clearinghouse-customer-view';
+
+/** The addition of December 2026: each data request's verified `answer`. */
+export const customerViewAnswers = 'answers';
+
+/**
+ * `items` as a page reads them that did not declare `features` (see
+ * {@link customerViewFeaturesMeta}): without each data request's `answer` unless `answers` is
+ * declared.
+ *
+ * @example
+ * ```ts
+ * const forPage = customerViewFor(items, metaContent.split(' '));
+ * ```
+ */
+export function customerViewFor(
+  items: readonly CustomerViewItem[],
+  features: readonly string[],
+): CustomerViewItem[] {
+  if (features.includes(customerViewAnswers)) return [...items];
+  return items.map((item) => ({
+    ...item,
+    dataRequests: item.dataRequests.map(({ answer: _answer, ...request }) => request),
+  })) as unknown as CustomerViewItem[];
+}
 /** How long the page waits for the Assistant's acknowledgement before it says "not installed". */
 export const defaultAckTimeoutMs = 1500;
 /** Where a customer without an Assistant is sent: the clearinghouse's home page, relative to connect.js. */
