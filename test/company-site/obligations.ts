@@ -641,6 +641,8 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
       const kept = store.reports.get(sha256);
       // Sent again already (a read before stopped before the compromise was done with).
       if (kept === undefined && sentAgain.has(sha256)) continue;
+      // Refused for good before: not tried again.
+      if (kept?.refused === true) continue;
       if (kept === undefined) {
         log(`access report ${sha256} voided by the compromise is not kept here: not sent again`);
         continue;
@@ -650,17 +652,21 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
         store.putReport(sha256, { ...kept, resend: token });
         return token;
       };
-      // The token kept on a try before, unless another key signs now.
-      let token =
-        kept.resend !== undefined && kidOf(kept.resend) === keyring.current().kid
-          ? kept.resend
-          : await fresh();
+      // The token kept on a try before, as it is, even if another key signs now: if it arrived,
+      // the clearinghouse answers it with its receipt and counts nothing twice (a fresh token
+      // would be another report of the same uses).
+      let token = kept.resend ?? (await fresh());
       try {
         try {
           await client.reportAccess(token);
         } catch (error) {
-          // Its window closed before it ever arrived: a fresh one, kept first like the first.
-          if (!(error instanceof ApiProblem && error.code === 'ERR_JWS_EXPIRED')) throw error;
+          // It never arrived, and cannot now: its window closed, or its key signs nothing more.
+          // A fresh one, kept first like the first.
+          const problem = error instanceof ApiProblem ? error.code : undefined;
+          const expired = problem === 'ERR_JWS_EXPIRED';
+          const oldKey =
+            problem === 'ERR_JWS_KID_UNKNOWN' && kidOf(token) !== keyring.current().kid;
+          if (!expired && !oldKey) throw error;
           token = await fresh();
           await client.reportAccess(token);
         }
@@ -671,7 +677,7 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
           throw error;
         log(`access report ${sha256} not sent again: ${error.code} ${error.message}`);
         const { resend: _dropped, ...voidedReport } = kept;
-        store.putReport(sha256, voidedReport);
+        store.putReport(sha256, { ...voidedReport, refused: true });
         continue;
       }
       // The report sent in its place is the one kept now (a later compromise may void it too).

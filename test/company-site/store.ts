@@ -129,6 +129,8 @@ export interface KeptReport {
   resend?: string;
   /** The sha256 of the voided report this one was sent in place of, if it was. */
   replaces?: string;
+  /** Voided, and its uses refused for good when sent again: not tried again. */
+  refused?: true;
 }
 
 /** How many days the site keeps an access report it sent ({@link KeptReport}). */
@@ -676,7 +678,7 @@ function parseDisclosed(value: unknown): Disclosed | undefined {
 }
 
 function parseReport(value: unknown): KeptReport | undefined {
-  const { kid, iat, pseudonym, entries, resend, replaces } = asRecord(value);
+  const { kid, iat, pseudonym, entries, resend, replaces, refused } = asRecord(value);
   if (
     typeof kid !== 'string' ||
     !keyPattern.test(kid) ||
@@ -694,6 +696,7 @@ function parseReport(value: unknown): KeptReport | undefined {
     entries: uses as ReportedUse[],
     ...(typeof resend === 'string' ? { resend } : {}),
     ...(typeof replaces === 'string' ? { replaces } : {}),
+    ...(refused === true ? { refused: true as const } : {}),
   };
 }
 

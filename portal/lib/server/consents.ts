@@ -306,7 +306,7 @@ export function createConsentService(
   async function loadRequest(
     sha256: string,
     companyId: string,
-  ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
+  ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null; voided: boolean }> {
     return requestFromRow(sha256, await grantRequestQuery.firstForWrite(db, { sha256, companyId }));
   }
 
@@ -314,15 +314,13 @@ export function createConsentService(
   async function requestFromRow(
     sha256: string,
     row: { pseudonym: string | null; iat: number; compromised_since: number | null } | undefined,
-  ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null }> {
+  ): Promise<{ payload: GrantRequestPayload; pseudonym: string | null; voided: boolean }> {
     if (row === undefined) {
       throw new ProtocolError(
         'ERR_GRANT_REQUEST_UNKNOWN',
         'requestSha256 names no request of this company.',
       );
     }
-    // A request signed once its key was compromised may be forged: it can no longer be answered.
-    if (voidedByCompromise(row)) throw requestVoided();
     let payload = requestPayloads.get(sha256);
     if (payload === undefined) {
       const { jws } = await db
@@ -334,7 +332,7 @@ export function createConsentService(
       if (requestPayloads.size >= maxCachedRequests) requestPayloads.clear();
       requestPayloads.set(sha256, payload);
     }
-    return { payload, pseudonym: row.pseudonym };
+    return { payload, pseudonym: row.pseudonym, voided: voidedByCompromise(row) };
   }
 
   /**
@@ -456,6 +454,9 @@ export function createConsentService(
         'The request was sent to another pseudonym.',
       );
     }
+    // A request signed once its key was compromised may be forged: it can no longer be answered.
+    // Said only to whom it is addressed (another pseudonym learns nothing of a targeted one).
+    if (request.voided) throw requestVoided();
     return request.payload;
   }
 
