@@ -246,7 +246,16 @@ export async function writeBackup(
     syncFolder(dirname(target));
   } catch (error) {
     gzip.destroy();
-    out.destroy();
+    // The stream opens its file asynchronously: removed before that, the file would be made
+    // afterwards and left behind. So the stream is closed (opened first if it was about to be)
+    // before the file goes.
+    await new Promise<void>((closed) => {
+      if (out.closed) closed();
+      else {
+        out.once('close', () => closed());
+        out.destroy();
+      }
+    });
     rmSync(temporary, { force: true });
     throw error;
   }
