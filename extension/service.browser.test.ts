@@ -1051,35 +1051,34 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     expect(windows).toEqual([first, second]);
   });
 
+  /** A page's consent requests to `service` in the tab `tabId` (the window's ticket, or a refusal). */
+  const asker = (service: AssistantService, sha: string) => (tabId: number) =>
+    handle(service, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
+
+  /** Closes the window of `accepted` unanswered and lets its page read that: done with it. */
+  async function closed(service: AssistantService, accepted: Response | Promise<Response>) {
+    const { ticket } = (await accepted) as Extract<Response, { type: 'bridge.accepted' }>;
+    await send(service, { type: 'wallet.cancel', ticket });
+    await handle(service, { type: 'bridge.poll', ticket }, page);
+  }
+
   it('takes at most three requests of a company a minute, windows or not', async () => {
     const { s, sha, windows } = await withRequest();
-    const ask = (tabId: number) =>
-      handle(s, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
-    for (let i = 0; i < 3; i++) {
-      const { ticket } = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
-      await send(s, { type: 'wallet.cancel', ticket });
-      await handle(s, { type: 'bridge.poll', ticket }, page);
-    }
+    const ask = asker(s, sha);
+    for (let i = 0; i < 3; i++) await closed(s, ask(5));
     expect(await codeOf(() => ask(5))).toBe('ERR_RATE_LIMITED');
     expect(windows).toHaveLength(3);
   });
 
   it('does not count the second of two tabs asking at once, refused as busy', async () => {
     const { s, sha, windows } = await withRequest('never');
-    const ask = (tabId: number) =>
-      handle(s, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
+    const ask = asker(s, sha);
     // Both pass the first check before either opens: the second learns it is busy only then.
     const both = await Promise.all([ask(5), codeOf(() => ask(6))]);
     expect(both[1]).toBe('ERR_BRIDGE_BUSY');
-    const { ticket } = both[0] as Extract<Response, { type: 'bridge.accepted' }>;
-    await send(s, { type: 'wallet.cancel', ticket });
-    await handle(s, { type: 'bridge.poll', ticket }, page);
+    await closed(s, both[0]);
     // Failed before: the busy one was counted, and the third request here was refused.
-    for (let i = 0; i < 2; i++) {
-      const next = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
-      await send(s, { type: 'wallet.cancel', ticket: next.ticket });
-      await handle(s, { type: 'bridge.poll', ticket: next.ticket }, page);
-    }
+    for (let i = 0; i < 2; i++) await closed(s, ask(5));
     expect(await codeOf(() => ask(5))).toBe('ERR_RATE_LIMITED');
     expect(windows).toHaveLength(3);
   });
@@ -1089,36 +1088,27 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     const { s, restart, sha, windows, clock } = await withRequest('at once', {
       consentRequests,
     });
-    const ask = (service: AssistantService, tabId: number) =>
-      handle(service, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
-    for (let i = 0; i < 3; i++) {
-      const { ticket } = (await ask(s, 5)) as Extract<Response, { type: 'bridge.accepted' }>;
-      await send(s, { type: 'wallet.cancel', ticket });
-      await handle(s, { type: 'bridge.poll', ticket }, page);
-    }
+    for (let i = 0; i < 3; i++) await closed(s, asker(s, sha)(5));
     // A restarted worker has forgotten its tickets, not the requests of the minute.
     const restarted = restart();
-    expect(await codeOf(() => ask(restarted, 6))).toBe('ERR_RATE_LIMITED');
+    expect(await codeOf(() => asker(restarted, sha)(6))).toBe('ERR_RATE_LIMITED');
     expect(windows).toHaveLength(3);
     clock.ms += 60_000;
-    const { ticket } = (await ask(restarted, 6)) as Extract<Response, { type: 'bridge.accepted' }>;
+    const { ticket } = (await asker(restarted, sha)(6)) as Extract<
+      Response,
+      { type: 'bridge.accepted' }
+    >;
     expect(windows).toEqual([...windows.slice(0, 3), ticket]);
   });
 
   it('does not count a request refused because the page already has one open', async () => {
     const { s, sha, windows } = await withRequest('never');
-    const ask = (tabId: number) =>
-      handle(s, { type: 'bridge.request', id: 'r', request: sha }, { ...page, tabId });
-    const { ticket } = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
+    const ask = asker(s, sha);
+    const first = await ask(5);
     for (let i = 0; i < 5; i++) expect(await codeOf(() => ask(5))).toBe('ERR_BRIDGE_BUSY');
-    await send(s, { type: 'wallet.cancel', ticket });
-    await handle(s, { type: 'bridge.poll', ticket }, page);
+    await closed(s, first);
     // Two more of the three the minute allows.
-    for (let i = 0; i < 2; i++) {
-      const next = (await ask(5)) as Extract<Response, { type: 'bridge.accepted' }>;
-      await send(s, { type: 'wallet.cancel', ticket: next.ticket });
-      await handle(s, { type: 'bridge.poll', ticket: next.ticket }, page);
-    }
+    for (let i = 0; i < 2; i++) await closed(s, ask(5));
     expect(await codeOf(() => ask(5))).toBe('ERR_RATE_LIMITED');
     expect(windows).toHaveLength(3);
   });

@@ -85,6 +85,34 @@ export async function startProofServer(): Promise<{
   return { server, port: (server.address() as AddressInfo).port, proofs };
 }
 
+/** An offer `company` signs for e-mail, although its grant covers only the newsletter. */
+function emailOffer(
+  company: SeededCompany,
+  pseudonym: string,
+  grantSha256: string,
+  title: string,
+): Promise<string> {
+  const iat = Math.floor(Date.now() / 1000);
+  return signMessage(
+    'offer-content',
+    {
+      ...claims(company.id, pseudonym),
+      exp: iat + 86_400,
+      grantSha256,
+      purpose: 'product_launch',
+      channel: 'email',
+      brand: 'Versand Sprint',
+      category: 'sports/running',
+      title,
+      body: 'Jetzt mit 10 % Rabatt.',
+      validUntil: iat + 86_400,
+      advertisement: true,
+      unsubscribe: 'https://versand.example/abmelden',
+    } as Payload<'offer-content'>,
+    company.keyPair,
+  );
+}
+
 /**
  * A company with a proven domain, one grant for the newsletter, and a complaint about an
  * e-mail offer the grant did not cover.
@@ -151,26 +179,7 @@ export async function seedStory(
     } as Payload<'grant'>,
     pairwise,
   );
-  // The company writes by e-mail although only the newsletter was granted.
-  const iat = Math.floor(Date.now() / 1000);
-  const offer = await signMessage(
-    'offer-content',
-    {
-      ...claims(company.id, pseudonym.id),
-      exp: iat + 86_400,
-      grantSha256,
-      purpose: 'product_launch',
-      channel: 'email',
-      brand: 'Versand Sprint',
-      category: 'sports/running',
-      title: 'Der neue Trailschuh',
-      body: 'Jetzt mit 10 % Rabatt.',
-      validUntil: iat + 86_400,
-      advertisement: true,
-      unsubscribe: 'https://versand.example/abmelden',
-    } as Payload<'offer-content'>,
-    keyPair,
-  );
+  const offer = await emailOffer(company, pseudonym.id, grantSha256, 'Der neue Trailschuh');
   const { sha256: complaintSha256 } = await postJose(
     request,
     '/api/v1/complaints',
@@ -258,25 +267,7 @@ export async function moreComplaints(
   const { company, pseudonym, grantSha256 } = story;
   const sha256s: string[] = [];
   for (let i = 0; i < count; i++) {
-    const iat = Math.floor(Date.now() / 1000);
-    const offer = await signMessage(
-      'offer-content',
-      {
-        ...claims(company.id, pseudonym.id),
-        exp: iat + 86_400,
-        grantSha256,
-        purpose: 'product_launch',
-        channel: 'email',
-        brand: 'Versand Sprint',
-        category: 'sports/running',
-        title: `Angebot ${i + 1}`,
-        body: 'Jetzt mit 10 % Rabatt.',
-        validUntil: iat + 86_400,
-        advertisement: true,
-        unsubscribe: 'https://versand.example/abmelden',
-      } as Payload<'offer-content'>,
-      company.keyPair,
-    );
+    const offer = await emailOffer(company, pseudonym.id, grantSha256, `Angebot ${i + 1}`);
     const { sha256 } = await postJose(
       request,
       '/api/v1/complaints',

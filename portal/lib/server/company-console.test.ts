@@ -162,6 +162,19 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     );
   }
 
+  /** A `company-key` message of `company` with `body`, signed by `key`. */
+  function companyKeyChange(
+    company: TestCompany,
+    body: Record<string, unknown>,
+    key: Ed25519KeyPair,
+  ): Promise<string> {
+    return signMessage(
+      'company-key',
+      { ...claims(api.clock, company.id, testOrigin), ...body } as never,
+      key,
+    );
+  }
+
   async function messageCount(): Promise<number> {
     const row = await api.tdb.cdb.db
       .selectFrom('messages')
@@ -861,11 +874,7 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     await api.services.companies.setStatus(company.id, 'suspended');
     const added = generateKeyPair(random);
     const keyChange = (body: Record<string, unknown>, key: Ed25519KeyPair) =>
-      signMessage(
-        'company-key',
-        { ...claims(api.clock, company.id, testOrigin), ...body } as never,
-        key,
-      );
+      companyKeyChange(company, body, key);
     await console_.submit(
       staff,
       'company-key',
@@ -895,11 +904,7 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     const after = await openRequest(company);
     const added = generateKeyPair(random);
     const keyChange = (body: Record<string, unknown>, key: Ed25519KeyPair) =>
-      signMessage(
-        'company-key',
-        { ...claims(api.clock, company.id, testOrigin), ...body } as never,
-        key,
-      );
+      companyKeyChange(company, body, key);
     await console_.submit(
       staff,
       'company-key',

@@ -32,6 +32,31 @@ import {
 } from './company-site-test-kit';
 import { testDialects } from './db/test-databases';
 
+/**
+ * A `fetch` whose requests to `path` arrive, but after `loseAfter(n)` the answer of the request
+ * after the next `n` is lost (503, as if the connection dropped after the clearinghouse stored it).
+ */
+function answerLost(path: string): {
+  fetch: (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  loseAfter: (n: number) => void;
+} {
+  let left: number | undefined;
+  return {
+    loseAfter: (n) => (left = n),
+    async fetch(url, init) {
+      const response = await fetch(url, init);
+      if (new URL(String(url)).pathname === path && left !== undefined && left-- === 0) {
+        left = undefined;
+        return new Response('{"code":"ERR_STORAGE_UNAVAILABLE","title":"Try again."}', {
+          status: 503,
+          headers: { 'content-type': 'application/problem+json' },
+        });
+      }
+      return response;
+    },
+  };
+}
+
 /** What the site's `state.json` in `dataDir` holds now. */
 function stateOf(dataDir: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(dataDir, 'state.json'), 'utf8')) as Record<string, unknown>;
@@ -530,30 +555,14 @@ describe("the reference company site's obligations", () => {
 
     it('finishes sending the voided disclosures after a failure and a restart, sending none twice', async () => {
       const dataDir = world.dataDir();
-      /** Set: the disclosures pass until this many went, then the next one's answer is lost. */
-      let disclosuresBeforeLoss: number | undefined;
-      const lossy = async (url: string | URL | Request, init?: RequestInit) => {
-        const response = await fetch(url, init);
-        if (
-          new URL(String(url)).pathname === '/api/v1/disclosures' &&
-          disclosuresBeforeLoss !== undefined &&
-          disclosuresBeforeLoss-- === 0
-        ) {
-          disclosuresBeforeLoss = undefined;
-          return new Response('{"code":"ERR_STORAGE_UNAVAILABLE","title":"Try again."}', {
-            status: 503,
-            headers: { 'content-type': 'application/problem+json' },
-          });
-        }
-        return response;
-      };
-      const first = await world.startSite({ dataDir, webhook: false, fetch: lossy });
+      const lossy = answerLost('/api/v1/disclosures');
+      const first = await world.startSite({ dataDir, webhook: false, fetch: lossy.fetch });
       await first.ready();
       const since = Math.floor(Date.now() / 1000);
       const old = first.kid();
       const customers = [await customerOf(first), await customerOf(first), await customerOf(first)];
       // The first goes; the second arrives but its answer is lost; the third waits.
-      disclosuresBeforeLoss = 1;
+      lossy.loseAfter(1);
       await expect(first.replaceKey({ compromisedSince: since })).rejects.toMatchObject({
         status: 503,
       });
@@ -633,20 +642,8 @@ describe("the reference company site's obligations", () => {
 
     it('finishes reporting the voided uses after a lost answer and a restart, counting none twice', async () => {
       const dataDir = world.dataDir();
-      /** Set: the next access report arrives, but its answer is lost. */
-      let loseNextReport = false;
-      const lossy = async (url: string | URL | Request, init?: RequestInit) => {
-        const response = await fetch(url, init);
-        if (new URL(String(url)).pathname === '/api/v1/access' && loseNextReport) {
-          loseNextReport = false;
-          return new Response('{"code":"ERR_STORAGE_UNAVAILABLE","title":"Try again."}', {
-            status: 503,
-            headers: { 'content-type': 'application/problem+json' },
-          });
-        }
-        return response;
-      };
-      const first = await world.startSite({ dataDir, webhook: false, fetch: lossy });
+      const lossy = answerLost('/api/v1/access');
+      const first = await world.startSite({ dataDir, webhook: false, fetch: lossy.fetch });
       await first.ready();
       const since = Math.floor(Date.now() / 1000);
       const old = first.kid();
@@ -654,7 +651,7 @@ describe("the reference company site's obligations", () => {
       await first.obligations.reportAccess(pseudonym.id);
       const uses = await usesOf(pseudonym);
       expect(uses).toEqual([{ at: expect.any(Number), count: 1 }]);
-      loseNextReport = true;
+      lossy.loseAfter(0);
       await expect(first.replaceKey({ compromisedSince: since })).rejects.toMatchObject({
         status: 503,
       });
