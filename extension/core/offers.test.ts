@@ -277,7 +277,7 @@ describe('OfferInbox.sync', () => {
     expect(await inbox.unseen()).toBe(0);
   });
 
-  it('notes whether the offer\'s brand is one its company registered', async () => {
+  it("notes whether the offer's brand is one its company registered", async () => {
     relay.push(pseudonym, 'offer', await offer());
     relay.push(pseudonym, 'offer', await offer({ brand: 'laufhaus gmbh ' }));
     relay.push(pseudonym, 'offer', await offer({ brand: 'Funkhaus' }));
