@@ -139,3 +139,27 @@ export function categoryProblem(locale: Locale, field: string, value: string): s
   if (value.trim() === '') return t(locale, 'extension.input.missing', { field });
   return v.is(offerCategory, value) ? null : t(locale, 'extension.input.category', { field });
 }
+
+/** A field that does not hold what it may, and the sentence saying why. */
+export interface FieldProblem {
+  readonly field: string;
+  readonly text: string;
+}
+
+/**
+ * The attributes of `field`'s input while `invalid` names it: marked invalid and described by its
+ * sentence (`<field>-error`, extension/ui/FieldError.svelte); none otherwise.
+ *
+ * @example
+ * ```svelte
+ * <input id="auto-lock" {...fieldState(invalid, 'auto-lock')} />
+ * ```
+ */
+export function fieldState(
+  invalid: FieldProblem | null,
+  field: string,
+): { 'aria-invalid'?: 'true'; 'aria-describedby'?: string } {
+  return invalid?.field === field
+    ? { 'aria-invalid': 'true', 'aria-describedby': `${field}-error` }
+    : {};
+}
