@@ -113,6 +113,32 @@ function emailOffer(
   );
 }
 
+/** The customer's complaint ("wrong channel") about an e-mail offer titled `title`; its sha256. */
+async function emailComplaint(
+  request: APIRequestContext,
+  baseURL: string,
+  story: Omit<SeededStory, 'complaintSha256'>,
+  title: string,
+  extra: { comment?: string } = {},
+): Promise<string> {
+  const { company, pseudonym, grantSha256 } = story;
+  const offer = await emailOffer(company, pseudonym.id, grantSha256, title);
+  const { sha256 } = await postJose(
+    request,
+    '/api/v1/complaints',
+    'complaint',
+    {
+      ...claims(pseudonym.id, baseURL),
+      company: company.id,
+      evidence: [{ kind: 'offer-content', jws: offer }],
+      reasons: ['wrong_channel'],
+      ...extra,
+    } as Payload<'complaint'>,
+    pseudonym.keyPair,
+  );
+  return sha256;
+}
+
 /**
  * A company with a proven domain, one grant for the newsletter, and a complaint about an
  * e-mail offer the grant did not cover.
@@ -179,21 +205,11 @@ export async function seedStory(
     } as Payload<'grant'>,
     pairwise,
   );
-  const offer = await emailOffer(company, pseudonym.id, grantSha256, 'Der neue Trailschuh');
-  const { sha256: complaintSha256 } = await postJose(
-    request,
-    '/api/v1/complaints',
-    'complaint',
-    {
-      ...claims(pseudonym.id, baseURL),
-      company: company.id,
-      evidence: [{ kind: 'offer-content', jws: offer }],
-      reasons: ['wrong_channel'],
-      comment: 'Ich habe nur den Newsletter erlaubt.',
-    } as Payload<'complaint'>,
-    pairwise,
-  );
-  return { company, pseudonym, grantSha256, complaintSha256 };
+  const story = { company, pseudonym, grantSha256 };
+  const complaintSha256 = await emailComplaint(request, baseURL, story, 'Der neue Trailschuh', {
+    comment: 'Ich habe nur den Newsletter erlaubt.',
+  });
+  return { ...story, complaintSha256 };
 }
 
 /** The receipt of a logged message, once sequenced (long-polls, as the Assistant does). */
@@ -264,23 +280,8 @@ export async function moreComplaints(
   story: SeededStory,
   count: number,
 ): Promise<string[]> {
-  const { company, pseudonym, grantSha256 } = story;
   const sha256s: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const offer = await emailOffer(company, pseudonym.id, grantSha256, `Angebot ${i + 1}`);
-    const { sha256 } = await postJose(
-      request,
-      '/api/v1/complaints',
-      'complaint',
-      {
-        ...claims(pseudonym.id, baseURL),
-        company: company.id,
-        evidence: [{ kind: 'offer-content', jws: offer }],
-        reasons: ['wrong_channel'],
-      } as Payload<'complaint'>,
-      pseudonym.keyPair,
-    );
-    sha256s.push(sha256);
-  }
+  for (let i = 0; i < count; i++)
+    sha256s.push(await emailComplaint(request, baseURL, story, `Angebot ${i + 1}`));
   return sha256s;
 }

@@ -162,16 +162,21 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     );
   }
 
-  /** A `company-key` message of `company` with `body`, signed by `key`. */
-  function companyKeyChange(
+  /** Sends, as `staff`, a `company-key` message of `company` with `body`, signed by `key`. */
+  async function changeKey(
+    staff: Parameters<typeof console_.submit>[0],
     company: TestCompany,
     body: Record<string, unknown>,
     key: Ed25519KeyPair,
-  ): Promise<string> {
-    return signMessage(
+  ) {
+    return console_.submit(
+      staff,
       'company-key',
-      { ...claims(api.clock, company.id, testOrigin), ...body } as never,
-      key,
+      await signMessage(
+        'company-key',
+        { ...claims(api.clock, company.id, testOrigin), ...body } as never,
+        key,
+      ),
     );
   }
 
@@ -873,20 +878,12 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     const { company, staff } = await companyWithStaff();
     await api.services.companies.setStatus(company.id, 'suspended');
     const added = generateKeyPair(random);
-    const keyChange = (body: Record<string, unknown>, key: Ed25519KeyPair) =>
-      companyKeyChange(company, body, key);
-    await console_.submit(
+    await changeKey(staff, company, { action: 'add', key: publicJwk(added) }, company.keyPair);
+    await changeKey(
       staff,
-      'company-key',
-      await keyChange({ action: 'add', key: publicJwk(added) }, company.keyPair),
-    );
-    await console_.submit(
-      staff,
-      'company-key',
-      await keyChange(
-        { action: 'compromised', kid: company.kid, since: api.clock.seconds() - 60 },
-        added,
-      ),
+      company,
+      { action: 'compromised', kid: company.kid, since: api.clock.seconds() - 60 },
+      added,
     );
     const overview = await console_.overview(staff);
     expect(overview.company.status).toBe('suspended');
@@ -903,19 +900,9 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     const since = api.clock.seconds();
     const after = await openRequest(company);
     const added = generateKeyPair(random);
-    const keyChange = (body: Record<string, unknown>, key: Ed25519KeyPair) =>
-      companyKeyChange(company, body, key);
-    await console_.submit(
-      staff,
-      'company-key',
-      await keyChange({ action: 'add', key: publicJwk(added) }, company.keyPair),
-    );
+    await changeKey(staff, company, { action: 'add', key: publicJwk(added) }, company.keyPair);
     expect((await console_.overview(staff)).requests.map((r) => r.voided)).toEqual([false, false]);
-    await console_.submit(
-      staff,
-      'company-key',
-      await keyChange({ action: 'compromised', kid: company.kid, since }, added),
-    );
+    await changeKey(staff, company, { action: 'compromised', kid: company.kid, since }, added);
     expect((await console_.overview(staff)).requests).toEqual([
       expect.objectContaining({ sha256: after, voided: true, link: null }),
       expect.objectContaining({
