@@ -248,7 +248,9 @@ export function createCompanyService(
         .where('kid', 'in', kids)
         .executeTakeFirst();
       if (taken !== undefined) {
-        throw new ProtocolError('ERR_COMPANY_KEY_CONFLICT', 'A key already belongs to a company.');
+        throw new ProtocolError('ERR_COMPANY_KEY_CONFLICT', 'A key already belongs to a company.', {
+          conflict: 'taken',
+        });
       }
       const domainProof = await attemptProof(payload.domain, opened.kid, payload.iss);
       const status: CompanyStatus = domainProof.verified ? 'active' : 'pending';
@@ -284,6 +286,7 @@ export function createCompanyService(
             throw new ProtocolError(
               'ERR_COMPANY_KEY_CONFLICT',
               'This company registered meanwhile.',
+              { conflict: 'registered' },
             );
           }
           const keyRows = payload.keys.map((jwk, index) => ({
@@ -305,6 +308,7 @@ export function createCompanyService(
             throw new ProtocolError(
               'ERR_COMPANY_KEY_CONFLICT',
               'A key already belongs to a company.',
+              { conflict: 'taken' },
             );
           }
         },
@@ -345,6 +349,7 @@ export function createCompanyService(
       throw new ProtocolError(
         'ERR_COMPANY_KEY_CONFLICT',
         'An update may list only current keys; keys change through company-key messages.',
+        { conflict: 'notCurrent' },
       );
     }
     let domainProof: DomainProofOutcome | null = null;
@@ -455,6 +460,7 @@ export function createCompanyService(
         throw new ProtocolError(
           'ERR_COMPANY_KEY_CONFLICT',
           'This key already belongs to a company.',
+          { conflict: 'taken' },
         );
       }
       if (currentCount >= limits.keysPerCompany) {
@@ -462,6 +468,7 @@ export function createCompanyService(
           'ERR_COMPANY_KEY_CONFLICT',
           'The company already has the most keys allowed.',
           {
+            conflict: 'limit',
             limit: limits.keysPerCompany,
           },
         );
@@ -485,6 +492,7 @@ export function createCompanyService(
           throw new ProtocolError(
             'ERR_COMPANY_KEY_CONFLICT',
             'This key already belongs to a company.',
+            { conflict: 'taken' },
           );
         }
       };
@@ -504,6 +512,7 @@ export function createCompanyService(
         throw new ProtocolError(
           'ERR_COMPANY_KEY_CONFLICT',
           'A key is retired or declared compromised by another current key.',
+          { conflict: 'ownKey' },
         );
       }
       const iat = payload.iat;

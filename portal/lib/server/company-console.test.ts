@@ -893,6 +893,24 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     ).not.toBeNull();
   });
 
+  it('says why a change of keys is refused: a key retiring itself, a key another company holds', async () => {
+    const { company, staff } = await companyWithStaff();
+    const other = await companyWithStaff();
+    const refusal = (body: Record<string, unknown>) =>
+      changeKey(staff, company, body, company.keyPair).then(
+        () => expect.unreachable('the change was accepted'),
+        (error: unknown) => consoleFailure(error),
+      );
+    expect(await refusal({ action: 'retire', kid: company.kid })).toEqual({
+      status: 409,
+      key: 'errors.ERR_COMPANY_KEY_CONFLICT.ownKey',
+    });
+    expect(await refusal({ action: 'add', key: publicJwk(other.company.keyPair) })).toEqual({
+      status: 409,
+      key: 'errors.ERR_COMPANY_KEY_CONFLICT.taken',
+    });
+  });
+
   it('marks a request its compromised key signed as void, with no link to share', async () => {
     const { company, staff } = await companyWithStaff();
     const before = await openRequest(company);
@@ -1185,6 +1203,20 @@ describe('consoleFailure', () => {
       status: 403,
       key: 'errors.ERR_NOT_AUTHORISED',
     });
+  });
+
+  it("takes the sentence of a code's named cause, and the code's own for a cause it has none for", () => {
+    const conflict = (cause: unknown) =>
+      consoleFailure(
+        new ProtocolError('ERR_COMPANY_KEY_CONFLICT', 'x', { conflict: cause, limit: 8 }),
+      ).key;
+    expect(conflict('limit')).toBe('errors.ERR_COMPANY_KEY_CONFLICT.limit');
+    expect(conflict('notCurrent')).toBe('errors.ERR_COMPANY_KEY_CONFLICT.notCurrent');
+    expect(conflict('something new')).toBe('errors.ERR_COMPANY_KEY_CONFLICT');
+    expect(conflict(7)).toBe('errors.ERR_COMPANY_KEY_CONFLICT');
+    expect(
+      consoleFailure(new ProtocolError('ERR_NOT_AUTHORISED', 'x', { conflict: 'limit' })).key,
+    ).toBe('errors.ERR_NOT_AUTHORISED');
   });
 
   it('never shows what an unexpected error says', () => {

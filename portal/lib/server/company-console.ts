@@ -1019,7 +1019,11 @@ export function createCompanyConsole(
  */
 export function consoleFailure(error: unknown): { status: number; key: MessageKey } {
   if (error instanceof ProtocolError) {
-    const key = `errors.${error.code}`;
+    // A code with several causes names its cause in the detail (`conflict`); its own sentence
+    // says which and what to do, the code's general one stands for any other.
+    const cause = error.detail?.['conflict'];
+    const refined = typeof cause === 'string' ? `errors.${error.code}.${cause}` : undefined;
+    const key = refined !== undefined && hasMessage(refined) ? refined : `errors.${error.code}`;
     return {
       status: statusFor(error.code),
       key: hasMessage(key) ? key : 'portal.console.failed',

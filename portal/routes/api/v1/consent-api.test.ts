@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { publicJwk } from '$protocol/keys';
-import type { Payload } from '$protocol/messages';
+import { limits, type Payload } from '$protocol/messages';
 import {
   blockedOrSettled,
   claims,
@@ -412,11 +412,12 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         }),
         second.keyPair,
       );
-      await expectProblem(
+      const body = await expectProblem(
         await post(companiesRoute.POST, '/api/v1/companies', token),
         409,
         'ERR_COMPANY_KEY_CONFLICT',
       );
+      expect(body.detail_data).toEqual({ conflict: 'taken' });
     });
 
     it('refuses a second message with a used jti as a replay', async () => {
@@ -511,7 +512,7 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
           })
         ).status,
       ).toBe(201);
-      await expectProblem(
+      const taken = await expectProblem(
         await keyChange(company, company.keyPair, {
           action: 'add',
           key: publicJwk(second.keyPair),
@@ -519,11 +520,13 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         409,
         'ERR_COMPANY_KEY_CONFLICT',
       );
-      await expectProblem(
+      expect(taken.detail_data).toEqual({ conflict: 'taken' });
+      const own = await expectProblem(
         await keyChange(company, company.keyPair, { action: 'retire', kid: company.kid }),
         409,
         'ERR_COMPANY_KEY_CONFLICT',
       );
+      expect(own.detail_data).toEqual({ conflict: 'ownKey' });
       expect(
         (await keyChange(company, second.keyPair, { action: 'retire', kid: company.kid })).status,
       ).toBe(201);
@@ -536,6 +539,44 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       await expectProblem((await grantRequest(company)).response, 401, 'ERR_JWS_KID_UNKNOWN');
       const withNewKey = { ...company, keyPair: second.keyPair };
       expect((await grantRequest(withNewKey)).response.status).toBe(201);
+    });
+
+    it('names the cause of a key conflict: the most current keys, or an update listing a retired key', async () => {
+      const company = await register();
+      const more = Array.from({ length: limits.keysPerCompany - 1 }, () => newCompany());
+      for (const next of more) {
+        const added = await keyChange(company, company.keyPair, {
+          action: 'add',
+          key: publicJwk(next.keyPair),
+        });
+        expect(added.status).toBe(201);
+      }
+      const full = await expectProblem(
+        await keyChange(company, company.keyPair, {
+          action: 'add',
+          key: publicJwk(newCompany().keyPair),
+        }),
+        409,
+        'ERR_COMPANY_KEY_CONFLICT',
+      );
+      expect(full.detail_data).toEqual({ conflict: 'limit', limit: limits.keysPerCompany });
+      const [kept, retired] = more as [TestCompany, TestCompany];
+      expect(
+        (await keyChange(company, kept.keyPair, { action: 'retire', kid: retired.kid })).status,
+      ).toBe(201);
+      const update = await sign(
+        'company',
+        companyMessage(api.clock, company, {
+          keys: [publicJwk(company.keyPair), publicJwk(retired.keyPair)],
+        }),
+        company.keyPair,
+      );
+      const stale = await expectProblem(
+        await post(companiesRoute.POST, '/api/v1/companies', update),
+        409,
+        'ERR_COMPANY_KEY_CONFLICT',
+      );
+      expect(stale.detail_data).toEqual({ conflict: 'notCurrent' });
     });
 
     it('lists messages signed by a compromised key after its time and voids requests signed with it', async () => {
