@@ -14,8 +14,9 @@ export const sealedBodyLimit = 256 * 1024;
  * Reads the body of a POST that carries a signed message: `content-type: application/jose`
  * (parameters such as `charset` ignored), at most `limit` bytes, ASCII (a compact JWS is
  * nothing else). The size is checked before the body is read: a `content-length` over the limit
- * is refused without reading, and a body that grows past it while streaming is cut off there,
- * so an attacker cannot make the server buffer more than `limit` bytes.
+ * is refused without reading, and a body that grows past it while streaming is not kept beyond
+ * it: the rest is read and dropped so the 413 arrives (up to `oversizedDrainBytes` more, then the
+ * connection is cut), so an attacker cannot make the server buffer more than `limit` bytes.
  *
  * @throws ProtocolError `ERR_CONTENT_TYPE_UNSUPPORTED` (415), `ERR_MESSAGE_TOO_LARGE` (413),
  *   `ERR_JWS_MALFORMED` for an empty or non-ASCII body; `ClientAbortedError` when the client
@@ -119,7 +120,7 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => {});
+      await discardRest(reader);
       tooLarge(limit);
     }
     chunks.push(value);
@@ -131,6 +132,30 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array>
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * The most of an oversized body read and thrown away so that its 413 arrives. Cancelling the
+ * stream at once destroys the connection (the Node adapter's `req.destroy()`), and closing a
+ * socket with unread bytes resets it: the client saw a network error and no problem at all, and
+ * would send the same again. A body that ends within this much more is drained and answered on a
+ * connection that stays usable; a longer one is cut off as before. Nothing drained is kept.
+ */
+export const oversizedDrainBytes = 1024 * 1024;
+
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let drained = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      drained += value.byteLength;
+      if (drained > oversizedDrainBytes) break;
+    }
+  } catch {
+    return; // the client went away: there is no one to answer
+  }
+  await reader.cancel().catch(() => {});
 }
 
 function tooLarge(limit: number): never {
