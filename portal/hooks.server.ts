@@ -7,6 +7,7 @@ import { isApiPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits'
 import { startRelayPurge } from '$lib/server/relay';
 import { startPeriodicPurge } from '$lib/server/periodic-purge';
 import { jtiPurgeIntervalMs, purgeSeenJtis } from '$lib/server/db/seen-jtis';
+import { crossSiteFormRefusal } from '$lib/server/cross-site-forms';
 import { nestHandles } from '$lib/server/nest-handles';
 import { allocationSitePretenuring, noPretenuringFlag } from '$lib/server/node-flags';
 import { installRequestSignalShortcut } from '$lib/server/request-signal';
@@ -71,6 +72,9 @@ export const init: ServerInit = async () => {
 const languageCookie = 'lang';
 
 const route: Handle = async ({ event, resolve }) => {
+  // SvelteKit's origin check of form posts, for all but the API (cross-site-forms.ts).
+  const crossSite = crossSiteFormRefusal(event.request, event.url);
+  if (crossSite !== undefined) return crossSite;
   // Only the API and the passkey endpoints (which write a challenge or a session for anyone) are
   // limited (docs/api.md "Limits"): the log's tiles and /.well-known are static reads a CDN may
   // serve. Charged before any route reads a body.

@@ -2,8 +2,8 @@
  * Form actions refuse cross-origin posts (issue 12, "Attacks"), checked on the built server for
  * every action of the company console: a staff member is logged in (their session cookie goes
  * along, as a browser would send it from another site's form), and each action is posted with
- * another site's `Origin`, with none, and as JSON. SvelteKit answers 403 (415 for JSON) before
- * any action runs, and the database is the same afterwards. The same form sent from the
+ * another site's `Origin`, with none, and as JSON. The origin check (cross-site-forms.ts, as
+ * SvelteKit's) answers 403 (415 for JSON) before any action runs, and the database is the same afterwards. The same form sent from the
  * portal's own origin is accepted, so the origin is what was refused. The actions are read
  * from the sources, so a new one is covered without a change here; who may use each action is
  * portal/routes/company/console-authorization.test.ts.
@@ -230,4 +230,31 @@ test('every console form action refuses a post from another origin and writes no
     expect(((await own.json()) as { type: string }).type, action).toBe('success');
   }
   await context.close();
+});
+
+test('the API answers a form post from anywhere with its 415 problem, as docs/api.md says', async ({
+  request,
+}) => {
+  // The origin check leaves out the API (cross-site-forms.ts): no API route takes a form, so
+  // `curl -d` and another site's form both learn the content type the route wants.
+  for (const [name, options] of Object.entries({
+    urlencoded: { form: { jws: 'a.b.c' } },
+    multipart: { multipart: { jws: 'a.b.c' }, headers: { origin: 'https://evil.example' } },
+    text: { data: 'a.b.c', headers: { 'content-type': 'text/plain' } },
+  })) {
+    const answer = await request.post('/api/v1/companies', { maxRedirects: 0, ...options });
+    expect(answer.status(), name).toBe(415);
+    expect(answer.headers()['content-type'], name).toBe('application/problem+json');
+    expect(((await answer.json()) as { code: string }).code, name).toBe(
+      'ERR_CONTENT_TYPE_UNSUPPORTED',
+    );
+  }
+  // A page's endpoint outside the API keeps the check: logout by a foreign form is refused.
+  const foreign = await request.post('/logout', {
+    maxRedirects: 0,
+    form: {},
+    headers: { origin: 'https://evil.example' },
+  });
+  expect(foreign.status()).toBe(403);
+  expect(await foreign.text()).toBe('Cross-site POST form submissions are forbidden');
 });
