@@ -237,11 +237,12 @@ test('the API answers a form post from anywhere with its 415 problem, as docs/ap
 }) => {
   // The origin check leaves out the API (cross-site-forms.ts): no API route takes a form, so
   // `curl -d` and another site's form both learn the content type the route wants.
-  for (const [name, options] of Object.entries({
+  const posts: Record<string, Parameters<APIRequestContext['post']>[1]> = {
     urlencoded: { form: { jws: 'a.b.c' } },
     multipart: { multipart: { jws: 'a.b.c' }, headers: { origin: 'https://evil.example' } },
     text: { data: 'a.b.c', headers: { 'content-type': 'text/plain' } },
-  })) {
+  };
+  for (const [name, options] of Object.entries(posts)) {
     const answer = await request.post('/api/v1/companies', { maxRedirects: 0, ...options });
     expect(answer.status(), name).toBe(415);
     expect(answer.headers()['content-type'], name).toBe('application/problem+json');

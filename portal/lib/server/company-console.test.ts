@@ -903,11 +903,11 @@ describe.each(testDialects)('company console on %s', (dialect) => {
       );
     expect(await refusal({ action: 'retire', kid: company.kid })).toEqual({
       status: 409,
-      key: 'errors.ERR_COMPANY_KEY_CONFLICT.ownKey',
+      key: 'portal.console.keyConflict.ownKey',
     });
     expect(await refusal({ action: 'add', key: publicJwk(other.company.keyPair) })).toEqual({
       status: 409,
-      key: 'errors.ERR_COMPANY_KEY_CONFLICT.taken',
+      key: 'portal.console.keyConflict.taken',
     });
   });
 
@@ -1210,8 +1210,8 @@ describe('consoleFailure', () => {
       consoleFailure(
         new ProtocolError('ERR_COMPANY_KEY_CONFLICT', 'x', { conflict: cause, limit: 8 }),
       ).key;
-    expect(conflict('limit')).toBe('errors.ERR_COMPANY_KEY_CONFLICT.limit');
-    expect(conflict('notCurrent')).toBe('errors.ERR_COMPANY_KEY_CONFLICT.notCurrent');
+    expect(conflict('limit')).toBe('portal.console.keyConflict.limit');
+    expect(conflict('notCurrent')).toBe('portal.console.keyConflict.notCurrent');
     expect(conflict('something new')).toBe('errors.ERR_COMPANY_KEY_CONFLICT');
     expect(conflict(7)).toBe('errors.ERR_COMPANY_KEY_CONFLICT');
     expect(

@@ -12,7 +12,7 @@
  * so the rules, the errors and the log are the API's, and a refused action writes nothing.
  */
 import { createHash } from 'node:crypto';
-import { ProtocolError } from '$protocol/errors';
+import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
 import type { Localized } from '$protocol/messages';
 import { hasMessage, type MessageKey } from '$protocol/i18n';
 import { openMessage } from '$protocol/signed';
@@ -1006,6 +1006,11 @@ export function createCompanyConsole(
   };
 }
 
+/** The codes whose causes have sentences of their own, by the prefix of their catalog keys. */
+const causeSentences: Partial<Record<ProtocolErrorCode, string>> = {
+  ERR_COMPANY_KEY_CONFLICT: 'portal.console.keyConflict',
+};
+
 /**
  * What a refused console action shows: the catalog sentence of its error code (German and
  * English) and the HTTP status of the form answer. Anything that is not a `ProtocolError` is
@@ -1022,7 +1027,9 @@ export function consoleFailure(error: unknown): { status: number; key: MessageKe
     // A code with several causes names its cause in the detail (`conflict`); its own sentence
     // says which and what to do, the code's general one stands for any other.
     const cause = error.detail?.['conflict'];
-    const refined = typeof cause === 'string' ? `errors.${error.code}.${cause}` : undefined;
+    const prefix = causeSentences[error.code];
+    const refined =
+      prefix !== undefined && typeof cause === 'string' ? `${prefix}.${cause}` : undefined;
     const key = refined !== undefined && hasMessage(refined) ? refined : `errors.${error.code}`;
     return {
       status: statusFor(error.code),

@@ -733,6 +733,26 @@ export const companyConsole = {
 
   // keys and staff
   'portal.console.keys.title': { de: 'Schlüssel', en: 'Keys' },
+  'portal.console.keyConflict.taken': {
+    de: 'Dieser Schlüssel gehört schon einem Unternehmen. Erzeugen Sie einen neuen Schlüssel.',
+    en: 'This key already belongs to a company. Make a new key.',
+  },
+  'portal.console.keyConflict.limit': {
+    de: 'Das Unternehmen hat schon so viele gültige Schlüssel, wie erlaubt sind. Ziehen Sie zuerst einen zurück.',
+    en: 'The company already has as many current keys as are allowed. Retire one first.',
+  },
+  'portal.console.keyConflict.ownKey': {
+    de: 'Ein Schlüssel kann sich nicht selbst zurückziehen oder für kompromittiert erklären. Laden Sie einen anderen gültigen Schlüssel des Unternehmens.',
+    en: 'A key cannot retire itself or declare itself compromised. Load another current key of the company.',
+  },
+  'portal.console.keyConflict.notCurrent': {
+    de: 'Die Angaben des Unternehmens dürfen nur seine gültigen Schlüssel nennen; Schlüssel ändern Sie unter „Schlüssel“.',
+    en: "The company's details may list only its current keys; keys change under “Keys”.",
+  },
+  'portal.console.keyConflict.registered': {
+    de: 'Eine andere Registrierung dieses Unternehmens kam im selben Moment an. Sehen Sie in der Unternehmenskonsole nach, ob sie angekommen ist.',
+    en: 'Another registration of this company arrived at the same moment. Look in the company console whether it went through.',
+  },
   'portal.console.keys.explain': {
     de: 'Jeder Schlüsselwechsel wird mit einem anderen aktuellen Schlüssel unterschrieben (laden Sie ihn oben). Ein neuer Schlüssel entsteht in diesem Browser und wird einmal zum Herunterladen angeboten.',
     en: 'Each key change is signed with another current key (load it above). A new key is created in this browser and offered once for download.',

@@ -251,26 +251,6 @@ export const errors = {
     de: 'Diese Schlüsseländerung ist nicht möglich.',
     en: 'This change of keys is not possible.',
   },
-  'errors.ERR_COMPANY_KEY_CONFLICT.taken': {
-    de: 'Dieser Schlüssel gehört schon einem Unternehmen. Erzeugen Sie einen neuen Schlüssel.',
-    en: 'This key already belongs to a company. Make a new key.',
-  },
-  'errors.ERR_COMPANY_KEY_CONFLICT.limit': {
-    de: 'Das Unternehmen hat schon so viele gültige Schlüssel, wie erlaubt sind. Ziehen Sie zuerst einen zurück.',
-    en: 'The company already has as many current keys as are allowed. Retire one first.',
-  },
-  'errors.ERR_COMPANY_KEY_CONFLICT.ownKey': {
-    de: 'Ein Schlüssel kann sich nicht selbst zurückziehen oder für kompromittiert erklären. Laden Sie einen anderen gültigen Schlüssel des Unternehmens.',
-    en: 'A key cannot retire itself or declare itself compromised. Load another current key of the company.',
-  },
-  'errors.ERR_COMPANY_KEY_CONFLICT.notCurrent': {
-    de: 'Die Angaben des Unternehmens dürfen nur seine gültigen Schlüssel nennen; Schlüssel ändern Sie unter „Schlüssel“.',
-    en: "The company's details may list only its current keys; keys change under “Keys”.",
-  },
-  'errors.ERR_COMPANY_KEY_CONFLICT.registered': {
-    de: 'Eine andere Registrierung dieses Unternehmens kam im selben Moment an. Sehen Sie in der Unternehmenskonsole nach, ob sie angekommen ist.',
-    en: 'Another registration of this company arrived at the same moment. Look in the company console whether it went through.',
-  },
   'errors.ERR_COMPANY_KEY_UNKNOWN': {
     de: 'Das Unternehmen hat keinen solchen Schlüssel.',
     en: 'The company holds no such key.',
