@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
@@ -96,13 +97,17 @@ const route: Handle = async ({ event, resolve }) => {
     transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale),
   });
   // The API speaks problem+json even for routes SvelteKit itself refuses (e.g. 405).
+  // The methods a 405 names in `Allow` stay (RFC 9110 requires them); the title is the status's
+  // reason phrase, as SvelteKit's own answer has none.
   if (api && response.status >= 400 && !response.headers.get('content-type')?.includes('json')) {
+    const allow = response.headers.get('allow');
     return problemResponse(
       problem(
         response.status,
         response.status === 405 ? 'method-not-allowed' : 'http-' + response.status,
-        response.statusText || 'Error',
+        response.statusText || STATUS_CODES[response.status] || 'Error',
       ),
+      allow === null ? {} : { allow },
     );
   }
   return response;

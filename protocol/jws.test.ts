@@ -455,6 +455,36 @@ describe('verifyCompact rejects', () => {
   });
 });
 
+describe('what a refusal of the claims tells the sender', () => {
+  async function refusal(payload: Record<string, unknown>, overrides = {}) {
+    try {
+      await verifyCompact(forge(goodHeader(), claims(payload)), options(overrides));
+    } catch (error) {
+      if (error instanceof ProtocolError) return error;
+      throw error;
+    }
+    throw new Error('verified');
+  }
+
+  it('names the expected audience, the clock, the window, and an iat in milliseconds', async () => {
+    const aud = await refusal({ aud: 'https://other.example' });
+    expect(aud.detail).toEqual({ expected: AUD });
+    expect(aud.message).toContain(AUD);
+    expect(aud.message).not.toContain('other.example');
+    const future = await refusal({ iat: NOW + 61, exp: NOW + 361 });
+    expect(future.detail).toEqual({ now: NOW, skew: CLOCK_SKEW_SECONDS });
+    expect(future.message).not.toContain('milliseconds');
+    const millis = await refusal({ iat: NOW * 1000, exp: NOW * 1000 + 300 });
+    expect(millis.code).toBe('ERR_JWS_NOT_YET_VALID');
+    expect(millis.message).toContain('looks like milliseconds');
+    const long = await refusal({ exp: NOW + 601 });
+    expect(long.detail).toEqual({ maxWindowSeconds: 600 });
+    const expired = await refusal({}, { now: NOW + 300 + CLOCK_SKEW_SECONDS + 1 });
+    expect(expired.code).toBe('ERR_JWS_EXPIRED');
+    expect(expired.detail).toEqual({ now: NOW + 300 + CLOCK_SKEW_SECONDS + 1, skew: 60 });
+  });
+});
+
 describe('the transport window', () => {
   it('allows 60 s of skew on both ends', async () => {
     const early = forge(goodHeader(), claims({ iat: NOW + CLOCK_SKEW_SECONDS, exp: NOW + 360 }));

@@ -400,17 +400,41 @@ export async function verifyCompact(token: string, options: VerifyOptions): Prom
     const body = parseJsonObject(parsed.payloadBytes);
     if (body === undefined) fail('ERR_JWS_MALFORMED', 'the payload is not a JSON object');
     const common = readClaims(body);
-    if (common.aud !== options.audience)
-      fail('ERR_JWS_AUD_MISMATCH', 'the message is addressed to someone else');
+    // Each refusal says what was expected (public values only: the audience, the verifier's
+    // clock, the window), never the offending value, so a sender can see what to fix.
+    if (common.aud !== options.audience) {
+      throw new ProtocolError(
+        'ERR_JWS_AUD_MISMATCH',
+        `the message is addressed to someone else: aud must be ${options.audience}`,
+        { expected: options.audience },
+      );
+    }
     if (!Number.isFinite(options.now))
       fail('ERR_JWS_NOT_YET_VALID', 'now must be a number of seconds');
-    if (common.iat > options.now + CLOCK_SKEW_SECONDS)
-      fail('ERR_JWS_NOT_YET_VALID', 'iat is in the future');
-    if (common.exp - common.iat > maxWindowOf(options.maxWindowSeconds)) {
-      fail('ERR_JWS_WINDOW_TOO_LONG', 'exp is too far after iat');
+    if (common.iat > options.now + CLOCK_SKEW_SECONDS) {
+      // An iat a thousand times too large was written in milliseconds, the usual slip.
+      const milliseconds =
+        common.iat > options.now * 100 ? ' (this one looks like milliseconds)' : '';
+      throw new ProtocolError(
+        'ERR_JWS_NOT_YET_VALID',
+        `iat is in the future: it counts seconds since 1970${milliseconds} and may be at most ${CLOCK_SKEW_SECONDS} s ahead of the verifier's clock, now ${options.now}`,
+        { now: options.now, skew: CLOCK_SKEW_SECONDS },
+      );
+    }
+    const maxWindow = maxWindowOf(options.maxWindowSeconds);
+    if (common.exp - common.iat > maxWindow) {
+      throw new ProtocolError(
+        'ERR_JWS_WINDOW_TOO_LONG',
+        `exp is too far after iat: at most ${maxWindow} s for this message`,
+        { maxWindowSeconds: maxWindow },
+      );
     }
     if (options.asOf !== 'iat' && options.now > common.exp + CLOCK_SKEW_SECONDS) {
-      fail('ERR_JWS_EXPIRED', 'the message has expired');
+      throw new ProtocolError(
+        'ERR_JWS_EXPIRED',
+        `the message has expired: its exp lies more than ${CLOCK_SKEW_SECONDS} s before the verifier's clock, now ${options.now}`,
+        { now: options.now, skew: CLOCK_SKEW_SECONDS },
+      );
     }
     return { claims: common, payload: body };
   });

@@ -55,7 +55,9 @@ export class ApiProblem extends Error {
   readonly problem: Readonly<Record<string, unknown>>;
   constructor(status: number, problem: Record<string, unknown>) {
     const code = typeof problem.code === 'string' ? problem.code : `http-${status}`;
-    super(typeof problem.title === 'string' ? problem.title : code);
+    // The occurrence's own sentence when there is one (what to fix), else the code's.
+    const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
+    super(detail ?? (typeof problem.title === 'string' ? problem.title : code));
     this.code = code;
     this.status = status;
     this.problem = problem;

@@ -88,3 +88,19 @@ test('the API answers with the same headers, and a cross-origin form post is ref
   });
   expect(own.status()).toBeLessThan(400);
 });
+
+test('a method a route does not take is a 405 problem that names the methods it does', async ({
+  request,
+}) => {
+  for (const method of ['PUT', 'GET']) {
+    const answer = await request.fetch('/api/v1/offers', { method, maxRedirects: 0 });
+    expect(answer.status(), method).toBe(405);
+    expect(answer.headers()['content-type'], method).toBe('application/problem+json');
+    expect(answer.headers()['allow'], method).toMatch(/\bPOST\b/);
+    expect(await answer.json(), method).toMatchObject({
+      code: 'method-not-allowed',
+      title: 'Method Not Allowed',
+      status: 405,
+    });
+  }
+});

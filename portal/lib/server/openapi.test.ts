@@ -11,7 +11,16 @@ import * as v from 'valibot';
 import { parseMessage } from '$protocol/messages';
 import { webhookUrl } from '$protocol/messages/company';
 import { exampleMessages } from '$protocol/messages/examples';
-import { apiOperationIds, apiRoutes, openApiDocument, payloadSchemaName } from './openapi';
+import { toJsonSchema } from '@valibot/to-json-schema';
+import { correctionContent, rewardContent, schemas } from '$protocol/messages';
+import {
+  apiOperationIds,
+  apiRoutes,
+  openApiDocument,
+  payloadSchemaName,
+  problemStatus,
+  requestSignatureProblems,
+} from './openapi';
 import type { TrustFigures } from './trust';
 import { GET as openApiRoute } from '../../routes/api/v1/openapi.json/+server';
 
@@ -303,7 +312,10 @@ describe('the OpenAPI document', () => {
     for (const [path, item] of Object.entries(paths)) {
       for (const op of Object.values(item)) {
         for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
-          if (Number(status) < 400) continue;
+          // 4xx and 5xx, and the log's 202 `log-entry-pending`, a problem too
+          if (Number(status) < 400 && response['x-problem-types'] === undefined) continue;
+          for (const code of response['x-problem-types'] as Parameters<typeof problemStatus>[0][])
+            expect(problemStatus(code), `${path} ${status} ${code}`).toBe(Number(status));
           expect(response.content, `${path} ${status}`).toEqual({
             'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
           });
@@ -349,6 +361,128 @@ describe('the OpenAPI document', () => {
   it('requires a request signature on signed GETs and none on public ones', () => {
     expect(paths['/api/v1/companies/me/events']!.get!.security).toEqual([{ requestSignature: [] }]);
     expect(paths['/api/v1/companies']!.get!.security).toBeUndefined();
+  });
+
+  it('lists every code of a bad request signature on every request-signed GET and DELETE', () => {
+    // The codes an integrator got that the document did not list, among the shared list's.
+    expect(requestSignatureProblems).toEqual(
+      expect.arrayContaining([
+        'ERR_JWS_NOT_YET_VALID',
+        'ERR_JWS_TYP_MISMATCH',
+        'ERR_JWS_HEADER_INVALID',
+        'ERR_MESSAGE_INVALID',
+        'ERR_ENCODING_INVALID',
+        'ERR_PSEUDONYM_UNKNOWN',
+        'ERR_STORAGE_UNAVAILABLE',
+      ]),
+    );
+    const signed = apiRoutes.filter((r) => r.method !== 'POST' && r.signer !== 'public');
+    expect(signed.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/companies/me/events',
+        'GET /api/v1/companies/me/corrections',
+        'DELETE /api/v1/companies/me/corrections/{id}',
+        'GET /api/v1/companies/me/data-requests',
+        'GET /api/v1/grant-requests/{sha256}',
+        'DELETE /api/v1/people/{personId}',
+      ]),
+    );
+    for (const route of signed) {
+      const responses = paths[route.path]![route.method.toLowerCase()]!.responses as Record<
+        string,
+        Json
+      >;
+      for (const code of requestSignatureProblems) {
+        const status = String(problemStatus(code));
+        expect(
+          responses[status]?.['x-problem-types'],
+          `${route.method} ${route.path} ${code}`,
+        ).toContain(code);
+      }
+    }
+  });
+
+  it("describes the registration's staff enrolment link, present only when a company is created", () => {
+    const schema = (doc.components as { schemas: Record<string, Json> }).schemas
+      .RegistrationReceipt!;
+    const properties = schema.properties as Record<string, Json>;
+    // companies.ts: `expiresAt` is the enrolment's end in milliseconds (people.ts).
+    expect(properties.staffEnrolment).toMatchObject({
+      type: 'object',
+      properties: {
+        link: { type: 'string', format: 'uri' },
+        expiresAt: { type: 'integer', minimum: 0, description: expect.stringMatching(/\bms\b/) },
+      },
+      required: ['link', 'expiresAt'],
+    });
+    expect(schema.required).toEqual(['sha256', 'status', 'company']);
+  });
+
+  it("lists the log's own codes for a receipt and for proofs, as the log answers them", () => {
+    const receipts = paths['/api/v1/log/receipts/{sha256}']!.get!.responses as Record<string, Json>;
+    expect(receipts['404']!['x-problem-types']).toEqual([
+      'log-entry-unknown',
+      'log-entry-not-logged',
+    ]);
+    expect(receipts['400']!['x-problem-types']).toEqual(['log-query-invalid']);
+    expect(receipts['202']).toMatchObject({
+      'x-problem-types': ['log-entry-pending'],
+      headers: { 'Retry-After': { schema: { type: 'integer', minimum: 0 } } },
+      content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+    });
+    expect(receipts['500']!['x-problem-types']).toEqual(['log-entry-rejected', 'internal']);
+    for (const path of ['/api/v1/log/proof/inclusion', '/api/v1/log/proof/consistency']) {
+      const responses = paths[path]!.get!.responses as Record<string, Json>;
+      expect(responses['400']!['x-problem-types'], path).toEqual([
+        'log-query-invalid',
+        'log-size-beyond-tree',
+      ]);
+    }
+    const problems = doc['x-problem-types'] as { code: string; status: number; type: string }[];
+    expect(problems).toContainEqual({
+      code: 'log-entry-unknown',
+      status: 404,
+      type: 'https://clearinghouse.invalid/problems/log-entry-unknown',
+    });
+    expect(problems).toContainEqual(
+      expect.objectContaining({ code: 'log-entry-pending', status: 202 }),
+    );
+  });
+
+  it('gives the schemas of the sealed contents, generated from valibot, and names them in the sealed fields', () => {
+    const components = (doc.components as { schemas: Record<string, Json> }).schemas;
+    const generated = (schema: Parameters<typeof toJsonSchema>[0]) => {
+      const { $schema: _dialect, ...rest } = toJsonSchema(schema, {
+        target: 'draft-2020-12',
+        errorMode: 'ignore',
+      }) as Json;
+      return rest;
+    };
+    expect(components.OfferContentPayload).toEqual(generated(schemas['offer-content']));
+    expect(components.RewardContent).toEqual(generated(rewardContent));
+    expect(components.CorrectionContent).toEqual(generated(correctionContent));
+
+    const field = (schema: string, name: string) =>
+      (components[schema]!.properties as Record<string, Json>)[name]!;
+    for (const [schema, name, content, words] of [
+      ['OfferPayload', 'sealed', 'OfferContentPayload', ['offer-content+jws', 'pairwise key']],
+      ['RewardPayload', 'sealed', 'RewardContent', ['UTF-8 JSON', 'pairwise key']],
+      ['CorrectionPayload', 'sealed', 'CorrectionContent', ['UTF-8 JSON', 'first current key']],
+      ['DisclosurePayload', 'export', undefined, ['UTF-8 text', 'pairwise key']],
+    ] as const) {
+      const property = field(schema, name);
+      // still the sealed string of the protocol's schema
+      expect(property, schema).toMatchObject({ type: 'string', minLength: 64 });
+      const description = String(property.description);
+      expect(description, schema).toContain('`crypto_box_seal`');
+      expect(description, schema).toContain('X25519 form');
+      for (const word of words) expect(description, schema).toContain(word);
+      if (content === undefined) expect(property['x-sealed-content']).toBeUndefined();
+      else {
+        expect(description, schema).toContain(`\`${content}\``);
+        expect(property['x-sealed-content']).toEqual({ $ref: `#/components/schemas/${content}` });
+      }
+    }
   });
 
   it('has a German and English summary for every operation', () => {

@@ -14,8 +14,9 @@ import { toJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
 import type { ProtocolErrorCode } from '$protocol/errors';
 import { t } from '$protocol/i18n';
-import { schemas, type MessageKind } from '$protocol/messages';
+import { correctionContent, rewardContent, schemas, type MessageKind } from '$protocol/messages';
 import { defaultBodyLimit } from './auth/body';
+import { LogRequestError, maxReceiptWaitMs, type LogRequestErrorCode } from './log/log-service';
 import {
   maxViewedAnsweredRequests,
   maxViewedDisclosures,
@@ -38,8 +39,12 @@ export type Signer =
   | 'regulator'
   | 'complaint-party';
 
-/** A problem code the API answers: every ProtocolError code plus the three of the route layer. */
-export type ProblemCode = ProtocolErrorCode | 'not-found' | 'method-not-allowed' | 'internal';
+/**
+ * A problem code the API answers: every ProtocolError code, the three of the route layer, and the
+ * log's own (`log-entry-unknown`, ...: log/log-service.ts, docs/log.md).
+ */
+export type ProblemCode =
+  ProtocolErrorCode | LogRequestErrorCode | 'not-found' | 'method-not-allowed' | 'internal';
 
 /** One query or path parameter. */
 export interface ParameterDoc {
@@ -277,6 +282,12 @@ const relayRouteDocs: readonly RouteDoc[] = [
     problems: ['ERR_QUERY_INVALID', 'ERR_NOT_AUTHORISED'],
   },
 ];
+
+/**
+ * What the log's proof routes answer besides a proof (log/http.ts, docs/log.md): a parameter that
+ * is not one canonical decimal or out of order, and a size beyond the current tree.
+ */
+const logProofProblems: ProblemCode[] = ['log-query-invalid', 'log-size-beyond-tree'];
 
 const listCursorSchema = { type: 'string', pattern: '^\\d{1,15}\\.[A-Za-z0-9_-]{43}$' };
 const listPageParameters = (what: string): ParameterDoc[] => [
@@ -560,13 +571,15 @@ export const apiRoutes: readonly RouteDoc[] = [
       status: 201,
       schema: 'RegistrationReceipt',
       description:
-        'Stored; 200 for an identical resend. `company.domainProof` says whether the domain was proven.',
+        'Stored; 200 for an identical resend. `company.domainProof` says whether the domain was proven; a new company also gets `staffEnrolment`, its first one-time staff enrolment link (not on a resend or an update).',
     },
     problems: [
       'ERR_MESSAGE_ISSUER_MISMATCH',
       'ERR_COMPANY_KEY_CONFLICT',
       'ERR_ORIGIN_NOT_ALLOWED',
       'ERR_DOMAIN_PROOF_FAILED',
+      // an update of a suspended company, or one suspended while it was being updated
+      'ERR_COMPANY_NOT_ACTIVE',
     ],
   },
   {
@@ -816,12 +829,20 @@ export const apiRoutes: readonly RouteDoc[] = [
       {
         name: 'wait',
         in: 'query',
-        description: 'Long-poll up to this many seconds while pending (at most 10).',
-        schema: { type: 'integer', minimum: 0, maximum: 10 },
+        description: `Long-poll up to this many seconds while pending (default and at most ${maxReceiptWaitMs / 1000}).`,
+        schema: { type: 'integer', minimum: 0, maximum: maxReceiptWaitMs / 1000 },
       },
     ],
     success: { status: 200, schema: 'LogReceipt', description: 'The receipt (SPECS "Receipts").' },
-    problems: ['ERR_QUERY_INVALID', 'ERR_RESOURCE_NOT_FOUND'],
+    // The log's own codes (log/http.ts `receiptResponse`, docs/log.md "Receipts"): 202 while the
+    // message waits for the sequencer, 404 for a hash never accepted or a kind not logged.
+    problems: [
+      'log-query-invalid',
+      'log-entry-pending',
+      'log-entry-unknown',
+      'log-entry-not-logged',
+      'log-entry-rejected',
+    ],
   },
   {
     method: 'GET',
@@ -843,7 +864,7 @@ export const apiRoutes: readonly RouteDoc[] = [
       },
     ],
     success: { status: 200, schema: 'Proof', description: 'An RFC 9162 inclusion proof.' },
-    problems: ['ERR_QUERY_INVALID', 'ERR_TLOG_RANGE_INVALID'],
+    problems: logProofProblems,
   },
   {
     method: 'GET',
@@ -865,7 +886,7 @@ export const apiRoutes: readonly RouteDoc[] = [
       },
     ],
     success: { status: 200, schema: 'Proof', description: 'An RFC 9162 consistency proof.' },
-    problems: ['ERR_QUERY_INVALID', 'ERR_TLOG_RANGE_INVALID'],
+    problems: logProofProblems,
   },
   // People (passkeys, staff, regulators): built beside issue 4 in people.ts.
   {
@@ -987,19 +1008,47 @@ const joseProblems: ProblemCode[] = [
   'ERR_STORAGE_WRITE_FAILED',
 ];
 
-/** The problems every request-signed GET can answer. */
-const requestSignatureProblems: ProblemCode[] = [
+/**
+ * The problems the check of a request signature can answer: the one list every request-signed
+ * GET and DELETE shares. In the order they are checked: `RequestVerifier.verify` of
+ * auth/signatures.ts (header, `peekClaims`, the pseudonym's binding), `openMessage('request', …)`
+ * of protocol/signed.ts with `verifyCompact` of protocol/jws.ts (header, key, signature, claims,
+ * the `request` schema, then the key's rate limit and the `jti`), and last the method and path.
+ *
+ * Not listed, because a request signature cannot reach them: `ERR_MESSAGE_TOO_LARGE` (the header
+ * takes at most 8,192 characters, below every size bound), `ERR_MESSAGE_KIND_UNKNOWN` (the kind is
+ * fixed), `ERR_MESSAGE_ISSUER_MISMATCH` (a pseudonym is bound only to the key it is the thumbprint
+ * of, and only that key resolves) and `ERR_KEY_INVALID` (the keys come from the database, which
+ * holds only keys validated when they were registered).
+ */
+export const requestSignatureProblems: readonly ProblemCode[] = [
+  // no `Authorization: Signature <JWS>` of the allowed form
   'ERR_AUTH_MISSING',
-  'ERR_REQUEST_MISMATCH',
-  'ERR_BASE64URL_NONCANONICAL',
+  // not three parts, payload not a JSON object; a part not canonical base64url; not UTF-8
   'ERR_JWS_MALFORMED',
+  'ERR_BASE64URL_NONCANONICAL',
+  'ERR_ENCODING_INVALID',
+  // `iss` a pseudonym that is bound to no key (404)
+  'ERR_PSEUDONYM_UNKNOWN',
+  // a header member other than alg, typ, kid, or a malformed one; another alg; typ not request+jws
+  'ERR_JWS_HEADER_INVALID',
   'ERR_JWS_ALG_NOT_ALLOWED',
+  'ERR_JWS_TYP_MISMATCH',
   'ERR_JWS_KID_UNKNOWN',
   'ERR_JWS_SIGNATURE_INVALID',
+  // a claim of the wrong form, a missing or an extra claim (the `request` schema)
+  'ERR_MESSAGE_INVALID',
   'ERR_JWS_AUD_MISMATCH',
-  'ERR_JWS_EXPIRED',
+  'ERR_JWS_NOT_YET_VALID',
   'ERR_JWS_WINDOW_TOO_LONG',
+  'ERR_JWS_EXPIRED',
+  // the signing key's budget (rate-limits.ts `chargeKey`), charged once the signature verified
+  'ERR_RATE_LIMITED',
   'ERR_JWS_REPLAYED',
+  // the jti (or the key's count) could not be recorded: nothing happened, send again
+  'ERR_STORAGE_UNAVAILABLE',
+  // a valid signature made for another method or path with query
+  'ERR_REQUEST_MISMATCH',
 ];
 
 /**
@@ -1040,7 +1089,11 @@ export function problemStatus(code: ProblemCode): number {
   if (code === 'not-found') return 404;
   if (code === 'method-not-allowed') return 405;
   if (code === 'internal') return 500;
-  return statusFor(code);
+  if (code.startsWith('log-')) {
+    // The log's own table (log/log-service.ts), as its routes answer it.
+    return new LogRequestError(code as LogRequestErrorCode, '').status;
+  }
+  return statusFor(code as ProtocolErrorCode);
 }
 
 /** The codes the API itself answers: those a route table entry lists, or the route layer's. */
@@ -1057,15 +1110,91 @@ const toSchemaConfig = {
   errorMode: 'ignore',
 } as const;
 
-/** A message kind's payload as JSON Schema, without the `$schema` member (the document's dialect applies). */
-function payloadSchema(kind: MessageKind): Record<string, unknown> {
-  const converted = toJsonSchema(schemas[kind] as v.GenericSchema, toSchemaConfig) as Record<
-    string,
-    unknown
-  >;
+/** A valibot schema as JSON Schema, without the `$schema` member (the document's dialect applies). */
+function jsonSchemaOf(schema: v.GenericSchema): Record<string, unknown> {
+  const converted = toJsonSchema(schema, toSchemaConfig) as Record<string, unknown>;
   const { $schema: _dialect, ...rest } = converted;
   return rest;
 }
+
+/** A message kind's payload as JSON Schema; a sealed field says what its box holds. */
+function payloadSchema(kind: MessageKind): Record<string, unknown> {
+  const schema = jsonSchemaOf(schemas[kind] as v.GenericSchema);
+  const sealed = sealedFields[kind];
+  if (sealed === undefined) return schema;
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  const property = properties?.[sealed.field];
+  if (properties === undefined || property === undefined) {
+    throw new Error(`the ${kind} schema has no field "${sealed.field}" any more`);
+  }
+  properties[sealed.field] = {
+    ...property,
+    description: sealed.description,
+    ...(sealed.content === undefined ? {} : { 'x-sealed-content': ref(sealed.content) }),
+  };
+  return schema;
+}
+
+/**
+ * The schemas of what the sealed fields hold once opened (protocol/messages/relay.ts), generated
+ * like the payloads. A JSON Schema string cannot reference the schema of what it decrypts to, so
+ * each sealed field names its content's schema in its description and in `x-sealed-content`.
+ */
+function sealedContentSchemas(): Record<string, unknown> {
+  return {
+    [payloadSchemaName('offer-content')]: payloadSchema('offer-content'),
+    RewardContent: jsonSchemaOf(rewardContent),
+    CorrectionContent: jsonSchemaOf(correctionContent),
+  };
+}
+
+const sealedBox = (recipient: string) =>
+  "A sealed box in canonical base64url: libsodium's `crypto_box_seal` to the X25519 form " +
+  `(\`crypto_sign_ed25519_pk_to_curve25519\`) of ${recipient} (SPECS "sealing key"; protocol/seal.ts). ` +
+  'The clearinghouse passes it on as it came and cannot open it.';
+
+/**
+ * The sealed field of each kind that has one, what its box holds (docs/company-integration.md
+ * "Offers, rewards and corrections", "Disclosures and data requests"; docs/api.md "Relay") and
+ * the component schema of that content, where it has one.
+ */
+const sealedFields: Partial<
+  Record<MessageKind, { field: string; content?: string; description: string }>
+> = {
+  offer: {
+    field: 'sealed',
+    content: 'OfferContentPayload',
+    description:
+      `${sealedBox("the pseudonym's pairwise key (the `pseudonymKey` of its first grant or refusal)")} ` +
+      'Its plaintext is the compact JWS of an `offer-content` message (header `typ`: ' +
+      '`offer-content+jws`), signed by the company, whose payload follows `OfferContentPayload`: ' +
+      "it repeats this offer's `grantSha256`, `purpose` and `channel`, and a mismatch is itself a " +
+      'violation (SPECS "JWS"). `sealSigned` in protocol/seal.ts makes both steps.',
+  },
+  reward: {
+    field: 'sealed',
+    content: 'RewardContent',
+    description:
+      `${sealedBox("the pseudonym's pairwise key")} ` +
+      "Its plaintext is the UTF-8 JSON of `RewardContent`, not signed by itself: this reward's " +
+      'signature covers the box.',
+  },
+  correction: {
+    field: 'sealed',
+    content: 'CorrectionContent',
+    description:
+      `${sealedBox("the company's first current key as the registry lists it (the first of `keys` in `GET /api/v1/companies/{companyId}` that is neither retired nor compromised)")} ` +
+      "Its plaintext is the UTF-8 JSON of `CorrectionContent`, which repeats this correction's " +
+      '`dataCategory`.',
+  },
+  disclosure: {
+    field: 'export',
+    description:
+      `Optional: an export of the data itself. ${sealedBox("the pseudonym's pairwise key (the `pseudonymKey` of its first grant or refusal)")} ` +
+      'Its plaintext is UTF-8 text in a form the company chooses (no schema; the reference ' +
+      'company site sends JSON); the Assistant shows it to the customer as text.',
+  },
+};
 
 /** Component schema name of a kind's payload (`grant` → `GrantPayload`). */
 export function payloadSchemaName(kind: MessageKind): string {
@@ -1114,19 +1243,35 @@ function responseSchemas(): Record<string, unknown> {
     },
     CompanyStatus: { enum: ['pending', 'active', 'suspended'] },
     Receipt: objectOf(receipt),
-    RegistrationReceipt: objectOf({
-      ...receipt,
-      company: objectOf({
-        id: companyIdSchema,
-        status: ref('CompanyStatus'),
-        domainProof: nullable(
-          objectOf(
-            { verified: { type: 'boolean' }, code: { type: 'string' }, reason: { type: 'string' } },
-            ['verified'],
+    RegistrationReceipt: objectOf(
+      {
+        ...receipt,
+        company: objectOf({
+          id: companyIdSchema,
+          status: ref('CompanyStatus'),
+          domainProof: nullable(
+            objectOf(
+              {
+                verified: { type: 'boolean' },
+                code: { type: 'string' },
+                reason: { type: 'string' },
+              },
+              ['verified'],
+            ),
           ),
-        ),
-      }),
-    }),
+        }),
+        // companies.ts `RegistrationReceipt`: only the 201 that creates the company.
+        staffEnrolment: {
+          ...objectOf({
+            link: { type: 'string', format: 'uri', description: '`<origin>/enroll/<token>`' },
+            expiresAt: { ...millis, description: 'when the link expires (ms since the epoch)' },
+          }),
+          description:
+            'The first one-time staff enrolment link (docs/api.md "People"): only in the 201 that creates the company, never on a resend or an update.',
+        },
+      },
+      ['sha256', 'status', 'company'],
+    ),
     GrantRequestReceipt: objectOf({
       ...receipt,
       targeted: { type: 'boolean' },
@@ -1741,6 +1886,16 @@ function operation(route: RouteDoc): Record<string, unknown> {
     responses[String(status)] = {
       description: `Problem: ${codes.join(', ')}`,
       'x-problem-types': codes,
+      ...(codes.includes('log-entry-pending')
+        ? {
+            headers: {
+              'Retry-After': {
+                description: 'Seconds to wait before asking again (1).',
+                schema: { type: 'integer', minimum: 0 },
+              },
+            },
+          }
+        : {}),
       content: { 'application/problem+json': { schema: ref('Problem') } },
     };
   }
@@ -1840,6 +1995,7 @@ export function openApiDocument(origin: string): OpenApiDocument {
           event: ref('FeedEvent'),
         }),
         ...payloads,
+        ...sealedContentSchemas(),
       },
       securitySchemes: {
         requestSignature: {

@@ -24,6 +24,19 @@ describe('problem+json', () => {
     expect(large.status).toBe(413);
   });
 
+  it("titles a protocol error with its code's sentence and details what this one was", () => {
+    const body = problemFromError(
+      new ProtocolError('ERR_JWS_EXPIRED', 'the message has expired: now 1000', { now: 1000 }),
+    );
+    expect(body).toMatchObject({
+      title: 'The message has expired. Please send it again.',
+      detail: 'the message has expired: now 1000',
+      detail_data: { now: 1000 },
+    });
+    // The same title for every occurrence of the code.
+    expect(problemFromError(new ProtocolError('ERR_JWS_EXPIRED', 'other')).title).toBe(body.title);
+  });
+
   it('reveals nothing about unexpected errors', () => {
     const body = problemFromError(new Error('SELECT * FROM secrets failed at /srv/db.ts:12'));
     expect(body.status).toBe(500);

@@ -1,4 +1,5 @@
 import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
+import { hasMessage, t } from '$protocol/i18n';
 
 /**
  * RFC 9457 problem details: the one place where error codes become HTTP answers
@@ -100,14 +101,21 @@ export function problemResponse(body: Problem, headers: Record<string, string> =
   });
 }
 
-/** Maps a ProtocolError to its problem; anything else to a 500 that reveals nothing. */
+/**
+ * Maps a ProtocolError to its problem; anything else to a 500 that reveals nothing. The `title` is
+ * the code's own sentence (the English of its catalog entry, the same for every occurrence, as
+ * RFC 9457 wants a title), the `detail` what this occurrence was and what to fix (the error's
+ * message); a code without a catalog sentence has its message as the title.
+ */
 export function problemFromError(error: unknown): Problem {
   if (error instanceof ProtocolError) {
+    const key = `errors.${error.code}`;
+    const title = hasMessage(key) ? t('en', key) : error.message;
     return problem(
       statusFor(error.code),
       error.code,
-      error.message,
-      undefined,
+      title,
+      error.message === title ? undefined : error.message,
       error.detail ? { detail_data: error.detail } : {},
     );
   }

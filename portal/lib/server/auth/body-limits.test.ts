@@ -4,7 +4,8 @@
  * 256 KiB for the sealed kinds (offer, reward, correction, disclosure) and for complaints, which
  * carry up to two sealed offers as evidence. The limit holds before
  * anything is parsed or authenticated: a declared `content-length` over it is refused without
- * reading, and a body streamed without a length is cut off as soon as it passes the limit.
+ * reading, and a body streamed without a length is kept no further than the limit (the rest is
+ * dropped, up to the drain budget, then cut off).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -12,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, openApiHarness, testOrigin, type ApiHarness } from '../api-test-kit';
 import { testDialects } from '../db/test-databases';
-import { defaultBodyLimit } from './body';
+import { defaultBodyLimit, oversizedDrainBytes } from './body';
 
 const apiRoot = join(import.meta.dirname, '../../../routes/api/v1');
 
@@ -141,11 +142,14 @@ describe.each(testDialects)('body limits on %s', (dialect) => {
       expect(pulled()).toBeLessThanOrEqual(16 * 1024); // at most what a stream buffers ahead
     });
 
-    it('cuts off a body streamed without a length as soon as it passes the limit', async () => {
-      const { stream, pulled } = countingStream(4 * route.limit);
+    it('refuses a body streamed without a length past the limit, and cuts off an endless one', async () => {
+      // Past the limit the rest is read and dropped, so the 413 arrives on a usable connection
+      // (body-http.test.ts), but no further than the drain budget.
+      const { stream, pulled } = countingStream(route.limit + 4 * oversizedDrainBytes);
       const response = await callPost(route, stream, {});
       await expectProblem(response, 413, 'ERR_MESSAGE_TOO_LARGE');
-      expect(pulled()).toBeLessThanOrEqual(route.limit + 2 * 16 * 1024);
+      expect(pulled()).toBeGreaterThan(route.limit);
+      expect(pulled()).toBeLessThanOrEqual(route.limit + oversizedDrainBytes + 4 * 16 * 1024);
     });
 
     if (sealedRoutes.has(route.route)) {

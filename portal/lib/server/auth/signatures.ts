@@ -374,7 +374,13 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
         return signer?.key;
       };
     } else {
-      resolveKey = async () => undefined;
+      // No key can be looked up for a signer the claims do not name: say so, rather than that the
+      // key is unknown (an integrator who left `iss` out was told their registered key was).
+      throw new ProtocolError(
+        'ERR_MESSAGE_INVALID',
+        'iss must name the signer: a company id (co_…), a pseudonym (ps_…) or a regulator (rg_…).',
+        { issues: ['iss'] },
+      );
     }
     const opened = await openMessage('request', token, {
       verifySignature: nodeEd25519Verify,
