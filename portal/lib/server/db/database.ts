@@ -669,6 +669,13 @@ function openPostgres(
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would crash
   // the process. The next query reconnects or fails with its own error.
   pool.on('error', () => {});
+  // A checked-out client has no pool listener (pg-pool detaches it while the client is out), and
+  // one whose server ends it between two statements of a transaction (a restart, a failover,
+  // `pg_terminate_backend`) emits 'error' there: that ended the whole server. Its transaction
+  // fails with the error of its next statement; the pool drops the broken client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   // pg sends no statement_timeout of 0, so a default set on the role or database would still
   // apply: say it on each new connection (queued before any query of the pool's).
   if (unlimited) {
