@@ -358,7 +358,7 @@ const examples: { [K in MessageKind]: Payload<K> } = {
     exp: iat + 60,
     jti: jti(20),
     method: 'GET',
-    path: '/api/v1/inbox?after=0',
+    path: `/api/v1/pseudonyms/${PS}/inbox`,
   },
 };
 
