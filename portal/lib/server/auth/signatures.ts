@@ -11,7 +11,7 @@
  */
 import type { Kysely } from 'kysely';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
-import { ProtocolError } from '$protocol/errors';
+import { isProtocolError, ProtocolError } from '$protocol/errors';
 import type { ReplayStore } from '$protocol/jws';
 import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
@@ -349,6 +349,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
     let caller: Caller | undefined;
     let resolveKey: (kid: string) => Promise<ImportedPublicKey | undefined>;
     let personId: string | undefined;
+    let named = true;
     if (iss?.startsWith('co_')) {
       // A company key, or a staff member's person key acting for the company.
       resolveKey = async (kid) => {
@@ -374,13 +375,8 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
         return signer?.key;
       };
     } else {
-      // No key can be looked up for a signer the claims do not name: say so, rather than that the
-      // key is unknown (an integrator who left `iss` out was told their registered key was).
-      throw new ProtocolError(
-        'ERR_MESSAGE_INVALID',
-        'iss must name the signer: a company id (co_…), a pseudonym (ps_…) or a regulator (rg_…).',
-        { issues: ['iss'] },
-      );
+      resolveKey = async () => undefined;
+      named = false;
     }
     const opened = await openMessage('request', token, {
       verifySignature: nodeEd25519Verify,
@@ -389,6 +385,18 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       now: Math.floor(now() / 1000),
       replay: chargedReplay,
       maxWindowSeconds: requestWindowSeconds,
+    }).catch((error: unknown) => {
+      // No key can be looked up for a signer the claims do not name: say so, rather than that the
+      // key is unknown (an integrator who left `iss` out was told their registered key was). A
+      // token that is no JWS at all keeps its own refusal, which comes before the key's.
+      if (!named && isProtocolError(error, 'ERR_JWS_KID_UNKNOWN')) {
+        throw new ProtocolError(
+          'ERR_MESSAGE_INVALID',
+          'iss must name the signer: a company id (co_…), a pseudonym (ps_…) or a regulator (rg_…).',
+          { issues: ['iss'] },
+        );
+      }
+      throw error;
     });
     const { payload } = opened;
     caller ??= {

@@ -1417,6 +1417,12 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         'ERR_MESSAGE_INVALID',
       );
       expect(missing.detail_data).toEqual({ issues: ['iss'] });
+      // A token that is no JWS keeps its own refusal, which comes first.
+      await expectProblem(
+        await get(eventsRoute.GET, path, api.clock, undefined, { authorization: 'Signature abc' }),
+        400,
+        'ERR_JWS_MALFORMED',
+      );
       await expectProblem(
         await get(eventsRoute.GET, '/api/v1/companies/me/events?after=x', api.clock, company),
         400,
