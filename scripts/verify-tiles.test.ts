@@ -174,6 +174,17 @@ describe('the verifier with --full and the hash tiles', () => {
     expect(result.err).toContain(expected === 1 ? `VERIFICATION FAILED (${message})` : message);
   });
 
+  it('says that an entry bundle served 1 byte too long is too long (it said "truncated entry length")', async () => {
+    const result = await run(['--state', state(), '--full'], (p, bytes) =>
+      p === '/log/tile/entries/001' ? new Response(new Uint8Array([...bytes, 0])) : undefined,
+    );
+    expect(result.code, result.err).toBe(1);
+    expect(result.err).toMatch(
+      /VERIFICATION FAILED \(ERR_TLOG_BUNDLE_INVALID\): http:\/\/[^ ]+\/log\/tile\/entries\/001: entry bundle is too long: 1 trailing byte\(s\) after its 256 entries/,
+    );
+    expect(result.err).not.toMatch(/truncated/);
+  });
+
   it('exit codes: a tile the consistency proof needs answered 404 is exit 1, not a network problem', async () => {
     const older = state();
     writeFileSync(

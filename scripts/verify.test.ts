@@ -223,6 +223,47 @@ describe('the auditor verifier CLI', () => {
     expect(result.out).toMatch(/the receipt's checkpoint is a prefix of the current log/);
   });
 
+  it('online, names the receipt’s checkpoint as the one that disagrees with the log’s current one', async () => {
+    // The same key and origin, another history: the receipt a split view showed someone else.
+    const other = await fixture(keys.dir, 11);
+    try {
+      const [sha256] = await writeMessages(other.writer, 1);
+      await other.log.sequencer.flush();
+      const file = join(keys.dir, 'forked-receipt.json');
+      writeFileSync(file, JSON.stringify(await other.log.service.receipt(sha256!, 0)));
+      const seen = join(keys.dir, 'forked-receipt-state.json');
+      expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+      const result = await run(['--url', honest.url, '--state', seen, '--receipt', file]);
+      expect(result.code).toBe(1);
+      // It used to blame "the checkpoint seen before", which the log had just extended.
+      expect(result.err).not.toMatch(/checkpoint seen before/);
+      expect(result.err).toMatch(
+        /VERIFICATION FAILED \(ERR_TLOG_CONSISTENCY_INVALID\): .*the receipt's checkpoint \(size 12, root [^)]+\) and the log's current checkpoint \(size \d+, root [^)]+\) disagree/,
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses at once a description whose logOrigin is not its key’s name, and pins nothing', async () => {
+    const seen = join(keys.dir, 'self-contradicting-state.json');
+    const lying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/.well-known/clearinghouse.json')) return response;
+      const description = (await response.json()) as Record<string, unknown>;
+      return Response.json({ ...description, logOrigin: 'elsewhere.example/log' });
+    };
+    const result = await run(['--url', honest.url, '--state', seen], { fetch: lying });
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /the clearinghouse's description contradicts itself: its logOrigin is "elsewhere\.example\/log", but its logVerifierKey is named "localhost:3000\/log"/,
+    );
+    // It used to pin both, then fail on "checkpoint is for another log".
+    expect(result.err).not.toMatch(/checkpoint is for another log/);
+    expect(result.out).not.toMatch(/pinned log key/);
+    expect(() => readFileSync(seen, 'utf8')).toThrow();
+  });
+
   it('exits 2 with the usage for bad arguments and for an unreachable clearinghouse', async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(['--url', 'ftp://x'])).code).toBe(2);

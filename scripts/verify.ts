@@ -197,8 +197,17 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
     const description = await fetchJson(io, `${base}/.well-known/clearinghouse.json`);
     const logOrigin = stringField(description, 'logOrigin');
     const logVerifierKey = stringField(description, 'logVerifierKey');
+    // SPECS "Signed notes": the key name is the log origin. A description that names another
+    // origin than its own key's contradicts itself: refused before anything is pinned.
+    const keyName = parseVerifierKey(logVerifierKey, sha256).name;
+    if (keyName !== logOrigin) {
+      throw new ProtocolError(
+        'ERR_CHECKPOINT_ORIGIN_MISMATCH',
+        `the clearinghouse's description contradicts itself: its logOrigin is "${logOrigin}", but its logVerifierKey is named "${keyName}", and the key's name is the log origin; nothing was pinned`,
+        { logOrigin, keyName },
+      );
+    }
     if (pinned === undefined) {
-      parseVerifierKey(logVerifierKey, sha256);
       pinned = { logOrigin, logVerifierKey };
       io.stdout(`pinned log key ${logVerifierKey} (first use; compare it out of band)`);
     } else if (pinned.logVerifierKey !== logVerifierKey || pinned.logOrigin !== logOrigin) {
@@ -216,7 +225,12 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
 
     if (state?.checkpoint !== undefined) {
       const previous = openCheckpoint(state.checkpoint, verifier, pinned.logOrigin);
-      await checkPrefix(io, base, previous, current);
+      await checkPrefix(
+        io,
+        base,
+        { checkpoint: previous, what: 'the checkpoint in the state file' },
+        { checkpoint: current, what: "the log's current checkpoint" },
+      );
       io.stdout(`consistent with the last checkpoint seen (size ${previous.size})`);
     }
     if (options.full) {
@@ -248,14 +262,23 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       `receipt: entry ${verified.index} (${verified.entry.kind}, sha256 ${verified.entry.sha256}) is in the tree of size ${verified.checkpoint.size}`,
     );
     if (current !== undefined && options.url !== undefined) {
-      await checkPrefix(io, options.url, verified.checkpoint, current);
+      await checkPrefix(
+        io,
+        options.url,
+        { checkpoint: verified.checkpoint, what: "the receipt's checkpoint" },
+        { checkpoint: current, what: "the log's current checkpoint" },
+      );
       io.stdout(`the receipt's checkpoint is a prefix of the current log (size ${current.size})`);
     } else if (state?.checkpoint !== undefined) {
       // Offline, the pinned checkpoint still decides one case: at the same size the roots must
       // be equal, or the log signed two histories (a split view: this receipt is from the other).
       const seen = openCheckpoint(state.checkpoint, verifier, pinned.logOrigin);
       if (seen.size === verified.checkpoint.size) {
-        checkConsistentWith(sha256, seen, verified.checkpoint, []);
+        await naming(
+          { checkpoint: seen, what: 'the checkpoint in the state file' },
+          { checkpoint: verified.checkpoint, what: "the receipt's checkpoint" },
+          () => checkConsistentWith(sha256, seen, verified.checkpoint, []),
+        );
         io.stdout(`the receipt's checkpoint is the one in the state file (size ${seen.size})`);
       } else {
         io.stdout(
@@ -290,20 +313,65 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
   io.stdout('OK');
 }
 
-/** `older` must be a prefix of `newer`: same root at the same size, else a verified consistency proof. */
+/** A checkpoint and how the auditor knows it ("the receipt's checkpoint"), for the messages. */
+interface Named {
+  checkpoint: Checkpoint;
+  what: string;
+}
+
+function describeCheckpoint({ checkpoint, what }: Named): string {
+  return `${what} (size ${checkpoint.size}, root ${base64Encode(checkpoint.rootHash)})`;
+}
+
+/** The codes that say two checkpoints disagree (the others: a tile or proof the log served). */
+const disagreement = new Set([
+  'ERR_CHECKPOINT_FORK',
+  'ERR_CHECKPOINT_SHRUNK',
+  'ERR_CHECKPOINT_ORIGIN_MISMATCH',
+  'ERR_TLOG_CONSISTENCY_INVALID',
+]);
+
+/**
+ * Runs `check` (a comparison of `older` and `newer`) and names both checkpoints in the message of
+ * a ProtocolError it throws, so the auditor reads which disagrees with which (or, for a tile the
+ * log served wrong, which proof it was for).
+ */
+async function naming<T>(older: Named, newer: Named, check: () => T | Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    const [a, b] = [describeCheckpoint(older), describeCheckpoint(newer)];
+    throw new ProtocolError(
+      error.code,
+      disagreement.has(error.code)
+        ? `${a} and ${b} disagree: ${error.message}`
+        : `while proving ${a} a prefix of ${b}: ${error.message}`,
+      { ...error.detail },
+    );
+  }
+}
+
+/**
+ * `older` must be a prefix of `newer`: same root at the same size, else a verified consistency
+ * proof. A failure names both checkpoints ({@link naming}).
+ */
 async function checkPrefix(
   io: VerifierIo,
   base: string,
-  older: Checkpoint,
-  newer: Checkpoint,
+  older: Named,
+  newer: Named,
 ): Promise<void> {
-  let proof: Uint8Array[] = [];
-  if (older.size > 0 && older.size < newer.size) {
-    // Tiles authenticated against the new, signed root: a tampered tile is refused as such.
-    const reader = tileHashReader(sha256, newer.size, tileFetcher(io, base), newer.rootHash);
-    proof = await consistencyProof(sha256, older.size, newer.size, reader);
-  }
-  checkConsistentWith(sha256, older, newer, proof);
+  await naming(older, newer, async () => {
+    const [a, b] = [older.checkpoint, newer.checkpoint];
+    let proof: Uint8Array[] = [];
+    if (a.size > 0 && a.size < b.size) {
+      // Tiles authenticated against the new, signed root: a tampered tile is refused as such.
+      const reader = tileHashReader(sha256, b.size, tileFetcher(io, base), b.rootHash);
+      proof = await consistencyProof(sha256, a.size, b.size, reader);
+    }
+    checkConsistentWith(sha256, a, b, proof);
+  });
 }
 
 function tileFetcher(io: VerifierIo, base: string) {
@@ -347,7 +415,17 @@ async function fetchEntries(
     code: 'ERR_TLOG_BUNDLE_INVALID',
     what: `entry bundle ${entryBundlePath(index, width)}`,
   });
-  return decodeEntryBundle(got.bytes, got.width).slice(0, width);
+  try {
+    return decodeEntryBundle(got.bytes, got.width).slice(0, width);
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    // Which bundle, as the log served it.
+    throw new ProtocolError(
+      error.code,
+      `${base}/log/${entryBundlePath(index, got.width)}: ${error.message}`,
+      { ...error.detail },
+    );
+  }
 }
 
 /**
@@ -586,9 +664,10 @@ function explain(error: ProtocolError): string {
     case 'ERR_CHECKPOINT_SHRUNK':
       return `THE LOG SHRANK: it now claims fewer entries than a checkpoint it signed before. ${error.message}`;
     case 'ERR_CHECKPOINT_FORK':
-      return `THE LOG FORKED: it signed two different histories. Keep the state file as evidence. ${error.message}`;
+      return `THE LOG FORKED: it signed two different histories. Keep the state file (and the receipt, if one was given) as evidence. ${error.message}`;
     case 'ERR_TLOG_CONSISTENCY_INVALID':
-      return `the log is not an extension of the checkpoint seen before (possible fork). ${error.message}`;
+      // The message names the two checkpoints (checkPrefix): the state file's or the receipt's.
+      return `two checkpoints signed by the log are not one history, the smaller not a prefix of the larger (possible fork). Keep the state file (and the receipt, if one was given) as evidence. ${error.message}`;
     default:
       return error.message;
   }

@@ -206,6 +206,24 @@ describe('entry bundles', () => {
     expect(await codeOf(() => decodeEntryBundle(bundle, 0))).toBe('ERR_TLOG_BUNDLE_INVALID');
   });
 
+  // `npm run verify -- --full` said "truncated entry length" for a bundle served 1 byte too long.
+  it.each<[string, (bundle: Uint8Array) => Uint8Array, RegExp]>([
+    [
+      '1 byte too long',
+      (b) => new Uint8Array([...b, 0]),
+      /too long: 1 trailing byte\(s\) after its 2 entries/,
+    ],
+    ['a whole entry too long', (b) => new Uint8Array([...b, 0, 1, 3]), /too long: 3 trailing/],
+    [
+      '1 byte short',
+      (b) => b.subarray(0, b.length - 1),
+      /truncated: entry 1 is 1 bytes long, only 0 follow/,
+    ],
+  ])('says what is wrong with a bundle %s', (_, change, message) => {
+    const bundle = encodeEntryBundle([new Uint8Array([1]), new Uint8Array([2])]);
+    expect(() => decodeEntryBundle(change(bundle), 2)).toThrow(message);
+  });
+
   it('refuses an entry longer than a 16-bit length can say', async () => {
     expect(await codeOf(() => encodeEntryBundle([new Uint8Array(65536)]))).toBe(
       'ERR_TLOG_BUNDLE_INVALID',

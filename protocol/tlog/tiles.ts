@@ -250,7 +250,7 @@ export function encodeEntryBundle(entries: readonly Uint8Array[]): Uint8Array {
  * is given (the width the tree size implies), the bundle must hold exactly that many.
  *
  * @throws ProtocolError `ERR_TLOG_BUNDLE_INVALID` for a truncated entry, more than 256 entries,
- * or a count other than `expectedCount`.
+ * or a count other than `expectedCount` (bytes after the expected entries: "too long").
  * @example
  * ```ts
  * const entries = decodeEntryBundle(bytes, tileWidthFor(size, 0, n));
@@ -267,13 +267,31 @@ export function decodeEntryBundle(bytes: Uint8Array, expectedCount?: number): Ui
   const entries: Uint8Array[] = [];
   let offset = 0;
   while (offset < bytes.length) {
+    // Bytes after the entries the tree size implies: the bundle is too long, not truncated.
+    if (entries.length === expectedCount) {
+      fail(
+        'ERR_TLOG_BUNDLE_INVALID',
+        `entry bundle is too long: ${bytes.length - offset} trailing byte(s) after its ${expectedCount} entries`,
+        { expected: expectedCount, trailing: bytes.length - offset },
+      );
+    }
     if (entries.length === TILE_WIDTH) {
       fail('ERR_TLOG_BUNDLE_INVALID', 'entry bundle holds more than 256 entries');
     }
-    if (offset + 2 > bytes.length) fail('ERR_TLOG_BUNDLE_INVALID', 'truncated entry length');
+    if (offset + 2 > bytes.length) {
+      fail(
+        'ERR_TLOG_BUNDLE_INVALID',
+        `entry bundle ends in 1 byte after ${entries.length} entries, too few for an entry length (a stray trailing byte, or a truncated bundle)`,
+      );
+    }
     const length = (bytes[offset]! << 8) | bytes[offset + 1]!;
     const start = offset + 2;
-    if (start + length > bytes.length) fail('ERR_TLOG_BUNDLE_INVALID', 'truncated entry');
+    if (start + length > bytes.length) {
+      fail(
+        'ERR_TLOG_BUNDLE_INVALID',
+        `entry bundle is truncated: entry ${entries.length} is ${length} bytes long, only ${bytes.length - start} follow`,
+      );
+    }
     entries.push(bytes.subarray(start, start + length));
     offset = start + length;
   }

@@ -9,13 +9,17 @@ import { describe, expect, it } from 'vitest';
 import {
   loadHistory,
   maxEvidence,
+  placeCheckpoint,
   repin,
   serializeHistory,
+  settleCheckpoint,
+  withConflict,
   withEvidence,
   withSeen,
   type AuditHistory,
   type LogPin,
   type OpenPinned,
+  type Prove,
 } from './history';
 
 /**
@@ -49,7 +53,7 @@ function storedAfter(pin: LogPin, sizes: number[]): string {
 describe('loadHistory', () => {
   it('pins the server’s key and origin on first use', () => {
     const { history, keyChanged } = loadHistory(none, pinA, open, now);
-    expect(history).toEqual({ pin: pinA, seen: [], evidence: [], previous: [] });
+    expect(history).toEqual({ pin: pinA, seen: [], evidence: [], conflicts: [], previous: [] });
     expect(keyChanged).toBe(false);
   });
 
@@ -196,12 +200,218 @@ describe('repin', () => {
 
 describe('withEvidence', () => {
   it('adds a note once, and stops adding at the bound without removing any', () => {
-    let history: AuditHistory = { pin: pinA, seen: [], evidence: [], previous: [] };
+    let history: AuditHistory = { pin: pinA, seen: [], evidence: [], conflicts: [], previous: [] };
     history = withEvidence(history, 'n0', 'ERR_NOTE_NO_TRUSTED_SIGNATURE', now);
     history = withEvidence(history, 'n0', 'ERR_NOTE_NO_TRUSTED_SIGNATURE', now);
     expect(history.evidence).toHaveLength(1);
     for (let i = 1; i < maxEvidence + 5; i++) history = withEvidence(history, `n${i}`, 'x', now);
     expect(history.evidence).toHaveLength(maxEvidence);
     expect(history.evidence[0]!.note).toBe('n0');
+  });
+});
+
+/**
+ * A dishonest log signs two histories with its real key (a split view): the page called such a
+ * receipt "valid" and added such a checkpoint to the checkpoints seen, three roots for size 14,
+ * with no alarm and no evidence after a reload; and a server checkpoint smaller than one seen
+ * passed as verified. Now a checkpoint is compared with those seen as scripts/verify.ts compares
+ * it with its state file, and a contradiction is kept as a pair of signed notes.
+ */
+describe('checkpoints that contradict those seen', () => {
+  /** The history after a visit that saw `sizes` (roots `r<size>`) under pin A. */
+  const after = (sizes: number[]) => {
+    let history = loadHistory(none, pinA, open, now).history;
+    for (const size of sizes) history = withSeen(history, note(pinA, size, `r${size}`), open, now);
+    return history;
+  };
+  const proofs: [string, string][] = [];
+  const proving =
+    (result: Awaited<ReturnType<Prove>>): Prove =>
+    (older, newer) => {
+      proofs.push([older, newer]);
+      return Promise.resolve(result);
+    };
+  async function settle(
+    history: AuditHistory,
+    checkpoint: string,
+    prove: Prove = proving({ ok: true }),
+    current = false,
+  ) {
+    proofs.length = 0;
+    let kept = history;
+    const settled = await settleCheckpoint(
+      () => kept,
+      checkpoint,
+      { open, prove, now: () => now + 1, current },
+      (next) => (kept = next),
+    );
+    return { settled, kept };
+  }
+
+  it('withSeen refuses another root at a size seen (it used to add it beside the first)', () => {
+    const history = after([14]);
+    expect(() => withSeen(history, note(pinA, 14, 'forged'), open, now)).toThrow(
+      expect.objectContaining({ code: 'ERR_CHECKPOINT_FORK' }),
+    );
+    expect(withSeen(history, note(pinA, 14, 'r14'), open, now)).toBe(history);
+  });
+
+  it('keeps a receipt’s checkpoint of a size seen with another root as a fork, both notes, not as seen', async () => {
+    const history = after([9, 14]);
+    const forged = note(pinA, 14, 'forged');
+    const { settled, kept } = await settle(history, forged);
+    expect(settled).toMatchObject({
+      kind: 'conflict',
+      error: 'ERR_CHECKPOINT_FORK',
+      against: { size: 14, root: 'r14' },
+    });
+    expect(proofs).toEqual([]); // decided without the network
+    expect(kept.seen.map((s) => s.root)).toEqual(['r9', 'r14']);
+    expect(kept.conflicts).toEqual([
+      {
+        seen: { size: 14, root: 'r14', note: note(pinA, 14, 'r14') },
+        other: { size: 14, root: 'forged', note: forged },
+        error: 'ERR_CHECKPOINT_FORK',
+        seenAt: now + 1,
+      },
+    ]);
+    // Once, however often it is shown; and it survives the next visit.
+    expect((await settle(kept, forged)).kept).toBe(kept);
+    const reloaded = loadHistory({ stored: serializeHistory(kept), legacy: null }, pinA, open, now);
+    expect(reloaded.history.conflicts).toEqual(kept.conflicts);
+    expect(reloaded.history.seen).toEqual(kept.seen);
+  });
+
+  it('turns a stored history with three roots for one size (kept by the old page) into seen plus two forks', () => {
+    const stored = JSON.parse(serializeHistory(after([14]))) as { seen: unknown[] };
+    for (const root of ['x', 'y']) {
+      stored.seen.push({ size: 14, root, note: note(pinA, 14, root), seenAt: 2 });
+    }
+    const { history } = loadHistory(
+      { stored: JSON.stringify(stored), legacy: null },
+      pinA,
+      open,
+      now,
+    );
+    expect(history.seen.map((s) => s.root)).toEqual(['r14']);
+    expect(history.conflicts.map((c) => [c.seen.root, c.other.root, c.error])).toEqual([
+      ['r14', 'x', 'ERR_CHECKPOINT_FORK'],
+      ['r14', 'y', 'ERR_CHECKPOINT_FORK'],
+    ]);
+    expect(history.evidence).toEqual([]);
+  });
+
+  it('keeps the log’s current checkpoint smaller than one seen as a shrink (it said only "verified")', async () => {
+    const history = after([9, 15]);
+    const stale = note(pinA, 14, 'r14');
+    const { settled, kept } = await settle(history, stale, proving({ ok: true }), true);
+    expect(settled).toMatchObject({
+      kind: 'conflict',
+      error: 'ERR_CHECKPOINT_SHRUNK',
+      against: { size: 15 },
+    });
+    expect(kept.seen.map((s) => s.size)).toEqual([9, 15]);
+    expect(kept.conflicts.map((c) => [c.seen.size, c.other.size])).toEqual([[15, 14]]);
+    // An older receipt's checkpoint is no shrink: it is proven a prefix of the next larger one.
+    const older = await settle(history, stale);
+    expect(older.settled).toMatchObject({ kind: 'seen', against: { size: 15 } });
+    expect(proofs).toEqual([[stale, note(pinA, 15, 'r15')]]);
+    expect(older.kept.seen.map((s) => s.size)).toEqual([9, 14, 15]);
+  });
+
+  it.each<[string, number[], number, boolean, string, [number, number] | undefined]>([
+    ['nothing seen', [], 14, false, 'first', undefined],
+    ['the same checkpoint', [14], 14, true, 'known', undefined],
+    ['larger than all seen: proven against the newest', [5, 9], 14, true, 'prove', [9, 14]],
+    ['smaller: proven against the next larger', [5, 9, 20], 7, false, 'prove', [7, 9]],
+    ['the current one, smaller than one seen', [5, 20], 14, true, 'shrunk', undefined],
+    ['the current one, seen before but a larger one too', [14, 15], 14, true, 'shrunk', undefined],
+    ['an older receipt’s, seen before', [14, 15], 14, false, 'known', undefined],
+  ])('placeCheckpoint: %s', (_, sizes, size, current, kind, pair) => {
+    const place = placeCheckpoint(after(sizes), note(pinA, size, `r${size}`), open, current);
+    expect(place.kind).toBe(kind);
+    if (place.kind === 'prove') {
+      expect([place.older, place.newer]).toEqual(pair!.map((n) => note(pinA, n, `r${n}`)));
+    }
+  });
+
+  it('adds a larger checkpoint only once its consistency proof passes; a failed proof is a fork kept with both notes', async () => {
+    const history = after([9]);
+    const larger = note(pinA, 14, 'r14');
+    const good = await settle(history, larger);
+    expect(proofs).toEqual([[note(pinA, 9, 'r9'), larger]]);
+    expect(good.settled).toMatchObject({ kind: 'seen', against: { size: 9 } });
+    expect(good.kept.seen.map((s) => s.size)).toEqual([9, 14]);
+
+    const other = note(pinA, 14, 'other-history');
+    const bad = await settle(
+      history,
+      other,
+      proving({ ok: false, error: 'ERR_TLOG_CONSISTENCY_INVALID' }),
+    );
+    expect(bad.settled).toMatchObject({ kind: 'conflict', error: 'ERR_TLOG_CONSISTENCY_INVALID' });
+    expect(bad.kept.seen.map((s) => s.size)).toEqual([9]);
+    expect(bad.kept.conflicts.map((c) => [c.seen.note, c.other.note])).toEqual([
+      [note(pinA, 9, 'r9'), other],
+    ]);
+  });
+
+  it('changes nothing and judges nothing when the proof could not be built (the log was not reached)', async () => {
+    const history = after([9]);
+    const unavailable = { kind: 'unreachable', status: 503, path: 'tile/0/000.p/14' } as const;
+    const { settled, kept } = await settle(
+      history,
+      note(pinA, 14, 'r14'),
+      proving({ ok: false, unavailable }),
+    );
+    expect(settled).toMatchObject({ kind: 'unchecked', unavailable, against: { size: 9 } });
+    expect(kept).toBe(history);
+  });
+
+  it('keeps what changed during the proof, and a fork that joined meanwhile is still a fork', async () => {
+    let kept = after([9]);
+    const slow: Prove = async () => {
+      kept = withSeen(kept, note(pinA, 14, 'first-root'), open, now);
+      return { ok: true };
+    };
+    const settled = await settleCheckpoint(
+      () => kept,
+      note(pinA, 14, 'second-root'),
+      { open, prove: slow, now: () => now },
+      (next) => (kept = next),
+    );
+    expect(settled).toMatchObject({ kind: 'conflict', error: 'ERR_CHECKPOINT_FORK' });
+    expect(kept.seen.map((s) => s.root)).toEqual(['r9', 'first-root']);
+    expect(kept.conflicts).toHaveLength(1);
+  });
+
+  it('rejects a checkpoint that does not verify under the pin, as withSeen throws', async () => {
+    await expect(settle(after([9]), note(pinB, 14, 'r14'))).rejects.toThrow('another key');
+  });
+
+  it('withConflict keeps a pair once, in either order, and never more than the bound', () => {
+    const a = { size: 14, root: 'a', note: 'na' };
+    const b = { size: 14, root: 'b', note: 'nb' };
+    let history = withConflict(after([]), { seen: a, other: b, error: 'ERR_CHECKPOINT_FORK' }, now);
+    history = withConflict(history, { seen: b, other: a, error: 'ERR_CHECKPOINT_FORK' }, now);
+    expect(history.conflicts).toHaveLength(1);
+    for (let i = 0; i < maxEvidence + 3; i++) {
+      history = withConflict(history, { seen: a, other: { ...b, note: `n${i}` }, error: 'x' }, now);
+    }
+    expect(history.conflicts).toHaveLength(maxEvidence);
+    expect(history.conflicts[0]!.other.note).toBe('nb');
+  });
+
+  it('keeps a malformed stored pair as unreadable evidence', () => {
+    const stored = JSON.parse(serializeHistory(after([9]))) as Record<string, unknown>;
+    stored.conflicts = [{ seen: 'x' }];
+    const { history } = loadHistory(
+      { stored: JSON.stringify(stored), legacy: null },
+      pinA,
+      open,
+      now,
+    );
+    expect(history.conflicts).toEqual([]);
+    expect(history.evidence).toEqual([{ note: '{"seen":"x"}', seenAt: 0, error: 'unreadable' }]);
   });
 });

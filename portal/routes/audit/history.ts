@@ -6,8 +6,18 @@
  * "verified" by the page, nor erase the checkpoints that prove the fork: the pin never follows
  * the server, and nothing stored is dropped or overwritten because it fails to verify.
  *
- * Pure: the page reads and writes localStorage and opens notes with protocol/tlog.
+ * Checkpoints verified under the pin are also compared with each other, as the command-line
+ * verifier compares a new checkpoint with its state file (scripts/verify.ts): two roots for one
+ * size (`ERR_CHECKPOINT_FORK`), the log's current checkpoint smaller than one seen
+ * (`ERR_CHECKPOINT_SHRUNK`), or one that is not a prefix of another (a failed consistency
+ * proof) are a log that signed two histories. Both signed notes are then kept as a
+ * {@link ConflictingPair}, and the list of checkpoints seen stays one history.
+ *
+ * Pure: the page reads and writes localStorage, opens notes with protocol/tlog and builds proofs
+ * from the log's tiles (lib/components/audit/consistency).
  */
+import { ProtocolError } from '$protocol/errors';
+import type { Unavailable } from '$lib/components/audit/consistency';
 
 /** The localStorage key of the history (one per web origin, whatever log origin it serves). */
 export const historyStorageKey = 'consent-clearinghouse-audit';
@@ -48,12 +58,41 @@ export interface PreviousPin {
   readonly replacedAt: number;
 }
 
+/** A checkpoint verified under the pin, as kept in a {@link ConflictingPair}. */
+export interface PinnedCheckpoint {
+  readonly size: number;
+  /** Standard base64. */
+  readonly root: string;
+  readonly note: string;
+}
+
+/**
+ * Two checkpoints, both verified under the pin, that one log cannot both have signed: the
+ * evidence of a fork (or of a log that shrank), kept with both signed notes.
+ */
+export interface ConflictingPair {
+  /** The checkpoint seen before, one of the history's when it was found. */
+  readonly seen: PinnedCheckpoint;
+  /** The one that contradicts it. */
+  readonly other: PinnedCheckpoint;
+  /**
+   * `ERR_CHECKPOINT_FORK` (the same size, another root), `ERR_CHECKPOINT_SHRUNK` (the log's
+   * current checkpoint is smaller than `seen`), or the code of the failed consistency proof
+   * (`ERR_TLOG_CONSISTENCY_INVALID`, `ERR_TLOG_TILE_INVALID`: the log's tiles do not give the
+   * signed root, …).
+   */
+  readonly error: string;
+  readonly seenAt: number;
+}
+
 export interface AuditHistory {
   readonly pin: LogPin;
-  /** Oldest first, at most {@link maxSeen}. */
+  /** Oldest first, at most {@link maxSeen}; one history (no two roots for one size). */
   readonly seen: readonly SeenCheckpoint[];
   /** In the order found; never shortened. */
   readonly evidence: readonly EvidenceCheckpoint[];
+  /** In the order found; never shortened. */
+  readonly conflicts: readonly ConflictingPair[];
   /** Keys pinned before, oldest first; never shortened. */
   readonly previous: readonly PreviousPin[];
 }
@@ -75,8 +114,9 @@ const maxEvidenceChars = 65_536;
  * (the {@link legacyStorageKey} value, read only while there is no history yet) as localStorage
  * holds them. Without a history the server's pin is pinned now (first use). Every stored
  * checkpoint is opened again under the pin: those that fail go to the evidence with their code,
- * as does stored text that cannot be read. `keyChanged`: the server now describes another key or
- * origin than the pinned one.
+ * as does stored text that cannot be read; one with the size of another but another root (kept
+ * by a page that did not compare them) becomes a {@link ConflictingPair}. `keyChanged`: the
+ * server now describes another key or origin than the pinned one.
  *
  * @example
  * ```ts
@@ -100,12 +140,14 @@ export function loadHistory(
   let pin: LogPin = served;
   let candidates: unknown[] = [];
   let previous: PreviousPin[] = [];
+  let conflicts: readonly ConflictingPair[] = [];
   const stored = storage.stored === null ? undefined : readStored(storage.stored);
   if (stored !== undefined) {
     pin = stored.pin;
     candidates = stored.seen;
     evidence.push(...stored.evidence);
     previous = stored.previous;
+    conflicts = stored.conflicts;
   } else {
     if (storage.stored !== null) unreadable(storage.stored);
     if (storage.legacy !== null) {
@@ -114,7 +156,7 @@ export function loadHistory(
       else unreadable(storage.legacy);
     }
   }
-  let verified: AuditHistory = { pin, seen: [], evidence: [], previous };
+  let verified: AuditHistory = { pin, seen: [], evidence: [], conflicts, previous };
   for (const item of candidates) {
     const note = isRecord(item) ? item.note : undefined;
     const seenAt = isRecord(item) && typeof item.seenAt === 'number' ? item.seenAt : now;
@@ -123,14 +165,26 @@ export function loadHistory(
       continue;
     }
     try {
-      verified = withSeen(verified, note, open, seenAt);
+      const { size, root } = open(pin, note);
+      const twin = verified.seen.find((s) => s.size === size && s.root !== root);
+      verified =
+        twin === undefined
+          ? withSeen(verified, note, open, seenAt)
+          : withConflict(
+              verified,
+              { seen: twin, other: { size, root, note }, error: 'ERR_CHECKPOINT_FORK' },
+              seenAt,
+            );
     } catch (error) {
       evidence.push({ note, seenAt, error: codeOf(error) });
     }
   }
   const keyChanged =
     pin.logVerifierKey !== served.logVerifierKey || pin.logOrigin !== served.logOrigin;
-  return { history: { pin, seen: verified.seen, evidence, previous }, keyChanged };
+  return {
+    history: { pin, seen: verified.seen, evidence, conflicts: verified.conflicts, previous },
+    keyChanged,
+  };
 }
 
 /**
@@ -156,15 +210,18 @@ export function repin(history: AuditHistory, served: LogPin, now: number): Audit
     pin: served,
     seen: [],
     evidence: history.evidence,
+    conflicts: history.conflicts,
     previous: [...history.previous, { pin: history.pin, seen: history.seen, replacedAt: now }],
   };
 }
 
 /**
  * `history` with `note` among the checkpoints seen, once it verifies under the pin (unchanged
- * when it is there already).
+ * when it is there already). Only for a checkpoint {@link settleCheckpoint} found consistent
+ * with those seen; it refuses the one thing it can see itself, another root at a size seen.
  *
- * @throws what `open` throws when `note` does not verify under the pin.
+ * @throws what `open` throws when `note` does not verify under the pin; ProtocolError
+ *   `ERR_CHECKPOINT_FORK` when a checkpoint of its size with another root was seen.
  * @example
  * ```ts
  * history = withSeen(history, receiptCheck.checkpointNote, open, Date.now());
@@ -178,10 +235,206 @@ export function withSeen(
 ): AuditHistory {
   const { size, root } = open(history.pin, note);
   if (history.seen.some((s) => s.size === size && s.root === root)) return history;
+  if (history.seen.some((s) => s.size === size)) {
+    throw new ProtocolError('ERR_CHECKPOINT_FORK', 'another root was seen at this size', { size });
+  }
   const seen = [...history.seen, { size, root, note, seenAt: now }]
     .sort((a, b) => a.size - b.size)
     .slice(-maxSeen);
   return { ...history, seen };
+}
+
+/**
+ * `history` with `pair` kept as evidence of a fork, unless the same two notes are kept already
+ * or {@link maxEvidence} pairs are; nothing kept before is ever removed.
+ *
+ * @example
+ * ```ts
+ * history = withConflict(history, { seen, other, error: 'ERR_CHECKPOINT_FORK' }, Date.now());
+ * ```
+ */
+export function withConflict(
+  history: AuditHistory,
+  pair: Omit<ConflictingPair, 'seenAt'>,
+  now: number,
+): AuditHistory {
+  const same = (a: PinnedCheckpoint, b: PinnedCheckpoint) => a.note === b.note;
+  const known = history.conflicts.some(
+    (c) =>
+      (same(c.seen, pair.seen) && same(c.other, pair.other)) ||
+      (same(c.seen, pair.other) && same(c.other, pair.seen)),
+  );
+  if (known || history.conflicts.length >= maxEvidence) return history;
+  const keep = ({ size, root, note }: PinnedCheckpoint) => ({ size, root, note });
+  return {
+    ...history,
+    conflicts: [
+      ...history.conflicts,
+      { seen: keep(pair.seen), other: keep(pair.other), error: pair.error, seenAt: now },
+    ],
+  };
+}
+
+/**
+ * Where a checkpoint verified under the pin stands against those seen, before anything is
+ * fetched. `known`: it is one of them; `first`: none was seen, so it is the first; `fork`: one
+ * of its size has another root; `shrunk` (only for the log's `current` checkpoint, as the
+ * command-line verifier checks the one it fetches against the last it saw): a larger one was
+ * seen, even when this one was seen too; `prove`: `older` must be shown a prefix of `newer`
+ * (signed notes) with a consistency proof, `against` being the one seen. A checkpoint larger
+ * than all seen is proven against the newest; a smaller one against the smallest seen one
+ * larger than itself (the seen ones being one history, that one proof places it against all of
+ * them).
+ *
+ * @throws what `open` throws when `note` does not verify under the pin.
+ * @example
+ * ```ts
+ * const place = placeCheckpoint(history, data.checkpointNote, open, true);
+ * ```
+ */
+export function placeCheckpoint(
+  history: AuditHistory,
+  note: string,
+  open: OpenPinned,
+  current = false,
+): Placement {
+  const { size, root } = open(history.pin, note);
+  const checkpoint = { size, root, note };
+  const same = history.seen.find((s) => s.size === size);
+  if (same !== undefined && same.root !== root) return { kind: 'fork', checkpoint, against: same };
+  const newest = history.seen[history.seen.length - 1];
+  // Seen itself once, the log's current checkpoint is still a shrink when a larger one was seen.
+  if (current && newest !== undefined && newest.size > size) {
+    return { kind: 'shrunk', checkpoint, against: newest };
+  }
+  if (same !== undefined) return { kind: 'known', checkpoint };
+  if (newest === undefined) return { kind: 'first', checkpoint };
+  if (newest.size < size) {
+    return { kind: 'prove', checkpoint, against: newest, older: newest.note, newer: note };
+  }
+  const larger = history.seen.find((s) => s.size > size)!;
+  return { kind: 'prove', checkpoint, against: larger, older: note, newer: larger.note };
+}
+
+/** What {@link placeCheckpoint} found; `checkpoint` is the one placed. */
+export type Placement =
+  | { readonly kind: 'known' | 'first'; readonly checkpoint: PinnedCheckpoint }
+  | {
+      readonly kind: 'fork' | 'shrunk';
+      readonly checkpoint: PinnedCheckpoint;
+      readonly against: SeenCheckpoint;
+    }
+  | {
+      readonly kind: 'prove';
+      readonly checkpoint: PinnedCheckpoint;
+      readonly against: SeenCheckpoint;
+      readonly older: string;
+      readonly newer: string;
+    };
+
+/**
+ * A consistency proof of `newer` extending `older` (signed notes), built from the log's tiles:
+ * lib/components/audit/consistency's `checkConsistency` with a `logTileReader`.
+ */
+export type Prove = (
+  older: string,
+  newer: string,
+) => Promise<{ readonly ok: boolean; readonly error?: string; readonly unavailable?: Unavailable }>;
+
+/**
+ * What became of a checkpoint handed to {@link settleCheckpoint}. `seen`: it is among the
+ * checkpoints seen (`against`: the one it was proven consistent with, if any); `conflict`: it
+ * contradicts `against`, and both are kept as a {@link ConflictingPair}; `unchecked`: the proof
+ * could not be built (`unavailable`), so it was neither added nor judged.
+ */
+export type Settled =
+  | {
+      readonly kind: 'seen';
+      readonly checkpoint: PinnedCheckpoint;
+      readonly against?: SeenCheckpoint;
+    }
+  | {
+      readonly kind: 'conflict';
+      readonly checkpoint: PinnedCheckpoint;
+      readonly against: SeenCheckpoint;
+      readonly error: string;
+    }
+  | {
+      readonly kind: 'unchecked';
+      readonly checkpoint: PinnedCheckpoint;
+      readonly against: SeenCheckpoint;
+      readonly unavailable: Unavailable;
+    };
+
+/**
+ * Places `note` ({@link placeCheckpoint}) in the history `read` returns and `commit`s what
+ * follows: a checkpoint consistent with those seen joins them, one that contradicts one of them
+ * is kept with it as a {@link ConflictingPair} and does not join them, one whose proof could not
+ * be built changes nothing (the page says so; the next visit tries again). The history is read
+ * again after the proof, so what changed meanwhile is kept; `commit` is called at once after.
+ *
+ * @throws (rejects with) what `open` throws when `note` does not verify under the pin.
+ * @example
+ * ```ts
+ * const settled = await settleCheckpoint(() => history, note, { open, prove, now: Date.now }, store);
+ * ```
+ */
+export async function settleCheckpoint(
+  read: () => AuditHistory,
+  note: string,
+  options: {
+    readonly open: OpenPinned;
+    readonly prove: Prove;
+    readonly now: () => number;
+    /** `note` is the log's current checkpoint (a smaller one than seen is a shrink). */
+    readonly current?: boolean;
+  },
+  commit: (next: AuditHistory) => void,
+): Promise<Settled> {
+  const { open, now } = options;
+  const place = placeCheckpoint(read(), note, open, options.current);
+  const { checkpoint } = place;
+  const conflict = (against: SeenCheckpoint, error: string): Settled => {
+    commit(withConflict(read(), { seen: against, other: checkpoint, error }, now()));
+    return { kind: 'conflict', checkpoint, against, error };
+  };
+  const join = (against?: SeenCheckpoint): Settled => {
+    const history = read();
+    try {
+      commit(withSeen(history, note, open, now()));
+    } catch (error) {
+      // Another root of its size joined meanwhile (from another check): a fork all the same.
+      const twin = history.seen.find((s) => s.size === checkpoint.size);
+      if (codeOf(error) !== 'ERR_CHECKPOINT_FORK' || twin === undefined) throw error;
+      return conflict(twin, 'ERR_CHECKPOINT_FORK');
+    }
+    return against === undefined
+      ? { kind: 'seen', checkpoint }
+      : { kind: 'seen', checkpoint, against };
+  };
+  switch (place.kind) {
+    case 'known':
+      return { kind: 'seen', checkpoint };
+    case 'first':
+      return join();
+    case 'fork':
+      return conflict(place.against, 'ERR_CHECKPOINT_FORK');
+    case 'shrunk':
+      return conflict(place.against, 'ERR_CHECKPOINT_SHRUNK');
+    case 'prove': {
+      const proof = await options.prove(place.older, place.newer);
+      if (proof.ok) return join(place.against);
+      if (proof.unavailable !== undefined) {
+        return {
+          kind: 'unchecked',
+          checkpoint,
+          against: place.against,
+          unavailable: proof.unavailable,
+        };
+      }
+      return conflict(place.against, proof.error ?? 'ERR_TLOG_CONSISTENCY_INVALID');
+    }
+  }
 }
 
 /**
@@ -216,14 +469,19 @@ export function serializeHistory(history: AuditHistory): string {
     pin: history.pin,
     seen: history.seen,
     evidence: history.evidence,
+    conflicts: history.conflicts,
     previous: history.previous,
   });
 }
 
-function readStored(
-  text: string,
-):
-  | { pin: LogPin; seen: unknown[]; evidence: EvidenceCheckpoint[]; previous: PreviousPin[] }
+function readStored(text: string):
+  | {
+      pin: LogPin;
+      seen: unknown[];
+      evidence: EvidenceCheckpoint[];
+      conflicts: ConflictingPair[];
+      previous: PreviousPin[];
+    }
   | undefined {
   const value = parseJson(text);
   if (!isRecord(value) || value.v !== 2) return undefined;
@@ -258,7 +516,35 @@ function readStored(
       replacedAt: typeof item!.replacedAt === 'number' ? item!.replacedAt : 0,
     });
   }
-  return { pin: current, seen: value.seen, evidence, previous };
+  // Kept as found (a history stored before forks were compared has none): never re-judged.
+  const conflicts: ConflictingPair[] = [];
+  for (const item of Array.isArray(value.conflicts) ? value.conflicts : []) {
+    if (
+      isRecord(item) &&
+      isPinnedCheckpoint(item.seen) &&
+      isPinnedCheckpoint(item.other) &&
+      typeof item.error === 'string'
+    ) {
+      conflicts.push({
+        seen: item.seen,
+        other: item.other,
+        error: item.error,
+        seenAt: typeof item.seenAt === 'number' ? item.seenAt : 0,
+      });
+    } else {
+      evidence.push({ note: JSON.stringify(item) ?? '', seenAt: 0, error: 'unreadable' });
+    }
+  }
+  return { pin: current, seen: value.seen, evidence, conflicts, previous };
+}
+
+function isPinnedCheckpoint(item: unknown): item is PinnedCheckpoint {
+  return (
+    isRecord(item) &&
+    typeof item.size === 'number' &&
+    typeof item.root === 'string' &&
+    typeof item.note === 'string'
+  );
 }
 
 /** A stored pin, or undefined when `value` is not one (both fields strings). */

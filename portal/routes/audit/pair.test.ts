@@ -46,4 +46,21 @@ describe('checkpointPair', () => {
     expect(checkpointPair(['5:a', '12:c'], {})).toEqual({ first: '5:a', second: '12:c' });
     expect(checkpointPair(['3:z', '5:a', '12:c'], {})).toEqual({ first: '3:z', second: '12:c' });
   });
+
+  it('keeps a pick among the checkpoints kept as evidence of a fork, never defaults to one', () => {
+    // '12:x' contradicts '12:c' (another root at size 12): listed to be picked, not a default.
+    const choosable = ['5:a', '12:c', '12:x'];
+    expect(checkpointPair(['5:a', '12:c'], {}, choosable)).toEqual({
+      first: '5:a',
+      second: '12:c',
+    });
+    expect(checkpointPair(['5:a', '12:c'], { second: '12:x' }, choosable)).toEqual({
+      first: '5:a',
+      second: '12:x',
+    });
+    expect(checkpointPair(['5:a', '12:c'], { second: '12:y' }, choosable)).toEqual({
+      first: '5:a',
+      second: '12:c',
+    });
+  });
 });

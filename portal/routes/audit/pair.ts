@@ -12,9 +12,11 @@ export interface CheckpointPair {
 
 /**
  * The pair to offer for `keys` (the checkpoints seen, oldest first): each of `chosen` that the
- * auditor picked and that is still listed, otherwise the oldest as the first and the newest as
- * the second; undefined when nothing has been seen. A pair of one checkpoint with itself is
- * returned when only one has been seen; the page says that two are needed.
+ * auditor picked and that is still listed (among `choosable`, by default `keys`: the page also
+ * lists the checkpoints kept as evidence of a fork, to be picked but never a default), otherwise
+ * the oldest as the first and the newest as the second; undefined when nothing has been seen. A
+ * pair of one checkpoint with itself is returned when only one has been seen; the page says that
+ * two are needed.
  *
  * @example
  * ```ts
@@ -25,11 +27,12 @@ export interface CheckpointPair {
 export function checkpointPair(
   keys: readonly string[],
   chosen: { readonly first?: string | undefined; readonly second?: string | undefined },
+  choosable: readonly string[] = keys,
 ): CheckpointPair | undefined {
   const oldest = keys[0];
   const newest = keys[keys.length - 1];
   if (oldest === undefined || newest === undefined) return undefined;
   const listed = (key: string | undefined) =>
-    key !== undefined && keys.includes(key) ? key : undefined;
+    key !== undefined && (keys.includes(key) || choosable.includes(key)) ? key : undefined;
   return { first: listed(chosen.first) ?? oldest, second: listed(chosen.second) ?? newest };
 }

@@ -219,6 +219,100 @@ export const consoles = {
     de: 'Beim ersten Lauf merkt sich der Prüfer den Schlüssel des Protokolls in data/verifier-state.json; ein anderer Schlüssel gilt danach als Fehler. Rückgabewerte: 0 geprüft, 1 Prüfung fehlgeschlagen, 2 Bedienungs-, Netz- oder Dateifehler.',
     en: 'On first use the verifier pins the log key in data/verifier-state.json; a different key afterwards is a failure. Exit codes: 0 verified, 1 verification failed, 2 usage, network or file problems.',
   },
+  // ----- auditor: checkpoints compared with those seen (forks, a shrunk log), a log not reached
+  'portal.audit.conflicts.alarm': {
+    de: 'Achtung: Das Protokoll hat sich selbst widersprochen. Ihr Browser hat zwei Prüfpunkte gesehen, die beide mit dem Schlüssel des Protokolls signiert sind, aber nicht zu einem Protokoll gehören können: Es wurde gespalten, umgeschrieben oder verkleinert. Beide sind unten als Beweis aufbewahrt. Melden Sie es der Aufsicht.',
+    en: 'Warning: the log has contradicted itself. Your browser saw two checkpoints, both signed with the log key, that cannot belong to one log: it was forked, rewritten or shrunk. Both are kept below as evidence. Report it to the supervisory authority.',
+  },
+  'portal.audit.conflicts': {
+    de: 'Widersprüchliche Prüfpunkte, als Beweis aufbewahrt',
+    en: 'Contradicting checkpoints, kept as evidence',
+  },
+  'portal.audit.conflicts.lead': {
+    de: 'Jedes Paar ist mit dem Schlüssel des Protokolls signiert und passt doch nicht zusammen. Ihr Browser bewahrt beide signierten Texte auf; sie werden nie gelöscht. Der widersprechende Prüfpunkt kommt nicht in die Liste der gesehenen.',
+    en: 'Each pair is signed with the log key and yet does not fit together. Your browser keeps both signed texts; they are never deleted. The contradicting checkpoint does not join the list of checkpoints seen.',
+  },
+  'portal.audit.conflicts.item': {
+    de: 'Größe {seen} (Wurzel {seenRoot}…) und Größe {other} (Wurzel {otherRoot}…): {reason}',
+    en: 'Size {seen} (root {seenRoot}…) and size {other} (root {otherRoot}…): {reason}',
+  },
+  'portal.audit.conflicts.seenNote': {
+    de: 'Früher gesehener Prüfpunkt (Text)',
+    en: 'Checkpoint seen before (text)',
+  },
+  'portal.audit.conflicts.otherNote': {
+    de: 'Widersprechender Prüfpunkt (Text)',
+    en: 'Contradicting checkpoint (text)',
+  },
+  'portal.audit.current.checking': {
+    de: 'Ihr Browser prüft mit den Kacheln des Protokolls, ob dieser Prüfpunkt den zuletzt gesehenen fortsetzt …',
+    en: 'Your browser is checking with the log’s tiles that this checkpoint extends the one seen last …',
+  },
+  'portal.audit.current.consistent': {
+    de: 'Er setzt den zuletzt gesehenen Prüfpunkt (Größe {seen}) fort: Das Protokoll ist seitdem nur gewachsen.',
+    en: 'It extends the checkpoint seen last (size {seen}): the log has only grown since.',
+  },
+  'portal.audit.current.shrunk': {
+    de: 'Achtung: Das Protokoll ist kleiner geworden. Ihr Browser hat einen signierten Prüfpunkt mit Größe {seen} gesehen, jetzt zeigt die Clearingstelle nur Größe {size}. Beide Prüfpunkte sind unten als Beweis aufbewahrt.',
+    en: 'Warning: the log has shrunk. Your browser saw a signed checkpoint of size {seen}; the clearinghouse now shows only size {size}. Both checkpoints are kept below as evidence.',
+  },
+  'portal.audit.current.conflict': {
+    de: 'Achtung: Dieser Prüfpunkt widerspricht dem zuvor gesehenen mit Größe {seen}. {reason} Beide sind unten als Beweis aufbewahrt.',
+    en: 'Warning: this checkpoint contradicts the one of size {seen} seen before. {reason} Both are kept below as evidence.',
+  },
+  'portal.audit.current.unchecked': {
+    de: 'Ob er den zuletzt gesehenen Prüfpunkt (Größe {seen}) fortsetzt, ließ sich noch nicht prüfen: {reason} Bis dahin kommt er nicht in die Liste der gesehenen.',
+    en: 'Whether it extends the checkpoint seen last (size {seen}) could not be checked yet: {reason} Until then it does not join the checkpoints seen.',
+  },
+  'portal.audit.receipt.checking': {
+    de: 'Eintrag {index} steht im signierten Prüfpunkt der Quittung. Ihr Browser prüft noch, ob dieser Prüfpunkt zu den gesehenen passt …',
+    en: 'Entry {index} is in the receipt’s signed checkpoint. Your browser is still checking that this checkpoint fits the ones seen …',
+  },
+  'portal.audit.receipt.conflict': {
+    de: 'Widerspruch: Eintrag {index} steht zwar im signierten Prüfpunkt der Quittung (Größe {size}), aber dieser widerspricht dem zuvor gesehenen mit Größe {seen}. {reason} Beide sind als Beweis aufbewahrt.',
+    en: 'Contradiction: entry {index} is in the receipt’s signed checkpoint (size {size}), but that checkpoint contradicts the one of size {seen} seen before. {reason} Both are kept as evidence.',
+  },
+  'portal.audit.receipt.unchecked': {
+    de: 'Eintrag {index} steht im signierten Prüfpunkt der Quittung (Größe {size}). Ob dieser zu dem gesehenen mit Größe {seen} passt, ließ sich noch nicht prüfen: {reason}',
+    en: 'Entry {index} is in the receipt’s signed checkpoint (size {size}). Whether that checkpoint fits the one of size {seen} seen could not be checked yet: {reason}',
+  },
+  'portal.audit.paste.checking': {
+    de: 'Die Signatur stimmt. Ihr Browser prüft noch, ob der Prüfpunkt zu den gesehenen passt …',
+    en: 'The signature is valid. Your browser is still checking that the checkpoint fits the ones seen …',
+  },
+  'portal.audit.paste.added': {
+    de: 'Der Prüfpunkt mit Größe {size} passt zu den gesehenen und steht jetzt in der Liste.',
+    en: 'The checkpoint of size {size} fits the ones seen and is now in the list.',
+  },
+  'portal.audit.paste.conflict': {
+    de: 'Widerspruch: Der Prüfpunkt mit Größe {size} ist mit dem Schlüssel des Protokolls signiert, widerspricht aber dem zuvor gesehenen mit Größe {seen}. {reason} Beide sind als Beweis aufbewahrt.',
+    en: 'Contradiction: the checkpoint of size {size} is signed with the log key but contradicts the one of size {seen} seen before. {reason} Both are kept as evidence.',
+  },
+  'portal.audit.paste.unchecked': {
+    de: 'Ob der Prüfpunkt mit Größe {size} zu dem gesehenen mit Größe {seen} passt, ließ sich noch nicht prüfen: {reason} Er wurde nicht hinzugefügt.',
+    en: 'Whether the checkpoint of size {size} fits the one of size {seen} seen could not be checked yet: {reason} It was not added.',
+  },
+  'portal.audit.unreachable': {
+    de: 'Das Protokoll war nicht erreichbar oder hat mit einem Fehler geantwortet. Bitte versuchen Sie es später erneut.',
+    en: 'The log could not be reached or answered with an error. Please try again later.',
+  },
+  'portal.audit.tileMissing': {
+    de: 'Das Protokoll hat einen Teil, den sein signierter Prüfpunkt voraussetzt, nicht geliefert ({path}, Antwort {status}). Bitte versuchen Sie es später erneut; bleibt es dabei, hält das Protokoll seinen eigenen Prüfpunkt nicht ein.',
+    en: 'The log did not deliver a part its signed checkpoint implies ({path}, answer {status}). Please try again later; if it stays so, the log does not keep to its own checkpoint.',
+  },
+  'portal.audit.consistency.unchecked': { de: 'Nicht geprüft:', en: 'Not checked:' },
+  'portal.audit.history.option': {
+    de: 'Größe {size} · Wurzel {root}…',
+    en: 'Size {size} · root {root}…',
+  },
+  'portal.audit.history.optionConflict': {
+    de: 'Größe {size} · Wurzel {root}… (widersprüchlich)',
+    en: 'Size {size} · root {root}… (contradicting)',
+  },
+  'portal.audit.entries.table': {
+    de: 'Tabelle der Einträge, seitlich verschiebbar',
+    en: 'Table of entries, scrolls sideways',
+  },
   // ----- regulator
   'portal.regulator.title': { de: 'Aufsicht', en: 'Regulator' },
   'portal.regulator.lead': {

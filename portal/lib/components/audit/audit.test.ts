@@ -14,6 +14,7 @@ import {
   leafHash,
   memoryHashReader,
   noteSigner,
+  parseTilePath,
   parseVerifierKey,
   signNote,
   treeHash,
@@ -21,7 +22,7 @@ import {
   type NoteVerifier,
 } from '$protocol/tlog';
 import { NaiveTree, tileStore } from '$protocol/tlog/naive-tree.fixture';
-import { checkConsistency } from './consistency';
+import { checkConsistency, logTileReader } from './consistency';
 import { checkReceipt } from './inclusion-steps';
 
 const origin = 'localhost:3000/log';
@@ -171,5 +172,111 @@ describe('checkConsistency', () => {
     );
     expect(tampered.ok).toBe(false);
     expect(tampered.error).toMatch(/^ERR_/);
+  });
+});
+
+/**
+ * A tile the log did not give is no verdict on the log: the page used to throw a plain Error for
+ * any status, which checkConsistency took for ERR_TLOG_CONSISTENCY_INVALID ("the log was
+ * rewritten") when a proxy answered 500 or a partial tile 404. Now the reader follows the
+ * command-line verifier: a partial tile answered 404 is read from the full one, no connection,
+ * 429 and 5xx are "try again later", and a tile the log does not serve at all is said as such.
+ */
+describe('logTileReader', () => {
+  /** The log's tiles over HTTP, as `answer` changes them (by path under the log prefix). */
+  function served(answer: (path: string) => Response | undefined = () => undefined) {
+    const tiles = tileStore(tree, size);
+    const paths: string[] = [];
+    const get = async (path: string) => {
+      paths.push(path);
+      const custom = answer(path);
+      if (custom !== undefined) return custom;
+      const tile = parseTilePath(path);
+      if (tile.kind !== 'hash') return new Response('', { status: 404 });
+      try {
+        return new Response((await tiles.readTile(tile)) as Uint8Array<ArrayBuffer>);
+      } catch {
+        return new Response('', { status: 404 });
+      }
+    };
+    return { readTile: logTileReader(get), paths };
+  }
+  const status = (code: number) => new Response('', { status: code });
+
+  it('proves consistency over HTTP, and reads a partial tile answered 404 from the full tile', async () => {
+    // Checkpoints of 100 and 200: the proof needs tile 0/000 at width 200.
+    const honest = served();
+    const result = await checkConsistency(
+      sha256,
+      verifier,
+      origin,
+      await checkpoint(100),
+      await checkpoint(200),
+      honest.readTile,
+    );
+    expect(result).toMatchObject({ ok: true });
+    expect(honest.paths).toEqual(['tile/0/000.p/200']);
+
+    const grown = served((path) => (path === 'tile/0/000.p/200' ? status(404) : undefined));
+    const fromFull = await checkConsistency(
+      sha256,
+      verifier,
+      origin,
+      await checkpoint(100),
+      await checkpoint(200),
+      grown.readTile,
+    );
+    expect(fromFull).toMatchObject({ ok: true });
+    expect(grown.paths).toEqual(['tile/0/000.p/200', 'tile/0/000']);
+  });
+
+  it.each<[string, (path: string) => Response | undefined, object]>([
+    ['a 500', () => status(500), { kind: 'unreachable', status: 500, path: 'tile/0/000.p/200' }],
+    ['a 502 of a proxy', () => status(502), { kind: 'unreachable', status: 502 }],
+    ['a 429', () => status(429), { kind: 'unreachable', status: 429 }],
+    [
+      'no connection',
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+      { kind: 'unreachable', path: 'tile/0/000.p/200' },
+    ],
+    [
+      'a 404 of the partial tile and of the full one',
+      () => status(404),
+      { kind: 'missing', status: 404, path: 'tile/0/000.p/200' },
+    ],
+    ['a 410', () => status(410), { kind: 'missing', status: 410 }],
+  ])(
+    'says that %s decided nothing, instead of "not consistent"',
+    async (_, answer, unavailable) => {
+      const result = await checkConsistency(
+        sha256,
+        verifier,
+        origin,
+        await checkpoint(100),
+        await checkpoint(200),
+        served(answer).readTile,
+      );
+      expect(result.ok).toBe(false);
+      expect(result.error).toBeUndefined();
+      expect(result.unavailable).toMatchObject(unavailable);
+    },
+  );
+
+  it('still refuses a tile served at the wrong length, as the log failing its checkpoint', async () => {
+    const long = served((path) =>
+      path === 'tile/0/000.p/200' ? new Response(new Uint8Array(201 * 32)) : undefined,
+    );
+    const result = await checkConsistency(
+      sha256,
+      verifier,
+      origin,
+      await checkpoint(100),
+      await checkpoint(200),
+      long.readTile,
+    );
+    expect(result).toMatchObject({ ok: false, error: 'ERR_TLOG_TILE_INVALID' });
+    expect(result.unavailable).toBeUndefined();
   });
 });
