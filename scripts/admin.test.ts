@@ -23,6 +23,8 @@ describe('parseAdminArgs', () => {
     [['recover-person', '--person', 'pe_x'], { command: 'recover-person', personId: 'pe_x' }],
     [[], { command: 'help' }],
     [['backup', 'b.jsonl.gz'], { command: 'backup', file: 'b.jsonl.gz' }],
+    [['backup', 'b.jsonl.gz', '--force'], { command: 'backup', file: 'b.jsonl.gz', force: true }],
+    [['backup', '--force', 'b.gz'], { command: 'backup', file: 'b.gz', force: true }],
     [['restore', '/tmp/b.jsonl.gz'], { command: 'restore', file: '/tmp/b.jsonl.gz' }],
     [
       ['restore', 'b.gz', '--published-checkpoint', 'cp.txt'],
@@ -44,6 +46,8 @@ describe('parseAdminArgs', () => {
     [['drop-database']],
     [['backup']],
     [['backup', 'a', 'b']],
+    [['backup', '--force']],
+    [['backup', 'a', '--forces']],
     [['restore', '--file']],
     [['restore', 'b.gz', '--published-checkpoint']],
     [['restore', 'b.gz', '--published-checkpoint', '--accept-fork']],

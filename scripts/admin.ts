@@ -1,12 +1,14 @@
 /**
  * `npm run admin -- <command>`: what only whoever runs the clearinghouse may do (issue 4, docs/api.md
  * "People"). It works on the same database the portal uses (`DATABASE_URL`, else
- * `DATABASE_PATH`, else ./data/clearinghouse.db) and the same public `ORIGIN`
- * (default http://localhost:3000), so the links it prints open on the running portal.
+ * `DATABASE_PATH`, else ./data/clearinghouse.db: `resolveDatabaseTarget`) and the same public
+ * `ORIGIN` (default http://localhost:$PORT, else :3000: `logConfigFromEnv`), so the links it
+ * prints open on the running portal.
  *
  *   enroll-regulator --name "A. Muster"   a one-time enrolment link for a new regulator
  *   recover-person --person pe_…          a one-time recovery link; retires the person's key now
- *   backup <file>                         the database and the log's keys, consistent while it runs
+ *   backup <file> [--force]               the database and the log's keys, consistent while it
+ *                                         runs; --force replaces an existing file
  *   restore <file>                        into a fresh database (and key paths), then migrated
  *     [--published-checkpoint <file>]     the log's last published checkpoint (signed note, or the
  *                                         verifier's state file): refused when the backup is older
@@ -18,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProtocolError } from '../protocol/errors';
+import { ready } from '../protocol/sodium';
 import { openDatabase, type ClearinghouseDb } from '../portal/lib/server/db/database';
 import { createDurableWriter } from '../portal/lib/server/db/durable-writer';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
@@ -36,17 +39,18 @@ import { logConfigFromEnv } from '../portal/lib/server/log/clearinghouse-log';
 export type AdminCommand =
   | { command: 'enroll-regulator'; name: string }
   | { command: 'recover-person'; personId: string }
-  | { command: 'backup'; file: string }
+  | { command: 'backup'; file: string; force?: true }
   | { command: 'restore'; file: string; publishedCheckpoint?: string; acceptFork?: true }
   | { command: 'help' };
 
 const usage = `Usage:
   npm run admin -- enroll-regulator --name "<full name>"
   npm run admin -- recover-person --person <pe_…>
-  npm run admin -- backup <file>
+  npm run admin -- backup <file> [--force]
   npm run admin -- restore <file> [--published-checkpoint <file>] [--accept-fork]
 
 backup and restore use DATABASE_URL / DATABASE_PATH and LOG_KEY_PATH / WEBHOOK_KEY_PATH.
+backup refuses to replace an existing file unless --force is given.
 restore refuses a backup older than the --published-checkpoint (the log's last published
 checkpoint, or a verifier state file holding it) unless --accept-fork is given.`;
 
@@ -63,10 +67,12 @@ export function parseAdminArgs(argv: readonly string[]): AdminCommand {
   const [command, ...rest] = argv;
   if (command === 'restore') return parseRestoreArgs(rest);
   if (command === 'backup') {
-    if (rest.length !== 1 || rest[0]!.startsWith('--') || rest[0]!.trim() === '') {
+    const force = rest.includes('--force');
+    const files = rest.filter((arg) => arg !== '--force');
+    if (files.length !== 1 || files[0]!.startsWith('--') || files[0]!.trim() === '') {
       throw new Error(`${command} needs exactly one file name.\n${usage}`);
     }
-    return { command, file: rest[0]! };
+    return { command, file: files[0]!, ...(force ? { force: true as const } : {}) };
   }
   const options = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
@@ -264,7 +270,9 @@ async function runBackupCommand(
   const keyPaths = { logKeyPath, webhookKeyPath };
   const summary =
     command.command === 'backup'
-      ? await writeBackup(cdb, keyPaths, command.file, progress)
+      ? await writeBackup(cdb, keyPaths, command.file, progress, {
+          force: command.force === true,
+        })
       : await restoreBackup(cdb, keyPaths, command.file, progress, {
           ...(command.publishedCheckpoint === undefined
             ? {}
@@ -294,13 +302,16 @@ async function main(): Promise<void> {
     console.error(usage);
     return;
   }
+  // Libsodium (WebAssembly) is loaded once before any command: checkpoints and keys are checked
+  // with it, and a function called before it is ready throws ERR_CRYPTO_NOT_READY.
+  await ready();
+  // The database the server opens (DATABASE_URL, DATABASE_PATH, the default: one function).
   const cdb = await openDatabase({
-    ...(process.env.DATABASE_PATH && !process.env.DATABASE_URL
-      ? { sqlitePath: process.env.DATABASE_PATH }
-      : {}),
     // An operator's command, not a request: a backup's page of a large table may take longer
     // than the server's statement_timeout (docs/operations.md).
     statementTimeoutMs: 0,
+    // A backup reads an existing database: a mistyped DATABASE_PATH must not make an empty one.
+    ...(command.command === 'backup' ? { mustExist: true } : {}),
   });
   try {
     if (command.command === 'backup' || command.command === 'restore') {
@@ -308,7 +319,8 @@ async function main(): Promise<void> {
       return;
     }
     await migrateToLatest(cdb);
-    const origin = process.env.ORIGIN ?? 'http://localhost:3000';
+    // The server's own default (ORIGIN, else http://localhost:$PORT), so the link opens on it.
+    const { origin } = logConfigFromEnv();
     const link = (await runAdmin(command, cdb, origin))!;
     const until = new Date(link.expiresAt).toISOString();
     console.error(

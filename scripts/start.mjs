@@ -8,56 +8,102 @@
  * DATABASE_URL (postgres://… to use PostgreSQL), DATABASE_PATH (SQLite file).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sourceFingerprint } from './fingerprint.mjs';
 import { serverArgv } from './server-node-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function step(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error(`start: "${command} ${args.join(' ')}" failed; see the output above.`);
-    process.exit(result.status ?? 1);
+/**
+ * The exit code of `npm start` for the server's end: the server's own code; 0 when it was ended
+ * by the signal this process forwarded to it on request (SIGINT or SIGTERM: a stop that was
+ * asked for); otherwise 128 + the signal's number, as a shell reports it (137 for SIGKILL, e.g.
+ * the kernel's out-of-memory killer), so that a supervisor that restarts on failure restarts it.
+ *
+ * @param {number | null} code
+ * @param {NodeJS.Signals | null} signal
+ * @param {NodeJS.Signals | undefined} forwarded the signal passed on to the server, if any
+ * @returns {number}
+ */
+export function exitCodeOf(code, signal, forwarded) {
+  if (code !== null) return code;
+  if (signal === null) return 1;
+  if (signal === forwarded) return 0;
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/**
+ * Passes SIGINT and SIGTERM on to the server and ends this process with {@link exitCodeOf} the
+ * server's end.
+ *
+ * @param {import('node:child_process').ChildProcess} server
+ * @returns {import('node:child_process').ChildProcess}
+ */
+export function superviseServer(server) {
+  /** @type {NodeJS.Signals | undefined} */
+  let forwarded;
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.on(signal, () => {
+      forwarded = signal;
+      server.kill(signal);
+    });
   }
+  server.on('exit', (code, signal) => process.exit(exitCodeOf(code, signal, forwarded)));
+  return server;
 }
 
-step(process.execPath, ['scripts/setup.mjs', '--for=start']);
+function main() {
+  function step(command, args) {
+    const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) {
+      console.error(`start: "${command} ${args.join(' ')}" failed; see the output above.`);
+      process.exit(result.status ?? 1);
+    }
+  }
 
-const stampFile = join(root, 'dist', '.build-stamp');
-const fingerprint = sourceFingerprint(root);
-const built =
-  existsSync(join(root, 'dist', 'portal', 'index.js')) &&
-  existsSync(join(root, 'dist', 'extension', 'chromium', 'manifest.json')) &&
-  existsSync(stampFile) &&
-  readFileSync(stampFile, 'utf8') === fingerprint;
-if (built) {
-  console.log('start: the build is up to date');
-} else {
-  step('npm', ['run', 'build']);
-  writeFileSync(stampFile, fingerprint);
-}
+  step(process.execPath, ['scripts/setup.mjs', '--for=start']);
 
-const port = process.env.PORT ?? '3000';
-const env = {
-  ...process.env,
-  PORT: port,
-  HOST: process.env.HOST ?? '127.0.0.1',
-  ORIGIN: process.env.ORIGIN ?? `http://localhost:${port}`,
-};
-console.log(`
+  const stampFile = join(root, 'dist', '.build-stamp');
+  const fingerprint = sourceFingerprint(root);
+  const built =
+    existsSync(join(root, 'dist', 'portal', 'index.js')) &&
+    existsSync(join(root, 'dist', 'extension', 'chromium', 'manifest.json')) &&
+    existsSync(stampFile) &&
+    readFileSync(stampFile, 'utf8') === fingerprint;
+  if (built) {
+    console.log('start: the build is up to date');
+  } else {
+    step('npm', ['run', 'build']);
+    writeFileSync(stampFile, fingerprint);
+  }
+
+  const port = process.env.PORT ?? '3000';
+  const env = {
+    ...process.env,
+    PORT: port,
+    HOST: process.env.HOST ?? '127.0.0.1',
+    ORIGIN: process.env.ORIGIN ?? `http://localhost:${port}`,
+  };
+  console.log(`
   Clearinghouse:   ${env.ORIGIN}  (bound to ${env.HOST}:${port})
   Database:        ${env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : (env.DATABASE_PATH ?? 'data/clearinghouse.db') + ' (SQLite)'}
   Assistant:       load ${join(root, 'dist/extension/chromium')} in Chromium (chrome://extensions, developer mode, "Load unpacked")
                    or ${join(root, 'dist/extension/firefox/manifest.json')} in Firefox (about:debugging, "Load Temporary Add-on")
 `);
 
-const server = spawn(process.execPath, serverArgv(), {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
-server.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+  superviseServer(spawn(process.execPath, serverArgv(), { cwd: root, env, stdio: 'inherit' }));
+}
+
+/** Whether this file is the program node runs (`npm start`), not a module a test imported. */
+function isMain() {
+  try {
+    return pathToFileURL(realpathSync(process.argv[1] ?? '')).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) main();

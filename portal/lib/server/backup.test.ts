@@ -1,10 +1,26 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runVerifier } from '../../../scripts/verify';
-import { BackupError, checkBackupFile, restoreBackup, writeBackup } from './backup';
+import {
+  BackupError,
+  backupWriteError,
+  checkBackupFile,
+  restoreBackup,
+  writeBackup,
+} from './backup';
 import { openDatabase, type ClearinghouseDb } from './db/database';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
 import { startLog } from './log/clearinghouse-log';
@@ -373,5 +389,121 @@ describe('backup files that must not be restored', () => {
       rootHash: at300.split('\n')[2],
       checkpoint: at300,
     });
+  });
+});
+
+describe('a backup whose file fails', () => {
+  it('ends with one sentence on a full disk, after the header with the keys was written, and leaves no file', async () => {
+    const from = await source('sqlite', 400);
+    const folder = join(from.keys.dir, 'backups');
+    const file = join(folder, 'full.jsonl.gz');
+    let written = 0;
+    // The file as a disk with 16 KiB free: the first writes land, then ENOSPC.
+    const openOutput = (temporary: string) => {
+      const real = createWriteStream(temporary, { mode: 0o600, flags: 'wx' });
+      return new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          written += chunk.length;
+          if (written > 16 * 1024) {
+            done(
+              Object.assign(new Error('ENOSPC: no space left on device, write'), {
+                code: 'ENOSPC',
+              }),
+            );
+          } else real.write(chunk, done);
+        },
+        destroy(error, done) {
+          real.destroy();
+          real.once('close', () => done(error));
+        },
+      });
+    };
+    const error = await writeBackup(from.tdb.cdb, from.paths, file, undefined, {
+      openOutput,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as Error).message).toBe(
+      `No backup was written to ${file}: there is no space left on the device (ENOSPC). ` +
+        'Nothing was left behind, the partial file included.',
+    );
+    expect(written).toBeGreaterThan(16 * 1024);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('says what the system reported in words, with the path', () => {
+    const error = (code: string) =>
+      backupWriteError('/srv/b/x.gz', Object.assign(new Error(`${code}: …`), { code })).message;
+    expect(error('ENOENT')).toBe(
+      'No backup was written to /srv/b/x.gz: the folder /srv/b does not exist (ENOENT). ' +
+        'Nothing was left behind, the partial file included.',
+    );
+    expect(error('EACCES')).toContain(': this user may not write in /srv/b (EACCES).');
+    expect(error('EROFS')).toContain(': /srv/b is on a read-only file system (EROFS).');
+    expect(error('EXDEV')).toContain(': EXDEV: … (EXDEV).');
+  });
+});
+
+describe.each(testDialects)('a backup of a database never migrated on %s', (dialect) => {
+  it('is refused with a sentence, and no file is written', async () => {
+    const empty = await fresh(dialect);
+    const file = join(empty.keys.dir, 'backup.jsonl.gz');
+    const error = await writeBackup(empty.tdb.cdb, empty.paths, file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as Error).message).toMatch(
+      /database at .* has no clearinghouse tables \(no migration was ever applied to it\), so there is nothing to back up: check DATABASE_PATH or DATABASE_URL\./,
+    );
+    expect(readdirSync(empty.keys.dir)).toEqual([]);
+  });
+});
+
+describe('restoreBackup in a process that never loaded libsodium', () => {
+  it('checks the published checkpoint all the same (it loads libsodium itself)', async () => {
+    const from = await source('sqlite', 7);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const published = join(from.keys.dir, 'cp.txt');
+    writeFileSync(published, await from.log.service.checkpoint());
+    const to = await fresh('sqlite');
+    await to.tdb.cdb.close();
+    const code = `import { readFileSync } from 'node:fs';
+import { restoreBackup } from './portal/lib/server/backup.ts';
+import { openDatabase } from './portal/lib/server/db/database.ts';
+const [database, logKeyPath, webhookKeyPath, file, published] = process.argv.slice(1);
+const cdb = await openDatabase({ sqlitePath: database });
+try {
+  const summary = await restoreBackup(cdb, { logKeyPath, webhookKeyPath }, file, undefined, {
+    publishedCheckpoint: readFileSync(published, 'utf8'),
+  });
+  console.log(JSON.stringify(summary.log));
+} finally {
+  await cdb.close();
+}`;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        code,
+        to.tdb.sqlitePath!,
+        to.paths.logKeyPath,
+        to.paths.webhookKeyPath,
+        file,
+        published,
+      ],
+      {
+        cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(exit).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ size: 7 });
   });
 });

@@ -29,17 +29,22 @@ import {
   closeSync,
   createReadStream,
   createWriteStream,
+  existsSync,
   fsyncSync,
+  mkdirSync,
   openSync,
   renameSync,
   rmSync,
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import { base64Encode, base64urlDecode, bytesEqual } from '../../../protocol/encoding';
+import { isProtocolError, type ProtocolErrorCode } from '../../../protocol/errors';
 import { thumbprint } from '../../../protocol/keys';
+import { ready } from '../../../protocol/sodium';
 import {
   consistencyProof,
   openCheckpoint,
@@ -143,16 +148,31 @@ type Cell = string | number | null | { b: string };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
+/** How a backup is written. */
+export interface WriteBackupOptions {
+  /** Replace a file already at the target (`--force`); refused otherwise. */
+  force?: boolean;
+  /**
+   * For tests: the stream the compressed backup goes into, given the temporary file's path
+   * (default: that file, created with mode 0600 and never over an existing one).
+   */
+  openOutput?: (temporary: string) => Writable;
+}
+
 /**
  * Writes a consistent backup of the database and the key files to `file` (atomically: a temporary
  * file renamed into place after fsync, so a crash never leaves half a backup under that name).
+ * A missing folder is created (mode 0700); a file already there is refused unless `force`.
  *
  * The key files must be the database's own ({@link checkBackupKeys}): the admin command reads
  * them from its own environment, which may point elsewhere than the server's.
  *
- * @throws {BackupError} when the log has a checkpoint and the log key is missing or did not sign
- *   it, or the database records a webhook key and the webhook key file is missing or another one;
- *   no file is left behind then.
+ * @throws {BackupError} when the target exists (without `force`); when the database has no
+ *   migration applied (nothing to back up: a mistyped path or URL); when the log has a checkpoint
+ *   and the log key is missing or did not sign it, or the database records a webhook key and the
+ *   webhook key file is missing or another one; and when the file cannot be written (a sentence
+ *   with the path and the system's reason: a full disk, a folder it may not write in). No file is
+ *   left behind then, the temporary one included.
  * @example
  * ```ts
  * const summary = await writeBackup(cdb, { logKeyPath, webhookKeyPath }, 'backup.jsonl.gz');
@@ -163,8 +183,11 @@ export async function writeBackup(
   keyPaths: BackupKeyPaths,
   file: string,
   onProgress: (progress: BackupProgress) => void = () => {},
+  options: WriteBackupOptions = {},
 ): Promise<BackupSummary> {
+  await ready();
   const target = resolve(file);
+  refuseExistingTarget(target, options.force === true);
   const temporary = `${target}.${process.pid}.${Date.now()}.partial`;
   const keys: Header['keys'] = {};
   for (const [role, option] of Object.entries(keyRoles) as [
@@ -175,31 +198,25 @@ export async function writeBackup(
     if (text !== undefined) keys[role] = text;
   }
 
-  const gzip = createGzip();
-  const out = createWriteStream(temporary, { mode: 0o600, flags: 'wx' });
-  const finished = new Promise<void>((resolvePromise, reject) => {
-    out.on('finish', resolvePromise);
-    out.on('error', reject);
-    gzip.on('error', reject);
-  });
-  gzip.pipe(out);
-  const hash = createHash('sha256');
-  const writeLine = async (value: unknown): Promise<void> => {
-    const line = `${JSON.stringify(value)}\n`;
-    hash.update(line);
-    if (!gzip.write(line))
-      await new Promise((resolvePromise) => gzip.once('drain', resolvePromise));
-  };
-
+  let output: BackupOutput | undefined;
   let total = 0;
   let tableCount = 0;
   let migrations: string[] = [];
   try {
     await snapshot(cdb, async (db) => {
       migrations = await appliedMigrations(db);
+      if (migrations.length === 0) {
+        throw new BackupError(
+          `The ${cdb.dialect} database at ${cdb.location} has no clearinghouse tables (no migration ` +
+            'was ever applied to it), so there is nothing to back up: check DATABASE_PATH or ' +
+            'DATABASE_URL.',
+        );
+      }
       const tables = await tablesInForeignKeyOrder(db, cdb.dialect);
       await checkBackupKeys(db, tables, keys, keyPaths);
       tableCount = tables.length;
+      // Only now, with the database found and its keys checked, is anything created.
+      const out = (output = openBackupOutput(target, temporary, options.openOutput));
       const header: Header = {
         format: backupFormat,
         v: backupVersion,
@@ -208,58 +225,187 @@ export async function writeBackup(
         migrations,
         keys,
       };
-      await writeLine(header);
+      await out.writeLine(header);
       for (const [index, table] of tables.entries()) {
         let columns: string[] | undefined;
         let rows = 0;
         for await (const page of pages(db, cdb.dialect, table)) {
           if (columns === undefined) {
             columns = Object.keys(page[0]!);
-            await writeLine({ table, columns });
+            await out.writeLine({ table, columns });
           }
-          for (const row of page) await writeLine(columns.map((column) => encodeCell(row[column])));
+          for (const row of page) {
+            await out.writeLine(columns.map((column) => encodeCell(row[column])));
+          }
           rows += page.length;
           onProgress({ table, rows, tablesDone: index, tables: tables.length });
         }
-        if (columns === undefined) await writeLine({ table, columns: [] });
-        await writeLine({ end: table, rows });
+        if (columns === undefined) await out.writeLine({ table, columns: [] });
+        await out.writeLine({ end: table, rows });
         total += rows;
         onProgress({ table, rows, tablesDone: index + 1, tables: tables.length });
       }
     });
-    const trailer = {
-      format: backupFormat,
-      end: true,
-      tables: tableCount,
-      rows: total,
-      sha256: hash.digest('hex'),
-    };
-    gzip.end(`${JSON.stringify(trailer)}\n`);
-    await finished;
-    const fd = openSync(temporary, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, target);
+    await output!.finish({ tables: tableCount, rows: total });
+    // Checked again at the end: a file that appeared there while the backup ran is kept.
+    refuseExistingTarget(target, options.force === true);
+    onFile(target, () => renameSync(temporary, target));
     syncFolder(dirname(target));
   } catch (error) {
-    gzip.destroy();
-    // The stream opens its file asynchronously: removed before that, the file would be made
-    // afterwards and left behind. So the stream is closed (opened first if it was about to be)
-    // before the file goes.
-    await new Promise<void>((closed) => {
-      if (out.closed) closed();
-      else {
-        out.once('close', () => closed());
-        out.destroy();
-      }
-    });
-    rmSync(temporary, { force: true });
+    await output?.abort();
     throw error;
   }
   return { tables: tableCount, rows: total, migrations, keys: Object.keys(keys) };
+}
+
+/** A backup's target that exists already is refused, unless the operator said to replace it. */
+function refuseExistingTarget(target: string, force: boolean): void {
+  if (force || !existsSync(target)) return;
+  throw new BackupError(
+    `${target} already exists: choose another name, or pass --force to replace it.`,
+  );
+}
+
+/**
+ * The sentence for a backup file that cannot be written: the path, and the system's reason in
+ * words (a folder that does not exist, a full disk, no permission), never a bare errno.
+ *
+ * @example
+ * ```ts
+ * backupWriteError('/b/x.gz', Object.assign(new Error('…'), { code: 'ENOSPC' })).message;
+ * // 'No backup was written to /b/x.gz: there is no space left on the device (…).'
+ * ```
+ */
+export function backupWriteError(target: string, error: unknown): BackupError {
+  if (error instanceof BackupError) return error;
+  const folder = dirname(target);
+  const code = (error as { code?: unknown } | null)?.code;
+  const reasons: Record<string, string> = {
+    ENOENT: `the folder ${folder} does not exist`,
+    ENOSPC: 'there is no space left on the device',
+    EDQUOT: 'the disk quota is used up',
+    EFBIG: 'the file grew larger than this process may write (its file size limit, ulimit -f)',
+    EACCES: `this user may not write in ${folder}`,
+    EPERM: `this user may not write in ${folder}`,
+    EROFS: `${folder} is on a read-only file system`,
+    ENOTDIR: `a part of ${folder} is not a folder`,
+    EEXIST: `a part of ${folder} is not a folder`,
+    EISDIR: `${target} is a folder`,
+    EIO: 'the device reported an input/output error',
+  };
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = (typeof code === 'string' ? reasons[code] : undefined) ?? message;
+  return new BackupError(
+    `No backup was written to ${target}: ${reason}${
+      typeof code === 'string' ? ` (${code})` : ''
+    }. Nothing was left behind, the partial file included.`,
+    { cause: error },
+  );
+}
+
+/** Runs a step on the backup's file, with its error as {@link backupWriteError}'s sentence. */
+function onFile<T>(target: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw backupWriteError(target, error);
+  }
+}
+
+/** Where a backup's lines go: gzip into the temporary file. */
+interface BackupOutput {
+  /** Writes one line (waiting while the file cannot take more); rejects once a write failed. */
+  writeLine(value: unknown): Promise<void>;
+  /** Writes the trailer, flushes the file to disk (fsync) and closes it. */
+  finish(counts: { tables: number; rows: number }): Promise<void>;
+  /** Stops writing and removes the temporary file (once it is closed). Never rejects. */
+  abort(): Promise<void>;
+}
+
+/**
+ * Opens the temporary file (its folder made first, mode 0700) behind a gzip stream. Any error of
+ * either stream ends the backup: it is kept as {@link backupWriteError}'s sentence, every
+ * `writeLine` waiting for the stream to drain is woken with it, and the next one throws it. No
+ * promise is left to reject unobserved (that ended the process), and none waits for a 'drain'
+ * that a failed file never sends.
+ */
+function openBackupOutput(
+  target: string,
+  temporary: string,
+  open: WriteBackupOptions['openOutput'],
+): BackupOutput {
+  onFile(target, () => mkdirSync(dirname(target), { recursive: true, mode: 0o700 }));
+  const gzip = createGzip();
+  const out = open?.(temporary) ?? createWriteStream(temporary, { mode: 0o600, flags: 'wx' });
+  const hash = createHash('sha256');
+  let failure: BackupError | undefined;
+  const waiting = new Set<(error: Error) => void>();
+  /** Settles when the file is written and closed, or once anything failed (`failure` says so). */
+  let settle!: () => void;
+  const finished = new Promise<void>((resolveFinished) => (settle = resolveFinished));
+  const fail = (error: unknown) => {
+    failure ??= backupWriteError(target, error);
+    for (const wake of waiting) wake(failure);
+    waiting.clear();
+    settle();
+  };
+  gzip.on('error', fail);
+  out.on('error', fail);
+  out.on('finish', () => settle());
+  gzip.pipe(out);
+
+  const drained = () =>
+    new Promise<void>((resolveDrained, reject) => {
+      const wake = (error?: Error) => {
+        gzip.off('drain', onDrain);
+        waiting.delete(wake);
+        if (error === undefined) resolveDrained();
+        else reject(error);
+      };
+      const onDrain = () => wake();
+      gzip.once('drain', onDrain);
+      waiting.add(wake);
+    });
+
+  return {
+    async writeLine(value) {
+      if (failure !== undefined) throw failure;
+      const line = `${JSON.stringify(value)}\n`;
+      hash.update(line);
+      if (!gzip.write(line)) await drained();
+      if (failure !== undefined) throw failure;
+    },
+    async finish({ tables, rows }) {
+      if (failure !== undefined) throw failure;
+      const trailer = { format: backupFormat, end: true, tables, rows, sha256: hash.digest('hex') };
+      gzip.end(`${JSON.stringify(trailer)}\n`);
+      await finished;
+      if (failure !== undefined) throw failure;
+      onFile(target, () => {
+        const fd = openSync(temporary, 'r');
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      });
+    },
+    async abort() {
+      gzip.unpipe(out);
+      gzip.destroy();
+      // The stream opens its file asynchronously: removed before that, the file would be made
+      // afterwards and left behind. So the stream is closed (opened first if it was about to be)
+      // before the file goes.
+      await new Promise<void>((closed) => {
+        if (out.closed) closed();
+        else {
+          out.once('close', () => closed());
+          out.destroy();
+        }
+      });
+      rmSync(temporary, { force: true });
+    },
+  };
 }
 
 /**
@@ -315,7 +461,9 @@ function checkLogKey(checkpoint: string, keyText: string | undefined, path: stri
   try {
     openNote(checkpoint, [logVerifier(unverifiedCheckpointOf(checkpoint).origin, keyText)]);
   } catch (error) {
-    // Whichever step failed, it means one thing to the operator: this is not the log's key.
+    // Libsodium not initialised, or another fault: its own message, not "another key".
+    if (isProtocolError(error, 'ERR_CRYPTO_NOT_READY')) throw error;
+    // Whichever other step failed, it means one thing to the operator: this is not the log's key.
     throw new BackupError(
       `The log key file at ${where} did not sign the log's checkpoint: set LOG_KEY_PATH to the ` +
         'key file the clearinghouse signs with; a backup with another key could not continue ' +
@@ -370,6 +518,9 @@ export async function restoreBackup(
   onProgress: (progress: BackupProgress) => void = () => {},
   options: RestoreOptions = {},
 ): Promise<BackupSummary> {
+  // The published checkpoint's signature is checked with libsodium: initialised here, so that no
+  // caller has to know (the admin command did not, and every checkpoint looked like a wrong one).
+  await ready();
   const source = resolve(file);
   const header = await checkBackupFile(source);
   const log = await restoredLog(source, header, options);
@@ -455,6 +606,22 @@ export async function restoreBackup(
   };
 }
 
+/**
+ * What `openNote` / `openCheckpoint` throw for a note that is not a checkpoint the given key
+ * signed for the given log: malformed, signed by another key, a bad signature, another origin.
+ */
+const wrongCheckpointCodes: readonly ProtocolErrorCode[] = [
+  'ERR_NOTE_MALFORMED',
+  'ERR_NOTE_SIGNATURE_INVALID',
+  'ERR_NOTE_NO_TRUSTED_SIGNATURE',
+  'ERR_CHECKPOINT_MALFORMED',
+  'ERR_CHECKPOINT_ORIGIN_MISMATCH',
+];
+
+function isWrongCheckpoint(error: unknown): boolean {
+  return isProtocolError(error) && wrongCheckpointCodes.includes(error.code);
+}
+
 /** The note verifier of the log key in the key file text `keyText`, for log `origin`. */
 function logVerifier(origin: string, keyText: string): NoteVerifier {
   const publicKey = base64urlDecode(publicKeyOf(keyText) as string);
@@ -484,19 +651,34 @@ async function restoredLog(
       : { size: backup.size, rootHash: base64Encode(backup.rootHash), checkpoint: note };
   if (options.publishedCheckpoint === undefined) return log;
 
-  let published: Checkpoint;
-  try {
-    if (backup === undefined || header.keys.log === undefined) throw new Error('no log in backup');
-    const verifier = logVerifier(backup.origin, header.keys.log);
-    published = openCheckpoint(options.publishedCheckpoint, verifier, backup.origin);
-  } catch (error) {
+  if (backup === undefined || header.keys.log === undefined) {
     if (options.acceptFork === true) return log;
     throw new BackupError(
-      backup === undefined
-        ? 'The backup holds no log, so the published checkpoint cannot be compared with it; ' +
-            'pass --accept-fork to restore it all the same.'
-        : `The published checkpoint is not one the backup's log key signed for ${backup.origin}: ` +
-            'give the last checkpoint this log published.',
+      'The backup holds no log, so the published checkpoint cannot be compared with it; ' +
+        'pass --accept-fork to restore it all the same.',
+    );
+  }
+  let verifier: NoteVerifier;
+  try {
+    verifier = logVerifier(backup.origin, header.keys.log);
+  } catch (error) {
+    // The backup's own key, not the checkpoint the operator gave.
+    throw new BackupError(
+      `The backup's log key cannot be read (${(error as Error).message}): the file is damaged.`,
+      { cause: error },
+    );
+  }
+  let published: Checkpoint;
+  try {
+    published = openCheckpoint(options.publishedCheckpoint, verifier, backup.origin);
+  } catch (error) {
+    // Only a note this key did not sign for this log is the operator's wrong file; anything else
+    // (libsodium not initialised, a fault) keeps its own message.
+    if (!isWrongCheckpoint(error)) throw error;
+    if (options.acceptFork === true) return log;
+    throw new BackupError(
+      `The published checkpoint is not one the backup's log key signed for ${backup.origin}: ` +
+        'give the last checkpoint this log published.',
       { cause: error },
     );
   }

@@ -3,10 +3,18 @@ import { Writable } from 'node:stream';
 import type { RequestEvent } from '@sveltejs/kit';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from './db/database';
+import { migrateToLatest } from './db/migrate';
 import { openTestDatabase } from './db/test-databases';
 import { startLog } from './log/clearinghouse-log';
 import { keyFolder, prepare, testLogConfig, writeMessages } from './log/test-log';
-import { createMetrics, metricsPortFromEnv, observeRequests, serveMetrics } from './observe';
+import {
+  createMetrics,
+  logLevelFromEnv,
+  metricsPortFromEnv,
+  observeRequests,
+  serveMetrics,
+} from './observe';
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -136,6 +144,43 @@ describe('request logging and metrics', () => {
     expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(404);
   });
 
+  it('still serves the process and request figures while the database is down, and says so', async () => {
+    // A PostgreSQL server that does not answer: nothing listens on port 1.
+    const down = await openDatabase({ url: 'postgres://clearinghouse@127.0.0.1:1/clearinghouse' });
+    cleanup.push(() => down.close());
+    const metrics = createMetrics({ cdb: down });
+    metrics.observeRequest('/api/v1/health', 'GET', 503, 0.002);
+    const server = (await serveMetrics(metrics, 0))!;
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const answer = await fetch(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`,
+    );
+    expect(answer.status).toBe(200);
+    const text = await answer.text();
+    expect(text).toMatch(/^clearinghouse_database_up 0$/m);
+    for (const gauge of [
+      'clearinghouse_log_size',
+      'clearinghouse_sequencer_lag_entries',
+      'clearinghouse_sequencer_lag_seconds',
+      'clearinghouse_findings\\{kind="relay_refused"\\}',
+    ]) {
+      expect(text).toMatch(new RegExp(`^${gauge} Nan$`, 'm'));
+    }
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(
+      /^clearinghouse_http_requests_total\{route="\/api\/v1\/health",method="GET",status="5xx"\} 1$/m,
+    );
+  });
+
+  it('says the database answered when it did', async () => {
+    const tdb = await openTestDatabase('sqlite');
+    cleanup.push(() => tdb.dispose());
+    await migrateToLatest(tdb.cdb);
+    const text = await createMetrics({ cdb: tdb.cdb }).registry.metrics();
+    expect(text).toMatch(/^clearinghouse_database_up 1$/m);
+    expect(text).toMatch(/^clearinghouse_sequencer_lag_entries 0$/m);
+  });
+
   it('reads METRICS_PORT, and refuses a malformed one with a sentence', () => {
     expect(metricsPortFromEnv({})).toBeUndefined();
     expect(metricsPortFromEnv({ METRICS_PORT: ' 9464 ' })).toBe(9464);
@@ -143,5 +188,14 @@ describe('request logging and metrics', () => {
       /METRICS_PORT must be a port number between 1 and 65535, not "abc"/,
     );
     expect(() => metricsPortFromEnv({ METRICS_PORT: '70000' })).toThrow(/not "70000"/);
+  });
+
+  it('reads LOG_LEVEL, and refuses an unknown level with a sentence naming the variable', () => {
+    expect(logLevelFromEnv({})).toBe('info');
+    expect(logLevelFromEnv({ VITEST: 'true' })).toBe('silent');
+    expect(logLevelFromEnv({ LOG_LEVEL: ' WARN ' })).toBe('warn');
+    expect(() => logLevelFromEnv({ LOG_LEVEL: 'verbose' })).toThrow(
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "verbose".',
+    );
   });
 });

@@ -10,7 +10,9 @@
  * requests and their latency by route pattern, method and status class (`499` for a client that
  * disconnected before its body was complete, client-abort.ts); the log's size and the
  * sequencer's lag (entries durable but not yet in a checkpoint, and the age of the oldest); the
- * findings stored so far by kind. Whoever can reach that port sees aggregate figures only.
+ * findings stored so far by kind. Whoever can reach that port sees aggregate figures only. When
+ * the database does not answer, a scrape still serves the process and request figures, with
+ * `clearinghouse_database_up 0` and the database's gauges NaN.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -26,8 +28,35 @@ import { allocationSitePretenuring, noPretenuringFlag } from './node-flags';
 /** A request id we accept from a proxy: short and plain, so it cannot inject into a log line. */
 const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
 
+/** The levels `LOG_LEVEL` may name (pino's), most severe first. */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * `LOG_LEVEL` as a pino level (default `info`, `silent` under Vitest).
+ *
+ * @throws Error naming the variable and the levels it may name, for any other value (pino's own
+ *   error came from inside its internals, without the variable's name).
+ * @example
+ * ```ts
+ * logLevelFromEnv({ LOG_LEVEL: 'warn' }); // 'warn'
+ * ```
+ */
+export function logLevelFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): (typeof logLevels)[number] {
+  const raw = env.LOG_LEVEL?.trim();
+  if (raw === undefined || raw === '') return env.VITEST ? 'silent' : 'info';
+  const level = logLevels.find((name) => name === raw.toLowerCase());
+  if (level === undefined) {
+    throw new Error(`LOG_LEVEL must be one of ${logLevels.join(', ')}, not "${raw}".`);
+  }
+  return level;
+}
+
 /**
  * The process's logger: JSON lines on stdout; `LOG_LEVEL` (default `info`, `silent` under Vitest).
+ * A value it cannot read leaves it at `info` here; the server's start then stops with the
+ * sentence of {@link logLevelFromEnv} (instance.ts `checkStartSettings`).
  *
  * @example
  * ```ts
@@ -35,7 +64,13 @@ const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
  * ```
  */
 export const logger: Logger = pino({
-  level: process.env.LOG_LEVEL?.trim() || (process.env.VITEST ? 'silent' : 'info'),
+  level: (() => {
+    try {
+      return logLevelFromEnv();
+    } catch {
+      return 'info';
+    }
+  })(),
   base: { service: 'clearinghouse', pid: process.pid },
   timestamp: pino.stdTimeFunctions.isoTime,
   // Belt and braces: should anyone ever log a request or headers, these never reach the line.
@@ -94,6 +129,32 @@ export function createMetrics(
   if (sources !== undefined) {
     const { cdb } = sources;
     const now = sources.now ?? Date.now;
+    // prom-client collects all gauges of a scrape at once: they share one reading of the
+    // database, and when it fails (the database is down) the scrape still answers, with the
+    // process and request figures, `clearinghouse_database_up 0` and these gauges NaN.
+    let reading: Promise<DatabaseFigures | undefined> | undefined;
+    const figures = () => {
+      reading ??= readDatabaseFigures(cdb)
+        .catch((error: unknown) => {
+          logger.warn(
+            { event: 'metrics-database', err: error },
+            'metrics: the database did not answer; its gauges are NaN in this scrape',
+          );
+          return undefined;
+        })
+        .finally(() => {
+          reading = undefined;
+        });
+      return reading;
+    };
+    new Gauge({
+      name: 'clearinghouse_database_up',
+      help: 'Whether this scrape read the log and findings figures from the database (1), or the database did not answer (0: those gauges are NaN).',
+      registers: [registry],
+      async collect() {
+        this.set((await figures()) === undefined ? 0 : 1);
+      },
+    });
     new Gauge({
       name: 'clearinghouse_log_size',
       help: "Entries in the log's latest signed checkpoint (the same on every node).",
@@ -101,27 +162,17 @@ export function createMetrics(
       // From the database (one row by primary key), not the sequencer's head: on a node that
       // does not sequence, the in-memory head is the size when it started.
       async collect() {
-        const row = await cdb.db
-          .selectFrom('log_state')
-          .select('size')
-          .where('id', '=', 1)
-          .executeTakeFirst();
-        // No row: the log was not created yet; leave the gauge empty rather than fail the scrape.
-        if (row !== undefined) this.set(Number(row.size));
+        // No row: the log was not created yet, so it has no entries.
+        const read = await figures();
+        this.set(read === undefined ? NaN : (read.logSize ?? 0));
       },
     });
-    // prom-client collects all gauges at once: each reads what it shows.
-    const queue = () =>
-      cdb.db
-        .selectFrom('log_queue')
-        .select([sql<number>`count(*)`.as('n'), sql<number | null>`min(created_at)`.as('oldest')])
-        .executeTakeFirstOrThrow();
     new Gauge({
       name: 'clearinghouse_sequencer_lag_entries',
       help: 'Messages durably stored but not yet in a signed checkpoint.',
       registers: [registry],
       async collect() {
-        this.set(Number((await queue()).n));
+        this.set((await figures())?.queued ?? NaN);
       },
     });
     new Gauge({
@@ -129,8 +180,14 @@ export function createMetrics(
       help: 'Age of the oldest message waiting for a checkpoint (0 when none waits).',
       registers: [registry],
       async collect() {
-        const { oldest } = await queue();
-        this.set(oldest === null ? 0 : Math.max(0, (now() - Number(oldest)) / 1000));
+        const read = await figures();
+        this.set(
+          read === undefined
+            ? NaN
+            : read.oldestQueued === null
+              ? 0
+              : Math.max(0, (now() - read.oldestQueued) / 1000),
+        );
       },
     });
     const findings = new Gauge({
@@ -139,27 +196,8 @@ export function createMetrics(
       labelNames: ['kind'] as const,
       registers: [registry],
       async collect() {
-        const count = async (query: Promise<{ n: number | string } | undefined>) =>
-          Number((await query)?.n ?? 0);
-        const n = sql<number>`count(*)`.as('n');
-        findings.set(
-          { kind: 'access_out_of_scope' },
-          await count(cdb.db.selectFrom('access_findings').select(n).executeTakeFirst()),
-        );
-        findings.set(
-          { kind: 'relay_refused' },
-          await count(cdb.db.selectFrom('relay_refusals').select(n).executeTakeFirst()),
-        );
-        findings.set(
-          { kind: 'complaint_upheld' },
-          await count(
-            cdb.db
-              .selectFrom('complaints')
-              .select(n)
-              .where('decision', '=', 'upheld')
-              .executeTakeFirst(),
-          ),
-        );
+        const read = await figures();
+        for (const kind of findingKinds) findings.set({ kind }, read?.findings[kind] ?? NaN);
       },
     });
   }
@@ -170,6 +208,46 @@ export function createMetrics(
       const label = status === clientClosedRequest ? '499' : `${Math.floor(status / 100)}xx`;
       requests.inc({ route, method, status: label });
       latency.observe({ route, method }, seconds);
+    },
+  };
+}
+
+const findingKinds = ['access_out_of_scope', 'relay_refused', 'complaint_upheld'] as const;
+
+/** What the metrics read from the database at a scrape. */
+interface DatabaseFigures {
+  /** The latest checkpoint's size; undefined before the log's first checkpoint. */
+  logSize: number | undefined;
+  queued: number;
+  /** `created_at` (ms) of the oldest message waiting for a checkpoint, null when none waits. */
+  oldestQueued: number | null;
+  findings: Record<(typeof findingKinds)[number], number>;
+}
+
+async function readDatabaseFigures(cdb: ClearinghouseDb): Promise<DatabaseFigures> {
+  const n = sql<number>`count(*)`.as('n');
+  const count = async (query: Promise<{ n: number | string } | undefined>) =>
+    Number((await query)?.n ?? 0);
+  const [state, queue, outOfScope, relayRefused, upheld] = await Promise.all([
+    cdb.db.selectFrom('log_state').select('size').where('id', '=', 1).executeTakeFirst(),
+    cdb.db
+      .selectFrom('log_queue')
+      .select([sql<number>`count(*)`.as('n'), sql<number | null>`min(created_at)`.as('oldest')])
+      .executeTakeFirstOrThrow(),
+    count(cdb.db.selectFrom('access_findings').select(n).executeTakeFirst()),
+    count(cdb.db.selectFrom('relay_refusals').select(n).executeTakeFirst()),
+    count(
+      cdb.db.selectFrom('complaints').select(n).where('decision', '=', 'upheld').executeTakeFirst(),
+    ),
+  ]);
+  return {
+    logSize: state === undefined ? undefined : Number(state.size),
+    queued: Number(queue.n),
+    oldestQueued: queue.oldest === null ? null : Number(queue.oldest),
+    findings: {
+      access_out_of_scope: outOfScope,
+      relay_refused: relayRefused,
+      complaint_upheld: upheld,
     },
   };
 }

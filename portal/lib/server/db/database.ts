@@ -160,6 +160,11 @@ export interface OpenDatabaseOptions {
   /** A SQLite file (created with its folder when missing), or `:memory:` for a throwaway one. */
   sqlitePath?: string;
   /**
+   * SQLite file only: open an existing file or fail with a sentence naming it, creating neither
+   * the file nor its folder (a backup of a mistyped `DATABASE_PATH` must not make an empty one).
+   */
+  mustExist?: boolean;
+  /**
    * Called after every statement (Kysely's `log` option), e.g. to count a request's statements
    * in a test. Not set in production: it would time every query.
    */
@@ -219,9 +224,10 @@ const postgresUrlPattern = /^postgres(ql)?:\/\//i;
 /**
  * Decides which database to open: `options.url`, else `options.sqlitePath`, else the
  * `DATABASE_URL` environment variable when it is a PostgreSQL URL, else SQLite at
- * `./data/clearinghouse.db`. A `DATABASE_URL` that is set but names anything other than
- * PostgreSQL is refused rather than silently replaced by SQLite: a typo there would otherwise
- * send production writes to a local file.
+ * `DATABASE_PATH`, else at `./data/clearinghouse.db`. The server, `npm run admin` and
+ * `npm run migrate` all open the database this way. A `DATABASE_URL` that is set but names
+ * anything other than PostgreSQL is refused rather than silently replaced by SQLite: a typo there
+ * would otherwise send production writes to a local file.
  *
  * @example
  * ```ts
@@ -251,6 +257,10 @@ export function resolveDatabaseTarget(
       );
     }
     return { dialect: 'postgres', url: fromEnv };
+  }
+  const pathFromEnv = env.DATABASE_PATH?.trim();
+  if (pathFromEnv !== undefined && pathFromEnv !== '') {
+    return { dialect: 'sqlite', path: sqlitePathFrom(pathFromEnv, cwd) };
   }
   return { dialect: 'sqlite', path: resolve(cwd, defaultSqlitePath) };
 }
@@ -286,7 +296,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<C
   const cdb =
     target.dialect === 'postgres'
       ? openPostgres(target.url, options.log, statementTimeoutMs)
-      : openSqlite(target.path, options.log, options.flushWal);
+      : openSqlite(target.path, options.log, options.flushWal, options.mustExist === true);
   databases.set(cdb.db, cdb);
   return cdb;
 }
@@ -295,12 +305,23 @@ function openSqlite(
   path: string,
   log: OpenDatabaseOptions['log'],
   flushWal: OpenDatabaseOptions['flushWal'],
+  mustExist = false,
 ): ClearinghouseDb {
-  if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true });
-    refuseAfterFailedFlush(path);
+  if (path !== ':memory:' && mustExist && !existsSync(path)) {
+    throw new Error(
+      `There is no SQLite database at ${path}: set DATABASE_PATH to the clearinghouse's database file (or DATABASE_URL to its PostgreSQL database).`,
+    );
   }
-  const sqlite = new SqliteDatabase(path);
+  let sqlite: SqliteDatabase.Database;
+  try {
+    if (path !== ':memory:') {
+      if (!mustExist) mkdirSync(dirname(path), { recursive: true });
+      refuseAfterFailedFlush(path);
+    }
+    sqlite = new SqliteDatabase(path, { fileMustExist: mustExist });
+  } catch (error) {
+    throw sqliteOpenError(path, error);
+  }
   try {
     const mode = sqlite.pragma('journal_mode = WAL', { simple: true });
     if (path !== ':memory:' && String(mode).toLowerCase() !== 'wal') {
@@ -311,7 +332,10 @@ function openSqlite(
     sqlite.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
   } catch (error) {
     sqlite.close();
-    throw error;
+    // SQLite's own (a folder it may not write its -wal in): with the file's name.
+    throw (error as { name?: unknown }).name === 'SqliteError'
+      ? sqliteOpenError(path, error)
+      : error;
   }
   /** The first failed flush of the write-ahead log: no writes from then on. */
   let storageFailure: Error | undefined;
@@ -503,6 +527,30 @@ async function startSqliteWriter(
     );
     return undefined;
   }
+}
+
+/**
+ * A SQLite file that cannot be opened (or its folder made), as a sentence naming the file, what
+ * the system or SQLite said, and the variable that chooses it; the marker of a failed flush
+ * ({@link refuseAfterFailedFlush}) keeps its own sentence.
+ */
+function sqliteOpenError(path: string, error: unknown): Error {
+  if (!(error instanceof Error) || error.message.includes(storageFailedMarkerPath(path))) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  const code = (error as { code?: unknown }).code;
+  const why =
+    code === 'EACCES' || code === 'EPERM'
+      ? `no permission to create ${dirname(path)}`
+      : code === 'EROFS'
+        ? 'the file system is read-only'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? `a part of ${dirname(path)} is not a folder`
+          : `${error.message}${typeof code === 'string' && !error.message.includes(code) ? ` (${code})` : ''}`;
+  return new Error(
+    `The SQLite database ${path} cannot be opened: ${why}. Check that its folder exists and this process may write there (for the file and its -wal and -shm files), or set DATABASE_PATH to another file.`,
+    { cause: error },
+  );
 }
 
 /** The rate limits' own SQLite file beside the database file `path` (see `countNow`). */

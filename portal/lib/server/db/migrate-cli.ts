@@ -1,6 +1,7 @@
 /**
- * `npm run migrate`: migrates the default database (DATABASE_URL when it is a PostgreSQL URL,
- * else ./data/clearinghouse.db) and says what it did. Exit code 1 on failure.
+ * `npm run migrate`: migrates the database the server and `npm run admin` use (one function,
+ * `resolveDatabaseTarget`: DATABASE_URL when set, else DATABASE_PATH, else
+ * ./data/clearinghouse.db) and says what it did. Exit code 1 on failure.
  */
 import { openDatabase } from './database';
 import { migrateToLatest } from './migrate';

@@ -1,0 +1,101 @@
+/**
+ * `npm run migrate`, the server and `npm run admin` open the same database: `DATABASE_URL`, else
+ * `DATABASE_PATH`, else ./data/clearinghouse.db (one function, `resolveDatabaseTarget`). The CLI
+ * runs in a fresh process whose working directory is a temporary folder, so that a run that
+ * ignored `DATABASE_PATH` would make its default database there, never in the repository.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveDatabaseTarget } from './database';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  while (cleanup.length > 0) cleanup.pop()!();
+});
+
+async function migrateIn(
+  cwd: string,
+  variables: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = { TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') };
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      join(root, 'node_modules/tsx/dist/loader.mjs'),
+      join(root, 'portal/lib/server/db/migrate-cli.ts'),
+    ],
+    { cwd, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('npm run migrate', () => {
+  it('migrates the SQLite file DATABASE_PATH names, not ./data/clearinghouse.db', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'migrate-cli-'));
+    cleanup.push(() => rmSync(cwd, { recursive: true, force: true }));
+    const path = join(cwd, 'elsewhere', 'ch.db');
+    const result = await migrateIn(cwd, { DATABASE_PATH: path });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Database ${path} (sqlite) migrated:`);
+    expect(existsSync(path)).toBe(true);
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
+  }, 60_000);
+
+  it('refuses a DATABASE_URL that is not PostgreSQL with the sentence naming it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'migrate-cli-'));
+    cleanup.push(() => rmSync(cwd, { recursive: true, force: true }));
+    const result = await migrateIn(cwd, {
+      DATABASE_URL: 'mysql://x/y',
+      DATABASE_PATH: join(cwd, 'ch.db'),
+    });
+    expect(result.stderr).toBe(
+      'DATABASE_URL must start with postgres:// or postgresql://; unset it to use the embedded SQLite database.\n',
+    );
+    expect(result.code).toBe(1);
+    expect(existsSync(join(cwd, 'ch.db'))).toBe(false);
+  }, 60_000);
+});
+
+describe('resolveDatabaseTarget', () => {
+  it('takes DATABASE_PATH after DATABASE_URL and before the default', () => {
+    expect(resolveDatabaseTarget({}, { DATABASE_PATH: 'x/ch.db' }, '/srv')).toEqual({
+      dialect: 'sqlite',
+      path: '/srv/x/ch.db',
+    });
+    expect(resolveDatabaseTarget({}, { DATABASE_PATH: ' /var/ch.db ' }, '/srv')).toEqual({
+      dialect: 'sqlite',
+      path: '/var/ch.db',
+    });
+    expect(
+      resolveDatabaseTarget({}, { DATABASE_URL: 'postgres://db/ch', DATABASE_PATH: 'x.db' }, '/'),
+    ).toEqual({ dialect: 'postgres', url: 'postgres://db/ch' });
+    expect(resolveDatabaseTarget({}, { DATABASE_PATH: '  ' }, '/srv')).toEqual({
+      dialect: 'sqlite',
+      path: '/srv/data/clearinghouse.db',
+    });
+  });
+});

@@ -1,0 +1,172 @@
+/**
+ * A value the server cannot read stops its start with one sentence naming the variable
+ * (docs/operations.md), not with Node's report of a crash. Each case starts the instance the way
+ * the server's `init` hook does (`getInstance()`), in a fresh process without Vitest's
+ * environment, and fails before anything listens: a few hundred milliseconds each.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkStartSettings, StartupError } from './instance';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  while (cleanup.length > 0) cleanup.pop()!();
+});
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'instance-start-'));
+  cleanup.push(() => {
+    chmodSync(dir, 0o700);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+/** Starts the instance in a process of its own; resolves with its exit code and output. */
+async function startInstance(
+  variables: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  const code = `import { getInstance, stopInstance } from './portal/lib/server/instance.ts';
+await getInstance();
+console.log('started');
+await stopInstance();`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: root,
+    env: { ...env, ...variables },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    const exit = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    return { code: exit, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('a start with a setting the server cannot read', () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ['PORT=abc', { PORT: 'abc' }, 'PORT must be a port number from 1 to 65535, not "abc".'],
+    ['PORT=99999', { PORT: '99999' }, 'PORT must be a port number from 1 to 65535, not "99999".'],
+    [
+      'LOG_LEVEL=verbose',
+      { LOG_LEVEL: 'verbose' },
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "verbose".',
+    ],
+    [
+      'DATABASE_URL=mysql://x/y',
+      { DATABASE_URL: 'mysql://x/y' },
+      'DATABASE_URL must start with postgres:// or postgresql://; unset it to use the embedded SQLite database.',
+    ],
+    [
+      'LOG_SEQUENCER=no',
+      { LOG_SEQUENCER: 'no' },
+      'LOG_SEQUENCER must be on or off (unset: on), not "no".',
+    ],
+    [
+      'WEBHOOKS=false',
+      { WEBHOOKS: 'false' },
+      'WEBHOOKS must be on or off (unset: on), not "false".',
+    ],
+    [
+      'ORIGIN=clearinghouse example',
+      { ORIGIN: 'clearinghouse example' },
+      'ORIGIN must be an http(s) URL such as https://clearinghouse.example, not "clearinghouse example".',
+    ],
+  ];
+
+  it.each(cases)(
+    '%s stops it with one sentence naming the variable and exit code 1',
+    async (_name, variables, sentence) => {
+      const dir = folder();
+      const result = await startInstance({
+        DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
+        LOG_KEY_PATH: join(dir, 'log-key.json'),
+        WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
+        ...variables,
+      });
+      expect(result.stderr).toBe(`The clearinghouse cannot start: ${sentence}\n`);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      // Nothing was opened or created.
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+    },
+  );
+
+  it('a data folder the server may not write in stops it with a sentence naming the file', async () => {
+    const dir = folder();
+    let path: string;
+    if (process.getuid?.() === 0) {
+      // root may write in any folder of a normal file system; procfs takes no new files.
+      path = '/proc/clearinghouse.db';
+    } else {
+      const data = join(dir, 'data');
+      mkdirSync(data);
+      chmodSync(data, 0o500);
+      path = join(data, 'clearinghouse.db');
+    }
+    const result = await startInstance({
+      DATABASE_PATH: path,
+      LOG_KEY_PATH: join(dir, 'log-key.json'),
+      WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
+    });
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^The clearinghouse cannot start: The SQLite database ${path.replace(/\./g, '\\.')} cannot be opened: .+\\. Check that its folder exists and this process may write there \\(for the file and its -wal and -shm files\\), or set DATABASE_PATH to another file\\.\\n$`,
+      ),
+    );
+    expect(result.code).toBe(1);
+  });
+});
+
+describe('checkStartSettings', () => {
+  it('accepts what the server has always taken', () => {
+    for (const env of [
+      {},
+      { PORT: '3301', LOG_LEVEL: 'warn', LOG_SEQUENCER: 'off', WEBHOOKS: 'OFF' },
+      { LOG_SEQUENCER: 'on', WEBHOOKS: ' on ', LOG_LEVEL: 'silent', METRICS_PORT: '9464' },
+      { SOCKET_PATH: '/run/ch.sock', ORIGIN: 'https://ch.example' },
+      { DATABASE_URL: 'postgres://db/ch', PG_STATEMENT_TIMEOUT_MS: '0', WRITER_MAX_WAIT_MS: '8' },
+    ]) {
+      expect(() => checkStartSettings(env), JSON.stringify(env)).not.toThrow();
+    }
+    expect(checkStartSettings({ WEBHOOKS: 'off' }).webhooks).toBe(false);
+    expect(checkStartSettings({}).webhooks).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: '0' }, /^PORT must be/],
+    [{ PORT: '80.5' }, /^PORT must be/],
+    [{ METRICS_PORT: 'x' }, /^METRICS_PORT must be/],
+    [{ PG_STATEMENT_TIMEOUT_MS: '-1' }, /^PG_STATEMENT_TIMEOUT_MS must be/],
+    [{ WRITER_MAX_WAIT_MS: 'soon' }, /^WRITER_MAX_WAIT_MS must be/],
+    [{ ORIGIN: 'ftp://ch.example' }, /^ORIGIN must be an http\(s\) URL/],
+  ])('refuses %j with a sentence naming the variable', (env, sentence) => {
+    const error = (() => {
+      try {
+        checkStartSettings(env);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(StartupError);
+    expect((error as Error).message).toMatch(sentence);
+  });
+});

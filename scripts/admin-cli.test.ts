@@ -1,0 +1,286 @@
+/**
+ * `npm run admin` as an operator runs it: the real CLI in a fresh process of its own (nothing
+ * this test process initialised, libsodium included, carries over), on temporary database and
+ * key paths, judged by its exit code, its sentences and the files it leaves.
+ */
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openDatabase } from '../portal/lib/server/db/database';
+import { startLog } from '../portal/lib/server/log/clearinghouse-log';
+import { prepare, testLogConfig, writeMessages } from '../portal/lib/server/log/test-log';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// Each run of the CLI is a fresh process that transpiles its TypeScript: seconds, not milliseconds.
+vi.setConfig({ testTimeout: 90_000 });
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanup.length > 0) await cleanup.pop()!();
+});
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'admin-cli-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The environment an operator's shell would give it: no Vitest, no NODE_OPTIONS. */
+function operatorEnv(variables: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return { ...env, ...variables };
+}
+
+/**
+ * Runs `tsx scripts/admin.ts <args>` (what `npm run admin --` runs) from the repository's root and
+ * waits for its end: exit code (null when killed after `timeoutMs`), signal and output.
+ */
+export async function runAdminCli(
+  args: readonly string[],
+  variables: Record<string, string>,
+  options: { timeoutMs?: number; shellPrefix?: string } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const argv = [process.execPath, '--import', 'tsx', join(root, 'scripts/admin.ts'), ...args];
+  const quoted = argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  // A shell only when the test needs one (a resource limit set with `ulimit`).
+  const child =
+    options.shellPrefix === undefined
+      ? spawn(argv[0]!, argv.slice(1), { cwd: root, env: operatorEnv(variables) })
+      : spawn('/bin/sh', ['-c', `${options.shellPrefix}; exec ${quoted}`], {
+          cwd: root,
+          env: operatorEnv(variables),
+        });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 25_000);
+  try {
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+      (resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+      },
+    );
+    return { code, signal, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** DATABASE_PATH, LOG_KEY_PATH and WEBHOOK_KEY_PATH in `dir`. */
+function pathsIn(dir: string) {
+  return {
+    DATABASE_PATH: join(dir, 'clearinghouse.db'),
+    LOG_KEY_PATH: join(dir, 'log-key.json'),
+    WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
+  };
+}
+
+/**
+ * A SQLite clearinghouse in `dir` with a log of `entries` entries signed under
+ * `localhost:3000/log`; returns its current checkpoint (what `/log/checkpoint` serves).
+ */
+async function clearinghouseIn(dir: string, entries: number): Promise<string> {
+  const paths = pathsIn(dir);
+  const cdb = await openDatabase({ sqlitePath: paths.DATABASE_PATH });
+  try {
+    const writer = await prepare(cdb);
+    const log = await startLog(cdb, testLogConfig(dir));
+    try {
+      await writeMessages(writer, entries);
+      await log.sequencer.flush();
+      return await log.service.checkpoint();
+    } finally {
+      await writer.close();
+      await log.stop();
+    }
+  } finally {
+    await cdb.close();
+  }
+}
+
+describe('npm run admin -- restore --published-checkpoint', () => {
+  it('restores a backup given the log’s own current checkpoint', async () => {
+    const from = folder();
+    const checkpoint = await clearinghouseIn(from, 12);
+    const file = join(from, 'backup.jsonl.gz');
+    const backup = await runAdminCli(['backup', file], pathsIn(from));
+    expect(backup.stderr).toMatch(/Backed up \d+ rows of \d+ tables/);
+    expect(backup.code).toBe(0);
+    const published = join(from, 'cp.txt');
+    writeFileSync(published, checkpoint);
+
+    const to = folder();
+    const restore = await runAdminCli(
+      ['restore', file, '--published-checkpoint', published],
+      pathsIn(to),
+    );
+    expect(restore.stderr).toMatch(/Restored \d+ rows of \d+ tables/);
+    expect(restore.stderr).toContain('The restored log has 12 entries');
+    expect(restore.code).toBe(0);
+  });
+
+  it('refuses a checkpoint another log key signed with that sentence and exit code 1', async () => {
+    const from = folder();
+    await clearinghouseIn(from, 3);
+    const other = folder();
+    const foreign = await clearinghouseIn(other, 3);
+    const file = join(from, 'backup.jsonl.gz');
+    expect((await runAdminCli(['backup', file], pathsIn(from))).code).toBe(0);
+    writeFileSync(join(from, 'cp.txt'), foreign);
+    const to = folder();
+    const restore = await runAdminCli(
+      ['restore', file, '--published-checkpoint', join(from, 'cp.txt')],
+      pathsIn(to),
+    );
+    expect(restore.stderr).toContain(
+      "The published checkpoint is not one the backup's log key signed for localhost:3000/log",
+    );
+    expect(restore.code).toBe(1);
+    expect(existsSync(pathsIn(to).LOG_KEY_PATH)).toBe(false);
+  });
+});
+
+describe('npm run admin -- backup', () => {
+  it('creates a missing folder for the backup (mode 0700), as in docs/operations.md', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 3);
+    const file = join(dir, 'backups', '2026-12-02.jsonl.gz');
+    const result = await runAdminCli(['backup', file], pathsIn(dir));
+    expect(result.stderr).toMatch(/Backed up \d+ rows/);
+    expect(result.code).toBe(0);
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(join(dir, 'backups')).mode & 0o777).toBe(0o700);
+    expect(readdirSync(join(dir, 'backups'))).toEqual(['2026-12-02.jsonl.gz']);
+  });
+
+  it('ends a backup whose file cannot be written with one sentence and exit code 1', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 3);
+    writeFileSync(join(dir, 'not-a-folder'), 'x');
+    const file = join(dir, 'not-a-folder', 'b.jsonl.gz');
+    const result = await runAdminCli(['backup', file], pathsIn(dir));
+    expect(result.stderr.trim()).toMatch(
+      new RegExp(
+        `^No backup was written to ${escapeRegExp(file)}: a part of ${escapeRegExp(
+          join(dir, 'not-a-folder'),
+        )} is not a folder \\((ENOTDIR|EEXIST)\\)\\. Nothing was left behind, the partial file included\\.$`,
+      ),
+    );
+    expect(result.code).toBe(1);
+    expect(readdirSync(dir).filter((name) => name.includes('b.jsonl'))).toEqual([]);
+  });
+
+  it('stops at a write that fails half-way (a file size limit) with a sentence, no crash, no hang and no partial file', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 6_000);
+    const backups = join(dir, 'backups');
+    mkdirSync(backups);
+    const file = join(backups, 'b.jsonl.gz');
+    // 512 KiB (dash counts 512-byte blocks) or 1 MiB (bash: 1024): the backup is larger.
+    const result = await runAdminCli(['backup', file], pathsIn(dir), {
+      shellPrefix: 'ulimit -f 1024',
+      timeoutMs: 60_000,
+    });
+    expect(result.signal).toBeNull(); // not killed after the timeout: it did not hang
+    expect(result.stderr.trim()).toBe(
+      `No backup was written to ${file}: the file grew larger than this process may write ` +
+        '(its file size limit, ulimit -f) (EFBIG). Nothing was left behind, the partial file ' +
+        'included.',
+    );
+    expect(result.stderr).not.toMatch(/node:internal|triggerUncaughtException|\n\s+at /);
+    expect(result.code).toBe(1);
+    // Nothing that holds the keys stays behind.
+    expect(readdirSync(backups)).toEqual([]);
+    // Without the limit the same backup is larger than it: the limit did cut it.
+    const whole = await runAdminCli(['backup', file], pathsIn(dir), { timeoutMs: 60_000 });
+    expect(whole.code).toBe(0);
+    expect(statSync(file).size).toBeGreaterThan(1024 * 1024);
+  }, 120_000);
+});
+
+describe('npm run admin -- backup of a database that is not there', () => {
+  it('refuses a DATABASE_PATH with no file, creating neither it nor its folder', async () => {
+    const dir = folder();
+    const typo = join(dir, 'typo', 'ch.db');
+    const file = join(dir, 'out.jsonl.gz');
+    const result = await runAdminCli(['backup', file], { ...pathsIn(dir), DATABASE_PATH: typo });
+    expect(result.stderr.trim()).toBe(
+      `There is no SQLite database at ${typo}: set DATABASE_PATH to the clearinghouse's ` +
+        'database file (or DATABASE_URL to its PostgreSQL database).',
+    );
+    expect(result.code).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a database file with no migration applied', async () => {
+    const dir = folder();
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    const file = join(dir, 'out.jsonl.gz');
+    const result = await runAdminCli(['backup', file], { ...pathsIn(dir), DATABASE_PATH: empty });
+    expect(result.stderr).toContain(
+      `The sqlite database at ${empty} has no clearinghouse tables (no migration was ever ` +
+        'applied to it), so there is nothing to back up: check DATABASE_PATH or DATABASE_URL.',
+    );
+    expect(result.code).toBe(1);
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe('npm run admin -- backup onto an existing file', () => {
+  it('refuses to replace it unless --force is given', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 3);
+    const file = join(dir, 'b.jsonl.gz');
+    writeFileSync(file, 'yesterday');
+    const refused = await runAdminCli(['backup', file], pathsIn(dir));
+    expect(refused.stderr.trim()).toBe(
+      `${file} already exists: choose another name, or pass --force to replace it.`,
+    );
+    expect(refused.code).toBe(1);
+    expect(readFileSync(file, 'utf8')).toBe('yesterday');
+    expect(readdirSync(dir).filter((name) => name.includes('.partial'))).toEqual([]);
+
+    const forced = await runAdminCli(['backup', file, '--force'], pathsIn(dir));
+    expect(forced.stderr).toMatch(/Backed up \d+ rows/);
+    expect(forced.code).toBe(0);
+    expect(readFileSync(file).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip
+  });
+});
+
+describe('npm run admin -- enroll-regulator', () => {
+  it('links on http://localhost:$PORT when ORIGIN is unset, as the server does', async () => {
+    const dir = folder();
+    const result = await runAdminCli(['enroll-regulator', '--name', 'Anna Admin'], {
+      ...pathsIn(dir),
+      PORT: '3301',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^http:\/\/localhost:3301\/enroll\/[A-Za-z0-9_-]{43}\n$/);
+    const withOrigin = await runAdminCli(['enroll-regulator', '--name', 'Anna Admin'], {
+      ...pathsIn(dir),
+      PORT: '3301',
+      ORIGIN: 'https://ch.example/',
+    });
+    expect(withOrigin.stdout).toMatch(/^https:\/\/ch\.example\/enroll\/[A-Za-z0-9_-]{43}\n$/);
+  });
+});
