@@ -2,7 +2,7 @@
  * Running it for real (issue 12): one JSON log line per request (pino) with a request id, and
  * Prometheus metrics on a separate port.
  *
- * **No personal data in logs.** A line names the route *pattern* (`/api/v1/inbox/[pseudonym]`),
+ * **No personal data in logs.** A line names the route *pattern* (`/api/v1/pseudonyms/[pseudonym]/inbox`),
  * never the path (paths carry pseudonyms and hashes), never the client address, a query string,
  * a header, a cookie or a body. Errors log their message and stack only.
  *
