@@ -2,7 +2,7 @@
  * The error page (+error.svelte) in German and English: a sentence of its own for a page that
  * does not exist and for one the person may not open (a regulator's page opened by anyone else,
  * dashboard-review.ts `requireRegulator`), where "try again" would mislead; the general one
- * otherwise.
+ * otherwise. Its title names it, as every page's does ("Seite nicht gefunden · …").
  */
 import { render } from 'svelte/server';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -13,11 +13,12 @@ const state = vi.hoisted(() => ({ page: { status: 500, data: { locale: 'de' as s
 // Hoisted above the imports: the page reads its status and locale from this stand-in.
 vi.mock('$app/state', () => state);
 
-function html(status: number, locale: Locale): string {
+function rendered(status: number, locale: Locale) {
   state.page.status = status;
   state.page.data.locale = locale;
-  return render(ErrorPage).body;
+  return render(ErrorPage);
 }
+const html = (status: number, locale: Locale): string => rendered(status, locale).body;
 
 describe('the error page', () => {
   beforeEach(() => {
@@ -41,4 +42,22 @@ describe('the error page', () => {
       expect(html(status, locale)).toContain(t(locale, key));
     }
   });
+
+  it.each([
+    [404, 'Seite nicht gefunden · Consent Clearinghouse', 'Page not found · Consent Clearinghouse'],
+    [403, 'Fehler 403 · Consent Clearinghouse', 'Error 403 · Consent Clearinghouse'],
+    [500, 'Fehler 500 · Consent Clearinghouse', 'Error 500 · Consent Clearinghouse'],
+  ] as const)(
+    'names itself in the title for %i, in both languages (failed before: only the site name)',
+    (status, de, en) => {
+      expect(rendered(status, 'de').head).toContain(`<title>${de}</title>`);
+      expect(rendered(status, 'en').head).toContain(`<title>${en}</title>`);
+      for (const locale of ['de', 'en'] as const) {
+        const title = status === 404 ? 'portal.error.notFound.title' : 'portal.error.title';
+        expect(rendered(status, locale).head).toContain(
+          `<title>${t(locale, title, { status })} · ${t(locale, 'common.appName')}</title>`,
+        );
+      }
+    },
+  );
 });

@@ -37,6 +37,36 @@ describe('the layout', () => {
   });
 });
 
+describe("the layout's text on a narrow screen", () => {
+  /** The layout's compiled rules, comments dropped: [selector, declarations]. */
+  function rules(): [string, string][] {
+    const { css } = compile(readFileSync(file, 'utf8'), {
+      filename: file.pathname,
+      css: 'external',
+    });
+    const code = (css?.code ?? '').replace(/\/\*[\s\S]*?\*\//g, '');
+    return [...code.matchAll(/([^{}]+)\{([^}]*)\}/g)].map((r) => [r[1]!.trim(), r[2]!]);
+  }
+
+  it('wraps every page\'s headings inside the window, hyphenated in the page\'s language (failed before: "Datenschutzerklärung" made /privacy 417 px wide at 320 px)', () => {
+    const headings = rules().filter(([selector]) =>
+      ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].every((h) =>
+        selector.split(',').some((s) => s.trim() === h),
+      ),
+    );
+    expect(headings).toHaveLength(1);
+    expect(headings[0]![1]).toMatch(/overflow-wrap:\s*anywhere/);
+    expect(headings[0]![1]).toMatch(/hyphens:\s*auto/);
+    // Unscoped (no .svelte-… class): the headings are the pages', not the layout's.
+    expect(headings[0]![0]).not.toMatch(/svelte-/);
+  });
+
+  it('breaks any other word longer than its line rather than widen the page', () => {
+    const body = rules().find(([selector]) => selector === 'body');
+    expect(body?.[1]).toMatch(/overflow-wrap:\s*break-word/);
+  });
+});
+
 describe('the focus after a navigation', () => {
   afterEach(() => {
     vi.useRealTimers();

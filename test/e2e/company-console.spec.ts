@@ -39,6 +39,7 @@ import type { MessageKind, Payload, Scope } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import { regulatorLink } from './oversight-seed';
+import { narrow, pageOverflow } from './reflow';
 import { loadKeyFile, registerInConsole, type ConsoleKeyFile } from './story-helpers';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
@@ -685,6 +686,66 @@ test('the console asks for a login, and answers a signed action sent without Jav
   const body = (await response.json()) as { type: string; data: string };
   expect(body.type).toBe('failure');
   expect(body.data).toContain('portal.console.needsScript');
+  await context.close();
+});
+
+test('the registration ties each problem to its field and moves the focus to the first one', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ locale: 'de-DE' });
+  const page = await context.newPage();
+  await page.goto('/company/register');
+  await page.getByLabel(t('de', 'portal.console.register.legalName')).fill('Laufschuh GmbH');
+  await page.getByLabel(t('de', 'portal.console.register.registerId')).fill('HRB 4711, Köln');
+  await page.getByLabel(t('de', 'portal.console.register.domain')).fill('not a url');
+  // No purpose chosen; Enter in the last field typed sends the form, by keyboard only.
+  const email = page.getByLabel(t('de', 'portal.console.register.email'));
+  await email.fill('datenschutz@laufschuh.example');
+  await email.press('Enter');
+
+  // The summary under the form stays, listing both.
+  const summary = page.getByRole('alert');
+  await expect(summary).toContainText(t('de', 'portal.console.register.error.domain'));
+  await expect(summary).toContainText(t('de', 'portal.console.register.error.purposes'));
+  // Each field is marked invalid and described by its own sentence beside it.
+  const domain = page.getByLabel(t('de', 'portal.console.register.domain'));
+  await expect(domain).toHaveAttribute('aria-invalid', 'true');
+  await expect(domain).toHaveAccessibleDescription(t('de', 'portal.console.register.error.domain'));
+  const purposes = page.getByRole('group', { name: t('de', 'portal.console.register.purposes') });
+  await expect(purposes).toHaveAttribute('aria-invalid', 'true');
+  await expect(purposes).toHaveAccessibleDescription(
+    t('de', 'portal.console.register.error.purposes'),
+  );
+  // The fields without a problem are not marked.
+  await expect(email).not.toHaveAttribute('aria-invalid', /.*/);
+  await expect(email).not.toHaveAttribute('aria-describedby', /.*/);
+  // The focus is on the first field to fix, not left in the e-mail field.
+  await expect(domain).toBeFocused();
+  await expectAccessible(page);
+
+  // Fixed: the domain is no longer marked; the focus goes to the purposes' first choice.
+  await domain.fill('https://laufschuh.example');
+  await domain.press('Enter');
+  await expect(domain).not.toHaveAttribute('aria-invalid', /.*/);
+  await expect(summary).toHaveText(t('de', 'portal.console.register.error.purposes'));
+  await expect(purposes.getByRole('checkbox').first()).toBeFocused();
+  await context.close();
+});
+
+test('the console and the account page do not scroll sideways at 320 px, in German (WCAG 1.4.10)', async ({
+  browser,
+}) => {
+  const { context, page } = await consoleOf(browser, 'Schmalspur');
+  await context.addCookies([{ name: 'lang', value: 'de', url: new URL(page.url()).origin }]);
+  await page.setViewportSize(narrow);
+  const overflowing: Record<string, string[]> = {};
+  for (const path of ['/company', '/account']) {
+    await page.goto(path);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+    const overflow = await pageOverflow(page);
+    if (overflow.length > 0) overflowing[path] = overflow;
+  }
+  expect(overflowing).toEqual({});
   await context.close();
 });
 

@@ -413,3 +413,30 @@ test('without the Assistant /me explains how to install it, in both languages', 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('All my data at a glance');
   await expect(page.getByTestId('me-no-assistant')).toContainText('No Assistant answered');
 });
+
+test('without the Assistant, "Show my data" answers in the live region, in German', async ({
+  page,
+}) => {
+  await page.context().addCookies([{ name: 'lang', value: 'de', url: clearinghouse }]);
+  await page.goto('/me');
+  const section = page.getByRole('region', { name: t('de', 'portal.me.noAssistant.title') });
+  await expect(section).toBeVisible();
+  const live = page.locator('[aria-live="polite"]');
+  // Nothing said before the press: the page loaded that way.
+  await expect(live).toHaveText('');
+  const said = t('de', 'portal.me.noAssistant.said', {
+    section: t('de', 'portal.me.noAssistant.title'),
+  });
+  const button = page.getByRole('button', { name: t('de', 'portal.me.load') });
+  await button.focus();
+  await page.keyboard.press('Enter');
+  // The press is answered where a screen reader hears it, and points to the section.
+  await expect(live).toHaveText(said);
+  await expect(section).toBeVisible();
+  await expect(button).toBeFocused();
+  await expectAccessible(page);
+  // A second press is answered again: the sentence is taken away and drawn anew.
+  await page.keyboard.press('Enter');
+  await expect(live.getByTestId('me-loading')).toBeVisible();
+  await expect(live).toHaveText(said);
+});

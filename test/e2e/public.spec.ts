@@ -27,6 +27,7 @@ import { exampleMessages } from '../../protocol/messages/examples';
 import type { MessageKind, Payload, Scope } from '../../protocol/messages';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
+import { narrow, pageOverflow } from './reflow';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 const tag = `e2e${randomBytes(3).toString('hex')}`;
@@ -260,6 +261,57 @@ test.describe('public pages', () => {
       });
     }
   }
+
+  test('no public page scrolls sideways at 320 px, in German and English (WCAG 1.4.10)', async ({
+    browser,
+  }) => {
+    // 320 CSS px: a 1280 px window at 400 % zoom. The German texts are the longer ones: long
+    // compound words in the headings ("Datenschutzerklärung"), a select as wide as its longest
+    // option ("Sortieren nach").
+    test.setTimeout(180_000);
+    const paths = [
+      ...publicPages.map(({ path }) => path()),
+      '/me',
+      '/login',
+      '/company/register',
+      '/no-such-page',
+    ];
+    const overflowing: Record<string, string[]> = {};
+    for (const locale of ['de', 'en'] as const) {
+      const context = await browser.newContext({
+        locale: locale === 'de' ? 'de-DE' : 'en-GB',
+        viewport: narrow,
+      });
+      const page = await context.newPage();
+      for (const path of paths) {
+        await page.goto(path);
+        await expect(page.locator('html')).toHaveAttribute('lang', locale);
+        const overflow = await pageOverflow(page);
+        if (overflow.length > 0) overflowing[`${path} (${locale})`] = overflow;
+      }
+      await context.close();
+    }
+    expect(overflowing).toEqual({});
+  });
+
+  test('names each scrolling table apart from its section (axe landmark-unique)', async ({
+    browser,
+  }) => {
+    for (const locale of ['de', 'en'] as const) {
+      const context = await browser.newContext({ locale: locale === 'de' ? 'de-DE' : 'en-GB' });
+      const page = await context.newPage();
+      await page.goto(`/companies/${seeded.active!.id}`);
+      const keys = page.getByRole('region', {
+        name: t(locale, 'portal.table.scrollRegion', { name: t(locale, 'portal.company.keys') }),
+        exact: true,
+      });
+      await expect(keys).toBeVisible();
+      await expect(keys).toHaveAttribute('tabindex', '0');
+      const results = await new AxeBuilder({ page }).withRules(['landmark-unique']).analyze();
+      expect(results.violations.map((v) => v.id)).toEqual([]);
+      await context.close();
+    }
+  });
 
   test('the layout stays usable on a narrow screen', async ({ browser }) => {
     const context = await browser.newContext({

@@ -24,13 +24,15 @@ import {
   startProofServer,
   type SeededStory,
 } from './oversight-seed';
+import { narrow, pageOverflow } from './reflow';
 
+let proof: Awaited<ReturnType<typeof startProofServer>>;
 let proofServer: Server;
 let story: SeededStory;
 const legalName = `Aufsichtsfall ${Math.random().toString(36).slice(2, 8)} GmbH`;
 
 test.beforeAll(async ({ playwright, baseURL }) => {
-  const proof = await startProofServer();
+  proof = await startProofServer();
   proofServer = proof.server;
   const request = await playwright.request.newContext({ baseURL });
   story = await seedStory(request, baseURL!, proof, legalName);
@@ -168,6 +170,98 @@ test.describe('the regulator', () => {
     await expect(
       page.getByRole('button', { name: t('en', 'portal.regulator.reinstate.submit') }),
     ).toBeVisible();
+    await context.close();
+  });
+
+  test('in German at 320 px: no page scrolls sideways, each table scrolls in a region named apart, and the decision form points to what is missing', async ({
+    browser,
+    baseURL,
+    playwright,
+  }) => {
+    // A complaint of its own, still open whatever the other tests decided.
+    const request = await playwright.request.newContext({ baseURL });
+    const own = await seedStory(request, baseURL!, proof, `Schmalfall ${legalName}`);
+    await request.dispose();
+    const context = await browser.newContext({ locale: 'de-DE', viewport: narrow });
+    const page = await context.newPage();
+    await addVirtualAuthenticator(page);
+    await page.goto(await regulatorLink(baseURL!, 'Rosa Regulator'));
+    const overflowing: Record<string, string[]> = {};
+    const enrolment = await pageOverflow(page);
+    if (enrolment.length > 0) overflowing['/enroll/…'] = enrolment;
+    await page.getByRole('button', { name: t('de', 'portal.people.enrol.submit') }).click();
+    await expect(page.getByTestId('enrol-done')).toBeVisible();
+    const app = t('de', 'common.appName');
+    const regulator = t('de', 'portal.regulator.title');
+
+    for (const path of [
+      '/regulator',
+      `/regulator/companies/${own.company.id}`,
+      `/regulator/complaints/${own.complaintSha256}`,
+      '/regulator/people',
+    ]) {
+      await page.goto(path);
+      await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+      // Every regulator page says so in its title: "<page> · Aufsicht · Consent Clearinghouse".
+      await expect(page).toHaveTitle(new RegExp(`(^| · )${regulator} · ${app}$`));
+      const overflow = await pageOverflow(page);
+      if (overflow.length > 0) overflowing[path] = overflow;
+    }
+    // With an open invitation (a long German name) and its one-time link on the page too.
+    const invitee = 'Datenschutzaufsichtsbeauftragte Wiederherstellungsprüferin';
+    await page.getByLabel(t('de', 'portal.regulator.people.inviteName')).fill(invitee);
+    await page.getByRole('button', { name: t('de', 'portal.regulator.people.invite') }).click();
+    await expect(page.getByTestId('invite-link')).toBeVisible();
+    await expect(page.getByTestId('invitation-row').filter({ hasText: invitee })).toHaveCount(1);
+    const invited = await pageOverflow(page);
+    if (invited.length > 0) overflowing['/regulator/people, invited'] = invited;
+    expect(overflowing).toEqual({});
+
+    // The dashboard's two wide tables each scroll in a region of their own, which the keyboard
+    // reaches, named apart from the section around it (axe landmark-unique).
+    await page.goto('/regulator');
+    for (const [section, testid] of [
+      ['portal.regulator.openComplaints', 'open-complaints'],
+      ['portal.regulator.risk', 'risk-ranking'],
+    ] as const) {
+      const region = page.getByRole('region', {
+        name: t('de', 'portal.table.scrollRegion', { name: t('de', section) }),
+        exact: true,
+      });
+      await expect(region).toHaveAttribute('tabindex', '0');
+      await expect(region.getByTestId(testid)).toBeVisible();
+    }
+    const unique = await new AxeBuilder({ page }).withRules(['landmark-unique']).analyze();
+    expect(unique.violations.map((v) => v.nodes.map((n) => n.target.join(' ')))).toEqual([]);
+
+    // The decision: pressed with no outcome chosen, the sentence is tied to the radio group and
+    // the focus moves to its first choice, not left on the button.
+    await page.goto(`/regulator/complaints/${own.complaintSha256}`);
+    await expect(page).toHaveTitle(
+      `${t('de', 'portal.regulator.complaint.title')} · ${regulator} · ${app}`,
+    );
+    await expect(page.getByTestId('evidence-verdict')).toBeVisible();
+    await page.getByLabel(t('de', 'portal.regulator.reasonText.de')).fill('Falscher Kanal.');
+    const submit = page.getByRole('button', { name: t('de', 'portal.regulator.decision.submit') });
+    await submit.focus();
+    await page.keyboard.press('Enter');
+    const group = page.getByRole('group', { name: t('de', 'portal.regulator.decision') });
+    await expect(group).toHaveAttribute('aria-invalid', 'true');
+    await expect(group).toHaveAccessibleDescription(t('de', 'portal.regulator.decision.missing'));
+    await expect(page.getByRole('alert')).toHaveText(t('de', 'portal.regulator.decision.missing'));
+    await expect(page.getByLabel(t('de', 'portal.regulator.decision.upheld'))).toBeFocused();
+    await expectAccessible(page);
+
+    // Chosen by keyboard, the English reason still missing: the focus goes to that field.
+    await page.keyboard.press('Space');
+    await expect(page.getByLabel(t('de', 'portal.regulator.decision.upheld'))).toBeChecked();
+    await submit.focus();
+    await page.keyboard.press('Enter');
+    const english = page.getByLabel(t('de', 'portal.regulator.reasonText.en'));
+    await expect(english).toBeFocused();
+    await expect(english).toHaveAttribute('aria-invalid', 'true');
+    await expect(english).toHaveAccessibleDescription(t('de', 'portal.regulator.reasonMissing'));
+    await expect(group).not.toHaveAttribute('aria-invalid', /.*/);
     await context.close();
   });
 

@@ -127,6 +127,41 @@ describe('the dashboard', () => {
     );
   });
 
+  it.each(['de', 'en'] as const)(
+    'scrolls each wide table in a region of its own, named apart from its section, in %s (failed before: the open complaints had none, the risk one shared its name)',
+    (locale) => {
+      const risky = {
+        id: companyId,
+        legalName: 'Schlamperei AG',
+        domain: 'https://schlamperei.example',
+        status: 'active' as const,
+        score: 3,
+        figures: {
+          acksOverdue: 1,
+          answersOverdue: 0,
+          complaintsUpheld: 0,
+          complaintsOpen: 1,
+          accessOutOfScope: 0,
+          refusedRelayAttempts: 0,
+          boycotts: 0,
+        },
+      };
+      const body = html(locale, listPage(1, 3, null), { ...figures, risk: [risky] });
+      for (const [section, table] of [
+        ['portal.regulator.openComplaints', 'open-complaints'],
+        ['portal.regulator.risk', 'risk-ranking'],
+      ] as const) {
+        const name = t(locale, 'portal.table.scrollRegion', { name: t(locale, section) });
+        expect(name).not.toBe(t(locale, section));
+        const region = new RegExp(
+          `<div class="scroll[^"]*" role="region" aria-label="${name.replace(/[()]/g, '\\$&')}" tabindex="0"[^>]*>\\s*<table data-testid="${table}"`,
+        );
+        expect(body).toMatch(region);
+      }
+      expect(body).not.toMatch(/role="region" aria-labelledby="risk"/);
+    },
+  );
+
   it('draws no pager for one page of open complaints', () => {
     expect(html('de', listPage(1, 3, null))).not.toContain('open-complaints-pager');
     expect(html('de', listPage(1, 3, null))).toContain('href="?riskPage=3#risk" rel="next"');
@@ -263,7 +298,7 @@ describe("a complaint's review", () => {
     validUntil: iat + 7 * 86_400,
     advertisement: false,
   });
-  const html = (locale: Locale) =>
+  const rendered = (locale: Locale) =>
     render(ReviewPage, {
       props: {
         data: {
@@ -294,7 +329,19 @@ describe("a complaint's review", () => {
           },
         },
       } as never,
-    }).body;
+    });
+  const html = (locale: Locale) => rendered(locale).body;
+
+  it('says in its title that it is a regulator page, as the others do (failed before: no " · Aufsicht")', () => {
+    for (const locale of ['de', 'en'] as const) {
+      const title = [
+        t(locale, 'portal.regulator.complaint.title'),
+        t(locale, 'portal.regulator.title'),
+        t(locale, 'common.appName'),
+      ].join(' · ');
+      expect(rendered(locale).head).toContain(`<title>${title}</title>`);
+    }
+  });
 
   it('names the evidence and its fields in the page’s language (failed before: raw ids and English property names)', () => {
     for (const locale of ['de', 'en'] as const) {

@@ -723,4 +723,14 @@ export const portal = {
     de: 'Die Clearingstelle hat eine mit Ihrem Schlüssel unterschriebene Anfrage geprüft: Sie unterschreiben als {signer}.',
     en: 'The clearinghouse verified a request signed with your key: you sign as {signer}.',
   },
+  // Accessibility fixes (reflow, region names, error page title, /me without an Assistant).
+  'portal.table.scrollRegion': {
+    de: '{name} (Tabelle, scrollbar)',
+    en: '{name} (table, scrollable)',
+  },
+  'portal.error.notFound.title': { de: 'Seite nicht gefunden', en: 'Page not found' },
+  'portal.me.noAssistant.said': {
+    de: 'Kein Assistent hat geantwortet. Was Sie dafür brauchen, steht unten unter „{section}“.',
+    en: 'No Assistant answered. What you need for this is explained below under “{section}”.',
+  },
 } as const satisfies Record<string, Entry>;

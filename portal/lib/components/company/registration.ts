@@ -134,3 +134,49 @@ export function registrationProblems(payload: Record<string, unknown>): MessageK
     return keys.size === 0 ? ['portal.console.register.error.invalid'] : [...keys];
   }
 }
+
+/** The registration form's fields a problem can be about, in the order the form shows them. */
+export const registrationFields = [
+  'legalName',
+  'registerId',
+  'domain',
+  'email',
+  'purposes',
+  'brands',
+  'publicKey',
+  'signedJws',
+] as const;
+export type RegistrationField = (typeof registrationFields)[number];
+
+const problemFields: Partial<Record<MessageKey, RegistrationField>> = {
+  'portal.console.register.error.legalName': 'legalName',
+  'portal.console.register.error.registerId': 'registerId',
+  'portal.console.register.error.domain': 'domain',
+  'portal.console.register.error.email': 'email',
+  'portal.console.register.error.purposes': 'purposes',
+  'portal.console.register.error.brands': 'brands',
+  'portal.console.register.error.publicKey': 'publicKey',
+  'portal.console.register.error.signed': 'signedJws',
+};
+
+/**
+ * The problems that belong to a field of the form, by field: the page marks that field invalid
+ * and describes it by the sentence beside it. A problem of no one field (the browser failed, the
+ * message as a whole) is in none; the summary under the form still lists every problem.
+ *
+ * @example
+ * ```ts
+ * problemsByField(['portal.console.register.error.domain', 'portal.console.register.error.browser']);
+ * // Map { 'domain' => 'portal.console.register.error.domain' }
+ * ```
+ */
+export function problemsByField(
+  problems: readonly MessageKey[],
+): Map<RegistrationField, MessageKey> {
+  const byField = new Map<RegistrationField, MessageKey>();
+  for (const problem of problems) {
+    const field = problemFields[problem];
+    if (field !== undefined && !byField.has(field)) byField.set(field, problem);
+  }
+  return byField;
+}

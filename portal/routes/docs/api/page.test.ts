@@ -4,16 +4,18 @@
  */
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
+import { t } from '$protocol/i18n';
 import { apiPageModel, openApiDocument } from '$lib/server/openapi';
 import { load } from './+page.server';
 import Page from './+page.svelte';
 
 const model = apiPageModel(openApiDocument('http://localhost:3000'));
 
-function html(locale: 'de' | 'en'): string {
+function rendered(locale: 'de' | 'en') {
   const data = { locale, version: '0.1.0', path: '/docs/api', api: model };
-  return render(Page, { props: { data } as never }).body;
+  return render(Page, { props: { data } as never });
 }
+const html = (locale: 'de' | 'en'): string => rendered(locale).body;
 
 describe('the API page', () => {
   it('is built from the OpenAPI document: every operation, its signer, body and problems', () => {
@@ -31,6 +33,16 @@ describe('the API page', () => {
     );
     expect(model.problems.map((p) => p.code)).toEqual(
       expect.arrayContaining(['ERR_JWS_REPLAYED', 'not-found', 'internal']),
+    );
+  });
+
+  it('names the site after itself in the title, as every page does (failed before: no " · Consent Clearinghouse")', () => {
+    for (const locale of ['de', 'en'] as const) {
+      const title = `${t(locale, 'portal.apiDocs.title')} · ${t(locale, 'common.appName')}`;
+      expect(rendered(locale).head).toContain(`<title>${title}</title>`);
+    }
+    expect(rendered('de').head).toContain(
+      '<title>Die API der Clearingstelle · Consent Clearinghouse</title>',
     );
   });
 
