@@ -4,7 +4,7 @@ import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
 import { getInstance, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
-import { isApiPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits';
+import { isApiPath, isHealthPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
 import { startPeriodicPurge } from '$lib/server/periodic-purge';
 import { jtiPurgeIntervalMs, purgeSeenJtis } from '$lib/server/db/seen-jtis';
@@ -87,7 +87,10 @@ const route: Handle = async ({ event, resolve }) => {
     } catch (error) {
       refused = problemResponse(problemFromError(error)); // no services: fail closed
     }
-    if (refused !== undefined) return refused;
+    // A health check whose count could not be written still runs: the route says what is wrong
+    // (docs/architecture.md "Health": 503 with the database's state) instead of the limiter.
+    const healthAnyway = refused?.status === 503 && isHealthPath(event.url.pathname);
+    if (refused !== undefined && !healthAnyway) return refused;
   }
   const chosen = event.cookies.get(languageCookie);
   event.locals.locale = isLocale(chosen)

@@ -4,6 +4,7 @@
  * budget; the window resets with the clock; the proxy header counts only when configured; two
  * nodes on one database share the counts; and the configuration is read strictly.
  */
+import { ProtocolError } from '$protocol/errors';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -190,6 +191,28 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     // Outside /api/ nothing is counted or refused: the log's tiles and /.well-known.
     expect((await throughHook('/log/checkpoint', '198.51.100.1')).status).toBe(200);
     expect((await throughHook('/.well-known/clearinghouse.json', '198.51.100.1')).status).toBe(200);
+  });
+
+  it('lets the health check answer when its count cannot be written, and nothing else', async () => {
+    const services = await limited({ addressPerMinute: 3, keyPerMinute: 0 });
+    services.rateLimits.chargeAddress = () =>
+      Promise.reject(new ProtocolError('ERR_STORAGE_UNAVAILABLE', 'the database is down'));
+    // The route itself says what is wrong (here the stand-in route answers 200).
+    expect((await throughHook('/api/v1/health', '198.51.100.1')).status).toBe(200);
+    expect((await throughHook('/%61pi/v1/health', '198.51.100.1')).status).toBe(200);
+    await expectProblem(
+      await throughHook('/api/v1/companies', '198.51.100.1'),
+      503,
+      'ERR_STORAGE_UNAVAILABLE',
+    );
+    // A health check over its budget is refused as ever.
+    services.rateLimits.chargeAddress = () =>
+      Promise.reject(new ProtocolError('ERR_RATE_LIMITED', 'spent', { retryAfter: 60 }));
+    await expectProblem(
+      await throughHook('/api/v1/health', '198.51.100.1'),
+      429,
+      'ERR_RATE_LIMITED',
+    );
   });
 
   it('counts an IPv6 client per /64, so rotating addresses inside it buys nothing', async () => {

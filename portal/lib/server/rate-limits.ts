@@ -763,6 +763,15 @@ export function isPasskeyPath(pathname: string): boolean {
 }
 
 /** `pathname` decoded as SvelteKit's `decode_pathname` does; `undefined` if it does not decode. */
+/**
+ * Whether `pathname` is the health route (as routed, like {@link isApiPath}): it is charged like
+ * the API, but when the charge itself cannot be written (the database is down) it still answers,
+ * since saying that is its purpose (hooks.server.ts).
+ */
+export function isHealthPath(pathname: string): boolean {
+  return routedPath(pathname) === '/api/v1/health';
+}
+
 function routedPath(pathname: string): string | undefined {
   if (!pathname.includes('%')) return pathname;
   try {
