@@ -201,8 +201,8 @@ async function openedDecisions(): Promise<{
   };
   const filter = compileFilter({ profile, blacklist: [], grants: [grant], history: [] });
   // Verified synchronously with node:crypto, the ceiling's own primitive: the Assistant verifies
-  // in its page, on its thread. (The server's nodeEd25519Verify hands each verification to
-  // libuv's pool for throughput; in this one-at-a-time loop that hop is waiting, not work, and
+  // in its page, on its thread. (The server's fallback, nodeEd25519Verify, hands each
+  // verification to libuv's pool; in this one-at-a-time loop that hop is waiting, not work, and
   // measured the pool's dispatch instead of our code: ratio 0.49-0.55 from 14a06d6 on.)
   const keyObjectOf = createKeyObjectCache((publicKey) =>
     createPublicKey({

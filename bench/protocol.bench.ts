@@ -16,7 +16,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { base64urlDecode, utf8Encode } from '../protocol/encoding';
 import { checkCoverage } from '../protocol/grants';
 import { signCompact, verifyCompact, type VerifyOptions } from '../protocol/jws';
-import { nodeEd25519Verify } from '../portal/lib/server/ed25519';
+import { loadNativeSodiumVerify, serverEd25519Verify } from '../portal/lib/server/ed25519';
 import {
   importPublicJwk,
   keyPairFromSeed,
@@ -135,10 +135,15 @@ async function main(): Promise<void> {
   if (!nodeVerify(null, signingInput, nodeKey, signature)) throw new Error('raw verify failed');
   const rawVerify = () => nodeVerify(null, signingInput, nodeKey, signature);
   const ourVerify = () => verifyCompact(token, verifyOptions);
-  // As the clearinghouse runs it: the same protocol code with node:crypto's Ed25519 injected.
-  const serverOptions: VerifyOptions = { ...verifyOptions, verifySignature: nodeEd25519Verify };
+  // As the clearinghouse runs it: the same protocol code with the server's Ed25519 injected
+  // (native libsodium, or node:crypto on the thread pool where that does not load).
+  const serverOptions: VerifyOptions = { ...verifyOptions, verifySignature: serverEd25519Verify };
   await verifyCompact(token, serverOptions);
   const serverVerify = () => verifyCompact(token, serverOptions);
+  const serverVerifierName =
+    loadNativeSodiumVerify() === undefined
+      ? 'node:crypto Ed25519, thread pool'
+      : 'native libsodium';
 
   // A sealed inner offer, as the Assistant receives it.
   const innerOffer = await signCompact({
@@ -185,7 +190,7 @@ async function main(): Promise<void> {
       'sign (jose CompactSign, EdDSA)',
       await measure(() => signCompact({ kind: 'grant', keyPair: customer, payload: grant })),
     ],
-    ['verify, server (node:crypto Ed25519 injected)', verify.ours],
+    [`verify, server (${serverVerifierName} injected)`, verify.ours],
     ['verify, portable (libsodium, as in the browser)', portable.ours],
     ['raw node:crypto Ed25519 verify (ceiling)', verify.ceiling],
     [

@@ -22,7 +22,7 @@ import {
 import { trustFigures, type TrustFigures } from './trust';
 import { voidSignedSince } from './compromise';
 import { limits } from '$protocol/messages';
-import { nodeEd25519Verify } from './ed25519';
+import { serverEd25519Verify } from './ed25519';
 
 /** What a company declared about itself (the registration without its JWS claims). */
 export interface CompanyProfile {
@@ -194,7 +194,7 @@ export function createCompanyService(
     }
 
     const opened = await openMessage('company', token, {
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       audience: ctx.origin,
       now: nowSeconds(ctx),
       resolveKey: async (kid) => {
@@ -425,7 +425,7 @@ export function createCompanyService(
     if (resend !== undefined) return resend;
     const company = await get(iss ?? '');
     const opened = await openMessage('company-key', token, {
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       audience: ctx.origin,
       now: nowSeconds(ctx),
       resolveKey: (kid) => currentCompanyKey(db, company.id, kid),

@@ -20,7 +20,7 @@ import { sealedBodyLimit } from './auth/body';
 import { companySignerKey, peekClaims, type Caller } from './auth/signatures';
 import type { CompanyView } from './companies';
 import type { Finding } from './findings';
-import { nodeEd25519Verify } from './ed25519';
+import { serverEd25519Verify } from './ed25519';
 import { nowSeconds } from './message-store';
 import { askedCategories, type DataRequestView } from './obligations';
 import type { OpenInvitation, PersonView } from './people';
@@ -965,7 +965,7 @@ export function createCompanyConsole(
       // disclosure is stored: a forged or expired answer must not leave a disclosure behind.
       const opening = {
         maxLength: sealedBodyLimit,
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: request.pseudonym,
         now: nowSeconds(ctx),
         resolveKey: async (kid: string) => (await companySignerKey(db, companyId, kid))?.key,

@@ -41,7 +41,7 @@ import {
 } from './message-store';
 import { assertWithinRequest } from './scopes';
 import { ackDueAt, overdueRevocations, type OverdueRevocation } from './trust';
-import { nodeEd25519Verify } from './ed25519';
+import { serverEd25519Verify } from './ed25519';
 import { pointChecker } from './point-check';
 import { pseudonymObligations, type ObligationsView } from './obligations';
 import { requireSignerNotCompromised } from './compromise';
@@ -518,7 +518,7 @@ export function createConsentService(
       Promise.resolve(binding),
     );
     const opened = await openMessage('grant', token, {
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       audience: company.id,
       now: nowSeconds(ctx),
       resolveKey: keyResolver(key, bound),
@@ -569,7 +569,7 @@ export function createConsentService(
       requireActive(company);
       const targeted = aud !== undefined && aud.startsWith('ps_');
       const opened = await openMessage('grant-request', token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: targeted ? aud : ctx.origin,
         now: nowSeconds(ctx),
         resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
@@ -698,7 +698,7 @@ export function createConsentService(
       const company = await companyOf(aud);
       const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
       const opened = await openMessage('refusal', token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
         resolveKey: keyResolver(key, bound),
@@ -765,7 +765,7 @@ export function createConsentService(
       const company = await companyOf(aud);
       const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, false);
       const opened = await openMessage('revocation', token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
         resolveKey: keyResolver(key, bound),
@@ -949,7 +949,7 @@ export function createConsentService(
       // Any status: a suspended company must still be able to confirm that it stopped. A staff
       // member may sign it with their enrolled person key (the company console does).
       const opened = await openMessage('revocation-ack', token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),
         resolveKey: async (kid) => (await companySignerKey(db, company.id, kid))?.key,

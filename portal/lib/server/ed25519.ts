@@ -1,11 +1,12 @@
 import { createPublicKey, verify } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { SignatureVerifier } from '$protocol/jws';
 
 /**
- * Ed25519 verification through node:crypto (OpenSSL), injected into protocol/jws on the server:
- * native code, about 15 % faster here than libsodium's WebAssembly (docs/performance.md), and off
- * the event loop.
- * Key objects are cached by the identity of the public-key array, which the key resolvers reuse.
+ * The Ed25519 verification the server injects into protocol/jws ({@link serverEd25519Verify}):
+ * libsodium compiled natively when it loads, else node:crypto (OpenSSL) on libuv's thread pool.
+ * Key objects of the latter are cached by the identity of the public-key array, which the key
+ * resolvers reuse.
  */
 const keyObjectOf = createKeyObjectCache((publicKey) =>
   createPublicKey({
@@ -49,8 +50,9 @@ export function createKeyObjectCache<K extends object>(
 }
 
 /**
- * Verifies on libuv's thread pool (node:crypto's `verify` with a callback): about 100 µs of
- * OpenSSL per signature that the event loop no longer spends, for a few µs of dispatch.
+ * Verifies on libuv's thread pool (node:crypto's `verify` with a callback): the OpenSSL time per
+ * signature is not spent on the event loop, for the dispatch and the hop back. The server's
+ * verifier when native libsodium does not load.
  */
 export const nodeEd25519Verify: SignatureVerifier = (signature, message, publicKey) => {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
@@ -62,3 +64,59 @@ export const nodeEd25519Verify: SignatureVerifier = (signature, message, publicK
     });
   });
 };
+
+/** What the server needs of `sodium-native`: libsodium's detached Ed25519 verification. */
+export interface NativeSodiumVerify {
+  crypto_sign_verify_detached(
+    signature: Uint8Array,
+    message: Uint8Array,
+    publicKey: Uint8Array,
+  ): boolean;
+}
+
+/**
+ * libsodium compiled natively (`sodium-native`, the library the point check's worker uses), or
+ * `undefined` when it does not load or `VERIFY_NATIVE=off`.
+ */
+export function loadNativeSodiumVerify(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  load: () => unknown = () => createRequire(import.meta.url)('sodium-native'),
+): NativeSodiumVerify | undefined {
+  if (env.VERIFY_NATIVE?.trim().toLowerCase() === 'off') return undefined;
+  try {
+    const sodium = load() as Partial<NativeSodiumVerify> | undefined;
+    return typeof sodium?.crypto_sign_verify_detached === 'function'
+      ? (sodium as NativeSodiumVerify)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The server's Ed25519 verifier: libsodium's `crypto_sign_verify_detached`, natively compiled and
+ * called on the event loop, when `native` is given; else {@link nodeEd25519Verify}.
+ *
+ * libsodium is what `protocol/`'s default runs in the browser and the extension (as WebAssembly),
+ * so the server and the Assistant accept exactly the same signatures (OpenSSL accepts some that
+ * libsodium refuses, such as a small-order `R`). Natively it takes about 44 µs a signature on
+ * this machine, less than OpenSSL's 75 µs, and less than the thread pool's dispatch and hop cost
+ * the event loop under `bench:api` (docs/performance.md "API", session 35).
+ *
+ * @example
+ * ```ts
+ * const verifySignature = createServerVerifier(loadNativeSodiumVerify());
+ * await verifyCompact(token, { ...options, verifySignature });
+ * ```
+ */
+export function createServerVerifier(native: NativeSodiumVerify | undefined): SignatureVerifier {
+  if (native === undefined) return nodeEd25519Verify;
+  return (signature, message, publicKey) =>
+    signature.length === 64 &&
+    publicKey.length === 32 &&
+    native.crypto_sign_verify_detached(signature, message, publicKey);
+}
+
+/** The verifier every server route injects into `verifyCompact` (see {@link createServerVerifier}). */
+export const serverEd25519Verify: SignatureVerifier =
+  createServerVerifier(loadNativeSodiumVerify());

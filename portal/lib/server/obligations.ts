@@ -19,7 +19,7 @@ import { appendFeedEvent } from './consents';
 import { holdPseudonym } from './grant-effects';
 import type { Database } from './db/schema';
 import { onPostgres } from './db/postgres-batch';
-import { nodeEd25519Verify } from './ed25519';
+import { serverEd25519Verify } from './ed25519';
 import { recordAccessUses, type AccessUse } from './pseudonym-activity';
 import { requireSignerNotCompromised } from './compromise';
 import { dataRequestStates } from './trust';
@@ -458,7 +458,7 @@ export function createObligationService(
   ) {
     return openMessage(kind, token, {
       maxLength: sealedBodyLimit,
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       audience,
       now: nowSeconds(ctx),
       resolveKey: async (kid) => (await companySignerKey(db, companyId, kid))?.key,
@@ -591,7 +591,7 @@ export function createObligationService(
         );
       }
       const opened = await openMessage('data-request', token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
         resolveKey: async (kid) => (kid === binding.key.kid ? binding.key : undefined),

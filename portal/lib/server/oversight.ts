@@ -27,7 +27,7 @@ import {
 import type { CompanyProfile, CompanyService } from './companies';
 import type { CompanyStatus, Database } from './db/schema';
 import { onPostgres } from './db/postgres-batch';
-import { nodeEd25519Verify } from './ed25519';
+import { serverEd25519Verify } from './ed25519';
 import {
   nowSeconds,
   storeSigned,
@@ -251,7 +251,7 @@ export async function verifyEvidence(
       openRequestKinds.has(evidence.kind) && aud === ctx.origin ? ctx.origin : complainant;
     const staffMaySign = staffSignedKinds.has(evidence.kind);
     await openMessage(evidence.kind, evidence.jws, {
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       audience,
       now: nowSeconds(ctx),
       asOf: 'iat',
@@ -323,7 +323,7 @@ export function createOversightService(
   ) {
     const { iss } = peekClaims(token);
     return openMessage(kind, token, {
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       audience: ctx.origin,
       now: nowSeconds(ctx),
       resolveKey: async (kid) =>
@@ -437,7 +437,7 @@ export function createOversightService(
       // Bound to the accused company: only a pseudonym with a logged relationship may complain.
       const key = await pseudonymFor(iss, company.id);
       const opened = await openMessage('complaint', token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),
         maxLength: maxComplaintLength,
@@ -739,7 +739,7 @@ export function createOversightService(
       const company = await companies.get(named.startsWith('co_') ? named : '');
       const key = await pseudonymFor(iss, company.id);
       const opened = await openMessage('blacklist', token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),
         resolveKey: (kid) => (kid === key.kid ? key : undefined),

@@ -41,7 +41,7 @@ import {
 } from './auth/signatures';
 import type { Database, PersonRole } from './db/schema';
 import { nowSeconds, type ServiceContext } from './message-store';
-import { nodeEd25519Verify } from './ed25519';
+import { serverEd25519Verify } from './ed25519';
 
 /** An enrolment link is valid for 24 hours, once. */
 export const enrolmentLifetimeMs = 24 * 60 * 60 * 1000;
@@ -585,7 +585,7 @@ export function createPeopleService(
     const signingKey = importPublicJwk(input.signingKey);
     if (typeof input.keyProof !== 'string') throw invalid('keyProof');
     const proof = await verifyCompact(input.keyProof, {
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       kind: 'person-key',
       resolveKey: (kid) => (kid === signingKey.kid ? signingKey : undefined),
       audience: ctx.origin,
@@ -985,7 +985,7 @@ export function createPeopleService(
       const { iss } = peekClaims(token);
       const signer = await resolveSigner(iss);
       const verified = await verifyCompact(token, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         kind: 'person-invitation',
         resolveKey: signer.resolveKey,
         audience: ctx.origin,

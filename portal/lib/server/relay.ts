@@ -34,7 +34,7 @@ import { appendFeedEvent, holdPseudonym, requireActiveCompanies } from './grant-
 import { lockKey, refuseIfCompromised, requireSignerNotCompromised } from './compromise';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
-import { nodeEd25519Verify } from './ed25519';
+import { serverEd25519Verify } from './ed25519';
 import { nowSeconds, storeSigned, storedBefore, type ServiceContext } from './message-store';
 import { startPeriodicPurge, type PeriodicPurge } from './periodic-purge';
 
@@ -618,7 +618,7 @@ export function createRelayService(
     // against it.
     const opened = await openMessage('offer', token, {
       maxLength: sealedBodyLimit,
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       audience: pseudonym,
       now: nowSeconds(ctx),
       resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
@@ -762,7 +762,7 @@ export function createRelayService(
       const pseudonym = await addressedPseudonym(aud, company.id);
       const opened = await openMessage('reward', token, {
         maxLength: sealedBodyLimit,
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: pseudonym,
         now: nowSeconds(ctx),
         resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
@@ -920,7 +920,7 @@ export function createRelayService(
       if (resend !== undefined) return { id: resend.sha256, status: 'queued', created: false };
       const opened = await openMessage('correction', token, {
         maxLength: sealedBodyLimit,
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
         // Only the key bound to the pseudonym signs for it.

@@ -20,7 +20,7 @@ import { createJtiClaimer, type JtiClaimer } from '../db/jti-claims';
 import { lookupByKey } from '../db/batched-lookup';
 import { prepared } from '../db/prepared';
 import type { Database } from '../db/schema';
-import { nodeEd25519Verify } from '../ed25519';
+import { serverEd25519Verify } from '../ed25519';
 import type { RateLimiter } from '../rate-limits';
 import { sealedBodyLimit } from './body';
 
@@ -379,7 +379,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       named = false;
     }
     const opened = await openMessage('request', token, {
-      verifySignature: nodeEd25519Verify,
+      verifySignature: serverEd25519Verify,
       resolveKey,
       audience: origin,
       now: Math.floor(now() / 1000),

@@ -40,7 +40,7 @@ import {
   maxWaitingRewards,
   relayFindings,
 } from '$lib/server/relay';
-import { nodeEd25519Verify } from '$lib/server/ed25519';
+import { serverEd25519Verify } from '$lib/server/ed25519';
 import { createWebhookWorker, webhookSigner, type WebhookDelivery } from '$lib/server/webhooks';
 import { generateKeyPair } from '$protocol/keys';
 import * as companiesRoute from './companies/+server';
@@ -386,7 +386,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       expect(page.items[0]).toMatchObject({ id: queued.id, kind: 'offer', jws: token });
       expect(page.next).toBe(page.items[0]!.cursor);
       const outer = await openMessage('offer', page.items[0]!.jws, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         resolveKey: (kid) =>
           kid === company.kid ? importPublicJwk(publicJwk(company.keyPair)) : undefined,
         audience: pseudonym.id,
@@ -399,7 +399,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
           kind: 'offer-content',
           // The inner message's transport window runs to its validUntil (SPECS "JWS").
           maxWindowSeconds: 90 * day,
-          verifySignature: nodeEd25519Verify,
+          verifySignature: serverEd25519Verify,
           resolveKey: (kid) =>
             kid === company.kid ? importPublicJwk(publicJwk(company.keyPair)) : undefined,
           audience: pseudonym.id,
@@ -869,7 +869,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       const [item] = (await inbox(pseudonym)).items;
       expect(item).toMatchObject({ id: queued.id, kind: 'reward', jws: token });
       const opened = await openMessage('reward', item!.jws, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         resolveKey: (kid) =>
           kid === company.kid ? importPublicJwk(publicJwk(company.keyPair)) : undefined,
         audience: pseudonym.id,
@@ -1275,7 +1275,7 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       expect(page.corrections[0]).toMatchObject({ id: queued.id, pseudonym: pseudonym.id });
       expect(page.next).toBe(page.corrections[0]!.cursor);
       const opened = await openMessage('correction', page.corrections[0]!.jws, {
-        verifySignature: nodeEd25519Verify,
+        verifySignature: serverEd25519Verify,
         resolveKey: (kid) =>
           kid === pseudonym.kid ? importPublicJwk(publicJwk(pseudonym.keyPair)) : undefined,
         audience: company.id,
