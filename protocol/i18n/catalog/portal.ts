@@ -411,6 +411,34 @@ export const portal = {
     de: 'Ein unerwarteter Fehler; die Einzelheiten stehen nur im Protokoll des Servers.',
     en: 'Something unexpected went wrong; the details stay in the server log.',
   },
+  'portal.apiDocs.problem.log-query-invalid': {
+    de: 'Ein Parameter der Log-Anfrage fehlt, kommt doppelt vor oder ist keine gültige Zahl oder kein gültiger Hash.',
+    en: 'A parameter of the log request is missing, repeated, or not a valid number or hash.',
+  },
+  'portal.apiDocs.problem.log-size-beyond-tree': {
+    de: 'Die genannte Größe ist größer als der aktuelle Baum des Logs.',
+    en: 'The size named is larger than the log’s current tree.',
+  },
+  'portal.apiDocs.problem.log-tile-not-found': {
+    de: 'Diese Kachel gibt es (noch) nicht.',
+    en: 'There is no such tile (yet).',
+  },
+  'portal.apiDocs.problem.log-entry-pending': {
+    de: 'Die Nachricht ist angenommen, aber noch nicht im Log: in einer Sekunde erneut fragen (Retry-After).',
+    en: 'The message was accepted but is not in the log yet: ask again in a second (Retry-After).',
+  },
+  'portal.apiDocs.problem.log-entry-unknown': {
+    de: 'Keine gespeicherte Nachricht hat diesen Hash.',
+    en: 'No stored message has this hash.',
+  },
+  'portal.apiDocs.problem.log-entry-not-logged': {
+    de: 'Die Nachricht ist gespeichert, aber ihre Art wird nicht ins Log geschrieben.',
+    en: 'The message is stored, but its kind is not written to the log.',
+  },
+  'portal.apiDocs.problem.log-entry-rejected': {
+    de: 'Die Nachricht wurde angenommen, konnte aber nicht ins Log geschrieben werden: ein Fehler der Clearingstelle.',
+    en: 'The message was accepted but could not be written to the log: a fault of the clearinghouse.',
+  },
   'portal.apiDocs.signer.company-or-staff': {
     de: 'ein Schlüssel des Unternehmens oder eines eingetragenen Mitarbeiters',
     en: 'a key of the company or of an enrolled staff member',

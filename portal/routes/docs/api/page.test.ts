@@ -4,7 +4,7 @@
  */
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
-import { t } from '$protocol/i18n';
+import { hasMessage, t, type MessageKey } from '$protocol/i18n';
 import { apiPageModel, openApiDocument } from '$lib/server/openapi';
 import { load } from './+page.server';
 import Page from './+page.svelte';
@@ -44,6 +44,20 @@ describe('the API page', () => {
     expect(rendered('de').head).toContain(
       '<title>Die API der Clearingstelle · Consent Clearinghouse</title>',
     );
+  });
+
+  it('has a sentence in both languages for every problem a route names (failed before: the log’s codes were shown bare)', () => {
+    const codes = new Set(model.problems.map((p) => p.code as string));
+    for (const op of model.operations)
+      for (const response of op.responses) for (const code of response.problems) codes.add(code);
+    expect([...codes]).toEqual(expect.arrayContaining(['log-entry-pending', 'log-query-invalid']));
+    const missing = [...codes].filter(
+      (code) =>
+        !hasMessage(code.startsWith('ERR_') ? `errors.${code}` : `portal.apiDocs.problem.${code}`),
+    );
+    expect(missing).toEqual([]);
+    expect(html('de')).toContain(t('de', 'portal.apiDocs.problem.log-entry-pending' as MessageKey));
+    expect(html('en')).toContain('ask again in a second (Retry-After)');
   });
 
   it('loads its model from the served document', () => {
