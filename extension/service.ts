@@ -25,7 +25,7 @@ import {
 import type { SessionCell } from './core/ports';
 import { Preferences } from './core/preferences';
 import { BlacklistSignals } from './core/blacklist-signals';
-import { recoverRelationships } from './core/recovery';
+import { progressOf, recoverRelationships } from './core/recovery';
 import { settingsOrDefault, type Settings } from './core/settings';
 import type { Request, Response, VaultRequest } from './messages';
 import { newIdentity } from './core/identity';
@@ -1168,13 +1168,8 @@ export class AssistantService {
       // relationships are asked for again once the clearinghouse answers (its address may be
       // the one to change first, in the settings the vault now has).
       if (!isProtocolError(e, 'ERR_CLEARINGHOUSE_UNREACHABLE')) throw e;
-      return {
-        type: 'vault.recovered',
-        companiesChecked: 0,
-        relationships: 0,
-        failed: 0,
-        unreachable: true,
-      };
+      // What it stored before the clearinghouse stopped answering is kept, and counted.
+      return { type: 'vault.recovered', ...progressOf(e), unreachable: true };
     }
     return {
       type: 'vault.recovered',

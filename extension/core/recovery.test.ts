@@ -11,7 +11,7 @@ import { ready } from '../../protocol/sodium';
 import { counterBytes, FakeClock, FakeStore } from './fakes';
 import { companyIdentity, newIdentity } from './identity';
 import type { RecordStore, RegistryPort, StoreTable } from './ports';
-import { recoverRelationships } from './recovery';
+import { progressOf, recoverRelationships } from './recovery';
 import { FakeClearinghouse, fixtureWallet, grantAll } from './wallet.fixture';
 
 /**
@@ -187,6 +187,65 @@ describe('recoverRelationships', () => {
       expect(e).toBeInstanceOf(ProtocolError);
       expect((e as ProtocolError).code).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
     }
+  });
+
+  it('keeps what it stored when the clearinghouse stops answering mid-way, and says how far it came', async () => {
+    const companies = await registry(250);
+    const { masterSeed } = newIdentity(counterBytes());
+    const held = new Map<string, Relationships>();
+    for (const company of [companies[7]!, companies[120]!, companies[230]!]) {
+      const { pseudonym: ps } = await companyIdentity(masterSeed, company);
+      held.set(ps, relationshipsOf(ps, company));
+    }
+    const { pseudonym: failing } = await companyIdentity(masterSeed, companies[150]!);
+    const answering = fakeClearinghouse(companies, held, { failFor: new Set([failing]) });
+    let pages = 0;
+    // The registry answers two pages, then the network goes.
+    const cutShort: RegistryPort = {
+      ...answering,
+      listCompanies: (query) =>
+        ++pages > 2
+          ? Promise.reject(new TypeError('Failed to fetch'))
+          : answering.listCompanies(query),
+    };
+    const store = new FakeStore();
+    const error = await recoverRelationships(masterSeed, cutShort, store).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ProtocolError);
+    // Failed before: the error said nothing of the 200 companies checked and the 2 stored.
+    expect(error).toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+      detail: { companiesChecked: 200, relationships: 2, failed: 1 },
+    });
+    expect(progressOf(error as ProtocolError)).toEqual({
+      companiesChecked: 200,
+      relationships: 2,
+      failed: 1,
+    });
+    const { items } = await store.list('relationships');
+    expect(items.map((i) => (i.value as Relationships).company.id).sort()).toEqual(
+      [companies[7], companies[120]].sort(),
+    );
+    // Asked again once the clearinghouse answers: the rest, the stored ones not twice.
+    const again = await recoverRelationships(masterSeed, answering, store);
+    expect(again).toMatchObject({ companiesChecked: 250, relationships: 3 });
+    expect((await store.list('relationships')).items).toHaveLength(3);
+  });
+
+  it('reads no progress from an unreachable error without one', () => {
+    const bare = new ProtocolError(
+      'ERR_CLEARINGHOUSE_UNREACHABLE',
+      'the clearinghouse did not answer',
+    );
+    expect(progressOf(bare)).toEqual({ companiesChecked: 0, relationships: 0, failed: 0 });
+    const odd = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'x', {
+      companiesChecked: -1,
+      relationships: 1.5,
+      failed: '2',
+    });
+    expect(progressOf(odd)).toEqual({ companiesChecked: 0, relationships: 0, failed: 0 });
   });
 
   it('stops on a registry that keeps answering the same page', async () => {

@@ -74,14 +74,37 @@ export interface RecoveryResult {
   readonly failed: readonly string[];
 }
 
-function unreachable(e: unknown): ProtocolError {
+function unreachable(e: unknown, soFar: RecoveryProgress): ProtocolError {
   if (isProtocolError(e)) return e;
   const error = new ProtocolError(
     'ERR_CLEARINGHOUSE_UNREACHABLE',
     'the clearinghouse did not answer',
+    { ...soFar },
   );
   error.cause = e;
   return error;
+}
+
+/**
+ * How far a recovery came: companies checked, relationships stored, companies that failed. An
+ * `ERR_CLEARINGHOUSE_UNREACHABLE` from {@link recoverRelationships} carries it as its `detail`
+ * (what was stored before the clearinghouse stopped answering stays stored).
+ */
+export interface RecoveryProgress {
+  readonly companiesChecked: number;
+  readonly relationships: number;
+  readonly failed: number;
+}
+
+/** The {@link RecoveryProgress} an `ERR_CLEARINGHOUSE_UNREACHABLE` carries, zeros where it has none. */
+export function progressOf(error: ProtocolError): RecoveryProgress {
+  const count = (value: unknown) =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+  return {
+    companiesChecked: count(error.detail?.companiesChecked),
+    relationships: count(error.detail?.relationships),
+    failed: count(error.detail?.failed),
+  };
 }
 
 /**
@@ -105,7 +128,8 @@ function storeRecovered(
 /**
  * Recovers the relationships of the identity `masterSeed` from the clearinghouse and stores each
  * in `store` (`relationships/<pseudonym>`, where the vault holds none yet). A network failure or a
- * problem answer for the whole call throws `ERR_CLEARINGHOUSE_UNREACHABLE`; a failure for one
+ * problem answer for the whole call throws `ERR_CLEARINGHOUSE_UNREACHABLE` with the
+ * {@link RecoveryProgress} so far (what it stored stays stored); a failure for one
  * pseudonym (other than "unknown pseudonym", which means no relationship) lands in `failed`.
  *
  * @example
@@ -131,7 +155,7 @@ export async function recoverRelationships(
         ...(after === undefined ? {} : { after }),
       });
     } catch (e) {
-      throw unreachable(e);
+      throw unreachable(e, { companiesChecked, relationships, failed: failed.length });
     }
     const companies = Array.isArray(page?.companies)
       ? page.companies.slice(0, recoveryLimits.pageSize)
@@ -145,7 +169,7 @@ export async function recoverRelationships(
           identities.map((i) => ({ id: i.pseudonym, keyPair: i.keyPair })),
         );
       } catch (e) {
-        throw unreachable(e);
+        throw unreachable(e, { companiesChecked, relationships, failed: failed.length });
       }
       const results = Array.isArray(answer?.results) ? answer.results : [];
       for (const [index, identity] of identities.entries()) {

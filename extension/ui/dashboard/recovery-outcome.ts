@@ -16,7 +16,8 @@ export type RecoveryOutcome = Pick<
 
 /**
  * The outcome in `locale`: companies checked, relationships restored, and how many failed (only
- * when some did).
+ * when some did); when the clearinghouse stopped answering, that, followed by the counts up to
+ * then if it had answered for some companies.
  *
  * @example
  * ```ts
@@ -25,7 +26,17 @@ export type RecoveryOutcome = Pick<
  * ```
  */
 export function recoveryOutcomeText(locale: Locale, outcome: RecoveryOutcome): string {
-  if (outcome.unreachable === true) return t(locale, 'extension.recovery.unreachable');
+  if (outcome.unreachable === true) {
+    const unreachable = t(locale, 'extension.recovery.unreachable');
+    // Cut short after some pages: what was checked and restored until then is kept; say so.
+    if (outcome.companiesChecked === 0) return unreachable;
+    return `${unreachable} ${t(locale, 'extension.recovery.soFar')} ${counts(locale, outcome)}`;
+  }
+  return counts(locale, outcome);
+}
+
+/** The counts as sentences: checked, restored, and failed where some did. */
+function counts(locale: Locale, outcome: RecoveryOutcome): string {
   return [
     t(locale, 'extension.recovery.checked', { count: outcome.companiesChecked }),
     t(locale, 'extension.recovery.restored', { count: outcome.relationships }),

@@ -791,6 +791,10 @@ export const extension = {
     de: 'Ihre Identität ist wiederhergestellt und der Tresor geöffnet, aber die Clearingstelle war nicht erreichbar: Ihre Beziehungen sind noch nicht alle wiederhergestellt. Prüfen Sie ihre Adresse unter „Einstellungen“ und starten Sie dann unter „Wiederherstellung“ die Wiederherstellung erneut (ohne neue Passphrase).',
     en: 'Your identity is restored and the vault is open, but the clearinghouse could not be reached: not all your relationships are restored yet. Check its address under “Settings”, then run the recovery again under “Recovery” (no new passphrase needed).',
   },
+  'extension.recovery.soFar': {
+    de: 'Bis dahin:',
+    en: 'Up to then:',
+  },
   'extension.recovery.failed': {
     de: {
       one: '{count} Unternehmen konnte nicht geprüft werden. Versuchen Sie es später noch einmal.',
