@@ -5,13 +5,16 @@
 import { ProtocolError } from '$protocol/errors';
 import type { Caller, RequestVerifier } from './auth/signatures';
 import { ClientAbortedError, clientAbortedResponse } from './client-abort';
+import { isDatabaseUnreachable, reportUnreachableRequest } from './db/unreachable';
 import type { StoredReceipt } from './message-store';
 import { problemFromError, problemResponse } from './problem';
 import { retryAfterHeaders } from './rate-limits';
 
 /**
  * Runs `handler`; a thrown error becomes its problem+json answer. Unexpected errors are logged
- * here and answered with a 500 that reveals nothing; a client that disconnected mid-body gets
+ * here and answered with a 500 that reveals nothing; a database that cannot be reached, wherever
+ * the handler read it, gets the writer's 503 `ERR_STORAGE_UNAVAILABLE` (problem.ts) and a line at
+ * most once a minute instead of a stack per request; a client that disconnected mid-body gets
  * the 499 of client-abort.ts (counted, logged as `client aborted`, never sent).
  *
  * @example
@@ -26,7 +29,10 @@ export async function answer(handler: () => Promise<Response>): Promise<Response
     // Nobody is left to answer, and it is not the server's fault (client-abort.ts).
     if (error instanceof ClientAbortedError) return clientAbortedResponse();
     const body = problemFromError(error);
-    if (body.status >= 500 && !(error instanceof ProtocolError)) console.error(error);
+    if (body.status >= 500 && !(error instanceof ProtocolError)) {
+      if (isDatabaseUnreachable(error)) reportUnreachableRequest('api', error);
+      else console.error(error);
+    }
     return problemResponse(body, retryAfterHeaders(error));
   }
 }

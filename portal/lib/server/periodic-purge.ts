@@ -1,8 +1,11 @@
 /**
  * A purge that runs at once and then every `intervalMs`: the relay's expired inbox items
  * (relay.ts), the replay records of expired messages (db/seen-jtis.ts). Runs never overlap; a
- * failed run is logged and the next one tries again. The timer does not keep the process alive.
+ * failed run is logged and the next one tries again. A database that cannot be reached is said
+ * once when a run first finds it so and once when a run works again (db/unreachable.ts), not at
+ * every run. The timer does not keep the process alive.
  */
+import { createOutageReporter, type OutageLog } from './db/unreachable';
 
 /** The running purge of {@link startPeriodicPurge}. */
 export interface PeriodicPurge {
@@ -17,6 +20,8 @@ export interface PeriodicPurgeOptions {
   /** What a failed run logs, e.g. `relay: purging expired inbox items failed:`. */
   failure: string;
   log?: (message: string, error?: unknown) => void;
+  /** Where the lines of an unreachable database go (default the process's logger). */
+  outageLog?: OutageLog;
 }
 
 /**
@@ -33,12 +38,18 @@ export function startPeriodicPurge(
   options: PeriodicPurgeOptions,
 ): PeriodicPurge {
   const log = options.log ?? ((message, error) => console.error(message, error ?? ''));
+  // Named after the failure's first words: `relay purge`, `seen jtis purge`.
+  const outage = createOutageReporter(`${options.failure.split(':')[0]!.trim()} purge`, {
+    ...(options.outageLog === undefined ? {} : { log: options.outageLog }),
+  });
   let running: Promise<void> | undefined;
   const run = (): Promise<void> => {
     running ??= purge()
       .then(
-        () => undefined,
-        (error: unknown) => log(options.failure, error),
+        () => outage.succeeded(),
+        (error: unknown) => {
+          if (!outage.failed(error)) log(options.failure, error);
+        },
       )
       .finally(() => {
         running = undefined;

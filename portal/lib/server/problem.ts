@@ -1,5 +1,6 @@
 import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
 import { hasMessage, t } from '$protocol/i18n';
+import { databaseUnavailableError, isDatabaseUnreachable } from './db/unreachable';
 
 /**
  * RFC 9457 problem details: the one place where error codes become HTTP answers
@@ -102,12 +103,18 @@ export function problemResponse(body: Problem, headers: Record<string, string> =
 }
 
 /**
- * Maps a ProtocolError to its problem; anything else to a 500 that reveals nothing. The `title` is
+ * Maps a ProtocolError to its problem; a database that cannot be reached (`isDatabaseUnreachable`:
+ * a refused or lost connection, PostgreSQL shutting down, SQLite busy or failing its I/O) to the
+ * durable writer's `503 ERR_STORAGE_UNAVAILABLE`, wherever it was read; anything else to a 500
+ * that reveals nothing. The `title` is
  * the code's own sentence (the English of its catalog entry, the same for every occurrence, as
  * RFC 9457 wants a title), the `detail` what this occurrence was and what to fix (the error's
  * message); a code without a catalog sentence has its message as the title.
  */
 export function problemFromError(error: unknown): Problem {
+  if (!(error instanceof ProtocolError) && isDatabaseUnreachable(error)) {
+    return problemFromError(databaseUnavailableError());
+  }
   if (error instanceof ProtocolError) {
     const key = `errors.${error.code}`;
     const title = hasMessage(key) ? t('en', key) : error.message;

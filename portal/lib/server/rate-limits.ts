@@ -26,6 +26,7 @@
  * A fixed window lets a client spend up to twice its budget across a window boundary; that is
  * the accepted price for an exact `Retry-After` and one row per bucket.
  */
+import { isDatabaseUnreachable, reportUnreachableRequest } from './db/unreachable';
 import { isIP } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -232,7 +233,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
           'ERR_STORAGE_UNAVAILABLE',
           'The request could not be counted; please try again.',
         );
-        if (!(error instanceof ProtocolError)) console.error('rate limits:', error);
+        if (isDatabaseUnreachable(error)) reportUnreachableRequest('rate limits', error);
+        else if (!(error instanceof ProtocolError)) console.error('rate limits:', error);
         for (const pending of batch) pending.reject(failure);
       }
     }

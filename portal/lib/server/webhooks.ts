@@ -41,6 +41,7 @@ import type { Database } from './db/schema';
 import { durableTransaction } from './db/durable-transaction';
 import { onPostgres } from './db/postgres-batch';
 import { clearinghouseDbOf } from './db/handles';
+import { createOutageReporter, type OutageLog } from './db/unreachable';
 import type { FeedEvent } from './consents';
 import {
   originPolicy,
@@ -392,6 +393,12 @@ export interface WebhookWorkerOptions {
    * before it is deleted: with a dead receiver every feed event leaves one. Default 90 days.
    */
   failedRetentionMs?: number;
+  /**
+   * Where the worker says that the database cannot be reached, once when a round or turn first
+   * finds it so and once when a round works again (db/unreachable.ts; default the process's
+   * logger). Any other error is printed with its stack, as always.
+   */
+  outageLog?: OutageLog;
 }
 
 /** The delivery worker of one process. */
@@ -505,6 +512,14 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   const lastTurn = new Map<string, number>();
   /** The companies being sent to now: at most one turn each, `concurrency` in all. */
   const turns = new Map<string, { done: Promise<number>; abort: AbortController }>();
+  /** An unreachable database: one line when it goes, one when it is back, not one per attempt. */
+  const outage = createOutageReporter('webhook worker', {
+    ...(options.outageLog === undefined ? {} : { log: options.outageLog }),
+  });
+  /** Every error of the loop and its turns: a lost connection to `outage`, the rest with a stack. */
+  const report = (error: unknown): void => {
+    if (!outage.failed(error)) console.error('webhook worker:', error);
+  };
 
   async function syncEndpoints(): Promise<void> {
     // Every tick re-reads all registrations changed in the last `syncOverlapMs`, not those after
@@ -739,7 +754,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       // A turn is never awaited by the worker's own loop: should one still fail, it is logged,
       // never left to end the process as an unhandled rejection.
       .catch((error: unknown) => {
-        console.error('webhook worker:', error);
+        report(error);
         return 0;
       })
       .finally(() => {
@@ -770,7 +785,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       );
       if (Number(taken.numUpdatedRows) !== 1) return 0;
     } catch (error) {
-      console.error('webhook worker:', error);
+      report(error);
       return 0;
     }
     try {
@@ -841,7 +856,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       }
     } catch (error) {
       // A database hiccup ends this turn only: a claimed delivery is sent again after its lease.
-      console.error('webhook worker:', error);
+      report(error);
     }
     await write((trx) =>
       trx
@@ -853,7 +868,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     ).catch((error: unknown) =>
       // Not given back (the database is away, or its connection, its commit or the flush failed):
       // the lease frees the company when it runs out. A turn never rejects: nothing awaits it.
-      console.error('webhook worker:', error),
+      report(error),
     );
     return sent;
   }
@@ -994,10 +1009,10 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     timer = setTimeout(() => {
       running = round()
         .then(
-          () => undefined,
+          () => outage.succeeded(),
           (error: unknown) => {
             // A database hiccup must not stop deliveries for good: log it, try again next round.
-            console.error('webhook worker:', error);
+            report(error);
           },
         )
         .finally(schedule);

@@ -118,8 +118,9 @@ export async function startLog(
   const election =
     url !== undefined && sequencerOptions.leadership === undefined
       ? createPostgresElection(url, {
-          onError: (error) =>
-            console.warn('[log election] lock connection lost; trying again', String(error)),
+          // A lost connection is the election's own outage line (db/unreachable.ts); this is
+          // anything else, with its stack.
+          onError: (error) => console.warn('[log election] failed; trying again:', error),
         })
       : undefined;
   const sequencer = createSequencer(cdb, {

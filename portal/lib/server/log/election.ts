@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import pg from 'pg';
+import { createOutageReporter, type OutageLog } from '../db/unreachable';
 import type { LogQueryable } from './tile-store';
 
 /**
@@ -54,8 +55,17 @@ export interface ElectionOptions {
   demotedBackoffMs?: number;
   /** The lock key (default {@link sequencerLockKey}; tests use their own). */
   key?: readonly [number, number];
-  /** Where connection problems are reported (default: nothing; the election retries on its own). */
+  /**
+   * Where errors other than an unreachable database are reported (default: nothing; the election
+   * retries on its own).
+   */
   onError?: (error: unknown) => void;
+  /**
+   * Where a lost or refused connection is said (db/unreachable.ts): one line when a try first
+   * finds the database unreachable, one when a try reaches it again, never one per try (default
+   * the process's logger).
+   */
+  outageLog?: OutageLog;
 }
 
 /**
@@ -82,6 +92,13 @@ export function createPostgresElection(url: string, options: ElectionOptions = {
   const demotedBackoffMs = options.demotedBackoffMs ?? 3 * retryMs;
   const [key1, key2] = options.key ?? sequencerLockKey;
   const onError = options.onError ?? (() => {});
+  const outage = createOutageReporter('log election', {
+    ...(options.outageLog === undefined ? {} : { log: options.outageLog }),
+  });
+  /** A lost connection goes to `outage` (a line per outage), anything else to `onError`. */
+  const report = (error: unknown): void => {
+    if (!outage.failed(error)) onError(error);
+  };
   const listeners = new Set<(leader: boolean) => void>();
 
   let running = false;
@@ -129,7 +146,7 @@ export function createPostgresElection(url: string, options: ElectionOptions = {
         // A dropped connection (server restart, pg_terminate_backend, network) surfaces here
         // while idle; unhandled it would crash the process.
         opened.on('error', (error) => {
-          onError(error);
+          report(error);
           drop(opened);
         });
         opened.on('end', () => drop(opened));
@@ -151,8 +168,9 @@ export function createPostgresElection(url: string, options: ElectionOptions = {
         // The leader's heartbeat: a connection that died without an event shows up here.
         await current.query('select 1');
       }
+      outage.succeeded();
     } catch (error) {
-      onError(error);
+      report(error);
       drop(current);
     }
   }

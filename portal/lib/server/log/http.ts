@@ -6,6 +6,7 @@
  * `<prefix>/tile/<L>/<N>[.p/<W>]` and `<prefix>/tile/entries/<N>[.p/<W>]`
  * (application/octet-stream; full tiles immutable). Everything refused is problem+json.
  */
+import { isDatabaseUnreachable, reportUnreachableRequest } from '../db/unreachable';
 import { isCanonicalBase64url } from '../../../../protocol/encoding';
 import { isProtocolError } from '../../../../protocol/errors';
 import { TILE_WIDTH, parseTilePath } from '../../../../protocol/tlog';
@@ -194,7 +195,8 @@ export function logErrorResponse(error: unknown, instance: string): Response {
       headers,
     );
   }
-  if (!isProtocolError(error)) console.error(`[log ${instance}]`, error);
+  if (isDatabaseUnreachable(error)) reportUnreachableRequest('log', error);
+  else if (!isProtocolError(error)) console.error(`[log ${instance}]`, error);
   return problemResponse({ ...problemFromError(error), instance }, { 'cache-control': 'no-store' });
 }
 

@@ -26,6 +26,7 @@ import { sql } from 'kysely';
 import type { ClearinghouseDb } from '../db/database';
 import { durableTransaction } from '../db/durable-transaction';
 import type { DatabaseDialect } from '../db/schema';
+import { createOutageReporter, type OutageLog } from '../db/unreachable';
 import {
   SUBTREE_SLOTS,
   loadBundle,
@@ -120,6 +121,12 @@ export interface SequencerOptions {
   now?: () => number;
   /** Where failed batches are reported (default console.error); the loop retries on its own. */
   onError?: (error: unknown) => void;
+  /**
+   * Where the loop says that the database cannot be reached (db/unreachable.ts): one line when a
+   * batch first finds it so, one when a batch works again, instead of `onError` at every retry
+   * (default the process's logger).
+   */
+  outageLog?: OutageLog;
   /**
    * Several processes on one PostgreSQL database: the loop sequences only while this process
    * leads, and every loop batch is fenced (election.ts). `flush` is an explicit drain and is not
@@ -224,6 +231,9 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
   const onError =
     options.onError ??
     ((error: unknown) => console.error('[log sequencer] batch failed; retrying', error));
+  const outage = createOutageReporter('log sequencer', {
+    ...(options.outageLog === undefined ? {} : { log: options.outageLog }),
+  });
   const { origin, signer, verifier } = options;
   if (signer.name !== origin) throw new Error('The log key must be named after the log origin.');
 
@@ -635,7 +645,11 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
     }
     loopActive = (async () => {
       let delay = intervalMs;
-      const loopBatch = () => sequenceBatch(leadership !== undefined);
+      const loopBatch = async () => {
+        const count = await sequenceBatch(leadership !== undefined);
+        outage.succeeded();
+        return count;
+      };
       try {
         queuedHint = 0;
         // A full batch means more wait: go again at once rather than after the interval.
@@ -647,8 +661,10 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
           stats.failures++;
           // Once a flush has failed nothing is written until a restart: said once, not at every
           // retry (`ClearinghouseDb.storageFailure`).
-          if (cdb.storageFailure?.() === undefined) onError(error);
-          else if (!storageFailureReported) {
+          if (cdb.storageFailure?.() === undefined) {
+            // A lost connection: one line when it goes and one when it is back, not one a retry.
+            if (!outage.failed(error)) onError(error);
+          } else if (!storageFailureReported) {
             storageFailureReported = true;
             onError(
               new Error(
