@@ -258,6 +258,37 @@ export async function writeBackup(
   return { tables: tableCount, rows: total, migrations, keys: Object.keys(keys) };
 }
 
+/**
+ * What to do when a restore's database is not new and empty (the end of the refusal's sentence):
+ * a restore writes only into a new, empty database, so an operator who started the server on
+ * it once (which migrates it and writes the log's first checkpoint) must drop and create it, or
+ * name another. Nothing is written before this check.
+ *
+ * @example
+ * ```ts
+ * restoreIntoEmpty(cdb); // 'restore into a new, empty database: drop it and create it again (as …'
+ * ```
+ */
+export function restoreIntoEmpty(cdb: Pick<ClearinghouseDb, 'dialect' | 'location'>): string {
+  if (cdb.dialect === 'postgres') {
+    let name = '';
+    try {
+      name = decodeURIComponent(new URL(cdb.location).pathname.replace(/^\//, ''));
+    } catch {
+      // A location that is no URL: the sentence names no database then.
+    }
+    const db = /^[\w.-]+$/.test(name) ? name : '<database>';
+    return (
+      `restore into a new, empty database: drop it and create it again (as its owner: dropdb ${db} && createdb ${db}), ` +
+      'or set DATABASE_URL to another, empty database, and run the restore before a server starts on it; nothing was written.'
+    );
+  }
+  return (
+    `restore into a new, empty database: move ${cdb.location} away (with its -wal and -shm files), ` +
+    'or set DATABASE_PATH to a new file, and run the restore before a server starts on it; nothing was written.'
+  );
+}
+
 /** A backup's target that exists already is refused, unless the operator said to replace it. */
 function refuseExistingTarget(target: string, force: boolean): void {
   if (force || !existsSync(target)) return;
@@ -530,7 +561,7 @@ export async function restoreBackup(
   const newer = present.filter((name) => !header.migrations.includes(name));
   if (newer.length > 0) {
     throw new BackupError(
-      `The database at ${cdb.location} already has migration ${newer[0]}, which the backup does not: restore into a fresh database.`,
+      `The database at ${cdb.location} already has migration ${newer[0]}, which the backup does not: ${restoreIntoEmpty(cdb)}`,
     );
   }
   for (const table of await userTables(db, cdb.dialect)) {
@@ -540,7 +571,7 @@ export async function restoreBackup(
       .executeTakeFirstOrThrow()) as { count: number | string };
     if (Number(count) > 0) {
       throw new BackupError(
-        `The database at ${cdb.location} is not empty (table ${table} has ${count} rows): restore into a fresh database.`,
+        `The database at ${cdb.location} is not empty (table ${table} has ${count} rows): ${restoreIntoEmpty(cdb)}`,
       );
     }
   }

@@ -5,7 +5,7 @@
  * environment, and fails before anything listens: a few hundred milliseconds each.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +133,132 @@ describe('a start with a setting the server cannot read', () => {
       ),
     );
     expect(result.code).toBe(1);
+  });
+});
+
+describe('a start with legal texts it cannot show', () => {
+  it('an English text missing beside the German one stops it, naming the file, before anything opens', async () => {
+    const dir = folder();
+    const legal = join(dir, 'legal');
+    mkdirSync(legal);
+    writeFileSync(join(legal, 'imprint.de.txt'), 'Stadt Musterstadt\nRathausplatz 1\n');
+    const result = await startInstance({
+      DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
+      LOG_KEY_PATH: join(dir, 'data', 'log-key.json'),
+      WEBHOOK_KEY_PATH: join(dir, 'data', 'webhook-key.json'),
+      LEGAL_TEXT_DIR: legal,
+    });
+    const en = join(legal, 'imprint.en.txt');
+    const de = join(legal, 'imprint.de.txt');
+    expect(result.stderr).toBe(
+      `The clearinghouse cannot start: The legal text ${en} is missing while ${de} exists: add it (a page needs both languages), or remove ${de} to show the placeholder.\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('a LEGAL_TEXT_DIR that does not exist stops it too', async () => {
+    const dir = folder();
+    const result = await startInstance({
+      DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
+      LOG_KEY_PATH: join(dir, 'data', 'log-key.json'),
+      WEBHOOK_KEY_PATH: join(dir, 'data', 'webhook-key.json'),
+      LEGAL_TEXT_DIR: join(dir, 'legl'),
+    });
+    expect(result.stderr).toBe(
+      `The clearinghouse cannot start: LEGAL_TEXT_DIR names ${join(dir, 'legl')}, which is not a folder (it does not exist): correct it, or unset LEGAL_TEXT_DIR to show the placeholders.\n`,
+    );
+    expect(result.code).toBe(1);
+  });
+});
+
+describe('a refused start creates no key file', () => {
+  /** A database the server has started on once, with its two key files. */
+  async function startedOnce() {
+    const dir = folder();
+    const settings = {
+      DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
+      LOG_KEY_PATH: join(dir, 'data', 'log-key.json'),
+      WEBHOOK_KEY_PATH: join(dir, 'data', 'webhook-key.json'),
+      LOG_SEQUENCER: 'off',
+      WEBHOOKS: 'off',
+      // Its worker does not load under tsx (a line on stderr); the start does not need it.
+      SQLITE_CHECKPOINTER: 'off',
+    };
+    const first = await startInstance(settings);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toContain('started');
+    return { dir, settings };
+  }
+
+  it('a mistyped LOG_KEY_PATH stops it with a sentence, and no key is created there', async () => {
+    const { dir, settings } = await startedOnce();
+    const mistyped = join(dir, 'data', 'log-kye.json');
+    const result = await startInstance({ ...settings, LOG_KEY_PATH: mistyped });
+    expect(result.stderr).toBe(
+      `The clearinghouse cannot start: There is no log key at ${mistyped} (LOG_KEY_PATH), but the log in ${settings.DATABASE_PATH} is signed with a key already: set LOG_KEY_PATH to the file that holds that key (restore it from a backup if it is lost); no key file was created.\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(existsSync(mistyped)).toBe(false);
+  });
+
+  it('a mistyped LOG_KEY_PATH in a new folder creates neither the key nor the folder', async () => {
+    const { dir, settings } = await startedOnce();
+    const mistyped = join(dir, 'dta', 'log-key.json');
+    const result = await startInstance({ ...settings, LOG_KEY_PATH: mistyped });
+    expect(result.stderr).toMatch(/^The clearinghouse cannot start: There is no log key at /);
+    expect(result.code).toBe(1);
+    expect(existsSync(join(dir, 'dta'))).toBe(false);
+  });
+
+  it('a mistyped WEBHOOK_KEY_PATH stops it, and no key is created there', async () => {
+    const { dir, settings } = await startedOnce();
+    const mistyped = join(dir, 'data', 'webhok-key.json');
+    const result = await startInstance({ ...settings, WEBHOOK_KEY_PATH: mistyped });
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^The clearinghouse cannot start: There is no webhook key at ${mistyped.replace(/\./g, '\\.')} \\(WEBHOOK_KEY_PATH\\), but the nodes of this database sign webhooks with the key [\\w-]{43}: copy their key file there, or set WEBHOOK_KEY_PATH to it \\(docs/scaling\\.md\\); no key file was created\\.\\n$`,
+      ),
+    );
+    expect(result.code).toBe(1);
+    expect(existsSync(mistyped)).toBe(false);
+  });
+
+  it('a changed LOG_ORIGIN with a mistyped LOG_KEY_PATH stops it at the origin, creating no key', async () => {
+    const { dir, settings } = await startedOnce();
+    const mistyped = join(dir, 'data', 'log-kye.json');
+    const result = await startInstance({
+      ...settings,
+      LOG_KEY_PATH: mistyped,
+      LOG_ORIGIN: 'clearinghouse.example/log',
+    });
+    expect(result.stderr).toBe(
+      'The clearinghouse cannot start: The log\'s origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it.\n',
+    );
+    expect(result.code).toBe(1);
+    expect(existsSync(mistyped)).toBe(false);
+  });
+
+  it('a webhook key path where no file can be created stops it before the log key is created', async () => {
+    const dir = folder();
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, '');
+    const logKey = join(dir, 'data', 'log-key.json');
+    const result = await startInstance({
+      DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
+      LOG_KEY_PATH: logKey,
+      WEBHOOK_KEY_PATH: join(blocker, 'webhook-key.json'),
+      LOG_SEQUENCER: 'off',
+      WEBHOOKS: 'off',
+      // Its worker does not load under tsx (a line on stderr); the start does not need it.
+      SQLITE_CHECKPOINTER: 'off',
+    });
+    expect(result.stderr).toBe(
+      `The clearinghouse cannot start: WEBHOOK_KEY_PATH names ${join(blocker, 'webhook-key.json')}, where there is no key file and none can be created (${blocker} is a file, not a folder): correct WEBHOOK_KEY_PATH, or let the server's user write there; no key file was created.\n`,
+    );
+    expect(result.code).toBe(1);
+    expect(existsSync(logKey)).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   openDatabase,
   resolveDatabaseTarget,
@@ -7,9 +8,18 @@ import {
 import { migrateToLatest } from './db/migrate';
 import { startCheckpointer, type Checkpointer } from './db/checkpointer';
 import { createDurableWriter, writerOptionsFromEnv, type DurableWriter } from './db/durable-writer';
-import { logConfigFromEnv, startLog, type ClearinghouseLog } from './log/clearinghouse-log';
-import { loadOrCreateKeyFile } from './log/key-file';
-import type { Sequencer } from './log/sequencer';
+import { base64urlEncode } from '../../../protocol/encoding';
+import { thumbprint } from '../../../protocol/keys';
+import { openNote, parseVerifierKey, verifierKeyText } from '../../../protocol/tlog';
+import {
+  logConfigFromEnv,
+  startLog,
+  type ClearinghouseLog,
+  type LogConfig,
+} from './log/clearinghouse-log';
+import { keyFileCreationProblem, loadOrCreateKeyFile, readExistingKeyFile } from './log/key-file';
+import { nodeSha256, type Sequencer } from './log/sequencer';
+import { checkLegalTexts, LegalTextError } from './legal-texts';
 import { logLevelFromEnv, metricsPortFromEnv } from './observe';
 import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
 
@@ -142,8 +152,117 @@ export function checkStartSettings(
   }
 }
 
+/**
+ * The legal texts of `LEGAL_TEXT_DIR`, each page in both languages, read as the pages will read
+ * them: a text missing in one language, a file the server cannot read or use, or a folder that is
+ * not there stops the start with the sentence naming the file and what to do (legal-texts.ts),
+ * before anything opens.
+ *
+ * @throws {StartupError} with that sentence.
+ */
+export async function checkStartLegalTexts(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<void> {
+  try {
+    await checkLegalTexts(env);
+  } catch (error) {
+    if (error instanceof LegalTextError) throw new StartupError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Runs, before a key file is created, every check of the keys that would refuse the start once
+ * it was: a key file the server cannot use, a path where no key file can be created, a stored log
+ * of another origin or signed by another key than the one at `LOG_KEY_PATH` (a mistyped path
+ * holds none), and a webhook key recorded in the database that is not the one at
+ * `WEBHOOK_KEY_PATH`. So a refused start leaves no new private key behind (before December
+ * 2026 a mistyped `LOG_KEY_PATH` got a fresh key file and then the refusal). When both files
+ * exist nothing is created, and the log's own checks (startLog) apply as before.
+ *
+ * @throws {StartupError} with a sentence naming the variable, the path and what to do.
+ */
+async function checkKeysBeforeCreating(
+  database: ClearinghouseDb,
+  config: LogConfig,
+): Promise<void> {
+  const keys = [
+    { variable: 'LOG_KEY_PATH', path: config.logKeyPath },
+    { variable: 'WEBHOOK_KEY_PATH', path: config.webhookKeyPath },
+  ];
+  const [logKey, webhookKey] = await Promise.all(
+    keys.map(async ({ variable, path }) => {
+      try {
+        return await readExistingKeyFile(path);
+      } catch (error) {
+        throw new StartupError(
+          `${variable} names a key file the server cannot use: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }),
+  );
+  if (logKey !== undefined && webhookKey !== undefined) return;
+  for (const [index, { variable, path }] of keys.entries()) {
+    if ((index === 0 ? logKey : webhookKey) !== undefined) continue;
+    const problem = keyFileCreationProblem(path);
+    if (problem !== undefined) {
+      throw new StartupError(
+        `${variable} names ${resolve(path)}, where there is no key file and none can be created (${problem}): correct ${variable}, or let the server's user write there; no key file was created.`,
+      );
+    }
+  }
+
+  const stored = await database.db
+    .selectFrom('log_state')
+    .select('checkpoint')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  if (stored !== undefined) {
+    const origin = stored.checkpoint.split('\n', 1)[0];
+    if (origin !== config.logOrigin) {
+      throw new StartupError(
+        `The log's origin is "${origin}", but this process is configured as "${config.logOrigin}". ` +
+          'Set LOG_ORIGIN to the original origin: verifiers pinned it.',
+      );
+    }
+    const logKeyPath = resolve(config.logKeyPath);
+    if (logKey === undefined) {
+      throw new StartupError(
+        `There is no log key at ${logKeyPath} (LOG_KEY_PATH), but the log in ${database.location} is signed with a key already: set LOG_KEY_PATH to the file that holds that key (restore it from a backup if it is lost); no key file was created.`,
+      );
+    }
+    try {
+      const verifierKey = verifierKeyText(config.logOrigin, logKey.publicKey, nodeSha256);
+      openNote(stored.checkpoint, [parseVerifierKey(verifierKey, nodeSha256)]);
+    } catch (error) {
+      throw new StartupError(
+        `The stored checkpoint is not signed by the log key in ${logKeyPath} (LOG_KEY_PATH): set LOG_KEY_PATH to the original key file instead of starting a second log under a new key; no key file was created.`,
+        { cause: error },
+      );
+    }
+  }
+
+  const recorded = await database.db
+    .selectFrom('instance_keys')
+    .select('x')
+    .where('name', '=', 'webhook')
+    .executeTakeFirst();
+  const webhookX = webhookKey === undefined ? undefined : base64urlEncode(webhookKey.publicKey);
+  if (recorded !== undefined && recorded.x !== webhookX) {
+    const kid = thumbprint({ kty: 'OKP', crv: 'Ed25519', x: recorded.x });
+    const webhookKeyPath = resolve(config.webhookKeyPath);
+    throw new StartupError(
+      webhookKey === undefined
+        ? `There is no webhook key at ${webhookKeyPath} (WEBHOOK_KEY_PATH), but the nodes of this database sign webhooks with the key ${kid}: copy their key file there, or set WEBHOOK_KEY_PATH to it (docs/scaling.md); no key file was created.`
+        : `The webhook key in ${webhookKeyPath} (WEBHOOK_KEY_PATH) is not the key ${kid} the other nodes of this database use: copy their key file there and start again (docs/scaling.md); no key file was created.`,
+    );
+  }
+}
+
 async function start(): Promise<Instance> {
   const settings = checkStartSettings();
+  await checkStartLegalTexts();
   // DATABASE_URL, else DATABASE_PATH, else the default: the one resolution `npm run admin` and
   // `npm run migrate` use too (resolveDatabaseTarget), whose sentences name the variable.
   let database: ClearinghouseDb;
@@ -162,7 +281,10 @@ async function start(): Promise<Instance> {
       process.env.SQLITE_CHECKPOINTER?.trim().toLowerCase() === 'off'
         ? undefined
         : await startCheckpointer(database);
-    const log = await startLog(database, logConfigFromEnv());
+    const logConfig = logConfigFromEnv();
+    // Every check that can refuse the start over the keys runs before a key file is created.
+    await checkKeysBeforeCreating(database, logConfig);
+    const log = await startLog(database, logConfig);
     // The log created the webhook key on its start; this only reads it.
     const webhooks = createWebhookWorker({
       db: database.db,

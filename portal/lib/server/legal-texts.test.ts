@@ -2,14 +2,22 @@
  * The operator's legal texts: the placeholder without configuration, JSON and plain-text files,
  * and a configuration that is wrong failing closed with the file named.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'svelte/server';
+import { isHttpError } from '@sveltejs/kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { t } from '$protocol/i18n';
 import LegalTextPage from '$lib/components/LegalTextPage.svelte';
-import { LegalTextError, legalPages, legalText, legalTextMaxBytes } from './legal-texts';
+import {
+  checkLegalTexts,
+  LegalTextError,
+  legalPages,
+  legalText,
+  legalTextMaxBytes,
+  readLegalText,
+} from './legal-texts';
 
 let dir: string;
 let env: Record<string, string>;
@@ -85,20 +93,82 @@ describe('legalText', () => {
   ])('fails closed on %s, naming the file', async (_, file, content) => {
     writeFileSync(join(dir, file), content);
     writeFileSync(join(dir, 'imprint.en.txt'), 'x');
-    const failure = legalText('imprint', 'de', env);
+    const failure = readLegalText('imprint', 'de', env);
     await expect(failure).rejects.toBeInstanceOf(LegalTextError);
     await expect(failure).rejects.toThrow(file);
+    await expect(checkLegalTexts(env)).rejects.toThrow(file);
   });
 
   it('fails closed when a plain-text file exists in one language only', async () => {
     writeFileSync(join(dir, 'accessibility.de.txt'), 'Erklärung');
-    await expect(legalText('accessibility', 'en', env)).rejects.toThrow('accessibility.en.txt');
+    await expect(readLegalText('accessibility', 'en', env)).rejects.toThrow('accessibility.en.txt');
   });
 
   it('refuses a file that is not UTF-8', async () => {
     writeFileSync(join(dir, 'imprint.de.txt'), Buffer.from([0x66, 0xff, 0xfe]));
     writeFileSync(join(dir, 'imprint.en.txt'), 'x');
-    await expect(legalText('imprint', 'de', env)).rejects.toThrow('not UTF-8');
+    await expect(readLegalText('imprint', 'de', env)).rejects.toThrow('not UTF-8');
+  });
+});
+
+describe('checkLegalTexts (at start)', () => {
+  it('accepts no configuration, an empty folder and complete texts', async () => {
+    await checkLegalTexts({});
+    await checkLegalTexts(env);
+    writeFileSync(join(dir, 'imprint.de.txt'), 'Stadt Musterstadt');
+    writeFileSync(join(dir, 'imprint.en.txt'), 'City of Musterstadt');
+    writeFileSync(join(dir, 'privacy.json'), JSON.stringify({ de: 'Datenschutz', en: 'Privacy' }));
+    await checkLegalTexts(env);
+  });
+
+  it('refuses a text missing in English, naming the file and what to do', async () => {
+    writeFileSync(join(dir, 'imprint.de.txt'), 'Stadt Musterstadt');
+    const en = join(dir, 'imprint.en.txt');
+    const de = join(dir, 'imprint.de.txt');
+    await expect(checkLegalTexts(env)).rejects.toThrow(
+      new LegalTextError(
+        `The legal text ${en} is missing while ${de} exists: add it (a page needs both languages), or remove ${de} to show the placeholder.`,
+      ),
+    );
+  });
+
+  it('refuses a text missing in German too', async () => {
+    writeFileSync(join(dir, 'privacy.en.txt'), 'Privacy');
+    await expect(checkLegalTexts(env)).rejects.toThrow(
+      `The legal text ${join(dir, 'privacy.de.txt')} is missing while`,
+    );
+  });
+
+  it.runIf(process.getuid?.() !== 0)('refuses a file it cannot read', async () => {
+    writeFileSync(join(dir, 'accessibility.de.txt'), 'Erklärung');
+    writeFileSync(join(dir, 'accessibility.en.txt'), 'Statement');
+    chmodSync(join(dir, 'accessibility.en.txt'), 0o000);
+    await expect(checkLegalTexts(env)).rejects.toThrow(
+      new RegExp(
+        `^The legal text ${join(dir, 'accessibility.en.txt')} cannot be read \\(.*EACCES.*\\): let the server's user read it, or remove it to show the placeholder\\.$`,
+      ),
+    );
+  });
+
+  it('refuses a LEGAL_TEXT_DIR that is not a folder (a typo would show every placeholder)', async () => {
+    const missing = join(dir, 'legl');
+    await expect(checkLegalTexts({ LEGAL_TEXT_DIR: missing })).rejects.toThrow(
+      `LEGAL_TEXT_DIR names ${missing}, which is not a folder (it does not exist): correct it, or unset LEGAL_TEXT_DIR to show the placeholders.`,
+    );
+  });
+});
+
+describe('legalText (per request)', () => {
+  it('answers 503, never a 500, when a file broke after the start', async () => {
+    // The operator removed the English text while the server ran: the start's check passed.
+    writeFileSync(join(dir, 'imprint.de.txt'), 'Stadt Musterstadt');
+    expect((await legalText('imprint', 'de', env)).source).toBe('configured');
+    const failure = await legalText('imprint', 'en', env).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isHttpError(failure, 503), String(failure)).toBe(true);
+    expect(failure).toMatchObject({ body: { code: 'legal-text-unavailable' } });
   });
 });
 

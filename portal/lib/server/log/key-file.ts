@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import {
+  accessSync,
   closeSync,
+  constants as fsConstants,
   fsyncSync,
   linkSync,
   mkdirSync,
@@ -79,6 +81,59 @@ export async function loadOrCreateKeyFile(
   const stored = readKeyFile(absolute);
   if (stored === undefined) throw new Error(`The key file ${absolute} vanished while creating it.`);
   return stored;
+}
+
+/**
+ * The key pair stored at `path`, or undefined when no file is there; never creates one. The
+ * server's start reads both key files so before it lets {@link loadOrCreateKeyFile} create a
+ * missing one, and creates nothing when the start is refused (instance.ts).
+ *
+ * @throws Error naming the path, as {@link loadOrCreateKeyFile} does, for a file it cannot use.
+ */
+export async function readExistingKeyFile(path: string): Promise<Ed25519KeyPair | undefined> {
+  await ready();
+  try {
+    return readKeyFile(resolve(path));
+  } catch (error) {
+    // A file where a folder of the path should be: no key there ({@link keyFileCreationProblem}).
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Why no key file could be created at `path` (which holds none), or undefined when it can: the
+ * nearest folder of the path that exists must be a folder this process may write in (the missing
+ * ones are created). Checked before any key is created, so that a start does not create the log
+ * key and then fail on the webhook key's path.
+ *
+ * @example
+ * ```ts
+ * keyFileCreationProblem('/etc/passwd/log-key.json'); // '/etc/passwd is a file, not a folder'
+ * ```
+ */
+export function keyFileCreationProblem(path: string): string | undefined {
+  let folder = dirname(resolve(path));
+  for (;;) {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(folder).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && dirname(folder) !== folder) {
+        folder = dirname(folder);
+        continue;
+      }
+      return `${folder} cannot be read (${code ?? String(error)})`;
+    }
+    if (!isFolder) return `${folder} is a file, not a folder`;
+    try {
+      accessSync(folder, fsConstants.W_OK | fsConstants.X_OK);
+    } catch (error) {
+      return `this process may not write in ${folder} (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    }
+    return undefined;
+  }
 }
 
 /**
