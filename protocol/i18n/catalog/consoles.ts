@@ -799,4 +799,13 @@ export const consoles = {
     de: 'Das Unterschreiben oder Senden ist fehlgeschlagen. Bitte versuchen Sie es erneut.',
     en: 'Signing or sending failed. Please try again.',
   },
+  // the suspension form: each missing reason beside its own field
+  'portal.regulator.suspend.reasonMissing.de': {
+    de: 'Bitte geben Sie die Begründung auf Deutsch an.',
+    en: 'Please give the reason in German.',
+  },
+  'portal.regulator.suspend.reasonMissing.en': {
+    de: 'Bitte geben Sie die Begründung auf Englisch an.',
+    en: 'Please give the reason in English.',
+  },
 } as const satisfies Record<string, Entry>;

@@ -314,4 +314,17 @@ export const me = {
   'extension.action.done': { de: 'Erledigt.', en: 'Done.' },
   'extension.action.cancelled': { de: 'Nichts geändert.', en: 'Nothing changed.' },
   'extension.action.loading': { de: 'Wird geladen …', en: 'Loading …' },
+  // the Assistant fell silent (/me: assistant-wait.ts)
+  'portal.me.action.notReached': {
+    de: 'Ihr Assistent hat nicht geantwortet; die Aktion hat ihn nicht erreicht und wurde nicht ausgeführt. Prüfen Sie, ob der Assistent in diesem Browser installiert und entsperrt ist, und versuchen Sie es dann erneut.',
+    en: 'Your Assistant did not answer; the action did not reach it and was not carried out. Check that the Assistant is installed in this browser and unlocked, then try again.',
+  },
+  'portal.me.action.unknown': {
+    de: 'Ihr Assistent antwortet nicht mehr. Ob die Aktion ausgeführt wurde, ist unbekannt: Prüfen Sie, ob der Assistent installiert und entsperrt ist, laden Sie diese Seite neu und sehen Sie in „Meine Daten anzeigen“ nach, bevor Sie es erneut versuchen.',
+    en: 'Your Assistant stopped answering. Whether the action was carried out is unknown: check that the Assistant is installed and unlocked, reload this page and look under “Show my data” before you try again.',
+  },
+  'portal.me.viewSilent': {
+    de: 'Ihr Assistent hat nicht rechtzeitig geantwortet. Prüfen Sie, ob er installiert und entsperrt ist, und versuchen Sie es dann erneut.',
+    en: 'Your Assistant did not answer in time. Check that it is installed and unlocked, then try again.',
+  },
 } as const satisfies Record<string, Entry>;

@@ -1,0 +1,118 @@
+/**
+ * How long /me waits for the Assistant, and what a wait that ended says. protocol/connect stops
+ * its timer once the Assistant's bridge acknowledged a message (`createConnect`): if the
+ * Assistant then disappears (removed, disabled, its content script gone), the answer never
+ * comes, and the page stayed "loading" or "please confirm" for good. Every wait of the page
+ * therefore has a deadline of its own. Pure: the page hands it its timer.
+ */
+import type { Connect } from '$protocol/connect';
+
+/**
+ * The page's deadlines, from the question to the answer (ms). `stored` is read from the vault
+ * without network; `refresh` asks the clearinghouse for every relationship; `action` includes the
+ * customer's confirmation in the Assistant's own window, which stays answerable for ten minutes
+ * (extension/core/customer-view.ts `actionLifetimeMs`): the page must not give up before that
+ * window does, so it waits that long and one more minute for the bridge's last poll.
+ */
+export const assistantDeadlines = {
+  stored: 30_000,
+  refresh: 120_000,
+  action: 11 * 60_000,
+} as const;
+
+/**
+ * What the page reads when its deadline passed first. Only an acknowledged message can get there
+ * (without an acknowledgement protocol/connect answers `no-assistant` within 1.5 s), so the
+ * Assistant did receive it.
+ */
+export const silent = { outcome: 'silent' } as const;
+export type Silent = typeof silent;
+
+/**
+ * The page-only code a view shows when the Assistant fell silent (no catalog entry under
+ * `errors.`: the page says it with `portal.me.viewSilent`).
+ */
+export const assistantSilentCode = 'ERR_ASSISTANT_SILENT';
+
+/**
+ * The extension's code for an action that failed for no protocol reason, possibly after it took
+ * effect (extension/core/customer-view.ts `unexpectedActionError`).
+ */
+const unexpectedActionCode = 'ERR_ASSISTANT_UNEXPECTED';
+
+/**
+ * `answer`, or {@link silent} once `ms` passed without it. The answer that comes later is
+ * dropped (the page no longer waits for it).
+ *
+ * @example
+ * ```ts
+ * const stored = await withDeadline(connect.customerView('stored'), assistantDeadlines.stored, schedule);
+ * if (stored.outcome === 'silent') showSilent();
+ * ```
+ */
+export function withDeadline<T>(
+  answer: Promise<T>,
+  ms: number,
+  schedule: (ms: number, fn: () => void) => () => void,
+): Promise<T | Silent> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const cancel = schedule(ms, () => {
+      if (settled) return;
+      settled = true;
+      resolve(silent);
+    });
+    answer.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** How an action from /me ended, as the page says it. */
+export type ActionEnd =
+  | { readonly outcome: 'done' }
+  | { readonly outcome: 'cancelled' }
+  | { readonly outcome: 'error'; readonly code: string }
+  /** No acknowledgement: the Assistant never saw the action; nothing was done. */
+  | { readonly outcome: 'not-reached' }
+  /** The Assistant had the action and then said nothing conclusive: it may have been done. */
+  | { readonly outcome: 'unknown' };
+
+/**
+ * How an action ended, from what the bridge answered (or {@link silent}). An action the Assistant
+ * may have carried out is never said to have failed: after an acknowledgement, silence, like an
+ * error the extension cannot name, is `unknown`, and the page asks to reload and check.
+ *
+ * @example
+ * ```ts
+ * actionEnd({ outcome: 'no-assistant', installUrl }); // { outcome: 'not-reached' }
+ * actionEnd(silent); // { outcome: 'unknown' }
+ * ```
+ */
+export function actionEnd(answer: Awaited<ReturnType<Connect['act']>> | Silent): ActionEnd {
+  switch (answer.outcome) {
+    case 'silent':
+      return { outcome: 'unknown' };
+    case 'no-assistant':
+      return { outcome: 'not-reached' };
+    case 'error':
+      return answer.code === unexpectedActionCode
+        ? { outcome: 'unknown' }
+        : { outcome: 'error', code: answer.code };
+    case 'done':
+      return { outcome: 'done' };
+    case 'cancelled':
+      return { outcome: 'cancelled' };
+  }
+}
