@@ -5,17 +5,15 @@
  * (`getInstance()`) and the real CLI, each in a process of its own, on the suite's throwaway
  * PostgreSQL cluster.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { writeBackup } from './backup';
 import { createPostgresDatabase, openTestDatabase } from './db/test-databases';
 import { startLog } from './log/clearinghouse-log';
 import { keyFolder, prepare, testLogConfig, writeMessages } from './log/test-log';
+import { runAsOperator } from './test-child';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // Each process transpiles its TypeScript: seconds, not milliseconds.
@@ -27,33 +25,11 @@ afterEach(async () => {
 });
 
 /** Runs `node --import tsx <args>` from the repository's root in an operator's environment. */
-async function run(
+function run(
   args: string[],
   variables: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
-    if (process.env[name] !== undefined) env[name] = process.env[name];
-  }
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root,
-    env: { ...env, ...variables },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    return { code, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
+  return runAsOperator(['--import', 'tsx', ...args], variables, { timeoutMs: 60_000 });
 }
 
 /** Starts the server's instance on `variables` once and stops it, as a first `npm start` does. */

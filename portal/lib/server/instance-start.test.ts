@@ -4,15 +4,12 @@
  * the server's `init` hook does (`getInstance()`), in a fresh process without Vitest's
  * environment, and fails before anything listens: a few hundred milliseconds each.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkStartSettings, StartupError } from './instance';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+import { runAsOperator } from './test-child';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -32,33 +29,13 @@ function folder(): string {
 async function startInstance(
   variables: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
-    if (process.env[name] !== undefined) env[name] = process.env[name];
-  }
   const code = `import { getInstance, stopInstance } from './portal/lib/server/instance.ts';
 await getInstance();
 console.log('started');
 await stopInstance();`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-    cwd: root,
-    env: { ...env, ...variables },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return runAsOperator(['--import', 'tsx', '--input-type=module', '-e', code], variables, {
+    timeoutMs: 20_000,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  try {
-    const exit = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    return { code: exit, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('a start with a setting the server cannot read', () => {

@@ -79,3 +79,43 @@ export async function runScriptInFolder(
     rmSync(folder, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs `node <nodeArgs>` as an operator would: from `cwd` (default the repository's root), with
+ * only `PATH`, `HOME`, `LANG` and `TMPDIR` of this process's environment and `variables` (none of
+ * Vitest's), killed after `timeoutMs`. Resolves with its exit code (null when killed) and output.
+ *
+ * @example
+ * ```ts
+ * const { code, stderr } = await runAsOperator(['--import', 'tsx', 'scripts/admin.ts', 'restore'], { DATABASE_URL: url });
+ * ```
+ */
+export async function runAsOperator(
+  nodeArgs: readonly string[],
+  variables: Readonly<Record<string, string>>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: options.cwd ?? root,
+    env: { ...env, ...variables },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -4,10 +4,10 @@
  * query gets a new connection. pg emits 'error' on a client that is checked out of the pool, where
  * the pool's own listener is not attached; unhandled, that event ended the whole server.
  */
-import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from './test-databases';
+import { terminateBackends } from './test-outage';
 
 describe('a PostgreSQL backend ended under a running query', () => {
   let test: TestDatabase;
@@ -19,19 +19,7 @@ describe('a PostgreSQL backend ended under a running query', () => {
   });
 
   /** Ends, from a second connection, every backend of the database but its own. */
-  async function terminateOthers(where: string): Promise<number> {
-    const admin = new pg.Client({ connectionString: test.postgresUrl });
-    await admin.connect();
-    try {
-      const result = await admin.query<{ ended: boolean }>(
-        `select pg_terminate_backend(pid) as ended from pg_stat_activity
-          where pid <> pg_backend_pid() and datname = current_database() and ${where}`,
-      );
-      return result.rows.filter((row) => row.ended).length;
-    } finally {
-      await admin.end();
-    }
-  }
+  const terminateOthers = (where: string) => terminateBackends(test.postgresUrl!, where);
 
   /** Runs `step` with uncaught exceptions collected instead of ending the test run. */
   async function collectingUncaught(step: () => Promise<void>): Promise<unknown[]> {

@@ -4,12 +4,12 @@
  * runs in a fresh process whose working directory is a temporary folder, so that a run that
  * ignored `DATABASE_PATH` would make its default database there, never in the repository.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runAsOperator } from '../test-child';
 import { resolveDatabaseTarget } from './database';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -23,33 +23,15 @@ async function migrateIn(
   cwd: string,
   variables: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') };
-  for (const name of ['PATH', 'HOME', 'LANG', 'TMPDIR']) {
-    if (process.env[name] !== undefined) env[name] = process.env[name];
-  }
-  const child = spawn(
-    process.execPath,
+  return runAsOperator(
     [
       '--import',
       join(root, 'node_modules/tsx/dist/loader.mjs'),
       join(root, 'portal/lib/server/db/migrate-cli.ts'),
     ],
-    { cwd, env: { ...env, ...variables }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { TSX_TSCONFIG_PATH: join(root, 'tsconfig.json'), ...variables },
+    { cwd, timeoutMs: 25_000 },
   );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    return { code, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('npm run migrate', () => {
