@@ -211,10 +211,25 @@ describe('a refused start creates no key file', () => {
       LOG_ORIGIN: 'clearinghouse.example/log',
     });
     expect(result.stderr).toBe(
-      'The clearinghouse cannot start: The log\'s origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it.\n',
+      'The clearinghouse cannot start: The log\'s origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it. No key file was created.\n',
     );
     expect(result.code).toBe(1);
     expect(existsSync(mistyped)).toBe(false);
+  });
+
+  it('another log key, or another origin, with both key files there: one sentence, no stack (a plain error with its stack before)', async () => {
+    const { settings } = await startedOnce();
+    const other = await startedOnce();
+    const result = await startInstance({ ...settings, LOG_KEY_PATH: other.settings.LOG_KEY_PATH });
+    expect(result.stderr).toBe(
+      'The clearinghouse cannot start: The stored checkpoint is not signed by the configured log key. Restore the original key file (LOG_KEY_PATH) instead of starting a second log under a new key.\n',
+    );
+    expect(result.code).toBe(1);
+    const origin = await startInstance({ ...settings, LOG_ORIGIN: 'clearinghouse.example/log' });
+    expect(origin.stderr).toBe(
+      'The clearinghouse cannot start: The log\'s origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it.\n',
+    );
+    expect(origin.code).toBe(1);
   });
 
   it('a webhook key path where no file can be created stops it before the log key is created', async () => {

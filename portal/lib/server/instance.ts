@@ -10,7 +10,7 @@ import { startCheckpointer, type Checkpointer } from './db/checkpointer';
 import { createDurableWriter, writerOptionsFromEnv, type DurableWriter } from './db/durable-writer';
 import { base64urlEncode } from '../../../protocol/encoding';
 import { thumbprint } from '../../../protocol/keys';
-import { openNote, parseVerifierKey, verifierKeyText } from '../../../protocol/tlog';
+import { parseVerifierKey, verifierKeyText } from '../../../protocol/tlog';
 import {
   logConfigFromEnv,
   startLog,
@@ -18,7 +18,12 @@ import {
   type LogConfig,
 } from './log/clearinghouse-log';
 import { keyFileCreationProblem, loadOrCreateKeyFile, readExistingKeyFile } from './log/key-file';
-import { nodeSha256, type Sequencer } from './log/sequencer';
+import {
+  LogConfigurationError,
+  loadCheckedHead,
+  nodeSha256,
+  type Sequencer,
+} from './log/sequencer';
 import { checkLegalTexts, LegalTextError } from './legal-texts';
 import { logLevelFromEnv, metricsPortFromEnv } from './observe';
 import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
@@ -213,34 +218,29 @@ async function checkKeysBeforeCreating(
     }
   }
 
-  const stored = await database.db
-    .selectFrom('log_state')
-    .select('checkpoint')
-    .where('id', '=', 1)
-    .executeTakeFirst();
-  if (stored !== undefined) {
-    const origin = stored.checkpoint.split('\n', 1)[0];
-    if (origin !== config.logOrigin) {
-      throw new StartupError(
-        `The log's origin is "${origin}", but this process is configured as "${config.logOrigin}". ` +
-          'Set LOG_ORIGIN to the original origin: verifiers pinned it.',
-      );
-    }
-    const logKeyPath = resolve(config.logKeyPath);
-    if (logKey === undefined) {
-      throw new StartupError(
-        `There is no log key at ${logKeyPath} (LOG_KEY_PATH), but the log in ${database.location} is signed with a key already: set LOG_KEY_PATH to the file that holds that key (restore it from a backup if it is lost); no key file was created.`,
-      );
-    }
-    try {
-      const verifierKey = verifierKeyText(config.logOrigin, logKey.publicKey, nodeSha256);
-      openNote(stored.checkpoint, [parseVerifierKey(verifierKey, nodeSha256)]);
-    } catch (error) {
-      throw new StartupError(
-        `The stored checkpoint is not signed by the log key in ${logKeyPath} (LOG_KEY_PATH): set LOG_KEY_PATH to the original key file instead of starting a second log under a new key; no key file was created.`,
-        { cause: error },
-      );
-    }
+  // The stored log's own checks (the sequencer opens with them), asked before any key exists.
+  const logKeyPath = resolve(config.logKeyPath);
+  try {
+    await loadCheckedHead(
+      database.db,
+      config.logOrigin,
+      logKey === undefined
+        ? undefined
+        : parseVerifierKey(
+            verifierKeyText(config.logOrigin, logKey.publicKey, nodeSha256),
+            nodeSha256,
+          ),
+    );
+  } catch (error) {
+    if (!(error instanceof LogConfigurationError)) throw error;
+    throw new StartupError(
+      error.variable === 'LOG_KEY_PATH' && logKey === undefined
+        ? `There is no log key at ${logKeyPath} (LOG_KEY_PATH), but the log in ${database.location} is signed with a key already: set LOG_KEY_PATH to the file that holds that key (restore it from a backup if it is lost); no key file was created.`
+        : error.variable === 'LOG_KEY_PATH'
+          ? `${error.message} (LOG_KEY_PATH names ${logKeyPath}.) No key file was created.`
+          : `${error.message} No key file was created.`,
+      { cause: error },
+    );
   }
 
   const recorded = await database.db
@@ -284,7 +284,16 @@ async function start(): Promise<Instance> {
     const logConfig = logConfigFromEnv();
     // Every check that can refuse the start over the keys runs before a key file is created.
     await checkKeysBeforeCreating(database, logConfig);
-    const log = await startLog(database, logConfig);
+    let log: ClearinghouseLog;
+    try {
+      log = await startLog(database, logConfig);
+    } catch (error) {
+      // The log's own refusals (another origin, another key) are sentences: said alone.
+      if (error instanceof LogConfigurationError) {
+        throw new StartupError(error.message, { cause: error });
+      }
+      throw error;
+    }
     // The log created the webhook key on its start; this only reads it.
     const webhooks = createWebhookWorker({
       db: database.db,

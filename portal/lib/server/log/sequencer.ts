@@ -210,6 +210,77 @@ interface PendingRow {
  * const head = await sequencer.flush();
  * ```
  */
+/**
+ * A stored log this process must not continue: another origin, or a checkpoint its key did not
+ * sign. The message says which variable to set back; the server's start turns it into its one-line
+ * refusal (instance.ts `StartupError`).
+ */
+export class LogConfigurationError extends Error {
+  override name = 'LogConfigurationError';
+  constructor(
+    /** The setting to correct. */
+    readonly variable: 'LOG_ORIGIN' | 'LOG_KEY_PATH',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The stored head of the log (`undefined` when there is none yet), checked to be this log's: the
+ * origin `origin`, a checkpoint `verifier` accepts, and the root that checkpoint names. The
+ * sequencer opens with it; the server's start asks it before it creates a missing key file, with
+ * no verifier when there is no key file (then any stored log is refused for `LOG_KEY_PATH`).
+ *
+ * @throws {LogConfigurationError} for another origin or key; an Error for a corrupt `log_state`.
+ */
+export async function loadCheckedHead(
+  db: LogQueryable,
+  origin: string,
+  verifier: NoteVerifier | undefined,
+): Promise<{ size: number; rootHash: Uint8Array } | undefined> {
+  const row = await db
+    .selectFrom('log_state')
+    .select(['size', 'root_hash', 'checkpoint'])
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const size = Number(row.size);
+  const rootHash = new Uint8Array(row.root_hash);
+  // The origin first (from the unverified text), so a changed LOG_ORIGIN gets its own message.
+  const unverified = unverifiedCheckpointOf(row.checkpoint);
+  if (unverified.origin !== origin) {
+    throw new LogConfigurationError(
+      'LOG_ORIGIN',
+      `The log's origin is "${unverified.origin}", but this process is configured as "${origin}". ` +
+        'Set LOG_ORIGIN to the original origin: verifiers pinned it.',
+    );
+  }
+  if (verifier === undefined) {
+    throw new LogConfigurationError(
+      'LOG_KEY_PATH',
+      'There is no log key file (LOG_KEY_PATH), but the stored log is signed with a key already: ' +
+        'set LOG_KEY_PATH to the file that holds that key (restore it from a backup if it is lost).',
+    );
+  }
+  let checkpoint;
+  try {
+    checkpoint = parseCheckpoint(openNote(row.checkpoint, [verifier]).text);
+  } catch (error) {
+    throw new LogConfigurationError(
+      'LOG_KEY_PATH',
+      'The stored checkpoint is not signed by the configured log key. Restore the original key file ' +
+        '(LOG_KEY_PATH) instead of starting a second log under a new key.',
+      { cause: error },
+    );
+  }
+  if (checkpoint.size !== size || !bytesEqual(checkpoint.rootHash, rootHash)) {
+    throw new Error('log_state disagrees with its own checkpoint: the database is corrupt.');
+  }
+  return { size, rootHash };
+}
+
 export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions): Sequencer {
   const sha256 = options.sha256 ?? nodeSha256;
   const intervalMs = bounded(options.intervalMs ?? 250, 1, 60_000, 'intervalMs');
@@ -279,39 +350,8 @@ export function createSequencer(cdb: ClearinghouseDb, options: SequencerOptions)
   }
 
   /** Reads the stored head and checks it is ours: same origin, signed by this key, matching root. */
-  async function loadHead(
-    db: LogQueryable,
-  ): Promise<{ size: number; rootHash: Uint8Array } | undefined> {
-    const row = await db
-      .selectFrom('log_state')
-      .select(['size', 'root_hash', 'checkpoint'])
-      .where('id', '=', 1)
-      .executeTakeFirst();
-    if (row === undefined) return undefined;
-    const size = Number(row.size);
-    const rootHash = new Uint8Array(row.root_hash);
-    // The origin first (from the unverified text), so a changed LOG_ORIGIN gets its own message.
-    const unverified = unverifiedCheckpointOf(row.checkpoint);
-    if (unverified.origin !== origin) {
-      throw new Error(
-        `The log's origin is "${unverified.origin}", but this process is configured as "${origin}". ` +
-          'Set LOG_ORIGIN to the original origin: verifiers pinned it.',
-      );
-    }
-    let checkpoint;
-    try {
-      checkpoint = parseCheckpoint(openNote(row.checkpoint, [verifier]).text);
-    } catch (error) {
-      throw new Error(
-        'The stored checkpoint is not signed by the configured log key. Restore the original key file ' +
-          '(LOG_KEY_PATH) instead of starting a second log under a new key.',
-        { cause: error },
-      );
-    }
-    if (checkpoint.size !== size || !bytesEqual(checkpoint.rootHash, rootHash)) {
-      throw new Error('log_state disagrees with its own checkpoint: the database is corrupt.');
-    }
-    return { size, rootHash };
+  function loadHead(db: LogQueryable): Promise<{ size: number; rootHash: Uint8Array } | undefined> {
+    return loadCheckedHead(db, origin, verifier);
   }
 
   /** The right edge of a stored tree, from its tiles; its root must be the stored root. */
