@@ -9,7 +9,13 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { t, type Locale } from '$protocol/i18n';
 import ErrorPage from './+error.svelte';
 
-const state = vi.hoisted(() => ({ page: { status: 500, data: { locale: 'de' as string } } }));
+const state = vi.hoisted(() => ({
+  page: {
+    status: 500,
+    data: { locale: 'de' as string },
+    error: null as { message: string; code?: string } | null,
+  },
+}));
 // Hoisted above the imports: the page reads its status and locale from this stand-in.
 vi.mock('$app/state', () => state);
 
@@ -23,7 +29,23 @@ const html = (status: number, locale: Locale): string => rendered(status, locale
 describe('the error page', () => {
   beforeEach(() => {
     state.page.status = 500;
+    state.page.error = null;
   });
+
+  it.each(['de', 'en'] as const)(
+    'says that a legal text cannot be shown, and that the operator knows, in %s (failed before: "something went wrong")',
+    (locale) => {
+      state.page.error = {
+        message: 'The imprint text cannot be shown',
+        code: 'legal-text-unavailable',
+      };
+      const body = html(503, locale);
+      expect(body).toContain(
+        t(locale, 'portal.error.legalText').replace('’', '&#39;').slice(0, 30),
+      );
+      expect(body).not.toContain(t(locale, 'common.error.unexpected'));
+    },
+  );
 
   it.each(['de', 'en'] as const)(
     'tells a person without the right that the page is for regulators, in %s (failed before: "please try again")',

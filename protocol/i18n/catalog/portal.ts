@@ -56,6 +56,10 @@ export const portal = {
     de: 'Diese Seite ist der Aufsicht vorbehalten, und Ihrem Konto fehlt dieses Recht. Ein erneuter Versuch ändert daran nichts.',
     en: 'This page is for regulators, and your account does not have that right. Trying again will not change this.',
   },
+  'portal.error.legalText': {
+    de: 'Dieser Rechtstext kann gerade nicht angezeigt werden: Die Datei des Betreibers ist nicht lesbar, und sein Protokoll sagt ihm, warum. Versuchen Sie es später noch einmal.',
+    en: 'This legal text cannot be shown right now: the operator’s file cannot be read, and the operator’s log says why. Please try again later.',
+  },
   'portal.error.back': { de: 'Zur Startseite', en: 'Back to the home page' },
   'portal.nav.apiDocs': { de: 'API-Dokumentation', en: 'API documentation' },
   // ----- the public pages (issue 9, "Public"): navigation, registry, company page, legal texts
