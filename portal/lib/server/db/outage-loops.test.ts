@@ -88,16 +88,21 @@ describe('background loops while PostgreSQL cannot be reached', () => {
     expect(log.lines[1]!.fields.failures).toBeGreaterThanOrEqual(minFailures);
   }
 
-  it('webhook worker: one line when the database goes, one when it is back, no stacks', async () => {
-    const stacks = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const log = recordingOutageLog();
-    const worker = createWebhookWorker({
+  /** A webhook worker on the test database, a round every 20 ms, its outage lines into `log`. */
+  function quickWorker(log: ReturnType<typeof recordingOutageLog>) {
+    return createWebhookWorker({
       db: cdb.db,
       origin: testOrigin,
       signer: webhookSigner(generateKeyPair((n) => new Uint8Array(randomBytes(n)))),
       intervalMs: 20,
       outageLog: log,
     });
+  }
+
+  it('webhook worker: one line when the database goes, one when it is back, no stacks', async () => {
+    const stacks = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const log = recordingOutageLog();
+    const worker = quickWorker(log);
     worker.start();
     try {
       await outage(log.lines, 600);
@@ -111,13 +116,7 @@ describe('background loops while PostgreSQL cannot be reached', () => {
   it('webhook worker: any other error still gets its stack, every round', async () => {
     const stacks = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const log = recordingOutageLog();
-    const worker = createWebhookWorker({
-      db: cdb.db,
-      origin: testOrigin,
-      signer: webhookSigner(generateKeyPair((n) => new Uint8Array(randomBytes(n)))),
-      intervalMs: 20,
-      outageLog: log,
-    });
+    const worker = quickWorker(log);
     await sql`alter table webhook_endpoints rename to webhook_endpoints_away`.execute(cdb.db);
     worker.start();
     try {
