@@ -99,9 +99,10 @@ export function loadNativeSodiumVerify(
  *
  * libsodium is what `protocol/`'s default runs in the browser and the extension (as WebAssembly),
  * so the server and the Assistant accept exactly the same signatures (OpenSSL accepts some that
- * libsodium refuses, such as a small-order `R`). Natively it takes about 44 µs a signature on
- * this machine, less than OpenSSL's 75 µs, and less than the thread pool's dispatch and hop cost
- * the event loop under `bench:api` (docs/performance.md "API", session 35).
+ * libsodium refuses, such as a small-order `R`). Natively it took about 44 µs a signature on the
+ * benchmark machine, OpenSSL 75 µs (an ad hoc loop); under `bench:api` the server spent less CPU
+ * per grant than with the thread pool, at the same event-loop time (docs/performance.md "API",
+ * session 35).
  *
  * @example
  * ```ts
