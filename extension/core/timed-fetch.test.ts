@@ -35,7 +35,9 @@ describe('timedFetch', () => {
     const attempt = timedFetch(fetch, 200)(`${origin}/api/v1/ping`, { method: 'GET', headers: {} });
     await expect(attempt).rejects.toMatchObject({ name: 'TimeoutError' });
     await closed;
-  });
+    // The server's side of the close can come seconds late on a loaded machine (it missed 5 s
+    // once in a full run beside Playwright's build); the 200 ms deadline is what is tested.
+  }, 20_000);
 
   it('gives up on an answer that stops mid-body', async () => {
     const { server, origin, closed } = await serve((response) => {
