@@ -141,6 +141,7 @@ export const protocolErrorCodes = [
   // the page bridge and the wallet (issue 7: extension/content/bridge, extension/core/wallet)
   'ERR_BRIDGE_ORIGIN_MISMATCH',
   'ERR_BRIDGE_BUSY',
+  'ERR_ASSISTANT_SILENT',
   'ERR_COMPANY_DOMAIN_UNVERIFIED',
   'ERR_COMPANY_BLACKLISTED',
   'ERR_WALLET_REQUEST_UNKNOWN',

@@ -7,11 +7,18 @@
  *   (`event.origin === location.origin`) are read; answers go to `location.origin` only.
  * - Anything that is not exactly a protocol/connect page message is dropped without an answer.
  * - At most one open request per tab: a second one is answered `ERR_BRIDGE_BUSY` at once.
+ * - While a request is open its acknowledgement is repeated every `ackRepeatMs`: the page's sign
+ *   that the Assistant is still there. When the Assistant goes (removed, switched off, updated),
+ *   the repeats stop with this script, and the page gives up (`ERR_ASSISTANT_SILENT`); where the
+ *   browser leaves the script running cut off from its background (Chromium), the background's
+ *   refusal to take a message says the same at once.
  * - Only the request's hash crosses to the background; the background learns the page's origin
  *   from the browser's sender record, not from us, and decides everything else.
  */
 import {
+  ackRepeatMs,
   assistantMessage,
+  assistantSilentCode,
   customerViewFeaturesMeta,
   customerViewFor,
   parsePageMessage,
@@ -121,6 +128,7 @@ window.addEventListener('message', (event: MessageEvent) => {
   const id = message.id;
   open = id;
   post(assistantMessage(id, { type: 'ack' }));
+  const repeat = setInterval(() => post(assistantMessage(id, { type: 'ack' })), ackRepeatMs);
   const done =
     message.type === 'request'
       ? consent(message.request).then((outcome) =>
@@ -131,9 +139,19 @@ window.addEventListener('message', (event: MessageEvent) => {
             post(assistantMessage(id, { type: 'outcome', outcome })),
           )
         : customerView(id, message.mode);
+  // A rejected message: the background is gone (this script outlived its extension) or never
+  // answered; whether it took the request is unknown.
   void done
-    .catch(() => post(assistantMessage(id, { type: 'outcome', outcome: errorOf(undefined) })))
+    .catch(() =>
+      post(
+        assistantMessage(id, {
+          type: 'outcome',
+          outcome: { outcome: 'error', code: assistantSilentCode },
+        }),
+      ),
+    )
     .finally(() => {
+      clearInterval(repeat);
       open = null;
     });
 });

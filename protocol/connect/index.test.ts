@@ -4,11 +4,14 @@ import {
   connectChannel,
   createConnect,
   customerViewAnswers,
+  defaultAckTimeoutMs,
+  defaultSilenceMs,
   customerViewFor,
   parseAssistantMessage,
   parsePageMessage,
   requestHashOf,
   type ConnectEvent,
+  type Connect,
   type CustomerViewItem,
   type PageMessage,
 } from './index';
@@ -47,7 +50,9 @@ function fakeWindow() {
     newId: () => `id${next++}`,
   });
   const fireTimers = () => timers.filter((t) => !t.cancelled).forEach((t) => t.fn());
-  return { connect, posted, handlers, deliver, fireTimers };
+  /** The delays of the timers not cancelled (fired ones included). */
+  const live = () => timers.filter((t) => !t.cancelled).map((t) => t.ms);
+  return { connect, posted, handlers, deliver, fireTimers, live };
 }
 
 const viewItem: CustomerViewItem = {
@@ -436,6 +441,68 @@ describe('createConnect', () => {
       asOf: 1_700_000_000_000,
       fresh: false,
     });
+  });
+});
+
+describe('an Assistant that falls silent after its acknowledgement', () => {
+  const ack = (w: ReturnType<typeof fakeWindow>, id = 'id0') =>
+    w.deliver({ data: assistantMessage(id, { type: 'ack' }), origin, sameWindow: true });
+  const calls: [string, (c: Connect) => Promise<unknown>][] = [
+    ['a consent request', (c) => c.requestConsent(hash)],
+    ['a customer view', (c) => c.customerView('refresh')],
+    ['a customer action', (c) => c.act({ kind: 'revoke', company: co })],
+  ];
+
+  it.each(calls)(
+    '%s waits while the acknowledgement repeats, and ends with ERR_ASSISTANT_SILENT when it stops',
+    async (_name, call) => {
+      const w = fakeWindow();
+      let settled: unknown;
+      void call(w.connect).then((v) => (settled = v));
+      expect(w.live()).toEqual([defaultAckTimeoutMs]);
+      ack(w);
+      expect(w.live()).toEqual([]); // acknowledged once: no limit yet
+      ack(w);
+      expect(w.live()).toEqual([defaultSilenceMs]);
+      ack(w); // each repeat starts the wait anew
+      expect(w.live()).toEqual([defaultSilenceMs]);
+      await Promise.resolve();
+      expect(settled).toBeUndefined();
+      w.fireTimers();
+      await Promise.resolve();
+      expect(settled).toEqual({ outcome: 'error', code: 'ERR_ASSISTANT_SILENT' });
+      expect(w.handlers.size).toBe(0);
+    },
+  );
+
+  it('keeps waiting for an Assistant that acknowledges once only (released before the repeats)', async () => {
+    const w = fakeWindow();
+    let settled: unknown;
+    const pending = w.connect.requestConsent(hash).then((v) => (settled = v));
+    ack(w);
+    w.fireTimers();
+    await Promise.resolve();
+    expect(settled).toBeUndefined();
+    w.deliver({
+      data: assistantMessage('id0', { type: 'outcome', outcome: { outcome: 'cancelled' } }),
+      origin,
+      sameWindow: true,
+    });
+    await pending;
+    expect(settled).toEqual({ outcome: 'cancelled' });
+  });
+
+  it("counts only its own request's repeats", async () => {
+    const w = fakeWindow();
+    void w.connect.requestConsent(hash);
+    ack(w);
+    ack(w, 'id9');
+    w.deliver({
+      data: { ...assistantMessage('id0', { type: 'ack' }), extra: 1 },
+      origin,
+      sameWindow: true,
+    });
+    expect(w.live()).toEqual([]);
   });
 });
 

@@ -61,6 +61,23 @@ export function customerViewFor(
 }
 /** How long the page waits for the Assistant's acknowledgement before it says "not installed". */
 export const defaultAckTimeoutMs = 1500;
+/**
+ * How often the Assistant's bridge repeats its acknowledgement while a request is open (ms): the
+ * page's sign that the Assistant is still there (the customer may take minutes in its window).
+ */
+export const ackRepeatMs = 3000;
+/**
+ * How long the page waits after the Assistant's last repeated acknowledgement before it gives up
+ * with `ERR_ASSISTANT_SILENT` (ms). Generous: a browser wakes the timers of a page hidden for
+ * five minutes once a minute only (Chromium's intensive throttling), the bridge's and the page's
+ * alike, so a repeat can come a minute late without the Assistant being gone.
+ */
+export const defaultSilenceMs = 150_000;
+/**
+ * The error a page gets when the Assistant acknowledged its request and then fell silent (it was
+ * removed, switched off or updated meanwhile): whether the customer answered is unknown.
+ */
+export const assistantSilentCode = 'ERR_ASSISTANT_SILENT';
 /** Where a customer without an Assistant is sent: the clearinghouse's home page, relative to connect.js. */
 export const defaultInstallPath = '/';
 
@@ -812,6 +829,8 @@ export interface ConnectPorts {
   readonly installUrl: string;
   /** Default {@link defaultAckTimeoutMs}. */
   readonly ackTimeoutMs?: number;
+  /** Default {@link defaultSilenceMs}. */
+  readonly silenceMs?: number;
 }
 
 /** The page's side of the bridge. */
@@ -845,6 +864,13 @@ export interface Connect {
  * A call while another is open on this page waits for nothing: the Assistant answers
  * `ERR_BRIDGE_BUSY` itself (one open request per tab).
  *
+ * After the acknowledgement the call waits as long as the customer takes, but not for an
+ * Assistant that is gone: the bridge repeats its acknowledgement every {@link ackRepeatMs} while
+ * the request is open, and once a repeat was seen, {@link defaultSilenceMs} without one settles
+ * the call with `error` `ERR_ASSISTANT_SILENT`. An Assistant that acknowledges once only (one
+ * released before the repeats) is waited for as before: its silence cannot be told from a
+ * customer still reading.
+ *
  * @example
  * ```ts
  * const outcome = await createConnect(ports).requestConsent(link);
@@ -852,21 +878,32 @@ export interface Connect {
  */
 export function createConnect(ports: ConnectPorts): Connect {
   const ackTimeoutMs = ports.ackTimeoutMs ?? defaultAckTimeoutMs;
+  const silenceMs = ports.silenceMs ?? defaultSilenceMs;
+  const silent = () => ({ outcome: 'error', code: assistantSilentCode }) as const;
 
   function exchange<T>(
     message: PageMessage,
     settle: (answer: AssistantMessage) => T | undefined,
     noAssistant: () => T,
+    fellSilent: () => T,
   ): Promise<T> {
     return new Promise<T>((resolve) => {
       let done = false;
+      let acks = 0;
       let cancelTimer = () => {};
       const stop = ports.listen((event) => {
         if (done || !event.sameWindow || event.origin !== ports.origin) return;
         const answer = parseAssistantMessage(event.data);
         if (answer === undefined || answer.id !== message.id) return;
         if (answer.type === 'ack') {
+          acks += 1;
           cancelTimer();
+          cancelTimer =
+            acks === 1
+              ? () => {}
+              : ports.schedule(silenceMs, () => {
+                  if (!done) finish(fellSilent());
+                });
           return;
         }
         const result = settle(answer);
@@ -906,6 +943,7 @@ export function createConnect(ports: ConnectPorts): Connect {
         message,
         (answer) => (answer.type === 'outcome' ? answer.outcome : undefined),
         noAssistant,
+        silent,
       );
     },
     customerView(mode = 'refresh') {
@@ -934,6 +972,7 @@ export function createConnect(ports: ConnectPorts): Connect {
           return undefined;
         },
         noAssistant,
+        silent,
       );
     },
     act(action) {
@@ -959,6 +998,7 @@ export function createConnect(ports: ConnectPorts): Connect {
             : o;
         },
         noAssistant,
+        silent,
       );
     },
   };

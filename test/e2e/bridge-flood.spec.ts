@@ -57,7 +57,8 @@ async function openPage(url: string): Promise<Page> {
 /**
  * Posts `count` well-formed bridge requests for `hash` at once from `page` (ids f0…) and collects
  * every answer the bridge posts back until each request has its outcome or `quiet` ms pass
- * without an answer. Returns the outcomes' codes (or outcome names) by id, and the acks.
+ * without an answer. Returns the outcomes' codes (or outcome names) by id, and how many requests
+ * were acknowledged.
  */
 async function burst(
   page: Page,
@@ -70,7 +71,8 @@ async function burst(
       const outcomes: Record<string, string> = {};
       // Kept on the page: answers that come after this returns (the open request's outcome).
       (window as unknown as { outcomes: typeof outcomes }).outcomes = outcomes;
-      let acks = 0;
+      // Requests acknowledged (an open one's acknowledgement repeats every few seconds).
+      const acked = new Set<string>();
       const done = new Promise<void>((resolve) => {
         window.addEventListener('message', (event: MessageEvent) => {
           const data = event.data as {
@@ -82,7 +84,7 @@ async function burst(
           };
           if (data?.channel !== channel || data.from !== 'assistant' || !data.id?.startsWith('f'))
             return;
-          if (data.type === 'ack') acks++;
+          if (data.type === 'ack') acked.add(data.id);
           if (data.type === 'outcome')
             outcomes[data.id] = data.outcome?.code ?? data.outcome?.outcome ?? '?';
           if (Object.keys(outcomes).length >= expectedOutcomes) resolve();
@@ -94,7 +96,7 @@ async function burst(
           location.origin,
         );
       await done;
-      return { outcomes, acks };
+      return { outcomes, acks: acked.size };
     },
     { channel: connectChannel, hash, count, expectedOutcomes },
   );

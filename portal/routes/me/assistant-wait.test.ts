@@ -114,6 +114,11 @@ describe('actionEnd', () => {
       { outcome: 'error', code: 'ERR_ASSISTANT_UNEXPECTED' },
       'unknown',
     ],
+    [
+      "the bridge's repeated acknowledgements stopped: may have been done",
+      { outcome: 'error', code: 'ERR_ASSISTANT_SILENT' },
+      'unknown',
+    ],
     ['done', { outcome: 'done' }, 'done'],
     ['cancelled in the Assistant', { outcome: 'cancelled' }, 'cancelled'],
   ] as const)('%s', (_name, answer, outcome) => {

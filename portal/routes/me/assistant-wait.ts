@@ -1,11 +1,11 @@
 /**
- * How long /me waits for the Assistant, and what a wait that ended says. protocol/connect stops
- * its timer once the Assistant's bridge acknowledged a message (`createConnect`): if the
- * Assistant then disappears (removed, disabled, its content script gone), the answer never
- * comes, and the page stayed "loading" or "please confirm" for good. Every wait of the page
- * therefore has a deadline of its own. Pure: the page hands it its timer.
+ * How long /me waits for the Assistant, and what a wait that ended says. protocol/connect gives
+ * up on an acknowledged message only when the bridge's repeated acknowledgements stop
+ * (`createConnect`); an Assistant released before those repeats acknowledges once, and if it then
+ * disappears (removed, disabled, its content script gone), its answer never comes. Every wait of
+ * the page therefore has a deadline of its own. Pure: the page hands it its timer.
  */
-import type { Connect } from '$protocol/connect';
+import { assistantSilentCode as connectSilentCode, type Connect } from '$protocol/connect';
 
 /**
  * The page's deadlines, from the question to the answer (ms). `stored` is read from the vault
@@ -29,10 +29,11 @@ export const silent = { outcome: 'silent' } as const;
 export type Silent = typeof silent;
 
 /**
- * The page-only code a view shows when the Assistant fell silent (no catalog entry under
- * `errors.`: the page says it with `portal.me.viewSilent`).
+ * The code a view shows when the Assistant fell silent: protocol/connect's own when the bridge's
+ * repeated acknowledgements stopped, and this page's when its deadline passed first (the page
+ * says it with `portal.me.viewSilent`).
  */
-export const assistantSilentCode = 'ERR_ASSISTANT_SILENT';
+export const assistantSilentCode = connectSilentCode;
 
 /**
  * The extension's code for an action that failed for no protocol reason, possibly after it took
@@ -91,8 +92,9 @@ export type ActionEnd =
 
 /**
  * How an action ended, from what the bridge answered (or {@link silent}). An action the Assistant
- * may have carried out is never said to have failed: after an acknowledgement, silence, like an
- * error the extension cannot name, is `unknown`, and the page asks to reload and check.
+ * may have carried out is never said to have failed: after an acknowledgement, silence (the page's
+ * deadline, or protocol/connect's `ERR_ASSISTANT_SILENT`), like an error the extension cannot
+ * name, is `unknown`, and the page asks to reload and check.
  *
  * @example
  * ```ts
@@ -107,7 +109,7 @@ export function actionEnd(answer: Awaited<ReturnType<Connect['act']>> | Silent):
     case 'no-assistant':
       return { outcome: 'not-reached' };
     case 'error':
-      return answer.code === unexpectedActionCode
+      return answer.code === unexpectedActionCode || answer.code === assistantSilentCode
         ? { outcome: 'unknown' }
         : { outcome: 'error', code: answer.code };
     case 'done':
