@@ -58,6 +58,7 @@ export const init: ServerInit = async () => {
     startPeriodicPurge(
       () => purgeSeenJtis(instance.database, Math.floor(services.context.now() / 1000)),
       {
+        name: 'seen jtis purge',
         intervalMs: jtiPurgeIntervalMs,
         failure: 'seen jtis: forgetting the jtis of expired messages failed:',
       },

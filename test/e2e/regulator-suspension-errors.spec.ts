@@ -61,6 +61,13 @@ test('the suspension form ties each missing reason to its field and moves the fo
     t('de', 'portal.regulator.suspend.reasonMissing.en'),
   );
   await expect(german).toBeFocused();
+  // Marked to the eye too (the layout's rules for every form): a red border, a red sentence.
+  await expect(german).toHaveCSS('border-top-color', 'rgb(176, 0, 32)');
+  await expect(german).toHaveCSS('border-top-width', '2px');
+  await expect(page.getByTestId('suspension-reason-de-error')).toHaveCSS(
+    'color',
+    'rgb(176, 0, 32)',
+  );
   // No summary: every problem has its field.
   await expect(page.getByTestId('suspension-failure')).toHaveCount(0);
   await expect(page.locator('#suspension').getByRole('alert')).toHaveCount(0);
@@ -77,6 +84,7 @@ test('the suspension form ties each missing reason to its field and moves the fo
   await expect(english).toHaveAttribute('aria-invalid', 'true');
   await expect(german).not.toHaveAttribute('aria-invalid', /.*/);
   await expect(german).not.toHaveAttribute('aria-describedby', /.*/);
+  await expect(german).not.toHaveCSS('border-top-color', 'rgb(176, 0, 32)');
 
   // A refusal of no one field (this browser no longer holds the signing key): the summary says
   // it, and no field is marked.

@@ -106,12 +106,22 @@ test.describe('the regulator', () => {
     await page.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('Wrong channel.');
     await page.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
     await expect(page.getByRole('alert')).toHaveText(t('en', 'portal.regulator.decision.missing'));
+    // The focus goes to the group's first choice, not left on the button.
+    await expect(upheld).toBeFocused();
 
     // A reason in one language only is refused in a sentence, and nothing is decided.
     await upheld.check();
     await page.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('');
     await page.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
     await expect(page.getByRole('alert')).toHaveText(t('en', 'portal.regulator.reasonMissing'));
+    // The empty field is marked, described by the sentence beside it, and has the focus.
+    const english = page.getByLabel(t('en', 'portal.regulator.reasonText.en'));
+    await expect(english).toHaveAttribute('aria-invalid', 'true');
+    await expect(english).toHaveAttribute('aria-describedby', 'decision-reason-en-error');
+    await expect(english).toBeFocused();
+    await expect(page.getByLabel(t('en', 'portal.regulator.reasonText.de'))).not.toHaveAttribute(
+      'aria-invalid',
+    );
     const before = await page.request.get(`/api/v1/companies/${story.company.id}`);
     expect(
       ((await before.json()) as { trust: { upheldComplaints: number } }).trust.upheldComplaints,

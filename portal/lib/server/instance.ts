@@ -9,7 +9,6 @@ import { migrateToLatest } from './db/migrate';
 import { startCheckpointer, type Checkpointer } from './db/checkpointer';
 import { createDurableWriter, writerOptionsFromEnv, type DurableWriter } from './db/durable-writer';
 import { base64urlEncode } from '../../../protocol/encoding';
-import { thumbprint } from '../../../protocol/keys';
 import { parseVerifierKey, verifierKeyText } from '../../../protocol/tlog';
 import {
   logConfigFromEnv,
@@ -18,6 +17,7 @@ import {
   type LogConfig,
 } from './log/clearinghouse-log';
 import { keyFileCreationProblem, loadOrCreateKeyFile, readExistingKeyFile } from './log/key-file';
+import { recordedSharedKey, sharedKeyKid } from './log/shared-key';
 import {
   LogConfigurationError,
   loadCheckedHead,
@@ -243,14 +243,11 @@ async function checkKeysBeforeCreating(
     );
   }
 
-  const recorded = await database.db
-    .selectFrom('instance_keys')
-    .select('x')
-    .where('name', '=', 'webhook')
-    .executeTakeFirst();
+  // As checkSharedKey compares them once the key exists (which also records a first one).
+  const recorded = await recordedSharedKey(database, 'webhook');
   const webhookX = webhookKey === undefined ? undefined : base64urlEncode(webhookKey.publicKey);
-  if (recorded !== undefined && recorded.x !== webhookX) {
-    const kid = thumbprint({ kty: 'OKP', crv: 'Ed25519', x: recorded.x });
+  if (recorded !== undefined && recorded !== webhookX) {
+    const kid = sharedKeyKid(recorded);
     const webhookKeyPath = resolve(config.webhookKeyPath);
     throw new StartupError(
       webhookKey === undefined

@@ -16,6 +16,8 @@ export interface PeriodicPurge {
 }
 
 export interface PeriodicPurgeOptions {
+  /** The purge's name in the lines of an unreachable database, e.g. `relay purge`. */
+  name: string;
   intervalMs: number;
   /** What a failed run logs, e.g. `relay: purging expired inbox items failed:`. */
   failure: string;
@@ -29,7 +31,11 @@ export interface PeriodicPurgeOptions {
  *
  * @example
  * ```ts
- * const purge = startPeriodicPurge(() => purgeSeenJtis(cdb, nowSeconds), { intervalMs, failure: 'jtis:' });
+ * const purge = startPeriodicPurge(() => purgeSeenJtis(cdb, nowSeconds), {
+ *   name: 'seen jtis purge',
+ *   intervalMs,
+ *   failure: 'seen jtis: forgetting the jtis of expired messages failed:',
+ * });
  * process.once('sveltekit:shutdown', () => void purge.stop());
  * ```
  */
@@ -38,8 +44,7 @@ export function startPeriodicPurge(
   options: PeriodicPurgeOptions,
 ): PeriodicPurge {
   const log = options.log ?? ((message, error) => console.error(message, error ?? ''));
-  // Named after the failure's first words: `relay purge`, `seen jtis purge`.
-  const outage = createOutageReporter(`${options.failure.split(':')[0]!.trim()} purge`, {
+  const outage = createOutageReporter(options.name, {
     ...(options.outageLog === undefined ? {} : { log: options.outageLog }),
   });
   let running: Promise<void> | undefined;

@@ -1050,6 +1050,7 @@ export function startRelayPurge(
   options: { intervalMs?: number; log?: (message: string, error?: unknown) => void } = {},
 ): PeriodicPurge {
   return startPeriodicPurge(() => relay.purgeExpired(), {
+    name: 'relay purge',
     intervalMs: options.intervalMs ?? relayPurgeIntervalMs,
     failure: 'relay: purging expired inbox items failed:',
     ...(options.log === undefined ? {} : { log: options.log }),

@@ -191,6 +191,7 @@ describe('background loops while PostgreSQL cannot be reached', () => {
         await sql`select 1`.execute(cdb.db);
       },
       {
+        name: 'test purge',
         intervalMs: 20,
         failure: 'test: purging failed:',
         log: (_message, error) => logged.push(error),
@@ -210,6 +211,7 @@ describe('background loops while PostgreSQL cannot be reached', () => {
         await sql`select * from no_such_table`.execute(cdb.db);
       },
       {
+        name: 'test purge',
         intervalMs: 20,
         failure: 'test: purging failed:',
         log: (_message, error) => logged.push(error),

@@ -21,34 +21,57 @@ export async function checkSharedKey(
   nowMs: number,
 ): Promise<void> {
   const x = base64urlEncode(publicKey);
-  const recorded = () =>
-    cdb.db.selectFrom('instance_keys').select('x').where('name', '=', name).executeTakeFirst();
-  let row;
+  let recorded;
   try {
     // Read first: a node joining a running cluster writes nothing (on SQLite a write would wait
     // for whichever node holds the write lock).
-    row = await recorded();
+    recorded = await recordedSharedKey(cdb, name);
   } catch (error) {
     // A database not yet migrated to 0014 (the previous release's schema, in its own tests):
     // nothing recorded, nothing to compare.
     if (tableMissing(error)) return;
     throw error;
   }
-  if (row === undefined) {
+  if (recorded === undefined) {
     await cdb.db
       .insertInto('instance_keys')
       .values({ name, x, recorded_at: nowMs })
       .onConflict((c) => c.column('name').doNothing())
       .execute();
-    row = (await recorded())!;
+    recorded = (await recordedSharedKey(cdb, name))!;
   }
-  if (row.x === x) return;
-  const kidOf = (key: string) => thumbprint({ kty: 'OKP', crv: 'Ed25519', x: key });
+  if (recorded === x) return;
   throw new Error(
-    `The ${name} key in ${path} (kid ${kidOf(x)}) is not the one the other nodes of this ` +
-      `database use (kid ${kidOf(row.x)}): copy their key file to ${path} and start again ` +
+    `The ${name} key in ${path} (kid ${sharedKeyKid(x)}) is not the one the other nodes of this ` +
+      `database use (kid ${sharedKeyKid(recorded)}): copy their key file to ${path} and start again ` +
       '(docs/scaling.md). Its receivers could not verify what this node signs.',
   );
+}
+
+/**
+ * The public key (base64url `x`) the nodes of the database recorded for `name`, if one did.
+ * Reads only: the start's check before any key file is created asks it too.
+ *
+ * @example
+ * ```ts
+ * const x = await recordedSharedKey(cdb, 'webhook'); // undefined before the first node started
+ * ```
+ */
+export async function recordedSharedKey(
+  cdb: ClearinghouseDb,
+  name: 'webhook',
+): Promise<string | undefined> {
+  const row = await cdb.db
+    .selectFrom('instance_keys')
+    .select('x')
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row?.x;
+}
+
+/** The kid (JWK thumbprint) of an Ed25519 public key given as base64url `x`. */
+export function sharedKeyKid(x: string): string {
+  return thumbprint({ kty: 'OKP', crv: 'Ed25519', x });
 }
 
 /** SQLite's "no such table" or PostgreSQL's undefined_table (42P01). */

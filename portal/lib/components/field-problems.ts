@@ -1,0 +1,45 @@
+/**
+ * What the portal's forms do with a field a problem is shown for (the company's registration,
+ * the regulator's suspension and complaint decision): the field is marked invalid and described
+ * by the sentence beside it, and once the page shows the problems the focus moves to the first
+ * such field. The look (`.field-error`, `[aria-invalid='true']`) is the layout's.
+ */
+import { tick } from 'svelte';
+
+/** The attributes a field carries: none while it is fine. */
+export interface ProblemAttributes {
+  'aria-invalid'?: 'true';
+  'aria-describedby'?: string;
+}
+
+/**
+ * A field's attributes: marked invalid and described by the sentence with id `sentenceId` while
+ * there is one, none otherwise.
+ *
+ * @example
+ * ```svelte
+ * <input id="domain" {...problemAttributes(invalid.has('domain') ? 'domain-error' : undefined)} />
+ * ```
+ */
+export function problemAttributes(sentenceId: string | undefined): ProblemAttributes {
+  return sentenceId === undefined ? {} : { 'aria-invalid': 'true', 'aria-describedby': sentenceId };
+}
+
+/**
+ * Moves the focus to the first field of `form` marked invalid (a group's first input), once the
+ * page shows the problems: left on the button or the field Enter was pressed in, a keyboard user
+ * had to search the form for what to fix.
+ *
+ * @example
+ * ```ts
+ * problems = checked.problems;
+ * await focusFirstInvalid(form);
+ * ```
+ */
+export async function focusFirstInvalid(form: HTMLFormElement | undefined): Promise<void> {
+  await tick();
+  const first = form?.querySelector<HTMLElement>('[aria-invalid="true"]');
+  const target =
+    first instanceof HTMLFieldSetElement ? first.querySelector<HTMLElement>('input') : first;
+  target?.focus();
+}
