@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
-import { getInstance, stopInstance } from '$lib/server/instance';
+import { getInstance, startServing, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { isApiPath, isHealthPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
@@ -27,7 +27,8 @@ import {
 let metrics: Metrics | undefined;
 
 /**
- * Open and migrate the database before the first request, so a broken setup shows at start; purge
+ * Check the listening address, then open and migrate the database before the first request, so a
+ * broken setup shows at start (with a sentence, before any key file is created); purge
  * expired inbox items and the jtis of expired messages now and hourly. On SIGTERM/SIGINT the Node
  * adapter stops accepting requests and, once the open ones are answered, emits
  * `sveltekit:shutdown`: then the purges and the instance stop (the writer commits what it holds,
@@ -48,7 +49,9 @@ export const init: ServerInit = async () => {
       `node runs this server without ${noPretenuringFlag} (npm start gives it; docs/operations.md): under load V8 then allocates every request's objects in the old generation, and full collections come more often`,
     );
   }
-  const instance = await getInstance();
+  // The built server first checks that it can listen where HOST and PORT say (Vite's dev server
+  // listens where Vite says).
+  const instance = dev ? await getInstance() : await startServing();
   metrics = createMetrics({ cdb: instance.database, sequencer: instance.log.sequencer });
   await serveMetrics(metrics, metricsPortFromEnv(), process.env.METRICS_HOST?.trim() || undefined);
   const services = await getServices();

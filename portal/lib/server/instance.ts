@@ -25,6 +25,7 @@ import {
   type Sequencer,
 } from './log/sequencer';
 import { checkLegalTexts, LegalTextError } from './legal-texts';
+import { checkListenTarget, listenTargetFromEnv } from './listen-check';
 import { logLevelFromEnv, metricsPortFromEnv } from './observe';
 import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
 
@@ -74,6 +75,34 @@ export function getInstance(): Promise<Instance> {
     throw error;
   });
   return current;
+}
+
+/**
+ * The built server's start (hooks.server.ts `init`, which adapter-node awaits before it
+ * listens): first whether it can listen where `HOST` and `PORT` say (listen-check.ts), so that a
+ * port in use stops the start with a sentence before the database is opened or a key file is
+ * created; then {@link getInstance}.
+ *
+ * @throws {StartupError} (under Vitest; otherwise the process ends with the sentence).
+ * @example
+ * ```ts
+ * const instance = dev ? await getInstance() : await startServing();
+ * ```
+ */
+export async function startServing(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<Instance> {
+  const target = listenTargetFromEnv(env);
+  if (target !== undefined) {
+    try {
+      await checkListenTarget(target);
+    } catch (error) {
+      const refusal = new StartupError((error as Error).message, { cause: error });
+      stopStart(refusal);
+      throw refusal;
+    }
+  }
+  return getInstance();
 }
 
 /**

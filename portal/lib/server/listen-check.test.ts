@@ -1,0 +1,99 @@
+/**
+ * The listening address checked before the start creates anything (listen-check.ts): real
+ * sockets on loopback, a port held by another server, an address that is not this machine's.
+ */
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkListenTarget, listenProblem, listenTargetFromEnv } from './listen-check';
+import { startServing, StartupError } from './instance';
+
+const open: Server[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** A server holding a loopback port; its port. */
+async function holdPort(): Promise<number> {
+  const server = createServer();
+  open.push(server);
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  return (server.address() as { port: number }).port;
+}
+
+describe('listenTargetFromEnv', () => {
+  it("reads HOST and PORT with adapter-node's defaults", () => {
+    expect(listenTargetFromEnv({})).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(listenTargetFromEnv({ HOST: ' 127.0.0.1 ', PORT: '4100' })).toEqual({
+      host: '127.0.0.1',
+      port: 4100,
+    });
+  });
+
+  it('checks the port when PORT and SOCKET_PATH are both set (Node listens on the port then)', () => {
+    expect(listenTargetFromEnv({ SOCKET_PATH: '/run/ch.sock', PORT: '3001' })).toEqual({
+      host: '0.0.0.0',
+      port: 3001,
+    });
+  });
+
+  it('has nothing to check on a Unix socket, a socket systemd handed over or a PORT refused before', () => {
+    expect(listenTargetFromEnv({ SOCKET_PATH: '/run/ch.sock' })).toBeUndefined();
+    expect(listenTargetFromEnv({ LISTEN_FDS: '1' })).toBeUndefined();
+    expect(listenTargetFromEnv({ PORT: '99999' })).toBeUndefined();
+    expect(listenTargetFromEnv({ PORT: 'http' })).toBeUndefined();
+  });
+});
+
+describe('checkListenTarget', () => {
+  it('binds a free port and lets it go again', async () => {
+    const port = await holdPort();
+    await new Promise((resolve) => open.pop()!.close(resolve));
+    await checkListenTarget({ host: '127.0.0.1', port });
+    // Released: the server's own listen gets it.
+    const again = createServer();
+    open.push(again);
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen({ host: '127.0.0.1', port }, resolve);
+    });
+  });
+
+  it('says which port another program holds and what to do', async () => {
+    const port = await holdPort();
+    const refused = await checkListenTarget({ host: '127.0.0.1', port }).catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toBe(
+      `Another program already listens on port ${port} (HOST 127.0.0.1): stop it, or set PORT to a free port; nothing was created or started.`,
+    );
+    expect((refused as Error).cause).toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('says a HOST is not an address of this machine', async () => {
+    // 192.0.2.0/24 is for documentation (RFC 5737): no machine has it.
+    await expect(checkListenTarget({ host: '192.0.2.1', port: 3000 })).rejects.toThrow(
+      'HOST 192.0.2.1 is not an address of this machine: set HOST to one of its addresses (127.0.0.1 for this machine alone, 0.0.0.0 for all its addresses); nothing was created or started.',
+    );
+  });
+});
+
+describe('listenProblem', () => {
+  const target = { host: '0.0.0.0', port: 80 };
+  it.each([
+    ['EACCES', /may not listen on port 80 .*ports below 1024 need privileges.*set PORT to 1024/],
+    ['ENOTFOUND', /HOST 0\.0\.0\.0 is not a name this machine can resolve/],
+    ['EMFILE', /cannot listen on port 80 \(HOST 0\.0\.0\.0\): too many; nothing was created/],
+  ])('%s', (code, sentence) => {
+    expect(listenProblem(target, { code, message: 'too many' })).toMatch(sentence);
+  });
+});
+
+describe('startServing', () => {
+  it('refuses before the instance starts when the port is taken', async () => {
+    const port = await holdPort();
+    const refused = await startServing({ HOST: '127.0.0.1', PORT: String(port) }).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(StartupError);
+    expect((refused as Error).message).toMatch(/^Another program already listens on port/);
+  });
+});

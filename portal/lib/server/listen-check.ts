@@ -1,0 +1,94 @@
+/**
+ * Whether the built server will be able to listen where adapter-node is told to (`HOST`,
+ * `PORT`), asked before the start opens the database or creates a key file. Without it a port
+ * in use, a privileged port or a `HOST` that is no address of this machine ended the start
+ * after the keys were created, with Node's "Unhandled 'error' event" and a stack through
+ * adapter-node (docs/operations.md "Listening address and adapter-node's settings").
+ *
+ * The check binds the address and lets it go at once; a program that takes the port in the
+ * milliseconds between the check and the server's own listen still gets Node's report.
+ */
+import { createServer } from 'node:net';
+
+/** The address adapter-node listens on. */
+export interface ListenTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Where adapter-node will listen, from the variables it reads (its defaults: `HOST` 0.0.0.0,
+ * `PORT` 3000), or `undefined` when it listens on a Unix socket (`SOCKET_PATH` without `PORT`)
+ * or on one systemd handed over (`LISTEN_FDS`): nothing to check then. `PORT` itself was checked before
+ * (instance.ts `checkStartSettings`).
+ *
+ * @example
+ * ```ts
+ * listenTargetFromEnv({ PORT: '3000', HOST: '127.0.0.1' }); // { host: '127.0.0.1', port: 3000 }
+ * ```
+ */
+export function listenTargetFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): ListenTarget | undefined {
+  if (env.LISTEN_FDS?.trim()) return undefined;
+  const given = env.PORT?.trim();
+  // adapter-node hands Node's listen both a SOCKET_PATH and a PORT, and Node takes the port.
+  if (!given && env.SOCKET_PATH?.trim()) return undefined;
+  const port = Number(given || '3000');
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
+  return { host: env.HOST?.trim() || '0.0.0.0', port };
+}
+
+/**
+ * The sentence for a listen that failed with `error`: what is wrong and what to set.
+ *
+ * @example
+ * ```ts
+ * listenProblem({ host: '0.0.0.0', port: 3000 }, { code: 'EADDRINUSE' });
+ * // 'Another program already listens on port 3000 (HOST 0.0.0.0): stop it, or set PORT …'
+ * ```
+ */
+export function listenProblem(target: ListenTarget, error: unknown): string {
+  const { host, port } = target;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  const nothing = 'nothing was created or started.';
+  const addresses = '127.0.0.1 for this machine alone, 0.0.0.0 for all its addresses';
+  switch (code) {
+    case 'EADDRINUSE':
+      return `Another program already listens on port ${port} (HOST ${host}): stop it, or set PORT to a free port; ${nothing}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `This user may not listen on port ${port} (HOST ${host}; ports below 1024 need privileges): set PORT to 1024 or above and let a reverse proxy take ports 80 and 443 (docs/operations.md); ${nothing}`;
+    case 'EADDRNOTAVAIL':
+      return `HOST ${host} is not an address of this machine: set HOST to one of its addresses (${addresses}); ${nothing}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return `HOST ${host} is not a name this machine can resolve: set HOST to one of its addresses (${addresses}); ${nothing}`;
+    default:
+      return `The server cannot listen on port ${port} (HOST ${host}): ${typeof message === 'string' ? message : String(code)}; ${nothing}`;
+  }
+}
+
+/**
+ * Binds `target` and releases it; resolves when the server could listen there.
+ *
+ * @throws Error with {@link listenProblem}'s sentence when it could not.
+ * @example
+ * ```ts
+ * const target = listenTargetFromEnv(process.env);
+ * if (target !== undefined) await checkListenTarget(target);
+ * ```
+ */
+export async function checkListenTarget(target: ListenTarget): Promise<void> {
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host: target.host, port: target.port }, () => resolve());
+    });
+  } catch (error) {
+    throw new Error(listenProblem(target, error), { cause: error });
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
