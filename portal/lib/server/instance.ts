@@ -79,9 +79,10 @@ export function getInstance(): Promise<Instance> {
 
 /**
  * The built server's start (hooks.server.ts `init`, which adapter-node awaits before it
- * listens): first whether it can listen where `HOST` and `PORT` say (listen-check.ts), so that a
- * port in use stops the start with a sentence before the database is opened or a key file is
- * created; then {@link getInstance}.
+ * listens): first whether it can listen where `HOST` and `PORT` say, and the metrics where
+ * `METRICS_HOST` and `METRICS_PORT` say (listen-check.ts), so that a port in use stops the start
+ * with a sentence before the database is opened or a key file is created; then
+ * {@link getInstance}.
  *
  * @throws {StartupError} (under Vitest; otherwise the process ends with the sentence).
  * @example
@@ -92,8 +93,34 @@ export function getInstance(): Promise<Instance> {
 export async function startServing(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<Instance> {
-  const target = listenTargetFromEnv(env);
-  if (target !== undefined) {
+  const server = listenTargetFromEnv(env);
+  let metricsPort: number | undefined;
+  try {
+    metricsPort = metricsPortFromEnv(env);
+  } catch {
+    metricsPort = undefined; // refused with its sentence by the start's settings (getInstance)
+  }
+  const targets = [
+    ...(server === undefined ? [] : [server]),
+    ...(metricsPort === undefined
+      ? []
+      : [
+          {
+            host: env.METRICS_HOST?.trim() || '127.0.0.1',
+            port: metricsPort,
+            hostVariable: 'METRICS_HOST',
+            portVariable: 'METRICS_PORT',
+          },
+        ]),
+  ];
+  if (server !== undefined && server.port === metricsPort) {
+    const refusal = new StartupError(
+      `METRICS_PORT must not be PORT (both ${metricsPort}): the metrics listen on a port of their own; nothing was created or started.`,
+    );
+    stopStart(refusal);
+    throw refusal;
+  }
+  for (const target of targets) {
     try {
       await checkListenTarget(target);
     } catch (error) {

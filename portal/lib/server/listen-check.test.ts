@@ -88,6 +88,21 @@ describe('listenProblem', () => {
 });
 
 describe('startServing', () => {
+  it('refuses a metrics port another program holds, naming METRICS_PORT', async () => {
+    const port = await holdPort();
+    await expect(
+      startServing({ SOCKET_PATH: '/tmp/x.sock', METRICS_PORT: String(port) }),
+    ).rejects.toThrow(
+      `Another program already listens on port ${port} (METRICS_HOST 127.0.0.1): stop it, or set METRICS_PORT to a free port; nothing was created or started.`,
+    );
+  });
+
+  it('refuses the same port for the server and its metrics', async () => {
+    await expect(startServing({ PORT: '3999', METRICS_PORT: '3999' })).rejects.toThrow(
+      'METRICS_PORT must not be PORT (both 3999)',
+    );
+  });
+
   it('refuses before the instance starts when the port is taken', async () => {
     const port = await holdPort();
     const refused = await startServing({ HOST: '127.0.0.1', PORT: String(port) }).catch(

@@ -10,10 +10,12 @@
  */
 import { createServer } from 'node:net';
 
-/** The address adapter-node listens on. */
+/** An address the server listens on, and the variables that set it (default `HOST`, `PORT`). */
 export interface ListenTarget {
   readonly host: string;
   readonly port: number;
+  readonly hostVariable?: string;
+  readonly portVariable?: string;
 }
 
 /**
@@ -50,23 +52,25 @@ export function listenTargetFromEnv(
  */
 export function listenProblem(target: ListenTarget, error: unknown): string {
   const { host, port } = target;
+  const HOST = target.hostVariable ?? 'HOST';
+  const PORT = target.portVariable ?? 'PORT';
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const nothing = 'nothing was created or started.';
   const addresses = '127.0.0.1 for this machine alone, 0.0.0.0 for all its addresses';
   switch (code) {
     case 'EADDRINUSE':
-      return `Another program already listens on port ${port} (HOST ${host}): stop it, or set PORT to a free port; ${nothing}`;
+      return `Another program already listens on port ${port} (${HOST} ${host}): stop it, or set ${PORT} to a free port; ${nothing}`;
     case 'EACCES':
     case 'EPERM':
-      return `This user may not listen on port ${port} (HOST ${host}; ports below 1024 need privileges): set PORT to 1024 or above and let a reverse proxy take ports 80 and 443 (docs/operations.md); ${nothing}`;
+      return `This user may not listen on port ${port} (${HOST} ${host}; ports below 1024 need privileges): set ${PORT} to 1024 or above and let a reverse proxy take ports 80 and 443 (docs/operations.md); ${nothing}`;
     case 'EADDRNOTAVAIL':
-      return `HOST ${host} is not an address of this machine: set HOST to one of its addresses (${addresses}); ${nothing}`;
+      return `${HOST} ${host} is not an address of this machine: set ${HOST} to one of its addresses (${addresses}); ${nothing}`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
-      return `HOST ${host} is not a name this machine can resolve: set HOST to one of its addresses (${addresses}); ${nothing}`;
+      return `${HOST} ${host} is not a name this machine can resolve: set ${HOST} to one of its addresses (${addresses}); ${nothing}`;
     default:
-      return `The server cannot listen on port ${port} (HOST ${host}): ${typeof message === 'string' ? message : String(code)}; ${nothing}`;
+      return `The server cannot listen on port ${port} (${HOST} ${host}): ${typeof message === 'string' ? message : String(code)}; ${nothing}`;
   }
 }
 
