@@ -22,6 +22,9 @@ const text = {
       refused: 'Schade – wir fragen nicht weiter.',
       cancelled: 'Sie haben die Anfrage geschlossen.',
       error: 'Ihr Assistent hat die Anfrage nicht angenommen.',
+      // ERR_ASSISTANT_SILENT: the Assistant went away after it took the request.
+      silent:
+        'Ihr Assistent antwortet nicht mehr, daher wissen wir nicht, ob Ihre Antwort angekommen ist. Bitte versuchen Sie es erneut.',
       'no-assistant':
         'Kein Assistent gefunden. Wie Sie ihn installieren, erklärt die Clearingstelle:',
     },
@@ -42,6 +45,8 @@ const text = {
       refused: 'Understood – we will not ask again.',
       cancelled: 'You closed the request.',
       error: 'Your Assistant did not accept the request.',
+      silent:
+        'Your Assistant stopped answering, so we do not know whether your answer reached us. Please try again.',
       'no-assistant': 'No Assistant found. The clearinghouse explains how to install one:',
     },
     install: 'How to install the Assistant',
@@ -113,7 +118,9 @@ export function shopPage(locale: SiteLocale, requestLink: string | undefined): s
         document.addEventListener('clearinghouse-connect', (event) => {
           const status = document.getElementById('connect-outcome');
           status.dataset.outcome = event.detail.outcome;
-          status.textContent = outcomeText[event.detail.outcome] ?? '';
+          // Gone after it took the request: the customer may have consented (protocol/connect).
+          const silent = event.detail.code === 'ERR_ASSISTANT_SILENT';
+          status.textContent = (silent ? outcomeText.silent : outcomeText[event.detail.outcome]) ?? '';
           // The sentence without an Assistant points to this link.
           document.getElementById('connect-install').hidden = event.detail.outcome !== 'no-assistant';
         });

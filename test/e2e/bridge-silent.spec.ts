@@ -78,6 +78,10 @@ test('a page whose Assistant is reloaded under an open request is told, not left
     .toEqual({ outcome: 'error', code: 'ERR_ASSISTANT_SILENT' });
   await expect(shop.locator('#connect')).toHaveAttribute('data-connect-outcome', 'error');
   await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'error');
+  // The reference site says what it means: the answer may or may not have been given.
+  await expect(shop.locator('#connect-outcome')).toHaveText(
+    'Your Assistant stopped answering, so we do not know whether your answer reached us. Please try again.',
+  );
 
   // The orphaned bridge stops repeating: nothing keeps telling the page the Assistant is there.
   const after = Object.values((await watch()).acks)[0]!;
