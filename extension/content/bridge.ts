@@ -10,8 +10,8 @@
  * - While a request is open its acknowledgement is repeated every `ackRepeatMs`: the page's sign
  *   that the Assistant is still there. When the Assistant goes (removed, switched off, updated),
  *   the repeats stop with this script, and the page gives up (`ERR_ASSISTANT_SILENT`); where the
- *   browser leaves the script running cut off from its background (Chromium), the background's
- *   refusal to take a message says the same at once.
+ *   browser leaves the script running cut off from its background (Chromium), it says so itself
+ *   at once, and answers every later request of the tab the same until the page is reloaded.
  * - Only the request's hash crosses to the background; the background learns the page's origin
  *   from the browser's sender record, not from us, and decides everything else.
  */
@@ -28,7 +28,7 @@ import {
   type CustomerViewItem,
   type CustomerViewMode,
 } from '../../protocol/connect';
-import { sendToBackground } from '../platform/bridge-port';
+import { extensionAlive, sendToBackground } from '../platform/bridge-port';
 
 /** How often the bridge asks whether the consent window was answered. */
 const pollMs = 1000;
@@ -112,10 +112,25 @@ async function customerView(id: string, mode: CustomerViewMode): Promise<void> {
   else post(assistantMessage(id, { type: 'outcome', outcome: errorOf(answer) }));
 }
 
+/** The answer to a request this bridge can no longer pass on (see `extensionAlive`). */
+function silent(id: string): AssistantMessage {
+  return assistantMessage(id, {
+    type: 'outcome',
+    outcome: { outcome: 'error', code: assistantSilentCode },
+  });
+}
+
 window.addEventListener('message', (event: MessageEvent) => {
   if (event.source !== window || event.origin !== location.origin) return;
   const message = parsePageMessage(event.data);
   if (message === undefined) return;
+  // Cut off from its extension (Chromium keeps this script running after an update or removal):
+  // every request of this tab is answered at once, until the page is reloaded.
+  if (!extensionAlive()) {
+    post(assistantMessage(message.id, { type: 'ack' }));
+    post(silent(message.id));
+    return;
+  }
   if (open !== null) {
     post(
       assistantMessage(message.id, {
@@ -128,7 +143,16 @@ window.addEventListener('message', (event: MessageEvent) => {
   const id = message.id;
   open = id;
   post(assistantMessage(id, { type: 'ack' }));
-  const repeat = setInterval(() => post(assistantMessage(id, { type: 'ack' })), ackRepeatMs);
+  // Repeated while the extension is there; once it is gone the page is told at once, even when
+  // a message to the background that was under way never settles.
+  const repeat = setInterval(() => {
+    if (extensionAlive()) {
+      post(assistantMessage(id, { type: 'ack' }));
+      return;
+    }
+    clearInterval(repeat);
+    post(silent(id));
+  }, ackRepeatMs);
   const done =
     message.type === 'request'
       ? consent(message.request).then((outcome) =>
@@ -142,14 +166,7 @@ window.addEventListener('message', (event: MessageEvent) => {
   // A rejected message: the background is gone (this script outlived its extension) or never
   // answered; whether it took the request is unknown.
   void done
-    .catch(() =>
-      post(
-        assistantMessage(id, {
-          type: 'outcome',
-          outcome: { outcome: 'error', code: assistantSilentCode },
-        }),
-      ),
-    )
+    .catch(() => post(silent(id)))
     .finally(() => {
       clearInterval(repeat);
       open = null;

@@ -6,7 +6,30 @@
  */
 
 interface RuntimeLike {
-  runtime: { sendMessage(message: unknown): Promise<unknown> };
+  runtime?: { id?: string; sendMessage(message: unknown): Promise<unknown> };
+}
+
+function runtimeApi(): RuntimeLike | undefined {
+  const scope = globalThis as unknown as { browser?: RuntimeLike; chrome?: RuntimeLike };
+  return scope.browser ?? scope.chrome;
+}
+
+/**
+ * Whether this script's extension is still there. Chromium leaves a content script running when
+ * its extension is reloaded, updated or removed, cut off from the background: its runtime then
+ * has no `id` (and every message to the background fails). Firefox removes the script instead.
+ *
+ * @example
+ * ```ts
+ * if (!extensionAlive()) answerSilent();
+ * ```
+ */
+export function extensionAlive(): boolean {
+  try {
+    return runtimeApi()?.runtime?.id !== undefined;
+  } catch {
+    return false; // reading the runtime of an invalidated context may throw
+  }
 }
 
 /**
@@ -18,8 +41,7 @@ interface RuntimeLike {
  * ```
  */
 export function sendToBackground(message: unknown): Promise<unknown> {
-  const scope = globalThis as unknown as { browser?: RuntimeLike; chrome?: RuntimeLike };
-  const api = scope.browser ?? scope.chrome;
-  if (api === undefined) return Promise.reject(new Error('no extension runtime'));
-  return api.runtime.sendMessage(message);
+  const runtime = runtimeApi()?.runtime;
+  if (runtime === undefined) return Promise.reject(new Error('no extension runtime'));
+  return runtime.sendMessage(message);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   assistantMessage,
   connectChannel,
+  ackRepeatMs,
   createConnect,
   customerViewAnswers,
   defaultAckTimeoutMs,
@@ -49,8 +50,15 @@ function fakeWindow() {
     },
     newId: () => `id${next++}`,
   });
-  const fireTimers = () => timers.filter((t) => !t.cancelled).forEach((t) => t.fn());
-  /** The delays of the timers not cancelled (fired ones included). */
+  /** Runs each timer due (neither cancelled nor run before) once. */
+  const fireTimers = () =>
+    timers
+      .filter((t) => !t.cancelled)
+      .forEach((t) => {
+        t.cancelled = true;
+        t.fn();
+      });
+  /** The delays of the timers still due. */
   const live = () => timers.filter((t) => !t.cancelled).map((t) => t.ms);
   return { connect, posted, handlers, deliver, fireTimers, live };
 }
@@ -468,12 +476,29 @@ describe('an Assistant that falls silent after its acknowledgement', () => {
       expect(w.live()).toEqual([defaultSilenceMs]);
       await Promise.resolve();
       expect(settled).toBeUndefined();
+      w.fireTimers(); // the silence, then a grace of two repeats
+      expect(w.live()).toEqual([2 * ackRepeatMs]);
+      await Promise.resolve();
+      expect(settled).toBeUndefined();
       w.fireTimers();
       await Promise.resolve();
       expect(settled).toEqual({ outcome: 'error', code: 'ERR_ASSISTANT_SILENT' });
       expect(w.handlers.size).toBe(0);
     },
   );
+
+  it('keeps waiting when the repeat comes after the overdue silence timer (a frozen page woken)', async () => {
+    const w = fakeWindow();
+    let settled: unknown;
+    void w.connect.requestConsent(hash).then((v) => (settled = v));
+    ack(w);
+    ack(w);
+    w.fireTimers(); // the page's overdue timer ran first
+    ack(w); // then the bridge's overdue repeat arrived
+    expect(w.live()).toEqual([defaultSilenceMs]);
+    await Promise.resolve();
+    expect(settled).toBeUndefined();
+  });
 
   it('keeps waiting for an Assistant that acknowledges once only (released before the repeats)', async () => {
     const w = fakeWindow();

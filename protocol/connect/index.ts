@@ -866,8 +866,8 @@ export interface Connect {
  *
  * After the acknowledgement the call waits as long as the customer takes, but not for an
  * Assistant that is gone: the bridge repeats its acknowledgement every {@link ackRepeatMs} while
- * the request is open, and once a repeat was seen, {@link defaultSilenceMs} without one settles
- * the call with `error` `ERR_ASSISTANT_SILENT`. An Assistant that acknowledges once only (one
+ * the request is open, and once a repeat was seen, {@link defaultSilenceMs} without one (and a
+ * grace of two repeats more) settles the call with `error` `ERR_ASSISTANT_SILENT`. An Assistant that acknowledges once only (one
  * released before the repeats) is waited for as before: its silence cannot be told from a
  * customer still reading.
  *
@@ -898,18 +898,26 @@ export function createConnect(ports: ConnectPorts): Connect {
         if (answer.type === 'ack') {
           acks += 1;
           cancelTimer();
-          cancelTimer =
-            acks === 1
-              ? () => {}
-              : ports.schedule(silenceMs, () => {
-                  if (!done) finish(fellSilent());
-                });
+          cancelTimer = acks === 1 ? () => {} : watchSilence();
           return;
         }
         const result = settle(answer);
         if (result === undefined) return;
         finish(result);
       });
+      /**
+       * `silenceMs` without a repeat, then two repeats' time more before the call gives up: a
+       * page the browser froze (a background tab, a sleeping machine) runs its overdue timer
+       * before the message of the bridge's overdue repeat, which this grace lets arrive.
+       */
+      function watchSilence(): () => void {
+        return ports.schedule(silenceMs, () => {
+          if (done) return;
+          cancelTimer = ports.schedule(2 * ackRepeatMs, () => {
+            if (!done) finish(fellSilent());
+          });
+        });
+      }
       function finish(result: T): void {
         done = true;
         cancelTimer();

@@ -24,7 +24,7 @@ const text = {
       error: 'Ihr Assistent hat die Anfrage nicht angenommen.',
       // ERR_ASSISTANT_SILENT: the Assistant went away after it took the request.
       silent:
-        'Ihr Assistent antwortet nicht mehr, daher wissen wir nicht, ob Ihre Antwort angekommen ist. Bitte versuchen Sie es erneut.',
+        'Ihr Assistent antwortet nicht mehr, daher wissen wir nicht, ob Ihre Antwort angekommen ist. Bitte laden Sie diese Seite neu und versuchen Sie es erneut.',
       'no-assistant':
         'Kein Assistent gefunden. Wie Sie ihn installieren, erklärt die Clearingstelle:',
     },
@@ -46,7 +46,7 @@ const text = {
       cancelled: 'You closed the request.',
       error: 'Your Assistant did not accept the request.',
       silent:
-        'Your Assistant stopped answering, so we do not know whether your answer reached us. Please try again.',
+        'Your Assistant stopped answering, so we do not know whether your answer reached us. Please reload this page and try again.',
       'no-assistant': 'No Assistant found. The clearinghouse explains how to install one:',
     },
     install: 'How to install the Assistant',

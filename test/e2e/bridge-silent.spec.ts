@@ -80,12 +80,23 @@ test('a page whose Assistant is reloaded under an open request is told, not left
   await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'error');
   // The reference site says what it means: the answer may or may not have been given.
   await expect(shop.locator('#connect-outcome')).toHaveText(
-    'Your Assistant stopped answering, so we do not know whether your answer reached us. Please try again.',
+    'Your Assistant stopped answering, so we do not know whether your answer reached us. Please reload this page and try again.',
   );
 
   // The orphaned bridge stops repeating: nothing keeps telling the page the Assistant is there.
   const after = Object.values((await watch()).acks)[0]!;
   await shop.waitForTimeout(4000);
   expect(Object.values((await watch()).acks)[0]).toBe(after);
+
+  // A second press in the same page is answered the same at once (not "busy", not left pending):
+  // the page has to be reloaded to reach the Assistant again.
+  await shop.evaluate(() => {
+    (window as unknown as { watch: Watch }).watch.detail = undefined;
+  });
+  await shop.locator('#connect').click();
+  await expect
+    .poll(async () => (await watch()).detail, { timeout: 5_000 })
+    .toEqual({ outcome: 'error', code: 'ERR_ASSISTANT_SILENT' });
+  expect(Object.keys((await watch()).acks)).toHaveLength(2);
   expect(site.events).toEqual([]);
 });

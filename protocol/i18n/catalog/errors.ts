@@ -392,8 +392,8 @@ export const errors = {
     en: 'A request from this page is already open. Please answer that one first.',
   },
   'errors.ERR_ASSISTANT_SILENT': {
-    de: 'Ihr Assistent antwortet nicht mehr (er wurde vielleicht entfernt, ausgeschaltet oder aktualisiert). Ob Ihre Antwort ihn erreicht hat, ist unbekannt: Sehen Sie in Ihrem Assistenten nach und versuchen Sie es dann erneut.',
-    en: 'Your Assistant stopped answering (it may have been removed, switched off or updated). Whether your answer reached it is unknown: check your Assistant, then try again.',
+    de: 'Ihr Assistent antwortet nicht mehr (er wurde vielleicht entfernt, ausgeschaltet oder aktualisiert). Ob Ihre Antwort ihn erreicht hat, ist unbekannt: Sehen Sie in Ihrem Assistenten nach, laden Sie diese Seite neu und versuchen Sie es dann erneut.',
+    en: 'Your Assistant stopped answering (it may have been removed, switched off or updated). Whether your answer reached it is unknown: check your Assistant, reload this page, then try again.',
   },
   'errors.ERR_COMPANY_DOMAIN_UNVERIFIED': {
     de: 'Die Clearingstelle hat die Website dieses Unternehmens noch nicht bestätigt.',

@@ -324,7 +324,7 @@ export const me = {
     en: 'Your Assistant stopped answering. Whether the action was carried out is unknown: check that the Assistant is installed and unlocked, reload this page and look under “Show my data” before you try again.',
   },
   'portal.me.viewSilent': {
-    de: 'Ihr Assistent hat nicht rechtzeitig geantwortet. Prüfen Sie, ob er installiert und entsperrt ist, und versuchen Sie es dann erneut.',
-    en: 'Your Assistant did not answer in time. Check that it is installed and unlocked, then try again.',
+    de: 'Ihr Assistent hat nicht rechtzeitig geantwortet. Prüfen Sie, ob er installiert und entsperrt ist, laden Sie diese Seite neu und versuchen Sie es dann erneut.',
+    en: 'Your Assistant did not answer in time. Check that it is installed and unlocked, reload this page, then try again.',
   },
 } as const satisfies Record<string, Entry>;
