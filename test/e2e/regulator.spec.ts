@@ -106,8 +106,13 @@ test.describe('the regulator', () => {
     await page.getByLabel(t('en', 'portal.regulator.reasonText.en')).fill('Wrong channel.');
     await page.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
     await expect(page.getByRole('alert')).toHaveText(t('en', 'portal.regulator.decision.missing'));
-    // The focus goes to the group's first choice, not left on the button.
+    // The focus goes to the group's first choice, not left on the button; the group is marked
+    // to the eye as well (the layout's rule wins over the page's grey fieldset border).
     await expect(upheld).toBeFocused();
+    const outcomeGroup = page.locator('fieldset[aria-invalid="true"]');
+    await expect(outcomeGroup).toHaveCount(1);
+    await expect(outcomeGroup).toHaveCSS('border-top-color', 'rgb(176, 0, 32)');
+    await expect(outcomeGroup).toHaveCSS('border-top-width', '2px');
 
     // A reason in one language only is refused in a sentence, and nothing is decided.
     await upheld.check();

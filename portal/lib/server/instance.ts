@@ -25,7 +25,7 @@ import {
   type Sequencer,
 } from './log/sequencer';
 import { checkLegalTexts, LegalTextError } from './legal-texts';
-import { checkListenTarget, listenTargetFromEnv } from './listen-check';
+import { checkListenTargets, listenTargetFromEnv } from './listen-check';
 import { logLevelFromEnv, metricsPortFromEnv } from './observe';
 import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
 
@@ -93,41 +93,31 @@ export function getInstance(): Promise<Instance> {
 export async function startServing(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<Instance> {
-  const server = listenTargetFromEnv(env);
-  let metricsPort: number | undefined;
   try {
-    metricsPort = metricsPortFromEnv(env);
-  } catch {
-    metricsPort = undefined; // refused with its sentence by the start's settings (getInstance)
-  }
-  const targets = [
-    ...(server === undefined ? [] : [server]),
-    ...(metricsPort === undefined
-      ? []
-      : [
-          {
-            host: env.METRICS_HOST?.trim() || '127.0.0.1',
-            port: metricsPort,
-            hostVariable: 'METRICS_HOST',
-            portVariable: 'METRICS_PORT',
-          },
-        ]),
-  ];
-  if (server !== undefined && server.port === metricsPort) {
-    const refusal = new StartupError(
-      `METRICS_PORT must not be PORT (both ${metricsPort}): the metrics listen on a port of their own; nothing was created or started.`,
-    );
+    // Its sentences first (a PORT that is no port number), as the start would say them.
+    checkStartSettings(env);
+    const server = listenTargetFromEnv(env);
+    const metricsPort = metricsPortFromEnv(env);
+    await checkListenTargets([
+      ...(server === undefined ? [] : [server]),
+      ...(metricsPort === undefined
+        ? []
+        : [
+            {
+              host: env.METRICS_HOST?.trim() || '127.0.0.1',
+              port: metricsPort,
+              hostVariable: 'METRICS_HOST',
+              portVariable: 'METRICS_PORT',
+            },
+          ]),
+    ]);
+  } catch (error) {
+    const refusal =
+      error instanceof StartupError
+        ? error
+        : new StartupError((error as Error).message, { cause: error });
     stopStart(refusal);
     throw refusal;
-  }
-  for (const target of targets) {
-    try {
-      await checkListenTarget(target);
-    } catch (error) {
-      const refusal = new StartupError((error as Error).message, { cause: error });
-      stopStart(refusal);
-      throw refusal;
-    }
   }
   return getInstance();
 }

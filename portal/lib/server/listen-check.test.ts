@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkListenTarget, listenProblem, listenTargetFromEnv } from './listen-check';
+import { checkListenTargets, listenProblem, listenTargetFromEnv } from './listen-check';
 import { startServing, StartupError } from './instance';
 
 const open: Server[] = [];
@@ -44,11 +44,11 @@ describe('listenTargetFromEnv', () => {
   });
 });
 
-describe('checkListenTarget', () => {
+describe('checkListenTargets', () => {
   it('binds a free port and lets it go again', async () => {
     const port = await holdPort();
     await new Promise((resolve) => open.pop()!.close(resolve));
-    await checkListenTarget({ host: '127.0.0.1', port });
+    await checkListenTargets([{ host: '127.0.0.1', port }]);
     // Released: the server's own listen gets it.
     const again = createServer();
     open.push(again);
@@ -60,7 +60,7 @@ describe('checkListenTarget', () => {
 
   it('says which port another program holds and what to do', async () => {
     const port = await holdPort();
-    const refused = await checkListenTarget({ host: '127.0.0.1', port }).catch((e: Error) => e);
+    const refused = await checkListenTargets([{ host: '127.0.0.1', port }]).catch((e: Error) => e);
     expect(refused).toBeInstanceOf(Error);
     expect((refused as Error).message).toBe(
       `Another program already listens on port ${port} (HOST 127.0.0.1): stop it, or set PORT to a free port; nothing was created or started.`,
@@ -70,7 +70,7 @@ describe('checkListenTarget', () => {
 
   it('says a HOST is not an address of this machine', async () => {
     // 192.0.2.0/24 is for documentation (RFC 5737): no machine has it.
-    await expect(checkListenTarget({ host: '192.0.2.1', port: 3000 })).rejects.toThrow(
+    await expect(checkListenTargets([{ host: '192.0.2.1', port: 3000 }])).rejects.toThrow(
       'HOST 192.0.2.1 is not an address of this machine: set HOST to one of its addresses (127.0.0.1 for this machine alone, 0.0.0.0 for all its addresses); nothing was created or started.',
     );
   });
@@ -97,9 +97,29 @@ describe('startServing', () => {
     );
   });
 
-  it('refuses the same port for the server and its metrics', async () => {
-    await expect(startServing({ PORT: '3999', METRICS_PORT: '3999' })).rejects.toThrow(
-      'METRICS_PORT must not be PORT (both 3999)',
+  it('refuses the same port for the server and its metrics on overlapping addresses', async () => {
+    const port = await holdPort();
+    await new Promise((resolve) => open.pop()!.close(resolve));
+    await expect(
+      startServing({ HOST: '0.0.0.0', PORT: String(port), METRICS_PORT: String(port) }),
+    ).rejects.toThrow(
+      `METRICS_PORT ${port} is the port PORT takes as well (HOST 0.0.0.0, METRICS_HOST 127.0.0.1): set another METRICS_PORT; nothing was created or started.`,
+    );
+  });
+
+  it('lets the server and its metrics share a port number on different addresses', async () => {
+    const port = await holdPort();
+    await new Promise((resolve) => open.pop()!.close(resolve));
+    // 127.0.0.2 is loopback too on Linux: the server there, the metrics on 127.0.0.1.
+    await checkListenTargets([
+      { host: '127.0.0.2', port },
+      { host: '127.0.0.1', port, hostVariable: 'METRICS_HOST', portVariable: 'METRICS_PORT' },
+    ]);
+  });
+
+  it("says a PORT that is no port number with the start's own sentence", async () => {
+    await expect(startServing({ PORT: '80.0' })).rejects.toThrow(
+      'PORT must be a port number from 1 to 65535, not "80.0".',
     );
   });
 

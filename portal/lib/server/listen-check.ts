@@ -8,7 +8,7 @@
  * The check binds the address and lets it go at once; a program that takes the port in the
  * milliseconds between the check and the server's own listen still gets Node's report.
  */
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /** An address the server listens on, and the variables that set it (default `HOST`, `PORT`). */
 export interface ListenTarget {
@@ -21,8 +21,8 @@ export interface ListenTarget {
 /**
  * Where adapter-node will listen, from the variables it reads (its defaults: `HOST` 0.0.0.0,
  * `PORT` 3000), or `undefined` when it listens on a Unix socket (`SOCKET_PATH` without `PORT`)
- * or on one systemd handed over (`LISTEN_FDS`): nothing to check then. `PORT` itself was checked before
- * (instance.ts `checkStartSettings`).
+ * or on one systemd handed over (`LISTEN_FDS`): nothing to check then; also for a `PORT` that is
+ * no port number, which instance.ts `checkStartSettings` refuses with its own sentence.
  *
  * @example
  * ```ts
@@ -75,24 +75,41 @@ export function listenProblem(target: ListenTarget, error: unknown): string {
 }
 
 /**
- * Binds `target` and releases it; resolves when the server could listen there.
+ * Binds every target, keeping each bound until all are, then releases them; resolves when the
+ * server could listen on each. Held together, two targets that would take the same port on
+ * overlapping addresses (`METRICS_PORT` equal to `PORT`) collide here as they would at start.
  *
- * @throws Error with {@link listenProblem}'s sentence when it could not.
+ * @throws Error with {@link listenProblem}'s sentence for the first target it could not bind
+ *   (for a collision with an earlier target, a sentence naming both variables).
  * @example
  * ```ts
  * const target = listenTargetFromEnv(process.env);
- * if (target !== undefined) await checkListenTarget(target);
+ * if (target !== undefined) await checkListenTargets([target]);
  * ```
  */
-export async function checkListenTarget(target: ListenTarget): Promise<void> {
-  const probe = createServer();
+export async function checkListenTargets(targets: readonly ListenTarget[]): Promise<void> {
+  const bound: Server[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.listen({ host: target.host, port: target.port }, () => resolve());
-    });
-  } catch (error) {
-    throw new Error(listenProblem(target, error), { cause: error });
+    for (const [index, target] of targets.entries()) {
+      const probe = createServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          probe.once('error', reject);
+          probe.listen({ host: target.host, port: target.port }, () => resolve());
+        });
+      } catch (error) {
+        const earlier = targets.slice(0, index).find((other) => other.port === target.port);
+        const clash =
+          earlier !== undefined && (error as { code?: unknown }).code === 'EADDRINUSE'
+            ? `${target.portVariable ?? 'PORT'} ${target.port} is the port ${earlier.portVariable ?? 'PORT'} takes as well (${earlier.hostVariable ?? 'HOST'} ${earlier.host}, ${target.hostVariable ?? 'HOST'} ${target.host}): set another ${target.portVariable ?? 'PORT'}; nothing was created or started.`
+            : undefined;
+        throw new Error(clash ?? listenProblem(target, error), { cause: error });
+      }
+      bound.push(probe);
+    }
+  } finally {
+    await Promise.all(
+      bound.map((probe) => new Promise<void>((resolve) => probe.close(() => resolve()))),
+    );
   }
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
