@@ -2,7 +2,8 @@
  * How node runs the built server: `node <serverNodeArgs> dist/portal/index.js`. Every launcher
  * takes its command line from {@link serverArgv}: `npm start` (scripts/start.mjs), the end-to-end
  * tests' server (scripts/e2e-server.mjs), the cluster (scripts/cluster-lib.mjs), the demo
- * (scripts/demo.ts), the SIGKILL fault test (test/fault/built-server.ts) and the benchmarks
+ * (scripts/demo.ts), the SIGKILL fault test (test/fault/built-server.ts), the start refused on a
+ * port in use (test/fault/listen-refusal.test.ts) and the benchmarks
  * (bench/load/built-server.ts, bench/portal/me.ts, bench/portal/regulator.ts), so that what is
  * tested and measured is what runs; `server-node-args.test.ts` fails when a launcher does not.
  *

@@ -51,6 +51,7 @@ describe('how node runs the built server (server-node-args.mjs)', () => {
         'scripts/cluster-lib.mjs',
         'scripts/demo.ts',
         'test/fault/built-server.ts',
+        'test/fault/listen-refusal.test.ts',
         'bench/load/built-server.ts',
         'bench/portal/me.ts',
         'bench/portal/regulator.ts',
