@@ -17,6 +17,7 @@ import { securityHeaders } from '$lib/server/security-headers';
 import {
   createMetrics,
   logger,
+  metricsHostFromEnv,
   metricsPortFromEnv,
   observeRequests,
   serveMetrics,
@@ -53,7 +54,7 @@ export const init: ServerInit = async () => {
   // listens where Vite says).
   const instance = dev ? await getInstance() : await startServing();
   metrics = createMetrics({ cdb: instance.database, sequencer: instance.log.sequencer });
-  await serveMetrics(metrics, metricsPortFromEnv(), process.env.METRICS_HOST?.trim() || undefined);
+  await serveMetrics(metrics, metricsPortFromEnv(), metricsHostFromEnv());
   const services = await getServices();
   const purges = [
     startRelayPurge(services.relay),

@@ -112,6 +112,9 @@ async function customerView(id: string, mode: CustomerViewMode): Promise<void> {
   else post(assistantMessage(id, { type: 'outcome', outcome: errorOf(answer) }));
 }
 
+/** The acknowledgement of request `id`, at once and repeated while it is open. */
+const ack = (id: string): AssistantMessage => assistantMessage(id, { type: 'ack' });
+
 /** The answer to a request this bridge can no longer pass on (see `extensionAlive`). */
 function silent(id: string): AssistantMessage {
   return assistantMessage(id, {
@@ -127,7 +130,7 @@ window.addEventListener('message', (event: MessageEvent) => {
   // Cut off from its extension (Chromium keeps this script running after an update or removal):
   // every request of this tab is answered at once, until the page is reloaded.
   if (!extensionAlive()) {
-    post(assistantMessage(message.id, { type: 'ack' }));
+    post(ack(message.id));
     post(silent(message.id));
     return;
   }
@@ -142,12 +145,12 @@ window.addEventListener('message', (event: MessageEvent) => {
   }
   const id = message.id;
   open = id;
-  post(assistantMessage(id, { type: 'ack' }));
+  post(ack(id));
   // Repeated while the extension is there; once it is gone the page is told at once, even when
   // a message to the background that was under way never settles.
   const repeat = setInterval(() => {
     if (extensionAlive()) {
-      post(assistantMessage(id, { type: 'ack' }));
+      post(ack(id));
       return;
     }
     clearInterval(repeat);

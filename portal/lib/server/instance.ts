@@ -26,7 +26,7 @@ import {
 } from './log/sequencer';
 import { checkLegalTexts, LegalTextError } from './legal-texts';
 import { checkListenTargets, listenTargetFromEnv } from './listen-check';
-import { logLevelFromEnv, metricsPortFromEnv } from './observe';
+import { logLevelFromEnv, metricsHostFromEnv, metricsPortFromEnv } from './observe';
 import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
 
 /**
@@ -104,7 +104,7 @@ export async function startServing(
         ? []
         : [
             {
-              host: env.METRICS_HOST?.trim() || '127.0.0.1',
+              host: metricsHostFromEnv(env),
               port: metricsPort,
               hostVariable: 'METRICS_HOST',
               portVariable: 'METRICS_PORT',

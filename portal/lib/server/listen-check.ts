@@ -41,6 +41,14 @@ export function listenTargetFromEnv(
   return { host: env.HOST?.trim() || '0.0.0.0', port };
 }
 
+/** What every refusal ends with: the check runs before anything is created. */
+const nothing = 'nothing was created or started.';
+
+/** The variables that set `target` (default `HOST`, `PORT`). */
+function variablesOf(target: ListenTarget): { HOST: string; PORT: string } {
+  return { HOST: target.hostVariable ?? 'HOST', PORT: target.portVariable ?? 'PORT' };
+}
+
 /**
  * The sentence for a listen that failed with `error`: what is wrong and what to set.
  *
@@ -52,10 +60,8 @@ export function listenTargetFromEnv(
  */
 export function listenProblem(target: ListenTarget, error: unknown): string {
   const { host, port } = target;
-  const HOST = target.hostVariable ?? 'HOST';
-  const PORT = target.portVariable ?? 'PORT';
+  const { HOST, PORT } = variablesOf(target);
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  const nothing = 'nothing was created or started.';
   const addresses = '127.0.0.1 for this machine alone, 0.0.0.0 for all its addresses';
   switch (code) {
     case 'EADDRINUSE':
@@ -99,9 +105,10 @@ export async function checkListenTargets(targets: readonly ListenTarget[]): Prom
         });
       } catch (error) {
         const earlier = targets.slice(0, index).find((other) => other.port === target.port);
+        const [mine, theirs] = [variablesOf(target), variablesOf(earlier ?? target)];
         const clash =
           earlier !== undefined && (error as { code?: unknown }).code === 'EADDRINUSE'
-            ? `${target.portVariable ?? 'PORT'} ${target.port} is the port ${earlier.portVariable ?? 'PORT'} takes as well (${earlier.hostVariable ?? 'HOST'} ${earlier.host}, ${target.hostVariable ?? 'HOST'} ${target.host}): set another ${target.portVariable ?? 'PORT'}; nothing was created or started.`
+            ? `${mine.PORT} ${target.port} is the port ${theirs.PORT} takes as well (${theirs.HOST} ${earlier.host}, ${mine.HOST} ${target.host}): set another ${mine.PORT}; ${nothing}`
             : undefined;
         throw new Error(clash ?? listenProblem(target, error), { cause: error });
       }

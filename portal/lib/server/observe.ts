@@ -305,7 +305,7 @@ function routePattern(event: Pick<RequestEvent, 'route'>): string {
 export async function serveMetrics(
   metrics: Metrics,
   port: number | undefined,
-  host = '127.0.0.1',
+  host = metricsHostFromEnv({}),
 ): Promise<Server | undefined> {
   if (port === undefined) return undefined;
   const server = createServer((request, response) => {
@@ -331,6 +331,13 @@ export async function serveMetrics(
   });
   server.unref();
   return server;
+}
+
+/** `METRICS_HOST`, or the metrics' default address 127.0.0.1 (this machine alone). */
+export function metricsHostFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  return env.METRICS_HOST?.trim() || '127.0.0.1';
 }
 
 /** `METRICS_PORT` as a port number, undefined when unset; throws a sentence when malformed. */
