@@ -440,6 +440,12 @@ describe('Wallet.answer', () => {
     expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
       'ERR_NOTE_NO_TRUSTED_SIGNATURE',
     );
+    // As with a tampered receipt: nothing stored as verified, the grant shown, its receipt pending.
+    const [sent] = [...ch.submitted.keys()];
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.map((g) => g.sha256)).toEqual([sent]);
+    expect(stored?.receipts).toEqual([]);
+    expect(stored?.pendingReceipts.map((p) => p.sha256)).toEqual([sent]);
   });
 
   it.each<[string, boolean, (payload: Record<string, unknown>) => Partial<LogEntry>]>([

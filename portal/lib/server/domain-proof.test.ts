@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isProtocolError } from '$protocol/errors';
+import { isProtocolError, ProtocolError } from '$protocol/errors';
 import {
   createProofFetcher,
   isPublicAddress,
+  pinnedLookup,
   originPolicy,
   proveDomain,
   type Resolver,
@@ -104,14 +105,32 @@ describe('domain proof over HTTP (a real local server)', () => {
     });
   });
 
-  it('stops reading a body past its size limit', async () => {
-    handler = (_req, res) => res.end('x'.repeat(64 * 1024));
+  it('stops reading a body past its size limit: it closes the connection then', async () => {
+    // An endless body, 1 KiB every 5 ms: a fetcher that went on reading would hold the
+    // connection until its timeout (10 s here) and take about 2,000 chunks.
+    let written = 0;
+    const closed = new Promise<number>((resolve) => {
+      handler = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const timer = setInterval(() => {
+          res.write('x'.repeat(1024));
+          written++;
+        }, 5);
+        res.on('close', () => {
+          clearInterval(timer);
+          resolve(written);
+        });
+      };
+    });
+    const patient = createProofFetcher({ timeoutMs: 10_000 });
     expect(
-      await failure(proveDomain(fetcher, origin, kid, companyId, loopbackClearinghouse)),
+      await failure(proveDomain(patient, origin, kid, companyId, loopbackClearinghouse)),
     ).toEqual({
       code: 'ERR_DOMAIN_PROOF_FAILED',
       reason: 'too-large',
     });
+    // The limit is 8 KiB: closed after a few chunks more than that at most.
+    expect(await closed).toBeLessThan(64);
   });
 
   it('gives up on a server that does not answer', async () => {
@@ -380,6 +399,56 @@ describe('no server-side request forgery', () => {
       await failure(proveDomain(fetcher, origin, kid, companyId, loopbackClearinghouse)),
     ).toEqual({ code: 'ERR_DOMAIN_PROOF_FAILED', reason: 'redirect' });
     expect(hits - before).toBe(3);
+  });
+
+  it('connects to the address it checked and never asks the name again (DNS rebinding)', async () => {
+    // The first answer is the company site on loopback, every later one an address outside: a
+    // socket that looked the name up again, or through the system, would not reach the site.
+    let calls = 0;
+    const resolve: Resolver = async () =>
+      calls++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '192.0.2.1', family: 4 }];
+    const pinned = createProofFetcher({ timeoutMs: 2_000, resolve });
+    const before = hits;
+    serveJson({ keys: [kid], companyId });
+    const url = new URL(`${origin}/.well-known/consent-clearinghouse.json`);
+    url.hostname = 'rebind.test';
+    const answer = await pinned(url, 'loopback');
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({ keys: [kid], companyId });
+    expect(hits - before).toBe(1);
+    expect(calls).toBe(1);
+  });
+
+  it('hands the socket only the checked addresses, one or all as it asks', async () => {
+    const checked = [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ];
+    let calls = 0;
+    const lookup = await pinnedLookup(
+      new URL('http://rebind.test/'),
+      'loopback',
+      async () => {
+        calls++;
+        return checked;
+      },
+      {
+        dns: () => new ProtocolError('ERR_DOMAIN_PROOF_FAILED', 'dns'),
+        notAllowed: () => new ProtocolError('ERR_ORIGIN_NOT_ALLOWED', 'no'),
+      },
+    );
+    const ask = (options: object) =>
+      new Promise<unknown[]>((done, fail) =>
+        lookup(
+          'elsewhere.example',
+          options as never,
+          ((error: Error | null, ...rest: unknown[]) =>
+            error === null ? done(rest) : fail(error)) as never,
+        ),
+      );
+    expect(await ask({})).toEqual(['127.0.0.1', 4]);
+    expect(await ask({ all: true })).toEqual([checked]);
+    expect(calls).toBe(1);
   });
 
   it('checks the name once per request and connects to exactly the address it checked', async () => {

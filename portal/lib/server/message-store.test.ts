@@ -95,5 +95,9 @@ describe.each(testDialects)('storing a message with its aggregate rows on %s', (
     await storeSigned(ctx, first);
     const second = { ...message(), kid: first.kid, jti: first.jti };
     await expect(storeSigned(ctx, second)).rejects.toMatchObject({ code: 'ERR_JWS_REPLAYED' });
+    // Nothing of the replay is kept: the first message alone, logged once.
+    expect(await count('messages')).toBe(1);
+    expect(await count('seen_jtis')).toBe(1);
+    expect(await count('log_queue')).toBe(1);
   });
 });

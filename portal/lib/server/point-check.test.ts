@@ -76,8 +76,15 @@ describe('the point check worker', () => {
 
   it('refuses anything but 32 bytes without asking the worker', async () => {
     checker = createPointChecker({});
+    // A real key first: the worker answers it, so it is there to be asked.
+    const key = sampleKeys()[0]!;
+    expect(await checker.isValidPoint(key)).toBe(true);
+    expect(checker.answeredByWorker).toBe(1);
+    const longer = new Uint8Array(33);
+    longer.set(key);
     expect(await checker.isValidPoint(new Uint8Array(31))).toBe(false);
-    expect(await checker.isValidPoint(new Uint8Array(33))).toBe(false);
+    expect(await checker.isValidPoint(longer)).toBe(false);
+    expect(checker.answeredByWorker).toBe(1);
   });
 
   it('answers checks still waiting when the worker stops, and every later one, on the event loop', async () => {

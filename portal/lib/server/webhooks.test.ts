@@ -7,7 +7,7 @@
  * webhook is seen even when it commits late.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign as nodeSign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError } from '$protocol/errors';
 import { base64urlEncode } from '$protocol/encoding';
-import { publicJwk, type Ed25519PublicJwk } from '$protocol/keys';
+import { keyPairFromSeed, publicJwk, thumbprint, type Ed25519PublicJwk } from '$protocol/keys';
 import type { Payload } from '$protocol/messages';
 import {
   blockedOrSettled,
@@ -47,6 +47,7 @@ import {
   signatureHeader,
   verifyWebhookSignature,
   webhookSigner,
+  webhookTyp,
   type WebhookDelivery,
   type WebhookSender,
   type WebhookSigner,
@@ -947,6 +948,32 @@ describe('the webhook sender', () => {
     ).rejects.toMatchObject({ code: 'ERR_ORIGIN_NOT_ALLOWED' });
   });
 
+  it('connects to the address it checked, asking the name once (no DNS rebinding)', async () => {
+    const receiver = new Receiver();
+    await receiver.start();
+    try {
+      // The first answer is the receiver on loopback, any later one an address outside: a
+      // socket that looked the name up again (or through the system) would not reach it.
+      let lookups = 0;
+      const send = createWebhookSender({
+        timeoutMs: 2_000,
+        resolve: async () =>
+          lookups++ === 0
+            ? [{ address: '127.0.0.1', family: 4 }]
+            : [{ address: '192.0.2.1', family: 4 }],
+      });
+      const url = new URL(receiver.url());
+      url.hostname = 'rebind.test';
+      await expect(
+        send(url, 'loopback', new TextEncoder().encode('{}'), {}),
+      ).resolves.toMatchObject({ status: 200 });
+      expect(lookups).toBe(1);
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it('gives up on a name that does not resolve in time: the timeout covers the lookup', async () => {
     const send = createWebhookSender({ timeoutMs: 100, resolve: () => new Promise(() => {}) });
     await expect(
@@ -1021,6 +1048,54 @@ describe('the webhook sender', () => {
     );
     expect(() => verifyWebhookSignature(body, 'a.b.c', key)).toThrow(
       expect.objectContaining({ code: 'ERR_JWS_MALFORMED' }),
+    );
+  });
+
+  it('refuses a well-signed delivery whose header names another alg, typ or key', () => {
+    const pair = keyPairFromSeed(new Uint8Array(32).fill(7));
+    const key = publicJwk(pair);
+    const body = new TextEncoder().encode('{"type":"offer.refused"}');
+    const privateKey = createPrivateKey({
+      format: 'jwk',
+      key: {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: key.x,
+        d: base64urlEncode(pair.privateKey.slice(0, 32)),
+      },
+    });
+    /** A detached JWS over `body` with `header`, really signed by the published key. */
+    const signedWith = (header: Record<string, unknown>): string => {
+      const encoded = base64urlEncode(new TextEncoder().encode(JSON.stringify(header)));
+      const input = Buffer.from(`${encoded}.${base64urlEncode(body)}`, 'ascii');
+      return `${encoded}..${base64urlEncode(new Uint8Array(nodeSign(null, input, privateKey)))}`;
+    };
+    const kid = thumbprint(key);
+    // The control: the same construction with the right header verifies, so each refusal
+    // below is its header's one difference.
+    expect(() =>
+      verifyWebhookSignature(body, signedWith({ alg: 'EdDSA', typ: webhookTyp, kid }), key),
+    ).not.toThrow();
+    expect(webhookSigner(pair).sign(body)).toBe(signedWith({ alg: 'EdDSA', typ: webhookTyp, kid }));
+    expect(() =>
+      verifyWebhookSignature(body, signedWith({ alg: 'HS256', typ: webhookTyp, kid }), key),
+    ).toThrow(expect.objectContaining({ code: 'ERR_JWS_ALG_NOT_ALLOWED' }));
+    expect(() =>
+      verifyWebhookSignature(body, signedWith({ alg: 'EdDSA', typ: 'grant+jws', kid }), key),
+    ).toThrow(expect.objectContaining({ code: 'ERR_JWS_TYP_MISMATCH' }));
+    expect(() =>
+      verifyWebhookSignature(body, signedWith({ alg: 'EdDSA', typ: webhookTyp }), key),
+    ).toThrow(expect.objectContaining({ code: 'ERR_JWS_KID_UNKNOWN' }));
+    // Another key's delivery, its own kid in its header: refused by name before the signature.
+    const other = keyPairFromSeed(new Uint8Array(32).fill(8));
+    expect(() => verifyWebhookSignature(body, webhookSigner(other).sign(body), key)).toThrow(
+      expect.objectContaining({ code: 'ERR_JWS_KID_UNKNOWN' }),
+    );
+    // Another key's signature under this key's kid: the signature itself fails.
+    const forged = signedWith({ alg: 'EdDSA', typ: webhookTyp, kid }).split('..')[0]!;
+    const otherSignature = webhookSigner(other).sign(body).split('..')[1]!;
+    expect(() => verifyWebhookSignature(body, `${forged}..${otherSignature}`, key)).toThrow(
+      expect.objectContaining({ code: 'ERR_JWS_SIGNATURE_INVALID' }),
     );
   });
 });
