@@ -80,14 +80,32 @@ describe('statement_timeout on PostgreSQL', () => {
       () => 'answered',
       (error: { code?: string }) => error.code,
     );
-    // Asked while the first statement is under way: waits for the next statement.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Asked once the first statement is under way (PostgreSQL shows it waiting for the lock;
+    // its statistics are a snapshot per transaction, `other` is in one: cleared each time), the
+    // second key waits for the next statement.
+    await expect
+      .poll(
+        async () => {
+          await other.query('select pg_stat_clear_snapshot()');
+          const { rows: waiting } = await other.query(
+            "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%from \"t\"%'",
+          );
+          return (waiting[0] as { n: number }).n;
+        },
+        { interval: 5, timeout: 10_000 },
+      )
+      .toBe(1);
+    let secondSettled = false;
     const second = lookup.first(db, { id: 'b' }).then(
       () => 'answered',
       (error: { code?: string }) => error.code,
     );
+    void second.finally(() => (secondSettled = true));
     // PostgreSQL's query_canceled, not a hang.
     expect(await first).toBe('57014');
+    // The second key went into a statement of its own, still waiting when the first failed (one
+    // that had joined the first would have failed with it).
+    expect(secondSettled).toBe(false);
     expect(await second).toBe('57014');
 
     await other.query('rollback');
