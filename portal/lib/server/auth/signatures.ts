@@ -408,6 +408,24 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
     return { caller, method: payload.method, path: payload.path };
   }
 
+  /**
+   * Whether the signed `path` names the path with query the server sees. The server sees the
+   * request's target as Node's URL parser writes it (adapter-node: the origin and the target
+   * joined, then parsed), which escapes some characters a client may send as they are (`'` in a
+   * query becomes `%27`), so a signature of the target exactly as sent is compared in that form
+   * too. Joined, not resolved against the origin: `//host/x` stays a path, as the server sees it.
+   */
+  function samePath(signedPath: string, pathWithQuery: string): boolean {
+    if (signedPath === pathWithQuery) return true;
+    if (!signedPath.startsWith('/') || signedPath.includes('#')) return false;
+    try {
+      const url = new URL(`http://clearinghouse.invalid${signedPath}`);
+      return url.pathname + url.search === pathWithQuery;
+    } catch {
+      return false;
+    }
+  }
+
   return {
     verifyToken,
     async verify(authorization, method, pathWithQuery) {
@@ -419,7 +437,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
         );
       }
       const signed = await verifyToken(match[1]!);
-      if (signed.method !== method || signed.path !== pathWithQuery) {
+      if (signed.method !== method || !samePath(signed.path, pathWithQuery)) {
         throw new ProtocolError(
           'ERR_REQUEST_MISMATCH',
           'The signature was made for another method or path.',

@@ -1219,6 +1219,21 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         400,
         'ERR_QUERY_INVALID',
       );
+      // Signed exactly as sent, a quote the server's URL escapes (%27): the signature still
+      // names this request (an unknown parameter is ignored).
+      const quoted = inboxPath(pseudonym, "?after=0&note='x'");
+      expect(new URL(`http://x${quoted}`).search).toBe('?after=0&note=%27x%27');
+      const answered = await get(inboxRoute.GET, quoted, api.clock, pseudonym);
+      expect(answered.status).toBe(200);
+      expect(await answered.json()).toEqual({ items: [], next: '0' });
+      // A path the parser would not turn into this one stays another path.
+      await expectProblem(
+        await get(inboxRoute.GET, inboxPath(pseudonym, '?after=0&note=%27'), api.clock, pseudonym, {
+          signedFor: inboxPath(pseudonym, '?after=0&note=%2527'),
+        }),
+        401,
+        'ERR_REQUEST_MISMATCH',
+      );
       await expectProblem(
         await del(
           inboxRoute.DELETE,
