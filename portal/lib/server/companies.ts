@@ -10,7 +10,8 @@ import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$proto
 import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, isIdOf, peekClaims } from './auth/signatures';
 import { lookupByKey } from './db/batched-lookup';
-import type { CompanyStatus } from './db/schema';
+import type { Kysely } from 'kysely';
+import type { CompanyStatus, Database } from './db/schema';
 import { proveDomain, originPolicy, type ProofFetcher } from './domain-proof';
 import {
   nowSeconds,
@@ -148,6 +149,44 @@ export function companyFromRow(row: CompanyRow): CompanyRecord {
 }
 
 /**
+ * Refuses company keys that already speak for someone else: a company's (`company_keys`), a
+ * pseudonym's (`ps_` + its thumbprint) or a person's (staff or regulator, `person_keys`). A
+ * company names its keys by their public halves, and nothing in a `company` or `company-key`
+ * message proves it holds the private ones (SPECS defines no proof of possession), so a key
+ * already in use by another party must not become a company's: the public registry would list a
+ * customer's or a regulator's key as the company's, and lookups by signer would mix their
+ * messages with the company's (docs/api.md "Company keys").
+ *
+ * @throws ProtocolError `ERR_COMPANY_KEY_CONFLICT` (`conflict: taken`).
+ */
+async function refuseTakenKeys(db: Kysely<Database>, kids: readonly string[]): Promise<void> {
+  if (kids.length === 0) return;
+  const [company, pseudonym, person] = await Promise.all([
+    db.selectFrom('company_keys').select('kid').where('kid', 'in', kids).executeTakeFirst(),
+    db
+      .selectFrom('pseudonyms')
+      .select('pseudonym')
+      .where(
+        'pseudonym',
+        'in',
+        kids.map((kid) => `ps_${kid}`),
+      )
+      .executeTakeFirst(),
+    db.selectFrom('person_keys').select('kid').where('kid', 'in', kids).executeTakeFirst(),
+  ]);
+  if (company === undefined && pseudonym === undefined && person === undefined) return;
+  throw new ProtocolError(
+    'ERR_COMPANY_KEY_CONFLICT',
+    company !== undefined
+      ? kids.length === 1
+        ? 'This key already belongs to a company.'
+        : 'A key already belongs to a company.'
+      : 'A key already speaks for a customer or a person here; a company needs keys of its own.',
+    { conflict: 'taken' },
+  );
+}
+
+/**
  * Creates the company services.
  *
  * @example
@@ -242,16 +281,7 @@ export function createCompanyService(
     };
 
     if (existing === undefined) {
-      const taken = await db
-        .selectFrom('company_keys')
-        .select('kid')
-        .where('kid', 'in', kids)
-        .executeTakeFirst();
-      if (taken !== undefined) {
-        throw new ProtocolError('ERR_COMPANY_KEY_CONFLICT', 'A key already belongs to a company.', {
-          conflict: 'taken',
-        });
-      }
+      await refuseTakenKeys(db, kids);
       const domainProof = await attemptProof(payload.domain, opened.kid, payload.iss);
       const status: CompanyStatus = domainProof.verified ? 'active' : 'pending';
       const receipt = await storeSigned(ctx, {
@@ -451,18 +481,7 @@ export function createCompanyService(
     if (payload.action === 'add') {
       const kid = thumbprint(payload.key);
       importPublicJwk(payload.key); // a key that is no valid Ed25519 point is refused (ERR_KEY_INVALID)
-      const owner = await db
-        .selectFrom('company_keys')
-        .select('kid')
-        .where('kid', '=', kid)
-        .executeTakeFirst();
-      if (owner !== undefined) {
-        throw new ProtocolError(
-          'ERR_COMPANY_KEY_CONFLICT',
-          'This key already belongs to a company.',
-          { conflict: 'taken' },
-        );
-      }
+      await refuseTakenKeys(db, [kid]);
       if (currentCount >= limits.keysPerCompany) {
         throw new ProtocolError(
           'ERR_COMPANY_KEY_CONFLICT',
@@ -659,6 +678,9 @@ export function createCompanyService(
         .innerJoin('company_keys', 'company_keys.kid', 'messages.signer')
         .select(['messages.sha256', 'messages.kind', 'messages.signer', 'messages.iat'])
         .where('company_keys.company_id', '=', companyId)
+        // The company's own messages only: a key another party signed with before it was listed
+        // as this company's (a database from before refuseTakenKeys) lists none of theirs.
+        .where('messages.company_id', '=', companyId)
         .where('company_keys.compromised_since', 'is not', null)
         .whereRef('messages.iat', '>=', 'company_keys.compromised_since')
         .orderBy('messages.iat')

@@ -734,8 +734,8 @@ export const companyConsole = {
   // keys and staff
   'portal.console.keys.title': { de: 'Schlüssel', en: 'Keys' },
   'portal.console.keyConflict.taken': {
-    de: 'Dieser Schlüssel gehört schon einem Unternehmen. Erzeugen Sie einen neuen Schlüssel.',
-    en: 'This key already belongs to a company. Make a new key.',
+    de: 'Dieser Schlüssel ist hier schon vergeben (an ein Unternehmen, ein Pseudonym oder eine Person). Erzeugen Sie einen neuen Schlüssel.',
+    en: 'This key is already in use here (by a company, a pseudonym or a person). Make a new key.',
   },
   'portal.console.keyConflict.limit': {
     de: 'Das Unternehmen hat schon so viele gültige Schlüssel, wie erlaubt sind. Ziehen Sie zuerst einen zurück.',

@@ -20,6 +20,7 @@ import {
   get,
   newCompany,
   newPseudonym,
+  newRegulator,
   openApiHarness,
   post,
   requestSignature,
@@ -578,6 +579,84 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         'ERR_COMPANY_KEY_CONFLICT',
       );
       expect(stale.detail_data).toEqual({ conflict: 'notCurrent' });
+    });
+
+    it("refuses a customer's pseudonym key or a person's key as a company's, at registration and when added", async () => {
+      const company = await register();
+      const pseudonym = newPseudonym(company.id);
+      expect((await grant(pseudonym, company, await openRequest(company))).status).toBe(201);
+      const regulator = await newRegulator(api);
+      const other = await register();
+      for (const key of [publicJwk(pseudonym.keyPair), publicJwk(regulator.keyPair)]) {
+        const added = await expectProblem(
+          await keyChange(other, other.keyPair, { action: 'add', key }),
+          409,
+          'ERR_COMPANY_KEY_CONFLICT',
+        );
+        expect(added.detail_data).toEqual({ conflict: 'taken' });
+        const fresh = newCompany();
+        const registration = await sign(
+          'company',
+          companyMessage(api.clock, fresh, { keys: [publicJwk(fresh.keyPair), key] }),
+          fresh.keyPair,
+        );
+        const listed = await expectProblem(
+          await post(companiesRoute.POST, '/api/v1/companies', registration),
+          409,
+          'ERR_COMPANY_KEY_CONFLICT',
+        );
+        expect(listed.detail_data).toEqual({ conflict: 'taken' });
+        expect(listed.detail).toMatch(/customer or a person/);
+      }
+      const db = api.tdb.cdb.db;
+      expect(
+        await db
+          .selectFrom('company_keys')
+          .select('kid')
+          .where('kid', 'in', [pseudonym.kid, regulator.kid])
+          .execute(),
+      ).toEqual([]);
+
+      // A database from before this check may hold such a key as a company's: declared
+      // compromised, it lists none of the customer's messages as the company's.
+      await db
+        .insertInto('company_keys')
+        .values({
+          kid: pseudonym.kid,
+          company_id: other.id,
+          x: publicJwk(pseudonym.keyPair).x,
+          added_at: api.clock.seconds(),
+          added_by: (
+            await db
+              .selectFrom('company_keys')
+              .select('added_by')
+              .where('kid', '=', other.kid)
+              .executeTakeFirstOrThrow()
+          ).added_by,
+          retired_at: null,
+          compromised_since: 0,
+        })
+        .execute();
+      try {
+        const signed = await db
+          .selectFrom('messages')
+          .select('sha256')
+          .where('signer', '=', pseudonym.kid)
+          .execute();
+        expect(signed.length).toBeGreaterThan(0);
+        const listed = await expectJson<{ messages: unknown[] }>(
+          await get(
+            compromisedRoute.GET,
+            '/api/v1/companies/me/compromised-messages',
+            api.clock,
+            other,
+          ),
+          200,
+        );
+        expect(listed.messages).toEqual([]);
+      } finally {
+        await db.deleteFrom('company_keys').where('kid', '=', pseudonym.kid).execute();
+      }
     });
 
     it('lists messages signed by a compromised key after its time and voids requests signed with it', async () => {
