@@ -51,6 +51,7 @@ import * as acksRoute from '../../routes/api/v1/revocation-acks/+server';
 import * as eventsRoute from '../../routes/api/v1/companies/me/events/+server';
 import * as staffRoute from '../../routes/api/v1/companies/me/staff/+server';
 import * as invitationsRoute from '../../routes/api/v1/people/invitations/+server';
+import * as suspensionsRoute from '../../routes/api/v1/suspensions/+server';
 import * as meRoute from '../../routes/api/v1/people/me/+server';
 import * as personRoute from '../../routes/api/v1/people/[personId]/+server';
 import * as invitationRoute from '../../routes/api/v1/people/invitations/[id]/+server';
@@ -685,6 +686,70 @@ describe.each(testDialects)('people on %s', (dialect) => {
         403,
         'ERR_NOT_AUTHORISED',
       );
+    });
+
+    it('lets no link of a suspended company enrol until it is reinstated', async () => {
+      const { company, staffLink } = await registeredCompany();
+      const made = await expectJson<{ link: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(company, { role: 'staff', name: 'Vera Vorab' }),
+        ),
+        201,
+      );
+      const regulator = await newRegulator('Sina Sperre');
+      const suspension = (action: 'suspend' | 'reinstate') =>
+        sign(
+          'suspension',
+          {
+            ...claims(api.clock, regulator.signer.id, testOrigin),
+            company: company.id,
+            action,
+            reason: { de: 'Wiederholte Verstöße.', en: 'Repeated violations.' },
+          },
+          regulator.keyPair,
+        ).then((token) => post(suspensionsRoute.POST, '/api/v1/suspensions', token));
+      const ceremonyBefore = await people().enrolmentOptions(tokenOfLink(staffLink));
+      await expectJson(await suspension('suspend'), 201);
+      const token = tokenOfLink(made.link);
+      for (const attempt of [
+        () => people().inspectEnrolment(token),
+        () => people().enrolmentOptions(token),
+        () => enrolWith(tokenOfLink(staffLink)),
+      ]) {
+        await expect(attempt()).rejects.toMatchObject({ code: 'ERR_COMPANY_NOT_ACTIVE' });
+      }
+      // The ceremony started before the suspension cannot finish either.
+      const keyPair = generateKeyPair(random);
+      await expect(
+        people().completeEnrolment({
+          token: tokenOfLink(staffLink),
+          challengeId: ceremonyBefore.challengeId,
+          response: new SoftAuthenticator(testOrigin).register(ceremonyBefore.options),
+          signingKey: publicJwk(keyPair),
+          keyProof: await keyProof(keyPair, ceremonyBefore.options.challenge),
+        }),
+      ).rejects.toMatchObject({ code: 'ERR_COMPANY_NOT_ACTIVE' });
+      const enrolPageAnswer = await enrolPage
+        .load({ params: { token }, setHeaders: () => {} } as never)
+        .then(
+          () => 200,
+          (error: { status?: number; body?: { code?: string } }) =>
+            `${error.status} ${error.body?.code}`,
+        );
+      expect(enrolPageAnswer).toBe('403 ERR_COMPANY_NOT_ACTIVE');
+      expect(
+        await api.tdb.cdb.db
+          .selectFrom('people')
+          .select('id')
+          .where('company_id', '=', company.id)
+          .execute(),
+      ).toEqual([]);
+      // Reinstated, the link made before works (nothing was used up meanwhile).
+      await expectJson(await suspension('reinstate'), 201);
+      const vera = await enrolWith(token);
+      expect(vera.person).toMatchObject({ name: 'Vera Vorab', companyId: company.id });
     });
 
     it('refuses a replayed or malformed invitation', async () => {

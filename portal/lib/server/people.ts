@@ -375,6 +375,22 @@ export function createPeopleService(
     if (ctx.now() >= row.expires_at) {
       throw new ProtocolError('ERR_ENROLMENT_EXPIRED', 'This enrolment link has expired.');
     }
+    if (row.company_id !== null) {
+      // As a suspended company cannot invite, a link it made before cannot enrol meanwhile; it
+      // works again once the company is reinstated (until it expires).
+      const company = await db
+        .selectFrom('companies')
+        .select('status')
+        .where('id', '=', row.company_id)
+        .executeTakeFirst();
+      if (company?.status === 'suspended') {
+        throw new ProtocolError(
+          'ERR_COMPANY_NOT_ACTIVE',
+          'The company is suspended: its enrolment links work again once it is reinstated.',
+          { status: company.status },
+        );
+      }
+    }
     return row;
   }
 

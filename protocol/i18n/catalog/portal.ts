@@ -672,6 +672,10 @@ export const portal = {
     de: 'Dieser Link funktioniert nicht',
     en: 'This link does not work',
   },
+  'portal.people.enrol.companySuspended': {
+    de: 'Das Unternehmen dieses Links ist derzeit gesperrt. Der Link funktioniert wieder, sobald die Aufsicht die Sperre aufhebt, solange er nicht abgelaufen ist.',
+    en: 'The company of this link is suspended at the moment. The link works again once the regulator lifts the suspension, as long as it has not expired.',
+  },
   'portal.people.enrol.leadRegulator': {
     de: 'Sie wurden als Aufsichtsperson eingeladen ({name}).',
     en: 'You have been invited as a regulator ({name}).',

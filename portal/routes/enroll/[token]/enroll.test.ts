@@ -47,6 +47,7 @@ describe('/enroll/<token>', () => {
     ['ERR_ENROLMENT_UNKNOWN', 404],
     ['ERR_ENROLMENT_USED', 410],
     ['ERR_ENROLMENT_EXPIRED', 410], // withdrawn links answer this code too (people.ts)
+    ['ERR_COMPANY_NOT_ACTIVE', 403], // the company is suspended
   ] as const)(
     'answers a link refused with %s with %i, not 200, and no cache',
     async (code: ProtocolErrorCode, status) => {
@@ -94,6 +95,21 @@ describe('the page of a link that cannot be used (+error.svelte)', () => {
       );
     }
   });
+
+  it.each(['de', 'en'] as const)(
+    "says in %s that a suspended company's link works again once it is reinstated",
+    (locale) => {
+      const { body } = html(403, 'ERR_COMPANY_NOT_ACTIVE', locale);
+      expect(body).toContain(`<h1>${t(locale, 'portal.people.enrol.invalidTitle')}</h1>`);
+      expect(body).toContain(
+        `<p role="alert">${t(locale, 'portal.people.enrol.companySuspended')}</p>`,
+      );
+      // Another 403 is no statement about the link.
+      expect(html(403, 'ERR_NOT_AUTHORISED', locale).body).not.toContain(
+        t(locale, 'portal.people.enrol.invalidTitle'),
+      );
+    },
+  );
 
   it('reads a server failure as on every other page, not as a broken link', () => {
     const { body } = html(500, 'internal', 'en');
