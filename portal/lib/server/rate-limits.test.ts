@@ -14,6 +14,7 @@ import {
   expectProblem,
   get,
   newCompany,
+  newPseudonym,
   openApiHarness,
   post,
   requestedScope,
@@ -41,6 +42,7 @@ import { with_request_store } from '@sveltejs/kit/internal/server';
 import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as findingsRoute from '../../routes/api/v1/companies/me/findings/+server';
 import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
+import * as batchRoute from '../../routes/api/v1/relationships/batch/+server';
 
 const withRequestStore = with_request_store as <T>(store: unknown, fn: () => T) => T;
 
@@ -191,6 +193,53 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     // Outside /api/ nothing is counted or refused: the log's tiles and /.well-known.
     expect((await throughHook('/log/checkpoint', '198.51.100.1')).status).toBe(200);
     expect((await throughHook('/.well-known/clearinghouse.json', '198.51.100.1')).status).toBe(200);
+  });
+
+  it("charges a relationships batch's address one unit per item, before any signature is checked", async () => {
+    await limited({ addressPerMinute: 5, keyPerMinute: 0 });
+    const company = await register();
+    /** A batch of `n` signed reads from `address`, straight to the route (the hook's one unit not charged). */
+    const batch = async (n: number, address: string) => {
+      const requests: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const pseudonym = newPseudonym(company.id);
+        requests.push(
+          await requestSignature(
+            api.clock,
+            pseudonym,
+            'GET',
+            `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
+          ),
+        );
+      }
+      const url = new URL(`${testOrigin}/api/v1/relationships/batch`);
+      const request = new Request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ requests }),
+      });
+      return batchRoute.POST({
+        request,
+        url,
+        params: {},
+        getClientAddress: () => address,
+      } as never);
+    };
+    const answered = await expectJson<{ results: { status: number }[] }>(
+      await batch(5, '198.51.100.7'),
+      200,
+    );
+    expect(answered.results.map((r) => r.status)).toEqual([404, 404, 404, 404, 404]);
+    expect(await countOf('a:198.51.100.7')).toBe(4);
+    await expectJson(await batch(2, '198.51.100.7'), 200);
+    expect(await countOf('a:198.51.100.7')).toBe(5);
+    // Over the budget: the whole call is refused, no item answered.
+    const refused = await batch(3, '198.51.100.7');
+    await expectProblem(refused, 429, 'ERR_RATE_LIMITED');
+    expect(refused.headers.get('retry-after')).toBe('60');
+    // A single item costs nothing beyond the call itself.
+    await expectJson(await batch(1, '198.51.100.7'), 200);
+    await expectJson(await batch(5, '198.51.100.8'), 200);
   });
 
   it('lets the health check answer when its count cannot be written, and nothing else', async () => {

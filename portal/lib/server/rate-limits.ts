@@ -747,6 +747,28 @@ export function chargeClientAddress(limiter: RateLimiter, source: AddressSource)
 }
 
 /**
+ * Charges the request's client address `units` more units (a call that does the work of several
+ * requests: `POST /api/v1/relationships/batch` verifies one signature per item, and the hook
+ * charged the call itself as one). The units join one count (one statement) as the charges of one
+ * turn of the event loop do.
+ *
+ * @throws as {@link chargeClientAddress}, when the budget cannot hold them all.
+ * @example
+ * ```ts
+ * await chargeClientAddressUnits(services.rateLimits, event, items.length - 1);
+ * ```
+ */
+export async function chargeClientAddressUnits(
+  limiter: RateLimiter,
+  source: AddressSource,
+  units: number,
+): Promise<void> {
+  if (units <= 0 || limiter.config.addressPerMinute <= 0) return;
+  const address = clientAddress(source, limiter.config.trustedProxyHeader);
+  await Promise.all(Array.from({ length: units }, () => limiter.chargeAddress(address)));
+}
+
+/**
  * Whether `pathname` is under `/api/` as SvelteKit matches routes: on the path decoded as its
  * `decode_pathname` decodes it (every escape but `%25`), so `/%61pi/v1/grants` is the API too and
  * is limited like it (hooks.server.ts). A path that does not decode is no route of ours (SvelteKit refuses it).

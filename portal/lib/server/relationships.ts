@@ -70,6 +70,7 @@ export type BatchResult =
 export async function relationshipsBatch(
   services: Services,
   body: unknown,
+  chargeItems: (extra: number) => Promise<void> = () => Promise.resolve(),
 ): Promise<BatchResult[]> {
   const requests = (body as { requests?: unknown } | null)?.requests;
   if (
@@ -86,6 +87,9 @@ export async function relationshipsBatch(
       `The body is {"requests": [...]} with 1 to ${maxBatchRequests} request signatures.`,
     );
   }
+  // Each item is a signature to verify, as a single GET is: the address pays for each (the call
+  // itself was charged as one by the hook), before any is verified.
+  await chargeItems(requests.length - 1);
   const answered: (
     { ok: true; pseudonym: string; relationships: Relationships } | { ok: false; problem: Problem }
   )[] = [];
