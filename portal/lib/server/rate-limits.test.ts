@@ -5,6 +5,7 @@
  * nodes on one database share the counts; and the configuration is read strictly.
  */
 import { ProtocolError } from '$protocol/errors';
+import { publicJwk } from '$protocol/keys';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -43,6 +44,7 @@ import * as companiesRoute from '../../routes/api/v1/companies/+server';
 import * as findingsRoute from '../../routes/api/v1/companies/me/findings/+server';
 import * as grantRequestsRoute from '../../routes/api/v1/grant-requests/+server';
 import * as batchRoute from '../../routes/api/v1/relationships/batch/+server';
+import * as grantsRoute from '../../routes/api/v1/grants/+server';
 
 const withRequestStore = with_request_store as <T>(store: unknown, fn: () => T) => T;
 
@@ -195,23 +197,11 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
     expect((await throughHook('/.well-known/clearinghouse.json', '198.51.100.1')).status).toBe(200);
   });
 
-  it("charges a relationships batch's address one unit per item, before any signature is checked", async () => {
+  it("charges a relationships batch's address one unit per failed item, none for a pseudonym nobody holds", async () => {
     await limited({ addressPerMinute: 5, keyPerMinute: 0 });
     const company = await register();
-    /** A batch of `n` signed reads from `address`, straight to the route (the hook's one unit not charged). */
-    const batch = async (n: number, address: string) => {
-      const requests: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const pseudonym = newPseudonym(company.id);
-        requests.push(
-          await requestSignature(
-            api.clock,
-            pseudonym,
-            'GET',
-            `/api/v1/pseudonyms/${pseudonym.id}/relationships`,
-          ),
-        );
-      }
+    /** A batch from `address`, straight to the route (the hook's one unit not charged). */
+    const batch = (requests: string[], address: string) => {
       const url = new URL(`${testOrigin}/api/v1/relationships/batch`);
       const request = new Request(url, {
         method: 'POST',
@@ -225,21 +215,67 @@ describe.each(testDialects)('rate limits on %s', (dialect) => {
         getClientAddress: () => address,
       } as never);
     };
+    const unknown = async (n: number) => {
+      const requests: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const pseudonym = newPseudonym(company.id);
+        const path = `/api/v1/pseudonyms/${pseudonym.id}/relationships`;
+        requests.push(await requestSignature(api.clock, pseudonym, 'GET', path));
+      }
+      return requests;
+    };
+    // A recovery's batch: pseudonyms nobody holds, answered 404 each, charge nothing more.
     const answered = await expectJson<{ results: { status: number }[] }>(
-      await batch(5, '198.51.100.7'),
+      await batch(await unknown(100), '198.51.100.7'),
       200,
     );
-    expect(answered.results.map((r) => r.status)).toEqual([404, 404, 404, 404, 404]);
-    expect(await countOf('a:198.51.100.7')).toBe(4);
-    await expectJson(await batch(2, '198.51.100.7'), 200);
+    expect(answered.results.every((r) => r.status === 404)).toBe(true);
+    expect(await countOf('a:198.51.100.7')).toBeUndefined();
+    // Items refused for anything else cost one unit each.
+    const forged = await expectJson<{ results: { status: number }[] }>(
+      await batch(['a.b.c', 'a.b.c', 'a.b.c', ...(await unknown(2))], '198.51.100.7'),
+      200,
+    );
+    expect(forged.results.map((r) => r.status)).toEqual([400, 400, 400, 404, 404]);
+    expect(await countOf('a:198.51.100.7')).toBe(3);
+    await expectJson(await batch(['a.b.c', 'a.b.c'], '198.51.100.7'), 200);
     expect(await countOf('a:198.51.100.7')).toBe(5);
-    // Over the budget: the whole call is refused, no item answered.
-    const refused = await batch(3, '198.51.100.7');
+    // Over the budget: the whole call is refused.
+    const refused = await batch(['a.b.c'], '198.51.100.7');
     await expectProblem(refused, 429, 'ERR_RATE_LIMITED');
     expect(refused.headers.get('retry-after')).toBe('60');
-    // A single item costs nothing beyond the call itself.
-    await expectJson(await batch(1, '198.51.100.7'), 200);
-    await expectJson(await batch(5, '198.51.100.8'), 200);
+    await expectJson(await batch(['a.b.c', 'a.b.c'], '198.51.100.8'), 200);
+    // A pseudonym that is held, its read signed by a key not its own: refused, one unit.
+    const held = newPseudonym(company.id);
+    const requestSha256 = ((await (await grantRequest(company)).json()) as { sha256: string })
+      .sha256;
+    const grant = await sign(
+      'grant',
+      {
+        ...claims(api.clock, held.id, company.id),
+        requestSha256,
+        scopes: [{ ...requestedScope(api.clock), channels: ['newsletter'] }],
+        preferredChannel: 'newsletter',
+        until: api.clock.seconds() + 86_400,
+        pseudonymKey: publicJwk(held.keyPair),
+      },
+      held.keyPair,
+    );
+    await expectJson(await post(grantsRoute.POST, '/api/v1/grants', grant), 201);
+    const thief = { id: held.id, keyPair: newPseudonym(company.id).keyPair };
+    const path = `/api/v1/pseudonyms/${held.id}/relationships`;
+    const stolen = await expectJson<{ results: { status: number }[] }>(
+      await batch([await requestSignature(api.clock, thief, 'GET', path)], '198.51.100.9'),
+      200,
+    );
+    expect(stolen.results[0]!.status).toBe(401);
+    expect(await countOf('a:198.51.100.9')).toBe(1);
+    const own = await expectJson<{ results: { status: number }[] }>(
+      await batch([await requestSignature(api.clock, held, 'GET', path)], '198.51.100.9'),
+      200,
+    );
+    expect(own.results[0]!.status).toBe(200);
+    expect(await countOf('a:198.51.100.9')).toBe(1);
   });
 
   it('lets the health check answer when its count cannot be written, and nothing else', async () => {

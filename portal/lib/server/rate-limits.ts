@@ -747,15 +747,15 @@ export function chargeClientAddress(limiter: RateLimiter, source: AddressSource)
 }
 
 /**
- * Charges the request's client address `units` more units (a call that does the work of several
- * requests: `POST /api/v1/relationships/batch` verifies one signature per item, and the hook
- * charged the call itself as one). The units join one count (one statement) as the charges of one
- * turn of the event loop do.
+ * Charges the request's client address `units` more units: a call that did the work of several
+ * requests (`POST /api/v1/relationships/batch` for each item that failed, each a refused single
+ * GET; the hook charged the call itself as one). The units join one count (one statement) as
+ * the charges of one turn of the event loop do.
  *
  * @throws as {@link chargeClientAddress}, when the budget cannot hold them all.
  * @example
  * ```ts
- * await chargeClientAddressUnits(services.rateLimits, event, items.length - 1);
+ * await chargeClientAddressUnits(services.rateLimits, event, failedItems);
  * ```
  */
 export async function chargeClientAddressUnits(

@@ -70,7 +70,7 @@ export type BatchResult =
 export async function relationshipsBatch(
   services: Services,
   body: unknown,
-  chargeItems: (extra: number) => Promise<void> = () => Promise.resolve(),
+  chargeFailures: (failures: number) => Promise<void> = () => Promise.resolve(),
 ): Promise<BatchResult[]> {
   const requests = (body as { requests?: unknown } | null)?.requests;
   if (
@@ -87,9 +87,6 @@ export async function relationshipsBatch(
       `The body is {"requests": [...]} with 1 to ${maxBatchRequests} request signatures.`,
     );
   }
-  // Each item is a signature to verify, as a single GET is: the address pays for each (the call
-  // itself was charged as one by the hook), before any is verified.
-  await chargeItems(requests.length - 1);
   const answered: (
     { ok: true; pseudonym: string; relationships: Relationships } | { ok: false; problem: Problem }
   )[] = [];
@@ -114,6 +111,14 @@ export async function relationshipsBatch(
       answered.push({ ok: false, problem });
     }
   }
+  // Each item that failed (but for a pseudonym nobody holds: the answer a recovery gets for most
+  // companies, found without checking a signature) cost what a refused single GET costs, which
+  // its address would have paid for: one unit each, beyond the call's own (hooks.server.ts).
+  // Else a batch of forged signatures for known pseudonyms had the server check a hundred of
+  // them for one unit. Over the budget, the whole call is refused (429).
+  await chargeFailures(
+    answered.filter((a) => !a.ok && a.problem.code !== 'ERR_PSEUDONYM_UNKNOWN').length,
+  );
   // The access events and complaints of every answered pseudonym in three queries, not 3 x 100.
   const activity = await pseudonymActivity(
     services.context.cdb.db,

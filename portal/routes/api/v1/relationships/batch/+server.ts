@@ -11,8 +11,8 @@ export const POST: RequestHandler = (event) =>
     const body = await readJsonBody(event.request);
     const services = await getServices();
     return jsonResponse({
-      results: await relationshipsBatch(services, body, (extra) =>
-        chargeClientAddressUnits(services.rateLimits, event, extra),
+      results: await relationshipsBatch(services, body, (failures) =>
+        chargeClientAddressUnits(services.rateLimits, event, failures),
       ),
     });
   });
