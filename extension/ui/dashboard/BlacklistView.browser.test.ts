@@ -3,7 +3,8 @@
  * with control or text-direction characters, nothing at all) is named beside its field in the
  * customer's language before anything is sent; each action's outcome replaces the one before;
  * a company is shown by the name the Assistant knows, its id beside it; and after "Remove" the
- * focus goes to the next entry's Remove button (or the heading), never to the page.
+ * focus goes to the next entry's Remove button (or the heading), never to the page. A note
+ * without spaces wraps within a phone's width.
  */
 import { beforeEach, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -146,4 +147,18 @@ it('after Remove puts the focus on the next entry’s Remove button, then on the
   await userEvent.click(byTestId('blacklist-remove')!);
   await expect.poll(() => document.activeElement).toBe(host.target.querySelector('h2'));
   expect(changes.map((c) => c.type)).toEqual(['blacklist.remove', 'blacklist.remove']);
+});
+
+it('wraps a note and a brand with no space to break at within a phone’s width (360 px)', async () => {
+  entries = [
+    {
+      ...entry('a', { kind: 'brand', brand: 'B'.repeat(100) }),
+      note: 'x'.repeat(200),
+    },
+  ];
+  host.target.style.width = '360px';
+  await show('de');
+  await expect.poll(() => byTestId('blacklist-entry')?.textContent).toContain('x'.repeat(200));
+  // Failed before: the note alone made the page 1,793 px wide.
+  expect(host.target.scrollWidth).toBeLessThanOrEqual(360);
 });

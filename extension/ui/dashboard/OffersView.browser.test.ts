@@ -2,6 +2,7 @@
  * The offers view in a real Chromium: the rewards the Assistant rejected, each said as a sentence
  * (company, date, reason) under a tab reached by keyboard; why an offer could not be opened, as a
  * sentence and never as its code; and the breaches a sync could not keep as complaint drafts.
+ * After "Show anyway" the focus goes to the offer now shown, and long unbroken text wraps.
  */
 import { tick } from 'svelte';
 import { expect, it } from 'vitest';
@@ -35,8 +36,16 @@ function listing(changes: Partial<Listing> = {}): Listing {
 const host = hostComponents();
 const { byTestId } = host;
 
-/** Mounts the view over a background that answers each list with `list` and each sync with `synced()`. */
-async function view(locale: Locale, list: Listing, synced: () => Listing = () => list) {
+/**
+ * Mounts the view over a background that answers each list with `list`, each sync with `synced()`
+ * and "Show anyway" with `shown()`.
+ */
+async function view(
+  locale: Locale,
+  list: Listing,
+  synced: () => Listing = () => list,
+  shown: () => Listing = () => list,
+) {
   let syncs = 0;
   const send = (async (request: { type: string }) => {
     if (request.type === 'relationships.list')
@@ -46,6 +55,7 @@ async function view(locale: Locale, list: Listing, synced: () => Listing = () =>
         damaged: [],
         now: 0,
       };
+    if (request.type === 'offers.show') return shown();
     if (request.type !== 'offers.sync') return list;
     syncs++;
     return synced();
@@ -230,4 +240,40 @@ it('says nothing about the brand of an offer of a registered brand, or one kept 
     expect(byTestId('offer-brand-unregistered')).toBeNull();
     await host.unmount();
   }
+});
+
+/** `item` hidden by the filter, or shown anyway after all. */
+function hidden(item: Listing['items'][number], shownAnyway: boolean): Listing['items'][number] {
+  return { ...item, offer: { ...item.offer, state: 'hidden', shownAnyway } } as never;
+}
+
+it.each(['de', 'en'] as const)(
+  'in %s puts the focus on the offer’s title after "Show anyway", whose button is gone',
+  async (locale) => {
+    const offer = delivered('Laufhaus', true);
+    await view(locale, listing({ items: [hidden(offer, false)] }), undefined, () =>
+      listing({ items: [hidden(offer, true)] }),
+    );
+    await userEvent.click(byTestId('offers-tab-hidden')!);
+    const button = byTestId('offer-show')!;
+    expect(button.textContent!.trim()).toBe(t(locale, 'extension.offers.showAnyway'));
+    button.focus();
+    await userEvent.keyboard('{Enter}');
+    await expect.poll(() => byTestId('offer-show')).toBeNull();
+    // Failed before: the focus fell to the page's body with the button.
+    await expect.poll(() => document.activeElement).toBe(byTestId('offer-title'));
+    expect(byTestId('offer-title')!.textContent).toBe('Der neue Trailschuh');
+  },
+);
+
+it('wraps an offer’s title, body and company name with no space to break at within 360 px', async () => {
+  const long = 'W'.repeat(200);
+  const offer = delivered(long, false) as { offer: { content: Record<string, unknown> } };
+  offer.offer.content.title = long;
+  offer.offer.content.body = long;
+  host.target.style.width = '360px';
+  await view('de', listing({ items: [offer as never] }));
+  expect(byTestId('offer-title')!.textContent).toBe(long);
+  // Failed before: the page grew to fit the longest of them.
+  expect(host.target.scrollWidth).toBeLessThanOrEqual(360);
 });

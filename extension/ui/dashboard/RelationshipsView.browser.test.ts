@@ -6,10 +6,12 @@
  * the view's status region. The company's status is said in the customer's language.
  * Also the rewards the ledger holds: one sentence each, in the customer's language; and only
  * what the Assistant verified counts: the clearinghouse's current disclosure, an answer.
+ * Each action button's accessible name names its company; a revoked grant says when it was
+ * revoked, not until when it was valid; a long company name wraps within a phone's width.
  */
 import { tick } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { userEvent } from 'vitest/browser';
+import { page, userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import { hostComponents } from '../component-host.fixture';
@@ -26,6 +28,8 @@ const h = (c: string) => c.repeat(43);
 
 /** What a test puts into the listed relationship, over {@link relationship}'s defaults. */
 let overrides: Record<string, unknown>;
+/** Relationships listed after that one (another company's). */
+let alsoListed: Record<string, unknown>[];
 /** The Assistant's clock in the listing (ms). */
 let listingNow: number;
 
@@ -75,7 +79,7 @@ const send = (async (request: { type: string }) => {
   sent.push(request);
   const listing = () => ({
     type: 'relationships',
-    items: [relationship(grantStatus)],
+    items: [relationship(grantStatus), ...alsoListed],
     damaged: [],
     now: listingNow,
   });
@@ -104,6 +108,7 @@ async function show(
 
 beforeEach(async () => {
   overrides = {};
+  alsoListed = [];
   listingNow = 0;
   sent = [];
   grantStatus = 'active';
@@ -989,4 +994,129 @@ it.each([
   const text = byTestId('grant')!.textContent!;
   const until = /(\d{1,2} May 2033|\d{2}\.05\.2033|May \d{1,2}, 2033)/.exec(text)?.[1];
   expect(until).toMatch(date);
+});
+
+describe('two companies', () => {
+  /** Another company's relationship, with a grant for the same purpose. */
+  const other = {
+    ...relationship('active'),
+    pseudonym: `ps_${h('q')}`,
+    company: {
+      id: `co_${h('d')}`,
+      legalName: 'Laufhaus Beispiel GmbH',
+      domain: 'https://beispiel.example',
+      status: 'active',
+    },
+    grants: [{ sha256: h('k'), jws: grantJws, status: 'active', revokedPurposes: [] }],
+  };
+  const companies = ['Laufhaus GmbH', 'Laufhaus Beispiel GmbH'];
+
+  it.each(['de', 'en'] as const)(
+    'names in %s the company in each action button’s accessible name, and each card by its heading',
+    async (locale) => {
+      alsoListed = [other];
+      await show(locale);
+      await expect
+        .poll(() => host.target.querySelectorAll('[data-testid="relationship"]').length)
+        .toBe(2);
+      const actions = [
+        t(locale, 'extension.relationships.requestAccess'),
+        t(locale, 'extension.relationships.requestErasure'),
+        t(locale, 'extension.relationships.revokeAll'),
+        t(locale, 'extension.relationships.revokePurpose', {
+          purpose: t(locale, 'vocabulary.purpose.product_launch'),
+        }),
+      ];
+      for (const company of companies) {
+        // As assistive technology computes it: one button of each name, inside that company's card.
+        const card = page.getByRole('article', { name: company });
+        expect(card.elements()).toHaveLength(1);
+        for (const action of actions) {
+          const name = t(locale, 'extension.relationships.action.for', { action, company });
+          const buttons = page.getByRole('button', { name, exact: true }).elements();
+          expect(buttons, name).toHaveLength(1);
+          expect(card.element().contains(buttons[0]!)).toBe(true);
+          // The visible text stays the action alone, which the name begins with.
+          expect(buttons[0]!.textContent!.trim()).toBe(action);
+        }
+      }
+    },
+  );
+});
+
+describe('a revoked grant', () => {
+  /** A revocation the customer signed at `iat` (seconds) of `grants`. */
+  const revocation = (iat: number, grants: unknown) => ({
+    sha256: h('r'),
+    jws: `${b64url({ alg: 'EdDSA' })}.${b64url({ iat, grants })}.c2ln`,
+    acknowledged: true,
+  });
+  const revokedOn = Date.UTC(2026, 10, 2, 12) / 1000;
+  const grantText = () => byTestId('grant')!.textContent!.replace(/\s+/g, ' ').trim();
+
+  it.each([
+    {
+      locale: 'de',
+      revoking: 'all grants',
+      grants: 'all',
+      said: 'Einwilligung (widerrufen am 02.11.2026) für: Produkteinführung',
+    },
+    {
+      locale: 'en',
+      revoking: 'this grant',
+      grants: [{ grantSha256: h('g') }],
+      said: 'Consent (revoked on 2 Nov 2026) for: Product launch',
+    },
+  ] as const)(
+    'says in $locale when it was revoked (a revocation of $revoking), not until when it was valid',
+    async ({ locale, grants, said }) => {
+      grantStatus = 'revoked';
+      overrides = { revocations: [revocation(revokedOn, grants)] };
+      await show(locale);
+      expect(grantText()).toBe(said);
+    },
+  );
+
+  it.each([
+    { locale: 'de', case: 'no revocation listed', revocations: [] },
+    {
+      locale: 'en',
+      case: 'a revocation of some of its purposes only',
+      revocations: [revocation(revokedOn, [{ grantSha256: h('g'), purposes: ['product_launch'] }])],
+    },
+    {
+      locale: 'en',
+      case: 'a revocation of "all" signed before it',
+      revocations: [revocation(0, 'all')],
+    },
+  ] as const)(
+    'says in $locale no date for it with $case, and no "valid until"',
+    async ({ locale, revocations }) => {
+      grantStatus = 'revoked';
+      overrides = { revocations };
+      await show(locale);
+      expect(grantText()).toBe(
+        t(locale, 'extension.relationships.grant.revokedUndated', {
+          purposes: t(locale, 'vocabulary.purpose.product_launch'),
+        }),
+      );
+    },
+  );
+});
+
+it('wraps a company name with no space to break at within a phone’s width (360 px)', async () => {
+  const long = 'X'.repeat(200);
+  overrides = {
+    company: {
+      id: `co_${h('c')}`,
+      legalName: long,
+      domain: `https://${long}.example`,
+      status: 'active',
+    },
+  };
+  host.target.style.width = '360px';
+  await show('de');
+  expect(byTestId('relationship')!.textContent).toContain(long);
+  // Failed before: the heading alone made the page about 1,800 px wide.
+  expect(host.target.scrollWidth).toBeLessThanOrEqual(360);
 });

@@ -1,7 +1,8 @@
 /**
  * The clearinghouse address in the settings, in a real Chromium: plain http off loopback is
  * refused beside the field with a sentence in the customer's language, and nothing is sent;
- * https, and http on loopback (the demo and the tests), are saved.
+ * https, and http on loopback (the demo and the tests), are saved. What Save did is said beside
+ * it, and takes back what a key check said before.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -164,7 +165,7 @@ describe('changing the passphrase', () => {
       });
       await userEvent.click(byTestId('save-settings')!);
       await expect
-        .poll(() => byTestId('settings-status')!.textContent!.trim())
+        .poll(() => byTestId('settings-save-status')!.textContent!.trim())
         .toBe(t(locale, 'extension.dashboard.saved'));
 
       changeAnswer = new ProtocolError('ERR_VAULT_PASSPHRASE_WEAK', 'too weak');
@@ -172,6 +173,7 @@ describe('changing the passphrase', () => {
       await expect
         .poll(() => byTestId('settings-error')?.textContent?.trim())
         .toBe(t(locale, 'errors.ERR_VAULT_PASSPHRASE_WEAK'));
+      expect(byTestId('settings-save-status')!.textContent!.trim()).toBe('');
       expect(byTestId('settings-status')!.textContent!.trim()).toBe('');
       expect(document.activeElement).toBe(byTestId('settings-error'));
 
@@ -184,4 +186,69 @@ describe('changing the passphrase', () => {
       expect(document.activeElement).toBe(byTestId('settings-status'));
     },
   );
+});
+
+describe('saving after a key check', () => {
+  /** Settings are saved unless `saveFails`; the key check finds the clearinghouse unreachable. */
+  let saveFails: unknown;
+  const checking = (async (request: { type: string; settings?: unknown }) => {
+    if (request.type === 'problems.list') return { type: 'problems', problems: [] };
+    if (request.type === 'settings.check-log-key')
+      return {
+        type: 'log-key',
+        outcome: 'unreachable',
+        settings: defaultSettings('http://localhost:3000'),
+      };
+    if (saveFails !== undefined) throw saveFails;
+    return { type: 'settings', settings: request.settings };
+  }) as never;
+  const said = (id: string) => byTestId(id)?.textContent?.trim();
+
+  async function checkThenSave(locale: 'de' | 'en') {
+    host.mount(SettingsView, {
+      locale,
+      send: checking,
+      settings: defaultSettings('http://localhost:3000'),
+      onChange: () => {},
+      onWiped: () => {},
+    });
+    await userEvent.click(byTestId('check-log-key')!);
+    await expect
+      .poll(() => said('log-key-status'))
+      .toBe(t(locale, 'extension.settings.logKey.unreachable'));
+    await userEvent.fill(
+      byTestId('clearinghouse-url') as HTMLInputElement,
+      'http://localhost:3100',
+    );
+    await userEvent.click(byTestId('save-settings')!);
+  }
+
+  it.each(['de', 'en'] as const)(
+    'in %s a save takes back the check’s "nothing was changed" and says "Saved." beside Save',
+    async (locale) => {
+      saveFails = undefined;
+      await checkThenSave(locale);
+      await expect
+        .poll(() => said('settings-save-status'))
+        .toBe(t(locale, 'extension.dashboard.saved'));
+      // Failed before: the check's sentence stayed above Save, "Saved." came at the page's end.
+      expect(said('log-key-status')).toBe('');
+      expect(said('settings-status')).toBe('');
+      const status = byTestId('settings-save-status')!;
+      expect(status.getAttribute('role')).toBe('status');
+      expect(byTestId('save-settings')!.closest('p')!.nextElementSibling).toBe(status);
+    },
+  );
+
+  it('says beside Save why a save failed, and the check’s sentence goes', async () => {
+    saveFails = new ProtocolError('ERR_VAULT_STORAGE_FAILED', 'disk full');
+    await checkThenSave('de');
+    await expect
+      .poll(() => said('settings-save-error'))
+      .toBe(t('de', 'errors.ERR_VAULT_STORAGE_FAILED'));
+    expect(byTestId('settings-save-error')!.getAttribute('role')).toBe('alert');
+    expect(said('log-key-status')).toBe('');
+    expect(said('settings-save-status')).toBe('');
+    expect(byTestId('settings-error')).toBeNull();
+  });
 });

@@ -888,6 +888,7 @@ export const extension = {
     en: 'Enter the number of days after which you may be asked again: a whole number from {min} to {max}. Nothing was refused.',
   },
   'extension.consent.close': { de: 'Fenster schließen', en: 'Close window' },
+  'extension.consent.backToDashboard': { de: 'Zurück zur Übersicht', en: 'Back to the overview' },
   // The customer's own checks declined a page's request: the company learns only "cancelled".
   'extension.consent.declined.blacklisted': {
     de: 'Sie haben dieses Unternehmen oder eine seiner Marken auf Ihre Sperrliste gesetzt. Der Assistent hat die Anfrage deshalb abgelehnt. Das Unternehmen erfährt nur, dass dieses Fenster ohne Antwort geschlossen wurde, nicht warum.',
@@ -915,6 +916,16 @@ export const extension = {
   'extension.relationships.grant': {
     de: 'Einwilligung ({status}) für: {purposes}; gültig bis {until}',
     en: 'Consent ({status}) for: {purposes}; valid until {until}',
+  },
+  // A revoked grant ends with its revocation, not at its "valid until": {date} is when the
+  // customer signed the revocation; without one in the listing, `.revokedUndated`.
+  'extension.relationships.grant.revokedOn': {
+    de: 'Einwilligung (widerrufen am {date}) für: {purposes}',
+    en: 'Consent (revoked on {date}) for: {purposes}',
+  },
+  'extension.relationships.grant.revokedUndated': {
+    de: 'Einwilligung (widerrufen) für: {purposes}',
+    en: 'Consent (revoked) for: {purposes}',
   },
   'extension.relationships.grant.active': { de: 'aktiv', en: 'active' },
   'extension.relationships.grant.revoked': { de: 'widerrufen', en: 'revoked' },
@@ -972,6 +983,9 @@ export const extension = {
     de: 'Das kann daran liegen, dass die gespeicherte Adresse der Clearingstelle {replaced} (unverschlüsseltes http://) durch {current} ersetzt wurde. Prüfen Sie die Adresse in den Einstellungen.',
     en: 'This may be because the stored clearinghouse address {replaced} (unencrypted http://) was replaced by {current}. Check the address in the settings.',
   },
+  // An action button's accessible name: its visible text, then the company it is for (as the
+  // portal's /me says it, `portal.me.action.for`), so each reads apart from the next company's.
+  'extension.relationships.action.for': { de: '{action}: {company}', en: '{action}: {company}' },
   'extension.relationships.revokeAll': { de: 'Alles widerrufen', en: 'Revoke everything' },
   'extension.relationships.revokePurpose': {
     de: '„{purpose}“ widerrufen',
