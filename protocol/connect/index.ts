@@ -309,10 +309,17 @@ export const customerViewLimits = {
 
 type Plain = Record<string, unknown>;
 
+/**
+ * A plain object: its prototype is null or an `Object.prototype`, this realm's or another's. A
+ * page's message reaches a Firefox content script (the bridge) through an Xray wrapper whose
+ * prototype is the page's `Object.prototype`, not the script's: an identity check against this
+ * realm's dropped every message there (found by hand in Firefox ESR; test/e2e/bridge.firefox.spec.ts).
+ * Class instances (whose prototype's prototype is not null) stay refused.
+ */
 function isPlain(value: unknown): value is Plain {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** True when `value` has exactly the `keys` (order ignored). */

@@ -37,7 +37,7 @@ interface ExtensionPageGlobals {
  * Launches firefox-esr on a fresh profile directory and installs the built Firefox extension as a
  * temporary add-on. The caller disposes of it with {@link closeFirefox}.
  */
-export async function launchFirefox(): Promise<Firefox> {
+export async function launchFirefox(prefs: Record<string, unknown> = {}): Promise<Firefox> {
   const dir = await mkdtemp(join(tmpdir(), 'assistant-e2e-firefox-'));
   let browser: Browser;
   try {
@@ -50,6 +50,7 @@ export async function launchFirefox(): Promise<Firefox> {
       extraPrefsFirefox: {
         'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: uuid }),
         'intl.accept_languages': 'en-US',
+        ...prefs,
       },
     });
   } catch (e) {
@@ -80,16 +81,32 @@ export async function closeFirefox(firefox: Firefox | undefined): Promise<void> 
 
 /** The dashboard tab, which the Assistant opens by itself on install. */
 export async function dashboardPage(browser: Browser): Promise<Page> {
+  return extensionPage(
+    browser,
+    (href) => href === dashboardUrl,
+    'its dashboard after installation',
+  );
+}
+
+/**
+ * The first page of the Assistant whose `location.href` passes `matches`, once there is one (a
+ * window the Assistant opens itself, such as the consent window).
+ */
+export async function extensionPage(
+  browser: Browser,
+  matches: (href: string) => boolean,
+  what: string,
+): Promise<Page> {
   const deadline = Date.now() + WAIT;
   while (Date.now() < deadline) {
     for (const page of await browser.pages()) {
       const href = await page.evaluate(() => location.href).catch(() => '');
-      if (href === dashboardUrl) return page;
+      if (matches(href)) return page;
     }
     // Poll for the tab to appear (BiDi gives no event that names a moz-extension URL).
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error('the Assistant did not open its dashboard after installation');
+  throw new Error(`the Assistant did not open ${what}`);
 }
 
 /** The CSS selector of the element with `data-testid` `testId`. */

@@ -416,7 +416,9 @@ test('a pasted request link opens the consent window; one purpose is revoked and
   await dashboard.getByTestId('nav-relationships').click();
   await dashboard.getByTestId('request-link').fill(link);
   await dashboard.getByTestId('request-link').press('Enter');
-  await expect(dashboard).toHaveURL(/\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}$/);
+  await expect(dashboard).toHaveURL(
+    /\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}&from=dashboard$/,
+  );
   await expect(dashboard.getByTestId('consent-company')).toContainText('Laufhaus');
   await expect(dashboard.getByTestId('scope-1-include')).toBeChecked();
   await dashboard.getByTestId('consent-grant').click();
@@ -429,8 +431,13 @@ test('a pasted request link opens the consent window; one purpose is revoked and
     ['product_launch', 'service_support'],
   );
 
-  await dashboard.goto(`chrome-extension://${id}/ui/dashboard/index.html`);
-  await dashboard.getByTestId('nav-relationships').click();
+  // Opened in the dashboard's tab, the page leads back to the relationships, not away.
+  await expect(dashboard.getByTestId('consent-result-close')).toHaveText('Back to the overview');
+  await dashboard.getByTestId('consent-result-close').click();
+  await expect(dashboard).toHaveURL(
+    `chrome-extension://${id}/ui/dashboard/index.html?section=relationships`,
+  );
+  await expect(dashboard.getByTestId('request-link')).toBeVisible();
   await dashboard.getByTestId('revoke-service_support').click();
   await dashboard.getByTestId('revoke-confirm').click();
   await expect(dashboard.getByTestId('revocation')).toHaveAttribute('data-acknowledged', 'false');
@@ -468,7 +475,9 @@ test('a targeted request to the pseudonym is listed in the relationships view an
   await dashboard.getByTestId('relationships-refresh').click();
   await expect(dashboard.getByTestId('targeted-request')).toHaveCount(1);
   await dashboard.getByTestId('targeted-request').getByRole('button').click();
-  await expect(dashboard).toHaveURL(/\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}$/);
+  await expect(dashboard).toHaveURL(
+    /\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}&from=dashboard$/,
+  );
   await expect(dashboard.getByTestId('consent-company')).toContainText('Laufhaus');
   await dashboard.getByTestId('consent-grant').click();
   await expect(dashboard.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');

@@ -731,13 +731,13 @@ describe.each(testDialects)('people on %s', (dialect) => {
           keyProof: await keyProof(keyPair, ceremonyBefore.options.challenge),
         }),
       ).rejects.toMatchObject({ code: 'ERR_COMPANY_NOT_ACTIVE' });
-      const enrolPageAnswer = await enrolPage
-        .load({ params: { token }, setHeaders: () => {} } as never)
-        .then(
-          () => 200,
-          (error: { status?: number; body?: { code?: string } }) =>
-            `${error.status} ${error.body?.code}`,
-        );
+      const enrolPageAnswer = await Promise.resolve(
+        enrolPage.load({ params: { token }, setHeaders: () => {} } as never),
+      ).then(
+        () => 200,
+        (error: { status?: number; body?: { code?: string } }) =>
+          `${error.status} ${error.body?.code}`,
+      );
       expect(enrolPageAnswer).toBe('403 ERR_COMPANY_NOT_ACTIVE');
       expect(
         await api.tdb.cdb.db
