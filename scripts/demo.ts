@@ -236,9 +236,11 @@ Consent Clearinghouse demo: everything below runs on this machine (Ctrl+C stops 
 CUSTOMER (5 minutes)
   1. Start Chromium with the test build of the Assistant (fast unlock settings):
        chromium --user-data-dir=$(mktemp -d) --load-extension=${ext}
-  2. In the Assistant's dashboard choose "Recover" and enter this recovery phrase and a new
-     passphrase (at least 10 characters; weak ones are refused):
+  2. In the Assistant's dashboard choose "Recover" and enter this recovery phrase:
        ${d.phrase}
+     and a new passphrase of at least 10 characters. Only shorter ones are refused: a weak one
+     such as "passwort123" is accepted (the strength the Assistant shows when you create a
+     vault is advice only), so choose several words.
      The Assistant finds both relationships at its default clearinghouse, http://localhost:3000.
      Running on another address, it says it could not reach it: set ${d.origin} under Settings,
      then run "Recovery" again.

@@ -4,6 +4,8 @@
  * clearinghouse's text catalog. Every value put into HTML is escaped.
  */
 
+import type { ProtocolErrorCode } from '../../protocol/errors';
+
 export type SiteLocale = 'de' | 'en';
 
 const text = {
@@ -21,10 +23,26 @@ const text = {
       granted: 'Danke! Ihre Einwilligung ist angekommen.',
       refused: 'Schade – wir fragen nicht weiter.',
       cancelled: 'Sie haben die Anfrage geschlossen.',
+      // An error whose code is not in `errorCauses` (one a newer Assistant may bring).
       error: 'Ihr Assistent hat die Anfrage nicht angenommen.',
-      // ERR_ASSISTANT_SILENT: the Assistant went away after it took the request.
+      // The causes of `errorCauses`. ERR_ASSISTANT_SILENT: the Assistant went away after it
+      // took the request.
       silent:
         'Ihr Assistent antwortet nicht mehr, daher wissen wir nicht, ob Ihre Antwort angekommen ist. Bitte laden Sie diese Seite neu und versuchen Sie es erneut.',
+      busy: 'Eine Anfrage von uns ist in Ihrem Assistenten schon offen, vielleicht aus einem anderen Tab. Bitte schließen Sie zuerst diese ab und versuchen Sie es dann erneut.',
+      limited:
+        'Wir haben Ihren Assistenten in der letzten Minute zu oft gefragt. Bitte warten Sie eine Minute und versuchen Sie es dann erneut.',
+      setup:
+        'Ihr Assistent ist noch nicht eingerichtet. Richten Sie ihn zuerst ein und versuchen Sie es dann erneut.',
+      unreachable:
+        'Ihr Assistent erreicht die Clearingstelle gerade nicht. Bitte versuchen Sie es später erneut.',
+      notSent:
+        'Ihre Antwort wurde nicht gesendet: Ihr Assistent konnte die Clearingstelle noch nicht bestätigen. Prüfen Sie in seinen Einstellungen die Adresse der Clearingstelle und versuchen Sie es erneut.',
+      stale:
+        'Unsere Anfrage gilt nicht mehr. Bitte laden Sie diese Seite neu und versuchen Sie es erneut.',
+      wrongPage:
+        'Ihr Assistent hat die Anfrage abgelehnt: Diese Seite liegt nicht unter der Adresse, mit der wir bei der Clearingstelle eingetragen sind.',
+      ours: 'Ihr Assistent hat die Anfrage abgelehnt, weil unser Eintrag bei der Clearingstelle nicht zu ihr passt. Das liegt an uns; bitte versuchen Sie es später erneut.',
       'no-assistant':
         'Kein Assistent gefunden. Wie Sie ihn installieren, erklärt die Clearingstelle:',
     },
@@ -47,11 +65,53 @@ const text = {
       error: 'Your Assistant did not accept the request.',
       silent:
         'Your Assistant stopped answering, so we do not know whether your answer reached us. Please reload this page and try again.',
+      busy: 'A request from us is already open in your Assistant, perhaps from another tab. Please finish that one first, then try again.',
+      limited:
+        'We asked your Assistant too often in the last minute. Please wait a minute, then try again.',
+      setup: 'Your Assistant is not set up yet. Please set it up first, then try again.',
+      unreachable:
+        'Your Assistant cannot reach the clearinghouse right now. Please try again later.',
+      notSent:
+        'Your answer was not sent: your Assistant could not yet confirm the clearinghouse. Check the clearinghouse address in its settings and try again.',
+      stale: 'Our request is no longer valid. Please reload this page and try again.',
+      wrongPage:
+        'Your Assistant refused the request: this page is not at the address under which we are registered with the clearinghouse.',
+      ours: 'Your Assistant refused the request because our entry at the clearinghouse does not match it. This is our fault; please try again later.',
       'no-assistant': 'No Assistant found. The clearinghouse explains how to install one:',
     },
     install: 'How to install the Assistant',
   },
 } as const;
+
+/** A sentence of `outcome`: one per outcome of the request, and one per cause of an error. */
+type OutcomeSentence = keyof (typeof text)['de']['outcome'] & keyof (typeof text)['en']['outcome'];
+
+/**
+ * Why the Assistant did not take the request, by the `code` of an `error` outcome
+ * (`ConnectOutcome` of protocol/connect). The codes: those of docs/company-integration.md
+ * "Connect from your page", and those of the Assistant's own state (not set up, out of reach).
+ * The customer reads the cause and what to do, not "did not accept" for a request that is only
+ * open in another tab. The company's own faults share one sentence: the customer can do nothing
+ * about them. A code not listed keeps the general `error` sentence. A type-only import: the page
+ * loads nothing of the clearinghouse's code.
+ */
+const errorCauses = {
+  ERR_ASSISTANT_SILENT: 'silent',
+  ERR_BRIDGE_BUSY: 'busy',
+  ERR_RATE_LIMITED: 'limited',
+  ERR_VAULT_ABSENT: 'setup',
+  ERR_CLEARINGHOUSE_UNREACHABLE: 'unreachable',
+  // Nothing was signed or sent (extension/core/wallet requirePin).
+  ERR_LOG_KEY_NOT_PINNED: 'notSent',
+  ERR_GRANT_REQUEST_UNKNOWN: 'stale',
+  ERR_GRANT_REQUEST_VOIDED: 'stale',
+  ERR_BRIDGE_ORIGIN_MISMATCH: 'wrongPage',
+  ERR_COMPANY_UNKNOWN: 'ours',
+  ERR_COMPANY_NOT_ACTIVE: 'ours',
+  ERR_COMPANY_DOMAIN_UNVERIFIED: 'ours',
+  ERR_PURPOSE_NOT_DECLARED: 'ours',
+  ERR_JWS_KID_UNKNOWN: 'ours',
+} as const satisfies Partial<Record<ProtocolErrorCode, OutcomeSentence>>;
 
 /**
  * Escapes text for HTML element content and double-quoted attributes.
@@ -113,14 +173,18 @@ export function shopPage(locale: SiteLocale, requestLink: string | undefined): s
       <p id="connect-install" hidden><a href="${escapeHtml(installLink)}">${escapeHtml(t.install)}</a></p>
       <script src="${escapeHtml(connectScript)}" defer></script>
       <script>
-        // The outcome of the request, in the page's language (connect.js sets data-connect-outcome).
+        // The outcome of the request, in the page's language (connect.js sets data-connect-outcome);
+        // an error by its cause where errorCauses knows its code.
         const outcomeText = ${JSON.stringify(t.outcome).replace(/</g, '\\u003c')};
+        const errorCauses = ${JSON.stringify(errorCauses)};
         document.addEventListener('clearinghouse-connect', (event) => {
           const status = document.getElementById('connect-outcome');
-          status.dataset.outcome = event.detail.outcome;
-          // Gone after it took the request: the customer may have consented (protocol/connect).
-          const silent = event.detail.code === 'ERR_ASSISTANT_SILENT';
-          status.textContent = (silent ? outcomeText.silent : outcomeText[event.detail.outcome]) ?? '';
+          const { outcome, code } = event.detail;
+          status.dataset.outcome = outcome;
+          // ERR_ASSISTANT_SILENT among them: gone after it took the request, so the customer may
+          // have consented (protocol/connect), which "did not accept" would deny.
+          const cause = outcome === 'error' && Object.hasOwn(errorCauses, code) ? errorCauses[code] : outcome;
+          status.textContent = outcomeText[cause] ?? '';
           // The sentence without an Assistant points to this link.
           document.getElementById('connect-install').hidden = event.detail.outcome !== 'no-assistant';
         });

@@ -9,6 +9,7 @@
  */
 import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CompanySite } from '../../../test/company-site/site';
 import { openSiteWorld, type SiteWorld } from './company-site-test-kit';
@@ -39,6 +40,31 @@ vi.mock('node:fs', async (importOriginal) => {
   };
   return { ...fs, ...traced, default: { ...fs, ...traced } };
 });
+
+/**
+ * The shop page's own script (the one that is not connect.js), run against a stand-in document:
+ * returns what the page shows for the `clearinghouse-connect` event with `detail`.
+ */
+function outcomeShown(page: string): (detail: object) => string | undefined {
+  const script = /<script>([\s\S]*?)<\/script>/.exec(page)?.[1];
+  if (script === undefined) throw new Error('the shop page has no script of its own');
+  let listener: ((event: { detail: object }) => void) | undefined;
+  const elements = new Map<string, { textContent?: string; hidden?: boolean; dataset: object }>();
+  const document = {
+    addEventListener(type: string, handler: typeof listener) {
+      if (type === 'clearinghouse-connect') listener = handler;
+    },
+    getElementById(id: string) {
+      if (!elements.has(id)) elements.set(id, { dataset: {} });
+      return elements.get(id);
+    },
+  };
+  runInNewContext(script, { document });
+  return (detail) => {
+    listener?.({ detail });
+    return elements.get('connect-outcome')?.textContent;
+  };
+}
 
 /** Waits until `done()` holds, at most five seconds. */
 async function eventually(done: () => boolean): Promise<void> {
@@ -117,6 +143,58 @@ describe('the reference company site', () => {
       expect(page).toContain(`<p id="connect-install" hidden>${install}${link}</a></p>`);
       expect(page).toContain(JSON.stringify(sentence));
       expect(page).toContain("getElementById('connect-install').hidden");
+    }
+  });
+
+  it('names why the Assistant did not take the request, for each code a page can get, in German and English', async () => {
+    // Failed before: every code but ERR_ASSISTANT_SILENT said "did not accept", also
+    // ERR_BRIDGE_BUSY for a request merely open in another tab of the shop.
+    await site.ready();
+    const general = {
+      de: 'Ihr Assistent hat die Anfrage nicht angenommen.',
+      en: 'Your Assistant did not accept the request.',
+    };
+    const busy = {
+      de: 'Eine Anfrage von uns ist in Ihrem Assistenten schon offen, vielleicht aus einem anderen Tab. Bitte schließen Sie zuerst diese ab und versuchen Sie es dann erneut.',
+      en: 'A request from us is already open in your Assistant, perhaps from another tab. Please finish that one first, then try again.',
+    };
+    const silent = {
+      de: 'Ihr Assistent antwortet nicht mehr, daher wissen wir nicht, ob Ihre Antwort angekommen ist. Bitte laden Sie diese Seite neu und versuchen Sie es erneut.',
+      en: 'Your Assistant stopped answering, so we do not know whether your answer reached us. Please reload this page and try again.',
+    };
+    // The codes of docs/company-integration.md "Connect from your page", and the Assistant's own.
+    const named = [
+      'ERR_BRIDGE_ORIGIN_MISMATCH',
+      'ERR_COMPANY_NOT_ACTIVE',
+      'ERR_COMPANY_DOMAIN_UNVERIFIED',
+      'ERR_PURPOSE_NOT_DECLARED',
+      'ERR_RATE_LIMITED',
+      'ERR_GRANT_REQUEST_UNKNOWN',
+      'ERR_GRANT_REQUEST_VOIDED',
+      'ERR_VAULT_ABSENT',
+      'ERR_CLEARINGHOUSE_UNREACHABLE',
+    ];
+    for (const locale of ['de', 'en'] as const) {
+      const page = await (await fetch(`${site.origin}/?lang=${locale}`)).text();
+      const shown = outcomeShown(page);
+      expect(shown({ outcome: 'error', code: 'ERR_BRIDGE_BUSY' })).toBe(busy[locale]);
+      expect(shown({ outcome: 'error', code: 'ERR_ASSISTANT_SILENT' })).toBe(silent[locale]);
+      const sentences = named.map((code) => shown({ outcome: 'error', code }));
+      for (const sentence of sentences) {
+        expect(sentence).toMatch(/\S/);
+        expect([general[locale], busy[locale], silent[locale]]).not.toContain(sentence);
+      }
+      // The company's own faults share one sentence, and so do an unknown and a voided request.
+      expect(new Set(sentences).size).toBe(named.length - 3);
+      // A code the page does not know (a newer Assistant's), or a member every object has.
+      for (const code of ['ERR_SOMETHING_NEW', 'constructor', undefined])
+        expect(shown({ outcome: 'error', code })).toBe(general[locale]);
+      // The other outcomes keep their sentences.
+      expect(shown({ outcome: 'refused' })).toBe(
+        locale === 'de'
+          ? 'Schade – wir fragen nicht weiter.'
+          : 'Understood – we will not ask again.',
+      );
     }
   });
 

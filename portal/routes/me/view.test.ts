@@ -1,6 +1,8 @@
+import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import type { CustomerViewItem, DataRequestAnswer } from '$protocol/connect';
-import { t } from '$protocol/i18n';
+import { locales, t } from '$protocol/i18n';
+import NoAssistant from './NoAssistant.svelte';
 import {
   arrange,
   categoriesOf,
@@ -315,4 +317,39 @@ describe('erasedSinceDisclosure', () => {
     });
     expect(erasedSinceDisclosure(shown).size).toBe(0);
   });
+});
+
+describe('NoAssistant', () => {
+  /** The section's text as read: tags dropped, entities and white space undone. */
+  const said = (locale: (typeof locales)[number]) =>
+    render(NoAssistant, { props: { locale } })
+      .body.replace(/<!--[\s\S]*?-->|<[^>]*>/g, ' ')
+      .replace(/&amp;/g, '&')
+      .replace(/\s+/g, ' ');
+
+  it.each(locales)(
+    'tells a customer (%s) what to install and whom to ask, not how to build it',
+    (locale) => {
+      // Failed before: "after the command “npm start” it is in the folder dist/extension/chromium;
+      // load it from there as an unpacked extension", in Firefox too.
+      const body = render(NoAssistant, { props: { locale } }).body;
+      const [steps, developers] = said(locale).split(
+        locale === 'de' ? 'Für Entwicklerinnen und Entwickler' : 'For developers',
+      );
+      expect(steps).not.toMatch(/npm|dist\/|entpackt|unpacked|README/);
+      expect(steps).toContain(t(locale, 'common.assistantName'));
+      expect(steps).toMatch(locale === 'de' ? /Browser-Erweiterung/ : /browser extension/);
+      expect(steps).toMatch(/Chromium.*Firefox/);
+      // Where the extension comes from on this installation: its operator, reached via the imprint.
+      expect(steps).toMatch(locale === 'de' ? /Betreiber dieser Clearingstelle/ : /operator/);
+      expect(body).toMatch(/<a href="[^"]*\/imprint"/);
+      // The developers' details stay in the README; a hint, set apart, points there.
+      expect(developers).toBeDefined();
+      expect(developers).toContain('README');
+      expect(developers).toContain('dist/extension/chromium');
+      expect(developers).toContain('dist/extension/firefox');
+      for (const step of ['portal.me.noAssistant.step2', 'portal.me.noAssistant.step3'] as const)
+        expect(steps).toContain(t(locale, step));
+    },
+  );
 });

@@ -24,10 +24,6 @@ export const me = {
     de: 'Diese Seite zeigt nur, was Ihr Assistent ihr gibt: Ihre Schlüssel und Ihre Daten bleiben auf Ihrem Gerät. In diesem Browser hat kein Assistent geantwortet.',
     en: 'This page shows only what your Assistant hands it: your keys and your data stay on your device. No Assistant answered in this browser.',
   },
-  'portal.me.noAssistant.step1': {
-    de: 'Installieren Sie die Erweiterung „Einwilligungs-Assistent“ für Chromium oder Firefox: Nach dem Befehl „npm start“ liegt sie im Ordner {path}; laden Sie sie von dort als entpackte Erweiterung.',
-    en: 'Install the “Consent Assistant” extension for Chromium or Firefox: after the command “npm start” it is in the folder {path}; load it from there as an unpacked extension.',
-  },
   'portal.me.noAssistant.step2': {
     de: 'Legen Sie im Assistenten Ihre Passphrase fest und notieren Sie die 24 Wörter zur Wiederherstellung.',
     en: 'Set your passphrase in the Assistant and write down the 24 recovery words.',

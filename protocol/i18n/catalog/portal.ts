@@ -769,4 +769,19 @@ export const portal = {
     de: 'Kein Assistent hat geantwortet. Was Sie dafür brauchen, steht unten unter „{section}“.',
     en: 'No Assistant answered. What you need for this is explained below under “{section}”.',
   },
+  // /me without an Assistant, for the customer: what to install and whom to ask where it comes
+  // from (the clearinghouse does not serve the extension); how to build and load it from source
+  // is the README's, and the developers' hint says so.
+  'portal.me.install.get': {
+    de: 'Installieren Sie in diesem Browser die Browser-Erweiterung „Einwilligungs-Assistent“ (es gibt sie für Chromium und Firefox). Woher Sie sie bekommen, erfahren Sie beim Betreiber dieser Clearingstelle.',
+    en: 'Install the “Consent Assistant” browser extension in this browser (it is available for Chromium and Firefox). Ask the operator of this clearinghouse where to get it.',
+  },
+  'portal.me.install.operator': {
+    de: 'So erreichen Sie den Betreiber (Impressum)',
+    en: 'How to reach the operator (imprint)',
+  },
+  'portal.me.install.developers': {
+    de: 'Für Entwicklerinnen und Entwickler: Aus dem Quelltext gebaut, liegt der Assistent in {chromium} und {firefox}; wie Sie ihn laden, steht in der README.',
+    en: 'For developers: built from source, the Assistant is in {chromium} and {firefox}; the README says how to load it.',
+  },
 } as const satisfies Record<string, Entry>;
