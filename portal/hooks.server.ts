@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
+import { guardStandardStreams } from '$lib/server/output-guard';
 import { getInstance, startServing, stopInstance } from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { isApiPath, isHealthPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits';
@@ -38,6 +39,8 @@ let metrics: Metrics | undefined;
  * `Request` would keep every request alive until a full garbage collection).
  */
 export const init: ServerInit = async () => {
+  // A full disk or a closed pipe behind stdout or stderr must not end the server (output-guard.ts).
+  guardStandardStreams();
   if (!installRequestSignalShortcut()) {
     logger.warn(
       { event: 'request-signal', node: process.version },

@@ -52,6 +52,7 @@ describe('how node runs the built server (server-node-args.mjs)', () => {
         'scripts/demo.ts',
         'test/fault/built-server.ts',
         'test/fault/listen-refusal.test.ts',
+        'test/fault/output-full.test.ts',
         'bench/load/built-server.ts',
         'bench/portal/me.ts',
         'bench/portal/regulator.ts',

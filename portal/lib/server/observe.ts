@@ -24,6 +24,7 @@ import { clientClosedRequest } from './client-abort';
 import type { ClearinghouseDb } from './db/database';
 import type { Sequencer } from './log/sequencer';
 import { allocationSitePretenuring, noPretenuringFlag } from './node-flags';
+import { lineDestination, standardStreamErrors } from './output-guard';
 
 /** A request id we accept from a proxy: short and plain, so it cannot inject into a log line. */
 const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
@@ -53,6 +54,9 @@ export function logLevelFromEnv(
   return level;
 }
 
+/** Where the logger's lines go: stdout, a line at a time, dropped (and counted) when it fails. */
+export const logDestination = lineDestination(1);
+
 /**
  * The process's logger: JSON lines on stdout; `LOG_LEVEL` (default `info`, `silent` under Vitest).
  * A value it cannot read leaves it at `info` here; the server's start then stops with the
@@ -63,22 +67,27 @@ export function logLevelFromEnv(
  * logger.info({ event: 'started', port }, 'clearinghouse started');
  * ```
  */
-export const logger: Logger = pino({
-  level: (() => {
-    try {
-      return logLevelFromEnv();
-    } catch {
-      return 'info';
-    }
-  })(),
-  base: { service: 'clearinghouse', pid: process.pid },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  // Belt and braces: should anyone ever log a request or headers, these never reach the line.
-  redact: {
-    paths: ['req.headers', 'headers', 'cookie', 'authorization', 'body', 'jws', 'address', 'ip'],
-    censor: '[removed]',
+export const logger: Logger = pino(
+  {
+    level: (() => {
+      try {
+        return logLevelFromEnv();
+      } catch {
+        return 'info';
+      }
+    })(),
+    base: { service: 'clearinghouse', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Belt and braces: should anyone ever log a request or headers, these never reach the line.
+    redact: {
+      paths: ['req.headers', 'headers', 'cookie', 'authorization', 'body', 'jws', 'address', 'ip'],
+      censor: '[removed]',
+    },
   },
-});
+  // Not pino's default destination: a line that cannot be written is dropped, never a reason to
+  // end or hang the server (output-guard.ts).
+  logDestination,
+);
 
 /** The metrics of this process, in their own registry (tests create their own). */
 export interface Metrics {
@@ -120,6 +129,14 @@ export function createMetrics(
     labelNames: ['route', 'method'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
+  });
+  new Gauge({
+    name: 'clearinghouse_log_lines_dropped',
+    help: 'Log lines (and writes to stdout or stderr) this process could not write since it started: a full disk, a reader gone or stalled (output-guard.ts).',
+    registers: [registry],
+    collect() {
+      this.set(logDestination.dropped + standardStreamErrors());
+    },
   });
   new Gauge({
     name: 'clearinghouse_v8_allocation_site_pretenuring',
