@@ -28,8 +28,9 @@ describe('lineDestination', () => {
       // At most 7 bytes a call: every line takes several writes.
       const destination = lineDestination(fd, {
         write: (target, data) => {
-          calls.push(data.length);
-          return writeSync(target, data.subarray(0, 7));
+          const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+          calls.push(bytes.length);
+          return writeSync(target, bytes.subarray(0, 7));
         },
       });
       destination.write('{"msg":"first line"}\n');
@@ -78,8 +79,8 @@ describe('lineDestination', () => {
     const destination = lineDestination(9, {
       write: (_fd, data) => {
         if (stalled) throw failure('EAGAIN');
-        written.push(Buffer.from(data).toString());
-        return data.length;
+        written.push(typeof data === 'string' ? data : Buffer.from(data).toString());
+        return Buffer.byteLength(data);
       },
       now: () => clock,
       sleep: (ms) => {
@@ -106,8 +107,8 @@ describe('lineDestination', () => {
     const destination = lineDestination(9, {
       write: (_fd, data) => {
         if (tries++ < 3) throw failure('EAGAIN');
-        written.push(Buffer.from(data).toString());
-        return data.length;
+        written.push(typeof data === 'string' ? data : Buffer.from(data).toString());
+        return Buffer.byteLength(data);
       },
       sleep: () => {},
     });

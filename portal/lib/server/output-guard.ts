@@ -41,7 +41,8 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 export function lineDestination(
   fd: number,
   options: {
-    write?: (fd: number, data: Uint8Array) => number;
+    /** Writes (some of) `data`, returns how many bytes; `fs.writeSync` by default. */
+    write?: (fd: number, data: string | Uint8Array) => number;
     now?: () => number;
     sleep?: (ms: number) => void;
   } = {},
@@ -53,11 +54,19 @@ export function lineDestination(
   let quietUntil = 0;
   return {
     write(line) {
-      let rest: Uint8Array = Buffer.from(line, 'utf8');
+      // The line goes out as it is; it becomes bytes only once a write fell short or failed.
+      let rest: Uint8Array | undefined;
       let waited = 0;
-      while (rest.length > 0) {
+      for (;;) {
         try {
-          rest = rest.subarray(write(fd, rest));
+          if (rest === undefined) {
+            const written = write(fd, line);
+            if (written === Buffer.byteLength(line)) return;
+            rest = Buffer.from(line, 'utf8').subarray(written);
+          } else {
+            rest = rest.subarray(write(fd, rest));
+            if (rest.length === 0) return;
+          }
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           const stalled = code === 'EAGAIN' || code === 'EBUSY';
