@@ -47,7 +47,10 @@ export function lineDestination(
     sleep?: (ms: number) => void;
   } = {},
 ): LineDestination {
-  const write = options.write ?? ((target, data) => writeSync(target, data));
+  const write =
+    options.write ??
+    ((target, data) =>
+      typeof data === 'string' ? writeSync(target, data) : writeSync(target, data));
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms) => void Atomics.wait(sleepCell, 0, 0, ms));
   let dropped = 0;
