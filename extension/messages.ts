@@ -28,7 +28,12 @@ import { companyId, sha256 as sha256Text } from '../protocol/messages/primitives
 import { revokedGrant } from '../protocol/messages/consent';
 import { consentChoice, walletRelationship } from './core/wallet';
 import { signalStates } from './core/blacklist-signals';
-import { complaintDraft, maxComplaintDrafts } from './core/complaints';
+import {
+  complaintDraft,
+  manualComplaintReasons,
+  maxCommentChars,
+  maxComplaintDrafts,
+} from './core/complaints';
 import { ledgerEntry, maxLedgerEntries, maxListedRewards } from './core/ledger';
 import { maxRejectedRewards, maxStoredOffers, rejectedReward, storedOffer } from './core/offers';
 import { companyPause, pauseLimits } from '../protocol/filter/pause';
@@ -365,6 +370,20 @@ const vaultRequests = {
     }),
     'offers',
   ],
+  /**
+   * The customer's own complaint about an offer, for a reason no filter can detect: signed and
+   * submitted at once with the offer as evidence. `other` requires a comment (the inbox refuses
+   * it without, `ERR_MESSAGE_INVALID`).
+   */
+  'offers.complain': [
+    v.strictObject({
+      type: v.literal('offers.complain'),
+      id: sha256Text,
+      reason: v.picklist(manualComplaintReasons),
+      comment: v.optional(text(maxCommentChars)),
+    }),
+    'offers',
+  ],
   'offers.auto-submit': [
     v.strictObject({ type: v.literal('offers.auto-submit'), on: v.boolean() }),
     'offers',
@@ -400,6 +419,18 @@ const vaultResponses = [
      * typed back (its page was left before), so the dashboard asks for that first.
      */
     phraseUnconfirmed: v.optional(v.literal(true)),
+    /**
+     * Only in the answer to `backup.restore`: what became of the settings the backup carries
+     * (extension/vault/backup `settingsRecord`): put back (`restored`), none in it (an older
+     * Assistant's backup: `not-in-backup`), or not valid (`not-restored`: the vault is restored,
+     * this device's settings kept whole); and the clearinghouse address in use now.
+     */
+    restoredSettings: v.optional(
+      v.strictObject({
+        outcome: v.picklist(['restored', 'not-in-backup', 'not-restored']),
+        clearinghouseUrl: v.pipe(v.string(), v.maxLength(2048)),
+      }),
+    ),
   }),
   v.strictObject({
     type: v.literal('vault.created'),

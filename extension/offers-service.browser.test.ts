@@ -72,8 +72,14 @@ async function withGrant() {
     status,
     text: async () => JSON.stringify(body),
   });
+  /** The complaints the clearinghouse received. */
+  const complaints: string[] = [];
   const fetch: ClientFetch = async (url, init) => {
     const path = new URL(url).pathname;
+    if (path === '/api/v1/complaints' && init.method === 'POST') {
+      complaints.push(init.body ?? '');
+      return json(202, { sha256: sha256Of(init.body ?? ''), status: 'pending' });
+    }
     if (path === `/api/v1/companies/${ch.company.id}`) return json(200, ch.company);
     if (path.startsWith(`/api/v1/pseudonyms/${pseudonym}/inbox`)) {
       if (init.method === 'GET') {
@@ -109,8 +115,31 @@ async function withGrant() {
     parseResponse({ type: 'offers.sync' }, await service.answer(vault, { type: 'offers.sync' }));
   const rewards = async () =>
     parseResponse({ type: 'rewards.list' }, await service.answer(vault, { type: 'rewards.list' }));
-  return { vault, ch, clock, context, push, sync, rewards };
+  return { vault, ch, clock, context, push, sync, rewards, service, complaints };
 }
+
+it('submits the customer’s own complaint about an offer and lists it as submitted, without its token', async () => {
+  const { vault, context, push, sync, service, complaints } = await withGrant();
+  const id = push('offer', await signedOffer(context));
+  expect((await sync()).items.map((i) => i.offer.id)).toEqual([id]);
+  const request = {
+    type: 'offers.complain',
+    id,
+    reason: 'misleading',
+    comment: 'Der Preis stimmt nicht.',
+  } as const;
+  const listed = parseResponse(request, await service.answer(vault, request));
+  expect(complaints).toHaveLength(1);
+  expect(listed.drafts).toEqual([
+    expect.objectContaining({
+      id,
+      state: 'submitted',
+      reasons: ['misleading'],
+      sha256: sha256Of(complaints[0]!),
+    }),
+  ]);
+  expect(listed.drafts[0]!.jws).toBeUndefined();
+});
 
 it('says how many breaches the last sync could not keep as drafts, until a sync keeps them all', async () => {
   const { vault, context, push, sync } = await withGrant();

@@ -3,7 +3,7 @@
  * notifications for delivered offers (never in quiet hours), the badge, the offers view's
  * requests, feedback (with "not this brand" blacklisting), unsubscribe (the wallet's partial
  * revocation), suggestions to pause or refuse a company and the pauses themselves, complaint
- * drafts, the rewards ledger and the rewards rejected. The logic is extension/core/offers;
+ * drafts and the customer's own complaints, the rewards ledger and the rewards rejected. The logic is extension/core/offers;
  * this file only joins it to the vault, the wallet and the platform ports the service hands it.
  */
 import { createClient, type ClientFetch } from '../protocol/client';
@@ -256,6 +256,10 @@ export class OffersService {
         case 'offers.complaint':
           if (request.action === 'submit') await inbox.submitComplaint(request.id, request.comment);
           else await inbox.discardComplaint(request.id);
+          return this.view(vault, inbox, false);
+        case 'offers.complain':
+          // The customer's own complaint: signed and submitted at once, as a draft is.
+          await inbox.complain(request.id, request.reason, request.comment);
           return this.view(vault, inbox, false);
         case 'offers.company':
           // The answers to a suggestion (implicit negatives) and the pause's own controls.

@@ -1,6 +1,7 @@
+import Dexie from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientFetch } from '../protocol/client';
-import { base64urlDecode } from '../protocol/encoding';
+import { base64urlDecode, base64urlEncode } from '../protocol/encoding';
 import { ProtocolError } from '../protocol/errors';
 import { testArgon2Params } from './build';
 import { parseRequest, type Request, type Response } from './messages';
@@ -13,6 +14,7 @@ import { verifierKeyText } from '../protocol/tlog';
 import { ApiProblem } from '../protocol/client';
 import { companyIdentity } from './core/identity';
 import { companyOrigin, FakeClearinghouse } from './core/wallet.fixture';
+import { settingsRecord } from './vault/backup';
 
 const PASS = 'correct horse battery staple';
 const CO_A = `co_${'A'.repeat(43)}`;
@@ -110,6 +112,10 @@ function setup(overrides: Partial<ServicePorts> = {}) {
     ports,
     clock,
     service,
+    /** The vault object the services share (an older Assistant's export is the vault's own). */
+    vault: () => (vault ??= ports.vault()),
+    /** The vault's IndexedDB name, for raw access as an attacker (or a failing disk) would have. */
+    name,
     restart: () => {
       vault = undefined;
       return service();
@@ -452,6 +458,260 @@ describe('the Assistant service', () => {
 
 // Keeps the type import honest: every request type is handled (compile-time only).
 export type _Handled = Exclude<Request['type'], `test.${string}`>;
+
+describe('the settings a backup carries (clearinghouse address and pinned log key, language, auto-lock)', () => {
+  const ownAddress = 'http://localhost:4201';
+
+  /**
+   * Profile A, as the customer set it up: a vault with a blacklist entry, its own clearinghouse
+   * address (whose description serves the log key `logKeyOf(1)`, now pinned), English, 45 minutes.
+   */
+  async function profileA() {
+    await sodiumReady();
+    const a = setup({ fetch: describing(() => logKeyOf(1)) });
+    const sa = a.service();
+    await send(sa, { type: 'vault.create', passphrase: PASS });
+    await sa.lastLogKeyCheck;
+    await send(sa, {
+      type: 'blacklist.add',
+      target: { kind: 'brand', brand: 'Acme' },
+      reason: 'other',
+    });
+    await send(sa, {
+      type: 'settings.set',
+      settings: {
+        ...(await sa.settings()),
+        clearinghouseUrl: ownAddress,
+        language: 'en',
+        autoLockMinutes: 45,
+      },
+    });
+    expect(await send(sa, { type: 'settings.check-log-key' })).toMatchObject({
+      outcome: 'pinned',
+      settings: { clearinghouseUrl: ownAddress, pinnedLogKey: logKeyOf(1) },
+    });
+    return { a, sa };
+  }
+
+  /**
+   * A fresh profile whose clearinghouse (at whatever address is asked) serves `served`, by
+   * default another key than profile A's; null: its description is out of reach.
+   */
+  function freshProfile(served: string | null = logKeyOf(2)) {
+    const asked: string[] = [];
+    const serveOther = describing(() => served);
+    const b = setup({
+      fetch: (url, init) => {
+        asked.push(url);
+        return serveOther(url, init);
+      },
+    });
+    return { b, sb: b.service(), asked };
+  }
+
+  async function exported(service: AssistantService): Promise<string> {
+    const answer = await send(service, { type: 'backup.export' });
+    return (answer as Extract<Response, { type: 'backup' }>).file;
+  }
+
+  it('puts them back on a fresh profile, which then trusts the same log, not the default address', async () => {
+    const { sa } = await profileA();
+    const before = await sa.settings();
+    const file = await exported(sa);
+    // The settings travel as an encrypted record under the backup's digest: not in clear text.
+    expect(file).not.toContain('4201');
+    expect(JSON.parse(file)).toMatchObject({ format: 'consent-assistant-backup', v: 1 });
+
+    const { sb, asked } = freshProfile();
+    expect(
+      await send(sb, { type: 'backup.restore', file, passphrase: PASS, replace: false }),
+    ).toMatchObject({
+      type: 'vault.status',
+      state: 'unlocked',
+      counts: { blacklist: 1, relationships: 0 },
+      language: 'en',
+      restoredSettings: { outcome: 'restored', clearinghouseUrl: ownAddress },
+    });
+    // The first contact after the restore asks the restored address and holds what it serves
+    // against the restored pin: another key is a mismatch to warn about, never pinned silently.
+    expect(await sb.lastLogKeyCheck).toBe('mismatch');
+    expect(asked.filter((u) => u.endsWith('/.well-known/clearinghouse.json'))).toEqual([
+      `${ownAddress}/.well-known/clearinghouse.json`,
+    ]);
+    expect(await sb.settings()).toEqual({
+      ...before,
+      logKeyMismatch: { pinned: logKeyOf(1), served: logKeyOf(2), seenAt: expect.any(Number) },
+    });
+    expect(before).toMatchObject({
+      clearinghouseUrl: ownAddress,
+      pinnedLogKey: logKeyOf(1),
+      pinnedLogOrigin: 'localhost:3000/log',
+      language: 'en',
+      autoLockMinutes: 45,
+      logKeyMismatch: null,
+    });
+  });
+
+  it('replaces a profile’s own settings when it restores in place of its vault', async () => {
+    const { sa } = await profileA();
+    const before = await sa.settings();
+    const file = await exported(sa);
+    const { sb } = freshProfile(null);
+    await send(sb, { type: 'vault.create', passphrase: 'another passphrase, long' });
+    await send(sb, {
+      type: 'settings.set',
+      settings: { ...(await sb.settings()), clearinghouseUrl: 'https://ch.example' },
+    });
+    expect(
+      await send(sb, { type: 'backup.restore', file, passphrase: PASS, replace: true }),
+    ).toMatchObject({ restoredSettings: { outcome: 'restored', clearinghouseUrl: ownAddress } });
+    expect(await sb.lastLogKeyCheck).toBe('unreachable');
+    expect(await sb.settings()).toEqual(before);
+  });
+
+  it('restores an older backup without settings as before, keeps this device’s and says so', async () => {
+    const a = setup();
+    const sa = a.service();
+    await send(sa, { type: 'vault.create', passphrase: PASS });
+    await send(sa, {
+      type: 'blacklist.add',
+      target: { kind: 'brand', brand: 'Acme' },
+      reason: 'other',
+    });
+    // An older Assistant's backup: the vault's own file, with no settings record in it.
+    const file = await (await a.vault()).exportBackup();
+    const { sb } = freshProfile(null);
+    await send(sb, {
+      type: 'settings.set',
+      settings: {
+        ...(await sb.settings()),
+        clearinghouseUrl: 'https://ch.example',
+        language: 'de',
+      },
+    });
+    const mine = await sb.settings();
+    expect(
+      await send(sb, { type: 'backup.restore', file, passphrase: PASS, replace: false }),
+    ).toMatchObject({
+      state: 'unlocked',
+      counts: { blacklist: 1 },
+      restoredSettings: { outcome: 'not-in-backup', clearinghouseUrl: 'https://ch.example' },
+    });
+    expect(await sb.lastLogKeyCheck).toBe('unreachable');
+    expect(await sb.settings()).toEqual(mine);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a plain-http address off loopback', { clearinghouseUrl: 'http://ch.example' }],
+    ['a language this version does not know', { language: 'fr' }],
+    ['an auto-lock out of range', { autoLockMinutes: 0 }],
+    ['a pinned key not named after its origin', { pinnedLogOrigin: 'other.example/log' }],
+    ['no address at all', { clearinghouseUrl: undefined }],
+  ])(
+    'restores the vault but none of the backup’s settings when they are not valid (%s)',
+    async (_name, change) => {
+      const { a, sa } = await profileA();
+      // As a damaged or a later version's Assistant might have written them.
+      const vault = await a.vault();
+      await vault.put(settingsRecord.table, settingsRecord.id, {
+        ...(await sa.settings()),
+        ...change,
+      });
+      const file = await vault.exportBackup();
+      const { sb } = freshProfile(null);
+      await send(sb, {
+        type: 'settings.set',
+        settings: { ...(await sb.settings()), clearinghouseUrl: 'https://ch.example' },
+      });
+      const mine = await sb.settings();
+      expect(
+        await send(sb, { type: 'backup.restore', file, passphrase: PASS, replace: false }),
+      ).toMatchObject({
+        state: 'unlocked',
+        counts: { blacklist: 1 },
+        restoredSettings: { outcome: 'not-restored', clearinghouseUrl: 'https://ch.example' },
+      });
+      // All or nothing: not even the valid ones (an address without its pin would be a new
+      // first contact with whatever that address serves).
+      expect(await sb.lastLogKeyCheck).toBe('unreachable');
+      expect(await sb.settings()).toEqual(mine);
+    },
+  );
+
+  it('refuses a backup whose settings were altered in the file, and changes nothing', async () => {
+    const { sa } = await profileA();
+    const backup = JSON.parse(await exported(sa)) as {
+      records: { table: string; id: string; ciphertext: string }[];
+    };
+    const record = backup.records.find(
+      (r) => r.table === settingsRecord.table && r.id === settingsRecord.id,
+    )!;
+    expect(record).toBeDefined();
+    const bytes = base64urlDecode(record.ciphertext);
+    bytes[0]! ^= 1;
+    record.ciphertext = base64urlEncode(bytes);
+    const { sb } = freshProfile();
+    const mine = await sb.settings();
+    expect(
+      await codeOf(() =>
+        send(sb, {
+          type: 'backup.restore',
+          file: JSON.stringify(backup),
+          passphrase: PASS,
+          replace: false,
+        }),
+      ),
+    ).toBe('ERR_VAULT_BACKUP_INVALID');
+    expect(await sb.settings()).toEqual(mine);
+    expect(await send(sb, { type: 'vault.status' })).toMatchObject({ state: 'absent' });
+  });
+
+  it('exports even when the vault’s copy of the settings from the last export is damaged', async () => {
+    const { a, sa } = await profileA();
+    await exported(sa);
+    // A flipped bit in the copy the last export left in the vault.
+    const db = new Dexie(a.name);
+    await db.open();
+    const row = (await db.table(settingsRecord.table).get(settingsRecord.id)) as {
+      c: Uint8Array;
+    };
+    row.c[0]! ^= 1;
+    await db.table(settingsRecord.table).put(row);
+    db.close();
+    const file = await exported(sa);
+    const { sb } = freshProfile();
+    expect(
+      await send(sb, { type: 'backup.restore', file, passphrase: PASS, replace: false }),
+    ).toMatchObject({ restoredSettings: { outcome: 'restored', clearinghouseUrl: ownAddress } });
+  });
+
+  it('leaves a recovery from the phrase as it was: this device’s settings stay', async () => {
+    const a = setup();
+    const { phrase } = (await send(a.service(), {
+      type: 'vault.create',
+      passphrase: PASS,
+    })) as Extract<Response, { type: 'vault.created' }>;
+    const { sb } = freshProfile();
+    await send(sb, {
+      type: 'settings.set',
+      settings: { ...(await sb.settings()), language: 'en', autoLockMinutes: 30 },
+    });
+    const mine = await sb.settings();
+    expect(await send(sb, { type: 'vault.recover', phrase, passphrase: PASS })).toEqual({
+      type: 'vault.recovered',
+      companiesChecked: 1,
+      relationships: 0,
+      failed: 0,
+    });
+    // Pinned by the first contact after the recovery, at this device's (default) address.
+    expect(await sb.lastLogKeyCheck).toBe('pinned');
+    expect(await sb.settings()).toEqual({
+      ...mine,
+      pinnedLogKey: logKeyOf(2),
+      pinnedLogOrigin: 'localhost:3000/log',
+    });
+  });
+});
 
 describe('the page bridge in the service (issue 7)', () => {
   const page = { kind: 'page', origin: 'http://localhost:4000', tabId: 7 } as const;

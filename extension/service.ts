@@ -26,10 +26,16 @@ import type { SessionCell } from './core/ports';
 import { Preferences } from './core/preferences';
 import { BlacklistSignals } from './core/blacklist-signals';
 import { progressOf, recoverRelationships } from './core/recovery';
-import { settingsOrDefault, type Settings } from './core/settings';
+import {
+  backupSettingsOf,
+  settingsFromBackup,
+  settingsOrDefault,
+  type Settings,
+} from './core/settings';
 import type { Request, Response, VaultRequest } from './messages';
 import { newIdentity } from './core/identity';
 import { phraseRecordId, type Vault } from './vault/vault';
+import { settingsRecord } from './vault/backup';
 import { equalBytes } from './vault/crypto';
 import { requestHashOf } from '../protocol/connect';
 import {
@@ -372,7 +378,7 @@ export class AssistantService {
     return { type: 'blacklist', ...listed, signalChoice, signals };
   }
 
-  private async status(vault: Vault): Promise<Response> {
+  private async status(vault: Vault): Promise<Extract<Response, { type: 'vault.status' }>> {
     const state = await vault.state();
     const counts =
       state === 'unlocked'
@@ -1005,14 +1011,9 @@ export class AssistantService {
         return { type: 'profile', profile };
       }
       case 'backup.export':
-        return { type: 'backup', file: await vault.exportBackup() };
+        return { type: 'backup', file: await this.exportBackup(vault) };
       case 'backup.restore':
-        await this.autoLock.touch();
-        await vault.restoreBackup(request.file, request.passphrase, { replace: request.replace });
-        // Another blacklist: what was declined today is judged again.
-        await this.declined.forget(null);
-        await this.unlocked(vault);
-        return this.status(vault);
+        return this.restoreBackup(vault, request);
       case 'problems.list':
         return { type: 'problems', problems: await this.problems.list() };
       case 'problems.clear':
@@ -1117,6 +1118,7 @@ export class AssistantService {
       case 'offers.show':
       case 'offers.unsubscribe':
       case 'offers.complaint':
+      case 'offers.complain':
       case 'offers.auto-submit':
       case 'offers.company':
       case 'offers.reset-model':
@@ -1134,6 +1136,81 @@ export class AssistantService {
       case 'bridge.action-poll':
         throw new ProtocolError('ERR_NOT_AUTHORISED', 'bridge requests come from pages');
     }
+  }
+
+  /**
+   * The backup file, with the settings of the customer's setup in it (extension/vault/backup
+   * `settingsRecord`): their copy is written into the vault just before the export, so it
+   * travels encrypted and under the backup's digest like every record. A copy the vault cannot
+   * read (damaged) is replaced: it holds nothing the settings themselves do not.
+   */
+  private async exportBackup(vault: Vault): Promise<string> {
+    const carried = backupSettingsOf(await this.settings());
+    const { table, id } = settingsRecord;
+    try {
+      await vault.put(table, id, carried);
+    } catch (e) {
+      if (!isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) throw e;
+      await vault.delete(table, id);
+      await vault.put(table, id, carried);
+    }
+    return vault.exportBackup();
+  }
+
+  /**
+   * Restores a backup, then the settings it carries, before the first contact with the
+   * clearinghouse ({@link unlocked}): that contact must ask the restored address and hold what
+   * it serves against the restored pin, never pin what the address in use until then serves.
+   *
+   * The vault comes first: it is the customer's data, and the settings can only be read from
+   * it. They are then put back all or none (core/settings `settingsFromBackup`): when they do
+   * not validate (a damaged record, a later version's values) or cannot be written, this
+   * device's settings stay whole and the answer says so (`not-restored`), rather than refusing
+   * the customer's data for their sake; their record stays in the vault, so nothing is lost. A
+   * backup of an older Assistant carries none: restored as before, answered `not-in-backup`, so
+   * the restore view asks the customer to check the address. Either answer names the address in
+   * use now.
+   */
+  private async restoreBackup(
+    vault: Vault,
+    request: Extract<VaultRequest, { type: 'backup.restore' }>,
+  ): Promise<Response> {
+    await this.autoLock.touch();
+    await vault.restoreBackup(request.file, request.passphrase, { replace: request.replace });
+    const outcome = await this.restoreSettings(vault);
+    // Another blacklist: what was declined today is judged again.
+    await this.declined.forget(null);
+    await this.unlocked(vault);
+    const { clearinghouseUrl } = await this.settings();
+    return { ...(await this.status(vault)), restoredSettings: { outcome, clearinghouseUrl } };
+  }
+
+  /** Puts back the settings the restored vault carries ({@link restoreBackup}). */
+  private async restoreSettings(
+    vault: Vault,
+  ): Promise<'restored' | 'not-in-backup' | 'not-restored'> {
+    let carried: unknown;
+    try {
+      carried = await vault.get(settingsRecord.table, settingsRecord.id);
+    } catch (e) {
+      // Listed with the damaged records, as any record that does not authenticate.
+      if (!isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) throw e;
+      return 'not-restored';
+    }
+    if (carried === undefined) return 'not-in-backup';
+    let restored = false;
+    try {
+      await this.settingsPort.update((current) => {
+        const next = settingsFromBackup(current, carried);
+        restored = next !== null;
+        return next;
+      });
+    } catch (e) {
+      // The settings could not be stored: the vault is restored all the same, and the owner told.
+      await this.recordProblem('backup.restore settings', e);
+      return 'not-restored';
+    }
+    return restored ? 'restored' : 'not-restored';
   }
 
   /**

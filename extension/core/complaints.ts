@@ -26,6 +26,20 @@ import type { RecordStore } from './ports';
 
 export type ComplaintReason = (typeof complaintReasons)[number];
 
+/**
+ * The reasons the customer gives for an offer themselves, which no filter can detect: the offer
+ * misleads, uses data the company did not disclose, shows the data passed on unlawfully, or
+ * something else (said in the comment, which `other` requires). `request_unanswered` is about
+ * data requests, not offers.
+ */
+export const manualComplaintReasons = [
+  'misleading',
+  'undisclosed_data',
+  'unlawful_onward_transfer',
+  'other',
+] as const satisfies readonly ComplaintReason[];
+export type ManualComplaintReason = (typeof manualComplaintReasons)[number];
+
 /** Where the drafts live in the vault. */
 export const complaintsRecord = { table: 'profile', id: 'complaints' } as const;
 export const maxComplaintDrafts = 1000;

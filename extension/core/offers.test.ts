@@ -15,6 +15,7 @@ import {
   writeDrafts,
   type ComplaintDraft,
 } from './complaints';
+import { parseRequest } from '../messages';
 import { FakeClock, FakeStore } from './fakes';
 import {
   complaintDraftOf,
@@ -990,6 +991,160 @@ describe('complaints under way', () => {
     const [draft] = await inbox.drafts();
     expect(draft).toMatchObject({ state: 'draft', error: 'ERR_EVIDENCE_INVALID' });
     expect(draft!.jws).toBeUndefined();
+  });
+});
+
+describe('the customer’s own complaint about an offer', () => {
+  /** The complaint's payload as the clearinghouse received it. */
+  const payloadOf = (jws: string) =>
+    JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Payload<'complaint'>;
+  /** Everything the vault holds, as stored. */
+  const vaultCopy = () =>
+    JSON.stringify([...store.tables].map(([name, table]) => [name, [...table]]));
+  const submits = () => relay.calls.filter((c) => c === 'submitComplaint').length;
+
+  it('signs a complaint about a delivered offer with the reason, the comment and the offer the customer read, and submits it', async () => {
+    const id = relay.push(pseudonym, 'offer', await offer());
+    await inbox.sync();
+    const [read] = await inbox.offers();
+    expect(read).toMatchObject({ id, state: 'delivered' });
+    expect(await inbox.drafts()).toEqual([]);
+    const done = await inbox.complain(id, 'misleading', '  Der Schuh wiegt das Doppelte.  ');
+    expect(done).toMatchObject({ id, state: 'submitted', reasons: ['misleading'] });
+    expect(relay.complaints).toHaveLength(1);
+    expect(done.sha256).toBe(sha256Of(relay.complaints[0]!));
+    const payload = payloadOf(relay.complaints[0]!);
+    expect(payload).toMatchObject({
+      iss: pseudonym,
+      aud: clearinghouseOrigin,
+      company: ch.company.id,
+      reasons: ['misleading'],
+      comment: 'Der Schuh wiegt das Doppelte.',
+    });
+    expect(payload.evidence).toEqual([{ kind: 'offer-content', jws: read!.inner }]);
+    // Listed where the view lists complaints, as submitted.
+    expect(await inbox.drafts()).toEqual([done]);
+  });
+
+  it('refuses a second complaint about the same offer without signing one, whether under way or submitted', async () => {
+    const id = relay.push(pseudonym, 'offer', await offer());
+    await inbox.sync();
+    relay.complaintsDown = true;
+    expect(await codeOf(() => inbox.complain(id, 'undisclosed_data'))).toBe(
+      'ERR_CLEARINGHOUSE_UNREACHABLE',
+    );
+    // Signed and written before it was sent: under way, sent again as it is.
+    const [pending] = await inbox.drafts();
+    expect(pending).toMatchObject({ id, state: 'draft', reasons: ['undisclosed_data'] });
+    expect(pending!.jws).toBeDefined();
+    const before = vaultCopy();
+    const tries = submits();
+    expect(await codeOf(() => inbox.complain(id, 'other', 'Noch etwas.'))).toBe(
+      'ERR_COMPLAINT_DUPLICATE',
+    );
+    expect(vaultCopy()).toBe(before);
+    expect(submits()).toBe(tries);
+    relay.complaintsDown = false;
+    await inbox.sync();
+    expect((await inbox.drafts())[0]).toMatchObject({ id, state: 'submitted' });
+    expect(relay.complaints).toEqual([pending!.jws]);
+    const submitted = vaultCopy();
+    expect(await codeOf(() => inbox.complain(id, 'misleading'))).toBe('ERR_COMPLAINT_DUPLICATE');
+    expect(vaultCopy()).toBe(submitted);
+    expect(relay.complaintSends).toEqual([pending!.jws]);
+  });
+
+  it('refuses an offer it does not hold and writes nothing', async () => {
+    relay.push(pseudonym, 'offer', await offer());
+    await inbox.sync();
+    const before = vaultCopy();
+    expect(await codeOf(() => inbox.complain(sha256Of('no.such.offer'), 'misleading'))).toBe(
+      'ERR_RESOURCE_NOT_FOUND',
+    );
+    expect(vaultCopy()).toBe(before);
+    expect(submits()).toBe(0);
+  });
+
+  it.each([
+    ['other without a comment', 'other', undefined],
+    ['other with only spaces', 'other', '   '],
+    ['a reason the filter gives', 'wrong_channel', 'Per SMS.'],
+    ['a comment longer than a complaint carries', 'misleading', 'x'.repeat(2001)],
+    ['a comment with a text-direction character', 'misleading', 'Preis \u202e0'],
+  ])('refuses %s and writes nothing', async (_name, reason, comment) => {
+    const id = relay.push(pseudonym, 'offer', await offer());
+    await inbox.sync();
+    const before = vaultCopy();
+    expect(await codeOf(() => inbox.complain(id, reason as 'other', comment))).toBe(
+      'ERR_MESSAGE_INVALID',
+    );
+    expect(vaultCopy()).toBe(before);
+    expect(submits()).toBe(0);
+  });
+
+  it('refuses an offer whose company signature did not check out: no evidence is kept', async () => {
+    const good = await offer();
+    const [h, p, sig] = good.split('.');
+    const altered = JSON.parse(utf8Decode(base64urlDecode(p!))) as Record<string, unknown>;
+    const tampered = `${h}.${base64urlEncode(new TextEncoder().encode(JSON.stringify({ ...altered, channel: 'sms' })))}.${sig}`;
+    const id = relay.push(pseudonym, 'offer', tampered);
+    await inbox.sync();
+    expect(await stored(id)).toMatchObject({ state: 'invalid', inner: null });
+    const before = vaultCopy();
+    expect(await codeOf(() => inbox.complain(id, 'misleading'))).toBe('ERR_EVIDENCE_INVALID');
+    expect(vaultCopy()).toBe(before);
+    expect(submits()).toBe(0);
+  });
+
+  it('adds the reason to the filter’s unsent draft of the offer, keeps its evidence, and submits it', async () => {
+    const id = relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+    await inbox.sync();
+    const [draft] = await inbox.drafts();
+    expect(draft).toMatchObject({ id, state: 'draft', reasons: ['missing_advertisement_label'] });
+    const done = await inbox.complain(id, 'misleading');
+    expect(done).toMatchObject({
+      state: 'submitted',
+      reasons: ['missing_advertisement_label', 'misleading'],
+      evidence: draft!.evidence,
+    });
+    const payload = payloadOf(relay.complaints[0]!);
+    expect(payload.reasons).toEqual(['missing_advertisement_label', 'misleading']);
+    expect(payload.evidence).toEqual(draft!.evidence);
+    expect(payload.comment).toBeUndefined();
+    expect(await inbox.drafts()).toHaveLength(1);
+  });
+
+  it('cites the signed outer offer of one whose content did not parse, in place of the draft the customer discarded', async () => {
+    const id = relay.push(pseudonym, 'offer', await offer({ drop: ['unsubscribe'] }));
+    await inbox.sync();
+    const o = await stored(id);
+    await inbox.discardComplaint(id);
+    const done = await inbox.complain(id, 'other', 'Kein Impressum.');
+    expect(done).toMatchObject({ state: 'submitted', reasons: ['other'] });
+    expect(payloadOf(relay.complaints[0]!)).toMatchObject({
+      reasons: ['other'],
+      comment: 'Kein Impressum.',
+      evidence: [{ kind: 'offer', jws: o.outer }],
+    });
+    expect(await inbox.drafts()).toHaveLength(1);
+  });
+
+  it('is a request the background parses, with a reason the customer gives and a bounded comment', () => {
+    const id = sha256Of('an.offer.x');
+    const request = { type: 'offers.complain', id, reason: 'misleading', comment: 'Falsch.' };
+    expect(parseRequest(request)).toEqual(request);
+    expect(parseRequest({ type: 'offers.complain', id, reason: 'other' })).toMatchObject({
+      reason: 'other',
+    });
+    for (const wrong of [
+      { ...request, reason: 'request_unanswered' },
+      { ...request, reason: 'wrong_channel' },
+      { ...request, comment: 'x'.repeat(2001) },
+      { ...request, comment: '' },
+      { ...request, id: 'not-an-id' },
+      { ...request, extra: true },
+    ])
+      expect(() => parseRequest(wrong)).toThrow(/Malformed/);
   });
 });
 

@@ -73,7 +73,12 @@ import { activeGrant, localTime } from '../../protocol/grants';
 import type { Locale } from '../../protocol/i18n';
 import { CLOCK_SKEW_SECONDS, sha256Of, verifyCompact, type ResolvedKey } from '../../protocol/jws';
 import { parseMessage, rewardContent, type Payload } from '../../protocol/messages';
-import { compactJws, limits, sha256 } from '../../protocol/messages/primitives';
+import {
+  compactJws,
+  limits,
+  sha256,
+  text as protocolText,
+} from '../../protocol/messages/primitives';
 import {
   contactFeedbacks,
   type BlacklistEntry,
@@ -87,16 +92,20 @@ import { openMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import { companyKeyValidAt } from './company-keys';
 import {
+  complaintDraft,
   complaintReasonsFor,
   complaintsRecord,
   complaintWindowSeconds,
   draftsRecord,
   keptDrafts,
+  manualComplaintReasons,
+  maxCommentChars,
   readDrafts,
   signComplaint,
   writeDrafts,
   type ComplaintDraft,
   type ComplaintReason,
+  type ManualComplaintReason,
 } from './complaints';
 import { companyIdentity } from './identity';
 import { ledgerEntry, ledgerRecord, mergeRewards, readLedger, type LedgerEntry } from './ledger';
@@ -626,6 +635,25 @@ function failureOf(e: unknown): ProtocolError {
   return e instanceof ApiProblem && (protocolErrorCodes as readonly string[]).includes(e.code)
     ? new ProtocolError(e.code as ProtocolErrorCode, e.message)
     : unreachable(e);
+}
+
+/**
+ * The evidence a complaint about stored offer `o` cites (see ./complaints): the inner
+ * `offer-content` the customer read, with the outer `offer` when its decision names a mismatch of
+ * the two; the outer alone when the inner did not parse but the decision names a violation (the
+ * outer's company signature was checked then: {@link OfferInbox} `missingRequiredFields`). Null
+ * when no message of the company whose signature checked out is kept: an offer that did not open
+ * or verify, or one larger than the vault keeps.
+ */
+function evidenceOf(o: StoredOffer): ComplaintDraft['evidence'] | null {
+  const found = o.decision === null ? [] : violations(o.decision.reasons as Decision['reasons']);
+  if (o.inner === null) return found.length === 0 ? null : [{ kind: 'offer', jws: o.outer }];
+  return found.some((r) => r.id === 'outer_inner_mismatch')
+    ? [
+        { kind: 'offer', jws: o.outer },
+        { kind: 'offer-content', jws: o.inner },
+      ]
+    : [{ kind: 'offer-content', jws: o.inner }];
 }
 
 /**
@@ -1479,15 +1507,8 @@ export class OfferInbox {
     if (found.length === 0) return null;
     const reasons: ComplaintReason[] = complaintReasonsFor(found);
     if (reasons.length === 0) return null;
-    const evidence: ComplaintDraft['evidence'] =
-      o.inner === null
-        ? [{ kind: 'offer', jws: o.outer }]
-        : found.some((r) => r.id === 'outer_inner_mismatch')
-          ? [
-              { kind: 'offer', jws: o.outer },
-              { kind: 'offer-content', jws: o.inner },
-            ]
-          : [{ kind: 'offer-content', jws: o.inner }];
+    const evidence = evidenceOf(o);
+    if (evidence === null) return null;
     return {
       id: o.id,
       company: o.company,
@@ -1628,6 +1649,77 @@ export class OfferInbox {
     if (index < 0) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no complaint draft for this');
     if (all[index]!.state === 'submitted') return all[index]!;
     const { failure } = await this.send(all, index, comment);
+    if (failure !== undefined) throw failure;
+    return all[index]!;
+  }
+
+  /**
+   * The customer's own complaint about stored offer `id`, for a reason no filter can detect
+   * ({@link manualComplaintReasons}; `other` requires `comment`): signed and submitted at once,
+   * as {@link submitComplaint} submits a draft (written under way before it is sent, sent again
+   * until the clearinghouse answers, a failure's code kept with it). An unsent draft of the offer
+   * (one the filter made) takes the reason beside its own and keeps its evidence; otherwise a new
+   * draft cites the offer as the filter's drafts do ({@link evidenceOf}), taking the place of a
+   * draft the customer discarded.
+   *
+   * Refused before anything is signed or stored: `ERR_MESSAGE_INVALID` (a reason the customer
+   * cannot give, `other` without a comment, a comment the complaint cannot carry),
+   * `ERR_RESOURCE_NOT_FOUND` (no such offer), `ERR_COMPLAINT_DUPLICATE` (its complaint is
+   * submitted or under way: a second signature would be a second complaint),
+   * `ERR_EVIDENCE_INVALID` (no message of the company whose signature checked out is kept for
+   * it), `ERR_MESSAGE_TOO_LARGE` (its evidence is larger than a complaint carries),
+   * `ERR_STORAGE_WRITE_FAILED` (1000 unsent drafts already: the bound of the drafts).
+   *
+   * @throws ProtocolError as above, then {@link submitComplaint}'s (the clearinghouse's code).
+   */
+  async complain(
+    id: string,
+    reason: ManualComplaintReason,
+    comment?: string,
+  ): Promise<ComplaintDraft> {
+    const said = comment?.trim() ?? '';
+    if (!(manualComplaintReasons as readonly string[]).includes(reason))
+      throw new ProtocolError('ERR_MESSAGE_INVALID', 'not a reason the customer gives');
+    if (said === '' ? reason === 'other' : !v.is(protocolText(maxCommentChars), said))
+      throw new ProtocolError('ERR_MESSAGE_INVALID', 'the comment is missing or not valid');
+    await ready();
+    const found = (await this.offers()).find((o) => o.id === id);
+    if (found === undefined) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no such offer');
+    const all = await readDrafts(this.ports.store);
+    let index = all.findIndex((d) => d.id === id);
+    const existing = index < 0 ? undefined : all[index]!;
+    if (existing !== undefined && (existing.state === 'submitted' || existing.jws !== undefined))
+      throw new ProtocolError(
+        'ERR_COMPLAINT_DUPLICATE',
+        'the complaint about this offer is submitted already',
+      );
+    let draft: ComplaintDraft;
+    if (existing?.state === 'draft') {
+      draft = existing.reasons.includes(reason)
+        ? existing
+        : { ...existing, reasons: [...existing.reasons, reason] };
+    } else {
+      const evidence = evidenceOf(found);
+      if (evidence === null)
+        throw new ProtocolError('ERR_EVIDENCE_INVALID', 'no signed message of the company kept');
+      draft = {
+        id: found.id,
+        company: found.company,
+        pseudonym: found.pseudonym,
+        reasons: [reason],
+        evidence,
+        createdAt: this.nowSeconds(),
+        state: 'draft',
+      };
+      // The drafts record must parse again (evidence within the bound of a JWS it keeps).
+      if (!v.is(complaintDraft, draft))
+        throw new ProtocolError('ERR_MESSAGE_TOO_LARGE', 'the evidence is larger than kept');
+    }
+    if (index < 0) index = all.push(draft) - 1;
+    else all[index] = draft;
+    if (keptDrafts(all).refused.includes(draft))
+      throw new ProtocolError('ERR_STORAGE_WRITE_FAILED', 'the unsent drafts fill their bound');
+    const { failure } = await this.send(all, index, said === '' ? undefined : said);
     if (failure !== undefined) throw failure;
     return all[index]!;
   }

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../protocol/errors';
 import { applySettings } from './log-key';
 import {
+  backupSettingsOf,
   clearinghouseUrlProblem,
   defaultSettings,
   parseSettings,
+  settingsFromBackup,
   settingsOrDefault,
+  type Settings,
 } from './settings';
 
 describe('settings', () => {
@@ -109,5 +112,65 @@ describe('settings', () => {
       settingsOrDefault({ ...defaultSettings(url), clearinghouseUrl: 'ftp://x.example' }, url)
         .replacedClearinghouseUrl,
     ).toBeNull();
+  });
+
+  describe('carried in a backup', () => {
+    const key = 'localhost:4201/log+0123abcd+AeIyiSMc';
+    const exported: Settings = {
+      ...defaultSettings(url),
+      clearinghouseUrl: 'http://localhost:4201',
+      pinnedLogKey: key,
+      pinnedLogOrigin: 'localhost:4201/log',
+      logKeyMismatch: { pinned: key, served: 'other+0123abcd+AAAA', seenAt: 1 },
+      autoLockMinutes: 45,
+      language: 'en',
+    };
+    const current: Settings = {
+      ...defaultSettings(url),
+      clearinghouseUrl: 'https://ch.example',
+      replacedClearinghouseUrl: 'http://old.example',
+      autoLockMinutes: 5,
+    };
+
+    it('carries the setup, not the device’s notes, and puts all of it back', () => {
+      const carried = backupSettingsOf(exported);
+      expect(carried).toEqual({
+        clearinghouseUrl: 'http://localhost:4201',
+        pinnedLogKey: key,
+        pinnedLogOrigin: 'localhost:4201/log',
+        autoLockMinutes: 45,
+        language: 'en',
+      });
+      expect(settingsFromBackup(current, JSON.parse(JSON.stringify(carried)))).toEqual({
+        ...exported,
+        logKeyMismatch: null,
+        replacedClearinghouseUrl: null,
+      });
+      // Nothing pinned yet at export: nothing pinned after the restore (a first contact then).
+      const unpinned = { ...exported, pinnedLogKey: null, pinnedLogOrigin: null };
+      expect(settingsFromBackup(current, backupSettingsOf(unpinned))).toMatchObject({
+        clearinghouseUrl: 'http://localhost:4201',
+        pinnedLogKey: null,
+      });
+      // A later version's settings this one does not know are left aside.
+      expect(settingsFromBackup(current, { ...carried, theme: 'dark' })?.clearinghouseUrl).toBe(
+        'http://localhost:4201',
+      );
+    });
+
+    it('puts back none of them when any does not validate', () => {
+      const carried = backupSettingsOf(exported);
+      for (const bad of [
+        { clearinghouseUrl: 'http://ch.example' },
+        { clearinghouseUrl: undefined },
+        { pinnedLogKey: 'not a key' },
+        { pinnedLogOrigin: 'other.example/log' },
+        { autoLockMinutes: 0 },
+        { language: 'fr' },
+      ])
+        expect(settingsFromBackup(current, { ...carried, ...bad }), JSON.stringify(bad)).toBeNull();
+      for (const bad of [null, 'settings', [], undefined])
+        expect(settingsFromBackup(current, bad)).toBeNull();
+    });
   });
 });

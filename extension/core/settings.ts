@@ -189,6 +189,75 @@ export function settingsOrDefault(stored: unknown, clearinghouseUrl: string): Se
   return rehomed.success ? rehomed.output : defaults;
 }
 
+/**
+ * The settings a backup carries (extension/vault/backup `settingsRecord`): those of the
+ * customer's setup, each checked as {@link settingsSchema} checks it. Not the device's notes:
+ * a log-key mismatch is found again by the first contact after the restore (the pin is
+ * carried), and a replaced address concerns the device's own earlier version. Fields this
+ * version does not know (a later version's settings) are ignored.
+ */
+const backupSettingsSchema = v.object({
+  clearinghouseUrl: settingsSchema.entries.clearinghouseUrl,
+  pinnedLogKey: settingsSchema.entries.pinnedLogKey,
+  pinnedLogOrigin: settingsSchema.entries.pinnedLogOrigin,
+  autoLockMinutes: settingsSchema.entries.autoLockMinutes,
+  language: settingsSchema.entries.language,
+});
+
+export type BackupSettings = v.InferOutput<typeof backupSettingsSchema>;
+
+/**
+ * The part of `settings` a backup carries.
+ *
+ * @example
+ * ```ts
+ * await vault.put(settingsRecord.table, settingsRecord.id, backupSettingsOf(await settings()));
+ * ```
+ */
+export function backupSettingsOf(settings: Settings): BackupSettings {
+  return {
+    clearinghouseUrl: settings.clearinghouseUrl,
+    pinnedLogKey: settings.pinnedLogKey,
+    pinnedLogOrigin: settings.pinnedLogOrigin,
+    autoLockMinutes: settings.autoLockMinutes,
+    language: settings.language,
+  };
+}
+
+/**
+ * The settings after restoring a backup that carried `carried` (untrusted: decrypted from the
+ * file), over the `current` ones: all of the backup's or, when any of them does not validate,
+ * null (the caller keeps `current` whole). Never a part: the address without its pin would make
+ * the restored Assistant trust whatever that address serves on first contact, and the pin
+ * without its address would be held against another clearinghouse. A pin's origin must be its
+ * key's name, as on first contact. The device's notes are cleared: a mismatch and a replaced
+ * address were about the settings now replaced.
+ *
+ * @example
+ * ```ts
+ * settingsFromBackup(current, backupSettingsOf(exported)) // exported's setup over current
+ * settingsFromBackup(current, { clearinghouseUrl: 'http://ch.example' }) // null
+ * ```
+ */
+export function settingsFromBackup(current: Settings, carried: unknown): Settings | null {
+  const result = v.safeParse(backupSettingsSchema, carried);
+  if (!result.success) return null;
+  const { pinnedLogKey, pinnedLogOrigin } = result.output;
+  if (
+    pinnedLogKey !== null &&
+    pinnedLogOrigin !== null &&
+    !pinnedLogKey.startsWith(`${pinnedLogOrigin}+`)
+  )
+    return null;
+  const restored = v.safeParse(settingsSchema, {
+    ...current,
+    ...result.output,
+    logKeyMismatch: null,
+    replacedClearinghouseUrl: null,
+  });
+  return restored.success ? restored.output : null;
+}
+
 /** `url` when it is a clearinghouse address refused only for being plain http, else null. */
 function insecureUrlOf(url: unknown): string | null {
   return typeof url === 'string' &&

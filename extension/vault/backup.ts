@@ -7,6 +7,17 @@
  *
  * The file is untrusted input when it comes back: bounded in size, parsed strictly, every
  * failure `ERR_VAULT_BACKUP_INVALID`.
+ *
+ * The settings of the customer's setup (the clearinghouse address with the log key and origin
+ * pinned for it, the auto-lock minutes, the language) live outside the vault, in
+ * `storage.local`, but travel in the backup as one more record, {@link settingsRecord}: the
+ * service writes their copy into the vault just before each export and puts them back after a
+ * restore (extension/service.ts, extension/core/settings `settingsFromBackup`). So they are
+ * encrypted and under the digest like every record (an address altered in the file fails the
+ * whole restore, never redirects the Assistant to another log), and the file layout stays
+ * {@link backupVersion} 1 in both directions: an older Assistant restores a newer backup and
+ * ignores the record; a backup of an older Assistant has no such record, and the restore says
+ * that its settings were not in it.
  */
 import * as v from 'valibot';
 import { base64urlDecode, base64urlEncode, utf8Encode } from '../../protocol/encoding';
@@ -17,6 +28,17 @@ import { recordTables, type KeyringRow, type RecordRow, type RecordTable } from 
 export const backupFormat = 'consent-assistant-backup';
 /** Version of the file layout (not of the records inside it). */
 export const backupVersion = 1;
+
+/**
+ * The record that carries the settings of the customer's setup in a backup (see the module's
+ * comment): `extension/core/settings` `BackupSettings`, as JSON. The vault keeps the copy of the
+ * last export; only a restore reads it. Its content may gain fields (an older Assistant ignores
+ * those it does not know); a change of meaning takes a new record id.
+ */
+export const settingsRecord = { table: 'profile', id: 'backup-settings' } as const satisfies {
+  table: RecordTable;
+  id: string;
+};
 
 export const backupLimits = {
   /** 10,000 blacklist entries take about 2 MB; 64 MiB leaves room without inviting abuse. */

@@ -5,6 +5,7 @@ import { ProtocolError } from '../../protocol/errors';
 import { shippedArgon2Params, testArgon2Params } from '../build';
 import { deriveKey, encrypt, randomBytes, ready } from './crypto';
 import { associatedData, vaultSchemaVersion, type KeyringRow } from './database';
+import { backupVersion, settingsRecord } from './backup';
 import { Vault } from './vault';
 
 const PASS = 'correct horse battery staple';
@@ -335,6 +336,23 @@ describe('backup and restore', () => {
     target.lock();
     await target.unlock(PASS);
     expect(await target.get('identity', 'master')).toEqual(await source.get('identity', 'master'));
+  });
+
+  it('carries the settings record like any other: encrypted, in a version-1 file an older Assistant reads', async () => {
+    const source = await filledVault();
+    const carried = { clearinghouseUrl: 'http://localhost:4201', language: 'en' };
+    await source.put(settingsRecord.table, settingsRecord.id, carried);
+    const file = await source.exportBackup();
+    expect(file).not.toContain('4201');
+    const parsed = JSON.parse(file) as { v: number; records: { table: string; id: string }[] };
+    expect(parsed.v).toBe(backupVersion);
+    expect(backupVersion).toBe(1);
+    expect(parsed.records).toContainEqual(expect.objectContaining(settingsRecord));
+    // The vault's restore is an older Assistant's: it knows nothing of the record, and takes it.
+    const target = await openVault();
+    await target.restoreBackup(file, PASS);
+    expect(await target.get('profile', 'current')).toEqual({ mode: 'automatic' });
+    expect(await target.get(settingsRecord.table, settingsRecord.id)).toEqual(carried);
   });
 
   it('refuses a wrong passphrase, and replacing a vault unless asked to', async () => {

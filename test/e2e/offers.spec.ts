@@ -278,6 +278,26 @@ test('offers reach the customer exactly as profile and grant say, and misuse bec
     dashboard.locator(`[data-id="${fits}"]`).getByTestId('offer-feedback-liked'),
   ).toHaveAttribute('aria-pressed', 'true');
 
+  // The customer's own complaint about the delivered one (no filter finds "misleading"): signed
+  // with the offer as evidence, and the clearinghouse holds it.
+  const own = dashboard.locator(`[data-id="${fits}"]`);
+  await own.getByTestId('offer-complain').click();
+  await own.getByTestId('complain-reason').selectOption('misleading');
+  await own.getByTestId('complain-comment').fill('Der Preis im Angebot gilt im Laden nicht.');
+  await own.getByTestId('complain-send').click();
+  await expect(own.getByTestId('offer-complained')).toBeVisible();
+  const mine = (await offers()).drafts.find((d) => d.id === fits)!;
+  expect(mine).toMatchObject({ state: 'submitted', reasons: ['misleading'] });
+  await expect
+    .poll(async () => {
+      try {
+        return typeof ((await client.logReceipt(mine.sha256!, 2)) as { index?: unknown }).index;
+      } catch (e) {
+        return e instanceof ApiProblem ? e.code : String(e);
+      }
+    })
+    .toBe('number');
+
   // 2. No unsubscribe route: a complaint draft the clearinghouse accepts.
   const noUnsubscribe = await sendOffer({ title: 'Ohne Abmeldung' }, ['unsubscribe']);
   await dashboard.getByTestId('offers-sync').click();

@@ -14,20 +14,56 @@ import BackupView from './BackupView.svelte';
 const host = hostComponents();
 const { byTestId } = host;
 let sent: { type: string; replace?: boolean }[];
+/** The answer to a restore (the service's `vault.status`); none: a wrong passphrase. */
+let restoredAnswer: object | null;
+let restoredCalls: number;
 
 beforeEach(() => {
   sent = [];
+  restoredAnswer = null;
+  restoredCalls = 0;
 });
 
 const send = (async (request: { type: string; replace?: boolean }) => {
   sent.push(request);
   if (request.type === 'backup.export') return { type: 'backup', file: '{}' };
+  if (request.type === 'backup.restore' && restoredAnswer !== null) return restoredAnswer;
   throw new ProtocolError('ERR_VAULT_PASSPHRASE_WRONG', 'wrong');
 }) as never;
 
 function show(locale: 'de' | 'en', restoreOnly = false) {
-  host.mount(BackupView, { locale, send, onRestored: () => {}, restoreOnly });
+  host.mount(BackupView, {
+    locale,
+    send,
+    onRestored: () => {
+      restoredCalls++;
+    },
+    restoreOnly,
+  });
 }
+
+/** The service's answer to a restore whose settings came to `outcome`. */
+function restoredWith(outcome: 'restored' | 'not-in-backup' | 'not-restored' | null) {
+  return {
+    type: 'vault.status',
+    state: 'unlocked',
+    counts: { blacklist: 1, relationships: 0 },
+    language: null,
+    ...(outcome === null
+      ? {}
+      : { restoredSettings: { outcome, clearinghouseUrl: 'http://localhost:3000' } }),
+  };
+}
+
+/** Chooses a file, types the passphrase, ticks "replace" where it is shown, and restores. */
+async function restoreFile(restoreOnly: boolean) {
+  await userEvent.upload(byTestId('backup-file')!, new File(['{}'], 'backup.json'));
+  await userEvent.fill(byTestId('backup-passphrase') as HTMLInputElement, 'the passphrase');
+  if (!restoreOnly) await userEvent.click(byTestId('backup-replace')!);
+  await userEvent.click(byTestId('restore-backup')!);
+}
+
+const settingsNote = () => byTestId('backup-settings');
 
 const fieldError = () => byTestId('backup-field-error')?.textContent?.trim();
 
@@ -81,4 +117,73 @@ it('says a wrong passphrase as such once the box is ticked, in place of "created
     ['backup.export', undefined],
     ['backup.restore', true],
   ]);
+});
+
+it.each([
+  ['de', 'restored', 'extension.backup.settingsRestored', 'status'],
+  ['en', 'restored', 'extension.backup.settingsRestored', 'status'],
+  ['de', 'not-in-backup', 'extension.backup.settingsMissing', 'alert'],
+  ['en', 'not-in-backup', 'extension.backup.settingsMissing', 'alert'],
+  ['de', 'not-restored', 'extension.backup.settingsNotRestored', 'alert'],
+  ['en', 'not-restored', 'extension.backup.settingsNotRestored', 'alert'],
+] as const)(
+  'in %s says what became of the backup’s settings (%s), naming the address in use',
+  async (locale, outcome, key, role) => {
+    restoredAnswer = restoredWith(outcome);
+    show(locale);
+    await restoreFile(false);
+    await expect
+      .poll(() => settingsNote()?.textContent?.trim())
+      .toBe(t(locale, key, { url: 'http://localhost:3000' }));
+    expect(settingsNote()!.getAttribute('role')).toBe(role);
+    expect(settingsNote()!.textContent).toContain('http://localhost:3000');
+    expect(host.target.querySelector('[role="status"]')!.textContent).toBe(
+      t(locale, 'extension.backup.restored'),
+    );
+    expect(restoredCalls).toBe(1);
+  },
+);
+
+it('says nothing of settings for an answer without them, and drops the sentence on a failure', async () => {
+  restoredAnswer = restoredWith(null);
+  show('en');
+  await restoreFile(false);
+  await expect
+    .poll(() => host.target.querySelector('[role="status"]')?.textContent)
+    .toBe(t('en', 'extension.backup.restored'));
+  expect(settingsNote()).toBeNull();
+  restoredAnswer = restoredWith('not-in-backup');
+  await userEvent.fill(byTestId('backup-passphrase') as HTMLInputElement, 'the passphrase');
+  await userEvent.click(byTestId('restore-backup')!);
+  await expect.poll(() => settingsNote()?.textContent).toBeTruthy();
+  restoredAnswer = null;
+  await userEvent.fill(byTestId('backup-passphrase') as HTMLInputElement, 'wrong passphrase');
+  await userEvent.click(byTestId('restore-backup')!);
+  await expect.poll(() => byTestId('backup-error')?.textContent).toBeTruthy();
+  expect(settingsNote()).toBeNull();
+});
+
+it.each(['not-in-backup', 'not-restored'] as const)(
+  'at onboarding, after a backup whose settings did not come back (%s), waits for “Continue”',
+  async (outcome) => {
+    restoredAnswer = restoredWith(outcome);
+    show('de', true);
+    await restoreFile(true);
+    await expect.poll(() => byTestId('backup-continue')).not.toBeNull();
+    // The onboarding would go with the view, and the sentence with it: the owner reads it first.
+    expect(restoredCalls).toBe(0);
+    expect(settingsNote()!.getAttribute('role')).toBe('alert');
+    expect(document.activeElement).toBe(byTestId('backup-continue'));
+    expect(byTestId('restore-backup')).toBeNull();
+    await userEvent.click(byTestId('backup-continue')!);
+    expect(restoredCalls).toBe(1);
+  },
+);
+
+it('at onboarding goes on at once when the backup’s settings came back', async () => {
+  restoredAnswer = restoredWith('restored');
+  show('en', true);
+  await restoreFile(true);
+  await expect.poll(() => restoredCalls).toBe(1);
+  expect(byTestId('backup-continue')).toBeNull();
 });

@@ -5,9 +5,11 @@
  * After "Show anyway" the focus goes to the offer now shown, and long unbroken text wraps.
  */
 import { tick } from 'svelte';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
-import { localeTags, t, type Locale } from '../../../protocol/i18n';
+import { ProtocolError } from '../../../protocol/errors';
+import { localeTags, t, type Locale, type MessageKey } from '../../../protocol/i18n';
+import { manualComplaintReasons } from '../../core/complaints';
 import type { Response } from '../../messages';
 import { hostComponents } from '../component-host.fixture';
 import OffersView from './OffersView.svelte';
@@ -36,18 +38,25 @@ function listing(changes: Partial<Listing> = {}): Listing {
 const host = hostComponents();
 const { byTestId } = host;
 
+/** Every request the view sent the background in the current test. */
+let sent: { type: string }[] = [];
+
 /**
- * Mounts the view over a background that answers each list with `list`, each sync with `synced()`
- * and "Show anyway" with `shown()`.
+ * Mounts the view over a background that answers each list with `list`, each sync with `synced()`,
+ * "Show anyway" with `shown()` and a complaint of the customer's own with `complained()`.
  */
 async function view(
   locale: Locale,
   list: Listing,
   synced: () => Listing = () => list,
   shown: () => Listing = () => list,
+  complained: () => Listing = () => list,
 ) {
   let syncs = 0;
+  sent = [];
   const send = (async (request: { type: string }) => {
+    sent.push(request);
+    if (request.type === 'offers.complain') return complained();
     if (request.type === 'relationships.list')
       return {
         type: 'relationships',
@@ -56,7 +65,8 @@ async function view(
         now: 0,
       };
     if (request.type === 'offers.show') return shown();
-    if (request.type !== 'offers.sync') return list;
+    // A copy each time, as the background's answers are: a change to `list` is shown when read.
+    if (request.type !== 'offers.sync') return { ...list };
     syncs++;
     return synced();
   }) as never;
@@ -276,4 +286,184 @@ it('wraps an offer’s title, body and company name with no space to break at wi
   expect(byTestId('offer-title')!.textContent).toBe(long);
   // Failed before: the page grew to fit the longest of them.
   expect(host.target.scrollWidth).toBeLessThanOrEqual(360);
+});
+
+describe('a complaint of the customer’s own about an offer', () => {
+  const offer = delivered('Laufhaus', true);
+  const id = 'E'.repeat(43);
+  /** The listing once the complaint about `offer` is submitted. */
+  const submitted = () =>
+    listing({
+      items: [offer],
+      drafts: [
+        {
+          id,
+          company,
+          pseudonym: 'p'.repeat(46),
+          reasons: ['undisclosed_data'],
+          evidence: [{ kind: 'offer-content', jws: 'a.b.c' }],
+          createdAt: at,
+          state: 'submitted',
+          sha256: 'F'.repeat(43),
+        },
+      ],
+    });
+  const complaints = () => sent.filter((r) => r.type === 'offers.complain');
+
+  it.each(['de', 'en'] as const)(
+    'in %s opens a form from the offer’s button, named with its company, and sends the reason and comment chosen',
+    async (locale) => {
+      await view(locale, listing({ items: [offer] }), undefined, undefined, submitted);
+      const button = byTestId('offer-complain')!;
+      expect(button.textContent!.trim()).toBe(t(locale, 'extension.offers.complain'));
+      expect(button.getAttribute('aria-label')).toBe(
+        t(locale, 'extension.offers.complain.label', { company: 'Laufhaus GmbH' }),
+      );
+      button.focus();
+      await userEvent.keyboard('{Enter}');
+      const reason = byTestId('complain-reason') as HTMLSelectElement;
+      // The focus goes to the form's first field.
+      await expect.poll(() => document.activeElement).toBe(reason);
+      expect([...reason.options].map((o) => [o.value, o.textContent!.trim()])).toEqual(
+        manualComplaintReasons.map((r) => [
+          r,
+          t(locale, `extension.offers.complaint.reason.${r}` as MessageKey),
+        ]),
+      );
+      expect(byTestId('complain-form')!.textContent).toContain(
+        t(locale, 'extension.offers.complain.limit', {
+          max: locale === 'de' ? '2.000' : '2,000',
+        }),
+      );
+      await userEvent.selectOptions(reason, 'undisclosed_data');
+      await userEvent.fill(byTestId('complain-comment')!, ' Woher kennt ihr meine Schuhgröße? ');
+      await userEvent.click(byTestId('complain-send')!);
+      await expect.poll(() => byTestId('complain-form')).toBeNull();
+      expect(complaints()).toEqual([
+        {
+          type: 'offers.complain',
+          id,
+          reason: 'undisclosed_data',
+          comment: 'Woher kennt ihr meine Schuhgröße?',
+        },
+      ]);
+      const notice = byTestId('offers-notice')!;
+      expect(notice.getAttribute('role')).toBe('status');
+      expect(notice.textContent!.trim()).toBe(
+        t(locale, 'extension.offers.complain.done', { company: 'Laufhaus GmbH' }),
+      );
+      // The button gives way to a note, where the focus goes; the complaint is listed.
+      expect(byTestId('offer-complain')).toBeNull();
+      await expect.poll(() => document.activeElement).toBe(byTestId('offer-complained'));
+      await userEvent.click(byTestId('offers-tab-complaints')!);
+      expect(byTestId('complaint')!.textContent).toContain(
+        t(locale, 'extension.offers.complaint.reason.undisclosed_data'),
+      );
+      expect(byTestId('complaint-submitted')).not.toBeNull();
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'in %s closes the form with Escape or Cancel, sends nothing, and puts the focus back on its button',
+    async (locale) => {
+      await view(locale, listing({ items: [offer] }));
+      const button = byTestId('offer-complain')!;
+      button.focus();
+      await userEvent.keyboard('{Enter}');
+      await expect.poll(() => document.activeElement).toBe(byTestId('complain-reason'));
+      expect(button.getAttribute('aria-expanded')).toBe('true');
+      await userEvent.type(byTestId('complain-comment')!, 'Doch nicht.');
+      await userEvent.keyboard('{Escape}');
+      await expect.poll(() => byTestId('complain-form')).toBeNull();
+      expect(document.activeElement).toBe(button);
+      expect(button.getAttribute('aria-expanded')).toBe('false');
+      await userEvent.keyboard('{Enter}');
+      await expect
+        .poll(() => byTestId('complain-cancel')?.textContent?.trim())
+        .toBe(t(locale, 'extension.offers.complain.cancel'));
+      // Opened again: empty, not the text typed before.
+      expect((byTestId('complain-comment') as HTMLTextAreaElement).value).toBe('');
+      await userEvent.click(byTestId('complain-cancel')!);
+      await expect.poll(() => byTestId('complain-form')).toBeNull();
+      expect(document.activeElement).toBe(button);
+      expect(complaints()).toEqual([]);
+    },
+  );
+
+  it('asks for a comment for "other", naming the field, and sends nothing until there is one', async () => {
+    await view('en', listing({ items: [offer] }), undefined, undefined, submitted);
+    await userEvent.click(byTestId('offer-complain')!);
+    await userEvent.selectOptions(byTestId('complain-reason')!, 'other');
+    const comment = byTestId('complain-comment')!;
+    await userEvent.fill(comment, '   ');
+    await userEvent.click(byTestId('complain-send')!);
+    const said = byTestId('complain-comment-error')!;
+    expect(said.textContent!.trim()).toBe(
+      t('en', 'extension.input.missing', {
+        field: t('en', 'extension.offers.complain.commentRequired'),
+      }),
+    );
+    expect(comment.getAttribute('aria-invalid')).toBe('true');
+    expect(comment.getAttribute('aria-describedby')).toContain('complain-comment-error');
+    await expect.poll(() => document.activeElement).toBe(comment);
+    expect(complaints()).toEqual([]);
+    await userEvent.fill(comment, 'No imprint at all.');
+    await userEvent.click(byTestId('complain-send')!);
+    await expect.poll(() => byTestId('complain-form')).toBeNull();
+    expect(complaints()).toEqual([
+      { type: 'offers.complain', id, reason: 'other', comment: 'No imprint at all.' },
+    ]);
+  });
+
+  it.each(['de', 'en'] as const)(
+    'in %s says as a sentence that the offer was complained about already, and keeps the form',
+    async (locale) => {
+      await view(locale, listing({ items: [offer] }), undefined, undefined, () => {
+        throw new ProtocolError('ERR_COMPLAINT_DUPLICATE', 'refused');
+      });
+      await userEvent.click(byTestId('offer-complain')!);
+      await userEvent.click(byTestId('complain-send')!);
+      await expect
+        .poll(() => byTestId('complain-error')?.textContent?.trim())
+        .toBe(t(locale, 'extension.offers.complain.duplicate'));
+      expect(byTestId('complain-error')!.getAttribute('role')).toBe('alert');
+      expect(complaints()).toEqual([{ type: 'offers.complain', id, reason: 'misleading' }]);
+    },
+  );
+
+  it('says a complaint the clearinghouse did not answer is under way, and closes the form', async () => {
+    const list = listing({ items: [offer] });
+    await view('en', list, undefined, undefined, () => {
+      // Signed and stored before it was sent: the listing read again shows it under way.
+      const { drafts } = submitted();
+      Object.assign(list, {
+        drafts: drafts.map(({ sha256: _sha256, ...d }) => ({
+          ...d,
+          state: 'draft',
+          exp: at + 300,
+          error: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+        })),
+      });
+      throw new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'no answer');
+    });
+    await userEvent.click(byTestId('offer-complain')!);
+    await userEvent.click(byTestId('complain-send')!);
+    await expect.poll(() => byTestId('complain-form')).toBeNull();
+    expect(byTestId('offers-notice')!.textContent!.trim()).toBe(
+      t('en', 'extension.offers.complaint.pending'),
+    );
+    await expect.poll(() => document.activeElement).toBe(byTestId('offer-complained'));
+    await userEvent.click(byTestId('offers-tab-complaints')!);
+    expect(byTestId('complaint-pending')).not.toBeNull();
+  });
+
+  it('offers the button on a hidden offer only once it is shown anyway', async () => {
+    await view('en', listing({ items: [hidden(offer, false)] }));
+    await userEvent.click(byTestId('offers-tab-hidden')!);
+    expect(byTestId('offer-complain')).toBeNull();
+    await host.unmount();
+    await view('en', listing({ items: [hidden(offer, true)] }));
+    await userEvent.click(byTestId('offers-tab-hidden')!);
+    expect(byTestId('offer-complain')).not.toBeNull();
+  });
 });

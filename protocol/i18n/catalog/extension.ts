@@ -755,6 +755,27 @@ export const extension = {
     de: 'Die Sicherung wurde wiederhergestellt.',
     en: 'The backup was restored.',
   },
+  // After `restored`: what became of the settings the backup carries (`{url}`: the clearinghouse
+  // address in use now). `settingsMissing`: a backup of an older Assistant, which had none;
+  // `settingsNotRestored`: they did not validate (or could not be stored), this device's
+  // were kept whole.
+  'extension.backup.settingsRestored': {
+    de: 'Auch Ihre Einstellungen aus der Sicherung gelten wieder, darunter die Adresse der Clearingstelle: {url}.',
+    en: 'Your settings from the backup apply again too, including the clearinghouse address: {url}.',
+  },
+  'extension.backup.settingsMissing': {
+    de: 'Diese Sicherung enthält keine Einstellungen (ältere Versionen des Assistenten sicherten sie nicht mit). Es gelten weiter die Einstellungen dieses Geräts, auch die Adresse der Clearingstelle: {url}. Haben Sie eine andere verwendet, tragen Sie sie unter „Einstellungen“ ein.',
+    en: 'This backup holds no settings (older versions of the Assistant did not back them up). This device’s settings still apply, the clearinghouse address too: {url}. If you used another one, enter it under “Settings”.',
+  },
+  'extension.backup.settingsNotRestored': {
+    de: 'Die Einstellungen in dieser Sicherung konnten nicht übernommen werden, keine davon; alles andere ist wiederhergestellt. Es gelten weiter die Einstellungen dieses Geräts, auch die Adresse der Clearingstelle: {url}. Prüfen Sie sie unter „Einstellungen“.',
+    en: 'The settings in this backup could not be taken over, none of them; everything else is restored. This device’s settings still apply, the clearinghouse address too: {url}. Check it under “Settings”.',
+  },
+  // At onboarding, below a settings sentence that asks to check the address: on to the overview.
+  'extension.backup.continue': {
+    de: 'Weiter',
+    en: 'Continue',
+  },
   'extension.recovery.title': {
     de: 'Mit der Wiederherstellungsphrase',
     en: 'With the recovery phrase',
@@ -1245,5 +1266,39 @@ export const extension = {
   'extension.relationships.answer.unverified.overdue': {
     de: '{kind}: Überfällig – eine Antwort kam an, ist aber noch nicht geprüft; sie hätte bis {deadline} kommen müssen.',
     en: '{kind}: overdue – an answer came but is not verified yet; it was due by {deadline}.',
+  },
+  // The customer's own complaint about an offer (OffersView): the reasons no filter can detect,
+  // named by `extension.offers.complaint.reason.*`; submitted at once with the offer as evidence.
+  'extension.offers.complain': { de: 'Beschweren', en: 'Complain' },
+  'extension.offers.complain.label': {
+    de: 'Über das Angebot von {company} beschweren',
+    en: 'Complain about the offer from {company}',
+  },
+  'extension.offers.complain.intro': {
+    de: 'Sagen Sie, was an diesem Angebot falsch war. Der Assistent reicht Ihre Beschwerde gleich bei der Aufsicht ein, mit dem signierten Angebot als Beleg.',
+    en: 'Say what was wrong with this offer. The Assistant submits your complaint to the regulator at once, with the signed offer as evidence.',
+  },
+  'extension.offers.complain.reason': { de: 'Was war falsch?', en: 'What was wrong?' },
+  'extension.offers.complain.commentRequired': {
+    de: 'Ihre Anmerkung (nötig): Was genau war falsch?',
+    en: 'Your comment (required): what exactly was wrong?',
+  },
+  'extension.offers.complain.limit': {
+    de: 'Höchstens {max} Zeichen.',
+    en: 'At most {max} characters.',
+  },
+  'extension.offers.complain.sending': { de: 'Wird eingereicht …', en: 'Submitting …' },
+  'extension.offers.complain.cancel': { de: 'Abbrechen', en: 'Cancel' },
+  'extension.offers.complain.done': {
+    de: 'Ihre Beschwerde gegen {company} ist eingereicht. Sie finden sie unter „Beschwerden“.',
+    en: 'Your complaint against {company} is submitted. You find it under “Complaints”.',
+  },
+  'extension.offers.complain.sent': {
+    de: 'Sie haben sich über dieses Angebot beschwert (siehe „Beschwerden“).',
+    en: 'You complained about this offer (see “Complaints”).',
+  },
+  'extension.offers.complain.duplicate': {
+    de: 'Über dieses Angebot haben Sie sich schon beschwert. Eine zweite Beschwerde mit demselben Beleg reicht der Assistent nicht ein; die erste finden Sie unter „Beschwerden“.',
+    en: 'You have already complained about this offer. The Assistant does not submit a second complaint with the same evidence; you find the first under “Complaints”.',
   },
 } as const satisfies Record<string, Entry>;
