@@ -10,7 +10,7 @@ import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$proto
 import { openMessage } from '$protocol/signed';
 import { currentCompanyKey, isIdOf, peekClaims } from './auth/signatures';
 import { lookupByKey } from './db/batched-lookup';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CompanyStatus, Database } from './db/schema';
 import { proveDomain, originPolicy, type ProofFetcher } from './domain-proof';
 import {
@@ -679,8 +679,32 @@ export function createCompanyService(
         .select(['messages.sha256', 'messages.kind', 'messages.signer', 'messages.iat'])
         .where('company_keys.company_id', '=', companyId)
         // The company's own messages only: a key another party signed with before it was listed
-        // as this company's (a database from before refuseTakenKeys) lists none of theirs.
+        // as this company's (a database from before refuseTakenKeys) lists none of theirs, also
+        // where they concern this company (its own customer's grants): not another company's,
+        // nor a pseudonym's or a person's.
         .where('messages.company_id', '=', companyId)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('pseudonyms')
+                .select('pseudonyms.pseudonym')
+                .where(
+                  'pseudonyms.pseudonym',
+                  '=',
+                  sql<string>`'ps_' || ${sql.ref('messages.signer')}`,
+                ),
+            ),
+          ),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('person_keys')
+                .select('person_keys.kid')
+                .whereRef('person_keys.kid', '=', 'messages.signer'),
+            ),
+          ),
+        )
         .where('company_keys.compromised_since', 'is not', null)
         .whereRef('messages.iat', '>=', 'company_keys.compromised_since')
         .orderBy('messages.iat')

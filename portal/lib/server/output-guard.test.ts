@@ -101,6 +101,30 @@ describe('lineDestination', () => {
     expect(destination.dropped).toBe(2);
   });
 
+  it('ends a line dropped after part of it went out with the next line, so none runs into another', () => {
+    const out: string[] = [];
+    let calls = 0;
+    const destination = lineDestination(9, {
+      write: (_fd, data) => {
+        calls++;
+        // The first line: 5 bytes go out, then the disk is full; later lines go out whole.
+        if (calls === 1) {
+          out.push(Buffer.from(data).subarray(0, 5).toString());
+          return 5;
+        }
+        if (calls === 2) throw failure('ENOSPC');
+        const text = typeof data === 'string' ? data : Buffer.from(data).toString();
+        out.push(text);
+        return Buffer.byteLength(data);
+      },
+    });
+    destination.write('{"msg":"first"}\n');
+    destination.write('{"msg":"second"}\n');
+    destination.write('{"msg":"third"}\n');
+    expect(destination.dropped).toBe(1);
+    expect(out.join('')).toBe('{"msg\n{"msg":"second"}\n{"msg":"third"}\n');
+  });
+
   it('writes a line whose reader catches up within the wait', () => {
     let tries = 0;
     const written: string[] = [];

@@ -7,7 +7,7 @@
  * (sonic-boom 4) retried a failed write for ever when the process exited, in `Atomics.wait`, so the
  * server neither served nor ended (SIGTERM was ignored, a supervisor never restarted it). Log
  * lines are not the clearinghouse's records (those are in the database and the log): a line that
- * cannot be written is dropped and counted (`clearinghouse_log_lines_dropped_total`).
+ * cannot be written is dropped and counted (`clearinghouse_log_lines_dropped`).
  */
 import { writeSync } from 'node:fs';
 
@@ -27,8 +27,9 @@ const stallQuietMs = 1_000;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
- * Writes each line to `fd` at once (as pino's synchronous default did), whole or not at all as
- * far as the line's readers can tell: a partial write goes on from where it stopped. A reader that
+ * Writes each line to `fd` at once (as pino's synchronous default did); a partial write goes on
+ * from where it stopped, and a line dropped after part of it went out is ended by the next line's
+ * newline, so no two lines run into one. A reader that
  * is slow (`EAGAIN` on a non-blocking pipe) gets up to 50 ms per line, and after a line was
  * dropped so, a second without waiting: the server does not stall behind its log. Any other
  * failure (`ENOSPC`, `EPIPE`, `EIO`, …) drops the line.
@@ -55,8 +56,11 @@ export function lineDestination(
   const sleep = options.sleep ?? ((ms) => void Atomics.wait(sleepCell, 0, 0, ms));
   let dropped = 0;
   let quietUntil = 0;
+  /** A line was dropped after part of it was written: the next one starts on a line of its own. */
+  let unfinished = false;
   return {
-    write(line) {
+    write(text) {
+      const line = unfinished ? `\n${text}` : text;
       // The line goes out as it is; it becomes bytes only once a write fell short or failed.
       let rest: Uint8Array | undefined;
       let waited = 0;
@@ -64,11 +68,16 @@ export function lineDestination(
         try {
           if (rest === undefined) {
             const written = write(fd, line);
+            unfinished = false;
             if (written === Buffer.byteLength(line)) return;
             rest = Buffer.from(line, 'utf8').subarray(written);
+            unfinished = true;
           } else {
             rest = rest.subarray(write(fd, rest));
-            if (rest.length === 0) return;
+            if (rest.length === 0) {
+              unfinished = false;
+              return;
+            }
           }
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
@@ -92,8 +101,9 @@ export function lineDestination(
 
 /**
  * Lets `process.stdout` and `process.stderr` fail without ending the process: a write error of
- * theirs (a full disk, a closed pipe) is counted as a dropped line instead of an unhandled
- * `'error'` event. Idempotent.
+ * theirs (a full disk, a closed pipe) is counted instead of an unhandled `'error'` event. Node
+ * ends a stream at its first error, and drops what is written to it afterwards without another:
+ * the count is of the streams' failures, not of every line lost. Idempotent.
  */
 export function guardStandardStreams(
   streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr],

@@ -750,6 +750,42 @@ describe.each(testDialects)('people on %s', (dialect) => {
       await expectJson(await suspension('reinstate'), 201);
       const vera = await enrolWith(token);
       expect(vera.person).toMatchObject({ name: 'Vera Vorab', companyId: company.id });
+
+      // A suspension committed while a ceremony is being completed (after its link was checked,
+      // before the person is stored) stops it too.
+      const late = await expectJson<{ link: string }>(
+        await post(
+          invitationsRoute.POST,
+          '/api/v1/people/invitations',
+          await invitation(company, { role: 'staff', name: 'Lea Spät' }),
+        ),
+        201,
+      );
+      const ceremony = await people().enrolmentOptions(tokenOfLink(late.link));
+      const lateKey = generateKeyPair(random);
+      const proof = await keyProof(lateKey, ceremony.options.challenge);
+      await expect(
+        beforeNextTransaction(
+          async () => expectJson(await suspension('suspend'), 201),
+          () =>
+            people().completeEnrolment({
+              token: tokenOfLink(late.link),
+              challengeId: ceremony.challengeId,
+              response: new SoftAuthenticator(testOrigin).register(ceremony.options),
+              signingKey: publicJwk(lateKey),
+              keyProof: proof,
+            }),
+        ),
+      ).rejects.toMatchObject({ code: 'ERR_COMPANY_NOT_ACTIVE' });
+      expect(
+        (
+          await api.tdb.cdb.db
+            .selectFrom('people')
+            .select('name')
+            .where('company_id', '=', company.id)
+            .execute()
+        ).map((p) => p.name),
+      ).toEqual(['Vera Vorab']);
     });
 
     it('refuses a replayed or malformed invitation', async () => {

@@ -40,6 +40,7 @@ import {
   type Caller,
 } from './auth/signatures';
 import type { Database, PersonRole } from './db/schema';
+import { onPostgres } from './db/postgres-batch';
 import { nowSeconds, type ServiceContext } from './message-store';
 import { serverEd25519Verify } from './ed25519';
 
@@ -375,23 +376,31 @@ export function createPeopleService(
     if (ctx.now() >= row.expires_at) {
       throw new ProtocolError('ERR_ENROLMENT_EXPIRED', 'This enrolment link has expired.');
     }
-    if (row.company_id !== null) {
-      // As a suspended company cannot invite, a link it made before cannot enrol meanwhile; it
-      // works again once the company is reinstated (until it expires).
-      const company = await db
-        .selectFrom('companies')
-        .select('status')
-        .where('id', '=', row.company_id)
-        .executeTakeFirst();
-      if (company?.status === 'suspended') {
-        throw new ProtocolError(
-          'ERR_COMPANY_NOT_ACTIVE',
-          'The company is suspended: its enrolment links work again once it is reinstated.',
-          { status: company.status },
-        );
-      }
-    }
+    if (row.company_id !== null) await refuseIfSuspended(db, row.company_id);
     return row;
+  }
+
+  /**
+   * As a suspended company cannot invite, a link it made before cannot enrol meanwhile; it works
+   * again once the company is reinstated (until it expires). Asked again inside the enrolment's
+   * transaction, the company's row held on PostgreSQL (a suspension committing meanwhile waits,
+   * then applies to the person enrolled; SQLite has one writer).
+   */
+  async function refuseIfSuspended(
+    from: Kysely<Database> | Transaction<Database>,
+    companyId: string,
+  ): Promise<void> {
+    const query = from.selectFrom('companies').select('status').where('id', '=', companyId);
+    const company = await (
+      from.isTransaction && onPostgres(from) ? query.forShare() : query
+    ).executeTakeFirst();
+    if (company?.status === 'suspended') {
+      throw new ProtocolError(
+        'ERR_COMPANY_NOT_ACTIVE',
+        'The company is suspended: its enrolment links work again once it is reinstated.',
+        { status: company.status },
+      );
+    }
   }
 
   /** Takes a challenge out of the table: each one answers exactly one ceremony. */
@@ -620,6 +629,7 @@ export function createPeopleService(
     const personId = enrolment.person_id ?? `pe_${random(16)}`;
     const session = await db.transaction().execute(async (trx) => {
       if (enrolment.person_id !== null) await lockPerson(trx, enrolment.person_id);
+      if (enrolment.company_id !== null) await refuseIfSuspended(trx, enrolment.company_id);
       const used = await trx
         .updateTable('enrolments')
         .set({ used_at: now, used_by: personId })

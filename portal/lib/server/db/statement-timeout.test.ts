@@ -103,8 +103,10 @@ describe('statement_timeout on PostgreSQL', () => {
     void second.finally(() => (secondSettled = true));
     // PostgreSQL's query_canceled, not a hang.
     expect(await first).toBe('57014');
-    // The second key went into a statement of its own, still waiting when the first failed (one
-    // that had joined the first would have failed with it).
+    // The second key went into a statement of its own, still waiting a moment after the first
+    // failed (one that had joined the first would have failed with it, in the same turn; a turn
+    // of the event loop passes first, as microtasks alone would not tell the two apart).
+    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(secondSettled).toBe(false);
     expect(await second).toBe('57014');
 

@@ -618,44 +618,47 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       ).toEqual([]);
 
       // A database from before this check may hold such a key as a company's: declared
-      // compromised, it lists none of the customer's messages as the company's.
-      await db
-        .insertInto('company_keys')
-        .values({
-          kid: pseudonym.kid,
-          company_id: other.id,
-          x: publicJwk(pseudonym.keyPair).x,
-          added_at: api.clock.seconds(),
-          added_by: (
-            await db
-              .selectFrom('company_keys')
-              .select('added_by')
-              .where('kid', '=', other.kid)
-              .executeTakeFirstOrThrow()
-          ).added_by,
-          retired_at: null,
-          compromised_since: 0,
-        })
-        .execute();
-      try {
-        const signed = await db
-          .selectFrom('messages')
-          .select('sha256')
-          .where('signer', '=', pseudonym.kid)
+      // compromised, it lists none of the customer's messages as the company's, whether another
+      // company holds it or the very company the customer's grants concern.
+      for (const squatter of [other, company]) {
+        await db
+          .insertInto('company_keys')
+          .values({
+            kid: pseudonym.kid,
+            company_id: squatter.id,
+            x: publicJwk(pseudonym.keyPair).x,
+            added_at: api.clock.seconds(),
+            added_by: (
+              await db
+                .selectFrom('company_keys')
+                .select('added_by')
+                .where('kid', '=', squatter.kid)
+                .executeTakeFirstOrThrow()
+            ).added_by,
+            retired_at: null,
+            compromised_since: 0,
+          })
           .execute();
-        expect(signed.length).toBeGreaterThan(0);
-        const listed = await expectJson<{ messages: unknown[] }>(
-          await get(
-            compromisedRoute.GET,
-            '/api/v1/companies/me/compromised-messages',
-            api.clock,
-            other,
-          ),
-          200,
-        );
-        expect(listed.messages).toEqual([]);
-      } finally {
-        await db.deleteFrom('company_keys').where('kid', '=', pseudonym.kid).execute();
+        try {
+          const signed = await db
+            .selectFrom('messages')
+            .select('sha256')
+            .where('signer', '=', pseudonym.kid)
+            .execute();
+          expect(signed.length).toBeGreaterThan(0);
+          const listed = await expectJson<{ messages: unknown[] }>(
+            await get(
+              compromisedRoute.GET,
+              '/api/v1/companies/me/compromised-messages',
+              api.clock,
+              squatter,
+            ),
+            200,
+          );
+          expect(listed.messages).toEqual([]);
+        } finally {
+          await db.deleteFrom('company_keys').where('kid', '=', pseudonym.kid).execute();
+        }
       }
     });
 
