@@ -3,7 +3,7 @@
  * this test process initialised, libsodium included, carries over), on temporary database and
  * key paths, judged by its exit code, its sentences and the files it leaves.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -51,11 +51,16 @@ function operatorEnv(variables: Record<string, string>): NodeJS.ProcessEnv {
 /**
  * Runs `tsx scripts/admin.ts <args>` (what `npm run admin --` runs) from the repository's root and
  * waits for its end: exit code (null when killed after `timeoutMs`), signal and output.
+ * `onStart` gets the process once it is spawned (to send it a signal).
  */
 export async function runAdminCli(
   args: readonly string[],
   variables: Record<string, string>,
-  options: { timeoutMs?: number; shellPrefix?: string } = {},
+  options: {
+    timeoutMs?: number;
+    shellPrefix?: string;
+    onStart?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const argv = [process.execPath, '--import', 'tsx', join(root, 'scripts/admin.ts'), ...args];
   const quoted = argv.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
@@ -71,6 +76,7 @@ export async function runAdminCli(
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  options.onStart?.(child);
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 25_000);
   try {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
@@ -83,6 +89,31 @@ export async function runAdminCli(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The name of the first file in `dir` that matches `pattern`, looked for every 2 ms while `child`
+ * runs (rejects once it ended without one).
+ */
+function fileAppears(dir: string, pattern: RegExp, child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const look = () => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(new Error(`${child.pid} ended before a file in ${dir} matched ${pattern}`));
+        return;
+      }
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        // Not made yet.
+      }
+      const name = names.find((candidate) => pattern.test(candidate));
+      if (name === undefined) setTimeout(look, 2);
+      else resolve(name);
+    };
+    look();
+  });
 }
 
 /** DATABASE_PATH, LOG_KEY_PATH and WEBHOOK_KEY_PATH in `dir`. */
@@ -214,6 +245,113 @@ describe('npm run admin -- backup', () => {
     const whole = await runAdminCli(['backup', file], pathsIn(dir), { timeoutMs: 60_000 });
     expect(whole.code).toBe(0);
     expect(statSync(file).size).toBeGreaterThan(1024 * 1024);
+  }, 120_000);
+});
+
+describe('npm run admin -- backup stopped by a signal', () => {
+  it('removes its partial file on SIGINT or SIGTERM; after SIGKILL the next backup removes it and says so', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 6_000);
+    const backups = join(dir, 'backups');
+    const file = join(backups, 'b.jsonl.gz');
+    const partial = /^b\.jsonl\.gz\.\d+\.\d+\.partial$/;
+    /** Runs the backup and sends `signal` once its partial file (the keys in its first line) is there. */
+    const stopped = async (signal: NodeJS.Signals) => {
+      let seen: string | undefined;
+      const result = await runAdminCli(['backup', file], pathsIn(dir), {
+        timeoutMs: 60_000,
+        onStart: (child) =>
+          void fileAppears(backups, partial, child)
+            .then((name) => {
+              seen = name;
+              child.kill(signal);
+            })
+            .catch(() => {}),
+      });
+      expect(seen, `${signal} was sent while the partial file was there`).toBeDefined();
+      return { ...result, seen: seen! };
+    };
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      const result = await stopped(signal);
+      expect(result.stderr.trim()).toBe(
+        `The backup was interrupted (${signal}): no backup was written to ${file}, and its ` +
+          'partial file was removed.',
+      );
+      expect(result.code).toBe(code);
+      expect(readdirSync(backups)).toEqual([]);
+    }
+    // SIGKILL cannot be caught: the partial file stays, and the next backup to the file removes it.
+    const killed = await stopped('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    expect(readdirSync(backups)).toEqual([killed.seen]);
+    const next = await runAdminCli(['backup', file], pathsIn(dir), { timeoutMs: 60_000 });
+    expect(next.stderr).toContain(
+      'Removed what earlier backups to this file left when their process was killed (partial ' +
+        `files, which held the keys): ${join(backups, killed.seen)}.`,
+    );
+    expect(next.code).toBe(0);
+    expect(readdirSync(backups)).toEqual(['b.jsonl.gz']);
+  }, 240_000);
+});
+
+describe('npm run admin -- restore of a file or onto key paths it refuses', () => {
+  it('refuses them before it creates anything, the database’s folder and file included', async () => {
+    const from = folder();
+    await clearinghouseIn(from, 3);
+    const file = join(from, 'backup.jsonl.gz');
+    expect((await runAdminCli(['backup', file], pathsIn(from))).code).toBe(0);
+    const notBackup = join(from, 'passwd');
+    writeFileSync(notBackup, 'root:x:0:0:root:/root:/bin/bash\n');
+    const plain = join(from, 'plain');
+    writeFileSync(plain, 'a file where a folder should be');
+    const to = folder();
+    // A new machine: the database and the keys in a folder that does not exist yet.
+    const target = pathsIn(join(to, 'data'));
+    const refusals: [string[], Record<string, string>, string][] = [
+      [
+        ['restore', join(from, 'typo.gz')],
+        target,
+        `${join(from, 'typo.gz')} cannot be read as a clearinghouse backup: there is no such file (ENOENT).`,
+      ],
+      [
+        ['restore', notBackup],
+        target,
+        `${notBackup} cannot be read as a clearinghouse backup: it is not gzip-compressed as a backup is, or damaged (incorrect header check, Z_DATA_ERROR).`,
+      ],
+      [
+        ['restore', file],
+        { ...target, WEBHOOK_KEY_PATH: '/sys/webhook-key.json' },
+        'The webhook key cannot be restored to WEBHOOK_KEY_PATH (/sys/webhook-key.json): this user may not write in /sys (EACCES); set WEBHOOK_KEY_PATH to a file in a folder this user may write in, and run the restore again; nothing was written.',
+      ],
+      [
+        ['restore', file],
+        { ...target, WEBHOOK_KEY_PATH: join(plain, 'webhook-key.json') },
+        `The webhook key cannot be restored to WEBHOOK_KEY_PATH (${join(plain, 'webhook-key.json')}): ${plain} is a file, not a folder (ENOTDIR); set WEBHOOK_KEY_PATH to a file in a folder this user may write in, and run the restore again; nothing was written.`,
+      ],
+      [
+        ['restore', file, '--published-checkpoint', join(from, 'checkpoint.txt')],
+        target,
+        `The published checkpoint ${join(from, 'checkpoint.txt')} cannot be read: there is no such file (ENOENT); give --published-checkpoint the checkpoint a monitor saved from /log/checkpoint, or the auditor's verifier state file; nothing was written.`,
+      ],
+    ];
+    for (const [args, variables, sentence] of refusals) {
+      const result = await runAdminCli(args, variables);
+      // Not the DATABASE_PATH folder, not an empty SQLite file, not a key.
+      expect(readdirSync(to), args.join(' ')).toEqual([]);
+      expect(result.stderr.trim()).toBe(sentence);
+      expect(result.code).toBe(1);
+    }
+    const restored = await runAdminCli(['restore', file], target);
+    expect(restored.stderr).toMatch(/Restored \d+ rows of \d+ tables/);
+    expect(restored.code).toBe(0);
+    expect(
+      readdirSync(join(to, 'data'))
+        .filter((name) => !/-(wal|shm)$/.test(name))
+        .sort(),
+    ).toEqual(['clearinghouse.db', 'log-key.json', 'webhook-key.json']);
   }, 120_000);
 });
 

@@ -123,6 +123,38 @@ describe('backupReport', () => {
     expect(none).not.toMatch(/It holds the|keep it like/);
   });
 
+  it('names the partial files of killed backups it removed (they held the keys)', () => {
+    const stale = [
+      '/srv/b/b.gz.4711.1764633600000.partial',
+      '/srv/b/b.gz.4712.1764633601000.partial',
+    ];
+    const report = backupReport(
+      'backup',
+      { ...summary(['log']), removedPartials: stale },
+      cdb,
+      '/srv/b/b.gz',
+      keyPaths,
+    );
+    expect(report).toMatch(
+      / keep it like the keys\. Removed what earlier backups to this file left when their process was killed \(partial files, which held the keys\): \/srv\/b\/b\.gz\.4711\.1764633600000\.partial, \/srv\/b\/b\.gz\.4712\.1764633601000\.partial\.$/,
+    );
+    expect(backupReport('backup', summary(['log']), cdb, 'b.gz', keyPaths)).not.toContain(
+      'Removed',
+    );
+    const keyFile = '/srv/ch/log-key.json.4713.1764633602000.restoring';
+    expect(
+      backupReport(
+        'restore',
+        { ...summary(['log']), removedPartials: [keyFile] },
+        cdb,
+        'b.gz',
+        keyPaths,
+      ),
+    ).toContain(
+      `Removed what an earlier restore left when its process was killed (key files under temporary names): ${keyFile}.`,
+    );
+  });
+
   it('says which checkpoint a restore goes on from and what it contradicts', () => {
     const checkpoint = 'localhost:3000/log\n20\nAAAA\n\n— localhost:3000/log sig\n';
     const log = { size: 20, rootHash: 'AAAA', checkpoint };

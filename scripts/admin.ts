@@ -15,8 +15,11 @@
  *     [--accept-fork]                     restore all the same (the log forks; tell the auditors)
  *
  * The link goes to stdout alone on its line (so scripts can read it); everything else to stderr.
+ * Ctrl+C (SIGINT) or SIGTERM during a backup or restore stops it and undoes what it wrote (exit
+ * code 130 or 143 and a sentence saying so); another one a second later ends the process at once.
  */
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProtocolError } from '../protocol/errors';
@@ -26,7 +29,10 @@ import { createDurableWriter } from '../portal/lib/server/db/durable-writer';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
 import { createPeopleService, type EnrolmentLink } from '../portal/lib/server/people';
 import {
+  BackupError,
+  BackupInterruptedError,
   backupKeyVariables,
+  checkRestoreFile,
   restoreBackup,
   writeBackup,
   type BackupKeyPaths,
@@ -250,14 +256,27 @@ export function backupReport(
         ? 'Whoever holds the file can sign with its keys: keep it like the keys.'
         : '',
   );
+  if (summary.removedPartials !== undefined) {
+    sentences.push(
+      command === 'backup'
+        ? 'Removed what earlier backups to this file left when their process was killed (partial ' +
+            `files, which held the keys): ${summary.removedPartials.join(', ')}.`
+        : 'Removed what an earlier restore left when its process was killed (key files under ' +
+            `temporary names): ${summary.removedPartials.join(', ')}.`,
+    );
+  }
   const text = sentences.filter((sentence) => sentence !== '').join(' ');
   return command === 'restore' && log !== undefined ? `${text}\n\n${log.checkpoint}` : text;
 }
 
-/** `backup` and `restore`, with a progress line on stderr (a large database takes a while). */
+/**
+ * `backup` and `restore`, with a progress line on stderr (a large database takes a while).
+ * `open` opens the database only once a restore's refusals that need none have passed
+ * ({@link checkRestoreFile}): a SQLite database and its folder would be created by then.
+ */
 async function runBackupCommand(
   command: Extract<AdminCommand, { command: 'backup' | 'restore' }>,
-  cdb: ClearinghouseDb,
+  open: () => Promise<ClearinghouseDb>,
 ): Promise<void> {
   const { logKeyPath, webhookKeyPath } = logConfigFromEnv();
   const progress = (p: BackupProgress) => {
@@ -268,25 +287,96 @@ async function runBackupCommand(
     }
   };
   const keyPaths = { logKeyPath, webhookKeyPath };
-  const summary =
-    command.command === 'backup'
-      ? await writeBackup(cdb, keyPaths, command.file, progress, {
-          force: command.force === true,
-        })
-      : await restoreBackup(cdb, keyPaths, command.file, progress, {
-          ...(command.publishedCheckpoint === undefined
-            ? {}
-            : {
-                publishedCheckpoint: publishedCheckpointText(
-                  readFileSync(command.publishedCheckpoint, 'utf8'),
-                ),
-              }),
-          ...(command.acceptFork === true ? { acceptFork: true } : {}),
-        });
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  console.error(
-    backupReport(command.command, summary, cdb, command.file, { logKeyPath, webhookKeyPath }),
-  );
+  const signal = stopOnSignals();
+  let publishedCheckpoint: string | undefined;
+  if (command.command === 'restore') {
+    await checkRestoreFile(command.file, keyPaths);
+    if (command.publishedCheckpoint !== undefined) {
+      publishedCheckpoint = readPublishedCheckpoint(command.publishedCheckpoint);
+    }
+  }
+  const cdb = await open();
+  try {
+    const summary =
+      command.command === 'backup'
+        ? await writeBackup(cdb, keyPaths, command.file, progress, {
+            force: command.force === true,
+            signal,
+          })
+        : await restoreBackup(cdb, keyPaths, command.file, progress, {
+            ...(publishedCheckpoint === undefined ? {} : { publishedCheckpoint }),
+            ...(command.acceptFork === true ? { acceptFork: true } : {}),
+            signal,
+          });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.error(
+      backupReport(command.command, summary, cdb, command.file, { logKeyPath, webhookKeyPath }),
+    );
+    if (signal.aborted) {
+      console.error(
+        `The ${command.command} was complete when ${String(signal.reason)} came, so it was kept.`,
+      );
+    }
+  } finally {
+    await cdb.close();
+  }
+}
+
+/**
+ * The published checkpoint in the file `file` ({@link publishedCheckpointText}), read before the
+ * database is opened.
+ *
+ * @throws {BackupError} naming the file and the system's reason in words.
+ */
+function readPublishedCheckpoint(file: string): string {
+  try {
+    return publishedCheckpointText(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'this user may not read it'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (error as Error).message;
+    throw new BackupError(
+      `The published checkpoint ${resolve(file)} cannot be read: ${why}${code === undefined ? '' : ` (${code})`}; ` +
+        "give --published-checkpoint the checkpoint a monitor saved from /log/checkpoint, or the auditor's verifier state file; nothing was written.",
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * SIGINT (Ctrl+C) and SIGTERM as the abort of the signal returned, its reason the signal's name,
+ * while a backup or restore runs: it stops at its next step and removes what it wrote (a backup's
+ * partial file holds both private keys), instead of the process ending where it is. Another
+ * signal a second or more later ends the process at once, with the exit code the signal would
+ * have given (a partial file left then is removed by the next backup to the same file). One
+ * sooner is the same Ctrl+C passed on by a wrapper (npm forwards it to its script, tsx to its
+ * child, while the terminal sent it to the whole process group), not the operator insisting:
+ * ignored. The handlers stay until the process ends, so that such a late copy cannot end it
+ * before its sentence is printed.
+ */
+function stopOnSignals(): AbortSignal {
+  const controller = new AbortController();
+  let first = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      first = Date.now();
+      controller.abort(name);
+    } else if (Date.now() - first >= 1_000) process.exit(signalExitCode(name));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+/** The shell's exit code for a process a signal ended: 128 + its number (SIGINT 130, SIGTERM 143). */
+function signalExitCode(name: string): number {
+  return 128 + (constants.signals[name as NodeJS.Signals] ?? 0);
 }
 
 async function main(): Promise<void> {
@@ -306,18 +396,20 @@ async function main(): Promise<void> {
   // with it, and a function called before it is ready throws ERR_CRYPTO_NOT_READY.
   await ready();
   // The database the server opens (DATABASE_URL, DATABASE_PATH, the default: one function).
-  const cdb = await openDatabase({
-    // An operator's command, not a request: a backup's page of a large table may take longer
-    // than the server's statement_timeout (docs/operations.md).
-    statementTimeoutMs: 0,
-    // A backup reads an existing database: a mistyped DATABASE_PATH must not make an empty one.
-    ...(command.command === 'backup' ? { mustExist: true } : {}),
-  });
+  const open = () =>
+    openDatabase({
+      // An operator's command, not a request: a backup's page of a large table may take longer
+      // than the server's statement_timeout (docs/operations.md).
+      statementTimeoutMs: 0,
+      // A backup reads an existing database: a mistyped DATABASE_PATH must not make an empty one.
+      ...(command.command === 'backup' ? { mustExist: true } : {}),
+    });
+  if (command.command === 'backup' || command.command === 'restore') {
+    await runBackupCommand(command, open);
+    return;
+  }
+  const cdb = await open();
   try {
-    if (command.command === 'backup' || command.command === 'restore') {
-      await runBackupCommand(command, cdb);
-      return;
-    }
     await migrateToLatest(cdb);
     // The server's own default (ORIGIN, else http://localhost:$PORT), so the link opens on it.
     const { origin } = logConfigFromEnv();
@@ -343,6 +435,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
           ? error.message
           : String(error),
     );
-    process.exitCode = 1;
+    // Stopped by a signal: the code the shell expects of it (130 for Ctrl+C), as if it had ended it.
+    process.exitCode = error instanceof BackupInterruptedError ? signalExitCode(error.signal) : 1;
   });
 }

@@ -2,26 +2,31 @@ import { spawn } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runVerifier } from '../../../scripts/verify';
 import {
   BackupError,
+  BackupInterruptedError,
   backupWriteError,
   checkBackupFile,
   restoreBackup,
   writeBackup,
 } from './backup';
 import { openDatabase, type ClearinghouseDb } from './db/database';
+import { migrateToLatest } from './db/migrate';
 import { openTestDatabase, testDialects, type TestDatabase } from './db/test-databases';
 import { startLog } from './log/clearinghouse-log';
 import { createLogHttpServer } from './log/log-http-server';
@@ -228,8 +233,14 @@ describe('backup files that must not be restored', () => {
       [altered, /altered or damaged/],
       [truncatedGzip, /cannot be read as a clearinghouse backup|is cut off/],
       [foreign, /is not a clearinghouse backup/],
-      [notGzip, /cannot be read as a clearinghouse backup/],
-      [join(from.keys.dir, 'missing.gz'), /cannot be read as a clearinghouse backup: ENOENT/],
+      [
+        notGzip,
+        /cannot be read as a clearinghouse backup: it is not gzip-compressed as a backup is, or damaged \(incorrect header check, Z_DATA_ERROR\)\./,
+      ],
+      [
+        join(from.keys.dir, 'missing.gz'),
+        /cannot be read as a clearinghouse backup: there is no such file \(ENOENT\)\./,
+      ],
     ];
     for (const [bad, message] of cases) {
       const to = await fresh('sqlite');
@@ -505,5 +516,325 @@ try {
     expect(stderr).toBe('');
     expect(exit).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ size: 7 });
+  });
+});
+
+/** The files in `dir` and below it, as paths relative to it (folders end with /). */
+function tree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name).slice(dir.length + 1);
+      return entry.isDirectory() ? `${path}/` : path;
+    })
+    .sort();
+}
+
+/** How many rows the restore's tables hold together (0: nothing was restored). */
+async function rowCount(cdb: ClearinghouseDb): Promise<number> {
+  let total = 0;
+  for (const table of await cdb.db.introspection.getTables()) {
+    const { n } = (await sql<{ n: number | string }>`select count(*) as n from ${sql.table(
+      table.name,
+    )}`
+      .execute(cdb.db)
+      .then((result) => result.rows[0]!)) as { n: number | string };
+    total += Number(n);
+  }
+  return total;
+}
+
+describe('a restore whose key paths cannot take the keys', () => {
+  it('refuses such a path before any row, naming its variable and why, and writes nothing', async () => {
+    const from = await source('sqlite', 10);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const to = await fresh('sqlite');
+    // The log key's folders do not exist yet: made for it, and removed again with the refusal.
+    const logKeyPath = join(to.keys.dir, 'keys', 'log', 'log-key.json');
+    const plain = join(to.keys.dir, 'plain');
+    writeFileSync(plain, 'a file where a folder should be');
+    const cases: [string, string][] = [
+      // Root passes every permission check on /sys, yet nothing can be created there: only a
+      // file written and removed again proves a path.
+      ['/sys/webhook-key.json', 'this user may not write in /sys (EACCES)'],
+      [join(plain, 'webhook-key.json'), `${plain} is a file, not a folder (ENOTDIR)`],
+    ];
+    for (const [webhookKeyPath, why] of cases) {
+      const error = await restoreBackup(to.tdb.cdb, { logKeyPath, webhookKeyPath }, file).catch(
+        (e: unknown) => e,
+      );
+      expect(error, webhookKeyPath).toBeInstanceOf(BackupError);
+      expect((error as Error).message).toBe(
+        `The webhook key cannot be restored to WEBHOOK_KEY_PATH (${webhookKeyPath}): ${why}; set ` +
+          'WEBHOOK_KEY_PATH to a file in a folder this user may write in, and run the restore ' +
+          'again; nothing was written.',
+      );
+      // Nothing: no table, no key, no temporary file, not the folders made for the log key.
+      expect(await to.tdb.cdb.db.introspection.getTables()).toEqual([]);
+      expect(tree(to.keys.dir)).toEqual(['plain']);
+    }
+    // Both keys at one path cannot be: refused before anything, too.
+    await expect(
+      restoreBackup(to.tdb.cdb, { logKeyPath, webhookKeyPath: logKeyPath }, file),
+    ).rejects.toThrow(
+      `LOG_KEY_PATH and WEBHOOK_KEY_PATH both name ${logKeyPath}, but the backup holds two keys: set them to two files; nothing was written.`,
+    );
+    expect(tree(to.keys.dir)).toEqual(['plain']);
+    // The same restore with a path that takes the key goes through.
+    const webhookKeyPath = join(to.keys.dir, 'keys', 'webhook-key.json');
+    const summary = await restoreBackup(to.tdb.cdb, { logKeyPath, webhookKeyPath }, file);
+    expect(summary.keys).toEqual(['log', 'webhook']);
+    expect(readFileSync(webhookKeyPath, 'utf8')).toBe(
+      readFileSync(from.paths.webhookKeyPath, 'utf8'),
+    );
+    expect(statSync(join(to.keys.dir, 'keys')).mode & 0o777).toBe(0o700);
+    expect(tree(to.keys.dir)).toEqual([
+      'keys/',
+      'keys/log/',
+      'keys/log/log-key.json',
+      'keys/webhook-key.json',
+      'plain',
+    ]);
+  });
+
+  it('takes the keys back out when another key appears at a path while the rows load', async () => {
+    const from = await source('sqlite', 10);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const other = await source('sqlite', 1); // a webhook key of its own
+    const to = await fresh('sqlite');
+    // Another process puts its key at the webhook path while the rows load (a race).
+    let raced = false;
+    const race = () => {
+      if (raced) return;
+      raced = true;
+      writeFileSync(to.paths.webhookKeyPath, readFileSync(other.paths.webhookKeyPath), {
+        mode: 0o600,
+      });
+    };
+    const error = await restoreBackup(to.tdb.cdb, to.paths, file, race).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as Error).message).toBe(
+      `Another webhook key appeared at WEBHOOK_KEY_PATH (${to.paths.webhookKeyPath}) while ` +
+        'restoring; no row was restored and no key was installed: move it away and run the ' +
+        'restore again.',
+    );
+    // The log key, linked before the webhook key was found taken, is gone again, and no row stays.
+    expect(tree(to.keys.dir)).toEqual(['webhook-key.json']);
+    expect(await rowCount(to.tdb.cdb)).toBe(0);
+    // What the sentence says: the restore then goes through on the same database.
+    rmSync(to.paths.webhookKeyPath);
+    const summary = await restoreBackup(to.tdb.cdb, to.paths, file);
+    expect(summary.keys).toEqual(['log', 'webhook']);
+    expect(tree(to.keys.dir)).toEqual(['log-key.json', 'webhook-key.json']);
+  });
+
+  it.each(testDialects)(
+    'takes the keys back out when the commit fails after they were put in place, on %s',
+    async (dialect) => {
+      const from = await source(dialect, 10);
+      const file = join(from.keys.dir, 'backup.jsonl.gz');
+      await writeBackup(from.tdb.cdb, from.paths, file);
+      const to = await fresh(dialect);
+      // A database at the backup's schema (a restore accepts it: it has no row) whose commit
+      // fails: a deferred foreign key that the insert into log_state breaks, checked at COMMIT.
+      await migrateToLatest(to.tdb.cdb);
+      const statements =
+        dialect === 'sqlite'
+          ? [
+              'create table zz_parent (id integer primary key)',
+              'create table zz_child (p integer references zz_parent (id) deferrable initially deferred)',
+              'create trigger zz_fail after insert on log_state begin insert into zz_child values (42); end',
+            ]
+          : [
+              'create table zz_parent (id integer primary key)',
+              'create table zz_child (p integer references zz_parent (id) deferrable initially deferred)',
+              'create function zz_fail() returns trigger language plpgsql as $$ begin insert into zz_child values (42); return null; end $$',
+              'create trigger zz_fail after insert on log_state for each row execute function zz_fail()',
+            ];
+      for (const statement of statements) await sql.raw(statement).execute(to.tdb.cdb.db);
+
+      const error = await restoreBackup(to.tdb.cdb, to.paths, file).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackupError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^No row was restored into the ${dialect} database at ${escapeRegExp(to.tdb.cdb.location)}: ` +
+            '.*(FOREIGN KEY constraint failed|violates foreign key constraint).*\\. No key was ' +
+            'installed either: run the restore again once that is fixed\\.$',
+        ),
+      );
+      expect(tree(to.keys.dir)).toEqual([]);
+      expect(await rowCount(to.tdb.cdb)).toBe(0);
+
+      // Without the trap the same database takes the restore.
+      await sql
+        .raw('drop trigger zz_fail' + (dialect === 'postgres' ? ' on log_state' : ''))
+        .execute(to.tdb.cdb.db);
+      const summary = await restoreBackup(to.tdb.cdb, to.paths, file);
+      expect(summary.keys).toEqual(['log', 'webhook']);
+      expect(tree(to.keys.dir)).toEqual(['log-key.json', 'webhook-key.json']);
+    },
+  );
+});
+
+describe('a restore onto a full disk', () => {
+  it('says so in words, and leaves a database the restore can run on again', async () => {
+    const from = await source('sqlite', 300);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const to = await fresh('sqlite');
+    // SQLite's own limit on the file's size: the same SQLITE_FULL a full disk gives, once the
+    // schema is in and the rows are loading.
+    await sql.raw('pragma max_page_count = 200').execute(to.tdb.cdb.db);
+    const error = await restoreBackup(to.tdb.cdb, to.paths, file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as Error).message).toBe(
+      `No row was restored into the sqlite database at ${to.tdb.cdb.location}: there is no ` +
+        'space left on the device (SQLite: database or disk is full, SQLITE_FULL). Free some ' +
+        'space and run the restore again: the database holds no row, and no key was installed.',
+    );
+    expect(await rowCount(to.tdb.cdb)).toBe(0);
+    expect(tree(to.keys.dir)).toEqual([]);
+    // Space again: the same database takes it.
+    await sql.raw('pragma max_page_count = 1073741823').execute(to.tdb.cdb.db);
+    const summary = await restoreBackup(to.tdb.cdb, to.paths, file);
+    expect(summary.rows).toBeGreaterThan(300);
+  });
+});
+
+describe('a backup or restore stopped by a signal', () => {
+  it('removes the backup’s partial file, which holds the keys', async () => {
+    const from = await source('sqlite', 400);
+    const folder = join(from.keys.dir, 'backups');
+    const file = join(folder, 'b.jsonl.gz');
+    const controller = new AbortController();
+    let partial: string | undefined;
+    // The signal comes once the partial file holds the header (and with it the keys).
+    const openOutput = (temporary: string) => {
+      const real = createWriteStream(temporary, { mode: 0o600, flags: 'wx' });
+      return new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          real.write(chunk, (error) => {
+            partial = temporary;
+            if (!controller.signal.aborted) controller.abort('SIGINT');
+            done(error);
+          });
+        },
+        destroy(error, done) {
+          if (real.closed) done(error);
+          else {
+            real.once('close', () => done(error));
+            real.destroy();
+          }
+        },
+      });
+    };
+    const error = await writeBackup(from.tdb.cdb, from.paths, file, undefined, {
+      openOutput,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupInterruptedError);
+    expect((error as BackupInterruptedError).signal).toBe('SIGINT');
+    expect((error as Error).message).toBe(
+      `The backup was interrupted (SIGINT): no backup was written to ${file}, and its partial ` +
+        'file was removed.',
+    );
+    expect(partial).toMatch(
+      new RegExp(`^${escapeRegExp(file)}\\.${process.pid}\\.\\d+\\.partial$`),
+    );
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('removes the partial files a killed backup to the same file left, and names them', async () => {
+    const from = await source('sqlite', 5);
+    const folder = join(from.keys.dir, 'backups');
+    mkdirSync(folder);
+    const file = join(folder, 'b.jsonl.gz');
+    // A process that has ended: what SIGKILL or a power cut leaves behind is its pid.
+    const ended = spawn(process.execPath, ['-e', '']);
+    const gone = await new Promise<number>((resolve) =>
+      ended.on('exit', () => resolve(ended.pid!)),
+    );
+    const stale = `${file}.${gone}.1764633600000.partial`;
+    const running = `${file}.${process.pid}.1764633600000.partial`; // a backup under way
+    const otherTarget = join(folder, `other.jsonl.gz.${gone}.1764633600000.partial`);
+    for (const path of [stale, running, otherTarget]) writeFileSync(path, 'keys', { mode: 0o600 });
+
+    const summary = await writeBackup(from.tdb.cdb, from.paths, file);
+    expect(summary.removedPartials).toEqual([stale]);
+    expect(readdirSync(folder).sort()).toEqual(
+      ['b.jsonl.gz', basename(running), basename(otherTarget)].sort(),
+    );
+    // None the next time.
+    const again = await writeBackup(from.tdb.cdb, from.paths, file, undefined, { force: true });
+    expect(again.removedPartials).toBeUndefined();
+  });
+
+  it('removes the key files a killed restore left under temporary names, and names them', async () => {
+    const from = await source('sqlite', 5);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const to = await fresh('sqlite');
+    const ended = spawn(process.execPath, ['-e', '']);
+    const gone = await new Promise<number>((resolve) =>
+      ended.on('exit', () => resolve(ended.pid!)),
+    );
+    const stale = `${to.paths.webhookKeyPath}.${gone}.1764633600000.restoring`;
+    const running = `${to.paths.logKeyPath}.${process.pid}.1764633600000.restoring`;
+    for (const path of [stale, running]) {
+      writeFileSync(path, readFileSync(from.paths.webhookKeyPath), { mode: 0o600 });
+    }
+    const summary = await restoreBackup(to.tdb.cdb, to.paths, file);
+    expect(summary.removedPartials).toEqual([stale]);
+    expect(tree(to.keys.dir)).toEqual(['log-key.json', basename(running), 'webhook-key.json']);
+  });
+
+  it('stops a restore before its commit and undoes it, so that it runs again', async () => {
+    const from = await source('sqlite', 30);
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    await writeBackup(from.tdb.cdb, from.paths, file);
+    const to = await fresh('sqlite');
+    const controller = new AbortController();
+    // The signal comes while the rows load, after the keys were written under temporary names.
+    const error = await restoreBackup(
+      to.tdb.cdb,
+      to.paths,
+      file,
+      () => {
+        expect(readdirSync(to.keys.dir).filter((name) => name.endsWith('.restoring'))).toHaveLength(
+          2,
+        );
+        controller.abort('SIGTERM');
+      },
+      { signal: controller.signal },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupInterruptedError);
+    expect((error as Error).message).toBe(
+      'The restore was interrupted (SIGTERM): no row was restored and no key was installed; run it again.',
+    );
+    expect(tree(to.keys.dir)).toEqual([]);
+    expect(await rowCount(to.tdb.cdb)).toBe(0);
+    const summary = await restoreBackup(to.tdb.cdb, to.paths, file);
+    expect(summary.rows).toBeGreaterThan(30);
+  });
+});
+
+describe('a backup with a key path that is not in a folder', () => {
+  it('is refused with a sentence naming the variable, not the system’s ENOTDIR', async () => {
+    const from = await source('sqlite', 3);
+    const plain = join(from.keys.dir, 'plain');
+    writeFileSync(plain, 'x');
+    const webhookKeyPath = join(plain, 'webhook-key.json');
+    const file = join(from.keys.dir, 'backup.jsonl.gz');
+    const error = await writeBackup(from.tdb.cdb, { ...from.paths, webhookKeyPath }, file).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as Error).message).toBe(
+      `The webhook key file at WEBHOOK_KEY_PATH (${webhookKeyPath}) cannot be read: ${plain} is ` +
+        'a file, not a folder (ENOTDIR); set WEBHOOK_KEY_PATH to the key file the clearinghouse ' +
+        'signs with.',
+    );
+    expect(existsSync(file)).toBe(false);
   });
 });

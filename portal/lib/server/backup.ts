@@ -31,12 +31,18 @@ import {
   createWriteStream,
   existsSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
+  rmdirSync,
   rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -60,7 +66,7 @@ import {
 } from '../../../protocol/tlog';
 import type { ClearinghouseDb } from './db/database';
 import { migrateToLatest, migrateUpTo } from './db/migrate';
-import { installKeyFile, readKeyFileText, syncFolder } from './log/key-file';
+import { readExistingKeyFile, readKeyFileText, syncFolder } from './log/key-file';
 import { nodeSha256 } from './log/sequencer';
 
 export const backupFormat = 'consent-clearinghouse-backup';
@@ -94,6 +100,12 @@ export interface BackupSummary {
   keys: string[];
   /** A restore's log, when the backup holds one. */
   log?: RestoredLog;
+  /**
+   * What earlier runs killed half-way (SIGKILL, a crash, a power cut) left, removed by this one:
+   * a backup's partial files of the same target, a restore's temporary key files at its key
+   * paths. Both held private keys.
+   */
+  removedPartials?: string[];
 }
 
 /** The log a restore brought back: it goes on from this checkpoint. */
@@ -121,11 +133,35 @@ export interface RestoreOptions {
   publishedCheckpoint?: string;
   /** Restore all the same, forking the log (the operator tells the auditors). */
   acceptFork?: boolean;
+  /**
+   * Stops the restore when aborted (the admin command's SIGINT or SIGTERM), with its reason (the
+   * signal's name) in the sentence: before its rows are committed, it undoes what it wrote and
+   * throws {@link BackupInterruptedError}; once they are, it finishes.
+   */
+  signal?: AbortSignal;
 }
 
 /** A backup file that cannot be restored, or a target that must not be restored into. */
 export class BackupError extends Error {
   override name = 'BackupError';
+}
+
+/**
+ * A backup or restore stopped by its `signal` (Ctrl+C: SIGINT, or SIGTERM), after it removed what
+ * it had written; its sentence says so. `signal` is the abort's reason, the signal's name.
+ */
+export class BackupInterruptedError extends BackupError {
+  override name = 'BackupInterruptedError';
+  readonly signal: string;
+  constructor(message: string, signal: string) {
+    super(message);
+    this.signal = signal;
+  }
+}
+
+/** The name an abort was given (the admin command gives the signal's), for the sentence. */
+function abortReason(signal: AbortSignal): string {
+  return typeof signal.reason === 'string' ? signal.reason : 'aborted';
 }
 
 interface Header {
@@ -157,6 +193,12 @@ export interface WriteBackupOptions {
    * (default: that file, created with mode 0600 and never over an existing one).
    */
   openOutput?: (temporary: string) => Writable;
+  /**
+   * Stops the backup when aborted (the admin command's SIGINT or SIGTERM): the partial file, which
+   * holds both private keys from its first line, is removed, and {@link BackupInterruptedError}
+   * thrown with the abort's reason (the signal's name) in its sentence.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -167,12 +209,19 @@ export interface WriteBackupOptions {
  * The key files must be the database's own ({@link checkBackupKeys}): the admin command reads
  * them from its own environment, which may point elsewhere than the server's.
  *
+ * The temporary file is `<file>.<pid>.<ms>.partial` in the target's folder. One that an earlier
+ * backup to the same file left there, its process gone (SIGKILL, a crash, a power cut: nothing
+ * could remove it), holds the keys too: it is removed before this backup writes, and named in the
+ * summary ({@link removeStaleFiles}). An aborted `options.signal` (SIGINT, SIGTERM) removes this
+ * backup's own.
+ *
  * @throws {BackupError} when the target exists (without `force`); when the database has no
  *   migration applied (nothing to back up: a mistyped path or URL); when the log has a checkpoint
  *   and the log key is missing or did not sign it, or the database records a webhook key and the
- *   webhook key file is missing or another one; and when the file cannot be written (a sentence
- *   with the path and the system's reason: a full disk, a folder it may not write in). No file is
- *   left behind then, the temporary one included.
+ *   webhook key file is missing or another one; when a key path cannot be read (a part of it is
+ *   a file, not a folder); and when the file cannot be written (a sentence with the path and the
+ *   system's reason: a full disk, a folder it may not write in). No file is left behind then, the
+ *   temporary one included. {@link BackupInterruptedError} when `options.signal` aborted it.
  * @example
  * ```ts
  * const summary = await writeBackup(cdb, { logKeyPath, webhookKeyPath }, 'backup.jsonl.gz');
@@ -194,14 +243,16 @@ export async function writeBackup(
     keyof typeof keyRoles,
     keyof BackupKeyPaths,
   ][]) {
-    const text = await readKeyFileText(keyPaths[option]);
+    const text = await readKeyAt(role, keyPaths[option], 'backup');
     if (text !== undefined) keys[role] = text;
   }
 
+  const signal = options.signal;
   let output: BackupOutput | undefined;
   let total = 0;
   let tableCount = 0;
   let migrations: string[] = [];
+  let removedPartials: string[] = [];
   try {
     await snapshot(cdb, async (db) => {
       migrations = await appliedMigrations(db);
@@ -215,8 +266,10 @@ export async function writeBackup(
       const tables = await tablesInForeignKeyOrder(db, cdb.dialect);
       await checkBackupKeys(db, tables, keys, keyPaths);
       tableCount = tables.length;
-      // Only now, with the database found and its keys checked, is anything created.
-      const out = (output = openBackupOutput(target, temporary, options.openOutput));
+      if (signal?.aborted === true) throw new BackupError('interrupted'); // the sentence: below
+      // Only now, with the database found and its keys checked, is anything created or removed.
+      removedPartials = removeStaleFiles(target, 'partial');
+      const out = (output = openBackupOutput(target, temporary, options.openOutput, signal));
       const header: Header = {
         format: backupFormat,
         v: backupVersion,
@@ -249,13 +302,77 @@ export async function writeBackup(
     await output!.finish({ tables: tableCount, rows: total });
     // Checked again at the end: a file that appeared there while the backup ran is kept.
     refuseExistingTarget(target, options.force === true);
+    // The last moment a signal still stops it; after the rename the backup is complete.
+    if (signal?.aborted === true) throw new BackupError('interrupted');
     onFile(target, () => renameSync(temporary, target));
     syncFolder(dirname(target));
   } catch (error) {
     await output?.abort();
+    // Whatever the abort made fail (a write woken, a query cut short), it was the signal.
+    if (signal?.aborted === true) {
+      throw new BackupInterruptedError(
+        `The backup was interrupted (${abortReason(signal)}): no backup was written to ${target}` +
+          (output === undefined ? '; nothing was created.' : ', and its partial file was removed.'),
+        abortReason(signal),
+      );
+    }
     throw error;
   }
-  return { tables: tableCount, rows: total, migrations, keys: Object.keys(keys) };
+  return {
+    tables: tableCount,
+    rows: total,
+    migrations,
+    keys: Object.keys(keys),
+    ...(removedPartials.length > 0 ? { removedPartials } : {}),
+  };
+}
+
+/**
+ * Removes the temporary files `<target>.<pid>.<ms>.<suffix>` that earlier runs whose process no
+ * longer runs left beside `target`, and returns their paths: a backup's partial files
+ * ({@link writeBackup}), holding both private keys from their first line, or a restore's key
+ * files under temporary names ({@link stageKeys}). Only a process killed without a chance to
+ * clean up (SIGKILL, a crash, a power cut) leaves one. One of a process that runs (another backup
+ * to the same file under way, this process included) is left alone; so is one that cannot be
+ * removed (its path is not returned then).
+ */
+function removeStaleFiles(target: string, suffix: 'partial' | 'restoring'): string[] {
+  const folder = dirname(target);
+  const pattern = new RegExp(`^${escapeRegExp(basename(target))}\\.(\\d+)\\.\\d+\\.${suffix}$`);
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return []; // no folder yet (it is created for the backup), so none of ours
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = pattern.exec(name)?.[1];
+    if (pid === undefined || isRunning(Number(pid))) continue;
+    try {
+      rmSync(join(folder, name));
+      removed.push(join(folder, name));
+    } catch {
+      // Removed meanwhile, or not ours to remove: left as it is.
+    }
+  }
+  return removed;
+}
+
+/** Whether process `pid` runs on this machine (signal 0 tests for it without sending one). */
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -309,7 +426,18 @@ function refuseExistingTarget(target: string, force: boolean): void {
  */
 export function backupWriteError(target: string, error: unknown): BackupError {
   if (error instanceof BackupError) return error;
-  const folder = dirname(target);
+  return new BackupError(
+    `No backup was written to ${target}: ${writeFailure(target, dirname(target), error)}. ` +
+      'Nothing was left behind, the partial file included.',
+    { cause: error },
+  );
+}
+
+/**
+ * Why writing `target` in `folder` failed, in words with the system's code ("there is no space
+ * left on the device (ENOSPC)"); the error's own message for a code without words.
+ */
+function writeFailure(target: string, folder: string, error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const reasons: Record<string, string> = {
     ENOENT: `the folder ${folder} does not exist`,
@@ -326,12 +454,7 @@ export function backupWriteError(target: string, error: unknown): BackupError {
   };
   const message = error instanceof Error ? error.message : String(error);
   const reason = (typeof code === 'string' ? reasons[code] : undefined) ?? message;
-  return new BackupError(
-    `No backup was written to ${target}: ${reason}${
-      typeof code === 'string' ? ` (${code})` : ''
-    }. Nothing was left behind, the partial file included.`,
-    { cause: error },
-  );
+  return `${reason}${typeof code === 'string' ? ` (${code})` : ''}`;
 }
 
 /** Runs a step on the backup's file, with its error as {@link backupWriteError}'s sentence. */
@@ -364,6 +487,7 @@ function openBackupOutput(
   target: string,
   temporary: string,
   open: WriteBackupOptions['openOutput'],
+  signal: AbortSignal | undefined,
 ): BackupOutput {
   onFile(target, () => mkdirSync(dirname(target), { recursive: true, mode: 0o700 }));
   const gzip = createGzip();
@@ -384,6 +508,9 @@ function openBackupOutput(
   out.on('error', fail);
   out.on('finish', () => settle());
   gzip.pipe(out);
+  // A signal ends it as a failed write does: a write waiting for 'drain' is woken at once.
+  const interrupt = () => fail(new BackupError('interrupted'));
+  signal?.addEventListener('abort', interrupt, { once: true });
 
   const drained = () =>
     new Promise<void>((resolveDrained, reject) => {
@@ -411,6 +538,8 @@ function openBackupOutput(
       const trailer = { format: backupFormat, end: true, tables, rows, sha256: hash.digest('hex') };
       gzip.end(`${JSON.stringify(trailer)}\n`);
       await finished;
+      // Written and closed: a signal from here on is seen by the check before the rename.
+      signal?.removeEventListener('abort', interrupt);
       if (failure !== undefined) throw failure;
       onFile(target, () => {
         const fd = openSync(temporary, 'r');
@@ -422,6 +551,7 @@ function openBackupOutput(
       });
     },
     async abort() {
+      signal?.removeEventListener('abort', interrupt);
       gzip.unpipe(out);
       gzip.destroy();
       // The stream opens its file asynchronously: removed before that, the file would be made
@@ -477,6 +607,85 @@ function keyLocation(role: keyof typeof keyRoles, path: string): string {
 }
 
 /**
+ * The key file text at `path` ({@link readKeyFileText}), with a path the system cannot look into
+ * as a sentence naming the variable: a part of it that is a file, not a folder (ENOTDIR), a folder
+ * this user may not read. Before December 2026 those ended the command with the system's bare
+ * "ENOTDIR: not a directory, stat …". key-file.ts's own sentences (a file others may read, one
+ * that is no key) stand as they are.
+ */
+async function readKeyAt(
+  role: keyof typeof keyRoles,
+  path: string,
+  command: 'backup' | 'restore',
+): Promise<string | undefined> {
+  try {
+    return await readKeyFileText(path);
+  } catch (error) {
+    if (typeof (error as { code?: unknown } | null)?.code !== 'string') throw error;
+    if (command === 'restore') throw keyPathRefusal(role, path, error);
+    throw new BackupError(
+      `The ${role} key file at ${keyLocation(role, path)} cannot be read: ` +
+        `${keyPathProblem(path, error, 'read')}; set ${backupKeyVariables[role]} to the key file ` +
+        'the clearinghouse signs with.',
+      { cause: error },
+    );
+  }
+}
+
+/** A restore's refusal of a key path it cannot write the key to: nothing was written. */
+function keyPathRefusal(role: keyof typeof keyRoles, path: string, error: unknown): BackupError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const variable = backupKeyVariables[role];
+  const remedy =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? `free some space (or set ${variable} to a file on another disk)`
+      : `set ${variable} to a file in a folder this user may write in`;
+  return new BackupError(
+    `The ${role} key cannot be restored to ${keyLocation(role, path)}: ` +
+      `${keyPathProblem(path, error, 'write')}; ${remedy}, and run the restore again; nothing ` +
+      'was written.',
+    { cause: error },
+  );
+}
+
+/**
+ * Why the key path `path` cannot be read or written, in words with the system's code: the part of
+ * it that is a file, not a folder, or what {@link writeFailure} says about the nearest folder of
+ * the path that exists (the one a missing folder would be made in).
+ */
+function keyPathProblem(path: string, error: unknown, access: 'read' | 'write'): string {
+  const absolute = resolve(path);
+  const folder = dirname(absolute);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    const file = fileInPath(folder);
+    return `${file === undefined ? `a part of ${folder} is not a folder` : `${file} is a file, not a folder`} (${code})`;
+  }
+  // A folder that exists and still "has no such file" to create: procfs and the like.
+  if (code === 'ENOENT' && access === 'write' && existsSync(folder)) {
+    return `${folder} takes no new files (ENOENT)`;
+  }
+  let existing = folder;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (access === 'read' && (code === 'EACCES' || code === 'EPERM')) {
+    return `this user may not look into ${existing} (${code})`;
+  }
+  return writeFailure(absolute, existing, error);
+}
+
+/** The part of `folder`'s path that is a file, where a folder should be (none: undefined). */
+function fileInPath(folder: string): string | undefined {
+  for (let part = folder; ; part = dirname(part)) {
+    try {
+      return statSync(part).isDirectory() ? undefined : part;
+    } catch {
+      // Missing, or below the file: look one level up.
+    }
+    if (dirname(part) === part) return undefined;
+  }
+}
+
+/**
  * The log key file's text must hold the key that signed `checkpoint` under the checkpoint's own
  * origin (the note key name is the log origin, clearinghouse-log.ts).
  */
@@ -528,15 +737,30 @@ function checkWebhookKey(recordedX: string, keyText: string | undefined, path: s
 /**
  * Restores a backup into a fresh database (no rows in any table, no migration beyond the
  * backup's) and installs its key files. The file is checked completely before anything is
- * written; the rows load in one transaction; then the database is migrated to this release's
- * schema, so a backup of an older release restores too.
+ * written, and so is each key path: the key is written next to it under a temporary name
+ * ({@link stageKeys}), which proves the path can take it, or refuses it with a sentence naming the
+ * variable. Then the database is brought to the backup's schema and the rows load in one
+ * transaction, at whose end, before its commit, the keys are linked into place; then the database
+ * is migrated to this release's schema, so a backup of an older release restores too.
+ *
+ * Why the keys go in before the commit and not after it: rows without their keys are a database
+ * no server starts on and no restore goes into again (it is not empty), while keys without rows
+ * are what the next run of the restore accepts (the same key at a path is fine). So a failure, a
+ * signal or a crash at any point leaves everything restored, or a state the restore can simply be
+ * run again on. A transaction that fails takes its keys back out; after a failed commit only once
+ * a query shows its rows are not there (when the database cannot tell, the keys stay, and the
+ * sentence says so). Before December 2026 the keys were installed after the commit, and a key
+ * path it could not write left the rows without a key, which the operator had to undo by hand.
  *
  * The summary carries the restored log's size, root and checkpoint (`log`): any checkpoint the
  * log published with a larger size will be contradicted by the entries it appends next.
  *
  * @throws {BackupError} for a damaged or foreign file, a database that is not empty, another
- *   key already at a key path, or (without `acceptFork`) a published checkpoint the restored log
- *   would contradict, or one the backup's log key did not sign; nothing is written then.
+ *   key already at a key path, a key path it cannot write, or (without `acceptFork`) a published
+ *   checkpoint the restored log would contradict, or one the backup's log key did not sign;
+ *   nothing is written then. For a failure while loading (a full disk), a sentence saying that
+ *   no row was restored and no key installed. {@link BackupInterruptedError} when
+ *   `options.signal` aborted it before the commit.
  * @example
  * ```ts
  * const { log } = await restoreBackup(cdb, keyPaths, 'b.jsonl.gz', undefined, { publishedCheckpoint });
@@ -553,7 +777,8 @@ export async function restoreBackup(
   // caller has to know (the admin command did not, and every checkpoint looked like a wrong one).
   await ready();
   const source = resolve(file);
-  const header = await checkBackupFile(source);
+  const signal = options.signal;
+  const header = await checkBackupFile(source, signal);
   const log = await restoredLog(source, header, options);
   const db = cdb.db as AnyDb;
 
@@ -575,65 +800,342 @@ export async function restoreBackup(
       );
     }
   }
-  for (const [role, text] of Object.entries(header.keys) as [keyof typeof keyRoles, string][]) {
-    const path = keyPaths[keyRoles[role]];
-    const existing = await readKeyFileText(path);
-    if (existing !== undefined && publicKeyOf(existing) !== publicKeyOf(text)) {
-      throw new BackupError(
-        `Another ${role} key already lives at ${resolve(path)}; move it away before restoring.`,
-      );
-    }
-  }
-
-  const last = header.migrations.at(-1);
-  if (last !== undefined) await migrateUpTo(cdb, last);
+  // The last refusal: a key path that cannot take its key. From here on every failure undoes.
+  const keys = await stageKeys(header.keys, keyPaths);
+  // A restore killed half-way (SIGKILL, a power cut) left its keys under temporary names beside
+  // these paths: copies only (the links into place come before the commit), so they go.
+  const removedPartials = Object.values(keyRoles).flatMap((option) =>
+    removeStaleFiles(resolve(keyPaths[option]), 'restoring'),
+  );
 
   let total = 0;
   let tables = 0;
-  await db.transaction().execute(async (trx) => {
-    let table: string | undefined;
-    let columns: string[] = [];
-    let batch: Record<string, unknown>[] = [];
-    let rows = 0;
-    const flush = async () => {
-      if (batch.length === 0 || table === undefined) return;
-      await trx.insertInto(table).values(batch).execute();
-      batch = [];
-    };
-    for await (const value of lines(source)) {
-      if (Array.isArray(value)) {
-        const row: Record<string, unknown> = {};
-        columns.forEach((column, i) => (row[column] = decodeCell(value[i] as Cell)));
-        batch.push(row);
-        rows++;
-        if ((batch.length + 1) * Math.max(columns.length, 1) > maxParameters) await flush();
-      } else if (typeof value.table === 'string') {
-        table = value.table;
-        columns = value.columns as string[];
-        rows = 0;
-      } else if (typeof value.end === 'string') {
-        await flush();
-        total += rows;
-        tables++;
-        onProgress({ table: value.end, rows, tablesDone: tables, tables: header.tablesTotal });
-        table = undefined;
+  /** A table the backup has rows of: after a failed commit, a row there says it went through. */
+  let filled: string | undefined;
+  /** The rows were loaded and the keys linked: only the commit was left. */
+  let loaded = false;
+  try {
+    throwIfInterrupted(signal);
+    const last = header.migrations.at(-1);
+    if (last !== undefined) await migrateUpTo(cdb, last);
+    await db.transaction().execute(async (trx) => {
+      let table: string | undefined;
+      let columns: string[] = [];
+      let batch: Record<string, unknown>[] = [];
+      let rows = 0;
+      const flush = async () => {
+        if (batch.length === 0 || table === undefined) return;
+        await trx.insertInto(table).values(batch).execute();
+        batch = [];
+      };
+      for await (const value of lines(source, signal)) {
+        if (Array.isArray(value)) {
+          const row: Record<string, unknown> = {};
+          columns.forEach((column, i) => (row[column] = decodeCell(value[i] as Cell)));
+          batch.push(row);
+          rows++;
+          if ((batch.length + 1) * Math.max(columns.length, 1) > maxParameters) await flush();
+        } else if (typeof value.table === 'string') {
+          table = value.table;
+          columns = value.columns as string[];
+          rows = 0;
+        } else if (typeof value.end === 'string') {
+          await flush();
+          total += rows;
+          tables++;
+          if (rows > 0) filled ??= value.end;
+          onProgress({ table: value.end, rows, tablesDone: tables, tables: header.tablesTotal });
+          table = undefined;
+        }
       }
+      if (cdb.dialect === 'postgres') await resetSequences(trx);
+      // The last moment a signal still stops it: from the links on, the restore goes through.
+      throwIfInterrupted(signal);
+      await keys.install();
+      loaded = true;
+    });
+  } catch (error) {
+    // Before the commit the transaction was rolled back; a failed commit may still have gone
+    // through (PostgreSQL's answer lost with its connection): a row says which.
+    const there = loaded && filled !== undefined ? await rowsThere(db, filled) : false;
+    if (there === false) {
+      keys.discard();
+      throw restoreFailure(cdb, error);
     }
-    if (cdb.dialect === 'postgres') await resetSequences(trx);
-  });
-  await migrateToLatest(cdb);
-
-  const installed: string[] = [];
-  for (const [role, text] of Object.entries(header.keys) as [keyof typeof keyRoles, string][]) {
-    await installKeyFile(keyPaths[keyRoles[role]], text);
-    installed.push(role);
+    if (there === undefined) throw commitUnknown(cdb, error, keys.locations());
+    // There: the commit went through, only its answer failed.
+  }
+  try {
+    await migrateToLatest(cdb);
+  } catch (error) {
+    const full = diskFull(error);
+    throw new BackupError(
+      `Restored ${total} rows and the keys into the ${cdb.dialect} database at ${cdb.location}, ` +
+        `but migrating it to this release's schema failed: ${full ?? sentenceless(error)}; ` +
+        `${full === undefined ? '' : 'free some space and '}start the server, which applies ` +
+        'the migrations left at its start.',
+      { cause: error },
+    );
   }
   return {
     tables,
     rows: total,
     migrations: header.migrations,
-    keys: installed,
+    keys: Object.keys(keyRoles).filter((role) => header.keys[role as keyof typeof keyRoles]),
     ...(log === undefined ? {} : { log }),
+    ...(removedPartials.length > 0 ? { removedPartials } : {}),
+  };
+}
+
+/**
+ * What a restore refuses before its database is even opened, for the admin command to run first,
+ * so that a refusal creates nothing (neither the `DATABASE_PATH` folder nor an empty SQLite file):
+ * a file that is not there, cannot be read or does not begin with a backup's header line, and a
+ * key path that cannot take the key the backup holds for it (proved by writing the key there
+ * under a temporary name and removing it again, {@link stageKeys}), or holds another key. The
+ * rest of the file is checked by {@link restoreBackup}, before it writes anything.
+ *
+ * @throws {BackupError} with the sentence {@link restoreBackup} would give.
+ * @example
+ * ```ts
+ * await checkRestoreFile('backups/2026-12-02.jsonl.gz', { logKeyPath, webhookKeyPath });
+ * const cdb = await openDatabase(); // only now
+ * ```
+ */
+export async function checkRestoreFile(file: string, keyPaths: BackupKeyPaths): Promise<void> {
+  await ready();
+  const header = await readBackupHeader(resolve(file));
+  (await stageKeys(header.keys, keyPaths)).discard();
+}
+
+/** A restore stopped by its signal: the sentence, once what it wrote is undone. */
+function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted !== true) return;
+  throw new BackupInterruptedError(
+    `The restore was interrupted (${abortReason(signal)}): no row was restored and no key was ` +
+      'installed; run it again.',
+    abortReason(signal),
+  );
+}
+
+/** An error's message without its final period, to go inside a sentence. */
+function sentenceless(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\.$/, '');
+}
+
+/**
+ * A full disk among `error` and its causes (a migration's error carries SQLite's as its cause),
+ * in words as {@link backupWriteError} says it, or undefined.
+ */
+function diskFull(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; depth < 8; depth++) {
+    if (typeof cause !== 'object' || cause === null) return undefined;
+    const code = (cause as { code?: unknown }).code;
+    const message = sentenceless(cause);
+    if (code === 'SQLITE_FULL') {
+      return `there is no space left on the device (SQLite: ${message}, SQLITE_FULL)`;
+    }
+    if (code === 'ENOSPC') return 'there is no space left on the device (ENOSPC)';
+    if (code === 'EDQUOT') return 'the disk quota is used up (EDQUOT)';
+    // PostgreSQL's disk_full: the database server's disk, not this machine's.
+    if (code === '53100') {
+      return `there is no space left on the database server's disk (PostgreSQL: ${message}, 53100)`;
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * The sentence for a restore that failed before its commit (the transaction rolled back, the keys
+ * taken out again): no row was restored and no key installed. A full disk is said in words
+ * (before December 2026 only "database or disk is full"); a {@link BackupError} keeps its own.
+ */
+function restoreFailure(cdb: ClearinghouseDb, error: unknown): BackupError {
+  if (error instanceof BackupError) return error;
+  const where = `the ${cdb.dialect} database at ${cdb.location}`;
+  const full = diskFull(error);
+  return new BackupError(
+    full === undefined
+      ? `No row was restored into ${where}: ${sentenceless(error)}. No key was installed ` +
+          'either: run the restore again once that is fixed.'
+      : `No row was restored into ${where}: ${full}. Free some space and run the restore ` +
+          'again: the database holds no row, and no key was installed.',
+    { cause: error },
+  );
+}
+
+/** A commit that failed without saying whether it went through: the keys stay (see above). */
+function commitUnknown(cdb: ClearinghouseDb, error: unknown, keys: string[]): BackupError {
+  return new BackupError(
+    `The commit of the restored rows into the ${cdb.dialect} database at ${cdb.location} failed ` +
+      `(${sentenceless(error)}), and the database cannot tell now whether they are there: the ` +
+      `backup's keys stay installed (${keys.join(', ')}); once it answers, start the server if ` +
+      'its tables hold rows, or else run the restore again, which accepts these keys.',
+    { cause: error },
+  );
+}
+
+/** Whether `table` holds a row; undefined when the database does not answer. */
+async function rowsThere(db: AnyDb, table: string): Promise<boolean | undefined> {
+  try {
+    const result = await sql`select 1 as one from ${sql.table(table)} limit 1`.execute(db);
+    return result.rows.length > 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The backup's keys, written next to their paths under temporary names ({@link stageKeys}). */
+interface StagedKeys {
+  /**
+   * Links each key into place (a hard link, which never replaces a file there) and removes its
+   * temporary name.
+   *
+   * @throws {BackupError} when one cannot be linked, or another key appeared at its path.
+   */
+  install(): Promise<void>;
+  /** Undoes everything: the keys linked, the temporary files, the folders made. Never throws. */
+  discard(): void;
+  /** `LOG_KEY_PATH (/abs/path)` of each key linked. */
+  locations(): string[];
+}
+
+/**
+ * Writes each key the backup holds under a temporary name next to its path
+ * (`<path>.<pid>.<ms>.restoring`, mode 0600, fsynced), making missing folders as the key's own
+ * creation does (mode 0700). That proves the path can take the key before any row is written (a
+ * check of permissions alone cannot: root passes it on /sys, where nothing can be created): a
+ * path it cannot write (no permission, a part that is a file, a full disk) is refused with a
+ * sentence naming its variable, and whatever was written for the other key is removed. A path
+ * that holds this very key already needs nothing; one that holds another key is refused.
+ *
+ * @throws {BackupError} naming the variable and the path; nothing stays written then.
+ */
+async function stageKeys(keys: Header['keys'], keyPaths: BackupKeyPaths): Promise<StagedKeys> {
+  const staged: {
+    role: keyof typeof keyRoles;
+    path: string;
+    temporary: string;
+    text: string;
+    linked: boolean;
+  }[] = [];
+  /** The folders made for them, to remove again (deepest first). */
+  const made: string[] = [];
+  const discard = () => {
+    for (const key of staged) {
+      for (const path of key.linked ? [key.temporary, key.path] : [key.temporary]) {
+        try {
+          rmSync(path, { force: true });
+        } catch {
+          // Nothing more to do: the sentence thrown stands.
+        }
+      }
+      key.linked = false;
+    }
+    for (const folder of made.sort((a, b) => b.length - a.length)) {
+      try {
+        rmdirSync(folder);
+      } catch {
+        // Not empty (someone put a file there meanwhile), or gone: left as it is.
+      }
+    }
+  };
+  const shared = resolve(keyPaths.logKeyPath);
+  if (
+    keys.log !== undefined &&
+    keys.webhook !== undefined &&
+    resolve(keyPaths.webhookKeyPath) === shared
+  ) {
+    throw new BackupError(
+      `LOG_KEY_PATH and WEBHOOK_KEY_PATH both name ${shared}, but the backup holds two keys: set ` +
+        'them to two files; nothing was written.',
+    );
+  }
+  try {
+    for (const role of Object.keys(keyRoles) as (keyof typeof keyRoles)[]) {
+      const text = keys[role];
+      if (typeof text !== 'string') continue;
+      const path = resolve(keyPaths[keyRoles[role]]);
+      const existing = await readKeyAt(role, path, 'restore');
+      if (existing !== undefined) {
+        if (publicKeyOf(existing) === publicKeyOf(text)) continue; // this very key: nothing to do
+        throw new BackupError(
+          `Another ${role} key already lives at ${keyLocation(role, path)}: move it away before ` +
+            'restoring; nothing was written.',
+        );
+      }
+      const temporary = `${path}.${process.pid}.${Date.now()}.restoring`;
+      try {
+        const first = mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        for (let folder = dirname(path); first !== undefined; folder = dirname(folder)) {
+          made.push(folder);
+          if (folder === first || dirname(folder) === folder) break;
+        }
+        const fd = openSync(temporary, 'wx', 0o600);
+        staged.push({ role, path, temporary, text, linked: false });
+        try {
+          writeSync(fd, text);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (error) {
+        throw keyPathRefusal(role, path, error);
+      }
+      // Read back as the server reads its keys: a text that is no usable key is refused now.
+      try {
+        await readExistingKeyFile(temporary);
+      } catch (error) {
+        throw new BackupError(
+          `The backup's ${role} key is not a key file the clearinghouse can use, so the backup ` +
+            'is damaged; nothing was written.',
+          { cause: error },
+        );
+      }
+    }
+  } catch (error) {
+    discard();
+    throw error;
+  }
+  return {
+    async install() {
+      for (const key of staged) {
+        const where = keyLocation(key.role, key.path);
+        try {
+          linkSync(key.temporary, key.path);
+          key.linked = true;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+            throw new BackupError(
+              `The ${key.role} key cannot be put in place at ${where}: ` +
+                `${keyPathProblem(key.path, error, 'write')}; no row was restored and no key was ` +
+                'installed: run the restore again once that is fixed.',
+              { cause: error },
+            );
+          }
+          // A file appeared there since the key was staged: the same key is fine.
+          const appeared = await readKeyFileText(key.path).catch(() => undefined);
+          if (appeared === undefined || publicKeyOf(appeared) !== publicKeyOf(key.text)) {
+            throw new BackupError(
+              `Another ${key.role} key appeared at ${where} while restoring; no row was restored ` +
+                'and no key was installed: move it away and run the restore again.',
+            );
+          }
+        }
+      }
+      for (const key of staged) {
+        try {
+          unlinkSync(key.temporary);
+        } catch {
+          // Gone already; the key is in place under its own name.
+        }
+      }
+      for (const folder of new Set(staged.map((key) => dirname(key.path)))) syncFolder(folder);
+    },
+    discard,
+    locations: () =>
+      staged.filter((key) => key.linked).map((key) => keyLocation(key.role, key.path)),
   };
 }
 
@@ -716,7 +1218,8 @@ async function restoredLog(
   const contradicted =
     published.size > backup!.size ||
     (published.size === backup!.size && !bytesEqual(published.rootHash, backup!.rootHash)) ||
-    (published.size < backup!.size && !(await backupExtends(source, published, backup!)));
+    (published.size < backup!.size &&
+      !(await backupExtends(source, published, backup!, options.signal)));
   if (!contradicted) return log;
   const contradicts = { size: published.size, rootHash: base64Encode(published.rootHash) };
   if (options.acceptFork !== true) {
@@ -747,6 +1250,7 @@ async function backupExtends(
   source: string,
   published: Checkpoint,
   backup: { size: number; rootHash: Uint8Array },
+  signal: AbortSignal | undefined,
 ): Promise<boolean> {
   const damaged = (cause?: unknown) =>
     new BackupError(
@@ -785,7 +1289,7 @@ async function backupExtends(
       if (missing.size === 0) throw error instanceof BackupError ? error : damaged(error);
     }
     if (proof !== undefined) break;
-    const read = await backupTiles(source, missing);
+    const read = await backupTiles(source, missing, signal);
     if ([...missing].some((key) => !read.has(key))) throw damaged();
     for (const [key, data] of read) tiles.set(key, data);
   }
@@ -811,10 +1315,11 @@ async function backupExtends(
 async function backupTiles(
   source: string,
   wanted: ReadonlySet<string>,
+  signal: AbortSignal | undefined,
 ): Promise<Map<string, Uint8Array>> {
   const found = new Map<string, Uint8Array>();
   let columns: string[] | undefined;
-  for await (const value of lines(source)) {
+  for await (const value of lines(source, signal)) {
     if (!Array.isArray(value)) {
       columns = value.table === 'log_tiles' ? (value.columns as string[]) : undefined;
       continue;
@@ -833,10 +1338,12 @@ async function backupTiles(
 /**
  * Reads the whole file once and checks its format, structure and checksum.
  *
- * @throws {BackupError} with a sentence saying what is wrong.
+ * @throws {BackupError} with a sentence saying what is wrong;
+ *   {@link BackupInterruptedError} once `signal` is aborted.
  */
 export async function checkBackupFile(
   file: string,
+  signal?: AbortSignal,
 ): Promise<Header & { tablesTotal: number; rowsTotal: number; logCheckpoint?: string }> {
   const hash = createHash('sha256');
   /** The log's signed checkpoint (`log_state.checkpoint`), the column it is in while read. */
@@ -851,7 +1358,7 @@ export async function checkBackupFile(
   const broken = (why: string) =>
     new BackupError(`${file} is not a complete clearinghouse backup: ${why} (line ${lineNumber}).`);
   try {
-    for await (const { text, value } of rawLines(file)) {
+    for await (const { text, value } of rawLines(file, signal)) {
       lineNumber++;
       if (trailer !== undefined) throw broken('there is data after its last line');
       if (isRecord(value) && value.format === backupFormat && value.end === true) {
@@ -860,18 +1367,7 @@ export async function checkBackupFile(
       }
       hash.update(`${text}\n`);
       if (header === undefined) {
-        if (!isRecord(value) || value.format !== backupFormat) {
-          throw new BackupError(`${file} is not a clearinghouse backup.`);
-        }
-        if (value.v !== backupVersion) {
-          throw new BackupError(
-            `${file} is a backup of format version ${String(value.v)}, which this release cannot read.`,
-          );
-        }
-        if (!Array.isArray(value.migrations) || !isRecord(value.keys)) {
-          throw broken('its header is malformed');
-        }
-        header = value as unknown as Header;
+        header = checkedHeader(file, value);
       } else if (Array.isArray(value)) {
         if (open === undefined || value.length !== open.columns)
           throw broken('a row is out of place');
@@ -903,11 +1399,7 @@ export async function checkBackupFile(
       }
     }
   } catch (error) {
-    if (error instanceof BackupError) throw error;
-    throw new BackupError(
-      `${file} cannot be read as a clearinghouse backup: ${(error as Error).message}.`,
-      { cause: error },
-    );
+    throw unreadableBackup(file, error);
   }
   if (header === undefined)
     throw new BackupError(`${file} is empty or not a clearinghouse backup.`);
@@ -923,6 +1415,69 @@ export async function checkBackupFile(
     rowsTotal: rows,
     ...(logCheckpoint === undefined ? {} : { logCheckpoint }),
   };
+}
+
+/**
+ * The header of the backup `file` from its first line alone (not the rest of the file, which
+ * {@link checkBackupFile} reads): enough to refuse a mistyped name or a file that is no backup
+ * before anything is created for the restore.
+ *
+ * @throws {BackupError} with the sentence {@link checkBackupFile} gives for the same file.
+ */
+async function readBackupHeader(file: string): Promise<Header> {
+  try {
+    for await (const { value } of rawLines(file)) return checkedHeader(file, value);
+  } catch (error) {
+    throw unreadableBackup(file, error);
+  }
+  throw new BackupError(`${file} is empty or not a clearinghouse backup.`);
+}
+
+/** A backup's first line as its header, or the sentence saying why it is none. */
+function checkedHeader(file: string, value: unknown): Header {
+  if (!isRecord(value) || value.format !== backupFormat) {
+    throw new BackupError(`${file} is not a clearinghouse backup.`);
+  }
+  if (value.v !== backupVersion) {
+    throw new BackupError(
+      `${file} is a backup of format version ${String(value.v)}, which this release cannot read.`,
+    );
+  }
+  if (!Array.isArray(value.migrations) || !isRecord(value.keys)) {
+    throw new BackupError(
+      `${file} is not a complete clearinghouse backup: its header is malformed (line 1).`,
+    );
+  }
+  return value as unknown as Header;
+}
+
+/**
+ * A backup file that cannot be read, as a sentence with the reason in words: no such file, one
+ * this user may not read, a folder, not gzip data (before December 2026 the system's bare
+ * message, "ENOENT: no such file or directory, open …"). A {@link BackupError} keeps its own.
+ */
+function unreadableBackup(file: string, error: unknown): BackupError {
+  if (error instanceof BackupError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = sentenceless(error);
+  const reasons: Record<string, string> = {
+    ENOENT: 'there is no such file',
+    EACCES: 'this user may not read it',
+    EPERM: 'this user may not read it',
+    EISDIR: 'it is a folder',
+    ENOTDIR: 'a part of its path is a file, not a folder',
+    Z_DATA_ERROR: 'it is not gzip-compressed as a backup is, or damaged',
+    Z_BUF_ERROR: 'it is cut off',
+  };
+  const words = typeof code === 'string' ? reasons[code] : undefined;
+  // zlib's message says where it stopped ("incorrect header check"): kept beside its code.
+  const reason =
+    words === undefined
+      ? `${message}${typeof code === 'string' ? ` (${code})` : ''}`
+      : `${words} (${String(code).startsWith('Z_') ? `${message}, ` : ''}${String(code)})`;
+  return new BackupError(`${file} cannot be read as a clearinghouse backup: ${reason}.`, {
+    cause: error,
+  });
 }
 
 async function snapshot(cdb: ClearinghouseDb, work: (db: AnyDb) => Promise<void>): Promise<void> {
@@ -1063,7 +1618,10 @@ function publicKeyOf(keyFileText: string): unknown {
 }
 
 /** The file's lines, parsed, with their text (for the checksum). */
-async function* rawLines(file: string): AsyncGenerator<{ text: string; value: unknown }> {
+async function* rawLines(
+  file: string,
+  signal?: AbortSignal,
+): AsyncGenerator<{ text: string; value: unknown }> {
   const source = createReadStream(file);
   const gunzip = createGunzip();
   // pipe() does not forward errors: a missing file must fail the iteration, not the process.
@@ -1080,6 +1638,8 @@ async function* rawLines(file: string): AsyncGenerator<{ text: string; value: un
   };
   try {
     for await (const chunk of gunzip) {
+      // Only a restore reads with a signal: a long file is left at once when it is aborted.
+      throwIfInterrupted(signal);
       pending += decoder.write(chunk as Buffer);
       let start = 0;
       let newline: number;
@@ -1101,9 +1661,12 @@ async function* rawLines(file: string): AsyncGenerator<{ text: string; value: un
 }
 
 /** The file's lines after the header, parsed (the file was checked before). */
-async function* lines(file: string): AsyncGenerator<Record<string, unknown> | unknown[]> {
+async function* lines(
+  file: string,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Record<string, unknown> | unknown[]> {
   let first = true;
-  for await (const { value } of rawLines(file)) {
+  for await (const { value } of rawLines(file, signal)) {
     if (first) {
       first = false;
       continue;

@@ -1,6 +1,7 @@
 import {
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   realpathSync,
   rmSync,
@@ -109,6 +110,33 @@ describe('openDatabase with SQLite', () => {
     } finally {
       await cdb.close();
     }
+  });
+
+  it('calls a damaged file or one that is no database so and points to a backup, not to permissions', async () => {
+    const good = join(dir, 'good.db');
+    const cdb = await openDatabase({ sqlitePath: good });
+    await migrateToLatest(cdb);
+    await cdb.close();
+    const bytes = readFileSync(good);
+    // Cut off after three pages (a copy that stopped half-way), and overwritten from its start.
+    const truncated = join(dir, 'truncated.db');
+    writeFileSync(truncated, bytes.subarray(0, 3 * 4096));
+    const overwritten = join(dir, 'overwritten.db');
+    writeFileSync(overwritten, Buffer.alloc(8192, 'A'));
+    const backupAdvice =
+      'move it away (with its -wal and -shm files) and restore the last backup into a new file at DATABASE_PATH (npm run admin -- restore <backup>, docs/operations.md "Backup and restore").';
+    await expect(openDatabase({ sqlitePath: truncated })).rejects.toThrow(
+      `The SQLite database ${truncated} is damaged (database disk image is malformed, SQLITE_CORRUPT): ${backupAdvice}`,
+    );
+    await expect(openDatabase({ sqlitePath: overwritten })).rejects.toThrow(
+      `The SQLite database ${overwritten} is not a SQLite database, or its first page is damaged (file is not a database, SQLITE_NOTADB): if DATABASE_PATH names the wrong file, set it to the clearinghouse's database; if this is the database, ${backupAdvice}`,
+    );
+    // Left as they were, for whoever wants to look at them.
+    expect(readFileSync(truncated)).toEqual(bytes.subarray(0, 3 * 4096));
+    // Any other reason keeps the sentence about the folder.
+    await expect(openDatabase({ sqlitePath: join(overwritten, 'x.db') })).rejects.toThrow(
+      `The SQLite database ${join(overwritten, 'x.db')} cannot be opened: a part of ${overwritten} is not a folder. Check that its folder exists and this process may write there`,
+    );
   });
 
   it('closes cleanly even when no query ever ran, and close is idempotent', async () => {

@@ -532,13 +532,25 @@ async function startSqliteWriter(
 /**
  * A SQLite file that cannot be opened (or its folder made), as a sentence naming the file, what
  * the system or SQLite said, and the variable that chooses it; the marker of a failed flush
- * ({@link refuseAfterFailedFlush}) keeps its own sentence.
+ * ({@link refuseAfterFailedFlush}) keeps its own sentence. A file SQLite reads but finds damaged
+ * (`SQLITE_CORRUPT`) or not a database at all (`SQLITE_NOTADB`: overwritten, or `DATABASE_PATH`
+ * names another file) gets its own sentence: permission advice would send the operator the wrong
+ * way (before December 2026 it said "Check that its folder exists…" for those too).
  */
 function sqliteOpenError(path: string, error: unknown): Error {
   if (!(error instanceof Error) || error.message.includes(storageFailedMarkerPath(path))) {
     return error instanceof Error ? error : new Error(String(error));
   }
   const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
+    const what = code.startsWith('SQLITE_NOTADB')
+      ? `is not a SQLite database, or its first page is damaged (${error.message}, ${code}): if DATABASE_PATH names the wrong file, set it to the clearinghouse's database; if this is the database,`
+      : `is damaged (${error.message}, ${code}):`;
+    return new Error(
+      `The SQLite database ${path} ${what} move it away (with its -wal and -shm files) and restore the last backup into a new file at DATABASE_PATH (npm run admin -- restore <backup>, docs/operations.md "Backup and restore").`,
+      { cause: error },
+    );
+  }
   const why =
     code === 'EACCES' || code === 'EPERM'
       ? `no permission to create ${dirname(path)}`
