@@ -24,7 +24,7 @@ import { clientClosedRequest } from './client-abort';
 import type { ClearinghouseDb } from './db/database';
 import type { Sequencer } from './log/sequencer';
 import { allocationSitePretenuring, noPretenuringFlag } from './node-flags';
-import { lineDestination, standardStreamErrors } from './output-guard';
+import { guardLogStream, standardStreamErrors, type LogStream } from './output-guard';
 
 /** A request id we accept from a proxy: short and plain, so it cannot inject into a log line. */
 const requestIdPattern = /^[A-Za-z0-9._-]{8,64}$/;
@@ -54,9 +54,6 @@ export function logLevelFromEnv(
   return level;
 }
 
-/** Where the logger's lines go: stdout, a line at a time, dropped (and counted) when it fails. */
-export const logDestination = lineDestination(1);
-
 /**
  * The process's logger: JSON lines on stdout; `LOG_LEVEL` (default `info`, `silent` under Vitest).
  * A value it cannot read leaves it at `info` here; the server's start then stops with the
@@ -67,26 +64,29 @@ export const logDestination = lineDestination(1);
  * logger.info({ event: 'started', port }, 'clearinghouse started');
  * ```
  */
-export const logger: Logger = pino(
-  {
-    level: (() => {
-      try {
-        return logLevelFromEnv();
-      } catch {
-        return 'info';
-      }
-    })(),
-    base: { service: 'clearinghouse', pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // Belt and braces: should anyone ever log a request or headers, these never reach the line.
-    redact: {
-      paths: ['req.headers', 'headers', 'cookie', 'authorization', 'body', 'jws', 'address', 'ip'],
-      censor: '[removed]',
-    },
+export const logger: Logger = pino({
+  level: (() => {
+    try {
+      return logLevelFromEnv();
+    } catch {
+      return 'info';
+    }
+  })(),
+  base: { service: 'clearinghouse', pid: process.pid },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  // Belt and braces: should anyone ever log a request or headers, these never reach the line.
+  redact: {
+    paths: ['req.headers', 'headers', 'cookie', 'authorization', 'body', 'jws', 'address', 'ip'],
+    censor: '[removed]',
   },
-  // Not pino's default destination: a line that cannot be written is dropped, never a reason to
-  // end or hang the server (output-guard.ts).
-  logDestination,
+});
+
+/**
+ * The logger's own destination (stdout, written off the event loop), guarded: a write error
+ * stops the log instead of ending or hanging the server (output-guard.ts).
+ */
+export const logDestination = guardLogStream(
+  logger[pino.symbols.streamSym] as unknown as LogStream,
 );
 
 /** The metrics of this process, in their own registry (tests create their own). */

@@ -7,92 +7,48 @@
  * (sonic-boom 4) retried a failed write for ever when the process exited, in `Atomics.wait`, so the
  * server neither served nor ended (SIGTERM was ignored, a supervisor never restarted it). Log
  * lines are not the clearinghouse's records (those are in the database and the log): a line that
- * cannot be written is dropped and counted (`clearinghouse_log_lines_dropped`).
+ * cannot be written is dropped and counted (`clearinghouse_log_lines_dropped`), and the log stops
+ * until the next start.
  */
-import { writeSync } from 'node:fs';
-
-/** A pino destination: a `write` for each line. */
-export interface LineDestination {
-  write(line: string): void;
-  /** Lines not written (a full disk, a reader gone or stalled past the wait). */
-  readonly dropped: number;
+/** The part of pino's default destination (sonic-boom) the guard works with. */
+export interface LogStream {
+  write(data: string): unknown;
+  flushSync?(): unknown;
+  end?(): unknown;
+  destroy?(): unknown;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
-/** How long one line may wait for a stalled reader (EAGAIN), and in steps of how long. */
-const stallWaitMs = 50;
-const stallStepMs = 5;
-/** After a line was dropped for a stalled reader, later lines do not wait for this long. */
-const stallQuietMs = 1_000;
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
 /**
- * Writes each line to `fd` at once (as pino's synchronous default did); a partial write goes on
- * from where it stopped, and a line dropped after part of it went out is ended by the next line's
- * newline, so no two lines run into one. A reader that
- * is slow (`EAGAIN` on a non-blocking pipe) gets up to 50 ms per line, and after a line was
- * dropped so, a second without waiting: the server does not stall behind its log. Any other
- * failure (`ENOSPC`, `EPIPE`, `EIO`, …) drops the line.
+ * Lets pino's own destination (sonic-boom, writing off the event loop: a destination of ours
+ * that wrote as it does cost the grants 100-150 µs of the event loop each in bench:api, for
+ * reasons not found) fail without ending or hanging the process. On its first write error (a full
+ * disk, a reader gone) the stream stops writing, as pino itself does for `EPIPE`: every later
+ * line is dropped and counted, and its exit flush does nothing (sonic-boom retried that one for
+ * ever). Logging resumes with the next start. Returns the count of dropped lines.
  *
  * @example
  * ```ts
- * const logger = pino(options, lineDestination(1));
+ * const logged = guardLogStream(logger[pino.symbols.streamSym]);
+ * logged.dropped; // 0 while every line was written
  * ```
  */
-export function lineDestination(
-  fd: number,
-  options: {
-    /** Writes (some of) `data`, returns how many bytes; `fs.writeSync` by default. */
-    write?: (fd: number, data: string | Uint8Array) => number;
-    now?: () => number;
-    sleep?: (ms: number) => void;
-  } = {},
-): LineDestination {
-  const write =
-    options.write ??
-    ((target, data) =>
-      typeof data === 'string' ? writeSync(target, data) : writeSync(target, data));
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms) => void Atomics.wait(sleepCell, 0, 0, ms));
+export function guardLogStream(stream: LogStream): { readonly dropped: number } {
   let dropped = 0;
-  let quietUntil = 0;
-  /** A line was dropped after part of it was written: the next one starts on a line of its own. */
-  let unfinished = false;
+  let stopped = false;
+  stream.on('error', () => {
+    if (stopped) return;
+    stopped = true;
+    dropped++; // the line whose write failed (its write may have held more: not known)
+    stream.write = () => {
+      dropped++;
+      return true;
+    };
+    stream.flushSync = () => undefined;
+    stream.end = () => undefined;
+    stream.destroy = () => undefined;
+  });
   return {
-    write(text) {
-      const line = unfinished ? `\n${text}` : text;
-      // The line goes out as it is; it becomes bytes only once a write fell short or failed.
-      let rest: Uint8Array | undefined;
-      let waited = 0;
-      for (;;) {
-        try {
-          if (rest === undefined) {
-            const written = write(fd, line);
-            unfinished = false;
-            if (written === Buffer.byteLength(line)) return;
-            rest = Buffer.from(line, 'utf8').subarray(written);
-            unfinished = true;
-          } else {
-            rest = rest.subarray(write(fd, rest));
-            if (rest.length === 0) {
-              unfinished = false;
-              return;
-            }
-          }
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          const stalled = code === 'EAGAIN' || code === 'EBUSY';
-          if (stalled && waited < stallWaitMs && now() >= quietUntil) {
-            sleep(stallStepMs);
-            waited += stallStepMs;
-            continue;
-          }
-          if (stalled) quietUntil = now() + stallQuietMs;
-          dropped++;
-          return;
-        }
-      }
-    },
     get dropped() {
       return dropped;
     },
