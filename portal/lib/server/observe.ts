@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Handle, RequestEvent } from '@sveltejs/kit';
-import { pino, type Logger } from 'pino';
+import { pino, symbols as pinoSymbols, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { sql } from 'kysely';
 import { clientClosedRequest } from './client-abort';
@@ -86,7 +86,7 @@ export const logger: Logger = pino({
  * stops the log instead of ending or hanging the server (output-guard.ts).
  */
 export const logDestination = guardLogStream(
-  logger[pino.symbols.streamSym] as unknown as LogStream,
+  (logger as unknown as Record<symbol, LogStream>)[pinoSymbols.streamSym]!,
 );
 
 /** The metrics of this process, in their own registry (tests create their own). */

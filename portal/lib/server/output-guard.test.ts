@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { destination as pinoDestination, pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   guardLogStream,
@@ -20,7 +20,7 @@ describe('guardLogStream', () => {
   it.runIf(existsSync('/dev/full'))(
     "keeps pino's own destination on a full disk from ending the process, and its exit flush from hanging",
     async () => {
-      const destination = pino.destination({ dest: '/dev/full', sync: false });
+      const destination = pinoDestination({ dest: '/dev/full', sync: false });
       const logger = pino({ level: 'info' }, destination);
       const guarded = guardLogStream(destination as unknown as LogStream);
       logger.info('first');
