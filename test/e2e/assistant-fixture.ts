@@ -122,23 +122,37 @@ export async function installDashboard(context: BrowserContext, id: string): Pro
 }
 
 /** Creates the vault, points the Assistant at the e2e clearinghouse in English, pins its log key. */
-export async function createVault(page: Page, passphrase: string): Promise<void> {
-  expect(await sendFrom(page, { type: 'vault.create', passphrase })).toMatchObject({
+export function createVault(page: Page, passphrase: string): Promise<void> {
+  return createVaultThrough((message) => sendFrom(page, message), passphrase);
+}
+
+/**
+ * {@link createVault} through any browser's message function (`send` posts one message from an
+ * extension page and resolves with the answer), so Firefox's puppeteer pages set up as Chromium's
+ * Playwright ones do; `timeout` bounds the wait for the log key to be pinned (Playwright's default
+ * poll timeout if not given).
+ */
+export async function createVaultThrough(
+  send: (message: unknown) => Promise<unknown>,
+  passphrase: string,
+  timeout?: number,
+): Promise<void> {
+  expect(await send({ type: 'vault.create', passphrase })).toMatchObject({
     type: 'vault.created',
   });
   // Its owner wrote the recovery phrase down (else the dashboard shows it first).
-  expect(await sendFrom(page, { type: 'vault.phrase-confirmed' })).toEqual({ type: 'ok' });
-  const { settings } = (await sendFrom(page, { type: 'settings.get' })) as {
+  expect(await send({ type: 'vault.phrase-confirmed' })).toEqual({ type: 'ok' });
+  const { settings } = (await send({ type: 'settings.get' })) as {
     settings: Record<string, unknown>;
   };
-  await sendFrom(page, {
+  await send({
     type: 'settings.set',
     settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
   });
   await expect
     .poll(
-      async () =>
-        ((await sendFrom(page, { type: 'settings.check-log-key' })) as { outcome: string }).outcome,
+      async () => ((await send({ type: 'settings.check-log-key' })) as { outcome: string }).outcome,
+      { timeout },
     )
     .toMatch(/^(pinned|same)$/);
 }

@@ -13,10 +13,9 @@
  */
 import { expect, test } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import type { Page } from 'puppeteer-core';
 import { t } from '../../protocol/i18n';
 import { consentPath } from '../../extension/manifest';
-import { clearinghouse, Scratch } from './assistant-fixture';
+import { createVaultThrough, Scratch } from './assistant-fixture';
 import {
   click,
   closeFirefox,
@@ -52,7 +51,7 @@ test("a company's page reaches the Assistant, and a request opened from the dash
   const { site: second } = await scratch.companySite({ legalName: 'Zweitladen GmbH' });
   firefox = await launchFirefox({ 'extensions.background.idle.timeout': 12_000 });
   const dashboard = await dashboardPage(firefox.browser);
-  await setUp(dashboard);
+  await createVaultThrough((message) => sendFrom(dashboard, message), PASS, SLOW);
   const shop = await firefox.browser.newPage();
 
   // A request link pasted into the dashboard: its consent page opens in the dashboard's tab, and
@@ -115,26 +114,3 @@ test("a company's page reaches the Assistant, and a request opened from the dash
     .poll(async () => (await site.pollOnce(), site.events.map((e) => e.kind)), { timeout: 30_000 })
     .toEqual(['grant']);
 });
-
-/** A vault, its phrase noted as written down, the e2e clearinghouse in English, its log key pinned. */
-async function setUp(dashboard: Page): Promise<void> {
-  expect(await sendFrom(dashboard, { type: 'vault.create', passphrase: PASS })).toMatchObject({
-    type: 'vault.created',
-  });
-  expect(await sendFrom(dashboard, { type: 'vault.phrase-confirmed' })).toEqual({ type: 'ok' });
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-      { timeout: SLOW },
-    )
-    .toMatch(/^(pinned|same)$/);
-}

@@ -70,15 +70,7 @@ export async function builtServer(storage: ServerStorage): Promise<BuiltServer> 
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(storage.dir, 'server.log');
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ORIGIN: origin,
-    DATABASE_URL: storage.postgresUrl ?? '',
-    DATABASE_PATH: storage.sqlitePath ?? '',
-    LOG_KEY_PATH: join(storage.dir, 'log-key.json'),
-    WEBHOOK_KEY_PATH: join(storage.dir, 'webhook-key.json'),
+    ...serverEnvironment(port, storage),
     WEBHOOKS: 'off',
     METRICS_PORT: '',
     // One client sends everything from one address and few keys; the limits have their own tests.
@@ -162,6 +154,31 @@ export async function builtServer(storage: ServerStorage): Promise<BuiltServer> 
   };
 }
 
+/**
+ * The environment `npm start` gives the built server, on loopback `port` with its state in
+ * `storage` (this process's environment underneath; callers add or override the rest).
+ *
+ * @example
+ * ```ts
+ * spawn(process.execPath, serverArgv(builtServerEntry), {
+ *   env: { ...serverEnvironment(port, { dir, sqlitePath }), METRICS_PORT: '' },
+ * });
+ * ```
+ */
+export function serverEnvironment(port: number, storage: ServerStorage): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ORIGIN: `http://localhost:${port}`,
+    DATABASE_URL: storage.postgresUrl ?? '',
+    DATABASE_PATH: storage.sqlitePath ?? '',
+    LOG_KEY_PATH: join(storage.dir, 'log-key.json'),
+    WEBHOOK_KEY_PATH: join(storage.dir, 'webhook-key.json'),
+  };
+}
+
 function tail(file: string): string {
   try {
     return readFileSync(file, 'utf8').slice(-3000);
@@ -171,7 +188,7 @@ function tail(file: string): string {
 }
 
 /** A loopback port that was free a moment ago. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { serverArgv } from '../../scripts/server-node-args.mjs';
-import { builtServerEntry } from './built-server';
+import { builtServerEntry, serverEnvironment } from './built-server';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -33,17 +33,9 @@ it('a port in use ends the start with one sentence before anything is created', 
   const child = spawn(process.execPath, serverArgv(builtServerEntry), {
     cwd: root,
     env: {
-      ...process.env,
+      ...serverEnvironment(port, { dir, sqlitePath: join(dir, 'clearinghouse.db') }),
       // As npm start runs it: under Vitest the start's refusal is thrown to the test instead.
       VITEST: undefined,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ORIGIN: `http://localhost:${port}`,
-      DATABASE_URL: '',
-      DATABASE_PATH: join(dir, 'clearinghouse.db'),
-      LOG_KEY_PATH: join(dir, 'log-key.json'),
-      WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
       METRICS_PORT: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,28 +8,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { serverArgv } from '../../scripts/server-node-args.mjs';
-import { builtServerEntry } from './built-server';
+import { builtServerEntry, freePort, serverEnvironment } from './built-server';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A port free right now on loopback. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 it.runIf(existsSync('/dev/full'))(
   'serves with stdout and stderr on a full disk, counts what it could not write, and ends on SIGTERM',
@@ -43,17 +33,9 @@ it.runIf(existsSync('/dev/full'))(
     const child = spawn(process.execPath, serverArgv(builtServerEntry), {
       cwd: root,
       env: {
-        ...process.env,
+        ...serverEnvironment(port, { dir, sqlitePath: join(dir, 'clearinghouse.db') }),
         VITEST: undefined,
-        NODE_ENV: 'production',
         LOG_LEVEL: 'info',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        ORIGIN: `http://localhost:${port}`,
-        DATABASE_URL: '',
-        DATABASE_PATH: join(dir, 'clearinghouse.db'),
-        LOG_KEY_PATH: join(dir, 'log-key.json'),
-        WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
         METRICS_PORT: String(metricsPort),
         METRICS_HOST: '127.0.0.1',
       },

@@ -749,8 +749,8 @@ export function chargeClientAddress(limiter: RateLimiter, source: AddressSource)
 /**
  * Charges the request's client address `units` more units: a call that did the work of several
  * requests (`POST /api/v1/relationships/batch` for each item that failed, each a refused single
- * GET; the hook charged the call itself as one). The units join one count (one statement) as
- * the charges of one turn of the event loop do.
+ * GET; the hook charged the call itself as one). {@link chargeClientAddress} once per unit; the
+ * charges of one turn of the event loop join one count (one statement).
  *
  * @throws as {@link chargeClientAddress}, when the budget cannot hold them all.
  * @example
@@ -763,9 +763,7 @@ export async function chargeClientAddressUnits(
   source: AddressSource,
   units: number,
 ): Promise<void> {
-  if (units <= 0 || limiter.config.addressPerMinute <= 0) return;
-  const address = clientAddress(source, limiter.config.trustedProxyHeader);
-  await Promise.all(Array.from({ length: units }, () => limiter.chargeAddress(address)));
+  await Promise.all(Array.from({ length: units }, () => chargeClientAddress(limiter, source)));
 }
 
 /**
