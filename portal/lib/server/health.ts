@@ -1,4 +1,5 @@
 import { checkReachable, type ClearinghouseDb } from './db/database';
+import { writeRefusal } from './db/write-refusals';
 import { version } from './version';
 
 /** The body of `GET /api/v1/health`. */
@@ -11,7 +12,9 @@ export interface Health {
 /**
  * Liveness and readiness: the version, whether the database answers and whether it takes writes
  * (not after a failed flush of SQLite's write-ahead log, until a restart:
- * `ClearinghouseDb.storageFailure`). HTTP 200 when both, else 503 with the same body.
+ * `ClearinghouseDb.storageFailure`; not while the latest write was refused for a full or failing
+ * disk and none was stored since: db/write-refusals.ts). HTTP 200 when both, else 503 with the
+ * same body.
  * `database` is `undefined` when the server could not open it.
  *
  * @example
@@ -21,9 +24,11 @@ export interface Health {
  */
 export async function healthOf(
   database: ClearinghouseDb | undefined,
+  nowMs = Date.now(),
 ): Promise<{ status: 200 | 503; body: Health }> {
   const reachable = database !== undefined && (await checkReachable(database.db));
-  const writable = reachable && database.storageFailure?.() === undefined;
+  const writable =
+    reachable && database.storageFailure?.() === undefined && writeRefusal(nowMs) === undefined;
   const ok = reachable && writable;
   return {
     status: ok ? 200 : 503,

@@ -1704,7 +1704,7 @@ function responseSchemas(): Record<string, unknown> {
         writable: {
           type: 'boolean',
           description:
-            'false after a failed flush of the write-ahead log (SQLite): no writes until a restart',
+            'false after a failed flush of the write-ahead log (SQLite): no writes until a restart; false too while the latest write was refused for a full or failing disk (for 30 s, or until a write is stored)',
         },
       }),
     }),

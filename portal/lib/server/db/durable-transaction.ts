@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { sqliteWalPath, storageFailedError, type ClearinghouseDb } from './database';
 import type { Database } from './schema';
+import { noteWriteRefused, noteWriteStored } from './write-refusals';
 
 /**
  * Runs `work` in one transaction whose commit is on disk when this resolves, without blocking the
@@ -42,14 +43,26 @@ export async function durableTransaction<T>(
   // Only a SQLite file has a WAL to flush. Without one (PostgreSQL, in-memory SQLite) a plain
   // transaction; so too on a file opened elsewhere, whose COMMIT then flushes under FULL.
   const syncWal = cdb.syncWal;
-  if (syncWal === undefined) return cdb.db.transaction().execute(work);
-  return cdb.db.connection().execute(async (conn) => {
-    // Nothing is committed once a flush has failed (`ClearinghouseDb.storageFailure`).
-    if (cdb.storageFailure?.() !== undefined) throw storageFailedError();
-    const result = await withSynchronousNormal(conn, () => conn.transaction().execute(work));
-    await syncWal();
+  try {
+    const result =
+      syncWal === undefined
+        ? await cdb.db.transaction().execute(work)
+        : await cdb.db.connection().execute(async (conn) => {
+            // Nothing is committed once a flush has failed (`ClearinghouseDb.storageFailure`).
+            if (cdb.storageFailure?.() !== undefined) throw storageFailedError();
+            const committed = await withSynchronousNormal(conn, () =>
+              conn.transaction().execute(work),
+            );
+            await syncWal();
+            return committed;
+          });
+    noteWriteStored();
     return result;
-  });
+  } catch (error) {
+    // A full or failing disk: the health route says so until a write is stored again.
+    noteWriteRefused(error);
+    throw error;
+  }
 }
 
 /** The write-ahead log of a SQLite file database, `undefined` for anything else. */

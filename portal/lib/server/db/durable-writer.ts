@@ -14,6 +14,7 @@ import {
   type ValidRecord,
 } from './insert-batch';
 import type { Database, DatabaseDialect } from './schema';
+import { noteWriteRefused, noteWriteStored } from './write-refusals';
 import { WriterThreadGone } from './writer-thread';
 
 export { batchedEffect, type BatchedEffect, type EffectRun } from './insert-batch';
@@ -339,6 +340,7 @@ export function createDurableWriter(
     const { sha256 } = entry.record;
     if (outcome === 'stored') {
       stats.stored++;
+      noteWriteStored();
       entry.resolve({ status: 'stored', sha256, receivedAt: entry.receivedAt });
     } else if (outcome === 'duplicate') {
       stats.duplicates++;
@@ -357,6 +359,7 @@ export function createDurableWriter(
       entry.reject(error);
       return;
     }
+    noteWriteRefused(error);
     const code: ProtocolErrorCode = isRecordSpecific(error)
       ? 'ERR_STORAGE_WRITE_FAILED'
       : 'ERR_STORAGE_UNAVAILABLE';

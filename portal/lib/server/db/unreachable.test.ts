@@ -201,6 +201,9 @@ describe('isDatabaseUnreachable', () => {
       withCode('the database system is shutting down', { code: '57P03' }),
       withCode('connection failure', { code: '08006' }),
       withCode('sorry, too many clients already', { code: '53300' }),
+      withCode('could not extend file "base/16384/2619": No space left on device', {
+        code: '53100',
+      }),
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
       new Error('Client has encountered a connection error and is not queryable'),
@@ -222,6 +225,7 @@ describe('isDatabaseUnreachable', () => {
       new RangeError('int8 value 9007199254740993 does not fit a JavaScript number'),
       withCode('canceling statement due to statement timeout', { code: '57014' }),
       withCode('relation "x" does not exist', { code: '42P01' }),
+      withCode('out of memory', { code: '53200' }),
       withCode('duplicate key value violates unique constraint', { code: '23505' }),
       withCode('UNIQUE constraint failed', { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
       new Error('Connection terminated'),

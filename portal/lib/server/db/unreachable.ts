@@ -10,6 +10,7 @@
  */
 import { ProtocolError } from '../../../../protocol/errors';
 import { logger } from '../observe';
+import { noteWriteRefused } from './write-refusals';
 
 /** Node's errors of a socket that cannot reach, or lost, its peer (and of a name lookup). */
 const socketCodes = new Set([
@@ -29,10 +30,10 @@ const socketCodes = new Set([
 /**
  * PostgreSQL's SQLSTATEs of a server that ends or refuses sessions: class 08 (connection
  * exception), 57P01 admin_shutdown (a fast shutdown, `pg_terminate_backend`), 57P02
- * crash_shutdown, 57P03 cannot_connect_now (starting up, shutting down, in recovery) and 53300
- * too_many_connections.
+ * crash_shutdown, 57P03 cannot_connect_now (starting up, shutting down, in recovery), 53300
+ * too_many_connections, and 53100 disk_full (a server that cannot write, as SQLite's FULL below).
  */
-const postgresCodes = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+const postgresCodes = /^(08[0-9A-Z]{3}|57P0[123]|53[13]00)$/;
 
 /**
  * SQLite's result codes of a file it cannot use right now: busy beyond its timeout, an I/O
@@ -201,6 +202,8 @@ const requestLines = new Map<string, { at: number; since: number }>();
  * ```
  */
 export function reportUnreachableRequest(part: string, error: unknown, nowMs = Date.now()): void {
+  // A full or failing disk also makes the health route say the node takes no writes.
+  noteWriteRefused(error, nowMs);
   const lines = requestLines.get(part) ?? { at: -Infinity, since: 0 };
   requestLines.set(part, lines);
   lines.since++;
