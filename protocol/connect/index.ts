@@ -245,10 +245,11 @@ export interface CustomerViewItem {
 }
 
 /**
- * How a request ended, as the page learns it. `cancelled`: the customer closed the Assistant's
- * window without an answer, or its own checks declined the request (a blacklisted company, one
- * asking again before the customer's "ask me again after"): the page cannot tell which, by design
- * (docs/company-integration.md "Connect from your page").
+ * How a request ended, as the page learns it. `cancelled`: "not now": the customer closed the
+ * Assistant's window without an answer or chose "Decide later" there (or pressed Escape), or its
+ * own checks declined the request (a blacklisted company, one asking again before the customer's
+ * "ask me again after"): the page cannot tell which, by design (docs/company-integration.md
+ * "Connect from your page").
  */
 export type ConnectOutcome =
   | { readonly outcome: 'granted'; readonly receipt: string }

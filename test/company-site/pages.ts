@@ -22,7 +22,8 @@ const text = {
       pending: 'Ihr Assistent zeigt Ihnen die Anfrage …',
       granted: 'Danke! Ihre Einwilligung ist angekommen.',
       refused: 'Schade – wir fragen nicht weiter.',
-      cancelled: 'Sie haben die Anfrage geschlossen.',
+      cancelled:
+        'Sie haben noch nicht entschieden; Sie können die Anfrage jederzeit wieder öffnen.',
       // An error whose code is not in `errorCauses` (one a newer Assistant may bring).
       error: 'Ihr Assistent hat die Anfrage nicht angenommen.',
       // The causes of `errorCauses`. ERR_ASSISTANT_SILENT: the Assistant went away after it
@@ -61,7 +62,7 @@ const text = {
       pending: 'Your Assistant is showing you the request …',
       granted: 'Thank you! Your consent has arrived.',
       refused: 'Understood – we will not ask again.',
-      cancelled: 'You closed the request.',
+      cancelled: 'You have not decided yet; you can open the request again at any time.',
       error: 'Your Assistant did not accept the request.',
       silent:
         'Your Assistant stopped answering, so we do not know whether your answer reached us. Please reload this page and try again.',

@@ -291,6 +291,47 @@ test('a refusal with "ask me again after" holds the next request back', async ()
   expect(await answer).toEqual({ outcome: 'cancelled' });
 });
 
+test('"Decide later" and Escape leave a request unanswered: the page hears "cancelled", the company nothing', async () => {
+  const site = await companySite();
+  await assistant();
+  const shop = await context!.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+
+  // By the button, reached with Tab from the last answer.
+  let consent = await connect(shop);
+  await expect(consent.getByTestId('consent-later-hint')).toContainText('did not decide now');
+  await consent.getByTestId('consent-refuse-later').focus();
+  await consent.keyboard.press('Tab');
+  await expect(consent.getByTestId('consent-later')).toBeFocused();
+  const closed = consent.waitForEvent('close');
+  // Key down only: the window closes on it, before a key up could reach it.
+  await consent.keyboard.down('Enter');
+  await closed;
+  await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'cancelled');
+  await expect(shop.locator('#connect-outcome')).toHaveText(
+    'You have not decided yet; you can open the request again at any time.',
+  );
+
+  // By Escape, from a number field (Escape has no use there). The first outcome is cleared, so
+  // the one awaited below is this request's.
+  await shop.locator('#connect-outcome').evaluate((status) => delete status.dataset.outcome);
+  consent = await connect(shop);
+  await consent.getByTestId('scope-0-frequency').focus();
+  const escaped = consent.waitForEvent('close');
+  await consent.keyboard.down('Escape');
+  await escaped;
+  await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'cancelled');
+
+  // Neither was an answer: the next request opens the window again, and the grant given there is
+  // the first and only thing the company hears.
+  consent = await connect(shop);
+  await consent.getByTestId('consent-grant').click();
+  await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'granted');
+  await expect
+    .poll(async () => (await site.pollOnce(), site.events.map((e) => e.kind)))
+    .toEqual(['grant']);
+});
+
 test('the bridge refuses a page on another origin and a request of another company', async () => {
   const site = await companySite();
   const other = await companySite();

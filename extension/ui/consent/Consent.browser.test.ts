@@ -1,7 +1,8 @@
 /**
- * The consent window when the customer's own checks decline a page's request (blacklist, "ask me
- * again after"), in a real Chromium: it says why in the customer's language, and closing it is
- * the only answer the page gets ("cancelled", extension/service.ts `declinedQuietly`).
+ * The consent window in a real Chromium. When the customer's own checks decline a page's request
+ * (blacklist, "ask me again after") it says why in the customer's language, and closing it is the
+ * only answer the page gets ("cancelled", extension/service.ts `declinedQuietly`). An open
+ * request can be left for later by keyboard ("Decide later", Escape): the same "cancelled".
  */
 import { describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -17,12 +18,15 @@ const ticket = 'a'.repeat(32);
 
 /**
  * Mounts the consent window for `ticket`, in `locale` by the customer's settings; every other
- * request the window sends goes to `answer`.
+ * request the window sends goes to `answer`. `closeKey`: as main.ts sets it (`from=dashboard`:
+ * back to the overview).
  */
 function mountConsent(
   locale: 'de' | 'en',
   answer: (request: { type: string; ticket?: string }) => unknown,
   close: () => void = () => {},
+  closeKey:
+    'extension.consent.close' | 'extension.consent.backToDashboard' = 'extension.consent.close',
 ): void {
   const send = (async (request: { type: string; ticket?: string }) =>
     request.type === 'settings.get'
@@ -31,7 +35,7 @@ function mountConsent(
           settings: { ...defaultSettings('http://localhost:3000'), language: locale },
         }
       : answer(request)) as never;
-  host.mount(Consent, { browserLocale: 'en' as const, ticket, send, close });
+  host.mount(Consent, { browserLocale: 'en' as const, ticket, send, close, closeKey });
 }
 
 it.each([
@@ -262,4 +266,186 @@ it('after an unlock in the window the focus goes to the request it shows', async
   await userEvent.fill(byTestId('unlock-passphrase') as HTMLInputElement, 'a long passphrase');
   await userEvent.click(byTestId('unlock')!);
   await expect.poll(() => document.activeElement).toBe(byTestId('consent-company'));
+});
+
+/**
+ * Mounts the window with {@link pendingAsking}'s request (or, `locked`, at the passphrase prompt)
+ * and returns what happened, in order: each request sent (`sent <type>`), its answer received
+ * after the background's moment (`answered <type>`), and the window closing (`closed`, which
+ * main.ts makes "back to the overview" for `from=dashboard`). A `wallet.answer` waits for
+ * `answering` when given: an answer on its way.
+ */
+async function mountRecording(
+  locale: 'de' | 'en',
+  options: {
+    closeKey?: 'extension.consent.close' | 'extension.consent.backToDashboard';
+    locked?: boolean;
+    answering?: Promise<void>;
+  } = {},
+): Promise<string[]> {
+  const events: string[] = [];
+  mountConsent(
+    locale,
+    async (request) => {
+      if (request.type === 'wallet.pending') {
+        if (options.locked) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked');
+        return pendingAsking(3);
+      }
+      events.push(`sent ${request.type} ${request.ticket}`);
+      if (request.type === 'wallet.answer') await options.answering;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events.push(`answered ${request.type}`);
+      return request.type === 'wallet.answer'
+        ? { type: 'bridge.outcome', outcome: { outcome: 'granted', receipt: 'b'.repeat(64) } }
+        : { type: 'ok' };
+    },
+    () => events.push('closed'),
+    options.closeKey,
+  );
+  await expect
+    .poll(() => byTestId(options.locked ? 'unlock-passphrase' : 'consent-days'))
+    .not.toBeNull();
+  return events;
+}
+
+/** "Not now": the ticket ends as `cancelled` (the page hears it), then the window goes. */
+const leftUnanswered = [`sent wallet.cancel ${ticket}`, 'answered wallet.cancel', 'closed'];
+
+/** Waits long enough for a request the window should not send to have shown up. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+
+describe('leaving a request unanswered: "Decide later" and Escape', () => {
+  it.each([
+    ['de', 'extension.consent.close', 'Später entscheiden', 'extension.consent.laterHint'],
+    ['en', 'extension.consent.close', 'Decide later', 'extension.consent.laterHint'],
+    [
+      'de',
+      'extension.consent.backToDashboard',
+      'Später entscheiden',
+      'extension.consent.laterHintDashboard',
+    ],
+    [
+      'en',
+      'extension.consent.backToDashboard',
+      'Decide later',
+      'extension.consent.laterHintDashboard',
+    ],
+  ] as const)(
+    'in %s (%s) "%s" follows the answers by Tab, says what happens, and leaves the request unanswered',
+    async (locale, closeKey, label, hint) => {
+      const events = await mountRecording(locale, { closeKey });
+      const later = byTestId('consent-later')!;
+      expect(later.textContent!.trim()).toBe(label);
+      const said = document.getElementById(later.getAttribute('aria-describedby')!);
+      expect(said).toBe(byTestId('consent-later-hint'));
+      expect(said!.textContent!.trim()).toBe(t(locale, hint));
+      byTestId('consent-refuse-later')!.focus();
+      await userEvent.tab();
+      expect(document.activeElement).toBe(later);
+      await userEvent.keyboard('{Enter}');
+      await expect.poll(() => events).toEqual(leftUnanswered);
+      await settle();
+      expect(events).toEqual(leftUnanswered);
+    },
+  );
+
+  it.each([
+    ['the page itself', null],
+    ['a number field', 'consent-days'],
+    ['a checkbox', 'scope-0-include'],
+    ['the "Decide later" button', 'consent-later'],
+  ] as const)(
+    'Escape from %s leaves the request unanswered at once, with nothing to confirm',
+    async (_where, focused) => {
+      const events = await mountRecording('en');
+      if (focused !== null) byTestId(focused)!.focus();
+      await userEvent.keyboard('{Escape}');
+      await expect.poll(() => events).toEqual(leftUnanswered);
+      await settle();
+      expect(events).toEqual(leftUnanswered);
+    },
+  );
+
+  it('Escape in the channel list is the list’s: the request stays open; from the next field it leaves', async () => {
+    const events = await mountRecording('de');
+    byTestId('consent-preferred')!.focus();
+    await userEvent.keyboard('{Escape}');
+    await settle();
+    expect(events).toEqual([]);
+    expect(byTestId('consent-grant')).not.toBeNull();
+    await userEvent.tab();
+    expect(document.activeElement).toBe(byTestId('consent-days'));
+    await userEvent.keyboard('{Escape}');
+    await expect.poll(() => events).toEqual(leftUnanswered);
+  });
+
+  it('Escape in a field that handles it itself leaves the request open', async () => {
+    const events = await mountRecording('en');
+    const days = byTestId('consent-days')!;
+    // As a control with its own Escape (a combobox, a date picker) does: it takes the key.
+    const own = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') event.preventDefault();
+    };
+    days.addEventListener('keydown', own);
+    days.focus();
+    await userEvent.keyboard('{Escape}');
+    await settle();
+    days.removeEventListener('keydown', own);
+    expect(events).toEqual([]);
+    expect(byTestId('consent-grant')).not.toBeNull();
+  });
+
+  it.each(['de', 'en'] as const)(
+    'at the passphrase prompt in %s "Decide later" is offered, and Escape from the passphrase leaves',
+    async (locale) => {
+      const events = await mountRecording(locale, { locked: true });
+      expect(byTestId('consent-later')!.textContent!.trim()).toBe(
+        t(locale, 'extension.consent.later'),
+      );
+      byTestId('unlock-passphrase')!.focus();
+      await userEvent.keyboard('{Escape}');
+      await expect.poll(() => events).toEqual(leftUnanswered);
+    },
+  );
+
+  it('Escape while the answer is on its way leaves nothing: the answer is the outcome; then it closes', async () => {
+    let answered = () => {};
+    const answering = new Promise<void>((resolve) => (answered = resolve));
+    const events = await mountRecording('en', { answering });
+    await userEvent.click(byTestId('consent-grant')!);
+    await userEvent.keyboard('{Escape}');
+    // It waits with aria-disabled (Playwright's click refuses that): Enter on it, as by keyboard.
+    byTestId('consent-later')!.focus();
+    await userEvent.keyboard('{Enter}');
+    await settle();
+    expect(events).toEqual([`sent wallet.answer ${ticket}`]);
+    answered();
+    await expect.poll(() => byTestId('consent-result')?.dataset.result).toBe('granted');
+    expect(byTestId('consent-later')).toBeNull();
+    // Answered: Escape does what the close button under the outcome does, and tells nothing more.
+    await userEvent.keyboard('{Escape}');
+    await expect
+      .poll(() => events)
+      .toEqual([`sent wallet.answer ${ticket}`, 'answered wallet.answer', 'closed']);
+  });
+
+  it('Escape on a declined request closes its window as its button does', async () => {
+    const events: string[] = [];
+    mountConsent(
+      'en',
+      async (request) => {
+        if (request.type === 'wallet.pending')
+          throw new ProtocolError('ERR_COMPANY_BLACKLISTED', 'declined');
+        events.push(`sent ${request.type} ${request.ticket}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        events.push(`answered ${request.type}`);
+        return { type: 'ok' };
+      },
+      () => events.push('closed'),
+    );
+    await expect.poll(() => byTestId('consent-declined')).not.toBeNull();
+    expect(byTestId('consent-close')!.getAttribute('aria-keyshortcuts')).toBe('Escape');
+    await userEvent.keyboard('{Escape}');
+    await expect.poll(() => events).toEqual(leftUnanswered);
+  });
 });

@@ -910,6 +910,17 @@ export const extension = {
   },
   'extension.consent.close': { de: 'Fenster schließen', en: 'Close window' },
   'extension.consent.backToDashboard': { de: 'Zurück zur Übersicht', en: 'Back to the overview' },
+  // "Decide later" (and Escape): the window is left as closing it would; the page hears `cancelled`.
+  'extension.consent.later': { de: 'Später entscheiden', en: 'Decide later' },
+  'extension.consent.laterHint': {
+    de: 'Es wird nichts erlaubt und nichts abgelehnt. Das Unternehmen erfährt nur, dass Sie jetzt nicht entschieden haben, und kann Sie ein anderes Mal wieder fragen. Die Esc-Taste bewirkt dasselbe.',
+    en: 'Nothing is granted and nothing refused. The company learns only that you did not decide now, and may ask you again another time. The Esc key does the same.',
+  },
+  // Opened from the dashboard (a pasted link, a targeted request): no page waits for an answer.
+  'extension.consent.laterHintDashboard': {
+    de: 'Es wird nichts erlaubt und nichts abgelehnt, und das Unternehmen erfährt nichts davon. Sie kehren zur Übersicht zurück und können die Anfrage von dort wieder öffnen. Die Esc-Taste bewirkt dasselbe.',
+    en: 'Nothing is granted and nothing refused, and the company is told nothing. You go back to the overview and can open the request from there again. The Esc key does the same.',
+  },
   // The customer's own checks declined a page's request: the company learns only "cancelled".
   'extension.consent.declined.blacklisted': {
     de: 'Sie haben dieses Unternehmen oder eine seiner Marken auf Ihre Sperrliste gesetzt. Der Assistent hat die Anfrage deshalb abgelehnt. Das Unternehmen erfährt nur, dass dieses Fenster ohne Antwort geschlossen wurde, nicht warum.',

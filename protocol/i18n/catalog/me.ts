@@ -307,6 +307,11 @@ export const me = {
   'extension.action.value': { de: 'Richtiger Wert', en: 'Correct value' },
   'extension.action.confirm': { de: 'Bestätigen', en: 'Confirm' },
   'extension.action.cancel': { de: 'Abbrechen', en: 'Cancel' },
+  // Escape leaves the window as closing it would: nothing is signed, the page hears `cancelled`.
+  'extension.action.escapeHint': {
+    de: 'Die Esc-Taste schließt dieses Fenster, ohne etwas zu ändern.',
+    en: 'The Esc key closes this window without changing anything.',
+  },
   'extension.action.done': { de: 'Erledigt.', en: 'Done.' },
   'extension.action.cancelled': { de: 'Nichts geändert.', en: 'Nothing changed.' },
   'extension.action.loading': { de: 'Wird geladen …', en: 'Loading …' },
