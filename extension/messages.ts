@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { ProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../protocol/errors';
 import { locales } from '../protocol/i18n';
 import { blacklistReasons } from '../protocol/messages/rights';
-import { text } from '../protocol/messages/primitives';
+import { distinct, text } from '../protocol/messages/primitives';
 import {
   blacklistEntry,
   blacklistEntryId,
@@ -30,6 +30,7 @@ import { consentChoice, walletRelationship } from './core/wallet';
 import { signalStates } from './core/blacklist-signals';
 import {
   complaintDraft,
+  disclosureComplaintReasons,
   manualComplaintReasons,
   maxCommentChars,
   maxComplaintDrafts,
@@ -287,6 +288,26 @@ const vaultRequests = {
     }),
     'relationships',
   ],
+  /**
+   * The customer's own complaint about a disclosure the company sent: signed and submitted at
+   * once with the disclosure as evidence, through the path of the offers' complaints
+   * (extension/core/complaint-outbox). `other` requires a comment (refused without it,
+   * `ERR_MESSAGE_INVALID`); one complaint per disclosure (a second: `ERR_COMPLAINT_DUPLICATE`).
+   */
+  'relationships.complain': [
+    v.strictObject({
+      type: v.literal('relationships.complain'),
+      company: companyId,
+      disclosure: sha256Text,
+      reasons: distinct(
+        v.picklist(disclosureComplaintReasons),
+        1,
+        disclosureComplaintReasons.length,
+      ),
+      comment: v.optional(text(maxCommentChars)),
+    }),
+    'relationships',
+  ],
   /** Correct one data category once; every company holding it is told. */
   'relationships.correct': [
     v.strictObject({
@@ -520,6 +541,14 @@ const vaultResponses = [
     now: timeMs,
     /** Why the refresh asked for failed: `items` are then the vault's copy (absent: refreshed). */
     refreshFailed: v.optional(v.picklist([...protocolErrorCodes, unexpectedActionError])),
+    /**
+     * The customer's complaints about disclosures (`id`: the disclosure's hash), without the
+     * evidence and the token under way, which stay in the vault; absent when the complaint drafts
+     * cannot be read (the relationships are listed all the same).
+     */
+    disclosureComplaints: v.optional(
+      v.pipe(v.array(v.omit(complaintDraft, ['evidence', 'jws'])), v.maxLength(maxComplaintDrafts)),
+    ),
   }),
   v.strictObject({
     type: v.literal('banners.config'),

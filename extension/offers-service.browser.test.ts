@@ -1,10 +1,12 @@
 /**
  * The offers service over a real vault in Chromium: what a sync could not keep and the rewards it
  * rejected reach the offers view's answer, and the rewards it kept the relationships view's, as
- * the background sends them.
+ * the background sends them. The customer's complaints, about an offer or a disclosure, go through
+ * the one path of the complaint drafts and are listed where the views list them.
  */
 import { afterEach, expect, it } from 'vitest';
 import type { ClientFetch, InboxItem } from '../protocol/client';
+import { base64urlDecode } from '../protocol/encoding';
 import { sha256Of } from '../protocol/jws';
 import { testArgon2Params } from './build';
 import { maxComplaintDrafts, writeDrafts } from './core/complaints';
@@ -20,7 +22,7 @@ import { Preferences } from './core/preferences';
 import { maxListedRewards } from './core/ledger';
 import { defaultSettings } from './core/settings';
 import { FakeClearinghouse, fixtureWallet, grantAll } from './core/wallet.fixture';
-import { parseResponse } from './messages';
+import { parseRequest, parseResponse, type VaultRequest } from './messages';
 import { OffersService } from './offers-service';
 import { randomBytes, ready } from './vault/crypto';
 import { Vault } from './vault/vault';
@@ -74,9 +76,12 @@ async function withGrant() {
   });
   /** The complaints the clearinghouse received. */
   const complaints: string[] = [];
+  /** The complaints endpoint is out of reach while set. */
+  const net = { complaintsDown: false };
   const fetch: ClientFetch = async (url, init) => {
     const path = new URL(url).pathname;
     if (path === '/api/v1/complaints' && init.method === 'POST') {
+      if (net.complaintsDown) throw new TypeError('fetch failed');
       complaints.push(init.body ?? '');
       return json(202, { sha256: sha256Of(init.body ?? ''), status: 'pending' });
     }
@@ -115,7 +120,7 @@ async function withGrant() {
     parseResponse({ type: 'offers.sync' }, await service.answer(vault, { type: 'offers.sync' }));
   const rewards = async () =>
     parseResponse({ type: 'rewards.list' }, await service.answer(vault, { type: 'rewards.list' }));
-  return { vault, ch, clock, context, push, sync, rewards, service, complaints };
+  return { vault, ch, clock, context, push, sync, rewards, service, complaints, wallet, net };
 }
 
 it('submits the customer’s own complaint about an offer and lists it as submitted, without its token', async () => {
@@ -139,6 +144,131 @@ it('submits the customer’s own complaint about an offer and lists it as submit
     }),
   ]);
   expect(listed.drafts[0]!.jws).toBeUndefined();
+});
+
+/** A disclosure of the company to the customer, opened by the wallet; its hash and token. */
+async function disclosure({ ch, context, wallet }: Awaited<ReturnType<typeof withGrant>>) {
+  const sha256 = await ch.addDisclosure(context.pseudonym, nowMs / 1000 - 60, {
+    holdings: [
+      {
+        dataCategory: 'address',
+        sources: ['broker'],
+        purposes: ['product_launch'],
+        retentionDays: 3650,
+        recipients: [],
+      },
+    ],
+  });
+  await wallet.refreshCompany(ch.company.id);
+  const jws = ch.disclosures.get(context.pseudonym)!.find((d) => d.sha256 === sha256)!.jws;
+  return { sha256, jws };
+}
+
+/** The complaint's payload as the clearinghouse received it. */
+function complaintPayload(jws: string): Record<string, unknown> {
+  return JSON.parse(new TextDecoder().decode(base64urlDecode(jws.split('.')[1]!))) as Record<
+    string,
+    unknown
+  >;
+}
+
+it('submits the customer’s complaint about a disclosure with it as evidence, lists it for the relationships and the offers view, and refuses a second', async () => {
+  const world = await withGrant();
+  const { vault, ch, service, complaints, wallet } = world;
+  const d = await disclosure(world);
+  const request = parseRequest({
+    type: 'relationships.complain',
+    company: ch.company.id,
+    disclosure: d.sha256,
+    reasons: ['not_covered', 'other'],
+    comment: 'Nie angegeben, und zehn Jahre sind zu lang.',
+  }) as Extract<VaultRequest, { type: 'relationships.complain' }>;
+  const done = await service.complainAboutDisclosure(vault, request);
+  expect(complaints).toHaveLength(1);
+  expect(complaintPayload(complaints[0]!)).toMatchObject({
+    company: ch.company.id,
+    reasons: ['not_covered', 'other'],
+    comment: 'Nie angegeben, und zehn Jahre sind zu lang.',
+    evidence: [{ kind: 'disclosure', jws: d.jws }],
+  });
+  expect(done).toMatchObject({
+    id: d.sha256,
+    state: 'submitted',
+    sha256: sha256Of(complaints[0]!),
+  });
+
+  // The relationships view's answer carries it, without evidence or token, as the view parses it.
+  const listed = await service.disclosureComplaints(vault);
+  expect(listed).toEqual([
+    expect.objectContaining({ id: d.sha256, about: 'disclosure', state: 'submitted' }),
+  ]);
+  expect(listed![0]).not.toHaveProperty('evidence');
+  expect(listed![0]).not.toHaveProperty('jws');
+  const answer = parseResponse(
+    { type: 'relationships.list', refresh: false },
+    {
+      type: 'relationships',
+      items: (await wallet.list()).items,
+      damaged: [],
+      now: nowMs,
+      disclosureComplaints: listed,
+    },
+  );
+  expect(answer.disclosureComplaints).toEqual(listed);
+  // The offers view lists it with the customer's other complaints.
+  const offers = parseResponse(
+    { type: 'offers.list', markSeen: false },
+    await service.answer(vault, { type: 'offers.list', markSeen: false }),
+  );
+  expect(offers.drafts).toEqual([
+    expect.objectContaining({ id: d.sha256, about: 'disclosure', state: 'submitted' }),
+  ]);
+
+  // One complaint per disclosure: a second is refused before anything is signed.
+  await expect(service.complainAboutDisclosure(vault, request)).rejects.toMatchObject({
+    code: 'ERR_COMPLAINT_DUPLICATE',
+  });
+  expect(complaints).toHaveLength(1);
+});
+
+it('refuses a complaint about a disclosure while the vault is locked, and keeps one the clearinghouse did not answer under way until a sync sends it', async () => {
+  const world = await withGrant();
+  const { vault, ch, service, complaints, net, sync } = world;
+  const d = await disclosure(world);
+  const request: Extract<VaultRequest, { type: 'relationships.complain' }> = {
+    type: 'relationships.complain',
+    company: ch.company.id,
+    disclosure: d.sha256,
+    reasons: ['misleading'],
+  };
+  vault.lock();
+  await expect(service.complainAboutDisclosure(vault, request)).rejects.toMatchObject({
+    code: 'ERR_VAULT_LOCKED',
+  });
+  await vault.unlock('correct horse battery staple');
+  expect(await service.disclosureComplaints(vault)).toEqual([]);
+
+  net.complaintsDown = true;
+  await expect(service.complainAboutDisclosure(vault, request)).rejects.toMatchObject({
+    code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+  });
+  const [underWay] = (await service.disclosureComplaints(vault))!;
+  expect(underWay).toMatchObject({
+    id: d.sha256,
+    state: 'draft',
+    error: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+  });
+  expect(underWay!.exp).toBeDefined();
+  expect(complaints).toEqual([]);
+
+  net.complaintsDown = false;
+  await sync();
+  expect(complaints).toHaveLength(1);
+  expect((await service.disclosureComplaints(vault))![0]).toMatchObject({
+    id: d.sha256,
+    state: 'submitted',
+    sha256: sha256Of(complaints[0]!),
+  });
 });
 
 it('says how many breaches the last sync could not keep as drafts, until a sync keeps them all', async () => {

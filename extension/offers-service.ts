@@ -3,13 +3,17 @@
  * notifications for delivered offers (never in quiet hours), the badge, the offers view's
  * requests, feedback (with "not this brand" blacklisting), unsubscribe (the wallet's partial
  * revocation), suggestions to pause or refuse a company and the pauses themselves, complaint
- * drafts and the customer's own complaints, the rewards ledger and the rewards rejected. The logic is extension/core/offers;
- * this file only joins it to the vault, the wallet and the platform ports the service hands it.
+ * drafts and the customer's own complaints (about an offer, or about a disclosure from the
+ * relationships view: every complaint goes through the inbox's one outbox, in this service's
+ * queue, as the sync writes the drafts too), the rewards ledger and the rewards rejected. The
+ * logic is extension/core/offers; this file only joins it to the vault, the wallet and the
+ * platform ports the service hands it.
  */
 import { createClient, type ClientFetch } from '../protocol/client';
 import { isProtocolError, ProtocolError } from '../protocol/errors';
 import { t, type Locale } from '../protocol/i18n';
 import type { Clock } from './build';
+import { readDrafts, type ComplaintDraft } from './core/complaints';
 import { readMasterSeed } from './core/identity';
 import { earnedByCompany, maxListedRewards, readLedger } from './core/ledger';
 import { inQuietHours } from './core/notices';
@@ -213,6 +217,65 @@ export class OffersService {
       if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return null;
       throw e;
     }
+  }
+
+  /**
+   * The customer's own complaint about disclosure `request.disclosure` of `request.company`
+   * (the relationships view): signed with the pairwise key and submitted at once, with the
+   * disclosure as the wallet keeps and verified it as evidence (`disclosureEvidence`), through
+   * the one path of every complaint (`ComplaintOutbox.complain`): written under way before it is
+   * sent, sent again by every sync until the clearinghouse answers. One complaint per
+   * disclosure: a second one, while the first is under way or submitted, is refused. Nothing is
+   * signed or stored when it is refused before sending.
+   *
+   * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_PSEUDONYM_UNKNOWN` (no relationship with the
+   *   company), `ERR_DISCLOSURE_UNKNOWN`, `ERR_EVIDENCE_INVALID` (not verified, or refused by the
+   *   clearinghouse), `ERR_COMPLAINT_DUPLICATE`, `ERR_MESSAGE_INVALID` (`other` without a
+   *   comment), `ERR_CLEARINGHOUSE_UNREACHABLE` (kept under way), the clearinghouse's codes.
+   * @example
+   * ```ts
+   * await offers.complainAboutDisclosure(vault, {
+   *   type: 'relationships.complain', company, disclosure: sha256, reasons: ['not_covered'],
+   * });
+   * ```
+   */
+  async complainAboutDisclosure(
+    vault: Vault,
+    request: Extract<VaultRequest, { type: 'relationships.complain' }>,
+  ): Promise<ComplaintDraft> {
+    if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'unlock the Assistant');
+    return this.serial(async () =>
+      (await this.inbox(vault)).complainAboutDisclosure(
+        request.company,
+        request.disclosure,
+        request.reasons,
+        request.comment,
+      ),
+    );
+  }
+
+  /**
+   * The customer's complaints about disclosures for the relationships view, newest first, without
+   * their evidence and the token under way (they stay in the vault); discarded ones left out.
+   * Undefined when the drafts record does not authenticate or parse: the relationships are
+   * listed all the same.
+   *
+   * @throws ProtocolError `ERR_VAULT_LOCKED`.
+   */
+  async disclosureComplaints(
+    vault: Vault,
+  ): Promise<Extract<VaultResponse, { type: 'relationships' }>['disclosureComplaints']> {
+    let drafts: ComplaintDraft[];
+    try {
+      drafts = await readDrafts(vault);
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return undefined;
+      throw e;
+    }
+    return drafts
+      .filter((d) => d.about === 'disclosure' && d.state !== 'discarded')
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map(({ evidence: _evidence, jws: _jws, ...d }) => d);
   }
 
   /**

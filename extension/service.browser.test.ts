@@ -978,6 +978,36 @@ describe('the customer’s actions in the service when the clearinghouse lets th
     });
   });
 
+  it('ends an action left while the vault is locked as cancelled, signing nothing and asking for no passphrase', async () => {
+    await ready();
+    const posted: string[] = [];
+    const s = await withGrant({
+      fetch: async (url, init) => {
+        if (init.method !== 'GET') posted.push(url);
+        return registryFetch(url, init);
+      },
+    });
+    const accepted = (await handle(
+      s,
+      { type: 'bridge.action', action: { kind: 'revoke', company: CO_A } },
+      own,
+    )) as Extract<Response, { type: 'bridge.accepted' }>;
+    await send(s, { type: 'vault.lock' });
+    // The window closed or left with Escape at its passphrase prompt (ui/consent/ActionConfirm).
+    await send(s, { type: 'wallet.action-answer', ticket: accepted.ticket, confirm: false });
+    expect(await handle(s, { type: 'bridge.action-poll', ticket: accepted.ticket }, own)).toEqual({
+      type: 'bridge.action-outcome',
+      outcome: { outcome: 'cancelled' },
+    });
+    expect(posted).toEqual([]);
+    expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'locked' });
+    // The tab is free for the page's next action at once, not after the action's lifetime.
+    await send(s, { type: 'vault.unlock', passphrase: PASS });
+    await expect(
+      handle(s, { type: 'bridge.action', action: { kind: 'revoke', company: CO_A } }, own),
+    ).resolves.toMatchObject({ type: 'bridge.accepted' });
+  });
+
   it.each(['out of reach at the unlock', 'at a new URL'] as const)(
     'pins the log key of a clearinghouse %s before a revocation, instead of refusing it',
     async (when) => {

@@ -795,6 +795,8 @@ export class AssistantService {
       await this.syncSignals(vault);
     }
     const { items, damaged } = await wallet.list();
+    // The customer's complaints about disclosures, so the view says which were sent.
+    const disclosureComplaints = await this.offers().disclosureComplaints(vault);
     return {
       type: 'relationships',
       // With the corrections still to reach each company, so the view can name them.
@@ -802,6 +804,7 @@ export class AssistantService {
       damaged,
       now: this.ports.clock.now(),
       ...(refreshFailed === undefined ? {} : { refreshFailed }),
+      ...(disclosureComplaints === undefined ? {} : { disclosureComplaints }),
     };
   }
 
@@ -837,8 +840,12 @@ export class AssistantService {
   ): Promise<Response> {
     const action = this.actions.pending(ticket);
     // Locked (the auto-lock came due while the customer typed): the window asks for the
-    // passphrase and the action stays open, as a consent window's request does.
-    if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
+    // passphrase and the action stays open, as a consent window's request does. Cancelling
+    // signs nothing, so it needs no passphrase: a window left locked (closed, Escape) ends the
+    // action at once, as `wallet.cancel` ends a consent request, instead of keeping the page
+    // waiting and its tab busy until the action expires.
+    if (confirm && !vault.isUnlocked)
+      throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
     let outcome: ActionOutcome = { outcome: 'cancelled' };
     if (confirm) {
       const wallet = await this.wallet(vault);
@@ -1090,6 +1097,10 @@ export class AssistantService {
         await wallet.requestData(request.company, request.kind);
         return this.relationships(vault, false);
       }
+      case 'relationships.complain':
+        // Through the offers service: every complaint takes the one path of its drafts.
+        await this.offers().complainAboutDisclosure(vault, request);
+        return this.relationships(vault, false);
       case 'relationships.correct': {
         const { sent, failed } = await (
           await this.wallet(vault)

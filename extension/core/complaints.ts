@@ -1,7 +1,10 @@
 /**
  * Complaint drafts (issue 8 "Violations"): an offer that breaks the rules becomes a draft with the
  * company's signed offer as evidence; the customer reviews it and submits it (or a setting submits
- * it at once), signed with the pairwise key, to `POST /api/v1/complaints`.
+ * it at once), signed with the pairwise key, to `POST /api/v1/complaints`. The customer's own
+ * complaints, about an offer or about a disclosure the company sent (with the disclosure as
+ * evidence), are drafts too, signed and sent at once through the same path
+ * (./complaint-outbox).
  *
  * Evidence is what the clearinghouse can verify as of the message's `iat` with the company's key
  * of that time: the inner `offer-content` (what the customer read), plus the outer `offer` when
@@ -40,6 +43,33 @@ export const manualComplaintReasons = [
 ] as const satisfies readonly ComplaintReason[];
 export type ManualComplaintReason = (typeof manualComplaintReasons)[number];
 
+/**
+ * The reasons the customer gives for a disclosure (what a company says it holds about them):
+ * it holds data, or uses it for a purpose or keeps it for longer, than the customer's grant covers
+ * (`not_covered`: data the customer never gave is held without their consent); it passes the data
+ * to recipients the grant does not name (`unlawful_onward_transfer`); it leaves out data it holds
+ * (`undisclosed_data`); it is false or misleading; or something else, said in the comment (which
+ * `other` requires). The other reasons of the protocol are about offers (channels, time windows,
+ * labels) or data requests (`request_unanswered`, which the clearinghouse finds by itself).
+ */
+export const disclosureComplaintReasons = [
+  'not_covered',
+  'unlawful_onward_transfer',
+  'undisclosed_data',
+  'misleading',
+  'other',
+] as const satisfies readonly ComplaintReason[];
+export type DisclosureComplaintReason = (typeof disclosureComplaintReasons)[number];
+
+/** What a complaint is about: a stored offer, or a disclosure the company sent. */
+export const complaintSubjects = ['offer', 'disclosure'] as const;
+export type ComplaintSubjectKind = (typeof complaintSubjects)[number];
+
+/** The reasons the customer may give themselves, by what the complaint is about. */
+export const customerComplaintReasons: Readonly<
+  Record<ComplaintSubjectKind, readonly ComplaintReason[]>
+> = { offer: manualComplaintReasons, disclosure: disclosureComplaintReasons };
+
 /** Where the drafts live in the vault. */
 export const complaintsRecord = { table: 'profile', id: 'complaints' } as const;
 export const maxComplaintDrafts = 1000;
@@ -57,8 +87,16 @@ const complaintToken = v.pipe(
 
 /** One draft, and what became of it. */
 export const complaintDraft = v.object({
-  /** The offer's inbox id: one draft per offer. */
+  /**
+   * What it is about, by its SHA-256: an offer's inbox id, or a disclosure's hash. One draft per
+   * offer or disclosure (the two are hashes of different signed messages, so they never meet).
+   */
   id: sha256,
+  /**
+   * What `id` names; absent: an offer (the filter's drafts, and those stored before disclosures
+   * could be complained about).
+   */
+  about: v.optional(v.picklist(complaintSubjects)),
   company: companyId,
   pseudonym: v.pipe(v.string(), v.maxLength(64)),
   reasons: v.pipe(v.array(v.picklist(complaintReasons)), v.minLength(1)),

@@ -456,6 +456,41 @@ function recheck<T extends { state: string; sha256: string }>(
 }
 
 /**
+ * Disclosure `sha256` of a relationship as the evidence of the customer's complaint about it
+ * (./complaint-outbox): the company's signed message, exactly the bytes the wallet keeps for it,
+ * only when the Assistant opened and verified it ({@link openDisclosure}, and checked again since:
+ * {@link recheckDisclosure}). The clearinghouse verifies it again as of its `iat`; one that did
+ * not verify here would be refused there, and is refused before anything is signed. Needs
+ * `await ready()`.
+ *
+ * @throws ProtocolError `ERR_DISCLOSURE_UNKNOWN` (the relationship keeps no such disclosure),
+ *   `ERR_EVIDENCE_INVALID` (it did not verify, is not verified yet, or the kept bytes are not
+ *   the ones that were).
+ * @example
+ * ```ts
+ * const evidence = disclosureEvidence(relationship, current.sha256); // { kind: 'disclosure', jws }
+ * ```
+ */
+export function disclosureEvidence(
+  relationship: {
+    readonly disclosures: readonly { readonly sha256: string; readonly jws: string }[];
+    readonly openedDisclosures: readonly OpenedDisclosure[];
+  },
+  sha256: string,
+): { kind: 'disclosure'; jws: string } {
+  const listed = relationship.disclosures.find((d) => d.sha256 === sha256);
+  if (listed === undefined)
+    throw new ProtocolError('ERR_DISCLOSURE_UNKNOWN', 'no such disclosure of the company kept');
+  const opened = relationship.openedDisclosures.find((o) => o.sha256 === sha256);
+  if (opened?.state !== 'opened')
+    throw new ProtocolError('ERR_EVIDENCE_INVALID', 'the disclosure is not verified');
+  // The listing's bytes may have changed since they were opened (a later refresh, a restore).
+  if (sha256Of(listed.jws) !== sha256)
+    throw new ProtocolError('ERR_EVIDENCE_INVALID', 'the kept disclosure is not the one verified');
+  return { kind: 'disclosure', jws: listed.jws };
+}
+
+/**
  * The answer to `request` the Assistant opened and verified itself, or undefined: none came, it
  * is not opened yet, or it did not verify. Only such an answer counts as the company's answer
  * (an overdue request stays overdue otherwise).

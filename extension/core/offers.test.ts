@@ -24,6 +24,7 @@ import {
   type ContentOverrides,
   type InboxContext,
 } from './offers.fixture';
+import { customerView, readViewExtras } from './customer-view';
 import { companyIdentity } from './identity';
 import { earnedByCompany, readLedger } from './ledger';
 import {
@@ -1142,6 +1143,212 @@ describe('the customer’s own complaint about an offer', () => {
       { ...request, comment: 'x'.repeat(2001) },
       { ...request, comment: '' },
       { ...request, id: 'not-an-id' },
+      { ...request, extra: true },
+    ])
+      expect(() => parseRequest(wrong)).toThrow(/Malformed/);
+  });
+});
+
+describe('the customer’s own complaint about a disclosure', () => {
+  /** The complaint's payload as the clearinghouse received it. */
+  const payloadOf = (jws: string) =>
+    JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Payload<'complaint'>;
+  /** Everything the vault holds, as stored. */
+  const vaultCopy = () =>
+    JSON.stringify([...store.tables].map(([name, table]) => [name, [...table]]));
+  const submits = () => relay.calls.filter((c) => c === 'submitComplaint').length;
+  /** A holding the customer never gave: an address bought from a broker, kept for ten years. */
+  const bought = {
+    dataCategory: 'address' as const,
+    sources: ['broker' as const],
+    purposes: ['product_launch' as const],
+    retentionDays: 3650,
+    recipients: [{ name: 'Adresshandel AG', country: 'DE' }],
+  };
+
+  /**
+   * A disclosure of the company to the customer, an hour old (its transport window long past),
+   * as the wallet opened it on a refresh; its hash and the company's signed message.
+   */
+  async function disclosed(signer?: Ed25519KeyPair): Promise<{ sha256: string; jws: string }> {
+    const sha = await ch.addDisclosure(pseudonym, nowS() - 3600, { holdings: [bought] }, signer);
+    await wallet.refreshCompany(ch.company.id);
+    const jws = ch.disclosures.get(pseudonym)!.find((d) => d.sha256 === sha)!.jws;
+    return { sha256: sha, jws };
+  }
+
+  it('signs a complaint with the disclosure as the company signed it, the reasons and the comment, and the clearinghouse takes it', async () => {
+    const d = await disclosed();
+    const done = await inbox.complainAboutDisclosure(
+      ch.company.id,
+      d.sha256,
+      ['not_covered', 'unlawful_onward_transfer'],
+      '  Ich habe nie eine Adresse angegeben.  ',
+    );
+    expect(done).toMatchObject({
+      id: d.sha256,
+      about: 'disclosure',
+      company: ch.company.id,
+      pseudonym,
+      state: 'submitted',
+      reasons: ['not_covered', 'unlawful_onward_transfer'],
+    });
+    expect(done.jws).toBeUndefined();
+    // The clearinghouse (FakeRelay) verified the evidence as the company's, as of its iat.
+    expect(relay.complaints).toHaveLength(1);
+    expect(done.sha256).toBe(sha256Of(relay.complaints[0]!));
+    expect(payloadOf(relay.complaints[0]!)).toMatchObject({
+      iss: pseudonym,
+      aud: clearinghouseOrigin,
+      company: ch.company.id,
+      reasons: ['not_covered', 'unlawful_onward_transfer'],
+      comment: 'Ich habe nie eine Adresse angegeben.',
+      evidence: [{ kind: 'disclosure', jws: d.jws }],
+    });
+    // Listed where the customer's complaints are: the drafts (the offers view's "Complaints")
+    // and the clearinghouse's "my data" page, as open.
+    expect(await inbox.drafts()).toEqual([done]);
+    const [item] = customerView(
+      (await wallet.list()).items,
+      clock.now(),
+      await readViewExtras(store),
+    );
+    expect(item!.complaintHistory).toEqual([
+      expect.objectContaining({
+        sha256: done.sha256,
+        state: 'open',
+        reasons: ['not_covered', 'unlawful_onward_transfer'],
+      }),
+    ]);
+  });
+
+  it('refuses a second complaint about the same disclosure, under way or submitted, without signing or writing anything; the next sync sends the one under way', async () => {
+    const d = await disclosed();
+    relay.complaintsDown = true;
+    expect(
+      await codeOf(() => inbox.complainAboutDisclosure(ch.company.id, d.sha256, ['misleading'])),
+    ).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    // Signed and written before it was sent: under way, sent again as it is.
+    const [pending] = await inbox.drafts();
+    expect(pending).toMatchObject({
+      id: d.sha256,
+      about: 'disclosure',
+      state: 'draft',
+      error: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    expect(pending!.jws).toBeDefined();
+    const before = vaultCopy();
+    const tries = submits();
+    expect(
+      await codeOf(() =>
+        inbox.complainAboutDisclosure(ch.company.id, d.sha256, ['other'], 'Noch etwas.'),
+      ),
+    ).toBe('ERR_COMPLAINT_DUPLICATE');
+    expect(vaultCopy()).toBe(before);
+    expect(submits()).toBe(tries);
+    relay.complaintsDown = false;
+    await inbox.sync();
+    expect((await inbox.drafts())[0]).toMatchObject({ id: d.sha256, state: 'submitted' });
+    expect(relay.complaints).toEqual([pending!.jws]);
+    const submitted = vaultCopy();
+    expect(
+      await codeOf(() => inbox.complainAboutDisclosure(ch.company.id, d.sha256, ['misleading'])),
+    ).toBe('ERR_COMPLAINT_DUPLICATE');
+    expect(vaultCopy()).toBe(submitted);
+    expect(relay.complaintSends).toEqual([pending!.jws]);
+  });
+
+  it('keeps the refusal of evidence the clearinghouse does not take with the draft, not under way, and a later try signs anew', async () => {
+    const d = await disclosed();
+    const original = relay.submitComplaint.bind(relay);
+    relay.submitComplaint = async () => {
+      throw new ApiProblem(422, { code: 'ERR_EVIDENCE_INVALID' });
+    };
+    expect(
+      await codeOf(() => inbox.complainAboutDisclosure(ch.company.id, d.sha256, ['not_covered'])),
+    ).toBe('ERR_EVIDENCE_INVALID');
+    const [refused] = await inbox.drafts();
+    expect(refused).toMatchObject({ state: 'draft', error: 'ERR_EVIDENCE_INVALID' });
+    expect(refused!.jws).toBeUndefined();
+    expect(refused!.exp).toBeUndefined();
+    relay.submitComplaint = original;
+    const done = await inbox.complainAboutDisclosure(ch.company.id, d.sha256, ['misleading']);
+    expect(done).toMatchObject({ state: 'submitted', reasons: ['not_covered', 'misleading'] });
+    expect(done.error).toBeUndefined();
+    expect(relay.complaints).toHaveLength(1);
+    expect(await inbox.drafts()).toHaveLength(1);
+  });
+
+  it.each([
+    ['a reason about offers', ['wrong_channel'], undefined],
+    ['a reason the clearinghouse finds by itself', ['request_unanswered'], undefined],
+    ['no reason', [], undefined],
+    ['a reason twice', ['misleading', 'misleading'], undefined],
+    ['other without a comment', ['other'], undefined],
+    ['other with only spaces', ['not_covered', 'other'], '   '],
+    ['a comment longer than a complaint carries', ['misleading'], 'x'.repeat(2001)],
+  ])('refuses %s and writes nothing', async (_name, reasons, comment) => {
+    const d = await disclosed();
+    const before = vaultCopy();
+    expect(
+      await codeOf(() =>
+        inbox.complainAboutDisclosure(ch.company.id, d.sha256, reasons as ['other'], comment),
+      ),
+    ).toBe('ERR_MESSAGE_INVALID');
+    expect(vaultCopy()).toBe(before);
+    expect(submits()).toBe(0);
+  });
+
+  it('refuses a disclosure it does not keep, one that did not verify, one whose kept bytes changed, and a company without a relationship, and writes nothing', async () => {
+    const good = await disclosed();
+    const forged = await disclosed(generateKeyPair(testRandomBytes));
+    const record = (await wallet.list()).items[0]!;
+    expect(record.openedDisclosures.find((o) => o.sha256 === forged.sha256)?.state).toBe('invalid');
+    const before = vaultCopy();
+    const complain = (company: string, sha: string) =>
+      codeOf(() => inbox.complainAboutDisclosure(company, sha, ['misleading']));
+    expect(await complain(ch.company.id, sha256Of('no.such.disclosure'))).toBe(
+      'ERR_DISCLOSURE_UNKNOWN',
+    );
+    expect(await complain(ch.company.id, forged.sha256)).toBe('ERR_EVIDENCE_INVALID');
+    expect(await complain(`co_${'A'.repeat(43)}`, good.sha256)).toBe('ERR_PSEUDONYM_UNKNOWN');
+    expect(vaultCopy()).toBe(before);
+    // The vault's copy altered since it was opened: not the bytes that verified.
+    await store.put('relationships', pseudonym, {
+      ...record,
+      disclosures: record.disclosures.map((x) =>
+        x.sha256 === good.sha256 ? { ...x, jws: forged.jws } : x,
+      ),
+    });
+    const altered = vaultCopy();
+    expect(await complain(ch.company.id, good.sha256)).toBe('ERR_EVIDENCE_INVALID');
+    expect(vaultCopy()).toBe(altered);
+    expect(submits()).toBe(0);
+  });
+
+  it('is a request the background parses, with reasons fitting a disclosure and a bounded comment', () => {
+    const request = {
+      type: 'relationships.complain',
+      company: ch.company.id,
+      disclosure: sha256Of('a.disclosure.x'),
+      reasons: ['not_covered', 'other'],
+      comment: 'Zu lange gespeichert.',
+    };
+    expect(parseRequest(request)).toEqual(request);
+    const { comment: _comment, ...withoutComment } = request;
+    expect(parseRequest({ ...withoutComment, reasons: ['misleading'] })).toMatchObject({
+      reasons: ['misleading'],
+    });
+    for (const wrong of [
+      { ...request, reasons: [] },
+      { ...request, reasons: ['misleading', 'misleading'] },
+      { ...request, reasons: ['wrong_channel'] },
+      { ...request, reasons: ['request_unanswered'] },
+      { ...request, reasons: 'misleading' },
+      { ...request, comment: 'x'.repeat(2001) },
+      { ...request, comment: '' },
+      { ...request, disclosure: 'not-a-hash' },
+      { ...request, company: 'ps_nobody' },
       { ...request, extra: true },
     ])
       expect(() => parseRequest(wrong)).toThrow(/Malformed/);

@@ -33,14 +33,9 @@
  * ```
  */
 import * as v from 'valibot';
-import { ApiProblem, type ClearinghouseClient, type CompanyEntry } from '../../protocol/client';
+import type { ClearinghouseClient, CompanyEntry } from '../../protocol/client';
 import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
-import {
-  isProtocolError,
-  ProtocolError,
-  protocolErrorCodes,
-  type ProtocolErrorCode,
-} from '../../protocol/errors';
+import { isProtocolError, ProtocolError } from '../../protocol/errors';
 import {
   activePauses,
   answerSuggestion,
@@ -73,12 +68,7 @@ import { activeGrant, localTime } from '../../protocol/grants';
 import type { Locale } from '../../protocol/i18n';
 import { CLOCK_SKEW_SECONDS, sha256Of, verifyCompact, type ResolvedKey } from '../../protocol/jws';
 import { parseMessage, rewardContent, type Payload } from '../../protocol/messages';
-import {
-  compactJws,
-  limits,
-  sha256,
-  text as protocolText,
-} from '../../protocol/messages/primitives';
+import { compactJws, limits, sha256 } from '../../protocol/messages/primitives';
 import {
   contactFeedbacks,
   type BlacklistEntry,
@@ -91,22 +81,20 @@ import { openSealed } from '../../protocol/seal';
 import { openMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import { companyKeyValidAt } from './company-keys';
+import { isNetworkFailure } from './clearinghouse-failures';
+import { ComplaintOutbox } from './complaint-outbox';
 import {
-  complaintDraft,
   complaintReasonsFor,
   complaintsRecord,
-  complaintWindowSeconds,
   draftsRecord,
   keptDrafts,
-  manualComplaintReasons,
-  maxCommentChars,
   readDrafts,
-  signComplaint,
-  writeDrafts,
   type ComplaintDraft,
   type ComplaintReason,
+  type DisclosureComplaintReason,
   type ManualComplaintReason,
 } from './complaints';
+import { disclosureEvidence } from './disclosures';
 import { companyIdentity } from './identity';
 import { ledgerEntry, ledgerRecord, mergeRewards, readLedger, type LedgerEntry } from './ledger';
 import type { ClockPort, RandomBytesPort, RecordStore } from './ports';
@@ -435,16 +423,6 @@ function payloadOf(jws: string): unknown {
   return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? '')));
 }
 
-function unreachable(e: unknown): ProtocolError {
-  if (isProtocolError(e)) return e;
-  const error = new ProtocolError(
-    'ERR_CLEARINGHOUSE_UNREACHABLE',
-    e instanceof ApiProblem ? e.message : 'the clearinghouse did not answer',
-  );
-  error.cause = e;
-  return error;
-}
-
 /**
  * The grants of the stored relationships as the engine reads them (each with the revocations
  * the wallet holds). A record that no longer parses is left out: it cannot cover anything.
@@ -613,28 +591,9 @@ function mayPassLater(e: ProtocolError, unlistedKey: boolean): boolean {
   return e.code === 'ERR_JWS_NOT_YET_VALID' || (e.code === 'ERR_JWS_KID_UNKNOWN' && unlistedKey);
 }
 
-/** A failure to reach the clearinghouse at all (no answer), as opposed to an answer refusing. */
-function isNetworkFailure(e: unknown): boolean {
-  return !(e instanceof ApiProblem) && !isProtocolError(e);
-}
-
 /** A request cut off by its timeout (extension/core/timed-fetch: `AbortSignal.timeout`). */
 function isTimeout(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'TimeoutError';
-}
-
-/** A refusal is a 4xx answer that waiting cannot change (408 and 429 ask to come back later). */
-function isRefusal(e: unknown): e is ApiProblem {
-  return (
-    e instanceof ApiProblem && e.status >= 400 && e.status < 500 && ![408, 429].includes(e.status)
-  );
-}
-
-/** The clearinghouse's answer as a protocol error, with its own code where it is one of ours. */
-function failureOf(e: unknown): ProtocolError {
-  return e instanceof ApiProblem && (protocolErrorCodes as readonly string[]).includes(e.code)
-    ? new ProtocolError(e.code as ProtocolErrorCode, e.message)
-    : unreachable(e);
 }
 
 /**
@@ -687,7 +646,16 @@ export function keptOffers(items: readonly StoredOffer[]): StoredOffer[] {
  * offers record, changes it and writes it back.
  */
 export class OfferInbox {
-  constructor(private readonly ports: InboxPorts) {}
+  /**
+   * The complaint drafts and their sending, the one path of every complaint: the filter's drafts,
+   * the customer's own about an offer, and those about a disclosure (the offers service asks it
+   * directly, in the same queue as the sync that writes the drafts too).
+   */
+  readonly complaints: ComplaintOutbox;
+
+  constructor(private readonly ports: InboxPorts) {
+    this.complaints = new ComplaintOutbox(ports);
+  }
 
   private nowSeconds(): number {
     return Math.floor(this.ports.clock.now() / 1000);
@@ -1196,7 +1164,7 @@ export class OfferInbox {
       // Submitted at once when the customer says so: signed now and stored with the rest, so a
       // sync cut off before sending sends it next time (see `sendPending`).
       if (fresh.length > 0 && (await this.autoSubmit()))
-        fresh = await Promise.all(fresh.map((d) => this.signDraft(d, undefined, seed)));
+        fresh = await Promise.all(fresh.map((d) => this.complaints.sign(d, undefined, seed)));
       const { kept, refused } = keptDrafts([...storedDrafts, ...fresh]);
       draftsNotKept = refused.length;
       draftsKept = fresh.length - refused.length;
@@ -1252,7 +1220,7 @@ export class OfferInbox {
     // above stands even if this fails (the vault locked meanwhile): they go with the next sync.
     if (!offline && storedDrafts !== null && drafts.some((d) => d.jws !== undefined)) {
       try {
-        await this.sendPending();
+        await this.complaints.sendPending();
       } catch (e) {
         if (!isProtocolError(e)) throw e;
       }
@@ -1625,204 +1593,90 @@ export class OfferInbox {
     return { company: found.company, grantSha256, purposes: [found.offer.inner.purpose] };
   }
 
-  /** Every complaint draft, newest first. */
+  /** Every complaint draft, newest first (whatever it is about: ./complaint-outbox). */
   async drafts(): Promise<ComplaintDraft[]> {
-    return [...(await readDrafts(this.ports.store))].sort((a, b) => b.createdAt - a.createdAt);
+    return this.complaints.drafts();
   }
 
   /**
-   * Submits the complaint of the draft for offer `id`: signs it (with `comment`) and writes it to
-   * the vault before sending, so the clearinghouse may be asked again with the identical token,
-   * the only resend it recognises (a new signature, a new `jti`, would be a second complaint).
-   * A complaint already under way is sent again as it was signed; `comment` then applies only if
-   * the clearinghouse turns the old token down as expired (it did not store it, or it would
-   * answer as the first time) and a new one is signed. The draft records the complaint's hash, or
-   * the failure's code; a refusal ends the attempt, a failure to reach the clearinghouse leaves it
-   * under way, and every sync sends it again ({@link OfferInbox.sync}).
+   * Submits the complaint of the draft for offer `id` ({@link ComplaintOutbox.submit}): signed
+   * with `comment` and written to the vault before it is sent, so the clearinghouse may be asked
+   * again with the identical token; a failure to reach it leaves it under way, and every sync
+   * sends it again ({@link OfferInbox.sync}).
    *
    * @throws ProtocolError `ERR_RESOURCE_NOT_FOUND` (no such draft), the clearinghouse's code.
    */
   async submitComplaint(id: string, comment?: string): Promise<ComplaintDraft> {
-    await ready();
-    const all = await readDrafts(this.ports.store);
-    const index = all.findIndex((d) => d.id === id);
-    if (index < 0) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no complaint draft for this');
-    if (all[index]!.state === 'submitted') return all[index]!;
-    const { failure } = await this.send(all, index, comment);
-    if (failure !== undefined) throw failure;
-    return all[index]!;
+    return this.complaints.submit(id, comment);
   }
 
   /**
    * The customer's own complaint about stored offer `id`, for a reason no filter can detect
-   * ({@link manualComplaintReasons}; `other` requires `comment`): signed and submitted at once,
-   * as {@link submitComplaint} submits a draft (written under way before it is sent, sent again
-   * until the clearinghouse answers, a failure's code kept with it). An unsent draft of the offer
-   * (one the filter made) takes the reason beside its own and keeps its evidence; otherwise a new
-   * draft cites the offer as the filter's drafts do ({@link evidenceOf}), taking the place of a
-   * draft the customer discarded.
+   * ({@link manualComplaintReasons}; `other` requires `comment`): signed and submitted at once
+   * through {@link ComplaintOutbox.complain}, which names what it refuses before anything is
+   * signed or stored. An unsent draft of the offer (one the filter made) takes the reason beside
+   * its own and keeps its evidence; otherwise a new draft cites the offer as the filter's drafts
+   * do ({@link evidenceOf}).
    *
-   * Refused before anything is signed or stored: `ERR_MESSAGE_INVALID` (a reason the customer
-   * cannot give, `other` without a comment, a comment the complaint cannot carry),
-   * `ERR_RESOURCE_NOT_FOUND` (no such offer), `ERR_COMPLAINT_DUPLICATE` (its complaint is
-   * submitted or under way: a second signature would be a second complaint),
-   * `ERR_EVIDENCE_INVALID` (no message of the company whose signature checked out is kept for
-   * it), `ERR_MESSAGE_TOO_LARGE` (its evidence is larger than a complaint carries),
-   * `ERR_STORAGE_WRITE_FAILED` (1000 unsent drafts already: the bound of the drafts).
-   *
-   * @throws ProtocolError as above, then {@link submitComplaint}'s (the clearinghouse's code).
+   * @throws ProtocolError `ERR_RESOURCE_NOT_FOUND` (no such offer), and those of
+   *   {@link ComplaintOutbox.complain}.
    */
   async complain(
     id: string,
     reason: ManualComplaintReason,
     comment?: string,
   ): Promise<ComplaintDraft> {
-    const said = comment?.trim() ?? '';
-    if (!(manualComplaintReasons as readonly string[]).includes(reason))
-      throw new ProtocolError('ERR_MESSAGE_INVALID', 'not a reason the customer gives');
-    if (said === '' ? reason === 'other' : !v.is(protocolText(maxCommentChars), said))
-      throw new ProtocolError('ERR_MESSAGE_INVALID', 'the comment is missing or not valid');
-    await ready();
-    const found = (await this.offers()).find((o) => o.id === id);
-    if (found === undefined) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no such offer');
-    const all = await readDrafts(this.ports.store);
-    let index = all.findIndex((d) => d.id === id);
-    const existing = index < 0 ? undefined : all[index]!;
-    if (existing !== undefined && (existing.state === 'submitted' || existing.jws !== undefined))
-      throw new ProtocolError(
-        'ERR_COMPLAINT_DUPLICATE',
-        'the complaint about this offer is submitted already',
-      );
-    let draft: ComplaintDraft;
-    if (existing?.state === 'draft') {
-      draft = existing.reasons.includes(reason)
-        ? existing
-        : { ...existing, reasons: [...existing.reasons, reason] };
-    } else {
-      const evidence = evidenceOf(found);
-      if (evidence === null)
-        throw new ProtocolError('ERR_EVIDENCE_INVALID', 'no signed message of the company kept');
-      draft = {
+    return this.complaints.complain('offer', [reason], comment, async () => {
+      const found = (await this.offers()).find((o) => o.id === id);
+      if (found === undefined) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no such offer');
+      return {
+        about: 'offer',
         id: found.id,
         company: found.company,
         pseudonym: found.pseudonym,
-        reasons: [reason],
-        evidence,
-        createdAt: this.nowSeconds(),
-        state: 'draft',
+        evidence: evidenceOf(found),
       };
-      // The drafts record must parse again (evidence within the bound of a JWS it keeps).
-      if (!v.is(complaintDraft, draft))
-        throw new ProtocolError('ERR_MESSAGE_TOO_LARGE', 'the evidence is larger than kept');
-    }
-    if (index < 0) index = all.push(draft) - 1;
-    else all[index] = draft;
-    if (keptDrafts(all).refused.includes(draft))
-      throw new ProtocolError('ERR_STORAGE_WRITE_FAILED', 'the unsent drafts fill their bound');
-    const { failure } = await this.send(all, index, said === '' ? undefined : said);
-    if (failure !== undefined) throw failure;
-    return all[index]!;
+    });
   }
 
   /**
-   * Signs the complaint of `draft` now: the draft comes back under way, with the token, its `exp`
-   * and the comment it carries.
+   * The customer's own complaint about disclosure `disclosure` of `company` (what the company
+   * says it holds about them), for `reasons` fitting a disclosure
+   * ({@link disclosureComplaintReasons}; `other` requires `comment`): signed and submitted at
+   * once through {@link ComplaintOutbox.complain}, the path of every complaint, with the
+   * disclosure as the wallet keeps and verified it as evidence ({@link disclosureEvidence}). One
+   * complaint per disclosure: while one is under way or submitted, another is refused.
+   *
+   * @throws ProtocolError `ERR_PSEUDONYM_UNKNOWN` (no relationship with the company),
+   *   `ERR_DISCLOSURE_UNKNOWN`, `ERR_EVIDENCE_INVALID` (not verified here, or refused by the
+   *   clearinghouse), and those of {@link ComplaintOutbox.complain}.
+   * @example
+   * ```ts
+   * await inbox.complainAboutDisclosure(company, sha256, ['not_covered'], 'Nie angegeben.');
+   * ```
    */
-  private async signDraft(
-    draft: ComplaintDraft,
-    comment: string | undefined,
-    seed?: Uint8Array,
+  async complainAboutDisclosure(
+    company: string,
+    disclosure: string,
+    reasons: readonly DisclosureComplaintReason[],
+    comment?: string,
   ): Promise<ComplaintDraft> {
-    const identity = await companyIdentity(seed ?? (await this.ports.masterSeed()), draft.company);
-    const iat = this.nowSeconds();
-    const jws = await signComplaint(
-      draft,
-      identity.keyPair,
-      { audience: this.ports.clearinghouseOrigin, iat, randomBytes: this.ports.randomBytes },
-      comment,
-    );
-    const { comment: _comment, ...rest } = draft;
-    return {
-      ...rest,
-      ...(comment === undefined || comment === '' ? {} : { comment }),
-      jws,
-      exp: iat + complaintWindowSeconds,
-    };
-  }
-
-  /**
-   * Sends draft `index` of `all` (changing `all` and the vault as it goes): the token under way,
-   * or a new one written first. Returns the failure, and whether the clearinghouse did not answer
-   * at all.
-   */
-  private async send(
-    all: ComplaintDraft[],
-    index: number,
-    comment: string | undefined,
-  ): Promise<{ failure?: ProtocolError; unanswered?: boolean }> {
-    const write = async (draft: ComplaintDraft) => {
-      all[index] = draft;
-      await writeDrafts(this.ports.store, all);
-    };
-    let draft = all[index]!;
-    let signedNow = false;
-    for (;;) {
-      if (draft.jws === undefined) {
-        // Written before it is sent: from here on the clearinghouse may hold it.
-        const { error: _error, ...rest } = draft;
-        draft = await this.signDraft(rest, comment ?? draft.comment);
-        signedNow = true;
-        await write(draft);
-      }
-      try {
-        const receipt = await this.ports.clearinghouse.submitComplaint(draft.jws!);
-        const { jws: _jws, exp: _exp, error: _error, ...rest } = draft;
-        await write({ ...rest, state: 'submitted', sha256: receipt.sha256 });
-        return {};
-      } catch (e) {
-        const failure = failureOf(e);
-        if (!isRefusal(e)) {
-          // No answer, or one asking to come back later: the same token goes again next time.
-          await write({ ...draft, error: failure.code });
-          return { failure, unanswered: isNetworkFailure(e) };
-        }
-        // Refused, so not stored (a stored token is answered as the first time, expired or not).
-        const expired =
-          e.code === 'ERR_JWS_EXPIRED' || (draft.exp ?? 0) + CLOCK_SKEW_SECONDS < this.nowSeconds();
-        const { jws: _jws, exp: _exp, ...rest } = draft;
-        draft = { ...rest, error: failure.code };
-        if (expired && !signedNow) continue;
-        await write(draft);
-        return { failure };
-      }
-    }
-  }
-
-  /**
-   * Sends every complaint under way (signed, not answered), oldest first; stops at the first
-   * that finds the clearinghouse out of reach.
-   */
-  private async sendPending(): Promise<void> {
-    const all = await readDrafts(this.ports.store);
-    const order = all
-      .map((d, index) => ({ d, index }))
-      .filter(({ d }) => d.state === 'draft' && d.jws !== undefined)
-      .sort((a, b) => a.d.createdAt - b.d.createdAt);
-    for (const { index } of order) {
-      const { unanswered } = await this.send(all, index, undefined);
-      if (unanswered === true) break;
-    }
+    return this.complaints.complain('disclosure', reasons, comment, async () => {
+      const relationship = (await this.ports.relationships()).find((r) => r.company.id === company);
+      if (relationship === undefined)
+        throw new ProtocolError('ERR_PSEUDONYM_UNKNOWN', 'no relationship with this company');
+      return {
+        about: 'disclosure',
+        id: disclosure,
+        company: relationship.company.id,
+        pseudonym: relationship.pseudonym,
+        evidence: [disclosureEvidence(relationship, disclosure)],
+      };
+    });
   }
 
   /** Discards a draft the customer does not want to send. */
   async discardComplaint(id: string): Promise<void> {
-    const all = await readDrafts(this.ports.store);
-    const index = all.findIndex((d) => d.id === id);
-    if (index < 0) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no complaint draft for this');
-    if (all[index]!.state === 'submitted') return;
-    // A complaint under way is not sent again (whether the clearinghouse holds it stays open).
-    const { jws: _jws, exp: _exp, ...rest } = all[index]!;
-    all[index] = { ...rest, state: 'discarded' };
-    await writeDrafts(this.ports.store, all);
+    await this.complaints.discard(id);
   }
 }

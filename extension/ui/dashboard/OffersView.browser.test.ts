@@ -467,3 +467,37 @@ describe('a complaint of the customer’s own about an offer', () => {
     expect(byTestId('offer-complain')).not.toBeNull();
   });
 });
+
+it.each(['de', 'en'] as const)(
+  'lists a complaint about a disclosure under “Complaints” in %s, saying what it is about',
+  async (locale) => {
+    const disclosure = 'D'.repeat(43);
+    await view(
+      locale,
+      listing({
+        drafts: [
+          {
+            id: disclosure,
+            about: 'disclosure',
+            company,
+            pseudonym: 'p'.repeat(46),
+            reasons: ['not_covered'],
+            evidence: [{ kind: 'disclosure', jws: 'a.b.c' }],
+            createdAt: at,
+            state: 'submitted',
+            sha256: 'F'.repeat(43),
+          },
+        ],
+      }),
+    );
+    await userEvent.click(byTestId('offers-tab-complaints')!);
+    const shown = host.target.querySelector<HTMLElement>(
+      `[data-testid="complaint"][data-id="${disclosure}"]`,
+    )!;
+    expect(shown.dataset.state).toBe('submitted');
+    expect(
+      shown.querySelector('[data-testid="complaint-about-disclosure"]')!.textContent!.trim(),
+    ).toBe(t(locale, 'extension.offers.complaint.aboutDisclosure'));
+    expect(shown.querySelector('[data-testid="complaint-submitted"]')).not.toBeNull();
+  },
+);

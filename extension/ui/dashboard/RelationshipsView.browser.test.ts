@@ -8,6 +8,8 @@
  * what the Assistant verified counts: the clearinghouse's current disclosure, an answer.
  * Each action button's accessible name names its company; a revoked grant says when it was
  * revoked, not until when it was valid; a long company name wraps within a phone's width.
+ * A verified disclosure can be complained about once, by keyboard, with reasons fitting a
+ * disclosure; the view says it was sent, kept to be sent again, or why it was not.
  */
 import { tick } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -74,6 +76,10 @@ let failNext: boolean;
 let failWith: unknown;
 /** Why a refresh fails (the listing is the vault's copy then), or undefined: it succeeds. */
 let refreshFailed: string | undefined;
+/** The complaints about disclosures the listing carries (undefined: none listed). */
+let disclosureComplaints: Record<string, unknown>[] | undefined;
+/** What the background stored of a complaint that failed (under way), before it answers. */
+let afterComplaintFailed: (() => void) | null;
 
 const send = (async (request: { type: string }) => {
   sent.push(request);
@@ -82,6 +88,7 @@ const send = (async (request: { type: string }) => {
     items: [relationship(grantStatus), ...alsoListed],
     damaged: [],
     now: listingNow,
+    ...(disclosureComplaints === undefined ? {} : { disclosureComplaints }),
   });
   if (request.type === 'rewards.list') return rewardsAnswer;
   if (request.type === 'relationships.list')
@@ -89,8 +96,15 @@ const send = (async (request: { type: string }) => {
       ? { ...listing(), refreshFailed }
       : listing();
   await new Promise<void>((r) => (release = r));
-  if (failNext) throw failWith ?? new Error('the clearinghouse did not answer');
+  if (failNext) {
+    if (request.type === 'relationships.complain') afterComplaintFailed?.();
+    throw failWith ?? new Error('the clearinghouse did not answer');
+  }
   if (request.type === 'relationships.revoke') grantStatus = 'revoked';
+  if (request.type === 'relationships.complain') {
+    const { disclosure, reasons } = request as unknown as { disclosure: string; reasons: string[] };
+    disclosureComplaints = [submittedComplaint(disclosure, reasons)];
+  }
   if (request.type === 'relationships.correct')
     return { type: 'corrections.sent', sent: 1, failed: 0 };
   return listing();
@@ -115,9 +129,25 @@ beforeEach(async () => {
   failNext = false;
   failWith = undefined;
   refreshFailed = undefined;
+  disclosureComplaints = undefined;
+  afterComplaintFailed = null;
   rewardsAnswer = { type: 'rewards', items: [], now: 0 };
   await show('en');
 });
+
+/** A complaint about disclosure `id` as the background lists it once submitted. */
+function submittedComplaint(id: string, reasons: string[]) {
+  return {
+    id,
+    about: 'disclosure',
+    company: `co_${h('c')}`,
+    pseudonym: `ps_${h('p')}`,
+    reasons,
+    createdAt: Date.UTC(2026, 10, 2, 12) / 1000,
+    state: 'submitted',
+    sha256: h('s'),
+  };
+}
 
 /** What the view's status region says. */
 const notice = () => byTestId('relationships-notice')!.textContent!.trim();
@@ -1119,4 +1149,255 @@ it('wraps a company name with no space to break at within a phone’s width (360
   expect(byTestId('relationship')!.textContent).toContain(long);
   // Failed before: the heading alone made the page about 1,800 px wide.
   expect(host.target.scrollWidth).toBeLessThanOrEqual(360);
+});
+
+describe('a complaint about a disclosure', () => {
+  const iat = Date.UTC(2026, 10, 1, 12) / 1000;
+  const disclosed = {
+    state: 'opened',
+    sha256: h('d'),
+    iat,
+    openedAt: iat * 1000,
+    grantSha256: null,
+    dataRequestSha256: null,
+    holdings: [
+      {
+        dataCategory: 'address',
+        sources: ['broker'],
+        purposes: ['product_launch'],
+        retentionDays: 3650,
+        recipients: [],
+      },
+    ],
+    export: null,
+    exportUnreadable: false,
+  };
+  const listed = [{ sha256: h('d'), jws: grantJws, current: true }];
+  const date = (locale: 'de' | 'en', seconds: number) =>
+    new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', { dateStyle: 'medium' }).format(
+      new Date(seconds * 1000),
+    );
+  const form = () => byTestId('disclosure-complain-form');
+  const complaints = () =>
+    sent.filter((r) => r.type === 'relationships.complain') as unknown as Record<string, unknown>[];
+
+  beforeEach(async () => {
+    overrides = { disclosures: listed, openedDisclosures: [disclosed] };
+    await show('en');
+  });
+
+  it.each([
+    ['en', 'Complain', 'Complain about the disclosure of 1 Nov 2026: Laufhaus GmbH'],
+    ['de', 'Beschweren', 'Über die Auskunft vom 01.11.2026 beschweren: Laufhaus GmbH'],
+  ] as const)(
+    'offers it in %s on the verified disclosure, named with the company, and opens its form by keyboard with the focus on the first reason',
+    async (locale, text, name) => {
+      await show(locale);
+      const button = byTestId('disclosure-complain')!;
+      expect(button.textContent!.trim()).toBe(text);
+      expect(button.getAttribute('aria-label')).toBe(name);
+      expect(button.getAttribute('aria-expanded')).toBe('false');
+      button.focus();
+      await userEvent.keyboard('{Enter}');
+      await expect.poll(form).not.toBeNull();
+      expect(button.getAttribute('aria-expanded')).toBe('true');
+      expect(document.activeElement).toBe(byTestId('disclosure-complain-reason-not_covered'));
+      const reasons = [...form()!.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')];
+      expect(reasons.map((r) => r.value)).toEqual([
+        'not_covered',
+        'unlawful_onward_transfer',
+        'undisclosed_data',
+        'misleading',
+        'other',
+      ]);
+      expect(form()!.querySelector('legend')!.textContent!.trim()).toBe(
+        t(locale, 'extension.relationships.complain.reasons'),
+      );
+    },
+  );
+
+  it('sends the reasons ticked and the comment once, says it was sent, and puts the focus on the note that replaces the button', async () => {
+    await userEvent.click(byTestId('disclosure-complain')!);
+    // Ticked in another order than the form's: sent in the form's.
+    await userEvent.click(byTestId('disclosure-complain-reason-other')!);
+    await userEvent.click(byTestId('disclosure-complain-reason-not_covered')!);
+    await userEvent.fill(
+      byTestId('disclosure-complain-comment')!,
+      '  Die Adresse habe ich nie gegeben.  ',
+    );
+    const sendButton = byTestId('disclosure-complain-send')!;
+    await userEvent.click(sendButton);
+    await tick();
+    expect(complaints()).toEqual([
+      {
+        type: 'relationships.complain',
+        company: `co_${h('c')}`,
+        disclosure: h('d'),
+        reasons: ['not_covered', 'other'],
+        comment: 'Die Adresse habe ich nie gegeben.',
+      },
+    ]);
+    // On its way: it says so, keeps the focus, and neither a second click nor Escape acts.
+    expect(document.activeElement).toBe(sendButton);
+    expect(sendButton.textContent).toContain(t('en', 'extension.offers.complain.sending'));
+    expect(form()!.getAttribute('aria-busy')).toBe('true');
+    sendButton.click();
+    await userEvent.keyboard('{Escape}');
+    await tick();
+    expect(form()).not.toBeNull();
+    expect(complaints()).toHaveLength(1);
+    release();
+    await expect.poll(form).toBeNull();
+    expect(notice()).toBe(
+      t('en', 'extension.relationships.complain.done', { company: 'Laufhaus GmbH' }),
+    );
+    const note = byTestId('disclosure-complained')!;
+    expect(note.dataset.state).toBe('submitted');
+    expect(note.textContent!.trim()).toBe(
+      t('en', 'extension.relationships.complain.sent', {
+        date: date('en', Date.UTC(2026, 10, 2, 12) / 1000),
+      }),
+    );
+    await expect.poll(() => document.activeElement).toBe(note);
+    expect(byTestId('disclosure-complain')).toBeNull();
+  });
+
+  it('asks for a reason, and with "other" for a comment, before anything is sent', async () => {
+    await userEvent.click(byTestId('disclosure-complain')!);
+    await userEvent.click(byTestId('disclosure-complain-send')!);
+    await expect
+      .poll(() => byTestId('disclosure-complain-reasons-error')?.textContent?.trim())
+      .toBe(t('en', 'extension.relationships.complain.reasonsMissing'));
+    expect(document.activeElement).toBe(byTestId('disclosure-complain-reason-not_covered'));
+    await userEvent.click(byTestId('disclosure-complain-reason-other')!);
+    await userEvent.click(byTestId('disclosure-complain-send')!);
+    await expect.poll(() => byTestId('disclosure-complain-comment-error')).not.toBeNull();
+    expect(document.activeElement).toBe(byTestId('disclosure-complain-comment'));
+    expect(byTestId('disclosure-complain-comment')!.getAttribute('aria-invalid')).toBe('true');
+    expect(complaints()).toEqual([]);
+  });
+
+  it('closes with Escape and with Cancel, sending nothing, and the focus goes back to its button', async () => {
+    const button = byTestId('disclosure-complain')!;
+    await userEvent.click(button);
+    await userEvent.click(byTestId('disclosure-complain-reason-misleading')!);
+    await userEvent.keyboard('{Escape}');
+    await expect.poll(form).toBeNull();
+    expect(document.activeElement).toBe(button);
+    await userEvent.click(button);
+    // Opened afresh: nothing ticked from before.
+    expect((byTestId('disclosure-complain-reason-misleading') as HTMLInputElement).checked).toBe(
+      false,
+    );
+    await userEvent.click(byTestId('disclosure-complain-cancel')!);
+    await expect.poll(form).toBeNull();
+    expect(document.activeElement).toBe(button);
+    expect(complaints()).toEqual([]);
+  });
+
+  it.each([
+    ['en', 'ERR_EVIDENCE_INVALID', (l: 'de' | 'en') => t(l, 'errors.ERR_EVIDENCE_INVALID')],
+    ['de', 'ERR_EVIDENCE_INVALID', (l: 'de' | 'en') => t(l, 'errors.ERR_EVIDENCE_INVALID')],
+    ['en', 'ERR_VAULT_LOCKED', (l: 'de' | 'en') => t(l, 'errors.ERR_VAULT_LOCKED')],
+    ['de', 'ERR_VAULT_LOCKED', (l: 'de' | 'en') => t(l, 'errors.ERR_VAULT_LOCKED')],
+    [
+      'en',
+      'ERR_COMPLAINT_DUPLICATE',
+      (l: 'de' | 'en') => t(l, 'extension.relationships.complain.duplicate'),
+    ],
+    [
+      'de',
+      'ERR_COMPLAINT_DUPLICATE',
+      (l: 'de' | 'en') => t(l, 'extension.relationships.complain.duplicate'),
+    ],
+  ] as const)(
+    'says in %s why %s was not submitted, in a sentence, and keeps the form open',
+    async (locale, code, said) => {
+      await show(locale);
+      failNext = true;
+      failWith = new ProtocolError(code, 'refused');
+      await userEvent.click(byTestId('disclosure-complain')!);
+      await userEvent.click(byTestId('disclosure-complain-reason-undisclosed_data')!);
+      await userEvent.click(byTestId('disclosure-complain-send')!);
+      release();
+      await expect
+        .poll(() => byTestId('disclosure-complain-error')?.textContent?.trim())
+        .toBe(said(locale));
+      expect(byTestId('disclosure-complain-error')!.getAttribute('role')).toBe('alert');
+      expect(form()).not.toBeNull();
+      expect(notice()).toBe('');
+      expect(byTestId('disclosure-complained')).toBeNull();
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'says in %s that the clearinghouse could not be reached and the complaint is kept to be sent again',
+    async (locale) => {
+      await show(locale);
+      failNext = true;
+      failWith = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'no answer');
+      // The background signed and stored it before sending: under way.
+      afterComplaintFailed = () => {
+        disclosureComplaints = [
+          {
+            ...submittedComplaint(h('d'), ['misleading']),
+            state: 'draft',
+            sha256: undefined,
+            error: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+            exp: iat + 300,
+          },
+        ];
+      };
+      await userEvent.click(byTestId('disclosure-complain')!);
+      await userEvent.click(byTestId('disclosure-complain-reason-misleading')!);
+      await userEvent.click(byTestId('disclosure-complain-send')!);
+      release();
+      await expect
+        .poll(notice)
+        .toBe(t(locale, 'extension.relationships.complain.pending', { company: 'Laufhaus GmbH' }));
+      expect(form()).toBeNull();
+      const note = byTestId('disclosure-complained')!;
+      expect(note.dataset.state).toBe('pending');
+      expect(note.textContent!.trim()).toBe(t(locale, 'extension.relationships.complain.underWay'));
+      await expect.poll(() => document.activeElement).toBe(note);
+      expect(byTestId('disclosure-complain')).toBeNull();
+    },
+  );
+
+  it('shows a complaint sent before instead of the button, and offers none for a disclosure that did not verify', async () => {
+    disclosureComplaints = [submittedComplaint(h('d'), ['not_covered'])];
+    await show('en');
+    expect(byTestId('disclosure-complained')!.dataset.disclosure).toBe(h('d'));
+    expect(byTestId('disclosure-complain')).toBeNull();
+
+    disclosureComplaints = undefined;
+    overrides = {
+      disclosures: listed,
+      openedDisclosures: [
+        { state: 'invalid', sha256: h('d'), openedAt: iat * 1000, code: 'ERR_JWS_KID_UNKNOWN' },
+      ],
+    };
+    await show('en');
+    expect(byTestId('disclosure-invalid')).not.toBeNull();
+    expect(byTestId('disclosure-complain')).toBeNull();
+  });
+
+  it('says the last attempt was not submitted, and offers to complain again', async () => {
+    disclosureComplaints = [
+      {
+        ...submittedComplaint(h('d'), ['not_covered']),
+        state: 'draft',
+        sha256: undefined,
+        error: 'ERR_EVIDENCE_INVALID',
+      },
+    ];
+    await show('de');
+    expect(byTestId('disclosure-complaint-failed')!.textContent!.trim()).toBe(
+      t('de', 'extension.relationships.complain.failed', {
+        error: t('de', 'errors.ERR_EVIDENCE_INVALID'),
+      }),
+    );
+    expect(byTestId('disclosure-complain')).not.toBeNull();
+    expect(byTestId('disclosure-complained')).toBeNull();
+  });
 });

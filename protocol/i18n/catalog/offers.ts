@@ -317,4 +317,77 @@ export const offers = {
     de: 'und {count} ältere',
     en: 'and {count} more',
   },
+  // The customer's own complaint about a disclosure (RelationshipsView): the reasons are
+  // extension/core/complaints `disclosureComplaintReasons`; submitted at once with the signed
+  // disclosure as evidence, one complaint per disclosure. The comment's label, its bound, Cancel
+  // and Submit are the offer complaint's (`extension.offers.complain.*`).
+  'extension.relationships.complain': { de: 'Beschweren', en: 'Complain' },
+  'extension.relationships.complain.about': {
+    de: 'Über die Auskunft vom {date} beschweren',
+    en: 'Complain about the disclosure of {date}',
+  },
+  'extension.relationships.complain.title': {
+    de: 'Beschwerde über die Auskunft von {company}',
+    en: 'Complaint about the disclosure from {company}',
+  },
+  'extension.relationships.complain.intro': {
+    de: 'Sagen Sie, was an dieser Auskunft nicht stimmt. Der Assistent reicht Ihre Beschwerde gleich bei der Aufsicht ein, mit der signierten Auskunft als Beleg. Über jede Auskunft können Sie sich einmal beschweren.',
+    en: 'Say what is wrong with this disclosure. The Assistant submits your complaint to the regulator at once, with the signed disclosure as evidence. You can complain once about each disclosure.',
+  },
+  'extension.relationships.complain.reasons': {
+    de: 'Was stimmt nicht? (mindestens ein Grund)',
+    en: 'What is wrong? (at least one reason)',
+  },
+  'extension.relationships.complain.reasonsMissing': {
+    de: 'Bitte wählen Sie mindestens einen Grund.',
+    en: 'Please choose at least one reason.',
+  },
+  'extension.relationships.complain.reason.not_covered': {
+    de: 'Das Unternehmen hält Daten, nutzt sie für Zwecke oder speichert sie länger, als meine Einwilligung erlaubt – etwa Daten, die ich nie angegeben habe.',
+    en: 'It holds data, uses it for purposes or keeps it for longer than my consent allows – such as data I never gave.',
+  },
+  'extension.relationships.complain.reason.unlawful_onward_transfer': {
+    de: 'Es gibt meine Daten an Empfänger weiter, die meine Einwilligung nicht nennt.',
+    en: 'It passes my data on to recipients my consent does not name.',
+  },
+  'extension.relationships.complain.reason.undisclosed_data': {
+    de: 'Es hält Daten über mich, die in der Auskunft fehlen.',
+    en: 'It holds data about me that the disclosure leaves out.',
+  },
+  'extension.relationships.complain.reason.misleading': {
+    de: 'Die Auskunft ist falsch oder irreführend.',
+    en: 'The disclosure is false or misleading.',
+  },
+  'extension.relationships.complain.reason.other': {
+    de: 'Etwas anderes (bitte unten beschreiben)',
+    en: 'Something else (please describe it below)',
+  },
+  'extension.relationships.complain.done': {
+    de: 'Ihre Beschwerde über die Auskunft von {company} ist eingereicht. Sie finden sie mit Ihren anderen Beschwerden unter „Angebote“ › „Beschwerden“.',
+    en: 'Your complaint about the disclosure from {company} is submitted. You find it with your other complaints under “Offers” › “Complaints”.',
+  },
+  'extension.relationships.complain.sent': {
+    de: 'Sie haben sich über diese Auskunft beschwert (eingereicht am {date}).',
+    en: 'You complained about this disclosure (submitted on {date}).',
+  },
+  'extension.relationships.complain.pending': {
+    de: 'Die Clearingstelle war nicht erreichbar. Ihre Beschwerde über die Auskunft von {company} ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
+    en: 'The clearinghouse could not be reached. Your complaint about the disclosure from {company} is signed and kept; the Assistant sends it again with the next check.',
+  },
+  'extension.relationships.complain.underWay': {
+    de: 'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle hat noch nicht geantwortet, der Assistent sendet sie beim nächsten Abruf erneut.',
+    en: 'Your complaint about this disclosure is on its way: the clearinghouse has not answered yet, and the Assistant sends it again with the next check.',
+  },
+  'extension.relationships.complain.failed': {
+    de: 'Ihre letzte Beschwerde über diese Auskunft wurde nicht eingereicht: {error}',
+    en: 'Your last complaint about this disclosure was not submitted: {error}',
+  },
+  'extension.relationships.complain.duplicate': {
+    de: 'Über diese Auskunft haben Sie sich schon beschwert. Der Assistent reicht je Auskunft eine Beschwerde ein; über eine neue Auskunft des Unternehmens können Sie sich wieder beschweren.',
+    en: 'You have already complained about this disclosure. The Assistant submits one complaint per disclosure; you can complain again about a new disclosure from the company.',
+  },
+  'extension.offers.complaint.aboutDisclosure': {
+    de: 'Über die Auskunft des Unternehmens, welche Daten es über Sie hält (siehe „Beziehungen“).',
+    en: 'About the company’s disclosure of what it holds about you (see “Relationships”).',
+  },
 } as const satisfies Record<string, Entry>;
