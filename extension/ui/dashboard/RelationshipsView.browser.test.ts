@@ -78,6 +78,8 @@ let failWith: unknown;
 let refreshFailed: string | undefined;
 /** The complaints about disclosures the listing carries (undefined: none listed). */
 let disclosureComplaints: Record<string, unknown>[] | undefined;
+/** The background's answer to a correction: how many holders were told, how many not yet. */
+let correctionsSent: { sent: number; failed: number };
 /** What the background stored of a complaint that failed (under way), before it answers. */
 let afterComplaintFailed: (() => void) | null;
 
@@ -106,7 +108,7 @@ const send = (async (request: { type: string }) => {
     disclosureComplaints = [submittedComplaint(disclosure, reasons)];
   }
   if (request.type === 'relationships.correct')
-    return { type: 'corrections.sent', sent: 1, failed: 0 };
+    return { type: 'corrections.sent', ...correctionsSent };
   return listing();
 }) as never;
 
@@ -130,6 +132,7 @@ beforeEach(async () => {
   failWith = undefined;
   refreshFailed = undefined;
   disclosureComplaints = undefined;
+  correctionsSent = { sent: 1, failed: 0 };
   afterComplaintFailed = null;
   rewardsAnswer = { type: 'rewards', items: [], now: 0 };
   await show('en');
@@ -290,11 +293,21 @@ it('keeps the focus on a correction’s "Send" while it is on its way', async ()
 });
 
 it.each([
-  ['en', 'Correction sent to 1 company (0 could not be reached).'],
-  ['de', 'Berichtigung an 1 Unternehmen gesendet (0 nicht erreichbar).'],
+  ['en', 1, 0, 'Correction sent to 1 company.'],
+  ['de', 1, 0, 'Berichtigung an 1 Unternehmen gesendet.'],
+  ['en', 2, 1, 'Correction sent to 2 companies (1 could not be reached).'],
+  ['de', 2, 1, 'Berichtigung an 2 Unternehmen gesendet (1 nicht erreichbar).'],
+  ['en', 0, 0, 'No company holds this detail under your consents; nothing was sent.'],
+  [
+    'de',
+    0,
+    0,
+    'Kein Unternehmen hat diese Angabe laut Ihren Einwilligungen; es wurde nichts gesendet.',
+  ],
 ] as const)(
-  'says in %s that a correction went to one company, in the singular',
-  async (locale, said) => {
+  'says in %s that a correction went to %i companies, %i not reached yet',
+  async (locale, count, failed, said) => {
+    correctionsSent = { sent: count, failed };
     await show(locale);
     await userEvent.fill(byTestId('correct-value')!, 'Hauptstraße 1');
     await userEvent.click(byTestId('correct-send')!);

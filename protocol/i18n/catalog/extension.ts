@@ -1117,9 +1117,20 @@ export const extension = {
     de: 'An alle Unternehmen senden, die sie haben',
     en: 'Send to every company holding it',
   },
-  // `{count}` companies were sent the correction; `{failed}`, formatted by the caller, reads the
-  // same for one or many.
+  // `{count}` companies were sent the correction, and every holder was reached.
   'extension.relationships.correct.sent': {
+    de: {
+      one: 'Berichtigung an {count} Unternehmen gesendet.',
+      other: 'Berichtigung an {count} Unternehmen gesendet.',
+    },
+    en: {
+      one: 'Correction sent to {count} company.',
+      other: 'Correction sent to {count} companies.',
+    },
+  },
+  // `{count}` companies were sent the correction; `{failed}` (at least one), formatted by the
+  // caller, reads the same for one or many.
+  'extension.relationships.correct.sentSome': {
     de: {
       one: 'Berichtigung an {count} Unternehmen gesendet ({failed} nicht erreichbar).',
       other: 'Berichtigung an {count} Unternehmen gesendet ({failed} nicht erreichbar).',
@@ -1128,6 +1139,11 @@ export const extension = {
       one: 'Correction sent to {count} company ({failed} could not be reached).',
       other: 'Correction sent to {count} companies ({failed} could not be reached).',
     },
+  },
+  // No active grant covers the detail's data category: nobody to tell.
+  'extension.relationships.correct.none': {
+    de: 'Kein Unternehmen hat diese Angabe laut Ihren Einwilligungen; es wurde nichts gesendet.',
+    en: 'No company holds this detail under your consents; nothing was sent.',
   },
   'extension.relationships.correct.pending': {
     de: 'Noch nicht zugestellt an: {companies}. Der Assistent versucht es weiter; erneut senden geht nur an diese.',
