@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { build, runnerImport } from 'vite';
+import { zipFolder } from './zip.mjs';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const extensionRoot = join(repoRoot, 'extension');
@@ -278,8 +279,14 @@ async function main() {
       if (!existsSync(join(outDir, file)))
         throw new Error(`${target}: the build did not produce ${file}`);
     }
+    // The shipped builds also as one file each, which `/` offers for download.
+    const archive =
+      target === 'chromium-test' ? undefined : join(outRoot, `assistant-${target}.zip`);
+    if (archive !== undefined) await writeFile(archive, zipFolder(outDir));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`extension: ${target} -> ${relative(repoRoot, outDir)} (${seconds} s)`);
+    console.log(
+      `extension: ${target} -> ${relative(repoRoot, outDir)}${archive === undefined ? '' : ` and ${relative(repoRoot, archive)}`} (${seconds} s)`,
+    );
   }
 }
 

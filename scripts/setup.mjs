@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * Installs what is missing, and nothing else: npm packages when package-lock.json changed,
- * and (for the test run) Debian's `chromium`, `firefox-esr` and `postgresql` when absent. Uses only Node's
- * built-ins, because it runs before node_modules exists.
+ * and (for the test run) Debian's `chromium`, `firefox-esr`, `unzip` and `postgresql` when absent.
+ * Uses only Node's built-ins, because it runs before node_modules exists.
  *
  *   node scripts/setup.mjs --for=start   npm packages only
- *   node scripts/setup.mjs --for=test    npm packages, chromium, firefox-esr, postgresql
+ *   node scripts/setup.mjs --for=test    npm packages, chromium, firefox-esr, unzip, postgresql
  *
  * Exits non-zero with one clear sentence when something cannot be installed.
  */
@@ -57,6 +57,8 @@ if (purpose !== 'test') process.exit(0);
 const systemPackages = [
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { name: 'firefox-esr', present: () => existsSync('/usr/bin/firefox-esr') },
+  // Reads back the Assistant's downloads (scripts/zip.test.ts).
+  { name: 'unzip', present: () => existsSync('/usr/bin/unzip') },
   {
     name: 'postgresql',
     present: () =>

@@ -11,7 +11,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import Database from 'better-sqlite3';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
@@ -261,6 +265,37 @@ test.describe('public pages', () => {
       });
     }
   }
+
+  test('home offers the built Assistant for download, the shipped build byte for byte', async ({
+    page,
+  }) => {
+    await page.goto('/?lang=en');
+    for (const browser of ['chromium', 'firefox'] as const) {
+      const link = page.getByTestId(`download-${browser}`);
+      await expect(link).toHaveText(t('en', `portal.home.install.${browser}.download`));
+      const started = page.waitForEvent('download');
+      await link.click();
+      const download = await started;
+      expect(download.suggestedFilename()).toBe(`assistant-${browser}.zip`);
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-download-'));
+      try {
+        const archive = join(dir, download.suggestedFilename());
+        await download.saveAs(archive);
+        execFileSync('unzip', ['-q', archive, '-d', join(dir, 'unpacked')]);
+        // What a customer unpacks is what the build made (its manifest, for this browser).
+        const built = fileURLToPath(new URL(`../../dist/extension/${browser}/`, import.meta.url));
+        for (const file of ['manifest.json', 'background.js', 'ui/dashboard/index.html']) {
+          expect(
+            readFileSync(join(dir, 'unpacked', file)).equals(readFileSync(join(built, file))),
+            file,
+          ).toBe(true);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    expect((await page.request.get('/assistant/assistant-safari.zip')).status()).toBe(404);
+  });
 
   test('no public page scrolls sideways at 320 px, in German and English (WCAG 1.4.10)', async ({
     browser,

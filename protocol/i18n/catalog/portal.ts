@@ -40,9 +40,47 @@ export const portal = {
   },
   'portal.home.install.title': { de: 'Den Assistenten installieren', en: 'Install the Assistant' },
   'portal.home.install.body': {
-    de: 'Der Assistent ist eine Browser-Erweiterung für Chromium und Firefox. Nach dem Befehl „npm start“ liegt sie im Ordner {path}; laden Sie sie dort als entpackte Erweiterung.',
-    en: 'The Assistant is a browser extension for Chromium and Firefox. After the command “npm start” it is in the folder {path}; load it from there as an unpacked extension.',
+    de: 'Der Assistent ist eine Browser-Erweiterung für Chromium (auch Google Chrome, Microsoft Edge) und Firefox. Dieses Clearinghouse bietet ihn hier zum Herunterladen an; in den Stores der Browser ist er noch nicht.',
+    en: 'The Assistant is a browser extension for Chromium (also Google Chrome, Microsoft Edge) and Firefox. This clearinghouse offers it for download here; it is not in the browsers’ stores yet.',
   },
+  'portal.home.install.chromium.title': {
+    de: 'Chromium, Chrome, Edge',
+    en: 'Chromium, Chrome, Edge',
+  },
+  'portal.home.install.chromium.download': {
+    de: 'Assistent für Chromium herunterladen (ZIP)',
+    en: 'Download the Assistant for Chromium (ZIP)',
+  },
+  'portal.home.install.chromium.step1': {
+    de: 'Entpacken Sie die ZIP-Datei in einen Ordner, den Sie behalten: der Browser lädt den Assistenten bei jedem Start von dort.',
+    en: 'Unpack the ZIP file into a folder you keep: the browser loads the Assistant from there at every start.',
+  },
+  'portal.home.install.chromium.step2': {
+    de: 'Öffnen Sie die Adresse chrome://extensions, schalten Sie oben rechts den Entwicklermodus ein, wählen Sie „Entpackte Erweiterung laden“ und dann diesen Ordner.',
+    en: 'Open the address chrome://extensions, switch on developer mode at the top right, choose “Load unpacked” and then that folder.',
+  },
+  'portal.home.install.firefox.title': { de: 'Firefox', en: 'Firefox' },
+  'portal.home.install.firefox.download': {
+    de: 'Assistent für Firefox herunterladen (ZIP)',
+    en: 'Download the Assistant for Firefox (ZIP)',
+  },
+  'portal.home.install.firefox.step1': {
+    de: 'Öffnen Sie die Adresse about:debugging#/runtime/this-firefox, wählen Sie „Temporäres Add-on laden…“ und dann die ZIP-Datei.',
+    en: 'Open the address about:debugging#/runtime/this-firefox, choose “Load Temporary Add-on…” and then the ZIP file.',
+  },
+  'portal.home.install.firefox.step2': {
+    de: 'Firefox entfernt ein so geladenes Add-on beim Beenden wieder, und mit ihm den Tresor des Assistenten. Zum Ausprobieren genügt das; für den dauerhaften Gebrauch braucht es eine von Mozilla signierte Fassung, die es noch nicht gibt. Nutzen Sie bis dahin Chromium, oder sichern Sie den Tresor vor dem Beenden (in der Übersicht des Assistenten unter „{backup}“).',
+    en: 'Firefox removes an add-on loaded this way when it quits, and the Assistant’s vault with it. That is enough to try it; lasting use needs a version signed by Mozilla, which does not exist yet. Until then use Chromium, or back up the vault before quitting (in the Assistant’s overview under “{backup}”).',
+  },
+  'portal.home.install.afterwards': {
+    de: 'Danach öffnet der Assistent seine Übersicht: Legen Sie eine Passphrase fest und notieren Sie die Wiederherstellungsphrase. Ihre Schlüssel verlassen Ihr Gerät nie.',
+    en: 'The Assistant then opens its overview: choose a passphrase and write down the recovery phrase. Your keys never leave your device.',
+  },
+  'portal.home.install.none': {
+    de: 'Dieses Clearinghouse bietet den Assistenten nicht zum Herunterladen an. Fragen Sie seinen Betreiber, woher Sie ihn bekommen:',
+    en: 'This clearinghouse does not offer the Assistant for download. Ask its operator where to get it:',
+  },
+  'portal.home.install.imprint': { de: 'Impressum', en: 'Imprint' },
   'portal.footer.version': {
     de: 'Clearingstelle, Version {version}',
     en: 'Clearinghouse, version {version}',
@@ -69,18 +107,6 @@ export const portal = {
   'portal.nav.imprint': { de: 'Impressum', en: 'Imprint' },
   'portal.nav.privacy': { de: 'Datenschutz', en: 'Privacy notice' },
   'portal.nav.accessibility': { de: 'Barrierefreiheit', en: 'Accessibility' },
-  'portal.home.install.step1': {
-    de: 'Bauen Sie die Erweiterung mit dem Befehl „npm run build“ (oder starten Sie alles mit „npm start“).',
-    en: 'Build the extension with the command “npm run build” (or start everything with “npm start”).',
-  },
-  'portal.home.install.step2': {
-    de: 'Öffnen Sie in Chromium chrome://extensions, schalten Sie den Entwicklermodus ein und wählen Sie „Entpackte Erweiterung laden“ mit dem Ordner {path}.',
-    en: 'In Chromium, open chrome://extensions, switch on developer mode and choose “Load unpacked” with the folder {path}.',
-  },
-  'portal.home.install.step3': {
-    de: 'Legen Sie im Assistenten eine Passphrase fest und notieren Sie die Wiederherstellungsphrase. Ihre Schlüssel verlassen Ihr Gerät nie.',
-    en: 'Choose a passphrase in the Assistant and write down the recovery phrase. Your keys never leave your device.',
-  },
   'portal.home.registry.title': {
     de: 'Wer hält sich an Einwilligungen?',
     en: 'Who keeps to consent?',

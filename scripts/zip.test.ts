@@ -1,0 +1,54 @@
+/**
+ * scripts/zip.mjs, read back by Info-ZIP's `unzip` (Debian's, which `npm test` installs with the
+ * rest when missing, see scripts/setup.mjs): every file with its bytes, names in UTF-8, the same
+ * bytes for the same folder.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { zipFolder } from './zip.mjs';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const scratch = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zip-test-'));
+  dirs.push(dir);
+  return dir;
+};
+
+it('packs every file of a folder so that unzip reads them back byte for byte', () => {
+  const source = scratch();
+  const files: Record<string, Buffer> = {
+    'manifest.json': Buffer.from('{"manifest_version":3}\n'.repeat(50)), // deflates
+    'icons/icon-16.png': randomBytes(3000), // does not: stored
+    'ui/dashboard/index.html': Buffer.from('<!doctype html>'),
+    '_locales/de/messages.json': Buffer.from('{"name":{"message":"Assistent für Einwilligungen"}}'),
+    'ümlaut/leer.txt': Buffer.alloc(0),
+  };
+  for (const [name, bytes] of Object.entries(files)) {
+    mkdirSync(join(source, name, '..'), { recursive: true });
+    writeFileSync(join(source, name), bytes);
+  }
+  const archive = join(scratch(), 'a.zip');
+  const zipped = zipFolder(source);
+  writeFileSync(archive, zipped);
+  expect(zipFolder(source).equals(zipped)).toBe(true);
+
+  execFileSync('unzip', ['-tq', archive]); // throws on a bad CRC or structure
+  const listed = execFileSync('unzip', ['-Z1', archive], { encoding: 'utf8' }).trim().split('\n');
+  expect(listed).toEqual(Object.keys(files).sort());
+  const out = scratch();
+  execFileSync('unzip', ['-q', archive, '-d', out]);
+  for (const [name, bytes] of Object.entries(files)) {
+    expect(readFileSync(join(out, name)).equals(bytes), name).toBe(true);
+  }
+  // The text deflated, the random bytes stored.
+  expect(zipped.length).toBeLessThan(
+    Object.values(files).reduce((n, bytes) => n + bytes.length, 0),
+  );
+});
