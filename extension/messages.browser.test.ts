@@ -153,3 +153,73 @@ describe('the Assistant’s vault messages', () => {
     ).toBe('ERR_MESSAGE_INVALID');
   });
 });
+
+describe('the consent window’s answer with channels to allow in the profile', () => {
+  const ticket = 'a'.repeat(32);
+  const choice = {
+    decision: 'grant',
+    scopes: [
+      {
+        include: true,
+        channels: ['newsletter'],
+        dataCategories: [],
+        maxContactsPerWeek: null,
+        retentionDays: 30,
+        onwardRecipients: [],
+      },
+    ],
+    preferredChannel: 'newsletter',
+    days: 365,
+  };
+
+  it.each([[['newsletter']], [['newsletter', 'email']]])(
+    'accepts an answer allowing %j',
+    (allowChannels) => {
+      const message = {
+        type: 'wallet.answer',
+        ticket,
+        choice,
+        ...(allowChannels === undefined ? {} : { allowChannels }),
+      };
+      expect(parseRequest(message)).toEqual(message);
+    },
+  );
+
+  it.each([
+    ['an unknown channel', ['carrier_pigeon']],
+    ['a channel twice', ['newsletter', 'newsletter']],
+    ['no channel at all', []],
+    ['a number', [1]],
+    ['a string instead of a list', 'newsletter'],
+    ['more names than there are channels', Array.from({ length: 25 }, (_, i) => `c${i}`)],
+  ])(
+    'takes channels of the vocabulary to allow, each once, and refuses %s as ERR_MESSAGE_INVALID',
+    (_name, allowChannels) => {
+      const valid = { type: 'wallet.answer', ticket, choice, allowChannels: ['newsletter'] };
+      expect(parseRequest(valid)).toEqual(valid);
+      expect(codeOf(() => parseRequest({ ...valid, allowChannels }))).toBe('ERR_MESSAGE_INVALID');
+    },
+  );
+
+  it('tells the window whether the profile changed, and takes nothing else', () => {
+    const answer = { type: 'wallet.answer', ticket, choice } as const;
+    const granted = { outcome: 'granted', receipt: 'A'.repeat(43) };
+    for (const profileChannels of ['allowed', 'failed'])
+      expect(
+        parseResponse(answer as never, {
+          type: 'bridge.outcome',
+          outcome: granted,
+          profileChannels,
+        }),
+      ).toMatchObject({ profileChannels });
+    expect(
+      codeOf(() =>
+        parseResponse(answer as never, {
+          type: 'bridge.outcome',
+          outcome: granted,
+          profileChannels: 'maybe',
+        }),
+      ),
+    ).toBe('ERR_MESSAGE_INVALID');
+  });
+});

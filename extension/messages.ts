@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { ProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../protocol/errors';
 import { locales } from '../protocol/i18n';
 import { blacklistReasons } from '../protocol/messages/rights';
-import { distinct, text } from '../protocol/messages/primitives';
+import { channel, distinct, text } from '../protocol/messages/primitives';
 import {
   blacklistEntry,
   blacklistEntryId,
@@ -26,7 +26,7 @@ import { logKeyOutcomes, logKeyText, settingsSchema } from './core/settings';
 import { rewardContent, schemas as messageSchemas } from '../protocol/messages';
 import { companyId, sha256 as sha256Text } from '../protocol/messages/primitives';
 import { revokedGrant } from '../protocol/messages/consent';
-import { consentChoice, walletRelationship } from './core/wallet';
+import { channelsToAllow, consentChoice, walletRelationship } from './core/wallet';
 import { signalStates } from './core/blacklist-signals';
 import {
   complaintDraft,
@@ -39,7 +39,7 @@ import { ledgerEntry, maxLedgerEntries, maxListedRewards } from './core/ledger';
 import { maxRejectedRewards, maxStoredOffers, rejectedReward, storedOffer } from './core/offers';
 import { companyPause, pauseLimits } from '../protocol/filter/pause';
 import { siteDecisions, siteRecord } from './core/sites';
-import { dataCategoryIds } from '../protocol/vocabulary';
+import { channelIds, dataCategoryIds } from '../protocol/vocabulary';
 import { unexpectedActionError } from './core/customer-view';
 import { maxProblems, problemEntry } from './core/problem-log';
 
@@ -260,8 +260,18 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('wallet.pending'), ticket }),
     'wallet.pending',
   ],
+  /**
+   * The customer's answer in the consent window. `allowChannels`: channels of the grant the
+   * customer also allows in the profile ("allow … in my profile"), added once the grant is
+   * stored (extension/core/wallet `answer`); only with a grant, only channels it gives.
+   */
   'wallet.answer': [
-    v.strictObject({ type: v.literal('wallet.answer'), ticket, choice: consentChoice }),
+    v.strictObject({
+      type: v.literal('wallet.answer'),
+      ticket,
+      choice: consentChoice,
+      allowChannels: v.optional(channelsToAllow),
+    }),
     'bridge.outcome',
   ],
   'wallet.cancel': [v.strictObject({ type: v.literal('wallet.cancel'), ticket }), 'ok'],
@@ -510,7 +520,16 @@ const vaultResponses = [
   }),
   v.strictObject({ type: v.literal('bridge.accepted'), ticket }),
   v.strictObject({ type: v.literal('corrections.sent'), sent: count, failed: count }),
-  v.strictObject({ type: v.literal('bridge.outcome'), outcome: v.nullable(bridgeOutcome) }),
+  v.strictObject({
+    type: v.literal('bridge.outcome'),
+    outcome: v.nullable(bridgeOutcome),
+    /**
+     * Only in the answer to a `wallet.answer` that asked to allow channels in the profile, and
+     * only to the consent window (the page's poll never carries it): whether the profile now
+     * allows them, or could not be changed once the grant was stored (the grant stands).
+     */
+    profileChannels: v.optional(v.picklist(['allowed', 'failed'])),
+  }),
   v.strictObject({
     type: v.literal('bridge.customer-view'),
     // Checked again, strictly, by protocol/connect in the page; bounded here.
@@ -522,6 +541,8 @@ const vaultResponses = [
     type: v.literal('wallet.pending'),
     checked: checkedRequest,
     choice: consentChoice,
+    /** The profile's allowed channels (the window warns of others granted); null: unreadable. */
+    allowedChannels: v.nullable(distinct(channel, 0, channelIds.length)),
   }),
   v.strictObject({
     type: v.literal('bridge.action-outcome'),

@@ -1431,3 +1431,187 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
     },
   );
 });
+
+describe('channels granted that the profile does not allow (the consent window’s box)', () => {
+  const page = { kind: 'page', origin: companyOrigin, tabId: 5 } as const;
+  const handle = (
+    s: AssistantService,
+    message: unknown,
+    sender: Parameters<AssistantService['handle']>[1],
+  ) => s.handle(parseRequest(message) as Parameters<AssistantService['handle']>[0], sender);
+
+  /**
+   * A service with a pinned log key over a fake clearinghouse that takes grants (`grantsDown`:
+   * it refuses them as out of service) and serves their receipts; a page of the company asks for
+   * newsletters and e-mail, and its consent window is open (`ticket`).
+   */
+  async function withOpenWindow() {
+    await ready();
+    const ch = await FakeClearinghouse.create(1_750_000_000_000);
+    const scope = {
+      purpose: 'product_launch' as const,
+      channels: ['newsletter' as const, 'email' as const],
+      dataCategories: [],
+      conditions: { timeZone: 'Europe/Berlin' },
+      retentionDays: 30,
+      onwardRecipients: [],
+    };
+    const sha = await ch.addRequest(1_750_000_000, { scopes: [scope] });
+    const knobs = { grantsDown: false };
+    const json = (status: number, body: unknown) => ({
+      status,
+      text: async () => JSON.stringify(body),
+    });
+    const fake: ClientFetch = async (url, init) => {
+      const path = new URL(url).pathname;
+      const id = decodeURIComponent(path.split('/')[4] ?? '');
+      try {
+        if (path.startsWith('/api/v1/grant-requests/'))
+          return json(200, await ch.getGrantRequest(id));
+        if (path.startsWith('/api/v1/companies/')) return json(200, await ch.getCompany(id));
+        if (path === '/api/v1/grants' && init.method === 'POST') {
+          if (knobs.grantsDown) return json(503, { code: 'ERR_STORAGE_UNAVAILABLE' });
+          return json(201, await ch.submitGrant(String(init.body)));
+        }
+        if (path.startsWith('/api/v1/log/receipts/'))
+          return json(200, await ch.logReceipt(decodeURIComponent(path.split('/')[5]!)));
+        if (path.endsWith('/relationships')) return json(200, await ch.relationships({ id }));
+      } catch (e) {
+        if (e instanceof ApiProblem) return json(e.status, e.problem);
+        throw e;
+      }
+      return registryFetch(url, init);
+    };
+    let captured: Vault | undefined;
+    const name = `service-channels-${Date.now()}-${counter++}`;
+    const { service } = setup({
+      fetch: describing(() => ch.logVerifierKey, fake),
+      openConsentWindow: async () => {},
+      vault: async () => {
+        captured = await Vault.open({
+          name,
+          params: testArgon2Params,
+          now: () => 1_750_000_000_000,
+        });
+        opened.push(captured);
+        return captured;
+      },
+    });
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    await s.lastLogKeyCheck;
+    const { ticket } = (await handle(
+      s,
+      { type: 'bridge.request', id: 'r1', request: sha },
+      page,
+    )) as Extract<Response, { type: 'bridge.accepted' }>;
+    const pending = (await send(s, { type: 'wallet.pending', ticket })) as Extract<
+      Response,
+      { type: 'wallet.pending' }
+    >;
+    const channels = async () =>
+      ((await send(s, { type: 'profile.get' })) as Extract<Response, { type: 'profile' }>).profile
+        .channels;
+    const poll = () => handle(s, { type: 'bridge.poll', ticket }, page);
+    return { s, ch, ticket, pending, channels, poll, knobs, vault: () => captured! };
+  }
+
+  it('grants, then allows the ticked channels in the profile; the page learns only the grant', async () => {
+    const { s, ch, ticket, pending, channels, poll } = await withOpenWindow();
+    // A new customer's profile allows no channel: the window is told, to say so.
+    expect(pending.allowedChannels).toEqual([]);
+    const answered = await send(s, {
+      type: 'wallet.answer',
+      ticket,
+      choice: { ...pending.choice, preferredChannel: 'newsletter' },
+      allowChannels: ['newsletter'],
+    });
+    expect(answered).toMatchObject({
+      type: 'bridge.outcome',
+      outcome: { outcome: 'granted' },
+      profileChannels: 'allowed',
+    });
+    expect(ch.submitted.size).toBe(1);
+    expect(await channels()).toEqual({ allowed: ['newsletter'], preferred: 'newsletter' });
+    expect(await poll()).toEqual({
+      type: 'bridge.outcome',
+      outcome: { outcome: 'granted', receipt: [...ch.submitted.keys()][0] },
+    });
+  });
+
+  it('leaves the profile unchanged when the grant fails', async () => {
+    const { s, ch, ticket, pending, channels, knobs } = await withOpenWindow();
+    knobs.grantsDown = true;
+    expect(
+      await codeOf(() =>
+        send(s, {
+          type: 'wallet.answer',
+          ticket,
+          choice: pending.choice,
+          allowChannels: ['newsletter', 'email'],
+        }),
+      ),
+    ).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    expect(ch.submitted.size).toBe(0);
+    expect(await channels()).toEqual({ allowed: [], preferred: null });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a channel the vocabulary does not know', ['carrier_pigeon'], 'ERR_MESSAGE_INVALID'],
+    ['the same channel twice', ['email', 'email'], 'ERR_MESSAGE_INVALID'],
+    ['a channel not granted', ['sms'], 'ERR_WALLET_CHOICE_INVALID'],
+  ])(
+    'refuses %s with a typed error, grants nothing and keeps the window open',
+    async (_case, allowChannels, code) => {
+      const { s, ch, ticket, pending, channels, poll } = await withOpenWindow();
+      expect(
+        await codeOf(() =>
+          send(s, { type: 'wallet.answer', ticket, choice: pending.choice, allowChannels }),
+        ),
+      ).toBe(code);
+      expect(ch.submitted.size).toBe(0);
+      expect(await channels()).toEqual({ allowed: [], preferred: null });
+      expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: null });
+      // The window is still open: the answer with the channel granted goes through.
+      expect(
+        await send(s, {
+          type: 'wallet.answer',
+          ticket,
+          choice: pending.choice,
+          allowChannels: ['email'],
+        }),
+      ).toMatchObject({ outcome: { outcome: 'granted' }, profileChannels: 'allowed' });
+      expect(await channels()).toEqual({ allowed: ['email'], preferred: null });
+    },
+  );
+
+  it('keeps the grant and tells the window when the profile cannot be changed after it', async () => {
+    const { s, ch, ticket, channels, vault } = await withOpenWindow();
+    // The stored profile no longer parses: it is not written over.
+    await vault().put('profile', 'current', { v: 1, damaged: true });
+    const again = (await send(s, { type: 'wallet.pending', ticket })) as Extract<
+      Response,
+      { type: 'wallet.pending' }
+    >;
+    expect(again.allowedChannels).toBeNull();
+    const answered = await send(s, {
+      type: 'wallet.answer',
+      ticket,
+      choice: again.choice,
+      allowChannels: ['newsletter'],
+    });
+    expect(answered).toMatchObject({
+      outcome: { outcome: 'granted' },
+      profileChannels: 'failed',
+    });
+    expect(ch.submitted.size).toBe(1);
+    expect(await codeOf(channels)).toBe('ERR_VAULT_RECORD_DAMAGED');
+    const listed = (await send(s, { type: 'relationships.list', refresh: false })) as Extract<
+      Response,
+      { type: 'relationships' }
+    >;
+    expect(listed.items.flatMap((r) => r.grants.map((g) => g.sha256))).toEqual([
+      ...ch.submitted.keys(),
+    ]);
+  });
+});

@@ -548,6 +548,16 @@ export class AssistantService {
       },
       masterSeed: () => readMasterSeed(vault),
       blacklist: async () => (await this.preferences(vault).blacklist()).entries,
+      // The wallet tells the window when this fails (the grant stands); what failed unexpectedly
+      // is kept as a problem all the same.
+      allowChannels: async (channels, preferred) => {
+        try {
+          await this.preferences(vault).allowChannels(channels, preferred);
+        } catch (e) {
+          await this.recordProblem('wallet.answer', e);
+          throw e;
+        }
+      },
     });
   }
 
@@ -914,20 +924,29 @@ export class AssistantService {
     }
   }
 
+  /**
+   * The customer's answer in the consent window; `allowChannels`: channels of the grant to allow
+   * in the profile as well (the wallet grants first, then changes the profile). Whether the
+   * profile changed is the window's to know (`profileChannels`), never the page's: the ticket's
+   * outcome stays granted or refused.
+   */
   private async answerConsent(
     vault: Vault,
     ticket: string,
     choice: Extract<VaultRequest, { type: 'wallet.answer' }>['choice'],
+    allowChannels: readonly string[] | undefined,
   ): Promise<Response> {
     const checked = await this.checkedTicket(vault, ticket);
     const wallet = await this.wallet(vault);
     let outcome: TicketOutcome;
+    let profileChannels: 'allowed' | 'failed' | undefined;
     try {
-      const answered = await wallet.answer(checked, choice);
+      const answered = await wallet.answer(checked, choice, allowChannels);
       outcome =
         answered.outcome === 'granted'
           ? { outcome: 'granted', receipt: answered.sha256 }
           : { outcome: 'refused' };
+      if (answered.outcome === 'granted') profileChannels = answered.profileChannels;
     } catch (e) {
       // A choice the window can correct keeps the ticket open, and so does a vault that locked
       // while the window was open (it asks for the passphrase); anything else ends it.
@@ -937,7 +956,11 @@ export class AssistantService {
       throw e;
     }
     this.tickets.settle(ticket, outcome);
-    return { type: 'bridge.outcome', outcome };
+    return {
+      type: 'bridge.outcome',
+      outcome,
+      ...(profileChannels === undefined ? {} : { profileChannels }),
+    };
   }
 
   private async answer(vault: Vault, request: VaultRequest): Promise<Response> {
@@ -1077,10 +1100,13 @@ export class AssistantService {
             company: { ...checked.company, brands: [...checked.company.brands] },
           },
           choice: initialChoice(checked.request, profile),
+          // What the window warns about (a channel granted that the profile does not allow);
+          // null when the profile cannot be read.
+          allowedChannels: profile === null ? null : [...profile.channels.allowed],
         };
       }
       case 'wallet.answer':
-        return this.answerConsent(vault, request.ticket, request.choice);
+        return this.answerConsent(vault, request.ticket, request.choice, request.allowChannels);
       case 'wallet.cancel':
         this.tickets.pending(request.ticket);
         this.tickets.settle(request.ticket, { outcome: 'cancelled' });

@@ -24,6 +24,7 @@ import {
 } from '../../protocol/profile';
 import { blacklistReasons } from '../../protocol/messages/rights';
 import { text } from '../../protocol/messages/primitives';
+import type { Channel } from '../../protocol/vocabulary';
 import type { ClockPort, DamagedRecord, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship } from './recovery';
 
@@ -58,6 +59,34 @@ export interface PreferencesOptions {
   readonly randomBytes: RandomBytesPort;
   /** For the first profile: the UI language and the browser's time zone. */
   readonly defaults: () => { language: Locale; timeZone: string };
+}
+
+/**
+ * `profile` allowing `channels` as well (after those it allowed, in the order given), with
+ * `preferred` as its preferred channel when it prefers none and allows `preferred` now. A
+ * preferred channel the customer chose is never replaced.
+ *
+ * @example
+ * ```ts
+ * withChannelsAllowed(defaultProfile('de', 'UTC'), ['newsletter'], 'newsletter').channels;
+ * // { allowed: ['newsletter'], preferred: 'newsletter' }
+ * ```
+ */
+export function withChannelsAllowed(
+  profile: Profile,
+  channels: readonly Channel[],
+  preferred: string,
+): Profile {
+  const allowed = [...new Set([...profile.channels.allowed, ...channels])];
+  const kept = profile.channels.preferred;
+  return {
+    ...profile,
+    channels: {
+      allowed,
+      preferred:
+        kept === null && (allowed as string[]).includes(preferred) ? (preferred as Channel) : kept,
+    },
+  };
 }
 
 function sameTarget(a: BlacklistTarget, b: BlacklistTarget): boolean {
@@ -109,6 +138,18 @@ export class Preferences {
     const profile = parseProfile(input);
     await this.options.store.put('profile', profileId, profile);
     return profile;
+  }
+
+  /**
+   * Allows `channels` in the stored profile, and prefers `preferred` if it prefers none
+   * ({@link withChannelsAllowed}): the consent window's "allow … in my profile", written once
+   * the grant is stored (extension/core/wallet `answer`).
+   *
+   * @throws ProtocolError `ERR_PROFILE_INVALID` (a channel not of the vocabulary),
+   *   `ERR_VAULT_RECORD_DAMAGED` (the stored profile does not parse: nothing is written over it).
+   */
+  async allowChannels(channels: readonly Channel[], preferred: string): Promise<Profile> {
+    return this.saveProfile(withChannelsAllowed(await this.profile(), channels, preferred));
   }
 
   /**

@@ -15,9 +15,11 @@ import {
 import { assistantMessage, parseAssistantMessage } from '../../protocol/connect';
 import { customerViewItem } from './customer-view';
 import { disclosureChange, toOpenAgain } from './disclosures';
-import { messageSchemaRevision } from '../../protocol/messages';
+import { messageSchemaRevision, type Payload } from '../../protocol/messages';
 import type { LogEntry } from '../../protocol/tlog';
+import { channelIds } from '../../protocol/vocabulary';
 import { FakeClock, FakeStore } from './fakes';
+import { Preferences } from './preferences';
 import { companyIdentity } from './identity';
 import { pastViewBounds } from './view-history';
 import {
@@ -703,6 +705,233 @@ describe('Wallet.answer', () => {
     expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request)))).toBe(
       'ERR_LOG_KEY_NOT_PINNED',
     );
+  });
+});
+
+describe('Wallet.answer allowing channels in the profile (the consent window’s box)', () => {
+  let preferences: Preferences;
+
+  beforeEach(() => {
+    preferences = new Preferences({
+      store,
+      clock,
+      randomBytes: testRandomBytes,
+      defaults: () => ({ language: 'de', timeZone: 'Europe/Berlin' }),
+    });
+    // As extension/service.ts wires it: the profile of the same vault.
+    wallet = new Wallet({
+      store,
+      clock,
+      randomBytes: testRandomBytes,
+      clearinghouse: ch,
+      clearinghouseOrigin,
+      pinnedLog: async () => pinned,
+      masterSeed: async () => seed,
+      blacklist: async () => blacklist,
+      receiptAttempts: 2,
+      allowChannels: async (channels, preferred) => {
+        await preferences.allowChannels(channels, preferred);
+      },
+    });
+  });
+
+  /** The stored profile record as it is (undefined: never written, the default applies). */
+  const storedProfile = () => store.get('profile', 'current');
+  const pseudonymOf = async () => (await companyIdentity(seed, ch.company.id)).pseudonym;
+
+  it.each<[string, Profile['channels'] | null, string[], Profile['channels']]>([
+    // The grant prefers e-mail (grantAll).
+    ['a new profile', null, ['sms', 'email'], { allowed: ['sms', 'email'], preferred: 'email' }],
+    [
+      'a new profile, the preferred channel not ticked',
+      null,
+      ['sms'],
+      { allowed: ['sms'], preferred: null },
+    ],
+    [
+      'a profile that prefers a channel',
+      { allowed: ['newsletter'], preferred: 'newsletter' },
+      ['email'],
+      { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
+    ],
+    [
+      'a profile that allows the preferred channel but prefers none',
+      { allowed: ['email'], preferred: null },
+      ['sms'],
+      { allowed: ['email', 'sms'], preferred: 'email' },
+    ],
+  ])(
+    'grants, then allows exactly the ticked channels in %s',
+    async (_case, before, allow, after) => {
+      if (before !== null)
+        await preferences.saveProfile({ ...defaultProfile('de', 'UTC'), channels: before });
+      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+      const outcome = await wallet.answer(checked, grantAll(checked.request), allow);
+      expect(outcome).toMatchObject({ outcome: 'granted', profileChannels: 'allowed' });
+      expect((await preferences.profile()).channels).toEqual(after);
+      const stored = await wallet.relationship(await pseudonymOf());
+      expect(stored?.grants.map((g) => g.sha256)).toEqual([outcome.sha256]);
+    },
+  );
+
+  it('leaves the profile as it is with every box unticked, and changes it once one is ticked', async () => {
+    for (const allow of [undefined, []]) {
+      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+      const outcome = await wallet.answer(checked, grantAll(checked.request), allow);
+      expect(outcome.outcome).toBe('granted');
+      expect(outcome).not.toHaveProperty('profileChannels');
+      expect(await storedProfile()).toBeUndefined();
+    }
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request), ['sms']);
+    expect((await preferences.profile()).channels).toEqual({ allowed: ['sms'], preferred: null });
+  });
+
+  it.each<[string, () => () => void, string]>([
+    [
+      'the clearinghouse refuses it',
+      () => {
+        const submitGrant = ch.submitGrant.bind(ch);
+        ch.submitGrant = async () => {
+          throw new ApiProblem(422, { code: 'ERR_SCOPE_WIDER_THAN_REQUESTED' });
+        };
+        return () => (ch.submitGrant = submitGrant);
+      },
+      'ERR_SCOPE_WIDER_THAN_REQUESTED',
+    ],
+    [
+      'the clearinghouse is out of reach',
+      () => {
+        const submitGrant = ch.submitGrant.bind(ch);
+        ch.submitGrant = async () => {
+          throw new TypeError('fetch failed');
+        };
+        return () => (ch.submitGrant = submitGrant);
+      },
+      'ERR_CLEARINGHOUSE_UNREACHABLE',
+    ],
+    [
+      'no log key is pinned',
+      () => {
+        const before = pinned;
+        pinned = null;
+        return () => (pinned = before);
+      },
+      'ERR_LOG_KEY_NOT_PINNED',
+    ],
+    // Stored at the clearinghouse and kept, receipt pending: an error all the same, so the
+    // profile is left for the customer to change knowingly.
+    [
+      'its receipt does not verify',
+      () => {
+        ch.tamperReceipts = true;
+        return () => (ch.tamperReceipts = false);
+      },
+      'ERR_TLOG_INCLUSION_INVALID',
+    ],
+  ])(
+    'leaves the profile unchanged when the grant fails (%s), and changes it when granted again',
+    async (_case, breakIt, code) => {
+      await preferences.saveProfile({
+        ...defaultProfile('de', 'UTC'),
+        channels: { allowed: ['newsletter'], preferred: null },
+      });
+      const before = await storedProfile();
+      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+      const repair = breakIt();
+      expect(await codeOf(() => wallet.answer(checked, grantAll(checked.request), ['sms']))).toBe(
+        code,
+      );
+      expect(await storedProfile()).toEqual(before);
+      repair();
+      const outcome = await wallet.answer(checked, grantAll(checked.request), ['sms']);
+      expect(outcome).toMatchObject({ outcome: 'granted', profileChannels: 'allowed' });
+      expect((await preferences.profile()).channels.allowed).toEqual(['newsletter', 'sms']);
+    },
+  );
+
+  it.each<[string, () => Promise<void>]>([
+    [
+      'a damaged profile record',
+      async () => {
+        await preferences.saveProfile(defaultProfile('de', 'UTC'));
+        store.damage('profile', 'current');
+      },
+    ],
+    [
+      'a write that fails',
+      async () => {
+        preferences.allowChannels = async () => {
+          throw new TypeError('the disk is full');
+        };
+      },
+    ],
+  ])(
+    'keeps the grant and says the profile was not changed after it: %s',
+    async (_case, breakIt) => {
+      await breakIt();
+      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+      const outcome = await wallet.answer(checked, grantAll(checked.request), ['sms']);
+      expect(outcome).toMatchObject({ outcome: 'granted', profileChannels: 'failed' });
+      expect(ch.submitted.has(outcome.sha256)).toBe(true);
+      const stored = await wallet.relationship(await pseudonymOf());
+      expect(stored?.grants.map((g) => g.sha256)).toEqual([outcome.sha256]);
+      expect(stored?.receipts.map((r) => r.sha256)).toEqual([outcome.sha256]);
+    },
+  );
+
+  /** Every scope granted as asked, but the first with `channels` only. */
+  const narrowed = (channels: string[]) => (request: Payload<'grant-request'>) => {
+    const choice = grantAll(request) as Extract<ConsentChoice, { decision: 'grant' }>;
+    choice.scopes[0]!.channels = channels;
+    return choice;
+  };
+
+  it.each<[string, (request: Payload<'grant-request'>) => ConsentChoice, unknown[]]>([
+    ['a channel the vocabulary does not know', grantAll, ['carrier_pigeon']],
+    ['the same channel twice', grantAll, ['sms', 'sms']],
+    ['a value that is no channel name', grantAll, [42]],
+    ['more channels than there are', grantAll, [...channelIds, 'email']],
+    ['a channel the company did not ask for', grantAll, ['newsletter']],
+    ['a channel the customer did not grant', narrowed(['email']), ['sms']],
+    [
+      'a channel of a scope left out',
+      (request) => {
+        const choice = grantAll(request) as Extract<ConsentChoice, { decision: 'grant' }>;
+        choice.scopes[0]!.include = false;
+        return choice;
+      },
+      ['sms'],
+    ],
+    ['a refusal', () => ({ decision: 'refuse', askAgainAfterDays: null }), ['email']],
+  ])(
+    'refuses, before anything is signed, channels to allow that are not the grant’s: %s',
+    async (_case, choiceFor, allow) => {
+      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+      expect(await codeOf(() => wallet.answer(checked, choiceFor(checked.request), allow))).toBe(
+        'ERR_WALLET_CHOICE_INVALID',
+      );
+      expect(ch.submitted.size).toBe(0);
+      expect(await storedProfile()).toBeUndefined();
+    },
+  );
+
+  it('refuses channels to allow when it cannot change the profile, before anything is signed', async () => {
+    const without = new Wallet({
+      store,
+      clock,
+      randomBytes: testRandomBytes,
+      clearinghouse: ch,
+      clearinghouseOrigin,
+      pinnedLog: async () => pinned,
+      masterSeed: async () => seed,
+      blacklist: async () => blacklist,
+    });
+    const checked = await without.check(await ch.addRequest(nowSeconds), bridge);
+    expect(await codeOf(() => without.answer(checked, grantAll(checked.request), ['sms']))).toBe(
+      'ERR_WALLET_CHOICE_INVALID',
+    );
+    expect(ch.submitted.size).toBe(0);
   });
 });
 

@@ -44,12 +44,14 @@ import {
 } from '../../protocol/errors';
 import { CLOCK_SKEW_SECONDS, sha256Of } from '../../protocol/jws';
 import { publicJwk } from '../../protocol/keys';
-import type { DataCategory } from '../../protocol/vocabulary';
+import type { Channel, DataCategory } from '../../protocol/vocabulary';
 import { correctionContent, type Payload, type Scope } from '../../protocol/messages';
 import {
+  channel as channelSchema,
   companyId,
   compactJws,
   dataCategory as dataCategorySchema,
+  distinct,
   epochSeconds,
   sealed as sealedSchema,
   sha256 as sha256Schema,
@@ -61,7 +63,7 @@ import { sealTo } from '../../protocol/seal';
 import { ready, sha256 } from '../../protocol/sodium';
 import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from '../../protocol/encoding';
 import { parseReceipt, parseVerifierKey, verifyReceipt } from '../../protocol/tlog';
-import { dataCategoryIds, isSensitiveDataCategory } from '../../protocol/vocabulary';
+import { channelIds, dataCategoryIds, isSensitiveDataCategory } from '../../protocol/vocabulary';
 import { companyIdentity, type CompanyIdentity } from './identity';
 import {
   toOpenAgain,
@@ -120,6 +122,13 @@ export interface WalletPorts {
   readonly pinLog?: () => Promise<{ key: string; origin: string } | null>;
   readonly masterSeed: () => Promise<Uint8Array>;
   readonly blacklist: () => Promise<readonly BlacklistEntry[]>;
+  /**
+   * Adds `channels` to the profile's allowed channels and, when the profile prefers none, makes
+   * `preferred` its preferred channel if it is allowed then (extension/core/preferences
+   * `allowChannels`). Called by {@link Wallet.answer} once a grant given with "allow in my
+   * profile" is stored; absent: such an answer is refused before anything is signed.
+   */
+  readonly allowChannels?: (channels: readonly Channel[], preferred: string) => Promise<void>;
   /** How often and how long to wait for a receipt: default 3 long-polls of 10 s. */
   readonly receiptAttempts?: number;
 }
@@ -192,6 +201,39 @@ export const consentChoice = v.variant('decision', [
 
 export type ScopeChoice = v.InferOutput<typeof scopeChoice>;
 export type ConsentChoice = v.InferOutput<typeof consentChoice>;
+
+/**
+ * The channels the customer allows in the profile together with a grant (the consent window's
+ * "allow … in my profile", docs/architecture.md "Channels the profile does not allow"): known
+ * channels, each once, at most every channel of the vocabulary.
+ */
+export const channelsToAllow = distinct(channelSchema, 1, channelIds.length);
+
+/**
+ * `allow` checked against the answer it comes with, before anything is signed: channels of the
+ * vocabulary, each once, only with a grant, and each one that grant gives (a channel granted to
+ * no company is the profile view's to allow, not the consent window's). Empty or absent: none.
+ *
+ * @throws ProtocolError `ERR_WALLET_CHOICE_INVALID` otherwise.
+ * @example
+ * ```ts
+ * channelsToAllowWith(choice, ['newsletter']) // ['newsletter'], when `choice` grants newsletters
+ * ```
+ */
+export function channelsToAllowWith(
+  choice: ConsentChoice,
+  allow: readonly unknown[] | undefined,
+): Channel[] {
+  if (allow === undefined || allow.length === 0) return [];
+  const parsed = v.safeParse(channelsToAllow, allow);
+  if (!parsed.success) fail('ERR_WALLET_CHOICE_INVALID', 'not channels to allow');
+  if (choice.decision !== 'grant')
+    fail('ERR_WALLET_CHOICE_INVALID', 'channels are allowed only with a grant');
+  const granted = new Set(choice.scopes.filter((s) => s.include).flatMap((s) => s.channels));
+  if (parsed.output.some((c) => !granted.has(c)))
+    fail('ERR_WALLET_CHOICE_INVALID', 'a channel to allow that the grant does not give');
+  return parsed.output;
+}
 
 /** The logged kinds the wallet signs (SPECS "What the log holds"). */
 export const loggedWalletKinds = ['grant', 'refusal', 'revocation', 'data-request'] as const;
@@ -708,7 +750,16 @@ function merged(
 
 /** What an answer produced. */
 export type AnswerOutcome =
-  | { readonly outcome: 'granted'; readonly sha256: string; readonly receipt: StoredReceipt | null }
+  | {
+      readonly outcome: 'granted';
+      readonly sha256: string;
+      readonly receipt: StoredReceipt | null;
+      /**
+       * Only when the answer asked to allow channels in the profile: whether the profile now
+       * allows them (`allowed`), or could not be changed after the grant was stored (`failed`).
+       */
+      readonly profileChannels?: 'allowed' | 'failed';
+    }
   | {
       readonly outcome: 'refused';
       readonly sha256: string;
@@ -1166,14 +1217,30 @@ export class Wallet {
    * kept in the vault all the same (the clearinghouse holds it), its receipt pending. Nothing is
    * signed or sent without a pinned log key ({@link requirePin}).
    *
+   * `allowChannels` (checked first, {@link channelsToAllowWith}): channels of the grant the
+   * customer also allows in the profile. The grant comes first and the profile after it, only
+   * once the grant is stored and its outcome known: a grant that fails leaves the profile as it
+   * was, and a profile that cannot be changed then leaves the grant standing, said in the
+   * outcome (`profileChannels: 'failed'`), never thrown. The other order would widen the profile
+   * for a grant that never came, and a profile cannot be un-widened as surely as it is widened.
+   *
    * @throws ProtocolError `ERR_WALLET_CHOICE_INVALID`, `ERR_LOG_KEY_NOT_PINNED` (nothing was
    *   sent), the clearinghouse's codes, or the receipt's verification codes
    *   (`ERR_RECEIPT_INVALID`, `ERR_TLOG_INCLUSION_INVALID`, `ERR_NOTE_*`: the answer was stored
-   *   by the clearinghouse and is in the vault, its receipt kept as pending).
+   *   by the clearinghouse and is in the vault, its receipt kept as pending; the profile is left
+   *   as it was).
    */
-  async answer(checked: CheckedRequest, choice: ConsentChoice): Promise<AnswerOutcome> {
+  async answer(
+    checked: CheckedRequest,
+    choice: ConsentChoice,
+    allowChannels?: readonly unknown[],
+  ): Promise<AnswerOutcome> {
     const parsed = v.safeParse(consentChoice, choice);
     if (!parsed.success) fail('ERR_WALLET_CHOICE_INVALID', 'malformed choice');
+    const allow = channelsToAllowWith(parsed.output, allowChannels);
+    const allowInProfile = this.ports.allowChannels;
+    if (allow.length > 0 && allowInProfile === undefined)
+      fail('ERR_WALLET_CHOICE_INVALID', 'this wallet cannot change the profile');
     // Before anything goes, an earlier answer sent again included (answerSentBefore).
     await this.requirePin();
     await ready();
@@ -1182,9 +1249,20 @@ export class Wallet {
       fail('ERR_WALLET_REQUEST_UNKNOWN', 'another identity');
     // One answer at a time per request (two consent windows for one link): each sees what the
     // one before it left in the outbox.
-    return inTurn(this.ports.store, `${identity.company} ${checked.sha256}`, () =>
+    const outcome = await inTurn(this.ports.store, `${identity.company} ${checked.sha256}`, () =>
       this.answerNow(identity, checked, parsed.output, new RegistryReads()),
     );
+    if (allow.length === 0 || outcome.outcome !== 'granted' || allowInProfile === undefined)
+      return outcome;
+    const preferred = parsed.output.decision === 'grant' ? parsed.output.preferredChannel : '';
+    try {
+      await allowInProfile(allow, preferred);
+      return { ...outcome, profileChannels: 'allowed' };
+    } catch (_e) {
+      // The grant stands (it is logged and in the vault): the window says the profile did not
+      // change. The port keeps what failed unexpectedly (extension/service.ts).
+      return { ...outcome, profileChannels: 'failed' };
+    }
   }
 
   private async answerNow(

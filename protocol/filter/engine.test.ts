@@ -653,6 +653,26 @@ describe('explainDecision', () => {
     expect(explainDecision(d, 'de').sentences[0]).toContain('Dieser Kanal ist nicht erlaubt.');
   });
 
+  it.each([
+    [
+      'en',
+      'Your profile does not allow the channel “E-mail”. You can allow it in the dashboard under “Profile”, “Allowed channels”.',
+    ],
+    [
+      'de',
+      'Ihr Profil lässt den Kanal „E-Mail“ nicht zu. Sie können ihn in der Übersicht unter „Profil“, „Erlaubte Kanäle“ zulassen.',
+    ],
+  ] as const)(
+    'in %s names a channel the profile does not allow, though granted, and where to allow it',
+    (locale, said) => {
+      const d = run({
+        profile: profile({ channels: { allowed: ['newsletter'], preferred: null } }),
+      });
+      expect(d.reasons.map((r) => r.id)).toEqual(['channel_not_allowed']);
+      expect(explainDecision(d, locale).sentences).toEqual([said]);
+    },
+  );
+
   it("shows the release time in the customer's zone", () => {
     const quiet = {
       timeZone: 'Europe/Berlin',

@@ -11,6 +11,7 @@
  * ```
  */
 import { t, type Locale, type MessageKey, type Params } from '../i18n';
+import { isVocabularyId, vocabularyLabel } from '../vocabulary';
 import type { Decision } from './engine';
 import type { Reason } from './reasons';
 
@@ -83,6 +84,9 @@ export function explainReason(
   if (p.score !== undefined) params.score = percent(p.score);
   if (p.threshold !== undefined) params.threshold = percent(p.threshold);
   if (p.rule !== undefined) params.rule = t(locale, `filter.rule.${p.rule}` as MessageKey);
+  // By its label: the name the profile's channel list shows, where the customer would allow it.
+  if (isVocabularyId('channel', p.channel))
+    params.channel = vocabularyLabel(locale, 'channel', p.channel);
   return t(locale, `filter.reason.${reason.id}` as MessageKey, params as Params);
 }
 

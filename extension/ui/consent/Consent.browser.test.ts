@@ -73,7 +73,10 @@ it.each([
   },
 );
 
-/** A pending request with one scope whose company asks to contact at most `perWeek` times. */
+/**
+ * A pending request with one scope whose company asks to contact at most `perWeek` times by
+ * e-mail, for a customer whose profile allows e-mail.
+ */
 function pendingAsking(perWeek: number) {
   return {
     type: 'wallet.pending',
@@ -108,6 +111,7 @@ function pendingAsking(perWeek: number) {
       preferredChannel: 'email',
       days: 365,
     },
+    allowedChannels: ['email'],
   };
 }
 
@@ -448,4 +452,199 @@ describe('leaving a request unanswered: "Decide later" and Escape', () => {
     await userEvent.keyboard('{Escape}');
     await expect.poll(() => events).toEqual(leftUnanswered);
   });
+});
+
+describe('channels the profile does not allow, said before the grant is given', () => {
+  /**
+   * A pending request of two scopes (product news by e-mail or SMS; service by newsletter or
+   * SMS), all of them chosen, for a customer whose profile allows `allowed` (null: unreadable).
+   */
+  function pendingChannels(allowed: string[] | null) {
+    const scope = (purpose: string, channels: string[]) => ({
+      purpose,
+      channels,
+      dataCategories: [],
+      conditions: {},
+      retentionDays: 30,
+      onwardRecipients: [],
+    });
+    const choice = (channels: string[]) => ({
+      include: true,
+      channels,
+      dataCategories: [],
+      maxContactsPerWeek: null,
+      retentionDays: 30,
+      onwardRecipients: [],
+    });
+    return {
+      type: 'wallet.pending',
+      checked: {
+        company: { legalName: 'Laufhaus GmbH', domain: 'https://laufhaus.example' },
+        request: {
+          reason: { de: 'Neuheiten', en: 'News' },
+          scopes: [
+            scope('product_launch', ['email', 'sms']),
+            scope('service_support', ['newsletter', 'sms']),
+          ],
+        },
+      },
+      choice: {
+        decision: 'grant',
+        scopes: [choice(['email', 'sms']), choice(['newsletter', 'sms'])],
+        preferredChannel: 'email',
+        days: 365,
+      },
+      allowedChannels: allowed,
+    };
+  }
+
+  /** Mounts the window for {@link pendingChannels}; answers are kept in `answers`. */
+  async function mountChannels(
+    locale: 'de' | 'en',
+    allowed: string[] | null,
+    profileChannels?: 'allowed' | 'failed',
+  ) {
+    answers = [];
+    mountConsent(locale, (request) => {
+      if (request.type === 'wallet.pending') return pendingChannels(allowed);
+      if (request.type === 'wallet.answer') {
+        answers.push(request as never);
+        return {
+          type: 'bridge.outcome',
+          outcome: { outcome: 'granted', receipt: 'b'.repeat(64) },
+          ...(profileChannels === undefined ? {} : { profileChannels }),
+        };
+      }
+      return { type: 'ok' };
+    });
+    await expect.poll(() => byTestId('consent-days')).not.toBeNull();
+  }
+
+  const box = (channel: string) => byTestId(`consent-allow-${channel}`) as HTMLInputElement | null;
+  const notices = () =>
+    [...host.target.querySelectorAll('[data-testid$="-hint"][data-testid^="consent-allow-"]')].map(
+      (n) => n.getAttribute('data-testid'),
+    );
+
+  it.each([
+    [
+      'de',
+      'Ihr Profil lässt den Kanal „SMS“ bisher nicht zu: Angebote auf diesem Weg würden ausgeblendet.',
+      '„SMS“ in meinem Profil zulassen',
+    ],
+    [
+      'en',
+      'Your profile does not allow the channel “Text message (SMS)” yet: offers this way would be hidden.',
+      'Allow “Text message (SMS)” in my profile',
+    ],
+  ] as const)(
+    'in %s names each chosen channel the profile does not allow, once, beside the channel choice, with a ticked box',
+    async (locale, said, boxLabel) => {
+      await mountChannels(locale, ['email']);
+      // SMS in both scopes: one notice, in the first; the newsletter in the second.
+      expect(notices()).toEqual(['consent-allow-sms-hint', 'consent-allow-newsletter-hint']);
+      expect(byTestId('scope-0')!.contains(byTestId('consent-allow-sms-hint'))).toBe(true);
+      expect(byTestId('scope-1')!.contains(byTestId('consent-allow-newsletter-hint'))).toBe(true);
+      expect(byTestId('consent-allow-sms-hint')!.textContent!.trim()).toBe(said);
+      expect(box('sms')!.closest('label')!.textContent!.trim()).toBe(boxLabel);
+      expect(box('sms')!.checked).toBe(true);
+      expect(box('newsletter')!.checked).toBe(true);
+      expect(box('email')).toBeNull();
+    },
+  );
+
+  it('says it only of channels the profile does not allow, and nothing when it cannot be read', async () => {
+    await mountChannels('en', ['email', 'sms']);
+    expect(notices()).toEqual(['consent-allow-newsletter-hint']);
+    expect(box('sms')).toBeNull();
+    await host.unmount();
+    await mountChannels('en', null);
+    expect(byTestId('scope-0-channel-sms')).not.toBeNull();
+    expect(notices()).toEqual([]);
+  });
+
+  it('follows the choice: a channel left out, or its scope, takes its notice along', async () => {
+    await mountChannels('en', ['email']);
+    await userEvent.click(byTestId('scope-1-channel-newsletter')!);
+    await expect.poll(notices).toEqual(['consent-allow-sms-hint']);
+    await userEvent.click(byTestId('scope-0-channel-sms')!);
+    // Still chosen in the second scope: said there now.
+    await expect.poll(notices).toEqual(['consent-allow-sms-hint']);
+    expect(byTestId('scope-1')!.contains(byTestId('consent-allow-sms-hint'))).toBe(true);
+    await userEvent.click(byTestId('scope-1-include')!);
+    await expect.poll(notices).toEqual([]);
+    await userEvent.click(byTestId('consent-grant')!);
+    await expect.poll(() => answers).toHaveLength(1);
+    expect(answers[0]).not.toHaveProperty('allowChannels');
+  });
+
+  it('links each box to its sentence and puts it next in the tab order after the channels', async () => {
+    await mountChannels('de', ['email']);
+    const sms = box('sms')!;
+    expect(document.getElementById(sms.getAttribute('aria-describedby')!)).toBe(
+      byTestId('consent-allow-sms-hint'),
+    );
+    // The channel checkbox says it too.
+    expect(byTestId('scope-0-channel-sms')!.getAttribute('aria-describedby')).toBe(
+      sms.getAttribute('aria-describedby'),
+    );
+    expect(byTestId('scope-0-channel-email')!.hasAttribute('aria-describedby')).toBe(false);
+    byTestId('scope-0-channel-sms')!.focus();
+    await userEvent.tab();
+    expect(document.activeElement).toBe(sms);
+    // By keyboard: Space unticks it.
+    await userEvent.keyboard(' ');
+    expect(sms.checked).toBe(false);
+  });
+
+  it.each([
+    ['every box ticked', [], ['sms', 'newsletter']],
+    ['the SMS box unticked', ['sms'], ['newsletter']],
+    ['every box unticked', ['sms', 'newsletter'], undefined],
+  ] as const)(
+    'with %s the answer asks to allow exactly the ticked channels',
+    async (_case, untick, asked) => {
+      // The profile changed as asked: nothing more to say.
+      await mountChannels('en', ['email'], asked === undefined ? undefined : 'allowed');
+      for (const channel of untick) await userEvent.click(box(channel)!);
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => answers).toHaveLength(1);
+      const answer = answers[0] as unknown as Record<string, unknown>;
+      if (asked === undefined) expect(answer).not.toHaveProperty('allowChannels');
+      else expect(answer.allowChannels).toEqual(asked);
+      expect(byTestId('consent-profile-not-changed')).toBeNull();
+    },
+  );
+
+  it('asks to allow nothing with a refusal', async () => {
+    await mountChannels('en', ['email']);
+    expect(box('sms')!.checked).toBe(true);
+    await userEvent.click(byTestId('consent-refuse')!);
+    await expect.poll(() => answers).toHaveLength(1);
+    expect(answers[0]).toEqual({
+      type: 'wallet.answer',
+      ticket,
+      choice: { decision: 'refuse', askAgainAfterDays: null },
+    });
+  });
+
+  it.each([
+    [
+      'de',
+      'Ihre Einwilligung gilt. Ihr Profil konnte aber nicht geändert werden und lässt weiterhin nicht zu: „SMS“ und „Newsletter“. Angebote auf diesem Weg bleiben ausgeblendet, bis Sie das in der Übersicht unter „Profil“ ändern.',
+    ],
+    [
+      'en',
+      'Your consent stands, but your profile could not be changed and still does not allow “Text message (SMS)” and “Newsletter”. Offers that way stay hidden until you change this in the dashboard under “Profile”.',
+    ],
+  ] as const)(
+    'in %s says in a sentence that the grant stands when the profile could not be changed',
+    async (locale, said) => {
+      await mountChannels(locale, ['email'], 'failed');
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => byTestId('consent-result')?.dataset.result).toBe('granted');
+      expect(byTestId('consent-profile-not-changed')!.textContent!.trim()).toBe(said);
+      expect(byTestId('consent-profile-not-changed')!.getAttribute('role')).toBe('alert');
+    },
+  );
 });

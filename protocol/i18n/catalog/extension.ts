@@ -876,6 +876,21 @@ export const extension = {
     en: 'How long the consent lasts (days)',
   },
   'extension.consent.preferred': { de: 'Bevorzugter Kanal', en: 'Preferred channel' },
+  // A channel about to be granted that the profile does not allow (the offer filter's rule 3
+  // would hide its offers): said beside the channel choice, with a box to allow it there too.
+  'extension.consent.channelNotAllowed': {
+    de: 'Ihr Profil lässt den Kanal „{channel}“ bisher nicht zu: Angebote auf diesem Weg würden ausgeblendet.',
+    en: 'Your profile does not allow the channel “{channel}” yet: offers this way would be hidden.',
+  },
+  'extension.consent.allowChannel': {
+    de: '„{channel}“ in meinem Profil zulassen',
+    en: 'Allow “{channel}” in my profile',
+  },
+  // The grant was stored, the profile could not be changed after it: the grant stands.
+  'extension.consent.profileNotChanged': {
+    de: 'Ihre Einwilligung gilt. Ihr Profil konnte aber nicht geändert werden und lässt weiterhin nicht zu: {channels}. Angebote auf diesem Weg bleiben ausgeblendet, bis Sie das in der Übersicht unter „Profil“ ändern.',
+    en: 'Your consent stands, but your profile could not be changed and still does not allow {channels}. Offers that way stay hidden until you change this in the dashboard under “Profile”.',
+  },
   'extension.consent.grant': { de: 'Einwilligen', en: 'Grant' },
   'extension.consent.refuse': { de: 'Ablehnen', en: 'Refuse' },
   'extension.consent.askAgain': {

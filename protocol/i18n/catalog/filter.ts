@@ -52,9 +52,11 @@ export const filter = {
     de: 'Sie haben die Angebote dieses Unternehmens bis {until} pausiert.',
     en: 'You paused offers from this company until {until}.',
   },
+  // `{channel}` is the channel's label. The profile's allowed channels are the customer's own
+  // restriction, granted or not: the sentence says where to allow one (a grant alone does not).
   'filter.reason.channel_not_allowed': {
-    de: 'Über diesen Kanal möchten Sie nicht angesprochen werden.',
-    en: 'You do not want to be contacted on this channel.',
+    de: 'Ihr Profil lässt den Kanal „{channel}“ nicht zu. Sie können ihn in der Übersicht unter „Profil“, „Erlaubte Kanäle“ zulassen.',
+    en: 'Your profile does not allow the channel “{channel}”. You can allow it in the dashboard under “Profile”, “Allowed channels”.',
   },
   'filter.reason.purpose_refused': {
     de: 'Zu diesem Zweck möchten Sie nicht angesprochen werden.',

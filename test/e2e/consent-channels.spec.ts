@@ -1,0 +1,150 @@
+/**
+ * Channels granted that the profile does not allow, end to end (docs/architecture.md "Channels
+ * the profile does not allow"): the chromium-test build of the Assistant in Debian's Chromium,
+ * the built clearinghouse (playwright.config.ts) and the reference company site. A new customer's
+ * profile allows no channel, and the offer filter hides every offer on a channel the profile does
+ * not allow (docs/filter.md rule 3), granted or not. The consent window says so beside the channel
+ * choice, with a box ticked by default that allows the channel in the profile together with the
+ * grant:
+ * - ticked, the profile allows the newsletter once the grant is stored, and the company's
+ *   newsletter offer is delivered;
+ * - unticked, the grant is given, the profile stays as it was, and the offer is hidden with a
+ *   sentence that says where to allow the channel.
+ */
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { t } from '../../protocol/i18n';
+import { ready } from '../../protocol/sodium';
+import { loadOrCreateIdentity } from '../company-site/keys';
+import {
+  createNewsletterRequest,
+  createVault,
+  installDashboard,
+  launchAssistant,
+  Scratch,
+  sendFrom,
+  sendSealedOffer,
+} from './assistant-fixture';
+
+const scratch = new Scratch();
+let context: BrowserContext | undefined;
+
+test.afterEach(async () => {
+  await context?.close();
+  context = undefined;
+  await scratch.cleanup();
+});
+
+type Channels = { allowed: string[]; preferred: string | null };
+
+async function profileChannels(dashboard: Page): Promise<Channels> {
+  const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
+    profile: { channels: Channels };
+  };
+  return profile.channels;
+}
+
+/**
+ * A fresh Assistant (vault, log key pinned, English) whose profile allows no channel, as
+ * onboarding leaves it, in manual mode with sports as its one interest (so relevance lets a
+ * running-shoe offer through) and no quiet hours; the reference company site asks it for
+ * newsletters and its consent window is open.
+ */
+async function freshCustomerAsked() {
+  await ready();
+  const { dataDir } = await scratch.companySite();
+  const company = await loadOrCreateIdentity(dataDir);
+  const launched = await launchAssistant(await scratch.tempDir('assistant-consent-channels-'));
+  context = launched.context;
+  const dashboard = await installDashboard(context, launched.id);
+  await createVault(dashboard, 'correct horse battery staple');
+
+  const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
+    profile: Record<string, unknown> & { channels: Channels };
+  };
+  expect(profile.channels).toEqual({ allowed: [], preferred: null });
+  expect(
+    await sendFrom(dashboard, {
+      type: 'profile.set',
+      profile: {
+        ...profile,
+        language: 'en',
+        mode: 'manual',
+        interests: [{ category: 'sports', weight: 1 }],
+        quiet: { timeZone: 'UTC', windows: [] },
+      },
+    }),
+  ).toMatchObject({ type: 'profile' });
+  expect(await profileChannels(dashboard)).toEqual({ allowed: [], preferred: null });
+
+  const link = await createNewsletterRequest(company, { maxContactsPerWeek: 20 });
+  const { ticket } = (await sendFrom(dashboard, { type: 'wallet.open-link', link })) as {
+    ticket: string;
+  };
+  const consent = await context.newPage();
+  await consent.goto(`chrome-extension://${launched.id}/ui/consent/index.html?ticket=${ticket}`);
+  const hint = consent.getByTestId('consent-allow-newsletter-hint');
+  await expect(hint).toHaveText(
+    t('en', 'extension.consent.channelNotAllowed', { channel: 'Newsletter' }),
+  );
+  const box = consent.getByTestId('consent-allow-newsletter');
+  await expect(box).toBeChecked();
+  await expect(box).toHaveAttribute('aria-describedby', (await hint.getAttribute('id'))!);
+  // By keyboard: the box comes right after the channel it is about.
+  await consent.getByTestId('scope-0-channel-newsletter').focus();
+  await consent.keyboard.press('Tab');
+  await expect(box).toBeFocused();
+
+  /** Sends the company's running-shoe newsletter offer to the customer's grant; its id. */
+  async function sendNewsletterOffer(title: string): Promise<string> {
+    const listing = (await sendFrom(dashboard, { type: 'relationships.list', refresh: false })) as {
+      items: { pseudonym: string; grants: { sha256: string; jws: string }[] }[];
+    };
+    const pseudonym = listing.items[0]!.pseudonym;
+    const grant = listing.items[0]!.grants[0]!;
+    return sendSealedOffer(company, { pseudonym, grant }, { title, body: 'Die neuen Modelle.' });
+  }
+
+  return { dashboard, consent, box, sendNewsletterOffer };
+}
+
+test.setTimeout(120_000);
+
+test('a profile without channels: newsletters granted with the box ticked are allowed, and their offer is shown', async () => {
+  const { dashboard, consent, sendNewsletterOffer } = await freshCustomerAsked();
+
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect(consent.getByTestId('consent-profile-not-changed')).toHaveCount(0);
+  // Allowed with the grant, and preferred: the profile preferred none.
+  expect(await profileChannels(dashboard)).toEqual({
+    allowed: ['newsletter'],
+    preferred: 'newsletter',
+  });
+
+  const offerId = await sendNewsletterOffer('Trailschuh im Angebot');
+  await dashboard.reload();
+  await dashboard.getByTestId('nav-offers').click();
+  const offer = dashboard.locator(`[data-id="${offerId}"]`);
+  await expect(offer).toHaveAttribute('data-state', 'delivered', { timeout: 20_000 });
+  await expect(offer).toContainText('Trailschuh im Angebot');
+});
+
+test('a profile without channels: the box unticked, the grant stands and the hidden offer says where to allow the channel', async () => {
+  const { dashboard, consent, box, sendNewsletterOffer } = await freshCustomerAsked();
+
+  await box.press('Space');
+  await expect(box).not.toBeChecked();
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  expect(await profileChannels(dashboard)).toEqual({ allowed: [], preferred: null });
+
+  const offerId = await sendNewsletterOffer('Trailschuh im Angebot');
+  await dashboard.reload();
+  await dashboard.getByTestId('nav-offers').click();
+  await dashboard.getByTestId('offers-tab-hidden').click();
+  const offer = dashboard.locator(`[data-id="${offerId}"]`);
+  await expect(offer).toHaveAttribute('data-state', 'hidden', { timeout: 20_000 });
+  await expect(offer.getByTestId('offer-why')).toContainText(
+    t('en', 'filter.reason.channel_not_allowed', { channel: 'Newsletter' }),
+  );
+});
