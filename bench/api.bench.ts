@@ -784,7 +784,7 @@ request; DB µs: the PostgreSQL processes' CPU time per successful request, - on
 ${ladderLine(figures)}
 ${threadLines(figures)}
 
-grants / ping = ${ratio === undefined ? 'not measured' : ratio.toFixed(2)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
+grants / ping = ${ratio === undefined ? 'not measured' : ratio.toFixed(3)} (bar >= ${bars.grantRatio}): ${ratioOk ? 'PASS' : 'FAIL'}
 grant p99 at half rate = ${grantsHalf === undefined ? 'not measured' : `${grantsHalf.p99.toFixed(1)} ms`} (bar <= ${bars.p99AtHalfMs} ms): ${p99Ok ? 'PASS' : 'FAIL'}
 ping p99 at half its own rate = ${figures.pingHalf === undefined ? 'not measured' : `${figures.pingHalf.p99.toFixed(1)} ms`} (the control: this machine's floor for the bar above; not a bar)
 ${lateLine(figures)}

@@ -6,7 +6,8 @@
  *
  * While one lookup statement of a kind is under way, the keys asked for meanwhile wait and then
  * go as one statement (`= any($1)`), the way the durable writer group-commits: a lone request
- * waits for nothing, a busy server sends one statement for many. A batch is only ever sent after
+ * waits for nothing (and runs the one-row statement, whose plan PostgreSQL keeps), a busy server
+ * sends one statement for many. A batch is only ever sent after
  * every one of its callers asked, so it sees every commit that preceded each call, exactly as
  * the caller's own statement would have. When the shared statement fails, each of its keys is
  * asked again with the one-row statement, so a key PostgreSQL refuses (a NUL byte in a claim
@@ -91,6 +92,19 @@ export function batchedLookup<A, R, M extends R>(
     }
     queue.running = true;
     try {
+      // One caller alone: its own one-row statement. PostgreSQL plans `many` (an array) anew at
+      // every run, a statement of scalars once for all after five (`plan_cache_mode` auto), and
+      // at half the grants' maximum most statements carry one key (docs/performance.md "API").
+      const lone = batch.size === 1 ? [...batch.values()][0]! : undefined;
+      if (lone !== undefined && lone.length === 1) {
+        const { args, resolve, reject } = lone[0]!;
+        try {
+          resolve(await one.first(db, args));
+        } catch (error) {
+          reject(error);
+        }
+        return;
+      }
       const { rows } = await options.many.execute(db, { keys: [...batch.keys()] });
       const byKey = new Map<string, M>();
       for (const row of rows) byKey.set(options.rowKey(row), row);
