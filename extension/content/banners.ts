@@ -7,6 +7,7 @@
  * A page without a known platform never hears from the Assistant. Each check waits for the page's
  * next idle moment (at most a second), so the queries give way to the page's own work.
  */
+import { isTestBuild } from '../build';
 import { sendToBackground } from '../platform/bridge-port';
 
 declare const __BANNER_DETECTORS__: readonly string[];
@@ -57,18 +58,31 @@ function whenIdle(fn: () => void): void {
   else fn();
 }
 
+/**
+ * Test build only (called from `if (isTestBuild)` branches alone, so the shipped bundles drop it,
+ * see ../build): an event on the page's `document` when the detector stops, `…-nothing` after its
+ * last check found no platform, `…-answered` once the background answered its report (having
+ * decided, and recorded or injected autoconsent, before it answers). test/e2e/banners.spec.ts
+ * waits for it instead of sleeping past the last check; the page itself is not touched.
+ */
+function stopped(outcome: 'nothing' | 'answered'): void {
+  document.dispatchEvent(new Event(`consent-assistant-test:banners-${outcome}`));
+}
+
 let step = 0;
 function look(): void {
   const found = window.top === window ? hits() : [];
   if (found.length > 0) {
-    void sendToBackground({
+    const sent = sendToBackground({
       type: 'banners.detected',
       detectors: found.slice(0, 32),
       url: location.href.slice(0, 4096),
     }).catch(() => undefined);
+    if (isTestBuild) void sent.then(() => stopped('answered'));
     return;
   }
   step++;
   if (step < checks.length) setTimeout(() => whenIdle(look), checks[step]! - checks[step - 1]!);
+  else if (isTestBuild) stopped('nothing');
 }
 whenIdle(look);

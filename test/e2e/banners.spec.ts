@@ -7,7 +7,7 @@
  * without a banner untouched, the customer's own decision in the dashboard, and a banner answered
  * while the vault is locked recorded at the next unlock.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import {
   passphrase,
   siteRecord,
@@ -38,6 +38,59 @@ test.afterEach(async () => {
   company = undefined;
   await fixtures.stop();
 });
+
+interface DetectorGlobals {
+  detectorStopped?: 'nothing' | 'answered';
+}
+
+/**
+ * From `page`'s next load on, notes how the banner detector stopped: the test build's events
+ * (extension/content/banners.ts), `nothing` after its last check, `answered` once the background
+ * answered its report. A property of the page's window, not of its document.
+ */
+async function listenToDetector(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    for (const outcome of ['nothing', 'answered'] as const)
+      document.addEventListener(`consent-assistant-test:banners-${outcome}`, () => {
+        (globalThis as DetectorGlobals).detectorStopped = outcome;
+      });
+  });
+}
+
+/** How the detector of the page's current load stopped, once it has (see listenToDetector). */
+async function detectorStopped(page: Page): Promise<string> {
+  const read = () => page.evaluate(() => (globalThis as DetectorGlobals).detectorStopped ?? null);
+  await expect.poll(read, { intervals: [100], timeout: 20_000 }).not.toBeNull();
+  return (await read())!;
+}
+
+/**
+ * Whether autoconsent was injected into `page`'s current document: its run-once flag in the
+ * Assistant's isolated world (extension/content/autoconsent.ts), read through the DevTools
+ * protocol, which lists that world beside the page's own.
+ */
+async function autoconsentInjected(page: Page): Promise<boolean> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const worlds: number[] = [];
+    cdp.on('Runtime.executionContextCreated', ({ context }) => {
+      if (context.origin.startsWith('chrome-extension://')) worlds.push(context.id);
+    });
+    await cdp.send('Runtime.enable'); // reports the contexts that exist now
+    expect(worlds.length).toBeGreaterThan(0); // the detector's, at least
+    for (const contextId of worlds) {
+      const { result } = await cdp.send('Runtime.evaluate', {
+        contextId,
+        expression: 'globalThis.__consentAssistantBanners === true',
+        returnByValue: true,
+      });
+      if (result.value === true) return true;
+    }
+    return false;
+  } finally {
+    await cdp.detach();
+  }
+}
 
 test('a known banner is opted out, recorded, and its TC string decoded and shown', async () => {
   assistant = await startAssistant({ vault: true });
@@ -94,10 +147,12 @@ test('consent a CMP records after "Disagree" is flagged, by purpose and vendor i
 test('a page without a banner is left untouched and never reported', async () => {
   assistant = await startAssistant({ vault: true });
   const page = await assistant.context.newPage();
+  await listenToDetector(page);
   await page.goto(`${fixtures.origin('plain.test')}/plain`);
   const before = await page.evaluate(() => document.documentElement.outerHTML);
-  // The detector looks for 7 s after the page settled; wait past that.
-  await page.waitForTimeout(8000);
+  // The detector looks for 7 s after the page settled (each look at the next idle moment): until
+  // it says it stopped, having found nothing and told the background nothing.
+  expect(await detectorStopped(page)).toBe('nothing');
   expect(await page.evaluate(() => document.documentElement.outerHTML)).toBe(before);
   expect(await page.evaluate(() => document.querySelectorAll('style').length)).toBe(0);
   const answer = (await assistant.send({ type: 'sites.list' })) as {
@@ -136,6 +191,7 @@ test('on the site of a company granted behavioural web data the banner is accept
 test('the customer changes the decision for a site in the dashboard', async () => {
   assistant = await startAssistant({ vault: true });
   const page = await assistant.context.newPage();
+  await listenToDetector(page);
   await page.goto(`${fixtures.origin('news.test')}/cmp`);
   await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
     timeout: 20_000,
@@ -159,7 +215,10 @@ test('the customer changes the decision for a site in the dashboard', async () =
   await expect(page.locator('#qc-cmp2-ui')).toBeVisible({ timeout: 10_000 });
   record = await siteRecord(assistant, 'news.test', (r) => r.banner?.outcome === 'left-alone');
   expect(record.banner).toMatchObject({ action: 'leave', reason: 'customer' });
-  await page.waitForTimeout(1500);
+  // The background answers the detector only after acting on its report: autoconsent, had it
+  // been sent to answer the banner, would be in the page by then.
+  expect(await detectorStopped(page)).toBe('answered');
+  expect(await autoconsentInjected(page)).toBe(false);
   await expect(page.locator('#qc-cmp2-ui')).toBeVisible();
 });
 
@@ -171,7 +230,22 @@ test('while the vault is locked the banner is still answered, and recorded at th
   await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
     timeout: 20_000,
   });
-  await page.waitForTimeout(1500); // the TC string is read 0.5 s after the answer
+  // Read with the TC string 0.5 s after the answer, then kept for the vault: the events waiting
+  // for the next unlock (`sites.pending` in storage.session, extension/core/sites).
+  const pending = () =>
+    assistant!.dashboard.evaluate(async () => {
+      const { chrome } = globalThis as unknown as {
+        chrome: { storage: { session: { get(key: string): Promise<Record<string, unknown>> } } };
+      };
+      return (await chrome.storage.session.get('sites.pending'))['sites.pending'] ?? [];
+    });
+  await expect.poll(pending, { intervals: [100] }).toContainEqual(
+    expect.objectContaining({
+      kind: 'banner',
+      site: 'news.test',
+      banner: expect.objectContaining({ action: 'opt-out', outcome: 'success' }),
+    }),
+  );
   expect(await assistant.send({ type: 'sites.list' })).toMatchObject({
     type: 'error',
     code: 'ERR_VAULT_LOCKED',

@@ -1097,6 +1097,28 @@ test('a correction is read with the key file and deleted only after a confirmati
   await context.close();
 });
 
+interface SubmitGlobals {
+  submits?: number;
+}
+
+/**
+ * From `page`'s next load on, counts the `submit` events of its forms: a pressed button's first
+ * step, dispatched while the key press that pressed it is handled (so before `press` returns),
+ * whether the page then sends anything or not.
+ */
+async function countSubmits(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const scope = globalThis as SubmitGlobals;
+    scope.submits = 0;
+    document.addEventListener('submit', () => (scope.submits = (scope.submits ?? 0) + 1), true);
+  });
+}
+
+/** The `submit` events of the page's current load so far (see countSubmits). */
+function submits(page: Page): Promise<number | undefined> {
+  return page.evaluate(() => (globalThis as SubmitGlobals).submits);
+}
+
 /** A catalog sentence as a pattern, each `{placeholder}` standing for any text. */
 function sentence(locale: 'de' | 'en', key: Parameters<typeof t>[1]): RegExp {
   const parts = t(locale, key).split(/\{\w+\}/);
@@ -1156,7 +1178,11 @@ test('complaints against the company are listed with their state and the regulat
       customer,
     );
   const { sha256: first } = await complain({ kind: 'offer', jws: offer }, ['wrong_channel']);
-  await page.waitForTimeout(20); // a later millisecond: the list is newest first
+  // Newest first by the millisecond stored, ties by hash: the second must be stored in a later
+  // millisecond. The server (on this machine's clock) stamped the first before answering, so once
+  // this clock has passed the answer, every later stamp is later (a wait of at most 1 ms).
+  const answeredAt = Date.now();
+  await expect.poll(() => Date.now(), { intervals: [1] }).toBeGreaterThan(answeredAt);
   const { sha256: second } = await complain({ kind: 'disclosure', jws: disclosure }, [
     'undisclosed_data',
     'misleading',
@@ -1284,6 +1310,7 @@ test('Enter in a field of an answer or a disclosure signs nothing; recent reques
     if (request.method() === 'POST') posted.push(request.url());
   };
   page.on('request', watch);
+  await countSubmits(page);
 
   // ----- an erasure: what was asked for comes ticked as erased; Enter presses no button -------
   await postJose(
@@ -1308,21 +1335,26 @@ test('Enter in a field of an answer or a disclosure signs nothing; recent reques
   const beforeAnswer = messageCount(answers);
   const reasonDe = card.getByLabel(t('en', 'portal.console.dataRequests.reasonDe'));
   const reasonEn = card.getByLabel(t('en', 'portal.console.dataRequests.reasonEn'));
+  // After each press, no button was pressed: a pressed one submits its form while the key press
+  // is handled, before `press` returns.
   await reasonDe.fill('Aufbewahrungspflicht nach § 147 AO.');
   await reasonDe.press('Enter');
+  expect(await submits(page)).toBe(0);
   await reasonEn.fill('Retention duty under German tax law.');
   await reasonEn.press('Enter');
+  expect(await submits(page)).toBe(0);
   // On a ticked box as well: there Chromium presses the first button it may, "Erased".
   await erasedAddress.press('Enter');
-  await page.waitForTimeout(1_000); // time for a submission, had Enter started one
-  expect(posted.filter((url) => url.includes('?/answer'))).toEqual([]);
-  expect(messageCount(answers)).toBe(beforeAnswer);
+  expect(await submits(page)).toBe(0);
   await expect(reasonEn).toHaveValue('Retention duty under German tax law.');
-  // The buttons still answer, with the keyboard too: the refusal is what is signed.
+  // The buttons still answer, with the keyboard too: the refusal is what is signed, and it is
+  // the one request and the one message (a submission started by Enter would have sent first, or
+  // kept the form busy, so that this press would have sent nothing).
   await card
     .getByRole('button', { name: t('en', 'portal.console.dataRequests.refuse') })
     .press('Enter');
   await expect(page.getByTestId('answer-done')).toBeFocused();
+  expect(posted.filter((url) => url.includes('?/answer'))).toHaveLength(1);
   expect(messageCount(answers)).toBe(beforeAnswer + 1);
   expect(newestPayload('data-request-answer', companyId)).toMatchObject({
     outcome: 'refused',
@@ -1346,12 +1378,12 @@ test('Enter in a field of an answer or a disclosure signs nothing; recent reques
   await access.getByLabel(t('en', 'vocabulary.purpose.product_launch')).check();
   const beforeDisclosure = messageCount();
   await access.getByLabel(t('en', 'portal.console.disclose.retention')).press('Enter');
+  expect(await submits(page)).toBe(0);
   await access.getByLabel(address).press('Enter');
-  await page.waitForTimeout(1_000); // time for a submission, had Enter started one
-  expect(posted.filter((url) => url.includes('?/disclose'))).toEqual([]);
-  expect(messageCount()).toBe(beforeDisclosure);
+  expect(await submits(page)).toBe(0);
   await access.getByRole('button', { name: t('en', 'portal.console.disclose.submit') }).click();
   await expect(page.getByTestId('disclose-done')).toBeFocused();
+  expect(posted.filter((url) => url.includes('?/disclose'))).toHaveLength(1);
   expect(messageCount()).toBe(beforeDisclosure + 2);
   page.off('request', watch);
   await context.close();
@@ -1365,13 +1397,21 @@ test('a second press sends nothing; removing a colleague or approving their new 
     acceptDownloads: true,
   });
   await loadKeyFile(page, key);
+  // The forms' requests. A second press that started a second submission would send it a moment
+  // after the first (the same steps in the page, begun a click later), long before the first
+  // one's round trip (the action, then the page's data loaded again) has shown that it was done:
+  // so once done is shown, every request of the double click has been sent.
+  const posted: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST') posted.push(new URL(request.url()).search);
+  });
 
   // ----- a double click adds one key, and the file offered is that key's -----------------------
   const keyChanges = { kind: 'company-key', companyId };
   const beforeKeys = messageCount(keyChanges);
   await page.getByRole('button', { name: t('en', 'portal.console.keys.add') }).dblclick();
   await expect(page.getByTestId('key-done')).toBeFocused();
-  await page.waitForTimeout(1_000); // time for a second request, had the second press sent one
+  expect(posted.filter((search) => search === '?/key')).toHaveLength(1);
   expect(messageCount(keyChanges)).toBe(beforeKeys + 1);
   await page.reload();
   await expect(page.getByTestId('key-row')).toHaveCount(2);
@@ -1395,7 +1435,7 @@ test('a second press sends nothing; removing a colleague or approving their new 
     `${t('en', 'portal.console.title')} · ${t('en', 'common.appName')}`,
   );
   const inviteLink = (await page.getByTestId('invite-link').getAttribute('href'))!;
-  await page.waitForTimeout(1_000); // time for a second request, had the second press sent one
+  expect(posted.filter((search) => search === '?/invite')).toHaveLength(1);
   expect(enrolmentCount(companyId)).toBe(beforeLinks + 1);
   const colleagueContext = await browser.newContext({ locale: 'en-GB' });
   const colleague = await colleagueContext.newPage();

@@ -246,7 +246,7 @@ test.describe('the build output', () => {
   test('the shipped builds contain neither the test hooks nor source maps', async () => {
     // Names only the test-hook code paths use; the chromium-test build must contain them, or this
     // grep would prove nothing.
-    const markers = ['test.clock', 'answerTestRequest', 'setTestClock'];
+    const markers = ['test.clock', 'answerTestRequest', 'setTestClock', 'consent-assistant-test:'];
     const scriptsOf = async (target: string) =>
       Promise.all(
         (await filesOf(target))

@@ -358,9 +358,10 @@ test('offers reach the customer exactly as profile and grant say, and misuse bec
 
   // 4. A revocation racing an offer: accepted by the relay before, not yet fetched by the
   // Assistant. The revocation is effective immediately: the relay withdraws the waiting offer, so
-  // it never reaches the customer (docs/api.md "Relay", "Revocation").
+  // it never reaches the customer (docs/api.md "Relay", "Revocation"). `sendOffer` returns once
+  // the relay stored the offer, so the revocation comes after it; no later second is needed, the
+  // relay withdraws every waiting offer of a revoked grant whatever its time.
   const racing = await sendOffer({ title: 'Knapp vor dem Widerruf' });
-  await new Promise((r) => setTimeout(r, 1100));
   await sendFrom(dashboard, {
     type: 'relationships.revoke',
     company: company.companyId,

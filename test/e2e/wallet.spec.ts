@@ -263,6 +263,23 @@ test('a refusal with "ask me again after" holds the next request back', async ()
     .poll(async () => (await site.pollOnce(), site.events.map((e) => e.kind)))
     .toEqual(['refusal']);
 
+  // The bridge asks the background every second whether the window was answered, and stops at
+  // the first answer that is not "not yet" (extension/content/bridge.ts): its polls are counted
+  // in the service worker, beside the Assistant's own listener.
+  const worker = context!.serviceWorkers()[0]!;
+  await worker.evaluate(() => {
+    const scope = globalThis as unknown as {
+      bridgePolls: number;
+      chrome: { runtime: { onMessage: { addListener(f: (message: unknown) => void): void } } };
+    };
+    scope.bridgePolls = 0;
+    scope.chrome.runtime.onMessage.addListener((message) => {
+      if ((message as { type?: unknown } | null)?.type === 'bridge.poll') scope.bridgePolls++;
+    });
+  });
+  const polls = () =>
+    worker.evaluate(() => (globalThis as unknown as { bridgePolls: number }).bridgePolls);
+
   // Asked again inside the cool-down: the Assistant declines it in a window that tells the
   // customer why, and the page learns only "cancelled" once that window is closed, as after any
   // window closed without an answer (a page told "ask again later" at once would learn that this
@@ -285,7 +302,10 @@ test('a refusal with "ask me again after" holds the next request back', async ()
   );
   let settled = false;
   void answer.then(() => (settled = true));
-  await again!.waitForTimeout(300);
+  // Two more polls: the second is sent only because the first, made after the window said why,
+  // was answered "not yet", so the page was told nothing when the window declined.
+  const seen = await polls();
+  await expect.poll(polls, { intervals: [100], timeout: 10_000 }).toBeGreaterThanOrEqual(seen + 2);
   expect(settled).toBe(false);
   await again!.getByTestId('consent-close').click();
   expect(await answer).toEqual({ outcome: 'cancelled' });
