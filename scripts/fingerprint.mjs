@@ -15,6 +15,8 @@ const inputs = [
   'svelte.config.js',
   'vite.config.ts',
   'scripts/build-extension.mjs',
+  // Packs the Assistant's downloads.
+  'scripts/zip.mjs',
 ];
 
 export function sourceFingerprint(root) {

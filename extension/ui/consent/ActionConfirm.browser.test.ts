@@ -22,7 +22,7 @@ const ticket = 'c'.repeat(32);
  */
 async function mountAction(
   locale: 'de' | 'en',
-  options: { kind?: 'correct' | 'revoke'; locked?: boolean } = {},
+  options: { kind?: 'correct' | 'revoke'; locked?: boolean; loadFails?: boolean } = {},
 ): Promise<string[]> {
   const events: string[] = [];
   const kind = options.kind ?? 'correct';
@@ -32,7 +32,8 @@ async function mountAction(
         type: 'settings',
         settings: { ...defaultSettings('http://localhost:3000'), language: locale },
       };
-    if (request.type === 'wallet.action-pending')
+    if (request.type === 'wallet.action-pending') {
+      if (options.loadFails) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked');
       return {
         type: 'wallet.action-pending',
         action:
@@ -41,6 +42,7 @@ async function mountAction(
             : { kind, company: `co_${'A'.repeat(43)}` },
         companies: ['Laufhaus GmbH'],
       };
+    }
     events.push(`sent confirm=${request.confirm}`);
     if (options.locked && request.confirm) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -56,7 +58,9 @@ async function mountAction(
     send,
     close: () => events.push('closed'),
   });
-  await expect.poll(() => byTestId('action-confirm')).not.toBeNull();
+  await expect
+    .poll(() => byTestId(options.loadFails ? 'action-error' : 'action-confirm'))
+    .not.toBeNull();
   return events;
 }
 
@@ -95,6 +99,21 @@ describe('leaving the action unanswered with Escape', () => {
     byTestId('unlock-passphrase')!.focus();
     await userEvent.keyboard('{Escape}');
     await expect.poll(() => events).toEqual(['sent confirm=true', ...leftUnanswered]);
+  });
+
+  it('a Confirm pressed while the cancel of Escape is on its way sends nothing more', async () => {
+    const events = await mountAction('en', { kind: 'revoke' });
+    await userEvent.keyboard('{Escape}');
+    byTestId('action-confirm')!.click();
+    await expect.poll(() => events).toEqual(leftUnanswered);
+    await settle();
+    expect(events).toEqual(leftUnanswered);
+  });
+
+  it('Escape cancels an action the window could not load (the vault locked first)', async () => {
+    const events = await mountAction('en', { loadFails: true });
+    await userEvent.keyboard('{Escape}');
+    await expect.poll(() => events).toEqual(leftUnanswered);
   });
 
   it('Escape after Cancel closes the window and answers nothing more', async () => {

@@ -433,6 +433,15 @@ describe('leaving a request unanswered: "Decide later" and Escape', () => {
       .toEqual([`sent wallet.answer ${ticket}`, 'answered wallet.answer', 'closed']);
   });
 
+  it('a Grant pressed while the cancel of Escape is on its way sends no answer', async () => {
+    const events = await mountRecording('en');
+    await userEvent.keyboard('{Escape}');
+    byTestId('consent-grant')!.click();
+    await expect.poll(() => events).toEqual(leftUnanswered);
+    await settle();
+    expect(events).toEqual(leftUnanswered);
+  });
+
   it('Escape on a declined request closes its window as its button does', async () => {
     const events: string[] = [];
     mountConsent(
@@ -503,12 +512,14 @@ describe('channels the profile does not allow, said before the grant is given', 
     locale: 'de' | 'en',
     allowed: string[] | null,
     profileChannels?: 'allowed' | 'failed',
+    answerFails?: ProtocolError,
   ) {
     answers = [];
     mountConsent(locale, (request) => {
       if (request.type === 'wallet.pending') return pendingChannels(allowed);
       if (request.type === 'wallet.answer') {
         answers.push(request as never);
+        if (answerFails !== undefined) throw answerFails;
         return {
           type: 'bridge.outcome',
           outcome: { outcome: 'granted', receipt: 'b'.repeat(64) },
@@ -521,6 +532,38 @@ describe('channels the profile does not allow, said before the grant is given', 
   }
 
   const box = (channel: string) => byTestId(`consent-allow-${channel}`) as HTMLInputElement | null;
+
+  it.each([
+    [
+      'de',
+      'Ihr Profil wurde nicht geändert; diese Kanäle bleiben dort nicht zugelassen: „SMS“ und „Newsletter“.',
+    ],
+    [
+      'en',
+      'Your profile was not changed; these channels stay not allowed there: “Text message (SMS)” and “Newsletter”.',
+    ],
+  ] as const)(
+    'in %s says with a failed answer that the profile was not changed, naming the channels',
+    async (locale, said) => {
+      const unreachable = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'offline');
+      await mountChannels(locale, ['email'], undefined, unreachable);
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => byTestId('consent-error')).not.toBeNull();
+      expect((answers[0] as { allowChannels?: string[] }).allowChannels).toEqual([
+        'sms',
+        'newsletter',
+      ]);
+      expect(byTestId('consent-channels-unchanged')!.textContent!.trim()).toContain(said);
+    },
+  );
+
+  it('says nothing of the profile with a failed answer that had no channel to allow', async () => {
+    const unreachable = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'offline');
+    await mountChannels('en', ['email', 'sms', 'newsletter'], undefined, unreachable);
+    await userEvent.click(byTestId('consent-grant')!);
+    await expect.poll(() => byTestId('consent-error')).not.toBeNull();
+    expect(byTestId('consent-channels-unchanged')).toBeNull();
+  });
   const notices = () =>
     [...host.target.querySelectorAll('[data-testid$="-hint"][data-testid^="consent-allow-"]')].map(
       (n) => n.getAttribute('data-testid'),

@@ -887,6 +887,12 @@ export const extension = {
     en: 'Allow “{channel}” in my profile',
   },
   // The grant was stored, the profile could not be changed after it: the grant stands.
+  // The answer failed (the grant may still go through later, e.g. once the clearinghouse is
+  // reached again): the channels to allow were not allowed in the profile.
+  'extension.consent.channelsUnchanged': {
+    de: 'Ihr Profil wurde nicht geändert; diese Kanäle bleiben dort nicht zugelassen: {channels}. Geht die Einwilligung später noch ein, lassen Sie sie in der Übersicht unter „Profil“ zu, sonst werden Angebote auf diesen Wegen ausgeblendet.',
+    en: 'Your profile was not changed; these channels stay not allowed there: {channels}. Should the consent still go through later, allow them in the overview under “Profile”, or offers this way stay hidden.',
+  },
   'extension.consent.profileNotChanged': {
     de: 'Ihre Einwilligung gilt. Ihr Profil konnte aber nicht geändert werden und lässt weiterhin nicht zu: {channels}. Angebote auf diesem Weg bleiben ausgeblendet, bis Sie das in der Übersicht unter „Profil“ ändern.',
     en: 'Your consent stands, but your profile could not be changed and still does not allow {channels}. Offers that way stay hidden until you change this in the dashboard under “Profile”.',
@@ -933,8 +939,8 @@ export const extension = {
   },
   // Opened from the dashboard (a pasted link, a targeted request): no page waits for an answer.
   'extension.consent.laterHintDashboard': {
-    de: 'Es wird nichts erlaubt und nichts abgelehnt, und das Unternehmen erfährt nichts davon. Sie kehren zur Übersicht zurück und können die Anfrage von dort wieder öffnen. Die Esc-Taste bewirkt dasselbe.',
-    en: 'Nothing is granted and nothing refused, and the company is told nothing. You go back to the overview and can open the request from there again. The Esc key does the same.',
+    de: 'Es wird nichts erlaubt und nichts abgelehnt, und das Unternehmen erfährt nichts davon. Sie kehren zur Übersicht zurück: Eine an Sie gerichtete Anfrage steht dort weiter, einen eingefügten Link fügen Sie einfach noch einmal ein. Die Esc-Taste bewirkt dasselbe.',
+    en: 'Nothing is granted and nothing refused, and the company is told nothing. You go back to the overview: a request addressed to you stays listed there, and a pasted link you simply paste again. The Esc key does the same.',
   },
   // The customer's own checks declined a page's request: the company learns only "cancelled".
   'extension.consent.declined.blacklisted': {
