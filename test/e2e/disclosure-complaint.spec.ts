@@ -10,117 +10,41 @@
  * are (the offers view's "Complaints", the clearinghouse's "my data" page, the pseudonym's
  * complaints the clearinghouse lists); a second one about the same disclosure is refused.
  */
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { ApiProblem, createClient } from '../../protocol/client';
-import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { ApiProblem } from '../../protocol/client';
 import { t } from '../../protocol/i18n';
-import { startCompanySite, type CompanySite } from '../company-site/site';
+import type { CompanySite } from '../company-site/site';
+import {
+  clearinghouse,
+  client,
+  createVault,
+  installDashboard,
+  launchAssistant,
+  payloadOf,
+  Scratch,
+  sendFrom,
+} from './assistant-fixture';
 
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
-
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-
-let dirs: string[] = [];
-let sites: CompanySite[] = [];
+const scratch = new Scratch();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
   await context?.close();
   context = undefined;
-  for (const site of sites) await site.stop();
-  sites = [];
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs = [];
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
-}
-
-function payloadOf(jws: string): Record<string, unknown> {
-  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
-}
-
-const client = createClient({
-  baseUrl: clearinghouse,
-  fetch: (url, init) => fetch(url, init),
-  now: Date.now,
-  randomBytes: (n) => new Uint8Array(randomBytes(n)),
+  await scratch.cleanup();
 });
 
 /** The reference company site, which discloses what it holds on every new grant. */
 async function companySite(): Promise<CompanySite> {
-  const site = await startCompanySite({
-    clearinghouseUrl: clearinghouse,
-    dataDir: await tempDir('company-site-'),
-    port: 0,
-    pollIntervalMs: 0,
-    webhook: false,
-    log: () => {},
-  });
-  sites.push(site);
-  await site.ready();
-  return site;
+  return (await scratch.companySite()).site;
 }
 
 /** A fresh Assistant in English: vault created, the test clearinghouse's log key pinned. */
 async function assistant(): Promise<Page> {
-  context = await chromium.launchPersistentContext(await tempDir('assistant-disclosure-'), {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
-  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
-  await expect
-    .poll(() => context!.pages().some((p) => p.url() === url), { timeout: 15_000 })
-    .toBe(true);
-  const dashboard = context.pages().find((p) => p.url() === url)!;
-  // The first answer of a fresh service worker can take a while on a loaded machine.
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible({ timeout: 15_000 });
-  expect(
-    await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
-  ).toMatchObject({ type: 'vault.created' });
-  await sendFrom(dashboard, { type: 'vault.phrase-confirmed' });
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
+  const launched = await launchAssistant(await scratch.tempDir('assistant-disclosure-'));
+  context = launched.context;
+  const dashboard = await installDashboard(context, launched.id);
+  await createVault(dashboard, 'correct horse battery staple');
   await dashboard.reload();
   await expect(dashboard.getByTestId('nav-relationships')).toBeVisible();
   return dashboard;
