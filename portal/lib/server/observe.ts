@@ -83,10 +83,24 @@ export const logger: Logger = pino({
 
 /**
  * The logger's own destination (stdout, written off the event loop), guarded: a write error
- * stops the log instead of ending or hanging the server (output-guard.ts).
+ * stops the log instead of ending or hanging the server, and the first line 30 s later tries
+ * again; when it succeeds, a warning says how many lines were lost and since when
+ * (output-guard.ts).
  */
 export const logDestination = guardLogStream(
   (logger as unknown as Record<symbol, LogStream>)[pinoSymbols.streamSym]!,
+  {
+    onResume: (dropped, stoppedAt) => {
+      logger.warn(
+        {
+          event: 'log-resumed',
+          droppedLines: dropped,
+          stoppedAt: new Date(stoppedAt).toISOString(),
+        },
+        `the log could not be written from ${new Date(stoppedAt).toISOString()}; it resumes now, ${dropped} line(s) were dropped meanwhile`,
+      );
+    },
+  },
 );
 
 /** The metrics of this process, in their own registry (tests create their own). */

@@ -3,7 +3,9 @@
  * hanging the process; what could not be written is counted.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { destination as pinoDestination, pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +62,91 @@ describe('guardLogStream', () => {
     expect(written).toEqual([]);
     expect(guarded.dropped).toBe(2);
     expect(() => stream.flushSync()).not.toThrow();
+  });
+});
+
+describe('guardLogStream resuming', () => {
+  it.runIf(existsSync('/dev/full'))(
+    "resumes pino's own destination once the disk has room again, with what it still held and a line saying what was lost",
+    async () => {
+      const destination = pinoDestination({ dest: '/dev/full', sync: false });
+      const logger = pino({ level: 'info' }, destination);
+      let clock = 1_000_000;
+      const resumed: [number, number][] = [];
+      const guarded = guardLogStream(destination as unknown as LogStream, {
+        retryAfterMs: 30_000,
+        now: () => clock,
+        onResume: (dropped, stoppedAt) => {
+          resumed.push([dropped, stoppedAt]);
+          logger.warn({ event: 'log-resumed', dropped }, 'resumed');
+        },
+      });
+      logger.info('first');
+      await new Promise<void>((resolve) => destination.once('error', () => setImmediate(resolve)));
+      expect(guarded.stopped).toBe(true);
+      clock += 29_999;
+      logger.info('dropped while stopped');
+      expect(resumed).toEqual([]);
+      // The disk has room again: the same destination now writes to a file.
+      const dir = mkdtempSync(join(tmpdir(), 'log-resume-'));
+      try {
+        const file = join(dir, 'out.log');
+        const fd = openSync(file, 'a');
+        (destination as unknown as { fd: number }).fd = fd;
+        clock += 1;
+        logger.info('after');
+        expect(resumed).toEqual([[2, 1_000_000]]);
+        expect(guarded.stopped).toBe(false);
+        destination.flushSync();
+        const lines = readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { msg: string }).msg);
+        // What sonic-boom still held from the failed write, then the notice, then the line.
+        expect(lines).toEqual(['first', 'resumed', 'after']);
+        expect(guarded.dropped).toBe(2);
+        closeSync(fd);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('stays stopped until a line comes after the wait, and stops again at the next error', () => {
+    const written: string[] = [];
+    const stream = Object.assign(new EventEmitter(), {
+      write: (data: string) => written.push(data),
+    });
+    let clock = 0;
+    const resumed: [number, number][] = [];
+    const guarded = guardLogStream(stream, {
+      retryAfterMs: 1_000,
+      now: () => clock,
+      onResume: (dropped, stoppedAt) => {
+        resumed.push([dropped, stoppedAt]);
+        stream.write(`resumed after ${dropped}\n`);
+      },
+    });
+    clock = 5;
+    stream.emit('error', failure('ENOSPC'));
+    stream.write('a\n');
+    clock = 1_004;
+    stream.write('b\n');
+    expect(written).toEqual([]);
+    clock = 1_005;
+    stream.write('c\n');
+    expect(written).toEqual(['resumed after 3\n', 'c\n']);
+    expect(resumed).toEqual([[3, 5]]);
+    expect(guarded.stopped).toBe(false);
+    // Stops again, and the wait starts from this error.
+    clock = 2_000;
+    stream.emit('error', failure('EPIPE'));
+    clock = 2_999;
+    stream.write('d\n');
+    clock = 3_000;
+    stream.write('e\n');
+    expect(written).toEqual(['resumed after 3\n', 'c\n', 'resumed after 2\n', 'e\n']);
+    expect(guarded.dropped).toBe(5);
   });
 });
 

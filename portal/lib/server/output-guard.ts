@@ -7,8 +7,8 @@
  * (sonic-boom 4) retried a failed write for ever when the process exited, in `Atomics.wait`, so the
  * server neither served nor ended (SIGTERM was ignored, a supervisor never restarted it). Log
  * lines are not the clearinghouse's records (those are in the database and the log): a line that
- * cannot be written is dropped and counted (`clearinghouse_log_lines_dropped`), and the log stops
- * until the next start.
+ * cannot be written is dropped and counted (`clearinghouse_log_lines_dropped`), and the log stops;
+ * it tries again with the first line at least `retryAfterMs` later (a disk that has room again).
  */
 /** The part of pino's default destination (sonic-boom) the guard works with. */
 export interface LogStream {
@@ -19,29 +19,85 @@ export interface LogStream {
   on(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
+/** When and how the log tries again after it stopped (see {@link guardLogStream}). */
+export interface LogResumeOptions {
+  /** How long after a write error the log stays stopped before a line tries again (30 s). */
+  retryAfterMs?: number;
+  /** The clock (tests). */
+  now?: () => number;
+  /**
+   * Called as the log resumes, before the line that resumed it: with the lines dropped while it
+   * was stopped and when it stopped (epoch ms). What it writes to the stream is written first.
+   */
+  onResume?: (dropped: number, stoppedAt: number) => void;
+}
+
+/** The log stays stopped at least this long after a write error (docs/operations.md). */
+export const logRetryAfterMs = 30_000;
+
 /**
  * Lets pino's own destination (sonic-boom, writing off the event loop: a destination of ours
  * that wrote as it does cost the grants 100-150 µs of the event loop each in bench:api, for
- * reasons not found) fail without ending or hanging the process. On its first write error (a full
+ * reasons not found) fail without ending or hanging the process. On a write error (a full
  * disk, a reader gone) the stream stops writing, as pino itself does for `EPIPE`: every later
  * line is dropped and counted, and its exit flush does nothing (sonic-boom retried that one for
- * ever). Logging resumes with the next start. Returns the count of dropped lines.
+ * ever). The first line at least `retryAfterMs` after the error puts the stream back as it was:
+ * sonic-boom writes what it still held from before the error (the failed write's rest), then
+ * `onResume`'s line, then that line. Another error stops it again, for another `retryAfterMs`.
+ * No timer runs while it is stopped (nothing is tried until a line comes). Returns the count of
+ * dropped lines since the start (the failed write counts as one; what it held is written on
+ * resuming, when it can be) and whether the log is stopped now.
  *
  * @example
  * ```ts
- * const logged = guardLogStream(logger[pino.symbols.streamSym]);
+ * const logged = guardLogStream(logger[pino.symbols.streamSym], {
+ *   onResume: (dropped) => logger.warn({ event: 'log-resumed', dropped }, 'the log resumed'),
+ * });
  * logged.dropped; // 0 while every line was written
  * ```
  */
-export function guardLogStream(stream: LogStream): { readonly dropped: number } {
+export function guardLogStream(
+  stream: LogStream,
+  options: LogResumeOptions = {},
+): { readonly dropped: number; readonly stopped: boolean } {
+  const retryAfterMs = options.retryAfterMs ?? logRetryAfterMs;
+  const now = options.now ?? Date.now;
+  const own = {
+    write: stream.write,
+    flushSync: stream.flushSync,
+    end: stream.end,
+    destroy: stream.destroy,
+  };
   let dropped = 0;
-  let stopped = false;
+  /** When the log stopped, epoch ms; `undefined` while it writes. */
+  let stoppedAt: number | undefined;
+  /** Lines dropped since it last stopped (for `onResume`). */
+  let droppedSinceStop = 0;
+
+  function resume(): void {
+    const since = stoppedAt!;
+    const lost = droppedSinceStop;
+    stoppedAt = undefined;
+    droppedSinceStop = 0;
+    stream.write = own.write;
+    stream.flushSync = own.flushSync;
+    stream.end = own.end;
+    stream.destroy = own.destroy;
+    options.onResume?.(lost, since);
+  }
+
   stream.on('error', () => {
-    if (stopped) return;
-    stopped = true;
+    if (stoppedAt !== undefined) return;
+    stoppedAt = now();
     dropped++; // the line whose write failed (its write may have held more: not known)
-    stream.write = () => {
+    droppedSinceStop = 1;
+    stream.write = (data: string) => {
+      if (stoppedAt !== undefined && now() - stoppedAt >= retryAfterMs) {
+        resume();
+        return stream.write(data);
+      }
       dropped++;
+      droppedSinceStop++;
       return true;
     };
     stream.flushSync = () => undefined;
@@ -51,6 +107,9 @@ export function guardLogStream(stream: LogStream): { readonly dropped: number } 
   return {
     get dropped() {
       return dropped;
+    },
+    get stopped() {
+      return stoppedAt !== undefined;
     },
   };
 }
