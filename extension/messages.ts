@@ -49,6 +49,9 @@ const timeMs = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(maxTime
 /** A manifest version: one to four dot-separated integers (Chrome's rule, which Firefox accepts). */
 const manifestVersion = v.pipe(v.string(), v.maxLength(23), v.regex(/^\d{1,5}(?:\.\d{1,5}){0,3}$/));
 
+/** A stored profile's revision: base64url SHA-256 (extension/core/preferences `ProfileRevision`). */
+const profileRevision = sha256Text;
+
 const pingRequest = v.strictObject({ type: v.literal('ping') });
 const pongResponse = v.strictObject({
   type: v.literal('pong'),
@@ -150,7 +153,15 @@ const vaultRequests = {
   /** The customer typed the phrase's words back: it is no longer shown. */
   'vault.phrase-confirmed': [v.strictObject({ type: v.literal('vault.phrase-confirmed') }), 'ok'],
   'profile.get': [v.strictObject({ type: v.literal('profile.get') }), 'profile'],
-  'profile.set': [v.strictObject({ type: v.literal('profile.set'), profile }), 'profile'],
+  /**
+   * The whole profile the dashboard edited, with the `revision` of the copy it was edited from
+   * (the `profile` answer's): refused with `ERR_PROFILE_CHANGED`, nothing written, when the stored
+   * profile changed meanwhile (extension/core/preferences `saveProfile`).
+   */
+  'profile.set': [
+    v.strictObject({ type: v.literal('profile.set'), profile, revision: profileRevision }),
+    'profile',
+  ],
   'blacklist.list': [v.strictObject({ type: v.literal('blacklist.list') }), 'blacklist'],
   'blacklist.add': [
     v.strictObject({
@@ -479,7 +490,8 @@ const vaultResponses = [
     unreachable: v.optional(v.literal(true)),
   }),
   v.strictObject({ type: v.literal('vault.damaged'), records: damagedList }),
-  v.strictObject({ type: v.literal('profile'), profile }),
+  /** `revision`: of the stored profile this one is (extension/core/preferences `ProfileRevision`). */
+  v.strictObject({ type: v.literal('profile'), profile, revision: profileRevision }),
   v.strictObject({
     type: v.literal('blacklist'),
     entries: v.pipe(v.array(blacklistEntry), v.maxLength(profileLimits.blacklistEntries)),

@@ -4,7 +4,7 @@ import type { ClientFetch } from '../protocol/client';
 import { base64urlDecode, base64urlEncode } from '../protocol/encoding';
 import { ProtocolError } from '../protocol/errors';
 import { testArgon2Params } from './build';
-import { parseRequest, type Request, type Response } from './messages';
+import { parseRequest, parseResponse, type Request, type Response } from './messages';
 import { AssistantService, type ServicePorts } from './service';
 import { randomBytes, ready } from './vault/crypto';
 import { Vault } from './vault/vault';
@@ -216,12 +216,12 @@ describe('the Assistant service', () => {
     const { service } = setup();
     const s = service();
     await send(s, { type: 'vault.create', passphrase: PASS });
-    const { profile } = (await send(s, { type: 'profile.get' })) as Extract<
+    const { profile, revision } = (await send(s, { type: 'profile.get' })) as Extract<
       Response,
       { type: 'profile' }
     >;
     expect(profile).toMatchObject({ language: 'de', mode: 'manual' });
-    await send(s, { type: 'profile.set', profile: { ...profile, mode: 'automatic' } });
+    await send(s, { type: 'profile.set', profile: { ...profile, mode: 'automatic' }, revision });
     expect(await send(s, { type: 'profile.get' })).toMatchObject({
       profile: { mode: 'automatic' },
     });
@@ -1537,6 +1537,45 @@ describe('channels granted that the profile does not allow (the consent windowâ€
       type: 'bridge.outcome',
       outcome: { outcome: 'granted', receipt: [...ch.submitted.keys()][0] },
     });
+  });
+
+  it('refuses the dashboardâ€™s save of a profile read before the window allowed channels', async () => {
+    const { s, ticket, pending, channels } = await withOpenWindow();
+    const opened = (await send(s, { type: 'profile.get' })) as Extract<
+      Response,
+      { type: 'profile' }
+    >;
+    await send(s, {
+      type: 'wallet.answer',
+      ticket,
+      choice: { ...pending.choice, preferredChannel: 'newsletter' },
+      allowChannels: ['newsletter'],
+    });
+    const stale = { ...opened.profile, mode: 'automatic' as const };
+    expect(
+      await codeOf(() =>
+        send(s, { type: 'profile.set', profile: stale, revision: opened.revision }),
+      ),
+    ).toBe('ERR_PROFILE_CHANGED');
+    expect(await channels()).toEqual({ allowed: ['newsletter'], preferred: 'newsletter' });
+    // Over the newest revision, the same edit is saved and the channel stays.
+    const newest = (await send(s, { type: 'profile.get' })) as Extract<
+      Response,
+      { type: 'profile' }
+    >;
+    expect(newest.revision).not.toBe(opened.revision);
+    const saved = await send(s, {
+      type: 'profile.set',
+      profile: { ...newest.profile, mode: 'automatic' },
+      revision: newest.revision,
+    });
+    expect(saved).toMatchObject({
+      type: 'profile',
+      profile: { mode: 'automatic', channels: { allowed: ['newsletter'] } },
+    });
+    expect(await send(s, { type: 'profile.get' })).toEqual(saved);
+    // The answer crosses to the dashboard as its schema allows (the revision included).
+    expect(parseResponse({ type: 'profile.get' }, saved)).toEqual(saved);
   });
 
   it('leaves the profile unchanged when the grant fails', async () => {

@@ -1014,12 +1014,14 @@ export class AssistantService {
       case 'vault.damaged':
         return { type: 'vault.damaged', records: await vault.listDamaged() };
       case 'profile.get':
-        return { type: 'profile', profile: await this.preferences(vault).profile() };
+        return { type: 'profile', ...(await this.preferences(vault).profileWithRevision()) };
       case 'profile.set': {
+        // Refused (ERR_PROFILE_CHANGED) when the copy the dashboard edited is no longer the
+        // stored one: channels a consent window allowed meanwhile are not written over.
+        const saved = await this.preferences(vault).saveProfile(request.profile, request.revision);
         // The profile carries the signal answer too: turning it off withdraws what was sent.
-        const profile = await this.preferences(vault).saveProfile(request.profile);
         await this.syncSignals(vault);
-        return { type: 'profile', profile };
+        return { type: 'profile', ...saved };
       }
       case 'blacklist.list':
         return this.blacklist(vault);
@@ -1036,9 +1038,9 @@ export class AssistantService {
         await this.syncSignals(vault);
         return { type: 'ok' };
       case 'blacklist.signal': {
-        const profile = await this.preferences(vault).setSignalChoice(request.choice);
+        const saved = await this.preferences(vault).setSignalChoice(request.choice);
         await this.syncSignals(vault);
-        return { type: 'profile', profile };
+        return { type: 'profile', ...saved };
       }
       case 'backup.export':
         return { type: 'backup', file: await this.exportBackup(vault) };

@@ -115,6 +115,8 @@ export const protocolErrorCodes = [
   'ERR_PERSON_UNKNOWN',
   // the Assistant's profile and blacklist (protocol/profile) and its vault (extension/vault)
   'ERR_PROFILE_INVALID',
+  // a profile saved over a copy that is no longer the stored one (extension/core/preferences)
+  'ERR_PROFILE_CHANGED',
   'ERR_VAULT_ABSENT',
   'ERR_VAULT_EXISTS',
   'ERR_VAULT_LOCKED',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../protocol/errors';
 import { counterBytes, FakeClock, FakeStore } from './fakes';
-import { Preferences } from './preferences';
+import { defaultProfile, type Profile } from '../../protocol/profile';
+import { Preferences, withEditsReapplied } from './preferences';
 
 const CO_A = `co_${'A'.repeat(43)}`;
 const CO_B = `co_${'B'.repeat(42)}A`;
@@ -44,15 +45,15 @@ describe('profile', () => {
 
   it('saves a valid profile and refuses an invalid one without touching the stored one', async () => {
     const { prefs } = setup();
-    const saved = await prefs.saveProfile({
-      ...(await prefs.profile()),
-      mode: 'automatic',
-      serendipity: 0.3,
-    });
-    expect(await prefs.profile()).toEqual(saved);
-    expect(await codeOf(() => prefs.saveProfile({ ...saved, serendipity: 2 }))).toBe(
-      'ERR_PROFILE_INVALID',
+    const opened = await prefs.profileWithRevision();
+    const saved = await prefs.saveProfile(
+      { ...opened.profile, mode: 'automatic', serendipity: 0.3 },
+      opened.revision,
     );
+    expect(await prefs.profile()).toEqual(saved.profile);
+    expect(
+      await codeOf(() => prefs.saveProfile({ ...saved.profile, serendipity: 2 }, saved.revision)),
+    ).toBe('ERR_PROFILE_INVALID');
     expect((await prefs.profile()).serendipity).toBe(0.3);
   });
 
@@ -60,6 +61,147 @@ describe('profile', () => {
     const { prefs, store } = setup();
     await store.put('profile', 'current', { v: 1, mode: 'telepathic' });
     expect(await codeOf(() => prefs.profile())).toBe('ERR_VAULT_RECORD_DAMAGED');
+  });
+});
+
+describe('profile revisions (a save over a stale copy)', () => {
+  it('refuses a save based on a copy from before channels were allowed, and keeps the channels', async () => {
+    const { prefs, store } = setup();
+    // The Profile view opens, then the consent window allows a channel (wallet.answer).
+    const opened = await prefs.profileWithRevision();
+    await prefs.allowChannels(['newsletter'], 'newsletter');
+    expect(
+      await codeOf(() =>
+        prefs.saveProfile({ ...opened.profile, mode: 'automatic' }, opened.revision),
+      ),
+    ).toBe('ERR_PROFILE_CHANGED');
+    expect(await prefs.profile()).toMatchObject({
+      mode: 'manual',
+      channels: { allowed: ['newsletter'], preferred: 'newsletter' },
+    });
+    // Saved again over the newest copy, the edit lands and the channels stay.
+    const newest = await prefs.profileWithRevision();
+    const saved = await prefs.saveProfile(
+      { ...newest.profile, mode: 'automatic' },
+      newest.revision,
+    );
+    expect(saved.revision).not.toBe(newest.revision);
+    expect(await prefs.profileWithRevision()).toEqual(saved);
+    expect(saved.profile).toMatchObject({
+      mode: 'automatic',
+      channels: { allowed: ['newsletter'], preferred: 'newsletter' },
+    });
+    // The record keeps its stored shape: the profile alone, no revision beside it.
+    expect(await store.get('profile', 'current')).toEqual(saved.profile);
+  });
+
+  it('lets one of two copies of the same revision land and refuses the other', async () => {
+    const { prefs } = setup();
+    const first = await prefs.profileWithRevision();
+    const second = await prefs.profileWithRevision();
+    await prefs.saveProfile({ ...first.profile, serendipity: 0.3 }, first.revision);
+    expect(
+      await codeOf(() =>
+        prefs.saveProfile({ ...second.profile, mode: 'automatic' }, second.revision),
+      ),
+    ).toBe('ERR_PROFILE_CHANGED');
+    expect(await prefs.profile()).toMatchObject({ serendipity: 0.3, mode: 'manual' });
+  });
+
+  it('reads a profile stored before revisions existed and saves over it', async () => {
+    const { prefs, store } = setup();
+    const old = { ...(await prefs.profile()), mode: 'automatic' };
+    await store.put('profile', 'current', old);
+    const read = await prefs.profileWithRevision();
+    expect(read.profile).toEqual(old);
+    const saved = await prefs.saveProfile({ ...read.profile, serendipity: 0.2 }, read.revision);
+    expect(await store.get('profile', 'current')).toEqual({ ...old, serendipity: 0.2 });
+    expect(saved.profile.serendipity).toBe(0.2);
+  });
+
+  it('applies channels allowed and the signal answer given at the same time, none lost', async () => {
+    const { prefs } = setup();
+    await Promise.all([
+      prefs.allowChannels(['sms'], ''),
+      prefs.setSignalChoice('send'),
+      prefs.allowChannels(['email'], 'email'),
+    ]);
+    expect(await prefs.profile()).toMatchObject({
+      blacklistSignal: 'send',
+      channels: { allowed: ['sms', 'email'], preferred: 'email' },
+    });
+  });
+
+  it('lands a save and channels allowed while it was under way, in the order asked', async () => {
+    const { prefs } = setup();
+    const opened = await prefs.profileWithRevision();
+    const [saved] = await Promise.all([
+      prefs.saveProfile({ ...opened.profile, mode: 'automatic' }, opened.revision),
+      prefs.allowChannels(['sms'], 'sms'),
+      prefs.setSignalChoice('never'),
+    ]);
+    expect(saved.profile.mode).toBe('automatic');
+    expect(await prefs.profile()).toMatchObject({
+      mode: 'automatic',
+      blacklistSignal: 'never',
+      channels: { allowed: ['sms'], preferred: 'sms' },
+    });
+  });
+});
+
+describe('withEditsReapplied (a refused save shown again over the newest profile)', () => {
+  const start = defaultProfile('en', 'Europe/Berlin');
+  const channels = (allowed: Profile['channels']['allowed'], preferred: string | null = null) =>
+    ({ allowed, preferred }) as Profile['channels'];
+
+  // [case, the copy the view loaded, changed meanwhile, the customer's edits, expected]: each a
+  // change of the default profile (the later three of the loaded copy).
+  it.each<[string, Partial<Profile>, Partial<Profile>, Partial<Profile>, Partial<Profile>]>([
+    [
+      'channels allowed meanwhile stay beside the edits',
+      {},
+      { channels: channels(['newsletter'], 'newsletter') },
+      { mode: 'automatic', interests: [{ category: 'travel', weight: 0.5 }] },
+      {
+        mode: 'automatic',
+        interests: [{ category: 'travel', weight: 0.5 }],
+        channels: channels(['newsletter'], 'newsletter'),
+      },
+    ],
+    [
+      'channels merge as a set: both additions kept',
+      { channels: channels(['sms']) },
+      { channels: channels(['sms', 'email'], 'email') },
+      { channels: channels(['sms', 'mms']) },
+      { channels: channels(['sms', 'email', 'mms'], 'email') },
+    ],
+    [
+      'a channel the customer removed goes, its preference with it',
+      { channels: channels(['sms'], 'sms') },
+      { channels: channels(['sms', 'email'], 'sms'), blacklistSignal: 'send' },
+      { channels: channels([]) },
+      { channels: channels(['email']), blacklistSignal: 'send' },
+    ],
+    [
+      'the customer’s value wins where both changed the same member',
+      {},
+      { mode: 'automatic', serendipity: 0.4 },
+      { serendipity: 0.2, quiet: { timeZone: 'UTC', windows: [] } },
+      { mode: 'automatic', serendipity: 0.2, quiet: { timeZone: 'UTC', windows: [] } },
+    ],
+    [
+      'members changed only meanwhile keep the newest value, member by member',
+      {},
+      { threshold: 0.7, caps: { perWeek: 3, perCompanyPerWeek: null } },
+      { caps: { perWeek: null, perCompanyPerWeek: 1 } },
+      { threshold: 0.7, caps: { perWeek: 3, perCompanyPerWeek: 1 } },
+    ],
+  ])('%s', (_case, loaded, meanwhile, edits, expected) => {
+    const base = { ...start, ...loaded };
+    expect(withEditsReapplied({ ...base, ...meanwhile }, base, { ...base, ...edits })).toEqual({
+      ...base,
+      ...expected,
+    });
   });
 });
 
@@ -82,6 +224,16 @@ describe('blacklist', () => {
     const { entries, damaged } = await prefs.blacklist();
     expect(entries.map((e) => e.id)).toEqual([second.entry.id, first.entry.id]);
     expect(damaged).toEqual([]);
+  });
+
+  it('does not add the same brand twice when both are asked for at the same time', async () => {
+    const { prefs } = setup();
+    const [first, again] = await Promise.all([
+      prefs.addToBlacklist({ target: { kind: 'brand', brand: 'Acme' }, reason: 'other' }),
+      prefs.addToBlacklist({ target: { kind: 'brand', brand: 'acme' }, reason: 'irrelevant' }),
+    ]);
+    expect([first.added, again.added]).toEqual([true, false]);
+    expect((await prefs.blacklist()).entries.map((e) => e.id)).toEqual([first.entry.id]);
   });
 
   it('does not add the same brand twice, whatever its spelling', async () => {

@@ -738,6 +738,9 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
   /** The stored profile record as it is (undefined: never written, the default applies). */
   const storedProfile = () => store.get('profile', 'current');
   const pseudonymOf = async () => (await companyIdentity(seed, ch.company.id)).pseudonym;
+  /** Saves `profile` as the Profile view does, over the copy of the stored one it read. */
+  const saveProfile = async (profile: Profile) =>
+    preferences.saveProfile(profile, (await preferences.profileWithRevision()).revision);
 
   it.each<[string, Profile['channels'] | null, string[], Profile['channels']]>([
     // The grant prefers e-mail (grantAll).
@@ -763,8 +766,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
   ])(
     'grants, then allows exactly the ticked channels in %s',
     async (_case, before, allow, after) => {
-      if (before !== null)
-        await preferences.saveProfile({ ...defaultProfile('de', 'UTC'), channels: before });
+      if (before !== null) await saveProfile({ ...defaultProfile('de', 'UTC'), channels: before });
       const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
       const outcome = await wallet.answer(checked, grantAll(checked.request), allow);
       expect(outcome).toMatchObject({ outcome: 'granted', profileChannels: 'allowed' });
@@ -785,6 +787,22 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     await wallet.answer(checked, grantAll(checked.request), ['sms']);
     expect((await preferences.profile()).channels).toEqual({ allowed: ['sms'], preferred: null });
+  });
+
+  it('keeps the channels it allowed when a Profile view open since before saves its older copy', async () => {
+    const opened = await preferences.profileWithRevision();
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const outcome = await wallet.answer(checked, grantAll(checked.request), ['sms']);
+    expect(outcome).toMatchObject({ outcome: 'granted', profileChannels: 'allowed' });
+    expect(
+      await codeOf(() =>
+        preferences.saveProfile({ ...opened.profile, mode: 'automatic' }, opened.revision),
+      ),
+    ).toBe('ERR_PROFILE_CHANGED');
+    expect(await preferences.profile()).toMatchObject({
+      mode: 'manual',
+      channels: { allowed: ['sms'], preferred: null },
+    });
   });
 
   it.each<[string, () => () => void, string]>([
@@ -832,7 +850,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
   ])(
     'leaves the profile unchanged when the grant fails (%s), and changes it when granted again',
     async (_case, breakIt, code) => {
-      await preferences.saveProfile({
+      await saveProfile({
         ...defaultProfile('de', 'UTC'),
         channels: { allowed: ['newsletter'], preferred: null },
       });
@@ -854,7 +872,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
     [
       'a damaged profile record',
       async () => {
-        await preferences.saveProfile(defaultProfile('de', 'UTC'));
+        await saveProfile(defaultProfile('de', 'UTC'));
         store.damage('profile', 'current');
       },
     ],

@@ -159,11 +159,13 @@ export async function createVaultThrough(
 
 /** The customer the specs use: manual mode, interested in sports, newsletters and e-mail, no quiet hours. */
 export async function setSportsProfile(page: Page): Promise<void> {
-  const { profile } = (await sendFrom(page, { type: 'profile.get' })) as {
+  const { profile, revision } = (await sendFrom(page, { type: 'profile.get' })) as {
     profile: Record<string, unknown>;
+    revision: string;
   };
   await sendFrom(page, {
     type: 'profile.set',
+    revision,
     profile: {
       ...profile,
       language: 'en',

@@ -58,13 +58,15 @@ async function freshCustomerAsked() {
   const dashboard = await installDashboard(context, launched.id);
   await createVault(dashboard, 'correct horse battery staple');
 
-  const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
+  const { profile, revision } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
     profile: Record<string, unknown> & { channels: Channels };
+    revision: string;
   };
   expect(profile.channels).toEqual({ allowed: [], preferred: null });
   expect(
     await sendFrom(dashboard, {
       type: 'profile.set',
+      revision,
       profile: {
         ...profile,
         language: 'en',

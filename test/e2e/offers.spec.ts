@@ -132,10 +132,19 @@ async function assistantWithGrant() {
   const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
     profile: Record<string, unknown>;
   };
-  const setProfile = async (changes: Record<string, unknown>) =>
+  const setProfile = async (changes: Record<string, unknown>) => {
+    // Saved over the stored profile as it is now (a save over an older revision is refused).
+    const { revision } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
+      revision: string;
+    };
     expect(
-      await sendFrom(dashboard, { type: 'profile.set', profile: { ...profile, ...changes } }),
+      await sendFrom(dashboard, {
+        type: 'profile.set',
+        profile: { ...profile, ...changes },
+        revision,
+      }),
     ).toMatchObject({ type: 'profile' });
+  };
   await setProfile({
     language: 'en',
     mode: 'manual',

@@ -125,12 +125,14 @@ test('the whole story: register, consent, offers, at a glance, revoke, acknowled
   const assistant = await launchAssistant(await tempDir('story-assistant-'));
   contexts.push(assistant.context);
   const { dashboard } = assistant;
-  const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
+  const { profile, revision } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
     profile: Record<string, unknown>;
+    revision: string;
   };
   expect(
     await sendFrom(dashboard, {
       type: 'profile.set',
+      revision,
       profile: {
         ...profile,
         language: 'en',

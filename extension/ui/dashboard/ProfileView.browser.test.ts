@@ -3,11 +3,15 @@
  * profile, and a field the background would refuse (a time zone, a category, a company id, a
  * cap) is named beside it in the customer's language, with what it allows, before anything is
  * sent: what was typed stays, the focus goes to the field, and nothing of the profile is saved.
+ * A save refused because the profile changed elsewhere meanwhile says so, and shows the newest
+ * profile with the customer's edits over it, to be saved again.
  */
 import { beforeEach, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
+import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import { defaultProfile, type Profile } from '../../../protocol/profile';
+import { withChannelsAllowed } from '../../core/preferences';
 import { hostComponents } from '../component-host.fixture';
 import ProfileView from './ProfileView.svelte';
 
@@ -15,21 +19,41 @@ const host = hostComponents();
 const { byTestId } = host;
 const company = `co_${'A'.repeat(42)}A`;
 
-/** The profiles sent to be saved. */
+/** The profiles saved. */
 let saved: Profile[];
+/** The background's stored profile and its revision (opaque to the view). */
+let stored: { profile: Profile; revision: string };
+let writes: number;
 
 beforeEach(() => {
   saved = [];
+  writes = 0;
+  stored = { profile: defaultProfile('en', 'Europe/Berlin'), revision: 'revision-0' };
 });
 
+/** The background writes the stored profile, as a consent window allowing channels does. */
+function changeElsewhere(change: (p: Profile) => Profile) {
+  stored = { profile: change(stored.profile), revision: `revision-${++writes}` };
+}
+
 async function showProfile(locale: 'de' | 'en') {
-  const send = (async (request: { type: string; profile?: Profile }) => {
-    if (request.type === 'profile.set') saved.push(request.profile!);
-    return { type: 'profile', profile: request.profile ?? defaultProfile(locale, 'Europe/Berlin') };
+  stored.profile = { ...stored.profile, language: locale };
+  // As the background does: a save over a revision that is no longer the stored one is refused.
+  const send = (async (request: { type: string; profile?: Profile; revision?: string }) => {
+    if (request.type === 'profile.set') {
+      if (request.revision !== stored.revision)
+        throw new ProtocolError('ERR_PROFILE_CHANGED', 'the profile was changed meanwhile');
+      saved.push(request.profile!);
+      changeElsewhere(() => request.profile!);
+    }
+    return { type: 'profile', ...stored };
   }) as never;
   host.mount(ProfileView, { locale, send });
   await expect.poll(() => byTestId('profile-form')).not.toBeNull();
 }
+
+/** The sentence the page announces as an alert, if any. */
+const alerted = () => host.target.querySelector('[role="alert"]')?.textContent?.trim();
 
 /** The sentence shown beside `field`. */
 const said = (field: string) => byTestId(`${field}-error`)?.textContent?.trim();
@@ -129,3 +153,31 @@ it.each([
   await showProfile(locale);
   expect(host.target.querySelector('label[for="serendipity"]')!.textContent!.trim()).toBe(said);
 });
+
+it.each(['de', 'en'] as const)(
+  'in %s, says a save was refused because a consent window allowed channels meanwhile, and saves the edits over them when asked again',
+  async (locale) => {
+    await showProfile(locale);
+    await userEvent.click(byTestId('mode-automatic')!);
+    changeElsewhere((p) => withChannelsAllowed(p, ['newsletter'], 'newsletter'));
+    await userEvent.click(byTestId('save-profile')!);
+    await expect.poll(alerted).toBe(t(locale, 'extension.profile.changedElsewhere'));
+    expect(saved).toEqual([]);
+    expect(byTestId('profile-status')!.textContent).toBe('');
+    // The form shows the channel allowed meanwhile and keeps the unsaved edit.
+    expect((byTestId('channel-newsletter') as HTMLInputElement).checked).toBe(true);
+    expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(true);
+    // Saved again from the keyboard: the edit and the channel both land.
+    byTestId('save-profile')!.focus();
+    await userEvent.keyboard('{Enter}');
+    await expect.poll(() => saved.length).toBe(1);
+    expect(saved[0]).toMatchObject({
+      mode: 'automatic',
+      channels: { allowed: ['newsletter'], preferred: 'newsletter' },
+    });
+    await expect
+      .poll(() => byTestId('profile-status')!.textContent)
+      .toBe(t(locale, 'extension.dashboard.saved'));
+    expect(alerted()).toBeUndefined();
+  },
+);

@@ -343,6 +343,10 @@ export const errors = {
     de: 'Diese Einstellungen sind nicht gültig.',
     en: 'These settings are not valid.',
   },
+  'errors.ERR_PROFILE_CHANGED': {
+    de: 'Ihr Profil wurde inzwischen an anderer Stelle geändert, zum Beispiel beim Zulassen von Kanälen mit einer Einwilligung. Ihre Änderungen wurden nicht gespeichert.',
+    en: 'Your profile was changed elsewhere in the meantime, for example by allowing channels along with a consent. Your changes were not saved.',
+  },
   'errors.ERR_VAULT_ABSENT': {
     de: 'Es gibt noch keinen Tresor. Richten Sie den Assistenten zuerst ein.',
     en: 'There is no vault yet. Set up the Assistant first.',

@@ -395,6 +395,10 @@ export const extension = {
     de: 'Sprache für Angebote',
     en: 'Language of offers',
   },
+  'extension.profile.changedElsewhere': {
+    de: 'Ihr Profil wurde inzwischen an anderer Stelle geändert, zum Beispiel beim Zulassen von Kanälen mit einer Einwilligung. Ihre Änderungen sind deshalb noch nicht gespeichert. Das Formular zeigt jetzt das aktuelle Profil mit Ihren Änderungen darüber: Prüfen Sie es und speichern Sie noch einmal.',
+    en: 'Your profile was changed elsewhere in the meantime, for example by allowing channels along with a consent. So your changes are not saved yet. The form now shows the current profile with your changes applied to it: check it and save again.',
+  },
   'extension.blacklist.title': {
     de: 'Ihre Sperrliste',
     en: 'Your blacklist',
