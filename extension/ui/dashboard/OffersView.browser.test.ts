@@ -457,6 +457,96 @@ describe('a complaint of the customer’s own about an offer', () => {
     expect(byTestId('complaint-pending')).not.toBeNull();
   });
 
+  /** The listing `list` once the complaint about `offer` is stored under way, keeping `code`. */
+  const underWay = (list: Listing, code: string) =>
+    Object.assign(list, {
+      drafts: submitted().drafts.map(({ sha256: _sha256, ...d }) => ({
+        ...d,
+        state: 'draft',
+        exp: at + 300,
+        error: code,
+      })),
+    });
+
+  it.each([
+    ['en', 'ERR_RATE_LIMITED'],
+    ['de', 'ERR_RATE_LIMITED'],
+    ['en', 'ERR_STORAGE_UNAVAILABLE'],
+  ] as const)(
+    'says in %s that the clearinghouse answered %s (busy: it did answer), and closes the form',
+    async (locale, code) => {
+      const list = listing({ items: [offer] });
+      await view(locale, list, undefined, undefined, () => {
+        underWay(list, code);
+        throw new ProtocolError(code, 'later');
+      });
+      await userEvent.click(byTestId('offer-complain')!);
+      await userEvent.click(byTestId('complain-send')!);
+      await expect.poll(() => byTestId('complain-form')).toBeNull();
+      // Failed before: "the clearinghouse has not answered yet", for an answer it gave.
+      expect(byTestId('offers-notice')!.textContent!.trim()).toBe(
+        t(locale, 'extension.offers.complain.busy'),
+      );
+      await expect.poll(() => document.activeElement).toBe(byTestId('offer-complained'));
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'says in %s that the complaint was submitted when only the listing after it failed',
+    async (locale) => {
+      const list = listing({ items: [offer] });
+      await view(locale, list, undefined, undefined, () => {
+        // The clearinghouse took it; the listing the background read after it failed.
+        Object.assign(list, { drafts: submitted().drafts });
+        throw new ProtocolError('ERR_VAULT_STORAGE_FAILED', 'the listing');
+      });
+      await userEvent.click(byTestId('offer-complain')!);
+      await userEvent.click(byTestId('complain-send')!);
+      await expect.poll(() => byTestId('complain-form')).toBeNull();
+      // Failed before: "the clearinghouse has not answered yet … sends the same complaint again".
+      expect(byTestId('offers-notice')!.textContent!.trim()).toBe(
+        t(locale, 'extension.offers.complain.done', { company: 'Laufhaus GmbH' }),
+      );
+      await expect.poll(() => document.activeElement).toBe(byTestId('offer-complained'));
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'says in %s that it could not read whether the complaint went when the offers cannot be read again, and keeps the form',
+    async (locale) => {
+      let complainedOnce = false;
+      const list = listing({ items: [offer] });
+      const send = (async (request: { type: string }) => {
+        sent.push(request);
+        if (request.type === 'offers.complain') {
+          complainedOnce = true;
+          throw new ProtocolError('ERR_VAULT_LOCKED', 'locked meanwhile');
+        }
+        if (request.type === 'relationships.list')
+          return { type: 'relationships', items: [], damaged: [], now: 0 };
+        if (complainedOnce) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked meanwhile');
+        return { ...list };
+      }) as never;
+      sent = [];
+      host.mount(OffersView, { locale, send });
+      await expect
+        .poll(
+          () =>
+            byTestId('offers-sync')?.hasAttribute('disabled') === false &&
+            byTestId('offer-complain'),
+        )
+        .toBeTruthy();
+      await userEvent.click(byTestId('offer-complain')!);
+      await userEvent.click(byTestId('complain-send')!);
+      // Failed before: the vault's sentence alone, as if the complaint had surely not gone.
+      await expect
+        .poll(() => byTestId('complain-error')?.textContent?.trim())
+        .toBe(t(locale, 'extension.offers.complain.unconfirmed'));
+      expect(byTestId('complain-form')).not.toBeNull();
+      expect(complaints()).toHaveLength(1);
+    },
+  );
+
   it('offers the button on a hidden offer only once it is shown anyway', async () => {
     await view('en', listing({ items: [hidden(offer, false)] }));
     await userEvent.click(byTestId('offers-tab-hidden')!);

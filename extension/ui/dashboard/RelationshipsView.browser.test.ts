@@ -1413,4 +1413,122 @@ describe('a complaint about a disclosure', () => {
     expect(byTestId('disclosure-complain')).not.toBeNull();
     expect(byTestId('disclosure-complained')).toBeNull();
   });
+
+  /** Ticks "misleading" in the form opened from the disclosure's button, and submits it. */
+  async function complainMisleading() {
+    await userEvent.click(byTestId('disclosure-complain')!);
+    await userEvent.click(byTestId('disclosure-complain-reason-misleading')!);
+    await userEvent.click(byTestId('disclosure-complain-send')!);
+    release();
+  }
+
+  /** The background signed and stored it before sending: under way, with the code it kept. */
+  const keptUnderWay = (code: string | undefined) => () => {
+    disclosureComplaints = [
+      {
+        ...submittedComplaint(h('d'), ['misleading']),
+        state: 'draft',
+        sha256: undefined,
+        ...(code === undefined ? {} : { error: code }),
+        exp: iat + 300,
+      },
+    ];
+  };
+
+  it.each([
+    ['en', 'ERR_RATE_LIMITED'],
+    ['de', 'ERR_RATE_LIMITED'],
+    ['en', 'ERR_STORAGE_UNAVAILABLE'],
+    ['de', 'ERR_STORAGE_WRITE_FAILED'],
+  ] as const)(
+    'says in %s that the clearinghouse answered %s (busy: it was reached) and the complaint is kept to be sent again',
+    async (locale, code) => {
+      await show(locale);
+      failNext = true;
+      failWith = new ProtocolError(code, 'later');
+      afterComplaintFailed = keptUnderWay(code);
+      await complainMisleading();
+      // Failed before: "The clearinghouse could not be reached", for an answer it gave.
+      await expect
+        .poll(notice)
+        .toBe(t(locale, 'extension.relationships.complain.busy', { company: 'Laufhaus GmbH' }));
+      expect(form()).toBeNull();
+      const note = byTestId('disclosure-complained')!;
+      expect(note.dataset.state).toBe('pending');
+      await expect.poll(() => document.activeElement).toBe(note);
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'says in %s that the complaint was submitted when only the listing after it failed',
+    async (locale) => {
+      await show(locale);
+      failNext = true;
+      failWith = new ProtocolError('ERR_VAULT_STORAGE_FAILED', 'the listing');
+      // The clearinghouse took it; the listing the background read after it failed.
+      afterComplaintFailed = () => {
+        disclosureComplaints = [submittedComplaint(h('d'), ['misleading'])];
+      };
+      await complainMisleading();
+      // Failed before: "The clearinghouse could not be reached … sends it again".
+      await expect
+        .poll(notice)
+        .toBe(t(locale, 'extension.relationships.complain.done', { company: 'Laufhaus GmbH' }));
+      expect(form()).toBeNull();
+      const note = byTestId('disclosure-complained')!;
+      expect(note.dataset.state).toBe('submitted');
+      await expect.poll(() => document.activeElement).toBe(note);
+    },
+  );
+
+  it('says a complaint is under way without naming a cause when the background did not say one', async () => {
+    failNext = true;
+    failWith = new Error('The message port closed before a response was received.');
+    afterComplaintFailed = keptUnderWay(undefined);
+    await complainMisleading();
+    // Failed before: "The clearinghouse could not be reached", which nothing said.
+    await expect.poll(notice).toBe(t('en', 'extension.relationships.complain.underWay'));
+    expect(form()).toBeNull();
+    expect(byTestId('disclosure-complained')!.dataset.state).toBe('pending');
+  });
+
+  it.each(['de', 'en'] as const)(
+    'says in %s that it could not read whether the complaint went when the list cannot be read again, and keeps the form',
+    async (locale) => {
+      let listFails = false;
+      const failingList = (async (request: { type: string }) => {
+        if (listFails && request.type === 'relationships.list')
+          throw new ProtocolError('ERR_VAULT_LOCKED', 'locked meanwhile');
+        return (send as (r: unknown) => Promise<unknown>)(request);
+      }) as never;
+      await host.unmount();
+      host.target.replaceChildren();
+      host.mount(RelationshipsView, { locale, send: failingList, openConsent: () => {} });
+      await expect.poll(() => byTestId('disclosure-complain')).not.toBeNull();
+      failNext = true;
+      failWith = new ProtocolError('ERR_VAULT_LOCKED', 'locked meanwhile');
+      afterComplaintFailed = () => (listFails = true);
+      await complainMisleading();
+      // Failed before: the vault's sentence alone, as if the complaint had surely not gone.
+      await expect
+        .poll(() => byTestId('disclosure-complain-error')?.textContent?.trim())
+        .toBe(t(locale, 'extension.relationships.complain.unconfirmed'));
+      expect(form()).not.toBeNull();
+      expect(notice()).toBe('');
+    },
+  );
+
+  it.each([
+    ['en', 'You complained about this disclosure (first written on 2 Nov 2026).'],
+    ['de', 'Sie haben sich über diese Auskunft beschwert (zuerst verfasst am 02.11.2026).'],
+  ] as const)(
+    'says in %s when a complaint sent before was first written, not that it was submitted then',
+    async (locale, said) => {
+      // Written on 2 November (`createdAt`); the vault keeps no time of its submission.
+      disclosureComplaints = [submittedComplaint(h('d'), ['not_covered'])];
+      await show(locale);
+      // Failed before: "(submitted on 2 Nov 2026)", the day it was written.
+      expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(said);
+    },
+  );
 });

@@ -1353,4 +1353,15 @@ export const extension = {
     de: 'Über dieses Angebot haben Sie sich schon beschwert. Eine zweite Beschwerde mit demselben Beleg reicht der Assistent nicht ein; die erste finden Sie unter „Beschwerden“.',
     en: 'You have already complained about this offer. The Assistant does not submit a second complaint with the same evidence; you find the first under “Complaints”.',
   },
+  // Under way: the clearinghouse answered 429 or 5xx, with a code of its own
+  // (extension/ui/dashboard/complaint-outcome).
+  'extension.offers.complain.busy': {
+    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim nächsten Abruf erneut.',
+    en: 'The clearinghouse answered but did not take your complaint for now: it is busy or has a fault. Your complaint is signed and kept (see “Complaints”); the Assistant sends it again with the next check.',
+  },
+  // The complaint failed or only the listing after it did, and the offers could not be read again.
+  'extension.offers.complain.unconfirmed': {
+    de: 'Der Assistent konnte danach nicht lesen, ob Ihre Beschwerde eingereicht wurde. Sobald die Angebote wieder gelesen werden können, zeigt „Beschwerden“ sie, falls sie eingereicht wurde. Erneut einreichen schadet nicht: Eine zweite Beschwerde über dasselbe Angebot weist der Assistent ab.',
+    en: 'The Assistant could not read afterwards whether your complaint was submitted. Once the offers can be read again, “Complaints” shows it if it was. Submitting it again does no harm: the Assistant refuses a second complaint about the same offer.',
+  },
 } as const satisfies Record<string, Entry>;

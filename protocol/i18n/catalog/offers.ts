@@ -366,17 +366,30 @@ export const offers = {
     de: 'Ihre Beschwerde über die Auskunft von {company} ist eingereicht. Sie finden sie mit Ihren anderen Beschwerden unter „Angebote“ › „Beschwerden“.',
     en: 'Your complaint about the disclosure from {company} is submitted. You find it with your other complaints under “Offers” › “Complaints”.',
   },
+  // {date}: when the complaint was first written (its draft's `createdAt`); the vault keeps no
+  // time of its submission, which may come later (sent again) or after a refused first attempt.
   'extension.relationships.complain.sent': {
-    de: 'Sie haben sich über diese Auskunft beschwert (eingereicht am {date}).',
-    en: 'You complained about this disclosure (submitted on {date}).',
+    de: 'Sie haben sich über diese Auskunft beschwert (zuerst verfasst am {date}).',
+    en: 'You complained about this disclosure (first written on {date}).',
   },
   'extension.relationships.complain.pending': {
     de: 'Die Clearingstelle war nicht erreichbar. Ihre Beschwerde über die Auskunft von {company} ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'The clearinghouse could not be reached. Your complaint about the disclosure from {company} is signed and kept; the Assistant sends it again with the next check.',
   },
   'extension.relationships.complain.underWay': {
-    de: 'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle hat noch nicht geantwortet, der Assistent sendet sie beim nächsten Abruf erneut.',
-    en: 'Your complaint about this disclosure is on its way: the clearinghouse has not answered yet, and the Assistant sends it again with the next check.',
+    de: 'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle hat sie noch nicht bestätigt, der Assistent sendet sie beim nächsten Abruf erneut.',
+    en: 'Your complaint about this disclosure is on its way: the clearinghouse has not confirmed it yet, and the Assistant sends it again with the next check.',
+  },
+  // Under way: the clearinghouse answered 429 or 5xx, with a code of its own
+  // (extension/ui/dashboard/complaint-outcome).
+  'extension.relationships.complain.busy': {
+    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
+    en: 'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy or has a fault. Your complaint is signed and kept; the Assistant sends it again with the next check.',
+  },
+  // The complaint failed or only the listing after it did, and the list could not be read again.
+  'extension.relationships.complain.unconfirmed': {
+    de: 'Der Assistent konnte danach nicht lesen, ob Ihre Beschwerde eingereicht wurde. Sobald die Liste wieder gelesen werden kann, zeigt sie die Beschwerde, falls sie eingereicht wurde. Erneut einreichen schadet nicht: Eine zweite Beschwerde über dieselbe Auskunft weist der Assistent ab.',
+    en: 'The Assistant could not read afterwards whether your complaint was submitted. Once the list can be read again, it shows the complaint if it was. Submitting it again does no harm: the Assistant refuses a second complaint about the same disclosure.',
   },
   'extension.relationships.complain.failed': {
     de: 'Ihre letzte Beschwerde über diese Auskunft wurde nicht eingereicht: {error}',

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ProtocolError, type ProtocolErrorCode } from '../../../protocol/errors';
+import { complaintOutcome, type StoredComplaint } from './complaint-outcome';
+
+const exp = Date.UTC(2026, 10, 2, 12) / 1000;
+const failed = (code: ProtocolErrorCode) => new ProtocolError(code, 'failed');
+/** Signed and written before it was sent, with the code the outbox kept (none: not written). */
+const underWay = (error?: string): StoredComplaint => ({
+  state: 'draft',
+  exp,
+  ...(error === undefined ? {} : { error }),
+});
+
+describe('complaintOutcome', () => {
+  it.each<[string, unknown, StoredComplaint | undefined | null, string]>([
+    [
+      'a second complaint, whatever the listing says',
+      failed('ERR_COMPLAINT_DUPLICATE'),
+      null,
+      'duplicate',
+    ],
+    [
+      'a listing that cannot be read again',
+      failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      null,
+      'unconfirmed',
+    ],
+    [
+      'a complaint submitted, the listing after it failing',
+      failed('ERR_VAULT_STORAGE_FAILED'),
+      { state: 'submitted' },
+      'submitted',
+    ],
+    [
+      'no answer from the clearinghouse',
+      failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      underWay('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      'unreachable',
+    ],
+    ['a 429', failed('ERR_RATE_LIMITED'), underWay('ERR_RATE_LIMITED'), 'busy'],
+    ['a 503', failed('ERR_STORAGE_UNAVAILABLE'), underWay('ERR_STORAGE_UNAVAILABLE'), 'busy'],
+    ['a 500', failed('ERR_STORAGE_WRITE_FAILED'), underWay('ERR_STORAGE_WRITE_FAILED'), 'busy'],
+    [
+      'a vault failing after the answer came (the kept code counts, not the thrown one)',
+      failed('ERR_VAULT_STORAGE_FAILED'),
+      underWay(),
+      'underWay',
+    ],
+    [
+      'a background that stopped answering',
+      new Error('The message port closed before a response was received.'),
+      underWay(),
+      'underWay',
+    ],
+    [
+      'a thrown code beside a kept one',
+      failed('ERR_VAULT_STORAGE_FAILED'),
+      underWay('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      'unreachable',
+    ],
+    [
+      'a refusal (kept with its code, not under way)',
+      failed('ERR_EVIDENCE_INVALID'),
+      { state: 'draft', error: 'ERR_EVIDENCE_INVALID' },
+      'refused',
+    ],
+    ['a refusal before anything was stored', failed('ERR_MESSAGE_INVALID'), undefined, 'refused'],
+    ['a discarded draft', failed('ERR_VAULT_LOCKED'), { state: 'discarded' }, 'refused'],
+  ])('tells %s', (_case, error, stored, outcome) => {
+    expect(complaintOutcome(error, stored)).toBe(outcome);
+  });
+});

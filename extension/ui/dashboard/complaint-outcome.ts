@@ -1,0 +1,66 @@
+/**
+ * What became of a complaint of the customer's own (`offers.complain`, `relationships.complain`)
+ * that the background answered with an error. That answer carries a code alone, and the
+ * background gives the same kind of answer whether the complaint failed or only the listing
+ * that follows it did (extension/service: the complaint, then the listing). So the view reads
+ * the list again and asks what the vault keeps of the complaint: submitted, under way (signed
+ * and written before it was sent, extension/core/complaint-outbox), or neither.
+ *
+ * Under way, the code the outbox kept with it says why (extension/core/clearinghouse-failures
+ * `failureOf`): `ERR_CLEARINGHOUSE_UNREACHABLE` for no answer, and also for an answer whose code
+ * this version does not know (a gateway's 502, the clearinghouse's own `internal` 500); any other
+ * code is the clearinghouse's own answer asking to come back later (429 `ERR_RATE_LIMITED`, 503
+ * `ERR_STORAGE_UNAVAILABLE`, 500 `ERR_STORAGE_WRITE_FAILED`): a refusal ends the attempt and
+ * leaves nothing under way. None kept: the answer was never written down (the background stopped,
+ * or the vault failed after the clearinghouse took it). Retry-After reaches no one here: the
+ * client does not read the header, `failureOf` keeps the code without the problem's
+ * `retryAfter`, and only codes cross to the view.
+ *
+ * Pure: no browser API, no I/O.
+ */
+import { isProtocolError } from '../../../protocol/errors';
+
+/** The complaint as the listing read again holds it: only what says its state. */
+export interface StoredComplaint {
+  readonly state: 'draft' | 'submitted' | 'discarded';
+  /** Set while it is under way (signed, not answered yet). */
+  readonly exp?: number;
+  /** Why the last attempt did not go through (the outbox's code), if it says. */
+  readonly error?: string;
+}
+
+/**
+ * - `duplicate`: refused, one complaint per offer or disclosure (the form stays, saying so);
+ * - `submitted`: it went through; only the listing after it failed;
+ * - `unreachable`: under way, the clearinghouse gave no answer (the Assistant sends it again);
+ * - `busy`: under way, the clearinghouse answered "not now" (429 or 5xx; sent again too);
+ * - `underWay`: under way, and what the clearinghouse answered is not known;
+ * - `refused`: not submitted, for the reason the error says (the form stays);
+ * - `unconfirmed`: the listing could not be read again, so whether it went is not known.
+ */
+export type ComplaintOutcome =
+  'duplicate' | 'submitted' | 'unreachable' | 'busy' | 'underWay' | 'refused' | 'unconfirmed';
+
+/**
+ * The outcome of a complaint that failed with `error`, given what the listing read after it
+ * holds of it: `stored` (undefined: nothing; null: the listing could not be read again).
+ *
+ * @example
+ * ```ts
+ * const underWay = { state: 'draft', exp, error: 'ERR_RATE_LIMITED' } as const;
+ * complaintOutcome(new ProtocolError('ERR_RATE_LIMITED', '…'), underWay); // 'busy'
+ * complaintOutcome(new ProtocolError('ERR_VAULT_STORAGE_FAILED', '…'), { state: 'submitted' }); // 'submitted'
+ * ```
+ */
+export function complaintOutcome(
+  error: unknown,
+  stored: StoredComplaint | undefined | null,
+): ComplaintOutcome {
+  if (isProtocolError(error, 'ERR_COMPLAINT_DUPLICATE')) return 'duplicate';
+  if (stored === null) return 'unconfirmed';
+  if (stored?.state === 'submitted') return 'submitted';
+  if (stored?.state !== 'draft' || stored.exp === undefined) return 'refused';
+  // The kept code, not the thrown one: that may be the vault's, failing after the answer came.
+  if (stored.error === undefined) return 'underWay';
+  return stored.error === 'ERR_CLEARINGHOUSE_UNREACHABLE' ? 'unreachable' : 'busy';
+}
