@@ -143,6 +143,40 @@ describe('the Assistant’s vault messages', () => {
     );
   });
 
+  it('carries a complaint’s submission time and the wait a busy clearinghouse named to the views', () => {
+    const complaint = {
+      id: 'E'.repeat(43),
+      about: 'disclosure',
+      company: `co_${'A'.repeat(43)}`,
+      pseudonym: `ps_${'P'.repeat(43)}`,
+      reasons: ['misleading'],
+      createdAt: 1_790_000_000,
+      state: 'submitted',
+      sha256: `${'F'.repeat(42)}A`,
+      submittedAt: 1_790_000_600,
+    };
+    const { sha256: _sha256, submittedAt: _submittedAt, ...written } = complaint;
+    const underWay = {
+      ...written,
+      id: `${'G'.repeat(42)}A`,
+      state: 'draft',
+      error: 'ERR_RATE_LIMITED',
+      exp: 1_790_000_300,
+      retryAt: 1_790_000_060,
+    };
+    const relationships = {
+      type: 'relationships',
+      items: [],
+      damaged: [],
+      now: 0,
+      disclosureComplaints: [complaint, underWay],
+    };
+    // Failed before: both fields were dropped at the boundary (the draft's schema strips them).
+    expect(parseResponse({ type: 'relationships.list', refresh: false }, relationships)).toEqual(
+      relationships,
+    );
+  });
+
   it('refuses a created answer whose phrase is not 24 words', () => {
     expect(
       codeOf(() =>

@@ -6,7 +6,9 @@
  * clearinghouse answers: it recognises a resend only of the same token (a new signature, a new
  * `jti`, would be a second complaint). A refusal ends the attempt and keeps the draft with its
  * code; a complaint that got no answer is sent again on every sync
- * ({@link ComplaintOutbox.sendPending}).
+ * ({@link ComplaintOutbox.sendPending}), but not before the time an answer asking to wait named
+ * (a 429 or 503 `Retry-After`, kept as the draft's `retryAt`). The receipt is stored with the
+ * time it came (`submittedAt`).
  *
  * Calls are expected one at a time (the offers service queues them, as the inbox's sync writes
  * the same record). Pure apart from the ports (STYLE habit 2).
@@ -23,7 +25,7 @@ import { ProtocolError } from '../../protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '../../protocol/jws';
 import { text as protocolText } from '../../protocol/messages/primitives';
 import { ready } from '../../protocol/sodium';
-import { failureOf, isNetworkFailure, isRefusal } from './clearinghouse-failures';
+import { failureOf, isNetworkFailure, isRefusal, retryAfterOf } from './clearinghouse-failures';
 import {
   complaintDraft,
   complaintWindowSeconds,
@@ -93,7 +95,8 @@ export class ComplaintOutbox {
    * applies only if the clearinghouse turns the old token down as expired (it did not store it,
    * or it would answer as the first time) and a new one is signed. The draft records the
    * complaint's hash, or the failure's code; a refusal ends the attempt, a failure to reach the
-   * clearinghouse leaves it under way.
+   * clearinghouse leaves it under way. The customer asked: it is sent even before the `retryAt`
+   * a busy clearinghouse named (which the automatic retries keep).
    *
    * @throws ProtocolError `ERR_RESOURCE_NOT_FOUND` (no such draft), the clearinghouse's code.
    */
@@ -234,7 +237,9 @@ export class ComplaintOutbox {
       all[index] = draft;
       await writeDrafts(this.ports.store, all);
     };
-    let draft = all[index]!;
+    // The last answer's wait is the last answer's: each answer (or none) sets it again.
+    const { retryAt: _retryAt, ...unset } = all[index]!;
+    let draft: ComplaintDraft = unset;
     let signedNow = false;
     for (;;) {
       if (draft.jws === undefined) {
@@ -247,13 +252,25 @@ export class ComplaintOutbox {
       try {
         const receipt = await this.ports.clearinghouse.submitComplaint(draft.jws!);
         const { jws: _jws, exp: _exp, error: _error, ...rest } = draft;
-        await write({ ...rest, state: 'submitted', sha256: receipt.sha256 });
+        await write({
+          ...rest,
+          state: 'submitted',
+          sha256: receipt.sha256,
+          // When the receipt came, not when the draft was written (`createdAt`).
+          submittedAt: this.nowSeconds(),
+        });
         return {};
       } catch (e) {
         const failure = failureOf(e);
         if (!isRefusal(e)) {
-          // No answer, or one asking to come back later: the same token goes again next time.
-          await write({ ...draft, error: failure.code });
+          // No answer, or one asking to come back later: the same token goes again next time,
+          // not before the time the answer named.
+          const wait = retryAfterOf(failure);
+          await write({
+            ...draft,
+            error: failure.code,
+            ...(wait === undefined ? {} : { retryAt: this.nowSeconds() + wait }),
+          });
           return { failure, unanswered: isNetworkFailure(e) };
         }
         // Refused, so not stored (a stored token is answered as the first time, expired or not).
@@ -270,13 +287,21 @@ export class ComplaintOutbox {
 
   /**
    * Sends every complaint under way (signed, not answered), oldest first, whatever it is about;
-   * stops at the first that finds the clearinghouse out of reach.
+   * stops at the first that finds the clearinghouse out of reach. One whose last answer asked to
+   * wait (`retryAt`) waits until then: sending it sooner would be refused again, and spend the
+   * budget the clearinghouse counts (docs/api.md "Rate limits").
    */
   async sendPending(): Promise<void> {
     const all = await readDrafts(this.ports.store);
+    const now = this.nowSeconds();
     const order = all
       .map((d, index) => ({ d, index }))
-      .filter(({ d }) => d.state === 'draft' && d.jws !== undefined)
+      .filter(
+        ({ d }) =>
+          d.state === 'draft' &&
+          d.jws !== undefined &&
+          (d.retryAt === undefined || d.retryAt <= now),
+      )
       .sort((a, b) => a.d.createdAt - b.d.createdAt);
     for (const { index } of order) {
       const { unanswered } = await this.send(all, index, undefined);
@@ -291,7 +316,7 @@ export class ComplaintOutbox {
     if (index < 0) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no complaint draft for this');
     if (all[index]!.state === 'submitted') return;
     // A complaint under way is not sent again (whether the clearinghouse holds it stays open).
-    const { jws: _jws, exp: _exp, ...rest } = all[index]!;
+    const { jws: _jws, exp: _exp, retryAt: _retryAt, ...rest } = all[index]!;
     all[index] = { ...rest, state: 'discarded' };
     await writeDrafts(this.ports.store, all);
   }

@@ -110,8 +110,20 @@ export const complaintDraft = v.object({
   state: v.picklist(['draft', 'submitted', 'discarded']),
   /** The submitted complaint's SHA-256 (its log receipt id). */
   sha256: v.optional(sha256),
+  /**
+   * When the clearinghouse's receipt was stored (epoch seconds, the Assistant's clock): set with
+   * the state `submitted` (./complaint-outbox). Absent on complaints submitted before it was
+   * kept: only `createdAt`, when the draft was first written, is known of them.
+   */
+  submittedAt: v.optional(epochSeconds),
   /** The last submission's error code, shown to the customer. */
   error: v.optional(v.pipe(v.string(), v.maxLength(64))),
+  /**
+   * A complaint under way whose last answer asked to wait (a 429 or 503 `Retry-After`): the time
+   * it may be sent again (epoch seconds, the Assistant's clock at the answer plus the wait).
+   * The outbox's retries (`sendPending`) do not send it before. Cleared once it is answered.
+   */
+  retryAt: v.optional(epochSeconds),
   /** The comment of the complaint under way (it is part of the signed message). */
   comment: v.optional(v.pipe(v.string(), v.maxLength(maxCommentChars))),
   /**

@@ -431,6 +431,30 @@ describe('customerViewItem', () => {
     expect(parseAssistantMessage(JSON.parse(JSON.stringify(message)))).toEqual(message);
   });
 
+  it('dates a submitted complaint the clearinghouse does not list yet by its submission, one submitted before that was kept by when it was written', () => {
+    const item = customerViewItem(relationship(), {
+      now: (iat + day) * 1000,
+      extras: {
+        offers: [],
+        rewards: [],
+        complaints: [
+          {
+            company: co,
+            state: 'submitted',
+            sha256: h('M'),
+            createdAt: iat,
+            submittedAt: iat + 600,
+          },
+          { company: co, state: 'submitted', sha256: h('N'), createdAt: iat + 300 },
+        ],
+      },
+    });
+    expect(item.complaintHistory.map((c) => [c.sha256, c.at])).toEqual([
+      [h('M'), (iat + 600) * 1000],
+      [h('N'), (iat + 300) * 1000],
+    ]);
+  });
+
   it('shows no reason, marked not verified, for a decision the wallet did not verify', () => {
     const decided = (sha256: string) => ({
       sha256: h('K'),

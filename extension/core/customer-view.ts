@@ -146,6 +146,8 @@ export interface ViewExtras {
     readonly reasons?: readonly string[];
     /** Epoch seconds. */
     readonly createdAt?: number;
+    /** When it was submitted (epoch seconds), on complaints submitted since this is kept. */
+    readonly submittedAt?: number | undefined;
   }[];
 }
 
@@ -368,7 +370,9 @@ function complaintHistoryOf(
       sha256: c.state === 'submitted' ? (c.sha256 ?? null) : null,
       state: c.state === 'draft' ? 'draft' : 'open',
       reasons: strings(c.reasons ?? [], 32),
-      at: (c.createdAt ?? 0) * 1000,
+      // A submitted one's time is its submission's (as the clearinghouse's `receivedAt` above);
+      // a draft's, or one submitted before that was kept, when it was first written.
+      at: (c.submittedAt ?? c.createdAt ?? 0) * 1000,
       decidedAt: null,
       reason: null,
       verified: null,

@@ -65,4 +65,19 @@ describe('timedFetch', () => {
     expect([response.status, await response.text()]).toEqual([200, '{"ok":true}']);
     await expect(get('/moved')).rejects.toThrow();
   });
+
+  it('passes the answer’s Retry-After on to the client', async () => {
+    const { server, origin } = await serve((response) => {
+      response
+        .writeHead(429, { 'content-type': 'application/problem+json', 'retry-after': '45' })
+        .end('{"code":"ERR_RATE_LIMITED"}');
+    });
+    servers.push(server);
+    const response = await timedFetch(fetch, 5_000)(`${origin}/api/v1/complaints`, {
+      method: 'POST',
+      headers: {},
+    });
+    expect(response.status).toBe(429);
+    expect(response.headers?.get('retry-after')).toBe('45');
+  });
 });

@@ -34,6 +34,7 @@ export function timedFetch(
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    return { status: response.status, text: () => response.text() };
+    // The headers too: a busy clearinghouse says in `Retry-After` when to ask again.
+    return { status: response.status, headers: response.headers, text: () => response.text() };
   };
 }

@@ -11,13 +11,17 @@ beforeAll(async () => {
   await ready();
 });
 
-function recorder(answers: { status: number; body: unknown }[]) {
+function recorder(answers: { status: number; body: unknown; headers?: Record<string, string> }[]) {
   const calls: { url: string; method: string; headers: Record<string, string>; body?: string }[] =
     [];
   const fetch: ClientFetch = async (url, init) => {
     calls.push({ url, ...init });
     const answer = answers.shift() ?? { status: 200, body: {} };
-    return { status: answer.status, text: async () => JSON.stringify(answer.body) };
+    return {
+      status: answer.status,
+      headers: new Headers(answer.headers ?? {}),
+      text: async () => JSON.stringify(answer.body),
+    };
   };
   return { calls, fetch };
 }
@@ -92,6 +96,48 @@ describe('clearinghouse client', () => {
     const error = await client.submitRefusal('a.b.c').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiProblem);
     expect(error).toMatchObject({ code: 'ERR_JWS_REPLAYED', status: 409 });
+  });
+
+  /** The clearinghouse's answer over its rate limit (docs/api.md "Rate limits"). */
+  const rateLimited = (retryAfter: unknown) => ({
+    code: 'ERR_RATE_LIMITED',
+    title: 'Too many requests',
+    status: 429,
+    detail_data: { retryAfter, limit: 1200, windowSeconds: 60 },
+  });
+
+  it('keeps how long a 429 or 503 asks to wait on the ApiProblem, and believes no malformed wait', async () => {
+    const cases = [
+      ['the Retry-After header', 429, { 'retry-after': '45' }, rateLimited(45), 45],
+      ['the header over the problem', 429, { 'retry-after': '30' }, rateLimited(60), 30],
+      ['the problem without the header', 429, {}, rateLimited(60), 60],
+      [
+        'the problem beside an HTTP-date',
+        429,
+        { 'retry-after': 'Mon, 07 Dec 2026 04:00:00 GMT' },
+        rateLimited(12),
+        12,
+      ],
+      ['a 503’s header', 503, { 'retry-after': '120' }, { code: 'ERR_STORAGE_UNAVAILABLE' }, 120],
+      ['a negative or worded wait', 429, { 'retry-after': '-5' }, rateLimited('soon'), undefined],
+      ['a wait beyond a day', 429, { 'retry-after': '86401' }, rateLimited(1e9), undefined],
+      ['a fraction', 429, { 'retry-after': '1.5' }, rateLimited(1.5), undefined],
+      [
+        'a refusal, which waiting does not change',
+        409,
+        { 'retry-after': '10' },
+        { code: 'ERR_JWS_REPLAYED' },
+        undefined,
+      ],
+    ] as const;
+    for (const [name, status, headers, body, retryAfter] of cases) {
+      const { fetch } = recorder([{ status, body, headers }]);
+      const client = createClient({ baseUrl: origin, fetch, now: () => 0, randomBytes: random });
+      const error = await client.submitComplaint('a.b.c').catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(ApiProblem);
+      expect((error as ApiProblem).status, name).toBe(status);
+      expect((error as ApiProblem).retryAfter, name).toBe(retryAfter);
+    }
   });
 
   it('makes canonical UUID v4 jtis from the injected randomness', () => {

@@ -5,7 +5,8 @@
  *
  * It sends messages the caller signed (`signMessage`), signs GET requests itself with the
  * caller's key (SPECS "JWS", kind `request`), and turns every problem+json answer into an
- * {@link ApiProblem} carrying the problem's stable `code`.
+ * {@link ApiProblem} carrying the problem's stable `code` (and, for a 429 or 503, how long its
+ * `Retry-After` asks to wait).
  *
  * Covers the routes of issue 4 (companies and the life of a consent); issue 5's routes join here.
  *
@@ -22,6 +23,8 @@ import type { Ed25519KeyPair, RandomBytes } from '../keys';
 /** The part of a fetch Response the client reads. */
 export interface ClientResponse {
   readonly status: number;
+  /** The answer's headers (WHATWG `Headers` fits); absent: none read (only `Retry-After` is). */
+  readonly headers?: { get(name: string): string | null };
   text(): Promise<string>;
 }
 
@@ -46,14 +49,50 @@ export type RequestSigner =
   | { readonly id: string; readonly keyPair: Ed25519KeyPair }
   | { readonly id: string; readonly kid: string; readonly privateKey: CryptoKey };
 
-/** An RFC 9457 problem answered by the clearinghouse. */
+/** The longest wait a `Retry-After` is believed for: a day (a longer one reads as not said). */
+export const maxRetryAfterSeconds = 86_400;
+
+/**
+ * The seconds to wait that `value` says: `Retry-After`'s delay-seconds (RFC 9110 §10.2.3, a
+ * non-negative decimal integer) or the problem's `detail_data.retryAfter` (docs/api.md "Rate
+ * limits"). Undefined when absent, malformed, or beyond {@link maxRetryAfterSeconds}: the answer
+ * is attacker-controlled. The HTTP-date form is not read (the clearinghouse sends seconds).
+ */
+function retryAfterSeconds(value: unknown): number | undefined {
+  const seconds =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,6}$/.test(value.trim())
+        ? Number(value.trim())
+        : Number.NaN;
+  return Number.isInteger(seconds) && seconds >= 0 && seconds <= maxRetryAfterSeconds
+    ? seconds
+    : undefined;
+}
+
+/**
+ * An RFC 9457 problem answered by the clearinghouse.
+ *
+ * @example
+ * ```ts
+ * const busy = new ApiProblem(429, { code: 'ERR_RATE_LIMITED', detail_data: { retryAfter: 60 } }, '45');
+ * busy.retryAfter; // 45: the header first, then the problem's detail_data
+ * ```
+ */
 export class ApiProblem extends Error {
   override readonly name = 'ApiProblem';
   /** The problem's stable code (last segment of `type`), e.g. `ERR_JWS_REPLAYED`. */
   readonly code: string;
   readonly status: number;
   readonly problem: Readonly<Record<string, unknown>>;
-  constructor(status: number, problem: Record<string, unknown>) {
+  /**
+   * Seconds to wait before asking again, when a 429 or 503 says so: its `Retry-After` header,
+   * else its `detail_data.retryAfter` (a proxy may drop the header). Undefined otherwise: not
+   * said, not readable, or on another status (a refusal is not undone by waiting).
+   */
+  readonly retryAfter?: number;
+  /** `retryAfterHeader`: the answer's `Retry-After`, if it had one. */
+  constructor(status: number, problem: Record<string, unknown>, retryAfterHeader?: string | null) {
     const code = typeof problem.code === 'string' ? problem.code : `http-${status}`;
     // The occurrence's own sentence when there is one (what to fix), else the code's.
     const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
@@ -61,6 +100,17 @@ export class ApiProblem extends Error {
     this.code = code;
     this.status = status;
     this.problem = problem;
+    if (status === 429 || status === 503) {
+      const data = problem.detail_data;
+      const seconds =
+        retryAfterSeconds(retryAfterHeader) ??
+        retryAfterSeconds(
+          typeof data === 'object' && data !== null
+            ? (data as Record<string, unknown>).retryAfter
+            : undefined,
+        );
+      if (seconds !== undefined) this.retryAfter = seconds;
+    }
   }
 }
 
@@ -517,6 +567,7 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
       throw new ApiProblem(
         response.status,
         typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
+        response.headers?.get('retry-after'),
       );
     }
     return { status: response.status, body: body as T };

@@ -12,6 +12,7 @@ import { localeTags, t, type Locale, type MessageKey } from '../../../protocol/i
 import { manualComplaintReasons } from '../../core/complaints';
 import type { Response } from '../../messages';
 import { hostComponents } from '../component-host.fixture';
+import { dateFormat } from '../date-format';
 import OffersView from './OffersView.svelte';
 
 type Listing = Extract<Response, { type: 'offers' }>;
@@ -491,6 +492,33 @@ describe('a complaint of the customer’s own about an offer', () => {
     },
   );
 
+  it.each([
+    [
+      'en',
+      'The clearinghouse answered but did not take your complaint for now: it is busy and asks to wait about 2 minutes. Your complaint is signed and kept (see “Complaints”); the Assistant sends it again with the first check after that.',
+    ],
+    [
+      'de',
+      'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 2 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
+    ],
+  ] as const)(
+    'says in %s how long a busy clearinghouse asked to wait before the complaint goes again',
+    async (locale, said) => {
+      const list = listing({ items: [offer] });
+      await view(locale, list, undefined, undefined, () => {
+        underWay(list, 'ERR_RATE_LIMITED');
+        // The outbox kept the Retry-After (90 s) as the time it may be sent again.
+        Object.assign(list, { drafts: [{ ...list.drafts[0]!, retryAt: at + 90 }] });
+        throw new ProtocolError('ERR_RATE_LIMITED', 'later', { retryAfter: 90 });
+      });
+      await userEvent.click(byTestId('offer-complain')!);
+      await userEvent.click(byTestId('complain-send')!);
+      await expect.poll(() => byTestId('complain-form')).toBeNull();
+      // Failed before: "… it is busy or has a fault … sends it again with the next check".
+      expect(byTestId('offers-notice')!.textContent!.trim()).toBe(said);
+    },
+  );
+
   it.each(['de', 'en'] as const)(
     'says in %s that the complaint was submitted when only the listing after it failed',
     async (locale) => {
@@ -556,6 +584,52 @@ describe('a complaint of the customer’s own about an offer', () => {
     await userEvent.click(byTestId('offers-tab-hidden')!);
     expect(byTestId('offer-complain')).not.toBeNull();
   });
+});
+
+describe('the date of a submitted complaint under “Complaints”', () => {
+  /** A complaint written at `at` and taken by the clearinghouse at `submittedAt`, if kept. */
+  const submittedDraft = (submittedAt?: number) =>
+    listing({
+      drafts: [
+        {
+          id: 'E'.repeat(43),
+          company,
+          pseudonym: 'p'.repeat(46),
+          reasons: ['misleading'],
+          evidence: [{ kind: 'offer-content', jws: 'a.b.c' }],
+          createdAt: at,
+          state: 'submitted',
+          sha256: 'F'.repeat(43),
+          ...(submittedAt === undefined ? {} : { submittedAt }),
+        },
+      ],
+    });
+  const dated = (locale: Locale, seconds: number) =>
+    dateFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(seconds * 1000);
+  const taken = at + 2 * 86_400 + 300;
+
+  it.each([
+    ['en', (date: string) => `Submitted on ${date} (reference FFFFFFFFFFFF).`],
+    ['de', (date: string) => `Eingereicht am ${date} (Beleg-Nr. FFFFFFFFFFFF).`],
+  ] as const)('says in %s when it was submitted, where that is kept', async (locale, said) => {
+    await view(locale, submittedDraft(taken));
+    await userEvent.click(byTestId('offers-tab-complaints')!);
+    // Failed before: "Submitted (reference …)", no date.
+    expect(byTestId('complaint-submitted')!.textContent!.trim()).toBe(said(dated(locale, taken)));
+  });
+
+  it.each([
+    ['en', (date: string) => `Submitted (reference FFFFFFFFFFFF; first written on ${date}).`],
+    ['de', (date: string) => `Eingereicht (Beleg-Nr. FFFFFFFFFFFF; zuerst verfasst am ${date}).`],
+  ] as const)(
+    'says in %s when one submitted before that was kept was first written, not that it was submitted then',
+    async (locale, said) => {
+      await view(locale, submittedDraft());
+      await userEvent.click(byTestId('offers-tab-complaints')!);
+      // Failed before: "Submitted (reference …)", no date.
+      expect(byTestId('complaint-submitted')!.textContent!.trim()).toBe(said(dated(locale, at)));
+    },
+  );
 });
 
 it.each(['de', 'en'] as const)(

@@ -1459,6 +1459,47 @@ describe('a complaint about a disclosure', () => {
     },
   );
 
+  it.each([
+    [
+      'en',
+      150,
+      'The clearinghouse answered but did not take your complaint about the disclosure from Laufhaus GmbH for now: it is busy and asks to wait about 3 minutes. Your complaint is signed and kept; the Assistant sends it again with the first check after that.',
+    ],
+    [
+      'de',
+      150,
+      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 3 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+    ],
+    [
+      'en',
+      45,
+      'The clearinghouse answered but did not take your complaint about the disclosure from Laufhaus GmbH for now: it is busy and asks to wait about 1 minute. Your complaint is signed and kept; the Assistant sends it again with the first check after that.',
+    ],
+    [
+      'de',
+      45,
+      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 1 Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+    ],
+  ] as const)(
+    'says in %s how long a busy clearinghouse asked to wait (%i s) before the complaint goes again',
+    async (locale, seconds, said) => {
+      listingNow = (iat + 10) * 1000;
+      await show(locale);
+      failNext = true;
+      failWith = new ProtocolError('ERR_RATE_LIMITED', 'later', { retryAfter: seconds });
+      afterComplaintFailed = () => {
+        keptUnderWay('ERR_RATE_LIMITED')();
+        // The outbox kept the Retry-After as the time it may be sent again.
+        disclosureComplaints = [{ ...disclosureComplaints![0], retryAt: iat + 10 + seconds }];
+      };
+      await complainMisleading();
+      // Failed before: "… it is busy or has a fault … sends it again with the next check".
+      await expect.poll(notice).toBe(said);
+      expect(form()).toBeNull();
+      expect(byTestId('disclosure-complained')!.dataset.state).toBe('pending');
+    },
+  );
+
   it.each(['de', 'en'] as const)(
     'says in %s that the complaint was submitted when only the listing after it failed',
     async (locale) => {
@@ -1515,6 +1556,25 @@ describe('a complaint about a disclosure', () => {
         .toBe(t(locale, 'extension.relationships.complain.unconfirmed'));
       expect(form()).not.toBeNull();
       expect(notice()).toBe('');
+    },
+  );
+
+  it.each([
+    ['en', 'You complained about this disclosure (submitted on 4 Nov 2026).'],
+    ['de', 'Sie haben sich über diese Auskunft beschwert (eingereicht am 04.11.2026).'],
+  ] as const)(
+    'says in %s when a complaint was submitted, where the Assistant kept the time',
+    async (locale, said) => {
+      // Written on 2 November, taken by the clearinghouse on the 4th (sent again until then).
+      disclosureComplaints = [
+        {
+          ...submittedComplaint(h('d'), ['not_covered']),
+          submittedAt: Date.UTC(2026, 10, 4, 12) / 1000,
+        },
+      ];
+      await show(locale);
+      // Failed before: "(first written on 2 Nov 2026)", with the submission time at hand.
+      expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(said);
     },
   );
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, type ProtocolErrorCode } from '../../../protocol/errors';
-import { complaintOutcome, type StoredComplaint } from './complaint-outcome';
+import { complaintOutcome, retryWaitMinutes, type StoredComplaint } from './complaint-outcome';
 
 const exp = Date.UTC(2026, 10, 2, 12) / 1000;
 const failed = (code: ProtocolErrorCode) => new ProtocolError(code, 'failed');
@@ -68,5 +68,27 @@ describe('complaintOutcome', () => {
     ['a discarded draft', failed('ERR_VAULT_LOCKED'), { state: 'discarded' }, 'refused'],
   ])('tells %s', (_case, error, stored, outcome) => {
     expect(complaintOutcome(error, stored)).toBe(outcome);
+  });
+});
+
+describe('retryWaitMinutes', () => {
+  it('counts the whole minutes left of the wait the clearinghouse named, and none once it is over or unnamed', () => {
+    const now = (exp - 300) * 1000;
+    const waiting = (retryAt: number): StoredComplaint => ({
+      ...underWay('ERR_RATE_LIMITED'),
+      retryAt,
+    });
+    const cases = [
+      ['a second left', waiting(exp - 299), 1],
+      ['a minute left', waiting(exp - 240), 1],
+      ['a minute and a second left', waiting(exp - 239), 2],
+      ['the wait over this very second', waiting(exp - 300), undefined],
+      ['the wait long over', waiting(exp - 900), undefined],
+      ['no wait named', underWay('ERR_RATE_LIMITED'), undefined],
+      ['nothing stored', undefined, undefined],
+      ['a listing that could not be read', null, undefined],
+    ] as const;
+    for (const [name, stored, minutes] of cases)
+      expect(retryWaitMinutes(stored, now), name).toBe(minutes);
   });
 });

@@ -12,9 +12,9 @@
  * code is the clearinghouse's own answer asking to come back later (429 `ERR_RATE_LIMITED`, 503
  * `ERR_STORAGE_UNAVAILABLE`, 500 `ERR_STORAGE_WRITE_FAILED`): a refusal ends the attempt and
  * leaves nothing under way. None kept: the answer was never written down (the background stopped,
- * or the vault failed after the clearinghouse took it). Retry-After reaches no one here: the
- * client does not read the header, `failureOf` keeps the code without the problem's
- * `retryAfter`, and only codes cross to the view.
+ * or the vault failed after the clearinghouse took it). An answer that said how long to wait (a
+ * 429 or 503 `Retry-After`) is kept beside the code as the time the Assistant may send it again
+ * (`retryAt`), which the listing carries: {@link retryWaitMinutes} says how long that is from now.
  *
  * Pure: no browser API, no I/O.
  */
@@ -27,6 +27,8 @@ export interface StoredComplaint {
   readonly exp?: number;
   /** Why the last attempt did not go through (the outbox's code), if it says. */
   readonly error?: string;
+  /** When the clearinghouse said it may be sent again (epoch seconds), if it said. */
+  readonly retryAt?: number;
 }
 
 /**
@@ -63,4 +65,23 @@ export function complaintOutcome(
   // The kept code, not the thrown one: that may be the vault's, failing after the answer came.
   if (stored.error === undefined) return 'underWay';
   return stored.error === 'ERR_CLEARINGHOUSE_UNREACHABLE' ? 'unreachable' : 'busy';
+}
+
+/**
+ * How many minutes (whole, rounded up) are left at `nowMs` of the wait the clearinghouse asked
+ * for before the complaint is sent again; undefined when it named none or the time has passed.
+ *
+ * @example
+ * ```ts
+ * retryWaitMinutes({ state: 'draft', exp, retryAt: 1_800_000_120 }, 1_800_000_000_000); // 2
+ * retryWaitMinutes({ state: 'draft', exp }, 1_800_000_000_000); // undefined
+ * ```
+ */
+export function retryWaitMinutes(
+  stored: StoredComplaint | undefined | null,
+  nowMs: number,
+): number | undefined {
+  if (stored?.retryAt === undefined) return undefined;
+  const left = stored.retryAt * 1000 - nowMs;
+  return left > 0 ? Math.ceil(left / 60_000) : undefined;
 }

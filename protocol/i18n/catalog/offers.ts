@@ -181,9 +181,16 @@ export const offers = {
   },
   'extension.offers.complaint.submit': { de: 'Beschwerde einreichen', en: 'Submit complaint' },
   'extension.offers.complaint.discard': { de: 'Verwerfen', en: 'Discard' },
+  // {date}: when the clearinghouse's receipt was stored (the draft's `submittedAt`).
+  'extension.offers.complaint.submittedOn': {
+    de: 'Eingereicht am {date} (Beleg-Nr. {sha256}).',
+    en: 'Submitted on {date} (reference {sha256}).',
+  },
+  // A complaint submitted before its submission time was kept: {date} is when its draft was
+  // first written (`createdAt`), which may be long before it was submitted.
   'extension.offers.complaint.submitted': {
-    de: 'Eingereicht (Beleg-Nr. {sha256}).',
-    en: 'Submitted (reference {sha256}).',
+    de: 'Eingereicht (Beleg-Nr. {sha256}; zuerst verfasst am {date}).',
+    en: 'Submitted (reference {sha256}; first written on {date}).',
   },
   'extension.offers.complaint.discarded': { de: 'Verworfen.', en: 'Discarded.' },
   'extension.offers.complaint.failed': {
@@ -366,8 +373,14 @@ export const offers = {
     de: 'Ihre Beschwerde über die Auskunft von {company} ist eingereicht. Sie finden sie mit Ihren anderen Beschwerden unter „Angebote“ › „Beschwerden“.',
     en: 'Your complaint about the disclosure from {company} is submitted. You find it with your other complaints under “Offers” › “Complaints”.',
   },
-  // {date}: when the complaint was first written (its draft's `createdAt`); the vault keeps no
-  // time of its submission, which may come later (sent again) or after a refused first attempt.
+  // {date}: when the clearinghouse's receipt was stored (the draft's `submittedAt`).
+  'extension.relationships.complain.submittedOn': {
+    de: 'Sie haben sich über diese Auskunft beschwert (eingereicht am {date}).',
+    en: 'You complained about this disclosure (submitted on {date}).',
+  },
+  // A complaint submitted before its submission time was kept: {date} is when it was first
+  // written (its draft's `createdAt`); the submission may have come later (sent again) or after a
+  // refused first attempt.
   'extension.relationships.complain.sent': {
     de: 'Sie haben sich über diese Auskunft beschwert (zuerst verfasst am {date}).',
     en: 'You complained about this disclosure (first written on {date}).',
@@ -385,6 +398,20 @@ export const offers = {
   'extension.relationships.complain.busy': {
     de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy or has a fault. Your complaint is signed and kept; the Assistant sends it again with the next check.',
+  },
+  // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
+  // `retryAt`): {count} minutes left, rounded up. The Assistant's checks do not send it before.
+  'extension.relationships.complain.busyWait': {
+    de: {
+      one: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      other:
+        'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+    },
+    en: {
+      one: 'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy and asks to wait about {count} minute. Your complaint is signed and kept; the Assistant sends it again with the first check after that.',
+      other:
+        'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy and asks to wait about {count} minutes. Your complaint is signed and kept; the Assistant sends it again with the first check after that.',
+    },
   },
   // The complaint failed or only the listing after it did, and the list could not be read again.
   'extension.relationships.complain.unconfirmed': {

@@ -1,0 +1,143 @@
+/**
+ * The outbox's bookkeeping around the clearinghouse's answer: when a receipt came, and how long a
+ * busy clearinghouse asked to wait. The signing, resending and refusals are tested through the
+ * inbox (./offers.test.ts "complaints under way", "the customer's own complaint").
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ApiProblem, type Receipt } from '../../protocol/client';
+import { isProtocolError } from '../../protocol/errors';
+import { sha256Of } from '../../protocol/jws';
+import { ComplaintOutbox, type ComplaintSubject } from './complaint-outbox';
+import { readDrafts } from './complaints';
+import { counterBytes, FakeClock, FakeStore } from './fakes';
+import { companyIdentity } from './identity';
+
+const company = `co_${'a'.repeat(42)}A`;
+const seed = new Uint8Array(32).fill(3);
+/** Written at 10:00 UTC on 3 November 2026. */
+const writtenMs = Date.UTC(2026, 10, 3, 10);
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/** A disclosure of the company's, as the caller found it in the vault. */
+let subject: ComplaintSubject;
+
+/** The clearinghouse: answers with `answer`, or throws it; counts every complaint sent. */
+let answer: () => Receipt;
+let sends: string[];
+let store: FakeStore;
+let clock: FakeClock;
+let outbox: ComplaintOutbox;
+
+beforeEach(async () => {
+  subject = {
+    about: 'disclosure',
+    id: `${'d'.repeat(42)}A`,
+    company,
+    pseudonym: (await companyIdentity(seed, company)).pseudonym,
+    evidence: [{ kind: 'disclosure', jws: 'a.b.c' }],
+  };
+  sends = [];
+  answer = () => {
+    throw new TypeError('fetch failed');
+  };
+  store = new FakeStore();
+  clock = new FakeClock(writtenMs);
+  outbox = new ComplaintOutbox({
+    store,
+    clock,
+    randomBytes: counterBytes(),
+    clearinghouse: {
+      submitComplaint: async (jws) => {
+        sends.push(jws);
+        return answer();
+      },
+    },
+    clearinghouseOrigin: 'http://localhost:3000',
+    masterSeed: async () => seed,
+  });
+});
+
+const taken = (): Receipt => ({ sha256: sha256Of(sends.at(-1)!), status: 'pending' });
+const complain = () =>
+  outbox.complain('disclosure', ['not_covered'], undefined, async () => subject);
+const codeOf = async (work: () => Promise<unknown>) =>
+  work().then(
+    () => 'none',
+    (e: unknown) => (isProtocolError(e) ? e.code : String(e)),
+  );
+
+describe('the time a complaint was submitted', () => {
+  it('is the clock’s when the receipt is stored, not when the draft was written', async () => {
+    // Written and signed at 10:00; the clearinghouse out of reach.
+    expect(await codeOf(complain)).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    const [underWay] = await readDrafts(store);
+    expect(underWay).toMatchObject({ state: 'draft', createdAt: seconds(writtenMs) });
+    expect(underWay!.submittedAt).toBeUndefined();
+    // Taken by the next sync, two minutes later.
+    clock.ms = writtenMs + 120_000;
+    answer = taken;
+    await outbox.sendPending();
+    const [submitted] = await readDrafts(store);
+    expect(submitted).toMatchObject({
+      state: 'submitted',
+      createdAt: seconds(writtenMs),
+      submittedAt: seconds(writtenMs) + 120,
+    });
+  });
+
+  it('is set on a complaint taken at once', async () => {
+    answer = taken;
+    clock.ms = writtenMs + 5_000;
+    expect((await complain()).submittedAt).toBe(seconds(writtenMs) + 5);
+  });
+});
+
+describe('a clearinghouse that asks to wait', () => {
+  /** Over the rate limit: 429 with `Retry-After` (docs/api.md "Rate limits"). */
+  const busy = (retryAfter: string) => () => {
+    throw new ApiProblem(
+      429,
+      { code: 'ERR_RATE_LIMITED', detail_data: { retryAfter: Number(retryAfter) } },
+      retryAfter,
+    );
+  };
+
+  it('keeps the wait with the code, and the retries do not send again before it has passed', async () => {
+    answer = busy('120');
+    const failure = await complain().catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: 'ERR_RATE_LIMITED', detail: { retryAfter: 120 } });
+    const [kept] = await readDrafts(store);
+    expect(kept).toMatchObject({
+      state: 'draft',
+      error: 'ERR_RATE_LIMITED',
+      retryAt: seconds(writtenMs) + 120,
+    });
+    expect(sends).toHaveLength(1);
+    // A sync a minute later leaves it.
+    answer = taken;
+    clock.ms = writtenMs + 60_000;
+    await outbox.sendPending();
+    expect(sends).toHaveLength(1);
+    expect((await readDrafts(store))[0]!.state).toBe('draft');
+    // Once the wait is over, the same token goes again; this time no answer comes, which names
+    // no wait: the one before is forgotten.
+    clock.ms = writtenMs + 120_000;
+    answer = () => {
+      throw new TypeError('fetch failed');
+    };
+    await outbox.sendPending();
+    expect(sends).toEqual([sends[0], sends[0]]);
+    const [unanswered] = await readDrafts(store);
+    expect(unanswered).toMatchObject({ state: 'draft', error: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+    expect(unanswered!.retryAt).toBeUndefined();
+    // So the next sync sends it at once.
+    clock.ms = writtenMs + 121_000;
+    answer = taken;
+    await outbox.sendPending();
+    expect(sends).toEqual([sends[0], sends[0], sends[0]]);
+    const [submitted] = await readDrafts(store);
+    expect(submitted).toMatchObject({ state: 'submitted', submittedAt: seconds(writtenMs) + 121 });
+    expect(submitted!.retryAt).toBeUndefined();
+    expect(submitted!.error).toBeUndefined();
+  });
+});
