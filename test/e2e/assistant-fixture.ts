@@ -1,7 +1,12 @@
 /**
- * What the Assistant specs (assistant-crash, bridge-flood, xss, and story through story-helpers) share: the built chromium-test
- * Assistant in Debian's Chromium, the e2e clearinghouse, the reference company site, and the
- * scratch directories a test leaves behind.
+ * What the Assistant specs share: the built chromium-test Assistant in Debian's Chromium (launched,
+ * its install dashboard, a vault made by message), the e2e clearinghouse and its client, the
+ * reference company site, a grant given on the company's page or in the consent window, the
+ * customer's sports profile, grant requests and sealed offers sent as the company's server sends
+ * them, and the scratch directories, sites and browsers a test leaves behind. Used by
+ * assistant-crash, bridge-flood, bridge-silent, bridge.firefox, consent-channels,
+ * disclosure-complaint, me, offers, story (and story-helpers), vault, wallet and xss; banners and
+ * gpc take only the clearinghouse's address from it.
  */
 import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +42,17 @@ interface ExtensionPageGlobals {
   chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
 }
 
+/**
+ * A page's globals once /connect.js has run in it (portal/lib/connect/browser.ts), typed loosely
+ * (protocol/connect's `Connect` is exact) so that a spec can read any outcome's `code`.
+ */
+export interface ConnectGlobals {
+  ClearinghouseConnect: {
+    requestConsent(link: string): Promise<{ outcome: string; code?: string }>;
+    act(action: unknown): Promise<{ outcome: string; code?: string }>;
+  };
+}
+
 /** Sends `message` to the Assistant's service worker from one of its pages. */
 export function sendFrom(page: Page, message: unknown): Promise<unknown> {
   return page.evaluate(
@@ -50,10 +66,30 @@ export function payloadOf(jws: string): Record<string, unknown> {
   return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
 }
 
-/** Scratch directories and company sites of one test; `cleanup` in `afterEach`. */
+/** The passphrase the specs' vaults are made with, unless a test needs another. */
+export const defaultPassphrase = 'correct horse battery staple';
+
+/** How {@link Scratch.assistant} launches the Assistant and makes its vault. */
+export interface AssistantOptions {
+  acceptDownloads?: boolean;
+  /** Default {@link defaultPassphrase}. */
+  passphrase?: string;
+  /** Recover the vault from this recovery phrase instead of creating a new identity. */
+  phrase?: string;
+}
+
+/** A running Assistant: its browser, its extension id and the dashboard it opened on install. */
+export interface LaunchedAssistant {
+  context: BrowserContext;
+  id: string;
+  dashboard: Page;
+}
+
+/** Scratch directories, company sites and browsers of one test; `cleanup` in `afterEach`. */
 export class Scratch {
   private dirs: string[] = [];
   private sites: CompanySite[] = [];
+  private contexts: BrowserContext[] = [];
 
   async tempDir(prefix: string): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -80,7 +116,23 @@ export class Scratch {
     return { site, dataDir };
   }
 
+  /**
+   * The Assistant in a fresh profile (a directory named after `prefix`), its vault made by
+   * {@link createVault} in the dashboard it opened on install. Its browser is closed by `cleanup`,
+   * also when the set-up fails half way.
+   */
+  async assistant(prefix: string, options: AssistantOptions = {}): Promise<LaunchedAssistant> {
+    const { passphrase = defaultPassphrase, phrase, ...launch } = options;
+    const { context, id } = await launchAssistant(await this.tempDir(prefix), launch);
+    this.contexts.push(context);
+    const dashboard = await installDashboard(context, id);
+    await createVault(dashboard, passphrase, { phrase });
+    return { context, id, dashboard };
+  }
+
   async cleanup(): Promise<void> {
+    for (const context of this.contexts) await context.close();
+    this.contexts = [];
     for (const site of this.sites) await site.stop();
     this.sites = [];
     for (const dir of this.dirs) await rm(dir, { recursive: true, force: true });
@@ -121,9 +173,16 @@ export async function installDashboard(context: BrowserContext, id: string): Pro
   return dashboard;
 }
 
-/** Creates the vault, points the Assistant at the e2e clearinghouse in English, pins its log key. */
-export function createVault(page: Page, passphrase: string): Promise<void> {
-  return createVaultThrough((message) => sendFrom(page, message), passphrase);
+/**
+ * Creates the vault (or, with `phrase`, recovers it), points the Assistant at the e2e
+ * clearinghouse in English, pins its log key.
+ */
+export function createVault(
+  page: Page,
+  passphrase: string,
+  options: { phrase?: string } = {},
+): Promise<void> {
+  return createVaultThrough((message) => sendFrom(page, message), passphrase, options);
 }
 
 /**
@@ -135,20 +194,33 @@ export function createVault(page: Page, passphrase: string): Promise<void> {
 export async function createVaultThrough(
   send: (message: unknown) => Promise<unknown>,
   passphrase: string,
-  timeout?: number,
+  options: { timeout?: number; phrase?: string } = {},
 ): Promise<void> {
-  expect(await send({ type: 'vault.create', passphrase })).toMatchObject({
-    type: 'vault.created',
-  });
-  // Its owner wrote the recovery phrase down (else the dashboard shows it first).
-  expect(await send({ type: 'vault.phrase-confirmed' })).toEqual({ type: 'ok' });
-  const { settings } = (await send({ type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
+  const { timeout, phrase } = options;
+  const useE2eClearinghouse = async () => {
+    const { settings } = (await send({ type: 'settings.get' })) as {
+      settings: Record<string, unknown>;
+    };
+    await send({
+      type: 'settings.set',
+      settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
+    });
   };
-  await send({
-    type: 'settings.set',
-    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
-  });
+  if (phrase === undefined) {
+    expect(await send({ type: 'vault.create', passphrase })).toMatchObject({
+      type: 'vault.created',
+    });
+  } else {
+    // A recovery asks the clearinghouse of the settings for the identity's relationships.
+    await useE2eClearinghouse();
+    expect(await send({ type: 'vault.recover', phrase, passphrase })).toMatchObject({
+      type: 'vault.recovered',
+    });
+  }
+  // Its owner wrote the recovery phrase down (else the dashboard shows it first); a recovered
+  // vault has nothing to confirm, which the request answers the same.
+  expect(await send({ type: 'vault.phrase-confirmed' })).toEqual({ type: 'ok' });
+  if (phrase === undefined) await useE2eClearinghouse();
   await expect
     .poll(
       async () => ((await send({ type: 'settings.check-log-key' })) as { outcome: string }).outcome,
@@ -157,77 +229,151 @@ export async function createVaultThrough(
     .toMatch(/^(pinned|same)$/);
 }
 
-/** The customer the specs use: manual mode, interested in sports, newsletters and e-mail, no quiet hours. */
-export async function setSportsProfile(page: Page): Promise<void> {
+/**
+ * The customer the specs use: manual mode, interested in sports, newsletters and e-mail, no quiet
+ * hours; `changes` complete or override it (quiet hours, say).
+ */
+export async function setSportsProfile(
+  page: Page,
+  changes: Record<string, unknown> = {},
+): Promise<void> {
   const { profile, revision } = (await sendFrom(page, { type: 'profile.get' })) as {
     profile: Record<string, unknown>;
     revision: string;
   };
-  await sendFrom(page, {
-    type: 'profile.set',
-    revision,
-    profile: {
-      ...profile,
-      language: 'en',
-      mode: 'manual',
-      interests: [{ category: 'sports', weight: 1 }],
-      channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
-      quiet: { timeZone: 'UTC', windows: [] },
-    },
-  });
+  expect(
+    await sendFrom(page, {
+      type: 'profile.set',
+      revision,
+      profile: {
+        ...profile,
+        language: 'en',
+        mode: 'manual',
+        interests: [{ category: 'sports', weight: 1 }],
+        channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
+        quiet: { timeZone: 'UTC', windows: [] },
+        ...changes,
+      },
+    }),
+  ).toMatchObject({ type: 'profile' });
 }
 
-/** A stored grant request of `company` for product-launch newsletters; its link. */
-export async function createNewsletterRequest(
+type GrantRequest = Payload<'grant-request'>;
+
+/**
+ * A stored grant request of `company`, open to every customer or, with `aud`, sent to that
+ * pseudonym only; its link.
+ */
+export async function createGrantRequest(
   company: SiteIdentity,
-  options: {
-    maxContactsPerWeek: number;
-    reason?: Payload<'grant-request'>['reason'];
-    incentive?: Payload<'grant-request'>['incentive'];
-  },
+  request: Pick<GrantRequest, 'scopes' | 'reason' | 'incentive'> & { aud?: string },
 ): Promise<string> {
-  const described = (await (
-    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
-  ).json()) as { origin: string };
+  const { aud, ...body } = request;
+  const audience = aud ?? (await clearinghouseOrigin());
   const iat = Math.floor(Date.now() / 1000);
-  const request = await client.createGrantRequest(
+  const stored = await client.createGrantRequest(
     await signMessage(
       'grant-request',
       {
         v: 1,
         iss: company.companyId,
-        aud: described.origin,
+        aud: audience,
         iat,
         exp: iat + 300,
         jti: crypto.randomUUID(),
-        scopes: [
-          {
-            purpose: 'product_launch',
-            channels: ['newsletter'],
-            dataCategories: ['preferences_habits'],
-            conditions: { timeZone: 'UTC', maxContactsPerWeek: options.maxContactsPerWeek },
-            retentionDays: 365,
-            onwardRecipients: [],
-          },
-        ],
-        ...(options.incentive === undefined ? {} : { incentive: options.incentive }),
-        reason: options.reason ?? { de: 'Neuigkeiten', en: 'News' },
+        ...body,
       },
       company.keyPair,
     ),
   );
-  return request.link;
+  return stored.link;
+}
+
+/** The origin the e2e clearinghouse names itself by: the `aud` of what is addressed to it. */
+async function clearinghouseOrigin(): Promise<string> {
+  const response = await fetch(`${clearinghouse}/.well-known/clearinghouse.json`);
+  return ((await response.json()) as { origin: string }).origin;
+}
+
+/** A stored grant request of `company` for product-launch newsletters; its link. */
+export function createNewsletterRequest(
+  company: SiteIdentity,
+  options: {
+    maxContactsPerWeek: number;
+    reason?: GrantRequest['reason'];
+    incentive?: GrantRequest['incentive'];
+  },
+): Promise<string> {
+  return createGrantRequest(company, {
+    scopes: [
+      {
+        purpose: 'product_launch',
+        channels: ['newsletter'],
+        dataCategories: ['preferences_habits'],
+        conditions: { timeZone: 'UTC', maxContactsPerWeek: options.maxContactsPerWeek },
+        retentionDays: 365,
+        onwardRecipients: [],
+      },
+    ],
+    ...(options.incentive === undefined ? {} : { incentive: options.incentive }),
+    reason: options.reason ?? { de: 'Neuigkeiten', en: 'News' },
+  });
+}
+
+/** Clicks the connect button of a company's page; the consent window the Assistant opens. */
+export async function connect(shop: Page): Promise<Page> {
+  const opened = shop.context().waitForEvent('page', {
+    predicate: (p) => p.url().includes('/ui/consent/'),
+  });
+  await shop.locator('#connect').click();
+  const consent = await opened;
+  await consent.waitForLoadState();
+  return consent;
+}
+
+/** Grants the site's open request from its page in `context`, as a customer does; the pseudonym. */
+export async function grantOn(context: BrowserContext, site: CompanySite): Promise<string> {
+  const shop = await context.newPage();
+  await shop.goto(`${site.origin}/?lang=en`);
+  const consent = await connect(shop);
+  await consent.getByTestId('consent-grant').click();
+  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
+  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBe(1);
+  await shop.close();
+  return [...site.relay.customers.keys()][0]!;
+}
+
+/** The consent window for the request behind `link`, opened as a link pasted into `dashboard` is. */
+export async function openConsent(dashboard: Page, link: string): Promise<Page> {
+  const { ticket } = (await sendFrom(dashboard, { type: 'wallet.open-link', link })) as {
+    ticket: string;
+  };
+  const consent = await dashboard.context().newPage();
+  await consent.goto(new URL(`/ui/consent/index.html?ticket=${ticket}`, dashboard.url()).href);
+  return consent;
+}
+
+/** The pseudonym and the grant of the first relationship the Assistant on `page` holds. */
+export async function firstGrant(
+  page: Page,
+): Promise<{ pseudonym: string; grant: { sha256: string; jws: string } }> {
+  const listing = (await sendFrom(page, { type: 'relationships.list', refresh: false })) as {
+    items: { pseudonym: string; grants: { sha256: string; jws: string }[] }[];
+  };
+  return { pseudonym: listing.items[0]!.pseudonym, grant: listing.items[0]!.grants[0]! };
 }
 
 /**
  * Sends an offer through the relay as the company's server does: the content signed, sealed to
  * the pseudonym's key, wrapped in the signed outer `offer` (product launch, newsletter, valid a
- * week). `content` completes or overrides a running-shoe offer. Returns the relay's offer id.
+ * week). `content` completes or overrides a running-shoe offer, and the fields named in `drop` are
+ * left out of it (an offer without an unsubscribe route, say). Returns the relay's offer id.
  */
 export async function sendOffer(
   company: { id: string; keyPair: Ed25519KeyPair },
   to: { pseudonym: string; publicKey: Uint8Array; grantSha256: string },
   content: Record<string, unknown>,
+  drop: readonly string[] = [],
 ): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
   const claims = () => ({
@@ -244,19 +390,21 @@ export async function sendOffer(
     channel: 'newsletter' as const,
     validUntil: iat + 7 * 86_400,
   };
+  const payload: Record<string, unknown> = {
+    ...claims(),
+    ...routing,
+    brand: 'Laufhaus',
+    category: 'sports/running',
+    title: 'Neue Laufschuhe',
+    body: 'Die neuen Modelle sind da.',
+    advertisement: true,
+    unsubscribe: 'https://laufhaus.example/abmelden',
+    ...content,
+  };
+  for (const field of drop) delete payload[field];
   const inner = await signCompact({
     kind: 'offer-content',
-    payload: {
-      ...claims(),
-      ...routing,
-      brand: 'Laufhaus',
-      category: 'sports/running',
-      title: 'Neue Laufschuhe',
-      body: 'Die neuen Modelle sind da.',
-      advertisement: true,
-      unsubscribe: 'https://laufhaus.example/abmelden',
-      ...content,
-    },
+    payload,
     keyPair: company.keyPair,
   } as Parameters<typeof signCompact>[0]);
   const outer = await signMessage(
@@ -275,12 +423,14 @@ export async function sendOffer(
 export function sendSealedOffer(
   company: SiteIdentity,
   to: { pseudonym: string; grant: { sha256: string; jws: string } },
-  content: { title: string; body: string },
+  content: Record<string, unknown>,
+  drop: readonly string[] = [],
 ): Promise<string> {
   const publicKey = base64urlDecode((payloadOf(to.grant.jws).pseudonymKey as { x: string }).x);
   return sendOffer(
     { id: company.companyId, keyPair: company.keyPair },
     { pseudonym: to.pseudonym, publicKey, grantSha256: to.grant.sha256 },
     content,
+    drop,
   );
 }

@@ -8,36 +8,14 @@
  * while the vault is locked recorded at the next unlock.
  */
 import { expect, test, type Page } from '@playwright/test';
-import {
-  passphrase,
-  siteRecord,
-  startAssistant,
-  type AssistantBrowser,
-} from '../fixtures/assistant';
-import {
-  grantBehaviouralData,
-  startGrantingCompany,
-  type GrantingCompany,
-} from '../fixtures/company';
-import { startFixtureServer, type FixtureServer } from '../fixtures/server';
+import { passphrase, siteRecord } from '../fixtures/assistant';
+import { OpenWebRun } from '../fixtures/open-web-run';
+import { clearinghouse } from './assistant-fixture';
 
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+const run = new OpenWebRun();
 
-let fixtures: FixtureServer;
-let assistant: AssistantBrowser | undefined;
-let company: GrantingCompany | undefined;
-
-test.beforeEach(async () => {
-  fixtures = await startFixtureServer();
-});
-
-test.afterEach(async () => {
-  await assistant?.close();
-  assistant = undefined;
-  await company?.stop();
-  company = undefined;
-  await fixtures.stop();
-});
+test.beforeEach(() => run.start());
+test.afterEach(() => run.stop());
 
 interface DetectorGlobals {
   detectorStopped?: 'nothing' | 'answered';
@@ -93,9 +71,9 @@ async function autoconsentInjected(page: Page): Promise<boolean> {
 }
 
 test('a known banner is opted out, recorded, and its TC string decoded and shown', async () => {
-  assistant = await startAssistant({ vault: true });
+  const assistant = await run.assistant({ vault: true });
   const page = await assistant.context.newPage();
-  await page.goto(`${fixtures.origin('news.test')}/cmp`);
+  await page.goto(`${run.fixtures.origin('news.test')}/cmp`);
   await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
     timeout: 20_000,
   });
@@ -125,9 +103,9 @@ test('a known banner is opted out, recorded, and its TC string decoded and shown
 });
 
 test('consent a CMP records after "Disagree" is flagged, by purpose and vendor id', async () => {
-  assistant = await startAssistant({ vault: true });
+  const assistant = await run.assistant({ vault: true });
   const page = await assistant.context.newPage();
-  await page.goto(`${fixtures.origin('careless.test')}/cmp?dishonest=1`);
+  await page.goto(`${run.fixtures.origin('careless.test')}/cmp?dishonest=1`);
   await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
     timeout: 20_000,
   });
@@ -145,10 +123,10 @@ test('consent a CMP records after "Disagree" is flagged, by purpose and vendor i
 });
 
 test('a page without a banner is left untouched and never reported', async () => {
-  assistant = await startAssistant({ vault: true });
+  const assistant = await run.assistant({ vault: true });
   const page = await assistant.context.newPage();
   await listenToDetector(page);
-  await page.goto(`${fixtures.origin('plain.test')}/plain`);
+  await page.goto(`${run.fixtures.origin('plain.test')}/plain`);
   const before = await page.evaluate(() => document.documentElement.outerHTML);
   // The detector looks for 7 s after the page settled (each look at the next idle moment): until
   // it says it stopped, having found nothing and told the background nothing.
@@ -162,18 +140,11 @@ test('a page without a banner is left untouched and never reported', async () =>
 });
 
 test('on the site of a company granted behavioural web data the banner is accepted', async () => {
-  assistant = await startAssistant({ vault: true, clearinghouse });
-  company = await startGrantingCompany(clearinghouse);
-  await grantBehaviouralData(assistant, company);
-  await expect
-    .poll(
-      async () => ((await assistant!.send({ type: 'sites.list' })) as { exempt: string[] }).exempt,
-    )
-    .toEqual(['127.0.0.1']);
+  const { assistant } = await run.grantedCompany(clearinghouse);
 
   const page = await assistant.context.newPage();
   // The fixture server on 127.0.0.1 is the granted company's site (sites ignore ports).
-  await page.goto(`${fixtures.origin('127.0.0.1')}/cmp`);
+  await page.goto(`${run.fixtures.origin('127.0.0.1')}/cmp`);
   await expect(page.locator('body')).toHaveAttribute('data-answer', 'agree', { timeout: 20_000 });
   const record = await siteRecord(assistant, '127.0.0.1', (r) => r.banner !== null);
   expect(record.banner).toMatchObject({ action: 'opt-in', reason: 'grant', outcome: 'success' });
@@ -182,17 +153,17 @@ test('on the site of a company granted behavioural web data the banner is accept
 
   // Elsewhere it is still "no".
   const other = await assistant.context.newPage();
-  await other.goto(`${fixtures.origin('news.test')}/cmp`);
+  await other.goto(`${run.fixtures.origin('news.test')}/cmp`);
   await expect(other.locator('body')).toHaveAttribute('data-answer', 'disagree', {
     timeout: 20_000,
   });
 });
 
 test('the customer changes the decision for a site in the dashboard', async () => {
-  assistant = await startAssistant({ vault: true });
+  const assistant = await run.assistant({ vault: true });
   const page = await assistant.context.newPage();
   await listenToDetector(page);
-  await page.goto(`${fixtures.origin('news.test')}/cmp`);
+  await page.goto(`${run.fixtures.origin('news.test')}/cmp`);
   await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
     timeout: 20_000,
   });
@@ -223,17 +194,17 @@ test('the customer changes the decision for a site in the dashboard', async () =
 });
 
 test('while the vault is locked the banner is still answered, and recorded at the next unlock', async () => {
-  assistant = await startAssistant({ vault: true });
+  const assistant = await run.assistant({ vault: true });
   await assistant.send({ type: 'vault.lock' });
   const page = await assistant.context.newPage();
-  await page.goto(`${fixtures.origin('news.test')}/cmp`);
+  await page.goto(`${run.fixtures.origin('news.test')}/cmp`);
   await expect(page.locator('body')).toHaveAttribute('data-answer', 'disagree', {
     timeout: 20_000,
   });
   // Read with the TC string 0.5 s after the answer, then kept for the vault: the events waiting
   // for the next unlock (`sites.pending` in storage.session, extension/core/sites).
   const pending = () =>
-    assistant!.dashboard.evaluate(async () => {
+    assistant.dashboard.evaluate(async () => {
       const { chrome } = globalThis as unknown as {
         chrome: { storage: { session: { get(key: string): Promise<Record<string, unknown>> } } };
       };

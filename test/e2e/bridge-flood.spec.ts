@@ -8,38 +8,18 @@
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { connectChannel, requestHashOf } from '../../protocol/connect';
-import type { CompanySite } from '../company-site/site';
-import {
-  createVault,
-  installDashboard,
-  launchAssistant,
-  Scratch,
-  sendFrom,
-} from './assistant-fixture';
-
-interface ConnectGlobals {
-  ClearinghouseConnect: {
-    requestConsent(link: string): Promise<{ outcome: string; code?: string }>;
-  };
-}
+import { Scratch, sendFrom, type ConnectGlobals } from './assistant-fixture';
 
 const scratch = new Scratch();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
-  await context?.close();
   context = undefined;
   await scratch.cleanup();
 });
 
-async function companySite(): Promise<CompanySite> {
-  return (await scratch.companySite()).site;
-}
-
 async function assistant(): Promise<void> {
-  const launched = await launchAssistant(await scratch.tempDir('assistant-flood-'));
-  context = launched.context;
-  await createVault(await installDashboard(context, launched.id), 'correct horse battery staple');
+  context = (await scratch.assistant('assistant-flood-')).context;
 }
 
 function consentWindows(): Page[] {
@@ -103,8 +83,8 @@ async function burst(
 }
 
 test('another origin and another company, flooded, never reach the consent window', async () => {
-  const site = await companySite();
-  const other = await companySite();
+  const { site } = await scratch.companySite();
+  const { site: other } = await scratch.companySite();
   await assistant();
   const own = requestHashOf(site.requestLink()!)!;
   const foreign = requestHashOf(other.requestLink()!)!;
@@ -165,7 +145,7 @@ test('another origin and another company, flooded, never reach the consent windo
 });
 
 test('a flood of the right request opens one window; wrong shapes and other windows none', async () => {
-  const site = await companySite();
+  const { site } = await scratch.companySite();
   await assistant();
   const own = requestHashOf(site.requestLink()!)!;
   const shop = await openPage(`${site.origin}/?lang=en`);

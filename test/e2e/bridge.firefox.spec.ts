@@ -51,7 +51,7 @@ test("a company's page reaches the Assistant, and a request opened from the dash
   const { site: second } = await scratch.companySite({ legalName: 'Zweitladen GmbH' });
   firefox = await launchFirefox({ 'extensions.background.idle.timeout': 12_000 });
   const dashboard = await dashboardPage(firefox.browser);
-  await createVaultThrough((message) => sendFrom(dashboard, message), PASS, SLOW);
+  await createVaultThrough((message) => sendFrom(dashboard, message), PASS, { timeout: SLOW });
   const shop = await firefox.browser.newPage();
 
   // A request link pasted into the dashboard: its consent page opens in the dashboard's tab, and

@@ -11,28 +11,23 @@
  * - unticked, the grant is given, the profile stays as it was, and the offer is hidden with a
  *   sentence that says where to allow the channel.
  */
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { t } from '../../protocol/i18n';
 import { ready } from '../../protocol/sodium';
 import { loadOrCreateIdentity } from '../company-site/keys';
 import {
   createNewsletterRequest,
-  createVault,
-  installDashboard,
-  launchAssistant,
+  firstGrant,
+  openConsent,
   Scratch,
   sendFrom,
   sendSealedOffer,
+  setSportsProfile,
 } from './assistant-fixture';
 
 const scratch = new Scratch();
-let context: BrowserContext | undefined;
 
-test.afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  await scratch.cleanup();
-});
+test.afterEach(() => scratch.cleanup());
 
 type Channels = { allowed: string[]; preferred: string | null };
 
@@ -53,37 +48,15 @@ async function freshCustomerAsked() {
   await ready();
   const { dataDir } = await scratch.companySite();
   const company = await loadOrCreateIdentity(dataDir);
-  const launched = await launchAssistant(await scratch.tempDir('assistant-consent-channels-'));
-  context = launched.context;
-  const dashboard = await installDashboard(context, launched.id);
-  await createVault(dashboard, 'correct horse battery staple');
+  const { dashboard } = await scratch.assistant('assistant-consent-channels-');
 
-  const { profile, revision } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
-    profile: Record<string, unknown> & { channels: Channels };
-    revision: string;
-  };
-  expect(profile.channels).toEqual({ allowed: [], preferred: null });
-  expect(
-    await sendFrom(dashboard, {
-      type: 'profile.set',
-      revision,
-      profile: {
-        ...profile,
-        language: 'en',
-        mode: 'manual',
-        interests: [{ category: 'sports', weight: 1 }],
-        quiet: { timeZone: 'UTC', windows: [] },
-      },
-    }),
-  ).toMatchObject({ type: 'profile' });
-  expect(await profileChannels(dashboard)).toEqual({ allowed: [], preferred: null });
+  const none: Channels = { allowed: [], preferred: null };
+  expect(await profileChannels(dashboard)).toEqual(none);
+  await setSportsProfile(dashboard, { channels: none });
+  expect(await profileChannels(dashboard)).toEqual(none);
 
   const link = await createNewsletterRequest(company, { maxContactsPerWeek: 20 });
-  const { ticket } = (await sendFrom(dashboard, { type: 'wallet.open-link', link })) as {
-    ticket: string;
-  };
-  const consent = await context.newPage();
-  await consent.goto(`chrome-extension://${launched.id}/ui/consent/index.html?ticket=${ticket}`);
+  const consent = await openConsent(dashboard, link);
   const hint = consent.getByTestId('consent-allow-newsletter-hint');
   await expect(hint).toHaveText(
     t('en', 'extension.consent.channelNotAllowed', { channel: 'Newsletter' }),
@@ -98,12 +71,10 @@ async function freshCustomerAsked() {
 
   /** Sends the company's running-shoe newsletter offer to the customer's grant; its id. */
   async function sendNewsletterOffer(title: string): Promise<string> {
-    const listing = (await sendFrom(dashboard, { type: 'relationships.list', refresh: false })) as {
-      items: { pseudonym: string; grants: { sha256: string; jws: string }[] }[];
-    };
-    const pseudonym = listing.items[0]!.pseudonym;
-    const grant = listing.items[0]!.grants[0]!;
-    return sendSealedOffer(company, { pseudonym, grant }, { title, body: 'Die neuen Modelle.' });
+    return sendSealedOffer(company, await firstGrant(dashboard), {
+      title,
+      body: 'Die neuen Modelle.',
+    });
   }
 
   return { dashboard, consent, box, sendNewsletterOffer };

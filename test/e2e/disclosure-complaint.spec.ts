@@ -10,60 +10,21 @@
  * are (the offers view's "Complaints", the clearinghouse's "my data" page, the pseudonym's
  * complaints the clearinghouse lists); a second one about the same disclosure is refused.
  */
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { ApiProblem } from '../../protocol/client';
 import { t } from '../../protocol/i18n';
-import type { CompanySite } from '../company-site/site';
-import {
-  clearinghouse,
-  client,
-  createVault,
-  installDashboard,
-  launchAssistant,
-  payloadOf,
-  Scratch,
-  sendFrom,
-} from './assistant-fixture';
+import { clearinghouse, client, grantOn, payloadOf, Scratch, sendFrom } from './assistant-fixture';
 
 const scratch = new Scratch();
-let context: BrowserContext | undefined;
 
-test.afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  await scratch.cleanup();
-});
-
-/** The reference company site, which discloses what it holds on every new grant. */
-async function companySite(): Promise<CompanySite> {
-  return (await scratch.companySite()).site;
-}
+test.afterEach(() => scratch.cleanup());
 
 /** A fresh Assistant in English: vault created, the test clearinghouse's log key pinned. */
 async function assistant(): Promise<Page> {
-  const launched = await launchAssistant(await scratch.tempDir('assistant-disclosure-'));
-  context = launched.context;
-  const dashboard = await installDashboard(context, launched.id);
-  await createVault(dashboard, 'correct horse battery staple');
+  const { dashboard } = await scratch.assistant('assistant-disclosure-');
   await dashboard.reload();
   await expect(dashboard.getByTestId('nav-relationships')).toBeVisible();
   return dashboard;
-}
-
-/** Grants the site's open request from its own page, as a customer does; the pseudonym. */
-async function grantOn(site: CompanySite): Promise<string> {
-  const shop = await context!.newPage();
-  await shop.goto(`${site.origin}/?lang=en`);
-  const opened = context!.waitForEvent('page', {
-    predicate: (p) => p.url().includes('/ui/consent/index.html?ticket='),
-  });
-  await shop.locator('#connect').click();
-  const consent = await opened;
-  await consent.getByTestId('consent-grant').click();
-  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
-  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBe(1);
-  await shop.close();
-  return [...site.relay.customers.keys()][0]!;
 }
 
 interface Listing {
@@ -85,9 +46,9 @@ interface Listing {
 test('a complaint about a disclosure is signed with it as evidence, logged by the clearinghouse, listed with the others, and not sent twice', async () => {
   // Three parties and a log receipt: more than the 60 s default on a loaded machine.
   test.setTimeout(120_000);
-  const site = await companySite();
+  const { site } = await scratch.companySite();
   const dashboard = await assistant();
-  const pseudonym = await grantOn(site);
+  const pseudonym = await grantOn(dashboard.context(), site);
   await expect
     .poll(async () => (await site.pollOnce(), site.obligations.done.map((d) => d.kind)))
     .toContain('disclosure');
@@ -176,7 +137,7 @@ test('a complaint about a disclosure is signed with it as evidence, logged by th
   await expect(listed.getByTestId('complaint-submitted')).toContainText(sha256.slice(0, 12));
 
   // And on the clearinghouse's "my data" page, as open.
-  const me = await context!.newPage();
+  const me = await dashboard.context().newPage();
   await me.goto(`${clearinghouse}/me`);
   await expect(me.getByTestId('me-table')).toHaveAttribute('data-fresh', 'true', {
     timeout: 20_000,

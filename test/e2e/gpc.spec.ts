@@ -7,41 +7,24 @@
  * read, recorded and shown.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { siteRecord, startAssistant, type AssistantBrowser } from '../fixtures/assistant';
-import {
-  grantBehaviouralData,
-  startGrantingCompany,
-  type GrantingCompany,
-} from '../fixtures/company';
-import { startFixtureServer, type FixtureServer } from '../fixtures/server';
+import { siteRecord } from '../fixtures/assistant';
+import { OpenWebRun } from '../fixtures/open-web-run';
+import { clearinghouse } from './assistant-fixture';
 
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+const run = new OpenWebRun();
 
-let fixtures: FixtureServer;
-let assistant: AssistantBrowser | undefined;
-let company: GrantingCompany | undefined;
-
-test.beforeEach(async () => {
-  fixtures = await startFixtureServer();
-});
-
-test.afterEach(async () => {
-  await assistant?.close();
-  assistant = undefined;
-  await company?.stop();
-  company = undefined;
-  await fixtures.stop();
-});
+test.beforeEach(() => run.start());
+test.afterEach(() => run.stop());
 
 /** Loads /headers on `host` and returns the page's view and the headers the server saw. */
 async function visit(
   page: Page,
   host: string,
 ): Promise<{ inPage: string; headers: (string | undefined)[] }> {
-  const from = fixtures.requests.length;
-  await page.goto(`${fixtures.origin(host)}/headers`);
+  const from = run.fixtures.requests.length;
+  await page.goto(`${run.fixtures.origin(host)}/headers`);
   await expect(page.locator('body')).toHaveAttribute('data-gpc', /.+/);
-  const seen = fixtures.requests
+  const seen = run.fixtures.requests
     .slice(from)
     .filter((r) => r.host === host && (r.path === '/headers' || r.path.startsWith('/sub/')));
   expect(seen.map((r) => r.path).sort()).toEqual([
@@ -57,7 +40,7 @@ async function visit(
 }
 
 test('every request carries Sec-GPC: 1 and the page sees navigator.globalPrivacyControl, from the first page on', async () => {
-  assistant = await startAssistant();
+  const assistant = await run.assistant();
   // A fresh install: the worker's start installs the header rule (the browser keeps it from then
   // on, across restarts); the first page is the first one after that.
   const worker = assistant.context.serviceWorkers()[0]!;
@@ -82,7 +65,7 @@ test('every request carries Sec-GPC: 1 and the page sees navigator.globalPrivacy
 });
 
 test('without the Assistant there is no GPC at all (the test can tell)', async () => {
-  assistant = await startAssistant({ extension: false });
+  const assistant = await run.assistant({ extension: false });
   const page = await assistant.context.newPage();
   const { inPage, headers } = await visit(page, 'news.test');
   expect(inPage).toBe('undefined');
@@ -90,10 +73,10 @@ test('without the Assistant there is no GPC at all (the test can tell)', async (
 });
 
 test("a site's gpc.json is read, recorded and shown in the dashboard", async () => {
-  assistant = await startAssistant({ vault: true });
+  const assistant = await run.assistant({ vault: true });
   const page = await assistant.context.newPage();
-  await page.goto(`${fixtures.origin('gpc-shop.test')}/plain`);
-  await page.goto(`${fixtures.origin('plain.test')}/plain`);
+  await page.goto(`${run.fixtures.origin('gpc-shop.test')}/plain`);
+  await page.goto(`${run.fixtures.origin('plain.test')}/plain`);
   const honours = await siteRecord(assistant, 'gpc-shop.test', (r) => r.gpc !== null);
   expect(honours.gpc).toMatchObject({ result: 'honours', lastUpdate: '2026-01-15' });
   const silent = await siteRecord(assistant, 'plain.test', (r) => r.gpc !== null);
@@ -104,9 +87,9 @@ test("a site's gpc.json is read, recorded and shown in the dashboard", async () 
   // earlier, so once the next site's gpc.json has been asked for, a fetch of the second visit's
   // would have been asked for too.
   const gpcJsonOf = (host: string) =>
-    fixtures.requests.filter((r) => r.host === host && r.path === '/.well-known/gpc.json');
-  await page.goto(`${fixtures.origin('gpc-shop.test')}/plain`);
-  await page.goto(`${fixtures.origin('later.test')}/plain`);
+    run.fixtures.requests.filter((r) => r.host === host && r.path === '/.well-known/gpc.json');
+  await page.goto(`${run.fixtures.origin('gpc-shop.test')}/plain`);
+  await page.goto(`${run.fixtures.origin('later.test')}/plain`);
   await expect.poll(() => gpcJsonOf('later.test'), { intervals: [50] }).toHaveLength(1);
   expect(gpcJsonOf('gpc-shop.test')).toHaveLength(1);
 
@@ -120,14 +103,7 @@ test("a site's gpc.json is read, recorded and shown in the dashboard", async () 
 });
 
 test('no GPC on the site of a company granted behavioural web data, and GPC again after the revocation', async () => {
-  assistant = await startAssistant({ vault: true, clearinghouse });
-  company = await startGrantingCompany(clearinghouse);
-  await grantBehaviouralData(assistant, company);
-  await expect
-    .poll(
-      async () => ((await assistant!.send({ type: 'sites.list' })) as { exempt: string[] }).exempt,
-    )
-    .toEqual(['127.0.0.1']);
+  const { assistant, company } = await run.grantedCompany(clearinghouse);
   const page = await assistant.context.newPage();
   // The rule and the page script follow the grant as soon as it is stored.
   await expect

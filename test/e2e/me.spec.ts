@@ -12,142 +12,33 @@
  * readers only is not shown.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { newIdentity } from '../../extension/core/identity';
-import { createClient } from '../../protocol/client';
 import { t } from '../../protocol/i18n';
 import { pairwiseKeyPair, publicJwk, thumbprint } from '../../protocol/keys';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
-import { startCompanySite, type CompanySite } from '../company-site/site';
+import { clearinghouse, client, grantOn, Scratch, type ConnectGlobals } from './assistant-fixture';
 import { addVirtualAuthenticator, regulatorLink } from './oversight-seed';
 
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
-
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-interface ConnectGlobals {
-  ClearinghouseConnect: {
-    act(action: unknown): Promise<{ outcome: string; code?: string }>;
-  };
-}
-
-let dirs: string[] = [];
-let sites: CompanySite[] = [];
+const scratch = new Scratch();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
-  await context?.close();
   context = undefined;
-  for (const site of sites) await site.stop();
-  sites = [];
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs = [];
+  await scratch.cleanup();
 });
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-
-async function companySite(): Promise<CompanySite> {
-  const site = await startCompanySite({
-    clearinghouseUrl: clearinghouse,
-    dataDir: await tempDir('company-site-'),
-    port: 0,
-    pollIntervalMs: 0,
-    webhook: false,
-    log: () => {},
-  });
-  sites.push(site);
-  await site.ready();
-  return site;
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
-}
 
 /**
  * A fresh profile with the Assistant, its vault created (or, with `phrase`, recovered from that
  * recovery phrase) and the test clearinghouse's log key pinned.
  */
 async function assistant(phrase?: string): Promise<Page> {
-  context = await chromium.launchPersistentContext(await tempDir('assistant-me-'), {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    acceptDownloads: true,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
-  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
-  await expect
-    .poll(() => context!.pages().some((p) => p.url() === url), { timeout: 15_000 })
-    .toBe(true);
-  const dashboard = context.pages().find((p) => p.url() === url)!;
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, clearinghouseUrl: clearinghouse },
-  });
-  const passphrase = 'correct horse battery staple';
-  expect(
-    await sendFrom(
-      dashboard,
-      phrase === undefined
-        ? { type: 'vault.create', passphrase }
-        : { type: 'vault.recover', phrase, passphrase },
-    ),
-  ).not.toHaveProperty('code');
-  // Its owner wrote the recovery phrase down (else the dashboard shows it first); a recovered
-  // vault has nothing to confirm, which the request answers the same.
-  await sendFrom(dashboard, { type: 'vault.phrase-confirmed' });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
-  return dashboard;
-}
-
-/** Grants the site's open request from its own page, as a customer does. */
-async function grantOn(site: CompanySite): Promise<string> {
-  const shop = await context!.newPage();
-  await shop.goto(`${site.origin}/?lang=en`);
-  const opened = context!.waitForEvent('page', {
-    predicate: (p) => p.url().includes('/ui/consent/index.html?ticket='),
-  });
-  await shop.locator('#connect').click();
-  const consent = await opened;
-  await consent.getByTestId('consent-grant').click();
-  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
-  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBe(1);
-  await shop.close();
-  return [...site.relay.customers.keys()][0]!;
+  const launched = await scratch.assistant('assistant-me-', { acceptDownloads: true, phrase });
+  context = launched.context;
+  return launched.dashboard;
 }
 
 /** Clicks `button` on /me and confirms (or cancels) in the Assistant's window it opens. */
@@ -180,9 +71,9 @@ async function expectAccessible(page: Page): Promise<void> {
 }
 
 test('/me shows exactly what the clearinghouse and the company hold, and exports it', async () => {
-  const site = await companySite();
+  const { site } = await scratch.companySite();
   await assistant();
-  const pseudonym = await grantOn(site);
+  const pseudonym = await grantOn(context!, site);
   // The company disclosed what it holds on the grant (test/company-site/obligations.ts).
   await expect
     .poll(async () => (await site.pollOnce(), site.obligations.done.map((d) => d.kind)))
@@ -249,9 +140,9 @@ test('/me shows exactly what the clearinghouse and the company hold, and exports
 });
 
 test('an access request and a revocation started from /me are confirmed in the Assistant', async () => {
-  const site = await companySite();
+  const { site } = await scratch.companySite();
   await assistant();
-  await grantOn(site);
+  await grantOn(context!, site);
   const me = await context!.newPage();
   await me.goto(`${clearinghouse}/me`);
   await expect(me.getByTestId('me-row')).toHaveCount(1, { timeout: 20_000 });
@@ -291,11 +182,11 @@ test('/me shows when the company last used which data, and a complaint as the re
   // loaded machine this outran the 60 s default before reaching /me.
   test.setTimeout(180_000);
   await ready();
-  const site = await companySite();
+  const { site } = await scratch.companySite();
   // The customer's identity is known here, so this test can complain as the pseudonym.
   const { masterSeed, phrase } = newIdentity((n) => new Uint8Array(randomBytes(n)));
   await assistant(phrase);
-  const pseudonym = await grantOn(site);
+  const pseudonym = await grantOn(context!, site);
   const keyPair = pairwiseKeyPair(masterSeed, site.companyId);
   expect(`ps_${thumbprint(publicJwk(keyPair))}`).toBe(pseudonym);
   await expect
@@ -306,12 +197,6 @@ test('/me shows when the company last used which data, and a complaint as the re
   expect(await site.obligations.reportAccess(pseudonym)).toEqual({ accepted: 1, outOfScope: 0 });
 
   // The customer complains about the disclosure, signed with the pairwise key.
-  const client = createClient({
-    baseUrl: clearinghouse,
-    fetch: (url, init) => fetch(url, init),
-    now: Date.now,
-    randomBytes: (n) => new Uint8Array(randomBytes(n)),
-  });
   const relationship = await client.relationships({ id: pseudonym, keyPair });
   const iat = Math.floor(Date.now() / 1000);
   const complaint = await client.submitComplaint(
@@ -377,9 +262,9 @@ test('/me shows when the company last used which data, and a complaint as the re
 });
 
 test('a company page cannot read the view or start an action', async () => {
-  const site = await companySite();
+  const { site } = await scratch.companySite();
   await assistant();
-  await grantOn(site);
+  await grantOn(context!, site);
   const shop = await context!.newPage();
   await shop.goto(`${site.origin}/?lang=en`);
   await expect.poll(() => shop.evaluate(() => 'ClearinghouseConnect' in globalThis)).toBe(true);

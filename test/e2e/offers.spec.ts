@@ -10,65 +10,28 @@
  * (the injected clock), one without an unsubscribe route becomes a complaint the clearinghouse
  * accepts, and one racing a revocation is dropped without blaming the company.
  */
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { ApiProblem, createClient } from '../../protocol/client';
-import { base64urlDecode, base64urlEncode, utf8Decode } from '../../protocol/encoding';
-import { signCompact } from '../../protocol/jws';
-import type { Payload } from '../../protocol/messages';
-import { sealTo } from '../../protocol/seal';
-import { signMessage } from '../../protocol/signed';
+import { expect, test, type BrowserContext } from '@playwright/test';
+import { ApiProblem } from '../../protocol/client';
 import { ready } from '../../protocol/sodium';
 import { loadOrCreateIdentity } from '../company-site/keys';
-import { startCompanySite, type CompanySite } from '../company-site/site';
+import {
+  clearinghouse,
+  client,
+  createNewsletterRequest,
+  firstGrant,
+  openConsent,
+  Scratch,
+  sendFrom,
+  sendSealedOffer,
+  setSportsProfile,
+} from './assistant-fixture';
 
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
-
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-
-let dirs: string[] = [];
-let sites: CompanySite[] = [];
+const scratch = new Scratch();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
-  await context?.close();
   context = undefined;
-  for (const site of sites) await site.stop();
-  sites = [];
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs = [];
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
-}
-
-function payloadOf(jws: string): Record<string, unknown> {
-  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
-}
-
-const client = createClient({
-  baseUrl: clearinghouse,
-  fetch: (url, init) => fetch(url, init),
-  now: Date.now,
-  randomBytes: (n) => new Uint8Array(randomBytes(n)),
+  await scratch.cleanup();
 });
 
 /**
@@ -78,172 +41,28 @@ const client = createClient({
  */
 async function assistantWithGrant() {
   await ready();
-  const dataDir = await tempDir('company-site-');
-  const site = await startCompanySite({
-    clearinghouseUrl: clearinghouse,
-    dataDir,
-    port: 0,
-    pollIntervalMs: 0,
-    webhook: false,
-    log: () => {},
-  });
-  sites.push(site);
-  await site.ready();
+  const { dataDir } = await scratch.companySite();
   const company = await loadOrCreateIdentity(dataDir);
 
   // The Assistant: vault created, the clearinghouse's log key pinned.
-  context = await chromium.launchPersistentContext(await tempDir('assistant-offers-'), {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  const dashboardUrl = `chrome-extension://${id}/ui/dashboard/index.html`;
-  await expect
-    .poll(() => context!.pages().some((p) => p.url() === dashboardUrl), { timeout: 15_000 })
-    .toBe(true);
-  const dashboard = context.pages().find((p) => p.url() === dashboardUrl)!;
-  // The first answer of a fresh service worker can take a while on a loaded machine.
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible({ timeout: 15_000 });
-  await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' });
-  await sendFrom(dashboard, { type: 'vault.phrase-confirmed' });
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, language: 'en', clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
+  const launched = await scratch.assistant('assistant-offers-');
+  context = launched.context;
+  const { dashboard } = launched;
 
   // The profile: newsletters about sports, no quiet hours yet (UTC, so the test knows the hour).
-  const { profile } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
-    profile: Record<string, unknown>;
-  };
-  const setProfile = async (changes: Record<string, unknown>) => {
-    // Saved over the stored profile as it is now (a save over an older revision is refused).
-    const { revision } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
-      revision: string;
-    };
-    expect(
-      await sendFrom(dashboard, {
-        type: 'profile.set',
-        profile: { ...profile, ...changes },
-        revision,
-      }),
-    ).toMatchObject({ type: 'profile' });
-  };
-  await setProfile({
-    language: 'en',
-    mode: 'manual',
-    interests: [{ category: 'sports', weight: 1 }],
-    channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
-    quiet: { timeZone: 'UTC', windows: [] },
-  });
+  await setSportsProfile(dashboard);
 
   // The grant: the company's request link pasted into the Assistant, granted in its consent window
   // (newsletters about product launches, up to 20 a week, so the relay's cap stays out of the way).
-  const described = (await (
-    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
-  ).json()) as { origin: string };
-  const iat = Math.floor(Date.now() / 1000);
-  const request = await client.createGrantRequest(
-    await signMessage(
-      'grant-request',
-      {
-        v: 1,
-        iss: company.companyId,
-        aud: described.origin,
-        iat,
-        exp: iat + 300,
-        jti: crypto.randomUUID(),
-        scopes: [
-          {
-            purpose: 'product_launch',
-            channels: ['newsletter'],
-            dataCategories: ['preferences_habits'],
-            conditions: { timeZone: 'UTC', maxContactsPerWeek: 20 },
-            retentionDays: 365,
-            onwardRecipients: [],
-          },
-        ],
-        reason: { de: 'Neuigkeiten', en: 'News' },
-      },
-      company.keyPair,
-    ),
-  );
-  const { ticket } = (await sendFrom(dashboard, {
-    type: 'wallet.open-link',
-    link: request.link,
-  })) as { ticket: string };
-  const consent = await context.newPage();
-  await consent.goto(`chrome-extension://${id}/ui/consent/index.html?ticket=${ticket}`);
+  const link = await createNewsletterRequest(company, { maxContactsPerWeek: 20 });
+  const consent = await openConsent(dashboard, link);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
-  const listing = (await sendFrom(dashboard, { type: 'relationships.list', refresh: false })) as {
-    items: { pseudonym: string; grants: { sha256: string; jws: string }[] }[];
-  };
-  const pseudonym = listing.items[0]!.pseudonym;
-  const grant = listing.items[0]!.grants[0]!;
-  const pseudonymKey = base64urlDecode((payloadOf(grant.jws).pseudonymKey as { x: string }).x);
+  const to = await firstGrant(dashboard);
 
   /** Sends an offer through the relay as the company would (inner signed, sealed, outer signed). */
-  async function sendOffer(
-    content: Record<string, unknown> = {},
-    drop: string[] = [],
-  ): Promise<string> {
-    const iat = Math.floor(Date.now() / 1000);
-    const claims = () => ({
-      v: 1,
-      iss: company.companyId,
-      aud: pseudonym,
-      iat,
-      exp: iat + 7 * 86_400,
-      jti: crypto.randomUUID(),
-    });
-    const routing = {
-      grantSha256: grant.sha256,
-      purpose: 'product_launch' as const,
-      channel: 'newsletter' as const,
-      validUntil: iat + 7 * 86_400,
-    };
-    const inner: Record<string, unknown> = {
-      ...claims(),
-      ...routing,
-      brand: 'Laufhaus',
-      category: 'sports/running',
-      title: 'Neue Laufschuhe',
-      body: 'Die neuen Modelle sind da.',
-      advertisement: true,
-      unsubscribe: 'https://laufhaus.example/abmelden',
-      ...content,
-    };
-    for (const field of drop) delete inner[field];
-    const innerJws = await signCompact({
-      kind: 'offer-content',
-      payload: inner,
-      keyPair: company.keyPair,
-    } as Parameters<typeof signCompact>[0]);
-    const sealed = base64urlEncode(sealTo(pseudonymKey, innerJws));
-    const outer = await signMessage(
-      'offer',
-      { ...claims(), ...routing, sealed } as Payload<'offer'>,
-      company.keyPair,
-    );
-    return (await client.sendOffer(outer)).id;
-  }
+  const sendOffer = (content: Record<string, unknown> = {}, drop: string[] = []) =>
+    sendSealedOffer(company, to, content, drop);
 
   const offers = async () =>
     (await sendFrom(dashboard, { type: 'offers.list', markSeen: false })) as {
@@ -256,11 +75,11 @@ async function assistantWithGrant() {
   const stateOf = async (offerId: string) =>
     (await offers()).items.find((i) => i.offer.id === offerId)?.offer.state;
 
-  return { company, id, dashboard, setProfile, sendOffer, offers, stateOf };
+  return { company, dashboard, sendOffer, offers, stateOf };
 }
 
 test('offers reach the customer exactly as profile and grant say, and misuse becomes a complaint', async () => {
-  const { company, dashboard, setProfile, sendOffer, offers, stateOf } = await assistantWithGrant();
+  const { company, dashboard, sendOffer, offers, stateOf } = await assistantWithGrant();
 
   // 1. One that fits and one that does not.
   const fits = await sendOffer({ title: 'Trailschuh im Angebot' });
@@ -334,11 +153,7 @@ test('offers reach the customer exactly as profile and grant say, and misuse bec
   const hhmm = (d: Date) =>
     `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
   const quietEnd = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 3 * 60_000);
-  await setProfile({
-    language: 'en',
-    mode: 'manual',
-    interests: [{ category: 'sports', weight: 1 }],
-    channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
+  await setSportsProfile(dashboard, {
     quiet: {
       timeZone: 'UTC',
       windows: [
@@ -357,13 +172,7 @@ test('offers reach the customer exactly as profile and grant say, and misuse bec
   await sendFrom(dashboard, { type: 'offers.sync' });
   expect(await stateOf(quiet)).toBe('delivered');
   await sendFrom(dashboard, { type: 'test.clock.reset' });
-  await setProfile({
-    language: 'en',
-    mode: 'manual',
-    interests: [{ category: 'sports', weight: 1 }],
-    channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
-    quiet: { timeZone: 'UTC', windows: [] },
-  });
+  await setSportsProfile(dashboard);
 
   // 4. A revocation racing an offer: accepted by the relay before, not yet fetched by the
   // Assistant. The revocation is effective immediately: the relay withdraws the waiting offer, so

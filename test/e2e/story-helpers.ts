@@ -2,33 +2,20 @@
  * Fixtures of the whole-story spec (story.spec.ts) and the console specs that need a company
  * registered through the console itself: the registration in the browser (its key offered once
  * as a file), the reference company site run with that very key (so the company's own page asks
- * for consent), the Assistant in a fresh Chromium profile, and an offer signed and sealed with
- * the company key exactly as test/company-site/relay.ts does (with the content under test's
- * control, e.g. a missing advertisement label).
+ * for consent), and an offer signed and sealed with the company key exactly as
+ * test/company-site/relay.ts does (with the content under test's control, e.g. a missing
+ * advertisement label). The Assistant itself comes from assistant-fixture.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
 import { base64urlDecode } from '../../protocol/encoding';
 import { t } from '../../protocol/i18n';
 import { keyPairFromSeed, type Ed25519KeyPair } from '../../protocol/keys';
 import { ready } from '../../protocol/sodium';
-import {
-  clearinghouse,
-  client,
-  createVault,
-  installDashboard,
-  launchAssistant as launchWith,
-  payloadOf,
-  sendFrom,
-  sendOffer as sendOfferAs,
-} from './assistant-fixture';
-
-/** The clearinghouse's API as a company's server uses it. */
-export const apiClient = client;
-export { clearinghouse, payloadOf, sendFrom };
+import { sendOffer as sendOfferAs } from './assistant-fixture';
 
 /** Fails on any serious or critical axe-core violation, listing them. */
 export async function expectAccessible(page: Page): Promise<void> {
@@ -123,16 +110,6 @@ export function prepareSiteData(
       `${JSON.stringify({ cursor: '0', requestLink: request.link, requestSha256: request.sha256 })}\n`,
     );
   }
-}
-
-/** The Assistant in a fresh profile: vault created, the test clearinghouse's log key pinned. */
-export async function launchAssistant(
-  profileDir: string,
-): Promise<{ context: BrowserContext; dashboard: Page; id: string }> {
-  const { context, id } = await launchWith(profileDir, { acceptDownloads: true });
-  const dashboard = await installDashboard(context, id);
-  await createVault(dashboard, 'correct horse battery staple');
-  return { context, dashboard, id };
 }
 
 /** The fixture's {@link sendOfferAs} with the story company's brand and unsubscribe route. */

@@ -14,42 +14,37 @@
  * 7. the regulator verifies the complaint's evidence in the browser, upholds it and suspends the
  *    company, which the registry, the API and the console show at once.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test, type BrowserContext } from '@playwright/test';
 import { base64urlDecode } from '../../protocol/encoding';
 import { t } from '../../protocol/i18n';
 import { startCompanySite, type CompanySite } from '../company-site/site';
-import { addVirtualAuthenticator, receiptOf, regulatorLink } from './oversight-seed';
 import {
   clearinghouse,
+  connect,
+  payloadOf,
+  Scratch,
+  sendFrom,
+  setSportsProfile,
+} from './assistant-fixture';
+import { addVirtualAuthenticator, receiptOf, regulatorLink } from './oversight-seed';
+import {
   expectAccessible,
   freePort,
-  launchAssistant,
   loadKeyFile,
-  payloadOf,
   prepareSiteData,
   registerInConsole,
-  sendFrom,
   sendOffer,
 } from './story-helpers';
 
-const dirs: string[] = [];
+const scratch = new Scratch();
 const contexts: BrowserContext[] = [];
 let site: CompanySite | undefined;
 
 test.afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);
   await site?.stop();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  await scratch.cleanup();
 });
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
 
 async function startSite(dataDir: string, port: number): Promise<CompanySite> {
   return startCompanySite({
@@ -82,7 +77,7 @@ test('the whole story: register, consent, offers, at a glance, revoke, acknowled
   );
   await expect(console_.getByTestId('proof-failed')).toBeVisible();
   // The company's site publishes the proof (it runs with the key the console generated).
-  const siteDir = await tempDir('story-site-');
+  const siteDir = await scratch.tempDir('story-site-');
   prepareSiteData(siteDir, key);
   site = await startSite(siteDir, port);
   expect(site.companyId).toBe(companyId);
@@ -122,35 +117,12 @@ test('the whole story: register, consent, offers, at a glance, revoke, acknowled
   expect(site.requestLink()).toBe(link);
 
   // ----- 2. the customer narrows and grants in the Assistant, from the company's page ----------
-  const assistant = await launchAssistant(await tempDir('story-assistant-'));
-  contexts.push(assistant.context);
+  const assistant = await scratch.assistant('story-assistant-', { acceptDownloads: true });
   const { dashboard } = assistant;
-  const { profile, revision } = (await sendFrom(dashboard, { type: 'profile.get' })) as {
-    profile: Record<string, unknown>;
-    revision: string;
-  };
-  expect(
-    await sendFrom(dashboard, {
-      type: 'profile.set',
-      revision,
-      profile: {
-        ...profile,
-        language: 'en',
-        mode: 'manual',
-        interests: [{ category: 'sports', weight: 1 }],
-        channels: { allowed: ['newsletter', 'email'], preferred: 'newsletter' },
-        quiet: { timeZone: 'UTC', windows: [] },
-      },
-    }),
-  ).toMatchObject({ type: 'profile' });
+  await setSportsProfile(dashboard);
   const shop = await assistant.context.newPage();
   await shop.goto(`${site.origin}/?lang=en`);
-  const opened = assistant.context.waitForEvent('page', {
-    predicate: (p) => p.url().includes('/ui/consent/'),
-  });
-  await shop.locator('#connect').click();
-  const consent = await opened;
-  await consent.waitForLoadState();
+  const consent = await connect(shop);
   await expect(consent.getByTestId('consent-company')).toContainText(legalName);
   await expect(consent.getByTestId('scope-0-channel-email')).toBeChecked();
   await consent.getByTestId('scope-0-channel-email').uncheck();

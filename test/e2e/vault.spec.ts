@@ -4,16 +4,14 @@
  * that a "browser restart" relaunches the same profile.
  */
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { t } from '../../protocol/i18n';
 import { masterSeedToPhrase } from '../../protocol/keys';
+import { installDashboard, launchAssistant, sendFrom } from './assistant-fixture';
 
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASS = 'correct horse battery staple';
 
 interface Profile {
@@ -22,36 +20,15 @@ interface Profile {
   id: string;
 }
 
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-
 async function launch(dir: string): Promise<Profile> {
-  const context = await chromium.launchPersistentContext(dir, {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    acceptDownloads: true,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
-  return { dir, context, id };
+  return { dir, ...(await launchAssistant(dir, { acceptDownloads: true })) };
 }
 
 async function newProfile(): Promise<Profile> {
   const profile = await launch(await mkdtemp(join(tmpdir(), 'assistant-e2e-')));
   // A fresh install opens the dashboard by itself; wait for it, so that it cannot land in (and
   // interrupt the navigation of) a page a test opens next.
-  const url = `chrome-extension://${profile.id}/ui/dashboard/index.html`;
-  await expect
-    .poll(() => profile.context.pages().some((page) => page.url() === url), { timeout: 15_000 })
-    .toBe(true);
+  await installDashboard(profile.context, profile.id);
   return profile;
 }
 
@@ -73,13 +50,6 @@ async function dashboard(profile: Profile): Promise<Page> {
     await page.waitForURL(url);
   }
   return page;
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
 }
 
 /** Onboarding through the UI: passphrase, the phrase shown once, three words typed back. */

@@ -10,187 +10,75 @@
  * acknowledged; data requests are answered (access with the disclosure, erasure confirmed) and a
  * changed disclosure is flagged.
  */
-import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { createClient } from '../../protocol/client';
-import { base64urlDecode, utf8Decode } from '../../protocol/encoding';
-import { signMessage } from '../../protocol/signed';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { loadOrCreateIdentity } from '../company-site/keys';
-import { startCompanySite, type CompanySite } from '../company-site/site';
+import type { CompanySite } from '../company-site/site';
+import {
+  clearinghouse,
+  connect,
+  createGrantRequest,
+  defaultPassphrase,
+  grantOn,
+  payloadOf,
+  Scratch,
+  sendFrom,
+  type ConnectGlobals,
+} from './assistant-fixture';
 
-const extensionDir = fileURLToPath(new URL('../../dist/extension/chromium-test/', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const clearinghouse = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
-
-interface ExtensionPageGlobals {
-  chrome: { runtime: { sendMessage(message: unknown): Promise<unknown> } };
-}
-interface ConnectGlobals {
-  ClearinghouseConnect: {
-    requestConsent(link: string): Promise<{ outcome: string; code?: string }>;
-  };
-}
-
-let dirs: string[] = [];
-let sites: CompanySite[] = [];
+const scratch = new Scratch();
 /** Each site's data directory (its key file), by origin. */
 const siteDirs = new Map<string, string>();
 let context: BrowserContext | undefined;
 
 test.afterEach(async () => {
-  await context?.close();
   context = undefined;
-  for (const site of sites) await site.stop();
-  sites = [];
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs = [];
+  await scratch.cleanup();
 });
 
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
-
 async function companySite(): Promise<CompanySite> {
-  const dataDir = await tempDir('company-site-');
-  const site = await startCompanySite({
-    clearinghouseUrl: clearinghouse,
-    dataDir,
-    port: 0,
-    pollIntervalMs: 0,
-    webhook: false,
-    log: () => {},
-  });
-  sites.push(site);
+  const { site, dataDir } = await scratch.companySite();
   siteDirs.set(site.origin, dataDir);
-  await site.ready();
   return site;
 }
 
 /**
  * A second open grant request of the site's company, signed with its key, asking for two
- * purposes (the site's own asks for one): so one of them can be revoked on its own.
+ * purposes (the site's own asks for one), so one of them can be revoked on its own; with
+ * `pseudonym`, targeted at it (sent to its inbox view).
  */
-/** An open request of two purposes, or one targeted at `pseudonym` (sent to its inbox view). */
 async function twoPurposeRequest(site: CompanySite, pseudonym?: string): Promise<string> {
-  const { keyPair, companyId } = await loadOrCreateIdentity(siteDirs.get(site.origin)!);
-  const described = (await (
-    await fetch(`${clearinghouse}/.well-known/clearinghouse.json`)
-  ).json()) as { origin: string };
-  const iat = Math.floor(Date.now() / 1000);
-  const client = createClient({
-    baseUrl: clearinghouse,
-    fetch: (url, init) => fetch(url, init),
-    now: Date.now,
-    randomBytes: (n) => new Uint8Array(randomBytes(n)),
-  });
-  const receipt = await client.createGrantRequest(
-    await signMessage(
-      'grant-request',
+  return createGrantRequest(await loadOrCreateIdentity(siteDirs.get(site.origin)!), {
+    aud: pseudonym,
+    scopes: [
       {
-        v: 1,
-        iss: companyId,
-        aud: pseudonym ?? described.origin,
-        iat,
-        exp: iat + 300,
-        jti: crypto.randomUUID(),
-        scopes: [
-          {
-            purpose: 'product_launch',
-            channels: ['newsletter'],
-            dataCategories: ['preferences_habits'],
-            conditions: { timeZone: 'Europe/Berlin', maxContactsPerWeek: 1 },
-            retentionDays: 365,
-            onwardRecipients: [],
-          },
-          {
-            purpose: 'service_support',
-            channels: ['email'],
-            dataCategories: [],
-            conditions: { timeZone: 'Europe/Berlin' },
-            retentionDays: 30,
-            onwardRecipients: [],
-          },
-        ],
-        reason: { de: 'Neuigkeiten und Service', en: 'News and service' },
+        purpose: 'product_launch',
+        channels: ['newsletter'],
+        dataCategories: ['preferences_habits'],
+        conditions: { timeZone: 'Europe/Berlin', maxContactsPerWeek: 1 },
+        retentionDays: 365,
+        onwardRecipients: [],
       },
-      keyPair,
-    ),
-  );
-  return receipt.link;
-}
-
-function sendFrom(page: Page, message: unknown): Promise<unknown> {
-  return page.evaluate(
-    (m) => (globalThis as unknown as ExtensionPageGlobals).chrome.runtime.sendMessage(m),
-    message,
-  );
+      {
+        purpose: 'service_support',
+        channels: ['email'],
+        dataCategories: [],
+        conditions: { timeZone: 'Europe/Berlin' },
+        retentionDays: 30,
+        onwardRecipients: [],
+      },
+    ],
+    reason: { de: 'Neuigkeiten und Service', en: 'News and service' },
+  });
 }
 
 /** A fresh profile with the Assistant, its vault created and the test clearinghouse's log key pinned. */
 async function assistant(): Promise<{ dashboard: Page; id: string }> {
-  context = await chromium.launchPersistentContext(await tempDir('assistant-wallet-'), {
-    headless: true,
-    executablePath: chromiumPath,
-    locale: 'en-US',
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-    ],
-  });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  const id = /^chrome-extension:\/\/([a-p]{32})\//.exec(worker.url())?.[1];
-  if (id === undefined) throw new Error(`unexpected service worker URL ${worker.url()}`);
-  const url = `chrome-extension://${id}/ui/dashboard/index.html`;
-  // The Assistant opens its dashboard itself on install.
-  await expect
-    .poll(() => context!.pages().some((p) => p.url() === url), { timeout: 15_000 })
-    .toBe(true);
-  const dashboard = context.pages().find((p) => p.url() === url)!;
-  await expect(dashboard.getByTestId('new-passphrase')).toBeVisible();
-  expect(
-    await sendFrom(dashboard, { type: 'vault.create', passphrase: 'correct horse battery staple' }),
-  ).toMatchObject({ type: 'vault.created' });
-  // Its owner wrote the recovery phrase down (else the dashboard shows it first).
-  await sendFrom(dashboard, { type: 'vault.phrase-confirmed' });
-  const { settings } = (await sendFrom(dashboard, { type: 'settings.get' })) as {
-    settings: Record<string, unknown>;
-  };
-  await sendFrom(dashboard, {
-    type: 'settings.set',
-    settings: { ...settings, clearinghouseUrl: clearinghouse },
-  });
-  await expect
-    .poll(
-      async () =>
-        ((await sendFrom(dashboard, { type: 'settings.check-log-key' })) as { outcome: string })
-          .outcome,
-    )
-    .toMatch(/^(pinned|same)$/);
+  const launched = await scratch.assistant('assistant-wallet-');
+  context = launched.context;
+  const { dashboard, id } = launched;
   await dashboard.reload();
   await expect(dashboard.getByTestId('nav-relationships')).toBeVisible();
   return { dashboard, id };
-}
-
-function payloadOf(jws: string): Record<string, unknown> {
-  return JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1]!))) as Record<string, unknown>;
-}
-
-/** Clicks the page's connect button and returns the consent window the Assistant opens. */
-async function connect(page: Page): Promise<Page> {
-  const opened = context!.waitForEvent('page', {
-    predicate: (p) => p.url().includes('/ui/consent/'),
-  });
-  await page.locator('#connect').click();
-  const consent = await opened;
-  await consent.waitForLoadState();
-  return consent;
 }
 
 test('a request from the company page is narrowed, granted, receipted, revoked and acknowledged', async () => {
@@ -396,13 +284,7 @@ test('without the Assistant the page offers the install link', async ({ page }) 
 test('from the relationships view: access requested and answered, a correction applied', async () => {
   const site = await companySite();
   const { dashboard } = await assistant();
-  const shop = await context!.newPage();
-  await shop.goto(`${site.origin}/?lang=en`);
-  const consent = await connect(shop);
-  await consent.getByTestId('consent-grant').click();
-  await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
-  await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBe(1);
-  const pseudonym = [...site.relay.customers.keys()][0]!;
+  const pseudonym = await grantOn(context!, site);
 
   await dashboard.getByTestId('nav-relationships').click();
   await dashboard.getByTestId('request-access').click();
@@ -458,7 +340,7 @@ test('a locked Assistant asks for the passphrase in the consent window, then car
   await consent.getByTestId('unlock-passphrase').fill('wrong passphrase');
   await consent.getByTestId('unlock').click();
   await expect(consent.getByTestId('unlock-error')).toBeVisible();
-  await consent.getByTestId('unlock-passphrase').fill('correct horse battery staple');
+  await consent.getByTestId('unlock-passphrase').fill(defaultPassphrase);
   await consent.getByTestId('unlock').click();
   await expect(consent.getByTestId('consent-company')).toContainText('Laufhaus');
   await consent.getByTestId('consent-grant').click();
