@@ -7,7 +7,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiProblem, type Receipt } from '../../protocol/client';
 import { isProtocolError } from '../../protocol/errors';
 import { sha256Of } from '../../protocol/jws';
-import { ComplaintOutbox, type ComplaintSubject } from './complaint-outbox';
+import {
+  ComplaintOutbox,
+  maxComplaintWaitSeconds,
+  type ComplaintSubject,
+} from './complaint-outbox';
 import { readDrafts } from './complaints';
 import { counterBytes, FakeClock, FakeStore } from './fakes';
 import { companyIdentity } from './identity';
@@ -139,5 +143,35 @@ describe('a clearinghouse that asks to wait', () => {
     expect(submitted).toMatchObject({ state: 'submitted', submittedAt: seconds(writtenMs) + 121 });
     expect(submitted!.retryAt).toBeUndefined();
     expect(submitted!.error).toBeUndefined();
+  });
+
+  it('holds a complaint back for 15 minutes at most, however long the answer asks to wait', async () => {
+    // A proxy or captive portal asking for a day.
+    answer = () => {
+      throw new ApiProblem(503, { code: 'http-503' }, '86400');
+    };
+    await complain().catch(() => undefined);
+    const [kept] = await readDrafts(store);
+    expect(kept!.retryAt).toBe(seconds(writtenMs) + maxComplaintWaitSeconds);
+    answer = taken;
+    clock.ms = writtenMs + (maxComplaintWaitSeconds - 1) * 1000;
+    await outbox.sendPending();
+    expect(sends).toHaveLength(1);
+    clock.ms = writtenMs + maxComplaintWaitSeconds * 1000;
+    await outbox.sendPending();
+    expect(sends).toHaveLength(2);
+    expect((await readDrafts(store))[0]!.state).toBe('submitted');
+  });
+
+  it('sends at once a complaint whose wait ends further ahead than the longest kept (the clock turned back)', async () => {
+    answer = busy('600');
+    await complain().catch(() => undefined);
+    expect((await readDrafts(store))[0]!.retryAt).toBe(seconds(writtenMs) + 600);
+    // The clock was an hour ahead when the answer came, and is right now.
+    answer = taken;
+    clock.ms = writtenMs - 3_600_000;
+    await outbox.sendPending();
+    expect(sends).toHaveLength(2);
+    expect((await readDrafts(store))[0]!.state).toBe('submitted');
   });
 });

@@ -77,6 +77,13 @@ export interface ComplaintSubject {
  * const draft = await outbox.submit(offerId, 'Bitte prüfen.'); // state 'submitted', or throws
  * ```
  */
+/**
+ * The longest wait an answer's `Retry-After` holds a complaint back from the automatic resend:
+ * 15 minutes. The clearinghouse asks for at most a minute (docs/api.md "Rate limits"); a longer
+ * one comes from a proxy, a captive portal or a gateway, which must not stop the resend for a day.
+ */
+export const maxComplaintWaitSeconds = 15 * 60;
+
 export class ComplaintOutbox {
   constructor(private readonly ports: ComplaintOutboxPorts) {}
 
@@ -269,7 +276,9 @@ export class ComplaintOutbox {
           await write({
             ...draft,
             error: failure.code,
-            ...(wait === undefined ? {} : { retryAt: this.nowSeconds() + wait }),
+            ...(wait === undefined
+              ? {}
+              : { retryAt: this.nowSeconds() + Math.min(wait, maxComplaintWaitSeconds) }),
           });
           return { failure, unanswered: isNetworkFailure(e) };
         }
@@ -300,7 +309,10 @@ export class ComplaintOutbox {
         ({ d }) =>
           d.state === 'draft' &&
           d.jws !== undefined &&
-          (d.retryAt === undefined || d.retryAt <= now),
+          // A wait longer than the longest kept (the clock turned back since) has passed.
+          (d.retryAt === undefined ||
+            d.retryAt <= now ||
+            d.retryAt > now + maxComplaintWaitSeconds),
       )
       .sort((a, b) => a.d.createdAt - b.d.createdAt);
     for (const { index } of order) {

@@ -24,10 +24,13 @@ let saved: Profile[];
 /** The background's stored profile and its revision (opaque to the view). */
 let stored: { profile: Profile; revision: string };
 let writes: number;
+/** While set, a save waits for it (a save under way). */
+let hold: Promise<void> | undefined;
 
 beforeEach(() => {
   saved = [];
   writes = 0;
+  hold = undefined;
   stored = { profile: defaultProfile('en', 'Europe/Berlin'), revision: 'revision-0' };
 });
 
@@ -41,6 +44,7 @@ async function showProfile(locale: 'de' | 'en') {
   // As the background does: a save over a revision that is no longer the stored one is refused.
   const send = (async (request: { type: string; profile?: Profile; revision?: string }) => {
     if (request.type === 'profile.set') {
+      await hold;
       if (request.revision !== stored.revision)
         throw new ProtocolError('ERR_PROFILE_CHANGED', 'the profile was changed meanwhile');
       saved.push(request.profile!);
@@ -181,3 +185,22 @@ it.each(['de', 'en'] as const)(
     expect(alerted()).toBeUndefined();
   },
 );
+
+it('keeps what was typed while a save was under way, to be saved next', async () => {
+  await showProfile('en');
+  let release!: () => void;
+  hold = new Promise<void>((resolve) => (release = resolve));
+  await userEvent.click(byTestId('save-profile')!);
+  // Typed while the save is on its way.
+  await userEvent.click(byTestId('mode-automatic')!);
+  release();
+  await expect
+    .poll(() => byTestId('profile-status')!.textContent)
+    .toBe(t('en', 'extension.dashboard.saved'));
+  expect(saved).toHaveLength(1);
+  expect(saved[0]!.mode).not.toBe('automatic');
+  expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(true);
+  await userEvent.click(byTestId('save-profile')!);
+  await expect.poll(() => saved.length).toBe(2);
+  expect(saved[1]!.mode).toBe('automatic');
+});

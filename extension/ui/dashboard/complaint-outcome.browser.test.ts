@@ -38,6 +38,12 @@ describe('complaintOutcome', () => {
       'unreachable',
     ],
     ['a 429', failed('ERR_RATE_LIMITED'), underWay('ERR_RATE_LIMITED'), 'busy'],
+    [
+      "a gateway's 503 naming a wait (read as no answer, but the resend waits for it)",
+      failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), retryAt: exp + 120 },
+      'busy',
+    ],
     ['a 503', failed('ERR_STORAGE_UNAVAILABLE'), underWay('ERR_STORAGE_UNAVAILABLE'), 'busy'],
     ['a 500', failed('ERR_STORAGE_WRITE_FAILED'), underWay('ERR_STORAGE_WRITE_FAILED'), 'busy'],
     [

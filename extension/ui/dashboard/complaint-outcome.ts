@@ -64,6 +64,9 @@ export function complaintOutcome(
   if (stored?.state !== 'draft' || stored.exp === undefined) return 'refused';
   // The kept code, not the thrown one: that may be the vault's, failing after the answer came.
   if (stored.error === undefined) return 'underWay';
+  // An answer that named a wait (a gateway's 503 read as no answer included): the resend waits
+  // for it, so "sent with the next check" would not be true.
+  if (stored.retryAt !== undefined) return 'busy';
   return stored.error === 'ERR_CLEARINGHOUSE_UNREACHABLE' ? 'unreachable' : 'busy';
 }
 

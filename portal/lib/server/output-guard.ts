@@ -17,6 +17,9 @@ export interface LogStream {
   end?(): unknown;
   destroy?(): unknown;
   on(event: 'error', listener: (error: unknown) => void): unknown;
+  /** sonic-boom emits `'write'` after each write that went through. */
+  once?(event: 'write', listener: () => void): unknown;
+  removeListener?(event: 'write', listener: () => void): unknown;
 }
 
 /** When and how the log tries again after it stopped (see {@link guardLogStream}). */
@@ -41,12 +44,13 @@ export const logRetryAfterMs = 30_000;
  * reasons not found) fail without ending or hanging the process. On a write error (a full
  * disk, a reader gone) the stream stops writing, as pino itself does for `EPIPE`: every later
  * line is dropped and counted, and its exit flush does nothing (sonic-boom retried that one for
- * ever). The first line at least `retryAfterMs` after the error puts the stream back as it was:
+ * ever). The first line at least `retryAfterMs` after the error puts the stream's `write` back:
  * sonic-boom writes what it still held from before the error (the failed write's rest), then
- * `onResume`'s line, then that line. Another error stops it again, for another `retryAfterMs`.
- * No timer runs while it is stopped (nothing is tried until a line comes). Returns the count of
- * dropped lines since the start (the failed write counts as one; what it held is written on
- * resuming, when it can be) and whether the log is stopped now.
+ * `onResume`'s line, then that line; its exit flush comes back once a write went through.
+ * Another error stops it again, for another `retryAfterMs`. No timer runs while it is stopped
+ * (nothing is tried until a line comes). Returns the count of dropped lines since the start
+ * (the failed write counts as one while it is held, and no more once it is written on a resume)
+ * and whether the log is stopped now.
  *
  * @example
  * ```ts
@@ -71,26 +75,45 @@ export function guardLogStream(
   let dropped = 0;
   /** When the log stopped, epoch ms; `undefined` while it writes. */
   let stoppedAt: number | undefined;
-  /** Lines dropped since it last stopped (for `onResume`). */
+  /** Lines dropped since it last stopped (for `onResume`): not the failed write's own. */
   let droppedSinceStop = 0;
+
+  /**
+   * The exit flush, `end` and `destroy` come back only once a write went through after a
+   * resume: sonic-boom's `flushSync` retries a failing write for ever, so while the disk may
+   * still be full (the resumed write on its way) the process must not wait on it at exit.
+   */
+  function proven(): void {
+    if (stoppedAt !== undefined) return;
+    stream.flushSync = own.flushSync;
+    stream.end = own.end;
+    stream.destroy = own.destroy;
+  }
 
   function resume(): void {
     const since = stoppedAt!;
     const lost = droppedSinceStop;
     stoppedAt = undefined;
     droppedSinceStop = 0;
+    // What sonic-boom held from the failed write is written now, first: not dropped after all.
+    dropped--;
     stream.write = own.write;
-    stream.flushSync = own.flushSync;
-    stream.end = own.end;
-    stream.destroy = own.destroy;
-    options.onResume?.(lost, since);
+    stream.once?.('write', proven);
+    try {
+      options.onResume?.(lost, since);
+    } catch {
+      // The notice is a courtesy: its failure must not reach whoever logged the line.
+    }
   }
 
   stream.on('error', () => {
     if (stoppedAt !== undefined) return;
+    stream.removeListener?.('write', proven);
     stoppedAt = now();
-    dropped++; // the line whose write failed (its write may have held more: not known)
-    droppedSinceStop = 1;
+    // The failed write: counted while it is held (it held one line or more: not known), and
+    // written on a resume, so no longer counted then.
+    dropped++;
+    droppedSinceStop = 0;
     stream.write = (data: string) => {
       if (stoppedAt !== undefined && now() - stoppedAt >= retryAfterMs) {
         resume();
