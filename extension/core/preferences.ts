@@ -35,6 +35,7 @@ import { ready, sha256 } from '../../protocol/sodium';
 import type { Channel } from '../../protocol/vocabulary';
 import type { ClockPort, DamagedRecord, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship } from './recovery';
+import { sameJson } from './canonical-json';
 import { inStoreTurn } from './store-turns';
 
 /** Where the profile lives in the store. */
@@ -130,16 +131,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
-  if (isRecord(a) && isRecord(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((k) => sameValue(a[k], b[k]));
-  }
-  return Object.is(a, b);
-}
-
 /**
  * `newest` with, member by member, what `edited` changed from `base`: a member the edit left as
  * it was takes `newest`'s value; nested objects are compared member by member; lists are whole
@@ -147,7 +138,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  */
 function withMembersReapplied(newest: unknown, base: unknown, edited: unknown): unknown {
   if (!isRecord(newest) || !isRecord(base) || !isRecord(edited))
-    return sameValue(edited, base) ? newest : edited;
+    return sameJson(edited, base) ? newest : edited;
   const out: Record<string, unknown> = {};
   for (const k of new Set([...Object.keys(newest), ...Object.keys(edited)])) {
     const value = withMembersReapplied(newest[k], base[k], edited[k]);

@@ -30,6 +30,7 @@ import {
   type ConsentChoice,
   type RequestSource,
   type WalletClearinghouse,
+  type WalletPorts,
   type WalletRelationship,
 } from './wallet';
 import {
@@ -68,7 +69,12 @@ beforeEach(async () => {
   clock = new FakeClock(nowMs);
   blacklist = [];
   pinned = { key: ch.logVerifierKey, origin: logOrigin };
-  wallet = new Wallet({
+  wallet = makeWallet();
+});
+
+/** A wallet on this file's store, clock, clearinghouse, pinned key and blacklist; `extra` adds or replaces ports. */
+function makeWallet(extra: Partial<WalletPorts> = {}): Wallet {
+  return new Wallet({
     store,
     clock,
     randomBytes: testRandomBytes,
@@ -78,8 +84,9 @@ beforeEach(async () => {
     masterSeed: async () => seed,
     blacklist: async () => blacklist,
     receiptAttempts: 2,
+    ...extra,
   });
-});
+}
 
 describe('Wallet.check', () => {
   it('accepts an open request from the company’s own page and names the pairwise pseudonym', async () => {
@@ -719,16 +726,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
       defaults: () => ({ language: 'de', timeZone: 'Europe/Berlin' }),
     });
     // As extension/service.ts wires it: the profile of the same vault.
-    wallet = new Wallet({
-      store,
-      clock,
-      randomBytes: testRandomBytes,
-      clearinghouse: ch,
-      clearinghouseOrigin,
-      pinnedLog: async () => pinned,
-      masterSeed: async () => seed,
-      blacklist: async () => blacklist,
-      receiptAttempts: 2,
+    wallet = makeWallet({
       allowChannels: async (channels, preferred) => {
         await preferences.allowChannels(channels, preferred);
       },
@@ -935,16 +933,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
   );
 
   it('refuses channels to allow when it cannot change the profile, before anything is signed', async () => {
-    const without = new Wallet({
-      store,
-      clock,
-      randomBytes: testRandomBytes,
-      clearinghouse: ch,
-      clearinghouseOrigin,
-      pinnedLog: async () => pinned,
-      masterSeed: async () => seed,
-      blacklist: async () => blacklist,
-    });
+    const without = makeWallet();
     const checked = await without.check(await ch.addRequest(nowSeconds), bridge);
     expect(await codeOf(() => without.answer(checked, grantAll(checked.request), ['sms']))).toBe(
       'ERR_WALLET_CHOICE_INVALID',

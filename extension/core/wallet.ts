@@ -84,6 +84,7 @@ import { storedRelationship, type StoredRelationship } from './recovery';
 import { RegistryReads } from './registry-reads';
 import { storedPayload } from './stored-jws';
 import { readStoredRecord } from './stored-record';
+import { canonicalJson, sameJson } from './canonical-json';
 import { inRelationshipTurn, inStoreTurn } from './store-turns';
 import { keptPastView, maxListedObligations, mergedHistory, type Viewed } from './view-history';
 
@@ -2550,18 +2551,9 @@ function settled(opened: { state: string; code?: string; revision?: number }): b
   return !toOpenAgain(opened);
 }
 
-/** JSON with every object's members sorted: equal data, equal text, whatever the member order. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, x: unknown) =>
-    typeof x === 'object' && x !== null && !Array.isArray(x)
-      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : x,
-  );
-}
-
 /** True when two relationship records hold the same data. */
 function sameRecord(a: WalletRelationship, b: WalletRelationship): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  return sameJson(a, b);
 }
 
 /**

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, type ProtocolErrorCode } from '../../../protocol/errors';
-import { complaintOutcome, retryWaitMinutes, type StoredComplaint } from './complaint-outcome';
+import {
+  complaintOutcome,
+  failedComplaint,
+  retryWaitMinutes,
+  type StoredComplaint,
+} from './complaint-outcome';
 
 const exp = Date.UTC(2026, 10, 2, 12) / 1000;
 const failed = (code: ProtocolErrorCode) => new ProtocolError(code, 'failed');
@@ -96,5 +101,22 @@ describe('retryWaitMinutes', () => {
     ] as const;
     for (const [name, stored, minutes] of cases)
       expect(retryWaitMinutes(stored, now), name).toBe(minutes);
+  });
+});
+
+describe('failedComplaint', () => {
+  it('reads the listing again for the outcome and the wait, and is unconfirmed when that fails', async () => {
+    const waiting = { ...underWay('ERR_RATE_LIMITED'), retryAt: exp + 90 };
+    expect(
+      await failedComplaint(failed('ERR_RATE_LIMITED'), async () => ({
+        stored: waiting,
+        nowMs: exp * 1000,
+      })),
+    ).toEqual({ outcome: 'busy', wait: 2 });
+    expect(
+      await failedComplaint(failed('ERR_CLEARINGHOUSE_UNREACHABLE'), () =>
+        Promise.reject(new Error('the listing failed too')),
+      ),
+    ).toEqual({ outcome: 'unconfirmed', wait: undefined });
   });
 });

@@ -88,3 +88,31 @@ export function retryWaitMinutes(
   const left = stored.retryAt * 1000 - nowMs;
   return left > 0 ? Math.ceil(left / 60_000) : undefined;
 }
+
+/**
+ * The outcome of a complaint that failed with `error`, and the minutes left of a wait it named:
+ * `reread` reads the listing again and returns what it holds of the complaint and its `now`
+ * (epoch ms); a `reread` that fails makes the outcome `unconfirmed`.
+ *
+ * @example
+ * ```ts
+ * const { outcome, wait } = await failedComplaint(e, async () => {
+ *   listing = await send({ type: 'offers.list', markSeen: false });
+ *   return { stored: complaintAbout(id), nowMs: listing.now };
+ * });
+ * ```
+ */
+export async function failedComplaint(
+  error: unknown,
+  reread: () => Promise<{ stored: StoredComplaint | undefined; nowMs: number }>,
+): Promise<{ outcome: ComplaintOutcome; wait: number | undefined }> {
+  let stored: StoredComplaint | undefined | null;
+  let nowMs = 0;
+  try {
+    ({ stored, nowMs } = await reread());
+  } catch {
+    // The listing as it was: what became of the complaint is not known.
+    stored = null;
+  }
+  return { outcome: complaintOutcome(error, stored), wait: retryWaitMinutes(stored, nowMs) };
+}
