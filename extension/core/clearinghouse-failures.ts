@@ -41,11 +41,16 @@ export function isRefusal(e: unknown): e is ApiProblem {
   );
 }
 
-/** The detail of a failure whose answer said how long to wait (`ApiProblem.retryAfter`). */
-function retryDetail(e: unknown): { retryAfter: number } | undefined {
-  return e instanceof ApiProblem && e.retryAfter !== undefined
-    ? { retryAfter: e.retryAfter }
-    : undefined;
+/**
+ * The detail of a failure that came as an answer: its HTTP status (`status`; a gateway's page
+ * too, so it is not told from no answer by its code alone), and how long it asked to wait
+ * (`retryAfter`, from `ApiProblem.retryAfter`) when it said.
+ */
+function answerDetail(e: unknown): { status: number; retryAfter?: number } | undefined {
+  if (!(e instanceof ApiProblem)) return undefined;
+  return e.retryAfter === undefined
+    ? { status: e.status }
+    : { status: e.status, retryAfter: e.retryAfter };
 }
 
 /** `e` as `ERR_CLEARINGHOUSE_UNREACHABLE`, unless it is a protocol error already. */
@@ -54,8 +59,8 @@ function unreachable(e: unknown): ProtocolError {
   const error = new ProtocolError(
     'ERR_CLEARINGHOUSE_UNREACHABLE',
     e instanceof ApiProblem ? e.message : 'the clearinghouse did not answer',
-    // A gateway's 503 may say when to come back too.
-    retryDetail(e),
+    // A gateway's 5xx is an answer all the same, and its 503 may say when to come back.
+    answerDetail(e),
   );
   error.cause = e;
   return error;
@@ -64,20 +69,41 @@ function unreachable(e: unknown): ProtocolError {
 /**
  * The clearinghouse's answer as a protocol error, with its own code where it is one of ours;
  * anything else (no answer, a code this version does not know) is `ERR_CLEARINGHOUSE_UNREACHABLE`.
- * An answer that said how long to wait (a 429 or 503's `Retry-After`) keeps it in the error's
- * `detail.retryAfter` (seconds; read with {@link retryAfterOf}).
+ * An answer keeps its HTTP status in the error's `detail.status` (read with
+ * {@link answerStatusOf}): a gateway's 502 is `ERR_CLEARINGHOUSE_UNREACHABLE` with a status, no
+ * answer at all is without one. An answer that said how long to wait (a 429 or 503's
+ * `Retry-After`) keeps it in `detail.retryAfter` (seconds; read with {@link retryAfterOf}).
  *
  * @example
  * ```ts
  * failureOf(new TypeError('fetch failed')).code; // 'ERR_CLEARINGHOUSE_UNREACHABLE'
  * failureOf(new ApiProblem(422, { code: 'ERR_EVIDENCE_INVALID' })).code; // 'ERR_EVIDENCE_INVALID'
- * failureOf(new ApiProblem(429, { code: 'ERR_RATE_LIMITED' }, '45')).detail; // { retryAfter: 45 }
+ * failureOf(new ApiProblem(429, { code: 'ERR_RATE_LIMITED' }, '45')).detail; // { status: 429, retryAfter: 45 }
+ * failureOf(new ApiProblem(502, {})).detail; // { status: 502 }, code ERR_CLEARINGHOUSE_UNREACHABLE
  * ```
  */
 export function failureOf(e: unknown): ProtocolError {
   return e instanceof ApiProblem && (protocolErrorCodes as readonly string[]).includes(e.code)
-    ? new ProtocolError(e.code as ProtocolErrorCode, e.message, retryDetail(e))
+    ? new ProtocolError(e.code as ProtocolErrorCode, e.message, answerDetail(e))
     : unreachable(e);
+}
+
+/**
+ * The HTTP status of the answer a failure from {@link failureOf} came as (400–599); undefined
+ * when there was no answer (the request failed, timed out) or the failure is not one of an
+ * answer.
+ *
+ * @example
+ * ```ts
+ * answerStatusOf(failureOf(new ApiProblem(502, {}))); // 502
+ * answerStatusOf(failureOf(new TypeError('fetch failed'))); // undefined
+ * ```
+ */
+export function answerStatusOf(failure: ProtocolError): number | undefined {
+  const status = failure.detail?.status;
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599
+    ? status
+    : undefined;
 }
 
 /**

@@ -175,3 +175,78 @@ describe('a clearinghouse that asks to wait', () => {
     expect((await readDrafts(store))[0]!.state).toBe('submitted');
   });
 });
+
+describe('an answer that did not take the complaint', () => {
+  /** A gateway before the clearinghouse: its HTML error page, no code of ours, no wait. */
+  const gateway = (status: number) => () => {
+    throw new ApiProblem(status, { title: 'The answer is not JSON.' });
+  };
+  const noAnswer = () => {
+    throw new TypeError('fetch failed');
+  };
+
+  it('keeps a gateway’s status beside the code, until an attempt gets no answer or goes through', async () => {
+    answer = gateway(502);
+    expect(await codeOf(complain)).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    const [kept] = await readDrafts(store);
+    // Failed before: the code alone, as if no answer had come.
+    expect(kept).toMatchObject({
+      state: 'draft',
+      error: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+      answerStatus: 502,
+    });
+    expect(kept!.jws).toBeDefined();
+    expect(kept!.retryAt).toBeUndefined();
+    // Sent again with the next sync as before (no wait named); this time no answer comes.
+    clock.ms = writtenMs + 60_000;
+    answer = noAnswer;
+    await outbox.sendPending();
+    expect(sends).toEqual([sends[0], sends[0]]);
+    const [unanswered] = await readDrafts(store);
+    expect(unanswered).toMatchObject({ state: 'draft', error: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+    expect(unanswered!.answerStatus).toBeUndefined();
+    // A 429 keeps its status as well; the receipt after it clears it.
+    answer = () => {
+      throw new ApiProblem(429, { code: 'ERR_RATE_LIMITED' });
+    };
+    await outbox.sendPending();
+    expect((await readDrafts(store))[0]).toMatchObject({
+      error: 'ERR_RATE_LIMITED',
+      answerStatus: 429,
+    });
+    answer = taken;
+    await outbox.sendPending();
+    const [submitted] = await readDrafts(store);
+    expect(submitted!.state).toBe('submitted');
+    expect(submitted!.answerStatus).toBeUndefined();
+  });
+
+  it('goes on to the next complaint after a gateway’s 5xx, and stops at one that gets no answer', async () => {
+    const other = { ...subject, id: `${'e'.repeat(42)}A` };
+    answer = noAnswer;
+    await complain().catch(() => undefined);
+    clock.ms = writtenMs + 1_000;
+    await outbox
+      .complain('disclosure', ['not_covered'], undefined, async () => other)
+      .catch(() => undefined);
+    expect(sends).toHaveLength(2);
+    // A gateway's 503 without a wait: an answer, so the sync tries the next one as well.
+    answer = gateway(503);
+    await outbox.sendPending();
+    expect(sends).toHaveLength(4);
+    expect((await readDrafts(store)).map((d) => d.answerStatus)).toEqual([503, 503]);
+    // No answer: the first tells the sync the clearinghouse is out of reach.
+    answer = noAnswer;
+    await outbox.sendPending();
+    expect(sends).toHaveLength(5);
+  });
+
+  it('discards a complaint under way with its status', async () => {
+    answer = gateway(504);
+    await complain().catch(() => undefined);
+    await outbox.discard(subject.id);
+    const [discarded] = await readDrafts(store);
+    expect(discarded!.state).toBe('discarded');
+    expect(discarded!.answerStatus).toBeUndefined();
+  });
+});

@@ -7,8 +7,10 @@
  * `jti`, would be a second complaint). A refusal ends the attempt and keeps the draft with its
  * code; a complaint that got no answer is sent again on every sync
  * ({@link ComplaintOutbox.sendPending}), but not before the time an answer asking to wait named
- * (a 429 or 503 `Retry-After`, kept as the draft's `retryAt`). The receipt is stored with the
- * time it came (`submittedAt`).
+ * (a 429 or 503 `Retry-After`, kept as the draft's `retryAt`). An answer that did not take it (a
+ * 429, a 5xx, a gateway's among them) keeps its HTTP status beside the code (`answerStatus`), so
+ * the views tell "busy" from "not reached". The receipt is stored with the time it came
+ * (`submittedAt`).
  *
  * Calls are expected one at a time (the offers service queues them, as the inbox's sync writes
  * the same record). Pure apart from the ports (STYLE habit 2).
@@ -25,7 +27,13 @@ import { ProtocolError } from '../../protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '../../protocol/jws';
 import { text as protocolText } from '../../protocol/messages/primitives';
 import { ready } from '../../protocol/sodium';
-import { failureOf, isNetworkFailure, isRefusal, retryAfterOf } from './clearinghouse-failures';
+import {
+  answerStatusOf,
+  failureOf,
+  isNetworkFailure,
+  isRefusal,
+  retryAfterOf,
+} from './clearinghouse-failures';
 import {
   complaintDraft,
   complaintWindowSeconds,
@@ -244,8 +252,9 @@ export class ComplaintOutbox {
       all[index] = draft;
       await writeDrafts(this.ports.store, all);
     };
-    // The last answer's wait is the last answer's: each answer (or none) sets it again.
-    const { retryAt: _retryAt, ...unset } = all[index]!;
+    // The last answer's wait and status are the last answer's: each answer (or none) sets them
+    // again.
+    const { retryAt: _retryAt, answerStatus: _answerStatus, ...unset } = all[index]!;
     let draft: ComplaintDraft = unset;
     let signedNow = false;
     for (;;) {
@@ -273,9 +282,11 @@ export class ComplaintOutbox {
           // No answer, or one asking to come back later: the same token goes again next time,
           // not before the time the answer named.
           const wait = retryAfterOf(failure);
+          const status = answerStatusOf(failure);
           await write({
             ...draft,
             error: failure.code,
+            ...(status === undefined ? {} : { answerStatus: status }),
             ...(wait === undefined
               ? {}
               : { retryAt: this.nowSeconds() + Math.min(wait, maxComplaintWaitSeconds) }),
@@ -328,7 +339,13 @@ export class ComplaintOutbox {
     if (index < 0) throw new ProtocolError('ERR_RESOURCE_NOT_FOUND', 'no complaint draft for this');
     if (all[index]!.state === 'submitted') return;
     // A complaint under way is not sent again (whether the clearinghouse holds it stays open).
-    const { jws: _jws, exp: _exp, retryAt: _retryAt, ...rest } = all[index]!;
+    const {
+      jws: _jws,
+      exp: _exp,
+      retryAt: _retryAt,
+      answerStatus: _answerStatus,
+      ...rest
+    } = all[index]!;
     all[index] = { ...rest, state: 'discarded' };
     await writeDrafts(this.ports.store, all);
   }

@@ -124,6 +124,13 @@ export const complaintDraft = v.object({
    * The outbox's retries (`sendPending`) do not send it before. Cleared once it is answered.
    */
   retryAt: v.optional(epochSeconds),
+  /**
+   * A complaint under way whose last attempt was answered, not taken (a 429, a 5xx): the answer's
+   * HTTP status. It tells a gateway's 5xx, whose code this version does not know and keeps as
+   * `ERR_CLEARINGHOUSE_UNREACHABLE`, from no answer at all (absent, as on complaints kept before
+   * it was). Set again by each attempt; cleared once it is answered.
+   */
+  answerStatus: v.optional(v.pipe(v.number(), v.integer(), v.minValue(400), v.maxValue(599))),
   /** The comment of the complaint under way (it is part of the signed message). */
   comment: v.optional(v.pipe(v.string(), v.maxLength(maxCommentChars))),
   /**

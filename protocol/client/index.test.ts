@@ -140,6 +140,60 @@ describe('clearinghouse client', () => {
     }
   });
 
+  it('reads an HTTP-date Retry-After as the seconds from the injected clock to it, and believes no malformed date', async () => {
+    /** The client's clock: 07:27:00 UTC on 21 October 2015, a Wednesday. */
+    const now = Date.UTC(2015, 9, 21, 7, 27);
+    const cases = [
+      ['a minute ahead', 429, 'Wed, 21 Oct 2015 07:28:00 GMT', {}, now, 60],
+      ['a part of a second rounded up', 503, 'Wed, 21 Oct 2015 07:28:00 GMT', {}, now - 500, 61],
+      ['a date past', 503, 'Wed, 21 Oct 2015 07:26:59 GMT', {}, now, 0],
+      ['a day ahead', 429, 'Thu, 22 Oct 2015 07:27:00 GMT', {}, now, 86_400],
+      [
+        'a leap second',
+        503,
+        'Tue, 30 Jun 2015 23:59:60 GMT',
+        {},
+        Date.UTC(2015, 5, 30, 23, 59),
+        60,
+      ],
+      ['beyond a day', 429, 'Thu, 22 Oct 2015 07:27:01 GMT', {}, now, undefined],
+      ['beyond a day, the problem', 429, 'Fri, 23 Oct 2015 07:27:00 GMT', rateLimited(12), now, 12],
+      ['the wrong day name', 429, 'Thu, 21 Oct 2015 07:28:00 GMT', {}, now, undefined],
+      ['31 September', 503, 'Thu, 31 Sep 2015 07:28:00 GMT', {}, now, undefined],
+      ['31 February', 503, 'Tue, 31 Feb 2015 07:28:00 GMT', {}, now, undefined],
+      ['hour 24', 503, 'Wed, 21 Oct 2015 24:00:00 GMT', {}, now, undefined],
+      ['a zone other than GMT', 503, 'Wed, 21 Oct 2015 07:28:00 UTC', {}, now, undefined],
+      ['the obsolete RFC 850 form', 503, 'Wednesday, 21-Oct-15 07:28:00 GMT', {}, now, undefined],
+      ['the obsolete asctime form', 503, 'Wed Oct 21 07:28:00 2015', {}, now, undefined],
+      [
+        'a refusal',
+        409,
+        'Wed, 21 Oct 2015 07:28:00 GMT',
+        { code: 'ERR_JWS_REPLAYED' },
+        now,
+        undefined,
+      ],
+    ] as const;
+    for (const [name, status, header, body, clock, retryAfter] of cases) {
+      const { fetch } = recorder([{ status, body, headers: { 'retry-after': header } }]);
+      const client = createClient({
+        baseUrl: origin,
+        fetch,
+        now: () => clock,
+        randomBytes: random,
+      });
+      const error = await client.submitComplaint('a.b.c').catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(ApiProblem);
+      expect((error as ApiProblem).retryAfter, name).toBe(retryAfter);
+    }
+  });
+
+  it('reads an HTTP-date Retry-After as not said when the ApiProblem is given no clock', () => {
+    const date = 'Wed, 21 Oct 2015 07:28:00 GMT';
+    expect(new ApiProblem(503, {}, date).retryAfter).toBeUndefined();
+    expect(new ApiProblem(503, {}, date, Date.UTC(2015, 9, 21, 7, 27, 30)).retryAfter).toBe(30);
+  });
+
   it('makes canonical UUID v4 jtis from the injected randomness', () => {
     expect(uuidV4(() => new Uint8Array(16).fill(0xff))).toBe(
       'ffffffff-ffff-4fff-bfff-ffffffffffff',

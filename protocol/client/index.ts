@@ -6,7 +6,7 @@
  * It sends messages the caller signed (`signMessage`), signs GET requests itself with the
  * caller's key (SPECS "JWS", kind `request`), and turns every problem+json answer into an
  * {@link ApiProblem} carrying the problem's stable `code` (and, for a 429 or 503, how long its
- * `Retry-After` asks to wait).
+ * `Retry-After` asks to wait, in seconds or until an HTTP-date read by the injected clock).
  *
  * Covers the routes of issue 4 (companies and the life of a consent); issue 5's routes join here.
  *
@@ -52,19 +52,70 @@ export type RequestSigner =
 /** The longest wait a `Retry-After` is believed for: a day (a longer one reads as not said). */
 export const maxRetryAfterSeconds = 86_400;
 
+const imfMonths = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+];
+const imfDays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+/** IMF-fixdate (RFC 9110 §5.6.7), e.g. `Wed, 21 Oct 2015 07:28:00 GMT`. */
+const imfFixdate =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
+/**
+ * The epoch milliseconds of an IMF-fixdate; undefined when `value` is not one, or names no real
+ * time (31 February, 24:00, a day name the date does not fall on).
+ */
+function imfFixdateMs(value: string): number | undefined {
+  const m = imfFixdate.exec(value);
+  if (m === null) return undefined;
+  const [day, year, hour, minute, second] = [m[2], m[4], m[5], m[6], m[7]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const month = imfMonths.indexOf(m[3]!);
+  // A leap second (`60`, RFC 5322 §3.3) is the second after :59.
+  if (hour > 23 || minute > 59 || second > 60) return undefined;
+  const ms = Date.UTC(year, month, day, hour, minute, Math.min(second, 59));
+  const date = new Date(ms);
+  return date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month &&
+    date.getUTCDate() === day &&
+    imfDays[date.getUTCDay()] === m[1]
+    ? ms + (second === 60 ? 1000 : 0)
+    : undefined;
+}
+
 /**
  * The seconds to wait that `value` says: `Retry-After`'s delay-seconds (RFC 9110 §10.2.3, a
- * non-negative decimal integer) or the problem's `detail_data.retryAfter` (docs/api.md "Rate
- * limits"). Undefined when absent, malformed, or beyond {@link maxRetryAfterSeconds}: the answer
- * is attacker-controlled. The HTTP-date form is not read (the clearinghouse sends seconds).
+ * non-negative decimal integer), its HTTP-date as an IMF-fixdate (the seconds from `nowMs`, the
+ * client's clock, to that time, rounded up; a time past is 0), or the problem's
+ * `detail_data.retryAfter` (docs/api.md "Rate limits"). Undefined when absent, malformed, beyond
+ * {@link maxRetryAfterSeconds}, or a date with no `nowMs` to count from: the answer is
+ * attacker-controlled. The two obsolete date forms (RFC 850, asctime) are not read: senders
+ * must generate IMF-fixdate (RFC 9110 §5.6.7), and the clearinghouse sends seconds.
  */
-function retryAfterSeconds(value: unknown): number | undefined {
-  const seconds =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d{1,6}$/.test(value.trim())
-        ? Number(value.trim())
-        : Number.NaN;
+function retryAfterSeconds(value: unknown, nowMs?: number): number | undefined {
+  let seconds = Number.NaN;
+  if (typeof value === 'number') seconds = value;
+  else if (typeof value === 'string' && /^\d{1,6}$/.test(value.trim()))
+    seconds = Number(value.trim());
+  else if (typeof value === 'string' && nowMs !== undefined && Number.isFinite(nowMs)) {
+    const at = imfFixdateMs(value.trim());
+    if (at !== undefined) seconds = Math.max(0, Math.ceil((at - nowMs) / 1000));
+  }
   return Number.isInteger(seconds) && seconds >= 0 && seconds <= maxRetryAfterSeconds
     ? seconds
     : undefined;
@@ -77,6 +128,8 @@ function retryAfterSeconds(value: unknown): number | undefined {
  * ```ts
  * const busy = new ApiProblem(429, { code: 'ERR_RATE_LIMITED', detail_data: { retryAfter: 60 } }, '45');
  * busy.retryAfter; // 45: the header first, then the problem's detail_data
+ * const later = new ApiProblem(503, {}, 'Wed, 21 Oct 2015 07:28:00 GMT', Date.UTC(2015, 9, 21, 7, 27));
+ * later.retryAfter; // 60: an HTTP-date, counted from the clock handed in
  * ```
  */
 export class ApiProblem extends Error {
@@ -86,13 +139,23 @@ export class ApiProblem extends Error {
   readonly status: number;
   readonly problem: Readonly<Record<string, unknown>>;
   /**
-   * Seconds to wait before asking again, when a 429 or 503 says so: its `Retry-After` header,
-   * else its `detail_data.retryAfter` (a proxy may drop the header). Undefined otherwise: not
-   * said, not readable, or on another status (a refusal is not undone by waiting).
+   * Seconds to wait before asking again, when a 429 or 503 says so: its `Retry-After` header
+   * (delay-seconds, or an HTTP-date counted from `nowMs`), else its `detail_data.retryAfter` (a
+   * proxy may drop the header). Undefined otherwise: not said, not readable, or on another status
+   * (a refusal is not undone by waiting).
    */
   readonly retryAfter?: number;
-  /** `retryAfterHeader`: the answer's `Retry-After`, if it had one. */
-  constructor(status: number, problem: Record<string, unknown>, retryAfterHeader?: string | null) {
+  /**
+   * `retryAfterHeader`: the answer's `Retry-After`, if it had one. `nowMs`: the client's clock
+   * when the answer came (epoch milliseconds), to count an HTTP-date from; without it a date
+   * reads as not said (this module reads no clock of its own).
+   */
+  constructor(
+    status: number,
+    problem: Record<string, unknown>,
+    retryAfterHeader?: string | null,
+    nowMs?: number,
+  ) {
     const code = typeof problem.code === 'string' ? problem.code : `http-${status}`;
     // The occurrence's own sentence when there is one (what to fix), else the code's.
     const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
@@ -103,7 +166,7 @@ export class ApiProblem extends Error {
     if (status === 429 || status === 503) {
       const data = problem.detail_data;
       const seconds =
-        retryAfterSeconds(retryAfterHeader) ??
+        retryAfterSeconds(retryAfterHeader, nowMs) ??
         retryAfterSeconds(
           typeof data === 'object' && data !== null
             ? (data as Record<string, unknown>).retryAfter
@@ -568,6 +631,8 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
         response.status,
         typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
         response.headers?.get('retry-after'),
+        // An HTTP-date `Retry-After` counts from the injected clock.
+        options.now(),
       );
     }
     return { status: response.status, body: body as T };

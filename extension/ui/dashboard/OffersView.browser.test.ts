@@ -450,12 +450,15 @@ describe('a complaint of the customer’s own about an offer', () => {
     await userEvent.click(byTestId('offer-complain')!);
     await userEvent.click(byTestId('complain-send')!);
     await expect.poll(() => byTestId('complain-form')).toBeNull();
+    // Said before: "Submitted; the clearinghouse has not answered yet", of one not reached.
     expect(byTestId('offers-notice')!.textContent!.trim()).toBe(
-      t('en', 'extension.offers.complaint.pending'),
+      t('en', 'extension.offers.complaint.unreachable'),
     );
     await expect.poll(() => document.activeElement).toBe(byTestId('offer-complained'));
     await userEvent.click(byTestId('offers-tab-complaints')!);
-    expect(byTestId('complaint-pending')).not.toBeNull();
+    expect(byTestId('complaint-pending')!.textContent!.trim()).toBe(
+      t('en', 'extension.offers.complaint.unreachable'),
+    );
   });
 
   /** The listing `list` once the complaint about `offer` is stored under way, keeping `code`. */
@@ -489,6 +492,26 @@ describe('a complaint of the customer’s own about an offer', () => {
         t(locale, 'extension.offers.complain.busy'),
       );
       await expect.poll(() => document.activeElement).toBe(byTestId('offer-complained'));
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'says in %s that a gateway’s 5xx without a wait is the clearinghouse busy (an answer), not unanswered',
+    async (locale) => {
+      const list = listing({ items: [offer] });
+      await view(locale, list, undefined, undefined, () => {
+        // The outbox kept the code it maps an unknown answer to, and the answer's status.
+        underWay(list, 'ERR_CLEARINGHOUSE_UNREACHABLE');
+        Object.assign(list, { drafts: [{ ...list.drafts[0]!, answerStatus: 502 }] });
+        throw new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'Bad Gateway');
+      });
+      await userEvent.click(byTestId('offer-complain')!);
+      await userEvent.click(byTestId('complain-send')!);
+      await expect.poll(() => byTestId('complain-form')).toBeNull();
+      // Failed before: "the clearinghouse has not answered yet", for the gateway's answer.
+      expect(byTestId('offers-notice')!.textContent!.trim()).toBe(
+        t(locale, 'extension.offers.complain.busy'),
+      );
     },
   );
 
@@ -630,6 +653,121 @@ describe('the date of a submitted complaint under “Complaints”', () => {
       expect(byTestId('complaint-submitted')!.textContent!.trim()).toBe(said(dated(locale, at)));
     },
   );
+});
+
+describe('the note of a complaint under way under “Complaints”', () => {
+  /** A complaint under way, with what the outbox kept of its last attempt. */
+  const pending = (kept: { error?: string; retryAt?: number; answerStatus?: number }) =>
+    listing({
+      drafts: [
+        {
+          id: 'E'.repeat(43),
+          company,
+          pseudonym: 'p'.repeat(46),
+          reasons: ['misleading'],
+          evidence: [{ kind: 'offer-content', jws: 'a.b.c' }],
+          createdAt: at,
+          state: 'draft',
+          exp: at + 300,
+          ...kept,
+        },
+      ],
+    });
+  /** The complaint's note, and the failure said beside it, in `locale` (mounted anew). */
+  const shown = async (locale: Locale, list: Listing) => {
+    await host.unmount();
+    await view(locale, list);
+    await userEvent.click(byTestId('offers-tab-complaints')!);
+    return {
+      note: byTestId('complaint-pending')!.textContent!.trim(),
+      failed: byTestId('complaint-failed')?.textContent?.trim(),
+    };
+  };
+
+  it.each([
+    [
+      'en',
+      150,
+      'The clearinghouse answered but did not take the complaint for now: it is busy and asks to wait about 3 minutes. The Assistant sends the same complaint again with the first check after that.',
+    ],
+    [
+      'de',
+      150,
+      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 3 Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+    ],
+    [
+      'en',
+      45,
+      'The clearinghouse answered but did not take the complaint for now: it is busy and asks to wait about 1 minute. The Assistant sends the same complaint again with the first check after that.',
+    ],
+    [
+      'de',
+      45,
+      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 1 Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+    ],
+  ] as const)(
+    'says in %s how long a busy clearinghouse asked to wait (%i s left at the listing’s time)',
+    async (locale, seconds, said) => {
+      // The listing's clock is `at`; the wait the answer named ends `seconds` after it.
+      const { note, failed } = await shown(
+        locale,
+        pending({ error: 'ERR_RATE_LIMITED', answerStatus: 429, retryAt: at + seconds }),
+      );
+      // Failed before: "Submitted; the clearinghouse has not answered yet … with the next check".
+      expect(note).toBe(said);
+      expect(failed).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['a 429 that named no wait', { error: 'ERR_RATE_LIMITED', answerStatus: 429 }],
+    ['a wait that is over', { error: 'ERR_RATE_LIMITED', answerStatus: 429, retryAt: at }],
+    [
+      'a gateway’s 502 (a code this version does not know)',
+      { error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus: 502 },
+    ],
+    ['the clearinghouse’s own 503', { error: 'ERR_STORAGE_UNAVAILABLE', answerStatus: 503 }],
+  ] as const)(
+    'says the clearinghouse is busy for %s, not that it was not reached',
+    async (_, kept) => {
+      for (const locale of ['de', 'en'] as const) {
+        const { note, failed } = await shown(locale, pending(kept));
+        // Failed before: "Submitted; the clearinghouse has not answered yet", beside "Not
+        // submitted: The clearinghouse cannot be reached" for the gateway's answer.
+        expect(note).toBe(t(locale, 'extension.offers.complaint.busy'));
+        expect(failed).toBeUndefined();
+      }
+    },
+  );
+
+  it.each([
+    [
+      'en',
+      'The clearinghouse could not be reached. The complaint is signed and kept; the Assistant sends the same complaint again with the next check.',
+    ],
+    [
+      'de',
+      'Die Clearingstelle war nicht erreichbar. Die Beschwerde ist signiert und gespeichert; der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
+    ],
+  ] as const)(
+    'says in %s that a complaint that got no answer was not reached, as a complaint kept before the answer’s status was',
+    async (locale, said) => {
+      const { note, failed } = await shown(
+        locale,
+        pending({ error: 'ERR_CLEARINGHOUSE_UNREACHABLE' }),
+      );
+      // Said before: "Submitted; the clearinghouse has not answered yet" beside "Not submitted:
+      // The clearinghouse cannot be reached".
+      expect(note).toBe(said);
+      expect(failed).toBeUndefined();
+    },
+  );
+
+  it('says a complaint under way with nothing kept of an answer is not answered yet', async () => {
+    const { note, failed } = await shown('en', pending({}));
+    expect(note).toBe(t('en', 'extension.offers.complaint.pending'));
+    expect(failed).toBeUndefined();
+  });
 });
 
 it.each(['de', 'en'] as const)(

@@ -1534,6 +1534,108 @@ describe('a complaint about a disclosure', () => {
   });
 
   it.each(['de', 'en'] as const)(
+    'says in %s that a gateway’s 5xx without a wait is the clearinghouse busy (an answer), not out of reach',
+    async (locale) => {
+      await show(locale);
+      failNext = true;
+      failWith = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'Bad Gateway');
+      // The outbox kept the code it maps an unknown answer to, and the answer's status.
+      afterComplaintFailed = () => {
+        keptUnderWay('ERR_CLEARINGHOUSE_UNREACHABLE')();
+        disclosureComplaints = [{ ...disclosureComplaints![0], answerStatus: 502 }];
+      };
+      await complainMisleading();
+      // Failed before: "The clearinghouse could not be reached", for the gateway's answer.
+      await expect
+        .poll(notice)
+        .toBe(t(locale, 'extension.relationships.complain.busy', { company: 'Laufhaus GmbH' }));
+      expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(
+        t(locale, 'extension.relationships.complain.underWayBusy'),
+      );
+    },
+  );
+
+  /** A complaint about the disclosure under way, with what the outbox kept of its last attempt. */
+  const underWayWith = (kept: Record<string, unknown>) => [
+    {
+      ...submittedComplaint(h('d'), ['misleading']),
+      state: 'draft',
+      sha256: undefined,
+      exp: iat + 300,
+      ...kept,
+    },
+  ];
+
+  it.each([
+    [
+      'en',
+      150,
+      'Your complaint about this disclosure is on its way: the clearinghouse is busy, did not take it for now and asks to wait about 3 minutes; the Assistant sends it again with the first check after that.',
+    ],
+    [
+      'de',
+      150,
+      'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle ist ausgelastet, hat sie vorerst nicht angenommen und bittet, etwa 3 Minuten zu warten; der Assistent sendet sie beim ersten Abruf danach erneut.',
+    ],
+    [
+      'en',
+      45,
+      'Your complaint about this disclosure is on its way: the clearinghouse is busy, did not take it for now and asks to wait about 1 minute; the Assistant sends it again with the first check after that.',
+    ],
+    [
+      'de',
+      45,
+      'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle ist ausgelastet, hat sie vorerst nicht angenommen und bittet, etwa 1 Minute zu warten; der Assistent sendet sie beim ersten Abruf danach erneut.',
+    ],
+  ] as const)(
+    'says under the disclosure in %s how long a busy clearinghouse asked to wait (%i s left at the listing’s time)',
+    async (locale, seconds, said) => {
+      listingNow = (iat + 10) * 1000;
+      disclosureComplaints = underWayWith({
+        error: 'ERR_RATE_LIMITED',
+        answerStatus: 429,
+        retryAt: iat + 10 + seconds,
+      });
+      await show(locale);
+      const note = byTestId('disclosure-complained')!;
+      expect(note.dataset.state).toBe('pending');
+      // Failed before: "… has not confirmed it yet, and the Assistant sends it again with the
+      // next check", which the wait does not let it.
+      expect(note.textContent!.trim()).toBe(said);
+    },
+  );
+
+  it.each([
+    ['a 429 that named no wait', { error: 'ERR_RATE_LIMITED', answerStatus: 429 }],
+    ['a wait that is over', { error: 'ERR_RATE_LIMITED', answerStatus: 429, retryAt: iat + 10 }],
+    [
+      'a gateway’s 504 (a code this version does not know)',
+      { error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus: 504 },
+    ],
+  ] as const)(
+    'says under the disclosure that the clearinghouse is busy for %s',
+    async (_, kept) => {
+      listingNow = (iat + 10) * 1000;
+      for (const locale of ['de', 'en'] as const) {
+        disclosureComplaints = underWayWith(kept);
+        await show(locale);
+        // Failed before: "… has not confirmed it yet", for an answer it gave.
+        expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(
+          t(locale, 'extension.relationships.complain.underWayBusy'),
+        );
+      }
+    },
+  );
+
+  it('says under the disclosure only that a complaint is on its way when no answer came (as one kept before the answer’s status was)', async () => {
+    disclosureComplaints = underWayWith({ error: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+    await show('de');
+    expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(
+      t('de', 'extension.relationships.complain.underWay'),
+    );
+  });
+
+  it.each(['de', 'en'] as const)(
     'says in %s that it could not read whether the complaint went when the list cannot be read again, and keeps the form',
     async (locale) => {
       let listFails = false;

@@ -4,6 +4,7 @@ import {
   complaintOutcome,
   failedComplaint,
   retryWaitMinutes,
+  underWayOutcome,
   type StoredComplaint,
 } from './complaint-outcome';
 
@@ -49,6 +50,24 @@ describe('complaintOutcome', () => {
       { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), retryAt: exp + 120 },
       'busy',
     ],
+    [
+      "a gateway's 502 without a wait (an answer, its code not ours)",
+      failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), answerStatus: 502 },
+      'busy',
+    ],
+    [
+      "the clearinghouse's own `internal` 500",
+      failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), answerStatus: 500 },
+      'busy',
+    ],
+    [
+      'no answer, kept by a version that kept no status either',
+      failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      { state: 'draft', exp, error: 'ERR_CLEARINGHOUSE_UNREACHABLE' },
+      'unreachable',
+    ],
     ['a 503', failed('ERR_STORAGE_UNAVAILABLE'), underWay('ERR_STORAGE_UNAVAILABLE'), 'busy'],
     ['a 500', failed('ERR_STORAGE_WRITE_FAILED'), underWay('ERR_STORAGE_WRITE_FAILED'), 'busy'],
     [
@@ -79,6 +98,26 @@ describe('complaintOutcome', () => {
     ['a discarded draft', failed('ERR_VAULT_LOCKED'), { state: 'discarded' }, 'refused'],
   ])('tells %s', (_case, error, stored, outcome) => {
     expect(complaintOutcome(error, stored)).toBe(outcome);
+  });
+});
+
+describe('underWayOutcome', () => {
+  it('says why a complaint under way is not taken yet, as complaintOutcome does after a failure', () => {
+    const cases = [
+      ['no answer', underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), 'unreachable'],
+      [
+        "a gateway's 504",
+        { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), answerStatus: 504 },
+        'busy',
+      ],
+      ['a 429', { ...underWay('ERR_RATE_LIMITED'), answerStatus: 429 }, 'busy'],
+      ['a 429 kept before its status was', underWay('ERR_RATE_LIMITED'), 'busy'],
+      ['nothing kept', underWay(), 'underWay'],
+    ] as const;
+    for (const [name, stored, outcome] of cases) {
+      expect(underWayOutcome(stored), name).toBe(outcome);
+      expect(complaintOutcome(failed('ERR_VAULT_STORAGE_FAILED'), stored), name).toBe(outcome);
+    }
   });
 });
 

@@ -8,7 +8,9 @@
  *
  * Under way, the code the outbox kept with it says why (extension/core/clearinghouse-failures
  * `failureOf`): `ERR_CLEARINGHOUSE_UNREACHABLE` for no answer, and also for an answer whose code
- * this version does not know (a gateway's 502, the clearinghouse's own `internal` 500); any other
+ * this version does not know (a gateway's 502, the clearinghouse's own `internal` 500), which the
+ * outbox keeps with the answer's HTTP status (`answerStatus`): an answer, so "busy", not "out of
+ * reach" (a complaint kept before the status was has none, and reads as no answer). Any other
  * code is the clearinghouse's own answer asking to come back later (429 `ERR_RATE_LIMITED`, 503
  * `ERR_STORAGE_UNAVAILABLE`, 500 `ERR_STORAGE_WRITE_FAILED`): a refusal ends the attempt and
  * leaves nothing under way. None kept: the answer was never written down (the background stopped,
@@ -29,13 +31,16 @@ export interface StoredComplaint {
   readonly error?: string;
   /** When the clearinghouse said it may be sent again (epoch seconds), if it said. */
   readonly retryAt?: number;
+  /** The HTTP status of the last answer that did not take it (429, 5xx); absent: none came. */
+  readonly answerStatus?: number;
 }
 
 /**
  * - `duplicate`: refused, one complaint per offer or disclosure (the form stays, saying so);
  * - `submitted`: it went through; only the listing after it failed;
  * - `unreachable`: under way, the clearinghouse gave no answer (the Assistant sends it again);
- * - `busy`: under way, the clearinghouse answered "not now" (429 or 5xx; sent again too);
+ * - `busy`: under way, the clearinghouse (or a gateway before it) answered "not now" (429 or
+ *   5xx; sent again too);
  * - `underWay`: under way, and what the clearinghouse answered is not known;
  * - `refused`: not submitted, for the reason the error says (the form stays);
  * - `unconfirmed`: the listing could not be read again, so whether it went is not known.
@@ -62,12 +67,30 @@ export function complaintOutcome(
   if (stored === null) return 'unconfirmed';
   if (stored?.state === 'submitted') return 'submitted';
   if (stored?.state !== 'draft' || stored.exp === undefined) return 'refused';
+  return underWayOutcome(stored);
+}
+
+/**
+ * Why a complaint the vault keeps under way (state `draft` with an `exp`) is not taken yet, by
+ * what the outbox kept with it: `unreachable` (no answer), `busy` (an answer, not taking it) or
+ * `underWay` (nothing kept says). The complaints list says the same of each complaint under way.
+ *
+ * @example
+ * ```ts
+ * underWayOutcome({ state: 'draft', exp, error: 'ERR_CLEARINGHOUSE_UNREACHABLE' }); // 'unreachable'
+ * underWayOutcome({ state: 'draft', exp, error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus: 502 }); // 'busy'
+ * ```
+ */
+export function underWayOutcome(stored: StoredComplaint): 'unreachable' | 'busy' | 'underWay' {
   // The kept code, not the thrown one: that may be the vault's, failing after the answer came.
   if (stored.error === undefined) return 'underWay';
   // An answer that named a wait (a gateway's 503 read as no answer included): the resend waits
   // for it, so "sent with the next check" would not be true.
   if (stored.retryAt !== undefined) return 'busy';
-  return stored.error === 'ERR_CLEARINGHOUSE_UNREACHABLE' ? 'unreachable' : 'busy';
+  // A gateway's 5xx without a wait is an answer too: "not now", not "not reached".
+  return stored.error === 'ERR_CLEARINGHOUSE_UNREACHABLE' && stored.answerStatus === undefined
+    ? 'unreachable'
+    : 'busy';
 }
 
 /**

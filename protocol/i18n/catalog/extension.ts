@@ -1353,7 +1353,7 @@ export const extension = {
     de: 'Über dieses Angebot haben Sie sich schon beschwert. Eine zweite Beschwerde mit demselben Beleg reicht der Assistent nicht ein; die erste finden Sie unter „Beschwerden“.',
     en: 'You have already complained about this offer. The Assistant does not submit a second complaint with the same evidence; you find the first under “Complaints”.',
   },
-  // Under way: the clearinghouse answered 429 or 5xx, with a code of its own
+  // Under way: the clearinghouse (or a gateway before it) answered 429 or 5xx
   // (extension/ui/dashboard/complaint-outcome).
   'extension.offers.complain.busy': {
     de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim nächsten Abruf erneut.',

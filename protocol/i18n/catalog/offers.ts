@@ -201,6 +201,32 @@ export const offers = {
     de: 'Eingereicht, die Antwort der Clearingstelle steht aus. Der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
     en: 'Submitted; the clearinghouse has not answered yet. The Assistant sends the same complaint again with the next check.',
   },
+  // Under way, and no answer came (extension/ui/dashboard/complaint-outcome `underWayOutcome`):
+  // right after the customer's own complaint and as its note under "Complaints".
+  'extension.offers.complaint.unreachable': {
+    de: 'Die Clearingstelle war nicht erreichbar. Die Beschwerde ist signiert und gespeichert; der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
+    en: 'The clearinghouse could not be reached. The complaint is signed and kept; the Assistant sends the same complaint again with the next check.',
+  },
+  // Under way, and the clearinghouse (or a gateway before it) answered 429 or 5xx: it was
+  // reached (extension/ui/dashboard/complaint-outcome `underWayOutcome`).
+  'extension.offers.complaint.busy': {
+    de: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
+    en: 'The clearinghouse answered but did not take the complaint for now: it is busy or has a fault. The Assistant sends the same complaint again with the next check.',
+  },
+  // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
+  // `retryAt`): {count} minutes left at the listing's time, rounded up.
+  'extension.offers.complaint.busyWait': {
+    de: {
+      one: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+      other:
+        'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+    },
+    en: {
+      one: 'The clearinghouse answered but did not take the complaint for now: it is busy and asks to wait about {count} minute. The Assistant sends the same complaint again with the first check after that.',
+      other:
+        'The clearinghouse answered but did not take the complaint for now: it is busy and asks to wait about {count} minutes. The Assistant sends the same complaint again with the first check after that.',
+    },
+  },
   'extension.offers.complaint.auto': {
     de: 'Beschwerden ohne Rückfrage einreichen',
     en: 'Submit complaints without asking me',
@@ -393,7 +419,28 @@ export const offers = {
     de: 'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle hat sie noch nicht bestätigt, der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'Your complaint about this disclosure is on its way: the clearinghouse has not confirmed it yet, and the Assistant sends it again with the next check.',
   },
-  // Under way: the clearinghouse answered 429 or 5xx, with a code of its own
+  // The note under the disclosure while its complaint is under way and the clearinghouse (or a
+  // gateway before it) answered 429 or 5xx (extension/ui/dashboard/complaint-outcome
+  // `underWayOutcome`).
+  'extension.relationships.complain.underWayBusy': {
+    de: 'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle ist ausgelastet oder gestört und hat sie vorerst nicht angenommen; der Assistent sendet sie beim nächsten Abruf erneut.',
+    en: 'Your complaint about this disclosure is on its way: the clearinghouse answered that it is busy or has a fault and did not take it for now; the Assistant sends it again with the next check.',
+  },
+  // The same, and the answer said how long to wait (kept as the complaint's `retryAt`): {count}
+  // minutes left at the listing's time, rounded up.
+  'extension.relationships.complain.underWayBusyWait': {
+    de: {
+      one: 'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle ist ausgelastet, hat sie vorerst nicht angenommen und bittet, etwa {count} Minute zu warten; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      other:
+        'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle ist ausgelastet, hat sie vorerst nicht angenommen und bittet, etwa {count} Minuten zu warten; der Assistent sendet sie beim ersten Abruf danach erneut.',
+    },
+    en: {
+      one: 'Your complaint about this disclosure is on its way: the clearinghouse is busy, did not take it for now and asks to wait about {count} minute; the Assistant sends it again with the first check after that.',
+      other:
+        'Your complaint about this disclosure is on its way: the clearinghouse is busy, did not take it for now and asks to wait about {count} minutes; the Assistant sends it again with the first check after that.',
+    },
+  },
+  // Under way: the clearinghouse (or a gateway before it) answered 429 or 5xx
   // (extension/ui/dashboard/complaint-outcome).
   'extension.relationships.complain.busy': {
     de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
