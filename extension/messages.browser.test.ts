@@ -163,6 +163,8 @@ describe('the Assistant’s vault messages', () => {
       error: 'ERR_RATE_LIMITED',
       exp: 1_790_000_300,
       retryAt: 1_790_000_060,
+      // The answer's status, which tells a gateway's 5xx from no answer (dropped before too).
+      answerStatus: 429,
     };
     const relationships = {
       type: 'relationships',
@@ -259,4 +261,21 @@ describe('the consent window’s answer with channels to allow in the profile', 
       ),
     ).toBe('ERR_MESSAGE_INVALID');
   });
+
+  it.each<[string, unknown, boolean]>([
+    ['a date in epoch seconds', 1_751_123_200, true],
+    ['none (a refusal without one)', null, true],
+    ['a fraction of a second', 1_751_123_200.5, false],
+    ['a date before 1970', -1, false],
+    ['a date as text', '2025-06-28', false],
+  ])(
+    'tells the window when a refusal ends in whole epoch seconds or null: %s',
+    (_case, askAgainAfter, taken) => {
+      const answer = { type: 'wallet.answer', ticket, choice } as const;
+      const response = { type: 'bridge.outcome', outcome: { outcome: 'refused' }, askAgainAfter };
+      if (taken) expect(parseResponse(answer as never, response)).toEqual(response);
+      else
+        expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
+    },
+  );
 });

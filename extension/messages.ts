@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { ProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../protocol/errors';
 import { locales } from '../protocol/i18n';
 import { blacklistReasons } from '../protocol/messages/rights';
-import { channel, distinct, text } from '../protocol/messages/primitives';
+import { channel, distinct, epochSeconds, text } from '../protocol/messages/primitives';
 import {
   blacklistEntry,
   blacklistEntryId,
@@ -541,6 +541,12 @@ const vaultResponses = [
      * allows them, or could not be changed once the grant was stored (the grant stands).
      */
     profileChannels: v.optional(v.picklist(['allowed', 'failed'])),
+    /**
+     * Only in the answer to a `wallet.answer` that refused, and only to the consent window: the
+     * stored refusal's "ask me again after" (epoch seconds, the background's clock), null for
+     * none. The window shows this date; absent (an older background), it counts one itself.
+     */
+    askAgainAfter: v.optional(v.nullable(epochSeconds)),
   }),
   v.strictObject({
     type: v.literal('bridge.customer-view'),

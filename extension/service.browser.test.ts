@@ -713,6 +713,91 @@ describe('the settings a backup carries (clearinghouse address and pinned log ke
   });
 });
 
+describe('a backup restore beside the vault’s other writes', () => {
+  type Profile = Extract<Response, { type: 'profile' }>;
+
+  /**
+   * A vault whose backup (`file`) holds its profile in automatic mode (`restored`), set back to
+   * manual since. Its next profile write waits, once it has read the profile, until `release`
+   * (`writing` resolves then); `replacing` resolves when the restore is about to replace the
+   * records (it waits for the vault's turns then), or has done so already.
+   */
+  async function withWriteUnderWay() {
+    const { service, vault } = setup();
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    const profile = async () => (await send(s, { type: 'profile.get' })) as Profile;
+    const first = await profile();
+    const restored = (await send(s, {
+      type: 'profile.set',
+      profile: { ...first.profile, mode: 'automatic' },
+      revision: first.revision,
+    })) as Profile;
+    const { file } = (await send(s, { type: 'backup.export' })) as Extract<
+      Response,
+      { type: 'backup' }
+    >;
+    await send(s, {
+      type: 'profile.set',
+      profile: { ...restored.profile, mode: 'manual' },
+      revision: restored.revision,
+    });
+    const v = await vault();
+    const put = v.put.bind(v);
+    let startedWriting!: () => void;
+    const writing = new Promise<void>((resolve) => (startedWriting = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    v.put = async (table, id, value) => {
+      if (table === 'profile' && id === 'current') {
+        v.put = put;
+        startedWriting();
+        await released;
+      }
+      return put(table, id, value);
+    };
+    const restoreBackup = v.restoreBackup.bind(v);
+    let reached!: () => void;
+    const replacing = new Promise<void>((resolve) => (reached = resolve));
+    v.restoreBackup = (text, passphrase, options) =>
+      restoreBackup(text, passphrase, {
+        ...options,
+        replacing: async (replace) => {
+          reached();
+          await (options?.replacing ?? ((run) => run()))(replace);
+        },
+      }).finally(reached);
+    const restore = () =>
+      send(s, { type: 'backup.restore', file, passphrase: PASS, replace: true });
+    return { s, profile, restored: restored.profile, writing, release, replacing, restore };
+  }
+
+  it('lets a profile write under way end first, then puts the backup’s profile back over it', async () => {
+    const { s, profile, restored, writing, release, replacing, restore } =
+      await withWriteUnderWay();
+    const answering = send(s, { type: 'blacklist.signal', choice: 'send' });
+    await writing;
+    const restoring = restore();
+    await replacing;
+    release();
+    await Promise.all([answering, restoring]);
+    expect((await profile()).profile).toEqual(restored);
+  });
+
+  it('starts a profile write asked for while the restore waits after it, on the restored profile', async () => {
+    const { s, profile, restored, writing, release, replacing, restore } =
+      await withWriteUnderWay();
+    const answering = send(s, { type: 'blacklist.signal', choice: 'send' });
+    await writing;
+    const restoring = restore();
+    await replacing;
+    const after = send(s, { type: 'blacklist.signal', choice: 'never' });
+    release();
+    await Promise.all([answering, restoring, after]);
+    expect((await profile()).profile).toEqual({ ...restored, blacklistSignal: 'never' });
+  });
+});
+
 describe('the page bridge in the service (issue 7)', () => {
   const page = { kind: 'page', origin: 'http://localhost:4000', tabId: 7 } as const;
   const handle = (
@@ -1136,9 +1221,7 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
       return registryFetch(url, { method: 'GET', headers: {} });
     };
     const windows: string[] = [];
-    let captured: Vault | undefined;
-    const name = `service-declined-${Date.now()}-${counter++}`;
-    const { service, restart, clock } = setup({
+    const { service, restart, clock, vault } = setup({
       ...extra,
       fetch,
       openConsentWindow: async (ticket) => {
@@ -1146,21 +1229,12 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
         if (opening === 'never') await new Promise(() => undefined);
         if (opening === 'fails') throw new Error('no window');
       },
-      vault: async () => {
-        captured = await Vault.open({
-          name,
-          params: testArgon2Params,
-          now: () => 1_750_000_000_000,
-        });
-        opened.push(captured);
-        return captured;
-      },
     });
     const s = service();
     const { phrase } = (await send(s, { type: 'vault.create', passphrase: PASS })) as {
       phrase: string;
     };
-    return { s, restart, ch, sha, windows, phrase, clock, vault: () => captured! };
+    return { s, restart, ch, sha, windows, phrase, clock, vault };
   }
 
   /** Declines the company for the customer's own reason `reason`. */
@@ -1177,10 +1251,12 @@ describe('what a company’s page learns of the customer’s own reasons', () =>
       return;
     }
     // A refusal of last week with "ask me again after" a month.
-    const seed = (await vault().get('identity', 'master')) as { masterSeed: string };
+    const seed = (await (await vault()).get('identity', 'master')) as { masterSeed: string };
     const bytes = new Uint8Array(seed.masterSeed.match(/../g)!.map((h) => parseInt(h, 16)));
     const { pseudonym } = await companyIdentity(bytes, ch.company.id);
-    await vault().put('relationships', pseudonym, {
+    await (
+      await vault()
+    ).put('relationships', pseudonym, {
       pseudonym,
       company: {
         id: ch.company.id,
@@ -1442,7 +1518,7 @@ describe('channels granted that the profile does not allow (the consent window�
 
   /**
    * A service with a pinned log key over a fake clearinghouse that takes grants (`grantsDown`:
-   * it refuses them as out of service) and serves their receipts; a page of the company asks for
+   * it refuses them as out of service) and refusals and serves their receipts; a page of the company asks for
    * newsletters and e-mail, and its consent window is open (`ticket`).
    */
   async function withOpenWindow() {
@@ -1473,6 +1549,8 @@ describe('channels granted that the profile does not allow (the consent window�
           if (knobs.grantsDown) return json(503, { code: 'ERR_STORAGE_UNAVAILABLE' });
           return json(201, await ch.submitGrant(String(init.body)));
         }
+        if (path === '/api/v1/refusals' && init.method === 'POST')
+          return json(201, await ch.submitRefusal(String(init.body)));
         if (path.startsWith('/api/v1/log/receipts/'))
           return json(200, await ch.logReceipt(decodeURIComponent(path.split('/')[5]!)));
         if (path.endsWith('/relationships')) return json(200, await ch.relationships({ id }));
@@ -1482,20 +1560,9 @@ describe('channels granted that the profile does not allow (the consent window�
       }
       return registryFetch(url, init);
     };
-    let captured: Vault | undefined;
-    const name = `service-channels-${Date.now()}-${counter++}`;
-    const { service } = setup({
+    const { service, vault } = setup({
       fetch: describing(() => ch.logVerifierKey, fake),
       openConsentWindow: async () => {},
-      vault: async () => {
-        captured = await Vault.open({
-          name,
-          params: testArgon2Params,
-          now: () => 1_750_000_000_000,
-        });
-        opened.push(captured);
-        return captured;
-      },
     });
     const s = service();
     await send(s, { type: 'vault.create', passphrase: PASS });
@@ -1513,7 +1580,7 @@ describe('channels granted that the profile does not allow (the consent window�
       ((await send(s, { type: 'profile.get' })) as Extract<Response, { type: 'profile' }>).profile
         .channels;
     const poll = () => handle(s, { type: 'bridge.poll', ticket }, page);
-    return { s, ch, ticket, pending, channels, poll, knobs, vault: () => captured! };
+    return { s, ch, ticket, pending, channels, poll, knobs, vault };
   }
 
   it('grants, then allows the ticked channels in the profile; the page learns only the grant', async () => {
@@ -1627,7 +1694,7 @@ describe('channels granted that the profile does not allow (the consent window�
   it('keeps the grant and tells the window when the profile cannot be changed after it', async () => {
     const { s, ch, ticket, channels, vault } = await withOpenWindow();
     // The stored profile no longer parses: it is not written over.
-    await vault().put('profile', 'current', { v: 1, damaged: true });
+    await (await vault()).put('profile', 'current', { v: 1, damaged: true });
     const again = (await send(s, { type: 'wallet.pending', ticket })) as Extract<
       Response,
       { type: 'wallet.pending' }
@@ -1652,5 +1719,25 @@ describe('channels granted that the profile does not allow (the consent window�
     expect(listed.items.flatMap((r) => r.grants.map((g) => g.sha256))).toEqual([
       ...ch.submitted.keys(),
     ]);
+  });
+
+  it('tells the window the refusal’s “ask me again after” as signed on the background’s clock, and the page nothing of it', async () => {
+    const { s, ch, ticket, poll } = await withOpenWindow();
+    // On the background's clock (setup's, not the browser's): the window shows this date.
+    const askAgainAfter = 1_750_000_000 + 13 * 86_400;
+    const answered = await send(s, {
+      type: 'wallet.answer',
+      ticket,
+      choice: { decision: 'refuse', askAgainAfterDays: 13 },
+    });
+    expect(answered).toEqual({
+      type: 'bridge.outcome',
+      outcome: { outcome: 'refused' },
+      askAgainAfter,
+    });
+    expect(parseResponse({ type: 'wallet.answer' } as never, answered)).toEqual(answered);
+    const [refusal] = [...ch.submitted.values()];
+    expect(refusal).toMatchObject({ kind: 'refusal', payload: { askAgainAfter } });
+    expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'refused' } });
   });
 });

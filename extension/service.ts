@@ -63,6 +63,7 @@ import { OpenWeb, type OpenWebPlatform } from './core/open-web';
 import { Sites } from './core/sites';
 import { OffersService } from './offers-service';
 import { ProblemLog } from './core/problem-log';
+import { inAllVaultTurns } from './core/store-turns';
 
 /** What the service is handed. */
 export interface ServicePorts {
@@ -928,7 +929,8 @@ export class AssistantService {
    * The customer's answer in the consent window; `allowChannels`: channels of the grant to allow
    * in the profile as well (the wallet grants first, then changes the profile). Whether the
    * profile changed is the window's to know (`profileChannels`), never the page's: the ticket's
-   * outcome stays granted or refused.
+   * outcome stays granted or refused. So is a refusal's "ask me again after" (`askAgainAfter`),
+   * as the wallet signed and stored it: the window's clock may differ from `ports.clock`.
    */
   private async answerConsent(
     vault: Vault,
@@ -940,6 +942,7 @@ export class AssistantService {
     const wallet = await this.wallet(vault);
     let outcome: TicketOutcome;
     let profileChannels: 'allowed' | 'failed' | undefined;
+    let askAgainAfter: number | null | undefined;
     try {
       const answered = await wallet.answer(checked, choice, allowChannels);
       outcome =
@@ -947,6 +950,7 @@ export class AssistantService {
           ? { outcome: 'granted', receipt: answered.sha256 }
           : { outcome: 'refused' };
       if (answered.outcome === 'granted') profileChannels = answered.profileChannels;
+      else askAgainAfter = answered.askAgainAfter;
     } catch (e) {
       // A choice the window can correct keeps the ticket open, and so does a vault that locked
       // while the window was open (it asks for the passphrase); anything else ends it.
@@ -960,6 +964,7 @@ export class AssistantService {
       type: 'bridge.outcome',
       outcome,
       ...(profileChannels === undefined ? {} : { profileChannels }),
+      ...(askAgainAfter === undefined ? {} : { askAgainAfter }),
     };
   }
 
@@ -1215,7 +1220,13 @@ export class AssistantService {
     request: Extract<VaultRequest, { type: 'backup.restore' }>,
   ): Promise<Response> {
     await this.autoLock.touch();
-    await vault.restoreBackup(request.file, request.passphrase, { replace: request.replace });
+    // Once the file is checked, the records are replaced in every read-modify-write turn of the
+    // vault: a profile write under way (a consent window's channels) ends before, and one asked
+    // for meanwhile starts after and reads the restored profile.
+    await vault.restoreBackup(request.file, request.passphrase, {
+      replace: request.replace,
+      replacing: (replace) => inAllVaultTurns(vault, replace),
+    });
     const outcome = await this.restoreSettings(vault);
     // Another blacklist: what was declined today is judged again.
     await this.declined.forget(null);

@@ -38,6 +38,7 @@ import { signMessage } from '../../protocol/signed';
 import { companyIdentity } from './identity';
 import type { ClockPort, DamagedRecord, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship } from './recovery';
+import { inVaultTurn } from './store-turns';
 
 /** The clearinghouse call the signals make. */
 export type SignalsClearinghouse = Pick<ClearinghouseClient, 'submitBlacklist'>;
@@ -124,9 +125,6 @@ export interface SyncOutcome {
   readonly refused: number;
 }
 
-/** Syncs, one at a time per store: two at once would sign and send the same signal twice. */
-const turns = new WeakMap<RecordStore, Promise<unknown>>();
-
 function keyOf(company: string, brand: string | undefined): string {
   return `${company} ${brand === undefined ? '' : brandKey(brand)}`;
 }
@@ -207,12 +205,9 @@ export class BlacklistSignals {
    *   the profile or the identity); never for the network, whose failures stay pending.
    */
   sync(): Promise<SyncOutcome> {
-    const store = this.ports.store;
-    const turn = (turns.get(store) ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => this.syncNow());
-    turns.set(store, turn);
-    return turn;
+    // One at a time per store: two at once would sign and send the same signal twice. The
+    // `blacklistSignals` turn of ./store-turns, which a backup restore takes too.
+    return inVaultTurn('blacklistSignals', this.ports.store, () => this.syncNow());
   }
 
   private async syncNow(): Promise<SyncOutcome> {

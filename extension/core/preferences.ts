@@ -6,7 +6,7 @@
  * Two kinds of writer change the profile: the customer's Profile view, which saves the whole copy
  * it loaded earlier, and the Assistant's own read-modify-writes (channels allowed in a consent
  * window, the answer about the blacklist signal). Every write runs in one turn per store
- * ({@link preferenceTurns}), and the view's save names the {@link ProfileRevision} it was edited
+ * ({@link inPreferenceTurn}), and the view's save names the {@link ProfileRevision} it was edited
  * from: a save over a copy that is no longer the stored one is refused (`ERR_PROFILE_CHANGED`),
  * never written over what was changed meanwhile (DESIGN section 3: nothing is lost).
  */
@@ -36,7 +36,7 @@ import type { Channel } from '../../protocol/vocabulary';
 import type { ClockPort, DamagedRecord, RandomBytesPort, RecordStore } from './ports';
 import { storedRelationship } from './recovery';
 import { sameJson } from './canonical-json';
-import { inStoreTurn } from './store-turns';
+import { inVaultTurn } from './store-turns';
 
 /** Where the profile lives in the store. */
 const profileId = 'current';
@@ -45,9 +45,12 @@ const profileId = 'current';
  * Every write of the profile and the blacklist, one at a time per store: a read-modify-write
  * (channels allowed, the signal answer, a blacklist entry checked against the others) must not
  * read, wait, and then write over what another wrote meanwhile. Only vault reads and writes run
- * in the turn, and nothing in it takes the turn again.
+ * in the turn, and nothing in it takes a turn again (a backup restore takes this one too:
+ * ./store-turns `inAllVaultTurns`).
  */
-const preferenceTurns = new WeakMap<RecordStore, Promise<unknown>>();
+function inPreferenceTurn<T>(store: RecordStore, work: () => Promise<T>): Promise<T> {
+  return inVaultTurn('preferences', store, work);
+}
 
 /**
  * Which stored profile a copy was read from: base64url SHA-256 over the JSON of the stored record
@@ -238,7 +241,7 @@ export class Preferences {
    */
   async saveProfile(input: unknown, basedOn: ProfileRevision): Promise<RevisedProfile> {
     const profile = parseProfile(input);
-    return inStoreTurn(preferenceTurns, this.options.store, async () => {
+    return inPreferenceTurn(this.options.store, async () => {
       const raw = await this.options.store.get('profile', profileId);
       if ((await revisionOf(raw)) !== basedOn)
         throw new ProtocolError('ERR_PROFILE_CHANGED', 'the profile was changed meanwhile');
@@ -289,7 +292,7 @@ export class Preferences {
     if (!parsed.success)
       throw new ProtocolError('ERR_PROFILE_INVALID', 'the blacklist entry is not valid');
     const addition = parsed.output;
-    return inStoreTurn(preferenceTurns, this.options.store, () => this.addNow(addition));
+    return inPreferenceTurn(this.options.store, () => this.addNow(addition));
   }
 
   private async addNow(addition: BlacklistAddition): Promise<BlacklistOutcome> {
@@ -335,7 +338,7 @@ export class Preferences {
    * read-modify-writes, which never fail for what was written before them.
    */
   private updateProfile(change: (profile: Profile) => unknown): Promise<RevisedProfile> {
-    return inStoreTurn(preferenceTurns, this.options.store, async () =>
+    return inPreferenceTurn(this.options.store, async () =>
       this.write(parseProfile(change(await this.profile()))),
     );
   }

@@ -598,6 +598,36 @@ describe('Wallet.answer', () => {
     expect(await outboxEntries()).toEqual([]);
   });
 
+  it('answers a refusal with the “ask me again after” it signed, on its own clock', async () => {
+    // Without one first: a running "ask me again after" would keep the second request away.
+    const never = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await expect(
+      wallet.answer(never, { decision: 'refuse', askAgainAfterDays: null }),
+    ).resolves.toMatchObject({ outcome: 'refused', askAgainAfter: null });
+    const later = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await expect(
+      wallet.answer(later, { decision: 'refuse', askAgainAfterDays: 7 }),
+    ).resolves.toMatchObject({ outcome: 'refused', askAgainAfter: nowSeconds + 7 * 86_400 });
+  });
+
+  it('answers a refusal sent again in place of a new one with the date the first was signed with', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitRefusal = ch.submitRefusal.bind(ch);
+    ch.submitRefusal = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(
+      wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: 7 }),
+    ).rejects.toMatchObject({ code: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+    const [lost] = await outboxEntries();
+    ch.submitRefusal = submitRefusal;
+    clock.ms += 60_000;
+    const outcome = await wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: 30 });
+    expect(outcome).toMatchObject({
+      outcome: 'refused',
+      sha256: lost,
+      askAgainAfter: nowSeconds + 7 * 86_400,
+    });
+  });
+
   it('a resend adds nothing to the log, and an entry of another request is left alone', async () => {
     const { checked, pending } = await lostGrant(true);
     const size = ch.logSize;

@@ -85,7 +85,7 @@ import { RegistryReads } from './registry-reads';
 import { storedPayload } from './stored-jws';
 import { readStoredRecord } from './stored-record';
 import { canonicalJson, sameJson } from './canonical-json';
-import { inRelationshipTurn, inStoreTurn } from './store-turns';
+import { inRelationshipTurn, inVaultTurn } from './store-turns';
 import { keptPastView, maxListedObligations, mergedHistory, type Viewed } from './view-history';
 
 /** The clearinghouse calls the wallet makes. */
@@ -284,8 +284,13 @@ const outboxEntry = v.object({
 });
 type OutboxEntry = v.InferOutput<typeof outboxEntry>;
 const outboxRecord = { table: 'profile', id: 'wallet-outbox' } as const;
-/** Read-modify-write of the outbox record, one at a time per store (answers may overlap). */
-const outboxTurns = new WeakMap<RecordStore, Promise<unknown>>();
+/**
+ * Read-modify-write of the outbox record, one at a time per store (answers may overlap): the
+ * `outbox` turn of ./store-turns, which a backup restore takes too.
+ */
+function inOutboxTurn<T>(store: RecordStore, work: () => Promise<T>): Promise<T> {
+  return inVaultTurn('outbox', store, work);
+}
 
 /**
  * The outbox, entry by entry: `entries` those that parse, `unreadable` the others as stored. An
@@ -317,14 +322,18 @@ function outboxUpdate(
   store: RecordStore,
   change: (entries: Record<string, OutboxEntry>) => void,
 ): Promise<void> {
-  return inStoreTurn(outboxTurns, store, async () => {
+  return inOutboxTurn(store, async () => {
     const { entries, unreadable } = await outboxContents(store);
     change(entries);
     await store.put(outboxRecord.table, outboxRecord.id, { ...unreadable, ...entries });
   });
 }
 const outboxSkewSeconds = 300;
-/** The answer under way per request (`company request`), per store: see `Wallet.answer`. */
+/**
+ * The answer under way per request (`company request`), per store: see `Wallet.answer`. Not one
+ * of the vault turns of ./store-turns (a backup restore does not wait for it): an answer takes
+ * the outbox and relationship turns inside it, each of which waits for a restore on its own.
+ */
 const answerTurns = new WeakMap<RecordStore, Map<string, Promise<unknown>>>();
 
 /** Runs `work` after whatever runs under `key` on `store` has ended (one at a time per key). */
@@ -411,11 +420,12 @@ function writeCorrections(
   return store.put(correctionsRecord.table, correctionsRecord.id, { v: 1, corrections });
 }
 
-/** Corrections, one at a time per store: two at once would sign and send one twice. */
-const correctionTurns = new WeakMap<RecordStore, Promise<unknown>>();
-
+/**
+ * Corrections, one at a time per store: two at once would sign and send one twice. The
+ * `corrections` turn of ./store-turns, which a backup restore takes too.
+ */
 function inCorrectionTurn<T>(store: RecordStore, work: () => Promise<T>): Promise<T> {
-  return inStoreTurn(correctionTurns, store, work);
+  return inVaultTurn('corrections', store, work);
 }
 
 /**
@@ -765,6 +775,12 @@ export type AnswerOutcome =
       readonly outcome: 'refused';
       readonly sha256: string;
       readonly receipt: StoredReceipt | null;
+      /**
+       * The refusal's "ask me again after" (epoch seconds) as signed and stored, from this
+       * Assistant's clock (`iat` plus the days chosen); null: none. The consent window shows
+       * this date, not one of its own clock's (extension/service.ts `answerConsent`).
+       */
+      readonly askAgainAfter: number | null;
     };
 
 /** The common claims of a message the wallet signs. */
@@ -872,15 +888,29 @@ function receiptNotYet(e: unknown): boolean {
   );
 }
 
-/** What an answer of `kind` came to. */
+/**
+ * What the answer `jws` of `kind` came to: the customer's own token, sent and stored as
+ * `sha256`.
+ */
 function outcomeOf(
   kind: 'grant' | 'refusal',
   sha256: string,
   receipt: StoredReceipt | null,
+  jws: string,
 ): AnswerOutcome {
   return kind === 'grant'
     ? { outcome: 'granted', sha256, receipt }
-    : { outcome: 'refused', sha256, receipt };
+    : { outcome: 'refused', sha256, receipt, askAgainAfter: askAgainAfterOf(jws) };
+}
+
+/**
+ * The `askAgainAfter` of the refusal `jws` (the wallet's own, read back from the outbox: an
+ * earlier answer sent again carries the date it was signed with), or null when it has none or
+ * its payload does not read.
+ */
+function askAgainAfterOf(jws: string): number | null {
+  const after = storedPayload(jws).askAgainAfter;
+  return v.is(epochSeconds, after) ? after : null;
 }
 
 function knownCode(code: string): ConstructorParameters<typeof ProtocolError>[0] | undefined {
@@ -1318,7 +1348,7 @@ export class Wallet {
     });
     // The next answer to this request sends it again if its fate is unknown (answerSentBefore).
     const { sha256: sha, receipt } = await this.submitFromOutbox(identity, kind, own, token, reads);
-    return outcomeOf(kind, sha, receipt);
+    return outcomeOf(kind, sha, receipt, token);
   }
 
   /**
@@ -1399,7 +1429,7 @@ export class Wallet {
           throw e;
         }
       }
-      if (entry.kind === kind) return outcomeOf(kind, sha256, receipt);
+      if (entry.kind === kind) return outcomeOf(kind, sha256, receipt, entry.jws);
       if (entry.kind === 'grant')
         await this.revokeGrants(identity.company, [{ grantSha256: sha256 }], reads);
     }

@@ -763,6 +763,11 @@ export class Vault {
    * `ERR_VAULT_PASSPHRASE_WRONG`. Either way the existing vault is untouched. On success the
    * vault holds exactly the backup's records and is unlocked.
    *
+   * `replacing`: runs the replacement (the records and the key they are read with), once the
+   * file is checked, when the caller lets it; the service runs it in every read-modify-write
+   * turn of the vault (extension/core/store-turns `inAllVaultTurns`), so that no write under way
+   * lands over the restored records. By default it runs at once.
+   *
    * @example
    * ```ts
    * await vault.restoreBackup(await file.text(), passphrase, { replace: true });
@@ -771,7 +776,10 @@ export class Vault {
   async restoreBackup(
     text: string,
     passphrase: string,
-    options: { replace?: boolean } = {},
+    options: {
+      replace?: boolean;
+      replacing?: (replace: () => Promise<void>) => Promise<void>;
+    } = {},
   ): Promise<void> {
     const backup = parseBackup(text);
     if (backup.schema !== vaultSchemaVersion)
@@ -797,12 +805,12 @@ export class Vault {
       wipeBytes(dataKey);
       throw new ProtocolError('ERR_VAULT_BACKUP_INVALID', 'the backup was altered');
     }
-    const tables = [
-      this.db.meta,
-      this.db.records,
-      ...recordTables.map((t) => this.db.recordTable(t)),
-    ];
-    try {
+    const replace = async () => {
+      const tables = [
+        this.db.meta,
+        this.db.records,
+        ...recordTables.map((t) => this.db.recordTable(t)),
+      ];
       await storage(() =>
         this.db.transaction('rw', tables, async () => {
           for (const t of tables) await t.clear();
@@ -813,12 +821,16 @@ export class Vault {
           }
         }),
       );
+      // In the same step as the records: what runs after it reads them with their key.
+      this.lock();
+      this.dataKey = dataKey;
+    };
+    try {
+      await (options.replacing ?? ((run) => run()))(replace);
     } catch (e) {
-      wipeBytes(dataKey);
+      if (this.dataKey !== dataKey) wipeBytes(dataKey);
       throw e;
     }
-    this.lock();
-    this.dataKey = dataKey;
   }
 
   /**

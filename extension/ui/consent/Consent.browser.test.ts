@@ -135,14 +135,21 @@ it.each([
 /** The answers the window sent (`wallet.answer`), as sent. */
 let answers: { choice: Record<string, unknown> }[] = [];
 
-/** Mounts the window with {@link pendingAsking}'s request; answers are kept in `answers`. */
-async function mountAsking(locale: 'de' | 'en', outcome: 'granted' | 'refused' = 'refused') {
+/**
+ * Mounts the window with {@link pendingAsking}'s request; answers are kept in `answers`, and
+ * answered with `outcome` and the fields of `told` (what the background tells the window alone).
+ */
+async function mountAsking(
+  locale: 'de' | 'en',
+  outcome: 'granted' | 'refused' = 'refused',
+  told: { askAgainAfter?: number | null } = {},
+) {
   answers = [];
   mountConsent(locale, (request) => {
     if (request.type === 'wallet.pending') return pendingAsking(3);
     if (request.type === 'wallet.answer') {
       answers.push(request as never);
-      return { type: 'bridge.outcome', outcome: { outcome } };
+      return { type: 'bridge.outcome', outcome: { outcome }, ...told };
     }
     return { type: 'ok' };
   });
@@ -242,6 +249,34 @@ it.each([
       t(locale, 'extension.consent.refusedUntil', { date }),
     );
     expect(document.activeElement).toBe(byTestId('consent-result'));
+  },
+);
+
+it.each([
+  ['de', Date.UTC(2031, 5, 20, 12) / 1000, '20. Juni 2031'],
+  ['en', Date.UTC(2031, 5, 20, 12) / 1000, '20 June 2031'],
+  // An earlier refusal without a date, sent again in its place (extension/core/wallet).
+  ['en', null, null],
+] as const)(
+  'after a refusal with days it says in %s the date the background stored (%s), not its own clock’s',
+  async (locale, askAgainAfter, date) => {
+    // The window's clock is a year and a half behind the background's.
+    const realNow = Date.now;
+    Date.now = () => Date.UTC(2030, 0, 1, 12);
+    try {
+      await mountAsking(locale, 'refused', { askAgainAfter });
+      await userEvent.fill(byTestId('consent-ask-days') as HTMLInputElement, '13');
+      await userEvent.click(byTestId('consent-refuse-later')!);
+      await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+    } finally {
+      Date.now = realNow;
+    }
+    expect(answers.map((a) => a.choice)).toEqual([{ decision: 'refuse', askAgainAfterDays: 13 }]);
+    expect(byTestId('consent-result')!.textContent!.trim()).toBe(
+      date === null
+        ? t(locale, 'extension.consent.refused')
+        : t(locale, 'extension.consent.refusedUntil', { date }),
+    );
   },
 );
 
