@@ -25,7 +25,7 @@ import {
   type Sequencer,
 } from './log/sequencer';
 import { checkLegalTexts, LegalTextError } from './legal-texts';
-import { checkListenTargets, listenTargetFromEnv } from './listen-check';
+import { checkListenTargets, listenTargetFromEnv, reportListenFailures } from './listen-check';
 import { logLevelFromEnv, metricsHostFromEnv, metricsPortFromEnv } from './observe';
 import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
 
@@ -98,7 +98,7 @@ export async function startServing(
     checkStartSettings(env);
     const server = listenTargetFromEnv(env);
     const metricsPort = metricsPortFromEnv(env);
-    await checkListenTargets([
+    const targets = [
       ...(server === undefined ? [] : [server]),
       ...(metricsPort === undefined
         ? []
@@ -110,7 +110,10 @@ export async function startServing(
               portVariable: 'METRICS_PORT',
             },
           ]),
-    ]);
+    ];
+    await checkListenTargets(targets);
+    // A program that takes a port between the check and the listen: the same sentence then.
+    if (process.env.VITEST === undefined) reportListenFailures(targets);
   } catch (error) {
     const refusal =
       error instanceof StartupError

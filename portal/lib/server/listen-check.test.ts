@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkListenTargets, listenProblem, listenTargetFromEnv } from './listen-check';
 import { startServing, StartupError } from './instance';
+import { runAsOperator } from './test-child';
 
 const open: Server[] = [];
 afterEach(async () => {
@@ -130,5 +131,33 @@ describe('startServing', () => {
     );
     expect(refused).toBeInstanceOf(StartupError);
     expect((refused as Error).message).toMatch(/^Another program already listens on port/);
+  });
+});
+
+describe('reportListenFailures', () => {
+  const child = 'portal/lib/server/listen-race.child.ts';
+
+  it('says the sentence when a program took the port after the check, before Node’s own report', async () => {
+    const port = await holdPort();
+    const { code, stderr } = await runAsOperator(
+      ['--import', 'tsx', child, String(port), 'listen'],
+      {},
+    );
+    // Before: Node's "Error: listen EADDRINUSE" and its stack alone.
+    const sentence = `The clearinghouse cannot start: Another program already listens on port ${port} (HOST 127.0.0.1): stop it, or set PORT to a free port; the server stopped before it answered any request; its data and keys are kept for the next start.`;
+    expect(stderr.split('\n')[0]).toBe(sentence);
+    expect(stderr.indexOf('EADDRINUSE')).toBeGreaterThan(sentence.length);
+    expect(code).toBe(1);
+  });
+
+  it('leaves any other uncaught error to Node alone', async () => {
+    const port = await holdPort();
+    const { code, stderr } = await runAsOperator(
+      ['--import', 'tsx', child, String(port), 'other'],
+      {},
+    );
+    expect(stderr).toContain('Error: not a listen');
+    expect(stderr).not.toContain('The clearinghouse cannot start');
+    expect(code).toBe(1);
   });
 });

@@ -5,8 +5,10 @@
  * after the keys were created, with Node's "Unhandled 'error' event" and a stack through
  * adapter-node (docs/operations.md "Listening address and adapter-node's settings").
  *
- * The check binds the address and lets it go at once; a program that takes the port in the
- * milliseconds between the check and the server's own listen still gets Node's report.
+ * The check binds the address and lets it go at once. A program that takes the port in the
+ * milliseconds between the check and the server's own listen makes that listen fail after the
+ * database was opened: {@link reportListenFailures} then says the same sentence, before Node's
+ * own report of the unhandled error ends the process.
  */
 import { createServer, type Server } from 'node:net';
 
@@ -43,6 +45,9 @@ export function listenTargetFromEnv(
 
 /** What every refusal ends with: the check runs before anything is created. */
 const nothing = 'nothing was created or started.';
+/** The end of a sentence for the server's own listen: the start had opened its data by then. */
+const stoppedAfterOpening =
+  'the server stopped before it answered any request; its data and keys are kept for the next start.';
 
 /** The variables that set `target` (default `HOST`, `PORT`). */
 function variablesOf(target: ListenTarget): { HOST: string; PORT: string } {
@@ -50,7 +55,8 @@ function variablesOf(target: ListenTarget): { HOST: string; PORT: string } {
 }
 
 /**
- * The sentence for a listen that failed with `error`: what is wrong and what to set.
+ * The sentence for a listen that failed with `error`: what is wrong and what to set; `outcome`
+ * ends it (what the start left behind: by default, nothing).
  *
  * @example
  * ```ts
@@ -58,25 +64,25 @@ function variablesOf(target: ListenTarget): { HOST: string; PORT: string } {
  * // 'Another program already listens on port 3000 (HOST 0.0.0.0): stop it, or set PORT …'
  * ```
  */
-export function listenProblem(target: ListenTarget, error: unknown): string {
+export function listenProblem(target: ListenTarget, error: unknown, outcome = nothing): string {
   const { host, port } = target;
   const { HOST, PORT } = variablesOf(target);
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   const addresses = '127.0.0.1 for this machine alone, 0.0.0.0 for all its addresses';
   switch (code) {
     case 'EADDRINUSE':
-      return `Another program already listens on port ${port} (${HOST} ${host}): stop it, or set ${PORT} to a free port; ${nothing}`;
+      return `Another program already listens on port ${port} (${HOST} ${host}): stop it, or set ${PORT} to a free port; ${outcome}`;
     case 'EACCES':
     case 'EPERM':
-      return `This user may not listen on port ${port} (${HOST} ${host}; ports below 1024 need privileges): set ${PORT} to 1024 or above and let a reverse proxy take ports 80 and 443 (docs/operations.md); ${nothing}`;
+      return `This user may not listen on port ${port} (${HOST} ${host}; ports below 1024 need privileges): set ${PORT} to 1024 or above and let a reverse proxy take ports 80 and 443 (docs/operations.md); ${outcome}`;
     case 'EADDRNOTAVAIL':
-      return `${HOST} ${host} is not an address of this machine: set ${HOST} to one of its addresses (${addresses}); ${nothing}`;
+      return `${HOST} ${host} is not an address of this machine: set ${HOST} to one of its addresses (${addresses}); ${outcome}`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
-      return `${HOST} ${host} is not a name this machine can resolve: set ${HOST} to one of its addresses (${addresses}); ${nothing}`;
+      return `${HOST} ${host} is not a name this machine can resolve: set ${HOST} to one of its addresses (${addresses}); ${outcome}`;
     default:
-      return `The server cannot listen on port ${port} (${HOST} ${host}): ${typeof message === 'string' ? message : String(code)}; ${nothing}`;
+      return `The server cannot listen on port ${port} (${HOST} ${host}): ${typeof message === 'string' ? message : String(code)}; ${outcome}`;
   }
 }
 
@@ -119,4 +125,32 @@ export async function checkListenTargets(targets: readonly ListenTarget[]): Prom
       bound.map((probe) => new Promise<void>((resolve) => probe.close(() => resolve()))),
     );
   }
+}
+
+/**
+ * Says in one sentence why the server's own listen on one of `targets` failed (a program took
+ * the port after {@link checkListenTargets}), on `write` (standard error by default). It watches
+ * `uncaughtExceptionMonitor`: adapter-node's server has no `error` listener, so the failed listen
+ * is an uncaught exception, and Node's own report and exit (code 1) follow the sentence unchanged.
+ * Any other error is left alone. Returns what removes the watch.
+ *
+ * @example
+ * ```ts
+ * await checkListenTargets(targets);
+ * reportListenFailures(targets);
+ * ```
+ */
+export function reportListenFailures(
+  targets: readonly ListenTarget[],
+  write: (text: string) => void = (text) => process.stderr.write(text),
+): () => void {
+  const monitor = (error: unknown) => {
+    const { syscall, port } = (error ?? {}) as { syscall?: unknown; port?: unknown };
+    if (syscall !== 'listen') return;
+    const target = targets.find((t) => t.port === port);
+    if (target === undefined) return;
+    write(`The clearinghouse cannot start: ${listenProblem(target, error, stoppedAfterOpening)}\n`);
+  };
+  process.on('uncaughtExceptionMonitor', monitor);
+  return () => process.off('uncaughtExceptionMonitor', monitor);
 }
