@@ -236,6 +236,22 @@ describe('blacklist', () => {
     expect((await prefs.blacklist()).entries.map((e) => e.id)).toEqual([first.entry.id]);
   });
 
+  it('removes an entry after an add of the same brand asked for before it, so none is left', async () => {
+    const { prefs } = setup();
+    const { entry } = await prefs.addToBlacklist({
+      target: { kind: 'brand', brand: 'Acme' },
+      reason: 'other',
+    });
+    // The add finds the entry there (no second one), then the removal takes it away. Before, the
+    // removal ran at once, the add found no entry and made a new one: the brand stayed.
+    const [again] = await Promise.all([
+      prefs.addToBlacklist({ target: { kind: 'brand', brand: 'acme' }, reason: 'irrelevant' }),
+      prefs.removeFromBlacklist(entry.id),
+    ]);
+    expect(again.added).toBe(false);
+    expect((await prefs.blacklist()).entries).toEqual([]);
+  });
+
   it('does not add the same brand twice, whatever its spelling', async () => {
     const { prefs } = setup();
     const first = await prefs.addToBlacklist({

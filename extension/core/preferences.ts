@@ -316,11 +316,15 @@ export class Preferences {
     return { entry, added: true, activeGrants, askSignal };
   }
 
-  /** Removes an entry (damaged ones too: that is the customer's explicit choice). */
+  /**
+   * Removes an entry (damaged ones too: that is the customer's explicit choice), in the turn: an
+   * add of the same brand under way (which reads the entries to make no second one) or a backup
+   * restore ends first, so the entry is gone afterwards.
+   */
   async removeFromBlacklist(id: string): Promise<void> {
     if (!/^[0-9a-f]{32}$/.test(id))
       throw new ProtocolError('ERR_PROFILE_INVALID', 'not a blacklist entry id');
-    await this.options.store.delete('blacklist', id);
+    await inPreferenceTurn(this.options.store, () => this.options.store.delete('blacklist', id));
   }
 
   /**
