@@ -233,17 +233,11 @@ it.each([
 ] as const)(
   'after a refusal with days it says in %s until when, and the sentence takes the focus',
   async (locale, date) => {
-    const now = Date.UTC(2030, 0, 1, 12);
-    const realNow = Date.now;
-    Date.now = () => now;
-    try {
-      await mountAsking(locale);
-      await userEvent.fill(byTestId('consent-ask-days') as HTMLInputElement, '13');
-      await userEvent.click(byTestId('consent-refuse-later')!);
-      await expect.poll(() => byTestId('consent-result')).not.toBeNull();
-    } finally {
-      Date.now = realNow;
-    }
+    // What the background stored: 13 days after its clock's 1 January 2030, noon UTC.
+    await mountAsking(locale, 'refused', { askAgainAfter: Date.UTC(2030, 0, 14, 12) / 1000 });
+    await userEvent.fill(byTestId('consent-ask-days') as HTMLInputElement, '13');
+    await userEvent.click(byTestId('consent-refuse-later')!);
+    await expect.poll(() => byTestId('consent-result')).not.toBeNull();
     expect(answers.map((a) => a.choice)).toEqual([{ decision: 'refuse', askAgainAfterDays: 13 }]);
     expect(byTestId('consent-result')!.textContent!.trim()).toBe(
       t(locale, 'extension.consent.refusedUntil', { date }),

@@ -496,14 +496,14 @@ describe('a complaint of the customer’s own about an offer', () => {
   );
 
   it.each(['de', 'en'] as const)(
-    'says in %s that a gateway’s 5xx without a wait is the clearinghouse busy (an answer), not unanswered',
+    'says in %s that a gateway’s 503 without a wait is the clearinghouse busy (an answer), not unanswered',
     async (locale) => {
       const list = listing({ items: [offer] });
       await view(locale, list, undefined, undefined, () => {
         // The outbox kept the code it maps an unknown answer to, and the answer's status.
         underWay(list, 'ERR_CLEARINGHOUSE_UNREACHABLE');
-        Object.assign(list, { drafts: [{ ...list.drafts[0]!, answerStatus: 502 }] });
-        throw new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'Bad Gateway');
+        Object.assign(list, { drafts: [{ ...list.drafts[0]!, answerStatus: 503 }] });
+        throw new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'Service Unavailable');
       });
       await userEvent.click(byTestId('offer-complain')!);
       await userEvent.click(byTestId('complain-send')!);
@@ -522,7 +522,7 @@ describe('a complaint of the customer’s own about an offer', () => {
     ],
     [
       'de',
-      'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 2 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 2 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
     ],
   ] as const)(
     'says in %s how long a busy clearinghouse asked to wait before the complaint goes again',
@@ -693,7 +693,7 @@ describe('the note of a complaint under way under “Complaints”', () => {
     [
       'de',
       150,
-      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 3 Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 3 Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
     ],
     [
       'en',
@@ -703,7 +703,7 @@ describe('the note of a complaint under way under “Complaints”', () => {
     [
       'de',
       45,
-      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 1 Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 1 Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
     ],
   ] as const)(
     'says in %s how long a busy clearinghouse asked to wait (%i s left at the listing’s time)',
@@ -723,8 +723,8 @@ describe('the note of a complaint under way under “Complaints”', () => {
     ['a 429 that named no wait', { error: 'ERR_RATE_LIMITED', answerStatus: 429 }],
     ['a wait that is over', { error: 'ERR_RATE_LIMITED', answerStatus: 429, retryAt: at }],
     [
-      'a gateway’s 502 (a code this version does not know)',
-      { error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus: 502 },
+      'a gateway’s 503 (a code this version does not know)',
+      { error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus: 503 },
     ],
     ['the clearinghouse’s own 503', { error: 'ERR_STORAGE_UNAVAILABLE', answerStatus: 503 }],
   ] as const)(
@@ -762,6 +762,17 @@ describe('the note of a complaint under way under “Complaints”', () => {
       expect(failed).toBeUndefined();
     },
   );
+
+  it('says a complaint a gateway answered 502 or 504 for was not reached', async () => {
+    for (const answerStatus of [502, 504]) {
+      const { note, failed } = await shown(
+        'en',
+        pending({ error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus }),
+      );
+      expect(note, String(answerStatus)).toBe(t('en', 'extension.offers.complaint.unreachable'));
+      expect(failed).toBeUndefined();
+    }
+  });
 
   it('says a complaint under way with nothing kept of an answer is not answered yet', async () => {
     const { note, failed } = await shown('en', pending({}));

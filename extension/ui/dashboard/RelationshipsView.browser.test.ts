@@ -1371,7 +1371,10 @@ describe('a complaint about a disclosure', () => {
       expect(form()).toBeNull();
       const note = byTestId('disclosure-complained')!;
       expect(note.dataset.state).toBe('pending');
-      expect(note.textContent!.trim()).toBe(t(locale, 'extension.relationships.complain.underWay'));
+      // Said before: "on its way: the clearinghouse has not confirmed it yet".
+      expect(note.textContent!.trim()).toBe(
+        t(locale, 'extension.relationships.complain.underWayUnreachable'),
+      );
       await expect.poll(() => document.activeElement).toBe(note);
       expect(byTestId('disclosure-complain')).toBeNull();
     },
@@ -1468,7 +1471,7 @@ describe('a complaint about a disclosure', () => {
     [
       'de',
       150,
-      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 3 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 3 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
     ],
     [
       'en',
@@ -1478,7 +1481,7 @@ describe('a complaint about a disclosure', () => {
     [
       'de',
       45,
-      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa 1 Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 1 Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
     ],
   ] as const)(
     'says in %s how long a busy clearinghouse asked to wait (%i s) before the complaint goes again',
@@ -1534,15 +1537,15 @@ describe('a complaint about a disclosure', () => {
   });
 
   it.each(['de', 'en'] as const)(
-    'says in %s that a gateway’s 5xx without a wait is the clearinghouse busy (an answer), not out of reach',
+    'says in %s that a gateway’s 503 without a wait is the clearinghouse busy (an answer), not out of reach',
     async (locale) => {
       await show(locale);
       failNext = true;
-      failWith = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'Bad Gateway');
+      failWith = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'Service Unavailable');
       // The outbox kept the code it maps an unknown answer to, and the answer's status.
       afterComplaintFailed = () => {
         keptUnderWay('ERR_CLEARINGHOUSE_UNREACHABLE')();
-        disclosureComplaints = [{ ...disclosureComplaints![0], answerStatus: 502 }];
+        disclosureComplaints = [{ ...disclosureComplaints![0], answerStatus: 503 }];
       };
       await complainMisleading();
       // Failed before: "The clearinghouse could not be reached", for the gateway's answer.
@@ -1609,8 +1612,8 @@ describe('a complaint about a disclosure', () => {
     ['a 429 that named no wait', { error: 'ERR_RATE_LIMITED', answerStatus: 429 }],
     ['a wait that is over', { error: 'ERR_RATE_LIMITED', answerStatus: 429, retryAt: iat + 10 }],
     [
-      'a gateway’s 504 (a code this version does not know)',
-      { error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus: 504 },
+      'a gateway’s 503 (a code this version does not know)',
+      { error: 'ERR_CLEARINGHOUSE_UNREACHABLE', answerStatus: 503 },
     ],
   ] as const)(
     'says under the disclosure that the clearinghouse is busy for %s',
@@ -1627,8 +1630,34 @@ describe('a complaint about a disclosure', () => {
     },
   );
 
-  it('says under the disclosure only that a complaint is on its way when no answer came (as one kept before the answer’s status was)', async () => {
-    disclosureComplaints = underWayWith({ error: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+  it.each([
+    ['no answer came (as one kept before the answer’s status was)', {}],
+    ['a gateway answered 502', { answerStatus: 502 }],
+    ['a gateway answered 504', { answerStatus: 504 }],
+  ] as const)(
+    'says under the disclosure that the clearinghouse could not be reached when %s',
+    async (_, kept) => {
+      for (const [locale, said] of [
+        [
+          'de',
+          'Ihre Beschwerde über diese Auskunft ist signiert und gespeichert, aber noch nicht angekommen: Die Clearingstelle war nicht erreichbar; der Assistent sendet sie beim nächsten Abruf erneut.',
+        ],
+        [
+          'en',
+          'Your complaint about this disclosure is signed and kept but has not arrived yet: the clearinghouse could not be reached; the Assistant sends it again with the next check.',
+        ],
+      ] as const) {
+        disclosureComplaints = underWayWith({ error: 'ERR_CLEARINGHOUSE_UNREACHABLE', ...kept });
+        await show(locale);
+        // Said before: "… is on its way: the clearinghouse has not confirmed it yet", while the
+        // Complaints list said "could not be reached".
+        expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(said);
+      }
+    },
+  );
+
+  it('says under the disclosure only that a complaint is on its way when nothing of an answer was kept', async () => {
+    disclosureComplaints = underWayWith({});
     await show('de');
     expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(
       t('de', 'extension.relationships.complain.underWay'),

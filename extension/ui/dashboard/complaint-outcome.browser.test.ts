@@ -51,10 +51,16 @@ describe('complaintOutcome', () => {
       'busy',
     ],
     [
-      "a gateway's 502 without a wait (an answer, its code not ours)",
+      "a gateway's 503 without a wait (an answer, its code not ours)",
+      failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
+      { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), answerStatus: 503 },
+      'busy',
+    ],
+    [
+      "a gateway's 502 (it did not reach the clearinghouse)",
       failed('ERR_CLEARINGHOUSE_UNREACHABLE'),
       { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), answerStatus: 502 },
-      'busy',
+      'unreachable',
     ],
     [
       "the clearinghouse's own `internal` 500",
@@ -106,8 +112,18 @@ describe('underWayOutcome', () => {
     const cases = [
       ['no answer', underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), 'unreachable'],
       [
-        "a gateway's 504",
+        "a gateway's 504 (no answer in time behind it)",
         { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), answerStatus: 504 },
+        'unreachable',
+      ],
+      [
+        "a gateway's 503",
+        { ...underWay('ERR_CLEARINGHOUSE_UNREACHABLE'), answerStatus: 503 },
+        'busy',
+      ],
+      [
+        'a 504 of the clearinghouse’s own',
+        { ...underWay('ERR_STORAGE_UNAVAILABLE'), answerStatus: 504 },
         'busy',
       ],
       ['a 429', { ...underWay('ERR_RATE_LIMITED'), answerStatus: 429 }, 'busy'],

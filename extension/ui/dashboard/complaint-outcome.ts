@@ -9,8 +9,9 @@
  * Under way, the code the outbox kept with it says why (extension/core/clearinghouse-failures
  * `failureOf`): `ERR_CLEARINGHOUSE_UNREACHABLE` for no answer, and also for an answer whose code
  * this version does not know (a gateway's 502, the clearinghouse's own `internal` 500), which the
- * outbox keeps with the answer's HTTP status (`answerStatus`): an answer, so "busy", not "out of
- * reach" (a complaint kept before the status was has none, and reads as no answer). Any other
+ * outbox keeps with the answer's HTTP status (`answerStatus`): a gateway's 503 or a 500 is an
+ * answer, so "busy"; a gateway's 502 or 504 (it did not reach the clearinghouse) and no status
+ * (no answer, or a complaint kept before the status was) read as "not reached". Any other
  * code is the clearinghouse's own answer asking to come back later (429 `ERR_RATE_LIMITED`, 503
  * `ERR_STORAGE_UNAVAILABLE`, 500 `ERR_STORAGE_WRITE_FAILED`): a refusal ends the attempt and
  * leaves nothing under way. None kept: the answer was never written down (the background stopped,
@@ -21,6 +22,7 @@
  * Pure: no browser API, no I/O.
  */
 import { isProtocolError } from '../../../protocol/errors';
+import { t, type Locale, type MessageKey } from '../../../protocol/i18n';
 
 /** The complaint as the listing read again holds it: only what says its state. */
 export interface StoredComplaint {
@@ -87,10 +89,47 @@ export function underWayOutcome(stored: StoredComplaint): 'unreachable' | 'busy'
   // An answer that named a wait (a gateway's 503 read as no answer included): the resend waits
   // for it, so "sent with the next check" would not be true.
   if (stored.retryAt !== undefined) return 'busy';
-  // A gateway's 5xx without a wait is an answer too: "not now", not "not reached".
-  return stored.error === 'ERR_CLEARINGHOUSE_UNREACHABLE' && stored.answerStatus === undefined
+  if (stored.error !== 'ERR_CLEARINGHOUSE_UNREACHABLE') return 'busy';
+  // A gateway's 503 (or a 500 whose code this version does not know) is an answer: "not now".
+  // A gateway's 502 or 504 says it could not reach the clearinghouse, or got no answer in time:
+  // not reached, as far as the Assistant can tell (the resend is the same token either way).
+  return stored.answerStatus === undefined || gatewayNoAnswer.has(stored.answerStatus)
     ? 'unreachable'
     : 'busy';
+}
+
+/** A gateway's statuses for "the server behind me did not answer" (RFC 9110 §15.6.3, §15.6.5). */
+const gatewayNoAnswer = new Set([502, 504]);
+
+/** The catalog texts a view says a complaint under way with (see {@link underWayText}). */
+export interface UnderWayTexts {
+  readonly unreachable: MessageKey;
+  readonly underWay: MessageKey;
+  readonly busy: MessageKey;
+  /** Busy with the minutes left of the wait the answer named (`{count}`). */
+  readonly busyWait: MessageKey;
+}
+
+/**
+ * What a view says, in `locale`, of a complaint the vault keeps under way: not reached, not
+ * answered yet, or answered "not now" with the minutes left at `nowMs` (the listing's time) of
+ * the wait the answer named; in the view's own `texts`.
+ *
+ * @example
+ * ```ts
+ * underWayText('en', { state: 'draft', exp, error: 'ERR_RATE_LIMITED', answerStatus: 429 }, now, texts);
+ * ```
+ */
+export function underWayText(
+  locale: Locale,
+  stored: StoredComplaint,
+  nowMs: number,
+  texts: UnderWayTexts,
+): string {
+  const outcome = underWayOutcome(stored);
+  if (outcome !== 'busy') return t(locale, texts[outcome]);
+  const wait = retryWaitMinutes(stored, nowMs);
+  return wait === undefined ? t(locale, texts.busy) : t(locale, texts.busyWait, { count: wait });
 }
 
 /**

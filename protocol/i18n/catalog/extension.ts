@@ -1356,16 +1356,16 @@ export const extension = {
   // Under way: the clearinghouse (or a gateway before it) answered 429 or 5xx
   // (extension/ui/dashboard/complaint-outcome).
   'extension.offers.complain.busy': {
-    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim nächsten Abruf erneut.',
+    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet oder gestört ist. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'The clearinghouse answered but did not take your complaint for now: it is busy or has a fault. Your complaint is signed and kept (see “Complaints”); the Assistant sends it again with the next check.',
   },
   // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
   // `retryAt`): {count} minutes left, rounded up. The Assistant's checks do not send it before.
   'extension.offers.complain.busyWait': {
     de: {
-      one: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
+      one: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
       other:
-        'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
+        'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
     },
     en: {
       one: 'The clearinghouse answered but did not take your complaint for now: it is busy and asks to wait about {count} minute. Your complaint is signed and kept (see “Complaints”); the Assistant sends it again with the first check after that.',

@@ -210,16 +210,16 @@ export const offers = {
   // Under way, and the clearinghouse (or a gateway before it) answered 429 or 5xx: it was
   // reached (extension/ui/dashboard/complaint-outcome `underWayOutcome`).
   'extension.offers.complaint.busy': {
-    de: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
+    de: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet oder gestört ist. Der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
     en: 'The clearinghouse answered but did not take the complaint for now: it is busy or has a fault. The Assistant sends the same complaint again with the next check.',
   },
   // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
   // `retryAt`): {count} minutes left at the listing's time, rounded up.
   'extension.offers.complaint.busyWait': {
     de: {
-      one: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+      one: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
       other:
-        'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+        'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
     },
     en: {
       one: 'The clearinghouse answered but did not take the complaint for now: it is busy and asks to wait about {count} minute. The Assistant sends the same complaint again with the first check after that.',
@@ -419,6 +419,12 @@ export const offers = {
     de: 'Ihre Beschwerde über diese Auskunft ist unterwegs: Die Clearingstelle hat sie noch nicht bestätigt, der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'Your complaint about this disclosure is on its way: the clearinghouse has not confirmed it yet, and the Assistant sends it again with the next check.',
   },
+  // The note under the disclosure while its complaint is under way and no answer came (or a
+  // gateway's 502/504: extension/ui/dashboard/complaint-outcome `underWayOutcome`).
+  'extension.relationships.complain.underWayUnreachable': {
+    de: 'Ihre Beschwerde über diese Auskunft ist signiert und gespeichert, aber noch nicht angekommen: Die Clearingstelle war nicht erreichbar; der Assistent sendet sie beim nächsten Abruf erneut.',
+    en: 'Your complaint about this disclosure is signed and kept but has not arrived yet: the clearinghouse could not be reached; the Assistant sends it again with the next check.',
+  },
   // The note under the disclosure while its complaint is under way and the clearinghouse (or a
   // gateway before it) answered 429 or 5xx (extension/ui/dashboard/complaint-outcome
   // `underWayOutcome`).
@@ -443,16 +449,16 @@ export const offers = {
   // Under way: the clearinghouse (or a gateway before it) answered 429 or 5xx
   // (extension/ui/dashboard/complaint-outcome).
   'extension.relationships.complain.busy': {
-    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet oder gestört. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
+    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen, weil sie ausgelastet oder gestört ist. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy or has a fault. Your complaint is signed and kept; the Assistant sends it again with the next check.',
   },
   // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
   // `retryAt`): {count} minutes left, rounded up. The Assistant's checks do not send it before.
   'extension.relationships.complain.busyWait': {
     de: {
-      one: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      one: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
       other:
-        'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen: Sie ist ausgelastet und bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+        'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
     },
     en: {
       one: 'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy and asks to wait about {count} minute. Your complaint is signed and kept; the Assistant sends it again with the first check after that.',
