@@ -102,12 +102,17 @@ onInstalled(({ reason, previousVersion }) => {
   void service.openWeb()?.refreshGpc();
 });
 
-/** `work` for the alarm `name`, its failure kept as a technical problem (core/problem-log). */
+/**
+ * `work` for the alarm `name`, its failure kept as a technical problem (core/problem-log). Work a
+ * backup restore overtook (`ERR_VAULT_REPLACED`: it wrote nothing since) is no failure: the next
+ * alarm does it on the restored records.
+ */
 const kept =
   (name: string, work: () => Promise<unknown> | undefined) => async (): Promise<void> => {
     try {
       await work();
     } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_REPLACED')) return;
       await service.recordProblem(`alarm ${name}`, e);
       // A refusal is no problem to keep; it still reaches the worker's console, as before.
       if (isProtocolError(e)) throw e;

@@ -18,6 +18,7 @@ import { readMasterSeed } from './core/identity';
 import { earnedByCompany, maxListedRewards, readLedger } from './core/ledger';
 import { inQuietHours } from './core/notices';
 import { OfferInbox, type SyncResult } from './core/offers';
+import type { RecordStore } from './core/ports';
 import type { Preferences } from './core/preferences';
 import type { Settings } from './core/settings';
 import type { Wallet } from './core/wallet';
@@ -35,8 +36,10 @@ export interface OffersPorts {
   readonly randomBytes: (length: number) => Uint8Array;
   readonly fetch: ClientFetch;
   readonly settings: () => Promise<Settings>;
-  readonly wallet: (vault: Vault) => Promise<Wallet>;
-  readonly preferences: (vault: Vault) => Preferences;
+  /** The wallet over `store`, a handle of the vault (`Vault.handle`). */
+  readonly wallet: (store: RecordStore) => Promise<Wallet>;
+  /** The profile and the blacklist over `store`, a handle of the vault. */
+  readonly preferences: (store: RecordStore) => Preferences;
   readonly notify?: ((id: string, title: string, message: string) => Promise<void>) | undefined;
   /** The toolbar badge ('' clears it). */
   readonly setBadge?: ((text: string) => Promise<void>) | undefined;
@@ -47,7 +50,11 @@ export interface OffersPorts {
 type OffersRequest = Extract<VaultRequest, { type: `offers.${string}` | 'rewards.list' }>;
 
 /**
- * The offers service.
+ * The offers service. Each of its operations works on one handle of the vault (`Vault.handle`),
+ * taken when it starts: a sync reads the offers, drafts and ledger, fetches every inbox, then
+ * writes; a backup restored meanwhile ends it with `ERR_VAULT_REPLACED`, and nothing it derived
+ * from the old records (offers and drafts under pseudonyms the restored seed may not sign for)
+ * lands in the restored vault.
  *
  * @example
  * ```ts
@@ -73,11 +80,12 @@ export class OffersService {
   }
 
   /**
-   * The inbox over `vault`; `relationshipsReadAt`: when the relationships it reads were refreshed
-   * from the clearinghouse just before (ms, taken before the refresh), or null.
+   * The inbox over `store` (a handle of the vault); `relationshipsReadAt`: when the relationships
+   * it reads were refreshed from the clearinghouse just before (ms, taken before the refresh), or
+   * null.
    */
   private async inbox(
-    vault: Vault,
+    store: RecordStore,
     relationshipsReadAt: number | null = null,
   ): Promise<OfferInbox> {
     const settings = await this.ports.settings();
@@ -87,15 +95,15 @@ export class OffersService {
       now: () => this.ports.clock.now(),
       randomBytes: this.ports.randomBytes,
     });
-    const wallet = await this.ports.wallet(vault);
-    const preferences = this.ports.preferences(vault);
+    const wallet = await this.ports.wallet(store);
+    const preferences = this.ports.preferences(store);
     return new OfferInbox({
-      store: vault,
+      store,
       clock: this.ports.clock,
       randomBytes: this.ports.randomBytes,
       clearinghouse: client,
       clearinghouseOrigin: new URL(settings.clearinghouseUrl).origin,
-      masterSeed: () => readMasterSeed(vault),
+      masterSeed: () => readMasterSeed(store),
       relationships: async () => (await wallet.list()).items,
       profile: () => preferences.profile(),
       blacklist: async () => (await preferences.blacklist()).entries,
@@ -105,11 +113,11 @@ export class OffersService {
     });
   }
 
-  private async locale(vault: Vault): Promise<Locale> {
+  private async locale(store: RecordStore): Promise<Locale> {
     const settings = await this.ports.settings();
     if (settings.language !== null) return settings.language;
     try {
-      return (await this.ports.preferences(vault).profile()).language;
+      return (await this.ports.preferences(store).profile()).language;
     } catch {
       return 'de';
     }
@@ -118,41 +126,43 @@ export class OffersService {
   /**
    * Syncs every inbox (the alarm handler and "check now"): refreshes the relationships first so
    * revocations and suspensions are known, notifies delivered offers outside quiet hours, sets
-   * the badge and schedules the next release. Locked: nothing to do.
+   * the badge and schedules the next release. Locked: nothing to do. A backup restored while it
+   * runs ends it with `ERR_VAULT_REPLACED`, having written nothing since.
    */
   async sync(vault: Vault): Promise<SyncResult | null> {
     if (!vault.isUnlocked) return null;
     return this.serial(async () => {
-      const wallet = await this.ports.wallet(vault);
+      const store = vault.handle();
+      const wallet = await this.ports.wallet(store);
       let readAt: number | null = this.ports.clock.now();
       try {
         await wallet.refreshAll();
       } catch (e) {
-        if (!isProtocolError(e)) throw e;
+        if (!isProtocolError(e) || e.code === 'ERR_VAULT_REPLACED') throw e;
         // Offline: decide with what the vault holds; an item under a grant it does not hold
         // waits for a sync after a refresh (it may be a grant whose answer was lost).
         readAt = null;
       }
-      const inbox = await this.inbox(vault, readAt);
+      const inbox = await this.inbox(store, readAt);
       // The sync reads the registry itself, not the refresh's reads: a refresh of many
       // relationships takes a while, and a key declared compromised meanwhile must count.
       const result = await inbox.sync();
       this.lastFailed = result.failed.length;
       this.lastDraftsNotKept = result.draftsNotKept;
-      await this.announce(vault, inbox, result);
+      await this.announce(store, inbox, result);
       return result;
     });
   }
 
-  private async announce(vault: Vault, inbox: OfferInbox, result: SyncResult): Promise<void> {
+  private async announce(store: RecordStore, inbox: OfferInbox, result: SyncResult): Promise<void> {
     const profile = await this.ports
-      .preferences(vault)
+      .preferences(store)
       .profile()
       .catch(() => null);
     const now = this.ports.clock.now();
     const notify = this.ports.notify;
     if (notify !== undefined && result.delivered.length > 0 && !inQuietHours(profile, now)) {
-      const locale = await this.locale(vault);
+      const locale = await this.locale(store);
       for (const o of result.delivered.slice(0, 5)) {
         await notify(
           `offer/${o.id}`,
@@ -177,8 +187,12 @@ export class OffersService {
     await this.ports.setBadge?.(unseen === 0 ? '' : unseen > 99 ? '99+' : String(unseen));
   }
 
-  private async view(vault: Vault, inbox: OfferInbox, markSeen: boolean): Promise<VaultResponse> {
-    const locale = await this.locale(vault);
+  private async view(
+    store: RecordStore,
+    inbox: OfferInbox,
+    markSeen: boolean,
+  ): Promise<VaultResponse> {
+    const locale = await this.locale(store);
     const items = await inbox.view(locale, markSeen);
     if (markSeen) await this.badge(inbox);
     const advice = await inbox.companyAdvice();
@@ -245,7 +259,7 @@ export class OffersService {
   ): Promise<ComplaintDraft> {
     if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'unlock the Assistant');
     return this.serial(async () =>
-      (await this.inbox(vault)).complainAboutDisclosure(
+      (await this.inbox(vault.handle())).complainAboutDisclosure(
         request.company,
         request.disclosure,
         request.reasons,
@@ -287,43 +301,47 @@ export class OffersService {
     if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'unlock the Assistant');
     if (request.type === 'offers.sync') {
       await this.sync(vault);
-      return this.serial(async () => this.view(vault, await this.inbox(vault), false));
+      return this.serial(async () => {
+        const store = vault.handle();
+        return this.view(store, await this.inbox(store), false);
+      });
     }
     return this.serial(async () => {
-      const inbox = await this.inbox(vault);
+      const store = vault.handle();
+      const inbox = await this.inbox(store);
       switch (request.type) {
         case 'offers.list':
-          return this.view(vault, inbox, request.markSeen);
+          return this.view(store, inbox, request.markSeen);
         case 'offers.show':
           await inbox.showAnyway(request.id);
-          return this.view(vault, inbox, false);
+          return this.view(store, inbox, false);
         case 'offers.feedback': {
           const { blacklist } = await inbox.feedback(request.id, request.feedback);
           if (blacklist !== null)
             await this.ports
-              .preferences(vault)
+              .preferences(store)
               .addToBlacklist({ target: blacklist, reason: 'irrelevant' });
-          return this.view(vault, inbox, false);
+          return this.view(store, inbox, false);
         }
         case 'offers.unsubscribe': {
           const target = await inbox.unsubscribeTarget(request.id);
-          const wallet = await this.ports.wallet(vault);
+          const wallet = await this.ports.wallet(store);
           await wallet.revoke(target.company, [
             {
               grantSha256: target.grantSha256,
               purposes: target.purposes as never,
             },
           ]);
-          return this.view(vault, inbox, false);
+          return this.view(store, inbox, false);
         }
         case 'offers.complaint':
           if (request.action === 'submit') await inbox.submitComplaint(request.id, request.comment);
           else await inbox.discardComplaint(request.id);
-          return this.view(vault, inbox, false);
+          return this.view(store, inbox, false);
         case 'offers.complain':
           // The customer's own complaint: signed and submitted at once, as a draft is.
           await inbox.complain(request.id, request.reason, request.comment);
-          return this.view(vault, inbox, false);
+          return this.view(store, inbox, false);
         case 'offers.company':
           // The answers to a suggestion (implicit negatives) and the pause's own controls.
           if (request.action === 'pause')
@@ -335,13 +353,13 @@ export class OffersService {
             // "Refuse": every grant to the company is revoked through the wallet, as in the
             // relationships view; the answer is recorded only once the revocation went through.
             await inbox.requireRelationship(request.company);
-            await (await this.ports.wallet(vault)).revoke(request.company, 'all');
+            await (await this.ports.wallet(store)).revoke(request.company, 'all');
             await inbox.answerSuggestion(request.company, 'refused');
           }
-          return this.view(vault, inbox, false);
+          return this.view(store, inbox, false);
         case 'offers.auto-submit':
           await inbox.setAutoSubmit(request.on);
-          return this.view(vault, inbox, false);
+          return this.view(store, inbox, false);
         case 'offers.reset-model':
           await inbox.resetModel();
           return { type: 'ok' };
@@ -349,7 +367,7 @@ export class OffersService {
           const now = this.ports.clock.now();
           return {
             type: 'rewards',
-            items: earnedByCompany(await readLedger(vault), Math.floor(now / 1000)).map((e) => ({
+            items: earnedByCompany(await readLedger(store), Math.floor(now / 1000)).map((e) => ({
               company: e.company,
               points: e.points,
               discounts: [...e.discounts],

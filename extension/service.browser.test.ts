@@ -798,6 +798,97 @@ describe('a backup restore beside the vault’s other writes', () => {
   });
 });
 
+describe('a backup restore while a refresh waits on the clearinghouse', () => {
+  const pseudonym = `ps_${'P'.repeat(42)}A`;
+  const base64url = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+  /**
+   * A vault holding one relationship, its backup (`file`, the records it lists in `backedUp`),
+   * and a clearinghouse whose relationships batch, once `hold()` was called, waits until
+   * `release()` (`held` resolves when the refresh asked it).
+   */
+  async function withRefreshHeld() {
+    await sodiumReady(); // logKeyOf
+    let holding = false;
+    let reached!: () => void;
+    const held = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow: ClientFetch = async (url, init) => {
+      if (holding && url.endsWith('/api/v1/relationships/batch')) {
+        reached();
+        await released;
+      }
+      return registryFetch(url, init);
+    };
+    const { service, vault } = setup({ fetch: describing(() => logKeyOf(1), slow) });
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    await s.lastLogKeyCheck;
+    const grant = `eyJh.${base64url({ scopes: [{ purpose: 'product_launch', dataCategories: ['address'] }] })}.c2ln`;
+    const v = await vault();
+    await v.put('relationships', pseudonym, {
+      pseudonym,
+      company: { id: CO_A, legalName: 'A GmbH', domain: 'https://a.example', status: 'active' },
+      requests: [],
+      grants: [{ sha256: 'G'.repeat(42) + 'A', jws: grant, status: 'active', revokedPurposes: [] }],
+      refusals: [],
+      revocations: [],
+    });
+    const { file } = (await send(s, { type: 'backup.export' })) as Extract<
+      Response,
+      { type: 'backup' }
+    >;
+    const backedUp = (JSON.parse(file) as { records: { table: string; id: string }[] }).records
+      .map((r) => `${r.table}/${r.id}`)
+      .sort();
+    const restore = () =>
+      send(s, { type: 'backup.restore', file, passphrase: PASS, replace: true });
+    /** Every record the vault holds now, as `table/id`. */
+    const stored = async () => {
+      const ids: string[] = [];
+      for (const table of ['identity', 'profile', 'blacklist', 'relationships', 'sites'] as const)
+        for (const { id } of (await v.list(table)).items) ids.push(`${table}/${id}`);
+      return ids.sort();
+    };
+    return { s, v, backedUp, restore, stored, held, release, hold: () => (holding = true) };
+  }
+
+  it('keeps nothing of an offers sync that read the old records: the vault holds the backup’s', async () => {
+    const { s, backedUp, restore, stored, held, release, hold } = await withRefreshHeld();
+    expect(backedUp).toContain(`relationships/${pseudonym}`);
+    expect(backedUp).not.toContain('profile/relationships-refreshed');
+    expect(backedUp).not.toContain('profile/offers');
+    hold();
+    // The offers alarm: it refreshes the relationships first, and waits on the clearinghouse.
+    const syncing = s.syncOffers();
+    await held;
+    await restore();
+    release();
+    // Ended quietly, as work the restore overtook: no failure, no problem kept.
+    await expect(syncing).resolves.toBeUndefined();
+    expect(await stored()).toEqual(backedUp);
+    expect(await send(s, { type: 'problems.list' })).toEqual({ type: 'problems', problems: [] });
+  });
+
+  it('answers a relationships refresh the restore overtook with ERR_VAULT_REPLACED, keeping none of it', async () => {
+    const { s, backedUp, restore, stored, held, release, hold } = await withRefreshHeld();
+    hold();
+    const refreshing = codeOf(() => send(s, { type: 'relationships.list', refresh: true }));
+    await held;
+    await restore();
+    release();
+    expect(await refreshing).toBe('ERR_VAULT_REPLACED');
+    expect(await stored()).toEqual(backedUp);
+    // Asked again, it refreshes the restored records.
+    expect(await send(s, { type: 'relationships.list', refresh: true })).toMatchObject({
+      type: 'relationships',
+      items: [expect.objectContaining({ pseudonym })],
+    });
+  });
+});
+
 describe('the page bridge in the service (issue 7)', () => {
   const page = { kind: 'page', origin: 'http://localhost:4000', tabId: 7 } as const;
   const handle = (

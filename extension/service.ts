@@ -22,7 +22,7 @@ import {
   type LogKeyOutcome,
   type SettingsPort,
 } from './core/log-key';
-import type { SessionCell } from './core/ports';
+import type { RecordStore, SessionCell } from './core/ports';
 import { Preferences } from './core/preferences';
 import { BlacklistSignals } from './core/blacklist-signals';
 import { progressOf, recoverRelationships } from './core/recovery';
@@ -318,18 +318,18 @@ export class AssistantService {
               decisions: ports.decisions,
               sites: async () => {
                 const vault = await this.ports.vault();
-                return vault.isUnlocked
-                  ? new Sites({
-                      store: vault,
-                      clock: this.ports.clock,
-                      masterSeed: () => readMasterSeed(vault),
-                    })
-                  : null;
+                if (!vault.isUnlocked) return null;
+                const store = vault.handle();
+                return new Sites({
+                  store,
+                  clock: this.ports.clock,
+                  masterSeed: () => readMasterSeed(store),
+                });
               },
               relationships: async () => {
                 const vault = await this.ports.vault();
                 if (!vault.isUnlocked) return null;
-                return (await (await this.wallet(vault)).list()).items;
+                return (await (await this.wallet(vault.handle())).list()).items;
               },
             });
     }
@@ -354,9 +354,18 @@ export class AssistantService {
     await this.current();
   }
 
-  private preferences(vault: Vault): Preferences {
+  /**
+   * The profile and the blacklist over `store`. Work that reads, waits on the network and writes
+   * (the wallet, the offers) gives its handle of the vault (`Vault.handle`), so that nothing it
+   * began before a backup restore is written after it. The customer's own profile and blacklist
+   * requests give the vault itself: they read and write in the preference turn only, never
+   * across a network wait, so one asked for while a restore runs waits for it and works on the
+   * restored records (extension/core/store-turns `inAllVaultTurns`), where a handle taken as the
+   * request came in would refuse it.
+   */
+  private preferences(store: RecordStore): Preferences {
     return new Preferences({
-      store: vault,
+      store,
       clock: this.ports.clock,
       randomBytes: this.ports.randomBytes,
       defaults: this.ports.environment,
@@ -523,7 +532,13 @@ export class AssistantService {
     return false;
   }
 
-  private async wallet(vault: Vault): Promise<Wallet> {
+  /**
+   * The wallet over `store`, a handle of the vault (`Vault.handle`): a refresh or an answer that
+   * waits on the clearinghouse while a backup is restored fails `ERR_VAULT_REPLACED` instead of
+   * writing what it derived from the old records (or signed with the old identity) into the
+   * restored vault. Its seed, blacklist and profile are read through the same handle.
+   */
+  private async wallet(store: RecordStore): Promise<Wallet> {
     const settings = await this.settings();
     const client = createClient({
       baseUrl: settings.clearinghouseUrl,
@@ -532,7 +547,7 @@ export class AssistantService {
       randomBytes: this.ports.randomBytes,
     });
     return new Wallet({
-      store: vault,
+      store,
       clock: this.ports.clock,
       randomBytes: this.ports.randomBytes,
       clearinghouse: client,
@@ -547,13 +562,13 @@ export class AssistantService {
           ? pinOf(now)
           : null;
       },
-      masterSeed: () => readMasterSeed(vault),
-      blacklist: async () => (await this.preferences(vault).blacklist()).entries,
+      masterSeed: () => readMasterSeed(store),
+      blacklist: async () => (await this.preferences(store).blacklist()).entries,
       // The wallet tells the window when this fails (the grant stands); what failed unexpectedly
       // is kept as a problem all the same.
       allowChannels: async (channels, preferred) => {
         try {
-          await this.preferences(vault).allowChannels(channels, preferred);
+          await this.preferences(store).allowChannels(channels, preferred);
         } catch (e) {
           await this.recordProblem('wallet.answer', e);
           throw e;
@@ -562,12 +577,16 @@ export class AssistantService {
     });
   }
 
-  /** The anonymous `blacklist` signals of the unlocked vault (extension/core/blacklist-signals). */
-  private async blacklistSignals(vault: Vault): Promise<BlacklistSignals> {
+  /**
+   * The anonymous `blacklist` signals of the unlocked vault (extension/core/blacklist-signals),
+   * over `store`: a handle of the vault for the sync, which sends between its read and its write;
+   * the vault itself for the listing, which only reads.
+   */
+  private async blacklistSignals(store: RecordStore): Promise<BlacklistSignals> {
     const settings = await this.settings();
-    const preferences = this.preferences(vault);
+    const preferences = this.preferences(store);
     return new BlacklistSignals({
-      store: vault,
+      store,
       clock: this.ports.clock,
       randomBytes: this.ports.randomBytes,
       clearinghouse: createClient({
@@ -577,7 +596,7 @@ export class AssistantService {
         randomBytes: this.ports.randomBytes,
       }),
       clearinghouseOrigin: new URL(settings.clearinghouseUrl).origin,
-      masterSeed: () => readMasterSeed(vault),
+      masterSeed: () => readMasterSeed(store),
       choice: async () => (await preferences.profile()).blacklistSignal,
       blacklist: () => preferences.blacklist(),
     });
@@ -591,7 +610,7 @@ export class AssistantService {
   private async syncSignals(vault: Vault): Promise<void> {
     if (!vault.isUnlocked) return;
     try {
-      await (await this.blacklistSignals(vault)).sync();
+      await (await this.blacklistSignals(vault.handle())).sync();
     } catch (e) {
       if (!isProtocolError(e)) throw e;
     }
@@ -604,7 +623,7 @@ export class AssistantService {
   ): Promise<Response> {
     switch (request.type) {
       case 'bridge.request': {
-        const wallet = await this.wallet(vault);
+        const wallet = await this.wallet(vault.handle());
         const source = { kind: 'bridge', pageOrigin: sender.origin } as const;
         if ((await vault.state()) === 'absent')
           throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
@@ -651,7 +670,7 @@ export class AssistantService {
         return { type: 'bridge.outcome', outcome: this.tickets.poll(request.ticket, sender.tabId) };
       case 'bridge.customer-view': {
         await this.requireClearinghouse(sender.origin);
-        const wallet = await this.wallet(vault);
+        const wallet = await this.wallet(vault.handle());
         // Issue 9: `stored` answers from the vault at once; `refresh` asks the clearinghouse
         // (one refresh at a time, shared by every tab that asks meanwhile).
         // The vault's reads side by side: IndexedDB answers them in one go.
@@ -719,8 +738,8 @@ export class AssistantService {
       randomBytes: (n) => this.ports.randomBytes(n),
       fetch: this.ports.fetch,
       settings: () => this.settings(),
-      wallet: (vault) => this.wallet(vault),
-      preferences: (vault) => this.preferences(vault),
+      wallet: (store) => this.wallet(store),
+      preferences: (store) => this.preferences(store),
       notify: this.ports.notify,
       setBadge: this.ports.setBadge,
       scheduleRelease: this.ports.scheduleOfferRelease,
@@ -761,13 +780,17 @@ export class AssistantService {
     if (notify === undefined) return;
     const vault = await this.current();
     if (!vault.isUnlocked) return;
-    const wallet = await this.wallet(vault);
+    const store = vault.handle();
+    const wallet = await this.wallet(store);
     try {
       await wallet.refreshAll();
     } catch (e) {
       if (!isProtocolError(e)) throw e;
+      // A backup restored meanwhile: the old records' notices are none of the new ones' (the next
+      // alarm reads those); a restore later in this run ends it too (background.ts `kept`).
+      if (e.code === 'ERR_VAULT_REPLACED') return;
     }
-    const profile = await this.preferences(vault)
+    const profile = await this.preferences(store)
       .profile()
       .catch(() => null);
     const now = this.ports.clock.now();
@@ -793,12 +816,15 @@ export class AssistantService {
    * failed (`refreshFailed`), for the view to say that it is not fresh.
    */
   private async relationships(vault: Vault, refresh: boolean): Promise<Response> {
-    const wallet = await this.wallet(vault);
+    const wallet = await this.wallet(vault.handle());
     let refreshFailed: ProtocolErrorCode | typeof unexpectedActionError | undefined;
     if (refresh) {
       try {
         await wallet.refreshAll();
       } catch (e) {
+        // A backup restored meanwhile: nothing of the refresh was kept, and the list it would
+        // show is the old vault's. The view says so (the catalog's sentence) and lists again.
+        if (isProtocolError(e, 'ERR_VAULT_REPLACED')) throw e;
         refreshFailed = isProtocolError(e) ? e.code : unexpectedActionError;
         // Said as "could not refresh" in the view; the cause is kept for a bug report.
         await this.recordProblem('relationships refresh', e);
@@ -822,7 +848,7 @@ export class AssistantService {
   /** The action the confirmation window shows, with the company (or the holders) it concerns. */
   private async actionPending(vault: Vault, ticket: string): Promise<Response> {
     const action = this.actions.pending(ticket);
-    const { items } = await (await this.wallet(vault)).list();
+    const { items } = await (await this.wallet(vault.handle())).list();
     const companies =
       action.kind === 'correct'
         ? ((category) =>
@@ -859,7 +885,7 @@ export class AssistantService {
       throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
     let outcome: ActionOutcome = { outcome: 'cancelled' };
     if (confirm) {
-      const wallet = await this.wallet(vault);
+      const wallet = await this.wallet(vault.handle());
       try {
         if (action.kind === 'revoke') await wallet.revoke(action.company, 'all');
         else if (action.kind !== 'correct') await wallet.requestData(action.company, action.kind);
@@ -901,14 +927,19 @@ export class AssistantService {
    * bridge is completed now. One the customer's own checks decline stays open: the window says
    * why, and closing it tells the page `cancelled`, like any window closed without an answer
    * (a company must not learn that it is blacklisted or asked too early: {@link declinedQuietly});
-   * one that fails otherwise ends with the error.
+   * one that fails otherwise ends with the error. `store`: the handle of the vault the caller
+   * goes on with (an answer checks and signs on the same records).
    */
-  private async checkedTicket(vault: Vault, ticket: string): Promise<CheckedRequest> {
+  private async checkedTicket(
+    vault: Vault,
+    ticket: string,
+    store: RecordStore = vault.handle(),
+  ): Promise<CheckedRequest> {
     const pending = this.tickets.pending(ticket);
     if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
     if (pending.state === 'checked') return pending.checked;
     try {
-      const checked = await (await this.wallet(vault)).complete(pending.verified);
+      const checked = await (await this.wallet(store)).complete(pending.verified);
       this.tickets.complete(ticket, checked);
       return checked;
     } catch (e) {
@@ -938,8 +969,9 @@ export class AssistantService {
     choice: Extract<VaultRequest, { type: 'wallet.answer' }>['choice'],
     allowChannels: readonly string[] | undefined,
   ): Promise<Response> {
-    const checked = await this.checkedTicket(vault, ticket);
-    const wallet = await this.wallet(vault);
+    const store = vault.handle();
+    const checked = await this.checkedTicket(vault, ticket, store);
+    const wallet = await this.wallet(store);
     let outcome: TicketOutcome;
     let profileChannels: 'allowed' | 'failed' | undefined;
     let askAgainAfter: number | null | undefined;
@@ -1081,11 +1113,11 @@ export class AssistantService {
         const sha256 = requestHashOf(request.link);
         if (sha256 === undefined)
           throw new ProtocolError('ERR_GRANT_REQUEST_UNKNOWN', 'not a grant request link');
-        const checked = await (await this.wallet(vault)).check(sha256, { kind: 'link' });
+        const checked = await (await this.wallet(vault.handle())).check(sha256, { kind: 'link' });
         return { type: 'bridge.accepted', ticket: this.tickets.open(checked, null) };
       }
       case 'wallet.open-targeted': {
-        const wallet = await this.wallet(vault);
+        const wallet = await this.wallet(vault.handle());
         const checked = await wallet.check(request.sha256, {
           kind: 'inbox',
           company: request.company,
@@ -1121,12 +1153,12 @@ export class AssistantService {
       case 'relationships.list':
         return this.relationships(vault, request.refresh);
       case 'relationships.revoke': {
-        const wallet = await this.wallet(vault);
+        const wallet = await this.wallet(vault.handle());
         await wallet.revoke(request.company, request.grants);
         return this.relationships(vault, false);
       }
       case 'relationships.data-request': {
-        const wallet = await this.wallet(vault);
+        const wallet = await this.wallet(vault.handle());
         await wallet.requestData(request.company, request.kind);
         return this.relationships(vault, false);
       }
@@ -1136,7 +1168,7 @@ export class AssistantService {
         return this.relationships(vault, false);
       case 'relationships.correct': {
         const { sent, failed } = await (
-          await this.wallet(vault)
+          await this.wallet(vault.handle())
         ).correct(request.dataCategory, request.value);
         return { type: 'corrections.sent', sent: sent.length, failed: failed.length };
       }
@@ -1271,14 +1303,20 @@ export class AssistantService {
   private async recover(vault: Vault, phrase: string, passphrase: string): Promise<Response> {
     const masterSeed = identityFromPhrase(phrase);
     const state = await vault.state();
+    // The records the relationships are recovered into: those of this identity, never a backup's
+    // restored while the clearinghouse is asked (a handle, `Vault.handle`).
+    let store: RecordStore;
     if (state === 'absent') {
       await this.autoLock.touch();
       await vault.create(passphrase, masterSeed);
+      store = vault.handle();
       await this.unlocked(vault);
     } else if (state === 'locked') {
       throw new ProtocolError('ERR_VAULT_LOCKED', 'unlock the vault before recovering into it');
-    } else if (!equalBytes(await readMasterSeed(vault), masterSeed)) {
-      throw new ProtocolError('ERR_VAULT_EXISTS', 'this vault belongs to another identity');
+    } else {
+      store = vault.handle();
+      if (!equalBytes(await readMasterSeed(store), masterSeed))
+        throw new ProtocolError('ERR_VAULT_EXISTS', 'this vault belongs to another identity');
     }
     const settings = await this.settings();
     const client = createClient({
@@ -1289,7 +1327,7 @@ export class AssistantService {
     });
     let result: Awaited<ReturnType<typeof recoverRelationships>>;
     try {
-      result = await recoverRelationships(masterSeed, client, vault);
+      result = await recoverRelationships(masterSeed, client, store);
     } catch (e) {
       // The vault holds the identity by now, unlocked: that part is done, and said so; the
       // relationships are asked for again once the clearinghouse answers (its address may be

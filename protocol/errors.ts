@@ -126,6 +126,8 @@ export const protocolErrorCodes = [
   'ERR_VAULT_SCHEMA_UNSUPPORTED',
   'ERR_VAULT_BACKUP_INVALID',
   'ERR_VAULT_STORAGE_FAILED',
+  // work begun on records a backup restore replaced meanwhile (extension/vault `Vault.handle`)
+  'ERR_VAULT_REPLACED',
   'ERR_CLEARINGHOUSE_UNREACHABLE',
   // webhooks (portal/lib/server/webhooks.ts): a delivery that did not reach the company
   'ERR_WEBHOOK_DELIVERY_FAILED',

@@ -21,9 +21,18 @@ export interface DamagedRecord {
  * `ERR_VAULT_RECORD_DAMAGED` for a record that does not authenticate; `put` refuses to
  * overwrite such a record; `addMany` writes all items or none and never overwrites; `putMany`
  * writes all items or none (in one transaction) and, like `put`, refuses to overwrite a damaged
- * record.
+ * record. A store bound to one state of the records (extension/vault's `Vault.handle`) throws
+ * `ERR_VAULT_REPLACED` from every call once they were replaced wholesale (a backup restored, the
+ * vault wiped or created), and writes nothing then.
  */
 export interface RecordStore {
+  /**
+   * The object whose read-modify-write turns (./store-turns) this store shares: every handle of
+   * one vault gives the vault, so that work asked for through any of them, or through the vault
+   * itself, waits for the same turns (and a backup restore taking them on the vault covers it
+   * all). Absent: the store itself.
+   */
+  readonly turnKey?: object;
   get(table: StoreTable, id: string): Promise<unknown>;
   put(table: StoreTable, id: string, value: unknown): Promise<void>;
   putMany(table: StoreTable, items: readonly { id: string; value: unknown }[]): Promise<void>;

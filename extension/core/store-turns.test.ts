@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { defaultProfile } from '../../protocol/profile';
 import { counterBytes, FakeClock, FakeStore } from './fakes';
-import type { StoreTable } from './ports';
+import type { RecordStore, StoreTable } from './ports';
 import { Preferences } from './preferences';
-import { inAllVaultTurns, inVaultTurn, vaultTurnKinds } from './store-turns';
+import {
+  inAllVaultTurns,
+  inRelationshipTurn,
+  inVaultTurn,
+  turnKeyOf,
+  vaultTurnKinds,
+} from './store-turns';
 
 /** A promise the test settles. */
 function gate(): { done: Promise<void>; open: () => void } {
@@ -102,5 +108,59 @@ describe('a restore in every turn of the vault', () => {
       ...restored,
       channels: { ...restored.channels, allowed: ['email'], preferred: 'email' },
     });
+  });
+
+  it('shares one turn between the stores of one turn key, and a restore on the key covers both', async () => {
+    // Two handles of one vault: different objects, one turn key (extension/vault `Vault.handle`).
+    const vault = new FakeStore();
+    const handleOf = (): RecordStore => {
+      const handle: RecordStore = {
+        turnKey: vault,
+        get: (table, id) => vault.get(table, id),
+        put: (table, id, value) => vault.put(table, id, value),
+        putMany: (table, items) => vault.putMany(table, items),
+        addMany: (table, items) => vault.addMany(table, items),
+        delete: (table, id) => vault.delete(table, id),
+        list: (table) => vault.list(table),
+      };
+      return handle;
+    };
+    const [one, other] = [handleOf(), handleOf()];
+    expect(one).not.toBe(other);
+    expect(turnKeyOf(one)).toBe(vault);
+    expect(turnKeyOf(vault)).toBe(vault);
+    const events: string[] = [];
+    const held = gate();
+    const first = inRelationshipTurn(one, async () => {
+      events.push('first starts');
+      await held.done;
+      events.push('first ends');
+    });
+    const second = inRelationshipTurn(other, async () => {
+      events.push('second');
+    });
+    const restore = inAllVaultTurns(vault, async () => {
+      events.push('restore');
+    });
+    const after = [
+      inVaultTurn('preferences', one, async () => {
+        events.push('after through one');
+      }),
+      inVaultTurn('outbox', other, async () => {
+        events.push('after through the other');
+      }),
+    ];
+    await settled();
+    expect(events).toEqual(['first starts']);
+    held.open();
+    await Promise.all([first, second, restore, ...after]);
+    expect(events).toEqual([
+      'first starts',
+      'first ends',
+      'second',
+      'restore',
+      'after through one',
+      'after through the other',
+    ]);
   });
 });

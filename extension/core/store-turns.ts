@@ -1,7 +1,8 @@
 /**
  * Turns: work on a store's records that must not interleave with other work of its kind on the
- * same store, run one at a time in the order it was asked for. In memory, per store object: after
- * a restart nothing is under way any more.
+ * same store, run one at a time in the order it was asked for. In memory, per store object (its
+ * `turnKey`: every handle of the vault shares the vault's turns, {@link turnKeyOf}): after a
+ * restart nothing is under way any more.
  *
  * Every such turn of the vault is one of {@link vaultTurnKinds}, so that a backup restore, which
  * replaces every record at once, can take them all ({@link inAllVaultTurns}).
@@ -25,8 +26,22 @@ export const vaultTurnKinds = [
 ] as const;
 export type VaultTurnKind = (typeof vaultTurnKinds)[number];
 
-/** The last turn asked for, per kind and store (what the next one waits for). */
-const vaultTurns: Record<VaultTurnKind, WeakMap<RecordStore, Promise<unknown>>> = {
+/**
+ * The object `store`'s turns are kept under: its `turnKey` (a vault's handles give the vault), or
+ * the store itself. Anything else kept per store in memory (./wallet's answers under way and
+ * relationship views) is kept under it too, so that it is one per vault, not one per handle.
+ *
+ * @example
+ * ```ts
+ * turnKeyOf(vault.handle()) === vault // true
+ * ```
+ */
+export function turnKeyOf(store: RecordStore): object {
+  return store.turnKey ?? store;
+}
+
+/** The last turn asked for, per kind and turn key (what the next one waits for). */
+const vaultTurns: Record<VaultTurnKind, WeakMap<object, Promise<unknown>>> = {
   preferences: new WeakMap(),
   relationships: new WeakMap(),
   outbox: new WeakMap(),
@@ -39,12 +54,13 @@ const vaultTurns: Record<VaultTurnKind, WeakMap<RecordStore, Promise<unknown>>> 
  * store.
  */
 function inStoreTurn<T>(
-  turns: WeakMap<RecordStore, Promise<unknown>>,
+  turns: WeakMap<object, Promise<unknown>>,
   store: RecordStore,
   work: () => Promise<T>,
 ): Promise<T> {
-  const turn = (turns.get(store) ?? Promise.resolve()).catch(() => undefined).then(work);
-  turns.set(store, turn);
+  const key = turnKeyOf(store);
+  const turn = (turns.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
+  turns.set(key, turn);
   return turn;
 }
 
@@ -92,17 +108,27 @@ export function inVaultTurn<T>(
  * and the offers service's queue (a sync refreshes the wallet). Their steps wait for the restore
  * one by one, each in its own turn.
  *
+ * The turns alone do not keep out work that read the records before the restore and writes
+ * after it: a refresh or an offers sync reads, waits on the clearinghouse outside any turn, then
+ * takes its turn to write what it derived from the old records, and an answer signs with the old
+ * identity. What keeps that out is the vault's generation (extension/vault `Vault.handle`): the
+ * service hands every component a handle bound to the records as they were when its work began,
+ * and once the restore replaced them (in this turn, with the key) every call of that handle
+ * throws `ERR_VAULT_REPLACED` and writes nothing. Handles share the vault's turns
+ * ({@link turnKeyOf}), so taking them on the vault covers the work asked for through any handle.
+ *
  * @example
  * ```ts
  * await inAllVaultTurns(vault, () => replaceEveryRecord());
  * ```
  */
 export function inAllVaultTurns<T>(store: RecordStore, work: () => Promise<T>): Promise<T> {
+  const key = turnKeyOf(store);
   const before = vaultTurnKinds.map((kind) =>
-    (vaultTurns[kind].get(store) ?? Promise.resolve()).catch(() => undefined),
+    (vaultTurns[kind].get(key) ?? Promise.resolve()).catch(() => undefined),
   );
   const turn = Promise.all(before).then(work);
-  for (const kind of vaultTurnKinds) vaultTurns[kind].set(store, turn);
+  for (const kind of vaultTurnKinds) vaultTurns[kind].set(key, turn);
   return turn;
 }
 

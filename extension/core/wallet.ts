@@ -85,7 +85,7 @@ import { RegistryReads } from './registry-reads';
 import { storedPayload } from './stored-jws';
 import { readStoredRecord } from './stored-record';
 import { canonicalJson, sameJson } from './canonical-json';
-import { inRelationshipTurn, inVaultTurn } from './store-turns';
+import { inRelationshipTurn, inVaultTurn, turnKeyOf } from './store-turns';
 import { keptPastView, maxListedObligations, mergedHistory, type Viewed } from './view-history';
 
 /** The clearinghouse calls the wallet makes. */
@@ -330,16 +330,17 @@ function outboxUpdate(
 }
 const outboxSkewSeconds = 300;
 /**
- * The answer under way per request (`company request`), per store: see `Wallet.answer`. Not one
- * of the vault turns of ./store-turns (a backup restore does not wait for it): an answer takes
- * the outbox and relationship turns inside it, each of which waits for a restore on its own.
+ * The answer under way per request (`company request`), per store (its turn key: one for the
+ * vault and all its handles): see `Wallet.answer`. Not one of the vault turns of ./store-turns (a
+ * backup restore does not wait for it): an answer takes the outbox and relationship turns inside
+ * it, each of which waits for a restore on its own.
  */
-const answerTurns = new WeakMap<RecordStore, Map<string, Promise<unknown>>>();
+const answerTurns = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 /** Runs `work` after whatever runs under `key` on `store` has ended (one at a time per key). */
 async function inTurn<T>(store: RecordStore, key: string, work: () => Promise<T>): Promise<T> {
-  const turns = answerTurns.get(store) ?? new Map<string, Promise<unknown>>();
-  answerTurns.set(store, turns);
+  const turns = answerTurns.get(turnKeyOf(store)) ?? new Map<string, Promise<unknown>>();
+  answerTurns.set(turnKeyOf(store), turns);
   const turn = (turns.get(key) ?? Promise.resolve()).catch(() => undefined).then(work);
   turns.set(key, turn);
   try {
@@ -429,8 +430,8 @@ function inCorrectionTurn<T>(store: RecordStore, work: () => Promise<T>): Promis
 }
 
 /**
- * What the relationship turn knows of the records it wrote, per store, in memory (after a restart
- * nothing is under way any more):
+ * What the relationship turn knows of the records it wrote, per store (its turn key, as the turn
+ * itself), in memory (after a restart nothing is under way any more):
  * - `nextView` numbers each request for the clearinghouse's view before it goes, and `viewOf`
  *   holds, per pseudonym, the view its record holds: its number and how many of the record's
  *   entries are that view's (`ViewRead`). A view asked for before another never replaces it: a
@@ -444,13 +445,13 @@ interface RelationshipWrites {
   readonly viewOf: Map<string, ViewRead>;
   readonly revision: Map<string, number>;
 }
-const relationshipWrites = new WeakMap<RecordStore, RelationshipWrites>();
+const relationshipWrites = new WeakMap<object, RelationshipWrites>();
 
 function writesOf(store: RecordStore): RelationshipWrites {
-  let writes = relationshipWrites.get(store);
+  let writes = relationshipWrites.get(turnKeyOf(store));
   if (writes === undefined)
     relationshipWrites.set(
-      store,
+      turnKeyOf(store),
       (writes = { nextView: 0, viewOf: new Map(), revision: new Map() }),
     );
   return writes;

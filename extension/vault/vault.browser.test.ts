@@ -410,6 +410,147 @@ describe('backup and restore', () => {
   });
 });
 
+describe('a restore whose replacement does not happen', () => {
+  /** A vault with a profile, and a backup of another vault (other records, another key). */
+  async function vaultAndForeignBackup() {
+    const source = await openVault();
+    await source.create(PASS, seed());
+    await source.put('profile', 'current', { from: 'backup' });
+    const file = await source.exportBackup();
+    const vault = await openVault();
+    await vault.create(OTHER, new Uint8Array(32).fill(7));
+    await vault.put('profile', 'current', { from: 'vault' });
+    return { vault, file };
+  }
+
+  it('keeps the old key, the vault unlocked and its records when the replacement fails', async () => {
+    const { vault, file } = await vaultAndForeignBackup();
+    const key = vault.sessionKey();
+    const before = vault.handle();
+    // The replacement's transaction fails once it has cleared the tables (a full disk, say).
+    const db = (vault as unknown as { db: { meta: { add: (row: unknown) => Promise<unknown> } } })
+      .db;
+    const add = db.meta.add.bind(db.meta);
+    const code = await codeOf(() =>
+      vault.restoreBackup(file, PASS, {
+        replace: true,
+        replacing: async (replace) => {
+          db.meta.add = () => Promise.reject(new Error('QuotaExceededError'));
+          try {
+            await replace();
+          } finally {
+            db.meta.add = add;
+          }
+        },
+      }),
+    );
+    expect(code).toBe('ERR_VAULT_STORAGE_FAILED');
+    expect(vault.isUnlocked).toBe(true);
+    expect(vault.sessionKey()).toEqual(key);
+    expect(await vault.get('profile', 'current')).toEqual({ from: 'vault' });
+    // Nothing was replaced: what began before goes on.
+    expect(await before.get('profile', 'current')).toEqual({ from: 'vault' });
+    vault.lock();
+    await vault.unlock(OTHER);
+    expect(await vault.get('profile', 'current')).toEqual({ from: 'vault' });
+  });
+
+  it('throws, rather than report a restore, when the replacement never ran, and keeps the records', async () => {
+    const { vault, file } = await vaultAndForeignBackup();
+    const key = vault.sessionKey();
+    await expect(
+      vault.restoreBackup(file, PASS, { replace: true, replacing: async () => undefined }),
+    ).rejects.toThrow('never ran');
+    expect(vault.isUnlocked).toBe(true);
+    expect(vault.sessionKey()).toEqual(key);
+    expect(await vault.get('profile', 'current')).toEqual({ from: 'vault' });
+    vault.lock();
+    expect(await codeOf(() => vault.unlock(PASS))).toBe('ERR_VAULT_PASSPHRASE_WRONG');
+    await vault.unlock(OTHER);
+    expect(await vault.get('profile', 'current')).toEqual({ from: 'vault' });
+  });
+});
+
+describe('a handle bound to the records as they were', () => {
+  async function filledVault() {
+    const vault = await openVault();
+    await vault.create(PASS, seed());
+    await vault.put('profile', 'current', { in: 'backup' });
+    return vault;
+  }
+
+  it('refuses every call once a backup replaced the records, even one of the same key', async () => {
+    const vault = await filledVault();
+    const file = await vault.exportBackup();
+    await vault.put('profile', 'current', { in: 'vault only' });
+    const before = vault.handle();
+    expect(await before.get('profile', 'current')).toEqual({ in: 'vault only' });
+    // The vault's own backup: the same data key, so the key check alone would let writes in.
+    await vault.restoreBackup(file, PASS, { replace: true });
+    expect(await codeOf(() => before.get('profile', 'current'))).toBe('ERR_VAULT_REPLACED');
+    expect(await codeOf(() => before.put('profile', 'stale', { in: 'old' }))).toBe(
+      'ERR_VAULT_REPLACED',
+    );
+    expect(
+      await codeOf(() => before.putMany('relationships', [{ id: 'p1', value: { old: true } }])),
+    ).toBe('ERR_VAULT_REPLACED');
+    expect(
+      await codeOf(() => before.addMany('blacklist', [{ id: 'b1', value: { old: true } }])),
+    ).toBe('ERR_VAULT_REPLACED');
+    expect(await codeOf(() => before.delete('profile', 'current'))).toBe('ERR_VAULT_REPLACED');
+    expect(await codeOf(() => before.list('profile'))).toBe('ERR_VAULT_REPLACED');
+    expect(await vault.get('profile', 'stale')).toBeUndefined();
+    expect((await vault.list('relationships')).items).toEqual([]);
+    expect((await vault.list('blacklist')).items).toEqual([]);
+    expect(await vault.get('profile', 'current')).toEqual({ in: 'backup' });
+    const after = vault.handle();
+    expect(await after.get('profile', 'current')).toEqual({ in: 'backup' });
+    await after.put('profile', 'fresh', { in: 'restored' });
+    expect(await vault.get('profile', 'fresh')).toEqual({ in: 'restored' });
+  });
+
+  it('writes nothing of a write under way when the restore replaces the records', async () => {
+    const vault = await filledVault();
+    const file = await vault.exportBackup();
+    const before = vault.handle();
+    // Asked for together: the write's transaction queues behind or ahead of the replacement.
+    const writing = codeOf(() =>
+      before.putMany('relationships', [{ id: 'p1', value: { old: true } }]),
+    );
+    const restoring = vault.restoreBackup(file, PASS, { replace: true });
+    const [code] = await Promise.all([writing, restoring]);
+    expect(['none', 'ERR_VAULT_REPLACED']).toContain(code);
+    expect((await vault.list('relationships')).items).toEqual([]);
+  });
+
+  it('keeps working across a lock and an unlock', async () => {
+    const vault = await filledVault();
+    const store = vault.handle();
+    vault.lock();
+    expect(await codeOf(() => store.get('profile', 'current'))).toBe('ERR_VAULT_LOCKED');
+    await vault.unlock(PASS);
+    expect(await store.get('profile', 'current')).toEqual({ in: 'backup' });
+  });
+
+  it('refuses every call once the vault was wiped, or created anew', async () => {
+    const vault = await filledVault();
+    const beforeWipe = vault.handle();
+    await vault.wipe();
+    const beforeCreate = vault.handle();
+    await vault.create(PASS, seed());
+    expect(await codeOf(() => beforeWipe.get('profile', 'current'))).toBe('ERR_VAULT_REPLACED');
+    expect(await codeOf(() => beforeWipe.put('profile', 'current', { old: true }))).toBe(
+      'ERR_VAULT_REPLACED',
+    );
+    expect(await codeOf(() => beforeCreate.put('profile', 'current', { old: true }))).toBe(
+      'ERR_VAULT_REPLACED',
+    );
+    expect(await vault.get('profile', 'current')).toBeUndefined();
+    await vault.handle().put('profile', 'current', { new: true });
+    expect(await vault.get('profile', 'current')).toEqual({ new: true });
+  });
+});
+
 describe('a lock while an operation is under way', () => {
   async function filledVault() {
     const vault = await openVault();

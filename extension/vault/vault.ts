@@ -15,11 +15,15 @@
  *   ({@link Vault.withKey}): a lock meanwhile (which zeroes the vault's buffer) never makes it
  *   sign a backup or read and seal records with a zeroed key; if the vault no longer holds that
  *   key when the operation ends (locked, or re-keyed by a restore), it fails `ERR_VAULT_LOCKED`
- *   and writes nothing, rather than answering with false damage or a backup that fails at restore.
+ *   and writes nothing, rather than answering with false damage or a backup that fails at restore;
+ * - records replaced wholesale (a backup restored, the vault wiped or created) move the vault to
+ *   a new generation: an operation begun before fails `ERR_VAULT_REPLACED` and writes nothing,
+ *   and so does every later call of a {@link Vault.handle} taken before.
  */
 import { hexEncode, utf8Decode, utf8Encode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
 import type { Argon2Params } from '../build';
+import type { RecordStore } from '../core/ports';
 import { digestInput, parseBackup, recordId, serializeBackup } from './backup';
 import {
   checkArgon2Params,
@@ -145,6 +149,12 @@ async function storage<T>(operation: () => Promise<T>): Promise<T> {
 export class Vault {
   private db: VaultDatabase;
   private dataKey: Uint8Array | null = null;
+  /**
+   * Counts the times the records were replaced wholesale: a restore's replacement, a creation, a
+   * wipe (never a lock or an unlock, which leave the records as they are). What began on the
+   * records of one generation must not write into another's ({@link handle}).
+   */
+  private generation = 0;
 
   private constructor(
     private readonly name: string,
@@ -206,19 +216,25 @@ export class Vault {
    * awaits IndexedDB must never hold that buffer: a backup would be signed with zeros and fail at
    * restore ("the backup was altered"), and records would read as damaged. When the operation
    * ends (or fails) and the vault no longer holds the same key, its result is not given:
-   * `ERR_VAULT_LOCKED` (a re-unlock with the same key changes nothing).
+   * `ERR_VAULT_LOCKED` (a re-unlock with the same key changes nothing); when its records were
+   * replaced meanwhile (a restore of a backup with the very same key included),
+   * `ERR_VAULT_REPLACED`. `operation` is handed the generation it began on, for
+   * {@link requireKey} inside its write transaction.
    */
-  private async withKey<T>(operation: (key: Uint8Array) => Promise<T>): Promise<T> {
+  private async withKey<T>(
+    operation: (key: Uint8Array, generation: number) => Promise<T>,
+  ): Promise<T> {
     const key = this.key().slice();
+    const generation = this.generation;
     try {
       let result: T;
       try {
-        result = await operation(key);
+        result = await operation(key, generation);
       } catch (e) {
-        this.requireKey(key);
+        this.requireKey(key, generation);
         throw e;
       }
-      this.requireKey(key);
+      this.requireKey(key, generation);
       return result;
     } finally {
       wipeBytes(key);
@@ -226,13 +242,71 @@ export class Vault {
   }
 
   /**
-   * `ERR_VAULT_LOCKED` unless the vault holds `key` now: after an operation, and inside a write
-   * transaction before it writes, so that nothing sealed under a key the vault no longer holds
-   * is written.
+   * `ERR_VAULT_LOCKED` unless the vault holds `key` now, `ERR_VAULT_REPLACED` unless its records
+   * are still those of `generation`: after an operation, and inside a write transaction before it
+   * writes, so that nothing sealed under a key the vault no longer holds, nor anything begun on
+   * records a restore replaced since, is written.
    */
-  private requireKey(key: Uint8Array): void {
+  private requireKey(key: Uint8Array, generation: number): void {
+    this.requireGeneration(generation);
     if (this.dataKey === null || !equalBytes(this.dataKey, key))
       throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault was locked during the operation');
+  }
+
+  /** `ERR_VAULT_REPLACED` unless the records are still those of `generation`. */
+  private requireGeneration(generation: number): void {
+    if (generation !== this.generation)
+      throw new ProtocolError(
+        'ERR_VAULT_REPLACED',
+        'the records were replaced (a backup restored, the vault wiped or created) meanwhile',
+      );
+  }
+
+  /**
+   * The vault as a record store bound to its records as they are now: every call of `get`,
+   * `put`, `putMany`, `addMany`, `delete` and `list` goes to this vault, until its records are
+   * replaced wholesale (a backup restored, the vault wiped or created); from then on every call
+   * throws `ERR_VAULT_REPLACED`, and one under way at that moment writes nothing (checked inside
+   * its write transaction, as the key is) and gives no result. The service hands one to each
+   * piece of work that reads, waits on the network and writes afterwards (a refresh, an offers
+   * sync, a consent answer): after a restore, that work must not land what it derived from the
+   * old records, under pseudonyms the restored seed may not sign for, in the restored vault.
+   * Lock and unlock leave a handle working. It shares the vault's turns (`turnKey`, see
+   * extension/core/store-turns), so a restore taking them on the vault waits for work under way
+   * through any handle.
+   *
+   * @example
+   * ```ts
+   * const store = vault.handle();
+   * const wallet = new Wallet({ store, masterSeed: () => readMasterSeed(store), ...ports });
+   * await wallet.refreshAll(); // ERR_VAULT_REPLACED when a backup was restored meanwhile
+   * ```
+   */
+  handle(): RecordStore {
+    const generation = this.generation;
+    // The vault's own methods, called at once after the check: they take the generation they
+    // began on synchronously (withKey), which is this one.
+    const bound = async <T>(operation: () => Promise<T>): Promise<T> => {
+      this.requireGeneration(generation);
+      let result: T;
+      try {
+        result = await operation();
+      } catch (e) {
+        this.requireGeneration(generation);
+        throw e;
+      }
+      this.requireGeneration(generation);
+      return result;
+    };
+    return {
+      turnKey: this,
+      get: (table, id) => bound(() => this.get(table, id)),
+      put: (table, id, value) => bound(() => this.put(table, id, value)),
+      putMany: (table, items) => bound(() => this.putMany(table, items)),
+      addMany: (table, items) => bound(() => this.addMany(table, items)),
+      delete: (table, id) => bound(() => this.delete(table, id)),
+      list: (table) => bound(() => this.list(table)),
+    };
   }
 
   private newKeyring(passphrase: string, dataKey: Uint8Array, createdAt: number): KeyringRow {
@@ -333,6 +407,7 @@ export class Vault {
       }),
     );
     this.dataKey = dataKey;
+    this.generation += 1;
   }
 
   /**
@@ -500,13 +575,13 @@ export class Vault {
    * ```
    */
   async put(table: RecordTable, id: string, value: unknown): Promise<void> {
-    await this.withKey(async (key) => {
+    await this.withKey(async (key, generation) => {
       const row = this.sealRecord(key, table, checkRecordId(id), value);
       const t = this.db.recordTable(table);
       await storage(() =>
         this.db.transaction('rw', t, async () => {
           const existing = await t.get(id);
-          this.requireKey(key);
+          this.requireKey(key, generation);
           if (existing !== undefined) this.openRecord(key, table, existing);
           await t.put(row);
         }),
@@ -530,14 +605,14 @@ export class Vault {
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
     if (items.length === 0) return;
-    await this.withKey(async (key) => {
+    await this.withKey(async (key, generation) => {
       for (const { id } of items) checkRecordId(id);
       const rows = items.map(({ id, value }) => this.sealRecord(key, table, id, value));
       const t = this.db.recordTable(table);
       await storage(() =>
         this.db.transaction('rw', t, async () => {
           const existing = await t.bulkGet(rows.map((r) => r.id));
-          this.requireKey(key);
+          this.requireKey(key, generation);
           for (const row of existing) if (row !== undefined) this.openRecord(key, table, row);
           await t.bulkPut(rows);
         }),
@@ -559,12 +634,12 @@ export class Vault {
     table: RecordTable,
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
-    await this.withKey(async (key) => {
+    await this.withKey(async (key, generation) => {
       for (const { id } of items) checkRecordId(id);
       const t = this.db.recordTable(table);
       await storage(() =>
         this.db.transaction('rw', t, async () => {
-          this.requireKey(key);
+          this.requireKey(key, generation);
           // Encrypt and hand over in chunks without waiting between them: IndexedDB writes one
           // chunk in the browser's storage process while this thread encrypts the next, so the
           // encryption mostly hides behind the write (bench/vault.bench.ts). One transaction: a
@@ -763,10 +838,17 @@ export class Vault {
    * `ERR_VAULT_PASSPHRASE_WRONG`. Either way the existing vault is untouched. On success the
    * vault holds exactly the backup's records and is unlocked.
    *
-   * `replacing`: runs the replacement (the records and the key they are read with), once the
-   * file is checked, when the caller lets it; the service runs it in every read-modify-write
-   * turn of the vault (extension/core/store-turns `inAllVaultTurns`), so that no write under way
-   * lands over the restored records. By default it runs at once.
+   * `replacing`: runs the replacement (the records, the key they are read with and the vault's
+   * generation, in one step), once the file is checked, when the caller lets it; by default it
+   * runs at once. Two things keep other work from landing over the restored records. The service
+   * runs the replacement in every read-modify-write turn of the vault (extension/core/store-turns
+   * `inAllVaultTurns`), so a write under way in a turn ends before it. And the new generation
+   * ends everything begun on the old records ({@link handle}, {@link withKey}): work that read
+   * before the restore and writes after it (a refresh waiting on the clearinghouse, an offers
+   * sync, a consent answer being signed) fails `ERR_VAULT_REPLACED` and writes nothing. A
+   * `replacing` that fails leaves the vault as it was (its key, unlocked or not, its records); one
+   * that resolves without having run the replacement is a defect of the caller: the restore did
+   * not happen, and throws.
    *
    * @example
    * ```ts
@@ -805,7 +887,11 @@ export class Vault {
       wipeBytes(dataKey);
       throw new ProtocolError('ERR_VAULT_BACKUP_INVALID', 'the backup was altered');
     }
+    let replaced = false;
+    let ended = false;
     const replace = async () => {
+      // Run late, after the restore answered: the key it would switch to is wiped by then.
+      if (ended) throw new Error('the replacement ran after the restore ended');
       const tables = [
         this.db.meta,
         this.db.records,
@@ -821,21 +907,32 @@ export class Vault {
           }
         }),
       );
-      // In the same step as the records: what runs after it reads them with their key.
+      // In the same step as the records: what runs after it reads them with their key, and
+      // what began before it is of another generation.
       this.lock();
       this.dataKey = dataKey;
+      this.generation += 1;
+      replaced = true;
     };
     try {
       await (options.replacing ?? ((run) => run()))(replace);
     } catch (e) {
       if (this.dataKey !== dataKey) wipeBytes(dataKey);
       throw e;
+    } finally {
+      ended = true;
+    }
+    if (!replaced) {
+      wipeBytes(dataKey);
+      // Not a refusal but a defect of the caller: kept as a technical problem (problem-log).
+      throw new Error('the replacement never ran: the vault was not restored');
     }
   }
 
   /**
    * Deletes the whole vault (IndexedDB database included) and locks. Irreversible: the UI asks
-   * first. The object stays usable: its state is `absent` afterwards.
+   * first. The object stays usable: its state is `absent` afterwards, and its records are of a
+   * new generation (what began before fails `ERR_VAULT_REPLACED`, {@link handle}).
    *
    * @example
    * ```ts
@@ -844,6 +941,7 @@ export class Vault {
    */
   async wipe(): Promise<void> {
     this.lock();
+    this.generation += 1;
     await storage(() => this.db.delete());
     this.db = new VaultDatabase(this.name);
     await storage(() => this.db.open().then(() => undefined));

@@ -383,6 +383,10 @@ export const errors = {
     de: 'Der Browser konnte den Tresor nicht speichern. Es wurde nichts verändert.',
     en: 'The browser could not store the vault. Nothing was changed.',
   },
+  'errors.ERR_VAULT_REPLACED': {
+    de: 'Während dies lief, wurde eine Sicherung wiederhergestellt und hat die Daten des Assistenten ersetzt. Was dabei gespeichert werden sollte, wurde nicht in die wiederhergestellten Daten übernommen. Bitte versuchen Sie es erneut.',
+    en: "While this was under way, a backup was restored and replaced the Assistant's data. What it would have stored was not put into the restored data. Please try again.",
+  },
   'errors.ERR_CLEARINGHOUSE_UNREACHABLE': {
     de: 'Die Clearingstelle ist nicht erreichbar. Bitte versuchen Sie es später erneut.',
     en: 'The clearinghouse cannot be reached. Please try again later.',
