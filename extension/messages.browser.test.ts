@@ -278,4 +278,19 @@ describe('the consent window’s answer with channels to allow in the profile', 
         expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
     },
   );
+
+  it.each<[string, unknown, boolean]>([
+    ['true', true, true],
+    ['false (absent is how "no" is said)', false, false],
+    ['a string', 'yes', false],
+  ])(
+    'tells the window that an earlier answer went in place of this one: %s',
+    (_case, earlierAnswer, taken) => {
+      const answer = { type: 'wallet.answer', ticket, choice } as const;
+      const response = { type: 'bridge.outcome', outcome: { outcome: 'refused' }, earlierAnswer };
+      if (taken) expect(parseResponse(answer as never, response)).toEqual(response);
+      else
+        expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
+    },
+  );
 });

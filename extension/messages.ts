@@ -544,9 +544,15 @@ const vaultResponses = [
     /**
      * Only in the answer to a `wallet.answer` that refused, and only to the consent window: the
      * stored refusal's "ask me again after" (epoch seconds, the background's clock), null for
-     * none. The window shows this date; absent (an older background), it counts one itself.
+     * none. The window shows this date.
      */
     askAgainAfter: v.optional(v.nullable(epochSeconds)),
+    /**
+     * Only to the consent window: the answer that went is one given earlier to the same request,
+     * whose fate was not known, sent again in place of the one just chosen (extension/core/wallet
+     * `earlierAnswer`): it stands with what was chosen then, and the window says so.
+     */
+    earlierAnswer: v.optional(v.literal(true)),
   }),
   v.strictObject({
     type: v.literal('bridge.customer-view'),

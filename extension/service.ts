@@ -961,7 +961,8 @@ export class AssistantService {
    * in the profile as well (the wallet grants first, then changes the profile). Whether the
    * profile changed is the window's to know (`profileChannels`), never the page's: the ticket's
    * outcome stays granted or refused. So is a refusal's "ask me again after" (`askAgainAfter`),
-   * as the wallet signed and stored it: the window's clock may differ from `ports.clock`.
+   * as the wallet signed and stored it: the window's clock may differ from `ports.clock`; and
+   * whether the answer is an earlier one sent again in place of this one (`earlierAnswer`).
    */
   private async answerConsent(
     vault: Vault,
@@ -975,8 +976,10 @@ export class AssistantService {
     let outcome: TicketOutcome;
     let profileChannels: 'allowed' | 'failed' | undefined;
     let askAgainAfter: number | null | undefined;
+    let earlier = false;
     try {
       const answered = await wallet.answer(checked, choice, allowChannels);
+      earlier = answered.earlier === true;
       outcome =
         answered.outcome === 'granted'
           ? { outcome: 'granted', receipt: answered.sha256 }
@@ -997,6 +1000,7 @@ export class AssistantService {
       outcome,
       ...(profileChannels === undefined ? {} : { profileChannels }),
       ...(askAgainAfter === undefined ? {} : { askAgainAfter }),
+      ...(earlier ? { earlierAnswer: true as const } : {}),
     };
   }
 

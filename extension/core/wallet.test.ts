@@ -574,7 +574,10 @@ describe('Wallet.answer', () => {
       outcome: 'granted',
       sha256: first,
       receipt: { kind: 'grant' },
+      earlier: true,
     });
+    // A new answer is not an earlier one.
+    expect(other).not.toHaveProperty('earlier');
     const grants = [...ch.submitted].filter(([, m]) => m.kind === 'grant').map(([sha]) => sha);
     expect(grants.sort()).toEqual([first, other.sha256].sort());
     expect(
@@ -593,7 +596,7 @@ describe('Wallet.answer', () => {
     expect(await outboxEntries()).toEqual([pending]);
     ch.submitGrant = submitGrant;
     const outcome = await wallet.answer(checked, grantAll(checked.request));
-    expect(outcome).toMatchObject({ outcome: 'granted', sha256: pending });
+    expect(outcome).toMatchObject({ outcome: 'granted', sha256: pending, earlier: true });
     expect([...ch.submitted.keys()]).toEqual([pending]);
     expect(await outboxEntries()).toEqual([]);
   });
@@ -625,6 +628,8 @@ describe('Wallet.answer', () => {
       outcome: 'refused',
       sha256: lost,
       askAgainAfter: nowSeconds + 7 * 86_400,
+      // Said to the window, which would otherwise show a date the customer did not choose now.
+      earlier: true,
     });
   });
 

@@ -771,11 +771,15 @@ export type AnswerOutcome =
        * allows them (`allowed`), or could not be changed after the grant was stored (`failed`).
        */
       readonly profileChannels?: 'allowed' | 'failed';
+      /** Set when it is an earlier answer sent again in place of this one ({@link earlierAnswer}). */
+      readonly earlier?: true;
     }
   | {
       readonly outcome: 'refused';
       readonly sha256: string;
       readonly receipt: StoredReceipt | null;
+      /** Set when it is an earlier answer sent again in place of this one ({@link earlierAnswer}). */
+      readonly earlier?: true;
       /**
        * The refusal's "ask me again after" (epoch seconds) as signed and stored, from this
        * Assistant's clock (`iat` plus the days chosen); null: none. The consent window shows
@@ -891,17 +895,29 @@ function receiptNotYet(e: unknown): boolean {
 
 /**
  * What the answer `jws` of `kind` came to: the customer's own token, sent and stored as
- * `sha256`.
+ * `sha256`. `earlier`: an answer given before to the same request, whose fate was not known,
+ * sent again in place of the one just chosen (`Wallet.answerSentBefore`): it stands, with the
+ * scopes or the date chosen then, and the window says so ({@link earlierAnswer}).
  */
 function outcomeOf(
   kind: 'grant' | 'refusal',
   sha256: string,
   receipt: StoredReceipt | null,
   jws: string,
+  earlier = false,
 ): AnswerOutcome {
+  const resent = earlier ? ({ earlier: true } as const) : {};
   return kind === 'grant'
-    ? { outcome: 'granted', sha256, receipt }
-    : { outcome: 'refused', sha256, receipt, askAgainAfter: askAgainAfterOf(jws) };
+    ? { outcome: 'granted', sha256, receipt, ...resent }
+    : { outcome: 'refused', sha256, receipt, askAgainAfter: askAgainAfterOf(jws), ...resent };
+}
+
+/**
+ * Whether `outcome` is an earlier answer sent again in place of the one just chosen (see
+ * {@link outcomeOf}).
+ */
+export function earlierAnswer(outcome: AnswerOutcome): boolean {
+  return outcome.earlier === true;
 }
 
 /**
@@ -1430,7 +1446,7 @@ export class Wallet {
           throw e;
         }
       }
-      if (entry.kind === kind) return outcomeOf(kind, sha256, receipt, entry.jws);
+      if (entry.kind === kind) return outcomeOf(kind, sha256, receipt, entry.jws, true);
       if (entry.kind === 'grant')
         await this.revokeGrants(identity.company, [{ grantSha256: sha256 }], reads);
     }

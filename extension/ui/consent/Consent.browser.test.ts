@@ -142,7 +142,7 @@ let answers: { choice: Record<string, unknown> }[] = [];
 async function mountAsking(
   locale: 'de' | 'en',
   outcome: 'granted' | 'refused' = 'refused',
-  told: { askAgainAfter?: number | null } = {},
+  told: { askAgainAfter?: number | null; earlierAnswer?: true } = {},
 ) {
   answers = [];
   mountConsent(locale, (request) => {
@@ -273,6 +273,32 @@ it.each([
     );
   },
 );
+
+it.each([
+  ['de', 'granted'],
+  ['en', 'refused'],
+] as const)(
+  'says in %s when the answer that went (%s) is an earlier one sent again in place of this one',
+  async (locale, outcome) => {
+    await mountAsking(locale, outcome, {
+      earlierAnswer: true,
+      ...(outcome === 'refused' ? { askAgainAfter: null } : {}),
+    });
+    await userEvent.click(byTestId(outcome === 'granted' ? 'consent-grant' : 'consent-refuse')!);
+    await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+    // Before: "Refused." or "Granted." alone, for a choice that was not the one that went.
+    expect(byTestId('consent-earlier-answer')!.textContent!.trim()).toBe(
+      t(locale, 'extension.consent.earlierAnswer'),
+    );
+  },
+);
+
+it('says nothing of an earlier answer when the one just chosen went', async () => {
+  await mountAsking('en', 'refused', { askAgainAfter: null });
+  await userEvent.click(byTestId('consent-refuse')!);
+  await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+  expect(byTestId('consent-earlier-answer')).toBeNull();
+});
 
 it('after Grant the outcome sentence takes the focus, not the page', async () => {
   await mountAsking('en', 'granted');

@@ -924,6 +924,12 @@ export const extension = {
     en: 'Granted. The receipt follows; the Assistant checks it when it arrives.',
   },
   'extension.consent.refused': { de: 'Abgelehnt.', en: 'Refused.' },
+  // The answer that went is one given earlier to this request, whose fate was not known, sent
+  // again in its place (extension/core/wallet `earlierAnswer`).
+  'extension.consent.earlierAnswer': {
+    de: 'Ihre frühere Antwort auf diese Anfrage war schon unterwegs, ob sie ankam, war aber offen. Der Assistent hat sie an Stelle dieser Antwort erneut gesendet, damit die Firma nie zwei Antworten erhält: Es gilt, was Sie damals gewählt haben.',
+    en: 'Your earlier answer to this request was already on its way, but whether it arrived was not known. The Assistant sent it again in place of this one, so that the company never gets two answers: what you chose then stands.',
+  },
   'extension.consent.refusedUntil': {
     de: 'Abgelehnt. Sie werden nicht vor dem {date} wieder gefragt.',
     en: 'Refused. You will not be asked again before {date}.',
