@@ -17,15 +17,19 @@ let sent: { type: string; replace?: boolean }[];
 /** The answer to a restore (the service's `vault.status`); none: a wrong passphrase. */
 let restoredAnswer: object | null;
 let restoredCalls: number;
+/** While set, a restore's answer waits for it (the service checking, then replacing). */
+let held: Promise<void> | null;
 
 beforeEach(() => {
   sent = [];
   restoredAnswer = null;
   restoredCalls = 0;
+  held = null;
 });
 
 const send = (async (request: { type: string; replace?: boolean }) => {
   sent.push(request);
+  if (request.type === 'backup.restore' && held !== null) await held;
   if (request.type === 'backup.export') return { type: 'backup', file: '{}' };
   if (request.type === 'backup.restore' && restoredAnswer !== null) return restoredAnswer;
   throw new ProtocolError('ERR_VAULT_PASSPHRASE_WRONG', 'wrong');
@@ -96,6 +100,28 @@ it.each(['de', 'en'] as const)(
     );
     expect(sent).toEqual([]);
     expect(document.activeElement).toBe(byTestId('backup-replace'));
+  },
+);
+
+it.each(['de', 'en'] as const)(
+  'in %s says a restore is under way while it takes, and takes no second click meanwhile',
+  async (locale) => {
+    let release = () => {};
+    held = new Promise((resolve) => (release = resolve));
+    restoredAnswer = restoredWith('restored');
+    show(locale);
+    await restoreFile(false);
+    const status = () => host.target.querySelector('[role="status"]')?.textContent;
+    // Before: nothing said, and the button took more clicks, for seconds of key derivation.
+    await expect.poll(status).toBe(t(locale, 'extension.backup.restoring'));
+    const button = byTestId('restore-backup') as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(button.closest('form')!.getAttribute('aria-busy')).toBe('true');
+    button.click();
+    release();
+    await expect.poll(status).toBe(t(locale, 'extension.backup.restored'));
+    expect(sent.filter((r) => r.type === 'backup.restore')).toHaveLength(1);
+    expect(restoredCalls).toBe(1);
   },
 );
 

@@ -755,6 +755,12 @@ export const extension = {
     de: 'Auf diesem Gerät gibt es schon einen Tresor. Um die Sicherung an seiner Stelle wiederherzustellen, kreuzen Sie „{replace}“ an. Es wurde nichts verändert.',
     en: 'There is a vault on this device already. To restore the backup in its place, tick “{replace}”. Nothing was changed.',
   },
+  // While a restore is under way (the passphrase checked, then the Assistant's own writes under
+  // way end before the data is replaced).
+  'extension.backup.restoring': {
+    de: 'Die Sicherung wird wiederhergestellt. Das dauert einige Sekunden: Zuerst wird die Passphrase geprüft, dann beendet der Assistent laufende Arbeiten, bevor er die Daten ersetzt.',
+    en: 'The backup is being restored. This takes a few seconds: the passphrase is checked first, then the Assistant finishes work under way before it replaces the data.',
+  },
   'extension.backup.restored': {
     de: 'Die Sicherung wurde wiederhergestellt.',
     en: 'The backup was restored.',
