@@ -17,6 +17,7 @@ import {
   serveRequests,
 } from './platform/runtime';
 import { setBadgeText, showNotification } from './platform/notifications';
+import { injectBridgeIntoOpenTabs } from './platform/bridge-tabs';
 import { offersReleaseAlarm, offersSyncAlarm } from './offers-service';
 import { applyGpcPlan, appliedExemptSites, browserSendsGpc } from './platform/gpc';
 import {
@@ -100,6 +101,11 @@ onInstalled(({ reason, previousVersion }) => {
   if (reason === 'install') void openDashboard();
   // The header rule and the page script exist from the first page on (issue 11).
   void service.openWeb()?.refreshGpc();
+  // Tabs open before this install or update have no live page bridge in Chromium: a company's
+  // connect button and the "my data" page would fail there until reloaded (the cookie-banner
+  // detector waits for the next load instead). Tabs that refuse are skipped inside.
+  if (reason === 'install' || reason === 'update')
+    void injectBridgeIntoOpenTabs().catch((e) => service.recordProblem('bridge tabs', e));
 });
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ackedRequestId,
   assistantMessage,
   connectChannel,
   ackRepeatMs,
@@ -178,6 +179,24 @@ describe('parsePageMessage', () => {
     ['null', null],
   ])('drops %s', (_name, value) => {
     expect(parsePageMessage(value)).toBeUndefined();
+  });
+});
+
+describe('ackedRequestId', () => {
+  it('reads the id of an acknowledgement and of nothing else', () => {
+    const ack = assistantMessage('r-1', { type: 'ack' });
+    expect(ackedRequestId(ack)).toBe('r-1');
+    for (const value of [
+      assistantMessage('r-1', { type: 'outcome', outcome: { outcome: 'refused' } }),
+      { ...ack, from: 'page' },
+      { ...ack, channel: 'other' },
+      { ...ack, v: 2 },
+      { ...ack, id: 'not an id' },
+      { ...ack, extra: 1 },
+      'r-1',
+      null,
+    ])
+      expect(ackedRequestId(value)).toBeUndefined();
   });
 });
 

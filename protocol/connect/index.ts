@@ -772,6 +772,24 @@ export function parseAssistantMessage(value: unknown): AssistantMessage | undefi
 }
 
 /**
+ * The request id of an Assistant's acknowledgement (exactly the `ack` shape of
+ * {@link AssistantMessage}), `undefined` for anything else. Cheaper than
+ * {@link parseAssistantMessage} for a bridge that only listens for another bridge's
+ * acknowledgements (extension/core/page-bridge).
+ *
+ * @example
+ * ```ts
+ * ackedRequestId(assistantMessage('a1', { type: 'ack' })); // 'a1'
+ * ackedRequestId({ ...thatAck, from: 'page' }); // undefined
+ * ```
+ */
+export function ackedRequestId(value: unknown): string | undefined {
+  if (!envelope(value, 'assistant') || value.type !== 'ack' || !exactKeys(value, head))
+    return undefined;
+  return value.id as string;
+}
+
+/**
  * The Assistant's answer messages, built for the bridge (so it cannot post a shape the page drops).
  *
  * @example

@@ -4,13 +4,13 @@
  * reference company site, a grant given on the company's page or in the consent window, the
  * customer's sports profile, grant requests and sealed offers sent as the company's server sends
  * them, and the scratch directories, sites and browsers a test leaves behind. Used by
- * assistant-crash, bridge-flood, bridge-silent, bridge.firefox, consent-channels,
+ * assistant-crash, bridge-flood, bridge-silent, bridge-update, bridge.firefox, consent-channels,
  * disclosure-complaint, me, offers, story (and story-helpers), vault, wallet and xss; banners and
  * gpc take only the clearinghouse's address from it.
  */
 import { chromium, expect, type BrowserContext, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,16 +140,29 @@ export class Scratch {
   }
 }
 
-/** Chromium with the Assistant on `profileDir`, and the extension's id. */
+/**
+ * Chromium with the Assistant on `profileDir`, and the extension's id. With `developerMode` the
+ * profile has the extensions page's developer mode on: without it, Chromium leaves an unpacked
+ * extension disabled after `chrome.runtime.reload()` (which bridge-silent relies on), with it the
+ * extension comes back as after an update (bridge-update).
+ */
 export async function launchAssistant(
   profileDir: string,
-  options: { acceptDownloads?: boolean } = {},
+  options: { acceptDownloads?: boolean; developerMode?: boolean } = {},
 ): Promise<{ context: BrowserContext; id: string }> {
+  const { developerMode = false, ...launch } = options;
+  if (developerMode) {
+    await mkdir(join(profileDir, 'Default'), { recursive: true });
+    await writeFile(
+      join(profileDir, 'Default', 'Preferences'),
+      JSON.stringify({ extensions: { ui: { developer_mode: true } } }),
+    );
+  }
   const context = await chromium.launchPersistentContext(profileDir, {
     headless: true,
     executablePath: chromiumPath,
     locale: 'en-US',
-    ...options,
+    ...launch,
     args: [
       `--disable-extensions-except=${extensionDir}`,
       `--load-extension=${extensionDir}`,
