@@ -522,7 +522,7 @@ describe('a complaint of the customer’s own about an offer', () => {
     ],
     [
       'de',
-      'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 2 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat Ihre Beschwerde vorerst nicht angenommen und bittet, etwa 2 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
     ],
   ] as const)(
     'says in %s how long a busy clearinghouse asked to wait before the complaint goes again',
@@ -693,7 +693,7 @@ describe('the note of a complaint under way under “Complaints”', () => {
     [
       'de',
       150,
-      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 3 Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat die Beschwerde vorerst nicht angenommen und bittet, etwa 3 Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
     ],
     [
       'en',
@@ -703,7 +703,7 @@ describe('the note of a complaint under way under “Complaints”', () => {
     [
       'de',
       45,
-      'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 1 Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat die Beschwerde vorerst nicht angenommen und bittet, etwa 1 Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
     ],
   ] as const)(
     'says in %s how long a busy clearinghouse asked to wait (%i s left at the listing’s time)',

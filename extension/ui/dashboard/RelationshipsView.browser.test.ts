@@ -82,6 +82,8 @@ let disclosureComplaints: Record<string, unknown>[] | undefined;
 let correctionsSent: { sent: number; failed: number };
 /** What the background stored of a complaint that failed (under way), before it answers. */
 let afterComplaintFailed: (() => void) | null;
+/** Thrown once by the next refresh, after which the listing is `afterRefreshThrew`'s. */
+let refreshThrows: { error: unknown; then: () => void } | null = null;
 
 const send = (async (request: { type: string }) => {
   sent.push(request);
@@ -93,6 +95,16 @@ const send = (async (request: { type: string }) => {
     ...(disclosureComplaints === undefined ? {} : { disclosureComplaints }),
   });
   if (request.type === 'rewards.list') return rewardsAnswer;
+  if (
+    request.type === 'relationships.list' &&
+    (request as { refresh?: boolean }).refresh === true &&
+    refreshThrows !== null
+  ) {
+    const { error, then } = refreshThrows;
+    refreshThrows = null;
+    then();
+    throw error;
+  }
   if (request.type === 'relationships.list')
     return (request as { refresh?: boolean }).refresh === true && refreshFailed !== undefined
       ? { ...listing(), refreshFailed }
@@ -134,6 +146,7 @@ beforeEach(async () => {
   disclosureComplaints = undefined;
   correctionsSent = { sent: 1, failed: 0 };
   afterComplaintFailed = null;
+  refreshThrows = null;
   rewardsAnswer = { type: 'rewards', items: [], now: 0 };
   await show('en');
 });
@@ -921,6 +934,36 @@ describe('a refresh that failed', () => {
     },
   );
 
+  it('after a refresh a backup restore overtook, says so and lists what the restored vault holds', async () => {
+    expect(host.target.querySelectorAll('[data-testid="relationship"]')).toHaveLength(1);
+    refreshThrows = {
+      error: new ProtocolError('ERR_VAULT_REPLACED', 'replaced'),
+      // The restored vault holds a second relationship.
+      then: () => {
+        const other = relationship('active');
+        alsoListed = [
+          {
+            ...other,
+            pseudonym: `ps_${h('q')}`,
+            company: { ...other.company, id: `co_${h('d')}` },
+          },
+        ];
+      },
+    };
+    await userEvent.click(byTestId('relationships-refresh')!);
+    await expect
+      .poll(() => host.target.querySelector('p[role="alert"].error')?.textContent?.trim())
+      .toBe(t('en', 'errors.ERR_VAULT_REPLACED'));
+    // Before: the replaced vault's list stayed on screen.
+    await expect
+      .poll(() => host.target.querySelectorAll('[data-testid="relationship"]').length)
+      .toBe(2);
+    expect(sent.filter((r) => r.type === 'relationships.list').at(-1)).toEqual({
+      type: 'relationships.list',
+      refresh: false,
+    });
+  });
+
   it('says nothing once a refresh succeeds again, nor after a refresh that did not fail', async () => {
     expect(said()).toBe('');
     refreshFailed = 'ERR_CLEARINGHOUSE_UNREACHABLE';
@@ -1471,7 +1514,7 @@ describe('a complaint about a disclosure', () => {
     [
       'de',
       150,
-      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 3 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat Ihre Beschwerde über die Auskunft von Laufhaus GmbH vorerst nicht angenommen und bittet, etwa 3 Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
     ],
     [
       'en',
@@ -1481,7 +1524,7 @@ describe('a complaint about a disclosure', () => {
     [
       'de',
       45,
-      'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von Laufhaus GmbH aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa 1 Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat Ihre Beschwerde über die Auskunft von Laufhaus GmbH vorerst nicht angenommen und bittet, etwa 1 Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
     ],
   ] as const)(
     'says in %s how long a busy clearinghouse asked to wait (%i s) before the complaint goes again',

@@ -150,6 +150,21 @@ describe('reportListenFailures', () => {
     expect(code).toBe(1);
   });
 
+  it('names the metrics’ variables when the metrics’ listen failed on a port number the server shares', async () => {
+    const port = await holdPort();
+    const { code, stderr } = await runAsOperator(
+      ['--import', 'tsx', child, String(port), 'metrics'],
+      {},
+    );
+    // Before: the server's PORT was named, by the port number alone.
+    expect(stderr.split('\n')[0]).toMatch(
+      new RegExp(
+        `^The clearinghouse cannot start: Another program already listens on port ${port} \\(METRICS_HOST 127\\.0\\.0\\.1\\): stop it, or set METRICS_PORT to a free port;`,
+      ),
+    );
+    expect(code).toBe(1);
+  });
+
   it('leaves any other uncaught error to Node alone', async () => {
     const port = await holdPort();
     const { code, stderr } = await runAsOperator(

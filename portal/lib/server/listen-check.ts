@@ -145,9 +145,16 @@ export function reportListenFailures(
   write: (text: string) => void = (text) => process.stderr.write(text),
 ): () => void {
   const monitor = (error: unknown) => {
-    const { syscall, port } = (error ?? {}) as { syscall?: unknown; port?: unknown };
+    const { syscall, port, address } = (error ?? {}) as {
+      syscall?: unknown;
+      port?: unknown;
+      address?: unknown;
+    };
     if (syscall !== 'listen') return;
-    const target = targets.find((t) => t.port === port);
+    // The server and its metrics may share a port number on different addresses: the one whose
+    // address failed, else the one on that port.
+    const onPort = targets.filter((t) => t.port === port);
+    const target = onPort.find((t) => t.host === address) ?? onPort[0];
     if (target === undefined) return;
     write(`The clearinghouse cannot start: ${listenProblem(target, error, stoppedAfterOpening)}\n`);
   };

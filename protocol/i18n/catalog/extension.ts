@@ -933,8 +933,15 @@ export const extension = {
   // The answer that went is one given earlier to this request, whose fate was not known, sent
   // again in its place (extension/core/wallet `earlierAnswer`).
   'extension.consent.earlierAnswer': {
-    de: 'Ihre frühere Antwort auf diese Anfrage war schon unterwegs, ob sie ankam, war aber offen. Der Assistent hat sie an Stelle dieser Antwort erneut gesendet, damit die Firma nie zwei Antworten erhält: Es gilt, was Sie damals gewählt haben.',
+    de: 'Ihre frühere Antwort auf diese Anfrage war schon unterwegs; ob sie angekommen ist, war aber nicht bekannt. Der Assistent hat sie an Stelle dieser Antwort erneut gesendet, damit das Unternehmen nie zwei Antworten erhält: Es gilt, was Sie damals gewählt haben.',
     en: 'Your earlier answer to this request was already on its way, but whether it arrived was not known. The Assistant sent it again in place of this one, so that the company never gets two answers: what you chose then stands.',
+  },
+  // The answer went, then a backup restore replaced the vault, which does not hold it
+  // (extension/core/wallet `sentBefore`). The recovery view (dashboard "Recovery") asks the
+  // clearinghouse for the identity's relationships, this answer among them.
+  'extension.consent.answerNotKept': {
+    de: 'Ihre Antwort ist beim Unternehmen angekommen, aber inzwischen wurde eine Sicherung wiederhergestellt, und die wiederhergestellten Daten enthalten sie nicht. Stammt diese Sicherung von derselben Identität (derselben Wiederherstellungsphrase), holen Sie die Antwort in der Übersicht unter „Wiederherstellung“ zurück, indem Sie mit Ihrer Wiederherstellungsphrase wiederherstellen.',
+    en: 'Your answer reached the company, but a backup was restored meanwhile and the restored data does not hold it. If that backup is of the same identity (the same recovery phrase), you get the answer back in the dashboard under “Recovery” by recovering with your recovery phrase.',
   },
   'extension.consent.refusedUntil': {
     de: 'Abgelehnt. Sie werden nicht vor dem {date} wieder gefragt.',
@@ -1368,16 +1375,16 @@ export const extension = {
   // Under way: the clearinghouse (or a gateway before it) answered 429 or 5xx
   // (extension/ui/dashboard/complaint-outcome).
   'extension.offers.complain.busy': {
-    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet oder gestört ist. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim nächsten Abruf erneut.',
+    de: 'Die Clearingstelle hat geantwortet: Sie ist ausgelastet oder gestört und hat Ihre Beschwerde vorerst nicht angenommen. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'The clearinghouse answered but did not take your complaint for now: it is busy or has a fault. Your complaint is signed and kept (see “Complaints”); the Assistant sends it again with the next check.',
   },
   // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
   // `retryAt`): {count} minutes left, rounded up. The Assistant's checks do not send it before.
   'extension.offers.complain.busyWait': {
     de: {
-      one: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
+      one: 'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat Ihre Beschwerde vorerst nicht angenommen und bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
       other:
-        'Die Clearingstelle hat geantwortet, Ihre Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
+        'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat Ihre Beschwerde vorerst nicht angenommen und bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert (siehe „Beschwerden“); der Assistent sendet sie beim ersten Abruf danach erneut.',
     },
     en: {
       one: 'The clearinghouse answered but did not take your complaint for now: it is busy and asks to wait about {count} minute. Your complaint is signed and kept (see “Complaints”); the Assistant sends it again with the first check after that.',

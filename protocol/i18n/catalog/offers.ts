@@ -210,16 +210,16 @@ export const offers = {
   // Under way, and the clearinghouse (or a gateway before it) answered 429 or 5xx: it was
   // reached (extension/ui/dashboard/complaint-outcome `underWayOutcome`).
   'extension.offers.complaint.busy': {
-    de: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet oder gestört ist. Der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
+    de: 'Die Clearingstelle hat geantwortet: Sie ist ausgelastet oder gestört und hat die Beschwerde vorerst nicht angenommen. Der Assistent sendet dieselbe Beschwerde beim nächsten Abruf erneut.',
     en: 'The clearinghouse answered but did not take the complaint for now: it is busy or has a fault. The Assistant sends the same complaint again with the next check.',
   },
   // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
   // `retryAt`): {count} minutes left at the listing's time, rounded up.
   'extension.offers.complaint.busyWait': {
     de: {
-      one: 'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+      one: 'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat die Beschwerde vorerst nicht angenommen und bittet, etwa {count} Minute zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
       other:
-        'Die Clearingstelle hat geantwortet, die Beschwerde aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
+        'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat die Beschwerde vorerst nicht angenommen und bittet, etwa {count} Minuten zu warten. Der Assistent sendet dieselbe Beschwerde beim ersten Abruf danach erneut.',
     },
     en: {
       one: 'The clearinghouse answered but did not take the complaint for now: it is busy and asks to wait about {count} minute. The Assistant sends the same complaint again with the first check after that.',
@@ -449,16 +449,16 @@ export const offers = {
   // Under way: the clearinghouse (or a gateway before it) answered 429 or 5xx
   // (extension/ui/dashboard/complaint-outcome).
   'extension.relationships.complain.busy': {
-    de: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen, weil sie ausgelastet oder gestört ist. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
+    de: 'Die Clearingstelle hat geantwortet: Sie ist ausgelastet oder gestört und hat Ihre Beschwerde über die Auskunft von {company} vorerst nicht angenommen. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim nächsten Abruf erneut.',
     en: 'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy or has a fault. Your complaint is signed and kept; the Assistant sends it again with the next check.',
   },
   // Busy, and the answer said how long to wait (429/503 `Retry-After`, kept as the complaint's
   // `retryAt`): {count} minutes left, rounded up. The Assistant's checks do not send it before.
   'extension.relationships.complain.busyWait': {
     de: {
-      one: 'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+      one: 'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat Ihre Beschwerde über die Auskunft von {company} vorerst nicht angenommen und bittet, etwa {count} Minute zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
       other:
-        'Die Clearingstelle hat geantwortet, Ihre Beschwerde über die Auskunft von {company} aber vorerst nicht angenommen, weil sie ausgelastet ist; sie bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
+        'Die Clearingstelle hat geantwortet: Sie ist ausgelastet, hat Ihre Beschwerde über die Auskunft von {company} vorerst nicht angenommen und bittet, etwa {count} Minuten zu warten. Ihre Beschwerde ist signiert und gespeichert; der Assistent sendet sie beim ersten Abruf danach erneut.',
     },
     en: {
       one: 'The clearinghouse answered but did not take your complaint about the disclosure from {company} for now: it is busy and asks to wait about {count} minute. Your complaint is signed and kept; the Assistant sends it again with the first check after that.',
