@@ -87,6 +87,19 @@ describe('createPageBridge', () => {
     expect(posted).toEqual([assistantMessage('r1', { type: 'ack' }), silentOutcome('r1')]);
   });
 
+  it('answers once when the message to the background rejects after the repeat told the page', async () => {
+    let reject: (reason: Error) => void = () => {};
+    const { hear, posted, state } = tab(
+      () => new Promise<never>((_resolve, rejectSend) => (reject = rejectSend)),
+    );
+    hear(request('r1'));
+    state.alive = false;
+    await vi.advanceTimersByTimeAsync(ackRepeatMs);
+    reject(new Error('Extension context invalidated.'));
+    await vi.advanceTimersByTimeAsync(10 * ackRepeatMs);
+    expect(posted).toEqual([assistantMessage('r1', { type: 'ack' }), silentOutcome('r1')]);
+  });
+
   describe('cut off from its extension', () => {
     it(`answers a request ERR_ASSISTANT_SILENT after ${otherBridgeWaitMs} ms when no other bridge acknowledges it`, async () => {
       const { hear, posted, sent, state } = tab();
@@ -120,13 +133,33 @@ describe('createPageBridge', () => {
       expect(posted).toEqual([]);
     });
 
-    it('answers a request whose only acknowledgement was for another id, or malformed', async () => {
+    it('stays quiet when another bridge answers the request ERR_BRIDGE_BUSY without acknowledging it', async () => {
+      // After an update: the new bridge has a request of the page open, the old one is cut off.
+      const live = tab(() => new Promise<never>(() => {}));
+      const old = tab();
+      old.state.alive = false;
+      live.hear(request('r1'));
+      // Both bridges hear every message posted to the window, each other's too.
+      for (const bridge of [old, live]) bridge.hear(request('r2'));
+      for (const message of live.posted) old.hear(message);
+      expect(live.posted.at(-1)).toEqual(
+        assistantMessage('r2', {
+          type: 'outcome',
+          outcome: { outcome: 'error', code: 'ERR_BRIDGE_BUSY' },
+        }),
+      );
+      await vi.advanceTimersByTimeAsync(10 * otherBridgeWaitMs);
+      expect(old.posted).toEqual([]);
+    });
+
+    it('answers a request whose only acknowledgement or outcome was for another id, or malformed', async () => {
       const { hear, posted, state } = tab();
       state.alive = false;
       hear(request('r1'));
       hear(assistantMessage('r9', { type: 'ack' }));
       hear({ ...assistantMessage('r1', { type: 'ack' }), extra: true });
       hear({ ...assistantMessage('r1', { type: 'ack' }), from: 'page' });
+      hear({ ...silentOutcome('r1'), outcome: { outcome: 'error', code: 'silent' } });
       await vi.advanceTimersByTimeAsync(otherBridgeWaitMs);
       expect(posted).toEqual([assistantMessage('r1', { type: 'ack' }), silentOutcome('r1')]);
     });

@@ -11,14 +11,16 @@
  *   browser leaves the script running cut off from its background (Chromium), it says so itself
  *   at once for the request it had open.
  * - Cut off, it answers a later request of the page `ERR_ASSISTANT_SILENT` too, but only after
- *   {@link otherBridgeWaitMs} without another bridge's acknowledgement of it: after an update
- *   the new Assistant puts a bridge of its own into the tab (extension/platform/bridge-tabs),
- *   which hears the same request and answers it; the page must get that answer alone.
+ *   {@link otherBridgeWaitMs} without another bridge's acknowledgement or outcome of it: after an
+ *   update the new Assistant puts a bridge of its own into the tab (extension/platform/bridge-tabs),
+ *   which hears the same request and answers it (`ERR_BRIDGE_BUSY` without an acknowledgement,
+ *   when it has one open); the page must get that answer alone.
+ * - Each request gets exactly one outcome, however many of the ways to end it fire.
  * - Only the request's hash crosses to the background; the background learns the page's origin
  *   from the browser's sender record, not from us, and decides everything else.
  */
 import {
-  ackedRequestId,
+  answeredRequestId,
   ackRepeatMs,
   assistantMessage,
   assistantSilentCode,
@@ -102,7 +104,7 @@ function silent(id: string): AssistantMessage {
 export function createPageBridge(ports: PageBridgePorts): (data: unknown) => void {
   const { alive, send, post } = ports;
   let open: string | null = null;
-  /** Cut off: the requests waiting for another bridge's acknowledgement, and their timers. */
+  /** Cut off: the requests waiting for another bridge's answer, and their timers. */
   const waiting = new Map<string, ReturnType<typeof setTimeout>>();
 
   /** Hands a request to the background and polls for its outcome (`accepted` then `poll`). */
@@ -120,27 +122,27 @@ export function createPageBridge(ports: PageBridgePorts): (data: unknown) => voi
     }
   }
 
-  async function customerView(id: string, mode: CustomerViewMode): Promise<void> {
+  /** The answer to the page's request `id` for the customer view: the view, or an error. */
+  async function customerView(id: string, mode: CustomerViewMode): Promise<AssistantMessage> {
     const answer = await send({ type: 'bridge.customer-view', mode });
     const items = field(answer, 'bridge.customer-view', 'items');
     // protocol/connect in the page checks every item strictly; a malformed list is dropped there,
     // and so is one with an addition the page's copy does not know: only what it declares is sent.
-    if (Array.isArray(items))
-      post(
-        assistantMessage(id, {
-          type: 'customer-view',
-          items: customerViewFor(items as CustomerViewItem[], ports.pageFeatures()),
-          asOf: field(answer, 'bridge.customer-view', 'asOf') as number | null,
-          fresh: field(answer, 'bridge.customer-view', 'fresh') === true,
-        }),
-      );
-    else post(assistantMessage(id, { type: 'outcome', outcome: errorOf(answer) }));
+    if (!Array.isArray(items))
+      return assistantMessage(id, { type: 'outcome', outcome: errorOf(answer) });
+    return assistantMessage(id, {
+      type: 'customer-view',
+      items: customerViewFor(items as CustomerViewItem[], ports.pageFeatures()),
+      asOf: field(answer, 'bridge.customer-view', 'asOf') as number | null,
+      fresh: field(answer, 'bridge.customer-view', 'fresh') === true,
+    });
   }
 
   /**
    * Cut off from the extension: request `id` gets `ERR_ASSISTANT_SILENT` unless another bridge
-   * (the updated Assistant's) acknowledges it first. Nothing is posted meanwhile, so every
-   * acknowledgement of `id` heard is another bridge's (or the page's own, which only it pays for).
+   * (the updated Assistant's) acknowledges or answers it first. Nothing is posted meanwhile, so
+   * every acknowledgement or outcome of `id` heard is another bridge's (or the page's own, which
+   * only it pays for).
    */
   function answerCutOff(id: string): void {
     if (waiting.has(id)) return;
@@ -155,10 +157,10 @@ export function createPageBridge(ports: PageBridgePorts): (data: unknown) => voi
   }
 
   return (data: unknown) => {
-    const acked = ackedRequestId(data);
-    if (acked !== undefined) {
-      clearTimeout(waiting.get(acked));
-      waiting.delete(acked);
+    const answered = answeredRequestId(data);
+    if (answered !== undefined) {
+      clearTimeout(waiting.get(answered));
+      waiting.delete(answered);
       return;
     }
     const message = parsePageMessage(data);
@@ -184,33 +186,38 @@ export function createPageBridge(ports: PageBridgePorts): (data: unknown) => voi
     // a message to the background that was under way never settles. No new bridge saw this
     // request, so nobody else will answer it.
     const repeat = setInterval(() => {
-      if (alive()) {
-        post(ack(id));
-        return;
-      }
-      clearInterval(repeat);
-      post(silent(id));
+      if (alive()) post(ack(id));
+      else settle(silent(id));
     }, ackRepeatMs);
-    const done =
+    // The first way to end the request posts its answer; a later one (the rejected message after
+    // the repeat said silent, say) finds it settled.
+    let settled = false;
+    function settle(answer: AssistantMessage): void {
+      if (settled) return;
+      settled = true;
+      clearInterval(repeat);
+      post(answer);
+    }
+    const told = (outcome: Outcome) => assistantMessage(id, { type: 'outcome', outcome });
+    const answer =
       message.type === 'request'
         ? ticketed(
             { type: 'bridge.request', id: 'bridge', request: message.request },
             'bridge.poll',
             'bridge.outcome',
-          ).then((outcome) => post(assistantMessage(id, { type: 'outcome', outcome })))
+          ).then(told)
         : message.type === 'action'
           ? ticketed(
               { type: 'bridge.action', action: message.action satisfies CustomerAction },
               'bridge.action-poll',
               'bridge.action-outcome',
-            ).then((outcome) => post(assistantMessage(id, { type: 'outcome', outcome })))
+            ).then(told)
           : customerView(id, message.mode);
     // A rejected message: the background is gone (this script outlived its extension) or never
     // answered; whether it took the request is unknown.
-    void done
-      .catch(() => post(silent(id)))
+    void answer
+      .then(settle, () => settle(silent(id)))
       .finally(() => {
-        clearInterval(repeat);
         open = null;
       });
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ackedRequestId,
+  answeredRequestId,
   assistantMessage,
   connectChannel,
   ackRepeatMs,
@@ -182,21 +182,48 @@ describe('parsePageMessage', () => {
   });
 });
 
-describe('ackedRequestId', () => {
-  it('reads the id of an acknowledgement and of nothing else', () => {
-    const ack = assistantMessage('r-1', { type: 'ack' });
-    expect(ackedRequestId(ack)).toBe('r-1');
-    for (const value of [
+describe('answeredRequestId', () => {
+  const ack = assistantMessage('r-1', { type: 'ack' });
+  const busy = assistantMessage('r-1', {
+    type: 'outcome',
+    outcome: { outcome: 'error', code: 'ERR_BRIDGE_BUSY' },
+  });
+
+  it.each([
+    ['an acknowledgement', ack],
+    ['an error outcome', busy],
+    [
+      'a granted outcome',
+      assistantMessage('r-1', { type: 'outcome', outcome: { outcome: 'granted', receipt: hash } }),
+    ],
+    [
+      'a refused outcome',
       assistantMessage('r-1', { type: 'outcome', outcome: { outcome: 'refused' } }),
-      { ...ack, from: 'page' },
-      { ...ack, channel: 'other' },
-      { ...ack, v: 2 },
-      { ...ack, id: 'not an id' },
-      { ...ack, extra: 1 },
-      'r-1',
-      null,
-    ])
-      expect(ackedRequestId(value)).toBeUndefined();
+    ],
+  ])('reads the id of %s', (_name, value) => {
+    expect(answeredRequestId(value)).toBe('r-1');
+  });
+
+  it.each([
+    ['the page’s own message', { ...ack, from: 'page' }],
+    ['another channel', { ...ack, channel: 'other' }],
+    ['another version', { ...ack, v: 2 }],
+    ['a malformed id', { ...ack, id: 'not an id' }],
+    ['an acknowledgement with an extra member', { ...ack, extra: 1 }],
+    ['an acknowledgement carrying an outcome', { ...ack, outcome: { outcome: 'refused' } }],
+    ['an outcome whose outcome is undefined', { ...busy, outcome: undefined }],
+    ['an outcome with a malformed code', { ...busy, outcome: { outcome: 'error', code: 'busy' } }],
+    ['an outcome of no known kind', { ...busy, outcome: { outcome: 'maybe' } }],
+    ['an outcome with an extra member', { ...busy, extra: 1 }],
+    [
+      'a customer view',
+      assistantMessage('r-1', { type: 'customer-view', items: [], asOf: null, fresh: true }),
+    ],
+    ['an unknown type', { ...ack, type: 'hello' }],
+    ['a bare id', 'r-1'],
+    ['null', null],
+  ])('reads no id from %s', (_name, value) => {
+    expect(answeredRequestId(value)).toBeUndefined();
   });
 });
 

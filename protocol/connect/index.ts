@@ -772,21 +772,30 @@ export function parseAssistantMessage(value: unknown): AssistantMessage | undefi
 }
 
 /**
- * The request id of an Assistant's acknowledgement (exactly the `ack` shape of
- * {@link AssistantMessage}), `undefined` for anything else. Cheaper than
- * {@link parseAssistantMessage} for a bridge that only listens for another bridge's
- * acknowledgements (extension/core/page-bridge).
+ * The request id of an Assistant's acknowledgement or outcome (exactly the `ack` or `outcome`
+ * shape of {@link AssistantMessage}), `undefined` for anything else. For a bridge cut off from its
+ * extension, which stays quiet about a request another bridge answered (extension/core/page-bridge):
+ * a live bridge with a request open answers a second one `ERR_BRIDGE_BUSY` without acknowledging
+ * it, so the outcome alone must count. A customer view is left out: a live bridge acknowledges
+ * before it sends one, and its items are not worth parsing in every page's content script.
  *
  * @example
  * ```ts
- * ackedRequestId(assistantMessage('a1', { type: 'ack' })); // 'a1'
- * ackedRequestId({ ...thatAck, from: 'page' }); // undefined
+ * answeredRequestId(assistantMessage('a1', { type: 'ack' })); // 'a1'
+ * answeredRequestId(assistantMessage('a1', { type: 'outcome', outcome: { outcome: 'refused' } })); // 'a1'
+ * answeredRequestId({ ...thatAck, from: 'page' }); // undefined
  * ```
  */
-export function ackedRequestId(value: unknown): string | undefined {
-  if (!envelope(value, 'assistant') || value.type !== 'ack' || !exactKeys(value, head))
-    return undefined;
-  return value.id as string;
+export function answeredRequestId(value: unknown): string | undefined {
+  if (!envelope(value, 'assistant')) return undefined;
+  if (value.type === 'ack' && exactKeys(value, head)) return value.id as string;
+  if (
+    value.type === 'outcome' &&
+    exactKeys(value, [...head, 'outcome']) &&
+    parseOutcome(value.outcome) !== undefined
+  )
+    return value.id as string;
+  return undefined;
 }
 
 /**
