@@ -10,6 +10,15 @@ export class FakeStore implements RecordStore {
   readonly tables = new Map<StoreTable, Map<string, string>>();
   readonly damagedIds = new Set<string>();
   locked = false;
+  /**
+   * The records this store stands for were replaced (a backup restored): from then on every call
+   * throws `ERR_VAULT_REPLACED`, as a handle of the vault (`Vault.handle`) does.
+   */
+  replaced = false;
+
+  readonly check = (): void => {
+    if (this.replaced) throw new ProtocolError('ERR_VAULT_REPLACED', 'replaced');
+  };
 
   private table(name: StoreTable): Map<string, string> {
     let t = this.tables.get(name);
@@ -17,7 +26,8 @@ export class FakeStore implements RecordStore {
     return t;
   }
 
-  private check(id?: string): void {
+  private guard(id?: string): void {
+    this.check();
     if (this.locked) throw new ProtocolError('ERR_VAULT_LOCKED', 'locked');
     // The vault's record ids (extension/vault/backup `recordId`): a fake that took more would
     // let code pass here that the real vault refuses.
@@ -31,7 +41,7 @@ export class FakeStore implements RecordStore {
   }
 
   async get(table: StoreTable, id: string): Promise<unknown> {
-    this.check();
+    this.guard();
     const raw = this.table(table).get(id);
     if (raw === undefined) return undefined;
     if (this.damagedIds.has(`${table}/${id}`))
@@ -40,7 +50,7 @@ export class FakeStore implements RecordStore {
   }
 
   async put(table: StoreTable, id: string, value: unknown): Promise<void> {
-    this.check(id);
+    this.guard(id);
     if (this.damagedIds.has(`${table}/${id}`))
       throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'damaged', { table, id });
     this.table(table).set(id, JSON.stringify(value));
@@ -50,8 +60,8 @@ export class FakeStore implements RecordStore {
     table: StoreTable,
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
-    this.check();
-    for (const { id } of items) this.check(id);
+    this.guard();
+    for (const { id } of items) this.guard(id);
     const damaged = items.find((i) => this.damagedIds.has(`${table}/${i.id}`));
     if (damaged !== undefined)
       throw new ProtocolError('ERR_VAULT_RECORD_DAMAGED', 'damaged', { table, id: damaged.id });
@@ -66,8 +76,8 @@ export class FakeStore implements RecordStore {
     table: StoreTable,
     items: readonly { id: string; value: unknown }[],
   ): Promise<void> {
-    this.check();
-    for (const { id } of items) this.check(id);
+    this.guard();
+    for (const { id } of items) this.guard(id);
     const t = this.table(table);
     if (items.some((i) => t.has(i.id)))
       throw new ProtocolError('ERR_VAULT_STORAGE_FAILED', 'exists');
@@ -75,7 +85,7 @@ export class FakeStore implements RecordStore {
   }
 
   async delete(table: StoreTable, id: string): Promise<void> {
-    this.check();
+    this.guard();
     this.table(table).delete(id);
     this.damagedIds.delete(`${table}/${id}`);
   }
@@ -83,7 +93,7 @@ export class FakeStore implements RecordStore {
   async list(
     table: StoreTable,
   ): Promise<{ items: { id: string; value: unknown }[]; damaged: DamagedRecord[] }> {
-    this.check();
+    this.guard();
     const items: { id: string; value: unknown }[] = [];
     const damaged: DamagedRecord[] = [];
     for (const [id, raw] of this.table(table)) {

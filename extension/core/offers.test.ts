@@ -1407,6 +1407,58 @@ describe('one write per sync', () => {
   });
 });
 
+describe('a backup restored during a sync', () => {
+  /** Three offers, the middle one malformed: acknowledged through the first, then the last by id. */
+  async function threeOffers(): Promise<void> {
+    relay.push(pseudonym, 'offer', await offer({ title: 'Eins' }));
+    relay.push(pseudonym, 'offer', await offer({ title: 'Zwei' }));
+    relay.push(pseudonym, 'offer', await offer({ title: 'Drei' }));
+    const list = relay.items.get(pseudonym)!;
+    list[1] = { ...list[1]!, jws: 42 } as unknown as InboxItem;
+  }
+
+  it.each([
+    ['once the fetched items were stored', 'stored', 0, 3],
+    ['during the first acknowledgement', 'acknowledged', 1, 2],
+  ] as const)(
+    'acknowledges nothing more when the records were replaced %s: the relay keeps the items for the restored vault',
+    async (_when, flipWhen, acks, left) => {
+      await threeOffers();
+      const putMany = store.putMany.bind(store);
+      const ackInbox = relay.ackInbox.bind(relay);
+      if (flipWhen === 'stored')
+        store.putMany = async (table, items) => {
+          await putMany(table, items);
+          store.replaced = true;
+        };
+      else
+        relay.ackInbox = async (signer, what) => {
+          const answer = await ackInbox(signer, what);
+          store.replaced = true;
+          return answer;
+        };
+      expect(await codeOf(() => inbox.sync())).toBe('ERR_VAULT_REPLACED');
+      expect(relay.acks).toBe(acks);
+      expect(relay.items.get(pseudonym)).toHaveLength(left);
+    },
+  );
+
+  it('ends with ERR_VAULT_REPLACED, not a result, when the records were replaced during the last acknowledgement', async () => {
+    // A complaint submitted at once: stored with the offer, sent after the acknowledgements.
+    await inbox.setAutoSubmit(true);
+    relay.push(pseudonym, 'offer', await offer({ advertisement: false }));
+    const ackInbox = relay.ackInbox.bind(relay);
+    relay.ackInbox = async (signer, what) => {
+      const answer = await ackInbox(signer, what);
+      store.replaced = true;
+      return answer;
+    };
+    expect(await codeOf(() => inbox.sync())).toBe('ERR_VAULT_REPLACED');
+    expect(relay.acks).toBe(1);
+    expect(relay.complaintSends).toEqual([]);
+  });
+});
+
 describe('a clearinghouse out of reach', () => {
   const otherCompany = `co_${'B'.repeat(43)}`;
 

@@ -915,9 +915,10 @@ export class OfferInbox {
    * relationships takes a while, and a key declared compromised meanwhile must count.
    *
    * @throws ProtocolError `ERR_VAULT_LOCKED`, `ERR_VAULT_RECORD_DAMAGED` of the offers record
-   *   (nothing is written). A complaint drafts or rejected-rewards record that cannot be read is
-   *   left as it is: the drafts it would take are counted in `draftsNotKept`, the rewards it would
-   *   take stay in the inbox.
+   *   (nothing is written); `ERR_VAULT_REPLACED` from a store bound to records replaced meanwhile
+   *   (`RecordStore.check`): nothing is written, or acknowledged, after that. A complaint drafts
+   *   or rejected-rewards record that cannot be read is left as it is: the drafts it would take
+   *   are counted in `draftsNotKept`, the rewards it would take stay in the inbox.
    */
   async sync(): Promise<SyncResult> {
     await ready();
@@ -1188,6 +1189,8 @@ export class OfferInbox {
     // such item, one by one after it), whatever the reads above met: each acknowledgement is a
     // small request, and what was stored must not be fetched again sync after sync. Only the
     // acknowledgements of `unansweredInboxesToStop` inboxes in a row that get no answer stop them.
+    // None once the records were replaced (a backup restored meanwhile): the relay keeps the
+    // items for the restored vault, which never received them, and its next sync fetches them.
     let ackUnanswered = 0;
     for (const a of acks) {
       if (ackUnanswered >= unansweredInboxesToStop) break;
@@ -1204,6 +1207,7 @@ export class OfferInbox {
                 .map((e) => ({ id: e.id })),
             ];
       for (const what of calls) {
+        this.ports.store.check?.();
         try {
           await this.ports.clearinghouse.ackInbox(signer, what);
           ackUnanswered = 0;
@@ -1222,7 +1226,8 @@ export class OfferInbox {
       try {
         await this.complaints.sendPending();
       } catch (e) {
-        if (!isProtocolError(e)) throw e;
+        // Replaced records end the sync: its result speaks of offers the vault no longer holds.
+        if (!isProtocolError(e) || e.code === 'ERR_VAULT_REPLACED') throw e;
       }
     }
 

@@ -33,6 +33,14 @@ export interface RecordStore {
    * all). Absent: the store itself.
    */
   readonly turnKey?: object;
+  /**
+   * Throws `ERR_VAULT_REPLACED` when the records this store stands for were replaced since it was
+   * taken (a backup restored, the vault wiped or created); absent: never. Synchronous, for work
+   * that makes no store call between its writes and what it must not do on replaced records
+   * (`OfferInbox.sync` acknowledges what it stored: after a restore, the relay must keep those
+   * items for the restored vault).
+   */
+  readonly check?: () => void;
   get(table: StoreTable, id: string): Promise<unknown>;
   put(table: StoreTable, id: string, value: unknown): Promise<void>;
   putMany(table: StoreTable, items: readonly { id: string; value: unknown }[]): Promise<void>;

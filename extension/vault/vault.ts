@@ -245,7 +245,10 @@ export class Vault {
    * `ERR_VAULT_LOCKED` unless the vault holds `key` now, `ERR_VAULT_REPLACED` unless its records
    * are still those of `generation`: after an operation, and inside a write transaction before it
    * writes, so that nothing sealed under a key the vault no longer holds, nor anything begun on
-   * records a restore replaced since, is written.
+   * records a restore replaced since, is written. Inside a transaction, only once one of its
+   * requests was answered: Dexie runs the transaction's function as soon as it creates it, while
+   * IndexedDB starts it only after the transactions over the same tables asked for before (a
+   * restore's replacement) committed; an answer comes after that, and so sees what they changed.
    */
   private requireKey(key: Uint8Array, generation: number): void {
     this.requireGeneration(generation);
@@ -267,10 +270,12 @@ export class Vault {
    * `put`, `putMany`, `addMany`, `delete` and `list` goes to this vault, until its records are
    * replaced wholesale (a backup restored, the vault wiped or created); from then on every call
    * throws `ERR_VAULT_REPLACED`, and one under way at that moment writes nothing (checked inside
-   * its write transaction, as the key is) and gives no result. The service hands one to each
-   * piece of work that reads, waits on the network and writes afterwards (a refresh, an offers
-   * sync, a consent answer): after a restore, that work must not land what it derived from the
-   * old records, under pseudonyms the restored seed may not sign for, in the restored vault.
+   * its write transaction, as the key is) and gives no result; its `check` throws the same at
+   * once, for work that must not go on over replaced records between two calls (the offers sync
+   * before each acknowledgement to the relay). The service hands one to each piece of work that
+   * reads, waits on the network and writes afterwards (a refresh, an offers sync, a consent
+   * answer): after a restore, that work must not land what it derived from the old records, under
+   * pseudonyms the restored seed may not sign for, in the restored vault.
    * Lock and unlock leave a handle working. It shares the vault's turns (`turnKey`, see
    * extension/core/store-turns), so a restore taking them on the vault waits for work under way
    * through any handle.
@@ -300,6 +305,7 @@ export class Vault {
     };
     return {
       turnKey: this,
+      check: () => this.requireGeneration(generation),
       get: (table, id) => bound(() => this.get(table, id)),
       put: (table, id, value) => bound(() => this.put(table, id, value)),
       putMany: (table, items) => bound(() => this.putMany(table, items)),
@@ -639,6 +645,8 @@ export class Vault {
       const t = this.db.recordTable(table);
       await storage(() =>
         this.db.transaction('rw', t, async () => {
+          // Answered once the transaction runs ({@link requireKey}); one lookup, whatever the count.
+          if (items.length > 0) await t.get(items[0]!.id);
           this.requireKey(key, generation);
           // Encrypt and hand over in chunks without waiting between them: IndexedDB writes one
           // chunk in the browser's storage process while this thread encrypts the next, so the
@@ -659,6 +667,9 @@ export class Vault {
 
   /**
    * Deletes one record: the customer's explicit choice, so damaged records may be deleted too.
+   * Like {@link put}, deletes nothing once the records were replaced since it began (checked
+   * inside its transaction): a delete queued behind a restore's replacement would take a record
+   * of the restored vault.
    *
    * @example
    * ```ts
@@ -666,8 +677,18 @@ export class Vault {
    * ```
    */
   async delete(table: RecordTable, id: string): Promise<void> {
-    this.key();
-    await storage(() => this.db.recordTable(table).delete(checkRecordId(id)));
+    await this.withKey(async (key, generation) => {
+      checkRecordId(id);
+      const t = this.db.recordTable(table);
+      await storage(() =>
+        this.db.transaction('rw', t, async () => {
+          // Answered once the transaction runs ({@link requireKey}).
+          await t.get(id);
+          this.requireKey(key, generation);
+          await t.delete(id);
+        }),
+      );
+    });
   }
 
   /**
