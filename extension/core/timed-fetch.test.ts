@@ -11,10 +11,11 @@ async function serve(handler: (response: ServerResponse) => void): Promise<{
 }> {
   let closedOne!: () => void;
   const closed = new Promise<void>((resolve) => (closedOne = resolve));
-  const server = createServer((request, response) => {
-    request.socket.once('close', () => closedOne());
-    handler(response);
-  });
+  const server = createServer((_request, response) => handler(response));
+  // On the connection, not the request: on a loaded machine the client's deadline may pass before
+  // the server reads the request, and a socket closed by then never emits 'request' (nor, to a
+  // listener added after it, 'close'): the test waited its whole timeout for that.
+  server.on('connection', (socket) => socket.once('close', () => closedOne()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { server, origin: `http://127.0.0.1:${port}`, closed };
