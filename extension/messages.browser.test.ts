@@ -293,4 +293,21 @@ describe('the consent window’s answer with channels to allow in the profile', 
         expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
     },
   );
+
+  it.each<[string, unknown, boolean]>([
+    ['true', true, true],
+    ['false (absent is how "no" is said)', false, false],
+    ['a string', 'yes', false],
+    ['a number', 1, false],
+  ])(
+    'tells the window that its answer went but a restored backup does not hold it: %s',
+    (_case, answerNotKept, taken) => {
+      const answer = { type: 'wallet.answer', ticket, choice } as const;
+      const granted = { outcome: 'granted', receipt: 'A'.repeat(43) };
+      const response = { type: 'bridge.outcome', outcome: granted, answerNotKept };
+      if (taken) expect(parseResponse(answer as never, response)).toEqual(response);
+      else
+        expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
+    },
+  );
 });

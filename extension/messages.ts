@@ -553,6 +553,12 @@ const vaultResponses = [
      * `earlierAnswer`): it stands with what was chosen then, and the window says so.
      */
     earlierAnswer: v.optional(v.literal(true)),
+    /**
+     * Only to the consent window: the answer reached the company, but a backup restored
+     * meanwhile replaced the vault, which does not hold it (extension/core/wallet `sentBefore`).
+     * The outcome is the answer that went; the window says how to get it back.
+     */
+    answerNotKept: v.optional(v.literal(true)),
   }),
   v.strictObject({
     type: v.literal('bridge.customer-view'),

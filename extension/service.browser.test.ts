@@ -1610,7 +1610,8 @@ describe('channels granted that the profile does not allow (the consent windowâ€
   /**
    * A service with a pinned log key over a fake clearinghouse that takes grants (`grantsDown`:
    * it refuses them as out of service) and refusals and serves their receipts; a page of the company asks for
-   * newsletters and e-mail, and its consent window is open (`ticket`).
+   * newsletters and e-mail, and its consent window is open (`ticket`). `holdGrant()`: the next
+   * grant's answer waits, once the clearinghouse stored it (`stored`), until `release()`.
    */
   async function withOpenWindow() {
     await ready();
@@ -1625,6 +1626,19 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     };
     const sha = await ch.addRequest(1_750_000_000, { scopes: [scope] });
     const knobs = { grantsDown: false };
+    let held: (() => Promise<void>) | undefined;
+    const holdGrant = () => {
+      let stored!: () => void;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const reached = new Promise<void>((resolve) => (stored = resolve));
+      held = () => {
+        held = undefined;
+        stored();
+        return released;
+      };
+      return { stored: reached, release };
+    };
     const json = (status: number, body: unknown) => ({
       status,
       text: async () => JSON.stringify(body),
@@ -1638,7 +1652,9 @@ describe('channels granted that the profile does not allow (the consent windowâ€
         if (path.startsWith('/api/v1/companies/')) return json(200, await ch.getCompany(id));
         if (path === '/api/v1/grants' && init.method === 'POST') {
           if (knobs.grantsDown) return json(503, { code: 'ERR_STORAGE_UNAVAILABLE' });
-          return json(201, await ch.submitGrant(String(init.body)));
+          const taken = await ch.submitGrant(String(init.body));
+          await held?.();
+          return json(201, taken);
         }
         if (path === '/api/v1/refusals' && init.method === 'POST')
           return json(201, await ch.submitRefusal(String(init.body)));
@@ -1671,7 +1687,7 @@ describe('channels granted that the profile does not allow (the consent windowâ€
       ((await send(s, { type: 'profile.get' })) as Extract<Response, { type: 'profile' }>).profile
         .channels;
     const poll = () => handle(s, { type: 'bridge.poll', ticket }, page);
-    return { s, ch, ticket, pending, channels, poll, knobs, vault };
+    return { s, ch, ticket, pending, channels, poll, knobs, vault, holdGrant };
   }
 
   it('grants, then allows the ticked channels in the profile; the page learns only the grant', async () => {
@@ -1810,6 +1826,65 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     expect(listed.items.flatMap((r) => r.grants.map((g) => g.sha256))).toEqual([
       ...ch.submitted.keys(),
     ]);
+  });
+
+  // With a channel to allow, the window also hears that the profile was not changed.
+  it.each<[string, string[] | undefined, object]>([
+    ['', undefined, {}],
+    [
+      ' and that the profile allows no channel it ticked',
+      ['newsletter'],
+      { profileChannels: 'failed' },
+    ],
+  ])(
+    'tells the window of a grant the company holds that a restore took from the vault%s; the page learns the grant',
+    async (_case, allowChannels, told) => {
+      const { s, ch, ticket, pending, poll, channels, holdGrant } = await withOpenWindow();
+      const { file } = (await send(s, { type: 'backup.export' })) as Extract<
+        Response,
+        { type: 'backup' }
+      >;
+      const { stored, release } = holdGrant();
+      const answering = send(s, {
+        type: 'wallet.answer',
+        ticket,
+        choice: pending.choice,
+        ...(allowChannels === undefined ? {} : { allowChannels }),
+      });
+      await stored;
+      await send(s, { type: 'backup.restore', file, passphrase: PASS, replace: true });
+      release();
+      const answered = await answering;
+      const [sent] = [...ch.submitted.keys()];
+      const granted = { outcome: 'granted', receipt: sent };
+      expect(answered).toEqual({
+        type: 'bridge.outcome',
+        outcome: granted,
+        answerNotKept: true,
+        ...told,
+      });
+      expect(parseResponse({ type: 'wallet.answer' } as never, answered)).toEqual(answered);
+      expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: granted });
+      expect(await channels()).toEqual({ allowed: [], preferred: null });
+      expect(await send(s, { type: 'problems.list' })).toEqual({ type: 'problems', problems: [] });
+    },
+  );
+
+  it('ends the request as cancelled for the page when a restore overtakes the answer before it goes', async () => {
+    const { s, ch, ticket, pending, poll, vault } = await withOpenWindow();
+    const v = await vault();
+    const put = v.put.bind(v);
+    // The handle the answer writes its outbox entry through belongs to records replaced since.
+    v.put = async (table, id, value) => {
+      if (table === 'profile' && id === 'wallet-outbox')
+        throw new ProtocolError('ERR_VAULT_REPLACED', 'a backup was restored');
+      return put(table, id, value);
+    };
+    expect(
+      await codeOf(() => send(s, { type: 'wallet.answer', ticket, choice: pending.choice })),
+    ).toBe('ERR_VAULT_REPLACED');
+    expect(ch.submitted.size).toBe(0);
+    expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'cancelled' } });
   });
 
   it('tells the window the refusalâ€™s â€œask me again afterâ€ as signed on the backgroundâ€™s clock, and the page nothing of it', async () => {

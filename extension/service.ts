@@ -54,6 +54,7 @@ import { DeclinedWindows, quietCancelDelayMs } from './core/declined-windows';
 import { RequestLimit } from './core/request-limit';
 import {
   initialChoice,
+  sentBefore,
   Wallet,
   type CheckedRequest,
   type VerifiedRequest,
@@ -151,6 +152,17 @@ const pageRequests = new Set<string>([
  * delay (extension/core/declined-windows), so the owner's decision keeps the company away.
  */
 const declinedQuietly = new Set<string>(['ERR_COMPANY_BLACKLISTED', 'ERR_ASK_AGAIN_LATER']);
+
+/**
+ * How a consent ticket ends on `e` when no answer went: with its error code, but `cancelled` for
+ * a backup restore that overtook it (`ERR_VAULT_REPLACED`), as for a window closed unanswered:
+ * what the customer does with their vault is not the company's to learn.
+ */
+function endedWithout(e: ProtocolError): TicketOutcome {
+  return e.code === 'ERR_VAULT_REPLACED'
+    ? { outcome: 'cancelled' }
+    : { outcome: 'error', code: e.code };
+}
 
 /** Requests after which the grants may differ: the GPC exemptions are recomputed (issue 11). */
 const grantChanges = new Set<string>([
@@ -951,7 +963,7 @@ export class AssistantService {
           typeof askAgainAfter === 'number' ? askAgainAfter * 1000 : undefined,
         );
       } else if (isProtocolError(e) && e.code !== 'ERR_VAULT_LOCKED')
-        this.tickets.settle(ticket, { outcome: 'error', code: e.code });
+        this.tickets.settle(ticket, endedWithout(e));
       throw e;
     }
   }
@@ -963,6 +975,13 @@ export class AssistantService {
    * outcome stays granted or refused. So is a refusal's "ask me again after" (`askAgainAfter`),
    * as the wallet signed and stored it: the window's clock may differ from `ports.clock`; and
    * whether the answer is an earlier one sent again in place of this one (`earlierAnswer`).
+   *
+   * A backup restore that overtook the answer (`ERR_VAULT_REPLACED`, docs/architecture.md "A
+   * restore beside other work"): once the clearinghouse took it, the company holds it, so the
+   * ticket ends with that outcome and the window hears it with `answerNotKept` (the restored
+   * vault does not hold it; "try again" would sign a second answer to the same request). Before
+   * anything went, the page hears `cancelled`, as for a window closed unanswered: it must not
+   * learn that a restore happened; the window gets the error (try again, which is right then).
    */
   private async answerConsent(
     vault: Vault,
@@ -977,6 +996,7 @@ export class AssistantService {
     let profileChannels: 'allowed' | 'failed' | undefined;
     let askAgainAfter: number | null | undefined;
     let earlier = false;
+    let answerNotKept = false;
     try {
       const answered = await wallet.answer(checked, choice, allowChannels);
       earlier = answered.earlier === true;
@@ -991,8 +1011,23 @@ export class AssistantService {
       // while the window was open (it asks for the passphrase); anything else ends it.
       if (isProtocolError(e, 'ERR_WALLET_CHOICE_INVALID') || isProtocolError(e, 'ERR_VAULT_LOCKED'))
         throw e;
-      if (isProtocolError(e)) this.tickets.settle(ticket, { outcome: 'error', code: e.code });
-      throw e;
+      const went = sentBefore(e);
+      // Only an answer is an outcome: a revocation that went first (an earlier grant revoked
+      // before a refusal) leaves the request unanswered.
+      if (went === undefined || (went.kind !== 'grant' && went.kind !== 'refusal')) {
+        if (isProtocolError(e)) this.tickets.settle(ticket, endedWithout(e));
+        throw e;
+      }
+      answerNotKept = true;
+      earlier = went.earlier === true;
+      if (went.kind === 'grant') {
+        outcome = { outcome: 'granted', receipt: went.sent };
+        // The profile was not changed: the window names the channels it still does not allow.
+        if ((allowChannels?.length ?? 0) > 0 && !earlier) profileChannels = 'failed';
+      } else {
+        outcome = { outcome: 'refused' };
+        askAgainAfter = went.askAgainAfter ?? null;
+      }
     }
     this.tickets.settle(ticket, outcome);
     return {
@@ -1001,6 +1036,7 @@ export class AssistantService {
       ...(profileChannels === undefined ? {} : { profileChannels }),
       ...(askAgainAfter === undefined ? {} : { askAgainAfter }),
       ...(earlier ? { earlierAnswer: true as const } : {}),
+      ...(answerNotKept ? { answerNotKept: true as const } : {}),
     };
   }
 

@@ -17,6 +17,7 @@ import { customerViewItem } from './customer-view';
 import { disclosureChange, toOpenAgain } from './disclosures';
 import { messageSchemaRevision, type Payload } from '../../protocol/messages';
 import type { LogEntry } from '../../protocol/tlog';
+import type { RecordStore } from './ports';
 import { channelIds } from '../../protocol/vocabulary';
 import { FakeClock, FakeStore } from './fakes';
 import { Preferences } from './preferences';
@@ -722,6 +723,134 @@ describe('Wallet.answer', () => {
     expect(await outboxEntries()).toEqual([]);
   });
 
+  /**
+   * This file's store as a handle of a vault a backup restore replaced (extension/vault `handle`):
+   * every write to `table` (and `id`, when given) throws `ERR_VAULT_REPLACED`; the rest goes on.
+   */
+  function replacedOn(table: string, id?: string): RecordStore {
+    const hit = (t: string, i?: string) => t === table && (id === undefined || i === id);
+    const replaced = () =>
+      Promise.reject(new ProtocolError('ERR_VAULT_REPLACED', 'a backup was restored'));
+    return {
+      get: (t, i) => store.get(t, i),
+      list: (t) => store.list(t),
+      put: (t, i, value) => (hit(t, i) ? replaced() : store.put(t, i, value)),
+      putMany: (t, items) => (hit(t) ? replaced() : store.putMany(t, items)),
+      addMany: (t, items) => (hit(t) ? replaced() : store.addMany(t, items)),
+      delete: (t, i) => (hit(t, i) ? replaced() : store.delete(t, i)),
+    };
+  }
+
+  /** What `run` threw. */
+  async function thrown(run: () => Promise<unknown>): Promise<unknown> {
+    try {
+      await run();
+    } catch (e) {
+      return e;
+    }
+    throw new Error('it did not throw');
+  }
+
+  it.each<[string, (request: Payload<'grant-request'>) => ConsentChoice, object]>([
+    ['a grant', grantAll, { kind: 'grant' }],
+    [
+      'a refusal',
+      () => ({ decision: 'refuse', askAgainAfterDays: 7 }),
+      { kind: 'refusal', askAgainAfter: nowSeconds + 7 * 86_400 },
+    ],
+  ])(
+    'names %s the clearinghouse took when a restore overtakes the write that follows',
+    async (_case, choiceFor, detail) => {
+      const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+      const replaced = makeWallet({ store: replacedOn('relationships') });
+      const e = await thrown(() => replaced.answer(checked, choiceFor(checked.request)));
+      const [sent] = [...ch.submitted.keys()];
+      expect(sent).toBeDefined();
+      expect(e).toMatchObject({ code: 'ERR_VAULT_REPLACED', detail: { sent, ...detail } });
+      expect((e as ProtocolError).detail).not.toHaveProperty('earlier');
+    },
+  );
+
+  it('names the earlier answer it sent again when a restore overtakes what follows', async () => {
+    const { checked, pending } = await lostGrant(false);
+    const replaced = makeWallet({ store: replacedOn('relationships') });
+    const e = await thrown(() => replaced.answer(checked, grantAll(checked.request)));
+    expect([...ch.submitted.keys()]).toEqual([pending]);
+    expect(e).toMatchObject({
+      code: 'ERR_VAULT_REPLACED',
+      detail: { sent: pending, kind: 'grant', earlier: true },
+    });
+  });
+
+  it('names nothing sent when a restore overtakes the answer before it goes, and the answer once it went', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const before = makeWallet({ store: replacedOn('profile', 'wallet-outbox') });
+    const e = await thrown(() => before.answer(checked, grantAll(checked.request)));
+    expect(e).toMatchObject({ code: 'ERR_VAULT_REPLACED' });
+    expect((e as ProtocolError).detail).toBeUndefined();
+    expect(ch.submitted.size).toBe(0);
+    // The same answer, overtaken only once it went: now it is named.
+    const after = makeWallet({ store: replacedOn('relationships') });
+    const went = await thrown(() => after.answer(checked, grantAll(checked.request)));
+    expect(went).toMatchObject({
+      code: 'ERR_VAULT_REPLACED',
+      detail: { sent: [...ch.submitted.keys()][0], kind: 'grant' },
+    });
+  });
+
+  it('allows in the profile, for an earlier grant sent again in place of this one, only the ticked channels it gives', async () => {
+    const allowed: { channels: readonly string[]; preferred: string }[] = [];
+    wallet = makeWallet({
+      allowChannels: async (channels, preferred) => void allowed.push({ channels, preferred }),
+    });
+    // The earlier grant gives email alone (its first scope narrowed), and its answer was lost.
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const narrow = grantAll(checked.request);
+    if (narrow.decision === 'grant') narrow.scopes[0]!.channels = ['email'];
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(checked, narrow)).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    ch.submitGrant = submitGrant;
+    const [pending] = await outboxEntries();
+    // Ticked now: SMS only, which the grant that stands does not give: nothing allowed.
+    const smsOnly = await wallet.answer(checked, grantAll(checked.request), ['sms']);
+    expect(smsOnly).toMatchObject({ outcome: 'granted', sha256: pending, earlier: true });
+    expect(smsOnly).not.toHaveProperty('profileChannels');
+    expect(allowed).toEqual([]);
+  });
+
+  it('allows the ticked channels an earlier grant sent again gives, with its preferred channel', async () => {
+    const allowed: { channels: readonly string[]; preferred: string }[] = [];
+    wallet = makeWallet({
+      allowChannels: async (channels, preferred) => void allowed.push({ channels, preferred }),
+    });
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const narrow = grantAll(checked.request);
+    if (narrow.decision === 'grant') narrow.scopes[0]!.channels = ['email'];
+    const submitGrant = ch.submitGrant.bind(ch);
+    ch.submitGrant = async (jws) => {
+      await submitGrant(jws);
+      throw new TypeError('fetch failed');
+    };
+    await expect(wallet.answer(checked, narrow)).rejects.toMatchObject({
+      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
+    });
+    ch.submitGrant = submitGrant;
+    const outcome = await wallet.answer(checked, grantAll(checked.request), ['sms', 'email']);
+    expect(outcome).toMatchObject({
+      outcome: 'granted',
+      earlier: true,
+      profileChannels: 'allowed',
+    });
+    // SMS is not allowed: the grant that stands does not give it.
+    expect(allowed).toEqual([{ channels: ['email'], preferred: 'email' }]);
+  });
+
   it('keeps no outbox entry for an answer the clearinghouse refused', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     ch.submitGrant = () => Promise.reject(new ApiProblem(403, { code: 'ERR_COMPANY_NOT_ACTIVE' }));
@@ -838,7 +967,9 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
     });
   });
 
-  it.each<[string, () => () => void, string]>([
+  // `resent`: the grant that failed may have arrived (out of reach), so answering again sends it
+  // again in place of a new one (`earlier`): it gives what was chosen then, and allows nothing.
+  it.each<[string, () => () => void, string, boolean]>([
     [
       'the clearinghouse refuses it',
       () => {
@@ -849,6 +980,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
         return () => (ch.submitGrant = submitGrant);
       },
       'ERR_SCOPE_WIDER_THAN_REQUESTED',
+      false,
     ],
     [
       'the clearinghouse is out of reach',
@@ -860,6 +992,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
         return () => (ch.submitGrant = submitGrant);
       },
       'ERR_CLEARINGHOUSE_UNREACHABLE',
+      true,
     ],
     [
       'no log key is pinned',
@@ -869,6 +1002,7 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
         return () => (pinned = before);
       },
       'ERR_LOG_KEY_NOT_PINNED',
+      false,
     ],
     // Stored at the clearinghouse and kept, receipt pending: an error all the same, so the
     // profile is left for the customer to change knowingly.
@@ -879,10 +1013,11 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
         return () => (ch.tamperReceipts = false);
       },
       'ERR_TLOG_INCLUSION_INVALID',
+      false,
     ],
   ])(
-    'leaves the profile unchanged when the grant fails (%s), and changes it when granted again',
-    async (_case, breakIt, code) => {
+    'leaves the profile unchanged when the grant fails (%s), and changes it when granted anew',
+    async (_case, breakIt, code, resent) => {
       await saveProfile({
         ...defaultProfile('de', 'UTC'),
         channels: { allowed: ['newsletter'], preferred: null },
@@ -896,6 +1031,8 @@ describe('Wallet.answer allowing channels in the profile (the consent window’s
       expect(await storedProfile()).toEqual(before);
       repair();
       const outcome = await wallet.answer(checked, grantAll(checked.request), ['sms']);
+      // An earlier grant sent again in its place gives SMS too (the same choice): allowed.
+      if (resent) expect(outcome).toMatchObject({ earlier: true });
       expect(outcome).toMatchObject({ outcome: 'granted', profileChannels: 'allowed' });
       expect((await preferences.profile()).channels.allowed).toEqual(['newsletter', 'sms']);
     },

@@ -773,6 +773,15 @@ export type AnswerOutcome =
       readonly profileChannels?: 'allowed' | 'failed';
       /** Set when it is an earlier answer sent again in place of this one ({@link earlierAnswer}). */
       readonly earlier?: true;
+      /**
+       * Of an earlier grant sent again: the channels its scopes give and its preferred channel,
+       * as signed then (the channels ticked now are allowed in the profile only where it gives
+       * them).
+       */
+      readonly earlierChannels?: {
+        readonly channels: readonly string[];
+        readonly preferred: string;
+      };
     }
   | {
       readonly outcome: 'refused';
@@ -908,8 +917,90 @@ function outcomeOf(
 ): AnswerOutcome {
   const resent = earlier ? ({ earlier: true } as const) : {};
   return kind === 'grant'
-    ? { outcome: 'granted', sha256, receipt, ...resent }
+    ? {
+        outcome: 'granted',
+        sha256,
+        receipt,
+        ...resent,
+        ...(earlier ? { earlierChannels: grantChannelsOf(jws) } : {}),
+      }
     : { outcome: 'refused', sha256, receipt, askAgainAfter: askAgainAfterOf(jws), ...resent };
+}
+
+/**
+ * What a restore that overtook a message after the clearinghouse took it leaves: the message
+ * went (the company holds it), but the restored vault does not (docs/architecture.md "A restore
+ * beside other work"). `ERR_VAULT_REPLACED` from the vault becomes one whose detail names what
+ * went, {@link SentBeforeRestore}, so that the caller tells what happened instead of "try again",
+ * which would sign a second answer to a request already answered. Anything else is as it was.
+ */
+function sentBeforeRestore(
+  e: unknown,
+  sha256: string,
+  kind: LoggedWalletKind,
+  jws: string,
+): unknown {
+  if (!isProtocolError(e, 'ERR_VAULT_REPLACED')) return e;
+  const detail: SentBeforeRestore = {
+    sent: sha256,
+    kind,
+    ...(kind === 'refusal' ? { askAgainAfter: askAgainAfterOf(jws) } : {}),
+  };
+  const error = new ProtocolError(
+    'ERR_VAULT_REPLACED',
+    'a backup was restored after the message went: the restored vault does not hold it',
+    { ...detail },
+  );
+  error.cause = e;
+  return error;
+}
+
+/**
+ * The detail of an `ERR_VAULT_REPLACED` thrown once the message went ({@link sentBeforeRestore}):
+ * its hash and kind, a refusal's "ask me again after" as signed (null: none), and `earlier` when
+ * it is an earlier answer sent again in place of the one just chosen ({@link outcomeOf}). An
+ * `ERR_VAULT_REPLACED` without it: nothing went.
+ */
+export interface SentBeforeRestore {
+  readonly sent: string;
+  readonly kind: LoggedWalletKind;
+  readonly askAgainAfter?: number | null;
+  readonly earlier?: true;
+}
+
+/**
+ * What went before a restore overtook it, when `e` says so ({@link SentBeforeRestore}); else
+ * undefined (nothing went, or `e` is another error).
+ *
+ * @example
+ * ```ts
+ * sentBefore(e)?.kind // 'grant': the company holds it, the restored vault does not
+ * ```
+ */
+export function sentBefore(e: unknown): SentBeforeRestore | undefined {
+  if (!isProtocolError(e, 'ERR_VAULT_REPLACED') || e.detail === undefined) return undefined;
+  const { sent, kind, askAgainAfter, earlier } = e.detail;
+  if (typeof sent !== 'string' || !v.is(v.picklist(loggedWalletKinds), kind)) return undefined;
+  return {
+    sent,
+    kind,
+    ...(v.is(v.nullable(epochSeconds), askAgainAfter) ? { askAgainAfter } : {}),
+    ...(earlier === true ? { earlier } : {}),
+  };
+}
+
+/** The channels the scopes of the grant `jws` give, and its preferred channel (as stored). */
+function grantChannelsOf(jws: string): { channels: string[]; preferred: string } {
+  const { scopes, preferredChannel } = storedPayload(jws);
+  const channels = new Set<string>();
+  if (Array.isArray(scopes))
+    for (const scope of scopes as { channels?: unknown }[])
+      if (Array.isArray(scope?.channels))
+        for (const c of scope.channels) if (typeof c === 'string') channels.add(c);
+  return {
+    channels: [...channels],
+    preferred: typeof preferredChannel === 'string' ? preferredChannel : '',
+  };
 }
 
 /**
@@ -1276,7 +1367,10 @@ export class Wallet {
    *   sent), the clearinghouse's codes, or the receipt's verification codes
    *   (`ERR_RECEIPT_INVALID`, `ERR_TLOG_INCLUSION_INVALID`, `ERR_NOTE_*`: the answer was stored
    *   by the clearinghouse and is in the vault, its receipt kept as pending; the profile is left
-   *   as it was).
+   *   as it was), or `ERR_VAULT_REPLACED` (a backup restore overtook it: with a detail naming
+   *   what went when the clearinghouse took the answer before, {@link sentBefore}; without one,
+   *   nothing went). An earlier grant sent again in place of this one allows in the profile only
+   *   the channels ticked now that it gives (it stands with what was chosen then).
    */
   async answer(
     checked: CheckedRequest,
@@ -1302,9 +1396,21 @@ export class Wallet {
     );
     if (allow.length === 0 || outcome.outcome !== 'granted' || allowInProfile === undefined)
       return outcome;
-    const preferred = parsed.output.decision === 'grant' ? parsed.output.preferredChannel : '';
+    // An earlier grant sent again in its place stands with the scopes chosen then: of the
+    // channels ticked now, the profile allows those it gives (a retry after "out of reach"
+    // ticks the same ones), with its preferred channel.
+    const earlier = outcome.earlierChannels;
+    const allowed =
+      earlier === undefined ? allow : allow.filter((c) => earlier.channels.includes(c));
+    if (allowed.length === 0) return outcome;
+    const preferred =
+      earlier !== undefined
+        ? earlier.preferred
+        : parsed.output.decision === 'grant'
+          ? parsed.output.preferredChannel
+          : '';
     try {
-      await allowInProfile(allow, preferred);
+      await allowInProfile(allowed, preferred);
       return { ...outcome, profileChannels: 'allowed' };
     } catch (_e) {
       // The grant stands (it is logged and in the vault): the window says the profile did not
@@ -1373,6 +1479,8 @@ export class Wallet {
    * vault holds the outcome, or when the clearinghouse refused the message for a reason (it was
    * not stored). Out of reach, or an answer that makes no sense: it may have been stored; the
    * entry stays, and the next refresh asks the clearinghouse (resumeOutbox) instead of guessing.
+   * A restore that overtakes it once the clearinghouse took it ends it with an
+   * `ERR_VAULT_REPLACED` naming what went ({@link sentBefore}).
    * `reads`: the operation's registry reads (./registry-reads).
    */
   private async submitFromOutbox(
@@ -1390,15 +1498,16 @@ export class Wallet {
       if (refusedForAReason(e)) await done();
       throw e;
     }
-    const { receipt, refused } = await this.settle(
-      identity,
-      { sha256: sha, kind, jws: token },
-      reads,
-    );
-    // The vault holds it now, its receipt pending if it did not verify: the entry's work is done.
-    await done();
-    if (refused !== undefined) throw refused;
-    return { sha256: sha, receipt };
+    let settled: { receipt: StoredReceipt | null; refused?: unknown };
+    try {
+      settled = await this.settle(identity, { sha256: sha, kind, jws: token }, reads);
+      // The vault holds it now, its receipt pending if it did not verify: the entry's work is done.
+      await done();
+    } catch (e) {
+      throw sentBeforeRestore(e, sha, kind, token);
+    }
+    if (settled.refused !== undefined) throw settled.refused;
+    return { sha256: sha, receipt: settled.receipt };
   }
 
   /**
@@ -1443,7 +1552,15 @@ export class Wallet {
           ));
         } catch (e) {
           if (refusedForAReason(e)) continue; // dropped from the outbox
-          throw e;
+          const went = sentBefore(e);
+          // What went is the earlier answer, not the one just chosen: said as an outcome would.
+          if (went === undefined) throw e;
+          const error = new ProtocolError('ERR_VAULT_REPLACED', (e as Error).message, {
+            ...went,
+            earlier: true,
+          });
+          error.cause = e;
+          throw error;
         }
       }
       if (entry.kind === kind) return outcomeOf(kind, sha256, receipt, entry.jws, true);

@@ -142,7 +142,7 @@ let answers: { choice: Record<string, unknown> }[] = [];
 async function mountAsking(
   locale: 'de' | 'en',
   outcome: 'granted' | 'refused' = 'refused',
-  told: { askAgainAfter?: number | null; earlierAnswer?: true } = {},
+  told: { askAgainAfter?: number | null; earlierAnswer?: true; answerNotKept?: true } = {},
 ) {
   answers = [];
   mountConsent(locale, (request) => {
@@ -298,6 +298,34 @@ it('says nothing of an earlier answer when the one just chosen went', async () =
   await userEvent.click(byTestId('consent-refuse')!);
   await expect.poll(() => byTestId('consent-result')).not.toBeNull();
   expect(byTestId('consent-earlier-answer')).toBeNull();
+});
+
+it.each([
+  ['de', 'granted'],
+  ['en', 'granted'],
+  ['de', 'refused'],
+  ['en', 'refused'],
+] as const)(
+  'alerts in %s that the answer (%s) went but the restored backup does not hold it, with the outcome',
+  async (locale, outcome) => {
+    await mountAsking(locale, outcome, {
+      answerNotKept: true,
+      ...(outcome === 'refused' ? { askAgainAfter: null } : {}),
+    });
+    await userEvent.click(byTestId(outcome === 'granted' ? 'consent-grant' : 'consent-refuse')!);
+    await expect.poll(() => byTestId('consent-result')?.dataset.result).toBe(outcome);
+    const alert = byTestId('consent-answer-not-kept')!;
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(alert.textContent!.trim()).toBe(t(locale, 'extension.consent.answerNotKept'));
+    expect(byTestId('consent-error')).toBeNull();
+  },
+);
+
+it('raises no such alert when the vault holds the answer', async () => {
+  await mountAsking('en', 'granted');
+  await userEvent.click(byTestId('consent-grant')!);
+  await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+  expect(byTestId('consent-answer-not-kept')).toBeNull();
 });
 
 it('after Grant the outcome sentence takes the focus, not the page', async () => {
