@@ -262,52 +262,26 @@ describe('the consent window’s answer with channels to allow in the profile', 
     ).toBe('ERR_MESSAGE_INVALID');
   });
 
-  it.each<[string, unknown, boolean]>([
-    ['a date in epoch seconds', 1_751_123_200, true],
-    ['none (a refusal without one)', null, true],
-    ['a fraction of a second', 1_751_123_200.5, false],
-    ['a date before 1970', -1, false],
-    ['a date as text', '2025-06-28', false],
-  ])(
-    'tells the window when a refusal ends in whole epoch seconds or null: %s',
-    (_case, askAgainAfter, taken) => {
-      const answer = { type: 'wallet.answer', ticket, choice } as const;
-      const response = { type: 'bridge.outcome', outcome: { outcome: 'refused' }, askAgainAfter };
-      if (taken) expect(parseResponse(answer as never, response)).toEqual(response);
-      else
-        expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
-    },
-  );
-
-  it.each<[string, unknown, boolean]>([
-    ['true', true, true],
-    ['false (absent is how "no" is said)', false, false],
-    ['a string', 'yes', false],
-  ])(
-    'tells the window that an earlier answer went in place of this one: %s',
-    (_case, earlierAnswer, taken) => {
-      const answer = { type: 'wallet.answer', ticket, choice } as const;
-      const response = { type: 'bridge.outcome', outcome: { outcome: 'refused' }, earlierAnswer };
-      if (taken) expect(parseResponse(answer as never, response)).toEqual(response);
-      else
-        expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
-    },
-  );
-
-  it.each<[string, unknown, boolean]>([
-    ['true', true, true],
-    ['false (absent is how "no" is said)', false, false],
-    ['a string', 'yes', false],
-    ['a number', 1, false],
-  ])(
-    'tells the window that its answer went but a restored backup does not hold it: %s',
-    (_case, answerNotKept, taken) => {
-      const answer = { type: 'wallet.answer', ticket, choice } as const;
-      const granted = { outcome: 'granted', receipt: 'A'.repeat(43) };
-      const response = { type: 'bridge.outcome', outcome: granted, answerNotKept };
-      if (taken) expect(parseResponse(answer as never, response)).toEqual(response);
-      else
-        expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
-    },
-  );
+  // What the background tells the consent window alone beside the outcome: a refusal's end
+  // (whole epoch seconds or null), an earlier answer sent in place of this one, an answer the
+  // restored backup does not hold (`true` only: absent is how "no" is said).
+  it.each<[string, string, unknown, boolean]>([
+    ['a date in epoch seconds', 'askAgainAfter', 1_751_123_200, true],
+    ['none (a refusal without one)', 'askAgainAfter', null, true],
+    ['a fraction of a second', 'askAgainAfter', 1_751_123_200.5, false],
+    ['a date before 1970', 'askAgainAfter', -1, false],
+    ['a date as text', 'askAgainAfter', '2025-06-28', false],
+    ['true', 'earlierAnswer', true, true],
+    ['false', 'earlierAnswer', false, false],
+    ['a string', 'earlierAnswer', 'yes', false],
+    ['true', 'answerNotKept', true, true],
+    ['false', 'answerNotKept', false, false],
+    ['a string', 'answerNotKept', 'yes', false],
+    ['a number', 'answerNotKept', 1, false],
+  ])('tells the window, beside the outcome, %s as %s', (_case, name, value, taken) => {
+    const answer = { type: 'wallet.answer', ticket, choice } as const;
+    const response = { type: 'bridge.outcome', outcome: { outcome: 'refused' }, [name]: value };
+    if (taken) expect(parseResponse(answer as never, response)).toEqual(response);
+    else expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
+  });
 });

@@ -798,12 +798,16 @@ describe('Wallet.answer', () => {
     });
   });
 
-  it('allows in the profile, for an earlier grant sent again in place of this one, only the ticked channels it gives', async () => {
+  /**
+   * A wallet whose profile port records what it is asked to allow (`allowed`), and a grant of
+   * email alone (the request's first scope narrowed) that the clearinghouse stored but whose
+   * answer was lost: the next answer to `checked` sends it again in place of its own.
+   */
+  async function lostEmailGrant() {
     const allowed: { channels: readonly string[]; preferred: string }[] = [];
     wallet = makeWallet({
       allowChannels: async (channels, preferred) => void allowed.push({ channels, preferred }),
     });
-    // The earlier grant gives email alone (its first scope narrowed), and its answer was lost.
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     const narrow = grantAll(checked.request);
     if (narrow.decision === 'grant') narrow.scopes[0]!.channels = ['email'];
@@ -816,6 +820,11 @@ describe('Wallet.answer', () => {
       code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
     });
     ch.submitGrant = submitGrant;
+    return { allowed, checked };
+  }
+
+  it('allows in the profile, for an earlier grant sent again in place of this one, only the ticked channels it gives', async () => {
+    const { allowed, checked } = await lostEmailGrant();
     const [pending] = await outboxEntries();
     // Ticked now: SMS only, which the grant that stands does not give: nothing allowed.
     const smsOnly = await wallet.answer(checked, grantAll(checked.request), ['sms']);
@@ -825,22 +834,7 @@ describe('Wallet.answer', () => {
   });
 
   it('allows the ticked channels an earlier grant sent again gives, with its preferred channel', async () => {
-    const allowed: { channels: readonly string[]; preferred: string }[] = [];
-    wallet = makeWallet({
-      allowChannels: async (channels, preferred) => void allowed.push({ channels, preferred }),
-    });
-    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
-    const narrow = grantAll(checked.request);
-    if (narrow.decision === 'grant') narrow.scopes[0]!.channels = ['email'];
-    const submitGrant = ch.submitGrant.bind(ch);
-    ch.submitGrant = async (jws) => {
-      await submitGrant(jws);
-      throw new TypeError('fetch failed');
-    };
-    await expect(wallet.answer(checked, narrow)).rejects.toMatchObject({
-      code: 'ERR_CLEARINGHOUSE_UNREACHABLE',
-    });
-    ch.submitGrant = submitGrant;
+    const { allowed, checked } = await lostEmailGrant();
     const outcome = await wallet.answer(checked, grantAll(checked.request), ['sms', 'email']);
     expect(outcome).toMatchObject({
       outcome: 'granted',
