@@ -52,50 +52,18 @@ export type RequestSigner =
 /** The longest wait a `Retry-After` is believed for: a day (a longer one reads as not said). */
 export const maxRetryAfterSeconds = 86_400;
 
-const imfMonths = [
-  'Jan',
-  'Feb',
-  'Mar',
-  'Apr',
-  'May',
-  'Jun',
-  'Jul',
-  'Aug',
-  'Sep',
-  'Oct',
-  'Nov',
-  'Dec',
-];
-const imfDays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-/** IMF-fixdate (RFC 9110 §5.6.7), e.g. `Wed, 21 Oct 2015 07:28:00 GMT`. */
-const imfFixdate =
-  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
-
 /**
- * The epoch milliseconds of an IMF-fixdate; undefined when `value` is not one, or names no real
- * time (31 February, 24:00, a day name the date does not fall on).
+ * The epoch milliseconds of an IMF-fixdate (RFC 9110 §5.6.7, e.g. `Wed, 21 Oct 2015 07:28:00
+ * GMT`); undefined when `value` is not one, or names no real time (31 February, 24:00, a day
+ * name the date does not fall on): only a date that prints back as itself is taken.
  */
 function imfFixdateMs(value: string): number | undefined {
-  const m = imfFixdate.exec(value);
-  if (m === null) return undefined;
-  const [day, year, hour, minute, second] = [m[2], m[4], m[5], m[6], m[7]].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const month = imfMonths.indexOf(m[3]!);
-  // A leap second (`60`, RFC 5322 §3.3) is the second after :59.
-  if (hour > 23 || minute > 59 || second > 60) return undefined;
-  const ms = Date.UTC(year, month, day, hour, minute, Math.min(second, 59));
-  const date = new Date(ms);
-  return date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month &&
-    date.getUTCDate() === day &&
-    imfDays[date.getUTCDay()] === m[1]
-    ? ms + (second === 60 ? 1000 : 0)
-    : undefined;
+  // A leap second (`:60`, RFC 5322 §3.3) is the second after :59.
+  const leap = /:60 GMT$/.test(value);
+  const text = leap ? value.replace(/:60 GMT$/, ':59 GMT') : value;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || new Date(ms).toUTCString() !== text) return undefined;
+  return ms + (leap ? 1000 : 0);
 }
 
 /**
