@@ -56,9 +56,20 @@ type Behaviour = 'answers' | 'silent-after-ack' | 'gone';
 async function fakeAssistant(page: Page, view: Behaviour, action: Behaviour): Promise<void> {
   await page.addInitScript(
     ({ items, view, action }) => {
-      const w = window as unknown as { assistantView: string; assistantAction: string };
+      const w = window as unknown as {
+        assistantView: string;
+        assistantAction: string;
+        acksHeard: number;
+      };
       w.assistantView = view;
       w.assistantAction = action;
+      w.acksHeard = 0;
+      // Counted as the page hears each acknowledgement (this listener runs before the page's):
+      // the clock may jump over the page's deadlines only once the page took it.
+      window.addEventListener('message', (event) => {
+        const m = event.data as { from?: string; type?: string };
+        if (event.source === window && m?.from === 'assistant' && m.type === 'ack') w.acksHeard++;
+      });
       window.addEventListener('message', (event) => {
         const m = event.data as { channel?: string; from?: string; type?: string; id?: string };
         if (event.source !== window || m?.channel !== 'consent-clearinghouse/connect') return;
@@ -98,6 +109,8 @@ test('an action the Assistant acknowledged and then never answered ends as unkno
   const said = page.getByTestId('me-action');
   await expect(said).toHaveAttribute('data-outcome', 'pending');
   await expect(revoke).toHaveAttribute('aria-disabled', 'true');
+  // The view's acknowledgement, then the action's: taken before the clock jumps.
+  await page.waitForFunction(() => (window as unknown as { acksHeard: number }).acksHeard > 1);
 
   // Still waiting while the Assistant's own window may be open (ten minutes).
   await page.clock.fastForward(10 * 60_000);
@@ -136,6 +149,8 @@ test('a view the Assistant acknowledged and never sent ends with a sentence, in 
   await fakeAssistant(page, 'silent-after-ack', 'answers');
   await openMe(page, 'en');
   await expect(page.getByTestId('me-loading')).toBeVisible();
+  // Else the jump may pass the 1.5 s wait for an acknowledgement still on its way.
+  await page.waitForFunction(() => (window as unknown as { acksHeard: number }).acksHeard > 0);
   await page.clock.fastForward(assistantDeadlines.stored + 1000);
   await expect(page.getByTestId('me-error')).toHaveText(
     t('en', 'portal.me.error', { reason: t('en', 'portal.me.viewSilent') }),
