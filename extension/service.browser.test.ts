@@ -1614,6 +1614,16 @@ describe('channels granted that the profile does not allow (the consent windowâ€
    * grant's answer waits, once the clearinghouse stored it (`stored`), until `release()`.
    */
   async function withOpenWindow() {
+    const opened = await withWindowOpening();
+    const pending = (await send(opened.s, {
+      type: 'wallet.pending',
+      ticket: opened.ticket,
+    })) as Extract<Response, { type: 'wallet.pending' }>;
+    return { ...opened, pending };
+  }
+
+  /** As {@link withOpenWindow}, before the window asked for its request (the ticket not checked yet). */
+  async function withWindowOpening() {
     await ready();
     const ch = await FakeClearinghouse.create(1_750_000_000_000);
     const scope = {
@@ -1679,15 +1689,11 @@ describe('channels granted that the profile does not allow (the consent windowâ€
       { type: 'bridge.request', id: 'r1', request: sha },
       page,
     )) as Extract<Response, { type: 'bridge.accepted' }>;
-    const pending = (await send(s, { type: 'wallet.pending', ticket })) as Extract<
-      Response,
-      { type: 'wallet.pending' }
-    >;
     const channels = async () =>
       ((await send(s, { type: 'profile.get' })) as Extract<Response, { type: 'profile' }>).profile
         .channels;
     const poll = () => handle(s, { type: 'bridge.poll', ticket }, page);
-    return { s, ch, ticket, pending, channels, poll, knobs, vault, holdGrant };
+    return { s, ch, ticket, channels, poll, knobs, vault, holdGrant };
   }
 
   it('grants, then allows the ticked channels in the profile; the page learns only the grant', async () => {
@@ -1885,6 +1891,34 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     ).toBe('ERR_VAULT_REPLACED');
     expect(ch.submitted.size).toBe(0);
     expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'cancelled' } });
+  });
+
+  it('ends the request as cancelled for the page when a restore overtakes the customerâ€™s checks as the window opens', async () => {
+    const { s, ch, ticket, poll, vault } = await withWindowOpening();
+    const v = await vault();
+    const get = v.get.bind(v);
+    // The pseudonym's relationship is read through a handle of records replaced since.
+    v.get = async (table, id) => {
+      if (table === 'relationships')
+        throw new ProtocolError('ERR_VAULT_REPLACED', 'a backup was restored');
+      return get(table, id);
+    };
+    expect(await codeOf(() => send(s, { type: 'wallet.pending', ticket }))).toBe(
+      'ERR_VAULT_REPLACED',
+    );
+    expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'cancelled' } });
+    // Ended: the window's answer is refused and nothing is sent.
+    v.get = get;
+    expect(
+      await codeOf(() =>
+        send(s, {
+          type: 'wallet.answer',
+          ticket,
+          choice: { decision: 'refuse', askAgainAfterDays: 1 },
+        }),
+      ),
+    ).toBe('ERR_WALLET_REQUEST_UNKNOWN');
+    expect(ch.submitted.size).toBe(0);
   });
 
   it('tells the window the refusalâ€™s â€œask me again afterâ€ as signed on the backgroundâ€™s clock, and the page nothing of it', async () => {
