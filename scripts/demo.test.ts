@@ -1,15 +1,22 @@
 /**
  * `npm run demo` seeds and serves (issue 9): the built clearinghouse and both demo companies on
  * free ports, the registry lists both, the log holds the history, the walkthrough names every
- * role, and everything stops. Needs `npm run build` first (as `npm test` does).
+ * role, each company's staff get a key file the console loads (the key the clearinghouse holds for
+ * that company) and each company names its own privacy contact, and everything stops. Needs
+ * `npm run build` first (as `npm test` does).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as v from 'valibot';
 import { afterAll, describe, expect, it } from 'vitest';
 import { minimumPassphraseChars, passphraseStrength } from '../extension/core/passphrase';
-import { startDemo, startFailure, type Demo } from './demo';
+import { KeyFileError, loadCompanyKey } from '../portal/lib/components/company/company-key';
+import { email } from '../protocol/messages/primitives';
+import { openKeyring } from '../test/company-site/keys';
+import { privacyContactEmail } from '../test/company-site/site';
+import { startDemo, startFailure, writeConsoleKeyFile, type Demo } from './demo';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,6 +91,32 @@ describe('npm run demo', () => {
       const page = await (await fetch(link)).text();
       expect(page).toContain(site === demo.sites[0] ? 'Laufhaus' : 'Funkhaus');
     }
+    // Failed before: the walkthrough named no key file, and the only one there, the site's
+    // keyring company-key.json, is no key file the console loads. Now each company's staff are
+    // given one that loads as the key the clearinghouse holds for that company.
+    for (const [i, site] of demo.sites.entries()) {
+      const path = demo.keyFiles[i]!;
+      expect(demo.walkthrough).toContain(path);
+      const key = await loadCompanyKey(await readFile(path, 'utf8'));
+      const entry = (await (
+        await fetch(`${demo.origin}/api/v1/companies/${site.companyId}`)
+      ).json()) as {
+        keys: { kid: string; retiredAt: string | null; compromisedSince: number | null }[];
+        contact: { email: string };
+      };
+      expect(entry.keys).toContainEqual(
+        expect.objectContaining({ kid: key.kid, retiredAt: null, compromisedSince: null }),
+      );
+      expect(key.kid).toBe(site.kid());
+      // Failed before: both companies named datenschutz@laufhaus.example.
+      const brand = i === 0 ? 'laufhaus' : 'funkhaus';
+      expect(entry.contact.email).toBe(`datenschutz@${brand}.example`);
+    }
+    const funkhausPage = await (
+      await fetch(`${demo.origin}/companies/${demo.sites[1]!.companyId}`)
+    ).text();
+    expect(funkhausPage).toContain('datenschutz@funkhaus.example');
+    expect(funkhausPage).not.toContain('laufhaus.example');
 
     const origin = demo.origin;
     await demo.stop();
@@ -105,6 +138,49 @@ describe('the walkthrough of npm run demo', () => {
     expect(text).toContain(
       `a new passphrase of at least ${minimumPassphraseChars} characters. Only shorter ones are refused`,
     );
+  });
+});
+
+describe("the console's key file the demo hands to a company's staff", () => {
+  it("holds the key the site signs with, where the site's own keyring file is refused", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'demo-key-'));
+    try {
+      const keyring = await openKeyring(dataDir);
+      // The tester's step: the site's keyring is no key file of the console.
+      await expect(
+        loadCompanyKey(await readFile(join(dataDir, 'company-key.json'), 'utf8')),
+      ).rejects.toThrow(KeyFileError);
+
+      const path = join(dataDir, 'console-key.jwk.json');
+      const kid = await writeConsoleKeyFile(dataDir, path);
+      expect(kid).toBe(keyring.current().kid);
+      expect((await loadCompanyKey(await readFile(path, 'utf8'))).kid).toBe(kid);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+
+      // Once the site replaced its key, the file holds the new one.
+      keyring.beginReplacement(kid);
+      keyring.promote();
+      const next = join(dataDir, 'console-key-2.jwk.json');
+      const nextKid = await writeConsoleKeyFile(dataDir, next);
+      expect(nextKid).not.toBe(kid);
+      expect(nextKid).toBe(keyring.current().kid);
+      expect((await loadCompanyKey(await readFile(next, 'utf8'))).kid).toBe(nextKid);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a demo company's privacy contact", () => {
+  it.each([
+    ['Laufhaus', 'datenschutz@laufhaus.example'],
+    ['Funkhaus', 'datenschutz@funkhaus.example'],
+    ['Café Müller', 'datenschutz@cafe-muller.example'],
+    ['--', 'datenschutz@company.example'],
+    ['x'.repeat(70), `datenschutz@${'x'.repeat(63)}.example`],
+  ])('is derived from its brand %s as a valid address', (brand, expected) => {
+    expect(privacyContactEmail(brand)).toBe(expected);
+    expect(v.is(email, expected)).toBe(true);
   });
 });
 

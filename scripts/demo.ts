@@ -7,6 +7,8 @@
  * 2. Starts the reference company site (Laufhaus, port 4000) and a second demo company
  *    (Funkhaus, port 4001) from test/company-site, which register, prove their domains, and put
  *    an open grant request on their shop pages.
+ *    Each company's signing key is also written as the company console's key file
+ *    (`<dir>/<brand>-company-key.jwk.json`, see {@link writeConsoleKeyFile}) for its staff to load.
  * 3. Enrols a regulator (a one-time enrolment link, as `npm run admin -- enroll-regulator` does).
  * 4. Creates a customer identity and, with the Assistant's own wallet code (extension/core) over
  *    the real HTTP API, grants both companies, receives an offer and a reward, asks Laufhaus for
@@ -24,12 +26,16 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { createClient, uuidV4, type ClearinghouseClient } from '../protocol/client';
+import { base64urlEncode } from '../protocol/encoding';
+import { publicJwk } from '../protocol/keys';
 import { signMessage } from '../protocol/signed';
 import { ready } from '../protocol/sodium';
 import { companyIdentity, newIdentity } from '../extension/core/identity';
 import type { RecordStore, StoreTable } from '../extension/core/ports';
 import { initialChoice, Wallet } from '../extension/core/wallet';
+import { loadOrCreateIdentity } from '../test/company-site/keys';
 import { startCompanySite, type CompanySite } from '../test/company-site/site';
+import { companyKeyFileText } from '../portal/lib/components/company/company-key';
 import { openDatabase } from '../portal/lib/server/db/database';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
 import { runAdmin } from './admin';
@@ -53,6 +59,8 @@ export interface Demo {
   readonly origin: string;
   readonly sites: readonly CompanySite[];
   readonly regulatorLink: string;
+  /** Per site, in order: the company console's key file holding the key the site signs with. */
+  readonly keyFiles: readonly string[];
   readonly recoveryPhrase: string;
   readonly walkthrough: string;
   stop(): Promise<void>;
@@ -213,6 +221,42 @@ async function seedCustomer(
   return phrase;
 }
 
+/**
+ * Writes the key the reference site in `dataDir` signs with now as the company console's key file
+ * (portal/lib/components/company/company-key.ts: an RFC 8037 JWK, the one format "Load key file"
+ * reads) to `path`, mode 0600, and returns the key's thumbprint. The site's own `company-key.json`
+ * is its keyring of seeds (test/company-site/keys.ts), which the console does not read. Demo only:
+ * a real company's key stays in its secret store, and its staff hold a key file of their own.
+ *
+ * @example
+ * ```ts
+ * const kid = await writeConsoleKeyFile('data/demo/company-1', 'data/demo/laufhaus-company-key.jwk.json');
+ * ```
+ */
+export async function writeConsoleKeyFile(dataDir: string, path: string): Promise<string> {
+  const { keyPair, kid } = await loadOrCreateIdentity(dataDir);
+  const { x } = publicJwk(keyPair);
+  const d = base64urlEncode(keyPair.privateKey.slice(0, 32));
+  writeFileSync(path, companyKeyFileText({ x, d, kid }), { mode: 0o600 });
+  return kid;
+}
+
+/**
+ * Checks that `kid` is a current key of the site's company at the clearinghouse, so the key file
+ * the walkthrough names signs what the console sends.
+ */
+async function checkEnrolledKey(origin: string, site: CompanySite, kid: string): Promise<void> {
+  const res = await fetch(`${origin}/api/v1/companies/${site.companyId}`);
+  const entry = (await res.json()) as {
+    keys?: { kid: string; retiredAt: unknown; compromisedSince: unknown }[];
+  };
+  const current = entry.keys?.some(
+    (key) => key.kid === kid && key.retiredAt === null && key.compromisedSince === null,
+  );
+  if (!res.ok || current !== true || kid !== site.kid())
+    throw new Error(`demo: the key file of ${site.companyId} is not its current key (${kid})`);
+}
+
 /** A company's one-time staff link, or why there is none. */
 function staffLine(site: CompanySite): string {
   return site.staffEnrolmentLink() ?? '(none: the company was registered before this run)';
@@ -222,6 +266,7 @@ function walkthrough(d: {
   origin: string;
   sites: readonly CompanySite[];
   regulatorLink: string;
+  keyFiles: readonly string[];
   phrase: string;
 }): string {
   const [a, b] = d.sites;
@@ -257,7 +302,14 @@ COMPANY (5 minutes)
      with a disclosure, and sends offers with: curl -X POST ${a!.origin}/demo/offer -d '{"pseudonym":"ps_…"}'
   4. The company console as Laufhaus' staff: enrol with a passkey (one-time link), then ${d.origin}/company
        ${staffLine(a!)}
+     Then "Load key file" on that page and choose Laufhaus' key (asking for consent, key changes
+     and the domain check are signed with it; the page keeps it in memory only):
+       ${d.keyFiles[0]}
      Funkhaus' staff: ${staffLine(b!)}
+       key file: ${d.keyFiles[1]}
+     These are the keys the sites sign with, written as the console's key file for the demo (a
+     site's own company-key.json is its keyring, which the console does not read). Do not retire
+     them in the console: the sites go on signing with them.
   5. Read docs/company-integration.md alongside test/company-site/ to integrate your own site.
 
 AUDITOR (5 minutes)
@@ -333,6 +385,13 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       sites.push(site);
       await site.ready();
     }
+    const keyFiles: string[] = [];
+    for (const [i, site] of sites.entries()) {
+      const path = join(dir, `${companies[i]!.brands[0]!.toLowerCase()}-company-key.jwk.json`);
+      const kid = await writeConsoleKeyFile(join(dir, `company-${i + 1}`), path);
+      await checkEnrolledKey(origin, site, kid);
+      keyFiles.push(path);
+    }
     const regulatorLink = await enrolRegulator(dir, origin);
     const phrase = await seedCustomer(origin, sites[0]!, sites[1]!);
     writeFileSync(join(dir, 'recovery-phrase.txt'), phrase + '\n');
@@ -340,8 +399,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       origin,
       sites,
       regulatorLink,
+      keyFiles,
       recoveryPhrase: phrase,
-      walkthrough: walkthrough({ origin, sites, regulatorLink, phrase }),
+      walkthrough: walkthrough({ origin, sites, regulatorLink, keyFiles, phrase }),
       stop,
     };
   } catch (error) {

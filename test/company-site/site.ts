@@ -93,6 +93,33 @@ export interface CompanySiteOptions {
   /** The company's legal name and brands. Default `Laufhaus Beispiel GmbH`, `Laufhaus` (the demo runs a second one). */
   legalName?: string;
   brands?: string[];
+  /**
+   * The privacy contact the registry shows. Default `datenschutz@<first brand>.example` (the legal
+   * name's when there is no brand; {@link privacyContactEmail}), so each company names its own.
+   */
+  contactEmail?: string;
+}
+
+/**
+ * The default privacy contact of a company whose first brand is `brand`: `datenschutz@` at the
+ * brand's name under `.example` (RFC 2606), reduced to one DNS label (letters without accents,
+ * digits, inner hyphens; `company` when nothing is left).
+ *
+ * @example
+ * ```ts
+ * privacyContactEmail('Funkhaus'); // 'datenschutz@funkhaus.example'
+ * privacyContactEmail('Café Müller'); // 'datenschutz@cafe-muller.example'
+ * ```
+ */
+export function privacyContactEmail(brand: string): string {
+  const label = brand
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+  return `datenschutz@${label || 'company'}.example`;
 }
 
 /** The running site. */
@@ -422,7 +449,11 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
       legalName: options.legalName ?? 'Laufhaus Beispiel GmbH',
       registerId: 'HRB 000000, Amtsgericht Beispielstadt',
       domain: origin,
-      contact: { email: 'datenschutz@laufhaus.example' },
+      contact: {
+        email:
+          options.contactEmail ??
+          privacyContactEmail((options.brands ?? ['Laufhaus'])[0] ?? options.legalName ?? ''),
+      },
       keys: [publicJwk(keyring.current().keyPair)],
       purposes: ['product_launch', 'service_support'],
       brands: options.brands ?? ['Laufhaus'],

@@ -6,7 +6,10 @@
  * `grant-request` messages are signed with it (docs/api.md: they need a company key, a staff
  * member's person key does not suffice).
  *
- * The key file is a JSON Web Key (RFC 8037: `kty: OKP`, `crv: Ed25519`, `x`, `d`) with its `kid`.
+ * The key file is a JSON Web Key (RFC 8037: `kty: OKP`, `crv: Ed25519`, `x`, `d`) with its `kid`
+ * ({@link companyKeyFileText}), the one format the console reads and writes. A key kept elsewhere
+ * (the reference company site's `company-key.json` is its own keyring of seeds, with the state of
+ * a replacement under way) comes in as such a file: `npm run demo` writes one per company.
  * Whoever holds the file can sign for the company: keep it like a password.
  *
  * Corrections are sealed to the X25519 form of a company key (SPECS "sealing key"). WebCrypto has
@@ -44,6 +47,26 @@ export class KeyFileError extends Error {
 const b64url = /^[A-Za-z0-9_-]{43}$/;
 
 /**
+ * The text of a company key file: the private key as an RFC 8037 JWK (`d` is the base64url 32-byte
+ * seed, `x` the public key) with its RFC 7638 thumbprint as `kid`. What the console offers for
+ * download and {@link loadCompanyKey} reads back.
+ *
+ * @example
+ * ```ts
+ * const jwk = publicJwk(pair); // $protocol/keys
+ * const text = companyKeyFileText({ x: jwk.x, d: base64urlEncode(pair.privateKey.slice(0, 32)), kid: thumbprint(jwk) });
+ * ```
+ */
+export function companyKeyFileText(key: {
+  readonly x: string;
+  readonly d: string;
+  readonly kid: string;
+}): string {
+  const file = { kty: 'OKP', crv: 'Ed25519', x: key.x, d: key.d, kid: key.kid };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/**
  * Generates a company key and the text of its file (the only copy of the private key).
  *
  * @example
@@ -62,8 +85,7 @@ export async function generateCompanyKey(): Promise<NewCompanyKey> {
   const { thumbprint } = await import('$protocol/keys');
   const publicJwk: Ed25519PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: jwk.x ?? '' };
   const kid = thumbprint(publicJwk);
-  const fileText =
-    JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d, kid }, null, 2) + '\n';
+  const fileText = companyKeyFileText({ x: jwk.x ?? '', d: jwk.d ?? '', kid });
   const loaded = await loadCompanyKey(fileText);
   return { ...loaded, fileText };
 }
