@@ -80,7 +80,60 @@ export const init: ServerInit = async () => {
 
 const languageCookie = 'lang';
 
+/**
+ * Whether SvelteKit can decode `pathname` to route it: its `decode_pathname` runs `decodeURI` on
+ * the parts between `%25`s. One that does not (`/%ZZ`, `/%C3`) matches no route: SvelteKit answers
+ * it with a 400 error page of its own, and its client router throws on it again in the browser.
+ */
+function decodesAsPath(pathname: string): boolean {
+  if (!pathname.includes('%')) return true;
+  try {
+    pathname.split('%25').forEach((part) => decodeURI(part));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a path that does not decode was meant for the API: its first segment, decoded on its own,
+ * is `api` (rate-limits.ts `isApiPath` says no to every path that does not decode).
+ */
+function isMalformedApiPath(pathname: string): boolean {
+  const [, first, ...rest] = pathname.split('/');
+  if (first === undefined || rest.length === 0) return false;
+  return decodesAsPath(first) && decodeURI(first) === 'api';
+}
+
+/** The API's answer to an address that does not decode (DESIGN section 3, promise 5). */
+const malformedAddressProblem = () =>
+  problem(
+    400,
+    'malformed-address',
+    'The address is not valid',
+    'It contains malformed percent-encoding: every "%" must be followed by two hexadecimal digits, and the escaped bytes must be UTF-8. Encode the path again (a literal "%" is "%25").',
+  );
+
+/**
+ * SvelteKit's own start script (the only inline script that reads `document.currentScript`), taken
+ * out of the error page for an address that does not decode: the client router decodes the
+ * address again before it hydrates and throws `URIError: URI malformed`, while the page as the
+ * server rendered it (the sentence, the link home, the language form) needs no script.
+ */
+const kitStartScript =
+  /<script\b[^>]*>(?:(?!<\/script>)[\s\S])*document\.currentScript(?:(?!<\/script>)[\s\S])*<\/script>/;
+
+/** `html` without SvelteKit's start script ({@link kitStartScript}), for an error page of ours. */
+function withoutKitStart(html: string): string {
+  return html.replace(kitStartScript, '');
+}
+
 const route: Handle = async ({ event, resolve }) => {
+  // An address that does not decode is refused first: it names no route (and no limiter bucket).
+  const decodes = decodesAsPath(event.url.pathname);
+  if (!decodes && isMalformedApiPath(event.url.pathname)) {
+    return problemResponse(malformedAddressProblem());
+  }
   // SvelteKit's origin check of form posts, for all but the API (cross-site-forms.ts).
   const crossSite = crossSiteFormRefusal(event.request, event.url);
   if (crossSite !== undefined) return crossSite;
@@ -104,8 +157,13 @@ const route: Handle = async ({ event, resolve }) => {
   event.locals.locale = isLocale(chosen)
     ? chosen
     : negotiateLocale(event.request.headers.get('accept-language'));
+  // A page address that does not decode gets SvelteKit's 400 error page (handleError names it
+  // `malformed-address`, +error.svelte says so), without the script that would throw on it.
   const response = await resolve(event, {
-    transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale),
+    transformPageChunk: ({ html }) => {
+      const page = html.replace('%lang%', event.locals.locale);
+      return decodes ? page : withoutKitStart(page);
+    },
   });
   // The API speaks problem+json even for routes SvelteKit itself refuses (e.g. 405).
   // The methods a 405 names in `Allow` stay (RFC 9110 requires them); the title is the status's
@@ -135,6 +193,30 @@ export const handle: Handle = nestHandles(
   route,
 );
 
+/**
+ * The codes of the 4xx answers SvelteKit itself gives (a page without form actions posted to, an
+ * action posted to without a form body): the request as sent cannot succeed, and saying "internal"
+ * would blame the server. +error.svelte has a sentence for each.
+ */
+const clientErrors: Readonly<Record<number, App.Error>> = {
+  400: { message: 'Bad request', code: 'bad-request' },
+  404: { message: 'Not found', code: 'not-found' },
+  405: { message: 'Method not allowed', code: 'method-not-allowed' },
+  415: { message: 'Unsupported media type', code: 'unsupported-media-type' },
+};
+
+/**
+ * The error SvelteKit shows for `status` (its page's `page.error`, an action's JSON): a code for
+ * what was wrong with the request for a 4xx, nothing but "internal" for a 5xx.
+ */
+function errorFor(status: number, pathname: string): App.Error {
+  if (status >= 500 || status < 400) return { message: 'Internal error', code: 'internal' };
+  if (status === 400 && !decodesAsPath(pathname)) {
+    return { message: 'The address is not valid', code: 'malformed-address' };
+  }
+  return clientErrors[status] ?? { message: 'Client error', code: 'client-error' };
+}
+
 /** Never leak a stack trace: log it here, show a human sentence. */
 export const handleError: HandleServerError = ({ error, status, event }) => {
   // The route pattern, not the path: paths carry pseudonyms (observe.ts "No personal data").
@@ -142,8 +224,5 @@ export const handleError: HandleServerError = ({ error, status, event }) => {
   if (status >= 500 && event.request.signal.aborted) {
     logger.warn({ route: event.route.id }, 'client aborted');
   } else if (status >= 500) logger.error({ err: error, route: event.route.id }, 'unhandled error');
-  return {
-    message: status === 404 ? 'Not found' : 'Internal error',
-    code: status === 404 ? 'not-found' : 'internal',
-  };
+  return errorFor(status, event.url.pathname);
 };

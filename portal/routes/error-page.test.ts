@@ -57,8 +57,34 @@ describe('the error page', () => {
   );
 
   it.each([
+    [400, 'malformed-address', 'portal.error.malformedAddress'],
+    [400, 'bad-request', 'portal.error.badRequest'],
+    [405, 'method-not-allowed', 'portal.error.methodNotAllowed'],
+    [415, 'unsupported-media-type', 'portal.error.unsupportedMediaType'],
+    [413, 'client-error', 'portal.error.clientError'],
+    [410, undefined, 'portal.error.clientError'],
+  ] as const)(
+    'says what is wrong with a request that cannot succeed as sent (%i %s) with %s, never "try again" (failed before: "please try again")',
+    (status, code, key) => {
+      state.page.error = { message: 'as handleError names it', ...(code && { code }) };
+      for (const locale of ['de', 'en'] as const) {
+        const body = html(status, locale);
+        expect(body).toContain(t(locale, key));
+        expect(body).not.toContain(t(locale, 'common.error.unexpected'));
+      }
+    },
+  );
+
+  it('names malformed percent-encoding in German with its umlauts', () => {
+    state.page.error = { message: 'The address is not valid', code: 'malformed-address' };
+    expect(html(400, 'de')).toContain('Die Adresse ist ungültig');
+    expect(html(400, 'en')).toContain('The address is not valid');
+  });
+
+  it.each([
     [404, 'portal.error.notFound'],
     [500, 'common.error.unexpected'],
+    [503, 'common.error.unexpected'],
   ] as const)('answers %i with %s', (status, key) => {
     for (const locale of ['de', 'en'] as const) {
       expect(html(status, locale)).toContain(t(locale, key));

@@ -26,3 +26,15 @@ export const POST: RequestHandler = async ({ request, cookies, url }) => {
   }
   redirect(303, returnPath(back, url.origin, '/'));
 };
+
+/**
+ * Opening `/language` itself (a bookmark, a typed or shared address) has no form to read: the
+ * person goes back to the page they came from when it is a page of this site (the `Referer`, which
+ * the portal sends to itself: security-headers.ts), else to the start page, instead of a bare 405
+ * in English. A GET changes nothing, so no cookie is set.
+ */
+export const GET: RequestHandler = ({ request, url }) => {
+  const back = returnPath(request.headers.get('referer'), url.origin, '/');
+  // A Referer of `/language` itself would send the browser round in a circle.
+  redirect(303, new URL(back, url.origin).pathname === url.pathname ? '/' : back);
+};

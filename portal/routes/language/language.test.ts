@@ -1,6 +1,6 @@
 import { isRedirect } from '@sveltejs/kit';
 import { describe, expect, it } from 'vitest';
-import { POST } from './+server';
+import { GET, POST } from './+server';
 
 /** Posts `body` to `/language` and says which cookie it set and where it sent the browser. */
 async function switchTo(body: string): Promise<{ lang: string | undefined; location: string }> {
@@ -57,5 +57,38 @@ describe('POST /language', () => {
     const padded = `lang=de&redirect=/me&pad=${'a'.repeat(4 * 1024)}`;
     expect(await switchTo(padded)).toEqual({ lang: undefined, location: '/' });
     expect(await switchTo('not a form at all')).toEqual({ lang: undefined, location: '/' });
+  });
+});
+
+/** Opens `/language` itself in the browser, coming from `referer`; says where it was sent. */
+async function open(referer?: string): Promise<{ status: number; location: string }> {
+  const request = new Request(
+    'http://localhost/language',
+    referer === undefined ? {} : { headers: { referer } },
+  );
+  try {
+    await GET({ request, url: new URL(request.url) } as never);
+  } catch (thrown) {
+    if (isRedirect(thrown)) return { status: thrown.status, location: thrown.location };
+    throw thrown;
+  }
+  throw new Error('opening /language did not redirect');
+}
+
+describe('GET /language (failed before: 405 "GET method not allowed" in English)', () => {
+  it('sends the browser back to the page of this site it came from', async () => {
+    expect(await open('http://localhost/companies?page=2')).toEqual({
+      status: 303,
+      location: '/companies?page=2',
+    });
+  });
+
+  it.each([
+    ['no Referer', undefined],
+    ['another site', 'https://evil.example/me'],
+    ['itself', 'http://localhost/language'],
+    ['not a URL', 'http://[bad'],
+  ])('sends it to the start page when it came from %s', async (_from, referer) => {
+    expect(await open(referer)).toEqual({ status: 303, location: '/' });
   });
 });

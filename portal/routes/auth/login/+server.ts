@@ -1,5 +1,7 @@
+import { redirect } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
 import { answer, jsonResponse } from '$lib/server/api-route';
+import { problem, problemResponse } from '$lib/server/problem';
 import { readJsonBody } from '$lib/server/auth/body';
 import { sessionCookieName, setSessionCookie } from '$lib/server/auth/session';
 import { getServices } from '$lib/server/services';
@@ -21,3 +23,25 @@ export const POST: RequestHandler = ({ request, cookies }) =>
     setSessionCookie(cookies, session, context.origin, context.now());
     return jsonResponse({ person });
   });
+
+/**
+ * This address only completes a login the login page started (people-ceremony.ts posts here with
+ * `fetch`). A person who opens it in the browser is sent to the login page, which is what they were
+ * after, instead of a bare 405 in English; any other client gets the API's 405 in problem+json,
+ * with the method it may use.
+ */
+export const GET: RequestHandler = ({ request }) => {
+  const navigation =
+    request.headers.get('sec-fetch-mode') === 'navigate' ||
+    (request.headers.get('accept') ?? '').includes('text/html');
+  if (navigation) redirect(303, '/login');
+  return problemResponse(
+    problem(
+      405,
+      'method-not-allowed',
+      'Method Not Allowed',
+      'Post the passkey login to this address.',
+    ),
+    { allow: 'POST' },
+  );
+};
