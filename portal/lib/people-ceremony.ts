@@ -23,12 +23,49 @@ export interface SignedInPerson {
   signer: string | null;
 }
 
-/** A failure with the catalog key of the sentence to show. */
+/**
+ * A failure with the catalog key of the sentence to show, and the field of the form it is about
+ * (the page marks that field and says the sentence beside it), if any.
+ */
 export class CeremonyError extends Error {
   override readonly name = 'CeremonyError';
-  constructor(readonly key: MessageKey) {
+  constructor(
+    readonly key: MessageKey,
+    readonly field?: 'name',
+  ) {
     super(key);
   }
+}
+
+/** The longest display name the clearinghouse takes (people.ts `displayName`), after trimming. */
+export const maxNameLength = 100;
+
+/**
+ * Why the clearinghouse would refuse `name` as a person's display name, as a catalog sentence, or
+ * undefined when it takes it. The same rule as the server's (portal/lib/server/people.ts
+ * `displayName`): trimmed, 1 to 100 UTF-16 code units, no control or format characters, no line
+ * or paragraph separators. Checked before the passkey ceremony: a name the server refuses after
+ * it left a passkey on the authenticator for a person who is never created, one per attempt.
+ *
+ * @example
+ * ```ts
+ * enrolmentNameProblem('   '); // 'portal.people.enrol.error.nameMissing'
+ * enrolmentNameProblem(' Erika Muster '); // undefined
+ * ```
+ */
+export function enrolmentNameProblem(name: string): MessageKey | undefined {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return 'portal.people.enrol.error.nameMissing';
+  if (trimmed.length > maxNameLength) return 'portal.people.enrol.error.nameTooLong';
+  if (!/^[^\p{Cc}\p{Cf}\u2028\u2029]+$/u.test(trimmed))
+    return 'portal.people.enrol.error.nameCharacters';
+  return undefined;
+}
+
+/** True when a refusal of `/auth/enrol` (ERR_QUERY_INVALID) names the name (people.ts `invalid`). */
+function refusesName(answer: Record<string, unknown>): boolean {
+  const detail = answer.detail_data as { issues?: unknown } | undefined;
+  return Array.isArray(detail?.issues) && detail.issues.includes('name');
 }
 
 async function postJson<T>(path: string, body: unknown): Promise<T> {
@@ -45,6 +82,9 @@ async function postJson<T>(path: string, body: unknown): Promise<T> {
   }
   const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok) {
+    // A name the server refuses nonetheless is said as the name's problem, at the field.
+    if (answer.code === 'ERR_QUERY_INVALID' && refusesName(answer))
+      throw new CeremonyError('portal.people.enrol.error.name', 'name');
     const key = `errors.${String(answer.code)}`;
     throw new CeremonyError(hasMessage(key) ? key : 'portal.people.failed');
   }
@@ -85,15 +125,20 @@ export async function canEnrol(): Promise<boolean> {
 
 /**
  * Enrols with a one-time link: a passkey and a non-extractable signing key, kept in this browser.
- * The server logs the person in (session cookie).
+ * The server logs the person in (session cookie). `name` (asked when the link carries none) is
+ * checked first (`enrolmentNameProblem`): a name the server would refuse starts no ceremony.
  *
- * @throws CeremonyError
+ * @throws CeremonyError (with `field: 'name'` when the name is the problem)
  * @example
  * ```ts
  * const person = await enrol(token, 'A. Muster');
  * ```
  */
 export async function enrol(token: string, name: string | undefined): Promise<SignedInPerson> {
+  if (name !== undefined) {
+    const problem = enrolmentNameProblem(name);
+    if (problem !== undefined) throw new CeremonyError(problem, 'name');
+  }
   try {
     const { challengeId, options } = await postJson<{
       challengeId: string;
@@ -108,7 +153,7 @@ export async function enrol(token: string, name: string | undefined): Promise<Si
       response,
       signingKey: key.publicJwk,
       keyProof,
-      ...(name === undefined ? {} : { name }),
+      ...(name === undefined ? {} : { name: name.trim() }),
     });
     await saveSigningKey(person.id, key);
     return person;

@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import type { CustomerViewItem, DataRequestAnswer } from '$protocol/connect';
 import { locales, t } from '$protocol/i18n';
 import NoAssistant from './NoAssistant.svelte';
+import NoMatch from './NoMatch.svelte';
+import { load as loadMe } from './+page.server';
 import {
   arrange,
   categoriesOf,
@@ -320,9 +325,10 @@ describe('erasedSinceDisclosure', () => {
 });
 
 describe('NoAssistant', () => {
+  const none = { chromium: false, firefox: false };
   /** The section's text as read: tags dropped, entities and white space undone. */
-  const said = (locale: (typeof locales)[number]) =>
-    render(NoAssistant, { props: { locale } })
+  const said = (locale: (typeof locales)[number], downloads = none) =>
+    render(NoAssistant, { props: { locale, downloads } })
       .body.replace(/<!--[\s\S]*?-->|<[^>]*>/g, ' ')
       .replace(/&amp;/g, '&')
       .replace(/\s+/g, ' ');
@@ -332,7 +338,7 @@ describe('NoAssistant', () => {
     (locale) => {
       // Failed before: "after the command “npm start” it is in the folder dist/extension/chromium;
       // load it from there as an unpacked extension", in Firefox too.
-      const body = render(NoAssistant, { props: { locale } }).body;
+      const body = render(NoAssistant, { props: { locale, downloads: none } }).body;
       const [steps, developers] = said(locale).split(
         locale === 'de' ? 'Für Entwicklerinnen und Entwickler' : 'For developers',
       );
@@ -350,6 +356,68 @@ describe('NoAssistant', () => {
       expect(developers).toContain('dist/extension/firefox');
       for (const step of ['portal.me.noAssistant.step2', 'portal.me.noAssistant.step3'] as const)
         expect(steps).toContain(t(locale, step));
+    },
+  );
+
+  it.each(
+    locales.flatMap((locale) =>
+      [
+        { chromium: true, firefox: true },
+        { chromium: true, firefox: false },
+        { chromium: false, firefox: true },
+      ].map((downloads) => [locale, downloads] as const),
+    ),
+  )(
+    'sends a customer (%s) to the home page’s downloads where this clearinghouse offers them (%o)',
+    (locale, downloads) => {
+      // Failed before: "Ask the operator of this clearinghouse where to get it", with a link to the
+      // imprint, while `/` offered the ZIP files under the same condition (+page.svelte there).
+      const body = render(NoAssistant, { props: { locale, downloads } }).body;
+      const [steps] = said(locale, downloads).split(
+        locale === 'de' ? 'Für Entwicklerinnen und Entwickler' : 'For developers',
+      );
+      expect(body).toMatch(/<a href="\/#install"[^>]*data-testid="me-install-link"/);
+      expect(steps).toContain(t(locale, 'portal.me.install.download'));
+      expect(steps).toContain(t(locale, 'portal.me.install.downloadLink'));
+      expect(steps).not.toContain(t(locale, 'portal.me.install.get'));
+      expect(body).not.toContain('/imprint');
+      for (const step of ['portal.me.noAssistant.step2', 'portal.me.noAssistant.step3'] as const)
+        expect(steps).toContain(t(locale, step));
+    },
+  );
+
+  it('is told by the page which downloads there are, as `/` is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'me-downloads-'));
+    try {
+      process.env.ASSISTANT_DOWNLOADS_DIR = dir;
+      expect(await loadMe({} as never)).toEqual({
+        downloads: { chromium: false, firefox: false },
+      });
+      writeFileSync(join(dir, 'assistant-firefox.zip'), 'PK');
+      expect(await loadMe({} as never)).toEqual({
+        downloads: { chromium: false, firefox: true },
+      });
+    } finally {
+      delete process.env.ASSISTANT_DOWNLOADS_DIR;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('NoMatch', () => {
+  it.each(locales)(
+    'says (%s) that no company matches, with a button that shows them all again',
+    (locale) => {
+      // Failed before: a search or filter matching nothing left "0 of 2 companies" above a table
+      // of column headers, with no sentence and no way back but clearing each control by hand.
+      const { body } = render(NoMatch, { props: { locale, onreset: () => {} } });
+      expect(body).toMatch(
+        new RegExp(`<p role="status"[^>]*>${t(locale, 'portal.me.noMatch')}</p>`),
+      );
+      expect(body).toMatch(
+        new RegExp(`<button type="button"[^>]*>${t(locale, 'portal.me.showAll')}</button>`),
+      );
+      expect(t(locale, 'portal.me.noMatch')).not.toBe('portal.me.noMatch');
     },
   );
 });

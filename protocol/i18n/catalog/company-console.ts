@@ -738,11 +738,11 @@ export const companyConsole = {
     en: 'This key is already in use here (by a company, a pseudonym or a person). Make a new key.',
   },
   'portal.console.keyConflict.limit': {
-    de: 'Das Unternehmen hat schon so viele gültige Schlüssel, wie erlaubt sind. Ziehen Sie zuerst einen zurück.',
+    de: 'Das Unternehmen hat schon so viele gültige Schlüssel, wie erlaubt sind. Legen Sie zuerst einen still.',
     en: 'The company already has as many current keys as are allowed. Retire one first.',
   },
   'portal.console.keyConflict.ownKey': {
-    de: 'Ein Schlüssel kann sich nicht selbst zurückziehen oder für kompromittiert erklären. Laden Sie einen anderen gültigen Schlüssel des Unternehmens.',
+    de: 'Ein Schlüssel kann sich nicht selbst stilllegen oder als kompromittiert melden. Laden Sie einen anderen gültigen Schlüssel des Unternehmens.',
     en: 'A key cannot retire itself or declare itself compromised. Load another current key of the company.',
   },
   'portal.console.keyConflict.notCurrent': {

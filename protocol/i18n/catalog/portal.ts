@@ -98,6 +98,27 @@ export const portal = {
     de: 'Dieser Rechtstext kann gerade nicht angezeigt werden: Die Datei des Betreibers ist nicht lesbar, und sein Protokoll sagt ihm, warum. Versuchen Sie es später noch einmal.',
     en: 'This legal text cannot be shown right now: the operator’s file cannot be read, and the operator’s log says why. Please try again later.',
   },
+  // 4xx answers: the request as sent cannot succeed, so none of them says "try again".
+  'portal.error.malformedAddress': {
+    de: 'Die Adresse ist ungültig: Sie enthält eine fehlerhafte Prozentkodierung (ein „%“, auf das keine gültigen Zeichen folgen). Prüfen Sie den Link oder geben Sie die Adresse neu ein.',
+    en: 'The address is not valid: it contains malformed percent-encoding (a “%” not followed by valid characters). Check the link or type the address again.',
+  },
+  'portal.error.badRequest': {
+    de: 'Diese Anfrage ist fehlerhaft und kann so nicht bearbeitet werden. Ein erneuter Versuch ändert daran nichts.',
+    en: 'This request is malformed and cannot be handled as sent. Trying again will not change this.',
+  },
+  'portal.error.methodNotAllowed': {
+    de: 'Diese Seite nimmt keine Anfrage dieser Art entgegen. Öffnen Sie die Seite über die Startseite und verwenden Sie ihre eigenen Schaltflächen.',
+    en: 'This page does not accept a request of this kind. Open the page from the home page and use its own buttons.',
+  },
+  'portal.error.unsupportedMediaType': {
+    de: 'Diese Anfrage wurde in einem Format gesendet, das diese Seite nicht annimmt. Verwenden Sie das Formular der Seite selbst.',
+    en: 'This request was sent in a format this page does not accept. Use the page’s own form.',
+  },
+  'portal.error.clientError': {
+    de: 'Diese Anfrage kann so, wie sie gesendet wurde, nicht bearbeitet werden. Ein erneuter Versuch ändert daran nichts.',
+    en: 'This request cannot be handled as it was sent. Trying again will not change this.',
+  },
   'portal.error.back': { de: 'Zur Startseite', en: 'Back to the home page' },
   'portal.nav.apiDocs': { de: 'API-Dokumentation', en: 'API documentation' },
   // ----- the public pages (issue 9, "Public"): navigation, registry, company page, legal texts
@@ -298,7 +319,7 @@ export const portal = {
   'portal.company.keys.added': { de: 'Hinzugefügt', en: 'Added' },
   'portal.company.keys.state': { de: 'Zustand', en: 'State' },
   'portal.company.keys.current': { de: 'in Gebrauch', en: 'in use' },
-  'portal.company.keys.retired': { de: 'zurückgezogen am {date}', en: 'retired on {date}' },
+  'portal.company.keys.retired': { de: 'stillgelegt am {date}', en: 'retired on {date}' },
   'portal.company.keys.compromised': {
     de: 'kompromittiert seit {date}: Unterschriften ab dann sind ungültig',
     en: 'compromised since {date}: signatures from then on are void',
@@ -723,6 +744,23 @@ export const portal = {
     en: 'The link works once, until {time}.',
   },
   'portal.people.enrol.name': { de: 'Ihr Name', en: 'Your name' },
+  // The name asked at enrolment, checked before the passkey ceremony (people-ceremony.ts).
+  'portal.people.enrol.error.nameMissing': {
+    de: 'Bitte geben Sie Ihren Namen ein. Leerzeichen allein sind kein Name.',
+    en: 'Please enter your name. Spaces alone are not a name.',
+  },
+  'portal.people.enrol.error.nameTooLong': {
+    de: 'Ihr Name darf höchstens 100 Zeichen lang sein.',
+    en: 'Your name may be at most 100 characters long.',
+  },
+  'portal.people.enrol.error.nameCharacters': {
+    de: 'Ihr Name enthält ein unsichtbares Zeichen oder ein Steuerzeichen. Bitte tippen Sie ihn neu ein, statt ihn einzufügen.',
+    en: 'Your name contains an invisible or control character. Please type it again instead of pasting it.',
+  },
+  'portal.people.enrol.error.name': {
+    de: 'Die Clearingstelle hat diesen Namen nicht angenommen. Bitte prüfen Sie ihn und versuchen Sie es noch einmal.',
+    en: 'The clearinghouse did not accept this name. Please check it and try again.',
+  },
   'portal.people.enrol.submit': {
     de: 'Passkey und Signaturschlüssel anlegen',
     en: 'Create passkey and signing key',
@@ -795,9 +833,9 @@ export const portal = {
     de: 'Kein Assistent hat geantwortet. Was Sie dafür brauchen, steht unten unter „{section}“.',
     en: 'No Assistant answered. What you need for this is explained below under “{section}”.',
   },
-  // /me without an Assistant, for the customer: what to install and whom to ask where it comes
-  // from (the clearinghouse does not serve the extension); how to build and load it from source
-  // is the README's, and the developers' hint says so.
+  // /me without an Assistant, for the customer: what to install and where it comes from (`/`'s
+  // install section where this clearinghouse offers the downloads, else its operator); how to
+  // build and load it from source is the README's, and the developers' hint says so.
   'portal.me.install.get': {
     de: 'Installieren Sie in diesem Browser die Browser-Erweiterung „Einwilligungs-Assistent“ (es gibt sie für Chromium und Firefox). Woher Sie sie bekommen, erfahren Sie beim Betreiber dieser Clearingstelle.',
     en: 'Install the “Consent Assistant” browser extension in this browser (it is available for Chromium and Firefox). Ask the operator of this clearinghouse where to get it.',
@@ -805,6 +843,21 @@ export const portal = {
   'portal.me.install.operator': {
     de: 'So erreichen Sie den Betreiber (Impressum)',
     en: 'How to reach the operator (imprint)',
+  },
+  'portal.me.install.download': {
+    de: 'Installieren Sie in diesem Browser die Browser-Erweiterung „Einwilligungs-Assistent“ (es gibt sie für Chromium und Firefox). Diese Clearingstelle bietet sie auf ihrer Startseite zum Herunterladen an, mit den Schritten für Ihren Browser.',
+    en: 'Install the “Consent Assistant” browser extension in this browser (it is available for Chromium and Firefox). This clearinghouse offers it for download on its home page, with the steps for your browser.',
+  },
+  // /me when its search or filter leaves no company: said as on the registry (/companies), with
+  // a button that clears both.
+  'portal.me.noMatch': {
+    de: 'Kein Unternehmen passt zu dieser Suche und Auswahl.',
+    en: 'No company matches this search and filter.',
+  },
+  'portal.me.showAll': { de: 'Alle zeigen', en: 'Show all' },
+  'portal.me.install.downloadLink': {
+    de: 'Zum Herunterladen (Startseite)',
+    en: 'Go to the download (home page)',
   },
   'portal.me.install.developers': {
     de: 'Für Entwicklerinnen und Entwickler: Aus dem Quelltext gebaut, liegt der Assistent in {chromium} und {firefox}; wie Sie ihn laden, steht in der README.',

@@ -25,6 +25,7 @@ vi.mock('$app/state', () => ({ page: state.page }));
 
 const { load } = await import('./+page.server');
 const { default: ErrorPage } = await import('./+error.svelte');
+const { default: EnrolPage } = await import('./+page.svelte');
 
 /** The load's answer for a link, and the headers it set. */
 async function open(token: string) {
@@ -116,4 +117,22 @@ describe('the page of a link that cannot be used (+error.svelte)', () => {
     expect(body).toContain(t('en', 'common.error.unexpected'));
     expect(body).not.toContain(t('en', 'portal.people.enrol.invalidTitle'));
   });
+});
+
+describe('the page of a link that asks for the name', () => {
+  it.each(['de', 'en'] as const)(
+    'answers an empty name itself in %s, not with the browser’s bubble (novalidate)',
+    (locale) => {
+      const enrolment = { role: 'regulator', name: null, recovery: false, expiresAt: 1 };
+      const { body } = render(EnrolPage, {
+        props: { data: { locale, token: 'd'.repeat(43), enrolment } } as never,
+      });
+      // Failed before: the browser's own "Please fill out this field." in its language, and
+      // nothing at all for a name of spaces (people-ceremony.ts `enrolmentNameProblem` now).
+      expect(body).toMatch(/<form[^>]*novalidate/);
+      expect(body).toMatch(/<input[^>]*name="name"[^>]*required/);
+      // Nothing is wrong yet: the field is not marked.
+      expect(body).not.toContain('aria-invalid');
+    },
+  );
 });
