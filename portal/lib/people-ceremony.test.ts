@@ -164,7 +164,7 @@ describe('enrolment with a name typed by the person', () => {
         ? Response.json(
             {
               type: 'https://clearinghouse.invalid/problems/ERR_QUERY_INVALID',
-              title: 'The request contains invalid parameters.',
+              title: 'The request contains invalid parameters or an invalid body.',
               status: 400,
               code: 'ERR_QUERY_INVALID',
               detail_data: { issues: ['name'] },

@@ -8,7 +8,7 @@ import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { importPublicJwk, thumbprint } from '$protocol/keys';
 import type { CompanyKeyPayload, CompanyPayload, Ed25519PublicJwk } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
-import { currentCompanyKey, isIdOf, peekClaims } from './auth/signatures';
+import { currentCompanyKey, isIdOf, peekClaims, peekMessage } from './auth/signatures';
 import { lookupByKey } from './db/batched-lookup';
 import { sql, type Kysely } from 'kysely';
 import type { CompanyStatus, Database } from './db/schema';
@@ -450,7 +450,7 @@ export function createCompanyService(
   }
 
   async function changeKey(token: string): Promise<StoredReceipt> {
-    const { iss } = peekClaims(token);
+    const { iss } = peekMessage('company-key', token);
     const resend = await storedBefore(ctx, token, 'company-key');
     if (resend !== undefined) return resend;
     const company = await get(iss ?? '');

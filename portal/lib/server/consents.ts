@@ -22,6 +22,7 @@ import {
   currentCompanyKey,
   keyFromX,
   peekClaims,
+  peekMessage,
   pseudonymBinding,
   type Caller,
 } from './auth/signatures';
@@ -462,7 +463,7 @@ export function createConsentService(
 
   /** `POST /api/v1/grants` without the resend answer (see `submitGrant`). */
   async function acceptGrant(token: string): Promise<StoredReceipt> {
-    const { iss, aud, payload: peeked } = peekClaims(token);
+    const { iss, aud, payload: peeked } = peekMessage('grant', token);
     // The three lookups of the checks are one statement, from the claims as sent (on PostgreSQL
     // shared with concurrent grants, db/batched-lookup.ts). Each check then takes its part where
     // it stands, so the checks and their errors keep their order, and a part is used only for
@@ -559,7 +560,7 @@ export function createConsentService(
 
   return {
     async createGrantRequest(token) {
-      const { iss, aud } = peekClaims(token);
+      const { iss, aud } = peekMessage('grant-request', token);
       const company = await companyOf(iss);
       const link = (sha256: string) => `${ctx.origin}/api/v1/grant-requests/${sha256}`;
       const resend = await storedBefore(ctx, token, 'grant-request');
@@ -691,7 +692,7 @@ export function createConsentService(
       }
     },
     async submitRefusal(token) {
-      const { iss, aud, payload: peeked } = peekClaims(token);
+      const { iss, aud, payload: peeked } = peekMessage('refusal', token);
       const resend = await storedBefore(ctx, token, 'refusal');
       if (resend !== undefined) return resend;
       // A refusal is accepted whatever the company's status: saying no is always possible.
@@ -758,7 +759,7 @@ export function createConsentService(
     },
 
     async submitRevocation(token) {
-      const { iss, aud, payload: peeked } = peekClaims(token);
+      const { iss, aud, payload: peeked } = peekMessage('revocation', token);
       const resend = await storedBefore(ctx, token, 'revocation');
       if (resend !== undefined) return resend;
       // Accepted whatever the company's status: a customer can always take consent back.
@@ -931,7 +932,7 @@ export function createConsentService(
     },
 
     async acknowledgeRevocation(token) {
-      const { iss } = peekClaims(token);
+      const { iss } = peekMessage('revocation-ack', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'revocation-ack');
       if (resend !== undefined) {

@@ -13,7 +13,7 @@ import { ProtocolError } from '$protocol/errors';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import { parseMessage, type Payload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
-import { companySignerKey, peekClaims, pseudonymBinding } from './auth/signatures';
+import { companySignerKey, peekClaims, peekMessage, pseudonymBinding } from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { appendFeedEvent } from './consents';
 import { holdPseudonym } from './grant-effects';
@@ -511,7 +511,7 @@ export function createObligationService(
 
   return {
     async submitDisclosure(token) {
-      const { iss, aud } = peekClaims(token);
+      const { iss, aud } = peekMessage('disclosure', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'disclosure');
       if (resend !== undefined) return resend;
@@ -565,7 +565,7 @@ export function createObligationService(
     },
 
     async submitDataRequest(token) {
-      const { iss, aud } = peekClaims(token);
+      const { iss, aud } = peekMessage('data-request', token);
       const deadlineOf = async (sha256: string) =>
         Number(
           (
@@ -647,7 +647,7 @@ export function createObligationService(
     },
 
     async answerDataRequest(token) {
-      const { iss, aud } = peekClaims(token);
+      const { iss, aud } = peekMessage('data-request-answer', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'data-request-answer');
       if (resend !== undefined) {
@@ -796,7 +796,7 @@ export function createObligationService(
     },
 
     async reportAccess(token) {
-      const { iss } = peekClaims(token);
+      const { iss } = peekMessage('access', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'access');
       if (resend !== undefined) {

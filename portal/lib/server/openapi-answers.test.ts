@@ -323,7 +323,13 @@ describe('the document against real answers of the route handlers', () => {
 
     const cases: [string, string, () => Promise<Response>][] = [
       ['no signature', 'ERR_AUTH_MISSING', () => get(eventsRoute.GET, path, api.clock)],
-      ['two parts', 'ERR_JWS_MALFORMED', () => signed(`${h}.${p}`)],
+      // No compact JWS after `Signature`: no credential at all (docs/api.md).
+      ['two parts', 'ERR_AUTH_MISSING', () => signed(`${h}.${p}`)],
+      [
+        'a payload that is not JSON',
+        'ERR_JWS_MALFORMED',
+        () => signed(`${h}.${base64urlEncode(utf8Encode('x'))}.${h}`),
+      ],
       ['a non-canonical payload', 'ERR_BASE64URL_NONCANONICAL', () => signed(`${h}.AB.${h}`)],
       ['a payload that is not UTF-8', 'ERR_ENCODING_INVALID', () => signed(`${h}._w.${h}`)],
       [

@@ -40,11 +40,16 @@ export type Signer =
   | 'complaint-party';
 
 /**
- * A problem code the API answers: every ProtocolError code, the three of the route layer, and the
+ * A problem code the API answers: every ProtocolError code, the four of the route layer, and the
  * log's own (`log-entry-unknown`, ...: log/log-service.ts, docs/log.md).
  */
 export type ProblemCode =
-  ProtocolErrorCode | LogRequestErrorCode | 'not-found' | 'method-not-allowed' | 'internal';
+  | ProtocolErrorCode
+  | LogRequestErrorCode
+  | 'malformed-address'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'internal';
 
 /** One query or path parameter. */
 export interface ParameterDoc {
@@ -1011,7 +1016,7 @@ const joseProblems: ProblemCode[] = [
 /**
  * The problems the check of a request signature can answer: the one list every request-signed
  * GET and DELETE shares. In the order they are checked: `RequestVerifier.verify` of
- * auth/signatures.ts (header, `peekClaims`, the pseudonym's binding), `openMessage('request', …)`
+ * auth/signatures.ts (header, `peekMessage`, the pseudonym's binding), `openMessage('request', …)`
  * of protocol/signed.ts with `verifyCompact` of protocol/jws.ts (header, key, signature, claims,
  * the `request` schema, then the key's rate limit and the `jti`), and last the method and path.
  *
@@ -1024,7 +1029,8 @@ const joseProblems: ProblemCode[] = [
 export const requestSignatureProblems: readonly ProblemCode[] = [
   // no `Authorization: Signature <JWS>` of the allowed form
   'ERR_AUTH_MISSING',
-  // not three parts, payload not a JSON object; a part not canonical base64url; not UTF-8
+  // payload not a JSON object (fewer or more parts are ERR_AUTH_MISSING); a part not canonical
+  // base64url; not UTF-8
   'ERR_JWS_MALFORMED',
   'ERR_BASE64URL_NONCANONICAL',
   'ERR_ENCODING_INVALID',
@@ -1078,7 +1084,7 @@ export function commonProblems(route: RouteDoc): ProblemCode[] {
 }
 
 /**
- * The HTTP status of a problem code (the route layer's own three included).
+ * The HTTP status of a problem code (the route layer's own four included).
  *
  * @example
  * ```ts
@@ -1086,6 +1092,7 @@ export function commonProblems(route: RouteDoc): ProblemCode[] {
  * ```
  */
 export function problemStatus(code: ProblemCode): number {
+  if (code === 'malformed-address') return 400;
   if (code === 'not-found') return 404;
   if (code === 'method-not-allowed') return 405;
   if (code === 'internal') return 500;
@@ -1098,7 +1105,12 @@ export function problemStatus(code: ProblemCode): number {
 
 /** The codes the API itself answers: those a route table entry lists, or the route layer's. */
 function apiProblemCodes(): ProblemCode[] {
-  const used = new Set<ProblemCode>(['not-found', 'method-not-allowed', 'internal']);
+  const used = new Set<ProblemCode>([
+    'malformed-address',
+    'not-found',
+    'method-not-allowed',
+    'internal',
+  ]);
   for (const route of apiRoutes) for (const code of commonProblems(route)) used.add(code);
   return [...used].sort((a, b) => problemStatus(a) - problemStatus(b) || a.localeCompare(b));
 }

@@ -20,6 +20,7 @@ import { staffKeyInForceAt, staffSignedKinds, type StaffKeyTimes } from '../staf
 import {
   keyFromX,
   peekClaims,
+  peekMessage,
   pseudonymBinding,
   regulatorKey,
   type Caller,
@@ -239,7 +240,7 @@ export async function verifyEvidence(
   index: number,
 ): Promise<void> {
   try {
-    const { iss, aud, payload } = peekClaims(evidence.jws);
+    const { iss, aud, payload } = peekMessage(evidence.kind, evidence.jws);
     if (iss !== companyId) {
       throw new ProtocolError(
         'ERR_MESSAGE_ISSUER_MISMATCH',
@@ -429,7 +430,7 @@ export function createOversightService(
 
   return {
     async submitComplaint(token) {
-      const { iss, payload: peeked } = peekClaims(token);
+      const { iss, payload: peeked } = peekMessage('complaint', token);
       const resend = await storedBefore(ctx, token, 'complaint');
       if (resend !== undefined) return resend;
       const accused = typeof peeked.company === 'string' ? peeked.company : '';
@@ -728,7 +729,7 @@ export function createOversightService(
     },
 
     async blacklist(token) {
-      const { iss, payload: peeked } = peekClaims(token);
+      const { iss, payload: peeked } = peekMessage('blacklist', token);
       const resend = await storedBefore(ctx, token, 'blacklist');
       if (resend !== undefined && iss !== undefined && typeof peeked.company === 'string') {
         const brand = signalBrand(typeof peeked.brand === 'string' ? peeked.brand : undefined);

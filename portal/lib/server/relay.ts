@@ -24,7 +24,13 @@ import { ProtocolError } from '$protocol/errors';
 import { activeGrant, checkCoverage, type ActiveGrant } from '$protocol/grants';
 import { parseMessage, type GrantPayload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
-import { currentCompanyKey, peekClaims, pseudonymBinding, type Caller } from './auth/signatures';
+import {
+  currentCompanyKey,
+  peekClaims,
+  peekMessage,
+  pseudonymBinding,
+  type Caller,
+} from './auth/signatures';
 import type { CompanyRecord, CompanyService } from './companies';
 import { lookupByKey } from './db/batched-lookup';
 import { durableTransaction } from './db/durable-transaction';
@@ -611,7 +617,7 @@ export function createRelayService(
 
   /** `POST /api/v1/offers` without the resend answer (see `sendOffer`). */
   async function acceptOffer(token: string): Promise<RelayReceipt> {
-    const { iss, aud } = peekClaims(token);
+    const { iss, aud } = peekMessage('offer', token);
     const company = await companyOf(iss);
     const pseudonym = await addressedPseudonym(aud, company.id);
     // Verified before anything is recorded: only the company's own signature can count
@@ -755,7 +761,7 @@ export function createRelayService(
     },
 
     async sendReward(token) {
-      const { iss, aud } = peekClaims(token);
+      const { iss, aud } = peekMessage('reward', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'reward');
       if (resend !== undefined) return resendOf(resend.sha256);
@@ -902,7 +908,7 @@ export function createRelayService(
     },
 
     async sendCorrection(token) {
-      const { iss, aud } = peekClaims(token);
+      const { iss, aud } = peekMessage('correction', token);
       const binding =
         iss !== undefined && iss.startsWith('ps_') ? await pseudonymBinding(db, iss) : undefined;
       if (binding === undefined) {

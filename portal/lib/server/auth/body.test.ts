@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '$protocol/errors';
-import { readJoseBody } from './body';
+import { problemFromError } from '../problem';
+import { readJoseBody, readJsonBody } from './body';
 
 const post = (body: BodyInit, type = 'application/jose') =>
   new Request('http://localhost/api/v1/grants', {
@@ -42,5 +43,28 @@ describe('readJoseBody', () => {
     expect(await refusal(post('eyJh.eyJi.c2ln', 'application/json'))).toBe(
       'ERR_CONTENT_TYPE_UNSUPPORTED',
     );
+  });
+});
+
+describe('readJsonBody', () => {
+  const json = (body: BodyInit) => post(body, 'application/json');
+
+  it('answers the parsed body', async () => {
+    expect(await readJsonBody(json('{"challengeId":"c1"}'))).toEqual({ challengeId: 'c1' });
+  });
+
+  it.each([
+    ['text that is no JSON', 'challengeId=c1'],
+    ['JSON cut short', '{"challengeId":'],
+    ['an empty body', ''],
+    ['bytes that are not UTF-8', new Uint8Array([0x7b, 0xff, 0x7d])],
+  ])('answers %s with a problem that says the body is not JSON', async (_what, body) => {
+    const error = await readJsonBody(json(body)).catch((caught: unknown) => caught);
+    expect(problemFromError(error)).toMatchObject({
+      status: 400,
+      code: 'ERR_QUERY_INVALID',
+      detail: expect.stringMatching(/^The body is not valid JSON/),
+      detail_data: { parameter: 'body' },
+    });
   });
 });

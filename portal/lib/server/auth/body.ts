@@ -40,7 +40,7 @@ export async function readJoseBody(request: Request, limit = defaultBodyLimit): 
  * Reads a JSON body (`content-type: application/json`) of at most `limit` bytes and parses it.
  *
  * @throws ProtocolError `ERR_CONTENT_TYPE_UNSUPPORTED`, `ERR_MESSAGE_TOO_LARGE`, and
- *   `ERR_QUERY_INVALID` for a body that is not JSON.
+ *   `ERR_QUERY_INVALID` with `detail_data.parameter: "body"` for a body that is not JSON.
  * @example
  * ```ts
  * const body = await readJsonBody(request);
@@ -52,7 +52,14 @@ export async function readJsonBody(request: Request, limit = defaultBodyLimit): 
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
   } catch {
-    throw new ProtocolError('ERR_QUERY_INVALID', 'The body is not JSON.');
+    // The API's code for a malformed query, path or JSON body (docs/api.md "Errors"); its title
+    // speaks of parameters, so the detail says that it is the body, and `parameter` names it
+    // for a machine, as `integerParam` and `idParam` name theirs.
+    throw new ProtocolError(
+      'ERR_QUERY_INVALID',
+      'The body is not valid JSON: send one JSON value (RFC 8259) in UTF-8.',
+      { parameter: 'body' },
+    );
   }
 }
 

@@ -10,7 +10,7 @@
  * stores them; request signatures, which store nothing, get it from {@link createReplayStore}.
  */
 import type { Kysely } from 'kysely';
-import { base64urlDecode, utf8Decode } from '$protocol/encoding';
+import { base64urlDecode, isCanonicalBase64url, utf8Decode } from '$protocol/encoding';
 import { isProtocolError, ProtocolError } from '$protocol/errors';
 import type { ReplayStore } from '$protocol/jws';
 import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
@@ -54,6 +54,11 @@ export type Caller =
 /** The `request` transport window: `exp` at most 60 s after `iat` (SPECS "JWS"). */
 export const requestWindowSeconds = 60;
 
+/** `Authorization: Signature <compact JWS>` (SPECS "JWS"); the parts' classes exclude the dot. */
+const compactSignature = /^Signature ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+/** The longest such header read: a `request` JWS is a few hundred characters. */
+const maxAuthorizationLength = 'Signature '.length + 8192;
+
 const idPattern = /^(?:co|ps|rg)_[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -76,7 +81,8 @@ const maxPeekLength = sealedBodyLimit;
 /**
  * The payload of a compact JWS *before* verification, to learn whom it claims to come from and
  * whom it addresses, so the right key and audience can be chosen. Nothing read here is trusted:
- * `openMessage` verifies the same payload afterwards.
+ * `openMessage` verifies the same payload afterwards. A route that looks anything up from these
+ * claims before it opens the message peeks with {@link peekMessage} instead.
  *
  * @throws ProtocolError `ERR_JWS_MALFORMED` / `ERR_MESSAGE_TOO_LARGE` / base64url errors.
  * @example
@@ -84,11 +90,54 @@ const maxPeekLength = sealedBodyLimit;
  * const { iss, aud } = peekClaims(token);
  * ```
  */
-export function peekClaims(token: string): {
+export function peekClaims(token: string): PeekedClaims {
+  return claimsOf(base64urlDecode(compactParts(token)[1]));
+}
+
+/**
+ * {@link peekClaims} for a message that arrives as `kind`, after everything that can be judged
+ * from the token alone, with the code and in the order `openMessage(kind, token, …)` would give
+ * it (protocol/jws.ts `parseCompact`): three non-empty parts, canonical base64url in each, a
+ * header of exactly `alg`, `typ` and `kid` (no `crit`, `jwk`, `jku`, …), `alg` EdDSA or Ed25519,
+ * `typ` `<kind>+jws`, `kid` a thumbprint; then the payload, a JSON object. A route looks up the
+ * company or the pseudonym's key from the claims only after this, so that a token that could never
+ * verify is answered with what is wrong with it, not with a lookup's answer about whatever its
+ * unverified claims name (`alg: none` to an unknown company is `ERR_JWS_ALG_NOT_ALLOWED`, not
+ * `ERR_COMPANY_UNKNOWN`; DESIGN section 3, promise 5).
+ *
+ * `openMessage` checks all this again with the signature (protocol/jws.ts does not hand out its
+ * parsed parts): the header (~100 characters) and the signature's encoding are read twice, about
+ * 3 µs a message on this machine; the payload is decoded here once, as `peekClaims` always did.
+ *
+ * @throws ProtocolError `ERR_MESSAGE_TOO_LARGE`, `ERR_JWS_MALFORMED`, `ERR_BASE64URL_NONCANONICAL`,
+ *   `ERR_JWS_HEADER_INVALID`, `ERR_JWS_ALG_NOT_ALLOWED`, `ERR_JWS_TYP_MISMATCH`.
+ * @example
+ * ```ts
+ * const { iss, aud } = peekMessage('grant', token);
+ * const company = await companyOf(aud); // only for a token that may verify
+ * ```
+ */
+export function peekMessage(kind: string, token: string): PeekedClaims {
+  const [header, payload, signature] = compactParts(token);
+  // The order of protocol/jws.ts: every part's base64url, the header, then the payload's JSON.
+  const headerBytes = base64urlDecode(header);
+  const payloadBytes = base64urlDecode(payload);
+  if (!isCanonicalBase64url(signature)) {
+    throw new ProtocolError('ERR_BASE64URL_NONCANONICAL', 'not canonical unpadded base64url');
+  }
+  checkHeader(headerBytes, `${kind}+jws`);
+  return claimsOf(payloadBytes);
+}
+
+/** What {@link peekClaims} and {@link peekMessage} read from a payload not yet verified. */
+export interface PeekedClaims {
   iss: string | undefined;
   aud: string | undefined;
   payload: Readonly<Record<string, unknown>>;
-} {
+}
+
+/** The three parts of a compact JWS of a length worth reading. */
+function compactParts(token: string): [string, string, string] {
   if (typeof token !== 'string' || token.length > maxPeekLength) {
     throw new ProtocolError('ERR_MESSAGE_TOO_LARGE', 'The message is too large.');
   }
@@ -96,9 +145,14 @@ export function peekClaims(token: string): {
   if (parts.length !== 3 || parts.some((part) => part.length === 0)) {
     throw new ProtocolError('ERR_JWS_MALFORMED', 'A compact JWS has three non-empty parts.');
   }
+  return parts as [string, string, string];
+}
+
+/** The claims of a decoded payload, which must be a JSON object. */
+function claimsOf(bytes: Uint8Array): PeekedClaims {
   let payload: unknown;
   try {
-    payload = JSON.parse(utf8Decode(base64urlDecode(parts[1]!)));
+    payload = JSON.parse(utf8Decode(bytes));
   } catch (error) {
     if (error instanceof ProtocolError) throw error;
     throw new ProtocolError('ERR_JWS_MALFORMED', 'The payload is not JSON.');
@@ -110,6 +164,50 @@ export function peekClaims(token: string): {
   const iss = typeof record.iss === 'string' && idPattern.test(record.iss) ? record.iss : undefined;
   const aud = typeof record.aud === 'string' && record.aud.length <= 2048 ? record.aud : undefined;
   return { iss, aud, payload: record };
+}
+
+/** protocol/jws.ts's allow-lists (SPECS "JWS"); signatures.test.ts holds the two to the same codes. */
+const allowedAlgs: ReadonlySet<unknown> = new Set(['EdDSA', 'Ed25519']);
+const allowedHeaderMembers: ReadonlySet<string> = new Set(['alg', 'typ', 'kid']);
+
+/** The header checks of protocol/jws.ts `parseCompact`, with its codes. */
+function checkHeader(bytes: Uint8Array, typ: string): void {
+  let header: unknown;
+  try {
+    header = JSON.parse(utf8Decode(bytes));
+  } catch {
+    header = undefined;
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'the header is not a JSON object');
+  }
+  const members = header as Record<string, unknown>;
+  for (const name of Object.keys(members)) {
+    if (!allowedHeaderMembers.has(name)) {
+      throw new ProtocolError(
+        'ERR_JWS_HEADER_INVALID',
+        `header member "${name.slice(0, 32)}" is not allowed`,
+      );
+    }
+  }
+  if (members.alg === undefined) {
+    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'the header has no alg');
+  }
+  if (!allowedAlgs.has(members.alg)) {
+    throw new ProtocolError('ERR_JWS_ALG_NOT_ALLOWED', 'alg must be EdDSA or Ed25519');
+  }
+  if (typeof members.typ !== 'string') {
+    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'the header has no typ');
+  }
+  if (members.typ !== typ) throw new ProtocolError('ERR_JWS_TYP_MISMATCH', `typ must be ${typ}`);
+  // A SHA-256 thumbprint: 32 bytes, canonical base64url, 43 characters.
+  if (
+    typeof members.kid !== 'string' ||
+    members.kid.length !== 43 ||
+    !isCanonicalBase64url(members.kid)
+  ) {
+    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'kid must be a base64url SHA-256 thumbprint');
+  }
 }
 
 // Imported keys by their `x`: importing validates the curve point, which costs about as much as a
@@ -345,7 +443,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
   async function verifyToken(
     token: string,
   ): Promise<{ caller: Caller; method: string; path: string }> {
-    const { iss } = peekClaims(token);
+    const { iss } = peekMessage('request', token);
     let caller: Caller | undefined;
     let resolveKey: (kid: string) => Promise<ImportedPublicKey | undefined>;
     let personId: string | undefined;
@@ -429,11 +527,21 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
   return {
     verifyToken,
     async verify(authorization, method, pathWithQuery) {
-      const match = /^Signature ([A-Za-z0-9_.-]{1,8192})$/.exec(authorization?.trim() ?? '');
-      if (match === null) {
+      const value = authorization?.trim() ?? '';
+      if (value === '') {
         throw new ProtocolError(
           'ERR_AUTH_MISSING',
           'This request needs an "Authorization: Signature <JWS>" header.',
+        );
+      }
+      // A header that is not `Signature` and a compact JWS carries no credential at all: 401
+      // ERR_AUTH_MISSING (docs/api.md "How machines authenticate"), as a missing one. A compact
+      // JWS in it that does not verify is answered with what is wrong with it (ERR_JWS_…).
+      const match = value.length <= maxAuthorizationLength ? compactSignature.exec(value) : null;
+      if (match === null) {
+        throw new ProtocolError(
+          'ERR_AUTH_MISSING',
+          'The Authorization header is not "Signature" followed by a compact JWS (three base64url parts joined by dots).',
         );
       }
       const signed = await verifyToken(match[1]!);

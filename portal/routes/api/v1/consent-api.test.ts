@@ -1499,11 +1499,12 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         'ERR_MESSAGE_INVALID',
       );
       expect(missing.detail_data).toEqual({ issues: ['iss'] });
-      // A token that is no JWS keeps its own refusal, which comes first.
+      // A header whose value is no compact JWS carries no credential at all: it is answered as a
+      // missing one (docs/api.md "How machines authenticate"), before any claim is read.
       await expectProblem(
         await get(eventsRoute.GET, path, api.clock, undefined, { authorization: 'Signature abc' }),
-        400,
-        'ERR_JWS_MALFORMED',
+        401,
+        'ERR_AUTH_MISSING',
       );
       await expectProblem(
         await get(eventsRoute.GET, '/api/v1/companies/me/events?after=x', api.clock, company),
