@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { ProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../protocol/errors';
 import { locales } from '../protocol/i18n';
 import { blacklistReasons } from '../protocol/messages/rights';
-import { channel, distinct, epochSeconds, text } from '../protocol/messages/primitives';
+import { channel, distinct, epochSeconds, purpose, text } from '../protocol/messages/primitives';
 import {
   blacklistEntry,
   blacklistEntryId,
@@ -39,7 +39,7 @@ import { ledgerEntry, maxLedgerEntries, maxListedRewards } from './core/ledger';
 import { maxRejectedRewards, maxStoredOffers, rejectedReward, storedOffer } from './core/offers';
 import { companyPause, pauseLimits } from '../protocol/filter/pause';
 import { siteDecisions, siteRecord } from './core/sites';
-import { channelIds, dataCategoryIds } from '../protocol/vocabulary';
+import { channelIds, dataCategoryIds, purposeIds } from '../protocol/vocabulary';
 import { unexpectedActionError } from './core/customer-view';
 import { maxProblems, problemEntry } from './core/problem-log';
 
@@ -573,6 +573,24 @@ const vaultResponses = [
     choice: consentChoice,
     /** The profile's allowed channels (the window warns of others granted); null: unreadable. */
     allowedChannels: v.nullable(distinct(channel, 0, channelIds.length)),
+    /**
+     * The grants the customer already gave this company that are in force, as the wallet stores
+     * the relationship (active, not past their end; the purposes not revoked), oldest first: the
+     * window says that refusing this request does not withdraw them. Absent: none known.
+     */
+    activeGrants: v.optional(
+      v.pipe(
+        v.array(
+          v.strictObject({
+            since: epochSeconds,
+            until: epochSeconds,
+            purposes: distinct(purpose, 1, purposeIds.length),
+          }),
+        ),
+        v.minLength(1),
+        v.maxLength(1000),
+      ),
+    ),
   }),
   v.strictObject({
     type: v.literal('bridge.action-outcome'),

@@ -7,6 +7,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { ClientFetch, InboxItem } from '../protocol/client';
 import { base64urlDecode } from '../protocol/encoding';
+import { explainDecision, type Decision } from '../protocol/filter';
+import type { Locale } from '../protocol/i18n';
 import { sha256Of } from '../protocol/jws';
 import { testArgon2Params } from './build';
 import { maxComplaintDrafts, writeDrafts } from './core/complaints';
@@ -39,8 +41,10 @@ afterEach(async () => {
 /**
  * A vault holding a grant to the fake clearinghouse's company, the offers service over it, and
  * the company's relay inbox for the customer (served over `fetch` as the clearinghouse does).
+ * `locale`: the Assistant's own language, as the service resolves it (English unless given); the
+ * profile's language of offers is English.
  */
-async function withGrant() {
+async function withGrant(locale: () => Promise<Locale> = async () => 'en') {
   await ready();
   const clock = { ms: nowMs, now: () => clock.ms };
   const vault = await Vault.open({
@@ -107,6 +111,7 @@ async function withGrant() {
     randomBytes,
     fetch,
     settings: async () => settings,
+    locale,
     wallet: async () => wallet,
     preferences: (store) =>
       new Preferences({
@@ -371,4 +376,24 @@ it('adds up more points than ten million without the answer failing its schema',
   for (let n = 0; n < 11; n += 1) push('reward', await signedReward(context, 1_000_000));
   await sync();
   expect((await rewards()).items[0]).toMatchObject({ points: 11_000_000, count: 11, more: 0 });
+});
+
+it('explains offers in the Assistant’s own language, not in the profile’s language of offers', async () => {
+  // The dashboard speaks German (the setting, or the browser's), the profile asks for English offers.
+  const { vault, push, sync, context, clock } = await withGrant(async () => 'de');
+  const preferences = new Preferences({
+    store: vault,
+    clock,
+    randomBytes,
+    defaults: () => ({ language: 'de', timeZone: 'Europe/Berlin' }),
+  });
+  const { profile: first, revision } = await preferences.profileWithRevision();
+  const { profile } = await preferences.saveProfile({ ...first, language: 'en' }, revision);
+  push('offer', await signedOffer(context));
+  const [item] = (await sync()).items;
+  const decision = item!.offer.decision as Decision;
+  const timeZone = { timeZone: profile.quiet.timeZone };
+  expect(item!.title).toBe(explainDecision(decision, 'de', timeZone).title);
+  expect(item!.sentences).toEqual(explainDecision(decision, 'de', timeZone).sentences);
+  expect(item!.title).not.toBe(explainDecision(decision, 'en', timeZone).title);
 });

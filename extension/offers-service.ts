@@ -36,6 +36,13 @@ export interface OffersPorts {
   readonly randomBytes: (length: number) => Uint8Array;
   readonly fetch: ClientFetch;
   readonly settings: () => Promise<Settings>;
+  /**
+   * The language of the Assistant's own words: the notifications it writes and the offers'
+   * explanations ("why you are seeing this"). The `language` setting, else the browser's
+   * (ui/locale.ts `assistantLocale`); never the profile's language of offers, which is what the
+   * customer asks companies to write in.
+   */
+  readonly locale: () => Promise<Locale>;
   /** The wallet over `store`, a handle of the vault (`Vault.handle`). */
   readonly wallet: (store: RecordStore) => Promise<Wallet>;
   /** The profile and the blacklist over `store`, a handle of the vault. */
@@ -113,16 +120,6 @@ export class OffersService {
     });
   }
 
-  private async locale(store: RecordStore): Promise<Locale> {
-    const settings = await this.ports.settings();
-    if (settings.language !== null) return settings.language;
-    try {
-      return (await this.ports.preferences(store).profile()).language;
-    } catch {
-      return 'de';
-    }
-  }
-
   /**
    * Syncs every inbox (the alarm handler and "check now"): refreshes the relationships first so
    * revocations and suspensions are known, notifies delivered offers outside quiet hours, sets
@@ -162,7 +159,7 @@ export class OffersService {
     const now = this.ports.clock.now();
     const notify = this.ports.notify;
     if (notify !== undefined && result.delivered.length > 0 && !inQuietHours(profile, now)) {
-      const locale = await this.locale(store);
+      const locale = await this.ports.locale();
       for (const o of result.delivered.slice(0, 5)) {
         await notify(
           `offer/${o.id}`,
@@ -187,12 +184,8 @@ export class OffersService {
     await this.ports.setBadge?.(unseen === 0 ? '' : unseen > 99 ? '99+' : String(unseen));
   }
 
-  private async view(
-    store: RecordStore,
-    inbox: OfferInbox,
-    markSeen: boolean,
-  ): Promise<VaultResponse> {
-    const locale = await this.locale(store);
+  private async view(inbox: OfferInbox, markSeen: boolean): Promise<VaultResponse> {
+    const locale = await this.ports.locale();
     const items = await inbox.view(locale, markSeen);
     if (markSeen) await this.badge(inbox);
     const advice = await inbox.companyAdvice();
@@ -303,7 +296,7 @@ export class OffersService {
       await this.sync(vault);
       return this.serial(async () => {
         const store = vault.handle();
-        return this.view(store, await this.inbox(store), false);
+        return this.view(await this.inbox(store), false);
       });
     }
     return this.serial(async () => {
@@ -311,17 +304,17 @@ export class OffersService {
       const inbox = await this.inbox(store);
       switch (request.type) {
         case 'offers.list':
-          return this.view(store, inbox, request.markSeen);
+          return this.view(inbox, request.markSeen);
         case 'offers.show':
           await inbox.showAnyway(request.id);
-          return this.view(store, inbox, false);
+          return this.view(inbox, false);
         case 'offers.feedback': {
           const { blacklist } = await inbox.feedback(request.id, request.feedback);
           if (blacklist !== null)
             await this.ports
               .preferences(store)
               .addToBlacklist({ target: blacklist, reason: 'irrelevant' });
-          return this.view(store, inbox, false);
+          return this.view(inbox, false);
         }
         case 'offers.unsubscribe': {
           const target = await inbox.unsubscribeTarget(request.id);
@@ -332,16 +325,16 @@ export class OffersService {
               purposes: target.purposes as never,
             },
           ]);
-          return this.view(store, inbox, false);
+          return this.view(inbox, false);
         }
         case 'offers.complaint':
           if (request.action === 'submit') await inbox.submitComplaint(request.id, request.comment);
           else await inbox.discardComplaint(request.id);
-          return this.view(store, inbox, false);
+          return this.view(inbox, false);
         case 'offers.complain':
           // The customer's own complaint: signed and submitted at once, as a draft is.
           await inbox.complain(request.id, request.reason, request.comment);
-          return this.view(store, inbox, false);
+          return this.view(inbox, false);
         case 'offers.company':
           // The answers to a suggestion (implicit negatives) and the pause's own controls.
           if (request.action === 'pause')
@@ -356,10 +349,10 @@ export class OffersService {
             await (await this.ports.wallet(store)).revoke(request.company, 'all');
             await inbox.answerSuggestion(request.company, 'refused');
           }
-          return this.view(store, inbox, false);
+          return this.view(inbox, false);
         case 'offers.auto-submit':
           await inbox.setAutoSubmit(request.on);
-          return this.view(store, inbox, false);
+          return this.view(inbox, false);
         case 'offers.reset-model':
           await inbox.resetModel();
           return { type: 'ok' };

@@ -15,6 +15,7 @@ import { ApiProblem } from '../protocol/client';
 import { companyIdentity } from './core/identity';
 import { companyOrigin, FakeClearinghouse } from './core/wallet.fixture';
 import { settingsRecord } from './vault/backup';
+import { t } from '../protocol/i18n';
 
 const PASS = 'correct horse battery staple';
 const CO_A = `co_${'A'.repeat(43)}`;
@@ -1613,8 +1614,8 @@ describe('channels granted that the profile does not allow (the consent windowâ€
    * newsletters and e-mail, and its consent window is open (`ticket`). `holdGrant()`: the next
    * grant's answer waits, once the clearinghouse stored it (`stored`), until `release()`.
    */
-  async function withOpenWindow() {
-    const opened = await withWindowOpening();
+  async function withOpenWindow(overrides: Partial<ServicePorts> = {}) {
+    const opened = await withWindowOpening(overrides);
     const pending = (await send(opened.s, {
       type: 'wallet.pending',
       ticket: opened.ticket,
@@ -1622,8 +1623,11 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     return { ...opened, pending };
   }
 
-  /** As {@link withOpenWindow}, before the window asked for its request (the ticket not checked yet). */
-  async function withWindowOpening() {
+  /**
+   * As {@link withOpenWindow}, before the window asked for its request (the ticket not checked
+   * yet); `overrides`: ports of the service other than setup's.
+   */
+  async function withWindowOpening(overrides: Partial<ServicePorts> = {}) {
     await ready();
     const ch = await FakeClearinghouse.create(1_750_000_000_000);
     const scope = {
@@ -1677,9 +1681,10 @@ describe('channels granted that the profile does not allow (the consent windowâ€
       }
       return registryFetch(url, init);
     };
-    const { service, vault } = setup({
+    const { service, vault, clock } = setup({
       fetch: describing(() => ch.logVerifierKey, fake),
       openConsentWindow: async () => {},
+      ...overrides,
     });
     const s = service();
     await send(s, { type: 'vault.create', passphrase: PASS });
@@ -1693,7 +1698,7 @@ describe('channels granted that the profile does not allow (the consent windowâ€
       ((await send(s, { type: 'profile.get' })) as Extract<Response, { type: 'profile' }>).profile
         .channels;
     const poll = () => handle(s, { type: 'bridge.poll', ticket }, page);
-    return { s, ch, ticket, channels, poll, knobs, vault, holdGrant };
+    return { s, ch, ticket, channels, poll, knobs, vault, holdGrant, scope, clock };
   }
 
   it('grants, then allows the ticked channels in the profile; the page learns only the grant', async () => {
@@ -1939,5 +1944,73 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     const [refusal] = [...ch.submitted.values()];
     expect(refusal).toMatchObject({ kind: 'refusal', payload: { askAgainAfter } });
     expect(await poll()).toEqual({ type: 'bridge.outcome', outcome: { outcome: 'refused' } });
+  });
+
+  it.each([
+    ['like the browser (German)', null, 'de'],
+    ['English', 'en', 'en'],
+  ] as const)(
+    'writes its notifications in the Assistantâ€™s language (%s), not in the profileâ€™s language of offers',
+    async (_case, language, expected) => {
+      const shown: { title: string; message: string }[] = [];
+      // setup's browser speaks German; the profile asks for offers in the other language.
+      const { s, ticket, pending } = await withOpenWindow({
+        notify: async (_id, title, message) => void shown.push({ title, message }),
+      });
+      const offers = expected === 'de' ? 'en' : 'de';
+      const current = (await send(s, { type: 'profile.get' })) as Extract<
+        Response,
+        { type: 'profile' }
+      >;
+      await send(s, {
+        type: 'profile.set',
+        profile: { ...current.profile, language: offers },
+        revision: current.revision,
+      });
+      const settings = (await send(s, { type: 'settings.get' })) as Extract<
+        Response,
+        { type: 'settings' }
+      >;
+      await send(s, { type: 'settings.set', settings: { ...settings.settings, language } });
+      // A grant for three days: its expiry is due to be announced.
+      await send(s, { type: 'wallet.answer', ticket, choice: { ...pending.choice, days: 3 } });
+      await s.checkNotices();
+      expect(shown).toHaveLength(1);
+      expect(shown[0]!.title).toBe(t(expected, 'common.assistantName'));
+      expect(shown[0]!.message).toMatch(
+        expected === 'de' ? /^Ihre Einwilligung fÃ¼r .+ endet am / : /^Your consent for .+ ends on /,
+      );
+    },
+  );
+
+  it('tells the window of another request of the company the grant already given, which a refusal leaves in force', async () => {
+    const { s, ch, ticket, pending, clock, scope } = await withOpenWindow();
+    expect(pending.activeGrants).toBeUndefined();
+    await send(s, { type: 'wallet.answer', ticket, choice: { ...pending.choice, days: 30 } });
+    const since = Math.floor(clock.ms / 1000);
+    clock.ms += 60_000;
+    // The company asks again (a page of its site, a minute later).
+    const again = await ch.addRequest(since + 60, { scopes: [scope] });
+    const opened = (await handle(
+      s,
+      { type: 'bridge.request', id: 'r2', request: again },
+      page,
+    )) as Extract<Response, { type: 'bridge.accepted' }>;
+    const second = await send(s, { type: 'wallet.pending', ticket: opened.ticket });
+    const told = [{ since, until: since + 30 * 86_400, purposes: ['product_launch'] }];
+    expect(second).toMatchObject({ type: 'wallet.pending', activeGrants: told });
+    // It crosses to the window as its schema allows.
+    expect(parseResponse({ type: 'wallet.pending' } as never, second)).toEqual(second);
+    await send(s, {
+      type: 'wallet.answer',
+      ticket: opened.ticket,
+      choice: { decision: 'refuse', askAgainAfterDays: null },
+    });
+    const listed = (await send(s, { type: 'relationships.list', refresh: false })) as Extract<
+      Response,
+      { type: 'relationships' }
+    >;
+    expect(listed.items[0]!.grants.map((g) => g.status)).toEqual(['active']);
+    expect(listed.items[0]!.refusals).toHaveLength(1);
   });
 });

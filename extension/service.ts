@@ -65,6 +65,10 @@ import { Sites } from './core/sites';
 import { OffersService } from './offers-service';
 import { ProblemLog } from './core/problem-log';
 import { inAllVaultTurns } from './core/store-turns';
+import { assistantLocale } from './ui/locale';
+import { parseMessage, type Payload } from '../protocol/messages';
+import type { Purpose } from '../protocol/vocabulary';
+import { storedPayload } from './core/stored-jws';
 
 /** What the service is handed. */
 export interface ServicePorts {
@@ -82,7 +86,10 @@ export interface ServicePorts {
   readonly fetch: ClientFetch;
   /** The build's clearinghouse URL, the default of the setting. */
   readonly defaultClearinghouseUrl: string;
-  /** The browser's language and time zone, for the first profile. */
+  /**
+   * The browser's language and time zone: for the first profile, and the language of the
+   * Assistant's own words while the setting says "like the browser" (ui/locale.ts).
+   */
   readonly environment: () => { language: Locale; timeZone: string };
   /** Opens the consent window for `ticket` (a small extension window). */
   readonly openConsentWindow?: (ticket: string) => Promise<void>;
@@ -750,6 +757,7 @@ export class AssistantService {
       randomBytes: (n) => this.ports.randomBytes(n),
       fetch: this.ports.fetch,
       settings: () => this.settings(),
+      locale: () => this.uiLocale(),
       wallet: (store) => this.wallet(store),
       preferences: (store) => this.preferences(store),
       notify: this.ports.notify,
@@ -776,6 +784,15 @@ export class AssistantService {
     }
     // The boycott signals the clearinghouse could not take last time (every 15 minutes).
     await this.syncSignals(vault);
+  }
+
+  /**
+   * The language of the Assistant's own words in the background (notifications, the offers'
+   * explanations): the setting, else the browser's, as the pages resolve it (ui/locale.ts
+   * `assistantLocale`).
+   */
+  private async uiLocale(): Promise<Locale> {
+    return assistantLocale((await this.settings()).language, this.ports.environment().language);
   }
 
   /**
@@ -808,7 +825,8 @@ export class AssistantService {
     const now = this.ports.clock.now();
     if (inQuietHours(profile, now)) return;
     const shown = new Set((await this.ports.shownNotices?.read()) ?? []);
-    const locale = (await this.settings()).language ?? profile?.language ?? 'de';
+    // The Assistant's own words: in its UI language, never the profile's language of offers.
+    const locale = await this.uiLocale();
     const date = new Intl.DateTimeFormat(localeTags[locale], { dateStyle: 'medium' });
     for (const notice of dueNotices((await wallet.list()).items, now, shown)) {
       const message = t(locale, `extension.notice.${notice.kind}`, {
@@ -931,6 +949,43 @@ export class AssistantService {
     }
     this.actions.settle(ticket, outcome);
     return { type: 'bridge.action-outcome', outcome };
+  }
+
+  /**
+   * The grants to the company of `checked` in force now, as the wallet stores the relationship
+   * (the dashboard's "active" grants, whose end has not passed since), with the purposes not
+   * revoked, oldest first: refusing another request does not withdraw them, and the consent
+   * window says so. None when the record is damaged (the dashboard lists it as such).
+   */
+  private async activeGrantsOf(
+    vault: Vault,
+    checked: CheckedRequest,
+  ): Promise<{ since: number; until: number; purposes: Purpose[] }[]> {
+    let stored: WalletRelationship | undefined;
+    try {
+      stored = await (await this.wallet(vault.handle())).relationship(checked.pseudonym);
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return [];
+      throw e;
+    }
+    const now = Math.floor(this.ports.clock.now() / 1000);
+    const active: { since: number; until: number; purposes: Purpose[] }[] = [];
+    for (const g of stored?.grants ?? []) {
+      if (g.status !== 'active') continue;
+      let grant: Payload<'grant'>;
+      try {
+        // The customer's own grant, checked when the wallet stored it (core/own-messages).
+        grant = parseMessage('grant', storedPayload(g.jws));
+      } catch {
+        continue;
+      }
+      if (grant.until <= now) continue;
+      const purposes = [...new Set(grant.scopes.map((scope) => scope.purpose))].filter(
+        (p) => !g.revokedPurposes.includes(p),
+      );
+      if (purposes.length > 0) active.push({ since: grant.iat, until: grant.until, purposes });
+    }
+    return active.sort((a, b) => a.since - b.since);
   }
 
   /**
@@ -1172,6 +1227,7 @@ export class AssistantService {
         } catch (e) {
           if (!isProtocolError(e)) throw e;
         }
+        const activeGrants = await this.activeGrantsOf(vault, checked);
         return {
           type: 'wallet.pending',
           checked: {
@@ -1182,6 +1238,7 @@ export class AssistantService {
           // What the window warns about (a channel granted that the profile does not allow);
           // null when the profile cannot be read.
           allowedChannels: profile === null ? null : [...profile.channels.allowed],
+          ...(activeGrants.length > 0 ? { activeGrants } : {}),
         };
       }
       case 'wallet.answer':

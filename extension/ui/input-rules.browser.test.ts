@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { t } from '../../protocol/i18n';
 import { text } from '../../protocol/messages/primitives';
 import { consentChoice } from '../core/wallet';
-import { rangeOf, textProblem, wholeNumberProblem } from './input-rules';
+import { categoryProblem, rangeOf, textProblem, wholeNumberProblem } from './input-rules';
 
 describe('rangeOf', () => {
   it('reads the bounds of a number schema, through nullable', () => {
@@ -47,5 +47,38 @@ describe('textProblem', () => {
     expect(textProblem('en', 'Note', 'x'.repeat(1001), text(1000))).toBe(
       t('en', 'extension.input.tooLong', { field: 'Note', max: '1,000' }),
     );
+  });
+});
+
+describe('categoryProblem', () => {
+  /** The example code the category field's label gives in `locale` ("e.g. travel/rail"). */
+  const exampleIn = (locale: 'de' | 'en') =>
+    /(?:z\. B\.|e\.g\.) ([^;)\s]+)/.exec(t(locale, 'extension.profile.category'))?.[1];
+
+  it('has the label give, in every language, the same example: a code the rule takes', () => {
+    // Codes are what companies' offers carry: never translated.
+    expect(exampleIn('de')).toBe(exampleIn('en'));
+    for (const locale of ['de', 'en'] as const) {
+      const label = t(locale, 'extension.profile.category');
+      expect(categoryProblem(locale, label, exampleIn(locale)!)).toBeNull();
+    }
+  });
+
+  it.each(['fußball', 'küche', 'Sports', 'sports running'])(
+    'refuses %s, and the label says which characters a code may have',
+    (value) => {
+      for (const locale of ['de', 'en'] as const) {
+        const label = t(locale, 'extension.profile.category');
+        expect(categoryProblem(locale, label, value)).toBe(
+          t(locale, 'extension.input.category', { field: label }),
+        );
+        expect(label).toMatch(/a–z.*, 0–9, _ (?:und|and) \//);
+      }
+      expect(t('de', 'extension.profile.category')).toMatch(/Code.*ohne Umlaute und ß/);
+    },
+  );
+
+  it('takes a code with digits, _ and up to four parts', () => {
+    expect(categoryProblem('de', 'Kategorie', 'sports/running_2/trail/ultra')).toBeNull();
   });
 });

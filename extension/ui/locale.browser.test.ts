@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickLocale } from './locale';
+import { assistantLocale, browserLocale, pickLocale } from './locale';
 
 describe('pickLocale', () => {
   it.each([
@@ -19,4 +19,28 @@ describe('pickLocale', () => {
     expect(['de', 'en']).toContain(picked);
     if (primary === 'de' || primary === 'en') expect(picked).toBe(primary);
   });
+});
+
+describe('browserLocale', () => {
+  it.each([
+    { languages: ['en-GB', 'de'], language: 'de-DE', expected: 'en' },
+    { languages: [], language: 'en-US', expected: 'en' },
+    { languages: [], language: 'fr', expected: 'de' },
+  ])('picks $expected for $languages and $language', ({ languages, language, expected }) => {
+    expect(browserLocale({ languages, language })).toBe(expected);
+  });
+});
+
+describe('assistantLocale', () => {
+  it.each([
+    { setting: null, browser: 'de', expected: 'de' },
+    { setting: null, browser: 'en', expected: 'en' },
+    { setting: 'en', browser: 'de', expected: 'en' },
+    { setting: 'de', browser: 'en', expected: 'de' },
+  ] as const)(
+    'speaks $expected for the setting $setting in a browser speaking $browser',
+    ({ setting, browser, expected }) => {
+      expect(assistantLocale(setting, browser)).toBe(expected);
+    },
+  );
 });

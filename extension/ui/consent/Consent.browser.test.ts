@@ -774,3 +774,73 @@ describe('channels the profile does not allow, said before the grant is given', 
     },
   );
 });
+
+describe('a consent the customer already gave the company, which refusing this request leaves in force', () => {
+  /** A grant for product launches and winning back former customers, given 15 June 2025, until 15 June 2026. */
+  const activeGrants = [
+    {
+      since: Date.UTC(2025, 5, 15, 12) / 1000,
+      until: Date.UTC(2026, 5, 15, 12) / 1000,
+      purposes: ['product_launch', 'win_back'],
+    },
+  ];
+
+  /** Mounts the window for {@link pendingAsking}'s request, the background telling it `grants`. */
+  async function mountHolding(locale: 'de' | 'en', grants: typeof activeGrants | undefined) {
+    answers = [];
+    mountConsent(locale, (request) => {
+      if (request.type === 'wallet.pending')
+        return { ...pendingAsking(3), ...(grants === undefined ? {} : { activeGrants: grants }) };
+      if (request.type === 'wallet.answer') {
+        answers.push(request as never);
+        return { type: 'bridge.outcome', outcome: { outcome: 'refused' } };
+      }
+      return { type: 'ok' };
+    });
+    await expect.poll(() => byTestId('consent-refuse')).not.toBeNull();
+  }
+
+  it.each([
+    [
+      'de',
+      'Sie erlauben Laufhaus GmbH bereits: „Produkteinführung“ und „Kündigerrückgewinnung“, seit dem 15. Juni 2025, gültig bis zum 15. Juni 2026.',
+      'Eine Ablehnung dieser Anfrage widerruft das nicht. Widerrufen können Sie es in der Übersicht unter „Beziehungen“.',
+      'Was Sie Laufhaus GmbH schon vorher erlaubt haben, gilt weiter. Widerrufen können Sie es in der Übersicht unter „Beziehungen“.',
+    ],
+    [
+      'en',
+      'You already allow Laufhaus GmbH: “Product launch” and “Winning back former customers”, since 15 June 2025, valid until 15 June 2026.',
+      'Refusing this request does not withdraw that. You can withdraw it in the overview under “Relationships”.',
+      'What you allowed Laufhaus GmbH before remains in force. You can withdraw it in the overview under “Relationships”.',
+    ],
+  ] as const)(
+    'says in %s what the customer already allows, that refusing does not withdraw it, and after the refusal that it remains',
+    async (locale, allows, stays, remains) => {
+      await mountHolding(locale, activeGrants);
+      const told = byTestId('consent-active-grants')!;
+      expect(byTestId('consent-active-grant')!.textContent!.trim()).toBe(allows);
+      expect(told.textContent).toContain(stays);
+      // Read with the buttons that refuse.
+      for (const id of ['consent-refuse', 'consent-refuse-later'])
+        expect(byTestId(id)!.getAttribute('aria-describedby')).toBe('consent-active-grants');
+      await userEvent.click(byTestId('consent-refuse')!);
+      await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+      expect(answers.map((a) => a.choice)).toEqual([
+        { decision: 'refuse', askAgainAfterDays: null },
+      ]);
+      expect(byTestId('consent-result')!.textContent!.trim()).toBe(
+        t(locale, 'extension.consent.refused'),
+      );
+      expect(byTestId('consent-active-grants-remain')!.textContent!.trim()).toBe(remains);
+    },
+  );
+
+  it('says nothing of it when the customer allows the company nothing yet', async () => {
+    await mountHolding('en', undefined);
+    expect(byTestId('consent-active-grants')).toBeNull();
+    expect(byTestId('consent-refuse')!.hasAttribute('aria-describedby')).toBe(false);
+    await userEvent.click(byTestId('consent-refuse')!);
+    await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+    expect(byTestId('consent-active-grants-remain')).toBeNull();
+  });
+});

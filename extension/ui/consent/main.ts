@@ -4,7 +4,7 @@
  */
 import { mount } from 'svelte';
 import { sendRequest } from '../../platform/runtime';
-import { pickLocale } from '../locale';
+import { browserLocale as browserLocaleOf } from '../locale';
 import ActionConfirm from './ActionConfirm.svelte';
 import Consent from './Consent.svelte';
 
@@ -12,9 +12,7 @@ const target = document.getElementById('app');
 if (target === null) throw new Error('ui/consent/index.html lacks #app');
 
 const params = new URLSearchParams(location.search);
-const browserLocale = pickLocale(
-  navigator.languages.length > 0 ? navigator.languages : [navigator.language],
-);
+const browserLocale = browserLocaleOf(navigator);
 // Opened in the dashboard's tab (dashboard/App.svelte `openConsent`): "close" goes back there, to
 // the relationships the request came from; a window the Assistant opened closes.
 const fromDashboard = params.get('from') === 'dashboard';

@@ -1,26 +1,21 @@
 /**
- * The popup's entry: picks the locale, reads the version from the installed manifest and mounts
- * the component. Everything browser-specific is passed in, so App.svelte stays plain.
+ * The popup's entry: reads the browser's language and the version from the installed manifest
+ * and mounts the component, which speaks the language setting once the background tells it (as
+ * the dashboard and the consent window do). Everything browser-specific is passed in, so
+ * App.svelte stays plain.
  */
 import { mount } from 'svelte';
-import { t } from '../../../protocol/i18n';
 import { extensionVersion, openDashboard, sendRequest } from '../../platform/runtime';
-import { pickLocale } from '../locale';
+import { browserLocale } from '../locale';
 import App from './App.svelte';
 
 const target = document.getElementById('app');
 if (target === null) throw new Error('ui/popup/index.html lacks #app');
 
-const locale = pickLocale(
-  navigator.languages.length > 0 ? navigator.languages : [navigator.language],
-);
-document.documentElement.lang = locale;
-document.title = t(locale, 'extension.popup.title');
-
 mount(App, {
   target,
   props: {
-    locale,
+    browserLocale: browserLocale(navigator),
     version: extensionVersion(),
     checkBackground: async () => {
       await sendRequest({ type: 'ping' });

@@ -99,7 +99,7 @@ export const extension = {
     en: '“{field}” must be a time zone such as Europe/Berlin or America/New_York.',
   },
   'extension.input.category': {
-    de: '„{field}“ darf nur Kleinbuchstaben a–z, Ziffern und _ enthalten, in bis zu vier durch / getrennten Teilen (z. B. reisen/bahn).',
+    de: '„{field}“ darf nur Kleinbuchstaben a–z (ohne Umlaute und ß), Ziffern und _ enthalten, in bis zu vier durch / getrennten Teilen (z. B. travel/rail).',
     en: '“{field}” may contain only lower-case letters a–z, digits and _, in up to four parts separated by / (e.g. travel/rail).',
   },
   'extension.dashboard.title': {
@@ -158,6 +158,24 @@ export const extension = {
   'extension.dashboard.add': {
     de: 'Hinzufügen',
     en: 'Add',
+  },
+  // Beside Save while the form holds edits not saved yet (kept while other views show).
+  'extension.dashboard.unsaved': {
+    de: 'Nicht gespeicherte Änderungen',
+    en: 'Unsaved changes',
+  },
+  'extension.dashboard.discard': {
+    de: 'Änderungen verwerfen',
+    en: 'Discard changes',
+  },
+  'extension.dashboard.discarded': {
+    de: 'Ihre Änderungen wurden verworfen. Das Formular zeigt wieder, was gespeichert ist.',
+    en: 'Your changes were discarded. The form shows what is saved again.',
+  },
+  // A form shown again with the edits left unsaved when the customer went to another view.
+  'extension.dashboard.restored': {
+    de: 'Ihre Änderungen von vorhin sind wieder da, aber noch nicht gespeichert. Speichern oder verwerfen Sie sie am Ende des Formulars.',
+    en: 'Your changes from before are back, but not saved yet. Save or discard them at the end of the form.',
   },
   'extension.dashboard.damaged.title': {
     de: 'Beschädigte Einträge',
@@ -367,9 +385,11 @@ export const extension = {
     de: 'Noch keine Interessen.',
     en: 'No interests yet.',
   },
+  // A code, as companies' offers name their category (protocol/messages/relay `offerCategory`):
+  // never translated, so the example is the same in every language.
   'extension.profile.category': {
-    de: 'Kategorie (z. B. reisen/bahn)',
-    en: 'Category (e.g. travel/rail)',
+    de: 'Kategorie-Code (z. B. travel/rail; nur a–z ohne Umlaute und ß, 0–9, _ und /)',
+    en: 'Category code (e.g. travel/rail; only a–z, 0–9, _ and /)',
   },
   'extension.profile.weight': {
     de: 'Gewicht',
@@ -394,6 +414,27 @@ export const extension = {
   'extension.profile.language': {
     de: 'Sprache für Angebote',
     en: 'Language of offers',
+  },
+  // The accessible names of each row's controls, which say whose row they are in.
+  'extension.profile.weightOf': {
+    de: 'Gewicht von {category}',
+    en: 'Weight of {category}',
+  },
+  'extension.profile.removeInterest': {
+    de: 'Interesse {category} entfernen',
+    en: 'Remove interest {category}',
+  },
+  'extension.profile.removeQuiet': {
+    de: 'Ruhezeit {number} ({from} bis {to}) entfernen',
+    en: 'Remove quiet hours {number} ({from} to {to})',
+  },
+  'extension.profile.relationshipWith': {
+    de: 'Gewünschte Beziehung zu {company}',
+    en: 'Relationship wanted with {company}',
+  },
+  'extension.profile.removeCompany': {
+    de: 'Unternehmen {company} entfernen',
+    en: 'Remove company {company}',
   },
   'extension.profile.changedElsewhere': {
     de: 'Ihr Profil wurde inzwischen an anderer Stelle geändert, zum Beispiel beim Zulassen von Kanälen mit einer Einwilligung. Ihre Änderungen sind deshalb noch nicht gespeichert. Das Formular zeigt jetzt das aktuelle Profil mit Ihren Änderungen darüber: Prüfen Sie es und speichern Sie noch einmal.',
@@ -430,6 +471,11 @@ export const extension = {
   'extension.blacklist.note': {
     de: 'Notiz (optional)',
     en: 'Note (optional)',
+  },
+  // A brand blocked for one company's offers only ("Not this brand" on an offer).
+  'extension.blacklist.brandFrom': {
+    de: '{brand} (nur von {company})',
+    en: '{brand} (only from {company})',
   },
   'extension.blacklist.since': {
     de: 'seit {date}',
@@ -726,6 +772,18 @@ export const extension = {
     de: 'Die Sicherung wurde erstellt.',
     en: 'The backup was created.',
   },
+  // While a backup is being made (the export button waits, a second press makes no second file).
+  'extension.backup.exporting': {
+    de: 'Die Sicherung wird erstellt …',
+    en: 'The backup is being made …',
+  },
+  // A restore's ERR_VAULT_PASSPHRASE_WRONG: the passphrase is checked only by opening the file's
+  // wrapped key (extension/vault/backup), which fails alike for a wrong passphrase and an altered
+  // file.
+  'extension.backup.passphraseWrong': {
+    de: 'Die Passphrase ist falsch, oder die Datei ist beschädigt. Es wurde nichts verändert.',
+    en: 'The passphrase is wrong, or the file is damaged. Nothing was changed.',
+  },
   'extension.backup.restoreTitle': {
     de: 'Aus einer Sicherung wiederherstellen',
     en: 'Restore from a backup',
@@ -837,6 +895,32 @@ export const extension = {
       other: '{count} companies could not be checked. Please try again later.',
     },
   },
+  // While a recovery runs (extension/service.ts `recover`): at onboarding the vault is created
+  // first; then the clearinghouse is asked, page by page of its registry, for the relationships.
+  'extension.recovery.working': {
+    de: 'Wiederherstellung läuft … Der Assistent stellt Ihre Identität aus der Phrase wieder her und fragt dann die Clearingstelle nach Ihren Beziehungen, Unternehmen für Unternehmen aus ihrem Verzeichnis. Das kann eine Minute oder länger dauern.',
+    en: 'Recovering … The Assistant restores your identity from the phrase, then asks the clearinghouse about your relationships, company by company of its registry. This can take a minute or more.',
+  },
+  // A typed phrase refused before anything is sent (extension/core/identity `phraseProblem`).
+  'extension.recovery.phraseCount': {
+    de: {
+      one: 'Sie haben {count} Wort eingegeben; eine Wiederherstellungsphrase hat genau 24. Es wurde nichts verändert.',
+      other:
+        'Sie haben {count} Wörter eingegeben; eine Wiederherstellungsphrase hat genau 24. Es wurde nichts verändert.',
+    },
+    en: {
+      one: 'You typed {count} word; a recovery phrase has exactly 24. Nothing was changed.',
+      other: 'You typed {count} words; a recovery phrase has exactly 24. Nothing was changed.',
+    },
+  },
+  'extension.recovery.phraseWord': {
+    de: 'Wort {position}, „{word}“, gehört nicht zu den Wörtern, die in einer Wiederherstellungsphrase vorkommen können. Prüfen Sie die Schreibweise anhand Ihrer Notiz. Es wurde nichts verändert.',
+    en: 'Word {position}, “{word}”, is not one of the words a recovery phrase can contain. Check its spelling against your note. Nothing was changed.',
+  },
+  'extension.recovery.phraseChecksum': {
+    de: 'Alle 24 Wörter sind gültig, passen aber nicht zusammen: Wahrscheinlich ist eines falsch, aber zufällig ebenfalls ein gültiges Wort, oder zwei Wörter stehen in der falschen Reihenfolge. Vergleichen Sie sie mit Ihrer Notiz. Es wurde nichts verändert.',
+    en: 'All 24 words are valid, but they do not fit together: probably one is wrong but happens to be a valid word too, or two words are in the wrong order. Compare them with your note. Nothing was changed.',
+  },
   // Issue 7: the consent window (extension/ui/consent) and the relationships view.
   'extension.consent.title': {
     de: 'Anfrage um Ihre Einwilligung',
@@ -947,6 +1031,21 @@ export const extension = {
     de: 'Abgelehnt. Sie werden nicht vor dem {date} wieder gefragt.',
     en: 'Refused. You will not be asked again before {date}.',
   },
+  // A grant to the same company still in force (extension/service.ts `activeGrantsOf`), one
+  // sentence each, then `.activeGrantStays`: a refusal of this request does not revoke it.
+  'extension.consent.activeGrant': {
+    de: 'Sie erlauben {company} bereits: {purposes}, seit dem {since}, gültig bis zum {until}.',
+    en: 'You already allow {company}: {purposes}, since {since}, valid until {until}.',
+  },
+  'extension.consent.activeGrantStays': {
+    de: 'Eine Ablehnung dieser Anfrage widerruft das nicht. Widerrufen können Sie es in der Übersicht unter „Beziehungen“.',
+    en: 'Refusing this request does not withdraw that. You can withdraw it in the overview under “Relationships”.',
+  },
+  // After a refusal while such a grant stays in force.
+  'extension.consent.activeGrantsRemain': {
+    de: 'Was Sie {company} schon vorher erlaubt haben, gilt weiter. Widerrufen können Sie es in der Übersicht unter „Beziehungen“.',
+    en: 'What you allowed {company} before remains in force. You can withdraw it in the overview under “Relationships”.',
+  },
   // "Refuse, ask me later" with its days left empty: nothing is refused (it was a plain refusal).
   'extension.consent.askAgainMissing': {
     de: 'Geben Sie die Zahl der Tage ein, nach denen Sie wieder gefragt werden möchten: eine ganze Zahl von {min} bis {max}. Es wurde nichts abgelehnt.',
@@ -984,6 +1083,11 @@ export const extension = {
     en: 'No relationships yet. They begin when you answer a request.',
   },
   'extension.relationships.refresh': { de: 'Aktualisieren', en: 'Refresh' },
+  // While a refresh waits for the clearinghouse (up to the client's timeout), over the stored list.
+  'extension.relationships.refreshing': {
+    de: 'Die Beziehungen werden mit den Angaben der Clearingstelle aktualisiert … Das kann dauern; bis dahin sehen Sie, was der Assistent gespeichert hat.',
+    en: 'Refreshing the relationships from the clearinghouse … This may take a while; until then you see what the Assistant stored.',
+  },
   'extension.relationships.status': {
     de: 'Status des Unternehmens: {status}',
     en: 'Company status: {status}',
@@ -1009,6 +1113,25 @@ export const extension = {
   'extension.relationships.revokedPurposes': {
     de: 'Widerrufen für: {purposes}',
     en: 'Revoked for: {purposes}',
+  },
+  // Some purposes of a grant still in force, taken back by the revocation the customer signed on
+  // {date}; followed by `.revocation.*`, whether the company confirmed it.
+  'extension.relationships.revokedPurposesOn': {
+    de: 'Am {date} widerrufen für: {purposes}',
+    en: 'Revoked on {date} for: {purposes}',
+  },
+  // After the line of the revocation it belongs to (`.grant.revokedOn`, `.revokedPurposesOn`).
+  'extension.relationships.revocation.confirmed': {
+    de: '– das Unternehmen hat den Widerruf bestätigt',
+    en: '— the company confirmed the revocation',
+  },
+  'extension.relationships.revocation.waiting': {
+    de: '– das Unternehmen hat den Widerruf noch nicht bestätigt',
+    en: '— the company has not confirmed the revocation yet',
+  },
+  'extension.relationships.revocation.overdue': {
+    de: '– überfällig: Das Unternehmen hat den Widerruf nicht rechtzeitig bestätigt',
+    en: '— overdue: the company did not confirm the revocation in time',
   },
   'extension.relationships.refusals': { de: 'Ablehnungen: {count}', en: 'Refusals: {count}' },
   'extension.relationships.receipts': {
@@ -1103,6 +1226,16 @@ export const extension = {
     en: 'Request link or QR code id',
   },
   'extension.relationships.openLinkButton': { de: 'Anfrage öffnen', en: 'Open request' },
+  'extension.relationships.openLink.empty': {
+    de: 'Das Feld ist leer. Fügen Sie einen Anfrage-Link oder die Kennung aus dem QR-Code eines Unternehmens ein.',
+    en: "The field is empty. Paste a request link or the id from a company's QR code.",
+  },
+  // What protocol/connect `requestHashOf` reads: a link with /api/v1/grant-requests/<id>, or the
+  // id alone (43 characters).
+  'extension.relationships.openLink.invalid': {
+    de: 'Das ist weder ein Anfrage-Link noch die Kennung aus dem QR-Code eines Unternehmens. Fügen Sie den ganzen Link ein (er enthält /api/v1/grant-requests/) oder nur die Kennung: die 43 Zeichen nach grant-requests/.',
+    en: "This is not a request link or the id from a company's QR code. Paste the whole link (it contains /api/v1/grant-requests/) or only the id: the 43 characters after grant-requests/.",
+  },
   'extension.relationships.targeted': {
     de: 'Anfrage vom {date}, an Sie gerichtet: wartet auf Ihre Antwort.',
     en: 'Request of {date}, addressed to you: waiting for your answer.',
