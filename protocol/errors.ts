@@ -52,6 +52,8 @@ export const protocolErrorCodes = [
   'ERR_JWS_REPLAYED',
   // keys
   'ERR_KEY_INVALID',
+  // a typed recovery phrase that gives no seed (extension/core/identity: `detail.problem` says why)
+  'ERR_RECOVERY_PHRASE_INVALID',
   // sealed boxes
   'ERR_SEAL_OPEN_FAILED',
   'ERR_SEAL_CONTENT_INVALID',

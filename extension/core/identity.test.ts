@@ -6,6 +6,7 @@ import {
   identityFromPhrase,
   identityRecordOf,
   newIdentity,
+  phraseProblem,
   readMasterSeed,
 } from './identity';
 
@@ -29,11 +30,47 @@ describe('identity', () => {
     expect(identityFromPhrase(`  ${phrase.toUpperCase()} `)).toEqual(masterSeed);
   });
 
-  it('refuses a phrase with a wrong word', async () => {
-    const { phrase } = newIdentity(counterBytes());
-    const words = phrase.split(' ');
-    words[3] = words[3] === 'abandon' ? 'ability' : 'abandon';
-    expect(await codeOf(() => identityFromPhrase(words.join(' ')))).toBe('ERR_KEY_INVALID');
+  /** The detail of the error a phrase is refused with, or 'none'. */
+  function refusal(phrase: string): unknown {
+    try {
+      identityFromPhrase(phrase);
+      return 'none';
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      return { code: e.code, detail: e.detail };
+    }
+  }
+
+  const words = newIdentity(counterBytes()).phrase.split(' ');
+  /** The phrase with its word at (0-based) `i` replaced by `word`. */
+  const withWord = (i: number, word: string) => words.map((w, j) => (j === i ? word : w)).join(' ');
+  const otherWord = (w: string) => (w === 'abandon' ? 'ability' : 'abandon');
+
+  it.each([
+    ['nothing typed', '', { problem: 'empty' }],
+    ['only whitespace', ' \n\t ', { problem: 'empty' }],
+    ['three words', 'abandon ability able', { problem: 'count', words: 3 }],
+    ['23 words', words.slice(1).join(' '), { problem: 'count', words: 23 }],
+    ['25 words', `${words.join(' ')} abandon`, { problem: 'count', words: 25 }],
+    ['a word not in the list', withWord(4, 'xyzzy'), { problem: 'word', position: 5 }],
+    ['a known word mistyped', withWord(0, 'abandn'), { problem: 'word', position: 1 }],
+    [
+      'a word swapped for another of the list',
+      withWord(3, otherWord(words[3]!)),
+      { problem: 'checksum' },
+    ],
+  ])('refuses %s, saying which problem it is', (_, phrase, detail) => {
+    expect(refusal(phrase)).toEqual({ code: 'ERR_RECOVERY_PHRASE_INVALID', detail });
+  });
+
+  it('names the first unknown word and its position, and keeps the word out of the error', () => {
+    const phrase = withWord(20, 'Zzzzz').replace(words[2]!, 'qqq');
+    expect(phraseProblem(phrase)).toEqual({ problem: 'word', position: 3, word: 'qqq' });
+    expect(JSON.stringify(refusal(phrase))).not.toContain('qqq');
+  });
+
+  it('finds nothing wrong with a phrase it gives a seed for, in any case and spacing', () => {
+    expect(phraseProblem(`\n ${words.join('   ').toUpperCase()}\t`)).toBeNull();
   });
 
   it('derives one stable pseudonym per company, different between companies', async () => {

@@ -3,6 +3,7 @@
  * customer typed some of its words back (SPECS "recovery phrase"), from which the pairwise key and pseudonym for every company are
  * derived (SPECS "pairwise key"). The seed lives only in the vault's `identity/master` record.
  */
+import { wordlist as english } from '@scure/bip39/wordlists/english.js';
 import * as v from 'valibot';
 import { hexDecode, hexEncode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
@@ -49,8 +50,57 @@ export function newIdentity(randomBytes: RandomBytesPort): NewIdentity {
   return { masterSeed, phrase: masterSeedToPhrase(masterSeed) };
 }
 
+/** The number of words of a recovery phrase: the only length {@link newIdentity} makes. */
+export const phraseWordCount = 24;
+
 /**
- * The master seed of a typed recovery phrase; `ERR_KEY_INVALID` for a wrong word, count or checksum.
+ * Why a typed recovery phrase gives no seed, most basic first: nothing typed; not
+ * {@link phraseWordCount} words (`words`: how many were typed); a word that is not in the BIP-39
+ * English word list (`position`: 1-based, `word`: as typed, lower-cased); all words known but
+ * their checksum does not match (a word mistyped as another word of the list, or two swapped).
+ */
+export type PhraseProblem =
+  | { readonly problem: 'empty' }
+  | { readonly problem: 'count'; readonly words: number }
+  | { readonly problem: 'word'; readonly position: number; readonly word: string }
+  | { readonly problem: 'checksum' };
+
+/** The words of a typed phrase, as {@link phraseProblem} reads them: any whitespace, any case. */
+function phraseWords(phrase: string): string[] {
+  const trimmed = phrase.trim().toLowerCase();
+  return trimmed === '' ? [] : trimmed.split(/\s+/);
+}
+
+const knownWords: ReadonlySet<string> = new Set(english);
+
+/**
+ * What is wrong with a typed recovery phrase, or null when it gives a seed. Pure and cheap (no
+ * key derivation): the dashboard asks it before it sends anything, to say exactly what to fix.
+ *
+ * @example
+ * ```ts
+ * phraseProblem('abandon ability') // { problem: 'count', words: 2 }
+ * ```
+ */
+export function phraseProblem(phrase: string): PhraseProblem | null {
+  const words = phraseWords(phrase);
+  if (words.length === 0) return { problem: 'empty' };
+  if (words.length !== phraseWordCount) return { problem: 'count', words: words.length };
+  const unknown = words.findIndex((word) => !knownWords.has(word));
+  if (unknown >= 0) return { problem: 'word', position: unknown + 1, word: words[unknown]! };
+  try {
+    phraseToMasterSeed(words.join(' '));
+  } catch (e) {
+    if (isProtocolError(e, 'ERR_KEY_INVALID')) return { problem: 'checksum' };
+    throw e;
+  }
+  return null;
+}
+
+/**
+ * The master seed of a typed recovery phrase; `ERR_RECOVERY_PHRASE_INVALID` with the
+ * {@link PhraseProblem}'s `problem` (and `words` or `position`) as its detail. The word itself
+ * stays out of the detail: it is a piece of the secret phrase, and a detail may be logged.
  *
  * @example
  * ```ts
@@ -58,7 +108,17 @@ export function newIdentity(randomBytes: RandomBytesPort): NewIdentity {
  * ```
  */
 export function identityFromPhrase(phrase: string): Uint8Array {
-  return phraseToMasterSeed(phrase);
+  const problem = phraseProblem(phrase);
+  if (problem !== null) {
+    const detail =
+      problem.problem === 'word' ? { problem: 'word', position: problem.position } : { ...problem };
+    throw new ProtocolError(
+      'ERR_RECOVERY_PHRASE_INVALID',
+      `the recovery phrase is not valid (${problem.problem})`,
+      detail,
+    );
+  }
+  return phraseToMasterSeed(phraseWords(phrase).join(' '));
 }
 
 /**

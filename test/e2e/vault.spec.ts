@@ -185,8 +185,9 @@ test.describe('the vault in the chromium-test build', () => {
     await fresh.getByTestId('backup-file').setInputFiles(file);
     await fresh.getByTestId('backup-passphrase').fill('wrong passphrase here');
     await fresh.getByTestId('restore-backup').click();
+    // The file's wrapped key fails alike for a wrong passphrase and a damaged file.
     await expect(fresh.getByTestId('backup-error')).toHaveText(
-      t('en', 'errors.ERR_VAULT_PASSPHRASE_WRONG'),
+      t('en', 'extension.backup.passphraseWrong'),
     );
     await fresh.getByTestId('backup-passphrase').fill(PASS);
     await fresh.getByTestId('restore-backup').click();

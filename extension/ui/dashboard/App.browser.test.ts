@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
+import { masterSeedToPhrase } from '../../../protocol/keys';
 import { defaultSettings } from '../../core/settings';
 import { hostComponents } from '../component-host.fixture';
 import App from './App.svelte';
@@ -28,8 +29,8 @@ let sent: string[];
 let endRecovery: () => void;
 let recoveryRun: Promise<void>;
 
-/** A valid phrase: 24 words, each `word<n>` spelt in letters. */
-const phrase = Array.from({ length: 24 }, (_, i) => `word${'abcdefghijklmnopqrstuvwx'[i]}`);
+/** A valid phrase (the form checks it before it sends it). */
+const phrase = masterSeedToPhrase(new Uint8Array(32).fill(7)).split(' ');
 
 const status = () => ({
   type: 'vault.status',
@@ -65,6 +66,9 @@ const send = (async (request: { type: string }) => {
       state = 'unlocked';
       await recoveryRun;
       return { type: 'vault.recovered', companiesChecked: 3, relationships: 1, failed: 2 };
+    case 'vault.wipe':
+      state = 'absent';
+      return status();
   }
   if (state === 'locked') throw new ProtocolError('ERR_VAULT_LOCKED', 'the vault is locked');
   switch (request.type) {
@@ -157,6 +161,80 @@ it('shows the views again after the customer unlocks', async () => {
   await userEvent.click(byTestId('unlock')!);
   await expect.poll(() => byTestId('nav-blacklist')).not.toBeNull();
   expect(byTestId('locked-notice')).toBeNull();
+  // The Unlock form is gone: the focus is on the dashboard's heading (before: the page's body).
+  await expect.poll(() => document.activeElement).toBe(byTestId('dashboard-title'));
+});
+
+it('puts the focus on the dashboard’s heading once the vault is wiped', async () => {
+  host.mount(App, { browserLocale: 'en' as const, send, pollMs: 3_600_000 });
+  await expect.poll(() => byTestId('nav-settings')).not.toBeNull();
+  await userEvent.click(byTestId('nav-settings')!);
+  const wipeLabel = t('en', 'extension.settings.wipe');
+  const wipeButton = () =>
+    [...host.target.querySelectorAll('button')].find((b) => b.textContent?.trim() === wipeLabel);
+  await expect.poll(wipeButton).toBeTruthy();
+  const confirmLabel = t('en', 'extension.settings.wipeConfirm');
+  const confirm = [...host.target.querySelectorAll('label')].find((l) =>
+    l.textContent?.includes(confirmLabel),
+  );
+  await userEvent.click(confirm!.querySelector('input')!);
+  await userEvent.click(wipeButton()!);
+  await expect.poll(() => byTestId('new-passphrase')).not.toBeNull();
+  // The Wipe button is gone with the views: the focus is on the heading (before: the body).
+  await expect.poll(() => document.activeElement).toBe(byTestId('dashboard-title'));
+});
+
+it('keeps a recovery running while the owner visits another view, and shows how it ended', async () => {
+  host.mount(App, { browserLocale: 'de' as const, send, pollMs: 3_600_000 });
+  await expect.poll(() => byTestId('nav-recovery')).not.toBeNull();
+  await userEvent.click(byTestId('nav-recovery')!);
+  await userEvent.fill(byTestId('recovery-phrase') as HTMLTextAreaElement, phrase.join(' '));
+  await userEvent.click(byTestId('recover')!);
+  const working = () => byTestId('recovery-working')?.textContent;
+  const status = () => byTestId('recovery-status')?.textContent;
+  await expect.poll(working).toBe(t('de', 'extension.recovery.working'));
+  await userEvent.click(byTestId('nav-profile')!);
+  await expect.poll(() => byTestId('recovery-working')).toBeNull();
+  await userEvent.click(byTestId('nav-recovery')!);
+  // Before: a fresh form, and the running recovery's outcome never shown.
+  await expect.poll(working).toBe(t('de', 'extension.recovery.working'));
+  expect(byTestId('recover')!.getAttribute('aria-disabled')).toBe('true');
+  byTestId('recover')!.click();
+  endRecovery();
+  await expect
+    .poll(status)
+    .toBe(
+      [
+        t('de', 'extension.recovery.checked', { count: 3 }),
+        t('de', 'extension.recovery.restored', { count: 1 }),
+        t('de', 'extension.recovery.failed', { count: 2 }),
+      ].join(' '),
+    );
+  expect(working()).toBe('');
+  expect(sent.filter((type) => type === 'vault.recover')).toHaveLength(1);
+  expect(byTestId('recover')!.getAttribute('aria-disabled')).toBe('false');
+});
+
+it('shows the outcome of a recovery that ended while another view showed', async () => {
+  host.mount(App, { browserLocale: 'en' as const, send, pollMs: 3_600_000 });
+  await expect.poll(() => byTestId('nav-recovery')).not.toBeNull();
+  await userEvent.click(byTestId('nav-recovery')!);
+  await userEvent.fill(byTestId('recovery-phrase') as HTMLTextAreaElement, phrase.join(' '));
+  await userEvent.click(byTestId('recover')!);
+  await expect.poll(() => sent).toContain('vault.recover');
+  await userEvent.click(byTestId('nav-profile')!);
+  endRecovery();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await userEvent.click(byTestId('nav-recovery')!);
+  await expect
+    .poll(() => byTestId('recovery-status')?.textContent)
+    .toBe(
+      [
+        t('en', 'extension.recovery.checked', { count: 3 }),
+        t('en', 'extension.recovery.restored', { count: 1 }),
+        t('en', 'extension.recovery.failed', { count: 2 }),
+      ].join(' '),
+    );
 });
 
 describe('onboarding, which the status poll never cuts short', () => {
@@ -259,7 +337,7 @@ describe('onboarding, which the status poll never cuts short', () => {
     await expect.poll(() => sent).toContain('vault.recover');
     // Running (the vault already unlocked): the form stays, busy, and the poll leaves it there.
     await polls(3, 20);
-    expect((byTestId('recover') as HTMLButtonElement).disabled).toBe(true);
+    expect(byTestId('recover')!.getAttribute('aria-disabled')).toBe('true');
     expect(byTestId('nav-profile')).toBeNull();
     endRecovery();
     // Done: the dashboard opens and says what the recovery found, failures included.

@@ -4,7 +4,7 @@
  * field, sending nothing (the vault would answer "wipe it first", even to a wrong passphrase);
  * each outcome replaces the one before ("The backup was created." beside a later failure).
  */
-import { beforeEach, expect, it } from 'vitest';
+import { beforeEach, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
@@ -19,17 +19,34 @@ let restoredAnswer: object | null;
 let restoredCalls: number;
 /** While set, a restore's answer waits for it (the service checking, then replacing). */
 let held: Promise<void> | null;
+/** While set, an export's answer waits for it (the service reading and sealing the records). */
+let exportHeld: Promise<void> | null;
+/** The files the view handed to the browser to download. */
+let downloads: number;
 
 beforeEach(() => {
   sent = [];
   restoredAnswer = null;
   restoredCalls = 0;
   held = null;
+  exportHeld = null;
+  downloads = 0;
+});
+
+/** Counts the downloads the view starts (the link it clicks, never in the page), and starts none. */
+beforeEach(() => {
+  const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
+    this: HTMLAnchorElement,
+  ) {
+    if (this.download !== '') downloads++;
+  });
+  return () => click.mockRestore();
 });
 
 const send = (async (request: { type: string; replace?: boolean }) => {
   sent.push(request);
   if (request.type === 'backup.restore' && held !== null) await held;
+  if (request.type === 'backup.export' && exportHeld !== null) await exportHeld;
   if (request.type === 'backup.export') return { type: 'backup', file: '{}' };
   if (request.type === 'backup.restore' && restoredAnswer !== null) return restoredAnswer;
   throw new ProtocolError('ERR_VAULT_PASSPHRASE_WRONG', 'wrong');
@@ -115,7 +132,9 @@ it.each(['de', 'en'] as const)(
     // Before: nothing said, and the button took more clicks, for seconds of key derivation.
     await expect.poll(status).toBe(t(locale, 'extension.backup.restoring'));
     const button = byTestId('restore-backup') as HTMLButtonElement;
-    expect(button.disabled).toBe(true);
+    // It waits with aria-disabled and keeps the focus (disabled, it dropped it to the page's body).
+    expect(button.getAttribute('aria-disabled')).toBe('true');
+    expect(document.activeElement).toBe(button);
     expect(button.closest('form')!.getAttribute('aria-busy')).toBe('true');
     button.click();
     release();
@@ -125,7 +144,7 @@ it.each(['de', 'en'] as const)(
   },
 );
 
-it('says a wrong passphrase as such once the box is ticked, in place of "created"', async () => {
+it('says a wrong passphrase, or a damaged file, once the box is ticked, in place of "created"', async () => {
   show('en');
   await userEvent.click(byTestId('export-backup')!);
   await expect
@@ -135,9 +154,10 @@ it('says a wrong passphrase as such once the box is ticked, in place of "created
   await userEvent.fill(byTestId('backup-passphrase') as HTMLInputElement, 'wrong passphrase');
   await userEvent.click(byTestId('backup-replace')!);
   await userEvent.click(byTestId('restore-backup')!);
+  // The file's wrapped key fails alike for both (before: "The passphrase is wrong." alone).
   await expect
     .poll(() => byTestId('backup-error')?.textContent)
-    .toBe(t('en', 'errors.ERR_VAULT_PASSPHRASE_WRONG'));
+    .toBe(t('en', 'extension.backup.passphraseWrong'));
   expect(host.target.querySelector('[role="status"]')!.textContent).toBe('');
   expect(sent.map((r) => [r.type, r.replace])).toEqual([
     ['backup.export', undefined],
@@ -212,4 +232,50 @@ it('at onboarding goes on at once when the backup’s settings came back', async
   await restoreFile(true);
   await expect.poll(() => restoredCalls).toBe(1);
   expect(byTestId('backup-continue')).toBeNull();
+});
+
+it.each(['de', 'en'] as const)(
+  'in %s makes one backup for a double click, saying it is being made meanwhile',
+  async (locale) => {
+    let release = () => {};
+    exportHeld = new Promise((resolve) => (release = resolve));
+    show(locale);
+    const button = byTestId('export-backup') as HTMLButtonElement;
+    await userEvent.dblClick(button);
+    const status = () => host.target.querySelector('[role="status"]')?.textContent;
+    await expect.poll(status).toBe(t(locale, 'extension.backup.exporting'));
+    expect(button.getAttribute('aria-disabled')).toBe('true');
+    expect(document.activeElement).toBe(button);
+    release();
+    await expect.poll(status).toBe(t(locale, 'extension.backup.exported'));
+    // Before: two requests, two files.
+    expect(sent.filter((r) => r.type === 'backup.export')).toHaveLength(1);
+    expect(downloads).toBe(1);
+    expect(button.getAttribute('aria-disabled')).toBe('false');
+  },
+);
+
+it('in German says the passphrase is wrong or the file damaged, and that nothing changed', async () => {
+  show('de', true);
+  await restoreFile(true);
+  await expect
+    .poll(() => byTestId('backup-error')?.textContent)
+    .toBe('Die Passphrase ist falsch, oder die Datei ist beschädigt. Es wurde nichts verändert.');
+});
+
+it('forgets its error when told to (another form of the page was used)', async () => {
+  const view = host.mount(BackupView, {
+    locale: 'en' as const,
+    send,
+    onRestored: () => {},
+    restoreOnly: true,
+  }) as { clearError: () => void };
+  await userEvent.click(byTestId('restore-backup')!);
+  await expect.poll(fieldError).toBe(t('en', 'extension.backup.noFile'));
+  view.clearError();
+  await expect.poll(fieldError).toBeUndefined();
+  await restoreFile(true);
+  await expect.poll(() => byTestId('backup-error')).not.toBeNull();
+  view.clearError();
+  await expect.poll(() => byTestId('backup-error')).toBeNull();
 });

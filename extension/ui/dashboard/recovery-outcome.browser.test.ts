@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { t } from '../../../protocol/i18n';
-import { recoveryOutcomeText } from './recovery-outcome';
+import { phraseProblemText, recoveryOutcomeText } from './recovery-outcome';
 
 describe('recoveryOutcomeText', () => {
   it('gives the counts of a finished recovery, and the failed only where some failed', () => {
@@ -38,5 +38,45 @@ describe('recoveryOutcomeText', () => {
     expect(recoveryOutcomeText('de', outcome)).toBe(
       `${t('de', 'extension.recovery.unreachable')} Bis dahin: 200 Unternehmen geprüft. 2 Beziehungen wiederhergestellt.`,
     );
+  });
+});
+
+describe('phraseProblemText', () => {
+  it.each([
+    ['en', { problem: 'empty' }, '“The 24 words” is empty. Please fill it in.'],
+    ['de', { problem: 'empty' }, '„Die 24 Wörter“ ist leer. Bitte füllen Sie das Feld aus.'],
+    [
+      'de',
+      { problem: 'count', words: 1 },
+      'Sie haben 1 Wort eingegeben; eine Wiederherstellungsphrase hat genau 24. Es wurde nichts verändert.',
+    ],
+    [
+      'en',
+      { problem: 'count', words: 23 },
+      'You typed 23 words; a recovery phrase has exactly 24. Nothing was changed.',
+    ],
+    [
+      'en',
+      { problem: 'word', position: 12, word: 'xyzzy' },
+      'Word 12, “xyzzy”, is not one of the words a recovery phrase can contain. Check its spelling against your note. Nothing was changed.',
+    ],
+    [
+      'de',
+      { problem: 'checksum' },
+      'Alle 24 Wörter sind gültig, passen aber nicht zusammen: Wahrscheinlich ist eines falsch, aber zufällig ebenfalls ein gültiges Wort, oder zwei Wörter stehen in der falschen Reihenfolge. Vergleichen Sie sie mit Ihrer Notiz. Es wurde nichts verändert.',
+    ],
+  ] as const)('in %s says what is wrong with the phrase: %o', (locale, problem, text) => {
+    const label = t(locale, 'extension.recovery.phrase');
+    expect(phraseProblemText(locale, problem, label)).toBe(text);
+  });
+
+  it('cuts a long word typed in place of one of the list', () => {
+    const text = phraseProblemText(
+      'en',
+      { problem: 'word', position: 1, word: 'x'.repeat(500) },
+      'The 24 words',
+    );
+    expect(text).toContain(`“${'x'.repeat(24)}…”`);
+    expect(text.length).toBeLessThan(200);
   });
 });

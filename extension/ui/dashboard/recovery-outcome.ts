@@ -1,11 +1,13 @@
 /**
  * What a recovery from the phrase found, as one human sentence per count. Shown by the recovery
  * form and, after a recovery at onboarding, by the dashboard it opens (the form is gone by then,
- * and the owner must still learn how many companies could not be checked).
+ * and the owner must still learn how many companies could not be checked). And, before a
+ * recovery is sent, what is wrong with the phrase typed ({@link phraseProblemText}).
  *
  * Pure: no browser API, no I/O.
  */
 import { t, type Locale } from '../../../protocol/i18n';
+import type { PhraseProblem } from '../../core/identity';
 import type { Response } from '../../messages';
 
 /** The counts of a `vault.recovered` answer. */
@@ -13,6 +15,26 @@ export type RecoveryOutcome = Pick<
   Extract<Response, { type: 'vault.recovered' }>,
   'companiesChecked' | 'relationships' | 'failed' | 'unreachable'
 >;
+
+/**
+ * A recovery form's state that outlives the form: a recovery runs for up to a minute, and the
+ * owner may switch to another view and back meanwhile. The dashboard keeps it (App.svelte) and
+ * binds it to each form it mounts, so the form comes back busy, and shows the outcome once it
+ * ends. Never the phrase: that stays in the form.
+ */
+export interface RecoveryRun {
+  /** A recovery is under way (its button waits, its status says what it does). */
+  busy: boolean;
+  /** What the last recovery found ({@link recoveryOutcomeText}), or ''. */
+  message: string;
+  /** Why the last recovery failed, as a sentence, or ''. */
+  error: string;
+}
+
+/** A form no recovery ran from yet. */
+export function idleRecoveryRun(): RecoveryRun {
+  return { busy: false, message: '', error: '' };
+}
 
 /**
  * The outcome in `locale`: companies checked, relationships restored, and how many failed (only
@@ -44,4 +66,40 @@ function counts(locale: Locale, outcome: RecoveryOutcome): string {
       ? [t(locale, 'extension.recovery.failed', { count: outcome.failed })]
       : []),
   ].join(' ');
+}
+
+/** A word longer than this is cut in a sentence: it is what was typed, and may be anything. */
+const maxWordChars = 24;
+
+/**
+ * Why the typed phrase cannot be recovered from, in `locale`: `fieldLabel` names the field for an
+ * empty one (as every form says it), the count typed, the first word not in the word list with
+ * its position, or a checksum that does not match. Every sentence but the empty one says that
+ * nothing was changed (nothing was sent).
+ *
+ * @example
+ * ```ts
+ * phraseProblemText('en', { problem: 'count', words: 3 }, 'The 24 words');
+ * // 'You typed 3 words; a recovery phrase has exactly 24. Nothing was changed.'
+ * ```
+ */
+export function phraseProblemText(
+  locale: Locale,
+  problem: PhraseProblem,
+  fieldLabel: string,
+): string {
+  switch (problem.problem) {
+    case 'empty':
+      return t(locale, 'extension.input.missing', { field: fieldLabel });
+    case 'count':
+      return t(locale, 'extension.recovery.phraseCount', { count: problem.words });
+    case 'word': {
+      const chars = [...problem.word];
+      const word =
+        chars.length > maxWordChars ? `${chars.slice(0, maxWordChars).join('')}…` : problem.word;
+      return t(locale, 'extension.recovery.phraseWord', { position: problem.position, word });
+    }
+    case 'checksum':
+      return t(locale, 'extension.recovery.phraseChecksum');
+  }
 }

@@ -79,6 +79,10 @@ export const errors = {
     de: 'Der Schlüssel ist ungültig.',
     en: 'The key is invalid.',
   },
+  'errors.ERR_RECOVERY_PHRASE_INVALID': {
+    de: 'Die Wiederherstellungsphrase ist ungültig. Prüfen Sie, ob alle 24 Wörter richtig geschrieben sind und in der richtigen Reihenfolge stehen. Es wurde nichts verändert.',
+    en: 'The recovery phrase is not valid. Check that all 24 words are spelt right and in the right order. Nothing was changed.',
+  },
   'errors.ERR_SEAL_OPEN_FAILED': {
     de: 'Der verschlüsselte Inhalt ließ sich nicht öffnen: Er ist nicht für diesen Empfänger bestimmt oder wurde beschädigt.',
     en: 'The encrypted content could not be opened: it is not meant for this recipient or was damaged.',
@@ -233,7 +237,7 @@ export const errors = {
   },
   'errors.ERR_QUERY_INVALID': {
     de: 'Die Anfrage enthält ungültige Angaben.',
-    en: 'The request contains invalid parameters.',
+    en: 'The request contains invalid parameters or an invalid body.',
   },
   'errors.ERR_RESOURCE_NOT_FOUND': {
     de: 'Das Gesuchte wurde nicht gefunden.',
