@@ -10,6 +10,10 @@
  * revoked, not until when it was valid; a long company name wraps within a phone's width.
  * A verified disclosure can be complained about once, by keyboard, with reasons fitting a
  * disclosure; the view says it was sent, kept to be sent again, or why it was not.
+ * The vault's list shows at once while a refresh waits for the clearinghouse, said to be under
+ * way; "Open request" says an empty field or what is no request link before sending anything;
+ * another form or action replaces what the earlier one said; each revocation is said once, on
+ * its grant, with its date and whether the company confirmed it.
  */
 import { tick } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -84,6 +88,12 @@ let correctionsSent: { sent: number; failed: number };
 let afterComplaintFailed: (() => void) | null;
 /** Thrown once by the next refresh, after which the listing is `afterRefreshThrew`'s. */
 let refreshThrows: { error: unknown; then: () => void } | null = null;
+/** Refreshes wait for `releaseRefresh` (a clearinghouse that takes connections, never answers). */
+let holdRefresh: boolean;
+let releaseRefresh: () => void;
+/** The vault's copy (`refresh: false`), as read when asked, waits for `releaseStored`. */
+let holdStored: boolean;
+let releaseStored: () => void;
 
 const send = (async (request: { type: string }) => {
   sent.push(request);
@@ -104,6 +114,21 @@ const send = (async (request: { type: string }) => {
     refreshThrows = null;
     then();
     throw error;
+  }
+  if (
+    request.type === 'relationships.list' &&
+    (request as { refresh?: boolean }).refresh === true &&
+    holdRefresh
+  )
+    await new Promise<void>((r) => (releaseRefresh = r));
+  if (
+    request.type === 'relationships.list' &&
+    (request as { refresh?: boolean }).refresh === false &&
+    holdStored
+  ) {
+    const stored = listing();
+    await new Promise<void>((r) => (releaseStored = r));
+    return stored;
   }
   if (request.type === 'relationships.list')
     return (request as { refresh?: boolean }).refresh === true && refreshFailed !== undefined
@@ -147,6 +172,8 @@ beforeEach(async () => {
   correctionsSent = { sent: 1, failed: 0 };
   afterComplaintFailed = null;
   refreshThrows = null;
+  holdRefresh = false;
+  holdStored = false;
   rewardsAnswer = { type: 'rewards', items: [], now: 0 };
   await show('en');
 });
@@ -1130,28 +1157,227 @@ describe('two companies', () => {
   );
 });
 
+describe('a refresh the clearinghouse is slow to answer', () => {
+  const cards = () => host.target.querySelectorAll('[data-testid="relationship"]').length;
+  const refreshing = () => byTestId('relationships-refreshing')!.textContent!.trim();
+  const failed = () => byTestId('relationships-refresh-failed')!.textContent!.trim();
+
+  /** Mounts the view with the refresh held, as a clearinghouse that never answers holds it. */
+  async function showHeld(locale: 'de' | 'en') {
+    await host.unmount();
+    host.target.replaceChildren();
+    sent = [];
+    holdRefresh = true;
+    host.mount(RelationshipsView, { locale, send, openConsent: () => {}, replacedUrl: null });
+  }
+
+  it.each(['de', 'en'] as const)(
+    'lists what the vault holds at once and says in %s that it is refreshing, then why it could not',
+    async (locale) => {
+      refreshFailed = 'ERR_CLEARINGHOUSE_UNREACHABLE';
+      await showHeld(locale);
+      // Before: nothing but the forms until the refresh answered (a minute with no answer).
+      await expect.poll(cards).toBe(1);
+      expect(sent).toContainEqual({ type: 'relationships.list', refresh: false });
+      expect(sent).toContainEqual({ type: 'relationships.list', refresh: true });
+      expect(refreshing()).toBe(t(locale, 'extension.relationships.refreshing'));
+      expect(byTestId('relationships-refreshing')!.getAttribute('role')).toBe('status');
+      expect(failed()).toBe('');
+      releaseRefresh();
+      await expect.poll(refreshing).toBe('');
+      await expect.poll(failed).toContain(t(locale, 'errors.ERR_CLEARINGHOUSE_UNREACHABLE'));
+      expect(cards()).toBe(1);
+    },
+  );
+
+  it('keeps the refreshed list when the vault’s copy answers after it', async () => {
+    holdStored = true;
+    await showHeld('en');
+    await expect.poll(() => sent.length).toBeGreaterThanOrEqual(2);
+    // The refresh brought a second company the vault's copy, read before, does not hold.
+    const other = relationship('active');
+    alsoListed = [
+      { ...other, pseudonym: `ps_${h('q')}`, company: { ...other.company, id: `co_${h('d')}` } },
+    ];
+    releaseRefresh();
+    await expect.poll(cards).toBe(2);
+    releaseStored();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(cards()).toBe(2);
+  });
+
+  it('starts no second refresh while one waits, and says it is refreshing again when asked after', async () => {
+    await showHeld('en');
+    await expect.poll(cards).toBe(1);
+    const button = byTestId('relationships-refresh')!;
+    expect(button.getAttribute('aria-disabled')).toBe('true');
+    // A click (the browser's: Playwright waits for an aria-disabled button to be enabled).
+    button.click();
+    await tick();
+    const refreshes = () =>
+      sent.filter((r) => r.type === 'relationships.list' && (r as { refresh?: boolean }).refresh);
+    expect(refreshes()).toHaveLength(1);
+    releaseRefresh();
+    await expect.poll(refreshing).toBe('');
+    expect(button.getAttribute('aria-disabled')).toBe('false');
+    await userEvent.click(button);
+    await expect.poll(refreshing).toBe(t('en', 'extension.relationships.refreshing'));
+    expect(refreshes()).toHaveLength(2);
+    releaseRefresh();
+    await expect.poll(refreshing).toBe('');
+  });
+});
+
+describe('"Open request"', () => {
+  const field = () => byTestId('request-link') as HTMLInputElement;
+  const said = () => byTestId('request-link-error')?.textContent?.trim();
+  const opened = () => sent.filter((r) => r.type === 'wallet.open-link');
+
+  it.each([
+    { locale: 'en', input: '', key: 'extension.relationships.openLink.empty' },
+    { locale: 'de', input: '   ', key: 'extension.relationships.openLink.empty' },
+    { locale: 'en', input: 'abc', key: 'extension.relationships.openLink.invalid' },
+    {
+      locale: 'de',
+      input: 'https://evil.example/x',
+      key: 'extension.relationships.openLink.invalid',
+    },
+    {
+      locale: 'en',
+      input: `https://ch.example/api/v1/grant-requests/${h('a')}x`,
+      key: 'extension.relationships.openLink.invalid',
+    },
+  ] as const)(
+    'says in $locale what is wrong with "$input" beside the field, and sends nothing',
+    async ({ locale, input, key }) => {
+      await show(locale);
+      await userEvent.fill(field(), input);
+      await userEvent.click(field());
+      await userEvent.keyboard('{Enter}');
+      // Before: sent, and "the company's request this answers is not known" came back.
+      await expect.poll(said).toBe(t(locale, key));
+      expect(opened()).toEqual([]);
+      expect(byTestId('request-link-error')!.getAttribute('role')).toBe('alert');
+      expect(field().getAttribute('aria-invalid')).toBe('true');
+      expect(field().getAttribute('aria-describedby')).toBe('request-link-error');
+      expect(document.activeElement).toBe(field());
+    },
+  );
+
+  it.each([`https://ch.example/api/v1/grant-requests/${h('a')}?from=qr`, `  ${h('a')}  `])(
+    'sends a request link or a QR code id (%s), and says when the clearinghouse does not know it',
+    async (input) => {
+      failNext = true;
+      failWith = new ProtocolError('ERR_GRANT_REQUEST_UNKNOWN', 'unknown');
+      await userEvent.fill(field(), input);
+      await userEvent.click(byTestId('request-link-open')!);
+      await expect.poll(() => opened()).toEqual([{ type: 'wallet.open-link', link: input.trim() }]);
+      release();
+      await expect.poll(said).toBe(t('en', 'errors.ERR_GRANT_REQUEST_UNKNOWN'));
+    },
+  );
+});
+
+describe('what an earlier form said', () => {
+  const unknown = t('en', 'errors.ERR_GRANT_REQUEST_UNKNOWN');
+  const says = (text: string) => host.target.textContent!.includes(text);
+
+  /** "Open request" with an id the clearinghouse does not know: its sentence is shown. */
+  async function openUnknown() {
+    failNext = true;
+    failWith = new ProtocolError('ERR_GRANT_REQUEST_UNKNOWN', 'unknown');
+    await userEvent.fill(byTestId('request-link')!, h('a'));
+    await userEvent.click(byTestId('request-link-open')!);
+    release();
+    await expect.poll(() => says(unknown)).toBe(true);
+    failNext = false;
+  }
+
+  it('goes once a correction is sent: only the correction’s outcome shows', async () => {
+    await openUnknown();
+    await userEvent.fill(byTestId('correct-value')!, 'Hauptstraße 1');
+    await userEvent.click(byTestId('correct-send')!);
+    // Before: the "Open request" sentence stayed while the correction went (and beside a
+    // correction that was not sent).
+    await expect.poll(() => says(unknown)).toBe(false);
+    release();
+    await expect.poll(() => byTestId('correct-notice')).not.toBeNull();
+    expect(says(unknown)).toBe(false);
+  });
+
+  it('goes once a correction is refused before it is sent', async () => {
+    await openUnknown();
+    await userEvent.click(byTestId('correct-send')!);
+    await expect.poll(() => byTestId('correct-value-error')).not.toBeNull();
+    expect(says(unknown)).toBe(false);
+  });
+
+  it('the correction’s notice goes once access is requested: only "access request sent" shows', async () => {
+    await userEvent.fill(byTestId('correct-value')!, 'Hauptstraße 1');
+    await userEvent.click(byTestId('correct-send')!);
+    release();
+    await expect.poll(() => byTestId('correct-notice')).not.toBeNull();
+    await userEvent.click(byTestId('request-access')!);
+    release();
+    await expect
+      .poll(notice)
+      .toBe(
+        t('en', 'extension.relationships.dataRequest.sent.access', { company: 'Laufhaus GmbH' }),
+      );
+    // Before: "Correction sent to 1 company." stayed beside it.
+    expect(byTestId('correct-notice')).toBeNull();
+  });
+
+  it('an action’s sentence goes once "Open request" is used, which says its own', async () => {
+    await userEvent.click(byTestId('request-access')!);
+    release();
+    await expect.poll(notice).not.toBe('');
+    await userEvent.click(byTestId('request-link-open')!);
+    await expect
+      .poll(() => byTestId('request-link-error')?.textContent?.trim())
+      .toBe(t('en', 'extension.relationships.openLink.empty'));
+    expect(notice()).toBe('');
+  });
+
+  it('keeps what still holds: a correction under way is said on the relationship', async () => {
+    overrides = { pendingCorrections: [{ dataCategory: 'address', error: null }] };
+    await show('en');
+    await userEvent.click(byTestId('request-access')!);
+    release();
+    await expect.poll(notice).not.toBe('');
+    expect(byTestId('correction-pending')).not.toBeNull();
+  });
+});
+
 describe('a revoked grant', () => {
   /** A revocation the customer signed at `iat` (seconds) of `grants`. */
-  const revocation = (iat: number, grants: unknown) => ({
-    sha256: h('r'),
+  const revocation = (iat: number, grants: unknown, acknowledged = true, sha256 = h('r')) => ({
+    sha256,
     jws: `${b64url({ alg: 'EdDSA' })}.${b64url({ iat, grants })}.c2ln`,
-    acknowledged: true,
+    acknowledged,
   });
   const revokedOn = Date.UTC(2026, 10, 2, 12) / 1000;
-  const grantText = () => byTestId('grant')!.textContent!.replace(/\s+/g, ' ').trim();
+  const text = (e: Element) => e.textContent!.replace(/\s+/g, ' ').trim();
+  const grantText = () => text(byTestId('grant')!);
+  const grantTexts = () => [...host.target.querySelectorAll('[data-testid="grant"]')].map(text);
+  /** Revocations said apart from any grant. */
+  const apart = () =>
+    [...host.target.querySelectorAll('[data-testid="revocation"]')].filter(
+      (e) => e.closest('[data-testid="grant"]') === null,
+    );
 
   it.each([
     {
       locale: 'de',
       revoking: 'all grants',
       grants: 'all',
-      said: 'Einwilligung (widerrufen am 02.11.2026) für: Produkteinführung',
+      said: 'Einwilligung (widerrufen am 02.11.2026) für: Produkteinführung – das Unternehmen hat den Widerruf bestätigt',
     },
     {
       locale: 'en',
       revoking: 'this grant',
       grants: [{ grantSha256: h('g') }],
-      said: 'Consent (revoked on 2 Nov 2026) for: Product launch',
+      said: 'Consent (revoked on 2 Nov 2026) for: Product launch — the company confirmed the revocation',
     },
   ] as const)(
     'says in $locale when it was revoked (a revocation of $revoking), not until when it was valid',
@@ -1164,12 +1390,130 @@ describe('a revoked grant', () => {
   );
 
   it.each([
-    { locale: 'de', case: 'no revocation listed', revocations: [] },
     {
       locale: 'en',
-      case: 'a revocation of some of its purposes only',
-      revocations: [revocation(revokedOn, [{ grantSha256: h('g'), purposes: ['product_launch'] }])],
+      said: 'Consent (revoked on 2 Nov 2026) for: Product launch — the company has not confirmed the revocation yet',
     },
+    {
+      locale: 'de',
+      said: 'Einwilligung (widerrufen am 02.11.2026) für: Produkteinführung – das Unternehmen hat den Widerruf noch nicht bestätigt',
+    },
+  ] as const)(
+    'says in $locale once, dated, a grant whose only purpose was revoked by its own button, with the confirmation to come',
+    async ({ locale, said }) => {
+      overrides = {
+        grants: [
+          { sha256: h('g'), jws: grantJws, status: 'revoked', revokedPurposes: ['product_launch'] },
+        ],
+        revocations: [
+          revocation(revokedOn, [{ grantSha256: h('g'), purposes: ['product_launch'] }], false),
+        ],
+      };
+      listingNow = revokedOn * 1000 + 3600_000;
+      await show(locale);
+      // Before: "Consent (revoked) for: Product launch", undated, then "Revoked for: Product
+      // launch", and "not yet confirmed" on a line of its own, apart from the grant.
+      expect(grantText()).toBe(said);
+      // Each revocation said on its grant, none on a line of its own.
+      expect(apart()).toEqual([]);
+      expect(byTestId('revocation')!.getAttribute('data-acknowledged')).toBe('false');
+    },
+  );
+
+  it('ties each confirmation to its grant’s revocation, and says one that is overdue there', async () => {
+    const twoPurposes = `${b64url({ alg: 'EdDSA' })}.${b64url({
+      iat: 1,
+      until: 2_000_000_000,
+      scopes: [{ purpose: 'product_launch' }, { purpose: 'event_invitation' }],
+    })}.c2ln`;
+    const later = Date.UTC(2026, 11, 7, 12) / 1000;
+    overrides = {
+      grants: [
+        { sha256: h('g'), jws: grantJws, status: 'revoked', revokedPurposes: [] },
+        {
+          sha256: h('k'),
+          jws: twoPurposes,
+          status: 'active',
+          revokedPurposes: ['event_invitation'],
+        },
+      ],
+      revocations: [
+        revocation(revokedOn, [{ grantSha256: h('g') }], true, h('r')),
+        revocation(later, [{ grantSha256: h('k'), purposes: ['event_invitation'] }], false, h('s')),
+      ],
+    };
+    listingNow = later * 1000 + 3600_000;
+    await show('en');
+    const until = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' }).format(
+      new Date(2_000_000_000 * 1000),
+    );
+    expect(grantTexts()).toEqual([
+      'Consent (revoked on 2 Nov 2026) for: Product launch — the company confirmed the revocation',
+      `Consent (active) for: Product launch; valid until ${until} Revoked on 7 Dec 2026 for: Event invitation — the company has not confirmed the revocation yet Revoke "Product launch"`,
+    ]);
+    // Only the purpose still in force can be revoked.
+    expect(byTestId('revoke-event_invitation')).toBeNull();
+    // Each revocation said on its grant, none on a line of its own.
+    expect(apart()).toEqual([]);
+    // Past the company's deadline to confirm (72 hours): said as overdue, on that revocation.
+    listingNow = later * 1000 + 73 * 3600_000;
+    await show('en');
+    const lines = host.target.querySelectorAll('[data-testid="revocation"]');
+    expect(lines[0]!.querySelector('strong.error')).toBeNull();
+    expect(text(lines[1]!.querySelector('strong.error')!)).toBe(
+      t('en', 'extension.relationships.revocation.overdue'),
+    );
+  });
+
+  it.each([
+    {
+      locale: 'en',
+      said: [
+        'Consent (revoked on 2 Nov 2026) for: Product launch — the company confirmed the revocation',
+        'Consent (revoked on 7 Dec 2026) for: Event invitation — the company has not confirmed the revocation yet',
+      ],
+    },
+    {
+      locale: 'de',
+      said: [
+        'Einwilligung (widerrufen am 02.11.2026) für: Produkteinführung – das Unternehmen hat den Widerruf bestätigt',
+        'Einwilligung (widerrufen am 07.12.2026) für: Einladung zu Veranstaltungen – das Unternehmen hat den Widerruf noch nicht bestätigt',
+      ],
+    },
+  ] as const)(
+    'says in $locale a grant revoked in two steps as two dated revocations, each with its confirmation',
+    async ({ locale, said }) => {
+      const twoPurposes = `${b64url({ alg: 'EdDSA' })}.${b64url({
+        iat: 1,
+        until: 2_000_000_000,
+        scopes: [{ purpose: 'product_launch' }, { purpose: 'event_invitation' }],
+      })}.c2ln`;
+      const later = Date.UTC(2026, 11, 7, 12) / 1000;
+      overrides = {
+        grants: [
+          {
+            sha256: h('g'),
+            jws: twoPurposes,
+            status: 'revoked',
+            revokedPurposes: ['product_launch'],
+          },
+        ],
+        // Listed newest first: the view says them in the order they were signed.
+        revocations: [
+          revocation(later, 'all', false, h('s')),
+          revocation(revokedOn, [{ grantSha256: h('g'), purposes: ['product_launch'] }], true),
+        ],
+      };
+      listingNow = later * 1000 + 3600_000;
+      await show(locale);
+      expect([...host.target.querySelectorAll('[data-testid="revocation"]')].map(text)).toEqual(
+        said,
+      );
+    },
+  );
+
+  it.each([
+    { locale: 'de', case: 'no revocation listed', revocations: [] },
     {
       locale: 'en',
       case: 'a revocation of "all" signed before it',
