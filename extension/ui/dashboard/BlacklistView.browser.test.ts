@@ -4,7 +4,8 @@
  * customer's language before anything is sent; each action's outcome replaces the one before;
  * a company is shown by the name the Assistant knows, its id beside it; and after "Remove" the
  * focus goes to the next entry's Remove button (or the heading), never to the page. A note
- * without spaces wraps within a phone's width.
+ * without spaces wraps within a phone's width. A brand blocked for one company's offers only
+ * reads, and its Remove button is named, with that company.
  */
 import { beforeEach, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -162,3 +163,29 @@ it('wraps a note and a brand with no space to break at within a phone’s width 
   // Failed before: the note alone made the page 1,793 px wide.
   expect(host.target.scrollWidth).toBeLessThanOrEqual(360);
 });
+
+it.each([
+  ['de', 'Laufhaus (nur von Laufhaus GmbH)'],
+  ['en', 'Laufhaus (only from Laufhaus GmbH)'],
+] as const)(
+  'in %s tells a brand blocked for one company apart from the same brand from anyone: "%s"',
+  async (locale, scoped) => {
+    entries = [
+      entry('a', { kind: 'brand', brand: 'Laufhaus', company }),
+      entry('b', { kind: 'brand', brand: 'Laufhaus' }),
+    ];
+    await show(locale);
+    const rows = () =>
+      [...host.target.querySelectorAll('[data-testid="blacklist-entry"] strong')].map(
+        (e) => e.textContent,
+      );
+    // Failed before: "Laufhaus" twice, the company left out.
+    await expect.poll(rows).toEqual([scoped, 'Laufhaus']);
+    const remove = t(locale, 'extension.dashboard.remove');
+    expect(
+      [...host.target.querySelectorAll('[data-testid="blacklist-remove"]')].map((b) =>
+        b.getAttribute('aria-label'),
+      ),
+    ).toEqual([`${remove}: ${scoped}`, `${remove}: Laufhaus`]);
+  },
+);

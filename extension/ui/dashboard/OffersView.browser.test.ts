@@ -3,6 +3,8 @@
  * (company, date, reason) under a tab reached by keyboard; why an offer could not be opened, as a
  * sentence and never as its code; and the breaches a sync could not keep as complaint drafts.
  * After "Show anyway" the focus goes to the offer now shown, and long unbroken text wraps.
+ * "Check now" keeps the focus while it checks; "Not this brand" says what it put on the
+ * blacklist; each empty tab says what it would list.
  */
 import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
@@ -73,9 +75,17 @@ async function view(
   }) as never;
   host.mount(OffersView, { locale, send });
   // The view syncs once it has listed: wait until the sync's answer is shown.
-  await expect
-    .poll(() => syncs > 0 && byTestId('offers-sync')?.hasAttribute('disabled') === false)
-    .toBe(true);
+  await expect.poll(() => syncs > 0 && checked()).toBe(true);
+}
+
+/** "Check now" waits for no check under way. */
+function checked(): boolean {
+  const button = byTestId('offers-sync');
+  return (
+    button !== null &&
+    button.getAttribute('aria-disabled') !== 'true' &&
+    !button.hasAttribute('disabled')
+  );
 }
 
 it.each(['de', 'en'] as const)(
@@ -580,13 +590,7 @@ describe('a complaint of the customer’s own about an offer', () => {
       }) as never;
       sent = [];
       host.mount(OffersView, { locale, send });
-      await expect
-        .poll(
-          () =>
-            byTestId('offers-sync')?.hasAttribute('disabled') === false &&
-            byTestId('offer-complain'),
-        )
-        .toBeTruthy();
+      await expect.poll(() => checked() && byTestId('offer-complain')).toBeTruthy();
       await userEvent.click(byTestId('offer-complain')!);
       await userEvent.click(byTestId('complain-send')!);
       // Failed before: the vault's sentence alone, as if the complaint had surely not gone.
@@ -812,5 +816,76 @@ it.each(['de', 'en'] as const)(
       shown.querySelector('[data-testid="complaint-about-disclosure"]')!.textContent!.trim(),
     ).toBe(t(locale, 'extension.offers.complaint.aboutDisclosure'));
     expect(shown.querySelector('[data-testid="complaint-submitted"]')).not.toBeNull();
+  },
+);
+
+it.each(['de', 'en'] as const)(
+  '"Check now" keeps the focus in %s while it checks, and a second press sends nothing',
+  async (locale) => {
+    let release!: () => void;
+    let held: Promise<void> = Promise.resolve();
+    await view(locale, listing(), (async () => {
+      await held;
+      return listing();
+    }) as never);
+    held = new Promise<void>((resolve) => (release = resolve));
+    const button = byTestId('offers-sync')!;
+    button.focus();
+    await userEvent.keyboard('{Enter}');
+    await expect.poll(() => button.textContent).toBe(t(locale, 'extension.offers.syncing'));
+    // Failed before: `disabled` dropped the focus to the page's body.
+    expect(document.activeElement).toBe(button);
+    expect(button.getAttribute('aria-disabled')).toBe('true');
+    await userEvent.keyboard('{Enter}');
+    expect(sent.filter((r) => r.type === 'offers.sync')).toHaveLength(2);
+    release();
+    await expect.poll(() => button.getAttribute('aria-disabled')).toBe('false');
+    expect(button.textContent).toBe(t(locale, 'extension.offers.sync'));
+    expect(document.activeElement).toBe(button);
+  },
+);
+
+it.each(['de', 'en'] as const)(
+  'says in %s that "Not this brand" put the brand on the blacklist for its company, and where to undo it',
+  async (locale) => {
+    const offer = delivered('Laufhaus', true) as { offer: Record<string, unknown> };
+    offer.offer.offer = { inner: { purpose: 'newsletter' } };
+    await view(locale, listing({ items: [offer as never] }));
+    await userEvent.click(byTestId('offer-feedback-blocked')!);
+    // Failed before: the blacklist grew and nothing said so.
+    await expect
+      .poll(() => byTestId('offers-notice')?.textContent)
+      .toBe(
+        t(locale, 'extension.offers.blocked.done', {
+          brand: 'Laufhaus',
+          company: 'Laufhaus GmbH',
+        }),
+      );
+    expect(byTestId('offers-notice')!.getAttribute('role')).toBe('status');
+    expect(sent).toContainEqual({
+      type: 'offers.feedback',
+      id: 'E'.repeat(43),
+      feedback: 'blocked',
+    });
+    // Another answer says nothing of the blacklist.
+    await userEvent.click(byTestId('offer-feedback-liked')!);
+    await expect.poll(() => byTestId('offers-notice')).toBeNull();
+  },
+);
+
+it.each(['de', 'en'] as const)(
+  'says in %s under each empty tab what it would list, a sentence of its own',
+  async (locale) => {
+    await view(locale, listing());
+    const said: string[] = [];
+    for (const tab of ['delivered', 'held', 'hidden', 'complaints', 'rejected'] as const) {
+      await userEvent.click(byTestId(`offers-tab-${tab}`)!);
+      // Failed before: "Nothing here." under every tab.
+      await expect
+        .poll(() => byTestId('offers-empty')?.textContent)
+        .toBe(t(locale, `extension.offers.empty.${tab}`));
+      said.push(byTestId('offers-empty')!.textContent!);
+    }
+    expect(new Set(said).size).toBe(5);
   },
 );

@@ -4,9 +4,12 @@
  * cap) is named beside it in the customer's language, with what it allows, before anything is
  * sent: what was typed stays, the focus goes to the field, and nothing of the profile is saved.
  * A save refused because the profile changed elsewhere meanwhile says so, and shows the newest
- * profile with the customer's edits over it, to be saved again.
+ * profile with the customer's edits over it, to be saved again. Edits not saved outlive the
+ * view (in memory, until the vault locks) and the closing page asks first; "Discard changes"
+ * drops them. Each row's controls are named after their row, and after "Remove" the focus goes
+ * to a neighbour, never to the page.
  */
-import { beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
@@ -14,6 +17,7 @@ import { defaultProfile, type Profile } from '../../../protocol/profile';
 import { withChannelsAllowed } from '../../core/preferences';
 import { hostComponents } from '../component-host.fixture';
 import ProfileView from './ProfileView.svelte';
+import { profileDraft } from './drafts';
 
 const host = hostComponents();
 const { byTestId } = host;
@@ -26,6 +30,9 @@ let stored: { profile: Profile; revision: string };
 let writes: number;
 /** While set, a save waits for it (a save under way). */
 let hold: Promise<void> | undefined;
+
+// Unsaved edits are kept between mounts (as between views): no test leaves any for the next.
+afterEach(() => profileDraft.forget());
 
 beforeEach(() => {
   saved = [];
@@ -203,4 +210,196 @@ it('keeps what was typed while a save was under way, to be saved next', async ()
   await userEvent.click(byTestId('save-profile')!);
   await expect.poll(() => saved.length).toBe(2);
   expect(saved[1]!.mode).toBe('automatic');
+});
+
+/** Whether closing the page now would ask first (a `beforeunload` the page cancels). */
+function closingAsks(): boolean {
+  const event = new Event('beforeunload', { cancelable: true });
+  window.dispatchEvent(event);
+  return event.defaultPrevented;
+}
+
+/** Leaves the view (as going to another one does) and comes back to it. */
+async function leaveAndReturn(locale: 'de' | 'en') {
+  await host.unmount();
+  await showProfile(locale);
+}
+
+const interestsShown = () =>
+  [...host.target.querySelectorAll('[data-testid="interest-remove"]')].map((b) =>
+    b.getAttribute('aria-label'),
+  );
+
+describe('edits not saved yet', () => {
+  it.each(['de', 'en'] as const)(
+    'in %s are still there after going to another view and back, said to be unsaved, and saved with Save',
+    async (locale) => {
+      await showProfile(locale);
+      expect(byTestId('profile-unsaved')).toBeNull();
+      await userEvent.type(byTestId('new-category')!, 'garden{Enter}');
+      await userEvent.click(byTestId('channel-sms')!);
+      await expect
+        .poll(() => byTestId('profile-unsaved')?.textContent)
+        .toBe(t(locale, 'extension.dashboard.unsaved'));
+      await leaveAndReturn(locale);
+      // Failed before: the form showed the stored profile again, "garden" and SMS gone.
+      await expect
+        .poll(interestsShown)
+        .toEqual([t(locale, 'extension.profile.removeInterest', { category: 'garden' })]);
+      expect((byTestId('channel-sms') as HTMLInputElement).checked).toBe(true);
+      expect(byTestId('profile-unsaved')!.textContent).toBe(
+        t(locale, 'extension.dashboard.unsaved'),
+      );
+      expect(byTestId('profile-restored')!.textContent!.trim()).toBe(
+        t(locale, 'extension.dashboard.restored'),
+      );
+      expect(saved).toEqual([]);
+      await userEvent.click(byTestId('save-profile')!);
+      await expect.poll(() => saved.length).toBe(1);
+      expect(saved[0]!.interests).toEqual([{ category: 'garden', weight: 0.5 }]);
+      expect(saved[0]!.channels.allowed).toEqual(['sms']);
+      await expect.poll(() => byTestId('profile-unsaved')).toBeNull();
+      expect(byTestId('profile-restored')).toBeNull();
+      // Saved: nothing is kept any more.
+      await leaveAndReturn(locale);
+      expect(byTestId('profile-unsaved')).toBeNull();
+    },
+  );
+
+  it('kept while another view showed, are refused over a profile changed meanwhile and reapplied over it', async () => {
+    await showProfile('en');
+    await userEvent.type(byTestId('new-category')!, 'garden{Enter}');
+    await host.unmount();
+    changeElsewhere((p) => withChannelsAllowed(p, ['newsletter'], 'newsletter'));
+    await showProfile('en');
+    await expect.poll(interestsShown).toHaveLength(1);
+    await userEvent.click(byTestId('save-profile')!);
+    await expect.poll(alerted).toBe(t('en', 'extension.profile.changedElsewhere'));
+    expect(saved).toEqual([]);
+    expect((byTestId('channel-newsletter') as HTMLInputElement).checked).toBe(true);
+    await userEvent.click(byTestId('save-profile')!);
+    await expect.poll(() => saved.length).toBe(1);
+    expect(saved[0]).toMatchObject({
+      interests: [{ category: 'garden', weight: 0.5 }],
+      channels: { allowed: ['newsletter'], preferred: 'newsletter' },
+    });
+  });
+
+  it('make the closing page ask first, shown or kept, and not once they are discarded', async () => {
+    await showProfile('en');
+    expect(closingAsks()).toBe(false);
+    await userEvent.click(byTestId('mode-automatic')!);
+    // Failed before: nothing asked, the edit went with the page.
+    await expect.poll(closingAsks).toBe(true);
+    await leaveAndReturn('en');
+    expect(closingAsks()).toBe(true);
+    byTestId('discard-profile')!.focus();
+    await userEvent.keyboard('{Enter}');
+    await expect
+      .poll(() => byTestId('profile-status')!.textContent)
+      .toBe(t('en', 'extension.dashboard.discarded'));
+    expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(false);
+    expect(byTestId('discard-profile')).toBeNull();
+    // The button pressed is gone: the focus is on Save, not on the page.
+    expect(document.activeElement).toBe(byTestId('save-profile'));
+    expect(closingAsks()).toBe(false);
+    await leaveAndReturn('en');
+    expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(false);
+    expect(saved).toEqual([]);
+  });
+
+  it('are forgotten when the vault locks, the form shown then included', async () => {
+    await showProfile('en');
+    await userEvent.click(byTestId('mode-automatic')!);
+    await leaveAndReturn('en');
+    expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(true);
+    // The lock comes while the form shows; the view goes with it.
+    profileDraft.forget();
+    await leaveAndReturn('en');
+    expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(false);
+    expect(byTestId('profile-unsaved')).toBeNull();
+    expect(closingAsks()).toBe(false);
+  });
+});
+
+describe('a row’s controls', () => {
+  beforeEach(() => {
+    stored.profile = {
+      ...stored.profile,
+      interests: ['sports', 'travel', 'garden'].map((category) => ({ category, weight: 0.5 })),
+      companies: ['A', 'B'].map((c) => ({
+        company: `co_${c.repeat(43)}`,
+        relationship: 'pragmatic_buyer' as const,
+        maxContactsPerWeek: null,
+      })),
+      quiet: {
+        timeZone: 'Europe/Berlin',
+        windows: [
+          { days: [1, 2, 3, 4, 5], from: '22:00', to: '07:00' },
+          { days: [6, 7], from: '23:00', to: '09:00' },
+        ],
+      },
+    };
+  });
+
+  it.each(['de', 'en'] as const)('are named in %s after the row they are in', async (locale) => {
+    await showProfile(locale);
+    const named = (testId: string, attribute = 'aria-label') =>
+      [...host.target.querySelectorAll(`[data-testid="${testId}"]`)].map((e) =>
+        e.getAttribute(attribute),
+      );
+    // Failed before: "Weight" and "Remove", three times over.
+    expect(named('interest-weight')).toEqual(
+      ['sports', 'travel', 'garden'].map((category) =>
+        t(locale, 'extension.profile.weightOf', { category }),
+      ),
+    );
+    expect(interestsShown()).toEqual(
+      ['sports', 'travel', 'garden'].map((category) =>
+        t(locale, 'extension.profile.removeInterest', { category }),
+      ),
+    );
+    expect(named('company-remove')).toEqual(
+      ['A', 'B'].map((c) =>
+        t(locale, 'extension.profile.removeCompany', { company: `co_${c.repeat(43)}` }),
+      ),
+    );
+    expect(named('quiet-remove')).toEqual([
+      t(locale, 'extension.profile.removeQuiet', { number: 1, from: '22:00', to: '07:00' }),
+      t(locale, 'extension.profile.removeQuiet', { number: 2, from: '23:00', to: '09:00' }),
+    ]);
+  });
+
+  it.each([
+    ['interest-remove', 3, 'new-category'],
+    ['company-remove', 2, 'new-company'],
+    ['quiet-remove', 2, 'add-quiet'],
+  ] as const)(
+    'after %s put the focus on the next row’s Remove, else the one before, else the list’s add control',
+    async (testId, rows, fallback) => {
+      await showProfile('en');
+      const buttons = () => [
+        ...host.target.querySelectorAll<HTMLElement>(`[data-testid="${testId}"]`),
+      ];
+      expect(buttons()).toHaveLength(rows);
+      // The first row: the focus goes to the row now in its place.
+      buttons()[0]!.focus();
+      await userEvent.keyboard('{Enter}');
+      await expect.poll(() => buttons().length).toBe(rows - 1);
+      // Failed before: the focus fell to the page's body with the button.
+      expect(document.activeElement).toBe(buttons()[0]);
+      // The last row: the focus goes to the row before it.
+      while (buttons().length > 1) {
+        const count = buttons().length;
+        buttons().at(-1)!.focus();
+        await userEvent.keyboard('{Enter}');
+        await expect.poll(() => buttons().length).toBe(count - 1);
+        expect(document.activeElement).toBe(buttons().at(-1));
+      }
+      // The only row: the focus goes to the list's add field (or button).
+      await userEvent.keyboard('{Enter}');
+      await expect.poll(() => buttons().length).toBe(0);
+      expect(document.activeElement).toBe(document.getElementById(fallback));
+    },
+  );
 });

@@ -2,15 +2,17 @@
  * The clearinghouse address in the settings, in a real Chromium: plain http off loopback is
  * refused beside the field with a sentence in the customer's language, and nothing is sent;
  * https, and http on loopback (the demo and the tests), are saved. What Save did is said beside
- * it, and takes back what a key check said before.
+ * it, and takes back what a key check said before. An address or auto-lock time typed but not
+ * saved outlives the view (in memory, until the vault locks), and "Discard changes" drops it.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import { defaultSettings } from '../../core/settings';
 import { hostComponents } from '../component-host.fixture';
 import SettingsView from './SettingsView.svelte';
+import { settingsDraft } from './drafts';
 
 const host = hostComponents();
 const { byTestId } = host;
@@ -26,6 +28,9 @@ const send = (async (request: { type: string; settings?: { clearinghouseUrl: str
 beforeEach(() => {
   sent = [];
 });
+
+// Unsaved fields are kept between mounts (as between views): no test leaves any for the next.
+afterEach(() => settingsDraft.forget());
 
 async function saveUrl(locale: 'de' | 'en', url: string) {
   host.mount(SettingsView, {
@@ -250,5 +255,76 @@ describe('saving after a key check', () => {
     expect(said('log-key-status')).toBe('');
     expect(said('settings-save-status')).toBe('');
     expect(byTestId('settings-error')).toBeNull();
+  });
+});
+
+describe('an address typed but not saved', () => {
+  const stored = defaultSettings('http://localhost:3000');
+
+  function showSettings(locale: 'de' | 'en') {
+    host.mount(SettingsView, {
+      locale,
+      send,
+      settings: stored,
+      onChange: () => {},
+      onWiped: () => {},
+    });
+  }
+
+  const field = () => byTestId('clearinghouse-url') as HTMLInputElement;
+
+  it.each(['de', 'en'] as const)(
+    'in %s is still there after going to another view and back, said to be unsaved, and asked about before the page closes',
+    async (locale) => {
+      showSettings(locale);
+      expect(byTestId('settings-unsaved')).toBeNull();
+      await userEvent.fill(field(), 'https://clearinghouse.example');
+      await expect
+        .poll(() => byTestId('settings-unsaved')?.textContent)
+        .toBe(t(locale, 'extension.dashboard.unsaved'));
+      await host.unmount();
+      expect(settingsDraft.unsaved()).toBe(true);
+      const closing = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(closing);
+      expect(closing.defaultPrevented).toBe(true);
+      showSettings(locale);
+      // Failed before: the stored address again, what was typed gone.
+      await expect.poll(() => field().value).toBe('https://clearinghouse.example');
+      expect(byTestId('settings-unsaved')!.textContent).toBe(
+        t(locale, 'extension.dashboard.unsaved'),
+      );
+      await userEvent.click(byTestId('save-settings')!);
+      await expect
+        .poll(() => sent.map((r) => r.settings?.clearinghouseUrl))
+        .toEqual(['https://clearinghouse.example']);
+    },
+  );
+
+  it('is dropped by "Discard changes", the focus going to Save', async () => {
+    showSettings('en');
+    await userEvent.fill(field(), 'https://clearinghouse.example');
+    byTestId('discard-settings')!.focus();
+    await userEvent.keyboard('{Enter}');
+    await expect.poll(() => field().value).toBe('http://localhost:3000');
+    expect(byTestId('settings-save-status')!.textContent!.trim()).toBe(
+      t('en', 'extension.dashboard.discarded'),
+    );
+    expect(byTestId('discard-settings')).toBeNull();
+    expect(document.activeElement).toBe(byTestId('save-settings'));
+    expect(settingsDraft.unsaved()).toBe(false);
+    await host.unmount();
+    showSettings('en');
+    expect(field().value).toBe('http://localhost:3000');
+    expect(sent).toEqual([]);
+  });
+
+  it('is forgotten when the vault locks, the form shown then included', async () => {
+    showSettings('en');
+    await userEvent.fill(field(), 'https://clearinghouse.example');
+    settingsDraft.forget();
+    await host.unmount();
+    expect(settingsDraft.unsaved()).toBe(false);
+    showSettings('en');
+    expect(field().value).toBe('http://localhost:3000');
   });
 });

@@ -58,7 +58,27 @@ export const offers = {
         'The last check could not keep {count} breaches as complaint drafts: the list of drafts is full or cannot be read. Submit or discard drafts under “Complaints” to make room. The offers concerned stay under “Hidden” with the reason.',
     },
   },
-  'extension.offers.empty': { de: 'Hier ist nichts.', en: 'Nothing here.' },
+  // Each tab's sentence while it lists nothing: what would be there, and why it may be empty.
+  'extension.offers.empty.delivered': {
+    de: 'Noch keine zugestellten Angebote. Hier erscheinen Angebote von Unternehmen, denen Sie eine Einwilligung gegeben haben, sobald sie zu Ihrer Einwilligung, Ihrem Profil und Ihren Einstellungen passen. Neue holt „Jetzt abrufen“.',
+    en: 'No offers delivered yet. Offers from companies you gave consent to appear here once they fit your consent, your profile and your settings. “Check now” fetches new ones.',
+  },
+  'extension.offers.empty.held': {
+    de: 'Kein Angebot wartet. Hier warten passende Angebote während Ihrer Ruhezeiten, außerhalb der Zeiten, die Ihre Einwilligung erlaubt, oder wenn Sie diese Woche schon so viele erhalten haben, wie Sie möchten. Wenn es so weit ist, stehen sie unter „Zugestellt“.',
+    en: 'No offers are waiting. Offers that fit wait here during your quiet hours, outside the times your consent allows, or once you have had as many this week as you want. When their time comes, they move to “Delivered”.',
+  },
+  'extension.offers.empty.hidden': {
+    de: 'Keine ausgeblendeten Angebote. Hier stünden Angebote, die Ihre Einwilligung nicht abdeckt, die von einem Unternehmen oder einer Marke auf Ihrer Sperrliste kommen, die nicht zu Ihren Interessen passen oder die sich nicht öffnen oder prüfen ließen, jeweils mit dem Grund.',
+    en: 'No hidden offers. Offers your consent does not cover, from a company or brand on your blacklist, that do not fit your interests, or that could not be opened or checked would be here, each with the reason.',
+  },
+  'extension.offers.empty.complaints': {
+    de: 'Keine Beschwerden. Verstößt ein Angebot gegen Ihre Einwilligung oder die Regeln, entwirft Ihr Assistent hier eine Beschwerde, die Sie prüfen und einreichen können. Auch Ihre eigenen Beschwerden über ein Angebot stehen hier.',
+    en: 'No complaints. When an offer breaks your consent or the rules, your Assistant drafts a complaint here for you to check and submit. Complaints you make about an offer yourself are listed here too.',
+  },
+  'extension.offers.empty.rejected': {
+    de: 'Keine abgelehnten Prämien: Jede Prämie, die Sie bisher erhalten haben, ließ sich prüfen, oder es kam noch keine.',
+    en: 'No rejected rewards: every reward sent to you so far checked out, or none has come yet.',
+  },
   'extension.offers.brand': { de: 'von {brand}', en: 'from {brand}' },
   'extension.offers.brandBy': {
     de: 'von {brand}, gesendet von {company}',
@@ -93,6 +113,11 @@ export const offers = {
   'extension.offers.unsubscribe.confirm': {
     de: 'Abmelden widerruft Ihre Einwilligung für „{purpose}“ bei diesem Unternehmen auf allen Kanälen. Fortfahren?',
     en: 'Unsubscribing revokes your consent for “{purpose}” with this company on every channel. Continue?',
+  },
+  // "Not this brand" put the brand on the blacklist, for the offer's company only.
+  'extension.offers.blocked.done': {
+    de: '{brand} steht jetzt auf Ihrer Sperrliste, nur für Angebote von {company}: Neue Angebote dieser Marke werden ausgeblendet. Unter „Sperrliste“ können Sie das wieder aufheben.',
+    en: '{brand} is now on your blacklist, for offers from {company} only: new offers of this brand will be hidden. You can undo this under “Blacklist”.',
   },
   'extension.offers.unsubscribe.done': {
     de: 'Abgemeldet: Die Einwilligung für diesen Zweck ist widerrufen.',
