@@ -34,7 +34,7 @@ import { sessionBytes, sessionNumber, sessionStrings } from './platform/session'
 import { localCell, writeLocal } from './platform/storage';
 import { AssistantService } from './service';
 import { answerTestRequest } from './test-hook';
-import { pickLocale } from './ui/locale';
+import { browserLocale } from './ui/locale';
 import { Vault } from './vault/vault';
 import { randomBytes } from './vault/crypto';
 
@@ -54,7 +54,7 @@ const service = new AssistantService({
   fetch: platformFetch,
   defaultClearinghouseUrl,
   environment: () => ({
-    language: pickLocale(navigator.languages ?? [navigator.language]),
+    language: browserLocale(navigator),
     timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
   }),
   openConsentWindow,

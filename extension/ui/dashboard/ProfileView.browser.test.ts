@@ -308,6 +308,30 @@ describe('edits not saved yet', () => {
     expect(saved).toEqual([]);
   });
 
+  it('survive a view that went before the stored profile came, and that view’s late answer', async () => {
+    await showProfile('en');
+    await userEvent.type(byTestId('new-category')!, 'garden{Enter}');
+    await host.unmount();
+    // Back to the profile and away again before the background answered (it is slow, syncing).
+    let answer: (() => void) | undefined;
+    const slow = (async () => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      return { type: 'profile', ...stored };
+    }) as never;
+    host.mount(ProfileView, { locale: 'en', send: slow });
+    await expect.poll(() => answer).toBeDefined();
+    await host.unmount();
+    // Its answer comes after it went. Failed before: the answer took the draft into a view that
+    // was gone, and the next visit showed the stored profile, "garden" lost.
+    answer!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await showProfile('en');
+    await expect
+      .poll(interestsShown)
+      .toEqual([t('en', 'extension.profile.removeInterest', { category: 'garden' })]);
+    expect(byTestId('profile-restored')).not.toBeNull();
+  });
+
   it('are forgotten when the vault locks, the form shown then included', async () => {
     await showProfile('en');
     await userEvent.click(byTestId('mode-automatic')!);

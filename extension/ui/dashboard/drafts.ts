@@ -8,8 +8,10 @@
  * ({@link KeptDraft.keep}); a draft forgotten between the two is not kept again (the session a view
  * mounted in is over).
  */
+import { isProtocolError } from '../../../protocol/errors';
 import type { Profile } from '../../../protocol/profile';
 import type { RevisedProfile } from '../../core/preferences';
+import type { Send } from './types';
 
 /**
  * One view's kept draft.
@@ -77,4 +79,32 @@ export const settingsDraft = new KeptDraft<{ url: string; minutes: number | null
 export function forgetDrafts(): void {
   profileDraft.forget();
   settingsDraft.forget();
+}
+
+/**
+ * `send` that forgets the views' unsaved drafts whenever an answer says the vault is no longer
+ * unlocked (locked, wiped: a `vault.status` answer, the poll's or the Lock button's), a request
+ * was refused as locked, or the records were replaced (a backup restored, or work a restore
+ * overtook): the drafts were made over records that are gone. It sees every answer before the
+ * dashboard acts on it, so a view unmounted by that lock keeps nothing either.
+ *
+ * @example
+ * ```ts
+ * mount(App, { target, props: { send: forgettingDrafts(sendRequest), ... } });
+ * ```
+ */
+export function forgettingDrafts(send: Send): Send {
+  return async (request) => {
+    try {
+      const answer = await send(request);
+      const status = answer as { type: string; state?: string };
+      if (status.type === 'vault.status' && status.state !== 'unlocked') forgetDrafts();
+      if (request.type === 'backup.restore') forgetDrafts();
+      return answer;
+    } catch (e) {
+      if (isProtocolError(e, 'ERR_VAULT_LOCKED') || isProtocolError(e, 'ERR_VAULT_REPLACED'))
+        forgetDrafts();
+      throw e;
+    }
+  };
 }

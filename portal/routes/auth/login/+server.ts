@@ -1,4 +1,3 @@
-import { redirect } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
 import { answer, jsonResponse } from '$lib/server/api-route';
 import { problem, problemResponse } from '$lib/server/problem';
@@ -34,7 +33,10 @@ export const GET: RequestHandler = ({ request }) => {
   const navigation =
     request.headers.get('sec-fetch-mode') === 'navigate' ||
     (request.headers.get('accept') ?? '').includes('text/html');
-  if (navigation) redirect(303, '/login');
+  // The answer depends on those two headers: a shared cache must not give one client's to another.
+  const varying = { vary: 'Accept, Sec-Fetch-Mode', 'cache-control': 'no-store' };
+  if (navigation)
+    return new Response(null, { status: 303, headers: { location: '/login', ...varying } });
   return problemResponse(
     problem(
       405,
@@ -42,6 +44,6 @@ export const GET: RequestHandler = ({ request }) => {
       'Method Not Allowed',
       'Post the passkey login to this address.',
     ),
-    { allow: 'POST' },
+    { allow: 'POST', ...varying },
   );
 };
