@@ -6,6 +6,7 @@ import { ProtocolError } from './errors';
 import {
   CLOCK_SKEW_SECONDS,
   MAX_WINDOW_SECONDS,
+  inspectCompact,
   sha256Of,
   signCompact,
   verifyCompact,
@@ -397,6 +398,30 @@ describe('verifyCompact rejects', () => {
     expect(await codeOf(() => verifyCompact(token, options(overrides)))).toBe(code);
   });
 
+  /** The codes inspectCompact promises: everything judged before the key is asked for. */
+  const beforeTheKey = new Set([
+    'ERR_MESSAGE_KIND_UNKNOWN',
+    'ERR_MESSAGE_TOO_LARGE',
+    'ERR_JWS_MALFORMED',
+    'ERR_BASE64URL_NONCANONICAL',
+    'ERR_JWS_HEADER_INVALID',
+    'ERR_JWS_ALG_NOT_ALLOWED',
+    'ERR_JWS_TYP_MISMATCH',
+  ]);
+
+  it.each(cases)(
+    'inspectCompact judges %s as verifyCompact does up to the key, and passes it after',
+    async (_what, make, code, overrides) => {
+      const token = await make();
+      const { kind, maxLength } = options(overrides);
+      // A payload that is not a JSON object fails after the signature in verifyCompact, and
+      // without any signature here: the same code either way.
+      expect(await codeOf(async () => inspectCompact(token, { kind, maxLength }))).toBe(
+        beforeTheKey.has(code) ? code : undefined,
+      );
+    },
+  );
+
   it('rejects a non-string token with ERR_JWS_MALFORMED', async () => {
     expect(await codeOf(() => verifyCompact(42 as unknown as string, options()))).toBe(
       'ERR_JWS_MALFORMED',
@@ -452,6 +477,37 @@ describe('verifyCompact rejects', () => {
         verifyCompact(forge(goodHeader(), claims({ aud: 'x' }), stranger), counting),
       ),
     ).toBe('ERR_JWS_SIGNATURE_INVALID');
+  });
+});
+
+describe('inspectCompact', () => {
+  it('returns the header and the payload without a key, whoever signed', () => {
+    // Signed by another key under the signer's kid: verifyCompact refuses it, inspection cannot.
+    const token = forge(goodHeader(), claims({ aud: 'anyone' }), stranger);
+    expect(inspectCompact(token, { kind: 'grant' })).toEqual({
+      header: goodHeader(),
+      payload: claims({ aud: 'anyone' }),
+    });
+  });
+
+  it('accepts the RFC 9864 alg Ed25519, as verifyCompact does', () => {
+    const token = forge({ ...goodHeader(), alg: 'Ed25519' }, claims());
+    expect(inspectCompact(token, { kind: 'grant' }).header.alg).toBe('Ed25519');
+  });
+
+  it('applies the caller-chosen size bound and kind', async () => {
+    const token = forge(goodHeader(), claims());
+    expect(await codeOf(async () => inspectCompact(token, { kind: 'grant', maxLength: 100 }))).toBe(
+      'ERR_MESSAGE_TOO_LARGE',
+    );
+    expect(await codeOf(async () => inspectCompact(token, { kind: 'offer' }))).toBe(
+      'ERR_JWS_TYP_MISMATCH',
+    );
+  });
+
+  it('does not check the claims: that needs the signature first', () => {
+    const token = forge(goodHeader(), { iss: 'co_test' });
+    expect(inspectCompact(token, { kind: 'grant' }).payload).toEqual({ iss: 'co_test' });
   });
 });
 
@@ -634,6 +690,47 @@ describe('properties', () => {
         expect(await codeOf(() => verifyCompact(`${h}.${p}.${s}`, options()))).toMatch(/^ERR_/);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('refuses in inspectCompact only what verifyCompact refuses, with the same code', async () => {
+    const json = fc.jsonValue({ maxDepth: 2 });
+    const header = fc.oneof(
+      json,
+      fc.record(
+        {
+          alg: fc.constantFrom('EdDSA', 'Ed25519', 'none', 1),
+          typ: fc.constantFrom('grant+jws', 'offer+jws'),
+          kid: fc.constantFrom(kid, 'k1'),
+          crit: fc.constant(['exp']),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    // Validly signed, so verifyCompact reaches the payload: it reads it only after the signature.
+    const token = fc
+      .tuple(header, fc.oneof(json, fc.constant(claims())))
+      .map(([h, p]) => forge(JSON.stringify(h) ?? 'null', JSON.stringify(p) ?? 'null'));
+    await fc.assert(
+      fc.asyncProperty(token, async (input) => {
+        const inspected = await codeOf(async () => inspectCompact(input, { kind: 'grant' }));
+        const verified = await codeOf(() => verifyCompact(input, options()));
+        if (inspected !== undefined) expect(verified).toBe(inspected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers any string in inspectCompact with a result or a ProtocolError', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), tokenLike),
+        async (input) => {
+          const code = await codeOf(async () => inspectCompact(input, { kind: 'grant' }));
+          expect(code ?? 'ERR_').toMatch(/^ERR_/);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -15,6 +15,10 @@
  * (canonical base64url, exact header members). jose still signs. See docs/performance.md,
  * section "Protocol".
  *
+ * `inspectCompact` hands out that parser's verdict without a key, so a server can refuse a token
+ * that could never verify before it looks up what the token's unverified claims name: one
+ * definition of the rules, which `verifyCompact` runs again with the signature.
+ *
  * Every failure on the message's side is a `ProtocolError` with a stable code. Errors thrown by the
  * injected `resolveKey` or replay store propagate unchanged, so a database outage is not mistaken
  * for a bad message.
@@ -133,6 +137,19 @@ export interface VerifyOptions {
   readonly maxWindowSeconds?: number;
   /** Size bound of the compact JWS in characters; default 64 KiB. */
   readonly maxLength?: number;
+}
+
+/** Options of `inspectCompact`: the same `kind` and `maxLength` as `verifyCompact` takes. */
+export type InspectOptions = Pick<VerifyOptions, 'kind' | 'maxLength'>;
+
+/**
+ * What `inspectCompact` read from a token whose signature nobody has checked: its header passed
+ * the allow-lists and its payload is a JSON object, and that is all. Nothing here is trusted.
+ */
+export interface InspectedJws {
+  readonly header: JwsHeader;
+  /** The payload object, *not verified*: its claims may name anyone. */
+  readonly payload: Readonly<Record<string, unknown>>;
 }
 
 /** Options of `signCompact`: sign with a libsodium key pair, or with a WebCrypto Ed25519 key. */
@@ -288,9 +305,13 @@ function importResolvedKey(key: ResolvedKey): ImportedPublicKey {
 /** The three decoded parts of a compact JWS whose header passed the allow-lists. */
 interface ParsedCompact {
   readonly header: JwsHeader;
-  readonly signingInput: Uint8Array;
   readonly payloadBytes: Uint8Array;
   readonly signature: Uint8Array;
+  /**
+   * Where the signing input (`header.payload`) ends in the token. Only `verifyCompact` makes its
+   * bytes, so `inspectCompact` does not copy the whole token for nothing.
+   */
+  readonly signedLength: number;
 }
 
 function parseCompact(token: unknown, maxLength: number, typ: string): ParsedCompact {
@@ -328,12 +349,20 @@ function parseCompact(token: unknown, maxLength: number, typ: string): ParsedCom
 
   return {
     header: { alg: alg as JwsHeader['alg'], typ: headerTyp, kid },
-    // The token is printable ASCII at this point (canonical base64url and two dots), so its
-    // UTF-8 bytes are its ASCII bytes.
-    signingInput: utf8Encode(token.slice(0, second)),
     payloadBytes,
     signature,
+    signedLength: second,
   };
+}
+
+/**
+ * The payload as a JSON object. `verifyCompact` calls it only on bytes whose signature verified;
+ * `inspectCompact` on bytes nobody verified, which is why its answer is marked as such.
+ */
+function payloadObject(bytes: Uint8Array): Record<string, unknown> {
+  const body = parseJsonObject(bytes);
+  if (body === undefined) fail('ERR_JWS_MALFORMED', 'the payload is not a JSON object');
+  return body;
 }
 
 /** Runs `step`, turning anything but a ProtocolError into `code` (fail closed, never leak a TypeError). */
@@ -344,6 +373,39 @@ function guarded<T>(code: ProtocolErrorCode, step: () => T): T {
     if (e instanceof ProtocolError) throw e;
     return fail(code, 'unexpected failure while checking the message', e);
   }
+}
+
+/** `parseCompact` with the caller's `kind` and size bound, as both exports call it. */
+function parseFor(token: unknown, options: InspectOptions): ParsedCompact {
+  return guarded('ERR_JWS_MALFORMED', () =>
+    parseCompact(token, maxLengthOf(options.maxLength), `${checkKind(options.kind)}+jws`),
+  );
+}
+
+/**
+ * Everything `verifyCompact` judges from the token alone, with its codes and in its order: size,
+ * three parts, canonical base64url, header members and `alg`, `typ`, `kid` form; then the payload,
+ * a JSON object (which `verifyCompact` checks only after the signature). It is the same code, so a
+ * token refused here is refused there with the same code; a token passed here may still fail
+ * there, from the key on.
+ *
+ * **Nothing returned is verified.** Use it to choose a key or an audience, or to refuse a
+ * malformed token before a lookup its claims name (DESIGN section 3, promise 5), never to act on
+ * a claim: only `verifyCompact`'s result may be believed. Needs no key and no `await ready()`.
+ *
+ * @throws ProtocolError `ERR_MESSAGE_KIND_UNKNOWN`, `ERR_MESSAGE_TOO_LARGE`, `ERR_JWS_MALFORMED`,
+ *   `ERR_BASE64URL_NONCANONICAL`, `ERR_JWS_HEADER_INVALID`, `ERR_JWS_ALG_NOT_ALLOWED`,
+ *   `ERR_JWS_TYP_MISMATCH`.
+ * @example
+ * ```ts
+ * const { header, payload } = inspectCompact(token, { kind: 'grant' });
+ * const binding = await bindingOf(payload.iss); // unverified: only to find the key
+ * await verifyCompact(token, { kind: 'grant', resolveKey: () => binding?.key, ... });
+ * ```
+ */
+export function inspectCompact(token: string, options: InspectOptions): InspectedJws {
+  const parsed = parseFor(token, options);
+  return { header: parsed.header, payload: payloadObject(parsed.payloadBytes) };
 }
 
 /**
@@ -365,9 +427,8 @@ function guarded<T>(code: ProtocolErrorCode, step: () => T): T {
  * ```
  */
 export async function verifyCompact(token: string, options: VerifyOptions): Promise<VerifiedJws> {
-  const parsed = guarded('ERR_JWS_MALFORMED', () =>
-    parseCompact(token, maxLengthOf(options.maxLength), `${checkKind(options.kind)}+jws`),
-  );
+  // The same parse as inspectCompact's, minus the payload: that is read only once verified.
+  const parsed = parseFor(token, options);
   const kid = parsed.header.kid;
 
   const resolved = await options.resolveKey(kid);
@@ -388,7 +449,9 @@ export async function verifyCompact(token: string, options: VerifyOptions): Prom
       parsed.signature.length === 64 &&
       (await (options.verifySignature ?? verifyDetached)(
         parsed.signature,
-        parsed.signingInput,
+        // The token is printable ASCII here (canonical base64url and two dots), so its UTF-8
+        // bytes are its ASCII bytes.
+        utf8Encode(token.slice(0, parsed.signedLength)),
         key.publicKey,
       ));
   } catch (e) {
@@ -397,8 +460,7 @@ export async function verifyCompact(token: string, options: VerifyOptions): Prom
   if (!verified) fail('ERR_JWS_SIGNATURE_INVALID', 'the signature does not verify');
 
   const { claims, payload } = guarded('ERR_JWS_MALFORMED', () => {
-    const body = parseJsonObject(parsed.payloadBytes);
-    if (body === undefined) fail('ERR_JWS_MALFORMED', 'the payload is not a JSON object');
+    const body = payloadObject(parsed.payloadBytes);
     const common = readClaims(body);
     // Each refusal says what was expected (public values only: the audience, the verifier's
     // clock, the window), never the offending value, so a sender can see what to fix.

@@ -1,7 +1,7 @@
 /**
  * `peekMessage` judges what a token shows on its own exactly as `openMessage` does (same code, same
- * order), so that routes can answer it before any lookup: its allow-lists are a copy of
- * protocol/jws.ts's, and this table keeps the two in step.
+ * order), so that routes can answer it before any lookup: both run protocol/jws.ts's parse, and
+ * this table holds them to the same codes.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,16 @@ describe('peekMessage', () => {
       'ERR_JWS_MALFORMED',
     ],
     ['a payload that is an array', () => signed(header(), part([1])), 'ERR_JWS_MALFORMED'],
+    [
+      'a payload that is not UTF-8',
+      () => signed(header(), b64(new Uint8Array([0xff, 0xfe]))),
+      'ERR_JWS_MALFORMED',
+    ],
+    [
+      'a token over the size bound of every route',
+      () => signed(header(), part({ pad: 'x'.repeat(256 * 1024) })),
+      'ERR_MESSAGE_TOO_LARGE',
+    ],
   ];
 
   it.each(cases)('refuses %s with the code openMessage gives it', async (_what, make, code) => {

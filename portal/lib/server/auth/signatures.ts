@@ -10,9 +10,9 @@
  * stores them; request signatures, which store nothing, get it from {@link createReplayStore}.
  */
 import type { Kysely } from 'kysely';
-import { base64urlDecode, isCanonicalBase64url, utf8Decode } from '$protocol/encoding';
+import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { isProtocolError, ProtocolError } from '$protocol/errors';
-import type { ReplayStore } from '$protocol/jws';
+import { inspectCompact, type ReplayStore } from '$protocol/jws';
 import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
 import { clearinghouseDbOf } from '../db/database';
@@ -97,17 +97,16 @@ export function peekClaims(token: string): PeekedClaims {
 /**
  * {@link peekClaims} for a message that arrives as `kind`, after everything that can be judged
  * from the token alone, with the code and in the order `openMessage(kind, token, …)` would give
- * it (protocol/jws.ts `parseCompact`): three non-empty parts, canonical base64url in each, a
- * header of exactly `alg`, `typ` and `kid` (no `crit`, `jwk`, `jku`, …), `alg` EdDSA or Ed25519,
- * `typ` `<kind>+jws`, `kid` a thumbprint; then the payload, a JSON object. A route looks up the
- * company or the pseudonym's key from the claims only after this, so that a token that could never
- * verify is answered with what is wrong with it, not with a lookup's answer about whatever its
- * unverified claims name (`alg: none` to an unknown company is `ERR_JWS_ALG_NOT_ALLOWED`, not
- * `ERR_COMPANY_UNKNOWN`; DESIGN section 3, promise 5).
+ * it: this is protocol/jws.ts `inspectCompact`, the same code `verifyCompact` runs before it asks
+ * for a key (three non-empty parts, canonical base64url, a header of exactly `alg`, `typ` and
+ * `kid`, `alg` EdDSA or Ed25519, `typ` `<kind>+jws`, `kid` a thumbprint; then the payload, a JSON
+ * object). A route looks up the company or the pseudonym's key from the claims only after this,
+ * so that a token that could never verify is answered with what is wrong with it, not with a
+ * lookup's answer about whatever its unverified claims name (`alg: none` to an unknown company is
+ * `ERR_JWS_ALG_NOT_ALLOWED`, not `ERR_COMPANY_UNKNOWN`; DESIGN section 3, promise 5).
  *
- * `openMessage` checks all this again with the signature (protocol/jws.ts does not hand out its
- * parsed parts): the header (~100 characters) and the signature's encoding are read twice, about
- * 3 µs a message on this machine; the payload is decoded here once, as `peekClaims` always did.
+ * `openMessage` parses the token again with the signature, as it did when this was a copy: it
+ * must read the payload only from bytes it verified, never trust one decoded before.
  *
  * @throws ProtocolError `ERR_MESSAGE_TOO_LARGE`, `ERR_JWS_MALFORMED`, `ERR_BASE64URL_NONCANONICAL`,
  *   `ERR_JWS_HEADER_INVALID`, `ERR_JWS_ALG_NOT_ALLOWED`, `ERR_JWS_TYP_MISMATCH`.
@@ -118,15 +117,8 @@ export function peekClaims(token: string): PeekedClaims {
  * ```
  */
 export function peekMessage(kind: string, token: string): PeekedClaims {
-  const [header, payload, signature] = compactParts(token);
-  // The order of protocol/jws.ts: every part's base64url, the header, then the payload's JSON.
-  const headerBytes = base64urlDecode(header);
-  const payloadBytes = base64urlDecode(payload);
-  if (!isCanonicalBase64url(signature)) {
-    throw new ProtocolError('ERR_BASE64URL_NONCANONICAL', 'not canonical unpadded base64url');
-  }
-  checkHeader(headerBytes, `${kind}+jws`);
-  return claimsOf(payloadBytes);
+  // The route's body limit bounds the token further; the kind's own bound is openMessage's.
+  return claimsFrom(inspectCompact(token, { kind, maxLength: maxPeekLength }).payload);
 }
 
 /** What {@link peekClaims} and {@link peekMessage} read from a payload not yet verified. */
@@ -160,54 +152,17 @@ function claimsOf(bytes: Uint8Array): PeekedClaims {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     throw new ProtocolError('ERR_JWS_MALFORMED', 'The payload is not a JSON object.');
   }
-  const record = payload as Record<string, unknown>;
-  const iss = typeof record.iss === 'string' && idPattern.test(record.iss) ? record.iss : undefined;
-  const aud = typeof record.aud === 'string' && record.aud.length <= 2048 ? record.aud : undefined;
-  return { iss, aud, payload: record };
+  return claimsFrom(payload as Record<string, unknown>);
 }
 
-/** protocol/jws.ts's allow-lists (SPECS "JWS"); signatures.test.ts holds the two to the same codes. */
-const allowedAlgs: ReadonlySet<unknown> = new Set(['EdDSA', 'Ed25519']);
-const allowedHeaderMembers: ReadonlySet<string> = new Set(['alg', 'typ', 'kid']);
-
-/** The header checks of protocol/jws.ts `parseCompact`, with its codes. */
-function checkHeader(bytes: Uint8Array, typ: string): void {
-  let header: unknown;
-  try {
-    header = JSON.parse(utf8Decode(bytes));
-  } catch {
-    header = undefined;
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'the header is not a JSON object');
-  }
-  const members = header as Record<string, unknown>;
-  for (const name of Object.keys(members)) {
-    if (!allowedHeaderMembers.has(name)) {
-      throw new ProtocolError(
-        'ERR_JWS_HEADER_INVALID',
-        `header member "${name.slice(0, 32)}" is not allowed`,
-      );
-    }
-  }
-  if (members.alg === undefined) {
-    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'the header has no alg');
-  }
-  if (!allowedAlgs.has(members.alg)) {
-    throw new ProtocolError('ERR_JWS_ALG_NOT_ALLOWED', 'alg must be EdDSA or Ed25519');
-  }
-  if (typeof members.typ !== 'string') {
-    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'the header has no typ');
-  }
-  if (members.typ !== typ) throw new ProtocolError('ERR_JWS_TYP_MISMATCH', `typ must be ${typ}`);
-  // A SHA-256 thumbprint: 32 bytes, canonical base64url, 43 characters.
-  if (
-    typeof members.kid !== 'string' ||
-    members.kid.length !== 43 ||
-    !isCanonicalBase64url(members.kid)
-  ) {
-    throw new ProtocolError('ERR_JWS_HEADER_INVALID', 'kid must be a base64url SHA-256 thumbprint');
-  }
+/** `iss` when it has the form of an id, `aud` when it is not absurdly long, and the payload. */
+function claimsFrom(payload: Readonly<Record<string, unknown>>): PeekedClaims {
+  const { iss, aud } = payload;
+  return {
+    iss: typeof iss === 'string' && idPattern.test(iss) ? iss : undefined,
+    aud: typeof aud === 'string' && aud.length <= 2048 ? aud : undefined,
+    payload,
+  };
 }
 
 // Imported keys by their `x`: importing validates the curve point, which costs about as much as a
