@@ -203,7 +203,7 @@ function withOwnRevocations(
 }
 
 /** The log index of each of the wallet's messages whose verified receipt is held, by sha256. */
-function logIndexes(sent: NonNullable<OwnMessagesContext['sent']>): Map<string, number> {
+export function logIndexes(sent: NonNullable<OwnMessagesContext['sent']>): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of sent)
     if (typeof m.index === 'number' && Number.isSafeInteger(m.index)) out.set(m.sha256, m.index);
@@ -224,9 +224,20 @@ interface Dated {
  * (at most the transport window after `iat`) plus the skew, and the revocation at the earliest at
  * its `iat` minus the skew. A grant signed on a device whose clock ran slow, or sent again from
  * the outbox with its original token after the revocation, is later than its `iat` says: within
- * that margin the listed status stands.
+ * that margin the listed status stands. The dashboard says which revocation took a grant back by
+ * this rule too (extension/ui/dashboard/grant-revocations), so it never dates one the wallet did
+ * not count.
+ *
+ * @example
+ * ```ts
+ * storedBefore(datedOf(grant), datedOf(revocation), logIndexes(relationship.receipts));
+ * ```
  */
-function storedBefore(grant: Dated, revocation: Dated, logIndex: Map<string, number>): boolean {
+export function storedBefore(
+  grant: Dated,
+  revocation: Dated,
+  logIndex: Map<string, number>,
+): boolean {
   const [g, r] = [logIndex.get(grant.sha256), logIndex.get(revocation.sha256)];
   if (g !== undefined && r !== undefined) return g < r;
   if (grant.iat === null || revocation.iat === null) return false;
@@ -235,7 +246,10 @@ function storedBefore(grant: Dated, revocation: Dated, logIndex: Map<string, num
 }
 
 /** `m`'s hash and signed times. */
-function datedOf(m: { sha256: string; jws: string }): Dated & { payload: Record<string, unknown> } {
+export function datedOf(m: {
+  sha256: string;
+  jws: string;
+}): Dated & { payload: Record<string, unknown> } {
   const payload = storedPayload(m.jws);
   return {
     sha256: m.sha256,

@@ -318,7 +318,7 @@ describe('edits not saved yet', () => {
       await new Promise<void>((resolve) => (answer = resolve));
       return { type: 'profile', ...stored };
     }) as never;
-    host.mount(ProfileView, { locale: 'en', send: slow });
+    host.mount(ProfileView, { locale: 'en' as const, send: slow });
     await expect.poll(() => answer).toBeDefined();
     await host.unmount();
     // Its answer comes after it went. Failed before: the answer took the draft into a view that

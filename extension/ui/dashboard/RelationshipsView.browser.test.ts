@@ -1532,6 +1532,58 @@ describe('a revoked grant', () => {
       );
     },
   );
+
+  /** A grant signed at `revokedOn` (its token's window the default 600 s). */
+  const datedGrant = `${b64url({ alg: 'EdDSA' })}.${b64url({
+    iat: revokedOn,
+    exp: revokedOn + 600,
+    until: 2_000_000_000,
+    scopes: [{ purpose: 'product_launch' }],
+  })}.c2ln`;
+  const receipt = (sha256: string, kind: string, index: number) => ({
+    sha256,
+    kind,
+    jws: datedGrant,
+    index,
+    treeSize: 10,
+    receipt: {},
+    verifiedAt: 0,
+  });
+
+  it.each([
+    {
+      case: 'active: a revocation of "all" signed 5 minutes after it, neither logged yet (the grant may have reached the clearinghouse after it)',
+      status: 'active',
+      after: 300,
+      receipts: [],
+      said: `Consent (active) for: Product launch; valid until ${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' }).format(new Date(2_000_000_000 * 1000))} Revoke "Product launch"`,
+      apart: 1,
+    },
+    {
+      case: 'revoked on the date of a revocation of "all" logged after it, though signed 5 minutes before it',
+      status: 'revoked',
+      after: -300,
+      receipts: [receipt(h('g'), 'grant', 7), receipt(h('r'), 'revocation', 9)],
+      said: 'Consent (revoked on 2 Nov 2026) for: Product launch — the company confirmed the revocation',
+      apart: 0,
+    },
+  ] as const)(
+    'says a grant $case, as the wallet decides',
+    async ({ status, after, receipts, said, apart: saidApart }) => {
+      overrides = {
+        grants: [{ sha256: h('g'), jws: datedGrant, status, revokedPurposes: [] }],
+        revocations: [revocation(revokedOn + after, 'all')],
+        receipts,
+      };
+      listingNow = (revokedOn + 3600) * 1000;
+      await show('en');
+      // Before: by its dates alone, "Consent (active) … valid until …" then "Revoked on 2 Nov
+      // 2026 for: Product launch" (the wallet held it active); and a revocation logged after the
+      // grant but signed before it said undated.
+      expect(grantText()).toBe(said);
+      expect(apart()).toHaveLength(saidApart);
+    },
+  );
 });
 
 it('wraps a company name with no space to break at within a phone’s width (360 px)', async () => {

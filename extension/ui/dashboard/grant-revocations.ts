@@ -7,11 +7,15 @@
  * and the acknowledgements apart from both.
  *
  * The listing gives a grant's `status` and `revokedPurposes` (the clearinghouse's, merged with the
- * wallet's own revocations, extension/core/own-messages `revokedBy`) and each revocation's JWS and
- * `acknowledged` (no date of the acknowledgement: the listing does not carry one).
+ * wallet's own revocations, extension/core/own-messages `revokedBy`), each revocation's JWS and
+ * `acknowledged` (no date of the acknowledgement: the listing does not carry one), and the
+ * verified receipts with their log indexes. Which grants a revocation of "all" took back is the
+ * wallet's rule (extension/core/own-messages `storedBefore`), not one of this view's own: by log
+ * order, else only when the times prove the grant came first.
  *
  * Pure: no browser API, no I/O.
  */
+import { datedOf, logIndexes, storedBefore } from '../../core/own-messages';
 import { storedPayload } from '../../core/stored-jws';
 
 /** A grant as the listing carries it. */
@@ -27,6 +31,14 @@ export interface ListedRevocation {
   readonly sha256: string;
   readonly jws: string;
   readonly acknowledged: boolean;
+}
+
+/** A verified receipt as the listing carries it: where one of the wallet's messages is logged. */
+export interface ListedReceipt {
+  readonly sha256: string;
+  readonly kind: string;
+  readonly jws: string;
+  readonly index: number;
 }
 
 /** One revocation of a grant. */
@@ -65,19 +77,22 @@ const dateOf = (value: unknown): number | null =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 
 /**
- * How revocation `revocation` concerns `grant` (signed at `grantIat`): the whole of it, some of
- * its purposes, or not at all. A revocation of "all" takes back the grants signed before it
- * (its `iat` is not before the grant's; without both dates, none).
+ * How revocation `revocation` concerns `grant`: the whole of it, some of its purposes, or not at
+ * all. A revocation of "all" takes back what the wallet says it does: an active grant none (the
+ * wallet would have marked it revoked; its receipts may have changed since it decided), another
+ * one when the clearinghouse stored it before the revocation (extension/core/own-messages
+ * `storedBefore`, by `logIndex`).
  */
 function concerns(
   grant: ListedGrant,
-  grantIat: number | null,
   revocation: ListedRevocation,
+  logIndex: Map<string, number>,
 ): { whole: true; all: boolean } | { whole: false; purposes: string[] } | null {
-  const { iat, grants } = storedPayload(revocation.jws);
-  const at = dateOf(iat);
+  const { grants } = storedPayload(revocation.jws);
   if (grants === 'all')
-    return at !== null && grantIat !== null && at >= grantIat ? { whole: true, all: true } : null;
+    return grant.status !== 'active' && storedBefore(datedOf(grant), datedOf(revocation), logIndex)
+      ? { whole: true, all: true }
+      : null;
   if (!Array.isArray(grants)) return null;
   const named = grants.find(
     (n: { grantSha256?: unknown } | null) => n?.grantSha256 === grant.sha256,
@@ -91,22 +106,28 @@ function concerns(
 }
 
 /**
- * What became of `grant`'s purposes by `revocations` (the relationship's, as listed).
+ * What became of `grant`'s purposes by `revocations` (the relationship's, as listed), the log
+ * indexes of its `receipts` ordering a revocation of "all" against it.
  *
  * @example
  * ```ts
- * const { inForce, revocations } = grantRevocations(grant, relationship.revocations);
+ * const { inForce, revocations } = grantRevocations(
+ *   grant,
+ *   relationship.revocations,
+ *   relationship.receipts,
+ * );
  * // revocations[0]: { revocation, at: 1796601600, purposes: ['product_launch'] }
  * ```
  */
 export function grantRevocations(
   grant: ListedGrant,
   revocations: readonly ListedRevocation[],
+  receipts: readonly ListedReceipt[],
 ): GrantRevocations {
   const purposes = grantPurposes(grant.jws);
-  const grantIat = dateOf(storedPayload(grant.jws).iat);
+  const logIndex = logIndexes(receipts);
   const found = revocations.flatMap((revocation) => {
-    const how = concerns(grant, grantIat, revocation);
+    const how = concerns(grant, revocation, logIndex);
     return how === null ? [] : [{ revocation, at: dateOf(storedPayload(revocation.jws).iat), how }];
   });
   // Oldest first, so a whole revocation after some purposes were taken back names the rest.
