@@ -31,8 +31,8 @@ vi.mock('./signing-key', async (actual) => ({
   saveSigningKey: () => Promise.resolve(),
 }));
 
-const { CeremonyError, enrol, enrolmentNameProblem, maxNameLength } =
-  await import('./people-ceremony');
+const { CeremonyError, enrol, enrolmentNameProblem } = await import('./people-ceremony');
+const { maxNameLength } = await import('./people-name');
 const { generateSigningKey, signKeyProof } = await import('./signing-key');
 
 /** What the page's `fetch` reaches: the two enrolment routes, as the server serves them. */

@@ -11,6 +11,7 @@ import {
   WebAuthnError,
 } from '@simplewebauthn/browser';
 import { hasMessage, type MessageKey } from '$protocol/i18n';
+import { parseDisplayName, type NameProblem } from './people-name';
 import { generateSigningKey, saveSigningKey, signKeyProof } from './signing-key';
 
 /** A person as the server returns them after enrolment or login. */
@@ -37,15 +38,18 @@ export class CeremonyError extends Error {
   }
 }
 
-/** The longest display name the clearinghouse takes (people.ts `displayName`), after trimming. */
-export const maxNameLength = 100;
+/** The sentence that says each of the name rule's problems (people-name.ts), beside the field. */
+const nameProblemKeys = {
+  missing: 'portal.people.enrol.error.nameMissing',
+  tooLong: 'portal.people.enrol.error.nameTooLong',
+  characters: 'portal.people.enrol.error.nameCharacters',
+} as const satisfies Record<NameProblem, MessageKey>;
 
 /**
  * Why the clearinghouse would refuse `name` as a person's display name, as a catalog sentence, or
- * undefined when it takes it. The same rule as the server's (portal/lib/server/people.ts
- * `displayName`): trimmed, 1 to 100 UTF-16 code units, no control or format characters, no line
- * or paragraph separators. Checked before the passkey ceremony: a name the server refuses after
- * it left a passkey on the authenticator for a person who is never created, one per attempt.
+ * undefined when it takes it: the server's own rule (people-name.ts `displayName`). Checked
+ * before the passkey ceremony: a name the server refuses after it left a passkey on the
+ * authenticator for a person who is never created, one per attempt.
  *
  * @example
  * ```ts
@@ -54,12 +58,8 @@ export const maxNameLength = 100;
  * ```
  */
 export function enrolmentNameProblem(name: string): MessageKey | undefined {
-  const trimmed = name.trim();
-  if (trimmed.length === 0) return 'portal.people.enrol.error.nameMissing';
-  if (trimmed.length > maxNameLength) return 'portal.people.enrol.error.nameTooLong';
-  if (!/^[^\p{Cc}\p{Cf}\u2028\u2029]+$/u.test(trimmed))
-    return 'portal.people.enrol.error.nameCharacters';
-  return undefined;
+  const { problem } = parseDisplayName(name);
+  return problem === null ? undefined : nameProblemKeys[problem];
 }
 
 /** True when a refusal of `/auth/enrol` (ERR_QUERY_INVALID) names the name (people.ts `invalid`). */
@@ -126,7 +126,7 @@ export async function canEnrol(): Promise<boolean> {
 /**
  * Enrols with a one-time link: a passkey and a non-extractable signing key, kept in this browser.
  * The server logs the person in (session cookie). `name` (asked when the link carries none) is
- * checked first (`enrolmentNameProblem`): a name the server would refuse starts no ceremony.
+ * checked first, by the server's rule (people-name.ts): a name it would refuse starts no ceremony.
  *
  * @throws CeremonyError (with `field: 'name'` when the name is the problem)
  * @example
@@ -135,10 +135,9 @@ export async function canEnrol(): Promise<boolean> {
  * ```
  */
 export async function enrol(token: string, name: string | undefined): Promise<SignedInPerson> {
-  if (name !== undefined) {
-    const problem = enrolmentNameProblem(name);
-    if (problem !== undefined) throw new CeremonyError(problem, 'name');
-  }
+  // The name as the server keeps it (trimmed), or its problem said at the field.
+  const judged = name === undefined ? undefined : parseDisplayName(name);
+  if (judged?.problem) throw new CeremonyError(nameProblemKeys[judged.problem], 'name');
   try {
     const { challengeId, options } = await postJson<{
       challengeId: string;
@@ -153,7 +152,7 @@ export async function enrol(token: string, name: string | undefined): Promise<Si
       response,
       signingKey: key.publicJwk,
       keyProof,
-      ...(name === undefined ? {} : { name: name.trim() }),
+      ...(judged === undefined ? {} : { name: judged.name }),
     });
     await saveSigningKey(person.id, key);
     return person;

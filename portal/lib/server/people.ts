@@ -28,6 +28,8 @@ import {
 } from '@simplewebauthn/server';
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import * as v from 'valibot';
+// The rule the enrolment page checks a name by before its passkey ceremony: one rule for both.
+import { displayName } from '$lib/people-name';
 import { base64urlDecode, base64urlEncode } from '$protocol/encoding';
 import { ProtocolError } from '$protocol/errors';
 import { verifyCompact } from '$protocol/jws';
@@ -231,15 +233,6 @@ const random = (bytes: number): string => base64urlEncode(new Uint8Array(randomB
 export function tokenHash(token: string): string {
   return base64urlEncode(new Uint8Array(createHash('sha256').update(token, 'ascii').digest()));
 }
-
-const displayName = v.pipe(
-  v.string(),
-  v.trim(),
-  v.minLength(1),
-  v.maxLength(100),
-  // No control characters: the name is shown on pages and in authenticator prompts.
-  v.regex(/^[^\p{Cc}\p{Cf}\u2028\u2029]+$/u),
-);
 
 const b64 = (max: number) => v.pipe(v.string(), v.maxLength(max), v.regex(/^[A-Za-z0-9_-]*$/));
 

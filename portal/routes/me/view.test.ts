@@ -361,15 +361,17 @@ describe('NoAssistant', () => {
 
   it.each(
     locales.flatMap((locale) =>
-      [
-        { chromium: true, firefox: true },
-        { chromium: true, firefox: false },
-        { chromium: false, firefox: true },
-      ].map((downloads) => [locale, downloads] as const),
+      (
+        [
+          [{ chromium: true, firefox: true }, 'portal.me.install.downloadBoth'],
+          [{ chromium: true, firefox: false }, 'portal.me.install.downloadChromium'],
+          [{ chromium: false, firefox: true }, 'portal.me.install.downloadFirefox'],
+        ] as const
+      ).map(([downloads, key]) => [locale, downloads, key] as const),
     ),
   )(
     'sends a customer (%s) to the home page’s downloads where this clearinghouse offers them (%o)',
-    (locale, downloads) => {
+    (locale, downloads, key) => {
       // Failed before: "Ask the operator of this clearinghouse where to get it", with a link to the
       // imprint, while `/` offered the ZIP files under the same condition (+page.svelte there).
       const body = render(NoAssistant, { props: { locale, downloads } }).body;
@@ -377,12 +379,36 @@ describe('NoAssistant', () => {
         locale === 'de' ? 'Für Entwicklerinnen und Entwickler' : 'For developers',
       );
       expect(body).toMatch(/<a href="\/#install"[^>]*data-testid="me-install-link"/);
-      expect(steps).toContain(t(locale, 'portal.me.install.download'));
+      expect(steps).toContain(t(locale, key));
       expect(steps).toContain(t(locale, 'portal.me.install.downloadLink'));
       expect(steps).not.toContain(t(locale, 'portal.me.install.get'));
       expect(body).not.toContain('/imprint');
       for (const step of ['portal.me.noAssistant.step2', 'portal.me.noAssistant.step3'] as const)
         expect(steps).toContain(t(locale, step));
+    },
+  );
+
+  it.each(
+    locales.flatMap((locale) =>
+      (
+        [
+          [{ chromium: true, firefox: true }, ['Chromium', 'Firefox'], []],
+          [{ chromium: true, firefox: false }, ['Chromium'], ['Firefox']],
+          [{ chromium: false, firefox: true }, ['Firefox'], ['Chromium', 'Chrome', 'Edge']],
+        ] as const
+      ).map(([downloads, named, unnamed]) => [locale, downloads, named, unnamed] as const),
+    ),
+  )(
+    'names (%s) only the browsers this clearinghouse offers the Assistant for (%o)',
+    (locale, downloads, named, unnamed) => {
+      // Failed before: "it is available for Chromium and Firefox" and "this clearinghouse offers
+      // it for download on its home page" with only one ZIP file there: a customer in the other
+      // browser was sent to a home page without a download for it.
+      const [steps] = said(locale, downloads).split(
+        locale === 'de' ? 'Für Entwicklerinnen und Entwickler' : 'For developers',
+      );
+      for (const browser of named) expect(steps).toContain(browser);
+      for (const browser of unnamed) expect(steps).not.toContain(browser);
     },
   );
 
@@ -405,12 +431,19 @@ describe('NoAssistant', () => {
 });
 
 describe('NoMatch', () => {
+  /** The component's HTML without Svelte's hydration markers. */
+  const html = (props: { locale: (typeof locales)[number]; empty: boolean }) =>
+    render(NoMatch, { props: { ...props, onreset: () => {} } }).body.replace(
+      /<!--[\s\S]*?-->/g,
+      '',
+    );
+
   it.each(locales)(
     'says (%s) that no company matches, with a button that shows them all again',
     (locale) => {
       // Failed before: a search or filter matching nothing left "0 of 2 companies" above a table
       // of column headers, with no sentence and no way back but clearing each control by hand.
-      const { body } = render(NoMatch, { props: { locale, onreset: () => {} } });
+      const body = html({ locale, empty: true });
       expect(body).toMatch(
         new RegExp(`<p role="status"[^>]*>${t(locale, 'portal.me.noMatch')}</p>`),
       );
@@ -418,6 +451,19 @@ describe('NoMatch', () => {
         new RegExp(`<button type="button"[^>]*>${t(locale, 'portal.me.showAll')}</button>`),
       );
       expect(t(locale, 'portal.me.noMatch')).not.toBe('portal.me.noMatch');
+    },
+  );
+
+  it.each(locales)(
+    'keeps (%s) an empty live region while companies match, for the sentence to fill',
+    (locale) => {
+      // Failed before: the role="status" paragraph came into the page already filled when nothing
+      // matched, which many screen readers do not announce; while companies matched there was
+      // none. Now the page keeps this in place, empty, whenever its table can be filtered.
+      const body = html({ locale, empty: false });
+      expect(body).toMatch(/<p role="status"[^>]*><\/p>/);
+      expect(body).not.toContain(t(locale, 'portal.me.noMatch'));
+      expect(body).not.toContain('<button');
     },
   );
 });

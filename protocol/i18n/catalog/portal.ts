@@ -844,9 +844,19 @@ export const portal = {
     de: 'So erreichen Sie den Betreiber (Impressum)',
     en: 'How to reach the operator (imprint)',
   },
-  'portal.me.install.download': {
+  // Where it offers downloads, only the browsers it offers are named (assistant-downloads.ts):
+  // a Firefox user is not sent to a home page with only the Chromium download, nor the reverse.
+  'portal.me.install.downloadBoth': {
     de: 'Installieren Sie in diesem Browser die Browser-Erweiterung „Einwilligungs-Assistent“ (es gibt sie für Chromium und Firefox). Diese Clearingstelle bietet sie auf ihrer Startseite zum Herunterladen an, mit den Schritten für Ihren Browser.',
     en: 'Install the “Consent Assistant” browser extension in this browser (it is available for Chromium and Firefox). This clearinghouse offers it for download on its home page, with the steps for your browser.',
+  },
+  'portal.me.install.downloadChromium': {
+    de: 'Installieren Sie in diesem Browser die Browser-Erweiterung „Einwilligungs-Assistent“. Diese Clearingstelle bietet sie nur für Chromium, Chrome und Edge an: auf ihrer Startseite zum Herunterladen, mit den Schritten zur Installation.',
+    en: 'Install the “Consent Assistant” browser extension in this browser. This clearinghouse offers it only for Chromium, Chrome and Edge: for download on its home page, with the steps to install it.',
+  },
+  'portal.me.install.downloadFirefox': {
+    de: 'Installieren Sie in diesem Browser die Browser-Erweiterung „Einwilligungs-Assistent“. Diese Clearingstelle bietet sie nur für Firefox an: auf ihrer Startseite zum Herunterladen, mit den Schritten zur Installation.',
+    en: 'Install the “Consent Assistant” browser extension in this browser. This clearinghouse offers it only for Firefox: for download on its home page, with the steps to install it.',
   },
   // /me when its search or filter leaves no company: said as on the registry (/companies), with
   // a button that clears both.
