@@ -9,7 +9,7 @@ import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { t, type Locale } from '$protocol/i18n';
 import { requestFields } from '$lib/components/company/request-form';
-import type { ConsoleOverview } from '$lib/server/company-console';
+import { consoleLists, type ConsoleOverview } from '$lib/server/company-console';
 import Page from './+page.svelte';
 
 const kid = 'K'.repeat(43);
@@ -86,17 +86,7 @@ const overview = {
   offers: [],
   complaints: [],
   suspension: null,
-  paging: Object.fromEntries(
-    [
-      'revocations',
-      'grants',
-      'refusals',
-      'dataRequests',
-      'corrections',
-      'offers',
-      'complaints',
-    ].map((list) => [list, { page: 1, hasNext: false }]),
-  ),
+  paging: Object.fromEntries(consoleLists.map((list) => [list, { page: 1, hasNext: false }])),
 } as unknown as ConsoleOverview;
 
 function console_(locale: Locale, form: Record<string, unknown> | null = null): string {
