@@ -392,6 +392,15 @@ describe('a row’s controls', () => {
       t(locale, 'extension.profile.removeQuiet', { number: 1, from: '22:00', to: '07:00' }),
       t(locale, 'extension.profile.removeQuiet', { number: 2, from: '23:00', to: '09:00' }),
     ]);
+    // A window's days and times are in a group named with its number.
+    expect(named('quiet-window')).toEqual(
+      [1, 2].map((number) => t(locale, 'extension.profile.quietWindow', { number })),
+    );
+    for (const group of host.target.querySelectorAll('[data-testid="quiet-window"]')) {
+      expect(group.getAttribute('role')).toBe('group');
+      expect(group.querySelectorAll('input[type="checkbox"]')).toHaveLength(7);
+      expect(group.querySelectorAll('input[type="time"]')).toHaveLength(2);
+    }
   });
 
   it.each([

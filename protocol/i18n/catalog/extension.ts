@@ -424,6 +424,10 @@ export const extension = {
     de: 'Interesse {category} entfernen',
     en: 'Remove interest {category}',
   },
+  'extension.profile.quietWindow': {
+    de: 'Ruhezeit {number}',
+    en: 'Quiet hours {number}',
+  },
   'extension.profile.removeQuiet': {
     de: 'Ruhezeit {number} ({from} bis {to}) entfernen',
     en: 'Remove quiet hours {number} ({from} to {to})',
