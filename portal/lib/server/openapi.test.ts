@@ -371,7 +371,6 @@ describe('the OpenAPI document', () => {
         'ERR_JWS_TYP_MISMATCH',
         'ERR_JWS_HEADER_INVALID',
         'ERR_MESSAGE_INVALID',
-        'ERR_ENCODING_INVALID',
         'ERR_PSEUDONYM_UNKNOWN',
         'ERR_STORAGE_UNAVAILABLE',
       ]),

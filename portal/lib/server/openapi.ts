@@ -1029,11 +1029,10 @@ const joseProblems: ProblemCode[] = [
 export const requestSignatureProblems: readonly ProblemCode[] = [
   // no `Authorization: Signature <JWS>` of the allowed form
   'ERR_AUTH_MISSING',
-  // payload not a JSON object (fewer or more parts are ERR_AUTH_MISSING); a part not canonical
-  // base64url; not UTF-8
+  // payload not a JSON object, or not UTF-8 (fewer or more parts are ERR_AUTH_MISSING); a part
+  // not canonical base64url
   'ERR_JWS_MALFORMED',
   'ERR_BASE64URL_NONCANONICAL',
-  'ERR_ENCODING_INVALID',
   // `iss` a pseudonym that is bound to no key (404)
   'ERR_PSEUDONYM_UNKNOWN',
   // a header member other than alg, typ, kid, or a malformed one; another alg; typ not request+jws
