@@ -451,8 +451,8 @@ export const portal = {
     en: 'the very same message was stored before: the same receipt, nothing changed',
   },
   'portal.apiDocs.problem.malformed-address': {
-    de: 'Der Pfad enthält eine fehlerhafte Prozentkodierung (ein „%“ ohne zwei Hexadezimalziffern oder Bytes, die kein UTF-8 sind); es wird keine Route gewählt und nichts gezählt.',
-    en: 'The path has malformed percent-encoding (a “%” without two hexadecimal digits, or bytes that are not UTF-8); no route is chosen and nothing is counted.',
+    de: 'Der Pfad ist falsch kodiert: ein „%“ ohne zwei Hex-Ziffern danach, oder Bytes, die kein UTF-8 sind. Es wird keine Route gewählt und nichts gezählt.',
+    en: 'The path is wrongly encoded: a “%” without two hex digits after it, or bytes that are not UTF-8. No route is chosen and nothing is counted.',
   },
   'portal.apiDocs.problem.not-found': {
     de: 'Unter diesem Pfad gibt es keine API-Route.',
