@@ -511,6 +511,61 @@ describe('inspectCompact', () => {
   });
 });
 
+describe('verifyCompact taking up an inspection', () => {
+  it('verifies an inspected token as it verifies it alone', async () => {
+    const token = forge(goodHeader(), claims());
+    const inspected = inspectCompact(token, { kind: 'grant' });
+    const alone = await verifyCompact(token, options());
+    const taken = await verifyCompact(token, options({ inspected }));
+    expect(taken.payload).toEqual(alone.payload);
+    expect(taken.header).toEqual(alone.header);
+    expect(taken.kid).toBe(kid);
+    expect(taken.sha256).toBe(alone.sha256);
+  });
+
+  it("reads the payload from the verified bytes, not from the inspection's object", async () => {
+    const token = forge(goodHeader(), claims());
+    const inspected = inspectCompact(token, { kind: 'grant' });
+    (inspected.payload as Record<string, unknown>).iss = 'co_someone_else';
+    const verified = await verifyCompact(token, options({ inspected }));
+    expect(verified.payload.iss).toBe('co_test');
+    expect(verified.payload).not.toBe(inspected.payload);
+  });
+
+  it("ignores an inspection of another token: the signature is checked on this one's bytes", async () => {
+    const good = forge(goodHeader(), claims());
+    const inspected = inspectCompact(good, { kind: 'grant' });
+    // Same header and payload, signed by another key under the signer's kid.
+    const forged = forge(goodHeader(), claims({ iss: 'co_forged' }), stranger);
+    expect(await codeOf(() => verifyCompact(forged, options({ inspected })))).toBe(
+      'ERR_JWS_SIGNATURE_INVALID',
+    );
+    const other = forge(goodHeader(), claims({ iss: 'co_other' }));
+    expect((await verifyCompact(other, options({ inspected }))).payload.iss).toBe('co_other');
+  });
+
+  it('judges the kind and size bound of the verification, not those of the inspection', async () => {
+    const token = forge(goodHeader(), claims());
+    const inspected = inspectCompact(token, { kind: 'grant' });
+    expect(await codeOf(() => verifyCompact(token, options({ inspected, kind: 'offer' })))).toBe(
+      'ERR_JWS_TYP_MISMATCH',
+    );
+    expect(await codeOf(() => verifyCompact(token, options({ inspected, maxLength: 100 })))).toBe(
+      'ERR_MESSAGE_TOO_LARGE',
+    );
+    expect(await codeOf(() => verifyCompact(token, options({ inspected, maxLength: 0 })))).toBe(
+      'ERR_MESSAGE_TOO_LARGE',
+    );
+  });
+
+  it('ignores an object that no inspection answered', async () => {
+    const token = forge(goodHeader(), claims());
+    const lookalike = { header: goodHeader(), payload: claims({ iss: 'co_lookalike' }) };
+    const verified = await verifyCompact(token, options({ inspected: lookalike as never }));
+    expect(verified.payload.iss).toBe('co_test');
+  });
+});
+
 describe('what a refusal of the claims tells the sender', () => {
   async function refusal(payload: Record<string, unknown>, overrides = {}) {
     try {

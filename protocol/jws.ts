@@ -17,7 +17,8 @@
  *
  * `inspectCompact` hands out that parser's verdict without a key, so a server can refuse a token
  * that could never verify before it looks up what the token's unverified claims name: one
- * definition of the rules, which `verifyCompact` runs again with the signature.
+ * definition of the rules. Given that answer as `inspected`, `verifyCompact` takes up its parse
+ * instead of making it again, and reads the payload anew from the bytes the signature covers.
  *
  * Every failure on the message's side is a `ProtocolError` with a stable code. Errors thrown by the
  * injected `resolveKey` or replay store propagate unchanged, so a database outage is not mistaken
@@ -137,6 +138,12 @@ export interface VerifyOptions {
   readonly maxWindowSeconds?: number;
   /** Size bound of the compact JWS in characters; default 64 KiB. */
   readonly maxLength?: number;
+  /**
+   * What `inspectCompact` answered for this same token, when the caller inspected it first: its
+   * parse is then not done again. Given for another token, or for a kind or size bound under
+   * which that parse would not hold, it is ignored and the token parsed anew.
+   */
+  readonly inspected?: InspectedJws;
 }
 
 /** Options of `inspectCompact`: the same `kind` and `maxLength` as `verifyCompact` takes. */
@@ -383,6 +390,37 @@ function parseFor(token: unknown, options: InspectOptions): ParsedCompact {
 }
 
 /**
+ * The parse behind each answer of `inspectCompact`, for `verifyCompact` to take up instead of
+ * parsing the same token again (a server inspects every signed message before its lookups, then
+ * verifies it). Held beside the answer, not in it, so the caller sees only header and payload.
+ */
+const parsesOfInspected = new WeakMap<InspectedJws, { token: string; parsed: ParsedCompact }>();
+
+/**
+ * The parse `inspectCompact` kept for `inspected`, when it is a parse of `token` that `parseFor`
+ * with `options` would give too: the parse depends on the token, and only the size bound and the
+ * `typ` on the options. Otherwise undefined, and the caller parses.
+ */
+function inspectedParse(
+  inspected: InspectedJws | undefined,
+  token: string,
+  options: VerifyOptions,
+): ParsedCompact | undefined {
+  if (inspected === undefined) return undefined;
+  const kept = parsesOfInspected.get(inspected);
+  if (kept === undefined || kept.token !== token) return undefined;
+  if (typeof options.kind !== 'string' || kept.parsed.header.typ !== `${options.kind}+jws`) {
+    return undefined;
+  }
+  // A bound maxLengthOf would refuse, or one this token exceeds, is left to parseFor's answer.
+  const maxLength = options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(maxLength) || maxLength <= 0 || token.length > maxLength) {
+    return undefined;
+  }
+  return kept.parsed;
+}
+
+/**
  * Everything `verifyCompact` judges from the token alone, with its codes and in its order: size,
  * three parts, canonical base64url, header members and `alg`, `typ`, `kid` form; then the payload,
  * a JSON object (which `verifyCompact` checks only after the signature). It is the same code, so a
@@ -405,7 +443,9 @@ function parseFor(token: unknown, options: InspectOptions): ParsedCompact {
  */
 export function inspectCompact(token: string, options: InspectOptions): InspectedJws {
   const parsed = parseFor(token, options);
-  return { header: parsed.header, payload: payloadObject(parsed.payloadBytes) };
+  const inspected = { header: parsed.header, payload: payloadObject(parsed.payloadBytes) };
+  parsesOfInspected.set(inspected, { token, parsed });
+  return inspected;
 }
 
 /**
@@ -427,8 +467,10 @@ export function inspectCompact(token: string, options: InspectOptions): Inspecte
  * ```
  */
 export async function verifyCompact(token: string, options: VerifyOptions): Promise<VerifiedJws> {
-  // The same parse as inspectCompact's, minus the payload: that is read only once verified.
-  const parsed = parseFor(token, options);
+  // The same parse as inspectCompact's, minus the payload: that is read only once verified, from
+  // the bytes the signature covers, never taken from the inspected answer (its caller holds that
+  // object and may have changed it). A parse inspectCompact already made of this token is reused.
+  const parsed = inspectedParse(options.inspected, token, options) ?? parseFor(token, options);
   const kid = parsed.header.kid;
 
   const resolved = await options.resolveKey(kid);

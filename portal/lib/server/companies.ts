@@ -450,11 +450,12 @@ export function createCompanyService(
   }
 
   async function changeKey(token: string): Promise<StoredReceipt> {
-    const { iss } = peekMessage('company-key', token);
+    const { iss, inspected } = peekMessage('company-key', token);
     const resend = await storedBefore(ctx, token, 'company-key');
     if (resend !== undefined) return resend;
     const company = await get(iss ?? '');
     const opened = await openMessage('company-key', token, {
+      inspected,
       verifySignature: serverEd25519Verify,
       audience: ctx.origin,
       now: nowSeconds(ctx),

@@ -463,7 +463,7 @@ export function createConsentService(
 
   /** `POST /api/v1/grants` without the resend answer (see `submitGrant`). */
   async function acceptGrant(token: string): Promise<StoredReceipt> {
-    const { iss, aud, payload: peeked } = peekMessage('grant', token);
+    const { iss, aud, payload: peeked, inspected } = peekMessage('grant', token);
     // The three lookups of the checks are one statement, from the claims as sent (on PostgreSQL
     // shared with concurrent grants, db/batched-lookup.ts). Each check then takes its part where
     // it stands, so the checks and their errors keep their order, and a part is used only for
@@ -519,6 +519,7 @@ export function createConsentService(
       Promise.resolve(binding),
     );
     const opened = await openMessage('grant', token, {
+      inspected,
       verifySignature: serverEd25519Verify,
       audience: company.id,
       now: nowSeconds(ctx),
@@ -560,7 +561,7 @@ export function createConsentService(
 
   return {
     async createGrantRequest(token) {
-      const { iss, aud } = peekMessage('grant-request', token);
+      const { iss, aud, inspected } = peekMessage('grant-request', token);
       const company = await companyOf(iss);
       const link = (sha256: string) => `${ctx.origin}/api/v1/grant-requests/${sha256}`;
       const resend = await storedBefore(ctx, token, 'grant-request');
@@ -570,6 +571,7 @@ export function createConsentService(
       requireActive(company);
       const targeted = aud !== undefined && aud.startsWith('ps_');
       const opened = await openMessage('grant-request', token, {
+        inspected,
         verifySignature: serverEd25519Verify,
         audience: targeted ? aud : ctx.origin,
         now: nowSeconds(ctx),
@@ -692,13 +694,14 @@ export function createConsentService(
       }
     },
     async submitRefusal(token) {
-      const { iss, aud, payload: peeked } = peekMessage('refusal', token);
+      const { iss, aud, payload: peeked, inspected } = peekMessage('refusal', token);
       const resend = await storedBefore(ctx, token, 'refusal');
       if (resend !== undefined) return resend;
       // A refusal is accepted whatever the company's status: saying no is always possible.
       const company = await companyOf(aud);
       const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, true);
       const opened = await openMessage('refusal', token, {
+        inspected,
         verifySignature: serverEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
@@ -759,13 +762,14 @@ export function createConsentService(
     },
 
     async submitRevocation(token) {
-      const { iss, aud, payload: peeked } = peekMessage('revocation', token);
+      const { iss, aud, payload: peeked, inspected } = peekMessage('revocation', token);
       const resend = await storedBefore(ctx, token, 'revocation');
       if (resend !== undefined) return resend;
       // Accepted whatever the company's status: a customer can always take consent back.
       const company = await companyOf(aud);
       const { key, bound } = await pseudonymKeyFor(iss, company.id, peeked, false);
       const opened = await openMessage('revocation', token, {
+        inspected,
         verifySignature: serverEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
@@ -932,7 +936,7 @@ export function createConsentService(
     },
 
     async acknowledgeRevocation(token) {
-      const { iss } = peekMessage('revocation-ack', token);
+      const { iss, inspected } = peekMessage('revocation-ack', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'revocation-ack');
       if (resend !== undefined) {
@@ -950,6 +954,7 @@ export function createConsentService(
       // Any status: a suspended company must still be able to confirm that it stopped. A staff
       // member may sign it with their enrolled person key (the company console does).
       const opened = await openMessage('revocation-ack', token, {
+        inspected,
         verifySignature: serverEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),

@@ -10,7 +10,7 @@
 import { sealedBodyLimit } from './auth/body';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
-import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
+import { CLOCK_SKEW_SECONDS, type InspectedJws } from '$protocol/jws';
 import { parseMessage, type Payload } from '$protocol/messages';
 import { openMessage } from '$protocol/signed';
 import { companySignerKey, peekClaims, peekMessage, pseudonymBinding } from './auth/signatures';
@@ -455,8 +455,10 @@ export function createObligationService(
     token: string,
     companyId: string,
     audience: string,
+    inspected: InspectedJws,
   ) {
     return openMessage(kind, token, {
+      inspected,
       maxLength: sealedBodyLimit,
       verifySignature: serverEd25519Verify,
       audience,
@@ -511,12 +513,12 @@ export function createObligationService(
 
   return {
     async submitDisclosure(token) {
-      const { iss, aud } = peekMessage('disclosure', token);
+      const { iss, aud, inspected } = peekMessage('disclosure', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'disclosure');
       if (resend !== undefined) return resend;
       await requireOwnPseudonym(aud, company.id);
-      const opened = await openCompanyMessage('disclosure', token, company.id, aud!);
+      const opened = await openCompanyMessage('disclosure', token, company.id, aud!, inspected);
       const payload = opened.payload;
       if (payload.grantSha256 !== undefined) {
         const grant = await db
@@ -565,7 +567,7 @@ export function createObligationService(
     },
 
     async submitDataRequest(token) {
-      const { iss, aud } = peekMessage('data-request', token);
+      const { iss, aud, inspected } = peekMessage('data-request', token);
       const deadlineOf = async (sha256: string) =>
         Number(
           (
@@ -591,6 +593,7 @@ export function createObligationService(
         );
       }
       const opened = await openMessage('data-request', token, {
+        inspected,
         verifySignature: serverEd25519Verify,
         audience: company.id,
         now: nowSeconds(ctx),
@@ -647,7 +650,7 @@ export function createObligationService(
     },
 
     async answerDataRequest(token) {
-      const { iss, aud } = peekMessage('data-request-answer', token);
+      const { iss, aud, inspected } = peekMessage('data-request-answer', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'data-request-answer');
       if (resend !== undefined) {
@@ -660,7 +663,13 @@ export function createObligationService(
         return { ...resend, onTime };
       }
       await requireOwnPseudonym(aud, company.id);
-      const opened = await openCompanyMessage('data-request-answer', token, company.id, aud!);
+      const opened = await openCompanyMessage(
+        'data-request-answer',
+        token,
+        company.id,
+        aud!,
+        inspected,
+      );
       const payload = opened.payload;
       const request = await dataRequestOf(payload.requestSha256, company.id, payload.aud);
       if (request.answer_sha256 !== null) throw alreadyAnswered();
@@ -796,13 +805,13 @@ export function createObligationService(
     },
 
     async reportAccess(token) {
-      const { iss } = peekMessage('access', token);
+      const { iss, inspected } = peekMessage('access', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'access');
       if (resend !== undefined) {
         return { sha256: resend.sha256, ...(await storedReport(resend.sha256)), created: false };
       }
-      const opened = await openCompanyMessage('access', token, company.id, ctx.origin);
+      const opened = await openCompanyMessage('access', token, company.id, ctx.origin, inspected);
       const payload = opened.payload;
       // A use is reported once it happened: an entry dated after its report was signed would be
       // judged against today's grant, and no later revocation could make it a finding.

@@ -240,7 +240,7 @@ export async function verifyEvidence(
   index: number,
 ): Promise<void> {
   try {
-    const { iss, aud, payload } = peekMessage(evidence.kind, evidence.jws);
+    const { iss, aud, payload, inspected } = peekMessage(evidence.kind, evidence.jws);
     if (iss !== companyId) {
       throw new ProtocolError(
         'ERR_MESSAGE_ISSUER_MISMATCH',
@@ -252,6 +252,7 @@ export async function verifyEvidence(
       openRequestKinds.has(evidence.kind) && aud === ctx.origin ? ctx.origin : complainant;
     const staffMaySign = staffSignedKinds.has(evidence.kind);
     await openMessage(evidence.kind, evidence.jws, {
+      inspected,
       verifySignature: serverEd25519Verify,
       audience,
       now: nowSeconds(ctx),
@@ -430,7 +431,7 @@ export function createOversightService(
 
   return {
     async submitComplaint(token) {
-      const { iss, payload: peeked } = peekMessage('complaint', token);
+      const { iss, payload: peeked, inspected } = peekMessage('complaint', token);
       const resend = await storedBefore(ctx, token, 'complaint');
       if (resend !== undefined) return resend;
       const accused = typeof peeked.company === 'string' ? peeked.company : '';
@@ -438,6 +439,7 @@ export function createOversightService(
       // Bound to the accused company: only a pseudonym with a logged relationship may complain.
       const key = await pseudonymFor(iss, company.id);
       const opened = await openMessage('complaint', token, {
+        inspected,
         verifySignature: serverEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),
@@ -729,7 +731,7 @@ export function createOversightService(
     },
 
     async blacklist(token) {
-      const { iss, payload: peeked } = peekMessage('blacklist', token);
+      const { iss, payload: peeked, inspected } = peekMessage('blacklist', token);
       const resend = await storedBefore(ctx, token, 'blacklist');
       if (resend !== undefined && iss !== undefined && typeof peeked.company === 'string') {
         const brand = signalBrand(typeof peeked.brand === 'string' ? peeked.brand : undefined);
@@ -740,6 +742,7 @@ export function createOversightService(
       const company = await companies.get(named.startsWith('co_') ? named : '');
       const key = await pseudonymFor(iss, company.id);
       const opened = await openMessage('blacklist', token, {
+        inspected,
         verifySignature: serverEd25519Verify,
         audience: ctx.origin,
         now: nowSeconds(ctx),

@@ -617,12 +617,13 @@ export function createRelayService(
 
   /** `POST /api/v1/offers` without the resend answer (see `sendOffer`). */
   async function acceptOffer(token: string): Promise<RelayReceipt> {
-    const { iss, aud } = peekMessage('offer', token);
+    const { iss, aud, inspected } = peekMessage('offer', token);
     const company = await companyOf(iss);
     const pseudonym = await addressedPseudonym(aud, company.id);
     // Verified before anything is recorded: only the company's own signature can count
     // against it.
     const opened = await openMessage('offer', token, {
+      inspected,
       maxLength: sealedBodyLimit,
       verifySignature: serverEd25519Verify,
       audience: pseudonym,
@@ -761,12 +762,13 @@ export function createRelayService(
     },
 
     async sendReward(token) {
-      const { iss, aud } = peekMessage('reward', token);
+      const { iss, aud, inspected } = peekMessage('reward', token);
       const company = await companyOf(iss);
       const resend = await storedBefore(ctx, token, 'reward');
       if (resend !== undefined) return resendOf(resend.sha256);
       const pseudonym = await addressedPseudonym(aud, company.id);
       const opened = await openMessage('reward', token, {
+        inspected,
         maxLength: sealedBodyLimit,
         verifySignature: serverEd25519Verify,
         audience: pseudonym,
@@ -908,7 +910,7 @@ export function createRelayService(
     },
 
     async sendCorrection(token) {
-      const { iss, aud } = peekMessage('correction', token);
+      const { iss, aud, inspected } = peekMessage('correction', token);
       const binding =
         iss !== undefined && iss.startsWith('ps_') ? await pseudonymBinding(db, iss) : undefined;
       if (binding === undefined) {
@@ -925,6 +927,7 @@ export function createRelayService(
       const resend = await storedBefore(ctx, token, 'correction');
       if (resend !== undefined) return { id: resend.sha256, status: 'queued', created: false };
       const opened = await openMessage('correction', token, {
+        inspected,
         maxLength: sealedBodyLimit,
         verifySignature: serverEd25519Verify,
         audience: company.id,

@@ -151,8 +151,11 @@ describe('peekMessage', () => {
     ['Ed25519, the RFC 9864 synonym', 'Ed25519'],
   ])('passes a sound token with alg %s, with the claims peekClaims reads', async (_what, alg) => {
     const token = signed(part({ alg, typ: 'grant-request+jws', kid }), payload());
-    expect(peekMessage('grant-request', token)).toEqual(peekClaims(token));
+    const { inspected, ...claims } = peekMessage('grant-request', token);
+    expect(claims).toEqual(peekClaims(token));
+    expect(inspected.header).toEqual({ alg, typ: 'grant-request+jws', kid });
     const opened = await openMessage('grant-request', token, {
+      inspected,
       audience: origin,
       now: Math.floor(Date.now() / 1000),
       resolveKey: () => keyPair.publicKey,

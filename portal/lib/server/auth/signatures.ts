@@ -12,7 +12,7 @@
 import type { Kysely } from 'kysely';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { isProtocolError, ProtocolError } from '$protocol/errors';
-import { inspectCompact, type ReplayStore } from '$protocol/jws';
+import { inspectCompact, type InspectedJws, type ReplayStore } from '$protocol/jws';
 import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
 import { clearinghouseDbOf } from '../db/database';
@@ -105,8 +105,9 @@ export function peekClaims(token: string): PeekedClaims {
  * lookup's answer about whatever its unverified claims name (`alg: none` to an unknown company is
  * `ERR_JWS_ALG_NOT_ALLOWED`, not `ERR_COMPANY_UNKNOWN`; DESIGN section 3, promise 5).
  *
- * `openMessage` parses the token again with the signature, as it did when this was a copy: it
- * must read the payload only from bytes it verified, never trust one decoded before.
+ * `openMessage` reads the payload again from the bytes it verified, never trusting one decoded
+ * before; given the answer's `inspected`, it takes up this parse of the header and parts instead
+ * of making it again.
  *
  * @throws ProtocolError `ERR_MESSAGE_TOO_LARGE`, `ERR_JWS_MALFORMED`, `ERR_BASE64URL_NONCANONICAL`,
  *   `ERR_JWS_HEADER_INVALID`, `ERR_JWS_ALG_NOT_ALLOWED`, `ERR_JWS_TYP_MISMATCH`.
@@ -116,9 +117,10 @@ export function peekClaims(token: string): PeekedClaims {
  * const company = await companyOf(aud); // only for a token that may verify
  * ```
  */
-export function peekMessage(kind: string, token: string): PeekedClaims {
+export function peekMessage(kind: string, token: string): PeekedMessage {
   // The route's body limit bounds the token further; the kind's own bound is openMessage's.
-  return claimsFrom(inspectCompact(token, { kind, maxLength: maxPeekLength }).payload);
+  const inspected = inspectCompact(token, { kind, maxLength: maxPeekLength });
+  return { ...claimsFrom(inspected.payload), inspected };
 }
 
 /** What {@link peekClaims} and {@link peekMessage} read from a payload not yet verified. */
@@ -126,6 +128,15 @@ export interface PeekedClaims {
   iss: string | undefined;
   aud: string | undefined;
   payload: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What {@link peekMessage} read, and its inspection: passed on to `openMessage` as `inspected`,
+ * it spares the verification parsing the token again (the payload is still read anew from the
+ * verified bytes).
+ */
+export interface PeekedMessage extends PeekedClaims {
+  inspected: InspectedJws;
 }
 
 /** The three parts of a compact JWS of a length worth reading. */
@@ -398,7 +409,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
   async function verifyToken(
     token: string,
   ): Promise<{ caller: Caller; method: string; path: string }> {
-    const { iss } = peekMessage('request', token);
+    const { iss, inspected } = peekMessage('request', token);
     let caller: Caller | undefined;
     let resolveKey: (kid: string) => Promise<ImportedPublicKey | undefined>;
     let personId: string | undefined;
@@ -432,6 +443,7 @@ export function createRequestVerifier(options: RequestVerifierOptions): RequestV
       named = false;
     }
     const opened = await openMessage('request', token, {
+      inspected,
       verifySignature: serverEd25519Verify,
       resolveKey,
       audience: origin,
