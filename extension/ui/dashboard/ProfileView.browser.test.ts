@@ -17,7 +17,7 @@ import { defaultProfile, type Profile } from '../../../protocol/profile';
 import { withChannelsAllowed } from '../../core/preferences';
 import { hostComponents } from '../component-host.fixture';
 import ProfileView from './ProfileView.svelte';
-import { profileDraft } from './drafts';
+import { forgettingDrafts, profileDraft } from './drafts';
 
 const host = hostComponents();
 const { byTestId } = host;
@@ -342,6 +342,122 @@ describe('edits not saved yet', () => {
     await leaveAndReturn('en');
     expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(false);
     expect(byTestId('profile-unsaved')).toBeNull();
+    expect(closingAsks()).toBe(false);
+  });
+});
+
+describe('what an add field holds, typed but not added yet', () => {
+  const addFields = ['new-category', 'new-company'] as const;
+  const typed = { 'new-category': 'garden', 'new-company': company };
+  const held = () => addFields.map((field) => (byTestId(field) as HTMLInputElement).value);
+
+  /** Types into both add fields without adding (no Enter, no Add). */
+  async function typeWithoutAdding() {
+    for (const field of addFields) await userEvent.type(byTestId(field)!, typed[field]);
+  }
+
+  it.each(['de', 'en'] as const)(
+    'in %s is still there after going to another view and back, said to be unsaved, and asked about before the page closes',
+    async (locale) => {
+      await showProfile(locale);
+      await typeWithoutAdding();
+      await expect
+        .poll(() => byTestId('profile-unsaved')?.textContent)
+        .toBe(t(locale, 'extension.dashboard.unsaved'));
+      expect(closingAsks()).toBe(true);
+      await host.unmount();
+      expect(closingAsks()).toBe(true);
+      await showProfile(locale);
+      // Failed before: both fields came back empty, what was typed gone.
+      await expect.poll(held).toEqual([typed['new-category'], typed['new-company']]);
+      expect(byTestId('profile-unsaved')!.textContent).toBe(
+        t(locale, 'extension.dashboard.unsaved'),
+      );
+      // Nothing was added on the way, and Add takes what came back.
+      expect(interestsShown()).toEqual([]);
+      await userEvent.click(byTestId('add-interest')!);
+      await userEvent.click(byTestId('add-company')!);
+      await expect
+        .poll(interestsShown)
+        .toEqual([t(locale, 'extension.profile.removeInterest', { category: 'garden' })]);
+      expect(host.target.textContent).toContain(company);
+      expect(held()).toEqual(['', '']);
+      expect(saved).toEqual([]);
+    },
+  );
+
+  it('comes back over the profile stored meanwhile, which a save then takes', async () => {
+    await showProfile('en');
+    await typeWithoutAdding();
+    await host.unmount();
+    changeElsewhere((p) => withChannelsAllowed(p, ['newsletter'], 'newsletter'));
+    await showProfile('en');
+    await expect.poll(held).toEqual([typed['new-category'], typed['new-company']]);
+    // No edit of the profile was kept: the form shows the newest one, and says nothing came back.
+    expect((byTestId('channel-newsletter') as HTMLInputElement).checked).toBe(true);
+    expect(byTestId('profile-restored')).toBeNull();
+    await userEvent.click(byTestId('save-profile')!);
+    await expect.poll(() => saved.length).toBe(1);
+    expect(alerted()).toBeUndefined();
+    // Saving the profile does not add what is typed: it stays, still unsaved.
+    expect(saved[0]!.interests).toEqual([]);
+    expect(held()).toEqual([typed['new-category'], typed['new-company']]);
+    expect(byTestId('profile-unsaved')).not.toBeNull();
+  });
+
+  it('is dropped by "Discard changes" with the edits, the focus going to Save', async () => {
+    await showProfile('en');
+    await typeWithoutAdding();
+    // Failed before: text in an add field alone was not unsaved, and there was nothing to press.
+    await expect.poll(() => byTestId('discard-profile')).not.toBeNull();
+    byTestId('discard-profile')!.focus();
+    await userEvent.keyboard('{Enter}');
+    await expect
+      .poll(() => byTestId('profile-status')!.textContent)
+      .toBe(t('en', 'extension.dashboard.discarded'));
+    expect(held()).toEqual(['', '']);
+    expect(byTestId('profile-unsaved')).toBeNull();
+    expect(document.activeElement).toBe(byTestId('save-profile'));
+    expect(closingAsks()).toBe(false);
+    await leaveAndReturn('en');
+    expect(held()).toEqual(['', '']);
+  });
+
+  it.each<[string, { type: string }, unknown]>([
+    ['the vault locks', { type: 'vault.status' }, { type: 'vault.status', state: 'locked' }],
+    ['the vault is wiped', { type: 'vault.status' }, { type: 'vault.status', state: 'absent' }],
+    ['a backup is restored', { type: 'backup.restore' }, { type: 'backup.restored' }],
+    [
+      'work a restore overtook is refused',
+      { type: 'relationships.list' },
+      new ProtocolError('ERR_VAULT_REPLACED', 'restored'),
+    ],
+  ])('is forgotten when %s, as the edits are', async (_case, request, answer) => {
+    await showProfile('en');
+    await typeWithoutAdding();
+    await leaveAndReturn('en');
+    // Failed before: already gone here, with every other view switch.
+    await expect.poll(held).toEqual([typed['new-category'], typed['new-company']]);
+    await host.unmount();
+    const send = forgettingDrafts((async () => {
+      if (answer instanceof Error) throw answer;
+      return answer;
+    }) as never);
+    await send(request as never).catch(() => undefined);
+    expect(closingAsks()).toBe(false);
+    await showProfile('en');
+    expect(held()).toEqual(['', '']);
+    expect(byTestId('profile-unsaved')).toBeNull();
+  });
+
+  it('is forgotten when the vault locks while the form shows it', async () => {
+    await showProfile('en');
+    await typeWithoutAdding();
+    await leaveAndReturn('en');
+    await expect.poll(held).toEqual([typed['new-category'], typed['new-company']]);
+    profileDraft.forget();
+    await leaveAndReturn('en');
+    expect(held()).toEqual(['', '']);
     expect(closingAsks()).toBe(false);
   });
 });

@@ -12,7 +12,10 @@ import type { Send } from './types';
 /** Both views keep an unsaved draft, as after editing and going to another view. */
 function keepDrafts() {
   const profile = defaultProfile('en', 'Europe/Berlin');
-  profileDraft.keep(profileDraft.session(), { base: { profile, revision: 'r-0' }, profile });
+  profileDraft.keep(profileDraft.session(), {
+    edits: { base: { profile, revision: 'r-0' }, profile },
+    adding: { category: '', company: '' },
+  });
   settingsDraft.keep(settingsDraft.session(), { url: 'https://ch.example', minutes: 5 });
   expect([profileDraft.unsaved(), settingsDraft.unsaved()]).toEqual([true, true]);
 }

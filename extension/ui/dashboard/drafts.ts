@@ -69,8 +69,23 @@ export class KeptDraft<T> {
   }
 }
 
-/** The profile form's edits and the stored profile they were made over (its revision is saved with them). */
-export const profileDraft = new KeptDraft<{ base: RevisedProfile; profile: Profile }>();
+/** What the profile form's add fields hold, typed but not added to their lists yet. */
+export interface ProfileAddFields {
+  /** A new interest's category. */
+  category: string;
+  /** A company id for the per-company preferences. */
+  company: string;
+}
+
+/**
+ * The profile form's edits and the stored profile they were made over (its revision is saved
+ * with them; null: the profile was not edited), and what its add fields hold: text typed there
+ * is lost with the page or the view as surely as an edit, and is as much the unlocked vault's.
+ */
+export const profileDraft = new KeptDraft<{
+  edits: { base: RevisedProfile; profile: Profile } | null;
+  adding: ProfileAddFields;
+}>();
 
 /** The settings' address form (never the passphrases). */
 export const settingsDraft = new KeptDraft<{ url: string; minutes: number | null }>();
