@@ -59,7 +59,21 @@ export const storedRelationship = v.object({
     }),
   ),
   refusals: list(v.object({ sha256, jws: compactJws, askAgainAfter: v.nullable(epochSeconds) })),
-  revocations: list(v.object({ sha256, jws: compactJws, acknowledged: v.boolean() })),
+  revocations: list(
+    v.object({
+      sha256,
+      jws: compactJws,
+      acknowledged: v.boolean(),
+      /**
+       * When the clearinghouse stored the company's acknowledgement (ms), absent from a listing
+       * that does not carry it (docs/api.md "Relationships"). Bounded to the `Date` range: the
+       * dashboard formats it as a date.
+       */
+      acknowledgedAt: v.optional(
+        v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(8.64e15)),
+      ),
+    }),
+  ),
 });
 
 export type StoredRelationship = v.InferOutput<typeof storedRelationship>;

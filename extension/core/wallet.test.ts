@@ -1219,6 +1219,26 @@ describe('Wallet.revoke', () => {
     expect(stored?.revocations).toEqual([expect.objectContaining({ sha256, acknowledged: false })]);
     expect(stored?.receipts.map((r) => r.kind)).toEqual(['grant', 'revocation']);
   });
+
+  it('keeps when the clearinghouse stored the company’s acknowledgement, as listed', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    await wallet.answer(checked, grantAll(checked.request));
+    const { sha256 } = await wallet.revoke(ch.company.id, 'all');
+    const acknowledgedAt = nowMs + 3600_000;
+    ch.tamperListing = (r) => ({
+      ...r,
+      revocations: r.revocations.map((x) => ({ ...x, acknowledged: true, acknowledgedAt })),
+    });
+    batchAnswers();
+    await wallet.refreshAll();
+    // Failed before: the vault's record schema dropped the date, so the dashboard had none.
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.revocations).toEqual([
+      expect.objectContaining({ sha256, acknowledged: true, acknowledgedAt }),
+    ]);
+    const { items } = await wallet.list();
+    expect(items[0]?.revocations[0]?.acknowledgedAt).toBe(acknowledgedAt);
+  });
 });
 
 describe('the customer view', () => {

@@ -244,7 +244,13 @@ export interface Relationships {
     revokedPurposes: string[];
   }[];
   readonly refusals: readonly { sha256: string; jws: string; askAgainAfter: number | null }[];
-  readonly revocations: readonly { sha256: string; jws: string; acknowledged: boolean }[];
+  /** `acknowledgedAt`: when the clearinghouse stored the company's acknowledgement (ms), if listed. */
+  readonly revocations: readonly {
+    sha256: string;
+    jws: string;
+    acknowledged: boolean;
+    acknowledgedAt?: number;
+  }[];
   /** Issue 5: what the company disclosed; the newest is `current`. */
   readonly disclosures?: readonly { sha256: string; jws: string; current: boolean }[];
   /** Issue 5: access and erasure requests with their deadline (ms) and answer. */

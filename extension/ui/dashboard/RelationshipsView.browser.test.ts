@@ -13,7 +13,7 @@
  * The vault's list shows at once while a refresh waits for the clearinghouse, said to be under
  * way; "Open request" says an empty field or what is no request link before sending anything;
  * another form or action replaces what the earlier one said; each revocation is said once, on
- * its grant, with its date and whether the company confirmed it.
+ * its grant, with its date and whether (and, where the listing says, when) the company confirmed it.
  */
 import { tick } from 'svelte';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -1357,6 +1357,12 @@ describe('a revoked grant', () => {
     acknowledged,
   });
   const revokedOn = Date.UTC(2026, 10, 2, 12) / 1000;
+  /** A grant of two purposes, for revocations that take back one of them or both in turn. */
+  const twoPurposes = `${b64url({ alg: 'EdDSA' })}.${b64url({
+    iat: 1,
+    until: 2_000_000_000,
+    scopes: [{ purpose: 'product_launch' }, { purpose: 'event_invitation' }],
+  })}.c2ln`;
   const text = (e: Element) => e.textContent!.replace(/\s+/g, ' ').trim();
   const grantText = () => text(byTestId('grant')!);
   const grantTexts = () => [...host.target.querySelectorAll('[data-testid="grant"]')].map(text);
@@ -1392,6 +1398,42 @@ describe('a revoked grant', () => {
   it.each([
     {
       locale: 'en',
+      said: 'Consent (revoked on 2 Nov 2026) for: Product launch — the company confirmed the revocation on 4 Nov 2026',
+      apart: 'The company confirmed the revocation on 5 Nov 2026.',
+    },
+    {
+      locale: 'de',
+      said: 'Einwilligung (widerrufen am 02.11.2026) für: Produkteinführung – das Unternehmen hat den Widerruf am 04.11.2026 bestätigt',
+      apart: 'Widerruf vom Unternehmen am 05.11.2026 bestätigt.',
+    },
+  ] as const)(
+    'says in $locale on which date the company confirmed a revocation, on its grant and apart',
+    async ({ locale, said, apart: saidApart }) => {
+      grantStatus = 'revoked';
+      overrides = {
+        revocations: [
+          {
+            ...revocation(revokedOn, [{ grantSha256: h('g') }]),
+            acknowledgedAt: Date.UTC(2026, 10, 4, 12),
+          },
+          // One naming no grant listed here: said on a line of its own.
+          {
+            ...revocation(revokedOn, [{ grantSha256: h('x') }], true, h('s')),
+            acknowledgedAt: Date.UTC(2026, 10, 5, 12),
+          },
+        ],
+      };
+      await show(locale);
+      // Failed before: "… confirmed the revocation", and "The company confirmed the revocation.",
+      // with no date.
+      expect(grantText()).toBe(said);
+      expect(apart().map(text)).toEqual([saidApart]);
+    },
+  );
+
+  it.each([
+    {
+      locale: 'en',
       said: 'Consent (revoked on 2 Nov 2026) for: Product launch — the company has not confirmed the revocation yet',
     },
     {
@@ -1421,11 +1463,6 @@ describe('a revoked grant', () => {
   );
 
   it('ties each confirmation to its grant’s revocation, and says one that is overdue there', async () => {
-    const twoPurposes = `${b64url({ alg: 'EdDSA' })}.${b64url({
-      iat: 1,
-      until: 2_000_000_000,
-      scopes: [{ purpose: 'product_launch' }, { purpose: 'event_invitation' }],
-    })}.c2ln`;
     const later = Date.UTC(2026, 11, 7, 12) / 1000;
     overrides = {
       grants: [
@@ -1483,11 +1520,6 @@ describe('a revoked grant', () => {
   ] as const)(
     'says in $locale a grant revoked in two steps as two dated revocations, each with its confirmation',
     async ({ locale, said }) => {
-      const twoPurposes = `${b64url({ alg: 'EdDSA' })}.${b64url({
-        iat: 1,
-        until: 2_000_000_000,
-        scopes: [{ purpose: 'product_launch' }, { purpose: 'event_invitation' }],
-      })}.c2ln`;
       const later = Date.UTC(2026, 11, 7, 12) / 1000;
       overrides = {
         grants: [

@@ -7,9 +7,10 @@
  * and the acknowledgements apart from both.
  *
  * The listing gives a grant's `status` and `revokedPurposes` (the clearinghouse's, merged with the
- * wallet's own revocations, extension/core/own-messages `revokedBy`), each revocation's JWS and
- * `acknowledged` (no date of the acknowledgement: the listing does not carry one), and the
- * verified receipts with their log indexes. Which grants a revocation of "all" took back is the
+ * wallet's own revocations, extension/core/own-messages `revokedBy`), each revocation's JWS,
+ * `acknowledged` and, where the clearinghouse gives it, `acknowledgedAt` (when it stored the
+ * company's acknowledgement, which is not relayed to the Assistant), and the verified receipts
+ * with their log indexes. Which grants a revocation of "all" took back is the
  * wallet's rule (extension/core/own-messages `storedBefore`), not one of this view's own: by log
  * order, else only when the times prove the grant came first.
  *
@@ -31,6 +32,8 @@ export interface ListedRevocation {
   readonly sha256: string;
   readonly jws: string;
   readonly acknowledged: boolean;
+  /** When the clearinghouse stored the company's acknowledgement (ms); absent: not listed. */
+  readonly acknowledgedAt?: number | undefined;
 }
 
 /** A verified receipt as the listing carries it: where one of the wallet's messages is logged. */

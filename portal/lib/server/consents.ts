@@ -117,7 +117,8 @@ export interface Relationships {
     revokedPurposes: string[];
   }[];
   refusals: { sha256: string; jws: string; askAgainAfter: number | null }[];
-  revocations: { sha256: string; jws: string; acknowledged: boolean }[];
+  /** `acknowledgedAt`: when the company's acknowledgement was stored (ms), while it counts. */
+  revocations: { sha256: string; jws: string; acknowledged: boolean; acknowledgedAt?: number }[];
   /** What the company disclosed (issue 5, obligations.ts); the newest is `current`. */
   disclosures: ObligationsView['disclosures'];
   /** Access and erasure requests with their deadline and answer (issue 5, obligations.ts). */
@@ -1082,7 +1083,12 @@ export function createConsentService(
         db
           .selectFrom('revocations')
           .innerJoin('messages', 'messages.sha256', 'revocations.sha256')
-          .select(['revocations.sha256', 'messages.jws', 'revocations.ack_sha256'])
+          .select([
+            'revocations.sha256',
+            'messages.jws',
+            'revocations.ack_sha256',
+            'revocations.acked_at',
+          ])
           .where('revocations.pseudonym', '=', pseudonym)
           .orderBy('revocations.received_at')
           .orderBy('revocations.sha256')
@@ -1130,6 +1136,10 @@ export function createConsentService(
           sha256: row.sha256,
           jws: row.jws,
           acknowledged: row.ack_sha256 !== null,
+          // Absent while unacknowledged (optional: older Assistants read the listing unchanged).
+          ...(row.ack_sha256 === null || row.acked_at === null
+            ? {}
+            : { acknowledgedAt: Number(row.acked_at) }),
         })),
         disclosures: obligations.disclosures,
         dataRequests: obligations.dataRequests,

@@ -1514,11 +1514,19 @@ function responseSchemas(): Record<string, unknown> {
       },
       revocations: {
         type: 'array',
-        items: objectOf({
-          sha256: sha256Schema,
-          jws: ref('CompactJws'),
-          acknowledged: { type: 'boolean' },
-        }),
+        items: objectOf(
+          {
+            sha256: sha256Schema,
+            jws: ref('CompactJws'),
+            acknowledged: { type: 'boolean' },
+            acknowledgedAt: {
+              ...millis,
+              description:
+                "When the clearinghouse stored the company's acknowledgement, in milliseconds since the epoch; present only while `acknowledged` is true.",
+            },
+          },
+          ['sha256', 'jws', 'acknowledged'],
+        ),
       },
       disclosures: {
         type: 'array',

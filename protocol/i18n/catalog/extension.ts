@@ -1129,6 +1129,12 @@ export const extension = {
     de: '– das Unternehmen hat den Widerruf bestätigt',
     en: '— the company confirmed the revocation',
   },
+  // {date}: when the clearinghouse stored the company's acknowledgement; without one in the
+  // listing (an older clearinghouse), `.revocation.confirmed`.
+  'extension.relationships.revocation.confirmedOn': {
+    de: '– das Unternehmen hat den Widerruf am {date} bestätigt',
+    en: '— the company confirmed the revocation on {date}',
+  },
   'extension.relationships.revocation.waiting': {
     de: '– das Unternehmen hat den Widerruf noch nicht bestätigt',
     en: '— the company has not confirmed the revocation yet',
@@ -1216,6 +1222,11 @@ export const extension = {
   'extension.relationships.ackReceived': {
     de: 'Widerruf vom Unternehmen bestätigt.',
     en: 'The company confirmed the revocation.',
+  },
+  // {date} as in `.revocation.confirmedOn`; without one, `.ackReceived`.
+  'extension.relationships.ackReceivedOn': {
+    de: 'Widerruf vom Unternehmen am {date} bestätigt.',
+    en: 'The company confirmed the revocation on {date}.',
   },
   'extension.relationships.ackWaiting': {
     de: 'Bestätigung des Widerrufs steht noch aus.',

@@ -1569,6 +1569,43 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       });
     });
 
+    it('dates an acknowledged revocation by when the acknowledgement was stored, an open one not', async () => {
+      const { company, pseudonym } = await relationship();
+      const acked = await expectJson<Receipt>(await revoke(pseudonym, company, 'all'), 201);
+      api.clock.advance(1);
+      const open = await expectJson<Receipt>(await revoke(pseudonym, company, 'all'), 201);
+      api.clock.advance(3600);
+      const ackedAt = api.clock.now();
+      await expectJson(await ack(company, acked.sha256, pseudonym.id), 201);
+      api.clock.advance(60);
+      const path = `/api/v1/pseudonyms/${pseudonym.id}/relationships`;
+      const body = await expectJson<{ revocations: Record<string, unknown>[] }>(
+        await get(relationshipsRoute.GET, path, api.clock, pseudonym),
+        200,
+      );
+      // Failed before: `{sha256, jws, acknowledged: true}`, with no date of the acknowledgement.
+      expect(body.revocations).toEqual([
+        {
+          sha256: acked.sha256,
+          jws: expect.any(String),
+          acknowledged: true,
+          acknowledgedAt: ackedAt,
+        },
+        { sha256: open.sha256, jws: expect.any(String), acknowledged: false },
+      ]);
+      // The batch call, which a recovery reads, answers the same.
+      const batch = await expectJson<{ results: { relationships: Record<string, unknown> }[] }>(
+        await post(
+          batchRoute.POST,
+          '/api/v1/relationships/batch',
+          JSON.stringify({ requests: [await requestSignature(api.clock, pseudonym, 'GET', path)] }),
+          { 'content-type': 'application/json' },
+        ),
+        200,
+      );
+      expect(batch.results[0]!.relationships.revocations).toEqual(body.revocations);
+    });
+
     it('answers only the pseudonym itself', async () => {
       const { pseudonym, company } = await relationship();
       const other = await relationship();
