@@ -120,6 +120,23 @@ const actionOutcome = v.variant('outcome', [
 const requestLink = v.pipe(v.string(), v.maxLength(2048));
 
 /**
+ * The grants the customer gave a company that are in force, as the wallet stores the relationship
+ * (active, not past their end; the purposes not revoked), oldest first (extension/service.ts
+ * `activeGrantsOf`). Never empty: none is said by leaving it out.
+ */
+const activeGrantList = v.pipe(
+  v.array(
+    v.strictObject({
+      since: epochSeconds,
+      until: epochSeconds,
+      purposes: distinct(purpose, 1, purposeIds.length),
+    }),
+  ),
+  v.minLength(1),
+  v.maxLength(1000),
+);
+
+/**
  * The Assistant's requests (issue 6): onboarding, unlock, lock, status, profile, blacklist,
  * backup, restore, recovery, wipe and settings. Each names the `type` of its success answer.
  */
@@ -559,6 +576,14 @@ const vaultResponses = [
      * The outcome is the answer that went; the window says how to get it back.
      */
     answerNotKept: v.optional(v.literal(true)),
+    /**
+     * Only in the answer to a `wallet.answer` that refused, and only to the consent window: the
+     * grants to the company still in force once the refusal went ({@link activeGrantList}). The
+     * window says these remain, not the ones it was told before the answer: a refusal withdraws
+     * an earlier grant to the same request still in the outbox (extension/core/wallet
+     * `answerSentBefore`). Absent: none in force, or none known.
+     */
+    activeGrants: v.optional(activeGrantList),
   }),
   v.strictObject({
     type: v.literal('bridge.customer-view'),
@@ -574,23 +599,11 @@ const vaultResponses = [
     /** The profile's allowed channels (the window warns of others granted); null: unreadable. */
     allowedChannels: v.nullable(distinct(channel, 0, channelIds.length)),
     /**
-     * The grants the customer already gave this company that are in force, as the wallet stores
-     * the relationship (active, not past their end; the purposes not revoked), oldest first: the
-     * window says that refusing this request does not withdraw them. Absent: none known.
+     * The grants the customer already gave this company that are in force (see
+     * {@link activeGrantList}): the window says that refusing this request does not withdraw
+     * them. Absent: none known.
      */
-    activeGrants: v.optional(
-      v.pipe(
-        v.array(
-          v.strictObject({
-            since: epochSeconds,
-            until: epochSeconds,
-            purposes: distinct(purpose, 1, purposeIds.length),
-          }),
-        ),
-        v.minLength(1),
-        v.maxLength(1000),
-      ),
-    ),
+    activeGrants: v.optional(activeGrantList),
   }),
   v.strictObject({
     type: v.literal('bridge.action-outcome'),

@@ -1610,7 +1610,8 @@ describe('channels granted that the profile does not allow (the consent windowâ€
 
   /**
    * A service with a pinned log key over a fake clearinghouse that takes grants (`grantsDown`:
-   * it refuses them as out of service) and refusals and serves their receipts; a page of the company asks for
+   * it refuses them as out of service; `grantLost`: it stores the next one, whose answer is lost
+   * on the way back), refusals and revocations and serves their receipts; a page of the company asks for
    * newsletters and e-mail, and its consent window is open (`ticket`). `holdGrant()`: the next
    * grant's answer waits, once the clearinghouse stored it (`stored`), until `release()`.
    */
@@ -1639,7 +1640,7 @@ describe('channels granted that the profile does not allow (the consent windowâ€
       onwardRecipients: [],
     };
     const sha = await ch.addRequest(1_750_000_000, { scopes: [scope] });
-    const knobs = { grantsDown: false };
+    const knobs = { grantsDown: false, grantLost: false };
     let held: (() => Promise<void>) | undefined;
     const holdGrant = () => {
       let stored!: () => void;
@@ -1668,8 +1669,14 @@ describe('channels granted that the profile does not allow (the consent windowâ€
           if (knobs.grantsDown) return json(503, { code: 'ERR_STORAGE_UNAVAILABLE' });
           const taken = await ch.submitGrant(String(init.body));
           await held?.();
+          if (knobs.grantLost) {
+            knobs.grantLost = false;
+            throw new TypeError('fetch failed');
+          }
           return json(201, taken);
         }
+        if (path === '/api/v1/revocations' && init.method === 'POST')
+          return json(201, await ch.submitRevocation(String(init.body)));
         if (path === '/api/v1/refusals' && init.method === 'POST')
           return json(201, await ch.submitRefusal(String(init.body)));
         if (path.startsWith('/api/v1/log/receipts/'))
@@ -2001,11 +2008,19 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     expect(second).toMatchObject({ type: 'wallet.pending', activeGrants: told });
     // It crosses to the window as its schema allows.
     expect(parseResponse({ type: 'wallet.pending' } as never, second)).toEqual(second);
-    await send(s, {
+    const refused = await send(s, {
       type: 'wallet.answer',
       ticket: opened.ticket,
       choice: { decision: 'refuse', askAgainAfterDays: null },
     });
+    // After the refusal, as the wallet holds them then: the grant remains (absent before).
+    expect(refused).toEqual({
+      type: 'bridge.outcome',
+      outcome: { outcome: 'refused' },
+      askAgainAfter: null,
+      activeGrants: told,
+    });
+    expect(parseResponse({ type: 'wallet.answer' } as never, refused)).toEqual(refused);
     const listed = (await send(s, { type: 'relationships.list', refresh: false })) as Extract<
       Response,
       { type: 'relationships' }
@@ -2013,4 +2028,87 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     expect(listed.items[0]!.grants.map((g) => g.status)).toEqual(['active']);
     expect(listed.items[0]!.refusals).toHaveLength(1);
   });
+
+  it('tells the window after a refusal only the grants still in force, not one the refusal withdrew', async () => {
+    const { s, ch, ticket, pending, clock, scope, knobs } = await withOpenWindow();
+    // A grant to this first request stays in force throughout.
+    await send(s, { type: 'wallet.answer', ticket, choice: { ...pending.choice, days: 30 } });
+    const since = Math.floor(clock.ms / 1000);
+    const stays = { since, until: since + 30 * 86_400, purposes: ['product_launch'] };
+    clock.ms += 60_000;
+    // A second request: its grant reaches the clearinghouse, the answer does not come back.
+    const second = await ch.addRequest(since + 60, { scopes: [scope] });
+    const ask = async (id: string) =>
+      (
+        (await handle(s, { type: 'bridge.request', id, request: second }, page)) as Extract<
+          Response,
+          { type: 'bridge.accepted' }
+        >
+      ).ticket;
+    const first = await ask('r2');
+    await send(s, { type: 'wallet.pending', ticket: first });
+    knobs.grantLost = true;
+    expect(
+      await codeOf(() =>
+        send(s, { type: 'wallet.answer', ticket: first, choice: { ...pending.choice, days: 7 } }),
+      ),
+    ).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    // A refresh finds it stored: the window of the request asked again lists it as in force.
+    await send(s, { type: 'relationships.list', refresh: true });
+    const lostAt = since + 60;
+    const lost = { since: lostAt, until: lostAt + 7 * 86_400, purposes: ['product_launch'] };
+    const again = await ask('r3');
+    expect(await send(s, { type: 'wallet.pending', ticket: again })).toMatchObject({
+      activeGrants: [stays, lost],
+    });
+    // Refusing it now revokes that grant to the same request first (core/wallet answerSentBefore).
+    const refused = await send(s, {
+      type: 'wallet.answer',
+      ticket: again,
+      choice: { decision: 'refuse', askAgainAfterDays: null },
+    });
+    // Before: the answer said nothing, and the window told "what you allowed before remains"
+    // from the list above, the withdrawn grant included.
+    expect(refused).toEqual({
+      type: 'bridge.outcome',
+      outcome: { outcome: 'refused' },
+      askAgainAfter: null,
+      activeGrants: [stays],
+    });
+    expect(parseResponse({ type: 'wallet.answer' } as never, refused)).toEqual(refused);
+    const listed = (await send(s, { type: 'relationships.list', refresh: false })) as Extract<
+      Response,
+      { type: 'relationships' }
+    >;
+    expect(listed.items[0]!.grants.map((g) => g.status).sort()).toEqual(['active', 'revoked']);
+  });
+});
+
+describe('a request link typed or pasted in the dashboard', () => {
+  it.each([
+    ['a word', 'hello'],
+    ['a link to elsewhere', 'https://shop.example/offers/42'],
+    ['an id one character short', 'A'.repeat(42)],
+    ['a link without the id', 'http://localhost:3000/api/v1/grant-requests/'],
+  ])(
+    'answers %s with ERR_REQUEST_LINK_INVALID, asking the clearinghouse nothing',
+    async (_, link) => {
+      const asked: string[] = [];
+      const { service } = setup({
+        fetch: async (url, init) => {
+          asked.push(url);
+          return registryFetch(url, init);
+        },
+      });
+      const s = service();
+      await send(s, { type: 'vault.create', passphrase: PASS });
+      await s.lastLogKeyCheck;
+      asked.length = 0;
+      // Failed before: ERR_GRANT_REQUEST_UNKNOWN, "the company's request is not known".
+      expect(await codeOf(() => send(s, { type: 'wallet.open-link', link }))).toBe(
+        'ERR_REQUEST_LINK_INVALID',
+      );
+      expect(asked).toEqual([]);
+    },
+  );
 });

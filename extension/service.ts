@@ -1085,6 +1085,10 @@ export class AssistantService {
       }
     }
     this.tickets.settle(ticket, outcome);
+    const remaining =
+      outcome.outcome === 'refused' && !answerNotKept
+        ? await this.grantsLeftBy(vault, checked)
+        : [];
     return {
       type: 'bridge.outcome',
       outcome,
@@ -1092,7 +1096,26 @@ export class AssistantService {
       ...(askAgainAfter === undefined ? {} : { askAgainAfter }),
       ...(earlier ? { earlierAnswer: true as const } : {}),
       ...(answerNotKept ? { answerNotKept: true as const } : {}),
+      ...(remaining.length > 0 ? { activeGrants: remaining } : {}),
     };
+  }
+
+  /**
+   * The grants to the company of `checked` still in force once a refusal of it went
+   * ({@link activeGrantsOf}), read again rather than taken from what the window was told before:
+   * the refusal revokes an earlier grant to the same request left in the outbox
+   * (extension/core/wallet `answerSentBefore`), which then no longer remains. None when they
+   * cannot be read: the refusal stands, and the window says nothing of what remains.
+   */
+  private async grantsLeftBy(
+    vault: Vault,
+    checked: CheckedRequest,
+  ): Promise<{ since: number; until: number; purposes: Purpose[] }[]> {
+    try {
+      return await this.activeGrantsOf(vault, checked);
+    } catch {
+      return [];
+    }
   }
 
   private async answer(vault: Vault, request: VaultRequest): Promise<Response> {
@@ -1207,7 +1230,8 @@ export class AssistantService {
       case 'wallet.open-link': {
         const sha256 = requestHashOf(request.link);
         if (sha256 === undefined)
-          throw new ProtocolError('ERR_GRANT_REQUEST_UNKNOWN', 'not a grant request link');
+          // Not "the request is unknown": nothing was asked of the clearinghouse.
+          throw new ProtocolError('ERR_REQUEST_LINK_INVALID', 'not a grant request link');
         const checked = await (await this.wallet(vault.handle())).check(sha256, { kind: 'link' });
         return { type: 'bridge.accepted', ticket: this.tickets.open(checked, null) };
       }

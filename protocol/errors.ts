@@ -151,6 +151,8 @@ export const protocolErrorCodes = [
   'ERR_COMPANY_DOMAIN_UNVERIFIED',
   'ERR_COMPANY_BLACKLISTED',
   'ERR_WALLET_REQUEST_UNKNOWN',
+  // typed or pasted in the dashboard: neither a request link nor a QR code's id (protocol/connect)
+  'ERR_REQUEST_LINK_INVALID',
   'ERR_WALLET_CHOICE_INVALID',
   'ERR_LOG_KEY_NOT_PINNED',
   'ERR_RECEIPT_TIMEOUT',

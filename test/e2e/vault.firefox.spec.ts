@@ -169,6 +169,7 @@ test.describe('the vault in Firefox (shipped build)', () => {
     const phrase = masterSeedToPhrase(new Uint8Array(32).fill(7));
     await fill(page, 'recovery-phrase', phrase);
     await fill(page, 'recovery-passphrase', PASS);
+    await fill(page, 'recovery-passphrase-repeat', PASS);
     await click(page, 'recover');
     // The dashboard opens only once the clearinghouse answered; an error (such as
     // ERR_CLEARINGHOUSE_UNREACHABLE) shows in the form instead and fails the test at once.

@@ -211,6 +211,7 @@ test.describe('the vault in the chromium-test build', () => {
     const phrase = masterSeedToPhrase(new Uint8Array(32).fill(7));
     await page.getByTestId('recovery-phrase').fill(phrase);
     await page.getByTestId('recovery-passphrase').fill(PASS);
+    await page.getByTestId('recovery-passphrase-repeat').fill(PASS);
     await page.getByTestId('recover').click();
     await expect(page.getByTestId('nav-recovery')).toBeVisible();
     // The identity is the phrase's: recovering again into it is allowed and reaches the API.

@@ -785,15 +785,27 @@ describe('a consent the customer already gave the company, which refusing this r
     },
   ];
 
-  /** Mounts the window for {@link pendingAsking}'s request, the background telling it `grants`. */
-  async function mountHolding(locale: 'de' | 'en', grants: typeof activeGrants | undefined) {
+  /**
+   * Mounts the window for {@link pendingAsking}'s request, the background telling it `grants`,
+   * and after the refusal `left`: those still in force once it went (by default the same; null:
+   * none, the answer says nothing of them).
+   */
+  async function mountHolding(
+    locale: 'de' | 'en',
+    grants: typeof activeGrants | undefined,
+    left: typeof activeGrants | null | undefined = grants,
+  ) {
     answers = [];
     mountConsent(locale, (request) => {
       if (request.type === 'wallet.pending')
         return { ...pendingAsking(3), ...(grants === undefined ? {} : { activeGrants: grants }) };
       if (request.type === 'wallet.answer') {
         answers.push(request as never);
-        return { type: 'bridge.outcome', outcome: { outcome: 'refused' } };
+        return {
+          type: 'bridge.outcome',
+          outcome: { outcome: 'refused' },
+          ...(left == null ? {} : { activeGrants: left }),
+        };
       }
       return { type: 'ok' };
     });
@@ -832,8 +844,37 @@ describe('a consent the customer already gave the company, which refusing this r
         t(locale, 'extension.consent.refused'),
       );
       expect(byTestId('consent-active-grants-remain')!.textContent!.trim()).toBe(remains);
+      expect(byTestId('consent-remaining-grant')!.textContent!.trim()).toBe(allows);
     },
   );
+
+  it('says nothing remains when the refusal withdrew the earlier grant to this request', async () => {
+    // The grant was to this same request, still in the outbox: the refusal revoked it first
+    // (extension/core/wallet `answerSentBefore`), and the background says none is left.
+    await mountHolding('en', activeGrants, null);
+    expect(byTestId('consent-active-grant')).not.toBeNull();
+    await userEvent.click(byTestId('consent-refuse')!);
+    await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+    // Failed before: "What you allowed … before remains in force", from what was said before.
+    expect(byTestId('consent-active-grants-remain')).toBeNull();
+    expect(byTestId('consent-remaining-grant')).toBeNull();
+  });
+
+  it('names only the grants still in force after the refusal', async () => {
+    const other = {
+      since: Date.UTC(2025, 8, 1, 12) / 1000,
+      until: Date.UTC(2026, 8, 1, 12) / 1000,
+      purposes: ['event_invitation'],
+    };
+    await mountHolding('en', [...activeGrants, other], [other]);
+    expect(host.target.querySelectorAll('[data-testid="consent-active-grant"]')).toHaveLength(2);
+    await userEvent.click(byTestId('consent-refuse')!);
+    await expect.poll(() => byTestId('consent-active-grants-remain')).not.toBeNull();
+    const named = [...host.target.querySelectorAll('[data-testid="consent-remaining-grant"]')];
+    expect(named.map((p) => p.textContent!.trim())).toEqual([
+      'You already allow Laufhaus GmbH: “Event invitation”, since 1 September 2025, valid until 1 September 2026.',
+    ]);
+  });
 
   it('says nothing of it when the customer allows the company nothing yet', async () => {
     await mountHolding('en', undefined);

@@ -333,6 +333,10 @@ describe('onboarding, which the status poll never cuts short', () => {
     await expect.poll(() => byTestId('recovery-phrase')).not.toBeNull();
     await userEvent.fill(byTestId('recovery-phrase') as HTMLTextAreaElement, phrase.join(' '));
     await userEvent.fill(byTestId('recovery-passphrase') as HTMLInputElement, 'a long passphrase');
+    await userEvent.fill(
+      byTestId('recovery-passphrase-repeat') as HTMLInputElement,
+      'a long passphrase',
+    );
     await userEvent.click(byTestId('recover')!);
     await expect.poll(() => sent).toContain('vault.recover');
     // Running (the vault already unlocked): the form stays, busy, and the poll leaves it there.

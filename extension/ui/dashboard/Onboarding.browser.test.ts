@@ -52,6 +52,7 @@ const phraseError = () => byTestId('phrase-true-error')?.textContent?.trim();
 async function recover(phrase: string, passphrase = 'a long passphrase') {
   await userEvent.fill(phraseField(), phrase);
   await userEvent.fill(byTestId('recovery-passphrase') as HTMLInputElement, passphrase);
+  await userEvent.fill(byTestId('recovery-passphrase-repeat') as HTMLInputElement, passphrase);
   await userEvent.click(byTestId('recover')!);
 }
 

@@ -419,6 +419,12 @@ export const errors = {
     de: 'Diese Anfrage ist nicht mehr offen.',
     en: 'This request is no longer open.',
   },
+  // What the dashboard's "Open request" was given is neither a link with
+  // /api/v1/grant-requests/<id> nor the bare id of a QR code (protocol/connect `requestHashOf`).
+  'errors.ERR_REQUEST_LINK_INVALID': {
+    de: 'Das ist weder ein Anfrage-Link noch die Kennung aus dem QR-Code eines Unternehmens. Es wurde nichts geöffnet.',
+    en: "This is neither a request link nor the id from a company's QR code. Nothing was opened.",
+  },
   'errors.ERR_WALLET_CHOICE_INVALID': {
     de: 'Ihre Auswahl passt nicht zur Anfrage. Bitte wählen Sie mindestens einen Zweck und einen Kanal.',
     en: 'Your choice does not fit the request. Please choose at least one purpose and one channel.',
