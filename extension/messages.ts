@@ -119,22 +119,21 @@ const actionOutcome = v.variant('outcome', [
 /** A grant request link or its hash, as pasted (extension/core/wallet checks it). */
 const requestLink = v.pipe(v.string(), v.maxLength(2048));
 
+/** One grant in force: since and until when (epoch seconds), its purposes not revoked. */
+const activeGrant = {
+  since: epochSeconds,
+  until: epochSeconds,
+  purposes: distinct(purpose, 1, purposeIds.length),
+};
 /**
  * The grants the customer gave a company that are in force, as the wallet stores the relationship
  * (active, not past their end; the purposes not revoked), oldest first (extension/service.ts
- * `activeGrantsOf`). Never empty: none is said by leaving it out.
+ * `activeGrantsOf`), each an {@link activeGrant} or, where said, `entry`. Never empty: none is
+ * said by leaving it out.
  */
-const activeGrantList = v.pipe(
-  v.array(
-    v.strictObject({
-      since: epochSeconds,
-      until: epochSeconds,
-      purposes: distinct(purpose, 1, purposeIds.length),
-    }),
-  ),
-  v.minLength(1),
-  v.maxLength(1000),
-);
+function activeGrantList<E extends v.ObjectEntries>(entry: E) {
+  return v.pipe(v.array(v.strictObject(entry)), v.minLength(1), v.maxLength(1000));
+}
 
 /**
  * The Assistant's requests (issue 6): onboarding, unlock, lock, status, profile, blacklist,
@@ -583,7 +582,7 @@ const vaultResponses = [
      * an earlier grant to the same request still in the outbox (extension/core/wallet
      * `answerSentBefore`). Absent: none in force, or none known.
      */
-    activeGrants: v.optional(activeGrantList),
+    activeGrants: v.optional(activeGrantList(activeGrant)),
   }),
   v.strictObject({
     type: v.literal('bridge.customer-view'),
@@ -601,9 +600,13 @@ const vaultResponses = [
     /**
      * The grants the customer already gave this company that are in force (see
      * {@link activeGrantList}): the window says that refusing this request does not withdraw
-     * them. Absent: none known.
+     * them, except those marked `withdrawnByRefusal`: given earlier to this same request and
+     * still in the outbox, a refusal revokes them first (extension/core/wallet
+     * `grantsRevokedByRefusal`), and the window says so. Absent: none known.
      */
-    activeGrants: v.optional(activeGrantList),
+    activeGrants: v.optional(
+      activeGrantList({ ...activeGrant, withdrawnByRefusal: v.optional(v.literal(true)) }),
+    ),
   }),
   v.strictObject({
     type: v.literal('bridge.action-outcome'),

@@ -2082,6 +2082,71 @@ describe('channels granted that the profile does not allow (the consent windowâ€
     >;
     expect(listed.items[0]!.grants.map((g) => g.status).sort()).toEqual(['active', 'revoked']);
   });
+
+  it('marks before the answer the grant to this same request that a refusal withdraws, and no other', async () => {
+    const { s, ch, ticket, pending, clock, scope, knobs } = await withOpenWindow();
+    // A grant to this first request stays in force throughout.
+    await send(s, { type: 'wallet.answer', ticket, choice: { ...pending.choice, days: 30 } });
+    const since = Math.floor(clock.ms / 1000);
+    const stays = { since, until: since + 30 * 86_400, purposes: ['product_launch'] };
+    clock.ms += 60_000;
+    const second = await ch.addRequest(since + 60, { scopes: [scope] });
+    const third = await ch.addRequest(since + 60, { scopes: [scope] });
+    const ask = async (id: string, request: string) =>
+      (
+        (await handle(s, { type: 'bridge.request', id, request }, page)) as Extract<
+          Response,
+          { type: 'bridge.accepted' }
+        >
+      ).ticket;
+    // A grant to the second request reaches the clearinghouse; its answer does not come back.
+    const first = await ask('r2', second);
+    await send(s, { type: 'wallet.pending', ticket: first });
+    knobs.grantLost = true;
+    expect(
+      await codeOf(() =>
+        send(s, { type: 'wallet.answer', ticket: first, choice: { ...pending.choice, days: 7 } }),
+      ),
+    ).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    // A refresh finds it stored: in force, and still in the outbox for this request.
+    await send(s, { type: 'relationships.list', refresh: true });
+    const lost = {
+      since: since + 60,
+      until: since + 60 + 7 * 86_400,
+      purposes: ['product_launch'],
+    };
+    // Another request's window: a refusal of it withdraws neither grant.
+    const elsewhere = await ask('r3', third);
+    const other = await send(s, { type: 'wallet.pending', ticket: elsewhere });
+    expect((other as Extract<Response, { type: 'wallet.pending' }>).activeGrants).toEqual([
+      stays,
+      lost,
+    ]);
+    await send(s, { type: 'wallet.cancel', ticket: elsewhere });
+    // The second request asked again: its outbox grant is marked, as refusing revokes it first.
+    const again = await ask('r4', second);
+    const told = await send(s, { type: 'wallet.pending', ticket: again });
+    // Failed before: both listed alike, and the window said a refusal withdraws neither.
+    expect((told as Extract<Response, { type: 'wallet.pending' }>).activeGrants).toEqual([
+      stays,
+      { ...lost, withdrawnByRefusal: true },
+    ]);
+    expect(parseResponse({ type: 'wallet.pending' } as never, told)).toEqual(told);
+    // And the mark holds: refusing the second request revokes the marked grant, only it.
+    const refused = await send(s, {
+      type: 'wallet.answer',
+      ticket: again,
+      choice: { decision: 'refuse', askAgainAfterDays: null },
+    });
+    expect(refused).toMatchObject({ outcome: { outcome: 'refused' }, activeGrants: [stays] });
+    // After the answer the mark means nothing: the schema of the outcome has no room for it.
+    expect(() =>
+      parseResponse({ type: 'wallet.answer' } as never, {
+        ...refused,
+        activeGrants: [{ ...stays, withdrawnByRefusal: true }],
+      }),
+    ).toThrow();
+  });
 });
 
 describe('a request link typed or pasted in the dashboard', () => {

@@ -955,12 +955,16 @@ export class AssistantService {
    * The grants to the company of `checked` in force now, as the wallet stores the relationship
    * (the dashboard's "active" grants, whose end has not passed since), with the purposes not
    * revoked, oldest first: refusing another request does not withdraw them, and the consent
-   * window says so. None when the record is damaged (the dashboard lists it as such).
+   * window says so. Those of `withdrawn` (by sha256) are marked `withdrawnByRefusal`: grants to
+   * this same request still in the outbox, which a refusal of it revokes first (extension/core/
+   * wallet `grantsRevokedByRefusal`), and the window says that instead. None when the record is
+   * damaged (the dashboard lists it as such).
    */
   private async activeGrantsOf(
     vault: Vault,
     checked: CheckedRequest,
-  ): Promise<{ since: number; until: number; purposes: Purpose[] }[]> {
+    withdrawn: readonly string[] = [],
+  ): Promise<{ since: number; until: number; purposes: Purpose[]; withdrawnByRefusal?: true }[]> {
     let stored: WalletRelationship | undefined;
     try {
       stored = await (await this.wallet(vault.handle())).relationship(checked.pseudonym);
@@ -969,7 +973,12 @@ export class AssistantService {
       throw e;
     }
     const now = Math.floor(this.ports.clock.now() / 1000);
-    const active: { since: number; until: number; purposes: Purpose[] }[] = [];
+    const active: {
+      since: number;
+      until: number;
+      purposes: Purpose[];
+      withdrawnByRefusal?: true;
+    }[] = [];
     for (const g of stored?.grants ?? []) {
       if (g.status !== 'active') continue;
       let grant: Payload<'grant'>;
@@ -983,7 +992,13 @@ export class AssistantService {
       const purposes = [...new Set(grant.scopes.map((scope) => scope.purpose))].filter(
         (p) => !g.revokedPurposes.includes(p),
       );
-      if (purposes.length > 0) active.push({ since: grant.iat, until: grant.until, purposes });
+      if (purposes.length === 0) continue;
+      active.push({
+        since: grant.iat,
+        until: grant.until,
+        purposes,
+        ...(withdrawn.includes(g.sha256) ? { withdrawnByRefusal: true as const } : {}),
+      });
     }
     return active.sort((a, b) => a.since - b.since);
   }
@@ -1251,7 +1266,10 @@ export class AssistantService {
         } catch (e) {
           if (!isProtocolError(e)) throw e;
         }
-        const activeGrants = await this.activeGrantsOf(vault, checked);
+        // Which of them a refusal withdraws: said before the answer, so what the window says
+        // of them is true then (a refusal revokes an outbox grant to this request first).
+        const withdrawn = await (await this.wallet(vault.handle())).grantsRevokedByRefusal(checked);
+        const activeGrants = await this.activeGrantsOf(vault, checked, withdrawn);
         return {
           type: 'wallet.pending',
           checked: {

@@ -667,6 +667,34 @@ describe('Wallet.answer', () => {
     }
   });
 
+  it('names the lost earlier grant a refusal of its request revokes, and none of another request', async () => {
+    const { checked, pending: earlier } = await lostGrant(true);
+    const other = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    expect(await wallet.grantsRevokedByRefusal(checked)).toEqual([earlier]);
+    expect(await wallet.grantsRevokedByRefusal(other)).toEqual([]);
+    // Settled by a refresh, it stays in the outbox: a refusal still revokes it first.
+    await wallet.refreshAll();
+    const outbox = (await store.get('profile', 'wallet-outbox')) as Record<string, object>;
+    expect(outbox[earlier]).toMatchObject({ settled: true });
+    expect(await wallet.grantsRevokedByRefusal(checked)).toEqual([earlier]);
+    await wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: null });
+    const stored = await wallet.relationship(checked.pseudonym);
+    expect(stored?.grants.find((g) => g.sha256 === earlier)?.status).toBe('revoked');
+    expect(await wallet.grantsRevokedByRefusal(checked)).toEqual([]);
+  });
+
+  it('names no grant a refusal revokes when the lost earlier answer was a refusal', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const submitRefusal = ch.submitRefusal.bind(ch);
+    ch.submitRefusal = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(
+      wallet.answer(checked, { decision: 'refuse', askAgainAfterDays: null }),
+    ).rejects.toMatchObject({ code: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+    ch.submitRefusal = submitRefusal;
+    expect(await outboxEntries()).toHaveLength(1);
+    expect(await wallet.grantsRevokedByRefusal(checked)).toEqual([]);
+  });
+
   it('a refresh and an answer at once settle a lost answer once', async () => {
     const { checked, pending: lost } = await lostGrant(true);
     const logReceipt = ch.logReceipt.bind(ch);

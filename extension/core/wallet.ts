@@ -1511,6 +1511,30 @@ export class Wallet {
   }
 
   /**
+   * The grants a refusal of `checked` revokes before it is signed, by sha256: those given earlier
+   * to this same request and still in the outbox, their outcome unknown or settled by a refresh
+   * the customer never saw ({@link answerSentBefore}). The consent window says, before the
+   * answer, that refusing withdraws them, and of the other grants to the company that it does
+   * not. Read only: nothing is sent.
+   *
+   * @example
+   * ```ts
+   * const withdrawn = await wallet.grantsRevokedByRefusal(checked); // ['<sha256>'] or []
+   * ```
+   */
+  async grantsRevokedByRefusal(checked: CheckedRequest): Promise<string[]> {
+    const entries = await outboxRead(this.ports.store);
+    return Object.entries(entries)
+      .filter(
+        ([, entry]) =>
+          entry.kind === 'grant' &&
+          entry.company === checked.company.id &&
+          entry.request === checked.sha256,
+      )
+      .map(([sha256]) => sha256);
+  }
+
+  /**
    * An answer to this request signed before whose outcome the wallet never learnt (the service
    * worker stopped while it was sent, issue 12) is sent again before anything new is signed: the
    * clearinghouse answers a resend like the first time, so after it the earlier answer is either

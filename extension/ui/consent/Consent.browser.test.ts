@@ -786,14 +786,14 @@ describe('a consent the customer already gave the company, which refusing this r
   ];
 
   /**
-   * Mounts the window for {@link pendingAsking}'s request, the background telling it `grants`,
-   * and after the refusal `left`: those still in force once it went (by default the same; null:
+   * Mounts the window for {@link pendingAsking}'s request, the background telling it `grants`
+   * (those marked `withdrawnByRefusal` a refusal withdraws), and after the refusal `left`: those still in force once it went (by default the same; null:
    * none, the answer says nothing of them).
    */
   async function mountHolding(
     locale: 'de' | 'en',
-    grants: typeof activeGrants | undefined,
-    left: typeof activeGrants | null | undefined = grants,
+    grants: readonly ((typeof activeGrants)[number] & { withdrawnByRefusal?: true })[] | undefined,
+    left: readonly (typeof activeGrants)[number][] | null | undefined = grants,
   ) {
     answers = [];
     mountConsent(locale, (request) => {
@@ -875,6 +875,68 @@ describe('a consent the customer already gave the company, which refusing this r
       'You already allow Laufhaus GmbH: “Event invitation”, since 1 September 2025, valid until 1 September 2026.',
     ]);
   });
+
+  /** The window's sentences of the grants in force before the answer, in order. */
+  const toldBefore = () =>
+    [...byTestId('consent-active-grants')!.querySelectorAll('p')].map((p) => p.textContent!.trim());
+
+  it.each([
+    [
+      'de',
+      'Sie erlauben Laufhaus GmbH bereits: „Produkteinführung“ und „Kündigerrückgewinnung“, seit dem 15. Juni 2025, gültig bis zum 15. Juni 2026.',
+      'Das haben Sie mit einer früheren Antwort auf diese Anfrage erlaubt. Eine Ablehnung dieser Anfrage widerruft das.',
+    ],
+    [
+      'en',
+      'You already allow Laufhaus GmbH: “Product launch” and “Winning back former customers”, since 15 June 2025, valid until 15 June 2026.',
+      'You allowed that with an earlier answer to this request. Refusing this request withdraws it.',
+    ],
+  ] as const)(
+    'says in %s that refusing withdraws a grant given earlier to this same request, never that it stays',
+    async (locale, allows, withdrawn) => {
+      // In the outbox still, its answer lost: a refusal revokes it first (core/wallet).
+      await mountHolding(locale, [{ ...activeGrants[0]!, withdrawnByRefusal: true }], null);
+      // Failed before: "Refusing this request does not withdraw that", which was false.
+      expect(toldBefore()).toEqual([allows, withdrawn]);
+      expect(byTestId('consent-active-grants-stay')).toBeNull();
+      for (const id of ['consent-refuse', 'consent-refuse-later'])
+        expect(byTestId(id)!.getAttribute('aria-describedby')).toBe('consent-active-grants');
+    },
+  );
+
+  it.each([
+    [
+      'de',
+      [
+        'Sie erlauben Laufhaus GmbH bereits: „Produkteinführung“ und „Kündigerrückgewinnung“, seit dem 15. Juni 2025, gültig bis zum 15. Juni 2026.',
+        'Eine Ablehnung dieser Anfrage widerruft das nicht. Widerrufen können Sie es in der Übersicht unter „Beziehungen“.',
+        'Sie erlauben Laufhaus GmbH bereits: „Einladung zu Veranstaltungen“, seit dem 1. September 2025, gültig bis zum 1. September 2026.',
+        'Das haben Sie mit einer früheren Antwort auf diese Anfrage erlaubt. Eine Ablehnung dieser Anfrage widerruft das.',
+      ],
+    ],
+    [
+      'en',
+      [
+        'You already allow Laufhaus GmbH: “Product launch” and “Winning back former customers”, since 15 June 2025, valid until 15 June 2026.',
+        'Refusing this request does not withdraw that. You can withdraw it in the overview under “Relationships”.',
+        'You already allow Laufhaus GmbH: “Event invitation”, since 1 September 2025, valid until 1 September 2026.',
+        'You allowed that with an earlier answer to this request. Refusing this request withdraws it.',
+      ],
+    ],
+  ] as const)(
+    'says in %s of the grants a refusal leaves that they stay, and of the one it withdraws that it goes',
+    async (locale, sentences) => {
+      const earlier = {
+        since: Date.UTC(2025, 8, 1, 12) / 1000,
+        until: Date.UTC(2026, 8, 1, 12) / 1000,
+        purposes: ['event_invitation'],
+        withdrawnByRefusal: true as const,
+      };
+      await mountHolding(locale, [earlier, ...activeGrants], activeGrants);
+      // Those that stay first, with their sentence; then the one the refusal withdraws.
+      expect(toldBefore()).toEqual(sentences);
+    },
+  );
 
   it('says nothing of it when the customer allows the company nothing yet', async () => {
     await mountHolding('en', undefined);

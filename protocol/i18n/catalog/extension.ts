@@ -1036,7 +1036,9 @@ export const extension = {
     en: 'Refused. You will not be asked again before {date}.',
   },
   // A grant to the same company still in force (extension/service.ts `activeGrantsOf`), one
-  // sentence each, then `.activeGrantStays`: a refusal of this request does not revoke it.
+  // sentence each, then `.activeGrantStays`: a refusal of this request does not revoke it. Those
+  // given earlier to this same request and still in the outbox, then `.activeGrantWithdrawn`: a
+  // refusal revokes them first (extension/core/wallet `grantsRevokedByRefusal`).
   'extension.consent.activeGrant': {
     de: 'Sie erlauben {company} bereits: {purposes}, seit dem {since}, gültig bis zum {until}.',
     en: 'You already allow {company}: {purposes}, since {since}, valid until {until}.',
@@ -1044,6 +1046,10 @@ export const extension = {
   'extension.consent.activeGrantStays': {
     de: 'Eine Ablehnung dieser Anfrage widerruft das nicht. Widerrufen können Sie es in der Übersicht unter „Beziehungen“.',
     en: 'Refusing this request does not withdraw that. You can withdraw it in the overview under “Relationships”.',
+  },
+  'extension.consent.activeGrantWithdrawn': {
+    de: 'Das haben Sie mit einer früheren Antwort auf diese Anfrage erlaubt. Eine Ablehnung dieser Anfrage widerruft das.',
+    en: 'You allowed that with an earlier answer to this request. Refusing this request withdraws it.',
   },
   // After a refusal while such a grant stays in force.
   'extension.consent.activeGrantsRemain': {
