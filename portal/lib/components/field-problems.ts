@@ -43,3 +43,17 @@ export async function focusFirstInvalid(form: HTMLFormElement | undefined): Prom
     first instanceof HTMLFieldSetElement ? first.querySelector<HTMLElement>('input') : first;
   target?.focus();
 }
+
+/**
+ * A form's own `id` attribute. Not `form.id`: a form's named controls are also its properties, so
+ * in a form with a field named `id` (the console's correction rows send the correction's id so)
+ * `form.id` is that input, and whatever was filed under it matched no form.
+ *
+ * @example
+ * ```ts
+ * local = { formId: formIdOf(formElement), fields };
+ * ```
+ */
+export function formIdOf(form: HTMLFormElement): string {
+  return form.getAttribute('id') ?? '';
+}
