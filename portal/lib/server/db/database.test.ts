@@ -237,6 +237,38 @@ describe.each(testDialects)('storage on %s', (dialect) => {
     expect(tables).toEqual(expect.arrayContaining(['messages', 'seen_jtis', 'log_queue']));
   });
 
+  it.runIf(dialect === 'postgres')(
+    "keeps no planner statistics of the messages' tokens, and those of every other column",
+    async () => {
+      tdb = await openTestDatabase(dialect);
+      await migrateToLatest(tdb.cdb);
+      for (let i = 0; i < 50; i++) {
+        await tdb.cdb.db
+          .insertInto('messages')
+          .values({
+            sha256: `m${i}`,
+            kind: 'grant',
+            signer: 'ps_x',
+            company_id: 'co_x',
+            pseudonym: `ps_${i % 5}`,
+            jws: `header.${'p'.repeat(500 + i)}.signature`,
+            iat: i,
+            exp: i + 60,
+            received_at: i,
+          })
+          .execute();
+      }
+      await sql`analyze messages`.execute(tdb.cdb.db);
+      const { rows } = await sql<{ attname: string }>`
+        select attname from pg_stats where tablename = 'messages' order by attname`.execute(
+        tdb.cdb.db,
+      );
+      const columns = rows.map((row) => row.attname);
+      expect(columns).not.toContain('jws');
+      expect(columns).toEqual(expect.arrayContaining(['sha256', 'pseudonym', 'received_at']));
+    },
+  );
+
   it('running the migrations again applies nothing and keeps the data', async () => {
     tdb = await openTestDatabase(dialect);
     await migrateToLatest(tdb.cdb);

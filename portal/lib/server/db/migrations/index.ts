@@ -21,6 +21,7 @@ import { webhookTurns } from './0018_webhook_turns';
 import { revocationDeadline } from './0019_revocation_deadline';
 import { compromiseVoiding } from './0020_compromise_voiding';
 import { enrolmentLookup } from './0021_enrolment_lookup';
+import { messageStatistics } from './0022_message_statistics';
 
 /**
  * Every migration, imported statically: the portal is bundled by Vite for production, where a
@@ -53,5 +54,6 @@ export function migrationsFor(dialect: DatabaseDialect): Record<string, Migratio
     '0019_revocation_deadline': revocationDeadline(dialect),
     '0020_compromise_voiding': compromiseVoiding(dialect),
     '0021_enrolment_lookup': enrolmentLookup(dialect),
+    '0022_message_statistics': messageStatistics(dialect),
   };
 }
