@@ -188,6 +188,38 @@ describe('clearinghouse client', () => {
     }
   });
 
+  it("counts an HTTP-date Retry-After from the answer's own Date, whatever the client's clock says", async () => {
+    const retry = 'Wed, 21 Oct 2015 07:28:00 GMT';
+    const cases = [
+      // The client's clock ten minutes behind the server's: the server meant a minute.
+      ['a clock behind', 'Wed, 21 Oct 2015 07:27:00 GMT', Date.UTC(2015, 9, 21, 7, 17), 60],
+      ['a clock ahead', 'Wed, 21 Oct 2015 07:27:30 GMT', Date.UTC(2015, 9, 21, 7, 40), 30],
+      // A Date that is no IMF-fixdate is not believed: the client's clock counts.
+      ['a malformed Date', 'yesterday', Date.UTC(2015, 9, 21, 7, 27), 60],
+      [
+        'a Date too far back',
+        'Mon, 19 Oct 2015 07:27:00 GMT',
+        Date.UTC(2015, 9, 21, 7, 27),
+        undefined,
+      ],
+    ] as const;
+    for (const [name, date, clock, retryAfter] of cases) {
+      const { fetch } = recorder([
+        { status: 503, body: {}, headers: { 'retry-after': retry, date } },
+      ]);
+      const client = createClient({
+        baseUrl: origin,
+        fetch,
+        now: () => clock,
+        randomBytes: random,
+      });
+      const error = await client.submitComplaint('a.b.c').catch((e: unknown) => e);
+      expect((error as ApiProblem).retryAfter, name).toBe(retryAfter);
+    }
+    // Delay-seconds are seconds from the answer whatever its Date says.
+    expect(new ApiProblem(429, {}, '45', 0, 'Mon, 19 Oct 2015 07:27:00 GMT').retryAfter).toBe(45);
+  });
+
   it('reads an HTTP-date Retry-After as not said when the ApiProblem is given no clock', () => {
     const date = 'Wed, 21 Oct 2015 07:28:00 GMT';
     expect(new ApiProblem(503, {}, date).retryAfter).toBeUndefined();

@@ -68,21 +68,30 @@ function imfFixdateMs(value: string): number | undefined {
 
 /**
  * The seconds to wait that `value` says: `Retry-After`'s delay-seconds (RFC 9110 §10.2.3, a
- * non-negative decimal integer), its HTTP-date as an IMF-fixdate (the seconds from `nowMs`, the
- * client's clock, to that time, rounded up; a time past is 0), or the problem's
+ * non-negative decimal integer), its HTTP-date as an IMF-fixdate (the seconds from `sentAt`, the
+ * answer's own `Date`, to that time, so a client clock off by minutes waits as long as the server
+ * meant; else from `nowMs`, the client's clock; rounded up; a time past is 0), or the problem's
  * `detail_data.retryAfter` (docs/api.md "Rate limits"). Undefined when absent, malformed, beyond
  * {@link maxRetryAfterSeconds}, or a date with no `nowMs` to count from: the answer is
  * attacker-controlled. The two obsolete date forms (RFC 850, asctime) are not read: senders
  * must generate IMF-fixdate (RFC 9110 §5.6.7), and the clearinghouse sends seconds.
  */
-function retryAfterSeconds(value: unknown, nowMs?: number): number | undefined {
+function retryAfterSeconds(
+  value: unknown,
+  nowMs?: number,
+  sentAt?: string | null,
+): number | undefined {
   let seconds = Number.NaN;
   if (typeof value === 'number') seconds = value;
   else if (typeof value === 'string' && /^\d{1,6}$/.test(value.trim()))
     seconds = Number(value.trim());
-  else if (typeof value === 'string' && nowMs !== undefined && Number.isFinite(nowMs)) {
+  else if (typeof value === 'string') {
     const at = imfFixdateMs(value.trim());
-    if (at !== undefined) seconds = Math.max(0, Math.ceil((at - nowMs) / 1000));
+    const from =
+      (typeof sentAt === 'string' ? imfFixdateMs(sentAt.trim()) : undefined) ??
+      (nowMs !== undefined && Number.isFinite(nowMs) ? nowMs : undefined);
+    if (at !== undefined && from !== undefined)
+      seconds = Math.max(0, Math.ceil((at - from) / 1000));
   }
   return Number.isInteger(seconds) && seconds >= 0 && seconds <= maxRetryAfterSeconds
     ? seconds
@@ -108,21 +117,23 @@ export class ApiProblem extends Error {
   readonly problem: Readonly<Record<string, unknown>>;
   /**
    * Seconds to wait before asking again, when a 429 or 503 says so: its `Retry-After` header
-   * (delay-seconds, or an HTTP-date counted from `nowMs`), else its `detail_data.retryAfter` (a
+   * (delay-seconds, or an HTTP-date counted from the answer's `Date`, else from `nowMs`), else its `detail_data.retryAfter` (a
    * proxy may drop the header). Undefined otherwise: not said, not readable, or on another status
    * (a refusal is not undone by waiting).
    */
   readonly retryAfter?: number;
   /**
    * `retryAfterHeader`: the answer's `Retry-After`, if it had one. `nowMs`: the client's clock
-   * when the answer came (epoch milliseconds), to count an HTTP-date from; without it a date
-   * reads as not said (this module reads no clock of its own).
+   * when the answer came (epoch milliseconds), to count an HTTP-date from when `dateHeader`, the
+   * answer's `Date`, is absent or not an IMF-fixdate; with neither, a date reads as not said
+   * (this module reads no clock of its own).
    */
   constructor(
     status: number,
     problem: Record<string, unknown>,
     retryAfterHeader?: string | null,
     nowMs?: number,
+    dateHeader?: string | null,
   ) {
     const code = typeof problem.code === 'string' ? problem.code : `http-${status}`;
     // The occurrence's own sentence when there is one (what to fix), else the code's.
@@ -134,7 +145,7 @@ export class ApiProblem extends Error {
     if (status === 429 || status === 503) {
       const data = problem.detail_data;
       const seconds =
-        retryAfterSeconds(retryAfterHeader, nowMs) ??
+        retryAfterSeconds(retryAfterHeader, nowMs, dateHeader) ??
         retryAfterSeconds(
           typeof data === 'object' && data !== null
             ? (data as Record<string, unknown>).retryAfter
@@ -605,8 +616,9 @@ export function createClient(options: ClientOptions): ClearinghouseClient {
         response.status,
         typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
         response.headers?.get('retry-after'),
-        // An HTTP-date `Retry-After` counts from the injected clock.
+        // An HTTP-date `Retry-After` counts from the answer's `Date`, else the injected clock.
         options.now(),
+        response.headers?.get('date'),
       );
     }
     return { status: response.status, body: body as T };
