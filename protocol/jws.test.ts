@@ -535,7 +535,7 @@ describe('verifyCompact taking up an inspection', () => {
   it("ignores an inspection of another token: the signature is checked on this one's bytes", async () => {
     const good = forge(goodHeader(), claims());
     const inspected = inspectCompact(good, { kind: 'grant' });
-    // Same header and payload, signed by another key under the signer's kid.
+    // The same header, another payload, signed by another key under the signer's kid.
     const forged = forge(goodHeader(), claims({ iss: 'co_forged' }), stranger);
     expect(await codeOf(() => verifyCompact(forged, options({ inspected })))).toBe(
       'ERR_JWS_SIGNATURE_INVALID',
@@ -559,10 +559,40 @@ describe('verifyCompact taking up an inspection', () => {
   });
 
   it('ignores an object that no inspection answered', async () => {
+    // A lookalike whose header would pass the offer kind: taken up, the typ check would pass.
     const token = forge(goodHeader(), claims());
-    const lookalike = { header: goodHeader(), payload: claims({ iss: 'co_lookalike' }) };
-    const verified = await verifyCompact(token, options({ inspected: lookalike as never }));
-    expect(verified.payload.iss).toBe('co_test');
+    const lookalike = { header: { ...goodHeader(), typ: 'offer+jws' }, payload: claims() };
+    expect(
+      await codeOf(() =>
+        verifyCompact(token, options({ kind: 'offer', inspected: lookalike as never })),
+      ),
+    ).toBe('ERR_JWS_TYP_MISMATCH');
+  });
+
+  it("cannot be steered by a change to the inspection's header", async () => {
+    const token = forge(goodHeader(), claims());
+    const inspected = inspectCompact(token, { kind: 'grant' });
+    const header = inspected.header as { typ: string; kid: string };
+    expect(() => {
+      header.typ = 'offer+jws';
+    }).toThrow(TypeError);
+    expect(() => {
+      header.kid = strangerKid;
+    }).toThrow(TypeError);
+    expect(await codeOf(() => verifyCompact(token, options({ inspected, kind: 'offer' })))).toBe(
+      'ERR_JWS_TYP_MISMATCH',
+    );
+    expect((await verifyCompact(token, options({ inspected }))).kid).toBe(kid);
+  });
+
+  it('refuses a size bound of null with or without an inspection', async () => {
+    const token = forge(goodHeader(), claims());
+    const inspected = inspectCompact(token, { kind: 'grant' });
+    const bound = { maxLength: null as unknown as number };
+    expect(await codeOf(() => verifyCompact(token, options(bound)))).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect(await codeOf(() => verifyCompact(token, options({ ...bound, inspected })))).toBe(
+      'ERR_MESSAGE_TOO_LARGE',
+    );
   });
 });
 

@@ -355,7 +355,9 @@ function parseCompact(token: unknown, maxLength: number, typ: string): ParsedCom
   if (!isKid(kid)) fail('ERR_JWS_HEADER_INVALID', 'kid must be a base64url SHA-256 thumbprint');
 
   return {
-    header: { alg: alg as JwsHeader['alg'], typ: headerTyp, kid },
+    // Frozen: the same object is handed to inspectCompact's caller and kept for verifyCompact,
+    // which takes the kid and typ from it; a caller's change must not reach the verification.
+    header: Object.freeze({ alg: alg as JwsHeader['alg'], typ: headerTyp, kid }),
     payloadBytes,
     signature,
     signedLength: second,
@@ -413,7 +415,7 @@ function inspectedParse(
     return undefined;
   }
   // A bound maxLengthOf would refuse, or one this token exceeds, is left to parseFor's answer.
-  const maxLength = options.maxLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  const maxLength = options.maxLength === undefined ? DEFAULT_MAX_TOKEN_LENGTH : options.maxLength;
   if (!Number.isSafeInteger(maxLength) || maxLength <= 0 || token.length > maxLength) {
     return undefined;
   }

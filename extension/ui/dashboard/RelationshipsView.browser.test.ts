@@ -1236,16 +1236,16 @@ describe('"Open request"', () => {
   it.each([
     { locale: 'en', input: '', key: 'extension.relationships.openLink.empty' },
     { locale: 'de', input: '   ', key: 'extension.relationships.openLink.empty' },
-    { locale: 'en', input: 'abc', key: 'extension.relationships.openLink.invalid' },
+    { locale: 'en', input: 'abc', key: 'errors.ERR_REQUEST_LINK_INVALID' },
     {
       locale: 'de',
       input: 'https://evil.example/x',
-      key: 'extension.relationships.openLink.invalid',
+      key: 'errors.ERR_REQUEST_LINK_INVALID',
     },
     {
       locale: 'en',
       input: `https://ch.example/api/v1/grant-requests/${h('a')}x`,
-      key: 'extension.relationships.openLink.invalid',
+      key: 'errors.ERR_REQUEST_LINK_INVALID',
     },
   ] as const)(
     'says in $locale what is wrong with "$input" beside the field, and sends nothing',

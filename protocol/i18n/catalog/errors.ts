@@ -420,10 +420,11 @@ export const errors = {
     en: 'This request is no longer open.',
   },
   // What the dashboard's "Open request" was given is neither a link with
-  // /api/v1/grant-requests/<id> nor the bare id of a QR code (protocol/connect `requestHashOf`).
+  // /api/v1/grant-requests/<id> nor the bare id of a QR code (protocol/connect `requestHashOf`,
+  // 43 characters); the view says it at the field before sending, the service if asked anyway.
   'errors.ERR_REQUEST_LINK_INVALID': {
-    de: 'Das ist weder ein Anfrage-Link noch die Kennung aus dem QR-Code eines Unternehmens. Es wurde nichts geöffnet.',
-    en: "This is neither a request link nor the id from a company's QR code. Nothing was opened.",
+    de: 'Das ist weder ein Anfrage-Link noch die Kennung aus dem QR-Code eines Unternehmens. Fügen Sie den ganzen Link ein (er enthält /api/v1/grant-requests/) oder nur die Kennung: die 43 Zeichen nach grant-requests/.',
+    en: "This is not a request link or the id from a company's QR code. Paste the whole link (it contains /api/v1/grant-requests/) or only the id: the 43 characters after grant-requests/.",
   },
   'errors.ERR_WALLET_CHOICE_INVALID': {
     de: 'Ihre Auswahl passt nicht zur Anfrage. Bitte wählen Sie mindestens einen Zweck und einen Kanal.',

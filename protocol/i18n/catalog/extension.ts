@@ -1251,12 +1251,6 @@ export const extension = {
     de: 'Das Feld ist leer. Fügen Sie einen Anfrage-Link oder die Kennung aus dem QR-Code eines Unternehmens ein.',
     en: "The field is empty. Paste a request link or the id from a company's QR code.",
   },
-  // What protocol/connect `requestHashOf` reads: a link with /api/v1/grant-requests/<id>, or the
-  // id alone (43 characters).
-  'extension.relationships.openLink.invalid': {
-    de: 'Das ist weder ein Anfrage-Link noch die Kennung aus dem QR-Code eines Unternehmens. Fügen Sie den ganzen Link ein (er enthält /api/v1/grant-requests/) oder nur die Kennung: die 43 Zeichen nach grant-requests/.',
-    en: "This is not a request link or the id from a company's QR code. Paste the whole link (it contains /api/v1/grant-requests/) or only the id: the 43 characters after grant-requests/.",
-  },
   'extension.relationships.targeted': {
     de: 'Anfrage vom {date}, an Sie gerichtet: wartet auf Ihre Antwort.',
     en: 'Request of {date}, addressed to you: waiting for your answer.',

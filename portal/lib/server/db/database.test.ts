@@ -265,6 +265,15 @@ describe.each(testDialects)('storage on %s', (dialect) => {
       );
       const columns = rows.map((row) => row.attname);
       expect(columns).not.toContain('jws');
+      const target = await sql<{ attname: string; target: number }>`
+        select attname, attstattarget::int as target from pg_attribute
+        where attrelid = 'messages'::regclass and attname in ('jws', 'sha256')
+        order by attname`.execute(tdb.cdb.db);
+      // 0: analyze skips it, on a database analyzed before too; -1: the default.
+      expect(target.rows).toEqual([
+        { attname: 'jws', target: 0 },
+        { attname: 'sha256', target: -1 },
+      ]);
       expect(columns).toEqual(expect.arrayContaining(['sha256', 'pseudonym', 'received_at']));
     },
   );

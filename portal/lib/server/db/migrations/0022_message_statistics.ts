@@ -6,7 +6,9 @@ import type { DatabaseDialect } from '../schema';
  * message's token (it is read by `sha256`), yet `analyze`, in autovacuum's rounds after a burst of
  * grants, read and detoasted a sample of tokens for them, most of its CPU time in that round
  * (docs/performance.md, "API": autovacuum's first round on the two cores). A column with
- * statistics target 0 is skipped by `analyze`; every other column keeps the default.
+ * statistics target 0 is skipped by `analyze`; every other column keeps the default. On a
+ * database that was analyzed before, the column's old row in `pg_stats` stays (`analyze` skips
+ * the column without deleting it, and only a superuser could): harmless, as no plan reads it.
  * SQLite's `ANALYZE` looks at indexes only, so there is nothing to change there.
  *
  * Migrations receive `Kysely<any>` on purpose (see 0001).
