@@ -31,7 +31,12 @@ import { batchedEffect } from './db/durable-writer';
 import { batchedLookup } from './db/batched-lookup';
 import { prepared } from './db/prepared';
 import { onPostgres } from './db/postgres-batch';
-import { appendFeedEvent, requireActiveCompanies, storeGrants } from './grant-effects';
+import {
+  appendFeedEvent,
+  companyNotActive,
+  requireActiveCompanies,
+  storeGrants,
+} from './grant-effects';
 import type { CompanyStatus, Database } from './db/schema';
 import {
   nowSeconds,
@@ -284,11 +289,7 @@ export function createConsentService(
   const { companies, ackDeadlineMs } = options;
 
   function requireActive(company: CompanyRecord): void {
-    if (company.status !== 'active') {
-      throw new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', {
-        status: company.status,
-      });
-    }
+    if (company.status !== 'active') throw companyNotActive(company.status);
   }
 
   async function companyOf(id: string | undefined): Promise<CompanyRecord> {

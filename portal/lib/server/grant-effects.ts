@@ -75,6 +75,33 @@ export async function holdPseudonym(
 }
 
 /**
+ * `ERR_COMPANY_NOT_ACTIVE` saying why, the same wherever a company that is not active is refused
+ * (a grant request, a grant, an offer, a reward): suspended by a regulator, or its domain not yet
+ * proved (`pending`). `status` is in `detail_data` when known (`unknown`: no such company), with
+ * what else the caller names (the relay's `rule`).
+ *
+ * @example
+ * ```ts
+ * if (company.status !== 'active') throw companyNotActive(company.status);
+ * ```
+ */
+export function companyNotActive(
+  status: string | undefined,
+  data: Record<string, unknown> = {},
+): ProtocolError {
+  const detail =
+    status === 'suspended'
+      ? 'The company is suspended by a regulator: it may not ask for consent or reach customers until it is reinstated.'
+      : status === 'pending'
+        ? 'The company has not proved its domain yet: it may not ask for consent or reach customers until it has.'
+        : 'The company is not active: it is suspended, or has not proved its domain yet.';
+  return new ProtocolError('ERR_COMPANY_NOT_ACTIVE', detail, {
+    ...data,
+    ...(status === undefined ? {} : { status }),
+  });
+}
+
+/**
  * Refuses, inside the storing transaction, a message that only an active company may send when
  * one of `companyIds` is not active as `trx` sees it: a suspension committed after the request's
  * own checks takes effect at once (DESIGN section 3). On PostgreSQL the company rows are held
@@ -99,11 +126,7 @@ export async function requireActiveCompanies(
   const rows = await (onPostgres(trx) ? query.forKeyShare() : query).execute();
   const status = new Map(rows.map((row) => [row.id, row.status]));
   for (const id of ids) {
-    if (status.get(id) !== 'active') {
-      throw new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', {
-        status: status.get(id) ?? 'unknown',
-      });
-    }
+    if (status.get(id) !== 'active') throw companyNotActive(status.get(id) ?? 'unknown');
   }
 }
 
@@ -354,7 +377,7 @@ export const grantClauses: PostgresEffectClauses<GrantEffect> = {
         'This pseudonym belongs to another company.',
       );
     } else if (code === '23502' && table === 'grants' && column === 'company_id') {
-      refusal = new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.');
+      refusal = companyNotActive(undefined);
     } else return undefined;
     refusal.cause = error;
     return refusal;

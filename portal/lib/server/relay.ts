@@ -36,7 +36,12 @@ import { lookupByKey } from './db/batched-lookup';
 import { durableTransaction } from './db/durable-transaction';
 import { onPostgres } from './db/postgres-batch';
 import { prepared, type Executor } from './db/prepared';
-import { appendFeedEvent, holdPseudonym, requireActiveCompanies } from './grant-effects';
+import {
+  appendFeedEvent,
+  companyNotActive,
+  holdPseudonym,
+  requireActiveCompanies,
+} from './grant-effects';
 import { lockKey, refuseIfCompromised, requireSignerNotCompromised } from './compromise';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
@@ -503,7 +508,8 @@ export function createRelayService(
     );
   }
 
-  function refusalError(rule: string): ProtocolError {
+  /** `status`: the company's, when the refusal is `company_not_active` and it was read. */
+  function refusalError(rule: string, status?: string): ProtocolError {
     if (rule === 'contact_cap') {
       return new ProtocolError(
         'ERR_CONTACT_CAP_EXCEEDED',
@@ -511,9 +517,7 @@ export function createRelayService(
         { rule },
       );
     }
-    if (rule === 'company_not_active') {
-      return new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', { rule });
-    }
+    if (rule === 'company_not_active') return companyNotActive(status, { rule });
     return new ProtocolError(
       'ERR_OFFER_NOT_COVERED',
       'No active grant of this pseudonym covers this purpose and channel now.',
@@ -582,10 +586,24 @@ export function createRelayService(
   async function resendOf(sha256: string): Promise<RelayReceipt> {
     const refused = await db
       .selectFrom('relay_refusals')
-      .select('rule')
+      .select(['rule', 'company_id'])
       .where('offer_sha256', '=', sha256)
       .executeTakeFirst();
-    if (refused !== undefined) throw refusalError(refused.rule);
+    if (refused !== undefined) {
+      // Why the company is not active, when it still is not (a resend after a reinstatement is
+      // refused as the first time, without a status that no longer holds).
+      const status =
+        refused.rule === 'company_not_active'
+          ? (
+              await db
+                .selectFrom('companies')
+                .select('status')
+                .where('id', '=', refused.company_id)
+                .executeTakeFirst()
+            )?.status
+          : undefined;
+      throw refusalError(refused.rule, status === 'active' ? undefined : status);
+    }
     const item = await db
       .selectFrom('relay_items')
       .select('expires_at')
@@ -742,6 +760,7 @@ export function createRelayService(
     });
     // Stored by a concurrent call of the same token: answer as that one did.
     if (!stored.created) return resendOf(opened.sha256);
+    // Answered by sendOffer as the stored refusal (resendOf), which reads the status again.
     if (refused !== undefined) throw refusalError(refused);
     return { id: opened.sha256, status: 'queued', expiresAt, created: true };
   }
@@ -775,11 +794,7 @@ export function createRelayService(
         now: nowSeconds(ctx),
         resolveKey: (kid) => currentCompanyKey(db, company.id, kid),
       });
-      if (company.status !== 'active') {
-        throw new ProtocolError('ERR_COMPANY_NOT_ACTIVE', 'The company is not active.', {
-          status: company.status,
-        });
-      }
+      if (company.status !== 'active') throw companyNotActive(company.status);
       const payload = opened.payload;
       // Any grant of this pseudonym, active or not: a reward may arrive after a revocation, for
       // a while (rewardGraceMs).

@@ -280,8 +280,8 @@ export const portal = {
   },
   'portal.trust.refused': { de: 'Abgewiesene Zustellversuche', en: 'Refused delivery attempts' },
   'portal.trust.refused.explain': {
-    de: 'Angebote, die die Clearingstelle nicht weitergeleitet hat, weil keine gültige Einwilligung sie deckte oder die vereinbarte Kontakthäufigkeit überschritten war.',
-    en: 'Offers the clearinghouse did not forward because no valid grant covered them or the agreed contact frequency was exceeded.',
+    de: 'Angebote, die die Clearingstelle nicht weitergeleitet hat, weil keine gültige Einwilligung sie deckte, die vereinbarte Kontakthäufigkeit überschritten war oder das Unternehmen nicht aktiv war (etwa ausgesetzt).',
+    en: 'Offers the clearinghouse did not forward because no valid grant covered them, the agreed contact frequency was exceeded, or the company was not active (suspended, for instance).',
   },
   'portal.company.back': { de: 'Zurück zum Register', en: 'Back to the registry' },
   'portal.company.suspended': {
@@ -724,7 +724,7 @@ export const portal = {
     en: 'This link does not work',
   },
   'portal.people.enrol.companySuspended': {
-    de: 'Das Unternehmen dieses Links ist derzeit gesperrt. Der Link funktioniert wieder, sobald die Aufsicht die Sperre aufhebt, solange er nicht abgelaufen ist.',
+    de: 'Das Unternehmen dieses Links ist derzeit ausgesetzt. Der Link funktioniert wieder, sobald die Aufsicht die Aussetzung aufhebt, solange er nicht abgelaufen ist.',
     en: 'The company of this link is suspended at the moment. The link works again once the regulator lifts the suspension, as long as it has not expired.',
   },
   'portal.people.enrol.leadRegulator': {

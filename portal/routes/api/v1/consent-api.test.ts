@@ -265,8 +265,14 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
         status: 'pending',
         domainProof: { verified: false, code: 'ERR_DOMAIN_PROOF_FAILED', reason: 'key-not-listed' },
       });
-      // A pending company may not ask for consent yet.
-      await expectProblem((await grantRequest(company)).response, 403, 'ERR_COMPANY_NOT_ACTIVE');
+      // A pending company may not ask for consent yet, and is told why.
+      const notYet = await expectProblem(
+        (await grantRequest(company)).response,
+        403,
+        'ERR_COMPANY_NOT_ACTIVE',
+      );
+      expect(notYet.detail_data).toEqual({ status: 'pending' });
+      expect(notYet.detail).toMatch(/has not proved its domain yet/);
 
       api.proofs.set(company.domain, { keys: [company.kid] });
       const again = await sign('company', companyMessage(api.clock, company), company.keyPair);

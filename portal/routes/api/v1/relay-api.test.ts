@@ -783,6 +783,9 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
           'ERR_COMPANY_NOT_ACTIVE',
         );
         expect(ruleOf(problem)).toBe('company_not_active');
+        // Says why, as a grant request or a reward of the same company does.
+        expect(problem.detail_data).toEqual({ rule: 'company_not_active', status: 'suspended' });
+        expect(problem.detail).toMatch(/suspended by a regulator/);
         expect(await refusalCount(company.id)).toBe(1);
       } finally {
         await setStatus(company.id, 'active');
@@ -981,11 +984,13 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       );
       await setStatus(company.id, 'suspended');
       try {
-        await expectProblem(
+        const problem = await expectProblem(
           await sendReward(company, pseudonym, grantSha256),
           403,
           'ERR_COMPANY_NOT_ACTIVE',
         );
+        expect(problem.detail_data).toEqual({ status: 'suspended' });
+        expect(problem.detail).toMatch(/suspended by a regulator/);
       } finally {
         await setStatus(company.id, 'active');
       }
