@@ -211,8 +211,11 @@ async function seedCustomer(
         jti: uuidV4(randomBytes),
         company: laufhaus.companyId,
         evidence: [{ kind: 'offer', jws: offer.jws }],
-        reasons: ['wrong_channel'],
-        comment: 'Demo: I asked for the newsletter only.',
+        // A matter for the regulator's judgement: the grant covers the offer's purpose and
+        // channel, so what the complaint says can be neither confirmed nor refuted by the check.
+        reasons: ['misleading'],
+        comment:
+          'Demo: the offer announces the new trail shoe, but the shop has listed it as "not yet available" for weeks.',
       },
       me.keyPair,
     );
@@ -319,8 +322,10 @@ AUDITOR (5 minutes)
 
 REGULATOR (5 minutes)
   1. Enrol with a passkey (one-time link): ${d.regulatorLink}
-  2. The complaint about Laufhaus' offer is waiting for a decision, with the signed offer as evidence.
-  3. Decide it; an upheld complaint counts in Laufhaus' public trust figures; you can suspend the company.
+  2. The complaint about Laufhaus' offer is waiting for a decision, with the signed offer as evidence:
+     the customer calls it misleading, which the evidence check leaves to your judgement.
+  3. Uphold or dismiss it with a reason; an upheld complaint counts in Laufhaus' public trust figures;
+     you can suspend the company (and reinstate it) from its page.
 `;
 }
 
