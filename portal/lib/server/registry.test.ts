@@ -282,6 +282,26 @@ describe.each(testDialects)('registry on %s', (dialect) => {
     expect(relationshipsAsc.entries.map((e) => e.id)).toEqual([beta.id, gamma.id, alpha.id]);
   });
 
+  it('lists a company whose domain is proved before a pending one of the same name, both ways', async () => {
+    const copyTag = `copy${Math.floor(Math.random() * 1e6)}x`;
+    const name = `Laufhaus ${copyTag} GmbH`;
+    const real = await register(name);
+    const copy = await register(name, false);
+    for (const dir of ['asc', 'desc'] as const) {
+      const page = await registry.search(query({ q: copyTag, dir }));
+      expect(
+        page.entries.map((e) => [e.id, e.status]),
+        dir,
+      ).toEqual([
+        [real.id, 'active'],
+        [copy.id, 'pending'],
+      ]);
+    }
+    // A figure sort keeps the same order for its ties (here: no relationships at all).
+    const byFigure = await registry.search(query({ q: copyTag, sort: 'relationships' }));
+    expect(byFigure.entries.map((e) => e.id)).toEqual([real.id, copy.id]);
+  });
+
   it('pages through the matches', async () => {
     const extra: TestCompany[] = [];
     const pageTag = `pages${Math.floor(Math.random() * 1e6)}x`;

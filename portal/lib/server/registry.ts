@@ -113,6 +113,9 @@ function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Orders a company whose domain is not proved yet (`pending`) after the others. */
+const provedFirst = sql`case when status = 'pending' then 1 else 0 end`;
+
 /**
  * Creates the registry service on the API's service context.
  *
@@ -175,6 +178,9 @@ export function createRegistryService(
         if (query.sort === 'status') select = select.orderBy('status', query.dir);
         select = select
           .orderBy(sql`lower(legal_name)`, nameDir)
+          // Of equal names, one whose domain is proved comes first: a registration that copies a
+          // company's name and domain stays pending (it cannot prove the domain) and below it.
+          .orderBy(provedFirst)
           .orderBy('id', nameDir)
           .limit(pageSize)
           .offset(offset);
@@ -191,6 +197,7 @@ export function createRegistryService(
         const rows = await matching(query.q)
           .select(['id', 'status', 'legal_name', 'domain'])
           .orderBy(sql`lower(legal_name)`)
+          .orderBy(provedFirst)
           .orderBy('id')
           .execute();
         trust = await figures(rows);
