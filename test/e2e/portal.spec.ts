@@ -53,6 +53,29 @@ test.describe('portal', () => {
     await context.close();
   });
 
+  test('switching the language keeps what was typed and the focus on the button pressed', async ({
+    browser,
+  }) => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto('/company/register');
+    const name = page.getByLabel(t('en', 'portal.console.register.legalName'));
+    await name.fill('Prüfhaus Ölmühle GmbH');
+    const german = page.getByRole('button', { name: t('de', 'common.language.de') });
+    await german.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+    const renamed = page.getByLabel(t('de', 'portal.console.register.legalName'));
+    // The same field, relabelled in German, still holding the text: the page was not loaded anew.
+    await expect(renamed).toHaveValue('Prüfhaus Ölmühle GmbH');
+    await expect(german).toHaveAttribute('aria-pressed', 'true');
+    await expect(german).toBeFocused();
+    // The choice is the server's too: a new load is in German.
+    await page.reload();
+    await expect(page.getByLabel(t('de', 'portal.console.register.legalName'))).toHaveValue('');
+    await context.close();
+  });
+
   test('an unknown page shows a human sentence, not a stack trace', async ({ page }) => {
     const response = await page.goto('/no-such-page');
     expect(response?.status()).toBe(404);
