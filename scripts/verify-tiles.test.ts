@@ -12,6 +12,12 @@ import {
 } from '../portal/lib/server/log/test-log';
 import type { DurableWriter } from '../portal/lib/server/db/durable-writer';
 import { openTestDatabase, type TestDatabase } from '../portal/lib/server/db/test-databases';
+import {
+  decodeEntryBundle,
+  decodeLogEntry,
+  encodeEntryBundle,
+  encodeLogEntry,
+} from '../protocol/tlog';
 import { runVerifier } from './verify';
 
 /**
@@ -173,6 +179,32 @@ describe('the verifier with --full and the hash tiles', () => {
     expect(result.code, result.err).toBe(expected);
     expect(result.err).toContain(expected === 1 ? `VERIFICATION FAILED (${message})` : message);
   });
+
+  /** The bundle's bytes with entry `at` (within the bundle) still well-formed, one second later. */
+  const laterEntry = (bytes: Uint8Array, at: number) => {
+    const entries = decodeEntryBundle(bytes);
+    const entry = decodeLogEntry(entries[at]!);
+    entries[at] = encodeLogEntry({ ...entry, time: entry.time + 1 });
+    return new Response(new Uint8Array(encodeEntryBundle(entries)));
+  };
+
+  it.each([
+    ['a full entry bundle', '/log/tile/entries/001', 1, 'tile/entries/001', 257],
+    ['the partial entry bundle', '/log/tile/entries/002.p/88', 3, 'tile/entries/002.p/88', 515],
+  ])(
+    'blames %s a proxy altered, not the genuine tile that disagrees with it, naming the first entry that differs',
+    async (_name, path, at, bundle, index) => {
+      const result = await run(['--state', state(), '--full'], (p, bytes) =>
+        p === path ? laterEntry(bytes, at) : undefined,
+      );
+      expect(result.code, result.err).toBe(1);
+      expect(result.err).toContain('VERIFICATION FAILED (ERR_TLOG_BUNDLE_INVALID)');
+      expect(result.err).toContain(`the entry bundle ${bundle} `);
+      expect(result.err).toContain(`entry ${index} `);
+      // It said "the tile tile/0/001 does not hold the hashes its entries compute".
+      expect(result.err).not.toMatch(/the tile \S+ does not hold/);
+    },
+  );
 
   it('says that an entry bundle served 1 byte too long is too long (it said "truncated entry length")', async () => {
     const result = await run(['--state', state(), '--full'], (p, bytes) =>

@@ -264,6 +264,17 @@ describe('the auditor verifier CLI', () => {
     expect(() => readFileSync(seen, 'utf8')).toThrow();
   });
 
+  it.each([['--help'], ['-h']])(
+    'prints the usage on stdout and exits 0 for %s (it said "unknown argument", exit 2)',
+    async (flag) => {
+      const result = await run([flag]);
+      expect(result.code, result.err).toBe(0);
+      expect(result.out).toMatch(/^usage: /);
+      expect(result.out).toContain('--url <clearinghouse>');
+      expect(result.err).toBe('');
+    },
+  );
+
   it('exits 2 with the usage for bad arguments and for an unreachable clearinghouse', async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(['--url', 'ftp://x'])).code).toBe(2);

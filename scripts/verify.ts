@@ -3,6 +3,7 @@
  *
  *   npm run verify -- --url <clearinghouse> [--state <file>] [--receipt <file>] [--full]
  *   npm run verify -- --receipt <file> [--state <file> | --key <verifier key>]   (offline)
+ *   npm run verify -- --help   (the usage on stdout, exit 0)
  *
  * 1. Fetches `/.well-known/clearinghouse.json` and pins the log's verifier key and origin in the
  *    state file on first use; a different key later is refused loudly (exit 1).
@@ -17,7 +18,9 @@
  * 5. `--full`: downloads every entry bundle, checks every entry parses, recomputes the root and
  *    compares it with the checkpoint's, and checks every hash tile the tree implies against the
  *    hashes recomputed from the entries (a proof built from a tampered tile would otherwise only
- *    fail when someone asks for it), with a progress bar on stderr.
+ *    fail when someone asks for it), with a progress bar on stderr. When a tile and the entries
+ *    disagree, the tile is authenticated against the signed root to tell which of them is wrong:
+ *    a genuine tile blames the entry bundle, and the first entry that differs.
  *
  * Only after every check passed is the new checkpoint written to the state file. All
  * verification is protocol/tlog (the same code the browser's auditor pages run); this file only
@@ -99,6 +102,7 @@ interface Options {
 
 const usage = `usage: npm run verify -- --url <clearinghouse> [--state <file>] [--receipt <file>] [--full]
        npm run verify -- --receipt <file> [--state <file> | --key <verifier key>]
+       npm run verify -- --help
 exit codes: 0 verified; 1 verification failed (the log or the receipt is not what it claims);
             2 usage, network or state-file problems`;
 
@@ -114,6 +118,10 @@ class UsageError extends Error {}
  * ```
  */
 export async function runVerifier(argv: readonly string[], io: VerifierIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(usage);
+    return 0;
+  }
   let options: Options;
   try {
     options = parseArguments(argv);
@@ -480,12 +488,7 @@ async function checkEveryEntry(
     const matches =
       bytes.length === tile.width * 32 &&
       hashes.every((hash, i) => bytesEqual(bytes.subarray(i * 32, (i + 1) * 32), hash));
-    if (!matches) {
-      throw new ProtocolError(
-        'ERR_TLOG_TILE_INVALID',
-        `the tile ${tilePath(tile)} does not hold the hashes its entries compute`,
-      );
-    }
+    if (!matches) await blameMismatch(io, base, checkpoint, tile, hashes);
     nextTile[level] = tile.index + 1;
     tilesChecked++;
   };
@@ -519,6 +522,64 @@ async function checkEveryEntry(
     );
   }
   return tilesChecked;
+}
+
+/**
+ * A tile disagrees with the hashes computed from the entries: one of the two is not what the
+ * signed checkpoint commits to. The tile decides: read through a reader that authenticates every
+ * tile against the signed root, it is either refused (the tile is wrong) or genuine, and then the
+ * entries are wrong, which is said with the entry bundle and the first entry that differs.
+ *
+ * @throws ProtocolError always: `ERR_TLOG_TILE_INVALID` for a tile that does not hash to the
+ *   signed root, `ERR_TLOG_BUNDLE_INVALID` for entries that differ from a genuine tile.
+ */
+async function blameMismatch(
+  io: VerifierIo,
+  base: string,
+  checkpoint: Checkpoint,
+  tile: TileId,
+  computed: readonly Uint8Array[],
+): Promise<never> {
+  const reader = tileHashReader(
+    sha256,
+    checkpoint.size,
+    tileFetcher(io, base),
+    checkpoint.rootHash,
+  );
+  const level = tile.level * TILE_HEIGHT;
+  let genuine: Uint8Array[];
+  try {
+    genuine = await reader.readHashes(
+      computed.map((_, i) => ({ level, index: tile.index * TILE_WIDTH + i })),
+    );
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    throw new ProtocolError(
+      'ERR_TLOG_TILE_INVALID',
+      `the tile ${tilePath(tile)} does not hold the hashes its entries compute, and the log's tiles do not hash to the root of its signed checkpoint (${error.message}): the tile is wrong`,
+      { ...error.detail },
+    );
+  }
+  const differs = computed.findIndex((hash, i) => !bytesEqual(hash, genuine[i]!));
+  // Each hash of a tile at tile level L covers 256^L entries: the first of them, and the last.
+  const span = TILE_WIDTH ** tile.level;
+  const first = (tile.index * TILE_WIDTH + Math.max(0, differs)) * span;
+  const last = Math.min(checkpoint.size, first + span) - 1;
+  const bundle = Math.floor(first / TILE_WIDTH);
+  const bundlePath = entryBundlePath(bundle, tileWidthFor(checkpoint.size, 0, bundle));
+  if (tile.level === 0) {
+    throw new ProtocolError(
+      'ERR_TLOG_BUNDLE_INVALID',
+      `the entry bundle ${bundlePath} does not hold the entries the log's signed checkpoint commits to: entry ${first} differs from the hash the tile ${tilePath(tile)} holds, and that tile is verified against the signed root`,
+      { bundle: bundlePath, index: first },
+    );
+  }
+  // The tiles below agreed with these entries: they were altered with them.
+  throw new ProtocolError(
+    'ERR_TLOG_BUNDLE_INVALID',
+    `the entries ${first} to ${last} (from the entry bundle ${bundlePath} on) do not hash to what the log's signed checkpoint commits to: the tile ${tilePath(tile)}, verified against the signed root, holds another hash for them, and the lower tiles the log serves, which agree with the entries, are altered as well`,
+    { bundle: bundlePath, index: first },
+  );
 }
 
 function progressBar(io: VerifierIo, total: number): (done: number) => void {

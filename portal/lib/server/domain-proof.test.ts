@@ -73,6 +73,19 @@ describe('domain proof over HTTP (a real local server)', () => {
       200,
       'company-mismatch',
     ],
+    // It said "not-json": the keys were checked before the company the file names.
+    [
+      'a file naming another company, with keys of another form',
+      { companyId: `co_${'B'.repeat(43)}`, keys: ['kid-of-another-form'] },
+      200,
+      'company-mismatch',
+    ],
+    [
+      'a file naming another company, with no keys',
+      { companyId: `co_${'B'.repeat(43)}` },
+      200,
+      'company-mismatch',
+    ],
     ['a file that is not the expected JSON', { keys: 'nope' }, 200, 'not-json'],
     ['a 404', { keys: [kid] }, 404, 'status'],
   ])('refuses %s', async (_name, body, status, reason) => {

@@ -358,6 +358,9 @@ export async function proveDomain(
     throw proofFailed('not-json');
   }
   const { keys, companyId: named } = document as { keys?: unknown; companyId?: unknown };
+  // Which company the file is for decides first: a file of another company (its keys in whatever
+  // form) is that, not "not the expected JSON", which sent the company looking for a typo.
+  if (named !== undefined && named !== companyId) throw proofFailed('company-mismatch');
   if (
     !Array.isArray(keys) ||
     keys.length > 16 ||
@@ -365,6 +368,5 @@ export async function proveDomain(
   ) {
     throw proofFailed('not-json');
   }
-  if (named !== undefined && named !== companyId) throw proofFailed('company-mismatch');
   if (!keys.includes(kid)) throw proofFailed('key-not-listed');
 }

@@ -172,8 +172,8 @@ export const errors = {
     en: 'The proof that the public log was only appended to and never rewritten is invalid.',
   },
   'errors.ERR_TLOG_TILE_INVALID': {
-    de: 'Ein Teil des öffentlichen Protokolls passt nicht zu seinem signierten Stand: Er wurde verändert oder beschädigt.',
-    en: 'A part of the public log does not match its signed state: it was altered or damaged.',
+    de: 'Ein Teil des öffentlichen Protokolls passt nicht zu seinem signierten Prüfpunkt: Er wurde verändert oder beschädigt.',
+    en: 'A part of the public log does not match its signed checkpoint: it was altered or damaged.',
   },
   'errors.ERR_TLOG_PATH_INVALID': {
     de: 'Diese Adresse im öffentlichen Protokoll gibt es nicht.',
@@ -188,28 +188,28 @@ export const errors = {
     en: 'The signed note is not well-formed.',
   },
   'errors.ERR_NOTE_SIGNATURE_INVALID': {
-    de: 'Die Signatur des öffentlichen Protokolls ist ungültig: Der Stand wurde verändert.',
-    en: 'The signature of the public log is invalid: its state was altered.',
+    de: 'Die Signatur des öffentlichen Protokolls ist ungültig: Der Prüfpunkt wurde verändert.',
+    en: 'The signature of the public log is invalid: its checkpoint was altered.',
   },
   'errors.ERR_NOTE_NO_TRUSTED_SIGNATURE': {
-    de: 'Dieser Stand ist nicht mit dem bekannten Schlüssel des Protokolls signiert.',
-    en: 'This state is not signed with the known key of the log.',
+    de: 'Dieser Prüfpunkt ist nicht mit dem bekannten Schlüssel des Protokolls signiert.',
+    en: 'This checkpoint is not signed with the known key of the log.',
   },
   'errors.ERR_CHECKPOINT_MALFORMED': {
-    de: 'Der Stand des öffentlichen Protokolls ist nicht richtig aufgebaut.',
-    en: 'The state of the public log is not well-formed.',
+    de: 'Der Prüfpunkt des öffentlichen Protokolls ist nicht richtig aufgebaut.',
+    en: 'The checkpoint of the public log is not well-formed.',
   },
   'errors.ERR_CHECKPOINT_ORIGIN_MISMATCH': {
-    de: 'Dieser Stand gehört zu einem anderen Protokoll.',
-    en: 'This state belongs to a different log.',
+    de: 'Dieser Prüfpunkt gehört zu einem anderen Protokoll.',
+    en: 'This checkpoint belongs to a different log.',
   },
   'errors.ERR_CHECKPOINT_SHRUNK': {
     de: 'Das öffentliche Protokoll ist kleiner geworden: Einträge wurden entfernt. Bitte melden Sie das.',
     en: 'The public log has shrunk: entries were removed. Please report this.',
   },
   'errors.ERR_CHECKPOINT_FORK': {
-    de: 'Das öffentliche Protokoll zeigt bei gleicher Größe zwei verschiedene Stände: Es wurde umgeschrieben. Bitte melden Sie das.',
-    en: 'The public log shows two different states of the same size: it was rewritten. Please report this.',
+    de: 'Das öffentliche Protokoll zeigt bei gleicher Größe zwei verschiedene Prüfpunkte: Es wurde umgeschrieben. Bitte melden Sie das.',
+    en: 'The public log shows two different checkpoints of the same size: it was rewritten. Please report this.',
   },
   'errors.ERR_RECEIPT_INVALID': {
     de: 'Die Quittung ist ungültig oder gehört zu einer anderen Nachricht.',

@@ -1,0 +1,71 @@
+/**
+ * What /audit tells an outsider, rendered on the server in both languages: what the command-line
+ * verifier needs (it runs only from this project's source; the page said only `npm run verify`),
+ * and one word for one thing across the messages the page shows (the errors said "state" where
+ * the page says "checkpoint"; German said "Inklusionsbeweis" here and "Einschlussbeweis" on
+ * /docs/api).
+ */
+import type { Component } from 'svelte';
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import { catalog, locales, t, type MessageKey } from '$protocol/i18n';
+import Page from './+page.svelte';
+
+type Rendered = Component<{ data: Record<string, unknown> }>;
+
+const data = {
+  version: '1',
+  path: '/audit',
+  checkpointNote: '',
+  size: 0,
+  rootHash: '',
+  logOrigin: 'ch.example/log',
+  logVerifierKey: 'ch.example/log+00000000+AAAA',
+  origin: 'https://ch.example',
+  entries: [],
+  from: 0,
+  pageSize: 20,
+  invalidFrom: false,
+};
+
+/** The section of the command-line verifier, as rendered. */
+function cliSection(locale: (typeof locales)[number]): string {
+  const { body } = render(Page as unknown as Rendered, { props: { data: { ...data, locale } } });
+  const start = body.indexOf('id="cli"');
+  expect(start).toBeGreaterThan(-1);
+  return body.slice(start, body.indexOf('</section>', start));
+}
+
+describe('/audit, the command-line verifier', () => {
+  it.each(locales)('says in %s what it needs before the commands, and where to ask', (locale) => {
+    const section = cliSection(locale);
+    expect(section).toContain(t(locale, 'portal.audit.cli.needs'));
+    expect(section).toContain('Node.js 20.19');
+    expect(section).toMatch(/<a href="\/imprint"/);
+    expect(section.indexOf('Node.js 20.19')).toBeLessThan(section.indexOf('npm run verify'));
+    expect(section).toContain('npm run verify -- --url https://ch.example');
+  });
+});
+
+describe('the words the auditor reads', () => {
+  /** The messages of the public log's failures, which /audit and the verifier show. */
+  const logErrors = (Object.keys(catalog) as MessageKey[]).filter((key) =>
+    /^errors\.ERR_(NOTE|CHECKPOINT|TLOG)_/.test(key),
+  );
+
+  it('has the public log’s errors to check', () => {
+    expect(logErrors).toContain('errors.ERR_NOTE_NO_TRUSTED_SIGNATURE');
+  });
+
+  it.each(logErrors)('%s says checkpoint (Prüfpunkt), never state (Stand)', (key) => {
+    expect(t('en', key)).not.toMatch(/\bstates?\b/i);
+    expect(t('de', key)).not.toMatch(/\bSt(a|ä)nde?\b/);
+  });
+
+  it('calls an inclusion proof Inklusionsbeweis everywhere in German', () => {
+    const german = Object.values(catalog).map((entry) => JSON.stringify(entry.de));
+    expect(german.some((text) => text.includes('Inklusionsbeweis'))).toBe(true);
+    expect(german.filter((text) => /Einschluss/.test(text))).toEqual([]);
+    expect(t('de', 'portal.apiDocs.op.logInclusionProof')).toBe('Ein Inklusionsbeweis');
+  });
+});
