@@ -108,8 +108,17 @@ function figureOf(trust: TrustFigures, key: RegistrySortKey): number {
   }
 }
 
-/** Escapes LIKE's wildcards so the search text matches literally. */
-function likePattern(text: string): string {
+/**
+ * A case-insensitive substring pattern for LIKE (`escape '\\'`), its wildcards escaped so the
+ * search text matches literally; compared with `lower(column)` (SQLite's LIKE ignores ASCII case,
+ * PostgreSQL's does not).
+ *
+ * @example
+ * ```ts
+ * likePattern('100%_'); // '%100\\%\\_%'
+ * ```
+ */
+export function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 

@@ -6,6 +6,103 @@ export const portal = {
   'portal.nav.skip': { de: 'Zum Inhalt springen', en: 'Skip to content' },
   'portal.language.switch': { de: 'Sprache wählen', en: 'Choose language' },
   'portal.language.apply': { de: 'Anwenden', en: 'Apply' },
+  // Company console (portal/routes/company): the rule of an onward recipient's line, said under
+  // the field; what a suspended company cannot do, said at its forms; answered data requests.
+  'portal.console.request.recipientsHint': {
+    de: 'Je Zeile ein Empfänger: der Name, optional mit Komma und Ländercode aus zwei Buchstaben (ISO 3166-1, etwa „Versand GmbH, DE“). Nach dem letzten Komma einer Zeile steht immer ein solcher Ländercode; ein Name, der selbst ein Komma enthält, endet deshalb mit seinem Land („Müller, Schmidt & Co, DE“).',
+    en: 'One recipient a line: the name, optionally a comma and a two-letter country code (ISO 3166-1, as in “Versand GmbH, DE”). What follows the last comma of a line is always such a code; so a name that itself contains a comma ends with its country (“Miller, Smith & Co, GB”).',
+  },
+  'portal.console.request.error.recipientLines': {
+    de: 'Empfänger: höchstens 32 Zeilen, je ein Name und optional nach einem Komma ein Ländercode aus zwei Buchstaben (ISO 3166-1, etwa DE). Eine Zeile mit Komma endet mit einem solchen Code, nicht mit „DEU“ oder „Deutschland“.',
+    en: 'Recipients: at most 32 lines, each a name and optionally a comma and a two-letter country code (ISO 3166-1, as in DE). A line with a comma ends in such a code, not in “DEU” or “Germany”.',
+  },
+  'portal.console.suspended.request': {
+    de: 'Solange Ihr Unternehmen ausgesetzt ist, können Sie nicht um Einwilligung bitten: Die Clearingstelle nimmt keine Anfragen an, bis die Aufsicht die Aussetzung aufhebt. Auskunfts- und Löschanfragen beantworten und Widerrufe bestätigen können Sie weiterhin.',
+    en: 'While your company is suspended, you cannot ask for consent: the clearinghouse takes no requests until the regulator lifts the suspension. You can still answer data requests and acknowledge revocations.',
+  },
+  'portal.console.suspended.invite': {
+    de: 'Solange Ihr Unternehmen ausgesetzt ist, können Sie niemanden einladen und keinen neuen Passkey für eine Kollegin oder einen Kollegen freigeben; das geht wieder, sobald die Aufsicht die Aussetzung aufhebt.',
+    en: 'While your company is suspended, you cannot invite anyone or approve a colleague’s new passkey; this works again once the regulator lifts the suspension.',
+  },
+  'portal.console.suspended.see': {
+    de: 'Zur Aussetzung und ihrer Begründung',
+    en: 'To the suspension and its reason',
+  },
+  'portal.console.dataRequests.noneOpen': {
+    de: 'Keine offenen Anfragen.',
+    en: 'No open requests.',
+  },
+  'portal.console.dataRequests.answeredTitle': {
+    de: 'Zuletzt beantwortet',
+    en: 'Answered lately',
+  },
+  'portal.console.dataRequests.answeredExplain': {
+    de: 'Die bis zu {size} neuesten Antworten der letzten {days} Tage, die neueste zuerst.',
+    en: 'Up to the {size} newest answers of the last {days} days, newest first.',
+  },
+  'portal.console.dataRequests.receivedOn': {
+    de: 'eingegangen am {date}',
+    en: 'received on {date}',
+  },
+  'portal.console.dataRequests.outcome.disclosure': {
+    de: 'Auskunft erteilt am {date}.',
+    en: 'Disclosure given on {date}.',
+  },
+  'portal.console.dataRequests.outcome.erased': {
+    de: 'Löschung bestätigt am {date}: {categories}.',
+    en: 'Erasure confirmed on {date}: {categories}.',
+  },
+  'portal.console.dataRequests.outcome.kept': {
+    de: 'Aufbewahrt: {categories}.',
+    en: 'Kept: {categories}.',
+  },
+  'portal.console.dataRequests.outcome.refused': {
+    de: 'Abgelehnt am {date}.',
+    en: 'Refused on {date}.',
+  },
+  'portal.console.dataRequests.answerReason': { de: 'Begründung:', en: 'Reason:' },
+  'portal.console.dataRequests.onTime': {
+    de: 'Fristgerecht (Frist: {date}).',
+    en: 'On time (deadline: {date}).',
+  },
+  'portal.console.dataRequests.late': {
+    de: 'Verspätet (die Frist endete am {date}).',
+    en: 'Late (the deadline was {date}).',
+  },
+  // the regulator's signed acts: who signed them and why, two signing at once, an ended session
+  'portal.regulator.decision.by': { de: 'Signiert von {name}.', en: 'Signed by {name}.' },
+  'portal.regulator.history.title': {
+    de: 'Aussetzungen und Wiederzulassungen',
+    en: 'Suspensions and reinstatements',
+  },
+  'portal.regulator.history.none': {
+    de: 'Das Unternehmen wurde noch nie ausgesetzt.',
+    en: 'The company has never been suspended.',
+  },
+  'portal.regulator.history.suspend': {
+    de: 'Ausgesetzt am {at} von {name}',
+    en: 'Suspended on {at} by {name}',
+  },
+  'portal.regulator.history.reinstate': {
+    de: 'Wieder zugelassen am {at} von {name}',
+    en: 'Reinstated on {at} by {name}',
+  },
+  'portal.regulator.history.more': {
+    de: 'Gezeigt sind die letzten {count}; die älteren stehen im öffentlichen Protokoll.',
+    en: 'Only the latest {count} are shown; the older ones are in the public log.',
+  },
+  'portal.regulator.suspend.already': {
+    de: 'Das Unternehmen ist bereits ausgesetzt: Inzwischen wurde eine andere Aussetzung signiert. Ihre wurde nicht gespeichert.',
+    en: 'The company is already suspended: another suspension was signed in the meantime. Yours was not stored.',
+  },
+  'portal.regulator.reinstate.already': {
+    de: 'Das Unternehmen ist bereits wieder zugelassen: Inzwischen wurde eine andere Wiederzulassung signiert. Ihre wurde nicht gespeichert.',
+    en: 'The company is already reinstated: another reinstatement was signed in the meantime. Yours was not stored.',
+  },
+  'portal.regulator.sessionEnded.refresh': {
+    de: 'Ihre Sitzung ist abgelaufen, deshalb zeigt diese Seite womöglich nicht den aktuellen Stand. Melden Sie sich in einem anderen Tab neu an und laden Sie diese Seite dann neu.',
+    en: 'Your session has ended, so this page may not show where things stand now. Log in again in another tab, then reload this page.',
+  },
   'portal.home.title': {
     de: 'Die Clearingstelle für Einwilligungen',
     en: 'The clearinghouse for consent',
@@ -211,6 +308,78 @@ export const portal = {
   'portal.status.active': { de: 'aktiv', en: 'active' },
   'portal.status.pending': { de: 'Domain unbestätigt', en: 'domain not verified' },
   'portal.status.suspended': { de: 'ausgesetzt', en: 'suspended' },
+  // The regulator's dashboard tiles, saying what each counts (a bare "offen" next to
+  // "Widerrufe" read as open revocations), and its link to the index of companies.
+  'portal.regulator.totals.companiesSuspended': {
+    de: 'Ausgesetzte Unternehmen',
+    en: 'Companies suspended',
+  },
+  'portal.regulator.totals.complaintsOpen': { de: 'Offene Beschwerden', en: 'Complaints open' },
+  'portal.regulator.companies.open': { de: 'Alle Unternehmen', en: 'All companies' },
+  // /regulator/companies: every registered company, found by name, id or domain, by status.
+  'portal.regulator.companies.title': { de: 'Unternehmen', en: 'Companies' },
+  'portal.regulator.companies.lead': {
+    de: 'Alle registrierten Unternehmen, auch ohne Befunde: Suchen Sie nach Name, Kennung oder Domain, wählen Sie einen Status und öffnen Sie ein Unternehmen, um seine Befunde zu sehen und es auszusetzen oder die Aussetzung aufzuheben.',
+    en: 'Every registered company, also those without findings: search by name, id or domain, choose a status, and open a company to see its findings and to suspend it or lift its suspension.',
+  },
+  'portal.regulator.companies.search': { de: 'Unternehmen suchen', en: 'Search companies' },
+  'portal.regulator.companies.search.label': {
+    de: 'Name, Kennung oder Domain',
+    en: 'Name, id or domain',
+  },
+  'portal.regulator.companies.status': { de: 'Status', en: 'Status' },
+  'portal.regulator.companies.status.all': { de: 'alle', en: 'all' },
+  'portal.regulator.companies.status.active': { de: 'aktiv', en: 'active' },
+  'portal.regulator.companies.status.suspended': { de: 'ausgesetzt', en: 'suspended' },
+  'portal.regulator.companies.submit': { de: 'Suchen', en: 'Search' },
+  'portal.regulator.companies.reset': { de: 'Alle zeigen', en: 'Show all' },
+  'portal.regulator.companies.count': {
+    de: { one: '{count} Unternehmen gefunden.', other: '{count} Unternehmen gefunden.' },
+    en: { one: '{count} company found.', other: '{count} companies found.' },
+  },
+  'portal.regulator.companies.empty': {
+    de: 'Kein Unternehmen passt zu dieser Suche und Auswahl.',
+    en: 'No company matches this search and filter.',
+  },
+  'portal.regulator.companies.caption': {
+    de: 'Registrierte Unternehmen',
+    en: 'Registered companies',
+  },
+  'portal.regulator.companies.col.id': { de: 'Kennung', en: 'Id' },
+  'portal.regulator.companies.col.domain': { de: 'Domain', en: 'Domain' },
+  // The complaint review's further signed fields of the evidence: an offer's text, category and
+  // links, a disclosure's holdings, a grant request's incentive.
+  'portal.regulator.evidence.field.category': { de: 'Kategorie', en: 'Category' },
+  'portal.regulator.evidence.field.body': { de: 'Text', en: 'Text' },
+  'portal.regulator.evidence.field.link': { de: 'Link', en: 'Link' },
+  'portal.regulator.evidence.field.unsubscribe': {
+    de: 'Abmeldelink',
+    en: 'Unsubscribe link',
+  },
+  'portal.regulator.evidence.field.holding': { de: 'Gespeicherte Daten', en: 'Data held' },
+  'portal.regulator.evidence.field.holdingSources': { de: 'Herkunft', en: 'Sources' },
+  'portal.regulator.evidence.field.holdingPurposes': { de: 'Zwecke', en: 'Purposes' },
+  'portal.regulator.evidence.field.holdingRetentionDays': {
+    de: 'Aufbewahrung (Tage)',
+    en: 'Retention (days)',
+  },
+  'portal.regulator.evidence.field.holdingRecipients': {
+    de: 'Empfänger',
+    en: 'Recipients',
+  },
+  'portal.regulator.evidence.field.holdingCollectedSince': {
+    de: 'Erhoben seit',
+    en: 'Collected since',
+  },
+  'portal.regulator.evidence.field.incentive': { de: 'Anreiz', en: 'Incentive' },
+  'portal.regulator.evidence.field.incentiveDe': {
+    de: 'Beschreibung des Anreizes (Deutsch)',
+    en: 'Description of the incentive (German)',
+  },
+  'portal.regulator.evidence.field.incentiveEn': {
+    de: 'Beschreibung des Anreizes (Englisch)',
+    en: 'Description of the incentive (English)',
+  },
   'portal.trust.relationships': { de: 'Aktive Beziehungen', en: 'Active relationships' },
   'portal.trust.relationships.explain': {
     de: 'Pseudonyme, die dem Unternehmen eine Einwilligung gegeben haben, die weder ganz widerrufen noch abgelaufen ist. Ein Mensch zählt einmal, denn er hat pro Unternehmen genau ein Pseudonym.',
@@ -687,10 +856,25 @@ export const portal = {
     en: 'Acknowledge a correction',
   },
   'portal.apiDocs.op.logReceipt': { de: 'Die Quittung des Protokolls', en: 'The log receipt' },
-  'portal.apiDocs.op.logInclusionProof': { de: 'Ein Einschlussbeweis', en: 'An inclusion proof' },
+  'portal.apiDocs.op.logInclusionProof': { de: 'Ein Inklusionsbeweis', en: 'An inclusion proof' },
   'portal.apiDocs.op.logConsistencyProof': {
     de: 'Ein Konsistenzbeweis',
     en: 'A consistency proof',
+  },
+  // /audit: what an outsider needs for the command-line verifier (it is not published alone).
+  'portal.audit.cli.needs': {
+    de: 'Dafür brauchen Sie den Quellcode dieses Clearinghouse und Node.js 20.19 oder neuer: Der Prüfer ist ein Teil des Quellcodes und wird nicht einzeln angeboten. Wo der Quellcode zu bekommen ist, sagt Ihnen der Betreiber (siehe Impressum). Führen Sie im Ordner des Quellcodes einmal npm install aus, dann:',
+    en: 'For this you need the source code of this clearinghouse and Node.js 20.19 or newer: the verifier is part of the source code and is not offered on its own. The operator tells you where to get the source code (see the imprint). In the source code’s folder, run npm install once, then:',
+  },
+  'portal.audit.cli.imprint': { de: 'Zum Impressum', en: 'To the imprint' },
+  // The company's domain proof on /company/register, where the general sentence does not fit.
+  'portal.register.proof.networkHttp': {
+    de: 'Die Verbindung zu Ihrer Domain ist gescheitert. Prüfen Sie, ob der Server unter dieser Adresse läuft und vom Clearinghouse aus erreichbar ist.',
+    en: 'The connection to your domain failed. Check that the server at this address is running and reachable from the clearinghouse.',
+  },
+  'portal.register.proof.companyMismatch': {
+    de: 'Die Datei nennt unter „companyId“ ein anderes Unternehmen. Erwartet wird die ID dieses Unternehmens, {id}, wie im gezeigten JSON-Text.',
+    en: 'The file names another company under “companyId”. It must name this company’s id, {id}, as in the JSON text shown.',
   },
   'portal.apiDocs.op.consentEventWebhook': {
     de: 'Ein Feed-Ereignis an die Webhook-Adresse des Unternehmens',
