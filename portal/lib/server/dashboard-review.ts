@@ -1,7 +1,8 @@
 /**
  * What the regulator's pages need beyond the dashboard figures (issue 10, "Regulator"): the
- * session check, the complaint lists page by page (by cursor, {@link complaintPage}), and the
- * material of one complaint's review.
+ * session check, the complaint lists page by page (by cursor, {@link complaintPage}), the
+ * material of one complaint's review, and the reasons of the regulators' signed acts with who
+ * signed them ({@link decisionNote}, {@link suspensionHistory}).
  *
  * The review material is everything the regulator's browser needs to verify a complaint itself
  * (portal/lib/components/regulator/evidence.ts), so the verdict does not rest on the server's
@@ -18,6 +19,7 @@ import type { Kysely } from 'kysely';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { maxListPage, type KeysetPaging } from '$lib/components/regulator/paging';
 import { ProtocolError } from '$protocol/errors';
+import type { Localized } from '$protocol/messages';
 import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
 import type { CompanyKeyView } from './companies';
@@ -565,5 +567,138 @@ export async function reviewMaterial(
     },
     pseudonymKey: bound === undefined ? null : { kty: 'OKP', crv: 'Ed25519', x: bound.x },
     grants,
+  };
+}
+
+/** Who signed a regulator's act: the signer id (`rg_` + key id), and the person's name if known. */
+export interface ActSigner {
+  signer: string;
+  /** The name of the person whose key it is (retired or removed since, too); null if none is. */
+  name: string | null;
+}
+
+/** A decision's reason, in both languages as signed, and who signed it. */
+export interface DecisionNote {
+  reason: Localized;
+  regulator: ActSigner;
+}
+
+/** One suspension or reinstatement of a company, as its `suspension` message was signed. */
+export interface SuspensionEntry {
+  sha256: string;
+  action: 'suspend' | 'reinstate';
+  /** When the clearinghouse stored it (milliseconds). */
+  at: number;
+  reason: Localized;
+  regulator: ActSigner;
+}
+
+/** The most suspensions and reinstatements {@link suspensionHistory} returns (the newest). */
+export const suspensionHistoryLimit = 100;
+
+/** The `reason` of a stored message's claims, `''` for a language it lacks (one odd row). */
+function signedReason(jws: string): Localized {
+  let reason: { de?: unknown; en?: unknown } = {};
+  try {
+    reason = (peekClaims(jws).payload.reason ?? {}) as typeof reason;
+  } catch {
+    reason = {};
+  }
+  return {
+    de: typeof reason.de === 'string' ? reason.de : '',
+    en: typeof reason.en === 'string' ? reason.en : '',
+  };
+}
+
+/** Each regulator signer id (`rg_<kid>`) with its person's name, whatever the key's state now. */
+async function actSigners(
+  db: Kysely<Database>,
+  signers: string[],
+): Promise<Map<string, ActSigner>> {
+  const kids = [...new Set(signers)].filter((s) => s.startsWith('rg_')).map((s) => s.slice(3));
+  const rows =
+    kids.length === 0
+      ? []
+      : await db
+          .selectFrom('person_keys')
+          .innerJoin('people', 'people.id', 'person_keys.person_id')
+          .select(['person_keys.kid', 'people.name'])
+          .where('person_keys.kid', 'in', kids)
+          .where('people.role', '=', 'regulator')
+          .execute();
+  const names = new Map(rows.map((row) => [`rg_${row.kid}`, row.name]));
+  return new Map(signers.map((signer) => [signer, { signer, name: names.get(signer) ?? null }]));
+}
+
+/**
+ * The reason of `complaint`'s decision and who signed it; null while it is open.
+ *
+ * @example
+ * ```ts
+ * const note = await decisionNote(services, material.complaint); // { reason: { de, en }, regulator }
+ * ```
+ */
+export async function decisionNote(
+  services: Services,
+  complaint: ComplaintView,
+): Promise<DecisionNote | null> {
+  if (complaint.decision === null) return null;
+  let iss = '';
+  try {
+    iss = peekClaims(complaint.decision.jws).iss ?? '';
+  } catch {
+    iss = '';
+  }
+  const signers = await actSigners(services.context.cdb.db, [iss]);
+  return {
+    reason: signedReason(complaint.decision.jws),
+    regulator: signers.get(iss) ?? { signer: iss, name: null },
+  };
+}
+
+/**
+ * The suspensions and reinstatements of `companyId`, newest first (at most
+ * {@link suspensionHistoryLimit}), each with its reason and who signed it; `more` when older ones
+ * were left out.
+ *
+ * @example
+ * ```ts
+ * const { entries, more } = await suspensionHistory(services, company.id);
+ * ```
+ */
+export async function suspensionHistory(
+  services: Services,
+  companyId: string,
+): Promise<{ entries: SuspensionEntry[]; more: boolean }> {
+  const db = services.context.cdb.db;
+  const rows = await db
+    .selectFrom('suspensions')
+    .innerJoin('messages', 'messages.sha256', 'suspensions.sha256')
+    .select([
+      'suspensions.sha256',
+      'suspensions.action',
+      'suspensions.regulator',
+      'suspensions.received_at',
+      'messages.jws',
+    ])
+    .where('suspensions.company_id', '=', companyId)
+    .orderBy('suspensions.received_at', 'desc')
+    .orderBy('suspensions.sha256', 'desc')
+    .limit(suspensionHistoryLimit + 1)
+    .execute();
+  const shown = rows.slice(0, suspensionHistoryLimit);
+  const signers = await actSigners(
+    db,
+    shown.map((row) => row.regulator),
+  );
+  return {
+    entries: shown.map((row) => ({
+      sha256: row.sha256,
+      action: row.action,
+      at: Number(row.received_at),
+      reason: signedReason(row.jws),
+      regulator: signers.get(row.regulator) ?? { signer: row.regulator, name: null },
+    })),
+    more: rows.length > suspensionHistoryLimit,
   };
 }

@@ -218,6 +218,7 @@ describe("a company's page", () => {
           open: listPage(1, 2, null),
           decided: listPage(51, 80, 'upheld'),
           upheld: listPage(1, 70, 'upheld'),
+          suspensions: { entries: [], more: false },
         },
       } as never,
     }).body;
@@ -327,6 +328,7 @@ describe("a complaint's review", () => {
             pseudonymKey: null,
             grants: [null],
           },
+          decision: null,
         },
       } as never,
     });

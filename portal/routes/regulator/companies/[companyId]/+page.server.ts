@@ -1,7 +1,12 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { ProtocolError } from '$protocol/errors';
-import { complaintPage, requireRegulator, type ComplaintState } from '$lib/server/dashboard-review';
+import {
+  complaintPage,
+  requireRegulator,
+  suspensionHistory,
+  type ComplaintState,
+} from '$lib/server/dashboard-review';
 import { ackDeadlineFromEnv, getServices } from '$lib/server/services';
 
 const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
@@ -12,7 +17,8 @@ const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
  * `GET /api/v1/companies/{id}/findings`), its complaints, and the suspend or reinstate form
  * (signed in the browser). The open and the decided complaints, and the upheld ones a suspension
  * may cite, are each at the cursor their link carries (`?open=…&decided=…&upheld=…`,
- * dashboard-review.ts `complaintPage`; a cursor is bound to its list and company).
+ * dashboard-review.ts `complaintPage`; a cursor is bound to its list and company). Its suspensions
+ * and reinstatements, newest first, with each one's reason and who signed it (`suspensionHistory`).
  */
 export const load: PageServerLoad = async ({ cookies, url, params, setHeaders }) => {
   setHeaders({ 'cache-control': 'no-store' });
@@ -27,12 +33,13 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
         cursor: url.searchParams.get(state),
         company: company.id,
       });
-    const [findings, confirmed, open, decided, upheld] = await Promise.all([
+    const [findings, confirmed, open, decided, upheld, suspensions] = await Promise.all([
       services.findings(company.id),
       services.oversight.confirmedBoycotts(company.id),
       page('open'),
       page('decided'),
       page('upheld'),
+      suspensionHistory(services, company.id),
     ]);
     return {
       person: { id: person.id, kid: person.kid, signer: person.signer },
@@ -51,6 +58,7 @@ export const load: PageServerLoad = async ({ cookies, url, params, setHeaders })
       open,
       decided,
       upheld,
+      suspensions,
     };
   } catch (cause) {
     if (cause instanceof ProtocolError && cause.code === 'ERR_COMPANY_UNKNOWN') {

@@ -3,7 +3,7 @@
  * it beside that field; a valid form gives the payload to sign.
  */
 import { describe, expect, it } from 'vitest';
-import { maxCited, suspensionPayload, type SuspensionForm } from './suspension';
+import { conflictMessage, maxCited, suspensionPayload, type SuspensionForm } from './suspension';
 
 const company = `co_${'C'.repeat(43)}`;
 const form = (over: Partial<SuspensionForm>): SuspensionForm => ({
@@ -60,4 +60,17 @@ describe('suspensionPayload', () => {
     );
     expect(reinstating.ok && reinstating.payload).not.toHaveProperty('complaints');
   });
+});
+
+describe('conflictMessage', () => {
+  it.each([
+    ['suspended', 'portal.regulator.suspend.already'],
+    ['active', 'portal.regulator.reinstate.already'],
+    ['pending', 'portal.regulator.reinstate.already'],
+  ] as const)(
+    'says of a company now %s which state it is already in (failed before: one sentence for both)',
+    (status, message) => {
+      expect(conflictMessage(status)).toBe(message);
+    },
+  );
 });

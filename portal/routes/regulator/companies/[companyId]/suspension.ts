@@ -5,6 +5,7 @@
  * in, so the page shows it beside that field (as the complaint decision does, decision.ts).
  */
 import type { MessageKey } from '$protocol/i18n';
+import type { CompanyStatus } from '$lib/server/db/schema';
 
 /** The most complaints one suspension may cite (protocol/messages/oversight.ts `suspension`). */
 export const maxCited = 64;
@@ -70,4 +71,21 @@ export function suspensionPayload(company: string, form: SuspensionForm): Suspen
       ...(suspending && form.cited.length > 0 ? { complaints: [...form.cited] } : {}),
     },
   };
+}
+
+/**
+ * The sentence for a suspension or reinstatement refused because another regulator's came first
+ * (`ERR_SUSPENSION_CONFLICT`): said from the state the company is in now, as the refreshed page
+ * shows it (`status`), or, when the page could not be refreshed, from the state the refusal
+ * implies (a suspension is refused only for a suspended company).
+ *
+ * @example
+ * ```ts
+ * conflictMessage('suspended'); // 'portal.regulator.suspend.already'
+ * ```
+ */
+export function conflictMessage(status: CompanyStatus): MessageKey {
+  return status === 'suspended'
+    ? 'portal.regulator.suspend.already'
+    : 'portal.regulator.reinstate.already';
 }
