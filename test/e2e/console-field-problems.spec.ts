@@ -288,7 +288,7 @@ test('a disclosure without categories, purposes or a valid retention is said at 
 });
 
 test('in German (switched with the language control), a request without its English reason is said at both reason fields and not sent; corrected, it is', async () => {
-  // The site's language control: a plain form, so the page loads again (the key file with it).
+  // The site's language control: the page's data loads again in German, what was typed stays.
   await page.getByRole('button', { name: t('de', 'common.language.de') }).click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'de');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('de', 'portal.console.title'));
@@ -307,8 +307,10 @@ test('in German (switched with the language control), a request without its Engl
     .getByRole('group', { name: t('de', 'portal.console.request.channels') })
     .getByLabel(t('de', 'vocabulary.channel.email'), { exact: true })
     .check();
-  // Only the German reason: the English one is missing.
+  // Only the German reason: the English one is missing (emptied: the switch kept what the test
+  // before typed).
   await reasonDe.fill('Neuigkeiten.');
+  await reasonEn.fill('');
   await submit.click();
   await expectProblemAt(reasonDe, t('de', 'portal.console.request.error.reason'));
   await expectProblemAt(reasonEn, t('de', 'portal.console.request.error.reason'));

@@ -802,6 +802,90 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     );
   });
 
+  it('lists answered data requests apart from open ones, newest first, with what the answer said and whether it came on time', async () => {
+    const access = await accessRequest();
+    const disclosureJws = await access.disclosure();
+    await console_.answerWithDisclosure(
+      access.staff,
+      disclosureJws,
+      await access.answer(disclosureJws),
+    );
+    const shown = await console_.overview(access.staff);
+    expect(shown.dataRequests).toEqual([]);
+    expect(shown.answeredRequests).toMatchObject([
+      { sha256: access.requestSha256, type: 'access', outcome: 'disclosure', onTime: true },
+    ]);
+
+    const erasure = await accessRequest('erasure', ['address', 'health']);
+    const answerAs = async (fields: Record<string, unknown>) =>
+      console_.submit(
+        erasure.staff,
+        'data-request-answer',
+        await signMessage(
+          'data-request-answer',
+          {
+            ...claims(api.clock, erasure.company.id, erasure.given.pseudonym.id),
+            requestSha256: erasure.requestSha256,
+            ...fields,
+          } as never,
+          erasure.staffKey,
+        ),
+      );
+    const retention = { de: 'Aufbewahrungspflicht (AO).', en: 'Retention duty (tax law).' };
+    await answerAs({
+      outcome: 'erased',
+      dataCategories: ['address'],
+      erasedAt: api.clock.seconds(),
+      retained: { dataCategories: ['health'], reason: retention },
+    });
+    expect((await console_.overview(erasure.staff)).answeredRequests).toMatchObject([
+      {
+        sha256: erasure.requestSha256,
+        outcome: 'erased',
+        erased: ['address'],
+        kept: ['health'],
+        reason: retention,
+        onTime: true,
+      },
+    ]);
+
+    // A refusal after the deadline is listed as late, newest first.
+    const late = await accessRequest('erasure');
+    const { sha256: second } = await api.services.obligations.submitDataRequest(
+      await signMessage(
+        'data-request',
+        { ...claims(api.clock, late.given.pseudonym.id, late.company.id), type: 'access' },
+        late.given.pseudonym.keyPair,
+      ),
+    );
+    api.clock.advance(40 * day);
+    const refusal = { de: 'Keine Daten gespeichert.', en: 'No data held.' };
+    for (const requestSha256 of [late.requestSha256, second]) {
+      await console_.submit(
+        late.staff,
+        'data-request-answer',
+        await signMessage(
+          'data-request-answer',
+          {
+            ...claims(api.clock, late.company.id, late.given.pseudonym.id),
+            requestSha256,
+            outcome: 'refused',
+            reason: refusal,
+          },
+          late.staffKey,
+        ),
+      );
+      api.clock.advance(1);
+    }
+    expect((await console_.overview(late.staff)).answeredRequests).toMatchObject([
+      { sha256: second, outcome: 'refused', reason: refusal, onTime: false, erased: [], kept: [] },
+      { sha256: late.requestSha256, outcome: 'refused', onTime: false },
+    ]);
+    // Answers older than the listed window drop out of the list.
+    api.clock.advance(91 * day);
+    expect((await console_.overview(late.staff)).answeredRequests).toEqual([]);
+  });
+
   it('stores no disclosure when its answer would be refused as a replay of a jti', async () => {
     const { staff, disclosure, answer } = await accessRequest();
     // The staff key used this jti for an earlier disclosure (naming no request).

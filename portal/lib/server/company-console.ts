@@ -123,6 +123,33 @@ export interface ConsoleDataRequest extends DataRequestView {
 }
 
 /**
+ * A data request the company answered lately: the console lists it apart from the open ones, with
+ * what the answer said and whether it came by the deadline, so an answered request does not
+ * vanish from the page while the trust figures count it.
+ */
+export interface ConsoleAnsweredRequest {
+  sha256: string;
+  pseudonym: string;
+  type: 'access' | 'erasure';
+  /** Milliseconds. */
+  receivedAt: number;
+  deadline: number;
+  answeredAt: number;
+  /** By the deadline (the trust figures count it so). */
+  onTime: boolean;
+  outcome: 'disclosure' | 'erased' | 'refused';
+  /** An erasure's erased categories; empty for other outcomes. */
+  erased: string[];
+  /** An erasure's kept categories and a refusal's or a kept category's reason, from the answer. */
+  kept: string[];
+  reason: Localized | null;
+}
+
+/** How many answered requests the console lists, and how far back (newest first). */
+export const answeredListSize = 20;
+export const answeredListDays = 90;
+
+/**
  * A correction waiting for the company. The data category is outside the seal and always shown;
  * the value is sealed to a company key, so only the page opens it, with a loaded key file.
  */
@@ -219,6 +246,13 @@ export interface ConsoleOverview {
   refusals: ConsoleRefusal[];
   requests: ConsoleRequest[];
   dataRequests: ConsoleDataRequest[];
+  /**
+   * Data requests answered in the last `answeredListDays` days, newest answer first, at most
+   * `answeredListSize` of them.
+   */
+  answeredRequests: ConsoleAnsweredRequest[];
+  /** The bounds of `answeredRequests`, for the page to say. */
+  answeredList: { size: number; days: number };
   corrections: ConsoleCorrection[];
   findings: Finding[];
   offers: ConsoleOffer[];
@@ -317,6 +351,29 @@ function pageOf(pages: Partial<Record<ConsoleList, number>>, list: ConsoleList):
 }
 
 /** One page of `rows` fetched with one row more than a page: the extra one says "more follow". */
+/** What a stored data-request answer says: erased and kept categories, and its reason. */
+function answerContent(jws: string): Pick<ConsoleAnsweredRequest, 'erased' | 'kept' | 'reason'> {
+  let payload: Readonly<Record<string, unknown>>;
+  try {
+    payload = peekClaims(jws).payload;
+  } catch {
+    return { erased: [], kept: [], reason: null };
+  }
+  const strings = (value: unknown) =>
+    Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string') : [];
+  const localized = (value: unknown): Localized | null => {
+    if (typeof value !== 'object' || value === null) return null;
+    const { de, en } = value as Record<string, unknown>;
+    return typeof de === 'string' && typeof en === 'string' ? { de, en } : null;
+  };
+  const retained = (payload.retained ?? {}) as Record<string, unknown>;
+  return {
+    erased: payload.outcome === 'erased' ? strings(payload.dataCategories) : [],
+    kept: payload.outcome === 'erased' ? strings(retained.dataCategories) : [],
+    reason: localized(payload.outcome === 'erased' ? retained.reason : payload.reason),
+  };
+}
+
 function paged<T>(rows: T[], page: number): { items: T[]; paging: ConsolePage } {
   return {
     items: rows.slice(0, consolePageSize),
@@ -569,6 +626,52 @@ export function createCompanyConsole(
     );
   }
 
+  /** The company's data requests answered since `sinceMs`, newest answer first (a bounded list). */
+  async function answeredRequests(
+    companyId: string,
+    sinceMs: number,
+  ): Promise<ConsoleAnsweredRequest[]> {
+    const rows = await db
+      .selectFrom('data_requests')
+      .innerJoin('messages', 'messages.sha256', 'data_requests.answer_sha256')
+      .select([
+        'data_requests.sha256',
+        'data_requests.pseudonym',
+        'data_requests.type',
+        'data_requests.received_at',
+        'data_requests.deadline',
+        'data_requests.outcome',
+        'data_requests.answered_at',
+        'messages.jws',
+      ])
+      .where('data_requests.company_id', '=', companyId)
+      .where('data_requests.answered_at', '>=', sinceMs)
+      .orderBy('data_requests.answered_at', 'desc')
+      .orderBy('data_requests.sha256')
+      .limit(answeredListSize)
+      .execute();
+    return rows.flatMap((row) => {
+      if (row.outcome === null || row.answered_at === null) return [];
+      // The answer was verified when it was stored; read here only for what it says.
+      const said = answerContent(row.jws);
+      const answeredAt = Number(row.answered_at);
+      const deadline = Number(row.deadline);
+      return [
+        {
+          sha256: row.sha256,
+          pseudonym: row.pseudonym,
+          type: row.type,
+          receivedAt: Number(row.received_at),
+          deadline,
+          answeredAt,
+          onTime: answeredAt <= deadline,
+          outcome: row.outcome,
+          ...said,
+        },
+      ];
+    });
+  }
+
   /** The newest disclosure of the company naming each of `requests` (open ones: no answer yet). */
   async function storedDisclosures(
     companyId: string,
@@ -795,11 +898,12 @@ export function createCompanyConsole(
         dataRequests(companyId, pageOf(pages, 'dataRequests')),
         corrections(companyId, pageOf(pages, 'corrections')),
       ]);
-      const [findings, offerList, complaintList, suspended] = await Promise.all([
+      const [findings, offerList, complaintList, suspended, answered] = await Promise.all([
         services.findings(companyId),
         offers(companyId, pageOf(pages, 'offers')),
         complaints(companyId, nowMs, pageOf(pages, 'complaints')),
         company.status === 'suspended' ? suspension(companyId) : null,
+        answeredRequests(companyId, nowMs - answeredListDays * 86_400_000),
       ]);
       return {
         company,
@@ -828,6 +932,8 @@ export function createCompanyConsole(
           };
         }),
         dataRequests: requestList.items,
+        answeredRequests: answered,
+        answeredList: { size: answeredListSize, days: answeredListDays },
         corrections: correctionList.items,
         findings,
         offers: offerList.items,

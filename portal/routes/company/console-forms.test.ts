@@ -72,6 +72,8 @@ const overview = {
       storedDisclosure: null,
     },
   ],
+  answeredRequests: [],
+  answeredList: { size: 20, days: 90 },
   corrections: [
     {
       id: 'c1',
@@ -89,15 +91,27 @@ const overview = {
   paging: Object.fromEntries(consoleLists.map((list) => [list, { page: 1, hasNext: false }])),
 } as unknown as ConsoleOverview;
 
-function console_(locale: Locale, form: Record<string, unknown> | null = null): string {
+function console_(
+  locale: Locale,
+  form: Record<string, unknown> | null = null,
+  changes: Record<string, unknown> = {},
+): string {
   const person = { id: 'p1', role: 'staff', name: 'Sam', companyId, kid: null, signer: null };
   return render(Page, {
     props: {
-      data: { locale, person, overview, origin: 'http://localhost:3000' },
+      data: {
+        locale,
+        person,
+        overview: { ...overview, ...changes },
+        origin: 'http://localhost:3000',
+      },
       form,
     } as never,
   }).body;
 }
+
+/** `text` as the page's HTML carries it. */
+const escape = (text: string) => text.replaceAll('&', '&amp;');
 
 /** The opening tag of the element `pattern` finds. */
 const tag = (body: string, pattern: RegExp) => body.match(pattern)?.[0] ?? '';
@@ -163,4 +177,161 @@ describe('the console’s forms', () => {
   it('mark nothing while nothing was sent', () => {
     expect(console_('en')).not.toContain('aria-invalid');
   });
+});
+
+describe('the console’s recipients field', () => {
+  it.each([
+    ['Versanddienst GmbH, DEU'],
+    ['Druckerei Schmidt, Deutschland'],
+    ['Druckerei Schmidt,'],
+    ['Müller, Schmidt & Co'],
+  ])('refuses a line whose text after its last comma is no country code: %s', (line) => {
+    // Failed before: the first two were signed as names without a country.
+    const form = new FormData();
+    form.set('recipients', `Versand GmbH, DE\n${line}`);
+    const checked = requestFields(form, 1_767_225_600);
+    expect(checked.ok ? [] : checked.errors).toContainEqual({
+      field: 'recipients',
+      key: 'portal.console.request.error.recipientLines',
+    });
+  });
+
+  it('takes a country code in either case, upper-cased, and a name with a comma before its country', () => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries({
+      purposes: 'product_launch',
+      channels: 'email',
+      retentionDays: '365',
+      reasonDe: 'Neuheiten',
+      reasonEn: 'News',
+      recipients: 'Logistik AG, us\nMüller, Schmidt & Co, DE\nDruckerei Nord',
+    }))
+      form.set(name, value);
+    const checked = requestFields(form, 1_767_225_600);
+    expect(checked.ok && checked.fields.scopes[0]!.onwardRecipients).toEqual([
+      { name: 'Logistik AG', country: 'US' },
+      { name: 'Müller, Schmidt & Co', country: 'DE' },
+      { name: 'Druckerei Nord' },
+    ]);
+  });
+
+  it.each(['de', 'en'] as const)(
+    'says the rule in %s under the field, which it describes',
+    (locale) => {
+      const body = console_(locale);
+      expect(tag(body, /<textarea[^>]*name="recipients"[^>]*>/)).toContain(
+        'aria-describedby="recipients-hint"',
+      );
+      expect(body).toContain(escape(t(locale, 'portal.console.request.recipientsHint')));
+    },
+  );
+});
+
+describe('a suspended company’s console', () => {
+  const suspended = {
+    company: { ...overview.company, status: 'suspended' },
+    suspension: {
+      sha256: 'S'.repeat(43),
+      at: 1_767_225_600_000,
+      reason: { de: 'Verstöße.', en: 'Violations.' },
+    },
+    staff: [
+      { id: 'p1', name: 'Sam', role: 'staff', companyId, kid: null, signer: null },
+      { id: 'p2', name: 'Kim', role: 'staff', companyId, kid: null, signer: null },
+    ],
+  };
+
+  it.each(['de', 'en'] as const)(
+    'says in %s at the request and invitation forms that they cannot be sent, and why',
+    (locale) => {
+      // Failed before: the whole form was offered; only sending it said the company was not active.
+      const body = console_(locale, null, suspended);
+      for (const action of ['request', 'invite'] as const) {
+        const said = tag(body, new RegExp(`<p[^>]*id="${action}-suspended"[^>]*>`));
+        expect(said).not.toBe('');
+        const from = body.indexOf(said);
+        const sentence = body.slice(from, body.indexOf('</p>', from));
+        expect(sentence).toContain(escape(t(locale, `portal.console.suspended.${action}`)));
+        expect(sentence).toContain('href="#suspension"');
+      }
+      const requestSubmit = tag(
+        body.slice(body.indexOf('id="form-request"')),
+        /<button type="submit"(?![^>]*hidden)[^>]*>/,
+      );
+      expect(requestSubmit).toContain('aria-disabled="true"');
+      expect(requestSubmit).toContain('aria-describedby="request-suspended"');
+      const inviteSubmit = tag(
+        body.slice(body.indexOf('id="form-invite"')),
+        /<button type="submit"[^>]*>/,
+      );
+      expect(inviteSubmit).toContain('aria-disabled="true"');
+      expect(inviteSubmit).toContain('aria-describedby="invite-suspended"');
+      expect(body).toContain('id="suspension"');
+    },
+  );
+
+  it('offers the forms as before while the company is active', () => {
+    const body = console_('en');
+    expect(body).not.toContain('request-suspended');
+    expect(body).not.toContain('invite-suspended');
+    expect(
+      tag(
+        body.slice(body.indexOf('id="form-request"')),
+        /<button type="submit"(?![^>]*hidden)[^>]*>/,
+      ),
+    ).toContain('aria-disabled="false"');
+  });
+});
+
+describe('the console’s answered data requests', () => {
+  const at = 1_767_225_600_000;
+  const answered = {
+    dataRequests: [],
+    answeredRequests: [
+      {
+        sha256: 'A'.repeat(43),
+        pseudonym: `ps_${'a'.repeat(43)}`,
+        type: 'erasure',
+        receivedAt: at,
+        deadline: at + 30 * 86_400_000,
+        answeredAt: at + 40 * 86_400_000,
+        onTime: false,
+        outcome: 'refused',
+        erased: [],
+        kept: [],
+        reason: { de: 'Keine Daten gespeichert.', en: 'No data held.' },
+      },
+      {
+        sha256: 'B'.repeat(43),
+        pseudonym: `ps_${'b'.repeat(43)}`,
+        type: 'erasure',
+        receivedAt: at,
+        deadline: at + 30 * 86_400_000,
+        answeredAt: at + 86_400_000,
+        onTime: true,
+        outcome: 'erased',
+        erased: ['address'],
+        kept: ['health'],
+        reason: { de: 'Aufbewahrungspflicht.', en: 'Retention duty.' },
+      },
+    ],
+  };
+
+  it.each(['de', 'en'] as const)(
+    'lists in %s what each answer said, when, and whether on time, apart from the open ones',
+    (locale) => {
+      // Failed before: an answered request vanished; the section said only "Nothing here".
+      const body = console_(locale, null, answered);
+      expect(body).toContain(t(locale, 'portal.console.dataRequests.noneOpen'));
+      const rows = body.match(/<li[^>]*data-testid="answered-request"[\s\S]*?<\/li>/g) ?? [];
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toContain('data-outcome="refused"');
+      expect(rows[0]).toContain('data-on-time="false"');
+      expect(rows[0]).toContain(answered.answeredRequests[0]!.reason[locale]);
+      expect(rows[1]).toContain('data-outcome="erased"');
+      expect(rows[1]).toContain(t(locale, 'vocabulary.dataCategory.address'));
+      expect(rows[1]).toContain(t(locale, 'vocabulary.dataCategory.health'));
+      expect(rows[1]).toContain('data-on-time="true"');
+    },
+  );
 });

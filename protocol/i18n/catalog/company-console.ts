@@ -373,10 +373,6 @@ export const companyConsole = {
     de: 'Die Aufbewahrung ist eine ganze Zahl von 1 bis 36500 Tagen.',
     en: 'Retention is a whole number from 1 to 36500 days.',
   },
-  'portal.console.request.error.recipients': {
-    de: 'Empfänger: höchstens 32 Zeilen, je ein Name und optional ein Ländercode aus zwei Großbuchstaben.',
-    en: 'Recipients: at most 32 lines, each a name and optionally a two-letter capital country code.',
-  },
   'portal.console.request.error.reason': {
     de: 'Bitte begründen Sie die Anfrage auf Deutsch und auf Englisch (je höchstens 2000 Zeichen).',
     en: 'Please give the reason in German and in English (at most 2000 characters each).',

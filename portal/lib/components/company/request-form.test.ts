@@ -115,9 +115,14 @@ describe('requestFields', () => {
     ['a past date', { validUntil: '2025-01-01' }, 'portal.console.request.error.validUntil'],
     ['a retention of 0 days', { retentionDays: '0' }, 'portal.console.request.error.retention'],
     [
-      'a bad country code',
-      { recipients: 'Versand, de' },
-      'portal.console.request.error.recipients',
+      'a country of three letters',
+      { recipients: 'Versand, DEU' },
+      'portal.console.request.error.recipientLines',
+    ],
+    [
+      'a country in words',
+      { recipients: 'Druckerei Schmidt, Deutschland' },
+      'portal.console.request.error.recipientLines',
     ],
     ['no English reason', { reasonEn: '  ' }, 'portal.console.request.error.reason'],
     ['an incentive without text', { incentiveDe: '' }, 'portal.console.request.error.incentive'],

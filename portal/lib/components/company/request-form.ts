@@ -50,7 +50,20 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** Lines of `Name` or `Name, CC` (ISO 3166-1 alpha-2); undefined when one is not. */
+/**
+ * Lines of `Name` or `Name, CC`; undefined when one is not. `CC` is an ISO 3166-1 alpha-2 code,
+ * taken in either case and kept upper case. What follows a line's last comma is always the
+ * country: a mistyped one (`, DEU`, `, Deutschland`) is refused, never folded into the name and
+ * signed. So a name that itself contains a comma ends with its country (`Müller, Schmidt & Co,
+ * DE`); the console says this rule under the field (`portal.console.request.recipientsHint`).
+ *
+ * @example
+ * ```ts
+ * recipients('Versand GmbH, de\nDruckerei Nord');
+ * // [{ name: 'Versand GmbH', country: 'DE' }, { name: 'Druckerei Nord' }]
+ * recipients('Versand GmbH, DEU'); // undefined
+ * ```
+ */
 export function recipients(raw: string): Scope['onwardRecipients'] | undefined {
   const lines = raw
     .split(/\r?\n/)
@@ -59,13 +72,16 @@ export function recipients(raw: string): Scope['onwardRecipients'] | undefined {
   if (lines.length > limits.onwardRecipients) return undefined;
   const out: Scope['onwardRecipients'] = [];
   for (const line of lines) {
-    // A trailing `, xx` of two letters is the country; it must then be upper case (ISO 3166-1).
-    const comma = /^(.*?)\s*,\s*([A-Za-z]{2})$/.exec(line);
-    const name = comma === null ? line : comma[1]!;
+    const comma = line.lastIndexOf(',');
+    const name = (comma < 0 ? line : line.slice(0, comma)).trim();
     if (name.length === 0 || name.length > 200) return undefined;
-    if (comma === null) out.push({ name });
-    else if (/^[A-Z]{2}$/.test(comma[2]!)) out.push({ name, country: comma[2]! });
-    else return undefined;
+    if (comma < 0) {
+      out.push({ name });
+      continue;
+    }
+    const country = line.slice(comma + 1).trim();
+    if (!/^[A-Za-z]{2}$/.test(country)) return undefined;
+    out.push({ name, country: country.toUpperCase() });
   }
   return out;
 }
@@ -130,7 +146,7 @@ export function requestFields(form: FormLike, nowSeconds: number): RequestFormRe
     fail('retentionDays', 'portal.console.request.error.retention');
   }
   const onward = recipients(text(form, 'recipients'));
-  if (onward === undefined) fail('recipients', 'portal.console.request.error.recipients');
+  if (onward === undefined) fail('recipients', 'portal.console.request.error.recipientLines');
 
   const reason = { de: text(form, 'reasonDe'), en: text(form, 'reasonEn') };
   if (reason.de === '' || reason.en === '' || reason.de.length > 2000 || reason.en.length > 2000) {
