@@ -6,7 +6,7 @@
  * that says what was wrong and what to do; without a reason (or with one this version does not
  * know) the code's own sentence (`errors.<code>`) speaks.
  */
-import { hasMessage, type MessageKey } from '$protocol/i18n';
+import { hasMessage, type MessageKey, type Translate } from '$protocol/i18n';
 
 /** A failed proof as the page receives it (`DomainProofOutcome` without `verified`). */
 export interface FailedProof {
@@ -49,4 +49,36 @@ export function proofFailure(proof: FailedProof): MessageKey {
   }
   const generic = `errors.${code ?? ''}`;
   return hasMessage(generic) ? generic : 'errors.ERR_DOMAIN_PROOF_FAILED';
+}
+
+/**
+ * Why a proof of `domain` (as the company entered it, when the page knows it) by the company
+ * `companyId` failed, as the console and /company/register say it: {@link proofFailure}'s
+ * sentence, except for two cases that need what only the page knows. `network` for an `http://`
+ * domain (allowed while the clearinghouse runs on loopback, e.g. in development): the general
+ * sentence asks for HTTPS with a valid certificate, which such a domain neither has nor needs.
+ * `company-mismatch`: the file names another company, and the sentence says which id it must
+ * name.
+ *
+ * @example
+ * ```ts
+ * proofSentence(t, { code: 'ERR_DOMAIN_PROOF_FAILED', reason: 'network' }, 'http://localhost:4399', 'co_…');
+ * // 'The connection to your domain failed. Check that the server at this address is running …'
+ * ```
+ */
+export function proofSentence(
+  t: Translate,
+  proof: FailedProof,
+  domain: string | undefined,
+  companyId: string,
+): string {
+  if (proof.code === 'ERR_DOMAIN_PROOF_FAILED') {
+    if (proof.reason === 'network' && domain !== undefined && /^http:\/\//i.test(domain.trim())) {
+      return t('portal.register.proof.networkHttp');
+    }
+    if (proof.reason === 'company-mismatch') {
+      return t('portal.register.proof.companyMismatch', { id: companyId });
+    }
+  }
+  return t(proofFailure(proof));
 }

@@ -11,7 +11,7 @@ import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { locales, t, translator, type Locale } from '$protocol/i18n';
 import RegisterPage from './+page.svelte';
-import { proofSentence } from './proof-sentence';
+import { proofSentence } from '$lib/components/company/domain-proof';
 
 const companyId = `co_${'C'.repeat(43)}`;
 const failed = 'ERR_DOMAIN_PROOF_FAILED';
