@@ -206,6 +206,22 @@ describe('the verifier with --full and the hash tiles', () => {
     },
   );
 
+  it('blames a tile the log serves differently on two reads, not the entries it agrees with the second time', async () => {
+    let reads = 0;
+    const result = await run(['--state', state(), '--full'], (p, bytes) => {
+      if (p !== '/log/tile/0/001' || reads++ > 0) return undefined;
+      const altered = new Uint8Array(bytes);
+      altered[40] = altered[40]! ^ 1;
+      return new Response(altered);
+    });
+    expect(reads).toBeGreaterThan(1);
+    expect(result.code, result.err).toBe(1);
+    expect(result.err).toContain('VERIFICATION FAILED (ERR_TLOG_TILE_INVALID)');
+    expect(result.err).toContain('differently from one read to the next');
+    // It said the entry bundle tile/entries/001 was wrong, of entries whose hashes matched.
+    expect(result.err).not.toContain('ERR_TLOG_BUNDLE_INVALID');
+  });
+
   it('says that an entry bundle served 1 byte too long is too long (it said "truncated entry length")', async () => {
     const result = await run(['--state', state(), '--full'], (p, bytes) =>
       p === '/log/tile/entries/001' ? new Response(new Uint8Array([...bytes, 0])) : undefined,

@@ -561,9 +561,17 @@ async function blameMismatch(
     );
   }
   const differs = computed.findIndex((hash, i) => !bytesEqual(hash, genuine[i]!));
+  if (differs === -1) {
+    // Read again, the tile agrees with the entries: the log served it differently on two reads,
+    // so it, not the entries, is what cannot be trusted.
+    throw new ProtocolError(
+      'ERR_TLOG_TILE_INVALID',
+      `the tile ${tilePath(tile)} did not hold the hashes its entries compute, and read again it did: the log serves it differently from one read to the next`,
+    );
+  }
   // Each hash of a tile at tile level L covers 256^L entries: the first of them, and the last.
   const span = TILE_WIDTH ** tile.level;
-  const first = (tile.index * TILE_WIDTH + Math.max(0, differs)) * span;
+  const first = (tile.index * TILE_WIDTH + differs) * span;
   const last = Math.min(checkpoint.size, first + span) - 1;
   const bundle = Math.floor(first / TILE_WIDTH);
   const bundlePath = entryBundlePath(bundle, tileWidthFor(checkpoint.size, 0, bundle));

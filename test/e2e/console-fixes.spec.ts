@@ -8,7 +8,7 @@
  * - A data request's "Refuse" without its reason and "Confirm erasure" with a category both erased
  *   and kept mark the fields at fault, say the sentence beside them and focus the first (the
  *   focus stayed on the button, no field marked).
- * - An answered request stays in sight, under "Answered lately", with what was answered.
+ * - An answered request stays in sight, under "Recently answered", with what was answered.
  * - A checkbox keeps its size when its label wraps (8 px wide at 1280 px, 9 at 320 px).
  * - A suspended company's request and invitation forms say at the form that they cannot be sent
  *   and why, their buttons aria-disabled and described by that sentence; pressed, nothing is sent.

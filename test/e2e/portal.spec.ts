@@ -76,6 +76,19 @@ test.describe('portal', () => {
     await context.close();
   });
 
+  test('the language switch works on the page of an address no route matches', async ({
+    browser,
+  }) => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto('/no-such-page');
+    await expect(page.locator('main')).toContainText(t('en', 'portal.error.notFound'));
+    await page.getByRole('button', { name: t('de', 'common.language.de') }).click();
+    await expect(page.locator('html')).toHaveAttribute('lang', 'de');
+    await expect(page.locator('main')).toContainText(t('de', 'portal.error.notFound'));
+    await context.close();
+  });
+
   test('an unknown page shows a human sentence, not a stack trace', async ({ page }) => {
     const response = await page.goto('/no-such-page');
     expect(response?.status()).toBe(404);

@@ -20,7 +20,12 @@ import {
 
 let proofServer: Server;
 /** One company each: the suspension test's, the decision test's, the two tabs'. */
-let stories: { suspension: SeededStory; decision: SeededStory; tabs: SeededStory };
+let stories: {
+  suspension: SeededStory;
+  decision: SeededStory;
+  tabs: SeededStory;
+  decidedTwice: SeededStory;
+};
 
 test.beforeAll(async ({ playwright, baseURL }) => {
   const proof = await startProofServer();
@@ -32,6 +37,7 @@ test.beforeAll(async ({ playwright, baseURL }) => {
     suspension: await seeded('Sitzungsende'),
     decision: await seeded('Entscheidungsende'),
     tabs: await seeded('Zwei Tabs'),
+    decidedTwice: await seeded('Doppelt entschieden'),
   };
   await request.dispose();
 });
@@ -260,5 +266,34 @@ test('two tabs suspending at once: the second says the company is already suspen
   await expect(third.getByLabel(t('de', 'portal.regulator.reasonText.en'))).toHaveValue(
     'Remedied again.',
   );
+  await context.close();
+});
+
+test('a complaint decided in another tab meanwhile: the second decision is refused, the page shows the first, and the focus is on why (failed before: left on the page body)', async ({
+  browser,
+  baseURL,
+}) => {
+  const { context, page: first } = await regulatorIn(browser, baseURL!, 'en', 'Erna Erste');
+  const address = `/regulator/complaints/${stories.decidedTwice.complaintSha256}`;
+  await first.goto(address);
+  const second = await context.newPage();
+  await second.goto(address);
+  for (const page of [first, second]) {
+    await page.getByLabel(t('en', 'portal.regulator.decision.dismissed')).check();
+    await typeReasons(page, 'en', 'Kein Verstoß erkennbar.', 'No violation apparent.');
+  }
+  await first.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
+  await expect(first.getByTestId('decision-done')).toBeVisible();
+
+  await second.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }).click();
+  const failure = second.getByTestId('decision-failure');
+  await expect(failure).toHaveText(t('en', 'errors.ERR_COMPLAINT_ALREADY_DECIDED'));
+  await expect(failure).toBeFocused();
+  await expect(second.getByTestId('complaint-decision-reason').locator('dd[lang="en"]')).toHaveText(
+    'No violation apparent.',
+  );
+  await expect(
+    second.getByRole('button', { name: t('en', 'portal.regulator.decision.submit') }),
+  ).toHaveCount(0);
   await context.close();
 });

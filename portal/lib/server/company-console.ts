@@ -350,7 +350,6 @@ function pageOf(pages: Partial<Record<ConsoleList, number>>, list: ConsoleList):
   return n !== undefined && Number.isInteger(n) && n >= 1 ? Math.min(n, maxConsolePage) : 1;
 }
 
-/** One page of `rows` fetched with one row more than a page: the extra one says "more follow". */
 /** What a stored data-request answer says: erased and kept categories, and its reason. */
 function answerContent(jws: string): Pick<ConsoleAnsweredRequest, 'erased' | 'kept' | 'reason'> {
   let payload: Readonly<Record<string, unknown>>;
@@ -374,6 +373,7 @@ function answerContent(jws: string): Pick<ConsoleAnsweredRequest, 'erased' | 'ke
   };
 }
 
+/** One page of `rows` fetched with one row more than a page: the extra one says "more follow". */
 function paged<T>(rows: T[], page: number): { items: T[]; paging: ConsolePage } {
   return {
     items: rows.slice(0, consolePageSize),

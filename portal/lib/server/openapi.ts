@@ -171,7 +171,7 @@ const relayRouteDocs: readonly RouteDoc[] = [
       status: 201,
       schema: 'RelayReceipt',
       description:
-        "Queued in the pseudonym's inbox (200 for a resend). Refused offers are recorded: 403 with `detail_data.rule`.",
+        "Queued in the pseudonym's inbox (200 for a resend). Refused offers are recorded: 403 with `detail_data.rule` (and, for `company_not_active`, `detail_data.status` while the company is still suspended or pending).",
     },
     problems: [
       'ERR_COMPANY_UNKNOWN',

@@ -15,13 +15,12 @@ import { sql, type Kysely } from 'kysely';
 import { ProtocolError } from '$protocol/errors';
 import { maxListPage, pageParam, type KeysetPaging } from '$lib/components/regulator/paging';
 import { parseRegistryQuery } from '$lib/components/registry-query';
+import { companyFilters, type CompanyFilter } from '$lib/components/regulator/company-filters';
 import { requestedPage } from './dashboard-review';
 import { likePattern } from './registry';
 import type { CompanyStatus, Database } from './db/schema';
 
-/** Which companies the index lists, by status. */
-export const companyFilters = ['all', 'active', 'suspended'] as const;
-export type CompanyFilter = (typeof companyFilters)[number];
+export { companyFilters, type CompanyFilter };
 
 /** Companies per page of the index. */
 export const companyIndexPageSize = 50;

@@ -770,8 +770,8 @@ export function createRelayService(
       try {
         return await acceptOffer(token);
       } catch (error) {
-        // A resend of a stored offer is answered like the first time, whatever changed since:
-        // asked only when the checks fail (one query less per offer), since a resend that passes
+        // A resend of a stored offer is answered like the first time (a refusal with its rule,
+        // and the company's status only while it still holds, resendOf): asked only when the checks fail (one query less per offer), since a resend that passes
         // them is stored as a duplicate and answered by `resendOf` anyway.
         if (!(error instanceof ProtocolError)) throw error;
         const resend = await storedBefore(ctx, token, 'offer');

@@ -349,7 +349,6 @@ export const consoles = {
   },
   'portal.regulator.totals': { de: 'Auf einen Blick', en: 'At a glance' },
   'portal.regulator.totals.companies': { de: 'Unternehmen', en: 'Companies' },
-  'portal.regulator.totals.suspended': { de: 'ausgesetzt', en: 'suspended' },
   'portal.regulator.openComplaints': { de: 'Offene Beschwerden', en: 'Open complaints' },
   'portal.regulator.openComplaints.none': {
     de: 'Keine offene Beschwerde.',

@@ -10,7 +10,7 @@ export const portal = {
   // the field; what a suspended company cannot do, said at its forms; answered data requests.
   'portal.console.request.recipientsHint': {
     de: 'Je Zeile ein Empfänger: der Name, optional mit Komma und Ländercode aus zwei Buchstaben (ISO 3166-1, etwa „Versand GmbH, DE“). Nach dem letzten Komma einer Zeile steht immer ein solcher Ländercode; ein Name, der selbst ein Komma enthält, endet deshalb mit seinem Land („Müller, Schmidt & Co, DE“).',
-    en: 'One recipient a line: the name, optionally a comma and a two-letter country code (ISO 3166-1, as in “Versand GmbH, DE”). What follows the last comma of a line is always such a code; so a name that itself contains a comma ends with its country (“Miller, Smith & Co, GB”).',
+    en: 'One recipient per line: the name, optionally a comma and a two-letter country code (ISO 3166-1, as in “Versand GmbH, DE”). What follows the last comma of a line is always such a code; so a name that itself contains a comma ends with its country (“Miller, Smith & Co, GB”).',
   },
   'portal.console.request.error.recipientLines': {
     de: 'Empfänger: höchstens 32 Zeilen, je ein Name und optional nach einem Komma ein Ländercode aus zwei Buchstaben (ISO 3166-1, etwa DE). Eine Zeile mit Komma endet mit einem solchen Code, nicht mit „DEU“ oder „Deutschland“.',
@@ -34,7 +34,7 @@ export const portal = {
   },
   'portal.console.dataRequests.answeredTitle': {
     de: 'Zuletzt beantwortet',
-    en: 'Answered lately',
+    en: 'Recently answered',
   },
   'portal.console.dataRequests.answeredExplain': {
     de: 'Die bis zu {size} neuesten Antworten der letzten {days} Tage, die neueste zuerst.',
@@ -312,9 +312,9 @@ export const portal = {
   // "Widerrufe" read as open revocations), and its link to the index of companies.
   'portal.regulator.totals.companiesSuspended': {
     de: 'Ausgesetzte Unternehmen',
-    en: 'Companies suspended',
+    en: 'Suspended companies',
   },
-  'portal.regulator.totals.complaintsOpen': { de: 'Offene Beschwerden', en: 'Complaints open' },
+  'portal.regulator.totals.complaintsOpen': { de: 'Offene Beschwerden', en: 'Open complaints' },
   'portal.regulator.companies.open': { de: 'Alle Unternehmen', en: 'All companies' },
   // /regulator/companies: every registered company, found by name, id or domain, by status.
   'portal.regulator.companies.title': { de: 'Unternehmen', en: 'Companies' },
@@ -330,6 +330,10 @@ export const portal = {
   'portal.regulator.companies.status': { de: 'Status', en: 'Status' },
   'portal.regulator.companies.status.all': { de: 'alle', en: 'all' },
   'portal.regulator.companies.status.active': { de: 'aktiv', en: 'active' },
+  'portal.regulator.companies.status.pending': {
+    de: 'Domain unbestätigt',
+    en: 'domain not verified',
+  },
   'portal.regulator.companies.status.suspended': { de: 'ausgesetzt', en: 'suspended' },
   'portal.regulator.companies.submit': { de: 'Suchen', en: 'Search' },
   'portal.regulator.companies.reset': { de: 'Alle zeigen', en: 'Show all' },
