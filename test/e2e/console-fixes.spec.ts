@@ -13,23 +13,27 @@
  * - A suspended company's request and invitation forms say at the form that they cannot be sent
  *   and why, their buttons aria-disabled and described by that sentence; pressed, nothing is sent.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import {
   expect,
   test,
   type APIRequestContext,
   type BrowserContext,
-  type Locator,
   type Page,
 } from '@playwright/test';
 import { t } from '../../protocol/i18n';
-import { pairwiseKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '../../protocol/keys';
-import type { MessageKind, Payload, Scope } from '../../protocol/messages';
-import { signMessage } from '../../protocol/signed';
+import type { Payload } from '../../protocol/messages';
 import { ready } from '../../protocol/sodium';
 import { dataCategoryIds } from '../../protocol/vocabulary';
 import { registerAndEnrol } from './console-company';
+import {
+  claims,
+  expectNoProblemAt,
+  expectProblemAt,
+  grantingCustomer,
+  postJose,
+} from './console-customer';
 import { addVirtualAuthenticator, regulatorLink, startProofServer } from './oversight-seed';
 import type { ConsoleKeyFile } from './story-helpers';
 
@@ -45,66 +49,9 @@ let key: ConsoleKeyFile;
 /** The console's form actions posted so far (`?/request`, …), in order. */
 const posted: string[] = [];
 
-function claims(iss: string, aud: string) {
-  const iat = Math.floor(Date.now() / 1000);
-  return { v: 1 as const, iss, aud, iat, exp: iat + 300, jti: randomUUID() };
-}
-
-async function postJose(
-  request: APIRequestContext,
-  path: string,
-  kind: MessageKind,
-  payload: unknown,
-  keyPair: Ed25519KeyPair,
-): Promise<{ sha256: string }> {
-  const token = await signMessage(kind, payload as never, keyPair);
-  const response = await request.post(path, {
-    data: token,
-    headers: { 'content-type': 'application/jose' },
-  });
-  expect(response.status(), await response.text()).toBe(201);
-  return (await response.json()) as { sha256: string };
-}
-
 /** A customer who granted the company's request for their address, then asked for its erasure. */
 async function seedErasureRequest(request: APIRequestContext, origin: string): Promise<void> {
-  const scope: Scope = {
-    purpose: 'product_launch',
-    channels: ['newsletter'],
-    dataCategories: ['address'],
-    conditions: { timeZone: 'Europe/Berlin' },
-    retentionDays: 30,
-    onwardRecipients: [],
-  };
-  const { sha256: requestSha256 } = await postJose(
-    request,
-    '/api/v1/grant-requests',
-    'grant-request',
-    { ...claims(companyId, origin), scopes: [scope], reason: { de: 'Neuigkeiten.', en: 'News.' } },
-    key.keyPair,
-  );
-  const served = (await (await request.get(`/api/v1/grant-requests/${requestSha256}`)).json()) as {
-    jws: string;
-  };
-  const { scopes } = JSON.parse(
-    Buffer.from(served.jws.split('.')[1]!, 'base64url').toString('utf8'),
-  ) as { scopes: Scope[] };
-  const customer = pairwiseKeyPair(new Uint8Array(randomBytes(32)), companyId);
-  const pseudonym = `ps_${thumbprint(publicJwk(customer))}`;
-  await postJose(
-    request,
-    '/api/v1/grants',
-    'grant',
-    {
-      ...claims(pseudonym, companyId),
-      requestSha256,
-      scopes,
-      preferredChannel: 'newsletter',
-      until: Math.floor(Date.now() / 1000) + 30 * 86_400,
-      pseudonymKey: publicJwk(customer),
-    } as Payload<'grant'>,
-    customer,
-  );
+  const { customer, pseudonym } = await grantingCustomer(request, origin, companyId, key.keyPair);
   await postJose(
     request,
     '/api/v1/data-requests',
@@ -125,25 +72,6 @@ async function loadKeyText(text: string): Promise<void> {
     mimeType: 'application/json',
     buffer: Buffer.from(text),
   });
-}
-
-/**
- * `field` is marked invalid and described by a sentence, shown, that says `sentence`; `also`
- * names a description the field keeps beside the problem's.
- */
-async function expectProblemAt(field: Locator, sentence: string, also?: string): Promise<void> {
-  await expect(field).toHaveAttribute('aria-invalid', 'true');
-  const ids = ((await field.getAttribute('aria-describedby')) ?? '').split(/\s+/).filter(Boolean);
-  const described = ids.filter((id) => id !== also);
-  expect(described, 'one sentence describes the problem').toHaveLength(1);
-  if (also !== undefined) expect(ids).toContain(also);
-  await expect(page.locator(`[id="${described[0]}"]`)).toHaveText(sentence);
-  await expect(page.locator(`[id="${described[0]}"]`)).toBeVisible();
-}
-
-/** `field` carries no problem. */
-async function expectNoProblemAt(field: Locator): Promise<void> {
-  await expect(field).not.toHaveAttribute('aria-invalid', 'true');
 }
 
 /** The width and height of each checkbox of the page's choice lists, rounded to 0.1 px. */
