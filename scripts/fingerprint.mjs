@@ -17,6 +17,9 @@ const inputs = [
   'scripts/build-extension.mjs',
   // Packs the Assistant's downloads.
   'scripts/zip.mjs',
+  // The auditor's verifier, bundled into dist/verifier/ by build:portal (with protocol/ above).
+  'scripts/verify.ts',
+  'scripts/build-verifier.mjs',
 ];
 
 export function sourceFingerprint(root) {

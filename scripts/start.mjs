@@ -71,6 +71,8 @@ function main() {
   const built =
     existsSync(join(root, 'dist', 'portal', 'index.js')) &&
     existsSync(join(root, 'dist', 'extension', 'chromium', 'manifest.json')) &&
+    // The auditor's verifier, which build:portal writes after vite build (scripts/build-verifier.mjs).
+    existsSync(join(root, 'dist', 'verifier', 'clearinghouse-verify.mjs')) &&
     existsSync(stampFile) &&
     readFileSync(stampFile, 'utf8') === fingerprint;
   if (built) {

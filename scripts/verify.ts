@@ -100,9 +100,18 @@ interface Options {
   full: boolean;
 }
 
-const usage = `usage: npm run verify -- --url <clearinghouse> [--state <file>] [--receipt <file>] [--full]
-       npm run verify -- --receipt <file> [--state <file> | --key <verifier key>]
-       npm run verify -- --help
+/**
+ * How the auditor started this verifier: set to `node clearinghouse-verify.mjs` in the one-file
+ * build (scripts/build-verifier.mjs `define`), absent when it runs from the checkout.
+ */
+declare const __VERIFIER_COMMAND__: string | undefined;
+const command =
+  typeof __VERIFIER_COMMAND__ === 'string' ? __VERIFIER_COMMAND__ : 'npm run verify --';
+const indent = ' '.repeat('usage: '.length);
+
+const usage = `usage: ${command} --url <clearinghouse> [--state <file>] [--receipt <file>] [--full]
+${indent}${command} --receipt <file> [--state <file> | --key <verifier key>]
+${indent}${command} --help
 exit codes: 0 verified; 1 verification failed (the log or the receipt is not what it claims);
             2 usage, network or state-file problems`;
 

@@ -9,6 +9,7 @@ import {
 } from '$protocol/tlog';
 import { base64Encode } from '$protocol/encoding';
 import { getInstance } from '$lib/server/instance';
+import { readVerifierFile } from '$lib/server/verifier-download';
 
 /** Entries shown per page of the explorer. */
 const pageSize = 20;
@@ -17,7 +18,8 @@ const pageSize = 20;
  * The auditor's log explorer (public): the current signed checkpoint, the log's verifier key,
  * and a page of entries by index, decoded. Everything shown here is also verified in the
  * browser (the checkpoint's signature, receipts, consistency); the server's rendering is only
- * the starting point, and works without JavaScript.
+ * the starting point, and works without JavaScript. The command-line verifier is offered as one
+ * file with its SHA-256 when it is built (./clearinghouse-verify.mjs/+server.ts).
  */
 export const load: PageServerLoad = async ({ url, setHeaders }) => {
   setHeaders({ 'cache-control': 'no-store' });
@@ -78,7 +80,10 @@ export const load: PageServerLoad = async ({ url, setHeaders }) => {
     const names = new Map(rows.map((row) => [row.id, row.legal_name]));
     for (const entry of entries) entry.companyName = names.get(entry.company) ?? null;
   }
+  // The verifier as one file, when it is built: its hash and size, for the auditor to compare.
+  const verifier = await readVerifierFile();
   return {
+    verifier: verifier === undefined ? null : { sha256: verifier.sha256, size: verifier.size },
     checkpointNote: note,
     size,
     rootHash: base64Encode(checkpoint.rootHash),

@@ -1,6 +1,7 @@
 /**
  * What /audit tells an outsider, rendered on the server in both languages: what the command-line
- * verifier needs (it runs only from this project's source; the page said only `npm run verify`),
+ * verifier needs (from this project's source; the page said only `npm run verify`), the verifier
+ * as one file when it is built (scripts/build-verifier.mjs; before, it was not offered),
  * and one word for one thing across the messages the page shows (the errors said "state" where
  * the page says "checkpoint"; German said "Inklusionsbeweis" here and "Einschlussbeweis" on
  * /docs/api).
@@ -26,11 +27,20 @@ const data = {
   from: 0,
   pageSize: 20,
   invalidFrom: false,
+  verifier: null,
 };
 
+/** The verifier as one file, as +page.server.ts reads it when scripts/build-verifier.mjs built it. */
+const built = { sha256: 'ab'.repeat(32), size: 634_645 };
+
 /** The section of the command-line verifier, as rendered. */
-function cliSection(locale: (typeof locales)[number]): string {
-  const { body } = render(Page as unknown as Rendered, { props: { data: { ...data, locale } } });
+function cliSection(
+  locale: (typeof locales)[number],
+  verifier: typeof built | null = null,
+): string {
+  const { body } = render(Page as unknown as Rendered, {
+    props: { data: { ...data, verifier, locale } },
+  });
   const start = body.indexOf('id="cli"');
   expect(start).toBeGreaterThan(-1);
   return body.slice(start, body.indexOf('</section>', start));
@@ -44,6 +54,41 @@ describe('/audit, the command-line verifier', () => {
     expect(section).toMatch(/<a href="\/imprint"/);
     expect(section.indexOf('Node.js 20.19')).toBeLessThan(section.indexOf('npm run verify'));
     expect(section).toContain('npm run verify -- --url https://ch.example');
+  });
+
+  it.each(locales)(
+    'offers in %s the one file with its SHA-256 and size, how to run it and how to rebuild it',
+    (locale) => {
+      const section = cliSection(locale, built);
+      expect(section).toMatch(
+        /<a href="\/audit\/clearinghouse-verify\.mjs" download="clearinghouse-verify\.mjs"[^>]*>/,
+      );
+      expect(section).toContain(t(locale, 'portal.audit.cli.downloadLink'));
+      expect(section).toContain(t(locale, 'portal.audit.cli.download'));
+      expect(section).toMatch(
+        new RegExp(`<code data-testid="verifier-sha256"[^>]*>${built.sha256}</code>`),
+      );
+      const size = locale === 'de' ? '634.645 Bytes (620 KiB)' : '634,645 bytes (620 KiB)';
+      expect(section).toContain(size);
+      expect(section).toContain('node clearinghouse-verify.mjs --url https://ch.example');
+      expect(section).toContain('Node.js 20.19');
+      const rebuild = t(locale, 'portal.audit.cli.rebuild');
+      expect(rebuild).toContain('scripts/verify.ts');
+      expect(rebuild).toContain('scripts/build-verifier.mjs');
+      expect(section).toContain(rebuild);
+      expect(section).not.toContain(t(locale, 'portal.audit.cli.notBuilt'));
+      // The way from the source stays, after the file.
+      expect(section.indexOf('clearinghouse-verify.mjs --url')).toBeLessThan(
+        section.indexOf('npm run verify -- --url'),
+      );
+    },
+  );
+
+  it.each(locales)('says in %s that the file is not built, and offers no download', (locale) => {
+    const section = cliSection(locale);
+    expect(section).toContain(t(locale, 'portal.audit.cli.notBuilt'));
+    expect(section).not.toContain('href="/audit/clearinghouse-verify.mjs"');
+    expect(section).not.toContain('node clearinghouse-verify.mjs');
   });
 });
 

@@ -865,12 +865,38 @@ export const portal = {
     de: 'Ein Konsistenzbeweis',
     en: 'A consistency proof',
   },
-  // /audit: what an outsider needs for the command-line verifier (it is not published alone).
+  // /audit: what an outsider needs for the command-line verifier from the source code.
   'portal.audit.cli.needs': {
-    de: 'Dafür brauchen Sie den Quellcode dieses Clearinghouse und Node.js 20.19 oder neuer: Der Prüfer ist ein Teil des Quellcodes und wird nicht einzeln angeboten. Wo der Quellcode zu bekommen ist, sagt Ihnen der Betreiber (siehe Impressum). Führen Sie im Ordner des Quellcodes einmal npm install aus, dann:',
-    en: 'For this you need the source code of this clearinghouse and Node.js 20.19 or newer: the verifier is part of the source code and is not offered on its own. The operator tells you where to get the source code (see the imprint). In the source code’s folder, run npm install once, then:',
+    de: 'Dafür brauchen Sie den Quellcode dieses Clearinghouse und Node.js 20.19 oder neuer. Wo der Quellcode zu bekommen ist, sagt Ihnen der Betreiber (siehe Impressum). Führen Sie im Ordner des Quellcodes einmal npm install aus, dann:',
+    en: 'For this you need the source code of this clearinghouse and Node.js 20.19 or newer. The operator tells you where to get the source code (see the imprint). In the source code’s folder, run npm install once, then:',
   },
   'portal.audit.cli.imprint': { de: 'Zum Impressum', en: 'To the imprint' },
+  // /audit: the verifier as one file (scripts/build-verifier.mjs), and the way from the source.
+  'portal.audit.cli.file': { de: 'Als eine Datei', en: 'As one file' },
+  'portal.audit.cli.source': { de: 'Aus dem Quellcode', en: 'From the source code' },
+  'portal.audit.cli.download': {
+    de: 'Laden Sie den Prüfer als eine Datei herunter. Er läuft mit Node.js 20.19 oder neuer und braucht sonst nichts: keinen Quellcode und kein npm install.',
+    en: 'Download the verifier as one file. It runs with Node.js 20.19 or newer and needs nothing else: no source code and no npm install.',
+  },
+  'portal.audit.cli.downloadLink': {
+    de: 'clearinghouse-verify.mjs herunterladen',
+    en: 'Download clearinghouse-verify.mjs',
+  },
+  'portal.audit.cli.fileSha256': { de: 'SHA-256 der Datei', en: 'SHA-256 of the file' },
+  'portal.audit.cli.fileSize': { de: 'Größe', en: 'Size' },
+  'portal.audit.cli.bytes': { de: '{bytes} Bytes ({kib} KiB)', en: '{bytes} bytes ({kib} KiB)' },
+  'portal.audit.cli.run': {
+    de: 'Führen Sie ihn in dem Ordner aus, in dem Sie ihn gespeichert haben:',
+    en: 'Run it in the folder you saved it to:',
+  },
+  'portal.audit.cli.rebuild': {
+    de: 'Die Datei wird von scripts/build-verifier.mjs aus scripts/verify.ts im Quellcode dieses Clearinghouse gebaut (npm run build:portal führt es aus). Derselbe Quellcode mit derselben package-lock.json ergibt Byte für Byte dieselbe Datei. Sie müssen ihr also nicht vertrauen: Bauen Sie sie aus dem Quellcode der Version, die hier läuft, mit node scripts/build-verifier.mjs nach und vergleichen Sie ihren SHA-256 (etwa mit sha256sum) mit dem oben.',
+    en: 'The file is built from scripts/verify.ts in the source code of this clearinghouse by scripts/build-verifier.mjs (npm run build:portal runs it). The same source code with the same package-lock.json gives the same file, byte for byte. So you need not trust it: rebuild it from the source code of the version running here with node scripts/build-verifier.mjs and compare its SHA-256 (for example with sha256sum) with the one above.',
+  },
+  'portal.audit.cli.notBuilt': {
+    de: 'Dieses Clearinghouse bietet den Prüfer gerade nicht als eine Datei an: Sie ist nicht gebaut. Der Betreiber baut sie mit npm run build:portal (oder node scripts/build-verifier.mjs) im Ordner des Quellcodes.',
+    en: 'This clearinghouse does not offer the verifier as one file at the moment: it has not been built. The operator builds it with npm run build:portal (or node scripts/build-verifier.mjs) in the source code’s folder.',
+  },
   // The company's domain proof on /company/register, where the general sentence does not fit.
   'portal.register.proof.networkHttp': {
     de: 'Die Verbindung zu Ihrer Domain ist gescheitert. Prüfen Sie, ob der Server unter dieser Adresse läuft und vom Clearinghouse aus erreichbar ist.',
