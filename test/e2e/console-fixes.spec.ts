@@ -169,7 +169,7 @@ test('a recipient line whose country is no two-letter code is said at the field 
     await submit.click();
     await expectProblemAt(
       recipients,
-      t('en', 'portal.console.request.error.recipientLines'),
+      t('en', 'portal.console.recipients.error.country', { line: 2, text: line }),
       'recipients-hint',
     );
     await expect(recipients).toBeFocused();

@@ -5,6 +5,25 @@
  * such field. The look (`.field-error`, `[aria-invalid='true']`) is the layout's.
  */
 import { tick } from 'svelte';
+import type { MessageKey, Params } from '$protocol/i18n';
+
+/**
+ * A sentence of the catalog and the values its placeholders name, if any: the recipients field
+ * says which line is wrong (`{line}`, `{text}`), so its problems carry them. Without `params`
+ * a sentence is its key alone, as every other field's is.
+ */
+export interface Sentence {
+  key: MessageKey;
+  params?: Params;
+}
+
+/**
+ * A problem of one field of a form: `field` names the field (not its input), the sentence says
+ * what is wrong with it. A field may have several (one per faulty line of the recipients field).
+ */
+export interface FieldProblem extends Sentence {
+  field: string;
+}
 
 /** The attributes a field carries: none while it is fine. */
 export interface ProblemAttributes {

@@ -12,6 +12,7 @@ import {
 } from '$lib/server/company-console';
 import { getServices } from '$lib/server/services';
 import type { PersonView } from '$lib/server/people';
+import type { FieldProblem } from '$lib/components/field-problems';
 import { requestFields } from '$lib/components/company/request-form';
 import { disclosureFields } from '$lib/components/company/disclosure-form';
 import { requestOf } from '$lib/components/company/data-request-card';
@@ -38,7 +39,7 @@ export const load: PageServerLoad = async ({ cookies, setHeaders, url }) => {
   return { person, overview, origin: services.context.origin };
 };
 
-type FieldErrors = { field: string; key: MessageKey }[];
+type FieldErrors = FieldProblem[];
 
 /**
  * The most a console form may hold: its signed message at the API's limit for it and the fields
@@ -101,9 +102,12 @@ async function signedAction(
   const jws = form.get('jws');
   if (typeof jws !== 'string' || jws.length === 0) {
     const fieldErrors = explain?.(form);
+    // The first problem is the form's sentence, with the values it names (a recipients line).
+    const first = fieldErrors?.[0];
     return fail(400, {
       action,
-      error: (fieldErrors?.[0]?.key ?? 'portal.console.needsScript') as MessageKey,
+      error: (first?.key ?? 'portal.console.needsScript') as MessageKey,
+      ...(first?.params === undefined ? {} : { params: first.params }),
       fieldErrors: fieldErrors ?? [],
       requestSha256,
     });
@@ -183,11 +187,15 @@ export const actions: Actions = {
     ) {
       // A stored disclosure's form (it carries the disclosure) lacks only the answer's signature.
       const fields = typeof disclosure === 'string' ? undefined : disclosureFields(form);
+      const first =
+        fields === undefined || fields.ok ? 'portal.console.needsScript' : fields.errors[0]!;
+      // A recipients line's sentence comes with the values it names (the line, its text).
       return fail(400, {
         action: 'disclose',
-        error: (fields === undefined || fields.ok
-          ? 'portal.console.needsScript'
-          : fields.errors[0]) as MessageKey,
+        error: (typeof first === 'string' ? first : first.key) as MessageKey,
+        ...(typeof first === 'string' || first.params === undefined
+          ? {}
+          : { params: first.params }),
         requestSha256,
       });
     }

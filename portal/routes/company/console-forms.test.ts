@@ -5,12 +5,17 @@
  * tied to no sentence of the page), and a problem of a field is said beside it, the field marked
  * invalid and described by it, as on the registration form.
  */
+import { isActionFailure } from '@sveltejs/kit';
 import { render } from 'svelte/server';
-import { describe, expect, it } from 'vitest';
-import { t, type Locale } from '$protocol/i18n';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { t, type Locale, type MessageKey, type Params } from '$protocol/i18n';
 import { requestFields } from '$lib/components/company/request-form';
+import { openApiHarness, testOrigin, type ApiHarness } from '$lib/server/api-test-kit';
+import { enrolPerson, registerCompany } from '$lib/server/api-test-world';
 import { consoleLists, type ConsoleOverview } from '$lib/server/company-console';
+import { testDialects } from '$lib/server/db/test-databases';
 import Page from './+page.svelte';
+import { actions } from './+page.server';
 
 const kid = 'K'.repeat(43);
 const companyId = `co_${kid}`;
@@ -192,7 +197,8 @@ describe('the console’s recipients field', () => {
     const checked = requestFields(form, 1_767_225_600);
     expect(checked.ok ? [] : checked.errors).toContainEqual({
       field: 'recipients',
-      key: 'portal.console.request.error.recipientLines',
+      key: 'portal.console.recipients.error.country',
+      params: { line: 2, text: line },
     });
   });
 
@@ -335,3 +341,123 @@ describe('the console’s answered data requests', () => {
     },
   );
 });
+
+/**
+ * The recipients field's sentences as the actions say them for a form sent without a signature
+ * (+page.server.ts explains it with request-form.ts and disclosure-form.ts, as the page does in
+ * the browser before it signs), posted by a logged-in staff member, and as the page then shows
+ * them: the line at fault by its number and text, beside the field and above the form.
+ */
+describe.each(testDialects)(
+  'the console’s actions on a faulty recipients line on %s',
+  (dialect) => {
+    let api: ApiHarness;
+    let session: string;
+
+    beforeAll(async () => {
+      api = await openApiHarness(dialect);
+      const { staffToken } = await registerCompany(api);
+      ({ session } = await enrolPerson(api, staffToken, 'Sam Staff'));
+    });
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    /** What `action` answers `fields` posted with the staff member's session. */
+    async function post(
+      action: 'request' | 'disclose',
+      fields: Record<string, string>,
+    ): Promise<Record<string, unknown>> {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.set(name, value);
+      const url = new URL(`${testOrigin}/company?/${action}`);
+      const answer = await actions[action]!({
+        request: new Request(url, { method: 'POST', body: form }),
+        url,
+        cookies: {
+          get: (name: string) => (name === 'session' ? session : undefined),
+          set() {},
+          delete() {},
+          getAll: () => [],
+        },
+        params: {},
+        locals: {},
+      } as never);
+      expect(isActionFailure(answer)).toBe(true);
+      return (answer as { data: Record<string, unknown> }).data;
+    }
+
+    /** The text of the `<p>` whose opening tag `pattern` finds. */
+    const paragraph = (body: string, pattern: RegExp) => {
+      const opening = tag(body, pattern);
+      expect(opening).not.toBe('');
+      const from = body.indexOf(opening) + opening.length;
+      return body.slice(from, body.indexOf('</p>', from)).trim();
+    };
+
+    const country = 'portal.console.recipients.error.country' satisfies MessageKey;
+
+    it.each(['en', 'de'] as const)(
+      'the request action names the line in its answer, and the page says it in %s',
+      async (locale) => {
+        // Failed before: `recipientLines`, one sentence for the field, naming no line.
+        const data = await post('request', {
+          purposes: 'product_launch',
+          channels: 'email',
+          retentionDays: '365',
+          reasonDe: 'Neuheiten',
+          reasonEn: 'News',
+          recipients: 'Logistik AG, us\n\nVersand GmbH, DEU\nDruckerei Nord',
+        });
+        const params = { line: 3, text: 'Versand GmbH, DEU' };
+        expect(data).toMatchObject({
+          action: 'request',
+          error: country,
+          params,
+          fieldErrors: [{ field: 'recipients', key: country, params }],
+        });
+        const sentence = t(locale, country, params);
+        expect(sentence).toContain(locale === 'en' ? 'Line 3 (“' : 'Zeile 3 („');
+
+        const body = console_(locale, data);
+        expect(tag(body, /<textarea[^>]*name="recipients"[^>]*>/)).toContain(
+          'aria-describedby="recipients-hint form-request-recipients-error"',
+        );
+        expect(paragraph(body, /<p id="form-request-recipients-error"[^>]*>/)).toBe(sentence);
+        expect(paragraph(body, /<p[^>]*data-testid="error-request"[^>]*>/)).toBe(sentence);
+      },
+    );
+
+    it.each(['en', 'de'] as const)(
+      'the disclose action names the line in its answer, and the request’s card says it in %s',
+      async (locale) => {
+        const requestSha256 = 'D'.repeat(43);
+        const data = await post('disclose', {
+          requestSha256,
+          heldCategories: 'address',
+          sources: 'direct',
+          heldPurposes: 'product_launch',
+          heldRetentionDays: '365',
+          heldRecipients: ', DE\nVersand AG, DE',
+        });
+        const name = 'portal.console.recipients.error.name' satisfies MessageKey;
+        const params: Params = { line: 1, text: ', DE' };
+        expect(data).toMatchObject({ action: 'disclose', error: name, params, requestSha256 });
+        const body = console_(locale, data);
+        const card = body.slice(body.indexOf(`id="form-disclose-${requestSha256}"`));
+        expect(paragraph(card, /<p[^>]*data-testid="error-disclose"[^>]*>/)).toBe(
+          t(locale, name, params),
+        );
+        expect(t(locale, name, params)).toContain(
+          locale === 'en' ? 'Line 1 (“, DE”)' : 'Zeile 1 („, DE“)',
+        );
+      },
+    );
+
+    it('says a sentence of any other field as before, without values', async () => {
+      const data = await post('request', { channels: 'email', retentionDays: '365' });
+      expect(data).toMatchObject({ error: 'portal.console.request.error.purposes' });
+      expect(data).not.toHaveProperty('params');
+    });
+  },
+);

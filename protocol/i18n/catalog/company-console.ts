@@ -473,10 +473,6 @@ export const companyConsole = {
     de: 'Die Speicherdauer ist eine ganze Zahl von Tagen (1 bis 36.500).',
     en: 'The retention is a whole number of days (1 to 36,500).',
   },
-  'portal.console.disclose.error.recipients': {
-    de: 'Empfänger: je Zeile ein Name, optional mit Komma und Ländercode (DE).',
-    en: 'Recipients: one name per line, optionally a comma and a country code (DE).',
-  },
   'portal.console.disclose.exportLeft': {
     de: 'Noch {left} von {max} Bytes frei (in UTF-8 zählen ä, ö, ü und ß je zwei Bytes, € drei).',
     en: '{left} of {max} bytes left (in UTF-8, ä, ö, ü and ß count two bytes each, € three).',

@@ -12,9 +12,28 @@ export const portal = {
     de: 'Je Zeile ein Empfänger: der Name, optional mit Komma und Ländercode aus zwei Buchstaben (ISO 3166-1, etwa „Versand GmbH, DE“). Nach dem letzten Komma einer Zeile steht immer ein solcher Ländercode; ein Name, der selbst ein Komma enthält, endet deshalb mit seinem Land („Müller, Schmidt & Co, DE“).',
     en: 'One recipient per line: the name, optionally a comma and a two-letter country code (ISO 3166-1, as in “Versand GmbH, DE”). What follows the last comma of a line is always such a code; so a name that itself contains a comma ends with its country (“Miller, Smith & Co, GB”).',
   },
-  'portal.console.request.error.recipientLines': {
-    de: 'Empfänger: höchstens 32 Zeilen, je ein Name und optional nach einem Komma ein Ländercode aus zwei Buchstaben (ISO 3166-1, etwa DE). Eine Zeile mit Komma endet mit einem solchen Code, nicht mit „DEU“ oder „Deutschland“.',
-    en: 'Recipients: at most 32 lines, each a name and optionally a comma and a two-letter country code (ISO 3166-1, as in DE). A line with a comma ends in such a code, not in “DEU” or “Germany”.',
+  // The recipients field's problems, line by line (request-form.ts `explainRecipients`, for the
+  // request and the disclosure form): `{line}` counts from 1, empty lines too; `{text}` is the
+  // line, cut when long; `{lines}` lists the line numbers not quoted one by one.
+  'portal.console.recipients.error.country': {
+    de: 'Zeile {line} („{text}“): Geben Sie nach dem letzten Komma einen Ländercode aus zwei Buchstaben an, etwa DE.',
+    en: 'Line {line} (“{text}”): after the last comma, give a two-letter country code such as DE.',
+  },
+  'portal.console.recipients.error.name': {
+    de: 'Zeile {line} („{text}“): Vor dem Komma fehlt der Name des Empfängers.',
+    en: 'Line {line} (“{text}”): the recipient’s name is missing before the comma.',
+  },
+  'portal.console.recipients.error.nameLength': {
+    de: 'Zeile {line} („{text}“): Der Name ist länger als {max} Zeichen; bitte kürzen Sie ihn.',
+    en: 'Line {line} (“{text}”): the name is longer than {max} characters; please shorten it.',
+  },
+  'portal.console.recipients.error.tooMany': {
+    de: 'Hier stehen {given} Empfänger, möglich sind höchstens {max}. Bitte entfernen Sie Zeilen, bis es nicht mehr als {max} sind.',
+    en: 'There are {given} recipients here; at most {max} are possible. Please remove lines until no more than {max} are left.',
+  },
+  'portal.console.recipients.error.more': {
+    de: 'Auch die Zeilen {lines} sind fehlerhaft: Bitte prüfen Sie sie anhand der Regel unter dem Feld.',
+    en: 'Lines {lines} are wrong too: please check them against the rule under the field.',
   },
   'portal.console.suspended.request': {
     de: 'Solange Ihr Unternehmen ausgesetzt ist, können Sie nicht um Einwilligung bitten: Die Clearingstelle nimmt keine Anfragen an, bis die Aufsicht die Aussetzung aufhebt. Auskunfts- und Löschanfragen beantworten und Widerrufe bestätigen können Sie weiterhin.',

@@ -11,6 +11,7 @@ import { limits, parseMessage } from '$protocol/messages';
 import { exampleMessages } from '$protocol/messages/examples';
 import { sealTo } from '$protocol/seal';
 import { ready, SEAL_OVERHEAD } from '$protocol/sodium';
+import { t } from '$protocol/i18n';
 import { dataCategoryIds } from '$protocol/vocabulary';
 import { disclosureFields, maxExportBytes, utf8Length } from './disclosure-form';
 
@@ -106,5 +107,71 @@ describe('disclosureFields export limit', () => {
         }),
       ),
     ).toMatchObject({ ok: true });
+  });
+});
+
+describe('disclosureFields recipients', () => {
+  it.each([
+    [
+      'en',
+      'Line 2 (“Druckerei Schmidt, DEU”): after the last comma, give a two-letter country code such as DE.',
+    ],
+    [
+      'de',
+      'Zeile 2 („Druckerei Schmidt, DEU“): Geben Sie nach dem letzten Komma einen Ländercode aus zwei Buchstaben an, etwa DE.',
+    ],
+  ] as const)('names the line at fault and what is wrong with it, in %s', (locale, sentence) => {
+    // Failed before: 'portal.console.disclose.error.recipients', the same for any line.
+    const result = disclosureFields(
+      form({ ...complete, heldRecipients: 'Versand AG, DE\nDruckerei Schmidt, DEU' }),
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        {
+          field: 'heldRecipients',
+          key: 'portal.console.recipients.error.country',
+          params: { line: 2, text: 'Druckerei Schmidt, DEU' },
+        },
+      ],
+    });
+    const [error] = result.ok ? [] : result.errors;
+    expect(typeof error === 'object' && t(locale, error.key, error.params)).toBe(sentence);
+  });
+
+  it('names each bad line, counting the empty ones it skips, beside the other fields’ problems', () => {
+    const result = disclosureFields(
+      form({
+        ...complete,
+        sources: [],
+        heldRecipients: 'Versand AG, DE\n\n, FR\nDruck, de\n\nLager Nord, Deutschland\n',
+      }),
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        'portal.console.disclose.error.sources',
+        {
+          field: 'heldRecipients',
+          key: 'portal.console.recipients.error.name',
+          params: { line: 3, text: ', FR' },
+        },
+        {
+          field: 'heldRecipients',
+          key: 'portal.console.recipients.error.country',
+          params: { line: 6, text: 'Lager Nord, Deutschland' },
+        },
+      ],
+    });
+  });
+
+  it('takes recipients with empty lines between them, as before', () => {
+    const result = disclosureFields(
+      form({ ...complete, heldRecipients: '\nVersand AG, de\n\n  \nDruckerei Nord\n' }),
+    );
+    expect(result.ok && result.holdings[0]!.recipients).toEqual([
+      { name: 'Versand AG', country: 'DE' },
+      { name: 'Druckerei Nord' },
+    ]);
   });
 });

@@ -2,17 +2,23 @@
  * The console's answer to an access request (issue 10): the form's fields become the holdings of
  * a `disclosure` (DESIGN section 5: categories, sources, purposes, retention, recipients; one
  * holding per chosen category, all sharing the rest) and the text of its export, which the page
- * seals to the requesting pseudonym. Pure, like request-form.ts: every problem is a catalog key.
+ * seals to the requesting pseudonym. Pure, like request-form.ts: every problem is a catalog key;
+ * the recipients field's are field problems that name the line at fault (`explainRecipients`).
  */
 import type { MessageKey } from '$protocol/i18n';
 import { exceedsUtf8Bytes, limits, type Payload } from '$protocol/messages';
 import { dataCategoryIds, provenanceSourceIds, purposeIds } from '$protocol/vocabulary';
-import { recipients, type FormLike } from './request-form';
+import type { FieldProblem } from '../field-problems';
+import { explainRecipients, recipientProblems, recipients, type FormLike } from './request-form';
 
-/** The holdings of a disclosure and the text to seal as its export ('' for none). */
+/**
+ * The holdings of a disclosure and the text to seal as its export ('' for none); or what is
+ * wrong: a sentence (the page knows its field), or a problem of the `heldRecipients` field with
+ * the line it is about.
+ */
 export type DisclosureFormResult =
   | { ok: true; holdings: Payload<'disclosure'>['holdings']; exportText: string }
-  | { ok: false; errors: MessageKey[] };
+  | { ok: false; errors: (MessageKey | FieldProblem)[] };
 
 /**
  * Bytes a disclosure's `export` can carry: the `sealed` field holds at most `limits.sealedChars`
@@ -66,7 +72,7 @@ function chosen<T extends string>(form: FormLike, name: string, allowed: readonl
  * ```
  */
 export function disclosureFields(form: FormLike): DisclosureFormResult {
-  const errors: MessageKey[] = [];
+  const errors: (MessageKey | FieldProblem)[] = [];
   const categories = chosen(form, 'heldCategories', dataCategoryIds);
   if (categories.length === 0) errors.push('portal.console.disclose.error.categories');
   const sources = chosen(form, 'sources', provenanceSourceIds);
@@ -83,8 +89,11 @@ export function disclosureFields(form: FormLike): DisclosureFormResult {
     errors.push('portal.console.disclose.error.retention');
   }
   const rawRecipients = form.get('heldRecipients');
-  const onward = recipients(typeof rawRecipients === 'string' ? rawRecipients : '');
-  if (onward === undefined) errors.push('portal.console.disclose.error.recipients');
+  const recipientsText = typeof rawRecipients === 'string' ? rawRecipients : '';
+  const onward = recipients(recipientsText);
+  if (onward === undefined) {
+    errors.push(...explainRecipients(recipientProblems(recipientsText), 'heldRecipients'));
+  }
   const rawExport = form.get('export');
   const exportText = typeof rawExport === 'string' ? rawExport.trim() : '';
   const exportBytes = utf8Length(exportText);

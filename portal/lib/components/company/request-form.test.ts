@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { t } from '$protocol/i18n';
 import { parseMessage } from '$protocol/messages';
-import { connectSnippet, requestFields } from './request-form';
+import { limits } from '$protocol/messages';
+import {
+  connectSnippet,
+  explainRecipients,
+  quotedLineChars,
+  quotedRecipientLines,
+  recipientProblems,
+  recipients,
+  requestFields,
+} from './request-form';
 
 const now = 1_767_225_600; // 2026-01-01T00:00:00Z
 
@@ -117,12 +126,12 @@ describe('requestFields', () => {
     [
       'a country of three letters',
       { recipients: 'Versand, DEU' },
-      'portal.console.request.error.recipientLines',
+      'portal.console.recipients.error.country',
     ],
     [
       'a country in words',
       { recipients: 'Druckerei Schmidt, Deutschland' },
-      'portal.console.request.error.recipientLines',
+      'portal.console.recipients.error.country',
     ],
     ['no English reason', { reasonEn: '  ' }, 'portal.console.request.error.reason'],
     ['an incentive without text', { incentiveDe: '' }, 'portal.console.request.error.incentive'],
@@ -132,6 +141,158 @@ describe('requestFields', () => {
     if (result.ok) return;
     expect(result.errors.map((e) => e.key)).toEqual([key]);
     expect(t('de', key)).not.toBe(t('en', key));
+  });
+});
+
+describe('recipientProblems', () => {
+  it.each([
+    ['a country of three letters', 'Versand GmbH, DE\nVersand GmbH, DEU', 'country', 2],
+    ['a country in words', 'Druckerei Schmidt, Deutschland', 'country', 1],
+    ['a comma and no country', 'A, DE\nB, FR\nDruckerei Schmidt,', 'country', 3],
+    ['a name with a comma and no country', 'Müller, Schmidt & Co', 'country', 1],
+    ['no name before the comma', 'Versand GmbH\n, DE', 'name', 2],
+    ['a name of 201 characters', `${'R'.repeat(200)}\n${'R'.repeat(201)}, DE`, 'nameLength', 2],
+  ] as const)('names the line and the reason of %s', (_name, raw, reason, line) => {
+    const text = raw.split('\n')[line - 1]!.trim();
+    expect(recipientProblems(raw)).toEqual([{ reason, line, text }]);
+    expect(recipients(raw)).toBeUndefined();
+  });
+
+  it('names every line at fault, in order, each with its own reason', () => {
+    const raw = 'A, DE\nB, DEU\nC\n, FR\nD, Deutschland\nE, fr';
+    expect(recipientProblems(raw)).toEqual([
+      { reason: 'country', line: 2, text: 'B, DEU' },
+      { reason: 'name', line: 4, text: ', FR' },
+      { reason: 'country', line: 5, text: 'D, Deutschland' },
+    ]);
+  });
+
+  it('ignores empty lines as before, but counts them as the field shows its lines', () => {
+    const raw = '\n  \nVersand GmbH, DE\r\n\r\n\t\nDruckerei Nord, DEU\n';
+    expect(recipientProblems(raw)).toEqual([
+      { reason: 'country', line: 6, text: 'Druckerei Nord, DEU' },
+    ]);
+    expect(recipientProblems('\nVersand GmbH, de\n\n   \nDruckerei Nord\n')).toEqual([]);
+    expect(recipients('\nVersand GmbH, de\n\n   \nDruckerei Nord\n')).toEqual([
+      { name: 'Versand GmbH', country: 'DE' },
+      { name: 'Druckerei Nord' },
+    ]);
+  });
+
+  it('refuses more recipients than a scope may name, counting only lines that are not empty', () => {
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => `Empfänger ${i}, DE`);
+    const most = lines(limits.onwardRecipients).join('\n\n');
+    expect(recipientProblems(most)).toEqual([]);
+    expect(recipients(most)).toHaveLength(limits.onwardRecipients);
+    const over = [...lines(limits.onwardRecipients), 'Versand, DEU'].join('\n');
+    expect(recipientProblems(over)).toEqual([
+      { reason: 'tooMany', given: limits.onwardRecipients + 1 },
+      { reason: 'country', line: limits.onwardRecipients + 1, text: 'Versand, DEU' },
+    ]);
+    expect(recipients(over)).toBeUndefined();
+  });
+});
+
+describe('the recipients field’s sentences', () => {
+  const recipientErrors = (raw: string) => {
+    const result = requestFields(form({ ...complete, recipients: raw }), now);
+    expect(result.ok).toBe(false);
+    return result.ok ? [] : result.errors;
+  };
+
+  it.each([
+    [
+      'en',
+      'Line 3 (“Versand GmbH, DEU”): after the last comma, give a two-letter country code such as DE.',
+    ],
+    [
+      'de',
+      'Zeile 3 („Versand GmbH, DEU“): Geben Sie nach dem letzten Komma einen Ländercode aus zwei Buchstaben an, etwa DE.',
+    ],
+  ] as const)('name the line, quote it and say what is wrong, in %s', (locale, sentence) => {
+    // Failed before: one sentence about the whole field, naming no line. The first line is empty:
+    // counted as the field shows it, not trimmed away with the field's white space.
+    const errors = recipientErrors('\nDruckerei Nord, DE\nVersand GmbH, DEU');
+    expect(errors).toEqual([
+      {
+        field: 'recipients',
+        key: 'portal.console.recipients.error.country',
+        params: { line: 3, text: 'Versand GmbH, DEU' },
+      },
+    ]);
+    expect(t(locale, errors[0]!.key, errors[0]!.params)).toBe(sentence);
+  });
+
+  it.each([
+    ['name', ', DE', 'Line 1 (“, DE”): the recipient’s name is missing before the comma.'],
+    [
+      'nameLength',
+      `${'R'.repeat(201)}, DE`,
+      `Line 1 (“${'R'.repeat(quotedLineChars - 1)}…”): the name is longer than 200 characters; please shorten it.`,
+    ],
+  ] as const)('say each reason in its own sentence: %s', (reason, raw, sentence) => {
+    const [error] = recipientErrors(raw);
+    expect(error?.key).toBe(`portal.console.recipients.error.${reason}`);
+    expect(t('en', error!.key, error!.params)).toBe(sentence);
+    expect(t('de', error!.key, error!.params)).toContain('Zeile 1 („');
+  });
+
+  it('cut a long line to a quote of at most 40 characters, never half a character', () => {
+    const line = `${'🏃'.repeat(50)}, DEU`;
+    const [error] = recipientErrors(line);
+    const quoted = String(error?.params?.text);
+    expect(Array.from(quoted)).toHaveLength(quotedLineChars);
+    expect(quoted).toBe(`${'🏃'.repeat(quotedLineChars - 1)}…`);
+    expect(quoted).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+
+  it('say each of several bad lines, and list the rest by number past five', () => {
+    const few = recipientErrors('A, DEU\nB, DE\n, FR\nC, Frankreich');
+    expect(few.map((e) => [e.key, e.params?.line])).toEqual([
+      ['portal.console.recipients.error.country', 1],
+      ['portal.console.recipients.error.name', 3],
+      ['portal.console.recipients.error.country', 4],
+    ]);
+    expect(few.every((e) => e.field === 'recipients')).toBe(true);
+
+    const twelve = Array.from({ length: 12 }, (_, i) => `Empfänger ${i + 1}, DEU`).join('\n');
+    const many = recipientErrors(twelve);
+    expect(many).toHaveLength(quotedRecipientLines);
+    expect(many.slice(0, -1).map((e) => e.params?.line)).toEqual([1, 2, 3, 4]);
+    expect(many.at(-1)).toEqual({
+      field: 'recipients',
+      key: 'portal.console.recipients.error.more',
+      params: { lines: '5, 6, 7, 8, 9, 10, 11, 12' },
+    });
+    expect(t('en', many.at(-1)!.key, many.at(-1)!.params)).toBe(
+      'Lines 5, 6, 7, 8, 9, 10, 11, 12 are wrong too: please check them against the rule under the field.',
+    );
+  });
+
+  it('say how many recipients were given when there are too many', () => {
+    const raw = Array.from({ length: 40 }, (_, i) => `Empfänger ${i}`).join('\n');
+    const errors = recipientErrors(raw);
+    expect(errors).toEqual([
+      {
+        field: 'recipients',
+        key: 'portal.console.recipients.error.tooMany',
+        params: { given: 40, max: 32 },
+      },
+    ]);
+    expect(t('de', errors[0]!.key, errors[0]!.params)).toBe(
+      'Hier stehen 40 Empfänger, möglich sind höchstens 32. Bitte entfernen Sie Zeilen, bis es nicht mehr als 32 sind.',
+    );
+  });
+
+  it('are problems of the field they are asked for, so the disclosure form can use them', () => {
+    expect(explainRecipients(recipientProblems('X, DEU'), 'heldRecipients')).toEqual([
+      {
+        field: 'heldRecipients',
+        key: 'portal.console.recipients.error.country',
+        params: { line: 1, text: 'X, DEU' },
+      },
+    ]);
+    expect(explainRecipients([], 'heldRecipients')).toEqual([]);
   });
 });
 

@@ -3,9 +3,11 @@
  * become the body of a `grant-request` (DESIGN section 5; one scope per chosen purpose, all with
  * the same channels, data categories, conditions, retention and recipients). Pure: the page runs
  * it in the browser before signing, and the server runs it to explain a form sent without
- * JavaScript. Every problem is a catalog key, so the page shows a sentence in either language.
+ * JavaScript. Every problem is a catalog key, so the page shows a sentence in either language; the
+ * recipients field's also carry the line they are about (`explainRecipients`).
  */
 import type { MessageKey } from '$protocol/i18n';
+import type { FieldProblem } from '../field-problems';
 import type { Payload, Scope } from '$protocol/messages';
 import { limits } from '$protocol/messages';
 import { channelIds, dataCategoryIds, incentiveTypeIds, purposeIds } from '$protocol/vocabulary';
@@ -20,7 +22,7 @@ export interface FormLike {
 export type RequestFields = Pick<Payload<'grant-request'>, 'scopes' | 'incentive' | 'reason'>;
 
 export type RequestFormResult =
-  { ok: true; fields: RequestFields } | { ok: false; errors: { field: string; key: MessageKey }[] };
+  { ok: true; fields: RequestFields } | { ok: false; errors: FieldProblem[] };
 
 const text = (form: FormLike, name: string): string => {
   const value = form.get(name);
@@ -50,12 +52,54 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+/** The longest name of an onward recipient (the messages' `recipient.name`). */
+const maxNameLength = 200;
+
+/** Why a line of the recipients field is refused: no name, a name too long, no country code. */
+export type RecipientReason = 'name' | 'nameLength' | 'country';
+
 /**
- * Lines of `Name` or `Name, CC`; undefined when one is not. `CC` is an ISO 3166-1 alpha-2 code,
- * taken in either case and kept upper case. What follows a line's last comma is always the
- * country: a mistyped one (`, DEU`, `, Deutschland`) is refused, never folded into the name and
- * signed. So a name that itself contains a comma ends with its country (`Müller, Schmidt & Co,
- * DE`); the console says this rule under the field (`portal.console.request.recipientsHint`).
+ * A problem of the recipients field: a line at fault, or more recipients than a scope (or a
+ * holding) may name (`tooMany`, with how many lines were given). `line` counts from 1 as the
+ * field shows its lines, empty ones included (they are skipped, not refused); `text` is the line
+ * as typed, trimmed.
+ */
+export type RecipientProblem =
+  { reason: RecipientReason; line: number; text: string } | { reason: 'tooMany'; given: number };
+
+/** The recipients of `raw` as far as its lines are right, and the problems of the others. */
+function readRecipients(raw: string): {
+  read: Scope['onwardRecipients'];
+  problems: RecipientProblem[];
+} {
+  const read: Scope['onwardRecipients'] = [];
+  const problems: RecipientProblem[] = [];
+  let given = 0;
+  raw.split(/\r?\n/).forEach((typed, index) => {
+    const text = typed.trim();
+    if (text.length === 0) return;
+    given += 1;
+    const at = { line: index + 1, text };
+    const comma = text.lastIndexOf(',');
+    const name = (comma < 0 ? text : text.slice(0, comma)).trim();
+    if (name.length === 0) return problems.push({ reason: 'name', ...at });
+    if (name.length > maxNameLength) return problems.push({ reason: 'nameLength', ...at });
+    if (comma < 0) return read.push({ name });
+    const country = text.slice(comma + 1).trim();
+    if (!/^[A-Za-z]{2}$/.test(country)) return problems.push({ reason: 'country', ...at });
+    read.push({ name, country: country.toUpperCase() });
+  });
+  if (given > limits.onwardRecipients) problems.unshift({ reason: 'tooMany', given });
+  return { read, problems };
+}
+
+/**
+ * Lines of `Name` or `Name, CC`; undefined when one is not (`recipientProblems` says which and
+ * why). `CC` is an ISO 3166-1 alpha-2 code, taken in either case and kept upper case. What
+ * follows a line's last comma is always the country: a mistyped one (`, DEU`, `, Deutschland`)
+ * is refused, never folded into the name and signed. So a name that itself contains a comma ends
+ * with its country (`Müller, Schmidt & Co, DE`); the console says this rule under the field
+ * (`portal.console.request.recipientsHint`).
  *
  * @example
  * ```ts
@@ -65,25 +109,97 @@ function isTimeZone(zone: string): boolean {
  * ```
  */
 export function recipients(raw: string): Scope['onwardRecipients'] | undefined {
-  const lines = raw
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
-  if (lines.length > limits.onwardRecipients) return undefined;
-  const out: Scope['onwardRecipients'] = [];
-  for (const line of lines) {
-    const comma = line.lastIndexOf(',');
-    const name = (comma < 0 ? line : line.slice(0, comma)).trim();
-    if (name.length === 0 || name.length > 200) return undefined;
-    if (comma < 0) {
-      out.push({ name });
-      continue;
-    }
-    const country = line.slice(comma + 1).trim();
-    if (!/^[A-Za-z]{2}$/.test(country)) return undefined;
-    out.push({ name, country: country.toUpperCase() });
+  const { read, problems } = readRecipients(raw);
+  return problems.length === 0 ? read : undefined;
+}
+
+/**
+ * What `recipients` refuses in `raw`, line by line in the field's order (more lines than
+ * `limits.onwardRecipients` first); empty when it takes `raw`. Empty lines are no problem.
+ *
+ * @example
+ * ```ts
+ * recipientProblems('Versand GmbH, DE\n\n, DE\nDruckerei, DEU');
+ * // [{ reason: 'name', line: 3, text: ', DE' },
+ * //  { reason: 'country', line: 4, text: 'Druckerei, DEU' }]
+ * ```
+ */
+export function recipientProblems(raw: string): RecipientProblem[] {
+  return readRecipients(raw).problems;
+}
+
+/**
+ * Lines the recipients field's sentences quote one by one: with more at fault, the last sentence
+ * lists the rest by number (`portal.console.recipients.error.more`), so twelve bad lines are not
+ * twelve sentences.
+ */
+export const quotedRecipientLines = 5;
+/** Characters of a line a sentence quotes: a longer one is cut, with an ellipsis. */
+export const quotedLineChars = 40;
+/** Line numbers the last sentence lists at most (a pasted list of thousands ends with "…"). */
+const listedLines = 20;
+
+/** `text` as a sentence quotes it: at most `quotedLineChars` characters, never half of one. */
+function quoteLine(text: string): string {
+  const chars = Array.from(text);
+  if (chars.length <= quotedLineChars) return text;
+  return `${chars
+    .slice(0, quotedLineChars - 1)
+    .join('')
+    .trimEnd()}…`;
+}
+
+/**
+ * The sentences of the recipients field's problems, as problems of `field` (`recipients` in the
+ * request form, `heldRecipients` in the disclosure form): each line at fault is named by its
+ * number, quoted (cut when long) and told what is wrong with it, in
+ * `portal.console.recipients.error.*`. The page and the action say the same (both call this).
+ *
+ * @example
+ * ```ts
+ * explainRecipients(recipientProblems('Versand GmbH, DEU'), 'recipients');
+ * // [{ field: 'recipients', key: 'portal.console.recipients.error.country',
+ * //    params: { line: 1, text: 'Versand GmbH, DEU' } }]
+ * ```
+ */
+export function explainRecipients(
+  problems: readonly RecipientProblem[],
+  field: string,
+): FieldProblem[] {
+  const sentences: FieldProblem[] = [];
+  const lines: Extract<RecipientProblem, { line: number }>[] = [];
+  for (const problem of problems) {
+    if (problem.reason === 'tooMany') {
+      sentences.push({
+        field,
+        key: 'portal.console.recipients.error.tooMany',
+        params: { given: problem.given, max: limits.onwardRecipients },
+      });
+    } else lines.push(problem);
   }
-  return out;
+  const quoted =
+    lines.length <= quotedRecipientLines ? lines : lines.slice(0, quotedRecipientLines - 1);
+  for (const { reason, line, text } of quoted) {
+    sentences.push({
+      field,
+      key: `portal.console.recipients.error.${reason}`,
+      params: {
+        line,
+        text: quoteLine(text),
+        ...(reason === 'nameLength' ? { max: maxNameLength } : {}),
+      },
+    });
+  }
+  const rest = lines.slice(quoted.length).map((p) => p.line);
+  if (rest.length > 0) {
+    const listed = rest.slice(0, listedLines).join(', ');
+    sentences.push({
+      field,
+      key: 'portal.console.recipients.error.more',
+      params: { lines: rest.length > listedLines ? `${listed}, …` : listed },
+    });
+  }
+  return sentences;
 }
 
 /**
@@ -96,7 +212,7 @@ export function recipients(raw: string): Scope['onwardRecipients'] | undefined {
  * ```
  */
 export function requestFields(form: FormLike, nowSeconds: number): RequestFormResult {
-  const errors: { field: string; key: MessageKey }[] = [];
+  const errors: FieldProblem[] = [];
   const fail = (field: string, key: MessageKey) => errors.push({ field, key });
 
   const purposes = list(form, 'purposes', purposeIds);
@@ -145,8 +261,12 @@ export function requestFields(form: FormLike, nowSeconds: number): RequestFormRe
   if (!Number.isInteger(retention) || retention < 1 || retention > limits.maxRetentionDays) {
     fail('retentionDays', 'portal.console.request.error.retention');
   }
-  const onward = recipients(text(form, 'recipients'));
-  if (onward === undefined) fail('recipients', 'portal.console.request.error.recipientLines');
+  // Not trimmed as a whole: the sentences count lines as the field shows them, empty ones too.
+  const rawRecipients = form.get('recipients');
+  const { read: onward, problems: recipientsWrong } = readRecipients(
+    typeof rawRecipients === 'string' ? rawRecipients : '',
+  );
+  errors.push(...explainRecipients(recipientsWrong, 'recipients'));
 
   const reason = { de: text(form, 'reasonDe'), en: text(form, 'reasonEn') };
   if (reason.de === '' || reason.en === '' || reason.de.length > 2000 || reason.en.length > 2000) {
@@ -177,7 +297,7 @@ export function requestFields(form: FormLike, nowSeconds: number): RequestFormRe
     dataCategories: categories!,
     conditions: structuredClone(conditions),
     retentionDays: retention,
-    onwardRecipients: onward!,
+    onwardRecipients: onward,
   }));
   return {
     ok: true,
