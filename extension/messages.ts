@@ -120,19 +120,42 @@ const actionOutcome = v.variant('outcome', [
 const requestLink = v.pipe(v.string(), v.maxLength(2048));
 
 /** One grant in force: since and until when (epoch seconds), its purposes not revoked. */
-const activeGrant = {
+const grantInForce = {
   since: epochSeconds,
   until: epochSeconds,
   purposes: distinct(purpose, 1, purposeIds.length),
 };
 /**
+ * A grant in force as the consent window is told of it before the answer (`wallet.pending`):
+ * `withdrawnByRefusal` when it was given earlier to this same request and is still in the
+ * outbox, so that a refusal revokes it first (extension/core/wallet `grantsRevokedByRefusal`).
+ */
+const activeGrant = v.strictObject({
+  ...grantInForce,
+  withdrawnByRefusal: v.optional(v.literal(true)),
+});
+/**
+ * A grant still in force once a refusal went (`bridge.outcome`): `notWithdrawn` when the window
+ * had been told that the refusal withdraws it (`withdrawnByRefusal`), and it did not: the wallet
+ * no longer held it as an answer to this request in the outbox when the refusal went (it had
+ * reached the company, and its outbox entry was settled and gone, or another window's answer
+ * to the same request had taken it). The window says so rather than contradict itself silently.
+ */
+const grantLeft = v.strictObject({
+  ...grantInForce,
+  notWithdrawn: v.optional(v.literal(true)),
+});
+/** A grant in force as the consent window is told of it before the answer ({@link activeGrant}). */
+export type ActiveGrant = v.InferOutput<typeof activeGrant>;
+/** A grant still in force after a refusal, as the consent window is told of it ({@link grantLeft}). */
+export type GrantLeft = v.InferOutput<typeof grantLeft>;
+/**
  * The grants the customer gave a company that are in force, as the wallet stores the relationship
  * (active, not past their end; the purposes not revoked), oldest first (extension/service.ts
- * `activeGrantsOf`), each an {@link activeGrant} or, where said, `entry`. Never empty: none is
- * said by leaving it out.
+ * `activeGrantsOf`), each an `entry`. Never empty: none is said by leaving it out.
  */
-function activeGrantList<E extends v.ObjectEntries>(entry: E) {
-  return v.pipe(v.array(v.strictObject(entry)), v.minLength(1), v.maxLength(1000));
+function activeGrantList<S extends v.GenericSchema>(entry: S) {
+  return v.pipe(v.array(entry), v.minLength(1), v.maxLength(1000));
 }
 
 /**
@@ -580,9 +603,11 @@ const vaultResponses = [
      * grants to the company still in force once the refusal went ({@link activeGrantList}). The
      * window says these remain, not the ones it was told before the answer: a refusal withdraws
      * an earlier grant to the same request still in the outbox (extension/core/wallet
-     * `answerSentBefore`). Absent: none in force, or none known.
+     * `answerSentBefore`). Those marked `notWithdrawn` the window had been told the refusal
+     * withdraws, and it did not ({@link grantLeft}): the window says that in so many words.
+     * Absent: none in force, or none known.
      */
-    activeGrants: v.optional(activeGrantList(activeGrant)),
+    activeGrants: v.optional(activeGrantList(grantLeft)),
   }),
   v.strictObject({
     type: v.literal('bridge.customer-view'),
@@ -604,9 +629,7 @@ const vaultResponses = [
      * still in the outbox, a refusal revokes them first (extension/core/wallet
      * `grantsRevokedByRefusal`), and the window says so. Absent: none known.
      */
-    activeGrants: v.optional(
-      activeGrantList({ ...activeGrant, withdrawnByRefusal: v.optional(v.literal(true)) }),
-    ),
+    activeGrants: v.optional(activeGrantList(activeGrant)),
   }),
   v.strictObject({
     type: v.literal('bridge.action-outcome'),

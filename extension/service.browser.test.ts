@@ -2147,6 +2147,173 @@ describe('channels granted that the profile does not allow (the consent windowâ€
       }),
     ).toThrow();
   });
+
+  it('says after a refusal which grant it had marked as withdrawn was not, its outbox entry gone while the window was open', async () => {
+    const { s, ch, ticket, pending, clock, scope, knobs } = await withOpenWindow();
+    // A grant to this first request stays in force throughout.
+    await send(s, { type: 'wallet.answer', ticket, choice: { ...pending.choice, days: 30 } });
+    const since = Math.floor(clock.ms / 1000);
+    const stays = { since, until: since + 30 * 86_400, purposes: ['product_launch'] };
+    clock.ms += 60_000;
+    const second = await ch.addRequest(since + 60, { scopes: [scope] });
+    const ask = async (id: string) =>
+      (
+        (await handle(s, { type: 'bridge.request', id, request: second }, page)) as Extract<
+          Response,
+          { type: 'bridge.accepted' }
+        >
+      ).ticket;
+    // A grant to the second request reaches the clearinghouse; its answer does not come back.
+    const first = await ask('r2');
+    await send(s, { type: 'wallet.pending', ticket: first });
+    knobs.grantLost = true;
+    expect(
+      await codeOf(() =>
+        send(s, { type: 'wallet.answer', ticket: first, choice: { ...pending.choice, days: 7 } }),
+      ),
+    ).toBe('ERR_CLEARINGHOUSE_UNREACHABLE');
+    await send(s, { type: 'relationships.list', refresh: true });
+    const lost = {
+      since: since + 60,
+      until: since + 60 + 7 * 86_400,
+      purposes: ['product_launch'],
+    };
+    // The second request asked again: the window is told a refusal withdraws the earlier grant.
+    const again = await ask('r3');
+    const told = await send(s, { type: 'wallet.pending', ticket: again });
+    expect((told as Extract<Response, { type: 'wallet.pending' }>).activeGrants).toEqual([
+      stays,
+      { ...lost, withdrawnByRefusal: true },
+    ]);
+    // While the window is open, the outbox is flushed: the earlier grant reached the company,
+    // its time in the outbox ran out, and a refresh settles it for good (core/wallet
+    // resumeOutbox). A refusal no longer revokes it.
+    clock.ms += 11 * 60_000;
+    await send(s, { type: 'relationships.list', refresh: true });
+    const refused = await send(s, {
+      type: 'wallet.answer',
+      ticket: again,
+      choice: { decision: 'refuse', askAgainAfterDays: null },
+    });
+    // Failed before: the grant was listed among those that remain like any other, silently
+    // contradicting "Refusing this request withdraws it" said before the answer.
+    expect(refused).toEqual({
+      type: 'bridge.outcome',
+      outcome: { outcome: 'refused' },
+      askAgainAfter: null,
+      activeGrants: [stays, { ...lost, notWithdrawn: true }],
+    });
+    expect(parseResponse({ type: 'wallet.answer' } as never, refused)).toEqual(refused);
+    // As the outcome says: both grants in force, the refusal stored beside them.
+    const listed = (await send(s, { type: 'relationships.list', refresh: false })) as Extract<
+      Response,
+      { type: 'relationships' }
+    >;
+    expect(listed.items[0]!.grants.map((g) => g.status)).toEqual(['active', 'active']);
+    expect(listed.items[0]!.refusals).toHaveLength(1);
+    // The mark is the outcome's only: the window before the answer has no room for it.
+    expect(() =>
+      parseResponse({ type: 'wallet.pending' } as never, {
+        ...told,
+        activeGrants: [{ ...stays, notWithdrawn: true }],
+      }),
+    ).toThrow();
+  });
+
+  it('says after a refusal that the grant it had marked as withdrawn was not, another window having answered with it', async () => {
+    const { s, ch, ticket, pending, clock, scope, knobs } = await withOpenWindow();
+    await send(s, { type: 'wallet.answer', ticket, choice: { ...pending.choice, days: 30 } });
+    const since = Math.floor(clock.ms / 1000);
+    const stays = { since, until: since + 30 * 86_400, purposes: ['product_launch'] };
+    clock.ms += 60_000;
+    const second = await ch.addRequest(since + 60, { scopes: [scope] });
+    const ask = async (id: string) =>
+      (
+        (await handle(s, { type: 'bridge.request', id, request: second }, page)) as Extract<
+          Response,
+          { type: 'bridge.accepted' }
+        >
+      ).ticket;
+    const first = await ask('r2');
+    await send(s, { type: 'wallet.pending', ticket: first });
+    knobs.grantLost = true;
+    await codeOf(() =>
+      send(s, { type: 'wallet.answer', ticket: first, choice: { ...pending.choice, days: 7 } }),
+    );
+    await send(s, { type: 'relationships.list', refresh: true });
+    const lost = {
+      since: since + 60,
+      until: since + 60 + 7 * 86_400,
+      purposes: ['product_launch'],
+    };
+    const again = await ask('r3');
+    expect(
+      (
+        (await send(s, { type: 'wallet.pending', ticket: again })) as Extract<
+          Response,
+          { type: 'wallet.pending' }
+        >
+      ).activeGrants,
+    ).toEqual([stays, { ...lost, withdrawnByRefusal: true }]);
+    // Meanwhile the same request, pasted in the dashboard, is granted there: the earlier grant
+    // goes as that answer (core/wallet answerSentBefore), and leaves the outbox.
+    const pasted = (await send(s, { type: 'wallet.open-link', link: second })) as Extract<
+      Response,
+      { type: 'bridge.accepted' }
+    >;
+    const elsewhere = (await send(s, { type: 'wallet.pending', ticket: pasted.ticket })) as Extract<
+      Response,
+      { type: 'wallet.pending' }
+    >;
+    expect(
+      await send(s, { type: 'wallet.answer', ticket: pasted.ticket, choice: elsewhere.choice }),
+    ).toMatchObject({ outcome: { outcome: 'granted' }, earlierAnswer: true });
+    const refused = await send(s, {
+      type: 'wallet.answer',
+      ticket: again,
+      choice: { decision: 'refuse', askAgainAfterDays: null },
+    });
+    // Failed before: listed among those that remain with nothing said of the contradiction.
+    expect(refused).toMatchObject({
+      outcome: { outcome: 'refused' },
+      activeGrants: [stays, { ...lost, notWithdrawn: true }],
+    });
+  });
+
+  it('marks no grant as not withdrawn when the refusal withdrew what the window was told', async () => {
+    const { s, ch, ticket, pending, clock, scope, knobs } = await withOpenWindow();
+    await send(s, { type: 'wallet.answer', ticket, choice: { ...pending.choice, days: 30 } });
+    const since = Math.floor(clock.ms / 1000);
+    clock.ms += 60_000;
+    const second = await ch.addRequest(since + 60, { scopes: [scope] });
+    const ask = async (id: string) =>
+      (
+        (await handle(s, { type: 'bridge.request', id, request: second }, page)) as Extract<
+          Response,
+          { type: 'bridge.accepted' }
+        >
+      ).ticket;
+    const first = await ask('r2');
+    await send(s, { type: 'wallet.pending', ticket: first });
+    knobs.grantLost = true;
+    await codeOf(() =>
+      send(s, { type: 'wallet.answer', ticket: first, choice: { ...pending.choice, days: 7 } }),
+    );
+    await send(s, { type: 'relationships.list', refresh: true });
+    const again = await ask('r3');
+    await send(s, { type: 'wallet.pending', ticket: again });
+    // A refresh within the entry's time keeps it: the refusal revokes the grant, as said.
+    clock.ms += 60_000;
+    await send(s, { type: 'relationships.list', refresh: true });
+    const refused = (await send(s, {
+      type: 'wallet.answer',
+      ticket: again,
+      choice: { decision: 'refuse', askAgainAfterDays: null },
+    })) as Extract<Response, { type: 'bridge.outcome' }>;
+    expect(refused.activeGrants).toEqual([
+      { since, until: since + 30 * 86_400, purposes: ['product_launch'] },
+    ]);
+  });
 });
 
 describe('a request link typed or pasted in the dashboard', () => {

@@ -32,7 +32,7 @@ import {
   settingsOrDefault,
   type Settings,
 } from './core/settings';
-import type { Request, Response, VaultRequest } from './messages';
+import type { ActiveGrant, GrantLeft, Request, Response, VaultRequest } from './messages';
 import { newIdentity } from './core/identity';
 import { phraseRecordId, type Vault } from './vault/vault';
 import { settingsRecord } from './vault/backup';
@@ -67,7 +67,6 @@ import { ProblemLog } from './core/problem-log';
 import { inAllVaultTurns } from './core/store-turns';
 import { assistantLocale } from './ui/locale';
 import { parseMessage, type Payload } from '../protocol/messages';
-import type { Purpose } from '../protocol/vocabulary';
 import { storedPayload } from './core/stored-jws';
 
 /** What the service is handed. */
@@ -136,6 +135,9 @@ export interface ServicePorts {
 export type Sender =
   | { readonly kind: 'extension' }
   | { readonly kind: 'page'; readonly origin: string; readonly tabId: number };
+
+/** A grant in force, as the consent window is told of it, before either mark. */
+type GrantInForce = Omit<ActiveGrant, 'withdrawnByRefusal'>;
 
 /** The requests a content script may send; every other request needs an extension page. */
 const pageRequests = new Set<string>([
@@ -516,6 +518,30 @@ export class AssistantService {
   private readonly tickets = new ConsentTickets({ now: () => this.ports.clock.now() }, (n) =>
     this.ports.randomBytes(n),
   );
+
+  /**
+   * By ticket, the grants (sha256) an open consent window was told a refusal withdraws
+   * (`withdrawnByRefusal`), until it is answered or cancelled: the answer then says which of them
+   * remain all the same ({@link answerConsent}). In memory, as the tickets are: a restarted
+   * worker forgets both.
+   */
+  private readonly announcedWithdrawn = new Map<string, readonly string[]>();
+
+  /**
+   * Notes what the window of `ticket` was told last (none: nothing to note), and forgets what
+   * windows no longer open were told (closed without a word, or past their lifetime).
+   */
+  private announce(ticket: string, withdrawn: readonly string[]): void {
+    for (const other of this.announcedWithdrawn.keys()) {
+      try {
+        this.tickets.pending(other);
+      } catch {
+        this.announcedWithdrawn.delete(other);
+      }
+    }
+    if (withdrawn.length > 0) this.announcedWithdrawn.set(ticket, withdrawn);
+    else this.announcedWithdrawn.delete(ticket);
+  }
 
   /** The companies whose declined window the customer saw lately ({@link declinedQuietly}). */
   private readonly declined: DeclinedWindows;
@@ -952,33 +978,27 @@ export class AssistantService {
   }
 
   /**
-   * The grants to the company of `checked` in force now, as the wallet stores the relationship
+   * The grants to the company of `checked` in force now, as `wallet` stores the relationship
    * (the dashboard's "active" grants, whose end has not passed since), with the purposes not
-   * revoked, oldest first: refusing another request does not withdraw them, and the consent
-   * window says so. Those of `withdrawn` (by sha256) are marked `withdrawnByRefusal`: grants to
-   * this same request still in the outbox, which a refusal of it revokes first (extension/core/
-   * wallet `grantsRevokedByRefusal`), and the window says that instead. None when the record is
-   * damaged (the dashboard lists it as such).
+   * revoked, oldest first, each with its sha256: refusing another request does not withdraw
+   * them, and the consent window says so. Before the answer, those a refusal of `checked`
+   * withdraws are marked `withdrawnByRefusal` (extension/core/wallet `grantsRevokedByRefusal`);
+   * after a refusal, those so marked that remain are marked `notWithdrawn` ({@link
+   * answerConsent}). None when the record is damaged (the dashboard lists it as such).
    */
   private async activeGrantsOf(
-    vault: Vault,
+    wallet: Wallet,
     checked: CheckedRequest,
-    withdrawn: readonly string[] = [],
-  ): Promise<{ since: number; until: number; purposes: Purpose[]; withdrawnByRefusal?: true }[]> {
+  ): Promise<{ sha256: string; grant: GrantInForce }[]> {
     let stored: WalletRelationship | undefined;
     try {
-      stored = await (await this.wallet(vault.handle())).relationship(checked.pseudonym);
+      stored = await wallet.relationship(checked.pseudonym);
     } catch (e) {
       if (isProtocolError(e, 'ERR_VAULT_RECORD_DAMAGED')) return [];
       throw e;
     }
     const now = Math.floor(this.ports.clock.now() / 1000);
-    const active: {
-      since: number;
-      until: number;
-      purposes: Purpose[];
-      withdrawnByRefusal?: true;
-    }[] = [];
+    const active: { sha256: string; grant: GrantInForce }[] = [];
     for (const g of stored?.grants ?? []) {
       if (g.status !== 'active') continue;
       let grant: Payload<'grant'>;
@@ -993,14 +1013,9 @@ export class AssistantService {
         (p) => !g.revokedPurposes.includes(p),
       );
       if (purposes.length === 0) continue;
-      active.push({
-        since: grant.iat,
-        until: grant.until,
-        purposes,
-        ...(withdrawn.includes(g.sha256) ? { withdrawnByRefusal: true as const } : {}),
-      });
+      active.push({ sha256: g.sha256, grant: { since: grant.iat, until: grant.until, purposes } });
     }
-    return active.sort((a, b) => a.since - b.since);
+    return active.sort((a, b) => a.grant.since - b.grant.since);
   }
 
   /**
@@ -1100,10 +1115,26 @@ export class AssistantService {
       }
     }
     this.tickets.settle(ticket, outcome);
-    const remaining =
-      outcome.outcome === 'refused' && !answerNotKept
-        ? await this.grantsLeftBy(vault, checked)
-        : [];
+    // What the window was told a refusal withdraws: after any answer, nothing more to tell.
+    const announced = this.announcedWithdrawn.get(ticket) ?? [];
+    this.announcedWithdrawn.delete(ticket);
+    // The grants still in force once a refusal went, read again rather than taken from what the
+    // window was told before: the refusal revokes an earlier grant to the same request left in
+    // the outbox (extension/core/wallet `answerSentBefore`), which then no longer remains. One
+    // the window was told it withdraws that remains all the same is marked `notWithdrawn`: its
+    // outbox entry went while the window was open (it had reached the company, and its time in
+    // the outbox ran out, or another window's answer to this request took it), and the window
+    // says so instead of listing it silently among those that remain.
+    let remaining: GrantLeft[] = [];
+    if (outcome.outcome === 'refused' && !answerNotKept) {
+      try {
+        remaining = (await this.activeGrantsOf(wallet, checked)).map(({ sha256, grant }) =>
+          announced.includes(sha256) ? { ...grant, notWithdrawn: true as const } : grant,
+        );
+      } catch {
+        // Unreadable now: the refusal stands, and the window says nothing of what remains.
+      }
+    }
     return {
       type: 'bridge.outcome',
       outcome,
@@ -1113,24 +1144,6 @@ export class AssistantService {
       ...(answerNotKept ? { answerNotKept: true as const } : {}),
       ...(remaining.length > 0 ? { activeGrants: remaining } : {}),
     };
-  }
-
-  /**
-   * The grants to the company of `checked` still in force once a refusal of it went
-   * ({@link activeGrantsOf}), read again rather than taken from what the window was told before:
-   * the refusal revokes an earlier grant to the same request left in the outbox
-   * (extension/core/wallet `answerSentBefore`), which then no longer remains. None when they
-   * cannot be read: the refusal stands, and the window says nothing of what remains.
-   */
-  private async grantsLeftBy(
-    vault: Vault,
-    checked: CheckedRequest,
-  ): Promise<{ since: number; until: number; purposes: Purpose[] }[]> {
-    try {
-      return await this.activeGrantsOf(vault, checked);
-    } catch {
-      return [];
-    }
   }
 
   private async answer(vault: Vault, request: VaultRequest): Promise<Response> {
@@ -1259,7 +1272,8 @@ export class AssistantService {
         return { type: 'bridge.accepted', ticket: this.tickets.open(checked, null) };
       }
       case 'wallet.pending': {
-        const checked = await this.checkedTicket(vault, request.ticket);
+        const store = vault.handle();
+        const checked = await this.checkedTicket(vault, request.ticket, store);
         let profile = null;
         try {
           profile = await this.preferences(vault).profile();
@@ -1268,8 +1282,19 @@ export class AssistantService {
         }
         // Which of them a refusal withdraws: said before the answer, so what the window says
         // of them is true then (a refusal revokes an outbox grant to this request first).
-        const withdrawn = await (await this.wallet(vault.handle())).grantsRevokedByRefusal(checked);
-        const activeGrants = await this.activeGrantsOf(vault, checked, withdrawn);
+        const wallet = await this.wallet(store);
+        const withdrawn = await wallet.grantsRevokedByRefusal(checked);
+        const activeGrants: ActiveGrant[] = [];
+        const announced: string[] = [];
+        for (const { sha256, grant } of await this.activeGrantsOf(wallet, checked)) {
+          if (!withdrawn.includes(sha256)) activeGrants.push(grant);
+          else {
+            activeGrants.push({ ...grant, withdrawnByRefusal: true });
+            announced.push(sha256);
+          }
+        }
+        // Kept until the answer, which says of them that remain that they were not withdrawn.
+        this.announce(request.ticket, announced);
         return {
           type: 'wallet.pending',
           checked: {
@@ -1288,6 +1313,7 @@ export class AssistantService {
       case 'wallet.cancel':
         this.tickets.pending(request.ticket);
         this.tickets.settle(request.ticket, { outcome: 'cancelled' });
+        this.announcedWithdrawn.delete(request.ticket);
         return { type: 'ok' };
       case 'relationships.list':
         return this.relationships(vault, request.refresh);

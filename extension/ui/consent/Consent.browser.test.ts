@@ -9,6 +9,7 @@ import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
 import { defaultSettings } from '../../core/settings';
+import type { ActiveGrant, GrantLeft } from '../../messages';
 import { hostComponents } from '../component-host.fixture';
 import Consent from './Consent.svelte';
 
@@ -777,7 +778,7 @@ describe('channels the profile does not allow, said before the grant is given', 
 
 describe('a consent the customer already gave the company, which refusing this request leaves in force', () => {
   /** A grant for product launches and winning back former customers, given 15 June 2025, until 15 June 2026. */
-  const activeGrants = [
+  const activeGrants: ActiveGrant[] = [
     {
       since: Date.UTC(2025, 5, 15, 12) / 1000,
       until: Date.UTC(2026, 5, 15, 12) / 1000,
@@ -787,13 +788,14 @@ describe('a consent the customer already gave the company, which refusing this r
 
   /**
    * Mounts the window for {@link pendingAsking}'s request, the background telling it `grants`
-   * (those marked `withdrawnByRefusal` a refusal withdraws), and after the refusal `left`: those still in force once it went (by default the same; null:
-   * none, the answer says nothing of them).
+   * (those marked `withdrawnByRefusal` a refusal withdraws), and after the refusal `left`: those
+   * still in force once it went (by default the same; null: none, the answer says nothing of
+   * them; those marked `notWithdrawn` were said to be withdrawn, and were not).
    */
   async function mountHolding(
     locale: 'de' | 'en',
-    grants: readonly ((typeof activeGrants)[number] & { withdrawnByRefusal?: true })[] | undefined,
-    left: readonly (typeof activeGrants)[number][] | null | undefined = grants,
+    grants: readonly ActiveGrant[] | undefined,
+    left: readonly (ActiveGrant | GrantLeft)[] | null | undefined = grants,
   ) {
     answers = [];
     mountConsent(locale, (request) => {
@@ -861,7 +863,7 @@ describe('a consent the customer already gave the company, which refusing this r
   });
 
   it('names only the grants still in force after the refusal', async () => {
-    const other = {
+    const other: ActiveGrant = {
       since: Date.UTC(2025, 8, 1, 12) / 1000,
       until: Date.UTC(2026, 8, 1, 12) / 1000,
       purposes: ['event_invitation'],
@@ -926,17 +928,96 @@ describe('a consent the customer already gave the company, which refusing this r
   ] as const)(
     'says in %s of the grants a refusal leaves that they stay, and of the one it withdraws that it goes',
     async (locale, sentences) => {
-      const earlier = {
+      const earlier: ActiveGrant = {
         since: Date.UTC(2025, 8, 1, 12) / 1000,
         until: Date.UTC(2026, 8, 1, 12) / 1000,
         purposes: ['event_invitation'],
-        withdrawnByRefusal: true as const,
+        withdrawnByRefusal: true,
       };
       await mountHolding(locale, [earlier, ...activeGrants], activeGrants);
       // Those that stay first, with their sentence; then the one the refusal withdraws.
       expect(toldBefore()).toEqual(sentences);
     },
   );
+
+  it.each([
+    [
+      'de',
+      'Abgelehnt. Ihre frühere Einwilligung vom 15. Juni 2025 war schon vor Ihrer Ablehnung beim Unternehmen angekommen, deshalb hat die Ablehnung sie nicht widerrufen: Sie gilt weiter. Widerrufen können Sie sie in der Übersicht unter „Beziehungen“.',
+    ],
+    [
+      'en',
+      'Refused. Your earlier consent of 15 June 2025 had already reached the company before your refusal, so the refusal did not withdraw it: it remains in force. You can withdraw it in the overview under “Relationships”.',
+    ],
+  ] as const)(
+    'says in %s, with the outcome, that a grant it said the refusal withdraws was not withdrawn',
+    async (locale, said) => {
+      // Said before the answer to be withdrawn by a refusal; its outbox entry went while the
+      // window was open, so the refusal left it in force (extension/service.ts `answerConsent`).
+      const earlier = activeGrants[0]!;
+      await mountHolding(
+        locale,
+        [{ ...earlier, withdrawnByRefusal: true }],
+        [{ ...earlier, notWithdrawn: true }],
+      );
+      expect(byTestId('consent-active-grants-withdrawn')).not.toBeNull();
+      await userEvent.click(byTestId('consent-refuse')!);
+      await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+      // Failed before: only "Refused.", then the grant listed among those that remain, which
+      // silently contradicted "Refusing this request withdraws it".
+      const outcome = byTestId('consent-result')!;
+      expect(outcome.textContent!.replace(/\s+/g, ' ').trim()).toBe(said);
+      // In the outcome's live region, which has the focus: read at once, by keyboard too.
+      expect(byTestId('consent-not-withdrawn')!.closest('[role="status"]')).toBe(outcome);
+      expect(document.activeElement).toBe(outcome);
+      // Named among those that remain, as any grant still in force is.
+      expect(byTestId('consent-active-grants-remain')).not.toBeNull();
+      expect(byTestId('consent-remaining-grant')!.textContent!.trim()).toBe(
+        t(locale, 'extension.consent.activeGrant', {
+          company: 'Laufhaus GmbH',
+          purposes:
+            locale === 'de'
+              ? '„Produkteinführung“ und „Kündigerrückgewinnung“'
+              : '“Product launch” and “Winning back former customers”',
+          since: locale === 'de' ? '15. Juni 2025' : '15 June 2025',
+          until: locale === 'de' ? '15. Juni 2026' : '15 June 2026',
+        }),
+      );
+    },
+  );
+
+  it('names every grant not withdrawn in one sentence, with the day each was given', async () => {
+    const later: ActiveGrant = {
+      since: Date.UTC(2025, 8, 1, 12) / 1000,
+      until: Date.UTC(2026, 8, 1, 12) / 1000,
+      purposes: ['event_invitation'],
+    };
+    const first = activeGrants[0]!;
+    await mountHolding(
+      'en',
+      [
+        { ...first, withdrawnByRefusal: true },
+        { ...later, withdrawnByRefusal: true },
+      ],
+      [
+        { ...first, notWithdrawn: true },
+        { ...later, notWithdrawn: true },
+      ],
+    );
+    await userEvent.click(byTestId('consent-refuse')!);
+    await expect.poll(() => byTestId('consent-not-withdrawn')).not.toBeNull();
+    expect(byTestId('consent-not-withdrawn')!.textContent!.trim()).toBe(
+      'Your 2 earlier consents of 15 June 2025 and 1 September 2025 had already reached the company before your refusal, so the refusal did not withdraw them: they remain in force. You can withdraw them in the overview under “Relationships”.',
+    );
+  });
+
+  it('says nothing of a grant not withdrawn when the refusal withdrew what it said', async () => {
+    await mountHolding('en', [{ ...activeGrants[0]!, withdrawnByRefusal: true }], null);
+    await userEvent.click(byTestId('consent-refuse')!);
+    await expect.poll(() => byTestId('consent-result')).not.toBeNull();
+    expect(byTestId('consent-result')!.textContent!.trim()).toBe('Refused.');
+    expect(byTestId('consent-not-withdrawn')).toBeNull();
+  });
 
   it('says nothing of it when the customer allows the company nothing yet', async () => {
     await mountHolding('en', undefined);

@@ -1056,6 +1056,21 @@ export const extension = {
     de: 'Was Sie {company} schon vorher erlaubt haben, gilt weiter. Widerrufen können Sie es in der Übersicht unter „Beziehungen“.',
     en: 'What you allowed {company} before remains in force. You can withdraw it in the overview under “Relationships”.',
   },
+  // After a refusal, of the grants `.activeGrantWithdrawn` said it withdraws, those it did not:
+  // their outbox entry went while the window was open (extension/service.ts `answerConsent`).
+  // `{dates}`: the days they were given, as one list; `{count}`: how many grants.
+  'extension.consent.notWithdrawn': {
+    de: {
+      one: 'Ihre frühere Einwilligung vom {dates} war schon vor Ihrer Ablehnung beim Unternehmen angekommen, deshalb hat die Ablehnung sie nicht widerrufen: Sie gilt weiter. Widerrufen können Sie sie in der Übersicht unter „Beziehungen“.',
+      other:
+        'Ihre {count} früheren Einwilligungen vom {dates} waren schon vor Ihrer Ablehnung beim Unternehmen angekommen, deshalb hat die Ablehnung sie nicht widerrufen: Sie gelten weiter. Widerrufen können Sie sie in der Übersicht unter „Beziehungen“.',
+    },
+    en: {
+      one: 'Your earlier consent of {dates} had already reached the company before your refusal, so the refusal did not withdraw it: it remains in force. You can withdraw it in the overview under “Relationships”.',
+      other:
+        'Your {count} earlier consents of {dates} had already reached the company before your refusal, so the refusal did not withdraw them: they remain in force. You can withdraw them in the overview under “Relationships”.',
+    },
+  },
   // "Refuse, ask me later" with its days left empty: nothing is refused (it was a plain refusal).
   'extension.consent.askAgainMissing': {
     de: 'Geben Sie die Zahl der Tage ein, nach denen Sie wieder gefragt werden möchten: eine ganze Zahl von {min} bis {max}. Es wurde nichts abgelehnt.',
