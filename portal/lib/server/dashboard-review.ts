@@ -9,7 +9,8 @@
  * word: the signed complaint, the company's registered keys with their lifetimes, the person keys
  * of its staff that signed evidence with theirs and their member's removal, the
  * complainant's pairwise public key (which hashes to its pseudonym id, so it cannot be
- * substituted), the signed grant each piece of evidence names, and the signed revocations of
+ * substituted), the signed grant each piece of evidence names with the signed grant request it
+ * answers (whose scopes the page shows), and the signed revocations of
  * that pseudonym. The one unsigned number is the relay's count of contacts in the week before the
  * evidence (for a contact cap), which the page labels as the clearinghouse's count.
  */
@@ -399,6 +400,11 @@ export interface GrantMaterial {
   revocations: { sha256: string; jws: string }[];
   /** The relay's count of this grant's contacts in the 7 × 24 hours before the evidence's `iat`. */
   contactsBefore: number;
+  /**
+   * The signed grant request the grant answers (its signed `requestSha256`), as stored: what the
+   * company asked for, beside what the customer gave. Null when none of this company is stored.
+   */
+  request: { sha256: string; jws: string } | null;
 }
 
 /**
@@ -463,6 +469,33 @@ async function staffKeys(
     jwk: { kty: 'OKP', crv: 'Ed25519', x },
     ...times,
   }));
+}
+
+/**
+ * The stored signed grant request of `companyId` that the grant `grantJws` names in its signed
+ * `requestSha256`, or null: the review shows the scopes asked beside the scopes given, both read
+ * from the signed messages (never from the `grants` row's unsigned copy of the purposes).
+ */
+async function answeredRequest(
+  db: Kysely<Database>,
+  grantJws: string,
+  companyId: string,
+): Promise<{ sha256: string; jws: string } | null> {
+  let requestSha256: unknown;
+  try {
+    requestSha256 = peekClaims(grantJws).payload.requestSha256;
+  } catch {
+    return null;
+  }
+  if (typeof requestSha256 !== 'string' || !sha256Pattern.test(requestSha256)) return null;
+  const request = await db
+    .selectFrom('grant_requests')
+    .innerJoin('messages', 'messages.sha256', 'grant_requests.sha256')
+    .select(['grant_requests.sha256', 'messages.jws'])
+    .where('grant_requests.sha256', '=', requestSha256)
+    .where('grant_requests.company_id', '=', companyId)
+    .executeTakeFirst();
+  return request === undefined ? null : { sha256: request.sha256, jws: request.jws };
 }
 
 /**
@@ -553,6 +586,7 @@ export async function reviewMaterial(
       jws: grant.jws,
       revocations: revocations.map((r) => ({ sha256: r.sha256, jws: r.jws })),
       contactsBefore: Number(contacts?.n ?? 0),
+      request: await answeredRequest(db, grant.jws, complaint.company),
     });
   }
   return {

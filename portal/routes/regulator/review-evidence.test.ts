@@ -4,12 +4,42 @@
  * offer's unsubscribe link and its text (failed before: only purpose, channel, brand, title,
  * valid until, the advertisement label and the signing time were shown); for a disclosure, its
  * holdings. The company's text stays text: escaped, never markup.
+ *
+ * Beside each piece of evidence, the consent it was sent under: the scopes of the grant it names
+ * as the customer signed them and of the grant request that grant answers, read from the stored
+ * signed messages of a complaint filed through the API's route handlers (on SQLite and
+ * PostgreSQL); or one sentence when the evidence names no grant, or one the clearinghouse does
+ * not hold (failed before: no scope was shown at all).
  */
 import { render } from 'svelte/server';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64urlEncode, utf8Encode } from '$protocol/encoding';
 import { t, type Locale, type MessageKey } from '$protocol/i18n';
+import { exampleMessages } from '$protocol/messages/examples';
+import {
+  expectJson,
+  newRegulator,
+  openApiHarness,
+  post,
+  testOrigin,
+  type ApiHarness,
+  type TestCompany,
+} from '$lib/server/api-test-kit';
+import {
+  complaintDesk,
+  complaintToken,
+  enrolPerson,
+  grantRequestToken,
+  grantedPseudonym,
+  registerCompany,
+} from '$lib/server/api-test-world';
+import type { ReviewMaterial } from '$lib/server/dashboard-review';
+import { formatDayTime } from '$lib/components/format';
+import { testDialects } from '$lib/server/db/test-databases';
+import * as complaintsRoute from '../api/v1/complaints/+server';
+import * as grantRequestsRoute from '../api/v1/grant-requests/+server';
 import ReviewPage from './complaints/[sha256]/+page.svelte';
+import * as reviewServer from './complaints/[sha256]/+page.server';
 
 const day = Date.UTC(2026, 0, 5);
 const companyId = 'co_' + 'C'.repeat(43);
@@ -145,3 +175,267 @@ describe("a complaint's review of its evidence", () => {
     },
   );
 });
+
+describe("a complaint's review beside a grant it cannot show", () => {
+  it.each(['de', 'en'] as const)(
+    'says in %s in one sentence that the grant the evidence names is not held',
+    (locale) => {
+      const page = html(locale, [{ kind: 'offer-content', jws: jws(offerContent) }], ['other']);
+      const consent = page.match(/data-testid="evidence-consent".*?<\/section>/s)?.[0] ?? '';
+      expect(consent).toContain(t(locale, 'portal.regulator.scope.unknownGrant'));
+      expect(consent).not.toContain('consent-grant');
+    },
+  );
+});
+
+describe("a complaint's review beside a grant with time windows and recipients", () => {
+  // The protocol's example grant (Monday to Friday, 18:00–21:00 in Berlin) and the request it
+  // answers with the very scopes granted, only the recipients added to both.
+  const recipients = [{ name: 'Versand <GmbH>', country: 'DE' }, { name: 'Druckerei Nord' }];
+  const scopes = exampleMessages.grant.scopes.map((s) => ({ ...s, onwardRecipients: recipients }));
+  const grant = { ...exampleMessages.grant, scopes };
+  const request = { ...exampleMessages['grant-request'], scopes };
+  const offer = { ...offerContent, grantSha256: 'g'.repeat(43) };
+
+  it.each(['de', 'en'] as const)(
+    'says in %s when and to whom, and that the request asked for exactly that',
+    (locale) => {
+      const page = render(ReviewPage, {
+        props: {
+          data: {
+            locale,
+            version: '1',
+            path: '/regulator/complaints/x',
+            person: { id: 'pe_x', kid: 'k', signer: 'rg_x' },
+            material: {
+              origin: 'http://localhost:3000',
+              complaint: {
+                sha256: 's'.repeat(43),
+                jws: jws({ evidence: [{ kind: 'offer-content', jws: jws(offer) }] }),
+                company: companyId,
+                pseudonym: 'ps_' + 'p'.repeat(43),
+                reasons: ['outside_time_window'],
+                receivedAt: day,
+                decision: null,
+              },
+              company: {
+                id: companyId,
+                legalName: 'S AG',
+                status: 'active',
+                keys: [],
+                staffKeys: [],
+              },
+              pseudonymKey: null,
+              grants: [
+                {
+                  sha256: 'g'.repeat(43),
+                  jws: jws(grant),
+                  revocations: [],
+                  contactsBefore: 0,
+                  request: { sha256: 'q'.repeat(43), jws: jws(request) },
+                },
+              ],
+            },
+            decision: null,
+          },
+        } as never,
+      }).body;
+      const days = [1, 2, 3, 4, 5]
+        .map((d) => t(locale, `portal.console.request.day.${d}` as MessageKey))
+        .join(', ');
+      expect(pairs(page, 'consent-grant-scope')).toEqual(
+        expect.arrayContaining([
+          [
+            t(locale, 'portal.regulator.scope.timeWindows'),
+            t(locale, 'portal.regulator.scope.window', { days, from: '18:00', to: '21:00' }),
+          ],
+          [
+            t(locale, 'portal.regulator.scope.recipients'),
+            'Versand &lt;GmbH> (DE); Druckerei Nord',
+          ],
+        ]),
+      );
+      expect(pairs(page, 'consent-grant')).toContainEqual([
+        t(locale, 'portal.regulator.scope.relationship'),
+        t(locale, 'vocabulary.relationshipType.pragmatic_buyer'),
+      ]);
+      expect(page).toContain(t(locale, 'portal.regulator.scope.requestSame'));
+      expect(page).not.toContain('consent-request-scope');
+    },
+  );
+});
+
+/** The `dt`/`dd` pairs of the definition lists marked `testid` in `html`, as `[name, value]`. */
+function pairs(html: string, testid: string): [string, string][] {
+  const lists = [
+    ...html.matchAll(new RegExp(`<dl[^>]*data-testid="${testid}"[^>]*>(.*?)</dl>`, 'gs')),
+  ];
+  return lists.flatMap((list) =>
+    [...list[1]!.matchAll(/<dt[^>]*>(.*?)<\/dt>\s*<dd[^>]*>(.*?)<\/dd>/gs)].map(
+      (m): [string, string] => [m[1]!, m[2]!],
+    ),
+  );
+}
+
+describe.each(testDialects)(
+  'the consent beside the evidence of a complaint filed through the API, on %s',
+  (dialect) => {
+    let api: ApiHarness;
+    let session: string;
+    let company: TestCompany;
+
+    /** Loads the review of `sha256` by its route's `load`, with a regulator's session. */
+    async function review(sha256: string) {
+      const path = `/regulator/complaints/${sha256}`;
+      const event = {
+        url: new URL(testOrigin + path),
+        params: { sha256 },
+        cookies: {
+          get: (name: string) => (name === 'session' ? session : undefined),
+          getAll: () => [],
+          set() {},
+          delete() {},
+        },
+        setHeaders() {},
+        locals: {},
+      };
+      const loaded = (await reviewServer.load(event as never)) as { material: ReviewMaterial };
+      const page = (locale: Locale) =>
+        render(ReviewPage, {
+          props: { data: { ...loaded, locale, version: '1', path } } as never,
+        }).body;
+      return { material: loaded.material, page };
+    }
+
+    beforeAll(async () => {
+      api = await openApiHarness(dialect);
+      const { token } = await api.services.people.createEnrolment({
+        role: 'regulator',
+        name: 'Rita Rechtmann',
+        createdBy: 'admin',
+      });
+      session = (await enrolPerson(api, token)).session;
+      company = (await registerCompany(api)).company;
+    });
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    it('shows the scope the customer signed and the one the company asked for, as signed', async () => {
+      // The company asks for e-mail and newsletter; the customer grants the newsletter only
+      // (api-test-world.ts `grantToken`), and the company's offer under that grant is the evidence.
+      const requestJws = await grantRequestToken(api, company);
+      const { sha256: requestSha256 } = await expectJson<{ sha256: string }>(
+        await post(grantRequestsRoute.POST, '/api/v1/grant-requests', requestJws),
+        201,
+      );
+      const granted = await grantedPseudonym({ api, company, requestSha256 });
+      const { sha256 } = await expectJson<{ sha256: string }>(
+        await post(
+          complaintsRoute.POST,
+          '/api/v1/complaints',
+          await complaintToken(api, granted.pseudonym, company, granted),
+        ),
+        201,
+      );
+      const { material, page } = await review(sha256);
+      expect(material.grants[0]?.sha256).toBe(granted.grantSha256);
+      expect(material.grants[0]?.request).toEqual({ sha256: requestSha256, jws: requestJws });
+
+      for (const locale of ['de', 'en'] as const) {
+        const consent = page(locale).match(/data-testid="evidence-consent".*?<\/section>/s)?.[0];
+        expect(consent).toBeDefined();
+        const heading = t(locale, 'portal.regulator.scope.item', {
+          index: 1,
+          purpose: t(locale, 'vocabulary.purpose.product_launch'),
+        });
+        expect(consent).toMatch(
+          new RegExp(`<h5[^>]*data-testid="consent-grant-scope-heading"[^>]*>${heading}</h5>`),
+        );
+        const given = pairs(consent!, 'consent-grant-scope');
+        const asked = pairs(consent!, 'consent-request-scope');
+        const channels = t(locale, 'portal.console.request.channels');
+        // What the customer signed: the newsletter only, not the e-mail the company asked for.
+        expect(given).toContainEqual([channels, t(locale, 'vocabulary.channel.newsletter')]);
+        expect(asked).toContainEqual([
+          channels,
+          [t(locale, 'vocabulary.channel.email'), t(locale, 'vocabulary.channel.newsletter')].join(
+            ', ',
+          ),
+        ]);
+        for (const shown of [given, asked]) {
+          expect(shown).toEqual(
+            expect.arrayContaining([
+              [
+                t(locale, 'portal.console.request.dataCategories'),
+                [
+                  t(locale, 'vocabulary.dataCategory.address'),
+                  t(locale, 'vocabulary.dataCategory.preferences_habits'),
+                ].join(', '),
+              ],
+              [
+                t(locale, 'portal.regulator.scope.contactCap'),
+                t(locale, 'portal.regulator.scope.perWeek', { count: 2 }),
+              ],
+              [
+                t(locale, 'portal.regulator.scope.timeWindows'),
+                t(locale, 'portal.regulator.scope.anyTime'),
+              ],
+              [t(locale, 'portal.console.request.timeZone'), 'Europe/Berlin'],
+              [
+                t(locale, 'portal.console.request.validUntil'),
+                formatDayTime(locale, (api.clock.start + 2 * 365 * 86_400) * 1000),
+              ],
+              [
+                t(locale, 'portal.regulator.scope.retention'),
+                t(locale, 'portal.regulator.scope.days', { count: 365 }),
+              ],
+              [
+                t(locale, 'portal.regulator.scope.recipients'),
+                t(locale, 'portal.regulator.scope.none'),
+              ],
+            ]),
+          );
+        }
+        expect(pairs(consent!, 'consent-grant')).toEqual(
+          expect.arrayContaining([
+            [t(locale, 'portal.regulator.scope.sha256'), granted.grantSha256],
+            [
+              t(locale, 'portal.regulator.scope.preferredChannel'),
+              t(locale, 'vocabulary.channel.newsletter'),
+            ],
+          ]),
+        );
+        // Why the company asked, in each language as it signed it.
+        expect(pairs(consent!, 'consent-request')).toEqual(
+          expect.arrayContaining([
+            [t(locale, 'portal.regulator.scope.sha256'), requestSha256],
+            [
+              t(locale, 'portal.regulator.evidence.field.askingReasonEn'),
+              'News about running shoes.',
+            ],
+          ]),
+        );
+        expect(consent).toContain(t(locale, 'portal.regulator.scope.requestDiffers'));
+        expect(consent).not.toContain(t(locale, 'portal.regulator.scope.noGrant'));
+      }
+    });
+
+    it('says in one sentence, in both languages, that evidence naming no grant has no scope to show', async () => {
+      // The complaint desk's evidence is the company's open grant request: it names no grant.
+      const file = await complaintDesk(api, await newRegulator(api)).filer(company);
+      const { material, page } = await review(await file());
+      expect(material.grants).toEqual([null]);
+      for (const locale of ['de', 'en'] as const) {
+        const consent = page(locale).match(/data-testid="evidence-consent".*?<\/section>/s)?.[0];
+        expect(consent).toMatch(
+          new RegExp(
+            `<p data-testid="consent-none"[^>]*>${t(locale, 'portal.regulator.scope.noGrant')}</p>`,
+          ),
+        );
+        expect(consent).not.toContain('consent-grant');
+      }
+    });
+  },
+);

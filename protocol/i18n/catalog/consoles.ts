@@ -669,6 +669,77 @@ export const consoles = {
   'portal.regulator.evidence.field.iat': { de: 'Signiert', en: 'Signed' },
   'portal.regulator.evidence.yes': { de: 'ja', en: 'yes' },
   'portal.regulator.evidence.no': { de: 'nein', en: 'no' },
+  // The consent a piece of evidence was sent under (components/regulator/grant-scopes.ts).
+  'portal.regulator.scope.grant': {
+    de: 'Einwilligung, die der Beleg nennt',
+    en: 'The grant this evidence names',
+  },
+  'portal.regulator.scope.grantLead': {
+    de: 'So hat der Kunde sie signiert (aus der gespeicherten signierten Einwilligung gelesen):',
+    en: 'As the customer signed it (read from the stored signed grant):',
+  },
+  'portal.regulator.scope.noGrant': {
+    de: 'Dieser Beleg nennt keine Einwilligung, daher gibt es keinen eingewilligten Umfang, an dem er sich messen lässt.',
+    en: 'This evidence names no grant, so there is no consented scope to judge it against.',
+  },
+  'portal.regulator.scope.unknownGrant': {
+    de: 'Dieser Beleg nennt eine Einwilligung, die die Clearingstelle für dieses Unternehmen nicht kennt; ihr Umfang kann daher nicht gezeigt werden.',
+    en: 'This evidence names a grant the clearinghouse does not hold for this company, so its scope cannot be shown.',
+  },
+  'portal.regulator.scope.request': {
+    de: 'Worum das Unternehmen gebeten hatte',
+    en: 'What the company asked for',
+  },
+  'portal.regulator.scope.requestMissing': {
+    de: 'Die Anfrage, auf die diese Einwilligung antwortet, ist bei der Clearingstelle nicht gespeichert.',
+    en: 'The grant request this grant answers is not stored with the clearinghouse.',
+  },
+  'portal.regulator.scope.requestSame': {
+    de: 'Die Anfrage des Unternehmens bat um genau diesen Umfang.',
+    en: 'The company’s grant request asked for exactly this scope.',
+  },
+  'portal.regulator.scope.requestDiffers': {
+    de: 'Die Einwilligung weicht von der Anfrage ab. Die Anfrage bat um:',
+    en: 'The grant differs from the request. The request asked for:',
+  },
+  'portal.regulator.scope.unreadable': {
+    de: 'Dieser Umfang hat nicht die Form, die das Protokoll vorsieht. So wurde er signiert:',
+    en: 'This scope does not have the shape the protocol defines. As it was signed:',
+  },
+  'portal.regulator.scope.item': {
+    de: 'Umfang {index}: {purpose}',
+    en: 'Scope {index}: {purpose}',
+  },
+  'portal.regulator.scope.sha256': { de: 'SHA-256', en: 'SHA-256' },
+  'portal.regulator.scope.preferredChannel': { de: 'Bevorzugter Kanal', en: 'Preferred channel' },
+  'portal.regulator.scope.until': { de: 'Einwilligung gilt bis', en: 'Grant lasts until' },
+  'portal.regulator.scope.relationship': { de: 'Gewünschte Beziehung', en: 'Relationship wanted' },
+  'portal.regulator.scope.contactCap': { de: 'Kontakte pro Woche', en: 'Contacts per week' },
+  'portal.regulator.scope.perWeek': {
+    de: {
+      one: 'höchstens {count} Kontakt pro Woche',
+      other: 'höchstens {count} Kontakte pro Woche',
+    },
+    en: { one: 'at most {count} contact per week', other: 'at most {count} contacts per week' },
+  },
+  'portal.regulator.scope.noCap': { de: 'keine Obergrenze', en: 'no cap' },
+  'portal.regulator.scope.timeWindows': { de: 'Zeitfenster', en: 'Time windows' },
+  'portal.regulator.scope.window': { de: '{days}: {from}–{to} Uhr', en: '{days}: {from}–{to}' },
+  'portal.regulator.scope.anyTime': {
+    de: 'jederzeit (kein Zeitfenster)',
+    en: 'any time (no time window)',
+  },
+  'portal.regulator.scope.noEnd': {
+    de: 'kein Enddatum in diesem Umfang',
+    en: 'no end date in this scope',
+  },
+  'portal.regulator.scope.retention': { de: 'Aufbewahrung', en: 'Retention' },
+  'portal.regulator.scope.days': {
+    de: { one: '{count} Tag', other: '{count} Tage' },
+    en: { one: '{count} day', other: '{count} days' },
+  },
+  'portal.regulator.scope.recipients': { de: 'Weitere Empfänger', en: 'Onward recipients' },
+  'portal.regulator.scope.none': { de: 'keine', en: 'none' },
   'portal.regulator.verification': { de: 'Prüfung im Browser', en: 'Verified in your browser' },
   'portal.regulator.verification.lead': {
     de: 'Ihr Browser prüft mit demselben Protokoll-Code wie die Clearingstelle: die Signatur der Beschwerde, die Signatur des Unternehmens zum Zeitpunkt des Belegs, die Einwilligung und ob sie den Beleg deckte.',
