@@ -35,6 +35,7 @@ import type { RecordStore, StoreTable } from '../extension/core/ports';
 import { initialChoice, Wallet } from '../extension/core/wallet';
 import { loadOrCreateIdentity } from '../test/company-site/keys';
 import { startCompanySite, type CompanySite } from '../test/company-site/site';
+import type { ShopCopy, SiteLocale } from '../test/company-site/pages';
 import { companyKeyFileText } from '../portal/lib/components/company/company-key';
 import { openDatabase } from '../portal/lib/server/db/database';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
@@ -42,6 +43,24 @@ import { runAdmin } from './admin';
 import { serverArgv } from './server-node-args.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** The second demo company's shop page (test/company-site/pages.ts `ShopCopy`): radios. */
+const funkhausShop: Record<SiteLocale, ShopCopy> = {
+  de: {
+    title: 'Funkhaus – Radios für Küche und Werkstatt',
+    lead: 'Das neue Digitalradio „Welle 7“ ist da. Möchten Sie von neuen Geräten erfahren?',
+    product: 'Digitalradio Welle 7, 89 €',
+    connectHelp:
+      'Ihr Assistent zeigt Ihnen, worum wir bitten (Neuigkeiten zu neuen Geräten per Newsletter, höchstens zweimal pro Woche), und Sie entscheiden.',
+  },
+  en: {
+    title: 'Funkhaus – radios for kitchen and workshop',
+    lead: 'The new "Welle 7" digital radio is here. Would you like to hear about new devices?',
+    product: 'Welle 7 digital radio, €89',
+    connectHelp:
+      'Your Assistant shows you what we ask for (news about new devices by newsletter, at most twice a week), and you decide.',
+  },
+};
 
 /** What {@link startDemo} is told. */
 export interface DemoOptions {
@@ -375,7 +394,17 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     log(`demo: clearinghouse at ${origin}`);
     const companies = [
       { legalName: 'Laufhaus Beispiel GmbH', brands: ['Laufhaus'], port: options.companyPorts[0] },
-      { legalName: 'Funkhaus Beispiel AG', brands: ['Funkhaus'], port: options.companyPorts[1] },
+      {
+        legalName: 'Funkhaus Beispiel AG',
+        brands: ['Funkhaus'],
+        port: options.companyPorts[1],
+        // Its own shop, so the two companies' pages and requests are told apart.
+        shop: funkhausShop,
+        requestReason: {
+          de: 'Wir möchten Ihnen von neuen Radios erzählen, höchstens zweimal pro Woche.',
+          en: 'We would like to tell you about new radios, at most twice a week.',
+        },
+      },
     ];
     for (const [i, c] of companies.entries()) {
       const site = await startCompanySite({
@@ -384,6 +413,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         port: c.port,
         legalName: c.legalName,
         brands: c.brands,
+        ...('shop' in c ? { shop: c.shop, requestReason: c.requestReason } : {}),
         pollIntervalMs: 2000,
         log: (line) => log(`${c.brands[0]}: ${line}`),
       });

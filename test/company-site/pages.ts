@@ -21,7 +21,8 @@ const text = {
     outcome: {
       pending: 'Ihr Assistent zeigt Ihnen die Anfrage …',
       granted: 'Danke! Ihre Einwilligung ist angekommen.',
-      refused: 'Schade – wir fragen nicht weiter.',
+      refused:
+        'Verstanden – danke für Ihre Antwort. Wir fragen erst wieder, wenn Ihr Assistent es zulässt.',
       cancelled:
         'Sie haben noch nicht entschieden; Sie können die Anfrage jederzeit wieder öffnen.',
       // An error whose code is not in `errorCauses` (one a newer Assistant may bring).
@@ -61,7 +62,8 @@ const text = {
     outcome: {
       pending: 'Your Assistant is showing you the request …',
       granted: 'Thank you! Your consent has arrived.',
-      refused: 'Understood – we will not ask again.',
+      refused:
+        'Understood – thank you for your answer. We ask again only when your Assistant lets us.',
       cancelled: 'You have not decided yet; you can open the request again at any time.',
       error: 'Your Assistant did not accept the request.',
       silent:
@@ -83,6 +85,35 @@ const text = {
     install: 'How to install the Assistant',
   },
 } as const;
+
+/**
+ * What the shop page says about the shop itself, per language: the parts a company replaces with
+ * its own (the demo's second company sells radios, not running shoes). The rest of the page (the
+ * connect button and its outcomes) is the same for every company.
+ */
+export interface ShopCopy {
+  title: string;
+  lead: string;
+  product: string;
+  /** What the Assistant will show the customer, said before the button. */
+  connectHelp: string;
+}
+
+/** The reference company's own shop texts (Laufhaus, running shoes). */
+export const laufhausShop: Readonly<Record<SiteLocale, ShopCopy>> = {
+  de: {
+    title: text.de.title,
+    lead: text.de.lead,
+    product: text.de.product,
+    connectHelp: text.de.connectHelp,
+  },
+  en: {
+    title: text.en.title,
+    lead: text.en.lead,
+    product: text.en.product,
+    connectHelp: text.en.connectHelp,
+  },
+};
 
 /** A sentence of `outcome`: one per outcome of the request, and one per cause of an error. */
 type OutcomeSentence = keyof (typeof text)['de']['outcome'] & keyof (typeof text)['en']['outcome'];
@@ -158,10 +189,15 @@ export function pickLocale(url: URL, acceptLanguage: string | undefined): SiteLo
  * @example
  * ```ts
  * shopPage('en', 'http://localhost:3000/api/v1/grant-requests/abc');
+ * shopPage('de', link, radioShop); // another company's own texts (ShopCopy)
  * ```
  */
-export function shopPage(locale: SiteLocale, requestLink: string | undefined): string {
-  const t = text[locale];
+export function shopPage(
+  locale: SiteLocale,
+  requestLink: string | undefined,
+  shop: Readonly<Record<SiteLocale, ShopCopy>> = laufhausShop,
+): string {
+  const t = { ...text[locale], ...shop[locale] };
   const other: SiteLocale = locale === 'de' ? 'en' : 'de';
   const connectScript = requestLink === undefined ? '' : new URL('/connect.js', requestLink).href;
   const installLink = requestLink === undefined ? '' : new URL('/#install', requestLink).href;

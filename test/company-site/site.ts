@@ -52,7 +52,7 @@ import { replaceFile } from './durable-file';
 import { AdminRequestRefused, openAdminEndpoint, type AdminEndpoint } from './admin-endpoint';
 import { createKeyReplacer, type ReplacedKey } from './key-replacement';
 import { openKeyring } from './keys';
-import { pickLocale, shopPage } from './pages';
+import { pickLocale, shopPage, type ShopCopy, type SiteLocale } from './pages';
 import { createSiteObligations, type Compromise, type SiteObligations } from './obligations';
 import { createSiteRelay, type SiteRelay } from './relay';
 import { openSiteStore, type SiteStore } from './store';
@@ -98,6 +98,13 @@ export interface CompanySiteOptions {
    * name's when there is no brand; {@link privacyContactEmail}), so each company names its own.
    */
   contactEmail?: string;
+  /** The shop page's own texts (title, product, what the request is about). Default Laufhaus'. */
+  shop?: Readonly<Record<SiteLocale, ShopCopy>>;
+  /**
+   * Why the company asks, as its grant request says (`reason`). Default Laufhaus' (news about
+   * running shoe models, at most twice a week).
+   */
+  requestReason?: { de: string; en: string };
 }
 
 /**
@@ -369,9 +376,15 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
     }
     if (req.method === 'GET' && url.pathname === '/') {
       const locale = pickLocale(url, req.headers['accept-language']);
-      send(res, 200, 'text/html; charset=utf-8', shopPage(locale, state.requestLink), {
-        'content-language': locale,
-      });
+      send(
+        res,
+        200,
+        'text/html; charset=utf-8',
+        shopPage(locale, state.requestLink, options.shop),
+        {
+          'content-language': locale,
+        },
+      );
       return;
     }
     if (await relay.handle(req, res, url)) return;
@@ -500,7 +513,7 @@ export async function startCompanySite(options: CompanySiteOptions): Promise<Com
           onwardRecipients: [],
         },
       ],
-      reason: {
+      reason: options.requestReason ?? {
         de: 'Wir möchten Ihnen von neuen Laufschuhmodellen erzählen, höchstens zweimal pro Woche.',
         en: 'We would like to tell you about new running shoe models, at most twice a week.',
       },

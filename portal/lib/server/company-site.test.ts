@@ -121,6 +121,49 @@ describe('the reference company site', () => {
     expect(en).toContain('<html lang="en">');
   });
 
+  it("shows another company's own shop texts and asks with its own reason", async () => {
+    // Failed before: the demo's second company (radios) showed Laufhaus' running shoes and asked
+    // for consent with Laufhaus' reason.
+    const radios = await world.startSite({
+      legalName: 'Funkhaus Beispiel AG',
+      brands: ['Funkhaus'],
+      shop: {
+        de: {
+          title: 'Funkhaus – Radios',
+          lead: 'Neu: Welle 7.',
+          product: 'Welle 7, 89 €',
+          connectHelp: 'Sie entscheiden.',
+        },
+        en: {
+          title: 'Funkhaus – radios',
+          lead: 'New: Welle 7.',
+          product: 'Welle 7, €89',
+          connectHelp: 'You decide.',
+        },
+      },
+      requestReason: { de: 'Neuigkeiten zu Radios.', en: 'News about radios.' },
+    });
+    await radios.ready();
+    const de = await (
+      await fetch(`${radios.origin}/`, { headers: { 'accept-language': 'de' } })
+    ).text();
+    const en = await (await fetch(`${radios.origin}/?lang=en`)).text();
+    expect(de).toContain('<h1>Funkhaus – Radios</h1>');
+    expect(de).toContain('Welle 7, 89 €');
+    expect(de).not.toContain('Laufschuh');
+    expect(de).toContain('Mit Ihrem Assistenten verbinden');
+    expect(en).toContain('<title>Funkhaus – radios</title>');
+    expect(en).not.toContain('running shoes');
+    const request = await world
+      .assistant(radios.companyId)
+      .client.getGrantRequest(radios.requestLink()!.split('/').pop()!);
+    const payload = JSON.parse(
+      Buffer.from(request.jws.split('.')[1]!, 'base64url').toString('utf8'),
+    ) as { reason: { de: string; en: string } };
+    expect(payload.reason).toEqual({ de: 'Neuigkeiten zu Radios.', en: 'News about radios.' });
+    await radios.stop();
+  });
+
   it('links where to get an Assistant when none answers, as its sentence says, in German and English', async () => {
     // Failed before: "The link lets you install one." with no such link (the button still
     // pointed to the grant request).
@@ -192,8 +235,8 @@ describe('the reference company site', () => {
       // The other outcomes keep their sentences.
       expect(shown({ outcome: 'refused' })).toBe(
         locale === 'de'
-          ? 'Schade – wir fragen nicht weiter.'
-          : 'Understood – we will not ask again.',
+          ? 'Verstanden – danke für Ihre Antwort. Wir fragen erst wieder, wenn Ihr Assistent es zulässt.'
+          : 'Understood – thank you for your answer. We ask again only when your Assistant lets us.',
       );
     }
   });
