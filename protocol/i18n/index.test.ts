@@ -181,7 +181,7 @@ describe('texts naming a count', () => {
 
   it('fills the other placeholders as given', () => {
     expect(t('en', 'portal.me.offers', { count: 1, delivered: '1', held: '0', hidden: '0' })).toBe(
-      '1 offer: 1 delivered, 0 held back, 0 hidden',
+      '1 offer: 1 delivered, 0 waiting to be delivered later, 0 hidden',
     );
   });
 

@@ -4,6 +4,7 @@
  * Pure: the page renders what these return; nothing here reaches the server.
  */
 import type { CustomerViewItem, DataRequestAnswer } from '$protocol/connect';
+import type { ProtocolErrorCode } from '$protocol/errors';
 import { isSensitiveDataCategory } from '$protocol/vocabulary';
 
 /** Which rows the page shows. */
@@ -118,27 +119,60 @@ export function openMatters(item: CustomerViewItem): number {
  */
 export type DataRequestView = CustomerViewItem['dataRequests'][number];
 
-/** What the line of a data request says: still open, overdue, or how the company answered. */
-export type DataRequestState = 'open' | 'overdue' | 'answered' | DataRequestAnswer['outcome'];
+/**
+ * What the line of a data request says: still open, overdue, or how the company answered;
+ * `noData`: an access request refused by a company of which the Assistant knows no data held.
+ */
+export type DataRequestState =
+  'open' | 'overdue' | 'answered' | 'noData' | DataRequestAnswer['outcome'];
 
 /**
  * The state of a data request for its line on the page, with the company's reason where the
  * answer has one: a refused access request reads "refused", as in the Assistant, not "answered".
  *
+ * With the request's `item`: an access request refused while the Assistant knows of nothing the
+ * company still holds (no disclosure, or every category in it erased since) is `noData`. That is
+ * how a company says "we hold no data about you": the protocol has no such answer (a disclosure
+ * lists at least one holding; protocol/messages `data-request-answer`), only a refusal with the
+ * company's words, so the page says it was answered without naming data, and shows those words.
+ * A refusal from a company whose disclosure still lists data stays "refused".
+ *
  * @example
  * ```ts
  * dataRequestState({ ...request, answered: true, answer: { outcome: 'refused', reason } });
  * // { state: 'refused', reason }
+ * dataRequestState(refusedAccess, itemWithoutDisclosure); // { state: 'noData', reason }
  * ```
  */
-export function dataRequestState(request: DataRequestView): {
+export function dataRequestState(
+  request: DataRequestView,
+  item?: CustomerViewItem,
+): {
   state: DataRequestState;
   reason: DataRequestAnswer['reason'];
 } {
   if (!request.answered) return { state: request.overdue ? 'overdue' : 'open', reason: null };
   const answer = request.answer ?? null;
   if (answer === null) return { state: 'answered', reason: null };
+  if (
+    answer.outcome === 'refused' &&
+    request.type === 'access' &&
+    item !== undefined &&
+    !holdsDisclosed(item)
+  )
+    return { state: 'noData', reason: answer.reason };
   return { state: answer.outcome, reason: answer.outcome === 'disclosure' ? null : answer.reason };
+}
+
+/**
+ * True when the company's newest disclosure lists a data category it has not confirmed erasing
+ * since: what the Assistant knows the company holds.
+ */
+export function holdsDisclosed(item: CustomerViewItem): boolean {
+  const holdings = item.disclosure?.holdings ?? [];
+  if (holdings.length === 0) return false;
+  const erased = erasedSinceDisclosure(item);
+  return holdings.some((h) => !erased.has(h.dataCategory));
 }
 
 /**
@@ -324,4 +358,27 @@ export type MeView =
  */
 export function refreshing(view: MeView): MeView {
   return view.kind === 'ready' ? { ...view, refresh: 'updating' } : { kind: 'loading' };
+}
+
+/** What the Assistant answers while its vault is locked. */
+export const vaultLockedCode = 'ERR_VAULT_LOCKED' satisfies ProtocolErrorCode;
+
+/**
+ * True when the Assistant refused for its locked vault: the overview, its refresh, or the last
+ * action (`actionCode`: the code it ended with, else null). The page then says how to unlock it
+ * (VaultLocked.svelte): the page bridge has no request that opens the Assistant's unlock prompt.
+ *
+ * @example
+ * ```ts
+ * isVaultLocked({ kind: 'error', code: 'ERR_VAULT_LOCKED' }, null); // true
+ * ```
+ */
+export function isVaultLocked(view: MeView, actionCode: string | null): boolean {
+  return (
+    (view.kind === 'error' && view.code === vaultLockedCode) ||
+    (view.kind === 'ready' &&
+      typeof view.refresh === 'object' &&
+      view.refresh.failed === vaultLockedCode) ||
+    actionCode === vaultLockedCode
+  );
 }

@@ -33,6 +33,25 @@ export const me = {
     en: 'Reload this page and choose “Show my data”.',
   },
   'portal.me.retry': { de: 'Erneut versuchen', en: 'Try again' },
+  // The vault is locked (ERR_VAULT_LOCKED): the page cannot open the Assistant's unlock prompt
+  // (the page bridge has no such request), so it says how. The names in quotes are the
+  // Assistant's own (extension.popup.openDashboard, extension.unlock.*, common.assistantName).
+  'portal.me.locked.title': {
+    de: 'So entsperren Sie Ihren Assistenten',
+    en: 'How to unlock your Assistant',
+  },
+  'portal.me.locked.step1': {
+    de: 'Öffnen Sie den Assistenten über sein Symbol „{name}“ in der Symbolleiste des Browsers. Steht es dort nicht, finden Sie es im Menü der Erweiterungen (Puzzleteil-Symbol).',
+    en: 'Open the Assistant with its icon, “{name}”, in the browser’s toolbar. If it is not there, it is in the extensions menu (the puzzle-piece icon).',
+  },
+  'portal.me.locked.step2': {
+    de: 'Wählen Sie „{open}“, geben Sie unter „{title}“ Ihre Passphrase ein und wählen Sie „{unlock}“.',
+    en: 'Choose “{open}”, enter your passphrase under “{title}” and choose “{unlock}”.',
+  },
+  'portal.me.locked.step3': {
+    de: 'Kommen Sie zu dieser Seite zurück und wählen Sie „{retry}“.',
+    en: 'Come back to this page and choose “{retry}”.',
+  },
   'portal.me.error': {
     de: 'Ihr Assistent konnte die Übersicht nicht liefern: {reason}',
     en: 'Your Assistant could not provide the overview: {reason}',
@@ -137,15 +156,18 @@ export const me = {
   'portal.me.sensitive': { de: 'sensibel', en: 'sensitive' },
   'portal.me.export': { de: 'Export der Daten', en: 'Export of the data' },
   'portal.me.export.none': { de: 'Kein Export mitgeschickt', en: 'No export sent' },
+  // `held`: offers the Assistant keeps for later (quiet hours, outside the times the consent
+  // allows, the week's limit reached); they are delivered when their time comes.
   'portal.me.offers': {
     de: {
-      one: '{count} Angebot: {delivered} zugestellt, {held} zurückgehalten, {hidden} ausgeblendet',
+      one: '{count} Angebot: {delivered} zugestellt, {held} auf später verschoben, {hidden} ausgeblendet',
       other:
-        '{count} Angebote: {delivered} zugestellt, {held} zurückgehalten, {hidden} ausgeblendet',
+        '{count} Angebote: {delivered} zugestellt, {held} auf später verschoben, {hidden} ausgeblendet',
     },
     en: {
-      one: '{count} offer: {delivered} delivered, {held} held back, {hidden} hidden',
-      other: '{count} offers: {delivered} delivered, {held} held back, {hidden} hidden',
+      one: '{count} offer: {delivered} delivered, {held} waiting to be delivered later, {hidden} hidden',
+      other:
+        '{count} offers: {delivered} delivered, {held} waiting to be delivered later, {hidden} hidden',
     },
   },
   // Two counts, two entries: each names its own noun in the form its count asks for.
@@ -200,6 +222,18 @@ export const me = {
     en: '{type}: the company confirms the erasure.',
   },
   'portal.me.request.refused': { de: '{type}: abgelehnt', en: '{type}: refused' },
+  // An access request answered `refused` while the Assistant knows of nothing the company still
+  // holds (view.ts `dataRequestState`): how a company says "we hold no data about you", as the
+  // protocol has no such answer (a disclosure lists at least one holding). Not called refused;
+  // nor does the page say the company holds nothing: its own words follow (`words`).
+  'portal.me.request.noData': {
+    de: '{type}: beantwortet, ohne Daten zu nennen',
+    en: '{type}: answered without naming any data',
+  },
+  'portal.me.request.words': {
+    de: 'Antwort des Unternehmens: {reason}',
+    en: 'The company’s words: {reason}',
+  },
   'portal.me.request.reason': {
     de: 'Begründung des Unternehmens: {reason}',
     en: 'The company’s reason: {reason}',
@@ -281,20 +315,20 @@ export const me = {
   },
   'extension.action.title': { de: 'Bitte bestätigen', en: 'Please confirm' },
   'extension.action.from': {
-    de: 'Die Seite „Meine Daten“ der Clearingstelle bittet Ihren Assistenten:',
+    de: 'Die Seite „Meine Daten“ der Clearingstelle möchte, dass Ihr Assistent Folgendes tut:',
     en: 'The clearinghouse’s “My data” page asks your Assistant to:',
   },
   'extension.action.revoke': {
-    de: 'Jede Einwilligung widerrufen, die Sie {company} gegeben haben. Das gilt sofort und wird signiert im Protokoll festgehalten.',
-    en: 'Revoke every consent you gave {company}. This takes effect at once and is recorded, signed, in the log.',
+    de: 'Jede Einwilligung widerrufen, die Sie dem Unternehmen {company} gegeben haben. Das gilt sofort und wird signiert im Protokoll festgehalten.',
+    en: 'Revoke every consent you gave the company {company}. This takes effect at once and is recorded, signed, in the log.',
   },
   'extension.action.access': {
-    de: '{company} um Auskunft über alles bitten, was es über Sie speichert (Art. 15 DSGVO).',
-    en: 'Ask {company} for everything it holds about you (GDPR Art. 15).',
+    de: 'Das Unternehmen {company} um Auskunft bitten, welche Daten es über Sie speichert (Art. 15 DSGVO).',
+    en: 'Ask the company {company} which data it holds about you (GDPR Art. 15).',
   },
   'extension.action.erasure': {
-    de: '{company} auffordern, alles zu löschen, was es über Sie speichert (Art. 17 DSGVO).',
-    en: 'Ask {company} to erase everything it holds about you (GDPR Art. 17).',
+    de: 'Das Unternehmen {company} auffordern, alle Daten zu löschen, die es über Sie speichert (Art. 17 DSGVO).',
+    en: 'Ask the company {company} to erase all data it holds about you (GDPR Art. 17).',
   },
   'extension.action.correct': {
     de: '„{category}“ bei jedem Unternehmen berichtigen, das diese Daten hält: {companies}.',
