@@ -1,16 +1,47 @@
 /**
- * The passphrase strength hint shown at onboarding. A hint, not a gate: the vault refuses only
- * passphrases under 10 characters (extension/vault). The estimate is deliberately simple and
- * conservative: the alphabet the characters are drawn from, times the length, minus what
- * repetition and runs give away; several words score well because length dominates.
+ * The passphrase strength hint shown at onboarding, and the one rule every new passphrase must
+ * pass ({@link newPassphraseProblem}). The hint is not a gate: the vault refuses only a
+ * passphrase that breaks the rule (extension/vault `checkNewPassphrase` calls it). The estimate
+ * is deliberately simple and conservative: the alphabet the characters are drawn from, times the
+ * length, minus what repetition and runs give away; several words score well because length
+ * dominates.
  */
 
-/** How strong a passphrase looks; `too_short` is also what the vault refuses. */
-export const passphraseStrengths = ['too_short', 'weak', 'fair', 'strong'] as const;
+/** How strong a passphrase looks; `blank` and `too_short` are also what the vault refuses. */
+export const passphraseStrengths = ['blank', 'too_short', 'weak', 'fair', 'strong'] as const;
 export type PassphraseStrength = (typeof passphraseStrengths)[number];
 
-/** The vault's minimum, repeated here because core must not import the vault. */
+/** Why a new passphrase is refused: the strengths {@link newPassphraseProblem} answers. */
+export type NewPassphraseProblem = Extract<PassphraseStrength, 'blank' | 'too_short'>;
+
+/** The minimum length of a new passphrase, in characters (after NFC normalisation). */
 export const minimumPassphraseChars = 10;
+
+/**
+ * Why `passphrase` may not become the vault's passphrase, or null when it may. The one rule of
+ * every path that sets one (onboarding's "create", the settings' change, the recovery's new
+ * passphrase), applied by the vault itself and, before anything is sent, by those forms, so that
+ * all say the same:
+ *
+ * - `blank`: nothing but white space, however long (a tester's ten spaces made a vault: they are
+ *   as easy to guess as no passphrase at all);
+ * - `too_short`: under {@link minimumPassphraseChars} characters; the empty passphrase too.
+ *
+ * Only this check trims: the passphrase itself is used as typed, spaces inside it and around it
+ * included (they are legitimate, and trimming would lock out whoever typed them).
+ *
+ * @example
+ * ```ts
+ * newPassphraseProblem('          ') // 'blank'
+ * newPassphraseProblem('hunter2') // 'too_short'
+ * newPassphraseProblem('  correct horse  ') // null
+ * ```
+ */
+export function newPassphraseProblem(passphrase: string): NewPassphraseProblem | null {
+  if (passphrase !== '' && passphrase.trim() === '') return 'blank';
+  if ([...passphrase.normalize('NFC')].length < minimumPassphraseChars) return 'too_short';
+  return null;
+}
 
 /**
  * An estimate of the passphrase's strength, with the estimated bits behind it.
@@ -18,6 +49,7 @@ export const minimumPassphraseChars = 10;
  * @example
  * ```ts
  * passphraseStrength('hunter2').strength // 'too_short'
+ * passphraseStrength('          ').strength // 'blank'
  * passphraseStrength('correct horse battery staple').strength // 'strong'
  * ```
  */
@@ -25,8 +57,9 @@ export function passphraseStrength(passphrase: string): {
   strength: PassphraseStrength;
   bits: number;
 } {
+  const problem = newPassphraseProblem(passphrase);
+  if (problem !== null) return { strength: problem, bits: 0 };
   const chars = [...passphrase.normalize('NFC').slice(0, 1024)];
-  if (chars.length < minimumPassphraseChars) return { strength: 'too_short', bits: 0 };
   let pool = 0;
   if (chars.some((c) => /[a-z]/.test(c))) pool += 26;
   if (chars.some((c) => /[A-Z]/.test(c))) pool += 26;

@@ -108,6 +108,23 @@ describe('creating and unlocking', () => {
     expect(await codeOf(() => vault.create(PASS, seed()))).toBe('ERR_VAULT_EXISTS');
   });
 
+  it('refuses a passphrase of white space only, however long, and keeps spaces as typed', async () => {
+    const vault = await openVault();
+    // Failed before: ten spaces made a vault (its minimum counted them as characters).
+    expect(await codeOf(() => vault.create(' '.repeat(10), seed()))).toBe(
+      'ERR_VAULT_PASSPHRASE_WEAK',
+    );
+    expect(await codeOf(() => vault.create('\t \u00a0'.repeat(8), seed()))).toBe(
+      'ERR_VAULT_PASSPHRASE_WEAK',
+    );
+    expect(await vault.state()).toBe('absent');
+    // Only the check trims: the spaces around a passphrase are part of it.
+    await vault.create(`  ${PASS}  `, seed());
+    vault.lock();
+    expect(await codeOf(() => vault.unlock(PASS))).toBe('ERR_VAULT_PASSPHRASE_WRONG');
+    await vault.unlock(`  ${PASS}  `);
+  });
+
   it('refuses a vault written by a newer schema', async () => {
     const vault = await openVault();
     await vault.create(PASS, seed());
@@ -278,6 +295,9 @@ describe('changing the passphrase', () => {
       'ERR_VAULT_PASSPHRASE_WRONG',
     );
     expect(await codeOf(() => vault.changePassphrase(PASS, 'short'))).toBe(
+      'ERR_VAULT_PASSPHRASE_WEAK',
+    );
+    expect(await codeOf(() => vault.changePassphrase(PASS, ' '.repeat(12)))).toBe(
       'ERR_VAULT_PASSPHRASE_WEAK',
     );
     await vault.changePassphrase(PASS, OTHER);

@@ -23,6 +23,7 @@
 import { hexEncode, utf8Decode, utf8Encode } from '../../protocol/encoding';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
 import type { Argon2Params } from '../build';
+import { minimumPassphraseChars, newPassphraseProblem } from '../core/passphrase';
 import type { RecordStore } from '../core/ports';
 import { digestInput, parseBackup, recordId, serializeBackup } from './backup';
 import {
@@ -52,8 +53,12 @@ import {
 import { migrateFromSchema1 } from './migrate';
 import * as v from 'valibot';
 
-/** Fewer characters than this are refused outright; the strength hint is the UI's (core/passphrase). */
-export const minPassphraseChars = 10;
+/**
+ * Fewer characters than this are refused outright, as is a passphrase of white space only: the
+ * rule is core/passphrase `newPassphraseProblem` (the forms check it too); the strength hint is
+ * the UI's.
+ */
+export const minPassphraseChars = minimumPassphraseChars;
 
 /**
  * The `identity` record noting a recovery phrase not yet typed back (`{confirmed: false}`); none
@@ -111,14 +116,12 @@ function checkRecordId(id: string): string {
   return id;
 }
 
+/** Every new passphrase (create, recover, change) passes the one rule of core/passphrase. */
 function checkNewPassphrase(passphrase: string): void {
-  if (
-    typeof passphrase !== 'string' ||
-    [...passphrase.normalize('NFC')].length < minPassphraseChars
-  )
+  if (typeof passphrase !== 'string' || newPassphraseProblem(passphrase) !== null)
     throw new ProtocolError(
       'ERR_VAULT_PASSPHRASE_WEAK',
-      `a passphrase needs at least ${minPassphraseChars} characters`,
+      `a passphrase needs at least ${minPassphraseChars} characters, not all white space`,
     );
 }
 
@@ -372,7 +375,8 @@ export class Vault {
   /**
    * Creates the vault: a fresh data key wrapped under `passphrase`, and the identity record
    * holding `masterSeed`. Leaves the vault unlocked. `ERR_VAULT_EXISTS` when one exists,
-   * `ERR_VAULT_PASSPHRASE_WEAK` for a passphrase under {@link minPassphraseChars} characters.
+   * `ERR_VAULT_PASSPHRASE_WEAK` for a passphrase under {@link minPassphraseChars} characters or of
+   * white space only.
    * `phraseUnconfirmed`: the seed is new, and its recovery phrase still has to be written down
    * and typed back: noted in the same transaction (`identity`/`phrase`), so that no vault exists
    * without the note, which a reload of the page in between would lose otherwise.

@@ -1,13 +1,16 @@
 /**
- * Restoring a backup in a real Chromium: without a file, or with a vault there and its
- * "replace" box not ticked, the form says so in the customer's language and points to the
- * field, sending nothing (the vault would answer "wipe it first", even to a wrong passphrase);
- * each outcome replaces the one before ("The backup was created." beside a later failure).
+ * Restoring a backup in a real Chromium: without a file the form says so in the customer's
+ * language and points to the field, sending nothing; with a vault there and the "replace" box not
+ * ticked, the vault is asked first whether the file is a backup at all, and only a backup leads to
+ * "tick 'replace'" (pointing to the box); each outcome replaces the one before ("The backup was
+ * created." beside a later failure).
  */
-import { beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
+import { testArgon2Params } from '../../build';
+import { Vault } from '../../vault/vault';
 import { hostComponents } from '../component-host.fixture';
 import BackupView from './BackupView.svelte';
 
@@ -103,22 +106,99 @@ it.each([
   },
 );
 
-it.each(['de', 'en'] as const)(
-  'in %s points to the "replace" box while a vault is there, and sends nothing',
-  async (locale) => {
-    show(locale);
-    await userEvent.upload(byTestId('backup-file')!, new File(['{}'], 'backup.json'));
-    await userEvent.fill(byTestId('backup-passphrase') as HTMLInputElement, 'wrong passphrase');
+describe('with a vault on this device (the real vault answers the restore)', () => {
+  const PASS = 'correct horse battery staple';
+  let vault: Vault;
+  let opened = 0;
+
+  beforeEach(async () => {
+    vault = await Vault.open({
+      name: `backup-view-test-${Date.now()}-${opened++}`,
+      params: testArgon2Params,
+      now: () => 1_750_000_000_000,
+    });
+    await vault.create(PASS, new Uint8Array(32).fill(3));
+    await vault.put('profile', 'current', { kept: 'this device' });
+  });
+  afterEach(() => vault.wipe().finally(() => vault.close()));
+
+  /** The service's `backup.restore`, on the vault (its checks, in their order). */
+  const vaultSend = (async (request: {
+    type: string;
+    file?: string;
+    passphrase?: string;
+    replace?: boolean;
+  }) => {
+    sent.push(request);
+    if (request.type !== 'backup.restore') throw new Error(`not in this test: ${request.type}`);
+    await vault.restoreBackup(request.file!, request.passphrase!, { replace: request.replace });
+    return restoredWith('restored');
+  }) as never;
+
+  function showWithVault(locale: 'de' | 'en') {
+    host.mount(BackupView, {
+      locale,
+      send: vaultSend,
+      onRestored: () => {
+        restoredCalls++;
+      },
+    });
+  }
+
+  async function restore(file: File, passphrase: string) {
+    await userEvent.upload(byTestId('backup-file')!, file);
+    await userEvent.fill(byTestId('backup-passphrase') as HTMLInputElement, passphrase);
     await userEvent.click(byTestId('restore-backup')!);
-    await expect.poll(fieldError).toBe(
-      t(locale, 'extension.backup.replaceNeeded', {
-        replace: t(locale, 'extension.backup.replace'),
-      }),
-    );
-    expect(sent).toEqual([]);
-    expect(document.activeElement).toBe(byTestId('backup-replace'));
-  },
-);
+  }
+
+  it.each(['de', 'en'] as const)(
+    'in %s says a file that is no backup is none, beside the file, before asking to replace',
+    async (locale) => {
+      showWithVault(locale);
+      await restore(new File(['{"not": "a backup"'], 'notes.json'), PASS);
+      // Failed before: "There is a vault on this device already … tick 'replace'", and this
+      // sentence only after the tick.
+      await expect.poll(fieldError).toBe(t(locale, 'errors.ERR_VAULT_BACKUP_INVALID'));
+      const file = byTestId('backup-file')!;
+      expect(document.activeElement).toBe(file);
+      expect(file.getAttribute('aria-invalid')).toBe('true');
+      expect(file.getAttribute('aria-describedby')).toBe('backup-file-false-error');
+      expect(byTestId('backup-replace')!.getAttribute('aria-invalid')).toBeNull();
+      expect(sent.map((r) => [r.type, r.replace])).toEqual([['backup.restore', false]]);
+      expect(await vault.get('profile', 'current')).toEqual({ kept: 'this device' });
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'in %s points to the "replace" box for a backup, even with a wrong passphrase, and replaces nothing until it is ticked',
+    async (locale) => {
+      const backup = await vault.exportBackup();
+      await vault.put('profile', 'current', { kept: 'after the backup' });
+      showWithVault(locale);
+      await restore(new File([backup], 'backup.json'), 'wrong passphrase');
+      await expect.poll(fieldError).toBe(
+        t(locale, 'extension.backup.replaceNeeded', {
+          replace: t(locale, 'extension.backup.replace'),
+        }),
+      );
+      expect(document.activeElement).toBe(byTestId('backup-replace'));
+      expect(byTestId('backup-replace')!.getAttribute('aria-invalid')).toBe('true');
+      expect(byTestId('backup-error')).toBeNull();
+      expect(await vault.get('profile', 'current')).toEqual({ kept: 'after the backup' });
+
+      await userEvent.click(byTestId('backup-replace')!);
+      await userEvent.fill(byTestId('backup-passphrase') as HTMLInputElement, PASS);
+      await userEvent.click(byTestId('restore-backup')!);
+      await expect.poll(() => restoredCalls).toBe(1);
+      expect(fieldError()).toBeUndefined();
+      expect(await vault.get('profile', 'current')).toEqual({ kept: 'this device' });
+      expect(sent.map((r) => [r.type, r.replace])).toEqual([
+        ['backup.restore', false],
+        ['backup.restore', true],
+      ]);
+    },
+  );
+});
 
 it.each(['de', 'en'] as const)(
   'in %s says a restore is under way while it takes, and takes no second click meanwhile',

@@ -2,7 +2,8 @@
  * Onboarding's three forms (create, restore a backup, recover from the phrase) in a real
  * Chromium: a typed phrase is checked before anything is sent, and the sentence says what is
  * wrong with it; a recovery says what it does while it runs and keeps the focus on its button;
- * only the form used last shows its error.
+ * only the form used last shows its error. "Create" refuses a passphrase of white space only, and
+ * two passphrases that do not match, beside the field, which takes the focus.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -20,6 +21,8 @@ const words = masterSeedToPhrase(new Uint8Array(32).fill(7)).split(' ');
 const withWord = (i: number, word: string) => words.map((w, j) => (j === i ? word : w)).join(' ');
 
 let sent: string[];
+/** The passphrases `vault.create` was sent. */
+let created: string[];
 /** A recovery's long run (the clearinghouse slow to answer): it ends when the test calls this. */
 let endRecovery: () => void;
 let recoveryRun: Promise<void>;
@@ -27,12 +30,14 @@ let done: unknown[];
 
 beforeEach(() => {
   sent = [];
+  created = [];
   done = [];
   recoveryRun = new Promise((resolve) => (endRecovery = resolve));
 });
 
-const send = (async (request: { type: string }) => {
+const send = (async (request: { type: string; passphrase?: string }) => {
   sent.push(request.type);
+  if (request.type === 'vault.create') created.push(request.passphrase!);
   if (request.type === 'vault.recover') {
     await recoveryRun;
     throw new ProtocolError('ERR_VAULT_PASSPHRASE_WEAK', 'too short');
@@ -166,3 +171,75 @@ it('shows only the error of the form used last', async () => {
   await userEvent.click(byTestId('create')!);
   await expect.poll(alerts).toEqual([t('en', 'extension.onboarding.mismatch')]);
 });
+
+describe('creating the vault', () => {
+  const passField = () => byTestId('new-passphrase') as HTMLInputElement;
+  const repeatField = () => byTestId('repeat-passphrase') as HTMLInputElement;
+
+  async function create(passphrase: string, repeat = passphrase) {
+    await userEvent.fill(passField(), passphrase);
+    await userEvent.fill(repeatField(), repeat);
+    await userEvent.click(byTestId('create')!);
+  }
+
+  it.each(['de', 'en'] as const)(
+    'in %s says the passphrases do not match beside the repeat field, which takes the focus',
+    async (locale) => {
+      show(locale);
+      await create('a long passphrase', 'a long passphrse');
+      await expect
+        .poll(() => byTestId('repeat-passphrase-error')?.textContent?.trim())
+        .toBe(t(locale, 'extension.onboarding.mismatch'));
+      // Failed before: said under the form, tied to no field, and the focus stayed on "create".
+      expect(document.activeElement).toBe(repeatField());
+      expect(repeatField().getAttribute('aria-invalid')).toBe('true');
+      expect(repeatField().getAttribute('aria-describedby')).toBe('repeat-passphrase-error');
+      expect(sent).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['de', 'ten spaces', ' '.repeat(10)],
+    ['en', 'spaces, tabs and no-break spaces', ' \t\u00a0'.repeat(5)],
+  ] as const)(
+    'in %s refuses a passphrase of %s beside its field, and creates nothing',
+    async (locale, _, passphrase) => {
+      show(locale);
+      await userEvent.fill(passField(), passphrase);
+      // Before: "Weak: use several words.", as if it would do.
+      await expect.poll(() => byTestId('strength')!.dataset.strength).toBe('blank');
+      expect(byTestId('strength')!.textContent!.trim()).toBe(
+        t(locale, 'extension.onboarding.strength.blank'),
+      );
+      await create(passphrase);
+      await expect
+        .poll(() => byTestId('new-passphrase-error')?.textContent?.trim())
+        .toBe(t(locale, 'errors.ERR_VAULT_PASSPHRASE_WEAK'));
+      expect(document.activeElement).toBe(passField());
+      expect(passField().getAttribute('aria-invalid')).toBe('true');
+      expect(passField().getAttribute('aria-describedby')).toBe('new-passphrase-error strength');
+      // Failed before: the vault was made with ten spaces.
+      expect(sent).toEqual([]);
+    },
+  );
+
+  it('sends a passphrase as typed, the spaces around it included', async () => {
+    show('en');
+    await create('  a long passphrase  ');
+    await expect.poll(() => created).toEqual(['  a long passphrase  ']);
+    expect(byTestId('new-passphrase-error')).toBeNull();
+    expect(passField().getAttribute('aria-describedby')).toBe('strength');
+  });
+});
+
+it.each(['de', 'en'] as const)(
+  'in %s names each of its buttons differently (a screen reader lists them by name)',
+  async (locale) => {
+    show(locale);
+    const names = [...host.target.querySelectorAll('button')].map((b) => b.textContent!.trim());
+    // Failed before in German: "Wiederherstellen" twice, for the backup and for the phrase.
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain(t(locale, 'extension.backup.restore'));
+    expect(names).toContain(t(locale, 'extension.recovery.submit'));
+  },
+);

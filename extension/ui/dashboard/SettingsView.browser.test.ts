@@ -4,6 +4,8 @@
  * https, and http on loopback (the demo and the tests), are saved. What Save did is said beside
  * it, and takes back what a key check said before. An address or auto-lock time typed but not
  * saved outlives the view (in memory, until the vault locks), and "Discard changes" drops it.
+ * Changing the passphrase asks for the new one twice and refuses, beside the field, one of white
+ * space only; what each action did is said beside it, never at the page's end under "Wipe".
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -145,50 +147,170 @@ it.each([
 describe('changing the passphrase', () => {
   /** Settings are saved; the passphrase change answers `changeAnswer` (an error is thrown). */
   let changeAnswer: unknown;
+  /** The passphrase changes asked for. */
+  let changes: unknown[];
+  beforeEach(() => {
+    changes = [];
+  });
   const changing = (async (request: { type: string; settings?: unknown }) => {
     if (request.type === 'problems.list') return { type: 'problems', problems: [] };
     if (request.type === 'settings.set') return { type: 'settings', settings: request.settings };
+    if (request.type === 'offers.reset-model') return { type: 'ok' };
+    changes.push(request);
     if (changeAnswer instanceof Error) throw changeAnswer;
     return changeAnswer;
   }) as never;
 
-  async function changeTo(next: string) {
-    await userEvent.fill(byTestId('current-passphrase') as HTMLInputElement, 'the old passphrase');
+  function showSettings(locale: 'de' | 'en') {
+    host.mount(SettingsView, {
+      locale,
+      send: changing,
+      settings: defaultSettings('http://localhost:3000'),
+      onChange: () => {},
+      onWiped: () => {},
+    });
+  }
+
+  async function changeTo(next: string, repeat = next, current = 'the old passphrase') {
+    await userEvent.fill(byTestId('current-passphrase') as HTMLInputElement, current);
     await userEvent.fill(byTestId('next-passphrase') as HTMLInputElement, next);
+    await userEvent.fill(byTestId('repeat-next-passphrase') as HTMLInputElement, repeat);
     await userEvent.click(byTestId('change-passphrase')!);
   }
 
+  const said = (id: string) => byTestId(id)?.textContent?.trim();
+  const form = () => byTestId('change-passphrase')!.closest('form')!;
+
   it.each(['de', 'en'] as const)(
-    'in %s a failure replaces the earlier "Saved." and takes the focus; a success then does',
+    'in %s a failure replaces the earlier "Saved." and takes the focus, in the form; a success then does',
     async (locale) => {
-      host.mount(SettingsView, {
-        locale,
-        send: changing,
-        settings: defaultSettings('http://localhost:3000'),
-        onChange: () => {},
-        onWiped: () => {},
-      });
+      showSettings(locale);
       await userEvent.click(byTestId('save-settings')!);
       await expect
-        .poll(() => byTestId('settings-save-status')!.textContent!.trim())
+        .poll(() => said('settings-save-status'))
         .toBe(t(locale, 'extension.dashboard.saved'));
 
-      changeAnswer = new ProtocolError('ERR_VAULT_PASSPHRASE_WEAK', 'too weak');
-      await changeTo('short');
+      changeAnswer = new ProtocolError('ERR_VAULT_PASSPHRASE_WRONG', 'wrong');
+      await changeTo('a much longer passphrase now');
       await expect
-        .poll(() => byTestId('settings-error')?.textContent?.trim())
-        .toBe(t(locale, 'errors.ERR_VAULT_PASSPHRASE_WEAK'));
-      expect(byTestId('settings-save-status')!.textContent!.trim()).toBe('');
-      expect(byTestId('settings-status')!.textContent!.trim()).toBe('');
-      expect(document.activeElement).toBe(byTestId('settings-error'));
+        .poll(() => said('settings-passphrase-error'))
+        .toBe(t(locale, 'errors.ERR_VAULT_PASSPHRASE_WRONG'));
+      expect(said('settings-save-status')).toBe('');
+      expect(document.activeElement).toBe(byTestId('settings-passphrase-error'));
+      // Failed before: said at the page's end, after the button "Wipe the vault".
+      expect(form().contains(byTestId('settings-passphrase-error'))).toBe(true);
+      expect(byTestId('settings-wipe-error')).toBeNull();
 
       changeAnswer = { type: 'ok' };
       await changeTo('a much longer passphrase now');
       await expect
-        .poll(() => byTestId('settings-status')!.textContent!.trim())
+        .poll(() => said('settings-passphrase-status'))
         .toBe(t(locale, 'extension.settings.passphraseChanged'));
-      expect(byTestId('settings-error')).toBeNull();
-      expect(document.activeElement).toBe(byTestId('settings-status'));
+      expect(byTestId('settings-passphrase-error')).toBeNull();
+      expect(document.activeElement).toBe(byTestId('settings-passphrase-status'));
+      expect(form().contains(byTestId('settings-passphrase-status'))).toBe(true);
+      expect(byTestId('settings-passphrase-status')!.getAttribute('role')).toBe('status');
+      expect(changes).toEqual([
+        {
+          type: 'vault.change-passphrase',
+          current: 'the old passphrase',
+          next: 'a much longer passphrase now',
+        },
+        {
+          type: 'vault.change-passphrase',
+          current: 'the old passphrase',
+          next: 'a much longer passphrase now',
+        },
+      ]);
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'in %s refuses a repeat that does not match beside it, with the focus there, and changes nothing',
+    async (locale) => {
+      changeAnswer = { type: 'ok' };
+      showSettings(locale);
+      // Failed before: there was no field to repeat the new passphrase in, and one typo locked
+      // the owner out.
+      await changeTo('a much longer passphrase now', 'a much longer passprase now');
+      const repeat = byTestId('repeat-next-passphrase')!;
+      await expect
+        .poll(() => said('new-pass-repeat-error'))
+        .toBe(t(locale, 'extension.onboarding.mismatch'));
+      expect(document.activeElement).toBe(repeat);
+      expect(repeat.getAttribute('aria-invalid')).toBe('true');
+      expect(repeat.getAttribute('aria-describedby')).toBe('new-pass-repeat-error');
+      expect(changes).toEqual([]);
+      expect(said('settings-passphrase-status')).toBe('');
+    },
+  );
+
+  it.each([
+    ['de', 'ten spaces', ' '.repeat(10), 'new-pass', 'errors.ERR_VAULT_PASSPHRASE_WEAK'],
+    ['en', 'spaces and a tab', '   \t        ', 'new-pass', 'errors.ERR_VAULT_PASSPHRASE_WEAK'],
+    ['en', 'nine characters', 'abcdefghi', 'new-pass', 'errors.ERR_VAULT_PASSPHRASE_WEAK'],
+    ['de', 'nothing', '', 'new-pass', 'extension.input.missing'],
+  ] as const)(
+    'in %s refuses a new passphrase of %s beside it, and changes nothing',
+    async (locale, _, next, field, key) => {
+      changeAnswer = { type: 'ok' };
+      showSettings(locale);
+      await changeTo(next);
+      await expect
+        .poll(() => said(`${field}-error`))
+        .toBe(t(locale, key, { field: t(locale, 'extension.settings.newPassphrase') }));
+      expect(document.activeElement).toBe(byTestId('next-passphrase'));
+      expect(byTestId('next-passphrase')!.getAttribute('aria-invalid')).toBe('true');
+      expect(changes).toEqual([]);
+    },
+  );
+
+  it('sends the passphrase with the spaces around it as typed', async () => {
+    changeAnswer = { type: 'ok' };
+    showSettings('en');
+    await changeTo('  a much longer passphrase now  ');
+    await expect.poll(() => changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ next: '  a much longer passphrase now  ' });
+  });
+
+  it('says an empty repeat or current passphrase is empty, beside it', async () => {
+    changeAnswer = { type: 'ok' };
+    showSettings('en');
+    await changeTo('a much longer passphrase now', '');
+    await expect
+      .poll(() => said('new-pass-repeat-error'))
+      .toBe(
+        t('en', 'extension.input.missing', {
+          field: t('en', 'extension.settings.repeatPassphrase'),
+        }),
+      );
+    await changeTo('a much longer passphrase now', 'a much longer passphrase now', '');
+    await expect
+      .poll(() => said('cur-pass-error'))
+      .toBe(
+        t('en', 'extension.input.missing', {
+          field: t('en', 'extension.settings.currentPassphrase'),
+        }),
+      );
+    expect(byTestId('new-pass-repeat-error')).toBeNull();
+    expect(changes).toEqual([]);
+  });
+
+  it.each(['de', 'en'] as const)(
+    'in %s says what the filter reset did beside its button, and takes back the passphrase form’s sentence',
+    async (locale) => {
+      changeAnswer = new ProtocolError('ERR_VAULT_PASSPHRASE_WRONG', 'wrong');
+      showSettings(locale);
+      await changeTo('a much longer passphrase now');
+      await expect.poll(() => said('settings-passphrase-error')).toBeTruthy();
+      await userEvent.click(byTestId('filter-reset')!);
+      await expect
+        .poll(() => said('settings-filter-status'))
+        .toBe(t(locale, 'extension.settings.filter.resetDone'));
+      expect(byTestId('filter-reset')!.closest('p')!.nextElementSibling).toBe(
+        byTestId('settings-filter-status'),
+      );
+      expect(byTestId('settings-passphrase-error')).toBeNull();
     },
   );
 });
@@ -238,7 +360,8 @@ describe('saving after a key check', () => {
         .toBe(t(locale, 'extension.dashboard.saved'));
       // Failed before: the check's sentence stayed above Save, "Saved." came at the page's end.
       expect(said('log-key-status')).toBe('');
-      expect(said('settings-status')).toBe('');
+      for (const place of ['language', 'key', 'passphrase', 'filter', 'wipe'])
+        expect(said(`settings-${place}-status`)).toBe('');
       const status = byTestId('settings-save-status')!;
       expect(status.getAttribute('role')).toBe('status');
       expect(byTestId('save-settings')!.closest('p')!.nextElementSibling).toBe(status);
@@ -254,7 +377,7 @@ describe('saving after a key check', () => {
     expect(byTestId('settings-save-error')!.getAttribute('role')).toBe('alert');
     expect(said('log-key-status')).toBe('');
     expect(said('settings-save-status')).toBe('');
-    expect(byTestId('settings-error')).toBeNull();
+    expect(byTestId('settings-key-error')).toBeNull();
   });
 });
 

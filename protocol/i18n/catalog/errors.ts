@@ -368,8 +368,8 @@ export const errors = {
     en: 'The passphrase is wrong. Nothing was changed.',
   },
   'errors.ERR_VAULT_PASSPHRASE_WEAK': {
-    de: 'Diese Passphrase ist zu schwach. Nehmen Sie mindestens 10 Zeichen, besser mehrere Wörter.',
-    en: 'This passphrase is too weak. Use at least 10 characters, better several words.',
+    de: 'Diese Passphrase ist zu schwach. Nehmen Sie mindestens 10 Zeichen, nicht nur Leerzeichen, besser mehrere Wörter.',
+    en: 'This passphrase is too weak. Use at least 10 characters, not only spaces, better several words.',
   },
   'errors.ERR_VAULT_RECORD_DAMAGED': {
     de: 'Ein Eintrag im Tresor ist beschädigt oder wurde verändert. Er bleibt unverändert erhalten.',

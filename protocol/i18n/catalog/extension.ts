@@ -209,6 +209,11 @@ export const extension = {
     de: 'Die beiden Passphrasen stimmen nicht überein.',
     en: 'The two passphrases do not match.',
   },
+  // A passphrase of white space only (extension/core/passphrase `newPassphraseProblem`): refused.
+  'extension.onboarding.strength.blank': {
+    de: 'Nur Leerzeichen: Das schützt nichts. Nehmen Sie mehrere Wörter.',
+    en: 'Only spaces: that protects nothing. Use several words.',
+  },
   'extension.onboarding.strength.too_short': {
     de: 'Zu kurz: mindestens 10 Zeichen.',
     en: 'Too short: at least 10 characters.',
@@ -712,6 +717,11 @@ export const extension = {
     de: 'Neue Passphrase',
     en: 'New passphrase',
   },
+  // The new passphrase typed again: a typo in it alone would lock the owner out of the vault.
+  'extension.settings.repeatPassphrase': {
+    de: 'Neue Passphrase wiederholen',
+    en: 'Repeat the new passphrase',
+  },
   'extension.settings.passphraseChanged': {
     de: 'Die Passphrase wurde geändert.',
     en: 'The passphrase was changed.',
@@ -805,7 +815,7 @@ export const extension = {
     en: 'Replace the current vault',
   },
   'extension.backup.restore': {
-    de: 'Wiederherstellen',
+    de: 'Aus der Sicherung wiederherstellen',
     en: 'Restore',
   },
   'extension.backup.noFile': {
@@ -865,7 +875,7 @@ export const extension = {
     en: 'New passphrase for this vault',
   },
   'extension.recovery.submit': {
-    de: 'Wiederherstellen',
+    de: 'Mit der Wiederherstellungsphrase wiederherstellen',
     en: 'Recover',
   },
   // A recovery's outcome: `checked`, then `restored`, then `failed` where some failed.
