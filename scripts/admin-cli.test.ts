@@ -14,8 +14,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../portal/lib/server/db/database';
@@ -405,7 +406,110 @@ describe('npm run admin -- backup onto an existing file', () => {
   });
 });
 
+describe('npm run admin -- backup where no file can be written', () => {
+  it('says a folder is a folder, not a file, with or without --force (it said "pass --force", then EISDIR)', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 3);
+    const target = join(dir, 'backups');
+    mkdirSync(target);
+    for (const args of [
+      ['backup', target],
+      ['backup', target, '--force'],
+    ]) {
+      const result = await runAdminCli(args, pathsIn(dir));
+      expect(result.stderr.trim()).toMatch(
+        new RegExp(
+          `^${escapeRegExp(target)} is a folder, not a file: give the backup a file name in it, e\\.g\\. ${escapeRegExp(target)}/\\d{4}-\\d\\d-\\d\\d\\.jsonl\\.gz; nothing was written\\.$`,
+        ),
+      );
+      expect(result.code).toBe(1);
+      expect(readdirSync(target)).toEqual([]);
+    }
+  });
+
+  it('says it cannot write in a folder that takes no new files (it said /proc "does not exist")', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 3);
+    const result = await runAdminCli(['backup', '/proc/x.jsonl.gz'], pathsIn(dir));
+    expect(result.stderr.trim()).toBe(
+      'No backup was written to /proc/x.jsonl.gz: this process cannot write there, as /proc takes ' +
+        'no new files (ENOENT); choose a file in a folder this user may write in. Nothing was left ' +
+        'behind, the partial file included.',
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('names DATABASE_URL when PostgreSQL cannot be reached (it said only "connect ECONNREFUSED")', async () => {
+    const dir = folder();
+    // A port nothing listens on.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    const result = await runAdminCli(['backup', join(dir, 'b.jsonl.gz')], {
+      ...pathsIn(dir),
+      DATABASE_URL: `postgres://clearinghouse:secret@127.0.0.1:${port}/clearinghouse`,
+    });
+    expect(result.stderr.trim()).toBe(
+      `The PostgreSQL database at 127.0.0.1:${port}/clearinghouse (DATABASE_URL) cannot be reached: ` +
+        `connect ECONNREFUSED 127.0.0.1:${port}. Start PostgreSQL, or set DATABASE_URL to the ` +
+        "clearinghouse's database (unset, the SQLite file at DATABASE_PATH is used).",
+    );
+    expect(result.stderr).not.toContain('secret');
+    expect(result.code).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reports the absolute path, and where a relative one was taken from when started in a subfolder', async () => {
+    const dir = folder();
+    await clearinghouseIn(dir, 3);
+    // A relative name (resolved against the root, where the command runs) that lands in `dir`.
+    const name = relative(root, join(dir, 'b.jsonl.gz'));
+    // What npm sets when `npm run admin` is started in docs/ (it runs the command in the root).
+    const result = await runAdminCli(['backup', name], {
+      ...pathsIn(dir),
+      INIT_CWD: join(root, 'docs'),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(` to ${join(dir, 'b.jsonl.gz')}. `);
+    expect(result.stderr).toContain(
+      `${name} was taken relative to ${resolve(root)}, where npm run admin runs its commands, not ` +
+        `to ${join(root, 'docs')}, where it was started: give an absolute path to choose the folder.`,
+    );
+    expect(existsSync(join(dir, 'b.jsonl.gz'))).toBe(true);
+  });
+});
+
+describe('npm run admin -- --help', () => {
+  it('says what each command does and where the links go', async () => {
+    const result = await runAdminCli(['--help'], { PORT: '3400' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^ {2}enroll-regulator +prints a one-time link/m);
+    expect(result.stderr).toMatch(/^ {2}backup +writes the database/m);
+    expect(result.stderr).toContain('The links go to http://localhost:3400 now.');
+  });
+});
+
 describe('npm run admin -- enroll-regulator', () => {
+  it('says where the link goes when neither ORIGIN nor PORT is set', async () => {
+    const dir = folder();
+    const result = await runAdminCli(['enroll-regulator', '--name', 'Anna Admin'], pathsIn(dir));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      '(it goes to http://localhost:3000, as neither ORIGIN nor PORT is set: run this with the ' +
+        'ORIGIN or PORT the server has if it runs elsewhere):',
+    );
+    expect(result.stdout).toMatch(/^http:\/\/localhost:3000\/enroll\//);
+  });
+
+  it('refuses a name over 100 characters with the rule, before it opens the database', async () => {
+    const dir = folder();
+    const result = await runAdminCli(['enroll-regulator', '--name', 'a'.repeat(101)], pathsIn(dir));
+    expect(result.stderr.trim()).toBe('--name has 101 characters; a name may have at most 100.');
+    expect(result.code).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('links on http://localhost:$PORT when ORIGIN is unset, as the server does', async () => {
     const dir = folder();
     const result = await runAdminCli(['enroll-regulator', '--name', 'Anna Admin'], {

@@ -1,6 +1,7 @@
 /**
  * `npm run admin`: argument parsing, and the links it makes on a real database of both dialects.
  */
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../protocol/errors';
 import { ready } from '../protocol/sodium';
@@ -11,7 +12,14 @@ import {
   type TestDatabase,
 } from '../portal/lib/server/db/test-databases';
 import { tokenHash } from '../portal/lib/server/people';
-import { backupReport, parseAdminArgs, publishedCheckpointText, runAdmin } from './admin';
+import {
+  adminHelp,
+  backupReport,
+  parseAdminArgs,
+  publishedCheckpointText,
+  relativeFileNote,
+  runAdmin,
+} from './admin';
 
 describe('parseAdminArgs', () => {
   it.each([
@@ -55,6 +63,52 @@ describe('parseAdminArgs', () => {
     [['restore', 'a', 'b']],
   ])('refuses %j with the usage', (argv) => {
     expect(() => parseAdminArgs(argv)).toThrow(/Usage:/);
+  });
+
+  it('refuses a name the clearinghouse would refuse with its rule, not "missing or malformed"', () => {
+    expect(parseAdminArgs(['enroll-regulator', '--name', ` ${'a'.repeat(100)} `])).toEqual({
+      command: 'enroll-regulator',
+      name: 'a'.repeat(100),
+    });
+    expect(() => parseAdminArgs(['enroll-regulator', '--name', 'a'.repeat(101)])).toThrow(
+      /^--name has 101 characters; a name may have at most 100\.$/,
+    );
+    for (const name of ['Evil\u0007Bell', 'Anna\nAdmin', 'Anna\u202eAdmin']) {
+      expect(() => parseAdminArgs(['enroll-regulator', '--name', name])).toThrow(
+        /^--name holds a control or format character \(a tab, line break, escape or invisible direction mark, say\), which a name may not hold: give it as plain text on one line\.$/,
+      );
+    }
+  });
+});
+
+describe('adminHelp', () => {
+  it('says in one line what each command does, and where the links go (ORIGIN, else PORT)', () => {
+    const help = adminHelp({});
+    for (const command of ['enroll-regulator', 'recover-person', 'backup', 'restore']) {
+      expect(help).toMatch(new RegExp(`^  ${command} +\\S.+$`, 'm'));
+    }
+    expect(help).toContain('Usage:');
+    expect(help).toContain(
+      "The links go to the clearinghouse's public address: ORIGIN, else http://localhost:$PORT, else\n" +
+        'http://localhost:3000, as the server takes it; run this with the ORIGIN (or PORT) the server has.',
+    );
+    expect(help).toMatch(/The links go to http:\/\/localhost:3000 now\.$/);
+    expect(adminHelp({ PORT: '3400' })).toMatch(/The links go to http:\/\/localhost:3400 now\.$/);
+    expect(adminHelp({ PORT: '3400', ORIGIN: 'https://ch.example/' })).toMatch(
+      /The links go to https:\/\/ch\.example now\.$/,
+    );
+  });
+});
+
+describe('relativeFileNote', () => {
+  it('says where a relative name was taken from when npm was started in a subfolder', () => {
+    expect(relativeFileNote('rel.gz', { INIT_CWD: '/srv/ch/docs' }, '/srv/ch')).toBe(
+      'rel.gz was taken relative to /srv/ch, where npm run admin runs its commands, not to ' +
+        '/srv/ch/docs, where it was started: give an absolute path to choose the folder.',
+    );
+    expect(relativeFileNote('rel.gz', { INIT_CWD: '/srv/ch' }, '/srv/ch')).toBeUndefined();
+    expect(relativeFileNote('/b/abs.gz', { INIT_CWD: '/srv/ch/docs' }, '/srv/ch')).toBeUndefined();
+    expect(relativeFileNote('rel.gz', {}, '/srv/ch')).toBeUndefined();
   });
 });
 
@@ -111,7 +165,7 @@ describe('backupReport', () => {
   it('says exactly which key files a backup holds, with their variables and paths', () => {
     expect(backupReport('backup', summary(['log', 'webhook']), cdb, 'b.gz', keyPaths)).toBe(
       'Backed up 812 rows of 31 tables of the sqlite database at /srv/ch/data/clearinghouse.db ' +
-        'to b.gz. It holds the log signing key (LOG_KEY_PATH: /srv/ch/log-key.json). It holds ' +
+        `to ${resolve('b.gz')}. It holds the log signing key (LOG_KEY_PATH: /srv/ch/log-key.json). It holds ` +
         'the webhook signing key (WEBHOOK_KEY_PATH: /srv/ch/webhook-key.json). Whoever holds ' +
         'the file can sign with its keys: keep it like the keys.',
     );
@@ -179,6 +233,25 @@ describe('backupReport', () => {
     );
     expect(backupReport('restore', summary([]), cdb, 'b.gz', keyPaths)).toContain(
       'The backup holds no log checkpoint.',
+    );
+  });
+
+  it('ends a restore with a verify command that works as written: --url and the origin', () => {
+    const log = {
+      size: 20,
+      rootHash: 'AAAA',
+      checkpoint: 'ch.example/log\n20\nAAAA\n\n— ch.example/log sig\n',
+    };
+    const restored = (env: NodeJS.ProcessEnv) =>
+      backupReport('restore', { ...summary(['log']), log }, cdb, 'b.gz', keyPaths, env);
+    const verify = (url: string) =>
+      `Start the clearinghouse and run npm run verify -- --url ${url} --full to check its log.`;
+    expect(restored({ ORIGIN: 'https://ch.example/' })).toContain(verify('https://ch.example'));
+    expect(restored({ PORT: '3400' })).toContain(verify('http://localhost:3400'));
+    // Neither set: the restored log's own origin.
+    expect(restored({})).toContain(verify('https://ch.example'));
+    expect(backupReport('restore', summary([]), cdb, 'b.gz', keyPaths, {})).toContain(
+      verify('http://localhost:3000'),
     );
   });
 

@@ -18,9 +18,9 @@
  * Ctrl+C (SIGINT) or SIGTERM during a backup or restore stops it and undoes what it wrote (exit
  * code 130 or 143 and a sentence saying so); another one a second later ends the process at once.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProtocolError } from '../protocol/errors';
 import { ready } from '../protocol/sodium';
@@ -40,6 +40,8 @@ import {
   type BackupSummary,
 } from '../portal/lib/server/backup';
 import { logConfigFromEnv } from '../portal/lib/server/log/clearinghouse-log';
+import { isDatabaseUnreachable } from '../portal/lib/server/db/unreachable';
+import { maxNameLength, parseDisplayName } from '../portal/lib/people-name';
 
 /** A parsed command line. */
 export type AdminCommand =
@@ -54,11 +56,71 @@ const usage = `Usage:
   npm run admin -- recover-person --person <pe_…>
   npm run admin -- backup <file> [--force]
   npm run admin -- restore <file> [--published-checkpoint <file>] [--accept-fork]
+  npm run admin -- --help
 
 backup and restore use DATABASE_URL / DATABASE_PATH and LOG_KEY_PATH / WEBHOOK_KEY_PATH.
 backup refuses to replace an existing file unless --force is given.
 restore refuses a backup older than the --published-checkpoint (the log's last published
 checkpoint, or a verifier state file holding it) unless --accept-fork is given.`;
+
+/**
+ * `--help`: what each command does, one line each, then {@link usage}, and which address the
+ * links go to (`env`'s ORIGIN, else PORT, as the server takes its own: logConfigFromEnv).
+ *
+ * @example
+ * ```ts
+ * adminHelp({ PORT: '3400' }); // '…The links … go to http://localhost:3400 now…'
+ * ```
+ */
+export function adminHelp(env: NodeJS.ProcessEnv = process.env): string {
+  const origin = serverOrigin(env);
+  return `npm run admin -- <command>: what only whoever runs the clearinghouse may do.
+
+  enroll-regulator   prints a one-time link with which a new regulator enrols a passkey
+  recover-person     prints a one-time link for a person who lost their passkey; retires it now
+  backup             writes the database and the log's and webhook's keys into one file (mode 0600)
+  restore            loads a backup into a new, empty database and key paths
+
+${usage}
+
+The links go to the clearinghouse's public address: ORIGIN, else http://localhost:$PORT, else
+http://localhost:3000, as the server takes it; run this with the ORIGIN (or PORT) the server has.
+The links go to ${origin} now.`;
+}
+
+/**
+ * The server's public origin as the server takes it (logConfigFromEnv: ORIGIN, else
+ * http://localhost:$PORT, else http://localhost:3000), without the checks of LOG_ORIGIN.
+ */
+function serverOrigin(env: NodeJS.ProcessEnv): string {
+  return (env.ORIGIN?.trim() || `http://localhost:${env.PORT?.trim() || '3000'}`).replace(
+    /\/+$/,
+    '',
+  );
+}
+
+/** Whether neither ORIGIN nor PORT is set: the links then go to the default port. */
+function originUnset(env: NodeJS.ProcessEnv): boolean {
+  return !env.ORIGIN?.trim() && !env.PORT?.trim();
+}
+
+/**
+ * Why `--name` is refused, by the clearinghouse's one rule for names (portal/lib/people-name.ts),
+ * which the server would apply after the command opened the database ("The field name is missing
+ * or malformed", without the rule); undefined for a name it takes.
+ */
+function nameRefusal(name: string): string | undefined {
+  const { problem } = parseDisplayName(name);
+  if (problem === null) return undefined;
+  if (problem === 'missing') return `--name is required.\n${usage}`;
+  if (problem === 'tooLong') {
+    return `--name has ${name.trim().length} characters; a name may have at most ${maxNameLength}.`;
+  }
+  return (
+    '--name holds a control or format character (a tab, line break, escape or invisible ' +
+    'direction mark, say), which a name may not hold: give it as plain text on one line.'
+  );
+}
 
 /**
  * Parses the arguments after `npm run admin --`.
@@ -92,9 +154,11 @@ export function parseAdminArgs(argv: readonly string[]): AdminCommand {
     return { command: 'help' };
   }
   if (command === 'enroll-regulator') {
-    const name = options.get('name')?.trim();
-    if (name === undefined || name === '') throw new Error(`--name is required.\n${usage}`);
-    return { command, name };
+    const name = options.get('name');
+    if (name === undefined) throw new Error(`--name is required.\n${usage}`);
+    const refusal = nameRefusal(name);
+    if (refusal !== undefined) throw new Error(refusal);
+    return { command, name: name.trim() };
   }
   if (command === 'recover-person') {
     const personId = options.get('person');
@@ -213,10 +277,11 @@ export function backupReport(
   cdb: Pick<ClearinghouseDb, 'dialect' | 'location'>,
   file: string,
   keyPaths: BackupKeyPaths,
+  env: NodeJS.ProcessEnv = process.env,
 ): string {
   const sentences = [
     command === 'backup'
-      ? `Backed up ${summary.rows} rows of ${summary.tables} tables of the ${cdb.dialect} database at ${cdb.location} to ${file}.`
+      ? `Backed up ${summary.rows} rows of ${summary.tables} tables of the ${cdb.dialect} database at ${cdb.location} to ${resolve(file)}.`
       : `Restored ${summary.rows} rows of ${summary.tables} tables into the ${cdb.dialect} database at ${cdb.location}.`,
   ];
   for (const { role, name, path } of keyRoles) {
@@ -251,7 +316,7 @@ export function backupReport(
   }
   sentences.push(
     command === 'restore'
-      ? 'Start the clearinghouse and run npm run verify -- --full to check its log.'
+      ? `Start the clearinghouse and run npm run verify -- --url ${verifyUrl(summary, env)} --full to check its log.`
       : summary.keys.length > 0
         ? 'Whoever holds the file can sign with its keys: keep it like the keys.'
         : '',
@@ -267,6 +332,85 @@ export function backupReport(
   }
   const text = sentences.filter((sentence) => sentence !== '').join(' ');
   return command === 'restore' && log !== undefined ? `${text}\n\n${log.checkpoint}` : text;
+}
+
+/**
+ * The clearinghouse URL `npm run verify` is to check after a restore: the server's public origin
+ * (ORIGIN, else http://localhost:$PORT), or the restored log's own origin (`<host>/log`, the
+ * first line of its checkpoint) when neither is set.
+ */
+export function verifyUrl(summary: BackupSummary, env: NodeJS.ProcessEnv = process.env): string {
+  if (!originUnset(env)) return serverOrigin(env);
+  const logOrigin = summary.log?.checkpoint.split('\n', 1)[0];
+  const host = logOrigin?.endsWith('/log') === true ? logOrigin.slice(0, -'/log'.length) : '';
+  if (host === '') return 'http://localhost:3000';
+  return `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}`;
+}
+
+/**
+ * The refusal of a backup to `file` that names a folder: backup.ts would say it "already exists:
+ * … pass --force to replace it", and with --force fail as it cannot replace a folder.
+ */
+function refuseFolderTarget(file: string): void {
+  const target = resolve(file);
+  let folder = false;
+  try {
+    folder = statSync(target).isDirectory();
+  } catch {
+    return; // not there (or not readable): backup.ts says why when it writes
+  }
+  if (folder) {
+    throw new BackupError(
+      `${target} is a folder, not a file: give the backup a file name in it, e.g. ` +
+        `${join(target, `${new Date().toISOString().slice(0, 10)}.jsonl.gz`)}; nothing was written.`,
+    );
+  }
+}
+
+/**
+ * backup.ts's sentence for a backup file that cannot be created, where its words mislead: a
+ * folder that exists but takes no new files (/proc, /sys: ENOENT) is not "a folder that does not
+ * exist". Any other error is returned as it is.
+ */
+function backupFailure(file: string, error: unknown): unknown {
+  const code = ((error as { cause?: unknown } | null)?.cause as { code?: unknown } | undefined)
+    ?.code;
+  const target = resolve(file);
+  const folder = dirname(target);
+  if (error instanceof BackupError && code === 'ENOENT' && existsSync(folder)) {
+    return new BackupError(
+      `No backup was written to ${target}: this process cannot write there, as ${folder} takes ` +
+        'no new files (ENOENT); choose a file in a folder this user may write in. Nothing was ' +
+        'left behind, the partial file included.',
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/**
+ * The sentence for a database that cannot be reached, naming the setting that points to it:
+ * the driver's message alone ("connect ECONNREFUSED 127.0.0.1:3499") says neither what it
+ * tried to reach nor where that is set. Undefined for any other error.
+ */
+export function unreachableDatabaseSentence(
+  error: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const url = env.DATABASE_URL;
+  if (url === undefined || url === '' || !isDatabaseUnreachable(error)) return undefined;
+  let where = 'DATABASE_URL';
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.host}${parsed.pathname} (DATABASE_URL)`;
+  } catch {
+    // The server refuses a malformed URL with its own sentence; here only the variable is named.
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return (
+    `The PostgreSQL database at ${where} cannot be reached: ${reason}. Start PostgreSQL, or set ` +
+    "DATABASE_URL to the clearinghouse's database (unset, the SQLite file at DATABASE_PATH is used)."
+  );
 }
 
 /**
@@ -287,6 +431,7 @@ async function runBackupCommand(
     }
   };
   const keyPaths = { logKeyPath, webhookKeyPath };
+  if (command.command === 'backup') refuseFolderTarget(command.file);
   const signal = stopOnSignals();
   let publishedCheckpoint: string | undefined;
   if (command.command === 'restore') {
@@ -302,6 +447,8 @@ async function runBackupCommand(
         ? await writeBackup(cdb, keyPaths, command.file, progress, {
             force: command.force === true,
             signal,
+          }).catch((error: unknown) => {
+            throw backupFailure(command.file, error);
           })
         : await restoreBackup(cdb, keyPaths, command.file, progress, {
             ...(publishedCheckpoint === undefined ? {} : { publishedCheckpoint }),
@@ -312,6 +459,8 @@ async function runBackupCommand(
     console.error(
       backupReport(command.command, summary, cdb, command.file, { logKeyPath, webhookKeyPath }),
     );
+    const relativeTo = relativeFileNote(command.file);
+    if (relativeTo !== undefined) console.error(relativeTo);
     if (signal.aborted) {
       console.error(
         `The ${command.command} was complete when ${String(signal.reason)} came, so it was kept.`,
@@ -320,6 +469,25 @@ async function runBackupCommand(
   } finally {
     await cdb.close();
   }
+}
+
+/**
+ * Where a relative file name was taken from when `npm run admin` was started in a subfolder: npm
+ * runs the command in the package's root (its INIT_CWD is where the operator was), so
+ * `backup rel.gz` from `docs/` writes `<root>/rel.gz`, not `docs/rel.gz`.
+ */
+export function relativeFileNote(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): string | undefined {
+  const started = env.INIT_CWD;
+  if (isAbsolute(file) || started === undefined || started === '') return undefined;
+  if (resolve(started) === resolve(cwd)) return undefined;
+  return (
+    `${file} was taken relative to ${resolve(cwd)}, where npm run admin runs its commands, not ` +
+    `to ${resolve(started)}, where it was started: give an absolute path to choose the folder.`
+  );
 }
 
 /**
@@ -389,7 +557,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command.command === 'help') {
-    console.error(usage);
+    console.error(adminHelp());
     return;
   }
   // Libsodium (WebAssembly) is loaded once before any command: checkpoints and keys are checked
@@ -415,10 +583,14 @@ async function main(): Promise<void> {
     const { origin } = logConfigFromEnv();
     const link = (await runAdmin(command, cdb, origin))!;
     const until = new Date(link.expiresAt).toISOString();
+    // Without ORIGIN and PORT the link goes to the default port, which may not be the server's.
+    const where = originUnset(process.env)
+      ? ` (it goes to ${origin}, as neither ORIGIN nor PORT is set: run this with the ORIGIN or PORT the server has if it runs elsewhere)`
+      : '';
     console.error(
       command.command === 'enroll-regulator'
-        ? `One-time enrolment link for regulator "${command.name}", valid until ${until}:`
-        : `One-time recovery link for ${command.personId}, valid until ${until}. Their old key and passkeys are retired now:`,
+        ? `One-time enrolment link for regulator "${command.name}", valid until ${until}${where}:`
+        : `One-time recovery link for ${command.personId}, valid until ${until}. Their old key and passkeys are retired now${where}:`,
     );
     console.log(link.link);
   } finally {
@@ -429,11 +601,12 @@ async function main(): Promise<void> {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
     console.error(
-      error instanceof ProtocolError
-        ? `${error.message} (${error.code})`
-        : error instanceof Error
-          ? error.message
-          : String(error),
+      unreachableDatabaseSentence(error) ??
+        (error instanceof ProtocolError
+          ? `${error.message} (${error.code})`
+          : error instanceof Error
+            ? error.message
+            : String(error)),
     );
     // Stopped by a signal: the code the shell expects of it (130 for Ctrl+C), as if it had ended it.
     process.exitCode = error instanceof BackupInterruptedError ? signalExitCode(error.signal) : 1;

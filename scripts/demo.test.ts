@@ -17,6 +17,7 @@ import { email } from '../protocol/messages/primitives';
 import { openKeyring } from '../test/company-site/keys';
 import { privacyContactEmail } from '../test/company-site/site';
 import { startDemo, startFailure, writeConsoleKeyFile, type Demo } from './demo';
+import { runVerifier } from './verify';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,6 +118,20 @@ describe('npm run demo', () => {
     ).text();
     expect(funkhausPage).toContain('datenschutz@funkhaus.example');
     expect(funkhausPage).not.toContain('laufhaus.example');
+
+    // The auditor's command runs as written (it was "npm run verify", without the --url that
+    // --full needs) and checks this log, on a state file of the demo's own.
+    const args = /npm run verify -- (.+)$/m.exec(demo.walkthrough)?.[1]?.split(' ');
+    expect(args).toEqual(expect.arrayContaining(['--url', demo.origin, '--full']));
+    const verified: string[] = [];
+    let verifyErr = '';
+    const verifyCode = await runVerifier(args!, {
+      fetch,
+      stdout: (line) => verified.push(line),
+      stderr: { write: (text) => (verifyErr += text), isTTY: false },
+    });
+    expect(verifyCode, verifyErr).toBe(0);
+    expect(verified.join('\n')).toMatch(/full check: all \d+ entries/);
 
     const origin = demo.origin;
     await demo.stop();

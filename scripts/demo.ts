@@ -305,9 +305,9 @@ CUSTOMER (5 minutes)
        chromium --user-data-dir=$(mktemp -d) --load-extension=${ext}
   2. In the Assistant's dashboard choose "Recover" and enter this recovery phrase:
        ${d.phrase}
-     and a new passphrase of at least 10 characters. Only shorter ones are refused: a weak one
-     such as "passwort123" is accepted (the strength the Assistant shows when you create a
-     vault is advice only), so choose several words.
+     and a new passphrase of at least 10 characters, not only spaces (nothing else is refused: a
+     weak one such as "passwort123" is accepted, the strength the Assistant shows when you create
+     a vault is advice only), so choose several words.
      The Assistant finds both relationships at its default clearinghouse, http://localhost:3000.
      Running on another address, it says it could not reach it: set ${d.origin} under Settings,
      then run "Recovery" again.
@@ -336,7 +336,8 @@ COMPANY (5 minutes)
 
 AUDITOR (5 minutes)
   1. The log's checkpoint: ${d.origin}/log/checkpoint (every grant, revocation, request and complaint above).
-  2. Verify it and a receipt offline: npm run verify (docs/log.md), or any C2SP tlog-tiles client.
+  2. Verify it (docs/log.md; receipts offline too), or with any C2SP tlog-tiles client:
+       npm run verify -- --url ${d.origin} --state ${join(d.keyFiles[0]!, '..', 'verifier-state.json')} --full
   3. The protocol and the API: ${d.origin}/docs/api
 
 REGULATOR (5 minutes)

@@ -1,6 +1,6 @@
 /**
- * A fingerprint of everything the build reads (paths, sizes, modification times), so
- * `npm start` rebuilds only when a source changed.
+ * A fingerprint of everything the build reads (paths, sizes, modification times, and the
+ * environment variables it builds in), so `npm start` rebuilds only when one of them changed.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -22,8 +22,28 @@ const inputs = [
   'scripts/build-verifier.mjs',
 ];
 
-export function sourceFingerprint(root) {
+/**
+ * The environment the build reads, as it reads it: the Assistant's clearinghouse address
+ * (scripts/build-extension.mjs, built into background.js and the downloads). Before it counted,
+ * `CLEARINGHOUSE_URL=https://ch.example npm start` kept a build for http://localhost:3000.
+ *
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Record<string, string>}
+ */
+export function buildEnvironment(env) {
+  return { CLEARINGHOUSE_URL: env.CLEARINGHOUSE_URL ?? 'http://localhost:3000' };
+}
+
+/**
+ * @param {string} root the repository's root
+ * @param {NodeJS.ProcessEnv} [env] the environment the build will run with
+ * @returns {string}
+ */
+export function sourceFingerprint(root, env = process.env) {
   const hash = createHash('sha256');
+  for (const [name, value] of Object.entries(buildEnvironment(env))) {
+    hash.update(`env\0${name}\0${value}\n`);
+  }
   const visit = (relative) => {
     const full = join(root, relative);
     if (!existsSync(full)) return;

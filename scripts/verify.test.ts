@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,10 +27,14 @@ interface Fixture {
   close(): Promise<void>;
 }
 
-async function fixture(keyDir: string, entries: number): Promise<Fixture> {
+async function fixture(
+  keyDir: string,
+  entries: number,
+  config: Parameters<typeof testLogConfig>[1] = {},
+): Promise<Fixture> {
   const tdb = await openTestDatabase('sqlite');
   const writer = await prepare(tdb.cdb);
-  const log = await startLog(tdb.cdb, testLogConfig(keyDir));
+  const log = await startLog(tdb.cdb, testLogConfig(keyDir, config));
   const server = createLogHttpServer(log);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const grow = async (count: number) => {
@@ -154,6 +158,50 @@ describe('the auditor verifier CLI', () => {
       await impostor.close();
       otherKeys.remove();
     }
+  });
+
+  it('exits 2 with a usage sentence, not a false tamper alarm, for another clearinghouse on the same state file', async () => {
+    const seen = join(keys.dir, 'shared-state.json');
+    expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+    expect(JSON.parse(readFileSync(seen, 'utf8'))).toMatchObject({ url: honest.url });
+    const before = readFileSync(seen, 'utf8');
+    const otherKeys = keyFolder();
+    // A second clearinghouse, as on port 3410: its own log origin and key.
+    const second = await fixture(otherKeys.dir, 5, {
+      origin: 'http://localhost:3410',
+      logOrigin: 'localhost:3410/log',
+    });
+    try {
+      const result = await run(['--url', second.url, '--state', seen]);
+      expect(result.err).not.toMatch(/VERIFICATION FAILED/);
+      expect(result.err.trim()).toBe(
+        `verify: The state file ${seen} holds the log of localhost:3000/log (pinned from ${honest.url}); ` +
+          `${second.url} publishes another log (localhost:3410/log). Use --state <file> for each clearinghouse.`,
+      );
+      expect(result.code).toBe(2);
+      expect(readFileSync(seen, 'utf8')).toBe(before);
+
+      // The same URL now publishing another key (and log): the pinned log changed, exit 1 still.
+      const sameUrl: typeof fetch = (input, init) =>
+        fetch(String(input).replace(honest.url, second.url), init);
+      const changed = await run(['--url', honest.url, '--state', seen], { fetch: sameUrl });
+      expect(changed.err).toMatch(/VERIFICATION FAILED \(ERR_NOTE_NO_TRUSTED_SIGNATURE\)/);
+      expect(changed.code).toBe(1);
+      expect(readFileSync(seen, 'utf8')).toBe(before);
+    } finally {
+      await second.close();
+      otherKeys.remove();
+    }
+  });
+
+  it('reads a state file without the URL it was pinned from, and records the URL', async () => {
+    const seen = join(keys.dir, 'old-state.json');
+    expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+    const { url: _url, ...old } = JSON.parse(readFileSync(seen, 'utf8')) as Record<string, unknown>;
+    writeFileSync(seen, JSON.stringify(old));
+    const result = await run(['--url', honest.url, '--state', seen]);
+    expect(result.code, result.err).toBe(0);
+    expect(JSON.parse(readFileSync(seen, 'utf8'))).toMatchObject({ url: honest.url });
   });
 
   it('verifies a receipt file offline with the pinned key, and refuses a tampered one', async () => {
@@ -287,6 +335,22 @@ describe('the auditor verifier CLI', () => {
     ]);
     expect(unreachable.code).toBe(2);
     expect(unreachable.err).toMatch(/cannot fetch/);
+    // A port nothing listens on: the reason, not only fetch's "fetch failed".
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await run([
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--state',
+      join(keys.dir, 'none.json'),
+    ]);
+    expect(refused.err.trim()).toBe(
+      `verify: cannot fetch http://127.0.0.1:${port}/.well-known/clearinghouse.json: connect ECONNREFUSED 127.0.0.1:${port}: ` +
+        'nothing listens there; is the clearinghouse running, and is --url its address?',
+    );
+    expect(refused.code).toBe(2);
   });
 
   it('exits 2, not "verification failed", for a malformed --key or one the state file contradicts', async () => {

@@ -6,7 +6,9 @@
  *   npm run verify -- --help   (the usage on stdout, exit 0)
  *
  * 1. Fetches `/.well-known/clearinghouse.json` and pins the log's verifier key and origin in the
- *    state file on first use; a different key later is refused loudly (exit 1).
+ *    state file on first use, with the URL it was pinned from; a different key later is refused
+ *    loudly (exit 1). Another URL that publishes another log origin is another clearinghouse,
+ *    not the pinned one changing its key: a usage problem (exit 2, "use --state <file> for each").
  * 2. Fetches `/log/checkpoint` and verifies its signature against the pinned key.
  * 3. Checks that the checkpoint is consistent with the last one this state file saw: a smaller
  *    tree (shrink), the same size with another root (fork), or a failing consistency proof
@@ -76,7 +78,11 @@ const maxBundleBytes = (width: number) => width * (2 + MAX_LOG_ENTRY_SIZE);
 /** What the verifier remembers between runs. */
 export interface VerifierState {
   v: 1;
-  /** The clearinghouse URL the key was pinned from (informational). */
+  /**
+   * The clearinghouse URL the key was pinned from (absent in state files written before December
+   * 2026, which are read all the same): a URL other than this one that publishes another log is
+   * the auditor's mix-up of state files (exit 2), not the pinned log changing its key (exit 1).
+   */
   url?: string;
   logOrigin: string;
   logVerifierKey: string;
@@ -228,6 +234,14 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       pinned = { logOrigin, logVerifierKey };
       io.stdout(`pinned log key ${logVerifierKey} (first use; compare it out of band)`);
     } else if (pinned.logVerifierKey !== logVerifierKey || pinned.logOrigin !== logOrigin) {
+      if (state?.url !== undefined && state.url !== base && pinned.logOrigin !== logOrigin) {
+        // Another clearinghouse, not the pinned log with another key: one state file was used
+        // for two logs (the default one is shared by every --url). Nothing is written.
+        throw new UsageError(
+          `The state file ${resolve(options.statePath)} holds the log of ${pinned.logOrigin} (pinned from ${state.url}); ` +
+            `${base} publishes another log (${logOrigin}). Use --state <file> for each clearinghouse.`,
+        );
+      }
       throw new ProtocolError(
         'ERR_NOTE_NO_TRUSTED_SIGNATURE',
         `the clearinghouse now publishes log key ${logVerifierKey} (origin ${logOrigin}), but ${pinned.logVerifierKey} (origin ${pinned.logOrigin}) is pinned`,
@@ -313,10 +327,12 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       current === undefined || (state?.checkpoint !== undefined && currentNote === undefined);
     writeState(options.statePath, {
       v: 1,
-      ...(options.url !== undefined
-        ? { url: options.url }
-        : state?.url !== undefined
-          ? { url: state.url }
+      // Where the key was pinned from: kept once recorded (a state file from before December
+      // 2026 gets the URL of this run).
+      ...(state?.url !== undefined
+        ? { url: state.url }
+        : options.url !== undefined
+          ? { url: options.url }
           : {}),
       logOrigin: pinned.logOrigin,
       logVerifierKey: pinned.logVerifierKey,
@@ -620,7 +636,7 @@ async function get(io: VerifierIo, url: string): Promise<Response> {
   try {
     response = await io.fetch(url, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
   } catch (error) {
-    throw new UsageError(`cannot fetch ${url}: ${(error as Error).message}`);
+    throw fetchFailure(url, error);
   }
   if (response.status !== 200) throw new UsageError(`${url} answered ${response.status}`);
   return response;
@@ -643,7 +659,7 @@ async function fetchImplied(
   try {
     response = await io.fetch(url, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
   } catch (error) {
-    throw new UsageError(`cannot fetch ${url}: ${(error as Error).message}`);
+    throw fetchFailure(url, error);
   }
   if (response.status !== 200) await response.body?.cancel().catch(() => {});
   if (response.status === 429 || response.status >= 500) {
@@ -661,6 +677,47 @@ async function fetchImplied(
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (bytes.length > maxBytes) throw tooLong();
   return bytes;
+}
+
+/**
+ * The sentence for a request that got no answer: fetch's own message is only "fetch failed", the
+ * reason (a refused connection, an unknown host) is in its `cause`.
+ *
+ * @example
+ * ```ts
+ * fetchFailure('http://127.0.0.1:9/log/checkpoint', error).message;
+ * // 'cannot fetch http://127.0.0.1:9/log/checkpoint: connect ECONNREFUSED 127.0.0.1:9 (ECONNREFUSED): nothing listens there; is the clearinghouse running, and is --url its address?'
+ * ```
+ */
+function fetchFailure(url: string, error: unknown): UsageError {
+  const { message, code } = failureOf(error);
+  const hints: Record<string, string> = {
+    ECONNREFUSED: 'nothing listens there; is the clearinghouse running, and is --url its address?',
+    ENOTFOUND: 'the host name is not known; check --url',
+    EAI_AGAIN: 'the host name could not be looked up; check the network and --url',
+  };
+  const hint = code === undefined ? undefined : hints[code];
+  return new UsageError(
+    `cannot fetch ${url}: ${message}${code !== undefined && !message.includes(code) ? ` (${code})` : ''}${hint === undefined ? '' : `: ${hint}`}`,
+  );
+}
+
+/** The deepest message and code of `error` and its causes (an AggregateError's first error). */
+function failureOf(error: unknown): { message: string; code?: string } {
+  let message = error instanceof Error ? error.message : String(error);
+  let code: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code: ownCode, message: ownMessage } = current as { code?: unknown; message?: unknown };
+    if (typeof ownCode === 'string') code = ownCode;
+    if (typeof ownMessage === 'string' && ownMessage !== '' && depth > 0) message = ownMessage;
+    const { cause, errors } = current as { cause?: unknown; errors?: unknown };
+    current = cause ?? (Array.isArray(errors) ? (errors[0] as unknown) : undefined);
+  }
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return { message: 'no answer within 30 s (timed out)' };
+  }
+  return code === undefined ? { message } : { message, code };
 }
 
 async function fetchBytes(io: VerifierIo, url: string, maxBytes: number): Promise<Uint8Array> {
