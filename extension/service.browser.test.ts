@@ -1617,10 +1617,27 @@ describe('channels granted that the profile does not allow (the consent windowâ€
    */
   async function withOpenWindow(overrides: Partial<ServicePorts> = {}) {
     const opened = await withWindowOpening(overrides);
-    const pending = (await send(opened.s, {
+    const shown = (await send(opened.s, {
       type: 'wallet.pending',
       ticket: opened.ticket,
     })) as Extract<Response, { type: 'wallet.pending' }>;
+    // A new profile allows no channel, so the window starts with none ticked (extension/core/
+    // wallet `initialChoice`); the customer ticks the purpose and every channel asked.
+    const first = shown.choice;
+    const pending = {
+      ...shown,
+      choice:
+        first.decision === 'grant'
+          ? {
+              ...first,
+              scopes: first.scopes.map((c) => ({
+                ...c,
+                include: true,
+                channels: [...opened.scope.channels],
+              })),
+            }
+          : first,
+    };
     return { ...opened, pending };
   }
 

@@ -238,6 +238,46 @@ describe('choices', () => {
     });
   });
 
+  it('ticks in manual mode too only the channels the profile allows, with its weekly cap', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    const profile: Profile = {
+      ...defaultProfile('en', 'Europe/Berlin'),
+      mode: 'manual',
+      channels: { allowed: ['email'], preferred: null },
+      caps: { perWeek: null, perCompanyPerWeek: 1 },
+    };
+    // Before: SMS, not allowed in the profile, was ticked in manual mode, and the cap ignored.
+    expect(initialChoice(checked.request, profile)).toMatchObject({
+      decision: 'grant',
+      preferredChannel: 'email',
+      scopes: [
+        { include: true, channels: ['email'], maxContactsPerWeek: 1 },
+        { include: true, channels: ['email'], maxContactsPerWeek: 1 },
+      ],
+    });
+    // Unread (null), the profile narrows nothing: scripts/demo.ts grants what was asked.
+    const unread = initialChoice(checked.request, null);
+    expect(
+      unread.decision === 'grant' && unread.scopes.map((s) => [s.include, s.channels]),
+    ).toEqual([
+      [true, ['email', 'sms']],
+      [true, ['email']],
+    ]);
+  });
+
+  it('ticks no scope in manual mode when the profile allows none of the channels asked', async () => {
+    const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
+    // A fresh profile (manual, no channel allowed): nothing beyond it is pre-ticked. Before:
+    // every scope and channel was (automatic mode already ticked none).
+    const choice = initialChoice(checked.request, defaultProfile('de', 'Europe/Berlin'));
+    expect(
+      choice.decision === 'grant' && choice.scopes.map((s) => [s.include, s.channels]),
+    ).toEqual([
+      [false, []],
+      [false, []],
+    ]);
+  });
+
   it('narrows channels, categories, recipients, cap and retention, and drops excluded scopes', async () => {
     const checked = await wallet.check(await ch.addRequest(nowSeconds), bridge);
     const scopes = narrowScopes(checked.request.scopes, {

@@ -1028,10 +1028,15 @@ function knownCode(code: string): ConstructorParameters<typeof ProtocolError>[0]
 }
 
 /**
- * The first choice the consent window shows. Everything asked is offered as asked, except that
- * sensitive data categories are never pre-selected (they need an explicit click). In automatic
- * mode the choice is narrowed to the profile: only channels the customer allows, and the
- * profile's per-company weekly cap when it is lower than asked.
+ * The first choice the consent window shows: private by default (DESIGN section 3; a tester's
+ * report, "the window starts with everything ticked"). Each scope is offered as asked, except
+ * that sensitive data categories are never pre-selected (they need an explicit click) and, when
+ * the profile is known (in manual and automatic mode alike, as the offer filter applies the
+ * channel settings in both: DESIGN section 6, step 3), only the channels it already allows are
+ * ticked, with the profile's per-company weekly cap when it is lower than asked. A scope left
+ * with no channel starts unticked: the window then says that a grant needs a channel ticked.
+ * Changes to the profile are never part of it (the window's "allow in my profile" boxes start
+ * unticked). Without a profile (it could not be read; scripts/demo.ts) it is the request as asked.
  *
  * @example
  * ```ts
@@ -1042,18 +1047,18 @@ export function initialChoice(
   request: Payload<'grant-request'>,
   profile: Profile | null,
 ): ConsentChoice {
-  const automatic = profile?.mode === 'automatic';
   const allowed = new Set<string>(profile?.channels.allowed ?? []);
   const cap = profile?.caps.perCompanyPerWeek ?? null;
   const scopes = request.scopes.map((scope): ScopeChoice => {
-    const channels = automatic ? scope.channels.filter((c) => allowed.has(c)) : [...scope.channels];
+    const channels =
+      profile === null ? [...scope.channels] : scope.channels.filter((c) => allowed.has(c));
     const asked = scope.conditions.maxContactsPerWeek;
     return {
       include: channels.length > 0,
       channels,
       dataCategories: scope.dataCategories.filter((c) => !isSensitiveDataCategory(c)),
       maxContactsPerWeek:
-        automatic && cap !== null && cap > 0 && (asked === undefined || cap < asked) ? cap : null,
+        cap !== null && cap > 0 && (asked === undefined || cap < asked) ? cap : null,
       retentionDays: scope.retentionDays,
       onwardRecipients: scope.onwardRecipients.map((_r, i) => i),
     };

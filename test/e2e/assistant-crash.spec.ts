@@ -19,6 +19,7 @@ import {
   sendFrom,
   sendSealedOffer,
   setSportsProfile,
+  tickAllAsked,
 } from './assistant-fixture';
 
 const passphrase = 'correct horse battery staple';
@@ -140,6 +141,8 @@ test('a worker stopped while it sends a grant: the grant exists once, and the va
   const consent = await context!.newPage();
   await consent.goto(`chrome-extension://${id}/ui/consent/index.html?ticket=${ticket}`);
   await expect(consent.getByTestId('consent-grant')).toBeEnabled();
+  // A fresh profile allows no channel, so nothing is pre-ticked: everything asked is ticked.
+  await tickAllAsked(consent);
   // The grant is signed, posted and stored by the worker; stop it right after the click.
   await consent.getByTestId('consent-grant').click();
   await stopWorker(page);
@@ -163,6 +166,7 @@ test('a worker stopped while it sends a grant: the grant exists once, and the va
     })) as { ticket: string };
     const window = await context!.newPage();
     await window.goto(`chrome-extension://${id}/ui/consent/index.html?ticket=${again.ticket}`);
+    await tickAllAsked(window);
     await window.getByTestId('consent-grant').click();
     await expect(window.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   }
@@ -246,6 +250,7 @@ test('the browser closed during a passphrase change: one of the two opens, every
   })) as { ticket: string };
   const consent = await context!.newPage();
   await consent.goto(`chrome-extension://${id}/ui/consent/index.html?ticket=${ticket}`);
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await consent.close();

@@ -344,11 +344,28 @@ export async function connect(shop: Page): Promise<Page> {
   return consent;
 }
 
+/**
+ * Ticks in the open consent window every purpose and channel asked, and every "allow … in my
+ * profile" box then shown: what the window once pre-ticked. It now ticks only what the profile
+ * already allows, and never a change to the profile (extension/core/wallet `initialChoice`;
+ * a fresh profile allows no channel), so a spec that grants everything ticks it first.
+ */
+export async function tickAllAsked(consent: Page): Promise<void> {
+  await expect(consent.getByTestId('consent-company')).toBeVisible();
+  for (const box of await consent.locator('input[data-testid$="-include"]').all())
+    await box.check();
+  for (const box of await consent.locator('input[data-testid*="-channel-"]').all())
+    await box.check();
+  for (const box of await consent.locator('input[data-testid^="consent-allow-"]').all())
+    await box.check();
+}
+
 /** Grants the site's open request from its page in `context`, as a customer does; the pseudonym. */
 export async function grantOn(context: BrowserContext, site: CompanySite): Promise<string> {
   const shop = await context.newPage();
   await shop.goto(`${site.origin}/?lang=en`);
   const consent = await connect(shop);
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect.poll(async () => (await site.pollOnce(), site.relay.customers.size)).toBe(1);

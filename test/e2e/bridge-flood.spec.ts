@@ -8,7 +8,7 @@
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { connectChannel, requestHashOf } from '../../protocol/connect';
-import { Scratch, sendFrom, type ConnectGlobals } from './assistant-fixture';
+import { Scratch, sendFrom, tickAllAsked, type ConnectGlobals } from './assistant-fixture';
 
 const scratch = new Scratch();
 let context: BrowserContext | undefined;
@@ -139,6 +139,7 @@ test('another origin and another company, flooded, never reach the consent windo
   });
   await shop.locator('#connect').click();
   const consent = await opened;
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'granted');
@@ -245,6 +246,7 @@ test('a flood of the right request opens one window; wrong shapes and other wind
   });
   await shop.locator('#connect').click();
   const consent = await again;
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'granted');

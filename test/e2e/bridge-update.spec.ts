@@ -19,6 +19,7 @@ import {
   launchAssistant,
   Scratch,
   sendFrom,
+  tickAllAsked,
 } from './assistant-fixture';
 
 const scratch = new Scratch();
@@ -111,6 +112,7 @@ function hasBridge(worker: Worker, origin: string): Promise<boolean> {
 /** Grants in the consent window `consent`; waits for the page's button to show it. */
 async function grant(shop: Page, consent: Page): Promise<void> {
   await expect(consent.getByTestId('consent-company')).toContainText('Laufhaus');
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect(shop.locator('#connect')).toHaveAttribute('data-connect-outcome', 'granted', {

@@ -13,6 +13,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import type { Page } from 'puppeteer-core';
 import { t } from '../../protocol/i18n';
 import { consentPath } from '../../extension/manifest';
 import { createVaultThrough, Scratch } from './assistant-fixture';
@@ -34,6 +35,23 @@ import {
 
 const scratch = new Scratch();
 let firefox: Firefox | undefined;
+
+/**
+ * Ticks every purpose and channel asked, and every "allow … in my profile" box then shown, in
+ * the consent window `page`: what it once pre-ticked. It now ticks only what the profile allows,
+ * and a fresh profile allows no channel (extension/core/wallet `initialChoice`); as
+ * assistant-fixture's `tickAllAsked`, for puppeteer.
+ */
+async function tickAllAsked(page: Page): Promise<void> {
+  const boxes = [
+    'input[data-testid$="-include"]',
+    'input[data-testid*="-channel-"]',
+    'input[data-testid^="consent-allow-"]',
+  ];
+  for (const css of boxes)
+    for (const box of await page.$$(css))
+      if (!(await box.evaluate((el) => (el as HTMLInputElement).checked))) await box.click();
+}
 
 test.beforeEach(() => {
   expect(existsSync(firefoxPath), `${firefoxPath} (Debian's firefox-esr)`).toBe(true);
@@ -76,6 +94,7 @@ test("a company's page reaches the Assistant, and a request opened from the dash
   expect(await text(dashboard, 'consent-company')).toContain('Zweitladen');
   // Read for two and a half idle timeouts of the background page: the page keeps it awake.
   await new Promise((resolve) => setTimeout(resolve, 30_000));
+  await tickAllAsked(dashboard);
   await click(dashboard, 'consent-grant');
   await dashboard.waitForSelector('[data-testid="consent-result"][data-result="granted"]', {
     timeout: 30_000,
@@ -104,6 +123,7 @@ test("a company's page reaches the Assistant, and a request opened from the dash
     'the consent window',
   );
   expect(await text(consent, 'consent-company')).toContain('Laufhaus');
+  await tickAllAsked(consent);
   await click(consent, 'consent-grant');
   await consent.waitForSelector('[data-testid="consent-result"][data-result="granted"]', {
     timeout: 30_000,

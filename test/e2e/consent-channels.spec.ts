@@ -3,9 +3,10 @@
  * the profile does not allow"): the chromium-test build of the Assistant in Debian's Chromium,
  * the built clearinghouse (playwright.config.ts) and the reference company site. A new customer's
  * profile allows no channel, and the offer filter hides every offer on a channel the profile does
- * not allow (docs/filter.md rule 3), granted or not. The consent window says so beside the channel
- * choice, with a box ticked by default that allows the channel in the profile together with the
- * grant:
+ * not allow (docs/filter.md rule 3), granted or not. The consent window ticks only channels the
+ * profile allows (none here: it says what a grant needs); once the customer ticks one it does not,
+ * the window says so beside the channel choice, with a box, unticked by default, that allows the
+ * channel in the profile together with the grant:
  * - ticked, the profile allows the newsletter once the grant is stored, and the company's
  *   newsletter offer is delivered;
  * - unticked, the grant is given, the profile stays as it was, and the offer is hidden with a
@@ -57,12 +58,25 @@ async function freshCustomerAsked() {
 
   const link = await createNewsletterRequest(company, { maxContactsPerWeek: 20 });
   const consent = await openConsent(dashboard, link);
+  // Nothing beyond what the profile allows is ticked: the window says what a grant needs.
+  await expect(consent.getByTestId('consent-no-channel')).toHaveText(
+    t('en', 'extension.consent.noChannel'),
+  );
+  const channel = consent.getByTestId('scope-0-channel-newsletter');
+  await expect(consent.getByTestId('scope-0-include')).not.toBeChecked();
+  await expect(channel).not.toBeChecked();
+  // By keyboard, the customer ticks the purpose, then the channel.
+  await consent.getByTestId('scope-0-include').press('Space');
+  await channel.press('Space');
+  await expect(channel).toBeChecked();
+  await expect(consent.getByTestId('consent-no-channel')).toHaveCount(0);
   const hint = consent.getByTestId('consent-allow-newsletter-hint');
   await expect(hint).toHaveText(
     t('en', 'extension.consent.channelNotAllowed', { channel: 'Newsletter' }),
   );
   const box = consent.getByTestId('consent-allow-newsletter');
-  await expect(box).toBeChecked();
+  // A change to the profile is never pre-ticked.
+  await expect(box).not.toBeChecked();
   await expect(box).toHaveAttribute('aria-describedby', (await hint.getAttribute('id'))!);
   // By keyboard: the box comes right after the channel it is about.
   await consent.getByTestId('scope-0-channel-newsletter').focus();
@@ -83,8 +97,10 @@ async function freshCustomerAsked() {
 test.setTimeout(120_000);
 
 test('a profile without channels: newsletters granted with the box ticked are allowed, and their offer is shown', async () => {
-  const { dashboard, consent, sendNewsletterOffer } = await freshCustomerAsked();
+  const { dashboard, consent, box, sendNewsletterOffer } = await freshCustomerAsked();
 
+  await box.press('Space');
+  await expect(box).toBeChecked();
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect(consent.getByTestId('consent-profile-not-changed')).toHaveCount(0);
@@ -105,7 +121,7 @@ test('a profile without channels: newsletters granted with the box ticked are al
 test('a profile without channels: the box unticked, the grant stands and the hidden offer says where to allow the channel', async () => {
   const { dashboard, consent, box, sendNewsletterOffer } = await freshCustomerAsked();
 
-  await box.press('Space');
+  // Unticked as it starts.
   await expect(box).not.toBeChecked();
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');

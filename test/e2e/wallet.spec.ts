@@ -22,6 +22,7 @@ import {
   payloadOf,
   Scratch,
   sendFrom,
+  tickAllAsked,
   type ConnectGlobals,
 } from './assistant-fixture';
 
@@ -89,9 +90,12 @@ test('a request from the company page is narrowed, granted, receipted, revoked a
 
   const consent = await connect(shop);
   await expect(consent.getByTestId('consent-company')).toContainText('Laufhaus');
-  // Everything asked is offered; narrow it: newsletter only, once a week.
-  await expect(consent.getByTestId('scope-0-channel-email')).toBeChecked();
-  await consent.getByTestId('scope-0-channel-email').uncheck();
+  // Only channels the profile allows are ticked, and a fresh profile allows none: the customer
+  // ticks the purpose and the newsletter only (not e-mail), once a week.
+  await expect(consent.getByTestId('scope-0-include')).not.toBeChecked();
+  await expect(consent.getByTestId('scope-0-channel-email')).not.toBeChecked();
+  await consent.getByTestId('scope-0-include').check();
+  await consent.getByTestId('scope-0-channel-newsletter').check();
   await consent.getByTestId('scope-0-frequency').fill('1');
   await consent.getByTestId('scope-0-frequency').blur();
   await consent.getByTestId('consent-grant').click();
@@ -125,7 +129,7 @@ test('a request from the company page is narrowed, granted, receipted, revoked a
 
   // Revoke everything from the dashboard: one click and a confirmation.
   await dashboard.getByTestId('nav-relationships').click();
-  await expect(dashboard.getByTestId('receipts')).toContainText('1');
+  await expect(dashboard.getByTestId('receipts')).toHaveAttribute('data-count', '1');
   await dashboard.getByTestId('revoke-all').click();
   await dashboard.getByTestId('revoke-confirm').click();
   await expect(dashboard.getByTestId('grant')).toHaveAttribute('data-status', 'revoked');
@@ -224,7 +228,8 @@ test('"Decide later" and Escape leave a request unanswered: the page hears "canc
   // the one awaited below is this request's.
   await shop.locator('#connect-outcome').evaluate((status) => delete status.dataset.outcome);
   consent = await connect(shop);
-  await consent.getByTestId('scope-0-frequency').focus();
+  // The purpose starts unticked (a fresh profile allows no channel), its fields disabled.
+  await consent.getByTestId('consent-days').focus();
   const escaped = consent.waitForEvent('close');
   await consent.keyboard.down('Escape');
   await escaped;
@@ -233,6 +238,7 @@ test('"Decide later" and Escape leave a request unanswered: the page hears "canc
   // Neither was an answer: the next request opens the window again, and the grant given there is
   // the first and only thing the company hears.
   consent = await connect(shop);
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'granted');
   await expect
@@ -343,6 +349,7 @@ test('a locked Assistant asks for the passphrase in the consent window, then car
   await consent.getByTestId('unlock-passphrase').fill(defaultPassphrase);
   await consent.getByTestId('unlock').click();
   await expect(consent.getByTestId('consent-company')).toContainText('Laufhaus');
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect(shop.locator('#connect-outcome')).toHaveAttribute('data-outcome', 'granted');
@@ -363,7 +370,9 @@ test('a pasted request link opens the consent window; one purpose is revoked and
     /\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}&from=dashboard$/,
   );
   await expect(dashboard.getByTestId('consent-company')).toContainText('Laufhaus');
-  await expect(dashboard.getByTestId('scope-1-include')).toBeChecked();
+  // A fresh profile allows no channel: nothing is pre-ticked; the customer ticks both purposes.
+  await expect(dashboard.getByTestId('scope-1-include')).not.toBeChecked();
+  await tickAllAsked(dashboard);
   await dashboard.getByTestId('consent-grant').click();
   await expect(dashboard.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect
@@ -395,7 +404,7 @@ test('a pasted request link opens the consent window; one purpose is revoked and
   ]);
   await dashboard.getByTestId('relationships-refresh').click();
   await expect(dashboard.getByTestId('revocation')).toHaveAttribute('data-acknowledged', 'true');
-  await expect(dashboard.getByTestId('receipts')).toContainText('2');
+  await expect(dashboard.getByTestId('receipts')).toHaveAttribute('data-count', '2');
 });
 
 test('a targeted request to the pseudonym is listed in the relationships view and answered there', async () => {
@@ -404,6 +413,7 @@ test('a targeted request to the pseudonym is listed in the relationships view an
   await dashboard.getByTestId('nav-relationships').click();
   await dashboard.getByTestId('request-link').fill(await twoPurposeRequest(site));
   await dashboard.getByTestId('request-link').press('Enter');
+  await tickAllAsked(dashboard);
   await dashboard.getByTestId('consent-grant').click();
   await expect(dashboard.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect
@@ -422,6 +432,7 @@ test('a targeted request to the pseudonym is listed in the relationships view an
     /\/ui\/consent\/index\.html\?ticket=[0-9a-f]{32}&from=dashboard$/,
   );
   await expect(dashboard.getByTestId('consent-company')).toContainText('Laufhaus');
+  await tickAllAsked(dashboard);
   await dashboard.getByTestId('consent-grant').click();
   await expect(dashboard.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect
@@ -442,6 +453,7 @@ test('data requests answered: access with the disclosure, erasure confirmed; a c
   const shop = await context!.newPage();
   await shop.goto(`${site.origin}/?lang=en`);
   const consent = await connect(shop);
+  await tickAllAsked(consent);
   await consent.getByTestId('consent-grant').click();
   await expect(consent.getByTestId('consent-result')).toHaveAttribute('data-result', 'granted');
   await expect

@@ -122,14 +122,44 @@ it.each([
   ['en', 3, 'Asked: at most 3 times a week'],
   ['de', 3, 'Erbeten: höchstens 3-mal pro Woche'],
 ] as const)(
-  'says in %s how often a week the company asks to contact: %i',
+  'says in %s how often a week the company asks to contact (%i) as the hint of the customer’s own limit',
   async (locale, perWeek, said) => {
     mountConsent(locale, (request) =>
       request.type === 'wallet.pending' ? pendingAsking(perWeek) : { type: 'ok' },
     );
     await expect.poll(() => byTestId('scope-0-frequency')).not.toBeNull();
-    const asked = byTestId('scope-0-frequency')!.closest('label')!;
-    expect(asked.textContent!.trim()).toBe(said);
+    const field = byTestId('scope-0-frequency') as HTMLInputElement;
+    // Before: the field was labelled with the company's request ("Asked: at most …").
+    expect([...field.labels!].map((l) => l.textContent!.trim())).toEqual([
+      t(locale, 'extension.consent.frequencyLimit'),
+    ]);
+    const hint = document.getElementById(field.getAttribute('aria-describedby')!);
+    expect(hint).toBe(byTestId('scope-0-frequency-hint'));
+    expect(hint!.textContent!.trim()).toBe(said);
+  },
+);
+
+it.each(['de', 'en'] as const)(
+  'in %s puts each limit in its own group, named by its own heading',
+  async (locale) => {
+    mountConsent(locale, (request) =>
+      request.type === 'wallet.pending' ? pendingAsking(3) : { type: 'ok' },
+    );
+    await expect.poll(() => byTestId('scope-0-retention')).not.toBeNull();
+    const groupName = (id: string) => {
+      const group = byTestId(id)!.closest('[role="group"]')!;
+      return document.getElementById(group.getAttribute('aria-labelledby')!)!.textContent!.trim();
+    };
+    // Before: "Kept for (days)" sat under the heading "At most this often per week".
+    expect(groupName('scope-0-frequency')).toBe(t(locale, 'extension.consent.frequency'));
+    expect(groupName('scope-0-retention')).toBe(t(locale, 'extension.consent.retentionHeading'));
+    const retention = byTestId('scope-0-retention') as HTMLInputElement;
+    expect(retention.labels![0]!.textContent!.trim()).toBe(
+      t(locale, 'extension.consent.retention'),
+    );
+    expect(
+      document.getElementById(retention.getAttribute('aria-describedby')!)!.textContent!.trim(),
+    ).toBe(t(locale, 'extension.consent.retentionAsked', { count: 30 }));
   },
 );
 
@@ -181,10 +211,13 @@ describe('fields checked before anything is sent', () => {
           }),
         );
       expect(answers).toEqual([]);
-      expect(document.activeElement).toBe(byTestId(field));
+      // The summary at the top has the focus; its link leads to the field.
+      expect(document.activeElement).toBe(byTestId('consent-problems-heading'));
       expect(byTestId(field)!.getAttribute('aria-invalid')).toBe('true');
       expect((byTestId(field) as HTMLInputElement).value).toBe(typed);
       expect(byTestId('consent-error')).toBeNull();
+      await userEvent.click(byTestId(`${field}-link`)!);
+      expect(document.activeElement).toBe(byTestId(field));
     },
   );
 
@@ -208,7 +241,10 @@ describe('fields checked before anything is sent', () => {
           }),
         );
       expect(answers).toEqual([]);
-      expect(document.activeElement).toBe(byTestId('scope-0-retention'));
+      expect(document.activeElement).toBe(byTestId('consent-problems-heading'));
+      expect(byTestId('scope-0-retention')!.getAttribute('aria-describedby')).toBe(
+        'scope-0-retention-hint scope-0-retention-error',
+      );
     },
   );
 
@@ -223,9 +259,169 @@ describe('fields checked before anything is sent', () => {
         .toBe(t(locale, 'extension.consent.askAgainMissing', { min: '1', max: grouped[locale] }));
       expect(answers).toEqual([]);
       expect(byTestId('consent-result')).toBeNull();
+      expect(document.activeElement).toBe(byTestId('consent-problems-heading'));
+      await userEvent.click(byTestId('consent-ask-days-link')!);
       expect(document.activeElement).toBe(byTestId('consent-ask-days'));
     },
   );
+});
+
+describe('every problem at once, in a summary at the top', () => {
+  it.each(['de', 'en'] as const)(
+    'in %s one press of Grant lists all three problems as links, marks each field, and focuses the summary',
+    async (locale) => {
+      await mountAsking(locale);
+      await userEvent.click(byTestId('scope-0-channel-email')!);
+      await userEvent.fill(byTestId('scope-0-frequency') as HTMLInputElement, '10');
+      await userEvent.fill(byTestId('scope-0-retention') as HTMLInputElement, '9999');
+      await userEvent.click(byTestId('consent-grant')!);
+      // Before: one problem a press, the channels' only as the background's error at the top.
+      await expect.poll(() => byTestId('consent-problems')).not.toBeNull();
+      expect(answers).toEqual([]);
+      expect(byTestId('consent-error')).toBeNull();
+      const heading = byTestId('consent-problems-heading')!;
+      expect(heading.textContent!.trim()).toBe(
+        t(locale, 'extension.consent.problems', { count: 3 }),
+      );
+      expect(document.activeElement).toBe(heading);
+      const said = {
+        'scope-0-channels': t(locale, 'extension.consent.channelMissing', {
+          purpose: t(locale, 'vocabulary.purpose.product_launch'),
+        }),
+        'scope-0-frequency': t(locale, 'extension.input.wholeNumber', {
+          field: t(locale, 'extension.consent.frequencyLimit'),
+          min: '1',
+          max: '3',
+        }),
+        'scope-0-retention': t(locale, 'extension.input.wholeNumber', {
+          field: t(locale, 'extension.consent.retention'),
+          min: '1',
+          max: '30',
+        }),
+      };
+      const links = [...byTestId('consent-problems')!.querySelectorAll('a')];
+      expect(links.map((a) => [a.dataset.testid, a.textContent!.trim()])).toEqual(
+        Object.entries(said).map(([field, text]) => [`${field}-link`, text]),
+      );
+      // Each field marked, and described by its own sentence beside it.
+      const controls = {
+        'scope-0-channels': 'scope-0-channel-email',
+        'scope-0-frequency': 'scope-0-frequency',
+        'scope-0-retention': 'scope-0-retention',
+      } as const;
+      for (const [field, control] of Object.entries(controls)) {
+        const input = byTestId(control)!;
+        expect(input.getAttribute('aria-invalid')).toBe('true');
+        const ids = input.getAttribute('aria-describedby')!.split(' ');
+        expect(ids).toContain(`${field}-error`);
+        expect(byTestId(`${field}-error`)!.textContent!.trim()).toBe(
+          said[field as keyof typeof said],
+        );
+      }
+      // Each link leads to its field, by keyboard too.
+      for (const [field, control] of Object.entries(controls)) {
+        byTestId(`${field}-link`)!.focus();
+        await userEvent.keyboard('{Enter}');
+        expect(document.activeElement).toBe(byTestId(control));
+      }
+      // Corrected, the next press sends, and the summary is gone.
+      await userEvent.click(byTestId('scope-0-channel-email')!);
+      await userEvent.fill(byTestId('scope-0-frequency') as HTMLInputElement, '2');
+      await userEvent.fill(byTestId('scope-0-retention') as HTMLInputElement, '20');
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => answers).toHaveLength(1);
+      expect(byTestId('consent-problems')).toBeNull();
+    },
+  );
+
+  /** {@link pendingAsking}'s request, for a profile that allows none of its channels. */
+  function pendingNothingTicked() {
+    const pending = pendingAsking(3);
+    return {
+      ...pending,
+      choice: {
+        ...pending.choice,
+        scopes: [{ ...pending.choice.scopes[0]!, include: false, channels: [] }],
+      },
+      allowedChannels: [],
+    };
+  }
+
+  it.each(['de', 'en'] as const)(
+    'in %s says what to do when nothing is ticked, and leads to the purpose, then to the channel',
+    async (locale) => {
+      answers = [];
+      mountConsent(locale, (request) => {
+        if (request.type === 'wallet.pending') return pendingNothingTicked();
+        if (request.type === 'wallet.answer') {
+          answers.push(request as never);
+          return { type: 'bridge.outcome', outcome: { outcome: 'granted' } };
+        }
+        return { type: 'ok' };
+      });
+      await expect.poll(() => byTestId('consent-no-channel')).not.toBeNull();
+      // Before: no word of it; Grant went to the background and came back as a vague error.
+      expect(byTestId('consent-no-channel')!.textContent!.trim()).toBe(
+        t(locale, 'extension.consent.noChannel'),
+      );
+      expect(byTestId('consent-grant')!.getAttribute('aria-describedby')).toBe(
+        'consent-no-channel',
+      );
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => byTestId('consent-purposes-link')).not.toBeNull();
+      expect(byTestId('consent-purposes-link')!.textContent!.trim()).toBe(
+        t(locale, 'extension.consent.purposeMissing'),
+      );
+      await userEvent.click(byTestId('consent-purposes-link')!);
+      expect(document.activeElement).toBe(byTestId('scope-0-include'));
+      await userEvent.keyboard(' ');
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => byTestId('scope-0-channels-link')).not.toBeNull();
+      expect(byTestId('consent-purposes-link')).toBeNull();
+      await userEvent.click(byTestId('scope-0-channels-link')!);
+      expect(document.activeElement).toBe(byTestId('scope-0-channel-email'));
+      await userEvent.keyboard(' ');
+      // The channel the profile does not allow: said, with its box unticked.
+      expect(byTestId('consent-allow-email-hint')).not.toBeNull();
+      expect((byTestId('consent-allow-email') as HTMLInputElement).checked).toBe(false);
+      expect(byTestId('consent-no-channel')).toBeNull();
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => answers).toHaveLength(1);
+      const answer = answers[0] as unknown as { choice: { scopes: { channels: string[] }[] } };
+      expect(answer.choice.scopes[0]!.channels).toEqual(['email']);
+      expect(answer).not.toHaveProperty('allowChannels');
+    },
+  );
+});
+
+describe('the focus as the window opens', () => {
+  it('starts on what the request says first, not on the page', async () => {
+    await mountAsking('en');
+    // Before: the page itself (document.body) had it.
+    await expect.poll(() => document.activeElement).toBe(byTestId('consent-company'));
+  });
+
+  it('starts on the sentence of a declined request', async () => {
+    mountConsent('de', (request) => {
+      if (request.type === 'wallet.pending')
+        throw new ProtocolError('ERR_COMPANY_BLACKLISTED', 'declined');
+      return { type: 'ok' };
+    });
+    await expect.poll(() => byTestId('consent-declined')).not.toBeNull();
+    await expect.poll(() => document.activeElement).toBe(byTestId('consent-declined'));
+  });
+
+  it('starts on the heading when the request could not be shown', async () => {
+    mountConsent('en', (request) => {
+      if (request.type === 'wallet.pending')
+        throw new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'offline');
+      return { type: 'ok' };
+    });
+    await expect.poll(() => byTestId('consent-error')).not.toBeNull();
+    await expect
+      .poll(() => document.activeElement?.textContent?.trim())
+      .toBe(t('en', 'extension.consent.title'));
+  });
 });
 
 it.each([
@@ -631,6 +827,8 @@ describe('channels the profile does not allow, said before the grant is given', 
     async (locale, said) => {
       const unreachable = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'offline');
       await mountChannels(locale, ['email'], undefined, unreachable);
+      await userEvent.click(box('sms')!);
+      await userEvent.click(box('newsletter')!);
       await userEvent.click(byTestId('consent-grant')!);
       await expect.poll(() => byTestId('consent-error')).not.toBeNull();
       expect((answers[0] as { allowChannels?: string[] }).allowChannels).toEqual([
@@ -665,7 +863,7 @@ describe('channels the profile does not allow, said before the grant is given', 
       'Allow “Text message (SMS)” in my profile',
     ],
   ] as const)(
-    'in %s names each chosen channel the profile does not allow, once, beside the channel choice, with a ticked box',
+    'in %s names each chosen channel the profile does not allow, once, beside the channel choice, with an unticked box',
     async (locale, said, boxLabel) => {
       await mountChannels(locale, ['email']);
       // SMS in both scopes: one notice, in the first; the newsletter in the second.
@@ -674,8 +872,9 @@ describe('channels the profile does not allow, said before the grant is given', 
       expect(byTestId('scope-1')!.contains(byTestId('consent-allow-newsletter-hint'))).toBe(true);
       expect(byTestId('consent-allow-sms-hint')!.textContent!.trim()).toBe(said);
       expect(box('sms')!.closest('label')!.textContent!.trim()).toBe(boxLabel);
-      expect(box('sms')!.checked).toBe(true);
-      expect(box('newsletter')!.checked).toBe(true);
+      // A change to the profile is never pre-ticked (before: both were).
+      expect(box('sms')!.checked).toBe(false);
+      expect(box('newsletter')!.checked).toBe(false);
       expect(box('email')).toBeNull();
     },
   );
@@ -719,21 +918,21 @@ describe('channels the profile does not allow, said before the grant is given', 
     byTestId('scope-0-channel-sms')!.focus();
     await userEvent.tab();
     expect(document.activeElement).toBe(sms);
-    // By keyboard: Space unticks it.
+    // By keyboard: Space ticks it.
     await userEvent.keyboard(' ');
-    expect(sms.checked).toBe(false);
+    expect(sms.checked).toBe(true);
   });
 
   it.each([
-    ['every box ticked', [], ['sms', 'newsletter']],
-    ['the SMS box unticked', ['sms'], ['newsletter']],
-    ['every box unticked', ['sms', 'newsletter'], undefined],
+    ['every box ticked', ['sms', 'newsletter'], ['sms', 'newsletter']],
+    ['the newsletter box ticked', ['newsletter'], ['newsletter']],
+    ['no box ticked (as it starts)', [], undefined],
   ] as const)(
     'with %s the answer asks to allow exactly the ticked channels',
-    async (_case, untick, asked) => {
+    async (_case, tickBoxes, asked) => {
       // The profile changed as asked: nothing more to say.
       await mountChannels('en', ['email'], asked === undefined ? undefined : 'allowed');
-      for (const channel of untick) await userEvent.click(box(channel)!);
+      for (const channel of tickBoxes) await userEvent.click(box(channel)!);
       await userEvent.click(byTestId('consent-grant')!);
       await expect.poll(() => answers).toHaveLength(1);
       const answer = answers[0] as unknown as Record<string, unknown>;
@@ -745,6 +944,7 @@ describe('channels the profile does not allow, said before the grant is given', 
 
   it('asks to allow nothing with a refusal', async () => {
     await mountChannels('en', ['email']);
+    await userEvent.click(box('sms')!);
     expect(box('sms')!.checked).toBe(true);
     await userEvent.click(byTestId('consent-refuse')!);
     await expect.poll(() => answers).toHaveLength(1);
@@ -768,6 +968,8 @@ describe('channels the profile does not allow, said before the grant is given', 
     'in %s says in a sentence that the grant stands when the profile could not be changed',
     async (locale, said) => {
       await mountChannels(locale, ['email'], 'failed');
+      await userEvent.click(box('sms')!);
+      await userEvent.click(box('newsletter')!);
       await userEvent.click(byTestId('consent-grant')!);
       await expect.poll(() => byTestId('consent-result')?.dataset.result).toBe('granted');
       expect(byTestId('consent-profile-not-changed')!.textContent!.trim()).toBe(said);

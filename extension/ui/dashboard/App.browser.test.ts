@@ -28,6 +28,8 @@ let sent: string[];
 /** A recovery's long run: it ends when the test calls this. */
 let endRecovery: () => void;
 let recoveryRun: Promise<void>;
+/** What the next recoveries answer, in turn (none left: 3 checked, 1 restored, 2 failed). */
+let recoverAnswers: Record<string, unknown>[];
 
 /** A valid phrase (the form checks it before it sends it). */
 const phrase = masterSeedToPhrase(new Uint8Array(32).fill(7)).split(' ');
@@ -65,7 +67,14 @@ const send = (async (request: { type: string }) => {
     case 'vault.recover':
       state = 'unlocked';
       await recoveryRun;
-      return { type: 'vault.recovered', companiesChecked: 3, relationships: 1, failed: 2 };
+      return (
+        recoverAnswers.shift() ?? {
+          type: 'vault.recovered',
+          companiesChecked: 3,
+          relationships: 1,
+          failed: 2,
+        }
+      );
     case 'vault.wipe':
       state = 'absent';
       return status();
@@ -103,6 +112,7 @@ beforeEach(() => {
   phraseDamaged = false;
   sent = [];
   recoveryRun = new Promise((resolve) => (endRecovery = resolve));
+  recoverAnswers = [];
 });
 
 /** Lets at least `n` status polls of `pollMs` pass. */
@@ -355,5 +365,76 @@ describe('onboarding, which the status poll never cuts short', () => {
         ].join(' '),
       );
     expect(byTestId('nav-profile')).not.toBeNull();
+  });
+});
+
+describe('what a recovery found, above the views', () => {
+  beforeEach(() => {
+    state = 'absent';
+  });
+
+  const unreachable = {
+    type: 'vault.recovered',
+    companiesChecked: 0,
+    relationships: 0,
+    failed: 0,
+    unreachable: true,
+  };
+  const banner = () => byTestId('recovered')?.textContent?.trim() ?? null;
+
+  /** Recovers at onboarding (the clearinghouse's address wrong: it does not answer). */
+  async function recoverAtOnboarding() {
+    host.mount(App, { browserLocale: 'en' as const, send, pollMs: 3_600_000 });
+    await expect.poll(() => byTestId('recovery-phrase')).not.toBeNull();
+    await userEvent.fill(byTestId('recovery-phrase') as HTMLTextAreaElement, phrase.join(' '));
+    await userEvent.fill(byTestId('recovery-passphrase') as HTMLInputElement, 'a long passphrase');
+    await userEvent.fill(
+      byTestId('recovery-passphrase-repeat') as HTMLInputElement,
+      'a long passphrase',
+    );
+    endRecovery();
+    await userEvent.click(byTestId('recover')!);
+    await expect.poll(banner).toBe(t('en', 'extension.recovery.unreachable'));
+  }
+
+  /** Recovers again from the dashboard's Recovery view, and waits for what it says. */
+  async function recoverAgain(said: string) {
+    await userEvent.click(byTestId('nav-recovery')!);
+    await userEvent.fill(byTestId('recovery-phrase') as HTMLTextAreaElement, phrase.join(' '));
+    await userEvent.click(byTestId('recover')!);
+    await expect.poll(() => byTestId('recovery-status')?.textContent?.trim()).toBe(said);
+  }
+
+  it('drops the warning once a later recovery restored everything', async () => {
+    recoverAnswers = [
+      unreachable,
+      { type: 'vault.recovered', companiesChecked: 2, relationships: 2, failed: 0 },
+    ];
+    await recoverAtOnboarding();
+    await recoverAgain(
+      [
+        t('en', 'extension.recovery.checked', { count: 2 }),
+        t('en', 'extension.recovery.restored', { count: 2 }),
+      ].join(' '),
+    );
+    // Failed before: "… the clearinghouse was not reachable …" stayed on every view.
+    await expect.poll(banner).toBeNull();
+    await userEvent.click(byTestId('nav-profile')!);
+    expect(banner()).toBeNull();
+  });
+
+  it('says the later recovery’s outcome when it too left something to recover', async () => {
+    const partly = { type: 'vault.recovered', companiesChecked: 3, relationships: 1, failed: 2 };
+    recoverAnswers = [unreachable, partly];
+    await recoverAtOnboarding();
+    const said = [
+      t('en', 'extension.recovery.checked', { count: 3 }),
+      t('en', 'extension.recovery.restored', { count: 1 }),
+      t('en', 'extension.recovery.failed', { count: 2 }),
+    ].join(' ');
+    await recoverAgain(said);
+    await expect.poll(banner).toBe(said);
+    await userEvent.click(byTestId('nav-profile')!);
+    expect(banner()).toBe(said);
   });
 });

@@ -659,6 +659,56 @@ describe('the date of a submitted complaint under “Complaints”', () => {
   );
 });
 
+describe('the count of the “Complaints” tab', () => {
+  const draft = (id: string, state: 'draft' | 'submitted' | 'discarded') => ({
+    id: id.repeat(43),
+    company,
+    pseudonym: 'p'.repeat(46),
+    reasons: ['misleading' as const],
+    evidence: [{ kind: 'offer-content' as const, jws: 'a.b.c' }],
+    createdAt: at,
+    state,
+    ...(state === 'submitted' ? { sha256: 'F'.repeat(43) } : {}),
+  });
+
+  it.each(['en', 'de'] as const)(
+    'counts in %s every complaint the tab lists, submitted ones too, and no discarded one',
+    async (locale) => {
+      await view(
+        locale,
+        listing({
+          drafts: [draft('E', 'submitted'), draft('G', 'draft'), draft('H', 'discarded')],
+        } as Partial<Listing>),
+      );
+      const tab = byTestId('offers-tab-complaints')!;
+      // Failed before: "(1)", the drafts alone, beside a list of two.
+      expect(tab.textContent).toBe(t(locale, 'extension.offers.tab.complaints', { count: 2 }));
+      await userEvent.click(tab);
+      expect(host.target.querySelectorAll('[data-testid="complaint"]')).toHaveLength(2);
+    },
+  );
+
+  it('says “(1)” of one submitted complaint, not “(0)”', async () => {
+    await view('en', listing({ drafts: [draft('E', 'submitted')] } as Partial<Listing>));
+    expect(byTestId('offers-tab-complaints')!.textContent).toBe('Complaints (1)');
+  });
+});
+
+describe('complaints a recovery from the phrase does not bring back', () => {
+  it.each(['en', 'de'] as const)(
+    'says in %s under “Complaints” that earlier ones come back only from a backup, and where they are listed',
+    async (locale) => {
+      await view(locale, listing());
+      await userEvent.click(byTestId('offers-tab-complaints')!);
+      // Failed before: "No complaints." alone, while the clearinghouse's page listed one.
+      expect(byTestId('offers-complaints-elsewhere')!.textContent!.trim()).toBe(
+        t(locale, 'extension.offers.complaint.notRecovered'),
+      );
+      expect(byTestId('offers-empty')).not.toBeNull();
+    },
+  );
+});
+
 describe('the note of a complaint under way under “Complaints”', () => {
   /** A complaint under way, with what the outbox kept of its last attempt. */
   const pending = (kept: { error?: string; retryAt?: number; answerStatus?: number }) =>

@@ -128,4 +128,7 @@ it('asks for no passphrase when recovering into the unlocked vault', async () =>
   await expect
     .poll(() => sent)
     .toEqual([{ type: 'vault.recover', phrase: words.join(' '), passphrase: '' }]);
+  // The dashboard hears the outcome too, so what it said of an earlier one gives way (failed
+  // before: only onboarding heard it, and the dashboard's warning stayed until a reload).
+  await expect.poll(() => done).toEqual([{ type: 'vault.recovered', ...outcome }]);
 });

@@ -815,21 +815,25 @@ describe('only what the Assistant verified counts', () => {
     },
   );
 
+  /** The company's verified refusal of the access request, with `en` as its reason. */
+  const refusedAnswer = (en: string, de: string) => ({
+    state: 'opened',
+    sha256: h('f'),
+    requestSha256: h('d'),
+    outcome: 'refused',
+    disclosureSha256: null,
+    dataCategories: [],
+    erasedAt: null,
+    reason: { de, en },
+  });
+
   it('counts a request answered by an answer it verified', async () => {
+    // The company disclosed data it holds: its refusal of access is one.
     overrides = {
       dataRequests: [request],
-      openedAnswers: [
-        {
-          state: 'opened',
-          sha256: h('f'),
-          requestSha256: h('d'),
-          outcome: 'refused',
-          disclosureSha256: null,
-          dataCategories: [],
-          erasedAt: null,
-          reason: { de: 'Nein', en: 'No' },
-        },
-      ],
+      openedAnswers: [refusedAnswer('No', 'Nein')],
+      disclosures: listed,
+      openedDisclosures: [d1, d2],
     };
     listingNow = deadline + 1;
     await show('en');
@@ -837,6 +841,54 @@ describe('only what the Assistant verified counts', () => {
     expect(row().dataset.overdue).toBe('false');
     expect(row().dataset.outcome).toBe('refused');
     expect(row().textContent).toContain('Access: refused. The company’s reason: No');
+  });
+
+  it.each([
+    {
+      locale: 'en' as const,
+      text: 'Access: answered — no data about you disclosed. The company’s words: We hold no data about you.',
+    },
+    {
+      locale: 'de' as const,
+      text: 'Auskunft: beantwortet – keine Daten über Sie angegeben. Die Worte des Unternehmens: Wir speichern keine Daten zu Ihnen.',
+    },
+  ])(
+    'says in $locale that an access answer of a company that disclosed nothing is answered, not refused',
+    async ({ locale, text }) => {
+      // The reference company's answer when it holds nothing (test/company-site/obligations.ts):
+      // the protocol has no "nothing held" outcome, a disclosure lists at least one holding.
+      overrides = {
+        dataRequests: [request],
+        openedAnswers: [
+          refusedAnswer('We hold no data about you.', 'Wir speichern keine Daten zu Ihnen.'),
+        ],
+      };
+      await show(locale);
+      expect(row().dataset.answered).toBe('true');
+      // Failed before: "Access: refused. The company’s reason: We hold no data about you."
+      expect(row().textContent!.trim()).toBe(text);
+    },
+  );
+
+  it('says an access answer is answered once every category the company disclosed was erased', async () => {
+    const erased = {
+      state: 'opened',
+      sha256: h('e'),
+      requestSha256: h('9'),
+      outcome: 'erased',
+      disclosureSha256: null,
+      dataCategories: ['health'],
+      erasedAt: iat + 2 * 86_400,
+      reason: null,
+    };
+    overrides = {
+      dataRequests: [request],
+      openedAnswers: [refusedAnswer('We hold no data about you.', '–'), erased],
+      disclosures: listed,
+      openedDisclosures: [d1, d2],
+    };
+    await show('en');
+    expect(row().textContent).toContain('Access: answered — no data about you disclosed.');
   });
 
   /** The opened answer to the request: the address erased on 2 November 2026, and `extra`. */
@@ -1486,7 +1538,7 @@ describe('a revoked grant', () => {
     );
     expect(grantTexts()).toEqual([
       'Consent (revoked on 2 Nov 2026) for: Product launch — the company confirmed the revocation',
-      `Consent (active) for: Product launch; valid until ${until} Revoked on 7 Dec 2026 for: Event invitation — the company has not confirmed the revocation yet Revoke "Product launch"`,
+      `Consent (active) for: Product launch; valid until ${until} Revoked on 7 Dec 2026 for: Event invitation — the company has not confirmed the revocation yet Revoke “Product launch”`,
     ]);
     // Only the purpose still in force can be revoked.
     expect(byTestId('revoke-event_invitation')).toBeNull();
@@ -1588,7 +1640,7 @@ describe('a revoked grant', () => {
       status: 'active',
       after: 300,
       receipts: [],
-      said: `Consent (active) for: Product launch; valid until ${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' }).format(new Date(2_000_000_000 * 1000))} Revoke "Product launch"`,
+      said: `Consent (active) for: Product launch; valid until ${new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' }).format(new Date(2_000_000_000 * 1000))} Revoke “Product launch”`,
       apart: 1,
     },
     {
@@ -2191,6 +2243,226 @@ describe('a complaint about a disclosure', () => {
       await show(locale);
       // Failed before: "(submitted on 2 Nov 2026)", the day it was written.
       expect(byTestId('disclosure-complained')!.textContent!.trim()).toBe(said);
+    },
+  );
+});
+
+describe('what the card says in plain words', () => {
+  const purpose = (locale: 'de' | 'en') => t(locale, 'vocabulary.purpose.product_launch');
+
+  it.each(['en', 'de'] as const)(
+    'names a purpose to revoke in the catalog’s typographic quotes (%s)',
+    async (locale) => {
+      await show(locale);
+      const text = byTestId('revoke-product_launch')!.textContent!.trim();
+      // Failed before in English: 'Revoke "Product launch"' with straight quotes.
+      expect(text).toBe(
+        locale === 'en' ? `Revoke “${purpose('en')}”` : `„${purpose('de')}“ widerrufen`,
+      );
+    },
+  );
+
+  /** A grant whose scopes are as the customer signed them (the stored signed grant). */
+  const signedGrant = (scopes: unknown[]) => ({
+    sha256: h('g'),
+    jws: `${b64url({ alg: 'EdDSA' })}.${b64url({ iat: 1, until: 2_000_000_000, scopes })}.c2ln`,
+    status: 'active',
+    revokedPurposes: [],
+  });
+
+  it.each([
+    {
+      locale: 'en' as const,
+      lines: [
+        'Product launch: by E-mail, Text message (SMS); at most 2 contacts a week; data kept for 30 days',
+        'Information: by Newsletter; no weekly limit; data kept for 1 day',
+      ],
+    },
+    {
+      locale: 'de' as const,
+      lines: [
+        'Produkteinführung: über E-Mail, SMS; höchstens 2 Kontakte pro Woche; Daten 30 Tage aufbewahrt',
+        'Information: über Newsletter; ohne wöchentliche Obergrenze; Daten 1 Tag aufbewahrt',
+      ],
+    },
+  ])(
+    'shows in $locale, per consent, the channels, weekly limit and retention signed',
+    async ({ locale, lines }) => {
+      overrides = {
+        grants: [
+          signedGrant([
+            {
+              purpose: 'product_launch',
+              channels: ['email', 'sms'],
+              dataCategories: [],
+              conditions: { timeZone: 'Europe/Berlin', maxContactsPerWeek: 2 },
+              retentionDays: 30,
+              onwardRecipients: [],
+            },
+            {
+              purpose: 'information',
+              channels: ['newsletter'],
+              dataCategories: [],
+              conditions: { timeZone: 'Europe/Berlin' },
+              retentionDays: 1,
+              onwardRecipients: [],
+            },
+          ]),
+        ],
+      };
+      await show(locale);
+      const said = [...host.target.querySelectorAll('[data-testid="grant-scope"]')].map((li) =>
+        li.textContent!.trim(),
+      );
+      // Failed before: the card said only "Consent (active) for: …; valid until …".
+      expect(said).toEqual(lines);
+    },
+  );
+
+  it('says no scope of a purpose revoked, nor of a revoked grant', async () => {
+    const scopes = [
+      {
+        purpose: 'product_launch',
+        channels: ['email'],
+        dataCategories: [],
+        conditions: { timeZone: 'Europe/Berlin' },
+        retentionDays: 30,
+        onwardRecipients: [],
+      },
+    ];
+    overrides = { grants: [{ ...signedGrant(scopes), status: 'revoked' }] };
+    await show('en');
+    expect(byTestId('grant-scopes')).toBeNull();
+  });
+
+  const day = 86_400;
+  const refusal = (askAgainAfter: number | null, n = '1') => ({
+    sha256: h(n),
+    jws: grantJws,
+    askAgainAfter,
+  });
+
+  it.each([
+    {
+      locale: 'en' as const,
+      refusals: 'You said no to one request from this company.',
+      pause:
+        'This company will not ask you again before 1 Mar 2027: until then the Assistant turns its requests away without asking you. The pause is signed with your refusal and cannot be lifted early.',
+      receipts:
+        'The clearinghouse confirmed that it recorded one of your answers (its receipt checked out).',
+    },
+    {
+      locale: 'de' as const,
+      refusals: 'Sie haben eine Anfrage dieses Unternehmens abgelehnt.',
+      pause:
+        'Sie werden von diesem Unternehmen nicht vor dem 01.03.2027 wieder gefragt: Bis dahin lehnt der Assistent seine Anfragen ab, ohne Sie zu fragen. Diese Pause ist mit Ihrer Ablehnung unterschrieben und lässt sich nicht vorzeitig aufheben.',
+      receipts:
+        'Die Clearingstelle hat eine Ihrer Antworten nachweislich gespeichert (die Quittung ist geprüft).',
+    },
+  ])(
+    'says in $locale until when a refusal keeps the company from asking, in plain words',
+    async ({ locale, refusals, pause, receipts }) => {
+      const until = Date.UTC(2027, 2, 1, 12) / 1000;
+      overrides = {
+        refusals: [refusal(until)],
+        receipts: [{ sha256: h('r'), kind: 'grant', jws: grantJws }],
+      };
+      listingNow = (until - 30 * day) * 1000;
+      await show(locale);
+      // Failed before: "Refusals: 1", "Verified receipts: 1", and no date.
+      expect(byTestId('refusals')!.textContent!.replace(/\s+/g, ' ').trim()).toBe(
+        `${refusals} ${pause}`,
+      );
+      expect(byTestId('receipts')!.textContent!.trim()).toBe(receipts);
+    },
+  );
+
+  it('says no pause once its date has passed, and nothing of refusals when there are none', async () => {
+    const until = Date.UTC(2027, 2, 1, 12) / 1000;
+    overrides = { refusals: [refusal(until), refusal(null, '2')] };
+    listingNow = (until + day) * 1000;
+    await show('en');
+    expect(byTestId('refusals')!.textContent!.trim()).toBe(
+      'You said no to 2 requests from this company.',
+    );
+    expect(byTestId('ask-again-after')).toBeNull();
+    overrides = {};
+    await show('en');
+    expect(byTestId('refusals')).toBeNull();
+    expect(byTestId('receipts')!.textContent!.trim()).toBe(
+      t('en', 'extension.relationships.receipts.none'),
+    );
+  });
+});
+
+describe('the holdings table at a phone’s width (320 px)', () => {
+  const iat = Date.UTC(2026, 10, 1, 12) / 1000;
+  const disclosure = {
+    state: 'opened',
+    sha256: h('d'),
+    iat,
+    openedAt: iat * 1000,
+    grantSha256: null,
+    dataRequestSha256: null,
+    holdings: [
+      {
+        dataCategory: 'address',
+        sources: ['direct', 'broker'],
+        purposes: ['product_launch'],
+        retentionDays: 3650,
+        recipients: [{ name: 'Versandpartner GmbH', country: 'DE' }],
+      },
+      {
+        dataCategory: 'purchase_history',
+        sources: ['derived'],
+        purposes: ['product_launch'],
+        retentionDays: 30,
+        recipients: [],
+      },
+    ],
+    export: null,
+    exportUnreadable: false,
+  };
+
+  /** The words of the table's text, each with how many line boxes it takes (1: unbroken). */
+  function brokenWords(table: HTMLElement): string[] {
+    const broken: string[] = [];
+    const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+      const text = node.textContent ?? '';
+      for (const match of text.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        // A word broken across lines has one box per line.
+        const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+    return broken;
+  }
+
+  it.each(['de', 'en'] as const)(
+    'breaks no word mid-word in %s and scrolls in a labelled, focusable region',
+    async (locale) => {
+      overrides = {
+        disclosures: [{ sha256: h('d'), jws: grantJws, current: true }],
+        openedDisclosures: [disclosure],
+      };
+      host.target.style.width = '320px';
+      await show(locale);
+      const table = byTestId('holdings')!;
+      // Failed before in German: "Date/n", "He/rku/nft", "Emp/fän/ger", "Vorli/eben"…
+      expect(brokenWords(table)).toEqual([]);
+      const region = byTestId('holdings-region')!;
+      expect(region.getAttribute('role')).toBe('region');
+      expect(region.getAttribute('aria-label')).toBe(
+        t(locale, 'extension.relationships.holding.region'),
+      );
+      expect(region.tabIndex).toBe(0);
+      expect(region.lang).toBe(locale);
+      // The page itself stays within the phone's width; the region scrolls.
+      expect(host.target.scrollWidth).toBeLessThanOrEqual(320);
     },
   );
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { t } from '../../../protocol/i18n';
-import { phraseProblemText, recoveryOutcomeText } from './recovery-outcome';
+import { phraseProblemText, recoveryIncomplete, recoveryOutcomeText } from './recovery-outcome';
 
 describe('recoveryOutcomeText', () => {
   it('gives the counts of a finished recovery, and the failed only where some failed', () => {
@@ -78,5 +78,16 @@ describe('phraseProblemText', () => {
     );
     expect(text).toContain(`“${'x'.repeat(24)}…”`);
     expect(text.length).toBeLessThan(200);
+  });
+});
+
+describe('recoveryIncomplete', () => {
+  it.each([
+    [{ companiesChecked: 2, relationships: 2, failed: 0 }, false],
+    [{ companiesChecked: 3, relationships: 1, failed: 2 }, true],
+    [{ companiesChecked: 0, relationships: 0, failed: 0, unreachable: true }, true],
+    [{ companiesChecked: 5, relationships: 5, failed: 0, unreachable: true }, true],
+  ] as const)('tells whether %o left something to recover later (%s)', (outcome, incomplete) => {
+    expect(recoveryIncomplete(outcome)).toBe(incomplete);
   });
 });

@@ -57,6 +57,20 @@ export function recoveryOutcomeText(locale: Locale, outcome: RecoveryOutcome): s
   return counts(locale, outcome);
 }
 
+/**
+ * Whether a recovery left something to recover later: the clearinghouse stopped answering, or
+ * could not answer for some companies. Such an outcome stays said above every view of the
+ * dashboard until a later recovery ends without (App.svelte).
+ *
+ * @example
+ * ```ts
+ * recoveryIncomplete({ companiesChecked: 2, relationships: 2, failed: 0 }); // false
+ * ```
+ */
+export function recoveryIncomplete(outcome: RecoveryOutcome): boolean {
+  return outcome.unreachable === true || outcome.failed > 0;
+}
+
 /** The counts as sentences: checked, restored, and failed where some did. */
 function counts(locale: Locale, outcome: RecoveryOutcome): string {
   return [

@@ -962,8 +962,12 @@ export const extension = {
   'extension.consent.noCategories': { de: 'Keine Daten erbeten.', en: 'No data asked for.' },
   'extension.consent.sensitive': { de: 'sensibel', en: 'sensitive' },
   'extension.consent.frequency': {
-    de: 'Höchstens so oft pro Woche',
-    en: 'At most this often per week',
+    de: 'Wie oft pro Woche',
+    en: 'How often a week',
+  },
+  'extension.consent.frequencyLimit': {
+    de: 'Höchstens (Mal pro Woche)',
+    en: 'At most (times a week)',
   },
   'extension.consent.frequencyAsked': {
     de: {
@@ -974,6 +978,39 @@ export const extension = {
   },
   'extension.consent.frequencyOpen': { de: 'Keine Obergrenze erbeten.', en: 'No limit asked for.' },
   'extension.consent.retention': { de: 'Aufbewahrung in Tagen', en: 'Kept for (days)' },
+  'extension.consent.retentionHeading': {
+    de: 'Wie lange die Daten aufbewahrt werden',
+    en: 'How long the data is kept',
+  },
+  'extension.consent.retentionAsked': {
+    de: { one: 'Erbeten: höchstens einen Tag', other: 'Erbeten: höchstens {count} Tage' },
+    en: { one: 'Asked: at most one day', other: 'Asked: at most {count} days' },
+  },
+  // Nothing to grant is ticked (only channels the profile allows are, and it allows none of
+  // those asked for; or the customer unticked them): said before the answer, with what to do.
+  'extension.consent.noChannel': {
+    de: 'Noch ist kein Kanal angekreuzt: Vorab angekreuzt sind nur Kanäle, die Ihr Profil schon zulässt. Um einzuwilligen, kreuzen Sie den Zweck und mindestens einen Kanal an, auf dem das Unternehmen Sie kontaktieren darf. Sonst lehnen Sie ab oder entscheiden später.',
+    en: 'No channel is ticked yet: only channels your profile already allows are ticked for you. To grant, tick the purpose and at least one channel on which the company may contact you. Otherwise refuse, or decide later.',
+  },
+  // The problems found before anything is sent, listed together at the top (error summary).
+  'extension.consent.problems': {
+    de: {
+      one: 'Noch wurde nichts gesendet. Bitte korrigieren Sie diese Angabe:',
+      other: 'Noch wurde nichts gesendet. Bitte korrigieren Sie diese {count} Angaben:',
+    },
+    en: {
+      one: 'Nothing was sent yet. Please correct this:',
+      other: 'Nothing was sent yet. Please correct these {count} things:',
+    },
+  },
+  'extension.consent.channelMissing': {
+    de: 'Kreuzen Sie bei „{purpose}“ mindestens einen Kanal an oder wählen Sie den Zweck ab.',
+    en: 'Tick at least one channel for “{purpose}”, or untick that purpose.',
+  },
+  'extension.consent.purposeMissing': {
+    de: 'Kreuzen Sie mindestens einen Zweck mit einem Kanal an, um einzuwilligen, oder lehnen Sie ab.',
+    en: 'Tick at least one purpose with a channel to grant, or refuse.',
+  },
   'extension.consent.recipients': { de: 'Weitere Empfänger', en: 'Other recipients' },
   'extension.consent.noRecipients': {
     de: 'Niemand sonst erhält die Daten.',
@@ -1142,6 +1179,27 @@ export const extension = {
     de: 'Einwilligung (widerrufen) für: {purposes}',
     en: 'Consent (revoked) for: {purposes}',
   },
+  // Under a grant in force, per purpose: what the customer signed (the grant's scope).
+  'extension.relationships.scope': { de: '{purpose}: {details}', en: '{purpose}: {details}' },
+  'extension.relationships.scope.channels': {
+    de: 'über {channels}',
+    en: 'by {channels}',
+  },
+  'extension.relationships.scope.perWeek': {
+    de: {
+      one: 'höchstens {count} Kontakt pro Woche',
+      other: 'höchstens {count} Kontakte pro Woche',
+    },
+    en: { one: 'at most {count} contact a week', other: 'at most {count} contacts a week' },
+  },
+  'extension.relationships.scope.noLimit': {
+    de: 'ohne wöchentliche Obergrenze',
+    en: 'no weekly limit',
+  },
+  'extension.relationships.scope.retention': {
+    de: { one: 'Daten {count} Tag aufbewahrt', other: 'Daten {count} Tage aufbewahrt' },
+    en: { one: 'data kept for {count} day', other: 'data kept for {count} days' },
+  },
   'extension.relationships.grant.active': { de: 'aktiv', en: 'active' },
   'extension.relationships.grant.revoked': { de: 'widerrufen', en: 'revoked' },
   'extension.relationships.grant.expired': { de: 'abgelaufen', en: 'expired' },
@@ -1174,10 +1232,37 @@ export const extension = {
     de: '– überfällig: Das Unternehmen hat den Widerruf nicht rechtzeitig bestätigt',
     en: '— overdue: the company did not confirm the revocation in time',
   },
-  'extension.relationships.refusals': { de: 'Ablehnungen: {count}', en: 'Refusals: {count}' },
+  'extension.relationships.refusals': {
+    de: {
+      one: 'Sie haben eine Anfrage dieses Unternehmens abgelehnt.',
+      other: 'Sie haben {count} Anfragen dieses Unternehmens abgelehnt.',
+    },
+    en: {
+      one: 'You said no to one request from this company.',
+      other: 'You said no to {count} requests from this company.',
+    },
+  },
+  // The latest "ask me again after" of a refusal still running ("Refuse, ask me later"): the
+  // Assistant turns the company's requests away until then (extension/core/wallet `coolDownUntil`).
+  'extension.relationships.askAgainAfter': {
+    de: 'Sie werden von diesem Unternehmen nicht vor dem {date} wieder gefragt: Bis dahin lehnt der Assistent seine Anfragen ab, ohne Sie zu fragen. Diese Pause ist mit Ihrer Ablehnung unterschrieben und lässt sich nicht vorzeitig aufheben.',
+    en: 'This company will not ask you again before {date}: until then the Assistant turns its requests away without asking you. The pause is signed with your refusal and cannot be lifted early.',
+  },
   'extension.relationships.receipts': {
-    de: 'Geprüfte Quittungen: {count}',
-    en: 'Verified receipts: {count}',
+    de: {
+      one: 'Die Clearingstelle hat eine Ihrer Antworten nachweislich gespeichert (die Quittung ist geprüft).',
+      other:
+        'Die Clearingstelle hat {count} Ihrer Antworten nachweislich gespeichert (die Quittungen sind geprüft).',
+    },
+    en: {
+      one: 'The clearinghouse confirmed that it recorded one of your answers (its receipt checked out).',
+      other:
+        'The clearinghouse confirmed that it recorded {count} of your answers (their receipts checked out).',
+    },
+  },
+  'extension.relationships.receipts.none': {
+    de: 'Die Clearingstelle hat noch keine Ihrer Antworten nachweislich bestätigt.',
+    en: 'The clearinghouse has not yet confirmed recording any of your answers.',
   },
   'extension.relationships.pendingReceipts': {
     de: 'Ausstehende Quittungen: {count}',
@@ -1229,7 +1314,7 @@ export const extension = {
   'extension.relationships.revokeAll': { de: 'Alles widerrufen', en: 'Revoke everything' },
   'extension.relationships.revokePurpose': {
     de: '„{purpose}“ widerrufen',
-    en: 'Revoke "{purpose}"',
+    en: 'Revoke “{purpose}”',
   },
   'extension.relationships.confirm': {
     de: 'Wirklich widerrufen? Das gilt sofort.',
@@ -1458,6 +1543,11 @@ export const extension = {
   'extension.relationships.holding.purposes': { de: 'Zwecke', en: 'Purposes' },
   'extension.relationships.holding.retention': { de: 'Aufbewahrung', en: 'Kept for' },
   'extension.relationships.holding.recipients': { de: 'Empfänger', en: 'Recipients' },
+  // The holdings table's scroll region (it scrolls sideways on a narrow screen).
+  'extension.relationships.holding.region': {
+    de: 'Was das Unternehmen über Sie hält',
+    en: 'What the company holds about you',
+  },
   'extension.relationships.holding.erased': {
     de: 'am {date} gelöscht (vom Unternehmen bestätigt)',
     en: 'erased on {date} (confirmed by the company)',
@@ -1494,6 +1584,15 @@ export const extension = {
   'extension.relationships.answer.refused': {
     de: '{kind}: abgelehnt. Begründung des Unternehmens: {reason}',
     en: '{kind}: refused. The company’s reason: {reason}',
+  },
+  // An access request the company answered with `outcome: "refused"` while no disclosure the
+  // Assistant verified shows it holding anything: the protocol has no "nothing held" answer (a
+  // disclosure lists at least one holding), so this is how a company says it holds nothing.
+  // Said as answered, not refused, and only what the Assistant knows: no data disclosed. The
+  // company's own words follow, as they may say more (or be a refusal after all).
+  'extension.relationships.answer.noData': {
+    de: '{kind}: beantwortet – keine Daten über Sie angegeben. Die Worte des Unternehmens: {reason}',
+    en: '{kind}: answered — no data about you disclosed. The company’s words: {reason}',
   },
   'extension.relationships.answer.invalid': {
     de: '{kind}: Eine Antwort kam an, ließ sich aber nicht prüfen. Die Anfrage bleibt offen; eine gültige Antwort ist fällig bis {deadline}.',

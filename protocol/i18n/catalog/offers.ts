@@ -178,6 +178,11 @@ export const offers = {
     de: 'Ihre Einwilligungen für {company} sind widerrufen.',
     en: 'Your consents for {company} are revoked.',
   },
+  // Under "Complaints": what the list does not hold (OffersView.svelte says why).
+  'extension.offers.complaint.notRecovered': {
+    de: 'Beschwerden, die Sie vor einer Wiederherstellung mit der Wiederherstellungsphrase oder auf einem anderen Gerät eingereicht haben, stehen hier nur, wenn Sie eine Sicherung wiederherstellen. Die Clearingstelle zeigt alle Ihre Beschwerden und ihre Entscheidungen auf ihrer Seite „Meine Daten“.',
+    en: 'Complaints you submitted before recovering with your recovery phrase, or on another device, are listed here only once you restore a backup. The clearinghouse shows all your complaints and their decisions on its “My data” page.',
+  },
   'extension.offers.complaint.title': {
     de: 'Beschwerde gegen {company}',
     en: 'Complaint against {company}',
