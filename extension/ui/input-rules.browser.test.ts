@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { t } from '../../protocol/i18n';
 import { text } from '../../protocol/messages/primitives';
 import { consentChoice } from '../core/wallet';
-import { categoryProblem, rangeOf, textProblem, wholeNumberProblem } from './input-rules';
+import {
+  categoryProblem,
+  fieldName,
+  fieldState,
+  rangeOf,
+  textProblem,
+  wholeNumberProblem,
+} from './input-rules';
 
 describe('rangeOf', () => {
   it('reads the bounds of a number schema, through nullable', () => {
@@ -80,5 +87,45 @@ describe('categoryProblem', () => {
 
   it('takes a code with digits, _ and up to four parts', () => {
     expect(categoryProblem('de', 'Kategorie', 'sports/running_2/trail/ultra')).toBeNull();
+  });
+});
+
+describe('fieldName', () => {
+  it.each([
+    ['en', 'extension.profile.category', 'Category code'],
+    ['de', 'extension.profile.category', 'Kategorie-Code'],
+    ['en', 'extension.profile.capOverall', 'Contacts per week (overall)'],
+    ['de', 'extension.profile.capPerCompany', 'Kontakte pro Woche (je Unternehmen)'],
+    ['en', 'extension.profile.companyId', 'Company id'],
+    ['de', 'extension.blacklist.note', 'Notiz'],
+  ] as const)('in %s calls the field labelled %s by its short name "%s"', (locale, label, name) => {
+    expect(fieldName(locale, label)).toBe(name);
+    // The label beside the field keeps its hint.
+    expect(t(locale, label)).not.toBe(name);
+  });
+
+  it('calls a field whose label has no hint by its label', () => {
+    expect(fieldName('de', 'extension.profile.timeZone')).toBe('Zeitzone');
+    expect(fieldName('en', 'extension.blacklist.brand')).toBe('Brand');
+  });
+});
+
+describe('fieldState', () => {
+  const invalid = { field: 'bl-note', text: 'Too long.' };
+  it('marks the field named invalid, described by its sentence and any other ids given', () => {
+    expect(fieldState(invalid, 'bl-note', 'bl-note-count')).toEqual({
+      'aria-invalid': 'true',
+      'aria-describedby': 'bl-note-error bl-note-count',
+    });
+    expect(fieldState(invalid, 'bl-note')).toEqual({
+      'aria-invalid': 'true',
+      'aria-describedby': 'bl-note-error',
+    });
+  });
+  it('leaves another field valid, described by the ids given only', () => {
+    expect(fieldState(invalid, 'bl-name', 'bl-name-count')).toEqual({
+      'aria-describedby': 'bl-name-count',
+    });
+    expect(fieldState(null, 'bl-name')).toEqual({});
   });
 });

@@ -6,9 +6,26 @@
  * schemas, never written down a second time.
  */
 import * as v from 'valibot';
-import { localeTags, t, type Locale } from '../../protocol/i18n';
+import { hasMessage, localeTags, t, type Locale, type MessageKey } from '../../protocol/i18n';
 import { companyId, isTimeZone } from '../../protocol/messages/primitives';
 import { offerCategory } from '../../protocol/messages/relay';
+
+/**
+ * What the sentences below call the field labelled `label`: its short name (the catalog's
+ * `<label>.name`) where the label carries a hint or needs its legend to be understood, else the
+ * label itself. A sentence quoting "Category code (e.g. travel/rail; only a–z, 0–9, _ and /)"
+ * whole buries what it says; the label beside the field still gives the hint.
+ *
+ * @example
+ * ```ts
+ * fieldName('en', 'extension.profile.category') // 'Category code'
+ * fieldName('en', 'extension.profile.timeZone') // 'Time zone' (the label: it has no hint)
+ * ```
+ */
+export function fieldName(locale: Locale, label: MessageKey): string {
+  const name = `${label}.name`;
+  return t(locale, hasMessage(name) ? name : label);
+}
 
 /** The smallest and largest number a schema allows. */
 export interface Range {
@@ -148,18 +165,24 @@ export interface FieldProblem {
 
 /**
  * The attributes of `field`'s input while `invalid` names it: marked invalid and described by its
- * sentence (`<field>-error`, extension/ui/FieldError.svelte); none otherwise.
+ * sentence (`<field>-error`, extension/ui/FieldError.svelte); none otherwise. The ids in
+ * `describedBy` (its character count, extension/ui/CharacterCount.svelte) describe it always.
  *
  * @example
  * ```svelte
  * <input id="auto-lock" {...fieldState(invalid, 'auto-lock')} />
+ * <input id="bl-note" {...fieldState(invalid, 'bl-note', 'bl-note-count')} />
  * ```
  */
 export function fieldState(
   invalid: FieldProblem | null,
   field: string,
+  ...describedBy: string[]
 ): { 'aria-invalid'?: 'true'; 'aria-describedby'?: string } {
-  return invalid?.field === field
-    ? { 'aria-invalid': 'true', 'aria-describedby': `${field}-error` }
-    : {};
+  const error = invalid?.field === field;
+  const ids = [...(error ? [`${field}-error`] : []), ...describedBy];
+  return {
+    ...(error ? { 'aria-invalid': 'true' as const } : {}),
+    ...(ids.length > 0 ? { 'aria-describedby': ids.join(' ') } : {}),
+  };
 }

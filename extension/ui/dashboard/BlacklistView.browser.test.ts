@@ -5,7 +5,8 @@
  * a company is shown by the name the Assistant knows, its id beside it; and after "Remove" the
  * focus goes to the next entry's Remove button (or the heading), never to the page. A note
  * without spaces wraps within a phone's width. A brand blocked for one company's offers only
- * reads, and its Remove button is named, with that company.
+ * reads, and its Remove button is named, with that company. A sentence names a field by its short
+ * name; the brand and the note count towards their maximum and say when they take no more.
  */
 import { beforeEach, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -79,8 +80,20 @@ async function add(kind: 'brand' | 'company', name: string) {
 }
 
 it.each([
-  ['de', 'company', 'Laufhaus GmbH', 'extension.input.companyId', 'extension.profile.companyId'],
-  ['en', 'company', 'Laufhaus GmbH', 'extension.input.companyId', 'extension.profile.companyId'],
+  [
+    'de',
+    'company',
+    'Laufhaus GmbH',
+    'extension.input.companyId',
+    'extension.profile.companyId.name',
+  ],
+  [
+    'en',
+    'company',
+    'Laufhaus GmbH',
+    'extension.input.companyId',
+    'extension.profile.companyId.name',
+  ],
   [
     'de',
     'brand',
@@ -90,7 +103,7 @@ it.each([
   ],
   ['en', 'brand', 'Acme\u0000', 'extension.input.controlCharacters', 'extension.blacklist.brand'],
   ['de', 'brand', '   ', 'extension.input.missing', 'extension.blacklist.brand'],
-  ['en', 'company', '', 'extension.input.missing', 'extension.profile.companyId'],
+  ['en', 'company', '', 'extension.input.missing', 'extension.profile.companyId.name'],
 ] as const)(
   'in %s refuses a %s named "%s" beside the field and sends nothing',
   async (locale, kind, name, rule, label) => {
@@ -187,5 +200,46 @@ it.each([
         b.getAttribute('aria-label'),
       ),
     ).toEqual([`${remove}: ${scoped}`, `${remove}: Laufhaus`]);
+  },
+);
+
+it.each([
+  ['de', '„Notiz“ enthält unsichtbare Steuer- oder Textrichtungszeichen.'],
+  ['en', '“Note” contains invisible control or text-direction characters.'],
+] as const)('in %s names the note by its short name: %s', async (locale, start) => {
+  await show(locale);
+  await userEvent.fill(byTestId('blacklist-note') as HTMLInputElement, 'Spam\u0007');
+  await add('brand', 'Acme');
+  // Failed before: “Note (optional)” contains …
+  await expect.poll(() => byTestId('bl-note-error')?.textContent?.trim()).toMatch(/^./);
+  expect(byTestId('bl-note-error')!.textContent!.trim().startsWith(start)).toBe(true);
+  expect(changes).toEqual([]);
+});
+
+it.each([
+  ['de', 'blacklist-note', 'bl-note', 500],
+  ['en', 'blacklist-note', 'bl-note', 500],
+  ['en', 'blacklist-name', 'bl-name', 100],
+] as const)(
+  'in %s, %s (%s) counts towards its %s characters once nearly full, and says when it takes no more',
+  async (locale, testId, field, max) => {
+    await show(locale);
+    const input = byTestId(testId) as HTMLInputElement;
+    expect(input.maxLength).toBe(max);
+    expect(input.getAttribute('aria-describedby')).toBe(`${field}-count`);
+    const count = () => byTestId(`${field}-count`)?.textContent?.trim();
+    const limit = () =>
+      host.target.querySelector(`#${field}-count [role="status"]`)?.textContent?.trim();
+    await userEvent.fill(input, 'x'.repeat(max / 2));
+    await expect.poll(count).toBe('');
+    await userEvent.fill(input, 'x'.repeat(max - 1));
+    // Failed before: nothing said how long the field may be.
+    await expect.poll(count).toBe(t(locale, 'extension.input.count', { count: max - 1, max }));
+    expect(limit()).toBe('');
+    // The last one fits; what is typed after it is not taken, and that is said.
+    await userEvent.type(input, 'yz');
+    expect(input.value).toBe('x'.repeat(max - 1) + 'y');
+    await expect.poll(limit).toBe(t(locale, 'extension.input.limitReached', { max }));
+    expect(count()).toContain(t(locale, 'extension.input.count', { count: max, max }));
   },
 );

@@ -7,7 +7,10 @@
  * profile with the customer's edits over it, to be saved again. Edits not saved outlive the
  * view (in memory, until the vault locks) and the closing page asks first; "Discard changes"
  * drops them. Each row's controls are named after their row, and after "Remove" the focus goes
- * to a neighbour, never to the page.
+ * to a neighbour, never to the page. Save adds what an add field holds (or refuses it), so the
+ * status and SaveBar never contradict each other; sentences name a field by its short name; a
+ * long code wraps inside its box; the category field counts towards its maximum and suggests
+ * the codes known; the weight sliders are announced in percent, in the page's language.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userEvent } from 'vitest/browser';
@@ -30,6 +33,8 @@ let stored: { profile: Profile; revision: string };
 let writes: number;
 /** While set, a save waits for it (a save under way). */
 let hold: Promise<void> | undefined;
+/** The categories of the offers the background holds (`offers.list`). */
+let offerCategories: string[];
 
 // Unsaved edits are kept between mounts (as between views): no test leaves any for the next.
 afterEach(() => profileDraft.forget());
@@ -38,6 +43,7 @@ beforeEach(() => {
   saved = [];
   writes = 0;
   hold = undefined;
+  offerCategories = [];
   stored = { profile: defaultProfile('en', 'Europe/Berlin'), revision: 'revision-0' };
 });
 
@@ -50,6 +56,12 @@ async function showProfile(locale: 'de' | 'en') {
   stored.profile = { ...stored.profile, language: locale };
   // As the background does: a save over a revision that is no longer the stored one is refused.
   const send = (async (request: { type: string; profile?: Profile; revision?: string }) => {
+    if (request.type === 'offers.list')
+      return {
+        type: 'offers',
+        // Only what the view reads of a held offer.
+        items: offerCategories.map((category) => ({ offer: { offer: { inner: { category } } } })),
+      };
     if (request.type === 'profile.set') {
       await hold;
       if (request.revision !== stored.revision)
@@ -89,23 +101,29 @@ it.each([
     'new-category',
     'Reisen/Bahn 🙂',
     'extension.input.category',
-    'extension.profile.category',
+    'extension.profile.category.name',
   ],
   [
     'en',
     'new-category',
     'Travel/Rail 🙂',
     'extension.input.category',
-    'extension.profile.category',
+    'extension.profile.category.name',
   ],
   [
     'de',
     'new-company',
     'Laufhaus GmbH',
     'extension.input.companyId',
-    'extension.profile.companyId',
+    'extension.profile.companyId.name',
   ],
-  ['en', 'new-company', 'co_short', 'extension.input.companyId', 'extension.profile.companyId'],
+  [
+    'en',
+    'new-company',
+    'co_short',
+    'extension.input.companyId',
+    'extension.profile.companyId.name',
+  ],
 ] as const)(
   'in %s, Enter in %s with "%s" says what the field allows and adds nothing',
   async (locale, field, typed, rule, label) => {
@@ -149,12 +167,58 @@ it.each([
     .poll(() => said('cap-overall'))
     .toBe(
       t(locale, 'extension.input.wholeNumber', {
-        field: `${t(locale, 'extension.profile.caps')}: ${t(locale, 'extension.profile.capOverall')}`,
+        field: t(locale, 'extension.profile.capOverall.name'),
         min: '0',
         max,
       }),
     );
   expect(saved).toEqual([]);
+});
+
+describe('a sentence about a field', () => {
+  it.each([
+    [
+      'en',
+      'new-category',
+      'sports running',
+      '“Category code” may contain only lower-case letters a–z, digits and _, in up to four parts separated by / (e.g. travel/rail).',
+    ],
+    [
+      'de',
+      'new-category',
+      'Fußball',
+      '„Kategorie-Code“ darf nur Kleinbuchstaben a–z (ohne Umlaute und ß), Ziffern und _ enthalten, in bis zu vier durch / getrennten Teilen (z. B. travel/rail).',
+    ],
+    [
+      'en',
+      'cap-overall',
+      '-1',
+      'Enter a whole number from 0 to 1,000 in “Contacts per week (overall)”.',
+    ],
+    [
+      'de',
+      'cap-company',
+      '2.5',
+      'Geben Sie bei „Kontakte pro Woche (je Unternehmen)“ eine ganze Zahl von 0 bis 1.000 ein.',
+    ],
+    [
+      'en',
+      'new-company',
+      'co_short',
+      '“Company id” must be a company id: co_ followed by 43 letters, digits, - or _, as the company’s page at the clearinghouse shows it.',
+    ],
+  ] as const)(
+    'in %s names %s by its short name, not its label with the hint',
+    async (locale, field, typed, sentence) => {
+      await showProfile(locale);
+      await userEvent.fill(byTestId(field) as HTMLInputElement, typed);
+      await userEvent.click(byTestId('save-profile')!);
+      // Failed before: “Category code (e.g. travel/rail; only a–z, 0–9, _ and /)” may contain …,
+      // and “At most this many contacts per week (empty: no limit): overall”.
+      await expect.poll(() => said(field)).toBe(sentence);
+      expect(saved).toEqual([]);
+    },
+  );
 });
 
 it.each([
@@ -201,16 +265,46 @@ it('keeps what was typed while a save was under way, to be saved next', async ()
   // Typed while the save is on its way.
   await userEvent.click(byTestId('mode-automatic')!);
   release();
+  // Saved, and said not to hold what was changed meanwhile: never "Saved." beside "Unsaved
+  // changes" (failed before).
   await expect
     .poll(() => byTestId('profile-status')!.textContent)
-    .toBe(t('en', 'extension.dashboard.saved'));
+    .toBe(t('en', 'extension.dashboard.savedChangedSince'));
+  expect(byTestId('profile-unsaved')).not.toBeNull();
   expect(saved).toHaveLength(1);
   expect(saved[0]!.mode).not.toBe('automatic');
   expect((byTestId('mode-automatic') as HTMLInputElement).checked).toBe(true);
   await userEvent.click(byTestId('save-profile')!);
   await expect.poll(() => saved.length).toBe(2);
   expect(saved[1]!.mode).toBe('automatic');
+  await expect
+    .poll(() => byTestId('profile-status')!.textContent)
+    .toBe(t('en', 'extension.dashboard.saved'));
+  expect(byTestId('profile-unsaved')).toBeNull();
 });
+
+it.each(['de', 'en'] as const)(
+  'in %s no longer says "Saved." once the form is changed after the save',
+  async (locale) => {
+    await showProfile(locale);
+    await userEvent.click(byTestId('save-profile')!);
+    await expect
+      .poll(() => byTestId('profile-status')!.textContent)
+      .toBe(t(locale, 'extension.dashboard.saved'));
+    await userEvent.click(byTestId('mode-automatic')!);
+    // Failed before: "Saved." stayed beside "Unsaved changes".
+    await expect
+      .poll(() => byTestId('profile-status')!.textContent)
+      .toBe(t(locale, 'extension.dashboard.savedChangedSince'));
+    expect(byTestId('profile-unsaved')!.textContent).toBe(t(locale, 'extension.dashboard.unsaved'));
+    // Changed back: what shows is what is saved again.
+    await userEvent.click(byTestId('mode-manual')!);
+    await expect
+      .poll(() => byTestId('profile-status')!.textContent)
+      .toBe(t(locale, 'extension.dashboard.saved'));
+    expect(byTestId('profile-unsaved')).toBeNull();
+  },
+);
 
 /** Whether closing the page now would ask first (a `beforeunload` the page cancels). */
 function closingAsks(): boolean {
@@ -399,11 +493,60 @@ describe('what an add field holds, typed but not added yet', () => {
     await userEvent.click(byTestId('save-profile')!);
     await expect.poll(() => saved.length).toBe(1);
     expect(alerted()).toBeUndefined();
-    // Saving the profile does not add what is typed: it stays, still unsaved.
-    expect(saved[0]!.interests).toEqual([]);
-    expect(held()).toEqual([typed['new-category'], typed['new-company']]);
-    expect(byTestId('profile-unsaved')).not.toBeNull();
+    // Save adds what is typed, as Add would, and saves it with the profile stored meanwhile.
+    expect(saved[0]).toMatchObject({
+      interests: [{ category: 'garden', weight: 0.5 }],
+      companies: [{ company, relationship: 'pragmatic_buyer', maxContactsPerWeek: null }],
+      channels: { allowed: ['newsletter'] },
+    });
+    expect(held()).toEqual(['', '']);
   });
+
+  it.each(['de', 'en'] as const)(
+    'in %s is added by Save, which then says "Saved." and nothing unsaved (never both)',
+    async (locale) => {
+      await showProfile(locale);
+      await typeWithoutAdding();
+      await userEvent.click(byTestId('save-profile')!);
+      await expect
+        .poll(() => byTestId('profile-status')!.textContent)
+        .toBe(t(locale, 'extension.dashboard.saved'));
+      // Failed before: "Saved." and "Unsaved changes" side by side, the id still in its field.
+      expect(byTestId('profile-unsaved')).toBeNull();
+      expect(held()).toEqual(['', '']);
+      expect(saved).toHaveLength(1);
+      expect(saved[0]!.interests).toEqual([{ category: 'garden', weight: 0.5 }]);
+      expect(saved[0]!.companies.map((c) => c.company)).toEqual([company]);
+      expect(interestsShown()).toEqual([
+        t(locale, 'extension.profile.removeInterest', { category: 'garden' }),
+      ]);
+      expect(closingAsks()).toBe(false);
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'in %s that cannot be added makes Save refuse beside its field, saving nothing',
+    async (locale) => {
+      await showProfile(locale);
+      await userEvent.type(byTestId('new-category')!, 'garden');
+      await userEvent.type(byTestId('new-company')!, 'Laufhaus GmbH');
+      await userEvent.click(byTestId('save-profile')!);
+      await expect
+        .poll(() => said('new-company'))
+        .toBe(
+          t(locale, 'extension.input.companyId', {
+            field: t(locale, 'extension.profile.companyId.name'),
+          }),
+        );
+      // Nothing changed: not even the valid category was added.
+      expect(document.activeElement).toBe(byTestId('new-company'));
+      expect(saved).toEqual([]);
+      expect(held()).toEqual(['garden', 'Laufhaus GmbH']);
+      expect(interestsShown()).toEqual([]);
+      expect(byTestId('profile-status')!.textContent).toBe('');
+      expect(byTestId('profile-unsaved')).not.toBeNull();
+    },
+  );
 
   it('is dropped by "Discard changes" with the edits, the focus going to Save', async () => {
     await showProfile('en');
@@ -549,6 +692,94 @@ describe('a row’s controls', () => {
       await userEvent.keyboard('{Enter}');
       await expect.poll(() => buttons().length).toBe(0);
       expect(document.activeElement).toBe(document.getElementById(fallback));
+    },
+  );
+});
+
+describe('the interests', () => {
+  it('wrap a 100-character code inside their box at 1,000 px', async () => {
+    stored.profile = {
+      ...stored.profile,
+      interests: [{ category: 'w'.repeat(100), weight: 0.5 }],
+      companies: [{ company, relationship: 'pragmatic_buyer' as const, maxContactsPerWeek: null }],
+    };
+    host.target.style.width = '1000px';
+    await showProfile('en');
+    await expect.poll(() => byTestId('interest-category')?.textContent).toBe('w'.repeat(100));
+    // Failed before: the code ran out of its fieldset (and the page) in one unbroken line.
+    for (const fieldset of host.target.querySelectorAll('fieldset'))
+      expect(fieldset.scrollWidth).toBeLessThanOrEqual(fieldset.clientWidth);
+    expect(host.target.scrollWidth).toBeLessThanOrEqual(1000);
+    expect(byTestId('interest-category')!.getBoundingClientRect().right).toBeLessThanOrEqual(
+      host.target.getBoundingClientRect().right,
+    );
+  });
+
+  it.each([
+    ['de', 0.5, 'Gewicht 50 %', '50 %'],
+    ['en', 0.5, 'Weight 50%', '50%'],
+    ['de', -0.3, 'Gewicht -30 %', '-30 %'],
+  ] as const)('in %s announce a weight of %s as "%s"', async (locale, weight, announced, shown) => {
+    stored.profile = { ...stored.profile, interests: [{ category: 'sports', weight }] };
+    await showProfile(locale);
+    // Intl writes a no-break space before the per cent sign in German.
+    const spaced = (s: string | null | undefined) => s?.replace(/\u00a0/g, ' ');
+    // Failed before: announced as "0.5" in either language.
+    expect(spaced(byTestId('interest-weight')!.getAttribute('aria-valuetext'))).toBe(announced);
+    expect(spaced(byTestId('interest-weight-value')!.textContent)).toBe(shown);
+    expect(spaced(host.target.querySelector('#serendipity')!.getAttribute('aria-valuetext'))).toBe(
+      locale === 'de' ? '10 %' : '10%',
+    );
+  });
+
+  it('announce the new weight when it is changed from the keyboard', async () => {
+    stored.profile = { ...stored.profile, interests: [{ category: 'sports', weight: 0.5 }] };
+    await showProfile('en');
+    byTestId('interest-weight')!.focus();
+    await userEvent.keyboard('{ArrowRight}');
+    await expect
+      .poll(() => byTestId('interest-weight')!.getAttribute('aria-valuetext'))
+      .toBe('Weight 60%');
+  });
+
+  it('suggest the codes of the offers held, the refused ones and the parents of the interests, not those listed', async () => {
+    stored.profile = {
+      ...stored.profile,
+      interests: [{ category: 'sports/running', weight: 0.5 }],
+      refusedCategories: ['gambling'],
+    };
+    offerCategories = ['travel/rail', 'sports/running', 'travel/rail'];
+    await showProfile('de');
+    const input = byTestId('new-category') as HTMLInputElement;
+    const suggested = () => [...(input.list?.querySelectorAll('option') ?? [])].map((o) => o.value);
+    // Failed before: the field had no list of codes to suggest.
+    await expect.poll(suggested).toEqual(['gambling', 'sports', 'travel/rail']);
+    // Added, a code is listed and no longer suggested; its parent is.
+    await userEvent.type(input, 'travel/rail{Enter}');
+    await expect.poll(suggested).toEqual(['gambling', 'sports', 'travel']);
+  });
+});
+
+describe('the category field', () => {
+  it.each(['de', 'en'] as const)(
+    'in %s counts towards its 100 characters once nearly full, and says when it takes no more',
+    async (locale) => {
+      await showProfile(locale);
+      const input = byTestId('new-category') as HTMLInputElement;
+      expect(input.maxLength).toBe(100);
+      const count = () => byTestId('new-category-count')?.textContent?.trim();
+      await userEvent.fill(input, 'a'.repeat(50));
+      await expect.poll(count).toBe('');
+      await userEvent.fill(input, 'a'.repeat(85));
+      // Failed before: nothing said how much the field takes.
+      await expect.poll(count).toBe(t(locale, 'extension.input.count', { count: 85, max: 100 }));
+      await userEvent.type(input, 'b'.repeat(20));
+      expect(input.value).toBe('a'.repeat(85) + 'b'.repeat(15));
+      await expect
+        .poll(() => host.target.querySelector('#new-category-count [role="status"]')?.textContent)
+        .toBe(t(locale, 'extension.input.limitReached', { max: 100 }));
+      expect(count()).toContain(t(locale, 'extension.input.count', { count: 100, max: 100 }));
+      expect(input.getAttribute('aria-describedby')).toBe('new-category-count');
     },
   );
 });

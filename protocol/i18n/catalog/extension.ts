@@ -102,6 +102,16 @@ export const extension = {
     de: '„{field}“ darf nur Kleinbuchstaben a–z (ohne Umlaute und ß), Ziffern und _ enthalten, in bis zu vier durch / getrennten Teilen (z. B. travel/rail).',
     en: '“{field}” may contain only lower-case letters a–z, digits and _, in up to four parts separated by / (e.g. travel/rail).',
   },
+  // Below a field with a maximum length once it is nearly full (extension/ui/CharacterCount),
+  // and the sentence once it is full: the browser takes nothing more, typed or pasted.
+  'extension.input.count': {
+    de: '{count} von {max} Zeichen',
+    en: '{count} of {max} characters',
+  },
+  'extension.input.limitReached': {
+    de: 'Mehr als {max} Zeichen nimmt dieses Feld nicht auf: Was Sie weiter tippen oder einfügen, wird nicht übernommen.',
+    en: 'This field takes no more than {max} characters: anything more you type or paste is not taken.',
+  },
   'extension.dashboard.title': {
     de: 'Assistent – Übersicht',
     en: 'Assistant – dashboard',
@@ -146,6 +156,11 @@ export const extension = {
   'extension.dashboard.saved': {
     de: 'Gespeichert.',
     en: 'Saved.',
+  },
+  // After a save, while the form holds changes made since (during the save, or after it).
+  'extension.dashboard.savedChangedSince': {
+    de: 'Gespeichert. Was Sie seitdem geändert haben, ist noch nicht gespeichert.',
+    en: 'Saved. What you changed since is not saved yet.',
   },
   'extension.dashboard.save': {
     de: 'Speichern',
@@ -378,6 +393,16 @@ export const extension = {
     de: 'je Unternehmen',
     en: 'per company',
   },
+  // `<label>.name`: what a sentence about a field calls it when its label carries a hint or
+  // needs its legend (extension/ui/input-rules `fieldName`).
+  'extension.profile.capOverall.name': {
+    de: 'Kontakte pro Woche (insgesamt)',
+    en: 'Contacts per week (overall)',
+  },
+  'extension.profile.capPerCompany.name': {
+    de: 'Kontakte pro Woche (je Unternehmen)',
+    en: 'Contacts per week (per company)',
+  },
   'extension.profile.quietInvalid': {
     de: 'Jede Ruhezeit braucht mindestens einen Tag und eine Anfangs- und eine Endzeit, die sich unterscheiden.',
     en: 'Each quiet-hours window needs at least one day, and a start and an end time that differ.',
@@ -396,9 +421,19 @@ export const extension = {
     de: 'Kategorie-Code (z. B. travel/rail; nur a–z ohne Umlaute und ß, 0–9, _ und /)',
     en: 'Category code (e.g. travel/rail; only a–z, 0–9, _ and /)',
   },
+  'extension.profile.category.name': {
+    de: 'Kategorie-Code',
+    en: 'Category code',
+  },
   'extension.profile.weight': {
     de: 'Gewicht',
     en: 'Weight',
+  },
+  // An interest's weight as its slider announces it and shows it beside itself ({percent}
+  // formatted by the caller: "50 %" in German, "−30%" in English).
+  'extension.profile.weightValue': {
+    de: 'Gewicht {percent}',
+    en: 'Weight {percent}',
   },
   'extension.profile.companies': {
     de: 'Beziehung je Unternehmen',
@@ -411,6 +446,10 @@ export const extension = {
   'extension.profile.companyId': {
     de: 'Unternehmens-ID (co_…)',
     en: 'Company id (co_…)',
+  },
+  'extension.profile.companyId.name': {
+    de: 'Unternehmens-ID',
+    en: 'Company id',
   },
   'extension.profile.relationship': {
     de: 'Gewünschte Beziehung',
@@ -480,6 +519,10 @@ export const extension = {
   'extension.blacklist.note': {
     de: 'Notiz (optional)',
     en: 'Note (optional)',
+  },
+  'extension.blacklist.note.name': {
+    de: 'Notiz',
+    en: 'Note',
   },
   // A brand blocked for one company's offers only ("Not this brand" on an offer).
   'extension.blacklist.brandFrom': {
@@ -814,6 +857,7 @@ export const extension = {
     de: 'Den jetzigen Tresor dabei ersetzen',
     en: 'Replace the current vault',
   },
+  // Not just "Wiederherstellen": onboarding shows it beside `extension.recovery.submit`.
   'extension.backup.restore': {
     de: 'Aus der Sicherung wiederherstellen',
     en: 'Restore',
@@ -874,6 +918,7 @@ export const extension = {
     de: 'Neue Passphrase für diesen Tresor',
     en: 'New passphrase for this vault',
   },
+  // Not just "Wiederherstellen": onboarding shows it beside `extension.backup.restore`.
   'extension.recovery.submit': {
     de: 'Mit der Wiederherstellungsphrase wiederherstellen',
     en: 'Recover',
@@ -961,6 +1006,8 @@ export const extension = {
   'extension.consent.categories': { de: 'Daten', en: 'Data' },
   'extension.consent.noCategories': { de: 'Keine Daten erbeten.', en: 'No data asked for.' },
   'extension.consent.sensitive': { de: 'sensibel', en: 'sensitive' },
+  // Each limit in its own group: the heading names the limit, the field is the customer's own
+  // choice, and what the company asked for is the field's hint (aria-describedby).
   'extension.consent.frequency': {
     de: 'Wie oft pro Woche',
     en: 'How often a week',
@@ -1232,6 +1279,7 @@ export const extension = {
     de: '– überfällig: Das Unternehmen hat den Widerruf nicht rechtzeitig bestätigt',
     en: '— overdue: the company did not confirm the revocation in time',
   },
+  // How many requests of the company the customer said no to, in plain words (was "Refusals: n").
   'extension.relationships.refusals': {
     de: {
       one: 'Sie haben eine Anfrage dieses Unternehmens abgelehnt.',
@@ -1248,6 +1296,7 @@ export const extension = {
     de: 'Sie werden von diesem Unternehmen nicht vor dem {date} wieder gefragt: Bis dahin lehnt der Assistent seine Anfragen ab, ohne Sie zu fragen. Diese Pause ist mit Ihrer Ablehnung unterschrieben und lässt sich nicht vorzeitig aufheben.',
     en: 'This company will not ask you again before {date}: until then the Assistant turns its requests away without asking you. The pause is signed with your refusal and cannot be lifted early.',
   },
+  // Receipts: the clearinghouse's signed confirmation that it logged an answer of the customer.
   'extension.relationships.receipts': {
     de: {
       one: 'Die Clearingstelle hat eine Ihrer Antworten nachweislich gespeichert (die Quittung ist geprüft).',
