@@ -46,6 +46,10 @@ const config = {
     // the first hook, for everything but the API (which SvelteKit's check answered in plain text
     // instead of its documented 415 problem+json): form actions still refuse cross-origin posts.
     csrf: { trustedOrigins: ['*'] },
+    // portal/instrumentation.server.ts: the built server's first module, which checks the
+    // settings adapter-node reads when its handler loads (ORIGIN, PORT, SHUTDOWN_TIMEOUT) before
+    // it loads, so that a bad one ends the start with a sentence instead of adapter-node's stack.
+    experimental: { instrumentation: { server: true } },
     typescript: {
       // The generated tsconfig covers portal/ only; the three parts share one typecheck.
       config(tsconfig) {

@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sourceFingerprint } from './fingerprint.mjs';
 import { serverArgv } from './server-node-args.mjs';
+// The server's own rule and sentence for PORT, checked before ORIGIN is made of it: adapter-node
+// refused the `http://localhost:abc` made of `PORT=abc` with a stack about an ORIGIN never set.
+import { portProblem } from '../portal/lib/server/port-setting.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -56,6 +59,13 @@ export function superviseServer(server) {
 }
 
 function main() {
+  // Before the install and the build, which take a while: the server would refuse it anyway.
+  const problem = portProblem(process.env);
+  if (problem !== undefined) {
+    process.stderr.write(`The clearinghouse cannot start: ${problem}\n`);
+    process.exit(1);
+  }
+
   function step(command, args) {
     const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
     if (result.status !== 0) {
@@ -82,7 +92,7 @@ function main() {
     writeFileSync(stampFile, fingerprint);
   }
 
-  const port = process.env.PORT ?? '3000';
+  const port = process.env.PORT?.trim() || '3000';
   const env = {
     ...process.env,
     PORT: port,

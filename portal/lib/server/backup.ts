@@ -47,6 +47,7 @@ import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
+import { liveSqliteLockHolder, takeSqliteLock } from './db/database-lock';
 import { base64Encode, base64urlDecode, bytesEqual } from '../../../protocol/encoding';
 import { isProtocolError, type ProtocolErrorCode } from '../../../protocol/errors';
 import { thumbprint } from '../../../protocol/keys';
@@ -401,7 +402,7 @@ export function restoreIntoEmpty(cdb: Pick<ClearinghouseDb, 'dialect' | 'locatio
     );
   }
   return (
-    `restore into a new, empty database: move ${cdb.location} away (with its -wal and -shm files), ` +
+    `restore into a new, empty database: stop the server, move ${cdb.location} away (with its -wal and -shm files), ` +
     'or set DATABASE_PATH to a new file, and run the restore before a server starts on it; nothing was written.'
   );
 }
@@ -777,6 +778,58 @@ export async function restoreBackup(
   // caller has to know (the admin command did not, and every checkpoint looked like a wrong one).
   await ready();
   const source = resolve(file);
+  // A server still running on the SQLite file (moved away and restored into while it runs) would
+  // go on acknowledging writes into the moved file: refused, and no server starts while this runs.
+  let releaseLock: (() => void) | undefined;
+  try {
+    releaseLock = cdb.dialect === 'sqlite' ? lockForRestore(cdb.location) : undefined;
+  } catch (error) {
+    // The open made an empty file where the server's was moved away: it goes when it is closed.
+    cdb.discardCreated?.();
+    throw error;
+  }
+  try {
+    return await restoreUnlocked(cdb, keyPaths, source, onProgress, options);
+  } catch (error) {
+    releaseLock?.();
+    // Refused before anything was written (a cut-off backup, a published checkpoint it
+    // contradicts): the empty SQLite file the open just created goes too when the caller closes
+    // it, as the docs promise. A database with a table in it by then stays (discardCreated).
+    cdb.discardCreated?.();
+    throw error;
+  } finally {
+    releaseLock?.();
+  }
+}
+
+/**
+ * Takes the SQLite database's lock (db/database-lock.ts) for the restore.
+ *
+ * @throws {BackupError} while a live server (or another restore) holds it.
+ */
+function lockForRestore(path: string): () => void {
+  const holder = liveSqliteLockHolder(path);
+  const refusal = (pid: number) =>
+    new BackupError(
+      `A clearinghouse process (pid ${pid}) uses the SQLite database at ${path} (DATABASE_PATH): stop the server first, then restore into a new, empty database (move ${path} away with its -wal and -shm files, or set DATABASE_PATH to a new file); nothing was written.`,
+    );
+  if (holder !== undefined) throw refusal(holder.pid);
+  try {
+    return takeSqliteLock(path);
+  } catch (error) {
+    const pid = (error as { holder?: { pid: number } }).holder?.pid;
+    if (pid !== undefined) throw refusal(pid);
+    throw error;
+  }
+}
+
+async function restoreUnlocked(
+  cdb: ClearinghouseDb,
+  keyPaths: BackupKeyPaths,
+  source: string,
+  onProgress: (progress: BackupProgress) => void,
+  options: RestoreOptions,
+): Promise<BackupSummary> {
   const signal = options.signal;
   const header = await checkBackupFile(source, signal);
   const log = await restoredLog(source, header, options);

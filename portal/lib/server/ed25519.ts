@@ -1,6 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { SignatureVerifier } from '$protocol/jws';
+import { onOffFromEnv } from './settings';
 
 /**
  * The Ed25519 verification the server injects into protocol/jws ({@link serverEd25519Verify}):
@@ -82,7 +83,7 @@ export function loadNativeSodiumVerify(
   env: Readonly<Record<string, string | undefined>> = process.env,
   load: () => unknown = () => createRequire(import.meta.url)('sodium-native'),
 ): NativeSodiumVerify | undefined {
-  if (env.VERIFY_NATIVE?.trim().toLowerCase() === 'off') return undefined;
+  if (!onOffFromEnv(env, 'VERIFY_NATIVE')) return undefined;
   try {
     const sodium = load() as Partial<NativeSodiumVerify> | undefined;
     return typeof sodium?.crypto_sign_verify_detached === 'function'
@@ -119,5 +120,18 @@ export function createServerVerifier(native: NativeSodiumVerify | undefined): Si
 }
 
 /** The verifier every server route injects into `verifyCompact` (see {@link createServerVerifier}). */
-export const serverEd25519Verify: SignatureVerifier =
-  createServerVerifier(loadNativeSodiumVerify());
+export const serverEd25519Verify: SignatureVerifier = createServerVerifier(nativeAtLoad());
+
+/**
+ * {@link loadNativeSodiumVerify} when this module loads, before the server's start check: a
+ * `VERIFY_NATIVE` it refuses (`0`, `false`) is read as unset here, so that the start check
+ * (instance.ts `checkStartSettings`, the same parser) ends the start with its sentence instead of
+ * this module's load with a stack.
+ */
+function nativeAtLoad(): NativeSodiumVerify | undefined {
+  try {
+    return loadNativeSodiumVerify();
+  } catch {
+    return loadNativeSodiumVerify({});
+  }
+}

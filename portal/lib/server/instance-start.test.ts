@@ -5,9 +5,12 @@
  * environment, and fails before anything listens: a few hundred milliseconds each.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createPostgresDatabase } from './db/test-databases';
 import { checkStartSettings, StartupError } from './instance';
 import { runAsOperator } from './test-child';
 
@@ -23,6 +26,26 @@ function folder(): string {
     rmSync(dir, { recursive: true, force: true });
   });
   return dir;
+}
+
+function keysIn(dir: string): Record<string, string> {
+  return {
+    LOG_KEY_PATH: join(dir, 'log-key.json'),
+    WEBHOOK_KEY_PATH: join(dir, 'webhook-key.json'),
+  };
+}
+
+/** A loopback port nothing listens on (one that was just free). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Starts the instance in a process of its own; resolves with its exit code and output. */
@@ -67,6 +90,67 @@ describe('a start with a setting the server cannot read', () => {
       { ORIGIN: 'clearinghouse example' },
       'ORIGIN must be an http(s) URL such as https://clearinghouse.example, not "clearinghouse example".',
     ],
+    [
+      'ORIGIN=notaurl',
+      { ORIGIN: 'notaurl' },
+      'ORIGIN must be an http(s) URL such as https://clearinghouse.example, not "notaurl".',
+    ],
+    [
+      'ORIGIN=ftp://x.example',
+      { ORIGIN: 'ftp://x.example' },
+      'ORIGIN must be an http(s) URL such as https://clearinghouse.example, not "ftp://x.example".',
+    ],
+    [
+      'ORIGIN with a path',
+      { ORIGIN: 'https://x.example/clearinghouse' },
+      'ORIGIN must be an http(s) URL with no path, query or fragment, such as https://clearinghouse.example, not "https://x.example/clearinghouse": the server answers at its root.',
+    ],
+    [
+      'SHUTDOWN_TIMEOUT=abc (adapter-node read NaN and cut connections after a millisecond)',
+      { SHUTDOWN_TIMEOUT: 'abc' },
+      'SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 (default 30) that a stop waits for open connections, not "abc".',
+    ],
+    // Read by the services after the database and the key files were created, with a stack.
+    [
+      'REVOCATION_ACK_DEADLINE_HOURS=abc',
+      { REVOCATION_ACK_DEADLINE_HOURS: 'abc' },
+      'REVOCATION_ACK_DEADLINE_HOURS must be a whole number of hours from 1 to 8760, not "abc".',
+    ],
+    [
+      'REVOCATION_ACK_DEADLINE_HOURS=-5',
+      { REVOCATION_ACK_DEADLINE_HOURS: '-5' },
+      'REVOCATION_ACK_DEADLINE_HOURS must be a whole number of hours from 1 to 8760, not "-5".',
+    ],
+    [
+      'RATE_LIMIT_KEY_PER_MINUTE=abc',
+      { RATE_LIMIT_KEY_PER_MINUTE: 'abc' },
+      'RATE_LIMIT_KEY_PER_MINUTE must be a whole number of requests per minute (0 = no limit), not "abc".',
+    ],
+    [
+      'DATA_REQUEST_DEADLINE_DAYS=x',
+      { DATA_REQUEST_DEADLINE_DAYS: 'x' },
+      'DATA_REQUEST_DEADLINE_DAYS must be a whole number of days from 1 to 366, not "x".',
+    ],
+    [
+      'TRUSTED_PROXY_HEADER="x forwarded"',
+      { TRUSTED_PROXY_HEADER: 'x forwarded' },
+      'TRUSTED_PROXY_HEADER must be one HTTP header name (up to 64 letters, digits and !#$%&\'*+-.^_`|~), e.g. x-forwarded-for or forwarded, not "x forwarded".',
+    ],
+    // On/off switches that read anything but "off" as on.
+    ...(
+      [
+        ['PG_NAMED_STATEMENTS', 'false'],
+        ['SQLITE_WRITER_THREAD', 'false'],
+        ['SQLITE_CHECKPOINTER', 'no'],
+        ['POINT_CHECK_WORKER', 'nope'],
+        ['POINT_CHECK_NATIVE', 'disabled'],
+        ['VERIFY_NATIVE', '0'],
+      ] as const
+    ).map(([name, value]): [string, Record<string, string>, string] => [
+      `${name}=${value}`,
+      { [name]: value },
+      `${name} must be on or off (unset: on), not "${value}".`,
+    ]),
   ];
 
   it.each(cases)(
@@ -84,6 +168,7 @@ describe('a start with a setting the server cannot read', () => {
       expect(result.stdout).toBe('');
       // Nothing was opened or created.
       expect(existsSync(join(dir, 'data'))).toBe(false);
+      expect(existsSync(join(dir, 'log-key.json'))).toBe(false);
     },
   );
 
@@ -211,7 +296,7 @@ describe('a refused start creates no key file', () => {
       LOG_ORIGIN: 'clearinghouse.example/log',
     });
     expect(result.stderr).toBe(
-      'The clearinghouse cannot start: The log\'s origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it. No key file was created.\n',
+      `The clearinghouse cannot start: The log's origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it. The log holds no entry yet: moving the data folder ${join(dir, 'data')} away (the database with its -wal and -shm files, and the key files) starts a new log under the configured origin. No key file was created.\n`,
     );
     expect(result.code).toBe(1);
     expect(existsSync(mistyped)).toBe(false);
@@ -227,7 +312,7 @@ describe('a refused start creates no key file', () => {
     expect(result.code).toBe(1);
     const origin = await startInstance({ ...settings, LOG_ORIGIN: 'clearinghouse.example/log' });
     expect(origin.stderr).toBe(
-      'The clearinghouse cannot start: The log\'s origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it.\n',
+      `The clearinghouse cannot start: The log's origin is "localhost:3000/log", but this process is configured as "clearinghouse.example/log". Set LOG_ORIGIN to the original origin: verifiers pinned it. The log holds no entry yet: moving the data folder ${join(settings.DATABASE_PATH, '..')} away (the database with its -wal and -shm files, and the key files) starts a new log under the configured origin.\n`,
     );
     expect(origin.code).toBe(1);
   });
@@ -251,6 +336,105 @@ describe('a refused start creates no key file', () => {
     );
     expect(result.code).toBe(1);
     expect(existsSync(logKey)).toBe(false);
+  });
+
+  it("another node's webhook key beside the right log key: one sentence, no stack (a plain error with its stack before)", async () => {
+    const { settings } = await startedOnce();
+    const other = await startedOnce();
+    const webhookKeyPath = other.settings.WEBHOOK_KEY_PATH;
+    const result = await startInstance({ ...settings, WEBHOOK_KEY_PATH: webhookKeyPath });
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `^The clearinghouse cannot start: The webhook key in ${escape(webhookKeyPath)} \\(WEBHOOK_KEY_PATH\\) is not the key [\\w-]{43} the other nodes of this database use: copy their key file there and start again \\(docs/scaling\\.md\\); no key file was created\\.\\n$`,
+      ),
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('another PORT than the first start, with ORIGIN unset: says that the first start fixed the origin, and how to begin anew while the log is empty', async () => {
+    const { dir, settings } = await startedOnce();
+    const result = await startInstance({ ...settings, PORT: '3407' });
+    expect(result.stderr).toBe(
+      `The clearinghouse cannot start: The log's origin is "localhost:3000/log", but this process is configured as "localhost:3407/log". Set LOG_ORIGIN to the original origin: verifiers pinned it. The log holds no entry yet: moving the data folder ${join(dir, 'data')} away (the database with its -wal and -shm files, and the key files) starts a new log under the configured origin.\n`,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it('a database a newer release migrated (a rollback): one sentence at the start and from npm run migrate', async () => {
+    const { settings } = await startedOnce();
+    const sqlite = new SqliteDatabase(settings.DATABASE_PATH);
+    sqlite
+      .prepare('insert into kysely_migration (name, timestamp) values (?, ?)')
+      .run('0023_future', new Date().toISOString());
+    sqlite.close();
+    const sentence =
+      'This database was migrated by a newer release (0023_future): run that release, or restore a backup taken before the upgrade.';
+    const result = await startInstance(settings);
+    expect(result.stderr).toBe(`The clearinghouse cannot start: ${sentence}\n`);
+    expect(result.code).toBe(1);
+    const migrate = await runAsOperator(
+      ['--import', 'tsx', 'portal/lib/server/db/migrate-cli.ts'],
+      { DATABASE_PATH: settings.DATABASE_PATH },
+      { timeoutMs: 20_000 },
+    );
+    expect(migrate.stderr).toBe(`${sentence}\n`);
+    expect(migrate.code).toBe(1);
+  });
+
+  it.skipIf(process.getuid?.() === 0)(
+    "a key file the server's user may not read: says so in words, with the user and how to fix it",
+    async () => {
+      const { settings } = await startedOnce();
+      chmodSync(settings.LOG_KEY_PATH, 0o000);
+      const result = await startInstance(settings);
+      const user = userInfo().username;
+      const file = settings.LOG_KEY_PATH;
+      expect(result.stderr).toBe(
+        `The clearinghouse cannot start: LOG_KEY_PATH names ${file}, a key file the server's user (${user}) may not read (EACCES): make that user its owner with mode 0600 (chown ${user} ${file} && chmod 600 ${file}), or set LOG_KEY_PATH to a copy it owns; the key was left as it is.\n`,
+      );
+      expect(result.code).toBe(1);
+    },
+  );
+});
+
+describe('a start on a PostgreSQL database it cannot use', () => {
+  /** The URL as the server names it: the password masked. */
+  const masked = (url: string) => {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  };
+
+  it('nothing listening at the URL: one sentence naming DATABASE_URL, the password masked (a stack before)', async () => {
+    const port = await closedPort();
+    const url = `postgres://u:pw@127.0.0.1:${port}/db`;
+    const result = await startInstance({ DATABASE_URL: url, ...keysIn(folder()) });
+    expect(result.stderr).toBe(
+      `The clearinghouse cannot start: The PostgreSQL database ${masked(url)} (DATABASE_URL) cannot be used: nothing accepts connections at 127.0.0.1:${port} (ECONNREFUSED). Start PostgreSQL there, or correct the host and port in DATABASE_URL.\n`,
+    );
+    expect(result.stderr).not.toContain(':pw@');
+    expect(result.code).toBe(1);
+  });
+
+  it("a database that does not exist: PostgreSQL's reason in the sentence", async () => {
+    const url = new URL(await createPostgresDatabase());
+    url.pathname = '/nosuchdb_for_start';
+    const result = await startInstance({ DATABASE_URL: url.toString(), ...keysIn(folder()) });
+    expect(result.stderr).toBe(
+      `The clearinghouse cannot start: The PostgreSQL database ${masked(url.toString())} (DATABASE_URL) cannot be used: PostgreSQL says database "nosuchdb_for_start" does not exist (3D000). Create it (as its owner: createdb <name>), or correct the database name in DATABASE_URL.\n`,
+    );
+    expect(result.code).toBe(1);
+  });
+
+  it("a role that does not exist: PostgreSQL's reason in the sentence", async () => {
+    const url = new URL(await createPostgresDatabase());
+    url.username = 'nosuchuser';
+    url.password = 'pw';
+    const result = await startInstance({ DATABASE_URL: url.toString(), ...keysIn(folder()) });
+    expect(result.stderr).toMatch(
+      /^The clearinghouse cannot start: The PostgreSQL database postgres:\/\/nosuchuser:\*\*\*@.+ \(DATABASE_URL\) cannot be used: PostgreSQL refused the login: .+ \((28000|28P01)\)\. Correct the user name and password in DATABASE_URL, or create that role\.\n$/,
+    );
+    expect(result.code).toBe(1);
   });
 });
 

@@ -1,11 +1,15 @@
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import {
   openDatabase,
+  postgresStartProblem,
   resolveDatabaseTarget,
   statementTimeoutFromEnv,
   type ClearinghouseDb,
 } from './db/database';
-import { migrateToLatest } from './db/migrate';
+import { DatabaseLockedError, takeSqliteLock } from './db/database-lock';
+import { migrateToLatest, NewerReleaseError } from './db/migrate';
 import { startCheckpointer, type Checkpointer } from './db/checkpointer';
 import { createDurableWriter, writerOptionsFromEnv, type DurableWriter } from './db/durable-writer';
 import { base64urlEncode } from '../../../protocol/encoding';
@@ -26,8 +30,17 @@ import {
 } from './log/sequencer';
 import { checkLegalTexts, LegalTextError } from './legal-texts';
 import { checkListenTargets, listenTargetFromEnv, reportListenFailures } from './listen-check';
-import { logLevelFromEnv, metricsHostFromEnv, metricsPortFromEnv } from './observe';
+import { logger, logLevelFromEnv, metricsHostFromEnv, metricsPortFromEnv } from './observe';
 import { createWebhookWorker, webhookSigner, type WebhookWorker } from './webhooks';
+import { ackDeadlineFromEnv, dataRequestDeadlineFromEnv } from './obligations';
+import { rateLimitsFromEnv } from './rate-limits';
+import {
+  onOffFromEnv,
+  originFromEnv,
+  portFromEnv,
+  serverSwitches,
+  shutdownTimeoutFromEnv,
+} from './settings';
 
 /**
  * The running clearinghouse: one database handle per process, opened and migrated
@@ -145,25 +158,21 @@ function stopStart(error: StartupError): void {
   process.exit(1);
 }
 
-/** `on` (the default when unset) or `off`, case-insensitive; anything else is refused. */
-function onOff(env: Readonly<Record<string, string | undefined>>, name: string): boolean {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '' || raw.toLowerCase() === 'on') return true;
-  if (raw.toLowerCase() === 'off') return false;
-  throw new Error(`${name} must be on or off (unset: on), not "${raw}".`);
-}
-
 /** The settings the start reads before it opens anything. */
 interface StartSettings {
   webhooks: boolean;
+  /** `SQLITE_CHECKPOINTER`: WAL checkpoints in a worker thread. */
+  checkpointer: boolean;
 }
 
 /**
  * Reads every setting of the server's environment before anything opens, so that a value it
  * cannot read stops the start with a sentence naming the variable and what it allows: `PORT`
- * (adapter-node listens on it, unless `SOCKET_PATH` is set), `LOG_LEVEL`, `LOG_SEQUENCER`,
- * `WEBHOOKS`, `METRICS_PORT`, `DATABASE_URL`, `PG_STATEMENT_TIMEOUT_MS`, `WRITER_MAX_WAIT_MS`,
- * `ORIGIN` and `LOG_ORIGIN`.
+ * (adapter-node listens on it, unless `SOCKET_PATH` is set), `LOG_LEVEL`, the on/off switches
+ * (settings.ts `serverSwitches`), `METRICS_PORT`, `DATABASE_URL`, `PG_STATEMENT_TIMEOUT_MS`,
+ * `WRITER_MAX_WAIT_MS`, `ORIGIN`, `SHUTDOWN_TIMEOUT`, `REVOCATION_ACK_DEADLINE_HOURS`,
+ * `DATA_REQUEST_DEADLINE_DAYS`, the rate limits and `TRUSTED_PROXY_HEADER`, and `LOG_ORIGIN`.
+ * Each is read by the same parser the place that uses it calls, so the two cannot disagree.
  *
  * @throws {StartupError} with that sentence.
  * @example
@@ -175,21 +184,24 @@ export function checkStartSettings(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): StartSettings {
   try {
-    const port = env.PORT?.trim();
-    if (!env.SOCKET_PATH?.trim() && port !== undefined && port !== '') {
-      if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
-        throw new Error(`PORT must be a port number from 1 to 65535, not "${port}".`);
-      }
-    }
+    portFromEnv(env);
     logLevelFromEnv(env);
-    onOff(env, 'LOG_SEQUENCER');
-    const webhooks = onOff(env, 'WEBHOOKS');
+    const switches = new Map(serverSwitches.map((name) => [name, onOffFromEnv(env, name)]));
     metricsPortFromEnv(env);
     resolveDatabaseTarget({}, env);
     statementTimeoutFromEnv(env);
     writerOptionsFromEnv(env);
+    originFromEnv(env);
+    shutdownTimeoutFromEnv(env);
+    // Read by the services once the instance runs: checked here, before anything opens.
+    ackDeadlineFromEnv(env);
+    dataRequestDeadlineFromEnv(env);
+    rateLimitsFromEnv(env);
     logConfigFromEnv(env);
-    return { webhooks };
+    return {
+      webhooks: switches.get('WEBHOOKS') === true,
+      checkpointer: switches.get('SQLITE_CHECKPOINTER') === true,
+    };
   } catch (error) {
     if (error instanceof StartupError) throw error;
     const message = error instanceof Error ? error.message : String(error);
@@ -226,6 +238,26 @@ export async function checkStartLegalTexts(
 }
 
 /**
+ * The sentence for a key file at `path` the server cannot read or use: a file its user may not
+ * read says so in words, with the user's name and how to give it the file (before December 2026
+ * the bare "EACCES: permission denied, open …").
+ */
+function keyFileProblem(variable: string, path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    let user: string;
+    try {
+      user = userInfo().username;
+    } catch {
+      user = `uid ${process.getuid?.() ?? '?'}`;
+    }
+    const file = resolve(path);
+    return `${variable} names ${file}, a key file the server's user (${user}) may not read (${code}): make that user its owner with mode 0600 (chown ${user} ${file} && chmod 600 ${file}), or set ${variable} to a copy it owns; the key was left as it is.`;
+  }
+  return `${variable} names a key file the server cannot use: ${(error as Error).message}`;
+}
+
+/**
  * Runs, before a key file is created, every check of the keys that would refuse the start once
  * it was: a key file the server cannot use, a path where no key file can be created, a stored log
  * of another origin or signed by another key than the one at `LOG_KEY_PATH` (a mistyped path
@@ -249,14 +281,16 @@ async function checkKeysBeforeCreating(
       try {
         return await readExistingKeyFile(path);
       } catch (error) {
-        throw new StartupError(
-          `${variable} names a key file the server cannot use: ${(error as Error).message}`,
-          { cause: error },
-        );
+        throw new StartupError(keyFileProblem(variable, path, error), { cause: error });
       }
     }),
   );
-  if (logKey !== undefined && webhookKey !== undefined) return;
+  if (logKey !== undefined && webhookKey !== undefined) {
+    // Both there: nothing will be created, and the log's own checks (startLog) apply; the
+    // webhook key is compared here all the same (another node's key: docs/scaling.md "node 2").
+    await checkWebhookKey(database, config, webhookKey);
+    return;
+  }
   for (const [index, { variable, path }] of keys.entries()) {
     if ((index === 0 ? logKey : webhookKey) !== undefined) continue;
     const problem = keyFileCreationProblem(path);
@@ -287,12 +321,27 @@ async function checkKeysBeforeCreating(
         ? `There is no log key at ${logKeyPath} (LOG_KEY_PATH), but the log in ${database.location} is signed with a key already: set LOG_KEY_PATH to the file that holds that key (restore it from a backup if it is lost); no key file was created.`
         : error.variable === 'LOG_KEY_PATH'
           ? `${error.message} (LOG_KEY_PATH names ${logKeyPath}.) No key file was created.`
-          : `${error.message} No key file was created.`,
+          : `${error.message}${await newLogHint(database, error)} No key file was created.`,
       { cause: error },
     );
   }
 
-  // As checkSharedKey compares them once the key exists (which also records a first one).
+  await checkWebhookKey(database, config, webhookKey);
+}
+
+/**
+ * The webhook key at `WEBHOOK_KEY_PATH` (`undefined`: none there yet) against the one the
+ * database records, as checkSharedKey compares them once the key exists (which also records a
+ * first one).
+ *
+ * @throws {StartupError} naming WEBHOOK_KEY_PATH and what to do.
+ */
+async function checkWebhookKey(
+  database: ClearinghouseDb,
+  config: LogConfig,
+  webhookKey: { publicKey: Uint8Array } | undefined,
+): Promise<void> {
+  // The start migrated the database: the table is there.
   const recorded = await recordedSharedKey(database, 'webhook');
   const webhookX = webhookKey === undefined ? undefined : base64urlEncode(webhookKey.publicKey);
   if (recorded !== undefined && recorded !== webhookX) {
@@ -321,12 +370,25 @@ async function start(): Promise<Instance> {
     });
   }
   let checkpointer: Checkpointer | undefined;
+  let releaseLock: (() => void) | undefined;
   try {
-    await migrateToLatest(database.db);
-    checkpointer =
-      process.env.SQLITE_CHECKPOINTER?.trim().toLowerCase() === 'off'
-        ? undefined
-        : await startCheckpointer(database);
+    // One process per SQLite file (db/database-lock.ts): taken before anything is written.
+    if (database.dialect === 'sqlite' && database.location !== ':memory:') {
+      try {
+        releaseLock = takeSqliteLock(database.location);
+      } catch (error) {
+        if (error instanceof DatabaseLockedError) {
+          throw new StartupError(error.message, { cause: error });
+        }
+        throw new StartupError(
+          `The lock file ${database.location}.lock of DATABASE_PATH cannot be created: ${(error as Error).message}. Check that this process may write in its folder, or set DATABASE_PATH to another file.`,
+          { cause: error },
+        );
+      }
+    }
+    warnOfReadableDatabase(database);
+    await migrateOrRefuse(database);
+    checkpointer = settings.checkpointer ? await startCheckpointer(database) : undefined;
     const logConfig = logConfigFromEnv();
     // Every check that can refuse the start over the keys runs before a key file is created.
     await checkKeysBeforeCreating(database, logConfig);
@@ -336,7 +398,9 @@ async function start(): Promise<Instance> {
     } catch (error) {
       // The log's own refusals (another origin, another key) are sentences: said alone.
       if (error instanceof LogConfigurationError) {
-        throw new StartupError(error.message, { cause: error });
+        throw new StartupError(`${error.message}${await newLogHint(database, error)}`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -347,6 +411,7 @@ async function start(): Promise<Instance> {
       signer: webhookSigner(await loadOrCreateKeyFile(log.config.webhookKeyPath)),
     });
     if (settings.webhooks) webhooks.start();
+    databaseLock = releaseLock;
     return {
       database,
       log,
@@ -357,8 +422,78 @@ async function start(): Promise<Instance> {
   } catch (error) {
     await checkpointer?.stop();
     await database.close();
+    releaseLock?.();
     throw error;
   }
+}
+
+/**
+ * A SQLite database file other users of the machine may read (made before December 2026 with
+ * the umask's 0644; the server now makes it 0600, its folder 0700): a warning at start, the file
+ * left as it is.
+ */
+function warnOfReadableDatabase(database: ClearinghouseDb): void {
+  if (database.dialect !== 'sqlite' || database.location === ':memory:') return;
+  const path = database.location;
+  try {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      logger.warn(
+        { event: 'file-mode', path, mode: mode.toString(8) },
+        `${path} may be read by other users of this machine (mode ${mode.toString(8)}): it holds every stored message; chmod 600 ${path} (and its -wal and -shm files)`,
+      );
+    }
+  } catch {
+    // Not there to look at: the start reports what matters about it.
+  }
+}
+
+/** The release of the running instance's SQLite lock (db/database-lock.ts), at its stop. */
+let databaseLock: (() => void) | undefined;
+
+/**
+ * Migrates the database to this release's schema; a database this release cannot use stops the
+ * start with a sentence: one a newer release migrated (a rollback), and a PostgreSQL database it
+ * cannot reach or may not use (nothing listens, an unknown host, no such database or role), named
+ * by its URL with the password masked and `DATABASE_URL`. Before December 2026 these ended with a
+ * stack ("Could not migrate the postgres database: connect ECONNREFUSED …").
+ *
+ * @throws {StartupError} with that sentence; any other failure as it is.
+ */
+async function migrateOrRefuse(database: ClearinghouseDb): Promise<void> {
+  try {
+    await migrateToLatest(database.db);
+  } catch (error) {
+    if (error instanceof NewerReleaseError) {
+      throw new StartupError(error.message, { cause: error });
+    }
+    const problem =
+      database.dialect === 'postgres' ? postgresStartProblem(database.location, error) : undefined;
+    if (problem !== undefined) throw new StartupError(problem, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * For a refused `LOG_ORIGIN` while the log holds no entry yet (only its first, empty checkpoint):
+ * the way to a new log under the configured origin, since nothing a verifier pinned is lost. The
+ * first start fixes the origin, `PORT` of the default `ORIGIN` included (docs/operations.md).
+ */
+async function newLogHint(
+  database: ClearinghouseDb,
+  error: LogConfigurationError,
+): Promise<string> {
+  if (error.variable !== 'LOG_ORIGIN') return '';
+  const row = await database.db
+    .selectFrom('log_state')
+    .select('size')
+    .where('id', '=', 1)
+    .executeTakeFirst()
+    .catch(() => undefined);
+  if (row === undefined || Number(row.size) !== 0) return '';
+  return database.dialect === 'sqlite'
+    ? ` The log holds no entry yet: moving the data folder ${dirname(database.location)} away (the database with its -wal and -shm files, and the key files) starts a new log under the configured origin.`
+    : ' The log holds no entry yet: a new, empty database (and the key files moved away) starts a new log under the configured origin.';
 }
 
 /** Stops the sequencer and closes the database (graceful shutdown and tests). */
@@ -370,6 +505,8 @@ export async function stopInstance(): Promise<void> {
   await instance?.log.stop();
   await instance?.checkpointer?.stop();
   await instance?.database.close();
+  databaseLock?.();
+  databaseLock = undefined;
 }
 
 /** The writer, telling the sequencer about every logged message it stored. */

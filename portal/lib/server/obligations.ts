@@ -22,7 +22,7 @@ import { onPostgres } from './db/postgres-batch';
 import { serverEd25519Verify } from './ed25519';
 import { recordAccessUses, type AccessUse } from './pseudonym-activity';
 import { requireSignerNotCompromised } from './compromise';
-import { dataRequestStates } from './trust';
+import { dataRequestStates, defaultAckDeadlineMs } from './trust';
 import {
   nowSeconds,
   storeSigned,
@@ -1069,6 +1069,31 @@ export async function accessFindings(
 }
 
 /**
+ * The acknowledgement deadline of a revocation from `REVOCATION_ACK_DEADLINE_HOURS` (default 72),
+ * in milliseconds. The start check (instance.ts `checkStartSettings`) calls it before anything
+ * opens, so a value it refuses stops the start with its sentence.
+ *
+ * @throws Error naming the variable.
+ * @example
+ * ```ts
+ * ackDeadlineFromEnv({ REVOCATION_ACK_DEADLINE_HOURS: '24' }); // 86_400_000
+ * ```
+ */
+export function ackDeadlineFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number {
+  const raw = env.REVOCATION_ACK_DEADLINE_HOURS?.trim();
+  if (raw === undefined || raw === '') return defaultAckDeadlineMs;
+  const hours = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isInteger(hours) || hours < 1 || hours > 24 * 365) {
+    throw new Error(
+      `REVOCATION_ACK_DEADLINE_HOURS must be a whole number of hours from 1 to 8760, not "${raw}".`,
+    );
+  }
+  return hours * 60 * 60 * 1000;
+}
+
+/**
  * The data-request deadline from `DATA_REQUEST_DEADLINE_DAYS`; unset: one month
  * ({@link oneMonthAfter}).
  *
@@ -1083,8 +1108,10 @@ export function dataRequestDeadlineFromEnv(
   const raw = env.DATA_REQUEST_DEADLINE_DAYS?.trim();
   if (raw === undefined || raw === '') return undefined;
   const days = Number(raw);
-  if (!Number.isInteger(days) || days < 1 || days > 366) {
-    throw new Error('DATA_REQUEST_DEADLINE_DAYS must be a whole number of days from 1 to 366.');
+  if (!/^\d+$/.test(raw) || !Number.isInteger(days) || days < 1 || days > 366) {
+    throw new Error(
+      `DATA_REQUEST_DEADLINE_DAYS must be a whole number of days from 1 to 366, not "${raw}".`,
+    );
   }
   return days * 24 * 60 * 60 * 1000;
 }

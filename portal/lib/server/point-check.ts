@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { isValidEd25519Point } from '$protocol/sodium';
+import { onOffFromEnv } from './settings';
 
 /**
  * The Ed25519 point check of a new public key (libsodium's `crypto_core_ed25519_is_valid_point`)
@@ -134,12 +135,12 @@ export function createPointChecker(
     worker.postMessage({ id, keys }, [keys.buffer]);
   }
 
-  if (env.POINT_CHECK_WORKER?.trim().toLowerCase() !== 'off') {
+  if (onOffFromEnv(env, 'POINT_CHECK_WORKER')) {
     try {
       const resolve = createRequire(import.meta.url).resolve;
       const sodium = resolve('libsodium-wrappers-sumo');
       let native: string | undefined;
-      if (env.POINT_CHECK_NATIVE?.trim().toLowerCase() !== 'off') {
+      if (onOffFromEnv(env, 'POINT_CHECK_NATIVE')) {
         try {
           native = resolve('sodium-native');
         } catch {

@@ -85,7 +85,9 @@ export function rateLimitsFromEnv(
     const raw = env[name]?.trim();
     if (raw === undefined || raw === '') return fallback;
     if (!/^\d{1,10}$/.test(raw) || Number(raw) > maxPerMinute) {
-      throw new Error(`${name} must be a whole number of requests per minute (0 = no limit).`);
+      throw new Error(
+        `${name} must be a whole number of requests per minute (0 = no limit), not "${raw}".`,
+      );
     }
     return Number(raw);
   };

@@ -14,6 +14,7 @@ import { companyFindings, type Finding } from './findings';
 import { getInstance } from './instance';
 import {
   createObligationService,
+  ackDeadlineFromEnv,
   dataRequestDeadlineFromEnv,
   type ObligationService,
 } from './obligations';
@@ -122,27 +123,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
   };
 }
 
-/**
- * The acknowledgement deadline from `REVOCATION_ACK_DEADLINE_HOURS` (default 72).
- *
- * @example
- * ```ts
- * ackDeadlineFromEnv({ REVOCATION_ACK_DEADLINE_HOURS: '24' }); // 86_400_000
- * ```
- */
-export function ackDeadlineFromEnv(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): number {
-  const raw = env.REVOCATION_ACK_DEADLINE_HOURS?.trim();
-  if (raw === undefined || raw === '') return defaultAckDeadlineMs;
-  const hours = Number(raw);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 365) {
-    throw new Error(
-      'REVOCATION_ACK_DEADLINE_HOURS must be a whole number of hours from 1 to 8760.',
-    );
-  }
-  return hours * 60 * 60 * 1000;
-}
+// Its parser lives beside DATA_REQUEST_DEADLINE_DAYS's, where the start check (instance.ts) reads
+// it too; re-exported for the pages that read it from here.
+export { ackDeadlineFromEnv };
 
 let current: Promise<Services> | undefined;
 

@@ -1,11 +1,15 @@
 import {
   close as closeFd,
+  closeSync,
   existsSync,
   fdatasync,
   fsync,
   mkdirSync,
   open as openFd,
+  openSync,
   readFileSync,
+  rmSync,
+  rmdirSync,
   writeFileSync,
 } from 'node:fs';
 import { promisify } from 'node:util';
@@ -28,6 +32,7 @@ import { withNamedStatements } from './named-statements';
 import { statementCacheSize, withStatementCache } from './statement-cache';
 import { startWriterThread, type WriterThread } from './writer-thread';
 import type { Database, DatabaseDialect } from './schema';
+import { onOffFromEnv } from '../settings';
 
 export { clearinghouseDbOf, dialectOf } from './handles';
 export { statementCacheSize, withStatementCache } from './statement-cache';
@@ -40,6 +45,13 @@ export interface ClearinghouseDb {
   readonly location: string;
   /** Closes every connection. Idempotent. */
   close(): Promise<void>;
+  /**
+   * SQLite file only: for a command that refused before it wrote anything (a restore of a backup
+   * that is cut off): when the handle is closed, the database file (with its -wal and -shm files)
+   * and the folders this open created are removed, if it created the file and no table was made
+   * in it by then. A file that was there before is left as it is; the handle stays usable.
+   */
+  discardCreated?(): void;
   /**
    * SQLite only: runs one statement at once on the connection, without queueing for it behind
    * its holder (mostly a group commit waiting for its flush), when no transaction is open on it;
@@ -313,9 +325,16 @@ function openSqlite(
     );
   }
   let sqlite: SqliteDatabase.Database;
+  /** The first folder of the path this open created, and whether it created the file. */
+  let createdFolder: string | undefined;
+  let createdFile = false;
   try {
     if (path !== ':memory:') {
-      if (!mustExist) mkdirSync(dirname(path), { recursive: true });
+      if (!mustExist) {
+        // Like the key files and backups: the database holds every stored message.
+        createdFolder = mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        createdFile = createPrivately(path);
+      }
       refuseAfterFailedFlush(path);
     }
     sqlite = new SqliteDatabase(path, { fileMustExist: mustExist });
@@ -372,11 +391,12 @@ function openSqlite(
   });
   dialects.set(db, 'sqlite');
   let closed: Promise<void> | undefined;
+  /** Whether {@link ClearinghouseDb.discardCreated} was asked (and this open made the file). */
+  let discardOnClose = false;
   let writer: Promise<WriterThread | undefined> | undefined;
   let thread: WriterThread | undefined;
   let limits: ReturnType<typeof withStatementCache> | undefined;
-  const writerWanted =
-    wal !== undefined && process.env.SQLITE_WRITER_THREAD?.trim().toLowerCase() !== 'off';
+  const writerWanted = wal !== undefined && onOffFromEnv(process.env, 'SQLITE_WRITER_THREAD');
   return {
     db,
     dialect: 'sqlite',
@@ -464,18 +484,49 @@ function openSqlite(
             return rows;
           },
         }),
-    close() {
-      closed ??= (async () => {
-        limits?.close();
-        await (await writer)?.stop();
-        await db.destroy();
-        // Kysely only closes a handle it has used; close it ourselves when no query ever ran.
-        if (sqlite.open) sqlite.close();
-        await wal?.close();
-      })();
-      return closed;
+    close,
+    discardCreated() {
+      discardOnClose = createdFile;
     },
   };
+
+  function close(): Promise<void> {
+    closed ??= (async () => {
+      let discard = false;
+      if (discardOnClose && sqlite.open) {
+        const row = sqlite.prepare('select count(*) as tables from sqlite_master').get() as {
+          tables: number;
+        };
+        discard = row.tables === 0;
+      }
+      limits?.close();
+      await (await writer)?.stop();
+      await db.destroy();
+      // Kysely only closes a handle it has used; close it ourselves when no query ever ran.
+      if (sqlite.open) sqlite.close();
+      await wal?.close();
+      if (discard) removeCreated();
+    })();
+    return closed;
+  }
+
+  /** The file, its -wal and -shm files, and the folders this open made, innermost first. */
+  function removeCreated(): void {
+    for (const file of [path, sqliteWalPath(path), `${path}-shm`, `${path}-journal`]) {
+      rmSync(file, { force: true });
+    }
+    for (
+      let folder = dirname(path);
+      createdFolder !== undefined && folder.startsWith(createdFolder);
+      folder = dirname(folder)
+    ) {
+      try {
+        rmdirSync(folder); // only while it is empty
+      } catch {
+        break;
+      }
+    }
+  }
 }
 
 /**
@@ -565,6 +616,21 @@ function sqliteOpenError(path: string, error: unknown): Error {
   );
 }
 
+/**
+ * Creates the SQLite file `path` empty with mode 0600 when there is none (SQLite would create it
+ * with the umask's 0644, readable by every user of the machine; its -wal and -shm files take the
+ * database file's mode). An existing file keeps its mode. Returns whether it created the file.
+ */
+function createPrivately(path: string): boolean {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
 /** The rate limits' own SQLite file beside the database file `path` (see `countNow`). */
 export function sqliteLimitsPath(path: string): string {
   return `${path}-limits`;
@@ -575,6 +641,7 @@ export function sqliteLimitsPath(path: string): string {
  * mode (several processes may count at once), `synchronous = OFF`.
  */
 function openLimits(path: string): ReturnType<typeof withStatementCache> {
+  createPrivately(path);
   const limits = new SqliteDatabase(path);
   try {
     limits.pragma('journal_mode = WAL');
@@ -745,7 +812,7 @@ function openPostgres(
   }
   // Repeated queries as prepared statements (db/named-statements.ts); off for poolers that
   // cannot keep a connection's statements.
-  const namedOff = process.env.PG_NAMED_STATEMENTS?.trim().toLowerCase() === 'off';
+  const namedOff = !onOffFromEnv(process.env, 'PG_NAMED_STATEMENTS');
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: namedOff ? pool : withNamedStatements(pool) }),
     ...(log === undefined ? {} : { log }),
@@ -859,5 +926,82 @@ export async function checkReachable(
     return await Promise.race([answered, timedOut]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Codes of a PostgreSQL database the server cannot reach or may not use, as pg reports them. */
+const postgresConnectCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  '3D000', // invalid_catalog_name: the database does not exist
+  '28000', // invalid_authorization_specification: the role does not exist
+  '28P01', // invalid_password
+  '42501', // insufficient_privilege (e.g. no CONNECT on the database)
+  '57P03', // cannot_connect_now: starting up or shutting down
+  '53300', // too_many_connections
+]);
+
+/**
+ * The sentence for a start that could not use its PostgreSQL database (nothing listens, an
+ * unknown host, a database or role that does not exist, a wrong password): the URL with its
+ * password masked, `DATABASE_URL`, and the cause in plain words; `undefined` for any other error
+ * (a migration that failed on a database it reached keeps its own report).
+ *
+ * @example
+ * ```ts
+ * postgresStartProblem('postgres://u:***@127.0.0.1:3499/db', error);
+ * // 'The PostgreSQL database postgres://u:***@127.0.0.1:3499/db (DATABASE_URL) cannot be used: nothing accepts connections at 127.0.0.1:3499 (ECONNREFUSED). …'
+ * ```
+ */
+export function postgresStartProblem(location: string, error: unknown): string | undefined {
+  let found:
+    | { code?: unknown; message?: unknown; address?: unknown; port?: unknown; hostname?: unknown }
+    | undefined;
+  let timedOut = false;
+  for (let at: unknown = error, depth = 0; at instanceof Error && depth < 8; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && postgresConnectCodes.has(code)) {
+      found = at as typeof found;
+      break;
+    }
+    // pg-pool's own wording when connectionTimeoutMillis passes.
+    if (/timeout exceeded when trying to connect|connection timeout/i.test(at.message)) {
+      timedOut = true;
+      break;
+    }
+    at = (at as { cause?: unknown }).cause;
+  }
+  const prefix = `The PostgreSQL database ${location} (DATABASE_URL) cannot be used:`;
+  if (timedOut) {
+    return `${prefix} it did not answer within 5 seconds. Check that PostgreSQL runs there and this machine may reach it, or correct DATABASE_URL.`;
+  }
+  if (found === undefined) return undefined;
+  const code = String(found.code);
+  const said = String(found.message ?? '');
+  let host = '';
+  try {
+    const url = new URL(location);
+    host = `${url.hostname}:${url.port || '5432'}`;
+  } catch {
+    host = 'its host';
+  }
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `${prefix} nothing accepts connections at ${host} (ECONNREFUSED). Start PostgreSQL there, or correct the host and port in DATABASE_URL.`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${prefix} the host name ${typeof found.hostname === 'string' ? found.hostname : host} is not known (${code}). Correct the host in DATABASE_URL.`;
+    case '3D000':
+      return `${prefix} PostgreSQL says ${said} (3D000). Create it (as its owner: createdb <name>), or correct the database name in DATABASE_URL.`;
+    case '28000':
+    case '28P01':
+      return `${prefix} PostgreSQL refused the login: ${said} (${code}). Correct the user name and password in DATABASE_URL, or create that role.`;
+    default:
+      return `${prefix} ${said || code} (${code}). Check that PostgreSQL runs there and takes this user, or correct DATABASE_URL.`;
   }
 }

@@ -3,6 +3,26 @@ import { dialectOf, withoutStatementTimeout, type ClearinghouseDb } from './data
 import type { Database } from './schema';
 import { migrationsFor } from './migrations/index';
 
+/**
+ * The database holds a migration this release does not know: a newer release migrated it (a
+ * rollback to an older release, or a backup of a newer one restored). The message says what to
+ * do; the server's start and `npm run migrate` print it alone.
+ */
+export class NewerReleaseError extends Error {
+  override name = 'NewerReleaseError';
+  readonly code = 'ERR_NEWER_RELEASE';
+  constructor(
+    /** The first migration row this release has no file for, e.g. `0023_future`. */
+    readonly migration: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `This database was migrated by a newer release (${migration}): run that release, or restore a backup taken before the upgrade.`,
+      options,
+    );
+  }
+}
+
 /** What a migration run did. */
 export interface MigrationReport {
   /** Names of the migrations applied by this run, in order; empty when already up to date. */
@@ -63,6 +83,12 @@ async function runMigrations(
     run(new Migrator({ db: own, provider })),
   );
   if (error !== undefined) {
+    // Kysely's refusal of a migration row this release has no file for: a rollback to an older
+    // release (docs/operations.md "Backup and restore").
+    const unknown = /previously executed migration (\S+) is missing/.exec(
+      error instanceof Error ? error.message : '',
+    )?.[1];
+    if (unknown !== undefined) throw new NewerReleaseError(unknown, { cause: error });
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(

@@ -3,6 +3,7 @@ import { noteSigner, parseVerifierKey, verifierKeyText } from '../../../../proto
 import { postgresUrlOf, type ClearinghouseDb } from '../db/database';
 import { createPostgresElection, type LogElection } from './election';
 import { checkSharedKey } from './shared-key';
+import { onOffFromEnv } from '../settings';
 import { defaultLogKeyPath, defaultWebhookKeyPath, loadOrCreateKeyFile } from './key-file';
 import { createLogService, type LogService } from './log-service';
 import { createSequencer, nodeSha256, type Sequencer, type SequencerOptions } from './sequencer';
@@ -91,7 +92,7 @@ export function logConfigFromEnv(
     logOrigin,
     logKeyPath: env.LOG_KEY_PATH?.trim() || defaultLogKeyPath,
     webhookKeyPath: env.WEBHOOK_KEY_PATH?.trim() || defaultWebhookKeyPath,
-    runSequencer: env.LOG_SEQUENCER?.trim().toLowerCase() !== 'off',
+    runSequencer: onOffFromEnv(env, 'LOG_SEQUENCER'),
   };
 }
 
