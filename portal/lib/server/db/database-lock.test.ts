@@ -9,6 +9,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -137,7 +138,7 @@ describe('the SQLite database lock', () => {
             startedAt: string;
           }
         ).startedAt
-      }): stop it first.\n`,
+      }): stop it first. If pid ${first.child.pid} is no clearinghouse (its number can pass to another program after a crash), delete ${settings.DATABASE_PATH}.lock.\n`,
     );
     expect(second.code).toBe(1);
     expect(second.stderr).not.toMatch(/^\s+at /m);
@@ -222,6 +223,70 @@ describe('the SQLite database lock', () => {
     expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
     expect(statSync(settings.DATABASE_PATH).mode & 0o777).toBe(0o600);
   }, 60_000);
+
+  it('takes over a lock whose pid runs but was taken before this boot or by a process started at another tick', async () => {
+    // Failed before: any live pid held the lock, so after a power cut a pid reused by another
+    // program refused every start.
+    const dir = folder();
+    const path = join(dir, 'reused.db');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {
+      stdio: 'ignore',
+    });
+    cleanup.push(() => void other.kill());
+    await new Promise((resolve) => other.on('spawn', resolve));
+    const ownTick = readFileSync(`/proc/${other.pid}/stat`, 'utf8')
+      .slice(readFileSync(`/proc/${other.pid}/stat`, 'utf8').lastIndexOf(')') + 2)
+      .split(' ')[19]!;
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const lock = (fields: object) =>
+      writeFileSync(
+        sqliteLockPath(path),
+        JSON.stringify({ pid: other.pid, startedAt: '2026-12-01T00:00:00.000Z', ...fields }),
+      );
+    // The live process as it took the lock: held.
+    lock({ bootId, processStart: ownTick });
+    expect(liveSqliteLockHolder(path)).toMatchObject({ pid: other.pid });
+    expect(() => takeSqliteLock(path)).toThrow(
+      `Another clearinghouse process (pid ${other.pid}) uses DATABASE_PATH ${path}`,
+    );
+    // Taken before the last boot, or by a process that started at another tick: stale.
+    for (const fields of [
+      { bootId: 'another-boot', processStart: ownTick },
+      { bootId, processStart: `${Number(ownTick) + 1}` },
+    ]) {
+      lock(fields);
+      expect(liveSqliteLockHolder(path)).toBeUndefined();
+      const release = takeSqliteLock(path);
+      expect(JSON.parse(readFileSync(sqliteLockPath(path), 'utf8'))).toMatchObject({
+        pid: process.pid,
+        bootId,
+      });
+      release();
+      expect(existsSync(sqliteLockPath(path))).toBe(false);
+    }
+  });
+
+  it('is linked into place whole, refuses a live holder, leaves it on release and no draft behind', () => {
+    // The lock appears with its content (a draft file linked into place): before, it was created
+    // empty and then written, so a second taker reading it in between judged it stale.
+    const dir = folder();
+    const path = join(dir, 'race.db');
+    const release = takeSqliteLock(path);
+    const text = readFileSync(sqliteLockPath(path), 'utf8');
+    expect(JSON.parse(text)).toMatchObject({ pid: process.pid });
+    // A holder that is alive and not this process: the lock of another taker, as it appears.
+    const holder = { ...JSON.parse(text), pid: process.ppid, processStart: undefined };
+    writeFileSync(sqliteLockPath(path), JSON.stringify(holder));
+    expect(() => takeSqliteLock(path)).toThrow(`(pid ${process.ppid})`);
+    expect(JSON.parse(readFileSync(sqliteLockPath(path), 'utf8'))).toMatchObject({
+      pid: process.ppid,
+    });
+    // The first release leaves a lock that is no longer its own alone.
+    release();
+    expect(existsSync(sqliteLockPath(path))).toBe(true);
+    // No draft or moved-aside file is left beside it.
+    expect(readdirSync(dir).sort()).toEqual(['race.db.lock']);
+  });
 
   it("is this process's own after a restart with the same pid (a container's pid 1)", () => {
     const dir = folder();
