@@ -10,6 +10,13 @@
  */
 import { adapterSettingsProblem } from '$lib/server/settings';
 
+// A variable set but empty (a compose file's `ORIGIN: ${ORIGIN}` with ORIGIN unset) is unset:
+// adapter-node reads '' as a value (an ORIGIN it throws at, a port it cannot listen on, a NaN
+// timeout), while every check here takes it as unset.
+for (const name of ['ORIGIN', 'PORT', 'HOST', 'SOCKET_PATH', 'SHUTDOWN_TIMEOUT']) {
+  if (process.env[name]?.trim() === '') delete process.env[name];
+}
+
 const problem = adapterSettingsProblem(process.env);
 if (problem !== undefined) {
   process.stderr.write(`The clearinghouse cannot start: ${problem}\n`);

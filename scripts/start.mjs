@@ -96,8 +96,9 @@ function main() {
   const env = {
     ...process.env,
     PORT: port,
-    HOST: process.env.HOST ?? '127.0.0.1',
-    ORIGIN: process.env.ORIGIN ?? `http://localhost:${port}`,
+    // Set but empty is unset (as the server takes it).
+    HOST: process.env.HOST?.trim() || '127.0.0.1',
+    ORIGIN: process.env.ORIGIN?.trim() || `http://localhost:${port}`,
   };
   console.log(`
   Clearinghouse:   ${env.ORIGIN}  (bound to ${env.HOST}:${port})

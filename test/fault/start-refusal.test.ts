@@ -63,7 +63,12 @@ const cases: [Record<string, string>, string][] = [
   ],
   [
     { SHUTDOWN_TIMEOUT: 'abc' },
-    'SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 (default 30) that a stop waits for open connections, not "abc".',
+    'SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 to 2147483 (default 30) that a stop waits for open connections, not "abc".',
+  ],
+  [
+    // More than a timer can wait: adapter-node's stop would cut every connection after 1 ms.
+    { SHUTDOWN_TIMEOUT: '9999999' },
+    'SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 to 2147483 (default 30) that a stop waits for open connections, not "9999999".',
   ],
   [{ VERIFY_NATIVE: '0' }, 'VERIFY_NATIVE must be on or off (unset: on), not "0".'],
 ];
@@ -90,3 +95,43 @@ it("npm start with PORT=abc refuses it with the server's sentence before it make
   expect(result.stdout).toBe('');
   expect(result.code).toBe(1);
 });
+
+it('the built server takes a setting that is set but empty as unset (ORIGIN=, SHUTDOWN_TIMEOUT=, as a compose file writes an unset variable)', async () => {
+  // Failed before: the start check took '' as unset and adapter-node then threw "Invalid
+  // ORIGIN: ''" with a stack (and read SHUTDOWN_TIMEOUT='' as NaN).
+  const dir = await mkdtemp(join(tmpdir(), 'start-empty-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, serverArgv(builtServerEntry), {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
+      LOG_KEY_PATH: join(dir, 'data', 'log-key.json'),
+      WEBHOOK_KEY_PATH: join(dir, 'data', 'webhook-key.json'),
+      METRICS_PORT: '',
+      PORT: '3493',
+      HOST: '127.0.0.1',
+      ORIGIN: '',
+      SHUTDOWN_TIMEOUT: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  cleanups.push(async () => {
+    child.kill('SIGKILL');
+    await closed;
+  });
+  let health: Response | undefined;
+  for (let i = 0; i < 150 && health === undefined && child.exitCode === null; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    health = await fetch('http://127.0.0.1:3493/api/v1/health').catch(() => undefined);
+  }
+  expect(output).not.toContain('Invalid ORIGIN');
+  expect(health?.status, output).toBe(200);
+  child.kill('SIGTERM');
+  expect(await closed).toBe(0);
+}, 60_000);

@@ -101,14 +101,14 @@ describe('a start with a setting the server cannot read', () => {
       'ORIGIN must be an http(s) URL such as https://clearinghouse.example, not "ftp://x.example".',
     ],
     [
-      'ORIGIN with a path',
-      { ORIGIN: 'https://x.example/clearinghouse' },
-      'ORIGIN must be an http(s) URL with no path, query or fragment, such as https://clearinghouse.example, not "https://x.example/clearinghouse": the server answers at its root.',
-    ],
-    [
       'SHUTDOWN_TIMEOUT=abc (adapter-node read NaN and cut connections after a millisecond)',
       { SHUTDOWN_TIMEOUT: 'abc' },
-      'SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 (default 30) that a stop waits for open connections, not "abc".',
+      'SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 to 2147483 (default 30) that a stop waits for open connections, not "abc".',
+    ],
+    [
+      'SHUTDOWN_TIMEOUT=9999999 (more than a timer waits: adapter-node would cut connections at once)',
+      { SHUTDOWN_TIMEOUT: '9999999' },
+      'SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 to 2147483 (default 30) that a stop waits for open connections, not "9999999".',
     ],
     // Read by the services after the database and the key files were created, with a stack.
     [

@@ -63,9 +63,11 @@ export function portFromEnv(env: Env): number | undefined {
 }
 
 /**
- * `ORIGIN`: an http or https URL with no path, query or fragment (a trailing `/` is fine), as
- * adapter-node takes it (its `parse_origin` throws with a stack on any other when its handler
- * module loads, and drops a path silently); `undefined` when unset.
+ * `ORIGIN`: an http or https URL, as adapter-node takes it (its `parse_origin` throws with a stack
+ * on any other when its handler module loads); `undefined` when unset or empty. A path is taken as
+ * adapter-node takes it: dropped for the server, which answers at its root, while the log's origin
+ * keeps it (`LOG_ORIGIN`'s default, docs/log.md), so a deployment whose ORIGIN had a path keeps
+ * the log origin its verifiers pinned.
  *
  * @throws Error naming the variable.
  * @example
@@ -87,11 +89,6 @@ export function originFromEnv(env: Env): string | undefined {
     throw refusal;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refusal;
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || raw.endsWith('?')) {
-    throw new Error(
-      `ORIGIN must be an http(s) URL with no path, query or fragment, such as https://clearinghouse.example, not "${raw}": the server answers at its root.`,
-    );
-  }
   if (url.username !== '' || url.password !== '') {
     throw new Error(`ORIGIN must be an http(s) URL without a user name or password, not "${raw}".`);
   }
@@ -111,12 +108,13 @@ export function originFromEnv(env: Env): string | undefined {
  * ```
  */
 export function shutdownTimeoutFromEnv(env: Env): number {
-  const raw = env.SHUTDOWN_TIMEOUT;
+  const raw = env.SHUTDOWN_TIMEOUT?.trim();
   if (raw === undefined || raw === '') return 30;
-  // adapter-node parses the value as given: " 5" would be NaN there too.
-  if (!/^\d{1,7}$/.test(raw)) {
+  // At most what a timer can wait (2^31 - 1 ms): adapter-node's setTimeout fires after 1 ms for
+  // more, which cuts every connection.
+  if (!/^\d{1,7}$/.test(raw) || Number(raw) > 2_147_483) {
     throw new Error(
-      `SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 (default 30) that a stop waits for open connections, not "${raw}".`,
+      `SHUTDOWN_TIMEOUT must be a whole number of seconds from 0 to 2147483 (default 30) that a stop waits for open connections, not "${raw}".`,
     );
   }
   return Number(raw);
