@@ -176,7 +176,8 @@ describe('the auditor verifier CLI', () => {
       expect(result.err).not.toMatch(/VERIFICATION FAILED/);
       expect(result.err.trim()).toBe(
         `verify: The state file ${seen} holds the log of localhost:3000/log (pinned from ${honest.url}); ` +
-          `${second.url} publishes another log (localhost:3410/log). Use --state <file> for each clearinghouse.`,
+          `${second.url} publishes another log (localhost:3410/log). Use --state <file> for each clearinghouse. ` +
+          `If ${second.url} is the clearinghouse pinned from ${honest.url}, its log key changed: treat that as a failed verification.`,
       );
       expect(result.code).toBe(2);
       expect(readFileSync(seen, 'utf8')).toBe(before);
@@ -187,6 +188,17 @@ describe('the auditor verifier CLI', () => {
       const changed = await run(['--url', honest.url, '--state', seen], { fetch: sameUrl });
       expect(changed.err).toMatch(/VERIFICATION FAILED \(ERR_NOTE_NO_TRUSTED_SIGNATURE\)/);
       expect(changed.code).toBe(1);
+      expect(readFileSync(seen, 'utf8')).toBe(before);
+
+      // The same clearinghouse typed another way (scheme in capitals, a trailing slash): still
+      // the pinned one, so still exit 1. Failed before: the addresses were compared as text, and
+      // the advice to start another state file would have trusted the new key on first use.
+      const typed = honest.url.replace(/^http:/, 'HTTP:');
+      const typedFetch: typeof fetch = (input, init) =>
+        fetch(String(input).replace(typed, second.url), init);
+      const retyped = await run(['--url', `${typed}/`, '--state', seen], { fetch: typedFetch });
+      expect(retyped.err).toMatch(/VERIFICATION FAILED \(ERR_NOTE_NO_TRUSTED_SIGNATURE\)/);
+      expect(retyped.code).toBe(1);
       expect(readFileSync(seen, 'utf8')).toBe(before);
     } finally {
       await second.close();

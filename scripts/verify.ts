@@ -121,6 +121,19 @@ ${indent}${command} --help
 exit codes: 0 verified; 1 verification failed (the log or the receipt is not what it claims);
             2 usage, network or state-file problems`;
 
+/**
+ * `url` as one address: scheme and host in lower case, the default port dropped, no trailing
+ * slash (`new URL` does the first two); the text itself where it is no URL.
+ */
+function sameAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url.replace(/\/+$/, '');
+  }
+}
+
 /** A problem with the run itself (arguments, network, files), not with the log: exit 2. */
 class UsageError extends Error {}
 
@@ -234,12 +247,19 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       pinned = { logOrigin, logVerifierKey };
       io.stdout(`pinned log key ${logVerifierKey} (first use; compare it out of band)`);
     } else if (pinned.logVerifierKey !== logVerifierKey || pinned.logOrigin !== logOrigin) {
-      if (state?.url !== undefined && state.url !== base && pinned.logOrigin !== logOrigin) {
+      if (
+        state?.url !== undefined &&
+        sameAddress(state.url) !== sameAddress(base) &&
+        pinned.logOrigin !== logOrigin
+      ) {
         // Another clearinghouse, not the pinned log with another key: one state file was used
-        // for two logs (the default one is shared by every --url). Nothing is written.
+        // for two logs (the default one is shared by every --url). Nothing is written. The
+        // addresses are compared as URLs (case, default port, trailing slash), so the pinned
+        // clearinghouse typed another way is still the pinned one, and fails below.
         throw new UsageError(
           `The state file ${resolve(options.statePath)} holds the log of ${pinned.logOrigin} (pinned from ${state.url}); ` +
-            `${base} publishes another log (${logOrigin}). Use --state <file> for each clearinghouse.`,
+            `${base} publishes another log (${logOrigin}). Use --state <file> for each clearinghouse. ` +
+            `If ${base} is the clearinghouse pinned from ${state.url}, its log key changed: treat that as a failed verification.`,
         );
       }
       throw new ProtocolError(
