@@ -140,6 +140,38 @@ it.each([
 );
 
 it.each(['de', 'en'] as const)(
+  'in %s shows the weekly limit the profile sets when the company asked for none, and signs none once cleared',
+  async (locale) => {
+    // Failed before: with no limit asked, the window showed only "No limit asked for." while the
+    // profile's per-company cap (in the choice) was signed into the grant unseen.
+    const pending = pendingAsking(1);
+    const scope = pending.checked.request.scopes[0]!;
+    (scope as { conditions: object }).conditions = {};
+    pending.choice.scopes[0]!.maxContactsPerWeek = 2 as never;
+    const answers: { choice: { scopes: { maxContactsPerWeek: number | null }[] } }[] = [];
+    mountConsent(locale, (request) => {
+      if (request.type === 'wallet.pending') return pending;
+      if (request.type === 'wallet.answer') {
+        answers.push(request as never);
+        return { type: 'bridge.outcome', outcome: { outcome: 'granted' } };
+      }
+      return { type: 'ok' };
+    });
+    await expect.poll(() => byTestId('scope-0-frequency')).not.toBeNull();
+    const field = byTestId('scope-0-frequency') as HTMLInputElement;
+    expect(field.value).toBe('2');
+    expect(byTestId('scope-0-frequency-hint')!.textContent!.trim()).toBe(
+      t(locale, 'extension.consent.frequencyOpen'),
+    );
+    await userEvent.clear(field);
+    field.dispatchEvent(new Event('change', { bubbles: true }));
+    await userEvent.click(byTestId('consent-grant')!);
+    await expect.poll(() => answers.length).toBe(1);
+    expect(answers[0]!.choice.scopes[0]!.maxContactsPerWeek).toBeNull();
+  },
+);
+
+it.each(['de', 'en'] as const)(
   'in %s puts each limit in its own group, named by its own heading',
   async (locale) => {
     mountConsent(locale, (request) =>

@@ -1023,7 +1023,10 @@ export const extension = {
     },
     en: { one: 'Asked: at most once a week', other: 'Asked: at most {count} times a week' },
   },
-  'extension.consent.frequencyOpen': { de: 'Keine Obergrenze erbeten.', en: 'No limit asked for.' },
+  'extension.consent.frequencyOpen': {
+    de: 'Das Unternehmen hat keine Obergrenze erbeten. Leer heißt: keine Obergrenze.',
+    en: 'The company asked for no limit. Empty means no limit.',
+  },
   'extension.consent.retention': { de: 'Aufbewahrung in Tagen', en: 'Kept for (days)' },
   'extension.consent.retentionHeading': {
     de: 'Wie lange die Daten aufbewahrt werden',
