@@ -11,7 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { afterAll, describe, expect, it } from 'vitest';
-import { minimumPassphraseChars, passphraseStrength } from '../extension/core/passphrase';
+import {
+  minimumPassphraseChars,
+  newPassphraseProblem,
+  passphraseStrength,
+} from '../extension/core/passphrase';
 import { KeyFileError, loadCompanyKey } from '../portal/lib/components/company/company-key';
 import { email } from '../protocol/messages/primitives';
 import { openKeyring } from '../test/company-site/keys';
@@ -150,8 +154,10 @@ describe('the walkthrough of npm run demo', () => {
     expect(text).not.toMatch(/weak ones are refused/i);
     expect(passphraseStrength('passwort123').strength).toBe('weak');
     expect(text).toContain('a weak one such as "passwort123" is accepted');
+    // Spaces only are refused too (core/passphrase `newPassphraseProblem`), and the text says so.
+    expect(newPassphraseProblem(' '.repeat(minimumPassphraseChars))).toBe('blank');
     expect(text).toContain(
-      `a new passphrase of at least ${minimumPassphraseChars} characters. Only shorter ones are refused`,
+      `a new passphrase of at least ${minimumPassphraseChars} characters, not only spaces (nothing else is refused`,
     );
   });
 });
