@@ -3,7 +3,8 @@
  * takes its command line from {@link serverArgv}: `npm start` (scripts/start.mjs), the end-to-end
  * tests' server (scripts/e2e-server.mjs), the cluster (scripts/cluster-lib.mjs), the demo
  * (scripts/demo.ts), the SIGKILL fault test (test/fault/built-server.ts), the start refused on a
- * port in use (test/fault/listen-refusal.test.ts) and the benchmarks
+ * port in use (test/fault/listen-refusal.test.ts), the starts refused or taken for settings
+ * adapter-node reads (test/fault/start-refusal.test.ts) and the benchmarks
  * (bench/load/built-server.ts, bench/portal/me.ts, bench/portal/regulator.ts), so that what is
  * tested and measured is what runs; `server-node-args.test.ts` fails when a launcher does not.
  *

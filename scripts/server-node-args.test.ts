@@ -53,6 +53,7 @@ describe('how node runs the built server (server-node-args.mjs)', () => {
         'test/fault/built-server.ts',
         'test/fault/listen-refusal.test.ts',
         'test/fault/output-full.test.ts',
+        'test/fault/start-refusal.test.ts',
         'bench/load/built-server.ts',
         'bench/portal/me.ts',
         'bench/portal/regulator.ts',
