@@ -285,3 +285,25 @@ describe('the consent window’s answer with channels to allow in the profile', 
     else expect(codeOf(() => parseResponse(answer as never, response))).toBe('ERR_MESSAGE_INVALID');
   });
 });
+
+describe('the profile’s request for the offers’ category codes', () => {
+  const request = { type: 'offers.categories' } as const;
+
+  it('takes no other field', () => {
+    expect(parseRequest(request)).toEqual(request);
+    expect(codeOf(() => parseRequest({ ...request, markSeen: false }))).toBe('ERR_MESSAGE_INVALID');
+  });
+
+  it.each<[string, unknown, boolean]>([
+    ['no code', [], true],
+    ['codes, each once', ['travel/rail', 'sports'], true],
+    ['a code twice', ['travel/rail', 'travel/rail'], false],
+    ['a code that is no category', ['Travel Rail'], false],
+    ['an overlong code', ['a'.repeat(101)], false],
+    ['a number', [1], false],
+  ])('answers with %s: taken %s', (_case, categories, taken) => {
+    const response = { type: 'offers.categories', categories };
+    if (taken) expect(parseResponse(request, response)).toEqual(response);
+    else expect(codeOf(() => parseResponse(request, response))).toBe('ERR_MESSAGE_INVALID');
+  });
+});

@@ -23,7 +23,7 @@ import {
 } from '../protocol/profile';
 import { isTestBuild } from './build';
 import { logKeyOutcomes, logKeyText, settingsSchema } from './core/settings';
-import { rewardContent, schemas as messageSchemas } from '../protocol/messages';
+import { offerCategory, rewardContent, schemas as messageSchemas } from '../protocol/messages';
 import { companyId, sha256 as sha256Text } from '../protocol/messages/primitives';
 import { revokedGrant } from '../protocol/messages/consent';
 import { channelsToAllow, consentChoice, walletRelationship } from './core/wallet';
@@ -425,6 +425,15 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('offers.list'), markSeen: v.boolean() }),
     'offers',
   ],
+  /**
+   * The distinct category codes of the offers the Assistant holds, for the profile's category
+   * suggestions: one read of the stored offers, without what `offers.list` builds and carries for
+   * the offers view (every offer, its explanation, the drafts, the suggestions).
+   */
+  'offers.categories': [
+    v.strictObject({ type: v.literal('offers.categories') }),
+    'offers.categories',
+  ],
   /** "Check now": syncs every inbox, then lists. */
   'offers.sync': [v.strictObject({ type: v.literal('offers.sync') }), 'offers'],
   /** "Show anyway" for a hidden or held offer. */
@@ -522,6 +531,10 @@ const vaultResponses = [
     companiesChecked: count,
     relationships: count,
     failed: count,
+    /** Complaints the relationships listed that the vault now holds (extension/core/recovery). */
+    complaints: v.optional(count),
+    /** Complaints listed that could not be restored (no copy left, not answered, not checked). */
+    complaintsNotRestored: v.optional(count),
     /**
      * The identity is restored and the vault open, but the clearinghouse could not be reached
      * (or failed) for its registry: the relationships are to be recovered again later.
@@ -728,6 +741,11 @@ const vaultResponses = [
       ),
     ),
     now: timeMs,
+  }),
+  v.strictObject({
+    type: v.literal('offers.categories'),
+    /** Each code once, in no particular order (at most one per stored offer). */
+    categories: distinct(offerCategory, 0, maxStoredOffers),
   }),
   v.strictObject({
     type: v.literal('rewards'),

@@ -20,7 +20,7 @@ import {
   signedRewardOf,
   type InboxContext,
 } from './core/offers.fixture';
-import { Preferences } from './core/preferences';
+import { Preferences, withChannelsAllowed } from './core/preferences';
 import { maxListedRewards } from './core/ledger';
 import { defaultSettings } from './core/settings';
 import { FakeClearinghouse, fixtureWallet, grantAll } from './core/wallet.fixture';
@@ -396,4 +396,51 @@ it('explains offers in the Assistant’s own language, not in the profile’s la
   expect(item!.title).toBe(explainDecision(decision, 'de', timeZone).title);
   expect(item!.sentences).toEqual(explainDecision(decision, 'de', timeZone).sentences);
   expect(item!.title).not.toBe(explainDecision(decision, 'en', timeZone).title);
+});
+
+it('answers the category codes of the offers held, each once, without marking any offer seen', async () => {
+  const { vault, context, push, sync, service, clock } = await withGrant();
+  // The profile wants what the offers are about, by their channel: they are delivered, not seen.
+  const preferences = new Preferences({
+    store: vault,
+    clock,
+    randomBytes,
+    defaults: () => ({ language: 'en', timeZone: 'Europe/Berlin' }),
+  });
+  const { profile, revision } = await preferences.profileWithRevision();
+  await preferences.saveProfile(
+    {
+      ...withChannelsAllowed(profile, ['email'], 'email'),
+      interests: [
+        { category: 'travel/rail', weight: 1 },
+        { category: 'sports/running', weight: 1 },
+      ],
+    },
+    revision,
+  );
+  const categories = async () =>
+    parseResponse(
+      { type: 'offers.categories' },
+      await service.answer(vault, { type: 'offers.categories' }),
+    ).categories;
+  // None held yet: no codes.
+  expect(await categories()).toEqual([]);
+  push('offer', await signedOffer(context, { category: 'travel/rail' }));
+  push('offer', await signedOffer(context, { category: 'sports/running' }));
+  push('offer', await signedOffer(context, { category: 'travel/rail', title: 'Noch eine Fahrt' }));
+  const synced = await sync();
+  expect(synced.items).toHaveLength(3);
+  expect((await categories()).sort()).toEqual(['sports/running', 'travel/rail']);
+  // Only a read: what the customer has not looked at stays unseen.
+  expect(synced.items.some((i) => i.offer.state === 'delivered' && !i.offer.seen)).toBe(true);
+  const listed = parseResponse(
+    { type: 'offers.list', markSeen: false },
+    await service.answer(vault, { type: 'offers.list', markSeen: false }),
+  );
+  expect(listed.items.map((i) => i.offer.seen)).toEqual(synced.items.map((i) => i.offer.seen));
+
+  vault.lock();
+  await expect(service.answer(vault, { type: 'offers.categories' })).rejects.toMatchObject({
+    code: 'ERR_VAULT_LOCKED',
+  });
 });

@@ -9,9 +9,11 @@
  * logic is extension/core/offers; this file only joins it to the vault, the wallet and the
  * platform ports the service hands it.
  */
+import * as v from 'valibot';
 import { createClient, type ClientFetch } from '../protocol/client';
 import { isProtocolError, ProtocolError } from '../protocol/errors';
 import { t, type Locale } from '../protocol/i18n';
+import { offerCategory } from '../protocol/messages';
 import type { Clock } from './build';
 import { readDrafts, type ComplaintDraft } from './core/complaints';
 import { readMasterSeed } from './core/identity';
@@ -84,6 +86,15 @@ export class OffersService {
     const next = this.queue.then(run);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Runs `work` in this service's queue: a write of the complaint drafts from outside it (a
+   * recovery from the phrase restoring the customer's complaints, extension/core/recovery), which
+   * must not land between a sync's read of the drafts and its write of them.
+   */
+  inQueue<T>(work: () => Promise<T>): Promise<T> {
+    return this.serial(work);
   }
 
   /**
@@ -292,6 +303,18 @@ export class OffersService {
    */
   async answer(vault: Vault, request: OffersRequest): Promise<VaultResponse> {
     if (!vault.isUnlocked) throw new ProtocolError('ERR_VAULT_LOCKED', 'unlock the Assistant');
+    if (request.type === 'offers.categories') {
+      // One read of the offers record, outside the queue: it changes nothing, so it need not
+      // wait for a sync under way (a record written meanwhile is read whole, before or after).
+      const offers = await (await this.inbox(vault.handle())).offers();
+      const categories = new Set<string>();
+      for (const o of offers) {
+        const category = o.offer?.inner.category;
+        // Stored as the verified offer named it; a code the profile could not take is no hint.
+        if (category !== undefined && v.is(offerCategory, category)) categories.add(category);
+      }
+      return { type: 'offers.categories', categories: [...categories] };
+    }
     if (request.type === 'offers.sync') {
       await this.sync(vault);
       return this.serial(async () => {

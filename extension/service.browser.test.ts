@@ -282,6 +282,8 @@ describe('the Assistant service', () => {
       companiesChecked: 1,
       relationships: 0,
       failed: 0,
+      complaints: 0,
+      complaintsNotRestored: 0,
     });
     // Again on the same identity: allowed (a recovery the network interrupted).
     expect(await send(sb, { type: 'vault.recover', phrase, passphrase: PASS })).toMatchObject({
@@ -342,6 +344,8 @@ describe('the Assistant service', () => {
       companiesChecked: 0,
       relationships: 0,
       failed: 0,
+      complaints: 0,
+      complaintsNotRestored: 0,
       unreachable: true,
     });
     expect(await send(s, { type: 'vault.status' })).toMatchObject({ state: 'unlocked' });
@@ -352,6 +356,8 @@ describe('the Assistant service', () => {
       companiesChecked: 1,
       relationships: 0,
       failed: 0,
+      complaints: 0,
+      complaintsNotRestored: 0,
     });
   });
 
@@ -703,6 +709,8 @@ describe('the settings a backup carries (clearinghouse address and pinned log ke
       companiesChecked: 1,
       relationships: 0,
       failed: 0,
+      complaints: 0,
+      complaintsNotRestored: 0,
     });
     // Pinned by the first contact after the recovery, at this device's (default) address.
     expect(await sb.lastLogKeyCheck).toBe('pinned');

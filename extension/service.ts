@@ -1355,6 +1355,7 @@ export class AssistantService {
         return response;
       }
       case 'offers.list':
+      case 'offers.categories':
       case 'offers.sync':
       case 'offers.show':
       case 'offers.unsubscribe':
@@ -1492,7 +1493,11 @@ export class AssistantService {
     });
     let result: Awaited<ReturnType<typeof recoverRelationships>>;
     try {
-      result = await recoverRelationships(masterSeed, client, store);
+      result = await recoverRelationships(masterSeed, client, store, {
+        clearinghouseOrigin: new URL(settings.clearinghouseUrl).origin,
+        // The complaints it restores are written in the offers' queue, as a sync writes them.
+        complaintsTurn: (work) => this.offers().inQueue(work),
+      });
     } catch (e) {
       // The vault holds the identity by now, unlocked: that part is done, and said so; the
       // relationships are asked for again once the clearinghouse answers (its address may be
@@ -1506,6 +1511,8 @@ export class AssistantService {
       companiesChecked: result.companiesChecked,
       relationships: result.relationships,
       failed: result.failed.length,
+      complaints: result.complaints,
+      complaintsNotRestored: result.complaintsNotRestored,
     };
   }
 }

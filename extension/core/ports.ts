@@ -59,8 +59,14 @@ export interface ClockPort {
 /** Cryptographically secure random bytes. */
 export type RandomBytesPort = (length: number) => Uint8Array;
 
-/** The part of the clearinghouse client recovery needs. */
-export type RegistryPort = Pick<ClearinghouseClient, 'listCompanies' | 'relationshipsBatch'>;
+/**
+ * The part of the clearinghouse client recovery needs: the registry, the relationships, and each
+ * complaint they list (extension/core/recovered-complaints).
+ */
+export type RegistryPort = Pick<
+  ClearinghouseClient,
+  'listCompanies' | 'relationshipsBatch' | 'getComplaint'
+>;
 
 /** A small key-value cell that survives a service-worker restart (`storage.session` fits). */
 export interface SessionCell<T> {

@@ -62,6 +62,8 @@ vi.mock('./store-turns', async (importOriginal) => {
 });
 
 const SHA = 'A'.repeat(43);
+/** What every recovery here is handed: the complaints' audience. */
+const options = { clearinghouseOrigin: 'http://localhost:3000' };
 const JWS = 'eyJh.eyJi.c2ln';
 
 async function registry(count: number): Promise<string[]> {
@@ -120,6 +122,7 @@ function fakeClearinghouse(
       });
       return { results };
     },
+    getComplaint: () => Promise.reject(new Error('no complaint is listed here')),
   };
 }
 
@@ -138,8 +141,16 @@ describe('recoverRelationships', () => {
       masterSeed,
       fakeClearinghouse(companies, held, { calls }),
       store,
+      options,
     );
-    expect(result).toEqual({ companiesChecked: 250, relationships: 2, failed: [] });
+    expect(result).toEqual({
+      companiesChecked: 250,
+      relationships: 2,
+      failed: [],
+      complaints: 0,
+      complaintsNotRestored: 0,
+      rejectedComplaints: [],
+    });
     expect(calls).toEqual([100, 100, 50]);
     const { items } = await store.list('relationships');
     expect(items.map((i) => (i.value as Relationships).company.id).sort()).toEqual(
@@ -155,6 +166,7 @@ describe('recoverRelationships', () => {
       masterSeed,
       fakeClearinghouse(companies, new Map(), { failFor: new Set([ps]) }),
       new FakeStore(),
+      options,
     );
     expect(result.failed).toEqual([companies[1]]);
   });
@@ -169,6 +181,7 @@ describe('recoverRelationships', () => {
       masterSeed,
       fakeClearinghouse(companies, held),
       store,
+      options,
     );
     expect(result).toMatchObject({ relationships: 0, failed: [companies[0]] });
     expect((await store.list('relationships')).items).toEqual([]);
@@ -179,9 +192,10 @@ describe('recoverRelationships', () => {
     const offline: RegistryPort = {
       listCompanies: () => Promise.reject(new TypeError('Failed to fetch')),
       relationshipsBatch: () => Promise.reject(new TypeError('Failed to fetch')),
+      getComplaint: () => Promise.reject(new TypeError('Failed to fetch')),
     };
     try {
-      await recoverRelationships(masterSeed, offline, new FakeStore());
+      await recoverRelationships(masterSeed, offline, new FakeStore(), options);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(ProtocolError);
@@ -209,7 +223,7 @@ describe('recoverRelationships', () => {
           : answering.listCompanies(query),
     };
     const store = new FakeStore();
-    const error = await recoverRelationships(masterSeed, cutShort, store).then(
+    const error = await recoverRelationships(masterSeed, cutShort, store, options).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -223,13 +237,15 @@ describe('recoverRelationships', () => {
       companiesChecked: 200,
       relationships: 2,
       failed: 1,
+      complaints: 0,
+      complaintsNotRestored: 0,
     });
     const { items } = await store.list('relationships');
     expect(items.map((i) => (i.value as Relationships).company.id).sort()).toEqual(
       [companies[7], companies[120]].sort(),
     );
     // Asked again once the clearinghouse answers: the rest, the stored ones not twice.
-    const again = await recoverRelationships(masterSeed, answering, store);
+    const again = await recoverRelationships(masterSeed, answering, store, options);
     expect(again).toMatchObject({ companiesChecked: 250, relationships: 3 });
     expect((await store.list('relationships')).items).toHaveLength(3);
   });
@@ -239,13 +255,21 @@ describe('recoverRelationships', () => {
       'ERR_CLEARINGHOUSE_UNREACHABLE',
       'the clearinghouse did not answer',
     );
-    expect(progressOf(bare)).toEqual({ companiesChecked: 0, relationships: 0, failed: 0 });
+    const none = {
+      companiesChecked: 0,
+      relationships: 0,
+      failed: 0,
+      complaints: 0,
+      complaintsNotRestored: 0,
+    };
+    expect(progressOf(bare)).toEqual(none);
     const odd = new ProtocolError('ERR_CLEARINGHOUSE_UNREACHABLE', 'x', {
       companiesChecked: -1,
       relationships: 1.5,
       failed: '2',
+      complaints: -3,
     });
-    expect(progressOf(odd)).toEqual({ companiesChecked: 0, relationships: 0, failed: 0 });
+    expect(progressOf(odd)).toEqual(none);
   });
 
   it('stops on a registry that keeps answering the same page', async () => {
@@ -258,7 +282,7 @@ describe('recoverRelationships', () => {
         next: 'same',
       }),
     };
-    const result = await recoverRelationships(masterSeed, looping, new FakeStore());
+    const result = await recoverRelationships(masterSeed, looping, new FakeStore(), options);
     expect(result.companiesChecked).toBe(2);
   });
 });
@@ -288,6 +312,8 @@ describe('recoverRelationships beside the wallet', () => {
         await asked();
         return { results };
       },
+      // The wallet's fake clearinghouse lists no complaints.
+      getComplaint: () => Promise.reject(new Error('no complaint is listed here')),
     } satisfies RegistryPort;
   }
 
@@ -318,6 +344,7 @@ describe('recoverRelationships beside the wallet', () => {
       seed,
       registryOf(ch, () => (asked(), answered)),
       store,
+      options,
     );
     await askedNow;
     // The customer grants again on this device before the clearinghouse's answer arrives.
@@ -335,7 +362,7 @@ describe('recoverRelationships beside the wallet', () => {
     const forged = await ch.forgeGrant(checked.pseudonym, nowSeconds);
     ch.tamperListing = (r) => ({ ...r, grants: [...r.grants, forged] });
     const store = new FakeStore();
-    expect(await recoverRelationships(seed, registryOf(ch), store)).toMatchObject({
+    expect(await recoverRelationships(seed, registryOf(ch), store, options)).toMatchObject({
       relationships: 1,
     });
     const record = (await store.get('relationships', checked.pseudonym)) as Relationships & {
@@ -365,6 +392,7 @@ describe('recoverRelationships beside the wallet', () => {
       seed,
       registryOf(ch, async () => void (store.pauseNextRead = atRecoveryRead)),
       store,
+      options,
     );
     expect(await recovery).toMatchObject({ relationships: 1, failed: [] });
     expect(answering).toBeDefined();

@@ -14,6 +14,12 @@
  * The wallet may write relationship records while a recovery runs (an answer given, a receipt
  * fetched, the offers' refresh): recovery writes in the same relationship turn
  * (./store-turns), and never over a record the vault holds already.
+ *
+ * The customer's complaints come back with their relationship: each the read lists is fetched in
+ * full and stored as a submitted complaint where the customer's own key signed it
+ * (./recovered-complaints), after the relationship's record, in the turn of the drafts record's
+ * other writers (`RecoveryOptions.complaintsTurn`). Asked again, a recovery fetches and stores
+ * only the complaints the vault does not hold yet.
  */
 import * as v from 'valibot';
 import { isProtocolError, ProtocolError } from '../../protocol/errors';
@@ -28,6 +34,7 @@ import {
 import { companyIdentity } from './identity';
 import { checkedOwnMessages, type CheckedOwnMessages } from './own-messages';
 import type { RecordStore, RegistryPort } from './ports';
+import { restoreComplaints, type RejectedComplaint } from './recovered-complaints';
 import { inRelationshipTurn } from './store-turns';
 
 /** Bounds of recovery: the registry is paged by 100; we stop at this many companies. */
@@ -35,6 +42,8 @@ export const recoveryLimits = {
   pageSize: 100,
   maxCompanies: 100_000,
   itemsPerList: 1_000,
+  /** Rejected complaints listed in a result (all are counted). */
+  rejectedComplaints: 1_000,
 } as const;
 
 const list = <S extends v.GenericSchema>(item: S) =>
@@ -86,6 +95,29 @@ export interface RecoveryResult {
   readonly relationships: number;
   /** Companies the clearinghouse could not answer for (or answered with nonsense): try again later. */
   readonly failed: readonly string[];
+  /** Complaints the relationships listed that the vault now holds (stored now, or before). */
+  readonly complaints: number;
+  /**
+   * Complaints listed that the vault does not hold: the clearinghouse no longer had a copy or did
+   * not answer, or they could not be checked or stored (./recovered-complaints).
+   */
+  readonly complaintsNotRestored: number;
+  /**
+   * Those of {@link complaintsNotRestored} that failed the check (not the customer's signature, not
+   * the listed hash), with the code; at most {@link recoveryLimits.rejectedComplaints}.
+   */
+  readonly rejectedComplaints: readonly RejectedComplaint[];
+}
+
+/** What a recovery is handed besides the identity, the clearinghouse and the store. */
+export interface RecoveryOptions {
+  /** The clearinghouse's origin: the audience of the customer's complaints. */
+  readonly clearinghouseOrigin: string;
+  /**
+   * Runs a write of the complaint drafts record one at a time with its other writers (the offers
+   * service's queue); absent: at once (nothing else writes the record).
+   */
+  readonly complaintsTurn?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 function unreachable(e: unknown, soFar: RecoveryProgress): ProtocolError {
@@ -100,14 +132,17 @@ function unreachable(e: unknown, soFar: RecoveryProgress): ProtocolError {
 }
 
 /**
- * How far a recovery came: companies checked, relationships stored, companies that failed. An
- * `ERR_CLEARINGHOUSE_UNREACHABLE` from {@link recoverRelationships} carries it as its `detail`
- * (what was stored before the clearinghouse stopped answering stays stored).
+ * How far a recovery came: companies checked, relationships stored, companies that failed,
+ * complaints restored and not restored. An `ERR_CLEARINGHOUSE_UNREACHABLE` from
+ * {@link recoverRelationships} carries it as its `detail` (what was stored before the
+ * clearinghouse stopped answering stays stored).
  */
 export interface RecoveryProgress {
   readonly companiesChecked: number;
   readonly relationships: number;
   readonly failed: number;
+  readonly complaints: number;
+  readonly complaintsNotRestored: number;
 }
 
 /** The {@link RecoveryProgress} an `ERR_CLEARINGHOUSE_UNREACHABLE` carries, zeros where it has none. */
@@ -118,6 +153,8 @@ export function progressOf(error: ProtocolError): RecoveryProgress {
     companiesChecked: count(error.detail?.companiesChecked),
     relationships: count(error.detail?.relationships),
     failed: count(error.detail?.failed),
+    complaints: count(error.detail?.complaints),
+    complaintsNotRestored: count(error.detail?.complaintsNotRestored),
   };
 }
 
@@ -145,22 +182,43 @@ function storeRecovered(
  * problem answer for the whole call throws `ERR_CLEARINGHOUSE_UNREACHABLE` with the
  * {@link RecoveryProgress} so far (what it stored stays stored); a failure for one
  * pseudonym (other than "unknown pseudonym", which means no relationship) lands in `failed`.
+ * Each recovered relationship's complaints are restored after it (./recovered-complaints): one
+ * that cannot be fetched or checked is counted in `complaintsNotRestored`, never a failure.
  *
  * @example
  * ```ts
  * const seed = identityFromPhrase(phrase);
- * const { relationships } = await recoverRelationships(seed, client, vault);
+ * const { relationships, complaints } = await recoverRelationships(seed, client, vault, {
+ *   clearinghouseOrigin: 'http://localhost:3000',
+ * });
  * ```
  */
 export async function recoverRelationships(
   masterSeed: Uint8Array,
   clearinghouse: RegistryPort,
   store: RecordStore,
+  options: RecoveryOptions,
 ): Promise<RecoveryResult> {
   let after: string | undefined;
   let companiesChecked = 0;
   let relationships = 0;
   const failed: string[] = [];
+  let complaints = 0;
+  let complaintsNotRestored = 0;
+  const rejectedComplaints: RejectedComplaint[] = [];
+  const progress = (): RecoveryProgress => ({
+    companiesChecked,
+    relationships,
+    failed: failed.length,
+    complaints,
+    complaintsNotRestored,
+  });
+  const complaintPorts = {
+    clearinghouse,
+    store,
+    clearinghouseOrigin: options.clearinghouseOrigin,
+    turn: options.complaintsTurn ?? (<T>(work: () => Promise<T>) => work()),
+  };
   for (;;) {
     let page: Awaited<ReturnType<RegistryPort['listCompanies']>>;
     try {
@@ -169,7 +227,7 @@ export async function recoverRelationships(
         ...(after === undefined ? {} : { after }),
       });
     } catch (e) {
-      throw unreachable(e, { companiesChecked, relationships, failed: failed.length });
+      throw unreachable(e, progress());
     }
     const companies = Array.isArray(page?.companies)
       ? page.companies.slice(0, recoveryLimits.pageSize)
@@ -183,7 +241,7 @@ export async function recoverRelationships(
           identities.map((i) => ({ id: i.pseudonym, keyPair: i.keyPair })),
         );
       } catch (e) {
-        throw unreachable(e, { companiesChecked, relationships, failed: failed.length });
+        throw unreachable(e, progress());
       }
       const results = Array.isArray(answer?.results) ? answer.results : [];
       for (const [index, identity] of identities.entries()) {
@@ -198,6 +256,19 @@ export async function recoverRelationships(
             const own = await checkedOwnMessages(identity, parsed.output, {});
             await storeRecovered(store, { ...parsed.output, ...own });
             relationships++;
+            const restored = await restoreComplaints(
+              identity,
+              result.relationships.complaints,
+              complaintPorts,
+            );
+            complaints += restored.inVault;
+            complaintsNotRestored += restored.notRestored;
+            rejectedComplaints.push(
+              ...restored.rejected.slice(
+                0,
+                recoveryLimits.rejectedComplaints - rejectedComplaints.length,
+              ),
+            );
             continue;
           }
           failed.push(identity.company);
@@ -215,5 +286,12 @@ export async function recoverRelationships(
     if (companiesChecked >= recoveryLimits.maxCompanies) break;
     after = next;
   }
-  return { companiesChecked, relationships, failed };
+  return {
+    companiesChecked,
+    relationships,
+    failed,
+    complaints,
+    complaintsNotRestored,
+    rejectedComplaints,
+  };
 }

@@ -366,6 +366,83 @@ describe('every problem at once, in a summary at the top', () => {
     },
   );
 
+  /** The fields the summary at the top lists, by their links. */
+  const listed = () =>
+    [...(byTestId('consent-problems')?.querySelectorAll('a') ?? [])].map((a) =>
+      a.dataset.testid!.replace(/-link$/, ''),
+    );
+
+  it.each(['de', 'en'] as const)(
+    'in %s takes each field’s problem away, at the field and in the summary, as it is corrected, and keeps those still wrong',
+    async (locale) => {
+      await mountAsking(locale);
+      await userEvent.click(byTestId('scope-0-channel-email')!);
+      await userEvent.fill(byTestId('scope-0-frequency') as HTMLInputElement, '10');
+      await userEvent.fill(byTestId('scope-0-retention') as HTMLInputElement, '9999');
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect
+        .poll(listed)
+        .toEqual(['scope-0-channels', 'scope-0-frequency', 'scope-0-retention']);
+      const heading = () => byTestId('consent-problems-heading')?.textContent?.trim();
+
+      // Still wrong: it stays, with its sentence.
+      await userEvent.fill(byTestId('scope-0-retention') as HTMLInputElement, '40');
+      expect(listed()).toEqual(['scope-0-channels', 'scope-0-frequency', 'scope-0-retention']);
+      expect(byTestId('scope-0-retention')!.getAttribute('aria-invalid')).toBe('true');
+      // Corrected as typed: gone from the summary and from beside the field (failed before: both
+      // stayed until the next press).
+      await userEvent.fill(byTestId('scope-0-retention') as HTMLInputElement, '20');
+      await expect.poll(listed).toEqual(['scope-0-channels', 'scope-0-frequency']);
+      expect(heading()).toBe(t(locale, 'extension.consent.problems', { count: 2 }));
+      expect(byTestId('scope-0-retention-error')).toBeNull();
+      expect(byTestId('scope-0-retention')!.hasAttribute('aria-invalid')).toBe(false);
+      expect(byTestId('scope-0-retention')!.getAttribute('aria-describedby')).toBe(
+        'scope-0-retention-hint',
+      );
+      expect(byTestId('scope-0-frequency-error')).not.toBeNull();
+
+      // A box ticked: the channels' problem goes as it changes.
+      await userEvent.click(byTestId('scope-0-channel-email')!);
+      await expect.poll(listed).toEqual(['scope-0-frequency']);
+      expect(byTestId('scope-0-channels-error')).toBeNull();
+      expect(byTestId('scope-0-channel-email')!.hasAttribute('aria-invalid')).toBe(false);
+
+      // The limit, as it is typed (before the field is left): the summary goes with the last one.
+      byTestId('scope-0-frequency')!.focus();
+      await userEvent.keyboard('{Control>}a{/Control}2');
+      await expect.poll(() => byTestId('consent-problems')).toBeNull();
+      expect(document.activeElement).toBe(byTestId('scope-0-frequency'));
+      expect(byTestId('scope-0-frequency')!.hasAttribute('aria-invalid')).toBe(false);
+      expect(answers).toEqual([]);
+
+      await userEvent.click(byTestId('consent-grant')!);
+      await expect.poll(() => answers).toHaveLength(1);
+      const answer = answers[0] as unknown as {
+        choice: { scopes: { maxContactsPerWeek: number | null; retentionDays: number }[] };
+      };
+      expect(answer.choice.scopes[0]).toMatchObject({ maxContactsPerWeek: 2, retentionDays: 20 });
+    },
+  );
+
+  it('checks no field before the first press, and none the last press found right before the next', async () => {
+    await mountAsking('en');
+    // Before any press: a field made wrong says nothing yet (the customer is filling it in).
+    await userEvent.fill(byTestId('consent-days') as HTMLInputElement, '0');
+    expect(byTestId('consent-days-error')).toBeNull();
+    expect(byTestId('consent-days')!.hasAttribute('aria-invalid')).toBe(false);
+    expect(byTestId('consent-problems')).toBeNull();
+    await userEvent.click(byTestId('consent-grant')!);
+    await expect.poll(listed).toEqual(['consent-days']);
+    // After it: a field the press found right and made wrong since waits for the next press ...
+    await userEvent.fill(byTestId('scope-0-retention') as HTMLInputElement, '9999');
+    expect(listed()).toEqual(['consent-days']);
+    expect(byTestId('scope-0-retention-error')).toBeNull();
+    // ... which names it, with the one still wrong.
+    await userEvent.click(byTestId('consent-grant')!);
+    await expect.poll(listed).toEqual(['scope-0-retention', 'consent-days']);
+    expect(answers).toEqual([]);
+  });
+
   /** {@link pendingAsking}'s request, for a profile that allows none of its channels. */
   function pendingNothingTicked() {
     const pending = pendingAsking(3);

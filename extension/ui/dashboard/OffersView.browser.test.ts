@@ -694,6 +694,19 @@ describe('the count of the “Complaints” tab', () => {
   });
 });
 
+it.each([
+  ['de', 'Auf später verschoben (1)'],
+  ['en', 'Waiting for later (1)'],
+] as const)(
+  'names the tab of offers kept for later in %s as /me names them: "%s"',
+  async (locale, label) => {
+    const held = unreadable(undefined);
+    await view(locale, listing({ items: [{ ...held, offer: { ...held.offer, state: 'held' } }] }));
+    // Failed before: "Zurückgehalten" / "Held", which read as kept from the customer.
+    expect(byTestId('offers-tab-held')!.textContent).toBe(label);
+  },
+);
+
 describe('complaints a recovery from the phrase does not bring back', () => {
   it.each(['en', 'de'] as const)(
     'says in %s under “Complaints” that earlier ones come back only from a backup, and where they are listed',

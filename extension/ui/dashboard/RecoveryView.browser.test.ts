@@ -78,6 +78,29 @@ describe('at onboarding, the new passphrase typed twice', () => {
     },
   );
 
+  it.each([
+    ['de', 'spaces only', ' '.repeat(12)],
+    ['en', 'spaces only', ' '.repeat(12)],
+    ['en', 'too short', 'hunter2'],
+  ] as const)(
+    'in %s names a passphrase of %s at its field as the vault would refuse it, focuses it, and sends nothing',
+    async (locale, _case, passphrase) => {
+      show(locale);
+      await recover(words.join(' '), passphrase, passphrase);
+      // Failed before: the background refused it, said in the form's general error area.
+      await expect
+        .poll(() => errorAt('recovery-pass'))
+        .toBe(t(locale, 'errors.ERR_VAULT_PASSPHRASE_WEAK'));
+      expect(sent).toEqual([]);
+      expect(byTestId('recovery-error')).toBeNull();
+      const input = field('recovery-passphrase');
+      expect(document.activeElement).toBe(input);
+      expect(input.getAttribute('aria-invalid')).toBe('true');
+      expect(input.getAttribute('aria-describedby')).toBe('recovery-pass-error');
+      expect(errorAt('recovery-pass-repeat')).toBeUndefined();
+    },
+  );
+
   it('says an empty repeat is empty, and sends nothing', async () => {
     show('en');
     await recover(words.join(' '), 'a long passphrase', '');

@@ -12,6 +12,40 @@ describe('recoveryOutcomeText', () => {
     );
   });
 
+  it('says how many complaints were restored, and how many could not be, where there are some', () => {
+    const counts = { companiesChecked: 3, relationships: 2, failed: 0 };
+    expect(recoveryOutcomeText('en', { ...counts, complaints: 4, complaintsNotRestored: 0 })).toBe(
+      '3 companies checked. 2 relationships restored. 4 complaints restored.',
+    );
+    expect(recoveryOutcomeText('en', { ...counts, complaints: 1, complaintsNotRestored: 2 })).toBe(
+      '3 companies checked. 2 relationships restored. 1 complaint restored. 2 complaints could not be restored: the clearinghouse no longer has a copy, or they could not be checked as yours.',
+    );
+    // A customer with no complaints listed reads nothing of them.
+    expect(recoveryOutcomeText('en', { ...counts, complaints: 0, complaintsNotRestored: 0 })).toBe(
+      '3 companies checked. 2 relationships restored.',
+    );
+    expect(recoveryOutcomeText('en', { ...counts, complaints: 0, complaintsNotRestored: 1 })).toBe(
+      '3 companies checked. 2 relationships restored. 0 complaints restored. 1 complaint could not be restored: the clearinghouse no longer has a copy, or it could not be checked as yours.',
+    );
+    expect(recoveryOutcomeText('de', { ...counts, complaints: 2, complaintsNotRestored: 1 })).toBe(
+      '3 Unternehmen geprüft. 2 Beziehungen wiederhergestellt. 2 Beschwerden wiederhergestellt. 1 Beschwerde konnte nicht wiederhergestellt werden: Die Clearingstelle hat keine Kopie mehr oder sie ließ sich nicht als Ihre prüfen.',
+    );
+  });
+
+  it('counts the complaints restored before the clearinghouse stopped answering', () => {
+    const outcome = {
+      companiesChecked: 100,
+      relationships: 1,
+      failed: 0,
+      complaints: 3,
+      complaintsNotRestored: 0,
+      unreachable: true as const,
+    };
+    expect(recoveryOutcomeText('en', outcome)).toBe(
+      `${t('en', 'extension.recovery.unreachable')} Up to then: 100 companies checked. 1 relationship restored. 3 complaints restored.`,
+    );
+  });
+
   it('says only that the clearinghouse was out of reach when it answered for no company', () => {
     for (const locale of ['de', 'en'] as const) {
       expect(

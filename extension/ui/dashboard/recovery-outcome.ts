@@ -13,7 +13,12 @@ import type { Response } from '../../messages';
 /** The counts of a `vault.recovered` answer. */
 export type RecoveryOutcome = Pick<
   Extract<Response, { type: 'vault.recovered' }>,
-  'companiesChecked' | 'relationships' | 'failed' | 'unreachable'
+  | 'companiesChecked'
+  | 'relationships'
+  | 'failed'
+  | 'complaints'
+  | 'complaintsNotRestored'
+  | 'unreachable'
 >;
 
 /**
@@ -38,8 +43,9 @@ export function idleRecoveryRun(): RecoveryRun {
 
 /**
  * The outcome in `locale`: companies checked, relationships restored, and how many failed (only
- * when some did); when the clearinghouse stopped answering, that, followed by the counts up to
- * then if it had answered for some companies.
+ * when some did), then complaints restored and how many could not be (each only when there are
+ * some: nothing of complaints where none were listed); when the clearinghouse stopped answering,
+ * that, followed by the counts up to then if it had answered for some companies.
  *
  * @example
  * ```ts
@@ -71,13 +77,24 @@ export function recoveryIncomplete(outcome: RecoveryOutcome): boolean {
   return outcome.unreachable === true || outcome.failed > 0;
 }
 
-/** The counts as sentences: checked, restored, and failed where some did. */
+/**
+ * The counts as sentences: checked, restored, and failed where some did; complaints restored,
+ * and not restored where some were not.
+ */
 function counts(locale: Locale, outcome: RecoveryOutcome): string {
+  const notRestored = outcome.complaintsNotRestored ?? 0;
   return [
     t(locale, 'extension.recovery.checked', { count: outcome.companiesChecked }),
     t(locale, 'extension.recovery.restored', { count: outcome.relationships }),
     ...(outcome.failed > 0
       ? [t(locale, 'extension.recovery.failed', { count: outcome.failed })]
+      : []),
+    // Nothing of complaints for a customer who has none listed.
+    ...((outcome.complaints ?? 0) > 0 || notRestored > 0
+      ? [t(locale, 'extension.recovery.complaints', { count: outcome.complaints ?? 0 })]
+      : []),
+    ...(notRestored > 0
+      ? [t(locale, 'extension.recovery.complaintsNotRestored', { count: notRestored })]
       : []),
   ].join(' ');
 }

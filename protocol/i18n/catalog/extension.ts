@@ -923,7 +923,8 @@ export const extension = {
     de: 'Mit der Wiederherstellungsphrase wiederherstellen',
     en: 'Recover',
   },
-  // A recovery's outcome: `checked`, then `restored`, then `failed` where some failed.
+  // A recovery's outcome: `checked`, then `restored`, then `failed` where some failed (then the
+  // complaints, below).
   'extension.recovery.checked': {
     de: { one: '{count} Unternehmen geprüft.', other: '{count} Unternehmen geprüft.' },
     en: { one: '{count} company checked.', other: '{count} companies checked.' },
@@ -952,6 +953,27 @@ export const extension = {
     en: {
       one: '{count} company could not be checked. Please try again later.',
       other: '{count} companies could not be checked. Please try again later.',
+    },
+  },
+  // After `restored`: the complaints the recovered relationships listed (extension/core/recovery),
+  // then, where some did not come back, how many.
+  'extension.recovery.complaints': {
+    de: {
+      one: '{count} Beschwerde wiederhergestellt.',
+      other: '{count} Beschwerden wiederhergestellt.',
+    },
+    en: { one: '{count} complaint restored.', other: '{count} complaints restored.' },
+  },
+  'extension.recovery.complaintsNotRestored': {
+    de: {
+      one: '{count} Beschwerde konnte nicht wiederhergestellt werden: Die Clearingstelle hat keine Kopie mehr oder sie ließ sich nicht als Ihre prüfen.',
+      other:
+        '{count} Beschwerden konnten nicht wiederhergestellt werden: Die Clearingstelle hat keine Kopie mehr oder sie ließen sich nicht als Ihre prüfen.',
+    },
+    en: {
+      one: '{count} complaint could not be restored: the clearinghouse no longer has a copy, or it could not be checked as yours.',
+      other:
+        '{count} complaints could not be restored: the clearinghouse no longer has a copy, or they could not be checked as yours.',
     },
   },
   // While a recovery runs (extension/service.ts `recover`): at onboarding the vault is created

@@ -28,7 +28,11 @@ export const offers = {
     },
   },
   'extension.offers.tab.delivered': { de: 'Zugestellt ({count})', en: 'Delivered ({count})' },
-  'extension.offers.tab.held': { de: 'Zurückgehalten ({count})', en: 'Held ({count})' },
+  // The same words for a held offer as /me's (./me `portal.me.offers`): it waits for its time.
+  'extension.offers.tab.held': {
+    de: 'Auf später verschoben ({count})',
+    en: 'Waiting for later ({count})',
+  },
   'extension.offers.tab.hidden': { de: 'Ausgeblendet ({count})', en: 'Hidden ({count})' },
   'extension.offers.tab.complaints': {
     de: 'Beschwerden ({count})',
@@ -180,8 +184,8 @@ export const offers = {
   },
   // Under "Complaints": what the list does not hold (OffersView.svelte says why).
   'extension.offers.complaint.notRecovered': {
-    de: 'Beschwerden, die Sie vor einer Wiederherstellung mit der Wiederherstellungsphrase oder auf einem anderen Gerät eingereicht haben, stehen hier nur, wenn Sie eine Sicherung wiederherstellen. Die Clearingstelle zeigt alle Ihre Beschwerden und ihre Entscheidungen auf ihrer Seite „Meine Daten“.',
-    en: 'Complaints you submitted before recovering with your recovery phrase, or on another device, are listed here only once you restore a backup. The clearinghouse shows all your complaints and their decisions on its “My data” page.',
+    de: 'Eine Wiederherstellung mit der Wiederherstellungsphrase bringt Ihre eingereichten Beschwerden zurück, auch die von einem anderen Gerät, außer denen, von denen die Clearingstelle keine Kopie mehr hat oder die sich nicht als Ihre prüfen ließen. Die Clearingstelle zeigt alle Ihre Beschwerden und ihre Entscheidungen auf ihrer Seite „Meine Daten“.',
+    en: 'A recovery with your recovery phrase brings back the complaints you submitted, those from another device too, except any whose copy the clearinghouse no longer has or that could not be checked as yours. The clearinghouse shows all your complaints and their decisions on its “My data” page.',
   },
   'extension.offers.complaint.title': {
     de: 'Beschwerde gegen {company}',
