@@ -20,7 +20,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import { ProtocolError } from '../../../protocol/errors';
 import { t } from '../../../protocol/i18n';
+import { defaultSettings } from '../../core/settings';
 import { hostComponents } from '../component-host.fixture';
+import Consent from '../consent/Consent.svelte';
 import RelationshipsView from './RelationshipsView.svelte';
 
 const b64url = (o: unknown) =>
@@ -146,16 +148,22 @@ const send = (async (request: { type: string }) => {
   }
   if (request.type === 'relationships.correct')
     return { type: 'corrections.sent', ...correctionsSent };
+  if (request.type === 'wallet.open-link' || request.type === 'wallet.open-targeted')
+    return { type: 'bridge.accepted', ticket: consentTicket };
   return listing();
 }) as never;
+
+/** The consent window's ticket the background answers "Open request" and a targeted request with. */
+const consentTicket = 'a'.repeat(32);
 
 async function show(
   locale: 'de' | 'en',
   replacedUrl: { replaced: string; current: string } | null = null,
+  openConsent: (ticket: string) => void = () => {},
 ) {
   await host.unmount();
   host.target.replaceChildren();
-  host.mount(RelationshipsView, { locale, send, openConsent: () => {}, replacedUrl });
+  host.mount(RelationshipsView, { locale, send, openConsent, replacedUrl });
   await expect.poll(() => host.target.querySelector('[data-testid="relationship"]')).not.toBeNull();
 }
 
@@ -175,6 +183,9 @@ beforeEach(async () => {
   holdRefresh = false;
   holdStored = false;
   rewardsAnswer = { type: 'rewards', items: [], now: 0 };
+  // What the view noted for the tab's session when a test opened the consent window goes: the
+  // next view would put the focus back where that test's window was opened from.
+  sessionStorage.clear();
   await show('en');
 });
 
@@ -2465,4 +2476,126 @@ describe('the holdings table at a phone’s width (320 px)', () => {
       expect(host.target.scrollWidth).toBeLessThanOrEqual(320);
     },
   );
+});
+
+describe('back from the consent window', () => {
+  /** What the consent window shows: one scope of Laufhaus GmbH's, by e-mail. */
+  const pending = {
+    type: 'wallet.pending',
+    checked: {
+      company: { legalName: 'Laufhaus GmbH', domain: 'https://laufhaus.example' },
+      request: {
+        reason: { de: 'Neuheiten', en: 'News' },
+        scopes: [
+          {
+            purpose: 'product_launch',
+            channels: ['email'],
+            dataCategories: [],
+            conditions: {},
+            retentionDays: 30,
+            onwardRecipients: [],
+          },
+        ],
+      },
+    },
+    choice: {
+      decision: 'grant',
+      scopes: [
+        {
+          include: true,
+          channels: ['email'],
+          dataCategories: [],
+          maxContactsPerWeek: null,
+          retentionDays: 30,
+          onwardRecipients: [],
+        },
+      ],
+      preferredChannel: 'email',
+      days: 365,
+    },
+    allowedChannels: ['email'],
+  };
+  const consentSend = (async (request: { type: string }) =>
+    request.type === 'settings.get'
+      ? { type: 'settings', settings: defaultSettings('http://localhost:3000') }
+      : request.type === 'wallet.pending'
+        ? pending
+        : { type: 'ok' }) as never;
+  /** What changed in the listing while the consent window was open. */
+  let whileAway: () => void;
+
+  /**
+   * As App.svelte's `openConsent` does: the consent window (the real one) takes the dashboard's
+   * place in its tab; closing it loads the dashboard anew (consent/main.ts `close` for
+   * `from=dashboard`), which here is the view mounted anew.
+   */
+  async function openInTab(ticket: string) {
+    await host.unmount();
+    host.target.replaceChildren();
+    host.mount(Consent, {
+      browserLocale: 'en' as const,
+      ticket,
+      send: consentSend,
+      close: () => {
+        whileAway();
+        void show('en', null, openInTab);
+      },
+      closeKey: 'extension.consent.backToDashboard' as const,
+    });
+    await expect.poll(() => byTestId('consent-days')).not.toBeNull();
+  }
+
+  /** Escape in the consent window, then the view back. */
+  async function escapeBack() {
+    await expect.poll(() => byTestId('consent-days')).not.toBeNull();
+    expect(byTestId('relationships')).toBeNull();
+    await userEvent.keyboard('{Escape}');
+    await expect.poll(() => byTestId('relationships')).not.toBeNull();
+  }
+
+  const targeted = {
+    sha256: h('t'),
+    jws: `${b64url({ alg: 'EdDSA' })}.${b64url({ aud: `ps_${h('p')}`, iat: 1_765_000_000 })}.c2ln`,
+  };
+  const targetedButton = () =>
+    host.target.querySelector<HTMLElement>('[data-testid="targeted-request"] button');
+
+  beforeEach(() => {
+    whileAway = () => {};
+  });
+
+  it('puts the focus back in the "Open request" field after Escape, and only then', async () => {
+    await show('en', null, (ticket) => void openInTab(ticket));
+    await userEvent.fill(byTestId('request-link')!, h('a'));
+    await userEvent.keyboard('{Enter}');
+    await expect.poll(() => sent.some((r) => r.type === 'wallet.open-link')).toBe(true);
+    release();
+    await escapeBack();
+    // Failed before: the dashboard came back with the focus on the page's body.
+    await expect.poll(() => document.activeElement).toBe(byTestId('request-link'));
+    // The dashboard shown again later (not from the window) leaves the focus alone.
+    await show('en');
+    await tick();
+    expect(document.activeElement).toBe(document.body);
+  });
+
+  it.each([
+    ['to the button that opened it while the request is still listed', false, targetedButton],
+    [
+      'to the view’s heading once the listing has the request no more',
+      true,
+      () => byTestId('relationships-title'),
+    ],
+  ] as const)('puts the focus for a targeted request %s', async (_case, gone, focused) => {
+    overrides = { requests: [targeted] };
+    await show('en', null, (ticket) => void openInTab(ticket));
+    if (gone) whileAway = () => (overrides = {});
+    await userEvent.click(targetedButton()!);
+    await expect.poll(() => sent.some((r) => r.type === 'wallet.open-targeted')).toBe(true);
+    release();
+    await escapeBack();
+    await expect.poll(() => document.activeElement).toBe(focused());
+    expect(document.activeElement).not.toBeNull();
+    expect(document.activeElement).not.toBe(document.body);
+  });
 });

@@ -14,9 +14,9 @@ import type { CustomerViewItem, DataRequestAnswer } from '$protocol/connect';
 import { locales, t, type Locale } from '$protocol/i18n';
 import CompanyTable from './CompanyTable.svelte';
 import VaultLocked from './VaultLocked.svelte';
+import { customerViewItem, hash } from './customer-view.fixture';
 import { dataRequestState, holdsDisclosed, isVaultLocked, type MeView } from './view';
 
-const hash = (c: string) => c.repeat(43);
 const nothingHeld = { de: 'Wir speichern keine Daten zu Ihnen.', en: 'We hold no data about you.' };
 const refused = (reason = nothingHeld): DataRequestAnswer => ({
   outcome: 'refused',
@@ -25,66 +25,23 @@ const refused = (reason = nothingHeld): DataRequestAnswer => ({
   erasedAt: null,
 });
 
-/** A company with an active grant, its disclosure (`held`, or none) and its data requests. */
+/**
+ * A company with an active grant, its disclosure (`held`, or none) and its data requests (each
+ * answered unless it says otherwise).
+ */
 function company(
   options: {
     held?: string[];
     requests?: Partial<CustomerViewItem['dataRequests'][number]>[];
   } = {},
 ): CustomerViewItem {
-  return {
-    company: {
-      id: `co_${'f'.repeat(43)}`,
-      legalName: 'Funkhaus Beispiel AG',
-      domain: 'https://funkhaus.example',
-    },
-    companyStatus: 'active',
-    pseudonym: `ps_${'p'.repeat(43)}`,
-    grants: [
-      {
-        sha256: hash('A'),
-        status: 'active',
-        purposes: ['product_launch'],
-        channels: ['email'],
-        dataCategories: ['preferences_habits'],
-        revokedPurposes: [],
-        until: null,
-      },
-    ],
-    refusals: 0,
-    openRevocations: 0,
-    revocations: [],
-    disclosure:
-      options.held === undefined
-        ? null
-        : {
-            sha256: hash('Z'),
-            at: 1_765_000_000,
-            holdings: options.held.map((dataCategory) => ({
-              dataCategory,
-              sources: ['direct'],
-              purposes: ['product_launch'],
-              retentionDays: 30,
-              recipients: [],
-            })),
-            export: null,
-          },
-    dataRequests: (options.requests ?? []).map((r, i) => ({
-      sha256: hash(String.fromCharCode(97 + i)),
-      type: 'access',
-      at: 1_765_000_100,
-      deadline: 1_767_600_000_000,
-      answered: true,
-      overdue: false,
-      answer: null,
-      ...r,
-    })),
+  return customerViewItem('Funkhaus Beispiel AG', {
+    at: 1_765_000_000,
+    grants: [{ status: 'active', categories: ['preferences_habits'] }],
+    ...(options.held === undefined ? {} : { held: options.held }),
+    requests: (options.requests ?? []).map((r) => ({ answered: true, ...r })),
     offers: { received: 3, delivered: 1, held: 1, hidden: 1 },
-    rewards: { count: 0, points: 0, bestDiscount: null },
-    complaints: { submitted: 0, drafts: 0 },
-    accessEvents: [],
-    complaintHistory: [],
-  };
+  });
 }
 
 /** The table's HTML, without Svelte's hydration markers. */

@@ -8,6 +8,7 @@ import { locales, t } from '$protocol/i18n';
 import NoAssistant from './NoAssistant.svelte';
 import NoMatch from './NoMatch.svelte';
 import { load as loadMe } from './+page.server';
+import { customerViewItem as item, hash } from './customer-view.fixture';
 import {
   arrange,
   categoriesOf,
@@ -23,71 +24,6 @@ import {
   type DataRequestView,
   type MeView,
 } from './view';
-
-const hash = (c: string) => c.repeat(43);
-
-function item(
-  name: string,
-  options: {
-    grants?: { status: 'active' | 'revoked' | 'expired'; categories: string[]; until?: number }[];
-    held?: string[];
-    revocations?: { acknowledged: boolean; overdue: boolean }[];
-    requests?: Partial<CustomerViewItem['dataRequests'][number]>[];
-  } = {},
-): CustomerViewItem {
-  const id = `co_${name.padEnd(43, 'x').slice(0, 43)}`;
-  return {
-    company: { id, legalName: name, domain: `https://${name.toLowerCase()}.example` },
-    companyStatus: 'active',
-    pseudonym: `ps_${'p'.repeat(43)}`,
-    grants: (options.grants ?? []).map((g, i) => ({
-      sha256: hash(String.fromCharCode(65 + i)),
-      status: g.status,
-      purposes: ['product_launch'],
-      channels: ['email'],
-      dataCategories: g.categories,
-      revokedPurposes: [],
-      until: g.until ?? null,
-    })),
-    refusals: 0,
-    openRevocations: (options.revocations ?? []).filter((r) => !r.acknowledged).length,
-    revocations: (options.revocations ?? []).map((r, i) => ({
-      sha256: hash(String.fromCharCode(75 + i)),
-      at: 1_700_000_000,
-      ...r,
-    })),
-    disclosure:
-      options.held === undefined
-        ? null
-        : {
-            sha256: hash('Z'),
-            at: 1_700_000_000,
-            holdings: options.held.map((dataCategory) => ({
-              dataCategory,
-              sources: ['direct'],
-              purposes: ['product_launch'],
-              retentionDays: 30,
-              recipients: [],
-            })),
-            export: null,
-          },
-    dataRequests: (options.requests ?? []).map((r, i) => ({
-      sha256: hash(String.fromCharCode(97 + i)),
-      type: 'access',
-      at: 1_700_000_000,
-      deadline: 1_702_592_000_000,
-      answered: false,
-      overdue: false,
-      answer: null,
-      ...r,
-    })),
-    offers: { received: 0, delivered: 0, held: 0, hidden: 0 },
-    rewards: { count: 0, points: 0, bestDiscount: null },
-    complaints: { submitted: 0, drafts: 0 },
-    accessEvents: [],
-    complaintHistory: [],
-  };
-}
 
 const items = [
   item('Zeta', { grants: [{ status: 'active', categories: ['address'], until: 3 }] }),

@@ -4,6 +4,7 @@
  * Pure: the page renders what these return; nothing here reaches the server.
  */
 import type { CustomerViewItem, DataRequestAnswer } from '$protocol/connect';
+import { erasedSince, stillHolds, type ConfirmedErasure } from '$protocol/disclosed-holdings';
 import type { ProtocolErrorCode } from '$protocol/errors';
 import { isSensitiveDataCategory } from '$protocol/vocabulary';
 
@@ -166,19 +167,23 @@ export function dataRequestState(
 
 /**
  * True when the company's newest disclosure lists a data category it has not confirmed erasing
- * since: what the Assistant knows the company holds.
+ * since: what the Assistant knows the company holds (protocol/disclosed-holdings `stillHolds`).
  */
 export function holdsDisclosed(item: CustomerViewItem): boolean {
-  const holdings = item.disclosure?.holdings ?? [];
-  if (holdings.length === 0) return false;
-  const erased = erasedSinceDisclosure(item);
-  return holdings.some((h) => !erased.has(h.dataCategory));
+  const disclosure = item.disclosure;
+  return stillHolds(
+    disclosure === null
+      ? null
+      : { at: disclosure.at, dataCategories: disclosure.holdings.map((h) => h.dataCategory) },
+    confirmedErasures(item),
+  );
 }
 
 /**
  * The data categories the company confirmed erasing since its newest disclosure, with when
  * (seconds): that disclosure still lists them as held, but they no longer are. An erasure
- * confirmed before the disclosure does not count (the disclosure is the newer statement).
+ * confirmed before the disclosure does not count (the disclosure is the newer statement;
+ * protocol/disclosed-holdings `erasedSince`).
  *
  * @example
  * ```ts
@@ -186,16 +191,16 @@ export function holdsDisclosed(item: CustomerViewItem): boolean {
  * ```
  */
 export function erasedSinceDisclosure(item: CustomerViewItem): Map<string, number> {
-  const disclosedAt = item.disclosure?.at ?? null;
-  const erased = new Map<string, number>();
-  for (const request of item.dataRequests) {
-    const answer = request.answer;
-    if (answer?.outcome !== 'erased' || answer.erasedAt === null) continue;
-    if (disclosedAt !== null && answer.erasedAt < disclosedAt) continue;
-    for (const category of answer.erased)
-      erased.set(category, Math.max(erased.get(category) ?? 0, answer.erasedAt));
-  }
-  return erased;
+  return erasedSince(item.disclosure?.at ?? null, confirmedErasures(item));
+}
+
+/** The erasures the company confirmed, from the answers the Assistant verified. */
+function confirmedErasures(item: CustomerViewItem): ConfirmedErasure[] {
+  const erasures: ConfirmedErasure[] = [];
+  for (const { answer } of item.dataRequests)
+    if (answer?.outcome === 'erased')
+      erasures.push({ dataCategories: answer.erased, erasedAt: answer.erasedAt });
+  return erasures;
 }
 
 /** The latest `until` of the active grants (seconds), or null. */
