@@ -86,10 +86,11 @@ test.describe('the regulator', () => {
       t('en', 'portal.regulator.verification.authentic'),
     );
     const steps = page.getByTestId('evidence-steps').locator('li');
-    await expect(steps).toHaveCount(4);
-    await expect(page.getByTestId('evidence-steps').locator('li[data-ok="true"]')).toHaveCount(3);
+    // Complaint, evidence, grant, the company's request the grant answers, coverage.
+    await expect(steps).toHaveCount(5);
+    await expect(page.getByTestId('evidence-steps').locator('li[data-ok="true"]')).toHaveCount(4);
     // The grant covered the newsletter only; the offer came by e-mail.
-    await expect(steps.nth(3)).toContainText(t('en', 'portal.regulator.rule.channel'));
+    await expect(steps.nth(4)).toContainText(t('en', 'portal.regulator.rule.channel'));
     await expect(page.getByTestId('reason-verdicts').locator('li')).toHaveAttribute(
       'data-verdict',
       'confirmed',

@@ -403,6 +403,8 @@ export interface GrantMaterial {
   /**
    * The signed grant request the grant answers (its signed `requestSha256`), as stored: what the
    * company asked for, beside what the customer gave. Null when none of this company is stored.
+   * The browser verifies it (evidence.ts) with the company's keys above, which come with every
+   * key's lifetime, retired and compromised ones too, so a request of any time can be judged.
    */
   request: { sha256: string; jws: string } | null;
 }

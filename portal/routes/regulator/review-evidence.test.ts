@@ -9,7 +9,12 @@
  * as the customer signed them and of the grant request that grant answers, read from the stored
  * signed messages of a complaint filed through the API's route handlers (on SQLite and
  * PostgreSQL); or one sentence when the evidence names no grant, or one the clearinghouse does
- * not hold (failed before: no scope was shown at all).
+ * not hold (failed before: no scope was shown at all). Evidence that is itself a grant request
+ * shows the scopes it asked for (failed before: "names no grant", nothing to judge it by). Run
+ * through the browser's check (evidence.ts) on the material the route loads, the request a grant
+ * answers is verified against the grant's signed hash, a stored request swapped for another of
+ * the company's is not shown as what it asked, and a purpose the customer revoked is marked with
+ * the time of the signed revocation.
  */
 import { render } from 'svelte/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,9 +40,16 @@ import {
 } from '$lib/server/api-test-world';
 import type { ReviewMaterial } from '$lib/server/dashboard-review';
 import { formatDayTime } from '$lib/components/format';
+import { verifyEvidence } from '$lib/components/regulator/evidence';
+import { consentChecks, consentView } from '$lib/components/regulator/grant-scopes';
+import { claims, sign } from '$lib/server/api-test-kit';
+import { peekClaims } from '$lib/server/auth/signatures';
+import { translator } from '$protocol/i18n';
+import { ready } from '$protocol/sodium';
 import { testDialects } from '$lib/server/db/test-databases';
 import * as complaintsRoute from '../api/v1/complaints/+server';
 import * as grantRequestsRoute from '../api/v1/grant-requests/+server';
+import * as revocationsRoute from '../api/v1/revocations/+server';
 import ReviewPage from './complaints/[sha256]/+page.svelte';
 import * as reviewServer from './complaints/[sha256]/+page.server';
 
@@ -177,6 +189,20 @@ describe("a complaint's review of its evidence", () => {
 });
 
 describe("a complaint's review beside a grant it cannot show", () => {
+  it.each(['de', 'en'] as const)(
+    'says in %s in one sentence that evidence naming no grant has no scope to judge it by',
+    (locale) => {
+      const page = html(locale, [{ kind: 'disclosure', jws: jws(disclosure) }], ['other']);
+      const consent = page.match(/data-testid="evidence-consent".*?<\/section>/s)?.[0] ?? '';
+      expect(consent).toMatch(
+        new RegExp(
+          `<p data-testid="consent-none"[^>]*>${t(locale, 'portal.regulator.scope.noGrant')}</p>`,
+        ),
+      );
+      expect(consent).not.toContain('consent-grant');
+    },
+  );
+
   it.each(['de', 'en'] as const)(
     'says in %s in one sentence that the grant the evidence names is not held',
     (locale) => {
@@ -422,20 +448,105 @@ describe.each(testDialects)(
       }
     });
 
-    it('says in one sentence, in both languages, that evidence naming no grant has no scope to show', async () => {
+    it('shows the scopes a grant request asked for when it is the evidence, while the browser checks it', async () => {
       // The complaint desk's evidence is the company's open grant request: it names no grant.
       const file = await complaintDesk(api, await newRegulator(api)).filer(company);
       const { material, page } = await review(await file());
       expect(material.grants).toEqual([null]);
       for (const locale of ['de', 'en'] as const) {
         const consent = page(locale).match(/data-testid="evidence-consent".*?<\/section>/s)?.[0];
-        expect(consent).toMatch(
-          new RegExp(
-            `<p data-testid="consent-none"[^>]*>${t(locale, 'portal.regulator.scope.noGrant')}</p>`,
+        expect(consent).toContain(t(locale, 'portal.regulator.scope.request'));
+        // On the server the check has not run: said so, never "verified".
+        expect(consent).toContain(t(locale, 'portal.regulator.scope.requestPending'));
+        expect(consent).not.toContain(t(locale, 'portal.regulator.scope.askedVerified'));
+        expect(pairs(consent!, 'consent-request-scope')).toContainEqual([
+          t(locale, 'portal.console.request.channels'),
+          [t(locale, 'vocabulary.channel.email'), t(locale, 'vocabulary.channel.newsletter')].join(
+            ', ',
           ),
-        );
+        ]);
+        expect(consent).not.toContain(t(locale, 'portal.regulator.scope.noGrant'));
         expect(consent).not.toContain('consent-grant');
       }
+    });
+
+    it('verifies the request in the browser, marks the purpose revoked since, and shows no swapped request', async () => {
+      await ready();
+      const requestJws = await grantRequestToken(api, company);
+      const { sha256: requestSha256 } = await expectJson<{ sha256: string }>(
+        await post(grantRequestsRoute.POST, '/api/v1/grant-requests', requestJws),
+        201,
+      );
+      const granted = await grantedPseudonym({ api, company, requestSha256 });
+      api.clock.advance(60);
+      const { sha256 } = await expectJson<{ sha256: string }>(
+        await post(
+          complaintsRoute.POST,
+          '/api/v1/complaints',
+          await complaintToken(api, granted.pseudonym, company, granted),
+        ),
+        201,
+      );
+      // After the offer, the customer takes product launches back.
+      api.clock.advance(120);
+      const revocation = await sign(
+        'revocation',
+        {
+          ...claims(api.clock, granted.pseudonym.id, company.id),
+          grants: [{ grantSha256: granted.grantSha256, purposes: ['product_launch'] }],
+        },
+        granted.pseudonym.keyPair,
+      );
+      const revokedAt = api.clock.seconds();
+      await expectJson(await post(revocationsRoute.POST, '/api/v1/revocations', revocation), 201);
+
+      const { material } = await review(sha256);
+      const now = api.clock.seconds();
+      const report = await verifyEvidence(material, now);
+      expect(report.steps.find((s) => s.step === 'request-signature')).toMatchObject({
+        index: 0,
+        ok: true,
+        detail: company.kid,
+      });
+      const evidence = peekClaims(
+        (peekClaims(material.complaint.jws).payload.evidence as { jws: string }[])[0]!.jws,
+      ).payload;
+      for (const locale of ['de', 'en'] as const) {
+        const shown = consentView(evidence, material.grants[0], translator(locale), locale, {
+          kind: 'offer',
+          checks: consentChecks(report, 0, 'offer'),
+        });
+        if (shown.state !== 'known') throw new Error(shown.state);
+        expect(shown.request).toMatchObject({ state: 'stored', verified: true });
+        expect(shown.grant.scopes.map((s) => s.revoked)).toEqual([
+          t(locale, 'portal.regulator.scope.revokedOn', {
+            at: formatDayTime(locale, revokedAt * 1000),
+          }),
+        ]);
+      }
+
+      // Another request of the company's, stored where the grant's should be: not what it asked.
+      const other = await grantRequestToken(api, company);
+      await expectJson(await post(grantRequestsRoute.POST, '/api/v1/grant-requests', other), 201);
+      const swapped = {
+        ...material,
+        grants: [{ ...material.grants[0]!, request: { sha256: requestSha256, jws: other } }],
+      };
+      const refused = await verifyEvidence(swapped, now);
+      expect(refused.steps.find((s) => s.step === 'request-signature')).toMatchObject({
+        ok: false,
+        code: 'request_mismatch',
+      });
+      const shown = consentView(evidence, swapped.grants[0], translator('en'), 'en', {
+        kind: 'offer',
+        checks: consentChecks(refused, 0, 'offer'),
+      });
+      expect(shown).toMatchObject({
+        request: {
+          state: 'unverified',
+          cause: t('en', 'portal.regulator.rule.request_mismatch'),
+        },
+      });
     });
   },
 );

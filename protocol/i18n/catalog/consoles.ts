@@ -533,6 +533,18 @@ export const consoles = {
     en: 'contact cap exceeded',
   },
   'portal.regulator.rule.grant_unknown': { de: 'keine solche Einwilligung', en: 'no such grant' },
+  'portal.regulator.rule.request_mismatch': {
+    de: 'nicht die Anfrage, auf die die Einwilligung antwortet',
+    en: 'not the request the grant answers',
+  },
+  'portal.regulator.rule.check_failed': {
+    de: 'die Prüfung konnte in diesem Browser nicht laufen',
+    en: 'the check could not run in this browser',
+  },
+  'portal.regulator.rule.unchecked': {
+    de: 'nicht prüfbar, weil ein Schritt davor fehlschlug',
+    en: 'not checkable, as a step before it failed',
+  },
   'portal.regulator.rule.company_not_active': {
     de: 'Unternehmen nicht aktiv',
     en: 'company not active',
@@ -702,6 +714,26 @@ export const consoles = {
     de: 'Die Einwilligung weicht von der Anfrage ab. Die Anfrage bat um:',
     en: 'The grant differs from the request. The request asked for:',
   },
+  'portal.regulator.scope.requestPending': {
+    de: 'Ihr Browser prüft noch die Signatur des Unternehmens auf dieser Anfrage (siehe „Prüfung im Browser“); bis dahin ist das Folgende die Angabe der Clearingstelle.',
+    en: 'Your browser is still checking the company’s signature on this request (see “Verified in your browser”); until then, what follows is the clearinghouse’s word.',
+  },
+  'portal.regulator.scope.requestVerified': {
+    de: 'In Ihrem Browser geprüft: vom Unternehmen mit einem Schlüssel signiert, den es zu diesem Zeitpunkt registriert hatte, und genau die Anfrage, auf die die Einwilligung antwortet.',
+    en: 'Verified in your browser: signed by the company with a key it had registered at the time, and the very request the grant answers.',
+  },
+  'portal.regulator.scope.askedVerified': {
+    de: 'In Ihrem Browser geprüft: vom Unternehmen mit einem Schlüssel signiert, den es zu diesem Zeitpunkt registriert hatte.',
+    en: 'Verified in your browser: signed by the company with a key it had registered at the time.',
+  },
+  'portal.regulator.scope.requestUnverified': {
+    de: 'Die gespeicherte Anfrage kann nicht als das gelten, worum das Unternehmen gebeten hat, daher wird ihr Umfang nicht gezeigt: Ihr Browser konnte die Signatur des Unternehmens darauf nicht bestätigen. Grund: {cause}',
+    en: 'The stored request cannot count as what the company asked for, so its scope is not shown: your browser could not confirm the company’s signature on it. Reason: {cause}',
+  },
+  'portal.regulator.scope.revokedOn': {
+    de: 'Widerrufen am {at} (signierter Widerruf des Kunden)',
+    en: 'Revoked on {at} (the customer’s signed revocation)',
+  },
   'portal.regulator.scope.unreadable': {
     de: 'Dieser Umfang hat nicht die Form, die das Protokoll vorsieht. So wurde er signiert:',
     en: 'This scope does not have the shape the protocol defines. As it was signed:',
@@ -742,8 +774,8 @@ export const consoles = {
   'portal.regulator.scope.none': { de: 'keine', en: 'none' },
   'portal.regulator.verification': { de: 'Prüfung im Browser', en: 'Verified in your browser' },
   'portal.regulator.verification.lead': {
-    de: 'Ihr Browser prüft mit demselben Protokoll-Code wie die Clearingstelle: die Signatur der Beschwerde, die Signatur des Unternehmens zum Zeitpunkt des Belegs, die Einwilligung und ob sie den Beleg deckte.',
-    en: 'Your browser checks with the same protocol code as the clearinghouse: the complaint’s signature, the company’s signature as of the evidence’s time, the grant, and whether it covered the evidence.',
+    de: 'Ihr Browser prüft mit demselben Protokoll-Code wie die Clearingstelle: die Signatur der Beschwerde, die Signatur des Unternehmens zum Zeitpunkt des Belegs, die Einwilligung, die Anfrage des Unternehmens, auf die sie antwortet, und ob die Einwilligung den Beleg deckte.',
+    en: 'Your browser checks with the same protocol code as the clearinghouse: the complaint’s signature, the company’s signature as of the evidence’s time, the grant, the company’s request it answers, and whether the grant covered the evidence.',
   },
   'portal.regulator.verification.running': { de: 'Wird geprüft …', en: 'Verifying …' },
   'portal.regulator.verification.failed': {
@@ -769,6 +801,10 @@ export const consoles = {
   'portal.regulator.step.grant-signature': {
     de: 'Einwilligung zu Beleg{index}',
     en: 'Grant of evidence{index}',
+  },
+  'portal.regulator.step.request-signature': {
+    de: 'Anfrage des Unternehmens zur Einwilligung, Beleg{index}',
+    en: 'Company’s request the grant answers, evidence{index}',
   },
   'portal.regulator.step.coverage': {
     de: 'Von der Einwilligung gedeckt, Beleg{index}',

@@ -8,17 +8,21 @@
  * each piece of evidence is signed by a key the company had registered at the evidence's `iat`
  * (not yet retired, not declared compromised by then: the rule of oversight.ts), or, for the kinds
  * staff sign, by the person key of a member of the company's staff as of that `iat`; the grant it
- * names is signed by the complainant and addressed to the company; and whether that grant,
- * with the complainant's signed revocations, covered the evidence's purpose and channel at its
- * `iat`. Each complaint reason is then judged where the signed facts decide it, and left to the
- * regulator where they cannot (e.g. "misleading").
+ * names is signed by the complainant and addressed to the company; the grant request that grant
+ * answers is signed by the company with a key it had registered at the request's own `iat` (the
+ * same rule as for the evidence) and is the very request whose SHA-256 the grant signed, so the
+ * scopes "asked" the page shows beside those "given" are the company's word, not the server's;
+ * and whether that grant, with the complainant's signed revocations, covered the evidence's
+ * purpose and channel at its `iat` (the revocations that verified come back with the report, for
+ * the page to mark the purposes revoked since). Each complaint reason is then judged where the
+ * signed facts decide it, and left to the regulator where they cannot (e.g. "misleading").
  *
  * Pure apart from libsodium (`await ready()` first); never throws: every failure is a step
  * with `ok: false` and the error's code.
  */
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { isProtocolError } from '$protocol/errors';
-import { activeGrant, checkCoverage, type Coverage } from '$protocol/grants';
+import { activeGrant, checkCoverage, type Coverage, type GrantRevocation } from '$protocol/grants';
 import { CLOCK_SKEW_SECONDS } from '$protocol/jws';
 import {
   importPublicJwk,
@@ -65,12 +69,19 @@ export interface EvidenceMaterial {
     jws: string;
     revocations: { sha256: string; jws: string }[];
     contactsBefore: number;
+    /** The stored grant request the grant answers; null or absent when none is stored. */
+    request?: { sha256: string; jws: string } | null;
   } | null)[];
 }
 
 /** What one step established. */
 export type StepName =
-  'complaint-signature' | 'evidence-signature' | 'grant-signature' | 'coverage' | 'outer-inner';
+  | 'complaint-signature'
+  | 'evidence-signature'
+  | 'grant-signature'
+  | 'request-signature'
+  | 'coverage'
+  | 'outer-inner';
 
 export interface EvidenceStep {
   step: StepName;
@@ -91,6 +102,12 @@ export interface EvidenceReport {
   reasons: { reason: string; verdict: ReasonVerdict }[];
   /** True when the complaint and every piece of evidence verified. */
   authentic: boolean;
+  /**
+   * Per evidence index: how the complainant's signed revocations that verified apply to the grant
+   * it names (`protocol/grants` `activeGrant`: from when, for which purposes or all), oldest
+   * first; empty when none does, or the grant did not verify.
+   */
+  revocations: (readonly GrantRevocation[])[];
 }
 
 const coverageReasons: Record<string, readonly string[]> = {
@@ -137,14 +154,61 @@ function staffKeyAsOf(
   return key !== undefined && staffKeyInForceAt(key, iat) ? importPublicJwk(key.jwk) : undefined;
 }
 
-function payloadIat(jws: string): number {
+/** The `iat` and `aud` of a compact JWS, unverified: only to choose the key and the audience. */
+function peekTimeAndAudience(jws: string): { iat: number; aud: unknown } {
   try {
     const payload = JSON.parse(utf8Decode(base64urlDecode(jws.split('.')[1] ?? ''))) as {
       iat?: unknown;
-    };
-    return typeof payload.iat === 'number' ? payload.iat : Number.NaN;
+      aud?: unknown;
+    } | null;
+    const iat = payload?.iat;
+    return { iat: typeof iat === 'number' ? iat : Number.NaN, aud: payload?.aud };
   } catch {
-    return Number.NaN;
+    return { iat: Number.NaN, aud: undefined };
+  }
+}
+
+/**
+ * The audience a company's grant request is verified for (oversight.ts `verifyEvidence`): the
+ * clearinghouse when it is open (a link, the page bridge), else the complainant it was targeted to.
+ */
+function requestAudience(aud: unknown, material: EvidenceMaterial): string {
+  return aud === material.origin ? material.origin : material.complaint.pseudonym;
+}
+
+/**
+ * The grant request a verified grant answers: signed by a key the company had registered at the
+ * request's `iat` (not retired, not declared compromised by then), issued by the company, and the
+ * request whose SHA-256 the grant signed (`requestSha256`). The stored hash beside it is the
+ * server's word, so the hash of what verified is compared, and the stored one with it.
+ */
+async function checkRequest(
+  request: { sha256: string; jws: string } | null | undefined,
+  requestSha256: unknown,
+  material: EvidenceMaterial,
+  now: number,
+): Promise<Pick<EvidenceStep, 'ok' | 'code' | 'detail'>> {
+  if (request === null || request === undefined) {
+    return { ok: false, code: 'ERR_GRANT_REQUEST_UNKNOWN' };
+  }
+  const { iat, aud } = peekTimeAndAudience(request.jws);
+  try {
+    const opened = await openMessage('grant-request', request.jws, {
+      audience: requestAudience(aud, material),
+      now,
+      asOf: 'iat',
+      resolveKey: (kid) =>
+        Number.isFinite(iat) ? companyKeyAsOf(material.company.keys, kid, iat) : undefined,
+    });
+    if (opened.payload.iss !== material.company.id) {
+      return { ok: false, code: 'ERR_MESSAGE_ISSUER_MISMATCH' };
+    }
+    if (opened.sha256 !== requestSha256 || request.sha256 !== requestSha256) {
+      return { ok: false, code: 'request_mismatch' };
+    }
+    return { ok: true, detail: opened.kid };
+  } catch (error) {
+    return { ok: false, code: codeOf(error) };
   }
 }
 
@@ -213,9 +277,12 @@ export async function verifyEvidence(
   //    sign, a staff member's).
   const payloads: (EvidencePayload | undefined)[] = [];
   for (const [index, item] of evidence.entries()) {
-    const iat = payloadIat(item.jws);
+    const { iat, aud } = peekTimeAndAudience(item.jws);
     try {
-      const audience = item.kind === 'grant-request' ? material.origin : complaint.pseudonym;
+      // A grant request is addressed to the complainant when targeted, to the clearinghouse when
+      // open; every other kind to the complainant.
+      const audience =
+        item.kind === 'grant-request' ? requestAudience(aud, material) : complaint.pseudonym;
       const staffMaySign = staffSignedKinds.has(item.kind);
       const opened = await openMessage(item.kind, item.jws, {
         audience,
@@ -243,8 +310,10 @@ export async function verifyEvidence(
     }
   }
 
-  // 3. The grant each piece names, signed by the complainant to the company; then coverage.
+  // 3. The grant each piece names, signed by the complainant to the company; the request it
+  //    answers, signed by the company; then coverage.
   const coverage: (Coverage | undefined)[] = [];
+  const revoked: (readonly GrantRevocation[])[] = evidence.map(() => []);
   for (const [index, payload] of payloads.entries()) {
     const grant = material.grants[index];
     if (payload?.grantSha256 === undefined || pseudonymKey === undefined) {
@@ -268,6 +337,11 @@ export async function verifyEvidence(
       if (opened.sha256 !== grant.sha256)
         throw Object.assign(new Error('hash'), { code: 'ERR_GRANT_UNKNOWN' });
       steps.push({ step: 'grant-signature', index, ok: true, detail: opened.kid });
+      steps.push({
+        step: 'request-signature',
+        index,
+        ...(await checkRequest(grant.request, opened.payload.requestSha256, material, now)),
+      });
       const revocations: Payload<'revocation'>[] = [];
       for (const r of grant.revocations) {
         try {
@@ -276,7 +350,9 @@ export async function verifyEvidence(
           // A revocation that does not verify cannot speak for the complainant: left out.
         }
       }
-      const result = checkCoverage(activeGrant(opened.payload, grant.sha256, revocations), {
+      const active = activeGrant(opened.payload, grant.sha256, revocations);
+      revoked[index] = [...active.revocations].sort((a, b) => a.at - b.at);
+      const result = checkCoverage(active, {
         purpose: payload.purpose ?? '',
         channel: payload.channel ?? '',
         at: payload.iat ?? 0,
@@ -346,5 +422,5 @@ export async function verifyEvidence(
     steps.filter((s) => s.step === 'evidence-signature').length === evidence.length &&
     steps.every((s) => s.step !== 'evidence-signature' || s.ok) &&
     steps.every((s) => s.step !== 'complaint-signature' || s.ok);
-  return { steps, reasons: verdicts, authentic };
+  return { steps, reasons: verdicts, authentic, revocations: revoked };
 }
