@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -363,6 +363,158 @@ describe('the auditor verifier CLI', () => {
         'nothing listens there; is the clearinghouse running, and is --url its address?',
     );
     expect(refused.code).toBe(2);
+  });
+
+  it.each([
+    ['size', (lines: string[]) => (lines[1] = String(Number(lines[1]) + 1))],
+    ['root', (lines: string[]) => (lines[2] = Buffer.alloc(32, 7).toString('base64'))],
+  ])(
+    'blames the state file, not the log, when the %s of its stored checkpoint was edited (exit 2)',
+    async (_line, edit) => {
+      const seen = join(keys.dir, `edited-${_line}-state.json`);
+      expect((await run(['--url', honest.url, '--state', seen])).code).toBe(0);
+      const saved = JSON.parse(readFileSync(seen, 'utf8')) as { checkpoint: string };
+      const lines = saved.checkpoint.split('\n');
+      edit(lines);
+      writeFileSync(seen, JSON.stringify({ ...saved, checkpoint: lines.join('\n') }));
+      const before = readFileSync(seen, 'utf8');
+      const expected =
+        `verify: the checkpoint stored in the state file ${seen} does not verify under the key pinned in the same file ` +
+        '(the signature by localhost:3000/log does not verify): the file was altered or damaged, ' +
+        'this says nothing about the log; move it away to start over';
+
+      // Online and offline alike: it used to say "VERIFICATION FAILED (ERR_NOTE_SIGNATURE_INVALID)".
+      const online = await run(['--url', honest.url, '--state', seen]);
+      expect(online.err.trim()).toBe(expected);
+      expect(online.code).toBe(2);
+      const file = join(keys.dir, 'edited-state-receipt.json');
+      const [sha256] = await writeMessages(honest.writer, 1);
+      await honest.log.sequencer.flush();
+      writeFileSync(file, JSON.stringify(await honest.log.service.receipt(sha256!, 0)));
+      const offline = await run(['--receipt', file, '--state', seen]);
+      expect(offline.err.trim()).toBe(expected);
+      expect(offline.code).toBe(2);
+      expect(readFileSync(seen, 'utf8')).toBe(before);
+    },
+  );
+
+  it('blames the receipt, not the log, when the checkpoint in the receipt was altered', async () => {
+    const [sha256] = await writeMessages(honest.writer, 1);
+    await honest.log.sequencer.flush();
+    const receipt = await honest.log.service.receipt(sha256!, 0);
+    const file = join(keys.dir, 'altered-checkpoint-receipt.json');
+    const checkpoint = receipt.checkpoint.replace(/\n(\d+)\n/, (_, n: string) => `\n${+n + 1}\n`);
+    writeFileSync(file, JSON.stringify({ ...receipt, checkpoint }));
+    for (const args of [
+      ['--receipt', file, '--state', state],
+      ['--url', honest.url, '--receipt', file, '--state', state],
+    ]) {
+      const result = await run(args);
+      expect(result.code).toBe(1);
+      expect(result.err.trim()).toBe(
+        `VERIFICATION FAILED (ERR_NOTE_SIGNATURE_INVALID): the checkpoint in the receipt ${file} does not verify under the pinned log key ` +
+          '(the signature by localhost:3000/log does not verify): the receipt was altered or is not from this log; this says nothing against the log',
+      );
+    }
+  });
+
+  it.each([
+    [
+      ['--url', 'not a url'],
+      '--url needs a full address with http:// or https://, such as https://clearinghouse.example; "not a url" is not one',
+    ],
+    [['--url', ''], '--url needs a full address such as https://clearinghouse.example'],
+    [
+      ['--url', 'localhost:3700'],
+      '--url needs a full address with http:// or https://, such as https://clearinghouse.example; "localhost:3700" is not one (did you mean http://localhost:3700?)',
+    ],
+    [
+      ['--url', 'clearinghouse.example'],
+      '--url needs a full address with http:// or https://, such as https://clearinghouse.example; "clearinghouse.example" is not one (did you mean https://clearinghouse.example?)',
+    ],
+    [
+      ['--url', 'ftp://x'],
+      '--url needs an http:// or https:// address, such as https://clearinghouse.example; "ftp://x" is of the scheme ftp',
+    ],
+  ])(
+    'says what a full address is for --url %j (exit 2, with the usage)',
+    async (args, sentence) => {
+      const result = await run(args);
+      expect(result.code).toBe(2);
+      expect(result.err.split('\n')[0]).toBe(sentence);
+      expect(result.err).toMatch(/\nusage: /);
+    },
+  );
+
+  it('says in a sentence what is wrong with a receipt or state file it cannot read (exit 2)', async () => {
+    const garbage = join(keys.dir, 'garbage.json');
+    writeFileSync(garbage, '{garbage');
+    const missing = join(keys.dir, 'nofile.json');
+    const cases: [string[], string][] = [
+      [
+        ['--receipt', garbage, '--state', state],
+        `the receipt file ${garbage} is not JSON; a receipt is a JSON object with v, index, entry, proof and checkpoint, as the clearinghouse gives it`,
+      ],
+      [['--receipt', missing, '--state', state], `the receipt file ${missing} does not exist`],
+      [
+        ['--receipt', keys.dir, '--state', state],
+        `the receipt file ${keys.dir} is a folder, not a file`,
+      ],
+      [
+        ['--url', honest.url, '--state', keys.dir],
+        `the state file ${keys.dir} is a folder, not a file; give --state a file name, such as ${join(keys.dir, 'verifier-state.json')}`,
+      ],
+    ];
+    for (const [args, sentence] of cases) {
+      const result = await run(args);
+      expect(result.err.trim()).toBe(`verify: ${sentence}`);
+      expect(result.code).toBe(2);
+    }
+  });
+
+  it('refuses a --state in a folder that does not exist instead of creating it (exit 2)', async () => {
+    const folder = join(keys.dir, 'no-such-folder');
+    const result = await run(['--url', honest.url, '--state', join(folder, 'state.json')]);
+    expect(result.err.trim()).toBe(
+      `verify: the folder ${folder} for the state file does not exist; check --state for a typo, or create the folder first`,
+    );
+    expect(result.code).toBe(2);
+    expect(existsSync(folder)).toBe(false);
+    expect(result.out).not.toMatch(/pinned log key/);
+  });
+
+  it('says that an address without /.well-known/clearinghouse.json does not look like a clearinghouse', async () => {
+    const other = createServer((request, response) => {
+      if (
+        request.url === '/.well-known/clearinghouse.json' &&
+        request.headers['x-html'] === undefined
+      ) {
+        response.writeHead(404).end('Not Found');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>hello');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const seen = join(keys.dir, 'not-a-clearinghouse-state.json');
+    try {
+      const missing = await run(['--url', url, '--state', seen]);
+      expect(missing.err.trim()).toBe(
+        `verify: ${url} does not look like a clearinghouse: it has no /.well-known/clearinghouse.json (answered 404). Check the address given to --url.`,
+      );
+      expect(missing.code).toBe(2);
+      // A server that answers every address with a page: 200, but no JSON.
+      const html: typeof fetch = (input, init) =>
+        fetch(input, { ...init, headers: { 'x-html': '1' } });
+      const page = await run(['--url', url, '--state', seen], { fetch: html });
+      expect(page.err.trim()).toBe(
+        `verify: ${url} does not look like a clearinghouse: its /.well-known/clearinghouse.json is not JSON. Check the address given to --url.`,
+      );
+      expect(page.code).toBe(2);
+      expect(existsSync(seen)).toBe(false);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('exits 2, not "verification failed", for a malformed --key or one the state file contradicts', async () => {

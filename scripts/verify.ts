@@ -24,6 +24,9 @@
  *    disagree, the tile is authenticated against the signed root to tell which of them is wrong:
  *    a genuine tile blames the entry bundle, and the first entry that differs.
  *
+ * The state file is read whole first: a stored checkpoint that does not verify under the key
+ * pinned in the same file means the file was edited or damaged (exit 2), not that the log failed;
+ * a new state file goes only into a folder that exists, or into the default one, which is created.
  * Only after every check passed is the new checkpoint written to the state file. All
  * verification is protocol/tlog (the same code the browser's auditor pages run); this file only
  * fetches, reads files and prints. Exit codes: 0 verified, 1 verification failed (the log or
@@ -33,8 +36,8 @@
  * connection, 429 or any 5xx: come back later) or state-file problems.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProtocolError, isProtocolError } from '../protocol/errors';
 import { ready } from '../protocol/sodium';
@@ -191,19 +194,46 @@ function parseArguments(argv: readonly string[]): Options {
     else if (argument === '--full') options.full = true;
     else throw new Error(`unknown argument ${argument}`);
   }
-  if (options.url !== undefined) {
-    const url = new URL(options.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new Error('--url must be http(s)');
-  }
+  if (options.url !== undefined) checkUrl(options.url);
   if (options.url === undefined && options.receiptPath === undefined)
     throw new Error('--url or --receipt is required');
   if (options.full && options.url === undefined) throw new Error('--full needs --url');
   return options;
 }
 
+/** An example of the address --url wants, for the messages. */
+const exampleUrl = 'https://clearinghouse.example';
+
+/**
+ * Refuses a `--url` that is no http(s) address with a sentence that says what to give (`new URL`
+ * alone says only "Invalid URL"); a host and port without a scheme (`localhost:3700`, which
+ * `new URL` reads as the scheme `localhost:`) is answered with the address it probably meant.
+ */
+function checkUrl(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:')) return;
+  if (text === '') throw new Error(`--url needs a full address such as ${exampleUrl}`);
+  // A host (and port) alone: the address it probably meant, http for this machine.
+  const scheme = /^(localhost|127\.)/i.test(text) ? 'http' : 'https';
+  const guess = /^[\w.-]+(:\d+)?(\/.*)?$/.test(text) ? ` (did you mean ${scheme}://${text}?)` : '';
+  if (url === undefined || guess !== '') {
+    throw new Error(
+      `--url needs a full address with http:// or https://, such as ${exampleUrl}; "${text}" is not one${guess}`,
+    );
+  }
+  throw new Error(
+    `--url needs an http:// or https:// address, such as ${exampleUrl}; "${text}" is of the scheme ${url.protocol.slice(0, -1)}`,
+  );
+}
+
 async function verify(options: Options, io: VerifierIo): Promise<void> {
   const state = readState(options.statePath);
+  if (state === undefined) checkStateFolder(options.statePath);
   let pinned: { logOrigin: string; logVerifierKey: string } | undefined =
     state === undefined
       ? undefined
@@ -230,7 +260,7 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
   let currentNote: string | undefined;
   if (options.url !== undefined) {
     const base = options.url;
-    const description = await fetchJson(io, `${base}/.well-known/clearinghouse.json`);
+    const description = await fetchDescription(io, base);
     const logOrigin = stringField(description, 'logOrigin');
     const logVerifierKey = stringField(description, 'logVerifierKey');
     // SPECS "Signed notes": the key name is the log origin. A description that names another
@@ -268,14 +298,14 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       );
     }
     const verifier = parseVerifierKey(pinned.logVerifierKey, sha256);
-    currentNote = await fetchText(io, `${base}/log/checkpoint`, maxCheckpointBytes);
+    currentNote = await fetchCheckpointNote(io, base);
     current = openCheckpoint(currentNote, verifier, pinned.logOrigin);
     io.stdout(
       `checkpoint: size ${current.size}, root ${base64Encode(current.rootHash)} (signature verified)`,
     );
 
-    if (state?.checkpoint !== undefined) {
-      const previous = openCheckpoint(state.checkpoint, verifier, pinned.logOrigin);
+    if (state?.seen !== undefined) {
+      const previous = state.seen;
       await checkPrefix(
         io,
         base,
@@ -299,15 +329,20 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
       );
     }
     const verifier = parseVerifierKey(pinned.logVerifierKey, sha256);
-    let raw: unknown;
+    const receipt = parseReceipt(readReceipt(options.receiptPath));
+    // The receipt's checkpoint first, on its own: one that does not verify under the pinned key
+    // is the receipt's fault (altered, or from another log), and the message says so rather than
+    // "the signature by <log> does not verify", which reads as the log's.
     try {
-      raw = JSON.parse(readFileSync(options.receiptPath, 'utf8'));
+      openCheckpoint(receipt.checkpoint, verifier, pinned.logOrigin);
     } catch (error) {
-      throw new UsageError(
-        `cannot read the receipt ${options.receiptPath}: ${(error as Error).message}`,
+      if (!isProtocolError(error)) throw error;
+      throw new ProtocolError(
+        error.code,
+        `the checkpoint in the receipt ${options.receiptPath} does not verify under the pinned log key (${error.message}): the receipt was altered or is not from this log; this says nothing against the log`,
+        { ...error.detail },
       );
     }
-    const receipt = parseReceipt(raw);
     const verified = verifyReceipt(sha256, receipt, verifier, pinned.logOrigin);
     io.stdout(
       `receipt: entry ${verified.index} (${verified.entry.kind}, sha256 ${verified.entry.sha256}) is in the tree of size ${verified.checkpoint.size}`,
@@ -320,10 +355,10 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
         { checkpoint: current, what: "the log's current checkpoint" },
       );
       io.stdout(`the receipt's checkpoint is a prefix of the current log (size ${current.size})`);
-    } else if (state?.checkpoint !== undefined) {
+    } else if (state?.seen !== undefined) {
       // Offline, the pinned checkpoint still decides one case: at the same size the roots must
       // be equal, or the log signed two histories (a split view: this receipt is from the other).
-      const seen = openCheckpoint(state.checkpoint, verifier, pinned.logOrigin);
+      const seen = state.seen;
       if (seen.size === verified.checkpoint.size) {
         await naming(
           { checkpoint: seen, what: 'the checkpoint in the state file' },
@@ -364,6 +399,32 @@ async function verify(options: Options, io: VerifierIo): Promise<void> {
     });
   }
   io.stdout('OK');
+}
+
+/** Larger than any receipt (an entry of 1 KiB, 64 hashes, a checkpoint of 16 KiB), as /audit. */
+const maxReceiptBytes = 256 * 1024;
+
+/** The JSON of the receipt file at `path`, with a sentence for each way it cannot be read. */
+function readReceipt(path: string): unknown {
+  let text: string;
+  try {
+    if (statSync(path).size > maxReceiptBytes) {
+      throw new UsageError(
+        `the receipt file ${path} is larger than ${maxReceiptBytes / 1024} KiB, too large for a receipt; check that it is the receipt the clearinghouse gave`,
+      );
+    }
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(fileProblem('the receipt file', path, error));
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(
+      `the receipt file ${path} is not JSON; a receipt is a JSON object with v, index, entry, proof and checkpoint, as the clearinghouse gives it`,
+    );
+  }
 }
 
 /** A checkpoint and how the auditor knows it ("the receipt's checkpoint"), for the messages. */
@@ -651,6 +712,10 @@ function progressBar(io: VerifierIo, total: number): (done: number) => void {
   };
 }
 
+/**
+ * GET `url`: its answer, whatever the status, except 429 and any 5xx (the clearinghouse or a
+ * server in front of it asks to come back later) and no answer at all, which are exit 2.
+ */
 async function get(io: VerifierIo, url: string): Promise<Response> {
   let response: Response;
   try {
@@ -658,8 +723,15 @@ async function get(io: VerifierIo, url: string): Promise<Response> {
   } catch (error) {
     throw fetchFailure(url, error);
   }
-  if (response.status !== 200) throw new UsageError(`${url} answered ${response.status}`);
+  if (response.status !== 200) await response.body?.cancel().catch(() => {});
+  if (response.status === 429 || response.status >= 500) throw busy(url, response.status);
   return response;
+}
+
+function busy(url: string, status: number): UsageError {
+  return new UsageError(
+    `${url} answered ${status}: the log or a server in front of it is busy or failing, try again later`,
+  );
 }
 
 /**
@@ -682,11 +754,7 @@ async function fetchImplied(
     throw fetchFailure(url, error);
   }
   if (response.status !== 200) await response.body?.cancel().catch(() => {});
-  if (response.status === 429 || response.status >= 500) {
-    throw new UsageError(
-      `${url} answered ${response.status}: the log or a server in front of it is busy or failing, try again later`,
-    );
-  }
+  if (response.status === 429 || response.status >= 500) throw busy(url, response.status);
   if (response.status === 404) return undefined;
   if (response.status !== 200) {
     throw new ProtocolError(code, `${url} answered ${response.status} instead of its data`);
@@ -740,53 +808,113 @@ function failureOf(error: unknown): { message: string; code?: string } {
   return code === undefined ? { message } : { message, code };
 }
 
-async function fetchBytes(io: VerifierIo, url: string, maxBytes: number): Promise<Uint8Array> {
-  const response = await get(io, url);
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new UsageError(`${url} is larger than ${maxBytes} bytes`);
+/** The body of a 200 answer as text, refused beyond `maxBytes` (a hostile server may send more). */
+async function readText(url: string, response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = () => new UsageError(`${url} is larger than ${maxBytes} bytes`);
+  if (Number(response.headers.get('content-length') ?? '0') > maxBytes) throw tooLarge();
   const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > maxBytes) throw new UsageError(`${url} is larger than ${maxBytes} bytes`);
-  return bytes;
+  if (bytes.length > maxBytes) throw tooLarge();
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
 }
 
-async function fetchText(io: VerifierIo, url: string, maxBytes: number): Promise<string> {
-  return new TextDecoder('utf-8', { fatal: false }).decode(await fetchBytes(io, url, maxBytes));
+/** The log's current checkpoint, as signed note text. */
+async function fetchCheckpointNote(io: VerifierIo, base: string): Promise<string> {
+  const url = `${base}/log/checkpoint`;
+  const response = await get(io, url);
+  if (response.status !== 200) {
+    throw new UsageError(
+      `${url} answered ${response.status}: the clearinghouse serves no checkpoint of its log there`,
+    );
+  }
+  return readText(url, response, maxCheckpointBytes);
 }
 
-async function fetchJson(io: VerifierIo, url: string): Promise<Record<string, unknown>> {
-  const text = await fetchText(io, url, maxJsonBytes);
+/** What a clearinghouse publishes about itself (SPECS), at the address every one of them uses. */
+const descriptionPath = '/.well-known/clearinghouse.json';
+
+/**
+ * The clearinghouse's description. An address that has none, or answers it with something that
+ * is not a JSON object, is most likely not a clearinghouse (a typo in --url, another service on
+ * that port): said as such, not as a bare status code.
+ */
+async function fetchDescription(io: VerifierIo, base: string): Promise<Record<string, unknown>> {
+  const notOne = (why: string) =>
+    new UsageError(
+      `${base} does not look like a clearinghouse: ${why}. Check the address given to --url.`,
+    );
+  const url = `${base}${descriptionPath}`;
+  const response = await get(io, url);
+  if (response.status !== 200) {
+    throw notOne(`it has no ${descriptionPath} (answered ${response.status})`);
+  }
+  const text = await readText(url, response, maxJsonBytes);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UsageError(`${url} is not JSON`);
+    throw notOne(`its ${descriptionPath} is not JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new UsageError(`${url} is not a JSON object`);
+    throw notOne(`its ${descriptionPath} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
 function stringField(object: Record<string, unknown>, name: string): string {
   const value = object[name];
   if (typeof value !== 'string' || value.length === 0 || value.length > 1024) {
-    throw new UsageError(`clearinghouse.json has no valid "${name}"`);
+    throw new UsageError(
+      `the clearinghouse's ${descriptionPath} has no valid "${name}"; it is not a clearinghouse this verifier can check`,
+    );
   }
   return value;
 }
 
-function readState(path: string): VerifierState | undefined {
+/**
+ * The sentence for a file the auditor named that cannot be read (`what`: "the state file", "the
+ * receipt file"), instead of Node's `ENOENT: no such file or directory, open …`.
+ */
+function fileProblem(what: string, path: string, error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return `${what} ${path} does not exist`;
+    case 'EISDIR':
+      return `${what} ${path} is a folder, not a file`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${what} ${path} may not be read (permission denied)`;
+    default:
+      return `${what} ${path} cannot be read: ${(error as Error).message}`;
+  }
+}
+
+/** What the state file holds, its checkpoint opened (none in a state file not yet written). */
+type LoadedState = VerifierState & { seen?: Checkpoint };
+
+/**
+ * The state file, checked whole: its key parses, and its checkpoint verifies under that key and
+ * origin. The verifier wrote both after verifying them, so a failure here means the file was
+ * altered or damaged, not that the log misbehaved: a file problem (exit 2), never a failed
+ * verification of the log.
+ */
+function readState(path: string): LoadedState | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read the state file ${path}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+      throw new UsageError(
+        `the state file ${path} is a folder, not a file; give --state a file name, such as ${join(path, 'verifier-state.json')}`,
+      );
+    }
+    throw new UsageError(fileProblem('the state file', path, error));
   }
+  const startOver = 'move it away to start over';
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UsageError(`the state file ${path} is not JSON; move it away to start over`);
+    throw new UsageError(`the state file ${path} is not JSON; ${startOver}`);
   }
   const state = value as Partial<VerifierState> | null;
   if (
@@ -797,16 +925,47 @@ function readState(path: string): VerifierState | undefined {
     typeof state.logVerifierKey !== 'string' ||
     (state.checkpoint !== undefined && typeof state.checkpoint !== 'string')
   ) {
+    throw new UsageError(`the state file ${path} is not a verifier state; ${startOver}`);
+  }
+  let verifier: NoteVerifier;
+  try {
+    verifier = parseVerifierKey(state.logVerifierKey, sha256);
+  } catch (error) {
     throw new UsageError(
-      `the state file ${path} is not a verifier state; move it away to start over`,
+      `the key pinned in the state file ${path} is not a verifier key (${(error as Error).message}): the file is damaged; ${startOver}`,
     );
   }
-  return state as VerifierState;
+  if (state.checkpoint === undefined) return state as VerifierState;
+  try {
+    const seen = openCheckpoint(state.checkpoint, verifier, state.logOrigin);
+    return { ...(state as VerifierState), seen };
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    throw new UsageError(
+      `the checkpoint stored in the state file ${path} does not verify under the key pinned in the same file (${error.message}): the file was altered or damaged, this says nothing about the log; ${startOver}`,
+    );
+  }
+}
+
+/**
+ * A state file not written yet must go into a folder that exists: a typo in `--state` would
+ * otherwise start a new pin on first use without a word. Only the default location is created
+ * (the data folder of a checkout, or next to the downloaded verifier).
+ */
+function checkStateFolder(path: string): void {
+  if (resolve(path) === resolve(defaultStatePath)) return;
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder)) {
+    throw new UsageError(
+      `the folder ${folder} for the state file does not exist; check --state for a typo, or create the folder first`,
+    );
+  }
 }
 
 function writeState(path: string, state: VerifierState): void {
   const absolute = resolve(path);
-  mkdirSync(dirname(absolute), { recursive: true });
+  // Only the default folder is created; any other was checked before the run (checkStateFolder).
+  if (absolute === resolve(defaultStatePath)) mkdirSync(dirname(absolute), { recursive: true });
   // Write then rename: an interrupted run never leaves a half-written state behind.
   const temporary = `${absolute}.${process.pid}.tmp`;
   writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);

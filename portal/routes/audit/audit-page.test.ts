@@ -10,6 +10,7 @@ import type { Component } from 'svelte';
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import { catalog, locales, t, type MessageKey } from '$protocol/i18n';
+import { loggedKinds, type LoggedKind } from '$protocol/tlog';
 import Page from './+page.svelte';
 
 type Rendered = Component<{ data: Record<string, unknown> }>;
@@ -89,6 +90,39 @@ describe('/audit, the command-line verifier', () => {
     expect(section).toContain(t(locale, 'portal.audit.cli.notBuilt'));
     expect(section).not.toContain('href="/audit/clearinghouse-verify.mjs"');
     expect(section).not.toContain('node clearinghouse-verify.mjs');
+  });
+});
+
+describe('/audit, what the log holds', () => {
+  /**
+   * How the lead names each kind the log holds, per language. It named only grants, refusals,
+   * revocations and regulator decisions, while the entry table below it shows every kind.
+   */
+  const named: Record<LoggedKind, Record<(typeof locales)[number], string>> = {
+    company: { de: 'Registrierung eines Unternehmens', en: 'company registration' },
+    'company-key': { de: 'Schlüsseländerung', en: 'key change' },
+    'grant-request': { de: 'Bitte um Einwilligung', en: 'request for consent' },
+    grant: { de: 'jede Einwilligung', en: 'grant' },
+    refusal: { de: 'Ablehnung', en: 'refusal' },
+    revocation: { de: 'Widerruf', en: 'revocation' },
+    'revocation-ack': { de: 'Bestätigung', en: 'acknowledgement' },
+    disclosure: { de: 'Auskunft über gespeicherte Daten', en: 'disclosure' },
+    'data-request': { de: 'Auskunfts- oder Löschantrag', en: 'data request' },
+    'data-request-answer': { de: 'die Antwort darauf', en: 'its answer' },
+    complaint: { de: 'Beschwerde', en: 'complaint' },
+    'complaint-decision': { de: 'die Entscheidung über sie', en: 'the decision on it' },
+    suspension: { de: 'Aussetzung oder Wiederzulassung', en: 'suspension or reinstatement' },
+  };
+
+  it('knows a phrase for every kind the log holds', () => {
+    expect(Object.keys(named).sort()).toEqual([...loggedKinds].sort());
+  });
+
+  it.each(locales)('names in %s every kind the log holds, on the page', (locale) => {
+    const lead = t(locale, 'portal.audit.lead');
+    const { body } = render(Page as unknown as Rendered, { props: { data: { ...data, locale } } });
+    expect(body).toContain(lead);
+    for (const kind of loggedKinds) expect(lead, kind).toContain(named[kind][locale]);
   });
 });
 

@@ -6,9 +6,11 @@ export const consoles = {
   'portal.nav.audit': { de: 'Protokoll prüfen', en: 'Audit the log' },
   'portal.nav.regulator': { de: 'Aufsicht', en: 'Regulator' },
   'portal.audit.title': { de: 'Das öffentliche Protokoll prüfen', en: 'Audit the public log' },
+  // Names every kind the log holds (SPECS "What the log holds", protocol/tlog `loggedKinds`), in
+  // the words of the entry table's `portal.audit.kind.*`; audit-page.test.ts checks each is named.
   'portal.audit.lead': {
-    de: 'Jede Einwilligung, Ablehnung, jeder Widerruf und jede Entscheidung der Aufsicht steht als Eintrag in einem nur erweiterbaren Merkle-Protokoll. Hier prüfen Sie in Ihrem Browser, dass das Protokoll nur wächst und dass eine Quittung darin enthalten ist.',
-    en: 'Every grant, refusal, revocation and regulator decision is an entry of an append-only Merkle log. Here you check in your own browser that the log only grows and that a receipt is in it.',
+    de: 'Jede Registrierung eines Unternehmens und jede Schlüsseländerung, jede Bitte um Einwilligung, jede Einwilligung, Ablehnung und jeder Widerruf (samt seiner Bestätigung), jede Auskunft über gespeicherte Daten, jeder Auskunfts- oder Löschantrag und die Antwort darauf, jede Beschwerde und die Entscheidung über sie sowie jede Aussetzung oder Wiederzulassung steht als Eintrag in einem nur erweiterbaren Merkle-Protokoll. Hier prüfen Sie in Ihrem Browser, dass das Protokoll nur wächst und dass eine Quittung darin enthalten ist.',
+    en: 'Every company registration and key change, every request for consent, grant, refusal and revocation (with its acknowledgement), every disclosure, every data request and its answer, every complaint and the decision on it, and every suspension or reinstatement is an entry of an append-only Merkle log. Here you check in your own browser that the log only grows and that a receipt is in it.',
   },
   'portal.audit.checkpoint': { de: 'Aktueller Prüfpunkt', en: 'Current checkpoint' },
   'portal.audit.size': { de: 'Einträge', en: 'Entries' },
@@ -87,6 +89,10 @@ export const consoles = {
     en: 'Add a checkpoint you saw elsewhere (signed text)',
   },
   'portal.audit.history.add': { de: 'Prüfen und hinzufügen', en: 'Verify and add' },
+  'portal.audit.paste.empty': {
+    de: 'Das Feld ist leer. Fügen Sie den signierten Text eines Prüfpunkts ein: Ursprung, Größe, Wurzel-Hash, eine leere Zeile und die Signaturzeile.',
+    en: 'The field is empty. Paste the signed text of a checkpoint: origin, size, root hash, an empty line and the signature line.',
+  },
   'portal.audit.noscript': {
     de: 'Die Prüfungen laufen in Ihrem Browser und brauchen JavaScript. Ohne JavaScript nutzen Sie den Befehlszeilen-Prüfer unten.',
     en: 'The checks run in your browser and need JavaScript. Without JavaScript, use the command-line verifier below.',
@@ -121,6 +127,10 @@ export const consoles = {
   'portal.audit.receipt.notJson': {
     de: 'Das ist kein JSON. Eine Quittung ist ein JSON-Objekt mit v, index, entry, proof und checkpoint.',
     en: 'This is not JSON. A receipt is a JSON object with v, index, entry, proof and checkpoint.',
+  },
+  'portal.audit.receipt.tooLarge': {
+    de: 'Die Datei ist zu groß für eine Quittung ({size} KiB; eine Quittung ist höchstens {limit} KiB groß, meist wenige KiB). Wählen Sie die Quittungsdatei, die der Assistent oder die Clearingstelle geliefert hat.',
+    en: 'This file is too large for a receipt ({size} KiB; a receipt is at most {limit} KiB, usually a few KiB). Choose the receipt file the Assistant or the clearinghouse gave.',
   },
   'portal.audit.receipt.ok': {
     de: 'Gültig: Eintrag {index} ist im signierten Protokoll enthalten.',
