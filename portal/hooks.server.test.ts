@@ -131,3 +131,77 @@ describe('handleError', () => {
     },
   );
 });
+
+describe('a page whose database cannot be reached', () => {
+  /**
+   * Runs `path` through `handle`; the route fails with `error` as a page's load does: SvelteKit
+   * calls `handleError` with 500 and renders its error page with that status.
+   */
+  async function failingWith(error: unknown, path = '/companies') {
+    const url = new URL(origin + path);
+    const event = {
+      url,
+      request: new Request(url, { headers: { accept: 'text/html' } }),
+      route: { id: '/companies' },
+      cookies: { get: () => undefined },
+      locals: {},
+      getClientAddress: () => '192.0.2.1',
+    } as unknown as RequestEvent;
+    let shown: App.Error | undefined;
+    const resolve = async () => {
+      shown = (await handleError({
+        error,
+        status: 500,
+        message: 'Internal Error',
+        event,
+      } as unknown as Parameters<typeof handleError>[0])) as App.Error;
+      return new Response(`<h1>Fehler 500</h1>`, {
+        status: 500,
+        headers: { 'content-type': 'text/html' },
+      });
+    };
+    const response = await handle({ event, resolve } as unknown as Parameters<typeof handle>[0]);
+    return { response, shown };
+  }
+
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+    code: 'ECONNREFUSED',
+    syscall: 'connect',
+  });
+  const terminated = Object.assign(new Error('terminating connection due to administrator'), {
+    code: '57P01',
+  });
+
+  it.each([
+    ['a refused connection', refused],
+    ['a terminated backend (57P01)', terminated],
+    [
+      'the writer’s 503 for a lost connection',
+      Object.assign(new Error('wrapped'), { cause: refused }),
+    ],
+  ])(
+    'answers 503 with Retry-After and names the cause for the error page: %s (failed before: 500 "Internal error")',
+    async (_name, error) => {
+      const { response, shown } = await failingWith(error);
+      expect(response.status).toBe(503);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(response.headers.get('content-type')).toBe('text/html');
+      expect(await response.text()).toContain('<h1>');
+      expect(shown).toEqual({ message: 'Service unavailable', code: 'database-unavailable' });
+    },
+  );
+
+  it.each([
+    ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'id')")],
+    [
+      'a statement timeout (57014)',
+      Object.assign(new Error('canceling statement'), { code: '57014' }),
+    ],
+    ['a constraint (23505)', Object.assign(new Error('duplicate key'), { code: '23505' })],
+  ])('leaves an error of the code or the statement a 500 "internal": %s', async (_name, error) => {
+    const { response, shown } = await failingWith(error);
+    expect(response.status).toBe(500);
+    expect(response.headers.get('retry-after')).toBeNull();
+    expect(shown).toEqual({ message: 'Internal error', code: 'internal' });
+  });
+});

@@ -3,12 +3,19 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { dev } from '$app/environment';
 import { isLocale, negotiateLocale } from '$protocol/i18n';
 import { guardStandardStreams } from '$lib/server/output-guard';
-import { getInstance, startServing, stopInstance } from '$lib/server/instance';
+import {
+  announceStopped,
+  announceStopping,
+  getInstance,
+  startServing,
+  stopInstance,
+} from '$lib/server/instance';
 import { problem, problemFromError, problemResponse } from '$lib/server/problem';
 import { isApiPath, isHealthPath, isPasskeyPath, limitAddress } from '$lib/server/rate-limits';
 import { startRelayPurge } from '$lib/server/relay';
 import { startPeriodicPurge } from '$lib/server/periodic-purge';
 import { jtiPurgeIntervalMs, purgeSeenJtis } from '$lib/server/db/seen-jtis';
+import { isDatabaseUnreachable, reportUnreachableRequest } from '$lib/server/db/unreachable';
 import { crossSiteFormRefusal } from '$lib/server/cross-site-forms';
 import { nestHandles } from '$lib/server/nest-handles';
 import { allocationSitePretenuring, noPretenuringFlag } from '$lib/server/node-flags';
@@ -71,10 +78,20 @@ export const init: ServerInit = async () => {
       },
     ),
   ];
-  process.once('sveltekit:shutdown', () => {
+  // The log says when the stop begins and when it is done (instance.ts; the line that the server
+  // listens comes from instrumentation.server.ts, which sees adapter-node's server). Under Vite's
+  // dev server a listener of ours would keep SIGINT from ending it.
+  if (!dev) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => announceStopping(signal));
+    }
+  }
+  process.once('sveltekit:shutdown', (reason?: unknown) => {
+    announceStopping(typeof reason === 'string' ? reason : 'shutdown');
     void Promise.all(purges.map((purge) => purge.stop()))
       .then(stopInstance)
-      .catch((error: unknown) => console.error('shutdown:', error));
+      .catch((error: unknown) => console.error('shutdown:', error))
+      .finally(() => announceStopped());
   });
 };
 
@@ -128,6 +145,31 @@ function withoutKitStart(html: string): string {
   return html.replace(kitStartScript, '');
 }
 
+/**
+ * The requests of pages (not the API, which answers problem+json itself) that failed because the
+ * database could not be reached (`isDatabaseUnreachable`): {@link handleError} marks them, and
+ * {@link route} answers them 503 with `Retry-After` instead of SvelteKit's 500.
+ */
+const unreachablePages = new WeakSet<Request>();
+
+/** How long a page asks to wait before it is loaded again while the database is away. */
+const pageRetryAfterSeconds = 30;
+
+/**
+ * SvelteKit's 500 for a page whose database could not be reached, as what it is: 503 with
+ * `Retry-After`, the error page's sentence (+error.svelte, `database-unavailable`) unchanged.
+ * Before December 2026 such a page answered 500 "Internal error".
+ */
+function unavailablePage(response: Response): Response {
+  const headers = new Headers(response.headers);
+  headers.set('retry-after', String(pageRetryAfterSeconds));
+  return new Response(response.body, {
+    status: 503,
+    statusText: 'Service Unavailable',
+    headers,
+  });
+}
+
 const route: Handle = async ({ event, resolve }) => {
   // An address that does not decode is refused first: it names no route (and no limiter bucket).
   const decodes = decodesAsPath(event.url.pathname);
@@ -165,6 +207,9 @@ const route: Handle = async ({ event, resolve }) => {
       return decodes ? page : withoutKitStart(page);
     },
   });
+  if (response.status === 500 && unreachablePages.has(event.request)) {
+    return unavailablePage(response);
+  }
   // The API speaks problem+json even for routes SvelteKit itself refuses (e.g. 405).
   // The methods a 405 names in `Allow` stay (RFC 9110 requires them); the title is the status's
   // reason phrase, as SvelteKit's own answer has none.
@@ -223,6 +268,12 @@ export const handleError: HandleServerError = ({ error, status, event }) => {
   // A client that disconnected mid-body (a form post) is no server error: client-abort.ts.
   if (status >= 500 && event.request.signal.aborted) {
     logger.warn({ route: event.route.id }, 'client aborted');
+  } else if (status >= 500 && isDatabaseUnreachable(error) && !isApiPath(event.url.pathname)) {
+    // The database is away, not the code wrong: 503 (route, above), logged as the API's are, one
+    // line a minute rather than a stack a request (db/unreachable.ts).
+    unreachablePages.add(event.request);
+    reportUnreachableRequest('pages', error);
+    return { message: 'Service unavailable', code: 'database-unavailable' };
   } else if (status >= 500) logger.error({ err: error, route: event.route.id }, 'unhandled error');
   return errorFor(status, event.url.pathname);
 };

@@ -22,3 +22,22 @@ if (problem !== undefined) {
   process.stderr.write(`The clearinghouse cannot start: ${problem}\n`);
   process.exit(1);
 }
+
+/**
+ * adapter-node's start module, which `index.js` imports right after this one: it creates the HTTP
+ * server and listens, and exports polka's `server` (its `server` is Node's). Its `listening` event
+ * gives the log's line that the server listens (instance.ts `announceListening`); nothing in the
+ * `init` hook can see the server, which listens only after `init` is done. Importing it here
+ * shares index.js's module (the same URL); a failed start is reported by index.js's own import.
+ */
+const adapterStart = './start.js';
+void import(/* @vite-ignore */ new URL(adapterStart, import.meta.url).href)
+  .then(async (start: { server?: { server?: import('node:http').Server } }) => {
+    const http = start.server?.server;
+    if (http === undefined) return;
+    const { announceListening } = await import('$lib/server/instance');
+    const announce = () => void announceListening(http.address());
+    if (http.listening) announce();
+    else http.once('listening', announce);
+  })
+  .catch(() => undefined);

@@ -20,6 +20,8 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../portal/lib/server/db/database';
+import { migrateToLatest } from '../portal/lib/server/db/migrate';
+import { tokenHash } from '../portal/lib/server/people';
 import { startLog } from '../portal/lib/server/log/clearinghouse-log';
 import { prepare, testLogConfig, writeMessages } from '../portal/lib/server/log/test-log';
 
@@ -524,5 +526,130 @@ describe('npm run admin -- enroll-regulator', () => {
       ORIGIN: 'https://ch.example/',
     });
     expect(withOrigin.stdout).toMatch(/^https:\/\/ch\.example\/enroll\/[A-Za-z0-9_-]{43}\n$/);
+  });
+});
+
+describe('npm run admin -- list-people, recover-person and cancel-enrolment', () => {
+  const personId = 'pe_RitaRegulatorAAAAAAAAA'; // pe_ + 22 characters
+  const kid = 'kidOfRitasSigningKeyAAAAAAAAAAAAAAAAAAAAAAA';
+
+  /** An enrolled regulator, as a completed enrolment leaves the rows (no ceremony here). */
+  async function enrolledRegulator(dir: string): Promise<void> {
+    const cdb = await openDatabase({ sqlitePath: pathsIn(dir).DATABASE_PATH });
+    try {
+      await migrateToLatest(cdb);
+      await cdb.db
+        .insertInto('people')
+        .values({
+          id: personId,
+          role: 'regulator',
+          company_id: null,
+          name: 'Rita Regulator',
+          webauthn_user_id: 'dXNlcg',
+          created_at: Date.now() - 60_000,
+          created_by: 'admin',
+          removed_at: null,
+        })
+        .execute();
+      await cdb.db
+        .insertInto('person_keys')
+        .values({
+          kid,
+          person_id: personId,
+          x: 'A'.repeat(43),
+          added_at: Date.now() - 60_000,
+          retired_at: null,
+        })
+        .execute();
+    } finally {
+      await cdb.close();
+    }
+  }
+
+  it('says when there is nobody yet', async () => {
+    const dir = folder();
+    const result = await runAdminCli(['list-people'], pathsIn(dir));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim()).toBe(
+      'No person and no open enrolment link yet: npm run admin -- enroll-regulator --name "<full name>" makes the first.',
+    );
+  });
+
+  it('lists people and links, names whose keys a recovery retires, and cancels an unused link (the recovery named only the id before)', async () => {
+    const dir = folder();
+    await enrolledRegulator(dir);
+    const invited = await runAdminCli(['enroll-regulator', '--name', 'Nina Neu'], pathsIn(dir));
+    expect(invited.code).toBe(0);
+    const token = invited.stdout.trim().split('/enroll/')[1]!;
+    const linkId = tokenHash(token);
+
+    const listed = await runAdminCli(['list-people'], pathsIn(dir));
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^status +role +name +company +keys +person +link$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^enrolled +regulator +Rita Regulator +- +1 +${personId} +-$`),
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^invited +regulator +Nina Neu +- +0 +- +${escapeRegExp(linkId)} \\(valid until \\d{4}-`,
+        ),
+      ),
+    );
+    expect(listed.stderr.trim()).toBe(
+      '1 person, 1 open enrolment link: npm run admin -- cancel-enrolment <link> voids one nobody has used yet.',
+    );
+    // The token is the link's secret: never listed.
+    expect(listed.stdout + listed.stderr).not.toContain(token);
+
+    const recovered = await runAdminCli(['recover-person', '--person', personId], pathsIn(dir));
+    expect(recovered.code).toBe(0);
+    expect(recovered.stderr).toMatch(
+      new RegExp(
+        `^One-time recovery link for Rita Regulator \\(${personId}, regulator\\), valid until [^.]+\\.\\d+Z\\. Retired now: their signing key ${kid}, and their passkeys and sessions`,
+        'm',
+      ),
+    );
+    expect(recovered.stdout).toMatch(/^http:\/\/localhost:3000\/enroll\/[A-Za-z0-9_-]{43}\n$/);
+    const again = await runAdminCli(['list-people'], pathsIn(dir));
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `^recovery pending +regulator +Rita Regulator +- +1 +${personId} +\\S+ \\(valid until`,
+        'm',
+      ),
+    );
+
+    const cancelled = await runAdminCli(['cancel-enrolment', linkId], pathsIn(dir));
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stderr.trim()).toMatch(
+      new RegExp(
+        `^Cancelled the enrolment link ${escapeRegExp(linkId)} for a new regulator \\(Nina Neu\\), made by admin on [^:]+:\\d\\d:\\d\\d\\.\\d+Z: nobody can enrol with it any more\\.$`,
+      ),
+    );
+    const twice = await runAdminCli(['cancel-enrolment', invited.stdout.trim()], pathsIn(dir));
+    expect(twice.code).toBe(1);
+    expect(twice.stderr.trim()).toMatch(
+      /^This enrolment link expired, or was cancelled, on \S+: nobody can enrol with it any more, so there is nothing to cancel\. \(ERR_ENROLMENT_EXPIRED\)$/,
+    );
+    const unknown = await runAdminCli(['cancel-enrolment', 'B'.repeat(43)], pathsIn(dir));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe(
+      'No enrolment link has this id or token: give the id npm run admin -- list-people shows, or the link itself. (ERR_ENROLMENT_UNKNOWN)',
+    );
+    const after = await runAdminCli(['list-people'], pathsIn(dir));
+    expect(after.stdout).not.toContain('Nina Neu');
+  });
+
+  it('refuses cancel-enrolment without exactly one link, with the usage and exit code 2', async () => {
+    for (const args of [['cancel-enrolment'], ['cancel-enrolment', 'a', 'b']]) {
+      const result = await runAdminCli(args, {});
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^cancel-enrolment needs exactly one link id/);
+      expect(result.stderr).toContain('npm run admin -- cancel-enrolment <link id, token or link>');
+    }
   });
 });

@@ -7,6 +7,10 @@
  *
  *   enroll-regulator --name "A. Muster"   a one-time enrolment link for a new regulator
  *   recover-person --person pe_…          a one-time recovery link; retires the person's key now
+ *                                         (names the person and the kids it retired)
+ *   list-people                           every person and open enrolment link: name, role,
+ *                                         company, status, keys (no secrets)
+ *   cancel-enrolment <link id or token>   voids an unused enrolment link
  *   backup <file> [--force]               the database and the log's keys, consistent while it
  *                                         runs; --force replaces an existing file
  *   restore <file>                        into a fresh database (and key paths), then migrated
@@ -18,16 +22,21 @@
  * Ctrl+C (SIGINT) or SIGTERM during a backup or restore stops it and undoes what it wrote (exit
  * code 130 or 143 and a sentence saying so); another one a second later ends the process at once.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProtocolError } from '../protocol/errors';
 import { ready } from '../protocol/sodium';
 import { openDatabase, type ClearinghouseDb } from '../portal/lib/server/db/database';
 import { createDurableWriter } from '../portal/lib/server/db/durable-writer';
 import { migrateToLatest } from '../portal/lib/server/db/migrate';
-import { createPeopleService, type EnrolmentLink } from '../portal/lib/server/people';
+import {
+  createPeopleService,
+  type EnrolmentLink,
+  type PersonListing,
+  type PersonView,
+} from '../portal/lib/server/people';
 import {
   BackupError,
   BackupInterruptedError,
@@ -47,6 +56,8 @@ import { maxNameLength, parseDisplayName } from '../portal/lib/people-name';
 export type AdminCommand =
   | { command: 'enroll-regulator'; name: string }
   | { command: 'recover-person'; personId: string }
+  | { command: 'list-people' }
+  | { command: 'cancel-enrolment'; link: string }
   | { command: 'backup'; file: string; force?: true }
   | { command: 'restore'; file: string; publishedCheckpoint?: string; acceptFork?: true }
   | { command: 'help' };
@@ -54,6 +65,8 @@ export type AdminCommand =
 const usage = `Usage:
   npm run admin -- enroll-regulator --name "<full name>"
   npm run admin -- recover-person --person <pe_…>
+  npm run admin -- list-people
+  npm run admin -- cancel-enrolment <link id, token or link>
   npm run admin -- backup <file> [--force]
   npm run admin -- restore <file> [--published-checkpoint <file>] [--accept-fork]
   npm run admin -- --help
@@ -78,6 +91,8 @@ export function adminHelp(env: NodeJS.ProcessEnv = process.env): string {
 
   enroll-regulator   prints a one-time link with which a new regulator enrols a passkey
   recover-person     prints a one-time link for a person who lost their passkey; retires it now
+  list-people        lists every person and open enrolment link: name, role, company, status, keys
+  cancel-enrolment   voids an enrolment link nobody has used yet (its id from list-people)
   backup             writes the database and the log's and webhook's keys into one file (mode 0600)
   restore            loads a backup into a new, empty database and key paths
 
@@ -141,6 +156,18 @@ export function parseAdminArgs(argv: readonly string[]): AdminCommand {
       throw new Error(`${command} needs exactly one file name.\n${usage}`);
     }
     return { command, file: files[0]!, ...(force ? { force: true as const } : {}) };
+  }
+  if (command === 'list-people') {
+    if (rest.length > 0) throw new Error(`Unexpected argument "${rest[0]}".\n${usage}`);
+    return { command };
+  }
+  if (command === 'cancel-enrolment') {
+    if (rest.length !== 1 || rest[0]!.startsWith('--') || rest[0]!.trim() === '') {
+      throw new Error(
+        `${command} needs exactly one link id (as list-people shows it), token or link.\n${usage}`,
+      );
+    }
+    return { command, link: rest[0]!.trim() };
   }
   const options = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
@@ -215,8 +242,12 @@ export function publishedCheckpointText(text: string): string {
   return text;
 }
 
+/** A link the admin command made; for a recovery, the person it is for (as before it). */
+export type AdminLink = EnrolmentLink & { person: PersonView | null };
+
 /**
- * Runs a parsed command on a migrated database and returns the link it made (none for `help`).
+ * Runs a parsed command that makes a link on a migrated database and returns the link (none for
+ * `help`).
  *
  * @example
  * ```ts
@@ -225,33 +256,152 @@ export function publishedCheckpointText(text: string): string {
  * ```
  */
 export async function runAdmin(
-  command: Exclude<AdminCommand, { command: 'backup' | 'restore' }>,
+  command: Extract<AdminCommand, { command: 'enroll-regulator' | 'recover-person' | 'help' }>,
   cdb: ClearinghouseDb,
   origin: string,
   now: () => number = Date.now,
-): Promise<EnrolmentLink | undefined> {
+): Promise<AdminLink | undefined> {
   if (command.command === 'help') return undefined;
-  // The people service never writes signed messages; the writer only completes its context.
-  const writer = createDurableWriter(cdb);
-  try {
-    const people = createPeopleService({ cdb, writer, origin: origin.replace(/\/+$/, ''), now });
+  return withPeople(cdb, origin, now, async (people) => {
     if (command.command === 'enroll-regulator') {
-      return await people.createEnrolment({
+      const link = await people.createEnrolment({
         role: 'regulator',
         name: command.name,
         createdBy: 'admin',
       });
+      return { ...link, person: null };
     }
     const person = await people.get(command.personId);
-    return await people.createEnrolment({
+    const link = await people.createEnrolment({
       role: person.role,
       companyId: person.companyId,
       personId: person.id,
       createdBy: 'admin',
     });
+    return { ...link, person };
+  });
+}
+
+/** The people service on `cdb` for the length of `use`. */
+async function withPeople<T>(
+  cdb: ClearinghouseDb,
+  origin: string,
+  now: () => number,
+  use: (people: ReturnType<typeof createPeopleService>) => Promise<T>,
+): Promise<T> {
+  // The people service never writes signed messages; the writer only completes its context.
+  const writer = createDurableWriter(cdb);
+  try {
+    return await use(createPeopleService({ cdb, writer, origin: origin.replace(/\/+$/, ''), now }));
   } finally {
     await writer.close();
   }
+}
+
+/**
+ * `list-people`: every person not removed and every open enrolment link for a new one
+ * (people.ts `listAll`), as {@link peopleTable} prints them.
+ */
+export function listPeople(
+  cdb: ClearinghouseDb,
+  origin: string,
+  now: () => number = Date.now,
+): Promise<PersonListing[]> {
+  return withPeople(cdb, origin, now, (people) => people.listAll());
+}
+
+/**
+ * `cancel-enrolment`: voids the unused link `link` names (its id as list-people prints it, its
+ * token, or the link itself) and says what it was for.
+ *
+ * @throws ProtocolError `ERR_ENROLMENT_UNKNOWN`, `ERR_ENROLMENT_USED` or `ERR_ENROLMENT_EXPIRED`,
+ *   each with a sentence.
+ */
+export async function cancelEnrolment(
+  cdb: ClearinghouseDb,
+  link: string,
+  origin: string,
+  now: () => number = Date.now,
+): Promise<string> {
+  const cancelled = await withPeople(cdb, origin, now, (people) => people.cancelEnrolment(link));
+  const whom =
+    cancelled.recover !== null
+      ? `the recovery of ${cancelled.recover}`
+      : `a new ${cancelled.role === 'regulator' ? 'regulator' : `staff member of ${cancelled.companyId}`}${cancelled.name === null ? '' : ` (${printable(cancelled.name)})`}`;
+  const made = `made by ${cancelled.createdBy} on ${new Date(cancelled.createdAt).toISOString()}`;
+  const after =
+    cancelled.recover !== null
+      ? ` That person has no signing key until they enrol again: npm run admin -- recover-person --person ${cancelled.recover} makes a new link.`
+      : '';
+  return `Cancelled the enrolment link ${cancelled.id} for ${whom}, ${made}: nobody can enrol with it any more.${after}`;
+}
+
+/**
+ * Text the database holds, for a terminal: a control or format character (an escape sequence
+ * in a company's name, say) as U+FFFD, so that nothing read from the database drives the terminal.
+ */
+function printable(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]/gu, '\uFFFD');
+}
+
+const statusWords: Record<PersonListing['status'], string> = {
+  enrolled: 'enrolled',
+  'recovery-pending': 'recovery pending',
+  'no-key': 'no key',
+  invited: 'invited',
+};
+
+/**
+ * `list-people`'s table: one line per person or open link, in columns (status, role, name,
+ * company, keys, person, link), with a header; no token, passkey or key material.
+ *
+ * @example
+ * ```ts
+ * peopleTable(await listPeople(cdb, origin));
+ * // 'status    role       name        company  keys  person    link\nenrolled  regulator  A. Muster  -  1  pe_…  -'
+ * ```
+ */
+export function peopleTable(listings: readonly PersonListing[]): string {
+  const rows = listings.map((entry) => [
+    statusWords[entry.status],
+    entry.role,
+    entry.name === null ? '(named at enrolment)' : printable(entry.name),
+    entry.companyId === null
+      ? '-'
+      : entry.companyName === null
+        ? entry.companyId
+        : `${printable(entry.companyName)} (${entry.companyId})`,
+    String(entry.keys),
+    entry.personId ?? '-',
+    entry.linkId === null
+      ? '-'
+      : `${entry.linkId} (valid until ${new Date(entry.linkExpiresAt!).toISOString()})`,
+  ]);
+  const header = ['status', 'role', 'name', 'company', 'keys', 'person', 'link'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!)))
+        .join('  '),
+    )
+    .join('\n');
+}
+
+/**
+ * The sentence before a recovery link: whose it is and which signing keys it retired (by kid),
+ * so that the operator sees it went to the right person and what stops signing now.
+ */
+export function recoveryNotice(link: AdminLink, until: string, where = ''): string {
+  const person = link.person!;
+  const who = `${printable(person.name)} (${person.id}, ${person.role === 'regulator' ? 'regulator' : `staff of ${person.companyId}`})`;
+  const retired =
+    link.retiredKids.length === 0
+      ? 'They had no current signing key (an earlier recovery retired it); their passkeys and sessions are retired now'
+      : `Retired now: their signing key${link.retiredKids.length === 1 ? '' : 's'} ${link.retiredKids.join(', ')}, and their passkeys and sessions`;
+  return `One-time recovery link for ${who}, valid until ${until}. ${retired}${where}:`;
 }
 
 const keyRoles = [
@@ -348,47 +498,6 @@ export function verifyUrl(summary: BackupSummary, env: NodeJS.ProcessEnv = proce
 }
 
 /**
- * The refusal of a backup to `file` that names a folder: backup.ts would say it "already exists:
- * … pass --force to replace it", and with --force fail as it cannot replace a folder.
- */
-function refuseFolderTarget(file: string): void {
-  const target = resolve(file);
-  let folder = false;
-  try {
-    folder = statSync(target).isDirectory();
-  } catch {
-    return; // not there (or not readable): backup.ts says why when it writes
-  }
-  if (folder) {
-    throw new BackupError(
-      `${target} is a folder, not a file: give the backup a file name in it, e.g. ` +
-        `${join(target, `${new Date().toISOString().slice(0, 10)}.jsonl.gz`)}; nothing was written.`,
-    );
-  }
-}
-
-/**
- * backup.ts's sentence for a backup file that cannot be created, where its words mislead: a
- * folder that exists but takes no new files (/proc, /sys: ENOENT) is not "a folder that does not
- * exist". Any other error is returned as it is.
- */
-function backupFailure(file: string, error: unknown): unknown {
-  const code = ((error as { cause?: unknown } | null)?.cause as { code?: unknown } | undefined)
-    ?.code;
-  const target = resolve(file);
-  const folder = dirname(target);
-  if (error instanceof BackupError && code === 'ENOENT' && existsSync(folder)) {
-    return new BackupError(
-      `No backup was written to ${target}: this process cannot write there, as ${folder} takes ` +
-        'no new files (ENOENT); choose a file in a folder this user may write in. Nothing was ' +
-        'left behind, the partial file included.',
-      { cause: error },
-    );
-  }
-  return error;
-}
-
-/**
  * The sentence for a database that cannot be reached, naming the setting that points to it:
  * the driver's message alone ("connect ECONNREFUSED 127.0.0.1:3499") says neither what it
  * tried to reach nor where that is set. Undefined for any other error.
@@ -431,7 +540,6 @@ async function runBackupCommand(
     }
   };
   const keyPaths = { logKeyPath, webhookKeyPath };
-  if (command.command === 'backup') refuseFolderTarget(command.file);
   const signal = stopOnSignals();
   let publishedCheckpoint: string | undefined;
   if (command.command === 'restore') {
@@ -447,8 +555,6 @@ async function runBackupCommand(
         ? await writeBackup(cdb, keyPaths, command.file, progress, {
             force: command.force === true,
             signal,
-          }).catch((error: unknown) => {
-            throw backupFailure(command.file, error);
           })
         : await restoreBackup(cdb, keyPaths, command.file, progress, {
             ...(publishedCheckpoint === undefined ? {} : { publishedCheckpoint }),
@@ -581,6 +687,29 @@ async function main(): Promise<void> {
     await migrateToLatest(cdb);
     // The server's own default (ORIGIN, else http://localhost:$PORT), so the link opens on it.
     const { origin } = logConfigFromEnv();
+    if (command.command === 'list-people') {
+      const listings = await listPeople(cdb, origin);
+      const links = listings.filter((entry) => entry.linkId !== null).length;
+      const people = listings.filter((entry) => entry.personId !== null).length;
+      if (listings.length === 0) {
+        console.error(
+          'No person and no open enrolment link yet: npm run admin -- enroll-regulator --name "<full name>" makes the first.',
+        );
+        return;
+      }
+      console.log(peopleTable(listings));
+      console.error(
+        `${people} ${people === 1 ? 'person' : 'people'}, ${links} open enrolment link${links === 1 ? '' : 's'}` +
+          (links === 0
+            ? '.'
+            : ': npm run admin -- cancel-enrolment <link> voids one nobody has used yet.'),
+      );
+      return;
+    }
+    if (command.command === 'cancel-enrolment') {
+      console.error(await cancelEnrolment(cdb, command.link, origin));
+      return;
+    }
     const link = (await runAdmin(command, cdb, origin))!;
     const until = new Date(link.expiresAt).toISOString();
     // Without ORIGIN and PORT the link goes to the default port, which may not be the server's.
@@ -590,7 +719,7 @@ async function main(): Promise<void> {
     console.error(
       command.command === 'enroll-regulator'
         ? `One-time enrolment link for regulator "${command.name}", valid until ${until}${where}:`
-        : `One-time recovery link for ${command.personId}, valid until ${until}. Their old key and passkeys are retired now${where}:`,
+        : recoveryNotice(link, until, where),
     );
     console.log(link.link);
   } finally {

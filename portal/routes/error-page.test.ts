@@ -75,6 +75,21 @@ describe('the error page', () => {
     },
   );
 
+  it.each(['de', 'en'] as const)(
+    'says that the database cannot be reached, and names the 503 the page is answered with, in %s (failed before: "Error 500", "something went wrong")',
+    (locale) => {
+      // SvelteKit renders the page as its 500; hooks.server.ts answers it 503.
+      state.page.error = { message: 'Service unavailable', code: 'database-unavailable' };
+      const page = rendered(500, locale);
+      expect(page.body).toContain(
+        t(locale, 'portal.error.databaseUnavailable').replace('’', '&#39;').slice(0, 40),
+      );
+      expect(page.body).toContain(`<h1>${t(locale, 'portal.error.title', { status: 503 })}</h1>`);
+      expect(page.head).toContain(t(locale, 'portal.error.title', { status: 503 }));
+      expect(page.body).not.toContain(t(locale, 'common.error.unexpected'));
+    },
+  );
+
   it('names malformed percent-encoding in German with its umlauts', () => {
     state.page.error = { message: 'The address is not valid', code: 'malformed-address' };
     expect(html(400, 'de')).toContain('Die Adresse ist ungültig');

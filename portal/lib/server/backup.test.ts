@@ -3,6 +3,7 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -10,6 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -449,8 +451,45 @@ describe('a backup whose file fails', () => {
         'Nothing was left behind, the partial file included.',
     );
     expect(error('EACCES')).toContain(': this user may not write in /srv/b (EACCES).');
+    // A folder that exists and takes no new files (/proc, /sys): not "does not exist". Said here,
+    // at the source, for every caller (before December 2026 only npm run admin reworded it).
+    const existing = mkdtempSync(join(tmpdir(), 'backup-enoent-'));
+    try {
+      expect(
+        backupWriteError(
+          join(existing, 'x.gz'),
+          Object.assign(new Error('ENOENT: …'), { code: 'ENOENT' }),
+        ).message,
+      ).toBe(
+        `No backup was written to ${join(existing, 'x.gz')}: this process cannot write there, as ` +
+          `${existing} takes no new files (ENOENT); choose a file in a folder this user may write ` +
+          'in. Nothing was left behind, the partial file included.',
+      );
+    } finally {
+      rmSync(existing, { recursive: true, force: true });
+    }
     expect(error('EROFS')).toContain(': /srv/b is on a read-only file system (EROFS).');
     expect(error('EXDEV')).toContain(': EXDEV: … (EXDEV).');
+  });
+});
+
+describe('a backup onto a folder', () => {
+  it('is refused as a folder, with or without force, and nothing is written in it (it said "pass --force", then EISDIR)', async () => {
+    const from = await source('sqlite', 3);
+    const target = join(from.keys.dir, 'backups');
+    mkdirSync(target);
+    for (const force of [false, true]) {
+      const error = await writeBackup(from.tdb.cdb, from.paths, target, undefined, {
+        force,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackupError);
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is a folder, not a file: give the backup a file name in it, e\\.g\\. .*/\\d{4}-\\d\\d-\\d\\d\\.jsonl\\.gz; nothing was written\\.$`,
+        ),
+      );
+      expect(readdirSync(target)).toEqual([]);
+    }
   });
 });
 

@@ -407,8 +407,24 @@ export function restoreIntoEmpty(cdb: Pick<ClearinghouseDb, 'dialect' | 'locatio
   );
 }
 
-/** A backup's target that exists already is refused, unless the operator said to replace it. */
+/**
+ * A backup's target that exists already is refused, unless the operator said to replace it; a
+ * folder always, with or without `force`, as what it is (before December 2026 "… already exists:
+ * … pass --force", and with --force Node's EISDIR).
+ */
 function refuseExistingTarget(target: string, force: boolean): void {
+  let folder = false;
+  try {
+    folder = statSync(target).isDirectory();
+  } catch {
+    // Not there (or not to be looked at): the write says why when it fails.
+  }
+  if (folder) {
+    throw new BackupError(
+      `${target} is a folder, not a file: give the backup a file name in it, e.g. ` +
+        `${join(target, `${new Date().toISOString().slice(0, 10)}.jsonl.gz`)}; nothing was written.`,
+    );
+  }
   if (force || !existsSync(target)) return;
   throw new BackupError(
     `${target} already exists: choose another name, or pass --force to replace it.`,
@@ -427,8 +443,15 @@ function refuseExistingTarget(target: string, force: boolean): void {
  */
 export function backupWriteError(target: string, error: unknown): BackupError {
   if (error instanceof BackupError) return error;
+  const folder = dirname(target);
+  // A folder that exists and still "has no such file" to create (/proc, /sys) is no folder that
+  // does not exist (what ENOENT says otherwise).
+  const reason =
+    (error as { code?: unknown } | null)?.code === 'ENOENT' && existsSync(folder)
+      ? `this process cannot write there, as ${folder} takes no new files (ENOENT); choose a file in a folder this user may write in`
+      : writeFailure(target, folder, error);
   return new BackupError(
-    `No backup was written to ${target}: ${writeFailure(target, dirname(target), error)}. ` +
+    `No backup was written to ${target}: ${reason}. ` +
       'Nothing was left behind, the partial file included.',
     { cause: error },
   );

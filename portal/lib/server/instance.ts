@@ -1,5 +1,8 @@
 import { statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
 import { dirname, resolve } from 'node:path';
 import {
   openDatabase,
@@ -41,6 +44,7 @@ import {
   serverSwitches,
   shutdownTimeoutFromEnv,
 } from './settings';
+import { version } from './version';
 
 /**
  * The running clearinghouse: one database handle per process, opened and migrated
@@ -507,6 +511,84 @@ export async function stopInstance(): Promise<void> {
   await instance?.database.close();
   databaseLock?.();
   databaseLock = undefined;
+}
+
+/**
+ * Where the built server listens, as Node's `server.address()` gives it: a TCP address, a Unix
+ * socket's path, or `null` (a socket systemd handed over).
+ */
+export type ListeningAt = AddressInfo | string | null;
+
+/**
+ * The log's line that the server listens (`event: "listening"`), written once adapter-node's
+ * server is bound (instrumentation.server.ts): where, the database's kind (`sqlite` or
+ * `postgres`; never its URL, which may hold a password), this release's version, Node's version
+ * and (as every line of the logger) the process id (docs/operations.md "Logs and metrics"). `host`, not `address`: the logger
+ * removes every field named `address` (observe.ts, no client addresses in the log).
+ *
+ * @example
+ * ```ts
+ * httpServer.once('listening', () => void announceListening(httpServer.address()));
+ * ```
+ */
+export async function announceListening(at: ListeningAt, log: Logger = logger): Promise<void> {
+  const instance = await current?.catch(() => undefined);
+  const where =
+    at === null
+      ? { socket: 'systemd' }
+      : typeof at === 'string'
+        ? { socket: at }
+        : { host: at.address, port: at.port };
+  const shown =
+    'socket' in where
+      ? where.socket === 'systemd'
+        ? "systemd's socket"
+        : where.socket
+      : `${where.host.includes(':') ? `[${where.host}]` : where.host}:${where.port}`;
+  const database = instance?.database.dialect ?? null;
+  log.info(
+    {
+      event: 'listening',
+      ...where,
+      database,
+      version,
+      node: process.version,
+    },
+    `the clearinghouse ${version} listens on ${shown} (database: ${database ?? 'not open'}, node ${process.version}, pid ${process.pid})`,
+  );
+}
+
+/** When the stop began (performance.now()), once it did. */
+let stopBeganAt: number | undefined;
+
+/**
+ * The log's line that the server stops (`event: "stopping"`), at the first SIGTERM or SIGINT (or
+ * adapter-node's idle stop): adapter-node now waits for the open requests, at most
+ * `SHUTDOWN_TIMEOUT` seconds. Later calls say nothing: one stop, one line.
+ */
+export function announceStopping(reason: string, log: Logger = logger): void {
+  if (stopBeganAt !== undefined) return;
+  stopBeganAt = performance.now();
+  let waitSeconds: number | undefined;
+  try {
+    waitSeconds = shutdownTimeoutFromEnv(process.env);
+  } catch {
+    waitSeconds = undefined; // the start refused it already
+  }
+  log.info(
+    { event: 'stopping', reason, shutdownTimeoutSeconds: waitSeconds },
+    `the clearinghouse stops (${reason}): it takes no new connections and waits for the open requests${waitSeconds === undefined ? '' : ` (at most ${waitSeconds} s)`}`,
+  );
+}
+
+/**
+ * The log's line that the stop is done (`event: "stopped"`): the open requests were answered and
+ * the instance stopped (the writer committed what it held, the database closed). `ms` counts
+ * from {@link announceStopping}'s line; the process ends after this line.
+ */
+export function announceStopped(log: Logger = logger): void {
+  const ms = stopBeganAt === undefined ? 0 : Math.round(performance.now() - stopBeganAt);
+  log.info({ event: 'stopped', ms }, `the clearinghouse stopped, ${ms} ms after the stop began`);
 }
 
 /** The writer, telling the sequencer about every logged message it stored. */

@@ -10,6 +10,7 @@ import { startLog } from './log/clearinghouse-log';
 import { keyFolder, prepare, testLogConfig, writeMessages } from './log/test-log';
 import {
   createMetrics,
+  exposition,
   logLevelFromEnv,
   metricsPortFromEnv,
   observeRequests,
@@ -164,12 +165,50 @@ describe('request logging and metrics', () => {
       'clearinghouse_sequencer_lag_seconds',
       'clearinghouse_findings\\{kind="relay_refused"\\}',
     ]) {
-      expect(text).toMatch(new RegExp(`^${gauge} Nan$`, 'm'));
+      expect(text).toMatch(new RegExp(`^${gauge} NaN$`, 'm'));
     }
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(text).toMatch(
       /^clearinghouse_http_requests_total\{route="\/api\/v1\/health",method="GET",status="5xx"\} 1$/m,
     );
+  });
+
+  it("reports the event loop's delay as NaN, spelled NaN, when no sample was taken since the last scrape", async () => {
+    const metrics = createMetrics();
+    const figures = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'];
+    const read = (text: string) =>
+      figures.map((figure) => {
+        const line = new RegExp(`^nodejs_eventloop_lag_${figure}_seconds (\\S+)$`, 'm').exec(text);
+        expect(line, figure).not.toBeNull();
+        return Number(line![1]);
+      });
+    await new Promise((resolve) => setTimeout(resolve, 60)); // samples every 10 ms
+    let sawEmpty = false;
+    let sawSamples = false;
+    for (let attempt = 0; attempt < 20 && !(sawEmpty && sawSamples); attempt++) {
+      // Two scrapes back to back: the second usually comes before the next sample.
+      for (const text of [await exposition(metrics.registry), await exposition(metrics.registry)]) {
+        expect(text).not.toMatch(/ Nan$/m);
+        const values = read(text);
+        if (values.every(Number.isNaN)) {
+          sawEmpty = true;
+          for (const figure of figures) {
+            expect(text).toMatch(new RegExp(`^nodejs_eventloop_lag_${figure}_seconds NaN$`, 'm'));
+          }
+        } else {
+          // Seconds, and consistent: no empty histogram's 2^63 ns minimum beside a maximum of 0.
+          sawSamples = true;
+          const [min, max, mean, , p50, , p99] = values as [number, ...number[]];
+          for (const value of values) expect(value).toBeGreaterThanOrEqual(0);
+          expect(min).toBeLessThanOrEqual(mean!);
+          expect(mean).toBeLessThanOrEqual(max!);
+          expect(p50).toBeLessThanOrEqual(p99!);
+          expect(max).toBeLessThan(60);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect({ sawEmpty, sawSamples }).toEqual({ sawEmpty: true, sawSamples: true });
   });
 
   it('says the database answered when it did', async () => {

@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Handle, RequestEvent } from '@sveltejs/kit';
 import { pino, symbols as pinoSymbols, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -131,6 +132,7 @@ export function createMetrics(
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  replaceEventLoopDelayFigures(registry);
   const requests = new Counter({
     name: 'clearinghouse_http_requests_total',
     help: 'HTTP requests answered, by route pattern, method and status class.',
@@ -243,6 +245,83 @@ export function createMetrics(
   };
 }
 
+/** The figures prom-client reads from its event-loop delay histogram, by their metric's name. */
+const eventLoopDelayFigures = {
+  nodejs_eventloop_lag_min_seconds: {
+    help: 'The minimum recorded event loop delay.',
+    read: (h: IntervalHistogram) => h.min,
+  },
+  nodejs_eventloop_lag_max_seconds: {
+    help: 'The maximum recorded event loop delay.',
+    read: (h: IntervalHistogram) => h.max,
+  },
+  nodejs_eventloop_lag_mean_seconds: {
+    help: 'The mean of the recorded event loop delays.',
+    read: (h: IntervalHistogram) => h.mean,
+  },
+  nodejs_eventloop_lag_stddev_seconds: {
+    help: 'The standard deviation of the recorded event loop delays.',
+    read: (h: IntervalHistogram) => h.stddev,
+  },
+  nodejs_eventloop_lag_p50_seconds: {
+    help: 'The 50th percentile of the recorded event loop delays.',
+    read: (h: IntervalHistogram) => h.percentile(50),
+  },
+  nodejs_eventloop_lag_p90_seconds: {
+    help: 'The 90th percentile of the recorded event loop delays.',
+    read: (h: IntervalHistogram) => h.percentile(90),
+  },
+  nodejs_eventloop_lag_p99_seconds: {
+    help: 'The 99th percentile of the recorded event loop delays.',
+    read: (h: IntervalHistogram) => h.percentile(99),
+  },
+} as const;
+
+/**
+ * The event-loop delay figures since the last scrape, under prom-client's names, but honest when
+ * the histogram holds no sample (a scrape within 10 ms of the last one, or of the start):
+ * prom-client then served a minimum of 9223372036.854776 (the histogram's empty minimum,
+ * 2^63 ns), a maximum of 0, percentiles of 5.11e-7 and a mean and deviation of NaN; these are
+ * all NaN then, as the Prometheus clients report a summary without observations. prom-client's
+ * own gauges are taken out of the registry (its collector still runs, on a histogram of its own).
+ */
+function replaceEventLoopDelayFigures(registry: Registry): void {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  const gauges = new Map<string, Gauge>();
+  // prom-client collects a scrape's metrics in the order they were registered: the first gauge
+  // reads the histogram for all of them, then starts it over.
+  const collect = () => {
+    const empty = histogram.count === 0;
+    for (const [name, { read }] of Object.entries(eventLoopDelayFigures)) {
+      gauges.get(name)!.set(empty ? NaN : read(histogram) / 1e9);
+    }
+    histogram.reset();
+  };
+  for (const [name, { help }] of Object.entries(eventLoopDelayFigures)) {
+    registry.removeSingleMetric(name);
+    const first = gauges.size === 0;
+    gauges.set(
+      name,
+      new Gauge({ name, help, registers: [registry], ...(first ? { collect } : {}) }),
+    );
+  }
+}
+
+/**
+ * The registry in the Prometheus text format, with NaN spelled as the format spells it:
+ * prom-client 15 writes `Nan`, which Prometheus's own parser happens to accept and stricter ones
+ * (OpenMetrics) refuse.
+ *
+ * @example
+ * ```ts
+ * response.end(await exposition(metrics.registry));
+ * ```
+ */
+export async function exposition(registry: Registry): Promise<string> {
+  return (await registry.metrics()).replace(/ Nan$/gm, ' NaN');
+}
+
 const findingKinds = ['access_out_of_scope', 'relay_refused', 'complaint_upheld'] as const;
 
 /** What the metrics read from the database at a scrape. */
@@ -346,8 +425,7 @@ export async function serveMetrics(
         .end('Not found: try GET /metrics\n');
       return;
     }
-    metrics.registry
-      .metrics()
+    exposition(metrics.registry)
       .then((text) => {
         response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text);
       })

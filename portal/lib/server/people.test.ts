@@ -1129,6 +1129,124 @@ describe.each(testDialects)('people on %s', (dialect) => {
   });
   // ----- staff acting for their company ------------------------------------------------------
 
+  describe('for the operator (npm run admin)', () => {
+    it('names the kids a recovery retires: the current key, then none for a second recovery', async () => {
+      const lost = await newRegulator('Rita Recover');
+      const first = await people().createEnrolment({
+        role: 'regulator',
+        personId: lost.person.id,
+        createdBy: 'admin',
+      });
+      expect(first.retiredKids).toEqual([lost.person.kid]);
+      const second = await people().createEnrolment({
+        role: 'regulator',
+        personId: lost.person.id,
+        createdBy: 'admin',
+      });
+      expect(second.retiredKids).toEqual([]);
+      const fresh = await people().createEnrolment({ role: 'regulator', createdBy: 'admin' });
+      expect(fresh.retiredKids).toEqual([]);
+    });
+
+    it('lists people with role, company, status and key count, and the open links for new people, without secrets', async () => {
+      const enrolled = await newRegulator('Edda Enrolled');
+      const recovering = await newRegulator('Rolf Recovering');
+      const recovery = await people().createEnrolment({
+        role: 'regulator',
+        personId: recovering.person.id,
+        createdBy: 'admin',
+      });
+      const { company, staffLink } = await registeredCompany();
+      const staff = await enrolWith(tokenOfLink(staffLink), { name: 'Stefan Staff' });
+      const invited = await people().createEnrolment({
+        role: 'staff',
+        companyId: company.id,
+        name: 'Ines Invited',
+        createdBy: staff.person.id,
+      });
+      const used = await people().createEnrolment({ role: 'regulator', createdBy: 'admin' });
+      await enrolWith(used.token, { name: 'Udo Used' });
+
+      const listed = await people().listAll();
+      const byPerson = (id: string) => listed.find((entry) => entry.personId === id);
+      expect(byPerson(enrolled.person.id)).toEqual({
+        personId: enrolled.person.id,
+        role: 'regulator',
+        name: 'Edda Enrolled',
+        companyId: null,
+        companyName: null,
+        status: 'enrolled',
+        keys: 1,
+        linkId: null,
+        linkExpiresAt: null,
+      });
+      expect(byPerson(recovering.person.id)).toMatchObject({
+        status: 'recovery-pending',
+        keys: 1,
+        linkId: tokenHash(recovery.token),
+        linkExpiresAt: recovery.expiresAt,
+      });
+      expect(byPerson(staff.person.id)).toMatchObject({
+        role: 'staff',
+        name: 'Stefan Staff',
+        companyId: company.id,
+        companyName: expect.any(String),
+        status: 'enrolled',
+        keys: 1,
+      });
+      const links = listed.filter((entry) => entry.personId === null);
+      expect(links).toContainEqual({
+        personId: null,
+        role: 'staff',
+        name: 'Ines Invited',
+        companyId: company.id,
+        companyName: byPerson(staff.person.id)!.companyName,
+        status: 'invited',
+        keys: 0,
+        linkId: tokenHash(invited.token),
+        linkExpiresAt: invited.expiresAt,
+      });
+      // A used link is no open link; no token appears anywhere.
+      expect(links.map((entry) => entry.linkId)).not.toContain(tokenHash(used.token));
+      const text = JSON.stringify(listed);
+      for (const token of [recovery.token, invited.token, used.token, staff.session.token]) {
+        expect(text).not.toContain(token);
+      }
+    });
+
+    it('cancels an unused link given by its id, token or link; refuses an unknown, used or already cancelled one', async () => {
+      const byLink = await people().createEnrolment({
+        role: 'regulator',
+        name: 'Lena Link',
+        createdBy: 'admin',
+      });
+      const cancelled = await people().cancelEnrolment(byLink.link);
+      expect(cancelled).toMatchObject({
+        id: tokenHash(byLink.token),
+        name: 'Lena Link',
+        role: 'regulator',
+        recover: null,
+        createdBy: 'admin',
+      });
+      await expectCode(people().inspectEnrolment(byLink.token), 'ERR_ENROLMENT_EXPIRED');
+      await expectCode(people().cancelEnrolment(byLink.token), 'ERR_ENROLMENT_EXPIRED');
+
+      const byId = await people().createEnrolment({ role: 'regulator', createdBy: 'admin' });
+      await people().cancelEnrolment(tokenHash(byId.token));
+      await expectCode(people().enrolmentOptions(byId.token), 'ERR_ENROLMENT_EXPIRED');
+
+      const byToken = await people().createEnrolment({ role: 'regulator', createdBy: 'admin' });
+      await people().cancelEnrolment(byToken.token);
+      await expectCode(people().inspectEnrolment(byToken.token), 'ERR_ENROLMENT_EXPIRED');
+
+      const used = await people().createEnrolment({ role: 'regulator', createdBy: 'admin' });
+      await enrolWith(used.token, { name: 'Uwe Used' });
+      await expectCode(people().cancelEnrolment(used.token), 'ERR_ENROLMENT_USED');
+      await expectCode(people().cancelEnrolment('A'.repeat(43)), 'ERR_ENROLMENT_UNKNOWN');
+      await expectCode(people().cancelEnrolment('not a link'), 'ERR_ENROLMENT_UNKNOWN');
+    });
+  });
+
   describe('staff signing company messages', () => {
     it('accepts a revocation acknowledgement signed with a staff key', async () => {
       const { company, staffLink } = await registeredCompany();

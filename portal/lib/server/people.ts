@@ -85,6 +85,35 @@ export interface EnrolmentLink {
   companyId: string | null;
   /** For a recovery: the person who enrols again. */
   personId: string | null;
+  /**
+   * For a recovery: the kids of the signing keys it retired (the person's current key; none when
+   * an earlier recovery retired it already). Empty for a new person.
+   */
+  retiredKids: readonly string[];
+}
+
+/** A person or an open enrolment link for a new one, as `npm run admin -- list-people` shows it. */
+export interface PersonListing {
+  /** The person's id; null for an enrolment link not used yet (a new person). */
+  personId: string | null;
+  role: PersonRole;
+  /** Null for a link that leaves the name to the person at enrolment. */
+  name: string | null;
+  companyId: string | null;
+  /** The company's registered name, when the person is staff. */
+  companyName: string | null;
+  /**
+   * `enrolled`: has a current signing key; `recovery-pending`: a recovery retired it and its link
+   * waits; `no-key`: retired, and no link waits (the recovery link expired: make another);
+   * `invited`: an open enrolment link for a new person.
+   */
+  status: 'enrolled' | 'recovery-pending' | 'no-key' | 'invited';
+  /** Signing keys the person registered, retired ones included (0 for a link). */
+  keys: number;
+  /** The link's id (SHA-256 of its token, as `OpenInvitation.id`), for an open link; else null. */
+  linkId: string | null;
+  /** Until when the open link is valid (milliseconds); else null. */
+  linkExpiresAt: number | null;
 }
 
 /** What an enrolment link is for, as its page explains it. */
@@ -181,6 +210,22 @@ export interface PeopleService {
   signedBy(caller: Caller): Promise<PersonView>;
   /** A person by id. */
   get(personId: string): Promise<PersonView>;
+  /**
+   * Every person not removed and every open enrolment link for a new person, for the operator
+   * (the admin command): names, roles, companies, whether enrolled, how many keys; no token,
+   * passkey or key material.
+   */
+  listAll(): Promise<PersonListing[]>;
+  /**
+   * Voids the unused enrolment link `idOrToken` names (its id, its token, or the link itself),
+   * for the operator. Returns what the link was for.
+   *
+   * @throws ProtocolError `ERR_ENROLMENT_UNKNOWN` (no such link), `ERR_ENROLMENT_USED` (someone
+   *   enrolled with it), `ERR_ENROLMENT_EXPIRED` (it had expired, or was cancelled, already).
+   */
+  cancelEnrolment(
+    idOrToken: string,
+  ): Promise<OpenInvitation & { role: PersonRole; companyId: string | null }>;
   /** `GET /api/v1/people/keys/{kid}`: a person key, public, so anyone can check signatures. */
   key(kid: string): Promise<PersonKeyView>;
   /** The staff of a company, for its console. */
@@ -512,6 +557,7 @@ export function createPeopleService(
     const token = random(32);
     const now = ctx.now();
     const expiresAt = now + enrolmentLifetimeMs;
+    let retiredKids: string[] = [];
     await db.transaction().execute(async (trx) => {
       if (personId !== null) {
         await lockPerson(trx, personId);
@@ -525,6 +571,14 @@ export function createPeopleService(
           throw new ProtocolError('ERR_PERSON_UNKNOWN', 'No such person to recover.');
         }
         // The lost browser stops signing the moment someone else approves the recovery.
+        const current = await trx
+          .selectFrom('person_keys')
+          .select('kid')
+          .where('person_id', '=', personId)
+          .where('retired_at', 'is', null)
+          .orderBy('kid')
+          .execute();
+        retiredKids = current.map((row) => row.kid);
         await retireCredentials(trx, personId, now);
         // An older, unused recovery link for the same person is void: only the newest counts.
         await trx
@@ -558,6 +612,7 @@ export function createPeopleService(
       role: input.role,
       companyId,
       personId,
+      retiredKids,
     };
   }
 
@@ -1123,6 +1178,162 @@ export function createPeopleService(
     },
 
     get,
+
+    async listAll() {
+      const now = ctx.now();
+      const people = await db
+        .selectFrom('people')
+        .leftJoin('companies', 'companies.id', 'people.company_id')
+        .select([
+          'people.id',
+          'people.role',
+          'people.name',
+          'people.company_id',
+          'companies.legal_name as company_name',
+          (eb) =>
+            eb
+              .selectFrom('person_keys')
+              .select((k) => k.fn.countAll<number | string>().as('n'))
+              .whereRef('person_keys.person_id', '=', 'people.id')
+              .as('keys'),
+          (eb) =>
+            eb
+              .selectFrom('person_keys')
+              .select((k) => k.fn.countAll<number | string>().as('n'))
+              .whereRef('person_keys.person_id', '=', 'people.id')
+              .where('person_keys.retired_at', 'is', null)
+              .as('current_keys'),
+        ])
+        .where('people.removed_at', 'is', null)
+        .orderBy('people.role')
+        .orderBy('people.company_id')
+        .orderBy('people.created_at')
+        .orderBy('people.id')
+        .execute();
+      const links = await db
+        .selectFrom('enrolments')
+        .leftJoin('companies', 'companies.id', 'enrolments.company_id')
+        .select([
+          'enrolments.token_hash',
+          'enrolments.role',
+          'enrolments.name',
+          'enrolments.company_id',
+          'enrolments.person_id',
+          'enrolments.expires_at',
+          'companies.legal_name as company_name',
+        ])
+        .where('enrolments.used_at', 'is', null)
+        .where('enrolments.expires_at', '>', now)
+        .orderBy('enrolments.created_at')
+        .orderBy('enrolments.token_hash')
+        .execute();
+      const recoveries = new Map(
+        links.filter((link) => link.person_id !== null).map((link) => [link.person_id!, link]),
+      );
+      const listed: PersonListing[] = people.map((person) => {
+        const recovery = recoveries.get(person.id);
+        return {
+          personId: person.id,
+          role: person.role,
+          name: person.name,
+          companyId: person.company_id,
+          companyName: person.company_name ?? null,
+          status:
+            recovery !== undefined
+              ? 'recovery-pending'
+              : Number(person.current_keys ?? 0) > 0
+                ? 'enrolled'
+                : 'no-key',
+          keys: Number(person.keys ?? 0),
+          linkId: recovery?.token_hash ?? null,
+          linkExpiresAt: recovery === undefined ? null : Number(recovery.expires_at),
+        };
+      });
+      for (const link of links) {
+        if (link.person_id !== null) continue;
+        listed.push({
+          personId: null,
+          role: link.role,
+          name: link.name,
+          companyId: link.company_id,
+          companyName: link.company_name ?? null,
+          status: 'invited',
+          keys: 0,
+          linkId: link.token_hash,
+          linkExpiresAt: Number(link.expires_at),
+        });
+      }
+      return listed;
+    },
+
+    async cancelEnrolment(idOrToken) {
+      // The link as printed (…/enroll/<token>), its token, or its id (the token's SHA-256): both
+      // are 43 base64url characters, so a token is looked up by its hash first.
+      const given = idOrToken
+        .trim()
+        .replace(/^.*\/enroll\//, '')
+        .replace(/[?#].*$/, '');
+      const row = tokenPattern.test(given)
+        ? ((await db
+            .selectFrom('enrolments')
+            .selectAll()
+            .where('token_hash', '=', tokenHash(given))
+            .executeTakeFirst()) ??
+          (await db
+            .selectFrom('enrolments')
+            .selectAll()
+            .where('token_hash', '=', given)
+            .executeTakeFirst()))
+        : undefined;
+      if (row === undefined) {
+        throw new ProtocolError(
+          'ERR_ENROLMENT_UNKNOWN',
+          'No enrolment link has this id or token: give the id npm run admin -- list-people shows, or the link itself.',
+        );
+      }
+      if (row.used_at !== null) {
+        throw new ProtocolError(
+          'ERR_ENROLMENT_USED',
+          `This enrolment link was used on ${new Date(Number(row.used_at)).toISOString()} (by ${row.used_by ?? 'a person since removed'}): there is nothing to cancel; to take that person's access away, remove them.`,
+        );
+      }
+      const now = ctx.now();
+      const result = await db
+        .updateTable('enrolments')
+        // Expired as of its creation, as a withdrawn invitation (withdrawInvitation).
+        .set((eb) => ({ expires_at: eb.ref('created_at') }))
+        .where('token_hash', '=', row.token_hash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) {
+        const used = await db
+          .selectFrom('enrolments')
+          .select('used_at')
+          .where('token_hash', '=', row.token_hash)
+          .executeTakeFirst();
+        if (used?.used_at != null) {
+          throw new ProtocolError(
+            'ERR_ENROLMENT_USED',
+            'This enrolment link was used meanwhile: there is nothing to cancel.',
+          );
+        }
+        throw new ProtocolError(
+          'ERR_ENROLMENT_EXPIRED',
+          `This enrolment link expired, or was cancelled, on ${new Date(Number(row.expires_at)).toISOString()}: nobody can enrol with it any more, so there is nothing to cancel.`,
+        );
+      }
+      return {
+        id: row.token_hash,
+        name: row.name,
+        recover: row.person_id,
+        createdBy: row.created_by,
+        createdAt: Number(row.created_at),
+        expiresAt: Number(row.expires_at),
+        role: row.role,
+        companyId: row.company_id,
+      };
+    },
 
     async key(kid) {
       const row = await db

@@ -214,6 +214,10 @@ export const portal = {
     de: 'Dieser Rechtstext kann gerade nicht angezeigt werden: Die Datei des Betreibers ist nicht lesbar, und sein Protokoll sagt ihm, warum. Versuchen Sie es später noch einmal.',
     en: 'This legal text cannot be shown right now: the operator’s file cannot be read, and the operator’s log says why. Please try again later.',
   },
+  'portal.error.databaseUnavailable': {
+    de: 'Diese Seite kann gerade nicht angezeigt werden: Die Datenbank des Clearinghouse ist nicht erreichbar. Nichts ist verloren gegangen. Versuchen Sie es in einer Minute noch einmal.',
+    en: 'This page cannot be shown right now: the clearinghouse’s database cannot be reached. Nothing was lost. Please try again in a minute.',
+  },
   // 4xx answers: the request as sent cannot succeed, so none of them says "try again".
   'portal.error.malformedAddress': {
     de: 'Die Adresse ist ungültig: Sie enthält eine fehlerhafte Prozentkodierung (ein „%“, auf das keine gültigen Zeichen folgen). Prüfen Sie den Link oder geben Sie die Adresse neu ein.',
