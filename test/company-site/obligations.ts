@@ -52,6 +52,7 @@ import { sealTo } from '../../protocol/seal';
 import { signMessage } from '../../protocol/signed';
 import { ready } from '../../protocol/sodium';
 import type { SiteKeyring } from './keys';
+import { readDemoRequest } from './demo-request';
 import { grantOf, type SiteRelay } from './relay';
 import type { Customer, DecidedAnswer, Disclosed, KeptReport, SiteStore } from './store';
 
@@ -157,7 +158,6 @@ export class NothingToReport extends Error {
   readonly code = 'ERR_NOTHING_TO_REPORT';
 }
 
-const maxDemoBody = 4096;
 /** What the site states when no scope of the grant covers a category it holds. */
 const defaultRetentionDays = 365;
 
@@ -695,12 +695,13 @@ export function createSiteObligations(options: SiteObligationsOptions): SiteObli
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     if (req.method !== 'POST' || url.pathname !== '/demo/access') return false;
-    const body = await readJson(req);
-    const pseudonym =
-      typeof body === 'object' && body !== null && 'pseudonym' in body
-        ? (body as { pseudonym: unknown }).pseudonym
-        : undefined;
-    if (typeof pseudonym !== 'string' || !relay.customers.has(pseudonym)) {
+    const read = await readDemoRequest(req);
+    if ('error' in read) {
+      reply(res, read.status, { error: read.error });
+      return true;
+    }
+    const { pseudonym } = read;
+    if (!relay.customers.has(pseudonym)) {
       reply(res, 404, { error: 'no such customer' });
       return true;
     }
@@ -755,19 +756,4 @@ function payloadOf(jws: string): unknown {
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxDemoBody) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
 }

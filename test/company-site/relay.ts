@@ -46,6 +46,7 @@ import {
 import { openSealed, sealSigned, sealTo } from '../../protocol/seal';
 import { openMessage, signMessage } from '../../protocol/signed';
 import type { SiteKeyring } from './keys';
+import { readDemoRequest } from './demo-request';
 import { pseudonymKeyExpiry, type Customer, type SiteStore } from './store';
 
 export type { Customer } from './store';
@@ -128,7 +129,6 @@ export class OfferWithheld extends Error {
   }
 }
 
-const maxDemoBody = 4096;
 const day = 86_400;
 const contactWindow = 7 * day;
 /** How long a correction from a pseudonym that is no customer may wait for its grant, in ms. */
@@ -593,12 +593,13 @@ export function createSiteRelay(options: SiteRelayOptions): SiteRelay {
     const kind =
       url.pathname === '/demo/offer' ? 'offer' : url.pathname === '/demo/reward' ? 'reward' : null;
     if (req.method !== 'POST' || kind === null) return false;
-    const body = await readJson(req);
-    const pseudonym =
-      typeof body === 'object' && body !== null && 'pseudonym' in body
-        ? (body as { pseudonym: unknown }).pseudonym
-        : undefined;
-    if (typeof pseudonym !== 'string' || !customers.has(pseudonym)) {
+    const read = await readDemoRequest(req);
+    if ('error' in read) {
+      reply(res, read.status, { error: read.error });
+      return true;
+    }
+    const { pseudonym } = read;
+    if (!customers.has(pseudonym)) {
       reply(res, 404, { error: 'no such customer' });
       return true;
     }
@@ -678,19 +679,4 @@ function askAgainAfterOf(jws: string): number | undefined {
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxDemoBody) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
 }

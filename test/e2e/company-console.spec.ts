@@ -877,9 +877,11 @@ test('a lost passkey is recovered with the approval of a colleague; a compromise
   // The state cell itself: the whole row already said "Compromised" in its field's label
   // ("Compromised since"), and "done" was still shown from adding the key, so both waits once
   // passed at once and the request below raced the declaration (and was stored: 201).
-  await expect(first.getByTestId('key-state')).toHaveText(
+  await expect(first.getByTestId('key-state')).toContainText(
     t('en', 'portal.console.keys.compromised'),
   );
+  // And since when, to the second, in UTC.
+  await expect(first.getByTestId('key-compromised-since')).toContainText(/\d\d:\d\d:\d\d UTC/);
   await expect(
     first.getByRole('button', { name: t('en', 'portal.console.keys.declare') }),
   ).toHaveCount(0);

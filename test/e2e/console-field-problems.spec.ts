@@ -280,7 +280,10 @@ test('in German, a compromise declared without its time is said at the field and
   // An hour ago, in UTC (the page reads the field's time as UTC).
   await since.fill(new Date(Date.now() - 3_600_000).toISOString().slice(0, 16));
   await declare.click();
-  await expect(row.getByTestId('key-state')).toHaveText(t('de', 'portal.console.keys.compromised'));
+  await expect(row.getByTestId('key-state')).toContainText(
+    t('de', 'portal.console.keys.compromised'),
+  );
+  await expect(row.getByTestId('key-compromised-since')).toContainText(/\d\d:\d\d:\d\d UTC/);
   await expect(form).toHaveCount(0);
   expect(posted.slice(before)).toEqual(['?/key']);
 });

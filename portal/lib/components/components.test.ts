@@ -146,7 +146,13 @@ describe('the company page', () => {
     contact: { email: 'privacy@evil.example' },
     keys: [
       { kid: 'k1', addedAt: monday, retiredAt: null, compromisedSince: null },
-      { kid: 'k2', addedAt: monday, retiredAt: monday / 1000, compromisedSince: monday / 1000 },
+      // Declared compromised since 13:05:07 UTC that Monday.
+      {
+        kid: 'k2',
+        addedAt: monday,
+        retiredAt: monday / 1000,
+        compromisedSince: monday / 1000 + 47_107,
+      },
     ],
   };
   const html = (locale: 'de' | 'en') =>
@@ -174,7 +180,9 @@ describe('the company page', () => {
       expect(body).toContain(t(locale, 'portal.company.keys.current'));
       expect(body).toContain(t(locale, 'portal.company.notVerified'));
     }
-    expect(html('en')).toContain('compromised since 5 Jan 2026');
+    // The time too, to the second and marked UTC (failed before: the day only).
+    expect(html('en')).toContain('compromised since 5 Jan 2026, 13:05:07 UTC: signatures');
+    expect(html('de')).toContain('kompromittiert seit 05.01.2026, 13:05:07 UTC: Unterschriften');
   });
 });
 

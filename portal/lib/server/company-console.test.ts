@@ -40,6 +40,8 @@ import {
   type CompanyConsole,
 } from './company-console';
 import { testDialects } from './db/test-databases';
+import { t } from '$protocol/i18n';
+import { formatDayTime } from '$lib/components/format';
 import { overdueRevocations, trustFigures } from './trust';
 import type { PersonView } from './people';
 import { SoftAuthenticator } from './soft-authenticator';
@@ -1015,6 +1017,46 @@ describe.each(testDialects)('company console on %s', (dialect) => {
     ]);
   });
 
+  it('says that a grant request signed with a key declared compromised is refused for that, since when, in German and English', async () => {
+    const { company, staff } = await companyWithStaff();
+    const added = generateKeyPair(random);
+    await changeKey(staff, company, { action: 'add', key: publicJwk(added) }, company.keyPair);
+    // 13:05:07 UTC of some day: the sentence names the second, not only the day.
+    const since = Math.floor(api.clock.seconds() / 86_400) * 86_400 - 86_400 + 47_107;
+    await changeKey(staff, company, { action: 'compromised', kid: company.kid, since }, added);
+    const refusal = async (locale: 'de' | 'en') => {
+      const token = await signMessage(
+        'grant-request',
+        {
+          ...claims(api.clock, company.id, testOrigin),
+          scopes: [requestedScope(api.clock)],
+          reason: { de: 'Neuigkeiten.', en: 'News.' },
+        },
+        company.keyPair,
+      );
+      return console_.submit(staff, 'grant-request', token).then(
+        () => expect.unreachable('the request was accepted'),
+        (error: unknown) => consoleFailure(error, locale),
+      );
+    };
+    // Failed before: "The key that signed this message is not known."
+    const day = new Date(since * 1000);
+    for (const locale of ['de', 'en'] as const) {
+      const failure = await refusal(locale);
+      expect(failure).toEqual({
+        status: 401,
+        key: 'portal.console.key.compromised',
+        params: { time: formatDayTime(locale, since * 1000) },
+      });
+      const said = t(locale, failure.key, failure.params);
+      expect(said).toContain('13:05:07 UTC');
+      expect(said).toContain(String(day.getUTCFullYear()));
+    }
+    expect(t('en', 'portal.console.key.compromised', (await refusal('en')).params)).toMatch(
+      /^The loaded key was declared compromised since .+ 13:05:07 UTC: .* Load the key file of a current key/,
+    );
+  });
+
   it('shows long lists in pages of 50, the next page on request', async () => {
     const { company, staff } = await companyWithStaff();
     const requestSha256 = await openRequest(company);
@@ -1301,6 +1343,26 @@ describe('consoleFailure', () => {
     expect(
       consoleFailure(new ProtocolError('ERR_NOT_AUTHORISED', 'x', { conflict: 'limit' })).key,
     ).toBe('errors.ERR_NOT_AUTHORISED');
+  });
+
+  it('says a key declared compromised as such, with the time in the page’s language; any other unknown key as unknown', () => {
+    const since = Date.UTC(2026, 11, 7, 13, 5, 7) / 1000;
+    const compromised = new ProtocolError('ERR_JWS_KID_UNKNOWN', 'x', {
+      reason: 'compromised',
+      compromisedSince: since,
+    });
+    expect(consoleFailure(compromised, 'de')).toEqual({
+      status: 401,
+      key: 'portal.console.key.compromised',
+      params: { time: '07.12.2026, 13:05:07 UTC' },
+    });
+    expect(consoleFailure(compromised, 'en').params).toEqual({ time: '7 Dec 2026, 13:05:07 UTC' });
+    for (const detail of [undefined, { reason: 'retired' }, { reason: 'compromised' }]) {
+      expect(consoleFailure(new ProtocolError('ERR_JWS_KID_UNKNOWN', 'x', detail), 'en')).toEqual({
+        status: 401,
+        key: 'errors.ERR_JWS_KID_UNKNOWN',
+      });
+    }
   });
 
   it('never shows what an unexpected error says', () => {

@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { ProtocolError, type ProtocolErrorCode } from '$protocol/errors';
 import type { Localized } from '$protocol/messages';
-import { hasMessage, type MessageKey } from '$protocol/i18n';
+import { hasMessage, type Locale, type MessageKey, type Params } from '$protocol/i18n';
+import { compromisedKeySentence } from '$lib/components/company/company-key';
 import { openMessage } from '$protocol/signed';
 import { sealedBodyLimit } from './auth/body';
 import { companySignerKey, peekClaims, type Caller } from './auth/signatures';
@@ -1119,17 +1120,32 @@ const causeSentences: Partial<Record<ProtocolErrorCode, string>> = {
 
 /**
  * What a refused console action shows: the catalog sentence of its error code (German and
- * English) and the HTTP status of the form answer. Anything that is not a `ProtocolError` is
- * logged and shown as a general failure, never as a stack trace.
+ * English), the values it names (`params`, in `locale`: a time), and the HTTP status of the form
+ * answer. A key declared compromised (`ERR_JWS_KID_UNKNOWN` whose detail says so) is said as such,
+ * with the time, not as a key never known. Anything that is not a `ProtocolError` is logged and
+ * shown as a general failure, never as a stack trace.
  *
  * @example
  * ```ts
- * const { status, key } = consoleFailure(error);
- * return fail(status, { action: 'ack', error: key });
+ * const { status, key, params } = consoleFailure(error, event.locals.locale);
+ * return fail(status, { action: 'ack', error: key, params });
  * ```
  */
-export function consoleFailure(error: unknown): { status: number; key: MessageKey } {
+export function consoleFailure(
+  error: unknown,
+  locale: Locale = 'en',
+): { status: number; key: MessageKey; params?: Params } {
   if (error instanceof ProtocolError) {
+    const since = error.detail?.['compromisedSince'];
+    if (
+      error.code === 'ERR_JWS_KID_UNKNOWN' &&
+      error.detail?.['reason'] === 'compromised' &&
+      typeof since === 'number' &&
+      Number.isSafeInteger(since)
+    ) {
+      const { key, params } = compromisedKeySentence(locale, since);
+      return { status: statusFor(error.code), key, ...(params === undefined ? {} : { params }) };
+    }
     // A code with several causes names its cause in the detail (`conflict`); its own sentence
     // says which and what to do, the code's general one stands for any other.
     const cause = error.detail?.['conflict'];

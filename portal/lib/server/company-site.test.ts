@@ -447,6 +447,41 @@ describe('the reference company site', () => {
     );
   });
 
+  it.each(['/demo/offer', '/demo/reward', '/demo/access'])(
+    'answers a body of %s that is no JSON or names no pseudonym with 400, an unknown customer with 404',
+    async (path) => {
+      const post = async (body: string) => {
+        const response = await fetch(`${site.origin}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        return { status: response.status, ...((await response.json()) as { error: string }) };
+      };
+      // Failed before: each was 404 "no such customer".
+      for (const body of ['{bad', '']) {
+        expect(await post(body)).toEqual({
+          status: 400,
+          error: expect.stringMatching(/not valid JSON/),
+        });
+      }
+      for (const body of ['[]', 'null', '{}', '{"pseudonym": 7}']) {
+        expect(await post(body)).toEqual({
+          status: 400,
+          error: expect.stringMatching(/lacks "pseudonym"/),
+        });
+      }
+      expect(await post(JSON.stringify({ pseudonym: 'x'.repeat(5000) }))).toEqual({
+        status: 413,
+        error: expect.stringMatching(/larger than 4096 bytes/),
+      });
+      expect(await post('{"pseudonym": "ps_nobody"}')).toEqual({
+        status: 404,
+        error: 'no such customer',
+      });
+    },
+  );
+
   it('refuses a webhook that is not signed by the clearinghouse', async () => {
     const response = await fetch(`${site.origin}/webhook`, {
       method: 'POST',

@@ -66,18 +66,37 @@ export async function requireSignerNotCompromised(
  * Refuses a message signed at `iat` by a key declared compromised since `compromisedSince`
  * (read after {@link lockKey} in the storing transaction; null or undefined: not compromised).
  *
- * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` when `compromisedSince <= iat`.
+ * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` when `compromisedSince <= iat`, with
+ *   {@link compromisedKeyError}'s detail.
  */
 export function refuseIfCompromised(
   compromisedSince: number | string | null | undefined,
   iat: number,
 ): void {
   if (compromisedSince != null && Number(compromisedSince) <= iat) {
-    throw new ProtocolError(
-      'ERR_JWS_KID_UNKNOWN',
-      'The key that signed this message was declared compromised from before it was signed.',
-    );
+    throw compromisedKeyError(Number(compromisedSince));
   }
+}
+
+/**
+ * The refusal of a message signed by a company key declared compromised since `compromisedSince`
+ * (epoch seconds). The code stays `ERR_JWS_KID_UNKNOWN` (docs/api.md: clients rely on it); its
+ * detail (`detail_data` of the problem) says why, so a console or client can tell "declared
+ * compromised since …, load the current key" from a key it never knew:
+ * `{reason: "compromised", compromisedSince}`.
+ *
+ * @example
+ * ```ts
+ * if (row.compromised_since !== null) throw compromisedKeyError(Number(row.compromised_since));
+ * ```
+ */
+export function compromisedKeyError(compromisedSince: number): ProtocolError {
+  const since = new Date(compromisedSince * 1000).toISOString().replace('.000Z', 'Z');
+  return new ProtocolError(
+    'ERR_JWS_KID_UNKNOWN',
+    `The key that signed this message was declared compromised since ${since}: nothing it signs from then on counts. Sign with a current key of the company.`,
+    { reason: 'compromised', compromisedSince },
+  );
 }
 
 /**

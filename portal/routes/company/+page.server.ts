@@ -117,8 +117,15 @@ async function signedAction(
     const result = await createCompanyConsole(services).submit(person, kind, jws);
     return { action, result: { ...result } as Record<string, unknown> };
   } catch (error) {
-    const { status, key } = consoleFailure(error);
-    return fail(status, { action, error: key, fieldErrors: [] as FieldErrors, requestSha256 });
+    // A sentence naming values (the time a key was declared compromised) comes with them.
+    const { status, key, params } = consoleFailure(error, event.locals.locale);
+    return fail(status, {
+      action,
+      error: key,
+      ...(params === undefined ? {} : { params }),
+      fieldErrors: [] as FieldErrors,
+      requestSha256,
+    });
   }
 }
 

@@ -342,6 +342,98 @@ describe('the console’s answered data requests', () => {
   );
 });
 
+describe('the console’s recent requests and keys', () => {
+  const at = 1_796_601_600_000; // 7 Dec 2026, 00:00 UTC
+  const requests = [
+    { sha256: 'V'.repeat(43), targeted: false, createdAt: at, link: null, voided: true },
+    {
+      sha256: 'O'.repeat(43),
+      targeted: false,
+      createdAt: at,
+      link: `http://localhost:3000/api/v1/grant-requests/${'O'.repeat(43)}`,
+      voided: false,
+    },
+    { sha256: 'T'.repeat(43), targeted: true, createdAt: at, link: null, voided: false },
+  ];
+  /** The cells of each row of the recent requests, as text. */
+  const rowsOf = (body: string) =>
+    (body.match(/<tr[^>]*data-testid="recent-request"[\s\S]*?<\/tr>/g) ?? []).map((row) =>
+      (row.match(/<td[^>]*>[\s\S]*?<\/td>/g) ?? []).map((cell) =>
+        cell
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/<!--[\s\S]*?-->/g, '')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      ),
+    );
+
+  it.each(['de', 'en'] as const)(
+    'say in %s to whom each request is open and whether it still counts, each in its own cell',
+    (locale) => {
+      const body = console_(locale, null, { requests });
+      for (const heading of [
+        'portal.console.request.reference',
+        'portal.console.request.made',
+        'portal.console.request.audience',
+        'portal.console.revocations.state',
+      ] as const) {
+        expect(body).toMatch(new RegExp(`<th scope="col"[^>]*>${t(locale, heading)}</th>`));
+      }
+      // Failed before: "…, 7 Dec 2026, open void: signed with…" ran on in one line.
+      const [voided, open, targeted] = rowsOf(body);
+      expect(voided).toHaveLength(4);
+      expect(voided![2]).toBe(t(locale, 'portal.console.request.open'));
+      expect(voided![3]).toBe(t(locale, 'portal.console.request.voided'));
+      expect(open![2]).toBe(t(locale, 'portal.console.request.open'));
+      expect(open![3]).toBe(
+        `${t(locale, 'portal.console.request.valid')} ${t(locale, 'portal.console.request.shareLink')}: ${requests[1]!.link}`,
+      );
+      expect(targeted![2]).toBe(t(locale, 'portal.console.request.targeted'));
+      expect(targeted![3]).toBe(t(locale, 'portal.console.request.valid'));
+    },
+  );
+
+  it('say "open to anyone", not "open", which reads as a state', () => {
+    expect(t('en', 'portal.console.request.open')).toBe('open to anyone');
+    expect(t('de', 'portal.console.request.open')).toBe('für alle offen');
+  });
+
+  it.each([
+    ['de', '07.12.2026, 13:05:07 UTC'],
+    ['en', '7 Dec 2026, 13:05:07 UTC'],
+  ] as const)(
+    'show in %s since when a key is compromised, to the second, in UTC',
+    (locale, time) => {
+      const keys = overview.company.keys!.map((key) => ({
+        ...key,
+        retiredAt: at / 1000 + 47_107,
+        compromisedSince: at / 1000 + 47_107,
+      }));
+      const body = console_(locale, null, { company: { ...overview.company, keys } });
+      // Failed before: "Compromised" only.
+      const cell = body.match(/<td data-testid="key-state"[^>]*>[\s\S]*?<\/td>/)?.[0] ?? '';
+      expect(cell).toContain(t(locale, 'portal.console.keys.compromised'));
+      expect(cell).toContain(t(locale, 'portal.console.keys.compromisedSince', { time }));
+    },
+  );
+
+  it.each(['de', 'en'] as const)(
+    'say in %s that a key declared compromised signed the refused request, and since when',
+    (locale) => {
+      const time = locale === 'de' ? '07.12.2026, 13:05:07 UTC' : '7 Dec 2026, 13:05:07 UTC';
+      // As +page.server.ts answers a refusal whose detail says so (consoleFailure).
+      const body = console_(locale, {
+        action: 'request',
+        error: 'portal.console.key.compromised',
+        params: { time },
+        fieldErrors: [],
+      });
+      expect(body).toContain(escape(t(locale, 'portal.console.key.compromised', { time })));
+      expect(body).not.toContain(t(locale, 'errors.ERR_JWS_KID_UNKNOWN'));
+    },
+  );
+});
+
 /**
  * The recipients field's sentences as the actions say them for a form sent without a signature
  * (+page.server.ts explains it with request-form.ts and disclosure-form.ts, as the page does in

@@ -184,6 +184,14 @@ export const companyConsole = {
     de: 'Schlüssel {kid} geladen, aber er ist kein aktueller Schlüssel Ihres Unternehmens.',
     en: 'Key {kid} loaded, but it is not a current key of your company.',
   },
+  'portal.console.key.compromised': {
+    de: 'Der geladene Schlüssel wurde als kompromittiert seit {time} gemeldet: Was er ab dann unterschreibt, gilt nicht. Laden Sie die Schlüsseldatei eines aktuellen Schlüssels Ihres Unternehmens.',
+    en: 'The loaded key was declared compromised since {time}: nothing it signs from then on counts. Load the key file of a current key of your company.',
+  },
+  'portal.console.key.retired': {
+    de: 'Der geladene Schlüssel ist stillgelegt und unterschreibt nichts mehr. Laden Sie die Schlüsseldatei eines aktuellen Schlüssels Ihres Unternehmens.',
+    en: 'The loaded key was retired and signs nothing any more. Load the key file of a current key of your company.',
+  },
   'portal.console.key.fileInvalid': {
     de: 'Diese Datei ist kein privater Ed25519-Schlüssel.',
     en: 'This file is not an Ed25519 private key.',
@@ -319,8 +327,8 @@ export const companyConsole = {
     en: 'Link for your customers’ Assistants (machine-readable, not a web page)',
   },
   'portal.console.request.voided': {
-    de: 'ungültig: mit einem als kompromittiert gemeldeten Schlüssel unterschrieben; niemand kann sie mehr beantworten. Stellen Sie eine neue Anfrage und teilen Sie deren Link.',
-    en: 'void: signed with a key declared compromised; nobody can answer it any more. Make a new request and share its link instead.',
+    de: 'Ungültig: mit einem als kompromittiert gemeldeten Schlüssel unterschrieben; niemand kann sie mehr beantworten. Stellen Sie eine neue Anfrage und teilen Sie deren Link.',
+    en: 'Void: signed with a key declared compromised; nobody can answer it any more. Make a new request and share its link instead.',
   },
   'portal.console.request.qr': {
     de: 'QR-Code des Anfrage-Links',
@@ -336,7 +344,10 @@ export const companyConsole = {
   },
   'portal.console.request.recent': { de: 'Letzte Anfragen', en: 'Recent requests' },
   'portal.console.request.reference': { de: 'Anfrage', en: 'Request' },
-  'portal.console.request.open': { de: 'offen', en: 'open' },
+  'portal.console.request.open': { de: 'für alle offen', en: 'open to anyone' },
+  'portal.console.request.made': { de: 'Gestellt am', en: 'Made on' },
+  'portal.console.request.audience': { de: 'An wen', en: 'Addressed to' },
+  'portal.console.request.valid': { de: 'Gültig', en: 'Valid' },
   'portal.console.request.targeted': {
     de: 'gezielt an eine Kundin oder einen Kunden, kein Link zum Teilen',
     en: 'targeted at one customer, no link to share',
@@ -754,6 +765,10 @@ export const companyConsole = {
   'portal.console.keys.current': { de: 'Aktuell', en: 'Current' },
   'portal.console.keys.retired': { de: 'Stillgelegt', en: 'Retired' },
   'portal.console.keys.compromised': { de: 'Kompromittiert', en: 'Compromised' },
+  'portal.console.keys.compromisedSince': {
+    de: 'seit {time}; was er ab dann unterschrieben hat, ist ungültig',
+    en: 'since {time}; what it signed from then on is void',
+  },
   'portal.console.keys.add': { de: 'Neuen Schlüssel hinzufügen', en: 'Add a new key' },
   'portal.console.keys.suspended': {
     de: 'Ihr Unternehmen ist ausgesetzt. Schlüssel können Sie trotzdem hinzufügen, stilllegen und als kompromittiert melden, damit ein gestohlener Schlüssel gestoppt werden kann (mit nur einem Schlüssel: erst einen neuen hinzufügen, dann mit ihm den alten melden). Ein neuer Schlüssel hebt die Aussetzung nicht auf.',

@@ -10,13 +10,17 @@ import { base64urlEncode } from '$protocol/encoding';
 import { verifyCompact } from '$protocol/jws';
 import { generateKeyPair, publicJwk, thumbprint, type Ed25519KeyPair } from '$protocol/keys';
 import { ready } from '$protocol/sodium';
+import { t } from '$protocol/i18n';
 import {
   companyKeyFileText,
+  compromisedKeySentence,
   generateCompanyKey,
   KeyFileError,
   loadCompanyKey,
+  loadedKeyProblem,
   signWithCompanyKey,
   type CompanyKey,
+  type KeyState,
 } from './company-key';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
@@ -104,5 +108,44 @@ describe('the company key file', () => {
   it('refuses a file whose x belongs to another key', async () => {
     const mixed = { ...valid(), x: publicJwk(other).x };
     await expect(loadCompanyKey(JSON.stringify(mixed))).rejects.toThrow(KeyFileError);
+  });
+});
+
+describe('the loaded key the console signs nothing with', () => {
+  const kid = 'k'.repeat(43);
+  const since = Date.UTC(2026, 11, 7, 13, 5, 7) / 1000;
+  const keys = (state: Partial<KeyState>): KeyState[] => [
+    { kid: 'o'.repeat(43), retiredAt: null, compromisedSince: null },
+    { kid, retiredAt: null, compromisedSince: null, ...state },
+  ];
+  const said = (sentence: ReturnType<typeof loadedKeyProblem>, locale: 'de' | 'en') =>
+    sentence === undefined ? undefined : t(locale, sentence.key, sentence.params);
+
+  it('is one declared compromised: the page says since when, to the second in UTC, and to load a current key', () => {
+    const problem = loadedKeyProblem(
+      'en',
+      kid,
+      keys({ retiredAt: since, compromisedSince: since }),
+    );
+    expect(problem).toEqual(compromisedKeySentence('en', since));
+    expect(said(problem, 'en')).toBe(
+      'The loaded key was declared compromised since 7 Dec 2026, 13:05:07 UTC: nothing it signs from then on counts. Load the key file of a current key of your company.',
+    );
+    expect(said(loadedKeyProblem('de', kid, keys({ compromisedSince: since })), 'de')).toBe(
+      'Der geladene Schlüssel wurde als kompromittiert seit 07.12.2026, 13:05:07 UTC gemeldet: Was er ab dann unterschreibt, gilt nicht. Laden Sie die Schlüsseldatei eines aktuellen Schlüssels Ihres Unternehmens.',
+    );
+  });
+
+  it('is one retired', () => {
+    expect(loadedKeyProblem('en', kid, keys({ retiredAt: since }))).toEqual({
+      key: 'portal.console.key.retired',
+    });
+  });
+
+  it('is neither a current key nor one the page does not list (the clearinghouse decides)', () => {
+    expect(loadedKeyProblem('en', kid, keys({}))).toBeUndefined();
+    expect(
+      loadedKeyProblem('en', 'x'.repeat(43), keys({ compromisedSince: since })),
+    ).toBeUndefined();
   });
 });

@@ -18,7 +18,10 @@
  * opens through `protocol/seal` on demand. That is no more than the page held while reading the
  * file, and it goes when the page is left.
  */
+import type { Locale } from '$protocol/i18n';
 import type { Ed25519KeyPair, Ed25519PublicJwk } from '$protocol/keys';
+import type { Sentence } from '$lib/components/field-problems';
+import { formatDayTime } from '$lib/components/format';
 
 /** A company key usable in this page. */
 export interface CompanyKey {
@@ -195,4 +198,53 @@ export async function signWithCompanyKey(
     privateKey: key.privateKey,
     kid: key.kid,
   });
+}
+
+/** A company key as the console lists it: since when it is retired or compromised (seconds). */
+export interface KeyState {
+  readonly kid: string;
+  readonly retiredAt: number | null;
+  readonly compromisedSince: number | null;
+}
+
+/**
+ * The sentence refusing a signature by a key declared compromised since `compromisedSince`
+ * (seconds): the time to the second, in UTC, as declared; nothing it signs from then on counts.
+ * The same whether the page knew it before sending ({@link loadedKeyProblem}) or the
+ * clearinghouse said so (`ERR_JWS_KID_UNKNOWN` with `detail_data.reason: "compromised"`).
+ *
+ * @example
+ * ```ts
+ * const sentence = compromisedKeySentence('en', since);
+ * t(sentence.key, sentence.params); // "The loaded key was declared compromised since 7 Dec 2026, 13:25:07 UTC: …"
+ * ```
+ */
+export function compromisedKeySentence(locale: Locale, compromisedSince: number): Sentence {
+  return {
+    key: 'portal.console.key.compromised',
+    params: { time: formatDayTime(locale, compromisedSince * 1000) },
+  };
+}
+
+/**
+ * Why the page signs nothing with the loaded key `kid`, when the company's keys as the page lists
+ * them say it is no longer current: declared compromised, or retired. `undefined` for a current
+ * key, and for one the list does not hold (added in another tab, say): the clearinghouse decides.
+ *
+ * @example
+ * ```ts
+ * const problem = loadedKeyProblem(locale, companyKey.kid, overview.company.keys ?? []);
+ * if (problem !== undefined) return fail([problem]); // nothing is sent
+ * ```
+ */
+export function loadedKeyProblem(
+  locale: Locale,
+  kid: string,
+  keys: readonly KeyState[],
+): Sentence | undefined {
+  const key = keys.find((k) => k.kid === kid);
+  if (key === undefined) return undefined;
+  if (key.compromisedSince !== null) return compromisedKeySentence(locale, key.compromisedSince);
+  if (key.retiredAt !== null) return { key: 'portal.console.key.retired' };
+  return undefined;
 }

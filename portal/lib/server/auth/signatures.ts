@@ -15,6 +15,7 @@ import { isProtocolError, ProtocolError } from '$protocol/errors';
 import { inspectCompact, type InspectedJws, type ReplayStore } from '$protocol/jws';
 import { importPublicJwk, type ImportedPublicKey } from '$protocol/keys';
 import { openMessage } from '$protocol/signed';
+import { compromisedKeyError } from '../compromise';
 import { clearinghouseDbOf } from '../db/database';
 import { createJtiClaimer, type JtiClaimer } from '../db/jti-claims';
 import { lookupByKey } from '../db/batched-lookup';
@@ -203,6 +204,10 @@ export function keyFromX(x: string): ImportedPublicKey {
  * The current key `kid` of `companyId`: registered to that company, not retired, not declared
  * compromised. `undefined` otherwise (the JWS check then answers `ERR_JWS_KID_UNKNOWN`).
  *
+ * @throws ProtocolError `ERR_JWS_KID_UNKNOWN` for a key of that company declared compromised,
+ *   with the time in its detail (compromise.ts `compromisedKeyError`): a company signing with
+ *   the stolen key's file is told so, not that the key is unknown.
+ *
  * @example
  * ```ts
  * await openMessage('revocation-ack', token, { resolveKey: (kid) => currentCompanyKey(db, iss, kid), ... });
@@ -214,7 +219,9 @@ export async function currentCompanyKey(
   kid: string,
 ): Promise<ImportedPublicKey | undefined> {
   const row = await currentCompanyKeyQuery.first(db, { kid, companyId });
-  return row === undefined ? undefined : keyFromX(row.x);
+  if (row === undefined) return undefined;
+  if (row.compromised_since !== null) throw compromisedKeyError(Number(row.compromised_since));
+  return row.retired_at === null ? keyFromX(row.x) : undefined;
 }
 
 // The key lookups below run for every signed request: built once (db/prepared.ts).
@@ -226,8 +233,8 @@ const currentCompanyKeyQuery = lookupByKey({
       .where('kid', '=', key),
   keyOf: (args: { kid: string; companyId: string }) => args.kid,
   rowKey: (row) => row.kid,
-  accepts: (row, args) =>
-    row.company_id === args.companyId && row.retired_at === null && row.compromised_since === null,
+  // Retired and compromised keys too: `currentCompanyKey` tells a compromised one apart.
+  accepts: (row, args) => row.company_id === args.companyId,
 });
 
 const staffKeyQuery = prepared<{ kid: string; companyId: string }, { x: string; id: string }>(

@@ -706,6 +706,22 @@ describe.each(testDialects)('consent API on %s', (dialect) => {
       );
       expect(listed.messages.map((m) => m.sha256)).toEqual([after]);
 
+      // Signed with the compromised key now: still ERR_JWS_KID_UNKNOWN, but saying why and since
+      // when (failed before: the same answer as for a key never registered).
+      const stolen = await expectProblem(
+        (await grantRequest(company)).response,
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      expect(stolen.detail_data).toEqual({ reason: 'compromised', compromisedSince: since });
+      expect(stolen.detail).toContain(new Date(since * 1000).toISOString().slice(0, 19));
+      const stranger = await expectProblem(
+        (await grantRequest({ ...company, keyPair: newCompany().keyPair })).response,
+        401,
+        'ERR_JWS_KID_UNKNOWN',
+      );
+      expect(stranger.detail_data).toBeUndefined();
+
       // Void: not served (an Assistant would show a request that cannot be answered), not
       // answerable, and said so rather than "unknown".
       const pseudonym = newPseudonym(company.id);

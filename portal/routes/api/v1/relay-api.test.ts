@@ -1613,7 +1613,8 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
         );
         // Failed before: one queued and one refused, a finding against the company.
         for (const response of sent) {
-          await expectProblem(response, 401, 'ERR_JWS_KID_UNKNOWN');
+          const problem = await expectProblem(response, 401, 'ERR_JWS_KID_UNKNOWN');
+          expect(problem.detail_data).toEqual({ reason: 'compromised', compromisedSince: since });
         }
         expect(await refusalCount(company.id)).toBe(0);
         expect((await inbox(pseudonym)).items).toEqual([]);
