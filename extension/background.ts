@@ -59,6 +59,8 @@ const service = new AssistantService({
   }),
   openConsentWindow,
   openActionWindow,
+  // The "my data" page's `unlock`: the dashboard shows the Unlock form while locked.
+  openDashboard,
   notify: showNotification,
   shownNotices: sessionStrings('wallet.notices'),
   declinedWindows: sessionValue('consent.declined'),

@@ -277,6 +277,11 @@ const vaultRequests = {
     v.strictObject({ type: v.literal('bridge.action-poll'), ticket }),
     'bridge.action-outcome',
   ],
+  /**
+   * On the clearinghouse's own origin, while the vault is locked: open the dashboard (where the
+   * Unlock form shows), or focus the one open (protocol/connect `unlock`).
+   */
+  'bridge.unlock': [v.strictObject({ type: v.literal('bridge.unlock') }), 'ok'],
   /** The confirmation window reads the action it shows. */
   'wallet.action-pending': [
     v.strictObject({ type: v.literal('wallet.action-pending'), ticket }),

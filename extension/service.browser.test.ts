@@ -5,7 +5,7 @@ import { base64urlDecode, base64urlEncode } from '../protocol/encoding';
 import { ProtocolError } from '../protocol/errors';
 import { testArgon2Params } from './build';
 import { parseRequest, parseResponse, type Request, type Response } from './messages';
-import { AssistantService, type ServicePorts } from './service';
+import { AssistantService, unlockPromptIntervalMs, type ServicePorts } from './service';
 import { randomBytes, ready } from './vault/crypto';
 import { Vault } from './vault/vault';
 import { keyPairFromSeed } from '../protocol/keys';
@@ -946,6 +946,77 @@ describe('the page bridge in the service (issue 7)', () => {
       asOf: expect.any(Number),
       fresh: true,
     });
+  });
+
+  it('opens the dashboard for the clearinghouse’s unlock while locked, once per tab in 5 s', async () => {
+    await ready();
+    const opens: number[] = [];
+    const { service, clock } = setup({
+      openDashboard: () => {
+        opens.push(clock.ms);
+        return Promise.resolve();
+      },
+    });
+    const s = service();
+    const own = { ...page, origin: 'http://localhost:3000' };
+    const unlock = (sender: Parameters<AssistantService['handle']>[1]) =>
+      handle(s, { type: 'bridge.unlock' }, sender);
+    // No vault: nothing to unlock, and nothing opened.
+    expect(await codeOf(() => unlock(own))).toBe('ERR_VAULT_ABSENT');
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    // Unlocked: nothing to open; the page asks for its view again.
+    expect(await unlock(own)).toEqual({ type: 'ok' });
+    expect(opens).toEqual([]);
+    await send(s, { type: 'vault.lock' });
+    // Any other page, and the extension's own pages, are refused.
+    expect(await codeOf(() => unlock(page))).toBe('ERR_BRIDGE_ORIGIN_MISMATCH');
+    expect(await codeOf(() => unlock({ kind: 'extension' }))).toBe('ERR_NOT_AUTHORISED');
+    expect(opens).toEqual([]);
+    const first = clock.ms;
+    expect(await unlock(own)).toEqual({ type: 'ok' });
+    expect(opens).toEqual([first]);
+    // The same tab again within the interval: refused, nothing opened.
+    clock.ms += unlockPromptIntervalMs - 1;
+    expect(await codeOf(() => unlock(own))).toBe('ERR_RATE_LIMITED');
+    expect(opens).toEqual([first]);
+    // Another tab is a page of its own.
+    expect(await unlock({ ...own, tabId: 8 })).toEqual({ type: 'ok' });
+    expect(opens).toHaveLength(2);
+    // Once the interval passed, the first tab may open it again.
+    clock.ms = first + unlockPromptIntervalMs;
+    expect(await unlock(own)).toEqual({ type: 'ok' });
+    expect(opens).toHaveLength(3);
+  });
+
+  it('answers ERR_VAULT_LOCKED when the dashboard cannot be opened, so the page keeps its steps', async () => {
+    await ready();
+    let fail = true;
+    const opens: string[] = [];
+    const { service } = setup({
+      openDashboard: () => {
+        opens.push('tried');
+        return fail ? Promise.reject(new Error('No options page')) : Promise.resolve();
+      },
+    });
+    const s = service();
+    await send(s, { type: 'vault.create', passphrase: PASS });
+    await send(s, { type: 'vault.lock' });
+    const own = { ...page, origin: 'http://localhost:3000', tabId: 9 };
+    expect(await codeOf(() => handle(s, { type: 'bridge.unlock' }, own))).toBe('ERR_VAULT_LOCKED');
+    expect(opens).toEqual(['tried']);
+    // The platform's failure is kept for the settings page's problem list.
+    await send(s, { type: 'vault.unlock', passphrase: PASS });
+    expect(await send(s, { type: 'problems.list' })).toMatchObject({
+      problems: [expect.objectContaining({ where: 'bridge.unlock' })],
+    });
+    // A service without the platform call says the same.
+    const bare = setup().service();
+    await send(bare, { type: 'vault.create', passphrase: PASS });
+    await send(bare, { type: 'vault.lock' });
+    fail = false;
+    expect(await codeOf(() => handle(bare, { type: 'bridge.unlock' }, own))).toBe(
+      'ERR_VAULT_LOCKED',
+    );
   });
 
   it('lets no web page keep the vault open: only the owner’s own pages postpone the auto-lock', async () => {

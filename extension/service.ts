@@ -94,6 +94,11 @@ export interface ServicePorts {
   readonly openConsentWindow?: (ticket: string) => Promise<void>;
   /** Opens the window where the customer confirms an action from the "my data" page (issue 9). */
   readonly openActionWindow?: (ticket: string) => Promise<void>;
+  /**
+   * Opens the dashboard (where the Unlock form shows while locked), or focuses the tab that has
+   * it: the "my data" page's `unlock` (extension/platform/runtime `openDashboard`).
+   */
+  readonly openDashboard?: () => Promise<void>;
   /** Shows a browser notification (issue 7); absent: notices are not shown. */
   readonly notify?: (id: string, title: string, message: string) => Promise<void>;
   /** Issue 11: GPC and cookie banners (absent: the Assistant leaves the open web alone). */
@@ -146,11 +151,19 @@ const pageRequests = new Set<string>([
   'bridge.customer-view',
   'bridge.action',
   'bridge.action-poll',
+  'bridge.unlock',
   'banners.detected',
   'banners.init',
   'banners.eval',
   'banners.result',
 ]);
+
+/**
+ * How long after opening the dashboard for a tab's `bridge.unlock` another from that tab opens
+ * nothing (ms): a page pressing on (or a script) cannot keep pulling the customer to the
+ * Assistant. Answered `ERR_RATE_LIMITED`; the dashboard opened moments ago is still there.
+ */
+export const unlockPromptIntervalMs = 5000;
 
 /**
  * The customer's own reasons to decline a request without asking (extension/core/wallet
@@ -753,6 +766,8 @@ export class AssistantService {
           type: 'bridge.action-outcome',
           outcome: this.actions.poll(request.ticket, sender.tabId),
         };
+      case 'bridge.unlock':
+        return this.openUnlockPrompt(vault, sender);
       // Issue 11: cookie banners (extension/core/open-web decides and records).
       case 'banners.detected':
         await this.openWebOf().detected(sender, request.detectors, request.url);
@@ -772,6 +787,42 @@ export class AssistantService {
       default:
         throw new ProtocolError('ERR_NOT_AUTHORISED', 'not a bridge request');
     }
+  }
+
+  /** When the dashboard was last opened for each tab's `bridge.unlock` (ms), in memory. */
+  private readonly unlockPrompts = new Map<number, number>();
+
+  /**
+   * The "my data" page's `unlock` (protocol/connect): opens the dashboard, which shows the Unlock
+   * form while the vault is locked, or focuses the tab that has it (`openOptionsPage` does,
+   * extension/platform/runtime). Unlocked already: answered `ok`, nothing opened (the page asks
+   * for the view again); absent: `ERR_VAULT_ABSENT`, nothing to unlock. At most once per
+   * {@link unlockPromptIntervalMs} per tab. Opening that fails (or no platform call) is said as
+   * `ERR_VAULT_LOCKED`: the vault stays locked, and the page keeps its steps to unlock it by hand.
+   */
+  private async openUnlockPrompt(
+    vault: Vault,
+    sender: Extract<Sender, { kind: 'page' }>,
+  ): Promise<Response> {
+    await this.requireClearinghouse(sender.origin);
+    const state = await vault.state();
+    if (state === 'absent') throw new ProtocolError('ERR_VAULT_ABSENT', 'there is no vault');
+    if (state === 'unlocked') return { type: 'ok' };
+    const now = this.ports.clock.now();
+    for (const [tab, at] of this.unlockPrompts)
+      if (now - at >= unlockPromptIntervalMs || now < at) this.unlockPrompts.delete(tab);
+    if (this.unlockPrompts.has(sender.tabId))
+      throw new ProtocolError('ERR_RATE_LIMITED', 'the dashboard was opened moments ago');
+    this.unlockPrompts.set(sender.tabId, now);
+    const open = this.ports.openDashboard;
+    try {
+      if (open === undefined) throw new Error('no platform call to open the dashboard');
+      await open();
+    } catch (e) {
+      await this.recordProblem('bridge.unlock', e);
+      throw new ProtocolError('ERR_VAULT_LOCKED', 'the dashboard could not be opened');
+    }
+    return { type: 'ok' };
   }
 
   private offersService: OffersService | undefined;
@@ -1376,6 +1427,7 @@ export class AssistantService {
       case 'bridge.customer-view':
       case 'bridge.action':
       case 'bridge.action-poll':
+      case 'bridge.unlock':
         throw new ProtocolError('ERR_NOT_AUTHORISED', 'bridge requests come from pages');
     }
   }

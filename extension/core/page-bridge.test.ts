@@ -165,3 +165,46 @@ describe('createPageBridge', () => {
     });
   });
 });
+
+describe('the unlock prompt', () => {
+  const unlock = (id: string): PageMessage => ({
+    channel: connectChannel,
+    v: 1,
+    from: 'page',
+    type: 'unlock',
+    id,
+  });
+
+  it('forwards the page’s unlock to the background and answers done once it opened the dashboard', async () => {
+    const { hear, posted, sent } = tab(() => Promise.resolve({ type: 'ok' }));
+    hear(unlock('u1'));
+    expect(posted).toEqual([assistantMessage('u1', { type: 'ack' })]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toEqual([{ type: 'bridge.unlock' }]);
+    expect(posted.at(-1)).toEqual(
+      assistantMessage('u1', { type: 'outcome', outcome: { outcome: 'done' } }),
+    );
+  });
+
+  it('passes the background’s refusal on as its code', async () => {
+    const { hear, posted } = tab(() =>
+      Promise.resolve({ type: 'error', code: 'ERR_RATE_LIMITED' }),
+    );
+    hear(unlock('u2'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(posted.at(-1)).toEqual(
+      assistantMessage('u2', {
+        type: 'outcome',
+        outcome: { outcome: 'error', code: 'ERR_RATE_LIMITED' },
+      }),
+    );
+  });
+
+  it('drops an unlock carrying anything beyond the head, without asking the background', async () => {
+    const { hear, posted, sent } = tab(() => Promise.resolve({ type: 'ok' }));
+    hear({ ...unlock('u3'), passphrase: 'x' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(posted).toEqual([]);
+    expect(sent).toEqual([]);
+  });
+});

@@ -139,6 +139,17 @@ export function createPageBridge(ports: PageBridgePorts): (data: unknown) => voi
   }
 
   /**
+   * The answer to the page's `unlock`: `done` once the background opened (or focused) the
+   * dashboard, or found the vault unlocked already; else its refusal's code.
+   */
+  async function unlock(): Promise<Outcome> {
+    const answer = await send({ type: 'bridge.unlock' });
+    const opened =
+      typeof answer === 'object' && answer !== null && 'type' in answer && answer.type === 'ok';
+    return opened ? { outcome: 'done' } : errorOf(answer);
+  }
+
+  /**
    * Cut off from the extension: request `id` gets `ERR_ASSISTANT_SILENT` unless another bridge
    * (the updated Assistant's) acknowledges or answers it first. Nothing is posted meanwhile, so
    * every acknowledgement or outcome of `id` heard is another bridge's (or the page's own, which
@@ -212,7 +223,9 @@ export function createPageBridge(ports: PageBridgePorts): (data: unknown) => voi
               'bridge.action-poll',
               'bridge.action-outcome',
             ).then(told)
-          : customerView(id, message.mode);
+          : message.type === 'unlock'
+            ? unlock().then(told)
+            : customerView(id, message.mode);
     // A rejected message: the background is gone (this script outlived its extension) or never
     // answered; whether it took the request is unknown.
     void answer

@@ -139,7 +139,10 @@ export async function sendRequest<R extends Request>(request: R): Promise<Respon
 }
 
 /**
- * Opens the dashboard (the manifest's options page) in a tab.
+ * Opens the dashboard (the manifest's options page) in a tab, or brings the tab that has it to
+ * the front: the browser keeps the options page a single tab (Chromium: a tab of the same URL,
+ * its fragment ignored, in the window in front, chrome/browser/ui/singleton_tabs.h; Firefox
+ * switches to the tab having it). So the "my data" page's `unlock` opens no second dashboard.
  *
  * @example
  * ```ts

@@ -38,3 +38,17 @@ describe('parsePageMessage across realms', () => {
     ).toBeUndefined();
   });
 });
+
+describe('the unlock message across realms', () => {
+  it('accepts one built in another realm and drops it with an extra member', () => {
+    const head = `channel: ${JSON.stringify(connectChannel)}, v: 1, from: 'page', type: 'unlock', id: 'u1'`;
+    expect(parsePageMessage(runInNewContext(`({ ${head} })`))).toEqual({
+      channel: connectChannel,
+      v: 1,
+      from: 'page',
+      type: 'unlock',
+      id: 'u1',
+    });
+    expect(parsePageMessage(runInNewContext(`({ ${head}, tab: 1 })`))).toBeUndefined();
+  });
+});

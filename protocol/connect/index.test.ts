@@ -620,6 +620,66 @@ describe('customer actions (issue 9)', () => {
   });
 });
 
+describe('the unlock prompt', () => {
+  const base = { channel: connectChannel, v: 1, from: 'page', type: 'unlock', id: 'u1' } as const;
+
+  it('accepts an unlock message of the common head alone', () => {
+    expect(parsePageMessage({ ...base })).toEqual(base);
+  });
+
+  it.each([
+    ['an extra member', { ...base, mode: 'stored' }],
+    ['a payload', { ...base, passphrase: 'hunter2' }],
+    ['a missing id', { channel: connectChannel, v: 1, from: 'page', type: 'unlock' }],
+    ["the Assistant's side", { ...base, from: 'assistant' }],
+    ['another version', { ...base, v: 2 }],
+  ])('drops %s', (_name, message) => {
+    expect(parsePageMessage(message)).toBeUndefined();
+  });
+
+  it('resolves done when the Assistant opened its dashboard', async () => {
+    const w = fakeWindow();
+    const pending = w.connect.openUnlock();
+    expect(w.posted).toEqual([{ ...base, id: 'id0' }]);
+    w.deliver({ data: assistantMessage('id0', { type: 'ack' }), origin, sameWindow: true });
+    w.deliver({
+      data: assistantMessage('id0', { type: 'outcome', outcome: { outcome: 'done' } }),
+      origin,
+      sameWindow: true,
+    });
+    expect(await pending).toEqual({ outcome: 'done' });
+  });
+
+  it.each([
+    [
+      { outcome: 'error', code: 'ERR_RATE_LIMITED' },
+      { outcome: 'error', code: 'ERR_RATE_LIMITED' },
+    ],
+    [{ outcome: 'cancelled' }, { outcome: 'error', code: 'ERR_MESSAGE_INVALID' }],
+  ] as const)('resolves the outcome %o as %o', async (outcome, expected) => {
+    const w = fakeWindow();
+    const pending = w.connect.openUnlock();
+    w.deliver({ data: assistantMessage('id0', { type: 'ack' }), origin, sameWindow: true });
+    w.deliver({
+      data: assistantMessage('id0', { type: 'outcome', outcome }),
+      origin,
+      sameWindow: true,
+    });
+    expect(await pending).toEqual(expected);
+  });
+
+  it('says no-assistant when an Assistant before this message does not acknowledge it', async () => {
+    const w = fakeWindow();
+    const pending = w.connect.openUnlock();
+    expect(w.live()).toEqual([defaultAckTimeoutMs]);
+    w.fireTimers();
+    expect(await pending).toEqual({
+      outcome: 'no-assistant',
+      installUrl: 'http://localhost:3000/assistant',
+    });
+  });
+});
+
 describe('customerViewFor', () => {
   const answered = {
     ...viewItem,

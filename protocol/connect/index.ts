@@ -15,6 +15,12 @@
  * (the last path segment of its `link`): the Assistant fetches the signed request itself, so the
  * page cannot hand it anything the clearinghouse has not seen.
  *
+ * On the clearinghouse's own origin the page also asks for the customer's view (`customer-view`),
+ * for an action the customer confirms in the Assistant's window (`action`), and, while the
+ * Assistant's vault is locked, for its unlock prompt (`unlock`, no payload: the Assistant opens
+ * or focuses its dashboard, where the Unlock form shows, and answers `done`). An Assistant from
+ * before `unlock` drops it unanswered, so the page hears `no-assistant` and keeps its own steps.
+ *
  * @example
  * ```ts
  * const connect = createConnect({ origin: location.origin, post, listen, schedule, newId });
@@ -117,6 +123,17 @@ export type PageMessage =
       readonly type: 'action';
       readonly id: string;
       readonly action: CustomerAction;
+    }
+  | {
+      readonly channel: typeof connectChannel;
+      readonly v: 1;
+      readonly from: 'page';
+      /**
+       * On the clearinghouse's own origin, while the vault is locked: the Assistant opens its
+       * dashboard (where the Unlock form shows), or focuses the one open; nothing beyond the head.
+       */
+      readonly type: 'unlock';
+      readonly id: string;
     };
 
 /**
@@ -257,7 +274,10 @@ export type ConnectOutcome =
   | { readonly outcome: 'cancelled' }
   | { readonly outcome: 'error'; readonly code: string }
   | { readonly outcome: 'no-assistant'; readonly installUrl: string }
-  /** A customer action (issue 9) was confirmed and carried out. */
+  /**
+   * A customer action (issue 9) was confirmed and carried out; for `unlock`, the Assistant's
+   * dashboard was opened (or focused), or the vault was unlocked already.
+   */
   | { readonly outcome: 'done' };
 
 /** What the Assistant answers. */
@@ -397,6 +417,8 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
       action,
     };
   }
+  if (value.type === 'unlock' && exactKeys(value, head))
+    return { channel: connectChannel, v: 1, from: 'page', type: 'unlock', id: value.id as string };
   return undefined;
 }
 
@@ -891,7 +913,20 @@ export interface Connect {
    * or `no-assistant`.
    */
   act(action: CustomerAction): Promise<Exclude<ConnectOutcome, { outcome: 'granted' | 'refused' }>>;
+  /**
+   * On the clearinghouse's own origin, while the vault is locked: asks the Assistant to show its
+   * unlock prompt (its dashboard, opened or focused). Resolves `done` once it did (or the vault
+   * was unlocked already), an error (`ERR_RATE_LIMITED`: it opened one for this tab moments
+   * ago), or `no-assistant`, which is also what an Assistant from before this message gives.
+   */
+  openUnlock(): Promise<UnlockOutcome>;
 }
+
+/** How {@link Connect.openUnlock} ends. */
+export type UnlockOutcome =
+  | { readonly outcome: 'done' }
+  | { readonly outcome: 'error'; readonly code: string }
+  | { readonly outcome: 'no-assistant'; readonly installUrl: string };
 
 /**
  * The page's side of the bridge. Each call posts one message and settles once: with the
@@ -1039,6 +1074,27 @@ export function createConnect(ports: ConnectPorts): Connect {
           return o.outcome === 'granted' || o.outcome === 'refused'
             ? { outcome: 'error', code: 'ERR_MESSAGE_INVALID' }
             : o;
+        },
+        noAssistant,
+        silent,
+      );
+    },
+    openUnlock() {
+      const message: PageMessage = {
+        channel: connectChannel,
+        v: 1,
+        from: 'page',
+        type: 'unlock',
+        id: ports.newId(),
+      };
+      return exchange<UnlockOutcome>(
+        message,
+        (answer): UnlockOutcome | undefined => {
+          if (answer.type !== 'outcome') return undefined;
+          const o = answer.outcome;
+          return o.outcome === 'done' || o.outcome === 'error'
+            ? o
+            : { outcome: 'error', code: 'ERR_MESSAGE_INVALID' };
         },
         noAssistant,
         silent,

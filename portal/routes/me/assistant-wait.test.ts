@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createConnect, type ConnectEvent } from '$protocol/connect';
-import { actionEnd, assistantDeadlines, silent, withDeadline } from './assistant-wait';
+import {
+  actionEnd,
+  assistantDeadlines,
+  onReturn,
+  silent,
+  unlockPromptEnd,
+  withDeadline,
+} from './assistant-wait';
 
 /** A hand-driven timer: `advance(ms)` runs what came due. */
 function clock() {
@@ -130,5 +137,92 @@ describe('actionEnd', () => {
       outcome: 'error',
       code: 'ERR_VAULT_LOCKED',
     });
+  });
+});
+
+describe('unlockPromptEnd', () => {
+  it.each([
+    ['the dashboard opened', { outcome: 'done' }, 'opened'],
+    ['opened for this tab moments ago', { outcome: 'error', code: 'ERR_RATE_LIMITED' }, 'opened'],
+    [
+      'an Assistant from before the message: no acknowledgement',
+      { outcome: 'no-assistant', installUrl: '/' },
+      'not-opened',
+    ],
+    [
+      'the dashboard could not be opened',
+      { outcome: 'error', code: 'ERR_VAULT_LOCKED' },
+      'not-opened',
+    ],
+    ['no answer in time', silent, 'not-opened'],
+  ] as const)('%s: %s', (_name, answer, prompt) => {
+    expect(unlockPromptEnd(answer)).toBe(prompt);
+  });
+
+  it('gives an older Assistant that drops the message up within the page’s deadline', async () => {
+    const timer = clock();
+    // An Assistant from before `unlock`: its bridge drops the message, so nothing answers.
+    const connect = createConnect({
+      origin: 'http://localhost:3000',
+      installUrl: 'http://localhost:3000/',
+      post: () => {},
+      listen: () => () => {},
+      schedule: (ms, fn) => timer.schedule(ms, fn),
+      newId: () => 'u1',
+    });
+    let ended: unknown;
+    void withDeadline(connect.openUnlock(), assistantDeadlines.unlock, (ms, fn) =>
+      timer.schedule(ms, fn),
+    ).then((answer) => (ended = answer));
+    timer.advance(2_000);
+    await settled();
+    expect(unlockPromptEnd(ended as Parameters<typeof unlockPromptEnd>[0])).toBe('not-opened');
+  });
+});
+
+describe('onReturn', () => {
+  function page() {
+    const win = new EventTarget();
+    const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    const calls: number[] = [];
+    const stop = onReturn({ window: win, document: doc }, () => calls.push(calls.length));
+    const hide = () => {
+      win.dispatchEvent(new Event('blur'));
+      doc.visibilityState = 'hidden';
+      doc.dispatchEvent(new Event('visibilitychange'));
+    };
+    const show = () => {
+      doc.visibilityState = 'visible';
+      doc.dispatchEvent(new Event('visibilitychange'));
+      win.dispatchEvent(new Event('focus'));
+    };
+    return { win, calls, stop, hide, show };
+  }
+
+  it('calls back once per return, though the browser says it twice (visible, then focused)', () => {
+    const p = page();
+    p.hide();
+    p.show();
+    expect(p.calls).toHaveLength(1);
+    p.hide();
+    p.show();
+    expect(p.calls).toHaveLength(2);
+  });
+
+  it('calls back after a focus lost to another window or the Assistant’s popup', () => {
+    const p = page();
+    p.win.dispatchEvent(new Event('blur'));
+    p.win.dispatchEvent(new Event('focus'));
+    expect(p.calls).toHaveLength(1);
+  });
+
+  it('does nothing for a focus without leaving first, nor once stopped', () => {
+    const p = page();
+    p.win.dispatchEvent(new Event('focus'));
+    expect(p.calls).toHaveLength(0);
+    p.stop();
+    p.hide();
+    p.show();
+    expect(p.calls).toHaveLength(0);
   });
 });

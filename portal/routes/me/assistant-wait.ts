@@ -5,19 +5,25 @@
  * disappears (removed, disabled, its content script gone), its answer never comes. Every wait of
  * the page therefore has a deadline of its own. Pure: the page hands it its timer.
  */
-import { assistantSilentCode as connectSilentCode, type Connect } from '$protocol/connect';
+import {
+  assistantSilentCode as connectSilentCode,
+  type Connect,
+  type UnlockOutcome,
+} from '$protocol/connect';
 
 /**
  * The page's deadlines, from the question to the answer (ms). `stored` is read from the vault
  * without network; `refresh` asks the clearinghouse for every relationship; `action` includes the
  * customer's confirmation in the Assistant's own window, which stays answerable for ten minutes
  * (extension/core/customer-view.ts `actionLifetimeMs`): the page must not give up before that
- * window does, so it waits that long and one more minute for the bridge's last poll.
+ * window does, so it waits that long and one more minute for the bridge's last poll. `unlock`:
+ * the Assistant answers once it opened (or focused) its dashboard, a matter of a second.
  */
 export const assistantDeadlines = {
   stored: 30_000,
   refresh: 120_000,
   action: 11 * 60_000,
+  unlock: 10_000,
 } as const;
 
 /**
@@ -117,4 +123,73 @@ export function actionEnd(answer: Awaited<ReturnType<Connect['act']>> | Silent):
     case 'cancelled':
       return { outcome: 'cancelled' };
   }
+}
+
+/**
+ * Where the button "Open the Assistant to unlock it" stands (VaultLocked.svelte): not pressed,
+ * waiting for the Assistant, its dashboard opened, or not opened (the customer unlocks by hand).
+ */
+export type UnlockPrompt = 'idle' | 'pending' | 'opened' | 'not-opened';
+
+/** The Assistant's refusal of an `unlock` it answered moments ago for this tab: it is open. */
+const rateLimitedCode = 'ERR_RATE_LIMITED';
+
+/**
+ * How the press ended, from what the bridge answered (or {@link silent}). `opened` when the
+ * Assistant opened or focused its dashboard, also when it had done so for this tab moments
+ * before (`ERR_RATE_LIMITED`); anything else is `not-opened`: an Assistant from before the
+ * `unlock` message does not acknowledge it (`no-assistant`), one that could not open its
+ * dashboard says `ERR_VAULT_LOCKED`, and one gone quiet never answers.
+ *
+ * @example
+ * ```ts
+ * unlockPromptEnd({ outcome: 'done' }); // 'opened'
+ * unlockPromptEnd({ outcome: 'no-assistant', installUrl }); // 'not-opened'
+ * ```
+ */
+export function unlockPromptEnd(answer: UnlockOutcome | Silent): 'opened' | 'not-opened' {
+  if (answer.outcome === 'done') return 'opened';
+  if (answer.outcome === 'error' && answer.code === rateLimitedCode) return 'opened';
+  return 'not-opened';
+}
+
+/** The window and document events {@link onReturn} listens to (`window`, `document`). */
+export interface ReturnTargets {
+  readonly window: Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+  readonly document: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> & {
+    readonly visibilityState: string;
+  };
+}
+
+/**
+ * Calls `back` once each time the customer comes back to the page after leaving it: the page
+ * was hidden (another tab shown, the Assistant's dashboard say) or lost the focus (the
+ * Assistant's popup, another window), and is now visible or focused again. Coming back fires
+ * both `focus` and `visibilitychange`; `back` runs for the first only. Returns the function that
+ * stops listening.
+ *
+ * @example
+ * ```ts
+ * const stop = onReturn({ window, document }, () => void recheck());
+ * ```
+ */
+export function onReturn(targets: ReturnTargets, back: () => void): () => void {
+  let away = false;
+  const leave = () => {
+    away = true;
+  };
+  const arrive = () => {
+    if (!away) return;
+    away = false;
+    back();
+  };
+  const visibility = () => (targets.document.visibilityState === 'hidden' ? leave() : arrive());
+  targets.window.addEventListener('blur', leave);
+  targets.window.addEventListener('focus', arrive);
+  targets.document.addEventListener('visibilitychange', visibility);
+  return () => {
+    targets.window.removeEventListener('blur', leave);
+    targets.window.removeEventListener('focus', arrive);
+    targets.document.removeEventListener('visibilitychange', visibility);
+  };
 }

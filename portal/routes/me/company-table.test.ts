@@ -296,6 +296,49 @@ describe('a locked Assistant', () => {
   );
 });
 
+describe('the button that opens the Assistant’s unlock prompt', () => {
+  const shown = (locale: Locale, prompt: 'idle' | 'pending' | 'opened' | 'not-opened') =>
+    render(VaultLocked, {
+      props: { locale, retry: t(locale, 'portal.me.retry'), prompt, onopen: () => {} },
+    }).body.replace(/<!--[\s\S]*?-->/g, '');
+
+  it.each([
+    ['en', 'Open the Assistant to unlock it'],
+    ['de', 'Assistenten zum Entsperren öffnen'],
+  ] as const)('is a keyboard button (%s), above the steps by hand, which stay', (locale, label) => {
+    const body = shown(locale, 'idle');
+    const button = body.match(/<button[^>]*data-testid="me-unlock"[^>]*>([^<]*)<\/button>/);
+    expect(button?.[0]).toContain('type="button"');
+    expect(button?.[0]).not.toMatch(/\sdisabled/);
+    expect(button?.[1]).toBe(label);
+    expect(body.indexOf('data-testid="me-unlock"')).toBeLessThan(body.indexOf('<ol>'));
+    expect([...body.matchAll(/<li>/g)]).toHaveLength(3);
+  });
+
+  it.each([
+    ['pending', 'portal.me.locked.opening', 'true'],
+    ['opened', 'portal.me.locked.opened', 'false'],
+    ['not-opened', 'portal.me.locked.notOpened', 'false'],
+  ] as const)('says %s in a live region', (prompt, key, waiting) => {
+    for (const locale of locales) {
+      const body = shown(locale, prompt);
+      const status = body.match(/<p role="status"[^>]*data-prompt="([^"]*)"[^>]*>([^<]*)<\/p>/);
+      expect(status?.[1]).toBe(prompt);
+      expect(status?.[2]?.trim()).toBe(t(locale, key));
+      expect(body).toMatch(
+        new RegExp(
+          `data-testid="me-unlock"[^>]*aria-disabled="${waiting}"|aria-disabled="${waiting}"[^>]*data-testid="me-unlock"`,
+        ),
+      );
+    }
+  });
+
+  it('is not offered where the page gives no way to press it: the steps alone', () => {
+    const body = render(VaultLocked, { props: { locale: 'en', retry: 'Try again' } }).body;
+    expect(body).not.toContain('me-unlock');
+  });
+});
+
 describe('offers the Assistant keeps for later', () => {
   it.each([
     ['en', '3 offers: 1 delivered, 1 waiting to be delivered later, 1 hidden'],

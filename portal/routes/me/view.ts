@@ -371,7 +371,8 @@ export const vaultLockedCode = 'ERR_VAULT_LOCKED' satisfies ProtocolErrorCode;
 /**
  * True when the Assistant refused for its locked vault: the overview, its refresh, or the last
  * action (`actionCode`: the code it ended with, else null). The page then says how to unlock it
- * (VaultLocked.svelte): the page bridge has no request that opens the Assistant's unlock prompt.
+ * (VaultLocked.svelte): a button that asks the Assistant to open its unlock prompt (protocol/connect
+ * `unlock`), and the steps by hand beneath it.
  *
  * @example
  * ```ts

@@ -33,9 +33,10 @@ export const me = {
     en: 'Reload this page and choose “Show my data”.',
   },
   'portal.me.retry': { de: 'Erneut versuchen', en: 'Try again' },
-  // The vault is locked (ERR_VAULT_LOCKED): the page cannot open the Assistant's unlock prompt
-  // (the page bridge has no such request), so it says how. The names in quotes are the
-  // Assistant's own (extension.popup.openDashboard, extension.unlock.*, common.assistantName).
+  // The vault is locked (ERR_VAULT_LOCKED): the steps to unlock by hand, beneath the button that
+  // asks the Assistant to open its unlock prompt (an older Assistant cannot). The names in quotes
+  // are the Assistant's own (extension.popup.openDashboard, extension.unlock.*,
+  // common.assistantName).
   'portal.me.locked.title': {
     de: 'So entsperren Sie Ihren Assistenten',
     en: 'How to unlock your Assistant',
@@ -51,6 +52,28 @@ export const me = {
   'portal.me.locked.step3': {
     de: 'Kommen Sie zu dieser Seite zurück und wählen Sie „{retry}“.',
     en: 'Come back to this page and choose “{retry}”.',
+  },
+  // The button that asks the Assistant to open its unlock prompt (protocol/connect `unlock`), and
+  // what came of it; the steps above stay beneath it for an Assistant that cannot.
+  'portal.me.locked.open': {
+    de: 'Assistenten zum Entsperren öffnen',
+    en: 'Open the Assistant to unlock it',
+  },
+  'portal.me.locked.opening': {
+    de: 'Ihr Assistent wird geöffnet …',
+    en: 'Opening your Assistant …',
+  },
+  'portal.me.locked.opened': {
+    de: 'Ihr Assistent ist in einem eigenen Tab geöffnet. Entsperren Sie ihn dort mit Ihrer Passphrase und kommen Sie dann zu dieser Seite zurück: Sie zeigt Ihre Daten dann von selbst.',
+    en: 'Your Assistant is open in a tab of its own. Unlock it there with your passphrase, then come back to this page: it shows your data by itself.',
+  },
+  'portal.me.locked.notOpened': {
+    de: 'Ihr Assistent konnte sein Entsperren nicht öffnen (eine ältere Version kann das noch nicht). Bitte entsperren Sie ihn wie unten beschrieben.',
+    en: 'Your Assistant could not open its unlock screen (an older version cannot do this yet). Please unlock it as described below.',
+  },
+  'portal.me.locked.byHand': {
+    de: 'Oder von Hand:',
+    en: 'Or by hand:',
   },
   'portal.me.error': {
     de: 'Ihr Assistent konnte die Übersicht nicht liefern: {reason}',
