@@ -27,7 +27,7 @@ import { createDurableWriter, type DurableWriter } from './durable-writer';
 import { migrateToLatest } from './migrate';
 import { createPostgresDatabase } from './test-databases';
 import { startCuttableRelay, terminateBackends, type CuttableRelay } from './test-outage';
-import { isDatabaseUnreachable } from './unreachable';
+import { isDatabaseUnreachable, reportUnreachableRequest } from './unreachable';
 import { makeRecord } from '../log/test-log';
 
 const companiesGet = (): Promise<Response> => {
@@ -132,6 +132,7 @@ describe('routes while PostgreSQL cannot be reached', () => {
       });
     expect(lines('api')).toHaveLength(1);
     expect(lines('log')).toHaveLength(1);
+    expect(lines('api')[0]![1]).toContain('answered 503 ERR_STORAGE_UNAVAILABLE');
 
     await relay.restore();
     expect((await companiesGet()).status).toBe(200);
@@ -247,5 +248,25 @@ describe('isDatabaseUnreachable', () => {
       expect(isDatabaseUnreachable(error), String(error)).toBe(false);
     }
     expect(problemFromError(new TypeError('x'))).toMatchObject({ status: 500, code: 'internal' });
+  });
+});
+
+describe('the line about pages answered 503', () => {
+  it('names the error page, not the API code pages never answer with', () => {
+    const warnings = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+      });
+      reportUnreachableRequest('pages', refused, 1_000_000_000_000);
+      const line = warnings.mock.calls.find(
+        (call) => (call[0] as { part?: string }).part === 'pages',
+      );
+      expect(line?.[1]).toBe(
+        'pages: the database cannot be reached; requests are answered 503 with the error page',
+      );
+    } finally {
+      warnings.mockRestore();
+    }
   });
 });

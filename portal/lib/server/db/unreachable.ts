@@ -191,7 +191,7 @@ export const unreachableLineIntervalMs = 60_000;
 const requestLines = new Map<string, { at: number; since: number }>();
 
 /**
- * Says that requests of `part` (`api`, `log`, `rate limits`) found the database unreachable: one
+ * Says that requests of `part` (`api`, `log`, `rate limits`, `pages`) found the database unreachable: one
  * `warn` line at the first, then at most one a minute with how many more came (the request lines
  * say which, with their 503); no stack, which would be one per request while the database is away
  * (docs/operations.md).
@@ -215,7 +215,9 @@ export function reportUnreachableRequest(part: string, error: unknown, nowMs = D
       error: describe(error).message,
       requests: lines.since,
     },
-    `${part}: the database cannot be reached; requests are answered 503 ERR_STORAGE_UNAVAILABLE`,
+    `${part}: the database cannot be reached; requests are answered 503 ${
+      part === 'pages' ? 'with the error page' : 'ERR_STORAGE_UNAVAILABLE'
+    }`,
   );
   lines.at = nowMs;
   lines.since = 0;
