@@ -42,7 +42,12 @@ import {
   holdPseudonym,
   requireActiveCompanies,
 } from './grant-effects';
-import { lockKey, refuseIfCompromised, requireSignerNotCompromised } from './compromise';
+import {
+  compromisedKeyError,
+  lockKey,
+  refuseIfCompromised,
+  requireSignerNotCompromised,
+} from './compromise';
 import type { Database } from './db/schema';
 import { jsonResponse } from './api-route';
 import { serverEd25519Verify } from './ed25519';
@@ -615,10 +620,15 @@ export function createRelayService(
     if (item === undefined) {
       const kept = await db
         .selectFrom('messages')
-        .select('sha256')
-        .where('sha256', '=', sha256)
+        .leftJoin('company_keys', 'company_keys.kid', 'messages.signer')
+        .select(['messages.sha256', 'company_keys.compromised_since'])
+        .where('messages.sha256', '=', sha256)
         .executeTakeFirst();
       if (kept !== undefined) {
+        // Said as a new message signed with that key is (compromise.ts): since when, to the
+        // second, so the company's console can say which key file to load instead.
+        if (kept.compromised_since != null)
+          throw compromisedKeyError(Number(kept.compromised_since));
         throw new ProtocolError(
           'ERR_JWS_KID_UNKNOWN',
           'The key that signed this offer was declared compromised from before it was signed.',

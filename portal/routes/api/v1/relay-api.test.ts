@@ -1562,10 +1562,8 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       const foreign = await offerToken(company, pseudonym, other.grantSha256);
       await expectProblem(await sendOffer(foreign), 403, 'ERR_OFFER_NOT_COVERED');
       await expectJson(await sendReward(company, pseudonym, grantSha256), 201);
-      await expectJson(
-        await sendOffer(await offerToken(company, other.pseudonym, other.grantSha256)),
-        201,
-      );
+      const waiting = await offerToken(company, other.pseudonym, other.grantSha256);
+      await expectJson(await sendOffer(waiting), 201);
       expect(await refusalCount(company.id)).toBe(2);
       expect((await inbox(pseudonym)).items).toHaveLength(1);
       expect((await inbox(other.pseudonym)).items).toHaveLength(1);
@@ -1581,6 +1579,11 @@ describe.each(testDialects)('sealed relay API on %s', (dialect) => {
       expect(await relayFindings(api.tdb.cdb.db, company.id)).toEqual([]);
       // (A resend of a voided refusal is not answered as queued.)
       await expectProblem(await sendOffer(foreign), 401, 'ERR_JWS_KID_UNKNOWN');
+      // A resend of what the compromise voided says so, with since when (as a new message does).
+      const resent = await expectProblem(await sendOffer(waiting), 401, 'ERR_JWS_KID_UNKNOWN');
+      expect(resent).toMatchObject({
+        detail_data: { reason: 'compromised', compromisedSince: since },
+      });
       // ... what it queued stayed in the inboxes ...
       expect((await inbox(pseudonym)).items).toEqual([]);
       expect((await inbox(other.pseudonym)).items).toEqual([]);
