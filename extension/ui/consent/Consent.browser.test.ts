@@ -12,6 +12,7 @@ import { defaultSettings } from '../../core/settings';
 import type { ActiveGrant, GrantLeft } from '../../messages';
 import { hostComponents } from '../component-host.fixture';
 import Consent from './Consent.svelte';
+import { pendingRequest } from './pending.fixture';
 
 const host = hostComponents();
 const { byTestId } = host;
@@ -78,43 +79,7 @@ it.each([
  * A pending request with one scope whose company asks to contact at most `perWeek` times by
  * e-mail, for a customer whose profile allows e-mail.
  */
-function pendingAsking(perWeek: number) {
-  return {
-    type: 'wallet.pending',
-    checked: {
-      company: { legalName: 'Laufhaus GmbH', domain: 'https://laufhaus.example' },
-      request: {
-        reason: { de: 'Neuheiten', en: 'News' },
-        scopes: [
-          {
-            purpose: 'product_launch',
-            channels: ['email'],
-            dataCategories: [],
-            conditions: { maxContactsPerWeek: perWeek },
-            retentionDays: 30,
-            onwardRecipients: [],
-          },
-        ],
-      },
-    },
-    choice: {
-      decision: 'grant',
-      scopes: [
-        {
-          include: true,
-          channels: ['email'],
-          dataCategories: [],
-          maxContactsPerWeek: null,
-          retentionDays: 30,
-          onwardRecipients: [],
-        },
-      ],
-      preferredChannel: 'email',
-      days: 365,
-    },
-    allowedChannels: ['email'],
-  };
-}
+const pendingAsking = (perWeek: number) => pendingRequest(perWeek);
 
 it.each([
   ['en', 1, 'Asked: at most once a week'],

@@ -24,6 +24,7 @@ import { defaultSettings } from '../../core/settings';
 import { hostComponents } from '../component-host.fixture';
 import Consent from '../consent/Consent.svelte';
 import RelationshipsView from './RelationshipsView.svelte';
+import { pendingRequest } from '../consent/pending.fixture';
 
 const b64url = (o: unknown) =>
   btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -2480,41 +2481,7 @@ describe('the holdings table at a phone’s width (320 px)', () => {
 
 describe('back from the consent window', () => {
   /** What the consent window shows: one scope of Laufhaus GmbH's, by e-mail. */
-  const pending = {
-    type: 'wallet.pending',
-    checked: {
-      company: { legalName: 'Laufhaus GmbH', domain: 'https://laufhaus.example' },
-      request: {
-        reason: { de: 'Neuheiten', en: 'News' },
-        scopes: [
-          {
-            purpose: 'product_launch',
-            channels: ['email'],
-            dataCategories: [],
-            conditions: {},
-            retentionDays: 30,
-            onwardRecipients: [],
-          },
-        ],
-      },
-    },
-    choice: {
-      decision: 'grant',
-      scopes: [
-        {
-          include: true,
-          channels: ['email'],
-          dataCategories: [],
-          maxContactsPerWeek: null,
-          retentionDays: 30,
-          onwardRecipients: [],
-        },
-      ],
-      preferredChannel: 'email',
-      days: 365,
-    },
-    allowedChannels: ['email'],
-  };
+  const pending = pendingRequest();
   const consentSend = (async (request: { type: string }) =>
     request.type === 'settings.get'
       ? { type: 'settings', settings: defaultSettings('http://localhost:3000') }
