@@ -8,9 +8,17 @@
  * DATABASE_URL (postgres://… to use PostgreSQL), DATABASE_PATH (SQLite file).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sourceFingerprint } from './fingerprint.mjs';
 import { serverArgv } from './server-node-args.mjs';
@@ -58,7 +66,62 @@ export function superviseServer(server) {
   return server;
 }
 
-function main() {
+/**
+ * Runs `command` with its output in the file `logPath` rather than on the terminal (the first
+ * build printed about 370 lines of bundler output before the server's own): says what it does
+ * and where the output goes, a line every `progressMs` while it runs, and, when it fails, the
+ * last `tailLines` lines of the output with the file's name. Resolves with the exit code (1 for
+ * a command that could not be started or was ended by a signal).
+ *
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{cwd: string, logPath: string, label: string, progressMs?: number, tailLines?: number,
+ *   say?: (line: string) => void, warn?: (line: string) => void}} options
+ * @returns {Promise<number>}
+ *
+ * @example
+ * ```js
+ * const code = await runQuietly('npm', ['run', 'build'], { cwd: root, logPath: 'dist/build.log', label: 'building' });
+ * ```
+ */
+export async function runQuietly(command, args, options) {
+  const say = options.say ?? ((line) => console.log(line));
+  const warn = options.warn ?? ((line) => console.error(line));
+  const shown = relative(options.cwd, options.logPath) || options.logPath;
+  mkdirSync(dirname(options.logPath), { recursive: true });
+  const log = openSync(options.logPath, 'w');
+  const started = Date.now();
+  say(`start: ${options.label} (its output goes to ${shown})`);
+  const timer = setInterval(
+    () => say(`start: still ${options.label} (${Math.round((Date.now() - started) / 1000)} s)`),
+    options.progressMs ?? 30_000,
+  );
+  const code = await new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', log, log] });
+    child.on('error', (error) => {
+      writeFileSync(log, `\n${command} could not be started: ${error.message}\n`);
+      resolve(1);
+    });
+    child.on('exit', (exitCode) => resolve(exitCode ?? 1));
+  }).finally(() => {
+    clearInterval(timer);
+    closeSync(log);
+  });
+  const seconds = Math.round((Date.now() - started) / 1000);
+  if (code === 0) {
+    say(`start: done ${options.label} in ${seconds} s`);
+    return 0;
+  }
+  const lines = readFileSync(options.logPath, 'utf8').trimEnd().split('\n');
+  const tail = lines.slice(-(options.tailLines ?? 40));
+  warn(tail.join('\n'));
+  warn(
+    `start: ${options.label} failed after ${seconds} s (exit code ${code}); the last ${tail.length} lines of ${shown} are above, the whole output is in it.`,
+  );
+  return code;
+}
+
+async function main() {
   // Before the install and the build, which take a while: the server would refuse it anyway.
   const problem = portProblem(process.env);
   if (problem !== undefined) {
@@ -88,7 +151,12 @@ function main() {
   if (built) {
     console.log('start: the build is up to date');
   } else {
-    step('npm', ['run', 'build']);
+    const code = await runQuietly('npm', ['run', 'build'], {
+      cwd: root,
+      logPath: join(root, 'dist', 'build.log'),
+      label: 'building the clearinghouse and the Assistant (a few minutes the first time)',
+    });
+    if (code !== 0) process.exit(code);
     writeFileSync(stampFile, fingerprint);
   }
 
@@ -119,4 +187,4 @@ function isMain() {
   }
 }
 
-if (isMain()) main();
+if (isMain()) void main();

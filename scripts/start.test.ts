@@ -7,8 +7,9 @@
  * `npm start` does first, is not what is tested here).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,15 +22,31 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 function checkImportable(): void {
   const source = readFileSync(new URL('./start.mjs', import.meta.url), 'utf8');
-  if (!/^if \(isMain\(\)\) main\(\);$/m.test(source)) {
+  if (!/^if \(isMain\(\)\) void main\(\);$/m.test(source)) {
     throw new Error('scripts/start.mjs runs npm start when imported: not importing it.');
   }
 }
 
 let exitCodeOf: (code: number | null, signal: string | null, forwarded?: string) => number;
+let runQuietly: (
+  command: string,
+  args: string[],
+  options: {
+    cwd: string;
+    logPath: string;
+    label: string;
+    progressMs?: number;
+    tailLines?: number;
+    say?: (line: string) => void;
+    warn?: (line: string) => void;
+  },
+) => Promise<number>;
 beforeAll(async () => {
   checkImportable();
-  ({ exitCodeOf } = (await import('./start.mjs')) as { exitCodeOf: typeof exitCodeOf });
+  ({ exitCodeOf, runQuietly } = (await import('./start.mjs')) as {
+    exitCodeOf: typeof exitCodeOf;
+    runQuietly: typeof runQuietly;
+  });
 });
 
 /**
@@ -106,5 +123,64 @@ describe('exitCodeOf', () => {
     expect(exitCodeOf(null, 'SIGSEGV', 'SIGTERM')).toBe(139);
     expect(exitCodeOf(null, 'SIGTERM', 'SIGTERM')).toBe(0);
     expect(exitCodeOf(null, 'SIGINT', 'SIGTERM')).toBe(130);
+  });
+});
+
+describe('runQuietly (the build of npm start)', () => {
+  /** Runs `script` under node through runQuietly in a fresh folder; what it said, and the log. */
+  async function quietly(script: string, progressMs?: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'start-quiet-'));
+    try {
+      const said: string[] = [];
+      const warned: string[] = [];
+      const logPath = join(dir, 'dist', 'build.log');
+      const code = await runQuietly(process.execPath, ['-e', script], {
+        cwd: dir,
+        logPath,
+        label: 'building',
+        tailLines: 3,
+        ...(progressMs === undefined ? {} : { progressMs }),
+        say: (line) => said.push(line),
+        warn: (line) => warned.push(line),
+      });
+      return { code, said, warned, log: readFileSync(logPath, 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("keeps a successful build's output in the log, off the terminal, and says where it is", async () => {
+    const result = await quietly(
+      'for (let i = 0; i < 400; i++) console.log("bundle line " + i); console.error("a warning");',
+    );
+    expect(result.code).toBe(0);
+    expect(result.warned).toEqual([]);
+    expect(result.said[0]).toBe(
+      `start: building (its output goes to ${join('dist', 'build.log')})`,
+    );
+    expect(result.said.at(-1)).toMatch(/^start: done building in \d+ s$/);
+    expect(result.said.join('\n')).not.toContain('bundle line');
+    expect(result.log).toContain('bundle line 399');
+    expect(result.log).toContain('a warning');
+  });
+
+  it('shows the last lines of a failed build and passes its exit code on', async () => {
+    const result = await quietly(
+      'for (let i = 0; i < 50; i++) console.log("line " + i); console.error("Error: cannot resolve x"); process.exit(3);',
+    );
+    expect(result.code).toBe(3);
+    expect(result.warned[0]).toBe('line 48\nline 49\nError: cannot resolve x');
+    expect(result.warned[1]).toMatch(
+      /^start: building failed after \d+ s \(exit code 3\); the last 3 lines of dist\/build\.log are above, the whole output is in it\.$/,
+    );
+    expect(result.log).toContain('line 0\n');
+  });
+
+  it('says it is still at work while a long build runs', async () => {
+    const result = await quietly('setTimeout(() => {}, 700);', 200);
+    expect(result.code).toBe(0);
+    expect(
+      result.said.filter((line) => /^start: still building \(\d+ s\)$/.test(line)).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 });
