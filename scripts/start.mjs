@@ -87,7 +87,9 @@ export function superviseServer(server) {
 export async function runQuietly(command, args, options) {
   const say = options.say ?? ((line) => console.log(line));
   const warn = options.warn ?? ((line) => console.error(line));
-  const shown = relative(options.cwd, options.logPath) || options.logPath;
+  // Named as from the project's folder when inside it, else in full.
+  const inside = relative(options.cwd, options.logPath);
+  const shown = inside === '' || inside.startsWith('..') ? options.logPath : inside;
   mkdirSync(dirname(options.logPath), { recursive: true });
   const log = openSync(options.logPath, 'w');
   const started = Date.now();
