@@ -232,28 +232,92 @@ describe('recoverRelationships: the customer’s complaints', () => {
     expect(await store.get(complaintsRecord.table, complaintsRecord.id)).toBeUndefined();
   });
 
-  it('counts a complaint it could not fetch and restores the rest', async () => {
+  it('counts a complaint the clearinghouse no longer has, and restores the rest', async () => {
     const { identity, seed } = await customer();
     const gone = await complaintOf(identity, [{ kind: 'offer-content', jws: OFFER }]);
-    const offline = await complaintOf(identity, [{ kind: 'offer', jws: OFFER }]);
     const kept = await complaintOf(identity, [{ kind: 'disclosure', jws: DISCLOSURE }]);
-    const ch = clearinghouseWith(
-      identity,
-      [gone, offline, kept],
-      byId([offline, kept]),
-      new Set([offline.sha256]),
-    );
+    const ch = clearinghouseWith(identity, [gone, kept], byId([kept]));
     const store = new FakeStore();
     const result = await recoverRelationships(seed, ch, store, { clearinghouseOrigin: origin });
     expect(result).toMatchObject({
       relationships: 1,
       failed: [],
       complaints: 1,
-      complaintsNotRestored: 2,
+      complaintsNotRestored: 1,
       rejectedComplaints: [],
     });
-    expect(ch.fetched).toEqual([gone.sha256, offline.sha256, kept.sha256]);
+    expect(ch.fetched).toEqual([gone.sha256, kept.sha256]);
     expect((await readDrafts(store)).map((d) => d.sha256)).toEqual([kept.sha256]);
+  });
+
+  it.each([
+    ['no answer', () => new TypeError('Failed to fetch')],
+    ['a 503', () => new ApiProblem(503, { code: 'ERR_STORAGE_UNAVAILABLE' })],
+    ['a 429', () => new ApiProblem(429, { code: 'ERR_RATE_LIMITED' })],
+  ])(
+    'stops out of reach at a complaint it cannot fetch for now (%s), keeping what it checked; asked again, it restores the rest',
+    async (_, failure) => {
+      const { identity, seed } = await customer();
+      const first = await complaintOf(identity, [{ kind: 'offer-content', jws: OFFER }]);
+      const offline = await complaintOf(identity, [{ kind: 'offer', jws: OFFER }]);
+      const last = await complaintOf(identity, [{ kind: 'disclosure', jws: DISCLOSURE }]);
+      const listed = [first, offline, last];
+      const down = clearinghouseWith(identity, listed, byId(listed));
+      const fetchNow = down.getComplaint.bind(down);
+      down.getComplaint = async (signer, sha256) => {
+        if (sha256 === offline.sha256) {
+          down.fetched.push(sha256);
+          throw failure();
+        }
+        return fetchNow(signer, sha256);
+      };
+      const store = new FakeStore();
+      // Failed before: counted as "no longer kept" and never asked for again.
+      await expect(
+        recoverRelationships(seed, down, store, { clearinghouseOrigin: origin }),
+      ).rejects.toMatchObject({ code: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
+      expect(down.fetched).toEqual([first.sha256, offline.sha256]);
+      expect((await readDrafts(store)).map((d) => d.sha256)).toEqual([first.sha256]);
+
+      const again = clearinghouseWith(identity, listed, byId(listed));
+      const result = await recoverRelationships(seed, again, store, {
+        clearinghouseOrigin: origin,
+      });
+      expect(result).toMatchObject({ complaints: 3, complaintsNotRestored: 0 });
+      expect(again.fetched).toEqual([offline.sha256, last.sha256]);
+      expect((await readDrafts(store)).map((d) => d.sha256).sort()).toEqual(
+        [first.sha256, offline.sha256, last.sha256].sort(),
+      );
+    },
+  );
+
+  it('does not store again a complaint still being sent, which the clearinghouse already lists', async () => {
+    const { identity, seed } = await customer();
+    // Its evidence is the inner offer alone: restored, its id would be its own hash, not the
+    // draft's (the offer's inbox id); only its token tells the two apart.
+    const underWay = await complaintOf(identity, [{ kind: 'offer-content', jws: OFFER }]);
+    const mine: ComplaintDraft[] = [
+      {
+        id: 'E'.repeat(43),
+        company: identity.company,
+        pseudonym: identity.pseudonym,
+        reasons: ['misleading'],
+        evidence: [{ kind: 'offer-content', jws: OFFER }],
+        createdAt: iat,
+        // Under way: signed, sent, its receipt not back yet (./complaint-outbox).
+        state: 'draft',
+        jws: underWay.jws,
+        exp: iat + 300,
+      },
+    ];
+    const store = new FakeStore();
+    await store.put(complaintsRecord.table, complaintsRecord.id, { v: 1, drafts: mine });
+    const ch = clearinghouseWith(identity, [underWay], byId([underWay]));
+    const result = await recoverRelationships(seed, ch, store, { clearinghouseOrigin: origin });
+    // Failed before: a second, submitted draft of the same complaint.
+    expect(result).toMatchObject({ complaints: 1, complaintsNotRestored: 0 });
+    expect(ch.fetched).toEqual([]);
+    expect(await readDrafts(store)).toEqual(mine);
   });
 
   it('neither fetches nor stores again what an earlier recovery restored', async () => {
@@ -263,12 +327,14 @@ describe('recoverRelationships: the customer’s complaints', () => {
     const listed = [first, second];
     const store = new FakeStore();
     // The first run finds the clearinghouse out of reach for one of them; the second for none.
-    await recoverRelationships(
-      seed,
-      clearinghouseWith(identity, listed, byId(listed), new Set([second.sha256])),
-      store,
-      { clearinghouseOrigin: origin },
-    );
+    await expect(
+      recoverRelationships(
+        seed,
+        clearinghouseWith(identity, listed, byId(listed), new Set([second.sha256])),
+        store,
+        { clearinghouseOrigin: origin },
+      ),
+    ).rejects.toMatchObject({ code: 'ERR_CLEARINGHOUSE_UNREACHABLE' });
     const again = clearinghouseWith(identity, listed, byId(listed));
     const result = await recoverRelationships(seed, again, store, { clearinghouseOrigin: origin });
     expect(result).toMatchObject({ complaints: 2, complaintsNotRestored: 0 });

@@ -9,8 +9,10 @@
  * The clearinghouse is not trusted with what the customer said: a complaint is stored only when
  * its JWS hashes to the sha256 it is listed under and the pseudonym's own pairwise key signed it,
  * from this pseudonym, about this company (as ./own-messages checks grants). What fails is left
- * out and reported with its code ({@link RejectedComplaint}); what cannot be fetched (the network,
- * a copy the clearinghouse no longer has) is counted and the others go on. The regulator's
+ * out and reported with its code ({@link RejectedComplaint}); one the clearinghouse refuses for
+ * good (a copy it no longer has) is counted and the others go on; one it cannot answer for now
+ * (the network, a 429, a 5xx) stops the restore, after storing what was checked, with that error:
+ * the recovery is then out of reach and asked again later (./recovery). The regulator's
  * decisions are not stored here: the wallet's refresh checks each one the relationship lists,
  * whether or not a complaint of the vault names it (./complaint-decisions, ./wallet
  * `openedDecisions`), and the views join the two by the complaint's sha256.
@@ -24,7 +26,7 @@
  * Pure apart from its ports and libsodium (STYLE habit 2).
  */
 import * as v from 'valibot';
-import type { ClearinghouseClient } from '../../protocol/client';
+import { ApiProblem, type ClearinghouseClient } from '../../protocol/client';
 import { isProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../../protocol/errors';
 import { sha256Of } from '../../protocol/jws';
 import { publicJwk, thumbprint } from '../../protocol/keys';
@@ -200,7 +202,7 @@ export async function restoreComplaints(
   const held = await heldDrafts(ports.store);
   if (held === null)
     return { inVault: 0, notRestored: notRestored + summaries.length, rejected: [] };
-  const heldSha = new Set(held.flatMap((d) => d.sha256 ?? []));
+  const heldSha = heldComplaintShas(held);
   let inVault = 0;
   const rejected: RejectedComplaint[] = [];
   const checked: ComplaintDraft[] = [];
@@ -213,8 +215,15 @@ export async function restoreComplaints(
     let fetched: unknown;
     try {
       fetched = await ports.clearinghouse.getComplaint(signer, sha256);
-    } catch {
-      // Out of reach, or gone (`ERR_COMPLAINT_UNKNOWN`): the others may still come.
+    } catch (e) {
+      // Out of reach for now (no answer, a 429, a 5xx): the recovery stops here as it does when
+      // the relationships' read is out of reach, and is asked again later (./recovery); what was
+      // checked so far is kept. Refused for good (gone: `ERR_COMPLAINT_UNKNOWN`, or not this
+      // pseudonym's): counted, and the others go on.
+      if (!refusedForGood(e)) {
+        if (checked.length > 0) await ports.turn(() => storeRestored(ports.store, checked));
+        throw e;
+      }
       notRestored++;
       continue;
     }
@@ -232,6 +241,29 @@ export async function restoreComplaints(
     notRestored: notRestored + checked.length - stored.inVault,
     rejected,
   };
+}
+
+/**
+ * Whether the clearinghouse's answer to a complaint's fetch refuses it for good (a 4xx other than
+ * 429: the complaint is gone, or not this pseudonym's), rather than for now (no answer, a 429 or
+ * a 5xx, which a later recovery may get past).
+ */
+function refusedForGood(e: unknown): boolean {
+  return e instanceof ApiProblem && e.status >= 400 && e.status < 500 && e.status !== 429;
+}
+
+/**
+ * The sha256 of each complaint the drafts record holds: submitted ones by their receipt's id, and
+ * one under way by its signed token, whose receipt may not have come back yet (the clearinghouse
+ * may have it already and list it).
+ */
+function heldComplaintShas(drafts: readonly ComplaintDraft[]): Set<string> {
+  const shas = new Set<string>();
+  for (const d of drafts) {
+    if (d.sha256 !== undefined) shas.add(d.sha256);
+    if (d.jws !== undefined) shas.add(sha256Of(d.jws));
+  }
+  return shas;
 }
 
 /** The vault's drafts, or null when the record does not read (it is left as it is). */
@@ -257,7 +289,7 @@ async function storeRestored(
   const held = await heldDrafts(store);
   if (held === null) return { inVault: 0 };
   const ids = new Set(held.map((d) => d.id));
-  const shas = new Set(held.flatMap((d) => d.sha256 ?? []));
+  const shas = heldComplaintShas(held);
   let inVault = 0;
   const added: ComplaintDraft[] = [];
   for (const d of [...restored].sort((a, b) => a.createdAt - b.createdAt)) {

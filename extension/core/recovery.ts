@@ -183,7 +183,9 @@ function storeRecovered(
  * {@link RecoveryProgress} so far (what it stored stays stored); a failure for one
  * pseudonym (other than "unknown pseudonym", which means no relationship) lands in `failed`.
  * Each recovered relationship's complaints are restored after it (./recovered-complaints): one
- * that cannot be fetched or checked is counted in `complaintsNotRestored`, never a failure.
+ * the clearinghouse no longer has, or that fails its check, is counted in
+ * `complaintsNotRestored`, never a failure; one it cannot answer for now makes the recovery
+ * out of reach (`ERR_CLEARINGHOUSE_UNREACHABLE`), to be asked again.
  *
  * @example
  * ```ts
@@ -256,11 +258,18 @@ export async function recoverRelationships(
             const own = await checkedOwnMessages(identity, parsed.output, {});
             await storeRecovered(store, { ...parsed.output, ...own });
             relationships++;
-            const restored = await restoreComplaints(
-              identity,
-              result.relationships.complaints,
-              complaintPorts,
-            );
+            let restored: Awaited<ReturnType<typeof restoreComplaints>>;
+            try {
+              restored = await restoreComplaints(
+                identity,
+                result.relationships.complaints,
+                complaintPorts,
+              );
+            } catch (e) {
+              // A complaint the clearinghouse could not answer for now: out of reach, as the
+              // read itself; asked again, the relationship is kept and its complaints go on.
+              throw unreachable(e, progress());
+            }
             complaints += restored.inVault;
             complaintsNotRestored += restored.notRestored;
             rejectedComplaints.push(
