@@ -73,3 +73,20 @@ test('/me brings the dashboard already open to the front instead of opening a se
   expect(dashboards(context, id)).toEqual([dashboard]);
   await expect(dashboard.getByTestId('unlock-passphrase')).toBeVisible();
 });
+
+test('"Try again" pressed while the unlock request is under way waits for it: neither is refused as busy', async () => {
+  const { context, dashboard } = await scratch.assistant('assistant-me-locked-busy-');
+  expect(await sendFrom(dashboard, { type: 'vault.lock' })).toMatchObject({ state: 'locked' });
+  const me = await lockedMe(context);
+  // Both in one turn of the page, as a quick second press would come.
+  await me.evaluate(() => {
+    document.querySelector<HTMLButtonElement>('[data-testid="me-unlock"]')!.click();
+    document.querySelector<HTMLButtonElement>('[data-testid="me-load"]')!.click();
+  });
+  // Failed before: the load went out beside the unlock and one of them was answered
+  // ERR_BRIDGE_BUSY (the page said the Assistant was busy, or "not opened" for an opened tab).
+  await expect(me.getByTestId('me-unlock-status')).toHaveAttribute('data-prompt', 'opened');
+  await expect(me.getByTestId('me-loading')).toHaveCount(0);
+  await expect(me.getByTestId('me-error')).toHaveAttribute('data-code', 'ERR_VAULT_LOCKED');
+  await expect(me.getByTestId('me-locked')).toBeVisible();
+});
