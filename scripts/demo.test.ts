@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import * as v from 'valibot';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -81,6 +82,25 @@ describe('npm run demo', () => {
 
     // The complaint waits for the regulator, who has an enrolment link.
     expect(demo.regulatorLink).toMatch(new RegExp(`^${demo.origin}/enroll/`));
+    // Its evidence is the offer as the customer read it, title and text: failed before, the
+    // sealed outer envelope, which shows the regulator neither.
+    const payloadOf = (jws: string) =>
+      JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as {
+        evidence?: { kind: string; jws: string }[];
+        title?: string;
+      };
+    const stored = new Database(join(dir, 'clearinghouse.db'), { readonly: true });
+    try {
+      const complaints = stored
+        .prepare(`select jws from messages where kind = 'complaint'`)
+        .all() as { jws: string }[];
+      expect(complaints).toHaveLength(1);
+      const evidence = payloadOf(complaints[0]!.jws).evidence!;
+      expect(evidence.map((e) => e.kind)).toEqual(['offer-content']);
+      expect(payloadOf(evidence[0]!.jws).title).toBe('Der neue Trailschuh ist da');
+    } finally {
+      stored.close();
+    }
     expect(demo.recoveryPhrase.split(' ')).toHaveLength(24);
     expect(await readFile(join(dir, 'recovery-phrase.txt'), 'utf8')).toBe(
       demo.recoveryPhrase + '\n',

@@ -26,8 +26,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { createClient, uuidV4, type ClearinghouseClient } from '../protocol/client';
-import { base64urlEncode } from '../protocol/encoding';
+import { base64urlDecode, base64urlEncode, utf8Decode } from '../protocol/encoding';
 import { publicJwk } from '../protocol/keys';
+import { openSealed } from '../protocol/seal';
 import { signMessage } from '../protocol/signed';
 import { ready } from '../protocol/sodium';
 import { companyIdentity, newIdentity } from '../extension/core/identity';
@@ -214,10 +215,17 @@ async function seedCustomer(
   await laufhaus.pollOnce();
   await wallet.revoke(funkhaus.companyId, 'all');
   await funkhaus.pollOnce();
-  // A complaint about the offer (the evidence is the company's own signed offer).
+  // A complaint about the offer. Its evidence is what the customer read, as the Assistant cites
+  // it (extension/core/complaints): the company's signed inner `offer-content`, opened from the
+  // sealed offer with the pseudonym's key; the outer envelope alone carries no title or text, so
+  // the regulator could not judge "misleading" from it.
   const inbox = await client.fetchInbox({ id: me.pseudonym, keyPair: me.keyPair });
   const offer = inbox.items.find((i) => i.kind === 'offer');
   if (offer !== undefined) {
+    const outer = JSON.parse(utf8Decode(base64urlDecode(offer.jws.split('.')[1]!))) as {
+      sealed: string;
+    };
+    const read = utf8Decode(openSealed(base64urlDecode(outer.sealed), me.keyPair));
     const iat = Math.floor(Date.now() / 1000);
     const complaint = await signMessage(
       'complaint',
@@ -229,7 +237,7 @@ async function seedCustomer(
         exp: iat + 300,
         jti: uuidV4(randomBytes),
         company: laufhaus.companyId,
-        evidence: [{ kind: 'offer', jws: offer.jws }],
+        evidence: [{ kind: 'offer-content', jws: read }],
         // A matter for the regulator's judgement: the grant covers the offer's purpose and
         // channel, so what the complaint says can be neither confirmed nor refuted by the check.
         reasons: ['misleading'],
@@ -342,8 +350,9 @@ AUDITOR (5 minutes)
 
 REGULATOR (5 minutes)
   1. Enrol with a passkey (one-time link): ${d.regulatorLink}
-  2. The complaint about Laufhaus' offer is waiting for a decision, with the signed offer as evidence:
-     the customer calls it misleading, which the evidence check leaves to your judgement.
+  2. The complaint about Laufhaus' offer is waiting for a decision, with the offer as the customer read
+     it (title and text, signed by Laufhaus) as evidence: the customer calls it misleading, which the
+     evidence check leaves to your judgement.
   3. Uphold or dismiss it with a reason; an upheld complaint counts in Laufhaus' public trust figures;
      you can suspend the company (and reinstate it) from its page.
 `;
