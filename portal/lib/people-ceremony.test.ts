@@ -122,7 +122,10 @@ describe('enrolment with a name typed by the person', () => {
     ['a', true],
     ['  Erika Müller  ', true],
     ['Ōsaka 大阪 🙂', true],
-    ['Anna 👩‍💼', false], // the emoji joins its parts with U+200D, a format character
+    ['Anna 👩\u200d💼', true], // the emoji joins its parts with U+200D, a joiner the rule takes
+    ['Mohammad\u200cReza Tehrani', true], // U+200C, as Persian names are spelt
+    ['Erika\u202eretsuM', false], // a bidi override, which would reorder what is shown
+    ['\u200d', false], // a joiner alone
     ['a'.repeat(maxNameLength), true],
     [` ${'a'.repeat(maxNameLength)} `, true],
     ['a'.repeat(maxNameLength + 1), false],

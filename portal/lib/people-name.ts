@@ -12,6 +12,13 @@ import * as v from 'valibot';
 /** The longest display name the clearinghouse takes, in UTF-16 code units, after trimming. */
 export const maxNameLength = 100;
 
+/**
+ * The characters a display name may have: none of Unicode's control (Cc) or format (Cf) characters
+ * nor U+2028/U+2029, except U+200C and U+200D, each between two others (see {@link displayName}).
+ */
+const nameCharacters =
+  /^[^\p{Cc}\p{Cf}\u2028\u2029](?:[\u200c\u200d]?[^\p{Cc}\p{Cf}\u2028\u2029])*$/u;
+
 /** Why a display name is refused: empty once trimmed, too long, or with a forbidden character. */
 export type NameProblem = 'missing' | 'tooLong' | 'characters';
 
@@ -30,8 +37,13 @@ export const displayName = v.pipe(
   v.minLength(1, 'missing' satisfies NameProblem),
   v.maxLength(maxNameLength, 'tooLong' satisfies NameProblem),
   // No control or format characters, no line or paragraph separators: the name is shown on pages
-  // and in authenticator prompts, where they would hide or reorder what is shown.
-  v.regex(/^[^\p{Cc}\p{Cf}\u2028\u2029]+$/u, 'characters' satisfies NameProblem),
+  // and in authenticator prompts, where they would hide or reorder what is shown (the bidi
+  // controls U+202A-202E and U+2066-2069 above all: Unicode TR 36 section 2.1). Save the two
+  // joiners, which only change how their neighbours join: U+200C (ZWNJ) is part of the spelling of
+  // Persian and other names, U+200D (ZWJ) joins the parts of emoji such as 👩‍⚖️ (Unicode TR 51
+  // section 2.3). Each must stand between two characters the rule takes, so no name is a joiner
+  // alone or hides a run of them.
+  v.regex(nameCharacters, 'characters' satisfies NameProblem),
 );
 
 /** A name judged by the rule: the name as kept (trimmed), or why it is refused. */

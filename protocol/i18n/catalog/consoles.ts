@@ -345,6 +345,19 @@ export const consoles = {
     en: 'Name of the person invited (optional; otherwise they give it themselves)',
   },
   'portal.regulator.people.invite': { de: 'Einladung erstellen', en: 'Create an invitation' },
+  // The name of an invitation, checked by the clearinghouse's rule (people-name.ts), at the field.
+  'portal.regulator.people.nameTooLong': {
+    de: 'Der Name darf höchstens 100 Zeichen lang sein.',
+    en: 'The name may be at most 100 characters long.',
+  },
+  'portal.regulator.people.nameCharacters': {
+    de: 'Der Name enthält ein unsichtbares Zeichen oder ein Steuerzeichen. Bitte tippen Sie ihn neu ein, statt ihn einzufügen.',
+    en: 'The name contains an invisible or control character. Please type it again instead of pasting it.',
+  },
+  'portal.regulator.people.nameRefused': {
+    de: 'Die Clearingstelle hat diesen Namen nicht angenommen. Bitte prüfen Sie ihn und versuchen Sie es noch einmal.',
+    en: 'The clearinghouse did not accept this name. Please check it and try again.',
+  },
   'portal.regulator.people.removed': {
     de: 'Entfernt: Die Person kann sich nicht mehr anmelden und nicht mehr als Aufsicht unterschreiben.',
     en: 'Removed: they can no longer log in or sign as a regulator.',
@@ -914,6 +927,11 @@ export const consoles = {
   'portal.regulator.sign.failed': {
     de: 'Das Unterschreiben oder Senden ist fehlgeschlagen. Bitte versuchen Sie es erneut.',
     en: 'Signing or sending failed. Please try again.',
+  },
+  // A regulator's act signed with a key the clearinghouse no longer holds (signed-post.ts).
+  'portal.regulator.sign.keyGone': {
+    de: 'Ihr Signaturschlüssel ist hier nicht mehr eingerichtet: Sie wurden entfernt, oder Ihr Schlüssel wurde durch einen neuen ersetzt. Melden Sie sich bitte wieder an; gelingt das nicht, bitten Sie eine Kollegin oder einen Kollegen um eine neue Einladung.',
+    en: 'Your signing key is no longer enrolled here: you were removed, or your key was replaced by a new one. Please log in again; if that does not work, ask a colleague for a new invitation.',
   },
   // the suspension form: each missing reason beside its own field
   'portal.regulator.suspend.reasonMissing.de': {

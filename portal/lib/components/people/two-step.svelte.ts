@@ -5,8 +5,8 @@ export type PersonStep = { kind: 'remove' | 'recover'; personId: string };
 
 /**
  * The consoles' two-step acts on a colleague (one at a time): the first step shows the sentence
- * saying what will happen and moves the focus to it, so that it is read first; Cancel goes back
- * to the button that asked. The sentence's element is `confirm-<personId>`, the buttons
+ * saying what will happen and moves the focus to it, so that it is read first; Cancel (or Escape)
+ * goes back to the button that asked. The sentence's element is `confirm-<personId>`, the buttons
  * `<kind>-<personId>` ({@link ColleaguesTable}).
  *
  * @example
@@ -31,6 +31,17 @@ export class TwoStep {
     this.current = undefined;
     await tick();
     if (asked !== undefined) document.getElementById(`${asked.kind}-${asked.personId}`)?.focus();
+  }
+
+  /**
+   * A key pressed in the second step: Escape does what its Cancel does (nothing while the act is
+   * on its way, as Cancel then does nothing), the way a keyboard user leaves any such question
+   * (WAI-ARIA APG, dialog pattern).
+   */
+  keydown(event: Pick<KeyboardEvent, 'key' | 'preventDefault'>, busy: boolean): void {
+    if (event.key !== 'Escape' || busy || this.current === undefined) return;
+    event.preventDefault();
+    void this.back();
   }
 
   /** Done for `personId`: its step closes (one opened for another colleague meanwhile stays). */

@@ -9,9 +9,14 @@
 import { hasMessage, type MessageKey } from '$protocol/i18n';
 import { loadSigningKey, signAction, signRequest, type SigningKey } from '$lib/signing-key';
 
-/** The outcome of a signed act: the stored message's hash (if any) and the answer, or the sentence to show. */
+/**
+ * The outcome of a signed act: the stored message's hash (if any) and the answer, or the sentence
+ * to show, with the fields a malformed message was refused for (the problem's
+ * `detail_data.issues`, such as `name`), so that the page can say it beside its field.
+ */
 export type SignedPostResult =
-  { ok: true; sha256: string; body: Record<string, unknown> } | { ok: false; message: MessageKey };
+  | { ok: true; sha256: string; body: Record<string, unknown> }
+  | { ok: false; message: MessageKey; issues?: readonly string[] };
 
 /**
  * Signs `payload` as `kind` with this browser's key of `person` and posts it to `path`.
@@ -88,12 +93,31 @@ async function sent(
       string,
       unknown
     >;
-    if (!response.ok) {
-      const message = `errors.${String(body.code)}`;
-      return { ok: false, message: hasMessage(message) ? message : 'portal.regulator.sign.failed' };
-    }
+    if (!response.ok) return refusal(body);
     return { ok: true, sha256: typeof body.sha256 === 'string' ? body.sha256 : '', body };
   } catch {
     return { ok: false, message: 'portal.regulator.sign.failed' };
   }
+}
+
+/**
+ * A refusal's problem (RFC 9457, with the API's `code`) as the sentence to show a regulator.
+ * ERR_JWS_KID_UNKNOWN on a regulator's act means the key this browser holds is no longer enrolled
+ * (its person was removed meanwhile, or a new passkey replaced it: people.ts), which the general
+ * sentence ("the key is not known") did not tell the person at a still-open tab.
+ */
+function refusal(problem: Record<string, unknown>): SignedPostResult & { ok: false } {
+  if (problem.code === 'ERR_JWS_KID_UNKNOWN') {
+    return { ok: false, message: 'portal.regulator.sign.keyGone' };
+  }
+  const message = `errors.${String(problem.code)}`;
+  const detail = problem.detail_data as { issues?: unknown } | null | undefined;
+  const issues = Array.isArray(detail?.issues)
+    ? detail.issues.filter((issue): issue is string => typeof issue === 'string')
+    : [];
+  return {
+    ok: false,
+    message: hasMessage(message) ? message : 'portal.regulator.sign.failed',
+    ...(issues.length > 0 && { issues }),
+  };
 }
