@@ -1,7 +1,7 @@
 /**
  * The public pages' components and pages rendered on the server, in German and English: the
  * chart's summary and table carry the same numbers as the data, company-written text stays
- * text, a suspended company is flagged, and the registry's sort links round-trip.
+ * text, a suspended company is flagged with the upheld complaints its suspension rests on, and the registry's sort links round-trip.
  */
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import CompanyPage from '../../routes/companies/[companyId]/+page.svelte';
 import RegistryPage from '../../routes/companies/+page.svelte';
 import HistoryChart from './HistoryChart.svelte';
 import TrustFigureList from './TrustFigureList.svelte';
+import { formatDay } from './format';
 
 const monday = Date.UTC(2026, 0, 5);
 const weeks: WeekFigures[] = [0, 1, 2].map((i) => ({
@@ -183,6 +184,48 @@ describe('the company page', () => {
     // The time too, to the second and marked UTC (failed before: the day only).
     expect(html('en')).toContain('compromised since 5 Jan 2026, 13:05:07 UTC: signatures');
     expect(html('de')).toContain('kompromittiert seit 05.01.2026, 13:05:07 UTC: Unterschriften');
+  });
+
+  it('names the upheld complaints the suspension in force rests on by short id, linking nowhere (failed before: not shown)', () => {
+    const suspension = { at: monday, complaints: ['AbCdEfGhIj…', 'KlMnOpQrSt…'] };
+    for (const locale of ['de', 'en'] as const) {
+      const body = render(CompanyPage, {
+        props: {
+          data: {
+            locale,
+            version: '1',
+            path: '/',
+            company,
+            suspension,
+            weeks,
+            ackDeadlineHours: 72,
+          },
+        } as never,
+      }).body;
+      expect(body).toContain(
+        t(locale, 'portal.company.suspendedSince', { date: formatDay(locale, monday) }),
+      );
+      expect(body).toContain(t(locale, 'portal.company.suspendedCited'));
+      const cited = body.match(/data-testid="suspension-cited".*?<\/ul>/s)?.[0] ?? '';
+      expect(cited).toMatch(/<code[^>]*>AbCdEfGhIj…<\/code>.*<code[^>]*>KlMnOpQrSt…<\/code>/s);
+      expect(cited).not.toContain('<a');
+    }
+    // A suspension that cites none shows no list of complaints.
+    const none = render(CompanyPage, {
+      props: {
+        data: {
+          locale: 'en',
+          version: '1',
+          path: '/',
+          company,
+          suspension: { at: monday, complaints: [] },
+          weeks,
+          ackDeadlineHours: 72,
+        },
+      } as never,
+    }).body;
+    expect(none).not.toContain('suspension-cited');
+    expect(none).not.toContain(t('en', 'portal.company.suspendedCited'));
   });
 });
 

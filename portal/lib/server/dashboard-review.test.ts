@@ -5,15 +5,31 @@
  * the last; which rows of how many a page shows comes along; a complaint decided between two
  * pages makes the next page skip none; the previous and next cursors walk a list of 120 both
  * ways, complaints filed in the same millisecond among them; and a cursor that is junk, or
- * another list's or another company's, shows the first page.
+ * another list's or another company's, shows the first page. A company's suspension history
+ * (`suspensionHistory`) keeps the upheld complaints each suspension cites, as signed, and the
+ * public page's suspension in force (`suspensionInForce`) names them by short id only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRegulator, openApiHarness, type ApiHarness, type TestCompany } from './api-test-kit';
+import * as suspensionsRoute from '../../routes/api/v1/suspensions/+server';
+import {
+  claims,
+  expectJson,
+  newRegulator,
+  openApiHarness,
+  post,
+  sign,
+  testOrigin,
+  type ApiHarness,
+  type TestCompany,
+  type TestRegulator,
+} from './api-test-kit';
 import { complaintDesk, registerCompany } from './api-test-world';
 import {
   complaintList,
   complaintPage,
   requestedPage,
+  suspensionHistory,
+  suspensionInForce,
   type ComplaintPage,
   type ComplaintState,
 } from './dashboard-review';
@@ -240,6 +256,76 @@ describe.each(testDialects)('paging 120 complaints by cursor on %s', (dialect) =
     const newest = await page(previous);
     expect(newest.paging).toMatchObject({ from: 1, cursor: null, previous: null });
     expect(newest).toEqual(await page(null));
+  });
+});
+
+describe.each(testDialects)('the suspension history on %s', (dialect) => {
+  let api: ApiHarness;
+  let regulator: TestRegulator;
+  let company: TestCompany;
+  /** Three complaints about the company: the first two upheld, the third dismissed. */
+  const filed: string[] = [];
+
+  beforeAll(async () => {
+    api = await openApiHarness(dialect);
+    regulator = await newRegulator(api);
+    const desk = complaintDesk(api, regulator);
+    company = (await registerCompany(api)).company;
+    const file = await desk.filer(company);
+    for (let i = 0; i < 3; i++) {
+      api.clock.advance(1);
+      filed.push(await file());
+    }
+    await desk.decide(filed[0]!, 'upheld');
+    await desk.decide(filed[1]!, 'upheld');
+    await desk.decide(filed[2]!, 'dismissed');
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Signs a suspension or reinstatement of the company through the API's route handler. */
+  async function act(action: 'suspend' | 'reinstate', complaints?: string[]) {
+    api.clock.advance(1);
+    const token = await sign(
+      'suspension',
+      {
+        ...claims(api.clock, regulator.id, testOrigin),
+        company: company.id,
+        action,
+        reason: { de: 'Grund.', en: 'Reason.' },
+        ...(complaints === undefined ? {} : { complaints }),
+      },
+      regulator.keyPair,
+    );
+    return expectJson<{ sha256: string }>(
+      await post(suspensionsRoute.POST, '/api/v1/suspensions', token),
+      201,
+    );
+  }
+
+  it('keeps the upheld complaints each suspension rests on, in the signed order (failed before: only the reason)', async () => {
+    const first = await act('suspend', [filed[1]!, filed[0]!]);
+    // The public page's view of it: when, and the cited complaints as short ids, nothing more.
+    expect(await suspensionInForce(api.services, company.id)).toEqual({
+      at: api.clock.now(),
+      complaints: [`${filed[1]!.slice(0, 10)}…`, `${filed[0]!.slice(0, 10)}…`],
+    });
+    const reinstated = await act('reinstate');
+    expect(await suspensionInForce(api.services, company.id)).toBeNull();
+    const second = await act('suspend');
+    expect(await suspensionInForce(api.services, company.id)).toEqual({
+      at: api.clock.now(),
+      complaints: [],
+    });
+    const { entries, more } = await suspensionHistory(api.services, company.id);
+    expect(more).toBe(false);
+    expect(entries.map((e) => [e.sha256, e.action, e.complaints])).toEqual([
+      [second.sha256, 'suspend', []],
+      [reinstated.sha256, 'reinstate', []],
+      [first.sha256, 'suspend', [filed[1], filed[0]]],
+    ]);
   });
 });
 

@@ -2,7 +2,8 @@
  * What the regulator's pages need beyond the dashboard figures (issue 10, "Regulator"): the
  * session check, the complaint lists page by page (by cursor, {@link complaintPage}), the
  * material of one complaint's review, and the reasons of the regulators' signed acts with who
- * signed them ({@link decisionNote}, {@link suspensionHistory}).
+ * signed them ({@link decisionNote}, {@link suspensionHistory}); and, for the public company page,
+ * the suspension in force with the upheld complaints it rests on ({@link suspensionInForce}).
  *
  * The review material is everything the regulator's browser needs to verify a complaint itself
  * (portal/lib/components/regulator/evidence.ts), so the verdict does not rest on the server's
@@ -20,7 +21,9 @@ import type { Kysely } from 'kysely';
 import { base64urlDecode, utf8Decode } from '$protocol/encoding';
 import { maxListPage, type KeysetPaging } from '$lib/components/regulator/paging';
 import { ProtocolError } from '$protocol/errors';
-import type { Localized } from '$protocol/messages';
+import * as v from 'valibot';
+import { sha256 as sha256Schema, type Localized } from '$protocol/messages';
+import { shortId } from '$lib/components/people/names';
 import { currentPerson } from './auth/session';
 import { peekClaims } from './auth/signatures';
 import type { CompanyKeyView } from './companies';
@@ -626,6 +629,11 @@ export interface SuspensionEntry {
   /** When the clearinghouse stored it (milliseconds). */
   at: number;
   reason: Localized;
+  /**
+   * The upheld complaints (their message sha256) a suspension rests on, as signed in its
+   * `complaints` claim; empty when it cites none, and for a reinstatement.
+   */
+  complaints: string[];
   regulator: ActSigner;
 }
 
@@ -644,6 +652,61 @@ function signedReason(jws: string): Localized {
     de: typeof reason.de === 'string' ? reason.de : '',
     en: typeof reason.en === 'string' ? reason.en : '',
   };
+}
+
+/**
+ * The `complaints` a stored `suspension` message cites, read from its signed claims (never from
+ * a column beside it): each well-formed sha256 once, in the signed order; `[]` for a message
+ * that cites none or cannot be read (one odd row must not hide the history).
+ */
+function signedCitations(jws: string): string[] {
+  let cited: unknown;
+  try {
+    cited = peekClaims(jws).payload.complaints;
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(cited)) return [];
+  return [...new Set(cited.filter((sha256) => v.is(sha256Schema, sha256)))];
+}
+
+/**
+ * The suspension in force as the public company page may show it: when it was stored and the
+ * upheld complaints it rests on, as short ids only. An upheld complaint's existence is public
+ * already (the trust figures count them); its full hash, evidence, reasons and the pseudonym
+ * who filed it are not, and neither is who signed the suspension.
+ */
+export interface PublicSuspension {
+  /** When the clearinghouse stored it (milliseconds). */
+  at: number;
+  /** The cited complaints' short ids (people/names.ts `shortId`), in the signed order. */
+  complaints: string[];
+}
+
+/**
+ * The suspension in force for `companyId`: its latest suspension or reinstatement if that is a
+ * `suspend`, with the complaints it cites read from the signed message; null when none is.
+ *
+ * @example
+ * ```ts
+ * const suspension = company.status === 'suspended' ? await suspensionInForce(services, company.id) : null;
+ * ```
+ */
+export async function suspensionInForce(
+  services: Services,
+  companyId: string,
+): Promise<PublicSuspension | null> {
+  const row = await services.context.cdb.db
+    .selectFrom('suspensions')
+    .innerJoin('messages', 'messages.sha256', 'suspensions.sha256')
+    .select(['suspensions.action', 'suspensions.received_at', 'messages.jws'])
+    .where('suspensions.company_id', '=', companyId)
+    .orderBy('suspensions.received_at', 'desc')
+    .orderBy('suspensions.sha256', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (row?.action !== 'suspend') return null;
+  return { at: Number(row.received_at), complaints: signedCitations(row.jws).map(shortId) };
 }
 
 /** Each regulator signer id (`rg_<kid>`) with its person's name, whatever the key's state now. */
@@ -694,8 +757,8 @@ export async function decisionNote(
 
 /**
  * The suspensions and reinstatements of `companyId`, newest first (at most
- * {@link suspensionHistoryLimit}), each with its reason and who signed it; `more` when older ones
- * were left out.
+ * {@link suspensionHistoryLimit}), each with its reason, the upheld complaints it cites and who
+ * signed it; `more` when older ones were left out.
  *
  * @example
  * ```ts
@@ -733,6 +796,7 @@ export async function suspensionHistory(
       action: row.action,
       at: Number(row.received_at),
       reason: signedReason(row.jws),
+      complaints: signedCitations(row.jws),
       regulator: signers.get(row.regulator) ?? { signer: row.regulator, name: null },
     })),
     more: rows.length > suspensionHistoryLimit,

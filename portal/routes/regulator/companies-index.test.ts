@@ -238,6 +238,12 @@ describe.each(testDialects)('the index of companies on %s', (dialect) => {
       } as never,
     }).body;
     expect(body).toContain('data-testid="companies-pager"');
+    // Failed before: the shared pager called the companies "Complaints 51–100 of 120".
+    expect(body).toContain(
+      `data-testid="companies-pager-position">${t('en', 'portal.regulator.paging.rows.companies', { from: 51, to: 100, total: 120 })}</span>`,
+    );
+    expect(body).toContain('Companies 51–100 of 120');
+    expect(body).not.toContain('Complaints 51');
     expect(body).toContain(
       'href="?q=sport%20%26%20co&amp;status=active&amp;page=3#companies-list" rel="next"',
     );

@@ -182,6 +182,42 @@ describe.each(testDialects)("the regulator's acts, their reasons and signers, on
     }
   });
 
+  it('links the upheld complaints a suspension rests on to their review pages, in both languages (failed before: not shown)', async () => {
+    const target = (await registerCompany(api)).company;
+    const desk = complaintDesk(api, { id: otto.id, keyPair: otto.keyPair });
+    const file = await desk.filer(target);
+    const cited = [await file(), await file()];
+    for (const sha256 of cited) await desk.decide(sha256, 'upheld');
+    const token = await sign(
+      'suspension',
+      {
+        ...claims(api.clock, otto.id, testOrigin),
+        company: target.id,
+        action: 'suspend',
+        reason: { de: 'Bestätigte Beschwerden.', en: 'Upheld complaints.' },
+        complaints: cited,
+      },
+      otto.keyPair,
+    );
+    await expectJson(await post(suspensionsRoute.POST, '/api/v1/suspensions', token), 201);
+
+    const { loaded, html } = await companyPage(target);
+    expect(
+      (loaded.suspensions as { entries: { complaints: string[] }[] }).entries.map(
+        (entry) => entry.complaints,
+      ),
+    ).toEqual([cited]);
+    for (const locale of ['de', 'en'] as const) {
+      const history = html(locale).match(/data-testid="suspension-history".*?<\/ol>/s)?.[0] ?? '';
+      expect(history).toContain(t(locale, 'portal.regulator.history.cited'));
+      for (const sha256 of cited) {
+        expect(history).toContain(
+          `<a href="/regulator/complaints/${sha256}"><code>${sha256.slice(0, 10)}…</code></a>`,
+        );
+      }
+    }
+  });
+
   it('says of a company never suspended that it never was, in both languages', async () => {
     const { loaded, html } = await companyPage(quiet);
     expect(loaded.suspensions).toEqual({ entries: [], more: false });
@@ -283,6 +319,7 @@ describe('a signer no person is known for', () => {
                 action: 'suspend',
                 at,
                 reason: { de: 'Grund.', en: 'Reason.' },
+                complaints: [],
                 regulator: { signer, name: null },
               },
             ],

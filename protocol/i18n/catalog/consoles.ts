@@ -390,6 +390,10 @@ export const consoles = {
     de: 'Beschwerden {from}–{to} von {total}',
     en: 'Complaints {from}–{to} of {total}',
   },
+  'portal.regulator.paging.rows.companies': {
+    de: 'Unternehmen {from}–{to} von {total}',
+    en: 'Companies {from}–{to} of {total}',
+  },
   'portal.regulator.paging.first': { de: 'Erste Seite', en: 'First page' },
   'portal.regulator.onThisPage': { de: 'Auf dieser Seite', en: 'On this page' },
   'portal.regulator.paging.last': { de: 'Letzte Seite', en: 'Last page' },

@@ -106,6 +106,10 @@ export const portal = {
     de: 'Wieder zugelassen am {at} von {name}',
     en: 'Reinstated on {at} by {name}',
   },
+  'portal.regulator.history.cited': {
+    de: 'Gestützt auf diese bestätigten Beschwerden:',
+    en: 'Resting on these upheld complaints:',
+  },
   'portal.regulator.history.more': {
     de: 'Gezeigt sind die letzten {count}; die älteren stehen im öffentlichen Protokoll.',
     en: 'Only the latest {count} are shown; the older ones are in the public log.',
@@ -483,6 +487,14 @@ export const portal = {
   'portal.company.suspended': {
     de: 'Dieses Unternehmen ist von einer Aufsichtsbehörde ausgesetzt. Es darf derzeit nicht um Einwilligung bitten und keine Angebote zustellen.',
     en: 'This company is suspended by a regulator. It may not ask for consent or deliver offers at present.',
+  },
+  'portal.company.suspendedSince': {
+    de: 'Ausgesetzt seit {date}.',
+    en: 'Suspended since {date}.',
+  },
+  'portal.company.suspendedCited': {
+    de: 'Die Aussetzung stützt sich auf diese bestätigten Beschwerden (gekürzte Kennungen):',
+    en: 'The suspension rests on these upheld complaints (shortened ids):',
   },
   'portal.company.pending': {
     de: 'Die Domain dieses Unternehmens ist noch nicht bestätigt. Bis dahin darf es nicht um Einwilligung bitten.',

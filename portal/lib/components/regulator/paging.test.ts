@@ -2,7 +2,8 @@
  * The regulator's pagers (paging.ts, Pager.svelte): the risk ranking's page count, links that
  * keep the other lists where they are and land on the list, and the complaint lists' pager drawn
  * from cursors only for more than one page, with first and last links where they go further than
- * previous and next, and which rows of how many it shows, in both languages.
+ * previous and next, and which rows of how many it shows, named by what the list holds (complaints or companies:
+ * failed before, the companies' index said "Complaints 51–56 of 56"), in both languages.
  */
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
@@ -52,10 +53,15 @@ describe('Pager', () => {
     next: to < total ? `a${to}` : null,
     last: to < total ? 'last' : null,
   });
-  const html = (shown: KeysetPaging, locale: 'de' | 'en' = 'en') =>
+  const html = (
+    shown: KeysetPaging,
+    locale: 'de' | 'en' = 'en',
+    rows: 'complaints' | 'companies' = 'complaints',
+  ) =>
     render(Pager, {
       props: {
         list: 'Open complaints',
+        rows,
         paging: shown,
         href: (cursor: string | null) => `?c=${cursor ?? ''}#list`,
         locale,
@@ -86,6 +92,17 @@ describe('Pager', () => {
     );
     expect(body).not.toMatch(/page 3/i);
     expect(html(paging(1001, 1050, 2300), 'de')).toContain('1.001–1.050 von 2.300');
+  });
+
+  it.each([
+    ['complaints', 'en', 'Complaints 51–56 of 56'],
+    ['complaints', 'de', 'Beschwerden 51–56 von 56'],
+    ['companies', 'en', 'Companies 51–56 of 56'],
+    ['companies', 'de', 'Unternehmen 51–56 von 56'],
+  ] as const)('names the rows of a list of %s in %s', (rows, locale, position) => {
+    expect(html(paging(51, 56, 56), locale, rows)).toContain(
+      `data-testid="pager-position">${position}</span>`,
+    );
   });
 
   it('leaves out the links that would go nowhere, or nowhere further than previous and next', () => {

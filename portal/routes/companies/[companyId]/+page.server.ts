@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { ProtocolError } from '$protocol/errors';
+import { suspensionInForce } from '$lib/server/dashboard-review';
 import { createRegistryService } from '$lib/server/registry';
 import { ackDeadlineFromEnv, getServices } from '$lib/server/services';
 
@@ -9,7 +10,8 @@ const companyIdPattern = /^co_[A-Za-z0-9_-]{43}$/;
 
 /**
  * One company of the public registry: its registration and keys (the company service, the same
- * view as `GET /api/v1/companies/{id}`) and its figures per week (registry.ts).
+ * view as `GET /api/v1/companies/{id}`), its figures per week (registry.ts) and, while it is
+ * suspended, the suspension in force with the short ids of the upheld complaints it rests on.
  */
 export const load: PageServerLoad = async ({ params }) => {
   if (!companyIdPattern.test(params.companyId)) error(404, 'Not found');
@@ -19,6 +21,8 @@ export const load: PageServerLoad = async ({ params }) => {
   try {
     const company = await services.companies.view(params.companyId);
     const history = await registry.history(company.id);
+    const suspension =
+      company.status === 'suspended' ? await suspensionInForce(services, company.id) : null;
     return {
       company: {
         id: company.id,
@@ -39,6 +43,7 @@ export const load: PageServerLoad = async ({ params }) => {
           compromisedSince: key.compromisedSince,
         })),
       },
+      suspension,
       weeks: history.weeks,
       ackDeadlineHours: ackDeadlineMs / 3_600_000,
     };
