@@ -63,6 +63,21 @@ test('a regulator invites, withdraws and removes colleagues, signing each act', 
   await expect(row(rita)).toContainText(t('en', 'portal.console.staff.you'));
   await expectAccessible(page);
 
+  // A name with a hidden direction override is refused at its field before anything is signed;
+  // a Persian name with a zero-width non-joiner is a name (failed before: refused by the server
+  // with a sentence under another heading, the field unmarked).
+  const nameField = page.getByLabel(t('en', 'portal.regulator.people.inviteName'));
+  await nameField.fill('Erika\u202eMuster');
+  await page.getByRole('button', { name: t('en', 'portal.regulator.people.invite') }).click();
+  await expect(page.getByTestId('invite-name-error')).toHaveText(
+    t('en', 'portal.regulator.people.nameCharacters'),
+  );
+  await expect(nameField).toHaveAttribute('aria-invalid', 'true');
+  await expect(nameField).toHaveAttribute('aria-describedby', /invite-name-error/);
+  await expect(nameField).toBeFocused();
+  await invite(page, 'Mohammad\u200cReza Tehrani');
+  await expect(page.getByTestId('invite-name-error')).toHaveCount(0);
+
   // An invitation made and withdrawn: the link stops working.
   const withdrawnLink = await invite(page, wanda);
   const open = page.getByTestId('invitation-row').filter({ hasText: wanda });
@@ -117,9 +132,16 @@ test('a regulator invites, withdraws and removes colleagues, signing each act', 
   await expect(recovery).toHaveCount(1);
   await expectAccessible(page);
 
-  // Not removed after all: Cancel returns the focus to the button that asked.
+  // Not removed after all: Cancel returns the focus to the button that asked, and so does Escape.
   await button('remove').click();
   await page.getByRole('button', { name: t('en', 'portal.console.staff.cancel') }).click();
+  await expect(button('remove')).toBeFocused();
+  await button('remove').click();
+  await expect(
+    page.getByText(t('en', 'portal.console.staff.removeExplain', { name: rolf })),
+  ).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('staff-confirm')).toHaveCount(0);
   await expect(button('remove')).toBeFocused();
 
   // Removed: the row goes, and so does the recovery link made for him.
