@@ -20,6 +20,18 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The operator's own environment: PATH and HOME, and the server's files under `dir`. */
+function operatorEnv(dir: string): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
+    LOG_KEY_PATH: join(dir, 'data', 'log-key.json'),
+    WEBHOOK_KEY_PATH: join(dir, 'data', 'webhook-key.json'),
+    METRICS_PORT: '',
+  };
+}
+
 /** Runs `node args` with only the operator's own environment and `variables`. */
 async function run(
   args: readonly string[],
@@ -30,12 +42,7 @@ async function run(
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
-      LOG_KEY_PATH: join(dir, 'data', 'log-key.json'),
-      WEBHOOK_KEY_PATH: join(dir, 'data', 'webhook-key.json'),
-      METRICS_PORT: '',
+      ...operatorEnv(dir),
       ...variables,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,12 +111,7 @@ it('the built server takes a setting that is set but empty as unset (ORIGIN=, SH
   const child = spawn(process.execPath, serverArgv(builtServerEntry), {
     cwd: root,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_PATH: join(dir, 'data', 'clearinghouse.db'),
-      LOG_KEY_PATH: join(dir, 'data', 'log-key.json'),
-      WEBHOOK_KEY_PATH: join(dir, 'data', 'webhook-key.json'),
-      METRICS_PORT: '',
+      ...operatorEnv(dir),
       PORT: '3493',
       HOST: '127.0.0.1',
       ORIGIN: '',
