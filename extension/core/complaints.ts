@@ -78,8 +78,11 @@ export const complaintWindowSeconds = 300;
 /** The longest comment a complaint carries (the `complaint` schema's bound). */
 export const maxCommentChars = 2000;
 
-/** A signed complaint as the vault keeps it while its answer is outstanding. */
-const complaintToken = v.pipe(
+/**
+ * A signed complaint token: as the vault keeps it while its answer is outstanding, and as a
+ * recovery fetches it (./recovered-complaints).
+ */
+export const complaintToken = v.pipe(
   v.string(),
   v.maxLength(maxComplaintLength),
   v.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/),

@@ -30,11 +30,11 @@ import { ApiProblem, type ClearinghouseClient } from '../../protocol/client';
 import { isProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../../protocol/errors';
 import { sha256Of } from '../../protocol/jws';
 import { publicJwk, thumbprint } from '../../protocol/keys';
-import { maxComplaintLength } from '../../protocol/messages';
 import { companyId, sha256 as sha256Schema } from '../../protocol/messages/primitives';
 import { openMessage } from '../../protocol/signed';
 import {
   complaintDraft,
+  complaintToken,
   maxComplaintDrafts,
   readDrafts,
   writeDrafts,
@@ -56,13 +56,6 @@ const complaintSummary = v.object({
   reasons: v.pipe(v.array(v.pipe(v.string(), v.maxLength(64))), v.maxLength(64)),
   receivedAt: milliseconds,
 });
-
-/** The signed complaint token (a complaint may be larger than other messages: its evidence). */
-const complaintToken = v.pipe(
-  v.string(),
-  v.maxLength(maxComplaintLength),
-  v.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/),
-);
 
 /** The full complaint of `GET /api/v1/complaints/{sha256}` (docs/api.md "Complaint"). */
 const fetchedComplaint = v.object({
