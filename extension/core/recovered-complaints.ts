@@ -26,7 +26,7 @@
  * Pure apart from its ports and libsodium (STYLE habit 2).
  */
 import * as v from 'valibot';
-import { ApiProblem, type ClearinghouseClient } from '../../protocol/client';
+import type { ClearinghouseClient } from '../../protocol/client';
 import { isProtocolError, protocolErrorCodes, type ProtocolErrorCode } from '../../protocol/errors';
 import { sha256Of } from '../../protocol/jws';
 import { publicJwk, thumbprint } from '../../protocol/keys';
@@ -40,6 +40,7 @@ import {
   writeDrafts,
   type ComplaintDraft,
 } from './complaints';
+import { isRefusal } from './clearinghouse-failures';
 import type { CompanyIdentity } from './identity';
 import type { RecordStore } from './ports';
 
@@ -213,7 +214,7 @@ export async function restoreComplaints(
       // the relationships' read is out of reach, and is asked again later (./recovery); what was
       // checked so far is kept. Refused for good (gone: `ERR_COMPLAINT_UNKNOWN`, or not this
       // pseudonym's): counted, and the others go on.
-      if (!refusedForGood(e)) {
+      if (!isRefusal(e)) {
         if (checked.length > 0) await ports.turn(() => storeRestored(ports.store, checked));
         throw e;
       }
@@ -234,15 +235,6 @@ export async function restoreComplaints(
     notRestored: notRestored + checked.length - stored.inVault,
     rejected,
   };
-}
-
-/**
- * Whether the clearinghouse's answer to a complaint's fetch refuses it for good (a 4xx other than
- * 429: the complaint is gone, or not this pseudonym's), rather than for now (no answer, a 429 or
- * a 5xx, which a later recovery may get past).
- */
-function refusedForGood(e: unknown): boolean {
-  return e instanceof ApiProblem && e.status >= 400 && e.status < 500 && e.status !== 429;
 }
 
 /**
